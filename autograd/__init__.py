@@ -1,0 +1,28 @@
+"""glassgrad's engine: reverse-mode automatic differentiation you can read.
+
+`Value` is a scalar (micrograd's API), `Tensor` an n-d array on numpy; both record the ops that
+make them and backpropagate through the same graph core (`autograd.graph`). The ops live in
+`autograd.ops`, one small class each with its derivative under its forward.
+"""
+
+from . import functional
+from .anomaly import detect_anomaly
+from .function import Function
+from .gctools import relaxed_gc
+from .gradcheck import GradcheckError, gradcheck
+from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .higher_order import grad
+from .random import default_rng, manual_seed
+from .tensor import (
+    Tensor, concatenate, get_default_dtype, matmul, ones, set_default_dtype, stack, tensor,
+    where, zeros,
+)
+from .value import Value
+
+__all__ = [
+    "Value", "Tensor", "tensor", "zeros", "ones", "matmul", "concatenate", "stack", "where",
+    "set_default_dtype", "get_default_dtype", "functional",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
+    "manual_seed", "default_rng",
+]

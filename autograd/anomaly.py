@@ -1,0 +1,96 @@
+"""`detect_anomaly()`: stop at the first op whose output or gradient is NaN or infinite.
+
+While active, every recorded op checks its output, remembers where in the user's code it was
+created, and every gradient is checked in backward. It costs time; use it to find a bug.
+
+>>> import numpy as np
+>>> from autograd import Tensor, detect_anomaly
+>>> x = Tensor([0.0, 4.0], requires_grad=True)
+>>> with detect_anomaly(), np.errstate(divide="ignore"):
+...     y = x.sqrt().sum()
+...     y.backward()                                  # d sqrt(x)/dx = inf at 0
+Traceback (most recent call last):
+...
+FloatingPointError: detect_anomaly: backward of sqrt (created at ...) gave an infinite gradient for its input 0
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import traceback
+from typing import Any, Callable
+
+import numpy as np
+
+from .graph import Node, grad_mode
+
+_sites: dict[int, tuple[Node, str]] = {}       # id(node) -> (node, "file:line in function")
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_site() -> str:
+    """The innermost stack frame outside the autograd package."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return "<unknown>"
+
+
+def _problem(x: Any) -> str | None:
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, float):
+        return None if math.isfinite(x) else ("a NaN" if math.isnan(x) else "an infinite")
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc" or np.isfinite(x).all():
+        return None
+    return "a NaN" if np.isnan(x).any() else "an infinite"
+
+
+def check_forward(node: Node) -> None:
+    """Called for each recorded op in anomaly mode: remember its site, refuse NaN/inf outputs."""
+    site = _user_site()
+    _sites[id(node)] = (node, site)
+    bad = _problem(node.data)
+    if bad:
+        raise FloatingPointError(
+            f"detect_anomaly: {node._op.name} (at {site}) produced {bad} output")
+
+
+def checked_fit(fit: Callable | None) -> Callable:
+    """Wrap a payload's gradient check so that NaN/inf gradients raise, naming the op."""
+    def check(g: Any, parent: Node, child: Node) -> Any:
+        if fit is not None:
+            g = fit(g, parent, child)
+        bad = _problem(g)
+        if bad:
+            site = _sites.get(id(child), (None, "an unknown place"))[1]
+            index = child._parents.index(parent)
+            raise FloatingPointError(
+                f"detect_anomaly: backward of {child._op.name} (created at {site}) gave {bad} "
+                f"gradient for its input {index}")
+        return g
+    return check
+
+
+class detect_anomaly:
+    """Context manager and decorator: raise FloatingPointError at the first NaN/inf op."""
+
+    def __enter__(self) -> "detect_anomaly":
+        self._saved = grad_mode.anomaly
+        grad_mode.anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        grad_mode.anomaly = self._saved
+        if not self._saved:
+            _sites.clear()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+        return wrapper

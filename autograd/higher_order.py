@@ -1,0 +1,76 @@
+"""`grad(f)`: the derivative of a function, as a function, that can be differentiated again.
+
+>>> from autograd import grad
+>>> f = lambda x: x ** 3            # f'(x) = 3x², f''(x) = 6x
+>>> grad(f)(2.0), grad(grad(f))(2.0)
+(12.0, 12.0)
+
+Numbers and arrays in give numbers and arrays out; `Value`s and `Tensor`s in give nodes out,
+recorded, so that an outer `grad` can differentiate through them.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import graph
+from .graph import Node
+from .tensor import Tensor
+from .value import Value
+
+
+def _leaf(x: Any) -> Node:
+    """A leaf that wants a gradient: numbers become Values, arrays float64 Tensors."""
+    if isinstance(x, Node):
+        return x if x.requires_grad else type(x)(x.data, requires_grad=True)
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    arr = np.asarray(x)
+    return Tensor(arr if arr.dtype.kind == "f" else arr.astype(np.float64), requires_grad=True)
+
+
+def _zero_like(x: Node) -> Node:
+    if isinstance(x, Value):
+        return Value(0.0, requires_grad=False)
+    return Tensor(np.zeros_like(x.data))
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
+
+    `f` must return a scalar: a `Value` or a one-element `Tensor`.
+    """
+    many = not isinstance(argnums, numbers.Integral)
+    nums = tuple(argnums) if many else (argnums,)
+
+    def df(*args: Any) -> Any:
+        args = list(args)
+        for i in nums:
+            if not -len(args) <= i < len(args):
+                raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
+        raw_in = {i: not isinstance(args[i], Node) for i in nums}
+        for i in nums:
+            args[i] = _leaf(args[i])
+        out = f(*args)
+        if not isinstance(out, Node) or (isinstance(out, Tensor) and out.size != 1):
+            shape = getattr(out, "shape", type(out).__name__)
+            raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got {shape}")
+        if out.requires_grad:
+            seed = Value(1.0, requires_grad=False) if isinstance(out, Value) else \
+                Tensor(np.ones_like(out.data))
+            grads = graph.gradients(out, seed, create_graph=True)
+        else:
+            grads = {}
+        results = []
+        for i in nums:
+            g = grads.get(args[i])
+            g = _zero_like(args[i]) if g is None else g
+            results.append(g.data if raw_in[i] else g)
+        return tuple(results) if many else results[0]
+
+    df.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    df.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')} with respect to argument(s) {argnums}."
+    return df

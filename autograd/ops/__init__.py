@@ -1,0 +1,26 @@
+"""The differentiable primitives, one small class each, derivative right under the forward.
+
+    arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
+    elementwise.py  exp log sqrt abs tanh sigmoid relu maximum minimum clip where
+    reduce.py       sum mean max min
+    softmax.py      logsumexp softmax log_softmax
+    shape.py        reshape transpose broadcast_to getitem concatenate stack
+    linalg.py       matmul
+    fused.py        linear (x @ W + b), cross_entropy from logits
+"""
+
+from .arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
+from .elementwise import Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sqrt, Tanh, Where
+from .fused import CrossEntropy, Linear
+from .linalg import MatMul
+from .reduce import Max, Mean, Min, Sum
+from .shape import AsType, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
+from .softmax import LogSoftmax, LogSumExp, Softmax
+
+__all__ = [
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowConst",
+    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Maximum", "Minimum", "Clip", "Where",
+    "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
+    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",
+    "AsType", "MatMul", "Linear", "CrossEntropy",
+]

@@ -1,0 +1,88 @@
+"""Arithmetic: + - * / ** and negation. These rules serve `Value` and `Tensor` alike.
+
+Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
+per input. Binary ops broadcast, so their gradients are summed back to each input's shape by
+the backward driver (`broadcasting = True`).
+"""
+
+from __future__ import annotations
+
+from ..graph import Op
+from .poly import log
+
+
+class Add(Op):
+    """a + b;  d/da = 1, d/db = 1"""
+    name, symbol, broadcasting = "add", "+", True
+
+    def forward(ctx, a, b):
+        return a + b
+
+    def backward(ctx, g, out, a, b):
+        return g, g
+
+
+class Sub(Op):
+    """a - b;  d/da = 1, d/db = -1"""
+    name, symbol, broadcasting = "sub", "-", True
+
+    def forward(ctx, a, b):
+        return a - b
+
+    def backward(ctx, g, out, a, b):
+        return g, -g
+
+
+class Mul(Op):
+    """a * b;  d/da = b, d/db = a"""
+    name, symbol, broadcasting = "mul", "*", True
+
+    def forward(ctx, a, b):
+        return a * b
+
+    def backward(ctx, g, out, a, b):
+        return g * b, g * a
+
+
+class Div(Op):
+    """a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b"""
+    name, symbol, broadcasting = "div", "/", True
+
+    def forward(ctx, a, b):
+        return a / b
+
+    def backward(ctx, g, out, a, b):
+        return g / b, -(g * out) / b
+
+
+class Neg(Op):
+    """-x;  d/dx = -1"""
+    name, symbol = "neg", "-"
+
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, g, out, x):
+        return (-g,)
+
+
+class PowConst(Op):
+    """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1)"""
+    name, symbol = "pow", "**"
+
+    def forward(c, x):
+        return x ** c
+
+    def backward(c, g, out, x):
+        return (g * (c * x ** (c - 1)),)
+
+
+class Pow(Op):
+    """a ** b with both differentiable;  d/da = b * a^(b-1), d/db = a^b * ln(a)"""
+    name, symbol, broadcasting = "pow", "**", True
+
+    def forward(ctx, a, b):
+        return a ** b
+
+    def backward(ctx, g, out, a, b):
+        return g * (b * a ** (b - 1)), g * (out * log(a))

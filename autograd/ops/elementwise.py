@@ -1,0 +1,164 @@
+"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where.
+
+`forward` computes on arrays (Tensor); `scalar` is the same function on a Python float (Value).
+Rules save what they need in `ctx` or read it from the output, and serve both payloads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..graph import Op, raw
+
+
+def _exp_float(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:          # e^x beyond the largest float: inf, as numpy gives
+        return math.inf
+
+
+def _sigmoid_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + _exp_float(-x))
+    e = math.exp(x)                # x < 0: exp cannot overflow here
+    return e / (1.0 + e)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))         # never overflows: the exponent is <= 0
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Exp(Op):
+    """e^x;  d/dx = e^x, which is the output"""
+    name, scalar = "exp", _exp_float
+
+    def forward(ctx, x):
+        return np.exp(x)
+
+    def backward(ctx, g, out, x):
+        return (g * out,)
+
+
+class Log(Op):
+    """ln x;  d/dx = 1/x"""
+    name, scalar = "log", math.log
+
+    def forward(ctx, x):
+        return np.log(x)
+
+    def backward(ctx, g, out, x):
+        return (g / x,)
+
+
+class Sqrt(Op):
+    """sqrt(x);  d/dx = 1 / (2 sqrt(x))"""
+    name, scalar = "sqrt", math.sqrt
+
+    def forward(ctx, x):
+        return np.sqrt(x)
+
+    def backward(ctx, g, out, x):
+        return (g / (2 * out),)
+
+
+class Abs(Op):
+    """|x|;  d/dx = sign(x) (0 at 0), saved in ctx by the forward"""
+    name = "abs"
+
+    def forward(ctx, x):
+        return np.abs(x)
+
+    def backward(sign, g, out, x):
+        return (g * sign,)
+
+
+class Tanh(Op):
+    """tanh(x);  d/dx = 1 - tanh(x)^2"""
+    name, scalar = "tanh", math.tanh
+
+    def forward(ctx, x):
+        return np.tanh(x)
+
+    def backward(ctx, g, out, x):
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Op):
+    """σ(x) = 1 / (1 + e^-x), evaluated without overflow;  d/dx = σ(x) (1 - σ(x))"""
+    name, scalar = "sigmoid", _sigmoid_float
+
+    def forward(ctx, x):
+        return _sigmoid_array(x)
+
+    def backward(ctx, g, out, x):
+        return (g * (out * (1 - out)),)
+
+
+class Relu(Op):
+    """max(x, 0);  d/dx = 1 where the output is positive, else 0"""
+    name = "relu"
+
+    def forward(ctx, x):
+        return np.maximum(x, 0)
+
+    def backward(ctx, g, out, x):
+        return (g * (raw(out) > 0),)
+
+
+class Maximum(Op):
+    """elementwise max(a, b);  the gradient goes to the larger input, split evenly on ties"""
+    name, broadcasting = "maximum", True
+
+    def forward(ctx, a, b):
+        return np.maximum(a, b)
+
+    def backward(ctx, g, out, a, b):
+        a, b = raw(a), raw(b)
+        to_a = ((a > b) + 0.5 * (a == b)).astype(raw(g).dtype)
+        return g * to_a, g * (1 - to_a)
+
+
+class Minimum(Op):
+    """elementwise min(a, b);  the gradient goes to the smaller input, split evenly on ties"""
+    name, broadcasting = "minimum", True
+
+    def forward(ctx, a, b):
+        return np.minimum(a, b)
+
+    def backward(ctx, g, out, a, b):
+        a, b = raw(a), raw(b)
+        to_a = ((a < b) + 0.5 * (a == b)).astype(raw(g).dtype)
+        return g * to_a, g * (1 - to_a)
+
+
+class Clip(Op):
+    """clip(x, low, high);  d/dx = 1 inside [low, high], 0 outside"""
+    name = "clip"
+
+    def forward(bounds, x):
+        return np.clip(x, *bounds)
+
+    def backward(bounds, g, out, x):
+        low, high = bounds
+        x = raw(x)
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return (g * inside,)
+
+
+class Where(Op):
+    """where(condition, a, b);  the gradient goes to a where the condition holds, else to b"""
+    name, broadcasting = "where", True
+
+    def forward(condition, a, b):
+        return np.where(condition, a, b)
+
+    def backward(condition, g, out, a, b):
+        return g * condition, g * ~condition

@@ -1,0 +1,62 @@
+"""Functions that derivative rules call and that work on raw payloads and on nodes alike.
+
+In the first-order pass a rule sees floats and ndarrays; in the higher-order pass it sees `Value`s
+and `Tensor`s, and whatever it computes must be recorded so that it can be differentiated again.
+Operators (`+ * @ ...`) and the ndarray methods that `Tensor` mirrors (`.sum`, `.reshape`,
+`.swapaxes`, indexing) already work on both; the few functions below fill the gaps.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node
+
+
+def exp(x: Any) -> Any:
+    if isinstance(x, Node):
+        return x.exp()
+    return math.exp(x) if isinstance(x, float) else np.exp(x)
+
+
+def log(x: Any) -> Any:
+    """Natural log; nan below zero and -inf at zero, as numpy gives (never a Python error)."""
+    if isinstance(x, Node):
+        return x.log()
+    if isinstance(x, float):
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def broadcast_to(x: Any, shape: tuple) -> Any:
+    if isinstance(x, Node):
+        return x.broadcast_to(shape)
+    return np.broadcast_to(x, shape)
+
+
+def scatter_add(g: Any, index: Any, shape: tuple) -> Any:
+    """A zero array of `shape` with `g` added at `index` (repeated indices add up)."""
+    if isinstance(g, Node):
+        from .shape import ScatterAdd
+        return type(g)._apply(ScatterAdd, (g,), (index, shape))
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    if isinstance(x, Node):
+        return x.softmax(axis)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    if isinstance(x, Node):
+        return x.log_softmax(axis)
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))

@@ -1,0 +1,70 @@
+"""Reductions: sum, mean, max, min over `axis` (None, an int or a tuple; ctx = (axes, keepdims)).
+
+Backward puts the reduced axes back (size 1) and spreads the gradient over them.
+"""
+
+from __future__ import annotations
+
+from ..graph import Op, raw
+from .poly import broadcast_to
+
+
+def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
+    """The shape of a reduction over `axes` with keepdims=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _restore_axes(g, x_shape: tuple, axes, keepdims: bool):
+    return g if keepdims else g.reshape(kept_shape(x_shape, axes))
+
+
+class Sum(Op):
+    """sum over axes;  every summed element gets the upstream gradient"""
+    name = "sum"
+
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    def backward(ctx, g, out, x):
+        axes, keepdims = ctx
+        return (broadcast_to(_restore_axes(g, x.shape, axes, keepdims), x.shape),)
+
+
+class Mean(Op):
+    """mean over axes;  every element gets the upstream gradient divided by the count"""
+    name = "mean"
+
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return x.mean(axis=axes, keepdims=keepdims)
+
+    def backward(ctx, g, out, x):
+        return Sum.backward(ctx, g * (out.size / x.size), out, x)
+
+
+class Max(Op):
+    """max over axes;  the gradient goes to the maximal elements (split evenly on ties)"""
+    name = "max"
+
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return x.max(axis=axes, keepdims=keepdims)
+
+    def backward(ctx, g, out, x):
+        axes, keepdims = ctx
+        x_ = raw(x)
+        hit = x_ == _restore_axes(raw(out), x_.shape, axes, keepdims)
+        share = (hit / hit.sum(axis=axes, keepdims=True)).astype(x_.dtype)
+        return (_restore_axes(g, x_.shape, axes, keepdims) * share,)
+
+
+class Min(Max):
+    """min over axes;  the gradient goes to the minimal elements (split evenly on ties)"""
+    name = "min"
+
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return x.min(axis=axes, keepdims=keepdims)

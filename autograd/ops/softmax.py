@@ -1,0 +1,61 @@
+"""logsumexp, softmax and log_softmax, computed with the maximum subtracted (stable at ±1000).
+
+    logsumexp(x) = m + log Σ exp(x - m),  m = max x      d/dx = softmax(x)
+    softmax(x)   = exp(x - logsumexp(x))                 vjp: y * (g - Σ g*y)
+    log_softmax  = x - logsumexp(x)                      vjp: g - softmax(x) * Σ g
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Op
+from .poly import exp
+from .reduce import kept_shape
+
+
+def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
+    m = x.max(axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)                  # rows of -inf/inf: no shift
+    with np.errstate(divide="ignore"):                  # log(0) = -inf for all -inf rows
+        out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
+    return out if keepdims else out.squeeze(axis=axes)
+
+
+class LogSumExp(Op):
+    """log Σ exp(x) over axes;  d/dx = exp(x - out) = softmax(x)"""
+    name = "logsumexp"
+
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return _logsumexp(x, axes, keepdims)
+
+    def backward(ctx, g, out, x):
+        axes, keepdims = ctx
+        if not keepdims:
+            shape = kept_shape(x.shape, axes)
+            g, out = g.reshape(shape), out.reshape(shape)
+        return (g * exp(x - out),)
+
+
+class Softmax(Op):
+    """exp(x) / Σ exp(x) along one axis;  vjp: y * (g - Σ g*y)"""
+    name = "softmax"
+
+    def forward(axis, x):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def backward(axis, g, y, x):
+        return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    """x - logsumexp(x) along one axis;  vjp: g - softmax(x) Σ g"""
+    name = "log_softmax"
+
+    def forward(axis, x):
+        return x - _logsumexp(x, axis)
+
+    def backward(axis, g, y, x):
+        return (g - exp(y) * g.sum(axis=axis, keepdims=True),)

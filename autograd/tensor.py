@@ -1,0 +1,501 @@
+"""`Tensor`: an n-dimensional array (numpy) that remembers how it was computed.
+
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> x = Tensor([1.0, -1.0])
+>>> y = (W @ x).relu().sum()
+>>> y.backward()
+>>> W.grad
+array([[0., 0.],
+       [0., 0.]], dtype=float32)
+
+Dtypes follow PyTorch: Python numbers and lists become the default dtype (float32, see
+`set_default_dtype`), numpy arrays keep theirs, and only floating tensors can require grad.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import graph
+from .anomaly import check_forward
+from .broadcast import unbroadcast
+from .graph import Node, record
+from .ops import (
+    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
+    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, Relu, Reshape,
+    Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+)
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype that Python floats and lists become (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: needs a floating dtype, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype that Python floats and lists become."""
+    return _default_dtype
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data, dtype=dtype)
+    else:
+        if isinstance(data, Node):
+            raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
+        arr = np.asarray(data, dtype=dtype)
+        if dtype is None and arr.dtype == np.float64:     # Python floats: the default dtype
+            arr = arr.astype(_default_dtype)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
+            f"dtype {arr.dtype}")
+    return arr
+
+
+def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
+    """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+class Tensor(Node):
+    """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None)."""
+
+    __slots__ = ()
+    _empty_grad = None
+    __array_ufunc__ = None          # ndarray + Tensor: numpy steps aside, Tensor.__radd__ runs
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 label: str = "") -> None:
+        self.data = _to_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor: only floating-point tensors can require grad, got dtype "
+                f"{self.data.dtype} (pass floats or dtype=np.float32)")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._ctx = None
+        self._pending = 0
+
+    # -- the op call: forward on arrays, then record ------------------------------------------
+
+    @staticmethod
+    def _apply(op: type, inputs: tuple, ctx: Any = None) -> Tensor:
+        out = op.forward(ctx, *[t.data for t in inputs])
+        if out.__class__ is not np.ndarray:             # numpy reductions return scalars
+            out = np.asarray(out)
+        node = Tensor.__new__(Tensor)
+        node.data, node.grad, node.requires_grad, node.label = out, None, False, ""
+        node._op, node._parents, node._pending = None, (), 0
+        record(node, op, inputs, ctx)
+        if graph.grad_mode.anomaly:
+            check_forward(node)
+        return node
+
+    def _operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor; Python numbers take this tensor's floating dtype."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (bool, int, float)):
+            kind = self.data.dtype.kind
+            keep = kind == "f" or (kind in "iu" and isinstance(other, int))
+            return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
+        if isinstance(other, Node):
+            raise TypeError(f"cannot combine a Tensor with a {type(other).__name__}")
+        return Tensor(other)
+
+    def _binary(self, op: type, a: Any, b: Any) -> Tensor:
+        a, b = self._operand(a), self._operand(b)
+        try:
+            return Tensor._apply(op, (a, b))
+        except ValueError:
+            try:
+                np.broadcast_shapes(a.shape, b.shape)
+            except ValueError:
+                raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be "
+                                 f"broadcast together") from None
+            raise
+
+    @staticmethod
+    def _constant_like(x: Any, like: Tensor) -> Tensor:
+        return Tensor(np.asarray(x, dtype=like.data.dtype))
+
+    @staticmethod
+    def _fit_grad(g: Any, node: Tensor, child: Tensor) -> Any:
+        """Shape and dtype check on every gradient that `child`'s op sends to `node`."""
+        op = child._op
+        shape = node.data.shape
+        if g.shape != shape:
+            if not op.broadcasting:
+                raise ValueError(
+                    f"{op.name}: backward produced a gradient of shape {g.shape} for an input "
+                    f"of shape {shape}")
+            g = unbroadcast(g, shape, op.name)
+        if g.dtype != node.data.dtype:
+            g = g.astype(node.data.dtype)
+        if node._op is None and g.__class__ is np.ndarray and not g.flags.writeable:
+            g = g.copy()                                # a leaf's .grad is its own, writable
+        return g
+
+    # -- attributes ----------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def item(self) -> float | int | bool:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: needs a one-element tensor, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = f", op={self._op.name}" if self._op is not None else (
+            ", requires_grad=True" if self.requires_grad else "")
+        dtype = "" if self.data.dtype == _default_dtype else f", dtype={self.data.dtype}"
+        return f"Tensor({body}{dtype}{extra})"
+
+    # -- arithmetic ----------------------------------------------------------------------------
+
+    def __add__(self, other): return self._binary(Add, self, other)
+    def __radd__(self, other): return self._binary(Add, other, self)
+    def __sub__(self, other): return self._binary(Sub, self, other)
+    def __rsub__(self, other): return self._binary(Sub, other, self)
+    def __mul__(self, other): return self._binary(Mul, self, other)
+    def __rmul__(self, other): return self._binary(Mul, other, self)
+    def __truediv__(self, other): return self._binary(Div, self, other)
+    def __rtruediv__(self, other): return self._binary(Div, other, self)
+
+    def __neg__(self) -> Tensor:
+        return Tensor._apply(Neg, (self,))
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
+            return Tensor._apply(PowConst, (self,), exponent)
+        return self._binary(Pow, self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return self._binary(Pow, base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    # comparisons give boolean tensors (no gradient); == stays identity so nodes can be dict keys
+    def __lt__(self, other): return Tensor(self.data < self._operand(other).data)
+    def __le__(self, other): return Tensor(self.data <= self._operand(other).data)
+    def __gt__(self, other): return Tensor(self.data > self._operand(other).data)
+    def __ge__(self, other): return Tensor(self.data >= self._operand(other).data)
+
+    # -- elementwise functions -----------------------------------------------------------------
+
+    def exp(self) -> Tensor: return Tensor._apply(Exp, (self,))
+    def log(self) -> Tensor: return Tensor._apply(Log, (self,))
+    def sqrt(self) -> Tensor: return Tensor._apply(Sqrt, (self,))
+    def tanh(self) -> Tensor: return Tensor._apply(Tanh, (self,))
+    def sigmoid(self) -> Tensor: return Tensor._apply(Sigmoid, (self,))
+    def relu(self) -> Tensor: return Tensor._apply(Relu, (self,))
+
+    def abs(self) -> Tensor:
+        return Tensor._apply(Abs, (self,), np.sign(self.data))
+
+    __abs__ = abs
+
+    def maximum(self, other: Any) -> Tensor:
+        return self._binary(Maximum, self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return self._binary(Minimum, self, other)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        if min is not None and max is not None and min > max:
+            raise ValueError(f"clip: min {min} is greater than max {max}")
+        return Tensor._apply(Clip, (self,), (min, max))
+
+    def astype(self, dtype: Any) -> Tensor:
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return Tensor._apply(AsType, (self,), dtype)
+
+    # -- reductions ----------------------------------------------------------------------------
+
+    def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
+        if op in (Max, Min) and self.data.size == 0:
+            raise ValueError(f"{op.name}: the tensor is empty")
+        return Tensor._apply(op, (self,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self._reduce(Sum, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self._reduce(Mean, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self._reduce(Max, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self._reduce(Min, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance, numpy's definition: mean squared deviation, divided by (n - ddof)."""
+        axes = _axes(axis, self.data.ndim, "var")
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        if n - ddof <= 0:
+            raise ValueError(f"var: {n} elements leave no degrees of freedom with ddof={ddof}")
+        d = self - self.mean(axes, keepdims=True)
+        return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
+
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return self.var(axis, keepdims, ddof).sqrt()
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return self._reduce(LogSumExp, axis, keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
+        return Tensor._apply(Softmax, (self,), axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
+        return Tensor._apply(LogSoftmax, (self,), axis)
+
+    def argmax(self, axis: Any = None) -> np.ndarray:
+        """Indices of the maxima (an ndarray: indices have no gradient)."""
+        return self.data.argmax(axis=axis)
+
+    # -- shape ---------------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        try:
+            return Tensor._apply(Reshape, (self,), shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({self.size} elements) into {shape}") from None
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        """Merge the axes from `start_axis` on into one (start_axis=1 keeps the batch axis)."""
+        return self.reshape(self.shape[:start_axis] + (-1,))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(range(self.ndim - 1, -1, -1))
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
+        return Tensor._apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(axes)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        shape = tuple(shape)
+        try:
+            compatible = np.broadcast_shapes(self.shape, shape) == shape
+        except ValueError:
+            compatible = False
+        if not compatible:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}")
+        return Tensor._apply(BroadcastTo, (self,), shape)
+
+    expand = broadcast_to
+
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _raw_index(index)
+        try:
+            return Tensor._apply(GetItem, (self,), index)
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+
+    # -- graph ---------------------------------------------------------------------------------
+
+    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+        """Backpropagate from this tensor; leaves' `.grad` accumulate, intermediates' are rewritten.
+
+        A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
+        """
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() on a Tensor of shape {self.shape} needs a gradient of that "
+                    f"shape (only a one-element tensor has the implicit gradient 1)")
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.array(_to_array(gradient, self.data.dtype))
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward() on a Tensor of shape {self.shape} needs a gradient of that "
+                    f"shape, got {seed.shape}")
+        if create_graph:
+            if isinstance(gradient, Tensor):
+                root_grad = gradient
+            else:
+                root_grad = Tensor(seed)
+            graph.backward_create_graph(self, root_grad)
+        else:
+            graph.backward(self, seed)
+
+    def detach(self) -> Tensor:
+        """The same data (shared) as a new leaf with no history and no gradient."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Make a leaf want (or stop wanting) a gradient; returns self."""
+        if self._op is not None:
+            raise RuntimeError("requires_grad_: only leaves can change requires_grad; "
+                               "use .detach() on a computed tensor")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only floating tensors can require grad, "
+                            f"got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# -- functions over several tensors -------------------------------------------------------------
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """`Tensor(data, ...)`, also usable as a function."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b with numpy's rules (1-d operands, broadcast batch dimensions)."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} "
+                         f"and {b.shape} (use * for scalars)")
+    k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                         f"({k_a} != {k_b})")
+    try:
+        return Tensor._apply(MatMul, (a, b), (a.requires_grad, b.requires_grad))
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot "
+                         f"be broadcast together") from None
+
+
+def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate)."""
+    ts = tuple(_as_tensor(t) for t in tensors)
+    if not ts:
+        raise ValueError("concatenate: needs at least one tensor")
+    (ax,) = _axes(axis, max(ts[0].ndim, 1), "concatenate")
+    for t in ts:
+        if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
+                ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
+            raise ValueError(f"concatenate: shapes {[t.shape for t in ts]} differ outside "
+                             f"axis {axis}")
+    return Tensor._apply(Concatenate, ts, ax)
+
+
+def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis (np.stack)."""
+    ts = tuple(_as_tensor(t) for t in tensors)
+    if not ts:
+        raise ValueError("stack: needs at least one tensor")
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
+    (ax,) = _axes(axis, ts[0].ndim + 1, "stack")
+    return Tensor._apply(Stack, ts, ax)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elements of `a` where `condition` holds, else of `b` (condition gets no gradient)."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    a = _as_tensor(a)
+    b = a._operand(b)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be "
+                         f"broadcast together") from None
+    return Tensor._apply(Where, (a, b), cond)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    return Tensor(np.zeros(shape, dtype or _default_dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    return Tensor(np.ones(shape, dtype or _default_dtype), requires_grad=requires_grad)

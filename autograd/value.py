@@ -1,0 +1,217 @@
+"""`Value`: a scalar that remembers how it was computed (micrograd's API, on the shared graph core).
+
+>>> from autograd import Value
+>>> a, b = Value(-4.0), Value(2.0)
+>>> c = a * b + b ** 3
+>>> c.backward()
+>>> c.data, a.grad, b.grad
+(0.0, 2.0, 8.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from . import graph
+from .anomaly import check_forward
+from .graph import Node
+from .ops.arithmetic import Add, Mul, Neg, Pow, PowConst, Sub
+from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+
+Number = float | int
+
+
+def _as_float(x: Any, what: str = "Value") -> float:
+    if isinstance(x, numbers.Real):         # int, float, bool, numpy integer/floating, Fraction
+        return float(x)
+    raise TypeError(
+        f"{what}: expected a real number (int, float or numpy scalar), got {type(x).__name__}"
+        f" {x!r:.60}")
+
+
+def _constant(x: Any) -> Value | None:
+    """`x` as a Value that needs no gradient, or None when `x` is not a number."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(float(x), requires_grad=False)
+    return None
+
+
+class Value(Node):
+    """A scalar node: `.data` and `.grad` are Python floats.
+
+    `Value(data, label="", requires_grad=True)`; unlike a `Tensor`, a Value wants a gradient by
+    default, as in micrograd. Numbers mixed into expressions become constants (no gradient).
+    """
+
+    __slots__ = ()
+    _empty_grad = 0.0
+    __array_ufunc__ = None          # np.float64(2) * v: numpy steps aside, v.__rmul__ runs
+
+    def __init__(self, data: Any, label: str = "", requires_grad: bool = True,
+                 _op: type | None = None, _parents: tuple = (), _ctx: Any = None) -> None:
+        # ops make their result through here too (_op, _parents, _ctx): one call is the
+        # cheapest way to build a node, and this is the hottest path of the scalar engine
+        self.data = data if data.__class__ is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._ctx = _ctx
+        self._pending = 0
+        if _op is not None and graph.grad_mode.enabled and (
+                _parents[0].requires_grad or _parents[-1].requires_grad):
+            self.requires_grad = True
+            self._op = _op
+            self._parents = _parents
+            if graph.grad_mode.anomaly:
+                check_forward(self)
+        else:
+            self.requires_grad = requires_grad and _op is None
+            self._op = None
+            self._parents = ()
+
+    @staticmethod
+    def _constant_like(x: Any, like: Value) -> Value:
+        return Value(x, requires_grad=False)
+
+    # -- arithmetic ----------------------------------------------------------------------------
+    # Forward results are bit-identical to micrograd's: a / b is a * b**-1 there, and here too.
+
+    def __add__(self, other: Any) -> Value:
+        if other.__class__ is not Value:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return Value(self.data + other.data, "", False, Add, (self, other))
+
+    def __radd__(self, other: Any) -> Value:
+        other = _constant(other)
+        if other is None:
+            return NotImplemented
+        return Value(other.data + self.data, "", False, Add, (other, self))
+
+    def __sub__(self, other: Any) -> Value:
+        if other.__class__ is not Value:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return Value(self.data - other.data, "", False, Sub, (self, other))
+
+    def __rsub__(self, other: Any) -> Value:
+        other = _constant(other)
+        if other is None:
+            return NotImplemented
+        return Value(other.data - self.data, "", False, Sub, (other, self))
+
+    def __mul__(self, other: Any) -> Value:
+        if other.__class__ is not Value:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return Value(self.data * other.data, "", False, Mul, (self, other))
+
+    def __rmul__(self, other: Any) -> Value:
+        other = _constant(other)
+        if other is None:
+            return NotImplemented
+        return Value(other.data * self.data, "", False, Mul, (other, self))
+
+    def __truediv__(self, other: Any) -> Value:
+        if other.__class__ is not Value and _constant(other) is None:
+            return NotImplemented
+        return self * other ** -1
+
+    def __rtruediv__(self, other: Any) -> Value:
+        if _constant(other) is None:
+            return NotImplemented
+        return other * self ** -1
+
+    def __neg__(self) -> Value:
+        return Value(-self.data, "", False, Neg, (self,))
+
+    def __pow__(self, exponent: Any) -> Value:
+        if isinstance(exponent, Value):
+            if exponent.requires_grad and graph.grad_mode.enabled:
+                return Value(_power(self.data, exponent.data), "", False, Pow, (self, exponent))
+            exponent = exponent.data
+        elif not isinstance(exponent, numbers.Real):
+            return NotImplemented
+        return Value(_power(self.data, exponent), "", False, PowConst, (self,), exponent)
+
+    def __rpow__(self, base: Any) -> Value:
+        base = _constant(base)
+        if base is None:
+            return NotImplemented
+        return Value(_power(base.data, self.data), "", False, Pow, (base, self))
+
+    # -- functions -----------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        return Value(Exp.scalar(self.data), "", False, Exp, (self,))
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"log: needs a positive input, got {self.data!r}")
+        return Value(math.log(self.data), "", False, Log, (self,))
+
+    def sqrt(self) -> Value:
+        if self.data < 0:
+            raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
+        return Value(math.sqrt(self.data), "", False, Sqrt, (self,))
+
+    def tanh(self) -> Value:
+        return Value(math.tanh(self.data), "", False, Tanh, (self,))
+
+    def sigmoid(self) -> Value:
+        return Value(Sigmoid.scalar(self.data), "", False, Sigmoid, (self,))
+
+    def relu(self) -> Value:
+        x = self.data
+        return Value(x if x > 0 else 0.0, "", False, Relu, (self,))
+
+    def abs(self) -> Value:
+        x = self.data
+        sign = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+        return Value(abs(x), "", False, Abs, (self,), sign)
+
+    __abs__ = abs
+
+    # -- graph ---------------------------------------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0, create_graph: bool = False) -> None:
+        """Backpropagate from this Value: every node that leads here gets its `.grad`.
+
+        Leaf gradients accumulate across calls (zero them between steps); intermediate ones are
+        recomputed. With `create_graph=True` the gradients are Values that can be differentiated
+        again (see `autograd.grad` for the functional form).
+        """
+        gradient = _as_float(gradient, "backward: gradient")
+        if create_graph:
+            graph.backward_create_graph(self, Value(gradient, requires_grad=False))
+        else:
+            graph.backward(self, gradient)
+
+    def detach(self) -> Value:
+        """The same number as a new leaf with no history and no gradient."""
+        return Value(self.data, self.label, requires_grad=False)
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _power(base: float, exponent: Number) -> float:
+    try:
+        result = base ** exponent
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero") from None
+    if result.__class__ is complex:
+        raise ValueError(f"pow: {base!r} ** {exponent!r} is not a real number")
+    return result
