@@ -18,7 +18,7 @@ neither pass allocates a visited set or a topological list.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 __all__ = [
     "Node", "Op", "record", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -177,18 +177,22 @@ def _count_consumers(root: Node, reset_grads: bool) -> None:
     With `reset_grads`, intermediate gradients from an earlier backward are cleared so that they are
     recomputed, never double-counted; leaf gradients are kept so that they accumulate.
     """
+    empty = root._empty_grad
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        if reset_grads and node._op is not None:
-            node.grad = node._empty_grad
+        node = pop()
+        if reset_grads:
+            node.grad = empty
         for parent in node._parents:
             if parent.requires_grad:
-                if parent._pending:
-                    parent._pending += 1
+                count = parent._pending
+                if count:
+                    parent._pending = count + 1
                 else:
                     parent._pending = 1
-                    stack.append(parent)
+                    if parent._op is not None:          # leaves have nothing to visit
+                        push(parent)
 
 
 def _clear_pending(root: Node) -> None:
@@ -224,54 +228,53 @@ def backward(root: Node, gradient: Any) -> None:
     Leaves accumulate (`leaf.grad += ...`); intermediate nodes get their gradient for this output.
     """
     _check_root(root)
-    _count_consumers(root, reset_grads=True)
-    fit = _gradient_check(root)
     if root._op is None:                          # a leaf: its gradient is simply `gradient`
         root.grad = gradient if root.grad is None else root.grad + gradient
         return
+    _count_consumers(root, reset_grads=True)
+    fit = _gradient_check(root)
     root.grad = gradient
     ready = [root]
-    try:
-        with no_grad():
-            while ready:
-                node = ready.pop()
-                op = node._op
-                parents = node._parents
-                # unary and binary ops by hand: *args and zip() cost more than the rule itself
-                if len(parents) == 2:
-                    a, b = parents
-                    grads = op.backward(node._ctx, node.grad, node.data, a.data, b.data)
-                elif len(parents) == 1:
-                    grads = op.backward(node._ctx, node.grad, node.data, parents[0].data)
-                else:
-                    grads = op.backward(node._ctx, node.grad, node.data,
-                                        *[p.data for p in parents])
-                i = 0
-                for parent in parents:
-                    g = grads[i]
-                    i += 1
-                    if not parent.requires_grad:
-                        continue
-                    if g is not None:
-                        if fit is not None:
-                            g = fit(g, parent, node)
-                        have = parent.grad
-                        parent.grad = g if have is None else have + g
-                    parent._pending -= 1
-                    if not parent._pending and parent._op is not None:
-                        ready.append(parent)
+    pop, push = ready.pop, ready.append
+    try:  # rules see raw floats/arrays here, so nothing is recorded: no need for no_grad()
+        while ready:
+            node = pop()
+            op = node._op
+            parents = node._parents
+            # unary and binary ops by hand: *args and zip() cost more than the rule itself
+            if len(parents) == 2:
+                a, b = parents
+                grads = op.backward(node._ctx, node.grad, node.data, a.data, b.data)
+            elif len(parents) == 1:
+                grads = op.backward(node._ctx, node.grad, node.data, parents[0].data)
+            else:
+                grads = op.backward(node._ctx, node.grad, node.data,
+                                    *[p.data for p in parents])
+            i = 0
+            for parent in parents:
+                g = grads[i]
+                i += 1
+                if not parent.requires_grad:
+                    continue
+                if g is not None:
+                    if fit is not None:
+                        g = fit(g, parent, node)
+                    have = parent.grad
+                    parent.grad = g if have is None else have + g
+                count = parent._pending - 1
+                parent._pending = count
+                if not count and parent._op is not None:
+                    push(parent)
     except BaseException:
         _clear_pending(root)
         raise
 
 
-def gradients(root: Node, gradient: Node, inputs: Sequence[Node] = (),
-              create_graph: bool = True) -> dict:
+def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
     """Higher-order backpropagation: runs the rules on nodes, so the gradients are graphs too.
 
-    Returns {node: gradient node} for every node that leads to `root` (the `inputs` included,
-    even when `root` does not depend on them: then their gradient is absent from the dict).
-    Does not touch `.grad`; `Node.backward(create_graph=True)` and `autograd.grad` build on it.
+    Returns {node: gradient node} for every node that leads to `root` and wants a gradient.
+    Does not touch `.grad`; `backward(create_graph=True)` and `autograd.grad` build on it.
     """
     _check_root(root)
     _count_consumers(root, reset_grads=False)

@@ -382,7 +382,7 @@ class Tensor(Node):
                 raise RuntimeError(
                     f"backward() on a Tensor of shape {self.shape} needs a gradient of that "
                     f"shape (only a one-element tensor has the implicit gradient 1)")
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, self.data.dtype)
         else:
             seed = np.array(_to_array(gradient, self.data.dtype))
             if seed.shape != self.shape:

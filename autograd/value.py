@@ -187,7 +187,8 @@ class Value(Node):
         recomputed. With `create_graph=True` the gradients are Values that can be differentiated
         again (see `autograd.grad` for the functional form).
         """
-        gradient = _as_float(gradient, "backward: gradient")
+        if gradient.__class__ is not float:
+            gradient = _as_float(gradient, "backward: gradient")
         if create_graph:
             graph.backward_create_graph(self, Value(gradient, requires_grad=False))
         else:
