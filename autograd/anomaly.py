@@ -49,14 +49,13 @@ def _problem(x: Any) -> str | None:
     return "a NaN" if np.isnan(x).any() else "an infinite"
 
 
-def check_forward(node: Node) -> None:
-    """Called for each recorded op in anomaly mode: remember its site, refuse NaN/inf outputs."""
+def check_forward(node: Node, op: type) -> None:
+    """Called for each op in anomaly mode: remember where it ran, refuse NaN/inf outputs."""
     site = _user_site()
     _sites[id(node)] = (node, site)
     bad = _problem(node.data)
     if bad:
-        raise FloatingPointError(
-            f"detect_anomaly: {node._op.name} (at {site}) produced {bad} output")
+        raise FloatingPointError(f"detect_anomaly: {op.name} (at {site}) produced {bad} output")
 
 
 def checked_fit(fit: Callable | None) -> Callable:

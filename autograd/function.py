@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, Op, record
+from .anomaly import check_forward
+from .graph import Node, Op, grad_mode, record
 from .tensor import Tensor
 from .value import Value
 
@@ -58,7 +59,10 @@ class Function(Op):
             node = Value(float(out), requires_grad=False)
         else:
             node = Tensor(np.asarray(out))
-        return record(node, cls, parents, ctx)
+        record(node, cls, parents, ctx)
+        if grad_mode.anomaly:
+            check_forward(node, cls)
+        return node
 
 
 def _constant(kind: type, x: Any) -> Node:

@@ -35,10 +35,10 @@ def _float64_leaf(x: Any, position: int) -> Node:
             warnings.warn(
                 f"gradcheck: input {position} is {x.dtype}; finite differences need float64, "
                 f"so a float64 copy is checked", stacklevel=3)
-        return Tensor(x.data.astype(np.float64), requires_grad=True)
+        return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
     if isinstance(x, (int, float, np.number)) and np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return Value(float(x))
-    return Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    return Tensor(np.array(x, dtype=np.float64, order="C"), requires_grad=True)
 
 
 def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
@@ -72,8 +72,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     for i in checked:
         x = args[i]
-        analytic = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, float)
-        numeric = np.zeros_like(analytic)
+        analytic = np.zeros(np.shape(x.data)) if x.grad is None else \
+            np.array(x.grad, dtype=np.float64, order="C")
+        numeric = np.zeros(analytic.shape)              # C-contiguous, so reshape is a view
         flat = numeric.reshape(-1)
         for k in range(flat.size):
             flat[k] = _central_difference(f, args, x, k, eps, objective)

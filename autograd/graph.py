@@ -70,9 +70,11 @@ class set_grad_enabled:
         grad_mode.enabled = self._saved.pop()
 
     def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.__class__(self.mode):
+            with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -241,15 +243,17 @@ def backward(root: Node, gradient: Any) -> None:
             node = pop()
             op = node._op
             parents = node._parents
+            g = node.grad
             # unary and binary ops by hand: *args and zip() cost more than the rule itself
-            if len(parents) == 2:
+            if g is None:                       # no consumer sent a gradient: nothing to pass on
+                grads = (None,) * len(parents)
+            elif len(parents) == 2:
                 a, b = parents
-                grads = op.backward(node._ctx, node.grad, node.data, a.data, b.data)
+                grads = op.backward(node._ctx, g, node.data, a.data, b.data)
             elif len(parents) == 1:
-                grads = op.backward(node._ctx, node.grad, node.data, parents[0].data)
+                grads = op.backward(node._ctx, g, node.data, parents[0].data)
             else:
-                grads = op.backward(node._ctx, node.grad, node.data,
-                                    *[p.data for p in parents])
+                grads = op.backward(node._ctx, g, node.data, *[p.data for p in parents])
             i = 0
             for parent in parents:
                 g = grads[i]
@@ -265,6 +269,11 @@ def backward(root: Node, gradient: Any) -> None:
                 parent._pending = count
                 if not count and parent._op is not None:
                     push(parent)
+    except ZeroDivisionError as error:      # a float rule at a point of infinite slope
+        _clear_pending(root)
+        raise ZeroDivisionError(
+            f"backward of {node._op.name}: the derivative is infinite at this input "
+            f"({error})") from None
     except BaseException:
         _clear_pending(root)
         raise
@@ -287,7 +296,11 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                 node = ready.pop()
                 op = node._op
                 parents = node._parents
-                results = op.backward(node._ctx, grads[node], node, *parents)
+                g = grads.get(node)
+                if g is None:                   # no consumer sent a gradient: nothing to pass on
+                    results = (None,) * len(parents)
+                else:
+                    results = op.backward(node._ctx, g, node, *parents)
                 for parent, g in zip(parents, results):
                     if not parent.requires_grad:
                         continue

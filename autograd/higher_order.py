@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import graph
-from .graph import Node
+from .graph import Node, enable_grad
 from .tensor import Tensor
 from .value import Value
 
@@ -54,7 +54,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         raw_in = {i: not isinstance(args[i], Node) for i in nums}
         for i in nums:
             args[i] = _leaf(args[i])
-        out = f(*args)
+        with enable_grad():                  # grad(f) differentiates, even inside no_grad()
+            out = f(*args)
         if not isinstance(out, Node) or (isinstance(out, Tensor) and out.size != 1):
             shape = getattr(out, "shape", type(out).__name__)
             raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got {shape}")

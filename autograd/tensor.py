@@ -115,7 +115,7 @@ class Tensor(Node):
         node._op, node._parents, node._pending = None, (), 0
         record(node, op, inputs, ctx)
         if graph.grad_mode.anomaly:
-            check_forward(node)
+            check_forward(node, op)
         return node
 
     def _operand(self, other: Any) -> Tensor:
@@ -132,6 +132,8 @@ class Tensor(Node):
 
     def _binary(self, op: type, a: Any, b: Any) -> Tensor:
         a, b = self._operand(a), self._operand(b)
+        if a.data.dtype != b.data.dtype:
+            a, b = _promote(a, b)
         try:
             return Tensor._apply(op, (a, b))
         except ValueError:
@@ -159,8 +161,9 @@ class Tensor(Node):
             g = unbroadcast(g, shape, op.name)
         if g.dtype != node.data.dtype:
             g = g.astype(node.data.dtype)
-        if node._op is None and g.__class__ is np.ndarray and not g.flags.writeable:
-            g = g.copy()                                # a leaf's .grad is its own, writable
+        if node._op is None and node.grad is None and g.__class__ is np.ndarray and (
+                g is child.grad or g.base is not None or not g.flags.writeable):
+            g = g.copy()     # a leaf's .grad is its own array (not the child's, not a view)
         return g
 
     # -- attributes ----------------------------------------------------------------------------
@@ -189,6 +192,12 @@ class Tensor(Node):
         if not self.data.ndim:
             raise TypeError("len() of a 0-d Tensor")
         return len(self.data)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                             f"use .any() or .all() on .data")
+        return bool(self.data.item())
 
     def item(self) -> float | int | bool:
         """The single element as a Python number."""
@@ -417,6 +426,17 @@ class Tensor(Node):
         self.grad = None
 
 
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule for mixed kinds: an integer/bool tensor takes the floating one's dtype
+    (numpy would make int64 with float32 into float64)."""
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka in "biu" and kb == "f":
+        return Tensor(a.data.astype(b.data.dtype)), b
+    if kb in "biu" and ka == "f":
+        return a, Tensor(b.data.astype(a.data.dtype))
+    return a, b
+
+
 def _raw_index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
@@ -426,11 +446,6 @@ def _raw_index(index: Any) -> Any:
 
 
 # -- functions over several tensors -------------------------------------------------------------
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """`Tensor(data, ...)`, also usable as a function."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
 
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)

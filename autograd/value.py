@@ -66,11 +66,13 @@ class Value(Node):
             self._op = _op
             self._parents = _parents
             if graph.grad_mode.anomaly:
-                check_forward(self)
+                check_forward(self, _op)
         else:
             self.requires_grad = requires_grad and _op is None
             self._op = None
             self._parents = ()
+            if _op is not None and graph.grad_mode.anomaly:
+                check_forward(self, _op)
 
     @staticmethod
     def _constant_like(x: Any, like: Value) -> Value:
@@ -119,12 +121,15 @@ class Value(Node):
         return Value(other.data * self.data, "", False, Mul, (other, self))
 
     def __truediv__(self, other: Any) -> Value:
-        if other.__class__ is not Value and _constant(other) is None:
-            return NotImplemented
+        if other.__class__ is not Value:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
         return self * other ** -1
 
     def __rtruediv__(self, other: Any) -> Value:
-        if _constant(other) is None:
+        other = _constant(other)
+        if other is None:
             return NotImplemented
         return other * self ** -1
 

@@ -8,7 +8,7 @@ the backward driver (`broadcasting = True`).
 from __future__ import annotations
 
 from ..graph import Op
-from .poly import log
+from .poly import log_or_zero
 
 
 class Add(Op):
@@ -85,4 +85,4 @@ class Pow(Op):
         return a ** b
 
     def backward(ctx, g, out, a, b):
-        return g * (b * a ** (b - 1)), g * (out * log(a))
+        return g * (b * a ** (b - 1)), g * (out * log_or_zero(a))

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..graph import Op, raw
 from .poly import log_softmax, softmax
-from .softmax import _logsumexp
+from .softmax import _log_softmax
 
 
 class Linear(Op):
@@ -41,7 +41,7 @@ class CrossEntropy(Op):
 
     def forward(ctx, z, t=None):
         reduction, labels = ctx
-        logp = z - _logsumexp(z, (1,))
+        logp = _log_softmax(z, 1)
         if labels is not None:
             losses = -logp[np.arange(len(z)), labels]
         else:

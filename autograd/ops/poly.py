@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node
+from ..graph import Node, raw
 
 
 def exp(x: Any) -> Any:
@@ -64,3 +64,15 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
         return x.log_softmax(axis)
     m = x.max(axis=axis, keepdims=True)
     return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def log_or_zero(x: Any) -> Any:
+    """ln x, but 0 where x == 0: in d(a^b)/db = a^b ln a the product tends to 0 as a → 0⁺."""
+    if isinstance(x, Node):
+        zero = raw(x) == 0
+        if isinstance(x.data, float):
+            return x.log() if not zero else 0.0
+        return (x + zero).log() if zero.any() else x.log()
+    if isinstance(x, float):
+        return 0.0 if x == 0 else log(x)
+    return log(np.where(x == 0, 1, x))

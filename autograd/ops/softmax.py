@@ -22,6 +22,13 @@ def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
     return out if keepdims else out.squeeze(axis=axes)
 
 
+def _log_softmax(x: np.ndarray, axis) -> np.ndarray:
+    """(x - m) - log Σ exp(x - m): subtracting the max first keeps float32's digits at ±1000."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 class LogSumExp(Op):
     """log Σ exp(x) over axes;  d/dx = exp(x - out) = softmax(x)"""
     name = "logsumexp"
@@ -55,7 +62,7 @@ class LogSoftmax(Op):
     name = "log_softmax"
 
     def forward(axis, x):
-        return x - _logsumexp(x, axis)
+        return _log_softmax(x, axis)
 
     def backward(axis, g, y, x):
         return (g - exp(y) * g.sum(axis=axis, keepdims=True),)

@@ -1,0 +1,148 @@
+"""Shared helpers for the glassgrad test suite.
+
+* input samplers that stay away from kinks, ties and domain edges (finite differences need a
+  smooth neighbourhood of every point),
+* a float64 Tensor shorthand,
+* an autouse fixture that restores global state (default dtype, grad mode, anomaly mode, GC
+  thresholds) after every test, so that one failing test cannot poison the others,
+* hypothesis settings shared by the property tests (modest, deterministic, no example
+  database, caches outside the project).
+"""
+
+from __future__ import annotations
+
+import gc
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:                      # run from anywhere, installed or not
+    sys.path.insert(0, str(ROOT))
+
+import autograd  # noqa: E402
+from autograd import Tensor  # noqa: E402
+from autograd import graph as _graph  # noqa: E402
+
+
+# ----------------------------------------------------------------------------------------------
+# Samplers: every domain keeps a margin from the points where an op is not smooth
+# ----------------------------------------------------------------------------------------------
+
+def _away_from_zero(rng, shape, low=0.3, high=2.0):
+    """|x| in [low, high] with a random sign: no kinks of abs/relu, no division by ~0."""
+    mag = rng.uniform(low, high, shape)
+    return np.where(rng.random(shape) < 0.5, -mag, mag)
+
+
+def _distinct(rng, shape):
+    """Pairwise distinct values (gaps >= 0.3): max/min have no ties within any reduction."""
+    n = int(np.prod(shape, dtype=int))
+    vals = (rng.permutation(n) - n / 2) * 0.37 + rng.uniform(-0.03, 0.03, n)
+    return vals.reshape(shape)
+
+
+def _clip_safe(rng, shape, low=-0.5, high=0.8, margin=0.1):
+    """Uniform in [-2, 2], pushed at least `margin` away from the clip bounds used in the tests."""
+    x = rng.uniform(-2.0, 2.0, shape)
+    for bound in (low, high):
+        near = np.abs(x - bound) < margin
+        x = np.where(near, bound + np.sign(x - bound + 1e-12) * margin * 1.5, x)
+    return x
+
+
+def _grid(rng, shape):
+    """Multiples of 0.5 in [-3, 3]; paired with `grid_offset` there are never ties."""
+    return rng.integers(-6, 7, shape) / 2.0
+
+
+def _grid_offset(rng, shape):
+    """Multiples of 0.5 shifted by 0.25: at least 0.25 away from every `grid` value."""
+    return rng.integers(-6, 6, shape) / 2.0 + 0.25
+
+
+def _simplex(rng, shape):
+    """Rows of probabilities (last axis sums to 1), strictly positive."""
+    p = rng.uniform(0.1, 1.0, shape)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+SAMPLERS = {
+    "real": lambda rng, shape: rng.uniform(-2.0, 2.0, shape),
+    "nonzero": _away_from_zero,
+    "pos": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
+    "distinct": _distinct,
+    "clip": _clip_safe,
+    "grid": _grid,
+    "grid_offset": _grid_offset,
+    "simplex": _simplex,
+}
+
+
+def sample(domain: str, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """A float64 array of `shape` drawn from the named domain (see SAMPLERS)."""
+    return np.asarray(SAMPLERS[domain](rng, shape), dtype=np.float64).reshape(shape)
+
+
+def t64(data, requires_grad: bool = True) -> Tensor:
+    """A float64 Tensor (gradient checks run in float64)."""
+    return Tensor(np.asarray(data, dtype=np.float64), requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fixtures
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fixed-seed generator: every test sees the same numbers on every run."""
+    return np.random.default_rng(20240611)
+
+
+@pytest.fixture
+def restore_default_dtype():
+    """Yield the current default dtype and put it back afterwards, whatever the test did."""
+    saved = autograd.get_default_dtype()
+    try:
+        yield saved
+    finally:
+        autograd.set_default_dtype(saved)
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Global switches are restored after each test (a failing test must not leak its state)."""
+    dtype = autograd.get_default_dtype()
+    enabled, anomaly = _graph.grad_mode.enabled, _graph.grad_mode.anomaly
+    thresholds = gc.get_threshold()
+    gc_enabled = gc.isenabled()
+    yield
+    autograd.set_default_dtype(dtype)
+    _graph.grad_mode.enabled, _graph.grad_mode.anomaly = enabled, anomaly
+    gc.set_threshold(*thresholds)
+    if gc_enabled:
+        gc.enable()
+
+
+# ----------------------------------------------------------------------------------------------
+# Hypothesis: modest and deterministic (no example database; its caches live in the temp dir)
+# ----------------------------------------------------------------------------------------------
+
+try:
+    import os
+    import tempfile
+
+    from hypothesis import HealthCheck, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    if not os.getenv("HYPOTHESIS_STORAGE_DIRECTORY"):    # caches go to /tmp, not the project
+        set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "glassgrad-hypothesis"))
+
+    settings.register_profile(
+        "glassgrad", max_examples=40, deadline=None, database=None, derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.load_profile("glassgrad")
+except ImportError:                                   # pragma: no cover - hypothesis is required
+    pass

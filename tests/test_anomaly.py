@@ -1,0 +1,114 @@
+"""`detect_anomaly()`: the first NaN/inf output or gradient raises FloatingPointError naming the
+op and where the user created it; outside the context nothing is checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Function, Tensor, Value, detect_anomaly
+
+from conftest import t64
+
+
+def test_forward_nan_names_the_op_and_this_file():
+    """log(-1) = NaN in forward: the error names `log` and this test file (the user's line)."""
+    with np.errstate(invalid="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError) as err:
+            Tensor([-1.0]).log()
+    msg = str(err.value)
+    assert "log" in msg and __file__ in msg and "NaN" in msg
+
+
+def test_forward_nan_in_a_recorded_graph():
+    """The same when the input requires grad (the op is recorded)."""
+    with np.errstate(invalid="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError) as err:
+            Tensor([-1.0], requires_grad=True).log()
+    assert "log" in str(err.value) and __file__ in str(err.value)
+
+
+def test_forward_inf_value():
+    """Value: e^1000 overflows to inf, which is reported in forward."""
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="exp"):
+        Value(1000.0).exp()
+
+
+def test_custom_function_output_is_checked():
+    """A user-defined op is an op like the others: its NaN output is reported by name."""
+
+    class MyLog(Function):
+        def forward(ctx, x):
+            return np.log(x)
+
+        def backward(ctx, g, out, x):
+            return (g / x,)
+
+    with np.errstate(invalid="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError, match="MyLog"):
+            MyLog.apply(Tensor([-1.0], requires_grad=True))
+
+
+def test_backward_inf_names_the_op():
+    """sqrt at 0 is fine forward (0) but its derivative is infinite: backward names `sqrt`
+    and the line that created it."""
+    x = Tensor([0.0, 4.0], requires_grad=True)
+    with np.errstate(divide="ignore"), detect_anomaly():
+        y = x.sqrt().sum()
+        with pytest.raises(FloatingPointError) as err:
+            y.backward()
+    msg = str(err.value)
+    assert "backward of sqrt" in msg and "infinite" in msg and __file__ in msg
+
+
+def test_backward_inf_value():
+    """Value: d sqrt(x)/dx at 0 is infinite; in anomaly mode the error must name `sqrt`
+    (a bare ZeroDivisionError from inside the engine does not say where)."""
+    x = Value(0.0)
+    with detect_anomaly():
+        y = x.sqrt()
+        with pytest.raises((FloatingPointError, ZeroDivisionError)) as err:
+            y.backward()
+    assert "sqrt" in str(err.value)
+
+
+def test_nothing_is_checked_outside():
+    """Without the context a NaN simply flows through forward and backward."""
+    x = t64([-1.0])
+    with np.errstate(invalid="ignore"):
+        y = x.log()
+        y.sum().backward()
+    assert np.isnan(y.data).all()
+    np.testing.assert_array_equal(x.grad, [-1.0])
+
+
+def test_mode_is_restored_after_an_error():
+    """After the context exits by an exception, checks are off again."""
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError):
+            with detect_anomaly():
+                t64([-1.0]).log()
+        assert np.isnan(t64([-1.0]).log().data).all()
+
+
+def test_decorator_form():
+    """@detect_anomaly() checks inside the decorated function only."""
+
+    @detect_anomaly()
+    def bad(x):
+        return x.log()
+
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="log"):
+            bad(t64([-2.0]))
+        assert np.isnan(t64([-2.0]).log().data).all()
+
+
+def test_finite_computations_pass():
+    """Anomaly mode changes nothing for a healthy computation (same values, same gradients)."""
+    x = t64([0.5, 2.0])
+    with detect_anomaly():
+        y = (x.log() * x.sqrt()).sum()
+        y.backward()
+    np.testing.assert_allclose(x.grad, 1 / x.data * np.sqrt(x.data)
+                               + np.log(x.data) / (2 * np.sqrt(x.data)), rtol=1e-14)

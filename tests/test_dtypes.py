@@ -1,0 +1,121 @@
+"""Dtype rules (PyTorch's): Python floats and lists become the default dtype (float32 unless
+changed), numpy arrays keep theirs, ints stay ints, Python numbers do not promote a float32
+tensor, and gradients always have their tensor's dtype."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, ones, set_default_dtype, zeros
+
+
+def test_python_floats_become_float32():
+    """Tensor([1.0]) and Tensor(1.5) are float32 (the default dtype)."""
+    assert Tensor([1.0]).dtype == np.float32
+    assert Tensor(1.5).dtype == np.float32
+    assert Tensor([[1.0, 2], [3, 4]]).dtype == np.float32
+    assert autograd.get_default_dtype() == np.float32
+
+
+def test_numpy_arrays_keep_their_dtype():
+    """float64 and float16 arrays, and numpy scalars, are not converted."""
+    assert Tensor(np.array([1.0])).dtype == np.float64
+    assert Tensor(np.array([1.0], dtype=np.float16)).dtype == np.float16
+    assert Tensor(np.float64(1.0)).dtype == np.float64
+
+
+def test_python_ints_become_int64():
+    """Tensor([1, 2]) is int64; an explicit dtype wins."""
+    assert Tensor([1, 2]).dtype == np.int64
+    assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
+
+
+def test_set_default_dtype_changes_lists(restore_default_dtype):
+    """After set_default_dtype(float64), lists and numbers become float64 (restored after)."""
+    set_default_dtype(np.float64)
+    assert autograd.get_default_dtype() == np.float64
+    assert Tensor([1.0]).dtype == np.float64
+    assert zeros(2).dtype == np.float64 and ones((2, 2)).dtype == np.float64
+    assert (Tensor([1, 2]) * 0.5).dtype == np.float64
+
+
+def test_set_default_dtype_rejects_non_floats(restore_default_dtype):
+    """Only floating dtypes can be the default."""
+    with pytest.raises(TypeError):
+        set_default_dtype(np.int32)
+    assert autograd.get_default_dtype() == restore_default_dtype
+
+
+def test_float32_tensor_plus_python_number_stays_float32():
+    """Python numbers take the tensor's dtype: no silent promotion to float64."""
+    x = Tensor([1.0, 2.0])
+    for y in (x + 1.5, 1.5 + x, x * 2, x / 3.0, 2.0 - x, x ** 2.0, 2.0 ** x, x.maximum(0.5)):
+        assert y.dtype == np.float32
+
+
+def test_int_tensor_arithmetic():
+    """int64 with a Python int stays int64; with a Python float it becomes the default float."""
+    i = Tensor([1, 2])
+    assert (i + 1).dtype == np.int64
+    assert (i * 1.5).dtype == np.float32
+
+
+def test_mixed_tensor_dtypes_promote_like_numpy():
+    """float32 with float64 tensors gives float64 (numpy's promotion)."""
+    assert (Tensor([1.0]) + Tensor(np.array([1.0]))).dtype == np.float64
+
+
+def test_gradients_have_their_tensors_dtype():
+    """A float32 leaf gets a float32 gradient even through float64 ops; float64 stays float64."""
+    a = Tensor([1.0, 2.0], requires_grad=True)                     # float32
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)           # float64
+    y = (a * b).sum()
+    assert y.dtype == np.float64
+    y.backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 2.0])
+
+
+def test_astype_gradient_is_cast_back():
+    """x.astype(float64) of a float32 leaf: the gradient comes back float32; astype to the same
+    dtype is the tensor itself (no node)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.parents == (x,)
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    assert x.astype(np.float32) is x
+
+
+def test_float32_end_to_end_stays_float32():
+    """A float32 network: every intermediate and every gradient is float32."""
+    from autograd import functional as F
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
+    W = Tensor(rng.normal(size=(3, 2)).astype(np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
+    h = F.linear(x, W, b).tanh()
+    loss = F.cross_entropy(h, np.array([0, 1, 1, 0])) + (h * 0.5).mean() + h.var()
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert W.grad.dtype == np.float32 and b.grad.dtype == np.float32
+
+
+def test_creation_helpers():
+    """zeros/ones use the default dtype, accept a shape tuple or ints, and an explicit dtype."""
+    assert zeros(2, 3).shape == (2, 3) and zeros((2, 3)).dtype == np.float32
+    assert ones(3, dtype=np.float64).dtype == np.float64
+    z = zeros(2, requires_grad=True)
+    assert z.requires_grad and z.grad is None
+
+
+def test_value_is_always_a_python_float():
+    """Value payloads and gradients are Python floats whatever numbers went in."""
+    v = autograd.Value(np.float32(1.5))
+    y = v * np.float32(2.0) + np.int64(1)
+    y.backward()
+    assert type(y.data) is float and type(v.grad) is float

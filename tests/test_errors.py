@@ -1,0 +1,235 @@
+"""Mistakes are reported where they are made, with the right exception type and a message that
+says what was expected (the shapes, the type, the op)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Function, Tensor, Value
+from autograd import functional as F
+
+from conftest import t64
+
+
+def test_value_of_a_string():
+    """Value('a'): TypeError naming the type it got."""
+    with pytest.raises(TypeError, match="str"):
+        Value("a")
+
+
+def test_value_of_a_list():
+    """Value([1]): TypeError (a list is not a scalar)."""
+    with pytest.raises(TypeError, match="list"):
+        Value([1])
+
+
+def test_value_domain_errors():
+    """log of a non-positive and sqrt of a negative Value: ValueError naming the op."""
+    with pytest.raises(ValueError, match="log"):
+        Value(0.0).log()
+    with pytest.raises(ValueError, match="sqrt"):
+        Value(-1.0).sqrt()
+
+
+def test_tensor_of_strings():
+    """Tensor(['a', 'b']): TypeError mentioning the dtype."""
+    with pytest.raises(TypeError, match="dtype"):
+        Tensor(["a", "b"])
+
+
+def test_tensor_from_value():
+    """A Value is not array data."""
+    with pytest.raises(TypeError, match="Value"):
+        Tensor(Value(1.0))
+
+
+def test_integer_tensor_cannot_require_grad():
+    """Only floating tensors can require grad: TypeError naming the dtype."""
+    with pytest.raises(TypeError, match="int64"):
+        Tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError):
+        Tensor(np.array([1, 2], dtype=np.int32)).requires_grad_()
+
+
+def test_matmul_shapes_not_aligned():
+    """(3,4) @ (5,2): ValueError naming matmul and both shapes."""
+    with pytest.raises(ValueError) as err:
+        Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
+    msg = str(err.value)
+    assert "matmul" in msg and "(3, 4)" in msg and "(5, 2)" in msg
+
+
+def test_matmul_batch_dims_not_broadcastable():
+    """(2,3,4) @ (3,4,5): inner dims agree but batches 2 and 3 do not; both shapes named."""
+    with pytest.raises(ValueError) as err:
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((3, 4, 5)))
+    assert "(2, 3, 4)" in str(err.value) and "(3, 4, 5)" in str(err.value)
+
+
+def test_matmul_of_a_scalar():
+    """0-d operands are not matrices: ValueError pointing to *."""
+    with pytest.raises(ValueError, match="matmul"):
+        Tensor(2.0) @ Tensor(np.ones(3))
+
+
+def test_add_shapes_not_broadcastable():
+    """(3,) + (4,): ValueError naming the op and both shapes."""
+    with pytest.raises(ValueError) as err:
+        Tensor(np.ones(3)) + Tensor(np.ones(4))
+    msg = str(err.value)
+    assert "add" in msg and "(3,)" in msg and "(4,)" in msg
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    """backward() of a (2, 3) tensor without a gradient: RuntimeError mentioning the shape."""
+    y = t64(np.ones((2, 3))) * 2.0
+    with pytest.raises(RuntimeError, match=r"\(2, 3\)"):
+        y.backward()
+
+
+def test_backward_with_wrong_shaped_gradient():
+    """The seed must have the output's shape: ValueError naming both shapes."""
+    y = t64(np.ones((2, 3))) * 2.0
+    with pytest.raises(ValueError) as err:
+        y.backward(np.ones((3, 2)))
+    assert "(2, 3)" in str(err.value) and "(3, 2)" in str(err.value)
+
+
+def test_backward_without_requires_grad():
+    """Nothing requires grad: RuntimeError saying so (Value and Tensor)."""
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (Tensor([1.0]) * 2.0).sum().backward()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (Value(1.0, requires_grad=False) * 2.0).backward()
+
+
+def test_reduction_axis_out_of_range():
+    """sum(axis=5) on a 2-d tensor: ValueError naming the axis."""
+    with pytest.raises(ValueError, match="axis 5"):
+        Tensor(np.ones((2, 3))).sum(axis=5)
+    with pytest.raises(ValueError, match="axis"):
+        Tensor(np.ones((2, 3))).mean(axis=(0, 0))
+
+
+def test_reshape_to_incompatible_shape():
+    """6 elements cannot become (4, 2): ValueError naming both shapes."""
+    with pytest.raises(ValueError) as err:
+        Tensor(np.ones((2, 3))).reshape(4, 2)
+    assert "(2, 3)" in str(err.value) and "(4, 2)" in str(err.value)
+
+
+def test_other_shape_errors():
+    """broadcast_to, transpose, concatenate and stack reject impossible shapes."""
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="broadcast_to"):
+        x.broadcast_to((4, 3))
+    with pytest.raises(ValueError, match="transpose"):
+        x.transpose(0, 0)
+    with pytest.raises(ValueError, match="concatenate"):
+        F.concatenate([x, Tensor(np.ones((2, 4)))], axis=0)
+    with pytest.raises(ValueError, match="stack"):
+        F.stack([x, Tensor(np.ones((3, 2)))])
+
+
+def test_custom_function_wrong_number_of_gradients():
+    """backward returning 1 gradient for 2 inputs: ValueError."""
+
+    class Bad(Function):
+        def forward(ctx, a, b):
+            return a * b
+
+        def backward(ctx, g, out, a, b):
+            return g * b
+
+    with pytest.raises(ValueError, match="Bad"):
+        Bad.apply(t64([1.0]), t64([2.0])).sum().backward()
+
+
+def test_custom_function_wrong_shaped_gradient():
+    """backward returning a (2,) gradient for a (3,) input: ValueError naming the op."""
+
+    class Shrink(Function):
+        def forward(ctx, x):
+            return x * 1.0
+
+        def backward(ctx, g, out, x):
+            return (g[:2],)
+
+    with pytest.raises(ValueError, match="Shrink"):
+        Shrink.apply(t64([1.0, 2.0, 3.0])).sum().backward()
+
+
+def test_cross_entropy_labels_out_of_range():
+    """A label equal to the number of classes (or negative): ValueError naming the range."""
+    z = t64(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        F.cross_entropy(z, np.array([0, 3]))
+    with pytest.raises(ValueError, match="labels"):
+        F.cross_entropy(z, np.array([-1, 0]))
+
+
+def test_cross_entropy_other_misuse():
+    """Wrong number of labels, wrong target shape, unknown reduction, 1-d logits."""
+    z = t64(np.zeros((2, 3)))
+    with pytest.raises(ValueError):
+        F.cross_entropy(z, np.array([0, 1, 2]))
+    with pytest.raises(ValueError):
+        F.cross_entropy(z, np.ones((2, 2)) / 2)
+    with pytest.raises(ValueError, match="reduction"):
+        F.cross_entropy(z, np.array([0, 1]), reduction="avg")
+    with pytest.raises(ValueError, match="2-d"):
+        F.cross_entropy(t64(np.zeros(3)), np.array([0]))
+
+
+def test_linear_shape_errors():
+    """linear checks weight rank, the input's last dim and the bias shape."""
+    x, W = t64(np.ones((4, 3))), t64(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="weight"):
+        F.linear(x, t64(np.ones(3)))
+    with pytest.raises(ValueError, match="last input dim"):
+        F.linear(t64(np.ones((4, 2))), W)
+    with pytest.raises(ValueError, match="bias"):
+        F.linear(x, W, t64(np.ones(3)))
+
+
+def test_item_and_clip_misuse():
+    """item() of a multi-element tensor, clip without bounds or with min > max."""
+    x = Tensor(np.ones(3))
+    with pytest.raises(ValueError, match="item"):
+        x.item()
+    with pytest.raises(ValueError, match="clip"):
+        x.clip()
+    with pytest.raises(ValueError, match="clip"):
+        x.clip(1.0, 0.0)
+
+
+def test_requires_grad_only_on_leaves():
+    """A computed tensor cannot change requires_grad (use detach)."""
+    y = t64([1.0]) * 2.0
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+
+
+def test_mixing_tensor_and_value():
+    """A Tensor and a Value do not combine."""
+    with pytest.raises(TypeError):
+        Tensor([1.0]) + Value(1.0)
+
+
+def test_index_out_of_range():
+    """Indexing errors name the tensor's shape."""
+    with pytest.raises(IndexError, match=r"\(3,\)"):
+        Tensor(np.ones(3))[5]
+
+
+def test_truth_value_of_a_tensor():
+    """`if t:` must mean what it says (PyTorch's and numpy's rule): a one-element tensor is
+    true when its element is non-zero, a comparison result uses its value, and a tensor of
+    several elements is ambiguous (an error), never silently True because it has a length."""
+    assert not bool(Tensor([0.0]))
+    assert bool(Tensor([2.0]))
+    assert not bool(Tensor([-1.0]) > 0)
+    assert not bool(Tensor(0.0))
+    with pytest.raises((ValueError, RuntimeError, TypeError)):
+        bool(Tensor([1.0, 2.0]))

@@ -1,0 +1,178 @@
+"""Custom ops through `autograd.Function`: the same form as the built-in ops, for Value and
+Tensor, with None gradients, gradcheck, higher order, and clear errors for broken backwards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Function, Tensor, Value, grad, gradcheck
+
+from conftest import t64
+
+
+class ScaledProduct(Function):
+    """a * b * k for a constant k = ctx; written with operators, so it serves higher order."""
+
+    def forward(k, a, b):
+        return a * b * k
+
+    def backward(k, g, out, a, b):
+        return g * b * k, g * a * k
+
+
+class FirstOnly(Function):
+    """a * b, where b is treated as a constant: its gradient is None."""
+
+    def forward(ctx, a, b):
+        return a * b
+
+    def backward(ctx, g, out, a, b):
+        return g * b, None
+
+
+class Cube(Function):
+    """x³; d/dx = 3x²"""
+
+    def forward(ctx, x):
+        return x ** 3
+
+    def backward(ctx, g, out, x):
+        return (g * 3 * x * x,)
+
+
+def test_name_defaults_to_class_name():
+    """A Function's op name is its class name unless it sets one."""
+    assert Cube.name == "Cube"
+    y = Cube.apply(Value(2.0))
+    assert y.op == "Cube"
+
+
+def test_two_inputs_with_ctx_value():
+    """Value inputs: forward gets floats, ctx is passed through, gradients are right."""
+    a, b = Value(2.0), Value(-3.0)
+    y = ScaledProduct.apply(a, b, ctx=0.5)
+    assert type(y) is Value and y.data == -3.0 and y.parents == (a, b)
+    y.backward()
+    assert (a.grad, b.grad) == (-1.5, 1.0)
+
+
+def test_two_inputs_with_ctx_tensor():
+    """The same Function on Tensor inputs: forward gets arrays, gradients are right."""
+    a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
+    y = ScaledProduct.apply(a, b, ctx=2.0)
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad, [6.0, 8.0])
+    np.testing.assert_array_equal(b.grad, [2.0, 4.0])
+
+
+def test_none_gradient_value():
+    """A None gradient leaves that input without a contribution (Value: grad stays 0)."""
+    a, b = Value(2.0), Value(5.0)
+    FirstOnly.apply(a, b).backward()
+    assert (a.grad, b.grad) == (5.0, 0.0)
+
+
+def test_none_gradient_tensor():
+    """A None gradient for a Tensor leaf: its .grad stays None."""
+    a, b = t64([2.0]), t64([5.0])
+    FirstOnly.apply(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [5.0])
+    assert b.grad is None
+
+
+def test_none_gradient_into_an_intermediate_tensor():
+    """A None gradient for an input computed by other ops: backward must simply not send
+    anything down that path (the upstream leaf gets no gradient from it), not crash."""
+    x, z = t64([1.0, 2.0]), t64([3.0, 4.0])
+    y = x * 2.0
+    FirstOnly.apply(z, y).sum().backward()
+    np.testing.assert_array_equal(z.grad, [2.0, 4.0])
+    assert x.grad is None or np.array_equal(x.grad, [0.0, 0.0])
+
+
+def test_none_gradient_into_an_intermediate_higher_order():
+    """The same through grad() (the higher-order pass), for Value and Tensor."""
+    g = grad(lambda x, z: FirstOnly.apply(z, x * 2.0), argnums=(0, 1))(1.5, 3.0)
+    assert g == (0.0, 3.0)
+    gt = grad(lambda x, z: FirstOnly.apply(z, x * 2.0).sum(), argnums=(0, 1))(
+        np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(gt[0], [0.0, 0.0])
+    np.testing.assert_array_equal(gt[1], [2.0, 4.0])
+
+
+def test_numbers_as_inputs_are_constants():
+    """Plain numbers among the inputs become constants of the same kind."""
+    a = Value(2.0)
+    y = ScaledProduct.apply(a, 4.0, ctx=1.0)
+    assert y.data == 8.0 and not y.parents[1].requires_grad
+    y.backward()
+    assert a.grad == 4.0
+
+
+def test_gradcheck_passes_for_a_correct_function():
+    """gradcheck accepts a correct custom op, on Values and on Tensors."""
+    assert gradcheck(lambda a, b: ScaledProduct.apply(a, b, ctx=1.5), Value(0.7), Value(-1.2))
+    assert gradcheck(lambda a, b: ScaledProduct.apply(a, b, ctx=1.5),
+                     t64([[0.7, 1.0]]), t64([[-1.2, 0.3]]))
+    assert gradcheck(lambda x: Cube.apply(x), t64([0.5, -1.5, 2.0]))
+
+
+def test_higher_order_through_a_custom_function():
+    """backward written with operators is differentiable again: Cube'' = 6x, Cube''' = 6."""
+    assert grad(lambda x: Cube.apply(x))(2.0) == 12.0
+    assert grad(grad(lambda x: Cube.apply(x)))(2.0) == 12.0
+    assert grad(grad(grad(lambda x: Cube.apply(x))))(2.0) == 6.0
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(grad(lambda t: grad(lambda u: Cube.apply(u).sum())(t).sum())(x),
+                               6 * x)
+
+
+def test_wrong_number_of_gradients_raises():
+    """backward must return one gradient per input: ValueError naming the op and both counts."""
+
+    class TooFew(Function):
+        def forward(ctx, a, b):
+            return a + b
+
+        def backward(ctx, g, out, a, b):
+            return (g,)
+
+    y = TooFew.apply(Value(1.0), Value(2.0))
+    with pytest.raises(ValueError, match=r"TooFew.*1 gradients for 2 inputs"):
+        y.backward()
+
+
+def test_wrong_shape_gradient_raises_naming_the_op():
+    """A gradient that does not fit its input's shape is caught at once, with the op named."""
+
+    class BadShape(Function):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            return (g.sum(),)                    # () instead of (3,)
+
+    y = BadShape.apply(t64([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="BadShape") as err:
+        y.sum().backward()
+    assert "(3,)" in str(err.value)
+
+
+def test_apply_rejects_bad_inputs():
+    """apply needs a node, cannot mix Value and Tensor, and a Value forward must give a number."""
+
+    class ToArray(Function):
+        def forward(ctx, x):
+            return np.array([x, x])
+
+        def backward(ctx, g, out, x):
+            return (g,)
+
+    with pytest.raises(TypeError):
+        Cube.apply(2.0)
+    with pytest.raises(TypeError, match="mix"):
+        ScaledProduct.apply(Value(1.0), t64([1.0]))
+    with pytest.raises(TypeError, match="number"):
+        ToArray.apply(Value(1.0))

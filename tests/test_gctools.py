@@ -1,0 +1,57 @@
+"""`relaxed_gc()`: raises the GC's first threshold for a block and always restores it."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from autograd import relaxed_gc
+
+
+def test_raises_threshold_inside_and_restores_after():
+    """Inside: the first threshold is the requested one, the others unchanged; after: as before."""
+    before = gc.get_threshold()
+    with relaxed_gc(123_456):
+        assert gc.get_threshold() == (123_456,) + before[1:]
+    assert gc.get_threshold() == before
+
+
+def test_restores_even_on_exception():
+    """An exception inside the block does not leave the relaxed threshold behind."""
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with relaxed_gc():
+            assert gc.get_threshold()[0] == 1_000_000
+            raise RuntimeError("boom")
+    assert gc.get_threshold() == before
+
+
+def test_nesting_and_decorator():
+    """Nested blocks restore level by level; as a decorator it wraps each call."""
+    before = gc.get_threshold()
+
+    @relaxed_gc(5_000)
+    def inner():
+        return gc.get_threshold()[0]
+
+    with relaxed_gc(50_000):
+        assert inner() == 5_000
+        assert gc.get_threshold()[0] == 50_000
+    assert gc.get_threshold() == before
+
+
+def test_rejects_a_non_positive_threshold():
+    """0 would disable automatic collection altogether: refused."""
+    with pytest.raises(ValueError):
+        relaxed_gc(0)
+
+
+def test_does_not_disable_the_collector():
+    """The library never switches the GC off; cyclic garbage is still collectable inside."""
+    with relaxed_gc():
+        assert gc.isenabled()
+        box = []
+        box.append(box)
+        del box
+        assert gc.collect() >= 1

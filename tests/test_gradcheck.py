@@ -1,0 +1,177 @@
+"""`autograd.gradcheck` itself: it accepts correct gradients, rejects wrong ones with a useful
+message, works in float64, and agrees with an independent finite-difference check written here."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from autograd import Function, GradcheckError, Tensor, Value, gradcheck
+from autograd import functional as F
+
+from conftest import t64
+
+
+class OffByFactor(Function):
+    """x² with a deliberately wrong derivative (2.02x instead of 2x: off by 1 %)."""
+
+    def forward(ctx, x):
+        return x * x
+
+    def backward(ctx, g, out, x):
+        return (g * 2.02 * x,)
+
+
+class WrongSecondInput(Function):
+    """a * b whose gradient for b is a + 1 instead of a."""
+
+    def forward(ctx, a, b):
+        return a * b
+
+    def backward(ctx, g, out, a, b):
+        return g * b, g * (a + 1.0)
+
+
+def test_accepts_correct_gradients():
+    """Correct ops pass for Value, scalar Tensor and vector-valued Tensor outputs."""
+    assert gradcheck(lambda a, b: (a * b).tanh() + b.exp(), Value(0.3), Value(-0.8)) is True
+    x = t64([[0.3, -1.2], [2.0, 0.5]])
+    assert gradcheck(lambda t: (t.tanh() * t).sum(axis=0), x) is True
+    assert gradcheck(lambda t: (t @ t).sum(), x) is True
+
+
+def test_rejects_a_wrong_custom_function_with_details():
+    """A 1 % error in a derivative is caught; the message says which input and element and
+    gives both numbers."""
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: OffByFactor.apply(x), t64([0.5, 1.0, -2.0]))
+    msg = str(err.value)
+    assert "input 0" in msg and "element (0,)" in msg
+    assert "backprop gives" in msg and "finite differences give" in msg
+    assert "3 of 3 elements differ" in msg
+    assert isinstance(err.value, AssertionError)
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: OffByFactor.apply(x), Value(0.7))
+
+
+def test_names_the_wrong_input():
+    """Only the second input's gradient is wrong: the message names input 1."""
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(lambda a, b: WrongSecondInput.apply(a, b), t64([1.0, 2.0]), t64([3.0, 4.0]))
+
+
+def test_returns_false_when_asked_not_to_raise():
+    """raise_exception=False turns the failure into a False result."""
+    assert gradcheck(lambda x: OffByFactor.apply(x), t64([1.0]), raise_exception=False) is False
+    assert gradcheck(lambda x: x * x, t64([1.0]), raise_exception=False) is True
+
+
+def test_constant_inputs_are_not_checked():
+    """An input that does not require grad is passed through unchanged and not checked: the
+    wrong gradient for b does not matter when b is a constant."""
+    a, b = t64([1.0, 2.0]), Tensor(np.array([3.0, 4.0]))
+    assert gradcheck(lambda a, b: WrongSecondInput.apply(a, b), a, b)
+
+
+def test_plain_numbers_and_arrays_are_checked_inputs():
+    """Numbers become Values and arrays float64 Tensors, both checked."""
+    assert gradcheck(lambda x: x * x * x, 1.5)
+    assert gradcheck(lambda x: (x * x).sum(), np.array([1.0, 2.0]))
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: OffByFactor.apply(x), np.array([1.0, 2.0]))
+
+
+def test_float32_input_is_checked_in_float64_and_left_untouched():
+    """A float32 input triggers a warning and a float64 copy is checked; the caller's tensor
+    keeps its data and gets no gradient."""
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    before = x.data.copy()
+    with pytest.warns(UserWarning, match="float64"):
+        assert gradcheck(lambda t: (t * t.tanh()).sum(), x)
+    np.testing.assert_array_equal(x.data, before)
+    assert x.grad is None and x.dtype == np.float32
+
+
+def test_float64_inputs_are_not_modified():
+    """The finite differences perturb a copy and put every element back exactly."""
+    x = t64([0.1, 0.2, 0.3])
+    before = x.data.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradcheck(lambda t: (t * t).sum(), x)
+    np.testing.assert_array_equal(x.data, before)
+
+
+def test_usage_errors():
+    """Nothing to check, or f returning a non-node, are errors."""
+    with pytest.raises(ValueError, match="nothing to check"):
+        gradcheck(lambda t: t * 2.0, Tensor(np.ones(2)))
+    with pytest.raises(TypeError):
+        gradcheck(lambda t: 3.0, t64([1.0]))
+
+
+def test_non_contiguous_gradient():
+    """A gradient that comes back as a transposed view (transpose, .T, swapaxes) is compared
+    element by element like any other."""
+    x = t64(np.arange(6.0).reshape(2, 3) / 7)
+    assert gradcheck(lambda t: t.T * 1.0, x)
+
+
+def test_non_contiguous_input():
+    """An input whose data is a transposed (Fortran-ordered) array is perturbed for real."""
+    data = np.arange(6.0).reshape(3, 2).T / 7
+    assert not data.flags.c_contiguous
+    assert gradcheck(lambda t: (t * t).sum(), Tensor(data, requires_grad=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# An independent check that does not use gradcheck
+# ----------------------------------------------------------------------------------------------
+
+def _fd_gradient(f, arrays, i, weights, eps=1e-6):
+    """Central differences of Σ weights * f(*arrays) with respect to arrays[i], by hand."""
+    out = np.zeros_like(arrays[i])
+    for k in np.ndindex(arrays[i].shape):
+        plus = [a.copy() for a in arrays]
+        minus = [a.copy() for a in arrays]
+        plus[i][k] += eps
+        minus[i][k] -= eps
+        fp = np.sum(weights * f(*[Tensor(a) for a in plus]).data)
+        fm = np.sum(weights * f(*[Tensor(a) for a in minus]).data)
+        out[k] = (fp - fm) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("name, f, shapes", [
+    ("tanh_mul", lambda a, b: a.tanh() * b, ((2, 3), (3,))),
+    ("matmul_batched", lambda a, b: a @ b, ((2, 3, 4), (4,))),
+    ("transpose", lambda a: a.transpose(2, 0, 1) * 1.5, ((2, 3, 4),)),
+    ("swapaxes", lambda a: a.swapaxes(0, 1).exp(), ((2, 3),)),
+    ("softmax_getitem", lambda a: a[:, ::2].softmax(axis=0), ((3, 5),)),
+    ("cross_entropy", lambda z: F.cross_entropy(z, np.array([1, 0, 2]), reduction="none"),
+     ((3, 3),)),
+])
+def test_backprop_matches_hand_written_finite_differences(name, f, shapes):
+    """Backprop against a finite-difference loop written here, so the checker is checked too:
+    both tools must agree with each other on correct ops."""
+    rng = np.random.default_rng(7)
+    arrays = [rng.uniform(-1.5, 1.5, s) for s in shapes]
+    xs = [t64(a) for a in arrays]
+    out = f(*xs)
+    weights = rng.uniform(0.5, 1.5, out.shape)
+    out.backward(weights)
+    for i, x in enumerate(xs):
+        np.testing.assert_allclose(x.grad, _fd_gradient(f, arrays, i, weights),
+                                   rtol=1e-6, atol=1e-8)
+
+
+def test_hand_written_check_catches_the_wrong_function():
+    """The independent loop also rejects the deliberately wrong derivative (so it can fail)."""
+    a = np.array([0.5, 1.0, -2.0])
+    x = t64(a)
+    OffByFactor.apply(x).backward(np.ones(3))
+    numeric = _fd_gradient(lambda t: OffByFactor.apply(t), [a], 0, np.ones(3))
+    np.testing.assert_allclose(numeric, 2 * a, rtol=1e-7)
+    assert not np.allclose(x.grad, numeric, rtol=1e-3, atol=0)

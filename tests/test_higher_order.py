@@ -1,0 +1,269 @@
+"""Higher-order gradients: `autograd.grad` (functional, composable) and
+`backward(create_graph=True)`, checked in closed form and, op by op, against a finite difference
+of the first derivative (a Hessian-vector product H v ≈ (∇f(x + εv) - ∇f(x - εv)) / 2ε)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value, grad, no_grad, where
+from autograd import functional as F
+
+from conftest import sample, t64
+
+
+def _sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# ----------------------------------------------------------------------------------------------
+# Scalars, in closed form
+# ----------------------------------------------------------------------------------------------
+
+def test_cube_first_second_third_derivatives():
+    """x³ at 2: f' = 3x² = 12, f'' = 6x = 12, f''' = 6; numbers in give floats out."""
+    f = lambda x: x ** 3
+    d1, d2, d3 = grad(f), grad(grad(f)), grad(grad(grad(f)))
+    assert d1(2.0) == 12.0 and type(d1(2.0)) is float
+    assert d2(2.0) == 12.0
+    assert d3(2.0) == 6.0
+
+
+def test_tanh_second_derivative():
+    """tanh' = 1 - t², tanh'' = -2t(1 - t²)."""
+    x = 0.7
+    t = math.tanh(x)
+    assert grad(lambda v: v.tanh())(x) == pytest.approx(1 - t * t, rel=1e-14)
+    assert grad(grad(lambda v: v.tanh()))(x) == pytest.approx(-2 * t * (1 - t * t), rel=1e-13)
+
+
+def test_exp_times_tanh_second_derivative():
+    """f = eˣ tanh x: f' = eˣ(t + 1 - t²), f'' = eˣ(t + 2(1 - t²) - 2t(1 - t²))."""
+    x = 0.3
+    e, t = math.exp(x), math.tanh(x)
+    f = lambda v: v.exp() * v.tanh()
+    assert grad(f)(x) == pytest.approx(e * (t + 1 - t * t), rel=1e-14)
+    assert grad(grad(f))(x) == pytest.approx(e * (t + 2 * (1 - t * t) - 2 * t * (1 - t * t)),
+                                             rel=1e-13)
+
+
+def test_sigmoid_of_log_composition():
+    """f = σ(log x) = x / (1 + x): f' = 1/(1+x)², f'' = -2/(1+x)³."""
+    x = 1.7
+    f = lambda v: v.log().sigmoid()
+    assert grad(f)(x) == pytest.approx(1 / (1 + x) ** 2, rel=1e-13)
+    assert grad(grad(f))(x) == pytest.approx(-2 / (1 + x) ** 3, rel=1e-12)
+
+
+def test_value_in_value_out():
+    """A Value argument gives a Value gradient (recorded, so it can be differentiated again)."""
+    x = Value(2.0)
+    g = grad(lambda v: v ** 3)(x)
+    assert isinstance(g, Value) and g.data == 12.0 and g.requires_grad
+    g.backward()
+    assert x.grad == 12.0                       # d(3x²)/dx = 6x
+
+
+def test_argnums_tuple_and_negative():
+    """f = x y²: ∂f/∂x = y² = 4, ∂f/∂y = 2xy = 12 at (3, 2); argnums=-1 picks y."""
+    f = lambda x, y: x * y ** 2
+    assert grad(f, argnums=(0, 1))(3.0, 2.0) == (4.0, 12.0)
+    assert grad(f, argnums=1)(3.0, 2.0) == 12.0
+    assert grad(f, argnums=-1)(3.0, 2.0) == 12.0
+    # second derivatives of ∂f/∂x = y²: ∂²f/∂x² = 0, ∂²f/∂x∂y = 2y = 4
+    assert grad(lambda x, y: grad(f, argnums=0)(x, y), argnums=(0, 1))(3.0, 2.0) == (0.0, 4.0)
+
+
+def test_argnums_with_tensors():
+    """Tensor arguments: ∂/∂a Σ a*b = b, ∂/∂b = a; arrays in give arrays out."""
+    a, b = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    ga, gb = grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(a, b)
+    assert isinstance(ga, np.ndarray)
+    np.testing.assert_array_equal(ga, b)
+    np.testing.assert_array_equal(gb, a)
+
+
+def test_unused_argument_has_zero_gradient():
+    """f does not depend on its argument: the gradient is 0 (of the argument's kind)."""
+    assert grad(lambda x, y: y * 2.0)(1.0, Value(3.0)) == 0.0
+    np.testing.assert_array_equal(grad(lambda x, y: (y * 2.0).sum())(np.ones(3), t64([1.0])),
+                                  np.zeros(3))
+
+
+def test_grad_errors():
+    """grad needs a scalar output and valid argnums."""
+    with pytest.raises(ValueError, match="scalar"):
+        grad(lambda x: x * 2.0)(np.ones(3))
+    with pytest.raises(IndexError):
+        grad(lambda x: x, argnums=2)(1.0)
+
+
+def test_grad_is_independent_of_an_outer_no_grad():
+    """grad is a function transform: like torch.func.grad and jax.grad its result must not
+    depend on a no_grad() around the call (a silent 0 would be a wrong gradient)."""
+    with no_grad():
+        assert grad(lambda x: x ** 3)(2.0) == 12.0
+        np.testing.assert_array_equal(grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0])),
+                                      [2.0, 4.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Tensors
+# ----------------------------------------------------------------------------------------------
+
+def test_tensor_sum_of_cubes():
+    """∇ Σx³ = 3x², and ∇ Σ(3x²) = 6x (second derivative through grad of a sum)."""
+    x = np.array([1.0, -2.0, 0.5])
+    f = lambda t: (t ** 3).sum()
+    np.testing.assert_allclose(grad(f)(x), 3 * x ** 2, rtol=1e-15)
+    np.testing.assert_allclose(grad(lambda t: grad(f)(t).sum())(x), 6 * x, rtol=1e-15)
+
+
+def test_backward_create_graph_value():
+    """y = x³; backward(create_graph=True) makes x.grad a Value 3x² that can be differentiated."""
+    x = Value(2.0)
+    (x ** 3).backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, Value) and g.data == 12.0 and g.requires_grad
+    x.grad = 0.0
+    g.backward()
+    assert x.grad == 12.0                       # 6x
+
+
+def test_backward_create_graph_tensor():
+    """The same on a Tensor: x.grad = 3x² is a Tensor node; its sum differentiates to 6x."""
+    x = t64([1.0, 2.0, -1.5])
+    (x ** 3).sum().backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, Tensor) and g.requires_grad
+    np.testing.assert_allclose(g.data, 3 * x.data ** 2, rtol=1e-15)
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad, 6 * x.data, rtol=1e-15)
+
+
+def test_hessian_vector_product_of_quadratic_form():
+    """f = ½ xᵀ A x has Hessian ½ (A + Aᵀ); for symmetric A, H v = A v (and for any A the
+    symmetrised product), exactly up to rounding."""
+    rng = np.random.default_rng(0)
+    M = rng.normal(size=(4, 4))
+    x0, v = rng.normal(size=4), rng.normal(size=4)
+    for A in (M + M.T, M):
+        At = Tensor(A)
+        f = lambda x: 0.5 * (x @ (At @ x))
+        hv = grad(lambda x: (grad(f)(x) * Tensor(v)).sum())(x0)
+        np.testing.assert_allclose(hv, 0.5 * (A + A.T) @ v, rtol=1e-12, atol=1e-12)
+    A = M + M.T
+    np.testing.assert_allclose(grad(lambda x: 0.5 * (x @ (Tensor(A) @ x)))(x0), A @ x0,
+                               rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# Every op's second derivative against a finite difference of its first derivative
+# ----------------------------------------------------------------------------------------------
+
+COND6 = np.array([True, False, True, True, False, True])
+
+# (name, f(x) -> array-valued Tensor of a 1-d input x, input size, domain)
+SECOND_ORDER_TENSOR = [
+    ("exp", lambda x: x.exp(), 6, "real"),
+    ("log", lambda x: x.log(), 6, "pos"),
+    ("sqrt", lambda x: x.sqrt(), 6, "pos"),
+    ("tanh", lambda x: x.tanh(), 6, "real"),
+    ("sigmoid", lambda x: x.sigmoid(), 6, "real"),
+    ("pow_const_3", lambda x: x ** 3, 6, "real"),
+    ("pow_const_-1.5", lambda x: x ** -1.5, 6, "pos"),
+    ("pow_tensor", lambda x: x[:3] ** x[3:], 6, "pos"),
+    ("rpow", lambda x: 2.0 ** x, 6, "real"),
+    ("mul", lambda x: x[:3] * x[3:], 6, "real"),
+    ("div", lambda x: x[:3] / x[3:], 6, "pos"),
+    ("mul_div_composite", lambda x: (x * x.tanh()) / (1.0 + x * x), 6, "real"),
+    ("neg_sub", lambda x: 1.0 - (-x) * x, 6, "real"),
+    ("relu_times_x", lambda x: x.relu() * x, 6, "nonzero"),
+    ("abs_times_x", lambda x: abs(x) * x, 6, "nonzero"),
+    ("clip_times_x", lambda x: x.clip(-0.5, 0.8) * x, 6, "clip"),
+    ("maximum_times_x", lambda x: x[:3].maximum(x[3:]) * x[:3], 6, "distinct"),
+    ("minimum_times_x", lambda x: x[:3].minimum(x[3:]) * x[3:], 6, "distinct"),
+    ("where", lambda x: where(COND6, x * x, x.exp()), 6, "real"),
+    ("sum_mean", lambda x: x.reshape(2, 3).sum(axis=0) * x.reshape(2, 3).mean(axis=1,
+                                                                              keepdims=True),
+     6, "real"),
+    ("max_times_x", lambda x: x.reshape(2, 3).max(axis=1, keepdims=True) * x.reshape(2, 3), 6,
+     "distinct"),
+    ("var", lambda x: x.reshape(2, 3).var(axis=1, ddof=1), 6, "real"),
+    ("std", lambda x: x.std(), 6, "real"),
+    ("softmax", lambda x: x.reshape(2, 3).softmax(), 6, "real"),
+    ("log_softmax", lambda x: x.reshape(2, 3).log_softmax(axis=0), 6, "real"),
+    ("logsumexp", lambda x: x.reshape(2, 3).logsumexp(axis=1), 6, "real"),
+    ("logsumexp_keepdims", lambda x: x.reshape(2, 3).logsumexp(keepdims=True) * x, 6, "real"),
+    ("matmul", lambda x: x[:6].reshape(2, 3) @ x[6:].reshape(3, 2), 12, "real"),
+    ("matmul_1d_batched", lambda x: x[:3] @ x[3:].reshape(2, 3, 2), 15, "real"),
+    ("matmul_dot", lambda x: x[:3] @ x[3:], 6, "real"),
+    ("linear", lambda x: F.linear(x[:6].reshape(2, 3), x[6:12].reshape(3, 2), x[12:]), 14,
+     "real"),
+    ("linear_no_bias_1d", lambda x: F.linear(x[:3], x[3:9].reshape(3, 2)), 9, "real"),
+    ("cross_entropy_labels", lambda x: F.cross_entropy(x.reshape(2, 3), np.array([2, 0])), 6,
+     "real"),
+    ("cross_entropy_labels_none",
+     lambda x: F.cross_entropy(x.reshape(2, 3), np.array([1, 0]), reduction="none"), 6, "real"),
+    ("cross_entropy_probs",
+     lambda x: F.cross_entropy(x[:6].reshape(2, 3), x[6:].reshape(2, 3).softmax(), "sum"),
+     12, "real"),
+    ("getitem_repeated", lambda x: x[np.array([0, 0, 2])] ** 3, 3, "real"),
+    ("concatenate_stack", lambda x: F.concatenate([x * x, F.stack([x.exp(), x], axis=1)
+                                                    .reshape(-1)]), 4, "real"),
+    ("broadcast_transpose", lambda x: (x[:3].reshape(3, 1) * x[3:]).T.tanh(), 7, "real"),
+    ("astype_roundtrip", lambda x: (x.astype(np.float64) * x).exp(), 4, "real"),
+]
+
+
+@pytest.mark.parametrize("f, n, domain", [pytest.param(f, n, d, id=name)
+                                          for name, f, n, d in SECOND_ORDER_TENSOR])
+def test_tensor_second_derivative_matches_finite_difference(f, n, domain, rng):
+    """H v from grad∘grad equals the central difference of grad along v."""
+    x0 = sample(domain, (n,), rng)
+    v = rng.normal(size=n)
+    w = None
+
+    def scalar(x):
+        nonlocal w
+        out = f(x)
+        if w is None:
+            w = np.random.default_rng(1).uniform(0.5, 1.5, out.shape)
+        return (out * Tensor(w)).sum()
+
+    first = grad(scalar)
+    hv = grad(lambda x: (first(x) * Tensor(v)).sum())(x0)
+    eps = 1e-5
+    numeric = (first(x0 + eps * v) - first(x0 - eps * v)) / (2 * eps)
+    assert isinstance(hv, np.ndarray) and hv.shape == (n,)
+    np.testing.assert_allclose(hv, numeric, rtol=1e-5, atol=1e-6)
+
+
+SECOND_ORDER_VALUE = [
+    ("exp", lambda x: x.exp(), "real"),
+    ("log", lambda x: x.log(), "pos"),
+    ("sqrt", lambda x: x.sqrt(), "pos"),
+    ("tanh", lambda x: x.tanh(), "real"),
+    ("sigmoid", lambda x: x.sigmoid(), "real"),
+    ("pow_const", lambda x: x ** 3.5, "pos"),
+    ("pow_value", lambda x: x ** (x * 0.5), "pos"),
+    ("rpow", lambda x: 3.0 ** x, "real"),
+    ("mul_div", lambda x: (x * x.exp()) / (x * x + 1.0), "real"),
+    ("div_by_value", lambda x: 1.0 / x, "nonzero"),
+    ("sub_neg", lambda x: 2.0 - (-x) * x * x, "real"),
+    ("relu_abs", lambda x: x.relu() * x + abs(x) * x, "nonzero"),
+]
+
+
+@pytest.mark.parametrize("f, domain", [pytest.param(f, d, id=name)
+                                       for name, f, d in SECOND_ORDER_VALUE])
+def test_value_second_derivative_matches_finite_difference(f, domain, rng):
+    """grad(grad(f)) equals the central difference of grad(f), for each Value op."""
+    x = float(sample(domain, (), rng))
+    eps = 1e-5
+    numeric = (grad(f)(x + eps) - grad(f)(x - eps)) / (2 * eps)
+    assert grad(grad(f))(x) == pytest.approx(numeric, rel=1e-6, abs=1e-7)

@@ -1,0 +1,179 @@
+"""Property tests (hypothesis): random broadcasting shapes for the binary ops, and random
+expression DAGs (with node reuse) over Values and over Tensors, all checked by gradcheck.
+
+Settings come from the "glassgrad" profile in conftest (deterministic, no example database);
+each test sets its own modest example count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+from autograd import Tensor, Value, gradcheck, where
+from autograd.broadcast import unbroadcast
+
+from conftest import sample, t64
+
+# ----------------------------------------------------------------------------------------------
+# (1) Binary ops over random broadcastable shapes
+# ----------------------------------------------------------------------------------------------
+
+BINARY = {
+    # name: (function, numpy reference, domain of a, domain of b)
+    "add": (lambda a, b: a + b, np.add, "real", "real"),
+    "sub": (lambda a, b: a - b, np.subtract, "real", "real"),
+    "mul": (lambda a, b: a * b, np.multiply, "real", "real"),
+    "div": (lambda a, b: a / b, np.divide, "real", "nonzero"),
+    "pow": (lambda a, b: a ** b, np.power, "pos", "real"),
+    "maximum": (lambda a, b: a.maximum(b), np.maximum, "grid", "grid_offset"),
+    "minimum": (lambda a, b: a.minimum(b), np.minimum, "grid", "grid_offset"),
+    "where": (lambda a, b: where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b),
+              "nonzero", "real"),
+}
+
+
+@settings(max_examples=50)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       name=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2 ** 16))
+def test_binary_ops_broadcast_and_differentiate(shapes, name, seed):
+    """For any broadcast-compatible shapes: the result has the broadcast shape and numpy's
+    values, each gradient has its input's shape, and gradients match finite differences."""
+    fn, ref, da, db = BINARY[name]
+    rng = np.random.default_rng(seed)
+    sa, sb = shapes.input_shapes
+    a, b = sample(da, sa, rng), sample(db, sb, rng)
+    x, y = t64(a), t64(b)
+    out = fn(x, y)
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.data, ref(a, b), rtol=1e-13)
+    out.backward(np.ones(out.shape))
+    assert x.grad.shape == x.shape and y.grad.shape == y.shape
+    assert gradcheck(fn, t64(a), t64(b))
+
+
+@settings(max_examples=40)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=1, max_dims=4, max_side=3),
+       seed=st.integers(0, 2 ** 16))
+def test_unbroadcast_is_the_adjoint_of_broadcasting(shapes, seed):
+    """<unbroadcast(g), v> = <g, broadcast_to(v)> for every shape that broadcasts to g's."""
+    (shape,), gshape = shapes.input_shapes, shapes.result_shape
+    rng = np.random.default_rng(seed)
+    g, v = rng.normal(size=gshape), rng.normal(size=shape)
+    u = unbroadcast(g, shape)
+    assert np.shape(u) == shape
+    assert np.isclose(np.sum(u * v), np.sum(g * np.broadcast_to(v, gshape)), rtol=1e-12,
+                      atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# (2) Random expression DAGs with node reuse
+# ----------------------------------------------------------------------------------------------
+
+# Smooth everywhere on the reals (no kinks, no poles, bounded growth), for Value and Tensor.
+UNARY_OPS = [
+    ("tanh", lambda x: x.tanh()),
+    ("sigmoid", lambda x: x.sigmoid()),
+    ("log1p_sq", lambda x: (x * x + 1.0).log()),
+    ("sqrt1p_sq", lambda x: (x * x + 1.0).sqrt()),
+    ("exp_tanh", lambda x: x.tanh().exp()),
+    ("neg", lambda x: -x),
+    ("cube_tanh", lambda x: x.tanh() ** 3),
+    ("affine", lambda x: 0.5 - 2.0 * x),
+]
+BINARY_OPS = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / (b * b + 1.0)),
+    ("pow", lambda a, b: (a * a + 0.5) ** b.tanh()),
+]
+# Tensor-only ops along the last axis (every input has at least one dim)
+TENSOR_OPS = [
+    ("sum_keep", lambda x: x.sum(axis=-1, keepdims=True)),
+    ("mean0_keep", lambda x: x.mean(axis=0, keepdims=True)),
+    ("softmax", lambda x: x.softmax(axis=-1)),
+    ("logsumexp_keep", lambda x: x.logsumexp(axis=-1, keepdims=True)),
+    ("transpose_back", lambda x: x.T.T),
+]
+
+
+@st.composite
+def programs(draw, unary, binary, n_inputs):
+    """A random DAG: each step applies an op to earlier nodes (inputs or results, reused
+    freely, possibly the same node twice)."""
+    steps = []
+    for k in range(draw(st.integers(1, 7))):
+        n_nodes = n_inputs + k
+        if draw(st.booleans()):
+            op = draw(st.integers(0, len(unary) - 1))
+            steps.append(("u", op, draw(st.integers(0, n_nodes - 1))))
+        else:
+            op = draw(st.integers(0, len(binary) - 1))
+            steps.append(("b", op, draw(st.integers(0, n_nodes - 1)),
+                          draw(st.integers(0, n_nodes - 1))))
+    return steps
+
+
+def run(program, unary, binary, inputs):
+    """Evaluate a program; the output combines the last node with one reused earlier node."""
+    nodes = list(inputs)
+    for step in program:
+        if step[0] == "u":
+            nodes.append(unary[step[1]][1](nodes[step[2]]))
+        else:
+            nodes.append(binary[step[1]][1](nodes[step[2]], nodes[step[3]]))
+    return nodes[-1] * nodes[len(nodes) // 2] + nodes[-1]
+
+
+VALUE_UNARY, VALUE_BINARY = UNARY_OPS, BINARY_OPS
+TENSOR_UNARY = UNARY_OPS + TENSOR_OPS
+
+inputs_1d = st.lists(st.floats(-1.0, 1.0, allow_nan=False), min_size=3, max_size=3)
+
+
+@settings(max_examples=50)
+@given(program=programs(VALUE_UNARY, VALUE_BINARY, 3), xs=inputs_1d)
+def test_random_value_dags(program, xs):
+    """Any DAG of Value ops: backprop equals finite differences for every input."""
+    assert gradcheck(lambda *v: run(program, VALUE_UNARY, VALUE_BINARY, v),
+                     *[Value(x) for x in xs])
+
+
+TENSOR_SHAPES = [(3,), (2, 3), (1, 3), (2, 1)]
+
+
+@settings(max_examples=40)
+@given(program=programs(TENSOR_UNARY, BINARY_OPS, 3),
+       shapes=st.lists(st.sampled_from(TENSOR_SHAPES), min_size=3, max_size=3),
+       seed=st.integers(0, 2 ** 16))
+def test_random_tensor_dags(program, shapes, seed):
+    """Any DAG of Tensor ops over broadcasting inputs: gradients have the inputs' shapes and
+    equal finite differences."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-1.0, 1.0, s) for s in shapes]
+    f = lambda *t: run(program, TENSOR_UNARY, BINARY_OPS, t)
+    xs = [t64(a) for a in arrays]
+    out = f(*xs)
+    out.backward(np.ones(out.shape))
+    assert all(x.grad is None or x.grad.shape == x.shape for x in xs)
+    assert gradcheck(f, *[t64(a) for a in arrays])
+
+
+@settings(max_examples=40)
+@given(program=programs(VALUE_UNARY, VALUE_BINARY, 3), xs=inputs_1d)
+def test_value_and_tensor_engines_agree(program, xs):
+    """The same scalar program on Values and on 0-d float64 Tensors: same value and same
+    gradients (the two facades share one core and one set of rules)."""
+    vs = [Value(x) for x in xs]
+    ts = [Tensor(np.float64(x), requires_grad=True) for x in xs]
+    vo = run(program, VALUE_UNARY, VALUE_BINARY, vs)
+    to = run(program, VALUE_UNARY, VALUE_BINARY, ts)
+    assert np.isclose(to.data, vo.data, rtol=1e-13, atol=0)
+    vo.backward()
+    to.backward()
+    for v, t in zip(vs, ts):
+        tg = 0.0 if t.grad is None else float(t.grad)
+        assert np.isclose(v.grad, tg, rtol=1e-12, atol=1e-14)

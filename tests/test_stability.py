@@ -1,0 +1,153 @@
+"""Numerical stability at ±1000: softmax, log_softmax, logsumexp, sigmoid and cross-entropy give
+finite, correct values and gradients, without overflow, invalid-value or divide warnings.
+
+Underflow to 0 (e.g. e^-2000) is the correct result and is allowed; every test runs with
+warnings turned into errors and numpy's overflow/invalid/divide set to raise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value
+from autograd import functional as F
+
+
+@contextlib.contextmanager
+def strict():
+    """Any warning, and any numpy overflow / invalid / division by zero, is an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            yield
+
+
+# Tolerances of the saturation tests: float64 near its rounding; float32 loose, because these
+# tests are about overflow (finite, right to 4 digits); float32 accuracy has its own test below.
+RTOL = {np.float32: 1e-4, np.float64: 1e-11}
+
+BIG = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax(dtype):
+    """Exactly one-hot (or evenly split) rows; gradient finite (and ~0: saturated)."""
+    with strict():
+        z = Tensor(BIG.astype(dtype), requires_grad=True)
+        p = z.softmax(axis=1)
+        (p * Tensor(np.arange(9.0).reshape(3, 3).astype(dtype))).sum().backward()
+    expected = np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0]])
+    np.testing.assert_allclose(p.data, expected, rtol=RTOL[dtype], atol=1e-30)
+    assert np.isfinite(z.grad).all()
+    np.testing.assert_allclose(z.grad[0], 0.0, atol=1e-30)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_softmax(dtype):
+    """log_softmax is x - max - log Σ: -2000 where softmax underflows, never -inf."""
+    with strict():
+        z = Tensor(BIG.astype(dtype), requires_grad=True)
+        lp = F.log_softmax(z, axis=1)
+        lp.sum().backward()
+    r = RTOL[dtype]
+    np.testing.assert_allclose(lp.data[0], [0.0, -1000.0, -2000.0], rtol=r, atol=r)
+    np.testing.assert_allclose(lp.data[1], [-math.log(3)] * 3, rtol=r)
+    np.testing.assert_allclose(lp.data[2], [-math.log(2), -math.log(2), -1000 - math.log(2)],
+                               rtol=r)
+    assert np.isfinite(z.grad).all()
+    # d/dz Σ_j log_softmax_j = 1 - C softmax: row 0 -> [1 - 3, 1, 1]
+    np.testing.assert_allclose(z.grad[0], [-2.0, 1.0, 1.0], rtol=r)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp(dtype):
+    """logsumexp(±1000 rows) = max + log(count of maxima); gradient is the softmax."""
+    with strict():
+        z = Tensor(BIG.astype(dtype), requires_grad=True)
+        lse = z.logsumexp(axis=1)
+        lse.sum().backward()
+        whole = F.logsumexp(Tensor(BIG.astype(dtype)))
+    r = RTOL[dtype]
+    np.testing.assert_allclose(lse.data, [1000.0, -1000.0 + math.log(3), 1000.0 + math.log(2)],
+                               rtol=r)
+    np.testing.assert_allclose(z.grad, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], rtol=r,
+                               atol=1e-30)
+    assert whole.data == pytest.approx(1000.0 + math.log(3), rel=r)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_tensor(dtype):
+    """σ(1000) = 1, σ(-1000) = 0 (no exp overflow); derivative 0 at both, 0.25 at 0."""
+    with strict():
+        x = Tensor(np.array([1000.0, -1000.0, 0.0], dtype=dtype), requires_grad=True)
+        s = x.sigmoid()
+        s.sum().backward()
+    np.testing.assert_array_equal(s.data, [1.0, 0.0, 0.5])
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.25])
+
+
+def test_sigmoid_value():
+    """The scalar sigmoid at ±1000 without OverflowError; tanh saturates too."""
+    with strict():
+        for x, expected in ((1000.0, 1.0), (-1000.0, 0.0), (-745.0, math.exp(-745.0))):
+            v = Value(x)
+            s = v.sigmoid()
+            s.backward()
+            assert s.data == pytest.approx(expected, rel=1e-12, abs=0)
+            assert math.isfinite(v.grad)
+        t = Value(-1000.0).tanh()
+        assert t.data == -1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_labels(dtype):
+    """Loss from logits: a confident right answer costs 0, a confident wrong one 2000 (not inf);
+    gradient (softmax - onehot)/N stays finite."""
+    logits = np.array([[1000.0, -1000.0], [1000.0, -1000.0], [-1000.0, -1000.0]], dtype=dtype)
+    with strict():
+        z = Tensor(logits, requires_grad=True)
+        losses = F.cross_entropy(z, np.array([0, 1, 1]), reduction="none")
+        loss = F.cross_entropy(z, np.array([0, 1, 1]))
+        loss.backward()
+    r = RTOL[dtype]
+    np.testing.assert_allclose(losses.data, [0.0, 2000.0, math.log(2)], rtol=r, atol=r)
+    assert loss.item() == pytest.approx((2000.0 + math.log(2)) / 3, rel=r)
+    np.testing.assert_allclose(z.grad, [[0, 0], [1 / 3, -1 / 3], [1 / 6, -1 / 6]], rtol=r,
+                               atol=1e-30)
+
+
+def test_cross_entropy_probability_targets():
+    """Soft targets at ±1000: loss Σ -t log p is finite (t·(-2000) where p underflows)."""
+    with strict():
+        z = Tensor(np.array([[1000.0, -1000.0]]), requires_grad=True)
+        loss = F.cross_entropy(z, np.array([[0.75, 0.25]]), reduction="sum")
+        loss.backward()
+    assert loss.item() == pytest.approx(0.25 * 2000.0, rel=1e-12)
+    np.testing.assert_allclose(z.grad, [[0.25, -0.25]], rtol=1e-12)
+
+
+def test_second_order_softmax_at_large_inputs():
+    """The higher-order pass uses the same stable rules: no warnings at ±1000."""
+    from autograd import grad
+    with strict():
+        h = grad(lambda z: grad(lambda u: (u.log_softmax() * Tensor([1.0, 2.0, 3.0])).sum())(z)
+                 .sum())(np.array([1000.0, 0.0, -1000.0]))
+    assert np.isfinite(h).all()
+
+
+def test_float32_accuracy_at_large_logits():
+    """In float32, rows of equal large logits must keep float32 accuracy (a few ulps, rtol
+    1e-6): log_softmax([-1000]*3) = -log 3 and the cross-entropy of [-1000, -1000] = log 2,
+    as PyTorch gives. Computing (x - max) - log Σ exp(x - max) gets this right; x - logsumexp(x)
+    cancels two numbers near 1000 and keeps only ~4 digits."""
+    row = np.full((1, 3), -1000.0, dtype=np.float32)
+    with strict():
+        lp = Tensor(row).log_softmax()
+        ce = F.cross_entropy(Tensor(row[:, :2]), np.array([0]))
+    np.testing.assert_allclose(lp.data, -math.log(3), rtol=1e-6)
+    assert ce.item() == pytest.approx(math.log(2), rel=1e-6)

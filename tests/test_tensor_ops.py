@@ -1,0 +1,378 @@
+"""Every differentiable Tensor op, from ONE table.
+
+Each row names an op, a function of Tensors, its numpy reference, the input domain of each
+argument (see conftest.SAMPLERS: domains keep away from kinks, ties and poles) and the input
+shapes to try. The same rows drive
+
+* the forward check: value, shape and dtype equal numpy's (float64 inputs), and
+* the gradient check: `autograd.gradcheck` (central finite differences in float64, output
+  weighted by a random vector so that a whole vector-Jacobian product is checked), plus the
+  gradient of every input having exactly that input's shape and dtype.
+
+Adding an op means adding one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
+from autograd import functional as F
+
+from conftest import sample, t64
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    fn: Callable                  # on Tensors
+    ref: Callable                 # on float64 ndarrays
+    domains: tuple                # one domain name per input
+    shapes: tuple                 # tuples of input shapes, one tuple per case
+    gc: dict = field(default_factory=dict)     # extra gradcheck tolerances, if the op needs them
+    rtol: float = 1e-12           # forward tolerance against the numpy reference
+
+
+def unary(name, fn, ref, domain="real", shapes=None, **kw):
+    shapes = UNARY_SHAPES if shapes is None else shapes
+    return Op(name, fn, ref, (domain,), tuple((s,) for s in shapes), **kw)
+
+
+def binary(name, fn, ref, domains=("real", "real"), shapes=None, **kw):
+    return Op(name, fn, ref, domains, tuple(BINARY_SHAPES if shapes is None else shapes), **kw)
+
+
+UNARY_SHAPES = [(), (1,), (5,), (2, 3), (2, 3, 4)]
+BINARY_SHAPES = [((), ()), ((1,), (3,)), ((4,), ()), ((3, 1), (4,)), ((2, 3), (2, 3)),
+                 ((2, 1, 4), (3, 1))]
+CONST = np.array([0.5, -1.25, 2.0])
+COND = np.array([[True, False, True, True], [False, False, True, False],
+                 [True, True, False, True]])
+MASK = np.array([[True, False, True], [False, True, True]])
+LABELS = np.array([2, 0, 1, 2])
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    return x - _logsumexp(x, axis=axis, keepdims=True)
+
+
+def _reduce(losses, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction](losses)
+
+
+def _ce_labels_ref(z, reduction):
+    return _reduce(-_log_softmax(z, 1)[np.arange(len(z)), LABELS], reduction)
+
+
+def _ce_probs_ref(z, t, reduction):
+    return _reduce(-(t * _log_softmax(z, 1)).sum(axis=1), reduction)
+
+
+OPS = [
+    # -- arithmetic (broadcasting) ------------------------------------------------------------
+    binary("add", lambda a, b: a + b, np.add),
+    binary("sub", lambda a, b: a - b, np.subtract),
+    binary("mul", lambda a, b: a * b, np.multiply),
+    binary("div", lambda a, b: a / b, np.divide, ("real", "nonzero")),
+    binary("pow_tensor", lambda a, b: a ** b, np.power, ("pos", "real")),
+    unary("add_number", lambda a: a + 2.5, lambda a: a + 2.5),
+    unary("radd_number", lambda a: 2.5 + a, lambda a: 2.5 + a),
+    unary("rsub_number", lambda a: 1.5 - a, lambda a: 1.5 - a),
+    unary("rmul_number", lambda a: 3.0 * a, lambda a: 3.0 * a),
+    unary("rdiv_number", lambda a: 2.0 / a, lambda a: 2.0 / a, "nonzero"),
+    unary("rpow_number", lambda a: 2.0 ** a, lambda a: np.power(2.0, a)),
+    unary("radd_ndarray", lambda a: CONST + a, lambda a: CONST + a,
+          shapes=[(3,), (2, 3)]),
+    unary("mul_ndarray", lambda a: a * CONST, lambda a: a * CONST, shapes=[(), (2, 3)]),
+    unary("pow_3", lambda a: a ** 3, lambda a: a ** 3),
+    unary("pow_2.5", lambda a: a ** 2.5, lambda a: a ** 2.5, "pos"),
+    unary("pow_-1.5", lambda a: a ** -1.5, lambda a: a ** -1.5, "pos"),
+    unary("pow_0.5", lambda a: a ** 0.5, np.sqrt, "pos"),
+    unary("neg", lambda a: -a, np.negative),
+    # -- elementwise functions --------------------------------------------------------------
+    unary("exp", lambda a: a.exp(), np.exp),
+    unary("log", lambda a: a.log(), np.log, "pos"),
+    unary("sqrt", lambda a: a.sqrt(), np.sqrt, "pos"),
+    unary("abs", lambda a: abs(a), np.abs, "nonzero"),
+    unary("tanh", lambda a: a.tanh(), np.tanh),
+    unary("sigmoid", lambda a: a.sigmoid(), _sigmoid),
+    unary("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), "nonzero"),
+    unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
+    unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
+    unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),
+    unary("F.sigmoid", F.sigmoid, _sigmoid, shapes=[(3,)]),
+    unary("F.relu", F.relu, lambda a: np.maximum(a, 0), "nonzero", shapes=[(3,)]),
+    binary("maximum", lambda a, b: a.maximum(b), np.maximum, ("grid", "grid_offset")),
+    binary("minimum", lambda a, b: a.minimum(b), np.minimum, ("grid", "grid_offset")),
+    binary("F.maximum", F.maximum, np.maximum, ("grid", "grid_offset"),
+           shapes=[((3, 1), (4,))]),
+    binary("F.minimum", F.minimum, np.minimum, ("grid", "grid_offset"),
+           shapes=[((3, 1), (4,))]),
+    unary("maximum_number", lambda a: a.maximum(0.1), lambda a: np.maximum(a, 0.1), "grid"),
+    unary("clip", lambda a: a.clip(-0.5, 0.8), lambda a: np.clip(a, -0.5, 0.8), "clip"),
+    unary("clip_min", lambda a: a.clip(min=-0.5), lambda a: np.clip(a, -0.5, None), "clip",
+          shapes=[(5,), (2, 3)]),
+    unary("clip_max", lambda a: a.clip(max=0.8), lambda a: np.clip(a, None, 0.8), "clip",
+          shapes=[(5,), (2, 3)]),
+    # -- reductions ---------------------------------------------------------------------------
+    unary("sum", lambda a: a.sum(), np.sum),
+    unary("sum_axis0", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0),
+          shapes=[(3,), (2, 3), (2, 3, 4)]),
+    unary("sum_axis-1_keepdims", lambda a: a.sum(axis=-1, keepdims=True),
+          lambda a: a.sum(axis=-1, keepdims=True), shapes=[(2, 3), (2, 3, 4)]),
+    unary("sum_axis(0,2)", lambda a: a.sum(axis=(0, 2)), lambda a: a.sum(axis=(0, 2)),
+          shapes=[(2, 3, 4)]),
+    unary("sum_axis(0,-1)_keepdims", lambda a: a.sum(axis=(0, -1), keepdims=True),
+          lambda a: a.sum(axis=(0, 2), keepdims=True), shapes=[(2, 3, 4)]),
+    unary("sum_keepdims", lambda a: a.sum(keepdims=True), lambda a: a.sum(keepdims=True),
+          shapes=[(1,), (2, 3)]),
+    unary("mean", lambda a: a.mean(), np.mean),
+    unary("mean_axis1", lambda a: a.mean(axis=1), lambda a: a.mean(axis=1),
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("mean_axis-2_keepdims", lambda a: a.mean(axis=-2, keepdims=True),
+          lambda a: a.mean(axis=-2, keepdims=True), shapes=[(2, 3), (2, 3, 4)]),
+    unary("mean_axis(1,2)", lambda a: a.mean(axis=(1, 2)), lambda a: a.mean(axis=(1, 2)),
+          shapes=[(2, 3, 4)]),
+    unary("max", lambda a: a.max(), np.max, "distinct"),
+    unary("max_axis1", lambda a: a.max(axis=1), lambda a: a.max(axis=1), "distinct",
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("max_axis-1_keepdims", lambda a: a.max(axis=-1, keepdims=True),
+          lambda a: a.max(axis=-1, keepdims=True), "distinct", shapes=[(5,), (2, 3, 4)]),
+    unary("max_axis(0,2)", lambda a: a.max(axis=(0, 2)), lambda a: a.max(axis=(0, 2)),
+          "distinct", shapes=[(2, 3, 4)]),
+    unary("min", lambda a: a.min(), np.min, "distinct"),
+    unary("min_axis0", lambda a: a.min(axis=0), lambda a: a.min(axis=0), "distinct",
+          shapes=[(3,), (2, 3)]),
+    unary("min_axis-2", lambda a: a.min(axis=-2), lambda a: a.min(axis=-2), "distinct",
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("min_axis(0,1)_keepdims", lambda a: a.min(axis=(0, 1), keepdims=True),
+          lambda a: a.min(axis=(0, 1), keepdims=True), "distinct", shapes=[(2, 3, 4)]),
+    unary("var", lambda a: a.var(), np.var, shapes=[(5,), (2, 3)], rtol=1e-10),
+    unary("var_axis0_ddof1", lambda a: a.var(axis=0, ddof=1), lambda a: a.var(axis=0, ddof=1),
+          shapes=[(3, 2), (4, 3, 2)], rtol=1e-10),
+    unary("var_axis(0,2)_keepdims", lambda a: a.var(axis=(0, 2), keepdims=True),
+          lambda a: a.var(axis=(0, 2), keepdims=True), shapes=[(2, 3, 4)], rtol=1e-10),
+    unary("std", lambda a: a.std(), np.std, shapes=[(5,), (2, 3)], rtol=1e-10),
+    unary("std_axis-1_ddof1", lambda a: a.std(axis=-1, ddof=1),
+          lambda a: a.std(axis=-1, ddof=1), shapes=[(2, 3), (2, 3, 4)], rtol=1e-10),
+    # -- shape ----------------------------------------------------------------------------------
+    unary("reshape", lambda a: a.reshape(4, 6), lambda a: a.reshape(4, 6), shapes=[(2, 3, 4)]),
+    unary("reshape_-1", lambda a: a.reshape(-1), lambda a: a.reshape(-1),
+          shapes=[(3,), (2, 3, 4)]),
+    unary("reshape_tuple", lambda a: a.reshape((1, 1)), lambda a: a.reshape((1, 1)),
+          shapes=[(), (1,)]),
+    unary("flatten_1", lambda a: a.flatten(1), lambda a: a.reshape(a.shape[0], -1),
+          shapes=[(2, 3, 4)]),
+    unary("transpose", lambda a: a.transpose(), lambda a: a.transpose(),
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("transpose_axes", lambda a: a.transpose(1, 0, 2), lambda a: a.transpose(1, 0, 2),
+          shapes=[(2, 3, 4)]),
+    unary("transpose_tuple", lambda a: a.transpose((2, 0, 1)), lambda a: a.transpose(2, 0, 1),
+          shapes=[(2, 3, 4)]),
+    unary("T", lambda a: a.T, lambda a: a.T, shapes=[(2, 3), (2, 3, 4)]),
+    unary("swapaxes", lambda a: a.swapaxes(0, -1), lambda a: a.swapaxes(0, -1),
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)),
+          lambda a: np.broadcast_to(a, (2, 3, 4)), shapes=[(), (1,), (4,), (3, 1), (1, 3, 4)]),
+    unary("getitem_slices", lambda a: a[1:, ::2], lambda a: a[1:, ::2], shapes=[(3, 5)]),
+    unary("getitem_int", lambda a: a[1], lambda a: a[1], shapes=[(3,), (3, 4)]),
+    unary("getitem_negative", lambda a: a[-1], lambda a: a[-1], shapes=[(3,), (3, 4)]),
+    unary("getitem_ellipsis", lambda a: a[..., -2], lambda a: a[..., -2],
+          shapes=[(2, 3, 4)]),
+    unary("getitem_int_pair", lambda a: a[0, -1], lambda a: a[0, -1], shapes=[(3, 4)]),
+    unary("getitem_int_array_repeated", lambda a: a[np.array([0, 2, 0, 0])],
+          lambda a: a[np.array([0, 2, 0, 0])], shapes=[(3,), (4, 2)]),
+    unary("getitem_list_repeated", lambda a: a[[1, 1, 0]], lambda a: a[[1, 1, 0]],
+          shapes=[(2,), (2, 3)]),
+    unary("getitem_two_int_arrays", lambda a: a[np.array([0, 1, 0]), np.array([2, 0, 2])],
+          lambda a: a[np.array([0, 1, 0]), np.array([2, 0, 2])], shapes=[(2, 3)]),
+    unary("getitem_slice_and_array", lambda a: a[:, np.array([1, 1, 0])],
+          lambda a: a[:, np.array([1, 1, 0])], shapes=[(2, 3)]),
+    unary("getitem_tensor_index", lambda a: a[Tensor(np.array([2, 2, 0]))],
+          lambda a: a[np.array([2, 2, 0])], shapes=[(3,)]),
+    unary("getitem_bool_mask", lambda a: a[MASK], lambda a: a[MASK], shapes=[(2, 3)]),
+    Op("concatenate_axis0", lambda a, b: concatenate([a, b]),
+       lambda a, b: np.concatenate([a, b]), ("real", "real"), (((2, 3), (4, 3)), ((1,), (3,)))),
+    Op("concatenate_axis-1", lambda a, b: concatenate([a, b], axis=-1),
+       lambda a, b: np.concatenate([a, b], axis=-1), ("real", "real"), (((2, 3), (2, 1)),)),
+    Op("concatenate_three", lambda a, b, c: F.concatenate((a, b, c), axis=0),
+       lambda a, b, c: np.concatenate([a, b, c]), ("real",) * 3, (((2,), (3,), (1,)),)),
+    Op("stack_axis0", lambda a, b: stack([a, b]), lambda a, b: np.stack([a, b]),
+       ("real", "real"), (((2, 3), (2, 3)), ((), ()))),
+    Op("stack_axis-1", lambda a, b, c: stack([a, b, c], axis=-1),
+       lambda a, b, c: np.stack([a, b, c], axis=-1), ("real",) * 3, (((3,), (3,), (3,)),)),
+    binary("where", lambda a, b: where(COND, a, b), lambda a, b: np.where(COND, a, b),
+           shapes=[((3, 4), (3, 4)), ((3, 1), (4,)), ((), (3, 4))]),
+    unary("where_number", lambda a: where(COND, a, 0.5), lambda a: np.where(COND, a, 0.5),
+          shapes=[(3, 4), (4,)]),
+    unary("where_tensor_condition", lambda a: F.where(Tensor(COND), 0.5, a),
+          lambda a: np.where(COND, 0.5, a), shapes=[(3, 4)]),
+    # -- softmax family -------------------------------------------------------------------------
+    unary("logsumexp", lambda a: a.logsumexp(), _logsumexp, rtol=1e-12),
+    unary("logsumexp_axis-1", lambda a: a.logsumexp(axis=-1),
+          lambda a: _logsumexp(a, axis=-1), shapes=[(2, 3), (2, 3, 4)]),
+    unary("logsumexp_axis(0,1)_keepdims", lambda a: F.logsumexp(a, axis=(0, 1), keepdims=True),
+          lambda a: _logsumexp(a, axis=(0, 1), keepdims=True), shapes=[(2, 3, 4)]),
+    unary("softmax", lambda a: a.softmax(), _softmax, shapes=[(5,), (2, 3)]),
+    unary("softmax_axis0", lambda a: F.softmax(a, axis=0), lambda a: _softmax(a, axis=0),
+          shapes=[(3, 2), (3, 2, 2)]),
+    unary("log_softmax", lambda a: a.log_softmax(), _log_softmax, shapes=[(5,), (2, 3)]),
+    unary("log_softmax_axis0", lambda a: F.log_softmax(a, axis=0),
+          lambda a: _log_softmax(a, axis=0), shapes=[(3, 2)]),
+    # -- dtype ------------------------------------------------------------------------------------
+    # float32 rounding makes finite differences at eps=1e-6 meaningless: a larger step is exact
+    # here (astype is the identity up to rounding)
+    unary("astype_float32", lambda a: a.astype(np.float32), lambda a: a.astype(np.float32),
+          shapes=[(5,), (2, 3)], gc=dict(eps=1e-3, atol=1e-3, rtol=1e-3), rtol=0),
+    # -- linear algebra ---------------------------------------------------------------------------
+    binary("matmul", lambda a, b: a @ b, np.matmul, shapes=[
+        ((3, 4), (4, 2)),          # 2-d
+        ((4,), (4, 2)),            # 1-d x 2-d
+        ((3, 4), (4,)),            # 2-d x 1-d
+        ((4,), (4,)),              # 1-d x 1-d (dot product)
+        ((2, 3, 4), (4, 5)),       # batched
+        ((2, 3, 4), (2, 4, 5)),    # batched x batched
+        ((2, 3, 4), (4,)),         # batch x 1-d
+        ((3, 4), (2, 4, 5)),       # matrix x batch
+        ((4,), (2, 4, 5)),         # 1-d x batch
+        ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dims
+    ]),
+    binary("matmul_fn", matmul, np.matmul, shapes=[((2, 3), (3, 2))]),
+    Op("linear", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W + b,
+       ("real",) * 3, (((5, 3), (3, 2), (2,)), ((3,), (3, 2), (2,)),
+                       ((2, 5, 3), (3, 2), (2,)))),
+    Op("linear_no_bias", lambda x, W: F.linear(x, W), lambda x, W: x @ W,
+       ("real",) * 2, (((5, 3), (3, 2)), ((2, 4, 3), (3, 2)))),
+    # -- losses -----------------------------------------------------------------------------------
+    *[unary(f"cross_entropy_labels_{r}", lambda z, r=r: F.cross_entropy(z, LABELS, r),
+            lambda z, r=r: _ce_labels_ref(z, r), shapes=[(4, 3)]) for r in ("mean", "sum", "none")],
+    unary("cross_entropy_tensor_labels", lambda z: F.cross_entropy(z, Tensor(LABELS)),
+          lambda z: _ce_labels_ref(z, "mean"), shapes=[(4, 3)]),
+    *[Op(f"cross_entropy_probs_{r}", lambda z, t, r=r: F.cross_entropy(z, t, reduction=r),
+         lambda z, t, r=r: _ce_probs_ref(z, t, r), ("real", "simplex"), (((4, 3), (4, 3)),))
+      for r in ("mean", "sum", "none")],
+]
+
+CASES = [pytest.param(op, shapes, id=f"{op.name}-{'x'.join(map(str, shapes))}")
+         for op in OPS for shapes in op.shapes]
+
+
+def test_table_has_unique_names():
+    """One row per op variant (a copy-pasted row would silently test nothing new)."""
+    names = [op.name for op in OPS]
+    assert len(names) == len(set(names))
+
+
+def _inputs(op, shapes, rng):
+    return [sample(d, s, rng) for d, s in zip(op.domains, shapes)]
+
+
+@pytest.mark.parametrize("op, shapes", CASES)
+def test_forward_matches_numpy(op, shapes, rng):
+    """Value, shape and dtype of the result equal numpy's on float64 inputs."""
+    arrays = _inputs(op, shapes, rng)
+    out = op.fn(*[t64(a) for a in arrays])
+    expected = np.asarray(op.ref(*[a.copy() for a in arrays]))
+    assert isinstance(out, Tensor)
+    assert out.shape == expected.shape
+    assert out.dtype == expected.dtype
+    np.testing.assert_allclose(out.data, expected, rtol=op.rtol, atol=1e-12)
+    assert out.requires_grad and not out.is_leaf
+
+
+@pytest.mark.parametrize("op, shapes", CASES)
+def test_gradient_matches_finite_differences(op, shapes, rng):
+    """Backprop equals central finite differences for every input (gradcheck), and each
+    input's gradient has exactly the input's shape and dtype."""
+    arrays = _inputs(op, shapes, rng)
+    xs = [t64(a) for a in arrays]
+    out = op.fn(*xs)
+    out.backward(rng.uniform(0.5, 1.5, out.shape))
+    for x in xs:
+        assert x.grad is not None
+        assert x.grad.shape == x.shape and x.grad.dtype == np.float64
+    assert gradcheck(op.fn, *[t64(a) for a in arrays], **op.gc)
+
+
+def test_repeated_indices_sum_their_gradients():
+    """x[[0, 0, 2, 0]]: element 0 was picked three times, so its gradient is the sum of three."""
+    x = t64([1.0, 2.0, 3.0])
+    y = x[np.array([0, 0, 2, 0])]
+    y.backward(np.array([1.0, 10.0, 100.0, 1000.0]))
+    np.testing.assert_array_equal(x.grad, [1011.0, 0.0, 100.0])
+
+
+def test_boolean_mask_gradient_is_scattered():
+    """x[mask] sends each gradient back to the masked position; unselected positions get 0."""
+    x = t64(np.arange(6.0).reshape(2, 3))
+    x[MASK].backward(np.array([1.0, 2.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [[1.0, 0.0, 2.0], [0.0, 3.0, 4.0]])
+
+
+def test_max_ties_split_the_gradient():
+    """At a tie the gradient of max is shared evenly (the documented choice), never duplicated."""
+    x = t64([1.0, 3.0, 3.0, 2.0])
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5, 0.0])
+
+
+def test_relu_and_abs_at_zero_have_zero_gradient():
+    """The subgradient chosen at the kink is 0 (PyTorch's choice), for relu and abs."""
+    x = t64([0.0, 0.0])
+    (x[0:1].relu() + abs(x[1:2])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot():
+    """The fused loss's gradient in closed form: (softmax(z) - onehot(labels)) / N."""
+    z = t64([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    labels = np.array([1, 2])
+    F.cross_entropy(z, labels).backward()
+    expected = (_softmax(z.data, 1) - np.eye(3)[labels]) / 2
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_linear_equals_matmul_plus_bias():
+    """The fused linear op is x @ W + b: same value and same gradients as the unfused graph."""
+    rng = np.random.default_rng(3)
+    x, W, b = (rng.normal(size=s) for s in ((4, 3), (3, 2), (2,)))
+    fused = [t64(a) for a in (x, W, b)]
+    plain = [t64(a) for a in (x, W, b)]
+    g = rng.normal(size=(4, 2))
+    yf = F.linear(*fused)
+    yp = plain[0] @ plain[1] + plain[2]
+    np.testing.assert_allclose(yf.data, yp.data, rtol=1e-14)
+    yf.backward(g)
+    yp.backward(g)
+    for a, b_ in zip(fused, plain):
+        np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-13, atol=1e-15)
+
+
+def test_pow_exponent_gradient_at_zero_base():
+    """0 ** b = 0 for every b > 0, so d(a ** b)/db at a = 0 is 0 (PyTorch returns 0 there);
+    0 · log 0 must not turn into NaN. d/da at a = 0, b = 2 is 0 too."""
+    a = t64([0.0, 2.0])
+    b = t64([2.0, 3.0])
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(a.grad, [0.0, 12.0])
+    np.testing.assert_allclose(b.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-15)

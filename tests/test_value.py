@@ -1,0 +1,181 @@
+"""`Value`, the scalar facade: every op against `math`, every gradient against finite differences,
+and the operand rules (ints, floats and numpy scalars mix in from either side and give Values).
+
+One table drives both checks; adding an op means adding one row.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Value, gradcheck
+
+from conftest import sample
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# (name, function of Values, reference on floats, domain of each input)
+VALUE_OPS = [
+    ("add", lambda a, b: a + b, lambda a, b: a + b, ("real", "real")),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b, ("real", "real")),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b, ("real", "real")),
+    ("div", lambda a, b: a / b, lambda a, b: a / b, ("real", "nonzero")),
+    ("pow_value", lambda a, b: a ** b, lambda a, b: a ** b, ("pos", "real")),
+    ("pow_int", lambda a: a ** 3, lambda a: a ** 3, ("real",)),
+    ("pow_float", lambda a: a ** 2.5, lambda a: a ** 2.5, ("pos",)),
+    ("pow_negative", lambda a: a ** -1, lambda a: a ** -1, ("nonzero",)),
+    ("pow_constant_value", lambda a: a ** Value(2.0, requires_grad=False), lambda a: a ** 2.0,
+     ("real",)),
+    ("pow_numpy_int", lambda a: a ** np.int64(3), lambda a: a ** 3, ("real",)),
+    ("neg", lambda a: -a, lambda a: -a, ("real",)),
+    ("add_int", lambda a: a + 2, lambda a: a + 2, ("real",)),
+    ("radd_int", lambda a: 2 + a, lambda a: 2 + a, ("real",)),
+    ("radd_float", lambda a: 2.5 + a, lambda a: 2.5 + a, ("real",)),
+    ("radd_np_float64", lambda a: np.float64(2.0) + a, lambda a: 2.0 + a, ("real",)),
+    ("add_np_float64", lambda a: a + np.float64(2.0), lambda a: a + 2.0, ("real",)),
+    ("sub_int", lambda a: a - 1, lambda a: a - 1, ("real",)),
+    ("rsub_int", lambda a: 1 - a, lambda a: 1 - a, ("real",)),
+    ("rsub_np_int64", lambda a: np.int64(3) - a, lambda a: 3 - a, ("real",)),
+    ("sub_np_int64", lambda a: a - np.int64(3), lambda a: a - 3, ("real",)),
+    ("mul_float", lambda a: a * 1.5, lambda a: a * 1.5, ("real",)),
+    ("rmul_int", lambda a: 3 * a, lambda a: 3 * a, ("real",)),
+    ("rmul_np_int64", lambda a: np.int64(-1) * a, lambda a: -a, ("real",)),
+    ("rmul_np_float32", lambda a: np.float32(0.5) * a, lambda a: 0.5 * a, ("real",)),
+    ("mul_np_int64", lambda a: a * np.int64(-1), lambda a: -a, ("real",)),
+    ("div_int", lambda a: a / 4, lambda a: a * 4 ** -1, ("real",)),
+    ("div_np_int64", lambda a: a / np.int64(4), lambda a: a * 4 ** -1, ("real",)),
+    ("div_np_float64", lambda a: a / np.float64(4.0), lambda a: a * 4.0 ** -1, ("real",)),
+    ("rdiv_int", lambda a: 2 / a, lambda a: 2 * a ** -1, ("nonzero",)),
+    ("rdiv_np_int64", lambda a: np.int64(2) / a, lambda a: 2 * a ** -1, ("nonzero",)),
+    ("rpow_float", lambda a: 2.0 ** a, lambda a: 2.0 ** a, ("real",)),
+    ("rpow_np_float64", lambda a: np.float64(2.0) ** a, lambda a: 2.0 ** a, ("real",)),
+    ("exp", lambda a: a.exp(), math.exp, ("real",)),
+    ("log", lambda a: a.log(), math.log, ("pos",)),
+    ("sqrt", lambda a: a.sqrt(), math.sqrt, ("pos",)),
+    ("tanh", lambda a: a.tanh(), math.tanh, ("real",)),
+    ("sigmoid", lambda a: a.sigmoid(), _sigmoid, ("real",)),
+    ("relu", lambda a: a.relu(), lambda a: max(a, 0.0), ("nonzero",)),
+    ("abs", lambda a: abs(a), abs, ("nonzero",)),
+    ("abs_method", lambda a: a.abs(), abs, ("nonzero",)),
+]
+CASES = [pytest.param(fn, ref, domains, id=name) for name, fn, ref, domains in VALUE_OPS]
+
+
+def _floats(domains, rng):
+    return [float(sample(d, (), rng)) for d in domains]
+
+
+@pytest.mark.parametrize("fn, ref, domains", CASES)
+def test_forward_matches_math(fn, ref, domains, rng):
+    """The result is a Value holding a Python float equal to the float computation."""
+    xs = _floats(domains, rng)
+    out = fn(*[Value(x) for x in xs])
+    assert type(out) is Value
+    assert type(out.data) is float
+    assert out.data == pytest.approx(ref(*xs), rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize("fn, ref, domains", CASES)
+def test_gradient_matches_finite_differences(fn, ref, domains, rng):
+    """Backprop equals central finite differences for every input."""
+    xs = _floats(domains, rng)
+    assert gradcheck(fn, *[Value(x) for x in xs])
+
+
+def test_micrograd_docstring_example():
+    """The module's example, by hand: c = ab + b³ at a=-4, b=2: c=0, dc/da=b=2, dc/db=a+3b²=8."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a * b + b ** 3
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (0.0, 2.0, 8.0)
+
+
+def test_construction_converts_to_float():
+    """ints, bools and numpy scalars become Python floats; a new Value wants a gradient."""
+    for x in (3, np.int64(3), np.float32(3.0), np.float64(3.0), 3.0):
+        v = Value(x)
+        assert type(v.data) is float and v.data == 3.0
+        assert v.grad == 0.0 and v.requires_grad and v.is_leaf
+    assert Value(2.0, label="w").label == "w"
+
+
+def test_numbers_become_constants():
+    """A number mixed into an expression is a constant parent: it gets no gradient."""
+    a = Value(2.0)
+    y = a * 3
+    assert y.parents[0] is a
+    const = y.parents[1]
+    assert type(const) is Value and const.data == 3.0 and not const.requires_grad
+    y.backward()
+    assert a.grad == 3.0 and const.grad == 0.0
+
+
+def test_constant_value_exponent_is_not_a_parent():
+    """a ** Value(c, requires_grad=False) is a power by a constant: only `a` is a parent."""
+    a = Value(3.0)
+    y = a ** Value(2.0, requires_grad=False)
+    assert y.parents == (a,)
+    y.backward()
+    assert a.grad == 6.0
+
+
+def test_value_exponent_gets_log_gradient():
+    """d(a^b)/db = a^b ln a, d(a^b)/da = b a^(b-1), checked in closed form."""
+    a, b = Value(2.0), Value(3.0)
+    (a ** b).backward()
+    assert a.grad == pytest.approx(3 * 2.0 ** 2, rel=1e-15)
+    assert b.grad == pytest.approx(8.0 * math.log(2.0), rel=1e-15)
+
+
+def test_builtin_sum_of_values():
+    """sum() starts from int 0: 0 + Value must work (micrograd's nets rely on it)."""
+    vs = [Value(float(i)) for i in range(1, 5)]
+    s = sum(v * v for v in vs)
+    s.backward()
+    assert s.data == 30.0
+    assert [v.grad for v in vs] == [2.0, 4.0, 6.0, 8.0]
+
+
+def test_conversions_and_repr():
+    """float(), .item() and repr show the payload."""
+    v = Value(1.5)
+    assert float(v) == 1.5 and v.item() == 1.5
+    assert repr(v) == "Value(data=1.5, grad=0.0)"
+
+
+def test_unsupported_operand_gives_type_error():
+    """A string is not a number: Python's TypeError, not a silent conversion."""
+    with pytest.raises(TypeError):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError):
+        "a" * Value(1.0)
+
+
+def test_relu_and_abs_at_zero():
+    """Kinks: relu(0) = 0 and abs(0) = 0 with gradient 0."""
+    x = Value(0.0)
+    y = x.relu() + x.abs()
+    y.backward()
+    assert y.data == 0.0 and x.grad == 0.0
+
+
+def test_float_ops_give_bit_identical_results():
+    """Forward values are exactly the float computation (a / b is a * b**-1, as in micrograd)."""
+    a, b = 0.1, 0.3
+    assert (Value(a) + Value(b)).data == a + b
+    assert (Value(a) * Value(b)).data == a * b
+    assert (Value(a) / Value(b)).data == a * b ** -1
+    assert (Value(a) - Value(b)).data == a - b
+
+
+def test_pow_exponent_gradient_at_zero_base():
+    """0 ** b = 0 for every b > 0: d(a ** b)/db at a = 0 is 0, not NaN (as in PyTorch)."""
+    a, b = Value(0.0), Value(2.0)
+    (a ** b).backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
