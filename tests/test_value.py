@@ -105,15 +105,26 @@ def test_construction_converts_to_float():
     assert Value(2.0, label="w").label == "w"
 
 
-def test_numbers_become_constants():
-    """A number mixed into an expression is a constant parent: it gets no gradient."""
+def test_numbers_are_folded_into_the_op():
+    """A number mixed into + - * is part of the op (kept in ctx), not a node: the only parent
+    is the Value, and it gets the right gradient, from either side."""
     a = Value(2.0)
-    y = a * 3
-    assert y.parents[0] is a
-    const = y.parents[1]
-    assert type(const) is Value and const.data == 3.0 and not const.requires_grad
+    for y, slope in ((a * 3, 3.0), (3 * a, 3.0), (a + 3, 1.0), (3 + a, 1.0), (a - 3, 1.0)):
+        assert y.parents == (a,)
+        a.grad = 0.0
+        y.backward()
+        assert a.grad == slope
+    assert (a * 3)._ctx == 3.0 and (a - 3)._ctx == -3.0
+
+
+def test_number_minus_value_keeps_the_number_as_a_constant_parent():
+    """3 - a: the number is a constant parent (no gradient), a gets -1."""
+    a = Value(2.0)
+    y = 3 - a
+    const = y.parents[0]
+    assert y.parents[1] is a and not const.requires_grad and const.data == 3.0
     y.backward()
-    assert a.grad == 3.0 and const.grad == 0.0
+    assert a.grad == -1.0 and const.grad == 0.0
 
 
 def test_constant_value_exponent_is_not_a_parent():

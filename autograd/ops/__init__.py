@@ -9,7 +9,7 @@
     fused.py        linear (x @ W + b), cross_entropy from logits
 """
 
-from .arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
+from .arithmetic import Add, AddConst, Div, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .elementwise import Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sqrt, Tanh, Where
 from .fused import CrossEntropy, Linear
 from .linalg import MatMul
@@ -18,7 +18,7 @@ from .shape import AsType, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAd
 from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowConst",
+    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Maximum", "Minimum", "Clip", "Where",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",

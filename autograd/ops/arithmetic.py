@@ -44,6 +44,28 @@ class Mul(Op):
         return g * b, g * a
 
 
+class AddConst(Op):
+    """x + c for a number c (kept in ctx, so it needs no node of its own);  d/dx = 1"""
+    name, symbol = "add", "+"
+
+    def forward(c, x):
+        return x + c
+
+    def backward(c, g, out, x):
+        return (g,)
+
+
+class MulConst(Op):
+    """x * c for a number c (kept in ctx);  d/dx = c"""
+    name, symbol = "mul", "*"
+
+    def forward(c, x):
+        return x * c
+
+    def backward(c, g, out, x):
+        return (g * c,)
+
+
 class Div(Op):
     """a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b"""
     name, symbol, broadcasting = "div", "/", True

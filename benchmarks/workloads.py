@@ -1,0 +1,322 @@
+"""The timed code of every workload; each call runs inside its own subprocess.
+
+`python -m benchmarks.workloads '{"task": "s1", "engine": "micrograd", "steps": 4}'` runs one
+chunk and prints its result as one line of JSON on stdout (the last line; `harness.run_worker`
+reads it). Engines are imported inside the task that needs them, so that a process only ever
+loads the engine it times: micrograd's cyclic garbage and PyTorch's thread pool cannot slow
+down anybody else.
+
+Times are in seconds, one entry per timed step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.metadata
+import importlib.util
+import json
+import sys
+import time
+import timeit
+import tracemalloc
+
+import numpy as np
+
+from . import mnist, scalar_mlp
+
+
+# ----------------------------------------------------------------------------------------------
+# Probe: what is installed
+# ----------------------------------------------------------------------------------------------
+
+def _version(package: str) -> str | None:
+    """The installed version of `package`, without importing it (None when absent)."""
+    if importlib.util.find_spec(package) is None:
+        return None
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown version"
+
+
+def probe() -> dict:
+    """Which optional engines and helpers exist (micrograd, torch, autograd.relaxed_gc)."""
+    import autograd
+    return {
+        "micrograd": _version("micrograd"),
+        "torch": _version("torch"),
+        "relaxed_gc": hasattr(autograd, "relaxed_gc"),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# S1: micrograd's demo step
+# ----------------------------------------------------------------------------------------------
+
+def _s1_engine(engine: str):
+    """(Value class, context manager to train in) for an S1 engine name."""
+    if engine == "micrograd":
+        from micrograd.engine import Value
+        return Value, contextlib.nullcontext()
+    import autograd
+    if engine == "glassgrad":
+        return autograd.Value, contextlib.nullcontext()
+    if engine == "glassgrad+relaxed_gc":
+        return autograd.Value, autograd.relaxed_gc()
+    raise ValueError(f"unknown S1 engine {engine!r}")
+
+
+def s1_chunk(engine: str, steps: int, seed: int = 1337) -> dict:
+    """`steps` steps of micrograd's demo (MLP 2-16-16-1, 100 moons) from a fresh model."""
+    value_cls, training = _s1_engine(engine)
+    X, y = scalar_mlp.make_moons(100, noise=0.1, seed=seed)
+    model = scalar_mlp.build_model(value_cls, seed)
+    gc.collect()
+    times, losses = [], []
+    with training:
+        for k in range(steps):
+            start = time.perf_counter()
+            loss = scalar_mlp.train_step(model, X, y, k, value_cls)
+            times.append(time.perf_counter() - start)
+            losses.append(loss)
+    return {"times": times, "losses": losses}
+
+
+# ----------------------------------------------------------------------------------------------
+# S2: a long chain of scalar ops
+# ----------------------------------------------------------------------------------------------
+
+def s2_chain(n: int, relaxed_gc: bool = False, trace_memory: bool = False) -> dict:
+    """Build y = y * 1.0001 + 0.0001 `n` times from x = Value(1.0), then backpropagate.
+
+    With `trace_memory`, tracemalloc runs from before the build to after the backward (it slows
+    everything down, so the harness times a separate run without it).
+    """
+    import autograd
+    from autograd import Value
+
+    training = autograd.relaxed_gc() if relaxed_gc else contextlib.nullcontext()
+    gc.collect()
+    peak = None
+    with training:
+        if trace_memory:
+            tracemalloc.start()
+        start = time.perf_counter()
+        y = Value(1.0)
+        x = y
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        built = time.perf_counter()
+        y.backward()
+        done = time.perf_counter()
+        if trace_memory:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    return {
+        "build": built - start, "backward": done - built,
+        "grad": x.grad, "expected": 1.0001 ** n,
+        "peak_bytes": peak,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# T1: MLP 784-100-10 on MNIST, three engines with the same init and batches
+# ----------------------------------------------------------------------------------------------
+
+LEARNING_RATE = 0.1
+
+
+class NumpyMLP:
+    """The reference: forward and backward written by hand in numpy."""
+
+    def __init__(self, params: list) -> None:
+        self.W1, self.b1, self.W2, self.b2 = (p.copy() for p in params)
+
+    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        n = len(x)
+        rows = np.arange(n)
+        # forward
+        h = x @ self.W1 + self.b1
+        a = np.maximum(h, 0)
+        z = a @ self.W2 + self.b2
+        z_max = z.max(axis=1, keepdims=True)
+        e = np.exp(z - z_max)
+        s = e.sum(axis=1, keepdims=True)
+        p = e / s
+        loss = np.mean(np.log(s[:, 0]) + z_max[:, 0] - z[rows, labels])
+        # backward
+        dz = p
+        dz[rows, labels] -= 1                   # p - onehot, in place (p is not used again)
+        dz /= n
+        dW2 = a.T @ dz
+        db2 = dz.sum(axis=0)
+        da = dz @ self.W2.T
+        dh = da * (h > 0)
+        dW1 = x.T @ dh
+        db1 = dh.sum(axis=0)
+        # SGD
+        self.W1 -= LEARNING_RATE * dW1
+        self.b1 -= LEARNING_RATE * db1
+        self.W2 -= LEARNING_RATE * dW2
+        self.b2 -= LEARNING_RATE * db2
+        return float(loss)
+
+
+class GlassgradMLP:
+    """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`."""
+
+    def __init__(self, params: list) -> None:
+        from autograd import Tensor
+        self.params = [Tensor(p.copy(), requires_grad=True) for p in params]
+
+    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        from autograd import Tensor
+        from autograd import functional as F
+        W1, b1, W2, b2 = self.params
+        hidden = F.linear(Tensor(x), W1, b1).relu()
+        logits = F.linear(hidden, W2, b2)
+        loss = F.cross_entropy(logits, labels)
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return loss.item()
+
+
+class TorchMLP:
+    """PyTorch CPU: explicit parameter tensors, W stored (out, in) as nn.Linear does; manual SGD."""
+
+    def __init__(self, params: list) -> None:
+        import torch
+        W1, b1, W2, b2 = params
+        self.params = [torch.tensor(np.ascontiguousarray(p), requires_grad=True)
+                       for p in (W1.T, b1, W2.T, b2)]
+
+    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        import torch
+        import torch.nn.functional as F
+        W1, b1, W2, b2 = self.params
+        hidden = F.relu(F.linear(torch.from_numpy(x), W1, b1))
+        logits = F.linear(hidden, W2, b2)
+        loss = F.cross_entropy(logits, torch.from_numpy(labels))
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in self.params:
+                p.add_(p.grad, alpha=-LEARNING_RATE)
+        return loss.item()
+
+
+def t1_numpy_and_ours(plan: list, data_dir: str | None, seed: int = 0) -> dict:
+    """For each (batch size, steps) in `plan`: numpy and glassgrad from the same init, alternating
+    step by step (who goes first swaps every step), on the same batches."""
+    x, y, source = mnist.load_data(data_dir)
+    params = mnist.init_params(seed)
+    results = {"data": source}
+    for batch_size, steps in plan:
+        models = {"numpy": NumpyMLP(params), "glassgrad": GlassgradMLP(params)}
+        times = {name: [] for name in models}
+        losses = {name: [] for name in models}
+        gc.collect()
+        for i in range(steps):
+            xb, yb = mnist.batch(x, y, batch_size, i)
+            order = ("numpy", "glassgrad") if i % 2 == 0 else ("glassgrad", "numpy")
+            for name in order:
+                start = time.perf_counter()
+                loss = models[name].step(xb, yb)
+                times[name].append(time.perf_counter() - start)
+                losses[name].append(loss)
+        results[str(batch_size)] = {"times": times, "losses": losses}
+    return results
+
+
+def t1_torch(plan: list, data_dir: str | None, seed: int = 0) -> dict:
+    """PyTorch on the same plan, init and batches (default thread count, which is reported)."""
+    import torch
+    x, y, source = mnist.load_data(data_dir)
+    params = mnist.init_params(seed)
+    results = {"data": source, "threads": torch.get_num_threads()}
+    for batch_size, steps in plan:
+        model = TorchMLP(params)
+        times, losses = [], []
+        gc.collect()
+        for i in range(steps):
+            xb, yb = mnist.batch(x, y, batch_size, i)
+            start = time.perf_counter()
+            losses.append(model.step(xb, yb))
+            times.append(time.perf_counter() - start)
+        results[str(batch_size)] = {"times": {"torch": times}, "losses": {"torch": losses}}
+    return results
+
+
+# ----------------------------------------------------------------------------------------------
+# T2: the fixed cost of one op
+# ----------------------------------------------------------------------------------------------
+
+def _per_call(statement: str, env: dict, repeat: int, seconds: float) -> list:
+    """Seconds per execution of `statement`, one entry per repeat of about `seconds` each.
+
+    timeit switches the GC off while it times, for every engine alike.
+    """
+    timer = timeit.Timer(statement, globals=env)
+    trial = timer.timeit(number=200) / 200          # a rough per-call time to size the repeats
+    number = max(200, int(seconds / trial))
+    return [total / number for total in timer.repeat(repeat=repeat, number=number)]
+
+
+def t2_chunk(engine: str, repeat: int = 5, seconds: float = 0.2) -> dict:
+    """Per-op overhead: `a * b` and `a * b` + backward on scalars, `x * y` and
+    `(x * y).sum().backward()` on one-element tensors; whichever of these `engine` has."""
+    results = {}
+    if engine in ("glassgrad", "micrograd"):
+        if engine == "glassgrad":
+            from autograd import Value
+        else:
+            from micrograd.engine import Value
+        env = {"a": Value(2.0), "b": Value(3.0)}
+        results["value_op"] = _per_call("a * b", env, repeat, seconds)
+        results["value_op_backward"] = _per_call("c = a * b; c.backward()", env, repeat, seconds)
+    if engine == "glassgrad":
+        from autograd import Tensor
+        env = {"x": Tensor(np.array([2.0], np.float32), requires_grad=True),
+               "y": Tensor(np.array([3.0], np.float32), requires_grad=True)}
+        results["tensor_op"] = _per_call("x * y", env, repeat, seconds)
+        results["tensor_op_backward"] = _per_call("(x * y).sum().backward()", env, repeat,
+                                                  seconds)
+    if engine == "torch":
+        import torch
+        env = {"x": torch.tensor([2.0], requires_grad=True),
+               "y": torch.tensor([3.0], requires_grad=True)}
+        results["tensor_op"] = _per_call("x * y", env, repeat, seconds)
+        results["tensor_op_backward"] = _per_call("(x * y).sum().backward()", env, repeat,
+                                                  seconds)
+        results["threads"] = torch.get_num_threads()
+    return results
+
+
+# ----------------------------------------------------------------------------------------------
+# Entry point of the subprocess
+# ----------------------------------------------------------------------------------------------
+
+TASKS = {
+    "probe": probe,
+    "s1": s1_chunk,
+    "s2": s2_chain,
+    "t1_numpy_and_ours": t1_numpy_and_ours,
+    "t1_torch": t1_torch,
+    "t2": t2_chunk,
+}
+
+
+def main(argv: list) -> None:
+    task = json.loads(argv[1])
+    function = TASKS[task.pop("task")]
+    result = function(**task)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
