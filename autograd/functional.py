@@ -18,6 +18,7 @@ import numpy as np
 
 from .graph import Node
 from .ops import CrossEntropy, Linear
+from .ops.fused import CrossEntropyCtx
 from .tensor import Tensor, concatenate, matmul, stack, where
 
 __all__ = [
@@ -100,10 +101,10 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         if t.size and (t.min() < 0 or t.max() >= c):
             raise ValueError(f"cross_entropy: labels must be in [0, {c}), got values in "
                              f"[{t.min()}, {t.max()}]")
-        return Tensor._apply(CrossEntropy, (logits,), (reduction, t))
+        return Tensor._apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, t))
     if t.shape != logits.shape:
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype})")
     target = target if isinstance(target, Tensor) else Tensor(t.astype(logits.dtype))
-    return Tensor._apply(CrossEntropy, (logits, target), (reduction, None))
+    return Tensor._apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))

@@ -1,7 +1,7 @@
 """glassgrad's benchmarks: a timing report, never a test (nothing here asserts on time).
 
-Run `python benchmarks/run.py` (or `python -m benchmarks.run`) from anywhere; `--help` lists the
-options. The modules:
+Run `python benchmarks/run.py` from anywhere (or `python -m benchmarks.run` from the repository
+root); `--help` lists the options. The modules:
 
     run.py          the command line: plans the runs and prints the table
     harness.py      runs each engine's chunk in its own subprocess, alternates them, medians

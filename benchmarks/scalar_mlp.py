@@ -68,12 +68,13 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1337):
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1337, as_numpy: bool = False):
     """Two interleaving half circles plus gaussian noise, as sklearn's `make_moons`.
 
-    Returns (X, y): X a list of [x0, x1] Python floats, y a list of Python ints -1 / +1 (sklearn's
-    `y * 2 - 1`). Plain Python numbers keep micrograd on its fastest path: a numpy scalar inside
-    its Value would make every op a (slower) numpy scalar op and flatter our speedup.
+    Returns (X, y) with y in -1 / +1 (sklearn's `y * 2 - 1`). By default X is a list of
+    [x0, x1] Python floats and y a list of Python ints: plain numbers keep micrograd on its
+    fastest path (the conservative comparison). `as_numpy=True` returns numpy arrays as in
+    micrograd's demo notebook, whose numpy scalars make every micrograd op a numpy scalar op.
     """
     rng = np.random.default_rng(seed)
     n_out = n_samples // 2
@@ -84,7 +85,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1337):
     ys = np.concatenate([np.sin(angles_out), 1 - np.sin(angles_in) - 0.5])
     X = np.stack([xs, ys], axis=1) + rng.normal(scale=noise, size=(n_samples, 2))
     labels = np.concatenate([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    return X.tolist(), (labels * 2 - 1).tolist()
+    y = labels * 2 - 1
+    return (X, y) if as_numpy else (X.tolist(), y.tolist())
 
 
 def build_model(value_cls, seed: int = 1337) -> MLP:

@@ -67,10 +67,11 @@ def _s1_engine(engine: str):
     raise ValueError(f"unknown S1 engine {engine!r}")
 
 
-def s1_chunk(engine: str, steps: int, seed: int = 1337) -> dict:
-    """`steps` steps of micrograd's demo (MLP 2-16-16-1, 100 moons) from a fresh model."""
+def s1_chunk(engine: str, steps: int, seed: int = 1337, data: str = "python") -> dict:
+    """`steps` steps of micrograd's demo (MLP 2-16-16-1, 100 moons) from a fresh model;
+    `data` is "python" (plain numbers) or "numpy" (arrays, as in micrograd's demo notebook)."""
     value_cls, training = _s1_engine(engine)
-    X, y = scalar_mlp.make_moons(100, noise=0.1, seed=seed)
+    X, y = scalar_mlp.make_moons(100, noise=0.1, seed=seed, as_numpy=data == "numpy")
     model = scalar_mlp.build_model(value_cls, seed)
     gc.collect()
     times, losses = [], []

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Op, raw
+from ..graph import Node, Op
 from .poly import log_softmax, softmax
-from .softmax import _log_softmax
 
 
 class Linear(Op):
@@ -31,36 +30,53 @@ class Linear(Op):
         return gx, gW, gb
 
 
-class CrossEntropy(Op):
-    """mean/sum/none of -log softmax(z)[target] over rows, from logits z (N, C).
+class CrossEntropyCtx:
+    """What cross_entropy's backward needs: the reduction, the class labels (or None when the
+    target is a probability input) and the softmax probabilities the forward computed."""
+    __slots__ = ("reduction", "labels", "probs")
 
-    The target is either class indices (kept in ctx) or a second input of probabilities (N, C).
-    ctx = (reduction, class_indices or None).
-    """
+    def __init__(self, reduction: str, labels: np.ndarray | None) -> None:
+        self.reduction, self.labels, self.probs = reduction, labels, None
+
+
+class CrossEntropy(Op):
+    """mean/sum/none over rows of -log softmax(z)[target], from logits z (N, C);
+    dL/dz = softmax(z) - target. The target is class labels (in ctx) or a second input of
+    probabilities (N, C), whose gradient is -log softmax(z)."""
     name = "cross_entropy"
 
     def forward(ctx, z, t=None):
-        reduction, labels = ctx
-        logp = _log_softmax(z, 1)
-        if labels is not None:
-            losses = -logp[np.arange(len(z)), labels]
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        ctx.probs = e / total                          # kept for the first-order backward
+        if ctx.labels is not None:
+            losses = np.log(total[:, 0]) - shifted[np.arange(len(z)), ctx.labels]
         else:
-            losses = -(t * logp).sum(axis=1)
-        if reduction == "none":
+            losses = -(t * (shifted - np.log(total))).sum(axis=1)
+        if ctx.reduction == "none":
             return losses
-        return losses.sum() if reduction == "sum" else losses.mean()
+        total_loss = losses.sum()
+        return total_loss if ctx.reduction == "sum" else total_loss / len(z)
 
     def backward(ctx, g, out, z, t=None):
-        reduction, labels = ctx
         n = z.shape[0]
-        if reduction == "mean":
+        if ctx.reduction == "mean":
             g = g * (1.0 / n)
-        elif reduction == "none":
+        elif ctx.reduction == "none":
             g = g.reshape((n, 1))
-        p = softmax(z, axis=1)
-        if labels is not None:                          # dL/dz = softmax(z) - onehot(labels)
-            onehot = np.zeros(z.shape, dtype=raw(z).dtype)
-            onehot[np.arange(n), labels] = 1
-            return ((p - onehot) * g,)
+        if isinstance(z, Node):                        # higher order: p as a graph of z
+            p = softmax(z, axis=1)
+        else:
+            p = ctx.probs
+        if ctx.labels is not None:                     # dL/dz = p - onehot(labels)
+            if isinstance(z, Node):
+                onehot = np.zeros(z.shape, dtype=z.dtype)
+                onehot[np.arange(n), ctx.labels] = 1
+                return ((p - onehot) * g,)
+            dz = p.copy()
+            dz[np.arange(n), ctx.labels] -= 1
+            dz *= g
+            return (dz,)
         # probability targets: dL/dz = p Σ_c t - t (p - t when rows of t sum to 1), dL/dt = -log p
         return (p * t.sum(axis=1, keepdims=True) - t) * g, -log_softmax(z, axis=1) * g
