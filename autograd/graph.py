@@ -150,21 +150,26 @@ def raw(x: Any) -> Any:
 
 
 class Op:
-    """A differentiable primitive.
+    """A differentiable primitive: a class with two plain functions, never instantiated.
 
-    Subclasses give a `name` and a `backward(ctx, g, out, *inputs)` that returns one gradient per
-    input (None where there is none). The same rule serves both passes: the first-order pass calls
-    it with raw floats/arrays; the higher-order pass calls it with nodes, so the operators it uses
-    are recorded and can be differentiated again.
-    `broadcasting = True` lets the gradients be larger than the inputs; the backward driver then
-    sums them back to each input's shape (see `autograd.broadcast`).
+        forward(ctx, *inputs)            the op on raw payloads (floats or ndarrays)
+        backward(ctx, g, out, *inputs)   one gradient per input (None where there is none)
+
+    They take no `self`: the driver calls them on the class (`Mul.backward(...)`), and `ctx`
+    holds the op's constants (an axis, an exponent, a mask) saved when the node was recorded.
+    The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
+    higher-order pass calls it with nodes, so the operators it uses are recorded and can be
+    differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
+    the backward driver then sums them back to each input's shape (see `autograd.broadcast`).
     """
 
     name = "op"
     symbol = ""             # how drawings label the op ("+", "*"); the name when empty
     broadcasting = False
 
-    @staticmethod
+    def forward(ctx: Any, *inputs: Any) -> Any:
+        raise NotImplementedError
+
     def backward(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
         raise NotImplementedError
 
