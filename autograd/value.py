@@ -21,6 +21,7 @@ from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Su
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 Number = float | int
+_grad_mode = graph.grad_mode          # one object, switched by no_grad(); bound once here
 
 
 def _as_float(x: Any, what: str = "Value") -> float:
@@ -72,18 +73,18 @@ class Value(Node):
         self.label = label
         self._ctx = _ctx
         self._pending = 0
-        if _op is not None and graph.grad_mode.enabled and (
+        if _op is not None and _grad_mode.enabled and (
                 _parents[0].requires_grad or _parents[-1].requires_grad):
             self.requires_grad = True
             self._op = _op
             self._parents = _parents
-            if graph.grad_mode.anomaly:
+            if _grad_mode.anomaly:
                 check_forward(self, _op)
         else:
             self.requires_grad = requires_grad and _op is None
             self._op = None
             self._parents = ()
-            if _op is not None and graph.grad_mode.anomaly:
+            if _op is not None and _grad_mode.anomaly:
                 check_forward(self, _op)
 
     @staticmethod
