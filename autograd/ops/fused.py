@@ -57,7 +57,9 @@ class CrossEntropy(Op):
         if ctx.reduction == "none":
             return losses
         total_loss = losses.sum()
-        return total_loss if ctx.reduction == "sum" else total_loss / len(z)
+        if ctx.reduction == "sum":
+            return total_loss
+        return np.divide(total_loss, len(z), dtype=z.dtype)   # numpy 1.x would give float64
 
     def backward(ctx, g, out, z, t=None):
         n = z.shape[0]
