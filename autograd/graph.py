@@ -203,12 +203,19 @@ def _count_consumers(root: Node, reset_grads: bool) -> None:
 
 
 def _clear_pending(root: Node) -> None:
-    """Zero the counts after a backward that raised, so that the next one starts clean."""
+    """Zero the counts after a backward that raised, so that the next one starts clean.
+
+    Walks the whole graph (a node whose count already reached zero may still have parents
+    with counts left); this runs only on the error path.
+    """
+    seen = {id(root)}
     stack = [root]
     while stack:
-        for parent in stack.pop()._parents:
-            if parent._pending:
-                parent._pending = 0
+        node = stack.pop()
+        node._pending = 0
+        for parent in node._parents:
+            if id(parent) not in seen:
+                seen.add(id(parent))
                 stack.append(parent)
 
 

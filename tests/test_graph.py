@@ -386,3 +386,32 @@ def test_a_cycle_would_be_detected():
         assert gc.collect() > 0
     finally:
         gc.enable()
+
+
+def test_backward_that_raises_leaves_no_stale_state():
+    """A rule that raises halfway through backward must not poison the next backward: every
+    consumer count is cleared, however deep, and the retry gives the right gradients."""
+    from autograd import Function
+
+    class FailOnce(Function):
+        failed = False
+
+        def forward(ctx, x):
+            return x * 1.0
+
+        def backward(ctx, g, out, x):
+            if not FailOnce.failed:
+                FailOnce.failed = True
+                raise RuntimeError("boom")
+            return (g,)
+
+    x = Value(2.0)
+    a = x * 3.0                      # x is reached through two paths below the failing op
+    b = a * a
+    y = FailOnce.apply(b) + a        # the `+ a` path is processed before FailOnce raises
+    with pytest.raises(RuntimeError, match="boom"):
+        y.backward()
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == 18 * 2.0 + 3.0                    # d/dx (9x² + 3x) = 18x + 3 = 39
+    assert all(n._pending == 0 for n in (x, a, b, y))
