@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any, Callable
 
@@ -36,7 +37,7 @@ def _float64_leaf(x: Any, position: int) -> Node:
                 f"gradcheck: input {position} is {x.dtype}; finite differences need float64, "
                 f"so a float64 copy is checked", stacklevel=3)
         return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
-    if isinstance(x, (int, float, np.number)) and np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+    if isinstance(x, numbers.Real):
         return Value(float(x))
     return Tensor(np.array(x, dtype=np.float64, order="C"), requires_grad=True)
 

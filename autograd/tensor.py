@@ -66,6 +66,11 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+def _shape_args(shape: tuple) -> tuple:
+    """f(2, 3) and f((2, 3)) alike: the shape as one tuple."""
+    return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+
+
 def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
     """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
     if axis is None:
@@ -340,7 +345,7 @@ class Tensor(Node):
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
-        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        shape = _shape_args(shape)
         try:
             return Tensor._apply(Reshape, (self,), shape)
         except ValueError:
@@ -512,10 +517,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    shape = _shape_args(shape)
     return Tensor(np.zeros(shape, dtype or _default_dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    shape = _shape_args(shape)
     return Tensor(np.ones(shape, dtype or _default_dtype), requires_grad=requires_grad)

@@ -98,12 +98,11 @@ class Value(Node):
     # becoming a node: a chain like y = y*1.0001 + 0.0001 then makes 2 nodes a step, not 4.
 
     def __add__(self, other: Any) -> Value:
-        if other.__class__ is Value:
+        if isinstance(other, Value):
             return Value(self.data + other.data, "", False, Add, (self, other))
         c = _number(other)
         if c is None:
-            return NotImplemented if not isinstance(other, Value) else \
-                Value(self.data + other.data, "", False, Add, (self, other))
+            return NotImplemented
         return Value(self.data + c, "", False, AddConst, (self,), c)
 
     def __radd__(self, other: Any) -> Value:
@@ -113,12 +112,11 @@ class Value(Node):
         return Value(c + self.data, "", False, AddConst, (self,), c)
 
     def __sub__(self, other: Any) -> Value:
-        if other.__class__ is Value:
+        if isinstance(other, Value):
             return Value(self.data - other.data, "", False, Sub, (self, other))
         c = _number(other)
         if c is None:
-            return NotImplemented if not isinstance(other, Value) else \
-                Value(self.data - other.data, "", False, Sub, (self, other))
+            return NotImplemented
         return Value(self.data - c, "", False, AddConst, (self,), -c)   # x - c == x + (-c)
 
     def __rsub__(self, other: Any) -> Value:
@@ -128,12 +126,11 @@ class Value(Node):
         return Value(other.data - self.data, "", False, Sub, (other, self))
 
     def __mul__(self, other: Any) -> Value:
-        if other.__class__ is Value:
+        if isinstance(other, Value):
             return Value(self.data * other.data, "", False, Mul, (self, other))
         c = _number(other)
         if c is None:
-            return NotImplemented if not isinstance(other, Value) else \
-                Value(self.data * other.data, "", False, Mul, (self, other))
+            return NotImplemented
         return Value(self.data * c, "", False, MulConst, (self,), c)
 
     def __rmul__(self, other: Any) -> Value:
@@ -143,7 +140,7 @@ class Value(Node):
         return Value(c * self.data, "", False, MulConst, (self,), c)
 
     def __truediv__(self, other: Any) -> Value:
-        if other.__class__ is not Value:
+        if not isinstance(other, Value):
             other = _constant(other)
             if other is None:
                 return NotImplemented

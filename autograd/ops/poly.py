@@ -55,15 +55,15 @@ def scatter_add(g: Any, index: Any, shape: tuple) -> Any:
 def softmax(x: Any, axis: int = -1) -> Any:
     if isinstance(x, Node):
         return x.softmax(axis)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    from .softmax import Softmax            # (softmax.py imports this module)
+    return Softmax.forward(axis, x)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
     if isinstance(x, Node):
         return x.log_softmax(axis)
-    m = x.max(axis=axis, keepdims=True)
-    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    from .softmax import LogSoftmax
+    return LogSoftmax.forward(axis, x)
 
 
 def log_or_zero(x: Any) -> Any:
