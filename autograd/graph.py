@@ -126,6 +126,10 @@ class Node:
         """The name of the op that made this node ('' for a leaf)."""
         return "" if self._op is None else self._op.name
 
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (0.0 for a Value, None for a Tensor)."""
+        self.grad = self._empty_grad
+
     # micrograd compatibility: its graph-drawing code walks `_prev`
     _prev = parents
 

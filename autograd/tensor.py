@@ -432,8 +432,20 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def zero_grad(self) -> None:
-        self.grad = None
+    def copy_(self, source: Any) -> Tensor:
+        """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
+
+        >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
+        Tensor([3., 4.])
+        """
+        source = np.asarray(source.data if isinstance(source, Tensor) else source)
+        if source.shape != self.data.shape:
+            raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")
+        if self.data.dtype.kind == "f" and source.dtype.kind not in "biuf":
+            raise TypeError(f"copy_: expected numbers for a {self.data.dtype} tensor, "
+                            f"got dtype {source.dtype}")
+        np.copyto(self.data, source, casting="unsafe")
+        return self
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

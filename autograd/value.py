@@ -225,6 +225,21 @@ class Value(Node):
     def item(self) -> float:
         return self.data
 
+    def copy_(self, source: Any) -> Value:
+        """Overwrite the data with the number `source` (a float or a one-element array); returns self.
+
+        >>> Value(1.0).copy_(2)
+        Value(data=2.0, grad=0.0)
+        """
+        if isinstance(source, Node):
+            source = source.data
+        size = getattr(source, "size", 1)
+        if size != 1 or getattr(source, "ndim", 0) > 1:
+            raise ValueError(f"copy_: a Value holds one number, got data of shape "
+                             f"{getattr(source, 'shape', ())}")
+        self.data = _as_float(source.item() if hasattr(source, "item") else source, "copy_")
+        return self
+
     def __float__(self) -> float:
         return self.data
 
