@@ -1,4 +1,43 @@
-"""glassgrad.nn: modules, losses, optimizers and training on top of `autograd`.
+"""glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-The package arrives with the nn issue; the engine it builds on is `autograd`.
+- modules: `Module`, `Parameter`, `ModuleList` (nn.module); layers `Linear`, `Sequential`, `MLP`,
+  activations, `Dropout`, `Flatten`, `Identity` (nn.layers); micrograd's scalar `Neuron`, `Layer`,
+  `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
+  (nn.models)
+- losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
+  (nn.init); optimizers and learning-rate schedules (nn.optim)
+- data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
+  `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); `KFold`, `cross_validate`,
+  `GridSearch` (nn.selection); checkpoints `save` / `load` (nn.io)
 """
+
+from . import data, functional, init, losses, metrics, optim, scalar, selection
+from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
+from .functional import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
+    l1_loss, l2_penalty, log_softmax, mse_loss, nll_loss, relu, sigmoid, softmax, tanh,
+)
+from .io import load, save
+from .layers import (
+    MLP, Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+)
+from .losses import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss,
+)
+from .models import LinearRegression, LogisticRegression, SoftmaxRegression
+from .module import Module, ModuleList, Parameter
+from .train import EarlyStopping, History, evaluate, fit
+
+__all__ = [
+    "Module", "Parameter", "ModuleList",
+    "Linear", "Sequential", "MLP", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "Dropout", "Flatten", "Identity",
+    "LinearRegression", "LogisticRegression", "SoftmaxRegression",
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+    "fit", "evaluate", "History", "EarlyStopping", "save", "load",
+    "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
+    "data", "functional", "init", "losses", "metrics", "optim", "scalar", "selection",
+]

@@ -2,6 +2,13 @@
 
     linear:         y = x @ W + b            dx = G Wᵀ,  dW = xᵀ G,  db = Σ_rows G
     cross_entropy:  L_i = logsumexp(z_i) - Σ_c t_ic z_ic    dL/dz = softmax(z) - t
+    binary_cross_entropy:  ℓ = -[t log p + (1 - t) log(1 - p)]     dℓ/dp = (p - t) / p(1 - p)
+    ... with_logits:       ℓ = (1 - t) x + log(1 + e^-x)           dℓ/dx = σ(x) - t
+
+The two binary losses are elementwise (the caller reduces) and take the target as a constant in
+ctx. They are fused for exactness, not speed: composed from log, relu and abs they would take
+log(0) at saturated probabilities, and the derivative of relu and abs at x = 0 would make the
+logits' gradient -t instead of σ(0) - t = 1/2 - t.
 """
 
 from __future__ import annotations
@@ -82,3 +89,59 @@ class CrossEntropy(Op):
             return (dz,)
         # probability targets: dL/dz = p Σ_c t - t (p - t when rows of t sum to 1), dL/dt = -log p
         return (p * t.sum(axis=1, keepdims=True) - t) * g, -log_softmax(z, axis=1) * g
+
+
+# -- binary cross-entropy -----------------------------------------------------------------------
+
+LOG_FLOOR = -100.0      # PyTorch's clamp of each log: a saturated p costs 100, not inf
+PQ_FLOOR = 1e-12        # and its floor under p(1 - p) in the derivative: bounded even at p = 0
+
+
+class BinaryCrossEntropy(Op):
+    """-[t log p + (1 - t) log(1 - p)] for probabilities p, each log clamped at -100;
+    dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t."""
+    name = "binary_cross_entropy"
+
+    def forward(t, p):
+        with np.errstate(divide="ignore"):                  # log(0) = -inf, then clamped
+            log_p = np.maximum(np.log(p), LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), LOG_FLOOR)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(t, g, out, p):
+        pq = p * (1 - p)
+        pq = pq.maximum(PQ_FLOOR) if isinstance(pq, Node) else np.maximum(pq, PQ_FLOOR)
+        return (g * (p - t) / pq,)
+
+
+class BCEWithLogitsCtx:
+    """What the logits' loss needs: the target, the optional pos_weight, and σ(x), which the
+    forward gets almost for free and the first-order backward reuses."""
+    __slots__ = ("target", "pos_weight", "sigmoid")
+
+    def __init__(self, target: np.ndarray, pos_weight: np.ndarray | None) -> None:
+        self.target, self.pos_weight, self.sigmoid = target, pos_weight, None
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """-[t log σ(x) + (1 - t) log(1 - σ(x))] = (1 - t) x + w softplus(-x), from logits x,
+    where softplus(-x) = log(1 + e^-x) = log1p(e^-|x|) + max(-x, 0) never overflows and
+    w = 1 + (pos_weight - 1) t weighs the positive term (w = 1 without pos_weight);
+    dℓ/dx = (1 - t) - w (1 - σ(x)), which is σ(x) - t without pos_weight."""
+    name = "binary_cross_entropy_with_logits"
+
+    def forward(ctx, x):
+        t, pos_weight = ctx.target, ctx.pos_weight
+        e = np.exp(-np.abs(x))                             # in (0, 1]: cannot overflow
+        ctx.sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        softplus_neg = np.log1p(e) + np.maximum(-x, 0)
+        if pos_weight is None:
+            return (1 - t) * x + softplus_neg
+        return (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
+
+    def backward(ctx, g, out, x):
+        t, pos_weight = ctx.target, ctx.pos_weight
+        s = x.sigmoid() if isinstance(x, Node) else ctx.sigmoid   # higher order: σ as a graph
+        if pos_weight is None:
+            return (g * (s - t),)
+        return (g * ((1 - t) - (1 + (pos_weight - 1) * t) * (1 - s)),)

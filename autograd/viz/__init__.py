@@ -1,0 +1,20 @@
+"""Pictures of computation graphs: `draw_graph(y)` shows every value, gradient and op behind `y`.
+
+It renders everywhere: with Graphviz's `dot` when it is installed, otherwise with a pure-Python
+layered layout that writes standalone SVG. The pieces, one job each:
+
+    trace.py     walk the graph once, deterministically (ids n0, n1, ... in walk order)
+    collapse.py  large graphs: one box per (depth, op), saying what was collapsed
+    labels.py    the text and colour of each box
+    scene.py     boxes and arrows, before any geometry
+    dot.py       the scene as DOT text; running `dot`
+    layout.py    the built-in layered layout
+    svg.py       the built-in SVG writer
+    draw.py      draw_graph and GraphDrawing (Jupyter display, save)
+    expression.py, command.py   the `glassgrad graph` command
+"""
+
+from .dot import GraphvizFailed, GraphvizNotFound
+from .draw import GraphDrawing, draw_graph
+
+__all__ = ["draw_graph", "GraphDrawing", "GraphvizNotFound", "GraphvizFailed"]

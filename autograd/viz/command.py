@@ -1,0 +1,142 @@
+"""`glassgrad graph`: build an expression from Values, backpropagate, draw it, print the gradients.
+
+    glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 -o neuron.svg
+
+The expression is checked against an allow-list (see `expression.py`), never evaluated as Python.
+Mistakes in the input print one line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import math
+import pathlib
+import sys
+
+from ..value import Value
+from . import expression, labels
+from .dot import GraphvizFailed, GraphvizNotFound
+from .draw import DEFAULT_MAX_NODES, ENGINES, FORMATS, draw_graph
+from .layout import RANKDIRS
+
+PROG = "glassgrad graph"
+
+
+class UsageError(ValueError):
+    """Bad input on the command line (exit status 2)."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `graph` on the `glassgrad` command's subparsers."""
+    parser = subparsers.add_parser(
+        "graph", help="draw the computation graph of an expression, with its gradients",
+        description="Build EXPRESSION from scalar Values, run backward, write the graph as SVG "
+                    "(or .png/.pdf with Graphviz) and print the output and every gradient. "
+                    f"Functions: {', '.join(sorted(expression.FUNCTIONS))}; "
+                    "operators: + - * / **.",
+        epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
+               '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
+               'in brackets, "(-x*w)".')
+    parser.add_argument("expression", help='an arithmetic expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument("assignments", nargs="*", metavar="NAME=VALUE",
+                        help="a value for every name in the expression, e.g. x=2.0")
+    parser.add_argument("-o", "--output", default="graph.svg", metavar="PATH",
+                        help="where to write the drawing: .svg, .png or .pdf; '-' writes SVG "
+                             "to stdout (default: graph.svg)")
+    parser.add_argument("--no-grad", action="store_true", help="do not show gradients")
+    parser.add_argument("--color-grad", action="store_true",
+                        help="shade each node by the size of its gradient")
+    parser.add_argument("--rankdir", choices=RANKDIRS, default="LR",
+                        help="direction of the drawing (default: LR, inputs on the left)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="builtin: pure Python; graphviz: Graphviz's dot; auto (default): "
+                             "dot when installed")
+    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES, metavar="N",
+                        help=f"collapse repeated structure above N nodes "
+                             f"(default: {DEFAULT_MAX_NODES})")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """NAME=VALUE strings as {name: value}; every name a new identifier, every value finite."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or keyword.iskeyword(name):
+            raise UsageError(f"expected NAME=VALUE (like x=2.0), got {item!r:.60}")
+        if name in expression.FUNCTIONS:
+            raise UsageError(f"'{name}' is a function; give the variable another name")
+        if name in values:
+            raise UsageError(f"'{name}' is given twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"{name}={text!r:.40}: the value is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{name}={text}: the value must be a finite number")
+        values[name] = value
+    return values
+
+
+def _output_format(output: str) -> str:
+    if output == "-":
+        return "svg"
+    suffix = pathlib.Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise UsageError(f"-o {output!r:.60}: the name must end in .svg, .png or .pdf")
+    return suffix
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `graph` subcommand; returns the exit status (0 ok, 1 failure, 2 bad input)."""
+    try:
+        _output_format(args.output)
+        if args.max_nodes < 1:
+            raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+        out, leaves = _compute(args.expression, parse_assignments(args.assignments))
+        drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
+                             rankdir=args.rankdir, max_nodes=args.max_nodes,
+                             color_grad=args.color_grad)
+        if args.output == "-":
+            sys.stdout.write(drawing.svg())
+            sys.stdout.flush()
+        else:
+            drawing.save(args.output)
+    except (UsageError, expression.ExpressionError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except (GraphvizNotFound, GraphvizFailed) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    report = sys.stderr if args.output == "-" else sys.stdout     # stdout may hold the SVG
+    print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
+    for name, leaf in leaves.items():
+        print(f"  d/d{name} = {labels.number(leaf.grad)}", file=report)
+    if args.output != "-":
+        print(f"wrote {args.output} ({drawing.engine})", file=report)
+    return 0
+
+
+def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Build the expression from leaf Values named after the variables, and backpropagate."""
+    tree = expression.parse(text, set(variables))
+    used = expression.variables_used(tree)
+    for name in variables:
+        if name not in used:
+            raise UsageError(f"'{name}' is given but the expression does not use it")
+    if not variables:
+        raise UsageError("the expression has no variables to differentiate; use a name "
+                         "and give its value, e.g. \"x*x\" x=3")
+    leaves = {name: Value(value, label=name) for name, value in variables.items()}
+    out = expression.evaluate(tree, leaves)
+    if not math.isfinite(out.data):
+        raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
+    out.backward()
+    return out, leaves

@@ -1,0 +1,161 @@
+"""`draw_graph`: a picture of the graph behind a Value or Tensor, in Jupyter, as a file, anywhere.
+
+>>> from autograd import Value
+>>> x, w = Value(0.5, "x"), Value(-1.0, "w")
+>>> y = (x * w).tanh()
+>>> y.backward()
+>>> drawing = draw_graph(y, engine="builtin")
+>>> drawing.svg().count('class="node')            # x, w, the product, tanh's output, 2 ops
+6
+>>> print(drawing.source)                           # DOT text, for Graphviz or by hand
+digraph glassgrad {
+...
+  n0 [shape=record, label="{x|data 0.5000|grad -0.7864}", fillcolor="#eef4fb"];
+...
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import pathlib
+import warnings
+from typing import Any
+
+from ..files import atomic_open
+from ..graph import Node
+from . import dot, layout, svg
+from .scene import Scene, build_scene
+
+ENGINES = ("auto", "builtin", "graphviz")
+FORMATS = ("svg", "png", "pdf")
+DEFAULT_MAX_NODES = 300
+_MIME = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+
+
+def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, format: str = "svg",
+               engine: str = "auto", max_nodes: int | None = DEFAULT_MAX_NODES,
+               color_grad: bool = False, preview: int = 4) -> GraphDrawing:
+    """Draw every node that leads to `root`, with its data and (after backward) its gradient.
+
+    rankdir     "LR" (inputs on the left), "TB", "RL" or "BT"
+    show_grad   show each node's gradient (a Value's grad, a Tensor's gradient norm)
+    format      what Jupyter displays and `data()` gives: "svg", "png" or "pdf" (png and pdf
+                need Graphviz's `dot` program; `save` goes by the file's suffix)
+    engine      "builtin": the pure-Python layout, no system dependency; "graphviz": Graphviz's
+                `dot`; "auto": `dot` when it is installed, else the built-in layout
+    max_nodes   above this many nodes, nodes made by the same op at the same depth are drawn
+                as one box ("16 × mul") and the drawing says so; None never collapses
+    color_grad  shade each node by the size of its gradient (white 0, red the largest)
+    preview     how many numbers of each Tensor to show (0: none)
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"draw_graph: expected a Value or a Tensor, got {type(root).__name__}")
+    if rankdir not in layout.RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {layout.RANKDIRS}, got {rankdir!r}")
+    if format not in FORMATS:
+        raise ValueError(f"draw_graph: format must be one of {FORMATS}, got {format!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"draw_graph: engine must be one of {ENGINES}, got {engine!r}")
+    if max_nodes is not None and not (_is_int(max_nodes) and max_nodes >= 1):
+        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if not (_is_int(preview) and preview >= 0):
+        raise ValueError(f"draw_graph: preview must be an int >= 0, got {preview!r}")
+    have_dot = dot.find_dot() is not None
+    if not have_dot and (engine == "graphviz" or format != "svg"):
+        need = 'engine="graphviz"' if engine == "graphviz" else f'format="{format}"'
+        raise dot.GraphvizNotFound(f"draw_graph: {need} needs Graphviz; {dot.INSTALL_HINT}")
+    scene = build_scene(root, rankdir=rankdir, show_grad=bool(show_grad),
+                        max_nodes=None if max_nodes is None else int(max_nodes),
+                        color_grad=bool(color_grad), preview=int(preview))
+    chosen = engine if engine != "auto" else ("graphviz" if have_dot else "builtin")
+    return GraphDrawing(scene, chosen, format, fallback=engine == "auto")
+
+
+class GraphDrawing:
+    """A drawn graph: shows itself in Jupyter, gives its DOT `source` and its `svg()`, and `save`s.
+
+    `engine` is the engine that draws the SVG ("builtin" or "graphviz").
+    """
+
+    def __init__(self, scene: Scene, engine: str, format: str = "svg",
+                 fallback: bool = False) -> None:
+        self.scene = scene
+        self.engine = engine
+        self.format = format
+        self.source = dot.to_dot(scene)
+        self._fallback = fallback          # engine="auto": if `dot` fails, draw it ourselves
+        self._svg: str | None = None
+
+    @property
+    def caption(self) -> str:
+        """What the drawing says it collapsed and what its colours mean ("" when nothing)."""
+        return self.scene.caption
+
+    def svg(self) -> str:
+        """The drawing as an SVG document (made once, then reused)."""
+        if self._svg is None:
+            if self.engine == "graphviz":
+                try:
+                    self._svg = dot.render(self.source, "svg").decode("utf-8")
+                except (dot.GraphvizFailed, dot.GraphvizNotFound, OSError) as error:
+                    if not self._fallback:
+                        raise
+                    warnings.warn(f"draw_graph: Graphviz failed ({error}); drawing with the "
+                                  f"built-in layout instead", RuntimeWarning, stacklevel=2)
+                    self.engine = "builtin"
+            if self._svg is None:
+                self._svg = builtin_svg(self.scene)
+        return self._svg
+
+    def data(self, format: str | None = None) -> bytes:
+        """The drawing as bytes in `format` ("svg", "png" or "pdf"; this drawing's by default)."""
+        format = self.format if format is None else format
+        if format not in FORMATS:
+            raise ValueError(f"GraphDrawing.data: format must be one of {FORMATS}, got {format!r}")
+        if format == "svg":
+            return self.svg().encode("utf-8")
+        return dot.render(self.source, format)
+
+    def save(self, path: str | os.PathLike) -> pathlib.Path:
+        """Write the drawing to `path`, in the format its suffix names (.svg, .png or .pdf).
+
+        The file appears complete or not at all (written to a temporary file, then renamed).
+        """
+        path = pathlib.Path(path)
+        format = path.suffix.lower().lstrip(".")
+        if format not in FORMATS:
+            raise ValueError(f"GraphDrawing.save: cannot tell the format from {str(path)!r}; "
+                             f"end the name with .svg, .png or .pdf")
+        if format != "svg" and dot.find_dot() is None:
+            raise dot.GraphvizNotFound(
+                f"GraphDrawing.save: .{format} needs Graphviz (.svg does not); {dot.INSTALL_HINT}")
+        _write_atomically(path, self.data(format))
+        return path
+
+    def _repr_svg_(self) -> str | None:
+        return self.svg() if self.format == "svg" else None
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        payload: str | bytes = self.svg() if self.format == "svg" else self.data()
+        return {_MIME[self.format]: payload, "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        boxes, edges = len(self.scene.boxes), len(self.scene.edges)
+        return f"<GraphDrawing: {boxes} boxes, {edges} edges, engine={self.engine!r}>"
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def builtin_svg(scene: Scene) -> str:
+    """The scene drawn by the pure-Python layout."""
+    sizes = [svg.measure(box) for box in scene.boxes]
+    placed = layout.layered_layout(sizes, scene.edges, scene.rankdir)
+    return svg.render(scene, sizes, placed)
+
+
+def _write_atomically(path: pathlib.Path, payload: bytes) -> None:
+    with atomic_open(path) as f:
+        f.write(payload)

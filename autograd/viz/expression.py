@@ -1,0 +1,194 @@
+"""A safe little calculator: an arithmetic expression over named numbers, built out of `Value`s.
+
+The text is parsed by Python's `ast` and then only an allow-list is accepted: numbers, the given
+names, + - * / **, unary minus, and calls of a few functions by name. Nothing is ever passed to
+`eval`; attribute access, other calls, comprehensions, lambdas and the like are refused with one
+clear message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
+
+>>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
+>>> round(out.data, 4)
+0.7071
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Callable
+
+from ..value import Value
+
+MAX_LENGTH = 1000           # characters of expression text
+MAX_NODES = 500             # AST nodes: a bound on the graph it builds
+MAX_EXPONENT = 1000.0       # |c| in x ** c; larger powers overflow or vanish anyway
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "tanh": Value.tanh, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt,
+    "relu": Value.relu, "sigmoid": Value.sigmoid, "abs": Value.abs,
+}
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a ** b,
+}
+
+# what to call a refused construct in the error message (others are named by their AST class)
+_REFUSED = {
+    ast.Attribute: "attribute access (.)", ast.Subscript: "indexing ([])",
+    ast.Lambda: "lambda", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.IfExp: "if/else",
+    ast.JoinedStr: "f-strings", ast.NamedExpr: "assignment (:=)", ast.Starred: "* unpacking",
+    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.FloorDiv: "the // operator", ast.Mod: "the % operator", ast.MatMult: "the @ operator",
+    ast.BitAnd: "bitwise operators", ast.BitOr: "bitwise operators",
+    ast.BitXor: "bitwise operators", ast.LShift: "bitwise operators",
+    ast.RShift: "bitwise operators", ast.Invert: "bitwise operators", ast.Not: "not",
+}
+
+
+class ExpressionError(ValueError):
+    """The expression cannot be built: the message says why, in one line."""
+
+
+def build(text: str, variables: dict[str, float]) -> Value:
+    """The `Value` that `text` computes, each name being a leaf Value labelled with its name."""
+    tree = parse(text, set(variables))
+    leaves = {name: Value(float(value), label=name) for name, value in variables.items()}
+    return evaluate(tree, leaves)
+
+
+def variables_used(tree: ast.Expression) -> set[str]:
+    """The names an expression reads as numbers (not the functions it calls)."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and id(node) not in called}
+
+
+def parse(text: str, names: set[str]) -> ast.Expression:
+    """Parse and check `text`: returns its AST if every part of it is allowed."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected the expression as a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise ExpressionError(f"syntax error{where}: {error.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("the expression is nested too deeply") from None
+    count = 0
+    function_names: set[int] = set()                    # the `tanh` of tanh(x): not a variable
+    for node in ast.walk(tree):                          # breadth-first: a call before its name
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(f"the expression has more than {MAX_NODES} parts")
+        if id(node) not in function_names:
+            _check(node, names)
+        if isinstance(node, ast.Call):
+            function_names.add(id(node.func))
+    return tree
+
+
+def _check(node: ast.AST, names: set[str]) -> None:
+    if isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Load, ast.USub, ast.UAdd)):
+        return
+    if type(node) in _BINARY:
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r:.40}")
+        return
+    if isinstance(node, ast.Name):
+        if node.id not in names:
+            hint = (f"'{node.id}' is a function: call it, {node.id}(x)" if node.id in FUNCTIONS
+                    else f"give it a value, e.g. {node.id}=1.0")
+            raise ExpressionError(f"unknown name '{node.id}' ({hint})")
+        return
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            if name is None:
+                raise ExpressionError(f"only these functions can be called, by name: {allowed}")
+            raise ExpressionError(f"'{name}' is not an allowed function; the functions are "
+                                  f"{allowed}")
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise ExpressionError(f"{name}() takes exactly one argument, like {name}(x)")
+        return
+    if isinstance(node, ast.keyword):
+        return                                           # reported by the Call above
+    what = _REFUSED.get(type(node), type(node).__name__)
+    raise ExpressionError(f"not allowed in an expression: {what}")
+
+
+def evaluate(tree: ast.Expression, leaves: dict[str, Value]) -> Value:
+    """Compute a checked AST with Values: an iterative post-order walk (no recursion)."""
+    results: dict[int, Value | float] = {}               # id(ast node) → its value
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in _operands(node))
+            continue
+        results[id(node)] = _apply(node, results, leaves)
+    out = results[id(tree.body)]
+    return out if isinstance(out, Value) else Value(out, requires_grad=False)
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | float:
+    if isinstance(node, ast.Constant):
+        try:
+            return float(node.value)                     # an int literal becomes a float, so
+        except OverflowError:                            # 2**10**10 overflows at once instead
+            raise ExpressionError(f"the number {str(node.value)[:6]}… is too large") from None
+    if isinstance(node, ast.Name):                       # of computing a huge integer
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        x = results[id(node.operand)]
+        return -x if isinstance(node.op, ast.USub) else x
+    if isinstance(node, ast.Call):
+        x = results[id(node.args[0])]
+        name = node.func.id
+        if not isinstance(x, Value):
+            x = Value(x, requires_grad=False)
+        try:
+            return FUNCTIONS[name](x)
+        except (ValueError, ArithmeticError) as error:
+            message = str(error)
+            raise ExpressionError(message if message.startswith(name)
+                                  else f"{name}: {message}") from None
+    a, b = results[id(node.left)], results[id(node.right)]
+    if isinstance(node.op, ast.Pow) and not isinstance(b, Value) and abs(b) > MAX_EXPONENT:
+        raise ExpressionError(f"the exponent {b:.3g} is too large (the limit is "
+                              f"{MAX_EXPONENT:g})")
+    try:
+        out = _BINARY[type(node.op)](a, b)
+    except ZeroDivisionError:
+        raise ExpressionError("division by zero") from None
+    except OverflowError:
+        raise ExpressionError("a number grew too large (overflow)") from None
+    except ValueError as error:
+        raise ExpressionError(str(error)) from None
+    if isinstance(out, complex) or (isinstance(out, float) and not math.isfinite(out)):
+        raise ExpressionError(f"the expression gives {out}, not a finite real number")
+    return out

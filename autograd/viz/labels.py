@@ -1,0 +1,143 @@
+"""The words and colours a drawing shows for a node: its fields, its op, its gradient's shade.
+
+A `Value` reads like micrograd's drawings: "x1 | data 2.0000 | grad -1.5000". A `Tensor` shows its
+shape and dtype, a few of its numbers and the norm of its gradient. Every string that comes from
+the user (a label) is cleaned here, so the writers only have to escape it for their format.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node
+from ..ops import AddConst, MulConst, PowConst
+
+#: ops that keep a number operand in ctx instead of a node: the drawing shows it ("* 2")
+_CONSTANT_OPERAND_OPS = (AddConst, MulConst, PowConst)
+
+MAX_LABEL = 40                          # characters; longer labels end in "…"
+_UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"     # stands for control characters in labels
+
+LEAF_FILL = "#eef4fb"                   # inputs and parameters: the values the user made
+RESULT_FILL = "#ffffff"
+CONSTANT_FILL = "#f6f6f6"
+OP_FILL = "#f2f2f2"
+GROUP_FILL = "#fbf7ee"
+_HOT = (232, 106, 74)                   # the largest gradient in a drawing; zero is white
+
+
+def clean(text: Any) -> str:
+    """A label made safe to show on one line: no control characters, at most MAX_LABEL long.
+
+    >>> clean("a\\nb\\x00c" + "x" * 50)[:8]
+    'a b�cxxx'
+    """
+    text = str(text)
+    text = "".join(ch if ch.isprintable() else " " if ch.isspace() else _UNPRINTABLE
+                   for ch in text)
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+
+
+def number(x: float) -> str:
+    """A number with four decimals like micrograd, switching to exponent form when that would
+    hide it (tiny gradients) or make it long.
+
+    >>> number(2.0), number(-1.5), number(3e-07), number(-0.0), number(float("nan"))
+    ('2.0000', '-1.5000', '3.0000e-07', '0.0000', 'nan')
+    """
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    if x == 0:
+        return "0.0000"
+    if 1e-3 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4e}"
+
+
+def _short(x: Any) -> str:
+    """An array element or an op's constant in a few characters (3 significant digits)."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return f"{float(x):.3g}"
+
+
+def preview(data: np.ndarray, count: int) -> str:
+    """The first `count` numbers of an array, flattened.
+
+    >>> preview(np.array([[1.0, 2.5], [3.0, 4.0]]), 3)
+    '[1, 2.5, 3, …]'
+    """
+    if data.ndim == 0:
+        return _short(data.item())
+    flat = data.reshape(-1)
+    shown = ", ".join(_short(v) for v in flat[:count].tolist())
+    return f"[{shown}, …]" if flat.size > count else f"[{shown}]"
+
+
+def is_tensor(node: Node) -> bool:
+    return isinstance(node.data, np.ndarray)
+
+
+def grad_size(node: Node) -> float:
+    """How much gradient reached `node`: |grad| of a Value, the 2-norm of a Tensor's gradient
+    (0 when there is none)."""
+    grad = node.grad
+    if not node.requires_grad or grad is None:
+        return 0.0
+    if isinstance(grad, Node):                     # after backward(create_graph=True)
+        grad = grad.data
+    if isinstance(grad, np.ndarray):
+        return float(np.linalg.norm(grad.reshape(-1).astype(np.float64))) if grad.size else 0.0
+    return abs(float(grad))
+
+
+def node_fields(node: Node, show_grad: bool, preview_count: int) -> tuple[str, ...]:
+    """The sections of a node's box, left to right."""
+    fields = [clean(node.label)] if node.label else []
+    if is_tensor(node):
+        data = node.data
+        fields.append(f"{data.shape} {data.dtype}")
+        if preview_count > 0:
+            fields.append(preview(data, preview_count))
+        if show_grad and node.requires_grad:
+            fields.append("grad None" if node.grad is None
+                          else f"‖grad‖ {number(grad_size(node))}")
+    else:
+        fields.append(f"data {number(node.data)}")
+        if show_grad and node.requires_grad:
+            grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+            fields.append(f"grad {number(grad)}")
+    return tuple(fields)
+
+
+def op_text(node: Node) -> str:
+    """The op that made `node`, as drawings label it: "+", "*", "tanh", "** 2"."""
+    op = node._op
+    text = clean(op.symbol or op.name)
+    if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, (int, float)):
+        text += f" {_short(node._ctx)}"
+    return text
+
+
+def node_fill(node: Node) -> str:
+    if node.is_leaf:
+        return LEAF_FILL if node.requires_grad else CONSTANT_FILL
+    return RESULT_FILL
+
+
+def heat(fraction: float) -> str:
+    """White for 0, a warm red for 1: the fill of a node whose gradient is that fraction of the
+    largest in the drawing.
+
+    >>> heat(0.0), heat(1.0)
+    ('#ffffff', '#e86a4a')
+    """
+    fraction = 1.0 if math.isnan(fraction) else min(max(fraction, 0.0), 1.0)  # nan: a problem, hot
+    r, g, b = (round(255 + (hot - 255) * fraction) for hot in _HOT)
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -1,0 +1,115 @@
+"""`DataLoader`: cut a dataset into mini-batches, reshuffled every epoch.
+
+>>> import numpy as np
+>>> from nn.data import DataLoader
+>>> X = np.arange(10, dtype=np.float32).reshape(5, 2)
+>>> y = np.array([0, 1, 0, 1, 1])
+>>> loader = DataLoader(X, y, batch_size=2)
+>>> len(loader)                          # batches per epoch: 2 + 2 + 1
+3
+>>> [(xb.shape, yb.tolist()) for xb, yb in loader]
+[((2, 2), [0, 1]), ((2, 2), [0, 1]), ((1, 2), [1])]
+
+Batches of X are `Tensor`s (the model's input); labels stay numpy arrays. Integer class labels
+index (cross-entropy picks a column with them) and metrics compare them: neither wants a graph
+node. Float regression targets are constants too, and every loss takes a target as an ndarray or a
+Tensor, so one rule serves both: X becomes a Tensor, y stays an ndarray.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Iterator
+
+import numpy as np
+
+from autograd import Tensor, default_rng, get_default_dtype
+
+
+def _features(X: Any) -> np.ndarray:
+    """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default."""
+    if isinstance(X, Tensor):
+        return X.data
+    if isinstance(X, np.ndarray):
+        return X
+    try:
+        arr = np.asarray(X)
+    except ValueError as e:                             # ragged nested lists
+        raise ValueError(f"DataLoader: X must be rectangular ({e})") from None
+    return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
+
+
+def _targets(y: Any) -> np.ndarray:
+    if isinstance(y, Tensor):
+        return y.data
+    try:
+        return np.asarray(y)
+    except ValueError as e:
+        raise ValueError(f"DataLoader: y must be rectangular ({e})") from None
+
+
+class DataLoader:
+    """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
+
+    X and y may be ndarrays, Tensors or nested lists, with samples along the first axis.
+    `shuffle=True` draws a new order every epoch from `seed` (an int or a numpy Generator: the
+    same seed gives the same sequence of epochs) or, without a seed, from the shared generator
+    `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible.
+    `drop_last=True` skips the last, smaller batch (batch statistics stay comparable).
+
+    >>> loader = DataLoader(np.zeros((10, 3)), batch_size=4, shuffle=True, seed=0)
+    >>> [xb.shape for xb in loader]
+    [(4, 3), (4, 3), (2, 3)]
+    """
+
+    def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | np.random.Generator | None = None) -> None:
+        X = _features(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"DataLoader: X must hold numbers, got dtype {X.dtype}")
+        if X.ndim == 0:
+            raise ValueError("DataLoader: X must have a sample axis, got a 0-d array")
+        if len(X) == 0:
+            raise ValueError(f"DataLoader: X is empty (shape {X.shape}); there is nothing to batch")
+        if y is not None:
+            y = _targets(y)
+            if y.ndim == 0 or len(y) != len(X):
+                got = "a 0-d array" if y.ndim == 0 else f"{len(y)} labels"
+                raise ValueError(f"DataLoader: X has {len(X)} samples but y has {got}; "
+                                 f"they must match one to one")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        if drop_last and batch_size > len(X):
+            raise ValueError(f"DataLoader: drop_last=True with batch_size={batch_size} and only "
+                             f"{len(X)} samples leaves no batch at all")
+        self.X, self.y = X, y
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        full, rest = divmod(len(self.X), self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
+
+    def __iter__(self) -> Iterator[Any]:
+        X, y, size = self.X, self.y, self.batch_size
+        n = len(X)
+        stop = n - n % size if self.drop_last else n
+        order = None
+        if self.shuffle:
+            order = (self._rng if self._rng is not None else default_rng()).permutation(n)
+        for start in range(0, stop, size):
+            # a slice is a view (no copy); shuffled rows are gathered one batch at a time, so
+            # there is never a shuffled copy of the whole dataset in memory
+            rows = slice(start, start + size) if order is None else order[start:start + size]
+            xb = Tensor(X[rows])
+            yield xb if y is None else (xb, y[rows])
+
+    def __repr__(self) -> str:
+        labels = "" if self.y is None else ", with labels"
+        return (f"DataLoader({len(self.X)} samples{labels}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}: {len(self)} batches)")

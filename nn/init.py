@@ -1,0 +1,195 @@
+"""Initialisers: fill a parameter in place, every random draw from a seedable numpy Generator.
+
+Each function overwrites the numbers of a Tensor (keeping its dtype and shape) and returns it.
+Nothing is recorded: the values are written straight into `.data`, so no graph is built. Random
+draws come from `rng=` or from the shared generator, so `autograd.manual_seed(s)` makes a run
+reproducible. `uniform_`, `normal_`, `zeros_`, `ones_` and `constant_` also fill a list of
+`Value`s (the scalar engine's parameters).
+
+Convention: our `Linear` weight has shape (in_features, out_features), because a layer computes
+x @ W. That is the transpose of PyTorch's weight, so here fan_in = shape[0], fan_out = shape[1].
+
+>>> from autograd import manual_seed, zeros
+>>> W = zeros(3, 2)
+>>> manual_seed(0); first = xavier_uniform_(W).data.copy()
+>>> manual_seed(0); bool((xavier_uniform_(W).data == first).all())   # same seed, same numbers
+True
+>>> bool(abs(W.data).max() <= (6 / (3 + 2)) ** 0.5)                  # within ±√(6/(in+out))
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd import Tensor, Value
+from autograd.random import default_rng
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+]
+
+Target = Any        # a Tensor, or a list of Values where the function says so
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor by which an activation shrinks the spread of its inputs, undone by the init.
+
+    linear and sigmoid 1, tanh 5/3, relu √2, leaky_relu √(2 / (1 + slope²)) (slope `param`,
+    default 0.01), selu 3/4: PyTorch's values.
+
+    >>> calculate_gain("relu") == 2 ** 0.5
+    True
+    """
+    if nonlinearity in ("linear", "identity", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "selu":
+        return 3.0 / 4.0
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
+            raise ValueError(f"calculate_gain: the leaky_relu slope must be a number, "
+                             f"got {slope!r}")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
+                     f"'linear', 'identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'")
+
+
+# ----------------------------------------------------------------------------------------------
+# Plain fills
+# ----------------------------------------------------------------------------------------------
+
+def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
+             rng: np.random.Generator | None = None) -> Target:
+    """Fill with draws from U(a, b). The lectures break symmetry with `uniform_(W, -eps, eps)`."""
+    if not a < b:
+        raise ValueError(f"uniform_: needs a < b, got a={a!r}, b={b!r}")
+    return _fill_random("uniform_", tensor, lambda r, shape: r.uniform(a, b, shape), rng)
+
+
+def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
+            rng: np.random.Generator | None = None) -> Target:
+    """Fill with draws from N(mean, std²)."""
+    if not std >= 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std!r}")
+    return _fill_random("normal_", tensor, lambda r, shape: r.normal(mean, std, shape), rng)
+
+
+def constant_(tensor: Target, val: float) -> Target:
+    """Fill with the number `val`."""
+    return _write("constant_", tensor, lambda shape: np.full(shape, val))
+
+
+def zeros_(tensor: Target) -> Target:
+    """Fill with 0. For all the weights of a network this fails to break symmetry: the hidden
+    units of a layer start equal, get equal gradients and stay equal."""
+    return _write("zeros_", tensor, np.zeros)
+
+
+def ones_(tensor: Target) -> Target:
+    """Fill with 1."""
+    return _write("ones_", tensor, np.ones)
+
+
+# ----------------------------------------------------------------------------------------------
+# Scaled by the fans: keep the spread of activations (Glorot & Bengio) or of ReLU outputs (He)
+# ----------------------------------------------------------------------------------------------
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    rng: np.random.Generator | None = None) -> Tensor:
+    """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (in, out)."""
+    fan_in, fan_out = _fans("xavier_uniform_", tensor)
+    limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return _fill_random("xavier_uniform_", tensor,
+                        lambda r, shape: r.uniform(-limit, limit, shape), rng)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   rng: np.random.Generator | None = None) -> Tensor:
+    """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (in, out)."""
+    fan_in, fan_out = _fans("xavier_normal_", tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _fill_random("xavier_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     rng: np.random.Generator | None = None) -> Tensor:
+    """He: U(-bound, bound), bound = √3 · gain / √fan, gain = calculate_gain(nonlinearity, a).
+
+    `mode` "fan_in" (shape[0]) keeps the forward signal's spread, "fan_out" (shape[1]) the
+    gradients'. The defaults (leaky_relu with slope a = 0) give ReLU's gain √2, as in PyTorch.
+    """
+    std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * std
+    return _fill_random("kaiming_uniform_", tensor,
+                        lambda r, shape: r.uniform(-bound, bound, shape), rng)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    rng: np.random.Generator | None = None) -> Tensor:
+    """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_` for the arguments)."""
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
+    return _fill_random("kaiming_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+
+def _fans(name: str, tensor: Any) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (in_features, out_features)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{name}: needs a 2-d weight Tensor (in_features, out_features), got "
+                        f"{type(tensor).__name__}")
+    if tensor.ndim != 2:
+        raise ValueError(f"{name}: fan_in and fan_out are defined for a 2-d weight of shape "
+                         f"(in_features, out_features), got shape {tensor.shape} (fill biases "
+                         f"with zeros_ or uniform_)")
+    fan_in, fan_out = tensor.shape
+    return max(fan_in, 1), max(fan_out, 1)          # an empty weight: no division by 0
+
+
+def _kaiming_std(name: str, tensor: Any, a: float, mode: str, nonlinearity: str) -> float:
+    fan_in, fan_out = _fans(name, tensor)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _shape(name: str, target: Any) -> tuple:
+    if isinstance(target, Tensor):
+        return target.shape
+    if isinstance(target, (list, tuple)) and all(isinstance(v, Value) for v in target):
+        return (len(target),)
+    raise TypeError(f"{name}: expects a Tensor or a list of Values, got {type(target).__name__}")
+
+
+def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:
+    """Overwrite the numbers of `target` with `make(shape)`, in place; returns `target`."""
+    values = make(_shape(name, target))
+    if isinstance(target, Tensor):
+        target.data[...] = values                   # casts to the tensor's own dtype
+    else:
+        for v, x in zip(target, values):
+            v.data = float(x)
+    return target
+
+
+def _fill_random(name: str, target: Any, draw: Callable, rng: np.random.Generator | None) -> Any:
+    """`_write` with random numbers: `draw(generator, shape)`, from `rng` or the shared one."""
+    if isinstance(target, Tensor) and target.dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating-point tensor, got dtype {target.dtype}")
+    generator = default_rng() if rng is None else rng
+    return _write(name, target, lambda shape: draw(generator, shape))

@@ -1,0 +1,191 @@
+"""Layers: `Linear`, the activations, `Dropout`, `Flatten`, `Identity`, `Sequential` and `MLP`.
+
+>>> import numpy as np
+>>> from autograd import Tensor, manual_seed
+>>> from nn import MLP
+>>> manual_seed(0)
+>>> model = MLP(2, [16, 16], 1)
+>>> model(Tensor(np.zeros((5, 2)))).shape
+(5, 1)
+>>> model
+MLP(
+  (0): Linear(in_features=2, out_features=16)
+  (1): ReLU()
+  (2): Linear(in_features=16, out_features=16)
+  (3): ReLU()
+  (4): Linear(in_features=16, out_features=1)
+)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd import Tensor, get_default_dtype
+from autograd import functional as AF
+from autograd.random import default_rng
+
+from . import functional as F
+from .module import Module, ModuleList, Parameter
+
+__all__ = [
+    "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Flatten",
+    "Dropout", "Sequential", "MLP",
+]
+
+
+class Linear(Module):
+    """y = x @ W + b, as one fused op. W has shape (in_features, out_features), so a row of
+    inputs times W is a row of outputs, as written in the lectures.
+
+    Initialised like PyTorch: W and b uniform in ±1/√in_features (`rng` or the shared generator).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = default_rng() if rng is None else rng
+        dtype = get_default_dtype() if dtype is None else dtype
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, (in_features, out_features)), dtype)
+        self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        bias = "" if self.bias is not None else ", bias=False"
+        return f"in_features={self.in_features}, out_features={self.out_features}{bias}"
+
+
+# -- activations: each works on a Tensor and on a Value (both have the methods) -----------------
+
+class ReLU(Module):
+    """max(0, x)."""
+    def forward(self, x: Any) -> Any:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), evaluated without overflow."""
+    def forward(self, x: Any) -> Any:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x)."""
+    def forward(self, x: Any) -> Any:
+        return x.tanh()
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along `axis` (stable)."""
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Softmax):
+    """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.log_softmax(x, self.axis)
+
+
+class Identity(Module):
+    """Returns its input (a placeholder where a layer is optional)."""
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Reshape (N, d1, d2, ...) to (N, d1·d2·...): images to rows of pixels."""
+    def __init__(self, start_axis: int = 1) -> None:
+        self.start_axis = start_axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_axis)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}"
+
+
+class Dropout(Module):
+    """In training, zero each input with probability p and scale the rest by 1/(1-p);
+    in evaluation (`model.eval()`), pass the input through."""
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        self.p, self.rng = float(p), rng
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, training=self.training, rng=self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+# -- containers ----------------------------------------------------------------------------------
+
+class Sequential(ModuleList):
+    """Layers applied in order: `Sequential(Linear(2, 8), ReLU(), Linear(8, 1))`."""
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__(layers)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self:
+            x = layer(x)
+        return x
+
+
+ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
+    "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
+}
+
+
+def activation_layer(activation: str | type[Module] | Module) -> Module:
+    """A fresh activation module from a name ("relu"), a Module class, or an instance."""
+    if isinstance(activation, Module):
+        return activation
+    if isinstance(activation, type) and issubclass(activation, Module):
+        return activation()
+    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
+        return ACTIVATIONS[activation.lower()]()
+    raise ValueError(f"unknown activation {activation!r}; expected one of "
+                     f"{sorted(ACTIVATIONS)} or a Module")
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: Linear layers with `activation` between them.
+
+    `MLP(784, [100], 10)` is 784 → 100 → ReLU → 10 (logits; pair with `cross_entropy`).
+    `output_activation` (e.g. "sigmoid") is applied after the last layer when given.
+    """
+
+    def __init__(self, in_features: int, hidden_sizes: Sequence[int], out_features: int,
+                 activation: str | type[Module] = "relu", output_activation: Any = None,
+                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+        if isinstance(hidden_sizes, (int, np.integer)):
+            hidden_sizes = [hidden_sizes]
+        sizes = [in_features, *hidden_sizes, out_features]
+        layers: list[Module] = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(n_in, n_out, dtype=dtype, rng=rng))
+            if i < len(sizes) - 2:
+                layers.append(activation_layer(activation))
+        if output_activation is not None:
+            layers.append(activation_layer(output_activation))
+        super().__init__(*layers)

@@ -1,0 +1,107 @@
+"""The lectures' models: linear, logistic and softmax regression.
+
+Each is one `Linear` layer; they differ in what the output means and in the loss that trains it.
+`forward` gives the raw scores (for the classifiers, the logits z = x·W + b), because the stable
+losses start from logits; `predict_proba` turns them into probabilities, `predict` into answers.
+
+The weights start at zero: these models are convex, so there is no symmetry to break (a hidden
+layer is another story: see `nn.init`).
+
+>>> import numpy as np
+>>> from nn import LogisticRegression
+>>> model = LogisticRegression(2)
+>>> model.predict_proba([[1.0, 2.0]])
+array([0.5], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, no_grad
+from autograd import functional as AF
+
+from .layers import Linear
+from .module import Module
+
+__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression"]
+
+
+def _inputs(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class _LinearModel(Module):
+    """One Linear layer with zero initial weights; `n_outputs == 1` gives outputs of shape (N,)."""
+
+    def __init__(self, n_features: int, n_outputs: int, dtype: Any = None) -> None:
+        self.linear = Linear(n_features, n_outputs, dtype=dtype)
+        self.linear.weight.data[...] = 0
+        self.linear.bias.data[...] = 0
+        self.n_outputs = n_outputs
+
+    def forward(self, x: Any) -> Tensor:
+        scores = self.linear(_inputs(x))
+        return scores.reshape(scores.shape[:-1]) if self.n_outputs == 1 else scores
+
+    @property
+    def weight(self) -> Tensor:
+        return self.linear.weight
+
+    @property
+    def bias(self) -> Tensor:
+        return self.linear.bias
+
+    def _scores(self, x: Any) -> Tensor:
+        with no_grad():
+            return self(x)
+
+
+class LinearRegression(_LinearModel):
+    """ŷ = x·w + b; train with `mse_loss`. Gradient descent reaches the least-squares solution.
+
+    `n_outputs > 1` fits several targets at once (outputs of shape (N, n_outputs)).
+    """
+
+    def __init__(self, n_features: int, n_outputs: int = 1, dtype: Any = None) -> None:
+        super().__init__(n_features, n_outputs, dtype)
+
+    def predict(self, x: Any) -> np.ndarray:
+        """ŷ for each row of `x`, as a numpy array."""
+        return self._scores(x).numpy()
+
+
+class LogisticRegression(_LinearModel):
+    """P(y = 1 | x) = σ(x·w + b) for two classes; train with `binary_cross_entropy_with_logits`
+    (whose gradient is σ(z) − y) on `forward`'s logits."""
+
+    def __init__(self, n_features: int, dtype: Any = None) -> None:
+        super().__init__(n_features, 1, dtype)
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        """σ(z): the probability of class 1 for each row."""
+        return self._scores(x).sigmoid().numpy()
+
+    def predict(self, x: Any, threshold: float = 0.5) -> np.ndarray:
+        """Class 1 where the probability reaches `threshold`, else 0 (int64)."""
+        return (self.predict_proba(x) >= threshold).astype(np.int64)
+
+
+class SoftmaxRegression(_LinearModel):
+    """P(y = k | x) = softmax(x·W + b)_k for `n_classes` classes; train with `cross_entropy` on
+    `forward`'s logits (whose gradient is softmax − onehot(y))."""
+
+    def __init__(self, n_features: int, n_classes: int, dtype: Any = None) -> None:
+        if n_classes < 2:
+            raise ValueError(f"SoftmaxRegression: n_classes must be at least 2, got {n_classes}")
+        super().__init__(n_features, n_classes, dtype)
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        """softmax(z): one row of class probabilities per input row."""
+        return AF.softmax(self._scores(x), axis=-1).numpy()
+
+    def predict(self, x: Any) -> np.ndarray:
+        """The most probable class of each row (int64)."""
+        return self._scores(x).numpy().argmax(axis=-1).astype(np.int64)

@@ -1,0 +1,262 @@
+"""`Module` and `Parameter`: the containers every model is built from.
+
+A module finds its parameters by looking at its own attributes, in the order they were assigned:
+
+- a `Parameter` (a Tensor that trains), or a `Value` leaf that wants a gradient (scalar models);
+- another `Module` (a child, whose parameters get dotted names: ``"layers.0.weight"``);
+- a list or tuple of either (``self.neurons = [Neuron(...), ...]``, ``self.w = [Value(...), ...]``),
+  named by position.
+
+There is no registry to keep in step: the attributes are the truth, so a model can be written
+like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
+`state_dict()` and the rest.
+
+>>> import numpy as np
+>>> from nn import Module, Parameter
+>>> class Affine(Module):
+...     def __init__(self):
+...         self.scale = Parameter(np.ones(2))
+...         self.shift = Parameter(np.zeros(2))
+...     def forward(self, x):
+...         return x * self.scale + self.shift
+>>> [name for name, _ in Affine().named_parameters()]
+['scale', 'shift']
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from autograd import Tensor, Value
+from autograd.graph import Node
+
+__all__ = ["Parameter", "Module", "ModuleList"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a `Module` trains: it requires grad and is registered on assignment.
+
+    >>> Parameter([1.0, 2.0])
+    Parameter([1., 2.], requires_grad=True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None, label: str = "") -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor"):]
+
+
+def is_parameter(x: Any) -> bool:
+    """True for what modules train: a `Parameter`, or a `Value` leaf that wants a gradient."""
+    if isinstance(x, Parameter):
+        return True
+    return isinstance(x, Value) and x._op is None and x.requires_grad
+
+
+class Module:
+    """Base class of layers and models: subclass it, assign parts in `__init__`, write `forward`.
+
+    Calling a module calls its `forward`. `training` is True until `eval()` (it changes what
+    `Dropout` does).
+    """
+
+    training: bool = True       # a class default, so subclasses need not call __init__
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward_batch(self, X: Any) -> Any:
+        """The outputs for a batch of samples (rows of `X`): a tensor model takes the whole
+        batch at once; the scalar models of `nn.scalar` go one sample at a time."""
+        return self(X)
+
+    # -- what a module holds ---------------------------------------------------------------------
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """(name, item) for the attributes that are parameters or modules, lists unpacked."""
+        for name, value in vars(self).items():
+            if isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module) or is_parameter(item):
+                        yield f"{name}.{i}", item
+            elif isinstance(value, Module) or is_parameter(value):
+                yield name, value
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names."""
+        for name, item in self._members():
+            if isinstance(item, Module):
+                yield name, item
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every module inside it, parents before children; shared ones once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module.named_children()]
+            stack.extend(reversed(children))        # reversed: pop in declaration order
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+        """Every parameter with its dotted name (``"layers.1.weight"``); a shared one once.
+
+        Parameters of a module come before those of its children, as in PyTorch.
+        """
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, item in module._members():
+                if not isinstance(item, Module) and id(item) not in seen:
+                    seen.add(id(item))
+                    yield (f"{module_name}.{name}" if module_name else name), item
+
+    def parameters(self) -> list[Node]:
+        """The parameters as a list (micrograd's API: `model.parameters()`)."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts."""
+        return sum(int(np.size(p.data)) for p in self.parameters())
+
+    # -- training helpers ----------------------------------------------------------------------
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (do this before each backward)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch this module and all inside it to training (or evaluation) mode; returns self."""
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: `Dropout` passes inputs through unchanged. Returns self."""
+        return self.train(False)
+
+    # -- weights in and out --------------------------------------------------------------------
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """A copy of every parameter's data, by dotted name (a Value's as a 0-d float64 array)."""
+        return OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters.
+
+        Every entry is checked before anything is written, so a bad dict changes nothing. With
+        `strict=False`, missing and unexpected names are allowed (shapes are still checked).
+        """
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append(f"missing {missing}")
+            if unexpected:
+                problems.append(f"unexpected {unexpected}")
+            raise KeyError(f"load_state_dict: {type(self).__name__} state does not match: "
+                           + "; ".join(problems))
+        arrays = {}
+        for name, p in params.items():
+            if name not in state:
+                continue
+            array = np.asarray(state[name].data if isinstance(state[name], Node) else state[name])
+            expected = np.shape(p.data)
+            if array.shape != expected:
+                raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model "
+                                 f"expects {expected}")
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
+                                f"numbers")
+            arrays[name] = array
+        for name, array in arrays.items():
+            params[name].copy_(array)
+
+    def save(self, path: str) -> None:
+        """Write the weights to an `.npz` file (see `nn.save`)."""
+        from .io import save
+        save(self, path)
+
+    def load(self, path: str) -> Module:
+        """Read weights written by `save` (checked against this model); returns self."""
+        from .io import load
+        self.load_state_dict(load(path))
+        return self
+
+    # -- printing ------------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The settings shown in the repr, e.g. ``in_features=2, out_features=16``."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        if self.extra_repr():
+            lines.append(f"  {self.extra_repr()}")
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (named ``"0"``, ``"1"``, ...).
+
+    A plain Python list of modules is registered too; this class adds list methods and
+    positional names without an attribute prefix.
+    """
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        self._items: list[Module] = []
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: expected a Module, got "
+                            f"{type(module).__name__}")
+        self._items.append(module)
+        return self
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        for i, module in enumerate(self._items):
+            yield str(i), module
+        for name, item in super()._members():       # attributes a subclass adds
+            if not name.startswith("_items."):
+                yield name, item
+
+    def __getitem__(self, index: int) -> Module:
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._items)

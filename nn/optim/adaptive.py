@@ -1,0 +1,196 @@
+"""Per-coordinate step sizes from running sums of squared gradients: Adagrad, Adadelta, RMSprop.
+
+Each divides a coordinate's step by the root of (a running average of) its squared gradients, so
+coordinates with large, frequent gradients take small steps and rare ones large steps. Ordered as
+they were invented: Adagrad sums forever; Adadelta and RMSprop forget with a decaying average.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from .optimizer import Optimizer, maximum, zeros_like
+
+__all__ = ["Adagrad", "Adadelta", "RMSprop"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011; PyTorch's `torch.optim.Adagrad`).
+
+    For each parameter p with gradient g, at step t = 1, 2, ...:
+
+        g ← −g                                  if maximize
+        g ← g + weight_decay · p                (L2 penalty)
+        s ← s + g²                              (s starts at initial_accumulator_value)
+        lr_t = lr / (1 + (t − 1) · lr_decay)
+        p ← p − lr_t · g / (√s + eps)
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = Adagrad([w], lr=0.5)
+    >>> (3 * w).backward(); opt.step(); round(w.data, 6)    # 1 - 0.5 * 3 / √9
+    0.5
+    """
+
+    _buffers = ("sum",)
+    _scalars = {"step": int}
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value",
+                           "eps")
+        self._flags(group, "maximize")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns `closure()` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
+            for p, g in self._with_grads(group):
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    g = g + weight_decay * p.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {
+                        "step": 0, "sum": zeros_like(p.data) + group["initial_accumulator_value"]}
+                t = state["step"] = state["step"] + 1
+                s = state["sum"] = state["sum"] + g * g
+                lr_t = lr / (1 + (t - 1) * lr_decay)
+                p.data -= lr_t * g / (s ** 0.5 + eps)
+        return loss
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012; PyTorch's `torch.optim.Adadelta`): steps in the units of p.
+
+    For each parameter p with gradient g, every step (v and u start at 0):
+
+        g ← −g                                  if maximize
+        g ← g + weight_decay · p                (L2 penalty)
+        v ← ρ · v + (1 − ρ) · g²                running mean of squared gradients
+        Δ ← √(u + eps) / √(v + eps) · g         the step
+        u ← ρ · u + (1 − ρ) · Δ²                running mean of squared steps
+        p ← p − lr · Δ
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = Adadelta([w], rho=0.5, eps=0.25)
+    >>> (2 * w).backward(); opt.step(); round(w.data, 6)     # v = 2, Δ = √0.25 / √2.25 * 2
+    0.333333
+    """
+
+    _buffers = ("square_avg", "acc_delta")
+    _scalars = {"step": int}
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr", "rho", "eps", "weight_decay")
+        if group["rho"] > 1:
+            raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
+        self._flags(group, "maximize")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns `closure()` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
+            for p, g in self._with_grads(group):
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    g = g + weight_decay * p.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {"step": 0, "square_avg": zeros_like(p.data),
+                                             "acc_delta": zeros_like(p.data)}
+                state["step"] += 1
+                v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
+                delta = (state["acc_delta"] + eps) ** 0.5 / (v + eps) ** 0.5 * g
+                state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
+                p.data -= lr * delta
+        return loss
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e; PyTorch's `torch.optim.RMSprop`).
+
+    For each parameter p with gradient g, every step (v, ḡ and b start at 0):
+
+        g ← −g                                  if maximize
+        g ← g + weight_decay · p                (L2 penalty)
+        v ← α · v + (1 − α) · g²                running mean of squared gradients
+        centered:   ḡ ← α · ḡ + (1 − α) · g;   d = √(v − ḡ²) + eps    (an estimate of the variance)
+        otherwise:  d = √v + eps
+        momentum μ > 0:   b ← μ · b + g / d;   p ← p − lr · b
+        otherwise:        p ← p − lr · g / d
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = RMSprop([w], lr=0.1, alpha=0.75, eps=0.0)
+    >>> (2 * w).backward(); opt.step(); round(w.data, 6)     # v = 0.25 * 4: 1 - 0.1 * 2 / 1
+    0.8
+    """
+
+    _buffers = ("square_avg", "grad_avg", "momentum_buffer")
+    _scalars = {"step": int}
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
+        if group["alpha"] > 1:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
+        self._flags(group, "centered", "maximize")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns `closure()` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+            weight_decay, centered, maximize = (group["weight_decay"], group["centered"],
+                                                group["maximize"])
+            for p, g in self._with_grads(group):
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    g = g + weight_decay * p.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {"step": 0, "square_avg": zeros_like(p.data)}
+                    if centered:
+                        state["grad_avg"] = zeros_like(p.data)
+                    if momentum > 0:
+                        state["momentum_buffer"] = zeros_like(p.data)
+                state["step"] += 1
+                v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+                if centered:
+                    g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+                    # v >= ḡ² in exact arithmetic; rounding can make the difference -1e-20,
+                    # whose root would be NaN (complex for a float): clamp it at 0
+                    d = maximum(v - g_avg * g_avg, 0.0) ** 0.5 + eps
+                else:
+                    d = v ** 0.5 + eps
+                if momentum > 0:
+                    b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / d
+                    p.data -= lr * b
+                else:
+                    p.data -= lr * g / d
+        return loss

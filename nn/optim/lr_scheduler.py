@@ -1,0 +1,363 @@
+"""Learning-rate schedules: change each parameter group's `lr` as training goes on (PyTorch's).
+
+Call `scheduler.step()` once per epoch (or per batch, if that is your unit), after
+`optimizer.step()`. Making a scheduler sets the lr of epoch 0 at once; `last_epoch` counts the
+steps taken, `get_last_lr()` gives the lrs now in force.
+
+Like PyTorch's, each step multiplies the current lr by the ratio of consecutive values of the
+schedule (the closed form in each docstring), so that a schedule composes with other changes to
+the lr, e.g. two schedulers on one optimizer, or `ReduceLROnPlateau` alongside a decay.
+
+>>> from autograd import Value
+>>> from nn.optim import SGD
+>>> from nn.optim.lr_scheduler import LinearLR
+>>> opt = SGD([Value(0.0)], lr=1.0)
+>>> schedule = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)
+>>> lrs = []
+>>> for k in range(100):
+...     lrs.append(opt.param_groups[0]["lr"])     # training step k uses this lr
+...     opt.step(); schedule.step()
+>>> lrs[0], round(lrs[50], 12), round(lrs[99], 12)   # micrograd's demo: 1.0 - 0.9 * k / 100
+(1.0, 0.55, 0.109)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Sequence
+
+from autograd.graph import Node
+
+from .optimizer import Optimizer
+
+__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
+           "ReduceLROnPlateau"]
+
+
+class LRScheduler:
+    """Base class: a subclass writes `get_lr()`, the lrs for epoch `last_epoch` computed from
+    the current ones; `step()` advances the epoch and writes them into the optimizer.
+
+    `last_epoch=-1` starts a new schedule (each group's lr is remembered as "initial_lr").
+    Another value resumes one, PyTorch's way: the lr now in the optimizer is taken as that of
+    epoch last_epoch + 1, and the groups need "initial_lr" (they have it when the optimizer's
+    state dict was saved with a scheduler attached). Simpler: make the scheduler as new and
+    `load_state_dict()` the saved one.
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        name = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        last_epoch = _integer(name, "last_epoch", last_epoch, low=-1)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            missing = [i for i, group in enumerate(optimizer.param_groups)
+                       if "initial_lr" not in group]
+            if missing:
+                raise ValueError(
+                    f"{name}: resuming at last_epoch={last_epoch} needs 'initial_lr' in every "
+                    f"parameter group, missing in group(s) {missing} (load the optimizer's "
+                    f"state dict first, or start with last_epoch=-1)")
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial = True        # this step sets the start lr; it must not also decay it
+        self.step()
+        self._initial = False
+
+    def get_lr(self) -> list[float]:
+        """The lr of each group for epoch `last_epoch` (subclasses implement it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
+
+    def step(self) -> None:
+        """Move to the next epoch and set its lr in every parameter group."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise RuntimeError(f"{type(self).__name__}: the optimizer has {len(groups)} "
+                               f"parameter groups, {len(self.base_lrs)} when the scheduler was "
+                               f"made; make the scheduler after adding groups")
+        self.last_epoch += 1
+        lrs = self.get_lr()
+        for group, lr in zip(groups, lrs):
+            group["lr"] = lr
+        self._last_lr = lrs
+
+    def get_last_lr(self) -> list[float]:
+        """The lr of each parameter group as last set by this scheduler."""
+        return list(self._last_lr)
+
+    def _current_lrs(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's counters and settings (everything but the optimizer), as plain data."""
+        return {key: list(value) if isinstance(value, list) else value
+                for key, value in vars(self).items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by `state_dict()` of the same kind of scheduler."""
+        name = type(self).__name__
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected the keys {sorted(expected)} "
+                             f"(a {name}'s state_dict()), got {got}")
+        vars(self).update({key: list(value) if isinstance(value, list) else value
+                           for key, value in state_dict.items()})
+
+
+class StepLR(LRScheduler):
+    """Multiply the lr by `gamma` every `step_size` epochs: lr_e = lr_0 · gamma^⌊e / step_size⌋.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(6):
+    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.step_size = _integer("StepLR", "step_size", step_size, low=1)
+        self.gamma = _positive("StepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by `gamma` every epoch: lr_e = lr_0 · gammaᵉ.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = ExponentialLR(opt, gamma=0.5)
+    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = _positive("ExponentialLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._initial:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class LinearLR(LRScheduler):
+    """Scale the lr linearly from `start_factor` to `end_factor` over `total_iters` epochs, then
+    hold it: lr_e = lr_0 · (start + (end − start) · min(e, total_iters) / total_iters).
+
+    The start factor applies as soon as the scheduler is made. micrograd's demo decay
+    lr = 1.0 − 0.9 · k / 100 is `LinearLR(opt, start_factor=1.0, end_factor=0.1,
+    total_iters=100)` on an optimizer with lr=1.0 (see the module docstring).
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        self.start_factor = _real("LinearLR", "start_factor", start_factor)
+        if not 0.0 < self.start_factor <= 1.0:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
+        self.end_factor = _real("LinearLR", "end_factor", end_factor)
+        if not 0.0 <= self.end_factor <= 1.0:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        self.total_iters = _integer("LinearLR", "total_iters", total_iters, low=1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        e, total = self.last_epoch, self.total_iters
+        start, end = self.start_factor, self.end_factor
+        if e == 0:
+            return [lr * start for lr in self._current_lrs()]
+        if self._initial or e > total:
+            return self._current_lrs()
+        # factor(e) / factor(e - 1), with factor(e) = start + (end - start) * e / total
+        ratio = 1.0 + (end - start) / (total * start + (e - 1) * (end - start))
+        return [lr * ratio for lr in self._current_lrs()]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Follow half a cosine from lr_0 down to `eta_min` over `T_max` epochs:
+    lr_e = eta_min + (lr_0 − eta_min) · (1 + cos(π · e / T_max)) / 2
+    (without restarts: after T_max the cosine climbs back up, as in PyTorch).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = CosineAnnealingLR(opt, T_max=2)
+    >>> schedule.step(); round(schedule.get_last_lr()[0], 12)
+    0.5
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        self.T_max = _integer("CosineAnnealingLR", "T_max", T_max, low=1)
+        self.eta_min = _real("CosineAnnealingLR", "eta_min", eta_min)
+        if self.eta_min < 0:
+            raise ValueError(f"CosineAnnealingLR: eta_min must be >= 0, got {eta_min!r}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
+        if self._initial:
+            return self._current_lrs()
+        if (e - 1 - T) % (2 * T) == 0:
+            # leaving the bottom of the cosine, where the ratio below would divide by zero
+            return [lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
+                    for lr, base in zip(self._current_lrs(), self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
+        return [eta_min + ratio * (lr - eta_min) for lr in self._current_lrs()]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the lr by `factor` when a metric has stopped improving for `patience` epochs.
+
+    Call `step(metric)` once per epoch with, e.g., the validation loss. An epoch improves on the
+    best so far when its metric is below best · (1 − threshold) (mode="min", threshold_mode="rel";
+    "abs": below best − threshold; mode="max": above best · (1 + threshold) or best + threshold).
+    After more than `patience` epochs without improvement, each group's lr becomes
+    max(lr · factor, min_lr) (skipped when that changes it by eps or less) and the count starts
+    again after `cooldown` epochs in which bad epochs are not counted.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    >>> for loss in [3.0, 2.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     schedule.step(loss)
+    >>> schedule.get_last_lr()           # reduced after the 2nd and the 4th epoch without progress
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | Sequence[float] = 0,
+                 eps: float = 1e-8) -> None:
+        name = "ReduceLROnPlateau"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got "
+                             f"{threshold_mode!r}")
+        self.factor = _real(name, "factor", factor)
+        if not 0.0 <= self.factor < 1.0:
+            raise ValueError(f"{name}: factor must be in [0, 1), got {factor!r}")
+        groups = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != groups:
+                raise ValueError(f"{name}: min_lr has {len(min_lr)} values, the optimizer has "
+                                 f"{groups} parameter group(s)")
+            self.min_lrs = [_non_negative(name, "min_lr", lr) for lr in min_lr]
+            self.default_min_lr = None
+        else:
+            self.default_min_lr = _non_negative(name, "min_lr", min_lr)    # also for new groups
+            self.min_lrs = [self.default_min_lr] * groups
+        self.optimizer = optimizer
+        self.mode, self.threshold_mode = mode, threshold_mode
+        self.threshold = _non_negative(name, "threshold", threshold)
+        self.patience = _integer(name, "patience", patience, low=0)
+        self.cooldown = _integer(name, "cooldown", cooldown, low=0)
+        self.eps = _non_negative(name, "eps", eps)
+        self.last_epoch = 0
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self._last_lr = self._current_lrs()
+
+    def step(self, metrics: Any) -> None:  # type: ignore[override]
+        """Record this epoch's metric (a number, a Value or a one-element Tensor)."""
+        current = _metric(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0             # bad epochs in the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._current_lrs()
+
+    def _is_better(self, current: float) -> bool:
+        best, threshold = self.best, self.threshold
+        if self.mode == "min":
+            bar = best * (1 - threshold) if self.threshold_mode == "rel" else best - threshold
+            return current < bar
+        bar = best * (1 + threshold) if self.threshold_mode == "rel" else best + threshold
+        return current > bar
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs) and self.default_min_lr is not None:
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        if len(groups) != len(self.min_lrs):
+            raise RuntimeError(
+                f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups, "
+                f"{len(self.min_lrs)} when the scheduler was made; set .min_lrs to one value "
+                f"per group")
+        for group, min_lr in zip(groups, self.min_lrs):
+            new_lr = max(group["lr"] * self.factor, min_lr)
+            if group["lr"] - new_lr > self.eps:
+                group["lr"] = new_lr
+
+
+# ----------------------------------------------------------------------------------------------
+# Argument checks
+# ----------------------------------------------------------------------------------------------
+
+def _real(name: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: {key} must be a real number, got {value!r:.60}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: {key} must be finite, got {value!r}")
+    return value
+
+
+def _positive(name: str, key: str, value: Any) -> float:
+    value = _real(name, key, value)
+    if value <= 0:
+        raise ValueError(f"{name}: {key} must be > 0, got {value!r}")
+    return value
+
+
+def _non_negative(name: str, key: str, value: Any) -> float:
+    value = _real(name, key, value)
+    if value < 0:
+        raise ValueError(f"{name}: {key} must be >= 0, got {value!r}")
+    return value
+
+
+def _integer(name: str, key: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: {key} must be an integer, got {value!r:.60}")
+    if value < low:
+        raise ValueError(f"{name}: {key} must be >= {low}, got {value!r}")
+    return int(value)
+
+
+def _metric(metrics: Any) -> float:
+    value = metrics.item() if isinstance(metrics, Node) else metrics
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"ReduceLROnPlateau.step: the metric must be a number, a Value or a "
+                        f"one-element Tensor, got {metrics!r:.60}")
+    return float(value)

@@ -1,0 +1,336 @@
+"""`Optimizer`: what every optimizer shares (parameter groups, per-parameter state, checkpoints).
+
+An optimizer sees parameters only through `.data` and `.grad`, so the same update rule serves a
+scalar `Value` (Python floats) and a `Tensor` (ndarrays). The rules are written so that each line
+works on both: `p.data -= lr * g` rebinds a float and updates an array in place, `v ** 0.5` is a
+square root of either. Apart from loading checkpoints, the three helpers at the bottom of this
+file (`zeros_like`, `copy_of`, `maximum`) are the only places that ask which kind of payload
+they hold.
+
+A subclass lists its hyperparameters' defaults, checks them in `_check_group`, names its state in
+`_buffers` (shaped like the parameter) and `_scalars` (one number per parameter), and writes
+`step()`: one loop over groups, one over the parameters that have a gradient, the update formula
+in the body. See `nn.optim.sgd.SGD` for the simplest.
+
+>>> from autograd import Value
+>>> from nn.optim import SGD
+>>> w = Value(3.0)
+>>> opt = SGD([w], lr=0.25)
+>>> (w * w).backward()          # dL/dw = 2w = 6
+>>> opt.step(); w.data          # 3 - 0.25 * 6
+1.5
+>>> opt.zero_grad(); w.grad
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from autograd import enable_grad
+from autograd.graph import Node
+
+__all__ = ["Optimizer", "zeros_like", "copy_of", "maximum"]
+
+
+class Optimizer:
+    """Base class: holds `param_groups` (a list of dicts) and `state` ({parameter: dict}).
+
+    `params` is an iterable of parameters (Values or Tensors) or of dicts
+    `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
+    """
+
+    #: names of per-parameter state entries shaped like the parameter (checked on load)
+    _buffers: tuple[str, ...] = ()
+    #: names of per-parameter state entries that are single numbers, with their type
+    _scalars: dict[str, type] = {}
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        if isinstance(params, (Node, dict)):
+            raise TypeError(
+                f"{name}: params must be an iterable of parameters or of parameter-group "
+                f"dicts, got a single {type(params).__name__} (wrap it in a list)")
+        _check_ordered(name, params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{name}: params must be an iterable of parameters or of "
+                            f"parameter-group dicts, got {type(params).__name__}") from None
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list (nothing to optimize)")
+        self.defaults = dict(defaults)
+        self.state: dict[Node, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- parameter groups ----------------------------------------------------------------------
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group: `{"params": [...]}` plus any hyperparameters that differ from the defaults.
+
+        Used to unfreeze layers while training: the new group gets its own lr, momentum, ...
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' entry, "
+                            f"got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"{name}: parameter group has no 'params' entry "
+                             f"(got keys {sorted(param_group)})")
+        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a "
+                             f"parameter group; {name} takes {sorted(self.defaults)}")
+        params = param_group["params"]
+        _check_ordered(name, params)
+        params = [params] if isinstance(params, Node) else list(params)
+        if not params:
+            raise ValueError(f"{name}: parameter group {len(self.param_groups)} has an empty "
+                             f"parameter list")
+        for i, p in enumerate(params):
+            _check_parameter(name, p, i)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for i, p in enumerate(params):
+            if id(p) in seen:
+                raise ValueError(f"{name}: parameter {i} of the new group appears twice (in "
+                                 f"this group or in an earlier one); a parameter belongs to "
+                                 f"exactly one group")
+            seen.add(id(p))
+        group = {**self.defaults, **param_group, "params": params}
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
+
+    def _numbers(self, group: dict[str, Any], *names: str) -> None:
+        """Each named hyperparameter must be a finite real number (stored as a Python float,
+        so that a Value's data stays a float)."""
+        for key in names:
+            group[key] = _real(type(self).__name__, key, group[key])
+
+    def _non_negative(self, group: dict[str, Any], *names: str) -> None:
+        """Each named hyperparameter must be a finite real number >= 0."""
+        self._numbers(group, *names)
+        for key in names:
+            if group[key] < 0:
+                raise ValueError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]!r}")
+
+    def _betas(self, group: dict[str, Any]) -> None:
+        """`betas` must be two numbers in [0, 1) (stored as a tuple of floats)."""
+        name, betas = type(self).__name__, group["betas"]
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got "
+                             f"{betas!r}") from None
+        checked = []
+        for i, beta in enumerate((beta1, beta2)):
+            beta = _real(name, f"betas[{i}]", beta)
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name}: betas[{i}] must be in [0, 1), got {beta!r}")
+            checked.append(beta)
+        group["betas"] = tuple(checked)
+
+    def _flags(self, group: dict[str, Any], *names: str) -> None:
+        """Each named option must be True or False."""
+        for key in names:
+            if not isinstance(group[key], (bool, np.bool_)):
+                raise TypeError(f"{type(self).__name__}: {key} must be True or False, got "
+                                f"{group[key]!r}")
+            group[key] = bool(group[key])
+
+    # -- the training loop's calls -------------------------------------------------------------
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (a Value's becomes 0.0, a Tensor's None)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.zero_grad()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns `closure()` if one is given."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        """Run `closure` (which recomputes the loss and calls backward) with grad mode on."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    @staticmethod
+    def _with_grads(group: dict[str, Any]) -> Iterator[tuple[Node, Any]]:
+        """(parameter, gradient payload) for each parameter of `group` that has a gradient.
+
+        A Tensor that backward never reached has `.grad` None and is skipped (as in PyTorch); a
+        Value's 0.0 is a real zero gradient. After `backward(create_graph=True)` a gradient is
+        itself a node: the update uses its payload.
+        """
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if isinstance(g, Node):
+                g = g.data
+            yield p, g
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer as plain data: {"state": {index: {...}}, "param_groups": [...]}.
+
+        Parameters are numbered in group order; each group lists its parameters' numbers under
+        "params". Arrays are copies, so training on does not change a saved state dict.
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {index[id(p)]: {k: copy_of(v) for k, v in s.items()}
+                 for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and state saved by `state_dict()` (copies, checked first).
+
+        The groups must have the same number of parameters as this optimizer's, in the same
+        order; every buffer must have its parameter's shape. Nothing changes if a check fails.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
+                             f"'param_groups' (from state_dict()), got {got}")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+                             f"parameter group(s), this optimizer has {len(self.param_groups)}")
+        by_index: dict[Any, Node] = {}
+        groups = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"{name}.load_state_dict: group {i} is not a dict with a "
+                                 f"'params' entry")
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameter(s) "
+                    f"in the state dict and {len(group['params'])} in this optimizer")
+            by_index.update(zip(saved["params"], group["params"]))
+            unknown = set(saved) - set(self.defaults) - {"params", "initial_lr"}
+            if unknown:
+                raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
+                                 f"hyperparameter(s) {sorted(unknown)}")
+            restored = {**group, **{k: v for k, v in saved.items() if k != "params"},
+                        "params": group["params"]}
+            self._check_group(restored)
+            groups.append(restored)
+        state = {}
+        for index, entries in state_dict["state"].items():
+            if index not in by_index:
+                raise ValueError(f"{name}.load_state_dict: state for parameter {index!r}, "
+                                 f"which no group lists")
+            p = by_index[index]
+            state[p] = {key: self._restored(p, index, key, value)
+                        for key, value in entries.items()}
+        self.param_groups = groups
+        self.state = state
+
+    def _restored(self, p: Node, index: Any, key: str, value: Any) -> Any:
+        """A copy of one saved state entry, checked against parameter `p` and converted to its
+        payload's kind (a float for a Value, an array of the parameter's dtype for a Tensor)."""
+        name = type(self).__name__
+        if key in self._scalars:
+            if not isinstance(value, numbers.Real):
+                raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] must be a "
+                                 f"number, got {value!r:.60}")
+            return self._scalars[key](value)
+        if key not in self._buffers:
+            raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
+                             f"parameter {index!r} ({name} keeps "
+                             f"{sorted(self._buffers) + sorted(self._scalars)})")
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or array.shape != np.shape(p.data):
+            raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape "
+                             f"{array.shape} and dtype {array.dtype}, its parameter has shape "
+                             f"{np.shape(p.data)}")
+        if isinstance(p.data, np.ndarray):
+            return array.astype(p.data.dtype)               # astype copies
+        return float(array)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Argument checks
+# ----------------------------------------------------------------------------------------------
+
+def _check_parameter(optimizer: str, p: Any, i: int) -> None:
+    if not isinstance(p, Node):
+        raise TypeError(f"{optimizer}: parameter {i} is a {type(p).__name__}; an optimizer "
+                        f"updates Values and Tensors (autograd.graph.Node)")
+    dtype = np.result_type(p.data)
+    if dtype.kind != "f":
+        raise TypeError(f"{optimizer}: parameter {i} has dtype {dtype}; only floating-point "
+                        f"parameters can be optimized")
+    if not p.is_leaf:
+        raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
+                         f"'{p.op}'); optimize the leaves it was computed from")
+    if not p.requires_grad:
+        raise ValueError(f"{optimizer}: parameter {i} does not require grad, so it would "
+                         f"never get a gradient (create it with requires_grad=True)")
+
+
+def _check_ordered(optimizer: str, params: Any) -> None:
+    # a set's order changes from run to run, and with it the numbering in state_dict()
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{optimizer}: parameters must come in a fixed order (a list or tuple, "
+                        f"not a set)")
+
+
+def _real(optimizer: str, key: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{optimizer}: {key} must be finite, got {value!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# The three places where a payload's kind matters
+# ----------------------------------------------------------------------------------------------
+
+def zeros_like(x: Any) -> Any:
+    """0.0 for a float, an array of zeros of the same shape and dtype for an ndarray."""
+    return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
+
+
+def copy_of(x: Any) -> Any:
+    """A copy of an array (a buffer must not share memory with a `.grad` the user may
+    overwrite in place); numbers are immutable and returned as they are."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """Elementwise maximum that keeps a Python float a Python float (np.maximum would not)."""
+    return max(a, b) if isinstance(a, float) else np.maximum(a, b)

@@ -1,0 +1,73 @@
+"""Stochastic gradient descent: the first optimizer of every course, with momentum and Nesterov."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from .optimizer import Optimizer, copy_of
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with momentum (PyTorch's `torch.optim.SGD`).
+
+    For each parameter p with gradient g, every step:
+
+        g ← −g                                  if maximize
+        g ← g + weight_decay · p                (L2 penalty)
+        with momentum μ > 0:
+            b ← g                               at the first step
+            b ← μ · b + (1 − dampening) · g     afterwards
+            g ← g + μ · b  if nesterov,  else  g ← b
+        p ← p − lr · g
+
+    >>> from autograd import Value
+    >>> w = Value(2.0)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad(); (w * w).backward(); opt.step()   # g = 2w
+    >>> round(w.data, 6)        # 2 - 0.1*4 = 1.6, then b = 0.9*4 + 3.2 = 6.8: 1.6 - 0.68
+    0.92
+    """
+
+    _buffers = ("momentum_buffer",)
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr", "momentum", "weight_decay")
+        self._numbers(group, "dampening")
+        self._flags(group, "nesterov", "maximize")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns `closure()` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov, maximize = (group["weight_decay"], group["nesterov"],
+                                                group["maximize"])
+            for p, g in self._with_grads(group):
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    g = g + weight_decay * p.data
+                if momentum:
+                    state = self.state.setdefault(p, {})
+                    if "momentum_buffer" not in state:
+                        b = copy_of(g)
+                    else:
+                        b = momentum * state["momentum_buffer"] + (1 - dampening) * g
+                    state["momentum_buffer"] = b
+                    g = g + momentum * b if nesterov else b
+                p.data -= lr * g
+        return loss
+

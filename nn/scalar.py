@@ -1,0 +1,113 @@
+"""Neural networks of scalar `Value`s, one neuron at a time: micrograd's `nn`, on glassgrad.
+
+The classes, arguments and behaviour are micrograd's (a `Layer` with one output returns a single
+Value; weights uniform in [-1, 1] drawn from Python's `random`, biases 0), so micrograd's demo runs
+with only its imports changed and, after `random.seed(1337)`, starts from the same weights and
+computes the same forward pass bit for bit (backward adds a weight's gradient contributions in
+another order, so training agrees to about 1e-13). They are also `nn.Module`s:
+`named_parameters()`, `state_dict()`, the optimizers and `nn.fit` work with them.
+
+>>> import random
+>>> from nn.scalar import MLP
+>>> random.seed(1337)
+>>> model = MLP(2, [16, 16, 1])
+>>> model
+MLP of [Layer of [ReLUNeuron(2), ...], Layer of [ReLUNeuron(16), ...], Layer of [LinearNeuron(16)]]
+>>> len(model.parameters())
+337
+>>> model([2.0, -1.0])
+Value(data=..., grad=0.0)
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd import Tensor, Value
+
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP"]
+
+
+class ScalarModule(Module):
+    """A module that takes one sample (a list of numbers or Values) at a time."""
+
+    def forward_batch(self, X: Any) -> list[Any]:
+        """One output per row of `X` (what `nn.fit` calls with each mini-batch)."""
+        rows = X.data.tolist() if isinstance(X, Tensor) else X
+        return [self(row) for row in rows]
+
+_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+class Neuron(ScalarModule):
+    """act(w · x + b): `nin` weights and a bias.
+
+    `nonlin=False` makes it linear (an output neuron); `activation` picks the non-linearity
+    ("relu", as in micrograd, or "tanh", "sigmoid"). Weights come from Python's `random` (as in
+    micrograd) unless `rng`, a numpy Generator, is given.
+    """
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu",
+                 rng: np.random.Generator | None = None) -> None:
+        if activation not in _NAMES:
+            raise ValueError(f"Neuron: activation must be one of {sorted(_NAMES)}, "
+                             f"got {activation!r}")
+        uniform = random.uniform if rng is None else rng.uniform
+        self.w = [Value(float(uniform(-1, 1))) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.nonlin = nonlin
+        self.activation = activation
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if not self.nonlin:
+            return act
+        return getattr(act, self.activation)()
+
+    def __repr__(self) -> str:
+        kind = _NAMES[self.activation] if self.nonlin else "Linear"
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(ScalarModule):
+    """`nout` neurons reading the same inputs; with one neuron it returns one Value."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(ScalarModule):
+    """Layers of sizes `nouts`; every layer but the last is non-linear.
+
+    `MLP(2, [16, 16, 1])` is micrograd's demo model: 2 inputs, two hidden layers of 16 ReLU
+    neurons, one linear output.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 rng: np.random.Generator | None = None) -> None:
+        sizes = [nin] + list(nouts)
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1,
+                             activation=activation, rng=rng)
+                       for i in range(len(nouts))]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

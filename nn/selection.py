@@ -1,0 +1,333 @@
+"""Model selection: k-fold cross-validation and grid search.
+
+Each of the k folds is the validation set once, while the model trains on the other k - 1; the k
+validation scores say how well the whole procedure (model, hyperparameters, training) does on
+data it has not seen. Select on these folds, then retrain on all the training data; the test set
+is never used to choose.
+
+`KFold` cuts the samples into k consecutive folds (shuffled first if asked); `StratifiedKFold`
+also keeps each class's share the same in every fold, which matters for small or imbalanced data.
+Both give scikit-learn's fold sizes (the first n % k folds have one sample more) and yield
+``(train_indices, val_indices)`` pairs of sorted numpy index arrays.
+
+>>> import numpy as np
+>>> for train, val in KFold(n_splits=3).split(np.zeros(7)):
+...     print(train, val)
+[3 4 5 6] [0 1 2]
+[0 1 2 5 6] [3 4]
+[0 1 2 3 4] [5 6]
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+import warnings
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from autograd.random import default_rng
+
+__all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch"]
+
+
+class _Folds:
+    """What both splitters share: the arguments, `get_n_splits`, and turning a fold number per
+    sample into (train, val) index pairs. Subclasses say which fold each sample goes to."""
+
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: int | None = None) -> None:
+        name = type(self).__name__
+        if not isinstance(n_splits, (int, np.integer)) or isinstance(n_splits, bool):
+            raise TypeError(f"{name}: n_splits must be an integer, got {n_splits!r}")
+        if n_splits < 2:
+            raise ValueError(f"{name}: n_splits must be at least 2 (one fold to validate on and "
+                             f"at least one to train on), got {n_splits}")
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"{name}: shuffle must be True or False, got {shuffle!r}")
+        if seed is not None:
+            if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+                raise TypeError(f"{name}: seed must be an integer or None, got {seed!r}")
+            if seed < 0:
+                raise ValueError(f"{name}: seed must be non-negative, got {seed}")
+            if not shuffle:      # a seed that does nothing is a mistake the user should hear of
+                raise ValueError(f"{name}: seed={seed} has no effect with shuffle=False; "
+                                 f"pass shuffle=True, or leave seed=None")
+        self.n_splits = int(n_splits)
+        self.shuffle = bool(shuffle)
+        self.seed = None if seed is None else int(seed)
+
+    def get_n_splits(self, X: Any = None, y: Any = None) -> int:
+        """The number of (train, val) pairs `split` yields."""
+        return self.n_splits
+
+    def split(self, X: Any, y: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(train_indices, val_indices) for each fold; every sample is validated on once.
+
+        With a seed every call gives the same folds (so models compared on them see the same
+        data); without one the shuffle comes from `autograd.random.default_rng()`.
+        """
+        where = f"{type(self).__name__}.split"
+        n_samples = _n_samples(where, X)
+        if self.n_splits > n_samples:
+            raise ValueError(f"{where}: n_splits={self.n_splits} is more than the number of "
+                             f"samples ({n_samples}); every fold needs at least one sample")
+        # the folds are decided now, so that bad input fails on this line and not at the loop
+        fold_of = self._fold_numbers(where, n_samples, y)
+        return ((np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold))
+                for fold in range(self.n_splits))
+
+    def _fold_numbers(self, where: str, n_samples: int, y: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def _rng(self) -> np.random.Generator:
+        # a fresh generator per split() call: the same seed gives the same folds every time
+        return default_rng() if self.seed is None else np.random.default_rng(self.seed)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(n_splits={self.n_splits}, shuffle={self.shuffle}, "
+                f"seed={self.seed})")
+
+
+class KFold(_Folds):
+    """k consecutive folds of sizes as equal as possible (first n % k folds one larger).
+
+    shuffle=True shuffles the samples before cutting (seed makes that reproducible); `y` is not
+    needed (if given, only its length is checked).
+
+    >>> import numpy as np
+    >>> [val.tolist() for _, val in KFold(3, shuffle=True, seed=0).split(np.arange(7))]
+    [[0, 5, 6], [1, 2], [3, 4]]
+    """
+
+    def _fold_numbers(self, where: str, n_samples: int, y: Any) -> np.ndarray:
+        if y is not None:
+            _check_length(where, n_samples, y)
+        base, extra = divmod(n_samples, self.n_splits)
+        fold_sizes = np.full(self.n_splits, base)
+        fold_sizes[:extra] += 1
+        fold_of = np.repeat(np.arange(self.n_splits), fold_sizes)
+        return self._rng().permutation(fold_of) if self.shuffle else fold_of
+
+
+class StratifiedKFold(_Folds):
+    """k folds that each keep the class proportions of `y` (as nearly as counts allow).
+
+    The samples, ordered by class, are dealt to the folds like cards, so every fold gets
+    ⌊count / k⌋ or ⌈count / k⌉ of each class; fold sizes are KFold's. Within a class the folds
+    are then given out in blocks in data order (shuffled with shuffle=True). Unshuffled folds are
+    scikit-learn's. A class with fewer than k samples cannot be in every fold: that warns, and if
+    every class is that small it is an error. `split(X, y)` needs the class labels y.
+
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    >>> [y[val].tolist() for _, val in StratifiedKFold(3).split(np.zeros(9), y)]
+    [[0, 0, 1], [0, 0, 1], [0, 0, 1]]
+    """
+
+    def _fold_numbers(self, where: str, n_samples: int, y: Any) -> np.ndarray:
+        class_of, counts = _classes_in_order_of_appearance(where, n_samples, y)
+        if np.all(counts < self.n_splits):
+            raise ValueError(f"{where}: n_splits={self.n_splits} is more than the number of "
+                             f"members of every class (largest class: {counts.max()})")
+        if counts.min() < self.n_splits:
+            fewest = counts.min()
+            warnings.warn(f"{where}: the least populated class in y has only {fewest} "
+                          f"member{'s' if fewest != 1 else ''}, fewer than "
+                          f"n_splits={self.n_splits}; some folds will miss it", UserWarning,
+                          stacklevel=3)
+        rng = self._rng() if self.shuffle else None
+        fold_of = np.empty(n_samples, dtype=np.intp)
+        dealt = 0                 # samples of the earlier classes already dealt out
+        for cls, count in enumerate(counts):
+            # continue the deal where the previous class stopped, so that the classes' extra
+            # samples land in different folds and fold sizes stay within one of each other
+            folds = np.sort((dealt + np.arange(count)) % self.n_splits)
+            if rng is not None:
+                rng.shuffle(folds)
+            fold_of[class_of == cls] = folds
+            dealt += count
+        return fold_of
+
+
+def _n_samples(where: str, X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        raise TypeError(f"{where}: X must be an array (or list) of samples, got "
+                        f"{type(X).__name__}" + (" of shape ()" if shape is not None else "")
+                        ) from None
+
+
+def _check_length(where: str, n_samples: int, y: Any) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != n_samples:
+        raise ValueError(f"{where}: X has {n_samples} samples but y has shape {y.shape}")
+    return y
+
+
+def _classes_in_order_of_appearance(where: str, n_samples: int, y: Any
+                                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The class number of each sample (0 for the first class seen in y, ...) and class sizes."""
+    if y is None:
+        raise ValueError(f"{where}: stratifying needs the class labels y")
+    y = _check_length(where, n_samples, y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{where}: y has shape {y.shape}; expected one class label per sample")
+    if y.dtype.kind == "f" and not np.all((y == np.round(y)) & np.isfinite(y)):
+        raise ValueError(f"{where}: y holds non-integer values such as "
+                         f"{y[~((y == np.round(y)) & np.isfinite(y))][0]}; stratifying needs "
+                         f"class labels (for a continuous target use KFold)")
+    _, first_seen, sorted_class = np.unique(y, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first_seen))      # sorted class -> order of first appearance
+    class_of = rank[sorted_class.reshape(-1)]
+    return class_of, np.bincount(class_of)
+
+
+# -- cross-validation and grid search ------------------------------------------------------------
+
+def _splits(cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> list[tuple]:
+    """The (train, val) index pairs of `cv`: a fold count (StratifiedKFold for class labels
+    when every class fills every fold, else KFold; shuffled with `seed`), a splitter with
+    `split(X, y)`, or the pairs themselves."""
+    if isinstance(cv, numbers.Integral):
+        if y.dtype.kind in "iub" and np.unique(y, return_counts=True)[1].min() >= cv:
+            cv = StratifiedKFold(int(cv), shuffle=True, seed=seed)
+        else:
+            cv = KFold(int(cv), shuffle=True, seed=seed)
+    if isinstance(cv, _Folds):
+        return list(cv.split(X, y))
+    return list(cv)
+
+
+def _build(build_model: Callable, params: dict[str, Any]) -> tuple:
+    built = build_model(**params)
+    if not (isinstance(built, tuple) and len(built) == 3):
+        raise TypeError("build_model must return a (model, loss_fn, optimizer) triple, got "
+                        f"{type(built).__name__}")
+    return built
+
+
+def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
+                   fit_kwargs: dict[str, Any] | None = None,
+                   metrics: Sequence[str | Callable] = ("accuracy",), *, params: dict | None = None,
+                   seed: Any = 0) -> dict[str, Any]:
+    """Train a fresh model on each fold's training part and score it on the held-out fold.
+
+    `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
+    go to `nn.fit` (epochs, batch_size, ...). `cv` is a fold count, a `KFold` /
+    `StratifiedKFold`, or a list of (train, val) index pairs. Returns `{"folds": [scores per fold], "mean": {...}, "std": {...}}`, the
+    scores being the validation loss and `metrics`.
+    """
+    from .train import evaluate, fit
+
+    X = np.asarray(X)
+    y = np.asarray(y)
+    fit_kwargs = {"progress": False, **(fit_kwargs or {})}
+    folds = []
+    for train_idx, val_idx in _splits(cv, X, y, seed):
+        model, loss_fn, optimizer = _build(build_model, params or {})
+        fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
+        folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), metrics,
+                              predict=fit_kwargs.get("predict")))
+    names = list(folds[0])
+    return {"folds": folds,
+            "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
+            "std": {n: float(np.std([f[n] for f in folds])) for n in names}}
+
+
+class GridSearch:
+    """Try every combination of `param_grid` by cross-validation; keep the best, then retrain it
+    on all the training data (the lectures' procedure: select on validation folds, never on the
+    test set).
+
+    `build_model(**params)` returns `(model, loss_fn, optimizer)`; `scoring` is the metric that
+    picks the winner ("loss" is minimised, anything else maximised).
+
+    >>> import numpy as np
+    >>> from nn import MLP, cross_entropy
+    >>> from nn.optim import SGD
+    >>> def build(lr):
+    ...     model = MLP(2, [8], 2)
+    ...     return model, cross_entropy, SGD(model.parameters(), lr=lr)
+    >>> X = np.random.default_rng(0).normal(size=(60, 2)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> search = GridSearch(build, {"lr": [0.001, 0.5]}, cv=3,
+    ...                     fit_kwargs={"epochs": 10, "batch_size": 16}).fit(X, y)
+    >>> search.best_params
+    {'lr': 0.5}
+    """
+
+    def __init__(self, build_model: Callable, param_grid: dict[str, Sequence[Any]], cv: Any = 5,
+                 fit_kwargs: dict[str, Any] | None = None,
+                 metrics: Sequence[str | Callable] = ("accuracy",), scoring: str | None = None,
+                 refit: bool = True, seed: Any = 0) -> None:
+        if not param_grid or not all(len(list(v)) for v in param_grid.values()):
+            raise ValueError(f"GridSearch: param_grid needs at least one value per parameter, "
+                             f"got {param_grid!r}")
+        self.build_model, self.cv, self.seed = build_model, cv, seed
+        self.param_grid = {name: list(values) for name, values in param_grid.items()}
+        self.fit_kwargs = dict(fit_kwargs or {})
+        self.metrics = tuple(metrics)
+        self.scoring = scoring or (self.metrics[0] if self.metrics and
+                                   isinstance(self.metrics[0], str) else "loss")
+        self.refit = refit
+        self.results: list[dict[str, Any]] = []
+        self.best_params: dict[str, Any] | None = None
+        self.best_score: float | None = None
+        self.best_model: Any = None
+
+    def candidates(self) -> list[dict[str, Any]]:
+        """Every combination of the grid, in order."""
+        names = list(self.param_grid)
+        return [dict(zip(names, combo)) for combo in itertools.product(*self.param_grid.values())]
+
+    def fit(self, X: Any, y: Any) -> GridSearch:
+        from .train import fit
+
+        X, y = np.asarray(X), np.asarray(y)
+        folds = _splits(self.cv, X, y, self.seed)        # the same folds for every candidate
+        self.results = []
+        for params in self.candidates():
+            scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
+                                    self.metrics, params=params, seed=self.seed)
+            if self.scoring not in scores["mean"]:
+                raise ValueError(f"GridSearch: scoring {self.scoring!r} is not among the "
+                                 f"scores {sorted(scores['mean'])}")
+            self.results.append({"params": params, "mean": scores["mean"], "std": scores["std"]})
+        sign = 1.0 if self.scoring == "loss" else -1.0          # the loss is minimised
+        best = min(self.results, key=lambda r: sign * r["mean"][self.scoring])
+        self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
+        if self.refit:
+            model, loss_fn, optimizer = _build(self.build_model, self.best_params)
+            fit(model, loss_fn, optimizer, (X, y), metrics=(),
+                **{"progress": False, **self.fit_kwargs})
+            self.best_model = model
+        return self
+
+    def table(self) -> str:
+        """The results as text: one row per candidate, mean ± std of each score, best marked."""
+        if not self.results:
+            return "GridSearch: not fitted yet"
+        names = list(self.param_grid)
+        scores = list(self.results[0]["mean"])
+        header = names + [f"{s} (mean ± std)" for s in scores]
+        rows = []
+        for r in self.results:
+            mark = " *" if r["params"] == self.best_params else ""
+            rows.append([repr(r["params"][n]) for n in names]
+                        + [f"{r['mean'][s]:.4f} ± {r['std'][s]:.4f}" for s in scores[:-1]]
+                        + [f"{r['mean'][scores[-1]]:.4f} ± {r['std'][scores[-1]]:.4f}{mark}"])
+        widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"GridSearch({len(self.candidates())} candidates, cv={self.cv!r}, "
+                f"best_params={self.best_params})")

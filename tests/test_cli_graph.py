@@ -1,0 +1,254 @@
+"""`glassgrad graph` and its safe expression parser.
+
+The command builds the expression from Values, prints the output and every gradient, and writes
+the drawing. Hostile or broken input never runs code and never hangs: it gets one error line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograd import cli
+from autograd.viz import dot as dot_module
+from autograd.viz import expression
+from autograd.viz.expression import ExpressionError, build
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2.0", "w1=-3.0", "x2=0.0", "w2=1.0",
+          "b=6.8813735870195432"]
+
+
+def run_graph(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(["graph", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_module(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python -m autograd.cli ...` in a fresh process (a hang fails the test, not the suite)."""
+    return subprocess.run([sys.executable, "-m", "autograd.cli", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# ----------------------------------------------------------------------------------------------
+# The expression builder
+# ----------------------------------------------------------------------------------------------
+
+def test_neuron_expression_gives_micrograds_numbers():
+    values = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
+    out = build(NEURON[0], values)
+    out.backward()
+    assert out.data == pytest.approx(math.sqrt(0.5))                 # tanh(0.8814) = 1/√2
+    leaves = {n.label: n for n in _leaves(out)}
+    grads = {name: leaves[name].grad for name in values}
+    assert grads == pytest.approx({"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5})
+
+
+def _leaves(out):
+    from autograd.graph import walk
+    return [n for n in walk(out) if n.is_leaf and n.label]
+
+
+@pytest.mark.parametrize("text, point", [
+    ("x*y + tanh(x) - y/x", {"x": 0.7, "y": -1.3}),
+    ("exp(x) * log(y) + sqrt(y) ** 3", {"x": 0.4, "y": 2.5}),
+    ("sigmoid(x*y) + relu(x) + abs(y) - -x + +y", {"x": 0.9, "y": -0.6}),
+    ("x ** y + 2 ** x - 3 / y", {"x": 1.7, "y": 0.8}),
+])
+def test_expression_gradients_match_finite_differences(text, point):
+    out = build(text, point)
+    out.backward()
+    leaves = {n.label: n for n in _leaves(out)}
+    h = 1e-6
+    for name in point:
+        up = build(text, {**point, name: point[name] + h}).data
+        down = build(text, {**point, name: point[name] - h}).data
+        assert leaves[name].grad == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+def test_numbers_are_floats_and_folded_constants_stay_numbers():
+    out = build("x * 2 ** 3", {"x": 1.5})                # 2 ** 3 is a number, 8.0
+    assert out.data == 12.0
+    assert out.op == "mul" and out._ctx == 8.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("__import__('os')", "'__import__' is not an allowed function"),
+    ("x.real", "not allowed in an expression: attribute access"),
+    ("x.__class__.__bases__", "not allowed in an expression: attribute access"),
+    ("(lambda: 1)()", "only these functions can be called, by name"),
+    ("[x for x in (1, 2)]", "not allowed in an expression: comprehensions"),
+    ("sum(x for x in (1,))", "'sum' is not an allowed function"),
+    ("{x: 1}", "not allowed in an expression: dicts"),
+    ("x[0]", "not allowed in an expression: indexing"),
+    ("x if x else x", "not allowed in an expression: if/else"),
+    ("x < 1", "not allowed in an expression: comparisons"),
+    ("x // 2", "not allowed in an expression: the // operator"),
+    ("x @ x", "not allowed in an expression: the @ operator"),
+    ("(y := 2)", "not allowed in an expression: assignment"),
+    ("f'{x}'", "not allowed in an expression: f-strings"),
+    ("'abc' * x", "only numbers are allowed as constants, got 'abc'"),
+    ("True + x", "only numbers are allowed as constants, got True"),
+    ("1j * x", "only numbers are allowed as constants"),
+    ("tanh(x, x)", "tanh() takes exactly one argument"),
+    ("tanh(x=x)", "tanh() takes exactly one argument"),
+    ("tanh(*x)", "tanh() takes exactly one argument"),
+    ("y * x", "unknown name 'y' (give it a value, e.g. y=1.0)"),
+    ("tanh * x", "unknown name 'tanh' ('tanh' is a function: call it, tanh(x))"),
+    ("import os", "syntax error"),
+    ("x +", "syntax error"),
+    ("x; x", "syntax error"),
+    ("", "the expression is empty"),
+    ("x" + " + x" * 400, "the expression is 1601 characters long; the limit is 1000"),
+    ("+".join(["x"] * 300), "the expression has more than 500 parts"),
+    ("(" * 300 + "x" + ")" * 300, "syntax error"),
+    ("2 ** 10 ** 10 * x", "the exponent 1e+10 is too large"),
+    ("x ** 10 ** 10", "the exponent 1e+10 is too large"),
+    ("9" * 400 + " * x", "is too large"),
+    ("1e308 * 10 * x", "the expression gives inf, not a finite real number"),
+    ("x / 0", "division by zero"),
+    ("log(x - 5)", "log: needs a positive input"),
+    ("sqrt(0 - x)", "sqrt: needs a non-negative input"),
+    ("(0 - x) ** 0.5", "is not a real number"),
+])
+def test_hostile_and_broken_expressions_are_refused(text, message):
+    with pytest.raises(ExpressionError) as info:
+        build(text, {"x": 2.0})
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_refusal_happens_before_anything_is_computed(monkeypatch):
+    calls = []
+    monkeypatch.setitem(expression.FUNCTIONS, "tanh", lambda v: calls.append(v))
+    with pytest.raises(ExpressionError):
+        build("tanh(x) + x.real", {"x": 1.0})
+    assert calls == []
+
+
+def test_variables_used_ignores_function_names():
+    tree = expression.parse("tanh(x) * exp(y) + x", {"x", "y"})
+    assert expression.variables_used(tree) == {"x", "y"}
+
+
+# ----------------------------------------------------------------------------------------------
+# The command
+# ----------------------------------------------------------------------------------------------
+
+def test_graph_writes_the_svg_and_prints_the_output_and_gradients(capsys, tmp_path):
+    target = tmp_path / "neuron.svg"
+    status, out, err = run_graph(capsys, *NEURON, "-o", str(target), "--engine", "builtin")
+    assert status == 0 and err == ""
+    assert out.splitlines() == [
+        "tanh(x1*w1 + x2*w2 + b) = 0.7071",
+        "  d/dx1 = -1.5000",
+        "  d/dw1 = 1.0000",
+        "  d/dx2 = 0.5000",
+        "  d/dw2 = 0.0000",
+        "  d/db = 0.5000",
+        f"wrote {target} (builtin)",
+    ]
+    root = ET.parse(target).getroot()
+    nodes = [g for g in root.iter("{http://www.w3.org/2000/svg}g")
+             if "node" in (g.get("class") or "").split()]
+    assert len(nodes) == 15
+    assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]
+
+
+def test_no_grad_and_options_reach_the_drawing(capsys, tmp_path):
+    target = tmp_path / "g.svg"
+    status, _, _ = run_graph(capsys, "x*x", "x=3", "-o", str(target), "--no-grad",
+                             "--rankdir", "TB", "--engine", "builtin", "--color-grad")
+    svg = target.read_text(encoding="utf-8")
+    assert status == 0 and "grad " not in svg.split("Colour:")[1] and "data 9.0000" in svg
+
+
+def test_dash_writes_svg_to_stdout_and_the_report_to_stderr(capsys):
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", "-", "--engine", "builtin")
+    assert status == 0
+    assert out.startswith("<svg ") and out.rstrip().endswith("</svg>")
+    assert err.splitlines() == ["x*x = 9.0000", "  d/dx = 6.0000"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x*y", "x=1"], "unknown name 'y'"),
+    (["x", "x=1", "y=2"], "'y' is given but the expression does not use it"),
+    (["x", "x"], "expected NAME=VALUE (like x=2.0), got 'x'"),
+    (["x", "1x=2"], "expected NAME=VALUE"),
+    (["x", "x=abc"], "x='abc': the value is not a number"),
+    (["x", "x=nan"], "x=nan: the value must be a finite number"),
+    (["x", "x=1e999"], "the value must be a finite number"),
+    (["x", "x=1", "x=2"], "'x' is given twice"),
+    (["tanh(tanh)", "tanh=1"], "'tanh' is a function; give the variable another name"),
+    (["2 * 3"], "the expression has no variables to differentiate"),
+    (["exp(x)", "x=1000"], "the expression evaluates to inf, not a finite number"),
+    (["__import__('os').system('echo hacked')", "x=1"], "only these functions can be called"),
+    (["x", "x=1", "-o", "graph.jpg"], "the name must end in .svg, .png or .pdf"),
+    (["x", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
+])
+def test_bad_input_prints_one_error_line_and_exits_2(capsys, tmp_path, monkeypatch, argv,
+                                                      message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_graph(capsys, *argv)
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("glassgrad graph: error: ") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_argparse_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["graph"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        cli.main(["graph", "x", "x=1", "--engine", "cairo"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        cli.main([])
+    assert info.value.code == 2
+    capsys.readouterr()
+
+
+def test_png_without_graphviz_exits_1_with_install_hints(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(dot_module, "find_dot", lambda: None)
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.png"))
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert "needs Graphviz" in err and "brew install graphviz" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_exits_1(capsys, tmp_path):
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "no" / "g.svg"),
+                                 "--engine", "builtin")
+    assert status == 1 and out == "" and err.startswith("glassgrad graph: error: ")
+
+
+def test_large_expressions_collapse(capsys, tmp_path):
+    text = " + ".join(f"tanh(x*{i})" for i in range(1, 40))
+    status, out, _ = run_graph(capsys, text, "x=0.1", "-o", str(tmp_path / "g.svg"),
+                               "--max-nodes", "20", "--engine", "builtin")
+    assert status == 0
+    assert "Collapsed: " in (tmp_path / "g.svg").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------
+# The dispatcher and `python -m autograd.cli`
+# ----------------------------------------------------------------------------------------------
+
+def test_python_m_autograd_cli_runs_and_bounds_huge_exponents(tmp_path):
+    done = run_module("--help")
+    assert done.returncode == 0 and "graph" in done.stdout
+    done = run_module("graph", "2**10**10**10 * x", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("glassgrad graph: error: the exponent 1e+10 is too large "
+                           "(the limit is 1000)\n")
+    done = run_module("graph", "x**x**x**x**x", "x=9", "-o", str(tmp_path / "g.svg"))
+    assert done.returncode == 2 and "overflow" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,188 @@
+"""DataLoader: batch shapes and counts, every sample once per epoch, reproducible shuffles,
+dtypes, and the errors for bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Tensor
+from nn.data import DataLoader
+
+
+def _rows(n: int, width: int = 3) -> np.ndarray:
+    """Row i holds i, i + 0.25, ...: every sample is recognisable from its first column."""
+    return (np.arange(n)[:, None] + 0.25 * np.arange(width)).astype(np.float32)
+
+
+def _epoch(loader: DataLoader) -> list[int]:
+    """The sample ids (first column) in the order one epoch yields them."""
+    return [int(v) for xb, _ in loader for v in xb.data[:, 0]]
+
+
+# -- batches ------------------------------------------------------------------------------------
+
+def test_batches_in_order_with_a_smaller_last_batch():
+    X, y = _rows(10), np.arange(10) * 10
+    loader = DataLoader(X, y, batch_size=4)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3
+    assert [xb.shape for xb, _ in batches] == [(4, 3), (4, 3), (2, 3)]
+    assert [yb.tolist() for _, yb in batches] == [[0, 10, 20, 30], [40, 50, 60, 70], [80, 90]]
+    assert np.array_equal(batches[2][0].data, X[8:])
+
+
+def test_drop_last_skips_the_short_batch():
+    loader = DataLoader(_rows(10), np.arange(10), batch_size=4, drop_last=True)
+    assert len(loader) == 2
+    assert [xb.shape[0] for xb, _ in loader] == [4, 4]
+    exact = DataLoader(_rows(8), batch_size=4, drop_last=True)     # nothing to drop
+    assert len(exact) == 2 and [xb.shape[0] for xb in exact] == [4, 4]
+
+
+def test_without_labels_it_yields_tensors():
+    batches = list(DataLoader(_rows(5), batch_size=2))
+    assert all(isinstance(xb, Tensor) for xb in batches)
+    assert [xb.shape for xb in batches] == [(2, 3), (2, 3), (1, 3)]
+
+
+def test_unshuffled_batches_are_views_not_copies():
+    X = _rows(6)
+    xb, _ = next(iter(DataLoader(X, np.zeros(6), batch_size=3)))
+    assert np.shares_memory(xb.data, X)
+
+
+@given(n=st.integers(1, 60), batch_size=st.integers(1, 70), shuffle=st.booleans(),
+       drop_last=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_every_sample_exactly_once_per_epoch(n, batch_size, shuffle, drop_last, seed):
+    assume(not (drop_last and batch_size > n))          # an error, tested below
+    X, y = _rows(n), np.arange(n) * 2 + 1
+    loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                        seed=seed)
+    for _ in range(2):                                  # a second epoch is as complete
+        batches = list(loader)
+        assert len(batches) == len(loader)
+        assert all(xb.shape[0] == batch_size for xb, _ in batches[:-1])
+        assert all(np.array_equal(yb, xb.data[:, 0].astype(int) * 2 + 1) for xb, yb in batches)
+        ids = [int(v) for xb, _ in batches for v in xb.data[:, 0]]
+        if drop_last:
+            assert len(ids) == n - n % batch_size and len(set(ids)) == len(ids)
+        else:
+            assert sorted(ids) == list(range(n))
+        if not shuffle:
+            assert ids == list(range(len(ids)))
+
+
+# -- shuffling ----------------------------------------------------------------------------------
+
+def test_each_epoch_reshuffles_and_a_seed_repeats_the_sequence():
+    X, y = _rows(50), np.arange(50)
+    a = DataLoader(X, y, batch_size=8, shuffle=True, seed=7)
+    b = DataLoader(X, y, batch_size=8, shuffle=True, seed=7)
+    epochs_a = [_epoch(a) for _ in range(3)]
+    epochs_b = [_epoch(b) for _ in range(3)]
+    assert epochs_a == epochs_b
+    assert epochs_a[0] != epochs_a[1] != epochs_a[2]
+    assert epochs_a[0] != list(range(50))
+    assert _epoch(DataLoader(X, y, batch_size=8, shuffle=True, seed=8)) != epochs_a[0]
+
+
+def test_a_generator_works_as_the_seed():
+    X = _rows(30)
+    a = DataLoader(X, np.arange(30), shuffle=True, seed=np.random.default_rng(3))
+    b = DataLoader(X, np.arange(30), shuffle=True, seed=np.random.default_rng(3))
+    assert _epoch(a) == _epoch(b)
+
+
+def test_without_a_seed_manual_seed_makes_shuffles_reproducible():
+    loader = DataLoader(_rows(40), np.arange(40), batch_size=16, shuffle=True)
+    autograd.manual_seed(123)
+    first = [_epoch(loader), _epoch(loader)]
+    autograd.manual_seed(123)                           # reseeding after construction counts
+    assert [_epoch(loader), _epoch(loader)] == first
+    assert first[0] != first[1]
+
+
+# -- dtypes -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8])
+def test_x_keeps_its_dtype(dtype):
+    xb, _ = next(iter(DataLoader(np.ones((4, 2), dtype=dtype), np.zeros(4), batch_size=2)))
+    assert xb.dtype == dtype
+    assert not xb.requires_grad
+
+
+def test_lists_follow_tensor_rules_and_labels_stay_numpy(restore_default_dtype):
+    xb, yb = next(iter(DataLoader([[0.5, 1.0], [2.0, 3.0]], [1, 0])))
+    assert xb.dtype == np.float32 and yb.dtype == np.int64
+    assert isinstance(yb, np.ndarray)
+    autograd.set_default_dtype(np.float64)
+    xb, yb = next(iter(DataLoader([[0.5, 1.0]], [2.5])))
+    assert xb.dtype == np.float64 and isinstance(yb, np.ndarray) and yb.tolist() == [2.5]
+
+
+def test_tensor_inputs_are_unwrapped():
+    X = Tensor(_rows(4), requires_grad=True)
+    y = Tensor(np.array([0.5, 1.5, 2.5, 3.5]))
+    xb, yb = next(iter(DataLoader(X, y, batch_size=4)))
+    assert isinstance(yb, np.ndarray) and yb.tolist() == [0.5, 1.5, 2.5, 3.5]
+    assert np.array_equal(xb.data, X.data) and xb is not X
+    assert not xb.requires_grad and xb.is_leaf     # batches are inputs, not parameters
+
+
+def test_a_batch_feeds_a_gradient_step():
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
+    W = Tensor(np.array([[1.0], [-2.0]]), requires_grad=True)
+    for xb, yb in DataLoader(X, np.array([1.0, 0.0, 2.0]), batch_size=2):
+        ((xb @ W).reshape(-1) - yb).sum().backward()
+    # d/dW of sum(x @ W) over all rows is the column sums of X
+    assert np.allclose(W.grad, X.sum(axis=0, keepdims=True).T)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+def test_length_mismatch_names_both_counts():
+    with pytest.raises(ValueError, match="X has 5 samples but y has 4"):
+        DataLoader(np.zeros((5, 2)), np.zeros(4))
+    with pytest.raises(ValueError, match="X has 5 samples but y has a 0-d array"):
+        DataLoader(np.zeros((5, 2)), np.float64(1.0))
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_batch_size_below_one(bad):
+    with pytest.raises(ValueError, match=f"batch_size must be at least 1, got {bad}"):
+        DataLoader(np.zeros((5, 2)), batch_size=bad)
+
+
+@pytest.mark.parametrize("bad", [2.5, True, "8", None])
+def test_batch_size_must_be_an_int(bad):
+    with pytest.raises(TypeError, match="batch_size must be an int"):
+        DataLoader(np.zeros((5, 2)), batch_size=bad)
+
+
+def test_empty_and_shapeless_x():
+    with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 3\)\)"):
+        DataLoader(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="X must have a sample axis"):
+        DataLoader(np.float32(1.0))
+
+
+def test_non_numeric_and_ragged_x():
+    with pytest.raises(TypeError, match="X must hold numbers, got dtype <U1"):
+        DataLoader(["a", "b"])
+    with pytest.raises(ValueError, match="X must be rectangular"):
+        DataLoader([[1.0, 2.0], [3.0]])
+
+
+def test_drop_last_that_leaves_nothing():
+    with pytest.raises(ValueError, match="batch_size=8 and only 5 samples leaves no batch"):
+        DataLoader(np.zeros((5, 2)), batch_size=8, drop_last=True)
+
+
+def test_repr_says_what_an_epoch_is():
+    text = repr(DataLoader(np.zeros((10, 2)), np.zeros(10), batch_size=4, shuffle=True))
+    assert text == ("DataLoader(10 samples, with labels, batch_size=4, shuffle=True, "
+                    "drop_last=False: 3 batches)")

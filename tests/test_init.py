@@ -1,0 +1,216 @@
+"""nn.init: fills in place, keeps dtype, builds no graph, draws from the seeded generator;
+the statistics of each initialiser; and why zero initialisation is a mistake."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, Value
+from nn import init
+
+BIG = (400, 100)        # fan_in 400, fan_out 100: a different number for each mode
+
+RANDOM_INITS = [
+    ("uniform_", lambda t, rng=None: init.uniform_(t, -0.5, 0.5, rng=rng)),
+    ("normal_", lambda t, rng=None: init.normal_(t, 0.0, 2.0, rng=rng)),
+    ("xavier_uniform_", lambda t, rng=None: init.xavier_uniform_(t, rng=rng)),
+    ("xavier_normal_", lambda t, rng=None: init.xavier_normal_(t, rng=rng)),
+    ("kaiming_uniform_", lambda t, rng=None: init.kaiming_uniform_(t, rng=rng)),
+    ("kaiming_normal_", lambda t, rng=None: init.kaiming_normal_(t, rng=rng)),
+]
+ALL_INITS = RANDOM_INITS + [
+    ("zeros_", lambda t, rng=None: init.zeros_(t)),
+    ("ones_", lambda t, rng=None: init.ones_(t)),
+    ("constant_", lambda t, rng=None: init.constant_(t, 0.25)),
+]
+
+
+def _sample_std_tolerance(std, n):
+    """5 standard errors of a sample standard deviation (≈ std / √(2n) for these shapes)."""
+    return 5 * std / math.sqrt(2 * n)
+
+
+@pytest.mark.parametrize("name, fill", ALL_INITS, ids=[n for n, _ in ALL_INITS])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fills_in_place_keeps_dtype_and_records_nothing(name, fill, dtype):
+    """The same Tensor (and the same array) comes back, with its dtype, shape, leaf status and
+    gradient untouched, and every element overwritten."""
+    t = Tensor(np.full((3, 4), np.nan, dtype=dtype), requires_grad=True)
+    data = t.data
+    out = fill(t)
+    assert out is t and t.data is data
+    assert t.dtype == dtype and t.shape == (3, 4)
+    assert t.is_leaf and t.requires_grad and t.grad is None
+    assert np.isfinite(t.data).all()
+
+
+def test_xavier_uniform_limit_and_spread():
+    limit = math.sqrt(6 / sum(BIG))
+    w = init.xavier_uniform_(Tensor(np.zeros(BIG)), rng=np.random.default_rng(0)).data
+    assert np.abs(w).max() <= limit
+    assert np.abs(w).max() > 0.99 * limit                # and it uses the whole range
+    assert abs(w.std() - limit / math.sqrt(3)) < _sample_std_tolerance(limit / 3 ** .5, w.size)
+    w32 = init.xavier_uniform_(Tensor(np.zeros(BIG, np.float32)), gain=2.0).data
+    assert np.abs(w32).max() <= np.float32(2 * limit)
+
+
+@pytest.mark.parametrize("fill, std", [
+    (lambda t: init.xavier_normal_(t, gain=1.5), 1.5 * math.sqrt(2 / sum(BIG))),
+    (lambda t: init.kaiming_normal_(t), math.sqrt(2) / math.sqrt(BIG[0])),
+    (lambda t: init.kaiming_normal_(t, mode="fan_out"), math.sqrt(2) / math.sqrt(BIG[1])),
+    (lambda t: init.kaiming_normal_(t, a=0.2, nonlinearity="leaky_relu"),
+     math.sqrt(2 / 1.04) / math.sqrt(BIG[0])),
+    (lambda t: init.kaiming_normal_(t, nonlinearity="tanh"), (5 / 3) / math.sqrt(BIG[0])),
+    (lambda t: init.normal_(t, 3.0, 0.5), 0.5),
+], ids=["xavier_normal_gain", "kaiming_fan_in", "kaiming_fan_out", "kaiming_leaky",
+        "kaiming_tanh", "normal"])
+def test_normal_inits_have_the_documented_std(fill, std):
+    """Fan-in is shape[0] and fan-out shape[1] (our weights are (in, out)): the two modes give
+    different spreads on a 400 x 100 weight, each the formula's."""
+    autograd.manual_seed(1)
+    w = fill(Tensor(np.zeros(BIG))).data
+    assert abs(w.std() - std) < _sample_std_tolerance(std, w.size)
+
+
+@pytest.mark.parametrize("mode, fan", [("fan_in", BIG[0]), ("fan_out", BIG[1])])
+def test_kaiming_uniform_bound(mode, fan):
+    bound = math.sqrt(3) * math.sqrt(2) / math.sqrt(fan)
+    w = init.kaiming_uniform_(Tensor(np.zeros(BIG)), mode=mode, rng=np.random.default_rng(2)).data
+    assert bound * 0.99 < np.abs(w).max() <= bound
+
+
+def test_uniform_statistics():
+    w = init.uniform_(Tensor(np.zeros(100_000)), 2.0, 5.0, rng=np.random.default_rng(3)).data
+    assert 2.0 <= w.min() and w.max() < 5.0
+    assert abs(w.mean() - 3.5) < 5 * (3 / math.sqrt(12)) / math.sqrt(w.size)
+
+
+def test_calculate_gain():
+    assert init.calculate_gain("linear") == init.calculate_gain("sigmoid") == 1.0
+    assert init.calculate_gain("tanh") == 5 / 3
+    assert init.calculate_gain("relu") == math.sqrt(2)
+    assert init.calculate_gain("leaky_relu") == math.sqrt(2 / (1 + 0.01 ** 2))
+    assert init.calculate_gain("leaky_relu", 0) == math.sqrt(2)
+    assert init.calculate_gain("selu") == 0.75
+
+
+@pytest.mark.parametrize("name, fill", RANDOM_INITS, ids=[n for n, _ in RANDOM_INITS])
+def test_manual_seed_makes_runs_reproducible(name, fill):
+    """Same seed, same numbers; another seed, others; rng= bypasses the shared generator."""
+    autograd.manual_seed(42)
+    a = fill(Tensor(np.zeros((5, 3)))).data.copy()
+    autograd.manual_seed(42)
+    b = fill(Tensor(np.zeros((5, 3)))).data.copy()
+    autograd.manual_seed(43)
+    c = fill(Tensor(np.zeros((5, 3)))).data.copy()
+    assert (a == b).all() and not (a == c).all()
+    autograd.manual_seed(42)
+    own = fill(Tensor(np.zeros((5, 3))), np.random.default_rng(42)).data
+    assert (fill(Tensor(np.zeros((5, 3)))).data == a).all()     # shared generator untouched
+    assert (own == a).all()                         # a generator seeded alike gives the same
+
+
+def test_lists_of_values():
+    """The scalar engine's parameters: filled in place, seeded like tensors."""
+    vs = [Value(0.0) for _ in range(50)]
+    autograd.manual_seed(0)
+    assert init.uniform_(vs, -0.1, 0.1) is vs
+    first = [v.data for v in vs]
+    assert all(-0.1 <= x < 0.1 for x in first) and len(set(first)) == 50
+    assert all(isinstance(x, float) for x in first)
+    autograd.manual_seed(0)
+    assert [v.data for v in init.uniform_(vs, -0.1, 0.1)] == first
+    init.normal_(vs, rng=np.random.default_rng(0))
+    assert len({v.data for v in vs}) == 50
+    assert {v.data for v in init.constant_(vs, 2)} == {2.0}
+    assert {v.data for v in init.zeros_(vs)} == {0.0}
+    assert {v.data for v in init.ones_(vs)} == {1.0}
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"xavier_uniform_: fan_in and fan_out.*2-d.*\(3,\)"):
+        init.xavier_uniform_(Tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match=r"kaiming_normal_: .*shape \(\)"):
+        init.kaiming_normal_(Tensor(0.0))
+    with pytest.raises(ValueError, match=r"2-d.*\(2, 3, 4\)"):
+        init.xavier_normal_(Tensor(np.zeros((2, 3, 4))))
+    with pytest.raises(TypeError, match="kaiming_uniform_: needs a 2-d weight Tensor"):
+        init.kaiming_uniform_([Value(1.0)])
+    with pytest.raises(ValueError, match="uniform_: needs a < b, got a=1.0, b=-1.0"):
+        init.uniform_(Tensor(np.zeros(3)), 1.0, -1.0)
+    with pytest.raises(ValueError, match="uniform_: needs a < b"):
+        init.uniform_(Tensor(np.zeros(3)), 0.5, 0.5)
+    with pytest.raises(ValueError, match="normal_: std must be >= 0"):
+        init.normal_(Tensor(np.zeros(3)), std=-1.0)
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out', got 'fan_avg'"):
+        init.kaiming_uniform_(Tensor(np.zeros((2, 2))), mode="fan_avg")
+    with pytest.raises(ValueError, match="unknown nonlinearity 'gelu'"):
+        init.kaiming_normal_(Tensor(np.zeros((2, 2))), nonlinearity="gelu")
+    with pytest.raises(TypeError, match="normal_: needs a floating-point tensor, got dtype int"):
+        init.normal_(Tensor(np.zeros(3, dtype=np.int64)))
+    with pytest.raises(TypeError, match="zeros_: expects a Tensor or a list of Values"):
+        init.zeros_(np.zeros(3))
+
+
+def test_empty_weight_is_left_alone():
+    w = Tensor(np.zeros((0, 3)))
+    assert init.kaiming_uniform_(w) is w and init.xavier_normal_(w) is w
+
+
+# ----------------------------------------------------------------------------------------------
+# Symmetry breaking
+# ----------------------------------------------------------------------------------------------
+
+def _train_two_layer_net(fill_weights, steps=30, lr=0.3):
+    """(x @ W1 + b1).tanh() @ W2 + b2 with 5 hidden units, trained by gradient descent on
+    y = sin(2 x0) + x1²; returns W1 and the losses."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (32, 2))
+    y = (np.sin(2 * x[:, 0]) + x[:, 1] ** 2).reshape(-1, 1)
+    W1, b1 = Tensor(np.zeros((2, 5)), requires_grad=True), Tensor(np.zeros(5), requires_grad=True)
+    W2, b2 = Tensor(np.zeros((5, 1)), requires_grad=True), Tensor(np.zeros(1), requires_grad=True)
+    fill_weights(W1, W2)
+    losses = []
+    for _ in range(steps):
+        loss = (((Tensor(x) @ W1 + b1).tanh() @ W2 + b2 - y) ** 2).mean()
+        losses.append(loss.item())
+        for p in (W1, b1, W2, b2):
+            p.zero_grad()
+        loss.backward()
+        for p in (W1, b1, W2, b2):
+            p.data -= lr * p.grad
+    return W1.data, W2.data, losses
+
+
+def _columns_equal(w):
+    return np.allclose(w, w[:, :1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("symmetric", [
+    lambda W1, W2: (init.zeros_(W1), init.zeros_(W2)),
+    lambda W1, W2: (init.constant_(W1, 0.3), init.constant_(W2, 0.3)),
+], ids=["zeros", "constant"])
+def test_symmetric_init_never_breaks_symmetry(symmetric):
+    """Equal weights give every hidden unit the same output and the same gradient, so after
+    any number of steps they are still equal: the network has one hidden unit, five times."""
+    W1, W2, _ = _train_two_layer_net(symmetric)
+    assert _columns_equal(W1) and np.allclose(W2, W2[0], rtol=0, atol=1e-12)
+
+
+def test_small_random_init_breaks_symmetry_and_learns_more():
+    """uniform_(-eps, eps) (the lectures' init) makes the hidden units differ, and they learn
+    different features: the loss ends lower than with the symmetric net."""
+    eps = 0.5
+    rng = np.random.default_rng(1)
+    W1, _, losses = _train_two_layer_net(
+        lambda W1, W2: (init.uniform_(W1, -eps, eps, rng=rng), init.uniform_(W2, -eps, eps,
+                                                                             rng=rng)), steps=300)
+    _, _, symmetric_losses = _train_two_layer_net(
+        lambda W1, W2: (init.constant_(W1, 0.3), init.constant_(W2, 0.3)), steps=300)
+    assert not _columns_equal(W1)
+    assert np.min(np.ptp(W1, axis=1)) > 0.05                  # clearly different, not rounding
+    assert losses[-1] < 0.5 * symmetric_losses[-1]     # measured: 0.029 against 0.096

@@ -1,0 +1,108 @@
+"""nn.io: checkpoints are atomic, validated, and never execute code."""
+
+import io
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn.io import load, save
+from nn.layers import MLP, Linear
+from nn.module import Module
+
+
+def test_round_trip_restores_every_weight(tmp_path):
+    a, b = MLP(3, [4], 2), MLP(3, [4], 2)
+    path = tmp_path / "mlp.npz"
+    a.save(path)
+    assert b.load(path) is b
+    for (name, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        assert np.array_equal(p.data, q.data) and p.data.dtype == q.data.dtype, name
+
+
+def test_save_accepts_a_state_dict_and_keeps_order_and_dtypes(tmp_path):
+    state = {"b": np.arange(3, dtype=np.int16), "a": np.ones((2, 2), np.float32)}
+    save(state, tmp_path / "s.npz")
+    loaded = load(tmp_path / "s.npz")
+    assert list(loaded) == ["b", "a"]
+    assert loaded["b"].dtype == np.int16 and loaded["a"].dtype == np.float32
+
+
+def test_scalar_models_save_too(tmp_path):
+    class Scalar(Module):
+        def __init__(self, x):
+            self.w = [Value(x), Value(-x)]
+
+    Scalar(1.5).save(tmp_path / "s.npz")
+    m = Scalar(0.0).load(tmp_path / "s.npz")
+    assert [p.data for p in m.w] == [1.5, -1.5]
+
+
+def test_save_writes_the_exact_name_and_leaves_no_temporary_file(tmp_path):
+    save(Linear(2, 2), tmp_path / "weights.bin")
+    assert sorted(os.listdir(tmp_path)) == ["weights.bin"]
+
+
+def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(2)}, path)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save({"w": np.zeros(2)}, path)
+    assert np.array_equal(load(path)["w"], np.ones(2))
+    assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+def test_save_rejects_what_is_not_numbers(tmp_path):
+    with pytest.raises(TypeError, match="'w' is not an array of numbers"):
+        save({"w": np.array(["a"])}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="expected a Module or a dict of arrays, got list"):
+        save([1, 2], tmp_path / "x.npz")
+
+
+class Boom:
+    """Unpickling this would create a file: the proof that code ran."""
+    marker = ""
+
+    def __reduce__(self):
+        return (open, (Boom.marker, "w"))
+
+
+def test_load_never_unpickles(tmp_path):
+    Boom.marker = str(tmp_path / "pwned")
+    path = tmp_path / "evil.npz"
+    with open(path, "wb") as f:
+        np.savez(f, w=np.array([Boom()], dtype=object))
+    with pytest.raises(ValueError, match="not a glassgrad checkpoint"):
+        load(path)
+    assert not os.path.exists(Boom.marker)
+
+
+def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
+    good = tmp_path / "good.npz"
+    save({"w": np.arange(1000.0)}, good)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:300])
+    text = tmp_path / "notes.npz"
+    text.write_text("hello")
+    single = tmp_path / "single.npy"
+    np.save(single, np.ones(3))
+    for path in (truncated, text, single):
+        with pytest.raises(ValueError, match="is not a glassgrad checkpoint"):
+            load(path)
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        load(tmp_path / "absent.npz")
+
+
+def test_a_checkpoint_of_another_model_is_refused_by_name_and_shape(tmp_path):
+    Linear(3, 2).save(tmp_path / "small.npz")
+    with pytest.raises(ValueError, match=r"'weight' has shape \(3, 2\), the model expects \(4, 2\)"):
+        Linear(4, 2).load(tmp_path / "small.npz")
+    with pytest.raises(KeyError, match="missing"):
+        MLP(3, [2], 2).load(tmp_path / "small.npz")

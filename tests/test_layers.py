@@ -1,0 +1,149 @@
+"""nn.layers: Linear, activations, Dropout, Flatten, Identity, Sequential, MLP."""
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value, gradcheck, manual_seed
+from nn.layers import (
+    MLP, Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+    activation_layer,
+)
+
+
+def test_linear_computes_x_at_w_plus_b_with_w_in_by_out():
+    layer = Linear(3, 2)
+    assert layer.weight.shape == (3, 2) and layer.bias.shape == (2,)
+    x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], np.float32)
+    expected = x @ layer.weight.data + layer.bias.data
+    assert np.allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-6)
+    assert layer(Tensor(x[0])).shape == (2,)                 # one sample, no batch axis
+
+
+def test_linear_gradients_match_finite_differences():
+    layer = Linear(3, 2, dtype=np.float64)
+    x = Tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+
+    def f(x, weight, bias):
+        layer.weight, layer.bias = weight, bias      # gradcheck hands in its own float64 leaves
+        return layer(x).tanh().sum()
+
+    assert gradcheck(f, x, layer.weight, layer.bias)
+
+
+def test_linear_without_bias_and_its_repr():
+    layer = Linear(4, 3, bias=False)
+    assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+    assert repr(layer) == "Linear(in_features=4, out_features=3, bias=False)"
+
+
+def test_linear_init_is_uniform_within_one_over_sqrt_fan_in_and_seeded():
+    manual_seed(3)
+    a = Linear(100, 50)
+    manual_seed(3)
+    b = Linear(100, 50)
+    assert np.array_equal(a.weight.data, b.weight.data)
+    bound = 1 / np.sqrt(100)
+    assert np.abs(a.weight.data).max() <= bound and np.abs(a.weight.data).max() > 0.9 * bound
+    assert a.weight.dtype == np.float32
+    c = Linear(100, 50, rng=np.random.default_rng(3))
+    assert not np.array_equal(a.weight.data, Linear(100, 50).weight.data)
+    assert c.weight.dtype == np.float32
+
+
+def test_linear_rejects_bad_sizes_and_bad_inputs():
+    with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
+        Linear(0, 2)
+    with pytest.raises(ValueError, match="out_features must be a positive integer, got 2.5"):
+        Linear(2, 2.5)
+    with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\) does not fit a weight "
+                                         r"of shape \(2, 4\)"):
+        Linear(2, 4)(Tensor(np.zeros((5, 3))))
+
+
+@pytest.mark.parametrize("layer, reference", [
+    (ReLU(), lambda x: np.maximum(x, 0)),
+    (Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    (Tanh(), np.tanh),
+    (Identity(), lambda x: x),
+])
+def test_activations_on_tensors_and_values(layer, reference):
+    x = np.array([-1.5, -0.2, 0.3, 2.0])
+    assert np.allclose(layer(Tensor(x)).numpy(), reference(x))
+    assert layer(Value(0.3)).data == pytest.approx(float(reference(np.array(0.3))))
+
+
+def test_softmax_layers_are_stable_and_normalised():
+    z = Tensor(np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]]))
+    p = Softmax()(z).numpy()
+    assert np.allclose(p.sum(axis=1), 1) and np.allclose(p[0], [1, 0, 0])
+    zz = z.numpy()
+    exact = zz - zz.max(axis=1, keepdims=True) - np.log(
+        np.exp(zz - zz.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+    assert np.allclose(LogSoftmax()(z).numpy(), exact)           # -2000, not log(0)
+    assert np.allclose(LogSoftmax()(z).numpy()[1], np.log(p[1]))
+    assert np.allclose(Softmax(axis=0)(z).numpy().sum(axis=0), 1)
+    assert repr(Softmax(axis=0)) == "Softmax(axis=0)"
+
+
+def test_flatten_keeps_the_batch_axis():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert Flatten()(x).shape == (2, 12)
+    assert Flatten(start_axis=0)(x).shape == (24,)
+
+
+def test_dropout_scales_in_training_and_passes_through_in_eval():
+    layer = Dropout(0.25, rng=np.random.default_rng(0))
+    x = Tensor(np.ones((200, 50)))
+    y = layer(x).numpy()
+    kept = y != 0
+    assert np.allclose(y[kept], 1 / 0.75)
+    assert abs(kept.mean() - 0.75) < 0.02
+    layer.eval()
+    assert np.array_equal(layer(x).numpy(), x.numpy())
+    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\), got 1"):
+        Dropout(1)
+
+
+def test_sequential_applies_layers_in_order_and_names_them_by_position():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    x = Tensor(np.array([[0.5, -1.0]]))
+    h = np.maximum(x.numpy() @ model[0].weight.data + model[0].bias.data, 0)
+    assert np.allclose(model(x).numpy(), h @ model[2].weight.data + model[2].bias.data, rtol=1e-6)
+    assert len(model) == 3
+
+
+def test_mlp_layout_and_parameter_count():
+    model = MLP(784, [100], 10)
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
+    assert model.num_parameters() == 784 * 100 + 100 + 100 * 10 + 10
+    assert MLP(2, 8, 1).num_parameters() == 2 * 8 + 8 + 8 + 1          # an int hidden size
+    assert [type(m).__name__ for m in MLP(2, [], 1)] == ["Linear"]     # no hidden layer
+
+
+def test_mlp_activation_choices():
+    model = MLP(2, [4, 4], 1, activation="tanh", output_activation="sigmoid")
+    assert [type(m).__name__ for m in model] == [
+        "Linear", "Tanh", "Linear", "Tanh", "Linear", "Sigmoid"]
+    out = model(Tensor(np.random.default_rng(0).normal(size=(6, 2)))).numpy()
+    assert out.shape == (6, 1) and np.all((out > 0) & (out < 1))
+    assert isinstance(activation_layer(Tanh), Tanh)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        MLP(2, [4], 1, activation="swish")
+
+
+def test_mlp_trains_to_fit_a_small_problem():
+    # a smooth 1-d regression: gradient descent must lower the loss a lot
+    manual_seed(0)
+    model = MLP(1, [16], 1, activation="tanh", dtype=np.float64)
+    x = np.linspace(-2, 2, 32)[:, None]
+    y = np.sin(x)
+    losses = []
+    for _ in range(300):
+        model.zero_grad()
+        loss = ((model(Tensor(x)) - y) ** 2).mean()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.2 * p.grad
+        losses.append(loss.item())
+    assert losses[-1] < 0.02 * losses[0]

@@ -1,0 +1,604 @@
+"""nn.functional losses and their module forms (nn.losses).
+
+* one table of losses drives the forward check (each reduction against a numpy formula) and the
+  gradient check (gradcheck, float64) over shapes (N,), (N, 1), (2, 3) and 0-d where it applies;
+* worked numbers by hand; the closed-form gradients softmax - target and σ(x) - t;
+* stability at logits ±1000 and probabilities 0 / 1, with every warning an error;
+* the Value-list versions against hand numbers, against the Tensor versions, and against the
+  micrograd demo's own loss expression (bit for bit);
+* error messages; the module forms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Tensor, Value, grad, gradcheck
+from autograd import functional as AF
+from nn import functional as F
+from nn import losses
+
+from conftest import t64
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@contextlib.contextmanager
+def strict():
+    """Any warning, and any numpy overflow / invalid / division by zero, is an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            yield
+
+
+def _reduce(losses, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction](losses)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _log_softmax(z):
+    m = z.max(axis=1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# The table: (loss on Tensors, per-element numpy reference, samplers that avoid kinks)
+# ----------------------------------------------------------------------------------------------
+
+def _grid(rng, shape):              # multiples of 0.5 ...
+    return rng.integers(-6, 7, shape) / 2.0
+
+
+def _grid_offset(rng, shape):       # ... and multiples of 0.5 shifted by 0.25: never equal
+    return rng.integers(-6, 6, shape) / 2.0 + 0.25
+
+
+def _signs(rng, shape):
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _logits_with_zero(rng, shape):
+    """Real logits, the first one exactly 0 (where σ(0) - t must still be the gradient)."""
+    x = rng.uniform(-3.0, 3.0, shape)
+    x.reshape(-1)[:1] = 0.0
+    return x
+
+
+def _labels(rng, shape):
+    return rng.integers(0, shape[1], shape[0])
+
+
+def _simplex(rng, shape):
+    p = rng.uniform(0.1, 1.0, shape)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+POS_WEIGHT = np.array([0.5, 3.0, 1.0])
+
+
+def _bce_logits_ref(x, t, w=1.0):
+    lw = 1 + (w - 1) * t
+    return (1 - t) * x + lw * np.log1p(np.exp(-x))
+
+
+@dataclass(frozen=True)
+class LossCase:
+    name: str
+    loss: Callable                  # loss(pred, target, reduction) on Tensors
+    ref: Callable                   # ref(pred, target): per-element (per-row) losses, numpy
+    pred: Callable                  # sampler(rng, shape) for predictions
+    target: Callable                # sampler(rng, shape) for targets
+    shapes: tuple
+
+
+ELEMENTWISE_SHAPES = ((), (5,), (5, 1), (2, 3))
+
+LOSSES = [
+    LossCase("mse", F.mse_loss, lambda p, t: (p - t) ** 2,
+             lambda r, s: r.uniform(-2, 2, s), lambda r, s: r.uniform(-2, 2, s),
+             ELEMENTWISE_SHAPES),
+    LossCase("l1", F.l1_loss, lambda p, t: np.abs(p - t), _grid_offset, _grid, ELEMENTWISE_SHAPES),
+    LossCase("hinge", F.hinge_loss, lambda s, y: np.maximum(0, 1 - y * s), _grid_offset, _signs,
+             ELEMENTWISE_SHAPES),
+    LossCase("bce", F.binary_cross_entropy,
+             lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)),
+             lambda r, s: r.uniform(0.05, 0.95, s), lambda r, s: r.uniform(0, 1, s),
+             ELEMENTWISE_SHAPES),
+    LossCase("bce_hard_targets", F.binary_cross_entropy,
+             lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)),
+             lambda r, s: r.uniform(0.05, 0.95, s), lambda r, s: (r.random(s) < 0.5) * 1.0,
+             ((6,),)),
+    LossCase("bce_logits", F.binary_cross_entropy_with_logits, _bce_logits_ref,
+             _logits_with_zero, lambda r, s: r.uniform(0, 1, s), ELEMENTWISE_SHAPES),
+    LossCase("bce_logits_pos_weight",
+             lambda x, t, r: F.binary_cross_entropy_with_logits(x, t, r, pos_weight=POS_WEIGHT),
+             lambda x, t: _bce_logits_ref(x, t, POS_WEIGHT),
+             _logits_with_zero, lambda r, s: r.uniform(0, 1, s), ((3,), (4, 3))),
+    LossCase("cross_entropy_labels", F.cross_entropy,
+             lambda z, y: -_log_softmax(z)[np.arange(len(z)), y],
+             lambda r, s: r.uniform(-2, 2, s), _labels, ((4, 3), (1, 2), (5, 1))),
+    LossCase("cross_entropy_probs", F.cross_entropy, lambda z, t: -(t * _log_softmax(z)).sum(1),
+             lambda r, s: r.uniform(-2, 2, s), _simplex, ((4, 3),)),
+    LossCase("nll", F.nll_loss, lambda lp, y: -lp[np.arange(len(lp)), y],
+             lambda r, s: r.uniform(-3, 0, s), _labels, ((4, 3), (2, 5))),
+]
+
+CASES = [pytest.param(case, shape, id=f"{case.name}-{'x'.join(map(str, shape)) or '0d'}")
+         for case in LOSSES for shape in case.shapes]
+
+
+def _data(case, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return case.pred(rng, shape), case.target(rng, shape)
+
+
+@pytest.mark.parametrize("case, shape", CASES)
+def test_forward_matches_numpy_for_every_reduction(case, shape):
+    """mean, sum and none equal the numpy formula, with the right shape, in float64."""
+    pred, target = _data(case, shape)
+    per_element = case.ref(pred, target)
+    for reduction in REDUCTIONS:
+        out = case.loss(t64(pred), target, reduction)
+        expected = _reduce(per_element, reduction)
+        assert out.shape == np.shape(expected) and out.dtype == np.float64
+        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("case, shape", CASES)
+def test_gradient_matches_finite_differences(case, shape):
+    """Backprop equals central finite differences (float64), for every reduction."""
+    pred, target = _data(case, shape, seed=1)
+    for reduction in REDUCTIONS:
+        assert gradcheck(lambda p: case.loss(p, target, reduction), t64(pred))
+
+
+@pytest.mark.parametrize("case", LOSSES, ids=[c.name for c in LOSSES])
+def test_float32_in_float32_out(case):
+    """A float32 prediction gives a float32 loss and gradient, whatever the target's dtype."""
+    pred, target = _data(case, case.shapes[-1])
+    p = Tensor(pred.astype(np.float32), requires_grad=True)
+    loss = case.loss(p, target, "mean")
+    loss.backward()
+    assert loss.dtype == np.float32 and p.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), np.mean(case.ref(pred, target)), rtol=1e-5)
+
+
+def test_l2_penalty_on_tensors():
+    """alpha Σ p² over tensors of any shape; gradient 2 alpha p."""
+    a, b = t64([[1.0, -2.0], [0.5, 3.0]]), t64([4.0])
+    penalty = F.l2_penalty([a, b], 0.1)
+    assert penalty.item() == pytest.approx(0.1 * (1 + 4 + 0.25 + 9 + 16), rel=1e-14)
+    penalty.backward()
+    np.testing.assert_allclose(a.grad, 0.2 * a.data, rtol=1e-14)
+    assert gradcheck(lambda x, y: F.l2_penalty([x, y], 0.3), a, b)
+
+
+# ----------------------------------------------------------------------------------------------
+# Worked numbers and closed-form gradients
+# ----------------------------------------------------------------------------------------------
+
+def test_worked_numbers():
+    """Small examples computed by hand."""
+    assert F.mse_loss(Tensor([1.0, 2.0, 4.0]), [1.0, 0.0, 1.0]).item() == pytest.approx(13 / 3)
+    assert F.l1_loss(Tensor([1.0, 2.0, 4.0]), [1.0, 0.0, 1.0], "sum").item() == 5.0
+    # margins 1 - y s: 1 - 2 = -1 -> 0;  1 - (-1)(0.5) = 1.5;  1 - 0 = 1
+    assert F.hinge_loss(Tensor([2.0, 0.5, 0.0]), [1, -1, 1], "sum").item() == 2.5
+    # -(log 0.8 + log 0.75): targets 1 and 0
+    expected = -(math.log(0.8) + math.log(0.75))
+    assert F.binary_cross_entropy(t64([0.8, 0.25]), [1, 0], "sum").item() == \
+        pytest.approx(expected, rel=1e-14)
+    # logit ln 4 is probability 0.8: the same loss from logits
+    assert F.binary_cross_entropy_with_logits(t64([math.log(4), -math.log(3)]), [1, 0],
+                                              reduction="sum").item() == \
+        pytest.approx(expected, rel=1e-14)
+    # pos_weight 3 triples the positive term only
+    assert F.binary_cross_entropy_with_logits(t64([math.log(4), -math.log(3)]), [1, 0],
+                                              pos_weight=3.0, reduction="sum").item() == \
+        pytest.approx(-3 * math.log(0.8) - math.log(0.75), rel=1e-14)
+    # logits (ln 1, ln 3) give probabilities (1/4, 3/4): -log(3/4)
+    assert F.cross_entropy(t64([[0.0, math.log(3)]]), [1]).item() == \
+        pytest.approx(-math.log(0.75), rel=1e-14)
+    assert F.nll_loss(t64([[-0.5, -1.5], [-2.0, -0.1]]), [1, 0], "none").data.tolist() == \
+        [1.5, 2.0]
+
+
+def test_cross_entropy_gradient_is_softmax_minus_target():
+    """The σ - y of the lectures, for class labels and for probability targets (sum reduction:
+    no 1/N), compared with the formula evaluated in numpy."""
+    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [0.3, 0.3, -0.2]])
+    softmax = np.exp(_log_softmax(z))
+    labels = np.array([1, 2, 0])
+    soft = _simplex(np.random.default_rng(2), (3, 3))
+    for target, onehot in ((labels, np.eye(3)[labels]), (soft, soft)):
+        logits = t64(z)
+        F.cross_entropy(logits, target, reduction="sum").backward()
+        np.testing.assert_allclose(logits.grad, softmax - onehot, rtol=1e-12, atol=1e-15)
+
+
+def test_nll_of_log_softmax_is_cross_entropy():
+    """nll_loss(log_softmax(z), y) and the fused cross_entropy agree in value and gradient."""
+    rng = np.random.default_rng(3)
+    z, y = rng.normal(size=(5, 4)), rng.integers(0, 4, 5)
+    a, b = t64(z), t64(z)
+    la, lb = F.nll_loss(F.log_softmax(a), y), F.cross_entropy(b, y)
+    la.backward(), lb.backward()
+    assert la.item() == pytest.approx(lb.item(), rel=1e-13)
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_even_at_zero():
+    """dℓ/dx = σ(x) - t exactly, x = 0 included. The composition max(x,0) - x t + log1p(e^-|x|)
+    from relu and abs would give -t at x = 0 (both have derivative 0 there): the reason the op
+    is fused."""
+    x_data = np.array([0.0, 0.0, 2.0, -1.5])
+    t = np.array([1.0, 0.25, 0.0, 1.0])
+    x = t64(x_data)
+    F.binary_cross_entropy_with_logits(x, t, reduction="sum").backward()
+    np.testing.assert_allclose(x.grad, _sigmoid(x_data) - t, rtol=1e-14, atol=1e-16)
+    assert x.grad[0] == 0.5 - 1.0
+    composed = t64(x_data)
+    (composed.relu() - composed * t + (1 + (-abs(composed)).exp()).log()).sum().backward()
+    assert composed.grad[0] == -1.0                      # wrong: σ(0) - 1 is -0.5
+
+
+def test_bce_gradient_with_respect_to_probabilities():
+    """dℓ/dp = (p - t) / p(1 - p): through a sigmoid this is σ(x) - t again."""
+    p_data, t = np.array([0.2, 0.5, 0.9]), np.array([1.0, 0.0, 0.3])
+    p = t64(p_data)
+    F.binary_cross_entropy(p, t, reduction="sum").backward()
+    np.testing.assert_allclose(p.grad, (p_data - t) / (p_data * (1 - p_data)), rtol=1e-14)
+    x = t64([0.4, -2.0, 1.0])
+    F.binary_cross_entropy(x.sigmoid(), t, reduction="sum").backward()
+    np.testing.assert_allclose(x.grad, _sigmoid(x.data) - t, rtol=1e-12)
+
+
+def test_second_derivatives_of_the_fused_binary_losses():
+    """The higher-order path: d²/dx² of the logits' loss is σ(1 - σ) (pos_weight: w σ(1 - σ)
+    with w = 1 + (pw - 1) t); d²/dp² of the probabilities' loss is t/p² + (1 - t)/(1 - p)²."""
+    x0, t = np.array([0.0, 1.3, -0.7]), np.array([1.0, 0.2, 0.0])
+    s = _sigmoid(x0)
+    for pos_weight, w in ((None, 1.0), (2.5, 1 + 1.5 * t)):
+        def slope_sum(x):
+            return grad(lambda u: F.binary_cross_entropy_with_logits(
+                u, t, "sum", pos_weight=pos_weight))(x).sum()
+        np.testing.assert_allclose(grad(slope_sum)(x0), w * s * (1 - s), rtol=1e-12)
+    p0 = np.array([0.2, 0.5, 0.9])
+    curvature = grad(lambda p: grad(lambda q: F.binary_cross_entropy(q, t, "sum"))(p).sum())(p0)
+    np.testing.assert_allclose(curvature, t / p0 ** 2 + (1 - t) / (1 - p0) ** 2, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# Stability
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_at_1000(dtype):
+    """Saturated logits: a right answer costs 0, a wrong one 1000 (not inf); the gradient
+    σ(x) - t is exactly 0 or ±1; no warning of any kind."""
+    x_data = np.array([1000.0, -1000.0, 1000.0, -1000.0], dtype=dtype)
+    t = np.array([1.0, 0.0, 0.0, 1.0])
+    with strict():
+        x = Tensor(x_data, requires_grad=True)
+        losses = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+        losses.sum().backward()
+        weighted = F.binary_cross_entropy_with_logits(Tensor(x_data), t, pos_weight=2.0,
+                                                      reduction="none")
+    np.testing.assert_array_equal(losses.data, [0.0, 0.0, 1000.0, 1000.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(weighted.data, [0.0, 0.0, 1000.0, 2000.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_on_saturated_probabilities(dtype):
+    """p = σ(±1000) is exactly 0 or 1: the log is clamped at -100 (loss 100, PyTorch's value),
+    the gradient stays finite, and nothing warns."""
+    with strict():
+        x = Tensor(np.array([1000.0, -1000.0, 1000.0, -1000.0], dtype=dtype), requires_grad=True)
+        p = x.sigmoid()
+        losses = F.binary_cross_entropy(p, [1, 0, 0, 1], reduction="none")
+        losses.sum().backward()
+    np.testing.assert_array_equal(p.data, [1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(losses.data, [0.0, 0.0, 100.0, 100.0])
+    assert np.isfinite(x.grad).all()
+
+
+def test_value_losses_at_1000():
+    """The scalar versions: finite losses and gradients at logits ±1000, probabilities 0 and 1."""
+    with strict():
+        xs = [Value(1000.0), Value(-1000.0), Value(0.0)]
+        loss = F.binary_cross_entropy_with_logits(xs, [0, 0, 1], reduction="sum")
+        loss.backward()
+        ps = [Value(0.0), Value(1.0)]
+        clamped = F.binary_cross_entropy(ps, [1, 1], reduction="sum")
+    assert loss.data == pytest.approx(1000.0 + math.log(2), rel=1e-15)
+    assert [x.grad for x in xs] == [1.0, 0.0, -0.5]
+    assert clamped.data == 100.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Lists of Values (the scalar engine)
+# ----------------------------------------------------------------------------------------------
+
+def test_value_losses_by_hand():
+    """Worked numbers on Values, with their gradients."""
+    a, b = Value(1.0), Value(3.0)
+    loss = F.mse_loss([a, b], [0.0, 1.0])                # ((1)² + (2)²) / 2
+    loss.backward()
+    assert (loss.data, a.grad, b.grad) == (2.5, 1.0, 2.0)
+    a, b = Value(1.0), Value(-3.0)
+    loss = F.l1_loss([a, b], np.array([0.0, 1.0]), reduction="sum")   # 1 + 4
+    loss.backward()
+    assert (loss.data, a.grad, b.grad) == (5.0, 1.0, -1.0)
+    s1, s2 = Value(2.0), Value(0.25)
+    loss = F.hinge_loss([s1, s2], [1, -1])                # (0 + 1.25) / 2
+    loss.backward()
+    assert (loss.data, s1.grad, s2.grad) == (0.625, 0.0, 0.5)
+    p = Value(0.8)
+    loss = F.binary_cross_entropy(p, 1.0)                 # a single Value and a number
+    loss.backward()
+    assert loss.data == pytest.approx(-math.log(0.8), rel=1e-15)
+    assert p.grad == pytest.approx(-1 / 0.8, rel=1e-15)
+    w = [Value(3.0), Value(-4.0)]
+    penalty = F.l2_penalty(w, 0.01)
+    penalty.backward()
+    assert penalty.data == pytest.approx(0.25, rel=1e-15)
+    assert [v.grad for v in w] == [0.06, -0.08]
+
+
+def test_value_reduction_none_gives_a_list():
+    losses = F.mse_loss([Value(1.0), Value(2.0)], [0, 0], reduction="none")
+    assert isinstance(losses, list) and [v.data for v in losses] == [1.0, 4.0]
+
+
+VALUE_LOSSES = [
+    ("mse", F.mse_loss, lambda r, n: r.uniform(-2, 2, n), lambda r, n: r.uniform(-2, 2, n)),
+    ("l1", F.l1_loss, _grid_offset, _grid),
+    ("hinge", F.hinge_loss, _grid_offset, _signs),
+    ("bce", F.binary_cross_entropy, lambda r, n: r.uniform(0.02, 0.98, n),
+     lambda r, n: r.uniform(0, 1, n)),
+    ("bce_logits", F.binary_cross_entropy_with_logits, _logits_with_zero,
+     lambda r, n: r.uniform(0, 1, n)),
+    ("bce_logits_pos_weight",
+     lambda x, t, r: F.binary_cross_entropy_with_logits(x, t, r, pos_weight=2.5),
+     _logits_with_zero, lambda r, n: r.uniform(0, 1, n)),
+]
+
+
+@pytest.mark.parametrize("name, loss, pred, target", VALUE_LOSSES,
+                         ids=[v[0] for v in VALUE_LOSSES])
+@given(n=st.integers(1, 6), seed=st.integers(0, 2 ** 16), reduction=st.sampled_from(REDUCTIONS))
+def test_value_version_equals_tensor_version(name, loss, pred, target, n, seed, reduction):
+    """A list of Values and a float64 Tensor of the same numbers give the same loss and the same
+    gradients (the Value graph is built from Value ops, the Tensor one mostly fused)."""
+    rng = np.random.default_rng(seed)
+    x, t = pred(rng, n), target(rng, n)
+    values = [Value(float(v)) for v in x]
+    tensor = t64(x)
+    out_v, out_t = loss(values, t, reduction), loss(tensor, t, reduction)
+    if reduction == "none":
+        np.testing.assert_allclose([v.data for v in out_v], out_t.data, rtol=1e-12, atol=1e-15)
+        total_v, total_t = sum(out_v), out_t.sum()
+    else:
+        assert out_v.data == pytest.approx(out_t.item(), rel=1e-12, abs=1e-15)
+        total_v, total_t = out_v, out_t
+    total_v.backward()
+    total_t.backward()
+    np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-10, atol=1e-14)
+
+
+def _demo_model():
+    """Hand-built stand-in for micrograd's demo: a tiny 2-2-1 net of Values, four points."""
+    rng = np.random.default_rng(5)
+    params = [Value(float(v)) for v in rng.uniform(-1, 1, 9)]
+    X = rng.normal(size=(4, 2))
+    yb = np.array([1, -1, -1, 1])                        # int labels, as the demo's y*2 - 1
+
+    def model(x, p):
+        h = [(p[0] * x[0] + p[1] * x[1] + p[2]).relu(), (p[3] * x[0] + p[4] * x[1] + p[5]).relu()]
+        return p[6] * h[0] + p[7] * h[1] + p[8]
+    return params, X, yb, model
+
+
+def test_demo_loss_is_bit_identical_to_micrograds_expression():
+    """hinge_loss(scores, y) + l2_penalty(parameters, 1e-4) gives the very number (and the very
+    gradients) of the demo's
+        losses = [(1 + -yi*scorei).relu() ...]; data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = alpha * sum((p*p for p in model.parameters())); total = data_loss + reg_loss"""
+    params, X, yb, model = _demo_model()
+    scores = [model(list(map(Value, row)), params) for row in X]
+    ours = F.hinge_loss(scores, yb) + F.l2_penalty(params, 1e-4)
+    ours.backward()
+    our_grads = [p.grad for p in params]
+    for p in params:
+        p.zero_grad()
+    scores = [model(list(map(Value, row)), params) for row in X]
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum((p * p for p in params))
+    theirs = data_loss + reg_loss
+    theirs.backward()
+    assert ours.data == theirs.data
+    assert our_grads == [p.grad for p in params]
+    assert ours.data > 0 and any(our_grads)             # a non-trivial point
+
+
+def test_demo_loss_matches_the_micrograd_package():
+    """The same expression on micrograd's own Value class: the same number to the last bit."""
+    mg = pytest.importorskip("micrograd.engine")
+    params, X, yb, model = _demo_model()
+    ours = F.hinge_loss([model(list(map(Value, row)), params) for row in X], yb) + \
+        F.l2_penalty(params, 1e-4)
+    mg_params = [mg.Value(p.data) for p in params]
+    scores = [model(list(map(mg.Value, row)), mg_params) for row in X]
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
+    theirs = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum((p * p for p in mg_params))
+    assert ours.data == theirs.data
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose([p.grad for p in params], [p.grad for p in mg_params],
+                               rtol=1e-13, atol=0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.hinge_loss, F.binary_cross_entropy,
+                                  F.binary_cross_entropy_with_logits])
+def test_mismatched_shapes_are_an_error_naming_loss_and_shapes(loss):
+    """(N, 1) predictions against (N,) targets would broadcast to (N, N): refused, clearly."""
+    pred = Tensor(np.full((4, 1), 0.5))
+    with pytest.raises(ValueError, match=rf"{loss.__name__}.*\(4, 1\).*\(4,\)"):
+        loss(pred, np.ones(4))
+
+
+@pytest.mark.parametrize("loss, args", [
+    (F.mse_loss, (Tensor([1.0]), [1.0])), (F.l1_loss, ([Value(1.0)], [1.0])),
+    (F.hinge_loss, (Tensor([1.0]), [1.0])), (F.binary_cross_entropy, (Tensor([0.5]), [1.0])),
+    (F.binary_cross_entropy_with_logits, ([Value(0.5)], [1.0])),
+    (F.cross_entropy, (Tensor([[1.0, 2.0]]), [0])), (F.nll_loss, (Tensor([[-1.0, -2.0]]), [0])),
+])
+def test_unknown_reduction_is_an_error_naming_it(loss, args):
+    with pytest.raises(ValueError, match=r"reduction.*'avg'"):
+        loss(*args, reduction="avg")
+
+
+def test_label_and_range_errors():
+    """The classic mix-ups: 0/1 labels for the hinge loss, ±1 labels or logits for BCE."""
+    with pytest.raises(ValueError, match=r"hinge_loss: labels must be -1 or \+1.*\{0.0, 1.0\}"):
+        F.hinge_loss(Tensor([0.5, -0.5]), [0, 1])
+    with pytest.raises(ValueError, match="hinge_loss: labels must be -1 or"):
+        F.hinge_loss([Value(0.5), Value(1.0)], [1, 0])
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: target must be in \[0, 1\]"):
+        F.binary_cross_entropy(Tensor([0.5, 0.5]), [-1, 1])
+    with pytest.raises(ValueError, match=r"target must be in \[0, 1\]"):
+        F.binary_cross_entropy_with_logits([Value(0.5)], [-1])
+    with pytest.raises(ValueError, match=r"probs must be in \[0, 1\].*with_logits"):
+        F.binary_cross_entropy(Tensor([2.5, 0.5]), [1, 0])
+    with pytest.raises(ValueError, match=r"probs must be in \[0, 1\]"):
+        F.binary_cross_entropy([Value(-0.1)], [1])
+    with pytest.raises(ValueError, match="NaN"):
+        F.binary_cross_entropy(Tensor([np.nan, 0.5]), [1, 0])
+
+
+def test_class_label_errors():
+    z = t64(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"nll_loss: labels must be in \[0, 3\)"):
+        F.nll_loss(z, [0, 3])
+    with pytest.raises(ValueError, match="nll_loss: 3 labels for 2 rows"):
+        F.nll_loss(z, [0, 1, 2])
+    with pytest.raises(TypeError, match="cross_entropy: class labels must be integers.*float64"):
+        F.cross_entropy(z, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"labels.reshape\(-1\)"):
+        F.cross_entropy(z, np.array([[0], [1]]))
+    with pytest.raises(ValueError, match=r"nll_loss: log_probs must be 2-d"):
+        F.nll_loss(t64(np.zeros(3)), [0])
+    with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
+        F.cross_entropy(t64(np.zeros(3)), [0])
+
+
+def test_other_misuse():
+    with pytest.raises(ValueError, match="mse_loss: 2 predictions but 3 targets"):
+        F.mse_loss([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="l1_loss: targets must be numbers"):
+        F.l1_loss([Value(1.0)], ["a"])
+    with pytest.raises(ValueError, match="target requires grad.*detach"):
+        F.binary_cross_entropy_with_logits(Tensor([0.5]), Tensor([1.0], requires_grad=True))
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\).*\(4, 3\)"):
+        F.binary_cross_entropy_with_logits(Tensor(np.zeros((4, 3))), np.zeros((4, 3)),
+                                           pos_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="pos_weight must be >= 0"):
+        F.binary_cross_entropy_with_logits(Tensor([0.0]), [1.0], pos_weight=-1.0)
+    with pytest.raises(ValueError, match="pos_weight must be a number"):
+        F.binary_cross_entropy_with_logits([Value(0.0)], [1.0], pos_weight=[2.0])
+    with pytest.raises(ValueError, match="mse_loss: the mean of no elements"):
+        F.mse_loss(Tensor(np.zeros(0)), np.zeros(0))
+    with pytest.raises(ValueError, match="cross_entropy: the mean over 0 rows"):
+        F.cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="l2_penalty: alpha must be a number >= 0"):
+        F.l2_penalty([Value(1.0)], -1e-4)
+    with pytest.raises(ValueError, match="l2_penalty: got no parameters"):
+        F.l2_penalty(iter([]), 1e-4)
+    with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):
+        F.l2_penalty([1.0], 1e-4)
+    with pytest.raises(TypeError, match="binary_cross_entropy: expects a Tensor"):
+        AF.binary_cross_entropy(Value(0.5), 1.0)
+
+
+def test_targets_may_be_lists_arrays_or_tensors():
+    pred = t64([0.5, -1.0, 2.0])
+    expected = F.mse_loss(pred, np.array([1.0, 0.0, 2.0])).item()
+    assert F.mse_loss(pred, [1, 0, 2]).item() == expected
+    assert F.mse_loss(pred, Tensor([1.0, 0.0, 2.0], dtype=np.float64)).item() == expected
+    assert F.hinge_loss(pred, Tensor(np.array([1, -1, 1]))).item() == pytest.approx(
+        (0.5 + 0.0 + 0.0) / 3)
+
+
+def test_mse_target_that_requires_grad_gets_a_gradient():
+    """Composed losses differentiate both sides (e.g. matching two models' outputs)."""
+    a, b = t64([1.0, 2.0]), t64([0.0, 4.0])
+    F.mse_loss(a, b).backward()
+    np.testing.assert_allclose(b.grad, -a.grad)
+    np.testing.assert_allclose(a.grad, [1.0, -2.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Module forms
+# ----------------------------------------------------------------------------------------------
+
+MODULES = [
+    (losses.MSELoss, F.mse_loss, [0.5, -1.0, 2.0], [1.0, 0.0, 2.5]),
+    (losses.L1Loss, F.l1_loss, [0.5, -1.0, 2.0], [1.0, 0.0, 2.5]),
+    (losses.BCELoss, F.binary_cross_entropy, [0.5, 0.1, 0.8], [1.0, 0.0, 0.3]),
+    (losses.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits, [0.5, -1.0, 2.0],
+     [1.0, 0.0, 0.3]),
+    (losses.CrossEntropyLoss, F.cross_entropy, [[0.5, -1.0, 2.0]], [2]),
+    (losses.NLLLoss, F.nll_loss, [[-0.5, -1.0, -2.0]], [1]),
+    (losses.HingeLoss, F.hinge_loss, [0.5, -1.0, 2.0], [1, 1, -1]),
+]
+
+
+@pytest.mark.parametrize("module, function, pred, target", MODULES,
+                         ids=[m[0].__name__ for m in MODULES])
+def test_module_form_calls_the_function(module, function, pred, target):
+    """Same numbers as the functional form for every reduction; no parameters; a repr that
+    shows the reduction; a bad reduction refused when the module is made."""
+    for reduction in REDUCTIONS:
+        criterion = module(reduction=reduction)
+        expected = function(t64(pred), target, reduction)
+        np.testing.assert_array_equal(criterion(t64(pred), target).data, expected.data)
+        assert repr(criterion) == f"{module.__name__}(reduction={reduction!r})"
+        assert criterion.parameters() == []
+    assert module()(t64(pred), target).item() == function(t64(pred), target).item()
+    with pytest.raises(ValueError, match=rf"{module.__name__}: reduction.*'avg'"):
+        module(reduction="avg")
+
+
+def test_loss_modules_are_modules_and_take_values():
+    from nn.module import Module
+    assert isinstance(losses.HingeLoss(), Module)
+    scores = [Value(2.0), Value(0.25)]
+    assert losses.HingeLoss()(scores, [1, -1]).data == F.hinge_loss(scores, [1, -1]).data
+    with pytest.raises(TypeError):
+        losses.MSELoss("sum")                       # keyword-only, as the functions' order differs
+
+
+def test_bce_with_logits_module_pos_weight():
+    criterion = losses.BCEWithLogitsLoss(pos_weight=np.array([2.0, 1.0]))
+    x, t = t64([[0.3, -0.2], [1.0, 0.5]]), np.array([[1.0, 0.0], [0.5, 1.0]])
+    expected = F.binary_cross_entropy_with_logits(x, t, pos_weight=np.array([2.0, 1.0]))
+    assert criterion(x, t).item() == expected.item()
+    assert repr(criterion) == "BCEWithLogitsLoss(reduction='mean', pos_weight=[2.0, 1.0])"

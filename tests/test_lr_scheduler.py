@@ -1,0 +1,293 @@
+"""nn.optim.lr_scheduler: each schedule against its closed form, PyTorch's start and resume rules,
+checkpoints, ReduceLROnPlateau's patience / cooldown / min_lr, and argument errors.
+
+The schedulers update the lr recursively (PyTorch's chainable form); the closed forms here are
+written independently from the formulas in PyTorch's documentation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value
+from nn.optim import SGD, Adam
+from nn.optim.lr_scheduler import (
+    CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, ReduceLROnPlateau, StepLR,
+)
+
+BASE_LRS = (1.0, 0.3)
+
+
+def two_group_sgd(lrs=BASE_LRS):
+    return SGD([{"params": [Value(0.0)], "lr": lrs[0]}, {"params": [Value(0.0)], "lr": lrs[1]}])
+
+
+def lrs_over(scheduler, epochs):
+    """The lrs of every group at epochs 0 .. epochs-1 (each read before the epoch's step)."""
+    seen = []
+    for _ in range(epochs):
+        lrs = [g["lr"] for g in scheduler.optimizer.param_groups]
+        assert scheduler.get_last_lr() == lrs
+        seen.append(lrs)
+        scheduler.optimizer.step()
+        scheduler.step()
+    return seen
+
+
+CLOSED_FORMS = [            # (scheduler factory, closed form lr(base, epoch), epochs to check)
+    (lambda o: StepLR(o, step_size=3, gamma=0.5), lambda b, e: b * 0.5 ** (e // 3), 20),
+    (lambda o: StepLR(o, step_size=1), lambda b, e: b * 0.1 ** e, 8),
+    (lambda o: ExponentialLR(o, gamma=0.9), lambda b, e: b * 0.9 ** e, 30),
+    (lambda o: ExponentialLR(o, gamma=1.1), lambda b, e: b * 1.1 ** e, 30),
+    (lambda o: LinearLR(o), lambda b, e: b * (1 / 3 + (2 / 3) * min(e, 5) / 5), 12),
+    (lambda o: LinearLR(o, start_factor=0.8, end_factor=0.05, total_iters=7),
+     lambda b, e: b * (0.8 - 0.75 * min(e, 7) / 7), 15),
+    (lambda o: CosineAnnealingLR(o, T_max=10),
+     lambda b, e: b * (1 + math.cos(math.pi * e / 10)) / 2, 35),
+    (lambda o: CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+     lambda b, e: 0.01 + (b - 0.01) * (1 + math.cos(math.pi * e / 4)) / 2, 30),
+]
+
+
+@pytest.mark.parametrize("make, closed_form, epochs", CLOSED_FORMS,
+                         ids=["step", "step-default-gamma", "exponential", "exponential-up",
+                              "linear-default", "linear-down", "cosine", "cosine-eta-min"])
+def test_schedules_follow_their_closed_forms(make, closed_form, epochs):
+    scheduler = make(two_group_sgd())
+    assert scheduler.last_epoch == 0 and scheduler.base_lrs == list(BASE_LRS)
+    for epoch, lrs in enumerate(lrs_over(scheduler, epochs)):
+        expected = [closed_form(base, epoch) for base in BASE_LRS]
+        np.testing.assert_allclose(lrs, expected, rtol=1e-12, atol=1e-15, err_msg=f"epoch {epoch}")
+    assert scheduler.last_epoch == epochs
+
+
+def test_linear_lr_gives_micrograds_demo_decay():
+    """micrograd's demo: lr = 1.0 - 0.9 * k / 100 at step k = 0..99."""
+    w = Value(0.0)
+    opt = SGD([w], lr=1.0)
+    schedule = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)
+    used = []
+    for k in range(100):
+        used.append(opt.param_groups[0]["lr"])
+        w.grad = 1.0
+        opt.step()
+        schedule.step()
+    np.testing.assert_allclose(used, [1.0 - 0.9 * k / 100 for k in range(100)], rtol=0,
+                               atol=1e-12)
+    assert w.data == pytest.approx(-sum(1.0 - 0.9 * k / 100 for k in range(100)), abs=1e-10)
+
+
+def test_making_a_scheduler_sets_the_first_lr_at_once():
+    opt = two_group_sgd()
+    LinearLR(opt, start_factor=0.25)
+    assert [g["lr"] for g in opt.param_groups] == [0.25, 0.075]
+    assert [g["initial_lr"] for g in opt.param_groups] == list(BASE_LRS)
+
+
+def test_schedules_compose_with_other_changes_to_the_lr():
+    # PyTorch's chainable form: ExponentialLR multiplies whatever lr is in the group
+    opt = two_group_sgd()
+    schedule = ExponentialLR(opt, gamma=0.5)
+    opt.param_groups[0]["lr"] = 10.0
+    schedule.step()
+    assert schedule.get_last_lr() == [5.0, 0.15]
+
+
+def test_get_last_lr_is_a_copy():
+    schedule = StepLR(two_group_sgd(), step_size=2)
+    schedule.get_last_lr().append(99.0)
+    assert schedule.get_last_lr() == list(BASE_LRS)
+
+
+@pytest.mark.parametrize("make", [lambda o: StepLR(o, 3, 0.5), lambda o: ExponentialLR(o, 0.8),
+                                  lambda o: LinearLR(o, 0.2, 0.9, 6),
+                                  lambda o: CosineAnnealingLR(o, 4, 0.05)],
+                         ids=["step", "exponential", "linear", "cosine"])
+def test_state_dict_round_trip_continues_the_schedule(make):
+    opt = two_group_sgd()
+    schedule = make(opt)
+    lrs_over(schedule, 5)
+    saved_opt, saved = opt.state_dict(), schedule.state_dict()
+    uninterrupted = lrs_over(schedule, 12)
+
+    opt2 = two_group_sgd((7.0, 7.0))
+    schedule2 = make(opt2)                       # PyTorch's order: scheduler, then optimizer
+    opt2.load_state_dict(saved_opt)
+    schedule2.load_state_dict(saved)
+    assert schedule2.last_epoch == 5
+    assert lrs_over(schedule2, 12) == uninterrupted
+
+
+def test_resuming_with_last_epoch_continues_the_closed_form():
+    # PyTorch's rule: the optimizer's lr is taken as that of epoch last_epoch + 1
+    opt = two_group_sgd()
+    lrs_over(ExponentialLR(opt, gamma=0.5), 3)                   # lr of epoch 3 now in place
+    opt2 = two_group_sgd((9.0, 9.0))
+    opt2.load_state_dict(opt.state_dict())                         # brings "initial_lr"
+    schedule = ExponentialLR(opt2, gamma=0.5, last_epoch=2)
+    assert schedule.last_epoch == 3 and schedule.get_last_lr() == [0.125, 0.0375]
+    for epoch, lrs in enumerate(lrs_over(schedule, 4), start=3):
+        np.testing.assert_allclose(lrs, [b * 0.5 ** epoch for b in BASE_LRS], rtol=1e-12)
+
+
+def test_resuming_needs_initial_lr():
+    message = (r"StepLR: resuming at last_epoch=4 needs 'initial_lr' in every parameter group, "
+               r"missing in group\(s\) \[0, 1\]")
+    with pytest.raises(ValueError, match=message):
+        StepLR(two_group_sgd(), step_size=2, last_epoch=4)
+
+
+# ----------------------------------------------------------------------------------------------
+# ReduceLROnPlateau
+# ----------------------------------------------------------------------------------------------
+
+def plateau_lrs(metrics, lr=1.0, **kwargs):
+    opt = SGD([Value(0.0)], lr=lr)
+    schedule = ReduceLROnPlateau(opt, **kwargs)
+    out = []
+    for m in metrics:
+        schedule.step(m)
+        assert schedule.get_last_lr() == [opt.param_groups[0]["lr"]]
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+def test_plateau_waits_patience_epochs():
+    # epoch 1 sets the best; epochs 2-3 are tolerated; the 3rd bad epoch (4) reduces, and the
+    # count starts again: 5-6 tolerated, 7 reduces
+    lrs = plateau_lrs([1.0] * 7, patience=2, factor=0.5)
+    assert lrs == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
+
+
+def test_plateau_improvement_resets_the_count():
+    lrs = plateau_lrs([5.0, 5.0, 4.0, 4.0, 3.0, 3.0, 3.0], patience=1, factor=0.5)
+    assert lrs == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]
+
+
+def test_plateau_cooldown_ignores_bad_epochs():
+    # patience 0: a bad epoch reduces at once; then 2 cooldown epochs do not count
+    lrs = plateau_lrs([1.0] * 8, patience=0, cooldown=2, factor=0.5)
+    assert lrs == [1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125]
+
+
+def test_plateau_never_goes_below_min_lr_and_skips_tiny_changes():
+    assert plateau_lrs([1.0] * 5, patience=0, min_lr=0.05) == [1.0, 0.1, 0.05, 0.05, 0.05]
+    # a reduction that changes the lr by no more than eps is skipped
+    assert plateau_lrs([1.0] * 3, lr=1e-8, patience=0, factor=0.5) == [1e-8] * 3
+
+
+def test_plateau_thresholds():
+    # rel: 0.99995 is not below 1 * (1 - 1e-4), so it is a bad epoch
+    assert plateau_lrs([1.0, 0.99995], patience=0) == [1.0, 0.1]
+    assert plateau_lrs([1.0, 0.9999], patience=0, threshold=0) == [1.0, 1.0]
+    # abs, max mode: must rise by more than 0.5
+    assert plateau_lrs([1.0, 1.4, 1.6], mode="max", threshold_mode="abs", threshold=0.5,
+                       patience=0) == [1.0, 0.1, 0.1]
+    assert plateau_lrs([1.0, 1.0001], mode="max", patience=0) == [1.0, 0.1]
+
+
+def test_plateau_min_lr_per_group_and_metrics_from_the_engine():
+    opt = two_group_sgd()
+    schedule = ReduceLROnPlateau(opt, patience=0, factor=0.5, min_lr=[0.4, 0.01])
+    schedule.step(Value(2.0))
+    schedule.step(Tensor([2.0]))
+    schedule.step(np.float32(2.0))
+    assert schedule.get_last_lr() == [0.4, 0.075]
+    assert schedule.last_epoch == 3
+
+
+def test_plateau_state_dict_round_trip():
+    opt = SGD([Value(0.0)], lr=1.0)
+    schedule = ReduceLROnPlateau(opt, patience=1, cooldown=1)
+    for m in [3.0, 2.0, 2.0]:
+        schedule.step(m)
+    saved = schedule.state_dict()
+    assert saved["best"] == 2.0 and saved["num_bad_epochs"] == 1
+    schedule.step(2.0)
+    opt2 = SGD([Value(0.0)], lr=1.0)
+    schedule2 = ReduceLROnPlateau(opt2)
+    schedule2.load_state_dict(saved)
+    schedule2.step(2.0)
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == pytest.approx(0.1)
+    assert schedule2.state_dict() == schedule.state_dict()
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+# ----------------------------------------------------------------------------------------------
+
+def _opt():
+    return Adam([Tensor([1.0], requires_grad=True)], lr=0.1)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: StepLR("adam", 3), TypeError, r"StepLR: expected an Optimizer, got str"),
+    (lambda: StepLR(_opt(), 0), ValueError, r"StepLR: step_size must be >= 1, got 0"),
+    (lambda: StepLR(_opt(), 2.5), TypeError, r"StepLR: step_size must be an integer, got 2.5"),
+    (lambda: StepLR(_opt(), 2, gamma=-0.1), ValueError, r"StepLR: gamma must be > 0, got -0.1"),
+    (lambda: ExponentialLR(_opt(), gamma=0), ValueError, r"ExponentialLR: gamma must be > 0"),
+    (lambda: ExponentialLR(_opt(), 0.9, last_epoch=-2), ValueError, r"last_epoch must be >= -1"),
+    (lambda: LinearLR(_opt(), start_factor=0), ValueError,
+     r"LinearLR: start_factor must be in \(0, 1\], got 0"),
+    (lambda: LinearLR(_opt(), start_factor=1.5), ValueError, r"start_factor must be in \(0, 1\]"),
+    (lambda: LinearLR(_opt(), end_factor=1.1), ValueError,
+     r"LinearLR: end_factor must be in \[0, 1\], got 1.1"),
+    (lambda: LinearLR(_opt(), total_iters=0), ValueError, r"LinearLR: total_iters must be >= 1"),
+    (lambda: CosineAnnealingLR(_opt(), T_max=0), ValueError,
+     r"CosineAnnealingLR: T_max must be >= 1"),
+    (lambda: CosineAnnealingLR(_opt(), T_max=5, eta_min=-1), ValueError, r"eta_min must be >= 0"),
+    (lambda: ReduceLROnPlateau(None), TypeError,
+     r"ReduceLROnPlateau: expected an Optimizer, got NoneType"),
+    (lambda: ReduceLROnPlateau(_opt(), mode="median"), ValueError,
+     r"mode must be 'min' or 'max', got 'median'"),
+    (lambda: ReduceLROnPlateau(_opt(), threshold_mode="pct"), ValueError,
+     r"threshold_mode must be 'rel' or 'abs'"),
+    (lambda: ReduceLROnPlateau(_opt(), factor=1.0), ValueError,
+     r"factor must be in \[0, 1\), got 1.0"),
+    (lambda: ReduceLROnPlateau(_opt(), patience=-1), ValueError, r"patience must be >= 0"),
+    (lambda: ReduceLROnPlateau(_opt(), min_lr=[0.1, 0.2]), ValueError,
+     r"min_lr has 2 values, the optimizer has 1"),
+    (lambda: ReduceLROnPlateau(_opt(), min_lr=-0.1), ValueError, r"min_lr must be >= 0"),
+    (lambda: ReduceLROnPlateau(_opt()).step("low"), TypeError,
+     r"ReduceLROnPlateau.step: the metric must be a number"),
+    (lambda: StepLR(_opt(), 2).load_state_dict({"step_size": 3}), ValueError,
+     r"StepLR.load_state_dict: expected the keys"),
+    (lambda: ReduceLROnPlateau(_opt()).load_state_dict(StepLR(_opt(), 2).state_dict()), ValueError,
+     r"ReduceLROnPlateau.load_state_dict: expected the keys"),
+])
+def test_bad_arguments_raise_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_a_group_added_after_the_scheduler_is_reported():
+    opt = _opt()
+    schedule = CosineAnnealingLR(opt, T_max=5)
+    opt.add_param_group({"params": [Value(1.0)]})
+    with pytest.raises(RuntimeError, match=r"CosineAnnealingLR: the optimizer has 2 parameter "
+                                           r"groups, 1 when the scheduler was made"):
+        schedule.step()
+
+
+def test_plateau_with_a_group_added_later():
+    opt = SGD([Value(0.0)], lr=1.0)
+    one_min = ReduceLROnPlateau(opt, patience=0, min_lr=0.5)
+    per_group = ReduceLROnPlateau(opt, patience=0, min_lr=[0.5])
+    opt.add_param_group({"params": [Value(0.0)], "lr": 2.0})
+    for m in [1.0, 1.0]:
+        one_min.step(m)                        # a single min_lr applies to the new group too
+    assert one_min.get_last_lr() == [0.5, 0.5]
+    with pytest.raises(RuntimeError, match=r"ReduceLROnPlateau: the optimizer has 2 parameter "
+                                           r"groups, 1 when the scheduler was made"):
+        for m in [1.0, 1.0]:
+            per_group.step(m)
+
+
+def test_every_scheduler_is_an_lr_scheduler():
+    opt = _opt()
+    for schedule in [StepLR(opt, 2), ExponentialLR(opt, 0.9), LinearLR(opt),
+                     CosineAnnealingLR(opt, 3), ReduceLROnPlateau(opt)]:
+        assert isinstance(schedule, LRScheduler)

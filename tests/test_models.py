@@ -1,0 +1,94 @@
+"""nn.models: linear, logistic and softmax regression."""
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck
+from autograd import functional as AF
+from nn.models import LinearRegression, LogisticRegression, SoftmaxRegression
+
+
+def _descend(model, loss_of, steps, lr):
+    for _ in range(steps):
+        model.zero_grad()
+        loss = loss_of(model)
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+    return loss.item()
+
+
+def test_linear_regression_by_gradient_descent_matches_least_squares():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))                          # well conditioned
+    y = X @ np.array([1.5, -2.0, 0.5]) + 0.7 + rng.normal(scale=0.1, size=200)
+    model = LinearRegression(3, dtype=np.float64)
+    _descend(model, lambda m: ((m(X) - y) ** 2).mean(), steps=500, lr=0.1)
+    A = np.hstack([X, np.ones((200, 1))])
+    solution = np.linalg.lstsq(A, y, rcond=None)[0]
+    assert np.allclose(model.weight.data[:, 0], solution[:3], atol=1e-4)
+    assert model.bias.data[0] == pytest.approx(solution[3], abs=1e-4)
+    assert np.allclose(model.predict(X), A @ solution, atol=1e-4)
+
+
+def test_linear_regression_shapes():
+    model = LinearRegression(4)
+    assert model(np.zeros((5, 4))).shape == (5,)           # like the targets
+    assert model(np.zeros(4)).shape == ()
+    assert LinearRegression(4, n_outputs=2)(np.zeros((5, 4))).shape == (5, 2)
+    assert isinstance(model.predict(np.zeros((5, 4))), np.ndarray)
+    assert np.all(model.weight.data == 0)                  # convex: zero start
+
+
+def test_logistic_regression_gradient_is_sigma_minus_y():
+    model = LogisticRegression(2, dtype=np.float64)
+    model.weight.data[:, 0] = [0.3, -0.8]
+    model.bias.data[0] = 0.1
+    X = np.array([[1.0, 2.0], [-0.5, 0.3], [2.0, -1.0]])
+    y = np.array([1.0, 0.0, 1.0])
+    z = model(X)
+    p = 1 / (1 + np.exp(-z.numpy()))
+    losses = -(y * AF.log(z.sigmoid()) + (1 - y) * AF.log(1 - z.sigmoid()))
+    losses.sum().backward()
+    assert np.allclose(model.weight.grad[:, 0], X.T @ (p - y))     # Σ (σ - y) x
+    assert model.bias.grad[0] == pytest.approx((p - y).sum())
+    assert gradcheck(lambda w: (Tensor(X) @ w).sigmoid().sum(), model.weight)
+
+
+def test_logistic_regression_separates_two_blobs():
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(-2, 0.7, size=(50, 2)), rng.normal(2, 0.7, size=(50, 2))])
+    y = np.repeat([0, 1], 50)
+    model = LogisticRegression(2)
+
+    def loss_of(m):
+        p = m(X).sigmoid()
+        return -(y * AF.log(p) + (1 - y) * AF.log(1 - p)).mean()
+
+    _descend(model, loss_of, steps=100, lr=0.5)
+    assert (model.predict(X) == y).mean() == 1.0
+    probs = model.predict_proba(X)
+    assert probs.shape == (100,) and np.all((probs > 0) & (probs < 1))
+    assert model.predict(X).dtype == np.int64
+    assert np.array_equal(model.predict(X, threshold=1.0), (probs >= 1.0).astype(int))
+
+
+def test_softmax_regression_learns_three_classes():
+    rng = np.random.default_rng(2)
+    centres = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
+    y = np.repeat([0, 1, 2], 40)
+    X = centres[y] + rng.normal(scale=0.8, size=(120, 2))
+    model = SoftmaxRegression(2, 3)
+    _descend(model, lambda m: AF.cross_entropy(m(X), y), steps=150, lr=0.5)
+    assert (model.predict(X) == y).mean() > 0.97
+    probs = model.predict_proba(X)
+    assert probs.shape == (120, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-6)
+    assert np.array_equal(model.predict(X), probs.argmax(axis=1))
+    with pytest.raises(ValueError, match="n_classes must be at least 2, got 1"):
+        SoftmaxRegression(2, 1)
+
+
+def test_named_parameters_and_repr():
+    model = SoftmaxRegression(4, 3)
+    assert [n for n, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
+    assert repr(model) == "SoftmaxRegression(\n  (linear): Linear(in_features=4, out_features=3)\n)"

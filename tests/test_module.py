@@ -1,0 +1,185 @@
+"""nn.module: parameter discovery, names, modes, state dicts."""
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value
+from nn.module import Module, ModuleList, Parameter, is_parameter
+
+
+class Affine(Module):
+    def __init__(self, n=2):
+        self.scale = Parameter(np.ones(n))
+        self.shift = Parameter(np.zeros(n))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+class Net(Module):
+    def __init__(self):
+        self.first = Affine()
+        self.gain = Parameter(2.0)
+        self.blocks = [Affine(3), Affine(3)]
+        self.constant = Tensor([1.0, 2.0], requires_grad=True)    # not a Parameter: not trained
+        self.label = "net"
+
+    def forward(self, x):
+        return self.first(x) * self.gain
+
+
+def test_named_parameters_use_dotted_names_module_params_first():
+    names = [name for name, _ in Net().named_parameters()]
+    assert names == ["gain", "first.scale", "first.shift", "blocks.0.scale", "blocks.0.shift",
+                     "blocks.1.scale", "blocks.1.shift"]
+
+
+def test_parameters_are_found_from_attributes_assigned_later():
+    net = Net()
+    net.extra = Parameter([0.5])
+    assert "extra" in dict(net.named_parameters())
+    net.blocks.append(Affine(1))                     # a plain list stays live
+    assert "blocks.2.scale" in dict(net.named_parameters())
+
+
+def test_shared_parameters_and_modules_are_listed_once():
+    net = Net()
+    net.second = net.first                            # the same module under two names
+    net.tied = net.gain                               # the same parameter under two names
+    params = net.parameters()
+    assert len(params) == len({id(p) for p in params}) == 7
+    assert [name for name, _ in net.named_modules()].count("second") == 0
+
+
+def test_value_leaves_that_want_gradients_are_parameters():
+    class Scalar(Module):
+        def __init__(self):
+            self.w = [Value(1.0), Value(2.0)]
+            self.b = Value(0.0)
+            self.fixed = Value(3.0, requires_grad=False)
+            self.computed = self.w[0] * self.w[1]      # a result, not a leaf
+
+    assert [name for name, _ in Scalar().named_parameters()] == ["w.0", "w.1", "b"]
+    assert not is_parameter(Tensor([1.0], requires_grad=True))
+    assert is_parameter(Parameter([1.0]))
+
+
+def test_parameter_requires_grad_and_rejects_integers():
+    p = Parameter([1.0, 2.0])
+    assert p.requires_grad and p.is_leaf and p.dtype == np.float32
+    with pytest.raises(TypeError, match="floating"):
+        Parameter(np.arange(3))
+    assert repr(p) == "Parameter([1., 2.], requires_grad=True)"
+    assert (p * 2).__class__ is Tensor                 # results of ops are plain tensors
+
+
+def test_zero_grad_resets_tensor_and_value_parameters():
+    class Mixed(Module):
+        def __init__(self):
+            self.t = Parameter([1.0, 2.0])
+            self.v = Value(3.0)
+
+    m = Mixed()
+    ((m.t * m.t).sum() * m.v.data).backward()
+    (m.v * m.v).backward()
+    assert m.t.grad is not None and m.v.grad == 6.0
+    m.zero_grad()
+    assert m.t.grad is None and m.v.grad == 0.0
+
+
+def test_train_and_eval_switch_every_module():
+    net = Net()
+    assert net.training and net.first.training
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+
+
+def test_call_runs_forward_and_a_missing_forward_is_named():
+    assert np.allclose(Affine()(Tensor([1.0, 2.0])).numpy(), [1.0, 2.0])
+
+    class NoForward(Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="NoForward must define forward"):
+        NoForward()(1)
+
+
+def test_module_list_names_by_position_and_checks_items():
+    ml = ModuleList([Affine(), Affine()])
+    assert len(ml) == 2 and ml[1] is list(ml)[1]
+    assert [n for n, _ in ml.named_parameters()] == ["0.scale", "0.shift", "1.scale", "1.shift"]
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        ml.append(3)
+
+
+def test_num_parameters_counts_numbers():
+    assert Net().num_parameters() == 2 + 2 + 1 + 3 * 4
+
+
+def test_repr_is_a_tree():
+    class Wrapper(Module):
+        def __init__(self):
+            self.inner = ModuleList([Affine()])
+
+        def extra_repr(self):
+            return "note=1"
+
+    assert repr(Wrapper()) == "Wrapper(\n  note=1\n  (inner): ModuleList(\n    (0): Affine()\n  )\n)"
+
+
+# -- state dicts ---------------------------------------------------------------------------------
+
+def test_state_dict_is_a_copy_by_name():
+    net = Net()
+    state = net.state_dict()
+    assert list(state) == [name for name, _ in net.named_parameters()]
+    state["first.scale"][...] = 7
+    assert np.all(net.first.scale.data == 1)
+
+
+def test_load_state_dict_round_trip_into_a_fresh_model():
+    a, b = Net(), Net()
+    a.first.scale.data[...] = [3, 4]
+    a.gain.data[...] = -1.5
+    b.load_state_dict(a.state_dict())
+    assert np.array_equal(b.first.scale.data, [3, 4]) and b.gain.data == -1.5
+    assert b.first.scale.data is not a.first.scale.data
+
+
+def test_load_state_dict_into_values_keeps_floats():
+    class Scalar(Module):
+        def __init__(self):
+            self.w = [Value(1.0), Value(2.0)]
+
+    m = Scalar()
+    m.load_state_dict({"w.0": np.array(5.0), "w.1": 6})
+    assert [p.data for p in m.w] == [5.0, 6.0] and type(m.w[0].data) is float
+
+
+def test_load_state_dict_names_missing_and_unexpected_entries():
+    state = Net().state_dict()
+    del state["gain"]
+    state["stray"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing \['gain'\]; unexpected \['stray'\]"):
+        Net().load_state_dict(state)
+    Net().load_state_dict(state, strict=False)          # allowed, and the rest still loads
+
+
+def test_load_state_dict_checks_shapes_before_writing_anything():
+    net = Net()
+    state = net.state_dict()
+    state["gain"] = np.array(9.0)
+    state["blocks.1.shift"] = np.zeros(4)                # wrong: (3,) expected
+    with pytest.raises(ValueError, match=r"'blocks.1.shift' has shape \(4,\), the model expects"
+                                         r" \(3,\)"):
+        net.load_state_dict(state)
+    assert net.gain.data == 2.0                          # nothing was written
+
+
+def test_load_state_dict_rejects_non_numbers():
+    state = Net().state_dict()
+    state["gain"] = np.array("two")
+    with pytest.raises(TypeError, match="'gain' holds <U3 data, expected numbers"):
+        Net().load_state_dict(state)

@@ -1,0 +1,109 @@
+"""nn.scalar: micrograd's Neuron / Layer / MLP, with its exact behaviour and numbers."""
+
+import random
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn.scalar import MLP, Layer, Neuron
+
+micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd is in the dev extra")
+
+
+def test_same_seed_same_weights_as_micrograd():
+    random.seed(1337)
+    ours = MLP(2, [16, 16, 1])
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert repr(ours) == repr(theirs)
+
+
+def test_micrograd_demo_steps_give_micrograd_numbers():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(20, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
+
+    def train(model, value_cls, steps=3):
+        losses = []
+        for k in range(steps):
+            inputs = [list(map(value_cls, row)) for row in X]
+            scores = list(map(model, inputs))
+            data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(y))
+            reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+            loss = data_loss + reg_loss
+            model.zero_grad()
+            loss.backward()
+            lr = 1.0 - 0.9 * k / 100
+            for p in model.parameters():
+                p.data -= lr * p.grad
+            losses.append(loss.data)
+        return losses, [p.data for p in model.parameters()]
+
+    from micrograd.engine import Value as MicrogradValue
+    random.seed(7)
+    ours = train(MLP(2, [8, 8, 1]), Value)
+    random.seed(7)
+    theirs = train(micrograd_nn.MLP(2, [8, 8, 1]), MicrogradValue)
+    assert ours[0][0] == theirs[0][0]            # the first forward pass: bit for bit
+    # backward sums each weight's 20 contributions in another order: last-digit differences
+    assert np.allclose(ours[0], theirs[0], rtol=1e-13, atol=0)
+    assert np.allclose(ours[1], theirs[1], rtol=1e-12, atol=1e-15)
+
+
+def test_layer_with_one_neuron_returns_a_value_else_a_list():
+    assert isinstance(Layer(3, 1)([1.0, 2.0, 3.0]), Value)
+    out = Layer(3, 2)([1.0, 2.0, 3.0])
+    assert isinstance(out, list) and len(out) == 2
+
+
+def test_neuron_computes_relu_of_w_dot_x_plus_b():
+    n = Neuron(2)
+    n.w[0].data, n.w[1].data, n.b.data = 0.5, -2.0, 0.25
+    assert n([3.0, 1.0]).data == pytest.approx(max(0.0, 1.5 - 2.0 + 0.25))
+    assert n([3.0, 0.0]).data == pytest.approx(1.75)
+    linear = Neuron(2, nonlin=False)
+    linear.w[0].data, linear.w[1].data = 1.0, 1.0
+    assert linear([-3.0, 1.0]).data == -2.0
+    assert repr(n) == "ReLUNeuron(2)" and repr(linear) == "LinearNeuron(2)"
+
+
+def test_other_activations():
+    n = Neuron(1, activation="tanh")
+    n.w[0].data = 1.0
+    assert n([0.5]).data == pytest.approx(np.tanh(0.5))
+    assert repr(MLP(1, [2, 1], activation="sigmoid")) == \
+        "MLP of [Layer of [SigmoidNeuron(1), SigmoidNeuron(1)], Layer of [LinearNeuron(2)]]"
+    with pytest.raises(ValueError, match="activation must be one of"):
+        Neuron(2, activation="gelu")
+
+
+def test_wrong_number_of_inputs_is_named():
+    with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 3"):
+        Neuron(2)([1.0, 2.0, 3.0])
+
+
+def test_parameters_names_and_zero_grad():
+    model = MLP(2, [3, 1])
+    assert len(model.parameters()) == (2 + 1) * 3 + (3 + 1)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1",
+                         "layers.0.neurons.0.b", "layers.0.neurons.1.w.0"]
+    model([1.0, -1.0]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_numpy_generator_makes_weights_reproducible():
+    a = MLP(2, [4, 1], rng=np.random.default_rng(0))
+    b = MLP(2, [4, 1], rng=np.random.default_rng(0))
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert all(type(p.data) is float for p in a.parameters())
+
+
+def test_state_dict_round_trip():
+    a, b = MLP(2, [4, 1]), MLP(2, [4, 1])
+    b.load_state_dict(a.state_dict())
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]

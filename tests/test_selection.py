@@ -1,0 +1,208 @@
+"""nn.selection: KFold and StratifiedKFold.
+
+Every sample is validated on exactly once, train and validation never overlap, fold sizes are
+scikit-learn's (the first n % k folds one larger), stratified folds keep each class's share,
+seeded shuffles are reproducible, and bad arguments fail at once with a clear message.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Tensor, manual_seed
+from nn.selection import KFold, StratifiedKFold
+
+
+def val_folds(cv, X, y=None) -> list[list[int]]:
+    return [val.tolist() for _, val in cv.split(X, y)]
+
+
+def check_partition(splits, n_samples: int) -> None:
+    """Each pair splits range(n) into disjoint sorted parts; each index validated on once."""
+    seen = np.zeros(n_samples, dtype=int)
+    for train, val in splits:
+        assert train.dtype.kind == "i" and val.dtype.kind == "i"
+        assert np.all(np.diff(train) > 0) and np.all(np.diff(val) > 0)
+        np.testing.assert_array_equal(np.union1d(train, val), np.arange(n_samples))
+        assert len(train) + len(val) == n_samples
+        seen[val] += 1
+    np.testing.assert_array_equal(seen, 1)
+
+
+def expected_sizes(n_samples: int, k: int) -> list[int]:
+    return [n_samples // k + (i < n_samples % k) for i in range(k)]
+
+
+# ----------------------------------------------------------------------------------------------
+# KFold
+# ----------------------------------------------------------------------------------------------
+
+def test_kfold_consecutive_folds():
+    """10 samples, 3 folds: sizes 4, 3, 3, cut in order."""
+    splits = list(KFold(3).split(np.zeros((10, 2))))
+    assert [val.tolist() for _, val in splits] == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert splits[1][0].tolist() == [0, 1, 2, 3, 7, 8, 9]
+    assert KFold(3).get_n_splits() == 3 == len(splits)
+
+
+@settings(max_examples=60)
+@given(n=st.integers(2, 60), k=st.integers(2, 10), shuffle=st.booleans(), seed=st.integers(0, 99))
+def test_kfold_partitions_with_sklearn_sizes(n, k, shuffle, seed):
+    k = min(k, n)
+    cv = KFold(k, shuffle=shuffle, seed=seed if shuffle else None)
+    splits = list(cv.split(np.arange(n)))
+    assert len(splits) == k
+    check_partition(splits, n)
+    assert [len(val) for _, val in splits] == expected_sizes(n, k)
+
+
+def test_kfold_seeded_shuffle_is_reproducible():
+    X = np.zeros(20)
+    cv = KFold(4, shuffle=True, seed=7)
+    first = val_folds(cv, X)
+    assert val_folds(cv, X) == first                          # every call: the same folds
+    assert val_folds(KFold(4, shuffle=True, seed=7), X) == first
+    assert val_folds(KFold(4, shuffle=True, seed=8), X) != first
+    assert first != val_folds(KFold(4), X)                    # it did shuffle
+
+
+def test_kfold_without_seed_uses_the_shared_generator():
+    X = np.zeros(20)
+    cv = KFold(4, shuffle=True)
+    manual_seed(3)
+    first, second = val_folds(cv, X), val_folds(cv, X)
+    assert first != second                                    # a new shuffle each call
+    manual_seed(3)
+    assert val_folds(cv, X) == first                          # ... replayed by manual_seed
+
+
+def test_kfold_accepts_tensors_lists_and_checks_y_length():
+    assert val_folds(KFold(2), Tensor(np.zeros((4, 3)))) == [[0, 1], [2, 3]]
+    assert val_folds(KFold(2), [[1, 2], [3, 4], [5, 6]]) == [[0, 1], [2]]
+    assert val_folds(KFold(2), np.zeros(4), np.arange(4)) == [[0, 1], [2, 3]]
+    with pytest.raises(ValueError, match=r"X has 4 samples but y has shape \(3,\)"):
+        KFold(2).split(np.zeros(4), np.arange(3))
+
+
+# ----------------------------------------------------------------------------------------------
+# StratifiedKFold
+# ----------------------------------------------------------------------------------------------
+
+def test_stratified_worked_example():
+    """6 of class 0 and 3 of class 1 in 3 folds: each fold validates on 2 + 1. Within a class
+    the folds are consecutive blocks in data order."""
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    assert val_folds(StratifiedKFold(3), np.zeros(9), y) == [[0, 1, 6], [2, 3, 7], [4, 5, 8]]
+
+
+def test_stratified_classes_share_out_their_extra_samples():
+    """Three classes of 3 in 2 folds: each class has one extra sample for one fold. The deal
+    continues from class to class, so the extras go to fold 0 (a), fold 1 (b), fold 0 (c):
+    sizes 5 and 4 as in KFold. (Starting every class at fold 0 would give sizes 6 and 3.)"""
+    y = np.array(list("aaabbbccc"))
+    folds = val_folds(StratifiedKFold(2), np.zeros(9), y)
+    assert folds == [[0, 1, 3, 6, 7], [2, 4, 5, 8]]
+    assert [sorted(y[f].tolist()) for f in folds] == [list("aabcc"), list("abbc")]
+
+
+labels_and_k = st.tuples(st.integers(2, 6), st.integers(1, 4)).flatmap(
+    lambda kc: st.tuples(st.just(kc[0]),
+                         st.lists(st.integers(0, kc[1] - 1), min_size=kc[0] * 2, max_size=60)))
+
+
+@settings(max_examples=60)
+@given(labels_and_k, st.booleans(), st.integers(0, 99))
+def test_stratified_keeps_class_proportions(data, shuffle, seed):
+    """Every fold holds floor(count / k) or ceil(count / k) of each class; fold sizes are
+    KFold's; the folds partition the samples."""
+    k, y = data[0], np.array(data[1]) * 5 - 3            # labels need not be 0..C-1
+    counts = {c: np.sum(y == c) for c in np.unique(y)}
+    if max(counts.values()) < k:
+        return                                           # covered by the error test below
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)     # a class smaller than k: tested below
+        splits = list(StratifiedKFold(k, shuffle=shuffle, seed=seed if shuffle else None)
+                      .split(np.zeros((len(y), 2)), y))
+    check_partition(splits, len(y))
+    assert [len(val) for _, val in splits] == expected_sizes(len(y), k)
+    for _, val in splits:
+        for c, count in counts.items():
+            assert count // k <= np.sum(y[val] == c) <= -(-count // k)
+
+
+def test_stratified_seeded_shuffle_is_reproducible_and_shuffles():
+    y = np.array([0, 1] * 15)
+    X = np.zeros(30)
+    first = val_folds(StratifiedKFold(3, shuffle=True, seed=1), X, y)
+    assert val_folds(StratifiedKFold(3, shuffle=True, seed=1), X, y) == first
+    assert first != val_folds(StratifiedKFold(3, shuffle=True, seed=2), X, y)
+    assert first != val_folds(StratifiedKFold(3), X, y)
+
+
+def test_stratified_small_class_warns_and_all_small_fails():
+    y = np.array([0] * 8 + [1] * 2)
+    with pytest.warns(UserWarning, match="only 2 members, fewer than n_splits=3") as record:
+        splits = list(StratifiedKFold(3).split(np.zeros(10), y))
+    assert record[0].filename == __file__
+    check_partition(splits, 10)
+    with pytest.raises(ValueError, match="n_splits=3 is more than the number of members of "
+                                         "every class"):
+        StratifiedKFold(3).split(np.zeros(4), [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("y, message", [
+    (None, "needs the class labels y"),
+    (np.arange(5), r"X has 6 samples but y has shape \(5,\)"),
+    (np.linspace(0, 1, 6), r"non-integer values such as 0.2.*KFold"),
+    (np.zeros((6, 2)), r"y has shape \(6, 2\)"),
+])
+def test_stratified_bad_labels(y, message):
+    with pytest.raises(ValueError, match=message):
+        StratifiedKFold(2).split(np.zeros(6), y)
+
+
+def test_stratified_accepts_column_and_string_labels():
+    y = np.array([[0], [1], [0], [1]])
+    assert val_folds(StratifiedKFold(2), np.zeros(4), y) == [[0, 1], [2, 3]]
+    y = np.array(["no", "yes", "no", "yes"])
+    assert val_folds(StratifiedKFold(2), np.zeros(4), y) == [[0, 1], [2, 3]]
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", [KFold, StratifiedKFold])
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(n_splits=1), ValueError, "n_splits must be at least 2"),
+    (dict(n_splits=2.5), TypeError, "n_splits must be an integer"),
+    (dict(n_splits=True), TypeError, "n_splits must be an integer"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    (dict(seed=3), ValueError, "seed=3 has no effect with shuffle=False"),
+    (dict(shuffle=True, seed=-1), ValueError, "seed must be non-negative, got -1"),
+    (dict(shuffle=True, seed=1.5), TypeError, "seed must be an integer or None"),
+])
+def test_bad_arguments(cls, kwargs, error, message):
+    with pytest.raises(error, match=f"{cls.__name__}: {message}"):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls", [KFold, StratifiedKFold])
+def test_more_folds_than_samples_fails_at_the_call(cls):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}.split: n_splits=5 is more than the "
+                                         rf"number of samples \(3\)"):
+        cls(5).split(np.zeros(3), [0, 1, 0])
+    with pytest.raises(TypeError, match="X must be an array"):
+        cls(2).split(7, [0, 1])
+
+
+def test_repr_and_defaults():
+    assert repr(KFold()) == "KFold(n_splits=5, shuffle=False, seed=None)"
+    assert repr(StratifiedKFold(3, shuffle=True, seed=0)) == \
+        "StratifiedKFold(n_splits=3, shuffle=True, seed=0)"
+    assert StratifiedKFold().get_n_splits(np.zeros(10), np.zeros(10)) == 5

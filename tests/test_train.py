@@ -1,0 +1,212 @@
+"""nn.train: fit, evaluate, History, EarlyStopping, the decision rules."""
+
+import random
+
+import numpy as np
+import pytest
+
+from autograd import manual_seed
+from nn import (
+    MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, LinearRegression, LogisticRegression,
+    SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+    evaluate, fit, hinge_loss, mse_loss, scalar,
+)
+from nn.data import DataLoader
+from nn.optim import SGD, Adam
+from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+from nn.train import History, predict_labels
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-1.5, 0.6, (60, 2)), rng.normal(1.5, 0.6, (60, 2))])
+    y = np.repeat([0, 1], 60)
+    order = rng.permutation(120)
+    return X[order].astype(np.float32), y[order]
+
+
+def test_fit_trains_a_classifier_and_records_every_epoch(blobs):
+    X, y = blobs
+    manual_seed(0)
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.5), (X[:90], y[:90]),
+                  epochs=5, val_data=(X[90:], y[90:]), metrics=("accuracy", "f1"),
+                  batch_size=16, progress=False)
+    assert isinstance(history, History) and history.epochs == 5
+    assert set(history.history) == {"loss", "accuracy", "f1", "val_loss", "val_accuracy",
+                                     "val_f1", "lr"}
+    assert all(len(v) == 5 for v in history.history.values())
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["val_accuracy"][-1] == 1.0
+    assert history.best_epoch == 1 + int(np.argmin(history["val_loss"]))
+    assert "History(epochs=5, best_epoch=" in repr(history)
+
+
+def test_validation_scores_are_those_of_evaluate(blobs):
+    X, y = blobs
+    model = LogisticRegression(2)
+    history = fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.3),
+                  (X[:90], y[:90]), epochs=3, val_data=(X[90:], y[90:]), progress=False)
+    scores = evaluate(model, binary_cross_entropy_with_logits, (X[90:], y[90:]), ["accuracy"])
+    assert scores["loss"] == pytest.approx(history["val_loss"][-1], rel=1e-6)
+    assert scores["accuracy"] == history["val_accuracy"][-1]
+    logits = model(X[90:]).numpy()
+    assert scores["accuracy"] == np.mean((logits > 0) == y[90:])
+
+
+def test_a_data_loader_and_an_xy_pair_give_the_same_run(blobs):
+    X, y = blobs
+    runs = []
+    for data in (DataLoader(X, y, batch_size=20, shuffle=True, seed=3), (X, y)):
+        manual_seed(1)
+        model = MLP(2, [4], 2)
+        runs.append(fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), data, epochs=3,
+                        batch_size=20, seed=3, progress=False)["loss"])
+    assert runs[0] == runs[1]
+
+
+def test_regression_metrics(blobs):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -1.0, 2.0]) + 0.5).astype(np.float32)
+    model = LinearRegression(3)
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), epochs=30,
+                  metrics=("mse", "mae", "r2"), batch_size=16, progress=False)
+    assert history["mse"][-1] == pytest.approx(history["loss"][-1], rel=1e-5)
+    assert history["r2"][-1] > 0.99
+
+
+def test_custom_metric_and_custom_predict(blobs):
+    X, y = blobs
+
+    def errors(y_true, y_pred):
+        return int((y_true != y_pred).sum())
+
+    model = LogisticRegression(2)
+    history = fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.3),
+                  (X, y), epochs=2, metrics=(errors,), predict=lambda z: np.zeros(len(z), int),
+                  progress=False)
+    assert history["errors"] == [60, 60]                 # "always class 0" misses 60 of 120
+
+
+def test_decision_rules_follow_the_loss():
+    out = np.array([[-0.3], [0.2], [0.0]])
+    assert predict_labels(out, None, binary_cross_entropy_with_logits).tolist() == [0, 1, 0]
+    assert predict_labels(out, None, BCEWithLogitsLoss()).tolist() == [0, 1, 0]
+    assert predict_labels(np.array([0.2, 0.5, 0.9]), None, binary_cross_entropy).tolist() == \
+        [0, 1, 1]
+    assert predict_labels(out, None, hinge_loss).tolist() == [-1, 1, -1]
+    logits = np.array([[0.1, 2.0], [3.0, -1.0]])
+    assert predict_labels(logits, None, CrossEntropyLoss()).tolist() == [1, 0]
+    assert predict_labels(logits, None, lambda o, t: 0).tolist() == [1, 0]   # columns: argmax
+    assert predict_labels(out, np.array([1, -1, 1]), lambda o, t: 0).tolist() == [-1, 1, -1]
+    with pytest.raises(ValueError, match="pass predict="):
+        predict_labels(out, np.array([0, 1, 0]), lambda o, t: 0)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    # training pulls w towards +2 while the validation data wants -2: validation only worsens
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    train, val = (x, 2 * x[:, 0]), (x, -2 * x[:, 0])
+
+    def run(epochs, early_stopping=None):
+        model = LinearRegression(1)
+        history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, epochs=epochs,
+                      val_data=val, metrics=(), batch_size=40, shuffle=False,
+                      early_stopping=early_stopping, progress=False)
+        return model, history
+
+    model, history = run(20, EarlyStopping(patience=2))
+    assert history.stopped_early and history.epochs == 4 and history.best_epoch == 1
+    after_one_epoch, _ = run(1)
+    assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
+    _, history = run(20, 2)                            # a patience alone works too
+    assert history.epochs == 4
+    with pytest.raises(ValueError, match="monitors 'val_loss' but there is no val_data"):
+        fit(LinearRegression(1), mse_loss, SGD(LinearRegression(1).parameters()), train,
+            early_stopping=2, progress=False)
+
+
+def test_schedulers_step_once_per_epoch(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = fit(model, cross_entropy, optimizer, (X, y), epochs=4,
+                  scheduler=StepLR(optimizer, step_size=2, gamma=0.5), progress=False)
+    assert history["lr"] == [1.0, 1.0, 0.5, 0.5]
+
+    seen = []
+
+    class Spy(ReduceLROnPlateau):
+        def step(self, metric):
+            seen.append(metric)
+            super().step(metric)
+
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = fit(model, cross_entropy, optimizer, (X[:90], y[:90]), epochs=3,
+                  val_data=(X[90:], y[90:]), scheduler=Spy(optimizer), progress=False)
+    assert seen == history["val_loss"]
+
+
+def test_scalar_models_train_with_fit():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(24, 2))
+    y = np.where(X[:, 0] + X[:, 1] > 0, 1, -1)
+    random.seed(0)
+    model = scalar.MLP(2, [4, 1])
+    history = fit(model, hinge_loss, SGD(model.parameters(), lr=0.1), (X, y), epochs=15,
+                  batch_size=8, progress=False)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["accuracy"][-1] >= 0.9
+
+
+def test_progress_bar_is_shown_or_silent(blobs, capsys):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+    fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 2/2" in err and "loss=" in err and "8/8" in err
+
+
+def test_evaluate_restores_training_mode_and_records_no_graph(blobs):
+    X, y = blobs
+    model = MLP(2, [4], 2)
+    evaluate(model, cross_entropy, (X, y))
+    assert model.training
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_bad_arguments_are_named(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
+        fit(model, cross_entropy, opt, (X, y), epochs=0, progress=False)
+    with pytest.raises(ValueError, match="unknown metric 'acc'"):
+        fit(model, cross_entropy, opt, (X, y), metrics=("acc",), progress=False)
+    with pytest.raises(TypeError, match="train_data must be a DataLoader or an \\(X, y\\) pair"):
+        fit(model, cross_entropy, opt, X, progress=False)
+
+
+def test_a_diverging_loss_stops_with_a_hint(blobs):
+    X, y = blobs
+    model = LinearRegression(2)
+    with pytest.raises(FloatingPointError, match="try a smaller learning rate"):
+        with np.errstate(all="ignore"):
+            fit(model, mse_loss, SGD(model.parameters(), lr=1e6), (X * 100, y * 1e3), epochs=50,
+                metrics=(), progress=False)
+
+
+def test_history_plot(blobs):
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is optional")
+    matplotlib.use("Agg")
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, Adam(model.parameters(), lr=0.1), (X[:90], y[:90]),
+                  epochs=3, val_data=(X[90:], y[90:]), progress=False)
+    axes = history.plot()
+    assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
+    assert len(axes[0].lines) == 3                     # train, validation, best epoch

@@ -1,0 +1,424 @@
+"""autograd.viz: what a drawing says (trace, labels, collapse, DOT text), and the `dot` engine.
+
+Worked example throughout: micrograd's neuron o = tanh(x1*w1 + x2*w2 + b), whose numbers are
+known by heart: o = 0.7071, do/dx1 = -1.5, do/dw1 = 1.0, do/dx2 = 0.5, do/dw2 = 0.0, do/db = 0.5.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import graphviz
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value, no_grad
+from autograd.viz import GraphDrawing, GraphvizFailed, GraphvizNotFound, draw_graph
+from autograd.viz import dot as dot_module
+from autograd.viz.collapse import collapse
+from autograd.viz.labels import number, preview
+from autograd.viz.scene import build_scene
+from autograd.viz.trace import trace
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot program is not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def neuron(label_b: str = "b") -> tuple[Value, list[Value]]:
+    x1, w1 = Value(2.0, "x1"), Value(-3.0, "w1")
+    x2, w2 = Value(0.0, "x2"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, label_b)
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.backward()
+    return o, [x1, w1, x2, w2, b]
+
+
+def node_lines(source: str) -> dict[str, str]:
+    """DOT node statements by id: {"n0": 'shape=record, label="..."', ...}."""
+    return dict(re.findall(r"^  ((?:n|op|g)\d+) \[(.*)\];$", source, flags=re.M))
+
+
+def edge_pairs(source: str) -> list[tuple[str, str]]:
+    return re.findall(r"^  (\w+) -> (\w+);$", source, flags=re.M)
+
+
+@pytest.fixture
+def no_dot(monkeypatch):
+    """Pretend Graphviz is not installed (the lookup is the only place that asks)."""
+    monkeypatch.setattr(dot_module, "find_dot", lambda: None)
+
+
+# ----------------------------------------------------------------------------------------------
+# Trace and labels
+# ----------------------------------------------------------------------------------------------
+
+def test_trace_lists_inputs_before_results_and_keeps_repeated_inputs():
+    x = Value(3.0, "x")
+    y = x * x + x
+    walked = trace(y)
+    assert [n.label or n.op for n in walked.nodes] == ["x", "mul", "add"]
+    assert walked.inputs == [(), (0, 0), (1, 0)]
+    assert walked.depths() == [0, 1, 2]
+    assert walked.consumers() == [[1, 1, 2], [2], []]
+
+
+def test_trace_refuses_what_is_not_a_node():
+    with pytest.raises(TypeError, match="draw_graph: expected a Value or a Tensor, got float"):
+        draw_graph(1.5)
+
+
+def test_numbers_read_like_micrograd_and_keep_tiny_gradients_visible():
+    assert [number(v) for v in (2.0, -1.5, 0.70710678, 1e-9, -2.5e7, float("inf"))] == [
+        "2.0000", "-1.5000", "0.7071", "1.0000e-09", "-2.5000e+07", "inf"]
+    assert preview(np.arange(6).reshape(2, 3), 4) == "[0, 1, 2, 3, …]"
+    assert preview(np.array([True, False]), 4) == "[True, False]"
+    assert preview(np.array(2.5, dtype=np.float32), 4) == "2.5"
+
+
+# ----------------------------------------------------------------------------------------------
+# DOT text: nodes, edges, labels, numbers
+# ----------------------------------------------------------------------------------------------
+
+def test_dot_source_of_the_neuron_has_every_value_gradient_and_op():
+    o, (x1, w1, x2, w2, b) = neuron()
+    assert round(o.data, 4) == 0.7071
+    source = draw_graph(o, engine="builtin").source
+    nodes = node_lines(source)
+    records = {k: v for k, v in nodes.items() if "shape=record" in v}
+    ops = {k: v for k, v in nodes.items() if "shape=ellipse" in v}
+    assert len(records) == 10 and len(ops) == 5              # 5 leaves + 5 results, 5 ops
+    # the walk visits x1, w1, their product, x2, w2, ... so the ids are fixed
+    assert 'label="{x1|data 2.0000|grad -1.5000}"' in records["n0"]
+    assert 'label="{w1|data -3.0000|grad 1.0000}"' in records["n1"]
+    assert 'label="{x2|data 0.0000|grad 0.5000}"' in records["n3"]
+    assert 'label="{w2|data 1.0000|grad 0.0000}"' in records["n4"]
+    assert 'label="{b|data 6.8814|grad 0.5000}"' in records["n7"]
+    assert 'label="{data 0.7071|grad 1.0000}"' in records["n9"]
+    assert [re.search(r'label="([^"]*)"', ops[k]).group(1) for k in sorted(ops)] == [
+        "*", "*", "+", "+", "tanh"]
+    edges = edge_pairs(source)
+    assert len(edges) == 14                                  # 9 inputs + 5 op → result
+    assert ("n0", "op2") in edges and ("n1", "op2") in edges and ("op2", "n2") in edges
+    assert ("n8", "op9") in edges and ("op9", "n9") in edges
+
+
+def test_dot_ids_are_positions_in_the_walk_not_object_ids():
+    first, second = neuron()[0], neuron()[0]
+    assert draw_graph(first, engine="builtin").source == draw_graph(second, engine="builtin").source
+
+
+def test_no_grad_option_leaves_gradients_out():
+    o, _ = neuron()
+    source = draw_graph(o, show_grad=False, engine="builtin").source
+    assert "|grad" not in source
+    assert 'label="{x1|data 2.0000}"' in source
+
+
+def test_constants_are_dashed_and_show_no_gradient_and_folded_numbers_label_the_op():
+    x = Value(2.5, "x")
+    y = 3.0 - x * 2 + x ** 2          # 3.0 becomes a constant node; * 2 and ** 2 keep theirs
+    y.backward()
+    nodes = node_lines(draw_graph(y, engine="builtin").source)
+    constant = [v for v in nodes.values() if "data 3.0000" in v]
+    assert len(constant) == 1 and "dashed" in constant[0] and "grad" not in constant[0]
+    op_labels = sorted(re.search(r'label="([^"]*)"', v).group(1)
+                       for v in nodes.values() if "ellipse" in v)
+    assert op_labels == ["* 2", "** 2", "+", "-"]
+
+
+def test_rankdir_turns_the_records_so_fields_stay_side_by_side():
+    o, _ = neuron()
+    lr = draw_graph(o, engine="builtin").source
+    tb = draw_graph(o, rankdir="TB", engine="builtin").source
+    assert "rankdir=LR" in lr and 'label="{x1|data 2.0000|grad -1.5000}"' in lr
+    assert "rankdir=TB" in tb and 'label="x1|data 2.0000|grad -1.5000"' in tb
+
+
+def test_tensor_nodes_show_shape_dtype_preview_and_gradient_norm():
+    W = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3) / 10, requires_grad=True, label="W")
+    x = Tensor([[1.0, -2.0]], label="x")
+    y = (x @ W).tanh().sum()
+    y.backward()
+    nodes = node_lines(draw_graph(y, engine="builtin").source)
+    norm = number(np.linalg.norm(W.grad.astype(np.float64)))
+    # a tensor's fields are stacked: no braces in a left-to-right drawing
+    assert nodes["n0"].startswith('shape=record, label="x|(1, 2) float32|[1, -2]"')
+    assert "dashed" in nodes["n0"]                             # no grad wanted: a constant
+    assert f'label="W|(2, 3) float32|[0, 0.1, 0.2, 0.3, …]|‖grad‖ {norm}"' in nodes["n1"]
+    assert 'label="matmul"' in nodes["op2"] and 'label="sum"' in nodes["op4"]
+    assert 'label="() float32|-1.81|‖grad‖ 1.0000"' in nodes["n4"]
+    no_preview = node_lines(draw_graph(y, preview=0, engine="builtin").source)
+    assert "[" not in no_preview["n1"].split("fillcolor")[0]
+
+
+def test_tensor_without_backward_shows_grad_none():
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    y = W * 2.0
+    assert "grad None" in draw_graph(y, engine="builtin").source
+
+
+def test_graph_built_without_grad_is_a_single_constant():
+    with no_grad():
+        y = Value(2.0, "x") * 3
+    source = draw_graph(y, engine="builtin").source
+    assert list(node_lines(source)) == ["n0"] and "dashed" in source
+
+
+# ----------------------------------------------------------------------------------------------
+# Escaping
+# ----------------------------------------------------------------------------------------------
+
+HOSTILE = 'b <script>alert("x")</script> & {a|b} \\N'
+
+
+def test_dot_escapes_record_syntax_and_quotes():
+    o, _ = neuron(HOSTILE)
+    line = node_lines(draw_graph(o, engine="builtin").source)["n7"]
+    assert line.startswith('shape=record, label="{b \\<script\\>alert(\\"x\\")\\</script\\> & '
+                           '\\{a\\|b\\} \\\\N|data 6.8814|grad 0.5000}"')
+
+
+def test_labels_lose_control_characters_and_stay_short():
+    x = Value(1.0, "line\none\x00" + "z" * 80)
+    line = node_lines(draw_graph(x * 2, engine="builtin").source)["n0"]
+    label = re.search(r'label="\{(.*?)\|', line).group(1)
+    assert label.startswith("line one\N{REPLACEMENT CHARACTER}zz") and label.endswith("…")
+    assert len(label) == 40
+
+
+# ----------------------------------------------------------------------------------------------
+# Collapsing large graphs
+# ----------------------------------------------------------------------------------------------
+
+def chain_of_neurons(n: int = 20) -> Value:
+    """sum_i tanh(w_i * x_i): 2n leaves, n mul, n tanh, n adds (a chain) = 5n nodes."""
+    ws = [Value(0.1 * i, f"w{i}") for i in range(n)]
+    xs = [Value(1.0 - 0.05 * i, f"x{i}") for i in range(n)]
+    out = sum((w * x).tanh() for w, x in zip(ws, xs))
+    out.backward()
+    return out
+
+
+def group_titles(scene) -> list[str]:
+    return [box.fields[0] for box in scene.boxes]
+
+
+def test_collapse_groups_same_op_at_same_depth():
+    root = chain_of_neurons(20)
+    assert len(trace(root).nodes) == 100
+    scene = build_scene(root, max_nodes=50)
+    titles = group_titles(scene)
+    # leaves, the 20 products and the 20 tanh share a depth each; the adds form a chain
+    assert len(scene.boxes) == 23
+    assert titles[:3] == ["40 leaves: w0, x0, w1, …", "20 × mul", "20 × tanh"]
+    assert titles[3:] == ["1 × add"] * 20
+    assert len(scene.edges) == 1 + 1 + 20 + 19
+    assert "Collapsed: 100 nodes drawn as 23 boxes (max_nodes=50)" in scene.caption
+    assert "at the same depth" in scene.caption
+    # products 0.1i (1 - 0.05i): 0 at i = 0, largest 0.5 at i = 10; their gradients
+    # 1 - tanh(product)^2 run from 1 - tanh(0.5)^2 = 0.786 to 1
+    assert scene.boxes[1].fields[1:] == ("data 0 … 0.5", "grad 0.786 … 1")
+
+
+def test_collapse_merges_depths_into_bands_until_it_fits():
+    root = chain_of_neurons(20)
+    scene = build_scene(root, max_nodes=10)
+    titles = group_titles(scene)
+    # bands of 4 levels: leaves, mul, tanh and the first add in band 0; then 5 bands of adds
+    assert len(scene.boxes) == 9
+    assert sorted(titles[3:]) == ["1 × add", "3 × add", "4 × add", "4 × add", "4 × add",
+                                  "4 × add"]
+    assert "within the same 4 levels of depth" in scene.caption
+
+
+def test_collapse_never_exceeds_max_nodes_and_keeps_every_node_once():
+    root = chain_of_neurons(12)
+    walked = trace(root)
+    for max_nodes in (1, 2, 3, 5, 8, 13, 21, 59, 60):
+        result = collapse(walked, max_nodes)
+        assert 1 <= len(result.groups) <= max_nodes
+        members = sorted(i for g in result.groups for i in g.members)
+        assert members == list(range(len(walked.nodes)))
+        for a, b in result.edges:
+            assert a != b
+    assert len(build_scene(root, max_nodes=60).boxes) == 60 + 36     # not collapsed: 60 + ops
+
+
+def test_collapsed_tensor_groups_show_shape_and_largest_gradient_norm():
+    rng = np.random.default_rng(0)
+    xs = [Tensor(rng.normal(size=(3,)), requires_grad=True) for _ in range(8)]
+    out = sum((x * x).sum() for x in xs)
+    out.backward()
+    scene = build_scene(out, max_nodes=6)
+    fields = {box.fields[0]: box.fields for box in scene.boxes}
+    largest = max(np.linalg.norm(x.grad) for x in xs)
+    assert fields["8 leaves"] == ("8 leaves", "(3,) float64", f"max ‖grad‖ {number(largest)}")
+    assert fields["8 × mul"][1] == "(3,) float64"
+
+
+def test_draw_graph_collapses_above_max_nodes_and_says_so():
+    root = chain_of_neurons(20)
+    drawing = draw_graph(root, max_nodes=50, engine="builtin")
+    assert drawing.caption.startswith("Collapsed: 100 nodes")
+    assert 'label="Collapsed: 100 nodes' in drawing.source
+    assert draw_graph(root, max_nodes=None, engine="builtin").caption == ""
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradient colouring
+# ----------------------------------------------------------------------------------------------
+
+def test_color_grad_shades_by_gradient_relative_to_the_largest():
+    o, _ = neuron()
+    scene = build_scene(o, color_grad=True)
+    fills = {box.fields[0]: box.fill for box in scene.boxes if box.kind == "record"}
+    assert fills["x1"] == "#e86a4a"                      # |grad| 1.5 is the largest
+    assert fills["w2"] == "#ffffff"                      # grad 0: white
+    assert fills["b"] == "#f7cdc3"       # a third of the way: 255 - (23, 149, 181) / 3
+    assert "from white (0) to red (1.5000)" in scene.caption
+
+
+def test_color_grad_before_backward_says_there_is_nothing_to_show():
+    x = Value(2.0)
+    scene = build_scene(x * x, color_grad=True)
+    assert {box.fill for box in scene.boxes if box.kind == "record"} == {"#ffffff"}
+    assert "run backward first" in scene.caption
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rankdir": "XY"}, "rankdir must be one of"),
+    ({"format": "jpg"}, "format must be one of"),
+    ({"engine": "cairo"}, "engine must be one of"),
+    ({"max_nodes": 0}, "max_nodes must be a positive int or None, got 0"),
+    ({"max_nodes": 2.5}, "max_nodes must be a positive int or None"),
+    ({"preview": -1}, "preview must be an int >= 0"),
+])
+def test_bad_arguments_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=f"draw_graph: {message}"):
+        draw_graph(Value(1.0), **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Engines: auto, builtin, graphviz; formats
+# ----------------------------------------------------------------------------------------------
+
+def test_auto_without_dot_falls_back_to_the_builtin_layout(no_dot, recwarn):
+    o, _ = neuron()
+    drawing = draw_graph(o)
+    assert drawing.engine == "builtin"
+    root = ET.fromstring(drawing.svg())
+    assert root.tag == f"{SVG}svg"
+    assert len(recwarn) == 0
+
+
+@pytest.mark.parametrize("kwargs, needs", [
+    ({"engine": "graphviz"}, 'engine="graphviz"'),
+    ({"format": "png"}, 'format="png"'),
+    ({"format": "pdf", "engine": "builtin"}, 'format="pdf"'),
+])
+def test_without_dot_graphviz_png_and_pdf_say_how_to_install_it(no_dot, kwargs, needs):
+    with pytest.raises(GraphvizNotFound) as info:
+        draw_graph(Value(1.0), **kwargs)
+    message = str(info.value)
+    assert needs in message
+    for hint in ("apt install graphviz", "brew install graphviz", "conda install",
+                 "winget install graphviz"):
+        assert hint in message
+
+
+def test_saving_png_without_dot_is_a_clear_error_and_writes_nothing(no_dot, tmp_path):
+    drawing = draw_graph(Value(1.0, "x") * 2)
+    with pytest.raises(GraphvizNotFound, match=r"\.png needs Graphviz \(\.svg does not\)"):
+        drawing.save(tmp_path / "g.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch):
+    monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
+
+    class FailingSource:                                  # the graphviz package, dot failing
+        def __init__(self, source, engine):
+            pass
+
+        def pipe(self, format, quiet):
+            raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory\n")
+    monkeypatch.setattr(graphviz, "Source", FailingSource)
+    drawing = draw_graph(Value(2.0, "x") * 3)
+    assert drawing.engine == "graphviz"
+    with pytest.warns(RuntimeWarning, match="Graphviz failed"):
+        svg = drawing.svg()
+    assert drawing.engine == "builtin" and 'class="node record"' in svg
+    forced = draw_graph(Value(2.0, "x") * 3, engine="graphviz")
+    with pytest.raises(GraphvizFailed, match=r"dot failed to render svg \(exit status 1\): "
+                                              r"Error: out of memory$"):
+        forced.svg()                                       # asked for dot: no silent fallback
+
+
+@needs_dot
+def test_auto_uses_dot_when_it_is_installed():
+    assert draw_graph(Value(1.0)).engine == "graphviz"
+
+
+@needs_dot
+def test_dot_engine_renders_every_node_as_svg():
+    o, _ = neuron(HOSTILE)
+    drawing = draw_graph(o, engine="graphviz")
+    text = drawing.svg()
+    root = ET.fromstring(text.encode("utf-8"))
+    groups = root.iter(f"{SVG}g")
+    nodes = [g for g in groups if g.get("class") == "node"]
+    assert len(nodes) == 15
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert HOSTILE in texts                                 # shown as text, escaped in XML
+    assert not list(root.iter(f"{SVG}script")) and "<script>" not in text
+    assert "data 0.7071" in texts and "grad -1.5000" in texts
+
+
+@needs_dot
+def test_dot_engine_saves_png_and_pdf(tmp_path):
+    drawing = draw_graph(neuron()[0], engine="graphviz")
+    assert drawing.save(tmp_path / "n.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawing.save(tmp_path / "n.PDF").read_bytes()[:5] == b"%PDF-"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.PDF", "n.png"]   # no temp files
+
+
+@needs_dot
+def test_png_format_displays_as_png_in_jupyter():
+    drawing = draw_graph(Value(1.0, "x") * 2, format="png")
+    bundle = drawing._repr_mimebundle_()
+    assert bundle["image/png"][:4] == b"\x89PNG" and drawing._repr_svg_() is None
+
+
+def test_jupyter_display_and_repr():
+    drawing = draw_graph(neuron()[0], engine="builtin")
+    assert isinstance(drawing, GraphDrawing)
+    assert drawing._repr_svg_() == drawing.svg()
+    bundle = drawing._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == drawing.svg()
+    assert bundle["text/plain"] == "<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>"
+
+
+def test_save_svg_is_atomic_and_checks_the_suffix(tmp_path):
+    drawing = draw_graph(neuron()[0], engine="builtin")
+    path = drawing.save(tmp_path / "neuron.svg")
+    assert path.read_text(encoding="utf-8") == drawing.svg()
+    reference = tmp_path / "reference"                       # an ordinary new file: the umask
+    reference.write_bytes(b"")
+    assert path.stat().st_mode == reference.stat().st_mode   # not private like mkstemp's 0600
+    reference.unlink()
+    drawing.save(path)                                       # overwrite in place
+    assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]
+    with pytest.raises(ValueError, match=r"cannot tell the format from .*neuron\.jpg"):
+        drawing.save(tmp_path / "neuron.jpg")
+    with pytest.raises(ValueError, match="end the name with .svg, .png or .pdf"):
+        drawing.save(tmp_path / "neuron")
+    with pytest.raises(FileNotFoundError):
+        drawing.save(tmp_path / "missing" / "neuron.svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]
