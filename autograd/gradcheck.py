@@ -83,7 +83,8 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         if bad.any():
             k = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
             msg = (f"gradcheck: input {i} (shape {np.shape(x.data)}), element {tuple(map(int, k))}: "
-                   f"backprop gives {analytic[k]!r}, finite differences give {numeric[k]!r} "
+                   f"backprop gives {float(analytic[k])!r}, "
+                   f"finite differences give {float(numeric[k])!r} "
                    f"({int(bad.sum())} of {bad.size} elements differ)")
             if raise_exception:
                 raise GradcheckError(msg)

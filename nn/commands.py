@@ -208,7 +208,7 @@ def _target(labels: np.ndarray, task: str | None, path: str) -> tuple[str, np.nd
         task = "classify" if numeric is None or small_integer_set else "regress"
     if task == "regress":
         if numeric is None:
-            bad = next(v for v in labels if not _is_number(v))
+            bad = next(v for v in labels.tolist() if not _is_number(v))
             raise InputError(f"{path}: --task regress needs a numeric target; found {bad!r}")
         return task, numeric.astype(np.float32), []
     classes = sorted(set(labels.tolist()), key=lambda v: (float(v), v) if _is_number(v) else (

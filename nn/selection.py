@@ -324,8 +324,8 @@ class GridSearch:
                         + [f"{r['mean'][s]:.4f} ± {r['std'][s]:.4f}" for s in scores[:-1]]
                         + [f"{r['mean'][scores[-1]]:.4f} ± {r['std'][scores[-1]]:.4f}{mark}"])
         widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                 for row in [header] + rows]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""nn.selection: KFold and StratifiedKFold.
+"""nn.selection: KFold, StratifiedKFold, cross_validate, GridSearch.
 
 Every sample is validated on exactly once, train and validation never overlap, fold sizes are
 scikit-learn's (the first n % k folds one larger), stratified folds keep each class's share,
@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, manual_seed
-from nn.selection import KFold, StratifiedKFold
+from nn import MLP, SoftmaxRegression, cross_entropy
+from nn.optim import SGD
+from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate
 
 
 def val_folds(cv, X, y=None) -> list[list[int]]:
@@ -206,3 +208,81 @@ def test_repr_and_defaults():
     assert repr(StratifiedKFold(3, shuffle=True, seed=0)) == \
         "StratifiedKFold(n_splits=3, shuffle=True, seed=0)"
     assert StratifiedKFold().get_n_splits(np.zeros(10), np.zeros(10)) == 5
+
+
+# -- cross_validate and GridSearch ---------------------------------------------------------------
+
+
+def _two_blobs(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = (rng.normal(0, 0.8, (n, 2)) + np.where(y[:, None] == 1, 1.5, -1.5)).astype(np.float32)
+    return X, y
+
+
+def _build(lr=0.5, calls=None):
+    model = SoftmaxRegression(2, 2)
+    if calls is not None:
+        calls.append(model)
+    return model, cross_entropy, SGD(model.parameters(), lr=lr)
+
+
+def test_cross_validate_trains_a_fresh_model_per_fold_and_scores_held_out_data():
+    X, y = _two_blobs()
+    calls = []
+    folds = list(KFold(3, shuffle=True, seed=0).split(X, y))
+    scores = cross_validate(lambda: _build(calls=calls), X, y, cv=folds,
+                            fit_kwargs={"epochs": 5, "batch_size": 8}, metrics=("accuracy",))
+    assert len(calls) == 3 and len({id(m) for m in calls}) == 3
+    assert len(scores["folds"]) == 3
+    assert set(scores["mean"]) == {"loss", "accuracy"}
+    # each fold's score is the fold's model on the fold's validation part
+    for model, fold, (_, val) in zip(calls, scores["folds"], folds):
+        predicted = model(X[val]).numpy().argmax(1)
+        assert fold["accuracy"] == np.mean(predicted == y[val])
+    assert scores["mean"]["accuracy"] == pytest.approx(np.mean([f["accuracy"] for f in scores["folds"]]))
+    assert scores["mean"]["accuracy"] > 0.9
+
+
+def test_cross_validate_with_a_fold_count_stratifies_class_labels():
+    X, y = _two_blobs(40)
+    calls = []
+    cross_validate(lambda: _build(calls=calls), X, y, cv=4, fit_kwargs={"epochs": 1})
+    assert len(calls) == 4
+
+
+def test_cross_validate_checks_what_build_model_returns():
+    X, y = _two_blobs(20)
+    with pytest.raises(TypeError, match=r"build_model must return a \(model, loss_fn, optimizer\)"):
+        cross_validate(lambda: MLP(2, [2], 2), X, y, cv=2)
+
+
+def test_grid_search_selects_on_folds_and_refits_on_all_data():
+    X, y = _two_blobs()
+    search = GridSearch(_build, {"lr": [0.0, 0.5]}, cv=3,        # lr 0: never learns
+                        fit_kwargs={"epochs": 5, "batch_size": 8})
+    assert search.candidates() == [{"lr": 0.0}, {"lr": 0.5}]
+    assert search.fit(X, y) is search
+    assert search.best_params == {"lr": 0.5}
+    assert search.best_score == max(r["mean"]["accuracy"] for r in search.results)
+    assert len(search.results) == 2
+    assert (search.best_model(X).numpy().argmax(1) == y).mean() > 0.9
+    table = search.table()
+    assert table.splitlines()[0].startswith("lr")
+    assert "0.5" in table.splitlines()[2] and table.splitlines()[2].endswith(" *")
+
+
+def test_grid_search_can_minimise_the_loss_and_skip_the_refit():
+    X, y = _two_blobs()
+    search = GridSearch(_build, {"lr": [1e-4, 0.5]}, cv=2, fit_kwargs={"epochs": 3},
+                        scoring="loss", refit=False).fit(X, y)
+    assert search.best_params == {"lr": 0.5} and search.best_model is None
+    assert search.best_score == min(r["mean"]["loss"] for r in search.results)
+
+
+def test_grid_search_rejects_an_empty_grid_and_an_unknown_score():
+    with pytest.raises(ValueError, match="needs at least one value per parameter"):
+        GridSearch(_build, {"lr": []})
+    X, y = _two_blobs(20)
+    with pytest.raises(ValueError, match="scoring 'auc' is not among the scores"):
+        GridSearch(_build, {"lr": [0.1]}, cv=2, fit_kwargs={"epochs": 1}, scoring="auc").fit(X, y)

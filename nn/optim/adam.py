@@ -6,7 +6,9 @@ infinity-norm scale) and NAdam (Adam with Nesterov momentum), in that order.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
+
+from autograd.graph import Node
 
 from .optimizer import Optimizer, maximum, zeros_like
 
@@ -51,35 +53,21 @@ class Adam(Optimizer):
         self._betas(group)
         self._flags(group, "amsgrad", "maximize", "decoupled_weight_decay")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-            amsgrad, maximize = group["amsgrad"], group["maximize"]
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay and decoupled:
-                    p.data *= 1 - lr * weight_decay
-                elif weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "exp_avg": zeros_like(p.data),
-                                             "exp_avg_sq": zeros_like(p.data)}
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_like(p.data)
-                t = state["step"] = state["step"] + 1
-                m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-                v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
-                if amsgrad:
-                    v = state["max_exp_avg_sq"] = maximum(state["max_exp_avg_sq"], v)
-                step_size = lr / (1 - beta1 ** t)
-                denom = v ** 0.5 / (1 - beta2 ** t) ** 0.5 + eps
-                p.data -= step_size * m / denom
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": 0, "exp_avg": zeros_like(p.data), "exp_avg_sq": zeros_like(p.data)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like(p.data)
+        return state
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"] = maximum(state["max_exp_avg_sq"], v)
+        step_size = lr / (1 - beta1 ** t)
+        denom = v ** 0.5 / (1 - beta2 ** t) ** 0.5 + eps
+        p.data -= step_size * m / denom
 
 
 class AdamW(Adam):
@@ -142,26 +130,14 @@ class Adamax(Optimizer):
         self._betas(group)
         self._flags(group, "maximize")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "exp_avg": zeros_like(p.data),
-                                             "exp_inf": zeros_like(p.data)}
-                t = state["step"] = state["step"] + 1
-                m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-                u = state["exp_inf"] = maximum(beta2 * state["exp_inf"], abs(g) + eps)
-                p.data -= lr / (1 - beta1 ** t) * m / u
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": zeros_like(p.data), "exp_inf": zeros_like(p.data)}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        u = state["exp_inf"] = maximum(beta2 * state["exp_inf"], abs(g) + eps)
+        p.data -= lr / (1 - beta1 ** t) * m / u
 
 
 class NAdam(Optimizer):
@@ -204,32 +180,18 @@ class NAdam(Optimizer):
         self._betas(group)
         self._flags(group, "decoupled_weight_decay", "maximize")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-            momentum_decay, maximize = group["momentum_decay"], group["maximize"]
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay and decoupled:
-                    p.data *= 1 - lr * weight_decay
-                elif weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "mu_product": 1.0,
-                                             "exp_avg": zeros_like(p.data),
-                                             "exp_avg_sq": zeros_like(p.data)}
-                t = state["step"] = state["step"] + 1
-                mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
-                mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-                mu_product = state["mu_product"] = state["mu_product"] * mu
-                m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-                v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
-                d = (v / (1 - beta2 ** t)) ** 0.5 + eps
-                p.data -= lr * (1 - mu) / (1 - mu_product) * g / d
-                p.data -= lr * mu_next / (1 - mu_product * mu_next) * m / d
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "mu_product": 1.0, "exp_avg": zeros_like(p.data),
+                "exp_avg_sq": zeros_like(p.data)}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        momentum_decay = group["momentum_decay"]
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        mu_product = state["mu_product"] = state["mu_product"] * mu
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        d = (v / (1 - beta2 ** t)) ** 0.5 + eps
+        p.data -= lr * (1 - mu) / (1 - mu_product) * g / d
+        p.data -= lr * mu_next / (1 - mu_product * mu_next) * m / d

@@ -7,7 +7,9 @@ they were invented: Adagrad sums forever; Adadelta and RMSprop forget with a dec
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
+
+from autograd.graph import Node
 
 from .optimizer import Optimizer, maximum, zeros_like
 
@@ -47,26 +49,14 @@ class Adagrad(Optimizer):
                            "eps")
         self._flags(group, "maximize")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {
-                        "step": 0, "sum": zeros_like(p.data) + group["initial_accumulator_value"]}
-                t = state["step"] = state["step"] + 1
-                s = state["sum"] = state["sum"] + g * g
-                lr_t = lr / (1 + (t - 1) * lr_decay)
-                p.data -= lr_t * g / (s ** 0.5 + eps)
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "sum": zeros_like(p.data) + group["initial_accumulator_value"]}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, lr_decay, eps, t = group["lr"], group["lr_decay"], group["eps"], state["step"]
+        s = state["sum"] = state["sum"] + g * g
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        p.data -= lr_t * g / (s ** 0.5 + eps)
 
 
 class Adadelta(Optimizer):
@@ -102,27 +92,15 @@ class Adadelta(Optimizer):
             raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
         self._flags(group, "maximize")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": zeros_like(p.data),
-                                             "acc_delta": zeros_like(p.data)}
-                state["step"] += 1
-                v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
-                delta = (state["acc_delta"] + eps) ** 0.5 / (v + eps) ** 0.5 * g
-                state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
-                p.data -= lr * delta
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "square_avg": zeros_like(p.data), "acc_delta": zeros_like(p.data)}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
+        delta = (state["acc_delta"] + eps) ** 0.5 / (v + eps) ** 0.5 * g
+        state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
+        p.data -= lr * delta
 
 
 class RMSprop(Optimizer):
@@ -160,37 +138,26 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
         self._flags(group, "centered", "maximize")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
-            weight_decay, centered, maximize = (group["weight_decay"], group["centered"],
-                                                group["maximize"])
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": zeros_like(p.data)}
-                    if centered:
-                        state["grad_avg"] = zeros_like(p.data)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p.data)
-                state["step"] += 1
-                v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
-                if centered:
-                    g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
-                    # v >= ḡ² in exact arithmetic; rounding can make the difference -1e-20,
-                    # whose root would be NaN (complex for a float): clamp it at 0
-                    d = maximum(v - g_avg * g_avg, 0.0) ** 0.5 + eps
-                else:
-                    d = v ** 0.5 + eps
-                if momentum > 0:
-                    b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / d
-                    p.data -= lr * b
-                else:
-                    p.data -= lr * g / d
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": 0, "square_avg": zeros_like(p.data)}
+        if group["centered"]:
+            state["grad_avg"] = zeros_like(p.data)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like(p.data)
+        return state
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+        if group["centered"]:
+            g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+            # v >= ḡ² in exact arithmetic; rounding can make the difference -1e-20,
+            # whose root would be NaN (complex for a float): clamp it at 0
+            d = maximum(v - g_avg * g_avg, 0.0) ** 0.5 + eps
+        else:
+            d = v ** 0.5 + eps
+        if momentum > 0:
+            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / d
+            p.data -= lr * b
+        else:
+            p.data -= lr * g / d

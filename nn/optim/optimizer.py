@@ -7,10 +7,12 @@ square root of either. Apart from loading checkpoints, the three helpers at the 
 file (`zeros_like`, `copy_of`, `maximum`) are the only places that ask which kind of payload
 they hold.
 
-A subclass lists its hyperparameters' defaults, checks them in `_check_group`, names its state in
-`_buffers` (shaped like the parameter) and `_scalars` (one number per parameter), and writes
-`step()`: one loop over groups, one over the parameters that have a gradient, the update formula
-in the body. See `nn.optim.sgd.SGD` for the simplest.
+`step()` is written once, here: it loops over the parameters that have a gradient and does what
+every optimizer does to a gradient first (flip its sign for `maximize`, add weight decay). A
+subclass lists its hyperparameters' defaults, checks them in `_check_group`, names its state in
+`_buffers` (shaped like the parameter) and `_scalars` (one number per parameter), creates that
+state in `init_state` and writes its formula in `update`. See `nn.optim.sgd.SGD` for the
+simplest.
 
 >>> from autograd import Value
 >>> from nn.optim import SGD
@@ -42,6 +44,7 @@ class Optimizer:
 
     `params` is an iterable of parameters (Values or Tensors) or of dicts
     `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
+    Every optimizer's defaults include `lr`, `weight_decay` and `maximize`, which `step()` reads.
     """
 
     #: names of per-parameter state entries shaped like the parameter (checked on load)
@@ -157,8 +160,45 @@ class Optimizer:
                 p.zero_grad()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns `closure()` if one is given."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        """Update every parameter that has a gradient; returns `closure()` if one is given.
+
+        For each parameter p with gradient g (the subclass's `update` does the rest):
+
+            g ← −g                              if maximize
+            g ← g + weight_decay · p            (L2 penalty; with decoupled_weight_decay
+                                                 p ← p · (1 − lr · weight_decay) instead)
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
+            decoupled = group.get("decoupled_weight_decay", False)      # AdamW, Adam, NAdam
+            for p, g in self._with_grads(group):
+                if maximize:
+                    g = -g
+                if weight_decay and decoupled:
+                    p.data *= 1 - lr * weight_decay
+                elif weight_decay:
+                    g = g + weight_decay * p.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.init_state(p, group)
+                    if state:                   # SGD without momentum remembers nothing
+                        self.state[p] = state
+                if "step" in state:             # SGD counts no steps (as in PyTorch)
+                    state["step"] += 1
+                self.update(p, g, state, group)
+        return loss
+
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        """The state of `p` before its first step: its buffers (`zeros_like(p.data)`, ...) and
+        `"step": 0` if the rule counts steps. An empty dict keeps no state for `p`."""
+        return {}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Apply the update rule to `p.data`: `g` is the gradient's payload after `maximize` and
+        weight decay, `state` is p's (with `state["step"]` already counting this step), `group`
+        holds the hyperparameters."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement update()")
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:

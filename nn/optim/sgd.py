@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
+
+from autograd.graph import Node
 
 from .optimizer import Optimizer, copy_of
 
@@ -48,26 +50,15 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns `closure()` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov, maximize = (group["weight_decay"], group["nesterov"],
-                                                group["maximize"])
-            for p, g in self._with_grads(group):
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * p.data
-                if momentum:
-                    state = self.state.setdefault(p, {})
-                    if "momentum_buffer" not in state:
-                        b = copy_of(g)
-                    else:
-                        b = momentum * state["momentum_buffer"] + (1 - dampening) * g
-                    state["momentum_buffer"] = b
-                    g = g + momentum * b if nesterov else b
-                p.data -= lr * g
-        return loss
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        # only a momentum buffer (PyTorch's layout); None until update sets it to the first g
+        return {"momentum_buffer": None} if group["momentum"] else {}
 
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        if momentum:
+            b = state.get("momentum_buffer")
+            b = copy_of(g) if b is None else momentum * b + (1 - dampening) * g
+            state["momentum_buffer"] = b
+            g = g + momentum * b if group["nesterov"] else b
+        p.data -= lr * g
