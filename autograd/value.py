@@ -226,7 +226,7 @@ class Value(Node):
         return self.data
 
     def copy_(self, source: Any) -> Value:
-        """Overwrite the data with the number `source` (a float or a one-element array); returns self.
+        """Overwrite the data with the number `source` (a number or a one-element array).
 
         >>> Value(1.0).copy_(2)
         Value(data=2.0, grad=0.0)

@@ -11,7 +11,8 @@ import random
 
 import numpy as np
 
-# Once glassgrad has its `nn` package, this module can give way to `from nn.scalar import MLP`.
+# The same model code for both engines (not nn.scalar.MLP, whose parameters() walks the module's
+# attributes): S1 compares the engines, so everything around them is identical.
 
 
 class Module:

@@ -188,9 +188,9 @@ class Module:
             if array.shape != expected:
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model "
                                  f"expects {expected}")
-            if array.dtype.kind not in "biuf":
+            if array.dtype.kind != "f":         # parameters are floating point
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
-                                f"numbers")
+                                f"floating-point numbers")
             arrays[name] = array
         for name, array in arrays.items():
             params[name].copy_(array)

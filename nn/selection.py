@@ -221,8 +221,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
 
     `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
     go to `nn.fit` (epochs, batch_size, ...). `cv` is a fold count, a `KFold` /
-    `StratifiedKFold`, or a list of (train, val) index pairs. Returns `{"folds": [scores per fold], "mean": {...}, "std": {...}}`, the
-    scores being the validation loss and `metrics`.
+    `StratifiedKFold`, or a list of (train, val) index pairs. Returns
+    `{"folds": [scores per fold], "mean": {...}, "std": {...}}`, the scores being the
+    validation loss and `metrics`.
     """
     from .train import evaluate, fit
 

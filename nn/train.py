@@ -63,7 +63,8 @@ DECISION_RULES: dict[Any, Callable] = {
 }
 
 
-def predict_labels(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable | None = None) -> np.ndarray:
+def predict_labels(outputs: np.ndarray, y: np.ndarray,
+                   loss_fn: Callable | None = None) -> np.ndarray:
     """Class labels from a model's raw outputs: the rule of the loss that trained it, else the
     arg-max of several columns, or the sign of one column when the labels are ±1."""
     rule = DECISION_RULES.get(loss_fn) or DECISION_RULES.get(type(loss_fn))

@@ -102,7 +102,8 @@ def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
 
 def test_a_checkpoint_of_another_model_is_refused_by_name_and_shape(tmp_path):
     Linear(3, 2).save(tmp_path / "small.npz")
-    with pytest.raises(ValueError, match=r"'weight' has shape \(3, 2\), the model expects \(4, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"'weight' has shape \(3, 2\), the model expects \(4, 2\)"):
         Linear(4, 2).load(tmp_path / "small.npz")
     with pytest.raises(KeyError, match="missing"):
         MLP(3, [2], 2).load(tmp_path / "small.npz")

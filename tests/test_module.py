@@ -126,7 +126,8 @@ def test_repr_is_a_tree():
         def extra_repr(self):
             return "note=1"
 
-    assert repr(Wrapper()) == "Wrapper(\n  note=1\n  (inner): ModuleList(\n    (0): Affine()\n  )\n)"
+    assert repr(Wrapper()) == ("Wrapper(\n  note=1\n  (inner): ModuleList(\n"
+                               "    (0): Affine()\n  )\n)")
 
 
 # -- state dicts ---------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def test_load_state_dict_into_values_keeps_floats():
             self.w = [Value(1.0), Value(2.0)]
 
     m = Scalar()
-    m.load_state_dict({"w.0": np.array(5.0), "w.1": 6})
+    m.load_state_dict({"w.0": np.array(5.0), "w.1": np.float32(6)})
     assert [p.data for p in m.w] == [5.0, 6.0] and type(m.w[0].data) is float
 
 
@@ -181,5 +182,8 @@ def test_load_state_dict_checks_shapes_before_writing_anything():
 def test_load_state_dict_rejects_non_numbers():
     state = Net().state_dict()
     state["gain"] = np.array("two")
-    with pytest.raises(TypeError, match="'gain' holds <U3 data, expected numbers"):
+    with pytest.raises(TypeError, match="'gain' holds <U3 data, expected floating-point numbers"):
+        Net().load_state_dict(state)
+    state["gain"] = np.array(2, dtype=np.int64)          # an integer where weights are floats
+    with pytest.raises(TypeError, match="'gain' holds int64 data"):
         Net().load_state_dict(state)

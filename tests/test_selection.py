@@ -240,7 +240,8 @@ def test_cross_validate_trains_a_fresh_model_per_fold_and_scores_held_out_data()
     for model, fold, (_, val) in zip(calls, scores["folds"], folds):
         predicted = model(X[val]).numpy().argmax(1)
         assert fold["accuracy"] == np.mean(predicted == y[val])
-    assert scores["mean"]["accuracy"] == pytest.approx(np.mean([f["accuracy"] for f in scores["folds"]]))
+    fold_accuracies = [f["accuracy"] for f in scores["folds"]]
+    assert scores["mean"]["accuracy"] == pytest.approx(np.mean(fold_accuracies))
     assert scores["mean"]["accuracy"] > 0.9
 
 
