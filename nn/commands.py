@@ -57,8 +57,7 @@ def add_demo_parser(subparsers: Any) -> None:
 
 @_command
 def run_demo(args: argparse.Namespace) -> int:
-    from autograd import Tensor, manual_seed
-    from autograd.viz import draw_graph
+    from autograd import manual_seed
 
     from . import MLP, cross_entropy, fit
     from .data import make_moons, train_test_split
@@ -84,7 +83,7 @@ def run_demo(args: argparse.Namespace) -> int:
     os.makedirs(args.out, exist_ok=True)
     written = []
     graph_path = os.path.join(args.out, "prediction_graph.svg")
-    draw_graph(model(Tensor(X_test[:1])).softmax(), engine="builtin").save(graph_path)
+    _prediction_graph(model, X_test[:1], y_test[:1]).save(graph_path)
     written.append(graph_path)
     try:
         png = _decision_boundary(model, X, y, os.path.join(args.out, "decision_boundary.png"))
@@ -95,6 +94,22 @@ def run_demo(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _prediction_graph(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    """The graph of one test point's loss after backward: every weight with its gradient."""
+    from autograd import Tensor
+    from autograd.viz import draw_graph
+
+    from . import cross_entropy
+
+    for name, p in model.named_parameters():
+        p.label = name                                   # "0.weight" in the picture
+    model.zero_grad()
+    loss = cross_entropy(model(Tensor(x, label="x")), y)
+    loss.label = "loss"
+    loss.backward()
+    return draw_graph(loss, engine="builtin")
 
 
 def _indent(matrix: np.ndarray) -> str:
