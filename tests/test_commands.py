@@ -31,6 +31,9 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     assert np.sum(matrix) == 100                      # the 100 held-out points
     svg = ET.parse(out_dir / "prediction_graph.svg").getroot()
     assert svg.tag.endswith("svg")
+    texts = [t.text for t in svg.iter() if t.tag.endswith("text")]
+    assert {"x", "0.weight", "4.bias", "loss"} <= set(texts)       # named weights and the loss
+    assert any(t and t.startswith("‖grad‖") for t in texts)         # after backward
     assert (out_dir / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {out_dir / 'prediction_graph.svg'}" in out
     assert err == ""                                  # --no-progress: no bar
