@@ -2,7 +2,7 @@
 
 * input samplers that stay away from kinks, ties and domain edges (finite differences need a
   smooth neighbourhood of every point),
-* a float64 Tensor shorthand,
+* a float64 Tensor shorthand, and `strict()` (warnings and numpy float errors raise),
 * an autouse fixture that restores global state (default dtype, grad mode, anomaly mode, GC
   thresholds) after every test, so that one failing test cannot poison the others,
 * hypothesis settings shared by the property tests (modest, deterministic, no example
@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import pathlib
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -84,6 +86,15 @@ SAMPLERS = {
 def sample(domain: str, shape: tuple, rng: np.random.Generator) -> np.ndarray:
     """A float64 array of `shape` drawn from the named domain (see SAMPLERS)."""
     return np.asarray(SAMPLERS[domain](rng, shape), dtype=np.float64).reshape(shape)
+
+
+@contextlib.contextmanager
+def strict():
+    """Any warning, and any numpy overflow / invalid / division by zero, is an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            yield
 
 
 def t64(data, requires_grad: bool = True) -> Tensor:

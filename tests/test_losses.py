@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,18 +25,9 @@ from autograd import functional as AF
 from nn import functional as F
 from nn import losses
 
-from conftest import t64
+from conftest import strict, t64
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-@contextlib.contextmanager
-def strict():
-    """Any warning, and any numpy overflow / invalid / division by zero, is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            yield
 
 
 def _reduce(losses, reduction):

@@ -7,24 +7,14 @@ warnings turned into errors and numpy's overflow/invalid/divide set to raise.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value
 from autograd import functional as F
-
-
-@contextlib.contextmanager
-def strict():
-    """Any warning, and any numpy overflow / invalid / division by zero, is an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            yield
+from conftest import strict
 
 
 # Tolerances of the saturation tests: float64 near its rounding; float32 loose, because these

@@ -58,6 +58,19 @@ def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple:
     return X[order], y[order]
 
 
+def _two_classes(first: np.ndarray, second: np.ndarray, noise: float, seed: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Points `first` as class 0 and `second` as class 1, mixed, plus Gaussian noise of std
+    `noise` (shuffled first, then noised: scikit-learn's order, so its seeds carry over)."""
+    X = np.concatenate([first, second])
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [len(first), len(second)])
+    rng = _rng(seed)
+    X, y = _shuffled(X, y, rng)
+    if noise:
+        X = X + rng.normal(0.0, noise, X.shape)
+    return _features(X), y
+
+
 def make_xor(n_samples: int = 4, noise: float = 0.0, seed: int | np.random.Generator | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
     """XOR: label 1 where exactly one coordinate is 1. The 4 corners, or a noisy cloud around them.
@@ -94,14 +107,9 @@ def make_moons(n_samples: int = 100, noise: float = 0.1,
     noise = _scale("make_moons", "noise", noise)
     n_upper = n // 2
     t_upper, t_lower = np.linspace(0.0, np.pi, n_upper), np.linspace(0.0, np.pi, n - n_upper)
-    X = np.concatenate([np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1),
-                        np.stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)], axis=1)])
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_upper, n - n_upper])
-    rng = _rng(seed)
-    X, y = _shuffled(X, y, rng)
-    if noise:
-        X = X + rng.normal(0.0, noise, X.shape)
-    return _features(X), y
+    return _two_classes(np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1),
+                        np.stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)], axis=1),
+                        noise, seed)
 
 
 def make_circles(n_samples: int = 100, factor: float = 0.8, noise: float = 0.0,
@@ -119,14 +127,9 @@ def make_circles(n_samples: int = 100, factor: float = 0.8, noise: float = 0.0,
                          f"[0, 1), got {factor}")
     n_outer = n // 2
     angles = [np.linspace(0.0, 2 * np.pi, m, endpoint=False) for m in (n_outer, n - n_outer)]
-    X = np.concatenate([np.stack([np.cos(angles[0]), np.sin(angles[0])], axis=1),
-                        factor * np.stack([np.cos(angles[1]), np.sin(angles[1])], axis=1)])
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_outer, n - n_outer])
-    rng = _rng(seed)
-    X, y = _shuffled(X, y, rng)
-    if noise:
-        X = X + rng.normal(0.0, noise, X.shape)
-    return _features(X), y
+    return _two_classes(np.stack([np.cos(angles[0]), np.sin(angles[0])], axis=1),
+                        factor * np.stack([np.cos(angles[1]), np.sin(angles[1])], axis=1),
+                        noise, seed)
 
 
 def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
