@@ -86,14 +86,17 @@ def _classification(metric: Callable) -> Callable:
     return metric
 
 
+def _per_class(score: Callable) -> Callable:
+    """precision/recall/F1 of the positive class for two classes, macro-averaged for more."""
+    return _classification(lambda y, labels, outputs: score(
+        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro"))
+
+
 METRICS: dict[str, Callable] = {
     "accuracy": _classification(lambda y, labels, outputs: M.accuracy(y, labels)),
-    "precision": _classification(lambda y, labels, outputs: M.precision(
-        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")),
-    "recall": _classification(lambda y, labels, outputs: M.recall(
-        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")),
-    "f1": _classification(lambda y, labels, outputs: M.f1_score(
-        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")),
+    "precision": _per_class(M.precision),
+    "recall": _per_class(M.recall),
+    "f1": _per_class(M.f1_score),
     "mse": lambda y, labels, outputs: M.mean_squared_error(y, outputs.reshape(y.shape)),
     "mae": lambda y, labels, outputs: M.mean_absolute_error(y, outputs.reshape(y.shape)),
     "r2": lambda y, labels, outputs: M.r2_score(y, outputs.reshape(y.shape)),
