@@ -58,17 +58,17 @@ def check_forward(node: Node, op: type) -> None:
         raise FloatingPointError(f"detect_anomaly: {op.name} (at {site}) produced {bad} output")
 
 
-def checked_fit(fit: Callable | None) -> Callable:
-    """Wrap a payload's gradient check so that NaN/inf gradients raise, naming the op."""
+def checked_conform(conform: Callable | None) -> Callable:
+    """Wrap a payload's gradient hook so that NaN/inf gradients raise, naming the op."""
     def check(g: Any, parent: Node, child: Node) -> Any:
-        if fit is not None:
-            g = fit(g, parent, child)
+        if conform is not None:
+            g = conform(g, parent, child)
         bad = _problem(g)
         if bad:
             site = _sites.get(id(child), (None, "an unknown place"))[1]
-            index = child._parents.index(parent)
+            index = next(i for i, x in enumerate(child.parents) if x is parent)
             raise FloatingPointError(
-                f"detect_anomaly: backward of {child._op.name} (created at {site}) gave {bad} "
+                f"detect_anomaly: backward of {child.op} (created at {site}) gave {bad} "
                 f"gradient for its input {index}")
         return g
     return check

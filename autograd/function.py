@@ -24,10 +24,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import numpy as np
 
-from .anomaly import check_forward
-from .graph import Node, Op, grad_mode, record
+
+from .graph import Node, Op, apply
 from .tensor import Tensor
 from .value import Value
 
@@ -39,8 +38,10 @@ class Function(Op):
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
+        if "forward" in cls.__dict__:       # plain functions or @staticmethod, both work
+            cls.forward = staticmethod(_function(cls.__dict__["forward"]))
         if "backward" in cls.__dict__:
-            cls.backward = _checked_backward(cls, cls.__dict__["backward"])
+            cls.backward = staticmethod(_checked_backward(cls, _function(cls.__dict__["backward"])))
 
     @classmethod
     def apply(cls, *inputs: Any, ctx: Any = None) -> Node:
@@ -51,22 +52,15 @@ class Function(Op):
         if any(not isinstance(x, kind) for x in nodes):
             raise TypeError(f"{cls.name}.apply: cannot mix Value and Tensor inputs")
         parents = tuple(x if isinstance(x, Node) else _constant(kind, x) for x in inputs)
-        out = cls.forward(ctx, *[p.data for p in parents])
-        if kind is Value:
-            if not isinstance(out, (int, float, np.floating, np.integer)):
-                raise TypeError(f"{cls.name}.forward: with Value inputs it must return a number, "
-                                f"got {type(out).__name__}")
-            node = Value(float(out), requires_grad=False)
-        else:
-            node = Tensor(np.asarray(out))
-        record(node, cls, parents, ctx)
-        if grad_mode.anomaly:
-            check_forward(node, cls)
-        return node
+        return apply(cls, parents, ctx)
 
 
 def _constant(kind: type, x: Any) -> Node:
     return kind(x, requires_grad=False) if kind is Value else Tensor(x)
+
+
+def _function(attribute: Any) -> Any:
+    return attribute.__func__ if isinstance(attribute, staticmethod) else attribute
 
 
 def _checked_backward(cls: type, backward: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node
+from .graph import Node, apply
 from .ops import CrossEntropy, Linear
 from .ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
@@ -82,7 +82,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != (weight.shape[1],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[1]},), got {bias.shape}")
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return Tensor._apply(Linear, inputs, tuple(t.requires_grad for t in inputs))
+    return apply(Linear, inputs, tuple(t.requires_grad for t in inputs))
 
 
 def _check_reduction(name: str, reduction: str) -> None:
@@ -138,14 +138,14 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.ndim == 1:
         labels = _class_labels("cross_entropy", t, n, c)
-        return Tensor._apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, labels))
+        return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, labels))
     if t.shape != logits.shape:
         hint = " (labels as a column: use labels.reshape(-1))" if t.shape == (n, 1) else ""
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
     target = target if isinstance(target, Tensor) else Tensor(t.astype(logits.dtype))
-    return Tensor._apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
+    return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
 
 
 def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
@@ -196,7 +196,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
                          f"[{np.nanmin(p.data)}, {np.nanmax(p.data)}]"
                          f"{' and NaN' if np.isnan(p.data).any() else ''} (for logits use "
                          f"binary_cross_entropy_with_logits)")
-    losses = Tensor._apply(BinaryCrossEntropy, (p,), t)
+    losses = apply(BinaryCrossEntropy, (p,), t)
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
@@ -230,5 +230,5 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
                              f"broadcast to the logits' shape {x.shape}")
         if not (pos_weight >= 0).all():
             raise ValueError(f"{name}: pos_weight must be >= 0, got {pos_weight}")
-    losses = Tensor._apply(BinaryCrossEntropyWithLogits, (x,), BCEWithLogitsCtx(t, pos_weight))
+    losses = apply(BinaryCrossEntropyWithLogits, (x,), BCEWithLogitsCtx(t, pos_weight))
     return _reduce(losses, reduction, name)

@@ -1,18 +1,26 @@
 """The one graph core shared by `Value` and `Tensor`.
 
-A node holds its payload (`data`: a float or an ndarray), its gradient, and, when it was made by
-an op while gradients were wanted, the op and its inputs (`_parents`, an ordered tuple). Nothing in
-a node points back at itself, so a graph has no reference cycles and is freed by reference counting
-the moment its output is dropped.
+A node holds its payload (`data`: a float or an ndarray), its gradient (`grad`), and the op that
+made it (`_fn`) with that op's inputs in two fixed slots (`_a`, `_b`). Nothing in a node points
+back at itself, so a graph has no reference cycles and is freed by reference counting the moment
+its output is dropped.
 
-Backpropagation runs in two passes, both iterative (no recursion, any depth):
+    _fn      None     a constant: no gradient wanted (numbers, data, results under no_grad)
+             Leaf     a leaf that wants a gradient (the user's parameters): it accumulates
+             an Op    the op that made this node; its rule sends gradients to the inputs
+    _a, _b   one input and the op's constant (x * 3: _a = x, _b = 3.0), or two inputs
+             (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves
 
-1. count, for every node that leads to the output, how many of its consumers lead there too;
-2. start at the output and hand each node's gradient to its op's rule; a parent is processed
-   once all of its consumers have been (Kahn's algorithm, run from the output backwards).
+Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
-The counts live in the nodes (`_pending`) and return to zero as the second pass consumes them, so
-neither pass allocates a visited set or a topological list.
+1. `topological_order` lists the op nodes that lead to the output, each after its inputs
+   (an iterative depth-first walk: any depth, no recursion);
+2. walking that list backwards, each node hands its gradient to its op's rule, and the rule's
+   results are added into the inputs' `.grad`.
+
+`backward` is that loop with the rule call written out, for raw floats and arrays (first order);
+`gradients` is the same loop on nodes, so the gradients are graphs that can be differentiated
+again (`create_graph=True`, `autograd.grad`). Both read the same rules.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ import functools
 from typing import Any, Callable, Iterator
 
 __all__ = [
-    "Node", "Op", "record", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Node", "Op", "Leaf", "PENDING", "make_node", "apply", "topological_order",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "backward", "backward_create_graph", "gradients", "raw", "walk",
 ]
 
@@ -94,58 +103,225 @@ class enable_grad(set_grad_enabled):
 
 
 # ----------------------------------------------------------------------------------------------
-# Nodes and ops
+# Ops
+# ----------------------------------------------------------------------------------------------
+
+class Op:
+    """A differentiable primitive: a class with two static functions, never instantiated.
+
+        forward(ctx, *inputs)            the op on raw payloads (floats or ndarrays)
+        backward(ctx, g, out, *inputs)   one gradient per input (None where there is none)
+
+    `ctx` holds the op's constants (an axis, an exponent, a mask) saved when the node was made.
+    The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
+    higher-order pass calls it with nodes, so the operators it uses are recorded and can be
+    differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
+    the backward driver then sums them back to each input's shape (see `autograd.broadcast`).
+    `symbol` is the op's name in drawings and micrograd's `_op` ('+', '*', 'tanh').
+    """
+
+    name = "op"
+    symbol = ""             # how drawings and micrograd's `_op` name the op; `name` when empty
+    broadcasting = False
+
+    @staticmethod
+    def forward(ctx: Any, *inputs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls, ctx: Any) -> str:
+        """The op as micrograd writes it in `_op` (PowConst adds its exponent: '**2')."""
+        return cls.symbol or cls.name
+
+
+class Leaf(Op):
+    """Marks a leaf that wants a gradient: backpropagation adds into its `.grad` and stops there
+    (PyTorch calls this AccumulateGrad)."""
+    name = "leaf"
+
+
+class _Mark:
+    """A value `.grad` holds while a backward pass is under way (see `topological_order`)."""
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+VISITING = _Mark("visiting: its inputs are being ordered")
+PENDING = _Mark("pending: its gradient is being computed")
+
+
+# ----------------------------------------------------------------------------------------------
+# Nodes
 # ----------------------------------------------------------------------------------------------
 
 class Node:
     """Bookkeeping shared by `Value` and `Tensor` (they add only the payload's operators).
 
-    `_op` is None for a leaf; `_ctx` holds the constants the op's rule needs (an axis, a mask);
-    `_pending` is scratch space for backpropagation and is zero outside it.
+    Six slots and nothing else: a scalar graph is mostly nodes, and each slot is 8 bytes of
+    every one of them. `_a`, `_b` and `_label` are only set when there is something to hold.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx", "_pending")
+    __slots__ = ("data", "grad", "_fn", "_a", "_b", "_label")
 
     #: what `.grad` of an intermediate node is reset to before each backward (0.0 or None)
     _empty_grad: Any = None
-    #: per-payload check of each gradient, called as fit(grad, parent, child); None: no check
-    _fit_grad: Callable | None = None
+    #: per-payload treatment of each gradient sent to an input: called as
+    #: conform(g, input, consumer) and returns the gradient to add; None: used as it is
+    _conform_grad: Callable | None = None
+
+    # -- what made this node -------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """True when backpropagation computes a gradient for this node."""
+        return self._fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, wanted: bool) -> None:
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad: only leaves can change it; use .detach() on a "
+                               "computed result")
+        self._fn = Leaf if wanted else None
 
     @property
     def is_leaf(self) -> bool:
         """True for nodes made by the user (or constants), False for results of recorded ops."""
-        return self._op is None
+        fn = self._fn
+        return fn is None or fn is Leaf
 
     @property
     def parents(self) -> tuple:
         """The inputs of the op that made this node, in order (empty for a leaf)."""
-        return self._parents
+        if self.is_leaf:
+            return ()
+        a = self._a
+        if a.__class__ is tuple:
+            return a
+        b = self._b
+        return (a, b) if isinstance(b, Node) else (a,)
+
+    # micrograd's name: its drawing code walks `_prev` (a tuple here, in input order)
+    _prev = parents
+
+    @property
+    def _ctx(self) -> Any:
+        """The constant the op saved for its rule (an exponent, an axis), or None."""
+        if self.is_leaf:
+            return None
+        b = self._b
+        return None if isinstance(b, Node) and self._a.__class__ is not tuple else b
 
     @property
     def op(self) -> str:
         """The name of the op that made this node ('' for a leaf)."""
-        return "" if self._op is None else self._op.name
+        return "" if self.is_leaf else self._fn.name
+
+    @property
+    def _op(self) -> str:
+        """The op as micrograd names it: '+', '*', '**2', 'tanh', 'ReLU' ('' for a leaf)."""
+        return "" if self.is_leaf else self._fn.describe(self._ctx)
+
+    @property
+    def label(self) -> str:
+        """A name for drawings ('' unless given)."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"label: expected a string, got {type(text).__name__} {text!r:.40}")
+        self._label = text
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (0.0 for a Value, None for a Tensor)."""
         self.grad = self._empty_grad
 
-    # micrograd compatibility: its graph-drawing code walks `_prev`
-    _prev = parents
+    def _backward(self) -> None:
+        """One step of backpropagation by hand, as in micrograd: apply this node's rule once,
+        adding (d self / d input) · self.grad into each input's `.grad`. Nothing for a leaf.
+
+        >>> from autograd import Value
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> c = a * b
+        >>> c.grad = 1.0
+        >>> c._backward()
+        >>> a.grad, b.grad
+        (-3.0, 2.0)
+        """
+        g = self.grad
+        if self.is_leaf or g is None:
+            return
+        if g is PENDING:                    # in the reference loop: no gradient reached it
+            self.grad = self._empty_grad
+            return
+        inputs = self.parents
+        grads = self._fn.backward(self._ctx, g, self.data, *[x.data for x in inputs])
+        conform = _conform(self)
+        for x, gx in zip(inputs, grads):
+            if gx is not None and x._fn is not None:
+                if conform is not None:
+                    gx = conform(gx, x, self)
+                have = x.grad
+                x.grad = gx if have is None or have is PENDING else have + gx
 
 
-def record(out: Node, op: type, parents: tuple, ctx: Any = None) -> Node:
-    """Attach `op` and its inputs to the fresh node `out`, if grad mode is on and some input
-    wants a gradient; otherwise `out` stays a constant. Returns `out`."""
-    out._ctx = ctx
+def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) -> Node:
+    """The one place nodes are made: a new `cls` node holding `data`, the result of `op` on
+    `inputs`. It records the op and its inputs only when grad mode is on and some input wants a
+    gradient; otherwise the result is a constant and the inputs are not kept.
+
+    (`Value.__add__` and `__mul__` write this function out for two inputs: they are the
+    hottest lines of the scalar engine.)
+    """
+    node = _new(cls)
+    node.data = data
+    node.grad = cls._empty_grad
+    node._fn = None
     if grad_mode.enabled:
-        for p in parents:
-            if p.requires_grad:
-                out.requires_grad = True
-                out._op = op
-                out._parents = parents
+        for x in inputs:
+            if x._fn is not None:
+                node._fn = op
+                if len(inputs) == 1 and not isinstance(ctx, Node):
+                    node._a, node._b = inputs[0], ctx
+                elif len(inputs) == 2 and ctx is None:
+                    node._a, node._b = inputs
+                else:
+                    node._a, node._b = inputs, ctx
                 break
-    return out
+    if grad_mode.anomaly:
+        from .anomaly import check_forward
+        check_forward(node, op)
+    return node
+
+
+_new = object.__new__
+
+
+def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
+    """Run `op` forward on the inputs' payloads and make the result's node.
+
+    The inputs are all Values or all Tensors; the result is of the same kind.
+    """
+    if len(inputs) == 1:                    # (a list comprehension costs ~0.5 µs)
+        data = op.forward(ctx, inputs[0].data)
+    elif len(inputs) == 2:
+        data = op.forward(ctx, inputs[0].data, inputs[1].data)
+    else:
+        data = op.forward(ctx, *[x.data for x in inputs])
+    kind = inputs[0]._kind
+    return make_node(kind, kind._payload(data, op), op, inputs, ctx)
 
 
 def raw(x: Any) -> Any:
@@ -153,145 +329,128 @@ def raw(x: Any) -> Any:
     return x.data if isinstance(x, Node) else x
 
 
-class Op:
-    """A differentiable primitive: a class with two plain functions, never instantiated.
-
-        forward(ctx, *inputs)            the op on raw payloads (floats or ndarrays)
-        backward(ctx, g, out, *inputs)   one gradient per input (None where there is none)
-
-    They take no `self`: the driver calls them on the class (`Mul.backward(...)`), and `ctx`
-    holds the op's constants (an axis, an exponent, a mask) saved when the node was recorded.
-    The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
-    higher-order pass calls it with nodes, so the operators it uses are recorded and can be
-    differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
-    the backward driver then sums them back to each input's shape (see `autograd.broadcast`).
-    """
-
-    name = "op"
-    symbol = ""             # how drawings label the op ("+", "*"); the name when empty
-    broadcasting = False
-
-    def forward(ctx: Any, *inputs: Any) -> Any:
-        raise NotImplementedError
-
-    def backward(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
-        raise NotImplementedError
-
-
 # ----------------------------------------------------------------------------------------------
 # Backpropagation
 # ----------------------------------------------------------------------------------------------
 
-def _count_consumers(root: Node, reset_grads: bool) -> None:
-    """Pass 1: set `_pending` of every node that leads to `root` to its number of consumers.
+def topological_order(root: Node) -> list:
+    """The op nodes that lead to `root` (itself included), each listed after all of its inputs.
 
-    With `reset_grads`, intermediate gradients from an earlier backward are cleared so that they are
-    recomputed, never double-counted; leaf gradients are kept so that they accumulate.
+    Walking the list backwards visits every node before its inputs, which is what
+    backpropagation needs. Leaves and constants are not listed: they have no rule to run.
+
+    An iterative depth-first walk (a stack instead of recursion, so any depth works). A node is
+    marked in its `.grad`, which backpropagation recomputes anyway: VISITING while its inputs
+    are being listed, then PENDING ("gradient not computed yet"). A node reached twice is
+    listed once.
     """
-    empty = root._empty_grad
+    order = []
     stack = [root]
-    pop, push = stack.pop, stack.append
+    push, pop, emit = stack.append, stack.pop, order.append
     while stack:
         node = pop()
-        if reset_grads:
-            node.grad = empty
-        for parent in node._parents:
-            if parent.requires_grad:
-                count = parent._pending
-                if count:
-                    parent._pending = count + 1
-                else:
-                    parent._pending = 1
-                    if parent._op is not None:          # leaves have nothing to visit
-                        push(parent)
-
-
-def _clear_pending(root: Node) -> None:
-    """Zero the counts after a backward that raised, so that the next one starts clean.
-
-    Walks the whole graph (a node whose count already reached zero may still have parents
-    with counts left); this runs only on the error path.
-    """
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        node._pending = 0
-        for parent in node._parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
+        mark = node.grad
+        if mark is VISITING:                # all its inputs are listed: now the node itself
+            node.grad = PENDING
+            emit(node)
+        elif mark is not PENDING:           # first visit (a second copy on the stack is skipped)
+            node.grad = VISITING
+            push(node)
+            a, b = node._a, node._b
+            if a.__class__ is tuple:
+                inputs = a
+            elif isinstance(b, Node):
+                inputs = (a, b)
+            else:
+                inputs = (a,)
+            for x in inputs:
+                fn = x._fn
+                if fn is not None and fn is not Leaf and x.grad is not PENDING:
+                    push(x)
+    return order
 
 
 def _check_root(root: Node) -> None:
-    if not root.requires_grad:
+    if root._fn is None:
         raise RuntimeError(
             "backward: this result does not require grad (no input requires grad, or it was "
             "computed under no_grad()); nothing to differentiate")
-    if root._pending:
+    if root.grad is VISITING or root.grad is PENDING:
         raise RuntimeError("backward: another backward pass over this graph is still running")
 
 
-def _gradient_check(root: Node) -> Callable | None:
+def _conform(root: Node) -> Callable | None:
     """The per-gradient hook: the payload's shape check, plus NaN/inf checks in anomaly mode."""
     if grad_mode.anomaly:
-        from .anomaly import checked_fit
-        return checked_fit(root._fit_grad)
-    return root._fit_grad
+        from .anomaly import checked_conform
+        return checked_conform(root._conform_grad)
+    return root._conform_grad
+
+
+def _clear_marks(nodes: list, empty: Any) -> None:
+    """After a pass that raised: the nodes it did not reach still carry the sort's marks."""
+    for node in nodes:
+        if node.grad is PENDING or node.grad is VISITING:
+            node.grad = empty
 
 
 def backward(root: Node, gradient: Any) -> None:
     """First-order backpropagation: runs the rules on raw payloads and writes `.grad` of every node.
 
     Leaves accumulate (`leaf.grad += ...`); intermediate nodes get their gradient for this output.
+    This is the reference loop `for node in reversed(order): node._backward()` written out:
+    nodes that received no gradient are skipped (a ReLU that is off passes None), and the rule
+    call and the accumulation are inlined (a function call per edge would cost more than the
+    rule itself).
     """
     _check_root(root)
-    if root._op is None:                          # a leaf: its gradient is simply `gradient`
+    if root._fn is Leaf:                    # a leaf: its gradient is simply `gradient`
         root.grad = gradient if root.grad is None else root.grad + gradient
         return
-    _count_consumers(root, reset_grads=True)
-    fit = _gradient_check(root)
+    empty = root._empty_grad
+    order = topological_order(root)
+    conform = _conform(root)
     root.grad = gradient
-    ready = [root]
-    pop, push = ready.pop, ready.append
-    try:  # rules see raw floats/arrays here, so nothing is recorded: no need for no_grad()
-        while ready:
-            node = pop()
-            op = node._op
-            parents = node._parents
+    pop = order.pop                         # popping frees the list as the pass goes
+    try:
+        while order:
+            node = pop()                    # every consumer of `node` has been processed
             g = node.grad
-            # unary and binary ops by hand: *args and zip() cost more than the rule itself
-            if g is None:                       # no consumer sent a gradient: nothing to pass on
-                grads = (None,) * len(parents)
-            elif len(parents) == 2:
-                a, b = parents
-                grads = op.backward(node._ctx, g, node.data, a.data, b.data)
-            elif len(parents) == 1:
-                grads = op.backward(node._ctx, g, node.data, parents[0].data)
-            else:
-                grads = op.backward(node._ctx, g, node.data, *[p.data for p in parents])
-            i = 0
-            for parent in parents:
-                g = grads[i]
-                i += 1
-                if not parent.requires_grad:
-                    continue
-                if g is not None:
-                    if fit is not None:
-                        g = fit(g, parent, node)
-                    have = parent.grad
-                    parent.grad = g if have is None else have + g
-                count = parent._pending - 1
-                parent._pending = count
-                if not count and parent._op is not None:
-                    push(parent)
+            if g is PENDING:                # no gradient reached it: nothing to pass on
+                node.grad = empty
+                continue
+            rule = node._fn.backward
+            a, b = node._a, node._b
+            if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
+                grads = rule(b, g, node.data, *[x.data for x in a])
+                for x, gx in zip(a, grads):
+                    if gx is not None and x._fn is not None:
+                        if conform is not None:
+                            gx = conform(gx, x, node)
+                        have = x.grad
+                        x.grad = gx if have is None or have is PENDING else have + gx
+                continue
+            if isinstance(b, Node):         # two inputs
+                ga, gb = rule(None, g, node.data, a.data, b.data)
+                if gb is not None and b._fn is not None:
+                    if conform is not None:
+                        gb = conform(gb, b, node)
+                    have = b.grad
+                    b.grad = gb if have is None or have is PENDING else have + gb
+            else:                           # one input; `b` is the op's constant
+                (ga,) = rule(b, g, node.data, a.data)
+            if ga is not None and a._fn is not None:
+                if conform is not None:
+                    ga = conform(ga, a, node)
+                have = a.grad
+                a.grad = ga if have is None or have is PENDING else have + ga
     except ZeroDivisionError as error:      # a float rule at a point of infinite slope
-        _clear_pending(root)
+        _clear_marks(order, empty)
         raise ZeroDivisionError(
-            f"backward of {node._op.name}: the derivative is infinite at this input "
+            f"backward of {node._fn.name}: the derivative is infinite at this input "
             f"({error})") from None
     except BaseException:
-        _clear_pending(root)
+        _clear_marks(order, empty)
         raise
 
 
@@ -299,39 +458,37 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
     """Higher-order backpropagation: runs the rules on nodes, so the gradients are graphs too.
 
     Returns {node: gradient node} for every node that leads to `root` and wants a gradient.
-    Does not touch `.grad`; `backward(create_graph=True)` and `autograd.grad` build on it.
+    Leaves' `.grad` is not touched (intermediates' is cleared: it is scratch space);
+    `backward(create_graph=True)` and `autograd.grad` build on it.
     """
     _check_root(root)
-    _count_consumers(root, reset_grads=False)
-    fit = _gradient_check(root)
+    if root._fn is Leaf:
+        return {root: gradient}
+    empty = root._empty_grad
+    order = topological_order(root)
+    conform = _conform(root)
     grads = {root: gradient}
-    ready = [root] if root._op is not None else []
     try:
         with set_grad_enabled(create_graph):
-            while ready:
-                node = ready.pop()
-                op = node._op
-                parents = node._parents
+            while order:
+                node = order.pop()
+                node.grad = empty           # the sort's mark, cleared as the pass goes
                 g = grads.get(node)
-                if g is None:                   # no consumer sent a gradient: nothing to pass on
-                    results = (None,) * len(parents)
-                else:
-                    results = op.backward(node._ctx, g, node, *parents)
-                for parent, g in zip(parents, results):
-                    if not parent.requires_grad:
+                if g is None:               # no consumer sent a gradient: nothing to pass on
+                    continue
+                inputs = node.parents
+                results = node._fn.backward(node._ctx, g, node, *inputs)
+                for x, gx in zip(inputs, results):
+                    if gx is None or x._fn is None:
                         continue
-                    if g is not None:
-                        if not isinstance(g, Node):
-                            g = type(parent)._constant_like(g, parent)
-                        if fit is not None:
-                            g = fit(g, parent, node)
-                        have = grads.get(parent)
-                        grads[parent] = g if have is None else have + g
-                    parent._pending -= 1
-                    if not parent._pending and parent._op is not None:
-                        ready.append(parent)
+                    if not isinstance(gx, Node):
+                        gx = x._kind._constant_like(gx, x)
+                    if conform is not None:
+                        gx = conform(gx, x, node)
+                    have = grads.get(x)
+                    grads[x] = gx if have is None else have + gx
     except BaseException:
-        _clear_pending(root)
+        _clear_marks(order, empty)
         raise
     return grads
 
@@ -341,7 +498,7 @@ def backward_create_graph(root: Node, gradient: Node) -> None:
     grads = gradients(root, gradient, create_graph=True)
     with enable_grad():
         for node, g in grads.items():
-            if node._op is None:
+            if node._fn is Leaf:
                 have = node.grad
                 node.grad = g if have is None else have + g
             else:
@@ -354,13 +511,13 @@ def walk(root: Node) -> Iterator[Node]:
     An iterative depth-first post-order, used to draw and inspect graphs (not on any hot path).
     """
     seen = {id(root)}
-    stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root._parents))]
+    stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root.parents))]
     while stack:
         node, it = stack[-1]
         for parent in it:
             if id(parent) not in seen:
                 seen.add(id(parent))
-                stack.append((parent, iter(parent._parents)))
+                stack.append((parent, iter(parent.parents)))
                 break
         else:
             stack.pop()

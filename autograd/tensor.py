@@ -22,9 +22,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from . import graph
-from .anomaly import check_forward
 from .broadcast import unbroadcast
-from .graph import Node, record
+from .graph import Leaf, Node, apply
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
     LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, Relu, Reshape,
@@ -101,32 +100,16 @@ class Tensor(Node):
                 f"Tensor: only floating-point tensors can require grad, got dtype "
                 f"{self.data.dtype} (pass floats or dtype=np.float32)")
         self.grad = None
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._op = None
-        self._parents = ()
-        self._ctx = None
-        self._pending = 0
+        self._fn = Leaf if requires_grad else None
+        if label:
+            self.label = label
 
-    # -- the op call: forward on arrays, then record ------------------------------------------
+    # -- the facade's hooks for the graph core (ops are made by graph.apply) -------------------
 
     @staticmethod
-    def _apply(op: type, inputs: tuple, ctx: Any = None) -> Tensor:
-        if len(inputs) == 1:                            # (a list comprehension costs ~0.5 µs)
-            out = op.forward(ctx, inputs[0].data)
-        elif len(inputs) == 2:
-            out = op.forward(ctx, inputs[0].data, inputs[1].data)
-        else:
-            out = op.forward(ctx, *[t.data for t in inputs])
-        if out.__class__ is not np.ndarray:             # numpy reductions return scalars
-            out = np.asarray(out)
-        node = Tensor.__new__(Tensor)
-        node.data, node.grad, node.requires_grad, node.label = out, None, False, ""
-        node._op, node._parents, node._pending = None, (), 0
-        record(node, op, inputs, ctx)
-        if graph.grad_mode.anomaly:
-            check_forward(node, op)
-        return node
+    def _payload(x: Any, op: type) -> np.ndarray:
+        """What a forward returned, as a Tensor's data (numpy reductions return scalars)."""
+        return x if x.__class__ is np.ndarray else np.asarray(x)
 
     def _operand(self, other: Any) -> Tensor:
         """`other` as a Tensor; Python numbers take this tensor's floating dtype."""
@@ -145,7 +128,7 @@ class Tensor(Node):
         if a.data.dtype != b.data.dtype:
             a, b = _promote(a, b)
         try:
-            return Tensor._apply(op, (a, b))
+            return apply(op, (a, b))
         except ValueError:
             try:
                 np.broadcast_shapes(a.shape, b.shape)
@@ -159,9 +142,11 @@ class Tensor(Node):
         return Tensor(np.asarray(x, dtype=like.data.dtype))
 
     @staticmethod
-    def _fit_grad(g: Any, node: Tensor, child: Tensor) -> Any:
-        """Shape and dtype check on every gradient that `child`'s op sends to `node`."""
-        op = child._op
+    def _conform_grad(g: Any, node: Tensor, child: Tensor) -> Any:
+        """Every gradient that `child`'s op sends to its input `node`, made to fit it: summed back
+        over broadcast axes (or an error naming the op), cast to its dtype, and copied when it
+        is to become a leaf's own `.grad`."""
+        op = child._fn
         shape = node.data.shape
         if g.shape != shape:
             if not op.broadcasting:
@@ -171,7 +156,7 @@ class Tensor(Node):
             g = unbroadcast(g, shape, op.name)
         if g.dtype != node.data.dtype:
             g = g.astype(node.data.dtype)
-        if node._op is None and node.grad is None and g.__class__ is np.ndarray and (
+        if node._fn is Leaf and node.grad is None and g.__class__ is np.ndarray and (
                 g is child.grad or g.base is not None or not g.flags.writeable):
             g = g.copy()     # a leaf's .grad is its own array (not the child's, not a view)
         return g
@@ -224,7 +209,7 @@ class Tensor(Node):
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = f", op={self._op.name}" if self._op is not None else (
+        extra = f", op={self.op}" if not self.is_leaf else (
             ", requires_grad=True" if self.requires_grad else "")
         dtype = "" if self.data.dtype == _default_dtype else f", dtype={self.data.dtype}"
         return f"Tensor({body}{dtype}{extra})"
@@ -241,11 +226,11 @@ class Tensor(Node):
     def __rtruediv__(self, other): return self._binary(Div, other, self)
 
     def __neg__(self) -> Tensor:
-        return Tensor._apply(Neg, (self,))
+        return apply(Neg, (self,))
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
-            return Tensor._apply(PowConst, (self,), exponent)
+            return apply(PowConst, (self,), exponent)
         return self._binary(Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -265,15 +250,15 @@ class Tensor(Node):
 
     # -- elementwise functions -----------------------------------------------------------------
 
-    def exp(self) -> Tensor: return Tensor._apply(Exp, (self,))
-    def log(self) -> Tensor: return Tensor._apply(Log, (self,))
-    def sqrt(self) -> Tensor: return Tensor._apply(Sqrt, (self,))
-    def tanh(self) -> Tensor: return Tensor._apply(Tanh, (self,))
-    def sigmoid(self) -> Tensor: return Tensor._apply(Sigmoid, (self,))
-    def relu(self) -> Tensor: return Tensor._apply(Relu, (self,))
+    def exp(self) -> Tensor: return apply(Exp, (self,))
+    def log(self) -> Tensor: return apply(Log, (self,))
+    def sqrt(self) -> Tensor: return apply(Sqrt, (self,))
+    def tanh(self) -> Tensor: return apply(Tanh, (self,))
+    def sigmoid(self) -> Tensor: return apply(Sigmoid, (self,))
+    def relu(self) -> Tensor: return apply(Relu, (self,))
 
     def abs(self) -> Tensor:
-        return Tensor._apply(Abs, (self,), np.sign(self.data))
+        return apply(Abs, (self,), np.sign(self.data))
 
     __abs__ = abs
 
@@ -288,20 +273,20 @@ class Tensor(Node):
             raise ValueError("clip: give at least one of min and max")
         if min is not None and max is not None and min > max:
             raise ValueError(f"clip: min {min} is greater than max {max}")
-        return Tensor._apply(Clip, (self,), (min, max))
+        return apply(Clip, (self,), (min, max))
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
-        return Tensor._apply(AsType, (self,), dtype)
+        return apply(AsType, (self,), dtype)
 
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
         if op in (Max, Min) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor is empty")
-        return Tensor._apply(op, (self,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
+        return apply(op, (self,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return self._reduce(Sum, axis, keepdims)
@@ -332,11 +317,11 @@ class Tensor(Node):
 
     def softmax(self, axis: int = -1) -> Tensor:
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
-        return Tensor._apply(Softmax, (self,), axis)
+        return apply(Softmax, (self,), axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
-        return Tensor._apply(LogSoftmax, (self,), axis)
+        return apply(LogSoftmax, (self,), axis)
 
     def argmax(self, axis: Any = None) -> np.ndarray:
         """Indices of the maxima (an ndarray: indices have no gradient)."""
@@ -347,7 +332,7 @@ class Tensor(Node):
     def reshape(self, *shape: Any) -> Tensor:
         shape = _shape_args(shape)
         try:
-            return Tensor._apply(Reshape, (self,), shape)
+            return apply(Reshape, (self,), shape)
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"({self.size} elements) into {shape}") from None
@@ -363,7 +348,7 @@ class Tensor(Node):
             axes = tuple(range(self.ndim - 1, -1, -1))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
-        return Tensor._apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
+        return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         axes = list(range(self.ndim))
@@ -378,14 +363,14 @@ class Tensor(Node):
             compatible = False
         if not compatible:
             raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}")
-        return Tensor._apply(BroadcastTo, (self,), shape)
+        return apply(BroadcastTo, (self,), shape)
 
     expand = broadcast_to
 
     def __getitem__(self, index: Any) -> Tensor:
         index = _raw_index(index)
         try:
-            return Tensor._apply(GetItem, (self,), index)
+            return apply(GetItem, (self,), index)
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
 
@@ -423,13 +408,13 @@ class Tensor(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Make a leaf want (or stop wanting) a gradient; returns self."""
-        if self._op is not None:
+        if not self.is_leaf:
             raise RuntimeError("requires_grad_: only leaves can change requires_grad; "
                                "use .detach() on a computed tensor")
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: only floating tensors can require grad, "
                             f"got dtype {self.data.dtype}")
-        self.requires_grad = bool(requires_grad)
+        self._fn = Leaf if requires_grad else None
         return self
 
     def copy_(self, source: Any) -> Tensor:
@@ -446,6 +431,9 @@ class Tensor(Node):
                             f"got dtype {source.dtype}")
         np.copyto(self.data, source, casting="unsafe")
         return self
+
+
+Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -484,7 +472,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
                          f"({k_a} != {k_b})")
     try:
-        return Tensor._apply(MatMul, (a, b), (a.requires_grad, b.requires_grad))
+        return apply(MatMul, (a, b), (a.requires_grad, b.requires_grad))
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot "
                          f"be broadcast together") from None
@@ -501,7 +489,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
                 ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ValueError(f"concatenate: shapes {[t.shape for t in ts]} differ outside "
                              f"axis {axis}")
-    return Tensor._apply(Concatenate, ts, ax)
+    return apply(Concatenate, ts, ax)
 
 
 def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
@@ -512,7 +500,7 @@ def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
     (ax,) = _axes(axis, ts[0].ndim + 1, "stack")
-    return Tensor._apply(Stack, ts, ax)
+    return apply(Stack, ts, ax)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -525,7 +513,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be "
                          f"broadcast together") from None
-    return Tensor._apply(Where, (a, b), cond)
+    return apply(Where, (a, b), cond)
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -6,6 +6,9 @@
 >>> c.backward()
 >>> c.data, a.grad, b.grad
 (0.0, 2.0, 8.0)
+
+The lecture that builds micrograd runs on it unchanged: `_prev`, `_op` ('+', '*', 'tanh'),
+`label`, `Value(data, _children, _op)` and stepping backprop by hand with `node._backward()`.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from typing import Any
 
 from . import graph
 from .anomaly import check_forward
-from .graph import Node
+from .graph import Leaf, Node, apply, make_node
 from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 Number = float | int
-_grad_mode = graph.grad_mode          # one object, switched by no_grad(); bound once here
+_mode = graph.grad_mode               # one object, switched by no_grad(); bound once here
+_new = object.__new__
 
 
 def _as_float(x: Any, what: str = "Value") -> float:
@@ -53,39 +57,82 @@ def _constant(x: Any) -> Value | None:
     return None
 
 
+# What `Value(data, _children, _op)` builds when a learner writes a node by hand, as the
+# micrograd lecture does inside its own Value class: the op for each of micrograd's names.
+_BY_HAND = {("+", 2): Add, ("*", 2): Mul, ("-", 2): Sub, ("tanh", 1): Tanh, ("exp", 1): Exp,
+            ("ReLU", 1): Relu, ("relu", 1): Relu, ("log", 1): Log, ("sigmoid", 1): Sigmoid,
+            ("sqrt", 1): Sqrt}
+
+
 class Value(Node):
     """A scalar node: `.data` and `.grad` are Python floats.
 
-    `Value(data, label="", requires_grad=True)`; unlike a `Tensor`, a Value wants a gradient by
-    default, as in micrograd. Numbers mixed into expressions become constants (no gradient).
+    `Value(data, _children=(), _op='', label='', requires_grad=True)`, micrograd's signature.
+    Unlike a `Tensor`, a Value wants a gradient by default, as in micrograd. Numbers mixed into
+    expressions are folded into the op as constants (no gradient, no node of their own).
+
+    `_children` and `_op` are for building a node by hand, as micrograd does inside its own
+    operators: `Value(a.data * b.data, (a, b), '*')` is the node `a * b` (the ops '+', '*', '-',
+    '**k', 'tanh', 'exp', 'ReLU', 'log', 'sigmoid', 'sqrt'); anything else is an error that
+    says to write it with operators or as an `autograd.Function`.
     """
 
     __slots__ = ()
     _empty_grad = 0.0
     __array_ufunc__ = None          # np.float64(2) * v: numpy steps aside, v.__rmul__ runs
 
-    def __init__(self, data: Any, label: str = "", requires_grad: bool = True,
-                 _op: type | None = None, _parents: tuple = (), _ctx: Any = None) -> None:
-        # ops make their result through here too (_op, _parents, _ctx): one call is the
-        # cheapest way to build a node, and this is the hottest path of the scalar engine
+    def __init__(self, data: Any, _children: tuple = (), _op: str = "", label: str = "",
+                 requires_grad: bool = True) -> None:
         self.data = data if data.__class__ is float else _as_float(data)
         self.grad = 0.0
-        self.label = label
-        self._ctx = _ctx
-        self._pending = 0
-        if _op is not None and _grad_mode.enabled and (
-                _parents[0].requires_grad or _parents[-1].requires_grad):
-            self.requires_grad = True
-            self._op = _op
-            self._parents = _parents
-            if _grad_mode.anomaly:
-                check_forward(self, _op)
-        else:
-            self.requires_grad = requires_grad and _op is None
-            self._op = None
-            self._parents = ()
-            if _op is not None and _grad_mode.anomaly:
-                check_forward(self, _op)
+        self._fn = Leaf if requires_grad else None
+        if label:
+            self.label = label
+        if _children or _op:
+            self._by_hand(_children, _op)
+
+    def _by_hand(self, children: Any, op_name: Any) -> None:
+        """Turn this new Value into the node that `op_name` makes from `children`."""
+        if isinstance(children, str):
+            raise TypeError(f"Value: the second argument is micrograd's _children (a tuple of "
+                            f"Values); for a label write Value(..., label={children!r})")
+        if not isinstance(children, (tuple, list)):
+            raise TypeError(f"Value: _children must be a tuple of Values in input order, got "
+                            f"a {type(children).__name__}")
+        children = tuple(children)
+        if not all(isinstance(c, Value) for c in children):
+            raise TypeError("Value: _children must all be Values")
+        op, ctx = _BY_HAND.get((op_name, len(children))), None
+        if op is None and isinstance(op_name, str) and op_name.startswith("**") and \
+                len(children) == 1:
+            exponent = op_name[2:]
+            try:
+                op, ctx = PowConst, int(exponent) if exponent.lstrip("-").isdigit() \
+                    else float(exponent)
+            except ValueError:
+                pass
+        if op is None:
+            raise ValueError(
+                f"Value(data, {len(children)} children, {op_name!r}): no such op to build by "
+                f"hand (known: '+', '*', '-' of two Values; '**k', 'tanh', 'exp', 'ReLU', "
+                f"'log', 'sigmoid', 'sqrt' of one). Write it with operators (a + b, a * b, "
+                f"a.tanh()), or as an autograd.Function with its own backward")
+        node = make_node(Value, self.data, op, children, ctx)
+        self._fn = node._fn
+        if node._fn is not None:
+            self._a, self._b = node._a, node._b
+
+    # -- the facade's hooks for the graph core ------------------------------------------------
+
+    @staticmethod
+    def _payload(x: Any, op: type) -> float:
+        """What a forward returned, as a Value's data (a float)."""
+        if x.__class__ is float:
+            return x
+        if isinstance(x, numbers.Real):
+            return float(x)
+        raise TypeError(f"{op.name}.forward: with Value inputs it must return a number, got "
+                        f"{type(x).__name__}")
 
     @staticmethod
     def _constant_like(x: Any, like: Value) -> Value:
@@ -93,51 +140,94 @@ class Value(Node):
 
     # -- arithmetic ----------------------------------------------------------------------------
     # Forward results are bit-identical to micrograd's: a / b is a * b**-1 there, and here too.
-
-    # A number operand is folded into the op (AddConst, MulConst keep it in ctx) instead of
-    # becoming a node: a chain like y = y*1.0001 + 0.0001 then makes 2 nodes a step, not 4.
+    # A number operand is folded into the op (AddConst, MulConst keep it in the node's second
+    # slot) instead of becoming a node: y = y*1.0001 + 0.0001 makes 2 nodes a step, not 4.
 
     def __add__(self, other: Any) -> Value:
+        if other.__class__ is Value:
+            # make_node(Value, self.data + other.data, Add, (self, other)), written out
+            out = _new(Value)
+            out.data = self.data + other.data
+            out.grad = 0.0
+            if _mode.enabled and (self._fn is not None or other._fn is not None):
+                out._fn, out._a, out._b = Add, self, other
+            else:
+                out._fn = None
+            if _mode.anomaly:
+                check_forward(out, Add)
+            return out
         if isinstance(other, Value):
-            return Value(self.data + other.data, "", False, Add, (self, other))
+            return make_node(Value, self.data + other.data, Add, (self, other))
         c = _number(other)
         if c is None:
             return NotImplemented
-        return Value(self.data + c, "", False, AddConst, (self,), c)
+        # make_node(Value, self.data + c, AddConst, (self,), c), written out
+        out = _new(Value)
+        out.data = self.data + c
+        out.grad = 0.0
+        if _mode.enabled and self._fn is not None:
+            out._fn, out._a, out._b = AddConst, self, c
+        else:
+            out._fn = None
+        if _mode.anomaly:
+            check_forward(out, AddConst)
+        return out
 
     def __radd__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
             return NotImplemented
-        return Value(c + self.data, "", False, AddConst, (self,), c)
-
-    def __sub__(self, other: Any) -> Value:
-        if isinstance(other, Value):
-            return Value(self.data - other.data, "", False, Sub, (self, other))
-        c = _number(other)
-        if c is None:
-            return NotImplemented
-        return Value(self.data - c, "", False, AddConst, (self,), -c)   # x - c == x + (-c)
-
-    def __rsub__(self, other: Any) -> Value:
-        other = _constant(other)
-        if other is None:
-            return NotImplemented
-        return Value(other.data - self.data, "", False, Sub, (other, self))
+        return make_node(Value, c + self.data, AddConst, (self,), c)
 
     def __mul__(self, other: Any) -> Value:
+        if other.__class__ is Value:
+            # make_node(Value, self.data * other.data, Mul, (self, other)), written out
+            out = _new(Value)
+            out.data = self.data * other.data
+            out.grad = 0.0
+            if _mode.enabled and (self._fn is not None or other._fn is not None):
+                out._fn, out._a, out._b = Mul, self, other
+            else:
+                out._fn = None
+            if _mode.anomaly:
+                check_forward(out, Mul)
+            return out
         if isinstance(other, Value):
-            return Value(self.data * other.data, "", False, Mul, (self, other))
+            return make_node(Value, self.data * other.data, Mul, (self, other))
         c = _number(other)
         if c is None:
             return NotImplemented
-        return Value(self.data * c, "", False, MulConst, (self,), c)
+        # make_node(Value, self.data * c, MulConst, (self,), c), written out
+        out = _new(Value)
+        out.data = self.data * c
+        out.grad = 0.0
+        if _mode.enabled and self._fn is not None:
+            out._fn, out._a, out._b = MulConst, self, c
+        else:
+            out._fn = None
+        if _mode.anomaly:
+            check_forward(out, MulConst)
+        return out
 
     def __rmul__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
             return NotImplemented
-        return Value(c * self.data, "", False, MulConst, (self,), c)
+        return make_node(Value, c * self.data, MulConst, (self,), c)
+
+    def __sub__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return make_node(Value, self.data - other.data, Sub, (self, other))
+        c = _number(other)
+        if c is None:
+            return NotImplemented
+        return make_node(Value, self.data - c, AddConst, (self,), -c)     # x - c == x + (-c)
+
+    def __rsub__(self, other: Any) -> Value:
+        other = _constant(other)
+        if other is None:
+            return NotImplemented
+        return make_node(Value, other.data - self.data, Sub, (other, self))
 
     def __truediv__(self, other: Any) -> Value:
         if not isinstance(other, Value):
@@ -153,52 +243,51 @@ class Value(Node):
         return other * self ** -1
 
     def __neg__(self) -> Value:
-        return Value(-self.data, "", False, Neg, (self,))
+        return make_node(Value, -self.data, Neg, (self,))
 
     def __pow__(self, exponent: Any) -> Value:
         if isinstance(exponent, Value):
-            if exponent.requires_grad and graph.grad_mode.enabled:
-                return Value(_power(self.data, exponent.data), "", False, Pow, (self, exponent))
+            if exponent._fn is not None and _mode.enabled:
+                return make_node(Value, _power(self.data, exponent.data), Pow,
+                                 (self, exponent))
             exponent = exponent.data
         elif not isinstance(exponent, numbers.Real):
             return NotImplemented
-        return Value(_power(self.data, exponent), "", False, PowConst, (self,), exponent)
+        return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
 
     def __rpow__(self, base: Any) -> Value:
         base = _constant(base)
         if base is None:
             return NotImplemented
-        return Value(_power(base.data, self.data), "", False, Pow, (base, self))
+        return make_node(Value, _power(base.data, self.data), Pow, (base, self))
 
-    # -- functions -----------------------------------------------------------------------------
+    # -- functions (each op's forward works on floats too: math.exp, math.tanh, ...) -----------
 
     def exp(self) -> Value:
-        return Value(Exp.scalar(self.data), "", False, Exp, (self,))
+        return apply(Exp, (self,))
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log: needs a positive input, got {self.data!r}")
-        return Value(math.log(self.data), "", False, Log, (self,))
+        return apply(Log, (self,))
 
     def sqrt(self) -> Value:
         if self.data < 0:
             raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
-        return Value(math.sqrt(self.data), "", False, Sqrt, (self,))
+        return apply(Sqrt, (self,))
 
     def tanh(self) -> Value:
-        return Value(math.tanh(self.data), "", False, Tanh, (self,))
+        return apply(Tanh, (self,))
 
     def sigmoid(self) -> Value:
-        return Value(Sigmoid.scalar(self.data), "", False, Sigmoid, (self,))
+        return apply(Sigmoid, (self,))
 
     def relu(self) -> Value:
-        x = self.data
-        return Value(x if x > 0 else 0.0, "", False, Relu, (self,))
+        return apply(Relu, (self,))
 
     def abs(self) -> Value:
         x = self.data
-        sign = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-        return Value(abs(x), "", False, Abs, (self,), sign)
+        return apply(Abs, (self,), 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))   # ctx: sign(x)
 
     __abs__ = abs
 
@@ -220,7 +309,7 @@ class Value(Node):
 
     def detach(self) -> Value:
         """The same number as a new leaf with no history and no gradient."""
-        return Value(self.data, self.label, requires_grad=False)
+        return Value(self.data, label=self.label, requires_grad=False)
 
     def item(self) -> float:
         return self.data
@@ -247,11 +336,16 @@ class Value(Node):
         return f"Value(data={self.data}, grad={self.grad})"
 
 
+Value._kind = Value                 # what apply() makes from Value inputs
+
+
 def _power(base: float, exponent: Number) -> float:
     try:
         result = base ** exponent
     except ZeroDivisionError:
         raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero") from None
+    if result.__class__ is float:
+        return result
     if result.__class__ is complex:
         raise ValueError(f"pow: {base!r} ** {exponent!r} is not a real number")
-    return result
+    return float(result)                # a numpy exponent gives a numpy float

@@ -56,7 +56,7 @@ def is_parameter(x: Any) -> bool:
     """True for what modules train: a `Parameter`, or a `Value` leaf that wants a gradient."""
     if isinstance(x, Parameter):
         return True
-    return isinstance(x, Value) and x._op is None and x.requires_grad
+    return isinstance(x, Value) and x.is_leaf and x.requires_grad
 
 
 class Module:

@@ -28,9 +28,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron(label_b: str = "b") -> tuple[Value, list[Value]]:
-    x1, w1 = Value(2.0, "x1"), Value(-3.0, "w1")
-    x2, w2 = Value(0.0, "x2"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, label_b)
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label=label_b)
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.backward()
     return o, [x1, w1, x2, w2, b]
@@ -56,7 +56,7 @@ def no_dot(monkeypatch):
 # ----------------------------------------------------------------------------------------------
 
 def test_trace_lists_inputs_before_results_and_keeps_repeated_inputs():
-    x = Value(3.0, "x")
+    x = Value(3.0, label="x")
     y = x * x + x
     walked = trace(y)
     assert [n.label or n.op for n in walked.nodes] == ["x", "mul", "add"]
@@ -118,7 +118,7 @@ def test_no_grad_option_leaves_gradients_out():
 
 
 def test_constants_are_dashed_and_show_no_gradient_and_folded_numbers_label_the_op():
-    x = Value(2.5, "x")
+    x = Value(2.5, label="x")
     y = 3.0 - x * 2 + x ** 2          # 3.0 becomes a constant node; * 2 and ** 2 keep theirs
     y.backward()
     nodes = node_lines(draw_graph(y, engine="builtin").source)
@@ -162,7 +162,7 @@ def test_tensor_without_backward_shows_grad_none():
 
 def test_graph_built_without_grad_is_a_single_constant():
     with no_grad():
-        y = Value(2.0, "x") * 3
+        y = Value(2.0, label="x") * 3
     source = draw_graph(y, engine="builtin").source
     assert list(node_lines(source)) == ["n0"] and "dashed" in source
 
@@ -182,7 +182,7 @@ def test_dot_escapes_record_syntax_and_quotes():
 
 
 def test_labels_lose_control_characters_and_stay_short():
-    x = Value(1.0, "line\none\x00" + "z" * 80)
+    x = Value(1.0, label="line\none\x00" + "z" * 80)
     line = node_lines(draw_graph(x * 2, engine="builtin").source)["n0"]
     label = re.search(r'label="\{(.*?)\|', line).group(1)
     assert label.startswith("line one\N{REPLACEMENT CHARACTER}zz") and label.endswith("…")
@@ -195,8 +195,8 @@ def test_labels_lose_control_characters_and_stay_short():
 
 def chain_of_neurons(n: int = 20) -> Value:
     """sum_i tanh(w_i * x_i): 2n leaves, n mul, n tanh, n adds (a chain) = 5n nodes."""
-    ws = [Value(0.1 * i, f"w{i}") for i in range(n)]
-    xs = [Value(1.0 - 0.05 * i, f"x{i}") for i in range(n)]
+    ws = [Value(0.1 * i, label=f"w{i}") for i in range(n)]
+    xs = [Value(1.0 - 0.05 * i, label=f"x{i}") for i in range(n)]
     out = sum((w * x).tanh() for w, x in zip(ws, xs))
     out.backward()
     return out
@@ -334,7 +334,7 @@ def test_without_dot_graphviz_png_and_pdf_say_how_to_install_it(no_dot, kwargs, 
 
 
 def test_saving_png_without_dot_is_a_clear_error_and_writes_nothing(no_dot, tmp_path):
-    drawing = draw_graph(Value(1.0, "x") * 2)
+    drawing = draw_graph(Value(1.0, label="x") * 2)
     with pytest.raises(GraphvizNotFound, match=r"\.png needs Graphviz \(\.svg does not\)"):
         drawing.save(tmp_path / "g.png")
     assert list(tmp_path.iterdir()) == []
@@ -350,12 +350,12 @@ def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch):
         def pipe(self, format, quiet):
             raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory\n")
     monkeypatch.setattr(graphviz, "Source", FailingSource)
-    drawing = draw_graph(Value(2.0, "x") * 3)
+    drawing = draw_graph(Value(2.0, label="x") * 3)
     assert drawing.engine == "graphviz"
     with pytest.warns(RuntimeWarning, match="Graphviz failed"):
         svg = drawing.svg()
     assert drawing.engine == "builtin" and 'class="node record"' in svg
-    forced = draw_graph(Value(2.0, "x") * 3, engine="graphviz")
+    forced = draw_graph(Value(2.0, label="x") * 3, engine="graphviz")
     with pytest.raises(GraphvizFailed, match=r"dot failed to render svg \(exit status 1\): "
                                               r"Error: out of memory$"):
         forced.svg()                                       # asked for dot: no silent fallback
@@ -391,7 +391,7 @@ def test_dot_engine_saves_png_and_pdf(tmp_path):
 
 @needs_dot
 def test_png_format_displays_as_png_in_jupyter():
-    drawing = draw_graph(Value(1.0, "x") * 2, format="png")
+    drawing = draw_graph(Value(1.0, label="x") * 2, format="png")
     bundle = drawing._repr_mimebundle_()
     assert bundle["image/png"][:4] == b"\x89PNG" and drawing._repr_svg_() is None
 

@@ -23,9 +23,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron(label_b: str = "b") -> Value:
-    x1, w1 = Value(2.0, "x1"), Value(-3.0, "w1")
-    x2, w2 = Value(0.0, "x2"), Value(1.0, "w2")
-    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label_b)).tanh()
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label=label_b)).tanh()
     o.backward()
     return o
 
@@ -125,7 +125,7 @@ def test_every_direction_draws_without_overlaps(rankdir):
 
 def test_a_random_value_graph_draws_without_overlaps():
     rnd = random.Random(3)
-    values = [Value(rnd.uniform(-1, 1), f"v{i}") for i in range(8)]
+    values = [Value(rnd.uniform(-1, 1), label=f"v{i}") for i in range(8)]
     while len(values) < 60:
         a, b = rnd.choice(values[-10:]), rnd.choice(values)
         values.append(a * b if rnd.random() < 0.5 else (a + b).tanh())
@@ -174,8 +174,8 @@ def test_tensor_graph_draws():
 def test_text_width_counts_wide_characters_twice():
     assert text_width("ab") == 2 * CHAR_WIDTH
     assert text_width("数") == 2 * CHAR_WIDTH
-    scene = build_scene(Value(1.0, "数値") * 2)
-    assert measure(scene.boxes[0])[0] > measure(build_scene(Value(1.0, "ab") * 2).boxes[0])[0]
+    scene = build_scene(Value(1.0, label="数値") * 2)
+    assert measure(scene.boxes[0])[0] > measure(build_scene(Value(1.0, label="ab") * 2).boxes[0])[0]
 
 
 def test_coordinates_have_fixed_precision():

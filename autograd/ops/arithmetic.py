@@ -8,16 +8,18 @@ the backward driver (`broadcasting = True`).
 from __future__ import annotations
 
 from ..graph import Op
-from .poly import log_or_zero
+from .payload_math import log_or_zero
 
 
 class Add(Op):
     """a + b;  d/da = 1, d/db = 1"""
     name, symbol, broadcasting = "add", "+", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return a + b
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         return g, g
 
@@ -26,9 +28,11 @@ class Sub(Op):
     """a - b;  d/da = 1, d/db = -1"""
     name, symbol, broadcasting = "sub", "-", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return a - b
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         return g, -g
 
@@ -37,9 +41,11 @@ class Mul(Op):
     """a * b;  d/da = b, d/db = a"""
     name, symbol, broadcasting = "mul", "*", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return a * b
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         return g * b, g * a
 
@@ -48,9 +54,11 @@ class AddConst(Op):
     """x + c for a number c (kept in ctx, so it needs no node of its own);  d/dx = 1"""
     name, symbol = "add", "+"
 
+    @staticmethod
     def forward(c, x):
         return x + c
 
+    @staticmethod
     def backward(c, g, out, x):
         return (g,)
 
@@ -59,9 +67,11 @@ class MulConst(Op):
     """x * c for a number c (kept in ctx);  d/dx = c"""
     name, symbol = "mul", "*"
 
+    @staticmethod
     def forward(c, x):
         return x * c
 
+    @staticmethod
     def backward(c, g, out, x):
         return (g * c,)
 
@@ -70,9 +80,11 @@ class Div(Op):
     """a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b"""
     name, symbol, broadcasting = "div", "/", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return a / b
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         return g / b, -(g * out) / b
 
@@ -81,9 +93,11 @@ class Neg(Op):
     """-x;  d/dx = -1"""
     name, symbol = "neg", "-"
 
+    @staticmethod
     def forward(ctx, x):
         return -x
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (-g,)
 
@@ -92,9 +106,15 @@ class PowConst(Op):
     """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1)"""
     name, symbol = "pow", "**"
 
+    @classmethod
+    def describe(cls, c):
+        return f"**{c}"                 # micrograd's '**2'
+
+    @staticmethod
     def forward(c, x):
         return x ** c
 
+    @staticmethod
     def backward(c, g, out, x):
         return (g * (c * x ** (c - 1)),)
 
@@ -103,8 +123,10 @@ class Pow(Op):
     """a ** b with both differentiable;  d/da = b * a^(b-1), d/db = a^b * ln(a)"""
     name, symbol, broadcasting = "pow", "**", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return a ** b
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         return g * (b * a ** (b - 1)), g * (out * log_or_zero(a))

@@ -1,7 +1,8 @@
 """Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where.
 
-`forward` computes on arrays (Tensor); `scalar` is the same function on a Python float (Value).
-Rules save what they need in `ctx` or read it from the output, and serve both payloads.
+The unary forwards take both payloads: a Python float (a `Value`: computed with `math`, as
+micrograd does) or an ndarray (a `Tensor`). Rules save what they need in `ctx` or read it from
+the output, and serve both payloads.
 """
 
 from __future__ import annotations
@@ -34,78 +35,96 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 class Exp(Op):
     """e^x;  d/dx = e^x, which is the output"""
-    name, scalar = "exp", _exp_float
+    name = "exp"
 
+    @staticmethod
     def forward(ctx, x):
-        return np.exp(x)
+        return _exp_float(x) if x.__class__ is float else np.exp(x)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (g * out,)
 
 
 class Log(Op):
     """ln x;  d/dx = 1/x"""
-    name, scalar = "log", math.log
+    name = "log"
 
+    @staticmethod
     def forward(ctx, x):
-        return np.log(x)
+        return math.log(x) if x.__class__ is float else np.log(x)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (g / x,)
 
 
 class Sqrt(Op):
     """sqrt(x);  d/dx = 1 / (2 sqrt(x))"""
-    name, scalar = "sqrt", math.sqrt
+    name = "sqrt"
 
+    @staticmethod
     def forward(ctx, x):
-        return np.sqrt(x)
+        return math.sqrt(x) if x.__class__ is float else np.sqrt(x)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (g / (2 * out),)
 
 
 class Abs(Op):
-    """|x|;  d/dx = sign(x) (0 at 0), saved in ctx by the forward"""
+    """|x|;  d/dx = sign(x) (0 at 0), which the caller saves as ctx"""
     name = "abs"
 
-    def forward(ctx, x):
-        return np.abs(x)
+    @staticmethod
+    def forward(sign, x):
+        return abs(x) if x.__class__ is float else np.abs(x)
 
+    @staticmethod
     def backward(sign, g, out, x):
         return (g * sign,)
 
 
 class Tanh(Op):
     """tanh(x);  d/dx = 1 - tanh(x)^2"""
-    name, scalar = "tanh", math.tanh
+    name = "tanh"
 
+    @staticmethod
     def forward(ctx, x):
-        return np.tanh(x)
+        return math.tanh(x) if x.__class__ is float else np.tanh(x)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (g * (1 - out * out),)
 
 
 class Sigmoid(Op):
     """σ(x) = 1 / (1 + e^-x), evaluated without overflow;  d/dx = σ(x) (1 - σ(x))"""
-    name, scalar = "sigmoid", _sigmoid_float
+    name = "sigmoid"
 
+    @staticmethod
     def forward(ctx, x):
-        return _sigmoid_array(x)
+        return _sigmoid_float(x) if x.__class__ is float else _sigmoid_array(x)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return (g * (out * (1 - out)),)
 
 
 class Relu(Op):
     """max(x, 0);  d/dx = 1 where the output is positive, else 0"""
-    name = "relu"
+    name, symbol = "relu", "ReLU"
 
+    @staticmethod
     def forward(ctx, x):
+        if x.__class__ is float:
+            return x if x > 0 else 0.0
         return np.maximum(x, 0)
 
+    @staticmethod
     def backward(ctx, g, out, x):
+        if out.__class__ is float:          # a scalar ReLU that is off passes no gradient at
+            return (g if out > 0 else None,)    # all: backward skips what lies behind it
         return (g * (raw(out) > 0),)
 
 
@@ -113,9 +132,11 @@ class Maximum(Op):
     """elementwise max(a, b);  the gradient goes to the larger input, split evenly on ties"""
     name, broadcasting = "maximum", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return np.maximum(a, b)
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         a, b = raw(a), raw(b)
         to_a = ((a > b) + 0.5 * (a == b)).astype(raw(g).dtype)
@@ -126,9 +147,11 @@ class Minimum(Op):
     """elementwise min(a, b);  the gradient goes to the smaller input, split evenly on ties"""
     name, broadcasting = "minimum", True
 
+    @staticmethod
     def forward(ctx, a, b):
         return np.minimum(a, b)
 
+    @staticmethod
     def backward(ctx, g, out, a, b):
         a, b = raw(a), raw(b)
         to_a = ((a < b) + 0.5 * (a == b)).astype(raw(g).dtype)
@@ -139,9 +162,11 @@ class Clip(Op):
     """clip(x, low, high);  d/dx = 1 inside [low, high], 0 outside"""
     name = "clip"
 
+    @staticmethod
     def forward(bounds, x):
         return np.clip(x, *bounds)
 
+    @staticmethod
     def backward(bounds, g, out, x):
         low, high = bounds
         x = raw(x)
@@ -157,8 +182,10 @@ class Where(Op):
     """where(condition, a, b);  the gradient goes to a where the condition holds, else to b"""
     name, broadcasting = "where", True
 
+    @staticmethod
     def forward(condition, a, b):
         return np.where(condition, a, b)
 
+    @staticmethod
     def backward(condition, g, out, a, b):
         return g * condition, g * ~condition

@@ -16,19 +16,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
-from .poly import log_softmax, softmax
+from .payload_math import log_softmax, softmax
 
 
 class Linear(Op):
     """x @ W + b for x (..., in), W (in, out), b (out,) or no b;  ctx says which inputs need grads"""
     name = "linear"
 
+    @staticmethod
     def forward(needs, x, W, b=None):
         y = x @ W
         if b is not None:
             y += b                                   # in place: y is a fresh array
         return y
 
+    @staticmethod
     def backward(needs, g, out, x, W, b=None):
         rows = g.reshape((-1, g.shape[-1]))          # batch dims flattened into rows
         gx = (g @ W.T) if needs[0] else None
@@ -52,6 +54,7 @@ class CrossEntropy(Op):
     probabilities (N, C), whose gradient is -log softmax(z)."""
     name = "cross_entropy"
 
+    @staticmethod
     def forward(ctx, z, t=None):
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -68,6 +71,7 @@ class CrossEntropy(Op):
             return total_loss
         return np.divide(total_loss, len(z), dtype=z.dtype)   # numpy 1.x would give float64
 
+    @staticmethod
     def backward(ctx, g, out, z, t=None):
         n = z.shape[0]
         if ctx.reduction == "mean":
@@ -102,12 +106,14 @@ class BinaryCrossEntropy(Op):
     dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t."""
     name = "binary_cross_entropy"
 
+    @staticmethod
     def forward(t, p):
         with np.errstate(divide="ignore"):                  # log(0) = -inf, then clamped
             log_p = np.maximum(np.log(p), LOG_FLOOR)
             log_q = np.maximum(np.log1p(-p), LOG_FLOOR)
         return -(t * log_p + (1 - t) * log_q)
 
+    @staticmethod
     def backward(t, g, out, p):
         pq = p * (1 - p)
         pq = pq.maximum(PQ_FLOOR) if isinstance(pq, Node) else np.maximum(pq, PQ_FLOOR)
@@ -130,6 +136,7 @@ class BinaryCrossEntropyWithLogits(Op):
     dℓ/dx = (1 - t) - w (1 - σ(x)), which is σ(x) - t without pos_weight."""
     name = "binary_cross_entropy_with_logits"
 
+    @staticmethod
     def forward(ctx, x):
         t, pos_weight = ctx.target, ctx.pos_weight
         e = np.exp(-np.abs(x))                             # in (0, 1]: cannot overflow
@@ -139,6 +146,7 @@ class BinaryCrossEntropyWithLogits(Op):
             return (1 - t) * x + softplus_neg
         return (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
 
+    @staticmethod
     def backward(ctx, g, out, x):
         t, pos_weight = ctx.target, ctx.pos_weight
         s = x.sigmoid() if isinstance(x, Node) else ctx.sigmoid   # higher order: σ as a graph

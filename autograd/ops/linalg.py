@@ -18,9 +18,11 @@ class MatMul(Op):
     """a @ b;  grads G @ bᵀ and aᵀ @ G (1-d operands are treated as a row / a column)"""
     name, broadcasting = "matmul", True        # batch dimensions broadcast
 
+    @staticmethod
     def forward(ctx, a, b):
         return a @ b
 
+    @staticmethod
     def backward(needs, g, out, a, b):
         need_a, need_b = needs
         a_row, b_col = a.ndim == 1, b.ndim == 1

@@ -6,7 +6,7 @@ Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 from __future__ import annotations
 
 from ..graph import Op, raw
-from .poly import broadcast_to
+from .payload_math import broadcast_to
 
 
 def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -24,10 +24,12 @@ class Sum(Op):
     """sum over axes;  every summed element gets the upstream gradient"""
     name = "sum"
 
+    @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
         return x.sum(axis=axes, keepdims=keepdims)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         axes, keepdims = ctx
         return (broadcast_to(_restore_axes(g, x.shape, axes, keepdims), x.shape),)
@@ -37,10 +39,12 @@ class Mean(Op):
     """mean over axes;  every element gets the upstream gradient divided by the count"""
     name = "mean"
 
+    @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
         return x.mean(axis=axes, keepdims=keepdims)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         return Sum.backward(ctx, g * (out.size / x.size), out, x)
 
@@ -49,10 +53,12 @@ class Max(Op):
     """max over axes;  the gradient goes to the maximal elements (split evenly on ties)"""
     name = "max"
 
+    @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
         return x.max(axis=axes, keepdims=keepdims)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         axes, keepdims = ctx
         x_ = raw(x)
@@ -65,6 +71,7 @@ class Min(Max):
     """min over axes;  the gradient goes to the minimal elements (split evenly on ties)"""
     name = "min"
 
+    @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
         return x.min(axis=axes, keepdims=keepdims)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Op
-from .poly import exp
+from .payload_math import exp
 from .reduce import kept_shape
 
 
@@ -33,10 +33,12 @@ class LogSumExp(Op):
     """log Σ exp(x) over axes;  d/dx = exp(x - out) = softmax(x)"""
     name = "logsumexp"
 
+    @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
         return _logsumexp(x, axes, keepdims)
 
+    @staticmethod
     def backward(ctx, g, out, x):
         axes, keepdims = ctx
         if not keepdims:
@@ -49,10 +51,12 @@ class Softmax(Op):
     """exp(x) / Σ exp(x) along one axis;  vjp: y * (g - Σ g*y)"""
     name = "softmax"
 
+    @staticmethod
     def forward(axis, x):
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
+    @staticmethod
     def backward(axis, g, y, x):
         return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
 
@@ -61,8 +65,10 @@ class LogSoftmax(Op):
     """x - logsumexp(x) along one axis;  vjp: g - softmax(x) Σ g"""
     name = "log_softmax"
 
+    @staticmethod
     def forward(axis, x):
         return _log_softmax(x, axis)
 
+    @staticmethod
     def backward(axis, g, y, x):
         return (g - exp(y) * g.sum(axis=axis, keepdims=True),)

@@ -49,7 +49,7 @@ def to_dot(scene: Scene) -> str:
 
     >>> from autograd import Value
     >>> from autograd.viz.scene import build_scene
-    >>> print(to_dot(build_scene(Value(2.0, "x") * 3)))
+    >>> print(to_dot(build_scene(Value(2.0, label="x") * 3)))
     digraph glassgrad {
       graph [rankdir=LR, ...];
       node [...];

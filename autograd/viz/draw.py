@@ -1,7 +1,7 @@
 """`draw_graph`: a picture of the graph behind a Value or Tensor, in Jupyter, as a file, anywhere.
 
 >>> from autograd import Value
->>> x, w = Value(0.5, "x"), Value(-1.0, "w")
+>>> x, w = Value(0.5, label="x"), Value(-1.0, label="w")
 >>> y = (x * w).tanh()
 >>> y.backward()
 >>> drawing = draw_graph(y, engine="builtin")

@@ -118,7 +118,7 @@ def node_fields(node: Node, show_grad: bool, preview_count: int) -> tuple[str, .
 
 def op_text(node: Node) -> str:
     """The op that made `node`, as drawings label it: "+", "*", "tanh", "** 2"."""
-    op = node._op
+    op = node._fn
     text = clean(op.symbol or op.name)
     if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, (int, float)):
         text += f" {_short(node._ctx)}"

@@ -42,7 +42,7 @@ def trace(root: Node) -> Trace:
     """Every node that leads to `root`, each once, inputs before the results made from them.
 
     >>> from autograd import Value
-    >>> x = Value(2.0, "x")
+    >>> x = Value(2.0, label="x")
     >>> t = trace(x * x + 1)
     >>> [n.op or n.label for n in t.nodes], t.inputs
     (['x', 'mul', 'add'], [(), (0, 0), (1,)])

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, raw
+from ..graph import Node, apply, raw
 
 
 def exp(x: Any) -> Any:
@@ -46,7 +46,7 @@ def scatter_add(g: Any, index: Any, shape: tuple) -> Any:
     """A zero array of `shape` with `g` added at `index` (repeated indices add up)."""
     if isinstance(g, Node):
         from .shape import ScatterAdd
-        return type(g)._apply(ScatterAdd, (g,), (index, shape))
+        return apply(ScatterAdd, (g,), (index, shape))
     out = np.zeros(shape, dtype=g.dtype)
     np.add.at(out, index, g)
     return out
