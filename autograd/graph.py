@@ -339,35 +339,60 @@ def topological_order(root: Node) -> list:
     Walking the list backwards visits every node before its inputs, which is what
     backpropagation needs. Leaves and constants are not listed: they have no rule to run.
 
-    An iterative depth-first walk (a stack instead of recursion, so any depth works). A node is
-    marked in its `.grad`, which backpropagation recomputes anyway: VISITING while its inputs
-    are being listed, then PENDING ("gradient not computed yet"). A node reached twice is
-    listed once.
+    An iterative depth-first walk (a stack instead of recursion, so any depth works): go down
+    to an input not listed yet, leaving the node (and its other unlisted inputs) on the stack;
+    a node with every input listed is listed, and the walk goes back up. A node is marked in its
+    `.grad`, which backpropagation recomputes anyway: VISITING while it waits on the stack for
+    its inputs, then PENDING ("listed, gradient not computed yet"), so it is listed once.
     """
-    order = []
-    stack = [root]
+    order, stack = [], []
     push, pop, emit = stack.append, stack.pop, order.append
-    while stack:
-        node = pop()
-        mark = node.grad
-        if mark is VISITING:                # all its inputs are listed: now the node itself
-            node.grad = PENDING
-            emit(node)
-        elif mark is not PENDING:           # first visit (a second copy on the stack is skipped)
-            node.grad = VISITING
-            push(node)
-            a, b = node._a, node._b
-            if a.__class__ is tuple:
-                inputs = a
-            elif isinstance(b, Node):
-                inputs = (a, b)
-            else:
-                inputs = (a,)
-            for x in inputs:
-                fn = x._fn
-                if fn is not None and fn is not Leaf and x.grad is not PENDING:
-                    push(x)
-    return order
+    kind = root.__class__                   # op nodes are all of this exact class
+    visiting, pending, leaf = VISITING, PENDING, Leaf      # locals: the loop reads them often
+    node = root
+    while True:
+        # `node` is met for the first time: go down to an input that is an op node not listed
+        # yet, leaving `node` (and any other such input) on the stack
+        a = node._a
+        if a.__class__ is tuple:            # n-ary
+            down = [x for x in a if x._fn is not None and x._fn is not leaf
+                    and x.grad is not pending]
+            if down:
+                node.grad = visiting
+                push(node)
+                node = down.pop()
+                stack += down
+                continue
+        else:
+            fn = a._fn
+            wait_a = fn is not None and fn is not leaf and a.grad is not pending
+            b = node._b                     # a second input, or the op's constant
+            if b.__class__ is kind:
+                fn = b._fn
+                if fn is not None and fn is not leaf and b.grad is not pending:
+                    node.grad = visiting
+                    push(node)
+                    if wait_a:
+                        push(a)
+                    node = b
+                    continue
+            if wait_a:
+                node.grad = visiting
+                push(node)
+                node = a
+                continue
+        node.grad = pending                 # every input is listed: list the node
+        emit(node)
+        while stack:                        # back up to the next node to go down from
+            node = pop()
+            mark = node.grad
+            if mark is visiting:            # its inputs are listed now
+                node.grad = pending
+                emit(node)
+            elif mark is not pending:       # an input stacked earlier and not reached since
+                break
+        else:
+            return order
 
 
 def _check_root(root: Node) -> None:
