@@ -1,6 +1,6 @@
 """`python -m autograd`: the quick start — a neuron by hand, then a small network trained.
 
-(The `glassgrad demo` command with plots and a rendered graph arrives with the training issue.)
+(`glassgrad demo` trains an MLP and writes its pictures.)
 """
 
 from __future__ import annotations

@@ -1,0 +1,257 @@
+"""The graph core's node layout, its one node factory, the topological order, and the reference
+loop `for node in reversed(order): node._backward()` that `backward` writes out."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from autograd import Function, Tensor, Value, concatenate, detect_anomaly, no_grad
+from autograd.graph import (
+    PENDING, VISITING, Leaf, Node, apply, make_node, topological_order,
+)
+from autograd.ops import Add, AddConst, Exp, Mul, MulConst, PowConst, Relu, Tanh
+
+from test_properties import VALUE_BINARY, VALUE_UNARY, inputs_1d, programs, run
+
+SLOTS = ("data", "grad", "_fn", "_a", "_b", "_label")
+
+
+def state(node):
+    """Everything a node holds, slot by slot (unset slots as a marker)."""
+    return tuple(getattr(node, name, "<unset>") for name in SLOTS)
+
+
+# -- layout ----------------------------------------------------------------------------------------
+
+def test_a_node_is_six_slots_and_one_object():
+    assert Node.__slots__ == SLOTS and Value.__slots__ == () and Tensor.__slots__ == ()
+    v = Value(1.0)
+    assert not hasattr(v, "__dict__")
+    assert sys.getsizeof(v) <= 16 + 16 + 8 * len(SLOTS)     # GC header + object header + slots
+
+
+def test_inputs_live_in_two_slots_and_constants_in_the_second():
+    a, b = Value(2.0), Value(3.0)
+    assert ((a * b)._a, (a * b)._b) == (a, b)
+    y = a * 4.0
+    assert (y._fn, y._a, y._b, y._ctx, y.parents) == (MulConst, a, 4.0, 4.0, (a,))
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    s = t.sum(axis=0)
+    assert s._a is t and s._ctx == ((0,), False) and s.parents == (t,)
+    c = concatenate([t, t * 2], axis=0)                 # n-ary: a tuple of inputs, then ctx
+    assert type(c._a) is tuple and c.parents == c._a and c._ctx == 0
+
+
+def test_requires_grad_is_read_from_the_op_slot():
+    leaf, const = Value(1.0), Value(1.0, requires_grad=False)
+    assert (leaf._fn, const._fn) == (Leaf, None)
+    assert leaf.requires_grad and leaf.is_leaf and not const.requires_grad and const.is_leaf
+    y = leaf * const
+    assert y.requires_grad and not y.is_leaf and y._fn is Mul
+    assert (const * const)._fn is None and (const * const).parents == ()
+    leaf.requires_grad = False
+    assert leaf._fn is None
+    with pytest.raises(RuntimeError, match="only leaves"):
+        y.requires_grad = False
+
+
+def test_labels_are_stored_only_when_given():
+    assert not hasattr(Value(1.0), "_label") and Value(1.0).label == ""
+    v = Value(1.0, label="x")
+    assert v.label == "x" and v._label == "x"
+    v.label = "y"
+    assert v.label == "y"
+    with pytest.raises(TypeError, match="label: expected a string"):
+        v.label = 3
+
+
+def test_micrograd_op_strings_and_op_names():
+    a, b = Value(2.0), Value(3.0)
+    cases = [(a + b, "+", "add"), (a * b, "*", "mul"), (a - b, "-", "sub"), (a + 1, "+", "add"),
+             (2 * a, "*", "mul"), (a ** 2, "**2", "pow"), (a ** 0.5, "**0.5", "pow"),
+             (a.tanh(), "tanh", "tanh"), (a.exp(), "exp", "exp"), (a.relu(), "ReLU", "relu"),
+             (-a, "-", "neg"), (a.log(), "log", "log"), (a.sigmoid(), "sigmoid", "sigmoid"),
+             (a, "", "")]
+    for node, micrograd_op, name in cases:
+        assert (node._op, node.op) == (micrograd_op, name)
+        assert isinstance(node._op, str)
+
+
+# -- the node factory ------------------------------------------------------------------------------
+
+def test_inline_add_and_mul_make_what_make_node_makes():
+    """Value.__add__ / __mul__ write make_node out; the nodes they build must be the same."""
+    a, b, k = Value(2.0), Value(3.0), Value(5.0, requires_grad=False)
+    pairs = [
+        (a + b, make_node(Value, a.data + b.data, Add, (a, b))),
+        (a * b, make_node(Value, a.data * b.data, Mul, (a, b))),
+        (a + 1.5, make_node(Value, a.data + 1.5, AddConst, (a,), 1.5)),
+        (a * 1.5, make_node(Value, a.data * 1.5, MulConst, (a,), 1.5)),
+        (k * k, make_node(Value, k.data * k.data, Mul, (k, k))),
+        (k + 2, make_node(Value, k.data + 2.0, AddConst, (k,), 2.0)),
+    ]
+    with no_grad():
+        pairs += [(a * b, make_node(Value, 6.0, Mul, (a, b))),
+                  (a + 1.0, make_node(Value, 3.0, AddConst, (a,), 1.0))]
+    for inline, factory in pairs:
+        assert state(inline) == state(factory)
+
+
+def test_anomaly_mode_checks_inline_ops_too():
+    a = Value(float("inf"))
+    with detect_anomaly():
+        for make in (lambda: a + a, lambda: a * 2.0, lambda: a + 1.0, lambda: a * a):
+            with pytest.raises(FloatingPointError, match="produced an infinite output"):
+                make()
+
+
+def test_apply_serves_values_tensors_and_functions():
+    v = apply(Tanh, (Value(0.5),))
+    assert type(v) is Value and v.data == np.tanh(0.5) and v._fn is Tanh
+    t = apply(Exp, (Tensor([0.0, 1.0], requires_grad=True),))
+    assert type(t) is Tensor and t.data.dtype == np.float32 and t._fn is Exp
+    s = Tensor([1.0, 2.0]).sum()                        # a numpy scalar becomes a 0-d array
+    assert type(s.data) is np.ndarray and s.shape == ()
+
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (2 * g,)
+    x = Value(3.0)
+    y = Twice.apply(x)
+    y.backward()
+    assert (y.data, x.grad, y._op) == (6.0, 2.0, "Twice")
+
+
+def test_op_rules_are_static_functions():
+    from autograd import ops
+    for name in ops.__all__:
+        op = getattr(ops, name)
+        for rule in ("forward", "backward"):
+            assert isinstance(op.__dict__.get(rule, staticmethod(len)), staticmethod), (name, rule)
+
+
+# -- micrograd's hand-built nodes ------------------------------------------------------------------
+
+def test_value_built_by_hand_is_the_op_node():
+    a, b = Value(2.0), Value(-3.0)
+    c = Value(a.data * b.data, (a, b), "*")
+    assert c._op == "*" and c._prev == (a, b) and c.op == "mul"
+    c.backward()
+    assert (a.grad, b.grad) == (-3.0, 2.0)
+    t = Value(np.tanh(0.5), (a,), "tanh")
+    assert t._fn is Tanh and t.parents == (a,)
+    p = Value(a.data ** 2, (a,), "**2")
+    assert p._fn is PowConst and p._op == "**2" and p._ctx == 2
+    r = Value(0.0, [a], "ReLU")
+    assert r._fn is Relu
+    with no_grad():
+        assert Value(1.0, (a, b), "+").parents == ()
+
+
+def test_value_built_by_hand_with_a_mistake_says_what_to_do():
+    a, b = Value(2.0), Value(3.0)
+    with pytest.raises(TypeError, match="for a label write Value\\(..., label='a'\\)"):
+        Value(1.0, "a")
+    with pytest.raises(TypeError, match="a tuple of Values in input order, got a set"):
+        Value(1.0, {a, b}, "+")
+    with pytest.raises(TypeError, match="must all be Values"):
+        Value(1.0, (a, 2.0), "+")
+    with pytest.raises(ValueError, match="no such op to build by hand.*Function"):
+        Value(1.0, (a, b), "%")
+    with pytest.raises(ValueError, match="no such op"):
+        Value(1.0, (a,), "+")
+
+
+# -- the topological order -------------------------------------------------------------------------
+
+def test_order_lists_op_nodes_once_after_their_inputs():
+    x, w = Value(0.5), Value(-1.0)
+    h = (x * w).tanh()
+    y = h * h + h.exp() * 2.0
+    order = topological_order(y)
+    assert order[-1] is y and len(order) == len({id(n) for n in order})
+    assert all(not n.is_leaf for n in order)
+    position = {id(n): i for i, n in enumerate(order)}
+    for n in order:
+        for p in n.parents:
+            if not p.is_leaf:
+                assert position[id(p)] < position[id(n)]
+    assert all(n.grad is PENDING for n in order)         # the marks the backward pass reads
+    for n in order:
+        n.grad = 0.0
+
+
+def test_the_order_walks_a_million_deep_chain():
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    order = topological_order(y)
+    assert len(order) == 1_000_000 and order[0]._a is x
+    y.grad = 0.0
+
+
+# -- the reference loop ----------------------------------------------------------------------------
+
+def reference_backward(root, seed):
+    """micrograd's loop on our nodes: sort, seed, then each node's rule once, consumers first."""
+    order = topological_order(root)
+    root.grad = seed
+    for node in reversed(order):
+        node._backward()
+
+
+@settings(max_examples=40)
+@given(program=programs(VALUE_UNARY, VALUE_BINARY, 3), xs=inputs_1d)
+def test_backward_is_the_reference_loop_written_out(program, xs):
+    fast_in, ref_in = [Value(x) for x in xs], [Value(x) for x in xs]
+    fast = run(program, VALUE_UNARY, VALUE_BINARY, fast_in)
+    ref = run(program, VALUE_UNARY, VALUE_BINARY, ref_in)
+    fast.backward()
+    reference_backward(ref, 1.0)
+    for a, b in zip(fast_in, ref_in):
+        assert a.grad == pytest.approx(b.grad, rel=1e-12, abs=1e-15)
+
+
+def test_the_reference_loop_on_tensors():
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(rng.normal(size=2), requires_grad=True)
+    X = Tensor(rng.normal(size=(4, 3)))
+    loss = ((X @ W + b).relu() ** 2).sum()
+    loss.backward()
+    expected = W.grad.copy(), b.grad.copy()
+    W.grad = b.grad = None
+    reference_backward(loss, np.ones((), dtype=np.float64))
+    np.testing.assert_allclose(W.grad, expected[0], rtol=1e-12)
+    np.testing.assert_allclose(b.grad, expected[1], rtol=1e-12)
+
+
+def test_nodes_behind_a_dead_relu_are_skipped_and_get_zero():
+    x, w = Value(2.0), Value(-1.0)
+    h = x * w                                            # -2: the ReLU is off
+    y = h.relu() + x
+    h.grad = 123.0                                       # a stale number from elsewhere
+    y.backward()
+    assert (x.grad, w.grad, h.grad) == (1.0, 0.0, 0.0)
+
+
+def test_higher_order_pass_leaves_the_marks_cleared():
+    from autograd import grad
+    x = Value(0.3)
+    h = x.tanh()
+    y = h * h
+    assert grad(lambda v: (v.tanh() * v.tanh()))(x).data == pytest.approx(
+        2 * np.tanh(0.3) * (1 - np.tanh(0.3) ** 2))
+    y.backward(create_graph=True)
+    assert isinstance(h.grad, Value) and not any(
+        n.grad is PENDING or n.grad is VISITING for n in (x, h, y))
