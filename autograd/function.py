@@ -1,7 +1,8 @@
 """`Function`: write your own differentiable op, in exactly the form the built-in ops use.
 
 Subclass it with `forward(ctx, *inputs)` on raw numbers/arrays and `backward(ctx, g, out,
-*inputs)` returning one gradient per input (None for an input without one); call `.apply(...)`.
+*inputs)` returning one gradient per input (None for an input without one), both static (the
+decorator may be left out: plain functions are made static); call `.apply(...)`.
 `ctx` is whatever constant you pass as `apply(..., ctx=...)`. Write backward with operators and
 node methods (`*`, `@`, `.sum()`, ...) and it also serves higher-order gradients.
 
@@ -9,8 +10,10 @@ node methods (`*`, `@`, `.sum()`, ...) and it also serves higher-order gradients
 >>> from autograd import Function, Tensor
 >>> class Cube(Function):
 ...     '''x³;  d/dx = 3x²'''
+...     @staticmethod
 ...     def forward(ctx, x):
 ...         return x ** 3
+...     @staticmethod
 ...     def backward(ctx, g, out, x):
 ...         return (g * 3 * x * x,)
 >>> x = Tensor([1.0, 2.0], requires_grad=True)
