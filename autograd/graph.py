@@ -346,7 +346,6 @@ def topological_order(root: Node) -> list:
     its inputs, then PENDING ("listed, gradient not computed yet"), so it is listed once.
     """
     order, stack = [], []
-    push, pop, emit = stack.append, stack.pop, order.append
     kind = root.__class__                   # op nodes are all of this exact class
     visiting, pending, leaf = VISITING, PENDING, Leaf      # locals: the loop reads them often
     node = root
@@ -359,7 +358,7 @@ def topological_order(root: Node) -> list:
                     and x.grad is not pending]
             if down:
                 node.grad = visiting
-                push(node)
+                stack.append(node)
                 node = down.pop()
                 stack += down
                 continue
@@ -371,24 +370,24 @@ def topological_order(root: Node) -> list:
                 fn = b._fn
                 if fn is not None and fn is not leaf and b.grad is not pending:
                     node.grad = visiting
-                    push(node)
+                    stack.append(node)
                     if wait_a:
-                        push(a)
+                        stack.append(a)
                     node = b
                     continue
             if wait_a:
                 node.grad = visiting
-                push(node)
+                stack.append(node)
                 node = a
                 continue
         node.grad = pending                 # every input is listed: list the node
-        emit(node)
+        order.append(node)
         while stack:                        # back up to the next node to go down from
-            node = pop()
+            node = stack.pop()
             mark = node.grad
             if mark is visiting:            # its inputs are listed now
                 node.grad = pending
-                emit(node)
+                order.append(node)
             elif mark is not pending:       # an input stacked earlier and not reached since
                 break
         else:
@@ -396,6 +395,7 @@ def topological_order(root: Node) -> list:
 
 
 def _check_root(root: Node) -> None:
+    """Refuse to backpropagate from a constant, or into a graph whose pass is still running."""
     if root._fn is None:
         raise RuntimeError(
             "backward: this result does not require grad (no input requires grad, or it was "
@@ -428,18 +428,19 @@ def backward(root: Node, gradient: Any) -> None:
     call and the accumulation are inlined (a function call per edge would cost more than the
     rule itself).
     """
-    _check_root(root)
-    if root._fn is Leaf:                    # a leaf: its gradient is simply `gradient`
+    fn = root._fn
+    if fn is None or fn is Leaf or root.grad is VISITING or root.grad is PENDING:
+        _check_root(root)                   # raises, unless `root` is a leaf that wants a grad
         root.grad = gradient if root.grad is None else root.grad + gradient
         return
     empty = root._empty_grad
     order = topological_order(root)
-    conform = _conform(root)
+    conform = _conform(root) if grad_mode.anomaly else root._conform_grad
+    kind = root.__class__                   # the class of op nodes (inputs may be subclasses)
     root.grad = gradient
-    pop = order.pop                         # popping frees the list as the pass goes
     try:
         while order:
-            node = pop()                    # every consumer of `node` has been processed
+            node = order.pop()              # (popping frees the list as the pass goes)
             g = node.grad
             if g is PENDING:                # no gradient reached it: nothing to pass on
                 node.grad = empty
@@ -455,7 +456,7 @@ def backward(root: Node, gradient: Any) -> None:
                         have = x.grad
                         x.grad = gx if have is None or have is PENDING else have + gx
                 continue
-            if isinstance(b, Node):         # two inputs
+            if b.__class__ is kind or isinstance(b, Node):      # two inputs
                 ga, gb = rule(None, g, node.data, a.data, b.data)
                 if gb is not None and b._fn is not None:
                     if conform is not None:

@@ -156,11 +156,14 @@ class Value(Node):
             if _mode.anomaly:
                 check_forward(out, Add)
             return out
-        if isinstance(other, Value):
+        if other.__class__ is float:
+            c = other
+        elif isinstance(other, Value):
             return make_node(Value, self.data + other.data, Add, (self, other))
-        c = _number(other)
-        if c is None:
-            return NotImplemented
+        else:
+            c = _number(other)
+            if c is None:
+                return NotImplemented
         # make_node(Value, self.data + c, AddConst, (self,), c), written out
         out = _new(Value)
         out.data = self.data + c
@@ -192,11 +195,14 @@ class Value(Node):
             if _mode.anomaly:
                 check_forward(out, Mul)
             return out
-        if isinstance(other, Value):
+        if other.__class__ is float:
+            c = other
+        elif isinstance(other, Value):
             return make_node(Value, self.data * other.data, Mul, (self, other))
-        c = _number(other)
-        if c is None:
-            return NotImplemented
+        else:
+            c = _number(other)
+            if c is None:
+                return NotImplemented
         # make_node(Value, self.data * c, MulConst, (self,), c), written out
         out = _new(Value)
         out.data = self.data * c

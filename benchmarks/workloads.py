@@ -74,14 +74,40 @@ def s1_chunk(engine: str, steps: int, seed: int = 1337, data: str = "python") ->
     X, y = scalar_mlp.make_moons(100, noise=0.1, seed=seed, as_numpy=data == "numpy")
     model = scalar_mlp.build_model(value_cls, seed)
     gc.collect()
-    times, losses = [], []
-    with training:
+    times, losses, collections, gc_times = [], [], [], []
+    with training, _gc_watch() as watch:
         for k in range(steps):
+            watch.reset()
             start = time.perf_counter()
             loss = scalar_mlp.train_step(model, X, y, k, value_cls)
             times.append(time.perf_counter() - start)
             losses.append(loss)
-    return {"times": times, "losses": losses}
+            collections.append(watch.collections)
+            gc_times.append(watch.seconds)
+    return {"times": times, "losses": losses, "gc_collections": collections,
+            "gc_seconds": gc_times}
+
+
+class _gc_watch:
+    """Counts the garbage collector's runs and the time they take (through `gc.callbacks`)."""
+
+    def __enter__(self) -> "_gc_watch":
+        self.reset()
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def reset(self) -> None:
+        self.collections, self.seconds, self._start = 0, 0.0, 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.collections += 1
+            self.seconds += time.perf_counter() - self._start
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,7 +295,8 @@ def _per_call(statement: str, env: dict, repeat: int, seconds: float) -> list:
 
 
 def t2_chunk(engine: str, repeat: int = 5, seconds: float = 0.2) -> dict:
-    """Per-op overhead: `a * b` and `a * b` + backward on scalars, `x * y` and
+    """Per-op overhead: `a * b`, `a * b` + backward and a new leaf times a number + backward on
+    scalars, `x * y` and
     `(x * y).sum().backward()` on one-element tensors; whichever of these `engine` has."""
     results = {}
     if engine in ("glassgrad", "micrograd"):
@@ -277,9 +304,11 @@ def t2_chunk(engine: str, repeat: int = 5, seconds: float = 0.2) -> dict:
             from autograd import Value
         else:
             from micrograd.engine import Value
-        env = {"a": Value(2.0), "b": Value(3.0)}
+        env = {"a": Value(2.0), "b": Value(3.0), "Value": Value}
         results["value_op"] = _per_call("a * b", env, repeat, seconds)
         results["value_op_backward"] = _per_call("c = a * b; c.backward()", env, repeat, seconds)
+        results["value_leaf_op_backward"] = _per_call("v = Value(1.0); (v * 1.5).backward()",
+                                                      env, repeat, seconds)
     if engine == "glassgrad":
         from autograd import Tensor
         env = {"x": Tensor(np.array([2.0], np.float32), requires_grad=True),
