@@ -438,46 +438,52 @@ def backward(root: Node, gradient: Any) -> None:
     conform = _conform(root) if grad_mode.anomaly else root._conform_grad
     kind = root.__class__                   # the class of op nodes (inputs may be subclasses)
     root.grad = gradient
+    chunk: list = []
     try:
-        while order:
-            node = order.pop()              # (popping frees the list as the pass goes)
-            g = node.grad
-            if g is PENDING:                # no gradient reached it: nothing to pass on
-                node.grad = empty
-                continue
-            rule = node._fn.backward
-            a, b = node._a, node._b
-            if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
-                grads = rule(b, g, node.data, *[x.data for x in a])
-                for x, gx in zip(a, grads):
-                    if gx is not None and x._fn is not None:
+        while order:                        # consumers first, a chunk of the list at a time:
+            chunk = order[-_CHUNK:]         # the list shrinks as the gradients come in
+            del order[-_CHUNK:]
+            for node in reversed(chunk):    # every consumer of `node` has been processed
+                g = node.grad
+                if g is PENDING:                # no gradient reached it: nothing to pass on
+                    node.grad = empty
+                    continue
+                rule = node._fn.backward
+                a, b = node._a, node._b
+                if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
+                    grads = rule(b, g, node.data, *[x.data for x in a])
+                    for x, gx in zip(a, grads):
+                        if gx is not None and x._fn is not None:
+                            if conform is not None:
+                                gx = conform(gx, x, node)
+                            have = x.grad
+                            x.grad = gx if have is None or have is PENDING else have + gx
+                    continue
+                if b.__class__ is kind or isinstance(b, Node):      # two inputs
+                    ga, gb = rule(None, g, node.data, a.data, b.data)
+                    if gb is not None and b._fn is not None:
                         if conform is not None:
-                            gx = conform(gx, x, node)
-                        have = x.grad
-                        x.grad = gx if have is None or have is PENDING else have + gx
-                continue
-            if b.__class__ is kind or isinstance(b, Node):      # two inputs
-                ga, gb = rule(None, g, node.data, a.data, b.data)
-                if gb is not None and b._fn is not None:
+                            gb = conform(gb, b, node)
+                        have = b.grad
+                        b.grad = gb if have is None or have is PENDING else have + gb
+                else:                           # one input; `b` is the op's constant
+                    (ga,) = rule(b, g, node.data, a.data)
+                if ga is not None and a._fn is not None:
                     if conform is not None:
-                        gb = conform(gb, b, node)
-                    have = b.grad
-                    b.grad = gb if have is None or have is PENDING else have + gb
-            else:                           # one input; `b` is the op's constant
-                (ga,) = rule(b, g, node.data, a.data)
-            if ga is not None and a._fn is not None:
-                if conform is not None:
-                    ga = conform(ga, a, node)
-                have = a.grad
-                a.grad = ga if have is None or have is PENDING else have + ga
+                        ga = conform(ga, a, node)
+                    have = a.grad
+                    a.grad = ga if have is None or have is PENDING else have + ga
     except ZeroDivisionError as error:      # a float rule at a point of infinite slope
-        _clear_marks(order, empty)
+        _clear_marks(chunk + order, empty)
         raise ZeroDivisionError(
             f"backward of {node._fn.name}: the derivative is infinite at this input "
             f"({error})") from None
     except BaseException:
-        _clear_marks(order, empty)
+        _clear_marks(chunk + order, empty)
         raise
+
+
+_CHUNK = 1 << 14                            # nodes per slice of the order in `backward`
 
 
 def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
