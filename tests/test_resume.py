@@ -94,3 +94,46 @@ def test_a_scalar_model_resumes_exactly_too(tmp_path):
     resumed = scalar.MLP(2, [4, 1])
     train(resumed, 2, start=tmp_path / "run.npz")
     assert [p.data for p in straight.parameters()] == [p.data for p in resumed.parameters()]
+
+
+@pytest.mark.parametrize("seeded", [True, False], ids=["loader seed", "shared generator"])
+def test_a_shuffled_run_with_dropout_resumes_exactly(seeded, tmp_path):
+    """Shuffling and dropout draw random numbers: their generators' states go into the file."""
+    from autograd.random import get_state, set_state
+    from nn import Dropout, Linear, ReLU, Sequential
+    from nn.data import DataLoader
+    X, y = _moons()
+
+    def run(epochs, start=None):
+        model = Sequential(Linear(2, 8), ReLU(), Dropout(0.3), Linear(8, 2))
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loader = DataLoader(X, y, batch_size=16, shuffle=True, seed=7 if seeded else None)
+        if start is not None:
+            checkpoint = load(start)
+            model.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            loader.load_state_dict(checkpoint["data"])
+            set_state(checkpoint["rng"])
+        fit(model, cross_entropy, optimizer, loader, epochs=epochs, metrics=(), progress=False)
+        return model, optimizer, loader
+
+    manual_seed(0)
+    straight, _, _ = run(4)
+    manual_seed(0)
+    first, opt, loader = run(2)
+    save({"model": first, "optimizer": opt, "data": loader, "rng": get_state()},
+         tmp_path / "run.npz")
+    manual_seed(123)                                  # elsewhere entirely, until loaded
+    resumed, _, _ = run(2, start=tmp_path / "run.npz")
+    for (name, a), (_, c) in zip(straight.named_parameters(), resumed.named_parameters()):
+        assert np.array_equal(a.data, c.data), name
+
+
+def test_generator_states_that_do_not_fit_are_refused():
+    from autograd.random import set_state
+    from nn.data import DataLoader
+    with pytest.raises(ValueError, match="set_state: not a PCG64 generator state"):
+        set_state({"bit_generator": "MT19937"})
+    loader = DataLoader(np.zeros((4, 1)), np.zeros(4), seed=0)
+    with pytest.raises(ValueError, match=r"expected the keys \['rng'\]"):
+        loader.load_state_dict({})

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
+from autograd.random import set_generator_state
 
 
 def _features(where: str, X: Any) -> np.ndarray:
@@ -115,6 +116,23 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the shuffling stands: the state of the loader's own generator (from `seed`), so
+        that a resumed run draws the same next epochs. A loader without a seed shuffles with the
+        shared generator: save `autograd.random.get_state()` instead (empty dict here)."""
+        return {} if self._rng is None else {"rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict()` saved."""
+        expected = set() if self._rng is None else {"rng"}
+        if not isinstance(state, dict) or set(state) != expected:
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"DataLoader.load_state_dict: expected the keys {sorted(expected)} "
+                             f"(a DataLoader {'with' if expected else 'without'} a seed), "
+                             f"got {got}")
+        if self._rng is not None:
+            set_generator_state("DataLoader.load_state_dict", self._rng, state["rng"])
 
     def __len__(self) -> int:
         """Batches per epoch."""
