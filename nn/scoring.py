@@ -52,7 +52,7 @@ import numpy as np
 from . import metrics as M
 
 __all__ = ["declare_loss", "declare_metric", "loss_task", "LossTask", "Metric", "METRICS",
-           "LABEL_RULES", "default_metrics", "metric_table", "higher_is_better", "mode_of"]
+           "LABEL_RULES", "default_metrics", "loss_name", "metric_table", "higher_is_better", "mode_of"]
 
 TASKS = ("regression", "binary", "multiclass")
 TAKES = ("logits", "probabilities", "log_probabilities")
@@ -147,11 +147,12 @@ def loss_task(loss: Any) -> LossTask | None:
     if task == "multiclass" and rule is None:
         rule = "argmax"
     takes = getattr(declared, "takes", None)
-    _checked(f"the loss {_name(loss)}", task, rule, takes)
+    _checked(f"the loss {loss_name(loss)}", task, rule, takes)
     return LossTask(task, LABEL_RULES.get(rule, rule) if isinstance(rule, str) else rule, takes)
 
 
-def _name(loss: Any) -> str:
+def loss_name(loss: Any) -> str:
+    """The loss's name for messages (a function's name, a loss Module's class name)."""
     loss = _unwrapped(loss)
     return getattr(loss, "__name__", None) or type(loss).__name__
 

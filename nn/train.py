@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -44,9 +44,7 @@ def predict_labels(outputs: np.ndarray, y: np.ndarray | None,
     if declared is not None and declared.to_labels is not None:
         return declared.to_labels(outputs)
     if declared is not None:                # a regression loss: its outputs are not classes
-        raise ValueError(f"fit: {S._name(loss_fn)} is a regression loss, so its outputs are "
-                         f"not class labels; use the metrics 'mse', 'mae' or 'r2' (or pass "
-                         f"predict=, a function from outputs to labels)")
+        raise ValueError(_regression_labels("fit", loss_fn))
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return S.argmax(outputs)
     if y is not None and np.isin(y, (-1, 1)).all():
@@ -57,13 +55,24 @@ def predict_labels(outputs: np.ndarray, y: np.ndarray | None,
         f"predict=, a function from outputs to labels")
 
 
-def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None,
-                 where: str) -> dict[str, S.Metric]:
-    """The metrics to record: those asked for, or the loss's defaults (`nn.scoring`)."""
+def _regression_labels(where: str, loss_fn: Callable) -> str:
+    return (f"{where}: {S.loss_name(loss_fn)} is a regression loss, so its outputs are not "
+            f"class labels; use the metrics 'mse', 'mae' or 'r2' (or pass predict=, a function "
+            f"from outputs to labels)")
+
+
+def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, where: str,
+                 predict: Callable | None = None) -> dict[str, S.Metric]:
+    """The metrics to record: those asked for, or the loss's defaults (`nn.scoring`). A metric
+    of class labels with a regression loss is refused here, before any training."""
     declared = S.loss_task(loss_fn)
     if metrics is None:
         metrics = S.default_metrics(loss_fn)
-    return S.metric_table(metrics, None if declared is None else declared.task, where)
+    chosen = S.metric_table(metrics, None if declared is None else declared.task, where)
+    if (declared is not None and declared.task == "regression" and predict is None
+            and any(metric.on_labels for metric in chosen.values())):
+        raise ValueError(_regression_labels(where, loss_fn))
+    return chosen
 
 
 # -- running a model on a batch --------------------------------------------------------------------
@@ -96,7 +105,7 @@ def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
     declared = S.loss_task(loss_fn)
     if declared is None or declared.task == "regression":
         return
-    name = S._name(loss_fn)
+    name = S.loss_name(loss_fn)
     if declared.task == "multiclass" and y.ndim == 2:
         rows = y.sum(axis=1)
         if not (np.all((y >= 0) & (y <= 1)) and np.allclose(rows, 1, atol=1e-4)):
@@ -120,7 +129,8 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
     loader = _batches(data, batch_size, False, None, "evaluate: data")
     _check_targets("evaluate: data", loader.y, loss_fn)
-    return _evaluate(model, loss_fn, loader, _metrics_for(loss_fn, metrics, "evaluate"), predict)
+    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict)
+    return _evaluate(model, loss_fn, loader, chosen, predict)
 
 
 def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict[str, S.Metric],
@@ -287,16 +297,12 @@ class _Weights:
         return all(np.isfinite(p.data).all() for p in self.params)
 
 
-class _Diverged(FloatingPointError):
-    """The loss became NaN or infinite; the weights were put back before the step that did it."""
-
-
-def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> _Diverged:
+def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> FloatingPointError:
     where = f"epoch {epoch}, batch {batch}"
     if not stepped:
-        return _Diverged(f"fit: the loss is {value} at the start ({where}), before any step; "
+        return FloatingPointError(f"fit: the loss is {value} at the start ({where}), before any step; "
                          f"check the model's outputs and the loss for this data")
-    return _Diverged(f"fit: the loss became {value} at {where}; the weights are back as they "
+    return FloatingPointError(f"fit: the loss became {value} at {where}; the weights are back as they "
                      f"were before the step that did it; try a smaller learning rate (the "
                      f"optimizer's state is not put back: make a new optimizer)")
 
@@ -335,7 +341,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     if val_data is not None:
         val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
         _check_targets("fit: val_data", val_loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "fit")
+    chosen = _metrics_for(loss_fn, metrics, "fit", predict)
     if isinstance(early_stopping, int):
         early_stopping = EarlyStopping(patience=early_stopping)
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)

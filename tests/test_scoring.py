@@ -168,12 +168,17 @@ def test_an_undeclared_loss_records_only_the_loss(regression):
     assert default_metrics(lambda out, t: 0) == ()
 
 
-def test_accuracy_for_a_regression_loss_is_refused_with_a_hint(regression):
+def test_accuracy_for_a_regression_loss_is_refused_before_training(regression):
     X, y = regression
     model = LinearRegression(3)
-    with pytest.raises(ValueError, match="mse_loss is a regression loss.*'mse', 'mae' or 'r2'"):
+    weights = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match="fit: mse_loss is a regression loss.*'mse', 'mae' or "
+                                         "'r2'"):
         fit(model, mse_loss, SGD(model.parameters(), lr=0.05), (X, y), metrics=("accuracy",),
             progress=False)
+    assert all(np.array_equal(w, p.data) for w, p in zip(weights, model.parameters()))
+    with pytest.raises(ValueError, match="evaluate: MSELoss is a regression loss"):
+        evaluate(model, MSELoss(), (X, y), ["accuracy"])
 
 
 @pytest.mark.parametrize("kwargs, message", [
