@@ -212,8 +212,8 @@ def _check_signs(labels: Any) -> None:
 
 declare_loss("regression")(mse_loss)
 declare_loss("regression")(l1_loss)
-declare_loss("binary", to_labels="probability", takes="probabilities")(binary_cross_entropy)
-declare_loss("binary", to_labels="logit", takes="logits")(binary_cross_entropy_with_logits)
-declare_loss("multiclass", to_labels="argmax", takes="logits")(cross_entropy)
-declare_loss("multiclass", to_labels="argmax", takes="log_probabilities")(nll_loss)
+declare_loss("binary", to_labels="probability")(binary_cross_entropy)
+declare_loss("binary", to_labels="logit")(binary_cross_entropy_with_logits)
+declare_loss("multiclass", to_labels="argmax")(cross_entropy)
+declare_loss("multiclass", to_labels="argmax")(nll_loss)
 declare_loss("binary", to_labels="sign")(hinge_loss)

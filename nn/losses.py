@@ -53,14 +53,14 @@ class L1Loss(_Loss):
         return F.l1_loss(pred, target, self.reduction)
 
 
-@declare_loss("binary", to_labels="probability", takes="probabilities")
+@declare_loss("binary", to_labels="probability")
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (`F.binary_cross_entropy`)."""
     def forward(self, probs: Any, target: Any) -> Any:
         return F.binary_cross_entropy(probs, target, self.reduction)
 
 
-@declare_loss("binary", to_labels="logit", takes="logits")
+@declare_loss("binary", to_labels="logit")
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`)."""
 
@@ -78,14 +78,14 @@ class BCEWithLogitsLoss(_Loss):
         return f"{super().extra_repr()}, pos_weight={np.asarray(self.pos_weight).tolist()}"
 
 
-@declare_loss("multiclass", takes="logits")
+@declare_loss("multiclass")
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy from logits, with class labels or probabilities (`F.cross_entropy`)."""
     def forward(self, logits: Any, target: Any) -> Any:
         return F.cross_entropy(logits, target, self.reduction)
 
 
-@declare_loss("multiclass", takes="log_probabilities")
+@declare_loss("multiclass")
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (`F.nll_loss`)."""
     def forward(self, log_probs: Any, labels: Any) -> Any:

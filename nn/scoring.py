@@ -6,9 +6,7 @@ A **loss** declares the task it serves and how its model's outputs become class 
 - `task`: "regression", "binary" or "multiclass";
 - `to_labels`: "argmax" (the largest output; the default for "multiclass"), "logit" (z > 0,
   i.e. σ(z) > 1/2), "probability" (p >= 0.5), "sign" (labels ±1: score > 0), or a function
-  from the outputs (an ndarray) to labels;
-- `takes` (optional): "logits", "probabilities" or "log_probabilities", what the loss wants of
-  the model's outputs.
+  from the outputs (an ndarray) to labels.
 
 The losses of `nn.functional` and `nn.losses` are declared. Declare your own with
 `declare_loss`, or set the same attributes yourself (on a function, or on a loss Module class);
@@ -55,7 +53,6 @@ __all__ = ["declare_loss", "declare_metric", "loss_task", "LossTask", "Metric", 
            "LABEL_RULES", "default_metrics", "loss_name", "metric_table", "higher_is_better", "mode_of"]
 
 TASKS = ("regression", "binary", "multiclass")
-TAKES = ("logits", "probabilities", "log_probabilities")
 
 
 # -- from a model's outputs to class labels --------------------------------------------------------
@@ -89,14 +86,13 @@ LABEL_RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 # -- losses ----------------------------------------------------------------------------------------
 
 class LossTask(NamedTuple):
-    """What a loss declared: its task, its rule from outputs to labels (None for regression),
-    and what it takes (None when not declared)."""
+    """What a loss declared: its task and its rule from outputs to labels (None for
+    regression)."""
     task: str
     to_labels: Callable[[np.ndarray], np.ndarray] | None
-    takes: str | None
 
 
-def _checked(where: str, task: Any, to_labels: Any, takes: Any) -> None:
+def _checked(where: str, task: Any, to_labels: Any) -> None:
     if task not in TASKS:
         raise ValueError(f"{where}: task must be one of {TASKS}, got {task!r}")
     if task == "regression" and to_labels is not None:
@@ -108,22 +104,19 @@ def _checked(where: str, task: Any, to_labels: Any, takes: Any) -> None:
     if to_labels is not None and not callable(to_labels) and to_labels not in LABEL_RULES:
         raise ValueError(f"{where}: to_labels must be one of {sorted(LABEL_RULES)} or a "
                          f"function outputs -> labels, got {to_labels!r}")
-    if takes is not None and takes not in TAKES:
-        raise ValueError(f"{where}: takes must be one of {TAKES} or None, got {takes!r}")
 
 
-def declare_loss(task: str, to_labels: str | Callable | None = None,
-                 takes: str | None = None) -> Callable:
-    """Decorator for a loss function or loss Module class: sets `task`, `to_labels`, `takes`.
+def declare_loss(task: str, to_labels: str | Callable | None = None) -> Callable:
+    """Decorator for a loss function or loss Module class: sets `task` and `to_labels`.
 
     `to_labels` defaults to "argmax" for "multiclass"; "binary" needs it.
     """
     if task == "multiclass" and to_labels is None:
         to_labels = "argmax"
-    _checked("declare_loss", task, to_labels, takes)
+    _checked("declare_loss", task, to_labels)
 
     def declare(loss: Any) -> Any:
-        loss.task, loss.takes = task, takes
+        loss.task = task
         # on a class a plain function would become a method; a rule takes only the outputs
         loss.to_labels = (staticmethod(to_labels) if isinstance(loss, type) and callable(to_labels)
                           else to_labels)
@@ -146,9 +139,8 @@ def loss_task(loss: Any) -> LossTask | None:
     rule = getattr(declared, "to_labels", None)
     if task == "multiclass" and rule is None:
         rule = "argmax"
-    takes = getattr(declared, "takes", None)
-    _checked(f"the loss {loss_name(loss)}", task, rule, takes)
-    return LossTask(task, LABEL_RULES.get(rule, rule) if isinstance(rule, str) else rule, takes)
+    _checked(f"the loss {loss_name(loss)}", task, rule)
+    return LossTask(task, LABEL_RULES.get(rule, rule) if isinstance(rule, str) else rule)
 
 
 def loss_name(loss: Any) -> str:
