@@ -49,8 +49,8 @@ import numpy as np
 
 from . import metrics as M
 
-__all__ = ["declare_loss", "declare_metric", "loss_task", "LossTask", "Metric", "METRICS",
-           "LABEL_RULES", "default_metrics", "loss_name", "metric_table", "higher_is_better", "mode_of"]
+__all__ = ["declare_loss", "declare_metric", "loss_task", "loss_name", "LossTask", "LABEL_RULES",
+           "default_metrics", "Metric", "METRICS", "metric_table", "higher_is_better", "mode_of"]
 
 TASKS = ("regression", "binary", "multiclass")
 

@@ -300,11 +300,13 @@ class _Weights:
 def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> FloatingPointError:
     where = f"epoch {epoch}, batch {batch}"
     if not stepped:
-        return FloatingPointError(f"fit: the loss is {value} at the start ({where}), before any step; "
-                         f"check the model's outputs and the loss for this data")
-    return FloatingPointError(f"fit: the loss became {value} at {where}; the weights are back as they "
-                     f"were before the step that did it; try a smaller learning rate (the "
-                     f"optimizer's state is not put back: make a new optimizer)")
+        return FloatingPointError(
+            f"fit: the loss is {value} at the start ({where}), before any step; check the "
+            f"model's outputs and the loss for this data")
+    return FloatingPointError(
+        f"fit: the loss became {value} at {where}; the weights are back as they were before "
+        f"the step that did it; try a smaller learning rate (the optimizer's state is not put "
+        f"back: make a new optimizer)")
 
 
 # -- the loop --------------------------------------------------------------------------------------

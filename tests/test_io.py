@@ -62,7 +62,8 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
 def test_save_rejects_what_is_not_numbers(tmp_path):
     with pytest.raises(TypeError, match="'w' is not an array of numbers"):
         save({"w": np.array(["a"])}, tmp_path / "x.npz")
-    with pytest.raises(TypeError, match="expected a Module, a dict of arrays or a dict of training state, got list"):
+    with pytest.raises(TypeError, match="expected a Module, a dict of arrays or a dict of "
+                                        "training state, got list"):
         save([1, 2], tmp_path / "x.npz")
 
 
