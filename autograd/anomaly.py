@@ -66,7 +66,8 @@ def checked_conform(conform: Callable | None) -> Callable:
         bad = _problem(g)
         if bad:
             site = _sites.get(id(child), (None, "an unknown place"))[1]
-            index = next(i for i, x in enumerate(child.parents) if x is parent)
+            # by identity: == on Tensors is elementwise, so list.index would compare values
+            index = next(i for i, p in enumerate(child.parents) if p is parent)
             raise FloatingPointError(
                 f"detect_anomaly: backward of {child.op} (created at {site}) gave {bad} "
                 f"gradient for its input {index}")

@@ -12,6 +12,9 @@ array([[1., 0.],
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,9 +22,10 @@ import numpy as np
 from .graph import Node, apply
 from .ops import CrossEntropy, Linear
 from .ops.fused import (
-    BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
+    LOG_FLOOR, BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
 from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
+from .value import Value
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "maximum", "minimum", "clip",
@@ -106,8 +110,13 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
                         f"(convert with labels.astype(int))")
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        raise ValueError(f"{name}: the labels have shape {labels.shape}, like one-hot rows; "
+                         f"it needs one class index per row, shape ({n},): pass "
+                         f"labels.argmax(1)")
     if labels.shape != (n,):
-        raise ValueError(f"{name}: {labels.shape[0]} labels for {n} rows of scores")
+        got = f"{labels.shape[0]} labels" if labels.ndim == 1 else f"labels of shape {labels.shape}"
+        raise ValueError(f"{name}: {got} for {n} rows of scores")
     if labels.size and (labels.min() < 0 or labels.max() >= c):
         raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
                          f"[{labels.min()}, {labels.max()}]")
@@ -132,6 +141,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         hint = " (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else ""
         raise ValueError(f"cross_entropy: logits must be 2-d (N, C), got shape "
                          f"{logits.shape}{hint}")
+    _warn_if_made_by("cross_entropy", logits, "softmax", "probabilities", "remove the final "
+                     "softmax (cross_entropy applies log_softmax itself)")
     n, c = logits.shape
     if n == 0 and reduction == "mean":
         raise ValueError("cross_entropy: the mean over 0 rows is undefined (empty batch)")
@@ -176,20 +187,33 @@ def _floating(name: str, x: Any) -> Tensor:
     return x
 
 
-def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1] and targets t in [0, 1].
 
-    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 costs at most 100, never inf;
-    the gradient is (p - t) / p(1 - p) with p(1 - p) floored at 1e-12. `probs` and `target` must
-    have the same shape. From logits, `binary_cross_entropy_with_logits` is stabler.
+    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 costs at most 100, never inf.
+    For Tensors it is one fused op whose gradient is (p - t) / p(1 - p), with p(1 - p) floored
+    at 1e-12. For a list of Values it is built from Value ops (a drawing shows every term); a
+    clamped log is the constant -100 there, so that term's gradient is 0. `probs` and `target`
+    must have the same shape. From logits, `binary_cross_entropy_with_logits` is stabler.
 
     >>> p = Tensor([0.9, 0.2], requires_grad=True)
     >>> round(binary_cross_entropy(p, [1, 0]).item(), 4)    # -(log 0.9 + log 0.8) / 2
     0.1643
+    >>> round(binary_cross_entropy([Value(0.9), Value(0.2)], [1, 0]).data, 4)
+    0.1643
     """
-    _check_reduction("binary_cross_entropy", reduction)
-    p = _floating("binary_cross_entropy", probs)
-    t = _constant_target("binary_cross_entropy", target, p)
+    name = "binary_cross_entropy"
+    _check_reduction(name, reduction)
+    if _is_values(probs):
+        pairs = _value_pairs(name, probs, target)
+        _check_range(name, "probs", [p.data for p, _ in pairs],
+                     " (for logits use binary_cross_entropy_with_logits)")
+        _check_range(name, "target", [float(t) for _, t in pairs],
+                     " (for ±1 labels use (y + 1) / 2)")
+        return _reduce_values([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+                               for p, t in pairs], reduction)
+    p = _floating(name, probs)
+    t = _constant_target(name, target, p)
     inside = (p.data >= 0) & (p.data <= 1)
     if not inside.all():
         raise ValueError(f"binary_cross_entropy: probs must be in [0, 1], got values in "
@@ -197,26 +221,38 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Te
                          f"{' and NaN' if np.isnan(p.data).any() else ''} (for logits use "
                          f"binary_cross_entropy_with_logits)")
     losses = apply(BinaryCrossEntropy, (p,), t)
-    return _reduce(losses, reduction, "binary_cross_entropy")
+    return _reduce(losses, reduction, name)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
-                                     pos_weight: Any = None) -> Tensor:
-    """Binary cross-entropy of σ(logits) against t in [0, 1], fused and stable at any logit;
+                                     pos_weight: Any = None) -> Any:
+    """Binary cross-entropy of σ(logits) against t in [0, 1], stable at any logit;
     the gradient with respect to the logits is σ(x) - t.
 
-    `pos_weight` (≥ 0, broadcast against the logits, e.g. one per class) multiplies the loss
-    of the positive term t log σ(x): above 1 it counts positives more (PyTorch's meaning).
+    `pos_weight` (≥ 0) multiplies the loss of the positive term t log σ(x): above 1 it counts
+    positives more (PyTorch's meaning). For Tensors the loss is one fused op and `pos_weight`
+    broadcasts against the logits (e.g. one per class). For a list of Values `pos_weight` is a
+    number and the loss is built from Value ops: (1 - t)·x + w·log(1 + e^-x),
+    w = 1 + (pos_weight - 1)·t, written so that e^(...) never overflows.
 
     >>> x = Tensor([0.0, 1000.0, -1000.0], requires_grad=True)
     >>> loss = binary_cross_entropy_with_logits(x, [1, 1, 1], reduction="sum")
     >>> loss.backward()
     >>> round(loss.item(), 2), x.grad                   # log 2 + 0 + 1000;  σ(x) - 1
     (1000.69, array([-0.5,  0. , -1. ], dtype=float32))
+    >>> v = Value(0.0)
+    >>> loss = binary_cross_entropy_with_logits([v], [1.0])
+    >>> loss.backward()
+    >>> round(loss.data, 4), v.grad                     # log 2;  σ(0) - 1
+    (0.6931, -0.5)
     """
     name = "binary_cross_entropy_with_logits"
     _check_reduction(name, reduction)
+    if _is_values(logits):
+        return _values_bce_with_logits(logits, target, reduction, pos_weight)
     x = _floating(name, logits)
+    _warn_if_made_by(name, x, "sigmoid", "probabilities", "remove the final sigmoid, or use "
+                     "binary_cross_entropy on probabilities")
     t = _constant_target(name, target, x)
     if pos_weight is not None:
         pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Node) else pos_weight,
@@ -232,3 +268,97 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
             raise ValueError(f"{name}: pos_weight must be >= 0, got {pos_weight}")
     losses = apply(BinaryCrossEntropyWithLogits, (x,), BCEWithLogitsCtx(t, pos_weight))
     return _reduce(losses, reduction, name)
+
+
+def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight: Any) -> Any:
+    name = "binary_cross_entropy_with_logits"
+    pairs = _value_pairs(name, logits, target)
+    _check_range(name, "target", [float(t) for _, t in pairs], " (for ±1 labels use (y + 1) / 2)")
+    if pos_weight is not None and not (isinstance(pos_weight, numbers.Real) and pos_weight >= 0):
+        raise ValueError(f"{name}: with Values, pos_weight must be a number >= 0, "
+                         f"got {pos_weight!r}")
+    losses = []
+    for x, t in pairs:
+        weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        losses.append((1 - t) * x + weight * _softplus_of_negative(x))
+    return _reduce_values(losses, reduction)
+
+
+def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
+    """A loss that takes logits warns when its input comes straight out of `op` (a sigmoid or
+    softmax), also through reshapes: then it gets `what`, and trains slowly or not at all."""
+    while x.op == "reshape":
+        x = x.parents[0]
+    if x.op == op:
+        warnings.warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
+                      f"logits (raw scores); {fix}", UserWarning, stacklevel=3)
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses over lists of Values (the scalar engine): built from Value ops, term by term
+# ----------------------------------------------------------------------------------------------
+
+_TINY = math.exp(LOG_FLOOR)         # below this a log is clamped to LOG_FLOOR
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _is_values(x: Any) -> bool:
+    """True for a Value, or a list or tuple holding Values: the scalar engine's loss applies."""
+    if isinstance(x, Value):
+        return True
+    return isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)
+
+
+def _value_pairs(name: str, pred: Any, target: Any) -> list[tuple[Value, Any]]:
+    """(prediction, target) pairs: each prediction a Value, each target a float or a Value."""
+    preds = [pred] if isinstance(pred, Value) else list(pred)
+    target = _raw(target)
+    if isinstance(target, (Value, numbers.Real)) or getattr(target, "ndim", None) == 0:
+        targets = [target]
+    else:
+        targets = list(target)
+    if len(preds) != len(targets):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
+    pairs = []
+    for p, t in zip(preds, targets):
+        if not isinstance(p, Value):
+            p = Value(_number(name, p, "predictions"), requires_grad=False)
+        if not isinstance(t, Value):
+            t = _number(name, t, "targets")
+        pairs.append((p, t))
+    return pairs
+
+
+def _number(name: str, x: Any, what: str) -> float:
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"{name}: {what} must be numbers or Values, got {type(x).__name__}")
+
+
+def _reduce_values(losses: list[Value], reduction: str) -> Value | list[Value]:
+    """Average (as micrograd: the sum times 1/n), sum, or keep the list."""
+    if reduction == "none":
+        return losses
+    total = sum(losses)
+    return total if reduction == "sum" else total * (1.0 / len(losses))
+
+
+def _check_range(name: str, what: str, values: list[float], hint: str) -> None:
+    if not all(0 <= v <= 1 for v in values):
+        raise ValueError(f"{name}: {what} must be in [0, 1], got values in "
+                         f"[{min(values)}, {max(values)}]{hint}")
+
+
+def _clamped_log(v: Value) -> Any:
+    """ln v, or the constant -100 when v is below e^-100 (PyTorch's clamp; also v = 0)."""
+    return v.log() if v.data > _TINY else LOG_FLOOR
+
+
+def _softplus_of_negative(x: Value) -> Value:
+    """log(1 + e^-x), exact in its derivative, with an exponent that is never positive."""
+    if x.data >= 0:
+        return (1 + (-x).exp()).log()
+    return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)

@@ -2,8 +2,9 @@
 
     dJ/dθ_i ≈ (J(θ + ε e_i) - J(θ - ε e_i)) / 2ε
 
-For an output that is not a scalar, J is the output weighted by a fixed random vector r
-(J = Σ r ⊙ f(θ)), which checks the vector-Jacobian product that backward computes.
+For a scalar output J is the output itself, so the numbers in a failure message are true
+derivatives. For an output with several elements, J is the output weighted by a fixed random
+vector r (J = Σ r ⊙ f(θ)), which checks the vector-Jacobian product that backward computes.
 
 >>> from autograd import Tensor, gradcheck
 >>> x = Tensor([[0.3, -1.2], [2.0, 0.5]], dtype="float64", requires_grad=True)
@@ -61,7 +62,10 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     out = f(*args)
     if not isinstance(out, Node):
         raise TypeError(f"gradcheck: f must return a Value or Tensor, got {type(out).__name__}")
-    weights = np.random.default_rng(seed).uniform(0.5, 1.5, np.shape(out.data))
+    if np.size(out.data) == 1:                      # a scalar: J = f, true derivatives
+        weights = np.ones(np.shape(out.data))
+    else:
+        weights = np.random.default_rng(seed).uniform(0.5, 1.5, np.shape(out.data))
 
     def objective(result: Node) -> float:                 # J = Σ r ⊙ f
         return float(np.sum(weights * np.asarray(result.data, dtype=np.float64)))

@@ -86,7 +86,16 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
 
 
 class Tensor(Node):
-    """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None)."""
+    """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
+
+    Comparisons are elementwise, as in numpy and PyTorch: `t == 2.0`, `t != u`, `t < 0` give a
+    bool Tensor (no gradient), so `(pred == y).mean()`-style code works. Hashing is by identity,
+    so a Tensor can still be a dict key or a set member; but `t in list_of_tensors` compares
+    elementwise, so find a Tensor among others with `is` (`any(t is p for p in params)`).
+
+    >>> (Tensor([1.0, 2.0, 3.0]) == 2.0).data
+    array([False,  True, False])
+    """
 
     __slots__ = ()
     _empty_grad = None
@@ -242,11 +251,33 @@ class Tensor(Node):
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
 
-    # comparisons give boolean tensors (no gradient); == stays identity so nodes can be dict keys
+    # comparisons give boolean tensors (no gradient), elementwise like numpy and PyTorch
     def __lt__(self, other): return Tensor(self.data < self._operand(other).data)
     def __le__(self, other): return Tensor(self.data <= self._operand(other).data)
     def __gt__(self, other): return Tensor(self.data > self._operand(other).data)
     def __ge__(self, other): return Tensor(self.data >= self._operand(other).data)
+
+    def __eq__(self, other: Any) -> Any:            # type: ignore[override]
+        return self._compare(np.equal, "==", other)
+
+    def __ne__(self, other: Any) -> Any:            # type: ignore[override]
+        return self._compare(np.not_equal, "!=", other)
+
+    # defining == would make Tensors unhashable; hashing by identity keeps them dict keys (an
+    # optimizer's state) and set members. Look a Tensor up in a list with `is`, never `in`.
+    __hash__ = Node.__hash__
+
+    def _compare(self, ufunc: Any, symbol: str, other: Any) -> Any:
+        try:
+            other = self._operand(other)
+        except TypeError:
+            return NotImplemented                   # t == None, t == "text": Python says False
+        try:
+            np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise ValueError(f"{symbol}: shapes {self.shape} and {other.shape} cannot be "
+                             f"broadcast together") from None
+        return Tensor(ufunc(self.data, other.data))
 
     # -- elementwise functions -----------------------------------------------------------------
 

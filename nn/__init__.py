@@ -7,11 +7,12 @@
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim)
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
-  `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); `KFold`, `cross_validate`,
-  `GridSearch` (nn.selection); checkpoints `save` / `load` (nn.io)
+  `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
+  about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch` (nn.selection);
+  checkpoints `save` / `load` of weights or whole training states (nn.io)
 """
 
-from . import data, functional, init, losses, metrics, optim, scalar, selection
+from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
@@ -39,5 +40,5 @@ __all__ = [
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
-    "data", "functional", "init", "losses", "metrics", "optim", "scalar", "selection",
+    "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
 ]

@@ -1,7 +1,10 @@
 """Activations, dropout and losses, for Tensors and (where it makes sense) lists of Values.
 
-The activations, `linear` and the fused losses come from `autograd.functional`; this module adds
-dropout and the losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`.
+The activations, `linear` and the fused losses (`cross_entropy` and both binary cross-entropies)
+come from `autograd.functional`: each is one function, reachable from both modules. This module
+adds dropout and the other losses of the lectures. Every loss takes
+`reduction="mean" | "sum" | "none"`, and declares its task (see `nn.scoring`), which is how
+`fit` picks metrics and reads class labels.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -19,21 +22,25 @@ then built from Value ops, so a drawing of the graph shows every term.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Iterable
 
 import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype
-from autograd import functional as AF
-# one place for the reduction rules and label checks, shared with the fused losses
-from autograd.functional import _check_reduction, _class_labels, _reduce
-from autograd.functional import (  # noqa: F401  (re-exported)
-    cross_entropy, linear, log_softmax, relu, sigmoid, softmax, tanh,
+# one place for the reduction rules, label checks and Value-list helpers, shared with the
+# losses that live in the engine (the fused ones, which also take lists of Values)
+from autograd.functional import (
+    _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _value_pairs,
+    _warn_if_made_by,
 )
-from autograd.ops.fused import LOG_FLOOR
+from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, linear, log_softmax,
+    relu, sigmoid, softmax, tanh,
+)
 from autograd.random import default_rng
+
+from .scoring import declare_loss
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
@@ -100,63 +107,6 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
 # Classification losses
 # ----------------------------------------------------------------------------------------------
 
-def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Loss:
-    """-[t log p + (1 - t) log(1 - p)] for probabilities p and targets t in [0, 1].
-
-    Each log is clamped at -100 (PyTorch's choice), so a saturated p costs 100, never inf.
-    Tensors use the fused `autograd.functional.binary_cross_entropy` (gradient (p - t)/p(1-p),
-    with p(1-p) floored at 1e-12, as PyTorch). On Values a clamped log is the constant -100,
-    so there the gradient of that term is 0; the two agree wherever 1e-12 <= p(1 - p).
-
-    >>> p = [Value(0.9), Value(0.2)]
-    >>> round(binary_cross_entropy(p, [1, 0]).data, 4)      # -(log 0.9 + log 0.8) / 2
-    0.1643
-    """
-    _check_reduction("binary_cross_entropy", reduction)
-    if not _is_values(probs):
-        return AF.binary_cross_entropy(probs, target, reduction)
-    pairs = _value_pairs("binary_cross_entropy", probs, target)
-    _check_range("binary_cross_entropy", "probs", [p.data for p, _ in pairs],
-                 " (for logits use binary_cross_entropy_with_logits)")
-    _check_range("binary_cross_entropy", "target", [float(t) for _, t in pairs],
-                 " (for ±1 labels use (y + 1) / 2)")
-    losses = [-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)) for p, t in pairs]
-    return _reduce_values(losses, reduction)
-
-
-def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
-                                     pos_weight: Any = None) -> Loss:
-    """Binary cross-entropy of σ(logits) against targets in [0, 1], stable at any logit;
-    its gradient with respect to the logits is exactly σ(x) - t.
-
-    `pos_weight` (>= 0) multiplies the positive term t·log σ(x) (PyTorch's meaning); for
-    Tensors it broadcasts against the logits (e.g. one weight per column), for Values it is a
-    number. On Values the loss is (1 - t)·x + w·log(1 + e^-x), w = 1 + (pos_weight - 1)·t,
-    with log(1 + e^-x) written so that e^(...) never overflows.
-
-    >>> x = Value(0.0)
-    >>> loss = binary_cross_entropy_with_logits([x], [1.0])
-    >>> loss.backward()
-    >>> round(loss.data, 4), x.grad                         # log 2;  σ(0) - 1
-    (0.6931, -0.5)
-    """
-    name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
-    if not _is_values(logits):
-        return AF.binary_cross_entropy_with_logits(logits, target, reduction,
-                                                   pos_weight=pos_weight)
-    pairs = _value_pairs(name, logits, target)
-    _check_range(name, "target", [float(t) for _, t in pairs], " (for ±1 labels use (y + 1) / 2)")
-    if pos_weight is not None and not (isinstance(pos_weight, numbers.Real) and pos_weight >= 0):
-        raise ValueError(f"{name}: with Values, pos_weight must be a number >= 0, "
-                         f"got {pos_weight!r}")
-    losses = []
-    for x, t in pairs:
-        weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-        losses.append((1 - t) * x + weight * _softplus_of_negative(x))
-    return _reduce_values(losses, reduction)
-
-
 def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood -log_probs[i, labels[i]], for log-probabilities (N, C) and integer
     labels (N,). `nll_loss(log_softmax(z), y)` equals `cross_entropy(z, y)` (which is fused).
@@ -166,6 +116,8 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     """
     _check_reduction("nll_loss", reduction)
     log_probs = _tensor("nll_loss", log_probs)
+    _warn_if_made_by("nll_loss", log_probs, "softmax", "probabilities", "it expects "
+                     "log-probabilities: use log_softmax, or cross_entropy on the logits")
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
@@ -217,10 +169,6 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
 # Helpers: Tensors
 # ----------------------------------------------------------------------------------------------
 
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
 def _tensor(name: str, x: Any) -> Tensor:
     if isinstance(x, Tensor):
         return x
@@ -259,66 +207,13 @@ def _check_signs(labels: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Helpers: lists of Values
+# What each loss serves (read by fit, evaluate, cross_validate and GridSearch; see nn.scoring)
 # ----------------------------------------------------------------------------------------------
 
-_TINY = math.exp(LOG_FLOOR)         # below this a log is clamped to LOG_FLOOR
-
-
-def _is_values(x: Any) -> bool:
-    """True for a Value, or a list or tuple holding Values: the scalar engine's loss applies."""
-    if isinstance(x, Value):
-        return True
-    return isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)
-
-
-def _value_pairs(name: str, pred: Any, target: Any) -> list[tuple[Value, Any]]:
-    """(prediction, target) pairs: each prediction a Value, each target a float or a Value."""
-    preds = [pred] if isinstance(pred, Value) else list(pred)
-    target = _raw(target)
-    if isinstance(target, (Value, numbers.Real)) or getattr(target, "ndim", None) == 0:
-        targets = [target]
-    else:
-        targets = list(target)
-    if len(preds) != len(targets):
-        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
-    pairs = []
-    for p, t in zip(preds, targets):
-        if not isinstance(p, Value):
-            p = Value(_number(name, p, "predictions"), requires_grad=False)
-        if not isinstance(t, Value):
-            t = _number(name, t, "targets")
-        pairs.append((p, t))
-    return pairs
-
-
-def _number(name: str, x: Any, what: str) -> float:
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(f"{name}: {what} must be numbers or Values, got {type(x).__name__}")
-
-
-def _reduce_values(losses: list[Value], reduction: str) -> Value | list[Value]:
-    """Average (as micrograd: the sum times 1/n), sum, or keep the list."""
-    if reduction == "none":
-        return losses
-    total = sum(losses)
-    return total if reduction == "sum" else total * (1.0 / len(losses))
-
-
-def _check_range(name: str, what: str, values: list[float], hint: str) -> None:
-    if not all(0 <= v <= 1 for v in values):
-        raise ValueError(f"{name}: {what} must be in [0, 1], got values in "
-                         f"[{min(values)}, {max(values)}]{hint}")
-
-
-def _clamped_log(v: Value) -> Any:
-    """ln v, or the constant -100 when v is below e^-100 (PyTorch's clamp; also v = 0)."""
-    return v.log() if v.data > _TINY else LOG_FLOOR
-
-
-def _softplus_of_negative(x: Value) -> Value:
-    """log(1 + e^-x), exact in its derivative, with an exponent that is never positive."""
-    if x.data >= 0:
-        return (1 + (-x).exp()).log()
-    return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)
+declare_loss("regression")(mse_loss)
+declare_loss("regression")(l1_loss)
+declare_loss("binary", to_labels="probability")(binary_cross_entropy)
+declare_loss("binary", to_labels="logit")(binary_cross_entropy_with_logits)
+declare_loss("multiclass", to_labels="argmax")(cross_entropy)
+declare_loss("multiclass", to_labels="argmax")(nll_loss)
+declare_loss("binary", to_labels="sign")(hinge_loss)

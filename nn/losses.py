@@ -1,7 +1,7 @@
 """Losses as modules, as in PyTorch: set `reduction` once, then call `loss(pred, target)`.
 
 Each calls the function of the same name in `nn.functional`, so it accepts what that accepts
-(Tensors, and lists of Values where the function does).
+(Tensors, and lists of Values where the function does), and declares the same task (`nn.scoring`).
 
 >>> from autograd import Tensor
 >>> from nn.losses import MSELoss
@@ -22,6 +22,7 @@ from autograd.functional import _check_reduction
 
 from . import functional as F
 from .module import Module
+from .scoring import declare_loss
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
            "HingeLoss"]
@@ -38,24 +39,28 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
+@declare_loss("regression")
 class MSELoss(_Loss):
     """Mean squared error (`F.mse_loss`)."""
     def forward(self, pred: Any, target: Any) -> Any:
         return F.mse_loss(pred, target, self.reduction)
 
 
+@declare_loss("regression")
 class L1Loss(_Loss):
     """Mean absolute error (`F.l1_loss`)."""
     def forward(self, pred: Any, target: Any) -> Any:
         return F.l1_loss(pred, target, self.reduction)
 
 
+@declare_loss("binary", to_labels="probability")
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (`F.binary_cross_entropy`)."""
     def forward(self, probs: Any, target: Any) -> Any:
         return F.binary_cross_entropy(probs, target, self.reduction)
 
 
+@declare_loss("binary", to_labels="logit")
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`)."""
 
@@ -73,18 +78,21 @@ class BCEWithLogitsLoss(_Loss):
         return f"{super().extra_repr()}, pos_weight={np.asarray(self.pos_weight).tolist()}"
 
 
+@declare_loss("multiclass")
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy from logits, with class labels or probabilities (`F.cross_entropy`)."""
     def forward(self, logits: Any, target: Any) -> Any:
         return F.cross_entropy(logits, target, self.reduction)
 
 
+@declare_loss("multiclass")
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (`F.nll_loss`)."""
     def forward(self, log_probs: Any, labels: Any) -> Any:
         return F.nll_loss(log_probs, labels, self.reduction)
 
 
+@declare_loss("binary", to_labels="sign")
 class HingeLoss(_Loss):
     """Max-margin loss max(0, 1 - y·score) for labels ±1 (`F.hinge_loss`, micrograd's demo)."""
     def forward(self, scores: Any, labels: Any) -> Any:

@@ -215,17 +215,18 @@ def _build(build_model: Callable, params: dict[str, Any]) -> tuple:
 
 def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
                    fit_kwargs: dict[str, Any] | None = None,
-                   metrics: Sequence[str | Callable] = ("accuracy",), *, params: dict | None = None,
-                   seed: Any = 0) -> dict[str, Any]:
+                   metrics: Sequence[str | Callable] | None = None, *,
+                   params: dict | None = None, seed: Any = 0) -> dict[str, Any]:
     """Train a fresh model on each fold's training part and score it on the held-out fold.
 
     `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
     go to `nn.fit` (epochs, batch_size, ...). `cv` is a fold count, a `KFold` /
-    `StratifiedKFold`, or a list of (train, val) index pairs. Returns
-    `{"folds": [scores per fold], "mean": {...}, "std": {...}}`, the scores being the
-    validation loss and `metrics`.
+    `StratifiedKFold`, or a list of (train, val) index pairs. `metrics=None` takes the loss's
+    defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
+    `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
+    the scores being the validation loss and `metrics`, each with its direction.
     """
-    from .train import evaluate, fit
+    from .train import _metrics_for, evaluate, fit
 
     X = np.asarray(X)
     y = np.asarray(y)
@@ -233,13 +234,16 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     folds = []
     for train_idx, val_idx in _splits(cv, X, y, seed):
         model, loss_fn, optimizer = _build(build_model, params or {})
+        chosen = _metrics_for(loss_fn, metrics, "cross_validate")
         fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
         folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), metrics,
                               predict=fit_kwargs.get("predict")))
     names = list(folds[0])
     return {"folds": folds,
             "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
-            "std": {n: float(np.std([f[n] for f in folds])) for n in names}}
+            "std": {n: float(np.std([f[n] for f in folds])) for n in names},
+            "higher_is_better": {"loss": False, **{n: m.higher_is_better
+                                                   for n, m in chosen.items()}}}
 
 
 class GridSearch:
@@ -247,8 +251,11 @@ class GridSearch:
     on all the training data (the lectures' procedure: select on validation folds, never on the
     test set).
 
-    `build_model(**params)` returns `(model, loss_fn, optimizer)`; `scoring` is the metric that
-    picks the winner ("loss" is minimised, anything else maximised).
+    `build_model(**params)` returns `(model, loss_fn, optimizer)`. `metrics=None` takes the
+    loss's defaults (accuracy for a classifier, R² for regression). `scoring` is the score that
+    picks the winner (default: the first metric, else "loss"), in its own direction: the loss,
+    "mse" and "mae" are minimised, accuracy, R² and the others maximised, and a metric function
+    goes the way it declares (`nn.scoring.declare_metric`).
 
     >>> import numpy as np
     >>> from nn import MLP, cross_entropy
@@ -260,13 +267,13 @@ class GridSearch:
     >>> y = (X[:, 0] > 0).astype(np.int64)
     >>> search = GridSearch(build, {"lr": [0.001, 0.5]}, cv=3,
     ...                     fit_kwargs={"epochs": 10, "batch_size": 16}).fit(X, y)
-    >>> search.best_params
-    {'lr': 0.5}
+    >>> search.best_params, search.scoring
+    ({'lr': 0.5}, 'accuracy')
     """
 
     def __init__(self, build_model: Callable, param_grid: dict[str, Sequence[Any]], cv: Any = 5,
                  fit_kwargs: dict[str, Any] | None = None,
-                 metrics: Sequence[str | Callable] = ("accuracy",), scoring: str | None = None,
+                 metrics: Sequence[str | Callable] | None = None, scoring: str | None = None,
                  refit: bool = True, seed: Any = 0) -> None:
         if not param_grid or not all(len(list(v)) for v in param_grid.values()):
             raise ValueError(f"GridSearch: param_grid needs at least one value per parameter, "
@@ -274,9 +281,8 @@ class GridSearch:
         self.build_model, self.cv, self.seed = build_model, cv, seed
         self.param_grid = {name: list(values) for name, values in param_grid.items()}
         self.fit_kwargs = dict(fit_kwargs or {})
-        self.metrics = tuple(metrics)
-        self.scoring = scoring or (self.metrics[0] if self.metrics and
-                                   isinstance(self.metrics[0], str) else "loss")
+        self.metrics = None if metrics is None else tuple(metrics)
+        self.scoring = scoring                  # None: decided by the first results
         self.refit = refit
         self.results: list[dict[str, Any]] = []
         self.best_params: dict[str, Any] | None = None
@@ -297,11 +303,18 @@ class GridSearch:
         for params in self.candidates():
             scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
                                     self.metrics, params=params, seed=self.seed)
+            if self.scoring is None:            # the first metric, else the loss
+                self.scoring = next((n for n in scores["mean"] if n != "loss"), "loss")
             if self.scoring not in scores["mean"]:
                 raise ValueError(f"GridSearch: scoring {self.scoring!r} is not among the "
                                  f"scores {sorted(scores['mean'])}")
+            higher = scores["higher_is_better"][self.scoring]
+            if higher is None:
+                raise ValueError(f"GridSearch: cannot rank by {self.scoring!r}: the metric does "
+                                 f"not say whether higher or lower is better; declare it with "
+                                 f"nn.scoring.declare_metric(higher_is_better=...)")
             self.results.append({"params": params, "mean": scores["mean"], "std": scores["std"]})
-        sign = 1.0 if self.scoring == "loss" else -1.0          # the loss is minimised
+        sign = -1.0 if higher else 1.0                          # min() of sign * score
         best = min(self.results, key=lambda r: sign * r["mean"][self.scoring])
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
 
-from . import functional as F
-from . import losses as L
-from . import metrics as M
+from . import scoring as S
 from .data import DataLoader
+from .data.loader import checked_arrays
 from .module import Module
 from .optim.lr_scheduler import ReduceLROnPlateau
 
@@ -37,84 +36,42 @@ __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping"]
 
 # -- from the model's outputs to labels ------------------------------------------------------------
 
-def _argmax(outputs: np.ndarray) -> np.ndarray:
-    return outputs.argmax(axis=-1)
-
-
-def _positive_logit(outputs: np.ndarray) -> np.ndarray:
-    return (outputs.reshape(len(outputs)) > 0).astype(np.int64)          # σ(z) > 1/2  ⇔  z > 0
-
-
-def _positive_probability(outputs: np.ndarray) -> np.ndarray:
-    return (outputs.reshape(len(outputs)) >= 0.5).astype(np.int64)
-
-
-def _sign(outputs: np.ndarray) -> np.ndarray:
-    return np.where(outputs.reshape(len(outputs)) > 0, 1, -1)           # max-margin labels ±1
-
-
-#: how the outputs a loss trains are read as class labels (by loss function or loss module class)
-DECISION_RULES: dict[Any, Callable] = {
-    F.cross_entropy: _argmax, L.CrossEntropyLoss: _argmax,
-    F.nll_loss: _argmax, L.NLLLoss: _argmax,
-    F.binary_cross_entropy_with_logits: _positive_logit, L.BCEWithLogitsLoss: _positive_logit,
-    F.binary_cross_entropy: _positive_probability, L.BCELoss: _positive_probability,
-    F.hinge_loss: _sign, L.HingeLoss: _sign,
-}
-
-
-def predict_labels(outputs: np.ndarray, y: np.ndarray,
+def predict_labels(outputs: np.ndarray, y: np.ndarray | None,
                    loss_fn: Callable | None = None) -> np.ndarray:
-    """Class labels from a model's raw outputs: the rule of the loss that trained it, else the
-    arg-max of several columns, or the sign of one column when the labels are ±1."""
-    rule = DECISION_RULES.get(loss_fn) or DECISION_RULES.get(type(loss_fn))
-    if rule is not None:
-        return rule(outputs)
+    """Class labels from a model's raw outputs: the rule the loss declares (`nn.scoring`), else
+    the arg-max of several columns, or the sign of one column when the labels are ±1."""
+    declared = None if loss_fn is None else S.loss_task(loss_fn)
+    if declared is not None and declared.to_labels is not None:
+        return declared.to_labels(outputs)
+    if declared is not None:                # a regression loss: its outputs are not classes
+        raise ValueError(_regression_labels("fit", loss_fn))
     if outputs.ndim == 2 and outputs.shape[1] > 1:
-        return _argmax(outputs)
-    if np.isin(y, (-1, 1)).all():
-        return _sign(outputs)
+        return S.argmax(outputs)
+    if y is not None and np.isin(y, (-1, 1)).all():
+        return S.sign(outputs)
     raise ValueError(
         f"fit: cannot tell how to read class labels from the outputs of {loss_fn!r} (shape "
-        f"{outputs.shape}); pass predict=, a function from outputs to labels")
+        f"{outputs.shape}); declare the loss's task (nn.scoring.declare_loss) or pass "
+        f"predict=, a function from outputs to labels")
 
 
-# -- metrics by name -------------------------------------------------------------------------------
-
-def _classification(metric: Callable) -> Callable:
-    metric.needs_labels = True
-    return metric
-
-
-def _per_class(score: Callable) -> Callable:
-    """precision/recall/F1 of the positive class for two classes, macro-averaged for more."""
-    return _classification(lambda y, labels, outputs: score(
-        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro"))
+def _regression_labels(where: str, loss_fn: Callable) -> str:
+    return (f"{where}: {S.loss_name(loss_fn)} is a regression loss, so its outputs are not "
+            f"class labels; use the metrics 'mse', 'mae' or 'r2' (or pass predict=, a function "
+            f"from outputs to labels)")
 
 
-METRICS: dict[str, Callable] = {
-    "accuracy": _classification(lambda y, labels, outputs: M.accuracy(y, labels)),
-    "precision": _per_class(M.precision),
-    "recall": _per_class(M.recall),
-    "f1": _per_class(M.f1_score),
-    "mse": lambda y, labels, outputs: M.mean_squared_error(y, outputs.reshape(y.shape)),
-    "mae": lambda y, labels, outputs: M.mean_absolute_error(y, outputs.reshape(y.shape)),
-    "r2": lambda y, labels, outputs: M.r2_score(y, outputs.reshape(y.shape)),
-}
-
-
-def _metric_functions(metrics: Iterable[str | Callable]) -> dict[str, Callable]:
-    """name → f(y, labels, outputs). A callable metric is f(y_true, y_pred) on labels."""
-    chosen = {}
-    for metric in metrics:
-        if callable(metric):
-            chosen[metric.__name__] = _classification(
-                lambda y, labels, outputs, metric=metric: metric(y, labels))
-        elif metric in METRICS:
-            chosen[metric] = METRICS[metric]
-        else:
-            raise ValueError(f"fit: unknown metric {metric!r}; expected one of {sorted(METRICS)} "
-                             f"or a function metric(y_true, y_pred)")
+def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, where: str,
+                 predict: Callable | None = None) -> dict[str, S.Metric]:
+    """The metrics to record: those asked for, or the loss's defaults (`nn.scoring`). A metric
+    of class labels with a regression loss is refused here, before any training."""
+    declared = S.loss_task(loss_fn)
+    if metrics is None:
+        metrics = S.default_metrics(loss_fn)
+    chosen = S.metric_table(metrics, None if declared is None else declared.task, where)
+    if (declared is not None and declared.task == "regression" and predict is None
+            and any(metric.on_labels for metric in chosen.values())):
+        raise ValueError(_regression_labels(where, loss_fn))
     return chosen
 
 
@@ -128,21 +85,56 @@ def _as_numpy(outputs: Any) -> np.ndarray:
     return np.array([v.data for v in outputs])          # a list of Values (a scalar model)
 
 
-def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, what: str) -> DataLoader:
+def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str) -> DataLoader:
+    """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`."""
     if isinstance(data, DataLoader):
+        if data.y is None:
+            raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
+                             f"need (X, y)")
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        return DataLoader(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
-    raise TypeError(f"fit: {what} must be a DataLoader or an (X, y) pair, got "
+        X, y = checked_arrays(where, data[0], data[1])
+        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
                     f"{type(data).__name__}")
 
 
-def evaluate(model: Module, loss_fn: Callable, data: Any, metrics: Sequence[str | Callable] = (),
-             batch_size: int = 256, predict: Callable | None = None) -> dict[str, float]:
+def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
+    """Targets that cannot be what the loss's task wants: one-hot rows that are not, or more
+    than two classes for a two-class loss."""
+    declared = S.loss_task(loss_fn)
+    if declared is None or declared.task == "regression":
+        return
+    name = S.loss_name(loss_fn)
+    if declared.task == "multiclass" and y.ndim == 2:
+        rows = y.sum(axis=1)
+        if not (np.all((y >= 0) & (y <= 1)) and np.allclose(rows, 1, atol=1e-4)):
+            raise ValueError(f"{where}: y has shape {y.shape}, but its rows are not one-hot or "
+                             f"probabilities (values in [0, 1] summing to 1); {name} takes "
+                             f"class labels of shape ({len(y)},) or such rows")
+    if declared.task == "binary" and y.ndim == 1 and y.dtype.kind in "iub":
+        classes = np.unique(y)
+        if len(classes) > 2:
+            shown = classes[:6].tolist()
+            raise ValueError(f"{where}: y holds {len(classes)} classes {shown}"
+                             f"{'...' if len(classes) > 6 else ''}, but {name} is a two-class "
+                             f"loss; for several classes use cross_entropy on one output per "
+                             f"class")
+
+
+def evaluate(model: Module, loss_fn: Callable, data: Any,
+             metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
+             predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
-    mode and without recording a graph."""
-    loader = _batches(data, batch_size, False, None, "data")
-    chosen = _metric_functions(metrics)
+    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
+    loader = _batches(data, batch_size, False, None, "evaluate: data")
+    _check_targets("evaluate: data", loader.y, loss_fn)
+    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict)
+    return _evaluate(model, loss_fn, loader, chosen, predict)
+
+
+def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict[str, S.Metric],
+              predict: Callable | None) -> dict[str, float]:
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
@@ -162,14 +154,16 @@ def evaluate(model: Module, loss_fn: Callable, data: Any, metrics: Sequence[str 
     return scores
 
 
-def _score(chosen: dict[str, Callable], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
+def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
            predict: Callable | None) -> dict[str, float]:
     if not chosen:
         return {}
     labels = None
-    if any(getattr(f, "needs_labels", False) for f in chosen.values()):
+    if any(metric.on_labels for metric in chosen.values()):
         labels = predict(outputs) if predict is not None else predict_labels(outputs, y, loss_fn)
-    return {name: float(f(y, labels, outputs)) for name, f in chosen.items()}
+        if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
+            y = y.argmax(axis=1)
+    return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
 
 
 # -- the record of a run ---------------------------------------------------------------------------
@@ -177,13 +171,17 @@ def _score(chosen: dict[str, Callable], y: np.ndarray, outputs: np.ndarray, loss
 class History:
     """Per-epoch numbers of a `fit` run: `history["loss"]`, `history["val_accuracy"]`, `"lr"`...
 
-    `best_epoch` is the epoch (counting from 1) with the best monitored value (the validation
-    loss when there is validation data, else the training loss).
+    `best_epoch` is the epoch (counting from 1) with the best monitored value: the validation
+    loss when there is validation data, else the training loss, or what early stopping
+    monitors, in that score's direction (`nn.scoring`). When early stopping put the best
+    weights back, `restored_epoch` is that epoch and `scores()` gives its numbers, which are
+    the numbers of the model as `fit` leaves it; `last()` is always the final epoch's.
     """
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.best_epoch: int | None = None
+        self.restored_epoch: int | None = None
         self.stopped_early = False
         self.seconds = 0.0
 
@@ -203,7 +201,18 @@ class History:
 
     def last(self) -> dict[str, float]:
         """The numbers of the final epoch."""
-        return {name: values[-1] for name, values in self.history.items()}
+        return self.at(self.epochs)
+
+    def at(self, epoch: int) -> dict[str, float]:
+        """The numbers of one epoch (counting from 1)."""
+        if not 1 <= epoch <= self.epochs:
+            raise IndexError(f"History.at: epoch {epoch} is not in 1..{self.epochs}")
+        return {name: values[epoch - 1] for name, values in self.history.items()}
+
+    def scores(self) -> dict[str, float]:
+        """The numbers of the weights the model holds after `fit`: the restored epoch's when
+        early stopping put the best weights back, else the final epoch's."""
+        return self.at(self.restored_epoch or self.epochs)
 
     def plot(self, ax: Any = None) -> Any:
         """Loss curves (training and validation) and metric curves with matplotlib."""
@@ -231,23 +240,27 @@ class History:
         return axes
 
     def __repr__(self) -> str:
-        last = ", ".join(f"{k}={v:.4g}" for k, v in self.last().items())
+        numbers = ", ".join(f"{k}={v:.4g}" for k, v in self.scores().items())
         best = f", best_epoch={self.best_epoch}" if self.best_epoch is not None else ""
-        return f"History(epochs={self.epochs}{best}: {last})"
+        which = f" (restored epoch {self.restored_epoch})" if self.restored_epoch else ""
+        return f"History(epochs={self.epochs}{best}{which}: {numbers})"
 
 
 class EarlyStopping:
     """Stop when `monitor` has not improved by `min_delta` for `patience` epochs, and put back
-    the weights of the best epoch (`restore_best_weights`)."""
+    the weights of the best epoch (`restore_best_weights`).
+
+    `mode="auto"` takes the monitored score's direction (`nn.scoring`): lower is better for the
+    loss, "mse" and "mae", higher for "accuracy", "r2" and the others, and what a metric
+    function declares; "min" or "max" overrides it.
+    """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True) -> None:
         if patience < 0 or min_delta < 0:
             raise ValueError(f"EarlyStopping: patience and min_delta must be >= 0, got "
                              f"{patience} and {min_delta}")
-        if mode == "auto":
-            mode = "min" if monitor.removeprefix("val_") in ("loss", "mse", "mae") else "max"
-        if mode not in ("min", "max"):
+        if mode not in ("min", "max", "auto"):
             raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or 'auto', got {mode!r}")
         self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
         self.mode, self.restore_best_weights = mode, restore_best_weights
@@ -257,54 +270,103 @@ def _improved(value: float, best: float, mode: str, min_delta: float) -> bool:
     return value < best - min_delta if mode == "min" else value > best + min_delta
 
 
+class _Weights:
+    """The optimizer's parameters as they were before the latest step, to put back when a step
+    makes the loss non-finite (one copy, refreshed in place before every step)."""
+
+    def __init__(self, optimizer: Any) -> None:
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+        self.saved = [np.array(p.data) if isinstance(p.data, np.ndarray) else p.data
+                      for p in self.params]
+
+    def take(self) -> None:
+        for i, p in enumerate(self.params):
+            if isinstance(p.data, np.ndarray):
+                np.copyto(self.saved[i], p.data)
+            else:
+                self.saved[i] = p.data
+
+    def put_back(self) -> None:
+        for p, saved in zip(self.params, self.saved):
+            if isinstance(p.data, np.ndarray):
+                np.copyto(p.data, saved)
+            else:
+                p.data = saved
+
+    def finite(self) -> bool:
+        return all(np.isfinite(p.data).all() for p in self.params)
+
+
+def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> FloatingPointError:
+    where = f"epoch {epoch}, batch {batch}"
+    if not stepped:
+        return FloatingPointError(
+            f"fit: the loss is {value} at the start ({where}), before any step; check the "
+            f"model's outputs and the loss for this data")
+    return FloatingPointError(
+        f"fit: the loss became {value} at {where}; the weights are back as they were before "
+        f"the step that did it; try a smaller learning rate (the optimizer's state is not put "
+        f"back: make a new optimizer)")
+
+
 # -- the loop --------------------------------------------------------------------------------------
 
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
-        val_data: Any = None, metrics: Sequence[str | Callable] = ("accuracy",),
+        val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
         progress: bool = True, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
         predict: Callable | None = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
-    `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (batched by `batch_size`,
-    shuffled every epoch with `seed`). `loss_fn(outputs, y)` is a loss such as `cross_entropy`.
-    `metrics` are names ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or
-    functions `f(y_true, y_pred)`; classifiers' outputs are read as labels by the loss's rule
-    (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`. `scheduler.step()`
-    runs after each epoch (`ReduceLROnPlateau` gets the monitored loss). `early_stopping` (an
-    `EarlyStopping` or a patience) stops when the validation loss stalls and restores the best
-    weights. The progress bar (tqdm, notebook-aware) shows the latest numbers.
+    `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
+    one label per sample; batched by `batch_size`, shuffled every epoch with `seed`).
+    `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
+    ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
+    `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
+    for regression; see `nn.scoring`). Classifiers' outputs are read as labels by the loss's
+    declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
+    `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
+    must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
+    monitored score stalls and restores the best weights. The progress bar (tqdm,
+    notebook-aware) shows the latest numbers.
+
+    If the loss becomes NaN or infinite, the weights are put back as they were before the step
+    that did it, and `FloatingPointError` says where.
 
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    train_loader = _batches(train_data, batch_size, shuffle, seed, "train_data")
-    val_loader = None if val_data is None else _batches(val_data, batch_size, False, None,
-                                                         "val_data")
-    chosen = _metric_functions(metrics)
+    train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
+    _check_targets("fit: train_data", train_loader.y, loss_fn)
+    val_loader = None
+    if val_data is not None:
+        val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
+        _check_targets("fit: val_data", val_loader.y, loss_fn)
+    chosen = _metrics_for(loss_fn, metrics, "fit", predict)
     if isinstance(early_stopping, int):
         early_stopping = EarlyStopping(patience=early_stopping)
-    monitor = "val_loss" if val_loader is not None else "loss"
-    if early_stopping is not None:
-        monitor = early_stopping.monitor
-        if monitor.startswith("val_") and val_loader is None:
-            raise ValueError(f"fit: early stopping monitors {monitor!r} but there is no val_data")
-    mode = early_stopping.mode if early_stopping is not None else "min"
+    monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
+    if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
+        raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "
+                         f"{monitor!r}, for which {'higher' if mode == 'max' else 'lower'} is "
+                         f"better; make it with mode={mode!r}")
     history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
+    weights = _Weights(optimizer)
     bar = _progress_bar(epochs * len(train_loader), progress)
     started = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
-            scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen, predict, bar)
+            scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen, predict,
+                                      bar, weights, epoch)
+            if not weights.finite():             # the epoch's last step broke the weights
+                weights.put_back()
+                raise _diverged(math.nan, epoch, len(train_loader), True)
             if val_loader is not None:
-                val = evaluate(model, loss_fn, val_loader, metrics, predict=predict)
+                val = _evaluate(model, loss_fn, val_loader, chosen, predict)
                 scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
-            if monitor not in scores:
-                raise ValueError(f"fit: cannot monitor {monitor!r}; this run records "
-                                 f"{sorted(scores)}")
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
                          else early_stopping.min_delta):
                 best, history.best_epoch, waited = scores[monitor], epoch, 0
@@ -328,25 +390,41 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
+        history.restored_epoch = history.best_epoch
     history.seconds = time.perf_counter() - started
     return history
 
 
+def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
+               chosen: dict[str, S.Metric]) -> tuple[str, str]:
+    """The score that decides the best epoch (and early stopping, and ReduceLROnPlateau), and
+    whether it is minimised or maximised."""
+    if early_stopping is None:
+        return ("val_loss" if has_val else "loss"), "min"
+    monitor = early_stopping.monitor
+    if monitor.startswith("val_") and not has_val:
+        raise ValueError(f"fit: early stopping monitors {monitor!r} but there is no val_data")
+    mode = S.mode_of(monitor, chosen, "fit: early stopping")
+    return monitor, (mode if early_stopping.mode == "auto" else early_stopping.mode)
+
+
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
-                     chosen: dict[str, Callable], predict: Callable | None,
-                     bar: Any) -> dict[str, float]:
+                     chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
+                     weights: _Weights, epoch: int) -> dict[str, float]:
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
-    for xb, yb in loader:
+    for batch, (xb, yb) in enumerate(loader, start=1):
         optimizer.zero_grad()
         out = model.forward_batch(xb)
         loss = loss_fn(out, yb)
-        loss.backward()
-        optimizer.step()
         value = float(loss.data)
-        if not math.isfinite(value):
-            raise FloatingPointError(f"fit: the loss became {value} (try a smaller learning rate)")
+        if not math.isfinite(value):     # the latest step did this: undo it, then stop
+            weights.put_back()
+            raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
+        loss.backward()
+        weights.take()
+        optimizer.step()
         total += value * len(yb)
         count += len(yb)
         if keep:

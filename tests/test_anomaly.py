@@ -112,3 +112,21 @@ def test_finite_computations_pass():
         y.backward()
     np.testing.assert_allclose(x.grad, 1 / x.data * np.sqrt(x.data)
                                + np.log(x.data) / (2 * np.sqrt(x.data)), rtol=1e-14)
+
+
+def test_backward_nan_names_the_second_of_two_tensor_inputs():
+    """The input is found by identity: with elementwise ==, comparing the first input with the
+    second must not be how the position is found."""
+    class NanForSecond(Function):
+        def forward(ctx, a, b):
+            return a + b
+
+        def backward(ctx, g, out, a, b):
+            return g, g * np.nan
+
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    with np.errstate(invalid="ignore"), detect_anomaly():
+        out = NanForSecond.apply(a, b).sum()
+        with pytest.raises(FloatingPointError, match="for its input 1"):
+            out.backward()

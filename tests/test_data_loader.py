@@ -186,3 +186,19 @@ def test_repr_says_what_an_epoch_is():
     text = repr(DataLoader(np.zeros((10, 2)), np.zeros(10), batch_size=4, shuffle=True))
     assert text == ("DataLoader(10 samples, with labels, batch_size=4, shuffle=True, "
                     "drop_last=False: 3 batches)")
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_infinity_is_refused_naming_the_array_and_sample(where, bad):
+    X, y = np.zeros((6, 2)), np.zeros(6)
+    (X if where == "X" else y)[4] = bad
+    what = "NaN" if np.isnan(bad) else "infinity"
+    with pytest.raises(ValueError, match=f"DataLoader: {where} contains {what} .*the first is "
+                                         f"sample 4"):
+        DataLoader(X, y)
+
+
+def test_labels_must_be_numbers():
+    with pytest.raises(TypeError, match="DataLoader: y must hold numbers"):
+        DataLoader(np.zeros((2, 2)), np.array(["cat", "dog"]))

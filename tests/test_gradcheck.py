@@ -175,3 +175,26 @@ def test_hand_written_check_catches_the_wrong_function():
     numeric = _fd_gradient(lambda t: OffByFactor.apply(t), [a], 0, np.ones(3))
     np.testing.assert_allclose(numeric, 2 * a, rtol=1e-7)
     assert not np.allclose(x.grad, numeric, rtol=1e-3, atol=0)
+
+
+class HalfSquare(Function):
+    """x² with backward g·x (half the true derivative 2x)."""
+
+    def forward(ctx, x):
+        return x * x
+
+    def backward(ctx, g, out, x):
+        return (g * x,)
+
+
+@pytest.mark.parametrize("x", [Value(1.0), Tensor(1.0, dtype="float64", requires_grad=True),
+                               Tensor([1.0], dtype="float64", requires_grad=True)],
+                         ids=["Value", "0-d Tensor", "one-element Tensor"])
+def test_scalar_output_reports_the_true_derivatives(x):
+    """No random weight on a scalar: x² at x = 1 is reported as 1 (backprop) against 2."""
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(HalfSquare.apply, x)
+    message = str(err.value)
+    assert "backprop gives 1.0," in message
+    numeric = float(message.split("finite differences give ")[1].split(" ")[0])
+    assert numeric == pytest.approx(2.0, abs=1e-6)

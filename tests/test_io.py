@@ -62,7 +62,8 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
 def test_save_rejects_what_is_not_numbers(tmp_path):
     with pytest.raises(TypeError, match="'w' is not an array of numbers"):
         save({"w": np.array(["a"])}, tmp_path / "x.npz")
-    with pytest.raises(TypeError, match="expected a Module or a dict of arrays, got list"):
+    with pytest.raises(TypeError, match="expected a Module, a dict of arrays or a dict of "
+                                        "training state, got list"):
         save([1, 2], tmp_path / "x.npz")
 
 
@@ -107,3 +108,73 @@ def test_a_checkpoint_of_another_model_is_refused_by_name_and_shape(tmp_path):
         Linear(4, 2).load(tmp_path / "small.npz")
     with pytest.raises(KeyError, match="missing"):
         MLP(3, [2], 2).load(tmp_path / "small.npz")
+
+
+# -- training state: optimizers and schedulers, alone or with the model ---------------------------
+
+def test_an_optimizer_state_dict_saves_and_loads_alone(tmp_path):
+    """The issue's case: save(opt.state_dict(), ...) raised "'state' is not an array"."""
+    from nn.optim import Adam
+    model = Linear(2, 1)
+    opt = Adam(model.parameters(), lr=0.01, betas=(0.8, 0.95))
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    save(opt.state_dict(), tmp_path / "opt.npz")
+    loaded = load(tmp_path / "opt.npz")
+    expected = opt.state_dict()
+    assert loaded["param_groups"] == expected["param_groups"]           # betas stay a tuple
+    assert loaded["state"].keys() == expected["state"].keys()           # int keys stay ints
+    for index, entries in expected["state"].items():
+        assert loaded["state"][index]["step"] == 1
+        for key in ("exp_avg", "exp_avg_sq"):
+            assert np.array_equal(loaded["state"][index][key], entries[key])
+            assert loaded["state"][index][key].dtype == entries[key].dtype
+    fresh = Adam(Linear(2, 1).parameters(), lr=0.5)
+    fresh.load_state_dict(loaded)
+    assert fresh.param_groups[0]["betas"] == (0.8, 0.95)
+
+
+def test_plain_data_round_trips_with_its_types(tmp_path):
+    state = {"epoch": 3, "best": float("inf"), "name": "run-1", "none": None, "flag": True,
+             "pair": (1, 2.5), "list": [1, [2, 3]], "by_number": {0: "a", 1: "b"},
+             "scalar": np.float32(0.5), "array": np.arange(3)}
+    save(state, tmp_path / "s.npz")
+    loaded = load(tmp_path / "s.npz")
+    assert list(loaded) == list(state)
+    for key in ("epoch", "best", "name", "none", "flag", "pair", "list", "by_number"):
+        assert loaded[key] == state[key] and type(loaded[key]) is type(state[key]), key
+    assert loaded["scalar"] == 0.5 and loaded["scalar"].dtype == np.float32
+    assert np.array_equal(loaded["array"], state["array"])
+
+
+def test_a_training_state_is_stored_by_readable_paths(tmp_path):
+    from nn.optim import SGD
+    model = Linear(2, 1)
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    save({"model": model, "optimizer": opt}, tmp_path / "run.npz")
+    with np.load(tmp_path / "run.npz", allow_pickle=False) as archive:
+        names = set(archive.files)
+    assert {"model/weight", "model/bias", "optimizer/state/0/momentum_buffer",
+            "__structure__"} <= names
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"f": open}, "'f' is a builtin_function_or_method"),
+    ({"d": {(1, 2): 3}}, "has a key \\(1, 2\\)"),
+    ({"t": ["x", np.array(["a"])]}, "'t/1' is not an array of numbers"),
+])
+def test_what_a_checkpoint_cannot_hold_is_named(tmp_path, state, message):
+    with pytest.raises(TypeError, match=message):
+        save(state, tmp_path / "x.npz")
+    assert not os.listdir(tmp_path)
+
+
+def test_a_damaged_structure_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, __structure__=np.array('{"w": {"__array__": "missing"}}'))
+    with pytest.raises(ValueError, match="damaged '__structure__' entry"):
+        load(path)

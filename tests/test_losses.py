@@ -523,8 +523,22 @@ def test_other_misuse():
         F.l2_penalty(iter([]), 1e-4)
     with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):
         F.l2_penalty([1.0], 1e-4)
-    with pytest.raises(TypeError, match="binary_cross_entropy: expects a Tensor"):
-        AF.binary_cross_entropy(Value(0.5), 1.0)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "cross_entropy"])
+def test_each_engine_loss_has_one_home(name):
+    """nn.functional and autograd.functional give the same function (Values and Tensors)."""
+    assert getattr(F, name) is getattr(AF, name)
+
+
+def test_the_engine_binary_losses_take_values_too():
+    p, z = [Value(0.9), Value(0.2)], [Value(2.0), Value(-1.0)]
+    assert AF.binary_cross_entropy(p, [1, 0]).data == pytest.approx(
+        AF.binary_cross_entropy(Tensor([0.9, 0.2], dtype=np.float64), [1, 0]).item())
+    assert AF.binary_cross_entropy_with_logits(z, [1, 0]).data == pytest.approx(
+        AF.binary_cross_entropy_with_logits(Tensor([2.0, -1.0], dtype=np.float64),
+                                            [1, 0]).item())
 
 
 def test_targets_may_be_lists_arrays_or_tensors():

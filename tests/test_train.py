@@ -210,3 +210,99 @@ def test_history_plot(blobs):
     axes = history.plot()
     assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
     assert len(axes[0].lines) == 3                     # train, validation, best epoch
+
+
+# -- data is checked where it enters ---------------------------------------------------------------
+
+def test_bad_data_is_refused_naming_the_argument(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    opt = SGD(model.parameters(), lr=0.1)
+    weights = [p.data.copy() for p in model.parameters()]
+    X_nan = X.copy()
+    X_nan[7, 1] = np.nan
+    with pytest.raises(ValueError, match="fit: train_data: X contains NaN .*sample 7"):
+        fit(model, cross_entropy, opt, (X_nan, y), progress=False)
+    with pytest.raises(ValueError, match="fit: val_data: X contains NaN"):
+        fit(model, cross_entropy, opt, (X, y), val_data=(X_nan, y), progress=False)
+    with pytest.raises(ValueError, match="evaluate: data: X contains NaN"):
+        evaluate(model, cross_entropy, (X_nan, y))
+    with pytest.raises(ValueError, match="fit: train_data: X has 120 samples but y has 119"):
+        fit(model, cross_entropy, opt, (X, y[:-1]), progress=False)
+    with pytest.raises(ValueError, match="fit: train_data: X is empty"):
+        fit(model, cross_entropy, opt, (X[:0], y[:0]), progress=False)
+    assert all(np.array_equal(w, p.data) for w, p in zip(weights, model.parameters()))
+
+
+def test_one_hot_rows_train_and_score_like_their_labels(blobs):
+    X, y = blobs
+    runs = []
+    for targets in (y, np.eye(2, dtype=np.float32)[y]):
+        manual_seed(0)
+        model = SoftmaxRegression(2, 2)
+        runs.append(fit(model, cross_entropy, SGD(model.parameters(), lr=0.5), (X, targets),
+                        epochs=2, shuffle=False, progress=False).history)
+    assert runs[0]["accuracy"] == runs[1]["accuracy"]
+    assert np.allclose(runs[0]["loss"], runs[1]["loss"])
+
+
+def test_targets_that_do_not_fit_the_loss_are_named(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: train_data: y has shape \(120, 2\), but its rows "
+                                         r"are not one-hot or probabilities"):
+        fit(model, cross_entropy, opt, (X, np.stack([y, y], axis=1) * 3.0), progress=False)
+    three = np.arange(120) % 3
+    with pytest.raises(ValueError, match=r"fit: train_data: y holds 3 classes \[0, 1, 2\], but "
+                                         r"binary_cross_entropy_with_logits is a two-class loss"):
+        fit(LogisticRegression(2), binary_cross_entropy_with_logits,
+            SGD(LogisticRegression(2).parameters()), (X, three), progress=False)
+    from nn import nll_loss
+    with pytest.raises(ValueError, match=r"like one-hot rows.*labels.argmax\(1\)"):
+        nll_loss(np.zeros((3, 2)), np.eye(2, dtype=np.int64)[[0, 1, 1]])
+
+
+def test_probabilities_fed_to_a_loss_that_takes_logits_warn(blobs):
+    X, y = blobs
+    model = MLP(2, [4], 2, output_activation="softmax")
+    with pytest.warns(UserWarning, match="cross_entropy: its input comes from softmax"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    model = MLP(2, [4], 1, output_activation="sigmoid")
+    with pytest.warns(UserWarning, match="binary_cross_entropy_with_logits: its input comes from "
+                                         "sigmoid"):
+        fit(model, lambda z, t: binary_cross_entropy_with_logits(z.reshape(-1), t),
+            SGD(model.parameters(), lr=0.1), (X, y), metrics=(), progress=False)
+    from nn import nll_loss
+    model = MLP(2, [4], 2, output_activation="softmax")
+    with pytest.warns(UserWarning, match="nll_loss: its input comes from softmax.*log_softmax"):
+        fit(model, nll_loss, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+
+
+def test_a_diverging_fit_puts_back_the_weights_from_before_the_bad_step(blobs):
+    X, y = blobs
+    before_each_step = []
+
+    class Recording(SGD):
+        def step(self, closure=None):
+            before_each_step.append([p.data.copy() for p in model.parameters()])
+            return super().step(closure)
+
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as err:
+        fit(model, mse_loss, Recording(model.parameters(), lr=1e6), (X * 100, y * 1e3),
+            epochs=50, metrics=(), progress=False)
+    assert "the weights are back as they were before the step that did it" in str(err.value)
+    now = [p.data for p in model.parameters()]
+    assert all(np.isfinite(w).all() for w in now)
+    assert all(np.array_equal(a, b) for a, b in zip(now, before_each_step[-1]))
+
+
+def test_a_loss_that_is_nan_at_the_start_changes_nothing(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    weights = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(FloatingPointError, match="at the start .*before any step"):
+        fit(model, lambda out, t: cross_entropy(out, t) * np.float32(np.nan),
+            SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    assert all(np.array_equal(w, p.data) for w, p in zip(weights, model.parameters()))

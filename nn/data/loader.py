@@ -24,9 +24,10 @@ from typing import Any, Iterator
 import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
+from autograd.random import set_generator_state
 
 
-def _features(X: Any) -> np.ndarray:
+def _features(where: str, X: Any) -> np.ndarray:
     """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default."""
     if isinstance(X, Tensor):
         return X.data
@@ -35,23 +36,61 @@ def _features(X: Any) -> np.ndarray:
     try:
         arr = np.asarray(X)
     except ValueError as e:                             # ragged nested lists
-        raise ValueError(f"DataLoader: X must be rectangular ({e})") from None
+        raise ValueError(f"{where}: X must be rectangular ({e})") from None
     return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
 
 
-def _targets(y: Any) -> np.ndarray:
+def _targets(where: str, y: Any) -> np.ndarray:
     if isinstance(y, Tensor):
         return y.data
     try:
         return np.asarray(y)
     except ValueError as e:
-        raise ValueError(f"DataLoader: y must be rectangular ({e})") from None
+        raise ValueError(f"{where}: y must be rectangular ({e})") from None
+
+
+def _finite(where: str, name: str, arr: np.ndarray) -> None:
+    """NaN or infinity in the data is refused here, where it enters, naming the first sample."""
+    if arr.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.flatnonzero(bad.reshape(len(arr), -1).any(axis=1))
+        what = "NaN" if np.isnan(arr).any() else "infinity"
+        raise ValueError(f"{where}: {name} contains {what} ({int(bad.sum())} value(s) in "
+                         f"{len(rows)} sample(s), the first is sample {rows[0]}); remove or fill "
+                         f"those samples first")
+
+
+def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
+    label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data")."""
+    X = _features(where, X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: X must hold numbers, got dtype {X.dtype}")
+    if X.ndim == 0:
+        raise ValueError(f"{where}: X must have a sample axis, got a 0-d array")
+    if len(X) == 0:
+        raise ValueError(f"{where}: X is empty (shape {X.shape}); there is nothing to batch")
+    _finite(where, "X", X)
+    if y is not None:
+        y = _targets(where, y)
+        if y.ndim == 0 or len(y) != len(X):
+            got = "a 0-d array" if y.ndim == 0 else f"{len(y)} labels"
+            raise ValueError(f"{where}: X has {len(X)} samples but y has {got}; "
+                             f"they must match one to one")
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: y must hold numbers (class indices or targets), got "
+                            f"dtype {y.dtype}")
+        _finite(where, "y", y)
+    return X, y
 
 
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
 
-    X and y may be ndarrays, Tensors or nested lists, with samples along the first axis.
+    X and y may be ndarrays, Tensors or nested lists of numbers, with samples along the first
+    axis; NaN or infinity in either is an error naming the first bad sample.
     `shuffle=True` draws a new order every epoch from `seed` (an int or a numpy Generator: the
     same seed gives the same sequence of epochs) or, without a seed, from the shared generator
     `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible.
@@ -64,19 +103,7 @@ class DataLoader:
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None) -> None:
-        X = _features(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"DataLoader: X must hold numbers, got dtype {X.dtype}")
-        if X.ndim == 0:
-            raise ValueError("DataLoader: X must have a sample axis, got a 0-d array")
-        if len(X) == 0:
-            raise ValueError(f"DataLoader: X is empty (shape {X.shape}); there is nothing to batch")
-        if y is not None:
-            y = _targets(y)
-            if y.ndim == 0 or len(y) != len(X):
-                got = "a 0-d array" if y.ndim == 0 else f"{len(y)} labels"
-                raise ValueError(f"DataLoader: X has {len(X)} samples but y has {got}; "
-                                 f"they must match one to one")
+        X, y = checked_arrays("DataLoader", X, y)
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
         if batch_size < 1:
@@ -89,6 +116,23 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the shuffling stands: the state of the loader's own generator (from `seed`), so
+        that a resumed run draws the same next epochs. A loader without a seed shuffles with the
+        shared generator: save `autograd.random.get_state()` instead (empty dict here)."""
+        return {} if self._rng is None else {"rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict()` saved."""
+        expected = set() if self._rng is None else {"rng"}
+        if not isinstance(state, dict) or set(state) != expected:
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"DataLoader.load_state_dict: expected the keys {sorted(expected)} "
+                             f"(a DataLoader {'with' if expected else 'without'} a seed), "
+                             f"got {got}")
+        if self._rng is not None:
+            set_generator_state("DataLoader.load_state_dict", self._rng, state["rng"])
 
     def __len__(self) -> int:
         """Batches per epoch."""

@@ -1,0 +1,258 @@
+"""What a loss and a metric say about themselves, so that `fit`, `evaluate`, `cross_validate` and
+`GridSearch` can score and rank any of them without a table of known functions.
+
+A **loss** declares the task it serves and how its model's outputs become class labels:
+
+- `task`: "regression", "binary" or "multiclass";
+- `to_labels`: "argmax" (the largest output; the default for "multiclass"), "logit" (z > 0,
+  i.e. σ(z) > 1/2), "probability" (p >= 0.5), "sign" (labels ±1: score > 0), or a function
+  from the outputs (an ndarray) to labels.
+
+The losses of `nn.functional` and `nn.losses` are declared. Declare your own with
+`declare_loss`, or set the same attributes yourself (on a function, or on a loss Module class);
+a wrapper made with `functools.wraps(loss)` and a `functools.partial(loss, ...)` inherit them:
+
+>>> from nn import functional as F
+>>> @declare_loss("regression")
+... def huber(pred, target, delta=1.0):
+...     ...
+>>> def weighted_ce(logits, labels):
+...     return 2.0 * F.cross_entropy(logits, labels)
+>>> weighted_ce.task = "multiclass"          # the same as @declare_loss("multiclass")
+>>> loss_task(huber).task, loss_task(weighted_ce).to_labels.__name__
+('regression', 'argmax')
+
+From the task, `fit` picks its default metrics: accuracy for classification, R² for regression,
+none (only the loss) for a loss that declares nothing.
+
+A **metric** knows whether a higher or a lower value is better, and everything that ranks by it
+(GridSearch, EarlyStopping, History.best_epoch, ReduceLROnPlateau in `fit`) goes that way. The
+built-in names: "accuracy", "precision", "recall", "f1", "r2" (higher is better), "mse", "mae"
+and "loss" (lower is better). A function metric `f(y_true, y_pred)` declares its direction, and
+whether it scores class labels or the raw outputs (default: labels for a classifier, outputs
+for a regression loss), with `declare_metric`, or by the attributes `higher_is_better` and `on`:
+
+>>> import numpy as np
+>>> @declare_metric(higher_is_better=False, on="outputs")
+... def max_error(y_true, y_pred):
+...     return float(np.max(np.abs(y_true - y_pred)))
+>>> max_error.higher_is_better, max_error.on
+(False, 'outputs')
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable, NamedTuple
+
+import numpy as np
+
+from . import metrics as M
+
+__all__ = ["declare_loss", "declare_metric", "loss_task", "loss_name", "LossTask", "LABEL_RULES",
+           "default_metrics", "Metric", "METRICS", "metric_table", "higher_is_better", "mode_of"]
+
+TASKS = ("regression", "binary", "multiclass")
+
+
+# -- from a model's outputs to class labels --------------------------------------------------------
+
+def argmax(outputs: np.ndarray) -> np.ndarray:
+    """The column of the largest output (logits, probabilities, log-probabilities alike)."""
+    return outputs.argmax(axis=-1)
+
+
+def logit(outputs: np.ndarray) -> np.ndarray:
+    """1 where the logit is positive: σ(z) > 1/2  ⇔  z > 0."""
+    return (outputs.reshape(len(outputs)) > 0).astype(np.int64)
+
+
+def probability(outputs: np.ndarray) -> np.ndarray:
+    """1 where the probability is at least 1/2."""
+    return (outputs.reshape(len(outputs)) >= 0.5).astype(np.int64)
+
+
+def sign(outputs: np.ndarray) -> np.ndarray:
+    """+1 where the score is positive, else -1 (max-margin labels)."""
+    return np.where(outputs.reshape(len(outputs)) > 0, 1, -1)
+
+
+#: the rules a loss can name as its `to_labels`
+LABEL_RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "argmax": argmax, "logit": logit, "probability": probability, "sign": sign,
+}
+
+
+# -- losses ----------------------------------------------------------------------------------------
+
+class LossTask(NamedTuple):
+    """What a loss declared: its task and its rule from outputs to labels (None for
+    regression)."""
+    task: str
+    to_labels: Callable[[np.ndarray], np.ndarray] | None
+
+
+def _checked(where: str, task: Any, to_labels: Any) -> None:
+    if task not in TASKS:
+        raise ValueError(f"{where}: task must be one of {TASKS}, got {task!r}")
+    if task == "regression" and to_labels is not None:
+        raise ValueError(f"{where}: a regression loss has no class labels, so no to_labels "
+                         f"(got {to_labels!r})")
+    if task == "binary" and to_labels is None:
+        raise ValueError(f"{where}: a binary loss must say how its outputs become labels: "
+                         f"to_labels='logit', 'probability', 'sign' or a function")
+    if to_labels is not None and not callable(to_labels) and to_labels not in LABEL_RULES:
+        raise ValueError(f"{where}: to_labels must be one of {sorted(LABEL_RULES)} or a "
+                         f"function outputs -> labels, got {to_labels!r}")
+
+
+def declare_loss(task: str, to_labels: str | Callable | None = None) -> Callable:
+    """Decorator for a loss function or loss Module class: sets `task` and `to_labels`.
+
+    `to_labels` defaults to "argmax" for "multiclass"; "binary" needs it.
+    """
+    if task == "multiclass" and to_labels is None:
+        to_labels = "argmax"
+    _checked("declare_loss", task, to_labels)
+
+    def declare(loss: Any) -> Any:
+        loss.task = task
+        # on a class a plain function would become a method; a rule takes only the outputs
+        loss.to_labels = (staticmethod(to_labels) if isinstance(loss, type) and callable(to_labels)
+                          else to_labels)
+        return loss
+    return declare
+
+
+def _unwrapped(loss: Any) -> Any:
+    while isinstance(loss, functools.partial) and not hasattr(loss, "task"):
+        loss = loss.func
+    return loss
+
+
+def loss_task(loss: Any) -> LossTask | None:
+    """What `loss` declares (see the module docstring), or None if it declares no task."""
+    declared = _unwrapped(loss)
+    task = getattr(declared, "task", None)
+    if task is None:
+        return None
+    rule = getattr(declared, "to_labels", None)
+    if task == "multiclass" and rule is None:
+        rule = "argmax"
+    _checked(f"the loss {loss_name(loss)}", task, rule)
+    return LossTask(task, LABEL_RULES.get(rule, rule) if isinstance(rule, str) else rule)
+
+
+def loss_name(loss: Any) -> str:
+    """The loss's name for messages (a function's name, a loss Module's class name)."""
+    loss = _unwrapped(loss)
+    return getattr(loss, "__name__", None) or type(loss).__name__
+
+
+def default_metrics(loss: Any) -> tuple[str, ...]:
+    """Accuracy for a classification loss, R² for a regression loss, none for an undeclared one."""
+    declared = loss_task(loss)
+    if declared is None:
+        return ()
+    return ("r2",) if declared.task == "regression" else ("accuracy",)
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+
+class Metric(NamedTuple):
+    """A metric as `fit` runs it: `score(y, labels, outputs)`, its direction, and whether it
+    needs class labels (else it scores the raw outputs)."""
+    name: str
+    score: Callable[[np.ndarray, Any, np.ndarray], float]
+    higher_is_better: bool | None
+    on_labels: bool
+
+
+def _per_class(score: Callable) -> Callable:
+    """precision/recall/F1 of the positive class for two classes, macro-averaged for more."""
+    return lambda y, labels, outputs: score(
+        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")
+
+
+def _on_outputs(score: Callable) -> Callable:
+    return lambda y, labels, outputs: score(y, outputs.reshape(y.shape))
+
+
+#: the metrics `fit` knows by name
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("accuracy", lambda y, labels, outputs: M.accuracy(y, labels), True, True),
+    "precision": Metric("precision", _per_class(M.precision), True, True),
+    "recall": Metric("recall", _per_class(M.recall), True, True),
+    "f1": Metric("f1", _per_class(M.f1_score), True, True),
+    "mse": Metric("mse", _on_outputs(M.mean_squared_error), False, False),
+    "mae": Metric("mae", _on_outputs(M.mean_absolute_error), False, False),
+    "r2": Metric("r2", _on_outputs(M.r2_score), True, False),
+}
+
+
+def declare_metric(higher_is_better: bool, on: str = "labels") -> Callable:
+    """Decorator for a metric function f(y_true, y_pred): its direction, and whether y_pred is
+    class labels (`on="labels"`) or the model's raw outputs (`on="outputs"`)."""
+    if not isinstance(higher_is_better, bool):
+        raise TypeError(f"declare_metric: higher_is_better must be True or False, "
+                        f"got {higher_is_better!r}")
+    if on not in ("labels", "outputs"):
+        raise ValueError(f"declare_metric: on must be 'labels' or 'outputs', got {on!r}")
+
+    def declare(metric: Callable) -> Callable:
+        metric.higher_is_better, metric.on = higher_is_better, on
+        return metric
+    return declare
+
+
+def _function_metric(metric: Callable, task: str | None) -> Metric:
+    name = getattr(metric, "__name__", type(metric).__name__)
+    on = getattr(metric, "on", "outputs" if task == "regression" else "labels")
+    if on not in ("labels", "outputs"):
+        raise ValueError(f"metric {name}: on must be 'labels' or 'outputs', got {on!r}")
+    if on == "labels":
+        score = lambda y, labels, outputs: metric(y, labels)           # noqa: E731
+    else:
+        score = lambda y, labels, outputs: metric(y, outputs.reshape(y.shape))  # noqa: E731
+    return Metric(name, score, getattr(metric, "higher_is_better", None), on == "labels")
+
+
+def metric_table(metrics: Iterable[str | Callable], task: str | None = None,
+                 where: str = "fit") -> dict[str, Metric]:
+    """name → Metric for names of `METRICS` and metric functions f(y_true, y_pred)."""
+    chosen = {}
+    for metric in metrics:
+        if callable(metric):
+            entry = _function_metric(metric, task)
+        elif metric in METRICS:
+            entry = METRICS[metric]
+        else:
+            raise ValueError(f"{where}: unknown metric {metric!r}; expected one of "
+                             f"{sorted(METRICS)} or a function metric(y_true, y_pred)")
+        if entry.name == "loss":
+            raise ValueError(f"{where}: a metric cannot be called 'loss' (the loss is always "
+                             f"recorded under that name)")
+        chosen[entry.name] = entry
+    return chosen
+
+
+def higher_is_better(name: str, chosen: dict[str, Metric], where: str = "fit") -> bool:
+    """The direction of a recorded score: "loss", "val_loss", a metric's name or "val_" + it."""
+    base = name.removeprefix("val_")
+    if base == "loss":
+        return False
+    metric = chosen.get(base) or METRICS.get(base)
+    if metric is None:
+        raise ValueError(f"{where}: {name!r} is not a recorded score; the scores are 'loss' and "
+                         f"the metrics {sorted(chosen)} (with 'val_' for validation)")
+    if metric.higher_is_better is None:
+        raise ValueError(f"{where}: cannot rank by {name!r}: the metric does not say whether "
+                         f"higher or lower is better; declare it with "
+                         f"@nn.scoring.declare_metric(higher_is_better=...) or set "
+                         f"{base}.higher_is_better = True/False")
+    return metric.higher_is_better
+
+
+def mode_of(name: str, chosen: dict[str, Metric], where: str = "fit") -> str:
+    """"max" for a higher-is-better score, "min" for a lower-is-better one."""
+    return "max" if higher_is_better(name, chosen, where) else "min"
