@@ -110,7 +110,7 @@ def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list
     names = []
     for name, layer in weights:
         if state[name].shape == (layer.in_features, layer.out_features):
-            converted[name] = np.ascontiguousarray(state[name].T)
+            converted[name] = state[name].T
             names.append(name)
     return converted, names
 

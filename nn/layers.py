@@ -43,8 +43,9 @@ class Linear(Module):
     `torch.nn.Linear` as it is.
 
     In memory W is column-major: its numbers lie as those of the (in, out) matrix Wᵀ would, row
-    after row, so x @ Wᵀ is the plain row-major product that BLAS runs fastest (measured 1.7x
-    faster than with a row-major W at batch 16), and the lectures' x @ W is the same product.
+    after row, so x @ Wᵀ is the plain row-major product that BLAS runs fastest, and the
+    lectures' x @ W is the same product. (Measured with OpenBLAS: with a row-major W, x @ Wᵀ took
+    1.75x as long at batch 16 and the MNIST 784-100-10 training step 5-15 % longer.)
 
     Initialised like PyTorch: W and b uniform in ±1/√in_features (`rng` or the shared generator).
     """

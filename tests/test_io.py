@@ -11,6 +11,7 @@ import pytest
 from autograd import Tensor, Value
 from nn.io import FORMAT, FORMAT_KEY, load, save
 from nn.layers import MLP, Linear
+from nn.models import SoftmaxRegression
 from nn.module import Module
 
 
@@ -143,6 +144,16 @@ def test_a_glassgrad_0_1_checkpoint_is_converted_with_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MLP(3, [4, 4], 2).load(tmp_path / "old.npz")
+
+
+def test_a_glassgrad_0_1_checkpoint_of_a_regression_model_or_a_bare_layer_converts(tmp_path):
+    for old, fresh, name in ((SoftmaxRegression(5, 3), SoftmaxRegression(5, 3), "linear.weight"),
+                             (Linear(3, 3), Linear(3, 3), "weight")):
+        old.weight.data[...] = np.arange(old.weight.size).reshape(old.weight.shape)
+        _v01_checkpoint(old, tmp_path / "old.npz")
+        with pytest.warns(UserWarning, match=rf"\['{name}'\]"):
+            fresh.load(tmp_path / "old.npz")
+        assert np.array_equal(fresh.weight.data, old.weight.data)
 
 
 def test_an_unmarked_file_already_in_pytorchs_layout_is_left_alone(tmp_path):
