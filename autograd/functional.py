@@ -76,15 +76,23 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight + bias as one node; weight has shape (in_features, out_features)."""
+    """x @ weightᵀ + bias as one node; weight has shape (out_features, in_features), as in
+    PyTorch's `torch.nn.functional.linear`, so a row of `weight` holds one output's weights.
+
+    >>> W = Tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])      # 2 outputs from 3 inputs
+    >>> linear(Tensor([[1.0, 1.0, 1.0]]), W, Tensor([0.5, -1.0])).numpy()
+    array([[6.5, 0. ]], dtype=float32)
+    """
     x = _node(x)
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-d (in, out), got shape {weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+        raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "
+                         f"{weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
-                         f"{weight.shape} (last input dim must be {weight.shape[0]})")
-    if bias is not None and bias.shape != (weight.shape[1],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[1]},), got {bias.shape}")
+                         f"{weight.shape} (out_features, in_features): the last input dim must "
+                         f"be {weight.shape[1]}")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return apply(Linear, inputs, tuple(t.requires_grad for t in inputs))
 

@@ -76,7 +76,8 @@ def batch(x: np.ndarray, y: np.ndarray, batch_size: int, step: int):
 
 def init_params(seed: int = 0, sizes: tuple = (784, 100, 10)) -> list:
     """[W1, b1, W2, b2] float32, W of shape (in, out), uniform in ±1/sqrt(in) like PyTorch's
-    nn.Linear; the same numbers for every engine (torch gets W transposed)."""
+    nn.Linear; the same numbers for every engine (glassgrad and torch take W transposed, as
+    their Linear layers store it: (out, in))."""
     rng = np.random.default_rng(seed)
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):

@@ -6,8 +6,8 @@ draws come from `rng=` or from the shared generator, so `autograd.manual_seed(s)
 reproducible. `uniform_`, `normal_`, `zeros_`, `ones_` and `constant_` also fill a list of
 `Value`s (the scalar engine's parameters).
 
-Convention: our `Linear` weight has shape (in_features, out_features), because a layer computes
-x @ W. That is the transpose of PyTorch's weight, so here fan_in = shape[0], fan_out = shape[1].
+Convention: a `Linear` weight has PyTorch's shape (out_features, in_features) (the layer computes
+x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch.
 
 >>> from autograd import manual_seed, zeros
 >>> W = zeros(3, 2)
@@ -106,7 +106,7 @@ def ones_(tensor: Target) -> Target:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     rng: np.random.Generator | None = None) -> Tensor:
-    """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (in, out)."""
+    """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill_random("xavier_uniform_", tensor,
@@ -115,7 +115,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    rng: np.random.Generator | None = None) -> Tensor:
-    """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (in, out)."""
+    """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return _fill_random("xavier_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
@@ -126,7 +126,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      rng: np.random.Generator | None = None) -> Tensor:
     """He: U(-bound, bound), bound = √3 · gain / √fan, gain = calculate_gain(nonlinearity, a).
 
-    `mode` "fan_in" (shape[0]) keeps the forward signal's spread, "fan_out" (shape[1]) the
+    `mode` "fan_in" (shape[1]) keeps the forward signal's spread, "fan_out" (shape[0]) the
     gradients'. The defaults (leaky_relu with slope a = 0) give ReLU's gain √2, as in PyTorch.
     """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
@@ -148,15 +148,15 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 # ----------------------------------------------------------------------------------------------
 
 def _fans(name: str, tensor: Any) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (in_features, out_features)."""
+    """(fan_in, fan_out) of a weight of shape (out_features, in_features)."""
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"{name}: needs a 2-d weight Tensor (in_features, out_features), got "
+        raise TypeError(f"{name}: needs a 2-d weight Tensor (out_features, in_features), got "
                         f"{type(tensor).__name__}")
     if tensor.ndim != 2:
         raise ValueError(f"{name}: fan_in and fan_out are defined for a 2-d weight of shape "
-                         f"(in_features, out_features), got shape {tensor.shape} (fill biases "
+                         f"(out_features, in_features), got shape {tensor.shape} (fill biases "
                          f"with zeros_ or uniform_)")
-    fan_in, fan_out = tensor.shape
+    fan_out, fan_in = tensor.shape
     return max(fan_in, 1), max(fan_out, 1)          # an empty weight: no division by 0
 
 

@@ -13,6 +13,13 @@ their path
 ("optimizer/state/0/momentum_buffer"); the rest is stored as JSON text under "__structure__", and
 `load` rebuilds the same nested dict, types included:
 
+The arrays are stored in PyTorch's layout (a `Linear` weight is (out_features, in_features)), so
+a checkpoint's `state_dict` loads into the same network built with `torch.nn`, and back. Each file
+carries a format mark, one extra entry `__glassgrad_format__` = 2 that `load` hides; a file
+without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, out).
+`model.load(path)` converts such a file (it knows which arrays are `Linear` weights) and warns;
+`load(path)` returns its arrays as stored and warns that they may be transposed.
+
 >>> import os, tempfile
 >>> from nn import Linear, save, load
 >>> from nn.optim import SGD
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 import zipfile
 from collections import OrderedDict
 from typing import Any
@@ -43,28 +51,38 @@ import numpy as np
 from autograd.files import atomic_open
 from autograd.graph import Node
 
-from .module import Module
+from .layers import Linear
+from .module import Module, as_array
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "load_into", "FORMAT_KEY", "FORMAT"]
 
-STRUCTURE = "__structure__"         # the archive entry holding the JSON of a nested checkpoint
+FORMAT_KEY = "__glassgrad_format__"     # not a possible parameter name: no module has it
+FORMAT = 2                              # 2: PyTorch's layout. Unmarked files are 1: glassgrad 0.1
+STRUCTURE = "__structure__"             # the entry holding the JSON of a nested checkpoint
+RESERVED = (FORMAT_KEY, STRUCTURE)
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write a Module's weights, a dict of name → array, or a nested training state (a dict of
-    Modules, optimizers, schedulers and plain data) to `path` as `.npz`, atomically."""
+    """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
+    such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
+    schedulers and plain data) to `path` as `.npz`, atomically, with the format mark."""
     state = _state_of(obj)
     if not isinstance(state, dict):
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}")
-    if all(isinstance(v, (np.ndarray, Node)) for v in state.values()) and state:
+    if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
     else:
         arrays = {}
         tree = _encode(state, "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
+    arrays[FORMAT_KEY] = np.array(FORMAT)
     with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
         np.savez(f, **arrays)
+
+
+def _is_array_like(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, Node)) or callable(getattr(value, "numpy", None))
 
 
 def _state_of(obj: Any) -> Any:
@@ -78,15 +96,16 @@ def _state_of(obj: Any) -> Any:
 def _flat_arrays(state: dict) -> dict[str, np.ndarray]:
     arrays = {}
     for name, value in state.items():
-        if not isinstance(name, str) or not name or name == STRUCTURE:
-            raise TypeError(f"save: names must be non-empty strings other than {STRUCTURE!r}, "
-                            f"got {name!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"save: names must be non-empty strings, got {name!r}")
+        if name in RESERVED:
+            raise ValueError(f"save: {name!r} is reserved for the file's own bookkeeping")
         arrays[name] = _numbers(name, value)
     return arrays
 
 
 def _numbers(where: str, value: Any) -> np.ndarray:
-    array = np.asarray(value.data if isinstance(value, Node) else value)
+    array = as_array(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"save: {where!r} is not an array of numbers (dtype {array.dtype})")
     return array
@@ -121,25 +140,94 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray]) -> Any:
 
 def load(path: str | os.PathLike) -> Any:
     """Read a checkpoint written by `save`: name → array for weights (in the saved order), or
-    the nested training state as it was saved. Never unpickles."""
+    the nested training state as it was saved. Never unpickles.
+
+    A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
+    with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
+    """
+    arrays, version = _read(path)
+    if STRUCTURE in arrays:
+        return _nested(arrays, path)
+    if version < FORMAT and any(a.ndim == 2 and n.endswith("weight") for n, a in arrays.items()):
+        warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark: if glassgrad 0.1 "
+                      f"wrote it, its Linear weights are (in, out), the transpose of today's "
+                      f"(out, in); `model.load(path)` converts them", stacklevel=2)
+    return arrays
+
+
+def load_into(model: Module, path: str | os.PathLike) -> None:
+    """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
+    convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
+    naming them), and load it, checked."""
+    state, version = _read(path)
+    if STRUCTURE in state:
+        checkpoint = _nested(state, path)
+        if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
+            raise ValueError(f"load: {os.fspath(path)!r} is a training state without a 'model' "
+                             f"entry; read it with nn.load(path) and load the part you need")
+        state = checkpoint["model"]
+    if version < FORMAT:
+        state, converted = _from_format_1(state, model)
+        if converted:
+            warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
+                          f"mark); transposed its Linear weights {converted} from (in, out) to "
+                          f"(out, in). Save the model again to update the file", stacklevel=3)
+    model.load_state_dict(state)
+
+
+def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list[str]]:
+    """The state with every Linear weight stored (in, out) transposed, and their names.
+
+    A file with no mark is taken as glassgrad 0.1's (in, out) layout, unless a weight that is not
+    square already has the (out, in) shape: then the file is in PyTorch's layout (written by
+    another program) and is left as it is. A square weight cannot tell: the missing mark decides.
+    """
+    weights = [(f"{prefix}.weight" if prefix else "weight", layer)
+               for prefix, layer in model.named_modules() if isinstance(layer, Linear)]
+    weights = [(name, layer) for name, layer in weights if name in state]
+    for name, layer in weights:
+        if layer.in_features != layer.out_features and \
+                state[name].shape == (layer.out_features, layer.in_features):
+            return state, []
+    converted = OrderedDict(state)
+    names = []
+    for name, layer in weights:
+        if state[name].shape == (layer.in_features, layer.out_features):
+            converted[name] = state[name].T
+            names.append(name)
+    return converted, names
+
+
+def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
+    """(name → array, format) from an `.npz` file; format 1 when the file has no mark."""
     path = os.fspath(path)
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single array, not an archive of named arrays")
         with archive:
-            arrays = OrderedDict((name, archive[name]) for name in archive.files)
+            state = OrderedDict((name, archive[name]) for name in archive.files)
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no checkpoint at {path!r}") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
         raise ValueError(f"load: {path!r} is not a glassgrad checkpoint (.npz of number arrays): "
                          f"{err}") from None
-    if STRUCTURE not in arrays:
-        return arrays
+    mark = state.pop(FORMAT_KEY, None)
+    if mark is None:
+        return state, 1
+    if mark.shape != () or mark.dtype.kind not in "iu" or not 1 <= int(mark) <= FORMAT:
+        raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
+                         f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
+    return state, int(mark)
+
+
+def _nested(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> Any:
+    """The nested training state that `save` wrote as JSON plus arrays."""
     try:
         return _decode(json.loads(str(arrays.pop(STRUCTURE)[()])), arrays)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise ValueError(f"load: {path!r} has a damaged {STRUCTURE!r} entry: {err}") from None
+        raise ValueError(f"load: {os.fspath(path)!r} has a damaged {STRUCTURE!r} entry: "
+                         f"{err}") from None
 
 
 def _decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:

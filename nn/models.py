@@ -1,8 +1,12 @@
 """The lectures' models: linear, logistic and softmax regression.
 
 Each is one `Linear` layer; they differ in what the output means and in the loss that trains it.
-`forward` gives the raw scores (for the classifiers, the logits z = x·W + b), because the stable
+`forward` gives the raw scores (for the classifiers, the logits z = x·Wᵀ + b), because the stable
 losses start from logits; `predict_proba` turns them into probabilities, `predict` into answers.
+
+`weight` has the layer's shape (n_outputs, n_features): one row of weights per output, as in
+PyTorch's `nn.Linear` and scikit-learn's `coef_`. So `model.weight.data[0]` is w for the
+one-output models, and the `state_dict()` ("linear.weight", "linear.bias") is PyTorch's.
 
 The weights start at zero: these models are convex, so there is no symmetry to break (a hidden
 layer is another story: see `nn.init`).
@@ -48,6 +52,7 @@ class _LinearModel(Module):
 
     @property
     def weight(self) -> Tensor:
+        """The weights, shape (n_outputs, n_features): row k scores output k."""
         return self.linear.weight
 
     @property
@@ -90,7 +95,7 @@ class LogisticRegression(_LinearModel):
 
 
 class SoftmaxRegression(_LinearModel):
-    """P(y = k | x) = softmax(x·W + b)_k for `n_classes` classes; train with `cross_entropy` on
+    """P(y = k | x) = softmax(x·Wᵀ + b)_k for `n_classes` classes; train with `cross_entropy` on
     `forward`'s logits (whose gradient is softmax − onehot(y))."""
 
     def __init__(self, n_features: int, n_classes: int, dtype: Any = None) -> None:

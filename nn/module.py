@@ -165,6 +165,9 @@ class Module:
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters.
 
+        The values may be numpy arrays, Tensors, or anything with a `.numpy()` method, such as
+        PyTorch's tensors: `model.load_state_dict(torch_model.state_dict())` works when the
+        names and shapes match (glassgrad's `Linear` uses PyTorch's (out, in) layout).
         Every entry is checked before anything is written, so a bad dict changes nothing. With
         `strict=False`, missing and unexpected names are allowed (shapes are still checked).
         """
@@ -183,11 +186,11 @@ class Module:
         for name, p in params.items():
             if name not in state:
                 continue
-            array = np.asarray(state[name].data if isinstance(state[name], Node) else state[name])
+            array = as_array(state[name])
             expected = np.shape(p.data)
             if array.shape != expected:
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model "
-                                 f"expects {expected}")
+                                 f"expects {expected}{_transposed_hint(array.shape, expected)}")
             if array.dtype.kind != "f":         # parameters are floating point
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
                                 f"floating-point numbers")
@@ -201,9 +204,13 @@ class Module:
         save(self, path)
 
     def load(self, path: str) -> Module:
-        """Read weights written by `save` (checked against this model); returns self."""
-        from .io import load
-        self.load_state_dict(load(path))
+        """Read weights written by `save` (checked against this model); returns self.
+
+        A checkpoint of glassgrad 0.1, whose `Linear` weights were stored (in, out), is
+        converted to today's (out, in) layout, with a warning (see `nn.io`).
+        """
+        from .io import load_into
+        load_into(self, path)
         return self
 
     # -- printing ------------------------------------------------------------------------------
@@ -224,6 +231,36 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """The numbers of `value` as a numpy array: a Tensor's or Value's data, an array or number
+    as it is, and anything else with a `.numpy()` method (a PyTorch tensor) through it, after
+    `.detach()` (a tensor that requires grad refuses `.numpy()`) and `.cpu()` when it has them.
+    Nothing is imported: the check is by method name.
+
+    >>> class Fake:                       # stands in for a torch.Tensor
+    ...     def numpy(self): return np.ones(2)
+    >>> as_array(Fake())
+    array([1., 1.])
+    """
+    if isinstance(value, Node):
+        return np.asarray(value.data)
+    if not isinstance(value, np.ndarray) and callable(getattr(value, "numpy", None)):
+        for move in ("detach", "cpu"):
+            if callable(getattr(value, move, None)):
+                value = getattr(value, move)()
+        return np.asarray(value.numpy())
+    return np.asarray(value)
+
+
+def _transposed_hint(got: tuple, expected: tuple) -> str:
+    """A hint when a 2-d array arrives transposed: most likely an (in, out) Linear weight."""
+    if len(got) != 2 or got != expected[::-1]:
+        return ""
+    return (" (its transpose: Linear weights are (out_features, in_features), PyTorch's layout; "
+            "glassgrad 0.1 stored them (in, out): `model.load(path)` converts such checkpoints, "
+            "or pass the array's .T)")
 
 
 class ModuleList(Module):

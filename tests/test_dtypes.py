@@ -96,7 +96,7 @@ def test_float32_end_to_end_stays_float32():
     from autograd import functional as F
     rng = np.random.default_rng(0)
     x = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
-    W = Tensor(rng.normal(size=(3, 2)).astype(np.float32), requires_grad=True)
+    W = Tensor(rng.normal(size=(2, 3)).astype(np.float32), requires_grad=True)
     b = Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
     h = F.linear(x, W, b).tanh()
     loss = F.cross_entropy(h, np.array([0, 1, 1, 0])) + (h * 0.5).mean() + h.var()

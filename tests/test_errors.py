@@ -184,7 +184,7 @@ def test_cross_entropy_other_misuse():
 
 def test_linear_shape_errors():
     """linear checks weight rank, the input's last dim and the bias shape."""
-    x, W = t64(np.ones((4, 3))), t64(np.ones((3, 2)))
+    x, W = t64(np.ones((4, 3))), t64(np.ones((2, 3)))     # W: (out, in)
     with pytest.raises(ValueError, match="weight"):
         F.linear(x, t64(np.ones(3)))
     with pytest.raises(ValueError, match="last input dim"):

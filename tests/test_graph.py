@@ -274,8 +274,9 @@ def test_matmul_and_linear_skip_the_data_gradient():
     rng = np.random.default_rng(0)
     X = Tensor(rng.normal(size=(4, 3)))
     W, b = t64(rng.normal(size=(3, 2))), t64(rng.normal(size=2))
+    W_out_in = t64(W.data.T.copy())                  # linear takes PyTorch's (out, in) layout
     g = np.ones((4, 2))
-    for y, inputs in ((X @ W, (X, W)), (F.linear(X, W, b), (X, W, b))):
+    for y, inputs in ((X @ W, (X, W)), (F.linear(X, W_out_in, b), (X, W_out_in, b))):
         grads = y._fn.backward(y._ctx, g, y.data, *[t.data for t in inputs])
         assert grads[0] is None
         assert all(gr is not None for gr in grads[1:])

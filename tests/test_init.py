@@ -12,7 +12,8 @@ import autograd
 from autograd import Tensor, Value
 from nn import init
 
-BIG = (400, 100)        # fan_in 400, fan_out 100: a different number for each mode
+BIG = (100, 400)        # (out, in): fan_out 100, fan_in 400, a different number for each mode
+FAN_OUT, FAN_IN = BIG
 
 RANDOM_INITS = [
     ("uniform_", lambda t, rng=None: init.uniform_(t, -0.5, 0.5, rng=rng)),
@@ -60,23 +61,23 @@ def test_xavier_uniform_limit_and_spread():
 
 @pytest.mark.parametrize("fill, std", [
     (lambda t: init.xavier_normal_(t, gain=1.5), 1.5 * math.sqrt(2 / sum(BIG))),
-    (lambda t: init.kaiming_normal_(t), math.sqrt(2) / math.sqrt(BIG[0])),
-    (lambda t: init.kaiming_normal_(t, mode="fan_out"), math.sqrt(2) / math.sqrt(BIG[1])),
+    (lambda t: init.kaiming_normal_(t), math.sqrt(2) / math.sqrt(FAN_IN)),
+    (lambda t: init.kaiming_normal_(t, mode="fan_out"), math.sqrt(2) / math.sqrt(FAN_OUT)),
     (lambda t: init.kaiming_normal_(t, a=0.2, nonlinearity="leaky_relu"),
-     math.sqrt(2 / 1.04) / math.sqrt(BIG[0])),
-    (lambda t: init.kaiming_normal_(t, nonlinearity="tanh"), (5 / 3) / math.sqrt(BIG[0])),
+     math.sqrt(2 / 1.04) / math.sqrt(FAN_IN)),
+    (lambda t: init.kaiming_normal_(t, nonlinearity="tanh"), (5 / 3) / math.sqrt(FAN_IN)),
     (lambda t: init.normal_(t, 3.0, 0.5), 0.5),
 ], ids=["xavier_normal_gain", "kaiming_fan_in", "kaiming_fan_out", "kaiming_leaky",
         "kaiming_tanh", "normal"])
 def test_normal_inits_have_the_documented_std(fill, std):
-    """Fan-in is shape[0] and fan-out shape[1] (our weights are (in, out)): the two modes give
-    different spreads on a 400 x 100 weight, each the formula's."""
+    """Fan-in is shape[1] and fan-out shape[0] (weights are (out, in), as in PyTorch): the two
+    modes give different spreads on a 100 x 400 weight, each the formula's."""
     autograd.manual_seed(1)
     w = fill(Tensor(np.zeros(BIG))).data
     assert abs(w.std() - std) < _sample_std_tolerance(std, w.size)
 
 
-@pytest.mark.parametrize("mode, fan", [("fan_in", BIG[0]), ("fan_out", BIG[1])])
+@pytest.mark.parametrize("mode, fan", [("fan_in", FAN_IN), ("fan_out", FAN_OUT)])
 def test_kaiming_uniform_bound(mode, fan):
     bound = math.sqrt(3) * math.sqrt(2) / math.sqrt(fan)
     w = init.kaiming_uniform_(Tensor(np.zeros(BIG)), mode=mode, rng=np.random.default_rng(2)).data

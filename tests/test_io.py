@@ -2,14 +2,16 @@
 
 import io
 import os
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
-from autograd import Value
-from nn.io import load, save
+from autograd import Tensor, Value
+from nn.io import FORMAT, FORMAT_KEY, load, save
 from nn.layers import MLP, Linear
+from nn.models import SoftmaxRegression
 from nn.module import Module
 
 
@@ -104,7 +106,7 @@ def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
 def test_a_checkpoint_of_another_model_is_refused_by_name_and_shape(tmp_path):
     Linear(3, 2).save(tmp_path / "small.npz")
     with pytest.raises(ValueError,
-                       match=r"'weight' has shape \(3, 2\), the model expects \(4, 2\)"):
+                       match=r"'weight' has shape \(2, 3\), the model expects \(2, 4\)"):
         Linear(4, 2).load(tmp_path / "small.npz")
     with pytest.raises(KeyError, match="missing"):
         MLP(3, [2], 2).load(tmp_path / "small.npz")
@@ -173,8 +175,93 @@ def test_what_a_checkpoint_cannot_hold_is_named(tmp_path, state, message):
     assert not os.listdir(tmp_path)
 
 
+def test_model_load_reads_the_model_of_a_training_state(tmp_path):
+    from nn.optim import SGD
+    model = Linear(2, 1)
+    save({"model": model, "optimizer": SGD(model.parameters(), lr=0.1)}, tmp_path / "run.npz")
+    fresh = Linear(2, 1).load(tmp_path / "run.npz")
+    assert np.array_equal(fresh.weight.data, model.weight.data)
+    save({"epoch": 3}, tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match="without a 'model' entry"):
+        Linear(2, 1).load(tmp_path / "plain.npz")
+
+
 def test_a_damaged_structure_is_a_clear_error(tmp_path):
     path = tmp_path / "bad.npz"
     np.savez(path, __structure__=np.array('{"w": {"__array__": "missing"}}'))
     with pytest.raises(ValueError, match="damaged '__structure__' entry"):
         load(path)
+
+
+# -- the format mark and glassgrad 0.1's (in, out) checkpoints ------------------------------------
+
+def _v01_checkpoint(model, path):
+    """What glassgrad 0.1 wrote for `model`: np.savez of the state, Linear weights (in, out), and
+    no format mark."""
+    state = {name: (array.T if name.endswith("weight") else array)
+             for name, array in model.state_dict().items()}
+    with open(path, "wb") as f:
+        np.savez(f, **state)
+
+
+def test_the_format_mark_is_written_and_hidden(tmp_path):
+    save(Linear(3, 2), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as raw:
+        assert int(raw[FORMAT_KEY]) == FORMAT == 2
+    assert list(load(tmp_path / "m.npz")) == ["weight", "bias"]
+    with pytest.raises(ValueError, match="reserved"):
+        save({FORMAT_KEY: np.ones(1)}, tmp_path / "x.npz")
+
+
+def test_a_glassgrad_0_1_checkpoint_is_converted_with_a_warning(tmp_path):
+    """Square weights too: the missing mark, not the shape, says the layout is (in, out)."""
+    old = MLP(3, [4, 4], 2)                       # weights 4x3, 4x4 (square) and 2x4
+    _v01_checkpoint(old, tmp_path / "old.npz")
+    with pytest.warns(UserWarning, match=r"glassgrad 0\.1 checkpoint .* transposed its Linear "
+                                         r"weights \['0\.weight', '2\.weight', '4\.weight'\]"):
+        new = MLP(3, [4, 4], 2).load(tmp_path / "old.npz")
+    x = Tensor(np.random.default_rng(0).normal(size=(5, 3)))
+    assert np.array_equal(new(x).numpy(), old(x).numpy())
+    new.save(tmp_path / "old.npz")                # saved again: marked, loads without a word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLP(3, [4, 4], 2).load(tmp_path / "old.npz")
+
+
+def test_a_glassgrad_0_1_checkpoint_of_a_regression_model_or_a_bare_layer_converts(tmp_path):
+    for old, fresh, name in ((SoftmaxRegression(5, 3), SoftmaxRegression(5, 3), "linear.weight"),
+                             (Linear(3, 3), Linear(3, 3), "weight")):
+        old.weight.data[...] = np.arange(old.weight.size).reshape(old.weight.shape)
+        _v01_checkpoint(old, tmp_path / "old.npz")
+        with pytest.warns(UserWarning, match=rf"\['{name}'\]"):
+            fresh.load(tmp_path / "old.npz")
+        assert np.array_equal(fresh.weight.data, old.weight.data)
+
+
+def test_an_unmarked_file_already_in_pytorchs_layout_is_left_alone(tmp_path):
+    """np.savez of a PyTorch-layout state: a non-square (out, in) weight shows the layout."""
+    source = MLP(3, [4, 4], 2)
+    with open(tmp_path / "other.npz", "wb") as f:
+        np.savez(f, **source.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        target = MLP(3, [4, 4], 2).load(tmp_path / "other.npz")
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        assert np.array_equal(a, b), name
+
+
+def test_plain_load_of_an_unmarked_file_warns_and_returns_what_is_stored(tmp_path):
+    _v01_checkpoint(Linear(3, 2), tmp_path / "old.npz")
+    with pytest.warns(UserWarning, match=r"no glassgrad format mark.*\(in, out\).*model\.load"):
+        state = load(tmp_path / "old.npz")
+    assert state["weight"].shape == (3, 2)
+    with pytest.raises(ValueError, match=r"\(3, 2\), the model expects \(2, 3\) \(its transpose: "
+                                         r"Linear weights are \(out_features, in_features\)"):
+        Linear(3, 2).load_state_dict(state)
+
+
+def test_a_newer_format_is_refused(tmp_path):
+    with open(tmp_path / "new.npz", "wb") as f:
+        np.savez(f, weight=np.ones((2, 3)), **{FORMAT_KEY: np.array(FORMAT + 1)})
+    with pytest.raises(ValueError, match=r"format mark 3; this glassgrad reads formats 1 to 2"):
+        load(tmp_path / "new.npz")

@@ -10,13 +10,26 @@ from nn.layers import (
 )
 
 
-def test_linear_computes_x_at_w_plus_b_with_w_in_by_out():
+def test_linear_computes_x_at_w_transposed_plus_b_with_w_out_by_in():
+    """PyTorch's layout: weight (out_features, in_features), one row per output."""
     layer = Linear(3, 2)
-    assert layer.weight.shape == (3, 2) and layer.bias.shape == (2,)
+    assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,)
     x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], np.float32)
-    expected = x @ layer.weight.data + layer.bias.data
+    expected = x @ layer.weight.data.T + layer.bias.data
     assert np.allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-6)
     assert layer(Tensor(x[0])).shape == (2,)                 # one sample, no batch axis
+
+
+def test_linear_keeps_its_weight_column_major_and_its_gradient_too():
+    """The numbers of W (out, in) lie in memory as Wᵀ's would row by row, so x @ Wᵀ is BLAS's
+    fastest product; a seeded layer draws the numbers of glassgrad 0.1's (in, out) weight."""
+    layer = Linear(5, 3, rng=np.random.default_rng(0))
+    bound = 1 / np.sqrt(5)
+    draw = np.random.default_rng(0).uniform(-bound, bound, (5, 3)).astype(np.float32)
+    assert np.array_equal(layer.weight.data, draw.T)
+    assert layer.weight.data.flags.f_contiguous and not layer.weight.data.flags.c_contiguous
+    layer(Tensor(np.ones((4, 5), np.float32))).sum().backward()
+    assert layer.weight.grad.flags.f_contiguous and layer.weight.grad.shape == (3, 5)
 
 
 def test_linear_gradients_match_finite_differences():
@@ -56,7 +69,7 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
     with pytest.raises(ValueError, match="out_features must be a positive integer, got 2.5"):
         Linear(2, 2.5)
     with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\) does not fit a weight "
-                                         r"of shape \(2, 4\)"):
+                                         r"of shape \(4, 2\) \(out_features, in_features\)"):
         Linear(2, 4)(Tensor(np.zeros((5, 3))))
 
 
@@ -108,8 +121,9 @@ def test_sequential_applies_layers_in_order_and_names_them_by_position():
     model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     x = Tensor(np.array([[0.5, -1.0]]))
-    h = np.maximum(x.numpy() @ model[0].weight.data + model[0].bias.data, 0)
-    assert np.allclose(model(x).numpy(), h @ model[2].weight.data + model[2].bias.data, rtol=1e-6)
+    h = np.maximum(x.numpy() @ model[0].weight.data.T + model[0].bias.data, 0)
+    assert np.allclose(model(x).numpy(), h @ model[2].weight.data.T + model[2].bias.data,
+                       rtol=1e-6)
     assert len(model) == 3
 
 

@@ -66,7 +66,7 @@ def test_tensor_mlp_follows_the_scalar_mlp_step_for_step(moons):
     scalar_model = scalar.MLP(2, [16, 16, 1])
     tensor_model = MLP(2, [16, 16], 1, dtype=np.float64)
     for layer, linear in zip(scalar_model.layers, tensor_model[::2]):
-        linear.weight.data[...] = np.array([[w.data for w in n.w] for n in layer.neurons]).T
+        linear.weight.data[...] = [[w.data for w in n.w] for n in layer.neurons]
         linear.bias.data[...] = [n.b.data for n in layer.neurons]
     runs = []
     for model in (scalar_model, tensor_model):

@@ -26,7 +26,8 @@ def test_linear_regression_by_gradient_descent_matches_least_squares():
     _descend(model, lambda m: ((m(X) - y) ** 2).mean(), steps=500, lr=0.1)
     A = np.hstack([X, np.ones((200, 1))])
     solution = np.linalg.lstsq(A, y, rcond=None)[0]
-    assert np.allclose(model.weight.data[:, 0], solution[:3], atol=1e-4)
+    assert model.weight.shape == (1, 3)                     # (outputs, features)
+    assert np.allclose(model.weight.data[0], solution[:3], atol=1e-4)
     assert model.bias.data[0] == pytest.approx(solution[3], abs=1e-4)
     assert np.allclose(model.predict(X), A @ solution, atol=1e-4)
 
@@ -42,7 +43,7 @@ def test_linear_regression_shapes():
 
 def test_logistic_regression_gradient_is_sigma_minus_y():
     model = LogisticRegression(2, dtype=np.float64)
-    model.weight.data[:, 0] = [0.3, -0.8]
+    model.weight.data[0] = [0.3, -0.8]
     model.bias.data[0] = 0.1
     X = np.array([[1.0, 2.0], [-0.5, 0.3], [2.0, -1.0]])
     y = np.array([1.0, 0.0, 1.0])
@@ -50,9 +51,9 @@ def test_logistic_regression_gradient_is_sigma_minus_y():
     p = 1 / (1 + np.exp(-z.numpy()))
     losses = -(y * AF.log(z.sigmoid()) + (1 - y) * AF.log(1 - z.sigmoid()))
     losses.sum().backward()
-    assert np.allclose(model.weight.grad[:, 0], X.T @ (p - y))     # Σ (σ - y) x
+    assert np.allclose(model.weight.grad[0], X.T @ (p - y))     # Σ (σ - y) x
     assert model.bias.grad[0] == pytest.approx((p - y).sum())
-    assert gradcheck(lambda w: (Tensor(X) @ w).sigmoid().sum(), model.weight)
+    assert gradcheck(lambda w: (Tensor(X) @ w.T).sigmoid().sum(), model.weight)
 
 
 def test_logistic_regression_separates_two_blobs():

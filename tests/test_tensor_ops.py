@@ -258,11 +258,12 @@ OPS = [
         ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dims
     ]),
     binary("matmul_fn", matmul, np.matmul, shapes=[((2, 3), (3, 2))]),
-    Op("linear", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W + b,
-       ("real",) * 3, (((5, 3), (3, 2), (2,)), ((3,), (3, 2), (2,)),
-                       ((2, 5, 3), (3, 2), (2,)))),
-    Op("linear_no_bias", lambda x, W: F.linear(x, W), lambda x, W: x @ W,
-       ("real",) * 2, (((5, 3), (3, 2)), ((2, 4, 3), (3, 2)))),
+    # weight (out, in) as in PyTorch: batch, batch-1, 1-d and 3-d inputs
+    Op("linear", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W.T + b,
+       ("real",) * 3, (((5, 3), (2, 3), (2,)), ((1, 3), (2, 3), (2,)), ((3,), (2, 3), (2,)),
+                       ((2, 5, 3), (2, 3), (2,)))),
+    Op("linear_no_bias", lambda x, W: F.linear(x, W), lambda x, W: x @ W.T,
+       ("real",) * 2, (((5, 3), (2, 3)), ((1, 3), (2, 3)), ((3,), (2, 3)), ((2, 4, 3), (2, 3)))),
     # -- losses -----------------------------------------------------------------------------------
     *[unary(f"cross_entropy_labels_{r}", lambda z, r=r: F.cross_entropy(z, LABELS, r),
             lambda z, r=r: _ce_labels_ref(z, r), shapes=[(4, 3)]) for r in ("mean", "sum", "none")],
@@ -353,19 +354,40 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot():
 
 
 def test_linear_equals_matmul_plus_bias():
-    """The fused linear op is x @ W + b: same value and same gradients as the unfused graph."""
+    """The fused linear op is x @ Wᵀ + b: same value and same gradients as the unfused graph."""
     rng = np.random.default_rng(3)
-    x, W, b = (rng.normal(size=s) for s in ((4, 3), (3, 2), (2,)))
+    x, W, b = (rng.normal(size=s) for s in ((4, 3), (2, 3), (2,)))
     fused = [t64(a) for a in (x, W, b)]
     plain = [t64(a) for a in (x, W, b)]
     g = rng.normal(size=(4, 2))
     yf = F.linear(*fused)
-    yp = plain[0] @ plain[1] + plain[2]
+    yp = plain[0] @ plain[1].T + plain[2]
     np.testing.assert_allclose(yf.data, yp.data, rtol=1e-14)
     yf.backward(g)
     yp.backward(g)
     for a, b_ in zip(fused, plain):
         np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("x_shape", [(4, 3), (1, 3), (3,), (2, 4, 3)],
+                         ids=["batch", "batch-1", "1-d", "3-d"])
+def test_linear_with_a_column_major_weight_matches_a_row_major_one(x_shape):
+    """nn.Linear keeps W (out, in) in column-major memory: the values and gradients equal those
+    for a row-major W (which the table above checks against finite differences), and dW comes
+    back column-major like W, so that `W -= lr * dW` runs between arrays of one memory order."""
+    rng = np.random.default_rng(4)
+    x, W, b = (rng.normal(size=s) for s in (x_shape, (2, 3), (2,)))
+    row_major = [t64(a) for a in (x, W, b)]
+    column_major = [t64(x), Tensor(np.asfortranarray(W), requires_grad=True), t64(b)]
+    assert column_major[1].data.flags.f_contiguous and not column_major[1].data.flags.c_contiguous
+    g = rng.normal(size=x_shape[:-1] + (2,))
+    outputs = [F.linear(*inputs) for inputs in (row_major, column_major)]
+    np.testing.assert_allclose(outputs[1].data, outputs[0].data, rtol=1e-14)
+    for y in outputs:
+        y.backward(g)
+    for a, b_ in zip(column_major, row_major):
+        np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-13, atol=1e-15)
+    assert column_major[1].grad.flags.f_contiguous and row_major[1].grad.flags.c_contiguous
 
 
 def test_pow_exponent_gradient_at_zero_base():

@@ -6,7 +6,7 @@
     softmax.py      logsumexp softmax log_softmax
     shape.py        reshape transpose broadcast_to getitem concatenate stack
     linalg.py       matmul
-    fused.py        linear (x @ W + b), cross_entropy from logits
+    fused.py        linear (x @ Wᵀ + b), cross_entropy from logits
 """
 
 from .arithmetic import Add, AddConst, Div, Mul, MulConst, Neg, Pow, PowConst, Sub

@@ -1,0 +1,136 @@
+"""PyTorch compatibility of weights: a glassgrad model's `state_dict()` is PyTorch's (names,
+shapes, order, layout) and a PyTorch state_dict loads back. The suite proves it without torch
+(PyTorch's layout is written out, and a small fake tensor stands in for torch.Tensor); with torch
+installed, the real round trip runs too, strict, in both directions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, manual_seed
+from nn import MLP, Linear, ReLU, Sequential, SoftmaxRegression, load, save
+
+try:
+    import torch
+except ImportError:                             # optional: everything above the fold still runs
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional "
+                                 "cross-check: pip install torch)")
+
+# What torch.nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)).state_dict() holds:
+# names, order and shapes (weight (out_features, in_features)).
+TORCH_LAYOUT = [("0.weight", (8, 4)), ("0.bias", (8,)), ("2.weight", (3, 8)), ("2.bias", (3,))]
+
+
+def _net(seed: int) -> Sequential:
+    manual_seed(seed)
+    return Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+
+
+def _inputs() -> np.ndarray:
+    return np.random.default_rng(5).normal(size=(6, 4)).astype(np.float32)
+
+
+class FakeTorchTensor:
+    """The part of torch.Tensor that loading touches: `.detach()`, `.cpu()`, `.numpy()`. Like
+    torch, `.numpy()` refuses while the tensor requires grad."""
+
+    def __init__(self, array: np.ndarray, requires_grad: bool = False) -> None:
+        self.array, self.requires_grad = np.array(array), requires_grad
+
+    def detach(self) -> FakeTorchTensor:
+        return FakeTorchTensor(self.array)
+
+    def cpu(self) -> FakeTorchTensor:
+        return self
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+        return self.array
+
+
+def test_state_dict_has_pytorchs_names_order_and_shapes():
+    for model in (_net(0), MLP(4, [8], 3)):
+        assert [(k, v.shape) for k, v in model.state_dict().items()] == TORCH_LAYOUT
+
+
+def test_the_glassgrad_only_models_use_the_same_layout():
+    """SoftmaxRegression is one Linear: weight (classes, features), like scikit-learn's coef_."""
+    state = SoftmaxRegression(4, 3).state_dict()
+    assert [(k, v.shape) for k, v in state.items()] == [("linear.weight", (3, 4)),
+                                                         ("linear.bias", (3,))]
+
+
+def test_outputs_follow_pytorchs_formula_from_the_state_dict():
+    """torch.nn.functional.linear computes x Wᵀ + b from these very arrays."""
+    model, x = _net(1), _inputs()
+    s = model.state_dict()
+    hidden = np.maximum(x @ s["0.weight"].T + s["0.bias"], 0)
+    np.testing.assert_allclose(model(Tensor(x)).numpy(), hidden @ s["2.weight"].T + s["2.bias"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_a_state_dict_of_tensor_like_objects_loads_even_when_they_require_grad():
+    source, target, x = _net(2), _net(3), _inputs()
+    fake = {k: FakeTorchTensor(v, requires_grad=True) for k, v in source.state_dict().items()}
+    target.load_state_dict(fake)
+    assert np.array_equal(target(Tensor(x)).numpy(), source(Tensor(x)).numpy())
+
+
+def test_save_takes_tensor_like_values_and_the_file_loads_into_a_model(tmp_path):
+    source = _net(4)
+    save({k: FakeTorchTensor(v) for k, v in source.state_dict().items()}, tmp_path / "t.npz")
+    target = _net(5).load(tmp_path / "t.npz")
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        assert np.array_equal(a, b), name
+
+
+# -- the real thing, when PyTorch is installed ---------------------------------------------------
+
+def _torch_net() -> torch.nn.Sequential:
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+
+
+@needs_torch
+def test_glassgrad_weights_load_strict_into_pytorch_and_give_the_same_outputs():
+    model, x = _net(6), _inputs()
+    torch_model = _torch_net()
+    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    with torch.no_grad():
+        expected = torch_model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@needs_torch
+def test_pytorch_weights_load_strict_into_glassgrad_and_give_the_same_outputs(tmp_path):
+    """Straight from the tensors (even parameters that require grad), via numpy, and via a file."""
+    torch.manual_seed(0)
+    torch_model, x = _torch_net(), _inputs()
+    with torch.no_grad():
+        expected = torch_model(torch.from_numpy(x)).numpy()
+    save(torch_model.state_dict(), tmp_path / "from_torch.npz")
+    sources = [torch_model.state_dict(), dict(torch_model.named_parameters()),
+               {k: v.numpy() for k, v in torch_model.state_dict().items()},
+               load(tmp_path / "from_torch.npz")]
+    for i, state in enumerate(sources):
+        model = _net(7)
+        model.load_state_dict(state)
+        np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5,
+                                   err_msg=f"source {i}")
+
+
+@needs_torch
+def test_gradients_match_pytorchs_in_the_same_layout():
+    """After one backward, each parameter's gradient equals PyTorch's, name for name."""
+    model, x = _net(8), _inputs()
+    torch_model = _torch_net()
+    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    model(Tensor(x)).sum().backward()
+    torch_model(torch.from_numpy(x)).sum().backward()
+    torch_grads = {k: p.grad.numpy() for k, p in torch_model.named_parameters()}
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad, torch_grads[name], rtol=1e-5, atol=1e-5,
+                                   err_msg=name)
