@@ -191,13 +191,14 @@ class NumpyMLP:
 
 
 class GlassgradMLP:
-    """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`; W of shape (out, in) in
-    column-major memory, as nn.Linear keeps it."""
+    """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`; W of shape (out, in), as
+    nn.Linear keeps it."""
 
     def __init__(self, params: list) -> None:
         from autograd import Tensor
         W1, b1, W2, b2 = (p.copy() for p in params)
-        self.params = [Tensor(p, requires_grad=True) for p in (W1.T, b1, W2.T, b2)]
+        self.params = [Tensor(np.ascontiguousarray(p), requires_grad=True)
+                       for p in (W1.T, b1, W2.T, b2)]
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> float:
         from autograd import Tensor

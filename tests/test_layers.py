@@ -20,16 +20,20 @@ def test_linear_computes_x_at_w_transposed_plus_b_with_w_out_by_in():
     assert layer(Tensor(x[0])).shape == (2,)                 # one sample, no batch axis
 
 
-def test_linear_keeps_its_weight_column_major_and_its_gradient_too():
-    """The numbers of W (out, in) lie in memory as Wᵀ's would row by row, so x @ Wᵀ is BLAS's
-    fastest product; a seeded layer draws the numbers of glassgrad 0.1's (in, out) weight."""
+def test_linear_weight_is_a_plain_row_major_array_and_so_is_its_gradient():
+    """W (out, in) is C-contiguous, so numpy code that writes through a flat view of it (the
+    lecture's finite-difference loop) changes the model; a seeded layer draws the numbers of
+    glassgrad 0.1's (in, out) weight."""
     layer = Linear(5, 3, rng=np.random.default_rng(0))
     bound = 1 / np.sqrt(5)
     draw = np.random.default_rng(0).uniform(-bound, bound, (5, 3)).astype(np.float32)
     assert np.array_equal(layer.weight.data, draw.T)
-    assert layer.weight.data.flags.f_contiguous and not layer.weight.data.flags.c_contiguous
+    assert layer.weight.data.flags.c_contiguous
+    flat = layer.weight.data.reshape(-1)
+    flat[0] += 1.0
+    assert layer.weight.data[0, 0] == draw[0, 0] + 1.0
     layer(Tensor(np.ones((4, 5), np.float32))).sum().backward()
-    assert layer.weight.grad.flags.f_contiguous and layer.weight.grad.shape == (3, 5)
+    assert layer.weight.grad.flags.c_contiguous and layer.weight.grad.shape == (3, 5)
 
 
 def test_linear_gradients_match_finite_differences():

@@ -21,35 +21,26 @@ from .payload_math import log_softmax, softmax
 
 class Linear(Op):
     """x @ Wᵀ + b for x (..., in), W (out, in) as in PyTorch, b (out,) or no b;
-    ctx says which inputs need grads. Wᵀ is a view: BLAS reads it transposed, nothing is copied."""
+    dx = G W, dW = Gᵀ x, db = Σ_rows G. ctx says which inputs need grads."""
     name = "linear"
 
     @staticmethod
     def forward(needs, x, W, b=None):
-        y = x @ W.T
+        if x.ndim == 2:                     # a batch of rows: (W xᵀ)ᵀ hands BLAS two row-major
+            y = (W @ x.T).T                 # operands; x @ W.T took ~1.75x as long at batch 16
+        else:
+            y = x @ W.T
         if b is not None:
-            y += b                                   # in place: y is a fresh array
+            y += b                          # in place: y is a fresh array
         return y
 
     @staticmethod
     def backward(needs, g, out, x, W, b=None):
         rows = g.reshape((-1, g.shape[-1]))          # batch dims flattened into rows
-        inputs = x.reshape((-1, x.shape[-1]))
         gx = (g @ W) if needs[0] else None
-        gW = _weight_grad(rows, inputs, W) if needs[1] else None
+        gW = rows.T @ x.reshape((-1, x.shape[-1])) if needs[1] else None
         gb = rows.sum(axis=0) if b is not None and needs[2] else None
         return gx, gW, gb
-
-
-def _weight_grad(rows, inputs, W):
-    """dW = Gᵀ x, laid out in memory like W: an update `W -= lr * dW` between arrays of different
-    memory orders runs ~7x slower. nn.Linear keeps W column-major (see there), so dW is written
-    as the row-major (in, out) product xᵀ G, whose transpose it is."""
-    if not (isinstance(W, np.ndarray) and W.flags.f_contiguous and not W.flags.c_contiguous):
-        return rows.T @ inputs
-    gW = np.empty_like(W)                            # column-major, like W
-    np.matmul(inputs.T, rows, out=gW.T)              # gW.T is a row-major (in, out) view
-    return gW
 
 
 class CrossEntropyCtx:
