@@ -93,8 +93,10 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"be {weight.shape[1]}")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    return apply(Linear, inputs, tuple(t.requires_grad for t in inputs))
+    if bias is None:
+        return apply(Linear, (x, weight), (x.requires_grad, weight.requires_grad))
+    return apply(Linear, (x, weight, bias),
+                 (x.requires_grad, weight.requires_grad, bias.requires_grad))
 
 
 def _check_reduction(name: str, reduction: str) -> None:

@@ -196,13 +196,14 @@ class GlassgradMLP:
 
     def __init__(self, params: list) -> None:
         from autograd import Tensor
+        from autograd import functional
+        self.Tensor, self.F = Tensor, functional     # imported once, as a user's script does
         W1, b1, W2, b2 = (p.copy() for p in params)
         self.params = [Tensor(np.ascontiguousarray(p), requires_grad=True)
                        for p in (W1.T, b1, W2.T, b2)]
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> float:
-        from autograd import Tensor
-        from autograd import functional as F
+        Tensor, F = self.Tensor, self.F
         W1, b1, W2, b2 = self.params
         hidden = F.linear(Tensor(x), W1, b1).relu()
         logits = F.linear(hidden, W2, b2)
