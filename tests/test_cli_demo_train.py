@@ -1,15 +1,13 @@
-"""`glassgrad demo` and `glassgrad train` (nn/commands.py): outputs, files, exit codes."""
+"""`glassgrad demo` and `glassgrad train` (nn/cli/demo.py, nn/cli/train.py): outputs, files, exit codes."""
 
 import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
-from autograd import cli
+from nn import cli
 from nn import MLP, load
 
 
@@ -130,22 +128,3 @@ def test_train_reports_a_missing_file_and_bad_options(tmp_path, capsys, colours_
     code, _, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
                         "--task", "regress"], capsys)
     assert code == 2 and "--task regress needs a numeric target; found 'blue'" in err
-
-
-def test_argparse_errors_exit_2_and_help_exits_0(capsys):
-    with pytest.raises(SystemExit) as done:
-        cli.main(["train", "--target", "y"])                       # --csv missing
-    assert done.value.code == 2
-    for command in ("demo", "train", "graph"):
-        with pytest.raises(SystemExit) as done:
-            cli.main([command, "--help"])
-        assert done.value.code == 0
-        assert "usage: glassgrad " + command in capsys.readouterr().out
-
-
-def test_the_module_runs_as_a_program():
-    done = subprocess.run([sys.executable, "-m", "autograd.cli", "--help"], capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0
-    for command in ("demo", "train", "graph"):
-        assert command in done.stdout
