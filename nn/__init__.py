@@ -8,7 +8,8 @@
   (nn.init); optimizers and learning-rate schedules (nn.optim)
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
   `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); `KFold`, `cross_validate`,
-  `GridSearch` (nn.selection); checkpoints `save` / `load` (nn.io)
+  `GridSearch` (nn.selection); checkpoints `save` / `load` (nn.io); a model saved by
+  `glassgrad train`, ready to predict: `load_trained` (nn.trained)
 """
 
 from . import data, functional, init, losses, metrics, optim, scalar, selection
@@ -27,6 +28,7 @@ from .losses import (
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleList, Parameter
 from .train import EarlyStopping, History, evaluate, fit
+from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList",
@@ -37,7 +39,7 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
-    "fit", "evaluate", "History", "EarlyStopping", "save", "load",
+    "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
     "data", "functional", "init", "losses", "metrics", "optim", "scalar", "selection",
 ]

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import Any, Callable, Iterable, Sequence
 
@@ -262,7 +263,7 @@ def _improved(value: float, best: float, mode: str, min_delta: float) -> bool:
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
         val_data: Any = None, metrics: Sequence[str | Callable] = ("accuracy",),
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
-        progress: bool = True, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        progress: bool | None = None, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
         predict: Callable | None = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
@@ -273,7 +274,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`. `scheduler.step()`
     runs after each epoch (`ReduceLROnPlateau` gets the monitored loss). `early_stopping` (an
     `EarlyStopping` or a patience) stops when the validation loss stalls and restores the best
-    weights. The progress bar (tqdm, notebook-aware) shows the latest numbers.
+    weights. The progress bar (tqdm, notebook-aware) shows the latest numbers: by default
+    (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
+    log redirected to a file gets no bar; `True` forces it, `False` turns it off.
 
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
@@ -361,8 +364,20 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     return scores
 
 
-def _progress_bar(total: int, progress: bool) -> Any:
+def _progress_bar(total: int, progress: bool | None) -> Any:
+    if progress is None:
+        progress = _interactive()
     if not progress:
         return None
     from tqdm.auto import tqdm          # notebook widgets in Jupyter, text in a terminal
     return tqdm(total=total, unit="batch", leave=True, dynamic_ncols=True)
+
+
+def _interactive() -> bool:
+    """True in a Jupyter notebook, or when stderr is a terminal: a bar written to a log file
+    would add a line at every update."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if type(shell).__name__ == "ZMQInteractiveShell":             # a Jupyter kernel
+        return True
+    return sys.stderr is not None and sys.stderr.isatty()

@@ -39,7 +39,7 @@ def test_autograd_never_imports_nn():
     (["fly"], "argument COMMAND: invalid choice: 'fly'"),
     (["train", "--target", "y"], "the following arguments are required: --csv"),
     (["graph", "x", "x=1", "--engine", "cairo"], "argument --engine: invalid choice: 'cairo'"),
-    (["demo", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
+    (["demo", "--epochs", "many"], "argument --epochs: 'many' is not an integer"),
     (["demo", "--colour"], "unrecognized arguments: --colour"),
 ])
 def test_argparse_usage_errors_are_one_line_and_exit_2(capsys, argv, message):
@@ -49,7 +49,7 @@ def test_argparse_usage_errors_are_one_line_and_exit_2(capsys, argv, message):
     assert "usage:" not in err
 
 
-@pytest.mark.parametrize("command", ["demo", "train", "graph"])
+@pytest.mark.parametrize("command", ["demo", "train", "predict", "graph"])
 def test_help_exits_0(capsys, command):
     status, out, _ = run(capsys, command, "--help")
     assert status == 0 and out.startswith("usage: glassgrad " + command)
@@ -77,7 +77,7 @@ def test_the_package_runs_as_a_program():
     done = subprocess.run([sys.executable, "-m", "nn.cli", "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
-    for command in ("demo", "train", "graph"):
+    for command in ("demo", "train", "predict", "graph"):
         assert command in done.stdout
     done = subprocess.run([sys.executable, "-m", "nn.cli", "graph"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)

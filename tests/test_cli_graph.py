@@ -193,6 +193,9 @@ def test_dash_writes_svg_to_stdout_and_the_report_to_stderr(capsys):
     (["__import__('os').system('echo hacked')", "x=1"], "only these functions can be called"),
     (["x", "x=1", "-o", "graph.jpg"], "the name must end in .svg, .png or .pdf"),
     (["x", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
+    (["sqrt(x)", "x=0"], "cannot differentiate at this point: backward of sqrt: the derivative "
+                         "is infinite at this input"),
+    (["x ** 0.5", "x=0"], "cannot differentiate at this point: backward of pow"),
 ])
 def test_bad_input_prints_one_error_line_and_exits_2(capsys, tmp_path, monkeypatch, argv,
                                                       message):

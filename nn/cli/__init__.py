@@ -2,10 +2,11 @@
 
     glassgrad demo                            train an MLP on the moons, write its pictures
     glassgrad train --csv data.csv --target y train an MLP on your CSV, save it
+    glassgrad predict --model model.npz --csv new.csv   predict new rows with the saved model
     glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.88 -o neuron.svg
     python -m nn.cli ...                      (the same, without installing the script)
 
-Each subcommand module (graph.py, demo.py, train.py) has `add_parser(subparsers)`,
+Each subcommand module (graph.py, demo.py, train.py, predict.py) has `add_parser(subparsers)`,
 which sets `run(args) -> int` as the parser's default. One error style for all (errors.py):
 bad usage or input → one line on stderr and exit status 2; the work failing → one line and
 exit status 1; never a traceback (set GLASSGRAD_TRACEBACK=1 to see one for an unexpected error).
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from . import demo, graph, train
+from . import demo, graph, predict, train
 from .errors import ArgumentParser, CommandFailed, UsageError, fail
 
 __all__ = ["main", "build_parser"]
@@ -26,7 +27,7 @@ def build_parser() -> ArgumentParser:
         prog="glassgrad", description="glassgrad: reverse-mode autograd you can read.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                        dest="command")
-    for module in (demo, train, graph):
+    for module in (demo, train, predict, graph):
         module.add_parser(subparsers)
     return parser
 

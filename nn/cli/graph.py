@@ -134,5 +134,8 @@ def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, V
         raise UsageError(str(error)) from None
     if not math.isfinite(out.data):
         raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
-    out.backward()
+    try:
+        out.backward()
+    except (ArithmeticError, ValueError) as error:        # e.g. sqrt's slope at 0 is infinite
+        raise UsageError(f"cannot differentiate at this point: {error}") from None
     return out, leaves

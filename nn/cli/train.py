@@ -6,20 +6,22 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import os
+import math
 from typing import Any
 
 import numpy as np
 
 from autograd import manual_seed
-from nn import MLP, cross_entropy, fit, mse_loss, optim, save
+from nn import MLP, cross_entropy, fit, mse_loss, optim
 from nn.data import train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
 
+from nn.trained import TrainedModel, trained_paths
+
 from .errors import UsageError
-from .output import matrix_text, write_text
+from .options import fraction, positive_float, positive_int, random_seed, sizes
+from .output import check_output_path, matrix_text
+from .table import Table, read_table
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,24 +30,30 @@ def add_parser(subparsers: Any) -> None:
         "train", help="train an MLP on a CSV file",
         description="Train an MLP on a CSV file with a header row: every column but the target "
                     "is a numeric feature. Reports validation metrics and saves the model "
-                    "(weights in .npz, settings in a .json beside it).")
+                    "(weights in .npz, settings in a .json beside it); `glassgrad predict` and "
+                    "nn.load_trained use it.")
     p.add_argument("--csv", required=True, help="the data file (header row, comma-separated)")
     p.add_argument("--target", required=True, help="the column to predict")
     p.add_argument("--task", choices=("classify", "regress"),
                    help="default: classify when the target is text or has at most 20 integer "
                         "values, else regress")
-    p.add_argument("--hidden", default="32,32", help="hidden layer sizes (default: 32,32; "
-                   "'' for none)")
+    p.add_argument("--hidden", type=sizes, default="32,32", help="hidden layer sizes "
+                   "(default: 32,32; '' for none)")
     p.add_argument("--optimizer", default="adam", choices=sorted(_OPTIMIZERS),
                    help="(default: adam)")
-    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
-    p.add_argument("--epochs", type=int, default=50, help="(default: 50)")
-    p.add_argument("--batch-size", type=int, default=32, help="(default: 32)")
-    p.add_argument("--val", type=float, default=0.2, help="validation fraction (default: 0.2)")
-    p.add_argument("--seed", type=int, default=0, help="(default: 0)")
-    p.add_argument("--out", default="model.npz", help="where to save the model "
-                   "(default: %(default)s)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--lr", type=positive_float, default=0.01,
+                   help="learning rate (default: 0.01)")
+    p.add_argument("--epochs", type=positive_int, default=50, help="(default: 50)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="(default: 32)")
+    p.add_argument("--val", type=fraction, default=0.2,
+                   help="validation fraction (default: 0.2)")
+    p.add_argument("--seed", type=random_seed, default=0, help="(default: 0)")
+    p.add_argument("--out", default="model.npz",
+                   help="where to save the model: --out model.npz (or model.json, or model) "
+                        "writes the weights to model.npz and the settings to model.json "
+                        "(default: %(default)s)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
     p.set_defaults(run=run)
 
 
@@ -54,87 +62,51 @@ _OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "adagrad": "Adagrad", "adadelta"
                "nadam": "NAdam"}
 
 
-def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Features (float32) and the raw target column (strings) of a CSV file with a header."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise UsageError(f"{path}: not a readable CSV file ({err})") from None
-    if not rows:
-        raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
-    header = [name.strip() for name in rows[0]]
-    if target not in header:
-        raise UsageError(f"{path}: no column {target!r}; the columns are {', '.join(header)}")
-    if len(rows) < 2:
-        raise UsageError(f"{path}: only a header row, no data")
-    if len(header) < 2:
-        raise UsageError(f"{path}: needs at least one feature column besides {target!r}")
-    t = header.index(target)
-    features = [name for i, name in enumerate(header) if i != t]
-    X = np.empty((len(rows) - 1, len(features)), np.float32)
-    labels = []
-    for r, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise UsageError(f"{path}, line {r}: {len(row)} values, the header has {len(header)}")
-        labels.append(row[t].strip())
-        values = [cell for i, cell in enumerate(row) if i != t]
-        for c, cell in enumerate(values):
-            try:
-                X[r - 2, c] = float(cell)
-            except ValueError:
-                raise UsageError(f"{path}, line {r}, column {features[c]!r}: {cell!r} is not a "
-                                 f"number") from None
-    if not np.isfinite(X).all():
-        raise UsageError(f"{path}: the features contain nan or inf")
-    return X, np.array(labels), features
+def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarray, list[str]]:
+    """(task, y, class names): class names map to 0..K-1; regression targets become floats.
 
-
-def _target(labels: np.ndarray, task: str | None, path: str) -> tuple[str, np.ndarray, list]:
-    """(task, y, class names): class names map to 0..K-1; regression targets become floats."""
-    try:
-        numeric = labels.astype(np.float64)
-    except ValueError:
-        numeric = None
+    An empty target cell is an error naming its line (never a class of its own)."""
+    labels = table.column(target)
+    numeric = [_number(v) for v in labels]
     if task is None:
-        small_integer_set = (numeric is not None and np.all(numeric == np.round(numeric))
-                             and len(np.unique(numeric)) <= 20)
-        task = "classify" if numeric is None or small_integer_set else "regress"
+        all_numbers = None not in numeric
+        few_integers = (all_numbers and all(v.is_integer() for v in numeric)
+                        and len(set(numeric)) <= 20)
+        task = "classify" if not all_numbers or few_integers else "regress"
     if task == "regress":
-        if numeric is None:
-            bad = next(v for v in labels.tolist() if not _is_number(v))
-            raise UsageError(f"{path}: --task regress needs a numeric target; found {bad!r}")
-        return task, numeric.astype(np.float32), []
-    classes = sorted(set(labels.tolist()), key=lambda v: (float(v), v) if _is_number(v) else (
-        float("inf"), v))
+        for line, text, value in zip(table.lines, labels, numeric):
+            if value is None or not math.isfinite(value):
+                raise UsageError(f"{table.path}, line {line}: --task regress needs a finite "
+                                 f"number in {target!r}, found {text!r}")
+        return task, np.array(numeric, np.float32), []
+    classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
+                     else (1, 0.0, v))
     if len(classes) < 2:
-        raise UsageError(f"{path}: the target has a single class {classes[0]!r}; "
+        raise UsageError(f"{table.path}: the target has a single class {classes[0]!r}; "
                          f"a classifier needs at least two")
     index = {name: i for i, name in enumerate(classes)}
     return task, np.array([index[v] for v in labels], np.int64), classes
 
 
-def _is_number(text: str) -> bool:
+def _number(text: str) -> float | None:
     try:
-        float(text)
-        return True
+        return float(text)
     except ValueError:
-        return False
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
-    except ValueError:
-        raise UsageError(f"--hidden must be sizes like 32,32, got {args.hidden!r}") from None
-    if any(h < 1 for h in hidden) or args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
-        raise UsageError("--hidden sizes, --epochs, --batch-size and --lr must be positive")
-    if not 0 < args.val < 1:
-        raise UsageError(f"--val must be a fraction between 0 and 1, got {args.val}")
-    X, labels, features = read_csv(args.csv, args.target)
-    task, y, classes = _target(labels, args.task, args.csv)
+    """The `train` subcommand: read, split, standardise, fit, report, save."""
+    weights_path, settings_path = trained_paths(args.out)
+    check_output_path("--out", weights_path)
+    table = read_table(args.csv)
+    table.require([args.target], "the target")
+    features = [name for name in table.header if name != args.target]
+    if not features:
+        raise UsageError(f"{args.csv}: needs at least one feature column besides "
+                         f"{args.target!r}")
+    X = table.numbers(features)
+    task, y, classes = _target(table, args.target, args.task)
     if len(X) < 4:
         raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
 
@@ -144,10 +116,11 @@ def run(args: argparse.Namespace) -> int:
                                                       stratify=stratify)
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
-    X_train, X_val = (X_train - mean) / std, (X_val - mean) / std
 
     out_features = len(classes) if task == "classify" else 1
-    model = MLP(X.shape[1], hidden, out_features)
+    mlp = MLP(X.shape[1], args.hidden, out_features)
+    model = TrainedModel(mlp, mean, std, task=task, target=args.target, features=features,
+                         classes=classes, hidden=args.hidden)
     extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
     optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
                                                             **extra)
@@ -155,13 +128,12 @@ def run(args: argparse.Namespace) -> int:
         loss_fn, metrics = cross_entropy, ("accuracy",)
     else:
         loss_fn, metrics = (lambda out, target: mse_loss(out.reshape(-1), target)), ("mse",)
-        y_train, y_val = y_train.astype(np.float32), y_val.astype(np.float32)
-    print(f"training an MLP {'-'.join(map(str, [X.shape[1], *hidden, out_features]))} to "
+    print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
           f"{task} {args.target!r} from {len(features)} features ({len(X_train)} rows, "
           f"{len(X_val)} for validation)")
     history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
                   val_data=(X_val, y_val), metrics=metrics, batch_size=args.batch_size,
-                  seed=args.seed, progress=not args.no_progress)
+                  seed=args.seed, progress=args.progress)
     outputs = model(X_val).numpy()
     if task == "classify":
         predicted = outputs.argmax(1)
@@ -174,13 +146,6 @@ def run(args: argparse.Namespace) -> int:
         predicted = outputs.reshape(-1)
         print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
               f"{mean_absolute_error(y_val, predicted):.4g}, R² {r2_score(y_val, predicted):.4f}")
-
-    state = model.state_dict()
-    state["input_mean"], state["input_std"] = mean, std
-    save(state, args.out)
-    settings = {"task": task, "target": args.target, "features": features, "hidden": hidden,
-                "classes": classes, "weights": os.path.basename(args.out)}
-    settings_path = os.path.splitext(args.out)[0] + ".json"
-    write_text(settings_path, json.dumps(settings, indent=2) + "\n")
-    print(f"saved {args.out} and {settings_path}")
+    model.save(weights_path)
+    print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
