@@ -7,6 +7,7 @@ skipped otherwise, the reason saying how to enable it (never a download from the
 GLASSGRAD_REQUIRE_MNIST=1, as in CI, the skip is a failure).
 """
 
+import importlib.util
 import json
 import pathlib
 
@@ -18,6 +19,9 @@ from conftest import real_mnist_dir
 
 FOLDER = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("[0-9][0-9]_*.ipynb"))
+_spec = importlib.util.spec_from_file_location("notebooks_clean", FOLDER / "clean.py")
+clean = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(clean)
 
 
 def test_the_nine_walkthroughs_are_there_and_indexed():
@@ -34,6 +38,31 @@ def test_committed_notebooks_show_their_outputs_and_stay_small(path):
     assert code and all(cell["execution_count"] is not None for cell in code), \
         f"{path.name} is not committed executed (run it top to bottom, then save)"
     assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size:,} bytes"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_committed_notebooks_carry_no_execution_timestamps(path):
+    text = path.read_text(encoding="utf-8")
+    assert clean.cleaned(text) == text, \
+        f"{path.name} has execution timestamps: run python notebooks/clean.py"
+
+
+def test_clean_strips_the_timestamps_and_nothing_else(tmp_path):
+    cell = {"cell_type": "code", "execution_count": 1, "id": "a1", "outputs": [],
+            "source": ["print(1)"], "metadata": {"tags": ["keep"], "execution": {
+                "iopub.execute_input": "2026-12-05T03:03:52.469470Z",
+                "shell.execute_reply": "2026-12-05T03:03:52.474147Z"}}}
+    notebook = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "01_x.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    assert clean.main(["--check", str(path)]) == 1
+    assert clean.main([str(path)]) == 0
+    again = json.loads(path.read_text(encoding="utf-8"))
+    assert again["cells"][0]["metadata"] == {"tags": ["keep"]}
+    del cell["metadata"]["execution"]
+    assert again == notebook
+    assert clean.main(["--check", str(path)]) == 0
 
 
 def reads_mnist(notebook) -> bool:
