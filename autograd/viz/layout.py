@@ -60,6 +60,7 @@ class Layout:
     width: float
     height: float
     horizontal: bool
+    rows: int = 1               # more than 1: the drawing was folded (see _fold)
 
 
 def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]],
@@ -112,7 +113,7 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
         position += d + LAYER_GAP
     low = min((along[v] - order_size[v] / 2 for v in range(count)), default=0.0)
     high = max((along[v] + order_size[v] / 2 for v in range(count)), default=0.0)
-    shift, rank_total, order_total = _fold(start, depth, high - low)
+    shift, rank_total, order_total, rows = _fold(start, depth, high - low)
 
     def point(rank: float, order: float, at: int) -> tuple[float, float]:
         """Rank and order of a point in layer `at` as SVG (x, y), folded and turned."""
@@ -138,19 +139,20 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
         path.append(point(centre_rank[t] - rank_size[t] / 2, along[t] + entry, layer[t]))
         routes.append(path[::-1] if turned[k] else path)
     size = (rank_total, order_total) if horizontal else (order_total, rank_total)
-    return Layout(centres, layer[:n], routes, size[0], size[1], horizontal)
+    return Layout(centres, layer[:n], routes, size[0], size[1], horizontal, rows)
 
 
 def _fold(start: list[float], depth: list[float],
-          band: float) -> tuple[list[tuple[float, float]], float, float]:
-    """Cut a long drawing into rows: each layer's (rank, order) shift, and the folded size.
+          band: float) -> tuple[list[tuple[float, float]], float, float, int]:
+    """Cut a long drawing into rows: each layer's (rank, order) shift, the folded size (rank,
+    order) and the number of rows.
 
     The rows are about sqrt(length × band) long, so a long chain becomes a roughly square
     picture; a drawing no longer than FOLD_AT stays in one row.
     """
     length = start[-1] + depth[-1] - MARGIN if start else 0.0
     if length <= FOLD_AT:
-        return [(0.0, 0.0)] * len(start), length + 2 * MARGIN, band + 2 * MARGIN
+        return [(0.0, 0.0)] * len(start), length + 2 * MARGIN, band + 2 * MARGIN, 1
     row_length = min(FOLD_AT, max(FOLD_MIN, math.sqrt(length * (band + ROW_GAP))))
     shift, row, row_start, longest = [], 0, start[0], 0.0
     for s, d in zip(start, depth):
@@ -159,7 +161,7 @@ def _fold(start: list[float], depth: list[float],
         shift.append((row_start - MARGIN, row * (band + ROW_GAP)))
         longest = max(longest, s + d - row_start)
     rows = row + 1
-    return shift, longest + 2 * MARGIN, rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN
+    return shift, longest + 2 * MARGIN, rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN, rows
 
 
 def _add_waypoints(edges: list[tuple[int, int]], layer: list[int]) -> list[list[int]]:
