@@ -181,7 +181,6 @@ def _restore_global_state():
 # ----------------------------------------------------------------------------------------------
 
 try:
-    import os
     import tempfile
 
     from hypothesis import HealthCheck, settings
