@@ -32,9 +32,13 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
     path = pathlib.Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    encoding = "utf-8" if mode == "w" else None
     try:
-        encoding = "utf-8" if mode == "w" else None
-        with open(tmp, mode.replace("w", "x"), encoding=encoding) as f:
+        f = open(tmp, mode.replace("w", "x"), encoding=encoding)
+    except OSError as error:            # name the file the caller asked for, not the temporary
+        raise type(error)(error.errno, error.strerror, str(path)) from None
+    try:
+        with f:
             yield f
         os.replace(tmp, path)
     except BaseException:

@@ -9,7 +9,8 @@
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
   `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
   about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch` (nn.selection);
-  checkpoints `save` / `load` of weights or whole training states (nn.io)
+  checkpoints `save` / `load` of weights or whole training states (nn.io); a model saved by
+  `glassgrad train`, ready to predict: `load_trained` (nn.trained)
 """
 
 from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection
@@ -28,6 +29,7 @@ from .losses import (
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleList, Parameter
 from .train import EarlyStopping, History, evaluate, fit
+from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList",
@@ -38,7 +40,7 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
-    "fit", "evaluate", "History", "EarlyStopping", "save", "load",
+    "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
     "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
 ]

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import Any, Callable, Sequence
 
@@ -314,7 +315,7 @@ def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> FloatingPo
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
-        progress: bool = True, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        progress: bool | None = None, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
         predict: Callable | None = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
@@ -328,7 +329,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
     monitored score stalls and restores the best weights. The progress bar (tqdm,
-    notebook-aware) shows the latest numbers.
+    notebook-aware) shows the latest numbers: by default (`progress=None`) only in a notebook or
+    when stderr, where it writes, is a terminal, so a log redirected to a file gets no bar;
+    `True` forces it, `False` turns it off.
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
     that did it, and `FloatingPointError` says where.
@@ -439,8 +442,20 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     return scores
 
 
-def _progress_bar(total: int, progress: bool) -> Any:
+def _progress_bar(total: int, progress: bool | None) -> Any:
+    if progress is None:
+        progress = _interactive()
     if not progress:
         return None
     from tqdm.auto import tqdm          # notebook widgets in Jupyter, text in a terminal
     return tqdm(total=total, unit="batch", leave=True, dynamic_ncols=True)
+
+
+def _interactive() -> bool:
+    """True in a Jupyter notebook, or when stderr is a terminal: a bar written to a log file
+    would add a line at every update."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if type(shell).__name__ == "ZMQInteractiveShell":             # a Jupyter kernel
+        return True
+    return sys.stderr is not None and sys.stderr.isatty()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import pathlib
 import sys
 import warnings
@@ -103,6 +104,44 @@ def t64(data, requires_grad: bool = True) -> Tensor:
 
 
 # ----------------------------------------------------------------------------------------------
+# Optional data: the real MNIST digits, only ever through $GLASSGRAD_MNIST_DIR
+# ----------------------------------------------------------------------------------------------
+
+MNIST_DIR_VAR = "GLASSGRAD_MNIST_DIR"          # a folder with the IDX files (t10k at least)
+REQUIRE_MNIST_VAR = "GLASSGRAD_REQUIRE_MNIST"  # "1" (CI): a test that cannot get them fails
+T10K_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def mnist_unavailable(environ=None) -> str | None:
+    """Why the real MNIST digits cannot be used here, with how to fix it; None if they can."""
+    folder = (os.environ if environ is None else environ).get(MNIST_DIR_VAR)
+    if not folder:
+        return (f"needs the real MNIST digits: set {MNIST_DIR_VAR} to a folder with "
+                f"{T10K_FILES[0]}(.gz) and {T10K_FILES[1]}(.gz), e.g. "
+                f"{MNIST_DIR_VAR}=../shared/data/mnist")
+    path = pathlib.Path(folder)
+    missing = [name for name in T10K_FILES
+               if not any((path / (name + end)).is_file() for end in ("", ".gz"))]
+    if missing:
+        return (f"needs the real MNIST digits: {MNIST_DIR_VAR}={folder} has no "
+                f"{' or '.join(missing)}(.gz)")
+    return None
+
+
+def real_mnist_dir(environ=None) -> str:
+    """The folder of the real MNIST files; otherwise the calling test is skipped, saying how to
+    enable it — or fails, when GLASSGRAD_REQUIRE_MNIST=1 (CI must run it on the real digits).
+    `environ`: the variables to read (default: os.environ now)."""
+    environ = os.environ if environ is None else environ
+    reason = mnist_unavailable(environ)
+    if reason is None:
+        return environ[MNIST_DIR_VAR]
+    if environ.get(REQUIRE_MNIST_VAR) == "1":
+        pytest.fail(f"{REQUIRE_MNIST_VAR}=1 but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# ----------------------------------------------------------------------------------------------
 # Fixtures
 # ----------------------------------------------------------------------------------------------
 
@@ -142,7 +181,6 @@ def _restore_global_state():
 # ----------------------------------------------------------------------------------------------
 
 try:
-    import os
     import tempfile
 
     from hypothesis import HealthCheck, settings

@@ -1,5 +1,6 @@
 """MNIST: the IDX reader and writer, load_mnist on small files the tests write, the download
-path with a fake network, and (when $GLASSGRAD_MNIST_DIR is set) the real t10k digits."""
+path with a fake network, and (when $GLASSGRAD_MNIST_DIR is set) the real t10k digits; without
+them that test is a skip saying how to enable it (a failure when GLASSGRAD_REQUIRE_MNIST=1)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import MNIST_DIR_VAR, REQUIRE_MNIST_VAR, real_mnist_dir
 from nn.data import mnist
 from nn.data.mnist import DownloadError, load_mnist, read_idx, write_idx
 
@@ -332,15 +334,14 @@ def test_offline_names_the_files_and_where_to_put_them(tmp_path, monkeypatch):
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
-# -- the real digits (CI sets GLASSGRAD_MNIST_DIR; skipped elsewhere) ---------------------------
+# -- the real digits (CI sets GLASSGRAD_MNIST_DIR; skipped elsewhere, saying how to enable) ------
 
-REAL_DIR = os.environ.get(mnist.ENV_VAR)
+ENVIRON = dict(os.environ)          # read before the fixture above hides the variable
 
 
-@pytest.mark.skipif(not REAL_DIR, reason=f"set {mnist.ENV_VAR} to a folder with the MNIST t10k "
-                                          f"files to check the real digits")
 def test_real_t10k_digits():
-    data = load_mnist(REAL_DIR, split_t10k=8000)
+    real_dir = real_mnist_dir(ENVIRON)
+    data = load_mnist(real_dir, split_t10k=8000)
     assert data.train_images.shape == (8000, 784) and data.test_images.shape == (2000, 784)
     assert data.train_images.dtype == np.float32
     images = np.concatenate([data.train_images, data.test_images])
@@ -349,6 +350,23 @@ def test_real_t10k_digits():
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974,
                                             1009]
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        published = Path(REAL_DIR) / name
+        published = Path(real_dir) / name
         if published.is_file():                          # our SHA-256 constants are the real ones
             assert hashlib.sha256(published.read_bytes()).hexdigest() == mnist.SHA256[name]
+
+
+def test_without_the_digits_a_test_skips_saying_how_to_enable_it(tmp_path):
+    with pytest.raises(pytest.skip.Exception, match=f"set {MNIST_DIR_VAR} to a folder with "
+                                                    "t10k-images-idx3-ubyte"):
+        real_mnist_dir({})
+    with pytest.raises(pytest.skip.Exception, match="has no t10k-images-idx3-ubyte or "
+                                                    "t10k-labels-idx1-ubyte"):
+        real_mnist_dir({MNIST_DIR_VAR: str(tmp_path)})
+    _write_set(tmp_path, "t10k", *_digits(3))
+    assert real_mnist_dir({MNIST_DIR_VAR: str(tmp_path)}) == str(tmp_path)
+
+
+def test_ci_turns_the_skip_into_a_failure():
+    with pytest.raises(pytest.fail.Exception, match=f"{REQUIRE_MNIST_VAR}=1 but this test needs "
+                                                    "the real MNIST digits"):
+        real_mnist_dir({REQUIRE_MNIST_VAR: "1"})

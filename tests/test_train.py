@@ -2,6 +2,8 @@
 
 import random
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -169,6 +171,33 @@ def test_progress_bar_is_shown_or_silent(blobs, capsys):
     fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "loss=" in err and "8/8" in err
+
+
+class _Terminal:
+    """A stand-in for stderr that says it is (or is not) a terminal."""
+
+    def __init__(self, tty):
+        self.tty, self.text = tty, []
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text.append(text)
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_by_default_the_bar_shows_only_on_a_terminal(blobs, monkeypatch, tty):
+    """A log redirected to a file gets no bar (it would add a line per update)."""
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    stderr = _Terminal(tty)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2)
+    assert ("epoch 2/2" in "".join(stderr.text)) == tty
 
 
 def test_evaluate_restores_training_mode_and_records_no_graph(blobs):

@@ -23,7 +23,8 @@ from autograd.viz.scene import build_scene
 from autograd.viz.trace import trace
 
 HAVE_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot program is not installed")
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz's dot program: install "
+                               "Graphviz (apt-get install graphviz, brew install graphviz)")
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -153,6 +153,26 @@ def test_big_graphs_get_fewer_sweeps_not_a_different_answer_shape(monkeypatch):
     check_layout([(30 + i, 20) for i in range(20)], edges, "LR")
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_a_long_chain_folds_into_rows(rankdir):
+    """200 boxes in a row would be ~24,000 px long: the drawing is cut into rows instead."""
+    n = 200
+    sizes, edges = [(80.0, 30.0)] * n, [(i, i + 1) for i in range(n - 1)]
+    placed = check_layout(sizes, edges, rankdir)
+    length, across = (placed.width, placed.height) if placed.horizontal else (
+        placed.height, placed.width)
+    assert length <= L.FOLD_AT + 2 * L.MARGIN
+    rows = sorted({round(c[1] if placed.horizontal else c[0]) for c in placed.centres})
+    assert len(rows) > 1 and across < 2 * length        # several rows, about as long as tall
+    assert placed.layers == list(range(n))             # the layers themselves are unchanged
+
+
+def test_a_drawing_within_fold_at_stays_in_one_row():
+    n = 20
+    placed = check_layout([(80.0, 30.0)] * n, [(i, i + 1) for i in range(n - 1)], "LR")
+    assert len({c[1] for c in placed.centres}) == 1 and placed.width <= L.FOLD_AT
+
+
 # ----------------------------------------------------------------------------------------------
 # Pieces
 # ----------------------------------------------------------------------------------------------

@@ -182,3 +182,34 @@ def test_coordinates_have_fixed_precision():
     svg = draw_graph(neuron(), engine="builtin").svg()
     numbers = re.findall(r' (?:x|y|x1|y1|x2|y2|cx|cy|width|height)="(-?[\d.]+)"', svg)
     assert numbers and all(re.fullmatch(r"-?\d+\.\d", n) for n in numbers)
+
+
+def chain(steps):
+    """y = y*1.0001 + 0.0001, `steps` times, after backward."""
+    y = Value(1.0, label="x")
+    for _ in range(steps):
+        y = y * 1.0001 + 0.0001
+    y.backward()
+    return y
+
+
+@pytest.mark.parametrize("steps", [60, 2000])
+def test_a_long_chain_is_drawn_folded_to_a_readable_width(steps):
+    """Once 40,000 px wide (collapsed or not), now in rows."""
+    root = ET.fromstring(draw_graph(chain(steps), engine="builtin").svg())
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert width <= 3100 and height <= 3100
+    boxes = [g for g in root.iter(SVG + "g") if "node" in (g.get("class") or "").split()]
+    if steps == 60:
+        assert len(boxes) == 2 * steps + 1 + 2 * steps         # every value and every op
+    else:
+        assert 0 < len(boxes) <= 300                            # collapsed, then folded
+
+
+def test_auto_draws_a_long_chain_with_the_folding_layout(monkeypatch):
+    """Graphviz's dot cannot fold rows: engine="auto" uses it only for drawings that fit."""
+    from autograd.viz import dot
+    monkeypatch.setattr(dot, "find_dot", lambda: "/usr/bin/dot")      # as if installed
+    assert draw_graph(chain(60)).engine == "builtin"
+    assert draw_graph(chain(3)).engine == "graphviz"
+    assert draw_graph(chain(60), engine="graphviz").engine == "graphviz"

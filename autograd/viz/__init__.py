@@ -11,7 +11,7 @@ layered layout that writes standalone SVG. The pieces, one job each:
     layout.py    the built-in layered layout
     svg.py       the built-in SVG writer
     draw.py      draw_graph and GraphDrawing (Jupyter display, save)
-    expression.py, command.py   the `glassgrad graph` command
+    expression.py  the safe expression parser behind `glassgrad graph` (the command: nn/cli/)
 """
 
 from .dot import GraphvizFailed, GraphvizNotFound

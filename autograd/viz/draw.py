@@ -43,7 +43,8 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
     format      what Jupyter displays and `data()` gives: "svg", "png" or "pdf" (png and pdf
                 need Graphviz's `dot` program; `save` goes by the file's suffix)
     engine      "builtin": the pure-Python layout, no system dependency; "graphviz": Graphviz's
-                `dot`; "auto": `dot` when it is installed, else the built-in layout
+                `dot`; "auto": `dot` when it is installed, else the built-in layout (which
+                is also used for a drawing so long that it folds into rows: `dot` cannot)
     max_nodes   above this many nodes, nodes made by the same op at the same depth are drawn
                 as one box ("16 × mul") and the drawing says so; None never collapses
     color_grad  shade each node by the size of its gradient (white 0, red the largest)
@@ -69,6 +70,8 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
                         max_nodes=None if max_nodes is None else int(max_nodes),
                         color_grad=bool(color_grad), preview=int(preview))
     chosen = engine if engine != "auto" else ("graphviz" if have_dot else "builtin")
+    if engine == "auto" and chosen == "graphviz" and _builtin_layout(scene)[1].rows > 1:
+        chosen = "builtin"                     # a long chain: only the built-in layout folds it
     return GraphDrawing(scene, chosen, format, fallback=engine == "auto")
 
 
@@ -149,11 +152,15 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
+def _builtin_layout(scene: Scene) -> tuple[list[tuple[float, float]], layout.Layout]:
+    """Each box's size and where the pure-Python layout puts it."""
+    sizes = [svg.measure(box) for box in scene.boxes]
+    return sizes, layout.layered_layout(sizes, scene.edges, scene.rankdir)
+
+
 def builtin_svg(scene: Scene) -> str:
     """The scene drawn by the pure-Python layout."""
-    sizes = [svg.measure(box) for box in scene.boxes]
-    placed = layout.layered_layout(sizes, scene.edges, scene.rankdir)
-    return svg.render(scene, sizes, placed)
+    return svg.render(scene, *_builtin_layout(scene))
 
 
 def _write_atomically(path: pathlib.Path, payload: bytes) -> None:

@@ -9,6 +9,9 @@
    a bounded number of them; the order with the fewest edge crossings is kept.
 5. Coordinates: each box is pulled towards its neighbours, with "keep the order, do not overlap"
    solved exactly per layer (isotonic regression), in a few sweeps.
+6. Folding: a drawing longer than FOLD_AT along the rank axis (a long chain) is cut between
+   layers into rows laid one under the other, like lines of text, about as long as the rows
+   are tall in total; an edge from one row to the next runs back to the next row's start.
 
 The "rank" axis runs from layer to layer (left to right for rankdir="LR"); the "order" axis runs
 along a layer. Everything is computed on those two axes and turned into x, y at the end.
@@ -22,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -33,6 +37,9 @@ MARGIN = 8.0
 MAX_SWEEPS = 8          # ordering sweeps (each one down and up)
 PLACEMENT_SWEEPS = 4
 SWEEP_BUDGET = 200_000  # boxes and waypoints visited per phase: big graphs get fewer sweeps
+FOLD_AT = 3000.0        # a drawing longer than this along the rank axis is folded into rows
+FOLD_MIN = 1000.0       # ... of at least this length (unless a layer alone is longer)
+ROW_GAP = 40.0          # between the rows of a folded drawing
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Layout:
     width: float
     height: float
     horizontal: bool
+    rows: int = 1               # more than 1: the drawing was folded (see _fold)
 
 
 def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]],
@@ -103,34 +111,57 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     for d in depth:
         start.append(position)
         position += d + LAYER_GAP
-    rank_total = max(position - LAYER_GAP, MARGIN) + MARGIN
     low = min((along[v] - order_size[v] / 2 for v in range(count)), default=0.0)
     high = max((along[v] + order_size[v] / 2 for v in range(count)), default=0.0)
-    order_total = high - low + 2 * MARGIN
+    shift, rank_total, order_total, rows = _fold(start, depth, high - low)
 
-    def point(rank: float, order: float) -> tuple[float, float]:
+    def point(rank: float, order: float, at: int) -> tuple[float, float]:
+        """Rank and order of a point in layer `at` as SVG (x, y), folded and turned."""
+        rank -= shift[at][0]
         if rankdir in ("RL", "BT"):
             rank = rank_total - rank
-        order = order - low + MARGIN
+        order = order - low + MARGIN + shift[at][1]
         return (rank, order) if horizontal else (order, rank)
 
     centre_rank = [start[layer[v]] + depth[layer[v]] / 2 for v in range(n)]
-    centres = [point(centre_rank[v], along[v]) for v in range(n)]
+    centres = [point(centre_rank[v], along[v], layer[v]) for v in range(n)]
     ports = _ports(n, chains, along, order_size)
     routes = []
     for k, chain in enumerate(chains):
         s, t = chain[0], chain[-1]
         exit_, entry = ports[k]
-        path = [point(centre_rank[s] + rank_size[s] / 2, along[s] + exit_),
-                point(start[layer[s]] + depth[layer[s]], along[s] + exit_)]
+        path = [point(centre_rank[s] + rank_size[s] / 2, along[s] + exit_, layer[s]),
+                point(start[layer[s]] + depth[layer[s]], along[s] + exit_, layer[s])]
         for w in chain[1:-1]:
-            path.append(point(start[layer[w]], along[w]))
-            path.append(point(start[layer[w]] + depth[layer[w]], along[w]))
-        path.append(point(start[layer[t]], along[t] + entry))
-        path.append(point(centre_rank[t] - rank_size[t] / 2, along[t] + entry))
+            path.append(point(start[layer[w]], along[w], layer[w]))
+            path.append(point(start[layer[w]] + depth[layer[w]], along[w], layer[w]))
+        path.append(point(start[layer[t]], along[t] + entry, layer[t]))
+        path.append(point(centre_rank[t] - rank_size[t] / 2, along[t] + entry, layer[t]))
         routes.append(path[::-1] if turned[k] else path)
     size = (rank_total, order_total) if horizontal else (order_total, rank_total)
-    return Layout(centres, layer[:n], routes, size[0], size[1], horizontal)
+    return Layout(centres, layer[:n], routes, size[0], size[1], horizontal, rows)
+
+
+def _fold(start: list[float], depth: list[float],
+          band: float) -> tuple[list[tuple[float, float]], float, float, int]:
+    """Cut a long drawing into rows: each layer's (rank, order) shift, the folded size (rank,
+    order) and the number of rows.
+
+    The rows are about sqrt(length × band) long, so a long chain becomes a roughly square
+    picture; a drawing no longer than FOLD_AT stays in one row.
+    """
+    length = start[-1] + depth[-1] - MARGIN if start else 0.0
+    if length <= FOLD_AT:
+        return [(0.0, 0.0)] * len(start), length + 2 * MARGIN, band + 2 * MARGIN, 1
+    row_length = min(FOLD_AT, max(FOLD_MIN, math.sqrt(length * (band + ROW_GAP))))
+    shift, row, row_start, longest = [], 0, start[0], 0.0
+    for s, d in zip(start, depth):
+        if s + d - row_start > row_length and s > row_start:      # this layer starts a new row
+            row, row_start = row + 1, s
+        shift.append((row_start - MARGIN, row * (band + ROW_GAP)))
+        longest = max(longest, s + d - row_start)
+    rows = row + 1
+    return shift, longest + 2 * MARGIN, rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN, rows
 
 
 def _add_waypoints(edges: list[tuple[int, int]], layer: list[int]) -> list[list[int]]:

@@ -2,8 +2,8 @@
 
     glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 -o neuron.svg
 
-The expression is checked against an allow-list (see `expression.py`), never evaluated as Python.
-Mistakes in the input print one line on stderr and exit with status 2.
+The expression is checked against an allow-list (`autograd.viz.expression`), never evaluated as
+Python.
 """
 
 from __future__ import annotations
@@ -13,21 +13,18 @@ import keyword
 import math
 import pathlib
 import sys
+from typing import Any
 
-from ..value import Value
-from . import expression, labels
-from .dot import GraphvizFailed, GraphvizNotFound
-from .draw import DEFAULT_MAX_NODES, ENGINES, FORMATS, draw_graph
-from .layout import RANKDIRS
+from autograd import Value
+from autograd.viz import GraphvizFailed, GraphvizNotFound, draw_graph, expression, labels
+from autograd.viz.draw import DEFAULT_MAX_NODES, ENGINES, FORMATS
+from autograd.viz.layout import RANKDIRS
 
-PROG = "glassgrad graph"
-
-
-class UsageError(ValueError):
-    """Bad input on the command line (exit status 2)."""
+from .errors import CommandFailed, UsageError
+from .output import check_output_path
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> None:
     """Register `graph` on the `glassgrad` command's subparsers."""
     parser = subparsers.add_parser(
         "graph", help="draw the computation graph of an expression, with its gradients",
@@ -56,7 +53,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help=f"collapse repeated structure above N nodes "
                              f"(default: {DEFAULT_MAX_NODES})")
     parser.set_defaults(run=run)
-    return parser
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
@@ -81,22 +77,22 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
     return values
 
 
-def _output_format(output: str) -> str:
+def _check_output(output: str) -> None:
     if output == "-":
-        return "svg"
+        return
     suffix = pathlib.Path(output).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise UsageError(f"-o {output!r:.60}: the name must end in .svg, .png or .pdf")
-    return suffix
+    check_output_path("-o", output)
 
 
 def run(args: argparse.Namespace) -> int:
     """The `graph` subcommand; returns the exit status (0 ok, 1 failure, 2 bad input)."""
+    _check_output(args.output)
+    if args.max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    out, leaves = _compute(args.expression, parse_assignments(args.assignments))
     try:
-        _output_format(args.output)
-        if args.max_nodes < 1:
-            raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-        out, leaves = _compute(args.expression, parse_assignments(args.assignments))
         drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
                              rankdir=args.rankdir, max_nodes=args.max_nodes,
                              color_grad=args.color_grad)
@@ -105,16 +101,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         else:
             drawing.save(args.output)
-    except (UsageError, expression.ExpressionError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
     except (GraphvizNotFound, GraphvizFailed) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
+        raise CommandFailed(str(error)) from None
     except OSError as error:
-        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}",
-              file=sys.stderr)
-        return 1
+        raise CommandFailed(f"cannot write {args.output}: {error.strerror or error}") from None
     report = sys.stderr if args.output == "-" else sys.stdout     # stdout may hold the SVG
     print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
     for name, leaf in leaves.items():
@@ -126,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, Value]]:
     """Build the expression from leaf Values named after the variables, and backpropagate."""
-    tree = expression.parse(text, set(variables))
+    try:
+        tree = expression.parse(text, set(variables))
+    except expression.ExpressionError as error:
+        raise UsageError(str(error)) from None
     used = expression.variables_used(tree)
     for name in variables:
         if name not in used:
@@ -135,8 +128,14 @@ def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, V
         raise UsageError("the expression has no variables to differentiate; use a name "
                          "and give its value, e.g. \"x*x\" x=3")
     leaves = {name: Value(value, label=name) for name, value in variables.items()}
-    out = expression.evaluate(tree, leaves)
+    try:
+        out = expression.evaluate(tree, leaves)
+    except expression.ExpressionError as error:
+        raise UsageError(str(error)) from None
     if not math.isfinite(out.data):
         raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
-    out.backward()
+    try:
+        out.backward()
+    except (ArithmeticError, ValueError) as error:        # e.g. sqrt's slope at 0 is infinite
+        raise UsageError(f"cannot differentiate at this point: {error}") from None
     return out, leaves

@@ -1,0 +1,58 @@
+"""The `glassgrad` command: every subcommand in this one package, above `autograd` and `nn`.
+
+    glassgrad demo                            train an MLP on the moons, write its pictures
+    glassgrad train --csv data.csv --target y train an MLP on your CSV, save it
+    glassgrad predict --model model.npz --csv new.csv   predict new rows with the saved model
+    glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.88 -o neuron.svg
+    python -m nn.cli ...                      (the same, without installing the script)
+
+Each subcommand module (graph.py, demo.py, train.py, predict.py) has `add_parser(subparsers)`,
+which sets `run(args) -> int` as the parser's default. One error style for all (errors.py):
+bad usage or input → one line on stderr and exit status 2; the work failing → one line and
+exit status 1; never a traceback (set GLASSGRAD_TRACEBACK=1 to see one for an unexpected error).
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import demo, graph, predict, train
+from .errors import ArgumentParser, CommandFailed, UsageError, fail
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="glassgrad", description="glassgrad: reverse-mode autograd you can read.")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
+                                       dest="command")
+    for module in (demo, train, predict, graph):
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (sys.argv[1:] by default); returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:                # --help (0), or a usage error already printed
+        return done.code if isinstance(done.code, int) else 2
+    prog = f"glassgrad {args.command}"
+    try:
+        return args.run(args)
+    except UsageError as error:
+        return fail(prog, str(error), 2)
+    except CommandFailed as error:
+        return fail(prog, str(error), 1)
+    except KeyboardInterrupt:
+        return fail(prog, "interrupted", 130)
+    except OSError as error:                  # a disk full, a permission refused...
+        where = f"{error.filename}: " if error.filename else ""
+        return fail(prog, f"{where}{error.strerror or error}", 1)
+    except Exception as error:                # a bug: still one line, unless asked for more
+        if os.environ.get("GLASSGRAD_TRACEBACK"):
+            raise
+        return fail(prog, f"unexpected {type(error).__name__}: {error} "
+                          f"(set GLASSGRAD_TRACEBACK=1 to see where)", 1)
+

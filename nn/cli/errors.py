@@ -1,0 +1,37 @@
+"""The command line's one error style, shared by every subcommand.
+
+    UsageError       bad usage or bad input: one line on stderr, exit status 2
+    CommandFailed    the work itself failed (a file cannot be written...): one line, exit 1
+
+`ArgumentParser` makes argparse's own usage errors look the same: one line and status 2, with
+the usage left to `--help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+__all__ = ["UsageError", "CommandFailed", "ArgumentParser", "fail"]
+
+
+class UsageError(Exception):
+    """The user's input is wrong (exit status 2); the message says what and where."""
+
+
+class CommandFailed(Exception):
+    """The work failed although the input was fine (exit status 1)."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def fail(prog: str, message: str, status: int) -> int:
+    """Print `prog: error: message` as one line on stderr; return `status`."""
+    print(f"{prog}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return status

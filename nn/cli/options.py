@@ -1,0 +1,62 @@
+"""Argument types that check their values, so argparse reports a bad one as a usage error."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes"]
+
+
+def _number(text: str, kind: type) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1 (epochs, batch size)."""
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def random_seed(text: str) -> int:
+    """A random seed: an integer from 0 to 2**32 - 1."""
+    value = _number(text, int)
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to 4294967295, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (learning rate)."""
+    value = _number(text, float)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value:g}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (validation share)."""
+    value = _number(text, float)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1, got {value:g}")
+    return value
+
+
+def sizes(text: str) -> list[int]:
+    """Layer sizes like "32,32" ("" for none)."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes look like 32,32, got {text!r}") from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
+    return values

@@ -1,0 +1,34 @@
+"""What the subcommands write: checked output paths, text files written atomically, matrices."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from autograd.files import atomic_open
+
+from .errors import UsageError
+
+__all__ = ["check_output_path", "write_text", "matrix_text"]
+
+
+def check_output_path(option: str, path: str) -> None:
+    """Refuse an output path whose folder does not exist, or that names a folder (exit 2)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path}: the folder {os.path.dirname(path) or folder} "
+                         f"does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path}: is a folder; give a file name")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write `text` to `path` atomically (complete or not at all)."""
+    with atomic_open(path, "w") as f:
+        f.write(text)
+
+
+def matrix_text(matrix: np.ndarray) -> str:
+    """An integer matrix as indented, aligned lines (a confusion matrix on the terminal)."""
+    return "\n".join("  " + " ".join(f"{v:5d}" for v in row) for row in matrix)

@@ -1,0 +1,65 @@
+"""`glassgrad predict`: a model saved by `glassgrad train` labels the rows of a new CSV file.
+
+    glassgrad predict --model model.npz --csv new.csv [--out predictions.csv]
+
+The model's settings file names the feature columns (other columns are ignored) and its weights
+file holds the standardisation of the training inputs, applied to the new rows first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from typing import Any
+
+from nn.trained import load_trained
+
+from .errors import UsageError
+from .output import check_output_path, write_text
+from .table import read_table
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `predict` on the `glassgrad` command's subparsers."""
+    p = subparsers.add_parser(
+        "predict", help="predict the target of new CSV rows with a model from glassgrad train",
+        description="Read a model saved by glassgrad train (its .npz or .json), predict the "
+                    "target of every row of a CSV file that has the model's feature columns, and "
+                    "write the rows with a new last column 'predicted_<target>'.")
+    p.add_argument("--model", required=True, help="the saved model: model.npz or model.json")
+    p.add_argument("--csv", required=True, help="the rows to predict (header row, "
+                   "comma-separated; needs the columns the model was trained on)")
+    p.add_argument("--out", help="write the predictions here as CSV (default: to stdout)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `predict` subcommand: load, check the columns, predict, write."""
+    if args.out is not None:
+        check_output_path("--out", args.out)
+    model = _load(args.model)
+    table = read_table(args.csv)
+    table.require(model.features, "the model was trained on it")
+    predictions = model.predict(table.numbers(model.features))
+    column = f"predicted_{model.target}"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*table.header, column])
+    for row, value in zip(table.rows, predictions.tolist()):
+        writer.writerow([*row, value if model.task == "classify" else f"{value:.6g}"])
+    if args.out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        write_text(args.out, buffer.getvalue())
+        print(f"wrote {len(table.rows)} predictions of {model.target!r} to {args.out}")
+    return 0
+
+
+def _load(path: str) -> Any:
+    try:
+        return load_trained(path)
+    except (FileNotFoundError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else error         # a KeyError's str() is quoted
+        raise UsageError(f"--model {path}: {message}") from None

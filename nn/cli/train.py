@@ -1,0 +1,151 @@
+"""`glassgrad train`: an MLP learns a CSV file's target column; the model is saved.
+
+    glassgrad train --csv data.csv --target y [--out model.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd import manual_seed
+from nn import MLP, cross_entropy, fit, mse_loss, optim
+from nn.data import train_test_split
+from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
+
+from nn.trained import TrainedModel, trained_paths
+
+from .errors import UsageError
+from .options import fraction, positive_float, positive_int, random_seed, sizes
+from .output import check_output_path, matrix_text
+from .table import Table, read_table
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `train` on the `glassgrad` command's subparsers."""
+    p = subparsers.add_parser(
+        "train", help="train an MLP on a CSV file",
+        description="Train an MLP on a CSV file with a header row: every column but the target "
+                    "is a numeric feature. Reports validation metrics and saves the model "
+                    "(weights in .npz, settings in a .json beside it); `glassgrad predict` and "
+                    "nn.load_trained use it.")
+    p.add_argument("--csv", required=True, help="the data file (header row, comma-separated)")
+    p.add_argument("--target", required=True, help="the column to predict")
+    p.add_argument("--task", choices=("classify", "regress"),
+                   help="default: classify when the target is text or has at most 20 integer "
+                        "values, else regress")
+    p.add_argument("--hidden", type=sizes, default="32,32", help="hidden layer sizes "
+                   "(default: 32,32; '' for none)")
+    p.add_argument("--optimizer", default="adam", choices=sorted(_OPTIMIZERS),
+                   help="(default: adam)")
+    p.add_argument("--lr", type=positive_float, default=0.01,
+                   help="learning rate (default: 0.01)")
+    p.add_argument("--epochs", type=positive_int, default=50, help="(default: 50)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="(default: 32)")
+    p.add_argument("--val", type=fraction, default=0.2,
+                   help="validation fraction (default: 0.2)")
+    p.add_argument("--seed", type=random_seed, default=0, help="(default: 0)")
+    p.add_argument("--out", default="model.npz",
+                   help="where to save the model: --out model.npz (or model.json, or model) "
+                        "writes the weights to model.npz and the settings to model.json "
+                        "(default: %(default)s)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    p.set_defaults(run=run)
+
+
+_OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "adagrad": "Adagrad", "adadelta": "Adadelta",
+               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
+               "nadam": "NAdam"}
+
+
+def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarray, list[str]]:
+    """(task, y, class names): class names map to 0..K-1; regression targets become floats.
+
+    An empty target cell is an error naming its line (never a class of its own)."""
+    labels = table.column(target)
+    numeric = [_number(v) for v in labels]
+    if task is None:
+        all_numbers = None not in numeric
+        few_integers = (all_numbers and all(v.is_integer() for v in numeric)
+                        and len(set(numeric)) <= 20)
+        task = "classify" if not all_numbers or few_integers else "regress"
+    if task == "regress":
+        for line, text, value in zip(table.lines, labels, numeric):
+            if value is None or not math.isfinite(value):
+                raise UsageError(f"{table.path}, line {line}: --task regress needs a finite "
+                                 f"number in {target!r}, found {text!r}")
+        return task, np.array(numeric, np.float32), []
+    classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
+                     else (1, 0.0, v))
+    if len(classes) < 2:
+        raise UsageError(f"{table.path}: the target has a single class {classes[0]!r}; "
+                         f"a classifier needs at least two")
+    index = {name: i for i, name in enumerate(classes)}
+    return task, np.array([index[v] for v in labels], np.int64), classes
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `train` subcommand: read, split, standardise, fit, report, save."""
+    weights_path, settings_path = trained_paths(args.out)
+    check_output_path("--out", weights_path)
+    table = read_table(args.csv)
+    table.require([args.target], "the target")
+    features = [name for name in table.header if name != args.target]
+    if not features:
+        raise UsageError(f"{args.csv}: needs at least one feature column besides "
+                         f"{args.target!r}")
+    X = table.numbers(features)
+    task, y, classes = _target(table, args.target, args.task)
+    if len(X) < 4:
+        raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
+
+    manual_seed(args.seed)
+    stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=args.val, seed=args.seed,
+                                                      stratify=stratify)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
+
+    out_features = len(classes) if task == "classify" else 1
+    mlp = MLP(X.shape[1], args.hidden, out_features)
+    model = TrainedModel(mlp, mean, std, task=task, target=args.target, features=features,
+                         classes=classes, hidden=args.hidden)
+    extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
+    optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
+                                                            **extra)
+    if task == "classify":
+        loss_fn, metrics = cross_entropy, ("accuracy",)
+    else:
+        loss_fn, metrics = (lambda out, target: mse_loss(out.reshape(-1), target)), ("mse",)
+    print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
+          f"{task} {args.target!r} from {len(features)} features ({len(X_train)} rows, "
+          f"{len(X_val)} for validation)")
+    history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
+                  val_data=(X_val, y_val), metrics=metrics, batch_size=args.batch_size,
+                  seed=args.seed, progress=args.progress)
+    outputs = model(X_val).numpy()
+    if task == "classify":
+        predicted = outputs.argmax(1)
+        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
+              f"(loss {history['val_loss'][-1]:.4f})")
+        print("confusion matrix (rows: true, columns: predicted; classes "
+              f"{', '.join(map(str, classes))}):")
+        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
+    else:
+        predicted = outputs.reshape(-1)
+        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
+              f"{mean_absolute_error(y_val, predicted):.4g}, R² {r2_score(y_val, predicted):.4f}")
+    model.save(weights_path)
+    print(f"saved the weights to {weights_path} and the settings to {settings_path}")
+    return 0

@@ -1,0 +1,84 @@
+"""The `glassgrad` command as a whole (nn/cli/): one package above both libraries, one error style.
+
+Bad usage or input → one line on stderr and exit status 2; the work failing → one line and
+exit status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from nn import cli
+from nn.cli import errors
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_autograd_never_imports_nn():
+    """The engine is the layer below: importing it (and its pictures) loads no `nn` module."""
+    code = ("import sys, autograd, autograd.viz, autograd.viz.draw, autograd.viz.expression\n"
+            "print(sorted(m for m in sys.modules if m == 'nn' or m.startswith('nn.')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: COMMAND"),
+    (["fly"], "argument COMMAND: invalid choice: 'fly'"),
+    (["train", "--target", "y"], "the following arguments are required: --csv"),
+    (["graph", "x", "x=1", "--engine", "cairo"], "argument --engine: invalid choice: 'cairo'"),
+    (["demo", "--epochs", "many"], "argument --epochs: 'many' is not an integer"),
+    (["demo", "--colour"], "unrecognized arguments: --colour"),
+])
+def test_argparse_usage_errors_are_one_line_and_exit_2(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("glassgrad") and message in err
+    assert "usage:" not in err
+
+
+@pytest.mark.parametrize("command", ["demo", "train", "predict", "graph"])
+def test_help_exits_0(capsys, command):
+    status, out, _ = run(capsys, command, "--help")
+    assert status == 0 and out.startswith("usage: glassgrad " + command)
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1(capsys, monkeypatch, tmp_path):
+    from nn.cli import demo
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+    monkeypatch.setattr(demo, "make_moons", broken)
+    monkeypatch.delenv("GLASSGRAD_TRACEBACK", raising=False)
+    status, out, err = run(capsys, "demo", "-o", str(tmp_path / "d"), "--no-progress")
+    assert status == 1
+    assert err == ("glassgrad demo: error: unexpected RuntimeError: something inside broke "
+                   "(set GLASSGRAD_TRACEBACK=1 to see where)\n")
+
+
+def test_errors_are_flattened_to_one_line(capsys):
+    assert errors.fail("glassgrad x", "two\nlines", 2) == 2
+    assert capsys.readouterr().err == "glassgrad x: error: two lines\n"
+
+
+def test_the_package_runs_as_a_program():
+    done = subprocess.run([sys.executable, "-m", "nn.cli", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    for command in ("demo", "train", "predict", "graph"):
+        assert command in done.stdout
+    done = subprocess.run([sys.executable, "-m", "nn.cli", "graph"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

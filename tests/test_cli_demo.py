@@ -1,0 +1,56 @@
+"""`glassgrad demo` (nn/cli/demo.py): its numbers, its two pictures, its bad input."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from cli_helpers import run
+
+
+def test_demo_trains_and_writes_its_two_pictures(tmp_path, capsys):
+    out_dir = tmp_path / "demo"
+    code, out, err = run(["demo", "-o", str(out_dir), "--epochs", "40"], capsys)
+    assert code == 0, err
+    test_accuracy = float(re.search(r"test accuracy (\d\.\d+)", out).group(1))
+    assert test_accuracy >= 0.9
+    assert "confusion matrix" in out
+    matrix = [list(map(int, line.split())) for line in out.splitlines()
+              if re.fullmatch(r"\s+\d+\s+\d+", line)]
+    assert np.sum(matrix) == 100                      # the 100 held-out points
+    svg = ET.parse(out_dir / "prediction_graph.svg").getroot()
+    assert svg.tag.endswith("svg")
+    texts = [t.text for t in svg.iter() if t.tag.endswith("text")]
+    assert {"x", "0.weight", "4.bias", "loss"} <= set(texts)       # named weights and the loss
+    assert any(t and t.startswith("‖grad‖") for t in texts)         # after backward
+    assert (out_dir / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {out_dir / 'decision_boundary.png'}: the regions" in out
+    assert f"wrote {out_dir / 'prediction_graph.svg'}: one test point's loss" in out
+    assert "matplotlib" not in out
+    assert err == ""                      # not a terminal: no progress bar by default
+
+
+def test_progress_forces_the_bar_and_no_progress_silences_it(tmp_path, capsys):
+    code, _, err = run(["demo", "-o", str(tmp_path), "--epochs", "2", "--progress"], capsys)
+    assert code == 0 and "epoch 2/2" in err
+    code, _, err = run(["demo", "-o", str(tmp_path), "--epochs", "2", "--no-progress"], capsys)
+    assert code == 0 and err == ""
+
+
+def test_bad_epochs_and_seed_are_usage_errors(tmp_path, capsys):
+    code, out, err = run(["demo", "-o", str(tmp_path), "--epochs", "0"], capsys)
+    assert code == 2 and out == ""
+    assert err == ("glassgrad demo: error: argument --epochs: must be at least 1, got 0 "
+                   "(see glassgrad demo --help)\n")
+    code, out, err = run(["demo", "-o", str(tmp_path), "--seed", "-1"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "argument --seed: a seed is an integer from 0 to 4294967295, got -1" in err
+
+
+def test_an_existing_file_as_the_output_folder_is_a_usage_error(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("keep me")
+    code, out, err = run(["demo", "-o", str(taken), "--epochs", "1"], capsys)
+    assert code == 2 and out == ""
+    assert err == f"glassgrad demo: error: -o {taken}: is a file; give a folder for the pictures\n"
+    assert taken.read_text() == "keep me"

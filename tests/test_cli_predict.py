@@ -1,0 +1,92 @@
+"""`glassgrad predict` (nn/cli/predict.py): a model from `glassgrad train` labels new rows."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from cli_helpers import run, write_csv
+
+
+@pytest.fixture
+def trained(tmp_path, capsys):
+    """A classifier of colour from (x1, x2) whose x1 sits around 100: without the saved
+    standardisation the predictions would be nonsense."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(160):
+        label = "red" if i % 2 else "blue"
+        x1, x2 = rng.normal(2.0 if label == "red" else -2.0, 0.7, 2)
+        rows.append((f"{x1 + 100:.4f}", label, f"{x2:.4f}"))
+    data = write_csv(tmp_path / "colours.csv", ["x1", "colour", "x2"], rows)
+    code, _, err = run(["train", "--csv", str(data), "--target", "colour", "--hidden", "8",
+                        "--epochs", "20", "--out", str(tmp_path / "model.npz")], capsys)
+    assert code == 0, err
+    return tmp_path / "model.npz"
+
+
+def test_predict_writes_the_rows_with_a_predicted_column(trained, tmp_path, capsys):
+    new = write_csv(tmp_path / "new.csv", ["id", "x2", "x1"],                # other order, extra
+                    [(1, 2.1, 102.0), (2, -1.9, 98.1), (3, 1.7, 101.5)])
+    out = tmp_path / "predictions.csv"
+    code, text, err = run(["predict", "--model", str(trained), "--csv", str(new),
+                           "--out", str(out)], capsys)
+    assert code == 0, err
+    assert text == f"wrote 3 predictions of 'colour' to {out}\n"
+    with open(out, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["id", "x2", "x1", "predicted_colour"], ["1", "2.1", "102.0", "red"],
+                    ["2", "-1.9", "98.1", "blue"], ["3", "1.7", "101.5", "red"]]
+
+
+def test_predict_prints_to_stdout_and_accepts_the_settings_file(trained, tmp_path, capsys):
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(102.0, 2.1)])
+    code, text, err = run(["predict", "--model", str(trained.with_suffix(".json")),
+                           "--csv", str(new)], capsys)
+    assert code == 0 and err == ""
+    assert text == "x1,x2,predicted_colour\n102.0,2.1,red\n"
+
+
+def test_predict_a_regression(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = X @ [2.0, -1.0] + 3.0
+    data = write_csv(tmp_path / "d.csv", ["a", "b", "y"],
+                     [(*np.round(x, 4), round(t, 4)) for x, t in zip(X, y)])
+    code, _, err = run(["train", "--csv", str(data), "--target", "y", "--hidden", "",
+                        "--lr", "0.05", "--epochs", "80", "--out", str(tmp_path / "m")], capsys)
+    assert code == 0, err
+    new = write_csv(tmp_path / "new.csv", ["a", "b"], [(0.5, 0.5)])
+    code, text, err = run(["predict", "--model", str(tmp_path / "m.npz"), "--csv", str(new)],
+                          capsys)
+    assert code == 0, err
+    assert float(text.splitlines()[1].split(",")[-1]) == pytest.approx(3.5, abs=0.1)
+
+
+@pytest.mark.parametrize("make, argv_tail, message", [
+    (lambda d: write_csv(d / "new.csv", ["x1"], [(1.0,)]), [],
+     "no column 'x2' (the model was trained on it); the columns are x1"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
+     "new.csv, line 2, column 'x2': '' is not a number"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", "no/p.csv"],
+     "--out no/p.csv: the folder no does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_2(trained, tmp_path, capsys, monkeypatch, make,
+                                          argv_tail, message):
+    monkeypatch.chdir(tmp_path)
+    new = make(tmp_path)
+    code, out, err = run(["predict", "--model", str(trained), "--csv", str(new), *argv_tail],
+                         capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("glassgrad predict: error: ") and message in err, err
+    assert err.count("\n") == 1
+
+
+def test_a_missing_or_broken_model_is_one_line_and_exit_2(trained, tmp_path, capsys):
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(1.0, 2.0)])
+    code, _, err = run(["predict", "--model", str(tmp_path / "other.npz"), "--csv", str(new)],
+                       capsys)
+    assert code == 2 and "no settings file" in err and err.count("\n") == 1
+    trained.with_suffix(".json").write_text("{not json")
+    code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
+    assert code == 2 and "is not a settings file" in err and err.count("\n") == 1

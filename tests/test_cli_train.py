@@ -1,0 +1,124 @@
+"""`glassgrad train` (nn/cli/train.py): what it trains, the two files it saves, its bad input."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from cli_helpers import run, write_csv
+from nn import load, load_trained
+
+
+@pytest.fixture
+def colours_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(120):
+        label = "red" if i % 2 else "blue"
+        centre = 2.0 if label == "red" else -2.0
+        x1, x2 = rng.normal(centre, 0.7, 2)
+        rows.append((f"{x1 + 100:.4f}", label, f"{x2:.4f}"))       # x1 far from 0: standardised
+    return write_csv(tmp_path / "colours.csv", ["x1", "colour", "x2"], rows)
+
+
+def test_train_classifies_a_csv_and_saves_weights_and_settings(colours_csv, tmp_path, capsys):
+    out = tmp_path / "model.npz"
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "8", "--epochs", "20", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "to classify 'colour' from 2 features (96 rows, 24 for validation)" in text
+    assert float(re.search(r"validation accuracy (\d\.\d+)", text).group(1)) >= 0.95
+    settings = json.loads((tmp_path / "model.json").read_text())
+    assert settings == {"task": "classify", "target": "colour", "features": ["x1", "x2"],
+                        "hidden": [8], "activation": "relu", "classes": ["blue", "red"],
+                        "weights": "model.npz"}
+    state = load(out)
+    assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std"}
+    assert state["input_mean"][0] == pytest.approx(100, abs=0.5)
+    assert f"saved the weights to {out} and the settings to {tmp_path / 'model.json'}" in text
+
+
+@pytest.mark.parametrize("out, weights, settings", [
+    ("model.json", "model.npz", "model.json"),          # once overwrote the weights
+    ("model", "model.npz", "model.json"),
+    ("model.npz", "model.npz", "model.json"),
+    ("run.v2", "run.v2.npz", "run.v2.json"),
+    ("model.JSON", "model.npz", "model.json"),
+])
+def test_any_out_name_keeps_the_weights(colours_csv, tmp_path, capsys, out, weights, settings):
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "4", "--epochs", "2", "--out", str(tmp_path / out)],
+                          capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["colours.csv", weights,
+                                                                 settings])
+    assert json.loads((tmp_path / settings).read_text())["weights"] == weights
+    assert "0.weight" in load(tmp_path / weights)
+    assert load_trained(tmp_path / out).features == ["x1", "x2"]
+
+
+def test_train_regresses_a_numeric_target(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (200, 3))
+    y = X @ [1.5, -2.0, 0.5] + 3.0
+    path = write_csv(tmp_path / "houses.csv", ["a", "b", "c", "price"],
+                     [(*np.round(x, 4), round(t, 4)) for x, t in zip(X, y)])
+    code, text, err = run(["train", "--csv", str(path), "--target", "price", "--hidden", "",
+                           "--lr", "0.05", "--epochs", "60", "--out", str(tmp_path / "m.npz")],
+                          capsys)
+    assert code == 0, err
+    assert "to regress 'price'" in text
+    assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.99
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "the file is empty"),
+    ("a,b,label\n", "only a header row, no data"),
+    ("a,b,colour\n1,2,x\n3,4,y\n", "no column 'label' (the target); the columns are a, b, colour"),
+    ("a,b,label\n1,2,0\n3,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
+    ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
+    ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),
+    ("a,b,label\n1,nan,0\n3,4,1\n", "line 2, column 'b': 'nan' is not a finite number"),
+    # a missing target cell names its row: never a class "" of its own
+    ("a,b,label\n1,2,0\n3,4,1\n\n5,6,\n7,8,1\n", "line 5: the 'label' cell is empty"),
+    ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
+     "line 4: --task regress needs a finite number in 'label', found 'inf'"),
+    ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
+])
+def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    code, out, err = run(["train", "--csv", str(path), "--target", "label",
+                          "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 2
+    assert err.startswith("glassgrad train: error: ") and message in err, err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--hidden", "8,x"], "argument --hidden: sizes look like 32,32, got '8,x'"),
+    (["--hidden", "8,0"], "argument --hidden: sizes must be at least 1"),
+    (["--val", "1.5"], "argument --val: must be a fraction between 0 and 1, got 1.5"),
+    (["--lr", "0"], "argument --lr: must be above 0, got 0"),
+    (["--lr", "nan"], "argument --lr: 'nan' is not a finite number"),
+    (["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+    (["--seed", "-1"], "argument --seed: a seed is an integer from 0 to 4294967295, got -1"),
+    (["--task", "regress"], "--task regress needs a finite number in 'colour', found 'blue'"),
+    (["--out", "missing/m.npz"], "--out missing/m.npz: the folder missing does not exist"),
+])
+def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monkeypatch,
+                                            options, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour", *options],
+                         capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("glassgrad train: error: ") and message in err, err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv"]     # no hidden files
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
+    assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"

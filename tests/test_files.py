@@ -1,0 +1,32 @@
+"""autograd.files.atomic_open: the file appears complete or not at all; errors name the file."""
+
+import pytest
+
+from autograd.files import atomic_open
+
+
+def test_a_failed_block_leaves_no_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError):
+        with atomic_open(target, "w") as f:
+            f.write("half")
+            raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unopenable_target_is_named_not_the_temporary(tmp_path):
+    target = tmp_path / "missing" / "out.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        with atomic_open(target):
+            pass
+    assert info.value.filename == str(target) and ".tmp" not in str(info.value)
+
+
+def test_the_previous_file_survives_a_failed_rewrite(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(ValueError):
+        with atomic_open(target, "w") as f:
+            f.write("new")
+            raise ValueError("bad")
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]

@@ -1,0 +1,78 @@
+"""nn.trained: a model saved by `glassgrad train` comes back in one call, standardisation and all."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nn import MLP, load_trained, save
+from nn.trained import TrainedModel, trained_paths
+
+
+def make_trained(task="classify"):
+    n_out = 3 if task == "classify" else 1
+    mlp = MLP(2, [5], n_out, rng=np.random.default_rng(0))
+    classes = ["a", "b", "c"] if task == "classify" else []
+    return TrainedModel(mlp, input_mean=[100.0, -3.0], input_std=[10.0, 0.5], task=task,
+                        target="t", features=["u", "v"], classes=classes, hidden=[5])
+
+
+@pytest.mark.parametrize("task", ["classify", "regress"])
+def test_save_then_load_trained_predicts_the_same(tmp_path, task):
+    model = make_trained(task)
+    model.save(tmp_path / "m.npz")
+    again = load_trained(tmp_path / "m.npz")
+    rows = np.array([[95.0, -2.0], [120.0, -4.0], [100.0, -3.0]])
+    outputs = model(rows).numpy()
+    assert np.isfinite(outputs).all()
+    np.testing.assert_array_equal(again(rows).numpy(), outputs)
+    assert again.predict(rows).tolist() == model.predict(rows).tolist()
+    assert (again.task, again.target, again.features) == (task, "t", ["u", "v"])
+
+
+def test_the_inputs_are_standardised_before_the_mlp(tmp_path):
+    model = make_trained()
+    rows = np.array([[110.0, -2.5]])
+    np.testing.assert_allclose(model(rows).numpy(), model.model(np.array([[1.0, 1.0]])).numpy(),
+                               rtol=1e-6)
+
+
+def test_predict_gives_class_names_or_numbers():
+    rows = np.zeros((4, 2))
+    assert set(make_trained().predict(rows).tolist()) <= {"a", "b", "c"}
+    values = make_trained("regress").predict(rows)
+    assert values.shape == (4,) and values.dtype.kind == "f"
+
+
+def test_paths_never_share_a_name():
+    for out in ("m", "m.npz", "m.json", "m.v2", "dir/m.npz"):
+        weights, settings = trained_paths(out)
+        assert weights != settings and weights.endswith(".npz") and settings.endswith(".json")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"task": "cluster"}, "'task' must be one of ('classify', 'regress')"),
+    ({"hidden": [5, "x"]}, "'hidden' must be sizes"),
+    ({"weights": "../elsewhere.npz"}, "'weights' must be a file name beside the settings"),
+    ({"features": "u,v"}, "'features' must be a list of names"),
+])
+def test_bad_settings_are_named(tmp_path, change, message):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    data = json.loads(open(settings).read())
+    data.update(change)
+    open(settings, "w").write(json.dumps(data))
+    with pytest.raises(ValueError, match="load_trained: .*m.json.*: " + message.replace(
+            "(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        load_trained(weights)
+
+
+def test_weights_without_standardisation_are_refused(tmp_path):
+    weights, _ = make_trained().save(tmp_path / "m.npz")
+    save(make_trained().model, weights)                  # a plain MLP checkpoint instead
+    with pytest.raises(ValueError, match="has no input_mean/input_std"):
+        load_trained(tmp_path / "m.json")
+
+
+def test_a_missing_settings_file_says_what_is_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no settings file .*m.json"):
+        load_trained(tmp_path / "m.npz")
