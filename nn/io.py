@@ -166,6 +166,10 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
             raise ValueError(f"load: {os.fspath(path)!r} is a training state without a 'model' "
                              f"entry; read it with nn.load(path) and load the part you need")
         state = checkpoint["model"]
+    if "input_mean" in state and "input_std" in state and "input_mean" not in model.state_dict():
+        raise ValueError(f"load: {os.fspath(path)!r} was written by `glassgrad train` (it holds "
+                         f"the inputs' standardisation too); open it with "
+                         f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
     if version < FORMAT:
         state, converted = _from_format_1(state, model)
         if converted:

@@ -76,3 +76,9 @@ def test_weights_without_standardisation_are_refused(tmp_path):
 def test_a_missing_settings_file_says_what_is_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="no settings file .*m.json"):
         load_trained(tmp_path / "m.npz")
+
+
+def test_loading_a_cli_model_into_a_bare_mlp_points_to_load_trained(tmp_path):
+    make_trained().save(tmp_path / "m.npz")
+    with pytest.raises(ValueError, match=r"written by `glassgrad train`.*nn\.load_trained"):
+        MLP(2, [5], 3).load(tmp_path / "m.npz")
