@@ -280,20 +280,20 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
     Differentiable to any order (the backward is itself made of recorded convolutions when
     `grad(grad(f))` or `create_graph=True` asks for it).
 
-    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> edge = Tensor([[[[1.0, -1.0]]]])                  # x[h, w] - x[h, w + 1]
-    >>> conv2d(x, edge).data[0, 0]
-    array([[-1., -1., -1.],
-           [-1., -1., -1.],
-           [-1., -1., -1.],
-           [-1., -1., -1.]], dtype=float32)
+    >>> x = Tensor([[[[0.0, 0.0, 1.0, 1.0]] * 3]])          # (1, 1, 3, 4): dark | light
+    >>> edge = Tensor([[[[-1.0, 1.0]]]])                    # x[h, w + 1] - x[h, w]
+    >>> conv2d(x, edge).data[0, 0]                          # lights up on the edge only
+    array([[0., 1., 0.],
+           [0., 1., 0.],
+           [0., 1., 0.]], dtype=float32)
     """
     return _conv2d("conv2d", x, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv2d(name: str, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
             dilation: Any, groups: int) -> Tensor:
-    """conv2d, with errors that name the caller (`name` is a layer's repr for `nn.Conv2d`)."""
+    """conv2d, with errors that name the caller (`name`: "conv2d", or the `nn.Conv2d` layer,
+    whose repr is only formatted when there is an error to report)."""
     x = _image_batch(name, x)
     weight = _node(weight)
     if weight.ndim != 4:
@@ -315,8 +315,6 @@ def _conv2d(name: str, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
-    if weight.dtype != x.dtype:
-        raise TypeError(f"{name}: input is {x.dtype} but weight is {weight.dtype}")
     return Tensor._apply(Conv2d, inputs, ConvCtx(geo, tuple(t.requires_grad for t in inputs)))
 
 

@@ -30,7 +30,8 @@ from autograd import functional as AF
 # one place for the reduction rules and label checks, shared with the fused losses
 from autograd.functional import _check_reduction, _class_labels, _reduce
 from autograd.functional import (  # noqa: F401  (re-exported)
-    cross_entropy, linear, log_softmax, relu, sigmoid, softmax, tanh,
+    avg_pool2d, conv1d, conv2d, cross_entropy, linear, log_softmax, max_pool2d, pad, relu, sigmoid,
+    softmax, tanh,
 )
 from autograd.ops.fused import LOG_FLOOR
 from autograd.random import default_rng
@@ -39,6 +40,7 @@ __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad", "batch_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values
@@ -322,3 +324,6 @@ def _softplus_of_negative(x: Value) -> Value:
     if x.data >= 0:
         return (1 + (-x).exp()).log()
     return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)
+
+
+from .normalization import batch_norm  # noqa: E402,F401  (re-exported; it imports nn.module only)

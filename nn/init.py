@@ -148,10 +148,15 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 # ----------------------------------------------------------------------------------------------
 
 def _fans(name: str, tensor: Any) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (in_features, out_features)."""
+    """(fan_in, fan_out) of a weight of shape (in_features, out_features), or of a convolution
+    weight in PyTorch's layout (out_channels, in_channels/groups, *kernel): each output sees
+    in_channels/groups · kernel inputs, each input feeds out_channels · kernel outputs."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{name}: needs a 2-d weight Tensor (in_features, out_features), got "
                         f"{type(tensor).__name__}")
+    if tensor.ndim >= 3:
+        taps = int(np.prod(tensor.shape[2:]))
+        return max(tensor.shape[1] * taps, 1), max(tensor.shape[0] * taps, 1)
     if tensor.ndim != 2:
         raise ValueError(f"{name}: fan_in and fan_out are defined for a 2-d weight of shape "
                          f"(in_features, out_features), got shape {tensor.shape} (fill biases "

@@ -4,7 +4,7 @@
 
 im2col copies every receptive field of x into a column, so the whole layer is one product:
 
-    cols (N, C·kh·kw, Ho·Wo)    W (O, C·kh·kw)    y = W @ cols  (N, O, Ho·Wo) = NCHW already
+    cols (C·kh·kw, Ho·Wo·N)    W (O, C·kh·kw)    y = W @ cols  (O, Ho·Wo·N)
 
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
@@ -43,36 +43,48 @@ class Geometry(NamedTuple):
 
 # ----------------------------------------------------------------------------------------------
 # The numpy kernels: im2col, col2im and the three products
+#
+# Memory layout (measured: it is most of the speed). numpy pays per innermost loop, and in NCHW
+# an image row is short (14 pixels in LeNet's second layer): copying windows or adding them
+# back would run hundreds of thousands of 14-element loops. So the kernels store images as
+# (C, H, W, N), the batch innermost: a window's row and the whole batch are then one contiguous
+# run (14 · 64 elements). Arrays are still handed around with PyTorch's shape (N, C, H, W), as
+# transposed views of that memory; elementwise ops keep the layout, so the next layer reads it
+# for free. The columns are (C·kh·kw, Ho·Wo·N), so every product is one plain 2-D matmul.
 # ----------------------------------------------------------------------------------------------
 
-def pad_hw(x: np.ndarray, padding: tuple) -> np.ndarray:
-    """x (N, C, H, W) with `padding` zeros added on both sides of H and W (x itself if none)."""
+def batch_last(c: int, h: int, w: int, n: int, dtype, fill: float = 0.0) -> np.ndarray:
+    """A (N, C, H, W) array filled with `fill`, stored as (C, H, W, N) (see the layout note)."""
+    return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
+
+
+def pad_hw(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) with `padding` cells of `fill` on both sides of H and W (x if none)."""
     ph, pw = padding
     if not (ph or pw):
         return x
     n, c, h, w = x.shape
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    out = batch_last(c, h + 2 * ph, w + 2 * pw, n, x.dtype, fill)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
 
 def windows(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> np.ndarray:
-    """A read-only view (N, C, kh, kw, Ho, Wo) of the padded input: [..., i, j, h, w] is the
-    pixel that kernel tap (i, j) sees at output position (h, w). No copy."""
+    """A read-only view (C, kh, kw, Ho, Wo, N) of the padded input xp (N, C, Hp, Wp):
+    [c, i, j, h, w, n] is the pixel that kernel tap (i, j) sees at output position (h, w).
+    No copy."""
     sn, sc, sh, sw = xp.strides
     (dh, dw), (th, tw) = geo.dilation, geo.stride
-    shape = xp.shape[:2] + tuple(kernel) + tuple(out_size)
-    strides = (sn, sc, sh * dh, sw * dw, sh * th, sw * tw)
+    shape = (xp.shape[1],) + tuple(kernel) + tuple(out_size) + (xp.shape[0],)
+    strides = (sc, sh * dh, sw * dw, sh * th, sw * tw, sn)
     return as_strided(xp, shape, strides, writeable=False)
 
 
 def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
-    """Every receptive field as a column: (N, G, C/G·kh·kw, Ho·Wo), one contiguous copy."""
-    n, c = x.shape[:2]
+    """Every receptive field as a column: (G, C/G·kh·kw, Ho·Wo·N), one contiguous copy."""
     out_size = geo.output_size(x.shape[2:], kernel)
-    view = windows(pad_hw(x, geo.padding), kernel, out_size, geo)
-    cols = np.ascontiguousarray(view)
-    return cols.reshape(n, geo.groups, -1, out_size[0] * out_size[1])
+    cols = np.ascontiguousarray(windows(pad_hw(x, geo.padding), kernel, out_size, geo))
+    return cols.reshape(geo.groups, -1, out_size[0] * out_size[1] * x.shape[0])
 
 
 def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np.ndarray:
@@ -82,12 +94,13 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np
     n, c, h, w = x_shape
     (ph, pw), (dh, dw), (sh, sw) = geo.padding, geo.dilation, geo.stride
     ho, wo = geo.output_size((h, w), kernel)
-    taps = cols.reshape(n, c, kernel[0], kernel[1], ho, wo)
-    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    taps = cols.reshape(c, kernel[0], kernel[1], ho, wo, n)
+    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)       # batch last
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-               j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, :, i, j]
+            xp[:, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+               j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, i, j]
+    xp = xp.transpose(3, 0, 1, 2)
     return xp[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else xp
 
 
@@ -96,36 +109,42 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
+def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
+    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
+    return g.transpose(1, 2, 3, 0).reshape(groups, g.shape[1] // groups, -1)
+
+
+def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a[k] @ b[k] for each group k: 2-D products, so BLAS sees transposed views as they are
+    (numpy's stacked matmul copies them, or leaves BLAS)."""
+    if len(a) == 1:
+        return (a[0] @ b[0])[None]
+    return np.stack([ak @ bk for ak, bk in zip(a, b)])
+
+
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry, cols: np.ndarray | None = None):
     """conv(x, w) on arrays: (N, O, Ho, Wo). `cols` is im2col(x) if the caller already has it."""
     kernel = w.shape[2:]
     if cols is None:
         cols = im2col(x, kernel, geo)
     ho, wo = geo.output_size(x.shape[2:], kernel)
-    y = np.matmul(_grouped(w, geo.groups), cols)             # (N, G, O/G, Ho·Wo)
-    return y.reshape(x.shape[0], w.shape[0], ho, wo)
+    y = _products(_grouped(w, geo.groups), cols)              # (G, O/G, N·Ho·Wo)
+    return y.reshape(w.shape[0], ho, wo, x.shape[0]).transpose(3, 0, 1, 2)
 
 
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry, x_shape: tuple):
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
-    n, o = g.shape[:2]
-    wg = _grouped(w, geo.groups)                             # (G, O/G, K)
-    gg = g.reshape(n, geo.groups, o // geo.groups, -1)       # (N, G, O/G, L)
-    dcols = np.matmul(wg.swapaxes(1, 2), gg)                 # (N, G, K, L)
+    wg = _grouped(w, geo.groups)                              # (G, O/G, K)
+    dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, N·L)
     return col2im(dcols, x_shape, w.shape[2:], geo)
 
 
 def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shape: tuple,
                              cols: np.ndarray | None = None):
-    """dL/dw of y = conv(x, w) for dL/dy = g: Σ_n g[n] colsᵀ[n], one product over the batch."""
+    """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summing over the batch in the product."""
     if cols is None:
         cols = im2col(x, w_shape[2:], geo)
-    n, groups, k, l = cols.shape
-    o = g.shape[1]
-    gg = g.reshape(n, groups, o // groups, l).transpose(1, 2, 0, 3).reshape(groups, o // groups,
-                                                                            n * l)
-    cc = cols.transpose(1, 0, 3, 2).reshape(groups, n * l, k)
-    return np.matmul(gg, cc).reshape(w_shape)
+    return _products(_rows_by_group(g, geo.groups), cols.transpose(0, 2, 1)).reshape(w_shape)
 
 
 # ----------------------------------------------------------------------------------------------

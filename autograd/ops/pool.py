@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
-from .conv import Geometry
+from .conv import Geometry, batch_last, pad_hw
 
 
 def _tap(xp, i: int, j: int, out_size: tuple, geo: Geometry):
@@ -28,13 +28,6 @@ def _tap(xp, i: int, j: int, out_size: tuple, geo: Geometry):
     (dh, dw), (sh, sw) = geo.dilation, geo.stride
     ho, wo = out_size
     return xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
-
-
-def _padded(x: np.ndarray, padding: tuple, fill: float) -> np.ndarray:
-    ph, pw = padding
-    if not (ph or pw):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
 
 
 class PoolCtx:
@@ -51,7 +44,7 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
     """g (N, C, Ho, Wo) sent back to the input's shape, each value onto its window's maximum."""
     n, c, h, w = ctx.shape
     (ph, pw), (kh, kw) = ctx.geo.padding, ctx.kernel
-    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    dxp = batch_last(c, h + 2 * ph, w + 2 * pw, n, g.dtype)
     tiled = ctx.geo.stride == ctx.kernel and ctx.geo.dilation == (1, 1)
     for i in range(kh):
         for j in range(kw):
@@ -66,7 +59,7 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
 def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
     """Each window's value at the fixed index ctx.arg (max pooling with the argmax frozen)."""
     kw = ctx.kernel[1]
-    xp = _padded(x, ctx.geo.padding, 0.0)
+    xp = pad_hw(x, ctx.geo.padding)
     out = np.zeros(ctx.arg.shape, dtype=x.dtype)
     for tap in np.unique(ctx.arg):
         i, j = divmod(int(tap), kw)
@@ -92,18 +85,18 @@ class MaxPool2d(Op):
     name = "max_pool2d"
 
     def forward(ctx, x):
-        xp = _padded(x, ctx.geo.padding, -np.inf)
+        xp = pad_hw(x, ctx.geo.padding, -np.inf)
         kh, kw = ctx.kernel
-        out = _tap(xp, 0, 0, ctx.out_size, ctx.geo).copy()
-        arg = np.zeros(out.shape, dtype=np.int8 if kh * kw < 128 else np.int32)
-        for i in range(kh):
-            for j in range(kw):
-                if i == j == 0:
-                    continue
-                view = _tap(xp, i, j, ctx.out_size, ctx.geo)
-                larger = view > out                   # strictly: the first maximum stays
-                np.copyto(out, view, where=larger)
-                np.copyto(arg, i * kw + j, where=larger)
+        out = _tap(xp, 0, 0, ctx.out_size, ctx.geo).copy(order="K")
+        index = np.int8 if kh * kw < 128 else np.int32
+        arg = np.zeros_like(out, dtype=index)
+        for tap in range(1, kh * kw):
+            view = _tap(xp, *divmod(tap, kw), ctx.out_size, ctx.geo)
+            larger = view > out                      # strictly: an equal later tap loses
+            np.maximum(out, view, out=out)
+            # the taps come in increasing order, so the last one that was larger is the
+            # largest index that was: a max, much cheaper than a masked write
+            np.maximum(arg, larger * index(tap), out=arg)
         ctx.arg = arg
         return out
 
