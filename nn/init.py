@@ -8,6 +8,7 @@ reproducible. `uniform_`, `normal_`, `zeros_`, `ones_` and `constant_` also fill
 
 Convention: our `Linear` weight has shape (in_features, out_features), because a layer computes
 x @ W. That is the transpose of PyTorch's weight, so here fan_in = shape[0], fan_out = shape[1].
+Convolution weights keep PyTorch's layout (out, in/groups, *kernel) and PyTorch's fans.
 
 >>> from autograd import manual_seed, zeros
 >>> W = zeros(3, 2)
@@ -159,8 +160,8 @@ def _fans(name: str, tensor: Any) -> tuple[int, int]:
         return max(tensor.shape[1] * taps, 1), max(tensor.shape[0] * taps, 1)
     if tensor.ndim != 2:
         raise ValueError(f"{name}: fan_in and fan_out are defined for a 2-d weight of shape "
-                         f"(in_features, out_features), got shape {tensor.shape} (fill biases "
-                         f"with zeros_ or uniform_)")
+                         f"(in_features, out_features) or a convolution weight (out, in, *kernel), "
+                         f"got shape {tensor.shape} (fill biases with zeros_ or uniform_)")
     fan_in, fan_out = tensor.shape
     return max(fan_in, 1), max(fan_out, 1)          # an empty weight: no division by 0
 
