@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node
+from .graph import Node, is_grad_enabled
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
 from .ops.pool import PoolCtx
@@ -315,7 +315,9 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
-    return Tensor._apply(Conv2d, inputs, ConvCtx(geo, tuple(t.requires_grad for t in inputs)))
+    recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
+    return Tensor._apply(Conv2d, inputs,
+                         ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
 
 
 def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,

@@ -1,7 +1,7 @@
 """The notebooks run top to bottom, so their asserted numbers hold (they never rot).
 
 Each is executed in a fresh kernel from the notebooks folder; a failing cell fails its test with
-the cell's traceback. The MNIST notebook reads GLASSGRAD_MNIST_DIR (CI points it at the real
+the cell's traceback. The MNIST notebooks read GLASSGRAD_MNIST_DIR (CI points it at the real
 t10k files) or downloads.
 """
 
@@ -16,8 +16,8 @@ FOLDER = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_the_nine_walkthroughs_are_there_and_indexed():
-    assert [path.name[:2] for path in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 10)]
+def test_the_ten_walkthroughs_are_there_and_indexed():
+    assert [path.name[:2] for path in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 11)]
     index = (FOLDER / "README.md").read_text()
     for path in NOTEBOOKS:
         assert path.name in index, f"{path.name} is missing from notebooks/README.md"

@@ -9,13 +9,13 @@ im2col copies every receptive field of x into a column, so the whole layer is on
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
 
-    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): W.T @ g, then col2im
-    dw = conv_weight_grad(x, g)    Σ_n g[n] @ cols[n].T
+    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im
+    dw = conv_weight_grad(x, g)    g @ colsᵀ (the batch is summed inside the product)
 
 Because of this, the backward of each of the three ops is made of the other two, so gradients of
 any order come out of the same three rules: called with Tensors (in the higher-order pass) they
 record nodes, called with arrays they compute. `groups` splits the channels into independent
-convolutions (a batch axis in the matmul).
+convolutions (one product per group).
 """
 
 from __future__ import annotations
