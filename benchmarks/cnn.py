@@ -11,7 +11,8 @@ Each epoch runs in a fresh subprocess (PyTorch never shares a process with numpy
 engines alternate round by round, and the report gives medians and the spread. It also shows
 where glassgrad's time goes (cProfile of one epoch, grouped: im2col, matmul, col2im, pooling,
 ...), and the peak memory of one training step: the growth of the process's peak RSS over
-its first step, for both engines, plus numpy's own allocations under tracemalloc.
+its first step, for both engines (coarse: the allocator may reuse memory that an earlier
+peak already counted), plus numpy's own allocations under tracemalloc (exact, glassgrad only).
 """
 
 from __future__ import annotations
@@ -134,9 +135,13 @@ def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
+    step_times = []
     for i in range(steps):
+        begin = time.perf_counter()
         losses.append(model.step(x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]))
+        step_times.append(time.perf_counter() - begin)
     result["epoch_seconds"] = time.perf_counter() - started
+    result["step_seconds"] = step_times
     result["steps"] = steps
     result["first_losses"] = losses[1:4]
     result["last_loss"] = losses[-1]
@@ -146,33 +151,27 @@ def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
     return result
 
 
-# where glassgrad's time goes: (label, (file suffix, function name) pairs of own time)
+# where glassgrad's time goes: (label, [(file suffix, function)]) by cumulative time; none of
+# these functions calls another one of them
 GROUPS = [
-    ("im2col (pad + window copy)", [("ops/conv.py", "im2col"), ("ops/conv.py", "pad_hw")]),
-    ("conv matmuls (forward, dx, dW)", [("ops/conv.py", "conv_forward"),
-                                        ("ops/conv.py", "conv_input_grad_forward"),
-                                        ("ops/conv.py", "conv_weight_grad_forward"),
-                                        ("~", "<built-in method numpy.core._multiarray_umath"
-                                              ".implement_array_function>")]),
-    ("col2im (25 strided adds)", [("ops/conv.py", "col2im")]),
+    ("im2col (pad + window copy)", [("ops/conv.py", "im2col")]),
+    ("conv matmuls (forward, dx, dW)", [("ops/conv.py", "_products")]),
+    ("col2im (strided adds)", [("ops/conv.py", "col2im")]),
     ("max pooling (forward + backward)", [("ops/pool.py", "forward"),
-                                          ("ops/pool.py", "scatter_forward"),
-                                          ("ops/pool.py", "_tap")]),
+                                          ("ops/pool.py", "scatter_forward")]),
 ]
 
 
 def breakdown(stats) -> dict:
-    """Own time per group of functions, in seconds, plus the rest."""
+    """Time per group of functions, in seconds, plus the rest."""
     total = stats.total_tt
     out, used = {}, 0.0
     for label, members in GROUPS:
-        seconds = 0.0
-        for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
-            if any(filename.endswith(f) and name == n for f, n in members):
-                seconds += tottime
+        seconds = sum(cumtime for (filename, _, name), (_, _, _, cumtime, _) in stats.stats.items()
+                      if any(filename.endswith(f) and name == n for f, n in members))
         out[label] = seconds
         used += seconds
-    out["everything else (relu, linear, loss, bias, graph, SGD)"] = total - used
+    out["everything else (bias, relu, linear, loss, graph, SGD)"] = total - used
     out["total"] = total
     return out
 
@@ -232,16 +231,23 @@ def report(results: dict, profile: dict, args) -> None:
     print(f"{info['cpu']}, {info['usable_cores']} cores, {info['python']}, numpy {info['numpy']}, "
           f"torch {info['torch']}, threads: {args.threads or 'default'}")
     print()
-    print("| engine | epoch median (s) | min – max (s) | ms / step | × PyTorch | peak RSS growth, "
-          "1 step (MB) |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    medians = {e: statistics.median(r["epoch_seconds"] for r in rs) for e, rs in results.items()}
+    print("| engine | epoch median (s) | min – max (s) | × PyTorch | step median (ms) | "
+          "step q1 – q3 (ms) | × PyTorch |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    epochs = {e: statistics.median(r["epoch_seconds"] for r in rs) for e, rs in results.items()}
+    steps = {e: [t for r in rs for t in r["step_seconds"]] for e, rs in results.items()}
+    step_medians = {e: statistics.median(ts) for e, ts in steps.items()}
     for engine, rs in results.items():
         times = [r["epoch_seconds"] for r in rs]
-        ratio = f"{medians[engine] / medians['torch']:.2f}" if "torch" in medians else "–"
-        rss = statistics.median(r["step_peak_rss_mb"] for r in rs)
-        print(f"| {engine} | {medians[engine]:.2f} | {min(times):.2f} – {max(times):.2f} | "
-              f"{1000 * medians[engine] / rs[0]['steps']:.1f} | {ratio} | {rss:.0f} |")
+        q1, _, q3 = statistics.quantiles(steps[engine], n=4)
+        ratios = [f"{v[engine] / v['torch']:.2f}" if "torch" in v else "–"
+                  for v in (epochs, step_medians)]
+        print(f"| {engine} | {epochs[engine]:.2f} | {min(times):.2f} – {max(times):.2f} | "
+              f"{ratios[0]} | {1000 * step_medians[engine]:.1f} | {1000 * q1:.1f} – "
+              f"{1000 * q3:.1f} | {ratios[1]} |")
+    rss = {e: statistics.median(r["step_peak_rss_mb"] for r in rs) for e, rs in results.items()}
+    print("\npeak RSS growth over the first training step (MB): "
+          + ", ".join(f"{e} {v:.0f}" for e, v in rss.items()))
     traced = statistics.median(r["step_traced_peak_mb"] for r in results["glassgrad"])
     print(f"\nglassgrad's numpy allocations at their peak during one step (tracemalloc): "
           f"{traced:.0f} MB")

@@ -58,6 +58,14 @@ def batch_last(c: int, h: int, w: int, n: int, dtype, fill: float = 0.0) -> np.n
     return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
 
 
+def as_batch_last(x: np.ndarray) -> np.ndarray:
+    """x (N, C, H, W) itself if its batch axis is already innermost in memory, else a copy that
+    is (mixing layouts in one numpy op makes its inner loops short again: 8x slower here)."""
+    if x.strides[0] == x.itemsize or x.shape[0] == 1:
+        return x
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
 def pad_hw(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
     """x (N, C, H, W) with `padding` cells of `fill` on both sides of H and W (x if none)."""
     ph, pw = padding
@@ -144,7 +152,9 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shap
     """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summing over the batch in the product."""
     if cols is None:
         cols = im2col(x, w_shape[2:], geo)
-    return _products(_rows_by_group(g, geo.groups), cols.transpose(0, 2, 1)).reshape(w_shape)
+    # computed as (cols gᵀ)ᵀ: BLAS is ~20 % faster with the long axis as the product's rows
+    dw_t = _products(cols, _rows_by_group(g, geo.groups).transpose(0, 2, 1))   # (G, K, O/G)
+    return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 
 # ----------------------------------------------------------------------------------------------

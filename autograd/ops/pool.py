@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
-from .conv import Geometry, batch_last, pad_hw
+from .conv import Geometry, as_batch_last, batch_last, pad_hw
 
 
 def _tap(xp, i: int, j: int, out_size: tuple, geo: Geometry):
@@ -46,6 +46,7 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
     (ph, pw), (kh, kw) = ctx.geo.padding, ctx.kernel
     dxp = batch_last(c, h + 2 * ph, w + 2 * pw, n, g.dtype)
     tiled = ctx.geo.stride == ctx.kernel and ctx.geo.dilation == (1, 1)
+    g = as_batch_last(g)                             # the layout of arg and dxp
     for i in range(kh):
         for j in range(kw):
             hit = ctx.arg == i * kw + j
