@@ -1,7 +1,8 @@
 """Activations, dropout and losses, for Tensors and (where it makes sense) lists of Values.
 
-The activations, `linear` and the fused losses come from `autograd.functional`; this module adds
-dropout and the losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`.
+The activations, `linear`, the fused losses and the convolution and pooling functions (`conv2d`,
+`conv1d`, `max_pool2d`, `avg_pool2d`, `pad`) come from `autograd.functional`, `batch_norm` from
+`nn.normalization`; this module adds dropout and the losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -35,6 +36,8 @@ from autograd.functional import (  # noqa: F401  (re-exported)
 )
 from autograd.ops.fused import LOG_FLOOR
 from autograd.random import default_rng
+
+from .normalization import batch_norm  # noqa: F401  (re-exported)
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
@@ -324,6 +327,3 @@ def _softplus_of_negative(x: Value) -> Value:
     if x.data >= 0:
         return (1 + (-x).exp()).log()
     return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)
-
-
-from .normalization import batch_norm  # noqa: E402,F401  (re-exported; it imports nn.module only)
