@@ -194,3 +194,34 @@ def test_conv2d_matches_pytorch(rng, xs, ws, stride, padding, dilation, groups):
     y.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------
+# The kept im2col buffers: reused once free, never while a graph still holds them
+# ----------------------------------------------------------------------------------------------
+
+def test_columns_held_by_a_graph_are_never_handed_out_again(rng):
+    w = t64(rng.normal(size=(3, 2, 3, 3)))
+    x1, x2 = rng.normal(size=(2, 2, 6, 6)), rng.normal(size=(2, 2, 6, 6))
+    y1 = F.conv2d(t64(x1, requires_grad=False), w, padding=1)     # keeps its columns
+    y2 = F.conv2d(t64(x2, requires_grad=False), w, padding=1)     # same shapes: new columns
+    assert not np.shares_memory(y1._ctx.cols, y2._ctx.cols)
+    g = rng.normal(size=y1.shape)
+    y1.backward(g)                                  # dL/dw from x1's columns, not x2's
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(x1, ((0, 0), (0, 0), (1, 1), (1, 1))), (6, 6), axis=(2, 3))
+    np.testing.assert_allclose(w.grad, np.einsum("nohw,ncijhw->ocij", g, windows), rtol=1e-12)
+
+
+def test_columns_are_reused_once_nothing_refers_to_them():
+    import weakref
+
+    from autograd.ops.conv import column_buffer
+    shape = (7, 5, 3)
+    first = column_buffer(shape, np.float32)
+    view = first.reshape(-1)                        # a view keeps its buffer in use
+    second = column_buffer(shape, np.float32)
+    assert second is not first and not np.shares_memory(second, view)
+    kept = weakref.ref(second)
+    del second                                      # now nothing refers to it but the cache
+    assert column_buffer(shape, np.float32) is kept()
