@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, apply
-from .ops import CrossEntropy, Linear
+from .graph import Node, apply, is_grad_enabled
+from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
+from .ops.conv import ConvCtx, Geometry
+from .ops.pool import PoolCtx
 from .ops.fused import (
     LOG_FLOOR, BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "logsumexp", "softmax", "log_softmax", "linear", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad",
 ]
 
 
@@ -372,3 +375,171 @@ def _softplus_of_negative(x: Value) -> Value:
     if x.data >= 0:
         return (1 + (-x).exp()).log()
     return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolution and pooling (NCHW, PyTorch's argument names and defaults)
+# ----------------------------------------------------------------------------------------------
+
+def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
+    """An int or a pair of ints, checked to be >= least, as (h, w)."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                 for v in pair) or min(pair) < least:
+        raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _image_batch(name: str, x: Any) -> Tensor:
+    x = _floating(name, x)
+    if x.ndim != 4:
+        hint = (f"; for one image add a batch dimension: x.reshape(1, {', '.join(map(str, x.shape))})"
+                if x.ndim == 3 else "")
+        raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape {x.shape}{hint}")
+    return x
+
+
+def _check_fits(name: str, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
+    """The output size, or an error when the (dilated) kernel is larger than the padded input."""
+    out = geo.output_size(x_shape[2:], kernel)
+    if min(out) < 1:
+        padded = tuple(n + 2 * p for n, p in zip(x_shape[2:], geo.padding))
+        reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, geo.dilation))
+        raise ValueError(f"{name}: the input of shape {x_shape} (H, W padded: {padded}) is "
+                         f"smaller than the kernel, which spans {reach}")
+    return out
+
+
+def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch) of x (N, C, H, W) with weight
+    (O, C/groups, kh, kw) plus bias (O,): im2col and one matmul; output (N, O, Ho, Wo) with
+    Ho = (H + 2·padding - dilation·(kh - 1) - 1) // stride + 1.
+
+    Differentiable to any order (the backward is itself made of recorded convolutions when
+    `grad(grad(f))` or `create_graph=True` asks for it).
+
+    >>> x = Tensor([[[[0.0, 0.0, 1.0, 1.0]] * 3]])          # (1, 1, 3, 4): dark | light
+    >>> edge = Tensor([[[[-1.0, 1.0]]]])                    # x[h, w + 1] - x[h, w]
+    >>> conv2d(x, edge).data[0, 0]                          # lights up on the edge only
+    array([[0., 1., 0.],
+           [0., 1., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    return _conv2d("conv2d", x, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+            dilation: Any, groups: int) -> Tensor:
+    """conv2d, with errors that name the caller (`name`: "conv2d", or the `nn.Conv2d` layer,
+    whose repr is only formatted when there is an error to report)."""
+    x = _image_batch(name, x)
+    weight = _node(weight)
+    if weight.ndim != 4:
+        raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
+                         f"got shape {weight.shape}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
+                         f"{weight.shape[0]}, got {groups!r}")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+                         f"weight {weight.shape} with groups={groups} expects "
+                         f"{weight.shape[1] * groups}")
+    geo = Geometry(_pair(name, "stride", stride, 1), _pair(name, "padding", padding, 0),
+                   _pair(name, "dilation", dilation, 1), int(groups))
+    _check_fits(name, x.shape, weight.shape[2:], geo)
+    inputs: tuple = (x, weight)
+    if bias is not None:
+        bias = _node(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        inputs = (x, weight, bias)
+    recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
+    return apply(Conv2d, inputs,
+                         ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
+
+
+def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
+           padding: int = 0, dilation: int = 1, groups: int = 1) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (O, C/groups, k): conv2d on a height of 1.
+
+    >>> conv1d(Tensor([[[1.0, 2.0, 4.0, 7.0]]]), Tensor([[[-1.0, 1.0]]])).data   # differences
+    array([[[1., 2., 3.]]], dtype=float32)
+    """
+    x, weight = _floating("conv1d", x), _node(weight)
+    if x.ndim != 3 or weight.ndim != 3:
+        raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
+                         f"shapes {x.shape} and {weight.shape}")
+    one = lambda v: (1, v) if isinstance(v, (int, np.integer)) else v   # noqa: E731
+    y = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
+                weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:]), bias,
+                one(stride), (0, padding) if isinstance(padding, (int, np.integer)) else padding,
+                one(dilation), groups)
+    return y.reshape(y.shape[0], y.shape[1], y.shape[3])
+
+
+def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any = 1):
+    kernel = _pair(name, "kernel_size", kernel_size, 1)
+    geo = Geometry(kernel if stride is None else _pair(name, "stride", stride, 1),
+                   _pair(name, "padding", padding, 0), _pair(name, "dilation", dilation, 1), 1)
+    if any(2 * p > k for p, k in zip(geo.padding, kernel)):
+        raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
+                         f"{kernel}")
+    return kernel, geo, _check_fits(name, x.shape, kernel, geo)
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1) -> Tensor:
+    """The maximum of each kernel_size window of x (N, C, H, W), moving by `stride` (default:
+    the kernel, so windows tile the input); padding counts as -inf. The gradient goes to each
+    window's first maximum (PyTorch's rule on ties). Differentiable to any order.
+
+    >>> x = Tensor([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]], requires_grad=True)
+    >>> y = max_pool2d(x, 2); y.data
+    array([[[[4., 5.]]]], dtype=float32)
+    >>> y.sum().backward(); x.grad[0, 0]
+    array([[0., 0., 1., 0.],
+           [0., 1., 0., 0.]], dtype=float32)
+    """
+    x = _image_batch("max_pool2d", x)
+    kernel, geo, out_size = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
+                                           dilation)
+    return apply(MaxPool2d, (x,), PoolCtx(kernel, geo, out_size, x.shape))
+
+
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """The mean of each kernel_size window of x (N, C, H, W) (padding counts as zeros, PyTorch's
+    count_include_pad=True): a convolution of every channel with a constant 1/(kh·kw) kernel,
+    so it is differentiable to any order.
+
+    >>> avg_pool2d(Tensor([[[[1.0, 3.0, 5.0, 7.0]]]]), (1, 2)).data
+    array([[[[2., 6.]]]], dtype=float32)
+    """
+    x = _image_batch("avg_pool2d", x)
+    kernel, geo, _ = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    n, c, h, w = x.shape
+    mean = Tensor(np.full((1, 1) + kernel, 1.0 / (kernel[0] * kernel[1]), dtype=x.dtype))
+    y = conv2d(x.reshape(n * c, 1, h, w), mean, stride=geo.stride, padding=geo.padding)
+    return y.reshape(n, c, y.shape[2], y.shape[3])
+
+
+def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
+    """x with `value` added around its last axes, PyTorch's order: pad = (left, right) for the
+    last axis, then (top, bottom) for the one before, and so on.
+
+    >>> pad(Tensor([[1.0, 2.0]]), (1, 0, 0, 1)).data
+    array([[0., 1., 2.],
+           [0., 0., 0.]], dtype=float32)
+    """
+    x = _node(x)
+    widths = tuple(pad)
+    if len(widths) % 2 or len(widths) // 2 > x.ndim or not all(
+            isinstance(p, (int, np.integer)) and p >= 0 for p in widths):
+        raise ValueError(f"pad: expected an even number of non-negative ints, at most two per "
+                         f"axis of a tensor of shape {x.shape}, got {pad!r}")
+    pairs = [(0, 0)] * x.ndim
+    for k in range(len(widths) // 2):
+        pairs[x.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
+    return apply(Pad, (x,), (tuple(pairs), value))

@@ -1,7 +1,8 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
 - modules: `Module`, `Parameter`, `ModuleList` (nn.module); layers `Linear`, `Sequential`, `MLP`,
-  activations, `Dropout`, `Flatten`, `Identity` (nn.layers); micrograd's scalar `Neuron`, `Layer`,
+  activations, `Dropout`, `Flatten`, `Identity` (nn.layers); `Conv2d`, `MaxPool2d`,
+  `AvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
   `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -19,6 +20,7 @@ from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
     l1_loss, l2_penalty, log_softmax, mse_loss, nll_loss, relu, sigmoid, softmax, tanh,
 )
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .io import load, save
 from .layers import (
     MLP, Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
@@ -28,6 +30,7 @@ from .losses import (
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleList, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
@@ -35,6 +38,7 @@ __all__ = [
     "Module", "Parameter", "ModuleList",
     "Linear", "Sequential", "MLP", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "Dropout", "Flatten", "Identity",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -1,10 +1,11 @@
 """Activations, dropout and losses, for Tensors and (where it makes sense) lists of Values.
 
-The activations, `linear` and the fused losses (`cross_entropy` and both binary cross-entropies)
-come from `autograd.functional`: each is one function, reachable from both modules. This module
-adds dropout and the other losses of the lectures. Every loss takes
-`reduction="mean" | "sum" | "none"`, and declares its task (see `nn.scoring`), which is how
-`fit` picks metrics and reads class labels.
+The activations, `linear`, the fused losses (`cross_entropy` and both binary cross-entropies)
+and the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `pad`)
+come from `autograd.functional`, `batch_norm` from `nn.normalization`: each is one function,
+reachable from both modules. This module adds dropout and the other losses of the lectures.
+Every loss takes `reduction="mean" | "sum" | "none"`, and declares its task (see `nn.scoring`),
+which is how `fit` picks metrics and reads class labels.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -35,17 +36,19 @@ from autograd.functional import (
     _warn_if_made_by,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, linear, log_softmax,
-    relu, sigmoid, softmax, tanh,
+    avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
+    cross_entropy, linear, log_softmax, max_pool2d, pad, relu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 
+from .normalization import batch_norm  # noqa: F401  (re-exported)
 from .scoring import declare_loss
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad", "batch_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values

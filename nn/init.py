@@ -7,7 +7,8 @@ reproducible. `uniform_`, `normal_`, `zeros_`, `ones_` and `constant_` also fill
 `Value`s (the scalar engine's parameters).
 
 Convention: a `Linear` weight has PyTorch's shape (out_features, in_features) (the layer computes
-x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch.
+x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch. Convolution weights have
+PyTorch's layout (out, in/groups, *kernel) and PyTorch's fans.
 
 >>> from autograd import manual_seed, zeros
 >>> W = zeros(3, 2)
@@ -148,14 +149,19 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 # ----------------------------------------------------------------------------------------------
 
 def _fans(name: str, tensor: Any) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (out_features, in_features)."""
+    """(fan_in, fan_out) of a weight of shape (out_features, in_features), or of a convolution
+    weight in PyTorch's layout (out_channels, in_channels/groups, *kernel): each output sees
+    in_channels/groups · kernel inputs, each input feeds out_channels · kernel outputs."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{name}: needs a 2-d weight Tensor (out_features, in_features), got "
                         f"{type(tensor).__name__}")
+    if tensor.ndim >= 3:
+        taps = int(np.prod(tensor.shape[2:]))
+        return max(tensor.shape[1] * taps, 1), max(tensor.shape[0] * taps, 1)
     if tensor.ndim != 2:
         raise ValueError(f"{name}: fan_in and fan_out are defined for a 2-d weight of shape "
-                         f"(out_features, in_features), got shape {tensor.shape} (fill biases "
-                         f"with zeros_ or uniform_)")
+                         f"(out_features, in_features) or a convolution weight (out, in, *kernel), "
+                         f"got shape {tensor.shape} (fill biases with zeros_ or uniform_)")
     fan_out, fan_in = tensor.shape
     return max(fan_in, 1), max(fan_out, 1)          # an empty weight: no division by 0
 

@@ -135,6 +135,28 @@ class Module:
         """The parameters as a list (micrograd's API: `model.parameters()`)."""
         return [p for _, p in self.named_parameters()]
 
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Keep `value` (an ndarray, or None) as the attribute `name`: part of the module's state
+        (saved by `state_dict()` under its dotted name, restored by `load_state_dict()`), but not
+        a parameter, so no optimizer touches it. BatchNorm's running statistics are buffers.
+
+        >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
+        >>> dict(m.state_dict())
+        {'count': array(0)}
+        """
+        names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+        setattr(self, name, None if value is None else np.asarray(value))
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer (an ndarray) with its dotted name, module by module; None ones skipped."""
+        for module_name, module in self.named_modules(prefix):
+            for name in module.__dict__.get("_buffer_names", ()):
+                value = getattr(module, name)
+                if value is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
     def num_parameters(self) -> int:
         """How many numbers training adjusts."""
         return sum(int(np.size(p.data)) for p in self.parameters())
@@ -159,11 +181,14 @@ class Module:
     # -- weights in and out --------------------------------------------------------------------
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """A copy of every parameter's data, by dotted name (a Value's as a 0-d float64 array)."""
-        return OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+        """A copy of every parameter's data, by dotted name (a Value's as a 0-d float64 array),
+        then of every buffer (see `register_buffer`)."""
+        state = OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
+        state.update((name, np.array(b)) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters.
+        """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters and buffers.
 
         The values may be numpy arrays, Tensors, or anything with a `.numpy()` method, such as
         PyTorch's tensors: `model.load_state_dict(torch_model.state_dict())` works when the
@@ -172,6 +197,8 @@ class Module:
         `strict=False`, missing and unexpected names are allowed (shapes are still checked).
         """
         params = dict(self.named_parameters())
+        buffers = dict(self.named_buffers())
+        params.update(buffers)
         missing = [name for name in params if name not in state]
         unexpected = [name for name in state if name not in params]
         if strict and (missing or unexpected):
@@ -187,16 +214,23 @@ class Module:
             if name not in state:
                 continue
             array = as_array(state[name])
-            expected = np.shape(p.data)
+            expected = np.shape(p.data if isinstance(p, Node) else p)
             if array.shape != expected:
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model "
                                  f"expects {expected}{_transposed_hint(array.shape, expected)}")
-            if array.dtype.kind != "f":         # parameters are floating point
+            if name in buffers:                 # a buffer keeps its own dtype (counts are ints)
+                if array.dtype.kind not in "biuf":
+                    raise TypeError(f"load_state_dict: buffer {name!r} holds {array.dtype} data, "
+                                    f"expected numbers")
+            elif array.dtype.kind != "f":       # parameters are floating point
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
                                 f"floating-point numbers")
             arrays[name] = array
         for name, array in arrays.items():
-            params[name].copy_(array)
+            if name in buffers:
+                np.copyto(buffers[name], array, casting="unsafe")
+            else:
+                params[name].copy_(array)
 
     def save(self, path: str) -> None:
         """Write the weights to an `.npz` file (see `nn.save`)."""

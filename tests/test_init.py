@@ -137,8 +137,8 @@ def test_errors():
         init.xavier_uniform_(Tensor(np.zeros(3)))
     with pytest.raises(ValueError, match=r"kaiming_normal_: .*shape \(\)"):
         init.kaiming_normal_(Tensor(0.0))
-    with pytest.raises(ValueError, match=r"2-d.*\(2, 3, 4\)"):
-        init.xavier_normal_(Tensor(np.zeros((2, 3, 4))))
+    with pytest.raises(ValueError, match=r"2-d.*\(5,\)"):
+        init.xavier_normal_(Tensor(np.zeros(5)))
     with pytest.raises(TypeError, match="kaiming_uniform_: needs a 2-d weight Tensor"):
         init.kaiming_uniform_([Value(1.0)])
     with pytest.raises(ValueError, match="uniform_: needs a < b, got a=1.0, b=-1.0"):
@@ -215,3 +215,14 @@ def test_small_random_init_breaks_symmetry_and_learns_more():
     assert not _columns_equal(W1)
     assert np.min(np.ptp(W1, axis=1)) > 0.05                  # clearly different, not rounding
     assert losses[-1] < 0.5 * symmetric_losses[-1]     # measured: 0.029 against 0.096
+
+
+def test_convolution_weights_use_pytorchs_fans():
+    """(out, in/groups, kh, kw): fan_in = in·kh·kw, fan_out = out·kh·kw, so kaiming_uniform_
+    with a = √5 (nn.Conv2d's default) draws from U(±1/√fan_in), as PyTorch does."""
+    w = init.kaiming_uniform_(Tensor(np.zeros((16, 3, 5, 5))), a=5 ** 0.5,
+                              rng=np.random.default_rng(0))
+    bound = 1 / (3 * 25) ** 0.5
+    assert np.abs(w.data).max() <= bound < np.abs(w.data).max() * 1.05
+    w = init.xavier_uniform_(Tensor(np.zeros((16, 3, 5))), rng=np.random.default_rng(0))
+    assert np.abs(w.data).max() <= (6 / (3 * 5 + 16 * 5)) ** 0.5

@@ -7,12 +7,16 @@
     shape.py        reshape transpose broadcast_to getitem concatenate stack
     linalg.py       matmul
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits
+    conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
+    pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
 """
 
 from .arithmetic import Add, AddConst, Div, Mul, MulConst, Neg, Pow, PowConst, Sub
+from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sqrt, Tanh, Where
 from .fused import CrossEntropy, Linear
 from .linalg import MatMul
+from .pool import MaxPool2d, PoolGather, PoolScatter
 from .reduce import Max, Mean, Min, Sum
 from .shape import AsType, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
 from .softmax import LogSoftmax, LogSumExp, Softmax
@@ -23,4 +27,5 @@ __all__ = [
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",
     "AsType", "MatMul", "Linear", "CrossEntropy",
+    "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
 ]

@@ -1,0 +1,304 @@
+"""2-D convolution (PyTorch's cross-correlation, NCHW) by im2col and one matmul, and zero padding.
+
+    y[n, o] = b[o] + Σ_c Σ_ij w[o, c, i, j] · x_pad[n, c, s·h + d·i, s·w + d·j]
+
+im2col copies every receptive field of x into a column, so the whole layer is one product:
+
+    cols (C·kh·kw, Ho·Wo·N)    W (O, C·kh·kw)    y = W @ cols  (O, Ho·Wo·N)
+
+A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
+same sum, and each of them is linear again:
+
+    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im
+    dw = conv_weight_grad(x, g)    g @ colsᵀ (the batch is summed inside the product)
+
+Because of this, the backward of each of the three ops is made of the other two, so gradients of
+any order come out of the same three rules: called with Tensors (in the higher-order pass) they
+record nodes, called with arrays they compute. `groups` splits the channels into independent
+convolutions (one product per group).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..graph import Node, Op, apply
+
+
+class Geometry(NamedTuple):
+    """How the kernel walks over the input: (h, w) pairs of ints, and the number of groups."""
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    groups: int
+
+    def output_size(self, size: tuple, kernel: tuple) -> tuple:
+        """(Ho, Wo) for an input (H, W) and a kernel (kh, kw); < 1 when the kernel does not fit."""
+        return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+                     zip(size, kernel, self.stride, self.padding, self.dilation))
+
+
+# ----------------------------------------------------------------------------------------------
+# The numpy kernels: im2col, col2im and the three products
+#
+# Memory layout (measured: it is most of the speed). numpy pays per innermost loop, and in NCHW
+# an image row is short (14 pixels in LeNet's second layer): copying windows or adding them
+# back would run hundreds of thousands of 14-element loops. So the kernels store images as
+# (C, H, W, N), the batch innermost: a window's row and the whole batch are then one contiguous
+# run (14 · 64 elements). Arrays are still handed around with PyTorch's shape (N, C, H, W), as
+# transposed views of that memory; elementwise ops keep the layout, so the next layer reads it
+# for free. The columns are (C·kh·kw, Ho·Wo·N), so every product is one plain 2-D matmul.
+# ----------------------------------------------------------------------------------------------
+
+def batch_last(c: int, h: int, w: int, n: int, dtype, fill: float = 0.0) -> np.ndarray:
+    """A (N, C, H, W) array filled with `fill`, stored as (C, H, W, N) (see the layout note)."""
+    return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
+
+
+def as_batch_last(x: np.ndarray) -> np.ndarray:
+    """x (N, C, H, W) itself if its batch axis is already innermost in memory, else a copy that
+    is (mixing layouts in one numpy op makes its inner loops short again: 8x slower here)."""
+    if x.strides[0] == x.itemsize or x.shape[0] == 1:
+        return x
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+def pad_hw(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
+    """x (N, C, H, W) with `padding` cells of `fill` on both sides of H and W (x if none)."""
+    ph, pw = padding
+    if not (ph or pw):
+        return x
+    n, c, h, w = x.shape
+    out = batch_last(c, h + 2 * ph, w + 2 * pw, n, x.dtype, fill)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def windows(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> np.ndarray:
+    """A read-only view (C, kh, kw, Ho, Wo, N) of the padded input xp (N, C, Hp, Wp):
+    [c, i, j, h, w, n] is the pixel that kernel tap (i, j) sees at output position (h, w).
+    No copy."""
+    sn, sc, sh, sw = xp.strides
+    (dh, dw), (th, tw) = geo.dilation, geo.stride
+    shape = (xp.shape[1],) + tuple(kernel) + tuple(out_size) + (xp.shape[0],)
+    strides = (sc, sh * dh, sw * dw, sh * th, sw * tw, sn)
+    return as_strided(xp, shape, strides, writeable=False)
+
+
+def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
+    """Every receptive field as a column: (G, C/G·kh·kw, Ho·Wo·N), one contiguous copy."""
+    out_size = geo.output_size(x.shape[2:], kernel)
+    view = windows(pad_hw(x, geo.padding), kernel, out_size, geo)
+    cols = column_buffer(view.shape, x.dtype)
+    np.copyto(cols, view)
+    return cols.reshape(geo.groups, -1, out_size[0] * out_size[1] * x.shape[0])
+
+
+# The columns are the largest array of a training step (20 MB for LeNet's second layer). Freed
+# and allocated afresh every step, they made the C allocator give memory back to the OS and
+# page-fault it in again: ~3,000 faults and about 40 % of a step, measured. So each shape's
+# buffer is kept and handed out again once nothing refers to it any more (CPython's reference
+# count says so exactly: a view of it, e.g. the reshaped columns a graph node keeps, refers to
+# it). At most a few buffers, none above 64 MiB, are kept.
+_buffers: dict = {}
+_buffers_lock = threading.Lock()
+KEEP_BUFFERS, KEEP_BYTES = 8, 64 * 2 ** 20
+
+
+def column_buffer(shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array of `shape`: a kept one that nobody uses, or a new one."""
+    dtype = np.dtype(dtype)
+    if not hasattr(sys, "getrefcount") or int(np.prod(shape)) * dtype.itemsize > KEEP_BYTES:
+        return np.empty(shape, dtype)
+    key = (tuple(shape), dtype.str)
+    with _buffers_lock:
+        buffer = _buffers.get(key)
+        if buffer is not None and sys.getrefcount(buffer) == 3:   # the dict, `buffer`, the call
+            return buffer
+        buffer = np.empty(shape, dtype)
+        _buffers.pop(key, None)
+        _buffers[key] = buffer                     # the newest last; forget the oldest
+        while len(_buffers) > KEEP_BUFFERS:
+            del _buffers[next(iter(_buffers))]
+        return buffer
+
+
+def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np.ndarray:
+    """The adjoint of im2col: every column entry is added back onto the pixel it came from.
+
+    One strided add per kernel tap (kh·kw of them), each covering the whole batch."""
+    n, c, h, w = x_shape
+    (ph, pw), (dh, dw), (sh, sw) = geo.padding, geo.dilation, geo.stride
+    ho, wo = geo.output_size((h, w), kernel)
+    taps = cols.reshape(c, kernel[0], kernel[1], ho, wo, n)
+    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)       # batch last
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            xp[:, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+               j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, i, j]
+    xp = xp.transpose(3, 0, 1, 2)
+    return xp[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else xp
+
+
+def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
+    """The weight (O, C/G, kh, kw) as G matrices (G, O/G, C/G·kh·kw)."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
+
+
+def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
+    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
+    return g.transpose(1, 2, 3, 0).reshape(groups, g.shape[1] // groups, -1)
+
+
+def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a[k] @ b[k] for each group k: 2-D products, so BLAS sees transposed views as they are
+    (numpy's stacked matmul copies them, or leaves BLAS)."""
+    if len(a) == 1:
+        return (a[0] @ b[0])[None]
+    return np.stack([ak @ bk for ak, bk in zip(a, b)])
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry, cols: np.ndarray | None = None):
+    """conv(x, w) on arrays: (N, O, Ho, Wo). `cols` is im2col(x) if the caller already has it."""
+    kernel = w.shape[2:]
+    if cols is None:
+        cols = im2col(x, kernel, geo)
+    ho, wo = geo.output_size(x.shape[2:], kernel)
+    y = _products(_grouped(w, geo.groups), cols)              # (G, O/G, N·Ho·Wo)
+    return y.reshape(w.shape[0], ho, wo, x.shape[0]).transpose(3, 0, 1, 2)
+
+
+def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry, x_shape: tuple):
+    """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
+    wg = _grouped(w, geo.groups)                              # (G, O/G, K)
+    dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, N·L)
+    return col2im(dcols, x_shape, w.shape[2:], geo)
+
+
+def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shape: tuple,
+                             cols: np.ndarray | None = None):
+    """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summing over the batch in the product."""
+    if cols is None:
+        cols = im2col(x, w_shape[2:], geo)
+    # computed as (cols gᵀ)ᵀ: BLAS is ~20 % faster with the long axis as the product's rows
+    dw_t = _products(cols, _rows_by_group(g, geo.groups).transpose(0, 2, 1))   # (G, K, O/G)
+    return dw_t.transpose(0, 2, 1).reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# The ops, and the functions their rules call (nodes in, nodes out; arrays in, arrays out)
+# ----------------------------------------------------------------------------------------------
+
+class ConvCtx:
+    """What a convolution node keeps: the geometry, which inputs need a gradient, and (first
+    order only) the im2col columns of x, which the weight's gradient reuses."""
+    __slots__ = ("geo", "needs", "cols", "shape")
+
+    def __init__(self, geo: Geometry, needs: tuple, shape: tuple = ()) -> None:
+        self.geo, self.needs, self.cols, self.shape = geo, needs, None, shape
+
+
+def _apply(op: type, inputs: tuple, geo: Geometry, shape: tuple = ()):
+    tensor = type(next(t for t in inputs if isinstance(t, Node)))
+    inputs = tuple(t if isinstance(t, Node) else tensor(t) for t in inputs)
+    return apply(op, inputs, ConvCtx(geo, tuple(t.requires_grad for t in inputs), shape))
+
+
+def conv(x, w, geo: Geometry):
+    """conv(x, w) without bias, on arrays or nodes."""
+    if isinstance(x, Node) or isinstance(w, Node):
+        return _apply(Conv2d, (x, w), geo)
+    return conv_forward(x, w, geo)
+
+
+def conv_input_grad(g, w, geo: Geometry, x_shape: tuple):
+    """The gradient of conv(x, w) with respect to x, on arrays or nodes."""
+    if isinstance(g, Node) or isinstance(w, Node):
+        return _apply(ConvInputGrad, (g, w), geo, tuple(x_shape))
+    return conv_input_grad_forward(g, w, geo, x_shape)
+
+
+def conv_weight_grad(x, g, geo: Geometry, w_shape: tuple):
+    """The gradient of conv(x, w) with respect to w, on arrays or nodes."""
+    if isinstance(x, Node) or isinstance(g, Node):
+        return _apply(ConvWeightGrad, (x, g), geo, tuple(w_shape))
+    return conv_weight_grad_forward(x, g, geo, w_shape)
+
+
+class Conv2d(Op):
+    """y = conv(x, w) + b (cross-correlation, NCHW);  dx = conv_input_grad(g, w),
+    dw = conv_weight_grad(x, g), db = Σ_{n,h,w} g. Works at any order."""
+    name = "conv2d"
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        if ctx.needs[1]:                  # the weight's gradient will need the columns again
+            ctx.cols = im2col(x, w.shape[2:], ctx.geo)
+        y = conv_forward(x, w, ctx.geo, ctx.cols)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, out, x, w, b=None):
+        need_x, need_w = ctx.needs[:2]
+        gx = conv_input_grad(g, w, ctx.geo, x.shape) if need_x else None
+        if need_w and not isinstance(g, Node) and ctx.cols is not None:
+            gw = conv_weight_grad_forward(x, g, ctx.geo, w.shape, ctx.cols)
+        else:
+            gw = conv_weight_grad(x, g, ctx.geo, w.shape) if need_w else None
+        gb = g.sum(axis=(0, 2, 3)) if b is not None and ctx.needs[2] else None
+        return gx, gw, gb
+
+
+class ConvInputGrad(Op):
+    """dx = conv_input_grad(g, w) (a transposed convolution);  bilinear, so for upstream h:
+    d/dg = conv(h, w), d/dw = conv_weight_grad(h, g)"""
+    name = "conv2d_input_grad"
+
+    @staticmethod
+    def forward(ctx, g, w):
+        return conv_input_grad_forward(g, w, ctx.geo, ctx.shape)
+
+    @staticmethod
+    def backward(ctx, h, out, g, w):
+        need_g, need_w = ctx.needs
+        return (conv(h, w, ctx.geo) if need_g else None,
+                conv_weight_grad(h, g, ctx.geo, w.shape) if need_w else None)
+
+
+class ConvWeightGrad(Op):
+    """dw = conv_weight_grad(x, g);  bilinear, so for upstream k (shaped like w):
+    d/dx = conv_input_grad(g, k), d/dg = conv(x, k)"""
+    name = "conv2d_weight_grad"
+
+    @staticmethod
+    def forward(ctx, x, g):
+        return conv_weight_grad_forward(x, g, ctx.geo, ctx.shape)
+
+    @staticmethod
+    def backward(ctx, k, out, x, g):
+        need_x, need_g = ctx.needs
+        return (conv_input_grad(g, k, ctx.geo, x.shape) if need_x else None,
+                conv(x, k, ctx.geo) if need_g else None)
+
+
+class Pad(Op):
+    """x with constant borders: ctx = (((before, after) per axis), value);  the gradient is the
+    middle of g (the padding was constant, so it gets none)"""
+    name = "pad"
+
+    @staticmethod
+    def forward(ctx, x):
+        widths, value = ctx
+        return np.pad(x, widths, constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        widths, _ = ctx
+        return (g[tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape))],)

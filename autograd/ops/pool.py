@@ -1,0 +1,133 @@
+"""Max pooling over 2-D windows (NCHW), with the gradient routed to each window's maximum.
+
+    y[n, c, h, w] = max_ij x_pad[n, c, s·h + d·i, s·w + d·j]      (padding is -inf)
+
+The forward walks the kernel taps, not the windows: for each tap (i, j) one strided view of the
+input covers every window at once, and a running maximum keeps the first tap that is strictly
+larger. So `arg` is the first maximum of each window in row-major order — where PyTorch sends
+the whole gradient on ties (after a ReLU, all-zero windows are common).
+
+    dL/dx_pad[tap (i, j) of window (h, w)] = g[h, w] if arg[h, w] == (i, j) else 0
+
+That rule is linear in g: a scatter of g through the fixed `arg`, whose adjoint is the gather
+that is max pooling itself at fixed `arg`. `PoolScatter` and `PoolGather` are those two, each
+the other's gradient, so max pooling works at any order (its second derivative in x is zero).
+Average pooling is a convolution with a constant kernel (see `autograd.functional.avg_pool2d`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Node, Op, apply
+from .conv import Geometry, as_batch_last, batch_last, pad_hw
+
+
+def _tap(xp, i: int, j: int, out_size: tuple, geo: Geometry):
+    """The view of the padded input that kernel tap (i, j) sees at every output position."""
+    (dh, dw), (sh, sw) = geo.dilation, geo.stride
+    ho, wo = out_size
+    return xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+
+
+class PoolCtx:
+    """A pooling node's constants: kernel, geometry, output size, the input's shape, and the
+    index of each window's maximum (the tap i·kw + j), found by the forward."""
+    __slots__ = ("kernel", "geo", "out_size", "shape", "arg")
+
+    def __init__(self, kernel: tuple, geo: Geometry, out_size: tuple, shape: tuple) -> None:
+        self.kernel, self.geo, self.out_size, self.shape = kernel, geo, out_size, shape
+        self.arg = None
+
+
+def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
+    """g (N, C, Ho, Wo) sent back to the input's shape, each value onto its window's maximum."""
+    n, c, h, w = ctx.shape
+    (ph, pw), (kh, kw) = ctx.geo.padding, ctx.kernel
+    dxp = batch_last(c, h + 2 * ph, w + 2 * pw, n, g.dtype)
+    tiled = ctx.geo.stride == ctx.kernel and ctx.geo.dilation == (1, 1)
+    g = as_batch_last(g)                             # the layout of arg and dxp
+    for i in range(kh):
+        for j in range(kw):
+            hit = ctx.arg == i * kw + j
+            if tiled:                                # disjoint windows: write, no add needed
+                np.multiply(g, hit, out=_tap(dxp, i, j, ctx.out_size, ctx.geo))
+            else:
+                _tap(dxp, i, j, ctx.out_size, ctx.geo)[...] += g * hit
+    return dxp[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else dxp
+
+
+def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
+    """Each window's value at the fixed index ctx.arg (max pooling with the argmax frozen)."""
+    kw = ctx.kernel[1]
+    xp = pad_hw(x, ctx.geo.padding)
+    out = np.zeros(ctx.arg.shape, dtype=x.dtype)
+    for tap in np.unique(ctx.arg):
+        i, j = divmod(int(tap), kw)
+        hit = ctx.arg == tap
+        out[hit] = _tap(xp, i, j, ctx.out_size, ctx.geo)[hit]
+    return out
+
+
+def scatter(ctx: PoolCtx, g):
+    if isinstance(g, Node):
+        return apply(PoolScatter, (g,), ctx)
+    return scatter_forward(ctx, g)
+
+
+def gather(ctx: PoolCtx, x):
+    if isinstance(x, Node):
+        return apply(PoolGather, (x,), ctx)
+    return gather_forward(ctx, x)
+
+
+class MaxPool2d(Op):
+    """max over each window (first maximum on ties);  dx = g scattered onto the maxima"""
+    name = "max_pool2d"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = pad_hw(x, ctx.geo.padding, -np.inf)
+        kh, kw = ctx.kernel
+        out = _tap(xp, 0, 0, ctx.out_size, ctx.geo).copy(order="K")
+        index = np.int8 if kh * kw < 128 else np.int32
+        arg = np.zeros_like(out, dtype=index)
+        for tap in range(1, kh * kw):
+            view = _tap(xp, *divmod(tap, kw), ctx.out_size, ctx.geo)
+            larger = view > out                      # strictly: an equal later tap loses
+            np.maximum(out, view, out=out)
+            # the taps come in increasing order, so the last one that was larger is the
+            # largest index that was: a max, much cheaper than a masked write
+            np.maximum(arg, larger * index(tap), out=arg)
+        ctx.arg = arg
+        return out
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (scatter(ctx, g),)
+
+
+class PoolScatter(Op):
+    """g scattered onto each window's maximum (max pooling's backward);  its gradient is gather"""
+    name = "max_pool2d_backward"
+
+    @staticmethod
+    def forward(ctx, g):
+        return scatter_forward(ctx, g)
+
+    @staticmethod
+    def backward(ctx, h, out, g):
+        return (gather(ctx, h),)
+
+
+class PoolGather(Op):
+    """each window's value at its recorded maximum;  its gradient is scatter"""
+    name = "max_pool2d_gather"
+
+    @staticmethod
+    def forward(ctx, x):
+        return gather_forward(ctx, x)
+
+    @staticmethod
+    def backward(ctx, h, out, x):
+        return (scatter(ctx, h),)

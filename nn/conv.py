@@ -1,0 +1,124 @@
+"""Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d` (NCHW, PyTorch's names and layout).
+
+>>> import numpy as np
+>>> from autograd import Tensor, manual_seed
+>>> from nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+>>> manual_seed(0)
+>>> cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8 * 14 * 14, 10))
+>>> cnn(Tensor(np.zeros((5, 1, 28, 28)))).shape
+(5, 10)
+>>> cnn[0].weight.shape                  # (out_channels, in_channels / groups, kh, kw)
+(8, 1, 3, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, get_default_dtype
+from autograd import functional as AF
+from autograd.functional import _conv2d, _pair
+
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+
+
+class Conv2d(Module):
+    """A 2-D convolution layer: `out_channels` filters of size kernel_size slid over the input.
+
+    weight (out_channels, in_channels/groups, kh, kw) and bias (out_channels,) as in PyTorch, so
+    state dicts carry over. Initialised like PyTorch: weight by kaiming_uniform_ with a = √5 and
+    bias uniform in ±1/√fan_in (both are U(±1/√fan_in), fan_in = in_channels/groups · kh · kw).
+    Input (N, C, H, W), output (N, out_channels, Ho, Wo); see `autograd.functional.conv2d`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+        for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Conv2d: {what} must be a positive integer, got {n!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} "
+                             f"must both be divisible by groups {groups}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = _pair("Conv2d", "stride", stride, 1)
+        self.padding = _pair("Conv2d", "padding", padding, 0)
+        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        dtype = get_default_dtype() if dtype is None else dtype
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.zeros(shape), dtype)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
+        self.bias = None
+        if bias:
+            bound = 1.0 / math.sqrt(shape[1] * shape[2] * shape[3])
+            self.bias = init.uniform_(Parameter(np.zeros(out_channels), dtype), -bound, bound,
+                                      rng=rng)
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, Tensor) and x.ndim == 4 and x.shape[1] != self.in_channels:
+            raise ValueError(f"{self!r}: input has {x.shape[1]} channels (shape {x.shape}), "
+                             f"expected {self.in_channels}")
+        return _conv2d(self, x, self.weight, self.bias, self.stride, self.padding,
+                       self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        for name, default in (("padding", (0, 0)), ("dilation", (1, 1))):
+            if getattr(self, name) != default:
+                text += f", {name}={getattr(self, name)}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool2d(Module):
+    """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
+    The gradient goes to each window's first maximum, as in PyTorch."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1) -> None:
+        _check_pool_arguments("MaxPool2d", kernel_size, stride, padding, dilation)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation = dilation
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
+                f"padding={self.padding}")
+
+
+class AvgPool2d(Module):
+    """The mean of each kernel_size window (padding counts as zeros, PyTorch's default)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        _check_pool_arguments("AvgPool2d", kernel_size, stride, padding, 1)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
+                f"padding={self.padding}")
+
+
+def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any,
+                          dilation: Any) -> None:
+    """Bad sizes fail when the layer is made, not at its first batch."""
+    kernel = _pair(name, "kernel_size", kernel_size, 1)
+    if stride is not None:
+        _pair(name, "stride", stride, 1)
+    _pair(name, "dilation", dilation, 1)
+    if any(2 * p > k for p, k in zip(_pair(name, "padding", padding, 0), kernel)):
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")

@@ -1,0 +1,141 @@
+"""Batch normalisation: `BatchNorm1d` (N, C) or (N, C, L) and `BatchNorm2d` (N, C, H, W).
+
+In training each channel is normalised with the batch's own mean and (biased) variance, then
+scaled and shifted by the learned `weight` (γ) and `bias` (β):
+
+    y = γ · (x - mean) / √(var + eps) + β
+
+and the running estimates are updated (PyTorch's semantics, with the *unbiased* variance):
+
+    running_mean ← (1 - momentum) · running_mean + momentum · mean
+    running_var  ← (1 - momentum) · running_var  + momentum · var · n / (n - 1)
+
+(momentum=None: a plain average over all batches seen). In evaluation (`model.eval()`) the
+running estimates replace the batch's. `running_mean`, `running_var` and `num_batches_tracked`
+are buffers: saved in `state_dict()` under PyTorch's names, never trained.
+
+The training-mode formula is built from ordinary ops (mean, subtraction, product, power), so its
+gradient — including through the batch statistics — and every higher derivative come for free.
+
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> bn = BatchNorm1d(2)
+>>> y = bn(Tensor([[1.0, 10.0], [3.0, 30.0]]))
+>>> y.data.round(4)                                  # each column: mean 0, variance 1
+array([[-1., -1.],
+       [ 1.,  1.]], dtype=float32)
+>>> bn.running_mean, bn.running_var                  # 0.9 · (0, 1) + 0.1 · ((2, 20), (2, 200))
+(array([0.2, 2. ], dtype=float32), array([ 1.1, 20.9], dtype=float32))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, get_default_dtype
+from autograd.functional import _floating
+
+from .module import Module, Parameter
+
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d"]
+
+
+def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float | None = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) of x; see the module's docstring for the formulas.
+
+    In training (or without running statistics) the batch's statistics are used, and the
+    running ones, when given, are updated in place. Otherwise the running ones are used.
+    """
+    x = _floating("batch_norm", x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)           # broadcasts over all but channels
+    if training or running_mean is None:
+        count = x.size // x.shape[1]
+        if count < 2:
+            raise ValueError(f"batch_norm: training needs more than one value per channel to "
+                             f"estimate a variance, got input of shape {x.shape}")
+        mean = x.mean(axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axes, keepdims=True)
+        y = centred * (var + eps) ** -0.5
+        if running_mean is not None:
+            factor = momentum
+            _update(running_mean, mean.data.reshape(-1), factor)
+            _update(running_var, var.data.reshape(-1) * (count / (count - 1)), factor)
+    else:
+        scale = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
+        y = (x - Tensor(running_mean.astype(x.dtype).reshape(shape))) * Tensor(scale.reshape(shape))
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _update(running: np.ndarray, batch: np.ndarray, factor: float) -> None:
+    """running ← (1 - factor) · running + factor · batch, in place."""
+    running *= 1 - factor
+    running += factor * batch
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes accepted."""
+
+    dims: tuple = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = None) -> None:
+        name = type(self).__name__
+        if not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError(f"{name}: num_features must be a positive integer, "
+                             f"got {num_features!r}")
+        if not eps > 0:
+            raise ValueError(f"{name}: eps must be > 0, got {eps!r}")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = Parameter(np.ones(num_features), dtype) if affine else None
+        self.bias = Parameter(np.zeros(num_features), dtype) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
+        else:
+            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(buffer, None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        if x.ndim not in self.dims or x.shape[1] != self.num_features:
+            wanted = " or ".join(f"{d}-d" for d in self.dims)
+            raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
+                             f"channels on axis 1, got shape {x.shape}")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked += 1
+            if momentum is None:                     # a cumulative average of all batches
+                momentum = 1.0 / float(self.num_batches_tracked)
+        use_batch = self.training or not self.track_running_stats
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          use_batch, momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of features (N, C) or of sequences (N, C, L), per channel C."""
+    dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images (N, C, H, W), per channel over N, H and W."""
+    dims = (4,)

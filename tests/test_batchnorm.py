@@ -1,0 +1,116 @@
+"""BatchNorm1d / BatchNorm2d: batch statistics in training, running ones in evaluation,
+PyTorch's update rule (unbiased running variance, momentum, momentum=None), gradients through
+the batch statistics against finite differences, buffers in the state dict, optional PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck
+from nn import BatchNorm1d, BatchNorm2d
+
+from conftest import t64
+
+
+def test_training_normalises_each_channel_and_updates_the_running_statistics(rng):
+    x = rng.normal(3.0, 2.0, size=(8, 3, 4, 5))
+    bn = BatchNorm2d(3, dtype=np.float64)
+    y = bn(t64(x)).data
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)       # eps = 1e-5
+    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3), ddof=1)     # unbiased
+    np.testing.assert_allclose(bn.running_mean, 0.1 * mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * var, rtol=1e-12)
+    assert bn.num_batches_tracked == 1
+
+
+def test_evaluation_uses_the_running_statistics(rng):
+    bn = BatchNorm1d(4, dtype=np.float64)
+    bn.weight.data[:] = [1.0, 2.0, 0.5, -1.0]
+    bn.bias.data[:] = [0.0, 1.0, -1.0, 0.5]
+    bn.running_mean[:] = [1.0, -1.0, 0.0, 2.0]
+    bn.running_var[:] = [4.0, 1.0, 0.25, 9.0]
+    bn.eval()
+    x = rng.normal(size=(5, 4))
+    expected = (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5) * bn.weight.data + \
+        bn.bias.data
+    np.testing.assert_allclose(bn(t64(x)).data, expected, rtol=1e-12)
+    assert bn.num_batches_tracked == 0                     # evaluation changes nothing
+
+
+def test_momentum_none_is_a_cumulative_average(rng):
+    bn = BatchNorm1d(2, momentum=None, dtype=np.float64)
+    batches = [rng.normal(size=(6, 2)) for _ in range(3)]
+    for x in batches:
+        bn(t64(x))
+    np.testing.assert_allclose(bn.running_mean, np.mean([x.mean(0) for x in batches], axis=0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var,
+                               np.mean([x.var(0, ddof=1) for x in batches], axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layer, shape", [(BatchNorm1d, (5, 3)), (BatchNorm1d, (4, 3, 6)),
+                                          (BatchNorm2d, (3, 2, 3, 4)), (BatchNorm2d, (1, 2, 2, 3))])
+def test_training_gradients_match_finite_differences(rng, layer, shape):
+    """Through the batch mean and variance, for x, weight and bias (batch 1 included)."""
+    bn = layer(shape[1], dtype=np.float64)
+    weight, bias = t64(rng.normal(size=shape[1])), t64(rng.normal(size=shape[1]))
+    bn.weight, bn.bias = weight, bias
+    assert gradcheck(lambda x, w, b: bn(x) ** 2, t64(rng.normal(size=shape)), weight, bias)
+
+
+def test_evaluation_gradients_match_finite_differences(rng):
+    bn = BatchNorm2d(2, dtype=np.float64).eval()
+    bn.running_mean[:], bn.running_var[:] = [0.5, -1.0], [2.0, 0.5]
+    assert gradcheck(lambda x: bn(x) ** 2, t64(rng.normal(size=(2, 2, 3, 3))))
+
+
+def test_options_affine_and_track_running_stats():
+    bn = BatchNorm2d(3, affine=False, track_running_stats=False)
+    assert bn.parameters() == [] and dict(bn.state_dict()) == {}
+    x = Tensor(np.arange(24.0).reshape(2, 3, 2, 2))
+    np.testing.assert_allclose(bn.eval()(x).data, bn.train()(x).data)   # always the batch's
+
+
+def test_state_dict_has_pytorchs_names_and_round_trips(rng):
+    bn = BatchNorm2d(3)
+    for _ in range(2):
+        bn(Tensor(rng.normal(size=(4, 3, 2, 2))))
+    state = bn.state_dict()
+    assert list(state) == ["weight", "bias", "running_mean", "running_var",
+                           "num_batches_tracked"]
+    assert state["num_batches_tracked"].dtype == np.int64 and state["num_batches_tracked"] == 2
+    fresh = BatchNorm2d(3)
+    fresh.load_state_dict(state)
+    for name, value in fresh.state_dict().items():
+        np.testing.assert_array_equal(value, state[name])
+    with pytest.raises(ValueError, match="'running_var' has shape"):
+        fresh.load_state_dict({**state, "running_var": np.ones(4)})
+
+
+def test_errors_name_the_layer_and_the_shapes():
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3.*expected a 4-d input with 3 channels"
+                                         r".*got shape \(2, 4, 5, 5\)"):
+        BatchNorm2d(3)(Tensor(np.zeros((2, 4, 5, 5))))
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
+    with pytest.raises(ValueError, match="momentum must be in"):
+        BatchNorm1d(3, momentum=2.0)
+
+
+def test_matches_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    x = [rng.normal(size=(6, 3, 4, 4)) for _ in range(3)]
+    ours, theirs = BatchNorm2d(3, momentum=0.3, dtype=np.float64), \
+        torch.nn.BatchNorm2d(3, momentum=0.3).double()
+    for batch in x:
+        a, b = t64(batch), torch.tensor(batch, requires_grad=True)
+        ours(a).sum().backward()
+        (theirs(b) ** 1).sum().backward()
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-10)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(t64(x[0])).data, theirs(torch.tensor(x[0])).detach().numpy(),
+                               rtol=1e-10)

@@ -1,0 +1,228 @@
+"""conv2d, conv1d and pad: forward against direct loops, gradients against finite differences
+(float64) over strides, paddings, dilations, groups, odd sizes and batch 1, and second
+derivatives through grad(grad(f)); an optional cross-check against PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck, grad
+from autograd import functional as F
+from autograd.graph import apply
+from autograd.ops.conv import ConvCtx, ConvInputGrad, ConvWeightGrad, Geometry
+
+from conftest import t64
+
+
+def conv2d_loops(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """The definition, one output element at a time."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((n, o, ho, wo))
+    per_group = o // groups
+    for s in range(n):
+        for k in range(o):
+            g = k // per_group
+            for i in range(ho):
+                for j in range(wo):
+                    total = 0.0 if b is None else b[k]
+                    for ci in range(cg):
+                        for a in range(kh):
+                            for e in range(kw):
+                                total += w[k, ci, a, e] * xp[s, g * cg + ci, i * sh + a * dh,
+                                                             j * sw + e * dw]
+                    y[s, k, i, j] = total
+    return y
+
+
+# (x shape, weight shape, stride, padding, dilation, groups)
+CASES = [
+    ((2, 3, 5, 5), (4, 3, 3, 3), 1, 0, 1, 1),
+    ((1, 1, 7, 6), (2, 1, 3, 2), 1, 1, 1, 1),            # batch 1, rectangular kernel
+    ((2, 2, 7, 7), (3, 2, 3, 3), 2, 1, 1, 1),            # stride 2, odd size
+    ((1, 2, 8, 9), (2, 2, 2, 3), (2, 3), (1, 0), 1, 1),  # per-axis stride and padding
+    ((2, 2, 7, 7), (2, 2, 3, 3), 1, 2, 2, 1),            # dilation 2
+    ((2, 4, 5, 6), (6, 2, 3, 3), 1, 1, 1, 2),            # groups 2
+    ((1, 3, 6, 5), (3, 1, 3, 3), 2, 1, (1, 2), 3),       # depthwise, dilated in w
+    ((3, 1, 4, 4), (1, 1, 4, 4), 1, 0, 1, 1),            # the kernel covers the input
+    ((1, 2, 5, 5), (3, 2, 1, 1), 1, 0, 1, 1),            # 1x1 convolution
+]
+IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}-g{g}" for x, w, s, p, d, g in CASES]
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES, ids=IDS)
+def test_conv2d_forward_matches_loops(rng, xs, ws, stride, padding, dilation, groups):
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    y = F.conv2d(t64(x), t64(w), t64(b), stride, padding, dilation, groups)
+    expected = conv2d_loops(x, w, b, _pair(stride), _pair(padding), _pair(dilation), groups)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES, ids=IDS)
+def test_conv2d_gradients_match_finite_differences(rng, xs, ws, stride, padding, dilation,
+                                                   groups):
+    x, w, b = t64(rng.normal(size=xs)), t64(rng.normal(size=ws)), t64(rng.normal(size=ws[0]))
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups),
+                     x, w, b)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES[:7], ids=IDS[:7])
+def test_conv2d_second_derivatives(rng, xs, ws, stride, padding, dilation, groups):
+    """f = Σ r·conv(x, w)²: its gradient (made of ConvInputGrad / ConvWeightGrad nodes) is
+    differentiated again and checked against finite differences of the gradient."""
+    r = rng.uniform(0.5, 1.5, size=(1,) + ws[:1] + (1, 1))
+    f = lambda x, w: (F.conv2d(x, w, None, stride, padding, dilation, groups) ** 2 * r).sum()
+    x, w = t64(rng.normal(size=xs)), t64(rng.normal(size=ws))
+    assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), x, w)
+    assert gradcheck(lambda x, w: grad(f, argnums=1)(x, w), x, w)
+
+
+def test_the_gradient_ops_are_differentiable_themselves(rng):
+    """Third order and beyond rest on these two: each one's rules, checked directly."""
+    geo = Geometry((2, 1), (1, 1), (1, 2), 2)
+    x_shape, w = (2, 4, 6, 7), t64(rng.normal(size=(6, 2, 3, 2)))
+    g = t64(rng.normal(size=(2, 6) + geo.output_size(x_shape[2:], (3, 2))))
+    x = t64(rng.normal(size=x_shape))
+    input_grad = lambda g, w: apply(ConvInputGrad, (g, w), ConvCtx(geo, (True, True),
+                                                                             x_shape))
+    weight_grad = lambda x, g: apply(ConvWeightGrad, (x, g), ConvCtx(geo, (True, True),
+                                                                              w.shape))
+    assert gradcheck(input_grad, g, w)
+    assert gradcheck(weight_grad, x, g)
+
+
+def test_third_derivative_of_a_cubed_convolution(rng):
+    """d³/dx³ of Σ conv(x, w)³ along direction v is 6 Σ conv(v, w)³ (conv is linear in x)."""
+    x, w, v = rng.normal(size=(1, 2, 4, 4)), t64(rng.normal(size=(2, 2, 2, 2))), \
+        rng.normal(size=(1, 2, 4, 4))
+    vt = t64(v, requires_grad=False)
+    f = lambda x: (F.conv2d(x, w, padding=1) ** 3).sum()
+    d1 = lambda x: (grad(f)(x) * vt).sum()
+    d2 = lambda x: (grad(d1)(x) * vt).sum()
+    d3 = (grad(d2)(t64(x)) * vt).sum().item()
+    expected = 6 * (F.conv2d(vt, w, padding=1).data ** 3).sum()
+    assert d3 == pytest.approx(expected, rel=1e-10)
+
+
+def test_no_gradient_work_for_inputs_that_do_not_need_it(rng):
+    """The input layer's x gets no gradient (and none is computed); the weight still does."""
+    x, w = t64(rng.normal(size=(2, 1, 5, 5)), requires_grad=False), t64(rng.normal(size=(3, 1,
+                                                                                         3, 3)))
+    y = F.conv2d(x, w)
+    assert y._ctx.needs == (False, True)
+    y.sum().backward()
+    assert x.grad is None and w.grad.shape == w.shape
+
+
+def test_float32_stays_float32(rng):
+    x = Tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == w.grad.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------------------------
+# conv1d and pad
+# ----------------------------------------------------------------------------------------------
+
+def test_conv1d_matches_loops_and_finite_differences(rng):
+    x, w, b = rng.normal(size=(2, 4, 9)), rng.normal(size=(6, 2, 3)), rng.normal(size=6)
+    y = F.conv1d(t64(x), t64(w), t64(b), stride=2, padding=1, dilation=2, groups=2)
+    expected = conv2d_loops(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (1, 2), 2)[:, :, 0]
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w: F.conv1d(x, w, stride=2, padding=1), t64(x[:, :2]), t64(w))
+
+
+def test_pad_forward_gradient_and_second_derivative(rng):
+    x = t64(rng.normal(size=(2, 3, 4)))
+    y = F.pad(x, (1, 2, 0, 3), value=0.5)
+    assert y.shape == (2, 6, 7)
+    np.testing.assert_array_equal(y.data, np.pad(x.data, ((0, 0), (0, 3), (1, 2)),
+                                                 constant_values=0.5))
+    assert gradcheck(lambda x: F.pad(x, (1, 2, 0, 3)) ** 2, x)
+    assert gradcheck(lambda x: grad(lambda x: (F.pad(x, (2, 1)) ** 3).sum())(x), x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+# ----------------------------------------------------------------------------------------------
+
+def test_errors_name_the_op_and_the_shapes():
+    x, w = Tensor(np.zeros((2, 3, 5, 5))), Tensor(np.zeros((4, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"conv2d: input has 3 channels .* expects 6"):
+        F.conv2d(x, Tensor(np.zeros((4, 6, 3, 3))))
+    with pytest.raises(ValueError, match=r"add a batch dimension: x.reshape\(1, 3, 5, 5\)"):
+        F.conv2d(Tensor(np.zeros((3, 5, 5))), w)
+    with pytest.raises(ValueError, match=r"smaller than the kernel, which spans \(5, 5\)"):
+        F.conv2d(Tensor(np.zeros((1, 3, 4, 4))), Tensor(np.zeros((4, 3, 3, 3))), dilation=2)
+    with pytest.raises(ValueError, match="groups must be a positive int dividing"):
+        F.conv2d(x, w, groups=3)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        F.conv2d(x, w, Tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match="stride must be an int >= 1"):
+        F.conv2d(x, w, stride=0)
+    with pytest.raises(ValueError, match="pad: expected an even number"):
+        F.pad(Tensor(np.zeros(3)), (1, 2, 3))
+
+
+# ----------------------------------------------------------------------------------------------
+# Optional: the same numbers as PyTorch
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES, ids=IDS)
+def test_conv2d_matches_pytorch(rng, xs, ws, stride, padding, dilation, groups):
+    torch = pytest.importorskip("torch")
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    g = rng.normal(size=conv2d_loops(x, w, b, _pair(stride), _pair(padding), _pair(dilation),
+                                     groups).shape)
+    ours = [t64(a) for a in (x, w, b)]
+    F.conv2d(*ours, stride, padding, dilation, groups).backward(g)
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding, dilation=dilation,
+                                   groups=groups)
+    y.backward(torch.tensor(g))
+    for a, t in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------
+# The kept im2col buffers: reused once free, never while a graph still holds them
+# ----------------------------------------------------------------------------------------------
+
+def test_columns_held_by_a_graph_are_never_handed_out_again(rng):
+    w = t64(rng.normal(size=(3, 2, 3, 3)))
+    x1, x2 = rng.normal(size=(2, 2, 6, 6)), rng.normal(size=(2, 2, 6, 6))
+    y1 = F.conv2d(t64(x1, requires_grad=False), w, padding=1)     # keeps its columns
+    y2 = F.conv2d(t64(x2, requires_grad=False), w, padding=1)     # same shapes: new columns
+    assert not np.shares_memory(y1._ctx.cols, y2._ctx.cols)
+    g = rng.normal(size=y1.shape)
+    y1.backward(g)                                  # dL/dw from x1's columns, not x2's
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(x1, ((0, 0), (0, 0), (1, 1), (1, 1))), (6, 6), axis=(2, 3))
+    np.testing.assert_allclose(w.grad, np.einsum("nohw,ncijhw->ocij", g, windows), rtol=1e-12)
+
+
+def test_columns_are_reused_once_nothing_refers_to_them():
+    import weakref
+
+    from autograd.ops.conv import column_buffer
+    shape = (7, 5, 3)
+    first = column_buffer(shape, np.float32)
+    view = first.reshape(-1)                        # a view keeps its buffer in use
+    second = column_buffer(shape, np.float32)
+    assert second is not first and not np.shares_memory(second, view)
+    kept = weakref.ref(second)
+    del second                                      # now nothing refers to it but the cache
+    assert column_buffer(shape, np.float32) is kept()

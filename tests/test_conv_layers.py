@@ -1,0 +1,128 @@
+"""The convolutional layers: shapes, PyTorch's parameter layout, names and initialisation,
+errors that name the layer, a CNN with BatchNorm and Dropout in training and evaluation, state
+dict round trips (through a checkpoint file), and an optional check against PyTorch."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, manual_seed
+from nn import (
+    AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential,
+    cross_entropy, load, save,
+)
+from nn.optim import SGD
+
+
+def small_cnn() -> Sequential:
+    return Sequential(Conv2d(1, 4, 3, padding=1), BatchNorm2d(4), ReLU(), MaxPool2d(2),
+                      Conv2d(4, 6, 3, stride=2, groups=2), ReLU(), AvgPool2d(1), Flatten(),
+                      Dropout(0.5), Linear(6 * 1 * 1, 3))
+
+
+def test_conv2d_shapes_layout_and_initialisation():
+    manual_seed(0)
+    conv = Conv2d(6, 8, (3, 5), stride=2, padding=(1, 2), dilation=1, groups=2)
+    assert conv.weight.shape == (8, 3, 3, 5) and conv.bias.shape == (8,)
+    assert conv(Tensor(np.zeros((2, 6, 9, 10)))).shape == (2, 8, 5, 5)
+    bound = 1 / math.sqrt(3 * 3 * 5)                      # PyTorch: U(±1/√fan_in) for both
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.data).max() > 0.9 * bound   # and really spread over that range
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert repr(conv) == ("Conv2d(6, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), "
+                          "groups=2)")
+    assert Conv2d(1, 2, 3, bias=False).bias is None
+
+
+def test_pool_layers_shapes_and_arguments():
+    x = Tensor(np.zeros((2, 3, 8, 7)))
+    assert MaxPool2d(2)(x).shape == (2, 3, 4, 3)
+    assert MaxPool2d(3, stride=1, padding=1)(x).shape == (2, 3, 8, 7)
+    assert AvgPool2d((2, 1))(x).shape == (2, 3, 4, 7)
+    with pytest.raises(ValueError, match="MaxPool2d: padding 2 must be at most half"):
+        MaxPool2d(2, padding=2)
+    with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be"):
+        AvgPool2d(0)
+
+
+def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
+    conv = Conv2d(1, 16, 5)
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 16, kernel_size=\(5, 5\).*\): expected a "
+                                         r"4-d input.*add a batch dimension: "
+                                         r"x.reshape\(1, 1, 28, 28\)"):
+        conv(Tensor(np.zeros((1, 28, 28))))
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 16.*input has 3 channels \(shape "
+                                         r"\(2, 3, 28, 28\)\), expected 1"):
+        conv(Tensor(np.zeros((2, 3, 28, 28))))
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 16.*input of shape \(2, 1, 4, 4\).*"
+                                         r"smaller than the kernel"):
+        conv(Tensor(np.zeros((2, 1, 4, 4))))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        Conv2d(3, 4, 3, groups=2)
+
+
+def test_cnn_train_and_eval_behaviour(rng):
+    """Training: dropout's mask and the batch statistics change the output; evaluation is
+    deterministic and uses the running statistics (so one image alone gives its batch answer)."""
+    manual_seed(0)
+    model = small_cnn()
+    x = Tensor(rng.normal(size=(5, 1, 6, 6)).astype(np.float32))
+    assert model(x).shape == (5, 3)
+    assert not np.allclose(model(x).data, model(x).data)      # dropout differs call to call
+    model.eval()
+    np.testing.assert_array_equal(model(x).data, model(x).data)
+    alone = model(Tensor(x.data[:1]))
+    np.testing.assert_allclose(alone.data, model(x).data[:1], rtol=1e-5)
+    assert model[1].num_batches_tracked == 3                  # three training calls
+
+
+def test_a_cnn_learns(rng):
+    """A few SGD steps on a fixed batch lower the loss (the gradients reach every layer)."""
+    manual_seed(1)
+    model = small_cnn()
+    model[8].p = 0.0
+    x = Tensor(rng.normal(size=(12, 1, 6, 6)).astype(np.float32))
+    y = rng.integers(0, 3, 12)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(30):
+        optimizer.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(p.grad is not None and np.abs(p.grad).sum() > 0 for p in model.parameters())
+
+
+def test_state_dict_round_trip_through_a_checkpoint(tmp_path, rng):
+    manual_seed(2)
+    model = small_cnn()
+    model(Tensor(rng.normal(size=(4, 1, 6, 6)).astype(np.float32)))   # moves running stats
+    names = list(model.state_dict())
+    assert names[:2] == ["0.weight", "0.bias"]
+    assert {"1.running_mean", "1.running_var", "1.num_batches_tracked"} <= set(names)
+    save(model, tmp_path / "cnn.npz")
+    manual_seed(3)
+    other = small_cnn()
+    other.load_state_dict(load(tmp_path / "cnn.npz"))
+    x = Tensor(rng.normal(size=(3, 1, 6, 6)).astype(np.float32))
+    np.testing.assert_array_equal(model.eval()(x).data, other.eval()(x).data)
+
+
+def test_pytorch_state_dict_loads_and_gives_the_same_outputs(rng):
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+    theirs = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.BatchNorm2d(4), tnn.ReLU(),
+                            tnn.MaxPool2d(2), tnn.Conv2d(4, 6, 3, stride=2, groups=2), tnn.ReLU(),
+                            tnn.AvgPool2d(1), tnn.Flatten(), tnn.Dropout(0.5), tnn.Linear(6, 3))
+    x = rng.normal(size=(4, 1, 6, 6)).astype(np.float32)
+    theirs(torch.tensor(x))                                # training step: running statistics
+    ours = small_cnn()
+    ours.load_state_dict(theirs.state_dict())              # PyTorch's tensors, as they are
+    theirs.eval(), ours.eval()
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-4, atol=1e-5)

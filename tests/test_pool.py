@@ -1,0 +1,119 @@
+"""max_pool2d and avg_pool2d: forward against loops, the gradient (first maximum on ties, as
+PyTorch), finite differences in float64, second derivatives, errors, optional PyTorch check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck, grad
+from autograd import functional as F
+
+from conftest import sample, t64
+
+
+def pool_loops(x, kernel, stride, padding, dilation=(1, 1), reduce=np.max, fill=-np.inf):
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    xp = np.full((n, c, h + 2 * ph, w + 2 * pw), fill)
+    xp[:, :, ph:ph + h, pw:pw + w] = x
+    ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((n, c, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            window = xp[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                        j * sw:j * sw + dw * (kw - 1) + 1:dw]
+            y[:, :, i, j] = reduce(window, axis=(2, 3))
+    return y
+
+
+# (x shape, kernel, stride, padding, dilation)
+CASES = [
+    ((2, 3, 4, 4), 2, None, 0, 1),                    # tiles the input
+    ((1, 2, 7, 5), 3, 2, 1, 1),                       # overlapping, padded, odd sizes, batch 1
+    ((2, 1, 6, 7), (2, 3), (1, 2), (1, 0), 1),        # rectangular everything
+    ((1, 2, 7, 7), 2, 1, 0, 2),                       # dilated
+    ((2, 2, 5, 5), 2, None, 0, 1),                    # the last row and column are dropped
+]
+IDS = [f"x{x}-k{k}-s{s}-p{p}-d{d}" for x, k, s, p, d in CASES]
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("xs, k, s, p, d", CASES, ids=IDS)
+def test_max_pool_forward_and_gradient(rng, xs, k, s, p, d):
+    x = sample("distinct", xs, rng)                  # no ties: finite differences are exact
+    y = F.max_pool2d(t64(x), k, s, p, d)
+    expected = pool_loops(x, _pair(k), _pair(k if s is None else s), _pair(p), _pair(d))
+    np.testing.assert_array_equal(y.data, expected)
+    assert gradcheck(lambda x: F.max_pool2d(x, k, s, p, d), t64(x))
+
+
+@pytest.mark.parametrize("xs, k, s, p, d", [c for c in CASES if c[4] == 1],
+                         ids=[i for i, c in zip(IDS, CASES) if c[4] == 1])
+def test_avg_pool_forward_and_gradient(rng, xs, k, s, p, d):
+    x = rng.normal(size=xs)
+    y = F.avg_pool2d(t64(x), k, s, p)
+    expected = pool_loops(x, _pair(k), _pair(k if s is None else s), _pair(p), reduce=np.mean,
+                          fill=0.0)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-15)
+    assert gradcheck(lambda x: F.avg_pool2d(x, k, s, p), t64(x))
+
+
+def test_max_pool_ties_send_the_whole_gradient_to_the_first_maximum():
+    """PyTorch's rule: in row-major order within the window, the first maximum gets it all."""
+    x = t64([[[[0.0, 0.0, 1.0, 3.0],
+               [0.0, 0.0, 3.0, 3.0]]]])
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[1, 0, 0, 1], [0, 0, 0, 0]])
+    x = t64([[[[5.0, 5.0, 5.0]]]])                    # overlapping windows share a maximum
+    F.max_pool2d(x, (1, 2), stride=1).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[1, 1, 0]])
+
+
+def test_max_pool_padding_never_wins():
+    x = t64(-np.ones((1, 1, 3, 3)) * 7)
+    y = F.max_pool2d(x, 3, stride=1, padding=1)
+    assert (y.data == -7).all()
+
+
+def test_pool_second_derivatives(rng):
+    """Pooling is piecewise linear: grad(f) of f = Σ r·pool(x)² is 2 r·pool(x) routed back,
+    and its derivative is checked against finite differences of that gradient."""
+    x = t64(sample("distinct", (2, 2, 5, 6), rng))
+    for pool in (lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: F.avg_pool2d(x, 2, 1, 1)):
+        r = Tensor(rng.uniform(0.5, 1.5, pool(x).shape))
+        f = lambda x: (pool(x) ** 2 * r).sum()
+        assert gradcheck(lambda x: grad(f)(x), x)
+        assert gradcheck(lambda x: grad(lambda x: (grad(f)(x) ** 2).sum())(x), x)
+
+
+def test_pool_errors():
+    x = Tensor(np.zeros((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match=r"max_pool2d: the input of shape \(1, 1, 3, 3\).*"
+                                         r"smaller than the kernel"):
+        F.max_pool2d(x, 4)
+    with pytest.raises(ValueError, match="at most half the kernel"):
+        F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: expected a 4-d input"):
+        F.avg_pool2d(Tensor(np.zeros((3, 3))), 2)
+    with pytest.raises(ValueError, match="kernel_size must be an int >= 1"):
+        F.max_pool2d(x, 0)
+
+
+@pytest.mark.parametrize("xs, k, s, p, d", CASES, ids=IDS)
+def test_pools_match_pytorch_including_ties(rng, xs, k, s, p, d):
+    torch = pytest.importorskip("torch")
+    x = rng.integers(0, 3, size=xs).astype(np.float64)       # many ties
+    g = rng.normal(size=F.max_pool2d(t64(x), k, s, p, d).shape)
+    ours = t64(x)
+    F.max_pool2d(ours, k, s, p, d).backward(g)
+    theirs = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(theirs, k, s, p, d).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if d == 1:
+        expected = torch.nn.functional.avg_pool2d(torch.tensor(x), k, s, p).numpy()
+        np.testing.assert_allclose(F.avg_pool2d(t64(x), k, s, p).data, expected, rtol=1e-12)
