@@ -7,7 +7,6 @@ Flatten – Linear(1568→10); cross-entropy, plain SGD (lr 0.05), batch 64, ove
 (the first 8,000 t10k digits when the MNIST files are found, else random images). Both engines
 start from the same weights and see the same batches.
 
-glassgrad is timed twice: as is, and with glibc's MALLOC_TOP_PAD_ raised (see TOP_PAD below).
 Each epoch runs in a fresh subprocess (PyTorch never shares a process with numpy code), the
 engines alternate round by round, and the report gives medians and the spread. It also shows
 where glassgrad's time goes (cProfile of one epoch, grouped: im2col, matmul, col2im, pooling,
@@ -131,6 +130,8 @@ def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
         model.step(x[:BATCH], y[:BATCH])
         result["step_traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
         tracemalloc.stop()
+        from autograd.ops import conv
+        result["kept_buffers_mb"] = sum(b.nbytes for b in conv._buffers.values()) / 2 ** 20
     if profile:
         import cProfile
         import pstats
@@ -182,14 +183,7 @@ def breakdown(stats) -> dict:
 # The driver
 # ----------------------------------------------------------------------------------------------
 
-# glibc returns freed memory at the top of the heap to the OS, so every training step
-# page-faults its ~60 MB of temporaries back in (~3,000 faults, ~25 % of the step's CPU time
-# here); a larger top pad keeps it mapped. PyTorch has its own caching allocator. Reported as a
-# separate row: it is a setting of the process, which the library never changes by itself.
-TOP_PAD = {"MALLOC_TOP_PAD_": str(128 * 2 ** 20)}
-ENGINES = {"glassgrad": ("glassgrad", {}),
-           "glassgrad, MALLOC_TOP_PAD_=128MiB": ("glassgrad", TOP_PAD),
-           "torch": ("torch", {})}
+ENGINES = {"glassgrad": ("glassgrad", {}), "torch": ("torch", {})}     # name: (engine, env)
 
 
 def run(name: str, args, profile: bool = False) -> dict:
@@ -265,8 +259,9 @@ def report(results: dict, profile: dict, args) -> None:
     print("\npeak RSS growth over the first training step (MB): "
           + ", ".join(f"{e} {v:.0f}" for e, v in rss.items()))
     traced = statistics.median(r["step_traced_peak_mb"] for r in results["glassgrad"])
+    kept = statistics.median(r["kept_buffers_mb"] for r in results["glassgrad"])
     print(f"\nglassgrad's numpy allocations at their peak during one step (tracemalloc): "
-          f"{traced:.0f} MB")
+          f"{traced:.0f} MB, plus {kept:.0f} MB of im2col buffers kept from step to step")
     losses = {e: rs[0]["first_losses"] for e, rs in results.items()}
     print(f"first losses (same weights, same batches): " +
           "; ".join(f"{e} {', '.join(f'{v:.5f}' for v in ls)}" for e, ls in losses.items()))
