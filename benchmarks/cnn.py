@@ -10,9 +10,9 @@ start from the same weights and see the same batches.
 Each epoch runs in a fresh subprocess (PyTorch never shares a process with numpy code), the
 engines alternate round by round, and the report gives medians and the spread. It also shows
 where glassgrad's time goes (cProfile of one epoch, grouped: im2col, matmul, col2im, pooling,
-...), and the peak memory of one training step: the growth of the process's peak RSS over
-its first step, for both engines (coarse: the allocator may reuse memory that an earlier
-peak already counted), plus numpy's own allocations under tracemalloc (exact, glassgrad only).
+...), and the peak memory of one training step: how far the process's resident memory rises
+above its level before the first step (the peak is reset first; Linux), for both engines, plus
+numpy's own allocations under tracemalloc (glassgrad only).
 """
 
 from __future__ import annotations
@@ -108,15 +108,38 @@ class Torch:
 # One worker: an epoch in a fresh process
 # ----------------------------------------------------------------------------------------------
 
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (Linux) in MB, or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024                    # kB
+    except OSError:
+        pass
+    return None
+
+
+def start_peak() -> float:
+    """Reset the process's peak RSS (Linux: write 5 to clear_refs) and return the current RSS,
+    so that the peak after a step minus this is what the step added."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_mb("VmRSS")
+    except OSError:                             # elsewhere: the lifetime peak, a lower bound
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024      # Linux: kB
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
     x, y, real = data(images, mnist_dir)
     model = (Torch if engine == "torch" else Glassgrad)(init_weights())
     steps = len(x) // BATCH
-    before = peak_rss_mb()
+    before = start_peak()
     losses = [model.step(x[:BATCH], y[:BATCH])]               # first step: memory, warm-up
     result = {"engine": engine, "real_mnist": real, "step_peak_rss_mb": peak_rss_mb() - before}
     if engine == "torch":
@@ -256,7 +279,7 @@ def report(results: dict, profile: dict, args) -> None:
               f"{ratios[0]} | {1000 * step_medians[engine]:.1f} | {1000 * q1:.1f} – "
               f"{1000 * q3:.1f} | {ratios[1]} |")
     rss = {e: statistics.median(r["step_peak_rss_mb"] for r in rs) for e, rs in results.items()}
-    print("\npeak RSS growth over the first training step (MB): "
+    print("\npeak resident memory added by the first training step (MB): "
           + ", ".join(f"{e} {v:.0f}" for e, v in rss.items()))
     traced = statistics.median(r["step_traced_peak_mb"] for r in results["glassgrad"])
     kept = statistics.median(r["kept_buffers_mb"] for r in results["glassgrad"])
