@@ -7,13 +7,12 @@ Flatten – Linear(1568→10); cross-entropy, plain SGD (lr 0.05), batch 64, ove
 (the first 8,000 t10k digits when the MNIST files are found, else random images). Both engines
 start from the same weights and see the same batches.
 
-glassgrad is timed twice: as is, and with glibc's MALLOC_TOP_PAD_ raised (see TOP_PAD below).
 Each epoch runs in a fresh subprocess (PyTorch never shares a process with numpy code), the
 engines alternate round by round, and the report gives medians and the spread. It also shows
 where glassgrad's time goes (cProfile of one epoch, grouped: im2col, matmul, col2im, pooling,
-...), and the peak memory of one training step: the growth of the process's peak RSS over
-its first step, for both engines (coarse: the allocator may reuse memory that an earlier
-peak already counted), plus numpy's own allocations under tracemalloc (exact, glassgrad only).
+...), and the peak memory of one training step: how far the process's resident memory rises
+above its level before the first step (the peak is reset first; Linux), for both engines, plus
+numpy's own allocations under tracemalloc (glassgrad only).
 """
 
 from __future__ import annotations
@@ -109,15 +108,38 @@ class Torch:
 # One worker: an epoch in a fresh process
 # ----------------------------------------------------------------------------------------------
 
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (Linux) in MB, or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024                    # kB
+    except OSError:
+        pass
+    return None
+
+
+def start_peak() -> float:
+    """Reset the process's peak RSS (Linux: write 5 to clear_refs) and return the current RSS,
+    so that the peak after a step minus this is what the step added."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_mb("VmRSS")
+    except OSError:                             # elsewhere: the lifetime peak, a lower bound
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024      # Linux: kB
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
     x, y, real = data(images, mnist_dir)
     model = (Torch if engine == "torch" else Glassgrad)(init_weights())
     steps = len(x) // BATCH
-    before = peak_rss_mb()
+    before = start_peak()
     losses = [model.step(x[:BATCH], y[:BATCH])]               # first step: memory, warm-up
     result = {"engine": engine, "real_mnist": real, "step_peak_rss_mb": peak_rss_mb() - before}
     if engine == "torch":
@@ -131,6 +153,8 @@ def worker(engine: str, images: int, mnist_dir: str, profile: bool) -> dict:
         model.step(x[:BATCH], y[:BATCH])
         result["step_traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
         tracemalloc.stop()
+        from autograd.ops import conv
+        result["kept_buffers_mb"] = sum(b.nbytes for b in conv._buffers.values()) / 2 ** 20
     if profile:
         import cProfile
         import pstats
@@ -182,14 +206,7 @@ def breakdown(stats) -> dict:
 # The driver
 # ----------------------------------------------------------------------------------------------
 
-# glibc returns freed memory at the top of the heap to the OS, so every training step
-# page-faults its ~60 MB of temporaries back in (~3,000 faults, ~25 % of the step's CPU time
-# here); a larger top pad keeps it mapped. PyTorch has its own caching allocator. Reported as a
-# separate row: it is a setting of the process, which the library never changes by itself.
-TOP_PAD = {"MALLOC_TOP_PAD_": str(128 * 2 ** 20)}
-ENGINES = {"glassgrad": ("glassgrad", {}),
-           "glassgrad, MALLOC_TOP_PAD_=128MiB": ("glassgrad", TOP_PAD),
-           "torch": ("torch", {})}
+ENGINES = {"glassgrad": ("glassgrad", {}), "torch": ("torch", {})}     # name: (engine, env)
 
 
 def run(name: str, args, profile: bool = False) -> dict:
@@ -262,11 +279,12 @@ def report(results: dict, profile: dict, args) -> None:
               f"{ratios[0]} | {1000 * step_medians[engine]:.1f} | {1000 * q1:.1f} – "
               f"{1000 * q3:.1f} | {ratios[1]} |")
     rss = {e: statistics.median(r["step_peak_rss_mb"] for r in rs) for e, rs in results.items()}
-    print("\npeak RSS growth over the first training step (MB): "
+    print("\npeak resident memory added by the first training step (MB): "
           + ", ".join(f"{e} {v:.0f}" for e, v in rss.items()))
     traced = statistics.median(r["step_traced_peak_mb"] for r in results["glassgrad"])
+    kept = statistics.median(r["kept_buffers_mb"] for r in results["glassgrad"])
     print(f"\nglassgrad's numpy allocations at their peak during one step (tracemalloc): "
-          f"{traced:.0f} MB")
+          f"{traced:.0f} MB, plus {kept:.0f} MB of im2col buffers kept from step to step")
     losses = {e: rs[0]["first_losses"] for e, rs in results.items()}
     print(f"first losses (same weights, same batches): " +
           "; ".join(f"{e} {', '.join(f'{v:.5f}' for v in ls)}" for e, ls in losses.items()))
