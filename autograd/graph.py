@@ -441,8 +441,11 @@ def backward(root: Node, gradient: Any) -> None:
     chunk: list = []
     try:
         while order:                        # consumers first, a chunk of the list at a time:
-            chunk = order[-_CHUNK:]         # the list shrinks as the gradients come in
-            del order[-_CHUNK:]
+            if len(order) > _CHUNK:         # the list shrinks as the gradients come in
+                chunk = order[-_CHUNK:]
+                del order[-_CHUNK:]
+            else:
+                chunk, order = order, []
             for node in reversed(chunk):    # every consumer of `node` has been processed
                 g = node.grad
                 if g is PENDING:                # no gradient reached it: nothing to pass on
@@ -459,7 +462,8 @@ def backward(root: Node, gradient: Any) -> None:
                             have = x.grad
                             x.grad = gx if have is None or have is PENDING else have + gx
                     continue
-                if b.__class__ is kind or isinstance(b, Node):      # two inputs
+                # two inputs? (told by class first: a Value's number constant skips isinstance)
+                if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
                     ga, gb = rule(None, g, node.data, a.data, b.data)
                     if gb is not None and b._fn is not None:
                         if conform is not None:
