@@ -19,7 +19,7 @@ from typing import Any
 
 from . import graph
 from .anomaly import check_forward
-from .graph import Leaf, Node, apply, make_node
+from .graph import Leaf, Node, apply, backward as backpropagate, make_node
 from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
@@ -311,7 +311,7 @@ class Value(Node):
         if create_graph:
             graph.backward_create_graph(self, Value(gradient, requires_grad=False))
         else:
-            graph.backward(self, gradient)
+            backpropagate(self, gradient)
 
     def detach(self) -> Value:
         """The same number as a new leaf with no history and no gradient."""
