@@ -100,7 +100,8 @@ def test_errors_name_the_layer_and_the_shapes():
 
 
 def test_matches_pytorch(rng):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     x = [rng.normal(size=(6, 3, 4, 4)) for _ in range(3)]
     ours, theirs = BatchNorm2d(3, momentum=0.3, dtype=np.float64), \
         torch.nn.BatchNorm2d(3, momentum=0.3).double()

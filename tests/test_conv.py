@@ -183,7 +183,8 @@ def test_errors_name_the_op_and_the_shapes():
 
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES, ids=IDS)
 def test_conv2d_matches_pytorch(rng, xs, ws, stride, padding, dilation, groups):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
     g = rng.normal(size=conv2d_loops(x, w, b, _pair(stride), _pair(padding), _pair(dilation),
                                      groups).shape)

@@ -114,7 +114,8 @@ def test_state_dict_round_trip_through_a_checkpoint(tmp_path, rng):
 
 
 def test_pytorch_state_dict_loads_and_gives_the_same_outputs(rng):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     tnn = torch.nn
     theirs = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.BatchNorm2d(4), tnn.ReLU(),
                             tnn.MaxPool2d(2), tnn.Conv2d(4, 6, 3, stride=2, groups=2), tnn.ReLU(),

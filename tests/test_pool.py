@@ -106,7 +106,8 @@ def test_pool_errors():
 
 @pytest.mark.parametrize("xs, k, s, p, d", CASES, ids=IDS)
 def test_pools_match_pytorch_including_ties(rng, xs, k, s, p, d):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     x = rng.integers(0, 3, size=xs).astype(np.float64)       # many ties
     g = rng.normal(size=F.max_pool2d(t64(x), k, s, p, d).shape)
     ours = t64(x)
