@@ -198,16 +198,19 @@ class Node:
         fn = self._fn
         return fn is None or fn is Leaf
 
+    def _layout(self) -> tuple[tuple, Any]:
+        """(inputs, constant) read from the two slots (the table in the module docstring)."""
+        if self.is_leaf:
+            return (), None
+        a, b = self._a, self._b
+        if a.__class__ is tuple:
+            return a, b
+        return ((a, b), None) if isinstance(b, Node) else ((a,), b)
+
     @property
     def parents(self) -> tuple:
         """The inputs of the op that made this node, in order (empty for a leaf)."""
-        if self.is_leaf:
-            return ()
-        a = self._a
-        if a.__class__ is tuple:
-            return a
-        b = self._b
-        return (a, b) if isinstance(b, Node) else (a,)
+        return self._layout()[0]
 
     # micrograd's name: its drawing code walks `_prev` (a tuple here, in input order)
     _prev = parents
@@ -215,10 +218,7 @@ class Node:
     @property
     def _ctx(self) -> Any:
         """The constant the op saved for its rule (an exponent, an axis), or None."""
-        if self.is_leaf:
-            return None
-        b = self._b
-        return None if isinstance(b, Node) and self._a.__class__ is not tuple else b
+        return self._layout()[1]
 
     @property
     def op(self) -> str:
@@ -266,8 +266,8 @@ class Node:
         if g is PENDING:                    # in the reference loop: no gradient reached it
             self.grad = self._empty_grad
             return
-        inputs = self.parents
-        grads = self._fn.backward(self._ctx, g, self.data, *[x.data for x in inputs])
+        inputs, ctx = self._layout()
+        grads = self._fn.backward(ctx, g, self.data, *[x.data for x in inputs])
         conform = _conform(self)
         for x, gx in zip(inputs, grads):
             if gx is not None and x._fn is not None:
@@ -512,8 +512,8 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                 g = grads.get(node)
                 if g is None:               # no consumer sent a gradient: nothing to pass on
                     continue
-                inputs = node.parents
-                results = node._fn.backward(node._ctx, g, node, *inputs)
+                inputs, ctx = node._layout()
+                results = node._fn.backward(ctx, g, node, *inputs)
                 for x, gx in zip(inputs, results):
                     if gx is None or x._fn is None:
                         continue
