@@ -80,11 +80,11 @@ class detect_anomaly:
 
     def __enter__(self) -> "detect_anomaly":
         self._saved = grad_mode.anomaly
-        grad_mode.anomaly = True
+        grad_mode.update(anomaly=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        grad_mode.anomaly = self._saved
+        grad_mode.update(anomaly=self._saved)
         if not self._saved:
             _sites.clear()
 

@@ -40,11 +40,19 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 
 class _GradMode:
-    __slots__ = ("enabled", "anomaly")
+    """What the ops read before recording: set it with `update`, which keeps `plain` in step."""
+    __slots__ = ("enabled", "anomaly", "plain")
 
     def __init__(self) -> None:
-        self.enabled = True
-        self.anomaly = False            # see autograd.anomaly.detect_anomaly
+        self.update(enabled=True, anomaly=False)
+
+    def update(self, enabled: bool | None = None, anomaly: bool | None = None) -> None:
+        if enabled is not None:
+            self.enabled = enabled          # record ops (no_grad switches it off)
+        if anomaly is not None:
+            self.anomaly = anomaly          # check every op (autograd.anomaly.detect_anomaly)
+        # the one test `Value.__add__` / `__mul__` make on their fast path
+        self.plain = self.enabled and not self.anomaly
 
 
 grad_mode = _GradMode()
@@ -72,11 +80,11 @@ class set_grad_enabled:
 
     def __enter__(self) -> "set_grad_enabled":
         self._saved.append(grad_mode.enabled)
-        grad_mode.enabled = self.mode
+        grad_mode.update(enabled=self.mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        grad_mode.enabled = self._saved.pop()
+        grad_mode.update(enabled=self._saved.pop())
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
@@ -344,6 +352,8 @@ def topological_order(root: Node) -> list:
     a node with every input listed is listed, and the walk goes back up. A node is marked in its
     `.grad`, which backpropagation recomputes anyway: VISITING while it waits on the stack for
     its inputs, then PENDING ("listed, gradient not computed yet"), so it is listed once.
+    A second input whose own inputs are all listed already (the common `w * x`) is listed on
+    the spot, without the trip down and back up.
     """
     order, stack = [], []
     kind = root.__class__                   # op nodes are all of this exact class
@@ -363,19 +373,28 @@ def topological_order(root: Node) -> list:
                 stack += down
                 continue
         else:
-            fn = a._fn
-            wait_a = fn is not None and fn is not leaf and a.grad is not pending
             b = node._b                     # a second input, or the op's constant
-            if b.__class__ is kind:
-                fn = b._fn
-                if fn is not None and fn is not leaf and b.grad is not pending:
+            if (b.__class__ is kind and b.grad is not pending
+                    and b._fn is not None and b._fn is not leaf):
+                # `b` is an op node not listed yet. Most often (w * x) its own inputs need no
+                # visit: list it right here instead of going down to it (15 % of the walk)
+                ba, bb = b._a, b._b
+                if (ba.__class__ is not tuple
+                        and (ba._fn is None or ba._fn is leaf or ba.grad is pending)
+                        and (bb.__class__ is not kind or bb._fn is None or bb._fn is leaf
+                             or bb.grad is pending)):
+                    b.grad = pending
+                    order.append(b)
+                else:
                     node.grad = visiting
                     stack.append(node)
-                    if wait_a:
-                        stack.append(a)
+                    fn = a._fn
+                    if fn is not None and fn is not leaf and a.grad is not pending:
+                        stack.append(a)     # (popped without a visit if listed by then)
                     node = b
                     continue
-            if wait_a:
+            fn = a._fn
+            if fn is not None and fn is not leaf and a.grad is not pending:
                 node.grad = visiting
                 stack.append(node)
                 node = a
@@ -437,18 +456,19 @@ def backward(root: Node, gradient: Any) -> None:
     order = topological_order(root)
     conform = _conform(root) if grad_mode.anomaly else root._conform_grad
     kind = root.__class__                   # the class of op nodes (inputs may be subclasses)
+    pending = PENDING                       # (a local: read once or twice per node)
     root.grad = gradient
-    chunk: list = []
+    chunk = order                           # (for the clean-up should a rule raise)
     try:
         while order:                        # consumers first, a chunk of the list at a time:
             if len(order) > _CHUNK:         # the list shrinks as the gradients come in
                 chunk = order[-_CHUNK:]
                 del order[-_CHUNK:]
             else:
-                chunk, order = order, []
+                chunk, order = order, ()
             for node in reversed(chunk):    # every consumer of `node` has been processed
                 g = node.grad
-                if g is PENDING:                # no gradient reached it: nothing to pass on
+                if g is pending:                # no gradient reached it: nothing to pass on
                     node.grad = empty
                     continue
                 rule = node._fn.backward
@@ -460,7 +480,7 @@ def backward(root: Node, gradient: Any) -> None:
                             if conform is not None:
                                 gx = conform(gx, x, node)
                             have = x.grad
-                            x.grad = gx if have is None or have is PENDING else have + gx
+                            x.grad = gx if have is None or have is pending else have + gx
                     continue
                 # two inputs? (told by class first: a Value's number constant skips isinstance)
                 if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
@@ -469,21 +489,23 @@ def backward(root: Node, gradient: Any) -> None:
                         if conform is not None:
                             gb = conform(gb, b, node)
                         have = b.grad
-                        b.grad = gb if have is None or have is PENDING else have + gb
+                        b.grad = gb if have is None or have is pending else have + gb
                 else:                           # one input; `b` is the op's constant
                     (ga,) = rule(b, g, node.data, a.data)
                 if ga is not None and a._fn is not None:
                     if conform is not None:
                         ga = conform(ga, a, node)
                     have = a.grad
-                    a.grad = ga if have is None or have is PENDING else have + ga
+                    a.grad = ga if have is None or have is pending else have + ga
     except ZeroDivisionError as error:      # a float rule at a point of infinite slope
-        _clear_marks(chunk + order, empty)
+        _clear_marks(chunk, empty)
+        _clear_marks(order, empty)
         raise ZeroDivisionError(
             f"backward of {node._fn.name}: the derivative is infinite at this input "
             f"({error})") from None
     except BaseException:
-        _clear_marks(chunk + order, empty)
+        _clear_marks(chunk, empty)
+        _clear_marks(order, empty)
         raise
 
 

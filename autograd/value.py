@@ -18,8 +18,7 @@ import numbers
 from typing import Any
 
 from . import graph
-from .anomaly import check_forward
-from .graph import Leaf, Node, apply, backward as backpropagate, make_node
+from .graph import Leaf, Node, backward as backpropagate, make_node
 from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
@@ -145,17 +144,16 @@ class Value(Node):
 
     def __add__(self, other: Any) -> Value:
         if other.__class__ is Value:
-            # make_node(Value, self.data + other.data, Add, (self, other)), written out
-            out = _new(Value)
-            out.data = self.data + other.data
-            out.grad = 0.0
-            if _mode.enabled and (self._fn is not None or other._fn is not None):
-                out._fn, out._a, out._b = Add, self, other
-            else:
-                out._fn = None
-            if _mode.anomaly:
-                check_forward(out, Add)
-            return out
+            if _mode.plain:             # recording, no anomaly checks: make_node written out
+                out = _new(Value)
+                out.data = self.data + other.data
+                out.grad = 0.0
+                if self._fn is not None or other._fn is not None:
+                    out._fn, out._a, out._b = Add, self, other
+                else:
+                    out._fn = None
+                return out
+            return make_node(Value, self.data + other.data, Add, (self, other))
         if other.__class__ is float:
             c = other
         elif isinstance(other, Value):
@@ -164,37 +162,35 @@ class Value(Node):
             c = _number(other)
             if c is None:
                 return NotImplemented
-        # make_node(Value, self.data + c, AddConst, (self,), c), written out
-        out = _new(Value)
-        out.data = self.data + c
-        out.grad = 0.0
-        if _mode.enabled and self._fn is not None:
-            out._fn, out._a, out._b = AddConst, self, c
-        else:
-            out._fn = None
-        if _mode.anomaly:
-            check_forward(out, AddConst)
-        return out
+        if _mode.plain:
+            out = _new(Value)
+            out.data = self.data + c
+            out.grad = 0.0
+            if self._fn is not None:
+                out._fn, out._a, out._b = AddConst, self, c
+            else:
+                out._fn = None
+            return out
+        return make_node(Value, self.data + c, AddConst, (self,), c)
 
     def __radd__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
             return NotImplemented
-        return make_node(Value, c + self.data, AddConst, (self,), c)
+        return _apply_one(AddConst, self, c)          # c + x == x + c, bit for bit
 
     def __mul__(self, other: Any) -> Value:
         if other.__class__ is Value:
-            # make_node(Value, self.data * other.data, Mul, (self, other)), written out
-            out = _new(Value)
-            out.data = self.data * other.data
-            out.grad = 0.0
-            if _mode.enabled and (self._fn is not None or other._fn is not None):
-                out._fn, out._a, out._b = Mul, self, other
-            else:
-                out._fn = None
-            if _mode.anomaly:
-                check_forward(out, Mul)
-            return out
+            if _mode.plain:             # recording, no anomaly checks: make_node written out
+                out = _new(Value)
+                out.data = self.data * other.data
+                out.grad = 0.0
+                if self._fn is not None or other._fn is not None:
+                    out._fn, out._a, out._b = Mul, self, other
+                else:
+                    out._fn = None
+                return out
+            return make_node(Value, self.data * other.data, Mul, (self, other))
         if other.__class__ is float:
             c = other
         elif isinstance(other, Value):
@@ -203,23 +199,22 @@ class Value(Node):
             c = _number(other)
             if c is None:
                 return NotImplemented
-        # make_node(Value, self.data * c, MulConst, (self,), c), written out
-        out = _new(Value)
-        out.data = self.data * c
-        out.grad = 0.0
-        if _mode.enabled and self._fn is not None:
-            out._fn, out._a, out._b = MulConst, self, c
-        else:
-            out._fn = None
-        if _mode.anomaly:
-            check_forward(out, MulConst)
-        return out
+        if _mode.plain:
+            out = _new(Value)
+            out.data = self.data * c
+            out.grad = 0.0
+            if self._fn is not None:
+                out._fn, out._a, out._b = MulConst, self, c
+            else:
+                out._fn = None
+            return out
+        return make_node(Value, self.data * c, MulConst, (self,), c)
 
     def __rmul__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
             return NotImplemented
-        return make_node(Value, c * self.data, MulConst, (self,), c)
+        return _apply_one(MulConst, self, c)          # c * x == x * c, bit for bit
 
     def __sub__(self, other: Any) -> Value:
         if isinstance(other, Value):
@@ -227,7 +222,7 @@ class Value(Node):
         c = _number(other)
         if c is None:
             return NotImplemented
-        return make_node(Value, self.data - c, AddConst, (self,), -c)     # x - c == x + (-c)
+        return _apply_one(AddConst, self, -c)         # x - c == x + (-c), bit for bit
 
     def __rsub__(self, other: Any) -> Value:
         other = _constant(other)
@@ -249,9 +244,11 @@ class Value(Node):
         return other * self ** -1
 
     def __neg__(self) -> Value:
-        return make_node(Value, -self.data, Neg, (self,))
+        return _apply_one(Neg, self)
 
     def __pow__(self, exponent: Any) -> Value:
+        if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
+            return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
         if isinstance(exponent, Value):
             if exponent._fn is not None and _mode.enabled:
                 return make_node(Value, _power(self.data, exponent.data), Pow,
@@ -270,30 +267,30 @@ class Value(Node):
     # -- functions (each op's forward works on floats too: math.exp, math.tanh, ...) -----------
 
     def exp(self) -> Value:
-        return apply(Exp, (self,))
+        return _apply_one(Exp, self)
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log: needs a positive input, got {self.data!r}")
-        return apply(Log, (self,))
+        return _apply_one(Log, self)
 
     def sqrt(self) -> Value:
         if self.data < 0:
             raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
-        return apply(Sqrt, (self,))
+        return _apply_one(Sqrt, self)
 
     def tanh(self) -> Value:
-        return apply(Tanh, (self,))
+        return _apply_one(Tanh, self)
 
     def sigmoid(self) -> Value:
-        return apply(Sigmoid, (self,))
+        return _apply_one(Sigmoid, self)
 
     def relu(self) -> Value:
-        return apply(Relu, (self,))
+        return _apply_one(Relu, self)
 
     def abs(self) -> Value:
         x = self.data
-        return apply(Abs, (self,), 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))   # ctx: sign(x)
+        return _apply_one(Abs, self, 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))  # ctx: sign(x)
 
     __abs__ = abs
 
@@ -343,6 +340,24 @@ class Value(Node):
 
 
 Value._kind = Value                 # what apply() makes from Value inputs
+
+
+def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
+    """`apply(op, (x,), ctx)` for one Value input, written out like `+` and `*`: every neuron's
+    activation and every `2 * x` comes here, and the general path costs twice as much."""
+    data = op.forward(ctx, x.data)
+    if data.__class__ is not float:
+        data = Value._payload(data, op)
+    if _mode.plain:                     # recording, no anomaly checks: make_node written out
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        if x._fn is not None:
+            out._fn, out._a, out._b = op, x, ctx
+        else:
+            out._fn = None
+        return out
+    return make_node(Value, data, op, (x,), ctx)
 
 
 def _power(base: float, exponent: Number) -> float:

@@ -170,7 +170,7 @@ def _restore_global_state():
     gc_enabled = gc.isenabled()
     yield
     autograd.set_default_dtype(dtype)
-    _graph.grad_mode.enabled, _graph.grad_mode.anomaly = enabled, anomaly
+    _graph.grad_mode.update(enabled=enabled, anomaly=anomaly)
     gc.set_threshold(*thresholds)
     if gc_enabled:
         gc.enable()

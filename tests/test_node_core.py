@@ -3,6 +3,7 @@ loop `for node in reversed(order): node._backward()` that `backward` writes out.
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -13,7 +14,9 @@ from autograd import Function, Tensor, Value, concatenate, detect_anomaly, no_gr
 from autograd.graph import (
     PENDING, VISITING, Leaf, Node, apply, make_node, topological_order,
 )
-from autograd.ops import Add, AddConst, Exp, Mul, MulConst, PowConst, Relu, Tanh
+from autograd.ops import (
+    Abs, Add, AddConst, Exp, Mul, MulConst, Neg, PowConst, Relu, Sigmoid, Tanh,
+)
 
 from test_properties import VALUE_BINARY, VALUE_UNARY, inputs_1d, programs, run
 
@@ -83,28 +86,44 @@ def test_micrograd_op_strings_and_op_names():
 
 # -- the node factory ------------------------------------------------------------------------------
 
-def test_inline_add_and_mul_make_what_make_node_makes():
-    """Value.__add__ / __mul__ write make_node out; the nodes they build must be the same."""
-    a, b, k = Value(2.0), Value(3.0), Value(5.0, requires_grad=False)
-    pairs = [
+def _inline_and_factory_pairs(a, b, k, n):
+    """Nodes built by Value's written-out paths, each with the node `make_node` builds."""
+    return [
         (a + b, make_node(Value, a.data + b.data, Add, (a, b))),
         (a * b, make_node(Value, a.data * b.data, Mul, (a, b))),
         (a + 1.5, make_node(Value, a.data + 1.5, AddConst, (a,), 1.5)),
         (a * 1.5, make_node(Value, a.data * 1.5, MulConst, (a,), 1.5)),
+        (1.5 + a, make_node(Value, 1.5 + a.data, AddConst, (a,), 1.5)),
+        (3 * a, make_node(Value, 3 * a.data, MulConst, (a,), 3.0)),
+        (a - 0.5, make_node(Value, a.data - 0.5, AddConst, (a,), -0.5)),
+        (-a, make_node(Value, -a.data, Neg, (a,))),
+        (a.relu(), make_node(Value, a.data, Relu, (a,))),
+        (a.tanh(), make_node(Value, math.tanh(a.data), Tanh, (a,))),
+        (a.exp(), make_node(Value, math.exp(a.data), Exp, (a,))),
+        (n.abs(), make_node(Value, 2.0, Abs, (n,), -1.0)),
         (k * k, make_node(Value, k.data * k.data, Mul, (k, k))),
         (k + 2, make_node(Value, k.data + 2.0, AddConst, (k,), 2.0)),
+        (k.sigmoid(), make_node(Value, 1 / (1 + math.exp(-5.0)), Sigmoid, (k,))),
     ]
+
+
+def test_inline_ops_make_what_make_node_makes():
+    """`+`, `*` and the one-input ops write make_node out; the nodes they build must be the
+    same, slot for slot, recording or not."""
+    a, b, n = Value(2.0), Value(3.0), Value(-2.0)
+    k = Value(5.0, requires_grad=False)
+    for inline, factory in _inline_and_factory_pairs(a, b, k, n):
+        assert state(inline) == state(factory), inline._op
     with no_grad():
-        pairs += [(a * b, make_node(Value, 6.0, Mul, (a, b))),
-                  (a + 1.0, make_node(Value, 3.0, AddConst, (a,), 1.0))]
-    for inline, factory in pairs:
-        assert state(inline) == state(factory)
+        for inline, factory in _inline_and_factory_pairs(a, b, k, n):
+            assert inline._fn is None and state(inline) == state(factory), inline._op
 
 
 def test_anomaly_mode_checks_inline_ops_too():
     a = Value(float("inf"))
     with detect_anomaly():
-        for make in (lambda: a + a, lambda: a * 2.0, lambda: a + 1.0, lambda: a * a):
+        for make in (lambda: a + a, lambda: a * 2.0, lambda: a + 1.0, lambda: a * a,
+                     lambda: 2.0 * a, lambda: a.relu(), lambda: -a, lambda: a.exp()):
             with pytest.raises(FloatingPointError, match="produced an infinite output"):
                 make()
 
