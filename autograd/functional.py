@@ -87,19 +87,20 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     array([[6.5, 0. ]], dtype=float32)
     """
     x = _node(x)
-    if weight.ndim != 2:
+    x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
+    if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "
-                         f"{weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
-                         f"{weight.shape} (out_features, in_features): the last input dim must "
-                         f"be {weight.shape[1]}")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+                         f"{w_shape}")
+    if not x_shape or x_shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
+                         f"{w_shape} (out_features, in_features): the last input dim must "
+                         f"be {w_shape[1]}")
     if bias is None:
-        return apply(Linear, (x, weight), (x.requires_grad, weight.requires_grad))
+        return apply(Linear, (x, weight), (x._fn is not None, weight._fn is not None))
+    if bias.data.shape != w_shape[:1]:
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.shape}")
     return apply(Linear, (x, weight, bias),
-                 (x.requires_grad, weight.requires_grad, bias.requires_grad))
+                 (x._fn is not None, weight._fn is not None, bias._fn is not None))
 
 
 def _check_reduction(name: str, reduction: str) -> None:
@@ -130,7 +131,8 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
     if labels.shape != (n,):
         got = f"{labels.shape[0]} labels" if labels.ndim == 1 else f"labels of shape {labels.shape}"
         raise ValueError(f"{name}: {got} for {n} rows of scores")
-    if labels.size and (labels.min() < 0 or labels.max() >= c):
+    # one pass for both bounds: seen as unsigned, a negative label is a huge number
+    if labels.size and labels.astype(np.uint64, copy=False).max() >= c:
         raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
                          f"[{labels.min()}, {labels.max()}]")
     return labels

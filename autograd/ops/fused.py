@@ -36,10 +36,11 @@ class Linear(Op):
 
     @staticmethod
     def backward(needs, g, out, x, W, b=None):
-        rows = g.reshape((-1, g.shape[-1]))          # batch dims flattened into rows
-        gx = (g @ W) if needs[0] else None
-        gW = rows.T @ x.reshape((-1, x.shape[-1])) if needs[1] else None
-        gb = rows.sum(axis=0) if b is not None and needs[2] else None
+        gx = g @ W if needs[0] else None
+        if g.ndim != 2:                                # batch dims flattened into rows
+            g, x = g.reshape((-1, g.shape[-1])), x.reshape((-1, x.shape[-1]))
+        gW = g.T @ x if needs[1] else None
+        gb = g.sum(axis=0) if b is not None and needs[2] else None
         return gx, gW, gb
 
 
