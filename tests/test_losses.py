@@ -487,6 +487,11 @@ def test_class_label_errors():
     z = t64(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"nll_loss: labels must be in \[0, 3\)"):
         F.nll_loss(z, [0, 3])
+    for negative in ([0, -1], np.array([0, -1], np.int8), np.array([-2**40, 0])):
+        with pytest.raises(ValueError, match=r"cross_entropy: labels must be in \[0, 3\), got "
+                                             r"values in \[-"):
+            F.cross_entropy(z, negative)            # never wrapped around to the last class
+    F.cross_entropy(z, np.array([2, 0], np.uint8))  # unsigned labels in range are fine
     with pytest.raises(ValueError, match="nll_loss: 3 labels for 2 rows"):
         F.nll_loss(z, [0, 1, 2])
     with pytest.raises(TypeError, match="cross_entropy: class labels must be integers.*float64"):
