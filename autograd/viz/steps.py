@@ -97,7 +97,7 @@ class Step:
 
     def _input_lines(self, part: InputStep, who: str) -> list[str]:
         where = f" where c = {labels._short(self.constant)}" if self.constant is not None else ""
-        formula = f"({self.formula})" if " " in self.formula else self.formula
+        formula = self.formula if _is_atom(self.formula) else f"({self.formula})"
         if part.worded:                                 # the docstring says it in words
             rule = f"{part.name}: {part.derivative}"
         else:
@@ -131,6 +131,16 @@ def _amount(g: Any) -> str:
     if isinstance(g, np.ndarray) and g.size != 1:
         return f"a {g.shape} array of norm {labels.number(np.linalg.norm(g.astype(np.float64)))}"
     return labels.number(g.item() if isinstance(g, np.ndarray) else g)
+
+
+def _is_atom(formula: str) -> bool:
+    """True for "tanh(x)" or "max(x, 0)", which need no brackets after d/dx; False for "a + b"."""
+    depth = 0
+    for ch in formula:
+        depth += (ch in "([") - (ch in ")]")
+        if ch == " " and depth == 0:
+            return False
+    return True
 
 
 def _factor(x: float) -> str:
