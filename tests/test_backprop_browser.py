@@ -161,6 +161,9 @@ def _screenshot(driver, tmp_path: pathlib.Path, at_step: int) -> None:
     """The README's picture: written to docs/ only when asked (GLASSGRAD_WRITE_SCREENSHOTS=1)."""
     for _ in range(6 - at_step):
         press(driver, "left")
+    width = driver.execute_script(                           # the whole drawing, no scrolling
+        "return document.querySelector('.gg-drawing svg').getBoundingClientRect().width;")
+    driver.set_window_size(int(width) + 80, 420)
     target = DOCS if os.environ.get(SCREENSHOTS_VAR) == "1" else tmp_path
     path = target / "backprop_steps.png"
     assert driver.find_element("css selector", ".glassgrad-backprop").screenshot(str(path))
