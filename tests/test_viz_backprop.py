@@ -390,3 +390,10 @@ def test_a_leaf_output_is_one_seed_step():
     walk = draw_backprop(x)
     assert len(walk) == 1 and x.grad == 1.0 and walk.texts_at(0)["n0"].strip("\xa0") == \
         "grad 1.0000"
+
+
+def test_a_leaf_output_with_a_gradient_shows_the_accumulated_one():
+    x = Value(2.0, label="x")
+    x.grad = 2.0
+    walk = draw_backprop(x)
+    assert x.grad == 3.0 and walk.texts_at(0)["n0"].strip("\xa0") == "grad 3.0000"

@@ -52,8 +52,9 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
                   max_nodes: int | None = DEFAULT_MAX_NODES, preview: int = 4) -> BackpropDrawing:
     """Run `output.backward(gradient)` one node at a time and record the steps to show them.
 
-    The same gradients end up in `.grad` as with `backward()`. Options as in `draw_graph`:
-    above `max_nodes` nodes, nodes made by the same op at the same depth share a box.
+    The same gradients end up in `.grad` as with `backward()`; `gradient` is backward's (None:
+    1 for a Value or a one-element Tensor). Options as in `draw_graph`: above `max_nodes` nodes,
+    nodes made by the same op at the same depth share a box.
     """
     check_options("draw_backprop", output, rankdir, max_nodes, preview)
     walked = trace(output)
@@ -77,17 +78,14 @@ class BackpropDrawing:
     def __init__(self, steps: list[Step], walked: Trace, scene: Scene, before: list[Any],
                  max_nodes: int | None) -> None:
         self.steps = steps
-        self._collapsed = scene.boxes and scene.boxes[0].kind == "group"
-        self.scene = scene if self._collapsed else _numbered(scene, walked)
-        self._box_of = _box_of(walked, max_nodes) if self._collapsed else None
+        collapsed = max_nodes is not None and len(walked.nodes) > max_nodes    # as build_scene
+        self.scene = scene if collapsed else _numbered(scene, walked)
+        self._box_of = _box_of(walked, max_nodes) if collapsed else None
         self._names = [node_name(n, i) for i, n in enumerate(walked.nodes)]
         self._frames, self._initial = _frames(steps, walked, before, self._box_of, self._names)
         self._widths = _widest(self._initial, self._frames)
-        final = dict(self._initial)
-        for frame in self._frames:
-            final.update(frame["set"])
-        self._final = final
-        static = self._scene_with(final, hot=(), targets=())
+        self._caption_height: int | None = None          # lines; found when frames are drawn
+        static = self._scene_with(self.texts_at(len(self._frames) - 1), hot=(), targets=())
         self._sizes, self._layout = _builtin_layout(static)
         self._svg = svg.render(static, self._sizes, self._layout)
 
@@ -124,13 +122,18 @@ class BackpropDrawing:
         in the caption (every frame has as many caption lines, so the graph does not move)."""
         frame = self._frames[k]
         scene = self._scene_with(self.texts_at(k), tuple(frame["hot"]), tuple(frame["to"]))
-        tall = max(len(self._caption_lines(j)) for j in range(len(self._frames)))
-        scene = replace(scene, caption=_caption(self._caption_lines(k), tall))
+        if self._caption_height is None:
+            self._caption_height = max(len(self._caption_lines(j))
+                                       for j in range(len(self._frames)))
+        scene = replace(scene, caption=_caption(self._caption_lines(k), self._caption_height))
         return svg.render(scene, self._sizes, self._layout)
 
     def _caption_lines(self, k: int) -> list[str]:
-        """Step `k`'s caption as svg.render wraps it: the counter, then the equations."""
+        """Step `k`'s caption as svg.render wraps it: the counter, the equations, and what the
+        drawing collapsed (if it did)."""
         lines = [f"step {k + 1} of {len(self._frames)}"] + self._frames[k]["lines"]
+        if self.scene.caption:
+            lines.append(self.scene.caption)
         return [part for line in lines for part in svg._wrap(line, svg.CAPTION_CHARS)]
 
     # -- display and files ---------------------------------------------------------------------
@@ -281,9 +284,10 @@ def _frames(steps: list[Step], walked: Trace, before: list[Any], box_of: list[in
                                                 if not step.is_seed)),
                        "set": _changes(shown, {b for i in changed for b in boxes(i)}, text),
                        "lines": step.lines(names)})
-    # nodes no gradient reached hold their empty gradient now (0.0 or None): say so at the end
+    # the last step shows every gradient as the walk left it: this adds the nodes that no
+    # gradient reached (their empty 0.0 or None) and a leaf output's accumulated gradient
     for i, node in enumerate(nodes):
-        if node.requires_grad and grads[i] is UNKNOWN:
+        if node.requires_grad:
             grads[i] = node.grad
     frames[-1]["set"].update(_changes(shown, set(members), text))
     return frames, initial

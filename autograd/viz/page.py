@@ -94,7 +94,9 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
     data = (data_json.replace("&", "\\u0026").replace("<", "\\u003c")   # stays inside <script>
             .replace(">", "\\u003e"))
     equation = escape("\n".join(last_lines))
-    return f"""<div class="glassgrad-backprop" id="{prefix}" tabindex="0">
+    # data-lm-/data-p-suppress-shortcuts: JupyterLab (Lumino, Phosphor) leaves our keys alone
+    return f"""<div class="glassgrad-backprop" id="{prefix}" tabindex="0"
+ data-lm-suppress-shortcuts="true" data-p-suppress-shortcuts="true">
 <style>{STYLE}</style>
 <div class="gg-bar">
 <span class="gg-buttons" hidden><button type="button" class="gg-back">◀ Back</button>

@@ -29,7 +29,7 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from . import labels
 from .rules import rule_text, rule_words
-from .trace import Trace
+from .trace import Trace, trace
 
 #: ops whose number operand lives in ctx: the step names it ("where c = 3")
 _CONSTANT_OPERAND = labels._CONSTANT_OPERAND_OPS
@@ -196,8 +196,6 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
 
     `walked` is the drawing's walk of the graph (positions name the nodes); made here if None.
     """
-    from .trace import trace
-
     if not isinstance(root, Node):
         raise TypeError(f"draw_backprop: expected a Value or a Tensor, got {type(root).__name__}")
     _check_root(root)                       # a constant, or a pass already running: an error
