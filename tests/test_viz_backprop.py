@@ -17,8 +17,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Tensor, Value, draw_backprop, graph, ops
-from autograd.viz import BackpropDrawing, backprop, page
+from autograd.viz import BackpropDrawing, backprop, labels, page
 from autograd.viz.rules import rule_text, rule_words
 from autograd.viz.steps import record_backprop
 
@@ -397,3 +398,87 @@ def test_a_leaf_output_with_a_gradient_shows_the_accumulated_one():
     x.grad = 2.0
     walk = draw_backprop(x)
     assert x.grad == 3.0 and walk.texts_at(0)["n0"].strip("\xa0") == "grad 3.0000"
+
+
+# ----------------------------------------------------------------------------------------------
+# More shapes of graph: random scalar graphs, n-ary tensor ops, users' own ops
+# ----------------------------------------------------------------------------------------------
+
+def _random_graph(seed: int):
+    """A random scalar expression over four leaves with shared subexpressions (some ReLUs off)."""
+    import random
+    rnd = random.Random(seed)
+    leaves = [Value(rnd.uniform(-1.5, 1.5), label=f"x{i}") for i in range(4)]
+    pool = list(leaves)
+    for _ in range(25):
+        a, b = rnd.choice(pool), rnd.choice(pool)
+        pick = rnd.randrange(8)
+        node = (a + b if pick == 0 else a * b if pick == 1 else a - b if pick == 2
+                else a.tanh() if pick == 3 else a.relu() if pick == 4 else a * 0.5 + 1.0
+                if pick == 5 else a.sigmoid() if pick == 6 else (a * a + 1.0).log())
+        pool.append(node)
+    out = pool[-1]
+    for node in pool[-6:-1]:
+        out = out + node
+    return out, leaves
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_scalar_graphs_get_exactly_backwards_gradients(seed):
+    out, leaves = _random_graph(seed)
+    out.backward()
+    expected = [x.grad for x in leaves]
+    out2, leaves2 = _random_graph(seed)
+    walk = draw_backprop(out2)
+    assert [x.grad for x in leaves2] == expected
+    final = walk.texts_at(len(walk) - 1)
+    for i, node in enumerate(graph.walk(out2)):
+        if node.requires_grad:                           # the last frame shows every .grad
+            assert final[f"n{i}"].strip("\xa0") == f"grad {labels.number(node.grad)}"
+
+
+def test_n_ary_and_fused_tensor_ops_get_exactly_backwards_gradients():
+    def build():
+        a = Tensor(np.arange(6.0).reshape(2, 3) / 7, requires_grad=True)
+        b = Tensor(np.ones((2, 3)) * 0.3, requires_grad=True)
+        logits = autograd.concatenate([a, b * 2], axis=1)          # (2, 6)
+        stacked = autograd.stack([a, b], axis=0).sum()
+        loss = autograd.functional.cross_entropy(logits, np.array([1, 4])) + stacked * 0.1
+        return loss, (a, b)
+    loss, (a, b) = build()
+    loss.backward()
+    loss2, (a2, b2) = build()
+    walk = draw_backprop(loss2)
+    assert np.array_equal(a2.grad, a.grad) and np.array_equal(b2.grad, b.grad)
+    concat = next(s for s in walk.steps if s.op == "concatenate")
+    assert [p.name for p in concat.inputs] == ["a", "b"]
+    assert "each input gets its slice of the gradient" in concat.lines()[1]
+
+
+def test_a_users_function_shows_its_docstring_or_says_it_has_none():
+    from autograd import Function
+
+    class Cube(Function):
+        """x³;  d/dx = 3x²"""
+        @staticmethod
+        def forward(ctx, x):
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g * 3 * x * x,)
+
+    class Quiet(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (2 * g,)
+
+    x = Value(2.0, label="x")
+    steps = record_backprop(Quiet.apply(Cube.apply(x)))
+    assert "d/dx x³ = 3x² = 12.0000" in steps[2].lines()[1]
+    assert "x: the rule in Quiet.backward (it has no docstring)" in steps[1].lines()[1]
+    assert x.grad == 24.0

@@ -56,6 +56,8 @@ def rule_text(op: type) -> tuple[str, dict[str, str]]:
     The dict is empty when the docstring describes the gradient in words instead of naming each
     partial derivative (sums, matrix products, reshapes): `rule_words` gives those words.
     """
+    if not _first_line(op):                     # a user's Function without a docstring
+        return f"{op.name}(…)", {}
     head, _, rule = _first_line(op).partition(";")
     partials = {name: pretty(text.split(", which ")[0].strip())     # a remark, not formula
                 for name, text in _PARTIAL.findall(rule.strip())}
@@ -70,4 +72,5 @@ def rule_words(op: type) -> str:
     'every summed element gets the upstream gradient'
     """
     head, _, rule = _first_line(op).partition(";")
-    return pretty((rule.strip() or head.strip()).split(". ")[0])
+    words = (rule.strip() or head.strip()).split(". ")[0]
+    return pretty(words) if words else f"the rule in {op.name}.backward (it has no docstring)"
