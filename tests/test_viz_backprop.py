@@ -468,17 +468,17 @@ def test_a_users_function_shows_its_docstring_or_says_it_has_none():
         def backward(ctx, g, out, x):
             return (g * 3 * x * x,)
 
-    class Quiet(Function):
+    class Quiet(Function):                      # shifts by one, and says nothing about it
         @staticmethod
         def forward(ctx, x):
-            return 2 * x
+            return x + 1.0
 
         @staticmethod
         def backward(ctx, g, out, x):
-            return (2 * g,)
+            return (g,)
 
     x = Value(2.0, label="x")
     steps = record_backprop(Quiet.apply(Cube.apply(x)))
     assert "d/dx x³ = 3x² = 12.0000" in steps[2].lines()[1]
     assert "x: the rule in Quiet.backward (it has no docstring)" in steps[1].lines()[1]
-    assert x.grad == 24.0
+    assert x.grad == 12.0
