@@ -17,12 +17,12 @@ from .tensor import (
     Tensor, concatenate, get_default_dtype, matmul, ones, set_default_dtype, stack, where, zeros,
 )
 from .value import Value
-from .viz import draw_graph
+from .viz import draw_backprop, draw_graph
 
 __all__ = [
     "Value", "Tensor", "zeros", "ones", "matmul", "concatenate", "stack", "where",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
-    "manual_seed", "default_rng", "draw_graph",
+    "manual_seed", "default_rng", "draw_graph", "draw_backprop",
 ]

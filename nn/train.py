@@ -29,6 +29,7 @@ from autograd import Tensor, Value, no_grad
 from . import scoring as S
 from .data import DataLoader
 from .data.loader import checked_arrays
+from .live import LivePlot, in_notebook
 from .module import Module
 from .optim.lr_scheduler import ReduceLROnPlateau
 
@@ -316,7 +317,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
         progress: bool | None = None, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
-        predict: Callable | None = None) -> History:
+        predict: Callable | None = None, live: bool = False) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
@@ -333,6 +334,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     when stderr, where it writes, is a terminal, so a log redirected to a file gets no bar;
     `True` forces it, `False` turns it off.
 
+    `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
+    for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
+    nothing.
+
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
     that did it, and `FloatingPointError` says where.
 
@@ -340,6 +345,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if not isinstance(live, bool):
+        raise TypeError(f"fit: live must be True or False, got {live!r}")
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
     _check_targets("fit: train_data", train_loader.y, loss_fn)
     val_loader = None
@@ -357,6 +364,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
     weights = _Weights(optimizer)
     bar = _progress_bar(epochs * len(train_loader), progress)
+    plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
@@ -370,6 +378,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                 scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
+            if plot is not None:
+                plot.update(history)
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
                          else early_stopping.min_delta):
                 best, history.best_epoch, waited = scores[monitor], epoch, 0
@@ -442,6 +452,24 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     return scores
 
 
+def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
+               predict: Callable | None) -> LivePlot:
+    """The picture `live=True` redraws: the model's classes come from `predict` or the loss."""
+    def outputs_of(X: np.ndarray) -> np.ndarray:
+        was_training = model.training
+        model.eval()
+        try:
+            with no_grad():
+                return _as_numpy(model.forward_batch(Tensor(X)))
+        finally:
+            model.train(was_training)
+
+    def labels_of(outputs: np.ndarray) -> np.ndarray:
+        return predict(outputs) if predict is not None else predict_labels(outputs, loader.y,
+                                                                              loss_fn)
+    return LivePlot(loader.X, loader.y, outputs_of, labels_of)
+
+
 def _progress_bar(total: int, progress: bool | None) -> Any:
     if progress is None:
         progress = _interactive()
@@ -454,8 +482,4 @@ def _progress_bar(total: int, progress: bool | None) -> Any:
 def _interactive() -> bool:
     """True in a Jupyter notebook, or when stderr is a terminal: a bar written to a log file
     would add a line at every update."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if type(shell).__name__ == "ZMQInteractiveShell":             # a Jupyter kernel
-        return True
-    return sys.stderr is not None and sys.stderr.isatty()
+    return in_notebook() or (sys.stderr is not None and sys.stderr.isatty())

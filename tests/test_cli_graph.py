@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from nn import cli
-from autograd.viz import GraphDrawing
+from autograd.viz import BackpropDrawing, GraphDrawing
 from autograd.viz import dot as dot_module
 from autograd.viz import expression
 from autograd.viz.expression import ExpressionError, build
@@ -240,6 +240,55 @@ def test_large_expressions_collapse(capsys, tmp_path):
                                "--max-nodes", "20", "--engine", "builtin")
     assert status == 0
     assert "Collapsed: " in (tmp_path / "g.svg").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------
+# --steps: the page that walks through backpropagation
+# ----------------------------------------------------------------------------------------------
+
+def test_steps_writes_the_page_and_no_drawing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_graph(capsys, *NEURON, "--steps", "backprop.html")
+    assert status == 0 and err == ""
+    assert out.splitlines()[1:] == ["  d/dx1 = -1.5000", "  d/dw1 = 1.0000", "  d/dx2 = 0.5000",
+                                    "  d/dw2 = 0.0000", "  d/db = 0.5000",
+                                    "wrote backprop.html (6 steps)"]
+    html = (tmp_path / "backprop.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "step 6 of 6" in html
+    assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]    # atomic: no leftovers
+
+
+def test_steps_with_output_writes_both(capsys, tmp_path):
+    status, out, _ = run_graph(capsys, "x*x + x", "x=3", "--steps", str(tmp_path / "s.html"),
+                               "-o", str(tmp_path / "g.svg"), "--engine", "builtin")
+    assert status == 0 and out.splitlines()[-2:] == [
+        f"wrote {tmp_path / 's.html'} (3 steps)", f"wrote {tmp_path / 'g.svg'} (builtin)"]
+    assert "x: 1.0000 + 3.0000 = 4.0000" in (tmp_path / "s.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x", "x=1", "--steps", "walk.svg"], "--steps 'walk.svg': the name must end in .html"),
+    (["x", "x=1", "--steps", "no/walk.html"], "--steps no/walk.html: the folder no does not "
+                                              "exist"),
+    (["sqrt(x)", "x=0", "--steps", "walk.html"], "cannot differentiate at this point: "
+                                                 "draw_backprop: backward of sqrt"),
+])
+def test_steps_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_graph(capsys, *argv)
+    assert status == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith("glassgrad graph: error: ") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_steps_failed_write_exits_1(capsys, tmp_path, monkeypatch):
+    def disk_full(self, path):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(BackpropDrawing, "save", disk_full)
+    status, out, err = run_graph(capsys, "x*x", "x=3", "--steps", str(tmp_path / "s.html"))
+    assert status == 1 and out == ""
+    assert err == f"glassgrad graph: error: cannot write {tmp_path / 's.html'}: " \
+                  "No space left on device\n"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,10 +11,16 @@ layered layout that writes standalone SVG. The pieces, one job each:
     layout.py    the built-in layered layout
     svg.py       the built-in SVG writer
     draw.py      draw_graph and GraphDrawing (Jupyter display, save)
+    rules.py     an op's derivative as its docstring writes it
+    steps.py     backpropagation one node at a time, with a record of every step
+    backprop.py  draw_backprop: the recorded steps as a drawing you can step through
+    page.py      the HTML, CSS and JavaScript around it
     expression.py  the safe expression parser behind `glassgrad graph` (the command: nn/cli/)
 """
 
+from .backprop import BackpropDrawing, draw_backprop
 from .dot import GraphvizFailed, GraphvizNotFound
 from .draw import GraphDrawing, draw_graph
 
-__all__ = ["draw_graph", "GraphDrawing", "GraphvizNotFound", "GraphvizFailed"]
+__all__ = ["draw_graph", "GraphDrawing", "draw_backprop", "BackpropDrawing",
+           "GraphvizNotFound", "GraphvizFailed"]

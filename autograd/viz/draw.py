@@ -50,18 +50,11 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
     color_grad  shade each node by the size of its gradient (white 0, red the largest)
     preview     how many numbers of each Tensor to show (0: none)
     """
-    if not isinstance(root, Node):
-        raise TypeError(f"draw_graph: expected a Value or a Tensor, got {type(root).__name__}")
-    if rankdir not in layout.RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {layout.RANKDIRS}, got {rankdir!r}")
+    check_options("draw_graph", root, rankdir, max_nodes, preview)
     if format not in FORMATS:
         raise ValueError(f"draw_graph: format must be one of {FORMATS}, got {format!r}")
     if engine not in ENGINES:
         raise ValueError(f"draw_graph: engine must be one of {ENGINES}, got {engine!r}")
-    if max_nodes is not None and not (_is_int(max_nodes) and max_nodes >= 1):
-        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
-    if not (_is_int(preview) and preview >= 0):
-        raise ValueError(f"draw_graph: preview must be an int >= 0, got {preview!r}")
     have_dot = dot.find_dot() is not None
     if not have_dot and (engine == "graphviz" or format != "svg"):
         need = 'engine="graphviz"' if engine == "graphviz" else f'format="{format}"'
@@ -146,6 +139,18 @@ class GraphDrawing:
     def __repr__(self) -> str:
         boxes, edges = len(self.scene.boxes), len(self.scene.edges)
         return f"<GraphDrawing: {boxes} boxes, {edges} edges, engine={self.engine!r}>"
+
+
+def check_options(caller: str, root: Any, rankdir: str, max_nodes: Any, preview: Any) -> None:
+    """The checks every drawing function makes of the options it shares with `draw_graph`."""
+    if not isinstance(root, Node):
+        raise TypeError(f"{caller}: expected a Value or a Tensor, got {type(root).__name__}")
+    if rankdir not in layout.RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be one of {layout.RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and not (_is_int(max_nodes) and max_nodes >= 1):
+        raise ValueError(f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if not (_is_int(preview) and preview >= 0):
+        raise ValueError(f"{caller}: preview must be an int >= 0, got {preview!r}")
 
 
 def _is_int(x: Any) -> bool:

@@ -1,6 +1,10 @@
 """`glassgrad graph`: build an expression from Values, backpropagate, draw it, print the gradients.
 
     glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 -o neuron.svg
+    glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=0.5 --steps backprop.html
+
+`--steps` writes a page that walks through backpropagation one node at a time
+(`autograd.draw_backprop`) instead of the drawing (add -o to get both).
 
 The expression is checked against an allow-list (`autograd.viz.expression`), never evaluated as
 Python.
@@ -16,7 +20,9 @@ import sys
 from typing import Any
 
 from autograd import Value
-from autograd.viz import GraphvizFailed, GraphvizNotFound, draw_graph, expression, labels
+from autograd.viz import (
+    GraphvizFailed, GraphvizNotFound, draw_backprop, draw_graph, expression, labels,
+)
 from autograd.viz.draw import DEFAULT_MAX_NODES, ENGINES, FORMATS
 from autograd.viz.layout import RANKDIRS
 
@@ -38,9 +44,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("expression", help='an arithmetic expression, e.g. "tanh(x*w + b)"')
     parser.add_argument("assignments", nargs="*", metavar="NAME=VALUE",
                         help="a value for every name in the expression, e.g. x=2.0")
-    parser.add_argument("-o", "--output", default="graph.svg", metavar="PATH",
+    parser.add_argument("-o", "--output", default=None, metavar="PATH",
                         help="where to write the drawing: .svg, .png or .pdf; '-' writes SVG "
-                             "to stdout (default: graph.svg)")
+                             "to stdout (default: graph.svg, or none with --steps)")
+    parser.add_argument("--steps", default=None, metavar="PAGE.html",
+                        help="also write a page that steps through backpropagation node by node "
+                             "(one self-contained .html file: buttons, slider, arrow keys)")
     parser.add_argument("--no-grad", action="store_true", help="do not show gradients")
     parser.add_argument("--color-grad", action="store_true",
                         help="shade each node by the size of its gradient")
@@ -86,36 +95,63 @@ def _check_output(output: str) -> None:
     check_output_path("-o", output)
 
 
+def _check_steps(steps: str) -> None:
+    if pathlib.Path(steps).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--steps {steps!r:.60}: the name must end in .html")
+    check_output_path("--steps", steps)
+
+
 def run(args: argparse.Namespace) -> int:
     """The `graph` subcommand; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    _check_output(args.output)
+    if args.output is None and args.steps is None:
+        args.output = "graph.svg"
+    if args.output is not None:
+        _check_output(args.output)
+    if args.steps is not None:
+        _check_steps(args.steps)
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    out, leaves = _compute(args.expression, parse_assignments(args.assignments))
-    try:
-        drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
-                             rankdir=args.rankdir, max_nodes=args.max_nodes,
-                             color_grad=args.color_grad)
-        if args.output == "-":
-            sys.stdout.write(drawing.svg())
-            sys.stdout.flush()
-        else:
-            drawing.save(args.output)
-    except (GraphvizNotFound, GraphvizFailed) as error:
-        raise CommandFailed(str(error)) from None
-    except OSError as error:
-        raise CommandFailed(f"cannot write {args.output}: {error.strerror or error}") from None
+    out, leaves, walk = _compute(args.expression, parse_assignments(args.assignments),
+                                 stepwise=args.steps is not None, max_nodes=args.max_nodes,
+                                 rankdir=args.rankdir)
     report = sys.stderr if args.output == "-" else sys.stdout     # stdout may hold the SVG
+    wrote = []
+    if walk is not None:
+        _write(args.steps, walk.save)
+        wrote.append(f"wrote {args.steps} ({len(walk.steps)} steps)")
+    if args.output is not None:
+        try:
+            drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
+                                 rankdir=args.rankdir, max_nodes=args.max_nodes,
+                                 color_grad=args.color_grad)
+            if args.output == "-":
+                sys.stdout.write(drawing.svg())
+                sys.stdout.flush()
+            else:
+                _write(args.output, drawing.save)
+                wrote.append(f"wrote {args.output} ({drawing.engine})")
+        except (GraphvizNotFound, GraphvizFailed) as error:
+            raise CommandFailed(str(error)) from None
     print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
     for name, leaf in leaves.items():
         print(f"  d/d{name} = {labels.number(leaf.grad)}", file=report)
-    if args.output != "-":
-        print(f"wrote {args.output} ({drawing.engine})", file=report)
+    for line in wrote:
+        print(line, file=report)
     return 0
 
 
-def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, Value]]:
-    """Build the expression from leaf Values named after the variables, and backpropagate."""
+def _write(path: str, save: Any) -> None:
+    """`save(path)`, a failure to write being the command's failure (exit 1), in one line."""
+    try:
+        save(path)
+    except OSError as error:
+        raise CommandFailed(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _compute(text: str, variables: dict[str, float], stepwise: bool = False,
+             **drawing: Any) -> tuple[Value, dict[str, Value], Any]:
+    """Build the expression from leaf Values named after the variables, and backpropagate
+    (step by step with `stepwise`: the third result is then the `draw_backprop` walk)."""
     try:
         tree = expression.parse(text, set(variables))
     except expression.ExpressionError as error:
@@ -134,8 +170,12 @@ def _compute(text: str, variables: dict[str, float]) -> tuple[Value, dict[str, V
         raise UsageError(str(error)) from None
     if not math.isfinite(out.data):
         raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
+    walk = None
     try:
-        out.backward()
+        if stepwise:
+            walk = draw_backprop(out, **drawing)
+        else:
+            out.backward()
     except (ArithmeticError, ValueError) as error:        # e.g. sqrt's slope at 0 is infinite
         raise UsageError(f"cannot differentiate at this point: {error}") from None
-    return out, leaves
+    return out, leaves, walk

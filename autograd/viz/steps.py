@@ -1,0 +1,260 @@
+"""Backpropagation one node at a time, with a record of every step (what `draw_backprop` shows).
+
+`record_backprop(y)` does what `y.backward()` does, with the same rules in the same order
+(`graph.backward` is the reference: consumers before their inputs, nodes that no gradient
+reached are skipped, leaves accumulate), and writes down at each node: the gradient that arrived,
+and for each input the local derivative (as the op's docstring writes it, and its value for a
+Value), the contribution sent to that input and the input's running total.
+
+>>> from autograd import Value
+>>> x = Value(0.5, label="x")
+>>> y = (x * x).tanh(); y.label = "y"
+>>> steps = record_backprop(y)
+>>> for line in steps[1].lines(): print(line)
+at y (tanh), the gradient that arrived: 1.0000
+d/dx tanh(x) = 1 − tanh(x)² = 0.9400  →  #1 gets 1.0000 × 0.9400 = 0.9400
+>>> steps[2].lines()[-1]                      # x * x: the two contributions add up in x
+'x: 0.4700 + 0.4700 = 0.9400'
+>>> x.grad == steps[-1].inputs[1].grad
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
+from . import labels
+from .rules import rule_text, rule_words
+from .trace import Trace, trace
+
+#: ops whose number operand lives in ctx: the step names it ("where c = 3")
+_CONSTANT_OPERAND = labels._CONSTANT_OPERAND_OPS
+
+
+@dataclass(frozen=True)
+class InputStep:
+    """What one input of a step's node received.
+
+    `name` is the input's name in the op's rule ('a', 'b', 'x'); `derivative` the rule for it
+    ("1 − tanh(x)²", or the rule in words for tensor ops); `local` its value (Values only; 0
+    where no gradient passes, None for tensors); `contribution` what was added to the input's
+    `.grad` (None: nothing, e.g. a ReLU that is off or a constant input); `before` the input's
+    gradient before the addition (None if it had none yet) and `grad` after it. `worded`:
+    the op's docstring gives the rule in words (sums, matrix products), not one formula per input.
+    """
+
+    node: Node
+    position: int
+    name: str
+    derivative: str
+    local: float | None
+    contribution: Any
+    before: Any
+    grad: Any
+    worded: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of backpropagation: the rule of `node`'s op, run once.
+
+    The first step of every walk is the seed: the output receives d out/d out = 1 (`op` is '',
+    no inputs). `arrived` is the gradient `node` holds when its rule runs; `position` its
+    place in the drawing's walk (`n{position}` in the SVG).
+    """
+
+    node: Node
+    position: int
+    op: str
+    formula: str
+    arrived: Any
+    inputs: tuple[InputStep, ...] = ()
+    constant: Any = None
+
+    @property
+    def is_seed(self) -> bool:
+        return not self.op
+
+    def lines(self, names: list[str] | None = None) -> list[str]:
+        """The step in words and numbers, one equation per line (what the drawings show).
+
+        `names`: what to call each node of the walk (default: its label, or op and position).
+        """
+        def name(node: Node, position: int) -> str:
+            return names[position] if names is not None else node_name(node, position)
+
+        here = name(self.node, self.position)
+        if self.is_seed:
+            return [f"start at the output {here}: d{here}/d{here} = {_amount(self.arrived)}"]
+        lines = [f"at {here} ({self.op}), the gradient that arrived: {_amount(self.arrived)}"]
+        for part in self.inputs:
+            lines.extend(self._input_lines(part, name(part.node, part.position)))
+        return lines
+
+    def _input_lines(self, part: InputStep, who: str) -> list[str]:
+        where = f" where c = {labels._short(self.constant)}" if self.constant is not None else ""
+        formula = self.formula if _is_atom(self.formula) else f"({self.formula})"
+        if part.worded:                                 # the docstring says it in words
+            rule = f"{part.name}: {part.derivative}"
+        else:
+            rule = f"d/d{part.name} {formula} = {part.derivative}{where}"
+        if part.local is not None:                      # a Value: the number too
+            rule += f" = {labels.number(part.local)}"
+        if not part.node.requires_grad:
+            return [f"{rule}  →  {who} is a constant: it wants no gradient"]
+        if part.contribution is None:
+            return [f"{rule}  →  no gradient passes to {who}"]
+        if part.local is None:
+            sent = f"{who} gets {_amount(part.contribution)}"
+        else:
+            sent = (f"{who} gets {labels.number(self.arrived)} × {_factor(part.local)} "
+                    f"= {labels.number(part.contribution)}")
+        lines = [f"{rule}  →  {sent}"]
+        if part.before is not None and not _is_zero(part.before):   # paths meet: they add up
+            lines.append(f"{who}: {_amount(part.before)} + {_amount(part.contribution)} "
+                         f"= {_amount(part.grad)}")
+        return lines
+
+
+def node_name(node: Node, position: int) -> str:
+    """How the step texts call a node: its label, else "#" and its position in the walk
+    (the step-by-step drawing writes that number in the node's box)."""
+    return labels.clean(node.label) if node.label else f"#{position}"
+
+
+def _amount(g: Any) -> str:
+    """A gradient in a few characters: the number, or an array's shape and norm."""
+    if isinstance(g, np.ndarray) and g.size != 1:
+        return f"a {g.shape} array of norm {labels.number(np.linalg.norm(g.astype(np.float64)))}"
+    return labels.number(g.item() if isinstance(g, np.ndarray) else g)
+
+
+def _is_atom(formula: str) -> bool:
+    """True for "tanh(x)" or "max(x, 0)", which need no brackets after d/dx; False for "a + b"."""
+    depth = 0
+    for ch in formula:
+        depth += (ch in "([") - (ch in ")]")
+        if ch == " " and depth == 0:
+            return False
+    return True
+
+
+def _factor(x: float) -> str:
+    """A number written as the second factor of a product: (−3.0000), in brackets if negative."""
+    text = labels.number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _is_zero(g: Any) -> bool:
+    """A Value's fresh 0.0 (not worth a line "0 + g = g"); arrays always count."""
+    return not isinstance(g, np.ndarray) and g == 0
+
+
+def _snapshot(g: Any) -> Any:
+    """A copy of a gradient as it is now (an array may be replaced or changed later)."""
+    return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
+
+
+def _input_names(op: type, count: int) -> tuple[list[str], list[str], bool]:
+    """Each input's name and derivative, and whether that is the rule in words: from the op's
+    docstring when it names one partial derivative per input, else generic names and words."""
+    _, partials = rule_text(op)
+    if len(partials) == count:
+        return list(partials), list(partials.values()), False
+    generic = ["x"] if count == 1 else ["a", "b"] if count == 2 else \
+        [f"x{i}" for i in range(1, count + 1)]
+    return generic, [rule_words(op)] * count, True
+
+
+def _seed(root: Node, gradient: Any) -> Any:
+    """The gradient the output starts with (what `backward()` would use), checked."""
+    if not labels.is_tensor(root):
+        if gradient is None:
+            return 1.0
+        if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
+            raise TypeError(f"draw_backprop: gradient must be a number for a Value, got "
+                            f"{type(gradient).__name__}")
+        return float(gradient)
+    shape, dtype = root.data.shape, root.data.dtype
+    if gradient is None:
+        if root.data.size != 1:
+            raise ValueError(f"draw_backprop: an output of shape {shape} needs a gradient of "
+                             f"that shape (only a one-element output starts from 1)")
+        return np.ones(shape, dtype)
+    seed = np.array(gradient.data if isinstance(gradient, Node) else gradient, dtype=dtype)
+    if seed.shape != shape:
+        raise ValueError(f"draw_backprop: the output has shape {shape}, the gradient {seed.shape}")
+    return seed
+
+
+def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = None) -> list[Step]:
+    """Backpropagate from `root` like `root.backward(gradient)` and return every step.
+
+    `walked` is the drawing's walk of the graph (positions name the nodes); made here if None.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"draw_backprop: expected a Value or a Tensor, got {type(root).__name__}")
+    _check_root(root)                       # a constant, or a pass already running: an error
+    seed = _seed(root, gradient)
+    walked = trace(root) if walked is None else walked
+    position = {id(node): i for i, node in enumerate(walked.nodes)}
+    seed_step = Step(root, position[id(root)], "", "", _snapshot(seed))
+    if root._fn is Leaf:                    # backward on a leaf: it just accumulates
+        root.grad = seed if root.grad is None else root.grad + seed
+        return [seed_step]
+    empty = root._empty_grad
+    order = topological_order(root)         # marks the op nodes' .grad PENDING
+    conform = _conform(root)
+    root.grad = seed
+    steps = [seed_step]
+    try:
+        while order:
+            node = order.pop()              # consumers first, as in graph.backward
+            if node.grad is PENDING:        # no gradient reached it: nothing to pass on
+                node.grad = empty
+                continue
+            steps.append(_run_rule(node, position, conform))
+    except ZeroDivisionError as error:      # a float rule at a point of infinite slope
+        _clear_marks(order, empty)
+        raise ZeroDivisionError(f"draw_backprop: backward of {node._fn.name}: the derivative "
+                                f"is infinite at this input ({error})") from None
+    except BaseException:
+        _clear_marks(order, empty)
+        raise
+    return steps
+
+
+def _run_rule(node: Node, position: dict[int, int], conform: Any) -> Step:
+    """Apply `node`'s rule once (as graph.backward does) and describe what it did."""
+    g = node.grad
+    op = node._fn
+    inputs, ctx = node._layout()
+    payloads = [x.data for x in inputs]
+    grads = op.backward(ctx, g, node.data, *payloads)
+    scalar = not labels.is_tensor(node)
+    # a Value's rule is linear in g, so running it with g = 1 gives the local derivatives
+    local = op.backward(ctx, 1.0, node.data, *payloads) if scalar else [None] * len(inputs)
+    names, derivatives, worded = _input_names(op, len(inputs))
+    parts = []
+    for x, gx, name, derivative, d in zip(inputs, grads, names, derivatives, local):
+        before = None
+        if gx is not None and x._fn is not None:
+            if conform is not None:
+                gx = conform(gx, x, node)
+            have = x.grad
+            before = None if have is None or have is PENDING else _snapshot(have)
+            x.grad = gx if before is None else have + gx
+        else:
+            gx = None
+        if scalar:
+            d = 0.0 if d is None else float(d)      # a ReLU that is off passes nothing
+        parts.append(InputStep(x, position[id(x)], name, derivative, d, _snapshot(gx), before,
+                               _snapshot(x.grad) if gx is not None else None, worded))
+    formula, _ = rule_text(op)
+    constant = ctx if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)) else None
+    return Step(node, position[id(node)], labels.clean(op.symbol or op.name), formula,
+                _snapshot(g), tuple(parts), constant)

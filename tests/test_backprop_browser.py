@@ -1,0 +1,209 @@
+"""The step-by-step page in a real browser: headless Chromium driven by selenium.
+
+Walks micrograd's neuron with the arrow keys and the buttons and checks what a learner sees:
+the counter advances one by one, the drawing changes at every step, Back returns to the same
+picture, the last step shows the leaves' gradients (x1 −1.5, w1 1.0, b 0.5), the browser logs
+no JavaScript error; two widgets on one page do not disturb each other; with JavaScript off the
+page shows the final state.
+
+Needs Debian's `chromium` and `chromium-driver` and `pip install selenium`. Where they are
+missing these tests are skipped, saying so; with GLASSGRAD_REQUIRE_BROWSER=1 (set by .ci/run)
+that is a failure instead. With GLASSGRAD_WRITE_SCREENSHOTS=1 the README's screenshot is
+written to docs/backprop_steps.png (otherwise to a temporary folder).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import shutil
+
+import pytest
+
+from autograd import Value, draw_backprop
+from autograd.viz import page
+
+REQUIRE_BROWSER_VAR = "GLASSGRAD_REQUIRE_BROWSER"
+SCREENSHOTS_VAR = "GLASSGRAD_WRITE_SCREENSHOTS"
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
+
+
+def _browser_unavailable() -> str | None:
+    """Why the browser tests cannot run here (with how to fix it), or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "needs selenium: pip install selenium (or pip install -e '.[dev]')"
+    if not any(shutil.which(name) for name in ("chromium", "chromium-browser")):
+        return "needs Chromium: apt-get install chromium chromium-driver"
+    if not shutil.which("chromedriver"):
+        return "needs chromedriver: apt-get install chromium-driver"
+    return None
+
+
+def _driver(javascript: bool = True):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1300,420"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
+@pytest.fixture(scope="module")
+def browser_ready():
+    reason = _browser_unavailable()
+    if reason is not None:
+        if os.environ.get(REQUIRE_BROWSER_VAR) == "1":
+            pytest.fail(f"{REQUIRE_BROWSER_VAR}=1 but the browser test {reason}", pytrace=False)
+        pytest.skip(f"browser test skipped: {reason}")
+
+
+@pytest.fixture
+def browser(browser_ready):
+    driver = _driver()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def neuron_page(folder: pathlib.Path) -> pathlib.Path:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    return draw_backprop(o).save(folder / "backprop.html")
+
+
+# -- what the page shows, read from the browser -----------------------------------------------
+
+def counter(driver, widget=0) -> str:
+    return driver.find_elements("css selector", ".gg-counter")[widget].text
+
+
+def drawing(driver, widget=0) -> str:
+    return driver.find_elements("css selector", ".gg-drawing")[widget].get_attribute("innerHTML")
+
+
+def grad_text(driver, node: str, widget=0) -> str:
+    """The gradient field (last text) of box `node` ("n0") in the widget's drawing."""
+    root = driver.find_elements("css selector", ".glassgrad-backprop")[widget]
+    box = root.find_element("css selector", f"g[id$='-{node}']")
+    texts = box.find_elements("css selector", "text")
+    return texts[-1].get_attribute("textContent").replace("\xa0", "").strip()
+
+
+def press(driver, key: str, widget=0) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    root = driver.find_elements("css selector", ".glassgrad-backprop")[widget]
+    root.send_keys(Keys.ARROW_RIGHT if key == "right" else Keys.ARROW_LEFT)
+
+
+def click(driver, name: str, widget=0) -> None:
+    root = driver.find_elements("css selector", ".glassgrad-backprop")[widget]
+    root.find_element("css selector", f".gg-{name}").click()
+
+
+def js_errors(driver) -> list:
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
+    path = neuron_page(tmp_path)
+    browser.get(path.as_uri())
+    assert counter(browser) == "step 1 of 6"
+    assert grad_text(browser, "n9") == "grad 1.0000"        # the output starts with 1
+    assert grad_text(browser, "n0") == "grad 0.0000"        # x1: nothing yet
+    seen = [drawing(browser)]
+    for k in range(2, 7):                                    # the arrow key, one step at a time
+        press(browser, "right")
+        assert counter(browser) == f"step {k} of 6"
+        seen.append(drawing(browser))
+        assert seen[-1] != seen[-2], f"the drawing did not change at step {k}"
+    assert (grad_text(browser, "n0"), grad_text(browser, "n1"), grad_text(browser, "n7")) == \
+        ("grad -1.5000", "grad 1.0000", "grad 0.5000")      # x1, w1, b: micrograd's numbers
+    press(browser, "right")                                  # past the end: stays
+    assert counter(browser) == "step 6 of 6"
+    _screenshot(browser, tmp_path, at_step=5)                # x1 and w1 get theirs
+
+    click(browser, "back")                                   # Back returns to the same picture
+    assert counter(browser) == "step 5 of 6" and drawing(browser) == seen[4]
+    for k in range(4, 0, -1):
+        press(browser, "left")
+        assert counter(browser) == f"step {k} of 6" and drawing(browser) == seen[k - 1]
+    assert grad_text(browser, "n0") == "grad 0.0000"
+    for k in range(2, 7):                                    # the Next button
+        click(browser, "next")
+        assert counter(browser) == f"step {k} of 6" and drawing(browser) == seen[k - 1]
+    browser.execute_script(                                  # the slider, as a drag ends
+        "var s = document.querySelector('.gg-slider'); s.value = '3';"
+        "s.dispatchEvent(new Event('input'));")
+    assert counter(browser) == "step 3 of 6" and drawing(browser) == seen[2]
+    assert "d/da (a + b) = 1 = 1.0000" in browser.find_element(
+        "css selector", ".gg-equation").text
+    assert js_errors(browser) == []
+
+
+def _screenshot(driver, tmp_path: pathlib.Path, at_step: int) -> None:
+    """The README's picture: written to docs/ only when asked (GLASSGRAD_WRITE_SCREENSHOTS=1)."""
+    for _ in range(6 - at_step):
+        press(driver, "left")
+    width = driver.execute_script(                           # the whole drawing, no scrolling
+        "return document.querySelector('.gg-drawing svg').getBoundingClientRect().width;")
+    driver.set_window_size(int(width) + 80, 420)
+    target = DOCS if os.environ.get(SCREENSHOTS_VAR) == "1" else tmp_path
+    path = target / "backprop_steps.png"
+    assert driver.find_element("css selector", ".glassgrad-backprop").screenshot(str(path))
+    assert path.read_bytes().startswith(b"\x89PNG")
+    for _ in range(6 - at_step):
+        press(driver, "right")
+
+
+def test_two_widgets_on_one_page_step_on_their_own(browser, tmp_path):
+    x = Value(3.0, label="x")
+    first = draw_backprop(x * x + x).html()
+    a = Value(2.0, label="a")
+    second = draw_backprop((a + a).tanh() * 2).html()
+    expected = f"grad {4 * (1 - math.tanh(4.0) ** 2):.4f}"   # d/da 2 tanh(2a)
+    path = tmp_path / "two.html"
+    path.write_text(page.document(first + second, "two widgets"), encoding="utf-8")
+    browser.get(path.as_uri())
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 1 of 4")
+    for _ in range(3):
+        press(browser, "right", widget=1)
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 4 of 4")
+    assert grad_text(browser, "n0", widget=1) == expected
+    assert grad_text(browser, "n0", widget=0) == "grad 0.0000"
+    body = browser.find_element("css selector", "body")
+    from selenium.webdriver.common.keys import Keys
+    browser.execute_script("document.activeElement.blur();")
+    body.send_keys(Keys.ARROW_RIGHT)                         # no widget has the focus: no step
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 4 of 4")
+    assert js_errors(browser) == []
+
+
+def test_without_javascript_the_page_shows_the_final_state(browser_ready, tmp_path):
+    path = neuron_page(tmp_path)
+    driver = _driver(javascript=False)
+    try:
+        driver.get(path.as_uri())
+        assert counter(driver) == "step 6 of 6"
+        assert (grad_text(driver, "n0"), grad_text(driver, "n1"), grad_text(driver, "n7")) == \
+            ("grad -1.5000", "grad 1.0000", "grad 0.5000")
+        assert not driver.find_element("css selector", ".gg-buttons").is_displayed()
+        assert "needs JavaScript" in driver.find_element("css selector", ".gg-note").text
+    finally:
+        driver.quit()

@@ -1,0 +1,484 @@
+"""autograd.viz.steps and autograd.viz.backprop: backpropagation recorded and drawn step by step.
+
+The recording must be backward() itself (the same gradients, bit for bit, Values and Tensors),
+and each step must say the truth: the op's own rule, local derivatives that match finite
+differences, contributions that are gradient × local derivative, sums where paths meet. The
+page must be self-contained and show the final state without JavaScript; the frames must be
+standalone SVGs of one size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, Value, draw_backprop, graph, ops
+from autograd.viz import BackpropDrawing, backprop, labels, page
+from autograd.viz.rules import rule_text, rule_words
+from autograd.viz.steps import record_backprop
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def neuron():
+    """micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b), with its five leaves."""
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    return o, {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b}
+
+
+def mazur(values=Value):
+    """Mazur's 2-2-2 sigmoid network (notebook 1): the error and the eight weights."""
+    w = [values(x, label=f"w{k}") for k, x in
+         enumerate([0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55], start=1)]
+    i1, i2 = Value(0.05, requires_grad=False), Value(0.10, requires_grad=False)
+    h1 = (w[0] * i1 + w[1] * i2 + 0.35).sigmoid()
+    h2 = (w[2] * i1 + w[3] * i2 + 0.35).sigmoid()
+    o1 = (w[4] * h1 + w[5] * h2 + 0.60).sigmoid()
+    o2 = (w[6] * h1 + w[7] * h2 + 0.60).sigmoid()
+    return 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2, w
+
+
+def small_tensor_graph():
+    x = Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]))
+    W = Tensor(np.array([[0.1, 0.2, 0.3], [-0.4, 0.5, 0.6]]), requires_grad=True)
+    b = Tensor(np.array([0.1, -0.2]), requires_grad=True)
+    W.label, b.label = "W", "b"
+    return ((x @ W.T + b).tanh() ** 2).sum(), [W, b]
+
+
+# ----------------------------------------------------------------------------------------------
+# The same gradients as backward()
+# ----------------------------------------------------------------------------------------------
+
+def test_neuron_gets_exactly_backwards_gradients():
+    o, leaves = neuron()
+    o.backward()
+    expected = {name: v.grad for name, v in leaves.items()}
+    o2, leaves2 = neuron()
+    walk = draw_backprop(o2)
+    assert {name: v.grad for name, v in leaves2.items()} == expected      # bit for bit
+    assert {name: round(g, 12) for name, g in expected.items()} == {
+        "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
+    assert isinstance(walk, BackpropDrawing) and len(walk) == len(walk.steps) == 6
+
+
+def test_mazur_network_gets_exactly_backwards_gradients_and_accumulates_like_it():
+    E, w = mazur()
+    E.backward()
+    E.backward(2.0)
+    E2, w2 = mazur()
+    draw_backprop(E2)
+    draw_backprop(E2, 2.0)                  # a second walk adds up in the leaves, as backward does
+    assert [p.grad for p in w2] == [p.grad for p in w]
+    assert math.isclose(w2[4].grad / 3, 0.082167041, rel_tol=1e-8)      # the article's dE/dw5
+
+
+def test_tensor_graph_gets_exactly_backwards_gradients():
+    loss, params = small_tensor_graph()
+    loss.backward()
+    loss2, params2 = small_tensor_graph()
+    walk = draw_backprop(loss2)
+    for p, q in zip(params, params2):
+        assert q.grad.shape == p.grad.shape and np.array_equal(q.grad, p.grad)
+    b_step = next(s for s in walk.steps if s.op == "+")
+    to_b = next(part for part in b_step.inputs if part.node is params2[1])
+    assert to_b.contribution.shape == (2,)          # summed back over the broadcast rows
+
+
+def test_intermediate_gradients_and_marks_are_as_after_backward():
+    o, _ = neuron()
+    o.backward()
+    o2, _ = neuron()
+    draw_backprop(o2)
+    assert [n.grad for n in graph.walk(o2)] == [n.grad for n in graph.walk(o)]
+
+
+# ----------------------------------------------------------------------------------------------
+# What each step says
+# ----------------------------------------------------------------------------------------------
+
+def test_first_step_is_the_seed_and_the_tanh_step_quotes_its_rule():
+    o, _ = neuron()
+    steps = draw_backprop(o).steps
+    assert steps[0].is_seed and steps[0].node is o and steps[0].arrived == 1.0
+    assert steps[0].lines() == ["start at the output o: do/do = 1.0000"]
+    tanh = steps[1]
+    assert tanh.op == "tanh" and tanh.node is o and tanh.arrived == 1.0
+    (part,) = tanh.inputs
+    assert part.derivative == "1 − tanh(x)²" and part.local == pytest.approx(0.5)
+    assert "d/dx tanh(x) = 1 − tanh(x)² = 0.5000" in tanh.lines()[1]
+
+
+def test_every_op_node_is_one_step_after_all_its_consumers():
+    E, _ = mazur()
+    steps = record_backprop(E)
+    ops_in_graph = [n for n in graph.walk(E) if not n.is_leaf]
+    ran = [s.node for s in steps[1:]]
+    assert sorted(map(id, ran)) == sorted(map(id, ops_in_graph))
+    done = set()
+    for step in steps[1:]:
+        consumers = [n for n in ops_in_graph if any(p is step.node for p in n.parents)]
+        assert all(id(c) in done for c in consumers)
+        done.add(id(step.node))
+
+
+def _finite_difference(op, ctx, inputs, i, h=1e-6):
+    up, down = list(inputs), list(inputs)
+    up[i] += h
+    down[i] -= h
+    return (op.forward(ctx, *up) - op.forward(ctx, *down)) / (2 * h)
+
+
+def test_local_derivatives_match_finite_differences_and_contributions_are_products():
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    out = ((x / y - x ** 3).exp() + (x * y).log() + (-y).sigmoid() + (x ** y).sqrt()
+           + (x - y).tanh() + abs(x - 2.0) * 3.0)
+    steps = record_backprop(out)
+    checked = set()
+    for step in steps[1:]:
+        inputs, ctx = step.node._layout()
+        payloads = [p.data for p in inputs]
+        for i, part in enumerate(step.inputs):
+            if step.node._fn is ops.Abs:            # its ctx is the sign, fixed by the caller
+                expected = ctx
+            else:
+                expected = _finite_difference(step.node._fn, ctx, payloads, i)
+            assert part.local == pytest.approx(expected, rel=1e-6, abs=1e-8), step.op
+            assert part.contribution == pytest.approx(step.arrived * part.local, rel=1e-12)
+            checked.add(step.node._fn.__name__)
+    assert {"PowConst", "Exp", "Log", "Sigmoid", "Pow", "Sqrt", "Tanh", "Sub", "Neg",
+            "Abs", "MulConst", "AddConst", "Add", "Mul"} <= checked
+
+
+def test_gradients_add_up_where_paths_meet():
+    x = Value(3.0, label="x")
+    y = x * x + x
+    steps = record_backprop(y)
+    to_x = [part for s in steps[1:] for part in s.inputs if part.node is x]
+    assert [p.contribution for p in to_x] == [1.0, 3.0, 3.0]
+    assert [p.grad for p in to_x] == [1.0, 4.0, 7.0] and x.grad == 7.0
+    text = "\n".join(line for s in steps for line in s.lines())
+    assert "x: 1.0000 + 3.0000 = 4.0000" in text and "x: 4.0000 + 3.0000 = 7.0000" in text
+
+
+def test_a_plus_a_sends_two_contributions_to_one_node():
+    a = Value(2.0, label="a")
+    s = a + a
+    steps = record_backprop(s)
+    (add,) = steps[1:]
+    assert [p.node for p in add.inputs] == [a, a] and [p.name for p in add.inputs] == ["a", "b"]
+    assert a.grad == 2.0 and add.lines()[-1] == "a: 1.0000 + 1.0000 = 2.0000"
+
+
+def test_a_relu_that_is_off_passes_nothing_and_what_lies_behind_gets_no_step():
+    w, x = Value(-2.0, label="w"), Value(1.0, label="x")
+    z = w * x
+    out = z.relu() + w
+    steps = record_backprop(out)
+    relu = next(s for s in steps if s.op == "ReLU")
+    (part,) = relu.inputs
+    assert part.local == 0.0 and part.contribution is None and part.grad is None
+    assert "no gradient passes to #2" in relu.lines()[1]
+    assert all(s.node is not z for s in steps)          # z got nothing: skipped, as backward does
+    assert (w.grad, x.grad, z.grad) == (1.0, 0.0, 0.0)
+
+
+def test_constants_are_named_and_get_nothing():
+    x = Value(2.0, label="x")
+    c = Value(5.0, label="c", requires_grad=False)
+    y = (x * 3) * c
+    steps = record_backprop(y)
+    outer, inner = steps[1], steps[2]
+    assert "c is a constant: it wants no gradient" in "\n".join(outer.lines())
+    assert inner.constant == 3 and "d/dx (x * c) = c where c = 3 = 3.0000" in inner.lines()[1]
+    assert x.grad == 15.0 and c.grad == 0.0
+
+
+def test_tensor_steps_give_the_rule_and_the_sizes():
+    loss, _ = small_tensor_graph()
+    steps = record_backprop(loss)
+    assert steps[0].lines() == ["start at the output #8: d#8/d#8 = 1.0000"]
+    matmul = next(s for s in steps if s.op == "matmul")
+    assert all(part.local is None and part.worded for part in matmul.inputs)
+    text = "\n".join(matmul.lines())
+    assert "grads G @ bᵀ and aᵀ @ G" in text and "is a constant" in text
+    assert re.search(r"gets a \(3, 2\) array of norm \d\.\d{4}", text)
+    tanh = next(s for s in steps if s.op == "tanh")
+    assert "d/dx tanh(x) = 1 − tanh(x)²  →" in tanh.lines()[1]
+
+
+def test_every_ops_docstring_gives_a_rule():
+    for name in ops.__all__:
+        op = getattr(ops, name)
+        formula, partials = rule_text(op)
+        assert formula and rule_words(op), name
+        assert all(text for text in partials.values()), name
+    assert rule_text(ops.Div) == ("a / b", {"a": "1/b", "b": "−a/b² = −out/b"})
+
+
+# ----------------------------------------------------------------------------------------------
+# The drawing at every step
+# ----------------------------------------------------------------------------------------------
+
+def _box_texts(svg_text: str) -> dict[str, list[str]]:
+    root = ET.fromstring(svg_text.encode("utf-8"))
+    return {g.get("id"): [t.text.replace("\xa0", "") for t in g.iter(f"{SVG}text")]
+            for g in root.iter(f"{SVG}g") if g.get("id")}
+
+
+def test_frames_fill_in_gradients_as_the_walk_goes():
+    o, _ = neuron()
+    walk = draw_backprop(o)
+    first, last = walk.texts_at(0), walk.texts_at(len(walk) - 1)
+    assert first["n9"].strip("\xa0") == "grad 1.0000"       # the output's gradient 1
+    assert first["n8"].strip("\xa0") == "grad ?"            # not reached yet
+    assert first["n0"].strip("\xa0") == "grad 0.0000"       # a leaf: what it holds before
+    final = {k: v.strip("\xa0") for k, v in last.items()}
+    assert (final["n0"], final["n1"], final["n7"]) == ("grad -1.5000", "grad 1.0000",
+                                                       "grad 0.5000")
+
+
+def test_frames_are_standalone_svgs_of_one_size_with_the_step_in_the_caption(tmp_path):
+    o, _ = neuron()
+    walk = draw_backprop(o)
+    folder = walk.save(f"{tmp_path}/frames/")
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == [f"step_{k:03d}.svg" for k in range(1, 7)]
+    sizes = set()
+    for k, path in enumerate(files):
+        root = ET.parse(path).getroot()
+        rects = tuple(r.get("width") for r in root.iter(f"{SVG}rect"))
+        sizes.add((root.get("width"), root.get("height"), rects))   # padded texts: same boxes
+        captions = " ".join(t.text for t in root.iter(f"{SVG}text")
+                            if "caption" in (t.get("class") or ""))
+        assert f"step {k + 1} of 6" in captions
+    assert len(sizes) == 1                                  # slides do not jump
+    last = _box_texts(files[-1].read_text(encoding="utf-8"))
+    assert last["n0"][-1] == "grad -1.5000" and last["n7"][-1] == "grad 0.5000"
+    first = files[0].read_text(encoding="utf-8")
+    assert backprop.HOT_FILL in first and "start at the output o" in first
+
+
+def test_saving_frames_into_an_existing_folder_needs_no_slash(tmp_path):
+    o, _ = neuron()
+    draw_backprop(o).save(tmp_path)
+    assert len(list(tmp_path.glob("step_*.svg"))) == 6
+
+
+def test_the_page_is_self_contained_and_shows_the_final_state_without_javascript(tmp_path):
+    o, _ = neuron()
+    path = draw_backprop(o).save(tmp_path / "backprop.html")
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
+    # nothing to fetch: no src/href attributes, no links, no URLs but the SVG namespace
+    assert not re.search(r"\b(src|href)\s*=", html) and "<link" not in html
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
+    assert html.count("<svg") == 1 and "step 6 of 6" in html
+    svg_text = html[html.index("<svg"):html.index("</svg>") + 6]
+    boxes = {k.rsplit("-", 1)[1]: v for k, v in _box_texts(svg_text).items()}
+    assert boxes["n0"][-1] == "grad -1.5000" and boxes["n1"][-1] == "grad 1.0000"
+    assert boxes["n7"][-1] == "grad 0.5000"                 # x1, w1, b as micrograd has them
+    data = json.loads(re.search(r'class="gg-data">(.*?)</script>', html, re.S).group(1))
+    assert len(data["frames"]) == 6 and data["frames"][0]["hot"] == ["n9", "op9"]
+
+
+def test_labels_cannot_break_out_of_the_page():
+    x = Value(1.0, label="</script><script>alert(1)</script>")
+    html = draw_backprop(x * x).html()
+    assert html.count("<script") == 2 and "alert(1)</script>" not in html
+
+
+def test_widgets_on_one_page_have_their_own_ids():
+    o, _ = neuron()
+    walk = draw_backprop(o)
+    first, second = walk.html(), walk.html()
+    ids = re.findall(r' id="([^"]+)"', first + second)
+    assert len(ids) == len(set(ids))
+    assert 'url(#glassgrad-arrow)' not in first             # the marker is renamed with the rest
+
+
+def test_a_big_graph_is_drawn_collapsed_and_stepped_through(rng):
+    xs = [Value(float(v), requires_grad=False) for v in rng.normal(size=40)]
+    ws = [Value(float(v), label=f"w{i}") for i, v in enumerate(rng.normal(size=40))]
+    def build():
+        total = Value(0.0, requires_grad=False)
+        for a, b in zip(xs, ws):
+            total = total + (a * b).tanh()
+        return total
+    ref = build()
+    ref.backward()
+    expected = [w.grad for w in ws]
+    for w in ws:
+        w.zero_grad()
+    walk = draw_backprop(build(), max_nodes=30)
+    assert [w.grad for w in ws] == expected
+    assert all(box.kind == "group" for box in walk.scene.boxes)
+    assert "Collapsed" in walk.scene.caption
+    hot = {name for k in range(len(walk)) for name in walk._frames[k]["hot"]}
+    assert hot and all(name.startswith("g") for name in hot)
+    last = {k: v.strip("\xa0") for k, v in walk.texts_at(len(walk) - 1).items()}
+    assert all("?" not in t for t in last.values())         # the end: everything known
+    weights = next(b.name for b in walk.scene.boxes if b.fields[0].startswith("40 leaves: w0"))
+    assert last[weights] == f"grad {min(expected):.3g} … {max(expected):.3g}"
+    assert walk.texts_at(0)[weights].strip("\xa0") == "grad 0.0000"   # before: all 0
+
+
+def test_saves_are_atomic(tmp_path, monkeypatch):
+    o, _ = neuron()
+    walk = draw_backprop(o)
+    path = walk.save(tmp_path / "page.html")
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(page, "document", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        walk.save(path)
+    assert path.read_bytes() == before                      # the old file, untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]    # no temporary left
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad arguments
+# ----------------------------------------------------------------------------------------------
+
+def test_bad_arguments_get_clear_errors(tmp_path):
+    o, _ = neuron()
+    with pytest.raises(TypeError, match="draw_backprop: expected a Value or a Tensor, got float"):
+        draw_backprop(1.5)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        draw_backprop(Value(1.0, requires_grad=False) * 2)
+    with pytest.raises(ValueError, match="draw_backprop: rankdir must be one of"):
+        draw_backprop(o, rankdir="up")
+    with pytest.raises(ValueError, match="draw_backprop: max_nodes must be a positive int"):
+        draw_backprop(o, max_nodes=0)
+    with pytest.raises(TypeError, match="gradient must be a number for a Value, got str"):
+        draw_backprop(o, "1")
+    t = Tensor(np.ones(3), requires_grad=True) * 2
+    with pytest.raises(ValueError, match=r"shape \(3,\) needs a gradient of that shape"):
+        draw_backprop(t)
+    with pytest.raises(ValueError, match=r"the output has shape \(3,\), the gradient \(2,\)"):
+        draw_backprop(t, np.ones(2))
+    walk = draw_backprop(o)
+    with pytest.raises(ValueError, match="neither an .html file nor a folder"):
+        walk.save(tmp_path / "steps.svg")
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        walk.save(str(tmp_path / "taken") + "/")
+
+
+def test_a_pass_that_fails_leaves_no_marks_behind():
+    x = Value(0.0, label="x")
+    y = x.sqrt() * 2 + x
+    with pytest.raises(ZeroDivisionError, match="draw_backprop: backward of sqrt"):
+        draw_backprop(y)
+    assert all(n.grad is not graph.PENDING and n.grad is not graph.VISITING
+               for n in graph.walk(y))
+
+
+def test_a_leaf_output_is_one_seed_step():
+    x = Value(2.0, label="x")
+    walk = draw_backprop(x)
+    assert len(walk) == 1 and x.grad == 1.0 and walk.texts_at(0)["n0"].strip("\xa0") == \
+        "grad 1.0000"
+
+
+def test_a_leaf_output_with_a_gradient_shows_the_accumulated_one():
+    x = Value(2.0, label="x")
+    x.grad = 2.0
+    walk = draw_backprop(x)
+    assert x.grad == 3.0 and walk.texts_at(0)["n0"].strip("\xa0") == "grad 3.0000"
+
+
+# ----------------------------------------------------------------------------------------------
+# More shapes of graph: random scalar graphs, n-ary tensor ops, users' own ops
+# ----------------------------------------------------------------------------------------------
+
+def _random_graph(seed: int):
+    """A random scalar expression over four leaves with shared subexpressions (some ReLUs off)."""
+    import random
+    rnd = random.Random(seed)
+    leaves = [Value(rnd.uniform(-1.5, 1.5), label=f"x{i}") for i in range(4)]
+    pool = list(leaves)
+    for _ in range(25):
+        a, b = rnd.choice(pool), rnd.choice(pool)
+        pick = rnd.randrange(8)
+        node = (a + b if pick == 0 else a * b if pick == 1 else a - b if pick == 2
+                else a.tanh() if pick == 3 else a.relu() if pick == 4 else a * 0.5 + 1.0
+                if pick == 5 else a.sigmoid() if pick == 6 else (a * a + 1.0).log())
+        pool.append(node)
+    out = pool[-1]
+    for node in pool[-6:-1]:
+        out = out + node
+    return out, leaves
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_scalar_graphs_get_exactly_backwards_gradients(seed):
+    out, leaves = _random_graph(seed)
+    out.backward()
+    expected = [x.grad for x in leaves]
+    out2, leaves2 = _random_graph(seed)
+    walk = draw_backprop(out2)
+    assert [x.grad for x in leaves2] == expected
+    final = walk.texts_at(len(walk) - 1)
+    for i, node in enumerate(graph.walk(out2)):
+        if node.requires_grad:                           # the last frame shows every .grad
+            assert final[f"n{i}"].strip("\xa0") == f"grad {labels.number(node.grad)}"
+
+
+def test_n_ary_and_fused_tensor_ops_get_exactly_backwards_gradients():
+    def build():
+        a = Tensor(np.arange(6.0).reshape(2, 3) / 7, requires_grad=True)
+        b = Tensor(np.ones((2, 3)) * 0.3, requires_grad=True)
+        logits = autograd.concatenate([a, b * 2], axis=1)          # (2, 6)
+        stacked = autograd.stack([a, b], axis=0).sum()
+        loss = autograd.functional.cross_entropy(logits, np.array([1, 4])) + stacked * 0.1
+        return loss, (a, b)
+    loss, (a, b) = build()
+    loss.backward()
+    loss2, (a2, b2) = build()
+    walk = draw_backprop(loss2)
+    assert np.array_equal(a2.grad, a.grad) and np.array_equal(b2.grad, b.grad)
+    concat = next(s for s in walk.steps if s.op == "concatenate")
+    assert [p.name for p in concat.inputs] == ["a", "b"]
+    assert "each input gets its slice of the gradient" in concat.lines()[1]
+
+
+def test_a_users_function_shows_its_docstring_or_says_it_has_none():
+    from autograd import Function
+
+    class Cube(Function):
+        """x³;  d/dx = 3x²"""
+        @staticmethod
+        def forward(ctx, x):
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g * 3 * x * x,)
+
+    class Quiet(Function):                      # shifts by one, and says nothing about it
+        @staticmethod
+        def forward(ctx, x):
+            return x + 1.0
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g,)
+
+    x = Value(2.0, label="x")
+    steps = record_backprop(Quiet.apply(Cube.apply(x)))
+    assert "d/dx x³ = 3x² = 12.0000" in steps[2].lines()[1]
+    assert "x: the rule in Quiet.backward (it has no docstring)" in steps[1].lines()[1]
+    assert x.grad == 12.0
