@@ -1,13 +1,16 @@
 """A safe little calculator: an arithmetic expression over named numbers, built out of `Value`s.
 
 The text is parsed by Python's `ast` and then only an allow-list is accepted: numbers, the given
-names, + - * / **, unary minus, and calls of a few functions by name. Nothing is ever passed to
+names, + - * / **, unary minus, and a few functions, called by name (`tanh(x)`) or as micrograd's
+methods (`(x*w + b).tanh()`). Nothing is ever passed to
 `eval`; attribute access, other calls, comprehensions, lambdas and the like are refused with one
 clear message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
 
 >>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(out.data, 4)
 0.7071
+>>> build("(x*w + b).tanh()", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432}).data == out.data
+True
 """
 
 from __future__ import annotations
@@ -113,6 +116,14 @@ def _check(node: ast.AST, names: set[str]) -> None:
                     else f"give it a value, e.g. {node.id}=1.0")
             raise ExpressionError(f"unknown name '{node.id}' ({hint})")
         return
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        name = node.func.attr                            # micrograd's form: (x*w + b).tanh()
+        if name not in FUNCTIONS:
+            raise ExpressionError(f"'.{name}()' is not an allowed method; the functions are "
+                                  f"{', '.join(sorted(FUNCTIONS))}")
+        if node.args or node.keywords:
+            raise ExpressionError(f".{name}() takes no argument, like (x*w).{name}()")
+        return
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
@@ -151,8 +162,13 @@ def _operands(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     if isinstance(node, ast.Call):
-        return list(node.args)
+        return [_argument(node)]
     return []
+
+
+def _argument(call: ast.Call) -> ast.AST:
+    """What a function is applied to: tanh(x) or, micrograd's way, x.tanh()."""
+    return call.func.value if isinstance(call.func, ast.Attribute) else call.args[0]
 
 
 def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | float:
@@ -167,8 +183,8 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
         x = results[id(node.operand)]
         return -x if isinstance(node.op, ast.USub) else x
     if isinstance(node, ast.Call):
-        x = results[id(node.args[0])]
-        name = node.func.id
+        x = results[id(_argument(node))]
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
         if not isinstance(x, Value):
             x = Value(x, requires_grad=False)
         try:

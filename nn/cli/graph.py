@@ -36,8 +36,8 @@ def add_parser(subparsers: Any) -> None:
         "graph", help="draw the computation graph of an expression, with its gradients",
         description="Build EXPRESSION from scalar Values, run backward, write the graph as SVG "
                     "(or .png/.pdf with Graphviz) and print the output and every gradient. "
-                    f"Functions: {', '.join(sorted(expression.FUNCTIONS))}; "
-                    "operators: + - * / **.",
+                    f"Functions: {', '.join(sorted(expression.FUNCTIONS))}, called as "
+                    "tanh(x) or, as in micrograd, (x).tanh(); operators: + - * / **.",
         epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
                '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
                'in brackets, "(-x*w)".')
