@@ -335,9 +335,19 @@ def t2_chunk(engine: str, repeat: int = 5, seconds: float = 0.2) -> dict:
 # Entry point of the subprocess
 # ----------------------------------------------------------------------------------------------
 
+def _compile_task(name: str):
+    """A task of benchmarks/compile.py (imported only by the processes that run it)."""
+    def run(**kwargs):
+        from . import compile as compile_benchmarks
+        return getattr(compile_benchmarks, name)(**kwargs)
+    return run
+
+
 TASKS = {
     "probe": probe,
     "s1": s1_chunk,
+    "s1_compiled": _compile_task("s1_compiled_chunk"),
+    "compile_scaling": _compile_task("scaling_chunk"),
     "s2": s2_chain,
     "t1_numpy_and_ours": t1_numpy_and_ours,
     "t1_torch": t1_torch,

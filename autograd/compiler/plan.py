@@ -32,12 +32,14 @@ class Step:
              a sum, the terms of the first sum, then of the second...
     """
 
-    __slots__ = ("level", "kind", "start", "stop", "index", "targets", "op", "ctx", "saved")
+    __slots__ = ("level", "kind", "start", "stop", "index", "targets", "scatter", "op", "ctx",
+                 "saved")
 
     def __init__(self, level: int, kind: str, start: int, stop: int, index: object,
                  targets: np.ndarray) -> None:
         self.level, self.kind, self.start, self.stop = level, kind, start, stop
         self.index, self.targets = index, targets
+        self.scatter = _scatter_mode(targets)
         self.op, self.ctx = RULES.get(kind, (None, None))
         self.saved: tuple = ()          # the gathered inputs of the latest forward, for backward
 
@@ -67,8 +69,9 @@ class Plan:
         self.leaf_start = self.n_constants
         self.op_start = self.n_constants + len(self.leaves)
         self.size = self.op_start + len(ops)
-        self.output_slot = rec.ops[-1].slot
-        self.constants = np.array([item.value for item in constants], dtype=float)
+        self.output_slot = rec.output.slot
+        self.numbers = [item.value for item in constants]     # as given (for the eager path)
+        self.constants = np.array(self.numbers, dtype=float)
         self.recorded, self.fused, self.sums_made = rec.recorded, rec.fused, 0
         self.steps = []
         start = self.op_start
@@ -86,6 +89,14 @@ class Plan:
             arrays = [step.index] if step.kind == "sum" else list(step.index)
             total += sum(a.nbytes for a in arrays) + step.targets.nbytes
         return total
+
+
+def _scatter_mode(targets: np.ndarray) -> object:
+    """How backward adds gradients into `targets`: a slice when they are consecutive slots
+    (the cheapest), a fancy index when they are distinct, else np.add.at (repeats add up)."""
+    if len(targets) and np.array_equal(targets, np.arange(targets[0], targets[0] + len(targets))):
+        return slice(int(targets[0]), int(targets[0]) + len(targets))
+    return "distinct" if len(np.unique(targets)) == len(targets) else "repeated"
 
 
 def _group_key(item: Item) -> tuple:

@@ -53,15 +53,17 @@ class Recording:
         self.leaves: list[Item] = []
         self.constants: dict[str, Item] = {}    # one Item per distinct number
         self.ops: list[Item] = []               # each after its inputs; the output last
+        self.output: Item | None = None         # the output's Item (an op, or a leaf)
         self.recorded = 0                       # op nodes in the eager graph
         self.fused = 0                          # additions folded into a longer sum
 
     def constant(self, number: Any) -> Item:
-        value = float(number)
-        key = value.hex()                       # tells -0.0 from 0.0; nan is one key
+        """The Item of a number folded into an op (kept as given: 2 stays an int, so that an
+        eager error message reads as the eager engine writes it)."""
+        key = (type(number).__name__, float(number).hex())     # tells -0.0 from 0.0
         item = self.constants.get(key)
         if item is None:
-            item = self.constants[key] = Item("constant", [], value=value)
+            item = self.constants[key] = Item("constant", [], value=number)
         return item
 
 
@@ -97,6 +99,7 @@ def record(output: Node) -> Recording:
         stack.pop()
         items[id(node)] = _lower(rec, node, [items[id(x)] for x in inputs], ctx)
     rec.recorded = len(rec.ops)
+    rec.output = items[id(output)]
     _fuse_sums(rec)
     for item in rec.ops:
         item.level = 1 + max(arg.level for arg in item.args)
@@ -136,7 +139,7 @@ def _fuse_sums(rec: Recording) -> None:
     the eager one); `x + S` is read as `S + x`, which is the same number (addition commutes).
     A folded sum's term list is taken over, not copied: a chain of n additions costs O(n).
     """
-    output = rec.ops[-1]
+    output = rec.output
     kept = []
     for item in rec.ops:
         if item.kind == "sum":

@@ -87,12 +87,11 @@ class CompiledGraph:
             for step in reversed(self._steps):
                 g = grads[step.start:step.stop]     # complete: its consumers are all done
                 if step.kind == "sum":              # every term gets the sum's gradient
-                    np.add.at(grads, step.targets, g.repeat(len(step.index)))
+                    _scatter(grads, step, g.repeat(len(step.index)))
                     continue
                 ctx, inputs = step.saved
                 parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
-                np.add.at(grads, step.targets,
-                          parts[0] if len(parts) == 1 else np.concatenate(parts))
+                _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
         if not np.isfinite(grads[self._checked()]).all():
             self._eager = self._rebuild()   # the eager engine decides (it may raise)
             self._eager.backward(gradient)
@@ -111,7 +110,7 @@ class CompiledGraph:
         ReLU passing no gradient at all when off) decide, one Python object per node.
         """
         plan = self._plan
-        nodes: list[Any] = [Value(c, requires_grad=False) for c in plan.constants.tolist()]
+        nodes: list[Any] = [Value(c, requires_grad=False) for c in plan.numbers]
         nodes += self._leaves
         with enable_grad():
             for step in self._steps:
@@ -119,6 +118,8 @@ class CompiledGraph:
                 make = _EAGER.get(step.kind)
                 for slots in zip(*columns):
                     inputs = [nodes[slot] for slot in slots]
+                    if step.ctx == CONSTANT:
+                        inputs[-1] = plan.numbers[slots[-1]]
                     if make is None:                # a sum, in the eager order
                         total = inputs[0]
                         for term in inputs[1:]:
@@ -179,6 +180,17 @@ def _sum_forward(values: np.ndarray, step: Step) -> None:
         np.add.reduce(terms, axis=0, out=values[step.start:step.stop])
 
 
+def _scatter(grads: np.ndarray, step: Step, contributions: np.ndarray) -> None:
+    """grads[step.targets] += contributions, with repeated targets adding up."""
+    mode = step.scatter
+    if mode == "repeated":
+        np.add.at(grads, step.targets, contributions)
+    elif mode == "distinct":
+        grads[step.targets] += contributions
+    else:                               # consecutive slots: a slice
+        grads[mode] += contributions
+
+
 def _accumulate(leaves: list[Value], grads: list[float]) -> None:
     """leaf.grad += g for each leaf: the one Python loop per pass, kept tight."""
     for leaf, g in zip(leaves, grads):
@@ -190,11 +202,11 @@ def _accumulate(leaves: list[Value], grads: list[float]) -> None:
             leaf.grad = g
 
 
-# The eager form of each kind, for `_rebuild` (constants arrive as constant Values; the ops that
-# fold a number get the number, so the eager node is the one first recorded).
+# The eager form of each kind, for `_rebuild`. The ops that fold a number get it as it was given
+# (slot k < n_constants holds plan.numbers[k]), so each eager node is the one first recorded.
 _EAGER = {
-    "mul": operator.mul, "mul_const": lambda x, c: x * c.data, "neg": operator.neg,
-    "sub": operator.sub, "pow": operator.pow, "pow_const": lambda x, c: x ** c.data,
+    "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
+    "sub": operator.sub, "pow": operator.pow, "pow_const": operator.pow,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
 }
