@@ -215,7 +215,7 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
     args.warmup = 2
     args.micrograd_steps = 10 if args.quick else 12     # >= 10: the loss comparison
     args.eager_steps = 10 if args.quick else 20
-    args.compiled_steps = 200 if args.quick else 1000
+    args.compiled_steps = 100                           # the whole demo (its lr schedule ends)
     args.scaling_steps = 20 if args.quick else 50
     args.points = [100] if args.quick else [100, 1000]
     return args
