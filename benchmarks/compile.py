@@ -84,9 +84,9 @@ def s1_compiled_chunk(steps: int, seed: int = 1337) -> dict:
     return _compiled_training(16, 100, steps, seed)
 
 
-def scaling_chunk(hidden: int, points: int, steps: int, eager_steps: int = 1) -> dict:
+def scaling_chunk(hidden: int, points: int, steps: int, eager_steps: int = 2) -> dict:
     """The replay of an MLP 2-hidden-hidden-1 on `points` moons, and `eager_steps` eager steps
-    of the same model for comparison."""
+    of the same model for comparison (the fastest is reported: the first one warms up)."""
     from autograd import Value
 
     result = _compiled_training(hidden, points, steps)
@@ -188,7 +188,7 @@ def bench_scaling(args: argparse.Namespace, env: dict | None, report: dict) -> N
             r = harness.run_worker({"task": "compile_scaling", "hidden": hidden, "points": points,
                                     "steps": args.scaling_steps}, env, timeout=3600)
             s = split_steps([r["times"]], min(args.warmup, len(r["times"]) - 1))
-            eager = statistics.median(r["eager_times"])
+            eager = min(r["eager_times"])
             compile_s = r["record_s"] + r["plan_s"] + r["first_replay_s"]
             per_node = s.median / r["recorded"]
             print(f"2-{hidden}-{hidden}-1{'':<{10 - len(f'2-{hidden}-{hidden}-1')}} {points:>6,} "
@@ -201,8 +201,8 @@ def bench_scaling(args: argparse.Namespace, env: dict | None, report: dict) -> N
                                               "bytes_per_node")}})
     report["scaling"] = rows
     print("recorded: op nodes of the eager graph; replayed: after fusing sums; per node: the "
-          "step's median over recorded nodes; vs eager: one eager step (build + backward + SGD) "
-          "over the replayed step.")
+          "step's median over recorded nodes; eager step: the faster of 2 eager steps (build + "
+          "backward + SGD); vs eager: that over the replayed step.")
 
 
 def parse_args(argv: list | None = None) -> argparse.Namespace:

@@ -3,7 +3,7 @@ new data; diamonds and repeated uses come from picking earlier nodes at random."
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value
@@ -50,6 +50,7 @@ def run(leaves, program):
     return sum(nodes[len(leaves):], nodes[-1])      # every node reaches the output
 
 
+@settings(max_examples=150)
 @given(programs(), st.lists(numbers, min_size=8, max_size=8))
 def test_random_graphs_compiled_match_eager(spec, data):
     n_leaves, program = spec

@@ -3,6 +3,10 @@ structure, deep graphs, and what it says about itself."""
 
 from __future__ import annotations
 
+import functools
+import operator
+
+import numpy as np
 import pytest
 
 import autograd
@@ -95,17 +99,26 @@ def test_deep_graphs_compile_without_recursion():
     check_against_eager(lambda: y, [x])
 
 
+def _ill_conditioned(n, seed):
+    """Numbers whose float sum depends on the order of the additions."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=n) * 10.0 ** rng.integers(-8, 9, size=n)).tolist()
+
+
 def test_sum_chains_are_fused_and_add_in_the_eager_order():
-    xs = [Value(v) for v in (1e16, 1.0, -1e16, 1.0, 3.0)]     # the order changes the result
+    numbers = _ill_conditioned(300, 1)
+    in_order = functools.reduce(operator.add, numbers)
+    assert float(np.add.reduce(numbers)) != in_order                # numpy's pairwise order differs
+    xs = [Value(v) for v in numbers]
     total = sum(xs[1:], xs[0])
     graph = compile(total)
-    assert graph.forward() == total.data                         # bit for bit
-    assert "fusing 3 additions into 1 sums" in repr(graph)
+    assert graph.forward() == total.data == in_order                # bit for bit
+    assert "fusing 298 additions into 1 sums" in repr(graph)
     assert len(graph.steps) == 1 and graph.steps[0].kind == "sum"
 
 
 def test_fused_sums_in_groups_add_in_the_eager_order_too():
-    rows = [[Value(v * (k + 1)) for v in (1e16, 1.0, -1e16, 1.0)] for k in range(5)]
+    rows = [[Value(v) for v in _ill_conditioned(50, seed)] for seed in range(5)]
     totals = [sum(row[1:], row[0]) for row in rows]
     graph = compile(sum(t * (i + 1) for i, t in enumerate(totals)))
     assert graph.forward() == sum(t * (i + 1) for i, t in enumerate(totals)).data

@@ -143,8 +143,11 @@ class CompiledGraph:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the replay: index arrays and the two float buffers."""
-        return self._plan.nbytes() + self._values.nbytes + self._grads.nbytes
+        """Bytes held by the replay: index arrays, the value and gradient buffers, and the
+        inputs each step gathered in the latest forward (kept for backward)."""
+        saved = sum(x.nbytes for step in self._steps if step.saved
+                    for x in [step.saved[0], *step.saved[1]] if isinstance(x, np.ndarray))
+        return self._plan.nbytes() + self._values.nbytes + self._grads.nbytes + saved
 
     def bytes_per_node(self) -> float:
         """`nbytes` per node of the eager graph."""
