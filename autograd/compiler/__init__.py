@@ -57,4 +57,4 @@ def compile(output: Value) -> CompiledGraph:
     Only the ops of `Value` have vectorised rules; a graph holding anything else (a custom
     `Function`, a `Tensor`) is refused with an error naming it.
     """
-    return CompiledGraph(output, Plan(record(output)))
+    return CompiledGraph(Plan(record(output)))

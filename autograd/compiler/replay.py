@@ -23,15 +23,14 @@ class CompiledGraph:
     `output.backward()` does. `explain()` lists the steps; `steps` holds them.
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
-    in the eager order, so the forward pass gives the eager numbers (add, mul, sub, neg, relu,
-    abs, pow: bit for bit; exp, log, tanh, sigmoid, sqrt: numpy's functions, within an ulp of
-    `math`'s). Gradients add the same contributions, in another order (within a few ulps).
+    in the eager order, so the forward pass gives the eager numbers (+ - * neg relu abs: bit for
+    bit; pow, exp, log, sqrt, tanh, sigmoid: numpy's functions, within an ulp of `math`'s). Gradients add the same contributions, in another order (within a few ulps).
     When a pass meets a number that is not finite (an overflow, log of a negative number,
     0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
     structure, so errors and infinities are exactly the eager ones.
     """
 
-    def __init__(self, output: Value, plan: Plan) -> None:
+    def __init__(self, plan: Plan) -> None:
         self._plan = plan
         self._steps = plan.steps
         self._leaves = plan.leaves
@@ -43,7 +42,6 @@ class CompiledGraph:
         self._values[:plan.n_constants] = plan.constants
         self._grads = np.zeros(plan.size)
         self._eager: Value | None = None    # the eager graph, when a pass needed it
-        self.label = output.label
         self.forward()
 
     # -- replay --------------------------------------------------------------------------------
