@@ -49,7 +49,8 @@ def compile(output: Value) -> CompiledGraph:
     >>> f.forward()                             # still x * 2; eager code would give 3.0
     -2.0
 
-    Likewise, eager mode records an op only when one of its inputs wants a gradient: `x * x`
+    Which leaves want a gradient is part of the structure too. Likewise, eager mode records an
+    op only when one of its inputs wants a gradient: `x * x`
     of an input `x` with `requires_grad=False` is a plain number in the graph, and the replay
     does not recompute it. Inputs combined with parameters (`w * x`, as in a neuron) are read
     at every forward.

@@ -24,7 +24,8 @@ class CompiledGraph:
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
     in the eager order, so the forward pass gives the eager numbers (+ - * neg relu abs: bit for
-    bit; pow, exp, log, sqrt, tanh, sigmoid: numpy's functions, within an ulp of `math`'s). Gradients add the same contributions, in another order (within a few ulps).
+    bit; pow, exp, log, sqrt, tanh, sigmoid: numpy's functions, within an ulp of `math`'s).
+    Gradients add the same contributions, in another order (within a few ulps).
     When a pass meets a number that is not finite (an overflow, log of a negative number,
     0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
     structure, so errors and infinities are exactly the eager ones.
@@ -160,7 +161,19 @@ class CompiledGraph:
                 f"({plan.n_wanting} want grad), {plan.n_constants} constants)")
 
     def explain(self) -> str:
-        """The plan as a table: one line per vectorised step (a gather, the rule, a store)."""
+        """The plan as a table: one line per vectorised step (a gather, the rule, a store).
+
+        >>> from autograd import Value, compile
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> print(compile((a * b + a + 1).relu()).explain())
+        CompiledGraph(4 op nodes -> 3 after fusing 1 additions into 1 sums; 3 levels, 3 steps;
+        2 leaves (2 want grad), 1 constants)
+        memory: ... bytes, ... per recorded node
+        step  level  kind         nodes  inputs  computes
+           1      1  mul              1       2  a * b
+           2      2  sum              1       3  t0 + t1 + ... (in order)
+           3      3  relu             1       1  relu(x)
+        """
         lines = [repr(self), f"memory: {self.nbytes:,} bytes, "
                              f"{self.bytes_per_node():.0f} per recorded node",
                  f"{'step':>4}  {'level':>5}  {'kind':<10} {'nodes':>7}  {'inputs':>6}  computes"]
