@@ -120,3 +120,15 @@ def train_step(model: MLP, X, y, k: int, value_cls) -> float:
     for p in model.parameters():
         p.data -= learning_rate * p.grad
     return float(total_loss.data)
+
+
+def replay_step(graph, model: MLP, k: int) -> float:
+    """micrograd's demo step on its graph compiled once (`autograd.compile`): replay forward,
+    zero grads, replay backward, SGD; returns the loss (the same step as `train_step`)."""
+    total_loss = graph.forward()
+    model.zero_grad()
+    graph.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return total_loss

@@ -38,6 +38,14 @@ def test_a_constant_output_is_refused():
         compile(Value(2.0, requires_grad=False) * 3)
 
 
+def test_a_leaf_that_no_longer_holds_a_number_is_named():
+    a, b = Value(1.0), Value(2.0, label="b")
+    graph = compile(a * b)
+    b.data = [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"leaves\[\d\] \(b\) holds list"):
+        graph.forward()
+
+
 def _eager_error(build):
     with pytest.raises(Exception) as caught:
         build().backward()

@@ -50,7 +50,10 @@ class CompiledGraph:
     def forward(self) -> float:
         """Recompute every node from the leaves' current data; return the output's value."""
         values = self._values
-        values[self._leaf_slots] = [leaf.data for leaf in self._leaves]
+        try:
+            values[self._leaf_slots] = [leaf.data for leaf in self._leaves]
+        except (TypeError, ValueError):
+            raise _bad_leaf(self._leaves) from None
         with np.errstate(all="ignore"):     # non-finite results are judged below, as a whole
             for step in self._steps:
                 if step.kind == "sum":
@@ -181,6 +184,18 @@ class CompiledGraph:
             lines.append(f"{number:>4}  {step.level:>5}  {step.kind:<10} {step.size:>7,}  "
                          f"{step.terms:>6}  {FORMULAS[step.kind]}")
         return "\n".join(lines)
+
+
+def _bad_leaf(leaves: list[Value]) -> TypeError:
+    """The error for a leaf whose `.data` is not a number any more."""
+    for i, leaf in enumerate(leaves):
+        try:
+            float(leaf.data)
+        except (TypeError, ValueError):
+            break
+    return TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
+                     f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data must be a "
+                     f"number")
 
 
 def _sum_forward(values: np.ndarray, step: Step) -> None:
