@@ -30,6 +30,8 @@ class Step:
              else one array of slots per input, the constant last when the op has one
     targets  the slots that receive gradients: the differentiable inputs concatenated; for
              a sum, the terms of the first sum, then of the second...
+    scatter  how backward adds into them (see `_scatter_mode`)
+    op, ctx  the eager op whose rule runs, and where its ctx comes from (see `rules`)
     """
 
     __slots__ = ("level", "kind", "start", "stop", "index", "targets", "scatter", "op", "ctx",
@@ -51,6 +53,10 @@ class Step:
     def terms(self) -> int:
         """Inputs per node (a sum's terms, an op's inputs with its constant)."""
         return len(self.index)
+
+    def __repr__(self) -> str:
+        return (f"Step(level {self.level}, {self.kind}, {self.size:,} nodes of {self.terms} "
+                f"inputs, slots {self.start}..{self.stop - 1})")
 
 
 class Plan:

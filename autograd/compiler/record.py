@@ -140,20 +140,19 @@ def _fuse_sums(rec: Recording) -> None:
     A folded sum's term list is taken over, not copied: a chain of n additions costs O(n).
     """
     output = rec.output
-    kept = []
-    for item in rec.ops:
-        if item.kind == "sum":
-            first, second = item.args[0], item.args[1]
-            if not _foldable(first, output) and _foldable(second, output):
-                first, second = second, first
-            if _foldable(first, output):
-                terms = first.args              # taken over: `first` is not kept
-                terms.append(second)
-                first.kind = "folded"
-                item.args = terms
-                rec.fused += 1
-        kept.append(item)
-    rec.ops = [item for item in kept if item.kind != "folded"]
+    for item in rec.ops:                        # inputs first: a folded sum is complete
+        if item.kind != "sum":
+            continue
+        first, second = item.args[0], item.args[1]
+        if not _foldable(first, output) and _foldable(second, output):
+            first, second = second, first
+        if _foldable(first, output):
+            terms = first.args                  # taken over: `first` is not kept
+            terms.append(second)
+            first.kind = "folded"
+            item.args = terms
+            rec.fused += 1
+    rec.ops = [item for item in rec.ops if item.kind != "folded"]
 
 
 def _foldable(item: Item, output: Item) -> bool:
