@@ -149,3 +149,12 @@ def test_the_plan_holds_arrays_not_nodes():
 def test_compile_is_exported():
     assert autograd.compile is compile
     assert "compile" not in autograd.__all__            # a star import keeps the built-in
+
+
+def test_to_dot_draws_one_box_per_step_and_the_arrows_between_them():
+    a, b = Value(1.0), Value(2.0)
+    graph = compile((a * b).relu() * a)
+    text = graph.to_dot()
+    assert text.count("[label=") == 1 + len(graph.steps)           # the inputs, the steps
+    assert "inputs -> s1;" in text and "s1 -> s2;" in text and "s2 -> s3;" in text
+    assert "inputs -> s3;" in text and "s1 -> s3;" not in text

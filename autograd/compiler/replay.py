@@ -20,7 +20,8 @@ class CompiledGraph:
 
     `forward()` recomputes every node from the leaves' current `.data` and returns the output;
     `backward()` adds d output / d leaf into `.grad` of every leaf that requires grad, as
-    `output.backward()` does. `explain()` lists the steps; `steps` holds them.
+    `output.backward()` does. `explain()` lists the steps, `to_dot()` draws them (DOT text),
+    `steps` holds them.
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
     in the eager order, so the forward pass gives the eager numbers (+ - * neg relu abs: bit for
@@ -184,6 +185,46 @@ class CompiledGraph:
             lines.append(f"{number:>4}  {step.level:>5}  {step.kind:<10} {step.size:>7,}  "
                          f"{step.terms:>6}  {FORMULAS[step.kind]}")
         return "\n".join(lines)
+
+    def to_dot(self) -> str:
+        r"""The level plan as DOT text: one box per step, an arrow from each step it reads.
+        Render it with Graphviz, e.g. `graphviz.Source(graph.to_dot())` in a notebook.
+
+        >>> from autograd import Value, compile
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> print(compile((a * b + a).relu()).to_dot())
+        digraph plan {
+          rankdir=LR; node [shape=box, fontname="Helvetica"];
+          inputs [label="2 leaves\n0 constants", shape=ellipse];
+          s1 [label="level 1: mul\n1 node"];
+          inputs -> s1;
+          s2 [label="level 2: sum of 2\n1 node"];
+          inputs -> s2;
+          s1 -> s2;
+          s3 [label="level 3: relu\n1 node"];
+          s2 -> s3;
+        }
+        """
+        plan = self._plan
+        starts = np.array([step.start for step in self._steps])
+        lines = ["digraph plan {", '  rankdir=LR; node [shape=box, fontname="Helvetica"];',
+                 f'  inputs [label="{len(self._leaves)} leaves\\n{plan.n_constants} '
+                 f'constants", shape=ellipse];']
+        for number, step in enumerate(self._steps, start=1):
+            what = f"sum of {step.terms}" if step.kind == "sum" else step.kind
+            nodes = f"{step.size:,} node{'s' if step.size > 1 else ''}"
+            lines.append(f'  s{number} [label="level {step.level}: {what}\\n{nodes}"];')
+            for producer in _producers(step, starts):
+                lines.append(f"  {f's{producer}' if producer else 'inputs'} -> s{number};")
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _producers(step: Step, starts: np.ndarray) -> list[int]:
+    """The steps (numbered from 1) whose outputs `step` reads; 0 stands for the leaves and
+    constants. `starts` holds each step's first slot."""
+    slots = np.concatenate([np.ravel(index) for index in step.index])
+    return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
 
 
 def _bad_leaf(leaves: list[Value]) -> TypeError:
