@@ -92,3 +92,15 @@ def test_diamonds_and_repeated_uses_add_their_contributions():
         return d * d + (a * a).tanh() - c
 
     check_against_eager(build, [a, b], (-0.6, 0.9))
+
+
+def test_nodes_built_by_hand_as_in_the_micrograd_lecture_compile():
+    """`Value(data, _children, _op)` makes the same ops as the operators do."""
+    a, b = Value(2.0), Value(-3.0)
+
+    def build():
+        product = Value(a.data * b.data, (a, b), "*")
+        total = Value(product.data + a.data, (product, a), "+")
+        return Value(total.data ** 2, (total,), "**2").tanh()
+
+    check_against_eager(build, [a, b], (0.5, 0.25))
