@@ -81,9 +81,9 @@ class Plan:
         self.recorded, self.fused, self.sums_made = rec.recorded, rec.fused, 0
         self.steps = []
         start = self.op_start
-        for (level, kind, _), group in itertools.groupby(ops, key=_group_key):
+        for _, group in itertools.groupby(ops, key=_group_key):
             group = list(group)
-            self.steps.append(_step(level, kind, start, group))
+            self.steps.append(_step(group[0].level, group[0].kind, start, group))
             start += len(group)
         self.levels = max(step.level for step in self.steps) if self.steps else 0
         self.sums_made = sum(step.size for step in self.steps if step.kind == "sum")
@@ -105,12 +105,20 @@ def _scatter_mode(targets: np.ndarray) -> object:
     return "distinct" if len(np.unique(targets)) == len(targets) else "repeated"
 
 
-def _group_key(item: Item) -> tuple:
-    return item.level, item.kind, len(item.args) if item.kind == "sum" else 0
+def _group_key(item: Item) -> int:
+    """(level, kind, terms of a sum) packed in one int: sorting tuples would make a tuple per
+    node, and the garbage collector would walk the whole graph again for them."""
+    terms = len(item.args) if item.kind == "sum" else 0
+    return (item.level << 48) | (_KIND_NUMBER[item.kind] << 40) | terms
+
+
+_KIND_NUMBER = {kind: number for number, kind in enumerate(["sum", *RULES])}
 
 
 def _step(level: int, kind: str, start: int, group: list[Item]) -> Step:
-    slots = np.array([[arg.slot for arg in item.args] for item in group], dtype=np.intp)
+    inputs = len(group[0].args)                         # the same for the whole group
+    slots = np.fromiter((arg.slot for item in group for arg in item.args), dtype=np.intp,
+                        count=len(group) * inputs).reshape(len(group), inputs)
     if kind == "sum":
         index = np.ascontiguousarray(slots.T)          # row t: the t-th term of every sum
         # targets sum by sum, to match g.repeat(terms); a 2-d index with broadcast values
