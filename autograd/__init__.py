@@ -7,6 +7,7 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 
 from . import functional
 from .anomaly import detect_anomaly
+from .compiler import CompiledGraph, compile
 from .function import Function
 from .gctools import relaxed_gc
 from .gradcheck import GradcheckError, gradcheck
@@ -24,5 +25,7 @@ __all__ = [
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
-    "manual_seed", "default_rng", "draw_graph", "draw_backprop",
+    "manual_seed", "default_rng", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
+# `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
+# Python's built-in compile().

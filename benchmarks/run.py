@@ -3,6 +3,7 @@
     python benchmarks/run.py [--quick] [--only S1,T1] [--json out.json] [--mnist DIR]
 
     S1  micrograd's demo step (MLP 2-16-16-1, 100 moons): micrograd vs glassgrad's Value
+        (eager, and replayed by autograd.compile: benchmarks/compile.py has the details)
     S2  a chain of 1,000,000 scalar ops: build + backward time, bytes per op
     T1  MLP 784-100-10 on MNIST: hand-written numpy vs glassgrad's Tensor vs PyTorch
     T2  the fixed cost of one op (+ backward) on scalars and one-element tensors
@@ -42,7 +43,8 @@ class Plan:
     """Sizes of a run. Steps are per chunk (one subprocess); every engine runs `rounds` chunks."""
     rounds: int = 3
     warmup: int = 2                                 # first steps of a chunk, reported apart
-    s1_steps: dict = field(default_factory=lambda: {"micrograd": 6, "glassgrad": 12})
+    s1_steps: dict = field(default_factory=lambda: {"micrograd": 6, "glassgrad": 12,
+                                                    "glassgrad+compile": 100})
     s2_n: int = 1_000_000
     s2_repeats: int = 3
     t1_steps: list = field(default_factory=lambda: [[16, 400], [64, 300], [512, 60]])
@@ -51,7 +53,8 @@ class Plan:
     t2_seconds: float = 0.1                         # length of one timeit repeat
 
 
-QUICK = Plan(rounds=2, warmup=1, s1_steps={"micrograd": 3, "glassgrad": 6}, s2_n=100_000,
+QUICK = Plan(rounds=2, warmup=1, s1_steps={"micrograd": 3, "glassgrad": 6,
+                                           "glassgrad+compile": 50}, s2_n=100_000,
              s2_repeats=2, t1_steps=[[16, 100], [64, 100], [512, 15]], t2_repeat=3,
              t2_seconds=0.05)
 
@@ -164,6 +167,8 @@ def bench_s1(ctx: Context) -> None:
         engines["glassgrad+relaxed_gc"] = plan.s1_steps["glassgrad"]
     else:
         notes.append("S1: autograd.relaxed_gc does not exist yet; its row is skipped.")
+    if probe.get("compile"):
+        engines["glassgrad+compile"] = plan.s1_steps["glassgrad+compile"]
     for data, label in (("python", "S1 moons step (Python numbers)"),
                         ("numpy", "S1 moons step (demo's numpy data)")):
         _bench_s1_variant(ctx, engines, data, label)
@@ -179,7 +184,8 @@ def _bench_s1_variant(ctx: Context, engines: dict, data: str, label: str) -> Non
 
     reference = summaries.get("micrograd")
     targets = {"glassgrad": (20.0, ">= 20x (aim 25x)"),
-               "glassgrad+relaxed_gc": (35.0, ">= 35x")}
+               "glassgrad+relaxed_gc": (35.0, ">= 35x"),
+               "glassgrad+compile": (500.0, ">= 500x (aim 1000x)")}
     for name, s in summaries.items():
         row = step_row(label, name, s)
         if name == "micrograd":

@@ -96,17 +96,22 @@ def build_model(value_cls, seed: int = 1337) -> MLP:
     return MLP(2, [16, 16, 1], value_cls)
 
 
-def train_step(model: MLP, X, y, k: int, value_cls) -> float:
-    """One step of micrograd's demo: forward, zero grads, backward, SGD; returns the loss.
-
-    loss = mean_i relu(1 - y_i * score_i) + 1e-4 * sum(p * p), learning rate 1 - 0.9 k / 100.
-    """
+def demo_loss(model: MLP, X, y, value_cls):
+    """micrograd's demo loss: mean_i relu(1 - y_i * score_i) + 1e-4 * sum(p * p)."""
     inputs = [list(map(value_cls, xrow)) for xrow in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-    total_loss = data_loss + reg_loss
+    return data_loss + reg_loss
+
+
+def train_step(model: MLP, X, y, k: int, value_cls) -> float:
+    """One step of micrograd's demo: forward, zero grads, backward, SGD; returns the loss.
+
+    The loss is `demo_loss`; the learning rate 1 - 0.9 k / 100.
+    """
+    total_loss = demo_loss(model, X, y, value_cls)
 
     model.zero_grad()
     total_loss.backward()
@@ -115,3 +120,15 @@ def train_step(model: MLP, X, y, k: int, value_cls) -> float:
     for p in model.parameters():
         p.data -= learning_rate * p.grad
     return float(total_loss.data)
+
+
+def replay_step(graph, model: MLP, k: int) -> float:
+    """micrograd's demo step on its graph compiled once (`autograd.compile`): replay forward,
+    zero grads, replay backward, SGD; returns the loss (the same step as `train_step`)."""
+    total_loss = graph.forward()
+    model.zero_grad()
+    graph.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return total_loss

@@ -47,6 +47,7 @@ def probe() -> dict:
         "micrograd": _version("micrograd"),
         "torch": _version("torch"),
         "relaxed_gc": hasattr(autograd, "relaxed_gc"),
+        "compile": hasattr(autograd, "compile"),
     }
 
 
@@ -64,6 +65,8 @@ def _s1_engine(engine: str):
         return autograd.Value, contextlib.nullcontext()
     if engine == "glassgrad+relaxed_gc":
         return autograd.Value, autograd.relaxed_gc()
+    if engine == "glassgrad+compile":
+        return autograd.Value, contextlib.nullcontext()
     raise ValueError(f"unknown S1 engine {engine!r}")
 
 
@@ -73,13 +76,20 @@ def s1_chunk(engine: str, steps: int, seed: int = 1337, data: str = "python") ->
     value_cls, training = _s1_engine(engine)
     X, y = scalar_mlp.make_moons(100, noise=0.1, seed=seed, as_numpy=data == "numpy")
     model = scalar_mlp.build_model(value_cls, seed)
+    graph = None
+    if engine == "glassgrad+compile":               # the graph recorded once, not timed
+        import autograd
+        graph = autograd.compile(scalar_mlp.demo_loss(model, X, y, value_cls))
     gc.collect()
     times, losses, collections, gc_times = [], [], [], []
     with training, _gc_watch() as watch:
         for k in range(steps):
             watch.reset()
             start = time.perf_counter()
-            loss = scalar_mlp.train_step(model, X, y, k, value_cls)
+            if graph is None:
+                loss = scalar_mlp.train_step(model, X, y, k, value_cls)
+            else:
+                loss = scalar_mlp.replay_step(graph, model, k)
             times.append(time.perf_counter() - start)
             losses.append(loss)
             collections.append(watch.collections)
@@ -335,9 +345,19 @@ def t2_chunk(engine: str, repeat: int = 5, seconds: float = 0.2) -> dict:
 # Entry point of the subprocess
 # ----------------------------------------------------------------------------------------------
 
+def _compile_task(name: str):
+    """A task of benchmarks/compile.py (imported only by the processes that run it)."""
+    def run(**kwargs):
+        from . import compile as compile_benchmarks
+        return getattr(compile_benchmarks, name)(**kwargs)
+    return run
+
+
 TASKS = {
     "probe": probe,
     "s1": s1_chunk,
+    "s1_compiled": _compile_task("s1_compiled_chunk"),
+    "compile_scaling": _compile_task("scaling_chunk"),
     "s2": s2_chain,
     "t1_numpy_and_ours": t1_numpy_and_ours,
     "t1_torch": t1_torch,

@@ -1,0 +1,159 @@
+"""Recording: walk the graph behind a scalar output once and write its structure down.
+
+Every node the output depends on becomes an `Item`: a leaf (read again at every replay), a
+constant (a number folded into an op, such as the 3 of `x * 3`), or an op node. Ops are lowered
+to a few kinds on the way: `x + 3` is a sum with a constant term, `a + b` a sum of two terms.
+Then chains of additions are fused: `((b + t0) + t1) + t2`, where each inner sum is used only by
+the next one, becomes one sum of four terms, added in the same order (so the result is the same
+number, bit for bit). micrograd's neuron `sum(w*x, b)` and the L2 penalty `sum(p*p)` are such
+chains: fusing them is what makes the level count small (see `plan`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..graph import Node
+from ..ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+from ..value import Value
+
+# How each op of `Value` is lowered: its kind in the plan, and whether the op's saved constant
+# (ctx) becomes a constant input. `Add`/`AddConst` become sums (fused below); Abs's ctx (the sign
+# of its input) is not kept: the replay recomputes it from the current data.
+LOWERING: dict[type, tuple[str, bool]] = {
+    Add: ("sum", False), AddConst: ("sum", True),
+    Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
+    Sub: ("sub", False), Pow: ("pow", False), PowConst: ("pow_const", True),
+    Exp: ("exp", False), Log: ("log", False), Sqrt: ("sqrt", False), Tanh: ("tanh", False),
+    Sigmoid: ("sigmoid", False), Relu: ("relu", False), Abs: ("abs", False),
+}
+
+
+class Item:
+    """One node of the recorded graph (only while compiling: the plan keeps arrays, not these).
+
+    kind    "leaf", "constant", or the op's kind ("sum", "mul", "relu", ...)
+    args    the input Items, in order (a sum's terms, in the order they are added)
+    """
+
+    __slots__ = ("kind", "args", "node", "value", "uses", "level", "slot")
+
+    def __init__(self, kind: str, args: list, node: Node | None = None, value: float = 0.0):
+        self.kind, self.args, self.node, self.value = kind, args, node, value
+        self.uses = 0                   # how many times other Items read this one
+        self.level = 0                  # 0 for leaves and constants, else 1 + max of the inputs
+        self.slot = -1                  # its place in the replay's buffers (set by `plan`)
+
+
+class Recording:
+    """The structure behind an output: its leaves, constants and op Items in topological order."""
+
+    def __init__(self) -> None:
+        self.leaves: list[Item] = []
+        self.constants: dict[str, Item] = {}    # one Item per distinct number
+        self.ops: list[Item] = []               # each after its inputs; the output last
+        self.output: Item | None = None         # the output's Item (an op, or a leaf)
+        self.recorded = 0                       # op nodes in the eager graph
+        self.fused = 0                          # additions folded into a longer sum
+
+    def constant(self, number: Any) -> Item:
+        """The Item of a number folded into an op (kept as given: 2 stays an int, so that an
+        eager error message reads as the eager engine writes it)."""
+        key = (type(number).__name__, float(number).hex())     # tells -0.0 from 0.0
+        item = self.constants.get(key)
+        if item is None:
+            item = self.constants[key] = Item("constant", [], value=number)
+        return item
+
+
+def record(output: Node) -> Recording:
+    """Walk the graph behind `output` (iteratively: graphs can be deep), lower and fuse it."""
+    if not isinstance(output, Value):
+        raise TypeError(f"compile: expects a scalar Value, got {type(output).__name__}"
+                        + (" (a Tensor graph is already vectorised: it gains nothing from "
+                           "compiling)" if isinstance(output, Node) else ""))
+    if output.is_leaf and output._fn is None:
+        raise ValueError("compile: this Value does not require grad, so no graph was recorded "
+                         "behind it (no input requires grad, or it was computed under "
+                         "no_grad())")
+    rec = Recording()
+    items: dict[int, Item] = {}                 # id(node) -> its Item
+    stack = [output]
+    while stack:                                # post-order: a node after all of its inputs
+        node = stack[-1]
+        if id(node) in items:
+            stack.pop()
+            continue
+        if node.is_leaf:
+            _check_value(node)
+            item = items[id(node)] = Item("leaf", [], node=node)
+            rec.leaves.append(item)
+            stack.pop()
+            continue
+        inputs, ctx = node._layout()
+        missing = [x for x in inputs if id(x) not in items]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        items[id(node)] = _lower(rec, node, [items[id(x)] for x in inputs], ctx)
+    rec.recorded = len(rec.ops)
+    rec.output = items[id(output)]
+    _fuse_sums(rec)
+    for item in rec.ops:
+        item.level = 1 + max(arg.level for arg in item.args)
+    return rec
+
+
+def _check_value(node: Node) -> None:
+    if not isinstance(node, Value):
+        raise TypeError(f"compile: the graph holds a {type(node).__name__} leaf; only scalar "
+                        f"Value graphs can be compiled")
+
+
+def _lower(rec: Recording, node: Node, args: list[Item], ctx: Any) -> Item:
+    """The Item for one op node: its kind, its inputs, plus its constant as an extra input."""
+    _check_value(node)
+    lowering = LOWERING.get(node._fn)
+    if lowering is None:
+        op = node._fn
+        raise TypeError(f"compile: the op {op.name!r} ({op.__module__}.{op.__qualname__}) has no "
+                        f"vectorised rule; compile supports the ops of Value (+ - * / ** exp "
+                        f"log sqrt tanh sigmoid relu abs). Write it with those, or run this "
+                        f"graph eagerly (output.backward())")
+    kind, with_constant = lowering
+    if with_constant:
+        args = args + [rec.constant(ctx)]
+    for arg in args:
+        arg.uses += 1
+    item = Item(kind, args)
+    rec.ops.append(item)
+    return item
+
+
+def _fuse_sums(rec: Recording) -> None:
+    """Fold each sum that only feeds another sum into it: (t0 + t1) + t2 -> sum(t0, t1, t2).
+
+    Only the first term may be a folded sum (the left-to-right order of the additions stays
+    the eager one); `x + S` is read as `S + x`, which is the same number (addition commutes).
+    A folded sum's term list is taken over, not copied: a chain of n additions costs O(n).
+    """
+    output = rec.output
+    for item in rec.ops:                        # inputs first: a folded sum is complete
+        if item.kind != "sum":
+            continue
+        first, second = item.args[0], item.args[1]
+        if not _foldable(first, output) and _foldable(second, output):
+            first, second = second, first
+        if _foldable(first, output):
+            terms = first.args                  # taken over: `first` is not kept
+            terms.append(second)
+            first.kind = "folded"
+            item.args = terms
+            rec.fused += 1
+    rec.ops = [item for item in rec.ops if item.kind != "folded"]
+
+
+def _foldable(item: Item, output: Item) -> bool:
+    return item.kind == "sum" and item.uses == 1 and item is not output

@@ -1,0 +1,282 @@
+"""Replaying a plan: `CompiledGraph.forward` and `.backward` as a few numpy calls per step."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..graph import enable_grad
+from ..value import Value, _as_float
+from .plan import Plan, Step
+from .rules import CONSTANT, FORMULAS, SIGN
+
+
+class CompiledGraph:
+    """The graph behind a scalar `Value`, recorded once and replayed as vectorised steps.
+
+    Made by `autograd.compile(output)` (see there for an example).
+
+    `forward()` recomputes every node from the leaves' current `.data` and returns the output;
+    `backward()` adds d output / d leaf into `.grad` of every leaf that requires grad, as
+    `output.backward()` does. `explain()` lists the steps, `to_dot()` draws them (DOT text),
+    `steps` holds them.
+
+    Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
+    in the eager order, so the forward pass gives the eager numbers (+ - * neg relu abs: bit for
+    bit; pow, exp, log, sqrt, tanh, sigmoid: numpy's functions, within an ulp of `math`'s).
+    Gradients add the same contributions, in another order (within a few ulps).
+    When a pass meets a number that is not finite (an overflow, log of a negative number,
+    0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
+    structure, so errors and infinities are exactly the eager ones.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self._plan = plan
+        self._steps = plan.steps
+        self._leaves = plan.leaves
+        self._wanting = plan.leaves[:plan.n_wanting]
+        self._leaf_slots = slice(plan.leaf_start, plan.op_start)
+        self._wanting_slots = slice(plan.leaf_start, plan.leaf_start + plan.n_wanting)
+        self._output = plan.output_slot
+        self._values = np.empty(plan.size)
+        self._values[:plan.n_constants] = plan.constants
+        self._grads = np.zeros(plan.size)
+        self._eager: Value | None = None    # the eager graph, when a pass needed it
+        self.forward()
+
+    # -- replay --------------------------------------------------------------------------------
+
+    def forward(self) -> float:
+        """Recompute every node from the leaves' current data; return the output's value."""
+        values = self._values
+        try:
+            values[self._leaf_slots] = [leaf.data for leaf in self._leaves]
+        except (TypeError, ValueError):
+            raise _bad_leaf(self._leaves) from None
+        with np.errstate(all="ignore"):     # non-finite results are judged below, as a whole
+            for step in self._steps:
+                if step.kind == "sum":
+                    _sum_forward(values, step)
+                    continue
+                inputs = [values[index] for index in step.index]
+                if step.ctx == CONSTANT:
+                    ctx = inputs.pop()
+                elif step.ctx == SIGN:
+                    ctx = np.sign(inputs[0])
+                else:
+                    ctx = None
+                values[step.start:step.stop] = step.op.forward(ctx, *inputs)
+                step.saved = (ctx, inputs)
+        self._eager = None
+        if not np.isfinite(values[self._checked()]).all():
+            self._eager = self._rebuild()   # raises as the eager engine would, or agrees
+            return self._eager.data
+        return float(values[self._output])
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Add d output / d leaf (times `gradient`) into `.grad` of every leaf that wants one,
+        for the values of the latest `forward()`."""
+        if gradient.__class__ is not float:
+            gradient = _as_float(gradient, "backward: gradient")
+        if self._eager is not None:
+            self._eager.backward(gradient)
+            return
+        values, grads = self._values, self._grads
+        grads.fill(0.0)
+        grads[self._output] = gradient
+        with np.errstate(all="ignore"):
+            for step in reversed(self._steps):
+                g = grads[step.start:step.stop]     # complete: its consumers are all done
+                if step.kind == "sum":              # every term gets the sum's gradient
+                    _scatter(grads, step, g.repeat(len(step.index)))
+                    continue
+                ctx, inputs = step.saved
+                parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
+                _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
+        if not np.isfinite(grads[self._checked()]).all():
+            self._eager = self._rebuild()   # the eager engine decides (it may raise)
+            self._eager.backward(gradient)
+            return
+        _accumulate(self._wanting, grads[self._wanting_slots].tolist())
+
+    def _checked(self) -> slice:
+        """The slots whose numbers must be finite for the vectorised pass to stand: all but
+        the constants (a constant's 'gradient' is scratch)."""
+        return slice(self._plan.n_constants, None)
+
+    def _rebuild(self) -> Value:
+        """The same structure built again by the eager engine from the current data.
+
+        Used only when a pass meets a non-finite number: then eager mode's rules (its errors,
+        ReLU passing no gradient at all when off) decide, one Python object per node.
+        """
+        plan = self._plan
+        nodes: list[Any] = [Value(c, requires_grad=False) for c in plan.numbers]
+        nodes += self._leaves
+        with enable_grad():
+            for step in self._steps:
+                columns = [index.tolist() for index in step.index]
+                make = _EAGER.get(step.kind)
+                for slots in zip(*columns):
+                    inputs = [nodes[slot] for slot in slots]
+                    if step.ctx == CONSTANT:
+                        inputs[-1] = plan.numbers[slots[-1]]
+                    if make is None:                # a sum, in the eager order
+                        total = inputs[0]
+                        for term in inputs[1:]:
+                            total = total + term
+                        nodes.append(total)
+                    else:
+                        nodes.append(make(*inputs))
+        return nodes[plan.output_slot]
+
+    # -- what was compiled ---------------------------------------------------------------------
+
+    @property
+    def steps(self) -> list[Step]:
+        """The vectorised steps, in forward order (backward runs them in reverse)."""
+        return list(self._steps)
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The leaves read at every forward (those that want a gradient first)."""
+        return list(self._leaves)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the replay: index arrays, the value and gradient buffers, and the
+        inputs each step gathered in the latest forward (kept for backward)."""
+        saved = sum(x.nbytes for step in self._steps if step.saved
+                    for x in [step.saved[0], *step.saved[1]] if isinstance(x, np.ndarray))
+        return self._plan.nbytes() + self._values.nbytes + self._grads.nbytes + saved
+
+    def bytes_per_node(self) -> float:
+        """`nbytes` per node of the eager graph."""
+        return self.nbytes / max(self._plan.recorded, 1)
+
+    def __repr__(self) -> str:
+        plan = self._plan
+        ops = plan.size - plan.op_start
+        return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,} after fusing "
+                f"{plan.fused:,} additions into {plan.sums_made:,} sums; {plan.levels} levels, "
+                f"{len(self._steps)} steps; {len(self._leaves)} leaves "
+                f"({plan.n_wanting} want grad), {plan.n_constants} constants)")
+
+    def explain(self) -> str:
+        """The plan as a table: one line per vectorised step (a gather, the rule, a store).
+
+        >>> from autograd import Value, compile
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> print(compile((a * b + a + 1).relu()).explain())
+        CompiledGraph(4 op nodes -> 3 after fusing 1 additions into 1 sums; 3 levels, 3 steps;
+        2 leaves (2 want grad), 1 constants)
+        memory: ... bytes, ... per recorded node
+        step  level  kind         nodes  inputs  computes
+           1      1  mul              1       2  a * b
+           2      2  sum              1       3  t0 + t1 + ... (in order)
+           3      3  relu             1       1  relu(x)
+        """
+        lines = [repr(self), f"memory: {self.nbytes:,} bytes, "
+                             f"{self.bytes_per_node():.0f} per recorded node",
+                 f"{'step':>4}  {'level':>5}  {'kind':<10} {'nodes':>7}  {'inputs':>6}  computes"]
+        for number, step in enumerate(self._steps, start=1):
+            lines.append(f"{number:>4}  {step.level:>5}  {step.kind:<10} {step.size:>7,}  "
+                         f"{step.terms:>6}  {FORMULAS[step.kind]}")
+        return "\n".join(lines)
+
+    def to_dot(self) -> str:
+        r"""The level plan as DOT text: one box per step, an arrow from each step it reads.
+        Render it with Graphviz, e.g. `graphviz.Source(graph.to_dot())` in a notebook.
+
+        >>> from autograd import Value, compile
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> print(compile((a * b + a).relu()).to_dot())
+        digraph plan {
+          rankdir=LR; node [shape=box, fontname="Helvetica"];
+          inputs [label="2 leaves\n0 constants", shape=ellipse];
+          s1 [label="level 1: mul\n1 node"];
+          inputs -> s1;
+          s2 [label="level 2: sum of 2\n1 node"];
+          inputs -> s2;
+          s1 -> s2;
+          s3 [label="level 3: relu\n1 node"];
+          s2 -> s3;
+        }
+        """
+        plan = self._plan
+        starts = np.array([step.start for step in self._steps])
+        lines = ["digraph plan {", '  rankdir=LR; node [shape=box, fontname="Helvetica"];',
+                 f'  inputs [label="{len(self._leaves)} leaves\\n{plan.n_constants} '
+                 f'constants", shape=ellipse];']
+        for number, step in enumerate(self._steps, start=1):
+            what = f"sum of {step.terms}" if step.kind == "sum" else step.kind
+            nodes = f"{step.size:,} node{'s' if step.size > 1 else ''}"
+            lines.append(f'  s{number} [label="level {step.level}: {what}\\n{nodes}"];')
+            for producer in _producers(step, starts):
+                lines.append(f"  {f's{producer}' if producer else 'inputs'} -> s{number};")
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _producers(step: Step, starts: np.ndarray) -> list[int]:
+    """The steps (numbered from 1) whose outputs `step` reads; 0 stands for the leaves and
+    constants. `starts` holds each step's first slot."""
+    slots = np.concatenate([np.ravel(index) for index in step.index])
+    return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
+
+
+def _bad_leaf(leaves: list[Value]) -> TypeError:
+    """The error for a leaf whose `.data` is not a number any more."""
+    for i, leaf in enumerate(leaves):
+        try:
+            float(leaf.data)
+        except (TypeError, ValueError):
+            break
+    return TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
+                     f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data must be a "
+                     f"number")
+
+
+def _sum_forward(values: np.ndarray, step: Step) -> None:
+    """Each sum adds its terms left to right, as the eager chain of `+` did: reducing a
+    (terms, sums) array along axis 0 adds row after row (numpy's pairwise summation only
+    applies along the contiguous axis). A single sum is that case, so it accumulates."""
+    terms = values[step.index]
+    if terms.shape[1] == 1:
+        values[step.start] = np.add.accumulate(terms[:, 0])[-1]
+    else:
+        np.add.reduce(terms, axis=0, out=values[step.start:step.stop])
+
+
+def _scatter(grads: np.ndarray, step: Step, contributions: np.ndarray) -> None:
+    """grads[step.targets] += contributions, with repeated targets adding up."""
+    mode = step.scatter
+    if mode == "repeated":
+        np.add.at(grads, step.targets, contributions)
+    elif mode == "distinct":
+        grads[step.targets] += contributions
+    else:                               # consecutive slots: a slice
+        grads[mode] += contributions
+
+
+def _accumulate(leaves: list[Value], grads: list[float]) -> None:
+    """leaf.grad += g for each leaf: the one Python loop per pass, kept tight."""
+    for leaf, g in zip(leaves, grads):
+        try:
+            leaf.grad += g
+        except TypeError:               # .grad is None (set_to_none): start from g, as eager
+            if leaf.grad is not None:
+                raise
+            leaf.grad = g
+
+
+# The eager form of each kind, for `_rebuild`. The ops that fold a number get it as it was given
+# (slot k < n_constants holds plan.numbers[k]), so each eager node is the one first recorded.
+_EAGER = {
+    "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
+    "sub": operator.sub, "pow": operator.pow, "pow_const": operator.pow,
+    "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
+}

@@ -1,0 +1,36 @@
+"""The vectorised rules: each kind of node with the op whose forward and backward it runs.
+
+The compiled graph runs the eager engine's own rules (`autograd.ops`), handed arrays of a whole
+group of nodes instead of one float: `Mul.backward(ctx, g, out, a, b)` returns `(g * b, g * a)`
+for floats and for arrays alike. Only the n-ary sum is new (fused chains of additions, see
+`record`); its rule is in `replay`.
+
+    ctx  where the op's constant comes from at replay:
+         NONE      the op has none
+         CONSTANT  the last input (the numbers folded into the ops, one per node)
+         SIGN      recomputed from the current input: Abs saved sign(x) when it was recorded,
+                   which would be stale once the data change
+"""
+
+from __future__ import annotations
+
+from ..ops.arithmetic import Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+
+NONE, CONSTANT, SIGN = "none", "constant", "sign"
+
+#: kind -> (op class, where its ctx comes from)
+RULES: dict[str, tuple[type, str]] = {
+    "mul": (Mul, NONE), "mul_const": (MulConst, CONSTANT), "neg": (Neg, NONE),
+    "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_const": (PowConst, CONSTANT),
+    "exp": (Exp, NONE), "log": (Log, NONE), "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE),
+    "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE), "abs": (Abs, SIGN),
+}
+
+#: how the plan writes each kind (for `CompiledGraph.explain`)
+FORMULAS: dict[str, str] = {
+    "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
+    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "exp": "exp(x)", "log": "log(x)",
+    "sqrt": "sqrt(x)", "tanh": "tanh(x)", "sigmoid": "sigmoid(x)", "relu": "relu(x)",
+    "abs": "|x|",
+}

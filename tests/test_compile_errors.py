@@ -1,0 +1,114 @@
+"""What cannot be compiled is refused clearly; non-finite numbers behave as in eager mode."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Function, Tensor, Value, compile
+
+
+class Cube(Function):
+    """x³;  d/dx = 3x²"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * 3 * x * x,)
+
+
+def test_a_tensor_output_is_refused():
+    with pytest.raises(TypeError, match="scalar Value.*Tensor"):
+        compile(Tensor(np.ones(3), requires_grad=True).sum())
+
+
+def test_a_custom_function_is_refused_by_name():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="'Cube'.*no vectorised rule"):
+        compile(Cube.apply(x) + x)
+
+
+def test_a_constant_output_is_refused():
+    with pytest.raises(ValueError, match="does not require grad"):
+        compile(Value(2.0, requires_grad=False) * 3)
+
+
+def test_a_leaf_that_no_longer_holds_a_number_is_named():
+    a, b = Value(1.0), Value(2.0, label="b")
+    graph = compile(a * b)
+    b.data = [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"leaves\[\d\] \(b\) holds list"):
+        graph.forward()
+
+
+def _eager_error(build):
+    with pytest.raises(Exception) as caught:
+        build().backward()
+    return caught.value
+
+
+@pytest.mark.parametrize("name, expression, bad", [
+    ("log of a negative number", lambda a: (a * 2).log(), -1.0),
+    ("log of zero", lambda a: (a * 2).log(), 0.0),
+    ("sqrt of a negative number", lambda a: (a + 0).sqrt(), -4.0),
+    ("division by zero", lambda a: 1 / a, 0.0),
+    ("negative base, fractional power", lambda a: a ** 0.5, -8.0),
+    ("overflow in a power", lambda a: a ** 3.0, 1e200),
+])
+def test_forward_raises_what_eager_mode_raises(name, expression, bad):
+    a = Value(2.0)
+    graph = compile(expression(a))
+    a.data = bad
+    error = _eager_error(lambda: expression(a))
+    with pytest.raises(type(error)) as caught:
+        graph.forward()
+    assert str(caught.value) == str(error)
+
+
+@pytest.mark.parametrize("name, expression, point", [
+    ("slope of sqrt at 0", lambda a: (a * 1).sqrt(), 0.0),
+    ("slope of a fractional power at 0", lambda a: (a * 1) ** 0.5, 0.0),
+])
+def test_backward_raises_what_eager_mode_raises(name, expression, point):
+    a = Value(2.0)
+    graph = compile(expression(a))
+    a.data = point
+    assert graph.forward() == expression(a).data
+    error = _eager_error(lambda: expression(a))
+    with pytest.raises(type(error), match="infinite"):
+        graph.backward()
+
+
+def test_overflow_gives_the_eager_infinities():
+    a = Value(1.0)
+    graph = compile(a.exp() * a)
+    a.data = 1000.0
+    assert graph.forward() == math.inf
+    graph.backward()
+    assert a.grad == math.inf
+
+
+def test_a_relu_that_is_off_passes_no_gradient_even_behind_an_infinity():
+    """Eager ReLU passes nothing when off, so 0 · inf never happens behind it."""
+    a = Value(1.0)
+    graph = compile((a.exp() * -1.0).relu() + 0.5 * a)
+    a.data = 1000.0
+    assert graph.forward() == 500.0
+    graph.backward()
+    b = Value(1000.0)
+    ((b.exp() * -1.0).relu() + 0.5 * b).backward()
+    assert a.grad == b.grad == 0.5
+
+
+def test_nan_data_propagates_as_in_eager_mode():
+    a = Value(1.0)
+    graph = compile(a.relu() + a * 2)
+    a.data = math.nan
+    value = graph.forward()
+    b = Value(math.nan)
+    assert math.isnan(value) and math.isnan((b.relu() + b * 2).data)

@@ -1,0 +1,160 @@
+"""Replaying a compiled graph: accumulation, leaves without gradients, new data, frozen
+structure, deep graphs, and what it says about itself."""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value, compile
+from compile_helpers import check_against_eager, eager_pass
+
+
+def test_backward_accumulates_like_repeated_eager_backward():
+    a, b = Value(0.8), Value(-1.1)
+    want = eager_pass(lambda: (a * b).tanh() + a, [a, b])[1]
+    graph = compile((a * b).tanh() + a)
+    a.grad = b.grad = 0.0
+    graph.backward()
+    graph.backward(2.0)
+    assert a.grad == pytest.approx(3 * want[0], rel=1e-12)
+    assert b.grad == pytest.approx(3 * want[1], rel=1e-12)
+
+
+def test_leaves_that_do_not_require_grad_are_read_but_get_no_gradient():
+    w = Value(0.5)
+    x = Value(2.0, requires_grad=False)
+    graph = compile(w * x + x)
+    x.data = 3.0
+    assert graph.forward() == 0.5 * 3.0 + 3.0
+    graph.backward()
+    assert (w.grad, x.grad) == (3.0, 0.0)
+
+
+def test_what_constants_compute_alone_is_not_recorded_so_it_stays_a_number():
+    """Eager mode records an op only when an input wants a gradient: x * x of a constant x is a
+    plain number in the graph, and the replay reads that number, not x."""
+    w = Value(0.5)
+    x = Value(2.0, requires_grad=False)
+    graph = compile(w * (x * x))
+    x.data = 3.0
+    assert graph.forward() == 0.5 * 4.0
+
+
+def test_new_input_data_between_replays_follows_eager_mode():
+    w = [Value(0.3), Value(-0.2), Value(0.1)]
+    xs = [Value(1.0, requires_grad=False), Value(-2.0, requires_grad=False)]
+
+    def build():
+        return (w[0] * xs[0] + w[1] * xs[1] + w[2]).sigmoid() * xs[0]
+
+    graph = compile(build())
+    for data in ([0.5, 0.25], [-3.0, 4.0], [0.0, 0.0]):
+        for x, d in zip(xs, data):
+            x.data = d
+        for p in w:
+            p.grad = 0.0
+        value = graph.forward()
+        graph.backward()
+        got = [p.grad for p in w]
+        want_value, want = eager_pass(build, w)
+        assert value == pytest.approx(want_value, rel=1e-12)
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_a_grad_set_to_none_starts_from_the_new_gradient():
+    a = Value(2.0)
+    graph = compile(a * a)
+    a.grad = None
+    graph.backward()
+    assert a.grad == 4.0
+
+
+def test_the_output_itself_a_leaf():
+    a = Value(2.0)
+    graph = compile(a)
+    a.data = 5.0
+    assert graph.forward() == 5.0
+    graph.backward()
+    assert a.grad == 1.0
+
+
+def test_the_structure_is_frozen_when_recorded():
+    x = Value(1.0)
+    y = x * 2 if x.data > 0 else x * -3
+    graph = compile(y)
+    x.data = -1.0
+    assert graph.forward() == -2.0                      # eager code would take the other branch
+
+
+def test_deep_graphs_compile_without_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(3000):                               # deeper than Python's recursion limit
+        y = y * 1.0001 + 0.0001
+    check_against_eager(lambda: y, [x])
+
+
+def _ill_conditioned(n, seed):
+    """Numbers whose float sum depends on the order of the additions."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=n) * 10.0 ** rng.integers(-8, 9, size=n)).tolist()
+
+
+def test_sum_chains_are_fused_and_add_in_the_eager_order():
+    numbers = _ill_conditioned(300, 1)
+    in_order = functools.reduce(operator.add, numbers)
+    assert float(np.add.reduce(numbers)) != in_order                # numpy's pairwise order differs
+    xs = [Value(v) for v in numbers]
+    total = sum(xs[1:], xs[0])
+    graph = compile(total)
+    assert graph.forward() == total.data == in_order                # bit for bit
+    assert "fusing 298 additions into 1 sums" in repr(graph)
+    assert len(graph.steps) == 1 and graph.steps[0].kind == "sum"
+
+
+def test_fused_sums_in_groups_add_in_the_eager_order_too():
+    rows = [[Value(v) for v in _ill_conditioned(50, seed)] for seed in range(5)]
+    totals = [sum(row[1:], row[0]) for row in rows]
+    graph = compile(sum(t * (i + 1) for i, t in enumerate(totals)))
+    assert graph.forward() == sum(t * (i + 1) for i, t in enumerate(totals)).data
+
+
+def test_explain_lists_every_step():
+    a, b = Value(1.0), Value(2.0)
+    graph = compile((a * b + a).relu() * 3)
+    text = graph.explain()
+    assert "levels" in text and "bytes" in text
+    for kind in ("mul", "sum", "relu", "mul_const"):
+        assert kind in text
+    assert len(text.splitlines()) == 3 + len(graph.steps)
+    assert graph.leaves == [a, b]
+
+
+def test_the_plan_holds_arrays_not_nodes():
+    """A few dozen bytes per node (an eager Value alone is ~100 bytes)."""
+    from benchmarks import scalar_mlp
+    model = scalar_mlp.build_model(Value)
+    X, y = scalar_mlp.make_moons(20)
+    loss = sum((1 + -yi * model(list(map(Value, x)))).relu() for x, yi in zip(X, y))
+    graph = compile(loss)
+    assert graph.bytes_per_node() < 60
+    assert all(not isinstance(step.index, list) for step in graph.steps)
+
+
+def test_compile_is_exported():
+    assert autograd.compile is compile
+    assert "compile" not in autograd.__all__            # a star import keeps the built-in
+
+
+def test_to_dot_draws_one_box_per_step_and_the_arrows_between_them():
+    a, b = Value(1.0), Value(2.0)
+    graph = compile((a * b).relu() * a)
+    text = graph.to_dot()
+    assert text.count("[label=") == 1 + len(graph.steps)           # the inputs, the steps
+    assert "inputs -> s1;" in text and "s1 -> s2;" in text and "s2 -> s3;" in text
+    assert "inputs -> s3;" in text and "s1 -> s3;" not in text
