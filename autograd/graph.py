@@ -447,15 +447,15 @@ def backward(root: Node, gradient: Any) -> None:
     call and the accumulation are inlined (a function call per edge would cost more than the
     rule itself).
     """
-    fn = root._fn
-    if fn is None or fn is Leaf or root.grad is VISITING or root.grad is PENDING:
+    fn, mark = root._fn, root.grad
+    if fn is None or fn is Leaf or mark is VISITING or mark is PENDING:
         _check_root(root)                   # raises, unless `root` is a leaf that wants a grad
-        root.grad = gradient if root.grad is None else root.grad + gradient
+        root.grad = gradient if mark is None else mark + gradient
         return
-    empty = root._empty_grad
-    order = topological_order(root)
-    conform = _conform(root) if grad_mode.anomaly else root._conform_grad
     kind = root.__class__                   # the class of op nodes (inputs may be subclasses)
+    empty = kind._empty_grad
+    order = topological_order(root)
+    conform = _conform(root) if grad_mode.anomaly else kind._conform_grad
     pending = PENDING                       # (a local: read once or twice per node)
     root.grad = gradient
     chunk = order                           # (for the clean-up should a rule raise)
