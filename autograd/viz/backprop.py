@@ -57,6 +57,10 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
     nodes made by the same op at the same depth share a box.
     """
     check_options("draw_backprop", output, rankdir, max_nodes, preview)
+    if output._fn is None:
+        raise RuntimeError("draw_backprop: this result does not require grad (no input "
+                           "requires grad, or it was computed under no_grad()); there is no "
+                           "backward pass to show")
     walked = trace(output)
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
     steps = record_backprop(output, gradient, walked)
