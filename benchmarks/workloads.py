@@ -201,16 +201,20 @@ class NumpyMLP:
 
 
 class GlassgradMLP:
-    """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`; W of shape (out, in), as
-    nn.Linear keeps it."""
+    """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`. The weights are
+    nn.Linear's own parameters (loaded with the shared init), so they have its shape, (out, in),
+    and its memory layout."""
 
     def __init__(self, params: list) -> None:
         from autograd import Tensor
         from autograd import functional
+        from nn import Linear
         self.Tensor, self.F = Tensor, functional     # imported once, as a user's script does
-        W1, b1, W2, b2 = (p.copy() for p in params)
-        self.params = [Tensor(np.ascontiguousarray(p), requires_grad=True)
-                       for p in (W1.T, b1, W2.T, b2)]
+        W1, b1, W2, b2 = params
+        layers = [Linear(*W.shape, dtype=W.dtype) for W in (W1, W2)]
+        for layer, W, b in zip(layers, (W1, W2), (b1, b2)):
+            layer.load_state_dict({"weight": W.T, "bias": b})
+        self.params = [p for layer in layers for p in (layer.weight, layer.bias)]
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> float:
         Tensor, F = self.Tensor, self.F
