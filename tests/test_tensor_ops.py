@@ -388,6 +388,19 @@ def test_linear_with_a_column_major_weight_matches_a_row_major_one(x_shape):
         np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("rows", [1, 16, 64, 65, 200])
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
+def test_linear_output_is_row_major_on_both_forward_paths(rows, with_bias):
+    """Up to 64 rows the forward runs (W xᵀ)ᵀ, a column-major product; the result is still
+    written row-major (and equals x @ Wᵀ + b), so later elementwise ops see one layout."""
+    rng = np.random.default_rng(rows)
+    x, W, b = rng.normal(size=(rows, 7)), rng.normal(size=(5, 7)), rng.normal(size=5)
+    y = F.linear(t64(x), t64(W), t64(b) if with_bias else None)
+    expected = x @ W.T + (b if with_bias else 0.0)
+    assert y.data.flags.c_contiguous and y.shape == (rows, 5)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-13, atol=1e-14)
+
+
 def test_pow_exponent_gradient_at_zero_base():
     """0 ** b = 0 for every b > 0, so d(a ** b)/db at a = 0 is 0 (PyTorch returns 0 there);
     0 · log 0 must not turn into NaN. d/da at a = 0, b = 2 is 0 too."""
