@@ -155,18 +155,18 @@ class Tensor(Node):
         """Every gradient that `child`'s op sends to its input `node`, made to fit it: summed back
         over broadcast axes (or an error naming the op), cast to its dtype, and copied when it
         is to become a leaf's own `.grad`."""
-        shape = node.data.shape
-        if g.shape != shape:
+        data = node.data
+        if g.shape != data.shape:
             op = child._fn
             if not op.broadcasting:
                 raise ValueError(
                     f"{op.name}: backward produced a gradient of shape {g.shape} for an input "
-                    f"of shape {shape}")
-            g = unbroadcast(g, shape, op.name)
-        if g.dtype != node.data.dtype:
-            g = g.astype(node.data.dtype)
-        if node._fn is Leaf and node.grad is None and g.__class__ is np.ndarray and (
-                g is child.grad or g.base is not None or not g.flags.writeable):
+                    f"of shape {data.shape}")
+            g = unbroadcast(g, data.shape, op.name)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        if node.grad is None and node._fn is Leaf and g.__class__ is np.ndarray and (
+                g.base is not None or g is child.grad or not g.flags.writeable):
             g = g.copy()     # a leaf's .grad is its own array (not the child's, not a view)
         return g
 
