@@ -322,10 +322,13 @@ def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
 
     The inputs are all Values or all Tensors; the result is of the same kind.
     """
-    if len(inputs) == 1:                    # (a list comprehension costs ~0.5 µs)
+    n = len(inputs)                         # written out up to 3 (a linear layer with its bias):
+    if n == 1:                              # the list comprehension costs ~0.2 µs more
         data = op.forward(ctx, inputs[0].data)
-    elif len(inputs) == 2:
+    elif n == 2:
         data = op.forward(ctx, inputs[0].data, inputs[1].data)
+    elif n == 3:
+        data = op.forward(ctx, inputs[0].data, inputs[1].data, inputs[2].data)
     else:
         data = op.forward(ctx, *[x.data for x in inputs])
     kind = inputs[0]._kind
@@ -474,7 +477,11 @@ def backward(root: Node, gradient: Any) -> None:
                 rule = node._fn.backward
                 a, b = node._a, node._b
                 if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
-                    grads = rule(b, g, node.data, *[x.data for x in a])
+                    if len(a) == 3:             # a linear layer with its bias, written out
+                        x0, x1, x2 = a
+                        grads = rule(b, g, node.data, x0.data, x1.data, x2.data)
+                    else:
+                        grads = rule(b, g, node.data, *[x.data for x in a])
                     for x, gx in zip(a, grads):
                         if gx is not None and x._fn is not None:
                             if conform is not None:

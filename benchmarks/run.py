@@ -303,6 +303,12 @@ def bench_t1(ctx: Context) -> None:
         row.values["ours_over_numpy"] = ratio
         rows.append(row)
 
+        twin = summaries["numpy twin"].median / summaries["numpy"].median
+        row = step_row(workload, "numpy twin (control)", summaries["numpy twin"],
+                       ratio=f"twin/numpy {twin:.2f}")
+        row.values["twin_over_numpy"] = twin
+        rows.append(row)
+
         if "torch" in summaries:
             speedup = summaries["torch"].median / ours.median
             row = step_row(workload, torch_label(results["torch"][0]["threads"]),
@@ -319,8 +325,13 @@ def bench_t1(ctx: Context) -> None:
                      + ", ".join(f"{e} {d:.2g} ({'ok' if d <= 1e-5 else 'DIFFERENT'})"
                                  for e, d in diffs.items()) + ".")
     notes.append(f"T1: data: {source}.")
+    notes.append("T1: the numpy twin is a second copy of the reference, the run's control: two "
+                 "copies of one program measured up to 20 % apart on a 2-vCPU machine (their "
+                 "arrays sit at other addresses). An ours/numpy ratio nearer its target than "
+                 "twin/numpy is to 1 is not decided by one run.")
     notes.append("T1: float32, SGD lr 0.1, same init (numpy seed 0) and batches for all engines; "
-                 "numpy and glassgrad share a process and alternate step by step; steps per chunk "
+                 "numpy, glassgrad and the numpy twin share a process and take turns step by step "
+                 "(every order in turn); steps per chunk "
                  + ", ".join(f"B={b}: {s}" for b, s in plan.t1_steps)
                  + f", {plan.rounds} chunks each.")
 
