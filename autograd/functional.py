@@ -302,9 +302,11 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight
 def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
     """A loss that takes logits warns when its input comes straight out of `op` (a sigmoid or
     softmax), also through reshapes: then it gets `what`, and trains slowly or not at all."""
-    while x.op == "reshape":
+    fn = x._fn                      # (the op class itself: `x.op` costs two property calls)
+    while fn is not None and fn.name == "reshape":
         x = x.parents[0]
-    if x.op == op:
+        fn = x._fn
+    if fn is not None and fn.name == op:
         warnings.warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
                       f"logits (raw scores); {fix}", UserWarning, stacklevel=3)
 
