@@ -89,10 +89,13 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, g, out, z, t=None):
         n = z.shape[0]
-        if ctx.reduction == "mean":
-            g = g * (1.0 / n)
-        elif ctx.reduction == "none":
-            g = g.reshape((n, 1))
+        if ctx.reduction == "none":
+            g = g.reshape((n, 1))                      # each row's own gradient
+        else:
+            if not isinstance(g, Node):
+                g = float(g)                           # (a numpy op on a 0-d array costs ~1 µs)
+            if ctx.reduction == "mean":
+                g = g * (1.0 / n)
         if isinstance(z, Node):                        # higher order: p as a graph of z
             p = softmax(z, axis=1)
         else:
@@ -102,9 +105,9 @@ class CrossEntropy(Op):
                 onehot = np.zeros(z.shape, dtype=z.dtype)
                 onehot[np.arange(n), ctx.labels] = 1
                 return ((p - onehot) * g,)
-            dz = p.copy()
-            dz[np.arange(n), ctx.labels] -= 1
-            dz *= g
+            # g (p - onehot), in a new array (ctx.probs may serve another backward)
+            dz = p * g
+            dz[np.arange(n), ctx.labels] -= g if g.__class__ is float else g[:, 0]
             return (dz,)
         # probability targets: dL/dz = p Σ_c t - t (p - t when rows of t sum to 1), dL/dt = -log p
         return (p * t.sum(axis=1, keepdims=True) - t) * g, -log_softmax(z, axis=1) * g
