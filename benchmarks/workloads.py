@@ -15,7 +15,6 @@ import contextlib
 import gc
 import importlib.metadata
 import importlib.util
-import itertools
 import json
 import sys
 import time
@@ -256,35 +255,46 @@ class TorchMLP:
         return loss.item()
 
 
-# Every order of the three models, cycled step by step: each runs first, second and last
-# equally often.
-T1_ORDERS = list(itertools.permutations(("numpy", "glassgrad", "numpy twin")))
+def _alternate_steps(models: dict, x: np.ndarray, y: np.ndarray, batch_size: int,
+                     steps: int) -> tuple:
+    """Two models take turns on the same batches, step by step (who goes first swaps every
+    step); returns ({name: step times}, {name: losses})."""
+    first, second = models
+    times = {name: [] for name in models}
+    losses = {name: [] for name in models}
+    gc.collect()
+    for i in range(steps):
+        xb, yb = mnist.batch(x, y, batch_size, i)
+        for name in ((first, second) if i % 2 == 0 else (second, first)):
+            start = time.perf_counter()
+            loss = models[name].step(xb, yb)
+            times[name].append(time.perf_counter() - start)
+            losses[name].append(loss)
+    return times, losses
 
 
 def t1_numpy_and_ours(plan: list, data_dir: str | None, seed: int = 0) -> dict:
-    """For each (batch size, steps) in `plan`: numpy, glassgrad and a second copy of the numpy
-    reference (the "twin"), from the same init, on the same batches, taking turns step by step.
+    """For each (batch size, steps) in `plan`: numpy and glassgrad from the same init, alternating
+    step by step on the same batches; then the same loop with a second copy of the numpy
+    reference (the "twin") in glassgrad's place.
 
-    The twin is the run's control: the same code as the reference, so twin/numpy shows how far
-    apart two copies of one program measure in this process (their arrays sit at different
-    addresses, and cache and BLAS effects follow). On a 2-vCPU machine it was 0.94-1.20.
+    The twin is the run's control: the same program as the reference, so twin/numpy shows how
+    far apart two copies of one program measure in this loop (their arrays sit at different
+    addresses; cache and BLAS-thread effects follow). On a 2-vCPU machine it was 0.94-1.20.
     """
     x, y, source = mnist.load_data(data_dir)
     params = mnist.init_params(seed)
     results = {"data": source}
     for batch_size, steps in plan:
-        models = {"numpy": NumpyMLP(params), "glassgrad": GlassgradMLP(params),
-                  "numpy twin": NumpyMLP(params)}
-        times = {name: [] for name in models}
-        losses = {name: [] for name in models}
-        gc.collect()
-        for i in range(steps):
-            xb, yb = mnist.batch(x, y, batch_size, i)
-            for name in T1_ORDERS[i % len(T1_ORDERS)]:
-                start = time.perf_counter()
-                loss = models[name].step(xb, yb)
-                times[name].append(time.perf_counter() - start)
-                losses[name].append(loss)
+        times, losses = _alternate_steps(
+            {"numpy": NumpyMLP(params), "glassgrad": GlassgradMLP(params)},
+            x, y, batch_size, steps)
+        control, control_losses = _alternate_steps(
+            {"numpy": NumpyMLP(params), "numpy twin": NumpyMLP(params)},
+            x, y, batch_size, steps)
+        times["numpy twin"] = control["numpy twin"]
+        times["numpy (twin's run)"] = control["numpy"]
+        losses["numpy twin"] = control_losses["numpy twin"]
         results[str(batch_size)] = {"times": times, "losses": losses}
     return results
 
