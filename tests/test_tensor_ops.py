@@ -390,15 +390,18 @@ def test_linear_with_a_column_major_weight_matches_a_row_major_one(x_shape):
 
 @pytest.mark.parametrize("rows", [1, 16, 64, 65, 200])
 @pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
-def test_linear_output_is_row_major_on_both_forward_paths(rows, with_bias):
-    """Up to 64 rows the forward runs (W xᵀ)ᵀ, a column-major product; the result is still
-    written row-major (and equals x @ Wᵀ + b), so later elementwise ops see one layout."""
+@pytest.mark.parametrize("features", [(7, 5), (97, 90)], ids=["small-W", "large-W"])
+def test_linear_output_is_row_major_on_both_forward_paths(rows, with_bias, features):
+    """Up to 64 rows and for a weight of more than 8192 numbers the forward runs (W xᵀ)ᵀ, a
+    column-major product; the result is still written row-major (and equals x @ Wᵀ + b), so
+    later elementwise ops see one layout. Other shapes take x @ Wᵀ."""
+    n_in, n_out = features
     rng = np.random.default_rng(rows)
-    x, W, b = rng.normal(size=(rows, 7)), rng.normal(size=(5, 7)), rng.normal(size=5)
+    x, W, b = rng.normal(size=(rows, n_in)), rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)
     y = F.linear(t64(x), t64(W), t64(b) if with_bias else None)
     expected = x @ W.T + (b if with_bias else 0.0)
-    assert y.data.flags.c_contiguous and y.shape == (rows, 5)
-    np.testing.assert_allclose(y.data, expected, rtol=1e-13, atol=1e-14)
+    assert y.data.flags.c_contiguous and y.shape == (rows, n_out)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_pow_exponent_gradient_at_zero_base():
