@@ -5,7 +5,8 @@
     S1  micrograd's demo step (MLP 2-16-16-1, 100 moons): micrograd vs glassgrad's Value
         (eager, and replayed by autograd.compile: benchmarks/compile.py has the details)
     S2  a chain of 1,000,000 scalar ops: build + backward time, bytes per op
-    T1  MLP 784-100-10 on MNIST: hand-written numpy vs glassgrad's Tensor vs PyTorch
+    T1  MLP 784-100-10 on MNIST: hand-written numpy vs glassgrad's Tensor vs PyTorch, with a
+        second copy of the numpy code as the control; default BLAS threads, then one thread
     T2  the fixed cost of one op (+ backward) on scalars and one-element tensors
 
 Every engine is timed in its own subprocess, engines alternate chunk by chunk, and the table
@@ -271,7 +272,10 @@ T1_AIMS = {16: 1.15, 64: 1.10, 512: 1.05}
 
 
 def bench_t1(ctx: Context) -> None:
-    plan, probe, rows, notes = ctx.plan, ctx.probe, ctx.rows, ctx.notes
+    """T1 with the BLAS libraries' default threads, then (unless --threads chose a number) again
+    with one thread each: there two copies of the numpy reference measure 1.00 apart, while with
+    two threads on a 2-vCPU machine they measured 0.94-1.20 apart."""
+    plan, probe, notes = ctx.plan, ctx.probe, ctx.notes
     tasks = {"numpy+glassgrad": {"task": "t1_numpy_and_ours", "plan": plan.t1_steps,
                                  "data_dir": ctx.mnist_dir}}
     if probe["torch"]:
@@ -279,6 +283,29 @@ def bench_t1(ctx: Context) -> None:
     else:
         notes.append("T1: torch is not installed; no PyTorch rows.")
     results = ctx.alternate(tasks, plan.rounds)
+    source = next(iter(results.values()))[0]["data"]
+    _t1_rows(ctx, results, "")
+    if ctx.env is None:
+        one_thread = alternate(tasks, plan.rounds, harness.worker_env(1), progress)
+        _t1_rows(ctx, one_thread, ", 1 BLAS thread")
+        notes.append("T1, 1 BLAS thread: the same runs with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS "
+                     "and MKL_NUM_THREADS set to 1 for every engine.")
+    notes.append(f"T1: data: {source}.")
+    notes.append("T1: the numpy twin is a second copy of the reference, run in glassgrad's place "
+                 "as the control (its ratio is against the numpy of its own loop): two copies of "
+                 "one program measured up to 20 % apart on a 2-vCPU machine with two BLAS "
+                 "threads, 1.00 apart with one. An ours/numpy ratio nearer its target than "
+                 "twin/numpy is to 1 is not decided by one run.")
+    notes.append("T1: float32, SGD lr 0.1, same init (numpy seed 0) and batches for all engines; "
+                 "numpy and glassgrad share a process and alternate step by step, then numpy and "
+                 "its twin the same way; steps per chunk "
+                 + ", ".join(f"B={b}: {s}" for b, s in plan.t1_steps)
+                 + f", {plan.rounds} chunks each.")
+
+
+def _t1_rows(ctx: Context, results: dict, suffix: str) -> None:
+    """The table rows (and the loss check) of one T1 pass; `suffix` names its thread setting."""
+    plan, rows, notes = ctx.plan, ctx.rows, ctx.notes
     source = next(iter(results.values()))[0]["data"]
     dataset = "MNIST" if source.startswith("MNIST") else "random-data"
 
@@ -292,7 +319,7 @@ def bench_t1(ctx: Context) -> None:
                     losses[engine] = chunks[0][key]["losses"][engine]
         summaries = {engine: split_steps(t, plan.warmup) for engine, t in times.items()}
         ours = summaries["glassgrad"]
-        workload = f"T1 {dataset} B={batch_size}"
+        workload = f"T1 {dataset} B={batch_size}{suffix}"
 
         row = step_row(workload, "numpy (by hand)", summaries["numpy"], ratio="reference")
         rows.append(row)
@@ -321,20 +348,10 @@ def bench_t1(ctx: Context) -> None:
         k = plan.t1_loss_steps
         diffs = {engine: max(abs(a - b) for a, b in zip(losses[engine][:k], losses["numpy"][:k]))
                  for engine in losses if engine != "numpy"}
-        notes.append(f"T1 B={batch_size}: numpy's loss at step {k}: {losses['numpy'][k - 1]:.6f}; "
-                     f"max |loss - numpy's| over the first {k} steps: "
-                     + ", ".join(f"{e} {d:.2g} ({'ok' if d <= 1e-5 else 'DIFFERENT'})"
-                                 for e, d in diffs.items()) + ".")
-    notes.append(f"T1: data: {source}.")
-    notes.append("T1: the numpy twin is a second copy of the reference, run in glassgrad's place "
-                 "as the control (its ratio is against the numpy of its own loop): two copies of "
-                 "one program measured up to 20 % apart on a 2-vCPU machine. An ours/numpy ratio "
-                 "nearer its target than twin/numpy is to 1 is not decided by one run.")
-    notes.append("T1: float32, SGD lr 0.1, same init (numpy seed 0) and batches for all engines; "
-                 "numpy and glassgrad share a process and alternate step by step, then numpy and "
-                 "its twin the same way; steps per chunk "
-                 + ", ".join(f"B={b}: {s}" for b, s in plan.t1_steps)
-                 + f", {plan.rounds} chunks each.")
+        notes.append(f"T1 B={batch_size}{suffix}: numpy's loss at step {k}: "
+                     f"{losses['numpy'][k - 1]:.6f}; max |loss - numpy's| over the first {k} "
+                     f"steps: " + ", ".join(f"{e} {d:.2g} ({'ok' if d <= 1e-5 else 'DIFFERENT'})"
+                                           for e, d in diffs.items()) + ".")
 
 
 # ----------------------------------------------------------------------------------------------
