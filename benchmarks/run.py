@@ -284,10 +284,11 @@ def bench_t1(ctx: Context) -> None:
         notes.append("T1: torch is not installed; no PyTorch rows.")
     results = ctx.alternate(tasks, plan.rounds)
     source = next(iter(results.values()))[0]["data"]
-    _t1_rows(ctx, results, "")
+    dataset = "MNIST" if source.startswith("MNIST") else "random-data"
+    _t1_rows(ctx, results, f"T1 {dataset}", "")
     if ctx.env is None:
         one_thread = alternate(tasks, plan.rounds, harness.worker_env(1), progress)
-        _t1_rows(ctx, one_thread, ", 1 BLAS thread")
+        _t1_rows(ctx, one_thread, f"T1 {dataset}", ", 1 BLAS thread")
         notes.append("T1, 1 BLAS thread: the same runs with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS "
                      "and MKL_NUM_THREADS set to 1 for every engine.")
     notes.append(f"T1: data: {source}.")
@@ -303,11 +304,9 @@ def bench_t1(ctx: Context) -> None:
                  + f", {plan.rounds} chunks each.")
 
 
-def _t1_rows(ctx: Context, results: dict, suffix: str) -> None:
+def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
     """The table rows (and the loss check) of one T1 pass; `suffix` names its thread setting."""
     plan, rows, notes = ctx.plan, ctx.rows, ctx.notes
-    source = next(iter(results.values()))[0]["data"]
-    dataset = "MNIST" if source.startswith("MNIST") else "random-data"
 
     for batch_size, _ in plan.t1_steps:
         key = str(batch_size)
@@ -319,7 +318,7 @@ def _t1_rows(ctx: Context, results: dict, suffix: str) -> None:
                     losses[engine] = chunks[0][key]["losses"][engine]
         summaries = {engine: split_steps(t, plan.warmup) for engine, t in times.items()}
         ours = summaries["glassgrad"]
-        workload = f"T1 {dataset} B={batch_size}{suffix}"
+        workload = f"{name} B={batch_size}{suffix}"
 
         row = step_row(workload, "numpy (by hand)", summaries["numpy"], ratio="reference")
         rows.append(row)
