@@ -381,11 +381,13 @@ def topological_order(root: Node) -> list:
                     and b._fn is not None and b._fn is not leaf):
                 # `b` is an op node not listed yet. Most often (w * x) its own inputs need no
                 # visit: list it right here instead of going down to it (15 % of the walk)
+                # (tests in the order that settles the usual case soonest: `w` a leaf, `x` an
+                # activation that an earlier consumer listed already)
                 ba, bb = b._a, b._b
                 if (ba.__class__ is not tuple
-                        and (ba._fn is None or ba._fn is leaf or ba.grad is pending)
-                        and (bb.__class__ is not kind or bb._fn is None or bb._fn is leaf
-                             or bb.grad is pending)):
+                        and (ba._fn is leaf or ba.grad is pending or ba._fn is None)
+                        and (bb.__class__ is not kind or bb.grad is pending or bb._fn is leaf
+                             or bb._fn is None)):
                     b.grad = pending
                     order.append(b)
                 else:
@@ -487,7 +489,7 @@ def backward(root: Node, gradient: Any) -> None:
                             if conform is not None:
                                 gx = conform(gx, x, node)
                             have = x.grad
-                            x.grad = gx if have is None or have is pending else have + gx
+                            x.grad = gx if have is pending or have is None else have + gx
                     continue
                 # two inputs? (told by class first: a Value's number constant skips isinstance)
                 if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
@@ -496,14 +498,14 @@ def backward(root: Node, gradient: Any) -> None:
                         if conform is not None:
                             gb = conform(gb, b, node)
                         have = b.grad
-                        b.grad = gb if have is None or have is pending else have + gb
+                        b.grad = gb if have is pending or have is None else have + gb
                 else:                           # one input; `b` is the op's constant
                     (ga,) = rule(b, g, node.data, a.data)
                 if ga is not None and a._fn is not None:
                     if conform is not None:
                         ga = conform(ga, a, node)
                     have = a.grad
-                    a.grad = ga if have is None or have is pending else have + ga
+                    a.grad = ga if have is pending or have is None else have + ga
     except ZeroDivisionError as error:      # a float rule at a point of infinite slope
         _clear_marks(chunk, empty)
         _clear_marks(order, empty)
