@@ -18,7 +18,7 @@ import numbers
 from typing import Any
 
 from . import graph
-from .graph import Leaf, Node, backward as backpropagate, make_node
+from .graph import CLOSED, Leaf, Node, backward as backpropagate, make_node
 from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
@@ -286,7 +286,9 @@ class Value(Node):
         return _apply_one(Sigmoid, self)
 
     def relu(self) -> Value:
-        return _apply_one(Relu, self)
+        # off, it passes no gradient, and says so in its constant: backward then skips all that
+        # lies only behind it (most of a trained network's graph, for a hinge loss)
+        return _apply_one(Relu, self, None if self.data > 0 else CLOSED)
 
     def abs(self) -> Value:
         x = self.data
@@ -300,8 +302,17 @@ class Value(Node):
         """Backpropagate from this Value: every node that leads here gets its `.grad`.
 
         Leaf gradients accumulate across calls (zero them between steps); intermediate ones are
-        recomputed. With `create_graph=True` the gradients are Values that can be differentiated
-        again (see `autograd.grad` for the functional form).
+        recomputed. A ReLU that is off passes no gradient, so the nodes that lie only behind it
+        are not visited: their `.grad` stays as it was (0 in a new graph). With
+        `create_graph=True` the gradients are Values that can be differentiated again (see
+        `autograd.grad` for the functional form).
+
+        >>> from autograd import Value
+        >>> x, w = Value(2.0), Value(-1.0)
+        >>> y = (x * w).relu() + x              # x * w = -2: the ReLU is off
+        >>> y.backward()
+        >>> x.grad, w.grad
+        (1.0, 0.0)
         """
         if gradient.__class__ is not float:
             gradient = _as_float(gradient, "backward: gradient")

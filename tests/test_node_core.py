@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from autograd import Function, Tensor, Value, concatenate, detect_anomaly, no_grad
 from autograd.graph import (
-    PENDING, VISITING, Leaf, Node, apply, make_node, topological_order,
+    CLOSED, PENDING, VISITING, Leaf, Node, apply, make_node, topological_order,
 )
 from autograd.ops import (
     Abs, Add, AddConst, Exp, Mul, MulConst, Neg, PowConst, Relu, Sigmoid, Tanh,
@@ -255,13 +255,73 @@ def test_the_reference_loop_on_tensors():
     np.testing.assert_allclose(b.grad, expected[1], rtol=1e-12)
 
 
-def test_nodes_behind_a_dead_relu_are_skipped_and_get_zero():
+def _listed(root, prune):
+    """topological_order, with the marks it leaves in .grad cleared again."""
+    order = topological_order(root, prune=prune)
+    for node in order:
+        node.grad = 0.0
+    return order
+
+
+def test_nodes_behind_an_off_relu_are_not_visited():
+    """An off ReLU passes no gradient, so backward does not even walk what lies only behind
+    it: those nodes keep the .grad they had (0 in a new graph), the leaves get nothing."""
     x, w = Value(2.0), Value(-1.0)
     h = x * w                                            # -2: the ReLU is off
-    y = h.relu() + x
+    r = h.relu()
+    y = r + x
+    assert r._ctx is CLOSED and (-h).relu()._ctx is None
+    assert [n.op for n in _listed(y, prune=True)] == ["relu", "add"]
+    assert [n.op for n in _listed(y, prune=False)] == ["mul", "relu", "add"]
     h.grad = 123.0                                       # a stale number from elsewhere
     y.backward()
-    assert (x.grad, w.grad, h.grad) == (1.0, 0.0, 0.0)
+    assert (x.grad, w.grad, r.grad) == (1.0, 0.0, 1.0)
+    assert h.grad == 123.0                               # not visited: left as it was
+    fresh = (x * w).relu() + x
+    fresh.backward()
+    assert fresh._a._a.grad == 0.0 and w.grad == 0.0
+
+
+def test_a_node_behind_an_off_relu_and_a_live_path_gets_its_gradient():
+    x, w = Value(1.5), Value(-2.0)
+    h = x * w                                            # -3: off through the ReLU ...
+    y = h.relu() * 4.0 + h * h + h.relu()                # ... and live through h * h
+    assert h in _listed(y, prune=True)
+    y.backward()
+    assert h.grad == 2 * h.data                          # only the live path counts
+    assert (x.grad, w.grad) == (2 * h.data * w.data, 2 * h.data * x.data)
+
+
+def test_pruning_matches_the_full_order_on_relu_networks():
+    """The same MLP step with and without pruning: identical leaf gradients."""
+    import random
+    random.seed(3)
+    params = [Value(random.uniform(-1, 1)) for _ in range(40)]
+    def loss():
+        total = Value(0.0)
+        for i in range(8):
+            xs = [Value(random.uniform(-2, 2)) for _ in range(4)]
+            hidden = [sum((p * x for p, x in zip(params[4 * j:4 * j + 4], xs)), params[32 + j])
+                      .relu() for j in range(8)]
+            total = total + (1 + -(sum(hidden[:4]) - sum(hidden[4:]))).relu()
+        return total
+    state = random.getstate()
+    pruned = loss()
+    pruned.backward()
+    got = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    random.setstate(state)
+    full = loss()
+    order = topological_order(full)                      # everything, as before pruning
+    for node in order:
+        node.grad = 0.0
+    full.grad = 1.0
+    for node in reversed(order):
+        node._backward()
+    assert full.data == pruned.data
+    assert [p.grad for p in params] == pytest.approx(got, rel=1e-12, abs=0)
+    assert len(_listed(full, prune=True)) < len(order) / 2
 
 
 def test_higher_order_pass_leaves_the_marks_cleared():
