@@ -282,6 +282,16 @@ def test_nodes_behind_an_off_relu_are_not_visited():
     assert fresh._a._a.grad == 0.0 and w.grad == 0.0
 
 
+def test_an_off_relu_stays_off_for_backward_even_if_its_data_is_changed():
+    """The ReLU's gate is the one it had when made (as PyTorch saves its mask): the rule and
+    the sort agree, so no gradient leaks half-way into the part that is not visited."""
+    x, w = Value(2.0), Value(-1.0)
+    r = (x * w).relu()
+    r.data = 5.0                                         # nudged by hand after the fact
+    (r * 3.0 + x).backward()
+    assert (x.grad, w.grad, r._a.grad) == (1.0, 0.0, 0.0)
+
+
 def test_a_node_behind_an_off_relu_and_a_live_path_gets_its_gradient():
     x, w = Value(1.5), Value(-2.0)
     h = x * w                                            # -3: off through the ReLU ...

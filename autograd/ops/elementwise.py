@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..graph import Op, raw
+from ..graph import CLOSED, Op, raw
 
 
 def _exp_float(x: float) -> float:
@@ -124,7 +124,8 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g, out, x):
         if out.__class__ is float:          # a scalar ReLU that is off passes no gradient at
-            return (g if out > 0 else None,)    # all: backward skips what lies behind it
+            # all (Value.relu marks it CLOSED when made: backward does not visit its input)
+            return (g if out > 0 and ctx is not CLOSED else None,)
         return (g * (raw(out) > 0),)
 
 
