@@ -365,7 +365,8 @@ def topological_order(root: Node, prune: bool = False) -> list:
     With `prune`, a node whose constant is CLOSED (a scalar ReLU that is off) is listed without
     going down to its input: no gradient gets through it, so what lies only behind it would
     receive none. In micrograd's demo, once it has learned a little, that is ~90 % of the graph.
-    (The first-order `backward` prunes; the higher-order pass and the step-through page do not.)
+    (The first-order `backward` and its step-through record prune; the higher-order pass does
+    not: there an off ReLU's gradient is a zero that can be differentiated again.)
     """
     order, stack = [], []
     kind = root.__class__                   # op nodes are all of this exact class

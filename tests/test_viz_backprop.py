@@ -193,6 +193,32 @@ def test_a_relu_that_is_off_passes_nothing_and_what_lies_behind_gets_no_step():
     assert (w.grad, x.grad, z.grad) == (1.0, 0.0, 0.0)
 
 
+def _hidden_relus(out):
+    from autograd.graph import walk
+    return [n for n in walk(out) if n.op == "relu" and n is not out]
+
+
+def test_the_record_and_backward_agree_to_the_bit_on_a_relu_network():
+    """Both walk the same pruned order, so the leaves' sums are added in the same order."""
+    import random
+
+    def network(params):
+        rows = [[0.3, -1.2], [-0.7, 0.4], [1.5, 0.9], [-0.2, -0.8]]
+        hidden = [sum((p * x for p, x in zip(params[2 * j:2 * j + 2], row)), params[8 + j]).relu()
+                  for row in rows for j in range(4)]
+        return sum(h * (1 if i % 2 else -1) for i, h in enumerate(hidden)).relu()
+
+    random.seed(7)                      # the output is on, 14 of the 16 hidden ReLUs are off
+    numbers = [random.uniform(-1, 1) for _ in range(12)]
+    eager, recorded = [Value(n) for n in numbers], [Value(n) for n in numbers]
+    out = network(eager)
+    assert out.data > 0 and sum(h.data == 0 for h in _hidden_relus(out)) > 0
+    out.backward()
+    record_backprop(network(recorded))
+    assert [p.grad for p in recorded] == [p.grad for p in eager]
+    assert any(p.grad != 0 for p in eager)
+
+
 def test_constants_are_named_and_get_nothing():
     x = Value(2.0, label="x")
     c = Value(5.0, label="c", requires_grad=False)
