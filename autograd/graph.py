@@ -14,7 +14,8 @@ its output is dropped.
 Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
 1. `topological_order` lists the op nodes that lead to the output, each after its inputs
-   (an iterative depth-first walk: any depth, no recursion);
+   (an iterative depth-first walk: any depth, no recursion; for `backward` it does not go past
+   a scalar ReLU that is off, which passes no gradient);
 2. walking that list backwards, each node hands its gradient to its op's rule, and the rule's
    results are added into the inputs' `.grad`.
 
@@ -460,8 +461,8 @@ def backward(root: Node, gradient: Any) -> None:
     Leaves accumulate (`leaf.grad += ...`); intermediate nodes get their gradient for this output.
     This is the reference loop `for node in reversed(order): node._backward()` written out:
     nodes that received no gradient are skipped (a ReLU that is off passes None; the order does
-    not even list what lies only behind it), and the rule call and the accumulation are inlined (a function call per edge would cost more than the
-    rule itself).
+    not even list what lies only behind it), and the rule call and the accumulation are inlined
+    (a function call per edge would cost more than the rule itself).
     """
     fn, mark = root._fn, root.grad
     if fn is None or fn is Leaf or mark is VISITING or mark is PENDING:
