@@ -241,6 +241,25 @@ def test_backward_is_the_reference_loop_written_out(program, xs):
         assert a.grad == pytest.approx(b.grad, rel=1e-12, abs=1e-15)
 
 
+# the random programs with ReLUs added (kinks are fine here: no finite differences), so that
+# some are off and backward prunes what lies behind them
+RELU_UNARY = VALUE_UNARY + [("relu", lambda x: x.relu()),
+                            ("relu_shifted", lambda x: (x - 0.3).relu()),
+                            ("relu_negated", lambda x: (-x).relu())]
+
+
+@settings(max_examples=200)
+@given(program=programs(RELU_UNARY, VALUE_BINARY, 3), xs=inputs_1d)
+def test_pruned_backward_is_the_full_reference_loop(program, xs):
+    pruned_in, ref_in = [Value(x) for x in xs], [Value(x) for x in xs]
+    pruned = run(program, RELU_UNARY, VALUE_BINARY, pruned_in)
+    ref = run(program, RELU_UNARY, VALUE_BINARY, ref_in)
+    pruned.backward()
+    reference_backward(ref, 1.0)                         # lists every node, prunes nothing
+    for a, b in zip(pruned_in, ref_in):
+        assert a.grad == pytest.approx(b.grad, rel=1e-12, abs=1e-15)
+
+
 def test_the_reference_loop_on_tensors():
     rng = np.random.default_rng(0)
     W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
