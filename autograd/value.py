@@ -286,8 +286,8 @@ class Value(Node):
         return _apply_one(Sigmoid, self)
 
     def relu(self) -> Value:
-        # off, it passes no gradient, and says so in its constant: backward then skips all that
-        # lies only behind it (most of a trained network's graph, for a hinge loss)
+        # an off ReLU passes no gradient and says so in its constant (CLOSED): backward then
+        # skips all that lies only behind it (most of a trained network's graph, with a hinge loss)
         return _apply_one(Relu, self, None if self.data > 0 else CLOSED)
 
     def abs(self) -> Value:

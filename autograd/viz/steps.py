@@ -207,8 +207,8 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
         root.grad = seed if root.grad is None else root.grad + seed
         return [seed_step]
     empty = root._empty_grad
-    order = topological_order(root, True)   # marks the op nodes' .grad PENDING (pruned, as
-                                            # in backward: nothing behind an off ReLU)
+    # marks the op nodes' .grad PENDING; pruned as in backward (nothing behind an off ReLU)
+    order = topological_order(root, prune=True)
     conform = _conform(root)
     root.grad = seed
     steps = [seed_step]
