@@ -155,7 +155,8 @@ class Leaf(Op):
 
 class _Mark:
     """A named marker: what `.grad` holds while a backward pass is under way (VISITING,
-    PENDING; see `topological_order`), or an op's constant that says something (CLOSED)."""
+    PENDING; see `topological_order`), or the constant of a node that passes no gradient
+    (CLOSED)."""
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
