@@ -120,7 +120,8 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
 
 
 def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
-    """`labels` checked as N integer class indices in [0, C)."""
+    """`labels` checked as N integer class indices in [0, C); returns where each row's target
+    sits in the flattened (N, C) scores: row * C + label (one flat index picks it)."""
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
                         f"(convert with labels.astype(int))")
@@ -131,11 +132,11 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
     if labels.shape != (n,):
         got = f"{labels.shape[0]} labels" if labels.ndim == 1 else f"labels of shape {labels.shape}"
         raise ValueError(f"{name}: {got} for {n} rows of scores")
-    # one pass for both bounds: seen as unsigned, a negative label is a huge number
-    if labels.size and labels.astype(np.uint64, copy=False).max() >= c:
+    try:                            # checks 0 <= label < C on the way (negatives included)
+        return np.ravel_multi_index((np.arange(n), labels), (n, c))
+    except ValueError:
         raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
-                         f"[{labels.min()}, {labels.max()}]")
-    return labels
+                         f"[{labels.min()}, {labels.max()}]") from None
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -163,8 +164,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         raise ValueError("cross_entropy: the mean over 0 rows is undefined (empty batch)")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.ndim == 1:
-        labels = _class_labels("cross_entropy", t, n, c)
-        return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, labels))
+        picks = _class_labels("cross_entropy", t, n, c)
+        return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, picks))
     if t.shape != logits.shape:
         hint = " (labels as a column: use labels.reshape(-1))" if t.shape == (n, 1) else ""
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "

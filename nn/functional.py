@@ -124,7 +124,8 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
-    labels = _class_labels("nll_loss", np.asarray(_raw(labels)), n, c)
+    labels = np.asarray(_raw(labels))
+    _class_labels("nll_loss", labels, n, c)                 # raises unless N labels in [0, C)
     return _reduce(-log_probs[np.arange(n), labels], reduction, "nll_loss")
 
 

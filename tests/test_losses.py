@@ -217,6 +217,29 @@ def test_cross_entropy_gradient_is_softmax_minus_target():
         np.testing.assert_allclose(logits.grad, softmax - onehot, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_picks_the_target_whatever_the_memory_layout(reduction):
+    """The fused loss finds each row's target logit by its flat position, row * C + label.
+    Logits that are a transposed view (column-major memory) must give the same losses and
+    gradients as the same numbers stored row-major, and the higher-order pass the same too."""
+    rng = np.random.default_rng(8)
+    z = rng.normal(size=(4, 3))
+    labels = np.array([2, 0, 0, 1])
+    row_major, column_major = t64(z), t64(np.asfortranarray(z))
+    assert column_major.data.flags.f_contiguous and not column_major.data.flags.c_contiguous
+    losses_r = F.cross_entropy(row_major, labels, reduction)
+    losses_c = F.cross_entropy(column_major, labels, reduction)
+    np.testing.assert_array_equal(losses_r.data, losses_c.data)
+    losses_r.sum().backward()
+    losses_c.sum().backward()
+    np.testing.assert_array_equal(row_major.grad, column_major.grad)
+    def loss_sum(logits):
+        return F.cross_entropy(logits, labels, reduction).sum()
+    on_nodes_r, on_nodes_c = grad(loss_sum)(t64(z)), grad(loss_sum)(t64(np.asfortranarray(z)))
+    np.testing.assert_allclose(on_nodes_c.data, on_nodes_r.data, rtol=1e-15, atol=1e-17)
+    np.testing.assert_allclose(on_nodes_r.data, row_major.grad, rtol=1e-15, atol=1e-17)
+
+
 def test_nll_of_log_softmax_is_cross_entropy():
     """nll_loss(log_softmax(z), y) and the fused cross_entropy agree in value and gradient."""
     rng = np.random.default_rng(3)

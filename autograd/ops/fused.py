@@ -56,18 +56,19 @@ class Linear(Op):
 
 
 class CrossEntropyCtx:
-    """What cross_entropy's backward needs: the reduction, the class labels (or None when the
-    target is a probability input) and the softmax probabilities the forward computed."""
-    __slots__ = ("reduction", "labels", "probs")
+    """What cross_entropy's backward needs: the reduction, where each row's target class sits in
+    the flattened logits (row * C + label; None when the target is a probability input) and the
+    softmax probabilities the forward computed."""
+    __slots__ = ("reduction", "picks", "probs")
 
-    def __init__(self, reduction: str, labels: np.ndarray | None) -> None:
-        self.reduction, self.labels, self.probs = reduction, labels, None
+    def __init__(self, reduction: str, picks: np.ndarray | None) -> None:
+        self.reduction, self.picks, self.probs = reduction, picks, None
 
 
 class CrossEntropy(Op):
     """mean/sum/none over rows of -log softmax(z)[target], from logits z (N, C);
-    dL/dz = softmax(z) - target. The target is class labels (in ctx) or a second input of
-    probabilities (N, C), whose gradient is -log softmax(z)."""
+    dL/dz = softmax(z) - target. The target is class labels (their flat positions in ctx) or a
+    second input of probabilities (N, C), whose gradient is -log softmax(z)."""
     name = "cross_entropy"
 
     @staticmethod
@@ -76,8 +77,8 @@ class CrossEntropy(Op):
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         ctx.probs = e / total                          # kept for the first-order backward
-        if ctx.labels is not None:
-            losses = np.log(total[:, 0]) - shifted[np.arange(len(z)), ctx.labels]
+        if ctx.picks is not None:                      # the target's logit, row by row
+            losses = np.log(total[:, 0]) - shifted.flat[ctx.picks]
         else:
             losses = -(t * (shifted - np.log(total))).sum(axis=1)
         if ctx.reduction == "none":
@@ -101,14 +102,14 @@ class CrossEntropy(Op):
             p = softmax(z, axis=1)
         else:
             p = ctx.probs
-        if ctx.labels is not None:                     # dL/dz = p - onehot(labels)
+        if ctx.picks is not None:                      # dL/dz = p - onehot(labels)
             if isinstance(z, Node):
                 onehot = np.zeros(z.shape, dtype=z.dtype)
-                onehot[np.arange(n), ctx.labels] = 1
+                onehot.flat[ctx.picks] = 1
                 return ((p - onehot) * g,)
             # g (p - onehot), in a new array (ctx.probs may serve another backward)
             dz = p * g
-            dz[np.arange(n), ctx.labels] -= g if g.__class__ is float else g[:, 0]
+            dz.flat[ctx.picks] -= g if g.__class__ is float else g[:, 0]
             return (dz,)
         # probability targets: dL/dz = p Σ_c t - t (p - t when rows of t sum to 1), dL/dt = -log p
         return (p * t.sum(axis=1, keepdims=True) - t) * g, -log_softmax(z, axis=1) * g
