@@ -53,12 +53,15 @@ def run_worker(task: dict, env: dict | None = None, timeout: float = 600) -> dic
 
 
 def alternate(tasks: dict, rounds: int, env: dict | None = None, progress=None) -> dict:
-    """Run {name: task} round-robin, `rounds` times each; returns {name: [result per round]}."""
+    """Run {name: task} round-robin, `rounds` times each; returns {name: [result per round]}.
+    A task with a "chunk" entry is given the round's number there (T1 seeds its shuffles with it)."""
     results = {name: [] for name in tasks}
     for r in range(rounds):
         for name, task in tasks.items():
             if progress:
                 progress(f"round {r + 1}/{rounds}: {name}")
+            if "chunk" in task:
+                task = dict(task, chunk=r)
             results[name].append(run_worker(task, env))
     return results
 
