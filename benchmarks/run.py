@@ -298,7 +298,8 @@ def bench_t1(ctx: Context) -> None:
                  "shifts where the arrays land (a random allocation first) and runs the two loops "
                  "in a random order: with one placement, two copies of one program measured up "
                  "to 20 % apart with two BLAS threads on a 2-vCPU machine (1.00 apart with one "
-                 "thread). In brackets: the lowest and highest ratio of a single chunk.")
+                 "thread). A ratio is the median over the chunks of each chunk's own ratio (the two "
+                 "engines alternated within it); in brackets, the lowest and the highest.")
     notes.append("T1: float32, SGD lr 0.1, same init (numpy seed 0) and batches for all engines; "
                  "numpy and glassgrad share a process and alternate step by step, and numpy and "
                  "its twin the same way; steps per chunk "
@@ -307,10 +308,12 @@ def bench_t1(ctx: Context) -> None:
 
 
 def _chunk_ratios(engine_chunks: list, numpy_chunks: list, warmup: int) -> tuple:
-    """The lowest and highest ratio of medians (engine / numpy) over the chunks."""
+    """(median, lowest, highest) over the chunks of each chunk's own ratio of medians,
+    engine / numpy: the two alternated in that chunk, so each ratio is a paired comparison
+    (pooling all chunks' steps first would mix chunks that ran at different speeds)."""
     ratios = [statistics.median(e[warmup:]) / statistics.median(n[warmup:])
               for e, n in zip(engine_chunks, numpy_chunks)]
-    return min(ratios), max(ratios)
+    return statistics.median(ratios), min(ratios), max(ratios)
 
 
 def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
@@ -332,8 +335,7 @@ def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
         row = step_row(workload, "numpy (by hand)", summaries["numpy"], ratio="reference")
         rows.append(row)
 
-        ratio = ours.median / summaries["numpy"].median
-        low, high = _chunk_ratios(times["glassgrad"], times["numpy"], plan.warmup)
+        ratio, low, high = _chunk_ratios(times["glassgrad"], times["numpy"], plan.warmup)
         limit = T1_AIMS.get(batch_size, 1.15)
         row = step_row(workload, "glassgrad", ours,
                        ratio=f"ours/numpy {ratio:.2f} ({low:.2f}–{high:.2f})",
@@ -341,8 +343,8 @@ def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
         row.values.update(ours_over_numpy=ratio, chunk_low=low, chunk_high=high)
         rows.append(row)
 
-        twin = summaries["numpy twin"].median / summaries["numpy (twin's run)"].median
-        low, high = _chunk_ratios(times["numpy twin"], times["numpy (twin's run)"], plan.warmup)
+        twin, low, high = _chunk_ratios(times["numpy twin"], times["numpy (twin's run)"],
+                                        plan.warmup)
         row = step_row(workload, "numpy twin (control)", summaries["numpy twin"],
                        ratio=f"twin/numpy {twin:.2f} ({low:.2f}–{high:.2f})")
         row.values.update(twin_over_numpy=twin, chunk_low=low, chunk_high=high)
