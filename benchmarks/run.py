@@ -30,6 +30,7 @@ if __package__ in (None, ""):           # run as a script: make `benchmarks` imp
 
 from benchmarks import harness          # noqa: E402  (after the path fix above)
 from benchmarks.harness import Summary, alternate, split_steps  # noqa: E402
+from benchmarks.workloads import _t1_numpy_key  # noqa: E402
 
 WORKLOADS = ("S1", "S2", "T1", "T2")
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -293,16 +294,19 @@ def bench_t1(ctx: Context) -> None:
         notes.append("T1, 1 BLAS thread: the same runs with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS "
                      "and MKL_NUM_THREADS set to 1 for every engine.")
     notes.append(f"T1: data: {source}.")
+    notes.append("T1: 'its rules, no graph' is glassgrad's own op rules called by hand on the "
+                 "arrays (weights in nn.Linear's (out, in) layout): rules/numpy is what the "
+                 "formulas and the layout cost, ours/rules what the graph costs.")
     notes.append("T1: the numpy twin is a second copy of the reference, run in glassgrad's place "
-                 "as the control (its ratio is against the numpy of its own loop). Each chunk "
-                 "shifts where the arrays land (a random allocation first) and runs the two loops "
-                 "in a random order: with one placement, two copies of one program measured up "
+                 "as the control (each ratio is against the numpy of its own loop). Each chunk "
+                 "shifts where the arrays land (a random allocation first) and runs the loops in "
+                 "a random order: with one placement, two copies of one program measured up "
                  "to 20 % apart with two BLAS threads on a 2-vCPU machine (1.00 apart with one "
                  "thread). A ratio is the median over the chunks of each chunk's own ratio (the two "
                  "engines alternated within it); in brackets, the lowest and the highest.")
     notes.append("T1: float32, SGD lr 0.1, same init (numpy seed 0) and batches for all engines; "
-                 "numpy and glassgrad share a process and alternate step by step, and numpy and "
-                 "its twin the same way; steps per chunk "
+                 "numpy and glassgrad share a process and alternate step by step, and numpy "
+                 "with each control the same way; steps per chunk "
                  + ", ".join(f"B={b}: {s}" for b, s in plan.t1_steps)
                  + f", {plan.t1_rounds} chunks each.")
 
@@ -343,12 +347,15 @@ def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
         row.values.update(ours_over_numpy=ratio, chunk_low=low, chunk_high=high)
         rows.append(row)
 
-        twin, low, high = _chunk_ratios(times["numpy twin"], times["numpy (twin's run)"],
-                                        plan.warmup)
-        row = step_row(workload, "numpy twin (control)", summaries["numpy twin"],
-                       ratio=f"twin/numpy {twin:.2f} ({low:.2f}–{high:.2f})")
-        row.values.update(twin_over_numpy=twin, chunk_low=low, chunk_high=high)
-        rows.append(row)
+        for engine, label, short in (("rules, no graph", "its rules, no graph", "rules"),
+                                     ("numpy twin", "numpy twin (control)", "twin")):
+            other, low, high = _chunk_ratios(times[engine], times[_t1_numpy_key(engine)],
+                                             plan.warmup)
+            row = step_row(workload, label, summaries[engine],
+                           ratio=f"{short}/numpy {other:.2f} ({low:.2f}–{high:.2f})")
+            row.values.update({f"{short}_over_numpy": other, "chunk_low": low,
+                               "chunk_high": high})
+            rows.append(row)
 
         if "torch" in summaries:
             speedup = summaries["torch"].median / ours.median

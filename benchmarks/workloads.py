@@ -201,6 +201,38 @@ class NumpyMLP:
         return float(loss)
 
 
+class RulesMLP:
+    """glassgrad's own op rules (`Linear`, `Relu`, `CrossEntropy` forward and backward) called
+    by hand on arrays, with no graph: the step as glassgrad computes it, weights in nn.Linear's
+    (out, in) layout included, minus the nodes, the sort and the checks. Against numpy it
+    measures what the formulas and the layout cost; glassgrad against it, what the graph costs."""
+
+    def __init__(self, params: list) -> None:
+        W1, b1, W2, b2 = params
+        self.W1, self.W2 = np.ascontiguousarray(W1.T), np.ascontiguousarray(W2.T)
+        self.b1, self.b2 = b1.copy(), b2.copy()
+
+    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        from autograd.ops.elementwise import Relu
+        from autograd.ops.fused import CrossEntropy, CrossEntropyCtx, Linear
+        W1, b1, W2, b2 = self.W1, self.b1, self.W2, self.b2
+        picks = np.ravel_multi_index((np.arange(len(x)), labels), (len(x), len(b2)))
+        loss_ctx = CrossEntropyCtx("mean", picks)
+        h = Linear.forward((False, True, True), x, W1, b1)
+        a = Relu.forward(None, h)
+        z = Linear.forward((True, True, True), a, W2, b2)
+        loss = CrossEntropy.forward(loss_ctx, z)
+        (dz,) = CrossEntropy.backward(loss_ctx, np.array(1, loss.dtype), loss, z)
+        da, dW2, db2 = Linear.backward((True, True, True), dz, z, a, W2, b2)
+        (dh,) = Relu.backward(None, da, a, h)
+        _, dW1, db1 = Linear.backward((False, True, True), dh, h, x, W1, b1)
+        self.W1 -= LEARNING_RATE * dW1
+        self.b1 -= LEARNING_RATE * db1
+        self.W2 -= LEARNING_RATE * dW2
+        self.b2 -= LEARNING_RATE * db2
+        return float(loss)
+
+
 class GlassgradMLP:
     """Our engine: F.linear + relu + F.cross_entropy, SGD on `.data`. The weights are
     nn.Linear's own parameters (loaded with the shared init), so they have its shape, (out, in),
@@ -274,17 +306,26 @@ def _alternate_steps(models: dict, x: np.ndarray, y: np.ndarray, batch_size: int
     return times, losses
 
 
+#: what takes turns with the numpy reference in T1, each in its own loop: glassgrad, its rules
+#: with no graph, and a second copy of the reference (the control)
+T1_CHALLENGERS = {"glassgrad": GlassgradMLP, "rules, no graph": RulesMLP, "numpy twin": NumpyMLP}
+
+
+def _t1_numpy_key(challenger: str) -> str:
+    """Where a chunk's result keeps the reference's times from the loop with `challenger`."""
+    return "numpy" if challenger == "glassgrad" else f"numpy ({challenger}'s run)"
+
+
 def t1_numpy_and_ours(plan: list, data_dir: str | None, seed: int = 0, chunk: int = 0) -> dict:
-    """For each (batch size, steps) in `plan`: numpy and glassgrad from the same init, alternating
-    step by step on the same batches, and the same loop with a second copy of the numpy
-    reference (the "twin") in glassgrad's place.
+    """For each (batch size, steps) in `plan`, each of T1_CHALLENGERS in turn takes turns with
+    the numpy reference, step by step on the same batches, from the same init.
 
     The twin is the run's control: the same program as the reference, so twin/numpy shows how
     far apart two copies of one program measure in this loop (their arrays sit at different
     addresses; cache and BLAS-thread effects follow). With two BLAS threads on a 2-vCPU machine
     one chunk's twin/numpy ranged 0.83-1.21, and a fixed layout repeats its bias in every chunk:
     so each chunk (numbered `chunk`, which seeds the choices) shifts where the arrays land by a
-    random padding allocation and runs the two loops in a random order. Over 12 such chunks the
+    random padding allocation and runs the loops in a random order. Over 12 such chunks the
     twin's median came out 1.00-1.03.
     """
     rng = random.Random(chunk)
@@ -293,19 +334,17 @@ def t1_numpy_and_ours(plan: list, data_dir: str | None, seed: int = 0, chunk: in
     params = mnist.init_params(seed)
     results = {"data": source, "shift_bytes": shift.nbytes}
     for batch_size, steps in plan:
-        loops = ["glassgrad", "numpy twin"]
+        loops = list(T1_CHALLENGERS)
         rng.shuffle(loops)
         times, losses = {}, {}
         for other in loops:
-            model = GlassgradMLP(params) if other == "glassgrad" else NumpyMLP(params)
-            loop_times, loop_losses = _alternate_steps({"numpy": NumpyMLP(params), other: model},
-                                                       x, y, batch_size, steps)
+            loop_times, loop_losses = _alternate_steps(
+                {"numpy": NumpyMLP(params), other: T1_CHALLENGERS[other](params)},
+                x, y, batch_size, steps)
             times[other], losses[other] = loop_times[other], loop_losses[other]
-            if other == "glassgrad":
-                times["numpy"], losses["numpy"] = loop_times["numpy"], loop_losses["numpy"]
-            else:
-                times["numpy (twin's run)"] = loop_times["numpy"]
-        order = ("numpy", "glassgrad", "numpy twin", "numpy (twin's run)")  # (for the report)
+            times[_t1_numpy_key(other)] = loop_times["numpy"]
+            losses.setdefault("numpy", loop_losses["numpy"])
+        order = [key for name in T1_CHALLENGERS for key in (_t1_numpy_key(name), name)]
         results[str(batch_size)] = {"times": {k: times[k] for k in order},
                                     "losses": {k: losses[k] for k in order if k in losses}}
     return results
