@@ -276,7 +276,7 @@ T1_AIMS = {16: 1.15, 64: 1.10, 512: 1.05}
 def bench_t1(ctx: Context) -> None:
     """T1 with the BLAS libraries' default threads, then (unless --threads chose a number) again
     with one thread each: there two copies of the numpy reference measure 1.00 apart, while with
-    two threads on a 2-vCPU machine they measured 0.94-1.20 apart."""
+    two threads on a 2-vCPU machine a single chunk's copies measured 0.83-1.21 apart."""
     plan, probe, notes = ctx.plan, ctx.probe, ctx.notes
     tasks = {"numpy+glassgrad": {"task": "t1_numpy_and_ours", "plan": plan.t1_steps,
                                  "data_dir": ctx.mnist_dir, "chunk": 0}}
