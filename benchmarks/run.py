@@ -30,7 +30,7 @@ if __package__ in (None, ""):           # run as a script: make `benchmarks` imp
 
 from benchmarks import harness          # noqa: E402  (after the path fix above)
 from benchmarks.harness import Summary, alternate, split_steps  # noqa: E402
-from benchmarks.workloads import _t1_numpy_key  # noqa: E402
+from benchmarks.workloads import t1_numpy_key  # noqa: E402
 
 WORKLOADS = ("S1", "S2", "T1", "T2")
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -349,7 +349,7 @@ def _t1_rows(ctx: Context, results: dict, name: str, suffix: str) -> None:
 
         for engine, label, short in (("rules, no graph", "its rules, no graph", "rules"),
                                      ("numpy twin", "numpy twin (control)", "twin")):
-            other, low, high = _chunk_ratios(times[engine], times[_t1_numpy_key(engine)],
+            other, low, high = _chunk_ratios(times[engine], times[t1_numpy_key(engine)],
                                              plan.warmup)
             row = step_row(workload, label, summaries[engine],
                            ratio=f"{short}/numpy {other:.2f} ({low:.2f}–{high:.2f})")
