@@ -5,8 +5,9 @@
     S1  micrograd's demo step (MLP 2-16-16-1, 100 moons): micrograd vs glassgrad's Value
         (eager, and replayed by autograd.compile: benchmarks/compile.py has the details)
     S2  a chain of 1,000,000 scalar ops: build + backward time, bytes per op
-    T1  MLP 784-100-10 on MNIST: hand-written numpy vs glassgrad's Tensor vs PyTorch, with a
-        second copy of the numpy code as the control; default BLAS threads, then one thread
+    T1  MLP 784-100-10 on MNIST: hand-written numpy vs glassgrad's Tensor vs PyTorch, with two
+        controls (a second copy of the numpy code; glassgrad's rules called with no graph);
+        default BLAS threads, then one thread
     T2  the fixed cost of one op (+ backward) on scalars and one-element tensors
 
 Every engine is timed in its own subprocess, engines alternate chunk by chunk, and the table
