@@ -45,9 +45,9 @@ def tiny_network() -> None:
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (200, 2))
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
-    W1 = Tensor(rng.normal(0, 1.0, (2, 16)), requires_grad=True)
+    W1 = Tensor(rng.normal(0, 1.0, (16, 2)), requires_grad=True)      # (out, in), as in PyTorch
     b1 = Tensor(np.zeros(16), requires_grad=True)
-    W2 = Tensor(rng.normal(0, 0.5, (16, 2)), requires_grad=True)
+    W2 = Tensor(rng.normal(0, 0.5, (2, 16)), requires_grad=True)
     b2 = Tensor(np.zeros(2), requires_grad=True)
     params = (W1, b1, W2, b2)
     inputs = Tensor(X)
@@ -62,7 +62,8 @@ def tiny_network() -> None:
         if step % 100 == 0:
             accuracy = (logits.argmax(axis=1) == y).mean()
             print(f"   step {step:3d}  loss {loss.item():.4f}  accuracy {accuracy:.2f}")
-    ok = gradcheck(lambda W: F.cross_entropy(F.linear(inputs[:5], W, b1).tanh() @ W2, y[:5]), W1)
+    ok = gradcheck(lambda W: F.cross_entropy(F.linear(F.linear(inputs[:5], W, b1).tanh(), W2, b2),
+                                             y[:5]), W1)
     print(f"   gradient check against finite differences: {'passed' if ok else 'FAILED'}")
 
 

@@ -371,7 +371,8 @@ def topological_order(root: Node, prune: bool = False) -> list:
     not: there an off ReLU's gradient is a zero that can be differentiated again.)
     """
     order, stack = [], []
-    kind = root.__class__                   # op nodes are all of this exact class
+    kind = root._kind                       # apply() makes op nodes of this exact class; only a
+    #                                         Value built by hand can be a subclass (isinstance)
     visiting, pending, leaf = VISITING, PENDING, Leaf      # locals: the loop reads them often
     node = root
     while True:
@@ -389,7 +390,7 @@ def topological_order(root: Node, prune: bool = False) -> list:
                 continue
         else:
             b = node._b                     # a second input, or the op's constant
-            if (b.__class__ is kind and b.grad is not pending
+            if ((b.__class__ is kind or isinstance(b, Node)) and b.grad is not pending
                     and b._fn is not None and b._fn is not leaf):
                 # `b` is an op node not listed yet. Most often (w * x) its own inputs need no
                 # visit: list it right here instead of going down to it (15 % of the walk)
@@ -398,8 +399,8 @@ def topological_order(root: Node, prune: bool = False) -> list:
                 ba, bb = b._a, b._b
                 if (ba.__class__ is not tuple
                         and (ba._fn is leaf or ba.grad is pending or ba._fn is None)
-                        and (bb.__class__ is not kind or bb.grad is pending or bb._fn is leaf
-                             or bb._fn is None)):
+                        and (not (bb.__class__ is kind or isinstance(bb, Node))  # a constant
+                             or bb.grad is pending or bb._fn is leaf or bb._fn is None)):
                     b.grad = pending
                     order.append(b)
                 else:
@@ -470,7 +471,7 @@ def backward(root: Node, gradient: Any) -> None:
         _check_root(root)                   # raises, unless `root` is a leaf that wants a grad
         root.grad = gradient if mark is None else mark + gradient
         return
-    kind = root.__class__                   # the class of op nodes (inputs may be subclasses)
+    kind = root._kind                       # the class of op nodes (inputs may be subclasses)
     empty = kind._empty_grad
     order = topological_order(root, True)   # prune (positional: a keyword costs 17 ns a call)
     conform = _conform(root) if grad_mode.anomaly else kind._conform_grad

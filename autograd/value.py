@@ -292,7 +292,8 @@ class Value(Node):
 
     def abs(self) -> Value:
         x = self.data
-        return _apply_one(Abs, self, 1.0 if x > 0 else (-1.0 if x < 0 else 0.0))  # ctx: sign(x)
+        sign = 1.0 if x > 0 else (-1.0 if x < 0 else x * 0.0)   # 0 at 0; NaN stays NaN
+        return _apply_one(Abs, self, sign)
 
     __abs__ = abs
 
@@ -342,9 +343,6 @@ class Value(Node):
                              f"{getattr(source, 'shape', ())}")
         self.data = _as_float(source.item() if hasattr(source, "item") else source, "copy_")
         return self
-
-    def __float__(self) -> float:
-        return self.data
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"

@@ -190,6 +190,46 @@ def test_value_built_by_hand_with_a_mistake_says_what_to_do():
         Value(1.0, (a,), "+")
 
 
+class LectureValue(Value):
+    """A learner's subclass that adds ops built by hand, as the lecture builds its own."""
+
+    def cube(self):
+        return LectureValue(self.data ** 3, (self,), "**3")
+
+    def times(self, other):
+        return LectureValue(self.data * other.data, (self, other), "*")
+
+
+@pytest.mark.parametrize("build", [
+    lambda w, x: w * x.cube(),                  # a subclass node as the second input
+    lambda w, x: x.cube() * w,                  # ... as the first
+    lambda w, x: w.times(x * w + x),            # the root is the subclass
+    lambda w, x: (w * (w * x.cube())).tanh(),   # ... as an input of the second input
+    lambda w, x: x.times(x.cube()) + w.times(w) * x,
+])
+def test_hand_built_nodes_of_a_subclass_get_their_gradients(build):
+    w, x = LectureValue(0.7), LectureValue(-1.3)
+    y = build(w, x)
+    y.backward()
+    ref_w, ref_x = LectureValue(0.7), LectureValue(-1.3)
+    root, topo, seen = build(ref_w, ref_x), [], set()
+
+    def visit(v):                                   # the lecture's build_topo over _prev
+        if id(v) not in seen:
+            seen.add(id(v))
+            for child in v._prev:
+                visit(child)
+            topo.append(v)
+
+    visit(root)
+    root.grad = 1.0
+    for v in reversed(topo):
+        v._backward()
+    assert (w.grad, x.grad) == (pytest.approx(ref_w.grad, rel=1e-12),
+                                pytest.approx(ref_x.grad, rel=1e-12))
+    assert ref_w.grad != 0.0 and ref_x.grad != 0.0
+
+
 # -- the topological order -------------------------------------------------------------------------
 
 def test_order_lists_op_nodes_once_after_their_inputs():

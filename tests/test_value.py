@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Value, gradcheck
+from autograd import Tensor, Value, gradcheck
 
 from conftest import sample
 
@@ -154,10 +154,22 @@ def test_builtin_sum_of_values():
 
 
 def test_conversions_and_repr():
-    """float(), .item() and repr show the payload."""
+    """.data, .item() and repr show the payload."""
     v = Value(1.5)
-    assert float(v) == 1.5 and v.item() == 1.5
+    assert v.data == 1.5 and v.item() == 1.5
     assert repr(v) == "Value(data=1.5, grad=0.0)"
+
+
+def test_a_value_is_not_silently_turned_into_a_float():
+    """As in micrograd, math.exp(v) and float(v) refuse a Value: with a float conversion,
+    v * math.exp(v) would take exp out of the graph and give a wrong gradient without a word."""
+    v = Value(1.0)
+    for convert in (math.exp, math.cos, float):
+        with pytest.raises(TypeError):
+            convert(v)
+    y = v * v.exp()                                 # written with the op, it is differentiated
+    y.backward()
+    assert v.grad == pytest.approx(2 * math.e, rel=1e-15)
 
 
 def test_unsupported_operand_gives_type_error():
@@ -174,6 +186,22 @@ def test_relu_and_abs_at_zero():
     y = x.relu() + x.abs()
     y.backward()
     assert y.data == 0.0 and x.grad == 0.0
+
+
+def test_relu_and_abs_keep_a_nan():
+    """A diverged number stays visible: relu(NaN) is NaN, as in micrograd and Tensor.relu, and
+    passes no gradient; abs(NaN) is NaN and its slope too (NumPy's sign)."""
+    nan = float("nan")
+    x = Value(nan)
+    r = x.relu()
+    r.backward()
+    assert math.isnan(r.data) and x.grad == 0.0
+    assert math.isnan(Tensor(np.array([nan])).relu().data[0])
+    y = Value(nan)
+    a = y.abs()
+    a.backward()
+    assert math.isnan(a.data) and math.isnan(y.grad)
+    assert Value(-2.0).relu().data == 0.0 and Value(2.5).relu().data == 2.5
 
 
 def test_float_ops_give_bit_identical_results():

@@ -118,7 +118,7 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            return x if x > 0 else 0.0
+            return x if x > 0 or x != x else 0.0     # NaN stays NaN, as np.maximum keeps it
         return np.maximum(x, 0)
 
     @staticmethod
