@@ -45,6 +45,11 @@ class Function(Op):
             cls.forward = staticmethod(_function(cls.__dict__["forward"]))
         if "backward" in cls.__dict__:
             cls.backward = staticmethod(_checked_backward(cls, _function(cls.__dict__["backward"])))
+        for method, signature in (("forward", "forward(ctx, *inputs)"),
+                                  ("backward", "backward(ctx, g, out, *inputs), returning one "
+                                               "gradient per input")):
+            if getattr(cls, method) is getattr(Op, method):     # not written: say so by name
+                setattr(cls, method, staticmethod(_missing(cls, method, signature)))
 
     @classmethod
     def apply(cls, *inputs: Any, ctx: Any = None) -> Node:
@@ -64,6 +69,13 @@ def _constant(kind: type, x: Any) -> Node:
 
 def _function(attribute: Any) -> Any:
     return attribute.__func__ if isinstance(attribute, staticmethod) else attribute
+
+
+def _missing(cls: type, method: str, signature: str) -> Any:
+    def missing(*args: Any) -> Any:
+        raise NotImplementedError(f"{cls.name}: this Function has no {method}; define "
+                                  f"{signature}")
+    return missing
 
 
 def _checked_backward(cls: type, backward: Any) -> Any:

@@ -262,7 +262,20 @@ class Node:
         """Forget the accumulated gradient (0.0 for a Value, None for a Tensor)."""
         self.grad = self._empty_grad
 
-    def _backward(self) -> None:
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's `node._backward()`: this node's rule, applied once (see `_apply_rule`).
+        Read-only: the node already has its op's rule (assigning a closure says what to do)."""
+        return self._apply_rule
+
+    @_backward.setter
+    def _backward(self, closure: Any) -> None:
+        raise AttributeError(
+            "_backward: a glassgrad node carries its op's rule, so it takes no closure. Build "
+            "the node with operators (a * b, a.tanh()), by hand as Value(data, (a, b), '*'), or "
+            "write a new op as an autograd.Function with its own backward")
+
+    def _apply_rule(self) -> None:
         """One step of backpropagation by hand, as in micrograd: apply this node's rule once,
         adding (d self / d input) · self.grad into each input's `.grad`. Nothing for a leaf.
 
@@ -520,12 +533,12 @@ def backward(root: Node, gradient: Any) -> None:
                         ga = conform(ga, a, node)
                     have = a.grad
                     a.grad = ga if have is pending or have is None else have + ga
-    except ZeroDivisionError as error:      # a float rule at a point of infinite slope
-        _clear_marks(chunk, empty)
+    except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
+        _clear_marks(chunk, empty)                          # infinite or too steep a slope
         _clear_marks(order, empty)
-        raise ZeroDivisionError(
-            f"backward of {node._fn.name}: the derivative is infinite at this input "
-            f"({error})") from None
+        what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
+                else "too large for a float at this input")
+        raise error.__class__(f"backward of {node._fn.name}: the derivative is {what}") from None
     except BaseException:
         _clear_marks(chunk, empty)
         _clear_marks(order, empty)

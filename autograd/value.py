@@ -47,6 +47,16 @@ def _number(x: Any) -> float | None:
     return None
 
 
+def _not_a_number(other: Any, symbol: str) -> Any:
+    """For an operand that is not a number: NotImplemented, so that Python asks `other`; but an
+    array gets a clear error here (numpy's own would speak of ufuncs)."""
+    if hasattr(other, "shape") and not isinstance(other, Node):
+        raise TypeError(f"Value {symbol} array: a Value holds one number and this operand has "
+                        f"shape {other.shape}; use a Tensor for arrays (Tensor(array)), or "
+                        f"combine the Value with the array's numbers one at a time")
+    return NotImplemented
+
+
 def _constant(x: Any) -> Value | None:
     """`x` as a Value that needs no gradient, or None when `x` is not a number."""
     if isinstance(x, Value):
@@ -88,10 +98,11 @@ class Value(Node):
         if label:
             self.label = label
         if _children or _op:
-            self._by_hand(_children, _op)
+            self._by_hand(_children, _op, requires_grad)
 
-    def _by_hand(self, children: Any, op_name: Any) -> None:
-        """Turn this new Value into the node that `op_name` makes from `children`."""
+    def _by_hand(self, children: Any, op_name: Any, requires_grad: bool) -> None:
+        """Turn this new Value into the node that `op_name` makes from `children` (a constant
+        with no history when `requires_grad` is False)."""
         if isinstance(children, str):
             raise TypeError(f"Value: the second argument is micrograd's _children (a tuple of "
                             f"Values); for a label write Value(..., label={children!r})")
@@ -117,9 +128,10 @@ class Value(Node):
                 f"'log', 'sigmoid', 'sqrt' of one). Write it with operators (a + b, a * b, "
                 f"a.tanh()), or as an autograd.Function with its own backward")
         node = make_node(Value, self.data, op, children, ctx)
-        self._fn = node._fn
-        if node._fn is not None:
-            self._a, self._b = node._a, node._b
+        if requires_grad:
+            self._fn = node._fn
+            if node._fn is not None:
+                self._a, self._b = node._a, node._b
 
     # -- the facade's hooks for the graph core ------------------------------------------------
 
@@ -161,7 +173,7 @@ class Value(Node):
         else:
             c = _number(other)
             if c is None:
-                return NotImplemented
+                return _not_a_number(other, "+")
         if _mode.plain:
             out = _new(Value)
             out.data = self.data + c
@@ -176,7 +188,7 @@ class Value(Node):
     def __radd__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
-            return NotImplemented
+            return _not_a_number(other, "+")
         return _apply_one(AddConst, self, c)          # c + x == x + c, bit for bit
 
     def __mul__(self, other: Any) -> Value:
@@ -198,7 +210,7 @@ class Value(Node):
         else:
             c = _number(other)
             if c is None:
-                return NotImplemented
+                return _not_a_number(other, "*")
         if _mode.plain:
             out = _new(Value)
             out.data = self.data * c
@@ -213,7 +225,7 @@ class Value(Node):
     def __rmul__(self, other: Any) -> Value:
         c = _number(other)
         if c is None:
-            return NotImplemented
+            return _not_a_number(other, "*")
         return _apply_one(MulConst, self, c)          # c * x == x * c, bit for bit
 
     def __sub__(self, other: Any) -> Value:
@@ -221,26 +233,26 @@ class Value(Node):
             return make_node(Value, self.data - other.data, Sub, (self, other))
         c = _number(other)
         if c is None:
-            return NotImplemented
+            return _not_a_number(other, "-")
         return _apply_one(AddConst, self, -c)         # x - c == x + (-c), bit for bit
 
     def __rsub__(self, other: Any) -> Value:
-        other = _constant(other)
+        number, other = other, _constant(other)
         if other is None:
-            return NotImplemented
+            return _not_a_number(number, "-")
         return make_node(Value, other.data - self.data, Sub, (other, self))
 
     def __truediv__(self, other: Any) -> Value:
         if not isinstance(other, Value):
-            other = _constant(other)
+            number, other = other, _constant(other)
             if other is None:
-                return NotImplemented
+                return _not_a_number(number, "/")
         return self * other ** -1
 
     def __rtruediv__(self, other: Any) -> Value:
-        other = _constant(other)
+        number, other = other, _constant(other)
         if other is None:
-            return NotImplemented
+            return _not_a_number(number, "/")
         return other * self ** -1
 
     def __neg__(self) -> Value:
@@ -254,14 +266,18 @@ class Value(Node):
                 return make_node(Value, _power(self.data, exponent.data), Pow,
                                  (self, exponent))
             exponent = exponent.data
-        elif not isinstance(exponent, numbers.Real):
-            return NotImplemented
+        elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
+            exponent = int(exponent)
+        elif isinstance(exponent, numbers.Real):            # a numpy float: Python's float
+            exponent = float(exponent)
+        else:
+            return _not_a_number(exponent, "**")
         return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
 
     def __rpow__(self, base: Any) -> Value:
-        base = _constant(base)
+        number, base = base, _constant(base)
         if base is None:
-            return NotImplemented
+            return _not_a_number(number, "**")
         return make_node(Value, _power(base.data, self.data), Pow, (base, self))
 
     # -- functions (each op's forward works on floats too: math.exp, math.tanh, ...) -----------
@@ -374,6 +390,8 @@ def _power(base: float, exponent: Number) -> float:
         result = base ** exponent
     except ZeroDivisionError:
         raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero") from None
+    except OverflowError:
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} is too large for a float") from None
     if result.__class__ is float:
         return result
     if result.__class__ is complex:

@@ -32,6 +32,36 @@ def test_value_domain_errors():
         Value(-1.0).sqrt()
 
 
+def test_value_power_overflow_and_division_by_zero_name_pow():
+    """Python's float power raises on overflow and on 0 ** negative: the message names pow and
+    its operands, forward and backward (a numpy exponent behaves as the Python number)."""
+    with pytest.raises(OverflowError, match=r"pow: 1e\+200 \*\* 2 is too large for a float"):
+        Value(1e200) ** 2
+    with pytest.raises(OverflowError, match="pow: 1e\\+200"):
+        Value(1e200) ** np.int64(2)
+    with pytest.raises(ZeroDivisionError, match="pow: 0.0 \\*\\* -1 divides by zero"):
+        Value(0.0) ** np.int64(-1)
+    y = Value(1e-120) ** -2                       # 1e240 is fine; its slope -2e360 is not
+    with pytest.raises(OverflowError, match="backward of pow: the derivative is too large"):
+        y.backward()
+    z = Value(0.0) ** 0.5
+    with pytest.raises(ZeroDivisionError, match="backward of pow: the derivative is infinite"):
+        z.backward()
+
+
+def test_value_with_an_array_says_to_use_a_tensor():
+    """Value * ndarray (either side, every operator): one clear TypeError, not numpy's words
+    about ufuncs; numpy scalars are still numbers."""
+    array = np.array([1.0, 2.0])
+    for combine in (lambda v: v * array, lambda v: array * v, lambda v: v + array,
+                    lambda v: array - v, lambda v: v / array, lambda v: array / v,
+                    lambda v: v ** array, lambda v: array ** v):
+        with pytest.raises(TypeError, match=r"a Value holds one number .* shape \(2,\); use a "
+                                            r"Tensor"):
+            combine(Value(2.0))
+    assert (np.float64(2.0) * Value(3.0)).data == 6.0
+
+
 def test_tensor_of_strings():
     """Tensor(['a', 'b']): TypeError mentioning the dtype."""
     with pytest.raises(TypeError, match="dtype"):

@@ -176,3 +176,25 @@ def test_apply_rejects_bad_inputs():
         ScaledProduct.apply(Value(1.0), t64([1.0]))
     with pytest.raises(TypeError, match="number"):
         ToArray.apply(Value(1.0))
+
+
+def test_a_missing_forward_or_backward_is_named():
+    """A Function without backward fails on backward (not before: forward-only use works),
+    saying which method is missing and its signature; likewise without forward."""
+
+    class Doubled(Function):
+        def forward(ctx, x):
+            return 2 * x
+
+    y = Doubled.apply(Value(1.5))
+    assert y.data == 3.0
+    with pytest.raises(NotImplementedError, match=r"Doubled: this Function has no backward; "
+                                                  r"define backward\(ctx, g, out, \*inputs\)"):
+        y.backward()
+
+    class Slope(Function):
+        def backward(ctx, g, out, x):
+            return (g,)
+
+    with pytest.raises(NotImplementedError, match=r"Slope: this Function has no forward"):
+        Slope.apply(Tensor([1.0], requires_grad=True))

@@ -174,6 +174,8 @@ def test_value_built_by_hand_is_the_op_node():
     assert r._fn is Relu
     with no_grad():
         assert Value(1.0, (a, b), "+").parents == ()
+    frozen = Value(-6.0, (a, b), "*", requires_grad=False)     # asked for a constant: one
+    assert not frozen.requires_grad and frozen.parents == () and frozen._op == ""
 
 
 def test_value_built_by_hand_with_a_mistake_says_what_to_do():
@@ -188,6 +190,16 @@ def test_value_built_by_hand_with_a_mistake_says_what_to_do():
         Value(1.0, (a, b), "%")
     with pytest.raises(ValueError, match="no such op"):
         Value(1.0, (a,), "+")
+
+
+def test_assigning_a_closure_to__backward_says_how_to_add_an_op():
+    a, b = Value(2.0), Value(3.0)
+    out = a * b
+    with pytest.raises(AttributeError, match="takes no closure.*autograd.Function"):
+        out._backward = lambda: None
+    out.grad = 1.0
+    out._backward()                                 # reading it still steps the rule
+    assert (a.grad, b.grad) == (3.0, 2.0)
 
 
 class LectureValue(Value):

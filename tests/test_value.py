@@ -136,6 +136,18 @@ def test_constant_value_exponent_is_not_a_parent():
     assert a.grad == 6.0
 
 
+def test_numpy_exponent_is_the_python_number():
+    """a ** np.float32(0.5) is a ** 0.5: the gradient is a Python float at full precision, and
+    an integer exponent keeps micrograd's op string."""
+    a = Value(2.0)
+    (a ** np.float32(0.5)).backward()
+    assert type(a.grad) is float and a.grad == 0.5 * 2.0 ** -0.5
+    b = Value(2.0)
+    y = b ** np.int64(3)
+    y.backward()
+    assert type(b.grad) is float and b.grad == 12.0 and y._op == "**3"
+
+
 def test_value_exponent_gets_log_gradient():
     """d(a^b)/db = a^b ln a, d(a^b)/da = b a^(b-1), checked in closed form."""
     a, b = Value(2.0), Value(3.0)
