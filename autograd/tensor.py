@@ -209,6 +209,15 @@ class Tensor(Node):
             raise ValueError(f"item: needs a one-element tensor, got shape {self.shape}")
         return self.data.item()
 
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's number, as PyTorch does."""
+        if not spec:
+            return repr(self)
+        if self.data.size != 1:
+            raise TypeError(f"format: a format spec ({spec!r}) needs a one-element tensor, got "
+                            f"shape {self.shape}; format its numbers one by one")
+        return format(self.data.item(), spec)
+
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
         return self.data
@@ -233,6 +242,35 @@ class Tensor(Node):
     def __rmul__(self, other): return self._binary(Mul, other, self)
     def __truediv__(self, other): return self._binary(Div, self, other)
     def __rtruediv__(self, other): return self._binary(Div, other, self)
+
+    # in-place arithmetic: `p -= lr * p.grad` under no_grad() updates the parameter itself, as in
+    # PyTorch. Only where no graph can need the old value: a recorded op's result gets a new
+    # node instead (t = t + x), and a leaf that wants a gradient only under no_grad().
+    def __iadd__(self, other): return self._in_place(np.add, "+=", self.__add__, other)
+    def __isub__(self, other): return self._in_place(np.subtract, "-=", self.__sub__, other)
+    def __imul__(self, other): return self._in_place(np.multiply, "*=", self.__mul__, other)
+    def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
+
+    def _in_place(self, ufunc: Any, symbol: str, new_node: Any, other: Any) -> Tensor:
+        recording = graph.grad_mode.enabled
+        if self._fn is Leaf and recording:
+            raise RuntimeError(
+                f"{symbol} on a tensor that requires grad would change it behind the graph's "
+                f"back: update parameters under `with no_grad():` (as an optimizer step does), "
+                f"or write t = t {symbol[0]} x for a new tensor")
+        if (self._fn is not None and self._fn is not Leaf) or (
+                recording and isinstance(other, Node) and other._fn is not None):
+            return new_node(other)          # a recorded result, or an operand to record
+        value = other.data if isinstance(other, Node) else other
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as error:
+            shape = np.shape(value)
+            raise (TypeError if isinstance(error, TypeError) else ValueError)(
+                f"{symbol}: cannot update a tensor of shape {self.shape} and dtype "
+                f"{self.data.dtype} in place with {np.asarray(value).dtype} data of shape "
+                f"{shape} (the result must keep the tensor's shape and dtype)") from None
+        return self
 
     def __neg__(self) -> Tensor:
         return apply(Neg, (self,))

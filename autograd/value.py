@@ -363,6 +363,10 @@ class Value(Node):
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats the number (only for display: the Value stays out of it)."""
+        return format(self.data, spec) if spec else repr(self)
+
 
 Value._kind = Value                 # what apply() makes from Value inputs
 

@@ -172,6 +172,15 @@ def test_conversions_and_repr():
     assert repr(v) == "Value(data=1.5, grad=0.0)"
 
 
+def test_format_spec_formats_the_number():
+    """f"{loss:.4f}" in a training loop prints the number; without a spec, the repr."""
+    v = Value(0.123456)
+    assert f"{v:.3f}" == "0.123" and f"{v}" == repr(v)
+    assert f"{Tensor([[0.5]]):.2f}" == "0.50"
+    with pytest.raises(TypeError, match="needs a one-element tensor, got shape \\(2,\\)"):
+        f"{Tensor([1.0, 2.0]):.2f}"
+
+
 def test_a_value_is_not_silently_turned_into_a_float():
     """As in micrograd, math.exp(v) and float(v) refuse a Value: with a float conversion,
     v * math.exp(v) would take exp out of the graph and give a wrong gradient without a word."""
