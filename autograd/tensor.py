@@ -240,8 +240,14 @@ class Tensor(Node):
     def __rsub__(self, other): return self._binary(Sub, other, self)
     def __mul__(self, other): return self._binary(Mul, self, other)
     def __rmul__(self, other): return self._binary(Mul, other, self)
-    def __truediv__(self, other): return self._binary(Div, self, other)
-    def __rtruediv__(self, other): return self._binary(Div, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
+        return x._binary(Div, x, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        x = self._floating()
+        return x._binary(Div, other, x)
 
     # in-place arithmetic: `p -= lr * p.grad` under no_grad() updates the parameter itself, as in
     # PyTorch. Only where no graph can need the old value: a recorded op's result gets a new
@@ -277,7 +283,8 @@ class Tensor(Node):
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
-            return apply(PowConst, (self,), exponent)
+            base = self if isinstance(exponent, numbers.Integral) else self._floating()
+            return apply(PowConst, (base,), exponent)
         return self._binary(Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -319,11 +326,19 @@ class Tensor(Node):
 
     # -- elementwise functions -----------------------------------------------------------------
 
-    def exp(self) -> Tensor: return apply(Exp, (self,))
-    def log(self) -> Tensor: return apply(Log, (self,))
-    def sqrt(self) -> Tensor: return apply(Sqrt, (self,))
-    def tanh(self) -> Tensor: return apply(Tanh, (self,))
-    def sigmoid(self) -> Tensor: return apply(Sigmoid, (self,))
+    # (these give fractions: an integer tensor is taken as the default float dtype first)
+    def exp(self) -> Tensor: return apply(Exp, (self._floating(),))
+    def log(self) -> Tensor: return apply(Log, (self._floating(),))
+    def sqrt(self) -> Tensor: return apply(Sqrt, (self._floating(),))
+    def tanh(self) -> Tensor: return apply(Tanh, (self._floating(),))
+    def sigmoid(self) -> Tensor: return apply(Sigmoid, (self._floating(),))
+
+    def _floating(self) -> Tensor:
+        """This tensor, or for integer or bool data its float copy in the default dtype:
+        PyTorch's rule for ops whose results are fractions (numpy would make uint8 float16)."""
+        if self.data.dtype.kind == "f":
+            return self
+        return Tensor(self.data.astype(_default_dtype))
     def relu(self) -> Tensor: return apply(Relu, (self,))
 
     def abs(self) -> Tensor:
@@ -355,7 +370,8 @@ class Tensor(Node):
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
         if op in (Max, Min) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor is empty")
-        return apply(op, (self,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
+        x = self._floating() if op is Mean or op is LogSumExp else self
+        return apply(op, (x,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return self._reduce(Sum, axis, keepdims)
@@ -386,11 +402,11 @@ class Tensor(Node):
 
     def softmax(self, axis: int = -1) -> Tensor:
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
-        return apply(Softmax, (self,), axis)
+        return apply(Softmax, (self._floating(),), axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
-        return apply(LogSoftmax, (self,), axis)
+        return apply(LogSoftmax, (self._floating(),), axis)
 
     def argmax(self, axis: Any = None) -> np.ndarray:
         """Indices of the maxima (an ndarray: indices have no gradient)."""

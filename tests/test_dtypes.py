@@ -62,6 +62,27 @@ def test_int_tensor_arithmetic():
     assert (i * 1.5).dtype == np.float32
 
 
+@pytest.mark.parametrize("compute", [
+    lambda t: t / 255, lambda t: 256 / t, lambda t: t / t, lambda t: t.exp(),
+    lambda t: t.log(), lambda t: t.sqrt(), lambda t: t.tanh(), lambda t: t.sigmoid(),
+    lambda t: t ** 0.5, lambda t: t.mean(), lambda t: t.var(), lambda t: t.softmax(),
+    lambda t: t.log_softmax(), lambda t: t.logsumexp(),
+])
+def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
+                                                                  restore_default_dtype):
+    """PyTorch's rule: an op whose result is a fraction makes an integer (or bool) tensor the
+    default float dtype; numpy would give float64, or float16 from uint8 (exp(128) = inf)."""
+    pixels = Tensor(np.array([[1, 128, 255]], np.uint8))
+    with np.errstate(over="ignore"):                 # exp(255) is inf in float32 too
+        expected = compute(Tensor(pixels.data.astype(np.float32)))
+        got = compute(pixels)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.data, expected.data, rtol=1e-6)
+    set_default_dtype(np.float64)
+    assert compute(Tensor(np.array([2, 3]))).dtype == np.float64
+    assert (pixels ** 2).dtype == np.uint8 and (pixels + 1).dtype == np.uint8  # ints stay
+
+
 def test_mixed_tensor_dtypes_promote_like_numpy():
     """float32 with float64 tensors gives float64 (numpy's promotion)."""
     assert (Tensor([1.0]) + Tensor(np.array([1.0]))).dtype == np.float64
