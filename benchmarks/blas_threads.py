@@ -61,7 +61,7 @@ def run(one_thread: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--busy", action="store_true", help="one other process spins meanwhile")
     args = parser.parse_args()

@@ -225,7 +225,7 @@ def run(name: str, args, profile: bool = False) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--images", type=int, default=8000)
     parser.add_argument("--mnist", default=DEFAULT_MNIST_DIR)

@@ -199,7 +199,7 @@ def bench_scaling(args: argparse.Namespace, env: dict | None, report: dict) -> N
 
 
 def parse_args(argv: list | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and steps")
     parser.add_argument("--only", choices=["s1", "scaling"], help="run one part")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers to PATH")

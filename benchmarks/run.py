@@ -433,7 +433,7 @@ def bench_t2(ctx: Context) -> None:
 # ----------------------------------------------------------------------------------------------
 
 def parse_args(argv: list | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="comma-separated workloads to run (default: S1,S2,T1,T2)")
