@@ -42,24 +42,65 @@ def _node(x: Any) -> Node:
     return x if isinstance(x, Node) else Tensor(x)
 
 
-def exp(x: Any) -> Node: return _node(x).exp()
-def log(x: Any) -> Node: return _node(x).log()
-def sqrt(x: Any) -> Node: return _node(x).sqrt()
-def tanh(x: Any) -> Node: return _node(x).tanh()
-def sigmoid(x: Any) -> Node: return _node(x).sigmoid()
-def relu(x: Any) -> Node: return _node(x).relu()
-def abs(x: Any) -> Node: return _node(x).abs()
+def exp(x: Any) -> Node:
+    """eˣ, elementwise (a Value, a Tensor, or an array or number, made a Tensor)."""
+    return _node(x).exp()
+
+
+def log(x: Any) -> Node:
+    """Natural log, elementwise."""
+    return _node(x).log()
+
+
+def sqrt(x: Any) -> Node:
+    """√x, elementwise."""
+    return _node(x).sqrt()
+
+
+def tanh(x: Any) -> Node:
+    """tanh x, elementwise."""
+    return _node(x).tanh()
+
+
+def sigmoid(x: Any) -> Node:
+    """1 / (1 + e⁻ˣ), elementwise and stable (no overflow at ±1000).
+
+    >>> sigmoid(Tensor([-1000.0, 0.0, 1000.0])).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    return _node(x).sigmoid()
+
+
+def relu(x: Any) -> Node:
+    """max(x, 0), elementwise.
+
+    >>> relu(Tensor([-2.0, 0.5])).numpy()
+    array([0. , 0.5], dtype=float32)
+    """
+    return _node(x).relu()
+
+
+def abs(x: Any) -> Node:
+    """|x|, elementwise (slope 0 at 0)."""
+    return _node(x).abs()
 
 
 def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of a and b (broadcast); on ties the gradient is split evenly."""
     return _node(a).maximum(b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min of a and b (broadcast); on ties the gradient is split evenly."""
     return _node(a).minimum(b)
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """x limited to [min, max] (either may be None); the gradient is 0 where x was clipped.
+
+    >>> clip(Tensor([-3.0, 0.5, 3.0]), -1.0, 1.0).numpy()
+    array([-1. ,  0.5,  1. ], dtype=float32)
+    """
     return _node(x).clip(min, max)
 
 

@@ -50,6 +50,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
     others are passed through as constants. On a mismatch raises `GradcheckError` naming the
     input, the element, and both values (or returns False with `raise_exception=False`).
+
+    >>> import numpy as np
+    >>> from autograd import Tensor, gradcheck
+    >>> gradcheck(lambda x: (x.tanh() * x).sum(), Tensor(np.array([0.3, -1.2]), requires_grad=True))
+    True
     """
     checked = [i for i, x in enumerate(inputs)
                if not isinstance(x, Node) or x.requires_grad]

@@ -98,7 +98,15 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """Do not record ops (inference, parameter updates). Usable as `with no_grad():` or `@no_grad()`."""
+    """Do not record ops (inference, parameter updates). Usable as `with no_grad():` or `@no_grad()`.
+
+    >>> from autograd import Value, no_grad
+    >>> w = Value(2.0)
+    >>> with no_grad():
+    ...     y = w * 3
+    >>> y.requires_grad, y.parents
+    (False, ())
+    """
 
     def __init__(self) -> None:
         super().__init__(False)

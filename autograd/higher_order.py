@@ -41,7 +41,13 @@ def _zero_like(x: Node) -> Node:
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
 
-    `f` must return a scalar: a `Value` or a one-element `Tensor`.
+    `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers come back as
+    numbers, nodes as nodes; the result can be differentiated again.
+
+    >>> from autograd import grad
+    >>> cube = lambda x: x ** 3
+    >>> grad(cube)(2.0), grad(grad(cube))(2.0)          # 3x², 6x
+    (12.0, 12.0)
     """
     many = not isinstance(argnums, numbers.Integral)
     nums = tuple(argnums) if many else (argnums,)

@@ -604,10 +604,22 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
+
+    >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
+    ((2, 3), array([0., 0.]))
+    """
     shape = _shape_args(shape)
     return Tensor(np.zeros(shape, dtype or _default_dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
+
+    >>> w = ones(3, requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> w.grad
+    array([2., 2., 2.], dtype=float32)
+    """
     shape = _shape_args(shape)
     return Tensor(np.ones(shape, dtype or _default_dtype), requires_grad=requires_grad)
