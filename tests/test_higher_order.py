@@ -114,6 +114,18 @@ def test_grad_is_independent_of_an_outer_no_grad():
 # Tensors
 # ----------------------------------------------------------------------------------------------
 
+def test_power_of_a_negative_base_by_a_value_exponent():
+    """x ** e with both Values at x < 0: d/dx = e x^(e-1) is real, d/de = x^e ln x is not. The
+    higher-order pass gives what the first-order one gives (NaN for e), instead of failing."""
+    x, e = Value(-2.0), Value(2.0)
+    (x ** e).backward()
+    assert x.grad == -4.0 and math.isnan(e.grad)
+    assert grad(lambda x: x ** Value(2.0))(-2.0) == -4.0
+    x, e = Value(-2.0), Value(2.0)
+    (x ** e).backward(create_graph=True)
+    assert x.grad.data == -4.0 and math.isnan(e.grad.data)
+
+
 def test_tensor_sum_of_cubes():
     """∇ Σx³ = 3x², and ∇ Σ(3x²) = 6x (second derivative through grad of a sum)."""
     x = np.array([1.0, -2.0, 0.5])

@@ -71,6 +71,8 @@ def log_or_zero(x: Any) -> Any:
     if isinstance(x, Node):
         zero = raw(x) == 0
         if isinstance(x.data, float):
+            if x.data < 0:                  # no real log: NaN, as the first-order pass gives
+                return x._constant_like(math.nan, x)
             return x.log() if not zero else 0.0
         return (x + zero).log() if zero.any() else x.log()
     if isinstance(x, float):
