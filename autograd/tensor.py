@@ -26,7 +26,8 @@ from .broadcast import unbroadcast
 from .graph import Leaf, Node, apply
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
-    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, Relu, Reshape,
+    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, ConstPow, Relu,
+    Reshape,
     Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
 
@@ -288,6 +289,9 @@ class Tensor(Node):
         return self._binary(Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
+        if isinstance(base, numbers.Real) and not isinstance(base, Node):     # 2 ** x
+            x = self if isinstance(base, numbers.Integral) else self._floating()
+            return apply(ConstPow, (x,), base)
         return self._binary(Pow, base, self)
 
     def __matmul__(self, other: Any) -> Tensor:

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import graph
 from .graph import CLOSED, Leaf, Node, backward as backpropagate, make_node
-from .ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
+from .ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 Number = float | int
@@ -263,8 +263,10 @@ class Value(Node):
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
         if isinstance(exponent, Value):
             if exponent._fn is not None and _mode.enabled:
-                return make_node(Value, _power(self.data, exponent.data), Pow,
-                                 (self, exponent))
+                data = _power(self.data, exponent.data)
+                if self._fn is None:        # a constant base: only the exponent's slope
+                    return make_node(Value, data, ConstPow, (exponent,), self.data)
+                return make_node(Value, data, Pow, (self, exponent))
             exponent = exponent.data
         elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
             exponent = int(exponent)
@@ -275,10 +277,10 @@ class Value(Node):
         return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
 
     def __rpow__(self, base: Any) -> Value:
-        number, base = base, _constant(base)
-        if base is None:
-            return _not_a_number(number, "**")
-        return make_node(Value, _power(base.data, self.data), Pow, (base, self))
+        c = _number(base)
+        if c is None:
+            return _not_a_number(base, "**")
+        return make_node(Value, _power(c, self.data), ConstPow, (self,), c)
 
     # -- functions (each op's forward works on floats too: math.exp, math.tanh, ...) -----------
 

@@ -234,6 +234,21 @@ def test_float_ops_give_bit_identical_results():
     assert (Value(a) - Value(b)).data == a - b
 
 
+def test_number_to_a_value_power_is_one_node_with_the_base_folded_in():
+    """c ** x keeps c as the op's constant: x is the only parent, its slope is c^x ln c, and a
+    zero base, whose own slope would be infinite, needs none (0 ** x = 0 for x > 0)."""
+    x = Value(0.7)
+    y = 2.5 ** x
+    assert y.parents == (x,) and y._ctx == 2.5 and y._op == "**"
+    y.backward()
+    assert x.grad == pytest.approx(2.5 ** 0.7 * math.log(2.5), rel=1e-15)
+    for make in (lambda e: 0 ** e, lambda e: Value(0.0, requires_grad=False) ** e):
+        e = Value(0.5)
+        z = make(e)
+        z.backward()
+        assert (z.data, e.grad) == (0.0, 0.0)
+
+
 def test_pow_exponent_gradient_at_zero_base():
     """0 ** b = 0 for every b > 0: d(a ** b)/db at a = 0 is 0, not NaN (as in PyTorch)."""
     a, b = Value(0.0), Value(2.0)

@@ -120,14 +120,14 @@ def test_no_grad_option_leaves_gradients_out():
 
 def test_constants_are_dashed_and_show_no_gradient_and_folded_numbers_label_the_op():
     x = Value(2.5, label="x")
-    y = 3.0 - x * 2 + x ** 2          # 3.0 becomes a constant node; * 2 and ** 2 keep theirs
-    y.backward()
+    y = 3.0 - x * 2 + x ** 2 + 2 ** x     # 3.0 becomes a constant node; * 2, ** 2 and 2 ** keep
+    y.backward()                            # their numbers
     nodes = node_lines(draw_graph(y, engine="builtin").source)
     constant = [v for v in nodes.values() if "data 3.0000" in v]
     assert len(constant) == 1 and "dashed" in constant[0] and "grad" not in constant[0]
     op_labels = sorted(re.search(r'label="([^"]*)"', v).group(1)
                        for v in nodes.values() if "ellipse" in v)
-    assert op_labels == ["* 2", "** 2", "+", "-"]
+    assert op_labels == ["* 2", "** 2", "+", "+", "-", "2 **"]
 
 
 def test_rankdir_turns_the_records_so_fields_stay_side_by_side():

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..graph import Node
-from ..ops.arithmetic import Add, AddConst, Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from ..value import Value
 
@@ -25,8 +25,9 @@ LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
     Sub: ("sub", False), Pow: ("pow", False), PowConst: ("pow_const", True),
-    Exp: ("exp", False), Log: ("log", False), Sqrt: ("sqrt", False), Tanh: ("tanh", False),
-    Sigmoid: ("sigmoid", False), Relu: ("relu", False), Abs: ("abs", False),
+    ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
+    Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
+    Relu: ("relu", False), Abs: ("abs", False),
 }
 
 

@@ -277,6 +277,7 @@ def _accumulate(leaves: list[Value], grads: list[float]) -> None:
 _EAGER = {
     "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
     "sub": operator.sub, "pow": operator.pow, "pow_const": operator.pow,
+    "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
 }

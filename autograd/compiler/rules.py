@@ -14,7 +14,7 @@ for floats and for arrays alike. Only the n-ary sum is new (fused chains of addi
 
 from __future__ import annotations
 
-from ..ops.arithmetic import Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
@@ -23,14 +23,14 @@ NONE, CONSTANT, SIGN = "none", "constant", "sign"
 RULES: dict[str, tuple[type, str]] = {
     "mul": (Mul, NONE), "mul_const": (MulConst, CONSTANT), "neg": (Neg, NONE),
     "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_const": (PowConst, CONSTANT),
-    "exp": (Exp, NONE), "log": (Log, NONE), "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE),
+    "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE), "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE),
     "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE), "abs": (Abs, SIGN),
 }
 
 #: how the plan writes each kind (for `CompiledGraph.explain`)
 FORMULAS: dict[str, str] = {
     "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
-    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "exp": "exp(x)", "log": "log(x)",
+    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "const_pow": "c ** x", "exp": "exp(x)", "log": "log(x)",
     "sqrt": "sqrt(x)", "tanh": "tanh(x)", "sigmoid": "sigmoid(x)", "relu": "relu(x)",
     "abs": "|x|",
 }

@@ -119,6 +119,19 @@ class PowConst(Op):
         return (g * (c * x ** (c - 1)),)
 
 
+class ConstPow(Op):
+    """c ** x for a constant base c (kept in ctx);  d/dx = c^x * ln(c)"""
+    name, symbol = "pow", "**"
+
+    @staticmethod
+    def forward(c, x):
+        return c ** x
+
+    @staticmethod
+    def backward(c, g, out, x):
+        return (g * (out * log_or_zero(c)),)      # 0 ** x = 0 for x > 0: slope 0, not NaN
+
+
 class Pow(Op):
     """a ** b with both differentiable;  d/da = b * a^(b-1), d/db = a^b * ln(a)"""
     name, symbol, broadcasting = "pow", "**", True

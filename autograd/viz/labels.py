@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node
-from ..ops import AddConst, MulConst, PowConst
+from ..ops import AddConst, ConstPow, MulConst, PowConst
 
 #: ops that keep a number operand in ctx instead of a node: the drawing shows it ("* 2")
 _CONSTANT_OPERAND_OPS = (AddConst, MulConst, PowConst)
@@ -122,6 +122,8 @@ def op_text(node: Node) -> str:
     text = clean(op.symbol or op.name)
     if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, (int, float)):
         text += f" {_short(node._ctx)}"
+    elif op is ConstPow and isinstance(node._ctx, (int, float)):
+        text = f"{_short(node._ctx)} {text}"        # the constant is the base: "2 **"
     return text
 
 
