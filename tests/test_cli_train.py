@@ -85,6 +85,10 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
      "line 4: --task regress needs a finite number in 'label', found 'inf'"),
     ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
+    # a repeated name found only its first column: the same statistics stored for both
+    ("a,a,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n",
+     "data.csv: the header names 'a' more than once; give each column its own name"),
+    ("b, a,a,label, b\n1,2,3,0,4\n", "the header names 'b', 'a' more than once"),
 ])
 def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
