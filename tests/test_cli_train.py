@@ -2,12 +2,14 @@
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
 
 from cli_helpers import run, write_csv
 from nn import load, load_trained
+from nn.train import TrainingDiverged
 
 
 @pytest.fixture
@@ -126,3 +128,52 @@ def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monk
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"
+
+
+def _regression_csv(tmp_path, scale=1.0):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(0, 0.5, 200)
+    return write_csv(tmp_path / "reg.csv", ["a", "b", "c", "target"],
+                     [(*(x * scale), t) for x, t in zip(X, y)])
+
+
+@pytest.mark.parametrize("task, options, loss", [
+    ("regress", ["--optimizer", "sgd", "--lr", "1"], "inf"),
+    ("classify", ["--lr", "1e30"], "nan"),
+])
+def test_a_diverging_run_is_one_line_with_its_epoch_and_exit_1(colours_csv, tmp_path, capsys,
+                                                               task, options, loss):
+    data, target = ((_regression_csv(tmp_path), "target") if task == "regress"
+                    else (colours_csv, "colour"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["train", "--csv", str(data), "--target", target, *options,
+                              "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 1 and not caught, [str(w.message) for w in caught]
+    assert re.fullmatch(rf"glassgrad train: error: training diverged at epoch \d+ \(the loss "
+                        rf"became {loss}\); try a smaller --lr\n", err), err
+    assert not (tmp_path / "m.npz").exists() and not (tmp_path / "m.json").exists()
+
+
+def test_a_loss_not_finite_before_any_step_is_not_blamed_on_the_lr(colours_csv, tmp_path,
+                                                                    capsys, monkeypatch):
+    from nn.cli import train
+
+    def diverging_at_once(*args, **kwargs):
+        raise TrainingDiverged("fit: ...", loss=float("nan"), epoch=1, batch=1, stepped=False)
+    monkeypatch.setattr(train, "fit", diverging_at_once)
+    code, _, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                        "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 1 and err == ("glassgrad train: error: the loss is nan before any training "
+                                 "step; the model's outputs for this data are not finite\n")
+
+
+def test_huge_feature_values_are_standardised_without_overflow(tmp_path, capsys):
+    data = _regression_csv(tmp_path, scale=1e38)            # near float32's largest, 3.4e38
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, text, err = run(["train", "--csv", str(data), "--target", "target", "--epochs",
+                               "20", "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0 and not caught, err
+    assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.5

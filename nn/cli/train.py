@@ -15,10 +15,10 @@ from autograd import manual_seed
 from nn import MLP, cross_entropy, fit, mse_loss, optim
 from nn.data import train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
-
+from nn.train import TrainingDiverged
 from nn.trained import TrainedModel, trained_paths
 
-from .errors import UsageError
+from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text
 from .table import Table, read_table
@@ -95,6 +95,15 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _diverged(error: TrainingDiverged) -> str:
+    """What to tell the user when fit stopped at a NaN or infinite loss."""
+    if not error.stepped:                     # not the learning rate's doing
+        return (f"the loss is {error.loss} before any training step; the model's outputs for "
+                f"this data are not finite")
+    return (f"training diverged at epoch {error.epoch} (the loss became {error.loss}); try a "
+            f"smaller --lr")
+
+
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand: read, split, standardise, fit, report, save."""
     weights_path, settings_path = trained_paths(args.out)
@@ -114,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=args.val, seed=args.seed,
                                                       stratify=stratify)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    # in float64: the sum of float32 values near 1e38 would overflow to inf
+    mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
     std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
 
     out_features = len(classes) if task == "classify" else 1
@@ -131,10 +141,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
           f"{task} {args.target!r} from {len(features)} features ({len(X_train)} rows, "
           f"{len(X_val)} for validation)")
-    history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
-                  val_data=(X_val, y_val), metrics=metrics, batch_size=args.batch_size,
-                  seed=args.seed, progress=args.progress)
-    outputs = model(X_val).numpy()
+    # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
+    # that says so (the library's users keep numpy's own setting: this is for the command only)
+    with np.errstate(all="ignore"):
+        try:
+            history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
+                          val_data=(X_val, y_val), metrics=metrics,
+                          batch_size=args.batch_size, seed=args.seed, progress=args.progress)
+        except TrainingDiverged as error:
+            raise CommandFailed(_diverged(error)) from None
+        outputs = model(X_val).numpy()
     if task == "classify":
         predicted = outputs.argmax(1)
         print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
