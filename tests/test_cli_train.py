@@ -107,6 +107,11 @@ def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message
     (["--hidden", "8,x"], "argument --hidden: sizes look like 32,32, got '8,x'"),
     (["--hidden", "8,0"], "argument --hidden: sizes must be at least 1"),
     (["--val", "1.5"], "argument --val: must be a fraction between 0 and 1, got 1.5"),
+    (["--val", "1"], "argument --val: must be a fraction between 0 and 1, got 1"),
+    (["--val", "0"], "argument --val: must be a fraction between 0 and 1, got 0"),
+    (["--val", "-0.5"], "argument --val: must be a fraction between 0 and 1, got -0.5"),
+    (["--val", "0.999"], "--val 0.999 of 120 rows rounds up to all of them, leaving none to "
+                         "train on; give a fraction between 0 and 119/120"),
     (["--lr", "0"], "argument --lr: must be above 0, got 0"),
     (["--lr", "nan"], "argument --lr: 'nan' is not a finite number"),
     (["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),

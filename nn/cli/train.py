@@ -95,6 +95,16 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _validation_rows(val: float, n_rows: int) -> int:
+    """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
+    at least one; at least one row must be left to train on."""
+    n_val = math.ceil(round(val * n_rows, 9))     # round first: 0.7 * 10 is 7.000000000000001
+    if n_val >= n_rows:
+        raise UsageError(f"--val {val:g} of {n_rows} rows rounds up to all of them, leaving none "
+                         f"to train on; give a fraction between 0 and {n_rows - 1}/{n_rows}")
+    return n_val
+
+
 def _diverged(error: TrainingDiverged) -> str:
     """What to tell the user when fit stopped at a NaN or infinite loss."""
     if not error.stepped:                     # not the learning rate's doing
@@ -119,9 +129,11 @@ def run(args: argparse.Namespace) -> int:
     if len(X) < 4:
         raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
 
+    n_val = _validation_rows(args.val, len(X))
+
     manual_seed(args.seed)
     stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=args.val, seed=args.seed,
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, seed=args.seed,
                                                       stratify=stratify)
     # in float64: the sum of float32 values near 1e38 would overflow to inf
     mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
