@@ -118,6 +118,10 @@ def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message
     (["--seed", "-1"], "argument --seed: a seed is an integer from 0 to 4294967295, got -1"),
     (["--task", "regress"], "--task regress needs a finite number in 'colour', found 'blue'"),
     (["--out", "missing/m.npz"], "--out missing/m.npz: the folder missing does not exist"),
+    # no name: hidden files .npz and .json were written, and "saved" claimed
+    (["--out", ""], "--out '': no file name; give one such as model.npz"),
+    (["--out", ".npz"], "--out '.npz': no file name; give one such as model.npz"),
+    (["--out", "colours.csv/"], "--out 'colours.csv/': no file name"),
 ])
 def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monkeypatch,
                                             options, message):
@@ -128,6 +132,22 @@ def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monk
     assert err.startswith("glassgrad train: error: ") and message in err, err
     assert err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv"]     # no hidden files
+
+
+@pytest.mark.parametrize("folder, out, message", [
+    ("m.json", "m.npz", "--out m.npz: it writes m.json, which is a folder; give another name"),
+    ("m.npz", "m.json", "--out m.json: it writes m.npz, which is a folder; give another name"),
+    ("m.npz", "m.npz", "--out m.npz: is a folder; give a file name"),
+])
+def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path, capsys,
+                                                           monkeypatch, folder, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--epochs", "1", "--out", out], capsys)
+    assert code == 2 and text == ""
+    assert err == f"glassgrad train: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", folder]
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):

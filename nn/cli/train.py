@@ -95,6 +95,17 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _output_paths(out: str) -> tuple[str, str]:
+    """The weights and settings files `--out` names, both checked before anything is written."""
+    try:
+        paths = trained_paths(out)
+    except ValueError:
+        raise UsageError(f"--out {out!r}: no file name; give one such as model.npz") from None
+    for path in paths:
+        check_output_path("--out", path, given=out)
+    return paths
+
+
 def _validation_rows(val: float, n_rows: int) -> int:
     """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
     at least one; at least one row must be left to train on."""
@@ -116,8 +127,7 @@ def _diverged(error: TrainingDiverged) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand: read, split, standardise, fit, report, save."""
-    weights_path, settings_path = trained_paths(args.out)
-    check_output_path("--out", weights_path)
+    weights_path, settings_path = _output_paths(args.out)
     table = read_table(args.csv)
     table.require([args.target], "the target")
     features = [name for name in table.header if name != args.target]
