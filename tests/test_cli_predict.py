@@ -73,6 +73,11 @@ def test_predict_a_regression(tmp_path, capsys):
      "new.csv: the header names 'x1' more than once; give each column its own name"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", "no/p.csv"],
      "--out no/p.csv: the folder no does not exist"),
+    # "" was an unexpected ValueError; "out/" wrote a file named "out"
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", ""],
+     "--out '': no file name; give one"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", "out/"],
+     "--out 'out/': no file name; give one"),
 ])
 def test_bad_input_is_one_line_and_exit_2(trained, tmp_path, capsys, monkeypatch, make,
                                           argv_tail, message):
