@@ -87,6 +87,12 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
      "line 4: --task regress needs a finite number in 'label', found 'inf'"),
     ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
+    # one class per row: a 200-class model and a 200 x 200 confusion matrix were made
+    ("a,label\n1,ann\n2,bob\n3,cy\n4,di\n",
+     "data.csv: the target 'label' has a different value in every row (4 rows): no class is "
+     "seen twice\n"),
+    ("a,label\n1,10\n2,20\n3,30\n4,40\n", "the target 'label' has a different value in every "
+     "row (4 rows): no class is seen twice; to predict a number use --task regress"),
     # a repeated name found only its first column: the same statistics stored for both
     ("a,a,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n",
      "data.csv: the header names 'a' more than once; give each column its own name"),
@@ -106,6 +112,9 @@ def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message
 @pytest.mark.parametrize("options, message", [
     (["--hidden", "8,x"], "argument --hidden: sizes look like 32,32, got '8,x'"),
     (["--hidden", "8,0"], "argument --hidden: sizes must be at least 1"),
+    (["--hidden", "3,,4"], "argument --hidden: a size is missing in '3,,4': sizes look like "
+                           "32,32 ('' for none)"),                                 # was 3,4
+    (["--hidden", "8,"], "argument --hidden: a size is missing in '8,'"),
     (["--val", "1.5"], "argument --val: must be a fraction between 0 and 1, got 1.5"),
     (["--val", "1"], "argument --val: must be a fraction between 0 and 1, got 1"),
     (["--val", "0"], "argument --val: must be a fraction between 0 and 1, got 0"),
@@ -153,6 +162,29 @@ def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"
+
+
+def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):
+    data = _regression_csv(tmp_path)
+    argv = ["train", "--csv", str(data), "--target", "target", "--epochs", "1",
+            "--out", str(tmp_path / "m.npz")]
+    code, out, err = run([*argv, "--task", "classify"], capsys)
+    assert code == 2 and out == ""
+    assert re.fullmatch(r"glassgrad train: error: \S*reg.csv, line 2: the target 'target' is "
+                        r"'-?\d\.\d+', not a whole number: it looks continuous, not a class; to "
+                        r"predict a number use --task regress\n", err), err
+    code, out, err = run(argv, capsys)
+    assert code == 0 and "to regress 'target'" in out, err
+
+
+def test_a_single_validation_row_gets_no_r2(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", ["a", "y"], [(i, 2 * i + 0.5) for i in range(5)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["train", "--csv", str(data), "--target", "y", "--epochs", "1",
+                              "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0 and not caught, [str(w.message) for w in caught]
+    assert "(4 rows, 1 for validation)" in out and "R²" not in out
 
 
 def _regression_csv(tmp_path, scale=1.0):

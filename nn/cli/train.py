@@ -84,8 +84,26 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     if len(classes) < 2:
         raise UsageError(f"{table.path}: the target has a single class {classes[0]!r}; "
                          f"a classifier needs at least two")
+    _check_classes(table, target, labels, numeric, len(classes))
     index = {name: i for i, name in enumerate(classes)}
     return task, np.array([index[v] for v in labels], np.int64), classes
+
+
+def _check_classes(table: Table, target: str, labels: list[str], numeric: list[float | None],
+                   n_classes: int) -> None:
+    """Refuse a target that is no set of classes: numbers that are not whole (a measurement),
+    or a different value in every row (nothing to learn: each class seen once)."""
+    all_numbers = None not in numeric
+    hint = "; to predict a number use --task regress" if all_numbers else ""
+    if all_numbers:
+        for line, text, value in zip(table.lines, labels, numeric):
+            if not value.is_integer():
+                raise UsageError(f"{table.path}, line {line}: the target {target!r} is "
+                                 f"{text!r}, not a whole number: it looks continuous, not a "
+                                 f"class{hint}")
+    if n_classes == len(labels):
+        raise UsageError(f"{table.path}: the target {target!r} has a different value in every "
+                         f"row ({n_classes} rows): no class is seen twice{hint}")
 
 
 def _number(text: str) -> float | None:
@@ -125,6 +143,22 @@ def _diverged(error: TrainingDiverged) -> str:
             f"smaller --lr")
 
 
+def _report(outputs: np.ndarray, y_val: np.ndarray, history: Any, classes: list[str]) -> None:
+    """Print the validation scores: accuracy and the confusion matrix, or MSE, MAE and R²."""
+    if classes:
+        predicted = outputs.argmax(1)
+        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
+              f"(loss {history['val_loss'][-1]:.4f})")
+        print("confusion matrix (rows: true, columns: predicted; classes "
+              f"{', '.join(map(str, classes))}):")
+        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
+    else:
+        predicted = outputs.reshape(-1)
+        r2 = f", R² {r2_score(y_val, predicted):.4f}" if len(y_val) > 1 else ""  # else undefined
+        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
+              f"{mean_absolute_error(y_val, predicted):.4g}{r2}")
+
+
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand: read, split, standardise, fit, report, save."""
     weights_path, settings_path = _output_paths(args.out)
@@ -135,10 +169,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.csv}: needs at least one feature column besides "
                          f"{args.target!r}")
     X = table.numbers(features)
-    task, y, classes = _target(table, args.target, args.task)
     if len(X) < 4:
         raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
-
+    task, y, classes = _target(table, args.target, args.task)
     n_val = _validation_rows(args.val, len(X))
 
     manual_seed(args.seed)
@@ -172,18 +205,7 @@ def run(args: argparse.Namespace) -> int:
                           batch_size=args.batch_size, seed=args.seed, progress=args.progress)
         except TrainingDiverged as error:
             raise CommandFailed(_diverged(error)) from None
-        outputs = model(X_val).numpy()
-    if task == "classify":
-        predicted = outputs.argmax(1)
-        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
-              f"(loss {history['val_loss'][-1]:.4f})")
-        print("confusion matrix (rows: true, columns: predicted; classes "
-              f"{', '.join(map(str, classes))}):")
-        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
-    else:
-        predicted = outputs.reshape(-1)
-        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
-              f"{mean_absolute_error(y_val, predicted):.4g}, R² {r2_score(y_val, predicted):.4f}")
+        _report(model(X_val).numpy(), y_val, history, classes)
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
