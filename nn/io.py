@@ -51,6 +51,7 @@ import numpy as np
 from autograd.files import atomic_open
 from autograd.graph import Node
 
+from .files import check_destination
 from .layers import Linear
 from .module import Module, as_array
 
@@ -77,6 +78,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         tree = _encode(state, "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
+    check_destination("save", path)
     with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
         np.savez(f, **arrays)
 

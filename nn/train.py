@@ -33,7 +33,7 @@ from .live import LivePlot, in_notebook
 from .module import Module
 from .optim.lr_scheduler import ReduceLROnPlateau
 
-__all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping"]
+__all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged"]
 
 
 # -- from the model's outputs to labels ------------------------------------------------------------
@@ -299,16 +299,28 @@ class _Weights:
         return all(np.isfinite(p.data).all() for p in self.params)
 
 
-def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> FloatingPointError:
+class TrainingDiverged(FloatingPointError):
+    """`fit`'s loss became NaN or infinite: `loss` is that value, `epoch` and `batch` (from 1)
+    say where, `stepped` whether any step had been taken (if not, the data or the model is at
+    fault, not the learning rate)."""
+
+    def __init__(self, message: str, *, loss: float, epoch: int, batch: int,
+                 stepped: bool) -> None:
+        super().__init__(message)
+        self.loss, self.epoch, self.batch, self.stepped = loss, epoch, batch, stepped
+
+
+def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
     where = f"epoch {epoch}, batch {batch}"
+    facts = {"loss": value, "epoch": epoch, "batch": batch, "stepped": stepped}
     if not stepped:
-        return FloatingPointError(
+        return TrainingDiverged(
             f"fit: the loss is {value} at the start ({where}), before any step; check the "
-            f"model's outputs and the loss for this data")
-    return FloatingPointError(
+            f"model's outputs and the loss for this data", **facts)
+    return TrainingDiverged(
         f"fit: the loss became {value} at {where}; the weights are back as they were before "
         f"the step that did it; try a smaller learning rate (the optimizer's state is not put "
-        f"back: make a new optimizer)")
+        f"back: make a new optimizer)", **facts)
 
 
 # -- the loop --------------------------------------------------------------------------------------

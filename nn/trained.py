@@ -40,6 +40,7 @@ import numpy as np
 from autograd.files import atomic_open
 from autograd.graph import Node
 
+from .files import check_destination
 from .io import load, save
 from .layers import MLP
 from .module import Module
@@ -56,11 +57,17 @@ def trained_paths(path: str | os.PathLike) -> tuple[str, str]:
 
     >>> trained_paths("runs/model.json")
     ('runs/model.npz', 'runs/model.json')
+
+    A path without a name ("", "runs/", ".npz") is refused: it would give hidden ".npz" files.
     """
     path = os.fspath(path)
     stem, suffix = os.path.splitext(path)
     if suffix.lower() not in (".npz", ".json"):
         stem = path
+    name = os.path.basename(stem)
+    if name in ("", ".", "..") or name.lower() in (".npz", ".json"):
+        raise ValueError(f"trained_paths: {path!r} has no file name; give one such as "
+                         f"'model.npz'")
     return stem + ".npz", stem + ".json"
 
 
@@ -112,6 +119,8 @@ class TrainedModel(Module):
     def save(self, path: str | os.PathLike) -> tuple[str, str]:
         """Write the weights and the settings (see `trained_paths`); returns the two paths."""
         weights_path, settings_path = trained_paths(path)
+        for destination in (weights_path, settings_path):      # both, before writing either
+            check_destination("TrainedModel.save", destination)
         state = self.model.state_dict()
         state["input_mean"], state["input_std"] = self.input_mean, self.input_std
         save(state, weights_path)

@@ -54,3 +54,11 @@ def test_an_existing_file_as_the_output_folder_is_a_usage_error(tmp_path, capsys
     assert code == 2 and out == ""
     assert err == f"glassgrad demo: error: -o {taken}: is a file; give a folder for the pictures\n"
     assert taken.read_text() == "keep me"
+
+
+def test_a_folder_where_a_picture_goes_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "decision_boundary.png").mkdir()
+    code, out, err = run(["demo", "-o", str(tmp_path), "--epochs", "1"], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad demo: error: -o {tmp_path}: it writes "
+                   f"{tmp_path / 'decision_boundary.png'}, which is a folder; give another name\n")

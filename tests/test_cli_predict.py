@@ -68,8 +68,20 @@ def test_predict_a_regression(tmp_path, capsys):
      "no column 'x2' (the model was trained on it); the columns are x1"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
      "new.csv, line 2, column 'x2': '' is not a number"),
+    # a repeated name found only its first column: answers unlike load_trained(...).predict
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2", "x1"], [(100.0, 2.0, 1.0)]), [],
+     "new.csv: the header names 'x1' more than once; give each column its own name"),
+    # a second predicted_colour column was added
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2", "predicted_colour"], [(1.0, 2.0, "red")]),
+     [], "new.csv: already has a column 'predicted_colour', the one predict adds; rename or "
+         "remove it"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", "no/p.csv"],
      "--out no/p.csv: the folder no does not exist"),
+    # "" was an unexpected ValueError; "out/" wrote a file named "out"
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", ""],
+     "--out '': no file name; give one"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0)]), ["--out", "out/"],
+     "--out 'out/': no file name; give one"),
 ])
 def test_bad_input_is_one_line_and_exit_2(trained, tmp_path, capsys, monkeypatch, make,
                                           argv_tail, message):

@@ -2,12 +2,14 @@
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
 
 from cli_helpers import run, write_csv
 from nn import load, load_trained
+from nn.train import TrainingDiverged
 
 
 @pytest.fixture
@@ -85,6 +87,16 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
      "line 4: --task regress needs a finite number in 'label', found 'inf'"),
     ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
+    # one class per row: a 200-class model and a 200 x 200 confusion matrix were made
+    ("a,label\n1,ann\n2,bob\n3,cy\n4,di\n",
+     "data.csv: the target 'label' has a different value in every row (4 rows): no class is "
+     "seen twice\n"),
+    ("a,label\n1,10\n2,20\n3,30\n4,40\n", "the target 'label' has a different value in every "
+     "row (4 rows): no class is seen twice; to predict a number use --task regress"),
+    # a repeated name found only its first column: the same statistics stored for both
+    ("a,a,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n",
+     "data.csv: the header names 'a' more than once; give each column its own name"),
+    ("b, a,a,label, b\n1,2,3,0,4\n", "the header names 'b', 'a' more than once"),
 ])
 def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
@@ -100,13 +112,25 @@ def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message
 @pytest.mark.parametrize("options, message", [
     (["--hidden", "8,x"], "argument --hidden: sizes look like 32,32, got '8,x'"),
     (["--hidden", "8,0"], "argument --hidden: sizes must be at least 1"),
+    (["--hidden", "3,,4"], "argument --hidden: a size is missing in '3,,4': sizes look like "
+                           "32,32 ('' for none)"),                                 # was 3,4
+    (["--hidden", "8,"], "argument --hidden: a size is missing in '8,'"),
     (["--val", "1.5"], "argument --val: must be a fraction between 0 and 1, got 1.5"),
+    (["--val", "1"], "argument --val: must be a fraction between 0 and 1, got 1"),
+    (["--val", "0"], "argument --val: must be a fraction between 0 and 1, got 0"),
+    (["--val", "-0.5"], "argument --val: must be a fraction between 0 and 1, got -0.5"),
+    (["--val", "0.999"], "--val 0.999 of 120 rows rounds up to all of them, leaving none to "
+                         "train on; give a fraction between 0 and 119/120"),
     (["--lr", "0"], "argument --lr: must be above 0, got 0"),
     (["--lr", "nan"], "argument --lr: 'nan' is not a finite number"),
     (["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
     (["--seed", "-1"], "argument --seed: a seed is an integer from 0 to 4294967295, got -1"),
     (["--task", "regress"], "--task regress needs a finite number in 'colour', found 'blue'"),
     (["--out", "missing/m.npz"], "--out missing/m.npz: the folder missing does not exist"),
+    # no name: hidden files .npz and .json were written, and "saved" claimed
+    (["--out", ""], "--out '': no file name; give one such as model.npz"),
+    (["--out", ".npz"], "--out '.npz': no file name; give one such as model.npz"),
+    (["--out", "colours.csv/"], "--out 'colours.csv/': no file name"),
 ])
 def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monkeypatch,
                                             options, message):
@@ -119,6 +143,94 @@ def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv"]     # no hidden files
 
 
+@pytest.mark.parametrize("folder, out, message", [
+    ("m.json", "m.npz", "--out m.npz: it writes m.json, which is a folder; give another name"),
+    ("m.npz", "m.json", "--out m.json: it writes m.npz, which is a folder; give another name"),
+    ("m.npz", "m.npz", "--out m.npz: is a folder; give a file name"),
+])
+def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path, capsys,
+                                                           monkeypatch, folder, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--epochs", "1", "--out", out], capsys)
+    assert code == 2 and text == ""
+    assert err == f"glassgrad train: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", folder]
+
+
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"
+
+
+def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):
+    data = _regression_csv(tmp_path)
+    argv = ["train", "--csv", str(data), "--target", "target", "--epochs", "1",
+            "--out", str(tmp_path / "m.npz")]
+    code, out, err = run([*argv, "--task", "classify"], capsys)
+    assert code == 2 and out == ""
+    assert re.fullmatch(r"glassgrad train: error: \S*reg.csv, line 2: the target 'target' is "
+                        r"'-?\d\.\d+', not a whole number: it looks continuous, not a class; to "
+                        r"predict a number use --task regress\n", err), err
+    code, out, err = run(argv, capsys)
+    assert code == 0 and "to regress 'target'" in out, err
+
+
+def test_a_single_validation_row_gets_no_r2(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", ["a", "y"], [(i, 2 * i + 0.5) for i in range(5)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["train", "--csv", str(data), "--target", "y", "--epochs", "1",
+                              "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0 and not caught, [str(w.message) for w in caught]
+    assert "(4 rows, 1 for validation)" in out and "R²" not in out
+
+
+def _regression_csv(tmp_path, scale=1.0):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(0, 0.5, 200)
+    return write_csv(tmp_path / "reg.csv", ["a", "b", "c", "target"],
+                     [(*(x * scale), t) for x, t in zip(X, y)])
+
+
+@pytest.mark.parametrize("task, options, loss", [
+    ("regress", ["--optimizer", "sgd", "--lr", "1"], "inf"),
+    ("classify", ["--lr", "1e30"], "nan"),
+])
+def test_a_diverging_run_is_one_line_with_its_epoch_and_exit_1(colours_csv, tmp_path, capsys,
+                                                               task, options, loss):
+    data, target = ((_regression_csv(tmp_path), "target") if task == "regress"
+                    else (colours_csv, "colour"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["train", "--csv", str(data), "--target", target, *options,
+                              "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 1 and not caught, [str(w.message) for w in caught]
+    assert re.fullmatch(rf"glassgrad train: error: training diverged at epoch \d+ \(the loss "
+                        rf"became {loss}\); try a smaller --lr\n", err), err
+    assert not (tmp_path / "m.npz").exists() and not (tmp_path / "m.json").exists()
+
+
+def test_a_loss_not_finite_before_any_step_is_not_blamed_on_the_lr(colours_csv, tmp_path,
+                                                                    capsys, monkeypatch):
+    from nn.cli import train
+
+    def diverging_at_once(*args, **kwargs):
+        raise TrainingDiverged("fit: ...", loss=float("nan"), epoch=1, batch=1, stepped=False)
+    monkeypatch.setattr(train, "fit", diverging_at_once)
+    code, _, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                        "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 1 and err == ("glassgrad train: error: the loss is nan before any training "
+                                 "step; the model's outputs for this data are not finite\n")
+
+
+def test_huge_feature_values_are_standardised_without_overflow(tmp_path, capsys):
+    data = _regression_csv(tmp_path, scale=1e38)            # near float32's largest, 3.4e38
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, text, err = run(["train", "--csv", str(data), "--target", "target", "--epochs",
+                               "20", "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0 and not caught, err
+    assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.5

@@ -47,6 +47,14 @@ def test_save_writes_the_exact_name_and_leaves_no_temporary_file(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["weights.bin"]
 
 
+def test_saving_to_a_folder_names_the_folder_before_writing(tmp_path):
+    with pytest.raises(IsADirectoryError) as err:
+        save(Linear(2, 2), tmp_path)
+    assert err.value.filename == str(tmp_path)                  # not a temporary file's name
+    assert "save: the destination is a folder; give a file name" in str(err.value)
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
     save({"w": np.ones(2)}, path)

@@ -76,6 +76,14 @@ def test_layout_by_hand(tmp_path):
     assert gzip.decompress((tmp_path / "z.gz").read_bytes())[:4] == bytes([0, 0, 8, 1])
 
 
+def test_writing_to_a_folder_names_the_folder(tmp_path):
+    (tmp_path / "images").mkdir()
+    with pytest.raises(IsADirectoryError) as err:
+        write_idx(tmp_path / "images", np.zeros(3, np.uint8))
+    assert err.value.filename == str(tmp_path / "images")       # not a temporary file's name
+    assert "write_idx: the destination is a folder" in str(err.value)
+
+
 def test_magic_numbers_of_mnist_files(tmp_path):
     images, labels = _digits(2)
     _write_set(tmp_path, "x", images, labels, gz=False)

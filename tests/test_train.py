@@ -16,7 +16,7 @@ from nn import (
 from nn.data import DataLoader
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
-from nn.train import History, predict_labels
+from nn.train import History, TrainingDiverged, predict_labels
 
 
 @pytest.fixture
@@ -335,3 +335,20 @@ def test_a_loss_that_is_nan_at_the_start_changes_nothing(blobs):
         fit(model, lambda out, t: cross_entropy(out, t) * np.float32(np.nan),
             SGD(model.parameters(), lr=0.1), (X, y), progress=False)
     assert all(np.array_equal(w, p.data) for w, p in zip(weights, model.parameters()))
+
+
+def test_a_diverging_fit_says_where_in_the_error_s_fields(blobs):
+    """A program (the glassgrad command) reads the epoch from the error, not from its text."""
+    X, y = blobs
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged) as err:
+        fit(model, mse_loss, SGD(model.parameters(), lr=1e6), (X * 100, y * 1e3), epochs=50,
+            metrics=(), progress=False)
+    error = err.value
+    assert isinstance(error, FloatingPointError) and error.stepped
+    assert not np.isfinite(error.loss)
+    assert f"became {error.loss} at epoch {error.epoch}, batch {error.batch};" in str(error)
+    with pytest.raises(TrainingDiverged) as err:
+        fit(model, lambda out, t: mse_loss(out, t) * np.float32(np.nan),
+            SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    assert (err.value.epoch, err.value.batch, err.value.stepped) == (1, 1, False)

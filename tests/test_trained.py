@@ -50,6 +50,22 @@ def test_paths_never_share_a_name():
         assert weights != settings and weights.endswith(".npz") and settings.endswith(".json")
 
 
+@pytest.mark.parametrize("nameless", ["", ".", "..", "runs/", ".npz", "runs/.JSON"])
+def test_a_path_without_a_file_name_is_refused(nameless):
+    """Such a path gave hidden files, ".npz" and ".json" (or ".npz.npz" and ".npz.json")."""
+    with pytest.raises(ValueError, match="has no file name; give one such as 'model.npz'"):
+        trained_paths(nameless)
+
+
+def test_save_checks_both_destinations_before_writing_either(tmp_path):
+    (tmp_path / "m.json").mkdir()
+    with pytest.raises(IsADirectoryError) as err:
+        make_trained().save(tmp_path / "m.npz")
+    assert err.value.filename == str(tmp_path / "m.json")       # not a temporary file's name
+    assert "TrainedModel.save: the destination is a folder" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]   # no weights without settings
+
+
 @pytest.mark.parametrize("change, message", [
     ({"task": "cluster"}, "'task' must be one of ('classify', 'regress')"),
     ({"hidden": [5, "x"]}, "'hidden' must be sizes"),

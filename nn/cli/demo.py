@@ -22,7 +22,7 @@ from nn.optim import Adam
 
 from .errors import UsageError
 from .options import positive_int, random_seed
-from .output import matrix_text
+from .output import check_output_path, matrix_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -47,6 +47,11 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"-o {args.out}: is a file; give a folder for the pictures")
+    boundary = os.path.join(args.out, "decision_boundary.png")
+    graph = os.path.join(args.out, "prediction_graph.svg")
+    if os.path.isdir(args.out):                  # else it is made, empty, after training
+        for picture in (boundary, graph):
+            check_output_path("-o", picture, given=args.out)
     manual_seed(args.seed)
     X, y = make_moons(n_samples=400, noise=0.15, seed=args.seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=args.seed)
@@ -62,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
     print(matrix_text(confusion_matrix(y_test, predicted)))
 
     os.makedirs(args.out, exist_ok=True)
-    boundary = os.path.join(args.out, "decision_boundary.png")
     _decision_boundary(model, X, y, boundary)
     print(f"wrote {boundary}: the regions the network assigns to each class, with the data")
-    graph = os.path.join(args.out, "prediction_graph.svg")
     _prediction_graph(model, X_test[:1], y_test[:1]).save(graph)
     print(f"wrote {graph}: one test point's loss as a graph, every weight with its gradient")
     return 0

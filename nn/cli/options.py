@@ -52,9 +52,15 @@ def fraction(text: str) -> float:
 
 
 def sizes(text: str) -> list[int]:
-    """Layer sizes like "32,32" ("" for none)."""
+    """Layer sizes like "32,32" ("" for none); an empty size ("32,,32") is refused."""
+    if not text.strip():
+        return []
+    parts = text.split(",")
+    if not all(part.strip() for part in parts):
+        raise argparse.ArgumentTypeError(f"a size is missing in {text!r}: sizes look like 32,32 "
+                                         f"('' for none)")
     try:
-        values = [int(part) for part in text.split(",") if part.strip()]
+        values = [int(part) for part in parts]
     except ValueError:
         raise argparse.ArgumentTypeError(f"sizes look like 32,32, got {text!r}") from None
     if any(v < 1 for v in values):

@@ -13,14 +13,24 @@ from .errors import UsageError
 __all__ = ["check_output_path", "write_text", "matrix_text"]
 
 
-def check_output_path(option: str, path: str) -> None:
-    """Refuse an output path whose folder does not exist, or that names a folder (exit 2)."""
+def check_output_path(option: str, path: str, given: str | None = None) -> None:
+    """Refuse an output path without a file name, whose folder does not exist, or that names
+    a folder (exit 2).
+
+    `given` is the option's value when `path` is made from it (train's --out model.npz also
+    writes model.json): the message names both."""
+    given = path if given is None else given
+    if os.path.basename(path) in ("", ".", ".."):       # "", "out/": open() would write "out"
+        raise UsageError(f"{option} {given!r}: no file name; give one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise UsageError(f"{option} {path}: the folder {os.path.dirname(path) or folder} "
+        raise UsageError(f"{option} {given}: the folder {os.path.dirname(path) or folder} "
                          f"does not exist")
     if os.path.isdir(path):
-        raise UsageError(f"{option} {path}: is a folder; give a file name")
+        if path == given:
+            raise UsageError(f"{option} {given}: is a folder; give a file name")
+        raise UsageError(f"{option} {given}: it writes {path}, which is a folder; give another "
+                         f"name")
 
 
 def write_text(path: str, text: str) -> None:

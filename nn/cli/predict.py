@@ -42,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
     model = _load(args.model)
     table = read_table(args.csv)
     table.require(model.features, "the model was trained on it")
-    predictions = model.predict(table.numbers(model.features))
     column = f"predicted_{model.target}"
+    if column in table.header:         # two columns of one name, or old predictions lost
+        raise UsageError(f"{args.csv}: already has a column {column!r}, the one predict adds; "
+                         f"rename or remove it")
+    predictions = model.predict(table.numbers(model.features))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*table.header, column])

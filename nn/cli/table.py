@@ -54,7 +54,8 @@ class Table(NamedTuple):
 
 
 def read_table(path: str) -> Table:
-    """Read `path`: a header row, then rows with as many cells (blank lines are skipped)."""
+    """Read `path`: a header row of distinct names, then rows with as many cells (blank lines
+    are skipped)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -72,6 +73,10 @@ def read_table(path: str) -> Table:
     if not rows:
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     header = [name.strip() for name in rows[0]]
+    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+    if repeated:                      # a name would find only its first column, silently
+        raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "
+                         f"once; give each column its own name")
     if len(rows) < 2:
         raise UsageError(f"{path}: only a header row, no data")
     for line, row in zip(lines[1:], rows[1:]):

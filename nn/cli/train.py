@@ -15,10 +15,10 @@ from autograd import manual_seed
 from nn import MLP, cross_entropy, fit, mse_loss, optim
 from nn.data import train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
-
+from nn.train import TrainingDiverged
 from nn.trained import TrainedModel, trained_paths
 
-from .errors import UsageError
+from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text
 from .table import Table, read_table
@@ -84,8 +84,26 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     if len(classes) < 2:
         raise UsageError(f"{table.path}: the target has a single class {classes[0]!r}; "
                          f"a classifier needs at least two")
+    _check_classes(table, target, labels, numeric, len(classes))
     index = {name: i for i, name in enumerate(classes)}
     return task, np.array([index[v] for v in labels], np.int64), classes
+
+
+def _check_classes(table: Table, target: str, labels: list[str], numeric: list[float | None],
+                   n_classes: int) -> None:
+    """Refuse a target that is no set of classes: numbers that are not whole (a measurement),
+    or a different value in every row (nothing to learn: each class seen once)."""
+    all_numbers = None not in numeric
+    hint = "; to predict a number use --task regress" if all_numbers else ""
+    if all_numbers:
+        for line, text, value in zip(table.lines, labels, numeric):
+            if not value.is_integer():
+                raise UsageError(f"{table.path}, line {line}: the target {target!r} is "
+                                 f"{text!r}, not a whole number: it looks continuous, not a "
+                                 f"class{hint}")
+    if n_classes == len(labels):
+        raise UsageError(f"{table.path}: the target {target!r} has a different value in every "
+                         f"row ({n_classes} rows): no class is seen twice{hint}")
 
 
 def _number(text: str) -> float | None:
@@ -95,10 +113,55 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _output_paths(out: str) -> tuple[str, str]:
+    """The weights and settings files `--out` names, both checked before anything is written."""
+    try:
+        paths = trained_paths(out)
+    except ValueError:
+        raise UsageError(f"--out {out!r}: no file name; give one such as model.npz") from None
+    for path in paths:
+        check_output_path("--out", path, given=out)
+    return paths
+
+
+def _validation_rows(val: float, n_rows: int) -> int:
+    """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
+    at least one; at least one row must be left to train on."""
+    n_val = math.ceil(round(val * n_rows, 9))     # round first: 0.7 * 10 is 7.000000000000001
+    if n_val >= n_rows:
+        raise UsageError(f"--val {val:g} of {n_rows} rows rounds up to all of them, leaving none "
+                         f"to train on; give a fraction between 0 and {n_rows - 1}/{n_rows}")
+    return n_val
+
+
+def _diverged(error: TrainingDiverged) -> str:
+    """What to tell the user when fit stopped at a NaN or infinite loss."""
+    if not error.stepped:                     # not the learning rate's doing
+        return (f"the loss is {error.loss} before any training step; the model's outputs for "
+                f"this data are not finite")
+    return (f"training diverged at epoch {error.epoch} (the loss became {error.loss}); try a "
+            f"smaller --lr")
+
+
+def _report(outputs: np.ndarray, y_val: np.ndarray, history: Any, classes: list[str]) -> None:
+    """Print the validation scores: accuracy and the confusion matrix, or MSE, MAE and R²."""
+    if classes:
+        predicted = outputs.argmax(1)
+        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
+              f"(loss {history['val_loss'][-1]:.4f})")
+        print("confusion matrix (rows: true, columns: predicted; classes "
+              f"{', '.join(map(str, classes))}):")
+        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
+    else:
+        predicted = outputs.reshape(-1)
+        r2 = f", R² {r2_score(y_val, predicted):.4f}" if len(y_val) > 1 else ""  # else undefined
+        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
+              f"{mean_absolute_error(y_val, predicted):.4g}{r2}")
+
+
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand: read, split, standardise, fit, report, save."""
-    weights_path, settings_path = trained_paths(args.out)
-    check_output_path("--out", weights_path)
+    weights_path, settings_path = _output_paths(args.out)
     table = read_table(args.csv)
     table.require([args.target], "the target")
     features = [name for name in table.header if name != args.target]
@@ -106,15 +169,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.csv}: needs at least one feature column besides "
                          f"{args.target!r}")
     X = table.numbers(features)
-    task, y, classes = _target(table, args.target, args.task)
     if len(X) < 4:
         raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
+    task, y, classes = _target(table, args.target, args.task)
+    n_val = _validation_rows(args.val, len(X))
 
     manual_seed(args.seed)
     stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=args.val, seed=args.seed,
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, seed=args.seed,
                                                       stratify=stratify)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    # in float64: the sum of float32 values near 1e38 would overflow to inf
+    mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
     std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
 
     out_features = len(classes) if task == "classify" else 1
@@ -131,21 +196,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
           f"{task} {args.target!r} from {len(features)} features ({len(X_train)} rows, "
           f"{len(X_val)} for validation)")
-    history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
-                  val_data=(X_val, y_val), metrics=metrics, batch_size=args.batch_size,
-                  seed=args.seed, progress=args.progress)
-    outputs = model(X_val).numpy()
-    if task == "classify":
-        predicted = outputs.argmax(1)
-        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
-              f"(loss {history['val_loss'][-1]:.4f})")
-        print("confusion matrix (rows: true, columns: predicted; classes "
-              f"{', '.join(map(str, classes))}):")
-        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
-    else:
-        predicted = outputs.reshape(-1)
-        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
-              f"{mean_absolute_error(y_val, predicted):.4g}, R² {r2_score(y_val, predicted):.4f}")
+    # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
+    # that says so (the library's users keep numpy's own setting: this is for the command only)
+    with np.errstate(all="ignore"):
+        try:
+            history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
+                          val_data=(X_val, y_val), metrics=metrics,
+                          batch_size=args.batch_size, seed=args.seed, progress=args.progress)
+        except TrainingDiverged as error:
+            raise CommandFailed(_diverged(error)) from None
+        _report(model(X_val).numpy(), y_val, history, classes)
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0

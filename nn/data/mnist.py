@@ -30,6 +30,8 @@ import numpy as np
 
 from autograd.files import atomic_open
 
+from ..files import check_destination
+
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 ENV_VAR = "GLASSGRAD_MNIST_DIR"
@@ -112,8 +114,9 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     return array.astype(dtype.newbyteorder("="))       # a writable, native-endian copy
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(who: str, path: Path, data: bytes) -> None:
     """Write a temporary file beside `path`, then rename it: no reader sees half a file."""
+    check_destination(who, path)
     with atomic_open(path) as f:
         f.write(data)
 
@@ -132,7 +135,7 @@ def write_idx(path: str | os.PathLike, array: Any) -> None:
     data = header + array.astype(_IDX_DTYPES[code]).tobytes()
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)          # mtime=0: the same bytes on every run
-    _write_atomically(path, data)
+    _write_atomically("write_idx", path, data)
 
 
 # -- finding and downloading the files ----------------------------------------------------------
@@ -168,7 +171,7 @@ def _download(name: str, folder: Path, missing: list[str]) -> Path:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / filename
-        _write_atomically(target, data)
+        _write_atomically("load_mnist", target, data)
         return target
     raise DownloadError(
         f"load_mnist: could not download {filename}:\n  " + "\n  ".join(failures) +
