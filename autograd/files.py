@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import pathlib
 import secrets
 from typing import IO, Iterator
 
-__all__ = ["atomic_open"]
+__all__ = ["atomic_open", "check_destination"]
 
 
 @contextlib.contextmanager
@@ -30,6 +31,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
+    check_destination("atomic_open", path)
     path = pathlib.Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     encoding = "utf-8" if mode == "w" else None
@@ -44,3 +46,17 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_destination(who: str, path: str | os.PathLike) -> None:
+    """Raise IsADirectoryError naming `path` if it is a folder (the final rename would fail,
+    naming the temporary file). A writer of several files checks them all before writing one.
+
+    >>> import tempfile
+    >>> check_destination("save", tempfile.mkdtemp())
+    Traceback (most recent call last):
+    IsADirectoryError: [Errno 21] save: the destination is a folder; give a file name: '...'
+    """
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"{who}: the destination is a folder; give a "
+                                              f"file name", os.fspath(path))

@@ -48,10 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.files import atomic_open
+from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
-from .files import check_destination
 from .layers import Linear
 from .module import Module, as_array
 

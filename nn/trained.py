@@ -37,10 +37,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd.files import atomic_open
+from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
-from .files import check_destination
 from .io import load, save
 from .layers import MLP
 from .module import Module

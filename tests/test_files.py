@@ -30,3 +30,12 @@ def test_the_previous_file_survives_a_failed_rewrite(tmp_path):
             f.write("new")
             raise ValueError("bad")
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_folder_as_destination_is_refused_by_its_own_name(tmp_path):
+    """The rename at the end would fail naming the temporary file; it is refused first."""
+    with pytest.raises(IsADirectoryError, match="atomic_open: the destination is a folder") as err:
+        with atomic_open(tmp_path, "w") as f:
+            f.write("lost")
+    assert err.value.filename == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []                  # no temporary file left behind

@@ -28,9 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd.files import atomic_open
+from autograd.files import atomic_open, check_destination
 
-from ..files import check_destination
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
