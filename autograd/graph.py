@@ -330,8 +330,11 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                 node._fn = op
                 if len(inputs) == 1 and not isinstance(ctx, Node):
                     node._a, node._b = inputs[0], ctx
-                elif len(inputs) == 2 and ctx is None:
+                elif len(inputs) == 2 and ctx is None and (
+                        inputs[1].__class__ is cls or inputs[1].is_leaf):
                     node._a, node._b = inputs
+                    # (an op node of a subclass, a Value built by hand, goes in the tuple form:
+                    # the order's walk tells a second input from a constant by its exact class)
                 else:
                     node._a, node._b = inputs, ctx
                 break
@@ -392,8 +395,8 @@ def topological_order(root: Node, prune: bool = False) -> list:
     not: there an off ReLU's gradient is a zero that can be differentiated again.)
     """
     order, stack = [], []
-    kind = root._kind                       # apply() makes op nodes of this exact class; only a
-    #                                         Value built by hand can be a subclass (isinstance)
+    kind = root._kind                       # op nodes in a second slot are all of this exact
+    #                                         class (make_node puts any other in the tuple form)
     visiting, pending, leaf = VISITING, PENDING, Leaf      # locals: the loop reads them often
     node = root
     while True:
@@ -411,7 +414,7 @@ def topological_order(root: Node, prune: bool = False) -> list:
                 continue
         else:
             b = node._b                     # a second input, or the op's constant
-            if ((b.__class__ is kind or isinstance(b, Node)) and b.grad is not pending
+            if (b.__class__ is kind and b.grad is not pending
                     and b._fn is not None and b._fn is not leaf):
                 # `b` is an op node not listed yet. Most often (w * x) its own inputs need no
                 # visit: list it right here instead of going down to it (15 % of the walk)
@@ -420,8 +423,8 @@ def topological_order(root: Node, prune: bool = False) -> list:
                 ba, bb = b._a, b._b
                 if (ba.__class__ is not tuple
                         and (ba._fn is leaf or ba.grad is pending or ba._fn is None)
-                        and (not (bb.__class__ is kind or isinstance(bb, Node))  # a constant
-                             or bb.grad is pending or bb._fn is leaf or bb._fn is None)):
+                        and (bb.__class__ is not kind or bb.grad is pending or bb._fn is leaf
+                             or bb._fn is None)):
                     b.grad = pending
                     order.append(b)
                 else:
