@@ -60,7 +60,12 @@ class Linear(Module):
         self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        return AF.linear(x, self.weight, self.bias)
+        try:                    # free until it raises: the hot path stays one call
+            return AF.linear(x, self.weight, self.bias)
+        except ValueError as error:         # name the layer, not only the op
+            if not str(error).startswith("linear: "):
+                raise
+            raise ValueError(f"{self!r}: {str(error).removeprefix('linear: ')}") from None
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"

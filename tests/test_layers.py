@@ -74,9 +74,10 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
         Linear(0, 2)
     with pytest.raises(ValueError, match="out_features must be a positive integer, got 2.5"):
         Linear(2, 2.5)
-    with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\) does not fit a weight "
-                                         r"of shape \(4, 2\) \(out_features, in_features\)"):
-        Linear(2, 4)(Tensor(np.zeros((5, 3))))
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=4\): input of "
+                                         r"shape \(5, 3\) does not fit a weight of shape \(4, 2\) "
+                                         r"\(out_features, in_features\)"):
+        Linear(2, 4)(Tensor(np.zeros((5, 3))))      # the layer is named, as in a deep model
 
 
 @pytest.mark.parametrize("layer, reference", [
