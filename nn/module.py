@@ -7,6 +7,9 @@ A module finds its parameters by looking at its own attributes, in the order the
 - a list or tuple of either (``self.neurons = [Neuron(...), ...]``, ``self.w = [Value(...), ...]``),
   named by position.
 
+Two assignments that would silently lose parameters raise a TypeError instead: a plain Tensor (or
+anything but a Parameter or None) over a parameter, and a plain dict of modules (use `ModuleDict`).
+
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
 `state_dict()` and the rest.
