@@ -160,7 +160,8 @@ class Optimizer:
                 p.zero_grad()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns `closure()` if one is given.
+        """Update every parameter that has a gradient and is not frozen; returns `closure()` if
+        one is given.
 
         For each parameter p with gradient g (the subclass's `update` does the rest):
 
