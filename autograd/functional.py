@@ -341,11 +341,16 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight
     return _reduce_values(losses, reduction)
 
 
+#: ops that only move or pick elements: probabilities stay probabilities through them
+_SHAPE_OPS = frozenset({"reshape", "transpose", "getitem"})
+
+
 def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
     """A loss that takes logits warns when its input comes straight out of `op` (a sigmoid or
-    softmax), also through reshapes: then it gets `what`, and trains slowly or not at all."""
+    softmax), also through reshapes, transposes and indexing (`probs[:, 0]`): then it gets
+    `what`, and trains slowly or not at all."""
     fn = x._fn                      # (the op class itself: `x.op` costs two property calls)
-    while fn is not None and fn.name == "reshape":
+    while fn is not None and fn.name in _SHAPE_OPS:
         x = x.parents[0]
         fn = x._fn
     if fn is not None and fn.name == op:
@@ -440,8 +445,11 @@ def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
 def _image_batch(name: str, x: Any) -> Tensor:
     x = _floating(name, x)
     if x.ndim != 4:
-        hint = (f"; for one image add a batch dimension: x.reshape(1, {', '.join(map(str, x.shape))})"
-                if x.ndim == 3 else "")
+        hint = ""
+        if x.ndim == 3:                 # which axis is missing depends on what x holds
+            n, h, w = x.shape
+            hint = (f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w}); for "
+                    f"one image of {n} channels add a batch dimension: x.reshape(1, {n}, {h}, {w})")
         raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape {x.shape}{hint}")
     return x
 

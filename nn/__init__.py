@@ -1,6 +1,6 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-- modules: `Module`, `Parameter`, `ModuleList` (nn.module); layers `Linear`, `Sequential`, `MLP`,
+- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`, `Sequential`, `MLP`,
   activations, `Dropout`, `Flatten`, `Identity` (nn.layers); `Conv2d`, `MaxPool2d`,
   `AvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
   `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
@@ -29,13 +29,13 @@ from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
-from .module import Module, ModuleList, Parameter
+from .module import Module, ModuleDict, ModuleList, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
 __all__ = [
-    "Module", "Parameter", "ModuleList",
+    "Module", "Parameter", "ModuleList", "ModuleDict",
     "Linear", "Sequential", "MLP", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "Dropout", "Flatten", "Identity",
     "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",

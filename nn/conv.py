@@ -25,7 +25,7 @@ from autograd.functional import _conv2d, _pair
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "not_an_image_batch"]
 
 
 class Conv2d(Module):
@@ -63,9 +63,8 @@ class Conv2d(Module):
                                       rng=rng)
 
     def forward(self, x: Any) -> Tensor:
-        if isinstance(x, Tensor) and x.ndim == 4 and x.shape[1] != self.in_channels:
-            raise ValueError(f"{self!r}: input has {x.shape[1]} channels (shape {x.shape}), "
-                             f"expected {self.in_channels}")
+        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
+            raise not_an_image_batch(self, x.shape, self.in_channels)
         return _conv2d(self, x, self.weight, self.bias, self.stride, self.padding,
                        self.dilation, self.groups)
 
@@ -91,6 +90,8 @@ class MaxPool2d(Module):
         self.dilation = dilation
 
     def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
+            raise not_an_image_batch(self, x.shape)
         return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
@@ -106,11 +107,42 @@ class AvgPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
+            raise not_an_image_batch(self, x.shape)
         return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
                 f"padding={self.padding}")
+
+
+def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
+    """The error for an input that is not a batch (N, C, H, W) with the layer's `channels`
+    (None: any). A 3-d input gets the reshape that fits the layer: (4, 28, 28) is most likely
+    four one-channel images, whose channel axis was forgotten, unless the layer takes 4
+    channels.
+
+    >>> print(not_an_image_batch(Conv2d(1, 8, 5), (4, 28, 28), channels=1))
+    Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1)): expected a 4-d input (N, C, H, W), got shape (4, 28, 28); for a batch of 4 one-channel images: x.reshape(4, 1, 28, 28)
+    """
+    if len(shape) == 4:
+        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+                          f"{channels}")
+    hint = ""
+    if len(shape) == 3:
+        n, h, w = shape
+        batch = f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w})"
+        image = (f"; for one image of {n} channels add a batch dimension: "
+                 f"x.reshape(1, {n}, {h}, {w})")
+        if channels is None:
+            hint = batch + image
+        elif channels == n:
+            hint = image
+        elif channels == 1:
+            hint = batch
+        else:
+            hint = f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
+    return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape {shape}{hint}")
 
 
 def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any,

@@ -204,19 +204,35 @@ def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list
 
 
 def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
-    """(name → array, format) from an `.npz` file; format 1 when the file has no mark."""
+    """(name → array, format) from an `.npz` file; format 1 when the file has no mark.
+
+    The reasons a file is refused are glassgrad's own: numpy's would suggest `allow_pickle`,
+    which runs code from the file.
+    """
     path = os.fspath(path)
     try:
         archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not an archive of named arrays")
-        with archive:
-            state = OrderedDict((name, archive[name]) for name in archive.files)
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no checkpoint at {path!r}") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        raise ValueError(f"load: {path!r} is not a glassgrad checkpoint (.npz of number arrays): "
-                         f"{err}") from None
+    except (IsADirectoryError, PermissionError) as err:
+        raise _not_a_checkpoint(path, f"it cannot be read ({err.strerror})") from None
+    except (zipfile.BadZipFile, EOFError):
+        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
+    except (ValueError, OSError):
+        raise _not_a_checkpoint(path, "it is not an .npz archive (text, or another format)") \
+            from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
+    state = OrderedDict()
+    with archive:
+        for name in archive.files:
+            try:
+                state[name] = archive[name]
+            except Exception as err:    # a damaged entry fails in many ways in numpy and zipfile
+                pickled = isinstance(err, ValueError) and "allow_pickle" in str(err)
+                reason = ("holds Python objects, which glassgrad never loads (no pickle)"
+                          if pickled else "is damaged or truncated")
+                raise _not_a_checkpoint(path, f"its entry {name!r} {reason}") from None
     mark = state.pop(FORMAT_KEY, None)
     if mark is None:
         return state, 1
@@ -224,6 +240,11 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
         raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
                          f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
     return state, int(mark)
+
+
+def _not_a_checkpoint(path: str, reason: str) -> ValueError:
+    return ValueError(f"load: {path!r} is not a glassgrad checkpoint (a valid .npz archive of "
+                      f"number arrays): {reason}")
 
 
 def _nested(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> Any:

@@ -60,7 +60,12 @@ class Linear(Module):
         self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        return AF.linear(x, self.weight, self.bias)
+        try:                    # free until it raises: the hot path stays one call
+            return AF.linear(x, self.weight, self.bias)
+        except ValueError as error:         # name the layer, not only the op
+            if not str(error).startswith("linear: "):
+                raise
+            raise ValueError(f"{self!r}: {str(error).removeprefix('linear: ')}") from None
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"
@@ -142,10 +147,31 @@ class Dropout(Module):
 # -- containers ----------------------------------------------------------------------------------
 
 class Sequential(ModuleList):
-    """Layers applied in order: `Sequential(Linear(2, 8), ReLU(), Linear(8, 1))`."""
+    """Layers applied in order: `Sequential(Linear(2, 8), ReLU(), Linear(8, 1))`.
+
+    A slice is a Sequential of the same layers that keeps their names, as in PyTorch, so its
+    state_dict() keys are the model's:
+
+    >>> model = Sequential(Linear(2, 8), ReLU(), Linear(8, 1))
+    >>> list(model[1:].state_dict())
+    ['2.weight', '2.bias']
+    """
 
     def __init__(self, *layers: Module) -> None:
         super().__init__(layers)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            part = Sequential(*self._items[index])
+            part._kept_names = self._names()[index]
+            return part
+        return self._items[index]
+
+    def _names(self) -> list[str]:
+        """Positions, or the names a slice kept (layers appended later continue after them)."""
+        kept = self.__dict__.get("_kept_names", [])
+        first_new = max((int(name) + 1 for name in kept), default=0)
+        return kept + [str(first_new + i) for i in range(len(self._items) - len(kept))]
 
     def forward(self, x: Any) -> Any:
         for layer in self:

@@ -27,6 +27,7 @@ import numpy as np
 from autograd import Tensor, no_grad
 from autograd import functional as AF
 
+from .data.loader import checked_arrays
 from .layers import Linear
 from .module import Module
 
@@ -59,9 +60,12 @@ class _LinearModel(Module):
     def bias(self) -> Tensor:
         return self.linear.bias
 
-    def _scores(self, x: Any) -> Tensor:
+    def _scores(self, x: Any, method: str) -> Tensor:
+        """The outputs for rows `x`, checked first: a NaN row would give NaN scores, which a
+        threshold or an arg-max silently turns into class 0."""
+        rows = checked_arrays(f"{type(self).__name__}.{method}", x)[0]
         with no_grad():
-            return self(x)
+            return self(x if isinstance(x, Tensor) else rows)
 
 
 class LinearRegression(_LinearModel):
@@ -75,7 +79,7 @@ class LinearRegression(_LinearModel):
 
     def predict(self, x: Any) -> np.ndarray:
         """ŷ for each row of `x`, as a numpy array."""
-        return self._scores(x).numpy()
+        return self._scores(x, "predict").numpy()
 
 
 class LogisticRegression(_LinearModel):
@@ -87,11 +91,11 @@ class LogisticRegression(_LinearModel):
 
     def predict_proba(self, x: Any) -> np.ndarray:
         """σ(z): the probability of class 1 for each row."""
-        return self._scores(x).sigmoid().numpy()
+        return self._scores(x, "predict_proba").sigmoid().numpy()
 
     def predict(self, x: Any, threshold: float = 0.5) -> np.ndarray:
         """Class 1 where the probability reaches `threshold`, else 0 (int64)."""
-        return (self.predict_proba(x) >= threshold).astype(np.int64)
+        return (self._scores(x, "predict").sigmoid().numpy() >= threshold).astype(np.int64)
 
 
 class SoftmaxRegression(_LinearModel):
@@ -105,8 +109,8 @@ class SoftmaxRegression(_LinearModel):
 
     def predict_proba(self, x: Any) -> np.ndarray:
         """softmax(z): one row of class probabilities per input row."""
-        return AF.softmax(self._scores(x), axis=-1).numpy()
+        return AF.softmax(self._scores(x, "predict_proba"), axis=-1).numpy()
 
     def predict(self, x: Any) -> np.ndarray:
         """The most probable class of each row (int64)."""
-        return self._scores(x).numpy().argmax(axis=-1).astype(np.int64)
+        return self._scores(x, "predict").numpy().argmax(axis=-1).astype(np.int64)

@@ -7,6 +7,9 @@ A module finds its parameters by looking at its own attributes, in the order the
 - a list or tuple of either (``self.neurons = [Neuron(...), ...]``, ``self.w = [Value(...), ...]``),
   named by position.
 
+Two assignments that would silently lose parameters raise a TypeError instead: a plain Tensor (or
+anything but a Parameter or None) over a parameter, and a plain dict of modules (use `ModuleDict`).
+
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
 `state_dict()` and the rest.
@@ -33,7 +36,7 @@ import numpy as np
 from autograd import Tensor, Value
 from autograd.graph import Node
 
-__all__ = ["Parameter", "Module", "ModuleList"]
+__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict"]
 
 
 class Parameter(Tensor):
@@ -63,7 +66,17 @@ class Module:
     """Base class of layers and models: subclass it, assign parts in `__init__`, write `forward`.
 
     Calling a module calls its `forward`. `training` is True until `eval()` (it changes what
-    `Dropout` does).
+    `Dropout` and `BatchNorm*d` do).
+
+    >>> from nn import Linear, Module
+    >>> class TwoLayers(Module):
+    ...     def __init__(self):
+    ...         self.hidden = Linear(3, 4)
+    ...         self.out = Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> [name for name, _ in TwoLayers().named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
 
     training: bool = True       # a class default, so subclasses need not call __init__
@@ -73,6 +86,21 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Two assignments that would silently drop parameters from training and checkpoints
+        # are refused here, where they happen (a Parameter or a new name goes straight in).
+        if not isinstance(value, Parameter):
+            old = self.__dict__.get(name)
+            if old is not None and value is not None and is_parameter(old) \
+                    and not is_parameter(value):
+                raise TypeError(_replaced_parameter(self, name, value))
+            if isinstance(value, dict) and any(isinstance(item, Module) or is_parameter(item)
+                                               for item in value.values()):
+                raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
+                                f"parameters is not registered (they would not be trained or "
+                                f"saved); use nn.ModuleDict({{...}}), or a list or Sequential")
+        object.__setattr__(self, name, value)
 
     def forward_batch(self, X: Any) -> Any:
         """The outputs for a batch of samples (rows of `X`): a tensor model takes the whole
@@ -101,17 +129,22 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every module inside it, parents before children; shared ones once."""
+    def named_modules(self, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every module inside it, parents before children; a shared one once,
+        or under each of its names with `remove_duplicate=False` (a module is never its own
+        descendant, so a back-reference to a parent does not loop)."""
         seen: set[int] = set()
-        stack = [(prefix, self)]
+        stack = [(prefix, self, frozenset())]
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
+            name, module, ancestors = stack.pop()
+            if id(module) in seen or id(module) in ancestors:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{child_name}" if name else child_name, child)
+            inside = ancestors | {id(module)}
+            children = [(f"{name}.{child_name}" if name else child_name, child, inside)
                         for child_name, child in module.named_children()]
             stack.extend(reversed(children))        # reversed: pop in declaration order
 
@@ -119,16 +152,19 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
-        """Every parameter with its dotted name (``"layers.1.weight"``); a shared one once.
+    def named_parameters(self, prefix: str = "",
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Node]]:
+        """Every parameter with its dotted name (``"layers.1.weight"``); a shared one once, or
+        under each of its names with `remove_duplicate=False` (as `state_dict()` lists them).
 
         Parameters of a module come before those of its children, as in PyTorch.
         """
         seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
+        for module_name, module in self.named_modules(prefix, remove_duplicate):
             for name, item in module._members():
                 if not isinstance(item, Module) and id(item) not in seen:
-                    seen.add(id(item))
+                    if remove_duplicate:
+                        seen.add(id(item))
                     yield (f"{module_name}.{name}" if module_name else name), item
 
     def parameters(self) -> list[Node]:
@@ -149,9 +185,11 @@ class Module:
             names.append(name)
         setattr(self, name, None if value is None else np.asarray(value))
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        """Every buffer (an ndarray) with its dotted name, module by module; None ones skipped."""
-        for module_name, module in self.named_modules(prefix):
+    def named_buffers(self, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer (an ndarray) with its dotted name, module by module; None ones skipped;
+        those of a shared module once, unless `remove_duplicate=False`."""
+        for module_name, module in self.named_modules(prefix, remove_duplicate):
             for name in module.__dict__.get("_buffer_names", ()):
                 value = getattr(module, name)
                 if value is not None:
@@ -182,9 +220,14 @@ class Module:
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """A copy of every parameter's data, by dotted name (a Value's as a 0-d float64 array),
-        then of every buffer (see `register_buffer`)."""
-        state = OrderedDict((name, np.array(p.data)) for name, p in self.named_parameters())
-        state.update((name, np.array(b)) for name, b in self.named_buffers())
+        then of every buffer (see `register_buffer`). A shared module or parameter is listed
+        under each of its names, as PyTorch does (`parameters()` lists it once), so a model
+        with tied layers loads into its `torch.nn` twin.
+        """
+        state = OrderedDict((name, np.array(p.data))
+                            for name, p in self.named_parameters(remove_duplicate=False))
+        state.update((name, np.array(b))
+                     for name, b in self.named_buffers(remove_duplicate=False))
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
@@ -195,11 +238,13 @@ class Module:
         names and shapes match (glassgrad's `Linear` uses PyTorch's (out, in) layout).
         Every entry is checked before anything is written, so a bad dict changes nothing. With
         `strict=False`, missing and unexpected names are allowed (shapes are still checked).
+        A shared parameter needs only one of its names (older checkpoints listed it once).
         """
-        params = dict(self.named_parameters())
-        buffers = dict(self.named_buffers())
+        params = dict(self.named_parameters(remove_duplicate=False))
+        buffers = dict(self.named_buffers(remove_duplicate=False))
         params.update(buffers)
-        missing = [name for name in params if name not in state]
+        given = {id(p) for name, p in params.items() if name in state}
+        missing = [name for name, p in params.items() if id(p) not in given]
         unexpected = [name for name in state if name not in params]
         if strict and (missing or unexpected):
             problems = []
@@ -267,6 +312,17 @@ class Module:
         return "\n".join(lines)
 
 
+def _replaced_parameter(module: Module, name: str, value: Any) -> str:
+    """Why `module.name = value` is refused when `name` holds a parameter, and what to do."""
+    where = f"{type(module).__name__}.{name}"
+    return (f"cannot assign a {type(value).__name__} to {where}, which holds a parameter "
+            f"(nn.Parameter or None expected): a plain {type(value).__name__} would not be "
+            f"trained or saved. To change its values keep the Parameter and update it in "
+            f"place: `layer.{name}.data[...] = new_values`, or under no_grad() "
+            f"`layer.{name} -= lr * layer.{name}.grad`; to replace it, wrap the new value: "
+            f"`layer.{name} = nn.Parameter(value)`")
+
+
 def as_array(value: Any) -> np.ndarray:
     """The numbers of `value` as a numpy array: a Tensor's or Value's data, an array or number
     as it is, and anything else with a `.numpy()` method (a PyTorch tensor) through it, after
@@ -301,7 +357,8 @@ class ModuleList(Module):
     """A list of modules whose parameters are registered (named ``"0"``, ``"1"``, ...).
 
     A plain Python list of modules is registered too; this class adds list methods and
-    positional names without an attribute prefix.
+    positional names without an attribute prefix. A slice is a ModuleList of the same modules,
+    numbered from 0 (as in PyTorch).
     """
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
@@ -316,14 +373,19 @@ class ModuleList(Module):
         self._items.append(module)
         return self
 
+    def _names(self) -> list[str]:
+        """The modules' names, in order: their positions."""
+        return [str(i) for i in range(len(self._items))]
+
     def _members(self) -> Iterator[tuple[str, Any]]:
-        for i, module in enumerate(self._items):
-            yield str(i), module
+        yield from zip(self._names(), self._items)
         for name, item in super()._members():       # attributes a subclass adds
             if not name.startswith("_items."):
                 yield name, item
 
-    def __getitem__(self, index: int) -> Module:
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ModuleList(self._items[index])
         return self._items[index]
 
     def __len__(self) -> int:
@@ -331,3 +393,57 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._items)
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys (PyTorch's
+    `nn.ModuleDict`): ``self.heads = ModuleDict({"a": Linear(4, 1), "b": Linear(4, 1)})`` names
+    them ``"heads.a.weight"``, ... A plain dict of modules is refused on assignment.
+
+    >>> from nn import Linear
+    >>> heads = ModuleDict({"a": Linear(4, 1)}); heads["b"] = Linear(4, 2)
+    >>> [name for name, _ in heads.named_parameters()]
+    ['a.weight', 'a.bias', 'b.weight', 'b.bias']
+    """
+
+    def __init__(self, modules: dict[str, Module] | None = None) -> None:
+        self._modules: dict[str, Module] = {}
+        for key, module in (modules or {}).items():
+            self[key] = module
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
+                            f"'.', got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}[{key!r}]: expected a Module, got "
+                            f"{type(module).__name__}")
+        self._modules[key] = module
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from self._modules.items()
+        yield from super()._members()               # attributes a subclass adds
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()

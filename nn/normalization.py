@@ -37,6 +37,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd.functional import _floating
 
+from .conv import not_an_image_batch
 from .module import Module, Parameter
 
 __all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d"]
@@ -114,6 +115,8 @@ class _BatchNorm(Module):
     def forward(self, x: Any) -> Tensor:
         x = _floating(type(self).__name__, x)
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
+            if self.dims == (4,) and x.ndim == 3:   # images: say which reshape fits
+                raise not_an_image_batch(self, x.shape, self.num_features)
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
                              f"channels on axis 1, got shape {x.shape}")

@@ -174,8 +174,24 @@ def _per_class(score: Callable) -> Callable:
         y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")
 
 
-def _on_outputs(score: Callable) -> Callable:
-    return lambda y, labels, outputs: score(y, outputs.reshape(y.shape))
+def _on_outputs(name: str, score: Callable) -> Callable:
+    return lambda y, labels, outputs: score(y, outputs_like(name, y, outputs))
+
+
+def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """The outputs in y's shape, for a metric that compares them with y; a classifier's (N, C)
+    outputs against (N,) labels are refused, naming the metric.
+
+    >>> outputs_like("r2", np.zeros(3), np.zeros((3, 2)))
+    Traceback (most recent call last):
+    ValueError: metric 'r2' is a regression metric: it compares the model's outputs with y, but the outputs have shape (3, 2) (one column per class?) and y has shape (3,); for a classifier use 'accuracy', 'precision', 'recall' or 'f1'
+    """
+    if outputs.size != y.size:
+        raise ValueError(f"metric {name!r} is a regression metric: it compares the model's "
+                         f"outputs with y, but the outputs have shape {outputs.shape} (one "
+                         f"column per class?) and y has shape {y.shape}; for a classifier use "
+                         f"'accuracy', 'precision', 'recall' or 'f1'")
+    return outputs.reshape(y.shape)
 
 
 #: the metrics `fit` knows by name
@@ -184,9 +200,9 @@ METRICS: dict[str, Metric] = {
     "precision": Metric("precision", _per_class(M.precision), True, True),
     "recall": Metric("recall", _per_class(M.recall), True, True),
     "f1": Metric("f1", _per_class(M.f1_score), True, True),
-    "mse": Metric("mse", _on_outputs(M.mean_squared_error), False, False),
-    "mae": Metric("mae", _on_outputs(M.mean_absolute_error), False, False),
-    "r2": Metric("r2", _on_outputs(M.r2_score), True, False),
+    "mse": Metric("mse", _on_outputs("mse", M.mean_squared_error), False, False),
+    "mae": Metric("mae", _on_outputs("mae", M.mean_absolute_error), False, False),
+    "r2": Metric("r2", _on_outputs("r2", M.r2_score), True, False),
 }
 
 
@@ -213,7 +229,7 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     if on == "labels":
         score = lambda y, labels, outputs: metric(y, labels)           # noqa: E731
     else:
-        score = lambda y, labels, outputs: metric(y, outputs.reshape(y.shape))  # noqa: E731
+        score = lambda y, labels, outputs: metric(y, outputs_like(name, y, outputs))  # noqa: E731
     return Metric(name, score, getattr(metric, "higher_is_better", None), on == "labels")
 
 

@@ -74,6 +74,14 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
     if (declared is not None and declared.task == "regression" and predict is None
             and any(metric.on_labels for metric in chosen.values())):
         raise ValueError(_regression_labels(where, loss_fn))
+    if declared is not None and declared.task == "multiclass":
+        on_outputs = [name for name, metric in chosen.items()
+                      if metric is S.METRICS.get(name) and not metric.on_labels]
+        if on_outputs:
+            raise ValueError(f"{where}: {on_outputs[0]!r} is a regression metric: it compares "
+                             f"the model's outputs, of shape (N, C) for {S.loss_name(loss_fn)}, "
+                             f"with y; for a classifier use 'accuracy', 'precision', 'recall' "
+                             f"or 'f1'")
     return chosen
 
 
@@ -95,6 +103,9 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str) -
                              f"need (X, y)")
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
+        if data[1] is None:
+            raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
+                            f"targets y: pass (X, y)")
         X, y = checked_arrays(where, data[0], data[1])
         return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
     raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
@@ -249,8 +260,9 @@ class History:
 
 
 class EarlyStopping:
-    """Stop when `monitor` has not improved by `min_delta` for `patience` epochs, and put back
-    the weights of the best epoch (`restore_best_weights`).
+    """Stop when `monitor` has not improved by `min_delta` for `patience` epochs in a row, and
+    put back the weights of the best epoch (`restore_best_weights`). With `patience=3` and a
+    best epoch 1 that is never beaten, training stops after epoch 4 (as in Keras and Lightning).
 
     `mode="auto"` takes the monitored score's direction (`nn.scoring`): lower is better for the
     loss, "mse" and "mae", higher for "accuracy", "r2" and the others, and what a metric
@@ -355,6 +367,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
 
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
+    _check_fit_arguments(model, loss_fn, optimizer)
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if not isinstance(live, bool):
@@ -407,7 +420,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             if bar is not None:
                 bar.set_description(f"epoch {epoch}/{epochs}")
                 bar.set_postfix({k: f"{v:.4g}" for k, v in scores.items() if k != "lr"})
-            if early_stopping is not None and waited > early_stopping.patience:
+            if early_stopping is not None and waited >= early_stopping.patience:
                 history.stopped_early = True
                 break
     finally:
@@ -418,6 +431,20 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         history.restored_epoch = history.best_epoch
     history.seconds = time.perf_counter() - started
     return history
+
+
+def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
+    """The first three arguments of fit, in its order (model, loss_fn, optimizer), each of the
+    right kind: a wrong one would otherwise fail deep inside the loop."""
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module (a layer or model), got "
+                        f"{type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be a loss such as cross_entropy or mse_loss, got "
+                        f"{type(loss_fn).__name__}")
+    if not all(hasattr(optimizer, name) for name in ("param_groups", "step", "zero_grad")):
+        raise TypeError(f"fit: optimizer must be an optimizer of nn.optim, such as "
+                        f"SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
 
 
 def _monitored(early_stopping: EarlyStopping | None, has_val: bool,

@@ -40,6 +40,7 @@ import numpy as np
 from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
+from .data.loader import checked_arrays
 from .io import load, save
 from .layers import MLP
 from .module import Module
@@ -100,11 +101,18 @@ class TrainedModel(Module):
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Node):
             x = np.asarray(x, dtype=np.float32)
+        if x.shape[-1:] != self.input_mean.shape:
+            names = ", ".join(self.features[:8]) + (", ..." if len(self.features) > 8 else "")
+            raise ValueError(f"{type(self).__name__}: expected {len(self.features)} features "
+                             f"per row ({names}), got "
+                             f"{x.shape[-1] if x.ndim else 0} (input of shape {x.shape})")
         return self.model((x - self.input_mean) / self.input_std)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class names (classify) or numbers (regress), one per row of raw inputs `X`."""
-        outputs = self(X).numpy()
+        """Class names (classify) or numbers (regress), one per row of raw inputs `X`; rows with
+        NaN or infinity are refused (their outputs would be NaN, and the arg-max of NaN is the
+        first class)."""
+        outputs = self(checked_arrays(f"{type(self).__name__}.predict", X)[0]).numpy()
         if self.task == "classify":
             return np.array(self.classes)[outputs.argmax(axis=-1)]
         return outputs.reshape(len(outputs))

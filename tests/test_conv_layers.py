@@ -64,6 +64,25 @@ def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
         Conv2d(3, 4, 3, groups=2)
 
 
+@pytest.mark.parametrize("layer, hint", [
+    (Conv2d(1, 8, 5), r"for a batch of 4 one-channel images: x\.reshape\(4, 1, 28, 28\)$"),
+    (Conv2d(4, 8, 5), r"for one image of 4 channels add a batch dimension: "
+                      r"x\.reshape\(1, 4, 28, 28\)$"),
+    (Conv2d(3, 8, 5), r"got shape \(4, 28, 28\); the layer takes images of 3 channels, "
+                      r"\(N, 3, H, W\)$"),
+    (BatchNorm2d(1), r"for a batch of 4 one-channel images: x\.reshape\(4, 1, 28, 28\)$"),
+    (MaxPool2d(2), r"x\.reshape\(4, 1, 28, 28\); for one image of 4 channels add "
+                   r"a batch dimension: x\.reshape\(1, 4, 28, 28\)$"),
+    (AvgPool2d(2), r"x\.reshape\(4, 1, 28, 28\); .*x\.reshape\(1, 4, 28, 28\)$"),
+])
+def test_a_batch_without_its_channel_axis_gets_the_reshape_that_fits_the_layer(layer, hint):
+    # four grayscale digits (4, 28, 28): the hint must not be the one-image reshape
+    # (1, 4, 28, 28), which a one-channel layer then refuses for its 4 channels
+    with pytest.raises(ValueError, match=rf"^{type(layer).__name__}\(.*expected a 4-d input "
+                                         rf"\(N, C, H, W\).*{hint}"):
+        layer(Tensor(np.zeros((4, 28, 28), np.float32)))
+
+
 def test_cnn_train_and_eval_behaviour(rng):
     """Training: dropout's mask and the batch statistics change the output; evaluation is
     deterministic and uses the running statistics (so one image alone gives its batch answer)."""

@@ -194,8 +194,8 @@ def test_nan_or_infinity_is_refused_naming_the_array_and_sample(where, bad):
     X, y = np.zeros((6, 2)), np.zeros(6)
     (X if where == "X" else y)[4] = bad
     what = "NaN" if np.isnan(bad) else "infinity"
-    with pytest.raises(ValueError, match=f"DataLoader: {where} contains {what} .*the first is "
-                                         f"sample 4"):
+    with pytest.raises(ValueError, match=f"DataLoader: {where} contains {what} .* in sample "
+                                         f"4\\)"):
         DataLoader(X, y)
 
 

@@ -90,9 +90,11 @@ def test_load_never_unpickles(tmp_path):
     path = tmp_path / "evil.npz"
     with open(path, "wb") as f:
         np.savez(f, w=np.array([Boom()], dtype=object))
-    with pytest.raises(ValueError, match="not a glassgrad checkpoint"):
+    with pytest.raises(ValueError, match="not a glassgrad checkpoint.*its entry 'w' holds "
+                                         "Python objects, which glassgrad never loads") as error:
         load(path)
     assert not os.path.exists(Boom.marker)
+    assert "allow_pickle" not in str(error.value)      # numpy's advice would run the file's code
 
 
 def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
@@ -104,9 +106,14 @@ def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
     text.write_text("hello")
     single = tmp_path / "single.npy"
     np.save(single, np.ones(3))
-    for path in (truncated, text, single):
-        with pytest.raises(ValueError, match="is not a glassgrad checkpoint"):
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(good.read_bytes()[:100] + b"x" * 40 + good.read_bytes()[140:])
+    for path, reason in ((truncated, "a damaged or truncated .npz"), (text, "not an .npz archive"),
+                         (single, "a single array"), (damaged, "entry 'w' is damaged"),
+                         (tmp_path, "cannot be read")):
+        with pytest.raises(ValueError, match=f"is not a glassgrad checkpoint .*{reason}") as error:
             load(path)
+        assert "allow_pickle" not in str(error.value)
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load(tmp_path / "absent.npz")
 

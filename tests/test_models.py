@@ -93,3 +93,17 @@ def test_named_parameters_and_repr():
     model = SoftmaxRegression(4, 3)
     assert [n for n, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
     assert repr(model) == "SoftmaxRegression(\n  (linear): Linear(in_features=4, out_features=3)\n)"
+
+
+@pytest.mark.parametrize("model, method", [
+    (LinearRegression(2), "predict"),
+    (LogisticRegression(2), "predict"), (LogisticRegression(2), "predict_proba"),
+    (SoftmaxRegression(2, 3), "predict"), (SoftmaxRegression(2, 3), "predict_proba"),
+])
+def test_predicting_from_a_nan_row_is_refused_by_name(model, method):
+    # the scores of a NaN row are NaN, and a threshold or an arg-max reads NaN as class 0
+    rows = np.array([[0.5, 1.0], [np.nan, 1.0]], np.float32)
+    with pytest.raises(ValueError, match=rf"{type(model).__name__}\.{method}: X contains NaN "
+                                         r"\(1 value\(s\) in sample 1\)"):
+        getattr(model, method)(rows)
+    assert getattr(model, method)(Tensor(rows[:1])).shape[0] == 1      # a Tensor of rows works

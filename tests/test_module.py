@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, Value
-from nn.module import Module, ModuleList, Parameter, is_parameter
+from autograd import no_grad
+from nn import Linear, Sequential
+from nn.module import Module, ModuleDict, ModuleList, Parameter, is_parameter
 
 
 class Affine(Module):
@@ -187,3 +189,78 @@ def test_load_state_dict_rejects_non_numbers():
     state["gain"] = np.array(2, dtype=np.int64)          # an integer where weights are floats
     with pytest.raises(TypeError, match="'gain' holds int64 data"):
         Net().load_state_dict(state)
+
+
+def test_assigning_a_plain_tensor_over_a_parameter_is_refused():
+    layer = Linear(2, 2)
+    weight = layer.weight
+    with pytest.raises(TypeError, match=r"cannot assign a Tensor to Linear\.weight, which holds "
+                                        r"a parameter \(nn\.Parameter or None expected\).*"
+                                        r"nn\.Parameter\(value\)"):
+        with no_grad():
+            layer.weight = layer.weight - 0.1 * np.ones((2, 2), np.float32)
+    with pytest.raises(TypeError, match="cannot assign a float to Affine.scale"):
+        Affine().scale = 1.0
+    assert layer.weight is weight and [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    layer.weight = Parameter(np.zeros((2, 2)))        # a Parameter, or None, may replace one
+    layer.bias = None
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    net = Net()
+    net.gain = Value(3.0)                             # a scalar model's parameter is a Value leaf
+
+
+def test_a_plain_dict_of_modules_is_refused_and_module_dict_registers_them():
+    class Heads(Module):
+        def __init__(self, heads):
+            self.heads = heads
+
+    with pytest.raises(TypeError, match=r"Heads\.heads: a plain dict of modules or parameters "
+                                        r"is not registered.*nn\.ModuleDict"):
+        Heads({"a": Affine(), "b": Affine()})
+    assert Heads({"lr": 0.1}).heads == {"lr": 0.1}   # a dict of settings is fine
+    heads = Heads(ModuleDict({"a": Affine()}))
+    heads.heads["b"] = Affine()
+    assert [n for n, _ in heads.named_parameters()] == [
+        "heads.a.scale", "heads.a.shift", "heads.b.scale", "heads.b.shift"]
+    assert list(heads.heads) == ["a", "b"] and "a" in heads.heads and len(heads.heads) == 2
+    with pytest.raises(TypeError, match=r"ModuleDict\['c'\]: expected a Module, got int"):
+        heads.heads["c"] = 3
+    with pytest.raises(TypeError, match="keys must be non-empty strings without '.'"):
+        heads.heads["c.d"] = Affine()
+
+
+def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch_does():
+    net = Net()
+    net.second = net.first                            # tied: the same module under two names
+    state = net.state_dict()
+    assert {"first.scale", "second.scale", "first.shift", "second.shift"} <= set(state)
+    assert len(net.parameters()) == 7                 # parameters() still lists it once
+    state["second.scale"] = np.full(2, 5.0)           # the last of the names wins, as in torch
+    net.load_state_dict(state)
+    assert net.first.scale.data.tolist() == [5.0, 5.0]
+    del state["second.scale"], state["second.shift"]  # an older checkpoint named it once
+    net.load_state_dict(state)
+    with pytest.raises(KeyError, match=r"missing \['first.scale', 'second.scale'\]"):
+        net.load_state_dict({k: v for k, v in state.items() if not k.endswith("scale")
+                             or k.startswith("blocks")})
+
+
+def test_a_back_reference_to_a_parent_does_not_loop():
+    net = Net()
+    net.first.owner = net
+    assert [name for name, _ in net.named_modules(remove_duplicate=False)].count("") == 1
+    assert "first.owner.gain" not in net.state_dict()
+
+
+def test_slicing_a_sequential_keeps_the_layers_and_their_names():
+    model = Sequential(Linear(2, 3), Affine(3), Linear(3, 1))
+    head = model[:2]
+    assert isinstance(head, Sequential) and head[0] is model[0] and len(head) == 2
+    assert head(Tensor(np.ones((4, 2), np.float32))).shape == (4, 3)
+    tail = model[1:]
+    assert [name for name, _ in tail.named_children()] == ["1", "2"]      # as torch keeps them
+    assert list(tail.state_dict())[-2:] == ["2.weight", "2.bias"]
+    tail.append(Affine(1))
+    assert [name for name, _ in tail.named_children()] == ["1", "2", "3"]
+    part = ModuleList([Affine(), Affine(), Affine()])[1:]
+    assert isinstance(part, ModuleList) and [n for n, _ in part.named_children()] == ["0", "1"]

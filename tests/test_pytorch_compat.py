@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, manual_seed
-from nn import MLP, Linear, ReLU, Sequential, SoftmaxRegression, load, save
+from nn import MLP, Linear, Module, ReLU, Sequential, SoftmaxRegression, load, save
 
 try:
     import torch
@@ -102,6 +102,26 @@ def test_glassgrad_weights_load_strict_into_pytorch_and_give_the_same_outputs():
     with torch.no_grad():
         expected = torch_model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@needs_torch
+def test_tied_layers_state_dicts_match_pytorchs_both_ways():
+    class Tied(Module):                    # the decoder is the encoder: one layer, two names
+        def __init__(self):
+            self.enc = Linear(3, 3)
+            self.dec = self.enc
+
+    class TorchTied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = torch.nn.Linear(3, 3)
+            self.dec = self.enc
+
+    ours, theirs = Tied(), TorchTied()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())                   # strict: no unexpected dec.*
+    np.testing.assert_array_equal(ours.dec.weight.data, theirs.enc.weight.detach().numpy())
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in Tied().state_dict().items()})
 
 
 @needs_torch

@@ -181,6 +181,19 @@ def test_accuracy_for_a_regression_loss_is_refused_before_training(regression):
         evaluate(model, MSELoss(), (X, y), ["accuracy"])
 
 
+def test_a_regression_metric_for_a_classifier_is_refused_before_training(blobs):
+    X, y = blobs
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match="fit: 'r2' is a regression metric.*shape \\(N, C\\) "
+                                         "for cross_entropy"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), metrics=["r2"],
+            progress=False)
+    # an undeclared loss is only found out when scoring, still by name and shapes
+    with pytest.raises(ValueError, match="metric 'mse' is a regression metric.*outputs have "
+                                         "shape \\(120, 2\\).*y has shape \\(120,\\)"):
+        evaluate(model, lambda out, t: cross_entropy(out, t), (X, y), ["mse"])
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(task="ranking"), "task must be one of"),
     (dict(task="binary"), "a binary loss must say how its outputs become labels"),
@@ -267,5 +280,5 @@ def test_history_after_early_stopping_reports_the_restored_epoch():
     assert history.scores() == history.at(1) != history.last()
     now = evaluate(model, mse_loss, (x, -2 * x[:, 0]))
     assert now["loss"] == pytest.approx(history.scores()["val_loss"], rel=1e-6)
-    assert repr(history).startswith("History(epochs=4, best_epoch=1 (restored epoch 1): loss=")
+    assert repr(history).startswith("History(epochs=3, best_epoch=1 (restored epoch 1): loss=")
     assert f"val_loss={history.at(1)['val_loss']:.4g}" in repr(history)

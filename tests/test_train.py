@@ -120,11 +120,11 @@ def test_early_stopping_stops_and_restores_the_best_weights():
         return model, history
 
     model, history = run(20, EarlyStopping(patience=2))
-    assert history.stopped_early and history.epochs == 4 and history.best_epoch == 1
+    assert history.stopped_early and history.epochs == 3 and history.best_epoch == 1
     after_one_epoch, _ = run(1)
     assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
     _, history = run(20, 2)                            # a patience alone works too
-    assert history.epochs == 4
+    assert history.epochs == 3
     with pytest.raises(ValueError, match="monitors 'val_loss' but there is no val_data"):
         fit(LinearRegression(1), mse_loss, SGD(LinearRegression(1).parameters()), train,
             early_stopping=2, progress=False)
@@ -352,3 +352,55 @@ def test_a_diverging_fit_says_where_in_the_error_s_fields(blobs):
         fit(model, lambda out, t: mse_loss(out, t) * np.float32(np.nan),
             SGD(model.parameters(), lr=0.1), (X, y), progress=False)
     assert (err.value.epoch, err.value.batch, err.value.stepped) == (1, 1, False)
+
+
+def test_early_stopping_patience_counts_the_epochs_without_improvement():
+    # lr=0: the loss never changes, so epoch 1 is the best and every later epoch fails to improve
+    X = np.linspace(-1, 1, 20, dtype=np.float32)[:, None]
+    model = LinearRegression(1)
+    for patience in (0, 1, 3):
+        history = fit(model, mse_loss, SGD(model.parameters(), lr=0.0), (X, X[:, 0]), epochs=50,
+                      val_data=(X, X[:, 0]), metrics=(), progress=False,
+                      early_stopping=EarlyStopping(patience=patience))
+        assert history.best_epoch == 1 and history.epochs == 1 + patience
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (lambda m: (m, cross_entropy, None), "fit: optimizer must be an optimizer of nn.optim.*got "
+                                         "NoneType"),
+    (lambda m: (m, None, SGD(m.parameters())), "fit: loss_fn must be a loss.*got NoneType"),
+    (lambda m: (cross_entropy, m, SGD(m.parameters())), "fit: model must be an nn.Module.*got "
+                                                        "function"),
+])
+def test_fit_checks_its_model_loss_and_optimizer_first(blobs, arguments, message):
+    with pytest.raises(TypeError, match=message):
+        fit(*arguments(MLP(2, [4], 2)), blobs, progress=False)
+
+
+def test_fit_without_labels_says_to_pass_them(blobs):
+    X, _ = blobs
+    model = MLP(2, [4], 2)
+    with pytest.raises(TypeError, match=r"fit: train_data is \(X, None\).*pass \(X, y\)"):
+        fit(model, cross_entropy, SGD(model.parameters()), (X, None), progress=False)
+    with pytest.raises(TypeError, match=r"fit: val_data is \(X, None\)"):
+        fit(model, cross_entropy, SGD(model.parameters()), blobs, val_data=(X, None),
+            progress=False)
+
+
+def test_probabilities_warn_through_indexing_and_transposes_too():
+    import warnings
+    from autograd import Tensor
+    from nn import Linear, Sequential, Sigmoid, Softmax
+    x = Tensor(np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32))
+    probs = Sequential(Linear(3, 1), Sigmoid())(x)
+    for picked in (probs[:, 0], probs[[0, 1, 2, 3], 0], probs.T[0]):
+        with pytest.warns(UserWarning, match="binary_cross_entropy_with_logits: its input comes "
+                                             "from sigmoid"):
+            binary_cross_entropy_with_logits(picked, np.array([0.0, 1.0, 1.0, 0.0]))
+    with pytest.warns(UserWarning, match="cross_entropy: its input comes from softmax"):
+        cross_entropy(Sequential(Linear(3, 4), Softmax())(x)[:, :2], np.array([0, 1, 1, 0]))
+    with warnings.catch_warnings():                 # logits, indexed: no warning
+        warnings.simplefilter("error")
+        binary_cross_entropy_with_logits(Linear(3, 2)(x)[:, 0], np.array([0.0, 1.0, 1.0, 0.0]))
+        binary_cross_entropy_with_logits((Linear(3, 1)(x).sigmoid() * 4 - 2)[:, 0],
+                                         np.array([0.0, 1.0, 1.0, 0.0]))

@@ -98,3 +98,20 @@ def test_loading_a_cli_model_into_a_bare_mlp_points_to_load_trained(tmp_path):
     make_trained().save(tmp_path / "m.npz")
     with pytest.raises(ValueError, match=r"written by `glassgrad train`.*nn\.load_trained"):
         MLP(2, [5], 3).load(tmp_path / "m.npz")
+
+
+def test_predict_refuses_nan_rows_and_the_wrong_number_of_features():
+    model = make_trained()
+    with pytest.raises(ValueError, match=r"TrainedModel\.predict: X contains NaN .*sample 1"):
+        model.predict([[100.0, -3.0], [np.nan, -3.0]])       # would be class 'a', silently
+    rows = np.zeros((9, 2))
+    rows[1:, 0] = np.inf
+    with pytest.raises(ValueError, match=r"infinity \(8 value\(s\) in 8 samples: 1, 2, 3, 4, "
+                                         r"5, \.\.\.\)"):
+        model.predict(rows)
+    for rows in ([[1.0, 2.0, 3.0]], [[1.0]]):
+        with pytest.raises(ValueError, match=r"TrainedModel: expected 2 features per row "
+                                             r"\(u, v\), got \d"):
+            model.predict(rows)
+        with pytest.raises(ValueError, match="expected 2 features per row"):
+            model(np.array(rows))

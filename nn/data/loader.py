@@ -57,9 +57,10 @@ def _finite(where: str, name: str, arr: np.ndarray) -> None:
     if bad.any():
         rows = np.flatnonzero(bad.reshape(len(arr), -1).any(axis=1))
         what = "NaN" if np.isnan(arr).any() else "infinity"
+        samples = (f"sample {rows[0]}" if len(rows) == 1 else f"{len(rows)} samples: "
+                   + ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else ""))
         raise ValueError(f"{where}: {name} contains {what} ({int(bad.sum())} value(s) in "
-                         f"{len(rows)} sample(s), the first is sample {rows[0]}); remove or fill "
-                         f"those samples first")
+                         f"{samples}); remove or fill those samples first")
 
 
 def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.ndarray | None]:

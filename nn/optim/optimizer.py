@@ -160,7 +160,8 @@ class Optimizer:
                 p.zero_grad()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns `closure()` if one is given.
+        """Update every parameter that has a gradient and is not frozen; returns `closure()` if
+        one is given.
 
         For each parameter p with gradient g (the subclass's `update` does the rest):
 
@@ -213,12 +214,14 @@ class Optimizer:
         """(parameter, gradient payload) for each parameter of `group` that has a gradient.
 
         A Tensor that backward never reached has `.grad` None and is skipped (as in PyTorch); a
-        Value's 0.0 is a real zero gradient. After `backward(create_graph=True)` a gradient is
-        itself a node: the update uses its payload.
+        Value's 0.0 is a real zero gradient. A frozen parameter (`requires_grad_(False)`, the
+        transfer-learning way) is skipped too, whatever its `.grad` holds, and trains again
+        once unfrozen. After `backward(create_graph=True)` a gradient is itself a node: the
+        update uses its payload.
         """
         for p in group["params"]:
             g = p.grad
-            if g is None:
+            if g is None or not p.requires_grad:
                 continue
             if isinstance(g, Node):
                 g = g.data
@@ -335,9 +338,6 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
-    if not p.requires_grad:
-        raise ValueError(f"{optimizer}: parameter {i} does not require grad, so it would "
-                         f"never get a gradient (create it with requires_grad=True)")
 
 
 def _check_ordered(optimizer: str, params: Any) -> None:
