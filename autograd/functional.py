@@ -265,7 +265,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
         pairs = _value_pairs(name, probs, target)
         _check_range(name, "probs", [p.data for p, _ in pairs],
                      " (for logits use binary_cross_entropy_with_logits)")
-        _check_range(name, "target", [float(t) for _, t in pairs],
+        _check_range(name, "target", [_target_number(t) for _, t in pairs],
                      " (for ±1 labels use (y + 1) / 2)")
         return _reduce_values([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
                                for p, t in pairs], reduction)
@@ -330,7 +330,8 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
 def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight: Any) -> Any:
     name = "binary_cross_entropy_with_logits"
     pairs = _value_pairs(name, logits, target)
-    _check_range(name, "target", [float(t) for _, t in pairs], " (for ±1 labels use (y + 1) / 2)")
+    _check_range(name, "target", [_target_number(t) for _, t in pairs],
+                 " (for ±1 labels use (y + 1) / 2)")
     if pos_weight is not None and not (isinstance(pos_weight, numbers.Real) and pos_weight >= 0):
         raise ValueError(f"{name}: with Values, pos_weight must be a number >= 0, "
                          f"got {pos_weight!r}")
@@ -394,6 +395,11 @@ def _value_pairs(name: str, pred: Any, target: Any) -> list[tuple[Value, Any]]:
             t = _number(name, t, "targets")
         pairs.append((p, t))
     return pairs
+
+
+def _target_number(t: Any) -> float:
+    """A target of `_value_pairs` (a number or a Value) as a float, for the range checks."""
+    return t.data if isinstance(t, Value) else float(t)
 
 
 def _number(name: str, x: Any, what: str) -> float:

@@ -251,32 +251,30 @@ class Tensor(Node):
         return x._binary(Div, other, x)
 
     # in-place arithmetic: `p -= lr * p.grad` under no_grad() updates the parameter itself, as in
-    # PyTorch. Only where no graph can need the old value: a recorded op's result gets a new
-    # node instead (t = t + x), and a leaf that wants a gradient only under no_grad().
+    # PyTorch. Only a leaf that wants a gradient is changed in place (and only under no_grad(),
+    # where no graph records it); any other tensor gets a new one, as `t = t - x` would give: its
+    # data may be the user's own array, or a batch viewing the dataset.
     def __iadd__(self, other): return self._in_place(np.add, "+=", self.__add__, other)
     def __isub__(self, other): return self._in_place(np.subtract, "-=", self.__sub__, other)
     def __imul__(self, other): return self._in_place(np.multiply, "*=", self.__mul__, other)
     def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
 
-    def _in_place(self, ufunc: Any, symbol: str, new_node: Any, other: Any) -> Tensor:
-        recording = graph.grad_mode.enabled
-        if self._fn is Leaf and recording:
+    def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any) -> Tensor:
+        if self._fn is not Leaf:
+            return new_tensor(other)
+        if graph.grad_mode.enabled:
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "
                 f"back: update parameters under `with no_grad():` (as an optimizer step does), "
                 f"or write t = t {symbol[0]} x for a new tensor")
-        if (self._fn is not None and self._fn is not Leaf) or (
-                recording and isinstance(other, Node) and other._fn is not None):
-            return new_node(other)          # a recorded result, or an operand to record
         value = other.data if isinstance(other, Node) else other
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")
         except (TypeError, ValueError) as error:
-            shape = np.shape(value)
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
-                f"{symbol}: cannot update a tensor of shape {self.shape} and dtype "
-                f"{self.data.dtype} in place with {np.asarray(value).dtype} data of shape "
-                f"{shape} (the result must keep the tensor's shape and dtype)") from None
+                f"{symbol}: cannot update the parameter (shape {self.shape}, dtype "
+                f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
+                f"{np.shape(value)}: the result must keep its shape and dtype") from None
         return self
 
     def __neg__(self) -> Tensor:
@@ -374,7 +372,8 @@ class Tensor(Node):
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
         if op in (Max, Min) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor is empty")
-        x = self._floating() if op is Mean or op is LogSumExp else self
+        x = self._floating() if op is LogSumExp else self     # (an int mean stays numpy's
+        #                                                        float64: exact for big ints)
         return apply(op, (x,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

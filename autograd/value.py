@@ -263,10 +263,8 @@ class Value(Node):
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
         if isinstance(exponent, Value):
             if exponent._fn is not None and _mode.enabled:
-                data = _power(self.data, exponent.data)
-                if self._fn is None:        # a constant base: only the exponent's slope
-                    return make_node(Value, data, ConstPow, (exponent,), self.data)
-                return make_node(Value, data, Pow, (self, exponent))
+                return make_node(Value, _power(self.data, exponent.data), Pow,
+                                 (self, exponent))
             exponent = exponent.data
         elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
             exponent = int(exponent)

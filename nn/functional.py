@@ -32,8 +32,8 @@ from autograd import Tensor, Value, get_default_dtype
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
-    _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _value_pairs,
-    _warn_if_made_by,
+    _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _target_number,
+    _value_pairs, _warn_if_made_by,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
@@ -141,7 +141,7 @@ def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:
     _check_reduction("hinge_loss", reduction)
     if _is_values(scores):
         pairs = _value_pairs("hinge_loss", scores, labels)
-        _check_signs([float(y) for _, y in pairs])
+        _check_signs([_target_number(y) for _, y in pairs])
         # the demo's own expression: 1 + (-y)s is 1 - ys to the bit, with one node fewer
         return _reduce_values([(1 + -y * s).relu() for s, y in pairs], reduction)
     scores, labels = _tensor_pair("hinge_loss", scores, labels)

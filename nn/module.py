@@ -447,3 +447,14 @@ class ModuleDict(Module):
 
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._modules.items()
+
+    def update(self, modules: Any) -> None:
+        """Add or replace entries from a dict (or (key, module) pairs), checked as `[key] =`."""
+        for key, module in dict(modules).items():
+            self[key] = module
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()

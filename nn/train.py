@@ -147,7 +147,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
 
 
 def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict[str, S.Metric],
-              predict: Callable | None) -> dict[str, float]:
+              predict: Callable | None, epoch: int | None = None) -> dict[str, float]:
+    """The loss and the chosen metrics on `loader`. Inside fit (`epoch` given), outputs that are
+    no longer finite mean the training diverged, even if the weights are still finite."""
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
@@ -162,8 +164,13 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     finally:
         model.train(was_training)
     scores = {"loss": total / count}
-    scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,
-                         predict))
+    outputs = np.concatenate(outputs)
+    if epoch is not None and not (math.isfinite(scores["loss"]) and np.isfinite(outputs).all()):
+        raise TrainingDiverged(
+            f"fit: the validation loss became {scores['loss']} at epoch {epoch}: the weights "
+            f"are finite but the model's outputs are not; try a smaller learning rate",
+            loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
+    scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict))
     return scores
 
 
@@ -262,7 +269,8 @@ class History:
 class EarlyStopping:
     """Stop when `monitor` has not improved by `min_delta` for `patience` epochs in a row, and
     put back the weights of the best epoch (`restore_best_weights`). With `patience=3` and a
-    best epoch 1 that is never beaten, training stops after epoch 4 (as in Keras and Lightning).
+    best epoch 1 that is never beaten, training stops after epoch 4 (as in Keras and Lightning);
+    `patience=0` stops at the first epoch that does not improve, as `patience=1` does.
 
     `mode="auto"` takes the monitored score's direction (`nn.scoring`): lower is better for the
     loss, "mse" and "mae", higher for "accuracy", "r2" and the others, and what a metric
@@ -399,7 +407,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                 weights.put_back()
                 raise _diverged(math.nan, epoch, len(train_loader), True)
             if val_loader is not None:
-                val = _evaluate(model, loss_fn, val_loader, chosen, predict)
+                val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                 scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
@@ -420,7 +428,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             if bar is not None:
                 bar.set_description(f"epoch {epoch}/{epochs}")
                 bar.set_postfix({k: f"{v:.4g}" for k, v in scores.items() if k != "lr"})
-            if early_stopping is not None and waited >= early_stopping.patience:
+            if early_stopping is not None and waited and waited >= early_stopping.patience:
                 history.stopped_early = True
                 break
     finally:

@@ -65,7 +65,7 @@ def test_int_tensor_arithmetic():
 @pytest.mark.parametrize("compute", [
     lambda t: t / 255, lambda t: 256 / t, lambda t: t / t, lambda t: t.exp(),
     lambda t: t.log(), lambda t: t.sqrt(), lambda t: t.tanh(), lambda t: t.sigmoid(),
-    lambda t: t ** 0.5, lambda t: t.mean(), lambda t: t.var(), lambda t: t.softmax(),
+    lambda t: t ** 0.5, lambda t: t.softmax(),
     lambda t: t.log_softmax(), lambda t: t.logsumexp(),
 ])
 def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
@@ -81,6 +81,8 @@ def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
     set_default_dtype(np.float64)
     assert compute(Tensor(np.array([2, 3]))).dtype == np.float64
     assert (pixels ** 2).dtype == np.uint8 and (pixels + 1).dtype == np.uint8  # ints stay
+    big = Tensor(np.array([16777217, 16777219]))      # a mean stays exact (numpy's float64)
+    assert big.mean().item() == 16777218.0
 
 
 def test_mixed_tensor_dtypes_promote_like_numpy():

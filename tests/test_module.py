@@ -227,6 +227,13 @@ def test_a_plain_dict_of_modules_is_refused_and_module_dict_registers_them():
         heads.heads["c"] = 3
     with pytest.raises(TypeError, match="keys must be non-empty strings without '.'"):
         heads.heads["c.d"] = Affine()
+    extra = Affine()
+    heads.heads.update({"c": extra})
+    assert heads.heads.pop("c") is extra and list(heads.heads) == ["a", "b"]
+    with pytest.raises(TypeError, match=r"ModuleDict\['d'\]: expected a Module"):
+        heads.heads.update([("d", 1.0)])
+    heads.heads.clear()
+    assert list(heads.named_parameters()) == []
 
 
 def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch_does():

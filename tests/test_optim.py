@@ -473,6 +473,8 @@ def test_frozen_parameters_are_accepted_skipped_and_train_once_unfrozen(name):
     (frozen * trained).sum().backward()
     opt.step()
     assert frozen.data.tolist() != [1.0, 2.0]
+    with pytest.raises(ValueError, match=f"{name}: none of its parameters requires grad"):
+        OPTIMIZERS[name]([Tensor([1.0, 2.0]), frozen_value], lr=0.1)  # forgot requires_grad
 
 
 def test_a_values_zero_gradient_is_a_real_zero():

@@ -362,7 +362,16 @@ def test_early_stopping_patience_counts_the_epochs_without_improvement():
         history = fit(model, mse_loss, SGD(model.parameters(), lr=0.0), (X, X[:, 0]), epochs=50,
                       val_data=(X, X[:, 0]), metrics=(), progress=False,
                       early_stopping=EarlyStopping(patience=patience))
-        assert history.best_epoch == 1 and history.epochs == 1 + patience
+        assert history.best_epoch == 1 and history.epochs == 1 + max(patience, 1)   # as Keras
+
+
+def test_early_stopping_with_patience_0_lets_an_improving_run_go_on():
+    X = np.linspace(-1, 1, 20, dtype=np.float32)[:, None]
+    model = LinearRegression(1)
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.05), (X, 2 * X[:, 0]),
+                  epochs=10, val_data=(X, 2 * X[:, 0]), metrics=(), progress=False,
+                  early_stopping=EarlyStopping(patience=0))
+    assert history.epochs == 10 and not history.stopped_early
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -404,3 +413,17 @@ def test_probabilities_warn_through_indexing_and_transposes_too():
         binary_cross_entropy_with_logits(Linear(3, 2)(x)[:, 0], np.array([0.0, 1.0, 1.0, 0.0]))
         binary_cross_entropy_with_logits((Linear(3, 1)(x).sigmoid() * 4 - 2)[:, 0],
                                          np.array([0.0, 1.0, 1.0, 0.0]))
+
+
+def test_validation_outputs_that_overflow_are_divergence_too():
+    """The weights can stay finite while the outputs overflow (a huge learning rate on a
+    regression): fit says it diverged, not a metric's complaint about infinite predictions."""
+    manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    y = X @ np.array([2.0, 1.0], np.float32)
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="validation loss") as err:
+        fit(model, mse_loss, SGD(model.parameters(), lr=1e6), (X, y), epochs=5, batch_size=40,
+            val_data=(X, y), metrics=["r2"], progress=False)   # one step, then validation
+    assert err.value.stepped and err.value.epoch >= 1

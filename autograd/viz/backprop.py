@@ -249,6 +249,8 @@ class _Gradients:
         self.known[i] = grad is not UNKNOWN
         self.empty[i] = grad is None
         if grad is not UNKNOWN and grad is not None:
+            if isinstance(grad, Node):          # after backward(create_graph=True)
+                grad = grad.data
             self.amount[i] = _norm(grad) if self.tensor[i] else float(grad)
 
     def text(self, box: str) -> str:

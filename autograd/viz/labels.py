@@ -48,7 +48,7 @@ def number(x: float) -> str:
     >>> number(2.0), number(-1.5), number(3e-07), number(-0.0), number(float("nan"))
     ('2.0000', '-1.5000', '3.0000e-07', '0.0000', 'nan')
     """
-    x = float(x)
+    x = float(x.data if isinstance(x, Node) else x)    # a graph gradient shows its number
     if math.isnan(x) or math.isinf(x):
         return str(x)
     if x == 0:

@@ -73,6 +73,10 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+        if not any(p.requires_grad for group in self.param_groups for p in group["params"]):
+            raise ValueError(f"{name}: none of its parameters requires grad, so it would never "
+                             f"change one (create them with requires_grad=True, or unfreeze "
+                             f"some; frozen parameters next to trained ones are fine)")
 
     # -- parameter groups ----------------------------------------------------------------------
 
