@@ -159,10 +159,12 @@ class CompiledGraph:
     def __repr__(self) -> str:
         plan = self._plan
         ops = plan.size - plan.op_start
-        return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,} after fusing "
-                f"{plan.fused:,} additions into {plan.sums_made:,} sums; {plan.levels} levels, "
-                f"{len(self._steps)} steps; {len(self._leaves)} leaves "
-                f"({plan.n_wanting} want grad), {plan.n_constants} constants)")
+        fusion = (f"{_count(plan.fused, 'addition')} fused into {_count(plan.sums_made, 'sum')}"
+                  if plan.fused else "no additions to fuse")
+        return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,}, {fusion}; "
+                f"{_count(plan.levels, 'level')}, {_count(len(self._steps), 'step')}; "
+                f"{_count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
+                f"{_count(plan.n_constants, 'constant')})")
 
     def explain(self) -> str:
         """The plan as a table: one line per vectorised step (a gather, the rule, a store).
@@ -170,8 +172,8 @@ class CompiledGraph:
         >>> from autograd import Value, compile
         >>> a, b = Value(2.0), Value(-3.0)
         >>> print(compile((a * b + a + 1).relu()).explain())
-        CompiledGraph(4 op nodes -> 3 after fusing 1 additions into 1 sums; 3 levels, 3 steps;
-        2 leaves (2 want grad), 1 constants)
+        CompiledGraph(4 op nodes -> 3, 1 addition fused into 1 sum; 3 levels, 3 steps; 2 leaves
+        (2 want grad), 1 constant)
         memory: ... bytes, ... per recorded node
         step  level  kind         nodes  inputs  computes
            1      1  mul              1       2  a * b
@@ -281,3 +283,8 @@ _EAGER = {
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
 }
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """'1 sum', '3 sums', '1 leaf', '2 leaves'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
