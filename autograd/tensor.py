@@ -372,8 +372,11 @@ class Tensor(Node):
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
         if op in (Max, Min) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor is empty")
-        x = self._floating() if op is LogSumExp else self     # (an int mean stays numpy's
-        #                                                        float64: exact for big ints)
+        x = self
+        if op is LogSumExp:                 # (an int mean stays numpy's float64: exact)
+            x = self._floating()
+        elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
+            x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
         return apply(op, (x,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

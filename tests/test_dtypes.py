@@ -83,6 +83,8 @@ def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
     assert (pixels ** 2).dtype == np.uint8 and (pixels + 1).dtype == np.uint8  # ints stay
     big = Tensor(np.array([16777217, 16777219]))      # a mean stays exact (numpy's float64)
     assert big.mean().item() == 16777218.0
+    total = pixels.sum()                               # int64, as in PyTorch: numpy's uint64
+    assert total.dtype == np.int64 and (total - 1000).item() == 384 - 1000   # would wrap
 
 
 def test_mixed_tensor_dtypes_promote_like_numpy():
