@@ -451,13 +451,27 @@ def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
 def _image_batch(name: str, x: Any) -> Tensor:
     x = _floating(name, x)
     if x.ndim != 4:
-        hint = ""
-        if x.ndim == 3:                 # which axis is missing depends on what x holds
-            n, h, w = x.shape
-            hint = (f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w}); for "
-                    f"one image of {n} channels add a batch dimension: x.reshape(1, {n}, {h}, {w})")
-        raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape {x.shape}{hint}")
+        raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape "
+                         f"{x.shape}{_image_hint(x.shape)}")
     return x
+
+
+def _image_hint(shape: tuple, channels: int | None = None) -> str:
+    """For a 3-d input, the reshape that fits a layer taking `channels` (None: any): (4, 28, 28)
+    is most likely four one-channel images whose channel axis was forgotten, unless 4 channels
+    are what the layer takes."""
+    if len(shape) != 3:
+        return ""
+    n, h, w = shape
+    batch = f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w})"
+    image = f"; for one image of {n} channels add a batch dimension: x.reshape(1, {n}, {h}, {w})"
+    if channels is None:
+        return batch + image
+    if channels == n:
+        return image
+    if channels == 1:
+        return batch
+    return f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
 
 
 def _check_fits(name: str, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:

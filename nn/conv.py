@@ -20,7 +20,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
-from autograd.functional import _conv2d, _pair
+from autograd.functional import _conv2d, _image_hint, _pair
 
 from . import init
 from .module import Module, Parameter
@@ -118,9 +118,7 @@ class AvgPool2d(Module):
 
 def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
     """The error for an input that is not a batch (N, C, H, W) with the layer's `channels`
-    (None: any). A 3-d input gets the reshape that fits the layer: (4, 28, 28) is most likely
-    four one-channel images, whose channel axis was forgotten, unless the layer takes 4
-    channels.
+    (None: any). A 3-d input gets the reshape that fits the layer.
 
     >>> print(not_an_image_batch(Conv2d(1, 8, 5), (4, 28, 28), channels=1))
     Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1)): expected a 4-d input (N, C, H, W), got shape (4, 28, 28); for a batch of 4 one-channel images: x.reshape(4, 1, 28, 28)
@@ -128,21 +126,8 @@ def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None)
     if len(shape) == 4:
         return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
                           f"{channels}")
-    hint = ""
-    if len(shape) == 3:
-        n, h, w = shape
-        batch = f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w})"
-        image = (f"; for one image of {n} channels add a batch dimension: "
-                 f"x.reshape(1, {n}, {h}, {w})")
-        if channels is None:
-            hint = batch + image
-        elif channels == n:
-            hint = image
-        elif channels == 1:
-            hint = batch
-        else:
-            hint = f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
-    return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape {shape}{hint}")
+    return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape "
+                      f"{shape}{_image_hint(shape, channels)}")
 
 
 def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any,
