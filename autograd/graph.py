@@ -59,6 +59,24 @@ class _GradMode:
 grad_mode = _GradMode()
 
 
+class _WriteClock:
+    """Counts the in-place changes to tensors' data (an optimizer step, `+=`, `copy_`).
+
+    Every Tensor notes the count at which its data was made or last changed (`_written_at`).
+    A rule reads its inputs' data when backward runs, so an input changed after the op was
+    recorded would silently give gradients at the new values; backward refuses that instead
+    (see `Tensor._conform_grad`). A Value's data is a float that an update replaces, and reads
+    like micrograd's: its gradients use the values at the time of `backward()`.
+    """
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+write_clock = _WriteClock()
+
+
 def is_grad_enabled() -> bool:
     """True when new ops are recorded for backpropagation."""
     return grad_mode.enabled
@@ -199,6 +217,8 @@ class Node:
     #: per-payload treatment of each gradient sent to an input: called as
     #: conform(g, input, consumer) and returns the gradient to add; None: used as it is
     _conform_grad: Callable | None = None
+    #: True for a payload that can change in place: its nodes note `write_clock.count`
+    _notes_writes: bool = False
 
     # -- what made this node -------------------------------------------------------------------
 
@@ -266,6 +286,10 @@ class Node:
             raise TypeError(f"label: expected a string, got {type(text).__name__} {text!r:.40}")
         self._label = text
 
+    def _changed_in_place(self) -> None:
+        """Called after `.data` was changed in place (a Tensor notes it; a Value's float was
+        replaced, which needs no note)."""
+
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (0.0 for a Value, None for a Tensor)."""
         self.grad = self._empty_grad
@@ -324,6 +348,8 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
     node.data = data
     node.grad = cls._empty_grad
     node._fn = None
+    if cls._notes_writes:
+        node._written_at = write_clock.count
     if grad_mode.enabled:
         for x in inputs:
             if x._fn is not None:

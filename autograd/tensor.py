@@ -23,7 +23,7 @@ import numpy as np
 
 from . import graph
 from .broadcast import unbroadcast
-from .graph import Leaf, Node, apply
+from .graph import Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
     LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, ConstPow, Relu,
@@ -98,8 +98,9 @@ class Tensor(Node):
     array([False,  True, False])
     """
 
-    __slots__ = ()
+    __slots__ = ("_written_at",)    # graph.write_clock's count when the data was made or changed
     _empty_grad = None
+    _notes_writes = True
     __array_ufunc__ = None          # ndarray + Tensor: numpy steps aside, Tensor.__radd__ runs
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -111,6 +112,7 @@ class Tensor(Node):
                 f"{self.data.dtype} (pass floats or dtype=np.float32)")
         self.grad = None
         self._fn = Leaf if requires_grad else None
+        self._written_at = write_clock.count
         if label:
             self.label = label
 
@@ -155,7 +157,10 @@ class Tensor(Node):
     def _conform_grad(g: Any, node: Tensor, child: Tensor) -> Any:
         """Every gradient that `child`'s op sends to its input `node`, made to fit it: summed back
         over broadcast axes (or an error naming the op), cast to its dtype, and copied when it
-        is to become a leaf's own `.grad`."""
+        is to become a leaf's own `.grad`. First, though: if some tensor was changed in place
+        since `child` was recorded, that must not be one of its inputs."""
+        if child._written_at < write_clock.count:
+            _refuse_changed_inputs(child)
         data = node.data
         if g.shape != data.shape:
             op = child._fn
@@ -275,6 +280,7 @@ class Tensor(Node):
                 f"{symbol}: cannot update the parameter (shape {self.shape}, dtype "
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
                 f"{np.shape(value)}: the result must keep its shape and dtype") from None
+        self._changed_in_place()
         return self
 
     def __neg__(self) -> Tensor:
@@ -486,6 +492,8 @@ class Tensor(Node):
                 raise ValueError(
                     f"backward() on a Tensor of shape {self.shape} needs a gradient of that "
                     f"shape, got {seed.shape}")
+        if self._written_at < write_clock.count:    # some tensor changed since this was made:
+            _refuse_changed_graph(self)             # is it one of the graph's? (before any rule)
         if create_graph:
             if isinstance(gradient, Tensor):
                 root_grad = gradient
@@ -523,10 +531,35 @@ class Tensor(Node):
             raise TypeError(f"copy_: expected numbers for a {self.data.dtype} tensor, "
                             f"got dtype {source.dtype}")
         np.copyto(self.data, source, casting="unsafe")
+        self._changed_in_place()
         return self
+
+    def _changed_in_place(self) -> None:
+        write_clock.count += 1
+        self._written_at = write_clock.count
 
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
+
+
+def _refuse_changed_graph(root: Tensor) -> None:
+    """Raise if an op that leads to `root` has an input changed in place since it was recorded."""
+    for node in graph.walk(root):
+        if not node.is_leaf:
+            _refuse_changed_inputs(node)
+
+
+def _refuse_changed_inputs(node: Tensor) -> None:
+    """Raise if an input of `node` was changed in place after `node` was recorded: its rule
+    would read the new values (PyTorch raises here too)."""
+    for i, x in enumerate(node.parents):
+        if x._written_at > node._written_at:
+            raise RuntimeError(
+                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was changed in "
+                f"place after this op used it (an optimizer step, +=, or copy_ between the "
+                f"forward pass and backward()), so the gradients would be those of the new "
+                f"values. Call backward() before changing the parameters, or compute the output "
+                f"again after the change")
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

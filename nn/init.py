@@ -186,7 +186,7 @@ def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:
     """Overwrite the numbers of `target` with `make(shape)`, in place; returns `target`."""
     values = make(_shape(name, target))
     if isinstance(target, Tensor):
-        target.data[...] = values                   # casts to the tensor's own dtype
+        target.copy_(values)                        # casts to the tensor's own dtype
     else:
         for v, x in zip(target, values):
             v.data = float(x)

@@ -312,6 +312,7 @@ class _Weights:
         for p, saved in zip(self.params, self.saved):
             if isinstance(p.data, np.ndarray):
                 np.copyto(p.data, saved)
+                p._changed_in_place()
             else:
                 p.data = saved
 

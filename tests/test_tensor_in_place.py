@@ -4,10 +4,13 @@ every other tensor gets a new one, so a user's array or a dataset never changes 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from autograd import Tensor, no_grad
+from autograd import functional as F
 from nn.data import DataLoader
 
 
@@ -70,3 +73,117 @@ def test_other_tensors_get_a_new_tensor_and_the_users_arrays_stay():
     c += 10                                         # the graph keeps the old c
     loss.backward()
     np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+
+
+# -- a change after the op used the tensor: backward refuses (it would read the new values) --------
+
+def _layer(seed=0):
+    rng = np.random.default_rng(seed)
+    w = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    x = Tensor(rng.normal(size=(5, 4)), requires_grad=True)
+    return w, x
+
+
+def _changed_message(op, shape):
+    return rf"backward of {op}: its input \d \(shape {re.escape(str(shape))}\) was changed in place"
+
+
+@pytest.mark.parametrize("change", ["-=", "copy_", "SGD", "Adam", "init"])
+def test_changing_an_input_between_forward_and_backward_is_refused(change):
+    from nn import init
+    from nn.optim import SGD, Adam
+    w, x = _layer()
+    F.linear(x, w).sum().backward()                        # gradients for the optimizers to use
+    loss = (F.linear(x, w).tanh() ** 2).sum()
+    with no_grad():
+        if change == "-=":
+            w -= 0.1 * w.grad
+        elif change == "copy_":
+            w.copy_(w.data * 2)
+        elif change == "init":
+            init.normal_(w)
+        else:
+            (SGD if change == "SGD" else Adam)([w], lr=0.1).step()
+    w.grad = x.grad = None
+    with pytest.raises(RuntimeError, match=_changed_message("linear", (3, 4))):
+        loss.backward()
+    assert w.grad is None and x.grad is None          # nothing accumulated before the refusal
+
+
+def test_the_refusal_comes_before_any_gradient_is_added():
+    w, x = _layer()
+    loss = (x * 3.0).sum() + (F.linear(x, w) ** 2).sum() + (x * 2.0).sum()
+    with no_grad():
+        w += 1.0
+    with pytest.raises(RuntimeError, match=_changed_message("linear", (3, 4))):
+        loss.backward()
+    assert x.grad is None and w.grad is None
+
+
+def test_a_change_in_the_middle_of_the_forward_pass_is_refused_too():
+    w, x = _layer()
+    h = x @ w.T                                       # w.T's data is a view of w's
+    with no_grad():
+        w -= 1.0
+    loss = (h.tanh() * 3.0).sum()                     # recorded after the change: fine itself
+    with pytest.raises(RuntimeError, match=_changed_message("transpose", (3, 4))):
+        loss.backward()
+
+
+def test_changes_that_no_recorded_op_sees_are_fine():
+    w, x = _layer()
+    other = Tensor(np.ones(3), requires_grad=True)
+    with no_grad():
+        w -= 0.5                                      # before the forward pass: it sees the new w
+    loss = (F.linear(x, w).tanh() ** 2).sum()
+    with no_grad():
+        other += 1.0                                  # not in this graph
+    loss.backward()
+    expected_x = (2 * np.tanh(x.data @ w.data.T) * (1 - np.tanh(x.data @ w.data.T) ** 2)) @ w.data
+    np.testing.assert_allclose(x.grad, expected_x, rtol=1e-12)
+
+
+def test_after_a_refusal_the_next_step_computes_the_right_gradients():
+    from nn.optim import SGD
+    w, x = _layer()
+    opt = SGD([w], lr=0.1)
+    loss = (F.linear(x, w) ** 2).sum()
+    loss.backward()
+    opt.step()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()                               # a second backward after the step
+    opt.zero_grad()
+    x.grad = None
+    (F.linear(x, w) ** 2).sum().backward()                 # the forward pass again: no error
+    np.testing.assert_allclose(w.grad, 2 * (x.data @ w.data.T).T @ x.data, rtol=1e-12)
+
+
+def test_higher_order_gradients_refuse_a_changed_input():
+    from autograd import grad
+    w, x = _layer()
+    loss = (F.linear(x, w) ** 3).sum()
+    with no_grad():
+        w *= 0.5
+    with pytest.raises(RuntimeError, match=_changed_message("linear", (3, 4))):
+        loss.backward(create_graph=True)
+
+    def changes_its_input_midway(w):
+        h = F.linear(x, w)
+        with no_grad():
+            w *= 0.5
+        return (h ** 3).sum()
+    with pytest.raises(RuntimeError, match=_changed_message("linear", (3, 4))):
+        grad(changes_its_input_midway)(w)
+
+
+def test_values_keep_micrograds_reading_of_data_at_backward_time():
+    # A Value's update replaces its float; like micrograd's closures, backward reads .data then
+    from autograd import Value
+    from nn.optim import SGD
+    w = Value(3.0)
+    loss = w * w
+    loss.backward()
+    SGD([w], lr=0.5).step()                           # w: 3 - 0.5 * 6 = 0
+    w.grad = 0.0
+    loss.backward()
+    assert w.data == 0.0 and w.grad == 0.0            # 2 * w at the new value, not 6

@@ -192,6 +192,7 @@ class Optimizer:
                 if "step" in state:             # SGD counts no steps (as in PyTorch)
                     state["step"] += 1
                 self.update(p, g, state, group)
+                p._changed_in_place()           # a graph recorded before the step can tell
         return loss
 
     def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
