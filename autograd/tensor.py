@@ -229,6 +229,17 @@ class Tensor(Node):
         return self.data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """numpy's view of a tensor with no history, for np.asarray(t), np.concatenate, plots...
+
+        A tensor in a graph is refused, as in PyTorch: the numbers would leave the graph
+        silently, and the parameters behind them would get no gradient."""
+        if self._fn is not None:
+            what = "wants a gradient" if self._fn is Leaf else f"is the result of {self.op}"
+            raise RuntimeError(
+                f"numpy was given a Tensor of shape {self.shape} that {what}: its numbers would "
+                f"leave the graph, and no gradient would flow back. Use the Tensor ops to stay "
+                f"differentiable (autograd.concatenate, stack, where, t @ u, t.exp(), ...), or "
+                f"t.detach().numpy() (or t.data) for the numbers")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __repr__(self) -> str:
