@@ -1,6 +1,8 @@
 """Functions over nodes: the elementwise math, the stable softmax family and fused ops.
 
-Each accepts a `Value` or a `Tensor` (numbers and arrays become a constant `Tensor`):
+The elementwise math (exp, log, sqrt, tanh, sigmoid, relu, abs) accepts a `Value` or a
+`Tensor`, and the binary cross-entropies a list of Values too; the other functions take
+Tensors. Numbers and arrays become a constant `Tensor`:
 
 >>> import numpy as np
 >>> from autograd import Tensor, functional as F
@@ -86,7 +88,13 @@ def abs(x: Any) -> Node:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max of a and b (broadcast); on ties the gradient is split evenly."""
+    """Elementwise max of a and b (broadcast); on ties the gradient is split evenly.
+
+    >>> a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 2.0], requires_grad=True)
+    >>> maximum(a, b).sum().backward()
+    >>> a.grad, b.grad                                    # a tie at 2.0: half each
+    (array([0. , 0.5], dtype=float32), array([1. , 0.5], dtype=float32))
+    """
     return _node(a).maximum(b)
 
 
@@ -105,7 +113,11 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x), with the maximum subtracted first (no overflow at ±1000)."""
+    """log Σ exp(x), with the maximum subtracted first (no overflow at ±1000).
+
+    >>> logsumexp(Tensor([1000.0, 1000.0])).item()        # 1000 + log 2; exp(1000) is inf
+    1000.693...
+    """
     return _node(x).logsumexp(axis, keepdims)
 
 
@@ -115,7 +127,11 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along `axis`, stable (never log of a rounded-to-zero probability)."""
+    """x - logsumexp(x) along `axis`, stable (never log of a rounded-to-zero probability).
+
+    >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
+    array([   0., -200.], dtype=float32)
+    """
     return _node(x).log_softmax(axis)
 
 
@@ -183,7 +199,9 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from logits (N, C), fused and stable; gradient softmax - target.
 
-    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C).
+    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C). A target
+    Tensor of probabilities that requires grad gets a gradient too: -log_softmax(logits)
+    (divided by N for the mean).
 
     >>> z = Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
     >>> loss = cross_entropy(z, [0, 0])

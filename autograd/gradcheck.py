@@ -48,8 +48,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     """True if backprop's gradient of `f(*inputs)` matches finite differences for every input.
 
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
-    others are passed through as constants. On a mismatch raises `GradcheckError` naming the
-    input, the element, and both values (or returns False with `raise_exception=False`).
+    others are passed through as constants. `f` is called with float64 copies of the checked
+    inputs, which are what it perturbs: `f` must compute from its arguments (one that reads a
+    layer's own parameters instead checks nothing for them, and passes). On a mismatch raises
+    `GradcheckError` naming the input, the element, and both values (or returns False with
+    `raise_exception=False`).
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck

@@ -41,8 +41,9 @@ def _zero_like(x: Node) -> Node:
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
 
-    `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers come back as
-    numbers, nodes as nodes; the result can be differentiated again.
+    `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers and arrays come
+    back as numbers and arrays, nodes as nodes (a tuple of them for a tuple of `argnums`); the
+    result can be differentiated again.
 
     >>> from autograd import grad
     >>> cube = lambda x: x ** 3

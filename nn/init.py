@@ -127,8 +127,14 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      rng: np.random.Generator | None = None) -> Tensor:
     """He: U(-bound, bound), bound = √3 · gain / √fan, gain = calculate_gain(nonlinearity, a).
 
-    `mode` "fan_in" (shape[1]) keeps the forward signal's spread, "fan_out" (shape[0]) the
-    gradients'. The defaults (leaky_relu with slope a = 0) give ReLU's gain √2, as in PyTorch.
+    `mode` "fan_in" (shape[1], times the kernel size for a convolution weight) keeps the forward
+    signal's spread, "fan_out" (shape[0], likewise) the gradients'. The defaults (leaky_relu with
+    slope a = 0) give ReLU's gain √2, as in PyTorch.
+
+    >>> from autograd import zeros
+    >>> W = kaiming_uniform_(zeros(64, 50), nonlinearity="relu")
+    >>> bool(abs(W.data).max() <= (6 / 50) ** 0.5)       # bound √3 · √2 / √fan_in
+    True
     """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std

@@ -213,7 +213,8 @@ class Module:
         return self
 
     def eval(self) -> Module:
-        """Evaluation mode: `Dropout` passes inputs through unchanged. Returns self."""
+        """Evaluation mode: `Dropout` passes inputs through unchanged and `BatchNorm*d` uses its
+        running statistics (and no longer updates them). Returns self."""
         return self.train(False)
 
     # -- weights in and out --------------------------------------------------------------------

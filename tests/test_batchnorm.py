@@ -50,20 +50,35 @@ def test_momentum_none_is_a_cumulative_average(rng):
                                np.mean([x.var(0, ddof=1) for x in batches], axis=0), rtol=1e-12)
 
 
+def _squared_output(bn):
+    """f(x, weight, bias) = bn(x)² with the layer using the weight and bias it is given:
+    gradcheck perturbs its own float64 copies of the inputs, so a function that read the
+    layer's own parameters instead would check nothing for them."""
+    def f(x, weight, bias):
+        vars(bn).update(weight=weight, bias=bias)    # plain Tensors, which assignment refuses
+        return bn(x) ** 2
+    return f
+
+
 @pytest.mark.parametrize("layer, shape", [(BatchNorm1d, (5, 3)), (BatchNorm1d, (4, 3, 6)),
                                           (BatchNorm2d, (3, 2, 3, 4)), (BatchNorm2d, (1, 2, 2, 3))])
 def test_training_gradients_match_finite_differences(rng, layer, shape):
     """Through the batch mean and variance, for x, weight and bias (batch 1 included)."""
     bn = layer(shape[1], dtype=np.float64)
     weight, bias = t64(rng.normal(size=shape[1])), t64(rng.normal(size=shape[1]))
-    vars(bn).update(weight=weight, bias=bias)      # plain Tensors, which assignment refuses
-    assert gradcheck(lambda x, w, b: bn(x) ** 2, t64(rng.normal(size=shape)), weight, bias)
+    assert gradcheck(_squared_output(bn), t64(rng.normal(size=shape)), weight, bias)
 
 
-def test_evaluation_gradients_match_finite_differences(rng):
-    bn = BatchNorm2d(2, dtype=np.float64).eval()
+@pytest.mark.parametrize("layer, shape", [(BatchNorm1d, (4, 2)), (BatchNorm1d, (1, 2, 5)),
+                                          (BatchNorm2d, (2, 2, 3, 3)), (BatchNorm2d, (1, 2, 2, 3))])
+def test_evaluation_gradients_match_finite_differences(rng, layer, shape):
+    """Through the running statistics, for x, weight and bias (batch 1 included). The weight
+    and bias are random, not their initial ones and zeros, where a rule that ignored them would
+    pass."""
+    bn = layer(2, dtype=np.float64).eval()
     bn.running_mean[:], bn.running_var[:] = [0.5, -1.0], [2.0, 0.5]
-    assert gradcheck(lambda x: bn(x) ** 2, t64(rng.normal(size=(2, 2, 3, 3))))
+    weight, bias = t64(rng.normal(size=2)), t64(rng.normal(size=2))
+    assert gradcheck(_squared_output(bn), t64(rng.normal(size=shape)), weight, bias)
 
 
 def test_options_affine_and_track_running_stats():

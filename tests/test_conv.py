@@ -137,11 +137,14 @@ def test_float32_stays_float32(rng):
 # conv1d and pad
 # ----------------------------------------------------------------------------------------------
 
-def test_conv1d_matches_loops_and_finite_differences(rng):
-    x, w, b = rng.normal(size=(2, 4, 9)), rng.normal(size=(6, 2, 3)), rng.normal(size=6)
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
+def test_conv1d_matches_loops_and_finite_differences(rng, batch):
+    x, w, b = rng.normal(size=(batch, 4, 9)), rng.normal(size=(6, 2, 3)), rng.normal(size=6)
     y = F.conv1d(t64(x), t64(w), t64(b), stride=2, padding=1, dilation=2, groups=2)
     expected = conv2d_loops(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (1, 2), 2)[:, :, 0]
     np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2,
+                                              groups=2), t64(x), t64(w), t64(b))
     assert gradcheck(lambda x, w: F.conv1d(x, w, stride=2, padding=1), t64(x[:, :2]), t64(w))
 
 

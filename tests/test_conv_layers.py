@@ -9,12 +9,15 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, manual_seed
+from autograd import Tensor, gradcheck, manual_seed
+from autograd import functional as F
 from nn import (
     AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential,
     cross_entropy, load, save,
 )
 from nn.optim import SGD
+
+from conftest import sample, t64
 
 
 def small_cnn() -> Sequential:
@@ -81,6 +84,34 @@ def test_a_batch_without_its_channel_axis_gets_the_reshape_that_fits_the_layer(l
     with pytest.raises(ValueError, match=rf"^{type(layer).__name__}\(.*expected a 4-d input "
                                          rf"\(N, C, H, W\).*{hint}"):
         layer(Tensor(np.zeros((4, 28, 28), np.float32)))
+
+
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
+def test_conv2d_layer_gradients_match_finite_differences(rng, batch):
+    """Through the layer (its stride, padding, dilation and groups reach the op), for the
+    input, weight and bias, in float64; without PyTorch this is the layer's numeric check."""
+    conv = Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=2,
+                  dtype=np.float64)
+    x, weight, bias = (t64(rng.normal(size=s)) for s in ((batch, 4, 5, 6), (6, 2, 3, 2), (6,)))
+
+    def f(x, weight, bias):
+        vars(conv).update(weight=weight, bias=bias)     # plain Tensors, which assignment refuses
+        return conv(x)
+
+    expected = F.conv2d(x, weight, bias, (2, 1), 1, (1, 2), 2)
+    np.testing.assert_array_equal(f(x, weight, bias).data, expected.data)
+    assert gradcheck(f, x, weight, bias)
+
+
+@pytest.mark.parametrize("layer, function", [
+    (MaxPool2d(3, stride=2, padding=1, dilation=1), lambda x: F.max_pool2d(x, 3, 2, 1)),
+    (AvgPool2d((2, 3), stride=1, padding=(1, 0)), lambda x: F.avg_pool2d(x, (2, 3), 1, (1, 0))),
+], ids=["max", "avg"])
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
+def test_pool_layers_are_the_functions_with_their_arguments(rng, layer, function, batch):
+    x = t64(sample("distinct", (batch, 2, 5, 6), rng))
+    np.testing.assert_array_equal(layer(x).data, function(x).data)
+    assert gradcheck(layer, x)
 
 
 def test_cnn_train_and_eval_behaviour(rng):

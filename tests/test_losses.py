@@ -578,6 +578,32 @@ def test_targets_may_be_lists_arrays_or_tensors():
         (0.5 + 0.0 + 0.0) / 3)
 
 
+TARGET_GRADIENT_CASES = [
+    pytest.param(F.mse_loss, lambda r, s: r.uniform(-2, 2, s), lambda r, s: r.uniform(-2, 2, s),
+                 shape, id=f"mse-{'x'.join(map(str, shape)) or '0d'}")
+    for shape in ((), (5,), (2, 3))
+] + [
+    pytest.param(F.l1_loss, _grid_offset, _grid, shape,
+                 id=f"l1-{'x'.join(map(str, shape)) or '0d'}")
+    for shape in ((), (5,), (2, 3))
+] + [
+    pytest.param(F.cross_entropy, lambda r, s: r.uniform(-2, 2, s), _simplex, shape,
+                 id=f"cross_entropy_probs-{'x'.join(map(str, shape))}")
+    for shape in ((4, 3), (1, 3))
+]
+
+
+@pytest.mark.parametrize("loss, pred_sampler, target_sampler, shape", TARGET_GRADIENT_CASES)
+def test_a_target_that_requires_grad_matches_finite_differences(loss, pred_sampler,
+                                                                target_sampler, shape):
+    """The losses that differentiate their target too: both inputs against finite differences
+    (float64), for every reduction, 0-d and batch 1 included."""
+    rng = np.random.default_rng(2)
+    pred, target = pred_sampler(rng, shape), target_sampler(rng, shape)
+    for reduction in REDUCTIONS:
+        assert gradcheck(lambda p, t: loss(p, t, reduction), t64(pred), t64(target))
+
+
 def test_mse_target_that_requires_grad_gets_a_gradient():
     """Composed losses differentiate both sides (e.g. matching two models' outputs)."""
     a, b = t64([1.0, 2.0]), t64([0.0, 4.0])

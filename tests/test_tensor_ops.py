@@ -55,6 +55,7 @@ COND = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, True]])
 MASK = np.array([[True, False, True], [False, True, True]])
 LABELS = np.array([2, 0, 1, 2])
+MATRIX = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.75, -0.5, -2.0], [-1.25, 0.5, 1.0, 3.0]])
 
 
 def _sigmoid(x):
@@ -117,11 +118,16 @@ OPS = [
     unary("tanh", lambda a: a.tanh(), np.tanh),
     unary("sigmoid", lambda a: a.sigmoid(), _sigmoid),
     unary("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), "nonzero"),
+    unary("abs_method", lambda a: a.abs(), np.abs, "nonzero", shapes=[(), (2, 3)]),
     unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
     unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
     unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),
     unary("F.sigmoid", F.sigmoid, _sigmoid, shapes=[(3,)]),
     unary("F.relu", F.relu, lambda a: np.maximum(a, 0), "nonzero", shapes=[(3,)]),
+    unary("F.sqrt", F.sqrt, np.sqrt, "pos", shapes=[(), (3,)]),
+    unary("F.abs", F.abs, np.abs, "nonzero", shapes=[(), (3,)]),
+    unary("F.clip", lambda a: F.clip(a, -0.5, 0.8), lambda a: np.clip(a, -0.5, 0.8), "clip",
+          shapes=[(), (2, 3)]),
     binary("maximum", lambda a, b: a.maximum(b), np.maximum, ("grid", "grid_offset")),
     binary("minimum", lambda a, b: a.minimum(b), np.minimum, ("grid", "grid_offset")),
     binary("F.maximum", F.maximum, np.maximum, ("grid", "grid_offset"),
@@ -137,7 +143,7 @@ OPS = [
     # -- reductions ---------------------------------------------------------------------------
     unary("sum", lambda a: a.sum(), np.sum),
     unary("sum_axis0", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0),
-          shapes=[(3,), (2, 3), (2, 3, 4)]),
+          shapes=[(3,), (1, 3), (2, 3), (2, 3, 4)]),
     unary("sum_axis-1_keepdims", lambda a: a.sum(axis=-1, keepdims=True),
           lambda a: a.sum(axis=-1, keepdims=True), shapes=[(2, 3), (2, 3, 4)]),
     unary("sum_axis(0,2)", lambda a: a.sum(axis=(0, 2)), lambda a: a.sum(axis=(0, 2)),
@@ -148,14 +154,14 @@ OPS = [
           shapes=[(1,), (2, 3)]),
     unary("mean", lambda a: a.mean(), np.mean),
     unary("mean_axis1", lambda a: a.mean(axis=1), lambda a: a.mean(axis=1),
-          shapes=[(2, 3), (2, 3, 4)]),
+          shapes=[(1, 3), (2, 3), (2, 3, 4)]),
     unary("mean_axis-2_keepdims", lambda a: a.mean(axis=-2, keepdims=True),
           lambda a: a.mean(axis=-2, keepdims=True), shapes=[(2, 3), (2, 3, 4)]),
     unary("mean_axis(1,2)", lambda a: a.mean(axis=(1, 2)), lambda a: a.mean(axis=(1, 2)),
           shapes=[(2, 3, 4)]),
     unary("max", lambda a: a.max(), np.max, "distinct"),
     unary("max_axis1", lambda a: a.max(axis=1), lambda a: a.max(axis=1), "distinct",
-          shapes=[(2, 3), (2, 3, 4)]),
+          shapes=[(1, 3), (2, 3), (2, 3, 4)]),
     unary("max_axis-1_keepdims", lambda a: a.max(axis=-1, keepdims=True),
           lambda a: a.max(axis=-1, keepdims=True), "distinct", shapes=[(5,), (2, 3, 4)]),
     unary("max_axis(0,2)", lambda a: a.max(axis=(0, 2)), lambda a: a.max(axis=(0, 2)),
@@ -194,6 +200,8 @@ OPS = [
           shapes=[(2, 3), (2, 3, 4)]),
     unary("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)),
           lambda a: np.broadcast_to(a, (2, 3, 4)), shapes=[(), (1,), (4,), (3, 1), (1, 3, 4)]),
+    unary("expand", lambda a: a.expand((2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
+          shapes=[(), (3, 1)]),
     unary("getitem_slices", lambda a: a[1:, ::2], lambda a: a[1:, ::2], shapes=[(3, 5)]),
     unary("getitem_int", lambda a: a[1], lambda a: a[1], shapes=[(3,), (3, 4)]),
     unary("getitem_negative", lambda a: a[-1], lambda a: a[-1], shapes=[(3,), (3, 4)]),
@@ -230,13 +238,15 @@ OPS = [
     # -- softmax family -------------------------------------------------------------------------
     unary("logsumexp", lambda a: a.logsumexp(), _logsumexp, rtol=1e-12),
     unary("logsumexp_axis-1", lambda a: a.logsumexp(axis=-1),
-          lambda a: _logsumexp(a, axis=-1), shapes=[(2, 3), (2, 3, 4)]),
+          lambda a: _logsumexp(a, axis=-1), shapes=[(1, 3), (2, 3), (2, 3, 4)]),
     unary("logsumexp_axis(0,1)_keepdims", lambda a: F.logsumexp(a, axis=(0, 1), keepdims=True),
           lambda a: _logsumexp(a, axis=(0, 1), keepdims=True), shapes=[(2, 3, 4)]),
-    unary("softmax", lambda a: a.softmax(), _softmax, shapes=[(5,), (2, 3)]),
+    unary("softmax", lambda a: a.softmax(), _softmax, shapes=[(5,), (1, 3), (2, 3)]),
+    unary("F.softmax", F.softmax, _softmax, shapes=[(1, 3), (2, 3)]),
     unary("softmax_axis0", lambda a: F.softmax(a, axis=0), lambda a: _softmax(a, axis=0),
           shapes=[(3, 2), (3, 2, 2)]),
-    unary("log_softmax", lambda a: a.log_softmax(), _log_softmax, shapes=[(5,), (2, 3)]),
+    unary("log_softmax", lambda a: a.log_softmax(), _log_softmax, shapes=[(5,), (1, 3), (2, 3)]),
+    unary("F.log_softmax", F.log_softmax, _log_softmax, shapes=[(1, 3), (2, 3)]),
     unary("log_softmax_axis0", lambda a: F.log_softmax(a, axis=0),
           lambda a: _log_softmax(a, axis=0), shapes=[(3, 2)]),
     # -- dtype ------------------------------------------------------------------------------------
@@ -247,6 +257,7 @@ OPS = [
     # -- linear algebra ---------------------------------------------------------------------------
     binary("matmul", lambda a, b: a @ b, np.matmul, shapes=[
         ((3, 4), (4, 2)),          # 2-d
+        ((1, 4), (4, 2)),          # batch 1
         ((4,), (4, 2)),            # 1-d x 2-d
         ((3, 4), (4,)),            # 2-d x 1-d
         ((4,), (4,)),              # 1-d x 1-d (dot product)
@@ -258,6 +269,9 @@ OPS = [
         ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dims
     ]),
     binary("matmul_fn", matmul, np.matmul, shapes=[((2, 3), (3, 2))]),
+    # an ndarray on the left: Tensor.__rmatmul__ (numpy must hand the product over)
+    unary("rmatmul_ndarray", lambda a: MATRIX @ a, lambda a: MATRIX @ a,
+          shapes=[(4,), (4, 2), (1, 4, 2), (2, 4, 2)]),
     # weight (out, in) as in PyTorch: batch, batch-1, 1-d and 3-d inputs
     Op("linear", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W.T + b,
        ("real",) * 3, (((5, 3), (2, 3), (2,)), ((1, 3), (2, 3), (2,)), ((3,), (2, 3), (2,)),

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, Value, gradcheck
+from autograd import functional as F
 
 from conftest import sample
 
@@ -63,6 +64,14 @@ VALUE_OPS = [
     ("relu", lambda a: a.relu(), lambda a: max(a, 0.0), ("nonzero",)),
     ("abs", lambda a: abs(a), abs, ("nonzero",)),
     ("abs_method", lambda a: a.abs(), abs, ("nonzero",)),
+    # autograd.functional's elementwise math takes Values too
+    ("F.exp", F.exp, math.exp, ("real",)),
+    ("F.log", F.log, math.log, ("pos",)),
+    ("F.sqrt", F.sqrt, math.sqrt, ("pos",)),
+    ("F.tanh", F.tanh, math.tanh, ("real",)),
+    ("F.sigmoid", F.sigmoid, _sigmoid, ("real",)),
+    ("F.relu", F.relu, lambda a: max(a, 0.0), ("nonzero",)),
+    ("F.abs", F.abs, abs, ("nonzero",)),
 ]
 CASES = [pytest.param(fn, ref, domains, id=name) for name, fn, ref, domains in VALUE_OPS]
 
@@ -81,11 +90,18 @@ def test_forward_matches_math(fn, ref, domains, rng):
     assert out.data == pytest.approx(ref(*xs), rel=1e-15, abs=1e-300)
 
 
+SYMMETRIC = {"real", "nonzero"}     # domains that hold -x with each x
+
+
 @pytest.mark.parametrize("fn, ref, domains", CASES)
 def test_gradient_matches_finite_differences(fn, ref, domains, rng):
-    """Backprop equals central finite differences for every input."""
+    """Backprop equals central finite differences for every input, on both sides of 0 where
+    the domain allows: relu's and abs's slopes differ there (and one drawn number has one
+    sign: a wrong sign rule for abs would pass at x > 0 alone)."""
     xs = _floats(domains, rng)
-    assert gradcheck(fn, *[Value(x) for x in xs])
+    for sign in (1.0, -1.0):
+        point = [sign * x if d in SYMMETRIC else x for x, d in zip(xs, domains)]
+        assert gradcheck(fn, *[Value(x) for x in point])
 
 
 def test_micrograd_docstring_example():

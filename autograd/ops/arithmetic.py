@@ -107,7 +107,7 @@ class PowConst(Op):
     name, symbol = "pow", "**"
 
     @classmethod
-    def describe(cls, c):
+    def describe(cls, c: float) -> str:
         return f"**{c}"                 # micrograd's '**2'
 
     @staticmethod

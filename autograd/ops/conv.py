@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -55,7 +55,7 @@ class Geometry(NamedTuple):
 # for free. The columns are (C·kh·kw, Ho·Wo·N), so every product is one plain 2-D matmul.
 # ----------------------------------------------------------------------------------------------
 
-def batch_last(c: int, h: int, w: int, n: int, dtype, fill: float = 0.0) -> np.ndarray:
+def batch_last(c: int, h: int, w: int, n: int, dtype: Any, fill: float = 0.0) -> np.ndarray:
     """A (N, C, H, W) array filled with `fill`, stored as (C, H, W, N) (see the layout note)."""
     return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
 
@@ -110,7 +110,7 @@ _buffers_lock = threading.Lock()
 KEEP_BUFFERS, KEEP_BYTES = 8, 64 * 2 ** 20
 
 
-def column_buffer(shape: tuple, dtype) -> np.ndarray:
+def column_buffer(shape: tuple, dtype: Any) -> np.ndarray:
     """An uninitialised array of `shape`: a kept one that nobody uses, or a new one."""
     dtype = np.dtype(dtype)
     if not hasattr(sys, "getrefcount") or int(np.prod(shape)) * dtype.itemsize > KEEP_BYTES:
@@ -163,7 +163,8 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([ak @ bk for ak, bk in zip(a, b)])
 
 
-def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry, cols: np.ndarray | None = None):
+def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry,
+                 cols: np.ndarray | None = None) -> np.ndarray:
     """conv(x, w) on arrays: (N, O, Ho, Wo). `cols` is im2col(x) if the caller already has it."""
     kernel = w.shape[2:]
     if cols is None:
@@ -173,7 +174,8 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry, cols: np.ndarray |
     return y.reshape(w.shape[0], ho, wo, x.shape[0]).transpose(3, 0, 1, 2)
 
 
-def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry, x_shape: tuple):
+def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
+                            x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
     dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, N·L)
@@ -181,7 +183,7 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry, x_shape
 
 
 def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shape: tuple,
-                             cols: np.ndarray | None = None):
+                             cols: np.ndarray | None = None) -> np.ndarray:
     """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summing over the batch in the product."""
     if cols is None:
         cols = im2col(x, w_shape[2:], geo)
@@ -209,21 +211,21 @@ def _apply(op: type, inputs: tuple, geo: Geometry, shape: tuple = ()):
     return apply(op, inputs, ConvCtx(geo, tuple(t.requires_grad for t in inputs), shape))
 
 
-def conv(x, w, geo: Geometry):
+def conv(x: Any, w: Any, geo: Geometry) -> Any:
     """conv(x, w) without bias, on arrays or nodes."""
     if isinstance(x, Node) or isinstance(w, Node):
         return _apply(Conv2d, (x, w), geo)
     return conv_forward(x, w, geo)
 
 
-def conv_input_grad(g, w, geo: Geometry, x_shape: tuple):
+def conv_input_grad(g: Any, w: Any, geo: Geometry, x_shape: tuple) -> Any:
     """The gradient of conv(x, w) with respect to x, on arrays or nodes."""
     if isinstance(g, Node) or isinstance(w, Node):
         return _apply(ConvInputGrad, (g, w), geo, tuple(x_shape))
     return conv_input_grad_forward(g, w, geo, x_shape)
 
 
-def conv_weight_grad(x, g, geo: Geometry, w_shape: tuple):
+def conv_weight_grad(x: Any, g: Any, geo: Geometry, w_shape: tuple) -> Any:
     """The gradient of conv(x, w) with respect to w, on arrays or nodes."""
     if isinstance(x, Node) or isinstance(g, Node):
         return _apply(ConvWeightGrad, (x, g), geo, tuple(w_shape))

@@ -17,6 +17,8 @@ Average pooling is a convolution with a constant kernel (see `autograd.functiona
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..graph import Node, Op, apply
@@ -69,13 +71,15 @@ def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def scatter(ctx: PoolCtx, g):
+def scatter(ctx: PoolCtx, g: Any) -> Any:
+    """`scatter_forward` on an array; on a node, a recorded op (so it differentiates again)."""
     if isinstance(g, Node):
         return apply(PoolScatter, (g,), ctx)
     return scatter_forward(ctx, g)
 
 
-def gather(ctx: PoolCtx, x):
+def gather(ctx: PoolCtx, x: Any) -> Any:
+    """`gather_forward` on an array; on a node, a recorded op (so it differentiates again)."""
     if isinstance(x, Node):
         return apply(PoolGather, (x,), ctx)
     return gather_forward(ctx, x)
