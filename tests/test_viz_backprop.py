@@ -509,3 +509,24 @@ def test_a_users_function_shows_its_docstring_or_says_it_has_none():
     assert "d/dx x³ = 3x² = 12.0000" in steps[2].lines()[1]
     assert "x: the rule in Quiet.backward (it has no docstring)" in steps[1].lines()[1]
     assert x.grad == 12.0
+
+
+def test_frames_stay_valid_svg_when_an_ops_name_or_docstring_has_a_control_character():
+    from autograd import Function
+
+    class Twice(Function):
+        """2x;  d/dx = 2\x01"""                # an odd character a user's docstring may hold
+        name = "twice\x0b"
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g * 2.0,)
+
+    walk = draw_backprop(Twice.apply(Value(1.5, label="x")).tanh())
+    for k in range(len(walk)):
+        root = ET.fromstring(walk.frame_svg(k))             # one such character: unreadable
+        assert "\x01" not in ET.tostring(root, encoding="unicode")
+    assert "d/dx 2x = 2\N{REPLACEMENT CHARACTER}" in walk.frame_svg(len(walk) - 1)
