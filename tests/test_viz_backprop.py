@@ -333,6 +333,14 @@ def test_widgets_on_one_page_have_their_own_ids():
     assert 'url(#glassgrad-arrow)' not in first             # the marker is renamed with the rest
 
 
+def test_renaming_the_ids_leaves_the_labels_alone():
+    x = Value(2.0, label='url(#x) id="y"')
+    html = draw_backprop(x * 3).html()
+    svg_text = html[html.index("<svg"):html.index("</svg>") + 6]
+    assert [t.text for t in ET.fromstring(svg_text).iter(f"{SVG}text")
+            if "url" in (t.text or "")] == ['url(#x) id="y"']
+
+
 def test_a_big_graph_is_drawn_collapsed_and_stepped_through(rng):
     xs = [Value(float(v), requires_grad=False) for v in rng.normal(size=40)]
     ws = [Value(float(v), label=f"w{i}") for i, v in enumerate(rng.normal(size=40))]

@@ -154,8 +154,10 @@ class BackpropDrawing:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:8]
         prefix = f"gg-backprop-{next(_widgets)}-{digest}"     # deterministic within a run
+        # the quote before each pattern: user text has none (svg.escape writes &quot;), so a
+        # label such as "url(#x)" is not renamed
         drawing = (self._svg.replace(' id="', f' id="{prefix}-')
-                   .replace("url(#", f"url(#{prefix}-"))
+                   .replace('"url(#', f'"url(#{prefix}-'))
         return page.widget(prefix, drawing, payload, len(self._frames), self._frames[-1]["lines"])
 
     def _repr_html_(self) -> str:
