@@ -301,6 +301,18 @@ def test_saving_frames_into_an_existing_folder_needs_no_slash(tmp_path):
     assert len(list(tmp_path.glob("step_*.svg"))) == 6
 
 
+def test_saving_frames_again_replaces_an_earlier_walks_frames(tmp_path):
+    o, _ = neuron()
+    draw_backprop(o).save(tmp_path)                         # 6 steps
+    (tmp_path / "step_0042.svg").write_text("<svg/>")      # padded as a 1,000-step walk pads
+    (tmp_path / "step_notes.svg").write_text("<svg/>")     # not a name save gives: kept
+    x = Value(2.0, label="x")
+    draw_backprop(x * 3).save(tmp_path)                     # 2 steps
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["step_001.svg", "step_002.svg", "step_notes.svg"]
+    assert "step 2 of 2" in (tmp_path / "step_002.svg").read_text(encoding="utf-8")
+
+
 def test_the_page_is_self_contained_and_shows_the_final_state_without_javascript(tmp_path):
     o, _ = neuron()
     path = draw_backprop(o).save(tmp_path / "backprop.html")
