@@ -433,6 +433,14 @@ def test_a_pass_that_fails_leaves_no_marks_behind():
                for n in graph.walk(y))
 
 
+def test_a_slope_too_steep_for_a_float_is_named_as_backward_names_it():
+    x = Value(1e-200, label="x")
+    with pytest.raises(OverflowError, match="draw_backprop: backward of pow: the derivative "
+                                            "is too large for a float at this input"):
+        draw_backprop(x ** -1.0)
+    assert x.grad == 0.0
+
+
 def test_a_leaf_output_is_one_seed_step():
     x = Value(2.0, label="x")
     walk = draw_backprop(x)
