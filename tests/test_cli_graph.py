@@ -216,6 +216,8 @@ def test_dash_writes_svg_to_stdout_and_the_report_to_stderr(capsys):
     (["sqrt(x)", "x=0"], "cannot differentiate at this point: backward of sqrt: the derivative "
                          "is infinite at this input"),
     (["x ** 0.5", "x=0"], "cannot differentiate at this point: backward of pow"),
+    (["log(x)", "x=1e-320"], "cannot differentiate at this point: d/dx is inf, not a finite "
+                             "number"),
 ])
 def test_bad_input_prints_one_error_line_and_exits_2(capsys, tmp_path, monkeypatch, argv,
                                                       message):

@@ -200,4 +200,8 @@ def _compute(text: str, variables: dict[str, float], stepwise: bool = False,
             out.backward()
     except (ArithmeticError, ValueError) as error:        # e.g. sqrt's slope at 0 is infinite
         raise UsageError(f"cannot differentiate at this point: {error}") from None
+    for name, leaf in leaves.items():       # 1/x at x=1e-320: the slope does not fit a float
+        if not math.isfinite(leaf.grad):
+            raise UsageError(f"cannot differentiate at this point: d/d{name} is {leaf.grad}, "
+                             f"not a finite number")
     return out, leaves, walk
