@@ -207,3 +207,22 @@ def test_without_javascript_the_page_shows_the_final_state(browser_ready, tmp_pa
         assert "needs JavaScript" in driver.find_element("css selector", ".gg-note").text
     finally:
         driver.quit()
+
+
+def test_a_step_rewrites_only_the_texts_that_change(browser, tmp_path):
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(30):                                      # 61 nodes; one new gradient a step
+        y = (y * 0.9).tanh()
+    path = draw_backprop(y).save(tmp_path / "chain.html")
+    browser.get(path.as_uri())
+    browser.execute_script("""
+      window.rewritten = new Set();
+      new MutationObserver(function (changes) {
+        changes.forEach(function (c) { window.rewritten.add(c.target.parentNode.id); });
+      }).observe(document.querySelector('.gg-drawing'), {childList: true, subtree: true});""")
+    press(browser, "right")
+    assert counter(browser) == "step 2 of 61"
+    rewritten = browser.execute_script("return Array.from(window.rewritten);")
+    assert [name.rsplit("-", 1)[1] for name in rewritten] == ["n59"]   # the one new gradient
+    assert js_errors(browser) == []

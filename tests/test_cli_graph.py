@@ -216,6 +216,8 @@ def test_dash_writes_svg_to_stdout_and_the_report_to_stderr(capsys):
     (["sqrt(x)", "x=0"], "cannot differentiate at this point: backward of sqrt: the derivative "
                          "is infinite at this input"),
     (["x ** 0.5", "x=0"], "cannot differentiate at this point: backward of pow"),
+    (["log(x)", "x=1e-320"], "cannot differentiate at this point: d/dx is inf, not a finite "
+                             "number"),
 ])
 def test_bad_input_prints_one_error_line_and_exits_2(capsys, tmp_path, monkeypatch, argv,
                                                       message):
@@ -233,6 +235,32 @@ def test_png_without_graphviz_exits_1_with_install_hints(capsys, tmp_path, monke
     assert status == 1 and out == "" and len(err.splitlines()) == 1
     assert "needs Graphviz" in err and "brew install graphviz" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_graphviz_a_png_with_steps_writes_neither(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(dot_module, "find_dot", lambda: None)
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.pdf"),
+                                 "--steps", str(tmp_path / "s.html"))
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert f"-o {tmp_path / 'g.pdf'}: .pdf needs Graphviz" in err
+    assert list(tmp_path.iterdir()) == []                   # the command failed: no page either
+
+
+def test_when_dot_fails_no_file_is_written_or_the_builtin_layout_stands_in(capsys, tmp_path,
+                                                                          monkeypatch):
+    def broken(source, fmt):
+        raise dot_module.GraphvizFailed(f"dot failed to render {fmt} (exit status 1)")
+    monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
+    monkeypatch.setattr(dot_module, "render", broken)
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.png"),
+                                 "--steps", str(tmp_path / "s.html"))
+    assert status == 1 and out == ""
+    assert err == "glassgrad graph: error: dot failed to render png (exit status 1)\n"
+    assert list(tmp_path.iterdir()) == []
+    status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.svg"))
+    assert status == 0 and out.splitlines()[-1] == f"wrote {tmp_path / 'g.svg'} (builtin)"
+    assert err == ("glassgrad graph: warning: draw_graph: Graphviz failed (dot failed to render "
+                   "svg (exit status 1)); drawing with the built-in layout instead\n")
 
 
 def test_output_into_a_missing_folder_is_bad_input(capsys, tmp_path):

@@ -301,6 +301,18 @@ def test_saving_frames_into_an_existing_folder_needs_no_slash(tmp_path):
     assert len(list(tmp_path.glob("step_*.svg"))) == 6
 
 
+def test_saving_frames_again_replaces_an_earlier_walks_frames(tmp_path):
+    o, _ = neuron()
+    draw_backprop(o).save(tmp_path)                         # 6 steps
+    (tmp_path / "step_0042.svg").write_text("<svg/>")      # padded as a 1,000-step walk pads
+    (tmp_path / "step_notes.svg").write_text("<svg/>")     # not a name save gives: kept
+    x = Value(2.0, label="x")
+    draw_backprop(x * 3).save(tmp_path)                     # 2 steps
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["step_001.svg", "step_002.svg", "step_notes.svg"]
+    assert "step 2 of 2" in (tmp_path / "step_002.svg").read_text(encoding="utf-8")
+
+
 def test_the_page_is_self_contained_and_shows_the_final_state_without_javascript(tmp_path):
     o, _ = neuron()
     path = draw_backprop(o).save(tmp_path / "backprop.html")
@@ -331,6 +343,14 @@ def test_widgets_on_one_page_have_their_own_ids():
     ids = re.findall(r' id="([^"]+)"', first + second)
     assert len(ids) == len(set(ids))
     assert 'url(#glassgrad-arrow)' not in first             # the marker is renamed with the rest
+
+
+def test_renaming_the_ids_leaves_the_labels_alone():
+    x = Value(2.0, label='url(#x) id="y"')
+    html = draw_backprop(x * 3).html()
+    svg_text = html[html.index("<svg"):html.index("</svg>") + 6]
+    assert [t.text for t in ET.fromstring(svg_text).iter(f"{SVG}text")
+            if "url" in (t.text or "")] == ['url(#x) id="y"']
 
 
 def test_a_big_graph_is_drawn_collapsed_and_stepped_through(rng):
@@ -411,6 +431,14 @@ def test_a_pass_that_fails_leaves_no_marks_behind():
         draw_backprop(y)
     assert all(n.grad is not graph.PENDING and n.grad is not graph.VISITING
                for n in graph.walk(y))
+
+
+def test_a_slope_too_steep_for_a_float_is_named_as_backward_names_it():
+    x = Value(1e-200, label="x")
+    with pytest.raises(OverflowError, match="draw_backprop: backward of pow: the derivative "
+                                            "is too large for a float at this input"):
+        draw_backprop(x ** -1.0)
+    assert x.grad == 0.0
 
 
 def test_a_leaf_output_is_one_seed_step():
@@ -509,3 +537,24 @@ def test_a_users_function_shows_its_docstring_or_says_it_has_none():
     assert "d/dx x³ = 3x² = 12.0000" in steps[2].lines()[1]
     assert "x: the rule in Quiet.backward (it has no docstring)" in steps[1].lines()[1]
     assert x.grad == 12.0
+
+
+def test_frames_stay_valid_svg_when_an_ops_name_or_docstring_has_a_control_character():
+    from autograd import Function
+
+    class Twice(Function):
+        """2x;  d/dx = 2\x01"""                # an odd character a user's docstring may hold
+        name = "twice\x0b"
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g * 2.0,)
+
+    walk = draw_backprop(Twice.apply(Value(1.5, label="x")).tanh())
+    for k in range(len(walk)):
+        root = ET.fromstring(walk.frame_svg(k))             # one such character: unreadable
+        assert "\x01" not in ET.tostring(root, encoding="unicode")
+    assert "d/dx 2x = 2\N{REPLACEMENT CHARACTER}" in walk.frame_svg(len(walk) - 1)

@@ -401,6 +401,16 @@ def test_dot_engine_saves_png_and_pdf(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.PDF", "n.png"]   # no temp files
 
 
+def test_png_and_pdf_are_rendered_once_each(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
+    monkeypatch.setattr(dot_module, "render", lambda source, fmt: calls.append(fmt) or b"%PDF-")
+    drawing = draw_graph(Value(1.0, label="x") * 2, format="pdf")
+    drawing.data()                                          # shown in Jupyter, then saved
+    drawing.save(tmp_path / "g.pdf")
+    assert calls == ["pdf"] and (tmp_path / "g.pdf").read_bytes() == b"%PDF-"
+
+
 @pytest.mark.usefixtures("needs_dot")
 def test_png_format_displays_as_png_in_jupyter():
     drawing = draw_graph(Value(1.0, label="x") * 2, format="png")

@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import pathlib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -46,6 +47,7 @@ TARGET_FILL = "#cfe5ff"             # the inputs that receive a gradient in this
 UNKNOWN = "?"                       # a gradient the walk has not computed yet
 _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not collapse it)
 _widgets = itertools.count(1)       # numbers the widgets of one page or notebook
+_STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
 
 
 def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
@@ -154,8 +156,10 @@ class BackpropDrawing:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:8]
         prefix = f"gg-backprop-{next(_widgets)}-{digest}"     # deterministic within a run
+        # the quote before each pattern: user text has none (svg.escape writes &quot;), so a
+        # label such as "url(#x)" is not renamed
         drawing = (self._svg.replace(' id="', f' id="{prefix}-')
-                   .replace("url(#", f"url(#{prefix}-"))
+                   .replace('"url(#', f'"url(#{prefix}-'))
         return page.widget(prefix, drawing, payload, len(self._frames), self._frames[-1]["lines"])
 
     def _repr_html_(self) -> str:
@@ -163,7 +167,9 @@ class BackpropDrawing:
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the page (a name ending in .html) or every step as its own SVG (a folder: a
-        name ending in '/' or an existing folder; files step_001.svg, step_002.svg, ...).
+        name ending in '/' or an existing folder; files step_001.svg, step_002.svg, ...; the
+        step files of an earlier, longer walk saved there are removed, so the slides are this
+        walk's only).
 
         Each file appears complete or not at all (written to a temporary file, then renamed).
         """
@@ -183,9 +189,15 @@ class BackpropDrawing:
             raise ValueError(f"BackpropDrawing.save: {str(folder)!r} is a file, not a folder")
         folder.mkdir(parents=True, exist_ok=True)
         digits = max(3, len(str(len(self._frames))))
+        written = set()
         for k in range(len(self._frames)):
-            with atomic_open(folder / f"step_{k + 1:0{digits}d}.svg", "w") as f:
+            name = f"step_{k + 1:0{digits}d}.svg"
+            with atomic_open(folder / name, "w") as f:
                 f.write(self.frame_svg(k))
+            written.add(name)
+        for old in folder.glob("step_*.svg"):       # left by an earlier save: not this walk
+            if old.name not in written and _STEP_FILE.fullmatch(old.name) and old.is_file():
+                old.unlink()
         return folder
 
     def __len__(self) -> int:

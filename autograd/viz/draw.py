@@ -82,6 +82,7 @@ class GraphDrawing:
         self.source = dot.to_dot(scene)
         self._fallback = fallback          # engine="auto": if `dot` fails, draw it ourselves
         self._svg: str | None = None
+        self._rendered: dict[str, bytes] = {}     # png and pdf from `dot`, made once each
 
     @property
     def caption(self) -> str:
@@ -105,13 +106,16 @@ class GraphDrawing:
         return self._svg
 
     def data(self, format: str | None = None) -> bytes:
-        """The drawing as bytes in `format` ("svg", "png" or "pdf"; this drawing's by default)."""
+        """The drawing as bytes in `format` ("svg", "png" or "pdf"; this drawing's by default),
+        made once, then reused."""
         format = self.format if format is None else format
         if format not in FORMATS:
             raise ValueError(f"GraphDrawing.data: format must be one of {FORMATS}, got {format!r}")
         if format == "svg":
             return self.svg().encode("utf-8")
-        return dot.render(self.source, format)
+        if format not in self._rendered:
+            self._rendered[format] = dot.render(self.source, format)
+        return self._rendered[format]
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the drawing to `path`, in the format its suffix names (.svg, .png or .pdf).

@@ -41,9 +41,12 @@ SCRIPT = """
   var frames = data.frames, count = frames.length, current = 0, marked = [];
   var slider = root.querySelector(".gg-slider");
   var back = root.querySelector(".gg-back"), next = root.querySelector(".gg-next");
-  function setText(name, text) {
+  var shown = {};                       // box -> its text on screen: a step rewrites only the
+  function setText(name, text) {        // few that change (thousands of boxes stay fast)
+    if (shown[name] === text) { return; }
     var box = document.getElementById(prefix + "-" + name);
     if (!box) { return; }
+    shown[name] = text;
     var texts = box.getElementsByTagName("text");
     texts[texts.length - 1].textContent = text;         // the gradient is the last field
   }

@@ -219,10 +219,12 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
                 node.grad = empty
                 continue
             steps.append(_run_rule(node, position, conform))
-    except ZeroDivisionError as error:      # a float rule at a point of infinite slope
-        _clear_marks(order, empty)
-        raise ZeroDivisionError(f"draw_backprop: backward of {node._fn.name}: the derivative "
-                                f"is infinite at this input ({error})") from None
+    except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
+        _clear_marks(order, empty)                          # infinite or too steep a slope
+        what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
+                else "too large for a float at this input")
+        raise error.__class__(f"draw_backprop: backward of {node._fn.name}: the derivative is "
+                              f"{what}") from None
     except BaseException:
         _clear_marks(order, empty)
         raise

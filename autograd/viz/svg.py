@@ -8,6 +8,7 @@ one decimal, so the same graph always gives the same bytes.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from .layout import Layout
@@ -28,11 +29,21 @@ EDGE_INK = "#555555"
 ARROW = "glassgrad-arrow"
 
 
+# characters XML 1.0 forbids anywhere (control characters, lone surrogates, U+FFFE/U+FFFF):
+# one of them makes the whole document unreadable, so each becomes U+FFFD
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def escape(text: str) -> str:
-    """Text made safe for XML content and attribute values: `<script>` stays text.
+    """Text made safe for XML content and attribute values: `<script>` stays text, and a
+    character XML cannot hold (an op's name or docstring may have one) becomes U+FFFD.
+
+    >>> escape('<b> & "c"\\x0b')
+    '&lt;b&gt; &amp; &quot;c&quot;\N{REPLACEMENT CHARACTER}'
 
     (xml.sax.saxutils does the same but imports urllib, http and email: 40 ms at import.)
     """
+    text = _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
 

@@ -17,11 +17,13 @@ import keyword
 import math
 import pathlib
 import sys
+import warnings
 from typing import Any
 
 from autograd import Value
 from autograd.viz import (
-    GraphvizFailed, GraphvizNotFound, draw_backprop, draw_graph, expression, labels,
+    GraphDrawing, GraphvizFailed, GraphvizNotFound, dot, draw_backprop, draw_graph,
+    expression, labels,
 )
 from autograd.viz.draw import DEFAULT_MAX_NODES, ENGINES, FORMATS
 from autograd.viz.layout import RANKDIRS
@@ -115,29 +117,49 @@ def run(args: argparse.Namespace) -> int:
                                  stepwise=args.steps is not None, max_nodes=args.max_nodes,
                                  rankdir=args.rankdir)
     report = sys.stderr if args.output == "-" else sys.stdout     # stdout may hold the SVG
+    drawing = None
+    if args.output is not None:             # drawn before anything is written: if Graphviz
+        drawing = _draw(out, args)          # is missing or fails, no file appears at all
     wrote = []
     if walk is not None:
         _write(args.steps, walk.save)
         wrote.append(f"wrote {args.steps} ({len(walk.steps)} steps)")
-    if args.output is not None:
-        try:
-            drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
-                                 rankdir=args.rankdir, max_nodes=args.max_nodes,
-                                 color_grad=args.color_grad)
-            if args.output == "-":
-                sys.stdout.write(drawing.svg())
-                sys.stdout.flush()
-            else:
-                _write(args.output, drawing.save)
-                wrote.append(f"wrote {args.output} ({drawing.engine})")
-        except (GraphvizNotFound, GraphvizFailed) as error:
-            raise CommandFailed(str(error)) from None
+    if drawing is not None:
+        if args.output == "-":
+            sys.stdout.write(drawing.svg())
+            sys.stdout.flush()
+        else:
+            _write(args.output, drawing.save)
+            wrote.append(f"wrote {args.output} ({drawing.engine})")
     print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
     for name, leaf in leaves.items():
         print(f"  d/d{name} = {labels.number(leaf.grad)}", file=report)
     for line in wrote:
         print(line, file=report)
     return 0
+
+
+def _draw(out: Value, args: argparse.Namespace) -> GraphDrawing:
+    """The drawing for -o, rendered now in the format the name asks for (exit 1 if Graphviz is
+    needed and missing or fails). Should `dot` fail where the built-in layout can stand in, the
+    warning is one line on stderr."""
+    fmt = "svg" if args.output == "-" else pathlib.Path(args.output).suffix.lower().lstrip(".")
+    if (fmt != "svg" or args.engine == "graphviz") and dot.find_dot() is None:
+        need = f"-o {args.output}: .{fmt}" if fmt != "svg" else "--engine graphviz"
+        raise CommandFailed(f"{need} needs Graphviz (.svg with the built-in engine does not); "
+                            f"{dot.INSTALL_HINT}")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            drawing = draw_graph(out, show_grad=not args.no_grad, engine=args.engine,
+                                 rankdir=args.rankdir, max_nodes=args.max_nodes,
+                                 color_grad=args.color_grad, format=fmt)
+            drawing.data()                  # made once, kept: save() writes these bytes
+    except (GraphvizNotFound, GraphvizFailed) as error:
+        raise CommandFailed(str(error)) from None
+    for warning in caught:
+        print(f"glassgrad graph: warning: {warning.message}", file=sys.stderr)
+    return drawing
 
 
 def _write(path: str, save: Any) -> None:
@@ -178,4 +200,8 @@ def _compute(text: str, variables: dict[str, float], stepwise: bool = False,
             out.backward()
     except (ArithmeticError, ValueError) as error:        # e.g. sqrt's slope at 0 is infinite
         raise UsageError(f"cannot differentiate at this point: {error}") from None
+    for name, leaf in leaves.items():       # 1/x at x=1e-320: the slope does not fit a float
+        if not math.isfinite(leaf.grad):
+            raise UsageError(f"cannot differentiate at this point: d/d{name} is {leaf.grad}, "
+                             f"not a finite number")
     return out, leaves, walk
