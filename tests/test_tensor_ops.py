@@ -412,3 +412,12 @@ def test_pow_exponent_gradient_at_zero_base():
     (a ** b).sum().backward()
     np.testing.assert_allclose(a.grad, [0.0, 12.0])
     np.testing.assert_allclose(b.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-15)
+
+
+def test_power_zero_has_slope_zero_at_zero():
+    """x ** 0 is the constant 1: its slope is 0 everywhere, at x = 0 too, as in PyTorch
+    (c · x^(c-1) would be 0 · inf = NaN there). That power is also in the second derivative of
+    x ** 1, so grad(grad) of a linear term at 0 is 0."""
+    x = t64([0.0, 1.5, -2.0])
+    assert gradcheck(lambda t: t ** 0, x)
+    assert gradcheck(lambda t: autograd.grad(lambda u: (u ** 1).sum())(t), x)

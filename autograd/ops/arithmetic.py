@@ -103,7 +103,7 @@ class Neg(Op):
 
 
 class PowConst(Op):
-    """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1)"""
+    """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1), and 0 for c = 0"""
     name, symbol = "pow", "**"
 
     @classmethod
@@ -116,6 +116,8 @@ class PowConst(Op):
 
     @staticmethod
     def backward(c, g, out, x):
+        if c == 0:              # x ** 0 is the constant 1: 0 · x^-1 would be NaN at x = 0
+            return (g * 0,)     # (met again in the 2nd derivative of x ** 1, the 3rd of x ** 2)
         return (g * (c * x ** (c - 1)),)
 
 
