@@ -421,3 +421,13 @@ def test_power_zero_has_slope_zero_at_zero():
     x = t64([0.0, 1.5, -2.0])
     assert gradcheck(lambda t: t ** 0, x)
     assert gradcheck(lambda t: autograd.grad(lambda u: (u ** 1).sum())(t), x)
+
+
+@pytest.mark.parametrize("shape, axis", [((0, 4), 1), ((3, 0), 0)])
+def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
+    """A mean over the non-empty axis of an empty tensor is empty, and so is its gradient (as
+    in PyTorch), instead of a ZeroDivisionError from counting the elements per output."""
+    x = t64(np.zeros(shape))
+    x.mean(axis=axis).sum().backward()
+    assert x.grad.shape == shape
+    assert gradcheck(lambda t: t.mean(axis=axis), x)
