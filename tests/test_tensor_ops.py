@@ -24,7 +24,7 @@ import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
 
-from conftest import sample, t64
+from conftest import sample, strict, t64
 
 
 @dataclass(frozen=True)
@@ -431,3 +431,25 @@ def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
     x.mean(axis=axis).sum().backward()
     assert x.grad.shape == shape
     assert gradcheck(lambda t: t.mean(axis=axis), x)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, axis", [((0, 4), 0), ((0, 4), 1), ((3, 0), 1), ((0,), -1)])
+def test_softmax_of_an_empty_tensor_is_empty(op, shape, axis):
+    """An empty batch (or an empty axis) gives an empty result and gradient, as in PyTorch,
+    instead of numpy's 'zero-size array to reduction operation maximum' error."""
+    x = t64(np.zeros(shape))
+    assert getattr(x, op)(axis).shape == shape
+    assert gradcheck(lambda t: getattr(t, op)(axis), x)
+
+
+def test_logsumexp_of_no_terms_is_minus_infinity():
+    """log Σ over no terms is log 0 = -inf (PyTorch's value), without a warning; the empty
+    input gets an empty gradient."""
+    x = t64(np.zeros((3, 0)))
+    with strict():
+        y = x.logsumexp(axis=1)
+        y.sum().backward()
+    np.testing.assert_array_equal(y.data, [-np.inf] * 3)
+    assert x.grad.shape == (3, 0)
+    assert gradcheck(lambda t: t.logsumexp(axis=0), t64(np.zeros((0, 2))))
