@@ -116,9 +116,10 @@ class PowConst(Op):
 
     @staticmethod
     def backward(c, g, out, x):
-        if c == 0:              # x ** 0 is the constant 1: 0 · x^-1 would be NaN at x = 0
-            return (g * 0,)     # (met again in the 2nd derivative of x ** 1, the 3rd of x ** 2)
-        return (g * (c * x ** (c - 1)),)
+        # x ** 0 is the constant 1, but c · x^(c-1) = 0 · x^-1 is NaN at x = 0; so where c = 0
+        # the power is x¹ instead: 0 · x = 0 (PyTorch's value; x ** 0 also turns up in the 2nd
+        # derivative of x ** 1). Written without a branch: compiled, c is an array of constants.
+        return (g * (c * x ** (c - 1 + 2 * (c == 0))),)
 
 
 class ConstPow(Op):
