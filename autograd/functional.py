@@ -214,7 +214,10 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
-    target = target if isinstance(target, Tensor) else Tensor(t.astype(logits.dtype))
+    if not isinstance(target, Tensor):
+        target = Tensor(t.astype(logits.dtype))
+    elif target.dtype != logits.dtype:          # (one-hot ints, float64 probabilities)
+        target = target.astype(logits.dtype)    # the logits' dtype; a gradient is cast back
     return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
 
 
