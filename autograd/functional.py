@@ -144,6 +144,8 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     array([[6.5, 0. ]], dtype=float32)
     """
     x = _node(x)
+    if x.data.dtype.kind != "f":        # integer or bool data: the default float dtype, as conv2d
+        x = x.astype(get_default_dtype())       # (numpy's int64 @ float32 would be float64)
     x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "
@@ -211,7 +213,7 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
                     [-0.4404,  0.4404]], dtype=float32))
     """
     _check_reduction("cross_entropy", reduction)
-    logits = _node(logits)
+    logits = _floating("cross_entropy", logits)
     if logits.ndim != 2:
         hint = " (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else ""
         raise ValueError(f"cross_entropy: logits must be 2-d (N, C), got shape "
@@ -230,7 +232,10 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
-    target = target if isinstance(target, Tensor) else Tensor(t.astype(logits.dtype))
+    if not isinstance(target, Tensor):
+        target = Tensor(t.astype(logits.dtype))
+    elif target.dtype != logits.dtype:          # (one-hot ints, float64 probabilities)
+        target = target.astype(logits.dtype)    # the logits' dtype; a gradient is cast back
     return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
 
 

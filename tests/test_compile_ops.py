@@ -26,6 +26,7 @@ OPS = [
     ("pow_int", lambda a, b: a ** 3, (1.5, -0.7), (-2.0, 0.3)),
     ("pow_half", lambda a, b: a ** 0.5, (1.5, 0.7), (2.0, 0.3)),
     ("pow_negative", lambda a, b: b ** -2, (1.5, -0.7), (-2.0, 0.3)),
+    ("pow_zero_at_zero", lambda a, b: a ** 0 + b ** 2, (0.0, -0.7), (0.0, 0.3)),   # slope 0
     ("pow_value", lambda a, b: a ** b, (1.5, -0.7), (2.0, 0.3)),
     ("pow_constant_value", lambda a, b: a ** Value(2.5, requires_grad=False), (1.5, 0.7),
      (2.0, 0.3)),

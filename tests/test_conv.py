@@ -125,6 +125,15 @@ def test_no_gradient_work_for_inputs_that_do_not_need_it(rng):
     assert x.grad is None and w.grad.shape == w.shape
 
 
+@pytest.mark.parametrize("groups", [1, 2])
+def test_an_empty_batch_gives_an_empty_output_and_a_zero_weight_gradient(rng, groups):
+    """N = 0 (an empty last batch): output (0, O, Ho, Wo) and a zero weight gradient, as in
+    PyTorch, instead of im2col's 'cannot reshape array of size 0' error."""
+    x, w = t64(np.zeros((0, 4, 5, 5))), t64(rng.normal(size=(6, 4 // groups, 3, 3)))
+    assert F.conv2d(x, w, groups=groups, stride=2, padding=1).shape == (0, 6, 3, 3)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, groups=groups, stride=2, padding=1), x, w)
+
+
 def test_float32_stays_float32(rng):
     x = Tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32), requires_grad=True)
     w = Tensor(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), requires_grad=True)

@@ -49,6 +49,16 @@ def test_linear_gradients_match_finite_differences():
     assert gradcheck(f, x, layer.weight, layer.bias)
 
 
+def test_linear_takes_integer_inputs_as_the_default_float_dtype():
+    """Integer features (a list of ints is int64) go in as floats, as conv2d takes them: numpy's
+    int64 @ float32 would make the output, and all that follows, float64."""
+    layer = Linear(2, 3)
+    y = layer(Tensor([[1, 2], [3, 4]]))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, layer(Tensor([[1.0, 2.0], [3.0, 4.0]])).data)
+    assert layer(np.array([[True, False]])).dtype == np.float32
+
+
 def test_linear_without_bias_and_its_repr():
     layer = Linear(4, 3, bias=False)
     assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]

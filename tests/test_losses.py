@@ -165,6 +165,34 @@ def test_float32_in_float32_out(case):
     np.testing.assert_allclose(loss.item(), np.mean(case.ref(pred, target)), rtol=1e-5)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("target", [[1, 0], [[0.5, 0.5], [1.0, 0.0]]], ids=["labels", "probs"])
+def test_cross_entropy_takes_integer_logits_as_the_default_float_dtype(target, reduction):
+    """Integer scores (a list of ints is int64) are the default float dtype first, as in the
+    binary losses: numpy would make the sum float64, and the mean's division failed."""
+    target = np.array(target)
+    got = AF.cross_entropy(Tensor([[1, 2], [3, 0]]), target, reduction)
+    expected = AF.cross_entropy(Tensor([[1.0, 2.0], [3.0, 0.0]]), target, reduction)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got.data, expected.data)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("target", [np.eye(3)[[0, 2]], np.full((2, 3), 1 / 3)],
+                         ids=["one-hot ints", "float64 probs"])
+def test_cross_entropy_takes_a_target_tensor_in_the_logits_dtype(target, reduction):
+    """A target Tensor of another dtype is cast to the logits' dtype, as an array target is:
+    float32 logits give a float32 loss for every reduction (the sum was float64)."""
+    z = Tensor(np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], np.float32), requires_grad=True)
+    target_tensor = Tensor(target.astype(int) if target.max() == 1 else target)
+    got = AF.cross_entropy(z, target_tensor, reduction)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got.data, AF.cross_entropy(z, target, reduction).data)
+    # a float64 target that requires grad still gets its gradient (linear in t: float32 suffices)
+    assert gradcheck(lambda u: AF.cross_entropy(z.detach(), u, reduction), t64(target),
+                     eps=1e-2, atol=1e-5)
+
+
 def test_l2_penalty_on_tensors():
     """alpha Σ p² over tensors of any shape; gradient 2 alpha p."""
     a, b = t64([[1.0, -2.0], [0.5, 3.0]]), t64([4.0])

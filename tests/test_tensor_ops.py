@@ -24,7 +24,7 @@ import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
 
-from conftest import sample, t64
+from conftest import sample, strict, t64
 
 
 @dataclass(frozen=True)
@@ -426,3 +426,44 @@ def test_pow_exponent_gradient_at_zero_base():
     (a ** b).sum().backward()
     np.testing.assert_allclose(a.grad, [0.0, 12.0])
     np.testing.assert_allclose(b.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-15)
+
+
+def test_power_zero_has_slope_zero_at_zero():
+    """x ** 0 is the constant 1: its slope is 0 everywhere, at x = 0 too, as in PyTorch
+    (c · x^(c-1) would be 0 · inf = NaN there). That power is also in the second derivative of
+    x ** 1, so grad(grad) of a linear term at 0 is 0."""
+    x = t64([0.0, 1.5, -2.0])
+    assert gradcheck(lambda t: t ** 0, x)
+    assert gradcheck(lambda t: autograd.grad(lambda u: (u ** 1).sum())(t), x)
+
+
+@pytest.mark.parametrize("shape, axis", [((0, 4), 1), ((3, 0), 0)])
+def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
+    """A mean over the non-empty axis of an empty tensor is empty, and so is its gradient (as
+    in PyTorch), instead of a ZeroDivisionError from counting the elements per output."""
+    x = t64(np.zeros(shape))
+    x.mean(axis=axis).sum().backward()
+    assert x.grad.shape == shape
+    assert gradcheck(lambda t: t.mean(axis=axis), x)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, axis", [((0, 4), 0), ((0, 4), 1), ((3, 0), 1), ((0,), -1)])
+def test_softmax_of_an_empty_tensor_is_empty(op, shape, axis):
+    """An empty batch (or an empty axis) gives an empty result and gradient, as in PyTorch,
+    instead of numpy's 'zero-size array to reduction operation maximum' error."""
+    x = t64(np.zeros(shape))
+    assert getattr(x, op)(axis).shape == shape
+    assert gradcheck(lambda t: getattr(t, op)(axis), x)
+
+
+def test_logsumexp_of_no_terms_is_minus_infinity():
+    """log Σ over no terms is log 0 = -inf (PyTorch's value), without a warning; the empty
+    input gets an empty gradient."""
+    x = t64(np.zeros((3, 0)))
+    with strict():
+        y = x.logsumexp(axis=1)
+        y.sum().backward()
+    np.testing.assert_array_equal(y.data, [-np.inf] * 3)
+    assert x.grad.shape == (3, 0)
+    assert gradcheck(lambda t: t.logsumexp(axis=0), t64(np.zeros((0, 2))))

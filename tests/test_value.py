@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, gradcheck
+from autograd import Tensor, Value, grad, gradcheck
 from autograd import functional as F
 
 from conftest import sample
@@ -281,3 +281,10 @@ def test_pow_exponent_gradient_at_zero_base():
     a, b = Value(0.0), Value(2.0)
     (a ** b).backward()
     assert (a.grad, b.grad) == (0.0, 0.0)
+
+
+def test_power_zero_has_slope_zero_at_zero():
+    """x ** 0 is the constant 1: slope 0 at x = 0 too (PyTorch's value), not a ZeroDivisionError
+    from 0 · 0.0 ** -1; the same power is in the second derivative of x ** 1."""
+    assert gradcheck(lambda v: v ** 0, Value(0.0))
+    assert gradcheck(lambda v: grad(lambda u: u ** 1)(v), Value(0.0))

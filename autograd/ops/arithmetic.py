@@ -103,7 +103,7 @@ class Neg(Op):
 
 
 class PowConst(Op):
-    """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1)"""
+    """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1), and 0 for c = 0"""
     name, symbol = "pow", "**"
 
     @classmethod
@@ -116,7 +116,10 @@ class PowConst(Op):
 
     @staticmethod
     def backward(c, g, out, x):
-        return (g * (c * x ** (c - 1)),)
+        # x ** 0 is the constant 1, but c · x^(c-1) = 0 · x^-1 is NaN at x = 0; so where c = 0
+        # the power is x¹ instead: 0 · x = 0 (PyTorch's value; x ** 0 also turns up in the 2nd
+        # derivative of x ** 1). Written without a branch: compiled, c is an array of constants.
+        return (g * (c * x ** (c - 1 + 2 * (c == 0))),)
 
 
 class ConstPow(Op):

@@ -96,7 +96,8 @@ def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
     view = windows(pad_hw(x, geo.padding), kernel, out_size, geo)
     cols = column_buffer(view.shape, x.dtype)
     np.copyto(cols, view)
-    return cols.reshape(geo.groups, -1, out_size[0] * out_size[1] * x.shape[0])
+    rows = x.shape[1] // geo.groups * kernel[0] * kernel[1]    # (not -1: ambiguous for N = 0)
+    return cols.reshape(geo.groups, rows, out_size[0] * out_size[1] * x.shape[0])
 
 
 # The columns are the largest array of a training step (20 MB for LeNet's second layer). Freed

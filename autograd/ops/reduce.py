@@ -46,7 +46,8 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
-        return Sum.backward(ctx, g * (out.size / x.size), out, x)
+        # (an empty x gets an empty gradient: no count to divide by)
+        return Sum.backward(ctx, g * (out.size / x.size) if x.size else g, out, x)
 
 
 class Max(Op):

@@ -14,8 +14,14 @@ from .payload_math import exp
 from .reduce import kept_shape
 
 
+def _max(x: np.ndarray, axes) -> np.ndarray:
+    """The maximum over axes, kept as size-1 axes; -inf over an empty axis, so that an empty
+    softmax is empty and an empty logsumexp -inf, as in PyTorch (numpy's max would refuse)."""
+    return x.max(axis=axes, keepdims=True, initial=-np.inf)
+
+
 def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
-    m = x.max(axis=axes, keepdims=True)
+    m = _max(x, axes)
     m = np.where(np.isfinite(m), m, 0)                  # rows of -inf/inf: no shift
     with np.errstate(divide="ignore"):                  # log(0) = -inf for all -inf rows
         out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
@@ -24,7 +30,7 @@ def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
 
 def _log_softmax(x: np.ndarray, axis) -> np.ndarray:
     """(x - m) - log Σ exp(x - m): subtracting the max first keeps float32's digits at ±1000."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - _max(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -53,7 +59,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(axis, x):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = np.exp(x - _max(x, axis))
         return e / e.sum(axis=axis, keepdims=True)
 
     @staticmethod
