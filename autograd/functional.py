@@ -44,6 +44,14 @@ def _node(x: Any) -> Node:
     return x if isinstance(x, Node) else Tensor(x)
 
 
+def _tensor(x: Any, op: str) -> Tensor:
+    """`x` as a Tensor, for the functions that have no scalar version."""
+    if isinstance(x, Value):
+        raise TypeError(f"{op}: works on Tensors, got a Value (a Value's ops are its methods "
+                        f"and operators: v.exp(), v.tanh(), v.relu(), v ** 2, ...)")
+    return _node(x)
+
+
 def exp(x: Any) -> Node:
     """eˣ, elementwise (a Value, a Tensor, or an array or number, made a Tensor)."""
     return _node(x).exp()
@@ -95,12 +103,12 @@ def maximum(a: Any, b: Any) -> Tensor:
     >>> a.grad, b.grad                                    # a tie at 2.0: half each
     (array([0. , 0.5], dtype=float32), array([1. , 0.5], dtype=float32))
     """
-    return _node(a).maximum(b)
+    return _tensor(a, "maximum").maximum(b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min of a and b (broadcast); on ties the gradient is split evenly."""
-    return _node(a).minimum(b)
+    return _tensor(a, "minimum").minimum(b)
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
@@ -109,7 +117,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     >>> clip(Tensor([-3.0, 0.5, 3.0]), -1.0, 1.0).numpy()
     array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    return _node(x).clip(min, max)
+    return _tensor(x, "clip").clip(min, max)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -118,12 +126,12 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> logsumexp(Tensor([1000.0, 1000.0])).item()        # 1000 + log 2; exp(1000) is inf
     1000.693...
     """
-    return _node(x).logsumexp(axis, keepdims)
+    return _tensor(x, "logsumexp").logsumexp(axis, keepdims)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / Σ exp(x) along `axis`, stable."""
-    return _node(x).softmax(axis)
+    return _tensor(x, "softmax").softmax(axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
@@ -132,7 +140,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
     array([   0., -200.], dtype=float32)
     """
-    return _node(x).log_softmax(axis)
+    return _tensor(x, "log_softmax").log_softmax(axis)
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

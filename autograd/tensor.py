@@ -75,9 +75,14 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
     """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    except TypeError:
+        axes = (axis,)
     out = []
     for a in axes:
+        if not isinstance(a, numbers.Integral) or isinstance(a, bool):
+            raise TypeError(f"{op}: an axis must be an int (or a tuple of ints), got {a!r}")
         if not -ndim <= a < ndim:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
         out.append(int(a) % ndim)
@@ -299,13 +304,15 @@ class Tensor(Node):
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
-            base = self if isinstance(exponent, numbers.Integral) else self._floating()
+            exponent = _python_number(exponent)
+            base = self if isinstance(exponent, int) else self._floating()
             return apply(PowConst, (base,), exponent)
         return self._binary(Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
         if isinstance(base, numbers.Real) and not isinstance(base, Node):     # 2 ** x
-            x = self if isinstance(base, numbers.Integral) else self._floating()
+            base = _python_number(base)
+            x = self if isinstance(base, int) else self._floating()
             return apply(ConstPow, (x,), base)
         return self._binary(Pow, base, self)
 
@@ -361,6 +368,9 @@ class Tensor(Node):
     def relu(self) -> Tensor: return apply(Relu, (self,))
 
     def abs(self) -> Tensor:
+        if self.data.dtype.kind == "b":
+            raise TypeError("abs: a bool tensor has no absolute value (convert it with "
+                            ".astype(np.float32) or .astype(np.int64) first)")
         return apply(Abs, (self,), np.sign(self.data))
 
     __abs__ = abs
@@ -376,7 +386,9 @@ class Tensor(Node):
             raise ValueError("clip: give at least one of min and max")
         if min is not None and max is not None and min > max:
             raise ValueError(f"clip: min {min} is greater than max {max}")
-        return apply(Clip, (self,), (min, max))
+        bounds = tuple(b if b is None or isinstance(b, Node) else _python_number(b)
+                       for b in (min, max))             # (np.float64 bounds: float32 stays)
+        return apply(Clip, (self,), bounds)
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)
@@ -418,7 +430,14 @@ class Tensor(Node):
         return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return self.var(axis, keepdims, ddof).sqrt()
+        """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
+        var = self.var(axis, keepdims, ddof)
+        flat = var.data == 0
+        if not flat.any():
+            return var.sqrt()
+        # sqrt's slope is infinite at 0 and every deviation is 0 there, which would make NaN:
+        # take sqrt(var + 1) * 0 at those places instead, whose slope is 0 (PyTorch's value)
+        return (var + flat).sqrt() * ~flat
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return self._reduce(LogSumExp, axis, keepdims)
@@ -447,7 +466,8 @@ class Tensor(Node):
 
     def flatten(self, start_axis: int = 0) -> Tensor:
         """Merge the axes from `start_axis` on into one (start_axis=1 keeps the batch axis)."""
-        return self.reshape(self.shape[:start_axis] + (-1,))
+        (start,) = _axes(start_axis, max(self.ndim, 1), "flatten")
+        return self.reshape(self.shape[:start] + (-1,))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -459,6 +479,7 @@ class Tensor(Node):
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        _axes((axis1,), self.ndim, "swapaxes"), _axes((axis2,), self.ndim, "swapaxes")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self.transpose(axes)
@@ -573,6 +594,11 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f"again after the change")
 
 
+def _python_number(x: numbers.Real) -> int | float:
+    """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
+    return int(x) if isinstance(x, numbers.Integral) else float(x)
+
+
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's rule for mixed kinds: an integer/bool tensor takes the floating one's dtype
     (numpy would make int64 with float32 into float64)."""
@@ -620,7 +646,10 @@ def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
     ts = tuple(_as_tensor(t) for t in tensors)
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
-    (ax,) = _axes(axis, max(ts[0].ndim, 1), "concatenate")
+    if any(t.ndim == 0 for t in ts):
+        raise ValueError(f"concatenate: 0-d tensors have no axis to join along (shapes "
+                         f"{[t.shape for t in ts]}); use stack to make a 1-d tensor of them")
+    (ax,) = _axes(axis, ts[0].ndim, "concatenate")
     for t in ts:
         if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
                 ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
@@ -643,8 +672,13 @@ def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of `a` where `condition` holds, else of `b` (condition gets no gradient)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a = _as_tensor(a)
-    b = a._operand(b)
+    if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        a = b._operand(a)                   # a number takes the tensor's dtype, either side
+    else:
+        a = _as_tensor(a)
+        b = a._operand(b)
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:

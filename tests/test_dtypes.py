@@ -144,3 +144,18 @@ def test_value_is_always_a_python_float():
     y = v * np.float32(2.0) + np.int64(1)
     y.backward()
     assert type(y.data) is float and type(v.grad) is float
+
+
+def test_numpy_scalars_do_not_turn_float32_into_float64():
+    # numpy scalars count as strong types in numpy's promotion; ours takes them as numbers
+    from autograd import where
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    results = {"x ** np.float64(2)": x ** np.float64(2), "np.float64(2) ** x": np.float64(2) ** x,
+               "x ** np.int64(2)": x ** np.int64(2),
+               "clip": x.clip(np.float64(1.5), np.float64(3.0)),
+               "where(c, np.float64(0), x)": where(x.data > 1, np.float64(0.0), x),
+               "where(c, x, np.float64(0))": where(x.data > 1, x, np.float64(0.0))}
+    assert {name: r.dtype for name, r in results.items()} == {name: np.float32 for name in results}
+    np.testing.assert_array_equal(results["where(c, np.float64(0), x)"].data, [1.0, 0.0])
+    results["where(c, np.float64(0), x)"].sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0])

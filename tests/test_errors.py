@@ -263,3 +263,26 @@ def test_truth_value_of_a_tensor():
     assert not bool(Tensor(0.0))
     with pytest.raises((ValueError, RuntimeError, TypeError)):
         bool(Tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.flatten(5), ValueError, r"flatten: axis 5 is out of range for a tensor with 2 dims"),
+    (lambda t: t.swapaxes(0, 5), ValueError, r"swapaxes: axis 5 is out of range"),
+    (lambda t: t.max(0.5), TypeError, r"max: an axis must be an int \(or a tuple of ints\), got 0.5"),
+    (lambda t: t.sum(axis=[0, 1.0]), TypeError, r"sum: an axis must be an int.*got 1.0"),
+    (lambda t: Tensor([True, False]).abs(), TypeError, r"abs: a bool tensor"),
+    (lambda t: F.concatenate([Tensor(1.0), Tensor(2.0)]), ValueError,
+     r"concatenate: 0-d tensors have no axis.*use stack"),
+])
+def test_tensor_arguments_are_checked_where_they_are_given(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(np.zeros((2, 3))))
+
+
+@pytest.mark.parametrize("name, call", [
+    ("clip", lambda v: F.clip(v, -1, 1)), ("maximum", lambda v: F.maximum(v, 0.1)),
+    ("minimum", lambda v: F.minimum(v, 0.1)), ("logsumexp", F.logsumexp),
+    ("softmax", F.softmax), ("log_softmax", F.log_softmax)])
+def test_tensor_only_functions_name_themselves_for_a_value(name, call):
+    with pytest.raises(TypeError, match=rf"^{name}: works on Tensors, got a Value"):
+        call(Value(0.7))

@@ -467,3 +467,18 @@ def test_logsumexp_of_no_terms_is_minus_infinity():
     np.testing.assert_array_equal(y.data, [-np.inf] * 3)
     assert x.grad.shape == (3, 0)
     assert gradcheck(lambda t: t.logsumexp(axis=0), t64(np.zeros((0, 2))))
+
+
+# -- std where every number is equal: the slope of sqrt is infinite there, the deviations 0 ------
+
+def test_std_of_equal_numbers_has_gradient_zero_as_in_pytorch():
+    x = t64([[1.5, 1.5, 1.5], [0.3, -1.2, 2.0]])          # one flat row, one not
+    with strict():                                       # no divide/invalid warnings
+        y = x.std(axis=1)
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, [0.0, np.std([0.3, -1.2, 2.0])], rtol=1e-12)
+    np.testing.assert_array_equal(x.grad[0], [0.0, 0.0, 0.0])
+    assert gradcheck(lambda a: a.std(axis=1, ddof=1), t64([[1.5, 1.5, 1.5], [0.3, -1.2, 2.0]]))
+    flat = Tensor(np.full(4, 2.0, np.float32), requires_grad=True)
+    flat.std().backward()
+    assert flat.grad.dtype == np.float32 and not flat.grad.any()
