@@ -84,7 +84,8 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
         if not isinstance(a, numbers.Integral) or isinstance(a, bool):
             raise TypeError(f"{op}: an axis must be an int (or a tuple of ints), got {a!r}")
         if not -ndim <= a < ndim:
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
+                             f"dim{'' if ndim == 1 else 's'}")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
@@ -509,6 +510,20 @@ class Tensor(Node):
         """Backpropagate from this tensor; leaves' `.grad` accumulate, intermediates' are rewritten.
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
+        A tensor the graph used must not have changed in place since (an optimizer step, `+=`
+        or `copy_` between the forward pass and backward): that raises, as in PyTorch, rather
+        than give the gradients at the new values.
+
+        >>> from autograd import no_grad
+        >>> w = Tensor([1.0, -2.0], requires_grad=True)
+        >>> loss = (w * w).sum()
+        >>> loss.backward(); w.grad
+        array([ 2., -4.], dtype=float32)
+        >>> with no_grad():
+        ...     w -= 0.5 * w.grad
+        >>> loss.backward()
+        Traceback (most recent call last):
+        RuntimeError: backward of mul: its input 0 (shape (2,)) was changed in place after this op used it ...
         """
         if gradient is None:
             if self.data.size != 1:
