@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import operator
 from typing import Any
 
@@ -44,6 +45,7 @@ class CompiledGraph:
         self._values[:plan.n_constants] = plan.constants
         self._grads = np.zeros(plan.size)
         self._eager: Value | None = None    # the eager graph, when a pass needed it
+        self._forward_done = False          # False after a forward() that raised
         self.forward()
 
     # -- replay --------------------------------------------------------------------------------
@@ -51,10 +53,14 @@ class CompiledGraph:
     def forward(self) -> float:
         """Recompute every node from the leaves' current data; return the output's value."""
         values = self._values
+        self._forward_done = False
         try:
-            values[self._leaf_slots] = [leaf.data for leaf in self._leaves]
-        except (TypeError, ValueError):
-            raise _bad_leaf(self._leaves) from None
+            data = np.array([leaf.data for leaf in self._leaves])
+        except (TypeError, ValueError):     # arrays of different shapes among them
+            data = None
+        if data is None or data.dtype.kind not in "biuf" or data.ndim != 1:
+            data = _leaf_numbers(self._leaves)  # (assigned directly, numpy would parse a
+        values[self._leaf_slots] = data         # str and read None as NaN)
         with np.errstate(all="ignore"):     # non-finite results are judged below, as a whole
             for step in self._steps:
                 if step.kind == "sum":
@@ -72,7 +78,9 @@ class CompiledGraph:
         self._eager = None
         if not np.isfinite(values[self._checked()]).all():
             self._eager = self._rebuild()   # raises as the eager engine would, or agrees
+            self._forward_done = True
             return self._eager.data
+        self._forward_done = True
         return float(values[self._output])
 
     def backward(self, gradient: float = 1.0) -> None:
@@ -80,6 +88,10 @@ class CompiledGraph:
         for the values of the latest `forward()`."""
         if gradient.__class__ is not float:
             gradient = _as_float(gradient, "backward: gradient")
+        if not self._forward_done:
+            raise RuntimeError("backward: the latest forward() raised, so there are no values "
+                               "to differentiate (eager mode would have no graph); call "
+                               "forward() again once the data are fixed")
         if self._eager is not None:
             self._eager.backward(gradient)
             return
@@ -229,16 +241,15 @@ def _producers(step: Step, starts: np.ndarray) -> list[int]:
     return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
 
 
-def _bad_leaf(leaves: list[Value]) -> TypeError:
-    """The error for a leaf whose `.data` is not a number any more."""
+def _leaf_numbers(leaves: list[Value]) -> list[float]:
+    """The leaves' data as floats, when numpy did not read them as one array of numbers (a big
+    int, a Fraction); raises naming the first leaf whose data is not a real number."""
     for i, leaf in enumerate(leaves):
-        try:
-            float(leaf.data)
-        except (TypeError, ValueError):
-            break
-    return TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
-                     f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data must be a "
-                     f"number")
+        if not isinstance(leaf.data, numbers.Real):
+            raise TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
+                            f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data "
+                            f"must be a number")
+    return [float(leaf.data) for leaf in leaves]
 
 
 def _sum_forward(values: np.ndarray, step: Step) -> None:
