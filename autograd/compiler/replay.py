@@ -10,7 +10,7 @@ import numpy as np
 
 from ..graph import enable_grad
 from ..value import Value, _as_float
-from .plan import Plan, Step
+from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
 
 
@@ -171,12 +171,12 @@ class CompiledGraph:
     def __repr__(self) -> str:
         plan = self._plan
         ops = plan.size - plan.op_start
-        fusion = (f"{_count(plan.fused, 'addition')} fused into {_count(plan.sums_made, 'sum')}"
+        fusion = (f"{count(plan.fused, 'addition')} fused into {count(plan.sums_made, 'sum')}"
                   if plan.fused else "no additions to fuse")
         return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,}, {fusion}; "
-                f"{_count(plan.levels, 'level')}, {_count(len(self._steps), 'step')}; "
-                f"{_count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
-                f"{_count(plan.n_constants, 'constant')})")
+                f"{count(plan.levels, 'level')}, {count(len(self._steps), 'step')}; "
+                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
+                f"{count(plan.n_constants, 'constant')})")
 
     def explain(self) -> str:
         """The plan as a table: one line per vectorised step (a gather, the rule, a store).
@@ -221,12 +221,13 @@ class CompiledGraph:
         """
         plan = self._plan
         starts = np.array([step.start for step in self._steps])
+        leaves = count(len(self._leaves), "leaf", "leaves")
+        constants = count(plan.n_constants, "constant")
         lines = ["digraph plan {", '  rankdir=LR; node [shape=box, fontname="Helvetica"];',
-                 f'  inputs [label="{len(self._leaves)} leaves\\n{plan.n_constants} '
-                 f'constants", shape=ellipse];']
+                 f'  inputs [label="{leaves}\\n{constants}", shape=ellipse];']
         for number, step in enumerate(self._steps, start=1):
             what = f"sum of {step.terms}" if step.kind == "sum" else step.kind
-            nodes = f"{step.size:,} node{'s' if step.size > 1 else ''}"
+            nodes = count(step.size, "node")
             lines.append(f'  s{number} [label="level {step.level}: {what}\\n{nodes}"];')
             for producer in _producers(step, starts):
                 lines.append(f"  {f's{producer}' if producer else 'inputs'} -> s{number};")
@@ -294,8 +295,3 @@ _EAGER = {
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
 }
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """'1 sum', '3 sums', '1 leaf', '2 leaves'."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
