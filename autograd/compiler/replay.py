@@ -54,13 +54,15 @@ class CompiledGraph:
         """Recompute every node from the leaves' current data; return the output's value."""
         values = self._values
         self._forward_done = False
+        # read as an array first: assigned from a list, numpy would parse a str ('1.5') and
+        # read None as NaN, where eager arithmetic refuses both
         try:
             data = np.array([leaf.data for leaf in self._leaves])
         except (TypeError, ValueError):     # arrays of different shapes among them
             data = None
         if data is None or data.dtype.kind not in "biuf" or data.ndim != 1:
-            data = _leaf_numbers(self._leaves)  # (assigned directly, numpy would parse a
-        values[self._leaf_slots] = data         # str and read None as NaN)
+            data = _leaf_numbers(self._leaves)      # or the error naming the leaf
+        values[self._leaf_slots] = data
         with np.errstate(all="ignore"):     # non-finite results are judged below, as a whole
             for step in self._steps:
                 if step.kind == "sum":
@@ -78,10 +80,8 @@ class CompiledGraph:
         self._eager = None
         if not np.isfinite(values[self._checked()]).all():
             self._eager = self._rebuild()   # raises as the eager engine would, or agrees
-            self._forward_done = True
-            return self._eager.data
         self._forward_done = True
-        return float(values[self._output])
+        return float(values[self._output]) if self._eager is None else self._eager.data
 
     def backward(self, gradient: float = 1.0) -> None:
         """Add d output / d leaf (times `gradient`) into `.grad` of every leaf that wants one,
