@@ -46,6 +46,41 @@ def test_a_leaf_that_no_longer_holds_a_number_is_named():
         graph.forward()
 
 
+@pytest.mark.parametrize("bad", ["1.5", None], ids=["text", "None"])
+def test_a_leaf_holding_text_or_none_is_named_not_read_as_a_number(bad):
+    """numpy would parse '1.5' and read None as NaN; eager arithmetic refuses both."""
+    a, b = Value(1.0), Value(2.0, label="b")
+    graph = compile(a * b)
+    b.data = bad
+    with pytest.raises(TypeError, match=rf"leaves\[\d\] \(b\) holds {type(bad).__name__}"):
+        graph.forward()
+
+
+@pytest.mark.parametrize("number", [3, True, np.float32(0.5), np.int64(-2), 10 ** 20])
+def test_leaves_holding_other_kinds_of_real_number_are_read(number):
+    a, b = Value(1.5), Value(2.0)
+    graph = compile(a * b)
+    b.data = number
+    assert graph.forward() == 1.5 * float(number)
+
+
+def test_backward_after_a_forward_that_raised_is_refused():
+    """The failed pass left no values to differentiate (it would have added gradients at
+    a point where eager mode has no graph at all)."""
+    a = Value(2.0)
+    graph = compile((a * 2).log())
+    a.data = -1.0
+    with pytest.raises(ValueError, match="log"):
+        graph.forward()
+    with pytest.raises(RuntimeError, match="forward.*raised"):
+        graph.backward()
+    assert a.grad == 0.0
+    a.data = 3.0
+    graph.forward()
+    graph.backward()
+    assert a.grad == pytest.approx(1 / 3)
+
+
 def _eager_error(build):
     with pytest.raises(Exception) as caught:
         build().backward()

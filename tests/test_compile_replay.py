@@ -158,3 +158,10 @@ def test_to_dot_draws_one_box_per_step_and_the_arrows_between_them():
     assert text.count("[label=") == 1 + len(graph.steps)           # the inputs, the steps
     assert "inputs -> s1;" in text and "s1 -> s2;" in text and "s2 -> s3;" in text
     assert "inputs -> s3;" in text and "s1 -> s3;" not in text
+
+
+def test_steps_and_the_drawing_count_in_english():
+    a = Value(1.0)
+    graph = compile(a * 2)
+    assert "1 node of 2 inputs" in repr(graph.steps[0])
+    assert 'inputs [label="1 leaf\\n1 constant"' in graph.to_dot()

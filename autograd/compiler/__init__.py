@@ -50,10 +50,26 @@ def compile(output: Value) -> CompiledGraph:
     -2.0
 
     Which leaves want a gradient is part of the structure too. Likewise, eager mode records an
-    op only when one of its inputs wants a gradient: `x * x`
-    of an input `x` with `requires_grad=False` is a plain number in the graph, and the replay
-    does not recompute it. Inputs combined with parameters (`w * x`, as in a neuron) are read
-    at every forward.
+    op only when one of its inputs wants a gradient, so what inputs with `requires_grad=False`
+    compute on their own (`x * x`, `-y`, `x - 3`, `1 / x`; and the exponent of `w ** x`) is a
+    plain number in the graph, and the replay does not recompute it. Inputs combined with
+    parameters directly (`w * x`, as in a neuron; `y * -score`) are read at every forward; or
+    give an input `requires_grad=True`, and all it takes part in is recorded:
+
+    >>> w, y = Value(3.0), Value(1.0, requires_grad=False)     # y: a label
+    >>> f = compile(-y * w)                     # -y is computed from y alone: the number -1.0
+    >>> y.data = 2.0
+    >>> f.forward()                             # eager code would give -6.0
+    -3.0
+    >>> y.requires_grad = True                  # now -y is an op of the graph
+    >>> f = compile(-y * w)
+    >>> f.forward()                             # y.data is 2.0, read at every forward
+    -6.0
+
+    The same holds for masks that a Python comparison computed: a gradient graph made with
+    `create_graph=True` holds each ReLU's and abs's slope as such a number. And the leaves are
+    the Value objects the graph was built from: a parameter replaced by a new Value (instead of
+    assigning its `.data`) is not seen; compile again.
 
     Compiling walks the graph once with Python objects; for graphs of a million nodes and more,
     `with autograd.relaxed_gc(): graph = compile(loss)` about halves that time (the garbage

@@ -55,8 +55,9 @@ class Step:
         return len(self.index)
 
     def __repr__(self) -> str:
-        return (f"Step(level {self.level}, {self.kind}, {self.size:,} nodes of {self.terms} "
-                f"inputs, slots {self.start}..{self.stop - 1})")
+        nodes, inputs = count(self.size, "node"), count(self.terms, "input")
+        return (f"Step(level {self.level}, {self.kind}, {nodes} of {inputs}, "
+                f"slots {self.start}..{self.stop - 1})")
 
 
 class Plan:
@@ -95,6 +96,11 @@ class Plan:
             arrays = [step.index] if step.kind == "sum" else list(step.index)
             total += sum(a.nbytes for a in arrays) + step.targets.nbytes
         return total
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 sum', '3 sums', '1 leaf', '2 leaves'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _scatter_mode(targets: np.ndarray) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import operator
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from ..graph import enable_grad
 from ..value import Value, _as_float
-from .plan import Plan, Step
+from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
 
 
@@ -44,6 +45,7 @@ class CompiledGraph:
         self._values[:plan.n_constants] = plan.constants
         self._grads = np.zeros(plan.size)
         self._eager: Value | None = None    # the eager graph, when a pass needed it
+        self._forward_done = False          # False after a forward() that raised
         self.forward()
 
     # -- replay --------------------------------------------------------------------------------
@@ -51,10 +53,16 @@ class CompiledGraph:
     def forward(self) -> float:
         """Recompute every node from the leaves' current data; return the output's value."""
         values = self._values
+        self._forward_done = False
+        # read as an array first: assigned from a list, numpy would parse a str ('1.5') and
+        # read None as NaN, where eager arithmetic refuses both
         try:
-            values[self._leaf_slots] = [leaf.data for leaf in self._leaves]
-        except (TypeError, ValueError):
-            raise _bad_leaf(self._leaves) from None
+            data = np.array([leaf.data for leaf in self._leaves])
+        except (TypeError, ValueError):     # arrays of different shapes among them
+            data = None
+        if data is None or data.dtype.kind not in "biuf" or data.ndim != 1:
+            data = _leaf_numbers(self._leaves)      # or the error naming the leaf
+        values[self._leaf_slots] = data
         with np.errstate(all="ignore"):     # non-finite results are judged below, as a whole
             for step in self._steps:
                 if step.kind == "sum":
@@ -72,14 +80,18 @@ class CompiledGraph:
         self._eager = None
         if not np.isfinite(values[self._checked()]).all():
             self._eager = self._rebuild()   # raises as the eager engine would, or agrees
-            return self._eager.data
-        return float(values[self._output])
+        self._forward_done = True
+        return float(values[self._output]) if self._eager is None else self._eager.data
 
     def backward(self, gradient: float = 1.0) -> None:
         """Add d output / d leaf (times `gradient`) into `.grad` of every leaf that wants one,
         for the values of the latest `forward()`."""
         if gradient.__class__ is not float:
             gradient = _as_float(gradient, "backward: gradient")
+        if not self._forward_done:
+            raise RuntimeError("backward: the latest forward() raised, so there are no values "
+                               "to differentiate (eager mode would have no graph); call "
+                               "forward() again once the data are fixed")
         if self._eager is not None:
             self._eager.backward(gradient)
             return
@@ -159,12 +171,12 @@ class CompiledGraph:
     def __repr__(self) -> str:
         plan = self._plan
         ops = plan.size - plan.op_start
-        fusion = (f"{_count(plan.fused, 'addition')} fused into {_count(plan.sums_made, 'sum')}"
+        fusion = (f"{count(plan.fused, 'addition')} fused into {count(plan.sums_made, 'sum')}"
                   if plan.fused else "no additions to fuse")
         return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,}, {fusion}; "
-                f"{_count(plan.levels, 'level')}, {_count(len(self._steps), 'step')}; "
-                f"{_count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
-                f"{_count(plan.n_constants, 'constant')})")
+                f"{count(plan.levels, 'level')}, {count(len(self._steps), 'step')}; "
+                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
+                f"{count(plan.n_constants, 'constant')})")
 
     def explain(self) -> str:
         """The plan as a table: one line per vectorised step (a gather, the rule, a store).
@@ -209,12 +221,13 @@ class CompiledGraph:
         """
         plan = self._plan
         starts = np.array([step.start for step in self._steps])
+        leaves = count(len(self._leaves), "leaf", "leaves")
+        constants = count(plan.n_constants, "constant")
         lines = ["digraph plan {", '  rankdir=LR; node [shape=box, fontname="Helvetica"];',
-                 f'  inputs [label="{len(self._leaves)} leaves\\n{plan.n_constants} '
-                 f'constants", shape=ellipse];']
+                 f'  inputs [label="{leaves}\\n{constants}", shape=ellipse];']
         for number, step in enumerate(self._steps, start=1):
             what = f"sum of {step.terms}" if step.kind == "sum" else step.kind
-            nodes = f"{step.size:,} node{'s' if step.size > 1 else ''}"
+            nodes = count(step.size, "node")
             lines.append(f'  s{number} [label="level {step.level}: {what}\\n{nodes}"];')
             for producer in _producers(step, starts):
                 lines.append(f"  {f's{producer}' if producer else 'inputs'} -> s{number};")
@@ -229,16 +242,15 @@ def _producers(step: Step, starts: np.ndarray) -> list[int]:
     return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
 
 
-def _bad_leaf(leaves: list[Value]) -> TypeError:
-    """The error for a leaf whose `.data` is not a number any more."""
+def _leaf_numbers(leaves: list[Value]) -> list[float]:
+    """The leaves' data as floats, when numpy did not read them as one array of numbers (a big
+    int, a Fraction); raises naming the first leaf whose data is not a real number."""
     for i, leaf in enumerate(leaves):
-        try:
-            float(leaf.data)
-        except (TypeError, ValueError):
-            break
-    return TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
-                     f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data must be a "
-                     f"number")
+        if not isinstance(leaf.data, numbers.Real):
+            raise TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
+                            f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data "
+                            f"must be a number")
+    return [float(leaf.data) for leaf in leaves]
 
 
 def _sum_forward(values: np.ndarray, step: Step) -> None:
@@ -283,8 +295,3 @@ _EAGER = {
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
 }
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """'1 sum', '3 sums', '1 leaf', '2 leaves'."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
