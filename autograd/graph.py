@@ -9,7 +9,8 @@ its output is dropped.
              Leaf     a leaf that wants a gradient (the user's parameters): it accumulates
              an Op    the op that made this node; its rule sends gradients to the inputs
     _a, _b   one input and the op's constant (x * 3: _a = x, _b = 3.0), or two inputs
-             (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves
+             (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves,
+             except `_a` = COMPUTED for a constant that an op made
 
 Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
@@ -30,7 +31,8 @@ import functools
 from typing import Any, Callable, Iterator
 
 __all__ = [
-    "Node", "Op", "Leaf", "PENDING", "CLOSED", "make_node", "apply", "topological_order",
+    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "make_node", "apply",
+    "topological_order",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "backward", "backward_create_graph", "gradients", "raw", "walk",
 ]
@@ -197,6 +199,9 @@ PENDING = _Mark("pending: its gradient is being computed")
 #: the constant of a node that passes no gradient to its input, whatever reaches it (a scalar
 #: ReLU that is off): first-order backpropagation does not visit what lies behind it
 CLOSED = _Mark("closed: passes no gradient to its input")
+#: in `_a` of a constant that an op computed (from inputs none of which wants a gradient, or
+#: under no_grad): not an input the user made, so `autograd.compile` knows it is a frozen number
+COMPUTED = _Mark("computed: a constant an op made")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -364,6 +369,8 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                 else:
                     node._a, node._b = inputs, ctx
                 break
+    if node._fn is None:
+        node._a = COMPUTED
     if grad_mode.anomaly:
         from .anomaly import check_forward
         check_forward(node, op)

@@ -18,7 +18,7 @@ import numbers
 from typing import Any
 
 from . import graph
-from .graph import CLOSED, Leaf, Node, backward as backpropagate, make_node
+from .graph import CLOSED, COMPUTED, Leaf, Node, backward as backpropagate, make_node
 from .ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
@@ -163,7 +163,7 @@ class Value(Node):
                 if self._fn is not None or other._fn is not None:
                     out._fn, out._a, out._b = Add, self, other
                 else:
-                    out._fn = None
+                    out._fn, out._a = None, COMPUTED
                 return out
             return make_node(Value, self.data + other.data, Add, (self, other))
         if other.__class__ is float:
@@ -181,7 +181,7 @@ class Value(Node):
             if self._fn is not None:
                 out._fn, out._a, out._b = AddConst, self, c
             else:
-                out._fn = None
+                out._fn, out._a = None, COMPUTED
             return out
         return make_node(Value, self.data + c, AddConst, (self,), c)
 
@@ -200,7 +200,7 @@ class Value(Node):
                 if self._fn is not None or other._fn is not None:
                     out._fn, out._a, out._b = Mul, self, other
                 else:
-                    out._fn = None
+                    out._fn, out._a = None, COMPUTED
                 return out
             return make_node(Value, self.data * other.data, Mul, (self, other))
         if other.__class__ is float:
@@ -218,7 +218,7 @@ class Value(Node):
             if self._fn is not None:
                 out._fn, out._a, out._b = MulConst, self, c
             else:
-                out._fn = None
+                out._fn, out._a = None, COMPUTED
             return out
         return make_node(Value, self.data * c, MulConst, (self,), c)
 
@@ -247,6 +247,8 @@ class Value(Node):
             number, other = other, _constant(other)
             if other is None:
                 return _not_a_number(number, "/")
+            # c ** -1 of a number is a number too: a constant of the user's, not an op's result
+            return self * Value(_power(other.data, -1), requires_grad=False)
         return self * other ** -1
 
     def __rtruediv__(self, other: Any) -> Value:
@@ -384,7 +386,7 @@ def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
         if x._fn is not None:
             out._fn, out._a, out._b = op, x, ctx
         else:
-            out._fn = None
+            out._fn, out._a = None, COMPUTED
         return out
     return make_node(Value, data, op, (x,), ctx)
 

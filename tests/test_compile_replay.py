@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 
 import numpy as np
+
 import pytest
 
 import autograd
@@ -40,9 +42,28 @@ def test_what_constants_compute_alone_is_not_recorded_so_it_stays_a_number():
     plain number in the graph, and the replay reads that number, not x."""
     w = Value(0.5)
     x = Value(2.0, requires_grad=False)
-    graph = compile(w * (x * x))
+    with pytest.warns(UserWarning, match=r"^compile: 1 number in this graph \(4\) was computed "
+                                         r"from Values that do not require grad") as caught:
+        graph = compile(w * (x * x))
+    assert caught[0].filename == __file__             # points at the call of compile
     x.data = 3.0
     assert graph.forward() == 0.5 * 4.0
+
+
+def test_the_warning_counts_the_frozen_numbers():
+    w, xs = Value(0.5), [Value(float(i), requires_grad=False) for i in range(1, 6)]
+    with pytest.warns(UserWarning, match=r"5 numbers in this graph \(-5, -4, -3 and 2 more\) "
+                                         r"were computed"):
+        compile(sum(w * -x for x in xs))
+
+
+def test_inputs_and_numbers_used_directly_give_no_warning():
+    w, b = Value(0.5), Value(0.1)
+    x, y = Value(2.0, requires_grad=False), Value(-1.0, requires_grad=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(((w * x + b) / 3 - 2 / (w + 1)).relu() + y * -(w * x) + (1 + -1.0 * w) ** 2)
+        compile(sum((w * xi - yi) ** 2 for xi, yi in ((x, y), (y, x))) * (1.0 / 2))
 
 
 def test_new_input_data_between_replays_follows_eager_mode():

@@ -52,12 +52,18 @@ def compile(output: Value) -> CompiledGraph:
     Which leaves want a gradient is part of the structure too. Likewise, eager mode records an
     op only when one of its inputs wants a gradient, so what inputs with `requires_grad=False`
     compute on their own (`x * x`, `-y`, `x - 3`, `1 / x`; and the exponent of `w ** x`) is a
-    plain number in the graph, and the replay does not recompute it. Inputs combined with
-    parameters directly (`w * x`, as in a neuron; `y * -score`) are read at every forward; or
-    give an input `requires_grad=True`, and all it takes part in is recorded:
+    plain number in the graph, and the replay does not recompute it; compile warns about such
+    numbers. Inputs combined with parameters directly (`w * x`, as in a neuron; `y * -score`)
+    are read at every forward; or give an input `requires_grad=True`, and all it takes part in
+    is recorded:
 
+    >>> import warnings
     >>> w, y = Value(3.0), Value(1.0, requires_grad=False)     # y: a label
-    >>> f = compile(-y * w)                     # -y is computed from y alone: the number -1.0
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     f = compile(-y * w)                 # -y is computed from y alone: the number -1.0
+    >>> print(caught[0].message)
+    compile: 1 number in this graph (-1) was computed from Values that do not require grad ...
     >>> y.data = 2.0
     >>> f.forward()                             # eager code would give -6.0
     -3.0

@@ -11,9 +11,10 @@ chains: fusing them is what makes the level count small (see `plan`).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from ..graph import Node
+from ..graph import COMPUTED, Node
 from ..ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from ..value import Value
@@ -80,6 +81,7 @@ def record(output: Node) -> Recording:
                          "no_grad())")
     rec = Recording()
     items: dict[int, Item] = {}                 # id(node) -> its Item
+    computed: list[Node] = []                   # constants that ops made (see _warn_frozen)
     stack = [output]
     while stack:                                # post-order: a node after all of its inputs
         node = stack[-1]
@@ -90,6 +92,8 @@ def record(output: Node) -> Recording:
             _check_value(node)
             item = items[id(node)] = Item("leaf", [], node=node)
             rec.leaves.append(item)
+            if node._fn is None and getattr(node, "_a", None) is COMPUTED:
+                computed.append(node)
             stack.pop()
             continue
         inputs, ctx = node._layout()
@@ -99,12 +103,28 @@ def record(output: Node) -> Recording:
             continue
         stack.pop()
         items[id(node)] = _lower(rec, node, [items[id(x)] for x in inputs], ctx)
+    if computed:
+        _warn_frozen(computed)
     rec.recorded = len(rec.ops)
     rec.output = items[id(output)]
     _fuse_sums(rec)
     for item in rec.ops:
         item.level = 1 + max(arg.level for arg in item.args)
     return rec
+
+
+def _warn_frozen(computed: list[Node]) -> None:
+    """Warn that numbers computed from Values that want no gradient (`-y`, `x - 3`) are leaves
+    of the recording: a replay reads their .data, which nothing recomputes from those Values."""
+    values = ", ".join(f"{node.data:.6g}" for node in computed[:3])
+    more = f" and {len(computed) - 3} more" if len(computed) > 3 else ""
+    warnings.warn(
+        f"compile: {len(computed)} number{'s' if len(computed) > 1 else ''} in this graph "
+        f"({values}{more}) {'were' if len(computed) > 1 else 'was'} computed from Values that "
+        f"do not require grad (like -y or x - 3 for data Values): the replays keep "
+        f"{'them' if len(computed) > 1 else 'it'} as recorded, whatever those Values' .data "
+        f"becomes. Combine data Values with parameters directly (y * -score, not -y * score), "
+        f"or give them requires_grad=True", stacklevel=4)     # (the caller of compile)
 
 
 def _check_value(node: Node) -> None:
