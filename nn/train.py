@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 from typing import Any, Callable, Sequence
@@ -374,11 +375,23 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
     that did it, and `FloatingPointError` says where.
 
+    Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
+    would: with the best epoch's weights when `early_stopping` keeps them, else those of the
+    latest step; then it re-raises. That exception, and any other that stops `fit` (divergence,
+    a failing metric), carries the finished epochs as `.history`; the model stays in training
+    mode, and calling `fit` again with the same optimizer (and scheduler) trains on from there:
+
+        try:
+            history = fit(model, loss_fn, optimizer, data, epochs=100)
+        except KeyboardInterrupt as stop:
+            history = stop.history          # the epochs finished before Ctrl-C
+
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
     _check_fit_arguments(model, loss_fn, optimizer)
-    if not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    epochs = int(epochs)
     if not isinstance(live, bool):
         raise TypeError(f"fit: live must be True or False, got {live!r}")
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
@@ -432,14 +445,27 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             if early_stopping is not None and waited and waited >= early_stopping.patience:
                 history.stopped_early = True
                 break
+    except KeyboardInterrupt as stop:   # stopped by hand: as early stopping would leave it
+        _finish(model, history, best_state, started)
+        stop.history = history
+        raise
+    except Exception as error:          # diverged, or a metric or the loss failed
+        history.seconds = time.perf_counter() - started
+        error.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
+    _finish(model, history, best_state, started)
+    return history
+
+
+def _finish(model: Module, history: History, best_state: dict | None, started: float) -> None:
+    """Put early stopping's best weights back (if it kept them) and time the run."""
     if best_state is not None:
         model.load_state_dict(best_state)
         history.restored_epoch = history.best_epoch
     history.seconds = time.perf_counter() - started
-    return history
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:

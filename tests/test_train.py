@@ -427,3 +427,53 @@ def test_validation_outputs_that_overflow_are_divergence_too():
         fit(model, mse_loss, SGD(model.parameters(), lr=1e6), (X, y), epochs=5, batch_size=40,
             val_data=(X, y), metrics=["r2"], progress=False)   # one step, then validation
     assert err.value.stepped and err.value.epoch >= 1
+
+
+def test_epochs_may_be_a_numpy_integer_but_not_a_bool(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    opt = SGD(model.parameters(), lr=0.1)
+    assert fit(model, cross_entropy, opt, (X, y), epochs=np.int64(2), progress=False).epochs == 2
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got True"):
+        fit(model, cross_entropy, opt, (X, y), epochs=True, progress=False)
+
+
+def interrupted_at(epoch):
+    """A metric that raises KeyboardInterrupt (Ctrl-C) when scoring the given epoch's training
+    batches (it runs twice an epoch: on them, then on the validation data)."""
+    calls = []
+
+    def stopping(y_true, y_pred):
+        calls.append(1)
+        if len(calls) == 2 * epoch - 1:
+            raise KeyboardInterrupt
+        return 0.0
+    stopping.higher_is_better = True
+    return stopping
+
+
+def test_ctrl_c_keeps_the_finished_epochs_and_the_best_weights():
+    # validation only worsens (see above): epoch 1 is the best, Ctrl-C comes in epoch 4
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    train, val = (x, 2 * x[:, 0]), (x, -2 * x[:, 0])
+    model = LinearRegression(1)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, epochs=20, val_data=val,
+            metrics=[interrupted_at(4)], batch_size=40, shuffle=False,
+            early_stopping=EarlyStopping(patience=10), progress=False)
+    history = stop.value.history
+    assert history.epochs == 3 and history.best_epoch == history.restored_epoch == 1
+    after_one_epoch = LinearRegression(1)
+    fit(after_one_epoch, mse_loss, SGD(after_one_epoch.parameters(), lr=0.1), train, epochs=1,
+        batch_size=40, shuffle=False, metrics=(), progress=False)
+    assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
+    assert model.training
+
+
+def test_an_error_inside_fit_carries_the_finished_epochs(blobs):
+    X, y = blobs
+    model = LinearRegression(2)
+    with pytest.raises(TrainingDiverged) as error, np.errstate(all="ignore"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=2.0), (X, y.astype(np.float32)),
+            epochs=50, batch_size=len(X), metrics=(), progress=False)  # ~17 epochs
+    assert error.value.epoch > 1 and error.value.history.epochs == error.value.epoch - 1
