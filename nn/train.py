@@ -261,6 +261,8 @@ class History:
         return axes
 
     def __repr__(self) -> str:
+        if not self.epochs:                 # fit stopped (Ctrl-C, an error) in its first epoch
+            return "History(epochs=0)"
         numbers = ", ".join(f"{k}={v:.4g}" for k, v in self.scores().items())
         best = f", best_epoch={self.best_epoch}" if self.best_epoch is not None else ""
         which = f" (restored epoch {self.restored_epoch})" if self.restored_epoch else ""

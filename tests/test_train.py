@@ -477,3 +477,12 @@ def test_an_error_inside_fit_carries_the_finished_epochs(blobs):
         fit(model, mse_loss, SGD(model.parameters(), lr=2.0), (X, y.astype(np.float32)),
             epochs=50, batch_size=len(X), metrics=(), progress=False)  # ~17 epochs
     assert error.value.epoch > 1 and error.value.history.epochs == error.value.epoch - 1
+
+
+def test_ctrl_c_in_the_first_epoch_leaves_an_empty_history_that_prints(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
+            metrics=[interrupted_at(1)], progress=False)
+    assert stop.value.history.epochs == 0 and repr(stop.value.history) == "History(epochs=0)"
