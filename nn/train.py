@@ -403,6 +403,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict)
+    _check_scheduler(scheduler, optimizer)
     if isinstance(early_stopping, int):
         early_stopping = EarlyStopping(patience=early_stopping)
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
@@ -482,6 +483,20 @@ def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
     if not all(hasattr(optimizer, name) for name in ("param_groups", "step", "zero_grad")):
         raise TypeError(f"fit: optimizer must be an optimizer of nn.optim, such as "
                         f"SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
+
+
+def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
+    """A scheduler made for another optimizer would change an lr that nothing uses."""
+    if scheduler is None:
+        return
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must be a learning-rate scheduler of "
+                        f"nn.optim.lr_scheduler, such as StepLR(optimizer, step_size=10), got "
+                        f"{type(scheduler).__name__}")
+    if getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError(f"fit: the scheduler ({type(scheduler).__name__}) was made for another "
+                         f"optimizer than the one fit is given, so it would change nothing; "
+                         f"make it with the optimizer you pass to fit")
 
 
 def _monitored(early_stopping: EarlyStopping | None, has_val: bool,

@@ -486,3 +486,15 @@ def test_ctrl_c_in_the_first_epoch_leaves_an_empty_history_that_prints(blobs):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
             metrics=[interrupted_at(1)], progress=False)
     assert stop.value.history.epochs == 0 and repr(stop.value.history) == "History(epochs=0)"
+
+
+def test_a_scheduler_of_another_optimizer_or_not_a_scheduler_is_refused(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    forgotten = SGD(model.parameters(), lr=0.1)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler .StepLR. was made for another optimizer"):
+        fit(model, cross_entropy, optimizer, (X, y), scheduler=StepLR(forgotten, 1),
+            progress=False)
+    with pytest.raises(TypeError, match="scheduler must be a learning-rate scheduler"):
+        fit(model, cross_entropy, optimizer, (X, y), scheduler="cosine", progress=False)
