@@ -483,6 +483,13 @@ def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
     if not all(hasattr(optimizer, name) for name in ("param_groups", "step", "zero_grad")):
         raise TypeError(f"fit: optimizer must be an optimizer of nn.optim, such as "
                         f"SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
+    # an optimizer of an earlier model (a notebook cell run again) would train nothing
+    ours = {id(p) for p in model.parameters()}
+    theirs = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if ours and not ours & theirs:
+        raise ValueError(f"fit: the optimizer holds none of the model's parameters (was it made "
+                         f"for another model?), so training would change nothing; make it with "
+                         f"{type(optimizer).__name__}(model.parameters(), ...)")
 
 
 def _check_scheduler(scheduler: Any, optimizer: Any) -> None:

@@ -125,9 +125,9 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
     _, history = run(20, 2)                            # a patience alone works too
     assert history.epochs == 3
+    model = LinearRegression(1)
     with pytest.raises(ValueError, match="monitors 'val_loss' but there is no val_data"):
-        fit(LinearRegression(1), mse_loss, SGD(LinearRegression(1).parameters()), train,
-            early_stopping=2, progress=False)
+        fit(model, mse_loss, SGD(model.parameters()), train, early_stopping=2, progress=False)
 
 
 def test_schedulers_step_once_per_epoch(blobs):
@@ -285,8 +285,9 @@ def test_targets_that_do_not_fit_the_loss_are_named(blobs):
     three = np.arange(120) % 3
     with pytest.raises(ValueError, match=r"fit: train_data: y holds 3 classes \[0, 1, 2\], but "
                                          r"binary_cross_entropy_with_logits is a two-class loss"):
-        fit(LogisticRegression(2), binary_cross_entropy_with_logits,
-            SGD(LogisticRegression(2).parameters()), (X, three), progress=False)
+        binary = LogisticRegression(2)
+        fit(binary, binary_cross_entropy_with_logits, SGD(binary.parameters()), (X, three),
+            progress=False)
     from nn import nll_loss
     with pytest.raises(ValueError, match=r"like one-hot rows.*labels.argmax\(1\)"):
         nll_loss(np.zeros((3, 2)), np.eye(2, dtype=np.int64)[[0, 1, 1]])
@@ -498,3 +499,10 @@ def test_a_scheduler_of_another_optimizer_or_not_a_scheduler_is_refused(blobs):
             progress=False)
     with pytest.raises(TypeError, match="scheduler must be a learning-rate scheduler"):
         fit(model, cross_entropy, optimizer, (X, y), scheduler="cosine", progress=False)
+
+
+def test_an_optimizer_of_another_model_is_refused(blobs):
+    X, y = blobs
+    earlier, model = SoftmaxRegression(2, 2), SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match="the optimizer holds none of the model's parameters"):
+        fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
