@@ -233,6 +233,8 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
                 reason = ("holds Python objects, which glassgrad never loads (no pickle)"
                           if pickled else "is damaged or truncated")
                 raise _not_a_checkpoint(path, f"its entry {name!r} {reason}") from None
+            if not isinstance(state[name], np.ndarray):    # numpy hands other members as bytes
+                raise _not_a_checkpoint(path, _foreign_zip(archive.files))
     mark = state.pop(FORMAT_KEY, None)
     if mark is None:
         return state, 1
@@ -240,6 +242,17 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
         raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
                          f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
     return state, int(mark)
+
+
+def _foreign_zip(names: list[str]) -> str:
+    """Why a zip archive whose members are not .npy arrays is refused; PyTorch's own files
+    (`torch.save`) are such archives, holding a pickle."""
+    if any(name.endswith("data.pkl") for name in names):
+        return ("it is a PyTorch file (torch.save), which holds a pickle that glassgrad never "
+                "loads; with PyTorch installed, pass torch.load(path) to "
+                "model.load_state_dict, or convert the file once with "
+                "nn.save(torch.load(path), 'model.npz')")
+    return "it is a zip archive of other files, not of .npy arrays"
 
 
 def _not_a_checkpoint(path: str, reason: str) -> ValueError:

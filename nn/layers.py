@@ -65,11 +65,21 @@ class Linear(Module):
         except ValueError as error:         # name the layer, not only the op
             if not str(error).startswith("linear: "):
                 raise
-            raise ValueError(f"{self!r}: {str(error).removeprefix('linear: ')}") from None
+            raise ValueError(f"{self!r}: {str(error).removeprefix('linear: ')}"
+                             f"{_one_feature_hint(x, self.in_features)}") from None
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"
         return f"in_features={self.in_features}, out_features={self.out_features}{bias}"
+
+
+def _one_feature_hint(x: Any, in_features: int) -> str:
+    """For a 1-d input to Linear(1, ...): the usual mistake is N samples of one feature given as
+    a flat array (scikit-learn asks for X.reshape(-1, 1) too)."""
+    if in_features == 1 and np.ndim(x.data if isinstance(x, Tensor) else x) == 1:
+        return ("; a 1-d input is one sample: for N samples of one feature pass a column, "
+                "X.reshape(-1, 1)")
+    return ""
 
 
 # -- activations: each works on a Tensor and on a Value (both have the methods) -----------------

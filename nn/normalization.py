@@ -120,12 +120,19 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
                              f"channels on axis 1, got shape {x.shape}")
+        use_batch = self.training or not self.track_running_stats
+        if use_batch and x.size // x.shape[1] < 2:      # before any running statistic changes
+            raise ValueError(
+                f"{self!r}: training normalises with the batch's statistics and needs more "
+                f"than one value per channel, got input of shape {x.shape}. A last batch of one "
+                f"sample: drop it with DataLoader(X, y, batch_size, shuffle=True, "
+                f"drop_last=True) or pick a batch_size that leaves none; to run one sample, "
+                f"call model.eval() first")
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
             if momentum is None:                     # a cumulative average of all batches
                 momentum = 1.0 / float(self.num_batches_tracked)
-        use_batch = self.training or not self.track_running_stats
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch, momentum, self.eps)
 

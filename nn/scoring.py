@@ -50,7 +50,8 @@ import numpy as np
 from . import metrics as M
 
 __all__ = ["declare_loss", "declare_metric", "loss_task", "loss_name", "LossTask", "LABEL_RULES",
-           "default_metrics", "Metric", "METRICS", "metric_table", "higher_is_better", "mode_of"]
+           "default_metrics", "Metric", "METRICS", "metric_list", "metric_table",
+           "higher_is_better", "mode_of"]
 
 TASKS = ("regression", "binary", "multiclass")
 
@@ -169,9 +170,18 @@ class Metric(NamedTuple):
 
 
 def _per_class(score: Callable) -> Callable:
-    """precision/recall/F1 of the positive class for two classes, macro-averaged for more."""
-    return lambda y, labels, outputs: score(
-        y, labels, average="binary" if len(np.unique(y)) <= 2 else "macro")
+    """precision/recall/F1 of the positive class for a two-class model, macro-averaged for more.
+
+    The model decides, not the data: a 3-class model scored on a fold or validation set that
+    holds only two of its classes is still macro-averaged (the binary score of class 1 there
+    would be another number under the same name, or an error when class 1 is missing).
+    """
+    def per_class(y: np.ndarray, labels: np.ndarray, outputs: np.ndarray) -> float:
+        columns = outputs.shape[1] if outputs.ndim == 2 else 1
+        seen = np.unique(np.concatenate([np.ravel(y), np.ravel(labels)]))
+        several = columns > 2 or len(seen) > 2
+        return score(y, labels, average="macro" if several else "binary")
+    return per_class
 
 
 def _on_outputs(name: str, score: Callable) -> Callable:
@@ -233,11 +243,24 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     return Metric(name, score, getattr(metric, "higher_is_better", None), on == "labels")
 
 
-def metric_table(metrics: Iterable[str | Callable], task: str | None = None,
+def metric_list(metrics: str | Callable | Iterable[str | Callable]) -> tuple:
+    """The metrics as a tuple; one name or one function alone is a metric, not a sequence
+    (`metrics="f1"` would otherwise be read letter by letter).
+
+    >>> metric_list("f1"), metric_list(["accuracy", "f1"])
+    (('f1',), ('accuracy', 'f1'))
+    """
+    if isinstance(metrics, str) or callable(metrics):
+        return (metrics,)
+    return tuple(metrics)
+
+
+def metric_table(metrics: str | Callable | Iterable[str | Callable], task: str | None = None,
                  where: str = "fit") -> dict[str, Metric]:
-    """name → Metric for names of `METRICS` and metric functions f(y_true, y_pred)."""
+    """name → Metric for names of `METRICS` and metric functions f(y_true, y_pred) (one name
+    or function alone, or a sequence of them)."""
     chosen = {}
-    for metric in metrics:
+    for metric in metric_list(metrics):
         if callable(metric):
             entry = _function_metric(metric, task)
         elif metric in METRICS:

@@ -29,6 +29,8 @@ import numpy as np
 
 from autograd.random import default_rng
 
+from .scoring import metric_list
+
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch"]
 
 
@@ -191,18 +193,37 @@ def _classes_in_order_of_appearance(where: str, n_samples: int, y: Any
 
 # -- cross-validation and grid search ------------------------------------------------------------
 
-def _splits(cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> list[tuple]:
+def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> list[tuple]:
     """The (train, val) index pairs of `cv`: a fold count (StratifiedKFold for class labels
     when every class fills every fold, else KFold; shuffled with `seed`), a splitter with
     `split(X, y)`, or the pairs themselves."""
+    if isinstance(cv, bool):
+        raise TypeError(f"{where}: cv must be a number of folds, a KFold or StratifiedKFold, "
+                        f"or a list of (train, val) index pairs, got {cv!r}")
     if isinstance(cv, numbers.Integral):
-        if y.dtype.kind in "iub" and np.unique(y, return_counts=True)[1].min() >= cv:
+        if cv < 2:
+            raise ValueError(f"{where}: cv={cv}, but cross-validation needs at least 2 folds "
+                             f"(one to validate on, the rest to train on)")
+        labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+        # one label per sample only: one-hot rows (or regression targets) are folded plainly
+        if labels.ndim == 1 and labels.size and labels.dtype.kind in "iub" and \
+                np.unique(labels, return_counts=True)[1].min() >= cv:
             cv = StratifiedKFold(int(cv), shuffle=True, seed=seed)
         else:
             cv = KFold(int(cv), shuffle=True, seed=seed)
     if isinstance(cv, _Folds):
         return list(cv.split(X, y))
     return list(cv)
+
+
+def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of `fit_kwargs`; metrics are the caller's own argument, as they score the
+    held-out folds (fit itself records only the loss there)."""
+    fit_kwargs = dict(fit_kwargs or {})
+    if "metrics" in fit_kwargs:
+        raise ValueError(f"{where}: pass metrics= as its own argument, not in fit_kwargs: they "
+                         f"score each held-out fold")
+    return fit_kwargs
 
 
 def _build(build_model: Callable, params: dict[str, Any]) -> tuple:
@@ -230,9 +251,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
 
     X = np.asarray(X)
     y = np.asarray(y)
-    fit_kwargs = {"progress": False, **(fit_kwargs or {})}
+    fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
     folds = []
-    for train_idx, val_idx in _splits(cv, X, y, seed):
+    for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
         model, loss_fn, optimizer = _build(build_model, params or {})
         chosen = _metrics_for(loss_fn, metrics, "cross_validate")
         fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
@@ -280,8 +301,8 @@ class GridSearch:
                              f"got {param_grid!r}")
         self.build_model, self.cv, self.seed = build_model, cv, seed
         self.param_grid = {name: list(values) for name, values in param_grid.items()}
-        self.fit_kwargs = dict(fit_kwargs or {})
-        self.metrics = None if metrics is None else tuple(metrics)
+        self.fit_kwargs = _checked_fit_kwargs("GridSearch", fit_kwargs)
+        self.metrics = None if metrics is None else metric_list(metrics)
         self.scoring = scoring                  # None: decided by the first results
         self.refit = refit
         self.results: list[dict[str, Any]] = []
@@ -298,7 +319,7 @@ class GridSearch:
         from .train import fit
 
         X, y = np.asarray(X), np.asarray(y)
-        folds = _splits(self.cv, X, y, self.seed)        # the same folds for every candidate
+        folds = _splits("GridSearch.fit", self.cv, X, y, self.seed)    # the same for everyone
         self.results = []
         for params in self.candidates():
             scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
 from typing import Any, Callable, Sequence
@@ -260,6 +261,8 @@ class History:
         return axes
 
     def __repr__(self) -> str:
+        if not self.epochs:                 # fit stopped (Ctrl-C, an error) in its first epoch
+            return "History(epochs=0)"
         numbers = ", ".join(f"{k}={v:.4g}" for k, v in self.scores().items())
         best = f", best_epoch={self.best_epoch}" if self.best_epoch is not None else ""
         which = f" (restored epoch {self.restored_epoch})" if self.restored_epoch else ""
@@ -374,11 +377,23 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
     that did it, and `FloatingPointError` says where.
 
+    Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
+    would: with the best epoch's weights when `early_stopping` keeps them, else those of the
+    latest step; then it re-raises. That exception, and any other that stops `fit` (divergence,
+    a failing metric), carries the finished epochs as `.history`; the model stays in training
+    mode, and calling `fit` again with the same optimizer (and scheduler) trains on from there:
+
+        try:
+            history = fit(model, loss_fn, optimizer, data, epochs=100)
+        except KeyboardInterrupt as stop:
+            history = stop.history          # the epochs finished before Ctrl-C
+
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
     _check_fit_arguments(model, loss_fn, optimizer)
-    if not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    epochs = int(epochs)
     if not isinstance(live, bool):
         raise TypeError(f"fit: live must be True or False, got {live!r}")
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
@@ -388,6 +403,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict)
+    _check_scheduler(scheduler, optimizer)
     if isinstance(early_stopping, int):
         early_stopping = EarlyStopping(patience=early_stopping)
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
@@ -432,14 +448,27 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             if early_stopping is not None and waited and waited >= early_stopping.patience:
                 history.stopped_early = True
                 break
+    except KeyboardInterrupt as stop:   # stopped by hand: as early stopping would leave it
+        _finish(model, history, best_state, started)
+        stop.history = history
+        raise
+    except Exception as error:          # diverged, or a metric or the loss failed
+        history.seconds = time.perf_counter() - started
+        error.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
+    _finish(model, history, best_state, started)
+    return history
+
+
+def _finish(model: Module, history: History, best_state: dict | None, started: float) -> None:
+    """Put early stopping's best weights back (if it kept them) and time the run."""
     if best_state is not None:
         model.load_state_dict(best_state)
         history.restored_epoch = history.best_epoch
     history.seconds = time.perf_counter() - started
-    return history
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
@@ -454,6 +483,27 @@ def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
     if not all(hasattr(optimizer, name) for name in ("param_groups", "step", "zero_grad")):
         raise TypeError(f"fit: optimizer must be an optimizer of nn.optim, such as "
                         f"SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
+    # an optimizer of an earlier model (a notebook cell run again) would train nothing
+    ours = {id(p) for p in model.parameters()}
+    theirs = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if ours and not ours & theirs:
+        raise ValueError(f"fit: the optimizer holds none of the model's parameters (was it made "
+                         f"for another model?), so training would change nothing; make it with "
+                         f"{type(optimizer).__name__}(model.parameters(), ...)")
+
+
+def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
+    """A scheduler made for another optimizer would change an lr that nothing uses."""
+    if scheduler is None:
+        return
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must be a learning-rate scheduler of "
+                        f"nn.optim.lr_scheduler, such as StepLR(optimizer, step_size=10), got "
+                        f"{type(scheduler).__name__}")
+    if getattr(scheduler, "optimizer", optimizer) is not optimizer:
+        raise ValueError(f"fit: the scheduler ({type(scheduler).__name__}) was made for another "
+                         f"optimizer than the one fit is given, so it would change nothing; "
+                         f"make it with the optimizer you pass to fit")
 
 
 def _monitored(early_stopping: EarlyStopping | None, has_val: bool,

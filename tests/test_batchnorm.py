@@ -110,6 +110,17 @@ def test_errors_name_the_layer_and_the_shapes():
         BatchNorm2d(3)(Tensor(np.zeros((2, 4, 5, 5))))
     with pytest.raises(ValueError, match="more than one value per channel"):
         BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
+
+
+def test_a_batch_of_one_in_training_names_the_layer_and_changes_nothing():
+    bn = BatchNorm1d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3.*got input of shape \(1, 3\).*"
+                                         r"drop_last=True.*model.eval\(\)"):
+        bn(Tensor(np.ones((1, 3))))
+    assert bn.num_batches_tracked == 0
+    np.testing.assert_array_equal(bn.running_mean, 0)
+    bn.eval()
+    assert bn(Tensor(np.ones((1, 3)))).shape == (1, 3)      # evaluation: one sample is fine
     with pytest.raises(ValueError, match="momentum must be in"):
         BatchNorm1d(3, momentum=2.0)
 

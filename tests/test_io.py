@@ -280,3 +280,22 @@ def test_a_newer_format_is_refused(tmp_path):
         np.savez(f, weight=np.ones((2, 3)), **{FORMAT_KEY: np.array(FORMAT + 1)})
     with pytest.raises(ValueError, match=r"format mark 3; this glassgrad reads formats 1 to 2"):
         load(tmp_path / "new.npz")
+
+
+def test_a_pytorch_file_or_another_zip_is_refused_by_name(tmp_path):
+    import pickle
+    Boom.marker = str(tmp_path / "pwned")
+    torch_like = tmp_path / "model.pt"          # torch.save's layout: a zip holding a pickle
+    with zipfile.ZipFile(torch_like, "w") as archive:
+        archive.writestr("model/data.pkl", pickle.dumps(Boom()))
+        archive.writestr("model/version", "3\n")
+    other = tmp_path / "notes.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    for path, reason in ((torch_like, r"a PyTorch file \(torch.save\).*torch.load\(path\)"),
+                         (other, "a zip archive of other files, not of .npy arrays")):
+        with pytest.raises(ValueError, match=f"is not a glassgrad checkpoint .*{reason}"):
+            load(path)
+        with pytest.raises(ValueError, match=f"is not a glassgrad checkpoint .*{reason}"):
+            MLP(2, [3], 1).load(path)
+    assert not os.path.exists(Boom.marker)

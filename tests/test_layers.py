@@ -178,3 +178,12 @@ def test_mlp_trains_to_fit_a_small_problem():
             p.data -= 0.2 * p.grad
         losses.append(loss.item())
     assert losses[-1] < 0.02 * losses[0]
+
+
+def test_a_flat_array_into_a_one_feature_layer_says_to_make_a_column():
+    with pytest.raises(ValueError, match=r"Linear\(in_features=1, out_features=2\): .*"
+                                         r"X.reshape\(-1, 1\)"):
+        Linear(1, 2)(Tensor(np.arange(5.0)))
+    with pytest.raises(ValueError) as error:                 # another mistake: no such hint
+        Linear(3, 2)(Tensor(np.arange(5.0)))
+    assert "reshape(-1, 1)" not in str(error.value)

@@ -2,6 +2,7 @@
 direction; fit, evaluate, cross_validate and GridSearch follow what they declare."""
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from nn import (
 )
 from nn import functional as F
 from nn.data import make_blobs
+from nn.metrics import UndefinedMetricWarning, accuracy, f1_score, precision, recall
 from nn.optim import SGD
 from nn.optim.lr_scheduler import ReduceLROnPlateau
 from nn.scoring import declare_loss, declare_metric, default_metrics, loss_task
@@ -282,3 +284,31 @@ def test_history_after_early_stopping_reports_the_restored_epoch():
     assert now["loss"] == pytest.approx(history.scores()["val_loss"], rel=1e-6)
     assert repr(history).startswith("History(epochs=3, best_epoch=1 (restored epoch 1): loss=")
     assert f"val_loss={history.at(1)['val_loss']:.4g}" in repr(history)
+
+
+def test_a_three_class_model_is_macro_averaged_even_on_two_of_its_classes():
+    # a validation set holding classes 1 and 2 only: the binary score of class 1 would be
+    # another number under the same name (or an error when the predictions use class 0 too)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2)).astype(np.float32)
+    y = rng.integers(1, 3, 30)
+    model = SoftmaxRegression(2, 3)
+    model.linear.weight.data[...] = rng.normal(size=(3, 2))
+    predicted = model.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)     # class 0: never true
+        scores = evaluate(model, cross_entropy, (X, y), metrics=["precision", "recall", "f1"])
+        assert scores["precision"] == pytest.approx(precision(y, predicted, average="macro"))
+        assert scores["recall"] == pytest.approx(recall(y, predicted, average="macro"))
+        assert scores["f1"] == pytest.approx(f1_score(y, predicted, average="macro"))
+
+
+def test_one_metric_may_be_given_alone(blobs):
+    X, y = blobs
+    model = LogisticRegression(2)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = fit(model, F.binary_cross_entropy_with_logits, optimizer, (X, y),
+                  metrics="f1", progress=False)
+    assert set(history.history) == {"loss", "f1", "lr"}
+    assert set(evaluate(model, F.binary_cross_entropy_with_logits, (X, y),
+                        metrics=accuracy)) == {"loss", "accuracy"}

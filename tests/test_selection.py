@@ -287,3 +287,27 @@ def test_grid_search_rejects_an_empty_grid_and_an_unknown_score():
     X, y = _two_blobs(20)
     with pytest.raises(ValueError, match="scoring 'auc' is not among the scores"):
         GridSearch(_build, {"lr": [0.1]}, cv=2, fit_kwargs={"epochs": 1}, scoring="auc").fit(X, y)
+
+
+def test_cross_validate_folds_one_hot_labels_and_refuses_bad_fold_counts():
+    X, y = _two_blobs(24)
+    one_hot = np.eye(2, dtype=np.int64)[y]          # cross_entropy takes such rows too
+    scores = cross_validate(_build, X, one_hot, cv=3, fit_kwargs={"epochs": 1})
+    assert len(scores["folds"]) == 3
+    with pytest.raises(ValueError, match="cross_validate: cv=1, but cross-validation needs at "
+                                         "least 2 folds"):
+        cross_validate(_build, X, y, cv=1)
+    with pytest.raises(TypeError, match="GridSearch.fit: cv must be a number of folds"):
+        GridSearch(_build, {"lr": [0.1]}, cv=True).fit(X, y)
+
+
+def test_metrics_may_be_one_name_but_not_hidden_in_fit_kwargs():
+    X, y = _two_blobs(24)
+    scores = cross_validate(_build, X, y, cv=2, fit_kwargs={"epochs": 1}, metrics="f1")
+    assert set(scores["mean"]) == {"loss", "f1"}
+    search = GridSearch(_build, {"lr": [0.1]}, cv=2, fit_kwargs={"epochs": 1}, metrics="f1")
+    assert search.fit(X, y).scoring == "f1"
+    with pytest.raises(ValueError, match="cross_validate: pass metrics= as its own argument"):
+        cross_validate(_build, X, y, cv=2, fit_kwargs={"epochs": 1, "metrics": ["f1"]})
+    with pytest.raises(ValueError, match="GridSearch: pass metrics= as its own argument"):
+        GridSearch(_build, {"lr": [0.1]}, fit_kwargs={"metrics": ["f1"]})

@@ -125,9 +125,9 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
     _, history = run(20, 2)                            # a patience alone works too
     assert history.epochs == 3
+    model = LinearRegression(1)
     with pytest.raises(ValueError, match="monitors 'val_loss' but there is no val_data"):
-        fit(LinearRegression(1), mse_loss, SGD(LinearRegression(1).parameters()), train,
-            early_stopping=2, progress=False)
+        fit(model, mse_loss, SGD(model.parameters()), train, early_stopping=2, progress=False)
 
 
 def test_schedulers_step_once_per_epoch(blobs):
@@ -285,8 +285,9 @@ def test_targets_that_do_not_fit_the_loss_are_named(blobs):
     three = np.arange(120) % 3
     with pytest.raises(ValueError, match=r"fit: train_data: y holds 3 classes \[0, 1, 2\], but "
                                          r"binary_cross_entropy_with_logits is a two-class loss"):
-        fit(LogisticRegression(2), binary_cross_entropy_with_logits,
-            SGD(LogisticRegression(2).parameters()), (X, three), progress=False)
+        binary = LogisticRegression(2)
+        fit(binary, binary_cross_entropy_with_logits, SGD(binary.parameters()), (X, three),
+            progress=False)
     from nn import nll_loss
     with pytest.raises(ValueError, match=r"like one-hot rows.*labels.argmax\(1\)"):
         nll_loss(np.zeros((3, 2)), np.eye(2, dtype=np.int64)[[0, 1, 1]])
@@ -427,3 +428,81 @@ def test_validation_outputs_that_overflow_are_divergence_too():
         fit(model, mse_loss, SGD(model.parameters(), lr=1e6), (X, y), epochs=5, batch_size=40,
             val_data=(X, y), metrics=["r2"], progress=False)   # one step, then validation
     assert err.value.stepped and err.value.epoch >= 1
+
+
+def test_epochs_may_be_a_numpy_integer_but_not_a_bool(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    opt = SGD(model.parameters(), lr=0.1)
+    assert fit(model, cross_entropy, opt, (X, y), epochs=np.int64(2), progress=False).epochs == 2
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got True"):
+        fit(model, cross_entropy, opt, (X, y), epochs=True, progress=False)
+
+
+def interrupted_at(epoch):
+    """A metric that raises KeyboardInterrupt (Ctrl-C) when scoring the given epoch's training
+    batches (it runs twice an epoch: on them, then on the validation data)."""
+    calls = []
+
+    def stopping(y_true, y_pred):
+        calls.append(1)
+        if len(calls) == 2 * epoch - 1:
+            raise KeyboardInterrupt
+        return 0.0
+    stopping.higher_is_better = True
+    return stopping
+
+
+def test_ctrl_c_keeps_the_finished_epochs_and_the_best_weights():
+    # validation only worsens (see above): epoch 1 is the best, Ctrl-C comes in epoch 4
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    train, val = (x, 2 * x[:, 0]), (x, -2 * x[:, 0])
+    model = LinearRegression(1)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, epochs=20, val_data=val,
+            metrics=[interrupted_at(4)], batch_size=40, shuffle=False,
+            early_stopping=EarlyStopping(patience=10), progress=False)
+    history = stop.value.history
+    assert history.epochs == 3 and history.best_epoch == history.restored_epoch == 1
+    after_one_epoch = LinearRegression(1)
+    fit(after_one_epoch, mse_loss, SGD(after_one_epoch.parameters(), lr=0.1), train, epochs=1,
+        batch_size=40, shuffle=False, metrics=(), progress=False)
+    assert np.array_equal(model.weight.data, after_one_epoch.weight.data)
+    assert model.training
+
+
+def test_an_error_inside_fit_carries_the_finished_epochs(blobs):
+    X, y = blobs
+    model = LinearRegression(2)
+    with pytest.raises(TrainingDiverged) as error, np.errstate(all="ignore"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=2.0), (X, y.astype(np.float32)),
+            epochs=50, batch_size=len(X), metrics=(), progress=False)  # ~17 epochs
+    assert error.value.epoch > 1 and error.value.history.epochs == error.value.epoch - 1
+
+
+def test_ctrl_c_in_the_first_epoch_leaves_an_empty_history_that_prints(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y),
+            metrics=[interrupted_at(1)], progress=False)
+    assert stop.value.history.epochs == 0 and repr(stop.value.history) == "History(epochs=0)"
+
+
+def test_a_scheduler_of_another_optimizer_or_not_a_scheduler_is_refused(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    forgotten = SGD(model.parameters(), lr=0.1)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler .StepLR. was made for another optimizer"):
+        fit(model, cross_entropy, optimizer, (X, y), scheduler=StepLR(forgotten, 1),
+            progress=False)
+    with pytest.raises(TypeError, match="scheduler must be a learning-rate scheduler"):
+        fit(model, cross_entropy, optimizer, (X, y), scheduler="cosine", progress=False)
+
+
+def test_an_optimizer_of_another_model_is_refused(blobs):
+    X, y = blobs
+    earlier, model = SoftmaxRegression(2, 2), SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match="the optimizer holds none of the model's parameters"):
+        fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
