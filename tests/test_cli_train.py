@@ -212,6 +212,21 @@ def test_a_file_that_cannot_be_read_is_bad_input(tmp_path, capsys, monkeypatch):
                                  "(permission denied)\n")                 # was exit 1
 
 
+def test_a_folder_that_cannot_be_written_fails_before_training(colours_csv, tmp_path, capsys,
+                                                               monkeypatch):
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: (
+        os.path.abspath(path) != str(locked) and access(path, mode)))
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", str(locked / "m.npz")], capsys)
+    assert code == 1 and out == ""                         # not a word of training
+    assert err == (f"glassgrad train: error: --out {locked / 'm.npz'}: cannot write in the "
+                   f"folder {locked} (permission denied or a read-only file system)\n")
+
+
 def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):
     data = _regression_csv(tmp_path)
     argv = ["train", "--csv", str(data), "--target", "target", "--epochs", "1",
