@@ -75,3 +75,8 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
         assert code == 2 and out == ""
         assert err == f"glassgrad demo: error: {message}\n"
     assert taken.read_text() == "keep me"
+
+
+def test_help_names_the_options_as_the_readme_does(capsys):
+    code, out, _ = run(["demo", "--help"], capsys)         # README: demo [-o FOLDER] [--epochs N]
+    assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N]")

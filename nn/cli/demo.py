@@ -34,9 +34,9 @@ def add_parser(subparsers: Any) -> None:
                     "output folder: decision_boundary.png (the regions the network assigns to "
                     "each class, with the data) and prediction_graph.svg (the computation graph "
                     "of one test point's loss, every weight with its gradient).")
-    p.add_argument("-o", "--out", default="glassgrad-demo", help="output folder, created if "
-                   "needed (default: %(default)s)")
-    p.add_argument("--epochs", type=positive_int, default=100,
+    p.add_argument("-o", "--out", default="glassgrad-demo", metavar="FOLDER",
+                   help="output folder, created if needed (default: %(default)s)")
+    p.add_argument("--epochs", type=positive_int, default=100, metavar="N",
                    help="passes over the data (default: 100)")
     p.add_argument("--seed", type=random_seed, default=0, help="random seed (default: 0)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -71,8 +71,11 @@ class Table(NamedTuple):
         """Every column in `names` must be in the header."""
         absent = [name for name in names if name not in self.header]
         if absent:
+            no_header = all(number_problem(name) is None for name in self.header)
+            hint = ("; the first line holds numbers: the file needs a header row of column "
+                    "names" if no_header else "")
             raise UsageError(f"{self.path}: no column {', '.join(map(repr, absent))} ({why}); "
-                             f"the columns are {', '.join(self.header)}")
+                             f"the columns are {', '.join(self.header)}{hint}")
 
 
 def read_table(path: str) -> Table:
