@@ -115,6 +115,9 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,1e39\n7,8,2\n" + "1,1,0.25\n" * 30,
      "line 4: --task regress needs a finite number in 'label', found '1e39', which is too "
      "large for float32 (beyond ±3.4e38)"),
+    # "1" and "1.0" (files joined from two programs) were two classes of one number
+    ("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1.0\n", "line 5: the target 'label' is '1.0', and "
+     "'1' above: one number written two ways would be two classes; write it one way"),
     # a missing-value mark among numbers became a class of its own: a 3-class model of 0, 1, NA
     ("a,b,label\n1,2,0\n3,4,1\n5,6,NA\n7,8,1\n9,9,0\n",
      "line 4: the target 'label' is 'NA', a number in most other rows: a missing value? Fill "

@@ -107,7 +107,8 @@ def _check_no_missing_marks(table: Table, target: str, labels: list[str],
 def _check_classes(table: Table, target: str, labels: list[str], numeric: list[float | None],
                    n_classes: int) -> None:
     """Refuse a target that is no set of classes: numbers that are not whole (a measurement),
-    or a different value in every row (nothing to learn: each class seen once)."""
+    one number written two ways ("1" and "1.0" would be two classes), or a different value in
+    every row (nothing to learn: each class seen once)."""
     all_numbers = None not in numeric
     hint = "; to predict a number use --task regress" if all_numbers else ""
     if all_numbers:
@@ -116,6 +117,13 @@ def _check_classes(table: Table, target: str, labels: list[str], numeric: list[f
                 raise UsageError(f"{table.path}, line {line}: the target {target!r} is "
                                  f"{text!r}, not a whole number: it looks continuous, not a "
                                  f"class{hint}")
+    spelling: dict[float, str] = {}
+    for line, text, value in zip(table.lines, labels, numeric):
+        first = spelling.setdefault(value, text) if value is not None else text
+        if first != text:
+            raise UsageError(f"{table.path}, line {line}: the target {target!r} is {text!r}, "
+                             f"and {first!r} above: one number written two ways would be two "
+                             f"classes; write it one way")
     if n_classes == len(labels):
         raise UsageError(f"{table.path}: the target {target!r} has a different value in every "
                          f"row ({n_classes} rows): no class is seen twice{hint}")
