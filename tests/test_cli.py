@@ -82,3 +82,13 @@ def test_the_package_runs_as_a_program():
     done = subprocess.run([sys.executable, "-m", "nn.cli", "graph"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`glassgrad graph ... -o - | head`: the pipe closes; the command stops quietly with 141
+    (128 + SIGPIPE, as a Unix tool would), not with a traceback when Python flushes at exit."""
+    done = subprocess.Popen([sys.executable, "-m", "nn.cli", "graph", "x*x", "x=3", "-o", "-"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done.stdout.close()                   # the reader is gone before the first byte
+    err = done.stderr.read()
+    assert done.wait(timeout=120) == 141 and err == ""

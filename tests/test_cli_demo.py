@@ -62,3 +62,21 @@ def test_a_folder_where_a_picture_goes_is_a_usage_error(tmp_path, capsys):
     assert code == 2 and out == ""
     assert err == (f"glassgrad demo: error: -o {tmp_path}: it writes "
                    f"{tmp_path / 'decision_boundary.png'}, which is a folder; give another name\n")
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("keep me")
+    # both trained first, then failed: "No such file or directory", "Not a directory", exit 1
+    for folder, message in [("", "-o '': no folder name; give one"),
+                            (str(taken / "pictures"), f"-o {taken / 'pictures'}: {taken} is a "
+                                                      f"file, so the folder cannot be made")]:
+        code, out, err = run(["demo", "-o", folder, "--epochs", "1"], capsys)
+        assert code == 2 and out == ""
+        assert err == f"glassgrad demo: error: {message}\n"
+    assert taken.read_text() == "keep me"
+
+
+def test_help_names_the_options_as_the_readme_does(capsys):
+    code, out, _ = run(["demo", "--help"], capsys)         # README: demo [-o FOLDER] [--epochs N]
+    assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N]")

@@ -78,6 +78,9 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("", "the file is empty"),
     ("a,b,label\n", "only a header row, no data"),
     ("a,b,colour\n1,2,x\n3,4,y\n", "no column 'label' (the target); the columns are a, b, colour"),
+    # no header row (np.savetxt writes none): the first row was taken for column names, silently
+    ("1.5,2,0\n3,4,1\n", "no column 'label' (the target); the columns are 1.5, 2, 0; the first "
+                          "line holds numbers: the file needs a header row of column names\n"),
     ("a,b,label\n1,2,0\n3,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
     ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
     ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),
@@ -97,12 +100,37 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,a,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n",
      "data.csv: the header names 'a' more than once; give each column its own name"),
     ("b, a,a,label, b\n1,2,3,0,4\n", "the header names 'b', 'a' more than once"),
+    # the trailing commas of some exports: "line 2, column '': '' is not a number"
+    ("a,b,label,\n1,2,0,\n3,4,1,\n", "data.csv: column 4 of the header has no name (a "
+                                     "trailing comma?); name every column or remove the empty one"),
+    # another separator: "no column 'label'; the columns are a;b;label"
+    ("a;b;label\n1;2;0\n3;4;1\n", "data.csv: the header is a single column 'a;b;label'; are "
+                                  "the values separated by semicolons? glassgrad reads "
+                                  "comma-separated files"),
+    ("a\tb\tlabel\n1\t2\t0\n", "are the values separated by tabs?"),
+    # beyond float32: numpy's overflow warning, then "'1e39' is not a finite number (nan or inf)"
+    ("a,b,label\n1,2,0\n3,-1e39,1\n", "line 3, column 'b': '-1e39' is too large for float32 "
+                                       "(beyond ±3.4e38)"),
+    # a target beyond float32 was an inf: a warning, then "unexpected ValueError", exit 1
+    ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,1e39\n7,8,2\n" + "1,1,0.25\n" * 30,
+     "line 4: --task regress needs a finite number in 'label', found '1e39', which is too "
+     "large for float32 (beyond ±3.4e38)"),
+    # "1" and "1.0" (files joined from two programs) were two classes of one number
+    ("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1.0\n", "line 5: the target 'label' is '1.0', and "
+     "'1' above: one number written two ways would be two classes; write it one way"),
+    # a missing-value mark among numbers became a class of its own: a 3-class model of 0, 1, NA
+    ("a,b,label\n1,2,0\n3,4,1\n5,6,NA\n7,8,1\n9,9,0\n",
+     "line 4: the target 'label' is 'NA', a number in most other rows: a missing value? Fill "
+     "it in or remove the row; if it is a class, pass --task classify"),
 ])
 def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
     path.write_text(content)
-    code, out, err = run(["train", "--csv", str(path), "--target", "label",
-                          "--out", str(tmp_path / "m.npz")], capsys)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = run(["train", "--csv", str(path), "--target", "label",
+                              "--out", str(tmp_path / "m.npz")], capsys)
+    assert not caught, [str(w.message) for w in caught]
     assert code == 2
     assert err.startswith("glassgrad train: error: ") and message in err, err
     assert err.count("\n") == 1
@@ -162,6 +190,47 @@ def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"
+
+
+def test_a_missing_value_among_numbers_is_a_class_when_asked(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", ["a", "label"],
+                     [(i, "NA" if i == 3 else i % 2) for i in range(12)])
+    code, out, err = run(["train", "--csv", str(data), "--target", "label", "--task",
+                          "classify", "--epochs", "1", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0, err
+    assert load_trained(tmp_path / "m.npz").classes == ["0", "1", "NA"]
+
+
+def test_a_file_that_cannot_be_read_is_bad_input(tmp_path, capsys, monkeypatch):
+    from nn.cli import table
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("größe,label\n1,0\n".encode("latin-1"))
+    code, _, err = run(["train", "--csv", str(latin1), "--target", "label"], capsys)
+    assert code == 2 and err == (f"glassgrad train: error: {latin1}: not a readable CSV file: "
+                                 f"not UTF-8 text (the byte 0xf6 is not UTF-8); save it as "
+                                 f"UTF-8\n")
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(table, "open", refused, raising=False)
+    code, _, err = run(["train", "--csv", "locked.csv", "--target", "label"], capsys)
+    assert code == 2 and err == ("glassgrad train: error: locked.csv: cannot be read "
+                                 "(permission denied)\n")                 # was exit 1
+
+
+def test_a_folder_that_cannot_be_written_fails_before_training(colours_csv, tmp_path, capsys,
+                                                               monkeypatch):
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: (
+        os.path.abspath(path) != str(locked) and access(path, mode)))
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", str(locked / "m.npz")], capsys)
+    assert code == 1 and out == ""                         # not a word of training
+    assert err == (f"glassgrad train: error: --out {locked / 'm.npz'}: cannot write in the "
+                   f"folder {locked} (permission denied or a read-only file system)\n")
 
 
 def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):

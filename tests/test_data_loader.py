@@ -163,6 +163,14 @@ def test_batch_size_must_be_an_int(bad):
         DataLoader(np.zeros((5, 2)), batch_size=bad)
 
 
+@pytest.mark.parametrize("bad, error", [(-1, ValueError), (1.5, TypeError), ("7", TypeError)])
+def test_a_bad_seed_names_the_loader(bad, error):
+    """numpy's own words ("expected non-negative integer") did not say who was seeded."""
+    with pytest.raises(error, match=rf"DataLoader: seed must be an int >= 0 or a numpy "
+                                    rf"Generator, got {bad!r}"):
+        DataLoader(np.zeros((5, 2)), shuffle=True, seed=bad)
+
+
 def test_empty_and_shapeless_x():
     with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 3\)\)"):
         DataLoader(np.zeros((0, 3)))

@@ -123,6 +123,17 @@ def test_extra_bytes_truncated_header_and_not_idx(tmp_path):
             read_idx(path)
 
 
+def test_a_header_promising_more_than_int64_holds_says_so(tmp_path):
+    """(2**32 - 1)**2 bytes overflowed numpy's int64 product: "-8,589,934,579 bytes in all"."""
+    path = tmp_path / "huge"
+    path.write_bytes(bytes([0, 0, 8, 2]) + (2**32 - 1).to_bytes(4, "big") * 2)
+    with pytest.raises(ValueError, match=r"huge: is truncated: the header promises shape "
+                                         r"\(4294967295, 4294967295\), "
+                                         r"18,446,744,065,119,617,037 bytes in all, but there "
+                                         r"are 12"):
+        read_idx(path)
+
+
 def test_damaged_gzip(tmp_path):
     path = tmp_path / "d.gz"
     write_idx(path, np.arange(200, dtype=np.uint8))

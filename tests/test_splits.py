@@ -180,6 +180,13 @@ def test_bad_test_size(bad, error, message):
         train_test_split(np.zeros(10), np.zeros(10), bad)
 
 
+@pytest.mark.parametrize("split", [train_test_split, train_val_test_split])
+def test_a_bad_seed_names_the_split(split):
+    with pytest.raises(ValueError, match=rf"{split.__name__}: seed must be an int >= 0 or a "
+                                         rf"numpy Generator, got -1"):
+        split(np.zeros(10), np.zeros(10), seed=-1)
+
+
 def test_bad_stratify():
     y = np.repeat([0, 1], 5)
     with pytest.raises(ValueError, match=r"stratify must be one label per sample, shape \(10,\), "

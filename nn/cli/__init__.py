@@ -15,6 +15,7 @@ exit status 1; never a traceback (set GLASSGRAD_TRACEBACK=1 to see one for an un
 from __future__ import annotations
 
 import os
+import sys
 
 from . import demo, graph, predict, train
 from .errors import ArgumentParser, CommandFailed, UsageError, fail
@@ -35,12 +36,24 @@ def build_parser() -> ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] by default); returns the exit status."""
     try:
+        status = _run(argv)
+        sys.stdout.flush()                    # a reader that stopped fails here, not at exit
+        return status
+    except BrokenPipeError:                   # `glassgrad ... | head`: it has all it wants
+        _discard_stdout()
+        return 141                            # 128 + SIGPIPE, as a Unix tool stopped so
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:                # --help (0), or a usage error already printed
         return done.code if isinstance(done.code, int) else 2
     prog = f"glassgrad {args.command}"
     try:
         return args.run(args)
+    except BrokenPipeError:
+        raise
     except UsageError as error:
         return fail(prog, str(error), 2)
     except CommandFailed as error:
@@ -56,3 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         return fail(prog, f"unexpected {type(error).__name__}: {error} "
                           f"(set GLASSGRAD_TRACEBACK=1 to see where)", 1)
 
+
+
+def _discard_stdout() -> None:
+    """Send what is left for stdout to /dev/null: Python's last flush would fail again and
+    print a traceback."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):             # no file descriptor: stdout is not a real file
+        pass

@@ -22,7 +22,7 @@ from nn.optim import Adam
 
 from .errors import UsageError
 from .options import positive_int, random_seed
-from .output import check_output_path, matrix_text
+from .output import check_output_path, check_writable, matrix_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,9 +34,9 @@ def add_parser(subparsers: Any) -> None:
                     "output folder: decision_boundary.png (the regions the network assigns to "
                     "each class, with the data) and prediction_graph.svg (the computation graph "
                     "of one test point's loss, every weight with its gradient).")
-    p.add_argument("-o", "--out", default="glassgrad-demo", help="output folder, created if "
-                   "needed (default: %(default)s)")
-    p.add_argument("--epochs", type=positive_int, default=100,
+    p.add_argument("-o", "--out", default="glassgrad-demo", metavar="FOLDER",
+                   help="output folder, created if needed (default: %(default)s)")
+    p.add_argument("--epochs", type=positive_int, default=100, metavar="N",
                    help="passes over the data (default: 100)")
     p.add_argument("--seed", type=random_seed, default=0, help="random seed (default: 0)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -44,9 +44,22 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _check_folder(out: str) -> None:
+    """The pictures' folder must be one that exists or can be made, checked before training."""
+    if not out.strip():
+        raise UsageError(f"-o {out!r}: no folder name; give one")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"-o {out}: is a file; give a folder for the pictures")
+    existing = os.path.dirname(os.path.abspath(out))     # the folder that makes it
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"-o {out}: {existing} is a file, so the folder cannot be made")
+    check_writable("-o", out, out if os.path.isdir(out) else existing)
+
+
 def run(args: argparse.Namespace) -> int:
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise UsageError(f"-o {args.out}: is a file; give a folder for the pictures")
+    _check_folder(args.out)
     boundary = os.path.join(args.out, "decision_boundary.png")
     graph = os.path.join(args.out, "prediction_graph.svg")
     if os.path.isdir(args.out):                  # else it is made, empty, after training

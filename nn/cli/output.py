@@ -8,9 +8,9 @@ import numpy as np
 
 from autograd.files import atomic_open
 
-from .errors import UsageError
+from .errors import CommandFailed, UsageError
 
-__all__ = ["check_output_path", "write_text", "matrix_text"]
+__all__ = ["check_output_path", "check_writable", "write_text", "matrix_text"]
 
 
 def check_output_path(option: str, path: str, given: str | None = None) -> None:
@@ -26,11 +26,19 @@ def check_output_path(option: str, path: str, given: str | None = None) -> None:
     if not os.path.isdir(folder):
         raise UsageError(f"{option} {given}: the folder {os.path.dirname(path) or folder} "
                          f"does not exist")
+    check_writable(option, given, os.path.dirname(path) or ".")
     if os.path.isdir(path):
         if path == given:
             raise UsageError(f"{option} {given}: is a folder; give a file name")
         raise UsageError(f"{option} {given}: it writes {path}, which is a folder; give another "
                          f"name")
+
+
+def check_writable(option: str, given: str, folder: str) -> None:
+    """Fail now, not after the training, when nothing can be written in `folder` (exit 1)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandFailed(f"{option} {given}: cannot write in the folder {folder} (permission "
+                            f"denied or a read-only file system)")
 
 
 def write_text(path: str, text: str) -> None:

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import csv
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["Table", "read_table"]
+__all__ = ["Table", "read_table", "number_problem"]
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
+
+
+def number_problem(text: str) -> str | None:
+    """Why the cell `text` cannot be a float32 number, or None if it can.
+
+    >>> number_problem(" 2.5 "), number_problem("NA"), number_problem("1e39")
+    (None, 'is not a number', 'is too large for float32 (beyond ±3.4e38)')
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        return "is not a number"
+    if not math.isfinite(value):
+        return "is not a finite number (nan or inf)"
+    if abs(value) > FLOAT32_MAX:
+        return "is too large for float32 (beyond ±3.4e38)"
+    return None
 
 
 class Table(NamedTuple):
@@ -30,27 +50,32 @@ class Table(NamedTuple):
         return cells
 
     def numbers(self, names: list[str]) -> np.ndarray:
-        """Columns `names` as a float32 matrix; a cell that is not a finite number is an error."""
+        """Columns `names` as a float32 matrix; a cell that is not a number, or not one float32
+        can hold (nan, inf, beyond ±3.4e38), is an error naming its line and column."""
         columns = [self.header.index(name) for name in names]
-        X = np.empty((len(self.rows), len(names)), np.float32)
-        for r, (line, row) in enumerate(zip(self.lines, self.rows)):
-            for c, (i, name) in enumerate(zip(columns, names)):
-                try:
-                    X[r, c] = float(row[i])
-                except ValueError:
-                    raise UsageError(f"{self.path}, line {line}, column {name!r}: {row[i]!r} is "
-                                     f"not a number") from None
-                if not np.isfinite(X[r, c]):
-                    raise UsageError(f"{self.path}, line {line}, column {name!r}: {row[i]!r} is "
-                                     f"not a finite number (nan or inf)")
-        return X
+        cells = [[row[i] for i in columns] for row in self.rows]
+        shape = (len(cells), len(names))
+        try:                        # numpy reads every cell as float() does, in one pass
+            X = np.array(cells, dtype=np.float64).reshape(shape)
+            bad = ~(np.abs(X) <= FLOAT32_MAX)        # nan, inf, or too large: inf in float32
+        except ValueError:          # some cell is no number: look at them one by one
+            bad = np.array([[number_problem(cell) is not None for cell in row]
+                            for row in cells], dtype=bool).reshape(shape)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]               # the first, in reading order
+            raise UsageError(f"{self.path}, line {self.lines[r]}, column {names[c]!r}: "
+                             f"{cells[r][c]!r} {number_problem(cells[r][c])}")
+        return X.astype(np.float32)
 
     def require(self, names: list[str], why: str) -> None:
         """Every column in `names` must be in the header."""
         absent = [name for name in names if name not in self.header]
         if absent:
+            no_header = all(number_problem(name) is None for name in self.header)
+            hint = ("; the first line holds numbers: the file needs a header row of column "
+                    "names" if no_header else "")
             raise UsageError(f"{self.path}: no column {', '.join(map(repr, absent))} ({why}); "
-                             f"the columns are {', '.join(self.header)}")
+                             f"the columns are {', '.join(self.header)}{hint}")
 
 
 def read_table(path: str) -> Table:
@@ -68,15 +93,17 @@ def read_table(path: str) -> Table:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder, not a CSV file") from None
-    except (UnicodeDecodeError, csv.Error) as err:
+    except PermissionError:
+        raise UsageError(f"{path}: cannot be read (permission denied)") from None
+    except UnicodeDecodeError as err:           # binary, or text in another encoding
+        raise UsageError(f"{path}: not a readable CSV file: not UTF-8 text (the byte "
+                         f"{err.object[err.start]:#04x} is not UTF-8); save it as UTF-8") from None
+    except csv.Error as err:
         raise UsageError(f"{path}: not a readable CSV file ({err})") from None
     if not rows:
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     header = [name.strip() for name in rows[0]]
-    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
-    if repeated:                      # a name would find only its first column, silently
-        raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "
-                         f"once; give each column its own name")
+    _check_header(path, header)
     if len(rows) < 2:
         raise UsageError(f"{path}: only a header row, no data")
     for line, row in zip(lines[1:], rows[1:]):
@@ -84,3 +111,20 @@ def read_table(path: str) -> Table:
             raise UsageError(f"{path}, line {line}: {len(row)} values, the header has "
                              f"{len(header)}")
     return Table(path, header, rows[1:], lines[1:])
+
+
+def _check_header(path: str, header: list[str]) -> None:
+    """Every column has a name of its own, and the file is comma-separated."""
+    if len(header) == 1:             # another separator: every line reads as one cell
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in header[0]:
+                raise UsageError(f"{path}: the header is a single column {header[0]!r}; are "
+                                 f"the values separated by {name}? glassgrad reads "
+                                 f"comma-separated files")
+    if "" in header:
+        raise UsageError(f"{path}: column {header.index('') + 1} of the header has no name (a "
+                         f"trailing comma?); name every column or remove the empty one")
+    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+    if repeated:                      # a name would find only its first column, silently
+        raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "
+                         f"once; give each column its own name")

@@ -21,7 +21,7 @@ from nn.trained import TrainedModel, trained_paths
 from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text
-from .table import Table, read_table
+from .table import Table, number_problem, read_table
 
 
 def add_parser(subparsers: Any) -> None:
@@ -69,15 +69,17 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     labels = table.column(target)
     numeric = [_number(v) for v in labels]
     if task is None:
+        _check_no_missing_marks(table, target, labels, numeric)
         all_numbers = None not in numeric
         few_integers = (all_numbers and all(v.is_integer() for v in numeric)
                         and len(set(numeric)) <= 20)
         task = "classify" if not all_numbers or few_integers else "regress"
     if task == "regress":
-        for line, text, value in zip(table.lines, labels, numeric):
-            if value is None or not math.isfinite(value):
+        for line, text in zip(table.lines, labels):
+            problem = number_problem(text)         # float32 must hold it: 1e39 would be inf
+            if problem:
                 raise UsageError(f"{table.path}, line {line}: --task regress needs a finite "
-                                 f"number in {target!r}, found {text!r}")
+                                 f"number in {target!r}, found {text!r}, which {problem}")
         return task, np.array(numeric, np.float32), []
     classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
                      else (1, 0.0, v))
@@ -89,10 +91,24 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     return task, np.array([index[v] for v in labels], np.int64), classes
 
 
+def _check_no_missing_marks(table: Table, target: str, labels: list[str],
+                            numeric: list[float | None]) -> None:
+    """Refuse a target of numbers with a few words among them ("NA", "?"): they are missing
+    values far more often than classes, and would silently become a class of their own.
+    `--task classify` says that they are classes."""
+    words = [i for i, value in enumerate(numeric) if value is None]
+    if words and len(words) < len(labels) / 2:
+        i = words[0]
+        raise UsageError(f"{table.path}, line {table.lines[i]}: the target {target!r} is "
+                         f"{labels[i]!r}, a number in most other rows: a missing value? Fill it "
+                         f"in or remove the row; if it is a class, pass --task classify")
+
+
 def _check_classes(table: Table, target: str, labels: list[str], numeric: list[float | None],
                    n_classes: int) -> None:
     """Refuse a target that is no set of classes: numbers that are not whole (a measurement),
-    or a different value in every row (nothing to learn: each class seen once)."""
+    one number written two ways ("1" and "1.0" would be two classes), or a different value in
+    every row (nothing to learn: each class seen once)."""
     all_numbers = None not in numeric
     hint = "; to predict a number use --task regress" if all_numbers else ""
     if all_numbers:
@@ -101,6 +117,13 @@ def _check_classes(table: Table, target: str, labels: list[str], numeric: list[f
                 raise UsageError(f"{table.path}, line {line}: the target {target!r} is "
                                  f"{text!r}, not a whole number: it looks continuous, not a "
                                  f"class{hint}")
+    spelling: dict[float, str] = {}
+    for line, text, value in zip(table.lines, labels, numeric):
+        first = spelling.setdefault(value, text) if value is not None else text
+        if first != text:
+            raise UsageError(f"{table.path}, line {line}: the target {target!r} is {text!r}, "
+                             f"and {first!r} above: one number written two ways would be two "
+                             f"classes; write it one way")
     if n_classes == len(labels):
         raise UsageError(f"{table.path}: the target {target!r} has a different value in every "
                          f"row ({n_classes} rows): no class is seen twice{hint}")

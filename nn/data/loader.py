@@ -63,6 +63,23 @@ def _finite(where: str, name: str, arr: np.ndarray) -> None:
                          f"{samples}); remove or fill those samples first")
 
 
+def generator(where: str, seed: Any) -> np.random.Generator:
+    """The generator `seed` asks for: an int >= 0 seeds a new one, a numpy Generator is used as
+    it is, None means the shared `autograd.default_rng()`. A bad seed is an error naming `where`.
+
+    >>> generator("DataLoader", -1)
+    Traceback (most recent call last):
+    ValueError: DataLoader: seed must be an int >= 0 or a numpy Generator, got -1
+    """
+    if seed is None:
+        return default_rng()
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as err:          # numpy's words do not say who was seeded
+        raise type(err)(f"{where}: seed must be an int >= 0 or a numpy Generator, got "
+                        f"{seed!r}") from None
+
+
 def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
     """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
     label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data")."""
@@ -116,7 +133,7 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self._rng = None if seed is None else generator("DataLoader", seed)
 
     def state_dict(self) -> dict[str, Any]:
         """Where the shuffling stands: the state of the loader's own generator (from `seed`), so

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import struct
 import urllib.request
@@ -104,7 +105,7 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         raise ValueError(f"{path}: truncated in the header ({len(raw)} bytes, the header alone "
                          f"needs {start})")
     shape = struct.unpack(f">{ndim}I", raw[4:start])
-    expected = start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = start + math.prod(shape) * dtype.itemsize     # Python ints: no overflow
     if len(raw) != expected:
         problem = "is truncated" if len(raw) < expected else "has extra bytes at the end"
         raise ValueError(f"{path}: {problem}: the header promises shape {shape}, "

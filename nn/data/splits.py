@@ -20,7 +20,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd import Tensor, default_rng
+from autograd import Tensor
+
+from .loader import generator
 
 
 def _length(fn: str, X: Any, y: Any) -> int:
@@ -101,10 +103,6 @@ def _hold_out(n: int, n_out: int, labels: np.ndarray | None, shuffle: bool,
     return rng.permutation(order[~held]), rng.permutation(order[held])
 
 
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng(seed) if seed is not None else default_rng()
-
-
 def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify: Any = None,
                      shuffle: bool = True, seed: int | np.random.Generator | None = None
                      ) -> tuple[Any, Any, Any, Any]:
@@ -123,7 +121,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
     n = _length(fn, X, y)
     n_test = _count(fn, "test_size", test_size, n)
     labels = _stratify_labels(fn, stratify, shuffle, n, parts=2)
-    train, test = _hold_out(n, n_test, labels, shuffle, _rng(seed))
+    train, test = _hold_out(n, n_test, labels, shuffle, generator(fn, seed))
     return _take(X, train), _take(X, test), _take(y, train), _take(y, test)
 
 
@@ -169,7 +167,7 @@ def train_val_test_split(X: Any, y: Any, sizes: Sequence[float | int] = (0.8, 0.
     n = _length(fn, X, y)
     _, n_val, n_test = _part_counts(fn, sizes, n)
     labels = _stratify_labels(fn, stratify, shuffle, n, parts=3)
-    rng = _rng(seed)
+    rng = generator(fn, seed)
     rest, test = _hold_out(n, n_test, labels, shuffle, rng)
     keep, val = _hold_out(len(rest), n_val, None if labels is None else labels[rest], shuffle,
                           rng)
