@@ -454,7 +454,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         raise
     except Exception as error:          # diverged, or a metric or the loss failed
         history.seconds = time.perf_counter() - started
-        error.history = history
+        try:
+            error.history = history
+        except AttributeError:          # (an exception type without attributes of its own)
+            pass
         raise
     finally:
         if bar is not None:
