@@ -202,8 +202,10 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
     try:                            # checks 0 <= label < C on the way (negatives included)
         return np.ravel_multi_index((np.arange(n), labels), (n, c))
     except ValueError:
+        low, high = labels.min(), labels.max()
+        hint = " (labels numbered from 1? pass y - 1)" if low == 1 and high == c else ""
         raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
-                         f"[{labels.min()}, {labels.max()}]") from None
+                         f"[{low}, {high}]{hint}") from None
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:

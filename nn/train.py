@@ -352,12 +352,15 @@ def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDi
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
-        progress: bool | None = None, batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
+        seed: Any = None,
         predict: Callable | None = None, live: bool = False) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
-    one label per sample; batched by `batch_size`, shuffled every epoch with `seed`).
+    one label per sample; batched by `batch_size`, default 32, shuffled every epoch unless
+    `shuffle=False`, with `seed`; a DataLoader batches by its own settings, so giving these
+    too is an error).
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -396,7 +399,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     epochs = int(epochs)
     if not isinstance(live, bool):
         raise TypeError(f"fit: live must be True or False, got {live!r}")
-    train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
+    if isinstance(train_data, DataLoader):
+        given = [name for name, value in (("batch_size", batch_size), ("shuffle", shuffle),
+                                          ("seed", seed)) if value is not None]
+        if given:
+            raise ValueError(f"fit: {', '.join(given)} would be ignored: train_data is a "
+                             f"DataLoader, which batches and shuffles by its own settings; set "
+                             f"them on the DataLoader, or pass (X, y)")
+    batch_size = 32 if batch_size is None else batch_size
+    train_loader = _batches(train_data, batch_size, shuffle is not False, seed, "fit: train_data")
     _check_targets("fit: train_data", train_loader.y, loss_fn)
     val_loader = None
     if val_data is not None:

@@ -102,3 +102,15 @@ def test_a_missing_or_broken_model_is_one_line_and_exit_2(trained, tmp_path, cap
     trained.with_suffix(".json").write_text("{not json")
     code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
     assert code == 2 and "is not a settings file" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["model.npz", "model.json", "new.csv"])
+def test_out_naming_the_models_or_the_inputs_own_file_is_refused(trained, tmp_path, capsys, name):
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(102.0, 2.1)])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    code, out, err = run(["predict", "--model", str(trained), "--csv", str(new),
+                          "--out", str(tmp_path / name)], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad predict: error: --out {tmp_path / name}: that is the model's or "
+                   f"the input's own file; write the predictions to another name\n")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before

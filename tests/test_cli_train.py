@@ -303,3 +303,11 @@ def test_huge_feature_values_are_standardised_without_overflow(tmp_path, capsys)
                                "20", "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 0 and not caught, err
     assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.5
+
+
+def test_the_summary_counts_in_english(tmp_path, capsys):
+    data = write_csv(tmp_path / "one.csv", ["x", "y"], [(0.1 * i, i % 2) for i in range(10)])
+    code, text, err = run(["train", "--csv", str(data), "--target", "y", "--epochs", "1",
+                           "--val", "0.1", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0, err
+    assert "from 1 feature (9 rows, 1 for validation)" in text

@@ -286,3 +286,12 @@ def test_tensor_arguments_are_checked_where_they_are_given(call, error, message)
 def test_tensor_only_functions_name_themselves_for_a_value(name, call):
     with pytest.raises(TypeError, match=rf"^{name}: works on Tensors, got a Value"):
         call(Value(0.7))
+
+
+def test_labels_numbered_from_one_get_a_hint():
+    logits = Tensor(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 3\), got values in \[1, 3\] "
+                                         r"\(labels numbered from 1\? pass y - 1\)"):
+        F.cross_entropy(logits, [1, 2, 3])
+    with pytest.raises(ValueError, match=r"got values in \[0, 5\]$"):
+        F.cross_entropy(logits, [0, 1, 5])

@@ -60,11 +60,12 @@ def test_validation_scores_are_those_of_evaluate(blobs):
 def test_a_data_loader_and_an_xy_pair_give_the_same_run(blobs):
     X, y = blobs
     runs = []
-    for data in (DataLoader(X, y, batch_size=20, shuffle=True, seed=3), (X, y)):
+    for data, options in ((DataLoader(X, y, batch_size=20, shuffle=True, seed=3), {}),
+                          ((X, y), {"batch_size": 20, "seed": 3})):
         manual_seed(1)
         model = MLP(2, [4], 2)
         runs.append(fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), data, epochs=3,
-                        batch_size=20, seed=3, progress=False)["loss"])
+                        progress=False, **options)["loss"])
     assert runs[0] == runs[1]
 
 
@@ -506,3 +507,19 @@ def test_an_optimizer_of_another_model_is_refused(blobs):
     earlier, model = SoftmaxRegression(2, 2), SoftmaxRegression(2, 2)
     with pytest.raises(ValueError, match="the optimizer holds none of the model's parameters"):
         fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
+
+
+def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
+    from nn import Linear, mse_loss
+    from nn.data import DataLoader
+    from nn.optim import SGD
+    X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
+    model = Linear(2, 1)
+    loader = DataLoader(X, y, batch_size=4)
+    for option in ({"batch_size": 2}, {"shuffle": False}, {"seed": 0}):
+        with pytest.raises(ValueError, match=rf"fit: {next(iter(option))} would be ignored: "
+                                             r"train_data is a DataLoader"):
+            fit(model, mse_loss, SGD(model.parameters(), lr=0.1), loader, **option)
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), loader, epochs=2)
+    assert len(history["loss"]) == 2
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), batch_size=2, shuffle=False)

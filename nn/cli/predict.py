@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 from typing import Any
 
-from nn.trained import load_trained
+from nn.trained import load_trained, trained_paths
 
 from .errors import UsageError
 from .output import check_output_path, write_text
@@ -40,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_path("--out", args.out)
     model = _load(args.model)
+    if args.out is not None and any(os.path.abspath(args.out) == os.path.abspath(path)
+                                    for path in (*trained_paths(args.model), args.csv)):
+        raise UsageError(f"--out {args.out}: that is the model's or the input's own file; write "
+                         f"the predictions to another name")
     table = read_table(args.csv)
     table.require(model.features, "the model was trained on it")
     column = f"predicted_{model.target}"

@@ -217,8 +217,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         loss_fn, metrics = (lambda out, target: mse_loss(out.reshape(-1), target)), ("mse",)
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
-          f"{task} {args.target!r} from {len(features)} features ({len(X_train)} rows, "
-          f"{len(X_val)} for validation)")
+          f"{task} {args.target!r} from {_count(len(features), 'feature')} "
+          f"({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
     # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
     # that says so (the library's users keep numpy's own setting: this is for the command only)
     with np.errstate(all="ignore"):
@@ -232,3 +232,8 @@ def run(args: argparse.Namespace) -> int:
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 row', '2 rows'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

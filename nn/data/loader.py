@@ -98,8 +98,10 @@ def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.nd
             raise ValueError(f"{where}: X has {len(X)} samples but y has {got}; "
                              f"they must match one to one")
         if y.dtype.kind not in "biuf":
+            hint = ("; for class names, number them first: classes, y = np.unique(y, "
+                    "return_inverse=True)" if y.dtype.kind in "USO" else "")
             raise TypeError(f"{where}: y must hold numbers (class indices or targets), got "
-                            f"dtype {y.dtype}")
+                            f"dtype {y.dtype}{hint}")
         _finite(where, "y", y)
     return X, y
 
