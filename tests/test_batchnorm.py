@@ -1,6 +1,8 @@
 """BatchNorm1d / BatchNorm2d: batch statistics in training, running ones in evaluation,
 PyTorch's update rule (unbiased running variance, momentum, momentum=None), gradients through
-the batch statistics against finite differences, buffers in the state dict, optional PyTorch."""
+the batch statistics against finite differences, buffers in the state dict, and the same
+numbers as PyTorch (asked live where torch is installed, else as recorded in
+tests/reference/batchnorm.npz)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from autograd import Tensor, gradcheck
 from nn import BatchNorm1d, BatchNorm2d
 
 from conftest import t64
+from reference import as_array, assert_matches, draw, prefixed, recorded
 
 
 def test_training_normalises_each_channel_and_updates_the_running_statistics(rng):
@@ -125,19 +128,67 @@ def test_a_batch_of_one_in_training_names_the_layer_and_changes_nothing():
         BatchNorm1d(3, momentum=2.0)
 
 
+# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
+
+def batchnorm_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Three training batches x, a gradient g for each output, and an affine weight and bias
+    (random: the initial ones and zeros would let a rule that ignored them pass)."""
+    x = np.stack([rng.normal(size=(6, 3, 4, 4)) for _ in range(3)])
+    return dict(x=x, g=rng.normal(size=x.shape), weight=rng.normal(size=3),
+                bias=rng.normal(size=3))
+
+
+def batchnorm_glassgrad(x, g, weight, bias) -> dict[str, np.ndarray]:
+    """BatchNorm2d(3, momentum=0.3) trained on the three batches: each output and input
+    gradient, the parameters' summed gradients, the state dict, then one evaluation output."""
+    bn = BatchNorm2d(3, momentum=0.3, dtype=np.float64)
+    bn.weight.data[:], bn.bias.data[:] = weight, bias
+    results = {}
+    for step, (batch, grad) in enumerate(zip(x, g)):
+        ours = t64(batch)
+        y = bn(ours)
+        y.backward(grad)
+        results.update({f"y{step}": y.data, f"x{step}.grad": ours.grad})
+    results.update({"weight.grad": bn.weight.grad, "bias.grad": bn.bias.grad})
+    results.update(prefixed("state", bn.state_dict()))
+    results["eval"] = bn.eval()(t64(x[0])).data
+    return results
+
+
+def batchnorm_torch(torch, x, g, weight, bias) -> dict[str, np.ndarray]:
+    """The same as `batchnorm_glassgrad`, computed by PyTorch."""
+    bn = torch.nn.BatchNorm2d(3, momentum=0.3).double()
+    with torch.no_grad():
+        bn.weight[:], bn.bias[:] = torch.tensor(weight), torch.tensor(bias)
+    results = {}
+    for step, (batch, grad) in enumerate(zip(x, g)):
+        theirs = torch.tensor(batch, requires_grad=True)
+        y = bn(theirs)
+        y.backward(torch.tensor(grad))
+        results.update({f"y{step}": as_array(y), f"x{step}.grad": as_array(theirs.grad)})
+    results.update({"weight.grad": as_array(bn.weight.grad), "bias.grad": as_array(bn.bias.grad)})
+    results.update(prefixed("state", bn.state_dict()))
+    bn.eval()
+    results["eval"] = as_array(bn(torch.tensor(x[0])))
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/batchnorm.npz: the inputs and PyTorch's results."""
+    inputs = batchnorm_inputs(draw())
+    return {**inputs, **batchnorm_torch(torch, **inputs)}
+
+
 def test_matches_pytorch(rng):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
-    x = [rng.normal(size=(6, 3, 4, 4)) for _ in range(3)]
-    ours, theirs = BatchNorm2d(3, momentum=0.3, dtype=np.float64), \
-        torch.nn.BatchNorm2d(3, momentum=0.3).double()
-    for batch in x:
-        a, b = t64(batch), torch.tensor(batch, requires_grad=True)
-        ours(a).sum().backward()
-        (theirs(b) ** 1).sum().backward()
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-10)
-    for name, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-12)
-    ours.eval(), theirs.eval()
-    np.testing.assert_allclose(ours(t64(x[0])).data, theirs(torch.tensor(x[0])).detach().numpy(),
-                               rtol=1e-10)
+    inputs = batchnorm_inputs(rng)
+    assert_matches(batchnorm_glassgrad(**inputs), batchnorm_torch(torch, **inputs),
+                   rtol=1e-10, atol=1e-12)
+
+
+def test_matches_pytorchs_recorded_numbers():
+    theirs = recorded("batchnorm")
+    inputs = ("x", "g", "weight", "bias")
+    assert_matches(batchnorm_glassgrad(*(theirs[name] for name in inputs)), theirs,
+                   rtol=1e-10, atol=1e-12, inputs=inputs)

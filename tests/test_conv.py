@@ -1,8 +1,11 @@
 """conv2d, conv1d and pad: forward against direct loops, gradients against finite differences
 (float64) over strides, paddings, dilations, groups, odd sizes and batch 1, and second
-derivatives through grad(grad(f)); an optional cross-check against PyTorch."""
+derivatives through grad(grad(f)); the same numbers as PyTorch (asked live where torch is
+installed, else as recorded in tests/reference/conv.npz)."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from autograd.graph import apply
 from autograd.ops.conv import ConvCtx, ConvInputGrad, ConvWeightGrad, Geometry
 
 from conftest import t64
+from reference import as_array, assert_matches, record_cases, recorded_case
 
 
 def conv2d_loops(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
@@ -192,24 +196,56 @@ def test_errors_name_the_op_and_the_shapes():
 
 
 # ----------------------------------------------------------------------------------------------
-# Optional: the same numbers as PyTorch
+# The same numbers as PyTorch: asked live where torch is installed, else as recorded
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES, ids=IDS)
-def test_conv2d_matches_pytorch(rng, xs, ws, stride, padding, dilation, groups):
+def conv2d_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    """x, w, b and an output gradient g for one of CASES."""
+    xs, ws, *options = case
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    g = rng.normal(size=F.conv2d(Tensor(x), Tensor(w), None, *options).shape)
+    return dict(x=x, w=w, b=b, g=g)
+
+
+def conv2d_glassgrad(case: tuple, x, w, b, g) -> dict[str, np.ndarray]:
+    """The output y and the gradients of x, w and b when g flows back into y."""
+    leaves = dict(x=t64(x), w=t64(w), b=t64(b))
+    y = F.conv2d(*leaves.values(), *case[2:])
+    y.backward(g)
+    return {"y": y.data, **{f"{name}.grad": t.grad for name, t in leaves.items()}}
+
+
+def conv2d_torch(torch, case: tuple, x, w, b, g) -> dict[str, np.ndarray]:
+    """The same as `conv2d_glassgrad`, computed by PyTorch."""
+    stride, padding, dilation, groups = case[2:]
+    leaves = {name: torch.tensor(a, requires_grad=True)
+              for name, a in dict(x=x, w=w, b=b).items()}
+    y = torch.nn.functional.conv2d(*leaves.values(), stride=stride, padding=padding,
+                                   dilation=dilation, groups=groups)
+    y.backward(torch.tensor(g))
+    return {"y": as_array(y), **{f"{name}.grad": as_array(t.grad) for name, t in leaves.items()}}
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/conv.npz: each case's inputs and PyTorch's results, under its id."""
+    return record_cases(IDS, CASES, conv2d_inputs, functools.partial(conv2d_torch, torch))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv2d_matches_pytorch(rng, case):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
-    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
-    g = rng.normal(size=conv2d_loops(x, w, b, _pair(stride), _pair(padding), _pair(dilation),
-                                     groups).shape)
-    ours = [t64(a) for a in (x, w, b)]
-    F.conv2d(*ours, stride, padding, dilation, groups).backward(g)
-    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-    y = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding, dilation=dilation,
-                                   groups=groups)
-    y.backward(torch.tensor(g))
-    for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+    inputs = conv2d_inputs(rng, case)
+    assert_matches(conv2d_glassgrad(case, **inputs), conv2d_torch(torch, case, **inputs),
+                   rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case_id, case", zip(IDS, CASES), ids=IDS)
+def test_conv2d_matches_pytorchs_recorded_numbers(case_id, case):
+    theirs = recorded_case("conv", case_id)
+    inputs = ("x", "w", "b", "g")
+    assert_matches(conv2d_glassgrad(case, *(theirs[name] for name in inputs)), theirs,
+                   rtol=1e-10, atol=1e-10, inputs=inputs)
 
 
 # ----------------------------------------------------------------------------------------------

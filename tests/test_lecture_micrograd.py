@@ -4,7 +4,8 @@ The lecture defines its own `class Value`; a learner replaces that cell with
 `from autograd import Value` and runs the rest. The cells below are rewritten from the lecture
 (same calls, same attribute names, same numbers): the expression graph and its drawing with
 graphviz, stepping backprop by hand with `_backward()`, the topological sort over `_prev`,
-`a + a`, tanh written with exp, the PyTorch comparison, and the Neuron / Layer / MLP loop.
+`a + a`, tanh written with exp, the PyTorch comparison (live where torch is installed, else as
+recorded in tests/reference/lecture_micrograd.npz), and the Neuron / Layer / MLP loop.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 from graphviz import Digraph
 
 from autograd import Value
+from reference import recorded
 
 
 # -- the lecture's helpers, as a learner types them ------------------------------------------------
@@ -201,9 +204,9 @@ def test_tanh_written_with_exp_gives_the_same_numbers():
         assert v[name].grad == pytest.approx(grad, abs=1e-12), name
 
 
-def test_the_same_neuron_in_pytorch():
-    """The lecture's comparison cell; the numbers it prints are the ones asserted above."""
-    torch = pytest.importorskip("torch", reason="PyTorch is optional (pip install torch)")
+def neuron_torch(torch) -> dict[str, float]:
+    """The lecture's comparison cell: the neuron in PyTorch, its output o, leaves and their
+    gradients."""
     x1 = torch.Tensor([2.0]).double(); x1.requires_grad = True          # noqa: E702
     x2 = torch.Tensor([0.0]).double(); x2.requires_grad = True          # noqa: E702
     w1 = torch.Tensor([-3.0]).double(); w1.requires_grad = True         # noqa: E702
@@ -212,12 +215,35 @@ def test_the_same_neuron_in_pytorch():
     n = x1 * w1 + x2 * w2 + b
     o = torch.tanh(n)
     o.backward()
+    leaves = dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b)
+    return {"o": o.data.item(), **{name: t.data.item() for name, t in leaves.items()},
+            **{f"{name}.grad": t.grad.item() for name, t in leaves.items()}}
+
+
+def assert_the_same_neuron_as(theirs) -> None:
+    """Our neuron's output and leaf gradients are PyTorch's."""
     ours, v = neuron_graph()
     ours.backward()
     # torch.Tensor([...]) is float32 before .double(): b keeps 7 digits, so o prints 0.7071066...
-    assert ours.data == pytest.approx(o.data.item(), abs=1e-6)
-    for name, t in dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b).items():
-        assert v[name].grad == pytest.approx(t.grad.item(), abs=1e-6), name
+    assert ours.data == pytest.approx(float(theirs["o"]), abs=1e-6)
+    for name in ("x1", "x2", "w1", "w2", "b"):
+        assert v[name].data == pytest.approx(float(theirs[name]), abs=1e-6), name
+        assert v[name].grad == pytest.approx(float(theirs[f"{name}.grad"]), abs=1e-6), name
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/lecture_micrograd.npz: what the lecture's PyTorch cell computes."""
+    return {name: np.array(value) for name, value in neuron_torch(torch).items()}
+
+
+def test_the_same_neuron_in_pytorch():
+    """The lecture's comparison cell; the numbers it prints are the ones asserted above."""
+    torch = pytest.importorskip("torch", reason="PyTorch is optional (pip install torch)")
+    assert_the_same_neuron_as(neuron_torch(torch))
+
+
+def test_the_same_neuron_as_pytorchs_recorded_numbers():
+    assert_the_same_neuron_as(recorded("lecture_micrograd"))
 
 
 # -- the lecture's network and its training loop --------------------------------------------------

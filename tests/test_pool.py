@@ -1,7 +1,10 @@
 """max_pool2d and avg_pool2d: forward against loops, the gradient (first maximum on ties, as
-PyTorch), finite differences in float64, second derivatives, errors, optional PyTorch check."""
+PyTorch), finite differences in float64, second derivatives, errors, and the same numbers as
+PyTorch (asked live where torch is installed, else as recorded in tests/reference/pool.npz)."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from autograd import Tensor, gradcheck, grad
 from autograd import functional as F
 
 from conftest import sample, t64
+from reference import as_array, assert_matches, record_cases, recorded_case
 
 
 def pool_loops(x, kernel, stride, padding, dilation=(1, 1), reduce=np.max, fill=-np.inf):
@@ -104,17 +108,56 @@ def test_pool_errors():
         F.max_pool2d(x, 0)
 
 
-@pytest.mark.parametrize("xs, k, s, p, d", CASES, ids=IDS)
-def test_pools_match_pytorch_including_ties(rng, xs, k, s, p, d):
+# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
+
+def pool_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    """x with many ties (small integers) and a gradient g for max_pool2d's output."""
+    xs, k, s, p, d = case
+    x = rng.integers(0, 3, size=xs).astype(np.float64)
+    return dict(x=x, g=rng.normal(size=F.max_pool2d(t64(x), k, s, p, d).shape))
+
+
+def pools_glassgrad(case: tuple, x, g) -> dict[str, np.ndarray]:
+    """max_pool2d's output and x's gradient when g flows back; avg_pool2d's output (PyTorch's
+    has no dilation)."""
+    xs, k, s, p, d = case
+    ours = t64(x)
+    y = F.max_pool2d(ours, k, s, p, d)
+    y.backward(g)
+    results = {"max": y.data, "x.grad": ours.grad}
+    if d == 1:
+        results["avg"] = F.avg_pool2d(t64(x), k, s, p).data
+    return results
+
+
+def pools_torch(torch, case: tuple, x, g) -> dict[str, np.ndarray]:
+    """The same as `pools_glassgrad`, computed by PyTorch."""
+    xs, k, s, p, d = case
+    theirs = torch.tensor(x, requires_grad=True)
+    y = torch.nn.functional.max_pool2d(theirs, k, s, p, d)
+    y.backward(torch.tensor(g))
+    results = {"max": as_array(y), "x.grad": as_array(theirs.grad)}
+    if d == 1:
+        results["avg"] = as_array(torch.nn.functional.avg_pool2d(torch.tensor(x), k, s, p))
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/pool.npz: each case's inputs and PyTorch's results, under its id."""
+    return record_cases(IDS, CASES, pool_inputs, functools.partial(pools_torch, torch))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_pools_match_pytorch_including_ties(rng, case):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
-    x = rng.integers(0, 3, size=xs).astype(np.float64)       # many ties
-    g = rng.normal(size=F.max_pool2d(t64(x), k, s, p, d).shape)
-    ours = t64(x)
-    F.max_pool2d(ours, k, s, p, d).backward(g)
-    theirs = torch.tensor(x, requires_grad=True)
-    torch.nn.functional.max_pool2d(theirs, k, s, p, d).backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
-    if d == 1:
-        expected = torch.nn.functional.avg_pool2d(torch.tensor(x), k, s, p).numpy()
-        np.testing.assert_allclose(F.avg_pool2d(t64(x), k, s, p).data, expected, rtol=1e-12)
+    inputs = pool_inputs(rng, case)
+    assert_matches(pools_glassgrad(case, **inputs), pools_torch(torch, case, **inputs),
+                   rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case_id, case", zip(IDS, CASES), ids=IDS)
+def test_pools_match_pytorchs_recorded_numbers_including_ties(case_id, case):
+    theirs = recorded_case("pool", case_id)
+    assert_matches(pools_glassgrad(case, theirs["x"], theirs["g"]), theirs, rtol=1e-12,
+                   atol=1e-15, inputs=("x", "g"))

@@ -1,7 +1,8 @@
 """PyTorch compatibility of weights: a glassgrad model's `state_dict()` is PyTorch's (names,
 shapes, order, layout) and a PyTorch state_dict loads back. The suite proves it without torch
 (PyTorch's layout is written out, and a small fake tensor stands in for torch.Tensor); with torch
-installed, the real round trip runs too, strict, in both directions."""
+installed, the real round trip runs too, strict, in both directions, and without it the same
+checks run on PyTorch's state dicts and numbers recorded in tests/reference/pytorch_compat.npz."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import pytest
 
 from autograd import Tensor, manual_seed
 from nn import MLP, Linear, Module, ReLU, Sequential, SoftmaxRegression, load, save
+from reference import (
+    as_array, assert_matches, draw, drawn_state, layout, prefixed, recorded, under,
+)
 
 try:
     import torch
@@ -88,10 +92,44 @@ def test_save_takes_tensor_like_values_and_the_file_loads_into_a_model(tmp_path)
         assert np.array_equal(a, b), name
 
 
-# -- the real thing, when PyTorch is installed ---------------------------------------------------
+# -- the real thing: asked live where PyTorch is installed, else as recorded --------------------
 
 def _torch_net() -> torch.nn.Sequential:
     return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+
+
+class Tied(Module):
+    """The decoder is the encoder: one layer, two names."""
+
+    def __init__(self):
+        self.enc = Linear(3, 3)
+        self.dec = self.enc
+
+
+def _torch_tied() -> torch.nn.Module:
+    """Tied in torch.nn."""
+    tied = torch.nn.Module()
+    tied.enc = torch.nn.Linear(3, 3)
+    tied.dec = tied.enc
+    return tied
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/pytorch_compat.npz: the torch net's state dict with drawn numbers
+    ("net/"), its outputs y on _inputs() x and the gradients of y.sum() ("net.grad/"), and a
+    tied model's state dict ("tied/")."""
+    rng = draw()
+    net, x = _torch_net(), _inputs()
+    state = drawn_state(rng, net.state_dict())
+    net.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
+    y = net(torch.from_numpy(x))
+    y.sum().backward()
+    tied = _torch_tied()
+    tied.enc.load_state_dict({name: torch.from_numpy(value) for name, value in
+                              drawn_state(rng, tied.enc.state_dict()).items()})
+    return {"x": x, "y": as_array(y), **prefixed("net", state),
+            **prefixed("net.grad", {name: p.grad for name, p in net.named_parameters()}),
+            **prefixed("tied", tied.state_dict())}
 
 
 @needs_torch
@@ -106,18 +144,7 @@ def test_glassgrad_weights_load_strict_into_pytorch_and_give_the_same_outputs():
 
 @needs_torch
 def test_tied_layers_state_dicts_match_pytorchs_both_ways():
-    class Tied(Module):                    # the decoder is the encoder: one layer, two names
-        def __init__(self):
-            self.enc = Linear(3, 3)
-            self.dec = self.enc
-
-    class TorchTied(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc = torch.nn.Linear(3, 3)
-            self.dec = self.enc
-
-    ours, theirs = Tied(), TorchTied()
+    ours, theirs = Tied(), _torch_tied()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict(theirs.state_dict())                   # strict: no unexpected dec.*
     np.testing.assert_array_equal(ours.dec.weight.data, theirs.enc.weight.detach().numpy())
@@ -154,3 +181,35 @@ def test_gradients_match_pytorchs_in_the_same_layout():
     for name, p in model.named_parameters():
         np.testing.assert_allclose(p.grad, torch_grads[name], rtol=1e-5, atol=1e-5,
                                    err_msg=name)
+
+
+def test_state_dict_is_pytorchs_recorded_one_in_names_order_shapes_and_dtypes():
+    """So it loads strict into the torch net (PyTorch checks names and shapes)."""
+    theirs = under("net", recorded("pytorch_compat"))
+    assert list(_net(0).state_dict()) == list(theirs)
+    assert layout(_net(0).state_dict()) == layout(theirs)
+
+
+def test_pytorchs_recorded_weights_give_pytorchs_outputs_and_gradients():
+    """PyTorch's state dict loads strict, is given back unchanged by state_dict() (what
+    PyTorch would load from us), and gives PyTorch's outputs and gradients, name for name."""
+    theirs = recorded("pytorch_compat")
+    model = _net(7)
+    model.load_state_dict(under("net", theirs))
+    assert_matches(model.state_dict(), under("net", theirs), rtol=0, atol=0)
+    y = model(Tensor(theirs["x"]))
+    np.testing.assert_allclose(y.numpy(), theirs["y"], rtol=1e-5, atol=1e-6)
+    y.sum().backward()
+    assert_matches({name: p.grad for name, p in model.named_parameters()},
+                   under("net.grad", theirs), rtol=1e-5, atol=1e-6)
+
+
+def test_tied_layers_state_dict_is_pytorchs_recorded_one():
+    """Each name of the shared layer listed, as PyTorch does; PyTorch's loads back strict."""
+    theirs = under("tied", recorded("pytorch_compat"))
+    ours = Tied()
+    assert layout(ours.state_dict()) == layout(theirs)
+    assert list(ours.state_dict()) == list(theirs)
+    ours.load_state_dict(theirs)
+    assert ours.dec is ours.enc
+    assert_matches(ours.state_dict(), theirs, rtol=0, atol=0)

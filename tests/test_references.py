@@ -1,0 +1,44 @@
+"""The recorded PyTorch numbers (tests/reference/): plain arrays, small, one file per name the
+script writes, drawn from the live tests' seed, and, where torch is installed, still what
+tests/reference/make_references.py would write."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reference import REFERENCE_DIR, REGENERATE, draw, recorded
+from reference.make_references import NAMES, maker
+
+
+def test_there_is_one_file_per_name_and_together_they_stay_small():
+    files = sorted(REFERENCE_DIR.glob("*.npz"))
+    assert [path.stem for path in files] == sorted(NAMES)
+    assert sum(path.stat().st_size for path in files) < 300_000
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_file_holds_plain_arrays_only(name):
+    """np.load refuses pickled objects here, so loading a reference never runs code."""
+    arrays = recorded(name)
+    assert arrays and all(array.dtype.kind in "fiub" for array in arrays.values())
+
+
+def test_the_recorded_inputs_are_the_live_tests(rng):
+    """draw() starts where conftest's `rng` fixture does."""
+    np.testing.assert_array_equal(draw().random(8), rng.random(8))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_file_is_what_the_script_writes_now(name):
+    """The cases, inputs and PyTorch's answers are current; numbers agree to rounding (another
+    machine's PyTorch may sum in another order)."""
+    torch = pytest.importorskip("torch", reason="regenerating the references needs PyTorch; "
+                                "the tests still compare glassgrad with the recorded numbers")
+    fresh, committed = maker(name)(torch), recorded(name)
+    assert list(fresh) == list(committed), f"the cases changed: {REGENERATE}"
+    for key, value in fresh.items():
+        assert (value.shape, value.dtype) == (committed[key].shape, committed[key].dtype), key
+        rtol = 1e-5 if value.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(value, committed[key], rtol=rtol, atol=rtol,
+                                   err_msg=f"{key}: {REGENERATE}")
