@@ -4,7 +4,8 @@ parameter groups, per-parameter state, checkpoints and argument errors.
 The references below are written from the papers' / PyTorch documentation's formulas in the
 textbook form (bias-corrected m̂ and v̂, products of the NAdam momentum schedule, ...), not copied
 from the implementation, and run in float64. Each optimizer is fed the same fixed sequence of
-gradient arrays as a float64 Tensor, a float32 Tensor and one Value per element.
+gradient arrays as a float64 Tensor, a float32 Tensor and one Value per element; PyTorch's own
+optimizers took the same steps (recorded in tests/reference/optim.npz).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from autograd import Tensor, Value, no_grad
 from nn import optim
 from nn.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RMSprop
 from nn.optim.lr_scheduler import ExponentialLR
+
+from reference import recorded
 
 OPTIMIZERS = {"SGD": SGD, "Adagrad": Adagrad, "Adadelta": Adadelta, "RMSprop": RMSprop,
               "Adam": Adam, "AdamW": AdamW, "Adamax": Adamax, "NAdam": NAdam}
@@ -245,6 +248,45 @@ def test_values_follow_the_formula(name, kwargs):
     expected = REFERENCES[name](X0, GRADS, **kwargs)
     for step, (got, want) in enumerate(zip(run_values(name, kwargs), expected)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
+
+
+def run_torch(torch, name, kwargs):
+    """Feed GRADS to a float64 parameter through torch.optim; its data after every step.
+    PyTorch keeps some scalar state (NAdam's momentum product) in its default dtype, float32,
+    which moves NAdam by ~2e-9 from the float64 formula, so float64 is made the default here."""
+    dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        p = torch.tensor(X0, requires_grad=True)
+        opt = getattr(torch.optim, name)([p], **kwargs)
+        out = []
+        for g in GRADS:
+            p.grad = torch.tensor(g)
+            opt.step()
+            out.append(p.detach().numpy().copy())
+        return out
+    finally:
+        torch.set_default_dtype(dtype)
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/optim.npz: X0, GRADS and, under each case's id, the parameter after
+    every step in PyTorch."""
+    steps = {f"{case_id}/steps": np.stack(run_torch(torch, name, kwargs))
+             for case_id, (name, kwargs) in zip(CASE_IDS, CASES)}
+    return {"x0": X0, "grads": np.stack(GRADS), **steps}
+
+
+@pytest.mark.parametrize("case_id, case", zip(CASE_IDS, CASES), ids=CASE_IDS)
+def test_tensors_and_values_take_pytorchs_recorded_steps(case_id, case):
+    """The formulas above are PyTorch's: its optimizers took these very steps (recorded where
+    torch is installed; test_references.py checks they still do)."""
+    theirs = recorded("optim")
+    np.testing.assert_array_equal(theirs["x0"], X0)
+    np.testing.assert_array_equal(theirs["grads"], GRADS)
+    steps = theirs[f"{case_id}/steps"]
+    np.testing.assert_allclose(run_tensor(*case, np.float64), steps, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(run_values(*case), steps, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=CASE_IDS)
