@@ -165,10 +165,26 @@ class Sequential(ModuleList):
     >>> model = Sequential(Linear(2, 8), ReLU(), Linear(8, 1))
     >>> list(model[1:].state_dict())
     ['2.weight', '2.bias']
+
+    Named layers, as PyTorch's `Sequential(OrderedDict(...))`, come from one dict; each is
+    then also an attribute:
+
+    >>> model = Sequential({"hidden": Linear(2, 8), "act": ReLU(), "out": Linear(8, 1)})
+    >>> list(model.state_dict()), model.out is model[2]
+    (['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias'], True)
     """
 
     def __init__(self, *layers: Module) -> None:
-        super().__init__(layers)
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            names = list(layers[0])
+            for name in names:
+                if not isinstance(name, str) or not name or "." in name:
+                    raise TypeError(f"Sequential: layer names must be non-empty strings "
+                                    f"without '.', got {name!r}")
+            super().__init__(layers[0].values())
+            self._kept_names = names
+        else:
+            super().__init__(layers)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
@@ -177,11 +193,22 @@ class Sequential(ModuleList):
             return part
         return self._items[index]
 
+    def __getattr__(self, name: str) -> Module:
+        # only reached when ordinary lookup fails: a layer named by a dict (model.out)
+        names = self.__dict__.get("_kept_names", ())
+        if name in names:
+            return self._items[names.index(name)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _names(self) -> list[str]:
-        """Positions, or the names a slice kept (layers appended later continue after them)."""
+        """Positions, or the names a slice or a dict kept (layers appended later are numbered
+        after the numbered ones, or by their position)."""
         kept = self.__dict__.get("_kept_names", [])
-        first_new = max((int(name) + 1 for name in kept), default=0)
+        first_new = max((int(name) + 1 for name in kept if name.isdigit()), default=len(kept))
         return kept + [str(first_new + i) for i in range(len(self._items) - len(kept))]
+
+    def _renumber(self) -> None:
+        self.__dict__.pop("_kept_names", None)
 
     def forward(self, x: Any) -> Any:
         for layer in self:
