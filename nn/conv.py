@@ -50,8 +50,10 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = _pair("Conv2d", "stride", stride, 1)
-        self.padding = _pair("Conv2d", "padding", padding, 0)
         self.dilation = _pair("Conv2d", "dilation", dilation, 1)
+        self.padding, self._extra_padding = _padding(padding, self.kernel_size, self.stride,
+                                                     self.dilation)
+        self._same = padding == "same"         # for the repr: the padding as given
         dtype = get_default_dtype() if dtype is None else dtype
         shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(np.zeros(shape), dtype)
@@ -65,6 +67,8 @@ class Conv2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
             raise not_an_image_batch(self, x.shape, self.in_channels)
+        if self._extra_padding:                 # padding="same" with an even kernel
+            x = AF.pad(x, self._extra_padding)
         return _conv2d(self, x, self.weight, self.bias, self.stride, self.padding,
                        self.dilation, self.groups)
 
@@ -72,11 +76,36 @@ class Conv2d(Module):
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
         for name, default in (("padding", (0, 0)), ("dilation", (1, 1))):
-            if getattr(self, name) != default:
+            if name == "padding" and self._same:
+                text += ", padding='same'"
+            elif getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
+
+
+def _padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[tuple, tuple]:
+    """(padding on both sides, extra padding on the right and bottom) for an int, a pair, or
+    PyTorch's strings: "valid" (none) and "same" (the output as large as the input, stride 1;
+    an even kernel needs one more row and column at the end, as PyTorch adds them).
+
+    >>> _padding("same", (4, 3), (1, 1), (1, 1))       # (left/right, extra right, ...)
+    ((1, 1), (0, 0, 0, 1))
+    """
+    if padding == "valid":
+        return (0, 0), ()
+    if padding != "same":
+        if isinstance(padding, str):
+            raise ValueError(f"Conv2d: padding must be an int >= 0, a pair of them, 'same' or "
+                             f"'valid', got {padding!r}")
+        return _pair("Conv2d", "padding", padding, 0), ()
+    if stride != (1, 1):
+        raise ValueError(f"Conv2d: padding='same' needs stride 1 (as in PyTorch), got stride "
+                         f"{stride}; give the padding as a number")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
+    extra = (0, total[1] % 2, 0, total[0] % 2)                      # F.pad's order: w, then h
+    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
 
 
 class MaxPool2d(Module):

@@ -41,13 +41,14 @@ Target = Any        # a Tensor, or a list of Values where the function says so
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor by which an activation shrinks the spread of its inputs, undone by the init.
 
-    linear and sigmoid 1, tanh 5/3, relu √2, leaky_relu √(2 / (1 + slope²)) (slope `param`,
-    default 0.01), selu 3/4: PyTorch's values.
+    linear (and PyTorch's other names for a layer without activation: conv1d, conv2d,
+    conv3d, conv_transpose1d/2d/3d) and sigmoid 1, tanh 5/3, relu √2, leaky_relu
+    √(2 / (1 + slope²)) (slope `param`, default 0.01), selu 3/4: PyTorch's values.
 
     >>> calculate_gain("relu") == 2 ** 0.5
     True
     """
-    if nonlinearity in ("linear", "identity", "sigmoid"):
+    if nonlinearity in ("linear", "identity", "sigmoid") or nonlinearity in _LINEAR_LAYERS:
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
@@ -62,7 +63,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
                              f"got {slope!r}")
         return math.sqrt(2.0 / (1 + slope ** 2))
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
-                     f"'linear', 'identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'")
+                     f"'linear', 'identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu' "
+                     f"(or a layer's name, such as 'conv2d': gain 1)")
+
+
+_LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                  "conv_transpose3d")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -85,7 +85,11 @@ def _one_feature_hint(x: Any, in_features: int) -> str:
 # -- activations: each works on a Tensor and on a Value (both have the methods) -----------------
 
 class ReLU(Module):
-    """max(0, x)."""
+    """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
+    new tensor and the input is kept (the gradient needs it)."""
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
     def forward(self, x: Any) -> Any:
         return x.relu()
 
@@ -103,9 +107,9 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """exp(x) / Σ exp(x) along `axis` (stable)."""
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = axis
+    """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`."""
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+        self.axis = _axis(type(self).__name__, "axis", axis, -1, "dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return AF.softmax(x, self.axis)
@@ -127,25 +131,53 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Reshape (N, d1, d2, ...) to (N, d1·d2·...): images to rows of pixels."""
-    def __init__(self, start_axis: int = 1) -> None:
-        self.start_axis = start_axis
+    """Reshape (N, d1, d2, ...) to (N, d1·d2·...): images to rows of pixels. The axes from
+    `start_axis` to `end_axis` (both included) become one; PyTorch's names `start_dim` and
+    `end_dim` work too.
+
+    >>> Flatten(1, 2)(Tensor(np.zeros((2, 3, 4, 5)))).shape
+    (2, 12, 5)
+    """
+    def __init__(self, start_axis: int = 1, end_axis: int = -1, *, start_dim: int | None = None,
+                 end_dim: int | None = None) -> None:
+        self.start_axis = _axis("Flatten", "start_axis", start_axis, 1, "start_dim", start_dim)
+        self.end_axis = _axis("Flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_axis)
+        if self.end_axis == -1:
+            return x.flatten(self.start_axis)
+        start, end = (axis % x.ndim for axis in (self.start_axis, self.end_axis))
+        if start > end:
+            raise ValueError(f"{self!r}: start axis {start} comes after end axis {end} for an "
+                             f"input of shape {x.shape}")
+        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}"
+        end = "" if self.end_axis == -1 else f", end_axis={self.end_axis}"
+        return f"start_axis={self.start_axis}{end}"
+
+
+def _axis(layer: str, name: str, value: int, default: int, torch_name: str,
+          torch_value: int | None) -> int:
+    """`value`, or PyTorch's keyword for it (`dim`, `start_dim`, ...) when that one is given."""
+    if torch_value is None:
+        return value
+    if value != default:
+        raise TypeError(f"{layer}: got both {name}={value} and {torch_name}={torch_value}; "
+                        f"they are the same setting ({torch_name} is PyTorch's name)")
+    return torch_value
 
 
 class Dropout(Module):
     """In training, zero each input with probability p and scale the rest by 1/(1-p);
-    in evaluation (`model.eval()`), pass the input through."""
+    in evaluation (`model.eval()`), pass the input through. `inplace` is accepted for PyTorch
+    code and changes nothing (the result is a new tensor)."""
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
+                 inplace: bool = False) -> None:
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
-        self.p, self.rng = float(p), rng
+        self.p, self.inplace, self.rng = float(p), inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, training=self.training, rng=self.rng)
@@ -165,10 +197,26 @@ class Sequential(ModuleList):
     >>> model = Sequential(Linear(2, 8), ReLU(), Linear(8, 1))
     >>> list(model[1:].state_dict())
     ['2.weight', '2.bias']
+
+    Named layers, as PyTorch's `Sequential(OrderedDict(...))`, come from one dict; each is
+    then also an attribute:
+
+    >>> model = Sequential({"hidden": Linear(2, 8), "act": ReLU(), "out": Linear(8, 1)})
+    >>> list(model.state_dict()), model.out is model[2]
+    (['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias'], True)
     """
 
     def __init__(self, *layers: Module) -> None:
-        super().__init__(layers)
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            names = list(layers[0])
+            for name in names:
+                if not isinstance(name, str) or not name or "." in name:
+                    raise TypeError(f"Sequential: layer names must be non-empty strings "
+                                    f"without '.', got {name!r}")
+            super().__init__(layers[0].values())
+            self._kept_names = names
+        else:
+            super().__init__(layers)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
@@ -177,11 +225,22 @@ class Sequential(ModuleList):
             return part
         return self._items[index]
 
+    def __getattr__(self, name: str) -> Module:
+        # only reached when ordinary lookup fails: a layer named by a dict (model.out)
+        names = self.__dict__.get("_kept_names", ())
+        if name in names:
+            return self._items[names.index(name)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _names(self) -> list[str]:
-        """Positions, or the names a slice kept (layers appended later continue after them)."""
+        """Positions, or the names a slice or a dict kept (layers appended later are numbered
+        after the numbered ones, or by their position)."""
         kept = self.__dict__.get("_kept_names", [])
-        first_new = max((int(name) + 1 for name in kept), default=0)
+        first_new = max((int(name) + 1 for name in kept if name.isdigit()), default=len(kept))
         return kept + [str(first_new + i) for i in range(len(self._items) - len(kept))]
+
+    def _renumber(self) -> None:
+        self.__dict__.pop("_kept_names", None)
 
     def forward(self, x: Any) -> Any:
         for layer in self:

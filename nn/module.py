@@ -7,8 +7,10 @@ A module finds its parameters by looking at its own attributes, in the order the
 - a list or tuple of either (``self.neurons = [Neuron(...), ...]``, ``self.w = [Value(...), ...]``),
   named by position.
 
-Two assignments that would silently lose parameters raise a TypeError instead: a plain Tensor (or
-anything but a Parameter or None) over a parameter, and a plain dict of modules (use `ModuleDict`).
+Unlike PyTorch, a plain list or tuple of modules is registered (PyTorch needs `nn.ModuleList`;
+`ModuleList` works here too). Assignments that would silently lose parameters raise a TypeError
+instead: a plain Tensor (or anything but a Parameter or None) over a parameter, a plain dict of
+modules (use `ModuleDict`), and a list inside a list (only one level is searched).
 
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
@@ -29,7 +31,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -41,6 +43,8 @@ __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict"]
 
 class Parameter(Tensor):
     """A Tensor that a `Module` trains: it requires grad and is registered on assignment.
+    `requires_grad=False` (by keyword) makes a frozen one: still registered and saved, not
+    trained until `requires_grad_()`.
 
     >>> Parameter([1.0, 2.0])
     Parameter([1., 2.], requires_grad=True)
@@ -48,8 +52,12 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, dtype: Any = None, label: str = "") -> None:
-        super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+    def __init__(self, data: Any, dtype: Any = None, label: str = "", *,
+                 requires_grad: bool = True) -> None:
+        if isinstance(dtype, (bool, np.bool_)):     # PyTorch's Parameter(data, requires_grad)
+            raise TypeError(f"Parameter: the second argument is the dtype, got {dtype!r}; "
+                            f"pass requires_grad={dtype} by keyword")
+        super().__init__(data, requires_grad=bool(requires_grad), dtype=dtype, label=label)
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor"):]
@@ -88,19 +96,37 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Two assignments that would silently drop parameters from training and checkpoints
-        # are refused here, where they happen (a Parameter or a new name goes straight in).
+        # Assignments that would silently drop parameters from training and checkpoints are
+        # refused here, where they happen (a Parameter or a new name goes straight in).
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
             if old is not None and value is not None and is_parameter(old) \
                     and not is_parameter(value):
                 raise TypeError(_replaced_parameter(self, name, value))
-            if isinstance(value, dict) and any(isinstance(item, Module) or is_parameter(item)
-                                               for item in value.values()):
+            if isinstance(value, dict) and _holds_parts(value.values()):
                 raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
                                 f"parameters is not registered (they would not be trained or "
                                 f"saved); use nn.ModuleDict({{...}}), or a list or Sequential")
+            if isinstance(value, (list, tuple)) and any(
+                    isinstance(item, (list, tuple, dict)) and _holds_parts(item)
+                    for item in value):
+                raise TypeError(f"{type(self).__name__}.{name}: modules or parameters in a "
+                                f"list inside a list are not registered (only one level is "
+                                f"searched); use a flat list, or a list of nn.Sequential(...) "
+                                f"or nn.ModuleList(...)")
+        buffers = self.__dict__.get("_buffer_names", ())
+        if name in buffers:
+            if isinstance(value, Module) or is_parameter(value):
+                buffers.remove(name)            # it becomes a child or a parameter (PyTorch too)
+            elif value is not None:
+                value = _buffer_array(self, name, value)
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        buffers = self.__dict__.get("_buffer_names", ())
+        if name in buffers:
+            buffers.remove(name)
+        object.__delattr__(self, name)
 
     def forward_batch(self, X: Any) -> Any:
         """The outputs for a batch of samples (rows of `X`): a tensor model takes the whole
@@ -152,48 +178,70 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "",
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Node]]:
-        """Every parameter with its dotted name (``"layers.1.weight"``); a shared one once, or
-        under each of its names with `remove_duplicate=False` (as `state_dict()` lists them).
+    def _own_parameters(self) -> Iterator[tuple[str, Node]]:
+        """(name, parameter) for this module's own parameters, not its children's."""
+        for name, item in self._members():
+            if not isinstance(item, Module):
+                yield name, item
 
-        Parameters of a module come before those of its children, as in PyTorch.
-        """
+    def _own_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(name, array) for this module's own buffers that are not None."""
+        for name in self.__dict__.get("_buffer_names", ()):
+            value = getattr(self, name)
+            if value is not None:
+                yield name, value
+
+    def _named(self, own: Callable, prefix: str, recurse: bool,
+               remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
+        """`own(module)`'s items of every module (or of this one only), with dotted names."""
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix, remove_duplicate):
-            for name, item in module._members():
-                if not isinstance(item, Module) and id(item) not in seen:
+        for module_name, module in modules:
+            for name, item in own(module):
+                if id(item) not in seen:
                     if remove_duplicate:
                         seen.add(id(item))
                     yield (f"{module_name}.{name}" if module_name else name), item
 
-    def parameters(self) -> list[Node]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Node]]:
+        """Every parameter with its dotted name (``"layers.1.weight"``); a shared one once, or
+        under each of its names with `remove_duplicate=False` (as `state_dict()` lists them);
+        with `recurse=False` only this module's own, not its children's.
+
+        Parameters of a module come before those of its children, as in PyTorch.
+        """
+        return self._named(Module._own_parameters, prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> list[Node]:
         """The parameters as a list (micrograd's API: `model.parameters()`)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def register_buffer(self, name: str, value: Any) -> None:
         """Keep `value` (an ndarray, or None) as the attribute `name`: part of the module's state
         (saved by `state_dict()` under its dotted name, restored by `load_state_dict()`), but not
         a parameter, so no optimizer touches it. BatchNorm's running statistics are buffers.
+        Assigning to the attribute later keeps it a buffer (an array of numbers, or None).
 
         >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
         >>> dict(m.state_dict())
         {'count': array(0)}
         """
+        _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:
             names.append(name)
-        setattr(self, name, None if value is None else np.asarray(value))
+        setattr(self, name, value)
 
-    def named_buffers(self, prefix: str = "",
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
         """Every buffer (an ndarray) with its dotted name, module by module; None ones skipped;
         those of a shared module once, unless `remove_duplicate=False`."""
-        for module_name, module in self.named_modules(prefix, remove_duplicate):
-            for name in module.__dict__.get("_buffer_names", ()):
-                value = getattr(module, name)
-                if value is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), value
+        return self._named(Module._own_buffers, prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> list[np.ndarray]:
+        """The buffers as a list (see `register_buffer`)."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     def num_parameters(self) -> int:
         """How many numbers training adjusts."""
@@ -201,10 +249,59 @@ class Module:
 
     # -- training helpers ----------------------------------------------------------------------
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (do this before each backward)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (do this before each backward); see `clear_grad`
+        for `set_to_none`."""
         for p in self.parameters():
-            p.zero_grad()
+            clear_grad(p, set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter; returns self. A frozen parameter stays in
+        `parameters()` and the state dict, and optimizers skip it (transfer learning:
+        `model.features.requires_grad_(False)`)."""
+        params = self.parameters()
+        if not requires_grad and any(not isinstance(p, Parameter) for p in params):
+            raise TypeError(f"{type(self).__name__}.requires_grad_(False): its Value parameters "
+                            f"are found by wanting a gradient, so freezing them would drop them "
+                            f"from parameters() and the state dict; give the optimizer only "
+                            f"the parameters to train instead")
+        for p in params:
+            p.requires_grad = bool(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every module inside this one, children first, then on this one; returns
+        self. The usual use is initialisation:
+
+        >>> from nn import Linear, Sequential, init
+        >>> def init_weights(m):
+        ...     if isinstance(m, Linear):
+        ...         init.zeros_(m.bias)
+        >>> model = Sequential(Linear(2, 3), Linear(3, 1)).apply(init_weights)
+        >>> float(abs(model[1].bias.data).sum())
+        0.0
+        """
+        for child in {id(c): c for c in self.children()}.values():  # a shared child once
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """`setattr(self, name, module)`, checked (PyTorch's way to add a child by a name
+        computed at run time)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or "
+                            f"None, got {type(module).__name__}")
+        _check_name(self, "add_module", name)
+        setattr(self, name, module)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """`setattr(self, name, param)`, checked (PyTorch's way to add a parameter by name)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be an "
+                            f"nn.Parameter or None, got {type(param).__name__}")
+        _check_name(self, "register_parameter", name)
+        setattr(self, name, param)
 
     def train(self, mode: bool = True) -> Module:
         """Switch this module and all inside it to training (or evaluation) mode; returns self."""
@@ -220,15 +317,19 @@ class Module:
     # -- weights in and out --------------------------------------------------------------------
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """A copy of every parameter's data, by dotted name (a Value's as a 0-d float64 array),
-        then of every buffer (see `register_buffer`). A shared module or parameter is listed
+        """A copy of every parameter's data (a Value's as a 0-d float64 array) and buffer (see
+        `register_buffer`), by dotted name, in PyTorch's order: module by module, parents first,
+        each module's parameters then its buffers. A shared module or parameter is listed
         under each of its names, as PyTorch does (`parameters()` lists it once), so a model
         with tied layers loads into its `torch.nn` twin.
         """
-        state = OrderedDict((name, np.array(p.data))
-                            for name, p in self.named_parameters(remove_duplicate=False))
-        state.update((name, np.array(b))
-                     for name, b in self.named_buffers(remove_duplicate=False))
+        state = OrderedDict()
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            prefix = f"{module_name}." if module_name else ""
+            for name, p in module._own_parameters():
+                state[prefix + name] = np.array(p.data)
+            for name, b in module._own_buffers():
+                state[prefix + name] = np.array(b)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
@@ -313,6 +414,35 @@ class Module:
         return "\n".join(lines)
 
 
+def clear_grad(p: Node, set_to_none: bool = True) -> None:
+    """Forget `p`'s gradient: a Tensor's becomes None (PyTorch's default), or with
+    `set_to_none=False` an array of zeros if it had one; a Value's becomes 0.0 either way."""
+    if set_to_none or p.grad is None or isinstance(p, Value):
+        p.zero_grad()
+    else:
+        p.grad = np.zeros_like(p.grad.data if isinstance(p.grad, Node) else p.grad)
+
+
+def _holds_parts(items: Iterable[Any]) -> bool:
+    """True if any item is a module or a parameter (what a plain container would lose)."""
+    return any(isinstance(item, Module) or is_parameter(item) for item in items)
+
+
+def _buffer_array(module: Module, name: str, value: Any) -> np.ndarray:
+    """`value` as the ndarray a buffer holds (a Tensor's numbers, a torch tensor's, a list)."""
+    array = as_array(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{type(module).__name__}.{name} is a buffer: it holds an array of "
+                        f"numbers or None, got {type(value).__name__} of dtype {array.dtype}")
+    return array
+
+
+def _check_name(module: Module, method: str, name: Any) -> None:
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(f"{type(module).__name__}.{method}: the name must be a non-empty string "
+                       f"without '.', got {name!r}")
+
+
 def _replaced_parameter(module: Module, name: str, value: Any) -> str:
     """Why `module.name = value` is refused when `name` holds a parameter, and what to do."""
     where = f"{type(module).__name__}.{name}"
@@ -368,11 +498,38 @@ class ModuleList(Module):
             self.append(module)
 
     def append(self, module: Module) -> ModuleList:
+        self._items.append(self._checked(module))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    __iadd__ = extend
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index`; the modules are numbered afresh from 0."""
+        self._items.insert(index, self._checked(module))
+        self._renumber()
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at `index` (it keeps the name of the one it replaces)."""
+        self._items[index] = self._checked(module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove modules; the rest are numbered afresh from 0, as in PyTorch."""
+        del self._items[index]
+        self._renumber()
+
+    def _renumber(self) -> None:
+        """Forget names a subclass kept (see `Sequential`): positions name the modules again."""
+
+    def _checked(self, module: Any) -> Module:
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: expected a Module, got "
                             f"{type(module).__name__}")
-        self._items.append(module)
-        return self
+        return module
 
     def _names(self) -> list[str]:
         """The modules' names, in order: their positions."""

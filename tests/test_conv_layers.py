@@ -55,6 +55,26 @@ def test_pool_layers_shapes_and_arguments():
         AvgPool2d(0)
 
 
+@pytest.mark.parametrize("kernel, dilation, explicit", [
+    (3, 1, ((1, 1), ())), ((4, 3), 1, ((1, 1), (0, 0, 0, 1))),     # even: one more at the end
+    ((2, 5), (2, 1), ((1, 2), ())), (4, 1, ((1, 1), (0, 1, 0, 1)))])
+def test_padding_same_keeps_the_size_as_pytorch_pads_it(rng, kernel, dilation, explicit):
+    """PyTorch puts the odd row/column of an even kernel's padding at the bottom/right."""
+    same = Conv2d(2, 3, kernel, padding="same", dilation=dilation)
+    x = Tensor(rng.normal(size=(2, 2, 7, 6)).astype(np.float32))
+    padding, extra = explicit
+    expected = F.conv2d(F.pad(x, extra) if extra else x, same.weight, same.bias,
+                        padding=padding, dilation=dilation)
+    assert same(x).shape == (2, 3, 7, 6)
+    assert np.allclose(same(x).numpy(), expected.numpy())
+    assert "padding='same'" in repr(same)
+    assert Conv2d(2, 3, 3, padding="valid")(x).shape == (2, 3, 5, 4)
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="'same' or 'valid', got 'full'"):
+        Conv2d(2, 3, 3, padding="full")
+
+
 def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
     conv = Conv2d(1, 16, 5)
     with pytest.raises(ValueError, match=r"Conv2d\(1, 16, kernel_size=\(5, 5\).*\): expected a "

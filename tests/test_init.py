@@ -97,6 +97,7 @@ def test_calculate_gain():
     assert init.calculate_gain("leaky_relu") == math.sqrt(2 / (1 + 0.01 ** 2))
     assert init.calculate_gain("leaky_relu", 0) == math.sqrt(2)
     assert init.calculate_gain("selu") == 0.75
+    assert init.calculate_gain("conv2d") == init.calculate_gain("conv_transpose1d") == 1.0
 
 
 @pytest.mark.parametrize("name, fill", RANDOM_INITS, ids=[n for n, _ in RANDOM_INITS])

@@ -121,6 +121,29 @@ def test_flatten_keeps_the_batch_axis():
     assert Flatten(start_axis=0)(x).shape == (24,)
 
 
+def test_pytorch_keyword_names_dim_start_dim_end_dim_work():
+    z = Tensor(np.arange(6.0).reshape(2, 3))
+    assert np.allclose(Softmax(dim=0)(z).numpy(), Softmax(axis=0)(z).numpy())
+    assert LogSoftmax(dim=0).axis == 0
+    x = Tensor(np.zeros((2, 3, 4, 5)))
+    assert Flatten(start_dim=2)(x).shape == (2, 3, 20)
+    assert Flatten(1, 2)(x).shape == Flatten(end_dim=2)(x).shape == (2, 12, 5)
+    assert Flatten(0, -2)(x).shape == (24, 5)
+    assert repr(Flatten(1, 2)) == "Flatten(start_axis=1, end_axis=2)"
+    with pytest.raises(TypeError, match="both axis=0 and dim=1"):
+        Softmax(0, dim=1)
+    with pytest.raises(ValueError, match="start axis 2 comes after end axis 1"):
+        Flatten(2, 1)(x)
+
+
+def test_inplace_is_accepted_and_keeps_the_input():
+    x = Tensor(np.array([-1.0, 2.0]))
+    assert ReLU(inplace=True)(x).numpy().tolist() == [0.0, 2.0]
+    assert ReLU(True)(x).numpy().tolist() == [0.0, 2.0]       # torchvision's ReLU(True)
+    assert x.numpy().tolist() == [-1.0, 2.0]
+    assert Dropout(0.5, inplace=True).eval()(x) is x
+
+
 def test_dropout_scales_in_training_and_passes_through_in_eval():
     layer = Dropout(0.25, rng=np.random.default_rng(0))
     x = Tensor(np.ones((200, 50)))

@@ -271,3 +271,129 @@ def test_slicing_a_sequential_keeps_the_layers_and_their_names():
     assert [name for name, _ in tail.named_children()] == ["1", "2", "3"]
     part = ModuleList([Affine(), Affine(), Affine()])[1:]
     assert isinstance(part, ModuleList) and [n for n, _ in part.named_children()] == ["0", "1"]
+
+
+def test_state_dict_orders_entries_module_by_module_as_pytorch_does():
+    from nn import BatchNorm1d
+    model = Sequential(Linear(2, 3), BatchNorm1d(3), Linear(3, 1))
+    assert list(model.state_dict()) == [      # torch.nn's order for the same network
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "2.weight", "2.bias"]
+
+
+def test_recurse_false_lists_only_the_module_s_own_parameters_and_buffers():
+    net = Net()
+    assert [name for name, _ in net.named_parameters(recurse=False)] == ["gain"]
+    assert net.parameters(recurse=False) == [net.gain]
+    assert [name for name, _ in net.named_parameters("net", recurse=False)] == ["net.gain"]
+    net.register_buffer("count", np.zeros(()))
+    net.first.register_buffer("seen", np.ones(2))
+    assert len(net.buffers()) == 2 and len(net.buffers(recurse=False)) == 1
+
+
+def test_zero_grad_set_to_none_false_keeps_zero_arrays():
+    m = Affine()
+    (m.scale * m.shift).sum().backward()
+    m.zero_grad(set_to_none=False)
+    assert m.scale.grad.tolist() == [0.0, 0.0] and m.scale.grad.dtype == m.scale.dtype
+    m.zero_grad()
+    assert m.scale.grad is None
+    m.zero_grad(set_to_none=False)                   # a gradient that was None stays None
+    assert m.scale.grad is None
+
+
+def test_requires_grad_freezes_and_unfreezes_parameters_which_stay_registered():
+    net = Net()
+    assert net.first.requires_grad_(False) is net.first
+    assert not net.first.scale.requires_grad and net.gain.requires_grad
+    assert len(net.parameters()) == 7 and "first.scale" in net.state_dict()
+    net.requires_grad_()
+    assert all(p.requires_grad for p in net.parameters())
+    frozen = Parameter([1.0], requires_grad=False)
+    assert not frozen.requires_grad and is_parameter(frozen)
+    with pytest.raises(TypeError, match="pass requires_grad=False by keyword"):
+        Parameter([1.0], False)
+
+
+def test_requires_grad_false_refuses_value_parameters_that_would_vanish():
+    class Scalar(Module):
+        def __init__(self):
+            self.w = Value(1.0)
+
+    with pytest.raises(TypeError, match="drop them from parameters"):
+        Scalar().requires_grad_(False)
+
+
+def test_apply_visits_children_first_then_the_module_each_once():
+    net = Net()
+    net.second = net.first                            # shared: visited once
+    seen = []
+    assert net.apply(seen.append) is net
+    assert seen == [net.first, net.blocks[0], net.blocks[1], net]
+
+
+def test_add_module_and_register_parameter_assign_by_name_with_checks():
+    m = Module()
+    m.add_module("layer0", Affine())
+    m.register_parameter("w", Parameter([1.0]))
+    assert [name for name, _ in m.named_parameters()] == ["w", "layer0.scale", "layer0.shift"]
+    with pytest.raises(TypeError, match="must be a Module"):
+        m.add_module("x", Parameter([1.0]))
+    with pytest.raises(TypeError, match="must be an nn.Parameter"):
+        m.register_parameter("x", Tensor([1.0]))
+    with pytest.raises(KeyError, match="without '.'"):
+        m.add_module("a.b", Affine())
+    with pytest.raises(KeyError, match="without '.'"):
+        m.register_buffer("a.b", np.zeros(1))
+
+
+def test_a_list_inside_a_list_of_modules_is_refused():
+    m = Module()
+    with pytest.raises(TypeError, match="list inside a list"):
+        m.blocks = [[Affine()], [Affine()]]
+    m.shapes = [(2, 3), (3, 1)]                       # plain data is fine
+
+
+def test_buffers_can_be_deleted_reassigned_and_replaced_by_a_parameter():
+    m = Module()
+    m.register_buffer("stat", np.zeros(2))
+    m.stat = Tensor([1.0, 2.0])                       # still a buffer: kept as its numbers
+    assert isinstance(m.stat, np.ndarray) and m.state_dict()["stat"].tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="stat is a buffer"):
+        m.stat = "running"
+    m.stat = Parameter([3.0])                         # becomes a parameter, as in PyTorch
+    assert [name for name, _ in m.named_parameters()] == ["stat"] and m.buffers() == []
+    m.register_buffer("count", np.zeros(()))
+    del m.count
+    assert list(m.state_dict()) == ["stat"]
+
+
+def test_module_list_extend_insert_replace_and_delete_as_pytorch_names_them():
+    a, b, c = Affine(), Affine(), Affine()
+    ml = ModuleList([a])
+    ml += [b]
+    ml.extend([c])
+    assert list(ml) == [a, b, c]
+    ml[1] = Affine(3)
+    assert ml[1].scale.shape == (3,)
+    del ml[0]
+    assert [n for n, _ in ml.named_children()] == ["0", "1"]
+    ml.insert(0, a)
+    assert list(ml)[0] is a and len(ml) == 3
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        ml[0] = 1
+
+
+def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
+    model = Sequential({"hidden": Linear(2, 3), "out": Linear(3, 1)})
+    assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    assert model.hidden is model[0]
+    model.append(Affine(1))                           # PyTorch: str(len(self))
+    assert [n for n, _ in model.named_children()] == ["hidden", "out", "2"]
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        model.missing
+    with pytest.raises(TypeError, match="layer names must be"):
+        Sequential({"a.b": Linear(2, 3)})
+    tail = Sequential(Linear(2, 3), Affine(3), Linear(3, 1))[1:]
+    del tail[0]                                       # renumbered from 0, as in PyTorch
+    assert [n for n, _ in tail.named_children()] == ["0"]

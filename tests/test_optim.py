@@ -542,6 +542,18 @@ def test_zero_grad_uses_each_parameters_own_empty_gradient():
     assert v.grad == 0.0 and type(v.grad) is float and t.grad is None
 
 
+def test_zero_grad_set_to_none_false_keeps_zeros_as_pytorch_does():
+    v, t, unused = Value(1.0), Tensor([1.0, 2.0], requires_grad=True), Tensor([1.0],
+                                                                               requires_grad=True)
+    opt = SGD([v, t, unused], lr=0.1)
+    (v * 3).backward()
+    (t * t).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert v.grad == 0.0 and t.grad.tolist() == [0.0, 0.0] and unused.grad is None
+    opt.zero_grad(set_to_none=True)
+    assert t.grad is None
+
+
 def test_step_with_a_closure_returns_its_loss_and_records_the_graph():
     w = Tensor([2.0], requires_grad=True)
     opt = SGD([w], lr=0.25)
@@ -715,6 +727,8 @@ def test_load_state_dict_copies_and_converts_to_the_parameters_kind():
     (lambda sd: sd["param_groups"][0].update(learning_rate=1.0),
      r"unknown hyperparameter\(s\) \['learning_rate'\]"),
     (lambda sd: sd.pop("state"), r"expected a dict with keys 'state' and 'param_groups'"),
+    (lambda sd: sd["param_groups"][0].update(foreach=None, fused=None),   # torch.optim's
+     r"\['foreach', 'fused'\]; this looks like a PyTorch optimizer's state_dict"),
     (lambda sd: sd["param_groups"].__setitem__(0, [0]),
      r"group 0 is not a dict with a 'params' entry"),
 ])

@@ -36,6 +36,8 @@ import numpy as np
 from autograd import enable_grad
 from autograd.graph import Node
 
+from ..module import clear_grad
+
 __all__ = ["Optimizer", "zeros_like", "copy_of", "maximum"]
 
 
@@ -157,11 +159,12 @@ class Optimizer:
 
     # -- the training loop's calls -------------------------------------------------------------
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (a Value's becomes 0.0, a Tensor's None)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: a Value's becomes 0.0, a Tensor's None (or, with
+        `set_to_none=False`, zeros if it had one), as in PyTorch."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.zero_grad()
+                clear_grad(p, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient and is not frozen; returns `closure()` if
@@ -282,7 +285,8 @@ class Optimizer:
             unknown = set(saved) - set(self.defaults) - {"params", "initial_lr"}
             if unknown:
                 raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
-                                 f"hyperparameter(s) {sorted(unknown)}")
+                                 f"hyperparameter(s) {sorted(unknown)}"
+                                 f"{_pytorch_hint(unknown)}")
             restored = {**group, **{k: v for k, v in saved.items() if k != "params"},
                         "params": group["params"]}
             self._check_group(restored)
@@ -350,6 +354,14 @@ def _check_ordered(optimizer: str, params: Any) -> None:
     if isinstance(params, (set, frozenset)):
         raise TypeError(f"{optimizer}: parameters must come in a fixed order (a list or tuple, "
                         f"not a set)")
+
+
+def _pytorch_hint(unknown: set[str]) -> str:
+    """For a torch.optim state dict, whose groups carry PyTorch's implementation switches."""
+    if not unknown & {"foreach", "fused", "capturable", "differentiable"}:
+        return ""
+    return ("; this looks like a PyTorch optimizer's state_dict: only model weights move "
+            "between the two (load_state_dict on the model), so start the optimizer afresh")
 
 
 def _real(optimizer: str, key: str, value: Any) -> float:
