@@ -235,10 +235,8 @@ def test_state_dict_has_the_names_shapes_and_dtypes_of_pytorchs_recorded_one():
     assert layout(small_cnn().state_dict()) == layout(under("before", recorded("conv_layers")))
 
 
-@pytest.mark.xfail(strict=True, reason="Module.state_dict lists every buffer after all the "
-                   "parameters; PyTorch lists each module's buffers right after its parameters "
-                   "(1.running_mean before 4.weight). Loading either way is unaffected.")
 def test_state_dict_lists_the_entries_in_pytorchs_order():
+    # module by module, each module's parameters then its buffers (1.running_mean before 4.weight)
     assert list(small_cnn().state_dict()) == list(under("before", recorded("conv_layers")))
 
 
