@@ -534,59 +534,61 @@ def backward(root: Node, gradient: Any) -> None:
     conform = _conform(root) if grad_mode.anomaly else kind._conform_grad
     pending = PENDING                       # (a local: read once or twice per node)
     root.grad = gradient
-    chunk = order                           # (for the clean-up should a rule raise)
+    # consumers first; a long order is walked a slice at a time, so that the list shrinks as
+    # the gradients come in (it would otherwise hold its peak to the end: 1e6-step chains)
+    nodes = reversed(order) if len(order) <= _CHUNK else _from_the_end(order)
     try:
-        while order:                        # consumers first, a chunk of the list at a time:
-            if len(order) > _CHUNK:         # the list shrinks as the gradients come in
-                chunk = order[-_CHUNK:]
-                del order[-_CHUNK:]
-            else:
-                chunk, order = order, ()
-            for node in reversed(chunk):    # every consumer of `node` has been processed
-                g = node.grad
-                if g is pending:                # no gradient reached it: nothing to pass on
-                    node.grad = empty
-                    continue
-                rule = node._fn.backward
-                a, b = node._a, node._b
-                if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
-                    if len(a) == 3:             # a linear layer with its bias, written out
-                        x0, x1, x2 = a
-                        grads = rule(b, g, node.data, x0.data, x1.data, x2.data)
-                    else:
-                        grads = rule(b, g, node.data, *[x.data for x in a])
-                    for x, gx in zip(a, grads):
-                        if gx is not None and x._fn is not None:
-                            if conform is not None:
-                                gx = conform(gx, x, node)
-                            have = x.grad
-                            x.grad = gx if have is pending or have is None else have + gx
-                    continue
-                # two inputs? (told by class first: a Value's number constant skips isinstance)
-                if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
-                    ga, gb = rule(None, g, node.data, a.data, b.data)
-                    if gb is not None and b._fn is not None:
+        for node in nodes:                  # every consumer of `node` has been processed
+            g = node.grad
+            if g is pending:                # no gradient reached it: nothing to pass on
+                node.grad = empty
+                continue
+            rule = node._fn.backward
+            a, b = node._a, node._b
+            if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
+                if len(a) == 3:             # a linear layer with its bias, written out
+                    x0, x1, x2 = a
+                    grads = rule(b, g, node.data, x0.data, x1.data, x2.data)
+                else:
+                    grads = rule(b, g, node.data, *[x.data for x in a])
+                for x, gx in zip(a, grads):
+                    if gx is not None and x._fn is not None:
                         if conform is not None:
-                            gb = conform(gb, b, node)
-                        have = b.grad
-                        b.grad = gb if have is pending or have is None else have + gb
-                else:                           # one input; `b` is the op's constant
-                    (ga,) = rule(b, g, node.data, a.data)
-                if ga is not None and a._fn is not None:
+                            gx = conform(gx, x, node)
+                        have = x.grad
+                        x.grad = gx if have is pending or have is None else have + gx
+                continue
+            # two inputs? (told by class first: a Value's number constant skips isinstance)
+            if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
+                ga, gb = rule(None, g, node.data, a.data, b.data)
+                if gb is not None and b._fn is not None:
                     if conform is not None:
-                        ga = conform(ga, a, node)
-                    have = a.grad
-                    a.grad = ga if have is pending or have is None else have + ga
+                        gb = conform(gb, b, node)
+                    have = b.grad
+                    b.grad = gb if have is pending or have is None else have + gb
+            else:                           # one input; `b` is the op's constant
+                (ga,) = rule(b, g, node.data, a.data)
+            if ga is not None and a._fn is not None:
+                if conform is not None:
+                    ga = conform(ga, a, node)
+                have = a.grad
+                a.grad = ga if have is pending or have is None else have + ga
     except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
-        _clear_marks(chunk, empty)                          # infinite or too steep a slope
-        _clear_marks(order, empty)
+        _clear_marks(order, empty)                          # infinite or too steep a slope
         what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
                 else "too large for a float at this input")
         raise error.__class__(f"backward of {node._fn.name}: the derivative is {what}") from None
     except BaseException:
-        _clear_marks(chunk, empty)
         _clear_marks(order, empty)
         raise
+
+
+def _from_the_end(order: list) -> Iterator[Node]:
+    """The nodes of `order`, last to first, deleting each slice of it once it is walked (the
+    slice being walked stays in the list: a pass that raises clears its marks from there)."""
+    while order:
+        yield from reversed(order[-_CHUNK:])
+        del order[-_CHUNK:]
 
 
 _CHUNK = 1 << 14                            # nodes per slice of the order in `backward`
