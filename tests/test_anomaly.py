@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Function, Tensor, Value, detect_anomaly
+from autograd import Function, Tensor, Value, detect_anomaly, grad
 
 from conftest import t64
 
@@ -130,3 +130,28 @@ def test_backward_nan_names_the_second_of_two_tensor_inputs():
         out = NanForSecond.apply(a, b).sum()
         with pytest.raises(FloatingPointError, match="for its input 1"):
             out.backward()
+
+
+def test_an_inf_made_while_computing_a_derivative_names_that_derivative():
+    """|x|^0.5 is 0 at 0, but its derivative is infinite: in the higher-order pass that is an
+    op's output, and the error says whose derivative it was computing and where that op was
+    created, for grad() and for backward(create_graph=True)."""
+    with np.errstate(divide="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"produced an infinite output, computing "
+                                                     r"the derivative of pow \(created at "):
+            grad(lambda t: (t.abs() ** 0.5).sum())(np.array([0.0, 1.0]))
+        x = t64([0.0, 1.0])
+        with pytest.raises(FloatingPointError) as err:
+            (x.abs() ** 0.5).sum().backward(create_graph=True)
+    assert f"derivative of pow (created at {__file__}" in str(err.value)
+
+
+def test_a_graph_made_before_anomaly_mode_is_said_so():
+    """The op's line is unknown for a graph recorded before detect_anomaly(): say that."""
+    x = t64([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        y = x.sqrt().sum()
+        with detect_anomaly(), pytest.raises(FloatingPointError,
+                                             match=r"backward of sqrt \(created outside "
+                                                   r"detect_anomaly\(\)\)"):
+            y.backward()

@@ -102,8 +102,8 @@ def test_grad_errors():
 
 
 def test_mixed_partials_from_numbers():
-    """grad(grad(f, 0), 1) with numbers is ∂²f/∂y∂x: the inner derivative depends on the outer
-    grad's variable y, so it must reach the outer grad as a node, not as a number."""
+    """grad(grad(f, 0), 1) with numbers is ∂²f/∂y∂x: the inner derivative depends on the
+    outer grad's variable y, so it must reach the outer grad as a node, not as a number."""
     f = lambda x, y: x * x * y * y * y              # ∂²f/∂y∂x = 6xy² = 72 at (3, 2)
     assert grad(grad(f, 0), 1)(3.0, 2.0) == 72.0
     assert grad(grad(f, 1), 0)(3.0, 2.0) == 72.0
