@@ -63,8 +63,19 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     >>> grad(cube)(2.0), grad(grad(cube))(2.0)          # 3x², 6x
     (12.0, 12.0)
     """
+    if not callable(f):
+        raise TypeError(
+            f"grad(f, argnums): f is the function to differentiate (as in jax.grad and "
+            f"torch.func.grad), got a {type(f).__name__}. For PyTorch's torch.autograd.grad(y, x) "
+            f"call y.backward() and read x.grad (create_graph=True to differentiate it again)")
     many = not isinstance(argnums, numbers.Integral)
-    nums = tuple(argnums) if many else (argnums,)
+    try:
+        nums = tuple(argnums) if many else (argnums,)
+    except TypeError:                       # not a sequence
+        nums = ()
+    if not nums or not all(isinstance(i, numbers.Integral) for i in nums):
+        raise TypeError(f"grad: argnums must be an argument position or a non-empty tuple of "
+                        f"them, got {argnums!r:.60}")
 
     def df(*args: Any, **kwargs: Any) -> Any:
         args = list(args)
@@ -78,7 +89,11 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             out = f(*args, **kwargs)
         if not isinstance(out, Node) or (isinstance(out, Tensor) and out.size != 1):
             shape = getattr(out, "shape", type(out).__name__)
-            raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got {shape}")
+            hint = "" if isinstance(out, Node) else (
+                " (a result that is not a node has no graph: compute it from f's arguments with "
+                "their operators and methods, not .data, float() or math functions)")
+            raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got "
+                             f"{shape}{hint}")
         if out.requires_grad:
             seed = Value(1.0, requires_grad=False) if isinstance(out, Value) else \
                 Tensor(np.ones_like(out.data))

@@ -99,6 +99,24 @@ def test_grad_errors():
         grad(lambda x: x * 2.0)(np.ones(3))
     with pytest.raises(IndexError):
         grad(lambda x: x, argnums=2)(1.0)
+    with pytest.raises(ValueError, match=r"got float \(a result that is not a node has no graph"):
+        grad(lambda x: x.data * 2.0)(1.0)
+
+
+def test_pytorch_style_call_is_refused_saying_what_grad_takes():
+    """torch.autograd.grad(y, [x]) takes tensors; grad takes a function: grad(y, [x]) must not
+    quietly return a function (its first use would fail far from the mistake)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(TypeError, match=r"f is the function to differentiate.*got a Tensor.*"
+                                        r"y\.backward\(\) and read x\.grad"):
+        grad(y, [x])
+    with pytest.raises(TypeError, match="got a Value"):
+        grad(Value(1.0) * 2.0, Value(1.0))
+    for bad in ("0", 1.0, []):
+        with pytest.raises(TypeError, match="argnums must be an argument position"):
+            grad(lambda x: x, bad)
+    assert grad(lambda x, y: x * y, range(2))(2.0, 3.0) == (3.0, 2.0)
 
 
 def test_mixed_partials_from_numbers():
