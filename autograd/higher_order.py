@@ -82,7 +82,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         for i in nums:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
-        raw_in = {i: not isinstance(args[i], Node) for i in nums}
+        given = list(args)
         for i in nums:
             args[i] = _leaf(args[i])
         with enable_grad():                  # grad(f) differentiates, even inside no_grad()
@@ -101,13 +101,14 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         else:
             grads = {}
         for i in nums:
-            if raw_in[i]:       # a leaf made here for a number: its work is done, so it becomes
+            if args[i] is not given[i]:     # a leaf made here: its work is done, so it becomes
                 args[i].requires_grad = False   # a constant in the graphs returned (below)
         results = []
         for i in nums:
             g = grads.get(args[i])
             g = _zero_like(args[i]) if g is None else g
-            results.append(g.data if raw_in[i] and not _reads_leaves(g) else g)
+            raw = not isinstance(given[i], Node)
+            results.append(g.data if raw and not _reads_leaves(g) else g)
         return tuple(results) if many else results[0]
 
     df.__name__ = f"grad_{getattr(f, '__name__', 'f')}"

@@ -150,6 +150,14 @@ def test_a_derivative_that_depends_on_a_parameter_stays_a_node():
     np.testing.assert_array_equal(W.grad, [[2.0, 4.0]])
 
 
+def test_leaves_made_by_an_inner_grad_are_not_parameters():
+    """The leaf an inner grad makes for a constant Tensor is its own scaffolding: the outer
+    result, from an array, is still an array (∂/∂y of y Σ 2c = Σ 2c = 6)."""
+    c = Tensor(np.array([1.0, 2.0]))
+    outer = grad(lambda y: (grad(lambda t: (t * t).sum())(c) * y).sum())(np.array(2.0))
+    assert isinstance(outer, np.ndarray) and outer == 6.0
+
+
 def test_keyword_arguments_are_passed_to_f():
     """grad(f)(x, k=...) calls f(x, k=...); the keyword is a constant, not differentiated."""
     assert grad(lambda x, k=1.0: x * x * k)(3.0, k=2.0) == 12.0
