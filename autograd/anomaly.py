@@ -101,16 +101,29 @@ def checked_conform(conform: Callable | None) -> Callable:
 
 
 class detect_anomaly:
-    """Context manager and decorator: raise FloatingPointError at the first NaN/inf op."""
+    """Context manager and decorator (`@detect_anomaly()` or `@detect_anomaly`): raise
+    FloatingPointError at the first NaN/inf op."""
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"detect_anomaly: takes no settings (NaN and inf are always "
+                            f"checked), got {fn!r:.40}")
+        return super().__new__(cls)(fn)     # @detect_anomaly, without parentheses
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        self._saved: list[bool] = []        # a stack: one object may be entered again inside
 
     def __enter__(self) -> "detect_anomaly":
-        self._saved = grad_mode.anomaly
+        self._saved.append(grad_mode.anomaly)
         grad_mode.update(anomaly=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        grad_mode.update(anomaly=self._saved)
-        if not self._saved:
+        saved = self._saved.pop()
+        grad_mode.update(anomaly=saved)
+        if not saved:
             _sites.clear()
 
     def __call__(self, fn: Callable) -> Callable:

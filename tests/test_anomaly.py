@@ -104,6 +104,31 @@ def test_decorator_form():
         assert np.isnan(t64([-2.0]).log().data).all()
 
 
+def test_decorator_without_parentheses_and_no_settings():
+    """@detect_anomaly works like @detect_anomaly(); PyTorch's check_nan setting is refused by
+    name instead of being taken for the function to decorate."""
+
+    @detect_anomaly
+    def bad(x):
+        return x.log()
+
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="log"):
+            bad(t64([-2.0]))
+    with pytest.raises(TypeError, match="takes no settings"):
+        detect_anomaly(False)
+
+
+def test_one_object_entered_twice_restores_the_mode():
+    """The same detect_anomaly object entered inside itself: leaving both turns checks off."""
+    checks = detect_anomaly()
+    with checks:
+        with checks:
+            pass
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(t64([-1.0]).log().data).all()
+
+
 def test_finite_computations_pass():
     """Anomaly mode changes nothing for a healthy computation (same values, same gradients)."""
     x = t64([0.5, 2.0])
