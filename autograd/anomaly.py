@@ -1,7 +1,9 @@
 """`detect_anomaly()`: stop at the first op whose output or gradient is NaN or infinite.
 
 While active, every recorded op checks its output, remembers where in the user's code it was
-created, and every gradient is checked in backward. It costs time; use it to find a bug.
+created, and every gradient is checked in backward. An op that a higher-order pass makes
+(`create_graph=True`, `autograd.grad`) also names the op whose derivative it is computing.
+It costs time; use it to find a bug.
 
 >>> import numpy as np
 >>> from autograd import Tensor, detect_anomaly
@@ -19,11 +21,13 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 import traceback
 from typing import Any, Callable
 
 import numpy as np
 
+from . import graph
 from .graph import Node, grad_mode
 
 _sites: dict[int, tuple[Node, str]] = {}       # id(node) -> (node, "file:line in function")
@@ -49,13 +53,35 @@ def _problem(x: Any) -> str | None:
     return "a NaN" if np.isnan(x).any() else "an infinite"
 
 
+def _created(node: Node) -> str:
+    """Where `node` was made, as the user's line (known for nodes made in anomaly mode)."""
+    known = _sites.get(id(node))
+    return "created outside detect_anomaly()" if known is None else f"created at {known[1]}"
+
+
+def _rule_running() -> Node | None:
+    """The node whose rule the higher-order pass (`graph.gradients`) is running, if any: an op
+    made there is part of a derivative (create_graph=True, autograd.grad)."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code is graph.gradients.__code__:
+            node = frame.f_locals.get("node")
+            return node if isinstance(node, Node) else None
+        frame = frame.f_back
+    return None
+
+
 def check_forward(node: Node, op: type) -> None:
     """Called for each op in anomaly mode: remember where it ran, refuse NaN/inf outputs."""
     site = _user_site()
     _sites[id(node)] = (node, site)
     bad = _problem(node.data)
     if bad:
-        raise FloatingPointError(f"detect_anomaly: {op.name} (at {site}) produced {bad} output")
+        origin = _rule_running()
+        within = "" if origin is None else \
+            f", computing the derivative of {origin.op} ({_created(origin)})"
+        raise FloatingPointError(
+            f"detect_anomaly: {op.name} (at {site}) produced {bad} output{within}")
 
 
 def checked_conform(conform: Callable | None) -> Callable:
@@ -65,27 +91,39 @@ def checked_conform(conform: Callable | None) -> Callable:
             g = conform(g, parent, child)
         bad = _problem(g)
         if bad:
-            site = _sites.get(id(child), (None, "an unknown place"))[1]
             # by identity: == on Tensors is elementwise, so list.index would compare values
             index = next(i for i, p in enumerate(child.parents) if p is parent)
             raise FloatingPointError(
-                f"detect_anomaly: backward of {child.op} (created at {site}) gave {bad} "
+                f"detect_anomaly: backward of {child.op} ({_created(child)}) gave {bad} "
                 f"gradient for its input {index}")
         return g
     return check
 
 
 class detect_anomaly:
-    """Context manager and decorator: raise FloatingPointError at the first NaN/inf op."""
+    """Context manager and decorator (`@detect_anomaly()` or `@detect_anomaly`): raise
+    FloatingPointError at the first NaN/inf op."""
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"detect_anomaly: takes no settings (NaN and inf are always "
+                            f"checked), got {fn!r:.40}")
+        return super().__new__(cls)(fn)     # @detect_anomaly, without parentheses
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        self._saved: list[bool] = []        # a stack: one object may be entered again inside
 
     def __enter__(self) -> "detect_anomaly":
-        self._saved = grad_mode.anomaly
+        self._saved.append(grad_mode.anomaly)
         grad_mode.update(anomaly=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        grad_mode.update(anomaly=self._saved)
-        if not self._saved:
+        saved = self._saved.pop()
+        grad_mode.update(anomaly=saved)
+        if not saved:
             _sites.clear()
 
     def __call__(self, fn: Callable) -> Callable:

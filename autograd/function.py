@@ -2,9 +2,13 @@
 
 Subclass it with `forward(ctx, *inputs)` on raw numbers/arrays and `backward(ctx, g, out,
 *inputs)` returning one gradient per input (None for an input without one), both static (the
-decorator may be left out: plain functions are made static); call `.apply(...)`.
-`ctx` is whatever constant you pass as `apply(..., ctx=...)`. Write backward with operators and
-node methods (`*`, `@`, `.sum()`, ...) and it also serves higher-order gradients.
+decorator may be left out: plain functions are made static); call `.apply(...)`, not the class.
+`ctx` is whatever constant you pass as `apply(..., ctx=...)` (there is no `save_for_backward`:
+backward receives the output and the inputs). A Function has one output: forward returns one
+number (Value inputs) or one array (Tensor inputs); an integer or boolean result wants no
+gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value, an array
+of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`, `.sum()`,
+...) and it also serves higher-order gradients.
 
 >>> import numpy as np
 >>> from autograd import Function, Tensor
@@ -25,9 +29,11 @@ array([ 3., 12.], dtype=float32)
 from __future__ import annotations
 
 import functools
+import inspect
+import numbers
 from typing import Any
 
-
+import numpy as np
 
 from .graph import Node, Op, apply
 from .tensor import Tensor
@@ -42,14 +48,22 @@ class Function(Op):
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
         if "forward" in cls.__dict__:       # plain functions or @staticmethod, both work
-            cls.forward = staticmethod(_function(cls.__dict__["forward"]))
+            forward = _function(cls, "forward", cls.__dict__["forward"], "forward(ctx, *inputs)",
+                                least=2)
+            cls.forward = staticmethod(_checked_forward(cls, forward))
         if "backward" in cls.__dict__:
-            cls.backward = staticmethod(_checked_backward(cls, _function(cls.__dict__["backward"])))
+            backward = _function(cls, "backward", cls.__dict__["backward"],
+                                 "backward(ctx, g, out, *inputs)", least=4)
+            cls.backward = staticmethod(_checked_backward(cls, backward))
         for method, signature in (("forward", "forward(ctx, *inputs)"),
                                   ("backward", "backward(ctx, g, out, *inputs), returning one "
                                                "gradient per input")):
             if getattr(cls, method) is getattr(Op, method):     # not written: say so by name
                 setattr(cls, method, staticmethod(_missing(cls, method, signature)))
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{cls.name}: a Function is not instantiated or called; use "
+                        f"{cls.name}.apply(...) to run it on Values or Tensors")
 
     @classmethod
     def apply(cls, *inputs: Any, ctx: Any = None) -> Node:
@@ -60,15 +74,35 @@ class Function(Op):
         if any(not isinstance(x, kind) for x in nodes):
             raise TypeError(f"{cls.name}.apply: cannot mix Value and Tensor inputs")
         parents = tuple(x if isinstance(x, Node) else _constant(kind, x) for x in inputs)
-        return apply(cls, parents, ctx)
+        out = apply(cls, parents, ctx)
+        if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
+            return Tensor(out.data)         # integers and booleans carry no gradient
+        return out
 
 
 def _constant(kind: type, x: Any) -> Node:
     return kind(x, requires_grad=False) if kind is Value else Tensor(x)
 
 
-def _function(attribute: Any) -> Any:
-    return attribute.__func__ if isinstance(attribute, staticmethod) else attribute
+def _function(cls: type, method: str, attribute: Any, signature: str, least: int) -> Any:
+    """The plain function behind `forward`/`backward`, refused at class definition if it cannot
+    be called as `signature` (a classmethod, a `self` parameter, too few parameters)."""
+    if isinstance(attribute, staticmethod):
+        attribute = attribute.__func__
+    if isinstance(attribute, classmethod) or not callable(attribute):
+        raise TypeError(f"{cls.__name__}.{method}: must be a static method (or a plain "
+                        f"function) {signature}, got {type(attribute).__name__}")
+    params = list(inspect.signature(attribute).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if positional and positional[0].name == "self":
+        raise TypeError(f"{cls.__name__}.{method}: is static and takes no self; define "
+                        f"{signature}")
+    if len(positional) < least and not any(p.kind is p.VAR_POSITIONAL for p in params):
+        hint = ("; glassgrad passes the output and the inputs after g (so there is no "
+                "ctx.save_for_backward)" if method == "backward" else "")
+        names = ", ".join(p.name for p in positional)
+        raise TypeError(f"{cls.__name__}.{method}: takes ({names}); define {signature}{hint}")
+    return attribute
 
 
 def _missing(cls: type, method: str, signature: str) -> Any:
@@ -78,14 +112,59 @@ def _missing(cls: type, method: str, signature: str) -> Any:
     return missing
 
 
+def _checked_forward(cls: type, forward: Any) -> Any:
+    """`forward`, refusing results that are not one raw number or array."""
+    @functools.wraps(forward)
+    def checked(ctx: Any, *inputs: Any) -> Any:
+        out = forward(ctx, *inputs)
+        if isinstance(out, (tuple, Node)):
+            raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
+                            f"has one output, computed on the raw inputs: return one number "
+                            f"(Value inputs) or one array (Tensor inputs)")
+        return out
+    return checked
+
+
 def _checked_backward(cls: type, backward: Any) -> Any:
+    """`backward`, checking that it returns one gradient per input, each of its input's kind."""
     @functools.wraps(backward)
     def checked(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
-        grads = backward(ctx, g, out, *inputs)
+        try:
+            grads = backward(ctx, g, out, *inputs)
+        except TypeError as error:
+            if not isinstance(g, Node):
+                raise
+            raise TypeError(          # the higher-order pass gives nodes, which math/numpy refuse
+                f"{cls.name}.backward: {error} (for a higher-order gradient it is called with "
+                f"Values/Tensors: write it with operators and their methods, not math or numpy "
+                f"functions)") from error
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         if len(grads) != len(inputs):
             raise ValueError(f"{cls.name}.backward: returned {len(grads)} gradients for "
                              f"{len(inputs)} inputs (give one per input, None where there is none)")
-        return tuple(grads)
+        return tuple(_checked_gradient(cls, k, gx, x)
+                     for k, (gx, x) in enumerate(zip(grads, inputs)))
     return checked
+
+
+def _checked_gradient(cls: type, k: int, gx: Any, x: Any) -> Any:
+    """The gradient for input `k` as the engine takes it, or a TypeError naming what it is."""
+    if gx is None:
+        return None
+    if isinstance(x, Node):                     # the higher-order pass: nodes, or raw constants
+        kind = x._kind
+        if isinstance(gx, kind) or isinstance(gx, numbers.Real) or (
+                kind is Tensor and isinstance(gx, (np.ndarray, np.number))):
+            return gx
+    elif isinstance(x, float):                  # a Value's number
+        if isinstance(gx, numbers.Real):
+            return float(gx)
+    elif isinstance(gx, (np.ndarray, np.number)):
+        return gx
+    elif isinstance(gx, numbers.Real):          # a number for a Tensor: an array of its dtype
+        return np.asarray(gx, dtype=x.dtype)
+    what = "a Value" if isinstance(x, (float, Value)) else f"a Tensor of shape {np.shape(x)}"
+    wanted = "a number" if isinstance(x, (float, Value)) else "an array of that shape"
+    raise TypeError(f"{cls.name}.backward: gradient {k} is of type {type(gx).__name__}; input "
+                    f"{k} is {what}, so its gradient must be {wanted} (or None)")

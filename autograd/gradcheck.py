@@ -52,7 +52,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     inputs, which are what it perturbs: `f` must compute from its arguments (one that reads a
     layer's own parameters instead checks nothing for them, and passes). On a mismatch raises
     `GradcheckError` naming the input, the element, and both values (or returns False with
-    `raise_exception=False`).
+    `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at
+    that point (relu at 0: check elsewhere), a value outside f's domain, or a result that left
+    the graph (its backprop gradient is taken as 0).
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck
@@ -78,10 +80,8 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     def objective(result: Node) -> float:                 # J = Σ r ⊙ f
         return float(np.sum(weights * np.asarray(result.data, dtype=np.float64)))
 
-    if isinstance(out, Value):
-        out.backward(float(weights))
-    else:
-        out.backward(weights)
+    if out.requires_grad:               # (if not, backprop's gradient is 0 for every input)
+        out.backward(float(weights) if isinstance(out, Value) else weights)
 
     for i in checked:
         x = args[i]
@@ -93,33 +93,63 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             flat[k] = _central_difference(f, args, x, k, eps, objective)
         bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
         if bad.any():
-            k = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+            flat_k = int(np.argmax(bad))
+            k = np.unravel_index(flat_k, bad.shape) if bad.ndim else ()
             msg = (f"gradcheck: input {i} (shape {np.shape(x.data)}), element {tuple(map(int, k))}: "
                    f"backprop gives {float(analytic[k])!r}, "
                    f"finite differences give {float(numeric[k])!r} "
                    f"({int(bad.sum())} of {bad.size} elements differ)")
+            msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
+                                 atol, rtol, out)
             if raise_exception:
                 raise GradcheckError(msg)
             return False
     return True
 
 
-def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,
-                        objective: Callable) -> float:
+def _objective_at(f: Callable, args: list, x: Node, k: int, shift: float,
+                  objective: Callable) -> float:
+    """J with element k of input x moved by `shift` (and put back exactly)."""
     with no_grad():
         if isinstance(x, Value):
             old = x.data
-            x.data = old + eps
-            plus = objective(f(*args))
-            x.data = old - eps
-            minus = objective(f(*args))
-            x.data = old
-        else:
-            flat = x.data.reshape(-1)
-            old = flat[k]
-            flat[k] = old + eps
-            plus = objective(f(*args))
-            flat[k] = old - eps
-            minus = objective(f(*args))
+            x.data = old + shift
+            try:
+                return objective(f(*args))
+            finally:
+                x.data = old
+        flat = x.data.reshape(-1)
+        old = flat[k]
+        flat[k] = old + shift
+        try:
+            return objective(f(*args))
+        finally:
             flat[k] = old
+
+
+def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,
+                        objective: Callable) -> float:
+    plus = _objective_at(f, args, x, k, eps, objective)
+    minus = _objective_at(f, args, x, k, -eps, objective)
     return (plus - minus) / (2 * eps)
+
+
+def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps: float,
+                  objective: Callable, atol: float, rtol: float, out: Node) -> str:
+    """A hint for a mismatch that is not a wrong backward: f leaves the graph, is not finite
+    there, or has a kink there (backprop gives the slope on one side, the central difference
+    averages two different ones)."""
+    if not out.requires_grad:
+        return ("; f's result does not require grad: it was computed outside the graph "
+                "(from .data, numpy or math functions, or under no_grad())")
+    left_j, mid_j, right_j = (_objective_at(f, args, x, k, shift, objective)
+                              for shift in (-eps, 0.0, eps))
+    if not np.isfinite([left_j, mid_j, right_j]).all():
+        return "; f is not finite at or next to this point (outside its domain?)"
+    left, right = (mid_j - left_j) / eps, (right_j - mid_j) / eps
+    close = lambda a, b: bool(np.isclose(a, b, atol=atol, rtol=rtol))
+    if not close(left, right) and (close(analytic, left) or close(analytic, right)):
+        return (f"; f is not differentiable here: its slope is {left:.6g} on the left and "
+                f"{right:.6g} on the right (a kink, as relu and abs have at 0, or a tie in max): "
+                f"check at a point away from it")
+    return ""

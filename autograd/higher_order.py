@@ -6,7 +6,13 @@
 (12.0, 12.0)
 
 Numbers and arrays in give numbers and arrays out; `Value`s and `Tensor`s in give nodes out,
-recorded, so that an outer `grad` can differentiate through them.
+recorded, so that an outer `grad` can differentiate through them. A derivative that is computed
+from some other node wanting a gradient (an outer `grad`'s variable, a model's parameter that
+`f` reads) is a node too, whatever came in: as a number it would carry no gradient back to it.
+
+>>> w = Value(0.5)
+>>> grad(lambda x: w * x * x)(3.0)      # 2wx, and it depends on w
+Value(data=3.0, grad=0.0)
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import graph
-from .graph import Node, enable_grad
+from .graph import Leaf, Node, enable_grad
 from .tensor import Tensor
 from .value import Value
 
@@ -38,45 +44,71 @@ def _zero_like(x: Node) -> Node:
     return Tensor(np.zeros_like(x.data))
 
 
+def _reads_leaves(g: Node) -> bool:
+    """True if `g` is computed from a leaf that wants a gradient."""
+    return g.requires_grad and any(node._fn is Leaf for node in graph.walk(g))
+
+
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
 
     `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers and arrays come
     back as numbers and arrays, nodes as nodes (a tuple of them for a tuple of `argnums`); the
-    result can be differentiated again.
+    result can be differentiated again. A derivative that depends on another node wanting a
+    gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that it does
+    (`grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x). Keyword arguments are passed to `f` as constants.
 
     >>> from autograd import grad
     >>> cube = lambda x: x ** 3
     >>> grad(cube)(2.0), grad(grad(cube))(2.0)          # 3x², 6x
     (12.0, 12.0)
     """
+    if not callable(f):
+        raise TypeError(
+            f"grad(f, argnums): f is the function to differentiate (as in jax.grad and "
+            f"torch.func.grad), got a {type(f).__name__}. For PyTorch's torch.autograd.grad(y, x) "
+            f"call y.backward() and read x.grad (create_graph=True to differentiate it again)")
     many = not isinstance(argnums, numbers.Integral)
-    nums = tuple(argnums) if many else (argnums,)
+    try:
+        nums = tuple(argnums) if many else (argnums,)
+    except TypeError:                       # not a sequence
+        nums = ()
+    if not nums or not all(isinstance(i, numbers.Integral) for i in nums):
+        raise TypeError(f"grad: argnums must be an argument position or a non-empty tuple of "
+                        f"them, got {argnums!r:.60}")
 
-    def df(*args: Any) -> Any:
+    def df(*args: Any, **kwargs: Any) -> Any:
         args = list(args)
         for i in nums:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {i} is out of range for {len(args)} arguments")
-        raw_in = {i: not isinstance(args[i], Node) for i in nums}
+        given = list(args)
         for i in nums:
             args[i] = _leaf(args[i])
         with enable_grad():                  # grad(f) differentiates, even inside no_grad()
-            out = f(*args)
+            out = f(*args, **kwargs)
         if not isinstance(out, Node) or (isinstance(out, Tensor) and out.size != 1):
             shape = getattr(out, "shape", type(out).__name__)
-            raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got {shape}")
+            hint = "" if isinstance(out, Node) else (
+                " (a result that is not a node has no graph: compute it from f's arguments with "
+                "their operators and methods, not .data, float() or math functions)")
+            raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got "
+                             f"{shape}{hint}")
         if out.requires_grad:
             seed = Value(1.0, requires_grad=False) if isinstance(out, Value) else \
                 Tensor(np.ones_like(out.data))
             grads = graph.gradients(out, seed, create_graph=True)
         else:
             grads = {}
+        for i in nums:
+            if args[i] is not given[i]:     # a leaf made here: its work is done, so it becomes
+                args[i].requires_grad = False   # a constant in the graphs returned (below)
         results = []
         for i in nums:
             g = grads.get(args[i])
             g = _zero_like(args[i]) if g is None else g
-            results.append(g.data if raw_in[i] else g)
+            raw = not isinstance(given[i], Node)
+            results.append(g.data if raw and not _reads_leaves(g) else g)
         return tuple(results) if many else results[0]
 
     df.__name__ = f"grad_{getattr(f, '__name__', 'f')}"

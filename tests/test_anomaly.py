@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Function, Tensor, Value, detect_anomaly
+from autograd import Function, Tensor, Value, detect_anomaly, grad
 
 from conftest import t64
 
@@ -104,6 +104,31 @@ def test_decorator_form():
         assert np.isnan(t64([-2.0]).log().data).all()
 
 
+def test_decorator_without_parentheses_and_no_settings():
+    """@detect_anomaly works like @detect_anomaly(); PyTorch's check_nan setting is refused by
+    name instead of being taken for the function to decorate."""
+
+    @detect_anomaly
+    def bad(x):
+        return x.log()
+
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="log"):
+            bad(t64([-2.0]))
+    with pytest.raises(TypeError, match="takes no settings"):
+        detect_anomaly(False)
+
+
+def test_one_object_entered_twice_restores_the_mode():
+    """The same detect_anomaly object entered inside itself: leaving both turns checks off."""
+    checks = detect_anomaly()
+    with checks:
+        with checks:
+            pass
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(t64([-1.0]).log().data).all()
+
+
 def test_finite_computations_pass():
     """Anomaly mode changes nothing for a healthy computation (same values, same gradients)."""
     x = t64([0.5, 2.0])
@@ -130,3 +155,28 @@ def test_backward_nan_names_the_second_of_two_tensor_inputs():
         out = NanForSecond.apply(a, b).sum()
         with pytest.raises(FloatingPointError, match="for its input 1"):
             out.backward()
+
+
+def test_an_inf_made_while_computing_a_derivative_names_that_derivative():
+    """|x|^0.5 is 0 at 0, but its derivative is infinite: in the higher-order pass that is an
+    op's output, and the error says whose derivative it was computing and where that op was
+    created, for grad() and for backward(create_graph=True)."""
+    with np.errstate(divide="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"produced an infinite output, computing "
+                                                     r"the derivative of pow \(created at "):
+            grad(lambda t: (t.abs() ** 0.5).sum())(np.array([0.0, 1.0]))
+        x = t64([0.0, 1.0])
+        with pytest.raises(FloatingPointError) as err:
+            (x.abs() ** 0.5).sum().backward(create_graph=True)
+    assert f"derivative of pow (created at {__file__}" in str(err.value)
+
+
+def test_a_graph_made_before_anomaly_mode_is_said_so():
+    """The op's line is unknown for a graph recorded before detect_anomaly(): say that."""
+    x = t64([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        y = x.sqrt().sum()
+        with detect_anomaly(), pytest.raises(FloatingPointError,
+                                             match=r"backward of sqrt \(created outside "
+                                                   r"detect_anomaly\(\)\)"):
+            y.backward()

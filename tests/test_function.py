@@ -198,3 +198,127 @@ def test_a_missing_forward_or_backward_is_named():
 
     with pytest.raises(NotImplementedError, match=r"Slope: this Function has no forward"):
         Slope.apply(Tensor([1.0], requires_grad=True))
+
+
+def test_calling_the_class_says_to_use_apply():
+    """Cube(x) or Cube()(x) (PyTorch's legacy form) is refused, pointing at Cube.apply."""
+    with pytest.raises(TypeError, match=r"Cube: .*use Cube\.apply"):
+        Cube(Value(2.0))
+    with pytest.raises(TypeError, match=r"Cube\.apply"):
+        Cube()
+
+
+def test_methods_that_cannot_be_static_are_refused_at_definition():
+    """A classmethod, a `self` parameter, a forward without ctx and PyTorch's
+    backward(ctx, grad_output) are refused when the class is defined, saying the signature."""
+    with pytest.raises(TypeError, match=r"Twice\.forward: must be a static method.*classmethod"):
+        class Twice(Function):
+            @classmethod
+            def forward(cls, ctx, x):
+                return 2 * x
+
+    with pytest.raises(TypeError, match=r"Half\.backward: is static and takes no self"):
+        class Half(Function):
+            def backward(self, ctx, g, out, x):
+                return (g / 2,)
+
+    with pytest.raises(TypeError, match=r"NoCtx\.forward: takes \(x\); define forward\(ctx"):
+        class NoCtx(Function):
+            def forward(x):
+                return x
+
+    with pytest.raises(TypeError, match=r"Ported\.backward: takes \(ctx, grad_output\); define "
+                                        r"backward\(ctx, g, out, \*inputs\).*save_for_backward"):
+        class Ported(Function):
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output
+
+    class Star(Function):                       # *args takes any number: accepted
+        def forward(*args):
+            return args[1] * 2.0
+
+        def backward(*args):
+            return (args[1] * 2.0,)
+
+    x = Value(1.5)
+    Star.apply(x).backward()
+    assert x.grad == 2.0
+
+
+def test_forward_returns_one_raw_result():
+    """Two outputs (a tuple) or a node instead of a number/array are refused, naming the op;
+    with Tensor inputs a tuple would otherwise be stacked into one array without a word."""
+
+    class Pair(Function):
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+    class OnNodes(Function):
+        def forward(ctx, x):
+            return Tensor(x) * 2.0
+
+    with pytest.raises(TypeError, match=r"Pair\.forward: returned a tuple; a Function has one"):
+        Pair.apply(t64([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"Pair\.forward: returned a tuple"):
+        Pair.apply(Value(1.0))
+    with pytest.raises(TypeError, match=r"OnNodes\.forward: returned a Tensor"):
+        OnNodes.apply(t64([1.0]))
+
+
+def test_an_integer_output_wants_no_gradient():
+    """An integer or boolean result is a constant (as in PyTorch): only floats carry gradients."""
+
+    class Positive(Function):
+        def forward(ctx, x):
+            return x > 0
+
+    y = Positive.apply(t64([1.0, -2.0]))
+    assert y.dtype == bool and not y.requires_grad
+
+
+def test_gradients_of_the_wrong_kind_are_refused_naming_the_input():
+    """A Value's gradient is a number, a Tensor's an array: an array for a Value would become
+    its .grad, a list or a string fails later without the op's name."""
+
+    def constant_gradient(value):
+        class Returns(Function):
+            def forward(ctx, x):
+                return x * 2.0
+
+            def backward(ctx, g, out, x):
+                return (value,)
+        return Returns
+
+    with pytest.raises(TypeError, match=r"Returns\.backward: gradient 0 is of type ndarray; "
+                                        r"input 0 is a Value, so its gradient must be a number"):
+        constant_gradient(np.array([2.0])).apply(Value(1.0)).backward()
+    with pytest.raises(TypeError, match=r"gradient 0 is of type list; input 0 is a Tensor of "
+                                        r"shape \(2,\), so its gradient must be an array"):
+        constant_gradient([2.0, 2.0]).apply(t64([1.0, 1.0])).sum().backward()
+    with pytest.raises(TypeError, match=r"gradient 0 is of type Tensor; input 0 is a Value"):
+        grad(lambda x: constant_gradient(t64([2.0])).apply(x))(1.0)
+    x = Value(1.0)                              # a numpy number is a number: .grad stays a float
+    constant_gradient(np.float32(2.0)).apply(x).backward()
+    assert type(x.grad) is float and x.grad == 2.0
+    t = t64(3.0)                                # a number for a 0-d Tensor: an array
+    constant_gradient(2.0).apply(t).backward()
+    assert isinstance(t.grad, np.ndarray) and t.grad == 2.0
+
+
+def test_a_numpy_backward_in_a_higher_order_pass_says_why_it_fails():
+    """A backward written with numpy works first order; the higher-order pass calls it with
+    Tensors, which numpy refuses: the error names the op and says to use operators."""
+
+    class NpExp(Function):
+        def forward(ctx, x):
+            return np.exp(x)
+
+        def backward(ctx, g, out, x):
+            return (g * np.exp(x),)
+
+    x = t64([0.0])
+    NpExp.apply(x).sum().backward()
+    assert x.grad[0] == 1.0
+    with pytest.raises(TypeError, match=r"NpExp\.backward: .*higher-order.*operators"):
+        grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))

@@ -112,6 +112,38 @@ def test_usage_errors():
         gradcheck(lambda t: 3.0, t64([1.0]))
 
 
+def test_a_kink_is_named_as_the_likely_cause():
+    """relu at 0: backprop gives the slope on one side (0), the central difference the average
+    (0.5). The message says f is not differentiable there, with both one-sided slopes; a plain
+    wrong backward and a large eps on a smooth f get no such hint."""
+    with pytest.raises(GradcheckError, match=r"not differentiable here: its slope is 0 on the "
+                                             r"left and 1 on the right"):
+        gradcheck(lambda x: x.relu().sum(), t64([0.0, 1.0]))
+    with pytest.raises(GradcheckError, match="not differentiable"):
+        gradcheck(lambda x: x.relu(), Value(0.0))
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: OffByFactor.apply(x), t64([0.5]))
+    assert "differentiable" not in str(err.value)
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: (x ** 3).sum(), t64([1.0]), eps=0.1)
+    assert "differentiable" not in str(err.value)
+
+
+def test_outside_the_domain_is_named_as_the_likely_cause():
+    """log at -1: the finite difference is NaN; the message says f is not finite there."""
+    with pytest.raises(GradcheckError, match="not finite"), np.errstate(invalid="ignore"):
+        gradcheck(lambda x: x.log().sum(), t64([-1.0]))
+
+
+def test_a_result_outside_the_graph_is_compared_with_zero():
+    """f's result does not require grad: its backprop gradient is 0. A constant f passes; one
+    that left the graph (through .data) fails, saying so, instead of a backward() error."""
+    assert gradcheck(lambda x: Tensor(np.ones(2)), t64([1.0, 2.0]))
+    with pytest.raises(GradcheckError, match="does not require grad: it was computed outside "
+                                             "the graph"):
+        gradcheck(lambda x: Tensor(x.data * 2.0).sum(), t64([1.0, 2.0]))
+
+
 def test_non_contiguous_gradient():
     """A gradient that comes back as a transposed view (transpose, .T, swapaxes) is compared
     element by element like any other."""

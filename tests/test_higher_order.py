@@ -99,6 +99,68 @@ def test_grad_errors():
         grad(lambda x: x * 2.0)(np.ones(3))
     with pytest.raises(IndexError):
         grad(lambda x: x, argnums=2)(1.0)
+    with pytest.raises(ValueError, match=r"got float \(a result that is not a node has no graph"):
+        grad(lambda x: x.data * 2.0)(1.0)
+
+
+def test_pytorch_style_call_is_refused_saying_what_grad_takes():
+    """torch.autograd.grad(y, [x]) takes tensors; grad takes a function: grad(y, [x]) must not
+    quietly return a function (its first use would fail far from the mistake)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(TypeError, match=r"f is the function to differentiate.*got a Tensor.*"
+                                        r"y\.backward\(\) and read x\.grad"):
+        grad(y, [x])
+    with pytest.raises(TypeError, match="got a Value"):
+        grad(Value(1.0) * 2.0, Value(1.0))
+    for bad in ("0", 1.0, []):
+        with pytest.raises(TypeError, match="argnums must be an argument position"):
+            grad(lambda x: x, bad)
+    assert grad(lambda x, y: x * y, range(2))(2.0, 3.0) == (3.0, 2.0)
+
+
+def test_mixed_partials_from_numbers():
+    """grad(grad(f, 0), 1) with numbers is ∂²f/∂y∂x: the inner derivative depends on the
+    outer grad's variable y, so it must reach the outer grad as a node, not as a number."""
+    f = lambda x, y: x * x * y * y * y              # ∂²f/∂y∂x = 6xy² = 72 at (3, 2)
+    assert grad(grad(f, 0), 1)(3.0, 2.0) == 72.0
+    assert grad(grad(f, 1), 0)(3.0, 2.0) == 72.0
+    both = grad(lambda x, y: (x * y).tanh(), (0, 1))
+    hess_xy = grad(lambda x, y: both(x, y)[0], 1)(0.5, -0.8)
+    t = math.tanh(-0.4)
+    assert hess_xy == pytest.approx((1 - t * t) + 0.5 * -0.8 * -2 * t * (1 - t * t), rel=1e-13)
+    xs = np.array([1.0, 2.0])                       # ∂/∂c Σ ∂(x²c)/∂x = Σ 2x = 6
+    inner = lambda c: grad(lambda x: (x * x * c).sum())(xs).sum()
+    np.testing.assert_allclose(grad(inner)(np.array(3.0)), 2 * xs.sum())
+
+
+def test_a_derivative_that_depends_on_a_parameter_stays_a_node():
+    """A gradient penalty: d/dx (w x²) = 2wx at a plain number x. It depends on the parameter w,
+    so it comes back as a Value and a loss built on it sends its share to w.grad (as a
+    float it would silently send nothing)."""
+    w = Value(0.5)
+    slope = grad(lambda x: w * x * x)(3.0)
+    assert isinstance(slope, Value) and slope.data == 3.0
+    ((slope - 1.0) ** 2).backward()                     # d/dw (6w - 1)² = 12 (6w - 1)
+    assert w.grad == 24.0
+    W = Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    g = grad(lambda x: (W @ x).sum())(np.array([3.0, 4.0]))     # Wᵀ, as a Tensor node
+    assert isinstance(g, Tensor)
+    (g * g).sum().backward()
+    np.testing.assert_array_equal(W.grad, [[2.0, 4.0]])
+
+
+def test_leaves_made_by_an_inner_grad_are_not_parameters():
+    """The leaf an inner grad makes for a constant Tensor is its own scaffolding: the outer
+    result, from an array, is still an array (∂/∂y of y Σ 2c = Σ 2c = 6)."""
+    c = Tensor(np.array([1.0, 2.0]))
+    outer = grad(lambda y: (grad(lambda t: (t * t).sum())(c) * y).sum())(np.array(2.0))
+    assert isinstance(outer, np.ndarray) and outer == 6.0
+
+
+def test_keyword_arguments_are_passed_to_f():
+    """grad(f)(x, k=...) calls f(x, k=...); the keyword is a constant, not differentiated."""
+    assert grad(lambda x, k=1.0: x * x * k)(3.0, k=2.0) == 12.0
 
 
 def test_grad_is_independent_of_an_outer_no_grad():
@@ -120,7 +182,7 @@ def test_power_of_a_negative_base_by_a_value_exponent():
     x, e = Value(-2.0), Value(2.0)
     (x ** e).backward()
     assert x.grad == -4.0 and math.isnan(e.grad)
-    assert grad(lambda x: x ** Value(2.0))(-2.0) == -4.0
+    assert grad(lambda x: x ** Value(2.0))(-2.0).data == -4.0  # a Value: it depends on e
     x, e = Value(-2.0), Value(2.0)
     (x ** e).backward(create_graph=True)
     assert x.grad.data == -4.0 and math.isnan(e.grad.data)
