@@ -28,6 +28,7 @@ again (`create_graph=True`, `autograd.grad`). Both read the same rules.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Iterator
 
 __all__ = [
@@ -84,22 +85,19 @@ def is_grad_enabled() -> bool:
     return grad_mode.enabled
 
 
-class set_grad_enabled:
-    """Context manager and decorator that switches recording on or off, restoring it on exit.
+class _GradSwitch:
+    """A context manager and decorator that sets recording to `self.mode`, restoring it after.
 
-    >>> from autograd import Value, no_grad
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * x
-    >>> y.requires_grad
-    False
+    The base of `no_grad`, `enable_grad` and `set_grad_enabled`; the mode is shared by all
+    threads (it is one flag that every op reads).
     """
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
+    mode: bool
+
+    def __init__(self) -> None:
         self._saved: list[bool] = []
 
-    def __enter__(self) -> "set_grad_enabled":
+    def __enter__(self) -> "_GradSwitch":
         self._saved.append(grad_mode.enabled)
         grad_mode.update(enabled=self.mode)
         return self
@@ -108,17 +106,37 @@ class set_grad_enabled:
         grad_mode.update(enabled=self._saved.pop())
 
     def __call__(self, fn: Callable) -> Callable:
+        name = type(self).__name__
+        if inspect.isgeneratorfunction(fn):     # its body runs later, at each next(): the
+            raise TypeError(                    # switch would be over by then
+                f"{name}() cannot decorate the generator function {fn.__name__!r}: its body "
+                f"runs at each next(), after the call has returned; write `with {name}():` "
+                f"inside it instead")
         mode = self.mode
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            saved = grad_mode.enabled
+            grad_mode.update(enabled=mode)
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                grad_mode.update(enabled=saved)
         return wrapper
 
 
-class no_grad(set_grad_enabled):
-    """Do not record ops (inference, parameter updates). Usable as `with no_grad():` or `@no_grad()`.
+class _FixedSwitch(_GradSwitch):
+    """A switch to one mode, usable as a decorator with or without parentheses."""
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is not None:                  # @no_grad without parentheses: decorate `fn`
+            return cls()(fn)
+        return super().__new__(cls)
+
+
+class no_grad(_FixedSwitch):
+    """Do not record ops (inference, parameter updates): `with no_grad():`, or as a decorator,
+    `@no_grad()` or `@no_grad`.
 
     >>> from autograd import Value, no_grad
     >>> w = Value(2.0)
@@ -128,15 +146,43 @@ class no_grad(set_grad_enabled):
     (False, ())
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
-    """Record ops even inside `no_grad()`."""
+class enable_grad(_FixedSwitch):
+    """Record ops even inside `no_grad()`: `with enable_grad():`, `@enable_grad()` or
+    `@enable_grad`."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
+
+
+class set_grad_enabled(_GradSwitch):
+    """Switch recording on or off, at once, as PyTorch's function does: `set_grad_enabled(False)`
+    alone turns it off until `set_grad_enabled(True)`; `with set_grad_enabled(mode):` restores
+    the previous mode after the block, and `@set_grad_enabled(mode)` sets it for each call.
+
+    >>> from autograd import Value, set_grad_enabled
+    >>> x = Value(2.0)
+    >>> with set_grad_enabled(False):
+    ...     y = x * x
+    >>> y.requires_grad, (x * x).requires_grad
+    (False, True)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if mode is not True and mode is not False:
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__()
+        self.mode = mode
+        self._saved.append(grad_mode.enabled)   # the mode to restore (on exit, or when used
+        grad_mode.update(enabled=mode)          # as a decorator); switched now
+
+    def __enter__(self) -> "set_grad_enabled":
+        return self                             # (switched when made)
+
+    def __call__(self, fn: Callable) -> Callable:
+        grad_mode.update(enabled=self._saved[-1])    # decorating: each call switches instead
+        return super().__call__(fn)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -290,6 +336,11 @@ class Node:
         if not isinstance(text, str):
             raise TypeError(f"label: expected a string, got {type(text).__name__} {text!r:.40}")
         self._label = text
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Node":
+        """Make a leaf want (or stop wanting) a gradient; returns it (PyTorch's method)."""
+        self.requires_grad = requires_grad
+        return self
 
     def _changed_in_place(self) -> None:
         """Called after `.data` was changed in place (a Tensor notes it; a Value's float was
@@ -609,7 +660,7 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
     conform = _conform(root)
     grads = {root: gradient}
     try:
-        with set_grad_enabled(create_graph):
+        with set_grad_enabled(bool(create_graph)):
             while order:
                 node = order.pop()
                 node.grad = empty           # the sort's mark, cleared as the pass goes

@@ -506,11 +506,13 @@ class Tensor(Node):
 
     # -- graph ---------------------------------------------------------------------------------
 
-    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False,
+                 retain_graph: bool | None = None) -> None:
         """Backpropagate from this tensor; leaves' `.grad` accumulate, intermediates' are rewritten.
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
-        A tensor the graph used must not have changed in place since (an optimizer step, `+=`
+        The graph is always kept (`retain_graph` is accepted for PyTorch code, and changes
+        nothing). A tensor the graph used must not have changed in place since (an optimizer step, `+=`
         or `copy_` between the forward pass and backward): that raises, as in PyTorch, rather
         than give the gradients at the new values.
 

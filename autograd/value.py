@@ -317,14 +317,16 @@ class Value(Node):
 
     # -- graph ---------------------------------------------------------------------------------
 
-    def backward(self, gradient: Number = 1.0, create_graph: bool = False) -> None:
+    def backward(self, gradient: Number = 1.0, create_graph: bool = False,
+                 retain_graph: bool | None = None) -> None:
         """Backpropagate from this Value: every node that leads here gets its `.grad`.
 
         Leaf gradients accumulate across calls (zero them between steps); intermediate ones are
         recomputed. A ReLU that is off passes no gradient, so the nodes that lie only behind it
         are not visited: their `.grad` stays as it was (0 in a new graph). With
         `create_graph=True` the gradients are Values that can be differentiated again (see
-        `autograd.grad` for the functional form).
+        `autograd.grad` for the functional form). The graph is always kept, so a second
+        backward works; `retain_graph` is accepted for PyTorch code and changes nothing.
 
         >>> from autograd import Value
         >>> x, w = Value(2.0), Value(-1.0)

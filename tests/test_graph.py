@@ -418,3 +418,68 @@ def test_backward_that_raises_leaves_no_stale_state():
     x.grad = 0.0
     y.backward()
     assert x.grad == 18 * 2.0 + 3.0                    # d/dx (9x² + 3x) = 18x + 3 = 39
+
+
+# -- grad mode as PyTorch 2 spells it ------------------------------------------------------------
+
+def test_no_grad_and_enable_grad_decorate_without_parentheses():
+    @no_grad
+    def inference(x):
+        return x * x
+
+    @enable_grad
+    def recorded(x):
+        return x * x
+
+    assert not inference(Value(2.0)).requires_grad and is_grad_enabled()
+    with no_grad():
+        assert recorded(Value(2.0)).requires_grad and not is_grad_enabled()
+    assert inference.__name__ == "inference"
+
+
+def test_set_grad_enabled_called_alone_switches_at_once():
+    try:
+        set_grad_enabled(False)
+        assert not is_grad_enabled() and not (Value(2.0) * 3).requires_grad
+    finally:
+        set_grad_enabled(True)
+    assert is_grad_enabled() and (Value(2.0) * 3).requires_grad
+
+    @set_grad_enabled(False)                          # decorating does not switch the program
+    def inference(x):
+        return x * x
+    assert is_grad_enabled() and not inference(Value(2.0)).requires_grad and is_grad_enabled()
+
+
+@pytest.mark.parametrize("mode", ["no", 0, None, 1.0])
+def test_set_grad_enabled_takes_true_or_false_only(mode):
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+        set_grad_enabled(mode)
+    assert is_grad_enabled()
+
+
+def test_a_generator_function_is_refused_as_it_would_run_with_recording_on():
+    with pytest.raises(TypeError, match=r"no_grad\(\) cannot decorate the generator function "
+                                        r"'batches'.*write `with no_grad\(\):` inside it"):
+        @no_grad()
+        def batches():
+            yield Value(1.0) * 2
+
+
+def test_retain_graph_is_accepted_and_the_graph_is_kept_anyway():
+    x = Value(3.0)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward(retain_graph=False)
+    assert x.grad == 12.0
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    (t * t).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(t.grad, [2.0, 4.0])
+
+
+def test_requires_grad_underscore_on_a_value_returns_it():
+    v = Value(1.0, requires_grad=False)
+    assert v.requires_grad_() is v and v.requires_grad
+    assert not v.requires_grad_(False).requires_grad
+    with pytest.raises(RuntimeError, match="only leaves"):
+        (Value(1.0) * 2).requires_grad_(False)
