@@ -229,8 +229,15 @@ class Module:
         """
         _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
-        if name not in names:
+        if name not in names:               # checked before it is named: a refusal leaves no
+            held = self.__dict__.get(name)  # buffer name without a value behind it
+            if isinstance(held, Module) or is_parameter(held):
+                raise KeyError(f"{type(self).__name__}.register_buffer: {name!r} already holds "
+                               f"a {'module' if isinstance(held, Module) else 'parameter'}; "
+                               f"give the buffer a name of its own")
+            array = None if value is None else _buffer_array(self, name, value)
             names.append(name)
+            value = array
         setattr(self, name, value)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,

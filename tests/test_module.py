@@ -347,6 +347,20 @@ def test_add_module_and_register_parameter_assign_by_name_with_checks():
         m.register_buffer("a.b", np.zeros(1))
 
 
+def test_a_refused_register_buffer_leaves_no_buffer_behind():
+    m = Affine()
+    with pytest.raises(KeyError, match="'scale' already holds a parameter"):
+        m.register_buffer("scale", np.zeros(2))
+    m.child = Affine()
+    with pytest.raises(KeyError, match="'child' already holds a module"):
+        m.register_buffer("child", np.zeros(2))
+    with pytest.raises(TypeError, match="stat is a buffer"):
+        m.register_buffer("stat", "running")
+    assert m.buffers() == [] and list(m.state_dict()) == [
+        "scale", "shift", "child.scale", "child.shift"]
+    m.load_state_dict(m.state_dict())
+
+
 def test_a_list_inside_a_list_of_modules_is_refused():
     m = Module()
     with pytest.raises(TypeError, match="list inside a list"):
