@@ -20,6 +20,7 @@ MLP(
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
 
 import numpy as np
@@ -144,13 +145,23 @@ class Flatten(Module):
         self.end_axis = _axis("Flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.end_axis == -1:
-            return x.flatten(self.start_axis)
-        start, end = (axis % x.ndim for axis in (self.start_axis, self.end_axis))
+        start, end = (self._checked_axis(axis, x.shape) for axis in (self.start_axis,
+                                                                      self.end_axis))
         if start > end:
             raise ValueError(f"{self!r}: start axis {start} comes after end axis {end} for an "
                              f"input of shape {x.shape}")
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+        # the merged size is computed, not left as -1: numpy cannot infer it for an empty batch
+        merged = math.prod(x.shape[start:end + 1])
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+    def _checked_axis(self, axis: Any, shape: tuple) -> int:
+        """`axis` as a position in `shape`; one outside it is an error, not wrapped around."""
+        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+            raise TypeError(f"{self!r}: an axis must be an int, got {axis!r}")
+        if not -len(shape) <= axis < len(shape):
+            raise ValueError(f"{self!r}: axis {axis} is out of range for an input of shape "
+                             f"{shape}")
+        return int(axis) % len(shape)
 
     def extra_repr(self) -> str:
         end = "" if self.end_axis == -1 else f", end_axis={self.end_axis}"

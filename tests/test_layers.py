@@ -121,6 +121,19 @@ def test_flatten_keeps_the_batch_axis():
     assert Flatten(start_axis=0)(x).shape == (24,)
 
 
+def test_flatten_of_an_empty_batch_and_axes_out_of_range():
+    empty = Tensor(np.zeros((0, 3, 4, 5)))
+    assert Flatten()(empty).shape == (0, 60)            # as PyTorch (numpy cannot infer -1)
+    assert Flatten(1, 2)(empty).shape == (0, 12, 5)
+    x = Tensor(np.zeros((2, 3, 4, 5)))
+    for layer in (Flatten(1, 7), Flatten(5), Flatten(-6, -1)):    # not wrapped around
+        with pytest.raises(ValueError, match=r"Flatten\(.*\): axis -?\d is out of range for an "
+                                             r"input of shape \(2, 3, 4, 5\)"):
+            layer(x)
+    with pytest.raises(TypeError, match="an axis must be an int, got 1.5"):
+        Flatten(1.5)(x)
+
+
 def test_pytorch_keyword_names_dim_start_dim_end_dim_work():
     z = Tensor(np.arange(6.0).reshape(2, 3))
     assert np.allclose(Softmax(dim=0)(z).numpy(), Softmax(axis=0)(z).numpy())
