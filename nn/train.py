@@ -407,7 +407,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                              f"DataLoader, which batches and shuffles by its own settings; set "
                              f"them on the DataLoader, or pass (X, y)")
     batch_size = 32 if batch_size is None else batch_size
-    train_loader = _batches(train_data, batch_size, shuffle is not False, seed, "fit: train_data")
+    shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
+    train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
     _check_targets("fit: train_data", train_loader.y, loss_fn)
     val_loader = None
     if val_data is not None:

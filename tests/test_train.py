@@ -523,3 +523,22 @@ def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
     history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), loader, epochs=2)
     assert len(history["loss"]) == 2
     fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), batch_size=2, shuffle=False)
+
+
+def test_shuffle_given_as_numpy_false_or_0_does_not_shuffle():
+    from nn import Linear
+    X = np.arange(16.0, dtype=np.float32).reshape(8, 2) / 8
+    y = X.sum(axis=1, keepdims=True)
+    start = Linear(2, 1).state_dict()
+
+    def trained(shuffle, seed):
+        model = Linear(2, 1)
+        model.load_state_dict(start)
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), batch_size=2,
+            shuffle=shuffle, seed=seed, progress=False)
+        return model.weight.data.copy()
+
+    in_order = trained(False, 0)
+    for shuffle in (np.False_, 0):
+        assert np.array_equal(trained(shuffle, 0), in_order)
+        assert np.array_equal(trained(shuffle, 1), in_order)
