@@ -183,7 +183,7 @@ def _checked(settings: Any, path: str) -> dict[str, Any]:
         expect(isinstance(settings[key], list) and all(isinstance(v, str) for v in settings[key]),
                f"'{key}' must be a list of names")
         expect(len(set(settings[key])) == len(settings[key]),
-               f"'{key}' names one more than once")      # one column would be read twice
+               f"'{key}' lists a name more than once")   # one column would be read twice
     expect(isinstance(settings.get("hidden"), list) and all(
         isinstance(h, int) and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")
     expect(isinstance(settings["activation"], str), "'activation' must be a name")

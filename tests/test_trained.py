@@ -71,7 +71,7 @@ def test_save_checks_both_destinations_before_writing_either(tmp_path):
     ({"hidden": [5, "x"]}, "'hidden' must be sizes"),
     ({"weights": "../elsewhere.npz"}, "'weights' must be a file name beside the settings"),
     ({"features": "u,v"}, "'features' must be a list of names"),
-    ({"features": ["u", "u"]}, "'features' names one more than once"),
+    ({"features": ["u", "u"]}, "'features' lists a name more than once"),
 ])
 def test_bad_settings_are_named(tmp_path, change, message):
     weights, settings = make_trained().save(tmp_path / "m.npz")
