@@ -130,6 +130,9 @@ class _FixedSwitch(_GradSwitch):
 
     def __new__(cls, fn: Callable | None = None) -> Any:
         if fn is not None:                  # @no_grad without parentheses: decorate `fn`
+            if not callable(fn):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or, as a decorator, a "
+                                f"function), got {type(fn).__name__} {fn!r:.40}")
             return cls()(fn)
         return super().__new__(cls)
 
@@ -176,12 +179,17 @@ class set_grad_enabled(_GradSwitch):
         self.mode = mode
         self._saved.append(grad_mode.enabled)   # the mode to restore (on exit, or when used
         grad_mode.update(enabled=mode)          # as a decorator); switched now
+        self._switched = True
 
     def __enter__(self) -> "set_grad_enabled":
-        return self                             # (switched when made)
+        if self._switched:                      # the first `with`: switched when made
+            self._switched = False
+            return self
+        return super().__enter__()              # the same object entered again
 
     def __call__(self, fn: Callable) -> Callable:
-        grad_mode.update(enabled=self._saved[-1])    # decorating: each call switches instead
+        grad_mode.update(enabled=self._saved.pop())  # decorating: each call switches instead
+        self._switched = False
         return super().__call__(fn)
 
 

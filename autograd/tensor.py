@@ -387,8 +387,8 @@ class Tensor(Node):
             raise ValueError("clip: give at least one of min and max")
         if min is not None and max is not None and min > max:
             raise ValueError(f"clip: min {min} is greater than max {max}")
-        bounds = tuple(b if b is None or isinstance(b, Node) else _python_number(b)
-                       for b in (min, max))             # (np.float64 bounds: float32 stays)
+        bounds = tuple(_python_number(b) if isinstance(b, numbers.Real) else b
+                       for b in (min, max))     # (np.float64 bounds: float32 stays; arrays too)
         return apply(Clip, (self,), bounds)
 
     def astype(self, dtype: Any) -> Tensor:

@@ -45,7 +45,9 @@ class UndefinedMetricWarning(UserWarning):
 
 def _as_array(y: Any) -> np.ndarray:
     """An ndarray from an array, list, Tensor, or list of Values (the scalar MLP's outputs)."""
-    if isinstance(y, (list, tuple)) and y and isinstance(y[0], Node):
+    if isinstance(y, Node):                 # a model's output, perhaps in a graph (which
+        y = y.data                          # numpy refuses): a metric reads only the numbers
+    elif isinstance(y, (list, tuple)) and y and isinstance(y[0], Node):
         y = [item.data for item in y]
     arr = np.asarray(y)
     if arr.dtype == object and arr.size and isinstance(arr.flat[0], Node):

@@ -451,6 +451,24 @@ def test_set_grad_enabled_called_alone_switches_at_once():
     assert is_grad_enabled() and not inference(Value(2.0)).requires_grad and is_grad_enabled()
 
 
+def test_one_set_grad_enabled_object_can_be_entered_again_and_inside_itself():
+    switch = set_grad_enabled(False)
+    with switch:
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    with switch:                                      # it raised IndexError on leaving
+        with switch:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_no_grad_given_something_that_is_not_a_function_says_so():
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments .*got bool False"):
+        no_grad(False)                                # silently made a wrapper of False
+    assert is_grad_enabled()
+
+
 @pytest.mark.parametrize("mode", ["no", 0, None, 1.0])
 def test_set_grad_enabled_takes_true_or_false_only(mode):
     with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):

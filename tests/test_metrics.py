@@ -397,6 +397,10 @@ def test_accepts_tensors_and_lists_of_values():
     assert mean_absolute_error([Value(1.0), Value(2.0)], Tensor([1.5, 2.5])) == 0.5
     assert roc_auc_score(Tensor([0, 1]), [Value(-0.3), Value(0.7)]) == 1.0
     np.testing.assert_array_equal(confusion_matrix(Tensor([[0], [1]]), [0, 0]), [[1, 0], [1, 0]])
+    # a model's output, still in its graph (numpy itself refuses such a tensor)
+    w = Tensor([1.0, -1.0], requires_grad=True)
+    assert mean_squared_error([1.0, -1.0], w * 2) == 1.0 and r2_score([1.0, -1.0], w) == 1.0
+    assert roc_auc_score([0, 1], w * -1) == 1.0
     # text labels in an object array (what pandas gives) meet plain text labels
     animals = np.array(["cat", "dog", "dog"], dtype=object)
     assert recall(animals, np.array(["cat", "dog", "cat"]), pos_label="dog") == 0.5

@@ -140,6 +140,10 @@ OPS = [
           shapes=[(5,), (2, 3)]),
     unary("clip_max", lambda a: a.clip(max=0.8), lambda a: np.clip(a, None, 0.8), "clip",
           shapes=[(5,), (2, 3)]),
+    unary("clip_array_min", lambda a: a.clip(np.array([-0.5, 0.0, -1.0])),
+          lambda a: np.clip(a, [-0.5, 0.0, -1.0], None), "clip", shapes=[(3,), (2, 3)]),
+    unary("clip_list_max", lambda a: a.clip(max=[0.8, 0.0, 0.3]),
+          lambda a: np.clip(a, None, [0.8, 0.0, 0.3]), "clip", shapes=[(3,), (2, 3)]),
     # -- reductions ---------------------------------------------------------------------------
     unary("sum", lambda a: a.sum(), np.sum),
     unary("sum_axis0", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0),
