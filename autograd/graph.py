@@ -10,7 +10,7 @@ its output is dropped.
              an Op    the op that made this node; its rule sends gradients to the inputs
     _a, _b   one input and the op's constant (x * 3: _a = x, _b = 3.0), or two inputs
              (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves,
-             except `_a` = COMPUTED for a constant that an op made
+             except `_a` = COMPUTED or NUMBER for a constant that an op made
 
 Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
@@ -32,7 +32,7 @@ import inspect
 from typing import Any, Callable, Iterator
 
 __all__ = [
-    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "make_node", "apply",
+    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "NUMBER", "make_node", "apply",
     "topological_order",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "backward", "backward_create_graph", "gradients", "raw", "walk",
@@ -254,8 +254,20 @@ PENDING = _Mark("pending: its gradient is being computed")
 #: ReLU that is off): first-order backpropagation does not visit what lies behind it
 CLOSED = _Mark("closed: passes no gradient to its input")
 #: in `_a` of a constant that an op computed (from inputs none of which wants a gradient, or
-#: under no_grad): not an input the user made, so `autograd.compile` knows it is a frozen number
-COMPUTED = _Mark("computed: a constant an op made")
+#: under no_grad) from data: `autograd.compile` warns that the replays keep it as recorded
+COMPUTED = _Mark("computed: a constant an op made from data")
+#: in `_a` of a constant made of numbers alone (a backward seed, a rule's constant, the 1/3 of
+#: x / 3, and what ops make from such constants only): it never changes, so compile says nothing
+NUMBER = _Mark("number: a constant made of numbers alone")
+
+
+def constant_kind(inputs: tuple) -> _Mark:
+    """What marks the constant an op makes from `inputs`: NUMBER if they are all NUMBERs, else
+    COMPUTED (an input the user made, a parameter under no_grad, or a COMPUTED one)."""
+    for x in inputs:
+        if getattr(x, "_a", None) is not NUMBER:
+            return COMPUTED
+    return NUMBER
 
 
 # ----------------------------------------------------------------------------------------------
@@ -429,7 +441,7 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                     node._a, node._b = inputs, ctx
                 break
     if node._fn is None:
-        node._a = COMPUTED
+        node._a = constant_kind(inputs)
     if grad_mode.anomaly:
         from .anomaly import check_forward
         check_forward(node, op)

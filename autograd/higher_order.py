@@ -25,7 +25,7 @@ import numpy as np
 from . import graph
 from .graph import Leaf, Node, enable_grad
 from .tensor import Tensor
-from .value import Value
+from .value import Value, number_value
 
 
 def _leaf(x: Any) -> Node:
@@ -40,7 +40,7 @@ def _leaf(x: Any) -> Node:
 
 def _zero_like(x: Node) -> Node:
     if isinstance(x, Value):
-        return Value(0.0, requires_grad=False)
+        return number_value(0.0)
     return Tensor(np.zeros_like(x.data))
 
 
@@ -95,7 +95,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             raise ValueError(f"grad: f must return a scalar Value or one-element Tensor, got "
                              f"{shape}{hint}")
         if out.requires_grad:
-            seed = Value(1.0, requires_grad=False) if isinstance(out, Value) else \
+            seed = number_value(1.0) if isinstance(out, Value) else \
                 Tensor(np.ones_like(out.data))
             grads = graph.gradients(out, seed, create_graph=True)
         else:

@@ -18,7 +18,9 @@ import numbers
 from typing import Any
 
 from . import graph
-from .graph import CLOSED, COMPUTED, Leaf, Node, backward as backpropagate, make_node
+from .graph import (
+    CLOSED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
+)
 from .ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
@@ -62,8 +64,15 @@ def _constant(x: Any) -> Value | None:
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real):
-        return Value(float(x), requires_grad=False)
+        return number_value(float(x))
     return None
+
+
+def number_value(x: float) -> Value:
+    """A constant Value made of a number alone (marked NUMBER: compile need not warn about it)."""
+    out = Value(x, requires_grad=False)
+    out._a = NUMBER
+    return out
 
 
 # What `Value(data, _children, _op)` builds when a learner writes a node by hand, as the
@@ -147,7 +156,7 @@ class Value(Node):
 
     @staticmethod
     def _constant_like(x: Any, like: Value) -> Value:
-        return Value(x, requires_grad=False)
+        return number_value(x)
 
     # -- arithmetic ----------------------------------------------------------------------------
     # Forward results are bit-identical to micrograd's: a / b is a * b**-1 there, and here too.
@@ -163,7 +172,7 @@ class Value(Node):
                 if self._fn is not None or other._fn is not None:
                     out._fn, out._a, out._b = Add, self, other
                 else:
-                    out._fn, out._a = None, COMPUTED
+                    out._fn, out._a = None, constant_kind((self, other))
                 return out
             return make_node(Value, self.data + other.data, Add, (self, other))
         if other.__class__ is float:
@@ -181,7 +190,7 @@ class Value(Node):
             if self._fn is not None:
                 out._fn, out._a, out._b = AddConst, self, c
             else:
-                out._fn, out._a = None, COMPUTED
+                out._fn, out._a = None, constant_kind((self,))
             return out
         return make_node(Value, self.data + c, AddConst, (self,), c)
 
@@ -200,7 +209,7 @@ class Value(Node):
                 if self._fn is not None or other._fn is not None:
                     out._fn, out._a, out._b = Mul, self, other
                 else:
-                    out._fn, out._a = None, COMPUTED
+                    out._fn, out._a = None, constant_kind((self, other))
                 return out
             return make_node(Value, self.data * other.data, Mul, (self, other))
         if other.__class__ is float:
@@ -218,7 +227,7 @@ class Value(Node):
             if self._fn is not None:
                 out._fn, out._a, out._b = MulConst, self, c
             else:
-                out._fn, out._a = None, COMPUTED
+                out._fn, out._a = None, constant_kind((self,))
             return out
         return make_node(Value, self.data * c, MulConst, (self,), c)
 
@@ -248,7 +257,7 @@ class Value(Node):
             if other is None:
                 return _not_a_number(number, "/")
             # c ** -1 of a number is a number too: a constant of the user's, not an op's result
-            return self * Value(_power(other.data, -1), requires_grad=False)
+            return self * number_value(_power(other.data, -1))
         return self * other ** -1
 
     def __rtruediv__(self, other: Any) -> Value:
@@ -338,7 +347,7 @@ class Value(Node):
         if gradient.__class__ is not float:
             gradient = _as_float(gradient, "backward: gradient")
         if create_graph:
-            graph.backward_create_graph(self, Value(gradient, requires_grad=False))
+            graph.backward_create_graph(self, number_value(gradient))
         else:
             backpropagate(self, gradient)
 
@@ -388,7 +397,7 @@ def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
         if x._fn is not None:
             out._fn, out._a, out._b = op, x, ctx
         else:
-            out._fn, out._a = None, COMPUTED
+            out._fn, out._a = None, constant_kind((x,))
         return out
     return make_node(Value, data, op, (x,), ctx)
 

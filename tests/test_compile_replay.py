@@ -186,3 +186,20 @@ def test_steps_and_the_drawing_count_in_english():
     graph = compile(a * 2)
     assert "1 node of 2 inputs" in repr(graph.steps[0])
     assert 'inputs [label="1 leaf\\n1 constant"' in graph.to_dot()
+
+
+def test_gradient_graphs_warn_only_about_numbers_computed_from_data():
+    # backward's seed and a rule's constants are numbers alone: they never change
+    x, w = Value(1.5), Value(0.7)
+    y = 3 * -(x * w) - x / 2 + x ** 3 / 3 - 2 / (w + 1)       # -g, 3 * g, g / 2...: numbers
+    y.backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(x.grad)
+        compile(w.grad)
+    # a data Value in the gradient (d/dw of w * d is seed * d): that one would go stale
+    d = Value(2.0, requires_grad=False)
+    w.grad = 0.0
+    (w * d).backward(create_graph=True)
+    with pytest.warns(UserWarning, match=r"1 number in this graph \(2\) was computed"):
+        compile(w.grad * x)
