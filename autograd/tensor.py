@@ -16,6 +16,7 @@ Dtypes follow PyTorch: Python numbers and lists become the default dtype (float3
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable, Sequence
 
@@ -468,7 +469,8 @@ class Tensor(Node):
     def flatten(self, start_axis: int = 0) -> Tensor:
         """Merge the axes from `start_axis` on into one (start_axis=1 keeps the batch axis)."""
         (start,) = _axes(start_axis, max(self.ndim, 1), "flatten")
-        return self.reshape(self.shape[:start] + (-1,))
+        return self.reshape(self.shape[:start] + (math.prod(self.shape[start:]),))   # (not -1:
+        #                                                   an empty batch has no size to infer)
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -573,6 +575,10 @@ class Tensor(Node):
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
         """
+        if not self.is_leaf:
+            raise RuntimeError(f"copy_: this tensor is the result of {self.op} in a graph, which "
+                               f"its backward would read; make a new tensor instead "
+                               f"(Tensor(values)), or copy into a leaf")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
         if source.shape != self.data.shape:
             raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")

@@ -187,3 +187,16 @@ def test_values_keep_micrograds_reading_of_data_at_backward_time():
     w.grad = 0.0
     loss.backward()
     assert w.data == 0.0 and w.grad == 0.0            # 2 * w at the new value, not 6
+
+
+def test_copy_into_a_recorded_result_is_refused():
+    # it would reset the result's own stamp and hide an earlier change to its inputs
+    w, x = _layer()
+    h = F.linear(x, w)
+    with pytest.raises(RuntimeError, match=r"copy_: this tensor is the result of linear in a "
+                                           r"graph"):
+        h.copy_(np.zeros(h.shape))
+    with no_grad():
+        h2 = F.linear(x, w)
+    h2.copy_(np.zeros(h2.shape))                      # a constant result: no graph reads it
+    assert not h2.data.any()

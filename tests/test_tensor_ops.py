@@ -486,3 +486,8 @@ def test_std_of_equal_numbers_has_gradient_zero_as_in_pytorch():
     flat = Tensor(np.full(4, 2.0, np.float32), requires_grad=True)
     flat.std().backward()
     assert flat.grad.dtype == np.float32 and not flat.grad.any()
+
+
+def test_flatten_of_an_empty_batch_keeps_the_merged_size():
+    assert Tensor(np.zeros((0, 3, 4, 5))).flatten(1).shape == (0, 60)
+    assert Tensor(np.zeros((0, 3))).flatten().shape == (0,)
