@@ -240,7 +240,7 @@ def test_conv2d_matches_pytorch(rng, case):
                    rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("case_id, case", zip(IDS, CASES), ids=IDS)
+@pytest.mark.parametrize("case_id, case", list(zip(IDS, CASES)), ids=IDS)
 def test_conv2d_matches_pytorchs_recorded_numbers(case_id, case):
     theirs = recorded_case("conv", case_id)
     inputs = ("x", "w", "b", "g")

@@ -277,7 +277,7 @@ def pytorch_reference(torch) -> dict[str, np.ndarray]:
     return {"x0": X0, "grads": np.stack(GRADS), **steps}
 
 
-@pytest.mark.parametrize("case_id, case", zip(CASE_IDS, CASES), ids=CASE_IDS)
+@pytest.mark.parametrize("case_id, case", list(zip(CASE_IDS, CASES)), ids=CASE_IDS)
 def test_tensors_and_values_take_pytorchs_recorded_steps(case_id, case):
     """The formulas above are PyTorch's: its optimizers took these very steps (recorded where
     torch is installed; test_references.py checks they still do)."""

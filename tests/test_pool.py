@@ -156,7 +156,7 @@ def test_pools_match_pytorch_including_ties(rng, case):
                    rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("case_id, case", zip(IDS, CASES), ids=IDS)
+@pytest.mark.parametrize("case_id, case", list(zip(IDS, CASES)), ids=IDS)
 def test_pools_match_pytorchs_recorded_numbers_including_ties(case_id, case):
     theirs = recorded_case("pool", case_id)
     assert_matches(pools_glassgrad(case, theirs["x"], theirs["g"]), theirs, rtol=1e-12,
