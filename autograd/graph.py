@@ -107,11 +107,12 @@ class _GradSwitch:
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__
-        if inspect.isgeneratorfunction(fn):     # its body runs later, at each next(): the
-            raise TypeError(                    # switch would be over by then
-                f"{name}() cannot decorate the generator function {fn.__name__!r}: its body "
-                f"runs at each next(), after the call has returned; write `with {name}():` "
-                f"inside it instead")
+        if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn) or \
+                inspect.isasyncgenfunction(fn):  # its body runs later (at each next() or await):
+            kind = "generator" if inspect.isgeneratorfunction(fn) else "async"   # the switch
+            raise TypeError(                                                      # is over then
+                f"{name}() cannot decorate the {kind} function {fn.__name__!r}: its body runs "
+                f"later, after the call has returned; write `with {name}():` inside it instead")
         mode = self.mode
 
         @functools.wraps(fn)

@@ -482,6 +482,11 @@ def test_a_generator_function_is_refused_as_it_would_run_with_recording_on():
         @no_grad()
         def batches():
             yield Value(1.0) * 2
+    with pytest.raises(TypeError, match=r"enable_grad\(\) cannot decorate the async function "
+                                        r"'predict'"):
+        @enable_grad
+        async def predict():
+            return Value(1.0) * 2
 
 
 def test_retain_graph_is_accepted_and_the_graph_is_kept_anyway():
