@@ -31,6 +31,7 @@ without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, o
 >>> save({"model": model, "optimizer": optimizer, "scheduler": scheduler, "epoch": 3}, path)
 >>> checkpoint = load(path)
 >>> model.load_state_dict(checkpoint["model"])
+<All keys matched successfully>
 >>> optimizer.load_state_dict(checkpoint["optimizer"])
 >>> scheduler.load_state_dict(checkpoint["scheduler"])
 >>> checkpoint["epoch"], sorted(checkpoint["optimizer"])

@@ -31,14 +31,27 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from autograd import Tensor, Value
 from autograd.graph import Node
 
-__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict"]
+__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys"]
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` did not match: the model's names that the state lacks, and
+    the state's names that the model does not have (both empty after a strict load)."""
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Parameter(Tensor):
@@ -339,15 +352,24 @@ class Module:
                 state[prefix + name] = np.array(b)
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters and buffers.
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy `state` (as from `state_dict()` or `nn.load`) into the parameters and buffers;
+        returns the names that did not match (PyTorch's `IncompatibleKeys`).
 
         The values may be numpy arrays, Tensors, or anything with a `.numpy()` method, such as
         PyTorch's tensors: `model.load_state_dict(torch_model.state_dict())` works when the
         names and shapes match (glassgrad's `Linear` uses PyTorch's (out, in) layout).
         Every entry is checked before anything is written, so a bad dict changes nothing. With
-        `strict=False`, missing and unexpected names are allowed (shapes are still checked).
-        A shared parameter needs only one of its names (older checkpoints listed it once).
+        `strict=False`, missing and unexpected names are allowed (shapes are still checked),
+        and the result lists them. A shared parameter needs only one of its names (older
+        checkpoints listed it once).
+
+        >>> from nn import Linear
+        >>> layer = Linear(2, 1)
+        >>> layer.load_state_dict(Linear(2, 1).state_dict())
+        <All keys matched successfully>
+        >>> layer.load_state_dict({"weight": np.ones((1, 2)), "scale": np.ones(1)}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['scale'])
         """
         params = dict(self.named_parameters(remove_duplicate=False))
         buffers = dict(self.named_buffers(remove_duplicate=False))
@@ -385,6 +407,7 @@ class Module:
                 np.copyto(buffers[name], array, casting="unsafe")
             else:
                 params[name].copy_(array)
+        return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str) -> None:
         """Write the weights to an `.npz` file (see `nn.save`)."""

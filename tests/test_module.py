@@ -5,7 +5,7 @@ import pytest
 
 from autograd import Tensor, Value
 from autograd import no_grad
-from nn import Linear, Sequential
+from nn import Linear, ReLU, Sequential
 from nn.module import Module, ModuleDict, ModuleList, Parameter, is_parameter
 
 
@@ -411,3 +411,17 @@ def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
     tail = Sequential(Linear(2, 3), Affine(3), Linear(3, 1))[1:]
     del tail[0]                                       # renumbered from 0, as in PyTorch
     assert [n for n, _ in tail.named_children()] == ["0"]
+
+
+def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():
+    from nn.module import IncompatibleKeys
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    result = model.load_state_dict(Sequential(Linear(2, 3), ReLU(), Linear(3, 1)).state_dict())
+    assert result == IncompatibleKeys([], []) and repr(result) == "<All keys matched successfully>"
+    state = {"0.weight": np.ones((3, 2)), "0.bias": np.zeros(3), "head.weight": np.ones((1, 3))}
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["2.weight", "2.bias"]
+    assert result.unexpected_keys == ["head.weight"]
+    missing, unexpected = result                       # a named tuple, as torch's
+    assert missing == ["2.weight", "2.bias"] and unexpected == ["head.weight"]
+    np.testing.assert_array_equal(model[0].weight.data, np.ones((3, 2)))
