@@ -107,10 +107,12 @@ class _GradSwitch:
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__
+        # a generator's or a coroutine's body runs later, at each next() or await: the switch
+        # would be over by then
         if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn) or \
-                inspect.isasyncgenfunction(fn):  # its body runs later (at each next() or await):
-            kind = "generator" if inspect.isgeneratorfunction(fn) else "async"   # the switch
-            raise TypeError(                                                      # is over then
+                inspect.isasyncgenfunction(fn):
+            kind = "generator" if inspect.isgeneratorfunction(fn) else "async"
+            raise TypeError(
                 f"{name}() cannot decorate the {kind} function {fn.__name__!r}: its body runs "
                 f"later, after the call has returned; write `with {name}():` inside it instead")
         mode = self.mode
