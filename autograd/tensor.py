@@ -469,8 +469,8 @@ class Tensor(Node):
     def flatten(self, start_axis: int = 0) -> Tensor:
         """Merge the axes from `start_axis` on into one (start_axis=1 keeps the batch axis)."""
         (start,) = _axes(start_axis, max(self.ndim, 1), "flatten")
-        return self.reshape(self.shape[:start] + (math.prod(self.shape[start:]),))   # (not -1:
-        #                                                   an empty batch has no size to infer)
+        merged = math.prod(self.shape[start:])          # (not -1: an empty batch has no size
+        return self.reshape(self.shape[:start] + (merged,))     # from which to infer it)
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -514,9 +514,9 @@ class Tensor(Node):
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
         The graph is always kept (`retain_graph` is accepted for PyTorch code, and changes
-        nothing). A tensor the graph used must not have changed in place since (an optimizer step, `+=`
-        or `copy_` between the forward pass and backward): that raises, as in PyTorch, rather
-        than give the gradients at the new values.
+        nothing). A tensor the graph used must not have changed in place since (an optimizer
+        step, `+=` or `copy_` between the forward pass and backward): that raises, as in
+        PyTorch, rather than give the gradients at the new values.
 
         >>> from autograd import no_grad
         >>> w = Tensor([1.0, -2.0], requires_grad=True)
@@ -527,7 +527,7 @@ class Tensor(Node):
         ...     w -= 0.5 * w.grad
         >>> loss.backward()
         Traceback (most recent call last):
-        RuntimeError: backward of mul: its input 0 (shape (2,)) was changed in place after this op used it ...
+        RuntimeError: backward of mul: its input 0 (shape (2,)) was changed in place ...
         """
         if gradient is None:
             if self.data.size != 1:
