@@ -136,6 +136,9 @@ class Tensor(Node):
             return other
         if isinstance(other, (bool, int, float)):
             kind = self.data.dtype.kind
+            if kind == "b" and isinstance(other, int):      # PyTorch: bool with int is int64
+                return Tensor(np.asarray(other, dtype=np.bool_ if isinstance(other, bool)
+                                         else np.int64))
             keep = kind == "f" or (kind in "iu" and isinstance(other, int))
             return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
         if isinstance(other, Node):

@@ -159,3 +159,11 @@ def test_numpy_scalars_do_not_turn_float32_into_float64():
     np.testing.assert_array_equal(results["where(c, np.float64(0), x)"].data, [1.0, 0.0])
     results["where(c, np.float64(0), x)"].sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0])
+
+
+def test_bool_tensors_with_python_numbers_follow_pytorch():
+    mask = Tensor([True, False, True])
+    assert (mask + 1).dtype == np.int64 and (mask + 1).data.tolist() == [2, 1, 2]
+    assert (2 * mask).dtype == np.int64
+    assert (mask * 0.5).dtype == np.float32
+    assert (mask + True).dtype == np.bool_
