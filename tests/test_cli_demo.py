@@ -78,5 +78,6 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
 
 
 def test_help_names_the_options_as_the_readme_does(capsys):
-    code, out, _ = run(["demo", "--help"], capsys)         # README: demo [-o FOLDER] [--epochs N]
-    assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N]")
+    code, out, _ = run(["demo", "--help"], capsys)   # README: demo [-o FOLDER] [--epochs N] [--seed N]
+    assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N] "
+                                        "[--seed SEED]")
