@@ -497,7 +497,8 @@ def _image_hint(shape: tuple, channels: int | None = None) -> str:
         return ""
     n, h, w = shape
     batch = f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w})"
-    image = f"; for one image of {n} channels add a batch dimension: x.reshape(1, {n}, {h}, {w})"
+    image = (f"; for one image of {n} channel{'' if n == 1 else 's'} add a batch dimension: "
+             f"x.reshape(1, {n}, {h}, {w})")
     if channels is None:
         return batch + image
     if channels == n:

@@ -582,6 +582,9 @@ class Tensor(Node):
             raise RuntimeError(f"copy_: this tensor is the result of {self.op} in a graph, which "
                                f"its backward would read; make a new tensor instead "
                                f"(Tensor(values)), or copy into a leaf")
+        if self._fn is Leaf and graph.grad_mode.enabled:
+            raise RuntimeError("copy_ on a tensor that requires grad would change it behind the "
+                               "graph's back: write it under `with no_grad():`, as PyTorch asks")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
         if source.shape != self.data.shape:
             raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")

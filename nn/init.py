@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, no_grad
 from autograd.random import default_rng
 
 __all__ = [
@@ -198,7 +198,8 @@ def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:
     """Overwrite the numbers of `target` with `make(shape)`, in place; returns `target`."""
     values = make(_shape(name, target))
     if isinstance(target, Tensor):
-        target.copy_(values)                        # casts to the tensor's own dtype
+        with no_grad():                             # (a parameter is written in place)
+            target.copy_(values)                    # casts to the tensor's own dtype
     else:
         for v, x in zip(target, values):
             v.data = float(x)

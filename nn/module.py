@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, no_grad
 from autograd.graph import Node
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys"]
@@ -402,11 +402,12 @@ class Module:
                 raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
                                 f"floating-point numbers")
             arrays[name] = array
-        for name, array in arrays.items():
-            if name in buffers:
-                np.copyto(buffers[name], array, casting="unsafe")
-            else:
-                params[name].copy_(array)
+        with no_grad():                     # parameters are written in place
+            for name, array in arrays.items():
+                if name in buffers:
+                    np.copyto(buffers[name], array, casting="unsafe")
+                else:
+                    params[name].copy_(array)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str) -> None:

@@ -200,3 +200,13 @@ def test_copy_into_a_recorded_result_is_refused():
         h2 = F.linear(x, w)
     h2.copy_(np.zeros(h2.shape))                      # a constant result: no graph reads it
     assert not h2.data.any()
+
+
+def test_copy_into_a_parameter_needs_no_grad_as_in_pytorch():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"copy_ on a tensor that requires grad .* under "
+                                           r"`with no_grad\(\):`"):
+        w.copy_([3.0, 4.0])
+    with no_grad():
+        w.copy_([3.0, 4.0])
+    np.testing.assert_array_equal(w.data, [3.0, 4.0])
