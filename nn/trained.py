@@ -5,7 +5,9 @@
     model.npz    the MLP's weights ("0.weight", ...) and the training inputs' `input_mean` and
                  `input_std` (the standardisation every input row goes through first)
     model.json   the settings: task, target, feature names, hidden sizes, activation, class
-                 names, and "weights": "model.npz"
+                 names, "weights": "model.npz", and "weights_sha256": that file's SHA-256,
+                 so that a pair from two runs (or a save interrupted between the files) is
+                 refused when loaded, not used
 
 `load_trained` reads both and returns a `TrainedModel`: call it on raw rows (it standardises
 them), or ask `predict` for class names or numbers.
@@ -31,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Any, Sequence
@@ -132,6 +135,7 @@ class TrainedModel(Module):
         state["input_mean"], state["input_std"] = self.input_mean, self.input_std
         save(state, weights_path)
         settings = self.settings(os.path.basename(weights_path))
+        settings["weights_sha256"] = _sha256(weights_path)
         with atomic_open(settings_path, "w") as f:
             f.write(json.dumps(settings, indent=2) + "\n")
         return weights_path, settings_path
@@ -154,6 +158,12 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
         raise ValueError(f"load_trained: {settings_path!r} is not a settings file: {err}") from None
     settings = _checked(settings, settings_path)
     weights_path = os.path.join(os.path.dirname(settings_path), settings["weights"])
+    expected = settings.get("weights_sha256")       # (older settings files have none)
+    if expected is not None and os.path.isfile(weights_path) and \
+            _sha256(weights_path) != expected:
+        raise ValueError(f"load_trained: {weights_path!r} is not the weights file its settings "
+                         f"{settings_path!r} were saved with (the two come from different runs, "
+                         f"or a save stopped between them); train again, or put back the pair")
     state = load(weights_path)
     try:
         mean, std = state.pop("input_mean"), state.pop("input_std")
@@ -167,6 +177,15 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
     return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
                         features=settings["features"], classes=settings["classes"],
                         hidden=settings["hidden"], activation=settings["activation"])
+
+
+def _sha256(path: str) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _checked(settings: Any, path: str) -> dict[str, Any]:
@@ -190,4 +209,8 @@ def _checked(settings: Any, path: str) -> dict[str, Any]:
     weights = settings.get("weights")
     expect(isinstance(weights, str) and weights == os.path.basename(weights) and weights
            not in ("", ".", ".."), "'weights' must be a file name beside the settings")
+    digest = settings.get("weights_sha256")
+    expect(digest is None or (isinstance(digest, str) and len(digest) == 64 and
+                              all(c in "0123456789abcdef" for c in digest)),
+           "'weights_sha256' must be 64 hex digits")
     return settings

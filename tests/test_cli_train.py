@@ -1,5 +1,6 @@
 """`glassgrad train` (nn/cli/train.py): what it trains, the two files it saves, its bad input."""
 
+import hashlib
 import json
 import re
 import warnings
@@ -32,9 +33,10 @@ def test_train_classifies_a_csv_and_saves_weights_and_settings(colours_csv, tmp_
     assert "to classify 'colour' from 2 features (96 rows, 24 for validation)" in text
     assert float(re.search(r"validation accuracy (\d\.\d+)", text).group(1)) >= 0.95
     settings = json.loads((tmp_path / "model.json").read_text())
+    digest = hashlib.sha256((tmp_path / "model.npz").read_bytes()).hexdigest()
     assert settings == {"task": "classify", "target": "colour", "features": ["x1", "x2"],
                         "hidden": [8], "activation": "relu", "classes": ["blue", "red"],
-                        "weights": "model.npz"}
+                        "weights": "model.npz", "weights_sha256": digest}
     state = load(out)
     assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std"}
     assert state["input_mean"][0] == pytest.approx(100, abs=0.5)

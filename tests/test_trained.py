@@ -72,6 +72,7 @@ def test_save_checks_both_destinations_before_writing_either(tmp_path):
     ({"weights": "../elsewhere.npz"}, "'weights' must be a file name beside the settings"),
     ({"features": "u,v"}, "'features' must be a list of names"),
     ({"features": ["u", "u"]}, "'features' lists a name more than once"),
+    ({"weights_sha256": "abc"}, "'weights_sha256' must be 64 hex digits"),
 ])
 def test_bad_settings_are_named(tmp_path, change, message):
     weights, settings = make_trained().save(tmp_path / "m.npz")
@@ -84,8 +85,11 @@ def test_bad_settings_are_named(tmp_path, change, message):
 
 
 def test_weights_without_standardisation_are_refused(tmp_path):
-    weights, _ = make_trained().save(tmp_path / "m.npz")
+    weights, settings = make_trained().save(tmp_path / "m.npz")
     save(make_trained().model, weights)                  # a plain MLP checkpoint instead
+    data = json.loads(open(settings).read())
+    del data["weights_sha256"]                           # (else the digest refuses it first)
+    open(settings, "w").write(json.dumps(data))
     with pytest.raises(ValueError, match="has no input_mean/input_std"):
         load_trained(tmp_path / "m.json")
 
@@ -116,3 +120,23 @@ def test_predict_refuses_nan_rows_and_the_wrong_number_of_features():
             model.predict(rows)
         with pytest.raises(ValueError, match="expected 2 features per row"):
             model(np.array(rows))
+
+
+def test_weights_and_settings_from_two_saves_are_refused_as_a_pair(tmp_path):
+    first, _ = make_trained().save(tmp_path / "a.npz")
+    other = make_trained()
+    other.input_mean = np.array([1.0, 1.0])
+    second, _ = other.save(tmp_path / "b.npz")
+    (tmp_path / "a.npz").write_bytes((tmp_path / "b.npz").read_bytes())   # a's settings, b's weights
+    with pytest.raises(ValueError, match=r"load_trained: .*a\.npz' is not the weights file its "
+                                         r"settings .*a\.json' were saved with"):
+        load_trained(first)
+    load_trained(second)                                # an intact pair loads
+
+
+def test_settings_without_a_digest_still_load(tmp_path):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    data = json.loads(open(settings).read())
+    del data["weights_sha256"]                          # as glassgrad 0.2 wrote them
+    open(settings, "w").write(json.dumps(data))
+    load_trained(weights)
