@@ -27,9 +27,8 @@ from .broadcast import unbroadcast
 from .graph import Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
-    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, ConstPow, Relu,
-    Reshape,
-    Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, PowExponent,
+    ConstPow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
 
 _default_dtype = np.dtype(np.float32)
@@ -312,14 +311,15 @@ class Tensor(Node):
             exponent = _python_number(exponent)
             base = self if isinstance(exponent, int) else self._floating()
             return apply(PowConst, (base,), exponent)
-        return self._binary(Pow, self, exponent)
+        return self._binary(Pow if self._fn is not None else PowExponent, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
         if isinstance(base, numbers.Real) and not isinstance(base, Node):     # 2 ** x
             base = _python_number(base)
             x = self if isinstance(base, int) else self._floating()
             return apply(ConstPow, (x,), base)
-        return self._binary(Pow, base, self)
+        wants_slope = isinstance(base, Node) and base._fn is not None
+        return self._binary(Pow if wants_slope else PowExponent, base, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)

@@ -21,7 +21,8 @@ from . import graph
 from .graph import (
     CLOSED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
 )
-from .ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
+from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
+                             PowExponent, Sub)
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 Number = float | int
@@ -273,9 +274,9 @@ class Value(Node):
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
         if isinstance(exponent, Value):
-            if exponent._fn is not None and _mode.enabled:
-                return make_node(Value, _power(self.data, exponent.data), Pow,
-                                 (self, exponent))
+            if exponent._fn is not None and _mode.enabled:     # (a constant base gets no slope)
+                return make_node(Value, _power(self.data, exponent.data),
+                                 Pow if self._fn is not None else PowExponent, (self, exponent))
             exponent = exponent.data
         elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
             exponent = int(exponent)

@@ -30,6 +30,10 @@ OPS = [
     ("pow_value", lambda a, b: a ** b, (1.5, -0.7), (2.0, 0.3)),
     ("pow_constant_value", lambda a, b: a ** Value(2.5, requires_grad=False), (1.5, 0.7),
      (2.0, 0.3)),
+    ("pow_constant_base", lambda a, b: Value(2.0, requires_grad=False) ** b * a, (1.5, -0.7),
+     (-2.0, 0.3)),
+    ("pow_constant_zero_base", lambda a, b: Value(0.0, requires_grad=False) ** (b * b + 0.5) + a,
+     (1.5, -0.7), (-2.0, 0.3)),                     # d/d(base) would be infinite: not needed
     ("rpow", lambda a, b: 2 ** a, (1.5, -0.7), (-2.0, 0.3)),
     ("exp", lambda a, b: a.exp(), (1.5, -0.7), (-2.0, 0.3)),
     ("log", lambda a, b: a.log(), (1.5, 0.7), (0.2, 0.3)),

@@ -188,6 +188,15 @@ def test_power_of_a_negative_base_by_a_value_exponent():
     assert x.grad.data == -4.0 and math.isnan(e.grad.data)
 
 
+def test_power_with_a_constant_base_twice():
+    """d²/db² c^b = c^b (ln c)²; the base wants no gradient, at 0 too."""
+    c = Value(3.0, requires_grad=False)
+    assert grad(grad(lambda b: c ** b))(0.5) == pytest.approx(3 ** 0.5 * math.log(3) ** 2,
+                                                              rel=1e-14)
+    zero = Value(0.0, requires_grad=False)
+    assert grad(grad(lambda b: zero ** b))(0.5) == 0.0
+
+
 def test_tensor_sum_of_cubes():
     """∇ Σx³ = 3x², and ∇ Σ(3x²) = 6x (second derivative through grad of a sum)."""
     x = np.array([1.0, -2.0, 0.5])

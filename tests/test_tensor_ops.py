@@ -432,6 +432,27 @@ def test_pow_exponent_gradient_at_zero_base():
     np.testing.assert_allclose(b.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-15)
 
 
+@pytest.mark.parametrize("base_shape, exponent_shape", [((3, 1), (4,)), ((2, 3), ()),
+                                                         ((), (1, 3)), ((1,), (1,))])
+def test_power_with_a_constant_base(base_shape, exponent_shape, rng):
+    """c ** b for a tensor c that wants no gradient, and numpy's c ** b: only d/db = c^b ln c
+    is worked out (finite differences agree, broadcast and 0-d shapes included)."""
+    base = rng.uniform(0.5, 2.0, base_shape)
+    b = t64(rng.uniform(-1.5, 1.5, exponent_shape))
+    assert gradcheck(lambda e: Tensor(base) ** e, b)
+    assert gradcheck(lambda e: base ** e, b)                 # numpy's array: Tensor.__rpow__
+    assert (Tensor(base) ** b)._fn is autograd.ops.PowExponent
+
+
+def test_power_with_a_constant_zero_base_needs_no_slope_for_it():
+    """At a constant base 0 and b < 1, d/da is infinite: nobody asked for it, so no warning;
+    d/db is 0 there (0 ** b = 0 for b > 0), as in PyTorch."""
+    b = t64([0.5, 0.5, 2.0])
+    with strict():
+        (t64([0.0, 4.0, 0.0], requires_grad=False) ** b).sum().backward()
+    np.testing.assert_allclose(b.grad, [0.0, 2.0 * np.log(4.0), 0.0], rtol=1e-15)
+
+
 def test_power_zero_has_slope_zero_at_zero():
     """x ** 0 is the constant 1: its slope is 0 everywhere, at x = 0 too, as in PyTorch
     (c · x^(c-1) would be 0 · inf = NaN there). That power is also in the second derivative of

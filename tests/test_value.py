@@ -283,6 +283,16 @@ def test_pow_exponent_gradient_at_zero_base():
     assert (a.grad, b.grad) == (0.0, 0.0)
 
 
+def test_power_with_a_constant_base():
+    """A base that wants no gradient gets no slope worked out: at 0 ** 0.5, d/da would be
+    infinite (a ZeroDivisionError in floats), yet only d/db = 0^b ln 0 -> 0 is asked for."""
+    a, b = Value(0.0, requires_grad=False), Value(0.5)
+    (a ** b).backward()
+    assert b.grad == 0.0 and a.grad == 0.0
+    assert gradcheck(lambda e: Value(3.0, requires_grad=False) ** e, Value(-0.7))
+    assert (a ** b)._op == "**"                      # micrograd's name, whichever rule runs
+
+
 def test_power_zero_has_slope_zero_at_zero():
     """x ** 0 is the constant 1: slope 0 at x = 0 too (PyTorch's value), not a ZeroDivisionError
     from 0 · 0.0 ** -1; the same power is in the second derivative of x ** 1."""

@@ -15,7 +15,8 @@ import warnings
 from typing import Any
 
 from ..graph import COMPUTED, Node
-from ..ops.arithmetic import Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
+                              PowExponent, Sub)
 from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 from ..value import Value
 
@@ -25,7 +26,8 @@ from ..value import Value
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
-    Sub: ("sub", False), Pow: ("pow", False), PowConst: ("pow_const", True),
+    Sub: ("sub", False), Pow: ("pow", False), PowExponent: ("pow", False),
+    PowConst: ("pow_const", True),
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
     Relu: ("relu", False), Abs: ("abs", False),

@@ -11,7 +11,8 @@
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
 """
 
-from .arithmetic import Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst, Sub
+from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
+                         PowExponent, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sqrt, Tanh, Where
 from .fused import CrossEntropy, Linear
@@ -23,6 +24,7 @@ from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
+    "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Maximum", "Minimum", "Clip", "Where",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",

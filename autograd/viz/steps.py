@@ -254,7 +254,10 @@ def _run_rule(node: Node, position: dict[int, int], conform: Any) -> Step:
         else:
             gx = None
         if scalar:
-            d = 0.0 if d is None else float(d)      # a ReLU that is off passes nothing
+            if d is not None:
+                d = float(d)
+            elif x._fn is not None:             # a ReLU that is off passes nothing: slope 0
+                d = 0.0                         # (an input that wants no gradient gets no slope)
         parts.append(InputStep(x, position[id(x)], name, derivative, d, _snapshot(gx), before,
                                _snapshot(x.grad) if gx is not None else None, worded))
     formula, _ = rule_text(op)
