@@ -413,30 +413,44 @@ class Tensor(Node):
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
         return apply(op, (x,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return self._reduce(Sum, axis, keepdims)
+    def _reduced(self, name: str, dtype: Any, out: Any) -> Tensor:
+        """What a reduction works on: this tensor, cast first if a `dtype` is given (as in
+        PyTorch). numpy's `np.sum(t)`, `np.mean(t)`, ... call the method with numpy's keywords
+        (`out=None` among them), so they work too and record the graph."""
+        if out is not None:
+            raise TypeError(f"{name}: out= is not supported (a Tensor op makes a new Tensor); "
+                            f"write result = t.{name}(...) instead")
+        return self if dtype is None else self.astype(dtype)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return self._reduce(Mean, axis, keepdims)
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
+            out: Any = None) -> Tensor:
+        return self._reduced("sum", dtype, out)._reduce(Sum, axis, keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return self._reduce(Max, axis, keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
+             out: Any = None) -> Tensor:
+        return self._reduced("mean", dtype, out)._reduce(Mean, axis, keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return self._reduce(Min, axis, keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
+        return self._reduced("max", None, out)._reduce(Max, axis, keepdims)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
+        return self._reduced("min", None, out)._reduce(Min, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
+            out: Any = None) -> Tensor:
         """Variance, numpy's definition: mean squared deviation, divided by (n - ddof)."""
-        axes = _axes(axis, self.data.ndim, "var")
-        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        x = self._reduced("var", dtype, out)
+        axes = _axes(axis, x.data.ndim, "var")
+        n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
         if n - ddof <= 0:
             raise ValueError(f"var: {n} elements leave no degrees of freedom with ddof={ddof}")
-        d = self - self.mean(axes, keepdims=True)
+        d = x - x.mean(axes, keepdims=True)
         return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
+            out: Any = None) -> Tensor:
         """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
-        var = self.var(axis, keepdims, ddof)
+        var = self._reduced("std", dtype, out).var(axis, keepdims, ddof)
         flat = var.data == 0
         if not flat.any():
             return var.sqrt()

@@ -47,3 +47,29 @@ def test_arithmetic_with_arrays_stays_in_the_graph():
     assert isinstance(y, Tensor)
     y.sum().backward()
     np.testing.assert_array_equal(w.grad, [2.0, 3.0])
+
+
+@pytest.mark.parametrize("reduce, method, kwargs", [
+    (np.sum, "sum", {}), (np.sum, "sum", {"axis": 0}), (np.mean, "mean", {"axis": 1}),
+    (np.max, "max", {}), (np.amin, "min", {"axis": 0, "keepdims": True}),
+    (np.var, "var", {"ddof": 1}), (np.std, "std", {"axis": 1})])
+def test_numpy_reductions_are_the_tensor_methods_and_record_the_graph(reduce, method, kwargs):
+    """np.sum(t) calls t.sum(axis=..., dtype=None, out=None): the same Tensor, same gradient."""
+    data = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, -1.5]])
+    w, v = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+    y, expected = reduce(w, **kwargs), getattr(v, method)(**kwargs)
+    assert isinstance(y, Tensor) and y.requires_grad
+    np.testing.assert_array_equal(y.data, expected.data)
+    y.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(w.grad, v.grad)
+
+
+def test_a_reduction_casts_to_dtype_and_refuses_out():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    total = np.sum(t, dtype=np.float64)
+    assert total.dtype == np.float64 and t.mean(dtype=np.float64).dtype == np.float64
+    total.backward()
+    assert t.grad.dtype == np.float32
+    with pytest.raises(TypeError, match=r"sum: out= is not supported .*t\.sum\(\.\.\.\)"):
+        np.sum(t, out=np.zeros(()))
