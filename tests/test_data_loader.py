@@ -49,10 +49,22 @@ def test_without_labels_it_yields_tensors():
     assert [xb.shape for xb in batches] == [(2, 3), (2, 3), (1, 3)]
 
 
-def test_unshuffled_batches_are_views_not_copies():
-    X = _rows(6)
-    xb, _ = next(iter(DataLoader(X, np.zeros(6), batch_size=3)))
-    assert np.shares_memory(xb.data, X)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_changing_a_batch_in_place_leaves_the_dataset_alone(shuffle):
+    """Unshuffled batches were views: `xb.data /= 255` rescaled the dataset itself, so each
+    epoch trained on different numbers."""
+    X, y = _rows(6), np.arange(6)
+    X_before, y_before = X.copy(), y.copy()
+    loader = DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0)
+    for _ in range(2):
+        for xb, yb in loader:
+            xb.data /= 255
+            yb -= 1
+            assert xb.data.flags.c_contiguous
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+    for xb in DataLoader(Tensor(X), batch_size=4, shuffle=shuffle):       # a Tensor dataset too
+        xb.data[:] = 0
+    assert np.array_equal(X, X_before)
 
 
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 70), shuffle=st.booleans(),

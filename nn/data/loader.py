@@ -14,6 +14,9 @@ Batches of X are `Tensor`s (the model's input); labels stay numpy arrays. Intege
 index (cross-entropy picks a column with them) and metrics compare them: neither wants a graph
 node. Float regression targets are constants too, and every loss takes a target as an ndarray or a
 Tensor, so one rule serves both: X becomes a Tensor, y stays an ndarray.
+
+Every batch owns its numbers, as PyTorch's do: normalising one in place (`xb.data /= 255`,
+`yb -= 1`) leaves the dataset as it was, so the next epoch sees the same data.
 """
 
 from __future__ import annotations
@@ -106,6 +109,19 @@ def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.nd
     return X, y
 
 
+def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """`array[rows]` as a new array, so that changing a batch in place (`xb.data /= 255`)
+    never changes the dataset. Gathering rows by index (shuffled) copies already; a slice
+    would be a view into the dataset, so it is copied, once, into one contiguous block.
+
+    >>> X = np.zeros((4, 2))
+    >>> np.shares_memory(_own_rows(X, slice(0, 2)), X)
+    False
+    """
+    batch = array[rows]
+    return batch.copy() if isinstance(rows, slice) else batch
+
+
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
 
@@ -167,11 +183,11 @@ class DataLoader:
         if self.shuffle:
             order = (self._rng if self._rng is not None else default_rng()).permutation(n)
         for start in range(0, stop, size):
-            # a slice is a view (no copy); shuffled rows are gathered one batch at a time, so
-            # there is never a shuffled copy of the whole dataset in memory
+            # shuffled rows are gathered one batch at a time, so there is never a shuffled copy
+            # of the whole dataset in memory
             rows = slice(start, start + size) if order is None else order[start:start + size]
-            xb = Tensor(X[rows])
-            yield xb if y is None else (xb, y[rows])
+            xb = Tensor(_own_rows(X, rows))
+            yield xb if y is None else (xb, _own_rows(y, rows))
 
     def __repr__(self) -> str:
         labels = "" if self.y is None else ", with labels"
