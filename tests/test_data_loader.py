@@ -145,6 +145,20 @@ def test_tensor_inputs_are_unwrapped():
     assert not xb.requires_grad and xb.is_leaf     # batches are inputs, not parameters
 
 
+def test_samples_as_lists_of_tensors_are_stacked():
+    """Labels as a list of 0-d Tensors failed in numpy's words (float ones as "must be
+    rectangular"); PyTorch's default collate stacks them."""
+    X = [Tensor([1.0, 2.0]), Tensor([3.0, 4.0], requires_grad=True), Tensor([5.0, 6.0])]
+    for y, expected in (([Tensor(1), Tensor(0), Tensor(1)], [1, 0, 1]),
+                        ((Tensor(0.5), Tensor(1.5), Tensor(2.5)), [0.5, 1.5, 2.5])):
+        xb, yb = next(iter(DataLoader(X, y, batch_size=3)))
+        assert xb.data.tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+        assert xb.dtype == np.float32 and not xb.requires_grad
+        assert isinstance(yb, np.ndarray) and yb.tolist() == expected
+    with pytest.raises(ValueError, match="DataLoader: X must be rectangular"):
+        DataLoader([Tensor([1.0, 2.0]), Tensor([3.0])])
+
+
 def test_a_batch_feeds_a_gradient_step():
     X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
     W = Tensor(np.array([[1.0], [-2.0]]), requires_grad=True)
@@ -195,6 +209,29 @@ def test_non_numeric_and_ragged_x():
         DataLoader(["a", "b"])
     with pytest.raises(ValueError, match="X must be rectangular"):
         DataLoader([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("option", ["shuffle", "drop_last"])
+def test_shuffle_and_drop_last_are_yes_or_no(option):
+    """shuffle="False" shuffled (bool() of a non-empty string is True)."""
+    for bad in ("False", "no", 2, 0.5):
+        with pytest.raises(TypeError, match=f"DataLoader: {option} must be True or False, "
+                                            f"got {bad!r}"):
+            DataLoader(np.zeros((5, 2)), batch_size=2, **{option: bad})
+    for no in (None, False, np.False_, 0):
+        assert getattr(DataLoader(np.zeros((5, 2)), **{option: no}), option) is False
+    assert getattr(DataLoader(np.zeros((5, 2)), batch_size=2, **{option: np.True_}), option) \
+        is True
+
+
+@pytest.mark.parametrize("dataset", ["pair", "samples"])
+def test_a_pytorch_style_dataset_gets_told_to_pass_x_and_y_apart(dataset):
+    X, y = _rows(4), np.arange(4)
+    data = (X, y) if dataset == "pair" else list(zip(X, y))
+    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for \(features, "
+                                         r"label\) pairs or an \(X, y\) pair, pass X and y as "
+                                         r"two arguments: DataLoader\(X, y, batch_size=...\)"):
+        DataLoader(data, batch_size=2)
 
 
 def test_drop_last_that_leaves_nothing():
