@@ -69,8 +69,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     schedulers and plain data) to `path` as `.npz`, atomically, with the format mark."""
     state = _state_of(obj)
     if not isinstance(state, dict):
+        swapped = (" (the object comes first, then the path, as in torch.save)"
+                   if isinstance(obj, (str, os.PathLike)) else "")
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
-                        f"got {type(obj).__name__}")
+                        f"got {type(obj).__name__}{swapped}")
     if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
     else:

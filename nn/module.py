@@ -30,7 +30,9 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
@@ -38,7 +40,8 @@ import numpy as np
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node
 
-__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys"]
+__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
+           "StateDictKeyError", "StateDictShapeError"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -52,6 +55,21 @@ class IncompatibleKeys(NamedTuple):
             return "<All keys matched successfully>"
         return (f"IncompatibleKeys(missing_keys={self.missing_keys}, "
                 f"unexpected_keys={self.unexpected_keys})")
+
+
+class StateDictKeyError(RuntimeError, KeyError):
+    """A strict `load_state_dict` found names missing from the state, or names the model does
+    not have. PyTorch raises a RuntimeError here, so this is one; it is a KeyError too, as
+    glassgrad's error was before, so `except RuntimeError` and `except KeyError` both catch it.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""   # KeyError's str() would add quotes
+
+
+class StateDictShapeError(RuntimeError, ValueError):
+    """`load_state_dict` found arrays whose shapes are not the model's: a RuntimeError, as in
+    PyTorch, and a ValueError, as glassgrad's error was before (a wrong shape is a bad value)."""
 
 
 class Parameter(Tensor):
@@ -371,6 +389,9 @@ class Module:
         >>> layer.load_state_dict({"weight": np.ones((1, 2)), "scale": np.ones(1)}, strict=False)
         IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['scale'])
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of name -> array (as from "
+                            f"state_dict() or nn.load), got {_what(state)}")
         params = dict(self.named_parameters(remove_duplicate=False))
         buffers = dict(self.named_buffers(remove_duplicate=False))
         params.update(buffers)
@@ -383,25 +404,20 @@ class Module:
                 problems.append(f"missing {missing}")
             if unexpected:
                 problems.append(f"unexpected {unexpected}")
-            raise KeyError(f"load_state_dict: {type(self).__name__} state does not match: "
-                           + "; ".join(problems))
-        arrays = {}
+            raise StateDictKeyError(f"load_state_dict: {type(self).__name__} state does not "
+                                    f"match: " + "; ".join(problems) + _nested_hint(state))
+        arrays, wrong_shapes = {}, []
         for name, p in params.items():
             if name not in state:
                 continue
-            array = as_array(state[name])
+            array = _numbers_of(name, state[name], buffer=name in buffers)
             expected = np.shape(p.data if isinstance(p, Node) else p)
             if array.shape != expected:
-                raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model "
-                                 f"expects {expected}{_transposed_hint(array.shape, expected)}")
-            if name in buffers:                 # a buffer keeps its own dtype (counts are ints)
-                if array.dtype.kind not in "biuf":
-                    raise TypeError(f"load_state_dict: buffer {name!r} holds {array.dtype} data, "
-                                    f"expected numbers")
-            elif array.dtype.kind != "f":       # parameters are floating point
-                raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
-                                f"floating-point numbers")
+                wrong_shapes.append((name, array.shape, expected))
             arrays[name] = array
+        if wrong_shapes:                    # all of them, as PyTorch lists them
+            raise StateDictShapeError(f"load_state_dict: {type(self).__name__} state does not "
+                                      f"fit: {_shape_report(wrong_shapes)}")
         with no_grad():                     # parameters are written in place
             for name, array in arrays.items():
                 if name in buffers:
@@ -504,6 +520,53 @@ def as_array(value: Any) -> np.ndarray:
                 value = getattr(value, move)()
         return np.asarray(value.numpy())
     return np.asarray(value)
+
+
+def _what(state: Any) -> str:
+    """What was passed instead of a state dict, and what to pass."""
+    if isinstance(state, Module):
+        return f"the {type(state).__name__} module itself; pass its .state_dict()"
+    if isinstance(state, (str, os.PathLike)):
+        return f"the path {os.fspath(state)!r}; read a file with model.load(path) or nn.load(path)"
+    return type(state).__name__
+
+
+def _nested_hint(state: Mapping) -> str:
+    """A hint when `state` is a whole training checkpoint rather than the model's weights."""
+    if isinstance(state.get("model"), Mapping):
+        return " (a training checkpoint: pass its ['model'] entry)"
+    return ""
+
+
+def _numbers_of(name: str, value: Any, buffer: bool) -> np.ndarray:
+    """`value` as an array of numbers for parameter (floats) or buffer `name`, else an error
+    naming it."""
+    try:
+        array = as_array(value)
+    except ValueError as err:                           # ragged nested lists
+        raise ValueError(f"load_state_dict: {name!r} is not a rectangular array ({err})") \
+            from None
+    if buffer:                                          # a buffer keeps its own dtype (counts
+        if array.dtype.kind not in "biuf":              # are ints)
+            raise TypeError(f"load_state_dict: buffer {name!r} holds {array.dtype} data, "
+                            f"expected numbers")
+    elif array.dtype.kind != "f":                       # parameters are floating point
+        raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
+                        f"floating-point numbers")
+    return array
+
+
+def _shape_report(wrong_shapes: list[tuple[str, tuple, tuple]]) -> str:
+    """"'name' has shape ..., the model expects ..." for each (name, got, expected), with the
+    transpose hint after the first that is transposed (once is enough)."""
+    parts = [f"{name!r} has shape {got}, the model expects {expected}"
+             for name, got, expected in wrong_shapes]
+    for i, (_, got, expected) in enumerate(wrong_shapes):
+        hint = _transposed_hint(got, expected)
+        if hint:
+            parts[i] += hint
+            break
+    return "; ".join(parts)
 
 
 def _transposed_hint(got: tuple, expected: tuple) -> str:

@@ -49,10 +49,22 @@ def test_without_labels_it_yields_tensors():
     assert [xb.shape for xb in batches] == [(2, 3), (2, 3), (1, 3)]
 
 
-def test_unshuffled_batches_are_views_not_copies():
-    X = _rows(6)
-    xb, _ = next(iter(DataLoader(X, np.zeros(6), batch_size=3)))
-    assert np.shares_memory(xb.data, X)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_changing_a_batch_in_place_leaves_the_dataset_alone(shuffle):
+    """Unshuffled batches were views: `xb.data /= 255` rescaled the dataset itself, so each
+    epoch trained on different numbers."""
+    X, y = _rows(6), np.arange(6)
+    X_before, y_before = X.copy(), y.copy()
+    loader = DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0)
+    for _ in range(2):
+        for xb, yb in loader:
+            xb.data /= 255
+            yb -= 1
+            assert xb.data.flags.c_contiguous
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+    for xb in DataLoader(Tensor(X), batch_size=4, shuffle=shuffle):       # a Tensor dataset too
+        xb.data[:] = 0
+    assert np.array_equal(X, X_before)
 
 
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 70), shuffle=st.booleans(),
@@ -133,6 +145,20 @@ def test_tensor_inputs_are_unwrapped():
     assert not xb.requires_grad and xb.is_leaf     # batches are inputs, not parameters
 
 
+def test_samples_as_lists_of_tensors_are_stacked():
+    """Labels as a list of 0-d Tensors failed in numpy's words (float ones as "must be
+    rectangular"); PyTorch's default collate stacks them."""
+    X = [Tensor([1.0, 2.0]), Tensor([3.0, 4.0], requires_grad=True), Tensor([5.0, 6.0])]
+    for y, expected in (([Tensor(1), Tensor(0), Tensor(1)], [1, 0, 1]),
+                        ((Tensor(0.5), Tensor(1.5), Tensor(2.5)), [0.5, 1.5, 2.5])):
+        xb, yb = next(iter(DataLoader(X, y, batch_size=3)))
+        assert xb.data.tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+        assert xb.dtype == np.float32 and not xb.requires_grad
+        assert isinstance(yb, np.ndarray) and yb.tolist() == expected
+    with pytest.raises(ValueError, match="DataLoader: X must be rectangular"):
+        DataLoader([Tensor([1.0, 2.0]), Tensor([3.0])])
+
+
 def test_a_batch_feeds_a_gradient_step():
     X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
     W = Tensor(np.array([[1.0], [-2.0]]), requires_grad=True)
@@ -183,6 +209,29 @@ def test_non_numeric_and_ragged_x():
         DataLoader(["a", "b"])
     with pytest.raises(ValueError, match="X must be rectangular"):
         DataLoader([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("option", ["shuffle", "drop_last"])
+def test_shuffle_and_drop_last_are_yes_or_no(option):
+    """shuffle="False" shuffled (bool() of a non-empty string is True)."""
+    for bad in ("False", "no", 2, 0.5):
+        with pytest.raises(TypeError, match=f"DataLoader: {option} must be True or False, "
+                                            f"got {bad!r}"):
+            DataLoader(np.zeros((5, 2)), batch_size=2, **{option: bad})
+    for no in (None, False, np.False_, 0):
+        assert getattr(DataLoader(np.zeros((5, 2)), **{option: no}), option) is False
+    assert getattr(DataLoader(np.zeros((5, 2)), batch_size=2, **{option: np.True_}), option) \
+        is True
+
+
+@pytest.mark.parametrize("dataset", ["pair", "samples"])
+def test_a_pytorch_style_dataset_gets_told_to_pass_x_and_y_apart(dataset):
+    X, y = _rows(4), np.arange(4)
+    data = (X, y) if dataset == "pair" else list(zip(X, y))
+    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for \(features, "
+                                         r"label\) pairs or an \(X, y\) pair, pass X and y as "
+                                         r"two arguments: DataLoader\(X, y, batch_size=...\)"):
+        DataLoader(data, batch_size=2)
 
 
 def test_drop_last_that_leaves_nothing():

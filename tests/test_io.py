@@ -77,6 +77,14 @@ def test_save_rejects_what_is_not_numbers(tmp_path):
         save([1, 2], tmp_path / "x.npz")
 
 
+def test_save_with_the_path_first_says_the_order(tmp_path):
+    for path in (str(tmp_path / "x.npz"), tmp_path / "x.npz"):
+        with pytest.raises(TypeError, match=r"got (str|PosixPath|WindowsPath) \(the object comes "
+                                            r"first, then the path, as in torch.save\)"):
+            save(path, Linear(2, 1))
+    assert not os.listdir(tmp_path)
+
+
 class Boom:
     """Unpickling this would create a file: the proof that code ran."""
     marker = ""

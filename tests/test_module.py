@@ -170,6 +170,59 @@ def test_load_state_dict_names_missing_and_unexpected_entries():
     Net().load_state_dict(state, strict=False)          # allowed, and the rest still loads
 
 
+def test_wrong_names_raise_a_runtime_error_as_in_pytorch_that_is_still_a_key_error():
+    from nn.module import StateDictKeyError
+    state = Net().state_dict()
+    del state["gain"]
+    with pytest.raises(RuntimeError) as caught:           # what PyTorch code catches
+        Net().load_state_dict(state)
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, StateDictKeyError)
+    assert str(caught.value) == "load_state_dict: Net state does not match: missing ['gain']"
+
+
+def test_every_wrong_shape_is_named_in_one_runtime_error_that_is_still_a_value_error():
+    from nn.module import StateDictShapeError
+    model = Sequential(Linear(2, 4), ReLU(), Linear(4, 1))
+    checkpoint = Sequential(Linear(2, 8), ReLU(), Linear(8, 1)).state_dict()
+    with pytest.raises(RuntimeError) as caught:
+        model.load_state_dict(checkpoint)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, StateDictShapeError)
+    assert str(caught.value) == (
+        "load_state_dict: Sequential state does not fit: '0.weight' has shape (8, 2), the model "
+        "expects (4, 2); '0.bias' has shape (8,), the model expects (4,); '2.weight' has shape "
+        "(1, 8), the model expects (1, 4)")
+
+
+@pytest.mark.parametrize("state, message", [
+    (None, "got NoneType"),
+    ("model.npz", "got the path 'model.npz'; read a file with model.load"),
+    (Linear(2, 1), r"got the Linear module itself; pass its .state_dict\(\)"),
+])
+def test_load_state_dict_says_what_it_got_instead_of_a_state_dict(state, message):
+    """A path was read as a string of names ("unexpected ['m', 'o', ...]"), None as a crash."""
+    with pytest.raises(TypeError, match=r"load_state_dict: expected a dict of name -> array "
+                                        r"\(as from state_dict\(\) or nn.load\), " + message):
+        Linear(2, 1).load_state_dict(state)
+
+
+def test_a_whole_training_checkpoint_gets_a_hint_to_pass_its_model_entry():
+    checkpoint = {"model": Linear(2, 1).state_dict(), "epoch": 3}
+    with pytest.raises(KeyError, match=r"unexpected \['model', 'epoch'\] \(a training "
+                                       r"checkpoint: pass its \['model'\] entry\)"):
+        Linear(2, 1).load_state_dict(checkpoint)
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (None, TypeError, "'weight' holds object data, expected floating-point numbers"),
+    ({"a": 1}, TypeError, "'weight' holds object data"),
+    ([[1.0], [1.0, 2.0]], ValueError, "'weight' is not a rectangular array"),
+])
+def test_a_value_that_is_no_array_of_numbers_is_named_as_such(value, error, message):
+    """None or a dict was reported as "has shape ()", a ragged list in numpy's words only."""
+    with pytest.raises(error, match=f"load_state_dict: {message}"):
+        Linear(2, 1).load_state_dict({"weight": value, "bias": np.zeros(1)})
+
+
 def test_load_state_dict_checks_shapes_before_writing_anything():
     net = Net()
     state = net.state_dict()

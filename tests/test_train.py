@@ -542,3 +542,23 @@ def test_shuffle_given_as_numpy_false_or_0_does_not_shuffle():
     for shuffle in (np.False_, 0):
         assert np.array_equal(trained(shuffle, 0), in_order)
         assert np.array_equal(trained(shuffle, 1), in_order)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_model_that_changes_its_batch_in_place_leaves_the_training_data_alone(shuffle):
+    """fit's batches of an (X, y) pair were views when unshuffled: a forward pass that
+    centred its input in place changed X, and every epoch trained on other numbers."""
+    from nn import Linear
+
+    class CentresInPlace(Linear):
+        def forward(self, x):
+            x.data -= x.data.mean(axis=0)
+            return super().forward(x)
+
+    X = np.arange(16.0, dtype=np.float32).reshape(8, 2)
+    y = X.sum(axis=1, keepdims=True)
+    X_before, y_before = X.copy(), y.copy()
+    model = CentresInPlace(2, 1)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), epochs=2, batch_size=4,
+        shuffle=shuffle, seed=0, val_data=(X, y), progress=False)
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)

@@ -14,6 +14,9 @@ Batches of X are `Tensor`s (the model's input); labels stay numpy arrays. Intege
 index (cross-entropy picks a column with them) and metrics compare them: neither wants a graph
 node. Float regression targets are constants too, and every loss takes a target as an ndarray or a
 Tensor, so one rule serves both: X becomes a Tensor, y stays an ndarray.
+
+Every batch owns its numbers, as PyTorch's do: normalising one in place (`xb.data /= 255`,
+`yb -= 1`) leaves the dataset as it was, so the next epoch sees the same data.
 """
 
 from __future__ import annotations
@@ -27,24 +30,31 @@ from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import set_generator_state
 
 
-def _features(where: str, X: Any) -> np.ndarray:
+def _unwrapped(data: Any) -> Any:
+    """A Tensor's array; a list of Tensors (one per sample) stacked into one array, as PyTorch's
+    default collate stacks them; anything else as it is."""
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)) and data and all(isinstance(t, Tensor) for t in data):
+        return np.stack([t.data for t in data])         # a ValueError if their shapes differ
+    return data
+
+
+def _features(where: str, X: Any, ragged_hint: str = "") -> np.ndarray:
     """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default."""
-    if isinstance(X, Tensor):
-        return X.data
-    if isinstance(X, np.ndarray):
-        return X
     try:
+        X = _unwrapped(X)
+        if isinstance(X, np.ndarray):
+            return X
         arr = np.asarray(X)
     except ValueError as e:                             # ragged nested lists
-        raise ValueError(f"{where}: X must be rectangular ({e})") from None
+        raise ValueError(f"{where}: X must be rectangular ({e}){ragged_hint}") from None
     return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
 
 
 def _targets(where: str, y: Any) -> np.ndarray:
-    if isinstance(y, Tensor):
-        return y.data
     try:
-        return np.asarray(y)
+        return np.asarray(_unwrapped(y))
     except ValueError as e:
         raise ValueError(f"{where}: y must be rectangular ({e})") from None
 
@@ -80,10 +90,12 @@ def generator(where: str, seed: Any) -> np.random.Generator:
                         f"{seed!r}") from None
 
 
-def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = ""
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
-    label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data")."""
-    X = _features(where, X)
+    label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data");
+    `ragged_hint` ends the error for an X that is not rectangular."""
+    X = _features(where, X, ragged_hint)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{where}: X must hold numbers, got dtype {X.dtype}")
     if X.ndim == 0:
@@ -106,6 +118,33 @@ def checked_arrays(where: str, X: Any, y: Any = None) -> tuple[np.ndarray, np.nd
     return X, y
 
 
+def _flag(name: str, value: Any) -> bool:
+    """A yes/no option: True, False, numpy's bools, 0 or 1, or None (no); anything else, such
+    as the string "False" (which bool() calls true), is refused.
+
+    >>> _flag("shuffle", "False")
+    Traceback (most recent call last):
+    TypeError: DataLoader: shuffle must be True or False, got 'False'
+    """
+    if value is None or isinstance(value, (bool, np.bool_)) or \
+            (isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"DataLoader: {name} must be True or False, got {value!r}")
+
+
+def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """`array[rows]` as a new array, so that changing a batch in place (`xb.data /= 255`)
+    never changes the dataset. Gathering rows by index (shuffled) copies already; a slice
+    would be a view into the dataset, so it is copied, once, into one contiguous block.
+
+    >>> X = np.zeros((4, 2))
+    >>> np.shares_memory(_own_rows(X, slice(0, 2)), X)
+    False
+    """
+    batch = array[rows]
+    return batch.copy() if isinstance(rows, slice) else batch
+
+
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
 
@@ -123,18 +162,21 @@ class DataLoader:
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None) -> None:
-        X, y = checked_arrays("DataLoader", X, y)
+        # PyTorch's DataLoader takes one dataset of (x, y) samples; this one takes X and y
+        pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
+                 "arguments: DataLoader(X, y, batch_size=...)")
+        X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        shuffle, drop_last = _flag("shuffle", shuffle), _flag("drop_last", drop_last)
         if drop_last and batch_size > len(X):
             raise ValueError(f"DataLoader: drop_last=True with batch_size={batch_size} and only "
                              f"{len(X)} samples leaves no batch at all")
         self.X, self.y = X, y
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = None if seed is None else generator("DataLoader", seed)
 
     def state_dict(self) -> dict[str, Any]:
@@ -167,11 +209,11 @@ class DataLoader:
         if self.shuffle:
             order = (self._rng if self._rng is not None else default_rng()).permutation(n)
         for start in range(0, stop, size):
-            # a slice is a view (no copy); shuffled rows are gathered one batch at a time, so
-            # there is never a shuffled copy of the whole dataset in memory
+            # shuffled rows are gathered one batch at a time, so there is never a shuffled copy
+            # of the whole dataset in memory
             rows = slice(start, start + size) if order is None else order[start:start + size]
-            xb = Tensor(X[rows])
-            yield xb if y is None else (xb, y[rows])
+            xb = Tensor(_own_rows(X, rows))
+            yield xb if y is None else (xb, _own_rows(y, rows))
 
     def __repr__(self) -> str:
         labels = "" if self.y is None else ", with labels"
