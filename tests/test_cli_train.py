@@ -83,6 +83,11 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     # no header row (np.savetxt writes none): the first row was taken for column names, silently
     ("1.5,2,0\n3,4,1\n", "no column 'label' (the target); the columns are 1.5, 2, 0; the first "
                           "line holds numbers: the file needs a header row of column names\n"),
+    # the same, with a number repeated: "the header names '1' more than once"
+    ("1,0,1,2\n3,4,5,1\n", "data.csv: the first line holds numbers: the file needs a header row "
+                           "of column names\n"),
+    ("1,,3,0\n3,4,5,1\n", "data.csv: the first line holds numbers: the file needs a header row "
+                          "of column names\n"),       # not "column 2 of the header has no name"
     ("a,b,label\n1,2,0\n3,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
     ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
     ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),

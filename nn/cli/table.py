@@ -13,6 +13,7 @@ from .errors import UsageError
 __all__ = ["Table", "read_table", "number_problem"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
+NO_HEADER = "the first line holds numbers: the file needs a header row of column names"
 
 
 def number_problem(text: str) -> str | None:
@@ -71,9 +72,7 @@ class Table(NamedTuple):
         """Every column in `names` must be in the header."""
         absent = [name for name in names if name not in self.header]
         if absent:
-            no_header = all(number_problem(name) is None for name in self.header)
-            hint = ("; the first line holds numbers: the file needs a header row of column "
-                    "names" if no_header else "")
+            hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else ""
             raise UsageError(f"{self.path}: no column {', '.join(map(repr, absent))} ({why}); "
                              f"the columns are {', '.join(self.header)}{hint}")
 
@@ -113,6 +112,13 @@ def read_table(path: str) -> Table:
     return Table(path, header, rows[1:], lines[1:])
 
 
+def _holds_numbers(header: list[str]) -> bool:
+    """Whether the first line is numbers, not names (empty cells aside): the file has no header
+    row (np.savetxt writes none), so its first data row was read as one."""
+    names = [name for name in header if name]
+    return bool(names) and all(number_problem(name) is None for name in names)
+
+
 def _check_header(path: str, header: list[str]) -> None:
     """Every column has a name of its own, and the file is comma-separated."""
     if len(header) == 1:             # another separator: every line reads as one cell
@@ -121,10 +127,12 @@ def _check_header(path: str, header: list[str]) -> None:
                 raise UsageError(f"{path}: the header is a single column {header[0]!r}; are "
                                  f"the values separated by {name}? glassgrad reads "
                                  f"comma-separated files")
+    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+    if ("" in header or repeated) and _holds_numbers(header):     # a data row: say that first
+        raise UsageError(f"{path}: {NO_HEADER}")
     if "" in header:
         raise UsageError(f"{path}: column {header.index('') + 1} of the header has no name (a "
                          f"trailing comma?); name every column or remove the empty one")
-    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
     if repeated:                      # a name would find only its first column, silently
         raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "
                          f"once; give each column its own name")
