@@ -90,6 +90,16 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
                           "of column names\n"),       # not "column 2 of the header has no name"
     ("a,b,label\n1,2,0\n3,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
     ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
+    ("a,b,label\n1,2,0\n3\n", "line 3: 1 value, the header has 3"),
+    # a quote left open took the rest of the file into one class: trained on 2 rows, status 0
+    ("a,b,label\n1,2,red\n3,4,\"blue\n5,6,red\n7,8,blue\n" + "1,1,red\n" * 30,
+     "data.csv, line 3: not a readable CSV row (unexpected end of data); check its quotes\n"),
+    ("a,b,label\n1,2,red\n3,4,\"blue\n5,6,red\n7,8,blue\"\n" + "1,1,red\n" * 30,
+     "data.csv, line 3: a quoted cell goes on over lines 3-5 (a quote left open?); glassgrad "
+     "reads one row per line\n"),
+    # read as the number 12
+    ("a,b,label\n\"1\"2,2,0\n3,4,1\n", "data.csv, line 2: not a readable CSV row (',' "
+                                      "expected after '\"'); check its quotes\n"),
     ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),
     ("a,b,label\n1,nan,0\n3,4,1\n", "line 2, column 'b': 'nan' is not a finite number"),
     # a missing target cell names its row: never a class "" of its own

@@ -82,12 +82,18 @@ def read_table(path: str) -> Table:
     are skipped)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            rows, lines = [], []
+            # strict: '"1"2' is an error, not the number 12
+            reader = csv.reader(f, strict=True)
+            rows, lines, start = [], [], 1         # start: the line the next row begins on
             for row in reader:
+                if reader.line_num != start:       # a quoted cell with line breaks in it
+                    raise UsageError(f"{path}, line {start}: a quoted cell goes on over lines "
+                                     f"{start}-{reader.line_num} (a quote left open?); "
+                                     f"glassgrad reads one row per line")
                 if any(cell.strip() for cell in row):
                     rows.append(row)
-                    lines.append(reader.line_num)
+                    lines.append(start)
+                start = reader.line_num + 1
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -97,8 +103,9 @@ def read_table(path: str) -> Table:
     except UnicodeDecodeError as err:           # binary, or text in another encoding
         raise UsageError(f"{path}: not a readable CSV file: not UTF-8 text (the byte "
                          f"{err.object[err.start]:#04x} is not UTF-8); save it as UTF-8") from None
-    except csv.Error as err:
-        raise UsageError(f"{path}: not a readable CSV file ({err})") from None
+    except csv.Error as err:                    # a quote out of place, or never closed
+        raise UsageError(f"{path}, line {start}: not a readable CSV row ({err}); check its "
+                         f"quotes") from None
     if not rows:
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     header = [name.strip() for name in rows[0]]
@@ -107,8 +114,8 @@ def read_table(path: str) -> Table:
         raise UsageError(f"{path}: only a header row, no data")
     for line, row in zip(lines[1:], rows[1:]):
         if len(row) != len(header):
-            raise UsageError(f"{path}, line {line}: {len(row)} values, the header has "
-                             f"{len(header)}")
+            raise UsageError(f"{path}, line {line}: {len(row)} "
+                             f"value{'' if len(row) == 1 else 's'}, the header has {len(header)}")
     return Table(path, header, rows[1:], lines[1:])
 
 
