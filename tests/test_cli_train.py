@@ -204,6 +204,24 @@ def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", folder]
 
 
+@pytest.mark.parametrize("data, out, writes", [
+    ("data.npz", "data.npz", "data.npz"),              # the weights were written over the data
+    ("data.json", "./data", "./data.json"),
+])
+def test_out_naming_the_training_data_is_refused(colours_csv, tmp_path, capsys, monkeypatch,
+                                                 data, out, writes):
+    monkeypatch.chdir(tmp_path)
+    colours_csv.rename(data)
+    before = (tmp_path / data).read_bytes()
+    code, text, err = run(["train", "--csv", data, "--target", "colour", "--epochs", "1",
+                           "--out", out], capsys)
+    assert code == 2 and text == ""
+    assert err == (f"glassgrad train: error: --out {out}: it writes {writes}, which is the "
+                   f"training data (--csv {data}); give another name\n")
+    assert [p.name for p in tmp_path.iterdir()] == [data]
+    assert (tmp_path / data).read_bytes() == before
+
+
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"
