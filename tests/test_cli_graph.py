@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from dot_helpers import fake_dot
 from nn import cli
 from autograd.viz import BackpropDrawing, GraphDrawing
 from autograd.viz import dot as dot_module
@@ -248,7 +249,7 @@ def test_without_graphviz_a_png_with_steps_writes_neither(capsys, tmp_path, monk
 
 def test_when_dot_fails_no_file_is_written_or_the_builtin_layout_stands_in(capsys, tmp_path,
                                                                           monkeypatch):
-    def broken(source, fmt):
+    def broken(source, fmt, **_):
         raise dot_module.GraphvizFailed(f"dot failed to render {fmt} (exit status 1)")
     monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
     monkeypatch.setattr(dot_module, "render", broken)
@@ -261,6 +262,21 @@ def test_when_dot_fails_no_file_is_written_or_the_builtin_layout_stands_in(capsy
     assert status == 0 and out.splitlines()[-1] == f"wrote {tmp_path / 'g.svg'} (builtin)"
     assert err == ("glassgrad graph: warning: draw_graph: Graphviz failed (dot failed to render "
                    "svg (exit status 1)); drawing with the built-in layout instead\n")
+
+
+def test_a_hung_dot_exits_1_naming_the_timeout(capsys, tmp_path, monkeypatch):
+    fake_dot(tmp_path, monkeypatch, "exec sleep 60")
+    monkeypatch.setattr(dot_module, "DOT_TIMEOUT", 0.2)
+    out_folder = tmp_path / "out"
+    out_folder.mkdir()
+    for name, engine in (("g.png", "auto"), ("g.svg", "graphviz")):
+        status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(out_folder / name),
+                                     "--engine", engine)
+        assert status == 1 and out == ""
+        assert err.startswith("glassgrad graph: error: dot did not finish rendering a graph of "
+                              "3 nodes as ") and err.count("\n") == 1
+        assert "within 0.2 s" in err and "DOT_TIMEOUT" in err
+    assert list(out_folder.iterdir()) == []
 
 
 def test_output_into_a_missing_folder_is_bad_input(capsys, tmp_path):

@@ -83,8 +83,23 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     # no header row (np.savetxt writes none): the first row was taken for column names, silently
     ("1.5,2,0\n3,4,1\n", "no column 'label' (the target); the columns are 1.5, 2, 0; the first "
                           "line holds numbers: the file needs a header row of column names\n"),
+    # the same, with a number repeated: "the header names '1' more than once"
+    ("1,0,1,2\n3,4,5,1\n", "data.csv: the first line holds numbers: the file needs a header row "
+                           "of column names\n"),
+    ("1,,3,0\n3,4,5,1\n", "data.csv: the first line holds numbers: the file needs a header row "
+                          "of column names\n"),       # not "column 2 of the header has no name"
     ("a,b,label\n1,2,0\n3,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
     ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
+    ("a,b,label\n1,2,0\n3\n", "line 3: 1 value, the header has 3"),
+    # a quote left open took the rest of the file into one class: trained on 2 rows, status 0
+    ("a,b,label\n1,2,red\n3,4,\"blue\n5,6,red\n7,8,blue\n" + "1,1,red\n" * 30,
+     "data.csv, line 3: not a readable CSV row (unexpected end of data); check its quotes\n"),
+    ("a,b,label\n1,2,red\n3,4,\"blue\n5,6,red\n7,8,blue\"\n" + "1,1,red\n" * 30,
+     "data.csv, line 3: a quoted cell goes on over lines 3-5 (a quote left open?); glassgrad "
+     "reads one row per line\n"),
+    # read as the number 12
+    ("a,b,label\n\"1\"2,2,0\n3,4,1\n", "data.csv, line 2: not a readable CSV row (',' "
+                                      "expected after '\"'); check its quotes\n"),
     ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),
     ("a,b,label\n1,nan,0\n3,4,1\n", "line 2, column 'b': 'nan' is not a finite number"),
     # a missing target cell names its row: never a class "" of its own
@@ -187,6 +202,24 @@ def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path
     assert code == 2 and text == ""
     assert err == f"glassgrad train: error: {message}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", folder]
+
+
+@pytest.mark.parametrize("data, out, writes", [
+    ("data.npz", "data.npz", "data.npz"),              # the weights were written over the data
+    ("data.json", "./data", "./data.json"),
+])
+def test_out_naming_the_training_data_is_refused(colours_csv, tmp_path, capsys, monkeypatch,
+                                                 data, out, writes):
+    monkeypatch.chdir(tmp_path)
+    colours_csv.rename(data)
+    before = (tmp_path / data).read_bytes()
+    code, text, err = run(["train", "--csv", data, "--target", "colour", "--epochs", "1",
+                           "--out", out], capsys)
+    assert code == 2 and text == ""
+    assert err == (f"glassgrad train: error: --out {out}: it writes {writes}, which is the "
+                   f"training data (--csv {data}); give another name\n")
+    assert [p.name for p in tmp_path.iterdir()] == [data]
+    assert (tmp_path / data).read_bytes() == before
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):

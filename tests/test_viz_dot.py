@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 
-import graphviz
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value, no_grad
+from dot_helpers import fake_dot
 from autograd.viz import GraphDrawing, GraphvizFailed, GraphvizNotFound, draw_graph
 from autograd.viz import dot as dot_module
 from autograd.viz.collapse import collapse
@@ -352,16 +353,8 @@ def test_saving_png_without_dot_is_a_clear_error_and_writes_nothing(no_dot, tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch):
-    monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
-
-    class FailingSource:                                  # the graphviz package, dot failing
-        def __init__(self, source, engine):
-            pass
-
-        def pipe(self, format, quiet):
-            raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory\n")
-    monkeypatch.setattr(graphviz, "Source", FailingSource)
+def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch, tmp_path):
+    fake_dot(tmp_path, monkeypatch, "echo 'Error: out of memory' >&2; exit 1")
     drawing = draw_graph(Value(2.0, label="x") * 3)
     assert drawing.engine == "graphviz"
     with pytest.warns(RuntimeWarning, match="Graphviz failed"):
@@ -371,6 +364,20 @@ def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch):
     with pytest.raises(GraphvizFailed, match=r"dot failed to render svg \(exit status 1\): "
                                               r"Error: out of memory$"):
         forced.svg()                                       # asked for dot: no silent fallback
+
+
+def test_a_hung_dot_is_stopped_after_the_timeout(monkeypatch, tmp_path):
+    """Without a limit, a `dot` that never finishes hung the notebook cell or command forever."""
+    fake_dot(tmp_path, monkeypatch, "exec sleep 60")
+    monkeypatch.setattr(dot_module, "DOT_TIMEOUT", 0.2)
+    drawing = draw_graph(Value(2.0, label="x") * 3, format="png")       # 3 boxes: x, *, x*3
+    started = time.perf_counter()
+    with pytest.raises(GraphvizFailed) as info:
+        drawing.data()
+    assert time.perf_counter() - started < 30
+    assert str(info.value) == ("dot did not finish rendering a graph of 3 nodes as png within "
+                               "0.2 s and was stopped; draw a smaller graph (a lower max_nodes "
+                               "collapses more), or raise autograd.viz.dot.DOT_TIMEOUT")
 
 
 @pytest.mark.usefixtures("needs_dot")
@@ -404,7 +411,7 @@ def test_dot_engine_saves_png_and_pdf(tmp_path):
 def test_png_and_pdf_are_rendered_once_each(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
-    monkeypatch.setattr(dot_module, "render", lambda source, fmt: calls.append(fmt) or b"%PDF-")
+    monkeypatch.setattr(dot_module, "render", lambda source, fmt, **_: calls.append(fmt) or b"%PDF-")
     drawing = draw_graph(Value(1.0, label="x") * 2, format="pdf")
     drawing.data()                                          # shown in Jupyter, then saved
     drawing.save(tmp_path / "g.pdf")

@@ -1,12 +1,14 @@
 """A scene as DOT text (pure Python), and Graphviz's `dot` program to render it.
 
-`pip install graphviz` installs only the Python package, not the `dot` program it calls, so
-`find_dot` looks for the program first and callers fall back or say how to install it.
+`render` runs the `dot` program itself, stopping it after `DOT_TIMEOUT` seconds. `pip install
+graphviz` installs only a Python package, not the program, so `find_dot` looks for the program
+first and callers fall back or say how to install it.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 from .scene import Scene
 
@@ -15,6 +17,11 @@ INSTALL_HINT = (
     "`sudo apt install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
     "`conda install -c conda-forge graphviz` or `winget install graphviz` (Windows), "
     "then make sure `dot` is on your PATH")
+
+# How long `dot` may take before it is stopped. A drawing of a few hundred nodes takes it well
+# under a second, and a few thousand some seconds: a minute means it is stuck (a hung process,
+# a pathological layout), and without a limit a notebook cell or the command would wait forever.
+DOT_TIMEOUT = 60.0
 
 FONT = "monospace"
 _RECORD_SPECIAL = set('\\"{}|<>')
@@ -93,20 +100,25 @@ def to_dot(scene: Scene) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(source: str, fmt: str) -> bytes:
-    """Run `dot` on DOT text through the graphviz package; `fmt` is "svg", "png" or "pdf"."""
-    if find_dot() is None:
+def render(source: str, fmt: str, nodes: int | None = None) -> bytes:
+    """Run `dot` on DOT text; `fmt` is "svg", "png" or "pdf". `nodes`, the graph's size, goes
+    into the message should `dot` take longer than `DOT_TIMEOUT` seconds (it is then stopped)."""
+    program = find_dot()
+    if program is None:
         raise GraphvizNotFound(f"rendering {fmt} needs Graphviz; {INSTALL_HINT}")
     try:
-        import graphviz                 # a dependency, imported only when `dot` will run
-    except ImportError:
-        raise GraphvizNotFound(f"rendering {fmt} with `dot` needs the graphviz Python package: "
-                               f"pip install graphviz") from None
-    try:
-        return graphviz.Source(source, engine="dot").pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound:
+        done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=DOT_TIMEOUT)
+    except FileNotFoundError:           # removed since find_dot looked
         raise GraphvizNotFound(f"rendering {fmt} needs Graphviz; {INSTALL_HINT}") from None
-    except graphviz.CalledProcessError as error:
-        said = (error.stderr or b"").decode("utf-8", "replace").strip().replace("\n", " ")
-        raise GraphvizFailed(f"dot failed to render {fmt} (exit status {error.returncode})"
-                             f"{': ' + said[:300] if said else ''}") from None
+    except subprocess.TimeoutExpired:   # subprocess.run has killed it
+        size = f" of {nodes} nodes" if nodes is not None else ""
+        raise GraphvizFailed(f"dot did not finish rendering a graph{size} as {fmt} within "
+                             f"{DOT_TIMEOUT:g} s and was stopped; draw a smaller graph (a lower "
+                             f"max_nodes collapses more), or raise "
+                             f"autograd.viz.dot.DOT_TIMEOUT") from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().replace("\n", " ")
+        raise GraphvizFailed(f"dot failed to render {fmt} (exit status {done.returncode})"
+                             f"{': ' + said[:300] if said else ''}")
+    return done.stdout

@@ -94,7 +94,7 @@ class GraphDrawing:
         if self._svg is None:
             if self.engine == "graphviz":
                 try:
-                    self._svg = dot.render(self.source, "svg").decode("utf-8")
+                    self._svg = self._render("svg").decode("utf-8")
                 except (dot.GraphvizFailed, dot.GraphvizNotFound, OSError) as error:
                     if not self._fallback:
                         raise
@@ -114,8 +114,11 @@ class GraphDrawing:
         if format == "svg":
             return self.svg().encode("utf-8")
         if format not in self._rendered:
-            self._rendered[format] = dot.render(self.source, format)
+            self._rendered[format] = self._render(format)
         return self._rendered[format]
+
+    def _render(self, format: str) -> bytes:
+        return dot.render(self.source, format, nodes=len(self.scene.boxes))
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the drawing to `path`, in the format its suffix names (.svg, .png or .pdf).

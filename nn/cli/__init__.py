@@ -10,15 +10,21 @@ Each subcommand module (graph.py, demo.py, train.py, predict.py) has `add_parser
 which sets `run(args) -> int` as the parser's default. One error style for all (errors.py):
 bad usage or input → one line on stderr and exit status 2; the work failing → one line and
 exit status 1; never a traceback (set GLASSGRAD_TRACEBACK=1 to see one for an unexpected error).
+Stopped by Ctrl-C (status 130) or SIGTERM (`kill`, `timeout`; status 143), a command also says
+so in one line and leaves no partial file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
+from typing import Iterator
 
 from . import demo, graph, predict, train
-from .errors import ArgumentParser, CommandFailed, UsageError, fail
+from .errors import ArgumentParser, CommandFailed, Terminated, UsageError, fail
 
 __all__ = ["main", "build_parser"]
 
@@ -36,12 +42,35 @@ def build_parser() -> ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] by default); returns the exit status."""
     try:
-        status = _run(argv)
-        sys.stdout.flush()                    # a reader that stopped fails here, not at exit
+        with _sigterm_raises():
+            status = _run(argv)
+            sys.stdout.flush()                # a reader that stopped fails here, not at exit
         return status
     except BrokenPipeError:                   # `glassgrad ... | head`: it has all it wants
         _discard_stdout()
         return 141                            # 128 + SIGPIPE, as a Unix tool stopped so
+    except Terminated:                        # while the arguments were read: nothing written
+        return fail("glassgrad", "terminated (SIGTERM)", 143)
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While the command runs, SIGTERM raises `Terminated`, as Ctrl-C raises KeyboardInterrupt:
+    the stack unwinds, so a file being written loses its temporary and the command says why it
+    stopped. Without this, SIGTERM ends the process on the spot. Only the command does this (a
+    library must leave signals to its program); the previous handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                                 # only the main thread may set a handler
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -60,6 +89,8 @@ def _run(argv: list[str] | None) -> int:
         return fail(prog, str(error), 1)
     except KeyboardInterrupt:
         return fail(prog, "interrupted", 130)
+    except Terminated:
+        return fail(prog, "terminated (SIGTERM)", 143)          # 128 + SIGTERM
     except OSError as error:                  # a disk full, a permission refused...
         where = f"{error.filename}: " if error.filename else ""
         return fail(prog, f"{where}{error.strerror or error}", 1)

@@ -2,6 +2,7 @@
 
     UsageError       bad usage or bad input: one line on stderr, exit status 2
     CommandFailed    the work itself failed (a file cannot be written...): one line, exit 1
+    Terminated       SIGTERM arrived (`kill`, `timeout`): one line, exit 143, like Ctrl-C's 130
 
 `ArgumentParser` makes argparse's own usage errors look the same: one line and status 2, with
 the usage left to `--help`.
@@ -13,7 +14,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-__all__ = ["UsageError", "CommandFailed", "ArgumentParser", "fail"]
+__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "fail"]
 
 
 class UsageError(Exception):
@@ -22,6 +23,11 @@ class UsageError(Exception):
 
 class CommandFailed(Exception):
     """The work failed although the input was fine (exit status 1)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM stopped the command (raised by the handler `main` sets). A BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way swallows it."""
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -10,7 +10,7 @@ from autograd.files import atomic_open
 
 from .errors import CommandFailed, UsageError
 
-__all__ = ["check_output_path", "check_writable", "write_text", "matrix_text"]
+__all__ = ["check_output_path", "check_writable", "same_file", "write_text", "matrix_text"]
 
 
 def check_output_path(option: str, path: str, given: str | None = None) -> None:
@@ -39,6 +39,15 @@ def check_writable(option: str, given: str, folder: str) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandFailed(f"{option} {given}: cannot write in the folder {folder} (permission "
                             f"denied or a read-only file system)")
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file: by the file itself when both exist (a link, or
+    "./x" and "x"), else by the absolute path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:                               # one of them does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def write_text(path: str, text: str) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
 from typing import Any
 
 from nn.trained import load_trained, trained_paths
 
 from .errors import UsageError
-from .output import check_output_path, write_text
+from .output import check_output_path, same_file, write_text
 from .table import read_table
 
 
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_path("--out", args.out)
     model = _load(args.model)
-    if args.out is not None and any(os.path.abspath(args.out) == os.path.abspath(path)
+    if args.out is not None and any(same_file(args.out, path)
                                     for path in (*trained_paths(args.model), args.csv)):
         raise UsageError(f"--out {args.out}: that is the model's or the input's own file; write "
                          f"the predictions to another name")

@@ -13,6 +13,7 @@ from .errors import UsageError
 __all__ = ["Table", "read_table", "number_problem"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
+NO_HEADER = "the first line holds numbers: the file needs a header row of column names"
 
 
 def number_problem(text: str) -> str | None:
@@ -71,9 +72,7 @@ class Table(NamedTuple):
         """Every column in `names` must be in the header."""
         absent = [name for name in names if name not in self.header]
         if absent:
-            no_header = all(number_problem(name) is None for name in self.header)
-            hint = ("; the first line holds numbers: the file needs a header row of column "
-                    "names" if no_header else "")
+            hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else ""
             raise UsageError(f"{self.path}: no column {', '.join(map(repr, absent))} ({why}); "
                              f"the columns are {', '.join(self.header)}{hint}")
 
@@ -83,12 +82,18 @@ def read_table(path: str) -> Table:
     are skipped)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            rows, lines = [], []
+            # strict: '"1"2' is an error, not the number 12
+            reader = csv.reader(f, strict=True)
+            rows, lines, start = [], [], 1         # start: the line the next row begins on
             for row in reader:
+                if reader.line_num != start:       # a quoted cell with line breaks in it
+                    raise UsageError(f"{path}, line {start}: a quoted cell goes on over lines "
+                                     f"{start}-{reader.line_num} (a quote left open?); "
+                                     f"glassgrad reads one row per line")
                 if any(cell.strip() for cell in row):
                     rows.append(row)
-                    lines.append(reader.line_num)
+                    lines.append(start)
+                start = reader.line_num + 1
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -98,8 +103,9 @@ def read_table(path: str) -> Table:
     except UnicodeDecodeError as err:           # binary, or text in another encoding
         raise UsageError(f"{path}: not a readable CSV file: not UTF-8 text (the byte "
                          f"{err.object[err.start]:#04x} is not UTF-8); save it as UTF-8") from None
-    except csv.Error as err:
-        raise UsageError(f"{path}: not a readable CSV file ({err})") from None
+    except csv.Error as err:                    # a quote out of place, or never closed
+        raise UsageError(f"{path}, line {start}: not a readable CSV row ({err}); check its "
+                         f"quotes") from None
     if not rows:
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     header = [name.strip() for name in rows[0]]
@@ -108,9 +114,16 @@ def read_table(path: str) -> Table:
         raise UsageError(f"{path}: only a header row, no data")
     for line, row in zip(lines[1:], rows[1:]):
         if len(row) != len(header):
-            raise UsageError(f"{path}, line {line}: {len(row)} values, the header has "
-                             f"{len(header)}")
+            raise UsageError(f"{path}, line {line}: {len(row)} "
+                             f"value{'' if len(row) == 1 else 's'}, the header has {len(header)}")
     return Table(path, header, rows[1:], lines[1:])
+
+
+def _holds_numbers(header: list[str]) -> bool:
+    """Whether the first line is numbers, not names (empty cells aside): the file has no header
+    row (np.savetxt writes none), so its first data row was read as one."""
+    names = [name for name in header if name]
+    return bool(names) and all(number_problem(name) is None for name in names)
 
 
 def _check_header(path: str, header: list[str]) -> None:
@@ -121,10 +134,12 @@ def _check_header(path: str, header: list[str]) -> None:
                 raise UsageError(f"{path}: the header is a single column {header[0]!r}; are "
                                  f"the values separated by {name}? glassgrad reads "
                                  f"comma-separated files")
+    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+    if ("" in header or repeated) and _holds_numbers(header):     # a data row: say that first
+        raise UsageError(f"{path}: {NO_HEADER}")
     if "" in header:
         raise UsageError(f"{path}: column {header.index('') + 1} of the header has no name (a "
                          f"trailing comma?); name every column or remove the empty one")
-    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
     if repeated:                      # a name would find only its first column, silently
         raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "
                          f"once; give each column its own name")

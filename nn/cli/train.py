@@ -20,7 +20,7 @@ from nn.trained import TrainedModel, trained_paths
 
 from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
-from .output import check_output_path, matrix_text
+from .output import check_output_path, matrix_text, same_file
 from .table import Table, number_problem, read_table
 
 
@@ -136,14 +136,18 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _output_paths(out: str) -> tuple[str, str]:
-    """The weights and settings files `--out` names, both checked before anything is written."""
+def _output_paths(out: str, data: str) -> tuple[str, str]:
+    """The weights and settings files `--out` names, both checked before anything is written
+    (neither may be the training data `data`: it would be overwritten)."""
     try:
         paths = trained_paths(out)
     except ValueError:
         raise UsageError(f"--out {out!r}: no file name; give one such as model.npz") from None
     for path in paths:
         check_output_path("--out", path, given=out)
+        if same_file(path, data):
+            raise UsageError(f"--out {out}: it writes {path}, which is the training data "
+                             f"(--csv {data}); give another name")
     return paths
 
 
@@ -184,7 +188,7 @@ def _report(outputs: np.ndarray, y_val: np.ndarray, history: Any, classes: list[
 
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand: read, split, standardise, fit, report, save."""
-    weights_path, settings_path = _output_paths(args.out)
+    weights_path, settings_path = _output_paths(args.out, args.csv)
     table = read_table(args.csv)
     table.require([args.target], "the target")
     features = [name for name in table.header if name != args.target]
