@@ -347,6 +347,14 @@ def test_the_page_is_self_contained_and_shows_the_final_state_without_javascript
     assert len(data["frames"]) == 6 and data["frames"][0]["hot"] == ["n9", "op9"]
 
 
+def test_the_page_says_what_its_highlight_colours_mean():
+    o, _ = neuron()
+    legend = re.search(r'<span class="gg-legend">(.*?)</span>\n</div>', draw_backprop(o).html(),
+                       re.S).group(1)
+    assert backprop.HOT_FILL in legend and "rule runs" in legend
+    assert backprop.TARGET_FILL in legend and "receive a gradient" in legend
+
+
 def test_labels_cannot_break_out_of_the_page():
     x = Value(1.0, label="</script><script>alert(1)</script>")
     html = draw_backprop(x * x).html()
