@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -171,6 +174,13 @@ def test_gradients_add_up_where_paths_meet():
     assert "x: 1.0000 + 3.0000 = 4.0000" in text and "x: 4.0000 + 3.0000 = 7.0000" in text
 
 
+def test_a_negative_contribution_is_added_in_brackets():
+    x = Value(2.0, label="x")
+    y = x * 3 + x * -1
+    lines = [line for step in record_backprop(y) for line in step.lines()]
+    assert "x: 3.0000 + (-1.0000) = 2.0000" in lines
+
+
 def test_a_plus_a_sends_two_contributions_to_one_node():
     a = Value(2.0, label="a")
     s = a + a
@@ -226,8 +236,15 @@ def test_constants_are_named_and_get_nothing():
     steps = record_backprop(y)
     outer, inner = steps[1], steps[2]
     assert "c is a constant: it wants no gradient" in "\n".join(outer.lines())
-    assert inner.constant == 3 and "d/dx (x * c) = c where c = 3 = 3.0000" in inner.lines()[1]
+    assert inner.constant == 3 and "d/dx (x * c) = c = 3.0000, where c = 3" in inner.lines()[1]
     assert x.grad == 15.0 and c.grad == 0.0
+
+
+def test_a_number_operand_is_named_after_the_derivative_not_inside_an_equation():
+    # "= c * x^(c-1), and 0 for c = 0 where c = 2 = 6.0000" read as if c were 6
+    x = Value(3.0, label="x")
+    line = record_backprop(x ** 2)[1].lines()[1]
+    assert line.startswith("d/dx (x ** c) = c * x^(c-1) = 6.0000, where c = 2  →  x gets ")
 
 
 def test_tensor_steps_give_the_rule_and_the_sizes():
@@ -330,6 +347,14 @@ def test_the_page_is_self_contained_and_shows_the_final_state_without_javascript
     assert len(data["frames"]) == 6 and data["frames"][0]["hot"] == ["n9", "op9"]
 
 
+def test_the_page_says_what_its_highlight_colours_mean():
+    o, _ = neuron()
+    legend = re.search(r'<span class="gg-legend">(.*?)</span>\n</div>', draw_backprop(o).html(),
+                       re.S).group(1)
+    assert backprop.HOT_FILL in legend and "rule runs" in legend
+    assert backprop.TARGET_FILL in legend and "receive a gradient" in legend
+
+
 def test_labels_cannot_break_out_of_the_page():
     x = Value(1.0, label="</script><script>alert(1)</script>")
     html = draw_backprop(x * x).html()
@@ -343,6 +368,31 @@ def test_widgets_on_one_page_have_their_own_ids():
     ids = re.findall(r' id="([^"]+)"', first + second)
     assert len(ids) == len(set(ids))
     assert 'url(#glassgrad-arrow)' not in first             # the marker is renamed with the rest
+
+
+_WIDGET_ID = """
+import re, sys
+sys.path.insert(0, sys.argv[1])
+from autograd import Value, draw_backprop
+x = Value(2.0, label="x")
+print(re.search(r'class="glassgrad-backprop" id="([^"]+)"', draw_backprop(x * x).html())[1])
+"""
+
+
+def test_widget_ids_differ_after_a_kernel_restart():
+    # a notebook keeps the outputs made before a restart: the same drawing made again in a new
+    # process must not take the ids of the old output on the same page
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    ids = [subprocess.run([sys.executable, "-c", _WIDGET_ID, root], capture_output=True,
+                          text=True, check=True).stdout.strip() for _ in range(2)]
+    assert all(ids) and ids[0] != ids[1]
+
+
+def test_a_saved_page_is_the_same_bytes_each_time(tmp_path):
+    o, _ = neuron()
+    walk = draw_backprop(o)
+    first, second = walk.save(tmp_path / "a.html"), walk.save(tmp_path / "b.html")
+    assert first.read_bytes() == second.read_bytes()
 
 
 def test_renaming_the_ids_leaves_the_labels_alone():

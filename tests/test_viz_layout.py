@@ -167,6 +167,32 @@ def test_a_long_chain_folds_into_rows(rankdir):
     assert placed.layers == list(range(n))             # the layers themselves are unchanged
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+def test_edges_from_one_row_to_the_next_run_in_the_margins_and_gaps(rankdir):
+    """Not across the rows' boxes: out after the row, back along the gap, in before the next."""
+    n = 60                                   # two chains side by side, and a rung every 5 steps
+    sizes = [(80.0, 30.0)] * (2 * n)
+    edges = [(i, i + 1) for i in range(n - 1)] + [(n + i, n + i + 1) for i in range(n - 1)]
+    edges += [(i, n + i + 1) for i in range(0, n - 1, 5)]
+    placed = check_layout(sizes, edges, rankdir)
+    assert placed.rows > 1
+    boxes = rects(sizes, placed)
+    rank = 0 if placed.horizontal else 1
+    length = placed.width if placed.horizontal else placed.height
+    returns = 0
+    for (s, t), route in zip(edges, placed.routes):
+        for p, q in zip(route, route[1:]):
+            assert 0 <= min(p + q) and max(p[0], q[0]) <= placed.width + EPS \
+                and max(p[1], q[1]) <= placed.height + EPS
+            if abs(p[0] - q[0]) < EPS or abs(p[1] - q[1]) < EPS:       # straight
+                for i, box in enumerate(boxes):
+                    assert i in (s, t) or not crosses(p, q, box), f"{s}->{t} runs through {i}"
+                returns += abs(p[rank] - q[rank]) > length / 2            # back along a gap
+            else:                            # an S-curve only joins neighbouring layers
+                assert abs(p[rank] - q[rank]) <= L.LAYER_GAP + EPS, f"{s}->{t}: {p} to {q}"
+    assert placed.rows > 1 and returns >= placed.rows - 1
+
+
 def test_a_drawing_within_fold_at_stays_in_one_row():
     n = 20
     placed = check_layout([(80.0, 30.0)] * n, [(i, i + 1) for i in range(n - 1)], "LR")

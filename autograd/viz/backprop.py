@@ -23,11 +23,11 @@ page shows the drawing's final state, every gradient filled in.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import pathlib
 import re
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -46,7 +46,6 @@ HOT_FILL = "#ffd966"                # the node whose rule runs in this step
 TARGET_FILL = "#cfe5ff"             # the inputs that receive a gradient in this step
 UNKNOWN = "?"                       # a gradient the walk has not computed yet
 _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not collapse it)
-_widgets = itertools.count(1)       # numbers the widgets of one page or notebook
 _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
 
 
@@ -147,20 +146,28 @@ class BackpropDrawing:
     def html(self) -> str:
         """The widget as an HTML fragment: drawing, equations, controls and a little script.
 
-        Ids are unique per widget, so several can share a page (or a notebook).
+        Its ids start with a random prefix, so several widgets can share a page, or a notebook
+        whose older outputs were made before the kernel restarted (a counter would start again).
         """
-        data = {"init": {b: self._pad(b, t) for b, t in self._initial.items()},
-                "frames": [{"hot": f["hot"], "to": f["to"], "lines": f["lines"],
-                            "set": {b: self._pad(b, t) for b, t in f["set"].items()}}
-                           for f in self._frames]}
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:8]
-        prefix = f"gg-backprop-{next(_widgets)}-{digest}"     # deterministic within a run
+        return self._html(f"gg-backprop-{uuid.uuid4().hex[:12]}")
+
+    def _html(self, prefix: str) -> str:
+        """The widget with ids starting with `prefix`."""
         # the quote before each pattern: user text has none (svg.escape writes &quot;), so a
         # label such as "url(#x)" is not renamed
         drawing = (self._svg.replace(' id="', f' id="{prefix}-')
                    .replace('"url(#', f'"url(#{prefix}-'))
-        return page.widget(prefix, drawing, payload, len(self._frames), self._frames[-1]["lines"])
+        return page.widget(prefix, drawing, self._payload, len(self._frames),
+                           self._frames[-1]["lines"])
+
+    @property
+    def _payload(self) -> str:
+        """The per-step tables as the page's JSON."""
+        data = {"init": {b: self._pad(b, t) for b, t in self._initial.items()},
+                "frames": [{"hot": f["hot"], "to": f["to"], "lines": f["lines"],
+                            "set": {b: self._pad(b, t) for b, t in f["set"].items()}}
+                           for f in self._frames]}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -180,8 +187,12 @@ class BackpropDrawing:
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"BackpropDrawing.save: {text!r} is neither an .html file nor a "
                              f"folder (end a folder's name with '/')")
+        # alone on its page, the widget can take ids made from its content: the same walk
+        # saved twice gives the same bytes
+        digest = hashlib.sha1(self._payload.encode("utf-8")).hexdigest()[:12]
+        widget = self._html(f"gg-backprop-{digest}")
         with atomic_open(path, "w") as f:
-            f.write(page.document(self.html(), title="glassgrad: backpropagation, step by step"))
+            f.write(page.document(widget, title="glassgrad: backpropagation, step by step"))
         return path
 
     def _save_frames(self, folder: pathlib.Path) -> pathlib.Path:

@@ -11,7 +11,9 @@
    solved exactly per layer (isotonic regression), in a few sweeps.
 6. Folding: a drawing longer than FOLD_AT along the rank axis (a long chain) is cut between
    layers into rows laid one under the other, like lines of text, about as long as the rows
-   are tall in total; an edge from one row to the next runs back to the next row's start.
+   are tall in total. An edge from one row to the next goes like a carriage return: out into
+   the margin after its row, along the gap between the rows, down the margin before the next
+   row and in; each such edge has its own lane, so none runs through a box or along another.
 
 The "rank" axis runs from layer to layer (left to right for rankdir="LR"); the "order" axis runs
 along a layer. Everything is computed on those two axes and turned into x, y at the end.
@@ -40,6 +42,8 @@ SWEEP_BUDGET = 200_000  # boxes and waypoints visited per phase: big graphs get 
 FOLD_AT = 3000.0        # a drawing longer than this along the rank axis is folded into rows
 FOLD_MIN = 1000.0       # ... of at least this length (unless a layer alone is longer)
 ROW_GAP = 40.0          # between the rows of a folded drawing
+FOLD_MARGIN = 16.0      # before and after each row of a folded drawing: the lanes of the edges
+                        # from one row to the next
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
         position += d + LAYER_GAP
     low = min((along[v] - order_size[v] / 2 for v in range(count)), default=0.0)
     high = max((along[v] + order_size[v] / 2 for v in range(count)), default=0.0)
-    shift, rank_total, order_total, rows = _fold(start, depth, high - low)
+    shift, row_of, rank_total, order_total = _fold(start, depth, high - low)
 
     def point(rank: float, order: float, at: int) -> tuple[float, float]:
         """Rank and order of a point in layer `at` as SVG (x, y), folded and turned."""
@@ -126,42 +130,80 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     centre_rank = [start[layer[v]] + depth[layer[v]] / 2 for v in range(n)]
     centres = [point(centre_rank[v], along[v], layer[v]) for v in range(n)]
     ports = _ports(n, chains, along, order_size)
+    lane = _return_lanes(chains, layer, row_of, along)
     routes = []
     for k, chain in enumerate(chains):
         s, t = chain[0], chain[-1]
         exit_, entry = ports[k]
-        path = [point(centre_rank[s] + rank_size[s] / 2, along[s] + exit_, layer[s]),
-                point(start[layer[s]] + depth[layer[s]], along[s] + exit_, layer[s])]
-        for w in chain[1:-1]:
-            path.append(point(start[layer[w]], along[w], layer[w]))
-            path.append(point(start[layer[w]] + depth[layer[w]], along[w], layer[w]))
-        path.append(point(start[layer[t]], along[t] + entry, layer[t]))
-        path.append(point(centre_rank[t] - rank_size[t] / 2, along[t] + entry, layer[t]))
+        # where the route enters and leaves each layer it touches, and its place in the layer
+        stops = [[centre_rank[s] + rank_size[s] / 2, start[layer[s]] + depth[layer[s]],
+                  along[s] + exit_]]
+        stops += [[start[layer[w]], start[layer[w]] + depth[layer[w]], along[w]]
+                  for w in chain[1:-1]]
+        stops.append([start[layer[t]], centre_rank[t] - rank_size[t] / 2, along[t] + entry])
+        path: list[tuple[float, float]] = []
+        for i, (enter, leave, order) in enumerate(stops):
+            at = layer[chain[i]]
+            if i and row_of[before] != row_of[at]:     # from the end of the row above
+                f = lane[chain[i - 1]]
+                turn = leave_before + FOLD_MARGIN * f                # the margin after it,
+                margin = shift[at][0] + MARGIN + FOLD_MARGIN * f     # the one before this row
+                path[-1] = point(turn, order_before, before)
+                path += [point(turn, high + ROW_GAP * f, before),   # the gap between them
+                         point(margin, low - ROW_GAP * (1 - f), at)]
+                enter = margin
+            path += [point(enter, order, at), point(leave, order, at)]
+            before, leave_before, order_before = at, leave, order
         routes.append(path[::-1] if turned[k] else path)
     size = (rank_total, order_total) if horizontal else (order_total, rank_total)
+    rows = row_of[-1] + 1 if row_of else 1
     return Layout(centres, layer[:n], routes, size[0], size[1], horizontal, rows)
 
 
 def _fold(start: list[float], depth: list[float],
-          band: float) -> tuple[list[tuple[float, float]], float, float, int]:
-    """Cut a long drawing into rows: each layer's (rank, order) shift, the folded size (rank,
-    order) and the number of rows.
+          band: float) -> tuple[list[tuple[float, float]], list[int], float, float]:
+    """Cut a long drawing into rows: each layer's (rank, order) shift and row, and the folded
+    size (rank, order).
 
     The rows are about sqrt(length × band) long, so a long chain becomes a roughly square
-    picture; a drawing no longer than FOLD_AT stays in one row.
+    picture; a drawing no longer than FOLD_AT stays in one row. The rows of a folded drawing
+    have FOLD_MARGIN before and after them, for the edges from one row to the next.
     """
     length = start[-1] + depth[-1] - MARGIN if start else 0.0
     if length <= FOLD_AT:
-        return [(0.0, 0.0)] * len(start), length + 2 * MARGIN, band + 2 * MARGIN, 1
+        return [(0.0, 0.0)] * len(start), [0] * len(start), length + 2 * MARGIN, band + 2 * MARGIN
     row_length = min(FOLD_AT, max(FOLD_MIN, math.sqrt(length * (band + ROW_GAP))))
-    shift, row, row_start, longest = [], 0, start[0], 0.0
+    shift, row_of, row, row_start, longest = [], [], 0, start[0], 0.0
     for s, d in zip(start, depth):
         if s + d - row_start > row_length and s > row_start:      # this layer starts a new row
             row, row_start = row + 1, s
-        shift.append((row_start - MARGIN, row * (band + ROW_GAP)))
+        shift.append((row_start - MARGIN - FOLD_MARGIN, row * (band + ROW_GAP)))
+        row_of.append(row)
         longest = max(longest, s + d - row_start)
     rows = row + 1
-    return shift, longest + 2 * MARGIN, rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN, rows
+    return (shift, row_of, longest + 2 * (MARGIN + FOLD_MARGIN),
+            rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN)
+
+
+def _return_lanes(chains: list[list[int]], layer: list[int], row_of: list[int],
+                  along: list[float]) -> dict[int, float]:
+    """Folded drawings: for each node an edge leaves to go on in the next row, its lane, as a
+    fraction in (0, 1) of the margins and of the gap between the rows.
+
+    Of the edges leaving one row, the uppermost gets the outer lane after the row, the lowest
+    lane in the gap and the inner lane before the next row: edges that keep their order then
+    never cross.
+    """
+    leaving: dict[int, dict[int, None]] = {}        # row → the nodes leaving it, in order
+    for chain in chains:
+        for a, b in zip(chain, chain[1:]):
+            if row_of[layer[a]] != row_of[layer[b]]:
+                leaving.setdefault(row_of[layer[a]], {})[a] = None
+    lane = {}
+    for nodes in leaving.values():
+        ordered = sorted(nodes, key=along.__getitem__)
+        lane.update((v, (len(ordered) - i) / (len(ordered) + 1)) for i, v in enumerate(ordered))
+    return lane
 
 
 def _add_waypoints(edges: list[tuple[int, int]], layer: list[int]) -> list[list[int]]:

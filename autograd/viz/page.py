@@ -21,7 +21,9 @@ STYLE = """
 .glassgrad-backprop .gg-bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .glassgrad-backprop .gg-slider { width: 260px; }
 .glassgrad-backprop .gg-counter { font-weight: bold; }
-.glassgrad-backprop .gg-note { color: #777; }
+.glassgrad-backprop .gg-note, .glassgrad-backprop .gg-legend { color: #777; }
+.glassgrad-backprop .gg-swatch { display: inline-block; width: 1em; height: 0.8em;
+  vertical-align: middle; border: 1.5px solid; border-radius: 2px; }
 .glassgrad-backprop .gg-equation { margin: 8px 0; min-height: 3.6em; white-space: pre-wrap; }
 .glassgrad-backprop .gg-drawing { overflow: auto; }
 .glassgrad-backprop g.gg-to > rect, .glassgrad-backprop g.gg-to > ellipse {
@@ -107,6 +109,9 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
 <button type="button" class="gg-next">Next ▶</button></span>
 <span class="gg-counter">step {count} of {count}</span>
 <span class="gg-note">(the final state; stepping through needs JavaScript)</span>
+<span class="gg-legend"><span class="gg-swatch" style="background: #ffd966; border-color: #c0392b">\
+</span> the node whose rule runs <span class="gg-swatch" style="background: #cfe5ff; \
+border-color: #2f6eb5"></span> its inputs, which receive a gradient</span>
 </div>
 <div class="gg-equation">{equation}</div>
 <div class="gg-drawing">

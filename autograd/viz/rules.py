@@ -17,6 +17,8 @@ import re
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
+_REMARK = re.compile(", (?:which|and) ")    # ... and after a derivative ("c * x^(c-1), and 0
+                                            # for c = 0" would read as part of the formula)
 
 
 def _first_line(op: type) -> str:
@@ -59,7 +61,7 @@ def rule_text(op: type) -> tuple[str, dict[str, str]]:
     if not _first_line(op):                     # a user's Function without a docstring
         return f"{op.name}(…)", {}
     head, _, rule = _first_line(op).partition(";")
-    partials = {name: pretty(text.split(", which ")[0].strip())     # a remark, not formula
+    partials = {name: pretty(_REMARK.split(text)[0].strip())        # a remark, not formula
                 for name, text in _PARTIAL.findall(rule.strip())}
     return pretty(_forward_formula(head.strip())), partials
 

@@ -96,14 +96,15 @@ class Step:
         return lines
 
     def _input_lines(self, part: InputStep, who: str) -> list[str]:
-        where = f" where c = {labels._short(self.constant)}" if self.constant is not None else ""
         formula = self.formula if _is_atom(self.formula) else f"({self.formula})"
         if part.worded:                                 # the docstring says it in words
             rule = f"{part.name}: {part.derivative}"
         else:
-            rule = f"d/d{part.name} {formula} = {part.derivative}{where}"
+            rule = f"d/d{part.name} {formula} = {part.derivative}"
         if part.local is not None:                      # a Value: the number too
             rule += f" = {labels.number(part.local)}"
+        if self.constant is not None:                   # after the number: "c = 2 = -2.2670"
+            rule += f", where c = {labels._short(self.constant)}"     # would misread
         if not part.node.requires_grad:
             return [f"{rule}  →  {who} is a constant: it wants no gradient"]
         if part.contribution is None:
@@ -115,8 +116,9 @@ class Step:
                     f"= {labels.number(part.contribution)}")
         lines = [f"{rule}  →  {sent}"]
         if part.before is not None and not _is_zero(part.before):   # paths meet: they add up
-            lines.append(f"{who}: {_amount(part.before)} + {_amount(part.contribution)} "
-                         f"= {_amount(part.grad)}")
+            added = _amount(part.contribution)
+            added = f"({added})" if added.startswith("-") else added     # not "+ -0.1036"
+            lines.append(f"{who}: {_amount(part.before)} + {added} = {_amount(part.grad)}")
         return lines
 
 
