@@ -224,6 +224,27 @@ class Tensor(Node):
             raise ValueError(f"item: needs a one-element tensor, got shape {self.shape}")
         return self.data.item()
 
+    def __float__(self) -> float:
+        """float(t) of a one-element tensor with no history (np.asarray([t0, t1]) of 0-d
+        tensors comes here too). One in a graph is refused, as `float(v)` of a Value is:
+        `math.exp(w)` would take the op out of the graph without a word; `.item()` is the way to
+        ask for the number."""
+        return float(self._number("float"))
+
+    def __int__(self) -> int:
+        """int(t), as float(t); a float is truncated toward 0, as int(2.7) is."""
+        return int(self._number("int"))
+
+    def _number(self, convert: str) -> Any:
+        if self.data.size != 1:
+            raise TypeError(f"{convert}(): needs a one-element tensor, got shape {self.shape}")
+        if self._fn is not None:
+            raise TypeError(f"{convert}(): this tensor {self._history()}; as a Python number it would leave "
+                            f"the graph (math.exp(t) would pass no gradient): use t.item() for "
+                            f"the number, or the Tensor ops (t.exp(), ...) to stay "
+                            f"differentiable")
+        return self.data.item()
+
     def __format__(self, spec: str) -> str:
         """f"{loss:.4f}" formats a one-element tensor's number, as PyTorch does."""
         if not spec:
@@ -243,13 +264,17 @@ class Tensor(Node):
         A tensor in a graph is refused, as in PyTorch: the numbers would leave the graph
         silently, and the parameters behind them would get no gradient."""
         if self._fn is not None:
-            what = "wants a gradient" if self._fn is Leaf else f"is the result of {self.op}"
             raise RuntimeError(
-                f"numpy was given a Tensor of shape {self.shape} that {what}: its numbers would "
-                f"leave the graph, and no gradient would flow back. Use the Tensor ops to stay "
-                f"differentiable (autograd.concatenate, stack, where, t @ u, t.exp(), ...), or "
-                f"t.detach().numpy() (or t.data) for the numbers")
+                f"numpy was given a Tensor of shape {self.shape} that {self._history()}: its "
+                f"numbers would leave the graph, and no gradient would flow back. Use the Tensor "
+                f"ops to stay differentiable (autograd.concatenate, stack, where, t @ u, "
+                f"t.exp(), ...), or t.detach().numpy() (or t.data) for the numbers")
         return self.data if dtype is None else self.data.astype(dtype)
+
+    def _history(self) -> str:
+        """How a tensor in a graph got there, for errors: "wants a gradient" (a leaf) or "is
+        the result of mul"."""
+        return "wants a gradient" if self._fn is Leaf else f"is the result of {self.op}"
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")

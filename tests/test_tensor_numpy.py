@@ -2,6 +2,8 @@
 is refused, as in PyTorch, since its numbers would leave the graph and the parameters behind it
 would silently get no gradient."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,23 @@ def test_a_reduction_casts_to_dtype_and_refuses_out():
     assert t.grad.dtype == np.float32
     with pytest.raises(TypeError, match=r"sum: out= is not supported .*t\.sum\(\.\.\.\)"):
         np.sum(t, out=np.zeros(()))
+
+
+def test_float_and_int_of_a_one_element_tensor_without_history():
+    """float(t) is the number of a tensor with no history; a list of 0-d tensors converts."""
+    assert float(Tensor([[2.5]])) == 2.5 and int(Tensor(-2.7)) == -2
+    np.testing.assert_array_equal(np.asarray([Tensor(1.0), Tensor(2.0)]), [1.0, 2.0])
+    for convert in (float, int):
+        with pytest.raises(TypeError, match=r"needs a one-element tensor, got shape \(2,\)"):
+            convert(Tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("convert", [float, int, math.exp])
+def test_a_number_from_a_tensor_in_a_graph_is_refused_as_for_a_value(convert):
+    """math.exp(w) would silently pass no gradient: refused, pointing to .item()."""
+    w = Tensor(0.5, requires_grad=True)
+    with pytest.raises(TypeError, match=r"this tensor wants a gradient.*t\.item\(\)"):
+        convert(w)
+    with pytest.raises(TypeError, match=r"is the result of mul"):
+        convert(w * 2)
+    assert (w * 2).item() == 1.0
