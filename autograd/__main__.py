@@ -14,7 +14,7 @@ def neuron() -> None:
     print("1. One neuron, o = tanh(x1*w1 + x2*w2 + b), backpropagated:")
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
+    b = Value(6.8813735870195432, label="b")    # makes the sum atanh(1/√2): o = 0.7071
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.backward()
     print(f"   o = {o.data:.4f}")

@@ -564,8 +564,7 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
             raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
     recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
-    return apply(Conv2d, inputs,
-                         ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
+    return apply(Conv2d, inputs, ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
 
 
 def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,

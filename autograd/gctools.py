@@ -2,9 +2,9 @@
 
 glassgrad's graphs have no reference cycles, so they are freed the moment they are dropped;
 CPython's cyclic garbage collector still walks them while they are alive, because it runs after
-every 700 net new container objects, and a scalar graph makes two per op. Raising the threshold
-around a training loop lets each step's graph come and go without a collection. The library
-never does this by itself: the GC is global state and belongs to the user.
+every 700 net new container objects, and a scalar graph makes one per op (its node). Raising
+the threshold around a training loop lets each step's graph come and go without a collection.
+The library never does this by itself: the GC is global state and belongs to the user.
 
 >>> import gc
 >>> from autograd import relaxed_gc

@@ -10,6 +10,7 @@ recorded, so that an outer `grad` can differentiate through them. A derivative t
 from some other node wanting a gradient (an outer `grad`'s variable, a model's parameter that
 `f` reads) is a node too, whatever came in: as a number it would carry no gradient back to it.
 
+>>> from autograd import Value
 >>> w = Value(0.5)
 >>> grad(lambda x: w * x * x)(3.0)      # 2wx, and it depends on w
 Value(data=3.0, grad=0.0)
@@ -29,7 +30,8 @@ from .value import Value, number_value
 
 
 def _leaf(x: Any) -> Node:
-    """A leaf that wants a gradient: numbers become Values, arrays float64 Tensors."""
+    """A leaf that wants a gradient: numbers become Values, arrays Tensors (floating arrays keep
+    their dtype, integer ones become float64)."""
     if isinstance(x, Node):
         return x if x.requires_grad else type(x)(x.data, requires_grad=True)
     if isinstance(x, numbers.Real):

@@ -83,7 +83,8 @@ def _one_feature_hint(x: Any, in_features: int) -> str:
     return ""
 
 
-# -- activations: each works on a Tensor and on a Value (both have the methods) -----------------
+# -- activations: ReLU, Sigmoid and Tanh work on a Tensor and on a Value (both have the methods);
+#    Softmax and LogSoftmax take Tensors ------------------------------------------------------
 
 class ReLU(Module):
     """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a

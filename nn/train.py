@@ -378,7 +378,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     nothing.
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
-    that did it, and `FloatingPointError` says where.
+    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where.
 
     Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
     would: with the best epoch's weights when `early_stopping` keeps them, else those of the

@@ -322,3 +322,19 @@ def test_a_numpy_backward_in_a_higher_order_pass_says_why_it_fails():
     assert x.grad[0] == 1.0
     with pytest.raises(TypeError, match=r"NpExp\.backward: .*higher-order.*operators"):
         grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))
+
+
+def test_a_backward_that_returns_arrays_serves_create_graph_as_constants():
+    """In the higher-order pass a rule may return a raw array (a slope that does not depend on
+    the input): it becomes a constant node of the input's dtype (`Tensor._constant_like`)."""
+    class Double(Function):
+        def forward(ctx, x):
+            return 2 * x
+
+        def backward(ctx, g, out, x):
+            return (np.full(x.shape, 2.0),)
+
+    x = Tensor(np.array([1.0, 3.0]), requires_grad=True)
+    Double.apply(x).sum().backward(create_graph=True)
+    assert isinstance(x.grad, Tensor) and x.grad.dtype == np.float64
+    assert x.grad.data.tolist() == [2.0, 2.0] and not x.grad.requires_grad

@@ -55,3 +55,21 @@ def test_does_not_disable_the_collector():
         box.append(box)
         del box
         assert gc.collect() >= 1
+
+
+def test_a_scalar_graph_makes_one_tracked_object_per_op():
+    """The module docstring's count: each Value op adds one GC-tracked object, its node (the
+    floats and the op's constant are not tracked), which is what the thresholds are weighed
+    against."""
+    from autograd import Value
+    w, x = Value(0.5), Value(2.0)
+    was_enabled = gc.isenabled()
+    gc.disable()                        # so that no collection resets the count midway
+    try:
+        before = gc.get_count()[0]
+        y = w * x + 1.0                 # two ops: Mul and AddConst
+        made = gc.get_count()[0] - before
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert gc.is_tracked(y) and made == 2

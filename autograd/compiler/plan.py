@@ -79,7 +79,7 @@ class Plan:
         self.output_slot = rec.output.slot
         self.numbers = [item.value for item in constants]     # as given (for the eager path)
         self.constants = np.array(self.numbers, dtype=float)
-        self.recorded, self.fused, self.sums_made = rec.recorded, rec.fused, 0
+        self.recorded, self.fused = rec.recorded, rec.fused
         self.steps = []
         start = self.op_start
         for _, group in itertools.groupby(ops, key=_group_key):

@@ -55,7 +55,7 @@ class Recording:
 
     def __init__(self) -> None:
         self.leaves: list[Item] = []
-        self.constants: dict[str, Item] = {}    # one Item per distinct number
+        self.constants: dict[tuple, Item] = {}  # one Item per distinct number (see constant)
         self.ops: list[Item] = []               # each after its inputs; the output last
         self.output: Item | None = None         # the output's Item (an op, or a leaf)
         self.recorded = 0                       # op nodes in the eager graph

@@ -23,14 +23,15 @@ NONE, CONSTANT, SIGN = "none", "constant", "sign"
 RULES: dict[str, tuple[type, str]] = {
     "mul": (Mul, NONE), "mul_const": (MulConst, CONSTANT), "neg": (Neg, NONE),
     "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_const": (PowConst, CONSTANT),
-    "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE), "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE),
-    "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE), "abs": (Abs, SIGN),
+    "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
+    "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
+    "abs": (Abs, SIGN),
 }
 
 #: how the plan writes each kind (for `CompiledGraph.explain`)
 FORMULAS: dict[str, str] = {
     "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
-    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "const_pow": "c ** x", "exp": "exp(x)", "log": "log(x)",
-    "sqrt": "sqrt(x)", "tanh": "tanh(x)", "sigmoid": "sigmoid(x)", "relu": "relu(x)",
-    "abs": "|x|",
+    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "const_pow": "c ** x",
+    "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
+    "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|",
 }

@@ -4,9 +4,10 @@
     elementwise.py  exp log sqrt abs tanh sigmoid relu maximum minimum clip where
     reduce.py       sum mean max min
     softmax.py      logsumexp softmax log_softmax
-    shape.py        reshape transpose broadcast_to getitem concatenate stack
+    shape.py        reshape transpose broadcast_to getitem scatter_add concatenate stack astype
     linalg.py       matmul
-    fused.py        linear (x @ Wᵀ + b), cross_entropy from logits
+    fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
+                    probabilities and from logits)
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
 """

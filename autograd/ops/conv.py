@@ -198,8 +198,9 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shap
 # ----------------------------------------------------------------------------------------------
 
 class ConvCtx:
-    """What a convolution node keeps: the geometry, which inputs need a gradient, and (first
-    order only) the im2col columns of x, which the weight's gradient reuses."""
+    """What a convolution node keeps: the geometry, which inputs need a gradient, (first order
+    only) the im2col columns of x, which the weight's gradient reuses, and for the two gradient
+    ops the shape of what they compute (x's or w's)."""
     __slots__ = ("geo", "needs", "cols", "shape")
 
     def __init__(self, geo: Geometry, needs: tuple, shape: tuple = ()) -> None:
