@@ -306,6 +306,10 @@ class Node:
         if not self.is_leaf:
             raise RuntimeError("requires_grad: only leaves can change it; use .detach() on a "
                                "computed result")
+        dtype = getattr(self.data, "dtype", None)           # (a Value's float has none)
+        if wanted and dtype is not None and dtype.kind != "f":
+            raise TypeError(f"requires_grad: only floating-point tensors can require grad, got "
+                            f"dtype {dtype}")
         self._fn = Leaf if wanted else None
 
     @property

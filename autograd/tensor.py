@@ -395,6 +395,7 @@ class Tensor(Node):
         if self.data.dtype.kind == "f":
             return self
         return Tensor(self.data.astype(_default_dtype))
+
     def relu(self) -> Tensor: return apply(Relu, (self,))
 
     def abs(self) -> Tensor:
@@ -432,7 +433,8 @@ class Tensor(Node):
         if op in (Max, Min) and self.data.size == 0:
             raise ValueError(f"{op.name}: the tensor is empty")
         x = self
-        if op is LogSumExp:                 # (an int mean stays numpy's float64: exact)
+        if op is LogSumExp:                 # fractions: floated first (an int mean is numpy's
+            #                                 float64, exact)
             x = self._floating()
         elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
@@ -599,17 +601,6 @@ class Tensor(Node):
     def detach(self) -> Tensor:
         """The same data (shared) as a new leaf with no history and no gradient."""
         return Tensor(self.data)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Make a leaf want (or stop wanting) a gradient; returns self."""
-        if not self.is_leaf:
-            raise RuntimeError("requires_grad_: only leaves can change requires_grad; "
-                               "use .detach() on a computed tensor")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: only floating tensors can require grad, "
-                            f"got dtype {self.data.dtype}")
-        self._fn = Leaf if requires_grad else None
-        return self
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.

@@ -13,7 +13,6 @@ The lecture that builds micrograd runs on it unchanged: `_prev`, `_op` ('+', '*'
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 

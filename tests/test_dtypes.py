@@ -169,8 +169,6 @@ def test_bool_tensors_with_python_numbers_follow_pytorch():
     assert (mask + True).dtype == np.bool_
 
 
-@pytest.mark.xfail(strict=True, reason="bug reported to the lead (S11 read-through): the "
-                   "requires_grad setter of graph.Node skips Tensor's floating-dtype check")
 def test_an_integer_tensor_cannot_be_made_to_require_grad_by_assignment():
     """`t.requires_grad = True` refuses an integer tensor, as `Tensor(..., requires_grad=True)`
     and `t.requires_grad_()` do: integers have no gradient (PyTorch raises here too)."""
