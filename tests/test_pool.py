@@ -78,6 +78,24 @@ def test_max_pool_ties_send_the_whole_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad[0, 0], [[1, 1, 0]])
 
 
+def test_max_pool_sends_the_gradient_of_a_nan_window_to_its_last_nan():
+    """PyTorch's running maximum takes every NaN it meets (numbers recorded from PyTorch 2.13)."""
+    nan = np.nan
+    x = t64([[[[1.0, nan], [nan, 3.0]]]])
+    y = F.max_pool2d(x, 2)
+    y.sum().backward()
+    assert np.isnan(y.data).all()
+    np.testing.assert_array_equal(x.grad[0, 0], [[0, 0], [1, 0]])
+
+
+def test_max_pool_sends_the_gradient_of_a_minus_inf_window_to_its_first_pixel_not_the_padding():
+    """All -inf under a padded window: PyTorch picks the first pixel inside the input, so no
+    gradient is lost in the padding (numbers recorded from PyTorch 2.13)."""
+    x = t64([[[[-np.inf, -np.inf, 5.0], [-np.inf, -np.inf, 5.0]]]])
+    F.max_pool2d(x, 2, stride=1, padding=1).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[4, 0, 4], [2, 0, 2]])
+
+
 def test_max_pool_padding_never_wins():
     x = t64(-np.ones((1, 1, 3, 3)) * 7)
     y = F.max_pool2d(x, 3, stride=1, padding=1)
