@@ -471,14 +471,47 @@ def _softplus_of_negative(x: Value) -> Value:
 # Convolution and pooling (NCHW, PyTorch's argument names and defaults)
 # ----------------------------------------------------------------------------------------------
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
     """An int or a pair of ints, checked to be >= least, as (h, w)."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                 for v in pair) or min(pair) < least:
+    if _is_int(value):
+        pair: tuple = (value, value)
+    elif isinstance(value, (tuple, list, np.ndarray)):
+        pair = tuple(value)
+    else:                           # (a float or a string is not iterable, or iterates wrongly)
+        pair = ()
+    if len(pair) != 2 or not all(_is_int(v) for v in pair) or min(pair) < least:
         raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
                          f"got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _conv_padding(name: Any, padding: Any, kernel: tuple, stride: tuple,
+                  dilation: tuple) -> tuple[tuple, tuple]:
+    """(padding on both sides, extra padding on the right and bottom, as `pad` takes it) for an
+    int, a pair, or PyTorch's strings: "valid" (none) and "same" (the output as large as the
+    input, stride 1; an even kernel needs one more row and column at the end, as PyTorch adds
+    them).
+
+    >>> _conv_padding("conv2d", "same", (4, 3), (1, 1), (1, 1))   # one more row at the bottom
+    ((1, 1), (0, 0, 0, 1))
+    """
+    if isinstance(padding, str) and padding == "valid":
+        return (0, 0), ()
+    if not (isinstance(padding, str) and padding == "same"):
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int >= 0, a pair of them, 'same' or "
+                             f"'valid', got {padding!r}")
+        return _pair(name, "padding", padding, 0), ()
+    if stride != (1, 1):
+        raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch), got stride "
+                         f"{stride}; give the padding as a number")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
+    extra = (0, total[1] % 2, 0, total[0] % 2)                      # pad's order: w, then h
+    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
 
 
 def _image_batch(name: str, x: Any) -> Tensor:
@@ -508,6 +541,15 @@ def _image_hint(shape: tuple, channels: int | None = None) -> str:
     return f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
 
 
+def _channels_last_hint(shape: tuple, channels: int) -> str:
+    """For a 4-d input whose last axis, not axis 1, has the expected channels: the transpose
+    from channels-last (N, H, W, C) (PIL, matplotlib, TensorFlow) to PyTorch's (N, C, H, W)."""
+    if len(shape) != 4 or shape[3] != channels or shape[1] == channels:
+        return ""
+    return ("; it looks like channels-last images (N, H, W, C): make them (N, C, H, W) with "
+            "x.transpose(0, 3, 1, 2)")
+
+
 def _check_fits(name: str, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
     """The output size, or an error when the (dilated) kernel is larger than the padded input."""
     out = geo.output_size(x_shape[2:], kernel)
@@ -523,7 +565,8 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch) of x (N, C, H, W) with weight
     (O, C/groups, kh, kw) plus bias (O,): im2col and one matmul; output (N, O, Ho, Wo) with
-    Ho = (H + 2·padding - dilation·(kh - 1) - 1) // stride + 1.
+    Ho = (H + 2·padding - dilation·(kh - 1) - 1) // stride + 1. `padding` is an int, a pair
+    (h, w), or PyTorch's "valid" (0) or "same" (Ho, Wo = H, W; stride 1).
 
     Differentiable to any order (the backward is itself made of recorded convolutions when
     `grad(grad(f))` or `create_graph=True` asks for it).
@@ -547,15 +590,19 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {weight.shape}")
-    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
         raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
                          f"{weight.shape[0]}, got {groups!r}")
     if x.shape[1] != weight.shape[1] * groups:
         raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
                          f"weight {weight.shape} with groups={groups} expects "
-                         f"{weight.shape[1] * groups}")
-    geo = Geometry(_pair(name, "stride", stride, 1), _pair(name, "padding", padding, 0),
-                   _pair(name, "dilation", dilation, 1), int(groups))
+                         f"{weight.shape[1] * groups}"
+                         f"{_channels_last_hint(x.shape, weight.shape[1] * groups)}")
+    stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
+    padding, extra = _conv_padding(name, padding, weight.shape[2:], stride, dilation)
+    if extra:                                   # padding="same" with an even kernel
+        x = pad(x, extra)
+    geo = Geometry(stride, padding, dilation, int(groups))
     _check_fits(name, x.shape, weight.shape[2:], geo)
     inputs: tuple = (x, weight)
     if bias is not None:
@@ -579,11 +626,16 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
                          f"shapes {x.shape} and {weight.shape}")
-    one = lambda v: (1, v) if isinstance(v, (int, np.integer)) else v   # noqa: E731
+    def on_width(value: Any, height: int) -> Any:
+        """An int or 1-tuple for the length, as (height, it) for conv2d; other values as given
+        (a string padding, or a mistake conv2d reports)."""
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        return (height, value) if _is_int(value) else value
+
     y = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
                 weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:]), bias,
-                one(stride), (0, padding) if isinstance(padding, (int, np.integer)) else padding,
-                one(dilation), groups)
+                on_width(stride, 1), on_width(padding, 0), on_width(dilation, 1), groups)
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 

@@ -20,7 +20,9 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
-from autograd.functional import _conv2d, _image_hint, _pair
+from autograd.functional import (
+    _channels_last_hint, _conv2d, _conv_padding, _image_hint, _pair,
+)
 
 from . import init
 from .module import Module, Parameter
@@ -51,8 +53,8 @@ class Conv2d(Module):
         self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = _pair("Conv2d", "stride", stride, 1)
         self.dilation = _pair("Conv2d", "dilation", dilation, 1)
-        self.padding, self._extra_padding = _padding(padding, self.kernel_size, self.stride,
-                                                     self.dilation)
+        self.padding, self._extra_padding = _conv_padding("Conv2d", padding, self.kernel_size,
+                                                          self.stride, self.dilation)
         self._same = padding == "same"         # for the repr: the padding as given
         dtype = get_default_dtype() if dtype is None else dtype
         shape = (out_channels, in_channels // groups) + self.kernel_size
@@ -85,29 +87,6 @@ class Conv2d(Module):
         return text + ("" if self.bias is not None else ", bias=False")
 
 
-def _padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[tuple, tuple]:
-    """(padding on both sides, extra padding on the right and bottom) for an int, a pair, or
-    PyTorch's strings: "valid" (none) and "same" (the output as large as the input, stride 1;
-    an even kernel needs one more row and column at the end, as PyTorch adds them).
-
-    >>> _padding("same", (4, 3), (1, 1), (1, 1))       # (left/right, extra right, ...)
-    ((1, 1), (0, 0, 0, 1))
-    """
-    if padding == "valid":
-        return (0, 0), ()
-    if padding != "same":
-        if isinstance(padding, str):
-            raise ValueError(f"Conv2d: padding must be an int >= 0, a pair of them, 'same' or "
-                             f"'valid', got {padding!r}")
-        return _pair("Conv2d", "padding", padding, 0), ()
-    if stride != (1, 1):
-        raise ValueError(f"Conv2d: padding='same' needs stride 1 (as in PyTorch), got stride "
-                         f"{stride}; give the padding as a number")
-    total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
-    extra = (0, total[1] % 2, 0, total[0] % 2)                      # F.pad's order: w, then h
-    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
-
-
 class MaxPool2d(Module):
     """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
     The gradient goes to each window's first maximum, as in PyTorch."""
@@ -124,8 +103,9 @@ class MaxPool2d(Module):
         return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
+        dilation = "" if self.dilation == 1 else f", dilation={self.dilation}"
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}")
+                f"padding={self.padding}{dilation}")
 
 
 class AvgPool2d(Module):
@@ -154,7 +134,7 @@ def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None)
     """
     if len(shape) == 4:
         return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
-                          f"{channels}")
+                          f"{channels}{_channels_last_hint(shape, channels)}")
     return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape "
                       f"{shape}{_image_hint(shape, channels)}")
 

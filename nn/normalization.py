@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, get_default_dtype
-from autograd.functional import _floating
+from autograd.functional import _channels_last_hint, _floating
 
 from .conv import not_an_image_batch
 from .module import Module, Parameter
@@ -92,7 +92,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = None) -> None:
         name = type(self).__name__
-        if not isinstance(num_features, (int, np.integer)) or num_features < 1:
+        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) \
+                or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive integer, "
                              f"got {num_features!r}")
         if not eps > 0:
@@ -119,7 +120,8 @@ class _BatchNorm(Module):
                 raise not_an_image_batch(self, x.shape, self.num_features)
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
-                             f"channels on axis 1, got shape {x.shape}")
+                             f"channels on axis 1, got shape {x.shape}"
+                             f"{_channels_last_hint(x.shape, self.num_features)}")
         use_batch = self.training or not self.track_running_stats
         if use_batch and x.size // x.shape[1] < 2:      # before any running statistic changes
             raise ValueError(

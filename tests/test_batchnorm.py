@@ -113,6 +113,9 @@ def test_errors_name_the_layer_and_the_shapes():
         BatchNorm2d(3)(Tensor(np.zeros((2, 4, 5, 5))))
     with pytest.raises(ValueError, match="more than one value per channel"):
         BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
+    with pytest.raises(ValueError, match="BatchNorm1d: num_features must be a positive "
+                                         "integer, got True"):
+        BatchNorm1d(True)
 
 
 def test_a_batch_of_one_in_training_names_the_layer_and_changes_nothing():

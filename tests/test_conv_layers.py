@@ -49,6 +49,8 @@ def test_pool_layers_shapes_and_arguments():
     assert MaxPool2d(2)(x).shape == (2, 3, 4, 3)
     assert MaxPool2d(3, stride=1, padding=1)(x).shape == (2, 3, 8, 7)
     assert AvgPool2d((2, 1))(x).shape == (2, 3, 4, 7)
+    assert repr(MaxPool2d(2, dilation=2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, " \
+                                             "dilation=2)"
     with pytest.raises(ValueError, match="MaxPool2d: padding 2 must be at most half"):
         MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be"):
@@ -89,6 +91,18 @@ def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
         conv(Tensor(np.zeros((2, 1, 4, 4))))
     with pytest.raises(ValueError, match="divisible by groups"):
         Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be an int >= 1 or a pair "
+                                         r"of them, got 3.0"):
+        Conv2d(1, 16, 3.0)
+
+
+@pytest.mark.parametrize("layer", [Conv2d(3, 8, 3), BatchNorm2d(3)])
+def test_channels_last_images_get_the_transpose_to_pytorchs_layout(layer):
+    """(N, H, W, C), as PIL, matplotlib and TensorFlow store images."""
+    with pytest.raises(ValueError, match=r"\(2, 28, 28, 3\).*channels-last images "
+                                         r"\(N, H, W, C\): make them \(N, C, H, W\) with "
+                                         r"x.transpose\(0, 3, 1, 2\)$"):
+        layer(Tensor(np.zeros((2, 28, 28, 3), np.float32)))
 
 
 @pytest.mark.parametrize("layer, hint", [
