@@ -640,21 +640,45 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
 
 
 def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                   dilation: Any = 1):
+                   dilation: Any = 1, ceil_mode: bool = False) -> tuple:
+    """The kernel, the geometry, and the rows and columns `ceil_mode` adds at the bottom and
+    right (checked: the windows fit the input)."""
     kernel = _pair(name, "kernel_size", kernel_size, 1)
     geo = Geometry(kernel if stride is None else _pair(name, "stride", stride, 1),
                    _pair(name, "padding", padding, 0), _pair(name, "dilation", dilation, 1), 1)
     if any(2 * p > k for p, k in zip(geo.padding, kernel)):
         raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
                          f"{kernel}")
-    return kernel, geo, _check_fits(name, x.shape, kernel, geo)
+    extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0, 0)
+    if not any(extra):
+        _check_fits(name, x.shape, kernel, geo)
+    return kernel, geo, extra
+
+
+def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple[int, int]:
+    """ceil_mode=True: the output size is rounded up, so the last window may run past the
+    padded input; the rows and columns to add at the bottom and right for it. As in PyTorch,
+    a last window must start inside the input or its left padding.
+
+    >>> _ceil_mode_extra((5, 4), (2, 2), Geometry((2, 2), (0, 0), (1, 1), 1))  # 3 x 2 windows
+    (1, 0)
+    """
+    extra = []
+    for n, k, s, p, d in zip(size, kernel, geo.stride, geo.padding, geo.dilation):
+        reach, padded = d * (k - 1) + 1, n + 2 * p
+        out = -(-(padded - reach) // s) + 1                       # rounded up
+        if (out - 1) * s >= n + p:                                # starts in the right padding
+            out -= 1
+        extra.append(max(0, (out - 1) * s + reach - padded) if out >= 1 else 0)
+    return extra[0], extra[1]
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """The maximum of each kernel_size window of x (N, C, H, W), moving by `stride` (default:
     the kernel, so windows tile the input); padding counts as -inf. The gradient goes to each
-    window's first maximum (PyTorch's rule on ties). Differentiable to any order.
+    window's first maximum (PyTorch's rule on ties). `ceil_mode` rounds the output size up
+    (a last, partial window), as in PyTorch. Differentiable to any order.
 
     >>> x = Tensor([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]], requires_grad=True)
     >>> y = max_pool2d(x, 2); y.data
@@ -664,25 +688,76 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
            [0., 1., 0., 0.]], dtype=float32)
     """
     x = _image_batch("max_pool2d", x)
-    kernel, geo, out_size = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
-                                           dilation)
+    kernel, geo, extra = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
+                                        dilation, ceil_mode)
+    if any(extra):
+        x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
+    out_size = geo.output_size(x.shape[2:], kernel)
     return apply(MaxPool2d, (x,), PoolCtx(kernel, geo, out_size, x.shape))
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """The mean of each kernel_size window of x (N, C, H, W) (padding counts as zeros, PyTorch's
-    count_include_pad=True): a convolution of every channel with a constant 1/(kh·kw) kernel,
-    so it is differentiable to any order.
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """The mean of each kernel_size window of x (N, C, H, W): a convolution of every channel
+    with a constant kernel, so it is differentiable to any order. PyTorch's options: padding
+    counts as zeros in the mean unless count_include_pad=False (then each window is divided by
+    its number of input pixels); `ceil_mode` rounds the output size up (a last, partial window,
+    divided by the cells it covers up to the padding's end); `divisor_override` replaces every
+    divisor.
 
     >>> avg_pool2d(Tensor([[[[1.0, 3.0, 5.0, 7.0]]]]), (1, 2)).data
     array([[[[2., 6.]]]], dtype=float32)
+    >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1)).data    # (0 + 1) / 2
+    array([[[[0.5, 1.5]]]], dtype=float32)
+    >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1), count_include_pad=False).data
+    array([[[[1., 3.]]]], dtype=float32)
     """
     x = _image_batch("avg_pool2d", x)
-    kernel, geo, _ = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    _check_divisor("avg_pool2d", divisor_override)
+    kernel, geo, extra = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding,
+                                        ceil_mode=ceil_mode)
+    if any(extra):
+        x = pad(x, (0, extra[1], 0, extra[0]))
     n, c, h, w = x.shape
-    mean = Tensor(np.full((1, 1) + kernel, 1.0 / (kernel[0] * kernel[1]), dtype=x.dtype))
-    y = conv2d(x.reshape(n * c, 1, h, w), mean, stride=geo.stride, padding=geo.padding)
-    return y.reshape(n, c, y.shape[2], y.shape[3])
+    if divisor_override is not None:
+        divisor: Any = divisor_override
+    elif count_include_pad and not any(extra):
+        divisor = kernel[0] * kernel[1]             # the same for every window
+    else:
+        divisor = _window_counts((h - extra[0], w - extra[1]), geo.output_size((h, w), kernel),
+                                 kernel, geo, count_include_pad)
+    weight = 1.0 / divisor if np.isscalar(divisor) else 1.0     # scale in the kernel: one op
+    ones = Tensor(np.full((1, 1) + kernel, weight, dtype=x.dtype))
+    y = conv2d(x.reshape(n * c, 1, h, w), ones, stride=geo.stride, padding=geo.padding)
+    y = y.reshape(n, c, y.shape[2], y.shape[3])
+    return y if np.isscalar(divisor) else y * Tensor((1.0 / divisor).astype(x.dtype))
+
+
+def _check_divisor(name: str, divisor_override: Any) -> None:
+    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
+        raise ValueError(f"{name}: divisor_override must be an int >= 1 or None, got "
+                         f"{divisor_override!r}")
+
+
+def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
+                   include_padding: bool) -> np.ndarray:
+    """(Ho, Wo): how many cells of each window lie inside the input of `size` (H, W)
+    (`include_padding`: inside the padded input) — avg_pool2d's divisors. Rows and columns
+    count separately, so each is a product of two numbers.
+
+    >>> _window_counts((3, 3), (2, 2), (2, 2), Geometry((2, 2), (1, 1), (1, 1), 1), False)
+    array([[1., 2.],
+           [2., 4.]])
+    """
+    counts = []
+    for n, out, k, s, p in zip(size, out_size, kernel, geo.stride, geo.padding):
+        starts = np.arange(out) * s - p                # the windows' first cell, input coords
+        if include_padding:
+            counts.append(np.minimum(starts + k, n + p) - starts)
+        else:
+            counts.append(np.minimum(starts + k, n) - np.maximum(starts, 0))
+    return np.outer(*counts).astype(float)
 
 
 def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:

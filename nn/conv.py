@@ -21,7 +21,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.functional import (
-    _channels_last_hint, _conv2d, _conv_padding, _image_hint, _pair,
+    _channels_last_hint, _check_divisor, _conv2d, _conv_padding, _image_hint, _pair,
 )
 
 from . import init
@@ -89,40 +89,59 @@ class Conv2d(Module):
 
 class MaxPool2d(Module):
     """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
-    The gradient goes to each window's first maximum, as in PyTorch."""
+    The gradient goes to each window's first maximum, as in PyTorch. `ceil_mode` rounds the
+    output size up (a last, partial window); `return_indices` (for max_unpool) is not
+    supported."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 dilation: Any = 1) -> None:
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool_arguments("MaxPool2d", kernel_size, stride, padding, dilation)
+        if return_indices:
+            raise ValueError("MaxPool2d: return_indices=True is not supported (glassgrad has no "
+                             "max_unpool2d to use the indices)")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation = dilation
+        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                             self.ceil_mode)
 
     def extra_repr(self) -> str:
-        dilation = "" if self.dilation == 1 else f", dilation={self.dilation}"
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}{dilation}")
+        return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
+            + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class AvgPool2d(Module):
-    """The mean of each kernel_size window (padding counts as zeros, PyTorch's default)."""
+    """The mean of each kernel_size window, with PyTorch's options (see
+    `autograd.functional.avg_pool2d`): by default padding counts as zeros in the mean."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
         _check_pool_arguments("AvgPool2d", kernel_size, stride, padding, 1)
+        _check_divisor("AvgPool2d", divisor_override)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}")
+        options = [(name, getattr(self, name), default) for name, default in (
+            ("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))]
+        return _pool_repr(self) + "".join(f", {name}={value}" for name, value, default
+                                          in options if value != default)
+
+
+def _pool_repr(layer: Module) -> str:
+    return (f"kernel_size={layer.kernel_size}, stride={layer.stride or layer.kernel_size}, "
+            f"padding={layer.padding}")
 
 
 def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:

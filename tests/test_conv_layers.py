@@ -51,6 +51,14 @@ def test_pool_layers_shapes_and_arguments():
     assert AvgPool2d((2, 1))(x).shape == (2, 3, 4, 7)
     assert repr(MaxPool2d(2, dilation=2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, " \
                                              "dilation=2)"
+    assert repr(AvgPool2d(3, 2, 1, True, False, 4)) == (
+        "AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, "
+        "divisor_override=4)")
+    assert repr(MaxPool2d(2, ceil_mode=True)).endswith("padding=0, ceil_mode=True)")
+    with pytest.raises(ValueError, match="MaxPool2d: return_indices=True is not supported"):
+        MaxPool2d(2, return_indices=True)
+    with pytest.raises(ValueError, match="AvgPool2d: divisor_override must be an int >= 1"):
+        AvgPool2d(2, divisor_override=0.5)
     with pytest.raises(ValueError, match="MaxPool2d: padding 2 must be at most half"):
         MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be"):
@@ -144,7 +152,11 @@ def test_conv2d_layer_gradients_match_finite_differences(rng, batch):
 @pytest.mark.parametrize("layer, function", [
     (MaxPool2d(3, stride=2, padding=1, dilation=1), lambda x: F.max_pool2d(x, 3, 2, 1)),
     (AvgPool2d((2, 3), stride=1, padding=(1, 0)), lambda x: F.avg_pool2d(x, (2, 3), 1, (1, 0))),
-], ids=["max", "avg"])
+    (MaxPool2d(2, ceil_mode=True), lambda x: F.max_pool2d(x, 2, ceil_mode=True)),
+    (AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False, divisor_override=None),
+     lambda x: F.avg_pool2d(x, 3, 2, 1, True, False)),
+    (AvgPool2d(2, divisor_override=3), lambda x: F.avg_pool2d(x, 2, divisor_override=3)),
+], ids=["max", "avg", "max-ceil", "avg-ceil-no-padding", "avg-divisor"])
 @pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
 def test_pool_layers_are_the_functions_with_their_arguments(rng, layer, function, batch):
     x = t64(sample("distinct", (batch, 2, 5, 6), rng))
