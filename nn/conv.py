@@ -37,11 +37,16 @@ class Conv2d(Module):
     state dicts carry over. Initialised like PyTorch: weight by kaiming_uniform_ with a = √5 and
     bias uniform in ±1/√fan_in (both are U(±1/√fan_in), fan_in = in_channels/groups · kh · kw).
     Input (N, C, H, W), output (N, out_channels, Ho, Wo); see `autograd.functional.conv2d`.
+    PyTorch's arguments in PyTorch's order; of its padding modes, only "zeros".
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode must be 'zeros' (the only one supported), "
+                             f"got {padding_mode!r}")
         for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:

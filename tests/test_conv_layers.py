@@ -99,6 +99,9 @@ def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
         conv(Tensor(np.zeros((2, 1, 4, 4))))
     with pytest.raises(ValueError, match="divisible by groups"):
         Conv2d(3, 4, 3, groups=2)
+    assert Conv2d(1, 2, 3, 1, 0, 1, 1, True, "zeros").padding == (0, 0)   # PyTorch's order
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be 'zeros' .*got 'reflect'"):
+        Conv2d(1, 16, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be an int >= 1 or a pair "
                                          r"of them, got 3.0"):
         Conv2d(1, 16, 3.0)
