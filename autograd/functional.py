@@ -471,14 +471,47 @@ def _softplus_of_negative(x: Value) -> Value:
 # Convolution and pooling (NCHW, PyTorch's argument names and defaults)
 # ----------------------------------------------------------------------------------------------
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
     """An int or a pair of ints, checked to be >= least, as (h, w)."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                 for v in pair) or min(pair) < least:
+    if _is_int(value):
+        pair: tuple = (value, value)
+    elif isinstance(value, (tuple, list, np.ndarray)):
+        pair = tuple(value)
+    else:                           # (a float or a string is not iterable, or iterates wrongly)
+        pair = ()
+    if len(pair) != 2 or not all(_is_int(v) for v in pair) or min(pair) < least:
         raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
                          f"got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _conv_padding(name: Any, padding: Any, kernel: tuple, stride: tuple,
+                  dilation: tuple) -> tuple[tuple, tuple]:
+    """(padding on both sides, extra padding on the right and bottom, as `pad` takes it) for an
+    int, a pair, or PyTorch's strings: "valid" (none) and "same" (the output as large as the
+    input, stride 1; an even kernel needs one more row and column at the end, as PyTorch adds
+    them).
+
+    >>> _conv_padding("conv2d", "same", (4, 3), (1, 1), (1, 1))   # one more row at the bottom
+    ((1, 1), (0, 0, 0, 1))
+    """
+    if isinstance(padding, str) and padding == "valid":
+        return (0, 0), ()
+    if not (isinstance(padding, str) and padding == "same"):
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int >= 0, a pair of them, 'same' or "
+                             f"'valid', got {padding!r}")
+        return _pair(name, "padding", padding, 0), ()
+    if stride != (1, 1):
+        raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch), got stride "
+                         f"{stride}; give the padding as a number")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
+    extra = (0, total[1] % 2, 0, total[0] % 2)                      # pad's order: w, then h
+    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
 
 
 def _image_batch(name: str, x: Any) -> Tensor:
@@ -508,6 +541,15 @@ def _image_hint(shape: tuple, channels: int | None = None) -> str:
     return f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
 
 
+def _channels_last_hint(shape: tuple, channels: int) -> str:
+    """For a 4-d input whose last axis, not axis 1, has the expected channels: the transpose
+    from channels-last (N, H, W, C) (PIL, matplotlib, TensorFlow) to PyTorch's (N, C, H, W)."""
+    if len(shape) != 4 or shape[3] != channels or shape[1] == channels:
+        return ""
+    return ("; it looks like channels-last images (N, H, W, C): make them (N, C, H, W) with "
+            "x.transpose(0, 3, 1, 2)")
+
+
 def _check_fits(name: str, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
     """The output size, or an error when the (dilated) kernel is larger than the padded input."""
     out = geo.output_size(x_shape[2:], kernel)
@@ -523,7 +565,8 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as PyTorch) of x (N, C, H, W) with weight
     (O, C/groups, kh, kw) plus bias (O,): im2col and one matmul; output (N, O, Ho, Wo) with
-    Ho = (H + 2·padding - dilation·(kh - 1) - 1) // stride + 1.
+    Ho = (H + 2·padding - dilation·(kh - 1) - 1) // stride + 1. `padding` is an int, a pair
+    (h, w), or PyTorch's "valid" (0) or "same" (Ho, Wo = H, W; stride 1).
 
     Differentiable to any order (the backward is itself made of recorded convolutions when
     `grad(grad(f))` or `create_graph=True` asks for it).
@@ -547,15 +590,19 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {weight.shape}")
-    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
         raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
                          f"{weight.shape[0]}, got {groups!r}")
     if x.shape[1] != weight.shape[1] * groups:
         raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
                          f"weight {weight.shape} with groups={groups} expects "
-                         f"{weight.shape[1] * groups}")
-    geo = Geometry(_pair(name, "stride", stride, 1), _pair(name, "padding", padding, 0),
-                   _pair(name, "dilation", dilation, 1), int(groups))
+                         f"{weight.shape[1] * groups}"
+                         f"{_channels_last_hint(x.shape, weight.shape[1] * groups)}")
+    stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
+    padding, extra = _conv_padding(name, padding, weight.shape[2:], stride, dilation)
+    if extra:                                   # padding="same" with an even kernel
+        x = pad(x, extra)
+    geo = Geometry(stride, padding, dilation, int(groups))
     _check_fits(name, x.shape, weight.shape[2:], geo)
     inputs: tuple = (x, weight)
     if bias is not None:
@@ -578,30 +625,59 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
                          f"shapes {x.shape} and {weight.shape}")
-    one = lambda v: (1, v) if isinstance(v, (int, np.integer)) else v   # noqa: E731
+    def on_width(value: Any, height: int) -> Any:
+        """An int or 1-tuple for the length, as (height, it) for conv2d; other values as given
+        (a string padding, or a mistake conv2d reports)."""
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        return (height, value) if _is_int(value) else value
+
     y = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
                 weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:]), bias,
-                one(stride), (0, padding) if isinstance(padding, (int, np.integer)) else padding,
-                one(dilation), groups)
+                on_width(stride, 1), on_width(padding, 0), on_width(dilation, 1), groups)
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 
 def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                   dilation: Any = 1):
+                   dilation: Any = 1, ceil_mode: bool = False) -> tuple:
+    """The kernel, the geometry, and the rows and columns `ceil_mode` adds at the bottom and
+    right (checked: the windows fit the input)."""
     kernel = _pair(name, "kernel_size", kernel_size, 1)
     geo = Geometry(kernel if stride is None else _pair(name, "stride", stride, 1),
                    _pair(name, "padding", padding, 0), _pair(name, "dilation", dilation, 1), 1)
     if any(2 * p > k for p, k in zip(geo.padding, kernel)):
         raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
                          f"{kernel}")
-    return kernel, geo, _check_fits(name, x.shape, kernel, geo)
+    extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0, 0)
+    if not any(extra):
+        _check_fits(name, x.shape, kernel, geo)
+    return kernel, geo, extra
+
+
+def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple[int, int]:
+    """ceil_mode=True: the output size is rounded up, so the last window may run past the
+    padded input; the rows and columns to add at the bottom and right for it. As in PyTorch,
+    a last window must start inside the input or its left padding.
+
+    >>> _ceil_mode_extra((5, 4), (2, 2), Geometry((2, 2), (0, 0), (1, 1), 1))  # 3 x 2 windows
+    (1, 0)
+    """
+    extra = []
+    for n, k, s, p, d in zip(size, kernel, geo.stride, geo.padding, geo.dilation):
+        reach, padded = d * (k - 1) + 1, n + 2 * p
+        out = -(-(padded - reach) // s) + 1                       # rounded up
+        if (out - 1) * s >= n + p:                                # starts in the right padding
+            out -= 1
+        extra.append(max(0, (out - 1) * s + reach - padded) if out >= 1 else 0)
+    return extra[0], extra[1]
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """The maximum of each kernel_size window of x (N, C, H, W), moving by `stride` (default:
     the kernel, so windows tile the input); padding counts as -inf. The gradient goes to each
-    window's first maximum (PyTorch's rule on ties). Differentiable to any order.
+    window's first maximum (PyTorch's rule on ties). `ceil_mode` rounds the output size up
+    (a last, partial window), as in PyTorch. Differentiable to any order.
 
     >>> x = Tensor([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]], requires_grad=True)
     >>> y = max_pool2d(x, 2); y.data
@@ -611,25 +687,76 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
            [0., 1., 0., 0.]], dtype=float32)
     """
     x = _image_batch("max_pool2d", x)
-    kernel, geo, out_size = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
-                                           dilation)
+    kernel, geo, extra = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
+                                        dilation, ceil_mode)
+    if any(extra):
+        x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
+    out_size = geo.output_size(x.shape[2:], kernel)
     return apply(MaxPool2d, (x,), PoolCtx(kernel, geo, out_size, x.shape))
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """The mean of each kernel_size window of x (N, C, H, W) (padding counts as zeros, PyTorch's
-    count_include_pad=True): a convolution of every channel with a constant 1/(kh·kw) kernel,
-    so it is differentiable to any order.
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """The mean of each kernel_size window of x (N, C, H, W): a convolution of every channel
+    with a constant kernel, so it is differentiable to any order. PyTorch's options: padding
+    counts as zeros in the mean unless count_include_pad=False (then each window is divided by
+    its number of input pixels); `ceil_mode` rounds the output size up (a last, partial window,
+    divided by the cells it covers up to the padding's end); `divisor_override` replaces every
+    divisor.
 
     >>> avg_pool2d(Tensor([[[[1.0, 3.0, 5.0, 7.0]]]]), (1, 2)).data
     array([[[[2., 6.]]]], dtype=float32)
+    >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1)).data    # (0 + 1) / 2
+    array([[[[0.5, 1.5]]]], dtype=float32)
+    >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1), count_include_pad=False).data
+    array([[[[1., 3.]]]], dtype=float32)
     """
     x = _image_batch("avg_pool2d", x)
-    kernel, geo, _ = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    _check_divisor("avg_pool2d", divisor_override)
+    kernel, geo, extra = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding,
+                                        ceil_mode=ceil_mode)
+    if any(extra):
+        x = pad(x, (0, extra[1], 0, extra[0]))
     n, c, h, w = x.shape
-    mean = Tensor(np.full((1, 1) + kernel, 1.0 / (kernel[0] * kernel[1]), dtype=x.dtype))
-    y = conv2d(x.reshape(n * c, 1, h, w), mean, stride=geo.stride, padding=geo.padding)
-    return y.reshape(n, c, y.shape[2], y.shape[3])
+    if divisor_override is not None:
+        divisor: Any = divisor_override
+    elif count_include_pad and not any(extra):
+        divisor = kernel[0] * kernel[1]             # the same for every window
+    else:
+        divisor = _window_counts((h - extra[0], w - extra[1]), geo.output_size((h, w), kernel),
+                                 kernel, geo, count_include_pad)
+    weight = 1.0 / divisor if np.isscalar(divisor) else 1.0     # scale in the kernel: one op
+    ones = Tensor(np.full((1, 1) + kernel, weight, dtype=x.dtype))
+    y = conv2d(x.reshape(n * c, 1, h, w), ones, stride=geo.stride, padding=geo.padding)
+    y = y.reshape(n, c, y.shape[2], y.shape[3])
+    return y if np.isscalar(divisor) else y * Tensor((1.0 / divisor).astype(x.dtype))
+
+
+def _check_divisor(name: str, divisor_override: Any) -> None:
+    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
+        raise ValueError(f"{name}: divisor_override must be an int >= 1 or None, got "
+                         f"{divisor_override!r}")
+
+
+def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
+                   include_padding: bool) -> np.ndarray:
+    """(Ho, Wo): how many cells of each window lie inside the input of `size` (H, W)
+    (`include_padding`: inside the padded input) — avg_pool2d's divisors. Rows and columns
+    count separately, so each is a product of two numbers.
+
+    >>> _window_counts((3, 3), (2, 2), (2, 2), Geometry((2, 2), (1, 1), (1, 1), 1), False)
+    array([[1., 2.],
+           [2., 4.]])
+    """
+    counts = []
+    for n, out, k, s, p in zip(size, out_size, kernel, geo.stride, geo.padding):
+        starts = np.arange(out) * s - p                # the windows' first cell, input coords
+        if include_padding:
+            counts.append(np.minimum(starts + k, n + p) - starts)
+        else:
+            counts.append(np.minimum(starts + k, n) - np.maximum(starts, 0))
+    return np.outer(*counts).astype(float)
 
 
 def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:

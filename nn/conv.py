@@ -20,7 +20,9 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
-from autograd.functional import _conv2d, _image_hint, _pair
+from autograd.functional import (
+    _channels_last_hint, _check_divisor, _conv2d, _conv_padding, _image_hint, _pair,
+)
 
 from . import init
 from .module import Module, Parameter
@@ -35,11 +37,16 @@ class Conv2d(Module):
     state dicts carry over. Initialised like PyTorch: weight by kaiming_uniform_ with a = √5 and
     bias uniform in ±1/√fan_in (both are U(±1/√fan_in), fan_in = in_channels/groups · kh · kw).
     Input (N, C, H, W), output (N, out_channels, Ho, Wo); see `autograd.functional.conv2d`.
+    PyTorch's arguments in PyTorch's order; of its padding modes, only "zeros".
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode must be 'zeros' (the only one supported), "
+                             f"got {padding_mode!r}")
         for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -51,8 +58,8 @@ class Conv2d(Module):
         self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = _pair("Conv2d", "stride", stride, 1)
         self.dilation = _pair("Conv2d", "dilation", dilation, 1)
-        self.padding, self._extra_padding = _padding(padding, self.kernel_size, self.stride,
-                                                     self.dilation)
+        self.padding, self._extra_padding = _conv_padding("Conv2d", padding, self.kernel_size,
+                                                          self.stride, self.dilation)
         self._same = padding == "same"         # for the repr: the padding as given
         dtype = get_default_dtype() if dtype is None else dtype
         shape = (out_channels, in_channels // groups) + self.kernel_size
@@ -85,64 +92,61 @@ class Conv2d(Module):
         return text + ("" if self.bias is not None else ", bias=False")
 
 
-def _padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[tuple, tuple]:
-    """(padding on both sides, extra padding on the right and bottom) for an int, a pair, or
-    PyTorch's strings: "valid" (none) and "same" (the output as large as the input, stride 1;
-    an even kernel needs one more row and column at the end, as PyTorch adds them).
-
-    >>> _padding("same", (4, 3), (1, 1), (1, 1))       # (left/right, extra right, ...)
-    ((1, 1), (0, 0, 0, 1))
-    """
-    if padding == "valid":
-        return (0, 0), ()
-    if padding != "same":
-        if isinstance(padding, str):
-            raise ValueError(f"Conv2d: padding must be an int >= 0, a pair of them, 'same' or "
-                             f"'valid', got {padding!r}")
-        return _pair("Conv2d", "padding", padding, 0), ()
-    if stride != (1, 1):
-        raise ValueError(f"Conv2d: padding='same' needs stride 1 (as in PyTorch), got stride "
-                         f"{stride}; give the padding as a number")
-    total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
-    extra = (0, total[1] % 2, 0, total[0] % 2)                      # F.pad's order: w, then h
-    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
-
-
 class MaxPool2d(Module):
     """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
-    The gradient goes to each window's first maximum, as in PyTorch."""
+    The gradient goes to each window's first maximum, as in PyTorch. `ceil_mode` rounds the
+    output size up (a last, partial window); `return_indices` (for max_unpool) is not
+    supported."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 dilation: Any = 1) -> None:
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool_arguments("MaxPool2d", kernel_size, stride, padding, dilation)
+        if return_indices:
+            raise ValueError("MaxPool2d: return_indices=True is not supported (glassgrad has no "
+                             "max_unpool2d to use the indices)")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation = dilation
+        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                             self.ceil_mode)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}")
+        return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
+            + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class AvgPool2d(Module):
-    """The mean of each kernel_size window (padding counts as zeros, PyTorch's default)."""
+    """The mean of each kernel_size window, with PyTorch's options (see
+    `autograd.functional.avg_pool2d`): by default padding counts as zeros in the mean."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
         _check_pool_arguments("AvgPool2d", kernel_size, stride, padding, 1)
+        _check_divisor("AvgPool2d", divisor_override)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
-                f"padding={self.padding}")
+        options = [(name, getattr(self, name), default) for name, default in (
+            ("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))]
+        return _pool_repr(self) + "".join(f", {name}={value}" for name, value, default
+                                          in options if value != default)
+
+
+def _pool_repr(layer: Module) -> str:
+    return (f"kernel_size={layer.kernel_size}, stride={layer.stride or layer.kernel_size}, "
+            f"padding={layer.padding}")
 
 
 def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
@@ -154,7 +158,7 @@ def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None)
     """
     if len(shape) == 4:
         return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
-                          f"{channels}")
+                          f"{channels}{_channels_last_hint(shape, channels)}")
     return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape "
                       f"{shape}{_image_hint(shape, channels)}")
 

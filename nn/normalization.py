@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, get_default_dtype
-from autograd.functional import _floating
+from autograd.functional import _channels_last_hint, _floating
 
 from .conv import not_an_image_batch
 from .module import Module, Parameter
@@ -52,6 +52,8 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
     running ones, when given, are updated in place. Otherwise the running ones are used.
     """
     x = _floating("batch_norm", x)
+    _check_batch_norm_arguments(x, running_mean, running_var, weight, bias,
+                                momentum if training else 0.0)
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)           # broadcasts over all but channels
     if training or running_mean is None:
@@ -77,6 +79,34 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
     return y
 
 
+def _check_batch_norm_arguments(x: Tensor, running_mean: Any, running_var: Any, weight: Any,
+                                bias: Any, momentum: Any) -> None:
+    """Shapes and types checked before anything is computed, so that a mistake never leaves
+    the running statistics half updated."""
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be at least 2-d (N, C, ...), got shape "
+                         f"{x.shape}")
+    channels = (x.shape[1],)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if value is not None and not (isinstance(value, np.ndarray)
+                                      and value.dtype.kind == "f" and value.shape == channels):
+            raise ValueError(f"batch_norm: {name} must be a float numpy array of shape "
+                             f"{channels} (one per channel of the input {x.shape}; it is "
+                             f"updated in place), got {type(value).__name__} of shape "
+                             f"{np.shape(value)}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(value.data if isinstance(value, Tensor)
+                                                else value)) != channels:
+            raise ValueError(f"batch_norm: {name} must have shape {channels} (one per "
+                             f"channel of the input {x.shape}), got shape {np.shape(value)}")
+    if running_mean is not None and not (isinstance(momentum, (int, float, np.floating))
+                                         and 0 <= momentum <= 1):    # (used in training only)
+        raise ValueError(f"batch_norm: momentum must be a number in [0, 1], got {momentum!r} "
+                         f"(the BatchNorm layers turn momentum=None into 1 / batches seen)")
+
+
 def _update(running: np.ndarray, batch: np.ndarray, factor: float) -> None:
     """running ← (1 - factor) · running + factor · batch, in place."""
     running *= 1 - factor
@@ -92,7 +122,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = None) -> None:
         name = type(self).__name__
-        if not isinstance(num_features, (int, np.integer)) or num_features < 1:
+        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) \
+                or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive integer, "
                              f"got {num_features!r}")
         if not eps > 0:
@@ -119,7 +150,8 @@ class _BatchNorm(Module):
                 raise not_an_image_batch(self, x.shape, self.num_features)
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
-                             f"channels on axis 1, got shape {x.shape}")
+                             f"channels on axis 1, got shape {x.shape}"
+                             f"{_channels_last_hint(x.shape, self.num_features)}")
         use_batch = self.training or not self.track_running_stats
         if use_batch and x.size // x.shape[1] < 2:      # before any running statistic changes
             raise ValueError(

@@ -11,6 +11,7 @@ import pytest
 
 from autograd import Tensor, gradcheck
 from nn import BatchNorm1d, BatchNorm2d
+from nn.functional import batch_norm
 
 from conftest import t64
 from reference import as_array, assert_matches, draw, prefixed, recorded
@@ -113,6 +114,36 @@ def test_errors_name_the_layer_and_the_shapes():
         BatchNorm2d(3)(Tensor(np.zeros((2, 4, 5, 5))))
     with pytest.raises(ValueError, match="more than one value per channel"):
         BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
+    with pytest.raises(ValueError, match="BatchNorm1d: num_features must be a positive "
+                                         "integer, got True"):
+        BatchNorm1d(True)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(running_mean=np.zeros(4), running_var=np.ones(4), training=True),
+     r"running_mean must be a float numpy array of shape \(3,\).*got ndarray of shape \(4,\)"),
+    (dict(running_mean=[0.0] * 3, running_var=[1.0] * 3), r"running_mean .*got list of shape \(3,\)"),
+    (dict(running_mean=np.zeros(3), running_var=None), "give both running_mean and running_var"),
+    (dict(running_mean=np.zeros(3), running_var=np.ones(3), training=True, momentum=None),
+     r"momentum must be a number in \[0, 1\], got None"),
+    (dict(running_mean=None, running_var=None, weight=Tensor(np.ones(4))),
+     r"weight must have shape \(3,\) .*got shape \(4,\)"),
+])
+def test_the_function_checks_its_arguments_before_it_changes_anything(arguments, message):
+    """nn.functional.batch_norm: a mistake is reported, and no running statistic is half
+    updated (numpy's broadcast error came after `running_mean *= 1 - momentum`)."""
+    before = {name: np.copy(value) for name, value in arguments.items()
+              if isinstance(value, np.ndarray)}
+    with pytest.raises(ValueError, match=f"^batch_norm: {message}"):
+        batch_norm(Tensor(np.arange(12.0).reshape(4, 3)), **arguments)
+    for name, value in before.items():
+        np.testing.assert_array_equal(arguments[name], value)
+
+
+def test_evaluation_with_momentum_none_reads_the_running_statistics():
+    bn = BatchNorm1d(3, momentum=None).eval()
+    np.testing.assert_allclose(bn(Tensor(np.ones((2, 3)))).data, 1 / np.sqrt(1 + 1e-5),
+                               rtol=1e-6)
 
 
 def test_a_batch_of_one_in_training_names_the_layer_and_changes_nothing():

@@ -119,6 +119,34 @@ def test_third_derivative_of_a_cubed_convolution(rng):
     assert d3 == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.parametrize("ws, dilation", [((3, 2, 3, 3), 1), ((3, 2, 4, 3), 1),
+                                           ((3, 2, 2, 4), (2, 1)), ((3, 2, 4, 4), 2)])
+def test_padding_same_and_valid_as_in_pytorchs_functional_conv2d(rng, ws, dilation):
+    """"same" pads (d·(k - 1)) // 2 before and the rest after (the odd one at the bottom and
+    right, as PyTorch), so the output has the input's size; "valid" pads nothing."""
+    x, w, b = rng.normal(size=(2, 2, 9, 8)), rng.normal(size=ws), rng.normal(size=ws[0])
+    dh, dw = _pair(dilation)
+    total_h, total_w = dh * (ws[2] - 1), dw * (ws[3] - 1)
+    padded = np.pad(x, ((0, 0), (0, 0), (total_h // 2, total_h - total_h // 2),
+                        (total_w // 2, total_w - total_w // 2)))
+    y = F.conv2d(t64(x), t64(w), t64(b), padding="same", dilation=dilation)
+    np.testing.assert_allclose(y.data, conv2d_loops(padded, w, b, dilation=(dh, dw)),
+                               rtol=1e-12, atol=1e-12)
+    assert y.shape[2:] == x.shape[2:]
+    assert gradcheck(lambda x, w: F.conv2d(x, w, padding="same", dilation=dilation),
+                     t64(x), t64(w))
+    valid = F.conv2d(t64(x), t64(w), t64(b), padding="valid", dilation=dilation)
+    np.testing.assert_array_equal(valid.data, F.conv2d(t64(x), t64(w), t64(b),
+                                                       dilation=dilation).data)
+
+
+def test_conv1d_takes_padding_same_and_one_element_tuples(rng):
+    x, w = t64(rng.normal(size=(2, 2, 9))), t64(rng.normal(size=(3, 2, 4)))
+    assert F.conv1d(x, w, padding="same").shape == (2, 3, 9)
+    np.testing.assert_array_equal(F.conv1d(x, w, stride=(2,), padding=(1,), dilation=(2,)).data,
+                                  F.conv1d(x, w, stride=2, padding=1, dilation=2).data)
+
+
 def test_no_gradient_work_for_inputs_that_do_not_need_it(rng):
     """The input layer's x gets no gradient (and none is computed); the weight still does."""
     x, w = t64(rng.normal(size=(2, 1, 5, 5)), requires_grad=False), t64(rng.normal(size=(3, 1,
@@ -191,6 +219,20 @@ def test_errors_name_the_op_and_the_shapes():
         F.conv2d(x, w, Tensor(np.zeros(3)))
     with pytest.raises(ValueError, match="stride must be an int >= 1"):
         F.conv2d(x, w, stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: padding must be an int >= 0 or a pair of "
+                                         r"them, got 1.5"):
+        F.conv2d(x, w, padding=1.5)
+    with pytest.raises(ValueError, match=r"'same' or 'valid', got 'full'"):
+        F.conv2d(x, w, padding="full")
+    with pytest.raises(ValueError, match=r"padding='same' needs stride 1"):
+        F.conv2d(x, w, padding="same", stride=2)
+    with pytest.raises(ValueError, match="groups must be a positive int dividing out_channels "
+                                         "4, got True"):
+        F.conv2d(x, w, groups=True)
+    with pytest.raises(ValueError, match=r"input has 5 channels \(shape \(2, 5, 5, 3\)\).*"
+                                         r"channels-last images \(N, H, W, C\): make them "
+                                         r"\(N, C, H, W\) with x.transpose\(0, 3, 1, 2\)"):
+        F.conv2d(Tensor(np.zeros((2, 5, 5, 3))), w)
     with pytest.raises(ValueError, match="pad: expected an even number"):
         F.pad(Tensor(np.zeros(3)), (1, 2, 3))
 

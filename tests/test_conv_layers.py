@@ -49,6 +49,16 @@ def test_pool_layers_shapes_and_arguments():
     assert MaxPool2d(2)(x).shape == (2, 3, 4, 3)
     assert MaxPool2d(3, stride=1, padding=1)(x).shape == (2, 3, 8, 7)
     assert AvgPool2d((2, 1))(x).shape == (2, 3, 4, 7)
+    assert repr(MaxPool2d(2, dilation=2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, " \
+                                             "dilation=2)"
+    assert repr(AvgPool2d(3, 2, 1, True, False, 4)) == (
+        "AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, "
+        "divisor_override=4)")
+    assert repr(MaxPool2d(2, ceil_mode=True)).endswith("padding=0, ceil_mode=True)")
+    with pytest.raises(ValueError, match="MaxPool2d: return_indices=True is not supported"):
+        MaxPool2d(2, return_indices=True)
+    with pytest.raises(ValueError, match="AvgPool2d: divisor_override must be an int >= 1"):
+        AvgPool2d(2, divisor_override=0.5)
     with pytest.raises(ValueError, match="MaxPool2d: padding 2 must be at most half"):
         MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be"):
@@ -89,6 +99,21 @@ def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
         conv(Tensor(np.zeros((2, 1, 4, 4))))
     with pytest.raises(ValueError, match="divisible by groups"):
         Conv2d(3, 4, 3, groups=2)
+    assert Conv2d(1, 2, 3, 1, 0, 1, 1, True, "zeros").padding == (0, 0)   # PyTorch's order
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be 'zeros' .*got 'reflect'"):
+        Conv2d(1, 16, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be an int >= 1 or a pair "
+                                         r"of them, got 3.0"):
+        Conv2d(1, 16, 3.0)
+
+
+@pytest.mark.parametrize("layer", [Conv2d(3, 8, 3), BatchNorm2d(3)])
+def test_channels_last_images_get_the_transpose_to_pytorchs_layout(layer):
+    """(N, H, W, C), as PIL, matplotlib and TensorFlow store images."""
+    with pytest.raises(ValueError, match=r"\(2, 28, 28, 3\).*channels-last images "
+                                         r"\(N, H, W, C\): make them \(N, C, H, W\) with "
+                                         r"x.transpose\(0, 3, 1, 2\)$"):
+        layer(Tensor(np.zeros((2, 28, 28, 3), np.float32)))
 
 
 @pytest.mark.parametrize("layer, hint", [
@@ -130,7 +155,11 @@ def test_conv2d_layer_gradients_match_finite_differences(rng, batch):
 @pytest.mark.parametrize("layer, function", [
     (MaxPool2d(3, stride=2, padding=1, dilation=1), lambda x: F.max_pool2d(x, 3, 2, 1)),
     (AvgPool2d((2, 3), stride=1, padding=(1, 0)), lambda x: F.avg_pool2d(x, (2, 3), 1, (1, 0))),
-], ids=["max", "avg"])
+    (MaxPool2d(2, ceil_mode=True), lambda x: F.max_pool2d(x, 2, ceil_mode=True)),
+    (AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False, divisor_override=None),
+     lambda x: F.avg_pool2d(x, 3, 2, 1, True, False)),
+    (AvgPool2d(2, divisor_override=3), lambda x: F.avg_pool2d(x, 2, divisor_override=3)),
+], ids=["max", "avg", "max-ceil", "avg-ceil-no-padding", "avg-divisor"])
 @pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
 def test_pool_layers_are_the_functions_with_their_arguments(rng, layer, function, batch):
     x = t64(sample("distinct", (batch, 2, 5, 6), rng))

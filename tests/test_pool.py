@@ -78,6 +78,24 @@ def test_max_pool_ties_send_the_whole_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad[0, 0], [[1, 1, 0]])
 
 
+def test_max_pool_sends_the_gradient_of_a_nan_window_to_its_last_nan():
+    """PyTorch's running maximum takes every NaN it meets (numbers recorded from PyTorch 2.13)."""
+    nan = np.nan
+    x = t64([[[[1.0, nan], [nan, 3.0]]]])
+    y = F.max_pool2d(x, 2)
+    y.sum().backward()
+    assert np.isnan(y.data).all()
+    np.testing.assert_array_equal(x.grad[0, 0], [[0, 0], [1, 0]])
+
+
+def test_max_pool_sends_the_gradient_of_a_minus_inf_window_to_its_first_pixel_not_the_padding():
+    """All -inf under a padded window: PyTorch picks the first pixel inside the input, so no
+    gradient is lost in the padding (numbers recorded from PyTorch 2.13)."""
+    x = t64([[[[-np.inf, -np.inf, 5.0], [-np.inf, -np.inf, 5.0]]]])
+    F.max_pool2d(x, 2, stride=1, padding=1).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[4, 0, 4], [2, 0, 2]])
+
+
 def test_max_pool_padding_never_wins():
     x = t64(-np.ones((1, 1, 3, 3)) * 7)
     y = F.max_pool2d(x, 3, stride=1, padding=1)
@@ -142,9 +160,57 @@ def pools_torch(torch, case: tuple, x, g) -> dict[str, np.ndarray]:
     return results
 
 
+# PyTorch's options: (x shape, kernel, stride, padding, ceil_mode, count_include_pad,
+# divisor_override); ceil_mode's last windows run past the input (and its padding)
+OPTION_CASES = [
+    ((1, 2, 5, 5), 2, 2, 1, False, False, None),      # divide by the pixels inside the input
+    ((2, 1, 5, 7), 3, 2, 1, True, True, None),        # a last partial window, padding counted
+    ((1, 1, 6, 5), (3, 2), (2, 3), (1, 0), True, False, None),
+    ((1, 1, 3, 3), 4, None, 0, True, True, None),     # kernel > input: one window with ceil
+    ((1, 2, 5, 5), 3, 2, 1, False, True, 2),          # divisor_override
+]
+OPTION_IDS = [f"options-x{x}-k{k}-s{s}-p{p}-ceil{c}-pad{i}-div{d}"
+              for x, k, s, p, c, i, d in OPTION_CASES]
+
+
+def option_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    """x with ties and -inf (max pooling's rare windows), and gradients for both outputs."""
+    x = rng.integers(0, 3, size=case[0]).astype(np.float64)
+    x.flat[0] = -np.inf
+    shape = F.max_pool2d(t64(x), *case[1:4], ceil_mode=case[4]).shape
+    return dict(x=x, g_max=rng.normal(size=shape), g_avg=rng.normal(size=shape))
+
+
+def options_glassgrad(case: tuple, x, g_max, g_avg) -> dict[str, np.ndarray]:
+    xs, k, s, p, ceil_mode, count_include_pad, divisor_override = case
+    maxed, averaged = t64(x), t64(np.nan_to_num(x, neginf=-1.0))
+    y_max = F.max_pool2d(maxed, k, s, p, ceil_mode=ceil_mode)
+    y_avg = F.avg_pool2d(averaged, k, s, p, ceil_mode, count_include_pad, divisor_override)
+    y_max.backward(g_max)
+    y_avg.backward(g_avg)
+    return {"max": y_max.data, "max.x.grad": maxed.grad, "avg": y_avg.data,
+            "avg.x.grad": averaged.grad}
+
+
+def options_torch(torch, case: tuple, x, g_max, g_avg) -> dict[str, np.ndarray]:
+    """The same as `options_glassgrad`, computed by PyTorch."""
+    xs, k, s, p, ceil_mode, count_include_pad, divisor_override = case
+    maxed = torch.tensor(x, requires_grad=True)
+    averaged = torch.tensor(np.nan_to_num(x, neginf=-1.0), requires_grad=True)
+    y_max = torch.nn.functional.max_pool2d(maxed, k, s, p, ceil_mode=ceil_mode)
+    y_avg = torch.nn.functional.avg_pool2d(averaged, k, s, p, ceil_mode, count_include_pad,
+                                           divisor_override)
+    y_max.backward(torch.tensor(g_max))
+    y_avg.backward(torch.tensor(g_avg))
+    return {"max": as_array(y_max), "max.x.grad": as_array(maxed.grad), "avg": as_array(y_avg),
+            "avg.x.grad": as_array(averaged.grad)}
+
+
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
     """tests/reference/pool.npz: each case's inputs and PyTorch's results, under its id."""
-    return record_cases(IDS, CASES, pool_inputs, functools.partial(pools_torch, torch))
+    return {**record_cases(IDS, CASES, pool_inputs, functools.partial(pools_torch, torch)),
+            **record_cases(OPTION_IDS, OPTION_CASES, option_inputs,
+                           functools.partial(options_torch, torch))}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -161,3 +227,42 @@ def test_pools_match_pytorchs_recorded_numbers_including_ties(case_id, case):
     theirs = recorded_case("pool", case_id)
     assert_matches(pools_glassgrad(case, theirs["x"], theirs["g"]), theirs, rtol=1e-12,
                    atol=1e-15, inputs=("x", "g"))
+
+
+@pytest.mark.parametrize("case", OPTION_CASES, ids=OPTION_IDS)
+def test_pool_options_match_pytorch(rng, case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = option_inputs(rng, case)
+    assert_matches(options_glassgrad(case, **inputs), options_torch(torch, case, **inputs),
+                   rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(OPTION_IDS, OPTION_CASES)), ids=OPTION_IDS)
+def test_pool_options_match_pytorchs_recorded_numbers(case_id, case):
+    """ceil_mode, count_include_pad and divisor_override: outputs and gradients."""
+    theirs = recorded_case("pool", case_id)
+    assert_matches(options_glassgrad(case, theirs["x"], theirs["g_max"], theirs["g_avg"]),
+                   theirs, rtol=1e-12, atol=1e-15, inputs=("x", "g_max", "g_avg"))
+
+
+def test_pool_options_differentiate_twice(rng):
+    """The divisors are constants and the partial windows padding: any order still works."""
+    x = t64(sample("distinct", (1, 2, 5, 6), rng))
+    pools = (lambda x: F.max_pool2d(x, 2, 2, 1, ceil_mode=True),
+             lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False))
+    for pool in pools:
+        r = Tensor(rng.uniform(0.5, 1.5, pool(x).shape))
+        f = lambda x: (pool(x) ** 2 * r).sum()
+        assert gradcheck(pool, x)
+        assert gradcheck(lambda x: grad(f)(x), x)
+
+
+def test_pool_option_errors():
+    x = Tensor(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="avg_pool2d: divisor_override must be an int >= 1 or "
+                                         "None, got 0"):
+        F.avg_pool2d(x, 2, divisor_override=0)
+    with pytest.raises(ValueError, match=r"max_pool2d: the input of shape \(1, 1, 4, 4\).*"
+                                         r"smaller than the kernel"):
+        F.max_pool2d(x, 7, stride=1, ceil_mode=True)

@@ -5,7 +5,8 @@
 The forward walks the kernel taps, not the windows: for each tap (i, j) one strided view of the
 input covers every window at once, and a running maximum keeps the first tap that is strictly
 larger. So `arg` is the first maximum of each window in row-major order — where PyTorch sends
-the whole gradient on ties (after a ReLU, all-zero windows are common).
+the whole gradient on ties (after a ReLU, all-zero windows are common). Windows holding NaN or
+whose maximum is -inf follow PyTorch's other choices, fixed after the loop (`_route_as_pytorch`).
 
     dL/dx_pad[tap (i, j) of window (h, w)] = g[h, w] if arg[h, w] == (i, j) else 0
 
@@ -103,12 +104,33 @@ class MaxPool2d(Op):
             # the taps come in increasing order, so the last one that was larger is the
             # largest index that was: a max, much cheaper than a masked write
             np.maximum(arg, larger * index(tap), out=arg)
+        if np.isnan(out).any() or (ctx.geo.padding != (0, 0) and np.isneginf(out).any()):
+            _route_as_pytorch(ctx, xp, out, arg)
         ctx.arg = arg
         return out
 
     @staticmethod
     def backward(ctx, g, out, x):
         return (scatter(ctx, g),)
+
+
+def _route_as_pytorch(ctx: PoolCtx, xp: np.ndarray, out: np.ndarray, arg: np.ndarray) -> None:
+    """Correct `arg` in the two kinds of window where "first strictly larger" is not PyTorch's
+    choice (rare, so checked for once, after the loop): a window holding NaN sends its gradient
+    to its last NaN (PyTorch's running maximum takes any NaN it meets), and a window whose
+    maximum is -inf to its first pixel inside the input (tap 0 may be -inf padding, which would
+    swallow the gradient)."""
+    n, c, h, w = ctx.shape
+    inside = pad_hw(np.ones((1, 1, h, w), dtype=bool), ctx.geo.padding, False)
+    nan_window, minus_inf_window = np.isnan(out), np.isneginf(out)
+    unset = minus_inf_window.copy()                  # -inf windows still waiting for a pixel
+    kw = ctx.kernel[1]
+    for tap in range(ctx.kernel[0] * kw):
+        i, j = divmod(tap, kw)
+        arg[nan_window & np.isnan(_tap(xp, i, j, ctx.out_size, ctx.geo))] = tap
+        first = unset & _tap(inside, i, j, ctx.out_size, ctx.geo)
+        arg[first] = tap
+        unset &= ~first
 
 
 class PoolScatter(Op):
