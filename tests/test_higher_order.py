@@ -280,6 +280,7 @@ SECOND_ORDER_TENSOR = [
     ("std", lambda x: x.std(), 6, "real"),
     ("softmax", lambda x: x.reshape(2, 3).softmax(), 6, "real"),
     ("log_softmax", lambda x: x.reshape(2, 3).log_softmax(axis=0), 6, "real"),
+    ("softmax_0d", lambda x: (x[1].softmax() + x[0].log_softmax()) * x, 3, "real"),
     ("logsumexp", lambda x: x.reshape(2, 3).logsumexp(axis=1), 6, "real"),
     ("logsumexp_keepdims", lambda x: x.reshape(2, 3).logsumexp(keepdims=True) * x, 6, "real"),
     ("matmul", lambda x: x[:6].reshape(2, 3) @ x[6:].reshape(3, 2), 12, "real"),
