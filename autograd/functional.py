@@ -231,6 +231,9 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     _warn_if_made_by("cross_entropy", logits, "softmax", "probabilities", "remove the final "
                      "softmax (cross_entropy applies log_softmax itself)")
     n, c = logits.shape
+    if c == 0:
+        raise ValueError(f"cross_entropy: the logits have shape {logits.shape}, no classes: each "
+                         f"row needs at least one class score")
     if n == 0 and reduction == "mean":
         raise ValueError("cross_entropy: the mean over 0 rows is undefined (empty batch)")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)

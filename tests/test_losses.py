@@ -573,6 +573,10 @@ def test_other_misuse():
         F.mse_loss(Tensor(np.zeros(0)), np.zeros(0))
     with pytest.raises(ValueError, match="cross_entropy: the mean over 0 rows"):
         F.cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
+    for target in (np.zeros((2, 0)), np.zeros(2, dtype=int)):      # not numpy's reduction error
+        with pytest.raises(ValueError, match=r"cross_entropy: the logits have shape \(2, 0\), no "
+                                             r"classes"):
+            F.cross_entropy(Tensor(np.zeros((2, 0))), target)
     with pytest.raises(ValueError, match="l2_penalty: alpha must be a number >= 0"):
         F.l2_penalty([Value(1.0)], -1e-4)
     with pytest.raises(ValueError, match="l2_penalty: got no parameters"):

@@ -472,6 +472,21 @@ def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
     assert gradcheck(lambda t: t.mean(axis=axis), x)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_mean_of_no_numbers_is_nan_without_a_warning(dtype):
+    """A mean over an empty axis is NaN, as in PyTorch, without numpy's 'Mean of empty slice'
+    warning; the empty input gets an empty gradient."""
+    with strict():
+        y = Tensor(np.zeros((3, 0), dtype)).mean(axis=1)
+        assert np.isnan(Tensor(np.zeros(0, dtype)).mean().item())
+    assert y.shape == (3,) and np.isnan(y.data).all()
+    assert y.dtype == (np.float64 if dtype == np.int64 else dtype)     # numpy's mean dtype
+    x = t64(np.zeros((2, 0)))
+    with strict():
+        x.mean(axis=1).sum().backward()
+    assert x.grad.shape == (2, 0)
+
+
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("shape, axis", [((0, 4), 0), ((0, 4), 1), ((3, 0), 1), ((0,), -1)])
 def test_softmax_of_an_empty_tensor_is_empty(op, shape, axis):

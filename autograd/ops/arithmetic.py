@@ -7,7 +7,7 @@ the backward driver (`broadcasting = True`).
 
 from __future__ import annotations
 
-from ..graph import Op
+from ..graph import Node, Op
 from .payload_math import log_or_zero
 
 
@@ -145,6 +145,10 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        if isinstance(b, Node) and b._fn is None:
+            # higher order, an exponent that wants no gradient (t ** Tensor([2., 3.])): its
+            # slope x^b ln x is not worked out, as a negative base would make it NaN (and warn)
+            return g * (b * a ** (b - 1)), None
         return g * (b * a ** (b - 1)), g * (out * log_or_zero(a))
 
 

@@ -5,6 +5,8 @@ Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..graph import Op, raw
 from .payload_math import broadcast_to
 
@@ -42,6 +44,8 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x):
         axes, keepdims = ctx
+        if x.size == 0:         # the mean of no numbers is NaN (PyTorch's value), which numpy
+            return x.sum(axis=axes, keepdims=keepdims) * np.nan    # gives with a warning
         return x.mean(axis=axes, keepdims=keepdims)
 
     @staticmethod

@@ -53,6 +53,12 @@ class LogSumExp(Op):
         return (g * exp(x - out),)
 
 
+def _along(axis: int, x) -> int | None:
+    """The axis to reduce along; None for a 0-d x (its softmax is 1): numpy takes axis 0 of a
+    0-d array, but a Tensor refuses it, and the higher-order pass reduces Tensors."""
+    return axis if x.ndim else None
+
+
 class Softmax(Op):
     """exp(x) / Σ exp(x) along one axis;  vjp: y * (g - Σ g*y)"""
     name = "softmax"
@@ -64,7 +70,7 @@ class Softmax(Op):
 
     @staticmethod
     def backward(axis, g, y, x):
-        return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)
+        return (y * (g - (g * y).sum(axis=_along(axis, y), keepdims=True)),)
 
 
 class LogSoftmax(Op):
@@ -77,4 +83,4 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(axis, g, y, x):
-        return (g - exp(y) * g.sum(axis=axis, keepdims=True),)
+        return (g - exp(y) * g.sum(axis=_along(axis, y), keepdims=True),)
