@@ -27,8 +27,9 @@ from .broadcast import unbroadcast
 from .graph import Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
-    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowConst, PowExponent,
-    ConstPow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowBase, PowConst,
+    PowExponent, ConstPow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh,
+    Transpose, Where,
 )
 
 _default_dtype = np.dtype(np.float32)
@@ -336,15 +337,14 @@ class Tensor(Node):
             exponent = _python_number(exponent)
             base = self if isinstance(exponent, int) else self._floating()
             return apply(PowConst, (base,), exponent)
-        return self._binary(Pow if self._fn is not None else PowExponent, self, exponent)
+        return self._binary(_power_rule(self, exponent), self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
         if isinstance(base, numbers.Real) and not isinstance(base, Node):     # 2 ** x
             base = _python_number(base)
             x = self if isinstance(base, int) else self._floating()
             return apply(ConstPow, (x,), base)
-        wants_slope = isinstance(base, Node) and base._fn is not None
-        return self._binary(Pow if wants_slope else PowExponent, base, self)
+        return self._binary(_power_rule(base, self), base, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -430,15 +430,18 @@ class Tensor(Node):
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
-        if op in (Max, Min) and self.data.size == 0:
-            raise ValueError(f"{op.name}: the tensor is empty")
+        axes = _axes(axis, self.data.ndim, op.name)
+        if op in (Max, Min) and self.data.size == 0 and (
+                axes is None or any(self.shape[a] == 0 for a in axes)):
+            raise ValueError(f"{op.name}: the tensor of shape {self.shape} is empty along the "
+                             f"reduced axes (the {op.name} of no numbers is undefined)")
         x = self
         if op is LogSumExp:                 # fractions: floated first (an int mean is numpy's
             #                                 float64, exact)
             x = self._floating()
         elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
-        return apply(op, (x,), (_axes(axis, self.data.ndim, op.name), bool(keepdims)))
+        return apply(op, (x,), (axes, bool(keepdims)))
 
     def _reduced(self, name: str, dtype: Any, out: Any) -> Tensor:
         """What a reduction works on: this tensor, cast first if a `dtype` is given (as in
@@ -656,6 +659,14 @@ def _refuse_changed_inputs(node: Tensor) -> None:
 def _python_number(x: numbers.Real) -> int | float:
     """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
     return int(x) if isinstance(x, numbers.Integral) else float(x)
+
+
+def _power_rule(base: Any, exponent: Any) -> type:
+    """Pow, or its variant that skips the slope of the operand that wants no gradient: that
+    slope can be infinite (d/da at a = 0) or NaN (d/db at a < 0), though nobody asked for it."""
+    if not (isinstance(exponent, Node) and exponent._fn is not None):
+        return PowBase
+    return Pow if isinstance(base, Node) and base._fn is not None else PowExponent
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

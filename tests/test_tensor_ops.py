@@ -444,6 +444,18 @@ def test_power_with_a_constant_base(base_shape, exponent_shape, rng):
     assert (Tensor(base) ** b)._fn is autograd.ops.PowExponent
 
 
+def test_power_with_a_constant_exponent_tensor_needs_no_slope_for_it():
+    """x ** e for a constant tensor (or array) e: only d/dx is worked out (d/de = x^e ln x is
+    NaN at x < 0); finite differences agree, broadcast included."""
+    x = t64([[-1.5, 2.0, 0.7]])
+    e = np.array([[2.0], [3.0]])
+    for exponent in (Tensor(e), e):
+        assert (x ** exponent)._fn is autograd.ops.PowBase
+    assert gradcheck(lambda t: t ** Tensor(e), x)
+    with strict():
+        (x ** Tensor(e)).sum().backward()
+
+
 def test_power_with_a_constant_zero_base_needs_no_slope_for_it():
     """At a constant base 0 and b < 1, d/da is infinite: nobody asked for it, so no warning;
     d/db is 0 there (0 ** b = 0 for b > 0), as in PyTorch."""
@@ -527,3 +539,16 @@ def test_std_of_equal_numbers_has_gradient_zero_as_in_pytorch():
 def test_flatten_of_an_empty_batch_keeps_the_merged_size():
     assert Tensor(np.zeros((0, 3, 4, 5))).flatten(1).shape == (0, 60)
     assert Tensor(np.zeros((0, 3))).flatten().shape == (0,)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_over_a_non_empty_axis_of_an_empty_tensor_is_empty(op):
+    """(0, 3) reduced over axis 1 is an empty (0,) result with an empty gradient, as numpy and
+    PyTorch give (amax/amin); only a reduction over an empty axis has no answer."""
+    x = t64(np.zeros((0, 3)))
+    y = getattr(x, op)(axis=1)
+    assert y.shape == (0,)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
+    with pytest.raises(ValueError, match=f"{op}: the tensor of shape \\(0, 3\\) is empty"):
+        getattr(x, op)(axis=0)

@@ -13,7 +13,7 @@
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
-                         PowExponent, Sub)
+                         PowBase, PowExponent, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sqrt, Tanh, Where
 from .fused import CrossEntropy, Linear
@@ -25,7 +25,7 @@ from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
-    "PowExponent",
+    "PowBase", "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Maximum", "Minimum", "Clip", "Where",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",
