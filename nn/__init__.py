@@ -6,7 +6,8 @@
   `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
-  (nn.init); optimizers and learning-rate schedules (nn.optim)
+  (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
+  `clip_grad_norm_`, `clip_grad_value_` (nn.utils)
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
   `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
   about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch` (nn.selection);
@@ -14,7 +15,7 @@
   `glassgrad train`, ready to predict: `load_trained` (nn.trained)
 """
 
-from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection
+from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
@@ -47,4 +48,5 @@ __all__ = [
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
     "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
+    "utils",
 ]

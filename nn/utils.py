@@ -1,0 +1,138 @@
+"""Gradient clipping, between `loss.backward()` and `optimizer.step()`, as `torch.nn.utils` has it.
+
+`clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
+every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
+`clip_grad_value_` clamps every gradient number to [-clip_value, clip_value] on its own.
+Both change the `.grad` of Tensors (in place) and of Values; parameters without a gradient are
+skipped.
+
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> w = Tensor([3.0, 4.0], requires_grad=True)
+>>> (w * w).sum().backward()                 # grad = 2w = [6, 8], norm 10
+>>> clip_grad_norm_([w], max_norm=5.0).item()
+10.0
+>>> w.grad.round(4)                          # now of norm 5 (a hair less, as in PyTorch)
+array([3., 4.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+from autograd import Tensor, get_default_dtype
+from autograd.graph import Node
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _parameters(where: str, parameters: Any) -> list[Node]:
+    """The parameters as a list: one Tensor or Value, or an iterable of them (a generator such
+    as `model.parameters()` is read once)."""
+    if isinstance(parameters, Node):
+        return [parameters]
+    try:
+        params = list(parameters)
+    except TypeError:
+        raise TypeError(f"{where}: parameters must be a Tensor or an iterable of Tensors "
+                        f"(e.g. model.parameters()), got {type(parameters).__name__}") from None
+    for i, p in enumerate(params):
+        if not isinstance(p, Node):
+            raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, not a Tensor or "
+                            f"Value")
+    return params
+
+
+def _grad_array(g: Any) -> np.ndarray:
+    """A gradient's numbers as an array, whatever holds them (array, numpy or Python number,
+    or a Tensor left by `backward(create_graph=True)`)."""
+    return np.asarray(g.data if isinstance(g, Node) else g)
+
+
+def _scale_grad(p: Node, factor: float) -> None:
+    """Multiply `p.grad` by `factor`: in place for an array, so references to it see the change."""
+    g = p.grad
+    if isinstance(g, np.ndarray) and g.flags.writeable:
+        g *= factor
+    elif isinstance(g, Node):                   # left by backward(create_graph=True)
+        p.grad = g * factor
+    else:                                       # a Value's float, a 0-d Tensor's numpy scalar
+        p.grad = type(g)(g * factor)
+
+
+def _number(where: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
+    """Scale the gradients of `parameters` together so that their total `norm_type`-norm is at
+    most `max_norm`; return the total norm before clipping (a Tensor with no history).
+
+    As in PyTorch, each gradient is multiplied by min(1, max_norm / (total + 1e-6)), and
+    `norm_type` may be `inf` (the largest absolute value). A NaN or infinite total leaves NaN
+    gradients behind; `error_if_nonfinite=True` raises instead.
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.0), Value(1.0)
+    >>> (3 * a + 4 * b).backward()
+    >>> clip_grad_norm_([a, b], 1.0).item(), round(a.grad, 4), round(b.grad, 4)
+    (5.0, 0.6, 0.8)
+    """
+    where = "clip_grad_norm_"
+    params = [p for p in _parameters(where, parameters) if p.grad is not None]
+    max_norm = _number(where, "max_norm", max_norm)
+    if not max_norm >= 0:                   # also refuses NaN
+        raise ValueError(f"{where}: max_norm must be >= 0, got {max_norm} (a negative one "
+                         f"would flip the gradients)")
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":
+        norm_type = math.inf
+    norm_type = _number(where, "norm_type", norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"{where}: norm_type must be > 0 (2.0 for the Euclidean norm, "
+                         f"float('inf') for the largest absolute value), got {norm_type}")
+    grads = [_grad_array(p.grad) for p in params]
+    dtype = next((g.dtype for g in grads if g.dtype.kind == "f"), np.dtype(get_default_dtype()))
+    if not grads:
+        return Tensor(np.zeros((), dtype))
+    # the norm of the per-parameter norms is the norm of all the numbers together
+    norms = np.array([np.linalg.norm(g.ravel().astype(np.float64), ord=norm_type)
+                      for g in grads])
+    total = float(np.linalg.norm(norms, ord=norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"{where}: the total {norm_type}-norm of the gradients is {total}, "
+                           f"so they cannot be clipped (error_if_nonfinite=True)")
+    factor = min(1.0, max_norm / (total + 1e-6))
+    for p in params:
+        _scale_grad(p, factor)
+    return Tensor(np.array(total, dtype))
+
+
+def clip_grad_value_(parameters: Any, clip_value: float) -> None:
+    """Clamp every gradient number of `parameters` to [-clip_value, clip_value], in place.
+
+    >>> from autograd import Tensor
+    >>> w = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> (w * w).sum().backward()             # grad = [2, -4, 6]
+    >>> clip_grad_value_([w], 3.0); w.grad
+    array([ 2., -3.,  3.], dtype=float32)
+    """
+    where = "clip_grad_value_"
+    params = [p for p in _parameters(where, parameters) if p.grad is not None]
+    clip_value = _number(where, "clip_value", clip_value)
+    if not clip_value >= 0:
+        raise ValueError(f"{where}: clip_value must be >= 0, got {clip_value}")
+    for p in params:
+        g = p.grad
+        if isinstance(g, np.ndarray) and g.flags.writeable:
+            np.clip(g, -clip_value, clip_value, out=g)
+        elif isinstance(g, Node):
+            p.grad = g.clip(-clip_value, clip_value)
+        else:
+            p.grad = type(g)(min(max(g, -clip_value), clip_value))

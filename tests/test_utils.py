@@ -1,0 +1,106 @@
+"""nn.utils: gradient clipping by total norm and by value, on Tensors and Values, as PyTorch's
+`torch.nn.utils.clip_grad_norm_` / `clip_grad_value_` compute it (the expected numbers are that
+formula written out: factor = min(1, max_norm / (total + 1e-6)))."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value
+from nn import Linear, utils
+from nn.utils import clip_grad_norm_, clip_grad_value_
+
+
+def _with_grads(*grads: list[float]) -> list[Tensor]:
+    params = []
+    for g in grads:
+        p = Tensor(np.zeros(len(g)), requires_grad=True)
+        p.grad = np.array(g)
+        params.append(p)
+    return params
+
+
+def test_clip_grad_norm_scales_all_gradients_by_one_factor() -> None:
+    a, b = _with_grads([3.0, 0.0], [0.0, 4.0])          # joint norm 5
+    total = clip_grad_norm_([a, b], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0) and not total.requires_grad
+    factor = 1.0 / (5.0 + 1e-6)
+    np.testing.assert_allclose(a.grad, [3 * factor, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(b.grad, [0.0, 4 * factor], rtol=1e-12)
+
+
+def test_clip_grad_norm_changes_the_gradient_arrays_in_place() -> None:
+    (a,) = _with_grads([30.0, 40.0])
+    held = a.grad
+    clip_grad_norm_(a, 5.0)                             # one Tensor is accepted too
+    assert a.grad is held
+    np.testing.assert_allclose(held, [3.0, 4.0], rtol=1e-6)
+
+
+def test_clip_grad_norm_below_the_limit_leaves_gradients_alone() -> None:
+    (a,) = _with_grads([0.3, 0.4])
+    assert clip_grad_norm_(iter([a]), 10.0).item() == pytest.approx(0.5)   # a generator
+    np.testing.assert_array_equal(a.grad, [0.3, 0.4])
+
+
+def test_clip_grad_norm_infinity_norm_and_other_orders() -> None:
+    a, b = _with_grads([1.0, -6.0], [2.0, 2.0])
+    assert clip_grad_norm_([a, b], 3.0, norm_type="inf").item() == pytest.approx(6.0)
+    np.testing.assert_allclose(a.grad, np.array([1.0, -6.0]) * 3 / (6 + 1e-6))
+    (c,) = _with_grads([1.0, 2.0, 3.0])
+    assert clip_grad_norm_([c], 100.0, norm_type=1).item() == pytest.approx(6.0)
+
+
+def test_clip_grad_norm_skips_parameters_without_a_gradient() -> None:
+    layer = Linear(2, 1)
+    layer.weight.grad = np.array([[6.0, 8.0]], np.float32)     # the bias has none
+    assert clip_grad_norm_(layer.parameters(), 5.0).item() == pytest.approx(10.0)
+    assert layer.bias.grad is None
+    np.testing.assert_allclose(layer.weight.grad, [[3.0, 4.0]], rtol=1e-5)
+    assert clip_grad_norm_([layer.bias], 1.0).item() == 0.0      # nothing to clip
+
+
+def test_clip_grad_norm_on_values_and_zero_d_tensors() -> None:
+    a, b = Value(1.0), Value(1.0)
+    (3 * a + 4 * b).backward()
+    c = Tensor(2.0, requires_grad=True)
+    (c * 12.0).backward()                                # a 0-d gradient: 12
+    assert clip_grad_norm_([a, b, c], 6.5).item() == pytest.approx(13.0)
+    assert isinstance(a.grad, float) and a.grad == pytest.approx(1.5, rel=1e-6)
+    assert float(c.grad) == pytest.approx(6.0, rel=1e-6) and c.grad.dtype == np.float32
+
+
+def test_clip_grad_norm_refuses_bad_arguments() -> None:
+    (a,) = _with_grads([1.0])
+    with pytest.raises(ValueError, match="clip_grad_norm_: max_norm must be >= 0"):
+        clip_grad_norm_([a], -1.0)
+    with pytest.raises(ValueError, match="norm_type must be > 0"):
+        clip_grad_norm_([a], 1.0, norm_type=0)
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray"):
+        clip_grad_norm_([np.ones(2)], 1.0)
+    a.grad = np.array([math.inf])
+    with pytest.raises(RuntimeError, match="error_if_nonfinite"):
+        clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_value_clamps_each_number() -> None:
+    a, b = _with_grads([2.0, -4.0], [6.0, 0.5])
+    held = a.grad
+    assert clip_grad_value_([a, b], 3.0) is None
+    assert a.grad is held
+    np.testing.assert_array_equal(a.grad, [2.0, -3.0])
+    np.testing.assert_array_equal(b.grad, [3.0, 0.5])
+    v = Value(1.0)
+    (v * -5).backward()
+    clip_grad_value_([v], 2.0)
+    assert v.grad == -2.0
+    with pytest.raises(ValueError, match="clip_value must be >= 0"):
+        clip_grad_value_([a], -1.0)
+
+
+def test_nn_utils_is_reachable_as_in_pytorch() -> None:
+    import nn
+    assert nn.utils is utils and nn.utils.clip_grad_norm_ is clip_grad_norm_
