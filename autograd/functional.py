@@ -81,8 +81,9 @@ def sigmoid(x: Any) -> Node:
     return _node(x).sigmoid()
 
 
-def relu(x: Any) -> Node:
-    """max(x, 0), elementwise.
+def relu(x: Any, inplace: bool = False) -> Node:
+    """max(x, 0), elementwise. `inplace` is accepted for PyTorch code and changes nothing: the
+    result is a new node and `x` is kept (the gradient needs it).
 
     >>> relu(Tensor([-2.0, 0.5])).numpy()
     array([0. , 0.5], dtype=float32)
@@ -129,18 +130,34 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return _tensor(x, "logsumexp").logsumexp(axis, keepdims)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """exp(x) / Σ exp(x) along `axis`, stable."""
-    return _tensor(x, "softmax").softmax(axis)
+def _axis_or_dim(op: str, axis: int, dim: int | None) -> int:
+    """`axis`, or `dim` (PyTorch's name for it) when that is given; both at once is an error."""
+    if dim is None:
+        return axis
+    if axis != -1:
+        raise TypeError(f"{op}: got both axis={axis} and dim={dim}; they are the same setting "
+                        f"(dim is PyTorch's name)")
+    return dim
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along `axis`, stable (never log of a rounded-to-zero probability).
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(x) / Σ exp(x) along `axis` (or `dim`, PyTorch's name), stable.
+
+    >>> softmax(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1).numpy()
+    array([[0.5, 0.5],
+           [0.5, 0.5]], dtype=float32)
+    """
+    return _tensor(x, "softmax").softmax(_axis_or_dim("softmax", axis, dim))
+
+
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along `axis` (or `dim`), stable (never log of a rounded-to-zero
+    probability).
 
     >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
     array([   0., -200.], dtype=float32)
     """
-    return _tensor(x, "log_softmax").log_softmax(axis)
+    return _tensor(x, "log_softmax").log_softmax(_axis_or_dim("log_softmax", axis, dim))
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -59,8 +59,9 @@ Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list 
 # ----------------------------------------------------------------------------------------------
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,
-            rng: np.random.Generator | None = None) -> Tensor:
+            rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability `p`, scale the kept ones by 1/(1-p).
+    (`inplace` is accepted for PyTorch code and changes nothing: the result is a new tensor.)
 
     The scaling keeps every element's expected value, so evaluation (`training=False`) needs no
     correction and returns `x` itself, as does p = 0. The mask comes from `rng`, or from the

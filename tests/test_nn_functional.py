@@ -29,6 +29,28 @@ def test_activations_work_on_tensors_and_values():
     assert F.sigmoid(Value(0.0)).data == 0.5 and F.relu(Value(-2.0)).data == 0.0
 
 
+def test_pytorch_keywords_dim_and_inplace_are_accepted():
+    """`F.softmax(x, dim=1)`, `F.log_softmax(x, dim=1)` and `F.relu(x, inplace=True)` as
+    PyTorch code writes them (as the modules Softmax(dim=), ReLU(inplace=) accept them)."""
+    x = t64([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]])
+    for f in (F.softmax, F.log_softmax):
+        np.testing.assert_array_equal(f(x, dim=0).data, f(x, 0).data)
+        np.testing.assert_array_equal(f(x, dim=-1).data, f(x).data)
+    out = F.relu(x, inplace=True)
+    np.testing.assert_array_equal(out.data, np.maximum(x.data, 0))
+    assert x.data.min() < 0                   # as ReLU(inplace=True): a new tensor, x is kept
+    assert F.dropout(x, 0.5, training=False, inplace=True) is x
+
+
+def test_dim_and_axis_together_are_refused():
+    x = t64([[1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"softmax: got both axis=0 and dim=1; they are the "
+                                        r"same setting \(dim is PyTorch's name\)"):
+        F.softmax(x, 0, dim=1)
+    with pytest.raises(TypeError, match="log_softmax: got both axis=0 and dim=1"):
+        F.log_softmax(x, axis=0, dim=1)
+
+
 # ----------------------------------------------------------------------------------------------
 # Dropout
 # ----------------------------------------------------------------------------------------------
