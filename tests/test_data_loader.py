@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor
-from nn.data import DataLoader
+from nn.data import DataLoader, TensorDataset
 
 
 def _rows(n: int, width: int = 3) -> np.ndarray:
@@ -261,3 +261,30 @@ def test_labels_must_be_numbers():
                                         r"for class names, number them first: classes, y = "
                                         r"np.unique\(y, return_inverse=True\)"):
         DataLoader(np.zeros((2, 2)), np.array(["cat", "dog"]))
+
+
+def test_a_tensor_dataset_is_pytorchs_form_of_x_and_y():
+    X, y = _rows(5), np.arange(5)
+    data = TensorDataset(X, y)
+    assert len(data) == 5 and repr(data) == "TensorDataset(5 samples: (5, 3), (5,))"
+    np.testing.assert_array_equal(data[3][0], X[3])
+    assert data[3][1] == 3
+    ours = [(xb.data.tolist(), yb.tolist()) for xb, yb in DataLoader(X, y, batch_size=2)]
+    assert [(xb.data.tolist(), yb.tolist()) for xb, yb in DataLoader(data, batch_size=2)] == ours
+    assert [xb.shape for xb in DataLoader(TensorDataset(X), batch_size=4)] == [(4, 3), (1, 3)]
+
+
+def test_every_loader_has_its_dataset_for_counting_samples():
+    loader = DataLoader(_rows(7), np.arange(7), batch_size=3)
+    assert len(loader.dataset) == 7 and len(loader) == 3    # samples, batches
+    assert len(DataLoader(_rows(4), batch_size=3).dataset[0]) == 1      # (x,): no labels
+
+
+def test_tensor_dataset_errors():
+    with pytest.raises(TypeError, match=r"TensorDataset: takes the features X and optionally "
+                                        r"the labels y .*, got 3 arrays"):
+        TensorDataset(_rows(3), np.arange(3), np.arange(3))
+    with pytest.raises(ValueError, match="TensorDataset: X has 3 samples but y has 2 labels"):
+        TensorDataset(_rows(3), np.arange(2))
+    with pytest.raises(TypeError, match="DataLoader: got a TensorDataset and y"):
+        DataLoader(TensorDataset(_rows(3)), np.arange(3))

@@ -12,12 +12,12 @@ from .datasets import (
     lag_features, make_blobs, make_circles, make_daily_views, make_moons, make_regression,
     make_spirals, make_xor,
 )
-from .loader import DataLoader
+from .loader import DataLoader, TensorDataset
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
 from .splits import train_test_split, train_val_test_split
 
 __all__ = [
-    "DataLoader", "train_test_split", "train_val_test_split",
+    "DataLoader", "TensorDataset", "train_test_split", "train_val_test_split",
     "make_xor", "make_moons", "make_circles", "make_spirals", "make_blobs", "make_regression",
     "make_daily_views", "lag_features",
     "load_mnist", "MNIST", "DownloadError", "read_idx", "write_idx",

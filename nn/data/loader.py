@@ -145,6 +145,49 @@ def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
     return batch.copy() if isinstance(rows, slice) else batch
 
 
+class TensorDataset:
+    """Samples held as arrays along their first axis, as PyTorch's `TensorDataset`: `len()` is
+    the number of samples and `dataset[i]` is sample i, a tuple `(x, y)` (or `(x,)`).
+    `DataLoader(TensorDataset(X, y), batch_size=64)` is `DataLoader(X, y, batch_size=64)`, and
+    every loader has one as `loader.dataset` (`len(loader.dataset)` counts the samples).
+
+    X and y are checked as `DataLoader` checks them (see there).
+
+    >>> data = TensorDataset(np.arange(6.0).reshape(3, 2), np.array([0, 1, 0]))
+    >>> x, y = data[1]
+    >>> len(data), x, int(y)
+    (3, array([2., 3.]), 1)
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if len(arrays) not in (1, 2):
+            raise TypeError(f"TensorDataset: takes the features X and optionally the labels y "
+                            f"(one or two arrays, samples along the first axis), got "
+                            f"{len(arrays)} arrays")
+        self.arrays = _dataset_arrays(*checked_arrays("TensorDataset", *arrays))
+
+    @classmethod
+    def _of_checked(cls, X: np.ndarray, y: np.ndarray | None) -> TensorDataset:
+        """The dataset over arrays that were checked already (a DataLoader's)."""
+        dataset = cls.__new__(cls)
+        dataset.arrays = _dataset_arrays(X, y)
+        return dataset
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
+        return tuple(array[index] for array in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(array.shape) for array in self.arrays)
+        return f"TensorDataset({len(self)} samples: {shapes})"
+
+
+def _dataset_arrays(X: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    return (X,) if y is None else (X, y)
+
+
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
 
@@ -154,6 +197,8 @@ class DataLoader:
     same seed gives the same sequence of epochs) or, without a seed, from the shared generator
     `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible.
     `drop_last=True` skips the last, smaller batch (batch statistics stay comparable).
+    PyTorch's form, `DataLoader(TensorDataset(X, y), ...)`, works too; `loader.dataset` is the
+    data as a `TensorDataset`, so `len(loader.dataset)` is the number of samples.
 
     >>> loader = DataLoader(np.zeros((10, 3)), batch_size=4, shuffle=True, seed=0)
     >>> [xb.shape for xb in loader]
@@ -162,7 +207,13 @@ class DataLoader:
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None) -> None:
-        # PyTorch's DataLoader takes one dataset of (x, y) samples; this one takes X and y
+        # PyTorch's DataLoader takes one dataset of (x, y) samples; this one takes X and y, or
+        # a TensorDataset that holds them
+        if isinstance(X, TensorDataset):
+            if y is not None:
+                raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
+                                "labels already: DataLoader(dataset, batch_size=...)")
+            X, y = (*X.arrays, None)[:2]
         pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
                  "arguments: DataLoader(X, y, batch_size=...)")
         X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
@@ -175,6 +226,7 @@ class DataLoader:
             raise ValueError(f"DataLoader: drop_last=True with batch_size={batch_size} and only "
                              f"{len(X)} samples leaves no batch at all")
         self.X, self.y = X, y
+        self.dataset = TensorDataset._of_checked(X, y)
         self.batch_size = int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = None if seed is None else generator("DataLoader", seed)
