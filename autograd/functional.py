@@ -214,8 +214,11 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
                          f"it needs one class index per row, shape ({n},): pass "
                          f"labels.argmax(1)")
     if labels.shape != (n,):
-        got = f"{labels.shape[0]} labels" if labels.ndim == 1 else f"labels of shape {labels.shape}"
-        raise ValueError(f"{name}: {got} for {n} rows of scores")
+        if labels.ndim == 1:
+            raise ValueError(f"{name}: {labels.shape[0]} labels for {n} rows of scores")
+        hint = " (labels as a column: use labels.reshape(-1))" if labels.shape == (n, 1) else ""
+        raise ValueError(f"{name}: labels of shape {labels.shape} for {n} rows of scores: it "
+                         f"needs one class index per row, shape ({n},){hint}")
     try:                            # checks 0 <= label < C on the way (negatives included)
         return np.ravel_multi_index((np.arange(n), labels), (n, c))
     except ValueError:

@@ -549,6 +549,13 @@ def test_class_label_errors():
         F.cross_entropy(z, np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"labels.reshape\(-1\)"):
         F.cross_entropy(z, np.array([[0], [1]]))
+    with pytest.raises(ValueError, match=r"nll_loss: labels of shape \(2, 1\) for 2 rows of "
+                                         r"scores: it needs one class index per row, shape "
+                                         r"\(2,\) \(labels as a column: use labels.reshape\(-1\)\)"):
+        F.nll_loss(z, np.array([[0], [1]]))
+    with pytest.raises(ValueError, match=r"nll_loss: labels of shape \(\) for 2 rows of scores: "
+                                         r"it needs one class index per row, shape \(2,\)$"):
+        F.nll_loss(z, 1)
     with pytest.raises(ValueError, match=r"nll_loss: log_probs must be 2-d"):
         F.nll_loss(t64(np.zeros(3)), [0])
     with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
