@@ -181,9 +181,12 @@ class Tensor(Node):
             g = unbroadcast(g, data.shape, op.name)
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
-        if node.grad is None and node._fn is Leaf and g.__class__ is np.ndarray and (
-                g.base is not None or g is child.grad or not g.flags.writeable):
-            g = g.copy()     # a leaf's .grad is its own array (not the child's, not a view)
+        if node.grad is None and node._fn is Leaf:
+            if isinstance(g, np.generic):           # a numpy scalar (numpy's result of 0-d
+                g = np.array(g)                     # arithmetic): a 0-d array, as promised
+            elif g.__class__ is np.ndarray and (
+                    g.base is not None or g is child.grad or not g.flags.writeable):
+                g = g.copy()  # a leaf's .grad is its own array (not the child's, not a view)
         return g
 
     # -- attributes ----------------------------------------------------------------------------

@@ -210,3 +210,13 @@ def test_copy_into_a_parameter_needs_no_grad_as_in_pytorch():
     with no_grad():
         w.copy_([3.0, 4.0])
     np.testing.assert_array_equal(w.data, [3.0, 4.0])
+
+
+def test_a_zero_d_leafs_grad_is_an_ndarray_whatever_op_fed_it():
+    """`.grad` is an ndarray of the leaf's shape: numpy gives a scalar for 0-d arithmetic
+    (a * 3), which would make `a.grad[...] = 0` and `a.grad.fill(0)` fail."""
+    for make in (lambda a: a * 3, lambda a: (a * Tensor(np.ones(3, np.float32))).sum()):
+        a = Tensor(2.0, requires_grad=True)
+        make(a).backward()
+        assert type(a.grad) is np.ndarray and a.grad.shape == () and a.grad.dtype == np.float32
+        a.grad[...] = 0                     # its own, writeable array
