@@ -15,7 +15,8 @@ import pytest
 from autograd import Tensor, Value
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import (
-    CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, ReduceLROnPlateau, StepLR,
+    CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
+    ReduceLROnPlateau, StepLR,
 )
 
 BASE_LRS = (1.0, 0.3)
@@ -49,12 +50,18 @@ CLOSED_FORMS = [            # (scheduler factory, closed form lr(base, epoch), e
      lambda b, e: b * (1 + math.cos(math.pi * e / 10)) / 2, 35),
     (lambda o: CosineAnnealingLR(o, T_max=4, eta_min=0.01),
      lambda b, e: 0.01 + (b - 0.01) * (1 + math.cos(math.pi * e / 4)) / 2, 30),
+    (lambda o: MultiStepLR(o, milestones=[7, 3, 7], gamma=0.5),    # unsorted, 7 counts twice
+     lambda b, e: b * 0.5 ** ((e >= 3) + 2 * (e >= 7)), 12),
+    (lambda o: MultiStepLR(o, milestones=[0, 4]), lambda b, e: b * 0.1 ** (1 + (e >= 4)), 8),
+    (lambda o: LambdaLR(o, lambda e: 0.95 ** e + 0.01 * e), lambda b, e: b * (0.95 ** e + 0.01 * e),
+     20),
 ]
 
 
 @pytest.mark.parametrize("make, closed_form, epochs", CLOSED_FORMS,
                          ids=["step", "step-default-gamma", "exponential", "exponential-up",
-                              "linear-default", "linear-down", "cosine", "cosine-eta-min"])
+                              "linear-default", "linear-down", "cosine", "cosine-eta-min",
+                              "multistep", "multistep-at-0", "lambda"])
 def test_schedules_follow_their_closed_forms(make, closed_form, epochs):
     scheduler = make(two_group_sgd())
     assert scheduler.last_epoch == 0 and scheduler.base_lrs == list(BASE_LRS)
@@ -104,8 +111,10 @@ def test_get_last_lr_is_a_copy():
 
 @pytest.mark.parametrize("make", [lambda o: StepLR(o, 3, 0.5), lambda o: ExponentialLR(o, 0.8),
                                   lambda o: LinearLR(o, 0.2, 0.9, 6),
-                                  lambda o: CosineAnnealingLR(o, 4, 0.05)],
-                         ids=["step", "exponential", "linear", "cosine"])
+                                  lambda o: CosineAnnealingLR(o, 4, 0.05),
+                                  lambda o: MultiStepLR(o, [2, 6, 9], 0.5),
+                                  lambda o: LambdaLR(o, lambda e: 1 / (1 + e))],
+                         ids=["step", "exponential", "linear", "cosine", "multistep", "lambda"])
 def test_state_dict_round_trip_continues_the_schedule(make):
     opt = two_group_sgd()
     schedule = make(opt)
@@ -239,6 +248,16 @@ def _opt():
     (lambda: CosineAnnealingLR(_opt(), T_max=0), ValueError,
      r"CosineAnnealingLR: T_max must be >= 1"),
     (lambda: CosineAnnealingLR(_opt(), T_max=5, eta_min=-1), ValueError, r"eta_min must be >= 0"),
+    (lambda: MultiStepLR(_opt(), 5), TypeError, r"MultiStepLR: milestones must be a list of "
+     r"epochs, got 5"),
+    (lambda: MultiStepLR(_opt(), [3, -1]), ValueError, r"MultiStepLR: a milestone must be >= 0"),
+    (lambda: MultiStepLR(_opt(), [2.5]), TypeError, r"a milestone must be an integer, got 2.5"),
+    (lambda: LambdaLR(_opt(), 0.9), TypeError,
+     r"LambdaLR: lr_lambda must be a function of the epoch, got 0.9"),
+    (lambda: LambdaLR(_opt(), [abs, abs]), ValueError,
+     r"LambdaLR: 2 lr_lambdas for 1 parameter group\(s\)"),
+    (lambda: LambdaLR(_opt(), lambda e: "fast"), TypeError,
+     r"LambdaLR: lr_lambda\(0\) must be a real number, got 'fast'"),
     (lambda: ReduceLROnPlateau(None), TypeError,
      r"ReduceLROnPlateau: expected an Optimizer, got NoneType"),
     (lambda: ReduceLROnPlateau(_opt(), mode="median"), ValueError,
@@ -289,5 +308,33 @@ def test_plateau_with_a_group_added_later():
 def test_every_scheduler_is_an_lr_scheduler():
     opt = _opt()
     for schedule in [StepLR(opt, 2), ExponentialLR(opt, 0.9), LinearLR(opt),
-                     CosineAnnealingLR(opt, 3), ReduceLROnPlateau(opt)]:
+                     CosineAnnealingLR(opt, 3), MultiStepLR(opt, [2]), LambdaLR(opt, abs),
+                     ReduceLROnPlateau(opt)]:
         assert isinstance(schedule, LRScheduler)
+
+
+def test_lambda_lr_takes_one_function_per_group_and_saves_no_code():
+    opt = two_group_sgd()
+    schedule = LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 1.0 + e])
+    lrs = lrs_over(schedule, 4)
+    assert lrs[3] == [0.125, 0.3 * 4.0]
+    assert "lr_lambdas" not in schedule.state_dict()
+    again = LambdaLR(two_group_sgd(), [lambda e: 0.5 ** e, lambda e: 1.0 + e])
+    again.load_state_dict(schedule.state_dict())
+    assert again.last_epoch == 4 and again.lr_lambdas[1](2) == 3.0      # its own functions
+
+
+def test_new_schedules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for ours_of, theirs_of in [
+            (lambda o: MultiStepLR(o, [3, 5, 5], 0.3),
+             lambda o: torch.optim.lr_scheduler.MultiStepLR(o, [3, 5, 5], 0.3)),
+            (lambda o: LambdaLR(o, lambda e: 0.9 ** e),
+             lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e))]:
+        ours = ours_of(SGD([Value(0.0)], lr=0.2))
+        theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.2)
+        theirs = theirs_of(theirs_opt)
+        for _ in range(9):
+            assert ours.get_last_lr()[0] == pytest.approx(theirs.get_last_lr()[0], rel=1e-12)
+            ours.optimizer.step(); ours.step()
+            theirs_opt.step(); theirs.step()

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from autograd.graph import Node
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
+           "CosineAnnealingLR", "LambdaLR", "ReduceLROnPlateau"]
 
 
 class LRScheduler:
@@ -136,6 +136,36 @@ class StepLR(LRScheduler):
         return [lr * self.gamma for lr in self._current_lrs()]
 
 
+class MultiStepLR(LRScheduler):
+    """Multiply the lr by `gamma` at each epoch in `milestones`:
+    lr_e = lr_0 · gamma^(number of milestones ≤ e) (a milestone listed twice counts twice).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = MultiStepLR(opt, milestones=[2, 5], gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(7):
+    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got "
+                            f"{milestones!r:.60}")
+        self.milestones = sorted(_integer("MultiStepLR", "a milestone", m, low=0)
+                                 for m in milestones)
+        self.gamma = _positive("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        hits = self.milestones.count(self.last_epoch)
+        return [lr * self.gamma ** hits for lr in self._current_lrs()]
+
+
 class ExponentialLR(LRScheduler):
     """Multiply the lr by `gamma` every epoch: lr_e = lr_0 · gammaᵉ.
 
@@ -220,6 +250,45 @@ class CosineAnnealingLR(LRScheduler):
                     for lr, base in zip(self._current_lrs(), self.base_lrs)]
         ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
         return [eta_min + ratio * (lr - eta_min) for lr in self._current_lrs()]
+
+
+class LambdaLR(LRScheduler):
+    """Set the lr to lr_0 · lr_lambda(e), a factor computed by your function of the epoch e
+    (or one function per parameter group). Functions are not saved by `state_dict()`: make the
+    scheduler with them again, then load the state.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=0.5)
+    >>> schedule = LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + epoch))
+    >>> schedule.step(); schedule.step(); schedule.get_last_lr()      # 0.5 / 3
+    [0.16666666666666666]
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]
+                 | Sequence[Callable[[int], float]], last_epoch: int = -1) -> None:
+        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
+            [lr_lambda] * groups
+        if isinstance(lr_lambda, (list, tuple)) and len(functions) != groups:
+            raise ValueError(f"LambdaLR: {len(functions)} lr_lambdas for {groups} parameter "
+                             f"group(s): give one function, or one per group")
+        for f in functions:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got "
+                                f"{f!r:.60}")
+        self.lr_lambdas = functions
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * _real("LambdaLR", f"lr_lambda({self.last_epoch})", f(self.last_epoch))
+                for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As the other schedulers', without the functions (they are code, not data)."""
+        state = super().state_dict()
+        del state["lr_lambdas"]
+        return state
 
 
 class ReduceLROnPlateau(LRScheduler):
