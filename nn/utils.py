@@ -54,14 +54,16 @@ def _grad_array(g: Any) -> np.ndarray:
 
 
 def _scale_grad(p: Node, factor: float) -> None:
-    """Multiply `p.grad` by `factor`: in place for an array, so references to it see the change."""
+    """Multiply `p.grad` by `factor`: in place for an array, so references to it see the change.
+    (inf · 0 is NaN, as in PyTorch, without numpy's warning about it.)"""
     g = p.grad
-    if isinstance(g, np.ndarray) and g.flags.writeable:
-        g *= factor
-    elif isinstance(g, Node):                   # left by backward(create_graph=True)
-        p.grad = g * factor
-    else:                                       # a Value's float, a 0-d Tensor's numpy scalar
-        p.grad = type(g)(g * factor)
+    with np.errstate(invalid="ignore"):
+        if isinstance(g, np.ndarray) and g.flags.writeable:
+            g *= factor
+        elif isinstance(g, (np.ndarray, Node)):     # read-only, or left by create_graph=True
+            p.grad = g * factor
+        else:                                       # a Value's float, a 0-d numpy scalar
+            p.grad = type(g)(g * factor)
 
 
 def _number(where: str, name: str, value: Any) -> float:
@@ -76,8 +78,9 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     most `max_norm`; return the total norm before clipping (a Tensor with no history).
 
     As in PyTorch, each gradient is multiplied by min(1, max_norm / (total + 1e-6)), and
-    `norm_type` may be `inf` (the largest absolute value). A NaN or infinite total leaves NaN
-    gradients behind; `error_if_nonfinite=True` raises instead.
+    `norm_type` may be `inf` (the largest absolute value). A NaN total makes every gradient
+    NaN; an infinite one makes the finite numbers 0 and the infinite ones NaN (inf · 0);
+    `error_if_nonfinite=True` raises instead.
 
     >>> from autograd import Value
     >>> a, b = Value(1.0), Value(1.0)
@@ -108,7 +111,9 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"{where}: the total {norm_type}-norm of the gradients is {total}, "
                            f"so they cannot be clipped (error_if_nonfinite=True)")
-    factor = min(1.0, max_norm / (total + 1e-6))
+    # np.minimum, not min(): a NaN total gives a NaN factor (min(1.0, nan) is 1.0), so every
+    # gradient becomes NaN, as in PyTorch, instead of some staying unclipped
+    factor = float(np.minimum(1.0, max_norm / (total + 1e-6)))
     for p in params:
         _scale_grad(p, factor)
     return Tensor(np.array(total, dtype))
@@ -132,7 +137,7 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
         g = p.grad
         if isinstance(g, np.ndarray) and g.flags.writeable:
             np.clip(g, -clip_value, clip_value, out=g)
-        elif isinstance(g, Node):
+        elif isinstance(g, (np.ndarray, Node)):     # read-only, or left by create_graph=True
             p.grad = g.clip(-clip_value, clip_value)
         else:
             p.grad = type(g)(min(max(g, -clip_value), clip_value))

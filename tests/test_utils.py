@@ -5,6 +5,7 @@ formula written out: factor = min(1, max_norm / (total + 1e-6)))."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -104,3 +105,54 @@ def test_clip_grad_value_clamps_each_number() -> None:
 def test_nn_utils_is_reachable_as_in_pytorch() -> None:
     import nn
     assert nn.utils is utils and nn.utils.clip_grad_norm_ is clip_grad_norm_
+
+
+def test_a_nan_total_makes_every_gradient_nan_as_in_pytorch() -> None:
+    """min(1.0, nan) is 1.0: the other gradients were left unclipped and a NaN hid in one."""
+    a, b = _with_grads([np.nan, 2.0], [30.0, 40.0])
+    v = Value(0.0)
+    v.grad = 50.0
+    assert math.isnan(clip_grad_norm_([a, b, v], 1.0).item())
+    assert np.isnan(a.grad).all() and np.isnan(b.grad).all() and math.isnan(v.grad)
+
+
+def test_an_infinite_total_zeroes_the_finite_numbers_without_a_numpy_warning() -> None:
+    (a,) = _with_grads([math.inf, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # numpy's "invalid value" warning
+        assert clip_grad_norm_([a], 1.0).item() == math.inf
+    assert np.isnan(a.grad[0]) and a.grad[1] == 0.0
+
+
+def test_read_only_gradient_arrays_are_replaced_not_misread() -> None:
+    """A read-only .grad (np.broadcast_to, a frozen array) went to np.ndarray(g * factor), which
+    reads its argument as a shape."""
+    for clip, expected in ((lambda p: clip_grad_norm_(p, 3.0), 3 / (6 + 1e-6) * 3.0),
+                           (lambda p: clip_grad_value_(p, 2.0), 2.0)):
+        (a,) = _with_grads([0.0])
+        a.grad = np.broadcast_to(np.float32(3.0), (4,))  # read-only; norm 6
+        clip([a])
+        assert a.grad.shape == (4,) and a.grad.dtype == np.float32
+        np.testing.assert_allclose(a.grad, expected, rtol=1e-6)
+
+
+def test_clipping_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="optional cross-check against PyTorch: "
+                                                "pip install torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(3, 4)), rng.normal(size=5) * 10, np.array([np.nan, 1.0])]
+    for used, norm_type in (([0, 1], 2.0), ([0, 1], 1.0), ([0, 1], 0.5), ([0, 1], math.inf),
+                            ([0, 1, 2], 2.0)):
+        ours = _with_grads(*[[0.0]] * len(used))
+        theirs = [torch.zeros(arrays[i].shape, dtype=torch.float64) for i in used]
+        for p, t, i in zip(ours, theirs, used):
+            p.grad, t.grad = arrays[i].copy(), torch.tensor(arrays[i])
+        total = clip_grad_norm_(ours, 1.5, norm_type=norm_type)
+        expected = torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type=norm_type)
+        np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
+        torch.nn.utils.clip_grad_value_(theirs, 0.3)
+        clip_grad_value_(ours, 0.3)
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
