@@ -672,8 +672,9 @@ def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding:
         raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
                          f"{kernel}")
     extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0, 0)
-    if not any(extra):
-        _check_fits(name, x.shape, kernel, geo)
+    extended = tuple(n + e for n, e in zip(x.shape[2:], extra))
+    if min(geo.output_size(extended, kernel)) < 1:      # even with ceil_mode's rows, columns
+        _check_fits(name, x.shape, kernel, geo)         # (raises, naming the input's shape)
     return kernel, geo, extra
 
 

@@ -266,3 +266,9 @@ def test_pool_option_errors():
     with pytest.raises(ValueError, match=r"max_pool2d: the input of shape \(1, 1, 4, 4\).*"
                                          r"smaller than the kernel"):
         F.max_pool2d(x, 7, stride=1, ceil_mode=True)
+    # ceil_mode adds a column for the width, but the height is too small for any window: an
+    # empty max_pool2d output, avg_pool2d's error named conv2d and a shape with that column
+    for pool in (F.max_pool2d, F.avg_pool2d):
+        with pytest.raises(ValueError, match=rf"{pool.__name__}: the input of shape "
+                                             rf"\(1, 1, 1, 4\) .*smaller than the kernel"):
+            pool(Tensor(np.zeros((1, 1, 1, 4))), 3, 2, ceil_mode=True)
