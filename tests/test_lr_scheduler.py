@@ -313,6 +313,14 @@ def test_every_scheduler_is_an_lr_scheduler():
         assert isinstance(schedule, LRScheduler)
 
 
+def test_multistep_lr_takes_milestones_in_any_collection():
+    """np.arange(...) or a set was refused as "must be a list of epochs"; PyTorch takes them."""
+    for milestones in (np.array([2, 5]), {5, 2}, range(2, 6, 3), (e for e in [5, 2])):
+        assert MultiStepLR(_opt(), milestones).milestones == [2, 5]
+    with pytest.raises(TypeError, match="milestones must be a list of epochs"):
+        MultiStepLR(_opt(), {2: 1, 5: 1})        # a dict (PyTorch's Counter): counts, not epochs
+
+
 def test_lambda_lr_takes_one_function_per_group_and_saves_no_code():
     opt = two_group_sgd()
     schedule = LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 1.0 + e])

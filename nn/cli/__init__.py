@@ -101,7 +101,6 @@ def _run(argv: list[str] | None) -> int:
                           f"(set GLASSGRAD_TRACEBACK=1 to see where)", 1)
 
 
-
 def _discard_stdout() -> None:
     """Send what is left for stdout to /dev/null: Python's last flush would fail again and
     print a traceback."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Sequence
 
 from autograd.graph import Node
@@ -151,9 +152,10 @@ class MultiStepLR(LRScheduler):
     [1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
+        # any collection of epochs, as PyTorch takes (a list, a range, np.arange(...), a set)
+        if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got "
                             f"{milestones!r:.60}")
         self.milestones = sorted(_integer("MultiStepLR", "a milestone", m, low=0)
