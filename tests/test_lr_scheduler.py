@@ -254,6 +254,8 @@ def _opt():
     (lambda: MultiStepLR(_opt(), [2.5]), TypeError, r"a milestone must be an integer, got 2.5"),
     (lambda: LambdaLR(_opt(), 0.9), TypeError,
      r"LambdaLR: lr_lambda must be a function of the epoch, got 0.9"),
+    (lambda: LambdaLR([Value(0.0)], [abs]), TypeError,      # not "1 lr_lambdas for 0 groups"
+     r"LambdaLR: expected an Optimizer, got list"),
     (lambda: LambdaLR(_opt(), [abs, abs]), ValueError,
      r"LambdaLR: 2 lr_lambdas for 1 parameter group\(s\)"),
     (lambda: LambdaLR(_opt(), lambda e: "fast"), TypeError,

@@ -269,10 +269,11 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]
                  | Sequence[Callable[[int], float]], last_epoch: int = -1) -> None:
-        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        optimizer_given = isinstance(optimizer, Optimizer)     # else LRScheduler says so
+        groups = len(optimizer.param_groups) if optimizer_given else 0
         functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
             [lr_lambda] * groups
-        if isinstance(lr_lambda, (list, tuple)) and len(functions) != groups:
+        if isinstance(lr_lambda, (list, tuple)) and optimizer_given and len(functions) != groups:
             raise ValueError(f"LambdaLR: {len(functions)} lr_lambdas for {groups} parameter "
                              f"group(s): give one function, or one per group")
         for f in functions:
