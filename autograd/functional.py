@@ -661,6 +661,13 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 
+def _yes_or_no(name: str, option: str, value: Any) -> bool:
+    """A True/False option; anything else is refused (the string "False" would count as true)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {option} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                    dilation: Any = 1, ceil_mode: bool = False) -> tuple:
     """The kernel, the geometry, and the rows and columns `ceil_mode` adds at the bottom and
@@ -671,6 +678,7 @@ def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding:
     if any(2 * p > k for p, k in zip(geo.padding, kernel)):
         raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
                          f"{kernel}")
+    ceil_mode = _yes_or_no(name, "ceil_mode", ceil_mode)
     extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0, 0)
     extended = tuple(n + e for n, e in zip(x.shape[2:], extra))
     if min(geo.output_size(extended, kernel)) < 1:      # even with ceil_mode's rows, columns
@@ -738,6 +746,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     """
     x = _image_batch("avg_pool2d", x)
     _check_divisor("avg_pool2d", divisor_override)
+    count_include_pad = _yes_or_no("avg_pool2d", "count_include_pad", count_include_pad)
     kernel, geo, extra = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding,
                                         ceil_mode=ceil_mode)
     if any(extra):

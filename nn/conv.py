@@ -21,7 +21,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.functional import (
-    _channels_last_hint, _check_divisor, _conv2d, _conv_padding, _image_hint, _pair,
+    _channels_last_hint, _check_divisor, _conv2d, _conv_padding, _image_hint, _pair, _yes_or_no,
 )
 
 from . import init
@@ -105,7 +105,8 @@ class MaxPool2d(Module):
             raise ValueError("MaxPool2d: return_indices=True is not supported (glassgrad has no "
                              "max_unpool2d to use the indices)")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.ceil_mode = dilation, bool(ceil_mode)
+        self.dilation = dilation
+        self.ceil_mode = _yes_or_no("MaxPool2d", "ceil_mode", ceil_mode)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
@@ -128,7 +129,8 @@ class AvgPool2d(Module):
         _check_pool_arguments("AvgPool2d", kernel_size, stride, padding, 1)
         _check_divisor("AvgPool2d", divisor_override)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.ceil_mode = _yes_or_no("AvgPool2d", "ceil_mode", ceil_mode)
+        self.count_include_pad = _yes_or_no("AvgPool2d", "count_include_pad", count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:

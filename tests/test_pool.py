@@ -11,6 +11,7 @@ import pytest
 
 from autograd import Tensor, gradcheck, grad
 from autograd import functional as F
+import nn
 
 from conftest import sample, t64
 from reference import as_array, assert_matches, record_cases, recorded_case
@@ -272,3 +273,14 @@ def test_pool_option_errors():
         with pytest.raises(ValueError, match=rf"{pool.__name__}: the input of shape "
                                              rf"\(1, 1, 1, 4\) .*smaller than the kernel"):
             pool(Tensor(np.zeros((1, 1, 1, 4))), 3, 2, ceil_mode=True)
+    # yes-or-no options refuse strings ("False" would count as true)
+    for call, option in ((lambda: F.max_pool2d(x, 2, ceil_mode="False"), "ceil_mode"),
+                         (lambda: F.avg_pool2d(x, 2, ceil_mode="no"), "ceil_mode"),
+                         (lambda: F.avg_pool2d(x, 2, count_include_pad="False"),
+                          "count_include_pad")):
+        with pytest.raises(TypeError, match=rf"{option} must be True or False"):
+            call()
+    for make in (lambda: nn.MaxPool2d(2, ceil_mode="False"),
+                 lambda: nn.AvgPool2d(2, count_include_pad="False")):
+        with pytest.raises(TypeError, match=r"Pool2d: \w+ must be True or False, got 'False'"):
+            make()
