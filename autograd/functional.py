@@ -648,16 +648,23 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
                          f"shapes {x.shape} and {weight.shape}")
-    def on_width(value: Any, height: int) -> Any:
-        """An int or 1-tuple for the length, as (height, it) for conv2d; other values as given
-        (a string padding, or a mistake conv2d reports)."""
+    def on_width(what: str, value: Any, height: int) -> Any:
+        """An int or 1-tuple for the length, as (height, it) for conv2d, which checks the
+        numbers; a string padding as given. A pair is refused here: conv2d would take its first
+        number for the height of 1 (stride=(2, 1) would silently be stride 1)."""
         if isinstance(value, (tuple, list)) and len(value) == 1:
             value = value[0]
-        return (height, value) if _is_int(value) else value
+        if _is_int(value):
+            return (height, value)
+        if what == "padding" and isinstance(value, str):
+            return value
+        raise ValueError(f"conv1d: {what} must be an int or a 1-element tuple (one number for "
+                         f"the length), got {value!r}")
 
     y = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
                 weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:]), bias,
-                on_width(stride, 1), on_width(padding, 0), on_width(dilation, 1), groups)
+                on_width("stride", stride, 1), on_width("padding", padding, 0),
+                on_width("dilation", dilation, 1), groups)
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 

@@ -243,9 +243,9 @@ class Tensor(Node):
         if self.data.size != 1:
             raise TypeError(f"{convert}(): needs a one-element tensor, got shape {self.shape}")
         if self._fn is not None:
-            raise TypeError(f"{convert}(): this tensor {self._history()}; as a Python number it would leave "
-                            f"the graph (math.exp(t) would pass no gradient): use t.item() for "
-                            f"the number, or the Tensor ops (t.exp(), ...) to stay "
+            raise TypeError(f"{convert}(): this tensor {self._history()}; as a Python number "
+                            f"it would leave the graph (math.exp(t) would pass no gradient): use "
+                            f"t.item() for the number, or the Tensor ops (t.exp(), ...) to stay "
                             f"differentiable")
         return self.data.item()
 
@@ -439,8 +439,9 @@ class Tensor(Node):
             raise ValueError(f"{op.name}: the tensor of shape {self.shape} is empty along the "
                              f"reduced axes (the {op.name} of no numbers is undefined)")
         x = self
-        if op is LogSumExp:                 # fractions: floated first (an int mean is numpy's
-            #                                 float64, exact)
+        # an integer tensor's logsumexp is a fraction: floated first (its mean needs no cast:
+        # numpy already gives float64 for it)
+        if op is LogSumExp:
             x = self._floating()
         elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero

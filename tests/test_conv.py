@@ -6,6 +6,7 @@ installed, else as recorded in tests/reference/conv.npz)."""
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -145,6 +146,18 @@ def test_conv1d_takes_padding_same_and_one_element_tuples(rng):
     assert F.conv1d(x, w, padding="same").shape == (2, 3, 9)
     np.testing.assert_array_equal(F.conv1d(x, w, stride=(2,), padding=(1,), dilation=(2,)).data,
                                   F.conv1d(x, w, stride=2, padding=1, dilation=2).data)
+
+
+@pytest.mark.parametrize("setting", [{"stride": (2, 1)}, {"dilation": (2, 1)},
+                                     {"padding": (1, 2)}, {"stride": 1.5}])
+def test_conv1d_refuses_a_pair_or_a_fraction(rng, setting):
+    """A pair would reach conv2d as (height, length) and its first number fall on the height
+    of 1: stride=(2, 1) silently gave stride 1. PyTorch refuses it too."""
+    x, w = t64(rng.normal(size=(2, 2, 9))), t64(rng.normal(size=(3, 2, 4)))
+    (what, value), = setting.items()
+    with pytest.raises(ValueError, match=rf"conv1d: {what} must be an int or a 1-element "
+                                         rf"tuple .*got {re.escape(repr(value))}"):
+        F.conv1d(x, w, **setting)
 
 
 def test_no_gradient_work_for_inputs_that_do_not_need_it(rng):
