@@ -53,10 +53,11 @@ class LogSumExp(Op):
         return (g * exp(x - out),)
 
 
-def _along(axis: int, x) -> int | None:
-    """The axis to reduce along; None for a 0-d x (its softmax is 1): numpy takes axis 0 of a
-    0-d array, but a Tensor refuses it, and the higher-order pass reduces Tensors."""
-    return axis if x.ndim else None
+def _along(axis: int, y) -> int | None:
+    """The axis to reduce along in a backward whose output is `y`; None when y is 0-d (the
+    softmax of one number is 1): numpy takes axis 0 of a 0-d array, but a Tensor refuses it,
+    and the higher-order pass reduces Tensors."""
+    return axis if y.ndim else None
 
 
 class Softmax(Op):
