@@ -109,3 +109,13 @@ def test_nodes_built_by_hand_as_in_the_micrograd_lecture_compile():
         return Value(total.data ** 2, (total,), "**2").tanh()
 
     check_against_eager(build, [a, b], (0.5, 0.25))
+
+
+def test_a_constant_base_is_replayed_without_its_slope():
+    """c ** x with a constant base c = 0: the base's slope (infinite for x < 1) is not worked
+    out, so the replay stays vectorised instead of handing the pass to eager mode."""
+    x = Value(0.5)
+    graph = compile(Value(0.0, requires_grad=False) ** x + x)
+    compiled_pass(graph, [x])
+    assert x.grad == 1.0 and graph._eager is None
+    assert "pow_exponent" in graph.explain()

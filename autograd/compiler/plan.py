@@ -132,5 +132,7 @@ def _step(level: int, kind: str, start: int, group: list[Item]) -> Step:
         return Step(level, kind, start, start + len(group), index, slots.ravel())
     index = tuple(np.ascontiguousarray(column) for column in slots.T)
     differentiable = index[:-1] if RULES[kind][1] == CONSTANT else index
+    if kind == "pow_exponent":              # its rule gives the (constant) base no slope
+        differentiable = index[1:]
     targets = np.concatenate(differentiable)
     return Step(level, kind, start, start + len(group), index, targets)

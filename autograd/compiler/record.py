@@ -26,7 +26,7 @@ from ..value import Value
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
-    Sub: ("sub", False), Pow: ("pow", False), PowExponent: ("pow", False),
+    Sub: ("sub", False), Pow: ("pow", False), PowExponent: ("pow_exponent", False),
     PowConst: ("pow_const", True),
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),

@@ -106,6 +106,8 @@ class CompiledGraph:
                     continue
                 ctx, inputs = step.saved
                 parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
+                if parts[0] is None:        # pow_exponent: no slope for its constant base
+                    parts = parts[1:]
                 _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
         if not np.isfinite(grads[self._checked()]).all():
             self._eager = self._rebuild()   # the eager engine decides (it may raise)
@@ -192,11 +194,13 @@ class CompiledGraph:
            2      2  sum              1       3  t0 + t1 + ... (in order)
            3      3  relu             1       1  relu(x)
         """
+        wide = max([10] + [len(step.kind) for step in self._steps])
         lines = [repr(self), f"memory: {self.nbytes:,} bytes, "
                              f"{self.bytes_per_node():.0f} per recorded node",
-                 f"{'step':>4}  {'level':>5}  {'kind':<10} {'nodes':>7}  {'inputs':>6}  computes"]
+                 f"{'step':>4}  {'level':>5}  {'kind':<{wide}} {'nodes':>7}  {'inputs':>6}  "
+                 f"computes"]
         for number, step in enumerate(self._steps, start=1):
-            lines.append(f"{number:>4}  {step.level:>5}  {step.kind:<10} {step.size:>7,}  "
+            lines.append(f"{number:>4}  {step.level:>5}  {step.kind:<{wide}} {step.size:>7,}  "
                          f"{step.terms:>6}  {FORMULAS[step.kind]}")
         return "\n".join(lines)
 
@@ -290,7 +294,8 @@ def _accumulate(leaves: list[Value], grads: list[float]) -> None:
 # (slot k < n_constants holds plan.numbers[k]), so each eager node is the one first recorded.
 _EAGER = {
     "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
-    "sub": operator.sub, "pow": operator.pow, "pow_const": operator.pow,
+    "sub": operator.sub, "pow": operator.pow, "pow_exponent": operator.pow,
+    "pow_const": operator.pow,
     "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,

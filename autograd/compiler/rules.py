@@ -14,7 +14,7 @@ for floats and for arrays alike. Only the n-ary sum is new (fused chains of addi
 
 from __future__ import annotations
 
-from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, Sub
+from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, PowExponent, Sub
 from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
@@ -22,7 +22,8 @@ NONE, CONSTANT, SIGN = "none", "constant", "sign"
 #: kind -> (op class, where its ctx comes from)
 RULES: dict[str, tuple[type, str]] = {
     "mul": (Mul, NONE), "mul_const": (MulConst, CONSTANT), "neg": (Neg, NONE),
-    "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_const": (PowConst, CONSTANT),
+    "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_exponent": (PowExponent, NONE),
+    "pow_const": (PowConst, CONSTANT),
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
     "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
     "abs": (Abs, SIGN),
@@ -31,7 +32,7 @@ RULES: dict[str, tuple[type, str]] = {
 #: how the plan writes each kind (for `CompiledGraph.explain`)
 FORMULAS: dict[str, str] = {
     "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
-    "sub": "a - b", "pow": "a ** b", "pow_const": "x ** c", "const_pow": "c ** x",
+    "sub": "a - b", "pow": "a ** b", "pow_exponent": "a ** b (a constant base)", "pow_const": "x ** c", "const_pow": "c ** x",
     "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
     "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|",
 }
