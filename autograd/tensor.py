@@ -27,10 +27,10 @@ from .broadcast import unbroadcast
 from .graph import Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
-    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, Pow, PowBase, PowConst,
-    PowExponent, ConstPow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh,
-    Transpose, Where,
+    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow, Relu,
+    Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
+from .ops.arithmetic import pow_rule
 
 _default_dtype = np.dtype(np.float32)
 
@@ -340,14 +340,14 @@ class Tensor(Node):
             exponent = _python_number(exponent)
             base = self if isinstance(exponent, int) else self._floating()
             return apply(PowConst, (base,), exponent)
-        return self._binary(_power_rule(self, exponent), self, exponent)
+        return self._binary(pow_rule(self, exponent), self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
         if isinstance(base, numbers.Real) and not isinstance(base, Node):     # 2 ** x
             base = _python_number(base)
             x = self if isinstance(base, int) else self._floating()
             return apply(ConstPow, (x,), base)
-        return self._binary(_power_rule(base, self), base, self)
+        return self._binary(pow_rule(base, self), base, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -663,14 +663,6 @@ def _refuse_changed_inputs(node: Tensor) -> None:
 def _python_number(x: numbers.Real) -> int | float:
     """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
     return int(x) if isinstance(x, numbers.Integral) else float(x)
-
-
-def _power_rule(base: Any, exponent: Any) -> type:
-    """Pow, or its variant that skips the slope of the operand that wants no gradient: that
-    slope can be infinite (d/da at a = 0) or NaN (d/db at a < 0), though nobody asked for it."""
-    if not (isinstance(exponent, Node) and exponent._fn is not None):
-        return PowBase
-    return Pow if isinstance(base, Node) and base._fn is not None else PowExponent
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

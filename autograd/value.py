@@ -20,8 +20,8 @@ from . import graph
 from .graph import (
     CLOSED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
 )
-from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
-                             PowExponent, Sub)
+from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, PowConst, Sub,
+                             pow_rule)
 from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
 
 Number = float | int
@@ -275,7 +275,7 @@ class Value(Node):
         if isinstance(exponent, Value):
             if exponent._fn is not None and _mode.enabled:     # (a constant base gets no slope)
                 return make_node(Value, _power(self.data, exponent.data),
-                                 Pow if self._fn is not None else PowExponent, (self, exponent))
+                                 pow_rule(self, exponent), (self, exponent))
             exponent = exponent.data
         elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
             exponent = int(exponent)

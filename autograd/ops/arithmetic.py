@@ -7,7 +7,7 @@ the backward driver (`broadcasting = True`).
 
 from __future__ import annotations
 
-from ..graph import Op
+from ..graph import Node, Op
 from .payload_math import log_or_zero
 
 
@@ -146,6 +146,15 @@ class Pow(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         return g * (b * a ** (b - 1)), g * (out * log_or_zero(a))
+
+
+def pow_rule(base: object, exponent: object) -> type:
+    """The op for base ** exponent when one of them is a node: Pow, or its variant that skips
+    the slope of the operand that wants no gradient, which can be infinite (d/da at a = 0) or
+    NaN (d/db at a < 0) though nobody asked for it."""
+    if not (isinstance(exponent, Node) and exponent._fn is not None):
+        return PowBase
+    return Pow if isinstance(base, Node) and base._fn is not None else PowExponent
 
 
 class PowBase(Pow):
