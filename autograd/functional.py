@@ -312,6 +312,14 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
     >>> p = Tensor([0.9, 0.2], requires_grad=True)
     >>> round(binary_cross_entropy(p, [1, 0]).item(), 4)    # -(log 0.9 + log 0.8) / 2
     0.1643
+
+    "mean" divides by every element. The lectures' cost of m examples with K sigmoid outputs,
+    -1/m Σ_i Σ_k [y log h + (1 - y) log(1 - h)], sums over k: it is `reduction="sum"` over m.
+
+    >>> h, Y = Tensor([[0.9, 0.2], [0.6, 0.3]]), [[1, 0], [1, 1]]          # m = 2, K = 2
+    >>> J = binary_cross_entropy(h, Y, reduction="sum") / 2
+    >>> round(J.item(), 3), round(binary_cross_entropy(h, Y).item() * 2, 3)  # "mean" is J / K
+    (1.022, 1.022)
     >>> round(binary_cross_entropy([Value(0.9), Value(0.2)], [1, 0]).data, 4)
     0.1643
     """

@@ -7,7 +7,8 @@
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
-  `clip_grad_norm_`, `clip_grad_value_` (nn.utils)
+  `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
+  `parameters_to_vector`, `vector_to_parameters` (nn.utils)
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
   `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
   about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch` (nn.selection);

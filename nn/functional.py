@@ -151,12 +151,21 @@ def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:
 
 
 def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
-    """alpha · Σ p² over all parameters (Values or Tensors): weight decay written as a loss.
+    """alpha · Σ p² over the parameters given (Values or Tensors): weight decay as a loss.
 
     For Values it is micrograd's `alpha * sum((p*p for p in model.parameters()))`, term by term.
 
     >>> l2_penalty([Value(3.0), Value(-4.0)], 0.01)
     Value(data=0.25, grad=0.0)
+
+    The lectures' λ/(2m) Σ Θ² leaves the biases out: pass only the weights.
+
+    >>> from nn import MLP
+    >>> model, lam, m = MLP(3, [3, 3], 1), 1.0, 5
+    >>> weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    >>> len(weights), len(model.parameters())
+    (3, 6)
+    >>> penalty = l2_penalty(weights, lam / (2 * m))
     """
     params = list(parameters)
     if not params:

@@ -21,7 +21,7 @@ import math
 import numbers
 import sys
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ItemsView, Iterator, KeysView, Sequence
 
 import numpy as np
 
@@ -219,6 +219,17 @@ class History:
 
     def __contains__(self, name: str) -> bool:
         return name in self.history
+
+    def __iter__(self) -> Iterator[str]:
+        """The recorded names, as a dict's keys: `for name in history`, `dict(history)`."""
+        return iter(self.history)
+
+    def keys(self) -> KeysView[str]:
+        return self.history.keys()
+
+    def items(self) -> ItemsView[str, list[float]]:
+        """(name, per-epoch values) pairs: `{k: v[-1] for k, v in history.items()}`."""
+        return self.history.items()
 
     def last(self) -> dict[str, float]:
         """The numbers of the final epoch."""

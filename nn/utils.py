@@ -1,4 +1,4 @@
-"""Gradient clipping, between `loss.backward()` and `optimizer.step()`, as `torch.nn.utils` has it.
+"""Gradient clipping, and parameters unrolled into one vector, as `torch.nn.utils` has them.
 
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
@@ -14,6 +14,10 @@ skipped.
 10.0
 >>> w.grad.round(4)                          # now of norm 5 (a hair less, as in PyTorch)
 array([3., 4.], dtype=float32)
+
+`parameters_to_vector` lays every parameter end to end (the lectures' "unrolled" θ of
+Θ(1), Θ(2), ...), and `vector_to_parameters` writes such a vector back; gradient checking and
+optimizers that want one flat vector (scipy's) use the pair.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from autograd import Tensor, get_default_dtype
+from autograd import Tensor, concatenate, get_default_dtype, no_grad
 from autograd.graph import Node
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
 def _parameters(where: str, parameters: Any) -> list[Node]:
@@ -141,3 +145,58 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
             p.grad = g.clip(-clip_value, clip_value)
         else:
             p.grad = type(g)(min(max(g, -clip_value), clip_value))
+
+
+def parameters_to_vector(parameters: Any) -> Tensor:
+    """All of `parameters` laid end to end in one 1-d Tensor, each flattened row by row: the
+    lectures' unrolled θ. As in PyTorch it is made by graph ops, so a cost computed from it
+    backpropagates into the parameters. Arrays are taken too, as constants: the gradients
+    unroll the same way, `parameters_to_vector(p.grad for p in model.parameters())`.
+
+    >>> from nn import Linear
+    >>> layer = Linear(2, 1)
+    >>> vector_to_parameters([0.5, -1.0, 2.0], layer.parameters())   # weight (1, 2), bias (1,)
+    >>> theta = parameters_to_vector(layer.parameters())
+    >>> theta.data, theta.requires_grad
+    (array([ 0.5, -1. ,  2. ], dtype=float32), True)
+    >>> (theta * theta).sum().backward(); layer.weight.grad, layer.bias.grad
+    (array([[ 1., -2.]], dtype=float32), array([4.], dtype=float32))
+    >>> parameters_to_vector(p.grad for p in layer.parameters()).data
+    array([ 1., -2.,  4.], dtype=float32)
+    """
+    where = "parameters_to_vector"
+    items = [parameters] if isinstance(parameters, (Tensor, np.ndarray)) else list(parameters)
+    if not items:
+        raise ValueError(f"{where}: got no parameters")
+    for i, p in enumerate(items):
+        if p is None:
+            raise TypeError(f"{where}: item {i} is None (a parameter's .grad before any "
+                            f"backward()?)")
+        if not isinstance(p, (Tensor, np.ndarray)):
+            hint = (": for the scalar engine's Values use [p.data for p in parameters]"
+                    if isinstance(p, Node) else "")
+            raise TypeError(f"{where}: item {i} is a {type(p).__name__}, not a Tensor or a numpy "
+                            f"array{hint}")
+    return concatenate([p.reshape(-1) for p in items])
+
+
+def vector_to_parameters(vector: Any, parameters: Any) -> None:
+    """Write the 1-d `vector` into `parameters` in place, in the order `parameters_to_vector`
+    reads them (nothing is recorded: the parameters are leaves and get new numbers)."""
+    where = "vector_to_parameters"
+    params = _parameters(where, parameters)
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, not a Tensor")
+    numbers = np.asarray(vector.data if isinstance(vector, Tensor) else vector)
+    if numbers.ndim != 1:
+        raise ValueError(f"{where}: vector must be 1-d, got shape {numbers.shape}")
+    needed = sum(p.size for p in params)
+    if numbers.size != needed:
+        raise ValueError(f"{where}: vector has {numbers.size} numbers but the parameters hold "
+                         f"{needed} ({', '.join(str(p.shape) for p in params)})")
+    start = 0
+    with no_grad():
+        for p in params:
+            p.copy_(numbers[start:start + p.size].reshape(p.shape))
+            start += p.size

@@ -242,6 +242,16 @@ def test_history_plot(blobs):
     assert len(axes[0].lines) == 3                     # train, validation, best epoch
 
 
+
+def test_history_reads_like_a_dict_of_curves(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, Adam(model.parameters(), lr=0.1), (X, y), epochs=2,
+                  progress=False)
+    assert list(history) == list(history.keys()) == ["loss", "accuracy", "lr"]
+    assert dict(history) == {name: history[name] for name in ("loss", "accuracy", "lr")}
+    assert {k: v[-1] for k, v in history.items()} == history.last()
+
 # -- data is checked where it enters ---------------------------------------------------------------
 
 def test_bad_data_is_refused_naming_the_argument(blobs):

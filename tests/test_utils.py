@@ -12,7 +12,11 @@ import pytest
 
 from autograd import Tensor, Value
 from nn import Linear, utils
-from nn.utils import clip_grad_norm_, clip_grad_value_
+from autograd import gradcheck
+from nn import MLP
+from nn.utils import (
+    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+)
 
 
 def _with_grads(*grads: list[float]) -> list[Tensor]:
@@ -156,3 +160,66 @@ def test_clipping_matches_pytorch() -> None:
         clip_grad_value_(ours, 0.3)
         for p, t in zip(ours, theirs):
             np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
+
+
+# -- parameters unrolled into one vector (the lectures' θ; torch.nn.utils' pair) --------------
+
+def test_parameters_round_trip_through_one_vector_in_parameter_order() -> None:
+    model = MLP(3, [4], 2, dtype="float64")
+    theta = np.arange(model.num_parameters(), dtype=np.float64)
+    vector_to_parameters(theta, model.parameters())
+    np.testing.assert_array_equal(model[0].weight.data, theta[:12].reshape(4, 3))
+    np.testing.assert_array_equal(model[2].bias.data, theta[-2:])
+    np.testing.assert_array_equal(parameters_to_vector(model.parameters()).data, theta)
+
+
+def test_the_unrolled_vector_backpropagates_into_the_parameters() -> None:
+    model = MLP(2, [3], 1, dtype="float64")
+    theta = parameters_to_vector(model.parameters())
+    (theta * theta).sum().backward()
+    grads = parameters_to_vector(p.grad for p in model.parameters())     # arrays unroll too
+    np.testing.assert_allclose(grads.data, 2 * theta.data, rtol=1e-15)
+    assert not grads.requires_grad
+    weights = [Tensor(np.array([[0.3, -1.2], [2.0, 0.5]]), requires_grad=True),
+               Tensor(np.array([0.7, -0.1]), requires_grad=True)]
+    assert gradcheck(lambda w, b: parameters_to_vector([w, b]).tanh(), *weights)
+
+
+def test_vector_to_parameters_refuses_a_vector_of_the_wrong_size_or_shape() -> None:
+    model = MLP(2, [3], 1)                                    # 9 + 4 = 13 numbers
+    before = parameters_to_vector(model.parameters()).data.copy()
+    with pytest.raises(ValueError, match=r"vector has 12 numbers but the parameters hold 13 "
+                                         r"\(\(3, 2\), \(3,\), \(1, 3\), \(1,\)\)"):
+        vector_to_parameters(np.zeros(12), model.parameters())
+    with pytest.raises(ValueError, match=r"vector must be 1-d, got shape \(13, 1\)"):
+        vector_to_parameters(np.zeros((13, 1)), model.parameters())
+    np.testing.assert_array_equal(parameters_to_vector(model.parameters()).data, before)
+
+
+def test_parameters_to_vector_names_what_it_cannot_unroll() -> None:
+    model = MLP(2, [3], 1)
+    with pytest.raises(TypeError, match=r"item 0 is None \(a parameter's .grad before any "
+                                        r"backward\(\)\?\)"):
+        parameters_to_vector(p.grad for p in model.parameters())
+    with pytest.raises(TypeError, match=r"item 1 is a Value.*\[p.data for p in parameters\]"):
+        parameters_to_vector([Tensor([1.0]), Value(2.0)])
+    with pytest.raises(ValueError, match="got no parameters"):
+        parameters_to_vector([])
+    with pytest.raises(TypeError, match="parameter 0 is a Value, not a Tensor"):
+        vector_to_parameters([1.0], [Value(2.0)])
+
+
+def test_vector_round_trip_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason="optional cross-check against PyTorch: "
+                                                "pip install torch")
+    model = MLP(3, [4], 2, dtype="float64")
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
+                               torch.nn.Linear(4, 2)).double()
+    twin.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    theirs = torch.nn.utils.parameters_to_vector(twin.parameters()).detach().numpy()
+    np.testing.assert_array_equal(parameters_to_vector(model.parameters()).data, theirs)
+    new = np.random.default_rng(0).normal(size=theirs.size)
+    vector_to_parameters(new, model.parameters())
+    torch.nn.utils.vector_to_parameters(torch.from_numpy(new), twin.parameters())
+    for key, value in twin.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[key], value.numpy())
