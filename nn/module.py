@@ -285,6 +285,21 @@ class Module:
         """How many numbers training adjusts."""
         return sum(int(np.size(p.data)) for p in self.parameters())
 
+    def label_parameters(self) -> Module:
+        """Give each parameter without a label its dotted name, so that drawings
+        (`draw_graph`, `draw_backprop`) and their step texts say which weight is which; returns
+        self. Labels set by hand are kept.
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1)).label_parameters()
+        >>> model[2].weight.label, model[0].bias.label
+        ('2.weight', '0.bias')
+        """
+        for name, p in self.named_parameters():
+            if not p.label:
+                p.label = name
+        return self
+
     # -- training helpers ----------------------------------------------------------------------
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -36,6 +36,18 @@ def test_named_parameters_use_dotted_names_module_params_first():
                      "blocks.1.scale", "blocks.1.shift"]
 
 
+def test_label_parameters_names_each_unlabelled_parameter_for_drawings():
+    from autograd import draw_graph
+    net = Net()
+    net.first.shift.label = "b"                      # a label given by hand is kept
+    assert net.label_parameters() is net
+    assert [p.label for p in net.parameters()] == [
+        "gain", "first.scale", "b", "blocks.0.scale", "blocks.0.shift", "blocks.1.scale",
+        "blocks.1.shift"]
+    svg = draw_graph(net(Tensor([1.0, 2.0])).sum(), engine="builtin").svg()
+    assert "first.scale" in svg and "gain" in svg
+
+
 def test_parameters_are_found_from_attributes_assigned_later():
     net = Net()
     net.extra = Parameter([0.5])

@@ -89,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _prediction_graph(model: Module, x: np.ndarray, y: np.ndarray) -> GraphDrawing:
     """The graph of one test point's loss after backward: every weight with its gradient."""
-    for name, p in model.named_parameters():
-        p.label = name                                   # "0.weight" in the picture
+    model.label_parameters()                             # "0.weight" in the picture
     model.zero_grad()
     loss = cross_entropy(model(Tensor(x, label="x")), y)
     loss.label = "loss"
