@@ -158,7 +158,8 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     >>> l2_penalty([Value(3.0), Value(-4.0)], 0.01)
     Value(data=0.25, grad=0.0)
 
-    The lectures' λ/(2m) Σ Θ² leaves the biases out: pass only the weights.
+    The lectures' λ/(2m) Σ Θ² leaves the biases out: pass only the weights, not
+    `model.parameters()`.
 
     >>> from nn import MLP
     >>> model, lam, m = MLP(3, [3, 3], 1), 1.0, 5
@@ -166,6 +167,18 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     >>> len(weights), len(model.parameters())
     (3, 6)
     >>> penalty = l2_penalty(weights, lam / (2 * m))
+
+    Its gradient is 2·alpha·p, so `SGD(..., weight_decay=2 * alpha)` takes the same steps
+    without the term in the loss. That is also the way to search alpha with `GridSearch`: a
+    loss with the penalty in it scores the penalty too, and a plain function (a lambda) that
+    adds it declares no task, so the search would rank by that penalised loss.
+
+    >>> from nn.optim import SGD
+    >>> w, v = Value(3.0), Value(3.0)
+    >>> l2_penalty([w], 0.05).backward(); SGD([w], lr=0.1).step()   # g = 2 · 0.05 · 3
+    >>> SGD([v], lr=0.1, weight_decay=0.1).step()                   # g = 0 + 0.1 · 3
+    >>> round(w.data, 12), round(v.data, 12)
+    (2.97, 2.97)
     """
     params = list(parameters)
     if not params:

@@ -278,6 +278,11 @@ class GridSearch:
     "mse" and "mae" are minimised, accuracy, R² and the others maximised, and a metric function
     goes the way it declares (`nn.scoring.declare_metric`).
 
+    A combination whose training diverges (`nn.train.TrainingDiverged`: the loss became NaN or
+    infinite, as a large learning rate with a large penalty will) does not stop the search: it
+    is ranked last, shown as "diverged" in `table()`, and a RuntimeWarning names it. Only if
+    every combination diverges is that an error.
+
     >>> import numpy as np
     >>> from nn import MLP, cross_entropy
     >>> from nn.optim import SGD
@@ -316,14 +321,24 @@ class GridSearch:
         return [dict(zip(names, combo)) for combo in itertools.product(*self.param_grid.values())]
 
     def fit(self, X: Any, y: Any) -> GridSearch:
-        from .train import fit
+        from .train import TrainingDiverged, fit
 
         X, y = np.asarray(X), np.asarray(y)
         folds = _splits("GridSearch.fit", self.cv, X, y, self.seed)    # the same for everyone
         self.results = []
+        higher, diverged = None, None
         for params in self.candidates():
-            scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
-                                    self.metrics, params=params, seed=self.seed)
+            try:
+                scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
+                                        self.metrics, params=params, seed=self.seed)
+            except TrainingDiverged as error:
+                # one bad corner of the grid (a large learning rate) must not end the search
+                diverged = diverged or error
+                warnings.warn(f"GridSearch: {params} diverged ({error}); it is ranked last",
+                              RuntimeWarning, stacklevel=2)
+                self.results.append({"params": params, "mean": None, "std": None,
+                                     "diverged": str(error)})
+                continue
             if self.scoring is None:            # the first metric, else the loss
                 self.scoring = next((n for n in scores["mean"] if n != "loss"), "loss")
             if self.scoring not in scores["mean"]:
@@ -335,8 +350,13 @@ class GridSearch:
                                  f"not say whether higher or lower is better; declare it with "
                                  f"nn.scoring.declare_metric(higher_is_better=...)")
             self.results.append({"params": params, "mean": scores["mean"], "std": scores["std"]})
+        trained = [r for r in self.results if r["mean"] is not None]
+        if not trained:
+            raise TrainingDiverged(f"GridSearch: every combination diverged, the first with: "
+                                   f"{diverged}", loss=diverged.loss, epoch=diverged.epoch,
+                                   batch=diverged.batch, stepped=diverged.stepped)
         sign = -1.0 if higher else 1.0                          # min() of sign * score
-        best = min(self.results, key=lambda r: sign * r["mean"][self.scoring])
+        best = min(trained, key=lambda r: sign * r["mean"][self.scoring])
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:
             model, loss_fn, optimizer = _build(self.build_model, self.best_params)
@@ -350,14 +370,14 @@ class GridSearch:
         if not self.results:
             return "GridSearch: not fitted yet"
         names = list(self.param_grid)
-        scores = list(self.results[0]["mean"])
+        scores = list(next(r["mean"] for r in self.results if r["mean"] is not None))
         header = names + [f"{s} (mean ± std)" for s in scores]
         rows = []
         for r in self.results:
             mark = " *" if r["params"] == self.best_params else ""
-            rows.append([repr(r["params"][n]) for n in names]
-                        + [f"{r['mean'][s]:.4f} ± {r['std'][s]:.4f}" for s in scores[:-1]]
-                        + [f"{r['mean'][scores[-1]]:.4f} ± {r['std'][scores[-1]]:.4f}{mark}"])
+            cells = (["diverged"] * len(scores) if r["mean"] is None else
+                     [f"{r['mean'][s]:.4f} ± {r['std'][s]:.4f}" for s in scores])
+            rows.append([repr(r["params"][n]) for n in names] + cells[:-1] + [cells[-1] + mark])
         widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                  for row in [header] + rows]

@@ -197,10 +197,13 @@ class History:
     monitors, in that score's direction (`nn.scoring`). When early stopping put the best
     weights back, `restored_epoch` is that epoch and `scores()` gives its numbers, which are
     the numbers of the model as `fit` leaves it; `last()` is always the final epoch's.
+    `steps` counts the optimizer's updates in those epochs, one per mini-batch: 1,000 examples
+    in batches of 100 make 10 updates an epoch.
     """
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
+        self.steps = 0
         self.best_epoch: int | None = None
         self.restored_epoch: int | None = None
         self.stopped_early = False
@@ -451,6 +454,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                 scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
+            history.steps += len(train_loader)          # one update per batch of the epoch
             if plot is not None:
                 plot.update(history)
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None

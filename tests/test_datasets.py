@@ -196,6 +196,20 @@ def test_lag_features_never_see_the_day_they_predict():
     assert not np.array_equal(X2[13], X[13])                    # the day after sees it
 
 
+@given(series=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40),
+       days=st.integers(1, 10))
+def test_lag_features_days_are_the_past_days_one_by_one(series, days):
+    series = np.array(series)
+    if len(series) <= days:
+        with pytest.raises(ValueError, match=f"too short for days={days}"):
+            lag_features(series, days=days)
+        return
+    X, y = lag_features(series, days=days)
+    expected = np.array([[series[t - j] for j in range(1, days + 1)]
+                         for t in range(days, len(series))])
+    assert np.array_equal(X, expected) and np.array_equal(y, series[days:])
+
+
 def test_lag_features_dtypes():
     X, y = lag_features(np.arange(10, dtype=np.float32), (1, 3))
     assert X.dtype == y.dtype == np.float32
@@ -225,6 +239,9 @@ def test_lag_features_dtypes():
     (lambda: lag_features(np.arange(30.0), ()), ValueError, "at least one window"),
     (lambda: lag_features(np.arange(30.0), (0, 7)), ValueError, "every window must be at least"),
     (lambda: lag_features(np.arange(30.0), (1.5,)), TypeError, "every window must be an int"),
+    (lambda: lag_features(np.arange(30.0), (1, 7), days=7), ValueError,
+     "give windows .* or days .*, not both"),
+    (lambda: lag_features(np.arange(30.0), days=0), ValueError, "days must be at least 1"),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -311,3 +311,25 @@ def test_metrics_may_be_one_name_but_not_hidden_in_fit_kwargs():
         cross_validate(_build, X, y, cv=2, fit_kwargs={"epochs": 1, "metrics": ["f1"]})
     with pytest.raises(ValueError, match="GridSearch: pass metrics= as its own argument"):
         GridSearch(_build, {"lr": [0.1]}, fit_kwargs={"metrics": ["f1"]})
+
+
+def test_grid_search_ranks_a_diverging_combination_last_and_carries_on():
+    X, y = _two_blobs()
+    search = GridSearch(_build, {"lr": [1e38, 0.5]}, cv=2, fit_kwargs={"epochs": 3})
+    with np.errstate(all="ignore"), pytest.warns(
+            RuntimeWarning, match=r"GridSearch: \{'lr': 1e\+38\} diverged \(fit: the loss became"):
+        search.fit(X, y)
+    assert search.best_params == {"lr": 0.5}
+    assert search.results[0]["mean"] is None and "diverged" in search.results[0]
+    assert search.table().splitlines()[1].split()[1:] == ["diverged", "diverged"]
+
+
+def test_grid_search_fails_when_every_combination_diverges():
+    from nn.train import TrainingDiverged
+    X, y = _two_blobs()
+    search = GridSearch(_build, {"lr": [1e38]}, cv=2, fit_kwargs={"epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TrainingDiverged, match="GridSearch: every combination diverged, "
+                                                   "the first with: fit: the loss became"):
+            search.fit(X, y)

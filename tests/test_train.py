@@ -230,6 +230,19 @@ def test_a_diverging_loss_stops_with_a_hint(blobs):
                 metrics=(), progress=False)
 
 
+def test_history_counts_the_updates_one_per_batch(blobs):
+    X, y = blobs                                # 10 updates an epoch for 1,000 in batches of 100
+    X, y = np.resize(X, (1000, 2)), np.resize(y, 1000)
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=3,
+                  batch_size=100, progress=False)
+    assert history.steps == 30
+    X, y = np.resize(X, (1050, 2)), np.resize(y, 1050)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+                  batch_size=100, progress=False)
+    assert history.steps == 2 * 11                  # the last, shorter batch is an update too
+
+
 def test_history_plot(blobs):
     matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is optional")
     matplotlib.use("Agg")

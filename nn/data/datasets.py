@@ -252,24 +252,44 @@ def make_daily_views(n_days: int = 730, *, base: float = 1000.0, trend: float = 
     return np.maximum(views, 0.0).astype(get_default_dtype())
 
 
-def lag_features(series: Any, windows: Sequence[int] = (1, 7, 28)
+def lag_features(series: Any, windows: Sequence[int] | None = None, *, days: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Window features of a daily series and the next day's value as the target.
 
     Row i describes day t = max(windows) + i: feature j is the mean of the `windows[j]` days
-    before t (window 1 is yesterday, 7 the past week, 28 the past four weeks) and the target is
-    series[t]. Only past days enter a row, so the features never see the day they predict.
+    before t (window 1 is yesterday, 7 the past week, 28 the past four weeks; the default is
+    (1, 7, 28)) and the target is series[t]. Only past days enter a row, so the features never
+    see the day they predict.
 
     >>> X, y = lag_features([1.0, 2.0, 3.0, 4.0, 5.0], windows=(1, 2))
     >>> X.tolist(), y.tolist()
     ([[2.0, 1.5], [3.0, 2.5], [4.0, 3.5]], [3.0, 4.0, 5.0])
+
+    `days=k` gives instead the k past days one by one, the lectures' y = b + Σⱼ wⱼ xⱼ with xⱼ
+    the value j days before t (so each weight says how much that day counts):
+
+    >>> X, y = lag_features([1.0, 2.0, 3.0, 4.0, 5.0], days=3)
+    >>> X.tolist(), y.tolist()
+    ([[3.0, 2.0, 1.0], [4.0, 3.0, 2.0]], [4.0, 5.0])
     """
     fn = "lag_features"
     s = np.asarray(series.data if isinstance(series, Tensor) else series)
     if s.ndim != 1 or s.dtype.kind not in "biuf":
         raise ValueError(f"{fn}: series must be a 1-d sequence of numbers, got shape {s.shape} "
                          f"and dtype {s.dtype}")
-    windows = tuple(windows)
+    if days is not None:
+        if windows is not None:
+            raise ValueError(f"{fn}: give windows (means of past days) or days (each past day "
+                             f"on its own), not both")
+        X, targets = _past_days(fn, s, _count(fn, "days", days))
+    else:
+        X, targets = _window_means(fn, s, (1, 7, 28) if windows is None else tuple(windows))
+    dtype = s.dtype if s.dtype.kind == "f" else get_default_dtype()
+    return X.astype(dtype), s[targets].astype(dtype)
+
+
+def _window_means(fn: str, s: np.ndarray, windows: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Row i: the mean of each window of days before day t = max(windows) + i; and those t."""
     if not windows:
         raise ValueError(f"{fn}: needs at least one window")
     for w in windows:
@@ -282,5 +302,14 @@ def lag_features(series: Any, windows: Sequence[int] = (1, 7, 28)
     running = np.concatenate([[0.0], np.cumsum(s, dtype=np.float64)])
     days = np.arange(longest, len(s))
     X = np.stack([(running[days] - running[days - w]) / w for w in windows], axis=1)
-    dtype = s.dtype if s.dtype.kind == "f" else get_default_dtype()
-    return X.astype(dtype), s[days].astype(dtype)
+    return X, days
+
+
+def _past_days(fn: str, s: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row i: the `days` values before day t = days + i, the latest first; and those t."""
+    if len(s) <= days:
+        raise ValueError(f"{fn}: a series of {len(s)} days is too short for days={days} (needs "
+                         f"at least {days + 1} days)")
+    # column j - 1 is the series shifted by j days: one slice per column, no loop over days
+    X = np.stack([s[days - j:len(s) - j] for j in range(1, days + 1)], axis=1)
+    return X, np.arange(days, len(s))
