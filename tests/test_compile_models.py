@@ -138,3 +138,53 @@ def test_the_losses_over_values_compile():
     }
     for name, build in losses.items():
         check_against_eager(build, w, [0.5, -0.7, 1.1])
+
+
+def test_gradient_graphs_of_a_relu_mlp_follow_new_inputs():
+    """A gradient-norm penalty Σ (∂loss/∂p)² of a micrograd-style ReLU MLP, built with
+    create_graph=True and compiled: with new inputs (which switch ReLUs on and off) its value
+    and its gradient are eager mode's, which rebuilds the graphs at the new inputs."""
+    import warnings
+
+    random.seed(3)
+    model = scalar.MLP(2, [4, 4, 1])
+    params = model.parameters()
+    X = [[Value(v, requires_grad=False) for v in row] for row in
+         [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.5], [0.1, 0.9]]]
+    y = [1.0, -1.0, 1.0, -1.0]
+
+    def penalty():
+        for p in params:
+            p.grad = 0.0
+        loss = sum((model(row) - t) ** 2 for row, t in zip(X, y))
+        loss.backward(create_graph=True)
+        return sum(p.grad * p.grad for p in params)
+
+    def eager() -> tuple[float, list[float]]:
+        out = penalty()
+        for p in params:
+            p.grad = 0.0
+        out.backward()
+        return out.data, [p.grad for p in params]
+
+    def active() -> list[bool]:
+        """Which first-layer ReLUs are on, for each input row."""
+        return [neuron(row).data > 0 for neuron in model.layers[0].neurons for row in X]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no number frozen at the recorded data
+        graph = compile(penalty())
+    recorded = active()
+    for row in X:                                   # new inputs: other ReLUs are on
+        for v in row:
+            v.data = -2.0 * v.data + 0.3
+    assert active() != recorded
+    for p in params:
+        p.grad = 0.0
+    value = graph.forward()
+    graph.backward()
+    want_value, want_grads = eager()
+    assert close(value, want_value), (value, want_value)
+    scale = max(map(abs, want_grads))
+    for p, want in zip(params, want_grads):
+        assert close(p.grad, want, scale), (p.grad, want)

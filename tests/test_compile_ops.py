@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import Value, compile
-from compile_helpers import check_against_eager, compiled_pass
+from compile_helpers import check_against_eager, close, compiled_pass
 
 # name, expression of (a, b), data at recording, data at replay (chosen to cross kinks: the
 # replay must recompute ReLU's mask and Abs's sign from the new numbers)
@@ -119,3 +119,77 @@ def test_a_constant_base_is_replayed_without_its_slope():
     compiled_pass(graph, [x])
     assert x.grad == 1.0 and graph._eager is None
     assert "pow_exponent" in graph.explain()
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradient graphs (create_graph=True): the slopes of relu and abs are step and sign nodes
+# ----------------------------------------------------------------------------------------------
+
+# f, the points at which its gradient graph is recorded, and points on both sides of its kinks
+# (x * x = 1, x * x * x = 1: the kink itself too, where eager mode's slope is 0)
+KINKED = [
+    ("relu", lambda x: (x * x - 1).relu(), (2.0, 0.5), (2.0, 1.5, 1.0, 0.5, -0.5, -1.5, -2.0)),
+    ("abs", lambda x: abs(x * x * x - 1), (2.0, 0.5), (2.0, 1.5, 1.0, 0.5, -0.5, -1.5)),
+]
+
+
+def eager_derivatives(f, *point: float) -> tuple[float, list[float]]:
+    """(∂f/∂x₀, [∂²f/∂x₀∂xᵢ for each i]) from eager passes, the first with create_graph."""
+    xs = [Value(p) for p in point]
+    f(*xs).backward(create_graph=True)
+    first = xs[0].grad
+    for x in xs:
+        x.grad = 0.0
+    first.backward()
+    return first.data, [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("name, f, recorded, replayed", KINKED, ids=[k[0] for k in KINKED])
+def test_gradient_graphs_follow_relu_and_abs_across_their_kinks(name, f, recorded, replayed):
+    """The compiled d/dx (forward) and d²/dx² (backward) agree with eager mode's at every point,
+    on either side of the kink from where the graph was recorded."""
+    for start in recorded:
+        x = Value(start)
+        f(x).backward(create_graph=True)
+        graph = compile(x.grad)
+        for point in replayed:
+            x.data = point
+            first, second = compiled_pass(graph, [x])
+            want_first, want_second = eager_derivatives(f, point)
+            assert close(first, want_first) and close(second[0], want_second[0]), \
+                (start, point, first, second, want_first, want_second)
+
+
+def test_second_derivatives_of_a_compiled_gradient_graph_match_finite_differences():
+    """∂/∂x and ∂/∂w of the compiled ∂f/∂x against central differences (float64) of eager
+    ∂f/∂x, at points away from the kinks and on the other side of them from the recording."""
+    def f(x, w):
+        return (w * x - 0.3).relu() * x.tanh() + abs(x - w) * (w * x) + (x * x).relu() * w
+
+    x, w = Value(1.2), Value(0.8)                    # w x > 0.3, x > w
+    f(x, w).backward(create_graph=True)
+    graph = compile(x.grad)
+    h = 1e-6
+    for point in [(1.2, 0.8), (-0.9, 0.6), (0.4, 1.3), (-1.1, -0.7)]:
+        x.data, w.data = point
+        first, second = compiled_pass(graph, [x, w])
+        assert first == pytest.approx(eager_derivatives(f, *point)[0], rel=1e-12)
+        for i in range(2):
+            up, down = list(point), list(point)
+            up[i] += h
+            down[i] -= h
+            numeric = (eager_derivatives(f, *up)[0] - eager_derivatives(f, *down)[0]) / (2 * h)
+            assert second[i] == pytest.approx(numeric, rel=1e-6, abs=1e-7), (point, i)
+
+
+def test_a_gradient_graph_handed_to_eager_mode_rebuilds_its_steps_and_signs():
+    """x * x overflows at x = -1e200, so the pass is handed to the eager engine, which builds
+    relu's step and abs's sign again: both are 1 there, and d/dx = 2x + 2x stays finite."""
+    x = Value(2.0)
+    f = lambda x: (x * x - 1).relu() + abs(x * x - 1)
+    f(x).backward(create_graph=True)
+    graph = compile(x.grad)
+    x.data = -1e200
+    first, second = compiled_pass(graph, [x])
+    assert graph._eager is not None
+    assert (first, second) == eager_derivatives(f, -1e200) == (-4e200, [4.0])

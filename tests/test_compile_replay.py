@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 import warnings
 
 import numpy as np
@@ -203,3 +204,22 @@ def test_gradient_graphs_warn_only_about_numbers_computed_from_data():
     (w * d).backward(create_graph=True)
     with pytest.warns(UserWarning, match=r"1 number in this graph \(2\) was computed"):
         compile(w.grad * x)
+
+
+def test_explain_and_to_dot_show_the_slopes_of_a_gradient_graph():
+    """relu's and abs's slopes in a gradient graph are steps of their own, named for what they
+    compute, and drawn from the step that feeds them."""
+    x = Value(1.5)
+    (x.relu() * x + abs(x) * x).backward(create_graph=True)
+    graph = compile(x.grad)
+    text = graph.explain()
+    assert re.search(r"  step +1 +1  1 if x > 0 else 0 \(slope 0\)$", text, re.M)
+    assert re.search(r"  sign +1 +1  sign\(x\) \(slope 0\)$", text, re.M)
+    dot = graph.to_dot()
+    number = {step.kind: i for i, step in enumerate(graph.steps, start=1)}
+    level = {step.kind: step.level for step in graph.steps}
+    assert level["step"] == level["relu"] + 1 and level["sign"] == 1
+    assert f's{number["step"]} [label="level {level["step"]}: step\\n1 node"];' in dot
+    assert f"s{number['relu']} -> s{number['step']};" in dot
+    assert f's{number["sign"]} [label="level 1: sign\\n1 node"];' in dot
+    assert f"inputs -> s{number['sign']};" in dot

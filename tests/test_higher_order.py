@@ -11,6 +11,7 @@ import pytest
 
 from autograd import Tensor, Value, detect_anomaly, grad, no_grad, where
 from autograd import functional as F
+from autograd.graph import walk
 
 from conftest import sample, strict, t64
 
@@ -208,6 +209,22 @@ def test_power_with_a_constant_base_twice():
                                                               rel=1e-14)
     zero = Value(0.0, requires_grad=False)
     assert grad(grad(lambda b: zero ** b))(0.5) == 0.0
+
+
+def test_the_slopes_of_relu_and_abs_are_nodes_computed_from_the_input():
+    """In a gradient graph, relu's slope is a step of its output and abs's the sign of its
+    input, ops of the graph (as PyTorch records them), not numbers fixed when it was built:
+    the gradient depends on x, and its own derivative through them is 0 (none reaches x)."""
+    f = lambda x: x.relu() * 3 + abs(x) * 2
+    for x in (t64([1.5, -0.5]), Value(-0.5)):
+        (f(x).sum() if isinstance(x, Tensor) else f(x)).backward(create_graph=True)
+        first = x.grad
+        assert first.requires_grad
+        assert {"step", "sign"} <= {node.op for node in walk(first)}
+        np.testing.assert_array_equal(first.data, [5.0, -2.0] if isinstance(x, Tensor) else -2.0)
+    np.testing.assert_array_equal(grad(lambda x: grad(lambda t: f(t).sum())(x).sum())(
+        np.array([1.5, -0.5])), [0.0, 0.0])
+    assert grad(grad(f))(-0.5) == 0.0
 
 
 def test_tensor_sum_of_cubes():

@@ -23,6 +23,7 @@ import pytest
 import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
+from autograd.ops.elementwise import sign_of, step_of
 
 from conftest import sample, strict, t64
 
@@ -119,6 +120,9 @@ OPS = [
     unary("sigmoid", lambda a: a.sigmoid(), _sigmoid),
     unary("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), "nonzero"),
     unary("abs_method", lambda a: a.abs(), np.abs, "nonzero", shapes=[(), (2, 3)]),
+    # the flat step and sign (slope 0), times x: relu and abs again
+    unary("step_times_x", lambda a: step_of(a) * a, lambda a: np.maximum(a, 0), "nonzero"),
+    unary("sign_times_x", lambda a: sign_of(a) * a, np.abs, "nonzero"),
     unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
     unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
     unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),
@@ -360,6 +364,22 @@ def test_relu_and_abs_at_zero_have_zero_gradient():
     x = t64([0.0, 0.0])
     (x[0:1].relu() + abs(x[1:2])).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+def test_step_and_sign_forward_on_both_payloads_and_pass_no_gradient():
+    """The slopes of relu and abs as ops: 0 at 0, NaN through sign only (step(NaN) = 0, as
+    relu's first-order mask gives), the input's dtype; their rule passes nothing."""
+    x = Tensor(np.array([-2.0, 0.0, 3.0, np.nan], dtype=np.float32), requires_grad=True)
+    step, sign = step_of(x), sign_of(x)
+    np.testing.assert_array_equal(step.data, [0.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(sign.data, [-1.0, 0.0, 1.0, np.nan])
+    assert step.dtype == sign.dtype == np.float32 and (step.op, sign.op) == ("step", "sign")
+    (step * 2 + sign).sum().backward()
+    assert x.grad is None                           # nothing reached it
+    values = [autograd.Value(v) for v in (-2.0, 0.0, 3.0)]
+    assert [step_of(v).data for v in values] == [0.0, 0.0, 1.0]
+    assert [sign_of(v).data for v in values] == [-1.0, 0.0, 1.0]
+    assert np.isnan(sign_of(autograd.Value(np.nan)).data)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot():

@@ -72,10 +72,23 @@ def compile(output: Value) -> CompiledGraph:
     >>> f.forward()                             # y.data is 2.0, read at every forward
     -6.0
 
-    The same holds for masks that a Python comparison computed: a gradient graph made with
-    `create_graph=True` holds each ReLU's and abs's slope as such a number. And the leaves are
-    the Value objects the graph was built from: a parameter replaced by a new Value (instead of
-    assigning its `.data`) is not seen; compile again.
+    The leaves are the Value objects the graph was built from: a parameter replaced by a new
+    Value (instead of assigning its `.data`) is not seen; compile again.
+
+    Gradient graphs made with `create_graph=True` compile too, and follow new data like any
+    other: the slopes of ReLU and abs in them are ops of the graph (step: 1 where the ReLU's
+    output is positive, else 0; sign of abs's input), which the replay recomputes:
+
+    >>> x = Value(2.0)
+    >>> (x * x - 1).relu().backward(create_graph=True)
+    >>> f = compile(x.grad)                     # d/dx = 2x where x * x > 1, else 0
+    >>> x.data = 0.5
+    >>> f.forward()
+    0.0
+    >>> x.grad = 0.0
+    >>> f.backward()                            # the second derivative: 2 where x * x > 1
+    >>> x.grad
+    0.0
 
     Compiling walks the graph once with Python objects; for graphs of a million nodes and more,
     `with autograd.relaxed_gc(): graph = compile(loss)` about halves that time (the garbage

@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 
 from .record import Item, Recording
-from .rules import CONSTANT, RULES
+from .rules import CONSTANT, NO_SLOPE, RULES
 
 
 class Step:
@@ -131,8 +131,8 @@ def _step(level: int, kind: str, start: int, group: list[Item]) -> Step:
         # would be shorter, but np.add.at adds garbage that way (numpy 2.4.6)
         return Step(level, kind, start, start + len(group), index, slots.ravel())
     index = tuple(np.ascontiguousarray(column) for column in slots.T)
-    differentiable = index[:-1] if RULES[kind][1] == CONSTANT else index
-    if kind == "pow_exponent":              # its rule gives the (constant) base no slope
-        differentiable = index[1:]
-    targets = np.concatenate(differentiable)
+    inputs = index[:-1] if RULES[kind][1] == CONSTANT else index
+    flat = NO_SLOPE.get(kind, ())
+    differentiable = [slots for i, slots in enumerate(inputs) if i not in flat]
+    targets = np.concatenate(differentiable) if differentiable else np.empty(0, dtype=np.intp)
     return Step(level, kind, start, start + len(group), index, targets)

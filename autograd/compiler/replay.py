@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import enable_grad
+from ..ops.elementwise import sign_of, step_of
 from ..value import Value, _as_float
 from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
@@ -36,6 +37,8 @@ class CompiledGraph:
     def __init__(self, plan: Plan) -> None:
         self._plan = plan
         self._steps = plan.steps
+        # backward's steps, last first: those that send gradients (not step and sign, flat)
+        self._sending = [step for step in reversed(plan.steps) if len(step.targets)]
         self._leaves = plan.leaves
         self._wanting = plan.leaves[:plan.n_wanting]
         self._leaf_slots = slice(plan.leaf_start, plan.op_start)
@@ -99,7 +102,7 @@ class CompiledGraph:
         grads.fill(0.0)
         grads[self._output] = gradient
         with np.errstate(all="ignore"):
-            for step in reversed(self._steps):
+            for step in self._sending:
                 g = grads[step.start:step.stop]     # complete: its consumers are all done
                 if step.kind == "sum":              # every term gets the sum's gradient
                     _scatter(grads, step, g.repeat(len(step.index)))
@@ -107,7 +110,7 @@ class CompiledGraph:
                 ctx, inputs = step.saved
                 parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
                 if parts[0] is None:        # pow_exponent: no slope for its constant base
-                    parts = parts[1:]
+                    parts = parts[1:]       # (see rules.NO_SLOPE)
                 _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
         if not np.isfinite(grads[self._checked()]).all():
             self._eager = self._rebuild()   # the eager engine decides (it may raise)
@@ -299,4 +302,5 @@ _EAGER = {
     "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs,
+    "step": step_of, "sign": sign_of,
 }

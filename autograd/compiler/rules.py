@@ -10,12 +10,16 @@ for floats and for arrays alike. Only the n-ary sum is new (fused chains of addi
          CONSTANT  the last input (the numbers folded into the ops, one per node)
          SIGN      recomputed from the current input: Abs saved sign(x) when it was recorded,
                    which would be stale once the data change
+
+`NO_SLOPE` names the inputs to which a kind's rule sends no gradient (it returns None there):
+the constant base of `pow_exponent`, the input of the flat `step` and `sign` (the slopes of
+relu and abs in gradient graphs). Backward leaves them out, and skips a kind that has no other.
 """
 
 from __future__ import annotations
 
 from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, PowExponent, Sub
-from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sign, Sqrt, Step, Tanh
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
 
@@ -26,13 +30,18 @@ RULES: dict[str, tuple[type, str]] = {
     "pow_const": (PowConst, CONSTANT),
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
     "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
-    "abs": (Abs, SIGN),
+    "abs": (Abs, SIGN), "step": (Step, NONE), "sign": (Sign, NONE),
 }
+
+#: kind -> positions of the inputs that its rule gives no gradient
+NO_SLOPE: dict[str, tuple[int, ...]] = {"pow_exponent": (0,), "step": (0,), "sign": (0,)}
 
 #: how the plan writes each kind (for `CompiledGraph.explain`)
 FORMULAS: dict[str, str] = {
     "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
-    "sub": "a - b", "pow": "a ** b", "pow_exponent": "a ** b (a constant base)", "pow_const": "x ** c", "const_pow": "c ** x",
+    "sub": "a - b", "pow": "a ** b", "pow_exponent": "a ** b (a constant base)",
+    "pow_const": "x ** c", "const_pow": "c ** x",
     "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
     "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|",
+    "step": "1 if x > 0 else 0 (slope 0)", "sign": "sign(x) (slope 0)",
 }

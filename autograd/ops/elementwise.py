@@ -1,4 +1,6 @@
-"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where.
+"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where,
+and the two flat ops step and sign that the higher-order rules of relu and abs build their slopes
+from.
 
 The unary forwards take both payloads: a Python float (a `Value`: computed with `math`, as
 micrograd does) or an ndarray (a `Tensor`). Rules save what they need in `ctx` or read it from
@@ -8,10 +10,11 @@ the output, and serve both payloads.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from ..graph import CLOSED, Op, raw
+from ..graph import CLOSED, Node, Op, apply, raw
 
 
 def _exp_float(x: float) -> float:
@@ -82,6 +85,8 @@ class Abs(Op):
 
     @staticmethod
     def backward(sign, g, out, x):
+        if isinstance(x, Node):         # higher order: the slope is a node computed from x, so
+            sign = sign_of(x)           # that a replay with new data recomputes it (compile)
         return (g * sign,)
 
 
@@ -126,7 +131,58 @@ class Relu(Op):
         if out.__class__ is float:          # a scalar ReLU that is off passes no gradient at
             # all (Value.relu marks it CLOSED when made: backward does not visit its input)
             return (g if out > 0 and ctx is not CLOSED else None,)
-        return (g * (raw(out) > 0),)
+        return (g * step_of(out),)
+
+
+class Step(Op):
+    """step(x) = 1 where x > 0, else 0 (relu's slope, from relu's output);  d/dx = 0 (flat)"""
+    # Flat: its derivative is 0 wherever it exists, so its rule passes no gradient at all (and,
+    # made with ctx CLOSED, first-order backward does not even visit its input). Higher-order
+    # rules use it so that the mask is a node of the gradient graph, computed from the data.
+    name = "step"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.__class__ is float:
+            return 1.0 if x > 0 else 0.0
+        return (x > 0).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (None,)
+
+
+class Sign(Op):
+    """sign(x) = -1, 0 or 1 (abs's slope, NaN stays NaN);  d/dx = 0 (flat, as Step)"""
+    name = "sign"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.__class__ is float:
+            return 1.0 if x > 0 else (-1.0 if x < 0 else x * 0.0)
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (None,)
+
+
+def step_of(x: Any) -> Any:
+    """The mask x > 0: a Step node for a node (higher-order rules: the mask stays part of the
+    graph, computed from its input), a bool array for an array (first order, as cheap as it gets).
+
+    >>> from autograd import Value
+    >>> step_of(Value(2.0)).data, step_of(Value(-2.0)).op, step_of(np.array([1.0, -1.0]))
+    (1.0, 'step', array([ True, False]))
+    """
+    if isinstance(x, Node):
+        return apply(Step, (x,), CLOSED)
+    return x > 0
+
+
+def sign_of(x: Any) -> Any:
+    """sign(x) as a Sign node, for the higher-order rule of abs (first order saves the sign)."""
+    return apply(Sign, (x,), CLOSED)
 
 
 class Maximum(Op):
