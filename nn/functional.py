@@ -41,6 +41,7 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
 )
 from autograd.random import default_rng
 
+from .module import Module
 from .normalization import batch_norm  # noqa: F401  (re-exported)
 from .scoring import declare_loss
 
@@ -127,6 +128,7 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     n, c = log_probs.shape
     labels = np.asarray(_raw(labels))
     _class_labels("nll_loss", labels, n, c)                 # raises unless N labels in [0, C)
+    _check_log_probabilities(log_probs)
     return _reduce(-log_probs[np.arange(n), labels], reduction, "nll_loss")
 
 
@@ -158,6 +160,12 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     >>> l2_penalty([Value(3.0), Value(-4.0)], 0.01)
     Value(data=0.25, grad=0.0)
     """
+    if isinstance(parameters, Module):
+        raise TypeError(f"l2_penalty: got the module {type(parameters).__name__}; pass its "
+                        f"parameters: l2_penalty(model.parameters(), alpha)")
+    if isinstance(parameters, numbers.Number):
+        raise TypeError(f"l2_penalty: the parameters come first, then alpha: "
+                        f"l2_penalty(model.parameters(), {parameters!r})")
     params = list(parameters)
     if not params:
         raise ValueError("l2_penalty: got no parameters")
@@ -200,6 +208,21 @@ def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
                          f"{target.shape}; they must match (reshape one of them, e.g. "
                          f"pred.reshape(-1) for a (N, 1) column)")
     return pred, target
+
+
+# a log-probability is at most 0; this slack lets log(p) of a p rounded just above 1 through
+_LOG_PROB_SLACK = 1e-4
+
+
+def _check_log_probabilities(log_probs: Tensor) -> None:
+    """Log-probabilities are <= 0; logits (raw scores) usually are not, and nll_loss of logits
+    is a number without meaning that still trains, badly."""
+    highest = log_probs.data.max() if log_probs.size else 0.0
+    if highest > _LOG_PROB_SLACK:
+        raise ValueError(f"nll_loss: log_probs must be log-probabilities (<= 0), got values up "
+                         f"to {float(highest):.4g}; for logits (raw scores) use "
+                         f"cross_entropy(logits, labels), or nll_loss(log_softmax(logits), "
+                         f"labels)")
 
 
 def _check_signs(labels: Any) -> None:
