@@ -235,7 +235,7 @@ class Sequential(ModuleList):
             part = Sequential(*self._items[index])
             part._kept_names = self._names()[index]
             return part
-        return self._items[index]
+        return self._item(index)
 
     def __getattr__(self, name: str) -> Module:
         # only reached when ordinary lookup fails: a layer named by a dict (model.out)
