@@ -33,7 +33,7 @@ from autograd import Tensor, Value, get_default_dtype
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
     _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _target_number,
-    _value_pairs, _warn_if_made_by,
+    _value_pairs,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
@@ -121,8 +121,6 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     """
     _check_reduction("nll_loss", reduction)
     log_probs = _tensor("nll_loss", log_probs)
-    _warn_if_made_by("nll_loss", log_probs, "softmax", "probabilities", "it expects "
-                     "log-probabilities: use log_softmax, or cross_entropy on the logits")
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
@@ -215,14 +213,15 @@ _LOG_PROB_SLACK = 1e-4
 
 
 def _check_log_probabilities(log_probs: Tensor) -> None:
-    """Log-probabilities are <= 0; logits (raw scores) usually are not, and nll_loss of logits
-    is a number without meaning that still trains, badly."""
-    highest = log_probs.data.max() if log_probs.size else 0.0
-    if highest > _LOG_PROB_SLACK:
-        raise ValueError(f"nll_loss: log_probs must be log-probabilities (<= 0), got values up "
-                         f"to {float(highest):.4g}; for logits (raw scores) use "
-                         f"cross_entropy(logits, labels), or nll_loss(log_softmax(logits), "
-                         f"labels)")
+    """Log-probabilities are <= 0; probabilities (softmax's output) and logits (raw scores)
+    are not, and nll_loss of them is a number without meaning that still trains, badly."""
+    if not log_probs.size or log_probs.data.max() <= _LOG_PROB_SLACK:
+        return
+    low, high = float(log_probs.data.min()), float(log_probs.data.max())
+    what = "probabilities (softmax's output?)" if low >= 0 and high <= 1 else "logits?"
+    raise ValueError(f"nll_loss: log_probs must be log-probabilities (<= 0), got values in "
+                     f"[{low:.4g}, {high:.4g}], {what}; pass nll_loss(log_softmax(logits), "
+                     f"labels), or cross_entropy(logits, labels)")
 
 
 def _check_signs(labels: Any) -> None:

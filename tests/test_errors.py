@@ -293,5 +293,12 @@ def test_labels_numbered_from_one_get_a_hint():
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\), got values in \[1, 3\] "
                                          r"\(labels numbered from 1\? pass y - 1\)"):
         F.cross_entropy(logits, [1, 2, 3])
-    with pytest.raises(ValueError, match=r"got values in \[0, 5\]$"):
+    with pytest.raises(ValueError, match=r"got values in \[0, 5\] \(3 columns of scores, but "
+                                         r"label 5 needs 6: does the model have one output per "
+                                         r"class\?\)$"):
         F.cross_entropy(logits, [0, 1, 5])
+    with pytest.raises(ValueError, match=r"one column of scores: for two classes use "
+                                         r"binary_cross_entropy_with_logits"):
+        F.cross_entropy(Tensor(np.zeros((3, 1))), [0, 1, 0])       # a binary model
+    with pytest.raises(ValueError, match=r"got values in \[-1, 1\]$"):
+        F.cross_entropy(logits, [-1, 0, 1])

@@ -606,8 +606,12 @@ def test_nll_loss_of_logits_is_refused():
     PyTorch: here an error naming the fix. Log-probabilities, even rounded just above 0, pass."""
     logits = t64([[2.0, -1.0], [0.5, 0.25]])
     with pytest.raises(ValueError, match=r"nll_loss: log_probs must be log-probabilities "
-                                         r"\(<= 0\), got values up to 2; .*cross_entropy"):
+                                         r"\(<= 0\), got values in \[-1, 2\], logits\?; pass "
+                                         r"nll_loss\(log_softmax\(logits\), labels\)"):
         F.nll_loss(logits, [0, 1])
+    with pytest.raises(ValueError, match=r"got values in \[0.04743, 0.9526\], probabilities "
+                                         r"\(softmax's output\?\)"):
+        F.nll_loss(F.softmax(logits), [0, 1])
     assert np.isfinite(F.nll_loss(t64([[1e-7, -20.0]]), [0]).data)
     assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
     with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):

@@ -306,7 +306,8 @@ def test_probabilities_fed_to_a_loss_that_takes_logits_warn(blobs):
             SGD(model.parameters(), lr=0.1), (X, y), metrics=(), progress=False)
     from nn import nll_loss
     model = MLP(2, [4], 2, output_activation="softmax")
-    with pytest.warns(UserWarning, match="nll_loss: its input comes from softmax.*log_softmax"):
+    with pytest.raises(ValueError, match=r"nll_loss: log_probs must be log-probabilities.*"
+                                         r"probabilities \(softmax's output\?\)"):
         fit(model, nll_loss, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
 
 
