@@ -49,6 +49,15 @@ def test_value_power_overflow_and_division_by_zero_name_pow():
         z.backward()
 
 
+def test_integer_tensor_to_a_negative_power_names_pow_and_the_fix():
+    """numpy's 'Integers to negative integer powers are not allowed' named no op."""
+    with pytest.raises(ValueError, match=r"pow: an integer tensor \(dtype int64\) to the "
+                                         r"negative power -1 has no integer result; make it "
+                                         r"floating first: t.astype\('float32'\) \*\* -1"):
+        Tensor(np.array([2, 3], dtype=np.int64)) ** -1
+    assert (Tensor([2, 4]).astype("float32") ** -1).data.tolist() == [0.5, 0.25]
+
+
 def test_value_with_an_array_says_to_use_a_tensor():
     """Value * ndarray (either side, every operator): one clear TypeError, not numpy's words
     about ufuncs; numpy scalars are still numbers."""
