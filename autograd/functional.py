@@ -223,9 +223,23 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
         return np.ravel_multi_index((np.arange(n), labels), (n, c))
     except ValueError:
         low, high = labels.min(), labels.max()
-        hint = " (labels numbered from 1? pass y - 1)" if low == 1 and high == c else ""
+        hint = _label_range_hint(low, high, c)
         raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
                          f"[{low}, {high}]{hint}") from None
+
+
+def _label_range_hint(low: int, high: int, c: int) -> str:
+    """The likely cause of labels outside [0, C): numbered from 1, or a model with too few
+    outputs (one column: a binary model given to a multiclass loss)."""
+    if low == 1 and high == c:
+        return " (labels numbered from 1? pass y - 1)"
+    if low < 0:
+        return ""
+    if c == 1:
+        return (" (one column of scores: for two classes use binary_cross_entropy_with_logits, "
+                "or a model with 2 outputs)")
+    return (f" ({c} columns of scores, but label {high} needs {high + 1}: does the model have "
+            f"one output per class?)")
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -61,6 +61,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     >>> gradcheck(lambda x: (x.tanh() * x).sum(), Tensor(np.array([0.3, -1.2]), requires_grad=True))
     True
     """
+    _check_not_packed(inputs)
     checked = [i for i, x in enumerate(inputs)
                if not isinstance(x, Node) or x.requires_grad]
     if not checked:
@@ -105,6 +106,18 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                 raise GradcheckError(msg)
             return False
     return True
+
+
+def _check_not_packed(inputs: tuple) -> None:
+    """PyTorch's gradcheck takes the inputs as one tuple, `gradcheck(f, (x, y))`; here they are
+    separate arguments. A tuple or list holding Values or Tensors would otherwise be checked as
+    one array, and f called with that array, not with x and y."""
+    for position, x in enumerate(inputs):
+        if isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x):
+            raise TypeError(f"gradcheck: input {position} is a {type(x).__name__} holding "
+                            f"Values or Tensors; pass the inputs as separate arguments, "
+                            f"gradcheck(f, x, y), not as one tuple gradcheck(f, (x, y)) as in "
+                            f"PyTorch (unpack it: gradcheck(f, *inputs))")
 
 
 def _objective_at(f: Callable, args: list, x: Node, k: int, shift: float,

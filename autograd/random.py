@@ -27,7 +27,11 @@ _rng = np.random.default_rng()
 def manual_seed(seed: int) -> None:
     """Reseed the shared generator (initialisers, dropout, shuffling use it unless given rng=)."""
     global _rng
-    _rng = np.random.default_rng(seed)
+    try:
+        _rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as error:    # numpy's words are about SeedSequence
+        raise type(error)(f"manual_seed: seed must be a non-negative int, got {seed!r}") \
+            from None
 
 
 def default_rng() -> np.random.Generator:

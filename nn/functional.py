@@ -33,7 +33,7 @@ from autograd import Tensor, Value, get_default_dtype
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
     _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _target_number,
-    _value_pairs, _warn_if_made_by,
+    _value_pairs,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
@@ -41,6 +41,7 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
 )
 from autograd.random import default_rng
 
+from .module import Module
 from .normalization import batch_norm  # noqa: F401  (re-exported)
 from .scoring import declare_loss
 
@@ -120,13 +121,12 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
     """
     _check_reduction("nll_loss", reduction)
     log_probs = _tensor("nll_loss", log_probs)
-    _warn_if_made_by("nll_loss", log_probs, "softmax", "probabilities", "it expects "
-                     "log-probabilities: use log_softmax, or cross_entropy on the logits")
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
     labels = np.asarray(_raw(labels))
     _class_labels("nll_loss", labels, n, c)                 # raises unless N labels in [0, C)
+    _check_log_probabilities(log_probs)
     return _reduce(-log_probs[np.arange(n), labels], reduction, "nll_loss")
 
 
@@ -180,6 +180,12 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     >>> round(w.data, 12), round(v.data, 12)
     (2.97, 2.97)
     """
+    if isinstance(parameters, Module):
+        raise TypeError(f"l2_penalty: got the module {type(parameters).__name__}; pass its "
+                        f"parameters: l2_penalty(model.parameters(), alpha)")
+    if isinstance(parameters, numbers.Number):
+        raise TypeError(f"l2_penalty: the parameters come first, then alpha: "
+                        f"l2_penalty(model.parameters(), {parameters!r})")
     params = list(parameters)
     if not params:
         raise ValueError("l2_penalty: got no parameters")
@@ -222,6 +228,22 @@ def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
                          f"{target.shape}; they must match (reshape one of them, e.g. "
                          f"pred.reshape(-1) for a (N, 1) column)")
     return pred, target
+
+
+# a log-probability is at most 0; this slack lets log(p) of a p rounded just above 1 through
+_LOG_PROB_SLACK = 1e-4
+
+
+def _check_log_probabilities(log_probs: Tensor) -> None:
+    """Log-probabilities are <= 0; probabilities (softmax's output) and logits (raw scores)
+    are not, and nll_loss of them is a number without meaning that still trains, badly."""
+    if not log_probs.size or log_probs.data.max() <= _LOG_PROB_SLACK:
+        return
+    low, high = float(log_probs.data.min()), float(log_probs.data.max())
+    what = "probabilities (softmax's output?)" if low >= 0 and high <= 1 else "logits?"
+    raise ValueError(f"nll_loss: log_probs must be log-probabilities (<= 0), got values in "
+                     f"[{low:.4g}, {high:.4g}], {what}; pass nll_loss(log_softmax(logits), "
+                     f"labels), or cross_entropy(logits, labels)")
 
 
 def _check_signs(labels: Any) -> None:

@@ -212,6 +212,11 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
     The reasons a file is refused are glassgrad's own: numpy's would suggest `allow_pickle`,
     which runs code from the file.
     """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        into = " (to read weights into a model: model.load(path))" \
+            if isinstance(path, Module) else ""
+        raise TypeError(f"load: expected the path of a checkpoint, got "
+                        f"{type(path).__name__}{into}")
     path = os.fspath(path)
     try:
         archive = np.load(path, allow_pickle=False)

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd import Tensor, get_default_dtype
+from autograd import Tensor, Value, get_default_dtype
 from autograd import functional as AF
 from autograd.random import default_rng
 
@@ -68,6 +68,12 @@ class Linear(Module):
                 raise
             raise ValueError(f"{self!r}: {str(error).removeprefix('linear: ')}"
                              f"{_one_feature_hint(x, self.in_features)}") from None
+        except TypeError:
+            if not (isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)):
+                raise
+            raise TypeError(f"{self!r}: takes a Tensor or an array, got a {type(x).__name__} "
+                            f"of Values (the scalar engine): use nn.scalar's Neuron, Layer and "
+                            f"MLP for Values") from None
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"
@@ -235,7 +241,7 @@ class Sequential(ModuleList):
             part = Sequential(*self._items[index])
             part._kept_names = self._names()[index]
             return part
-        return self._items[index]
+        return self._item(index)
 
     def __getattr__(self, name: str) -> Module:
         # only reached when ordinary lookup fails: a layer named by a dict (model.out)

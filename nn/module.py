@@ -485,6 +485,20 @@ def clear_grad(p: Node, set_to_none: bool = True) -> None:
         p.grad = np.zeros_like(p.grad.data if isinstance(p.grad, Node) else p.grad)
 
 
+def _not_a_module(item: Any) -> str:
+    """What `item` is, and the module it was probably meant to be."""
+    if isinstance(item, type) and issubclass(item, Module):
+        return f"the class {item.__name__}; pass an instance: {item.__name__}()"
+    if isinstance(item, (list, tuple)):
+        return (f"a {type(item).__name__}; give the modules themselves, not a list of them: "
+                f"Sequential(*layers), ModuleList(layers)")
+    if callable(item):
+        return (f"the function {getattr(item, '__name__', type(item).__name__)}; a function is "
+                f"not a layer: use its module (nn.ReLU() for relu), or a Module whose forward "
+                f"calls it")
+    return type(item).__name__
+
+
 def _holds_parts(items: Iterable[Any]) -> bool:
     """True if any item is a module or a parameter (what a plain container would lose)."""
     return any(isinstance(item, Module) or is_parameter(item) for item in items)
@@ -637,8 +651,15 @@ class ModuleList(Module):
     def _checked(self, module: Any) -> Module:
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: expected a Module, got "
-                            f"{type(module).__name__}")
+                            f"{_not_a_module(module)}")
         return module
+
+    def _item(self, index: int) -> Module:
+        try:
+            return self._items[index]
+        except IndexError:
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
+                             f"{len(self._items)} modules") from None
 
     def _names(self) -> list[str]:
         """The modules' names, in order: their positions."""
@@ -653,7 +674,7 @@ class ModuleList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
-        return self._items[index]
+        return self._item(index)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -85,8 +85,16 @@ class Neuron(ScalarModule):
 
     def forward(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}"
+                             f"{_batch_hint(x)}")
+        try:                    # free until it raises: the hot path stays as it was
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        except TypeError:
+            if not isinstance(x, Tensor):
+                raise
+            raise TypeError("Neuron: takes one sample as a list of numbers or Values, got a "
+                            "Tensor; pass x.data.tolist(), or use the tensor layers (nn.MLP, "
+                            "nn.Linear) for Tensors") from None
         if not self.nonlin:
             return act
         return getattr(act, self.activation)()
@@ -94,6 +102,14 @@ class Neuron(ScalarModule):
     def __repr__(self) -> str:
         kind = _NAMES[self.activation] if self.nonlin else "Linear"
         return f"{kind}Neuron({len(self.w)})"
+
+
+def _batch_hint(x: Any) -> str:
+    """For a 2-d input: a scalar model takes one sample, a batch goes row by row."""
+    if np.ndim(x.data if isinstance(x, Tensor) else x) != 2:
+        return ""
+    return (" (a batch of samples? a scalar model takes one at a time: "
+            "[model(row) for row in X], or model.forward_batch(X))")
 
 
 class Layer(ScalarModule):

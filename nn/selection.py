@@ -23,12 +23,14 @@ from __future__ import annotations
 import itertools
 import numbers
 import warnings
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from autograd.random import default_rng
 
+from .module import Module
 from .scoring import metric_list
 
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch"]
@@ -226,6 +228,36 @@ def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[s
     return fit_kwargs
 
 
+def _check_builder(where: str, build_model: Any) -> None:
+    """build_model makes a fresh model per fold: a model itself (one object, trained on every
+    fold in turn) or anything else not callable is refused before any training."""
+    if isinstance(build_model, Module):
+        raise TypeError(f"{where}: build_model must be a function returning a fresh (model, "
+                        f"loss_fn, optimizer), got the model {type(build_model).__name__} "
+                        f"(each fold trains a new one): def build(): model = ...; return "
+                        f"model, loss_fn, optimizer")
+    if not callable(build_model):
+        raise TypeError(f"{where}: build_model must be a function returning (model, loss_fn, "
+                        f"optimizer), got {type(build_model).__name__}")
+
+
+def _grid(param_grid: Any) -> dict[str, list]:
+    """`param_grid` as name → list of values, each a list to try: a lone value (a number, or a
+    string that would be tried letter by letter) is refused."""
+    if not isinstance(param_grid, Mapping):
+        raise TypeError(f"GridSearch: param_grid must be a dict of name -> list of values, got "
+                        f"{type(param_grid).__name__}")
+    for name, values in param_grid.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"GridSearch: param_grid[{name!r}] must be a list of the values to "
+                            f"try, got {values!r}; write [{values!r}]")
+    grid = {name: list(values) for name, values in param_grid.items()}
+    if not grid or not all(grid.values()):
+        raise ValueError(f"GridSearch: param_grid needs at least one value per parameter, "
+                         f"got {param_grid!r}")
+    return grid
+
+
 def _build(build_model: Callable, params: dict[str, Any]) -> tuple:
     built = build_model(**params)
     if not (isinstance(built, tuple) and len(built) == 3):
@@ -249,6 +281,7 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     """
     from .train import _metrics_for, evaluate, fit
 
+    _check_builder("cross_validate", build_model)
     X = np.asarray(X)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
@@ -301,11 +334,9 @@ class GridSearch:
                  fit_kwargs: dict[str, Any] | None = None,
                  metrics: Sequence[str | Callable] | None = None, scoring: str | None = None,
                  refit: bool = True, seed: Any = 0) -> None:
-        if not param_grid or not all(len(list(v)) for v in param_grid.values()):
-            raise ValueError(f"GridSearch: param_grid needs at least one value per parameter, "
-                             f"got {param_grid!r}")
+        _check_builder("GridSearch", build_model)
+        self.param_grid = _grid(param_grid)
         self.build_model, self.cv, self.seed = build_model, cv, seed
-        self.param_grid = {name: list(values) for name, values in param_grid.items()}
         self.fit_kwargs = _checked_fit_kwargs("GridSearch", fit_kwargs)
         self.metrics = None if metrics is None else metric_list(metrics)
         self.scoring = scoring                  # None: decided by the first results

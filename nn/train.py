@@ -141,6 +141,7 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
     mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
+    _check_model_and_loss("evaluate", model, loss_fn)
     loader = _batches(data, batch_size, False, None, "evaluate: data")
     _check_targets("evaluate: data", loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict)
@@ -501,15 +502,23 @@ def _finish(model: Module, history: History, best_state: dict | None, started: f
     history.seconds = time.perf_counter() - started
 
 
-def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
-    """The first three arguments of fit, in its order (model, loss_fn, optimizer), each of the
-    right kind: a wrong one would otherwise fail deep inside the loop."""
+def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
+    """The first two arguments of fit and evaluate, in their order (model, loss_fn), each of
+    the right kind: a wrong one would otherwise fail deep inside the loop."""
     if not isinstance(model, Module):
-        raise TypeError(f"fit: model must be an nn.Module (a layer or model), got "
+        raise TypeError(f"{where}: model must be an nn.Module (a layer or model), got "
                         f"{type(model).__name__}")
+    if isinstance(loss_fn, type):           # CrossEntropyLoss, not CrossEntropyLoss()
+        raise TypeError(f"{where}: loss_fn is the class {loss_fn.__name__}; pass an instance, "
+                        f"{loss_fn.__name__}(), or a loss function such as cross_entropy")
     if not callable(loss_fn):
-        raise TypeError(f"fit: loss_fn must be a loss such as cross_entropy or mse_loss, got "
-                        f"{type(loss_fn).__name__}")
+        raise TypeError(f"{where}: loss_fn must be a loss such as cross_entropy or mse_loss, "
+                        f"got {type(loss_fn).__name__}")
+
+
+def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
+    """The first three arguments of fit, in its order (model, loss_fn, optimizer)."""
+    _check_model_and_loss("fit", model, loss_fn)
     if not all(hasattr(optimizer, name) for name in ("param_groups", "step", "zero_grad")):
         raise TypeError(f"fit: optimizer must be an optimizer of nn.optim, such as "
                         f"SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")

@@ -49,6 +49,15 @@ def test_value_power_overflow_and_division_by_zero_name_pow():
         z.backward()
 
 
+def test_integer_tensor_to_a_negative_power_names_pow_and_the_fix():
+    """numpy's 'Integers to negative integer powers are not allowed' named no op."""
+    with pytest.raises(ValueError, match=r"pow: an integer tensor \(dtype int64\) to the "
+                                         r"negative power -1 has no integer result; make it "
+                                         r"floating first: t.astype\('float32'\) \*\* -1"):
+        Tensor(np.array([2, 3], dtype=np.int64)) ** -1
+    assert (Tensor([2, 4]).astype("float32") ** -1).data.tolist() == [0.5, 0.25]
+
+
 def test_value_with_an_array_says_to_use_a_tensor():
     """Value * ndarray (either side, every operator): one clear TypeError, not numpy's words
     about ufuncs; numpy scalars are still numbers."""
@@ -293,5 +302,12 @@ def test_labels_numbered_from_one_get_a_hint():
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\), got values in \[1, 3\] "
                                          r"\(labels numbered from 1\? pass y - 1\)"):
         F.cross_entropy(logits, [1, 2, 3])
-    with pytest.raises(ValueError, match=r"got values in \[0, 5\]$"):
+    with pytest.raises(ValueError, match=r"got values in \[0, 5\] \(3 columns of scores, but "
+                                         r"label 5 needs 6: does the model have one output per "
+                                         r"class\?\)$"):
         F.cross_entropy(logits, [0, 1, 5])
+    with pytest.raises(ValueError, match=r"one column of scores: for two classes use "
+                                         r"binary_cross_entropy_with_logits"):
+        F.cross_entropy(Tensor(np.zeros((3, 1))), [0, 1, 0])       # a binary model
+    with pytest.raises(ValueError, match=r"got values in \[-1, 1\]$"):
+        F.cross_entropy(logits, [-1, 0, 1])

@@ -112,6 +112,17 @@ def test_usage_errors():
         gradcheck(lambda t: 3.0, t64([1.0]))
 
 
+def test_inputs_packed_in_a_tuple_as_in_pytorch_are_refused():
+    """gradcheck(f, (x,)), PyTorch's form, would check the tuple as one array and call f with
+    it (shape (1, 2), not x): refused, with the form that works."""
+    x = t64([1.0, 2.0])
+    for packed in ((x,), [x], (x, 2.0)):
+        with pytest.raises(TypeError, match=r"input 0 is a (tuple|list) holding Values or "
+                                            r"Tensors; pass the inputs as separate arguments"):
+            gradcheck(lambda t: (t * t).sum(), packed)
+    assert gradcheck(lambda t: (t * t).sum(), [1.0, 2.0])     # a list of numbers: an array
+
+
 def test_a_kink_is_named_as_the_likely_cause():
     """relu at 0: backprop gives the slope on one side (0), the central difference the average
     (0.5). The message says f is not differentiable there, with both one-sided slopes; a plain

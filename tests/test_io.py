@@ -93,6 +93,15 @@ class Boom:
         return (open, (Boom.marker, "w"))
 
 
+def test_load_of_something_that_is_no_path_names_it():
+    """nn.load(model), as if it loaded into the model: not os.fspath's words."""
+    with pytest.raises(TypeError, match=r"load: expected the path of a checkpoint, got Linear "
+                                        r"\(to read weights into a model: model.load\(path\)\)"):
+        load(Linear(2, 1))
+    with pytest.raises(TypeError, match="load: expected the path of a checkpoint, got dict$"):
+        load({"weight": np.zeros(2)})
+
+
 def test_load_never_unpickles(tmp_path):
     Boom.marker = str(tmp_path / "pwned")
     path = tmp_path / "evil.npz"

@@ -88,6 +88,9 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
                                          r"shape \(5, 3\) does not fit a weight of shape \(4, 2\) "
                                          r"\(out_features, in_features\)"):
         Linear(2, 4)(Tensor(np.zeros((5, 3))))      # the layer is named, as in a deep model
+    with pytest.raises(TypeError, match=r"^Linear\(in_features=2, out_features=4\): takes a "
+                                        r"Tensor or an array, got a list of Values .*nn.scalar"):
+        Linear(2, 4)([Value(1.0), Value(2.0)])      # not Tensor's words about dtype object
 
 
 @pytest.mark.parametrize("layer, reference", [

@@ -588,6 +588,32 @@ def test_other_misuse():
         F.l2_penalty([Value(1.0)], -1e-4)
     with pytest.raises(ValueError, match="l2_penalty: got no parameters"):
         F.l2_penalty(iter([]), 1e-4)
+
+
+def test_l2_penalty_names_a_module_or_swapped_arguments():
+    """l2_penalty(model, alpha) and l2_penalty(alpha, params): not Python's 'not iterable'."""
+    from nn import Linear
+    model = Linear(2, 1)
+    with pytest.raises(TypeError, match=r"l2_penalty: got the module Linear; pass its "
+                                        r"parameters: l2_penalty\(model.parameters\(\), alpha\)"):
+        F.l2_penalty(model, 1e-4)
+    with pytest.raises(TypeError, match=r"l2_penalty: the parameters come first, then alpha"):
+        F.l2_penalty(1e-4, model.parameters())
+
+
+def test_nll_loss_of_logits_is_refused():
+    """Logits (raw scores, some > 0) into nll_loss give a meaningless loss, silently in
+    PyTorch: here an error naming the fix. Log-probabilities, even rounded just above 0, pass."""
+    logits = t64([[2.0, -1.0], [0.5, 0.25]])
+    with pytest.raises(ValueError, match=r"nll_loss: log_probs must be log-probabilities "
+                                         r"\(<= 0\), got values in \[-1, 2\], logits\?; pass "
+                                         r"nll_loss\(log_softmax\(logits\), labels\)"):
+        F.nll_loss(logits, [0, 1])
+    with pytest.raises(ValueError, match=r"got values in \[0.04743, 0.9526\], probabilities "
+                                         r"\(softmax's output\?\)"):
+        F.nll_loss(F.softmax(logits), [0, 1])
+    assert np.isfinite(F.nll_loss(t64([[1e-7, -20.0]]), [0]).data)
+    assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
     with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):
         F.l2_penalty([1.0], 1e-4)
 

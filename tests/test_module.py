@@ -128,6 +128,25 @@ def test_module_list_names_by_position_and_checks_items():
         ml.append(3)
 
 
+def test_what_is_not_a_module_is_named_with_the_module_it_was_meant_to_be():
+    """Sequential([...]), Sequential(Linear(...), ReLU) and Sequential(..., F.relu): each says
+    what it got and what to write; an index past the end names the container and its length."""
+    from nn import functional as F
+    cases = [(([Linear(2, 2), ReLU()],), r"got a list; give the modules themselves, not a list "
+                                         r"of them: Sequential\(\*layers\)"),
+             ((Linear(2, 2), ReLU), r"got the class ReLU; pass an instance: ReLU\(\)"),
+             ((Linear(2, 2), F.relu), r"got the function relu; a function is not a layer: use "
+                                      r"its module \(nn.ReLU\(\) for relu\)")]
+    for layers, message in cases:
+        with pytest.raises(TypeError, match="Sequential: expected a Module, " + message):
+            Sequential(*layers)
+    for container in (Sequential(Linear(2, 2)), ModuleList([Linear(2, 2)])):
+        with pytest.raises(IndexError, match=rf"{type(container).__name__}: index 3 is out of "
+                                             rf"range for 1 modules"):
+            container[3]
+        assert container[-1] is list(container)[-1]
+
+
 def test_num_parameters_counts_numbers():
     assert Net().num_parameters() == 2 + 2 + 1 + 3 * 4
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autograd import default_rng, manual_seed
 
@@ -31,3 +32,12 @@ def test_shared_generator():
     a = rng.random()
     manual_seed(0)
     assert default_rng().random() == a
+
+
+def test_a_seed_that_is_no_integer_is_named():
+    """manual_seed('abc') or -1: the seed named, not numpy's words about SeedSequence."""
+    for seed, error in (("abc", TypeError), (1.5, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match=rf"manual_seed: seed must be a non-negative int, got "
+                                        rf"{seed!r}"):
+            manual_seed(seed)
+    manual_seed(np.int64(3))                    # a numpy integer is an int

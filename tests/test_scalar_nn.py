@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from autograd import Value
+from autograd import Tensor, Value
 from nn.scalar import MLP, Layer, Neuron
 
 micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd is in the dev extra")
@@ -82,6 +82,18 @@ def test_other_activations():
 def test_wrong_number_of_inputs_is_named():
     with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 3"):
         Neuron(2)([1.0, 2.0, 3.0])
+
+
+def test_a_tensor_or_a_batch_is_named_with_the_way_to_pass_it():
+    """A Tensor sample failed inside Value * Tensor; a batch (2-d) looked like a wrong count."""
+    model = MLP(3, [4, 1])
+    with pytest.raises(TypeError, match=r"Neuron: takes one sample as a list of numbers or "
+                                        r"Values, got a Tensor; pass x.data.tolist\(\)"):
+        model(Tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"Neuron: expected 3 inputs, got 8 \(a batch of "
+                                         r"samples\? .*model.forward_batch\(X\)\)"):
+        model(np.zeros((8, 3)))
+    assert isinstance(model(np.array([1.0, 2.0, 3.0])), Value)
 
 
 def test_parameters_names_and_zero_grad():

@@ -258,6 +258,24 @@ def test_cross_validate_checks_what_build_model_returns():
         cross_validate(lambda: MLP(2, [2], 2), X, y, cv=2)
 
 
+def test_a_model_or_a_lone_grid_value_is_refused_before_any_training():
+    """A model passed for build_model (one object trained on every fold) and a grid value that
+    is not a list (a number: not iterable; a string: tried letter by letter) are named."""
+    X, y = _two_blobs(20)
+    model = MLP(2, [2], 2)
+    with pytest.raises(TypeError, match=r"cross_validate: build_model must be a function "
+                                        r"returning a fresh .*got the model MLP"):
+        cross_validate(model, X, y, cv=2)
+    with pytest.raises(TypeError, match="GridSearch: build_model must be a function.*got int"):
+        GridSearch(3, {"lr": [0.1]})
+    for lone in (0.1, "relu"):
+        with pytest.raises(TypeError, match=rf"GridSearch: param_grid\['lr'\] must be a list of "
+                                            rf"the values to try, got {lone!r}; write \[{lone!r}\]"):
+            GridSearch(_build, {"lr": lone})
+    with pytest.raises(TypeError, match="param_grid must be a dict.*got list"):
+        GridSearch(_build, [{"lr": [0.1]}])
+
+
 def test_grid_search_selects_on_folds_and_refits_on_all_data():
     X, y = _two_blobs()
     search = GridSearch(_build, {"lr": [0.0, 0.5]}, cv=3,        # lr 0: never learns

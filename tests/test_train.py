@@ -329,7 +329,8 @@ def test_probabilities_fed_to_a_loss_that_takes_logits_warn(blobs):
             SGD(model.parameters(), lr=0.1), (X, y), metrics=(), progress=False)
     from nn import nll_loss
     model = MLP(2, [4], 2, output_activation="softmax")
-    with pytest.warns(UserWarning, match="nll_loss: its input comes from softmax.*log_softmax"):
+    with pytest.raises(ValueError, match=r"nll_loss: log_probs must be log-probabilities.*"
+                                         r"probabilities \(softmax's output\?\)"):
         fit(model, nll_loss, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
 
 
@@ -405,10 +406,22 @@ def test_early_stopping_with_patience_0_lets_an_improving_run_go_on():
     (lambda m: (m, None, SGD(m.parameters())), "fit: loss_fn must be a loss.*got NoneType"),
     (lambda m: (cross_entropy, m, SGD(m.parameters())), "fit: model must be an nn.Module.*got "
                                                         "function"),
+    (lambda m: (m, CrossEntropyLoss, SGD(m.parameters())),
+     r"fit: loss_fn is the class CrossEntropyLoss; pass an instance, CrossEntropyLoss\(\)"),
 ])
 def test_fit_checks_its_model_loss_and_optimizer_first(blobs, arguments, message):
     with pytest.raises(TypeError, match=message):
         fit(*arguments(MLP(2, [4], 2)), blobs, progress=False)
+
+
+def test_evaluate_checks_its_model_and_loss_first(blobs):
+    """evaluate(loss_fn, model, data), the two swapped, or a loss class: named, not an
+    AttributeError from inside the loop."""
+    model = MLP(2, [4], 2)
+    with pytest.raises(TypeError, match="evaluate: model must be an nn.Module.*got function"):
+        evaluate(cross_entropy, model, blobs)
+    with pytest.raises(TypeError, match="evaluate: loss_fn is the class CrossEntropyLoss"):
+        evaluate(model, CrossEntropyLoss, blobs)
 
 
 def test_fit_without_labels_says_to_pass_them(blobs):

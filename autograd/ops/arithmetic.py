@@ -112,7 +112,14 @@ class PowConst(Op):
 
     @staticmethod
     def forward(c, x):
-        return x ** c
+        try:                    # free until it raises: the hot path stays one power
+            return x ** c
+        except ValueError:      # numpy's words name neither the op nor the operands
+            if getattr(x, "dtype", None) is None or x.dtype.kind not in "iu":
+                raise
+            raise ValueError(f"pow: an integer tensor (dtype {x.dtype}) to the negative power "
+                             f"{c} has no integer result; make it floating first: "
+                             f"t.astype('float32') ** {c}") from None
 
     @staticmethod
     def backward(c, g, out, x):
