@@ -166,14 +166,12 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
     state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
+        _refuse_trained(checkpoint, model, path)
         if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
             raise ValueError(f"load: {os.fspath(path)!r} is a training state without a 'model' "
                              f"entry; read it with nn.load(path) and load the part you need")
         state = checkpoint["model"]
-    if "input_mean" in state and "input_std" in state and "input_mean" not in model.state_dict():
-        raise ValueError(f"load: {os.fspath(path)!r} was written by `glassgrad train` (it holds "
-                         f"the inputs' standardisation too); open it with "
-                         f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
+    _refuse_trained(state, model, path)
     if version < FORMAT:
         state, converted = _from_format_1(state, model)
         if converted:
@@ -181,6 +179,16 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
     model.load_state_dict(state)
+
+
+def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:
+    """A model saved by `glassgrad train` holds the inputs' standardisation beside the weights:
+    loaded into a bare model, its predictions on raw inputs would be silently wrong."""
+    if isinstance(state, dict) and "input_mean" in state and "input_std" in state and \
+            "input_mean" not in model.state_dict():
+        raise ValueError(f"load: {os.fspath(path)!r} was written by `glassgrad train` (it holds "
+                         f"the inputs' standardisation too); open it with "
+                         f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
 
 
 def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list[str]]:

@@ -38,7 +38,9 @@ def test_train_classifies_a_csv_and_saves_weights_and_settings(colours_csv, tmp_
                         "hidden": [8], "activation": "relu", "classes": ["blue", "red"],
                         "weights": "model.npz", "weights_sha256": digest}
     state = load(out)
-    assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std"}
+    assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std",
+                          "settings"}
+    assert {**state["settings"], "weights": "model.npz", "weights_sha256": digest} == settings
     assert state["input_mean"][0] == pytest.approx(100, abs=0.5)
     assert f"saved the weights to {out} and the settings to {tmp_path / 'model.json'}" in text
 

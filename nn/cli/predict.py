@@ -12,11 +12,12 @@ import argparse
 import csv
 import io
 import sys
+import warnings
 from typing import Any
 
 from nn.trained import load_trained, trained_paths
 
-from .errors import UsageError
+from .errors import UsageError, warn
 from .output import check_output_path, same_file, write_text
 from .table import read_table
 
@@ -65,8 +66,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> Any:
+    """The model at `path`; what load_trained warns about (settings left out, say) is shown as
+    one line each, not as Python's two-line warnings."""
     try:
-        return load_trained(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = load_trained(path)
     except (FileNotFoundError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else error         # a KeyError's str() is quoted
         raise UsageError(f"--model {path}: {message}") from None
+    for warning in caught:
+        warn("glassgrad predict", f"--model {path}: {warning.message}")
+    return model
