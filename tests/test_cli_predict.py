@@ -140,3 +140,24 @@ def test_a_train_stopped_between_its_two_files_leaves_a_model_predict_uses(train
     assert "does not belong to" in err and err.count("\n") == 1
     with pytest.warns(UserWarning, match="does not belong to"):
         assert load_trained(trained).hidden == [3]              # the new model
+
+
+def test_csv_dash_reads_standard_input(trained, capsys):
+    rows = b"\xef\xbb\xbfx1,x2\r\n102.0,2.1\r\n98.1,-1.9\r\n"      # a BOM and Windows line ends
+    code, out, err = run(["predict", "--model", str(trained), "--csv", "-"], capsys, stdin=rows)
+    assert (code, err) == (0, "")
+    assert out == "x1,x2,predicted_colour\n102.0,2.1,red\n98.1,-1.9,blue\n"
+    code, text, _ = run(["predict", "--help"], capsys)
+    assert "- reads them from standard input" in " ".join(text.split())
+
+
+def test_csv_dash_reads_a_pipe(trained):
+    """In a real process standard input is bytes underneath (sys.stdin.buffer)."""
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "nn.cli", "predict", "--model", str(trained),
+                           "--csv", "-"], input=b"x1,x2\n102.0,2.1\n", capture_output=True,
+                          cwd=root, env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"x1,x2,predicted_colour\n102.0,2.1,red\n"

@@ -348,3 +348,32 @@ def test_the_summary_counts_in_english(tmp_path, capsys):
                            "--val", "0.1", "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 0, err
     assert "from 1 feature (9 rows, 1 for validation)" in text
+
+
+def test_csv_dash_reads_standard_input(colours_csv, tmp_path, capsys):
+    code, text, err = run(["train", "--csv", "-", "--target", "colour", "--hidden", "4",
+                           "--epochs", "2", "--out", str(tmp_path / "m.npz")], capsys,
+                          stdin=colours_csv.read_bytes())
+    assert code == 0, err
+    assert "to classify 'colour' from 2 features (96 rows, 24 for validation)" in text
+    assert load_trained(tmp_path / "m.npz").features == ["x1", "x2"]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "<stdin>: the file is empty (expected a header row and data rows)"),
+    (b"a,colour\n\xf6,red\n", "<stdin>: not a readable CSV file: not UTF-8 text (the byte 0xf6"),
+    (b"\xef\xbb\xbfcolour\r\nred\r\nblue\r\n", "<stdin>: needs at least one feature column "
+                                                "besides 'colour'"),    # the BOM is no name
+    (b"a,colour\n1,red\n2,blue\n", "<stdin>: 2 rows are too few"),
+])
+def test_errors_in_standard_input_name_it(tmp_path, capsys, data, message):
+    code, out, err = run(["train", "--csv", "-", "--target", "colour",
+                          "--out", str(tmp_path / "m.npz")], capsys, stdin=data)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"glassgrad train: error: {message}"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_that_dash_is_standard_input(capsys):
+    code, text, _ = run(["train", "--help"], capsys)
+    assert code == 0 and "- reads it from standard input" in " ".join(text.split())

@@ -1,6 +1,7 @@
 """`glassgrad predict`: a model saved by `glassgrad train` labels the rows of a new CSV file.
 
     glassgrad predict --model model.npz --csv new.csv [--out predictions.csv]
+    ... | glassgrad predict --model model.npz --csv -    (the rows from standard input)
 
 The model's settings file names the feature columns (other columns are ignored) and its weights
 file holds the standardisation of the training inputs, applied to the new rows first.
@@ -31,7 +32,8 @@ def add_parser(subparsers: Any) -> None:
                     "write the rows with a new last column 'predicted_<target>'.")
     p.add_argument("--model", required=True, help="the saved model: model.npz or model.json")
     p.add_argument("--csv", required=True, help="the rows to predict (header row, "
-                   "comma-separated; needs the columns the model was trained on)")
+                   "comma-separated; needs the columns the model was trained on; - reads them "
+                   "from standard input)")
     p.add_argument("--out", help="write the predictions here as CSV (default: to stdout)")
     p.set_defaults(run=run)
 
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     table.require(model.features, "the model was trained on it")
     column = f"predicted_{model.target}"
     if column in table.header:         # two columns of one name, or old predictions lost
-        raise UsageError(f"{args.csv}: already has a column {column!r}, the one predict adds; "
+        raise UsageError(f"{table.path}: already has a column {column!r}, the one predict adds; "
                          f"rename or remove it")
     predictions = model.predict(table.numbers(model.features))
     buffer = io.StringIO()

@@ -1,6 +1,7 @@
 """`glassgrad train`: an MLP learns a CSV file's target column; the model is saved.
 
     glassgrad train --csv data.csv --target y [--out model.npz]
+    ... | glassgrad train --csv - --target y         (the rows from standard input)
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def add_parser(subparsers: Any) -> None:
                     "is a numeric feature. Reports validation metrics and saves the model "
                     "(weights in .npz, settings in a .json beside it); `glassgrad predict` and "
                     "nn.load_trained use it.")
-    p.add_argument("--csv", required=True, help="the data file (header row, comma-separated)")
+    p.add_argument("--csv", required=True, help="the data file (header row, comma-separated; "
+                   "- reads it from standard input)")
     p.add_argument("--target", required=True, help="the column to predict")
     p.add_argument("--task", choices=("classify", "regress"),
                    help="default: classify when the target is text or has at most 20 integer "
@@ -193,11 +195,11 @@ def run(args: argparse.Namespace) -> int:
     table.require([args.target], "the target")
     features = [name for name in table.header if name != args.target]
     if not features:
-        raise UsageError(f"{args.csv}: needs at least one feature column besides "
+        raise UsageError(f"{table.path}: needs at least one feature column besides "
                          f"{args.target!r}")
     X = table.numbers(features)
     if len(X) < 4:
-        raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
+        raise UsageError(f"{table.path}: {len(X)} rows are too few to train and validate")
     task, y, classes = _target(table, args.target, args.task)
     n_val = _validation_rows(args.val, len(X))
 
