@@ -222,11 +222,28 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
     """
     path = os.fspath(path)
     try:
-        archive = np.load(path, allow_pickle=False)
+        file = open(path, "rb")         # ours to close, whatever numpy makes of its bytes
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no checkpoint at {path!r}") from None
-    except (IsADirectoryError, PermissionError) as err:
+    except OSError as err:              # a folder, permission denied
         raise _not_a_checkpoint(path, f"it cannot be read ({err.strerror})") from None
+    with file:
+        state = _arrays(file, path)
+    mark = state.pop(FORMAT_KEY, None)
+    if mark is None:
+        return state, 1
+    if mark.shape != () or mark.dtype.kind not in "iu" or not 1 <= int(mark) <= FORMAT:
+        raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
+                         f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
+    return state, int(mark)
+
+
+def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
+    """Every array of the open `.npz` file, by name."""
+    if os.fstat(file.fileno()).st_size == 0:
+        raise _not_a_checkpoint(path, "it is empty (0 bytes)")
+    try:
+        archive = np.load(file, allow_pickle=False)
     except (zipfile.BadZipFile, EOFError):
         raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
     except (ValueError, OSError):
@@ -246,13 +263,7 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
                 raise _not_a_checkpoint(path, f"its entry {name!r} {reason}") from None
             if not isinstance(state[name], np.ndarray):    # numpy hands other members as bytes
                 raise _not_a_checkpoint(path, _foreign_zip(archive.files))
-    mark = state.pop(FORMAT_KEY, None)
-    if mark is None:
-        return state, 1
-    if mark.shape != () or mark.dtype.kind not in "iu" or not 1 <= int(mark) <= FORMAT:
-        raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
-                         f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
-    return state, int(mark)
+    return state
 
 
 def _foreign_zip(names: list[str]) -> str:

@@ -54,7 +54,7 @@ from autograd.graph import Node
 
 from .data.loader import checked_arrays
 from .io import load, save
-from .layers import MLP
+from .layers import ACTIVATIONS, MLP
 from .module import Module
 
 __all__ = ["TrainedModel", "load_trained", "trained_paths"]
@@ -106,6 +106,12 @@ class TrainedModel(Module):
             raise ValueError(f"TrainedModel: input_mean and input_std need one value per feature "
                              f"({len(features)}), got shapes {self.input_mean.shape} and "
                              f"{self.input_std.shape}")
+        usable = np.isfinite(self.input_mean) & np.isfinite(self.input_std) & (self.input_std > 0)
+        if not usable.all():                     # else the outputs would be NaN or infinite
+            i = int(np.argmin(usable))
+            raise ValueError(f"TrainedModel: input_mean must be finite and input_std finite and "
+                             f"above 0; feature {features[i]!r} has mean {self.input_mean[i]:g} "
+                             f"and std {self.input_std[i]:g}")
         self.task, self.target = task, target
         self.features, self.classes = list(features), list(classes)
         self.hidden, self.activation = [int(h) for h in hidden], activation
@@ -194,13 +200,18 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
                       f"used the settings saved in the weights file. Save the model again to "
                       f"rewrite {os.path.basename(settings_path)!r}", stacklevel=2)
         settings = own
+    source = settings_path if settings is not own else weights_path
     n_out = len(settings["classes"]) if settings["task"] == "classify" else 1
-    mlp = MLP(len(settings["features"]), settings["hidden"], n_out,
-              activation=settings["activation"])
+    sizes = [len(settings["features"]), *settings["hidden"], n_out]
+    _check_layers(sizes, state, source, weights_path)     # before building: "hidden" may be huge
+    mlp = MLP(sizes[0], sizes[1:-1], n_out, activation=settings["activation"])
     mlp.load_state_dict(state)
-    return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
-                        features=settings["features"], classes=settings["classes"],
-                        hidden=settings["hidden"], activation=settings["activation"])
+    try:
+        return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
+                            features=settings["features"], classes=settings["classes"],
+                            hidden=settings["hidden"], activation=settings["activation"])
+    except ValueError as err:
+        raise ValueError(f"load_trained: {weights_path!r}: {err}") from None
 
 
 def _read_settings(path: str) -> dict[str, Any] | None:
@@ -228,6 +239,24 @@ def _belongs(settings: dict[str, Any], weights_path: str, weights_have_settings:
     if expected is None:
         return not weights_have_settings
     return _sha256(weights_path) == expected
+
+
+def _check_layers(sizes: list[int], state: dict[str, Any], source: str,
+                  weights_path: str) -> None:
+    """The layer sizes the settings describe must be those of the weights (a settings file
+    edited by hand may not fit them), and every weight a finite number (else every prediction
+    would be NaN, which `predict` would turn into the first class)."""
+    for name, array in state.items():
+        if not np.isfinite(array).all():
+            raise ValueError(f"load_trained: {weights_path!r}: {name!r} holds NaN or infinity; "
+                             f"the model cannot predict")
+    weights = [array for name, array in state.items() if name.endswith("weight")]
+    if weights and all(array.ndim == 2 for array in weights):
+        found = [weights[0].shape[1], *(array.shape[0] for array in weights)]
+        if found != sizes:
+            raise ValueError(f"load_trained: {source!r} describes layers "
+                             f"{'-'.join(map(str, sizes))} (features, hidden, outputs), but the "
+                             f"weights in {weights_path!r} are {'-'.join(map(str, found))}")
 
 
 def _sha256(path: str) -> str:
@@ -258,8 +287,9 @@ def _checked(settings: Any, path: str, in_weights: bool) -> dict[str, Any]:
         expect(len(set(settings[key])) == len(settings[key]),
                f"'{key}' lists a name more than once")   # one column would be read twice
     expect(isinstance(settings.get("hidden"), list) and all(
-        isinstance(h, int) and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")
-    expect(isinstance(settings["activation"], str), "'activation' must be a name")
+        type(h) is int and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")  # no bool
+    expect(isinstance(settings["activation"], str) and settings["activation"].lower() in
+           ACTIVATIONS, f"'activation' must be one of {sorted(ACTIVATIONS)}")
     if in_weights:
         return settings
     weights = settings.get("weights")

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import warnings
 
 import numpy as np
@@ -97,14 +98,15 @@ def test_save_checks_both_destinations_before_writing_either(tmp_path):
     ({"features": "u,v"}, "'features' must be a list of names"),
     ({"features": ["u", "u"]}, "'features' lists a name more than once"),
     ({"weights_sha256": "abc"}, "'weights_sha256' must be 64 hex digits"),
+    ({"hidden": [True]}, "'hidden' must be sizes"),                  # was a TypeError later
+    ({"activation": "swish"}, "'activation' must be one of ['identity', "),   # named no file
 ])
 def test_bad_settings_are_named(tmp_path, change, message):
     weights, settings = make_trained().save(tmp_path / "m.npz")
     data = json.loads(open(settings).read())
     data.update(change)
     open(settings, "w").write(json.dumps(data))
-    with pytest.raises(ValueError, match="load_trained: .*m.json.*: " + message.replace(
-            "(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+    with pytest.raises(ValueError, match="load_trained: .*m.json.*: " + re.escape(message)):
         load_trained(weights)
 
 
@@ -255,3 +257,43 @@ def test_a_save_stopped_anywhere_leaves_the_old_model_or_the_new_one(tmp_path, m
     expected = old if stop_in == "save" else new      # the weights written: the new model
     assert same_model(loaded, expected)
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("change, layers", [
+    ({"hidden": [4]}, "2-4-3"),
+    ({"classes": ["a", "b"]}, "2-5-2"),
+    ({"task": "regress", "classes": []}, "2-5-1"),
+    ({"hidden": [10 ** 12]}, "2-1000000000000-3"),       # was a MemoryError building the MLP
+])
+def test_settings_edited_to_layers_the_weights_do_not_have_are_named(tmp_path, change, layers):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    data = json.loads(open(settings).read())
+    data.update(change)
+    open(settings, "w").write(json.dumps(data))
+    with pytest.raises(ValueError, match=rf"load_trained: .*m\.json' describes layers {layers} "
+                                         rf"\(features, hidden, outputs\), but the weights in "
+                                         rf".*m\.npz' are 2-5-3"):
+        load_trained(weights)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("input_mean", [np.nan, 0.0], "feature 'u' has mean nan and std 10"),
+    ("input_std", [10.0, 0.0], "feature 'v' has mean -3 and std 0"),
+    ("0.bias", [np.inf] * 5, "'0.bias' holds NaN or infinity; the model cannot predict"),
+])
+def test_weights_that_would_predict_nan_are_refused(tmp_path, name, value, message):
+    """Every output would be NaN or infinite: predict's arg-max would say the first class."""
+    weights, _ = make_trained().save(tmp_path / "m.npz")
+    state = load(weights)
+    state[name] = np.array(value, np.float32)
+    save(state, weights)
+    (tmp_path / "m.json").unlink()
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.npz': .*" + re.escape(message)):
+        load_trained(weights)
+
+
+def test_a_trained_model_needs_a_usable_standardisation():
+    with pytest.raises(ValueError, match=r"TrainedModel: input_mean must be finite and input_std "
+                                         r"finite and above 0; feature 'v' has mean -3 and std 0"):
+        TrainedModel(MLP(2, [5], 1), input_mean=[100.0, -3.0], input_std=[10.0, 0.0],
+                     task="regress", target="t", features=["u", "v"])
