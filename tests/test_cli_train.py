@@ -107,7 +107,7 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     # a missing target cell names its row: never a class "" of its own
     ("a,b,label\n1,2,0\n3,4,1\n\n5,6,\n7,8,1\n", "line 5: the 'label' cell is empty"),
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
-     "line 4: --task regress needs a finite number in 'label', found 'inf'"),
+     "line 4: a numeric target (regression) needs a finite number in 'label', found 'inf'"),
     ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
     # one class per row: a 200-class model and a 200 x 200 confusion matrix were made
     ("a,label\n1,ann\n2,bob\n3,cy\n4,di\n",
@@ -132,8 +132,16 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
                                        "(beyond ±3.4e38)"),
     # a target beyond float32 was an inf: a warning, then "unexpected ValueError", exit 1
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,1e39\n7,8,2\n" + "1,1,0.25\n" * 30,
-     "line 4: --task regress needs a finite number in 'label', found '1e39', which is too "
+     "line 4: a numeric target (regression) needs a finite number in 'label', found '1e39', "
+     "which is too "
      "large for float32 (beyond ±3.4e38)"),
+    # a 400-digit number: float() makes it inf, and it was called "not a finite number"
+    ("a,b,label\n1,2,0\n3," + "9" * 400 + ",1\n", "is too large for float32 (beyond ±3.4e38)"),
+    ("a,b,label\n1,2,0\n3, ,1\n", "line 3, column 'b': ' ' is empty (fill it in or remove the "
+                                   "row)"),           # was "' ' is not a number"
+    # a NaN among numbers made the task regress, then blamed --task regress, never given
+    ("a,b,label\n" + "1,2,0\n3,4,1\n" * 5 + "5,6,nan\n", "line 12: the target 'label' is 'nan', "
+     "a number in most other rows: a missing value? Fill it in or remove the row"),
     # "1" and "1.0" (files joined from two programs) were two classes of one number
     ("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1.0\n", "line 5: the target 'label' is '1.0', and "
      "'1' above: one number written two ways would be two classes; write it one way"),

@@ -29,13 +29,15 @@ def number_problem(text: str) -> str | None:
     >>> number_problem(" 2.5 "), number_problem("NA"), number_problem("1e39")
     (None, 'is not a number', 'is too large for float32 (beyond ±3.4e38)')
     """
+    if not text.strip():
+        return "is empty (fill it in or remove the row)"
     try:
         value = float(text)
     except ValueError:
         return "is not a number"
-    if not math.isfinite(value):
+    if math.isnan(value) or text.strip().lstrip("+-").lower() in ("inf", "infinity"):
         return "is not a finite number (nan or inf)"
-    if abs(value) > FLOAT32_MAX:
+    if not abs(value) <= FLOAT32_MAX:            # 1e39, or 1e400, which float() makes inf
         return "is too large for float32 (beyond ±3.4e38)"
     return None
 

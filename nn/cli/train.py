@@ -70,6 +70,7 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     An empty target cell is an error naming its line (never a class of its own)."""
     labels = table.column(target)
     numeric = [_number(v) for v in labels]
+    regression = "--task regress" if task else "a numeric target (regression)"  # as it was chosen
     if task is None:
         _check_no_missing_marks(table, target, labels, numeric)
         all_numbers = None not in numeric
@@ -80,7 +81,7 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
         for line, text in zip(table.lines, labels):
             problem = number_problem(text)         # float32 must hold it: 1e39 would be inf
             if problem:
-                raise UsageError(f"{table.path}, line {line}: --task regress needs a finite "
+                raise UsageError(f"{table.path}, line {line}: {regression} needs a finite "
                                  f"number in {target!r}, found {text!r}, which {problem}")
         return task, np.array(numeric, np.float32), []
     classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
@@ -132,10 +133,13 @@ def _check_classes(table: Table, target: str, labels: list[str], numeric: list[f
 
 
 def _number(text: str) -> float | None:
+    """The number `text` spells, or None for a word; "nan" counts as a word: it marks a missing
+    value, as "NA" does."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return None if math.isnan(value) else value
 
 
 def _output_paths(out: str, data: str) -> tuple[str, str]:
