@@ -174,6 +174,11 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
     if settings is not None:
         weights_path = os.path.join(os.path.dirname(settings_path), settings["weights"])
     elif not os.path.exists(weights_path):
+        given = os.fspath(path)
+        if os.path.exists(given):        # a CSV file, a folder: not one of the model's files
+            raise FileNotFoundError(f"load_trained: {given!r} is not a model: expected the .npz "
+                                    f"or .json that glassgrad train wrote (there is no "
+                                    f"{weights_path!r} or {settings_path!r})")
         raise FileNotFoundError(f"load_trained: no model at {weights_path!r}: neither it nor "
                                 f"its settings file {settings_path!r} exists")
     state = load(weights_path)

@@ -126,6 +126,16 @@ def test_a_missing_model_names_both_files(tmp_path):
         load_trained(tmp_path / "m.npz")
 
 
+def test_a_file_or_folder_that_is_no_model_is_named(tmp_path):
+    """Was "no model at 'data.csv.npz'", a file the user never named."""
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    for given in (tmp_path / "data.csv", tmp_path):
+        with pytest.raises(FileNotFoundError, match=rf"load_trained: '{re.escape(str(given))}' "
+                                                    rf"is not a model: expected the \.npz or "
+                                                    rf"\.json that glassgrad train wrote"):
+            load_trained(given)
+
+
 def test_older_weights_without_their_settings_file_say_what_is_missing(tmp_path):
     weights, settings = save_as_before(make_trained(), tmp_path / "m.npz")
     (tmp_path / "m.json").unlink()
