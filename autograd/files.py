@@ -24,7 +24,8 @@ __all__ = ["atomic_open", "check_destination"]
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a fresh temporary file beside `path` for writing ("wb" or "w"); when the block ends
-    without an error it replaces `path` in one rename, otherwise it is removed.
+    without an error it is synced to disk and replaces `path` in one rename, otherwise it is
+    removed.
 
     The temporary file gets the usual permissions (the umask), unlike `tempfile.mkstemp`'s
     private ones, because checkpoints and pictures are meant to be shared.
@@ -42,7 +43,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     try:
         with f:
             yield f
-        os.replace(tmp, path)
+            f.flush()
+            os.fsync(f.fileno())        # the bytes on disk before the name: after a power cut,
+        os.replace(tmp, path)           # `path` is the old file or the new one, never empty
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -166,14 +166,12 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
     state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
+        _refuse_trained(checkpoint, model, path)
         if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
             raise ValueError(f"load: {os.fspath(path)!r} is a training state without a 'model' "
                              f"entry; read it with nn.load(path) and load the part you need")
         state = checkpoint["model"]
-    if "input_mean" in state and "input_std" in state and "input_mean" not in model.state_dict():
-        raise ValueError(f"load: {os.fspath(path)!r} was written by `glassgrad train` (it holds "
-                         f"the inputs' standardisation too); open it with "
-                         f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
+    _refuse_trained(state, model, path)
     if version < FORMAT:
         state, converted = _from_format_1(state, model)
         if converted:
@@ -181,6 +179,16 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
     model.load_state_dict(state)
+
+
+def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:
+    """A model saved by `glassgrad train` holds the inputs' standardisation beside the weights:
+    loaded into a bare model, its predictions on raw inputs would be silently wrong."""
+    if isinstance(state, dict) and "input_mean" in state and "input_std" in state and \
+            "input_mean" not in model.state_dict():
+        raise ValueError(f"load: {os.fspath(path)!r} was written by `glassgrad train` (it holds "
+                         f"the inputs' standardisation too); open it with "
+                         f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
 
 
 def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list[str]]:
@@ -219,11 +227,28 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
                         f"{type(path).__name__}{into}")
     path = os.fspath(path)
     try:
-        archive = np.load(path, allow_pickle=False)
+        file = open(path, "rb")         # ours to close, whatever numpy makes of its bytes
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no checkpoint at {path!r}") from None
-    except (IsADirectoryError, PermissionError) as err:
+    except OSError as err:              # a folder, permission denied
         raise _not_a_checkpoint(path, f"it cannot be read ({err.strerror})") from None
+    with file:
+        state = _arrays(file, path)
+    mark = state.pop(FORMAT_KEY, None)
+    if mark is None:
+        return state, 1
+    if mark.shape != () or mark.dtype.kind not in "iu" or not 1 <= int(mark) <= FORMAT:
+        raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
+                         f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
+    return state, int(mark)
+
+
+def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
+    """Every array of the open `.npz` file, by name."""
+    if os.fstat(file.fileno()).st_size == 0:
+        raise _not_a_checkpoint(path, "it is empty (0 bytes)")
+    try:
+        archive = np.load(file, allow_pickle=False)
     except (zipfile.BadZipFile, EOFError):
         raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
     except (ValueError, OSError):
@@ -243,13 +268,7 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
                 raise _not_a_checkpoint(path, f"its entry {name!r} {reason}") from None
             if not isinstance(state[name], np.ndarray):    # numpy hands other members as bytes
                 raise _not_a_checkpoint(path, _foreign_zip(archive.files))
-    mark = state.pop(FORMAT_KEY, None)
-    if mark is None:
-        return state, 1
-    if mark.shape != () or mark.dtype.kind not in "iu" or not 1 <= int(mark) <= FORMAT:
-        raise ValueError(f"load: {path!r} has format mark {mark.tolist()!r}; this glassgrad reads "
-                         f"formats 1 to {FORMAT} (a newer glassgrad may have written it)")
-    return state, int(mark)
+    return state
 
 
 def _foreign_zip(names: list[str]) -> str:

@@ -2,15 +2,23 @@
 
 `glassgrad train` saves two files side by side (and `TrainedModel.save` writes the same pair):
 
-    model.npz    the MLP's weights ("0.weight", ...) and the training inputs' `input_mean` and
-                 `input_std` (the standardisation every input row goes through first)
-    model.json   the settings: task, target, feature names, hidden sizes, activation, class
-                 names, "weights": "model.npz", and "weights_sha256": that file's SHA-256,
-                 so that a pair from two runs (or a save interrupted between the files) is
-                 refused when loaded, not used
+    model.npz    the MLP's weights ("0.weight", ...), the training inputs' `input_mean` and
+                 `input_std` (the standardisation every input row goes through first), and
+                 "settings": the model's settings, so that this file alone is the whole model
+    model.json   the same settings to read and edit: task, target, feature names, hidden sizes,
+                 activation, class names, plus "weights": "model.npz" and "weights_sha256":
+                 that file's SHA-256, which ties the two files together
 
-`load_trained` reads both and returns a `TrainedModel`: call it on raw rows (it standardises
-them), or ask `predict` for class names or numbers.
+The weights are written first, then the settings, each file atomically; a save stopped between
+the two (Ctrl-C, SIGTERM, a full disk) leaves new weights beside the old settings. So
+`load_trained` takes the settings from model.json only when its "weights_sha256" is the
+SHA-256 of model.npz, and otherwise from model.npz itself, with a warning that model.json was
+left out: the files on disk always load as the old model or the new one. Edits to model.json
+(class names, say) are used as long as the pair belongs together. Files from glassgrad
+versions whose model.npz has no "settings" load as before, from model.json alone.
+
+`load_trained` returns a `TrainedModel`: call it on raw rows (it standardises them), or ask
+`predict` for class names or numbers.
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -36,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -45,7 +54,7 @@ from autograd.graph import Node
 
 from .data.loader import checked_arrays
 from .io import load, save
-from .layers import MLP
+from .layers import ACTIVATIONS, MLP
 from .module import Module
 
 __all__ = ["TrainedModel", "load_trained", "trained_paths"]
@@ -97,6 +106,12 @@ class TrainedModel(Module):
             raise ValueError(f"TrainedModel: input_mean and input_std need one value per feature "
                              f"({len(features)}), got shapes {self.input_mean.shape} and "
                              f"{self.input_std.shape}")
+        usable = np.isfinite(self.input_mean) & np.isfinite(self.input_std) & (self.input_std > 0)
+        if not usable.all():                     # else the outputs would be NaN or infinite
+            i = int(np.argmin(usable))
+            raise ValueError(f"TrainedModel: input_mean must be finite and input_std finite and "
+                             f"above 0; feature {features[i]!r} has mean {self.input_mean[i]:g} "
+                             f"and std {self.input_std[i]:g}")
         self.task, self.target = task, target
         self.features, self.classes = list(features), list(classes)
         self.hidden, self.activation = [int(h) for h in hidden], activation
@@ -120,22 +135,25 @@ class TrainedModel(Module):
             return np.array(self.classes)[outputs.argmax(axis=-1)]
         return outputs.reshape(len(outputs))
 
-    def settings(self, weights_name: str) -> dict[str, Any]:
-        """What model.json holds (everything but the arrays)."""
+    def settings(self) -> dict[str, Any]:
+        """What the model is, apart from its arrays: model.json holds it, and model.npz too."""
         return {"task": self.task, "target": self.target, "features": self.features,
-                "hidden": self.hidden, "activation": self.activation, "classes": self.classes,
-                "weights": weights_name}
+                "hidden": self.hidden, "activation": self.activation, "classes": self.classes}
 
     def save(self, path: str | os.PathLike) -> tuple[str, str]:
-        """Write the weights and the settings (see `trained_paths`); returns the two paths."""
+        """Write the weights, then the settings (see `trained_paths`); returns the two paths.
+
+        The weights file holds the settings too, so a save stopped between the two files still
+        leaves a pair that loads (as this model)."""
         weights_path, settings_path = trained_paths(path)
         for destination in (weights_path, settings_path):      # both, before writing either
             check_destination("TrainedModel.save", destination)
         state = self.model.state_dict()
-        state["input_mean"], state["input_std"] = self.input_mean, self.input_std
+        state.update(input_mean=self.input_mean, input_std=self.input_std,
+                     settings=self.settings())
         save(state, weights_path)
-        settings = self.settings(os.path.basename(weights_path))
-        settings["weights_sha256"] = _sha256(weights_path)
+        settings = {**self.settings(), "weights": os.path.basename(weights_path),
+                    "weights_sha256": _sha256(weights_path)}
         with atomic_open(settings_path, "w") as f:
             f.write(json.dumps(settings, indent=2) + "\n")
         return weights_path, settings_path
@@ -146,37 +164,104 @@ class TrainedModel(Module):
 
 def load_trained(path: str | os.PathLike) -> TrainedModel:
     """The model `glassgrad train` saved at `path` (its .npz, its .json, or their common stem),
-    ready to predict from raw rows. Nothing in the files is executed (no pickle)."""
-    _, settings_path = trained_paths(path)
-    try:
-        with open(settings_path, encoding="utf-8") as f:
-            settings = json.load(f)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load_trained: no settings file {settings_path!r} (glassgrad "
-                                f"train writes it beside the weights)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"load_trained: {settings_path!r} is not a settings file: {err}") from None
-    settings = _checked(settings, settings_path)
-    weights_path = os.path.join(os.path.dirname(settings_path), settings["weights"])
-    expected = settings.get("weights_sha256")       # (older settings files have none)
-    if expected is not None and os.path.isfile(weights_path) and \
-            _sha256(weights_path) != expected:
-        raise ValueError(f"load_trained: {weights_path!r} is not the weights file its settings "
-                         f"{settings_path!r} were saved with (the two come from different runs, "
-                         f"or a save stopped between them); train again, or put back the pair")
+    ready to predict from raw rows. Nothing in the files is executed (no pickle).
+
+    The settings come from model.json when it belongs to model.npz (its "weights_sha256" is
+    the weights file's), else from model.npz itself, with a warning naming the settings file
+    left out; model.json is needed only beside weights saved without settings (older files)."""
+    weights_path, settings_path = trained_paths(path)
+    settings = _read_settings(settings_path)
+    if settings is not None:
+        weights_path = os.path.join(os.path.dirname(settings_path), settings["weights"])
+    elif not os.path.exists(weights_path):
+        given = os.fspath(path)
+        if os.path.exists(given):        # a CSV file, a folder: not one of the model's files
+            raise FileNotFoundError(f"load_trained: {given!r} is not a model: expected the .npz "
+                                    f"or .json that glassgrad train wrote (there is no "
+                                    f"{weights_path!r} or {settings_path!r})")
+        raise FileNotFoundError(f"load_trained: no model at {weights_path!r}: neither it nor "
+                                f"its settings file {settings_path!r} exists")
     state = load(weights_path)
     try:
         mean, std = state.pop("input_mean"), state.pop("input_std")
     except KeyError:
         raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "
                          f"a model saved by glassgrad train)") from None
+    own = state.pop("settings", None)             # (older glassgrads saved none there)
+    if own is not None:
+        own = _checked(own, weights_path, in_weights=True)
+    if settings is None:
+        if own is None:
+            raise FileNotFoundError(f"load_trained: no settings file {settings_path!r} "
+                                    f"(glassgrad train writes it beside the weights)")
+        settings = own
+    elif not _belongs(settings, weights_path, own is not None):
+        if own is None:
+            raise ValueError(f"load_trained: {weights_path!r} is not the weights file its "
+                             f"settings {settings_path!r} were saved with (the two come from "
+                             f"different runs); train again, or put back the pair")
+        warnings.warn(f"load_trained: {settings_path!r} does not belong to {weights_path!r} (a "
+                      f"save stopped between the two files, or they come from different runs); "
+                      f"used the settings saved in the weights file. Save the model again to "
+                      f"rewrite {os.path.basename(settings_path)!r}", stacklevel=2)
+        settings = own
+    source = settings_path if settings is not own else weights_path
     n_out = len(settings["classes"]) if settings["task"] == "classify" else 1
-    mlp = MLP(len(settings["features"]), settings["hidden"], n_out,
-              activation=settings["activation"])
+    sizes = [len(settings["features"]), *settings["hidden"], n_out]
+    _check_layers(sizes, state, source, weights_path)     # before building: "hidden" may be huge
+    mlp = MLP(sizes[0], sizes[1:-1], n_out, activation=settings["activation"])
     mlp.load_state_dict(state)
-    return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
-                        features=settings["features"], classes=settings["classes"],
-                        hidden=settings["hidden"], activation=settings["activation"])
+    try:
+        return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
+                            features=settings["features"], classes=settings["classes"],
+                            hidden=settings["hidden"], activation=settings["activation"])
+    except ValueError as err:
+        raise ValueError(f"load_trained: {weights_path!r}: {err}") from None
+
+
+def _read_settings(path: str) -> dict[str, Any] | None:
+    """The checked settings in `path`, or None if there is no such file. A file that is there
+    but unreadable is an error, never skipped: a hand edit gone wrong must not pass unnoticed."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            settings = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (IsADirectoryError, PermissionError) as err:
+        raise ValueError(f"load_trained: {path!r} cannot be read ({err.strerror}); expected "
+                         f"the settings file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"load_trained: {path!r} is not a settings file: {err}") from None
+    return _checked(settings, path, in_weights=False)
+
+
+def _belongs(settings: dict[str, Any], weights_path: str, weights_have_settings: bool) -> bool:
+    """Whether the settings read from model.json were saved with the weights at `weights_path`:
+    their digest is the file's. Settings without a digest (glassgrad 0.2) belong only to
+    weights without settings, as that version wrote them: settings are saved in the weights
+    by versions that write the digest too."""
+    expected = settings.get("weights_sha256")
+    if expected is None:
+        return not weights_have_settings
+    return _sha256(weights_path) == expected
+
+
+def _check_layers(sizes: list[int], state: dict[str, Any], source: str,
+                  weights_path: str) -> None:
+    """The layer sizes the settings describe must be those of the weights (a settings file
+    edited by hand may not fit them), and every weight a finite number (else every prediction
+    would be NaN, which `predict` would turn into the first class)."""
+    for name, array in state.items():
+        if not np.isfinite(array).all():
+            raise ValueError(f"load_trained: {weights_path!r}: {name!r} holds NaN or infinity; "
+                             f"the model cannot predict")
+    weights = [array for name, array in state.items() if name.endswith("weight")]
+    if weights and all(array.ndim == 2 for array in weights):
+        found = [weights[0].shape[1], *(array.shape[0] for array in weights)]
+        if found != sizes:
+            raise ValueError(f"load_trained: {source!r} describes layers "
+                             f"{'-'.join(map(str, sizes))} (features, hidden, outputs), but the "
+                             f"weights in {weights_path!r} are {'-'.join(map(str, found))}")
 
 
 def _sha256(path: str) -> str:
@@ -188,13 +273,16 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _checked(settings: Any, path: str) -> dict[str, Any]:
-    """The settings with every entry of the expected kind, else a ValueError naming it."""
+def _checked(settings: Any, path: str, in_weights: bool) -> dict[str, Any]:
+    """The settings with every entry of the expected kind, else a ValueError naming it. Those
+    saved in the weights file (`in_weights`) have no "weights" and "weights_sha256": they are
+    the file's own."""
     def expect(ok: bool, what: str) -> None:
         if not ok:
             raise ValueError(f"load_trained: {path!r}: {what}")
 
-    expect(isinstance(settings, dict), "expected a JSON object")
+    where = " 'settings' entry" if in_weights else ""
+    expect(isinstance(settings, dict), f"expected a JSON object{where}")
     settings = {"activation": "relu", "classes": [], **settings}
     expect(settings.get("task") in TASKS, f"'task' must be one of {TASKS}")
     expect(isinstance(settings.get("target"), str), "'target' must be a column name")
@@ -204,8 +292,11 @@ def _checked(settings: Any, path: str) -> dict[str, Any]:
         expect(len(set(settings[key])) == len(settings[key]),
                f"'{key}' lists a name more than once")   # one column would be read twice
     expect(isinstance(settings.get("hidden"), list) and all(
-        isinstance(h, int) and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")
-    expect(isinstance(settings["activation"], str), "'activation' must be a name")
+        type(h) is int and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")  # no bool
+    expect(isinstance(settings["activation"], str) and settings["activation"].lower() in
+           ACTIVATIONS, f"'activation' must be one of {sorted(ACTIVATIONS)}")
+    if in_weights:
+        return settings
     weights = settings.get("weights")
     expect(isinstance(weights, str) and weights == os.path.basename(weights) and weights
            not in ("", ".", ".."), "'weights' must be a file name beside the settings")

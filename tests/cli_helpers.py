@@ -1,11 +1,21 @@
 """Helpers for the tests of the `glassgrad` command (tests/test_cli*.py)."""
 
+import io
+import sys
+
 from nn import cli
 
 
-def run(argv, capsys):
-    """Run `glassgrad ARGV` in this process: (exit status, stdout, stderr)."""
-    code = cli.main(argv)
+def run(argv, capsys, stdin=None):
+    """Run `glassgrad ARGV` in this process: (exit status, stdout, stderr). `stdin`: bytes the
+    command reads as its standard input."""
+    saved = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = cli.main(argv)
+    finally:
+        sys.stdin = saved
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -1,11 +1,14 @@
 """`glassgrad predict` (nn/cli/predict.py): a model from `glassgrad train` labels new rows."""
 
 import csv
+import signal
+import sys
 
 import numpy as np
 import pytest
 
 from cli_helpers import run, write_csv
+from nn import load_trained
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ def test_predict_a_regression(tmp_path, capsys):
     (lambda d: write_csv(d / "new.csv", ["x1"], [(1.0,)]), [],
      "no column 'x2' (the model was trained on it); the columns are x1"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
-     "new.csv, line 2, column 'x2': '' is not a number"),
+     "new.csv, line 2, column 'x2': '' is empty (fill it in or remove the row)"),
     # a repeated name found only its first column: answers unlike load_trained(...).predict
     (lambda d: write_csv(d / "new.csv", ["x1", "x2", "x1"], [(100.0, 2.0, 1.0)]), [],
      "new.csv: the header names 'x1' more than once; give each column its own name"),
@@ -98,7 +101,7 @@ def test_a_missing_or_broken_model_is_one_line_and_exit_2(trained, tmp_path, cap
     new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(1.0, 2.0)])
     code, _, err = run(["predict", "--model", str(tmp_path / "other.npz"), "--csv", str(new)],
                        capsys)
-    assert code == 2 and "no settings file" in err and err.count("\n") == 1
+    assert code == 2 and "no model at" in err and err.count("\n") == 1
     trained.with_suffix(".json").write_text("{not json")
     code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
     assert code == 2 and "is not a settings file" in err and err.count("\n") == 1
@@ -114,3 +117,47 @@ def test_out_naming_the_models_or_the_inputs_own_file_is_refused(trained, tmp_pa
     assert err == (f"glassgrad predict: error: --out {tmp_path / name}: that is the model's or "
                    f"the input's own file; write the predictions to another name\n")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM cannot be sent to a process there")
+def test_a_train_stopped_between_its_two_files_leaves_a_model_predict_uses(trained, tmp_path,
+                                                                        capsys, monkeypatch):
+    """SIGTERM after the new weights, before the new settings: the old settings do not belong
+    to the new weights, so predict uses the settings saved in the weights, and says so."""
+    import nn.trained
+
+    def sigterm(*args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+    monkeypatch.setattr(nn.trained, "atomic_open", sigterm)
+    code, _, err = run(["train", "--csv", str(tmp_path / "colours.csv"), "--target", "colour",
+                        "--hidden", "3", "--epochs", "5", "--out", str(trained)], capsys)
+    assert (code, err) == (143, "glassgrad train: error: terminated (SIGTERM)\n")
+    monkeypatch.undo()
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(102.0, 2.1)])
+    code, out, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
+    assert code == 0 and out.splitlines()[1] in ("102.0,2.1,red", "102.0,2.1,blue")
+    assert err.startswith(f"glassgrad predict: warning: --model {trained}: load_trained: ")
+    assert "does not belong to" in err and err.count("\n") == 1
+    with pytest.warns(UserWarning, match="does not belong to"):
+        assert load_trained(trained).hidden == [3]              # the new model
+
+
+def test_csv_dash_reads_standard_input(trained, capsys):
+    rows = b"\xef\xbb\xbfx1,x2\r\n102.0,2.1\r\n98.1,-1.9\r\n"      # a BOM and Windows line ends
+    code, out, err = run(["predict", "--model", str(trained), "--csv", "-"], capsys, stdin=rows)
+    assert (code, err) == (0, "")
+    assert out == "x1,x2,predicted_colour\n102.0,2.1,red\n98.1,-1.9,blue\n"
+    code, text, _ = run(["predict", "--help"], capsys)
+    assert "- reads them from standard input" in " ".join(text.split())
+
+
+def test_csv_dash_reads_a_pipe(trained):
+    """In a real process standard input is bytes underneath (sys.stdin.buffer)."""
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", "nn.cli", "predict", "--model", str(trained),
+                           "--csv", "-"], input=b"x1,x2\n102.0,2.1\n", capture_output=True,
+                          cwd=root, env={**os.environ, "PYTHONPATH": root}, timeout=120)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"x1,x2,predicted_colour\n102.0,2.1,red\n"

@@ -38,7 +38,9 @@ def test_train_classifies_a_csv_and_saves_weights_and_settings(colours_csv, tmp_
                         "hidden": [8], "activation": "relu", "classes": ["blue", "red"],
                         "weights": "model.npz", "weights_sha256": digest}
     state = load(out)
-    assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std"}
+    assert set(state) == {"0.weight", "0.bias", "2.weight", "2.bias", "input_mean", "input_std",
+                          "settings"}
+    assert {**state["settings"], "weights": "model.npz", "weights_sha256": digest} == settings
     assert state["input_mean"][0] == pytest.approx(100, abs=0.5)
     assert f"saved the weights to {out} and the settings to {tmp_path / 'model.json'}" in text
 
@@ -105,7 +107,7 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     # a missing target cell names its row: never a class "" of its own
     ("a,b,label\n1,2,0\n3,4,1\n\n5,6,\n7,8,1\n", "line 5: the 'label' cell is empty"),
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,
-     "line 4: --task regress needs a finite number in 'label', found 'inf'"),
+     "line 4: a numeric target (regression) needs a finite number in 'label', found 'inf'"),
     ("label\n1\n2\n", "needs at least one feature column besides 'label'"),
     # one class per row: a 200-class model and a 200 x 200 confusion matrix were made
     ("a,label\n1,ann\n2,bob\n3,cy\n4,di\n",
@@ -130,8 +132,16 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
                                        "(beyond ±3.4e38)"),
     # a target beyond float32 was an inf: a warning, then "unexpected ValueError", exit 1
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,1e39\n7,8,2\n" + "1,1,0.25\n" * 30,
-     "line 4: --task regress needs a finite number in 'label', found '1e39', which is too "
+     "line 4: a numeric target (regression) needs a finite number in 'label', found '1e39', "
+     "which is too "
      "large for float32 (beyond ±3.4e38)"),
+    # a 400-digit number: float() makes it inf, and it was called "not a finite number"
+    ("a,b,label\n1,2,0\n3," + "9" * 400 + ",1\n", "is too large for float32 (beyond ±3.4e38)"),
+    ("a,b,label\n1,2,0\n3, ,1\n", "line 3, column 'b': ' ' is empty (fill it in or remove the "
+                                   "row)"),           # was "' ' is not a number"
+    # a NaN among numbers made the task regress, then blamed --task regress, never given
+    ("a,b,label\n" + "1,2,0\n3,4,1\n" * 5 + "5,6,nan\n", "line 12: the target 'label' is 'nan', "
+     "a number in most other rows: a missing value? Fill it in or remove the row"),
     # "1" and "1.0" (files joined from two programs) were two classes of one number
     ("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1.0\n", "line 5: the target 'label' is '1.0', and "
      "'1' above: one number written two ways would be two classes; write it one way"),
@@ -346,3 +356,32 @@ def test_the_summary_counts_in_english(tmp_path, capsys):
                            "--val", "0.1", "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 0, err
     assert "from 1 feature (9 rows, 1 for validation)" in text
+
+
+def test_csv_dash_reads_standard_input(colours_csv, tmp_path, capsys):
+    code, text, err = run(["train", "--csv", "-", "--target", "colour", "--hidden", "4",
+                           "--epochs", "2", "--out", str(tmp_path / "m.npz")], capsys,
+                          stdin=colours_csv.read_bytes())
+    assert code == 0, err
+    assert "to classify 'colour' from 2 features (96 rows, 24 for validation)" in text
+    assert load_trained(tmp_path / "m.npz").features == ["x1", "x2"]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "<stdin>: the file is empty (expected a header row and data rows)"),
+    (b"a,colour\n\xf6,red\n", "<stdin>: not a readable CSV file: not UTF-8 text (the byte 0xf6"),
+    (b"\xef\xbb\xbfcolour\r\nred\r\nblue\r\n", "<stdin>: needs at least one feature column "
+                                                "besides 'colour'"),    # the BOM is no name
+    (b"a,colour\n1,red\n2,blue\n", "<stdin>: 2 rows are too few"),
+])
+def test_errors_in_standard_input_name_it(tmp_path, capsys, data, message):
+    code, out, err = run(["train", "--csv", "-", "--target", "colour",
+                          "--out", str(tmp_path / "m.npz")], capsys, stdin=data)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"glassgrad train: error: {message}"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_that_dash_is_standard_input(capsys):
+    code, text, _ = run(["train", "--help"], capsys)
+    assert code == 0 and "- reads it from standard input" in " ".join(text.split())

@@ -39,3 +39,17 @@ def test_a_folder_as_destination_is_refused_by_its_own_name(tmp_path):
             f.write("lost")
     assert err.value.filename == str(tmp_path)
     assert list(tmp_path.iterdir()) == []                  # no temporary file left behind
+
+
+def test_the_bytes_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
+    """Without the sync, a power cut soon after the rename can leave an empty file, on some file
+    systems: both the old content and the new would be lost."""
+    import os
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"),
+                                                     real_replace(a, b))[1])
+    with atomic_open(tmp_path / "out.txt", "w") as f:
+        f.write("kept")
+    assert events == ["fsync", "replace"] and (tmp_path / "out.txt").read_text() == "kept"

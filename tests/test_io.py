@@ -135,6 +135,36 @@ def test_truncated_foreign_and_missing_files_give_clear_errors(tmp_path):
         load(tmp_path / "absent.npz")
 
 
+def test_a_file_refused_is_closed_too(tmp_path):
+    """numpy left a damaged file open: a ResourceWarning, and on Windows a file that cannot be
+    deleted or replaced until the process ends."""
+    import gc
+    path = tmp_path / "truncated.npz"
+    save({"w": np.arange(1000.0)}, path)
+    path.write_bytes(path.read_bytes()[:300])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="damaged or truncated"):
+            load(path)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_an_empty_or_unreadable_file_says_which(tmp_path, monkeypatch):
+    import nn.io
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.npz' is not a glassgrad checkpoint .*: it is "
+                                         r"empty \(0 bytes\)"):
+        load(tmp_path / "empty.npz")
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(nn.io, "open", refused, raising=False)
+    with pytest.raises(ValueError, match=r"locked\.npz' is not a glassgrad checkpoint .*: it "
+                                         r"cannot be read \(Permission denied\)"):
+        load(tmp_path / "locked.npz")
+
+
 def test_a_checkpoint_of_another_model_is_refused_by_name_and_shape(tmp_path):
     Linear(3, 2).save(tmp_path / "small.npz")
     with pytest.raises(ValueError,

@@ -197,6 +197,31 @@ def test_count_and_size_mismatches(tmp_path):
         load_mnist(tmp_path)
 
 
+def test_a_label_beyond_9_is_refused(tmp_path):
+    """A damaged labels file: label 255 was returned as it was, for metrics to count silently."""
+    _write_mnist(tmp_path)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([3, 255, 1], np.uint8))
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz has the label 255 \(at index "
+                                         r"1\); MNIST labels are the digits 0 to 9"):
+        load_mnist(tmp_path)
+
+
+def test_an_empty_file_a_folder_or_a_file_for_the_folder_say_what_was_expected(tmp_path):
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "empty.gz").write_bytes(gzip.compress(b""))
+    for name, what in (("empty", r"\(0 bytes\)"), ("empty.gz", r"\(0 bytes unzipped\)")):
+        with pytest.raises(ValueError, match=rf"empty(\.gz)?: not an IDX file: it is empty "
+                                             rf"{what}$"):
+            read_idx(tmp_path / name)
+    with pytest.raises(IsADirectoryError, match="a folder, expected an IDX file") as err:
+        read_idx(tmp_path)
+    assert err.value.filename == str(tmp_path)
+    with pytest.raises(NotADirectoryError, match="load_mnist: a file, expected the folder that "
+                                                 "holds the MNIST files") as err:
+        load_mnist(tmp_path / "empty")              # was "... not found in .../empty"
+    assert err.value.filename == str(tmp_path / "empty")
+
+
 def test_swapped_files_fail_on_the_magic_number(tmp_path):
     _write_mnist(tmp_path)
     labels = (tmp_path / "train-labels-idx1-ubyte.gz").read_bytes()

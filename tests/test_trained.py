@@ -1,20 +1,45 @@
 """nn.trained: a model saved by `glassgrad train` comes back in one call, standardisation and all."""
 
+import hashlib
 import json
+import os
+import re
+import warnings
 
 import numpy as np
 import pytest
 
-from nn import MLP, load_trained, save
+import nn.trained
+from nn import MLP, load, load_trained, save
 from nn.trained import TrainedModel, trained_paths
 
 
-def make_trained(task="classify"):
-    n_out = 3 if task == "classify" else 1
-    mlp = MLP(2, [5], n_out, rng=np.random.default_rng(0))
-    classes = ["a", "b", "c"] if task == "classify" else []
+def make_trained(task="classify", seed=0, classes=("a", "b", "c")):
+    n_out = len(classes) if task == "classify" else 1
+    mlp = MLP(2, [5], n_out, rng=np.random.default_rng(seed))
+    classes = list(classes) if task == "classify" else []
     return TrainedModel(mlp, input_mean=[100.0, -3.0], input_std=[10.0, 0.5], task=task,
                         target="t", features=["u", "v"], classes=classes, hidden=[5])
+
+
+def save_as_before(model, path, digest=True):
+    """The pair earlier glassgrads wrote: weights without settings, settings with or without
+    the weights' SHA-256."""
+    weights, settings = trained_paths(path)
+    save({**model.model.state_dict(), "input_mean": model.input_mean,
+          "input_std": model.input_std}, weights)
+    data = {**model.settings(), "weights": os.path.basename(weights)}
+    if digest:
+        data["weights_sha256"] = hashlib.sha256(open(weights, "rb").read()).hexdigest()
+    open(settings, "w").write(json.dumps(data))
+    return weights, settings
+
+
+ROWS = np.array([[95.0, -2.0], [120.0, -4.0], [100.0, -3.0]])
+
+
+def same_model(a, b):
+    return np.array_equal(a(ROWS).numpy(), b(ROWS).numpy()) and a.classes == b.classes
 
 
 @pytest.mark.parametrize("task", ["classify", "regress"])
@@ -73,14 +98,15 @@ def test_save_checks_both_destinations_before_writing_either(tmp_path):
     ({"features": "u,v"}, "'features' must be a list of names"),
     ({"features": ["u", "u"]}, "'features' lists a name more than once"),
     ({"weights_sha256": "abc"}, "'weights_sha256' must be 64 hex digits"),
+    ({"hidden": [True]}, "'hidden' must be sizes"),                  # was a TypeError later
+    ({"activation": "swish"}, "'activation' must be one of ['identity', "),   # named no file
 ])
 def test_bad_settings_are_named(tmp_path, change, message):
     weights, settings = make_trained().save(tmp_path / "m.npz")
     data = json.loads(open(settings).read())
     data.update(change)
     open(settings, "w").write(json.dumps(data))
-    with pytest.raises(ValueError, match="load_trained: .*m.json.*: " + message.replace(
-            "(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+    with pytest.raises(ValueError, match="load_trained: .*m.json.*: " + re.escape(message)):
         load_trained(weights)
 
 
@@ -94,9 +120,37 @@ def test_weights_without_standardisation_are_refused(tmp_path):
         load_trained(tmp_path / "m.json")
 
 
-def test_a_missing_settings_file_says_what_is_missing(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no settings file .*m.json"):
+def test_a_missing_model_names_both_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model at .*m.npz.*: neither it nor its "
+                                                "settings file .*m.json.* exists"):
         load_trained(tmp_path / "m.npz")
+
+
+def test_a_file_or_folder_that_is_no_model_is_named(tmp_path):
+    """Was "no model at 'data.csv.npz'", a file the user never named."""
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    for given in (tmp_path / "data.csv", tmp_path):
+        with pytest.raises(FileNotFoundError, match=rf"load_trained: '{re.escape(str(given))}' "
+                                                    rf"is not a model: expected the \.npz or "
+                                                    rf"\.json that glassgrad train wrote"):
+            load_trained(given)
+
+
+def test_older_weights_without_their_settings_file_say_what_is_missing(tmp_path):
+    weights, settings = save_as_before(make_trained(), tmp_path / "m.npz")
+    (tmp_path / "m.json").unlink()
+    with pytest.raises(FileNotFoundError, match="no settings file .*m.json"):
+        load_trained(weights)
+
+
+def test_the_weights_file_alone_is_the_whole_model(tmp_path):
+    model = make_trained()
+    weights, settings = model.save(tmp_path / "m.npz")
+    assert load(weights)["settings"] == model.settings()
+    (tmp_path / "m.json").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # no json: nothing to warn about
+        assert same_model(load_trained(weights), model)
 
 
 def test_loading_a_cli_model_into_a_bare_mlp_points_to_load_trained(tmp_path):
@@ -122,21 +176,134 @@ def test_predict_refuses_nan_rows_and_the_wrong_number_of_features():
             model(np.array(rows))
 
 
-def test_weights_and_settings_from_two_saves_are_refused_as_a_pair(tmp_path):
-    first, _ = make_trained().save(tmp_path / "a.npz")
+def test_older_weights_and_settings_from_two_saves_are_refused_as_a_pair(tmp_path):
+    first, _ = save_as_before(make_trained(), tmp_path / "a.npz")
     other = make_trained()
     other.input_mean = np.array([1.0, 1.0])
-    second, _ = other.save(tmp_path / "b.npz")
+    second, _ = save_as_before(other, tmp_path / "b.npz")
     (tmp_path / "a.npz").write_bytes((tmp_path / "b.npz").read_bytes())   # a's settings, b's weights
     with pytest.raises(ValueError, match=r"load_trained: .*a\.npz' is not the weights file its "
                                          r"settings .*a\.json' were saved with"):
         load_trained(first)
-    load_trained(second)                                # an intact pair loads
 
 
-def test_settings_without_a_digest_still_load(tmp_path):
+@pytest.mark.parametrize("digest", [True, False])
+def test_pairs_saved_by_earlier_versions_still_load(tmp_path, digest):
+    model = make_trained()
+    weights, _ = save_as_before(model, tmp_path / "m.npz", digest=digest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert same_model(load_trained(weights), model)
+
+
+def test_weights_from_another_save_load_with_their_own_settings_and_a_warning(tmp_path):
+    make_trained().save(tmp_path / "a.npz")
+    other = make_trained(seed=1, classes=["x", "y"])
+    other.save(tmp_path / "b.npz")
+    (tmp_path / "a.npz").write_bytes((tmp_path / "b.npz").read_bytes())   # a's settings, b's weights
+    with pytest.warns(UserWarning, match=r"a\.json' does not belong to .*a\.npz' .*used the "
+                                         r"settings saved in the weights file"):
+        assert same_model(load_trained(tmp_path / "a.npz"), other)
+
+
+def test_a_hand_edited_settings_file_is_used(tmp_path):
+    """Its digest still matches the weights: it wins over the settings inside them."""
     weights, settings = make_trained().save(tmp_path / "m.npz")
     data = json.loads(open(settings).read())
-    del data["weights_sha256"]                          # as glassgrad 0.2 wrote them
+    data["classes"], data["target"] = ["ant", "bee", "cat"], "insect"
     open(settings, "w").write(json.dumps(data))
-    load_trained(weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = load_trained(weights)
+    assert (again.classes, again.target) == (["ant", "bee", "cat"], "insect")
+
+
+@pytest.mark.parametrize("text", ["{ not json", "\xff\xfe", "[]"])
+def test_a_damaged_settings_file_is_an_error_not_skipped(tmp_path, text):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    open(settings, "w", encoding="latin-1").write(text)
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.json'"):
+        load_trained(weights)
+
+
+def test_a_folder_instead_of_the_settings_file_is_named(tmp_path):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    (tmp_path / "m.json").unlink()
+    (tmp_path / "m.json").mkdir()
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.json' cannot be read .*expected "
+                                         r"the settings file"):
+        load_trained(weights)
+
+
+class Stop(BaseException):
+    """A stop from outside (as Ctrl-C or the command's SIGTERM): no `except Exception` stops it."""
+
+
+def stop(*args, **kwargs):
+    raise Stop
+
+
+@pytest.mark.parametrize("stop_in", ["save", "_sha256", "atomic_open"])
+@pytest.mark.parametrize("before", ["new", "older with digest", "older without digest", "none"])
+def test_a_save_stopped_anywhere_leaves_the_old_model_or_the_new_one(tmp_path, monkeypatch,
+                                                                     stop_in, before):
+    """save writes the weights (nn.save), hashes them, then writes the settings (atomic_open);
+    a stop at any of the three leaves files that load as one of the two models."""
+    old, new = make_trained(), make_trained(seed=1, classes=["x", "y"])
+    if before == "new":
+        old.save(tmp_path / "m.npz")
+    elif before != "none":
+        save_as_before(old, tmp_path / "m.npz", digest=before == "older with digest")
+    monkeypatch.setattr(nn.trained, stop_in, stop)
+    with pytest.raises(Stop):
+        new.save(tmp_path / "m.npz")
+    monkeypatch.undo()
+    if stop_in == "save" and before == "none":
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+        return
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        loaded = load_trained(tmp_path / "m.npz")
+    expected = old if stop_in == "save" else new      # the weights written: the new model
+    assert same_model(loaded, expected)
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("change, layers", [
+    ({"hidden": [4]}, "2-4-3"),
+    ({"classes": ["a", "b"]}, "2-5-2"),
+    ({"task": "regress", "classes": []}, "2-5-1"),
+    ({"hidden": [10 ** 12]}, "2-1000000000000-3"),       # was a MemoryError building the MLP
+])
+def test_settings_edited_to_layers_the_weights_do_not_have_are_named(tmp_path, change, layers):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    data = json.loads(open(settings).read())
+    data.update(change)
+    open(settings, "w").write(json.dumps(data))
+    with pytest.raises(ValueError, match=rf"load_trained: .*m\.json' describes layers {layers} "
+                                         rf"\(features, hidden, outputs\), but the weights in "
+                                         rf".*m\.npz' are 2-5-3"):
+        load_trained(weights)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("input_mean", [np.nan, 0.0], "feature 'u' has mean nan and std 10"),
+    ("input_std", [10.0, 0.0], "feature 'v' has mean -3 and std 0"),
+    ("0.bias", [np.inf] * 5, "'0.bias' holds NaN or infinity; the model cannot predict"),
+])
+def test_weights_that_would_predict_nan_are_refused(tmp_path, name, value, message):
+    """Every output would be NaN or infinite: predict's arg-max would say the first class."""
+    weights, _ = make_trained().save(tmp_path / "m.npz")
+    state = load(weights)
+    state[name] = np.array(value, np.float32)
+    save(state, weights)
+    (tmp_path / "m.json").unlink()
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.npz': .*" + re.escape(message)):
+        load_trained(weights)
+
+
+def test_a_trained_model_needs_a_usable_standardisation():
+    with pytest.raises(ValueError, match=r"TrainedModel: input_mean must be finite and input_std "
+                                         r"finite and above 0; feature 'v' has mean -3 and std 0"):
+        TrainedModel(MLP(2, [5], 1), input_mean=[100.0, -3.0], input_std=[10.0, 0.0],
+                     task="regress", target="t", features=["u", "v"])

@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "fail"]
+__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "fail", "warn"]
 
 
 class UsageError(Exception):
@@ -39,5 +39,14 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def fail(prog: str, message: str, status: int) -> int:
     """Print `prog: error: message` as one line on stderr; return `status`."""
-    print(f"{prog}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"{prog}: error: {_one_line(message)}", file=sys.stderr)
     return status
+
+
+def warn(prog: str, message: object) -> None:
+    """Print `prog: warning: message` as one line on stderr; the command goes on."""
+    print(f"{prog}: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())

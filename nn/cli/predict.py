@@ -1,6 +1,7 @@
 """`glassgrad predict`: a model saved by `glassgrad train` labels the rows of a new CSV file.
 
     glassgrad predict --model model.npz --csv new.csv [--out predictions.csv]
+    ... | glassgrad predict --model model.npz --csv -    (the rows from standard input)
 
 The model's settings file names the feature columns (other columns are ignored) and its weights
 file holds the standardisation of the training inputs, applied to the new rows first.
@@ -12,11 +13,12 @@ import argparse
 import csv
 import io
 import sys
+import warnings
 from typing import Any
 
 from nn.trained import load_trained, trained_paths
 
-from .errors import UsageError
+from .errors import UsageError, warn
 from .output import check_output_path, same_file, write_text
 from .table import read_table
 
@@ -30,7 +32,8 @@ def add_parser(subparsers: Any) -> None:
                     "write the rows with a new last column 'predicted_<target>'.")
     p.add_argument("--model", required=True, help="the saved model: model.npz or model.json")
     p.add_argument("--csv", required=True, help="the rows to predict (header row, "
-                   "comma-separated; needs the columns the model was trained on)")
+                   "comma-separated; needs the columns the model was trained on; - reads them "
+                   "from standard input)")
     p.add_argument("--out", help="write the predictions here as CSV (default: to stdout)")
     p.set_defaults(run=run)
 
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     table.require(model.features, "the model was trained on it")
     column = f"predicted_{model.target}"
     if column in table.header:         # two columns of one name, or old predictions lost
-        raise UsageError(f"{args.csv}: already has a column {column!r}, the one predict adds; "
+        raise UsageError(f"{table.path}: already has a column {column!r}, the one predict adds; "
                          f"rename or remove it")
     predictions = model.predict(table.numbers(model.features))
     buffer = io.StringIO()
@@ -65,8 +68,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> Any:
+    """The model at `path`; what load_trained warns about (settings left out, say) is shown as
+    one line each, not as Python's two-line warnings."""
     try:
-        return load_trained(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = load_trained(path)
     except (FileNotFoundError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else error         # a KeyError's str() is quoted
         raise UsageError(f"--model {path}: {message}") from None
+    for warning in caught:
+        warn("glassgrad predict", f"--model {path}: {warning.message}")
+    return model

@@ -1,10 +1,16 @@
-"""Reading a CSV file with a header row, checked cell by cell (errors name the line and column)."""
+"""Reading a CSV file with a header row, checked cell by cell (errors name the line and column).
+
+The file name "-" means standard input (`... | glassgrad train --csv - --target y`); errors
+call it <stdin>.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import math
-from typing import NamedTuple
+import sys
+from typing import IO, NamedTuple
 
 import numpy as np
 
@@ -14,6 +20,7 @@ __all__ = ["Table", "read_table", "number_problem"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
 NO_HEADER = "the first line holds numbers: the file needs a header row of column names"
+STDIN = "-"                                         # the file name that means standard input
 
 
 def number_problem(text: str) -> str | None:
@@ -22,13 +29,15 @@ def number_problem(text: str) -> str | None:
     >>> number_problem(" 2.5 "), number_problem("NA"), number_problem("1e39")
     (None, 'is not a number', 'is too large for float32 (beyond ±3.4e38)')
     """
+    if not text.strip():
+        return "is empty (fill it in or remove the row)"
     try:
         value = float(text)
     except ValueError:
         return "is not a number"
-    if not math.isfinite(value):
+    if math.isnan(value) or text.strip().lstrip("+-").lower() in ("inf", "infinity"):
         return "is not a finite number (nan or inf)"
-    if abs(value) > FLOAT32_MAX:
+    if not abs(value) <= FLOAT32_MAX:            # 1e39, or 1e400, which float() makes inf
         return "is too large for float32 (beyond ±3.4e38)"
     return None
 
@@ -78,10 +87,11 @@ class Table(NamedTuple):
 
 
 def read_table(path: str) -> Table:
-    """Read `path`: a header row of distinct names, then rows with as many cells (blank lines
-    are skipped)."""
+    """Read `path` ("-": standard input): a header row of distinct names, then rows with as many
+    cells (blank lines are skipped)."""
+    source, path = path, ("<stdin>" if path == STDIN else path)     # path: what errors say
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with _open_text(source) as f:
             # strict: '"1"2' is an error, not the number 12
             reader = csv.reader(f, strict=True)
             rows, lines, start = [], [], 1         # start: the line the next row begins on
@@ -117,6 +127,19 @@ def read_table(path: str) -> Table:
             raise UsageError(f"{path}, line {line}: {len(row)} "
                              f"value{'' if len(row) == 1 else 's'}, the header has {len(header)}")
     return Table(path, header, rows[1:], lines[1:])
+
+
+def _open_text(path: str) -> IO[str]:
+    """The file `path` as UTF-8 text (a byte order mark skipped), line endings kept for the csv
+    module; "-" is standard input, read whole and decoded the same way."""
+    if path != STDIN:
+        return open(path, newline="", encoding="utf-8-sig")
+    if sys.stdin is None:                           # started without one (pythonw, a service)
+        raise UsageError("--csv -: there is no standard input to read")
+    stream = getattr(sys.stdin, "buffer", sys.stdin)       # bytes, if it has them
+    data = stream.read()
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    return io.StringIO(text, newline="")
 
 
 def _holds_numbers(header: list[str]) -> bool:

@@ -1,6 +1,7 @@
 """`glassgrad train`: an MLP learns a CSV file's target column; the model is saved.
 
     glassgrad train --csv data.csv --target y [--out model.npz]
+    ... | glassgrad train --csv - --target y         (the rows from standard input)
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def add_parser(subparsers: Any) -> None:
                     "is a numeric feature. Reports validation metrics and saves the model "
                     "(weights in .npz, settings in a .json beside it); `glassgrad predict` and "
                     "nn.load_trained use it.")
-    p.add_argument("--csv", required=True, help="the data file (header row, comma-separated)")
+    p.add_argument("--csv", required=True, help="the data file (header row, comma-separated; "
+                   "- reads it from standard input)")
     p.add_argument("--target", required=True, help="the column to predict")
     p.add_argument("--task", choices=("classify", "regress"),
                    help="default: classify when the target is text or has at most 20 integer "
@@ -68,6 +70,7 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
     An empty target cell is an error naming its line (never a class of its own)."""
     labels = table.column(target)
     numeric = [_number(v) for v in labels]
+    regression = "--task regress" if task else "a numeric target (regression)"  # as it was chosen
     if task is None:
         _check_no_missing_marks(table, target, labels, numeric)
         all_numbers = None not in numeric
@@ -78,7 +81,7 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
         for line, text in zip(table.lines, labels):
             problem = number_problem(text)         # float32 must hold it: 1e39 would be inf
             if problem:
-                raise UsageError(f"{table.path}, line {line}: --task regress needs a finite "
+                raise UsageError(f"{table.path}, line {line}: {regression} needs a finite "
                                  f"number in {target!r}, found {text!r}, which {problem}")
         return task, np.array(numeric, np.float32), []
     classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
@@ -130,10 +133,13 @@ def _check_classes(table: Table, target: str, labels: list[str], numeric: list[f
 
 
 def _number(text: str) -> float | None:
+    """The number `text` spells, or None for a word; "nan" counts as a word: it marks a missing
+    value, as "NA" does."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return None if math.isnan(value) else value
 
 
 def _output_paths(out: str, data: str) -> tuple[str, str]:
@@ -193,11 +199,11 @@ def run(args: argparse.Namespace) -> int:
     table.require([args.target], "the target")
     features = [name for name in table.header if name != args.target]
     if not features:
-        raise UsageError(f"{args.csv}: needs at least one feature column besides "
+        raise UsageError(f"{table.path}: needs at least one feature column besides "
                          f"{args.target!r}")
     X = table.numbers(features)
     if len(X) < 4:
-        raise UsageError(f"{args.csv}: {len(X)} rows are too few to train and validate")
+        raise UsageError(f"{table.path}: {len(X)} rows are too few to train and validate")
     task, y, classes = _target(table, args.target, args.task)
     n_val = _validation_rows(args.val, len(X))
 

@@ -16,6 +16,7 @@ array([7, 2, 1], dtype=uint8)
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import http.client
@@ -75,7 +76,11 @@ class DownloadError(OSError):
 # -- IDX files ----------------------------------------------------------------------------------
 
 def _file_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:                   # say what was expected, not only "Is a directory"
+        raise IsADirectoryError(errno.EISDIR, "a folder, expected an IDX file", str(path)) \
+            from None
     if raw[:2] != b"\x1f\x8b":                 # not gzip: a raw IDX file
         return raw
     try:
@@ -92,6 +97,9 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     """
     path = Path(path)
     raw = _file_bytes(path)
+    if not raw:
+        unzipped = " unzipped" if path.suffix == ".gz" else ""
+        raise ValueError(f"{path}: not an IDX file: it is empty (0 bytes{unzipped})")
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"{path}: not an IDX file (it starts with the bytes {raw[:4]!r}; an "
                          f"IDX file starts with 0, 0, a type code and the number of dimensions)")
@@ -185,6 +193,10 @@ def _load_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nda
     if len(images) != len(labels):
         raise ValueError(f"load_mnist: {images_path} has {len(images)} images but {labels_path} "
                          f"has {len(labels)} labels")
+    if len(labels) and labels.max() > 9:           # a damaged file: a digit is 0 to 9
+        i = int(np.argmax(labels > 9))
+        raise ValueError(f"load_mnist: {labels_path} has the label {labels[i]} (at index {i}); "
+                         f"MNIST labels are the digits 0 to 9")
     return images, labels
 
 
@@ -210,6 +222,9 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
     cache = Path(cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR).expanduser()
     if path is not None:
         folders = [Path(path).expanduser()]
+        if folders[0].is_file():
+            raise NotADirectoryError(errno.ENOTDIR, "load_mnist: a file, expected the folder "
+                                                    "that holds the MNIST files", str(path))
     else:
         folders = ([Path(env).expanduser()] if env else []) + [cache]
     target = folders[0] if path is not None else cache
