@@ -57,7 +57,11 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, Node):
             raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
-        arr = np.asarray(data, dtype=dtype)
+        try:
+            arr = np.asarray(data, dtype=dtype)
+        except ValueError as error:                     # ragged nested lists, mostly
+            raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
+                             f"length); numpy says: {error}") from None
         if dtype is None and arr.dtype == np.float64:     # Python floats: the default dtype
             arr = arr.astype(_default_dtype)
     if arr.dtype.kind not in "biuf":
@@ -707,8 +711,17 @@ def matmul(a: Any, b: Any) -> Tensor:
                          f"be broadcast together") from None
 
 
+def _check_sequence(op: str, tensors: Any) -> None:
+    """`concatenate(a, b)` for `concatenate([a, b])` would join the rows of `a` along axis `b`."""
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: takes a list of tensors and then the axis, got one "
+                        f"{type(tensors).__name__} of shape {tensors.shape}; write "
+                        f"{op}([a, b], axis=0)")
+
+
 def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (np.concatenate)."""
+    _check_sequence("concatenate", tensors)
     ts = tuple(_as_tensor(t) for t in tensors)
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
@@ -726,6 +739,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
 
 def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis (np.stack)."""
+    _check_sequence("stack", tensors)
     ts = tuple(_as_tensor(t) for t in tensors)
     if not ts:
         raise ValueError("stack: needs at least one tensor")

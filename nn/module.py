@@ -9,8 +9,9 @@ A module finds its parameters by looking at its own attributes, in the order the
 
 Unlike PyTorch, a plain list or tuple of modules is registered (PyTorch needs `nn.ModuleList`;
 `ModuleList` works here too). Assignments that would silently lose parameters raise a TypeError
-instead: a plain Tensor (or anything but a Parameter or None) over a parameter, a plain dict of
-modules (use `ModuleDict`), and a list inside a list (only one level is searched).
+instead: a plain Tensor (or anything but a Parameter or None) over a parameter, a Tensor that
+requires grad but is no Parameter (wrap it: `Parameter(values)`), a plain dict of modules (use
+`ModuleDict`), and a list inside a list (only one level is searched).
 
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
@@ -134,6 +135,13 @@ class Module:
             if old is not None and value is not None and is_parameter(old) \
                     and not is_parameter(value):
                 raise TypeError(_replaced_parameter(self, name, value))
+            if _is_trainable_tensor(value) or (isinstance(value, (list, tuple))
+                                               and any(map(_is_trainable_tensor, value))):
+                raise TypeError(f"{type(self).__name__}.{name}: a Tensor that requires grad is "
+                                f"not a parameter: no optimizer of model.parameters() would "
+                                f"train it and no checkpoint would save it; wrap it, "
+                                f"nn.Parameter(values), or if it is not meant to train, make "
+                                f"it with requires_grad=False")
             if isinstance(value, dict) and _holds_parts(value.values()):
                 raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
                                 f"parameters is not registered (they would not be trained or "
@@ -497,6 +505,13 @@ def _not_a_module(item: Any) -> str:
                 f"not a layer: use its module (nn.ReLU() for relu), or a Module whose forward "
                 f"calls it")
     return type(item).__name__
+
+
+def _is_trainable_tensor(x: Any) -> bool:
+    """A leaf Tensor that wants a gradient but is no Parameter: micrograd-style code's way to
+    write a weight, which a module would not register (PyTorch does not either, silently)."""
+    return isinstance(x, Tensor) and not isinstance(x, Parameter) and x.is_leaf \
+        and x.requires_grad
 
 
 def _holds_parts(items: Iterable[Any]) -> bool:

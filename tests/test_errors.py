@@ -282,6 +282,12 @@ def test_truth_value_of_a_tensor():
     (lambda t: Tensor([True, False]).abs(), TypeError, r"abs: a bool tensor"),
     (lambda t: F.concatenate([Tensor(1.0), Tensor(2.0)]), ValueError,
      r"concatenate: 0-d tensors have no axis.*use stack"),
+    (lambda t: F.concatenate(t, t), TypeError,
+     r"concatenate: takes a list of tensors and then the axis, got one Tensor of shape \(2, 3\); "
+     r"write concatenate\(\[a, b\], axis=0\)"),
+    (lambda t: F.stack(t.data, 1), TypeError, r"stack: takes a list of tensors .* got one ndarray"),
+    (lambda t: Tensor([[1.0, 2.0], [3.0]]), ValueError,
+     r"Tensor: the nested lists must be rectangular \(rows of equal length\)"),
 ])
 def test_tensor_arguments_are_checked_where_they_are_given(call, error, message):
     with pytest.raises(error, match=message):

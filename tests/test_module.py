@@ -23,7 +23,7 @@ class Net(Module):
         self.first = Affine()
         self.gain = Parameter(2.0)
         self.blocks = [Affine(3), Affine(3)]
-        self.constant = Tensor([1.0, 2.0], requires_grad=True)    # not a Parameter: not trained
+        self.constant = Tensor([1.0, 2.0])       # not a Parameter: not trained
         self.label = "net"
 
     def forward(self, x):
@@ -46,6 +46,22 @@ def test_label_parameters_names_each_unlabelled_parameter_for_drawings():
         "blocks.1.shift"]
     svg = draw_graph(net(Tensor([1.0, 2.0])).sum(), engine="builtin").svg()
     assert "first.scale" in svg and "gain" in svg
+
+
+def test_a_tensor_that_requires_grad_but_is_no_parameter_is_refused_where_assigned():
+    class Micrograd(Module):
+        def __init__(self):
+            self.w = Tensor([1.0, 2.0], requires_grad=True)     # meant as a weight
+
+    with pytest.raises(TypeError, match=r"Micrograd.w: a Tensor that requires grad is not a "
+                                        r"parameter.*nn.Parameter\(values\)"):
+        Micrograd()
+    net = Net()
+    with pytest.raises(TypeError, match=r"Net.ws: a Tensor that requires grad"):
+        net.ws = [Parameter([1.0]), Tensor([2.0], requires_grad=True)]
+    net.frozen = Tensor([1.0], requires_grad=False)              # constants are fine,
+    net.computed = net.gain * 2                                 # and so are results
+    assert "frozen" not in dict(net.named_parameters())
 
 
 def test_parameters_are_found_from_attributes_assigned_later():

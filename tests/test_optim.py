@@ -781,7 +781,10 @@ def _w():
     (lambda: AdamW([{"params": _w(), "decoupled_weight_decay": False}]), ValueError,
      r"AdamW: decoupled_weight_decay is always True"),
     (lambda: SGD([], lr=0.1), ValueError, r"SGD: got an empty parameter list"),
-    (lambda: Adam(iter([])), ValueError, r"Adam: got an empty parameter list"),
+    (lambda: Adam(iter([])), ValueError, r"Adam: got an empty parameter list .*\(an iterator, "
+                                         r"such as a generator, is used up after one pass"),
+    (lambda: SGD([("weight", _w()[0])], lr=0.1), TypeError,
+     r"SGD: parameter 0 is a tuple; .* named_parameters\(\) gives \(name, parameter\) pairs"),
     (lambda: SGD([{"params": []}], lr=0.1), ValueError,
      r"SGD: parameter group 0 has an empty parameter list"),
     (lambda: SGD(Tensor([1.0], requires_grad=True)), TypeError,

@@ -61,13 +61,16 @@ class Optimizer:
                 f"{name}: params must be an iterable of parameters or of parameter-group "
                 f"dicts, got a single {type(params).__name__} (wrap it in a list)")
         _check_ordered(name, params)
+        one_pass = iter(params) is params if hasattr(params, "__iter__") else False
         try:
             groups = list(params)
         except TypeError:
             raise TypeError(f"{name}: params must be an iterable of parameters or of "
                             f"parameter-group dicts, got {type(params).__name__}") from None
         if not groups:
-            raise ValueError(f"{name}: got an empty parameter list (nothing to optimize)")
+            hint = (" (an iterator, such as a generator, is used up after one pass: pass "
+                    "model.parameters() again, or a list)" if one_pass else "")
+            raise ValueError(f"{name}: got an empty parameter list (nothing to optimize){hint}")
         self.defaults = dict(defaults)
         self.state: dict[Node, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
@@ -338,8 +341,10 @@ class Optimizer:
 
 def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
+        hint = ("; named_parameters() gives (name, parameter) pairs: pass model.parameters()"
+                if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) else "")
         raise TypeError(f"{optimizer}: parameter {i} is a {type(p).__name__}; an optimizer "
-                        f"updates Values and Tensors (autograd.graph.Node)")
+                        f"updates Values and Tensors (autograd.graph.Node){hint}")
     dtype = np.result_type(p.data)
     if dtype.kind != "f":
         raise TypeError(f"{optimizer}: parameter {i} has dtype {dtype}; only floating-point "
