@@ -151,6 +151,15 @@ def test_csv_dash_reads_standard_input(trained, capsys):
     assert "- reads them from standard input" in " ".join(text.split())
 
 
+def test_out_dash_writes_to_standard_output(trained, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = b"x1,x2\n102.0,2.1\n"
+    code, out, err = run(["predict", "--model", str(trained), "--csv", "-", "--out", "-"], capsys,
+                         stdin=rows)
+    assert (code, err, out) == (0, "", "x1,x2,predicted_colour\n102.0,2.1,red\n")
+    assert not (tmp_path / "-").exists()                 # no file named "-"
+
+
 def test_csv_dash_reads_a_pipe(trained):
     """In a real process standard input is bytes underneath (sys.stdin.buffer)."""
     import os

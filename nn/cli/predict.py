@@ -34,12 +34,15 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--csv", required=True, help="the rows to predict (header row, "
                    "comma-separated; needs the columns the model was trained on; - reads them "
                    "from standard input)")
-    p.add_argument("--out", help="write the predictions here as CSV (default: to stdout)")
+    p.add_argument("--out", help="write the predictions here as CSV (default, or -: to "
+                   "standard output)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """The `predict` subcommand: load, check the columns, predict, write."""
+    if args.out == "-":                 # as `--csv -` reads standard input
+        args.out = None
     if args.out is not None:
         check_output_path("--out", args.out)
     model = _load(args.model)
