@@ -494,6 +494,29 @@ def test_power_zero_has_slope_zero_at_zero():
     assert gradcheck(lambda t: autograd.grad(lambda u: (u ** 1).sum())(t), x)
 
 
+@pytest.mark.parametrize("exponent", [3, 4.0, 5, -2, -3.0, 10])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_powers_of_negative_numbers_match_numpy(exponent, dtype, rng):
+    """x ** c with a whole c takes the power of |x| and puts the sign back (numpy's own path
+    for negative numbers is ~45x slower): each is within 1 ulp of the exact power, so at most
+    2 ulp from numpy's result; signed zeros, infinities, NaN and 0-d tensors give numpy's
+    result exactly. The slope agrees the same way."""
+    data = np.concatenate([rng.normal(size=50) * 3, [0.0, -0.0, np.inf, -np.inf, np.nan]])
+    x = Tensor(data.astype(dtype), requires_grad=True)
+    with np.errstate(all="ignore"):
+        y = x ** exponent
+        expected = data.astype(dtype) ** exponent
+        y.backward(np.ones_like(data, dtype=dtype))
+        slope = exponent * data.astype(dtype) ** (exponent - 1)
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    for got, want in ((y.data, expected), (x.grad, slope)):
+        special = ~np.isfinite(want) | (want == 0)
+        np.testing.assert_array_equal(got[special], want[special])
+        assert np.array_equal(np.signbit(got[special]), np.signbit(want[special]))
+        np.testing.assert_array_max_ulp(got[~special], want[~special], maxulp=2)
+    assert (Tensor(np.array(-2.0, dtype)) ** 3).item() == -8.0
+
+
 @pytest.mark.parametrize("shape, axis", [((0, 4), 1), ((3, 0), 0)])
 def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
     """A mean over the non-empty axis of an empty tensor is empty, and so is its gradient (as

@@ -8,7 +8,7 @@ the backward driver (`broadcasting = True`).
 from __future__ import annotations
 
 from ..graph import Node, Op
-from .payload_math import log_or_zero
+from .payload_math import log_or_zero, power
 
 
 class Add(Op):
@@ -113,7 +113,7 @@ class PowConst(Op):
     @staticmethod
     def forward(c, x):
         try:                    # free until it raises: the hot path stays one power
-            return x ** c
+            return power(x, c)  # (x ** c, with numpy's slow path for x < 0 avoided)
         except ValueError:      # numpy's words name neither the op nor the operands
             if getattr(x, "dtype", None) is None or x.dtype.kind not in "iu":
                 raise
@@ -126,7 +126,7 @@ class PowConst(Op):
         # x ** 0 is the constant 1, but c · x^(c-1) = 0 · x^-1 is NaN at x = 0; so where c = 0
         # the power is x¹ instead: 0 · x = 0 (PyTorch's value; x ** 0 also turns up in the 2nd
         # derivative of x ** 1). Written without a branch: compiled, c is an array of constants.
-        return (g * (c * x ** (c - 1 + 2 * (c == 0))),)
+        return (g * (c * power(x, c - 1 + 2 * (c == 0))),)
 
 
 class ConstPow(Op):

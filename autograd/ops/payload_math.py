@@ -32,6 +32,26 @@ def log(x: Any) -> Any:
         return np.log(x)
 
 
+def power(x: Any, c: Any) -> Any:
+    """x ** c for a constant exponent c, on any payload or node.
+
+    One shortcut, for a float array and a whole c other than -1, 0, 1 and 2 (which numpy
+    computes directly): numpy's power sends each negative number down a slow scalar path
+    (~60 ns each here, 45x its vectorised path: x ** 3 of a (64, 256) array took 1 ms), so the
+    power is taken of |x| and the sign put back, ±|x| ** c. For a negative number the result
+    can differ from numpy's x ** c in the last bit or two (each is within 1 ulp of the exact
+    power); positive numbers, zeros, infinities and NaN give numpy's result exactly.
+
+    >>> power(np.array([-2.0, 3.0]), 3), power(np.array([-2.0, 3.0]), 4.0)
+    (array([-8., 27.]), array([16., 81.]))
+    """
+    if (x.__class__ is np.ndarray and (c.__class__ is int or c.__class__ is float)
+            and x.dtype.kind == "f" and float(c).is_integer() and not -1 <= c <= 2):
+        magnitude = np.abs(x) ** c
+        return np.copysign(magnitude, x) if int(c) % 2 else magnitude
+    return x ** c
+
+
 def broadcast_to(x: Any, shape: tuple) -> Any:
     if isinstance(x, Node):
         return x.broadcast_to(shape)
