@@ -409,7 +409,9 @@ class Tensor(Node):
         if self.data.dtype.kind == "b":
             raise TypeError("abs: a bool tensor has no absolute value (convert it with "
                             ".astype(np.float32) or .astype(np.int64) first)")
-        return apply(Abs, (self,), np.sign(self.data))
+        # the sign is abs's slope, kept for backward: computed only when the node is recorded
+        recorded = self._fn is not None and graph.grad_mode.enabled
+        return apply(Abs, (self,), np.sign(self.data) if recorded else None)
 
     __abs__ = abs
 
