@@ -80,6 +80,8 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
     """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
     if axis is None:
         return None
+    if axis.__class__ is int and -ndim <= axis < ndim:     # the usual case, without the checks
+        return (axis % ndim,)                              # below (1 µs of a 4 µs sum(axis=1))
     try:
         axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     except TypeError:
@@ -213,6 +215,8 @@ class Tensor(Node):
 
     @property
     def T(self) -> Tensor:
+        if self.data.ndim == 2:             # a matrix (the usual case): no axes to check
+            return apply(Transpose, (self,), (1, 0))
         return self.transpose()
 
     def __len__(self) -> int:
