@@ -410,17 +410,20 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight
 _SHAPE_OPS = frozenset({"reshape", "transpose", "getitem"})
 
 
-def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
-    """A loss that takes logits warns when its input comes straight out of `op` (a sigmoid or
-    softmax), also through reshapes, transposes and indexing (`probs[:, 0]`): then it gets
-    `what`, and trains slowly or not at all."""
+def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str,
+                     expects: str = "logits (raw scores)") -> bool:
+    """A loss warns when its input comes straight out of `op` (a sigmoid or softmax), also
+    through reshapes, transposes and indexing (`probs[:, 0]`): then it gets `what` instead of
+    what it `expects`, and trains slowly or not at all. Returns whether it warned."""
     fn = x._fn                      # (the op class itself: `x.op` costs two property calls)
     while fn is not None and fn.name in _SHAPE_OPS:
         x = x.parents[0]
         fn = x._fn
     if fn is not None and fn.name == op:
         warnings.warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
-                      f"logits (raw scores); {fix}", UserWarning, stacklevel=3)
+                      f"{expects}; {fix}", UserWarning, stacklevel=3)
+        return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ then built from Value ops, so a drawing of the graph shows every term.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -117,17 +118,37 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
 
     >>> nll_loss(Tensor([[-0.5, -1.0], [-2.0, -0.25]]), [1, 0])    # (1.0 + 2.0) / 2
     Tensor(1.5)
+
+    Log-probabilities are <= 0: given softmax's probabilities, or scores with a positive entry
+    (logits), it warns, since the loss would then mean nothing (it can go below 0).
     """
     _check_reduction("nll_loss", reduction)
     log_probs = _tensor("nll_loss", log_probs)
-    _warn_if_made_by("nll_loss", log_probs, "softmax", "probabilities", "it expects "
-                     "log-probabilities: use log_softmax, or cross_entropy on the logits")
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
+    if not _warn_if_made_by("nll_loss", log_probs, "softmax", "probabilities", "take their log "
+                            "with log_softmax, or use cross_entropy on the logits",
+                            expects="log-probabilities"):
+        _warn_if_not_log_probs(log_probs)
     n, c = log_probs.shape
     labels = np.asarray(_raw(labels))
     _class_labels("nll_loss", labels, n, c)                 # raises unless N labels in [0, C)
     return _reduce(-log_probs[np.arange(n), labels], reduction, "nll_loss")
+
+
+#: how far above 0 a log-probability may round (a log of probabilities normalised by hand)
+LOG_PROB_SLACK = 1e-3
+
+
+def _warn_if_not_log_probs(log_probs: Tensor) -> None:
+    """Log-probabilities are ≤ 0; a clearly positive one means nll_loss was given logits (or
+    probabilities by another route than softmax), and its value would mean nothing: the loss
+    would fall below 0 and keep falling as the picked scores grow."""
+    if log_probs.size and log_probs.data.max() > LOG_PROB_SLACK:
+        warnings.warn(f"nll_loss: log_probs holds positive values (up to "
+                      f"{log_probs.data.max():.4g}), but log-probabilities are <= 0: these look "
+                      f"like logits or probabilities; use cross_entropy on logits, or "
+                      f"nll_loss(log_softmax(logits), labels)", UserWarning, stacklevel=3)
 
 
 def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:

@@ -279,6 +279,29 @@ def test_nll_of_log_softmax_is_cross_entropy():
     np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-15)
 
 
+def test_nll_loss_on_softmax_output_warns_once_that_it_expects_log_probabilities():
+    z = t64([[1.0, 2.0], [0.5, -1.0]]).requires_grad_()
+    with pytest.warns(UserWarning) as caught:
+        F.nll_loss(F.softmax(z, axis=1), [1, 0])
+    assert len(caught) == 1             # one mistake, one warning (not also "positive values")
+    message = str(caught[0].message)
+    assert "nll_loss: its input comes from softmax, so it gets probabilities, but it expects " \
+           "log-probabilities; take their log with log_softmax" in message
+    assert "logits (raw scores)" not in message
+
+
+def test_nll_loss_on_positive_scores_warns_that_they_are_not_log_probabilities():
+    logits = t64([[1.5, -0.5], [0.25, 2.0]])        # raw scores: -mean(picked) = -1.75 < 0
+    with pytest.warns(UserWarning, match=r"nll_loss: log_probs holds positive values \(up to "
+                                         r"2\), but log-probabilities are <= 0: these look like "
+                                         r"logits.*cross_entropy"):
+        F.nll_loss(logits, [0, 1])
+    with strict():                      # real log-probabilities, also normalised by hand
+        F.nll_loss(F.log_softmax(logits, axis=1), [0, 1])
+        probs = np.array([[0.3, 0.7], [1.0 + 1e-7, 0.0 + 1e-12]])
+        F.nll_loss(np.log(probs), [1, 0])
+
+
 def test_bce_with_logits_gradient_is_sigmoid_minus_target_even_at_zero():
     """dℓ/dx = σ(x) - t exactly, x = 0 included. The composition max(x,0) - x t + log1p(e^-|x|)
     from relu and abs would give -t at x = 0 (both have derivative 0 there): the reason the op
