@@ -67,7 +67,8 @@ def test_predict_a_regression(tmp_path, capsys):
     (lambda d: write_csv(d / "new.csv", ["x1"], [(1.0,)]), [],
      "no column 'x2' (the model was trained on it); the columns are x1"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
-     "new.csv, line 2, column 'x2': '' is not a number"),
+     "new.csv, line 2, column 'x2': '' is not a number (a missing value: glassgrad does not "
+     "fill them in; fill it in or remove the row)"),
     # a repeated name found only its first column: answers unlike load_trained(...).predict
     (lambda d: write_csv(d / "new.csv", ["x1", "x2", "x1"], [(100.0, 2.0, 1.0)]), [],
      "new.csv: the header names 'x1' more than once; give each column its own name"),
