@@ -66,7 +66,8 @@ RESERVED = (FORMAT_KEY, STRUCTURE)
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
-    schedulers and plain data) to `path` as `.npz`, atomically, with the format mark."""
+    schedulers and plain data) to `path` as `.npz`, atomically, with the format mark. A `.pt`
+    or `.pth` name is refused: torch.load could not read the file."""
     state = _state_of(obj)
     if not isinstance(state, dict):
         swapped = (" (the object comes first, then the path, as in torch.save)"
@@ -80,9 +81,25 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         tree = _encode(state, "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
+    _refuse_pytorch_name(path)
     check_destination("save", path)
     with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
         np.savez(f, **arrays)
+
+
+#: the suffixes torch.save files go by: an .npz under such a name would fail in torch.load
+PYTORCH_SUFFIXES = (".pt", ".pth")
+
+
+def _refuse_pytorch_name(path: str | os.PathLike) -> None:
+    """`nn.save(state, "model.pt")`, ported from torch.save, would write an .npz archive that
+    torch.load (and whoever reads the name) takes for a PyTorch file, and fails on."""
+    stem, suffix = os.path.splitext(os.fspath(path))
+    if suffix.lower() in PYTORCH_SUFFIXES:
+        raise ValueError(f"save: {os.fspath(path)!r} is named like a PyTorch file, but glassgrad "
+                         f"writes .npz archives, which torch.load cannot read; name it "
+                         f"{stem + '.npz'!r} (PyTorch loads it with model.load_state_dict("
+                         f"{{k: torch.from_numpy(v) for k, v in nn.load(path).items()}}))")
 
 
 def _is_array_like(value: Any) -> bool:

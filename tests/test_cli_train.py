@@ -104,6 +104,13 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
                                       "expected after '\"'); check its quotes\n"),
     ("a,b,label\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "the target has a single class '0'"),
     ("a,b,label\n1,nan,0\n3,4,1\n", "line 2, column 'b': 'nan' is not a finite number"),
+    # a category or a missing value among the features: say what to do about it
+    ("a,city,label\n1,north,0\n3,4,1\n", "line 2, column 'city': 'north' is not a number (every "
+     "feature column must hold numbers: encode a category such as 'north' as 0/1 columns, one "
+     "per value, or remove the column)\n"),
+    ("a,b,label\n1,NA,0\n3,4,1\n", "line 2, column 'b': 'NA' is not a number (a missing value: "
+     "glassgrad does not fill them in; fill it in or remove the row)\n"),
+    ("a,b,label\n1,,0\n3,4,1\n", "line 2, column 'b': '' is empty (fill it in or remove the row)"),
     # a missing target cell names its row: never a class "" of its own
     ("a,b,label\n1,2,0\n3,4,1\n\n5,6,\n7,8,1\n", "line 5: the 'label' cell is empty"),
     ("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,inf\n7,8,2\n" + "1,1,0.25\n" * 30,

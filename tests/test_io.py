@@ -77,6 +77,19 @@ def test_save_rejects_what_is_not_numbers(tmp_path):
         save([1, 2], tmp_path / "x.npz")
 
 
+def test_save_refuses_a_pytorch_file_name(tmp_path):
+    """torch.save(sd, "model.pt") ported as nn.save(sd, "model.pt") would write an .npz that
+    torch.load cannot read; the name is refused before anything is written."""
+    for name in ("model.pt", "model.PTH"):
+        with pytest.raises(ValueError, match=r"save: .* is named like a PyTorch file, but "
+                                             r"glassgrad writes .npz archives, which torch.load "
+                                             r"cannot read; name it '.*model.npz'"):
+            Linear(2, 1).save(tmp_path / name)
+    assert os.listdir(tmp_path) == []
+    save(Linear(2, 1), tmp_path / "model.pt.npz")             # an .npz is fine, whatever its stem
+    assert os.listdir(tmp_path) == ["model.pt.npz"]
+
+
 def test_save_with_the_path_first_says_the_order(tmp_path):
     for path in (str(tmp_path / "x.npz"), tmp_path / "x.npz"):
         with pytest.raises(TypeError, match=r"got (str|PosixPath|WindowsPath) \(the object comes "

@@ -279,6 +279,14 @@ def test_nll_of_log_softmax_is_cross_entropy():
     np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-15)
 
 
+def test_nll_loss_takes_log_probabilities_also_normalised_by_hand():
+    logits = t64([[1.5, -0.5], [0.25, 2.0]])
+    with strict():                      # no warning, no error: log(p) may round just above 0
+        F.nll_loss(F.log_softmax(logits, axis=1), [0, 1])
+        probs = np.array([[0.3, 0.7], [1.0 + 1e-7, 0.0 + 1e-12]])
+        F.nll_loss(np.log(probs), [1, 0])
+
+
 def test_bce_with_logits_gradient_is_sigmoid_minus_target_even_at_zero():
     """dℓ/dx = σ(x) - t exactly, x = 0 included. The composition max(x,0) - x t + log1p(e^-|x|)
     from relu and abs would give -t at x = 0 (both have derivative 0 there): the reason the op

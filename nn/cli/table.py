@@ -42,6 +42,31 @@ def number_problem(text: str) -> str | None:
     return None
 
 
+#: how spreadsheets and data tools write a missing value (compared in lower case)
+MISSING_MARKS = frozenset({"", "na", "n/a", "nan", "null", "none", "missing", "?", "-"})
+
+
+def cell_hint(text: str) -> str:
+    """What to do about a feature cell that is no usable number: glassgrad neither fills in
+    missing values nor encodes categories, so say so.
+
+    >>> cell_hint("NA")
+    ' (a missing value: glassgrad does not fill them in; fill it in or remove the row)'
+    >>> cell_hint("north")[:59]
+    ' (every feature column must hold numbers: encode a category'
+    >>> cell_hint("1e39")
+    ''
+    """
+    if not text.strip():                # (number_problem says it is empty, and what to do)
+        return ""
+    if text.strip().lower() in MISSING_MARKS:
+        return " (a missing value: glassgrad does not fill them in; fill it in or remove the row)"
+    if number_problem(text) == "is not a number":
+        return (" (every feature column must hold numbers: encode a category such as "
+                f"{text.strip()!r:.30} as 0/1 columns, one per value, or remove the column)")
+    return ""
+
+
 class Table(NamedTuple):
     """The file's column names, its data rows (text cells) and each row's line in the file."""
     path: str
@@ -74,7 +99,8 @@ class Table(NamedTuple):
         if bad.any():
             r, c = np.argwhere(bad)[0]               # the first, in reading order
             raise UsageError(f"{self.path}, line {self.lines[r]}, column {names[c]!r}: "
-                             f"{cells[r][c]!r} {number_problem(cells[r][c])}")
+                             f"{cells[r][c]!r} {number_problem(cells[r][c])}"
+                             f"{cell_hint(cells[r][c])}")
         return X.astype(np.float32)
 
     def require(self, names: list[str], why: str) -> None:
