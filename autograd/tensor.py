@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -74,6 +74,38 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
 def _shape_args(shape: tuple) -> tuple:
     """f(2, 3) and f((2, 3)) alike: the shape as one tuple."""
     return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+
+
+class ValuesAndIndices(NamedTuple):
+    """What `t.max(dim=d)` and `t.min(dim=d)` give, as PyTorch's do: `values, indices = ...`."""
+    values: "Tensor"
+    indices: np.ndarray
+
+
+def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None
+                 ) -> tuple[Any, bool]:
+    """(axis, keepdims) from numpy's names or PyTorch's (`dim`, `keepdim`), not both at once."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; they are the same "
+                            f"setting (dim is PyTorch's name)")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{op}: got both keepdims and keepdim; they are the same setting "
+                            f"(keepdim is PyTorch's name)")
+        keepdims = keepdim
+    return axis, keepdims
+
+
+def _no_torch_var(op: str, pytorch: dict) -> None:
+    """var/std take numpy's names only: PyTorch's divide by n - 1 by default, numpy's by n, so
+    PyTorch's `dim=` here would silently change the numbers or silently not."""
+    if pytorch:
+        given = ", ".join(f"{k}={v!r}" for k, v in pytorch.items())
+        raise TypeError(f"{op}: got {given}; this {op} is numpy's (axis=, keepdims=, ddof=), "
+                        f"which divides by n where PyTorch's divides by n - 1: write axis=... "
+                        f"for numpy's, or axis=..., ddof=1 for PyTorch's")
 
 
 def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
@@ -467,22 +499,63 @@ class Tensor(Node):
         return self if dtype is None else self.astype(dtype)
 
     def sum(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
-            out: Any = None) -> Tensor:
+            out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        """The sum along `axis` (all of them by default); `dim`/`keepdim` are PyTorch's names.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=1, keepdim=True).numpy()
+        array([[3.],
+               [7.]], dtype=float32)
+        """
+        axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         return self._reduced("sum", dtype, out)._reduce(Sum, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
-             out: Any = None) -> Tensor:
+             out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return self._reduced("mean", dtype, out)._reduce(Mean, axis, keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
+    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
+            dim: Any = None, keepdim: bool | None = None) -> Any:
+        """The largest number along `axis` (numpy's `max`: the values only). With `dim`,
+        PyTorch's: the values and the indices where they are, `values, indices = t.max(dim=1)`.
+
+        >>> scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0]])
+        >>> scores.max(axis=1).numpy()
+        array([2., 3.], dtype=float32)
+        >>> values, indices = scores.max(dim=1)
+        >>> indices
+        array([1, 0])
+        """
+        if dim is not None:
+            return self._with_indices("max", axis, keepdims, dim, keepdim, out)
+        axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
         return self._reduced("max", None, out)._reduce(Max, axis, keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
+    def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
+            dim: Any = None, keepdim: bool | None = None) -> Any:
+        """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
+        if dim is not None:
+            return self._with_indices("min", axis, keepdims, dim, keepdim, out)
+        axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
         return self._reduced("min", None, out)._reduce(Min, axis, keepdims)
 
+    def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
+                      keepdim: bool | None, out: Any) -> ValuesAndIndices:
+        """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an ndarray (indices have
+        no gradient), where they are along the one axis `d`."""
+        axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
+        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+            raise TypeError(f"{name}: dim must be one int (PyTorch's max/min along an axis), "
+                            f"got {axis!r}")
+        values = self.max(axis, keepdims, out=out) if name == "max" else \
+            self.min(axis, keepdims, out=out)
+        where = self.data.argmax(axis) if name == "max" else self.data.argmin(axis)
+        return ValuesAndIndices(values, np.expand_dims(where, axis) if keepdims else where)
+
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None) -> Tensor:
+            out: Any = None, **pytorch: Any) -> Tensor:
         """Variance, numpy's definition: mean squared deviation, divided by (n - ddof)."""
+        _no_torch_var("var", pytorch)
         x = self._reduced("var", dtype, out)
         axes = _axes(axis, x.data.ndim, "var")
         n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
@@ -492,8 +565,9 @@ class Tensor(Node):
         return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None) -> Tensor:
+            out: Any = None, **pytorch: Any) -> Tensor:
         """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
+        _no_torch_var("std", pytorch)
         var = self._reduced("std", dtype, out).var(axis, keepdims, ddof)
         flat = var.data == 0
         if not flat.any():
@@ -502,20 +576,32 @@ class Tensor(Node):
         # take sqrt(var + 1) * 0 at those places instead, whose slope is 0 (PyTorch's value)
         return (var + flat).sqrt() * ~flat
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+                  keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        axis, _ = _torch_names("softmax", axis if axis != -1 else None, False, dim, None)
+        (axis,) = _axes(-1 if axis is None else axis, max(self.data.ndim, 1), "softmax")
         return apply(Softmax, (self._floating(),), axis)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        axis, _ = _torch_names("log_softmax", axis if axis != -1 else None, False, dim, None)
+        (axis,) = _axes(-1 if axis is None else axis, max(self.data.ndim, 1), "log_softmax")
         return apply(LogSoftmax, (self._floating(),), axis)
 
-    def argmax(self, axis: Any = None) -> np.ndarray:
+    def argmax(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
+               ) -> np.ndarray:
         """Indices of the maxima (an ndarray: indices have no gradient)."""
-        return self.data.argmax(axis=axis)
+        axis, keepdims = _torch_names("argmax", axis, False, dim, keepdim)
+        return self.data.argmax(axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
+               ) -> np.ndarray:
+        """Indices of the minima (an ndarray: indices have no gradient)."""
+        axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
+        return self.data.argmin(axis=axis, keepdims=keepdims)
 
     # -- shape ---------------------------------------------------------------------------------
 

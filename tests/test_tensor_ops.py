@@ -595,3 +595,50 @@ def test_max_over_a_non_empty_axis_of_an_empty_tensor_is_empty(op):
     assert x.grad.shape == (0, 3)
     with pytest.raises(ValueError, match=f"{op}: the tensor of shape \\(0, 3\\) is empty"):
         getattr(x, op)(axis=0)
+
+
+# ---- PyTorch's names for the reduction arguments --------------------------------------------
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "logsumexp"])
+@pytest.mark.parametrize("keep", [False, True])
+def test_dim_and_keepdim_are_axis_and_keepdims(method, keep):
+    x = t64(np.random.default_rng(5).normal(size=(3, 4)))
+    ours = getattr(x, method)(dim=1, keepdim=keep)
+    ours = ours.values if method in ("max", "min") else ours
+    np.testing.assert_array_equal(ours.data, getattr(x, method)(axis=1, keepdims=keep).data)
+
+
+def test_max_and_min_with_dim_give_values_and_indices_as_pytorch():
+    scores = t64([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0]]).requires_grad_()
+    values, indices = scores.max(dim=1)             # torch: values [2., 3.], indices [1, 0]
+    np.testing.assert_array_equal(values.data, [2.0, 3.0])
+    np.testing.assert_array_equal(indices, [1, 0])
+    assert scores.max(dim=1).indices is not None and values.requires_grad
+    low = scores.min(dim=0, keepdim=True)           # torch: values [[0.1, 0.5, -1.]], [[0, 1, 0]]
+    np.testing.assert_array_equal(low.values.data, [[0.1, 0.5, -1.0]])
+    np.testing.assert_array_equal(low.indices, [[0, 1, 0]])
+    values.sum().backward()                         # the gradient goes to the maxima
+    np.testing.assert_array_equal(scores.grad, [[0, 1, 0], [1, 0, 0]])
+    # a batch of exactly two rows: unpacking is the values and indices, not the two rows
+    _, predicted = scores.max(dim=1)
+    np.testing.assert_array_equal(predicted, [1, 0])
+
+
+def test_softmax_and_argmax_take_dim():
+    x = t64(np.random.default_rng(6).normal(size=(2, 3)))
+    np.testing.assert_array_equal(x.softmax(dim=0).data, x.softmax(0).data)
+    np.testing.assert_array_equal(x.log_softmax(dim=0).data, x.log_softmax(0).data)
+    np.testing.assert_array_equal(x.argmax(dim=1), x.data.argmax(1))
+    np.testing.assert_array_equal(x.argmin(dim=1, keepdim=True), x.data.argmin(1, keepdims=True))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.sum(axis=0, dim=1), r"sum: got both axis=0 and dim=1; they are the same"),
+    (lambda x: x.mean(keepdims=True, keepdim=True), r"mean: got both keepdims and keepdim"),
+    (lambda x: x.max(dim=(0, 1)), r"max: dim must be one int"),
+    (lambda x: x.var(dim=1), r"var: got dim=1; this var is numpy's .* ddof=1 for PyTorch's"),
+    (lambda x: x.std(dim=0, keepdim=True), r"std: got dim=0, keepdim=True; this std is numpy's"),
+])
+def test_pytorch_names_that_would_be_ambiguous_are_refused(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(t64(np.random.default_rng(7).normal(size=(2, 3))))
