@@ -57,6 +57,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, Node):
             raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
+        if hasattr(data, "detach") and hasattr(data, "numpy"):  # a PyTorch tensor: its numbers
+            data = data.detach()            # (one that requires grad refuses numpy's __array__)
         try:
             arr = np.asarray(data, dtype=dtype)
         except ValueError as error:                     # ragged nested lists, mostly
@@ -633,6 +635,61 @@ class Tensor(Node):
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self.transpose(axes)
+
+    # PyTorch's names for the same shape ops (a PyTorch script's `x.view(-1)`, `x.unsqueeze(1)`)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for `reshape` (here it never needs contiguous data)."""
+        return self.reshape(*shape)
+
+    def permute(self, *axes: Any) -> Tensor:
+        """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`."""
+        return self.transpose(*axes)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of size 1 at position `dim` (numpy's `expand_dims`): (3,) → (1, 3) at 0.
+
+        >>> Tensor([1.0, 2.0, 3.0]).unsqueeze(1).shape
+        (3, 1)
+        """
+        ndim = self.data.ndim
+        if dim.__class__ is not int:
+            raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
+        if not -ndim - 1 <= dim <= ndim:
+            raise ValueError(f"unsqueeze: dim must be an int from {-ndim - 1} to {ndim} for a "
+                             f"tensor of shape {self.shape}, got {dim!r}")
+        at = dim % (ndim + 1)
+        return self.reshape(self.shape[:at] + (1,) + self.shape[at:])
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Without the axes of size 1 (all of them, or the one at `dim`). Unlike PyTorch, which
+        leaves a tensor unchanged when axis `dim` is not of size 1, that is an error, as in numpy.
+
+        >>> Tensor([[1.0], [2.0]]).squeeze().shape, Tensor([[1.0, 2.0]]).squeeze(0).shape
+        ((2,), (2,))
+        """
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        if self.data.ndim == 0:
+            raise ValueError(f"squeeze: a 0-d tensor has no axis {dim}")
+        (at,) = _axes(dim, self.data.ndim, "squeeze")
+        if self.shape[at] != 1:
+            raise ValueError(f"squeeze: axis {dim} of a tensor of shape {self.shape} has size "
+                             f"{self.shape[at]}, not 1")
+        return self.reshape(self.shape[:at] + self.shape[at + 1:])
+
+    def numel(self) -> int:
+        """How many numbers the tensor holds (PyTorch's name for `.size`)."""
+        return self.data.size
+
+    def tolist(self) -> Any:
+        """The numbers as (nested) Python lists, as `ndarray.tolist`."""
+        return self.data.tolist()
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (gradients pass through), as PyTorch's:
+        changing the copy in place leaves this tensor alone."""
+        return apply(AsType, (self,), self.data.dtype)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         shape = tuple(shape)

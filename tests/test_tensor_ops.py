@@ -642,3 +642,63 @@ def test_softmax_and_argmax_take_dim():
 def test_pytorch_names_that_would_be_ambiguous_are_refused(call, message):
     with pytest.raises(TypeError, match=message):
         call(t64(np.random.default_rng(7).normal(size=(2, 3))))
+
+
+# ---- PyTorch's names for the shape ops ---------------------------------------------------------
+
+@pytest.mark.parametrize("name, call, shape", [
+    ("view", lambda t: t.view(-1), (6,)),
+    ("view 3x2", lambda t: t.view(3, 2), (3, 2)),
+    ("permute", lambda t: t.permute(1, 0), (3, 2)),
+    ("unsqueeze 0", lambda t: t.unsqueeze(0), (1, 2, 3)),
+    ("unsqueeze -1", lambda t: t.unsqueeze(-1), (2, 3, 1)),
+    ("squeeze back", lambda t: t.unsqueeze(1).squeeze(1), (2, 3)),
+    ("squeeze all", lambda t: t.reshape(1, 2, 1, 3).squeeze(), (2, 3)),
+    ("clone", lambda t: t.clone(), (2, 3)),
+])
+def test_pytorch_shape_names_match_numpy_and_pass_gradients(name, call, shape):
+    rng = np.random.default_rng(8)
+    x = t64(rng.normal(size=(2, 3))).requires_grad_()
+    assert call(x).shape == shape
+    weights = rng.normal(size=shape)                 # a non-trivial gradient to pass back
+    assert gradcheck(lambda t: (call(t) * weights).sum(), x)
+
+
+def test_numel_tolist_and_a_clone_that_owns_its_data():
+    x = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.numel() == 6 and x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    copy = x.clone()
+    copy.data[0, 0] = 99.0
+    assert x.data[0, 0] == 1.0 and copy.dtype == x.dtype
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.squeeze(0), ValueError, r"squeeze: axis 0 of a tensor of shape \(2, 3\) has size 2"),
+    (lambda t: Tensor(1.0).squeeze(0), ValueError, r"squeeze: a 0-d tensor has no axis 0"),
+    (lambda t: t.unsqueeze(3), ValueError, r"unsqueeze: dim must be an int from -3 to 2 for a "
+                                           r"tensor of shape \(2, 3\), got 3"),
+    (lambda t: t.unsqueeze(1.0), TypeError, r"unsqueeze: dim must be an int, got 1.0"),
+    (lambda t: t.permute(0, 0), ValueError, r"transpose: \(0, 0\) is not a permutation"),
+])
+def test_pytorch_shape_names_check_their_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(t64(np.zeros((2, 3))))
+
+
+def test_a_pytorch_tensor_that_requires_grad_gives_its_numbers():
+    class Like:                             # stands in for a torch.Tensor with requires_grad
+        def __init__(self, numbers, frozen=False):
+            self.numbers, self.frozen = numbers, frozen
+
+        def detach(self):
+            return Like(self.numbers, frozen=True)
+
+        def numpy(self):
+            return self.numbers
+
+        def __array__(self, dtype=None, copy=None):
+            if not self.frozen:
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad")
+            return np.asarray(self.numbers, dtype=dtype)
+
+    np.testing.assert_array_equal(Tensor(Like(np.array([1.5, 2.5]))).data, [1.5, 2.5])
