@@ -78,6 +78,21 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
 
 
+class _Size(int):
+    """A Tensor's `.size`: an int (numpy's element count) that answers PyTorch's calls too."""
+
+    def __new__(cls, count: int, shape: tuple) -> _Size:
+        size = super().__new__(cls, count)
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        (axis,) = _axes(dim, len(self.shape), "size")
+        return self.shape[axis]
+
+
 class ValuesAndIndices(NamedTuple):
     """What `t.max(dim=d)` and `t.min(dim=d)` give, as PyTorch's do: `values, indices = ...`."""
     values: "Tensor"
@@ -245,7 +260,14 @@ class Tensor(Node):
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """numpy's element count, which PyTorch code may also call: `t.size()` is the shape and
+        `t.size(0)` the length of axis 0, as in PyTorch.
+
+        >>> t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> t.size, t.size(), t.size(-1)
+        (6, (2, 3), 3)
+        """
+        return _Size(self.data.size, self.data.shape)
 
     @property
     def T(self) -> Tensor:

@@ -664,9 +664,12 @@ def test_pytorch_shape_names_match_numpy_and_pass_gradients(name, call, shape):
     assert gradcheck(lambda t: (call(t) * weights).sum(), x)
 
 
-def test_numel_tolist_and_a_clone_that_owns_its_data():
+def test_numel_size_tolist_and_a_clone_that_owns_its_data():
     x = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert x.numel() == 6 and x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    assert (x.size, x.size(), x.size(0), x.size(-1)) == (6, (2, 3), 2, 3)    # numpy's, PyTorch's
+    with pytest.raises(ValueError, match=r"size: axis 2 is out of range for a tensor with 2"):
+        x.size(2)
     copy = x.clone()
     copy.data[0, 0] = 99.0
     assert x.data[0, 0] == 1.0 and copy.dtype == x.dtype
