@@ -496,6 +496,18 @@ class Tensor(Node):
             return self
         return apply(AsType, (self,), dtype)
 
+    def float(self) -> Tensor:
+        """PyTorch's `t.float()`: `astype(np.float32)`; `(pred == y).float().mean()` works."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """PyTorch's `t.double()`: `astype(np.float64)`."""
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """PyTorch's `t.long()`: `astype(np.int64)` (class labels, indices)."""
+        return self.astype(np.int64)
+
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:

@@ -668,6 +668,10 @@ def test_numel_size_tolist_and_a_clone_that_owns_its_data():
     x = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert x.numel() == 6 and x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert (x.size, x.size(), x.size(0), x.size(-1)) == (6, (2, 3), 2, 3)    # numpy's, PyTorch's
+    assert (x.float().dtype, x.long().dtype, x.float().double().dtype) == (
+        np.float32, np.int64, np.float64)
+    accuracy = (x[0] == Tensor([1.0, 0.0, 3.0])).float().mean()     # PyTorch's idiom
+    assert accuracy.dtype == np.float32 and accuracy.item() == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match=r"size: axis 2 is out of range for a tensor with 2"):
         x.size(2)
     copy = x.clone()
