@@ -1,5 +1,6 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
-indexing (and its adjoint, scatter-add), concatenate and stack. Their gradients move back.
+indexing (and its adjoint, scatter-add), an embedding's row lookup, concatenate and stack. Their
+gradients move back.
 """
 
 from __future__ import annotations
@@ -80,6 +81,26 @@ class ScatterAdd(Op):
     def backward(ctx, gout, out, g):
         index, shape = ctx
         return (gout[index],)
+
+
+class Embedding(Op):
+    """weight[index], the rows of a table that integer indices pick (ctx: index, padding_idx);
+    the gradient is scattered back to the rows, except to row padding_idx (when not None),
+    which gets none, as in PyTorch"""
+    name = "embedding"
+
+    @staticmethod
+    def forward(ctx, weight):
+        index, _ = ctx
+        return weight[index]
+
+    @staticmethod
+    def backward(ctx, g, out, weight):
+        index, padding_idx = ctx
+        if padding_idx is not None:
+            kept = index != padding_idx
+            g, index = g[kept], index[kept]
+        return (scatter_rows(g, index, weight.shape),)
 
 
 # Below this many numbers to add, np.add.at on whole rows is as fast (its fixed cost is lower).
