@@ -25,6 +25,7 @@ from .graph import Node, apply, is_grad_enabled
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
 from .ops.pool import PoolCtx
+from .ops.shape import Embedding
 from .ops.fused import (
     LOG_FLOOR, BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
@@ -32,8 +33,8 @@ from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "maximum", "minimum", "clip",
-    "logsumexp", "softmax", "log_softmax", "linear", "cross_entropy",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "maximum", "minimum",
+    "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad",
@@ -89,6 +90,28 @@ def relu(x: Any, inplace: bool = False) -> Node:
     array([0. , 0.5], dtype=float32)
     """
     return _node(x).relu()
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Node:
+    """x where x > 0, else negative_slope · x, elementwise, for a Tensor or a Value. The slope
+    is 1 where x > 0 and negative_slope elsewhere, at 0 too (PyTorch's choice). `inplace` is
+    accepted for PyTorch code and changes nothing (the result is a new node).
+
+    It is x times that slope, a constant picked by x's sign: one multiplication node, with the
+    same numbers as PyTorch's (which multiplies too).
+
+    >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> y = leaky_relu(x, 0.1)
+    >>> y.backward(np.ones(3)); y.numpy(), x.grad
+    (array([-0.2,  0. ,  3. ], dtype=float32), array([0.1, 0.1, 1. ], dtype=float32))
+    """
+    if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
+    if isinstance(x, Value):
+        return x * (1.0 if x.data > 0 else float(negative_slope))
+    x = _floating("leaky_relu", x)
+    one, slope = x.dtype.type(1), x.dtype.type(negative_slope)
+    return x * np.where(x.data > 0, one, slope)
 
 
 def abs(x: Any) -> Node:
@@ -185,6 +208,76 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.shape}")
     return apply(Linear, (x, weight, bias),
                  (x._fn is not None, weight._fn is not None, bias._fn is not None))
+
+
+def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """The rows of `weight` (num_embeddings, embedding_dim) that integer `indices` of any shape
+    pick: a result of shape indices.shape + (embedding_dim,), as PyTorch's
+    `torch.nn.functional.embedding`. Rows picked more than once add up their gradients; row
+    `padding_idx` (when given) gets no gradient. Indices must be in [0, num_embeddings).
+
+    >>> table = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> embedding([[2, 1], [2, 2]], table).shape
+    (2, 2, 2)
+    >>> embedding([2, 1, 2], table).sum().backward(); table.grad        # row 2 picked twice
+    array([[0., 0.],
+           [1., 1.],
+           [2., 2.]], dtype=float32)
+    """
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be a 2-d Tensor (num_embeddings, "
+                         f"embedding_dim), got {_shape_of(weight)}")
+    rows = weight.shape[0]
+    index = embedding_indices("embedding", indices, rows)
+    if padding_idx is not None:
+        padding_idx = padding_index("embedding", padding_idx, rows)
+    return apply(Embedding, (weight,), (index, padding_idx))
+
+
+def _shape_of(x: Any) -> str:
+    shape = getattr(x, "shape", None)
+    return f"shape {tuple(shape)}" if shape is not None else f"a {type(x).__name__}"
+
+
+def integer_array(name: str, what: str, x: Any) -> np.ndarray:
+    """`x` (a Tensor, an array, a list or a number) as a numpy array of integers; floats and
+    bools are refused (a float index would be cut to an integer without a word)."""
+    if isinstance(x, Value):
+        raise TypeError(f"{name}: {what} must be integers (an array or a Tensor), got a Value")
+    array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if array.size == 0 and not isinstance(x, (np.ndarray, Tensor)):
+        array = array.astype(np.int64)          # an empty list has no type to refuse
+    if array.dtype.kind not in "iu":
+        kind = {"f": "floats", "b": "bools"}.get(array.dtype.kind, f"dtype {array.dtype}")
+        raise TypeError(f"{name}: {what} must be integers, got {kind} (dtype {array.dtype}); "
+                        f"convert them with .astype(np.int64)")
+    return array
+
+
+def embedding_indices(name: str, indices: Any, rows: int) -> np.ndarray:
+    """`indices` as an integer array checked to lie in [0, rows), else an error naming `name`
+    (the function or the layer), the offending index and the table's size."""
+    index = integer_array(name, "indices", indices)
+    if index.size:
+        low, high = index.min(), index.max()
+        if low < 0:
+            raise IndexError(f"{name}: indices must be >= 0, got {low} (a negative index does "
+                             f"not count from the end here, as in PyTorch)")
+        if high >= rows:
+            raise IndexError(f"{name}: index {high} is out of range for a table of {rows} rows "
+                             f"(num_embeddings={rows}): indices must be in [0, {rows}); a "
+                             f"vocabulary of {high + 1} needs num_embeddings >= {high + 1}")
+    return index
+
+
+def padding_index(name: str, padding_idx: Any, rows: int) -> int:
+    """`padding_idx` as a row in [0, rows); a negative one counts from the end, as in PyTorch."""
+    if not _is_int(padding_idx):
+        raise TypeError(f"{name}: padding_idx must be an int or None, got {padding_idx!r}")
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{name}: padding_idx must be in [-{rows}, {rows}) (a row of the "
+                         f"table, num_embeddings={rows}), got {padding_idx}")
+    return int(padding_idx) % rows
 
 
 def _check_reduction(name: str, reduction: str) -> None:

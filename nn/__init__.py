@@ -1,8 +1,8 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`, `Sequential`, `MLP`,
+- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`, `Embedding`, `Sequential`, `MLP`,
   activations, `Dropout`, `Flatten`, `Identity` (nn.layers); `Conv2d`, `MaxPool2d`,
-  `AvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
+  `AvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
   `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -20,29 +20,31 @@ from . import data, functional, init, losses, metrics, optim, scalar, scoring, s
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
-    l1_loss, l2_penalty, log_softmax, mse_loss, nll_loss, relu, sigmoid, softmax, tanh,
+    l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu, sigmoid,
+    softmax, tanh,
 )
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .io import load, save
 from .layers import (
-    MLP, Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+    MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
+    Sigmoid, Softmax, Tanh,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Sequential", "MLP", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
-    "Dropout", "Flatten", "Identity",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
+    "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "Dropout", "Flatten", "Identity",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "one_hot",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",

@@ -1,9 +1,11 @@
-"""Activations, dropout and losses, for Tensors and (where it makes sense) lists of Values.
+"""Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
+Values.
 
-The activations, `linear`, the fused losses (`cross_entropy` and both binary cross-entropies)
-and the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `pad`)
-come from `autograd.functional`, `batch_norm` from `nn.normalization`: each is one function,
-reachable from both modules. This module adds dropout and the other losses of the lectures.
+The activations (`leaky_relu` among them), `linear`, `embedding`, the fused losses
+(`cross_entropy` and both binary cross-entropies) and the convolution and pooling functions
+(`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `pad`) come from `autograd.functional`,
+`batch_norm` and `layer_norm` from `nn.normalization`: each is one function, reachable from both
+modules. This module adds dropout, `one_hot` and the other losses of the lectures.
 Every loss takes `reduction="mean" | "sum" | "none"`, and declares its task (see `nn.scoring`),
 which is how `fit` picks metrics and reads class labels.
 
@@ -32,24 +34,26 @@ from autograd import Tensor, Value, get_default_dtype
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
-    _check_reduction, _class_labels, _is_values, _raw, _reduce, _reduce_values, _target_number,
-    _value_pairs,
+    _check_reduction, _class_labels, _is_int, _is_values, _raw, _reduce, _reduce_values,
+    _target_number, _value_pairs, integer_array,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
-    cross_entropy, linear, log_softmax, max_pool2d, pad, relu, sigmoid, softmax, tanh,
+    cross_entropy, embedding, leaky_relu, linear, log_softmax, max_pool2d, pad, relu, sigmoid,
+    softmax, tanh,
 )
 from autograd.random import default_rng
 
 from .module import Module
-from .normalization import batch_norm  # noqa: F401  (re-exported)
+from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
 from .scoring import declare_loss
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "one_hot", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad", "batch_norm",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad", "batch_norm", "layer_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values
@@ -82,6 +86,43 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
     keep = rng.random(x.shape) >= p                     # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
+
+
+# ----------------------------------------------------------------------------------------------
+# One-hot encoding
+# ----------------------------------------------------------------------------------------------
+
+def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
+    """Integer labels of any shape (...) as one-hot rows, shape (..., num_classes): 1 at each
+    label's position, 0 elsewhere. As PyTorch's `torch.nn.functional.one_hot`, the result is an
+    int64 Tensor, a constant (no gradient; `.astype(np.float32)` for a float one), and
+    num_classes=-1 means the largest label + 1.
+
+    >>> one_hot([0, 2])
+    Tensor([[1, 0, 0],
+            [0, 0, 1]], dtype=int64)
+    >>> one_hot(np.array([[1], [0]]), num_classes=4).shape
+    (2, 1, 4)
+    """
+    labels = integer_array("one_hot", "labels", labels)
+    if not _is_int(num_classes) or not (num_classes == -1 or num_classes > 0):
+        raise ValueError(f"one_hot: num_classes must be a positive int, or -1 for the largest "
+                         f"label + 1, got {num_classes!r}")
+    if labels.size:
+        low, high = labels.min(), labels.max()
+        if low < 0:
+            raise ValueError(f"one_hot: labels must be >= 0, got {low}")
+        if num_classes == -1:
+            num_classes = int(high) + 1
+        elif high >= num_classes:
+            numbered_from_one = low >= 1 and high == num_classes
+            hint = " (labels numbered from 1? pass labels - 1)" if numbered_from_one else ""
+            raise ValueError(f"one_hot: labels must be < num_classes={num_classes}, got "
+                             f"{high}{hint}")
+    elif num_classes == -1:
+        raise ValueError("one_hot: no labels to count the classes from (the input is empty); "
+                         "pass num_classes")
+    return Tensor((labels[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 # ----------------------------------------------------------------------------------------------

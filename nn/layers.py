@@ -1,4 +1,5 @@
-"""Layers: `Linear`, the activations, `Dropout`, `Flatten`, `Identity`, `Sequential` and `MLP`.
+"""Layers: `Linear`, `Embedding`, the activations, `Dropout`, `Flatten`, `Identity`,
+`Sequential` and `MLP`.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -33,8 +34,8 @@ from . import functional as F
 from .module import Module, ModuleList, Parameter
 
 __all__ = [
-    "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Flatten",
-    "Dropout", "Sequential", "MLP",
+    "Linear", "Embedding", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "Identity", "Flatten", "Dropout", "Sequential", "MLP",
 ]
 
 
@@ -89,7 +90,52 @@ def _one_feature_hint(x: Any, in_features: int) -> str:
     return ""
 
 
-# -- activations: ReLU, Sigmoid and Tanh work on a Tensor and on a Value (both have the methods);
+class Embedding(Module):
+    """A lookup table: row i of `weight` (num_embeddings, embedding_dim) is the vector of
+    token i, and integer indices of any shape (...) give their rows, shape (..., embedding_dim).
+    PyTorch's `nn.Embedding`: weight drawn from N(0, 1) (`rng` or the shared generator), the
+    same `state_dict()` (one entry, `weight`), and row `padding_idx`, when given, starts at zero
+    and never gets a gradient. Picking rows is indexing, weight[indices]; repeated indices add
+    up their gradients.
+
+    >>> import numpy as np
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> C = Embedding(27, 2)                          # makemore: 27 characters, 2-d vectors
+    >>> C(np.array([[0, 5, 13], [5, 13, 13]])).shape  # 2 contexts of 3 characters
+    (2, 3, 2)
+    >>> list(C.state_dict()), C
+    (['weight'], Embedding(27, 2))
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+        for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = None if padding_idx is None else AF.padding_index(
+            "Embedding", padding_idx, self.num_embeddings)
+        rng = default_rng() if rng is None else rng
+        weight = rng.standard_normal((self.num_embeddings, self.embedding_dim))
+        if self.padding_idx is not None:
+            weight[self.padding_idx] = 0.0
+        self.weight = Parameter(weight, get_default_dtype() if dtype is None else dtype)
+
+    def forward(self, indices: Any) -> Tensor:
+        try:
+            return AF.embedding(indices, self.weight, self.padding_idx)
+        except (IndexError, TypeError) as error:        # name the layer, not only the function
+            if not str(error).startswith("embedding: "):
+                raise
+            raise type(error)(f"{self!r}: {str(error).removeprefix('embedding: ')}") from None
+
+    def extra_repr(self) -> str:
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+# -- activations: ReLU, LeakyReLU, Sigmoid and Tanh work on a Tensor and on a Value;
 #    Softmax and LogSoftmax take Tensors ------------------------------------------------------
 
 class ReLU(Module):
@@ -100,6 +146,23 @@ class ReLU(Module):
 
     def forward(self, x: Any) -> Any:
         return x.relu()
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
+    a Tensor and on a Value, as ReLU does. `inplace` is accepted for PyTorch code and changes
+    nothing."""
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got "
+                            f"{negative_slope!r}")
+        self.negative_slope, self.inplace = float(negative_slope), inplace
+
+    def forward(self, x: Any) -> Any:
+        return AF.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):
@@ -267,7 +330,7 @@ class Sequential(ModuleList):
 
 
 ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
+    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
     "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
 }
 

@@ -1,4 +1,6 @@
-"""Batch normalisation: `BatchNorm1d` (N, C) or (N, C, L) and `BatchNorm2d` (N, C, H, W).
+"""Batch normalisation: `BatchNorm1d` (N, C) or (N, C, L) and `BatchNorm2d` (N, C, H, W);
+layer normalisation: `LayerNorm` (each sample over its last axes, the same in training and
+evaluation; see `layer_norm`).
 
 In training each channel is normalised with the batch's own mean and (biased) variance, then
 scaled and shifted by the learned `weight` (γ) and `bias` (β):
@@ -30,7 +32,8 @@ array([[-1., -1.],
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -40,7 +43,7 @@ from autograd.functional import _channels_last_hint, _floating
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d"]
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm"]
 
 
 def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
@@ -181,3 +184,110 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of images (N, C, H, W), per channel over N, H and W."""
     dims = (4,)
+
+
+# ----------------------------------------------------------------------------------------------
+# Layer normalisation
+# ----------------------------------------------------------------------------------------------
+
+def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample of x over its last len(normalized_shape) axes, which must have
+    that shape, with the sample's own mean and biased variance (PyTorch's
+    `torch.nn.functional.layer_norm`):
+
+        y = (x - mean) / √(var + eps) · weight + bias       (weight, bias: normalized_shape)
+
+    Built from ordinary ops, so its gradient (through the mean and variance too) and every
+    higher derivative come for free.
+
+    >>> layer_norm(Tensor([[1.0, 3.0], [10.0, 30.0]]), 2).data.round(4)     # each row alone
+    array([[-1.,  1.],
+           [-1.,  1.]], dtype=float32)
+    """
+    x = _floating("layer_norm", x)
+    shape = _normalized_shape("layer_norm", normalized_shape)
+    _check_trailing_shape("layer_norm", x.shape, shape)
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(value.data if isinstance(value, Tensor)
+                                                else value)) != shape:
+            raise ValueError(f"layer_norm: {name} must have normalized_shape {shape}, got "
+                             f"shape {np.shape(value)}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = x.mean(axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axes, keepdims=True)
+    y = centred * (var + eps) ** -0.5
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def _normalized_shape(name: str, normalized_shape: Any) -> tuple[int, ...]:
+    """An int or a sequence of positive ints, as a tuple (PyTorch's `normalized_shape`)."""
+    sizes = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) \
+        else tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else None
+    if not sizes or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                            and n > 0 for n in sizes):
+        raise ValueError(f"{name}: normalized_shape must be a positive int or a non-empty "
+                         f"tuple of them (the sizes of the last axes to normalise over), got "
+                         f"{normalized_shape!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def _check_trailing_shape(name: str, x_shape: tuple, shape: tuple) -> None:
+    """x's last axes must be `shape`; the usual mistake is features on another axis."""
+    if x_shape[len(x_shape) - len(shape):] == shape and len(x_shape) >= len(shape):
+        return
+    hint = ""
+    if len(shape) == 1 and shape[0] in x_shape:
+        axis = x_shape.index(shape[0])
+        hint = (f"; the size {shape[0]} is axis {axis}: layer normalisation works on the last "
+                f"axes, so move it last")
+        if axis == 1 and len(x_shape) == 4:
+            hint += " (images (N, C, H, W) over their channels: x.transpose(0, 2, 3, 1))"
+    wanted = (f"whose last axis has size {shape[0]}" if len(shape) == 1 else
+              f"whose last {len(shape)} axes have shape {shape}")
+    raise ValueError(f"{name}: expected an input {wanted} (normalized_shape), got shape "
+                     f"{x_shape}{hint}")
+
+
+class LayerNorm(Module):
+    """Layer normalisation (PyTorch's `nn.LayerNorm`): each sample normalised over its last
+    axes, of shape `normalized_shape`, by its own mean and biased variance, then scaled by
+    `weight` (ones) and shifted by `bias` (zeros), both of shape normalized_shape (no `bias`
+    with bias=False, neither with elementwise_affine=False). No running statistics: training
+    and evaluation compute the same thing, and a batch of one is fine.
+
+    >>> norm = LayerNorm(3)
+    >>> norm(Tensor([[1.0, 2.0, 3.0]])).data.round(4)
+    array([[-1.2247,  0.    ,  1.2247]], dtype=float32)
+    >>> list(norm.state_dict()), norm
+    (['weight', 'bias'], LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True))
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
+        if not (isinstance(eps, numbers.Real) and eps > 0):
+            raise ValueError(f"LayerNorm: eps must be > 0, got {eps!r}")
+        self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        affine = self.elementwise_affine
+        self.weight = Parameter(np.ones(self.normalized_shape), dtype) if affine else None
+        self.bias = (Parameter(np.zeros(self.normalized_shape), dtype) if affine and bias
+                     else None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        try:
+            _check_trailing_shape("layer_norm", x.shape, self.normalized_shape)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('layer_norm: ')}") from None
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
+                f"{self.elementwise_affine}, bias={self.bias is not None}")

@@ -1,13 +1,20 @@
-"""nn.layers: Linear, activations, Dropout, Flatten, Identity, Sequential, MLP."""
+"""nn.layers: Linear, Embedding, activations, Dropout, Flatten, Identity, Sequential, MLP; the
+Embedding's and LeakyReLU's numbers against PyTorch (asked live where torch is installed, else
+as recorded in tests/reference/layers.npz)."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Tensor, Value, gradcheck, manual_seed
 from nn.layers import (
-    MLP, Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
-    activation_layer,
+    MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
+    Sigmoid, Softmax, Tanh, activation_layer,
 )
+
+from conftest import t64
+from reference import as_array, assert_matches, draw, drawn_state, prefixed, recorded
 
 
 def test_linear_computes_x_at_w_transposed_plus_b_with_w_out_by_in():
@@ -226,3 +233,218 @@ def test_a_flat_array_into_a_one_feature_layer_says_to_make_a_column():
     with pytest.raises(ValueError) as error:                 # another mistake: no such hint
         Linear(3, 2)(Tensor(np.arange(5.0)))
     assert "reshape(-1, 1)" not in str(error.value)
+
+
+# -- Embedding -----------------------------------------------------------------------------------
+
+def test_embedding_picks_rows_for_indices_of_any_shape():
+    table = Embedding(5, 3)
+    assert table.weight.shape == (5, 3) and table.weight.dtype == np.float32
+    for index in (3, [4, 0], np.array([[1, 2, 2], [0, 4, 1]]), Tensor(np.array([2, 2]))):
+        expected = table.weight.data[np.asarray(index.data if isinstance(index, Tensor)
+                                                else index)]
+        out = table(index)
+        assert out.shape == np.shape(expected) and np.array_equal(out.data, expected)
+
+
+def test_embedding_is_initialised_from_a_standard_normal_by_the_seeded_generator():
+    """PyTorch's N(0, 1); `rng` or the shared generator (manual_seed) draw it."""
+    manual_seed(3)
+    first = Embedding(200, 50).weight.data
+    manual_seed(3)
+    assert np.array_equal(Embedding(200, 50).weight.data, first)
+    assert abs(first.mean()) < 0.03 and abs(first.std() - 1) < 0.03
+    drawn = np.random.default_rng(1).standard_normal((4, 2)).astype(np.float32)
+    assert np.array_equal(Embedding(4, 2, rng=np.random.default_rng(1)).weight.data, drawn)
+
+
+def test_repeated_indices_add_up_their_gradients_and_the_padding_row_gets_none():
+    table = Embedding(4, 2, padding_idx=-1, dtype=np.float64)
+    assert table.padding_idx == 3 and (table.weight.data[3] == 0).all()
+    assert repr(table) == "Embedding(4, 2, padding_idx=3)"
+    table(np.array([[0, 3, 0], [3, 2, 0]])).sum().backward()
+    np.testing.assert_array_equal(table.weight.grad, [[3, 3], [0, 0], [1, 1], [0, 0]])
+    table.weight.data[3] = 7.0          # set by hand: used in the forward pass, still not trained
+    assert (table([3]).data == 7).all()
+
+
+@pytest.mark.parametrize("index_shape", [(), (1,), (6,), (2, 5), (1, 3, 2)])
+def test_embedding_gradients_match_finite_differences(rng, index_shape):
+    """Through weight[indices] times a random array (so every row's gradient differs), with
+    repeated indices, a 0-d index and batches of one; with a padding row, the same gradients
+    but none for that row."""
+    index = rng.integers(0, 4, index_shape)
+    scale, weight = rng.normal(size=index_shape + (3,)), rng.normal(size=(4, 3))
+    table, padded = Embedding(4, 3, dtype=np.float64), Embedding(4, 3, 1, dtype=np.float64)
+
+    def f(weight):
+        vars(table)["weight"] = weight          # a plain Tensor, which assignment refuses
+        return table(index) * scale
+    assert gradcheck(f, t64(weight))
+    expected = t64(weight)
+    f(expected).sum().backward()
+    padded.weight.data[:] = weight
+    (padded(index) * scale).sum().backward()
+    expected.grad[1] = 0
+    np.testing.assert_allclose(padded.weight.grad, expected.grad, rtol=1e-15)
+
+
+@settings(max_examples=30)
+@given(index_shape=st.lists(st.integers(0, 3), max_size=3), rows=st.integers(1, 6),
+       dim=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
+def test_any_index_shape_gives_its_rows_and_each_row_the_sum_of_its_gradients(
+        index_shape, rows, dim, seed):
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, rows, tuple(index_shape))
+    table = Embedding(rows, dim, dtype=np.float64, rng=rng)
+    g = rng.normal(size=tuple(index_shape) + (dim,))
+    out = table(index)
+    assert out.shape == tuple(index_shape) + (dim,)
+    out.backward(g)
+    expected = np.zeros((rows, dim))
+    np.add.at(expected, index, g)
+    np.testing.assert_allclose(table.weight.grad, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("indices, error, message", [
+    ([0, 27], IndexError, r"Embedding\(27, 2\): index 27 is out of range for a table of 27 rows "
+                          r"\(num_embeddings=27\): indices must be in \[0, 27\); a vocabulary "
+                          r"of 28 needs num_embeddings >= 28"),
+    ([3, -1], IndexError, r"Embedding\(27, 2\): indices must be >= 0, got -1"),
+    (np.array([1.0, 2.0]), TypeError, r"Embedding\(27, 2\): indices must be integers, got "
+                                      r"floats \(dtype float64\); convert them with "
+                                      r"\.astype\(np\.int64\)"),
+    ([True], TypeError, "indices must be integers, got bools"),
+    ([Value(1.0)], TypeError, "indices must be integers"),
+])
+def test_embedding_errors_name_the_layer_the_index_and_the_table(indices, error, message):
+    with pytest.raises(error, match=message):
+        Embedding(27, 2)(indices)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ((0, 2), "Embedding: num_embeddings must be a positive integer, got 0"),
+    ((3, 2.0), "Embedding: embedding_dim must be a positive integer, got 2.0"),
+    ((3, 2, 3), r"Embedding: padding_idx must be in \[-3, 3\) .* got 3"),
+    ((3, 2, -4), r"Embedding: padding_idx must be in \[-3, 3\)"),
+])
+def test_embedding_arguments_are_checked(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        Embedding(*arguments)
+
+
+def test_an_embedding_trains_as_part_of_a_model():
+    """makemore's first step: characters -> vectors -> flattened context -> Linear."""
+    manual_seed(0)
+    model = Sequential(Embedding(27, 10), Flatten(), Linear(30, 27))
+    out = model(np.array([[0, 0, 5], [0, 5, 13]]))
+    assert out.shape == (2, 27)
+    out.sum().backward()
+    assert [name for name, p in model.named_parameters() if p.grad is not None] == [
+        "0.weight", "2.weight", "2.bias"]
+
+
+# -- LeakyReLU -----------------------------------------------------------------------------------
+
+def test_leaky_relu_works_on_tensors_and_values_with_pytorchs_slope_at_zero():
+    layer = LeakyReLU(0.2)
+    x = t64([-2.0, 0.0, 3.0])
+    y = layer(x)
+    y.backward(np.ones(3))
+    np.testing.assert_array_equal(y.data, [-0.4, 0.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [0.2, 0.2, 1.0])
+    for data, slope in ((-2.0, 0.2), (0.0, 0.2), (3.0, 1.0)):
+        v = Value(data)
+        layer(v).backward()
+        assert v.grad == slope
+    assert repr(LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(LeakyReLU(0.1, inplace=True)) == "LeakyReLU(negative_slope=0.1, inplace=True)"
+    assert isinstance(MLP(2, [4], 1, activation="leaky_relu")[1], LeakyReLU)
+    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number, got '0.1'"):
+        LeakyReLU("0.1")
+
+
+# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
+
+def layers_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """An embedding table (7, 3) with drawn numbers (PyTorch's own draw is not reproducible from
+    numpy's seed), indices (2, 5) with repeats and the padding row 2, and a gradient for each
+    output; an input for LeakyReLU with exact zeros in it."""
+    return dict(weight=rng.normal(size=(7, 3)), index=rng.integers(0, 7, (2, 5)),
+                g=rng.normal(size=(2, 5, 3)), x=np.round(rng.normal(size=(3, 4)), 0),
+                g_x=rng.normal(size=(3, 4)))
+
+
+def layers_glassgrad(weight, index, g, x, g_x) -> dict[str, np.ndarray]:
+    """Embedding(7, 3, padding_idx=2) loaded with `weight`: output and weight gradient;
+    LeakyReLU(0.2): output and input gradient."""
+    table = Embedding(7, 3, padding_idx=2, dtype=np.float64)
+    table.load_state_dict({"weight": weight})
+    y = table(index)
+    y.backward(g)
+    ours = t64(x)
+    z = LeakyReLU(0.2)(ours)
+    z.backward(g_x)
+    return {"embedding/y": y.data, "embedding/weight.grad": table.weight.grad,
+            "leaky_relu/y": z.data, "leaky_relu/x.grad": ours.grad}
+
+
+def layers_torch(torch, weight, index, g, x, g_x) -> dict[str, np.ndarray]:
+    """The same as `layers_glassgrad`, computed by PyTorch."""
+    table = torch.nn.Embedding(7, 3, padding_idx=2).double()
+    table.load_state_dict({"weight": torch.tensor(weight)})
+    y = table(torch.tensor(index))
+    y.backward(torch.tensor(g))
+    theirs = torch.tensor(x, requires_grad=True)
+    z = torch.nn.LeakyReLU(0.2)(theirs)
+    z.backward(torch.tensor(g_x))
+    return {"embedding/y": as_array(y), "embedding/weight.grad": as_array(table.weight.grad),
+            "leaky_relu/y": as_array(z), "leaky_relu/x.grad": as_array(theirs.grad)}
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/layers.npz: the inputs, PyTorch's results, and torch.nn.Embedding(7, 3)'s
+    state dict ("state/": its names, shapes and dtypes, with drawn numbers)."""
+    inputs = layers_inputs(draw())
+    state = prefixed("state", drawn_state(draw(), torch.nn.Embedding(7, 3).state_dict()))
+    return {**inputs, **layers_torch(torch, **inputs), **state}
+
+
+def test_embedding_and_leaky_relu_match_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = layers_inputs(rng)
+    assert inputs["index"].min() <= 2 <= inputs["index"].max() and (inputs["x"] == 0).any()
+    assert_matches(layers_glassgrad(**inputs), layers_torch(torch, **inputs),
+                   rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_and_leaky_relu_match_pytorchs_recorded_numbers():
+    theirs = {k: v for k, v in recorded("layers").items() if not k.startswith("state/")}
+    inputs = ("weight", "index", "g", "x", "g_x")
+    assert_matches(layers_glassgrad(*(theirs[name] for name in inputs)), theirs,
+                   rtol=1e-12, atol=1e-12, inputs=inputs)
+
+
+def test_an_embedding_state_dict_has_pytorchs_layout_and_loads_strictly():
+    """One entry, `weight`, (num_embeddings, embedding_dim) float32, as recorded from PyTorch."""
+    theirs = {k.removeprefix("state/"): v for k, v in recorded("layers").items()
+              if k.startswith("state/")}
+    ours = Embedding(7, 3)
+    assert {k: (v.shape, v.dtype) for k, v in ours.state_dict().items()} == \
+        {k: (v.shape, v.dtype) for k, v in theirs.items()}
+    ours.load_state_dict(theirs)
+    np.testing.assert_array_equal(ours.weight.data, theirs["weight"])
+
+
+def test_an_embedding_moves_to_pytorch_and_back_strictly():
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    ours, theirs = Embedding(7, 3), torch.nn.Embedding(7, 3)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    index = np.array([[1, 6], [0, 1]])
+    np.testing.assert_array_equal(as_array(theirs(torch.from_numpy(index))), ours(index).data)
+    with torch.no_grad():
+        theirs.weight.normal_()
+    ours.load_state_dict(theirs.state_dict())
+    np.testing.assert_array_equal(ours.weight.data, as_array(theirs.weight))

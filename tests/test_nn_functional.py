@@ -1,9 +1,13 @@
-"""nn.functional: the activations (re-exported from autograd.functional) and dropout."""
+"""nn.functional: the activations (re-exported from autograd.functional, leaky_relu among
+them), dropout, one_hot and embedding; leaky_relu and one_hot against PyTorch (asked live where
+torch is installed, else as recorded in tests/reference/nn_functional.npz)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor, Value, gradcheck
@@ -11,11 +15,13 @@ from autograd import functional as AF
 from nn import functional as F
 
 from conftest import t64
+from reference import as_array, assert_matches, draw, recorded
 
 
 def test_activations_are_the_engines():
     """No second implementation: nn.functional re-exports autograd.functional's functions."""
-    for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "cross_entropy"):
+    for name in ("relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear",
+                 "embedding", "cross_entropy"):
         assert getattr(F, name) is getattr(AF, name)
     for name in F.__all__:
         assert callable(getattr(F, name))
@@ -119,3 +125,164 @@ def test_p_outside_zero_one_is_an_error(p):
 def test_dropout_of_a_value_is_a_type_error():
     with pytest.raises(TypeError, match="dropout: expects a Tensor, got a Value"):
         F.dropout(Value(1.0), 0.5)
+
+
+# ----------------------------------------------------------------------------------------------
+# leaky_relu
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(), (1,), (7,), (3, 4), (1, 2, 5)])
+@pytest.mark.parametrize("slope", [0.01, 0.3, -0.5, 2.0])
+def test_leaky_relu_gradients_match_finite_differences(rng, shape, slope):
+    """Away from the kink at 0, for slopes small, negative and above 1 (PyTorch takes any)."""
+    x = rng.uniform(0.1, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    assert gradcheck(lambda t: F.leaky_relu(t, slope) * 1.5, t64(x))
+
+
+def test_leaky_relu_at_zero_has_slope_negative_slope_as_in_pytorch():
+    x = t64([0.0, -0.0, 1e-300, -1e-300])
+    F.leaky_relu(x, 0.25).backward(np.ones(4))
+    np.testing.assert_array_equal(x.grad, [0.25, 0.25, 1.0, 0.25])
+    v = Value(0.0)
+    F.leaky_relu(v, 0.25).backward()
+    assert v.grad == 0.25
+
+
+def test_leaky_relu_keeps_the_dtype_and_takes_integers_and_values():
+    for dtype in (np.float32, np.float64):
+        assert F.leaky_relu(Tensor(np.ones(3, dtype))).dtype == dtype
+    assert F.leaky_relu(Tensor(np.array([-2, 3]))).dtype == np.float32     # ints: the default
+    assert F.leaky_relu(Value(-2.0), 0.5).data == -1.0
+    assert F.leaky_relu([-1.0, 2.0], inplace=True).data.tolist() == [-0.009999999776482582, 2.0]
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a number, got None"):
+        F.leaky_relu(Tensor([1.0]), None)
+
+
+# ----------------------------------------------------------------------------------------------
+# one_hot
+# ----------------------------------------------------------------------------------------------
+
+def test_one_hot_gives_an_int64_constant_tensor_with_a_last_axis_of_classes():
+    out = F.one_hot(np.array([[2, 0], [1, 1]]), 3)
+    assert isinstance(out, Tensor) and out.dtype == np.int64 and not out.requires_grad
+    np.testing.assert_array_equal(out.data, [[[0, 0, 1], [1, 0, 0]], [[0, 1, 0], [0, 1, 0]]])
+    assert F.one_hot(Tensor(np.array([0, 3]))).shape == (2, 4)       # -1: the largest + 1
+    assert F.one_hot(2, 4).data.tolist() == [0, 0, 1, 0]              # 0-d: one row
+    assert F.one_hot(np.array([], np.int64), 5).shape == (0, 5)
+    assert F.one_hot([], 2).shape == (0, 2)
+    assert F.one_hot(np.array([1, 0], np.uint8)).data.tolist() == [[0, 1], [1, 0]]
+
+
+@settings(max_examples=40)
+@given(shape=st.lists(st.integers(0, 4), max_size=3), classes=st.integers(1, 6),
+       seed=st.integers(0, 2 ** 16))
+def test_one_hot_rows_have_one_one_at_the_label(shape, classes, seed):
+    labels = np.random.default_rng(seed).integers(0, classes, tuple(shape))
+    out = F.one_hot(labels, classes).data
+    assert out.shape == tuple(shape) + (classes,)
+    assert (out.sum(-1) == 1).all() and (out.argmax(-1) == labels).all()
+
+
+@pytest.mark.parametrize("labels, classes, error, message", [
+    ([0, -1], -1, ValueError, "one_hot: labels must be >= 0, got -1"),
+    ([0, 3], 3, ValueError, r"one_hot: labels must be < num_classes=3, got 3$"),
+    ([1, 3], 3, ValueError, r"got 3 \(labels numbered from 1\? pass labels - 1\)"),
+    ([0.0, 1.0], 2, TypeError, r"one_hot: labels must be integers, got floats \(dtype float64\)"),
+    ([True], 2, TypeError, "one_hot: labels must be integers, got bools"),
+    (np.array([], np.int64), -1, ValueError, "one_hot: no labels to count the classes from"),
+    ([1], 0, ValueError, "one_hot: num_classes must be a positive int, or -1"),
+    ([1], 2.0, ValueError, "one_hot: num_classes must be a positive int, or -1"),
+])
+def test_one_hot_errors_say_what_was_expected(labels, classes, error, message):
+    with pytest.raises(error, match=message):
+        F.one_hot(labels, classes)
+
+
+# ----------------------------------------------------------------------------------------------
+# embedding (the function; the layer is in test_layers.py)
+# ----------------------------------------------------------------------------------------------
+
+def test_embedding_function_picks_rows_and_checks_its_arguments():
+    weight = t64(np.arange(12.0).reshape(4, 3))
+    out = F.embedding(np.array([[3, 0, 3]]), weight, padding_idx=0)
+    np.testing.assert_array_equal(out.data, [[[9, 10, 11], [0, 1, 2], [9, 10, 11]]])
+    assert out.op == "embedding"
+    out.sum().backward()
+    np.testing.assert_array_equal(weight.grad, [[0] * 3, [0] * 3, [0] * 3, [2] * 3])
+    with pytest.raises(IndexError, match=r"embedding: index 4 is out of range for a table of "
+                                         r"4 rows \(num_embeddings=4\)"):
+        F.embedding([4], weight)
+    with pytest.raises(ValueError, match=r"embedding: weight must be a 2-d Tensor "
+                                         r"\(num_embeddings, embedding_dim\), got shape \(4,\)"):
+        F.embedding([1], Tensor(np.zeros(4)))
+    with pytest.raises(TypeError, match="embedding: padding_idx must be an int or None"):
+        F.embedding([1], weight, padding_idx=1.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# The same numbers as PyTorch: asked live where torch is installed, else as recorded
+# ----------------------------------------------------------------------------------------------
+
+SLOPES = (0.01, 0.2, -0.5, 3.0)
+
+
+def functional_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """float32 x with exact zeros (both signs) in it, and int64 labels of shape (3, 4)."""
+    x = rng.normal(size=(4, 5)).astype(np.float32)
+    x[0, :2] = [0.0, -0.0]
+    return dict(x=x, labels=rng.integers(0, 6, (3, 4)))
+
+
+def functional_glassgrad(x, labels) -> dict[str, np.ndarray]:
+    """leaky_relu(x, slope) and its gradient for each slope; one_hot of the labels with
+    num_classes -1 and 8."""
+    results = {}
+    for slope in SLOPES:
+        ours = Tensor(x, requires_grad=True)
+        y = F.leaky_relu(ours, slope)
+        y.sum().backward()
+        results.update({f"leaky_relu/{slope}/y": y.data, f"leaky_relu/{slope}/x.grad": ours.grad})
+    for classes in (-1, 8):
+        results[f"one_hot/{classes}"] = F.one_hot(labels, classes).data
+    return results
+
+
+def functional_torch(torch, x, labels) -> dict[str, np.ndarray]:
+    """The same as `functional_glassgrad`, computed by PyTorch."""
+    results = {}
+    for slope in SLOPES:
+        theirs = torch.tensor(x, requires_grad=True)
+        y = torch.nn.functional.leaky_relu(theirs, slope)
+        y.sum().backward()
+        results.update({f"leaky_relu/{slope}/y": as_array(y),
+                        f"leaky_relu/{slope}/x.grad": as_array(theirs.grad)})
+    for classes in (-1, 8):
+        results[f"one_hot/{classes}"] = as_array(
+            torch.nn.functional.one_hot(torch.tensor(labels), classes))
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/nn_functional.npz: the inputs and PyTorch's results."""
+    inputs = functional_inputs(draw())
+    return {**inputs, **functional_torch(torch, **inputs)}
+
+
+def _bitwise(ours: dict, theirs: dict) -> None:
+    """The same numbers to the bit (x times the slope in float32 both ways), and the same
+    dtypes: one_hot's int64, float32 in, float32 out."""
+    for name, value in ours.items():
+        assert value.dtype == theirs[name].dtype, name
+    assert_matches(ours, theirs, rtol=0, atol=0, inputs=("x", "labels"))
+
+
+def test_leaky_relu_and_one_hot_match_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = functional_inputs(rng)
+    _bitwise(functional_glassgrad(**inputs), {**inputs, **functional_torch(torch, **inputs)})
+
+
+def test_leaky_relu_and_one_hot_match_pytorchs_recorded_numbers():
+    theirs = recorded("nn_functional")
+    _bitwise(functional_glassgrad(theirs["x"], theirs["labels"]), theirs)

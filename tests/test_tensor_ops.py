@@ -345,6 +345,36 @@ def test_repeated_indices_sum_their_gradients():
     np.testing.assert_array_equal(x.grad, [1011.0, 0.0, 100.0])
 
 
+@pytest.mark.parametrize("table, index_shape, dtype", [
+    ((1000, 64), (512,), np.float32), ((27, 10), (32, 3), np.float32), ((6, 2, 5), (9, 7), np.float64),
+    ((4, 3), (200,), np.float32)])
+def test_rows_picked_by_an_integer_array_get_np_add_at_sums_to_the_bit(table, index_shape, dtype,
+                                                                        rng):
+    """weight[idx] (an embedding's lookup) scatters its gradient back by flat element indices:
+    the same additions in the same order as np.add.at on whole rows, so the same bits, with
+    repeated, negative and unsigned indices."""
+    index = rng.integers(-table[0], table[0], index_shape)
+    g = rng.normal(size=index_shape + table[1:]).astype(dtype)
+    expected = np.zeros(table, dtype)
+    np.add.at(expected, index, g)
+    for picked in (index, (index % table[0]).astype(np.uint32)):
+        weight = Tensor(np.zeros(table, dtype), requires_grad=True)
+        weight[picked].backward(g)
+        assert weight.grad.dtype == dtype
+        np.testing.assert_array_equal(weight.grad, expected)
+
+
+def test_rows_picked_by_an_integer_array_differentiate_twice(rng):
+    """The scatter is an op too (ScatterAdd, on the flat path from 400 numbers): the gradient
+    of w ↦ Σ w[idx]³ is 3 · count · w², and its own gradient matches finite differences."""
+    index = rng.integers(0, 5, 60)
+    weight, weights_of_grad = rng.normal(size=(5, 8)), rng.normal(size=(5, 8))
+    first = autograd.grad(lambda w: (w[index] ** 3).sum())
+    counts = np.bincount(index, minlength=5)[:, None]
+    np.testing.assert_allclose(first(weight), 3 * counts * weight ** 2, rtol=1e-12)
+    assert gradcheck(lambda w: (first(w) * weights_of_grad).sum(), t64(weight))
+
+
 def test_boolean_mask_gradient_is_scattered():
     """x[mask] sends each gradient back to the masked position; unselected positions get 0."""
     x = t64(np.arange(6.0).reshape(2, 3))

@@ -1,8 +1,12 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
-indexing (and its adjoint, scatter-add), concatenate and stack. Their gradients move back.
+indexing (and its adjoint, scatter-add), an embedding's row lookup, concatenate and stack. Their
+gradients move back.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +65,7 @@ class GetItem(Op):
 
     @staticmethod
     def backward(index, g, out, x):
-        return (scatter_add(g, index, x.shape),)
+        return (scatter_rows(g, index, x.shape),)
 
 
 class ScatterAdd(Op):
@@ -71,12 +75,62 @@ class ScatterAdd(Op):
     @staticmethod
     def forward(ctx, g):
         index, shape = ctx
-        return scatter_add(g, index, shape)
+        return scatter_rows(g, index, shape)
 
     @staticmethod
     def backward(ctx, gout, out, g):
         index, shape = ctx
         return (gout[index],)
+
+
+class Embedding(Op):
+    """weight[index], the rows of a table that integer indices pick (ctx: index, padding_idx);
+    the gradient is scattered back to the rows, except to row padding_idx (when not None),
+    which gets none, as in PyTorch"""
+    name = "embedding"
+
+    @staticmethod
+    def forward(ctx, weight):
+        index, _ = ctx
+        return weight[index]
+
+    @staticmethod
+    def backward(ctx, g, out, weight):
+        index, padding_idx = ctx
+        if padding_idx is not None:
+            kept = index != padding_idx
+            g, index = g[kept], index[kept]
+        return (scatter_rows(g, index, weight.shape),)
+
+
+# Below this many numbers to add, np.add.at on whole rows is as fast (its fixed cost is lower).
+_FLAT_FROM = 400
+
+
+def scatter_rows(g: Any, index: Any, shape: tuple) -> Any:
+    """`scatter_add`, faster for rows picked by one integer array, as `weight[idx]` (an
+    embedding's lookup) picks them: the row indices are turned into the flat index of every
+    element, and np.add.at adds those one by one. The same additions in the same order, so
+    the same bits, but np.add.at is slow on whole rows: measured (OPENBLAS_NUM_THREADS=1,
+    numpy 2.4) for a (1000, 64) table 288 -> 65 us with 512 indices, 2270 -> 460 us with
+    4096, and for (27, 10) with 96 indices 10.9 -> 5.9 us; under ~400 numbers the row path
+    is as fast, and is kept.
+
+    >>> scatter_rows(np.ones((3, 2)), np.array([2, 0, 2]), (4, 2))
+    array([[1., 1.],
+           [0., 0.],
+           [2., 2.],
+           [0., 0.]])
+    """
+    if (g.__class__ is not np.ndarray or index.__class__ is not np.ndarray
+            or index.dtype.kind not in "iu" or len(shape) < 2 or g.size < _FLAT_FROM):
+        return scatter_add(g, index, shape)
+    row = math.prod(shape[1:])
+    # element j of row i is flat element i * row + j; a negative i wraps to the same place
+    flat = index.astype(np.intp, copy=False).reshape(-1, 1) * row + np.arange(row)
+    out = np.zeros(math.prod(shape), g.dtype)
+    np.add.at(out, flat.reshape(-1), g.reshape(-1))
+    return out.reshape(shape)
 
 
 class Concatenate(Op):

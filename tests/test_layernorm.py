@@ -1,0 +1,181 @@
+"""LayerNorm / layer_norm: each sample normalised over its last axes with its own mean and biased
+variance, weight and bias of normalized_shape, gradients against finite differences, PyTorch's
+state dict, errors that name the layer and the shapes, and the same numbers as PyTorch (asked
+live where torch is installed, else as recorded in tests/reference/layernorm.npz)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Tensor, gradcheck
+from nn import LayerNorm
+from nn.functional import layer_norm
+
+from conftest import t64
+from reference import as_array, assert_matches, draw, prefixed, recorded
+
+
+def test_each_sample_gets_mean_zero_and_variance_one_over_the_last_axes(rng):
+    x = rng.normal(3.0, 5.0, size=(4, 2, 3, 5))
+    y = LayerNorm((3, 5), dtype=np.float64)(Tensor(x)).data
+    np.testing.assert_allclose(y.mean(axis=(2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(2, 3)), 1, rtol=1e-5)   # (eps: a little under 1)
+    expected = (x - x.mean((2, 3), keepdims=True)) / np.sqrt(x.var((2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+
+
+def test_parameters_state_dict_and_options():
+    norm = LayerNorm([2, 3])
+    assert list(norm.state_dict()) == ["weight", "bias"]
+    assert norm.weight.shape == norm.bias.shape == (2, 3) and norm.weight.dtype == np.float32
+    assert (norm.weight.data == 1).all() and (norm.bias.data == 0).all()
+    assert list(LayerNorm(4, bias=False).state_dict()) == ["weight"]
+    assert LayerNorm(4, elementwise_affine=False).parameters() == []
+    assert repr(LayerNorm(4, eps=1e-6, bias=False)) == \
+        "LayerNorm((4,), eps=1e-06, elementwise_affine=True, bias=False)"
+
+
+def test_training_and_evaluation_agree_and_a_batch_of_one_is_fine(rng):
+    """No running statistics, unlike BatchNorm: one sample is normalised on its own."""
+    norm, x = LayerNorm(3), Tensor(rng.normal(size=(1, 3)))
+    np.testing.assert_array_equal(norm(x).data, norm.eval()(x).data)
+
+
+def _norm_function(shape, eps=1e-5):
+    return lambda x, weight, bias: layer_norm(x, shape, weight, bias, eps) ** 2
+
+
+@pytest.mark.parametrize("x_shape, shape", [
+    ((5, 4), (4,)), ((1, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (3, 4)), ((3, 2, 1, 3), (3,)),
+    ((2, 1), (1,))])
+def test_gradients_match_finite_differences(rng, x_shape, shape):
+    """For x, weight and bias (random, not their initial ones and zeros), through the mean and
+    variance: batches, batch 1, one 1-d sample, two normalised axes, a size-1 axis."""
+    assert gradcheck(_norm_function(shape), t64(rng.normal(size=x_shape)),
+                     t64(rng.normal(size=shape)), t64(rng.normal(size=shape)))
+
+
+def test_the_module_gradients_reach_its_parameters(rng):
+    norm = LayerNorm(3, dtype=np.float64)
+    x = t64(rng.normal(size=(4, 3)))
+    (norm(x) * t64(rng.normal(size=(4, 3)), requires_grad=False)).sum().backward()
+    assert norm.weight.grad.shape == norm.bias.grad.shape == (3,)
+    assert x.grad.shape == (4, 3)
+
+
+@settings(max_examples=30)
+@given(batch=st.lists(st.integers(1, 3), max_size=2), normalised=st.lists(st.integers(1, 4),
+                                                                          min_size=1, max_size=2),
+       seed=st.integers(0, 2 ** 16))
+def test_any_shape_keeps_its_shape_and_normalises_each_sample(batch, normalised, seed):
+    x = np.random.default_rng(seed).normal(size=tuple(batch + normalised))
+    y = layer_norm(Tensor(x), tuple(normalised)).data
+    axes = tuple(range(len(batch), x.ndim))
+    assert y.shape == x.shape
+    np.testing.assert_allclose(y.mean(axis=axes), 0, atol=1e-12)
+    var = x.var(axis=axes)                  # (eps keeps y's variance a little under 1)
+    np.testing.assert_allclose(y.var(axis=axes), var / (var + 1e-5), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: LayerNorm(4)(Tensor(np.zeros((2, 4, 3)))),
+     r"LayerNorm\(\(4,\), .*\): expected an input whose last axis has size 4 \(normalized_"
+     r"shape\), got shape \(2, 4, 3\); the size 4 is axis 1: .* move it last"),
+    (lambda: LayerNorm(3)(Tensor(np.zeros((8, 3, 5, 5)))),
+     r"got shape \(8, 3, 5, 5\); .* x.transpose\(0, 2, 3, 1\)"),
+    (lambda: LayerNorm((2, 3))(Tensor(np.zeros((3,)))),
+     r"LayerNorm\(\(2, 3\), .*\): expected an input whose last 2 axes have shape \(2, 3\) "
+     r"\(normalized_shape\), got shape \(3,\)"),
+    (lambda: layer_norm(Tensor(np.zeros((2, 3))), 3, weight=Tensor(np.ones(4))),
+     r"layer_norm: weight must have normalized_shape \(3,\), got shape \(4,\)"),
+    (lambda: LayerNorm(()), "LayerNorm: normalized_shape must be a positive int or a "
+                            "non-empty tuple"),
+    (lambda: LayerNorm(0), "normalized_shape must be a positive int"),
+    (lambda: LayerNorm(3, eps=0), "LayerNorm: eps must be > 0, got 0"),
+])
+def test_errors_name_the_layer_and_the_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
+
+CASES = {"rows": ((6, 5), (5,)), "two_axes": ((2, 3, 4, 5), (4, 5)), "one_sample": ((5,), (5,))}
+
+
+def layernorm_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Per case: x (shifted and scaled: the mean and variance matter), a gradient g for the
+    output, and a random weight and bias."""
+    arrays = {}
+    for case, (x_shape, shape) in CASES.items():
+        arrays.update(prefixed(case, dict(
+            x=rng.normal(2.0, 3.0, size=x_shape), g=rng.normal(size=x_shape),
+            weight=rng.normal(size=shape), bias=rng.normal(size=shape))))
+    return arrays
+
+
+def layernorm_glassgrad(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """LayerNorm(normalized_shape, eps=1e-3) with the given weight and bias: its output, the
+    input's and parameters' gradients, per case."""
+    results = {}
+    for case, (_, shape) in CASES.items():
+        x, g, weight, bias = (arrays[f"{case}/{name}"] for name in ("x", "g", "weight", "bias"))
+        norm = LayerNorm(shape, eps=1e-3, dtype=np.float64)
+        norm.load_state_dict({"weight": weight, "bias": bias})
+        ours = t64(x)
+        y = norm(ours)
+        y.backward(g)
+        results.update(prefixed(case, {"y": y.data, "x.grad": ours.grad,
+                                       "weight.grad": norm.weight.grad,
+                                       "bias.grad": norm.bias.grad}))
+    return results
+
+
+def layernorm_torch(torch, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same as `layernorm_glassgrad`, computed by PyTorch."""
+    results = {}
+    for case, (_, shape) in CASES.items():
+        x, g, weight, bias = (arrays[f"{case}/{name}"] for name in ("x", "g", "weight", "bias"))
+        norm = torch.nn.LayerNorm(shape, eps=1e-3).double()
+        norm.load_state_dict({"weight": torch.tensor(weight), "bias": torch.tensor(bias)})
+        theirs = torch.tensor(x, requires_grad=True)
+        y = norm(theirs)
+        y.backward(torch.tensor(g))
+        results.update(prefixed(case, {"y": as_array(y), "x.grad": as_array(theirs.grad),
+                                       "weight.grad": as_array(norm.weight.grad),
+                                       "bias.grad": as_array(norm.bias.grad)}))
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/layernorm.npz: the inputs and PyTorch's results."""
+    inputs = layernorm_inputs(draw())
+    return {**inputs, **layernorm_torch(torch, inputs)}
+
+
+def test_matches_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = layernorm_inputs(rng)
+    assert_matches(layernorm_glassgrad(inputs), layernorm_torch(torch, inputs),
+                   rtol=1e-10, atol=1e-12)
+
+
+def test_matches_pytorchs_recorded_numbers():
+    theirs = recorded("layernorm")
+    inputs = tuple(f"{case}/{name}" for case in CASES for name in ("x", "g", "weight", "bias"))
+    assert_matches(layernorm_glassgrad(theirs), theirs, rtol=1e-10, atol=1e-12, inputs=inputs)
+
+
+def test_a_state_dict_moves_to_pytorch_and_back_strictly(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    ours, theirs = LayerNorm((2, 3)), torch.nn.LayerNorm((2, 3))
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    with torch.no_grad():
+        theirs.weight.normal_()
+    ours.load_state_dict(theirs.state_dict())
+    np.testing.assert_array_equal(ours.weight.data, as_array(theirs.weight))
