@@ -5,7 +5,8 @@
                     sign (flat: the slopes of relu and abs in higher-order rules)
     reduce.py       sum mean max min
     softmax.py      logsumexp softmax log_softmax
-    shape.py        reshape transpose broadcast_to getitem scatter_add concatenate stack astype
+    shape.py        reshape transpose broadcast_to getitem scatter_add embedding concatenate
+                    stack astype
     linalg.py       matmul
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
@@ -22,7 +23,8 @@ from .fused import CrossEntropy, Linear
 from .linalg import MatMul
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .reduce import Max, Mean, Min, Sum
-from .shape import AsType, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
+from .shape import (AsType, BroadcastTo, Concatenate, Embedding, GetItem, Reshape, ScatterAdd,
+                    Stack, Transpose)
 from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
@@ -31,7 +33,7 @@ __all__ = [
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Step", "Sign", "Maximum",
     "Minimum", "Clip", "Where",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
-    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate", "Stack",
-    "AsType", "MatMul", "Linear", "CrossEntropy",
+    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
+    "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
 ]
