@@ -144,23 +144,17 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     return _tensor(x, "clip").clip(min, max)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x), with the maximum subtracted first (no overflow at ±1000).
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+              keepdim: bool | None = None) -> Tensor:
+    """log Σ exp(x), with the maximum subtracted first (no overflow at ±1000); `dim`/`keepdim`
+    are PyTorch's names for `axis`/`keepdims`.
 
     >>> logsumexp(Tensor([1000.0, 1000.0])).item()        # 1000 + log 2; exp(1000) is inf
     1000.693...
+    >>> logsumexp(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1, keepdim=True).shape
+    (2, 1)
     """
-    return _tensor(x, "logsumexp").logsumexp(axis, keepdims)
-
-
-def _axis_or_dim(op: str, axis: int, dim: int | None) -> int:
-    """`axis`, or `dim` (PyTorch's name for it) when that is given; both at once is an error."""
-    if dim is None:
-        return axis
-    if axis != -1:
-        raise TypeError(f"{op}: got both axis={axis} and dim={dim}; they are the same setting "
-                        f"(dim is PyTorch's name)")
-    return dim
+    return _tensor(x, "logsumexp").logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -170,7 +164,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     array([[0.5, 0.5],
            [0.5, 0.5]], dtype=float32)
     """
-    return _tensor(x, "softmax").softmax(_axis_or_dim("softmax", axis, dim))
+    return _tensor(x, "softmax").softmax(axis, dim=dim)
 
 
 def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -180,7 +174,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
     array([   0., -200.], dtype=float32)
     """
-    return _tensor(x, "log_softmax").log_softmax(_axis_or_dim("log_softmax", axis, dim))
+    return _tensor(x, "log_softmax").log_softmax(axis, dim=dim)
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -92,6 +92,11 @@ class _Size(int):
         (axis,) = _axes(dim, len(self.shape), "size")
         return self.shape[axis]
 
+    def __getnewargs__(self) -> tuple[int, tuple]:
+        # copy, deepcopy and pickle rebuild it through __new__: a module holding `n = t.size`
+        # must still copy (early stopping, GridSearch), and the copy answers `n()` too
+        return int(self), self.shape
+
 
 class ValuesAndIndices(NamedTuple):
     """What `t.max(dim=d)` and `t.min(dim=d)` give, as PyTorch's do: `values, indices = ...`."""
@@ -687,7 +692,7 @@ class Tensor(Node):
         (3, 1)
         """
         ndim = self.data.ndim
-        if dim.__class__ is not int:
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):  # (numpy ints too)
             raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
         if not -ndim - 1 <= dim <= ndim:
             raise ValueError(f"unsqueeze: dim must be an int from {-ndim - 1} to {ndim} for a "
@@ -695,22 +700,26 @@ class Tensor(Node):
         at = dim % (ndim + 1)
         return self.reshape(self.shape[:at] + (1,) + self.shape[at:])
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
-        """Without the axes of size 1 (all of them, or the one at `dim`). Unlike PyTorch, which
-        leaves a tensor unchanged when axis `dim` is not of size 1, that is an error, as in numpy.
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """Without the axes of size 1 (all of them, or those at `dim`: one int or several).
+        Unlike PyTorch, which leaves a tensor unchanged when axis `dim` is not of size 1, that is
+        an error, as in numpy.
 
         >>> Tensor([[1.0], [2.0]]).squeeze().shape, Tensor([[1.0, 2.0]]).squeeze(0).shape
         ((2,), (2,))
+        >>> Tensor(np.zeros((1, 3, 1))).squeeze((0, -1)).shape
+        (3,)
         """
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
         if self.data.ndim == 0:
             raise ValueError(f"squeeze: a 0-d tensor has no axis {dim}")
-        (at,) = _axes(dim, self.data.ndim, "squeeze")
-        if self.shape[at] != 1:
-            raise ValueError(f"squeeze: axis {dim} of a tensor of shape {self.shape} has size "
-                             f"{self.shape[at]}, not 1")
-        return self.reshape(self.shape[:at] + self.shape[at + 1:])
+        axes = _axes(dim, self.data.ndim, "squeeze")
+        for at in axes:
+            if self.shape[at] != 1:
+                raise ValueError(f"squeeze: axis {at} of a tensor of shape {self.shape} has "
+                                 f"size {self.shape[at]}, not 1")
+        return self.reshape(tuple(n for at, n in enumerate(self.shape) if at not in axes))
 
     def numel(self) -> int:
         """How many numbers the tensor holds (PyTorch's name for `.size`)."""

@@ -357,6 +357,7 @@ class GridSearch:
         X, y = np.asarray(X), np.asarray(y)
         folds = _splits("GridSearch.fit", self.cv, X, y, self.seed)    # the same for everyone
         self.results = []
+        self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
         higher, diverged = None, None
         for params in self.candidates():
             try:
@@ -401,7 +402,8 @@ class GridSearch:
         if not self.results:
             return "GridSearch: not fitted yet"
         names = list(self.param_grid)
-        scores = list(next(r["mean"] for r in self.results if r["mean"] is not None))
+        trained = [r["mean"] for r in self.results if r["mean"] is not None]
+        scores = list(trained[0]) if trained else ["score"]     # (every combination diverged)
         header = names + [f"{s} (mean ± std)" for s in scores]
         rows = []
         for r in self.results:

@@ -239,6 +239,20 @@ def test_out_naming_the_training_data_is_refused(colours_csv, tmp_path, capsys, 
     assert (tmp_path / data).read_bytes() == before
 
 
+def test_out_dash_is_refused_not_written_as_a_file_named_dash(colours_csv, tmp_path, capsys,
+                                                              monkeypatch):
+    """`--csv -` reads standard input, and predict's `--out -` writes to it: train's `--out -`
+    wrote the files '-.npz' and '-.json' instead."""
+    monkeypatch.chdir(tmp_path)
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--epochs", "1", "--out", "-"], capsys)
+    assert (code, text) == (2, "")
+    assert err == ("glassgrad train: error: --out -: a model is two files (weights and "
+                   "settings), which standard output cannot hold; give a name such as "
+                   "model.npz\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv"]
+
+
 def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--csv", str(tmp_path / "absent.csv"), "--target", "y"], capsys)
     assert code == 2 and err == f"glassgrad train: error: {tmp_path / 'absent.csv'}: no such file\n"

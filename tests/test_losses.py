@@ -607,6 +607,8 @@ def test_l2_penalty_names_a_module_or_swapped_arguments():
         F.l2_penalty(model, 1e-4)
     with pytest.raises(TypeError, match=r"l2_penalty: the parameters come first, then alpha"):
         F.l2_penalty(1e-4, model.parameters())
+    with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):
+        F.l2_penalty([1.0], 1e-4)
 
 
 def test_nll_loss_of_logits_is_refused():
@@ -622,8 +624,13 @@ def test_nll_loss_of_logits_is_refused():
         F.nll_loss(F.softmax(logits), [0, 1])
     assert np.isfinite(F.nll_loss(t64([[1e-7, -20.0]]), [0]).data)
     assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
-    with pytest.raises(TypeError, match="l2_penalty: parameters must be Values or Tensors"):
-        F.l2_penalty([1.0], 1e-4)
+
+
+def test_nll_loss_of_nan_log_probabilities_is_nan_not_a_logits_error():
+    """A model whose training diverged gives NaN log-probabilities: the loss is NaN (which
+    `fit` reports as divergence), not 'got values in [nan, nan], logits?'."""
+    for log_probs in ([[np.nan, np.nan]], [[np.nan, 3.0]]):
+        assert np.isnan(F.nll_loss(t64(log_probs), [0]).data)
 
 
 @pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -57,6 +57,15 @@ def test_dim_and_axis_together_are_refused():
         F.log_softmax(x, axis=0, dim=1)
 
 
+def test_functional_logsumexp_takes_pytorch_names_as_the_method_does():
+    """Tensor.logsumexp took dim=/keepdim=, autograd.functional.logsumexp did not."""
+    x = t64([[0.0, 1.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(AF.logsumexp(x, dim=0, keepdim=True).data,
+                                  x.logsumexp(axis=0, keepdims=True).data)
+    with pytest.raises(TypeError, match="logsumexp: got both axis=0 and dim=1"):
+        AF.logsumexp(x, 0, dim=1)
+
+
 # ----------------------------------------------------------------------------------------------
 # Dropout
 # ----------------------------------------------------------------------------------------------

@@ -351,3 +351,19 @@ def test_grid_search_fails_when_every_combination_diverges():
         with pytest.raises(TrainingDiverged, match="GridSearch: every combination diverged, "
                                                    "the first with: fit: the loss became"):
             search.fit(X, y)
+    assert search.best_params is None
+    assert search.table().splitlines() == ["lr     score (mean ± std)", "1e+38  diverged"]
+
+
+def test_grid_search_fit_again_forgets_the_best_of_the_fit_before():
+    """A second fit in which every combination diverges leaves no best from the first one."""
+    from nn.train import TrainingDiverged
+    X, y = _two_blobs()
+    search = GridSearch(_build, {"lr": [0.5]}, cv=2, fit_kwargs={"epochs": 3}).fit(X, y)
+    assert search.best_params == {"lr": 0.5} and search.best_model is not None
+    search.param_grid = {"lr": [1e38]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TrainingDiverged):
+            search.fit(X, y)
+    assert (search.best_params, search.best_score, search.best_model) == (None, None, None)

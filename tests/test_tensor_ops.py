@@ -709,6 +709,28 @@ def test_numel_size_tolist_and_a_clone_that_owns_its_data():
     assert x.data[0, 0] == 1.0 and copy.dtype == x.dtype
 
 
+def test_size_survives_copy_deepcopy_and_pickle():
+    """A module holding `n = x.size` is deep-copied (early stopping, GridSearch); the int
+    subclass must rebuild itself, callable as before."""
+    import copy
+    import pickle
+    size = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).size
+    for again in (copy.copy(size), copy.deepcopy(size), pickle.loads(pickle.dumps(size))):
+        assert (again, again(), again(-1)) == (6, (2, 3), 3)
+
+
+def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
+    """As numpy and PyTorch (2.0+) do: `squeeze((0, 2))`, and an axis that is a numpy int
+    (from `np.argmax`, a shape read from an array)."""
+    x = t64(np.zeros((1, 3, 1)))
+    assert x.squeeze((0, -1)).shape == (3,) and x.squeeze([2]).shape == (1, 3)
+    assert x.unsqueeze(np.int64(1)).shape == (1, 1, 3, 1)
+    assert x.squeeze(np.int64(0)).shape == (3, 1)
+    with pytest.raises(ValueError, match=r"squeeze: axis 1 of a tensor of shape \(1, 3, 1\) has "
+                                         r"size 3, not 1"):
+        x.squeeze((0, 1))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda t: t.squeeze(0), ValueError, r"squeeze: axis 0 of a tensor of shape \(2, 3\) has size 2"),
     (lambda t: Tensor(1.0).squeeze(0), ValueError, r"squeeze: a 0-d tensor has no axis 0"),

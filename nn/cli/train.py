@@ -22,7 +22,7 @@ from nn.trained import TrainedModel, trained_paths
 from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text, same_file
-from .table import Table, number_problem, read_table
+from .table import STDIN, Table, number_problem, read_table
 
 
 def add_parser(subparsers: Any) -> None:
@@ -145,6 +145,9 @@ def _number(text: str) -> float | None:
 def _output_paths(out: str, data: str) -> tuple[str, str]:
     """The weights and settings files `--out` names, both checked before anything is written
     (neither may be the training data `data`: it would be overwritten)."""
+    if out == STDIN:                # for `--csv` and predict's `--out`, "-" is a stream
+        raise UsageError("--out -: a model is two files (weights and settings), which standard "
+                         "output cannot hold; give a name such as model.npz")
     try:
         paths = trained_paths(out)
     except ValueError:
