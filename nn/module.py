@@ -140,8 +140,9 @@ class Module:
                 raise TypeError(f"{type(self).__name__}.{name}: a Tensor that requires grad is "
                                 f"not a parameter: no optimizer of model.parameters() would "
                                 f"train it and no checkpoint would save it; wrap it, "
-                                f"nn.Parameter(values), or if it is not meant to train, make "
-                                f"it with requires_grad=False")
+                                f"nn.Parameter(values); if it is not meant to train, make it "
+                                f"with requires_grad=False, or keep it outside the module (an "
+                                f"input kept for its gradient)")
             if isinstance(value, dict) and _holds_parts(value.values()):
                 raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
                                 f"parameters is not registered (they would not be trained or "

@@ -112,6 +112,8 @@ class PowConst(Op):
 
     @staticmethod
     def forward(c, x):
+        if x.__class__ is float:            # a Value: Python's power, as micrograd's
+            return x ** c
         try:                    # free until it raises: the hot path stays one power
             return power(x, c)  # (x ** c, with numpy's slow path for x < 0 avoided)
         except ValueError:      # numpy's words name neither the op nor the operands
@@ -126,7 +128,8 @@ class PowConst(Op):
         # x ** 0 is the constant 1, but c · x^(c-1) = 0 · x^-1 is NaN at x = 0; so where c = 0
         # the power is x¹ instead: 0 · x = 0 (PyTorch's value; x ** 0 also turns up in the 2nd
         # derivative of x ** 1). Written without a branch: compiled, c is an array of constants.
-        return (g * (c * power(x, c - 1 + 2 * (c == 0))),)
+        e = c - 1 + 2 * (c == 0)
+        return (g * (c * (x ** e if x.__class__ is float else power(x, e))),)
 
 
 class ConstPow(Op):
