@@ -278,7 +278,7 @@ _LOG_PROB_SLACK = 1e-4
 def _check_log_probabilities(log_probs: Tensor) -> None:
     """Log-probabilities are <= 0; probabilities (softmax's output) and logits (raw scores)
     are not, and nll_loss of them is a number without meaning that still trains, badly."""
-    if not log_probs.size or log_probs.data.max() <= _LOG_PROB_SLACK:
+    if not log_probs.data.size or log_probs.data.max() <= _LOG_PROB_SLACK:
         return
     low, high = float(log_probs.data.min()), float(log_probs.data.max())
     what = "probabilities (softmax's output?)" if low >= 0 and high <= 1 else "logits?"
