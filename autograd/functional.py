@@ -218,7 +218,11 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
            [1., 1.],
            [2., 2.]], dtype=float32)
     """
-    if not isinstance(weight, Tensor) or weight.ndim != 2:
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"embedding: weight must be a Tensor (num_embeddings, embedding_dim), "
+                        f"got {_shape_of(weight)} of type {type(weight).__name__}; to train "
+                        f"it, make it Tensor(weight, requires_grad=True)")
+    if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be a 2-d Tensor (num_embeddings, "
                          f"embedding_dim), got {_shape_of(weight)}")
     rows = weight.shape[0]
@@ -242,7 +246,7 @@ def integer_array(name: str, what: str, x: Any) -> np.ndarray:
     if array.size == 0 and not isinstance(x, (np.ndarray, Tensor)):
         array = array.astype(np.int64)          # an empty list has no type to refuse
     if array.dtype.kind not in "iu":
-        kind = {"f": "floats", "b": "bools"}.get(array.dtype.kind, f"dtype {array.dtype}")
+        kind = {"f": "floats", "b": "bools"}.get(array.dtype.kind, "something else")
         raise TypeError(f"{name}: {what} must be integers, got {kind} (dtype {array.dtype}); "
                         f"convert them with .astype(np.int64)")
     return array
@@ -285,7 +289,7 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
         return losses
     if reduction == "sum":
         return losses.sum()
-    if losses.size == 0:
+    if losses.data.size == 0:
         raise ValueError(f"{name}: the mean of no elements is undefined (the input is empty)")
     return losses.mean()
 

@@ -89,7 +89,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             args[i] = _leaf(args[i])
         with enable_grad():                  # grad(f) differentiates, even inside no_grad()
             out = f(*args, **kwargs)
-        if not isinstance(out, Node) or (isinstance(out, Tensor) and out.size != 1):
+        if not isinstance(out, Node) or (isinstance(out, Tensor) and out.data.size != 1):
             shape = getattr(out, "shape", type(out).__name__)
             hint = "" if isinstance(out, Node) else (
                 " (a result that is not a node has no graph: compute it from f's arguments with "

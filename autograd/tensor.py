@@ -79,23 +79,30 @@ def _shape_args(shape: tuple) -> tuple:
 
 
 class _Size(int):
-    """A Tensor's `.size`: an int (numpy's element count) that answers PyTorch's calls too."""
+    """A Tensor's `.size`: an int (numpy's element count) that answers PyTorch's calls too.
 
-    def __new__(cls, count: int, shape: tuple) -> _Size:
-        size = super().__new__(cls, count)
-        size.shape = shape
-        return size
+    The shape is kept as `_shape`, not `shape`: numpy's `np.shape(x)` reads an attribute named
+    `shape` and would call this int a (2, 3) array. Copies and pickles keep both numbers."""
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.shape
-        (axis,) = _axes(dim, len(self.shape), "size")
-        return self.shape[axis]
+            return self._shape
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"size: dim must be one int (the axis whose length to give), got "
+                            f"{dim!r}")
+        (axis,) = _axes(dim, len(self._shape), "size")
+        return self._shape[axis]
 
-    def __getnewargs__(self) -> tuple[int, tuple]:
-        # copy, deepcopy and pickle rebuild it through __new__: a module holding `n = t.size`
-        # must still copy (early stopping, GridSearch), and the copy answers `n()` too
-        return int(self), self.shape
+    def __reduce__(self) -> tuple:
+        return _size, (int(self), self._shape)
+
+
+def _size(count: int, shape: tuple) -> _Size:
+    """`_Size(count)` with its shape; int.__new__ and an attribute, as a Python `__new__` would
+    make every `t.size` twice as slow."""
+    size = int.__new__(_Size, count)
+    size._shape = shape
+    return size
 
 
 class ValuesAndIndices(NamedTuple):
@@ -272,7 +279,7 @@ class Tensor(Node):
         >>> t.size, t.size(), t.size(-1)
         (6, (2, 3), 3)
         """
-        return _Size(self.data.size, self.data.shape)
+        return _size(self.data.size, self.data.shape)
 
     @property
     def T(self) -> Tensor:
@@ -499,6 +506,8 @@ class Tensor(Node):
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
+        if dtype.kind not in "fc":      # integers and bools: a constant, as a comparison is
+            return Tensor(self.data.astype(dtype))  # (rounding has no slope to pass back)
         return apply(AsType, (self,), dtype)
 
     def float(self) -> Tensor:
@@ -510,7 +519,8 @@ class Tensor(Node):
         return self.astype(np.float64)
 
     def long(self) -> Tensor:
-        """PyTorch's `t.long()`: `astype(np.int64)` (class labels, indices)."""
+        """PyTorch's `t.long()`: `astype(np.int64)` (class labels, indices), a constant: no
+        gradient passes through the rounding, as in PyTorch."""
         return self.astype(np.int64)
 
     # -- reductions ----------------------------------------------------------------------------
@@ -583,15 +593,27 @@ class Tensor(Node):
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
                       keepdim: bool | None, out: Any) -> ValuesAndIndices:
         """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an ndarray (indices have
-        no gradient), where they are along the one axis `d`."""
+        no gradient), where they are along the one axis `d`. The values are picked at those
+        indices, so the gradient goes to the one element picked where several are equal, as in
+        PyTorch (`t.max(axis=d)`, a reduction, shares it among them, as PyTorch's amax)."""
         axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
             raise TypeError(f"{name}: dim must be one int (PyTorch's max/min along an axis), "
                             f"got {axis!r}")
-        values = self.max(axis, keepdims, out=out) if name == "max" else \
-            self.min(axis, keepdims, out=out)
-        where = self.data.argmax(axis) if name == "max" else self.data.argmin(axis)
-        return ValuesAndIndices(values, np.expand_dims(where, axis) if keepdims else where)
+        x = self._reduced(name, None, out)
+        (at,) = _axes(axis, x.data.ndim, name)
+        if x.shape[at] == 0:
+            raise ValueError(f"{name}: the tensor of shape {x.shape} is empty along axis {axis} "
+                             f"(the {name} of no numbers is undefined)")
+        where = (x.data.argmax if name == "max" else x.data.argmin)(at, keepdims=True)
+        # where along axis `at`, every position along the others: x[picks] has where's shape
+        picks = tuple(where if a == at else np.arange(n).reshape((n,) + (1,) * (x.ndim - a - 1))
+                      for a, n in enumerate(x.shape))
+        values = x[picks]
+        if not keepdims:
+            where = where.squeeze(at)
+            values = values.reshape(where.shape)
+        return ValuesAndIndices(values, where)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
@@ -692,18 +714,20 @@ class Tensor(Node):
         (3, 1)
         """
         ndim = self.data.ndim
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):  # (numpy ints too)
-            raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
+        if dim.__class__ is not int:            # a numpy integer is one too; a bool is not
+            if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+                raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
+            dim = int(dim)
         if not -ndim - 1 <= dim <= ndim:
             raise ValueError(f"unsqueeze: dim must be an int from {-ndim - 1} to {ndim} for a "
                              f"tensor of shape {self.shape}, got {dim!r}")
         at = dim % (ndim + 1)
         return self.reshape(self.shape[:at] + (1,) + self.shape[at:])
 
-    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
-        """Without the axes of size 1 (all of them, or those at `dim`: one int or several).
-        Unlike PyTorch, which leaves a tensor unchanged when axis `dim` is not of size 1, that is
-        an error, as in numpy.
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Without the axes of size 1: all of them, the one at `dim`, or those of a tuple `dim`.
+        Unlike PyTorch, which leaves a tensor unchanged when axis `dim` is not of size 1, that
+        is an error, as in numpy.
 
         >>> Tensor([[1.0], [2.0]]).squeeze().shape, Tensor([[1.0, 2.0]]).squeeze(0).shape
         ((2,), (2,))
@@ -717,9 +741,10 @@ class Tensor(Node):
         axes = _axes(dim, self.data.ndim, "squeeze")
         for at in axes:
             if self.shape[at] != 1:
-                raise ValueError(f"squeeze: axis {at} of a tensor of shape {self.shape} has "
+                named = dim if isinstance(dim, numbers.Integral) else at    # as it was given
+                raise ValueError(f"squeeze: axis {named} of a tensor of shape {self.shape} has "
                                  f"size {self.shape[at]}, not 1")
-        return self.reshape(tuple(n for at, n in enumerate(self.shape) if at not in axes))
+        return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in axes))
 
     def numel(self) -> int:
         """How many numbers the tensor holds (PyTorch's name for `.size`)."""

@@ -280,7 +280,7 @@ def _check_log_probabilities(log_probs: Tensor) -> None:
     are not, and nll_loss of them is a number without meaning that still trains, badly."""
     # `not max > slack`, not `max <= slack`: NaN log-probabilities (training that diverged)
     # pass, to give the NaN loss that `fit` reports as divergence
-    if not log_probs.size or not log_probs.data.max() > _LOG_PROB_SLACK:
+    if not log_probs.data.size or not log_probs.data.max() > _LOG_PROB_SLACK:
         return
     low, high = float(log_probs.data.min()), float(log_probs.data.max())
     what = "probabilities (softmax's output?)" if low >= 0 and high <= 1 else "logits?"

@@ -60,7 +60,7 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)           # broadcasts over all but channels
     if training or running_mean is None:
-        count = x.size // x.shape[1]
+        count = x.data.size // x.shape[1]
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel to "
                              f"estimate a variance, got input of shape {x.shape}")
@@ -156,7 +156,7 @@ class _BatchNorm(Module):
                              f"channels on axis 1, got shape {x.shape}"
                              f"{_channels_last_hint(x.shape, self.num_features)}")
         use_batch = self.training or not self.track_running_stats
-        if use_batch and x.size // x.shape[1] < 2:      # before any running statistic changes
+        if use_batch and x.data.size // x.shape[1] < 2:      # before any running statistic changes
             raise ValueError(
                 f"{self!r}: training normalises with the batch's statistics and needs more "
                 f"than one value per channel, got input of shape {x.shape}. A last batch of one "

@@ -191,12 +191,12 @@ def vector_to_parameters(vector: Any, parameters: Any) -> None:
     numbers = np.asarray(vector.data if isinstance(vector, Tensor) else vector)
     if numbers.ndim != 1:
         raise ValueError(f"{where}: vector must be 1-d, got shape {numbers.shape}")
-    needed = sum(p.size for p in params)
+    needed = sum(p.data.size for p in params)
     if numbers.size != needed:
         raise ValueError(f"{where}: vector has {numbers.size} numbers but the parameters hold "
                          f"{needed} ({', '.join(str(p.shape) for p in params)})")
     start = 0
     with no_grad():
         for p in params:
-            p.copy_(numbers[start:start + p.size].reshape(p.shape))
-            start += p.size
+            p.copy_(numbers[start:start + p.data.size].reshape(p.shape))
+            start += p.data.size

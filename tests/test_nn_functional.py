@@ -226,6 +226,13 @@ def test_embedding_function_picks_rows_and_checks_its_arguments():
         F.embedding([1], Tensor(np.zeros(4)))
     with pytest.raises(TypeError, match="embedding: padding_idx must be an int or None"):
         F.embedding([1], weight, padding_idx=1.0)
+    with pytest.raises(TypeError, match=r"embedding: weight must be a Tensor \(num_embeddings, "
+                                        r"embedding_dim\), got shape \(4, 3\) of type ndarray; "
+                                        r"to train it, make it Tensor\(weight, requires_grad"):
+        F.embedding([1], np.zeros((4, 3)))          # 2-d: 'must be a 2-d Tensor' misled
+    with pytest.raises(TypeError, match=r"indices must be integers, got something else "
+                                        r"\(dtype object\); convert"):
+        F.embedding(np.array([object()]), weight)   # said 'got dtype object (dtype object)'
 
 
 # ----------------------------------------------------------------------------------------------

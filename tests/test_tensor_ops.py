@@ -364,6 +364,20 @@ def test_rows_picked_by_an_integer_array_get_np_add_at_sums_to_the_bit(table, in
         np.testing.assert_array_equal(weight.grad, expected)
 
 
+def test_rows_are_scattered_element_by_element_only_where_numpy_adds_those_fast(monkeypatch):
+    """np.add.at adds single elements fast from numpy 1.25 (negative indices right from
+    1.25.2); on numpy 1.24 (CI tests it too) element by element was slower than whole rows."""
+    from autograd.ops import shape
+    expected = shape._FLAT_AT_IS_FAST
+    assert expected == (np.lib.NumpyVersion(np.__version__) >= "1.25.2")
+    by_rows = np.zeros((7, 64))                     # what the row path (scatter_add) gives
+    monkeypatch.setattr(shape, "scatter_add", lambda g, index, size: by_rows)
+    g, index = np.ones((512, 64)), np.arange(512) % 7
+    for fast in (True, False):
+        monkeypatch.setattr(shape, "_FLAT_AT_IS_FAST", fast)
+        assert (shape.scatter_rows(g, index, (7, 64)) is by_rows) is not fast
+
+
 def test_rows_picked_by_an_integer_array_differentiate_twice(rng):
     """The scatter is an op too (ScatterAdd, on the flat path from 400 numbers): the gradient
     of w ↦ Σ w[idx]³ is 3 · count · w², and its own gradient matches finite differences."""
@@ -643,7 +657,7 @@ def test_max_and_min_with_dim_give_values_and_indices_as_pytorch():
     values, indices = scores.max(dim=1)             # torch: values [2., 3.], indices [1, 0]
     np.testing.assert_array_equal(values.data, [2.0, 3.0])
     np.testing.assert_array_equal(indices, [1, 0])
-    assert scores.max(dim=1).indices is not None and values.requires_grad
+    assert values.requires_grad and scores.max(dim=1).indices.dtype.kind == "i"
     low = scores.min(dim=0, keepdim=True)           # torch: values [[0.1, 0.5, -1.]], [[0, 1, 0]]
     np.testing.assert_array_equal(low.values.data, [[0.1, 0.5, -1.0]])
     np.testing.assert_array_equal(low.indices, [[0, 1, 0]])
@@ -652,6 +666,25 @@ def test_max_and_min_with_dim_give_values_and_indices_as_pytorch():
     # a batch of exactly two rows: unpacking is the values and indices, not the two rows
     _, predicted = scores.max(dim=1)
     np.testing.assert_array_equal(predicted, [1, 0])
+
+
+def test_max_with_dim_gives_a_tie_s_gradient_to_the_index_it_names_as_pytorch():
+    """torch.max(dim=) passes the gradient to the element its index names; amax (our max(axis=),
+    a reduction) shares it among the equal ones. Ties are common: a row of ReLU zeros."""
+    scores = t64([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
+    values, indices = scores.max(dim=1)
+    (values * t64([1.0, 2.0])).sum().backward()     # torch: [[0, 1, 0], [2, 0, 0]]
+    np.testing.assert_array_equal(indices, [1, 0])
+    np.testing.assert_array_equal(scores.grad, [[0, 1, 0], [2, 0, 0]])
+    low = t64([[2.0, 2.0], [5.0, 2.0]])
+    low.min(dim=0, keepdim=True).values.sum().backward()    # torch: [[1, 1], [0, 0]]
+    np.testing.assert_array_equal(low.grad, [[1, 1], [0, 0]])
+    shared = t64([[1.0, 3.0, 3.0]])
+    shared.max(axis=1).sum().backward()             # numpy's max: amax's even share
+    np.testing.assert_array_equal(shared.grad, [[0, 0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"max: the tensor of shape \(0, 3\) is empty along "
+                                         r"axis 0"):
+        Tensor(np.zeros((0, 3))).max(dim=0)
 
 
 def test_softmax_and_argmax_take_dim():
@@ -709,14 +742,50 @@ def test_numel_size_tolist_and_a_clone_that_owns_its_data():
     assert x.data[0, 0] == 1.0 and copy.dtype == x.dtype
 
 
-def test_size_survives_copy_deepcopy_and_pickle():
-    """A module holding `n = x.size` is deep-copied (early stopping, GridSearch); the int
-    subclass must rebuild itself, callable as before."""
+def test_size_survives_copy_pickle_and_numpy_as_the_int_it_is():
+    """t.size is an int that PyTorch code can call; copying or pickling it keeps that, and
+    numpy sees a number (np.shape(t.size) read its shape attribute as (2, 3))."""
     import copy
     import pickle
-    size = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).size
-    for again in (copy.copy(size), copy.deepcopy(size), pickle.loads(pickle.dumps(size))):
-        assert (again, again(), again(-1)) == (6, (2, 3), 3)
+    size = t64(np.zeros((2, 3))).size
+    for copied in (copy.copy(size), copy.deepcopy([size])[0], pickle.loads(pickle.dumps(size))):
+        assert copied == 6 and copied() == (2, 3) and copied(-1) == 3
+    assert np.shape(size) == () and np.ndim(size) == 0 and np.asarray(size).item() == 6
+    with pytest.raises(TypeError, match=r"size: dim must be one int \(the axis whose length "
+                                        r"to give\), got \(0, 1\)"):
+        size((0, 1))
+
+
+def test_engine_and_layers_read_data_size_where_size_is_a_property_call():
+    """Tensor.size builds the callable int (10x numpy's .size): our own code reads .data.size."""
+    import nn
+    from nn import functional as NF
+    from nn.normalization import batch_norm
+    from nn.utils import vector_to_parameters
+    saved = Tensor.size
+    Tensor.size = property(lambda self: pytest.fail("Tensor.size read by the library"))
+    try:
+        x = t64(np.arange(12.0).reshape(4, 3))
+        batch_norm(x, None, None)
+        NF.nll_loss(t64(np.log(np.full((2, 3), 1 / 3))), np.array([0, 2]))
+        model = nn.Sequential(nn.Embedding(5, 3), nn.LayerNorm(3), nn.LeakyReLU(), nn.Linear(3, 2))
+        out = model(np.array([0, 4, 4]))
+        (NF.cross_entropy(out, np.array([0, 1, 1])) + NF.mse_loss(out, np.zeros((3, 2)))).backward()
+        vector_to_parameters(np.zeros(8), nn.Linear(3, 2).parameters())
+        autograd.grad(lambda t: (t * t).sum())(t64([1.0, 2.0]))
+    finally:
+        Tensor.size = saved
+
+
+def test_a_cast_to_integers_is_a_constant_as_in_pytorch():
+    """x.long() of a float tensor that requires grad: no gradient passes through rounding (it
+    passed 1, so x.long().float() * y trained x as if it were not rounded)."""
+    x = t64([1.5, -2.5])
+    for cast in (x.long(), x.astype(np.int32), x.astype(bool)):
+        assert not cast.requires_grad and cast.op == ""
+    y = x.float() * 2.0 + x.long().double()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
 
 
 def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
