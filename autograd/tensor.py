@@ -557,12 +557,14 @@ class Tensor(Node):
         array([[3.],
                [7.]], dtype=float32)
         """
-        axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:      # PyTorch's names
+            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         return self._reduced("sum", dtype, out)._reduce(Sum, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
              out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
-        axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:      # PyTorch's names
+            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return self._reduced("mean", dtype, out)._reduce(Mean, axis, keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
@@ -579,7 +581,8 @@ class Tensor(Node):
         """
         if dim is not None:
             return self._with_indices("max", axis, keepdims, dim, keepdim, out)
-        axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:      # PyTorch's names
+            axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
         return self._reduced("max", None, out)._reduce(Max, axis, keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
@@ -587,7 +590,8 @@ class Tensor(Node):
         """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
         if dim is not None:
             return self._with_indices("min", axis, keepdims, dim, keepdim, out)
-        axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:      # PyTorch's names
+            axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
         return self._reduced("min", None, out)._reduce(Min, axis, keepdims)
 
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
@@ -641,17 +645,20 @@ class Tensor(Node):
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                   keepdim: bool | None = None) -> Tensor:
-        axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
+        if dim is not None or keepdim is not None:      # PyTorch's names
+            axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        axis, _ = _torch_names("softmax", axis if axis != -1 else None, False, dim, None)
-        (axis,) = _axes(-1 if axis is None else axis, max(self.data.ndim, 1), "softmax")
+        if dim is not None:                             # PyTorch's name
+            axis, _ = _torch_names("softmax", axis if axis != -1 else None, False, dim, None)
+        (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
         return apply(Softmax, (self._floating(),), axis)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        axis, _ = _torch_names("log_softmax", axis if axis != -1 else None, False, dim, None)
-        (axis,) = _axes(-1 if axis is None else axis, max(self.data.ndim, 1), "log_softmax")
+        if dim is not None:                             # PyTorch's name
+            axis, _ = _torch_names("log_softmax", axis if axis != -1 else None, False, dim, None)
+        (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
         return apply(LogSoftmax, (self._floating(),), axis)
 
     def argmax(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
