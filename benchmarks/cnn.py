@@ -54,10 +54,10 @@ def data(images: int, mnist_dir: str) -> tuple:
 
 def init_weights(seed: int = 0) -> list:
     """[w1, b1, w2, b2, W3, b3] float32, PyTorch's default ranges (±1/√fan_in); W3 is
-    (1568, 10) — glassgrad's Linear layout; PyTorch gets its transpose."""
+    (10, 1568), (out, in): the layout of glassgrad's Linear and PyTorch's alike."""
     rng = np.random.default_rng(seed)
     shapes = [((16, 1, 5, 5), 25), ((16,), 25), ((32, 16, 5, 5), 400), ((32,), 400),
-              ((1568, 10), 1568), ((10,), 1568)]
+              ((10, 1568), 1568), ((10,), 1568)]
     return [rng.uniform(-1, 1, shape).astype(np.float32) / np.float32(np.sqrt(fan))
             for shape, fan in shapes]
 
@@ -85,7 +85,6 @@ class Glassgrad:
 class Torch:
     def __init__(self, weights: list) -> None:
         import torch
-        weights = weights[:4] + [weights[4].T.copy(), weights[5]]
         self.params = [torch.tensor(w, requires_grad=True) for w in weights]
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
