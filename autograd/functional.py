@@ -279,8 +279,13 @@ def padding_index(name: str, padding_idx: Any, rows: int) -> int:
 
 
 def _check_reduction(name: str, reduction: str) -> None:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if isinstance(reduction, str) and reduction in ("mean", "sum", "none"):
+        return
+    if not isinstance(reduction, str):          # PyTorch's third argument of its losses is weight
+        raise TypeError(f"{name}: reduction must be 'mean', 'sum' or 'none', got "
+                        f"{_shape_of(reduction)} (a loss's options, such as PyTorch's weight, "
+                        f"are keywords here: weight=...)")
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
@@ -294,9 +299,34 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
     return losses.mean()
 
 
-def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
+def _class_labels(name: str, labels: np.ndarray, n: int, c: int,
+                  ignore_index: int | None = None) -> np.ndarray | None:
     """`labels` checked as N integer class indices in [0, C); returns where each row's target
-    sits in the flattened (N, C) scores: row * C + label (one flat index picks it)."""
+    sits in the flattened (N, C) scores: row * C + label (one flat index picks it). None when
+    some labels equal `ignore_index` outside [0, C) (PyTorch's -100): rows to leave out, which
+    the caller handles with `kept_labels`."""
+    _check_label_shape(name, labels, n)
+    try:                            # checks 0 <= label < C on the way (negatives included)
+        return np.ravel_multi_index((np.arange(n), labels), (n, c))
+    except ValueError:
+        if ignore_index is not None and (labels == ignore_index).any():
+            return None
+        _refuse_label_range(name, labels, c)
+
+
+def kept_labels(name: str, labels: np.ndarray, n: int, c: int, ignore_index: int) -> np.ndarray:
+    """Which of the N labels count (those not equal to `ignore_index`), the others checked to be
+    class indices in [0, C), as PyTorch checks them; a boolean mask of the rows."""
+    _check_label_shape(name, labels, n)
+    kept = labels != ignore_index
+    counted = labels[kept]
+    if counted.size and not (counted.min() >= 0 and counted.max() < c):
+        _refuse_label_range(name, counted, c, f" or equal to ignore_index={ignore_index}")
+    return kept
+
+
+def _check_label_shape(name: str, labels: np.ndarray, n: int) -> None:
+    """N integer labels, one per row; else an error that names the likely mix-up."""
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
                         f"(convert with labels.astype(int))")
@@ -310,13 +340,13 @@ def _class_labels(name: str, labels: np.ndarray, n: int, c: int) -> np.ndarray:
         hint = " (labels as a column: use labels.reshape(-1))" if labels.shape == (n, 1) else ""
         raise ValueError(f"{name}: labels of shape {labels.shape} for {n} rows of scores: it "
                          f"needs one class index per row, shape ({n},){hint}")
-    try:                            # checks 0 <= label < C on the way (negatives included)
-        return np.ravel_multi_index((np.arange(n), labels), (n, c))
-    except ValueError:
-        low, high = labels.min(), labels.max()
-        hint = _label_range_hint(low, high, c)
-        raise ValueError(f"{name}: labels must be in [0, {c}), got values in "
-                         f"[{low}, {high}]{hint}") from None
+
+
+def _refuse_label_range(name: str, labels: np.ndarray, c: int, note: str = "") -> None:
+    low, high = labels.min(), labels.max()
+    hint = _label_range_hint(low, high, c)
+    raise ValueError(f"{name}: labels must be in [0, {c}){note}, got values in "
+                     f"[{low}, {high}]{hint}") from None
 
 
 def _label_range_hint(low: int, high: int, c: int) -> str:
@@ -333,7 +363,8 @@ def _label_range_hint(low: int, high: int, c: int) -> str:
             f"one output per class?)")
 
 
-def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None,
+                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits (N, C), fused and stable; gradient softmax - target.
 
     `target` is class indices (N,) (ints) or a probability / one-hot array (N, C). A target
@@ -346,14 +377,35 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     >>> round(loss.item(), 4), z.grad.round(4)          # grad = (softmax(z) - onehot) / N
     (1.1269, array([[-0.0596,  0.0596],
                     [-0.4404,  0.4404]], dtype=float32))
+
+    PyTorch's options, with its meaning (keywords here; `reduction` is the third argument):
+
+    - `weight` (C,), >= 0: class y's loss counts w[y] times (imbalanced classes). The "mean"
+      divides by the sum of the counted rows' weights, Σ w[y_n], not by N.
+    - `ignore_index` (default -100): labels equal to it count for nothing, neither in the sum
+      nor in the mean's divisor (padding in sequences); with every label ignored the "mean"
+      is NaN (0 / 0) and the gradient zero, as in PyTorch. Probability targets refuse an
+      ignore_index >= 0, as PyTorch does.
+    - `label_smoothing` ε in [0, 1]: the target is (1 - ε) onehot(y) + ε / C, so a row's loss
+      is (1 - ε) w[y] (-log p_y) + (ε / C) Σ_c w_c (-log p_c) (w = 1 without weight), divided
+      for the mean by Σ w[y_n] as above. For probability targets t: (1 - ε) t + ε / C, each
+      class weighed by w_c, and the mean divides by N.
+
+    >>> y = [0, 1, -100]                                 # the last row is padding
+    >>> z = Tensor([[2.0, 0.0], [0.0, 2.0], [5.0, 5.0]])
+    >>> round(cross_entropy(z, y, weight=[1.0, 3.0]).item(), 4)  # (1 l0 + 3 l1) / (1 + 3)
+    0.1269
+    >>> round(cross_entropy(z, y, label_smoothing=0.2).item(), 4)
+    0.3269
     """
-    _check_reduction("cross_entropy", reduction)
-    logits = _floating("cross_entropy", logits)
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    logits = _floating(name, logits)
     if logits.ndim != 2:
         hint = " (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else ""
         raise ValueError(f"cross_entropy: logits must be 2-d (N, C), got shape "
                          f"{logits.shape}{hint}")
-    _warn_if_made_by("cross_entropy", logits, "softmax", "probabilities", "remove the final "
+    _warn_if_made_by(name, logits, "softmax", "probabilities", "remove the final "
                      "softmax (cross_entropy applies log_softmax itself)")
     n, c = logits.shape
     if c == 0:
@@ -361,10 +413,18 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
                          f"row needs at least one class score")
     if n == 0 and reduction == "mean":
         raise ValueError("cross_entropy: the mean over 0 rows is undefined (empty batch)")
+    # PyTorch's defaults cost one test: the fast path of labels never builds an (N, C) target
+    plain = (weight is None and not label_smoothing and ignore_index.__class__ is int
+             and ignore_index == -100)
+    if not plain:
+        weight, ignore_index, label_smoothing = class_options(
+            name, weight, ignore_index, label_smoothing, c, logits.dtype)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.ndim == 1:
-        picks = _class_labels("cross_entropy", t, n, c)
-        return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, picks))
+        picks = _class_labels(name, t, n, c, ignore_index) if plain else None
+        if picks is not None:
+            return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, picks))
+        return _labels_with_options(logits, t, reduction, weight, ignore_index, label_smoothing)
     if t.shape != logits.shape:
         hint = " (labels as a column: use labels.reshape(-1))" if t.shape == (n, 1) else ""
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
@@ -374,19 +434,105 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         target = Tensor(t.astype(logits.dtype))
     elif target.dtype != logits.dtype:          # (one-hot ints, float64 probabilities)
         target = target.astype(logits.dtype)    # the logits' dtype; a gradient is cast back
+    if not plain:
+        return _probabilities_with_options(logits, target, reduction, weight, ignore_index,
+                                           label_smoothing)
     return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
+
+
+def class_options(name: str, weight: Any, ignore_index: Any, label_smoothing: Any,
+                  c: int | None, dtype: np.dtype | None) -> tuple[np.ndarray | None, int, float]:
+    """PyTorch's options of the classification losses, checked: `weight` as an array of C
+    numbers >= 0 in `dtype` (or None; any length when `c` is None; its own floating dtype, else
+    the default one, when `dtype` is None), `ignore_index` as an int, `label_smoothing` in
+    [0, 1]."""
+    if not _is_int(ignore_index):
+        raise TypeError(f"{name}: ignore_index must be an int (the label to leave out; "
+                        f"PyTorch's default is -100), got {ignore_index!r}")
+    if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real)
+            or not 0 <= label_smoothing <= 1):
+        raise ValueError(f"{name}: label_smoothing must be a number in [0, 1], got "
+                         f"{label_smoothing!r}")
+    if weight is not None:
+        w = _constant_numbers(name, "weight", weight)       # PyTorch has no gradient for it
+        if w.ndim != 1 or (c is not None and w.shape != (c,)):
+            classes = "C" if c is None else c
+            raise ValueError(f"{name}: weight must hold one number per class, shape "
+                             f"({classes},), got shape {w.shape}")
+        if not (np.isfinite(w).all() and (w >= 0).all()):
+            raise ValueError(f"{name}: weight must be finite and >= 0, got {w.tolist()}")
+        if dtype is None:
+            dtype = w.dtype if w.dtype.kind == "f" else get_default_dtype()
+        weight = w.astype(dtype)
+    return weight, int(ignore_index), float(label_smoothing)
+
+
+def _labels_with_options(logits: Tensor, labels: np.ndarray, reduction: str,
+                         weight: np.ndarray | None, ignore_index: int, smoothing: float) -> Tensor:
+    """cross_entropy of class labels with PyTorch's options, as the fused op on a constant
+    target: row n is (1 - ε) w[y_n] onehot(y_n) + ε w / C, zeros for an ignored row. The mean
+    divides by Σ w[y_n] over the counted rows: that factor is put in the target, and the op sums."""
+    n, c = logits.shape
+    kept = kept_labels("cross_entropy", labels, n, c, ignore_index)
+    rows = np.flatnonzero(kept)
+    classes = labels[rows]
+    w = np.ones(c, logits.dtype) if weight is None else weight
+    target = np.zeros((n, c), logits.dtype)
+    if smoothing:
+        target[rows] = (smoothing / c) * w
+    target[rows, classes] += (1 - smoothing) * w[classes]
+    if reduction != "mean":
+        return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, None, target))
+    divisor = w[classes].sum(dtype=np.float64)
+    if divisor == 0:            # every label ignored (or weighed 0): 0 / 0, PyTorch's NaN,
+        loss = apply(CrossEntropy, (logits,), CrossEntropyCtx("sum", None, target))
+        return loss + math.nan  # with the zero gradient the rows' zero targets give
+    target /= divisor
+    return apply(CrossEntropy, (logits,), CrossEntropyCtx("sum", None, target))
+
+
+def _probabilities_with_options(logits: Tensor, target: Tensor, reduction: str,
+                                weight: np.ndarray | None, ignore_index: int,
+                                smoothing: float) -> Tensor:
+    """cross_entropy of probability targets t with PyTorch's options: the target becomes
+    w ((1 - ε) t + ε / C), by Tensor ops when t requires grad (so its gradient flows back
+    through them); the mean still divides by N, as in PyTorch."""
+    if ignore_index >= 0:
+        raise ValueError(f"cross_entropy: ignore_index={ignore_index} needs class labels; "
+                         f"with probability targets PyTorch refuses an ignore_index >= 0 too "
+                         f"(to leave a row out, give it a zero target row, or pass labels)")
+    c = logits.shape[1]
+    if target.requires_grad:
+        if smoothing:
+            target = target * (1 - smoothing) + smoothing / c
+        if weight is not None:
+            target = target * Tensor(weight)
+        return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
+    t = target.data
+    if smoothing:
+        t = t * (1 - smoothing) + smoothing / c
+    if weight is not None:
+        t = t * weight
+    return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, None, t))
+
+
+def _constant_numbers(name: str, what: str, x: Any) -> np.ndarray:
+    """`x` (an array, a list, a Tensor that does not require grad) as a numpy array of numbers:
+    a loss's constant argument (its target, a class weight)."""
+    if isinstance(x, Node):
+        if x.requires_grad:
+            raise ValueError(f"{name}: the {what} requires grad, but this loss treats it as "
+                             f"a constant (pass {what}.detach())")
+        x = x.data
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {what} must be numbers, got dtype {array.dtype}")
+    return array
 
 
 def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
     """A fused loss's target: a constant array of `like`'s shape and floating dtype, in [0, 1]."""
-    if isinstance(target, Node):
-        if target.requires_grad:
-            raise ValueError(f"{name}: the target requires grad, but this loss treats it as "
-                             f"a constant (pass target.detach())")
-        target = target.data
-    t = np.asarray(target)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: target must be numbers, got dtype {t.dtype}")
+    t = _constant_numbers(name, "target", target)
     if t.shape != like.shape:
         raise ValueError(f"{name}: input has shape {like.shape} but target has shape "
                          f"{t.shape}; they must match (reshape one of them)")

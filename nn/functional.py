@@ -25,17 +25,18 @@ then built from Value ops, so a drawing of the graph shows every term.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable
 
 import numpy as np
 
-from autograd import Tensor, Value, get_default_dtype
+from autograd import Tensor, Value, get_default_dtype, where
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
     _check_reduction, _class_labels, _is_int, _is_values, _raw, _reduce, _reduce_values,
-    _target_number, _value_pairs, integer_array,
+    _target_number, _value_pairs, class_options, integer_array, kept_labels,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
@@ -153,22 +154,60 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
 # Classification losses
 # ----------------------------------------------------------------------------------------------
 
-def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean") -> Tensor:
+def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: Any = None,
+             ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood -log_probs[i, labels[i]], for log-probabilities (N, C) and integer
     labels (N,). `nll_loss(log_softmax(z), y)` equals `cross_entropy(z, y)` (which is fused).
 
     >>> nll_loss(Tensor([[-0.5, -1.0], [-2.0, -0.25]]), [1, 0])    # (1.0 + 2.0) / 2
     Tensor(1.5)
+
+    PyTorch's `weight` (C,) and `ignore_index` (default -100), with its meaning (keywords
+    here): row n counts w[y_n] times, rows labelled ignore_index not at all, and the "mean"
+    divides by the counted rows' total weight Σ w[y_n] (NaN when no row counts).
+
+    >>> nll_loss(Tensor([[-0.5, -1.0], [-2.0, -0.25]]), [1, 0], weight=[1.0, 3.0])
+    Tensor(1.25)
+    >>> # (3 · 1.0 + 1 · 2.0) / (3 + 1)
     """
-    _check_reduction("nll_loss", reduction)
-    log_probs = _tensor("nll_loss", log_probs)
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    log_probs = _tensor(name, log_probs)
     if log_probs.ndim != 2:
         raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
     n, c = log_probs.shape
     labels = np.asarray(_raw(labels))
-    _class_labels("nll_loss", labels, n, c)                 # raises unless N labels in [0, C)
+    plain = weight is None and ignore_index.__class__ is int and ignore_index == -100
+    if plain and _class_labels(name, labels, n, c, ignore_index) is not None:
+        _check_log_probabilities(log_probs)
+        return _reduce(-log_probs[np.arange(n), labels], reduction, name)
+    weight, ignore_index, _ = class_options(name, weight, ignore_index, 0.0, c,
+                                            log_probs.dtype)
+    kept = kept_labels(name, labels, n, c, ignore_index)
     _check_log_probabilities(log_probs)
-    return _reduce(-log_probs[np.arange(n), labels], reduction, "nll_loss")
+    return _weighted_nll(log_probs, labels, kept, weight, reduction)
+
+
+def _weighted_nll(log_probs: Tensor, labels: np.ndarray, kept: np.ndarray,
+                  weight: np.ndarray | None, reduction: str) -> Tensor:
+    """-w[y_n] log_probs[n, y_n] for the kept rows, 0 for the others, reduced as PyTorch does:
+    the mean divides by Σ w[y_n] over the kept rows."""
+    n = len(labels)
+    read = np.where(kept, labels, 0)        # an ignored row reads class 0, then counts for 0
+    losses = -log_probs[np.arange(n), read]
+    row_weights = kept.astype(log_probs.dtype) if weight is None else weight[read] * kept
+    if weight is not None:
+        losses = losses * row_weights
+    if not kept.all():                      # selected, not multiplied: 0 * -inf would be NaN
+        losses = where(kept, losses, 0.0)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    divisor = row_weights.sum(dtype=np.float64)
+    if divisor == 0:                        # no row counts: PyTorch's 0 / 0, a zero gradient
+        return losses.sum() + math.nan
+    return losses.sum() / float(divisor)
 
 
 def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:

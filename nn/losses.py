@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.functional import _check_reduction
+from autograd.functional import _check_reduction, class_options
 
 from . import functional as F
 from .module import Module
@@ -78,18 +78,65 @@ class BCEWithLogitsLoss(_Loss):
         return f"{super().extra_repr()}, pos_weight={np.asarray(self.pos_weight).tolist()}"
 
 
+class _ClassLoss(_Loss):
+    """A classification loss with PyTorch's `weight` (first, as in PyTorch: `CrossEntropyLoss(w)`)
+    and `ignore_index`, checked when the module is made (the weight's length against the
+    classes at each call)."""
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if isinstance(weight, str):         # CrossEntropyLoss("sum"): PyTorch's order too
+            raise TypeError(f"{type(self).__name__}: the first argument is weight, got "
+                            f"{weight!r}; pass reduction={weight!r}")
+        weight, self.ignore_index, _ = class_options(type(self).__name__, weight, ignore_index,
+                                                     0.0, None, None)
+        self.register_buffer("weight", weight)     # in the state_dict, as PyTorch's
+
+    def extra_repr(self) -> str:
+        shown = [super().extra_repr()]
+        if self.weight is not None:
+            shown.append(f"weight={self.weight.tolist()}")
+        if self.ignore_index != -100:
+            shown.append(f"ignore_index={self.ignore_index}")
+        return ", ".join(shown)
+
+
 @declare_loss("multiclass")
-class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy from logits, with class labels or probabilities (`F.cross_entropy`)."""
+class CrossEntropyLoss(_ClassLoss):
+    """Softmax cross-entropy from logits, with class labels or probabilities (`F.cross_entropy`),
+    and PyTorch's options `weight` (per class), `ignore_index` (-100) and `label_smoothing`.
+
+    >>> criterion = CrossEntropyLoss([1.0, 3.0], label_smoothing=0.1)
+    >>> criterion
+    CrossEntropyLoss(reduction='mean', weight=[1.0, 3.0], label_smoothing=0.1)
+    """
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
+        _, _, self.label_smoothing = class_options("CrossEntropyLoss", None, ignore_index,
+                                                   label_smoothing, None, None)
+
     def forward(self, logits: Any, target: Any) -> Any:
-        return F.cross_entropy(logits, target, self.reduction)
+        return F.cross_entropy(logits, target, self.reduction, weight=self.weight,
+                               ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        if not self.label_smoothing:
+            return super().extra_repr()
+        return f"{super().extra_repr()}, label_smoothing={self.label_smoothing}"
 
 
 @declare_loss("multiclass")
-class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (`F.nll_loss`)."""
+class NLLLoss(_ClassLoss):
+    """Negative log-likelihood of log-probabilities (`F.nll_loss`), with PyTorch's `weight`
+    and `ignore_index`."""
+
     def forward(self, log_probs: Any, labels: Any) -> Any:
-        return F.nll_loss(log_probs, labels, self.reduction)
+        return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight,
+                          ignore_index=self.ignore_index)
 
 
 @declare_loss("binary", to_labels="sign")

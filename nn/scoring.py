@@ -150,6 +150,28 @@ def loss_name(loss: Any) -> str:
     return getattr(loss, "__name__", None) or type(loss).__name__
 
 
+def ignored_label(loss: Any) -> int | None:
+    """The label a multiclass loss leaves out (PyTorch's `ignore_index`): the loss module's
+    `ignore_index`, a `functools.partial`'s keyword, else PyTorch's default -100 (never a class);
+    None for other tasks. Metrics of class labels leave those samples out too.
+
+    >>> import functools
+    >>> from nn import CrossEntropyLoss, cross_entropy, mse_loss
+    >>> ignored_label(cross_entropy), ignored_label(CrossEntropyLoss(ignore_index=0))
+    (-100, 0)
+    >>> ignored_label(functools.partial(cross_entropy, ignore_index=3)), ignored_label(mse_loss)
+    (3, None)
+    """
+    declared = loss_task(loss)
+    if declared is None or declared.task != "multiclass":
+        return None
+    while isinstance(loss, functools.partial):
+        if "ignore_index" in loss.keywords:
+            return loss.keywords["ignore_index"]
+        loss = loss.func
+    return getattr(loss, "ignore_index", -100)
+
+
 def default_metrics(loss: Any) -> tuple[str, ...]:
     """Accuracy for a classification loss, R² for a regression loss, none for an undeclared one."""
     declared = loss_task(loss)

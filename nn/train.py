@@ -185,6 +185,10 @@ def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss
         labels = predict(outputs) if predict is not None else predict_labels(outputs, y, loss_fn)
         if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
+        elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
+            counted = y != S.ignored_label(loss_fn)  # what the loss ignores, the metrics do too
+            if not counted.all():
+                y, labels, outputs = y[counted], labels[counted], outputs[counted]
     return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
 
 

@@ -1,7 +1,8 @@
 """Fused ops: one node (and one rule) where a chain of small ops would cost more and say less.
 
     linear:         y = x @ Wᵀ + b           dx = G W,   dW = Gᵀ x,  db = Σ_rows G
-    cross_entropy:  L_i = logsumexp(z_i) - Σ_c t_ic z_ic    dL/dz = softmax(z) - t
+    cross_entropy:  L_i = logsumexp(z_i) - Σ_c t_ic z_ic    dL/dz = softmax(z) Σ_c t_ic - t
+                    (t: one-hot labels, probabilities, or PyTorch's weighted, smoothed rows)
     binary_cross_entropy:  ℓ = -[t log p + (1 - t) log(1 - p)]     dℓ/dp = (p - t) / p(1 - p)
     ... with_logits:       ℓ = (1 - t) x + log(1 + e^-x)           dℓ/dx = σ(x) - t
 
@@ -57,18 +58,23 @@ class Linear(Op):
 
 class CrossEntropyCtx:
     """What cross_entropy's backward needs: the reduction, where each row's target class sits in
-    the flattened logits (row * C + label; None when the target is a probability input) and the
-    softmax probabilities the forward computed."""
-    __slots__ = ("reduction", "picks", "probs")
+    the flattened logits (row * C + label; None otherwise), the softmax probabilities the forward
+    computed, and `target`: a constant (N, C) array of targets when the labels came with
+    PyTorch's options (weight=, ignore_index=, label_smoothing=; see `autograd.functional`)."""
+    __slots__ = ("reduction", "picks", "probs", "target")
 
-    def __init__(self, reduction: str, picks: np.ndarray | None) -> None:
-        self.reduction, self.picks, self.probs = reduction, picks, None
+    def __init__(self, reduction: str, picks: np.ndarray | None,
+                 target: np.ndarray | None = None) -> None:
+        self.reduction, self.picks, self.probs, self.target = reduction, picks, None, target
 
 
 class CrossEntropy(Op):
-    """mean/sum/none over rows of -log softmax(z)[target], from logits z (N, C);
-    dL/dz = softmax(z) - target. The target is class labels (their flat positions in ctx) or a
-    second input of probabilities (N, C), whose gradient is -log softmax(z)."""
+    """mean/sum/none over rows of -Σ_c t_c log softmax(z)_c, from logits z (N, C);
+    dL/dz = softmax(z) Σ_c t_c - t (softmax(z) - t when the row of t sums to 1).
+
+    The target t is one of three things: class labels (their flat positions in ctx.picks: the
+    fast path, no (N, C) array of targets is ever made), a second input of probabilities
+    (N, C), whose gradient is -log softmax(z), or a constant (N, C) array in ctx.target."""
     name = "cross_entropy"
 
     @staticmethod
@@ -79,6 +85,12 @@ class CrossEntropy(Op):
         ctx.probs = e / total                          # kept for the first-order backward
         if ctx.picks is not None:                      # the target's logit, row by row
             losses = np.log(total[:, 0]) - shifted.flat[ctx.picks]
+        elif t is None:                                # a constant target (labels with options)
+            t, neg_log_p = ctx.target, np.log(total) - shifted
+            # only the classes the target weighs: a class masked with a -inf logit costs
+            # nothing unless it is counted (0 * inf would be NaN), as in PyTorch's NLL; and an
+            # ignored row's loss is 0, not -0
+            losses = np.multiply(t, neg_log_p, out=np.zeros_like(z), where=t != 0).sum(axis=1)
         else:
             losses = -(t * (shifted - np.log(total))).sum(axis=1)
         if ctx.reduction == "none":
@@ -111,6 +123,9 @@ class CrossEntropy(Op):
             dz = p * g
             dz.flat[ctx.picks] -= g if g.__class__ is float else g[:, 0]
             return (dz,)
+        if t is None:                                  # a constant target: no gradient of its own
+            t = ctx.target
+            return ((p * t.sum(axis=1, keepdims=True) - t) * g,)
         # probability targets: dL/dz = p Σ_c t - t (p - t when rows of t sum to 1), dL/dt = -log p
         return (p * t.sum(axis=1, keepdims=True) - t) * g, -log_softmax(z, axis=1) * g
 
