@@ -15,13 +15,14 @@ from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import default_rng, manual_seed
 from .tensor import (
-    Tensor, concatenate, get_default_dtype, matmul, ones, set_default_dtype, stack, where, zeros,
+    Tensor, concatenate, flatten, get_default_dtype, matmul, ones, set_default_dtype, stack,
+    where, zeros,
 )
 from .value import Value
 from .viz import draw_backprop, draw_graph
 
 __all__ = [
-    "Value", "Tensor", "zeros", "ones", "matmul", "concatenate", "stack", "where",
+    "Value", "Tensor", "zeros", "ones", "matmul", "concatenate", "stack", "where", "flatten",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",

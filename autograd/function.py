@@ -112,11 +112,28 @@ def _missing(cls: type, method: str, signature: str) -> Any:
     return missing
 
 
+def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> None:
+    """PyTorch's `ctx.save_for_backward(x)` / `ctx.saved_tensors` on a ctx of None (none given
+    to apply) says only that None has no such attribute: say what glassgrad does instead."""
+    if ctx is None and getattr(error, "obj", error) is None:
+        missing = f"no .{error.name}" if error.name else "no attributes to set"   # (ctx.x = 1)
+        raise AttributeError(
+            f"{cls.name}.{method}: ctx is None, the constant given as {cls.name}.apply(..., "
+            f"ctx=...) (none was), so it has {missing}: glassgrad has no ctx to store "
+            f"things on. backward(ctx, g, out, *inputs) receives the output and the inputs "
+            f"(what PyTorch's ctx.save_for_backward keeps), and a constant goes in as "
+            f"apply(x, ctx=value)") from error
+
+
 def _checked_forward(cls: type, forward: Any) -> Any:
     """`forward`, refusing results that are not one raw number or array."""
     @functools.wraps(forward)
     def checked(ctx: Any, *inputs: Any) -> Any:
-        out = forward(ctx, *inputs)
+        try:
+            out = forward(ctx, *inputs)
+        except AttributeError as error:
+            _explain_no_ctx(cls, "forward", ctx, error)
+            raise
         if isinstance(out, (tuple, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
                             f"has one output, computed on the raw inputs: return one number "
@@ -131,6 +148,9 @@ def _checked_backward(cls: type, backward: Any) -> Any:
     def checked(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
         try:
             grads = backward(ctx, g, out, *inputs)
+        except AttributeError as error:
+            _explain_no_ctx(cls, "backward", ctx, error)
+            raise
         except TypeError as error:
             if not isinstance(g, Node):
                 raise

@@ -127,6 +127,17 @@ def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | N
     return axis, keepdims
 
 
+def _one_name(op: str, name: str, value: Any, default: Any, torch_name: str,
+              torch_value: Any) -> Any:
+    """`value`, or PyTorch's keyword for the same setting (`start_dim` for `start_axis`)."""
+    if torch_value is None:
+        return value
+    if value != default:
+        raise TypeError(f"{op}: got both {name}={value!r} and {torch_name}={torch_value!r}; "
+                        f"they are the same setting ({torch_name} is PyTorch's name)")
+    return torch_value
+
+
 def _no_torch_var(op: str, pytorch: dict) -> None:
     """var/std take numpy's names only: PyTorch's divide by n - 1 by default, numpy's by n, so
     PyTorch's `dim=` here would silently change the numbers or silently not."""
@@ -425,6 +436,18 @@ class Tensor(Node):
             return apply(ConstPow, (x,), base)
         return self._binary(pow_rule(base, self), base, self)
 
+    def pow(self, exponent: Any) -> Tensor:
+        """PyTorch's name for `t ** exponent` (a number or a tensor, broadcast): `(y_pred -
+        y).pow(2).sum()` is a sum of squares.
+
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> x.pow(2).sum().backward(); x.grad
+        array([2., 4., 6.], dtype=float32)
+        >>> Tensor([[2.0], [3.0]]).pow(Tensor([1, 2, 3])).tolist()     # (2, 1) with (3,)
+        [[2.0, 4.0, 8.0], [3.0, 9.0, 27.0]]
+        """
+        return self.__pow__(exponent)
+
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
 
@@ -567,10 +590,15 @@ class Tensor(Node):
             axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         return self._reduced("mean", dtype, out)._reduce(Mean, axis, keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
-            dim: Any = None, keepdim: bool | None = None) -> Any:
+    # The axis of max/min is positional-only under another name, so that a positional axis can
+    # be told from `axis=`: PyTorch's `values, indices = t.max(1)` must not silently unpack the
+    # rows of numpy's result (see NumpyMaxValues).
+    def max(self, positional_axis: Any = None, /, keepdims: bool = False, *, axis: Any = None,
+            out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Any:
         """The largest number along `axis` (numpy's `max`: the values only). With `dim`,
         PyTorch's: the values and the indices where they are, `values, indices = t.max(dim=1)`.
+        A positional `t.max(1)` is numpy's, and refuses to be unpacked or indexed by an int
+        (`_, pred = t.max(1)`, `t.max(1)[1]`: PyTorch's pair, which it is not).
 
         >>> scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0]])
         >>> scores.max(axis=1).numpy()
@@ -578,21 +606,34 @@ class Tensor(Node):
         >>> values, indices = scores.max(dim=1)
         >>> indices
         array([1, 0])
+        >>> _, indices = scores.max(1)
+        Traceback (most recent call last):
+        TypeError: t.max(d) with a positional axis is numpy's max: the values only, ...
         """
+        if positional_axis is not None:
+            axis = _positional_axis("max", positional_axis, axis)
         if dim is not None:
             return self._with_indices("max", axis, keepdims, dim, keepdim, out)
-        if dim is not None or keepdim is not None:      # PyTorch's names
-            axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
-        return self._reduced("max", None, out)._reduce(Max, axis, keepdims)
+        if keepdim is not None:                         # PyTorch's name
+            axis, keepdims = _torch_names("max", axis, keepdims, None, keepdim)
+        result = self._reduced("max", None, out)._reduce(Max, axis, keepdims)
+        if positional_axis is not None:
+            return _numpy_values(result, "max", axis)
+        return result
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
-            dim: Any = None, keepdim: bool | None = None) -> Any:
+    def min(self, positional_axis: Any = None, /, keepdims: bool = False, *, axis: Any = None,
+            out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Any:
         """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
+        if positional_axis is not None:
+            axis = _positional_axis("min", positional_axis, axis)
         if dim is not None:
             return self._with_indices("min", axis, keepdims, dim, keepdim, out)
-        if dim is not None or keepdim is not None:      # PyTorch's names
-            axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
-        return self._reduced("min", None, out)._reduce(Min, axis, keepdims)
+        if keepdim is not None:                         # PyTorch's name
+            axis, keepdims = _torch_names("min", axis, keepdims, None, keepdim)
+        result = self._reduced("min", None, out)._reduce(Min, axis, keepdims)
+        if positional_axis is not None:
+            return _numpy_values(result, "min", axis)
+        return result
 
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
                       keepdim: bool | None, out: Any) -> ValuesAndIndices:
@@ -683,11 +724,27 @@ class Tensor(Node):
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"({self.size} elements) into {shape}") from None
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from `start_axis` on into one (start_axis=1 keeps the batch axis)."""
-        (start,) = _axes(start_axis, max(self.ndim, 1), "flatten")
-        merged = math.prod(self.shape[start:])          # (not -1: an empty batch has no size
-        return self.reshape(self.shape[:start] + (merged,))     # from which to infer it)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
+                end_dim: int | None = None) -> Tensor:
+        """Merge the axes from `start_axis` to `end_axis` (both included, the last by default)
+        into one: `flatten(1)` keeps the batch axis, `flatten(0, 1)` merges the first two.
+        PyTorch's names `start_dim` and `end_dim` work too.
+
+        >>> x = Tensor(np.zeros((2, 3, 4, 5)))
+        >>> x.flatten(1).shape, x.flatten(0, 1).shape, x.flatten(start_dim=1, end_dim=2).shape
+        ((2, 60), (6, 4, 5), (2, 12, 5))
+        """
+        if start_dim is not None or end_dim is not None:        # PyTorch's names
+            start_axis = _one_name("flatten", "start_axis", start_axis, 0, "start_dim", start_dim)
+            end_axis = _one_name("flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
+        ndim = max(self.ndim, 1)                        # a 0-d tensor flattens to shape (1,)
+        (start,), (end,) = _axes(start_axis, ndim, "flatten"), _axes(end_axis, ndim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start axis {start_axis} comes after end axis {end_axis} "
+                             f"for a tensor of shape {self.shape}")
+        shape = self.shape or (1,)
+        merged = math.prod(shape[start:end + 1])        # (not -1: an empty batch has no size
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])  # to infer it from)
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -833,6 +890,16 @@ class Tensor(Node):
         else:
             graph.backward(self, seed)
 
+    @property
+    def grad_fn(self) -> Any:
+        """PyTorch's handle on the op that made a tensor, which glassgrad does not have: its
+        name is `.op` and its inputs are `.parents`, so an error says so."""
+        raise AttributeError(
+            f"grad_fn: a glassgrad Tensor names the op that made it in .op ({self.op!r} here, "
+            f"'' for a leaf) and its inputs in .parents: loss.parents[0].op is the op before "
+            f"(PyTorch's loss.grad_fn.next_functions[0][0]); requires_grad and is_leaf answer "
+            f"what `t.grad_fn is None` asks")
+
     def detach(self) -> Tensor:
         """The same data (shared) as a new leaf with no history and no gradient."""
         return Tensor(self.data)
@@ -866,6 +933,56 @@ class Tensor(Node):
 
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
+
+
+def _positional_axis(op: str, positional: Any, axis: Any) -> Any:
+    """The axis given positionally to max/min, refused if `axis=` came too."""
+    if axis is not None:
+        raise TypeError(f"{op}: got the axis twice ({positional!r} and axis={axis!r})")
+    return positional
+
+
+class NumpyMaxValues(Tensor):
+    """What a positional `t.max(1)` gives: numpy's values, a Tensor in every way but one.
+    PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks it (`_, pred =
+    out.max(1)`) or indexes it (`out.max(1)[1]`); here that would take rows of the values
+    instead, silently when there are two of them. Both are refused, naming the two ways to
+    say which is meant. The ops made from it, and `t.max(axis=1)`, give plain Tensors."""
+
+    __slots__ = ()
+    reduction = "max"
+
+    def __iter__(self) -> Any:
+        raise TypeError(self._which("unpacked or iterated"))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, numbers.Integral) and not isinstance(index, bool):
+            raise TypeError(self._which(f"indexed by an int ([{index}])"))
+        return super().__getitem__(index)
+
+    def _which(self, use: str) -> str:
+        name = self.reduction
+        return (f"t.{name}(d) with a positional axis is numpy's {name}: the values only, not "
+                f"PyTorch's pair (values, indices), so it cannot be {use} (that would take "
+                f"rows of the values). Write t.{name}(dim=d) for PyTorch's values and indices, "
+                f"t.arg{name}(d) for the indices alone, or t.{name}(axis=d) for numpy's values "
+                f"as a plain Tensor")
+
+
+class NumpyMinValues(NumpyMaxValues):
+    """What a positional `t.min(1)` gives (see NumpyMaxValues)."""
+
+    __slots__ = ()
+    reduction = "min"
+
+
+def _numpy_values(result: Tensor, name: str, axis: Any) -> Tensor:
+    """`result` of a positional t.max(axis) / t.min(axis), marked so that PyTorch's unpacking
+    is refused (an int axis only: PyTorch's pair comes from one dim)."""
+    if not isinstance(axis, numbers.Integral):
+        return result
+    result.__class__ = NumpyMaxValues if name == "max" else NumpyMinValues
+    return result
 
 
 def _refuse_changed_graph(root: Tensor) -> None:
@@ -971,6 +1088,18 @@ def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
     (ax,) = _axes(axis, ts[0].ndim + 1, "stack")
     return apply(Stack, ts, ax)
+
+
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """PyTorch's `torch.flatten(x, start_dim, end_dim)`: `input.flatten(start_dim, end_dim)`.
+
+    >>> flatten(Tensor(np.zeros((4, 16, 5, 5))), 1).shape        # a batch of feature maps
+    (4, 400)
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"flatten: expected a Tensor, got {type(input).__name__} (for an array, "
+                        f"use numpy's reshape)")
+    return input.flatten(start_dim, end_dim)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

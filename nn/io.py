@@ -159,13 +159,25 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray]) -> Any:
                     f"lists, tuples and dicts")
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike, *, weights_only: bool = True) -> Any:
     """Read a checkpoint written by `save`: name → array for weights (in the saved order), or
-    the nested training state as it was saved. Never unpickles.
+    the nested training state as it was saved. Never unpickles: `weights_only=True`, which
+    PyTorch code passes to `torch.load`, is what glassgrad always does (False is refused).
 
     A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
     with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
+
+    >>> import os, tempfile
+    >>> from nn import Linear, load, save
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> save(Linear(2, 1).state_dict(), path)
+    >>> list(load(path, weights_only=True))
+    ['weight', 'bias']
     """
+    if weights_only is not True:
+        raise ValueError(f"load: weights_only={weights_only!r} asks to unpickle arbitrary "
+                         f"objects, which glassgrad never does: its files hold arrays and plain "
+                         f"data only, always read with pickle disabled (leave weights_only out)")
     arrays, version = _read(path)
     if STRUCTURE in arrays:
         return _nested(arrays, path)

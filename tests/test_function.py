@@ -266,6 +266,60 @@ def test_forward_returns_one_raw_result():
         OnNodes.apply(t64([1.0]))
 
 
+def test_pytorch_s_ctx_storage_says_what_glassgrad_passes_instead():
+    """PyTorch's ctx.save_for_backward(x) / ctx.saved_tensors met a ctx of None and said only
+    "'NoneType' object has no attribute 'save_for_backward'"."""
+
+    class SavesInForward(Function):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, g, out, x):
+            return g * 2 * x
+
+    class ReadsInBackward(Function):
+        def forward(ctx, x):
+            return x * x
+
+        def backward(ctx, g, out, x):
+            x, = ctx.saved_tensors
+            return g * 2 * x
+
+    class StoresOnCtx(Function):
+        def forward(ctx, x):
+            ctx.scale = 2.0
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            return g * 2.0
+
+    message = (r"{}: ctx is None, the constant given as {}.apply\(..., ctx=...\) \(none was\), "
+               r"so it has {}: glassgrad has no ctx to store things on. backward\(ctx, g, "
+               r"out, \*inputs\) receives the output and the inputs")
+    with pytest.raises(AttributeError, match=message.format(
+            r"SavesInForward\.forward", "SavesInForward", "no .save_for_backward")):
+        SavesInForward.apply(t64([1.0, 2.0]))
+    y = ReadsInBackward.apply(t64([1.0, 2.0])).sum()
+    with pytest.raises(AttributeError, match=message.format(
+            r"ReadsInBackward\.backward", "ReadsInBackward", "no .saved_tensors")):
+        y.backward()
+    with pytest.raises(AttributeError, match=message.format(
+            r"StoresOnCtx\.forward", "StoresOnCtx", "no attributes to set")):
+        StoresOnCtx.apply(Value(1.0))
+
+    class Typo(Function):                   # an attribute error of the user's own stays as it is
+        def forward(ctx, x):
+            return x.nonexistent
+
+        def backward(ctx, g, out, x):
+            return g
+
+    with pytest.raises(AttributeError, match=r"'numpy.ndarray' object has no attribute "
+                                             r"'nonexistent'$"):
+        Typo.apply(t64([1.0]))
+
+
 def test_an_integer_output_wants_no_gradient():
     """An integer or boolean result is a constant (as in PyTorch): only floats carry gradients."""
 

@@ -90,6 +90,17 @@ def test_save_refuses_a_pytorch_file_name(tmp_path):
     assert os.listdir(tmp_path) == ["model.pt.npz"]
 
 
+def test_load_takes_pytorch_s_weights_only_and_refuses_false(tmp_path):
+    """torch.load(PATH, weights_only=True) ported as nn.load(PATH, weights_only=True) was a
+    TypeError; glassgrad's load is always weights-only."""
+    save(Linear(2, 1), tmp_path / "net.npz")
+    state = load(tmp_path / "net.npz", weights_only=True)
+    assert list(state) == ["weight", "bias"]
+    with pytest.raises(ValueError, match=r"load: weights_only=False asks to unpickle arbitrary "
+                                         r"objects, which glassgrad never does"):
+        load(tmp_path / "net.npz", weights_only=False)
+
+
 def test_save_with_the_path_first_says_the_order(tmp_path):
     for path in (str(tmp_path / "x.npz"), tmp_path / "x.npz"):
         with pytest.raises(TypeError, match=r"got (str|PosixPath|WindowsPath) \(the object comes "

@@ -110,6 +110,8 @@ OPS = [
     unary("pow_2.5", lambda a: a ** 2.5, lambda a: a ** 2.5, "pos"),
     unary("pow_-1.5", lambda a: a ** -1.5, lambda a: a ** -1.5, "pos"),
     unary("pow_0.5", lambda a: a ** 0.5, np.sqrt, "pos"),
+    unary("pow_method_2", lambda a: a.pow(2), lambda a: a ** 2),
+    binary("pow_method_tensor", lambda a, b: a.pow(b), np.power, ("pos", "real")),
     unary("neg", lambda a: -a, np.negative),
     # -- elementwise functions --------------------------------------------------------------
     unary("exp", lambda a: a.exp(), np.exp),
@@ -197,6 +199,12 @@ OPS = [
           shapes=[(), (1,)]),
     unary("flatten_1", lambda a: a.flatten(1), lambda a: a.reshape(a.shape[0], -1),
           shapes=[(2, 3, 4)]),
+    unary("flatten_0_1", lambda a: a.flatten(0, 1), lambda a: a.reshape(-1, *a.shape[2:]),
+          shapes=[(2, 3), (2, 3, 4)]),
+    unary("flatten_start_dim_end_dim", lambda a: a.flatten(start_dim=1, end_dim=-2),
+          lambda a: a.reshape(a.shape[0], -1, a.shape[-1]), shapes=[(2, 3, 4)]),
+    unary("autograd.flatten", lambda a: autograd.flatten(a, 1),
+          lambda a: a.reshape(a.shape[0], -1), shapes=[(2, 3), (2, 3, 4)]),
     unary("transpose", lambda a: a.transpose(), lambda a: a.transpose(),
           shapes=[(2, 3), (2, 3, 4)]),
     unary("transpose_axes", lambda a: a.transpose(1, 0, 2), lambda a: a.transpose(1, 0, 2),
@@ -626,6 +634,64 @@ def test_std_of_equal_numbers_has_gradient_zero_as_in_pytorch():
 def test_flatten_of_an_empty_batch_keeps_the_merged_size():
     assert Tensor(np.zeros((0, 3, 4, 5))).flatten(1).shape == (0, 60)
     assert Tensor(np.zeros((0, 3))).flatten().shape == (0,)
+
+
+
+def test_flatten_takes_pytorch_s_start_and_end_and_refuses_what_does_not_fit():
+    x = Tensor(np.zeros((2, 3, 4, 5)))
+    assert x.flatten(1, 2).shape == (2, 12, 5) and x.flatten(-3, -2).shape == (2, 12, 5)
+    assert x.flatten(2, 2).shape == x.shape and Tensor(7.0).flatten().shape == (1,)
+    assert autograd.flatten(x, start_dim=0, end_dim=1).shape == (6, 4, 5)
+    assert autograd.flatten(Tensor(np.zeros((0, 3, 4))), 1).shape == (0, 12)
+    with pytest.raises(ValueError, match=r"flatten: start axis 2 comes after end axis 1 for a "
+                                         r"tensor of shape \(2, 3, 4, 5\)"):
+        x.flatten(2, 1)
+    with pytest.raises(TypeError, match=r"flatten: got both start_axis=1 and start_dim=2"):
+        x.flatten(1, start_dim=2)
+    with pytest.raises(ValueError, match=r"flatten: axis 4 is out of range"):
+        x.flatten(0, 4)
+    with pytest.raises(TypeError, match=r"flatten: expected a Tensor, got ndarray"):
+        autograd.flatten(np.zeros((2, 3)), 1)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 4])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_a_positional_max_is_numpy_s_and_refuses_pytorch_s_unpacking(name, batch):
+    """PyTorch's `_, predicted = out.max(1)` unpacked the rows of numpy's values: with a batch of
+    two, `predicted` was the second row's maximum and the accuracy silently wrong."""
+    out = t64(np.random.default_rng(9).normal(size=(batch, 10)))
+    values = getattr(out, name)(1)
+    np.testing.assert_array_equal(values.data, getattr(out.data, name)(1))
+    with pytest.raises(TypeError, match=rf"t.{name}\(d\) with a positional axis is numpy's "
+                                        rf"{name}: the values only.* t.{name}\(dim=d\) for "
+                                        rf"PyTorch's values and indices"):
+        _, predicted = values
+    with pytest.raises(TypeError, match=r"cannot be indexed by an int \(\[1\]\)"):
+        values[1]                                   # PyTorch's `out.max(1)[1]`: the indices
+    assert values[0:1].shape == (1,)                # slices and arrays index as ever
+    pair = getattr(out, name)(dim=1)                # PyTorch's form, and numpy's keyword form
+    np.testing.assert_array_equal(pair.indices, getattr(out.data, "arg" + name)(1))
+    first, *rest = getattr(out, name)(axis=1)
+    assert type(first) is Tensor and len(rest) == batch - 1
+    assert type(values + 1) is Tensor and type(getattr(out, name)(1, True)) is not Tensor
+    assert type(getattr(np, name)(out, 1)) is Tensor    # numpy passes axis= by keyword
+
+
+def test_a_positional_max_passes_its_gradient_and_is_refused_with_axis_twice():
+    x = t64([[1.0, 4.0], [3.0, 2.0]])
+    x.max(1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1], [1, 0]])
+    with pytest.raises(TypeError, match=r"max: got the axis twice \(1 and axis=0\)"):
+        x.max(1, axis=0)
+    _, = x.max(1, keepdims=True).flatten()[:1]      # a derived tensor is a plain one
+
+
+def test_grad_fn_says_where_the_op_and_its_inputs_are():
+    loss = (t64([1.0, 2.0]) ** 2).mean()
+    with pytest.raises(AttributeError, match=r"grad_fn: .* in .op \('mean' here.*loss.parents"
+                                             r"\[0\].op is the op before"):
+        loss.grad_fn
+    assert not hasattr(loss, "grad_fn") and loss.parents[0].op == "pow"
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
