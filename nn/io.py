@@ -159,10 +159,12 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray]) -> Any:
                     f"lists, tuples and dicts")
 
 
-def load(path: str | os.PathLike, *, weights_only: bool = True) -> Any:
+def load(path: str | os.PathLike, *, weights_only: bool = True,
+         map_location: Any = None) -> Any:
     """Read a checkpoint written by `save`: name → array for weights (in the saved order), or
     the nested training state as it was saved. Never unpickles: `weights_only=True`, which
     PyTorch code passes to `torch.load`, is what glassgrad always does (False is refused).
+    `map_location="cpu"` (PyTorch's) is accepted too: numpy arrays live on the CPU.
 
     A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
     with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
@@ -178,6 +180,9 @@ def load(path: str | os.PathLike, *, weights_only: bool = True) -> Any:
         raise ValueError(f"load: weights_only={weights_only!r} asks to unpickle arbitrary "
                          f"objects, which glassgrad never does: its files hold arrays and plain "
                          f"data only, always read with pickle disabled (leave weights_only out)")
+    if map_location is not None and str(map_location) != "cpu":
+        raise ValueError(f"load: map_location={map_location!r}: glassgrad's arrays are numpy's, "
+                         f"in the computer's memory; only 'cpu' (or leaving it out) fits")
     arrays, version = _read(path)
     if STRUCTURE in arrays:
         return _nested(arrays, path)

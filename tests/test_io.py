@@ -101,6 +101,14 @@ def test_load_takes_pytorch_s_weights_only_and_refuses_false(tmp_path):
         load(tmp_path / "net.npz", weights_only=False)
 
 
+def test_load_takes_pytorch_s_map_location_cpu_and_refuses_a_gpu(tmp_path):
+    save(Linear(2, 1), tmp_path / "net.npz")
+    assert list(load(tmp_path / "net.npz", map_location="cpu")) == ["weight", "bias"]
+    with pytest.raises(ValueError, match=r"load: map_location='cuda:0': glassgrad's arrays are "
+                                         r"numpy's, in the computer's memory; only 'cpu'"):
+        load(tmp_path / "net.npz", map_location="cuda:0")
+
+
 def test_save_with_the_path_first_says_the_order(tmp_path):
     for path in (str(tmp_path / "x.npz"), tmp_path / "x.npz"):
         with pytest.raises(TypeError, match=r"got (str|PosixPath|WindowsPath) \(the object comes "
