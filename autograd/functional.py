@@ -1,6 +1,6 @@
 """Functions over nodes: the elementwise math, the stable softmax family and fused ops.
 
-The elementwise math (exp, log, sqrt, tanh, sigmoid, relu, abs) accepts a `Value` or a
+The elementwise math (exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos) accepts a `Value` or a
 `Tensor`, and the binary cross-entropies a list of Values too; the other functions take
 Tensors. Numbers and arrays become a constant `Tensor`:
 
@@ -33,7 +33,8 @@ from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "maximum", "minimum",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "sin", "cos",
+    "maximum", "minimum",
     "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
@@ -117,6 +118,20 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
 def abs(x: Any) -> Node:
     """|x|, elementwise (slope 0 at 0)."""
     return _node(x).abs()
+
+
+def sin(x: Any) -> Node:
+    """sin x (x in radians), elementwise.
+
+    >>> sin(Tensor([0.0, np.pi / 2])).numpy()
+    array([0., 1.], dtype=float32)
+    """
+    return _node(x).sin()
+
+
+def cos(x: Any) -> Node:
+    """cos x (x in radians), elementwise."""
+    return _node(x).cos()
 
 
 def maximum(a: Any, b: Any) -> Tensor:

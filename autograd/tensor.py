@@ -26,9 +26,9 @@ from . import graph
 from .broadcast import unbroadcast
 from .graph import Leaf, Node, apply, write_clock
 from .ops import (
-    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Div, Exp, GetItem, Log, LogSoftmax,
+    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Div, Exp, GetItem, Log, LogSoftmax,
     LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow, Relu,
-    Reshape, Sigmoid, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
 from .ops.arithmetic import pow_rule
 
@@ -490,6 +490,8 @@ class Tensor(Node):
     def sqrt(self) -> Tensor: return apply(Sqrt, (self._floating(),))
     def tanh(self) -> Tensor: return apply(Tanh, (self._floating(),))
     def sigmoid(self) -> Tensor: return apply(Sigmoid, (self._floating(),))
+    def sin(self) -> Tensor: return apply(Sin, (self._floating(),))
+    def cos(self) -> Tensor: return apply(Cos, (self._floating(),))
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:

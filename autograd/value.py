@@ -13,6 +13,7 @@ The lecture that builds micrograd runs on it unchanged: `_prev`, `_op` ('+', '*'
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -22,7 +23,7 @@ from .graph import (
 )
 from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, PowConst, Sub,
                              pow_rule)
-from .ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sqrt, Tanh
+from .ops.elementwise import Abs, Cos, Exp, Log, Relu, Sigmoid, Sin, Sqrt, Tanh
 
 Number = float | int
 _mode = graph.grad_mode               # one object, switched by no_grad(); bound once here
@@ -79,7 +80,7 @@ def number_value(x: float) -> Value:
 # micrograd lecture does inside its own Value class: the op for each of micrograd's names.
 _BY_HAND = {("+", 2): Add, ("*", 2): Mul, ("-", 2): Sub, ("tanh", 1): Tanh, ("exp", 1): Exp,
             ("ReLU", 1): Relu, ("relu", 1): Relu, ("log", 1): Log, ("sigmoid", 1): Sigmoid,
-            ("sqrt", 1): Sqrt}
+            ("sqrt", 1): Sqrt, ("sin", 1): Sin, ("cos", 1): Cos}
 
 
 class Value(Node):
@@ -91,8 +92,8 @@ class Value(Node):
 
     `_children` and `_op` are for building a node by hand, as micrograd does inside its own
     operators: `Value(a.data * b.data, (a, b), '*')` is the node `a * b` (the ops '+', '*', '-',
-    '**k', 'tanh', 'exp', 'ReLU', 'log', 'sigmoid', 'sqrt'); anything else is an error that
-    says to write it with operators or as an `autograd.Function`.
+    '**k', 'tanh', 'exp', 'ReLU', 'log', 'sigmoid', 'sqrt', 'sin', 'cos'); anything else is an
+    error that says to write it with operators or as an `autograd.Function`.
     """
 
     __slots__ = ()
@@ -134,8 +135,8 @@ class Value(Node):
             raise ValueError(
                 f"Value(data, {len(children)} children, {op_name!r}): no such op to build by "
                 f"hand (known: '+', '*', '-' of two Values; '**k', 'tanh', 'exp', 'ReLU', "
-                f"'log', 'sigmoid', 'sqrt' of one). Write it with operators (a + b, a * b, "
-                f"a.tanh()), or as an autograd.Function with its own backward")
+                f"'log', 'sigmoid', 'sqrt', 'sin', 'cos' of one). Write it with operators "
+                f"(a + b, a * b, a.tanh()), or as an autograd.Function with its own backward")
         node = make_node(Value, self.data, op, children, ctx)
         if requires_grad:
             self._fn = node._fn
@@ -311,6 +312,25 @@ class Value(Node):
 
     def sigmoid(self) -> Value:
         return _apply_one(Sigmoid, self)
+
+    def sin(self) -> Value:
+        """sin x (x in radians), as `math.sin` computes it.
+
+        >>> x = Value(1.3)
+        >>> y = x.sin() * x ** 2              # f(x) = sin(x) x²: f'(x) = cos(x) x² + sin(x) 2x
+        >>> y.backward()
+        >>> round(y.data, 4), round(x.grad, 4), y._prev[0]._op
+        (1.6284, 2.9573, 'sin')
+        """
+        if math.isinf(self.data):
+            raise ValueError(f"sin: needs a finite input, got {self.data!r}")
+        return _apply_one(Sin, self)
+
+    def cos(self) -> Value:
+        """cos x (x in radians), as `math.cos` computes it."""
+        if math.isinf(self.data):
+            raise ValueError(f"cos: needs a finite input, got {self.data!r}")
+        return _apply_one(Cos, self)
 
     def relu(self) -> Value:
         # an off ReLU passes no gradient and says so in its constant (CLOSED): backward then

@@ -63,6 +63,7 @@ def _leaves(out):
     ("exp(x) * log(y) + sqrt(y) ** 3", {"x": 0.4, "y": 2.5}),
     ("sigmoid(x*y) + relu(x) + abs(y) - -x + +y", {"x": 0.9, "y": -0.6}),
     ("x ** y + 2 ** x - 3 / y", {"x": 1.7, "y": 0.8}),
+    ("sin(x) * x**2 + cos(x*y)", {"x": 1.3, "y": -2.4}),
 ])
 def test_expression_gradients_match_finite_differences(text, point):
     out = build(text, point)
@@ -79,7 +80,8 @@ def test_micrograds_method_calls_build_the_same_graph_as_function_calls():
     point = {"x": 0.8, "w": -1.1, "b": 0.3}
     for method_form, function_form in [("(x*w + b).tanh()", "tanh(x*w + b)"),
                                        ("x.relu() + (w*x).exp().log()", "relu(x) + log(exp(w*x))"),
-                                       ("x.sigmoid().abs() - b.sqrt()", "abs(sigmoid(x)) - sqrt(b)")]:
+                                       ("x.sigmoid().abs() - b.sqrt()", "abs(sigmoid(x)) - sqrt(b)"),
+                                       ("x.sin() * w.cos()", "sin(x) * cos(w)")]:
         a, b = build(method_form, point), build(function_form, point)
         a.backward()
         b.backward()
@@ -137,6 +139,9 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("x / 0", "division by zero"),
     ("log(x - 5)", "log: needs a positive input"),
     ("sqrt(0 - x)", "sqrt: needs a non-negative input"),
+    ("sin(exp(x * 1000))", "sin: needs a finite input, got inf"),
+    ("sinh(x)", "'sinh' is not an allowed function; the functions are abs, cos, exp, log, relu, "
+                "sigmoid, sin, sqrt, tanh"),
     ("(0 - x) ** 0.5", "is not a real number"),
 ])
 def test_hostile_and_broken_expressions_are_refused(text, message):
@@ -181,6 +186,16 @@ def test_graph_writes_the_svg_and_prints_the_output_and_gradients(capsys, tmp_pa
              if "node" in (g.get("class") or "").split()]
     assert len(nodes) == 15
     assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]
+
+
+def test_graph_of_the_lectures_sin_times_square(capsys):
+    """glassgrad graph "sin(x)*x**2" x=1.3: f = sin(x) x², f' = cos(x) x² + 2x sin(x)."""
+    status, out, err = run_graph(capsys, "sin(x)*x**2", "x=1.3", "-o", "-", "--engine",
+                                 "builtin")
+    assert status == 0 and ">sin<" in out and err.splitlines() == [
+        f"sin(x)*x**2 = {math.sin(1.3) * 1.69:.4f}",
+        f"  d/dx = {math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3):.4f}"]
+    assert err.splitlines() == ["sin(x)*x**2 = 1.6284", "  d/dx = 2.9573"]
 
 
 def test_no_grad_and_options_reach_the_drawing(capsys, tmp_path):

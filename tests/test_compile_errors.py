@@ -94,6 +94,8 @@ def _eager_error(build):
     ("division by zero", lambda a: 1 / a, 0.0),
     ("negative base, fractional power", lambda a: a ** 0.5, -8.0),
     ("overflow in a power", lambda a: a ** 3.0, 1e200),
+    ("sin of an infinity", lambda a: (a * a).sin(), 1e200),
+    ("cos of an infinity", lambda a: a.exp().cos(), 1000.0),
 ])
 def test_forward_raises_what_eager_mode_raises(name, expression, bad):
     a = Value(2.0)

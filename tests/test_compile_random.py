@@ -15,7 +15,7 @@ UNARY = {
     "relu": lambda x: x.relu(), "abs": lambda x: abs(x), "square": lambda x: x ** 2,
     "exp_of_tanh": lambda x: x.tanh().exp(), "log1p_square": lambda x: (x * x + 1).log(),
     "sqrt1p_square": lambda x: (1 + x * x).sqrt(), "scale": lambda x: 0.5 * x,
-    "shift": lambda x: x - 0.25,
+    "shift": lambda x: x - 0.25, "sin": lambda x: x.sin(), "cos_scaled": lambda x: (3 * x).cos(),
 }
 BINARY = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,

@@ -173,6 +173,18 @@ def test_compile_is_exported():
     assert "compile" not in autograd.__all__            # a star import keeps the built-in
 
 
+def test_every_kind_has_a_rule_a_formula_and_an_eager_form():
+    """The four tables name the same kinds: an op lowered to a kind without a vectorised rule,
+    an `explain()` line or an eager form (for passes handed to eager mode) would fail only
+    when such a graph is compiled, or, without the eager form, be rebuilt as a sum."""
+    from autograd.compiler.record import LOWERING
+    from autograd.compiler.replay import _EAGER
+    from autograd.compiler.rules import FORMULAS, RULES
+    kinds = {kind for kind, _ in LOWERING.values()}
+    assert kinds == set(RULES) | {"sum"} == set(FORMULAS) == set(_EAGER) | {"sum"}
+    assert {"sin", "cos"} <= kinds
+
+
 def test_to_dot_draws_one_box_per_step_and_the_arrows_between_them():
     a, b = Value(1.0), Value(2.0)
     graph = compile((a * b).relu() * a)

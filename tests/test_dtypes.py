@@ -65,7 +65,7 @@ def test_int_tensor_arithmetic():
 @pytest.mark.parametrize("compute", [
     lambda t: t / 255, lambda t: 256 / t, lambda t: t / t, lambda t: t.exp(),
     lambda t: t.log(), lambda t: t.sqrt(), lambda t: t.tanh(), lambda t: t.sigmoid(),
-    lambda t: t ** 0.5, lambda t: t.softmax(),
+    lambda t: t ** 0.5, lambda t: t.softmax(), lambda t: t.sin(), lambda t: t.cos(),
     lambda t: t.log_softmax(), lambda t: t.logsumexp(),
 ])
 def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,

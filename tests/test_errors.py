@@ -30,6 +30,11 @@ def test_value_domain_errors():
         Value(0.0).log()
     with pytest.raises(ValueError, match="sqrt"):
         Value(-1.0).sqrt()
+    for x in (float("inf"), float("-inf")):             # math's own words: "math domain error"
+        with pytest.raises(ValueError, match=f"sin: needs a finite input, got {x!r}"):
+            Value(x).sin()
+        with pytest.raises(ValueError, match=f"cos: needs a finite input, got {x!r}"):
+            Value(x).cos()
 
 
 def test_value_power_overflow_and_division_by_zero_name_pow():

@@ -51,6 +51,32 @@ def test_exp_times_tanh_second_derivative():
                                              rel=1e-13)
 
 
+def test_sin_and_cos_derivatives_go_round_the_cycle():
+    """sin' = cos, sin'' = -sin, sin''' = -cos; cos' = -sin, cos'' = -cos, cos''' = sin: grad
+    of grad of grad, for Values and elementwise for a float64 Tensor, at points on both sides
+    of 0, pi/2 and pi (where the signs change)."""
+    xs = np.array([-4.0, -0.6, 1.3, 2.9, 7.5])
+    cycles = {"sin": [np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x)],
+              "cos": [lambda x: -np.sin(x), lambda x: -np.cos(x), np.sin]}
+    for name, cycle in cycles.items():
+        on_value = on_tensor = lambda x, name=name: getattr(x, name)()
+        for want in cycle:
+            on_value = grad(on_value)
+            on_tensor = grad(lambda t, f=on_tensor: f(t).sum())   # d/dt_i of the sum: f'(t_i)
+            for x in xs:
+                assert on_value(float(x)) == pytest.approx(want(x), rel=1e-14, abs=1e-15)
+            np.testing.assert_allclose(on_tensor(xs), want(xs), rtol=1e-14, atol=1e-15)
+
+
+def test_the_lectures_sin_times_square():
+    """f(x) = sin(x) x²: f' = cos(x) x² + 2x sin(x), f'' = (2 - x²) sin(x) + 4x cos(x)."""
+    x = 1.3
+    s, c = math.sin(x), math.cos(x)
+    f = lambda v: v.sin() * v ** 2
+    assert grad(f)(x) == pytest.approx(c * x * x + 2 * x * s, rel=1e-14)
+    assert grad(grad(f))(x) == pytest.approx((2 - x * x) * s + 4 * x * c, rel=1e-13)
+
+
 def test_sigmoid_of_log_composition():
     """f = σ(log x) = x / (1 + x): f' = 1/(1+x)², f'' = -2/(1+x)³."""
     x = 1.7
@@ -287,6 +313,9 @@ SECOND_ORDER_TENSOR = [
     ("sqrt", lambda x: x.sqrt(), 6, "pos"),
     ("tanh", lambda x: x.tanh(), 6, "real"),
     ("sigmoid", lambda x: x.sigmoid(), 6, "real"),
+    ("sin", lambda x: x.sin(), 6, "real"),
+    ("cos", lambda x: x.cos(), 6, "real"),
+    ("sin_cos_broadcast", lambda x: x[:3].reshape(3, 1).sin() * x[3:].cos(), 6, "real"),
     ("pow_const_3", lambda x: x ** 3, 6, "real"),
     ("pow_const_-1.5", lambda x: x ** -1.5, 6, "pos"),
     ("pow_tensor", lambda x: x[:3] ** x[3:], 6, "pos"),
@@ -363,6 +392,9 @@ SECOND_ORDER_VALUE = [
     ("sqrt", lambda x: x.sqrt(), "pos"),
     ("tanh", lambda x: x.tanh(), "real"),
     ("sigmoid", lambda x: x.sigmoid(), "real"),
+    ("sin", lambda x: x.sin(), "real"),
+    ("cos", lambda x: x.cos(), "real"),
+    ("sin_times_square", lambda x: x.sin() * x * x, "real"),
     ("pow_const", lambda x: x ** 3.5, "pos"),
     ("pow_value", lambda x: x ** (x * 0.5), "pos"),
     ("rpow", lambda x: 3.0 ** x, "real"),

@@ -173,6 +173,9 @@ def test_value_built_by_hand_is_the_op_node():
     assert p._fn is PowConst and p._op == "**2" and p._ctx == 2
     r = Value(0.0, [a], "ReLU")
     assert r._fn is Relu
+    s, c = Value(math.sin(2.0), (a,), "sin"), Value(math.cos(2.0), (a,), "cos")
+    (s * c).backward()
+    assert (s.op, c.op) == ("sin", "cos") and a.grad == pytest.approx(-3.0 + math.cos(4.0))
     with no_grad():
         assert Value(1.0, (a, b), "+").parents == ()
     frozen = Value(-6.0, (a, b), "*", requires_grad=False)     # asked for a constant: one

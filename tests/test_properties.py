@@ -82,6 +82,8 @@ UNARY_OPS = [
     ("neg", lambda x: -x),
     ("cube_tanh", lambda x: x.tanh() ** 3),
     ("affine", lambda x: 0.5 - 2.0 * x),
+    ("sin", lambda x: x.sin()),
+    ("cos_scaled", lambda x: (3.0 * x).cos()),
 ]
 BINARY_OPS = [
     ("add", lambda a, b: a + b),

@@ -122,6 +122,9 @@ OPS = [
     unary("sigmoid", lambda a: a.sigmoid(), _sigmoid),
     unary("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), "nonzero"),
     unary("abs_method", lambda a: a.abs(), np.abs, "nonzero", shapes=[(), (2, 3)]),
+    unary("sin", lambda a: a.sin(), np.sin),
+    unary("cos", lambda a: a.cos(), np.cos),
+    binary("sin_times_cos", lambda a, b: a.sin() * b.cos(), lambda a, b: np.sin(a) * np.cos(b)),
     # the flat step and sign (slope 0), times x: relu and abs again
     unary("step_times_x", lambda a: step_of(a) * a, lambda a: np.maximum(a, 0), "nonzero"),
     unary("sign_times_x", lambda a: sign_of(a) * a, np.abs, "nonzero"),
@@ -132,6 +135,8 @@ OPS = [
     unary("F.relu", F.relu, lambda a: np.maximum(a, 0), "nonzero", shapes=[(3,)]),
     unary("F.sqrt", F.sqrt, np.sqrt, "pos", shapes=[(), (3,)]),
     unary("F.abs", F.abs, np.abs, "nonzero", shapes=[(), (3,)]),
+    unary("F.sin", F.sin, np.sin, shapes=[(), (1, 3)]),
+    unary("F.cos", F.cos, np.cos, shapes=[(), (1, 3)]),
     unary("F.clip", lambda a: F.clip(a, -0.5, 0.8), lambda a: np.clip(a, -0.5, 0.8), "clip",
           shapes=[(), (2, 3)]),
     binary("maximum", lambda a, b: a.maximum(b), np.maximum, ("grid", "grid_offset")),

@@ -64,6 +64,9 @@ VALUE_OPS = [
     ("relu", lambda a: a.relu(), lambda a: max(a, 0.0), ("nonzero",)),
     ("abs", lambda a: abs(a), abs, ("nonzero",)),
     ("abs_method", lambda a: a.abs(), abs, ("nonzero",)),
+    ("sin", lambda a: a.sin(), math.sin, ("real",)),
+    ("cos", lambda a: a.cos(), math.cos, ("real",)),
+    ("sin_times_square", lambda a: a.sin() * a ** 2, lambda a: math.sin(a) * a ** 2, ("real",)),
     # autograd.functional's elementwise math takes Values too
     ("F.exp", F.exp, math.exp, ("real",)),
     ("F.log", F.log, math.log, ("pos",)),
@@ -72,6 +75,8 @@ VALUE_OPS = [
     ("F.sigmoid", F.sigmoid, _sigmoid, ("real",)),
     ("F.relu", F.relu, lambda a: max(a, 0.0), ("nonzero",)),
     ("F.abs", F.abs, abs, ("nonzero",)),
+    ("F.sin", F.sin, math.sin, ("real",)),
+    ("F.cos", F.cos, math.cos, ("real",)),
 ]
 CASES = [pytest.param(fn, ref, domains, id=name) for name, fn, ref, domains in VALUE_OPS]
 
@@ -248,6 +253,18 @@ def test_float_ops_give_bit_identical_results():
     assert (Value(a) * Value(b)).data == a * b
     assert (Value(a) / Value(b)).data == a * b ** -1
     assert (Value(a) - Value(b)).data == a - b
+
+
+def test_sin_and_cos_are_maths_numbers_with_micrograds_op_strings():
+    """Forward bit for bit as `math` computes it (micrograd's way), `_op` 'sin' and 'cos', the
+    input as the only parent, and a NaN stays NaN."""
+    for x in (-4.0, -0.6, 1.3, 2.9, 7.5, 1e6):
+        s, c = Value(x).sin(), Value(x).cos()
+        assert (s.data, c.data) == (math.sin(x), math.cos(x))
+        assert (s._op, c._op) == ("sin", "cos")
+    x = Value(0.5)
+    assert x.sin()._prev == (x,) and x.cos().parents == (x,)
+    assert math.isnan(Value(float("nan")).sin().data)
 
 
 def test_number_to_a_value_power_is_one_node_with_the_base_folded_in():

@@ -122,6 +122,23 @@ def test_first_step_is_the_seed_and_the_tanh_step_quotes_its_rule():
     assert "d/dx tanh(x) = 1 − tanh(x)² = 0.5000" in tanh.lines()[1]
 
 
+def test_the_sin_and_cos_steps_quote_their_rules_with_the_numbers():
+    """The chain rule of f(x) = sin(x) x², and of cos, in the words the steps show."""
+    x = Value(1.3, label="x")
+    y = x.sin() * x ** 2
+    y.label = "y"
+    z = x.cos()
+    z.label = "z"
+    sin = next(s for s in draw_backprop(y).steps if s.op == "sin")
+    cos = next(s for s in draw_backprop(z).steps if s.op == "cos")
+    assert sin.formula == "sin(x)" and sin.inputs[0].derivative == "cos(x)"
+    assert cos.formula == "cos(x)" and cos.inputs[0].derivative == "−sin(x)"
+    assert sin.lines()[1] == ("d/dx sin(x) = cos(x) = 0.2675  →  x gets 1.6900 × 0.2675 "
+                              "= 0.4521")
+    assert cos.lines()[1] == ("d/dx cos(x) = −sin(x) = -0.9636  →  x gets 1.0000 × (-0.9636) "
+                              "= -0.9636")
+
+
 def test_every_op_node_is_one_step_after_all_its_consumers():
     E, _ = mazur()
     steps = record_backprop(E)
@@ -145,7 +162,7 @@ def _finite_difference(op, ctx, inputs, i, h=1e-6):
 def test_local_derivatives_match_finite_differences_and_contributions_are_products():
     x, y = Value(0.7, label="x"), Value(1.3, label="y")
     out = ((x / y - x ** 3).exp() + (x * y).log() + (-y).sigmoid() + (x ** y).sqrt()
-           + (x - y).tanh() + abs(x - 2.0) * 3.0)
+           + (x - y).tanh() + abs(x - 2.0) * 3.0 + (x * y).sin() * (y - x).cos())
     steps = record_backprop(out)
     checked = set()
     for step in steps[1:]:
@@ -160,7 +177,7 @@ def test_local_derivatives_match_finite_differences_and_contributions_are_produc
             assert part.contribution == pytest.approx(step.arrived * part.local, rel=1e-12)
             checked.add(step.node._fn.__name__)
     assert {"PowConst", "Exp", "Log", "Sigmoid", "Pow", "Sqrt", "Tanh", "Sub", "Neg",
-            "Abs", "MulConst", "AddConst", "Add", "Mul"} <= checked
+            "Abs", "MulConst", "AddConst", "Add", "Mul", "Sin", "Cos"} <= checked
 
 
 def test_gradients_add_up_where_paths_meet():

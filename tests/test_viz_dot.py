@@ -118,6 +118,17 @@ def test_dot_source_of_the_neuron_has_every_value_gradient_and_op():
     assert ("n8", "op9") in edges and ("op9", "n9") in edges
 
 
+def test_sin_and_cos_are_drawn_by_name():
+    x = Value(1.3, label="x")
+    y = x.sin() * x.cos()
+    y.backward()
+    source = draw_graph(y, engine="builtin").source
+    ops = [re.search(r'label="([^"]*)"', line).group(1)
+           for line in node_lines(source).values() if "shape=ellipse" in line]
+    assert sorted(ops) == ["*", "cos", "sin"]
+    assert f'label="{{x|data 1.3000|grad {np.cos(2.6):.4f}}}"' in source
+
+
 def test_dot_ids_are_positions_in_the_walk_not_object_ids():
     first, second = neuron()[0], neuron()[0]
     assert draw_graph(first, engine="builtin").source == draw_graph(second, engine="builtin").source

@@ -17,7 +17,7 @@ from typing import Any
 from ..graph import COMPUTED, Node
 from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
                               PowExponent, Sub)
-from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sign, Sqrt, Step, Tanh
+from ..ops.elementwise import Abs, Cos, Exp, Log, Relu, Sigmoid, Sign, Sin, Sqrt, Step, Tanh
 from ..value import Value
 
 # How each op of `Value` is lowered: its kind in the plan, and whether the op's saved constant
@@ -32,7 +32,8 @@ LOWERING: dict[type, tuple[str, bool]] = {
     PowConst: ("pow_const", True),
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
-    Relu: ("relu", False), Abs: ("abs", False), Step: ("step", False), Sign: ("sign", False),
+    Relu: ("relu", False), Abs: ("abs", False), Sin: ("sin", False), Cos: ("cos", False),
+    Step: ("step", False), Sign: ("sign", False),
 }
 
 
@@ -145,8 +146,8 @@ def _lower(rec: Recording, node: Node, args: list[Item], ctx: Any) -> Item:
         op = node._fn
         raise TypeError(f"compile: the op {op.name!r} ({op.__module__}.{op.__qualname__}) has no "
                         f"vectorised rule; compile supports the ops of Value (+ - * / ** exp "
-                        f"log sqrt tanh sigmoid relu abs). Write it with those, or run this "
-                        f"graph eagerly (output.backward())")
+                        f"log sqrt tanh sigmoid relu abs sin cos). Write it with those, or run "
+                        f"this graph eagerly (output.backward())")
     kind, with_constant = lowering
     if with_constant:
         args = args + [rec.constant(ctx)]

@@ -19,7 +19,7 @@ relu and abs in gradient graphs). Backward leaves them out, and skips a kind tha
 from __future__ import annotations
 
 from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, PowExponent, Sub
-from ..ops.elementwise import Abs, Exp, Log, Relu, Sigmoid, Sign, Sqrt, Step, Tanh
+from ..ops.elementwise import Abs, Cos, Exp, Log, Relu, Sigmoid, Sign, Sin, Sqrt, Step, Tanh
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
 
@@ -30,7 +30,8 @@ RULES: dict[str, tuple[type, str]] = {
     "pow_const": (PowConst, CONSTANT),
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
     "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
-    "abs": (Abs, SIGN), "step": (Step, NONE), "sign": (Sign, NONE),
+    "abs": (Abs, SIGN), "sin": (Sin, NONE), "cos": (Cos, NONE), "step": (Step, NONE),
+    "sign": (Sign, NONE),
 }
 
 #: kind -> positions of the inputs that its rule gives no gradient
@@ -42,6 +43,6 @@ FORMULAS: dict[str, str] = {
     "sub": "a - b", "pow": "a ** b", "pow_exponent": "a ** b (a constant base)",
     "pow_const": "x ** c", "const_pow": "c ** x",
     "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
-    "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|",
+    "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|", "sin": "sin(x)", "cos": "cos(x)",
     "step": "1 if x > 0 else 0 (slope 0)", "sign": "sign(x) (slope 0)",
 }

@@ -1,7 +1,7 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
-    elementwise.py  exp log sqrt abs tanh sigmoid relu maximum minimum clip where; step and
+    elementwise.py  exp log sqrt abs tanh sigmoid relu sin cos maximum minimum clip where; step and
                     sign (flat: the slopes of relu and abs in higher-order rules)
     reduce.py       sum mean max min
     softmax.py      logsumexp softmax log_softmax
@@ -17,8 +17,8 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, Clip, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sign, Sqrt, Step,
-                          Tanh, Where)
+from .elementwise import (Abs, Clip, Cos, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sign, Sin,
+                          Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
 from .linalg import MatMul
 from .pool import MaxPool2d, PoolGather, PoolScatter
@@ -30,7 +30,7 @@ from .softmax import LogSoftmax, LogSumExp, Softmax
 __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Step", "Sign", "Maximum",
+    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
     "Minimum", "Clip", "Where",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",

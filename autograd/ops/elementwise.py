@@ -1,6 +1,6 @@
-"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, maximum, minimum, clip, where,
-and the two flat ops step and sign that the higher-order rules of relu and abs build their slopes
-from.
+"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, maximum, minimum,
+clip, where, and the two flat ops step and sign that the higher-order rules of relu and abs build
+their slopes from.
 
 The unary forwards take both payloads: a Python float (a `Value`: computed with `math`, as
 micrograd does) or an ndarray (a `Tensor`). Rules save what they need in `ctx` or read it from
@@ -165,6 +165,48 @@ class Sign(Op):
     @staticmethod
     def backward(ctx, g, out, x):
         return (None,)
+
+
+class Sin(Op):
+    """sin(x);  d/dx = cos(x)"""
+    name = "sin"
+
+    @staticmethod
+    def forward(ctx, x):
+        return math.sin(x) if x.__class__ is float else np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * cos_of(x),)
+
+
+class Cos(Op):
+    """cos(x);  d/dx = -sin(x)"""
+    name = "cos"
+
+    @staticmethod
+    def forward(ctx, x):
+        return math.cos(x) if x.__class__ is float else np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (-(g * sin_of(x)),)
+
+
+def sin_of(x: Any) -> Any:
+    """sin(x), the slope of cos: a Sin node for a node (higher-order rules: the slope stays part
+    of the graph, to be differentiated again), a number or an array for a payload.
+
+    >>> from autograd import Value
+    >>> sin_of(Value(0.5)).op, sin_of(0.5) == math.sin(0.5)
+    ('sin', True)
+    """
+    return apply(Sin, (x,)) if isinstance(x, Node) else Sin.forward(None, x)
+
+
+def cos_of(x: Any) -> Any:
+    """cos(x), the slope of sin: a Cos node for a node, a number or an array for a payload."""
+    return apply(Cos, (x,)) if isinstance(x, Node) else Cos.forward(None, x)
 
 
 def step_of(x: Any) -> Any:

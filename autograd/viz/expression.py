@@ -27,7 +27,8 @@ MAX_EXPONENT = 1000.0       # |c| in x ** c; larger powers overflow or vanish an
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "tanh": Value.tanh, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt,
-    "relu": Value.relu, "sigmoid": Value.sigmoid, "abs": Value.abs,
+    "relu": Value.relu, "sigmoid": Value.sigmoid, "abs": Value.abs, "sin": Value.sin,
+    "cos": Value.cos,
 }
 
 _BINARY = {
