@@ -112,10 +112,18 @@ def _missing(cls: type, method: str, signature: str) -> Any:
     return missing
 
 
+# what PyTorch's ctx offers (read on glassgrad's ctx of None, they fail); any other name read
+# on None is taken for the user's own None, and an attribute set on None for `ctx.x = ...`
+_PYTORCH_CTX = frozenset({"save_for_backward", "saved_tensors", "saved_variables",
+                          "needs_input_grad", "mark_dirty", "mark_non_differentiable",
+                          "set_materialize_grads"})
+
+
 def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> None:
     """PyTorch's `ctx.save_for_backward(x)` / `ctx.saved_tensors` on a ctx of None (none given
     to apply) says only that None has no such attribute: say what glassgrad does instead."""
-    if ctx is None and getattr(error, "obj", error) is None:
+    on_none = str(error).startswith("'NoneType' object has no attribute")
+    if ctx is None and on_none and (error.name is None or error.name in _PYTORCH_CTX):
         missing = f"no .{error.name}" if error.name else "no attributes to set"   # (ctx.x = 1)
         raise AttributeError(
             f"{cls.name}.{method}: ctx is None, the constant given as {cls.name}.apply(..., "

@@ -358,7 +358,7 @@ def _check_label_shape(name: str, labels: np.ndarray, n: int) -> None:
 
 
 def _refuse_label_range(name: str, labels: np.ndarray, c: int, note: str = "") -> None:
-    low, high = labels.min(), labels.max()
+    low, high = int(labels.min()), int(labels.max())    # (uint8's 255 + 1 would wrap to 0)
     hint = _label_range_hint(low, high, c)
     raise ValueError(f"{name}: labels must be in [0, {c}){note}, got values in "
                      f"[{low}, {high}]{hint}") from None

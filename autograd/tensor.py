@@ -945,30 +945,40 @@ def _positional_axis(op: str, positional: Any, axis: Any) -> Any:
 
 
 class NumpyMaxValues(Tensor):
-    """What a positional `t.max(1)` gives: numpy's values, a Tensor in every way but one.
-    PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks it (`_, pred =
-    out.max(1)`) or indexes it (`out.max(1)[1]`); here that would take rows of the values
-    instead, silently when there are two of them. Both are refused, naming the two ways to
-    say which is meant. The ops made from it, and `t.max(axis=1)`, give plain Tensors."""
+    """What a positional `t.max(1)` gives: numpy's values, a Tensor except where PyTorch code
+    expects a pair. PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks it (`_, pred =
+    out.max(1)`), indexes it (`out.max(1)[1]`) or reads its fields (`out.max(1).indices`); here
+    the first two would take rows of the values instead, silently when there are two of them.
+    All three are refused, naming the ways to say which is meant. The ops made from it, and
+    `t.max(axis=1)`, give plain Tensors."""
 
     __slots__ = ()
     reduction = "max"
 
     def __iter__(self) -> Any:
-        raise TypeError(self._which("unpacked or iterated"))
+        raise TypeError(self._which("unpacked or iterated, which would take rows of the values"))
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, numbers.Integral) and not isinstance(index, bool):
-            raise TypeError(self._which(f"indexed by an int ([{index}])"))
+            raise TypeError(self._which(f"indexed by an int ([{index}]), which would take a "
+                                        f"row of the values"))
         return super().__getitem__(index)
+
+    # PyTorch's pair is a named tuple too: `out.max(1).indices`
+    @property
+    def values(self) -> Any:
+        raise AttributeError(self._which("read as .values"))
+
+    @property
+    def indices(self) -> Any:
+        raise AttributeError(self._which("read as .indices"))
 
     def _which(self, use: str) -> str:
         name = self.reduction
         return (f"t.{name}(d) with a positional axis is numpy's {name}: the values only, not "
-                f"PyTorch's pair (values, indices), so it cannot be {use} (that would take "
-                f"rows of the values). Write t.{name}(dim=d) for PyTorch's values and indices, "
-                f"t.arg{name}(d) for the indices alone, or t.{name}(axis=d) for numpy's values "
-                f"as a plain Tensor")
+                f"PyTorch's pair (values, indices), so it cannot be {use}. Write "
+                f"t.{name}(dim=d) for PyTorch's values and indices, t.arg{name}(d) for the "
+                f"indices alone, or t.{name}(axis=d) for numpy's values as a plain Tensor")
 
 
 class NumpyMinValues(NumpyMaxValues):

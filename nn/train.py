@@ -155,17 +155,20 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
+    ignored = S.ignored_label(loss_fn)
     try:
         with no_grad():
             for xb, yb in loader:
                 out = model.forward_batch(xb)
-                total += float(loss_fn(out, yb).data) * len(yb)
-                count += len(yb)
+                counted = _counted(yb, ignored)
+                if counted:
+                    total += float(loss_fn(out, yb).data) * counted
+                    count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
     finally:
         model.train(was_training)
-    scores = {"loss": total / count}
+    scores = {"loss": total / count if count else math.nan}
     outputs = np.concatenate(outputs)
     if epoch is not None and not (math.isfinite(scores["loss"]) and np.isfinite(outputs).all()):
         raise TrainingDiverged(
@@ -174,6 +177,15 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict))
     return scores
+
+
+def _counted(yb: Any, ignored: int | None) -> int:
+    """How many samples of a batch the loss counts: those not labelled with its ignore_index
+    (`nn.scoring.ignored_label`; every sample for other losses). The epoch's mean loss weighs
+    each batch's mean by it, so it is the mean over the counted samples."""
+    if ignored is None or yb.ndim != 1:
+        return len(yb)
+    return int(np.count_nonzero(np.asarray(yb) != ignored))
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
@@ -397,7 +409,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     nothing.
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
-    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where.
+    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where. Samples labelled
+    with the loss's `ignore_index` count neither in the mean loss nor in the metrics; a batch of
+    only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is no divergence.
 
     Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
     would: with the best epoch's weights when `early_stopping` keeps them, else those of the
@@ -568,25 +582,30 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
+    ignored = S.ignored_label(loss_fn)
     for batch, (xb, yb) in enumerate(loader, start=1):
         optimizer.zero_grad()
         out = model.forward_batch(xb)
         loss = loss_fn(out, yb)
         value = float(loss.data)
-        if not math.isfinite(value):     # the latest step did this: undo it, then stop
+        # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
+        # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
+        counted = _counted(yb, ignored)
+        if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
             weights.put_back()
             raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
         loss.backward()
         weights.take()
         optimizer.step()
-        total += value * len(yb)
-        count += len(yb)
+        if counted:
+            total += value * counted
+            count += counted
         if keep:
             outputs.append(_as_numpy(out))
             targets.append(yb)
         if bar is not None:
             bar.update()
-    scores = {"loss": total / count}
+    scores = {"loss": total / count if count else math.nan}
     if keep:
         scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,
                              predict))

@@ -9,7 +9,7 @@ import pytest
 from autograd import Function, Tensor, Value
 from autograd import functional as F
 
-from conftest import t64
+from conftest import strict, t64
 
 
 def test_value_of_a_string():
@@ -322,3 +322,11 @@ def test_labels_numbered_from_one_get_a_hint():
         F.cross_entropy(Tensor(np.zeros((3, 1))), [0, 1, 0])       # a binary model
     with pytest.raises(ValueError, match=r"got values in \[-1, 1\]$"):
         F.cross_entropy(logits, [-1, 0, 1])
+
+
+def test_a_uint8_label_out_of_range_names_the_label_it_needs():
+    """uint8's 255 + 1 wrapped round to 0 ("label 255 needs 0"), with numpy's overflow warning."""
+    labels = np.array([0, 1, 255], dtype=np.uint8)
+    for kwargs in ({}, {"ignore_index": 7}):
+        with strict(), pytest.raises(ValueError, match=r"label 255 needs 256: does the model"):
+            F.cross_entropy(Tensor(np.zeros((3, 4))), labels, **kwargs)

@@ -320,6 +320,31 @@ def test_pytorch_s_ctx_storage_says_what_glassgrad_passes_instead():
         Typo.apply(t64([1.0]))
 
 
+def test_an_attribute_error_not_on_ctx_is_not_blamed_on_ctx():
+    """Only PyTorch's ctx names (and an attribute set on None, `ctx.x = ...`) are explained:
+    the user's own None, or an AttributeError raised by hand, was reported as "ctx is None"."""
+    settings = None
+
+    class ReadsItsOwnNone(Function):
+        def forward(ctx, x):
+            return x * settings.scale
+
+        def backward(ctx, g, out, x):
+            return g
+
+    class RaisesByHand(Function):
+        def forward(ctx, x):
+            raise AttributeError("no such mode")
+
+        def backward(ctx, g, out, x):
+            return g
+
+    with pytest.raises(AttributeError, match=r"^'NoneType' object has no attribute 'scale'$"):
+        ReadsItsOwnNone.apply(t64([1.0]))
+    with pytest.raises(AttributeError, match=r"^no such mode$"):
+        RaisesByHand.apply(t64([1.0]))
+
+
 def test_an_integer_output_wants_no_gradient():
     """An integer or boolean result is a constant (as in PyTorch): only floats carry gradients."""
 

@@ -492,3 +492,21 @@ def test_fit_and_evaluate_leave_ignored_labels_out_of_the_metrics():
     kept = padded != -100
     assert scores["accuracy"] == pytest.approx((predicted[kept] == y[kept]).mean())
     assert scores["accuracy"] > 0.9
+
+
+def test_fit_takes_a_batch_of_only_ignored_labels_for_no_divergence():
+    """Such a batch's mean is PyTorch's 0 / 0, NaN, with a zero gradient: fit stopped with
+    TrainingDiverged ("try a smaller learning rate"). Now it steps, and the mean losses count
+    only the samples the loss counts."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(8, 2)).astype(np.float32)
+    y = np.array([0, 1, 0, 1, 0, 1, -100, -100])     # the last batch of two: padding only
+    model = MLP(2, [4], 2)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+                  batch_size=2, shuffle=False, progress=False, val_data=(X, y))
+    assert np.isfinite(history["loss"]).all() and np.isfinite(history["val_loss"]).all()
+    assert history.steps == 8
+    kept = y != -100
+    scores = evaluate(model, F.cross_entropy, (X, y), batch_size=2)
+    assert scores["loss"] == pytest.approx(F.cross_entropy(model(Tensor(X[kept])),
+                                                           y[kept]).item(), rel=1e-6)

@@ -682,6 +682,18 @@ def test_a_positional_max_is_numpy_s_and_refuses_pytorch_s_unpacking(name, batch
     assert type(getattr(np, name)(out, 1)) is Tensor    # numpy passes axis= by keyword
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_a_positional_max_refuses_pytorch_s_fields(name):
+    """`out.max(1).indices` (PyTorch's named pair) said only that NumpyMaxValues has no
+    attribute 'indices'."""
+    values = getattr(t64([[1.0, 4.0], [3.0, 2.0]]), name)(1)
+    for field in ("values", "indices"):
+        with pytest.raises(AttributeError, match=rf"t.{name}\(d\) with a positional axis is "
+                                                 rf"numpy's {name}.* cannot be read as "
+                                                 rf"\.{field}\. Write t.{name}\(dim=d\)"):
+            getattr(values, field)
+
+
 def test_a_positional_max_passes_its_gradient_and_is_refused_with_axis_twice():
     x = t64([[1.0, 4.0], [3.0, 2.0]])
     x.max(1).sum().backward()
