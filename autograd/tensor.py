@@ -612,29 +612,26 @@ class Tensor(Node):
         Traceback (most recent call last):
         TypeError: t.max(d) with a positional axis is numpy's max: the values only, ...
         """
-        if positional_axis is not None:
-            axis = _positional_axis("max", positional_axis, axis)
-        if dim is not None:
-            return self._with_indices("max", axis, keepdims, dim, keepdim, out)
-        if keepdim is not None:                         # PyTorch's name
-            axis, keepdims = _torch_names("max", axis, keepdims, None, keepdim)
-        result = self._reduced("max", None, out)._reduce(Max, axis, keepdims)
-        if positional_axis is not None:
-            return _numpy_values(result, "max", axis)
-        return result
+        return self._extreme(Max, positional_axis, keepdims, axis, out, dim, keepdim)
 
     def min(self, positional_axis: Any = None, /, keepdims: bool = False, *, axis: Any = None,
             out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Any:
         """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
+        return self._extreme(Min, positional_axis, keepdims, axis, out, dim, keepdim)
+
+    def _extreme(self, op: type, positional_axis: Any, keepdims: bool, axis: Any, out: Any,
+                 dim: Any, keepdim: bool | None) -> Any:
+        """`max` or `min` (`op` is Max or Min), with the three ways to call them sorted out."""
+        name = op.name
         if positional_axis is not None:
-            axis = _positional_axis("min", positional_axis, axis)
+            axis = _positional_axis(name, positional_axis, axis)
         if dim is not None:
-            return self._with_indices("min", axis, keepdims, dim, keepdim, out)
+            return self._with_indices(name, axis, keepdims, dim, keepdim, out)
         if keepdim is not None:                         # PyTorch's name
-            axis, keepdims = _torch_names("min", axis, keepdims, None, keepdim)
-        result = self._reduced("min", None, out)._reduce(Min, axis, keepdims)
+            axis, keepdims = _torch_names(name, axis, keepdims, None, keepdim)
+        result = self._reduced(name, None, out)._reduce(op, axis, keepdims)
         if positional_axis is not None:
-            return _numpy_values(result, "min", axis)
+            return _numpy_values(result, name, axis)
         return result
 
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
