@@ -220,7 +220,9 @@ class Flatten(Module):
         if start > end:
             raise ValueError(f"{self!r}: start axis {start} comes after end axis {end} for an "
                              f"input of shape {x.shape}")
-        return x.flatten(start, end)
+        # the merged size is computed, not left as -1: numpy cannot infer it for an empty batch
+        merged = math.prod(x.shape[start:end + 1])
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
 
     def _checked_axis(self, axis: Any, shape: tuple) -> int:
         """`axis` as a position in `shape`; one outside it is an error, not wrapped around."""
