@@ -131,6 +131,14 @@ def test_flatten_keeps_the_batch_axis():
     assert Flatten(start_axis=0)(x).shape == (24,)
 
 
+def test_flatten_takes_a_numpy_batch_as_a_model_s_first_layer():
+    """`Sequential(Flatten(), Linear(...))(images)` on a raw numpy batch, as fit and predict
+    pass it: the layer must not need Tensor's own methods."""
+    images = np.zeros((2, 3, 4), np.float32)
+    assert Flatten()(images).shape == (2, 12)
+    assert Sequential(Flatten(), Linear(12, 2))(images).shape == (2, 2)
+
+
 def test_flatten_of_an_empty_batch_and_axes_out_of_range():
     empty = Tensor(np.zeros((0, 3, 4, 5)))
     assert Flatten()(empty).shape == (0, 60)            # as PyTorch (numpy cannot infer -1)
