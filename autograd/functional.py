@@ -38,7 +38,7 @@ __all__ = [
     "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 ]
 
 
@@ -1045,6 +1045,69 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     y = conv2d(x.reshape(n * c, 1, h, w), ones, stride=geo.stride, padding=geo.padding)
     y = y.reshape(n, c, y.shape[2], y.shape[3])
     return y if np.isscalar(divisor) else y * Tensor((1.0 / divisor).astype(x.dtype))
+
+
+def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
+    """The mean of each of output_size (Ho, Wo) windows that cover x (N, C, H, W) or (C, H, W),
+    whatever its size: PyTorch's windows, row i spanning floor(i·H/Ho) to ceil((i+1)·H/Ho)
+    (they overlap by a row when Ho does not divide H). `output_size` is an int, a pair, or a
+    pair with None for "keep that size". `output_size=1` is global average pooling.
+
+    Each output is a weighted sum of its window's pixels, weights 1/window size, so the whole
+    pooling is two matrix products, rows (Ho, H) @ x @ columns (W, Wo): differentiable to any
+    order, and as fast for uneven windows as for even ones.
+
+    >>> x = Tensor([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])     # (C, H, W) = (1, 2, 3)
+    >>> adaptive_avg_pool2d(x, (1, 2)).data                  # windows: columns 0-1 and 1-2
+    array([[[3., 4.]]], dtype=float32)
+    >>> adaptive_avg_pool2d(x, (None, 1)).data               # keep the rows, average each
+    array([[[2.],
+            [5.]]], dtype=float32)
+    """
+    return _adaptive_avg_pool2d("adaptive_avg_pool2d", x, output_size)
+
+
+def _adaptive_avg_pool2d(name: Any, x: Any, output_size: Any) -> Tensor:
+    """`adaptive_avg_pool2d`, its errors naming `name` (the function, or the layer)."""
+    x = _floating(name, x)
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
+        raise ValueError(f"{name}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input with "
+                         f"non-empty C, H and W, got shape {x.shape}")
+    height, width = x.shape[-2:]
+    out_height, out_width = _adaptive_size(name, output_size, (height, width))
+    rows = _averaging_matrix(height, out_height, x.dtype)
+    columns = _averaging_matrix(width, out_width, x.dtype)
+    return Tensor(rows) @ x @ Tensor(columns.T)
+
+
+def _adaptive_size(name: Any, output_size: Any, size: tuple[int, int]) -> tuple[int, int]:
+    """(Ho, Wo) from an int, a pair of ints, or a pair with None (the input's size there)."""
+    if _is_int(output_size):
+        pair: tuple = (output_size, output_size)
+    elif isinstance(output_size, (tuple, list)):
+        pair = tuple(output_size)
+    else:
+        pair = ()
+    if len(pair) != 2 or not all(v is None or (_is_int(v) and v >= 1) for v in pair):
+        raise ValueError(f"{name}: output_size must be an int >= 1 or a pair of them (None in "
+                         f"the pair keeps the input's size), got {output_size!r}")
+    return (size[0] if pair[0] is None else int(pair[0]),
+            size[1] if pair[1] is None else int(pair[1]))
+
+
+def _averaging_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """(out, size): row i is 1/len over PyTorch's adaptive window i, floor(i·size/out) to
+    ceil((i+1)·size/out), and 0 elsewhere.
+
+    >>> _averaging_matrix(3, 2, np.float64)
+    array([[0.5, 0.5, 0. ],
+           [0. , 0.5, 0.5]])
+    """
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
 
 
 def _check_divisor(name: str, divisor_override: Any) -> None:

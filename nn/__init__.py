@@ -2,7 +2,7 @@
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`, `Embedding`, `Sequential`, `MLP`,
   activations, `Dropout`, `Flatten`, `Identity` (nn.layers); `Conv2d`, `MaxPool2d`,
-  `AvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
+  `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
   `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -23,7 +23,7 @@ from .functional import (
     l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu, sigmoid,
     softmax, tanh,
 )
-from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .io import load, save
 from .layers import (
     MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
@@ -42,7 +42,8 @@ __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
     "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Dropout", "Flatten", "Identity",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
+    "LayerNorm",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "one_hot",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -1,4 +1,5 @@
-"""Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d` (NCHW, PyTorch's names and layout).
+"""Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (NCHW,
+PyTorch's names and layout).
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -21,13 +22,14 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.functional import (
-    _channels_last_hint, _check_divisor, _conv2d, _conv_padding, _image_hint, _pair, _yes_or_no,
+    _adaptive_avg_pool2d, _adaptive_size, _channels_last_hint, _check_divisor, _conv2d,
+    _conv_padding, _image_hint, _pair, _yes_or_no,
 )
 
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "not_an_image_batch"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "not_an_image_batch"]
 
 
 class Conv2d(Module):
@@ -144,6 +146,29 @@ class AvgPool2d(Module):
             ("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))]
         return _pool_repr(self) + "".join(f", {name}={value}" for name, value, default
                                           in options if value != default)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output_size (Ho, Wo) whatever the input's H and W, with
+    PyTorch's windows (see `autograd.functional.adaptive_avg_pool2d`): an int, a pair, or a
+    pair with None (keep that size). `AdaptiveAvgPool2d(1)` is global average pooling, the
+    usual bridge from the last convolution to a classifier.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveAvgPool2d((2, None))(Tensor(np.zeros((8, 16, 7, 5)))).shape
+    (8, 16, 2, 5)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        _adaptive_size("AdaptiveAvgPool2d", output_size, (1, 1))     # bad sizes fail here
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return _adaptive_avg_pool2d(repr(self), x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
 
 
 def _pool_repr(layer: Module) -> str:

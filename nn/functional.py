@@ -3,11 +3,11 @@ Values.
 
 The activations (`leaky_relu` among them), `linear`, `embedding`, the fused losses
 (`cross_entropy` and both binary cross-entropies) and the convolution and pooling functions
-(`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `pad`) come from `autograd.functional`,
-`batch_norm` and `layer_norm` from `nn.normalization`: each is one function, reachable from both
-modules. This module adds dropout, `one_hot` and the other losses of the lectures.
-Every loss takes `reduction="mean" | "sum" | "none"`, and declares its task (see `nn.scoring`),
-which is how `fit` picks metrics and reads class labels.
+(`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `pad`) come from
+`autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
+function, reachable from both modules. This module adds dropout, `one_hot` and the other
+losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`, and declares its
+task (see `nn.scoring`), which is how `fit` picks metrics and reads class labels.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -39,9 +39,9 @@ from autograd.functional import (
     _target_number, _value_pairs, class_options, integer_array, kept_labels,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
-    avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, conv1d, conv2d,
-    cross_entropy, embedding, leaky_relu, linear, log_softmax, max_pool2d, pad, relu, sigmoid,
-    softmax, tanh,
+    adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
+    conv1d, conv2d, cross_entropy, embedding, leaky_relu, linear, log_softmax, max_pool2d, pad,
+    relu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 
@@ -54,7 +54,8 @@ __all__ = [
     "one_hot", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "pad", "batch_norm", "layer_norm",
+    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
+    "layer_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values

@@ -3,8 +3,8 @@
 Each function overwrites the numbers of a Tensor (keeping its dtype and shape) and returns it.
 Nothing is recorded: the values are written straight into `.data`, so no graph is built. Random
 draws come from `rng=` or from the shared generator, so `autograd.manual_seed(s)` makes a run
-reproducible. `uniform_`, `normal_`, `zeros_`, `ones_` and `constant_` also fill a list of
-`Value`s (the scalar engine's parameters).
+reproducible. `uniform_`, `normal_`, `trunc_normal_`, `zeros_`, `ones_` and `constant_` also
+fill a list of `Value`s (the scalar engine's parameters).
 
 Convention: a `Linear` weight has PyTorch's shape (out_features, in_features) (the layer computes
 x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch. Convolution weights have
@@ -31,8 +31,8 @@ from autograd import Tensor, Value, no_grad
 from autograd.random import default_rng
 
 __all__ = [
-    "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
-    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "zeros_", "ones_", "constant_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
 ]
 
 Target = Any        # a Tensor, or a list of Values where the function says so
@@ -89,6 +89,29 @@ def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std!r}")
     return _fill_random("normal_", tensor, lambda r, shape: r.normal(mean, std, shape), rng)
+
+
+def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, rng: np.random.Generator | None = None) -> Target:
+    """Fill with draws from N(mean, std²) conditioned on a <= x <= b (a and b are values, not
+    multiples of std, as in PyTorch): a normal whose rare far draws are never made.
+
+    Drawn by rejection: propose from N(mean, std²), or uniformly on [a, b] when the interval is
+    narrow or out in a tail, and keep the proposals the truncated density accepts.
+
+    >>> from autograd import zeros
+    >>> W = trunc_normal_(zeros(100, 100), std=0.02, a=-0.04, b=0.04)
+    >>> bool(abs(W.data).max() <= 0.04)
+    True
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: needs a < b, got a={a!r}, b={b!r}")
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be > 0, got {std!r}")
+    low, high = (a - mean) / std, (b - mean) / std     # the bounds in standard units
+    return _fill_random("trunc_normal_", tensor,
+                        lambda r, shape: mean + std * _standard_truncated_normal(r, low, high,
+                                                                                 shape), rng)
 
 
 def constant_(tensor: Target, val: float) -> Target:
@@ -156,6 +179,45 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return _fill_random("kaiming_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0,
+                rng: np.random.Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al.), as PyTorch does.
+
+    The weight is seen as a matrix of shape[0] rows and the rest flattened into columns; its
+    rows are orthonormal when there are no more rows than columns (W Wᵀ = gain² I), else its
+    columns are (Wᵀ W = gain² I). Drawn as the Q of the QR decomposition of a standard normal
+    matrix, signs fixed by R's diagonal so that Q is uniformly distributed.
+
+    >>> import numpy as np
+    >>> from autograd import zeros
+    >>> W = orthogonal_(zeros(3, 5), gain=2.0).data
+    >>> bool(np.allclose(W @ W.T, 4 * np.eye(3), atol=1e-6))     # float32 rounding
+    True
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"orthogonal_: needs a Tensor of 2 or more dimensions, got "
+                        f"{type(tensor).__name__}")
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs a tensor of 2 or more dimensions (rows = shape[0], "
+                         f"the rest flattened into columns), got shape {tensor.shape}")
+    if tensor.size == 0:
+        return tensor                               # nothing to fill, as in PyTorch
+    rows = tensor.shape[0]
+    columns = tensor.size // rows
+
+    def draw(generator: np.random.Generator, shape: tuple) -> np.ndarray:
+        tall = generator.normal(0.0, 1.0, (rows, columns))
+        if rows < columns:
+            tall = tall.T                           # QR of the tall one: orthonormal columns
+        q, r = np.linalg.qr(tall)
+        q = q * np.sign(np.diag(r))                 # unique Q, uniform over orthogonal matrices
+        if rows < columns:
+            q = q.T
+        return gain * q.reshape(shape)
+
+    return _fill_random("orthogonal_", tensor, draw, rng)
+
+
 # ----------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------
@@ -212,3 +274,46 @@ def _fill_random(name: str, target: Any, draw: Callable, rng: np.random.Generato
         raise TypeError(f"{name}: needs a floating-point tensor, got dtype {target.dtype}")
     generator = default_rng() if rng is None else rng
     return _write(name, target, lambda shape: draw(generator, shape))
+
+
+def _standard_normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _standard_normal_pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _standard_truncated_normal(rng: np.random.Generator, low: float, high: float,
+                               shape: tuple) -> np.ndarray:
+    """Draws from N(0, 1) conditioned on low <= x <= high, by rejection sampling.
+
+    Two proposals, the one that wastes fewer draws is used: N(0, 1) itself (kept when inside the
+    bounds: acceptance = the mass inside), or U(low, high) kept with probability
+    pdf(x) / (largest pdf on the interval) (good for narrow intervals and for tails)."""
+    if low > 0:                                     # mirror an upper tail: erfc stays accurate
+        return -_standard_truncated_normal(rng, -high, -low, shape)
+    mass = _standard_normal_cdf(high) - _standard_normal_cdf(low)
+    peak = _standard_normal_pdf(min(max(0.0, low), high))     # the pdf's top on [low, high]
+    width = high - low
+    uniform_acceptance = mass / (width * peak) if math.isfinite(width) else 0.0
+    acceptance = max(mass, uniform_acceptance)
+    if acceptance < 1e-6:
+        raise ValueError(f"trunc_normal_: the interval holds only {mass:.3g} of the normal "
+                         f"distribution ({low:.3g} to {high:.3g} standard deviations from the "
+                         f"mean); move mean or widen [a, b]")
+    count = int(np.prod(shape))
+    kept: list[np.ndarray] = []
+    missing = count
+    while missing > 0:
+        proposals = int(missing / acceptance * 1.1) + 16
+        if mass >= uniform_acceptance:
+            x = rng.normal(0.0, 1.0, proposals)
+            x = x[(low <= x) & (x <= high)]
+        else:
+            x = rng.uniform(low, high, proposals)
+            density = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+            x = x[rng.uniform(0.0, peak, proposals) <= density]
+        kept.append(x[:missing])
+        missing -= len(kept[-1])
+    return np.concatenate(kept).reshape(shape)

@@ -13,8 +13,8 @@ import pytest
 from autograd import Tensor, gradcheck, manual_seed
 from autograd import functional as F
 from nn import (
-    AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential,
-    cross_entropy, load, save,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU,
+    Sequential, cross_entropy, load, save,
 )
 from nn.optim import SGD
 
@@ -63,6 +63,18 @@ def test_pool_layers_shapes_and_arguments():
         MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be"):
         AvgPool2d(0)
+
+
+def test_adaptive_avg_pool_layer_shapes_and_repr():
+    """Any input size pools to output_size; no parameters; a classifier head on it."""
+    for height, width in ((8, 7), (13, 5)):
+        x = Tensor(np.ones((2, 3, height, width)))
+        assert AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
+        assert AdaptiveAvgPool2d((4, None))(x).shape == (2, 3, 4, width)
+        head = Sequential(AdaptiveAvgPool2d(1), Flatten(), Linear(3, 2))
+        assert head(x).shape == (2, 2)
+    assert repr(AdaptiveAvgPool2d((2, None))) == "AdaptiveAvgPool2d(output_size=(2, None))"
+    assert list(AdaptiveAvgPool2d(3).parameters()) == []
 
 
 @pytest.mark.parametrize("kernel, dilation, explicit", [

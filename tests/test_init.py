@@ -227,3 +227,88 @@ def test_convolution_weights_use_pytorchs_fans():
     assert np.abs(w.data).max() <= bound < np.abs(w.data).max() * 1.05
     w = init.xavier_uniform_(Tensor(np.zeros((16, 3, 5))), rng=np.random.default_rng(0))
     assert np.abs(w.data).max() <= (6 / (3 * 5 + 16 * 5)) ** 0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# Truncated normal and orthogonal
+# ----------------------------------------------------------------------------------------------
+
+def _truncated_normal_moments(mean, std, a, b):
+    """Mean and std of N(mean, std²) conditioned on [a, b], from the textbook formula."""
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    cdf = lambda z: 0.5 * math.erfc(-z / math.sqrt(2))
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    mass = cdf(beta) - cdf(alpha)
+    shift = (pdf(alpha) - pdf(beta)) / mass
+    z_pdf = lambda z: z * pdf(z) if math.isfinite(z) else 0.0       # its limit at ±∞
+    variance = 1 + (z_pdf(alpha) - z_pdf(beta)) / mass - shift ** 2
+    return mean + std * shift, std * math.sqrt(variance)
+
+
+@pytest.mark.parametrize("mean, std, a, b", [
+    (0.0, 1.0, -2.0, 2.0),          # the default: symmetric, 95 % of the mass
+    (0.0, 0.02, -0.04, 0.04),       # a ViT-style weight init
+    (1.0, 2.0, 0.0, 10.0),          # lopsided: the mean moves right
+    (0.0, 1.0, 2.0, 4.0),           # a tail: proposed uniformly, not from the normal
+    (0.0, 1.0, -0.01, 0.01),        # narrow: nearly uniform
+    (0.0, 1.0, -math.inf, 0.5),     # one-sided
+], ids=["default", "vit", "lopsided", "tail", "narrow", "one_sided"])
+def test_trunc_normal_bounds_and_moments(mean, std, a, b):
+    w = init.trunc_normal_(Tensor(np.zeros(200_000)), mean, std, a, b,
+                           rng=np.random.default_rng(4)).data
+    assert a <= w.min() and w.max() <= b
+    want_mean, want_std = _truncated_normal_moments(mean, std, a, b)
+    tolerance = 5 * want_std / math.sqrt(w.size)                # 5 standard errors
+    assert abs(w.mean() - want_mean) < tolerance
+    assert abs(w.std() - want_std) < _sample_std_tolerance(want_std, w.size) * 1.5
+
+
+def test_trunc_normal_is_seeded_and_fills_values():
+    autograd.manual_seed(5)
+    first = init.trunc_normal_(Tensor(np.zeros((4, 4)))).data.copy()
+    autograd.manual_seed(5)
+    assert (init.trunc_normal_(Tensor(np.zeros((4, 4)))).data == first).all()
+    vs = init.trunc_normal_([Value(0.0) for _ in range(20)], std=3.0, a=-1.0, b=1.0)
+    assert all(-1.0 <= v.data <= 1.0 for v in vs) and len({v.data for v in vs}) == 20
+
+
+@pytest.mark.parametrize("shape", [(3, 7), (7, 3), (5, 5), (4, 2, 3, 3), (40, 2, 3)],
+                         ids=["wide", "tall", "square", "conv_wide", "conv_tall"])
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_orthogonal_rows_or_columns_are_orthonormal(shape, gain):
+    """As PyTorch: rows = shape[0], the rest flattened into columns; W Wᵀ = gain² I when
+    rows <= columns, else Wᵀ W = gain² I."""
+    w = init.orthogonal_(Tensor(np.zeros(shape)), gain=gain, rng=np.random.default_rng(6)).data
+    assert w.shape == shape
+    matrix = w.reshape(shape[0], -1)
+    gram = matrix @ matrix.T if matrix.shape[0] <= matrix.shape[1] else matrix.T @ matrix
+    assert np.allclose(gram, gain ** 2 * np.eye(len(gram)), rtol=0, atol=1e-12)
+
+
+def test_orthogonal_is_seeded_and_random():
+    autograd.manual_seed(7)
+    first = init.orthogonal_(Tensor(np.zeros((4, 4)))).data.copy()
+    autograd.manual_seed(7)
+    again = init.orthogonal_(Tensor(np.zeros((4, 4)))).data
+    assert (again == first).all()
+    assert not np.allclose(init.orthogonal_(Tensor(np.zeros((4, 4)))).data, first)
+    w32 = init.orthogonal_(Tensor(np.zeros((6, 6), np.float32))).data
+    assert w32.dtype == np.float32 and np.allclose(w32 @ w32.T, np.eye(6), atol=1e-6)
+    empty = Tensor(np.zeros((0, 3)))
+    assert init.orthogonal_(empty) is empty
+
+
+def test_trunc_normal_and_orthogonal_errors():
+    with pytest.raises(ValueError, match=r"orthogonal_: needs a tensor of 2 or more dimensions.*"
+                                         r"got shape \(5,\)"):
+        init.orthogonal_(Tensor(np.zeros(5)))
+    with pytest.raises(TypeError, match="orthogonal_: needs a Tensor"):
+        init.orthogonal_([Value(1.0), Value(2.0)])
+    with pytest.raises(TypeError, match="orthogonal_: needs a floating-point tensor"):
+        init.orthogonal_(Tensor(np.zeros((2, 2), dtype=np.int64)))
+    with pytest.raises(ValueError, match="trunc_normal_: needs a < b, got a=2.0, b=-2.0"):
+        init.trunc_normal_(Tensor(np.zeros(3)), a=2.0, b=-2.0)
+    with pytest.raises(ValueError, match="trunc_normal_: std must be > 0, got 0.0"):
+        init.trunc_normal_(Tensor(np.zeros(3)), std=0.0)
+    with pytest.raises(ValueError, match="trunc_normal_: the interval holds only"):
+        init.trunc_normal_(Tensor(np.zeros(3)), a=40.0, b=math.inf)

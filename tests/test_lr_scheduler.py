@@ -1,5 +1,7 @@
 """nn.optim.lr_scheduler: each schedule against its closed form, PyTorch's start and resume rules,
-checkpoints, ReduceLROnPlateau's patience / cooldown / min_lr, and argument errors.
+checkpoints, ReduceLROnPlateau's patience / cooldown / min_lr, OneCycleLR against PyTorch's
+sequences (asked live where torch is installed, else as recorded in
+tests/reference/lr_scheduler.npz), and argument errors.
 
 The schedulers update the lr recursively (PyTorch's chainable form); the closed forms here are
 written independently from the formulas in PyTorch's documentation.
@@ -7,17 +9,19 @@ written independently from the formulas in PyTorch's documentation.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value
-from nn.optim import SGD, Adam
+from nn.optim import SGD, Adagrad, Adam
 from nn.optim.lr_scheduler import (
-    CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
+    CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR, OneCycleLR,
     ReduceLROnPlateau, StepLR,
 )
+from reference import assert_matches, record_cases, recorded_case
 
 BASE_LRS = (1.0, 0.3)
 
@@ -113,8 +117,10 @@ def test_get_last_lr_is_a_copy():
                                   lambda o: LinearLR(o, 0.2, 0.9, 6),
                                   lambda o: CosineAnnealingLR(o, 4, 0.05),
                                   lambda o: MultiStepLR(o, [2, 6, 9], 0.5),
-                                  lambda o: LambdaLR(o, lambda e: 1 / (1 + e))],
-                         ids=["step", "exponential", "linear", "cosine", "multistep", "lambda"])
+                                  lambda o: LambdaLR(o, lambda e: 1 / (1 + e)),
+                                  lambda o: OneCycleLR(o, [1.0, 0.5], 30, three_phase=True)],
+                         ids=["step", "exponential", "linear", "cosine", "multistep", "lambda",
+                              "one_cycle"])
 def test_state_dict_round_trip_continues_the_schedule(make):
     opt = two_group_sgd()
     schedule = make(opt)
@@ -348,3 +354,148 @@ def test_new_schedules_match_pytorch():
             assert ours.get_last_lr()[0] == pytest.approx(theirs.get_last_lr()[0], rel=1e-12)
             ours.optimizer.step(); ours.step()
             theirs_opt.step(); theirs.step()
+
+
+# ----------------------------------------------------------------------------------------------
+# OneCycleLR: PyTorch's lr and momentum at every step (asked live, else as recorded)
+# ----------------------------------------------------------------------------------------------
+
+# (optimizer: "sgd" with momentum 0.9 or "adam", one value or one per group, OneCycleLR's
+# arguments); every step up to total_steps, the last one PyTorch allows
+ONE_CYCLE_CASES = [
+    ("sgd", 1, dict(max_lr=1.0, total_steps=10)),
+    ("sgd", 2, dict(max_lr=[0.5, 2.0], epochs=3, steps_per_epoch=7, pct_start=0.25,
+                    anneal_strategy="linear", base_momentum=0.8, max_momentum=[0.9, 0.99])),
+    ("adam", 1, dict(max_lr=0.01, total_steps=40, three_phase=True, div_factor=10.0,
+                     final_div_factor=100.0)),
+    ("adam", 1, dict(max_lr=0.01, total_steps=25, pct_start=0.5, cycle_momentum=False)),
+    ("sgd", 1, dict(max_lr=0.3, total_steps=13, pct_start=0.0)),
+]
+ONE_CYCLE_IDS = ["two_phase_cos", "linear_two_groups", "three_phase_adam", "adam_no_momentum",
+                 "no_warm_up"]
+
+
+def _one_cycle_run(make_optimizer, make_scheduler, case):
+    """lr and momentum (beta1 for Adam) of every group at steps 0 .. total_steps."""
+    kind, groups, settings = case
+    optimizer = make_optimizer(kind, groups)
+    scheduler = make_scheduler(optimizer, **settings)
+    lrs, momenta = [], []
+    for step in range(scheduler.total_steps + 1):
+        if step:
+            optimizer.step()
+            scheduler.step()
+        lrs.append(list(scheduler.get_last_lr()))
+        momenta.append([group["betas"][0] if kind == "adam" else group["momentum"]
+                        for group in optimizer.param_groups])
+    return {"lr": np.array(lrs, dtype=np.float64), "momentum": np.array(momenta, np.float64)}
+
+
+def one_cycle_glassgrad(case) -> dict[str, np.ndarray]:
+    def optimizer(kind, groups):
+        params = [{"params": [Value(0.0)]} for _ in range(groups)]
+        return SGD(params, lr=0.1, momentum=0.9) if kind == "sgd" else Adam(params, lr=0.1)
+    return _one_cycle_run(optimizer, OneCycleLR, case)
+
+
+def one_cycle_torch(torch, case) -> dict[str, np.ndarray]:
+    """The same as `one_cycle_glassgrad`, computed by PyTorch."""
+    def optimizer(kind, groups):
+        params = [{"params": [torch.zeros(1, requires_grad=True)]} for _ in range(groups)]
+        return (torch.optim.SGD(params, lr=0.1, momentum=0.9) if kind == "sgd"
+                else torch.optim.Adam(params, lr=0.1))
+    return _one_cycle_run(optimizer, torch.optim.lr_scheduler.OneCycleLR, case)
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/lr_scheduler.npz: OneCycleLR's sequences under each case's id."""
+    return record_cases(ONE_CYCLE_IDS, ONE_CYCLE_CASES, lambda rng, case: {},
+                        lambda case: one_cycle_torch(torch, case))
+
+
+@pytest.mark.parametrize("case", ONE_CYCLE_CASES, ids=ONE_CYCLE_IDS)
+def test_one_cycle_matches_pytorch(case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    assert_matches(one_cycle_glassgrad(case), one_cycle_torch(torch, case), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(ONE_CYCLE_IDS, ONE_CYCLE_CASES)),
+                         ids=ONE_CYCLE_IDS)
+def test_one_cycle_matches_pytorchs_recorded_sequences(case_id, case):
+    assert_matches(one_cycle_glassgrad(case), recorded_case("lr_scheduler", case_id),
+                   rtol=1e-14, atol=0)
+
+
+def test_one_cycle_shape_of_the_cycle():
+    """Warm-up from max_lr / 25 to max_lr by step pct_start · total − 1, down to
+    max_lr / 25 / 1e4 at the last step; momentum the mirror image (0.95 → 0.85 → 0.95)."""
+    opt = SGD([Value(0.0)], lr=0.1)                           # made without momentum
+    schedule = OneCycleLR(opt, max_lr=2.0, total_steps=100)
+    lrs, momenta = [], []
+    for _ in range(100):
+        lrs.append(schedule.get_last_lr()[0])
+        momenta.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        schedule.step()
+    approx = functools.partial(pytest.approx, rel=1e-14)        # PyTorch's rounding, not exact
+    assert lrs[0] == approx(2.0 / 25) and lrs[29] == approx(2.0)
+    assert lrs[99] == approx(2.0 / 25 / 1e4)
+    assert lrs.index(max(lrs)) == 29 and momenta.index(min(momenta)) == 29
+    assert momenta[0] == approx(0.95) and momenta[29] == approx(0.85)
+    assert momenta[99] == approx(0.95)
+    assert all(a < b for a, b in zip(lrs[:29], lrs[1:30]))
+    assert all(a > b for a, b in zip(lrs[29:99], lrs[30:100]))
+
+
+def test_one_cycle_stepping_past_total_steps_is_an_error():
+    opt = SGD([Value(0.0)], lr=0.1, momentum=0.9)
+    schedule = OneCycleLR(opt, max_lr=1.0, total_steps=4)
+    for _ in range(4):
+        schedule.step()                                       # steps 1 .. 4, as PyTorch allows
+    with pytest.raises(ValueError, match=r"OneCycleLR: stepped 5 times, but the schedule ends "
+                                         r"after total_steps=4"):
+        schedule.step()
+    assert schedule.last_epoch == 4                           # that step was not taken
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: OneCycleLR(_opt(), 0.1), ValueError,
+     r"OneCycleLR: give total_steps, or both epochs and steps_per_epoch \(got total_steps=None, "
+     r"epochs=None, steps_per_epoch=None\)"),
+    (lambda: OneCycleLR(_opt(), 0.1, epochs=3), ValueError, r"give total_steps, or both"),
+    (lambda: OneCycleLR(_opt(), 0.1, total_steps=0), ValueError,
+     r"OneCycleLR: total_steps must be >= 1, got 0"),
+    (lambda: OneCycleLR(_opt(), 0.1, epochs=2, steps_per_epoch=2.5), TypeError,
+     r"OneCycleLR: steps_per_epoch must be an integer, got 2.5"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, pct_start=1.5), ValueError,
+     r"OneCycleLR: pct_start must be in \[0, 1\], got 1.5"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, anneal_strategy="cosine"), ValueError,
+     r"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got 'cosine'"),
+    (lambda: OneCycleLR(_opt(), [0.1, 0.2], 10), ValueError,
+     r"OneCycleLR: max_lr has 2 values, the optimizer has 1 parameter group\(s\)"),
+    (lambda: OneCycleLR(_opt(), -0.1, 10), ValueError, r"OneCycleLR: max_lr must be > 0"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, div_factor=0), ValueError,
+     r"OneCycleLR: div_factor must be > 0, got 0"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, max_momentum=1.0), ValueError,
+     r"OneCycleLR: max_momentum must be in \[0, 1\), got 1.0"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, three_phase="yes"), TypeError,
+     r"OneCycleLR: three_phase must be True or False, got 'yes'"),
+    (lambda: OneCycleLR(Adagrad([Value(0.0)]), 0.1, 10), ValueError,
+     r"OneCycleLR: cycle_momentum=True needs an optimizer with a momentum or betas .*Adagrad "
+     r"has neither: pass cycle_momentum=False"),
+    (lambda: OneCycleLR(_opt(), 0.1, 10, pct_start=0.1), ValueError,    # warm-up: 0 steps
+     r"OneCycleLR: pct_start=0.1 with total_steps=10 makes a phase of no steps, reached at "
+     r"step 0 \(PyTorch divides by zero there\); change pct_start"),
+    (lambda: OneCycleLR("sgd", 0.1, 10), TypeError, r"OneCycleLR: expected an Optimizer, got str"),
+])
+def test_one_cycle_bad_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_one_cycle_without_momentum_cycling_works_on_any_optimizer():
+    opt = Adagrad([Value(0.0)], lr=0.5)
+    schedule = OneCycleLR(opt, max_lr=1.0, total_steps=5, cycle_momentum=False)
+    assert schedule.get_last_lr() == [pytest.approx(1.0 / 25, rel=1e-14)]
+    assert "momentum" not in opt.param_groups[0]

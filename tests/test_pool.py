@@ -1,10 +1,12 @@
-"""max_pool2d and avg_pool2d: forward against loops, the gradient (first maximum on ties, as
-PyTorch), finite differences in float64, second derivatives, errors, and the same numbers as
-PyTorch (asked live where torch is installed, else as recorded in tests/reference/pool.npz)."""
+"""max_pool2d, avg_pool2d and adaptive_avg_pool2d: forward against loops, the gradient (first
+maximum on ties, as PyTorch), finite differences in float64, second derivatives, errors, and the
+same numbers as PyTorch (asked live where torch is installed, else as recorded in
+tests/reference/pool.npz)."""
 
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -207,11 +209,111 @@ def options_torch(torch, case: tuple, x, g_max, g_avg) -> dict[str, np.ndarray]:
             "avg.x.grad": as_array(averaged.grad)}
 
 
+# adaptive_avg_pool2d: (x shape, output_size); the windows are PyTorch's floor/ceil rule
+ADAPTIVE_CASES = [
+    ((2, 3, 7, 5), (3, 2)),             # uneven: neighbouring windows share a row or column
+    ((2, 2, 8, 6), (4, 3)),             # even: the windows tile the input
+    ((1, 2, 5, 5), 1),                  # batch 1, global average pooling
+    ((3, 6, 4), (None, 3)),             # (C, H, W), the height kept
+    ((1, 1, 3, 2), (5, 4)),             # larger than the input: windows repeat pixels
+]
+ADAPTIVE_IDS = [f"adaptive-x{x}-out{o}" for x, o in ADAPTIVE_CASES]
+
+
+def adaptive_loops(x, output_size):
+    """Each output the mean of rows floor(i·H/Ho) to ceil((i+1)·H/Ho), columns alike."""
+    height, width = x.shape[-2:]
+    sizes = (output_size, output_size) if isinstance(output_size, int) else output_size
+    out_h, out_w = (n if o is None else o for o, n in zip(sizes, (height, width)))
+    y = np.zeros(x.shape[:-2] + (out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            rows = slice(i * height // out_h, -(-(i + 1) * height // out_h))
+            columns = slice(j * width // out_w, -(-(j + 1) * width // out_w))
+            y[..., i, j] = x[..., rows, columns].mean(axis=(-2, -1))
+    return y
+
+
+@pytest.mark.parametrize("xs, output_size", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)
+def test_adaptive_avg_pool_forward_and_gradient(rng, xs, output_size):
+    x = sample("real", xs, rng)
+    y = F.adaptive_avg_pool2d(t64(x), output_size)
+    np.testing.assert_allclose(y.data, adaptive_loops(x, output_size), rtol=1e-14, atol=1e-15)
+    assert gradcheck(lambda x: F.adaptive_avg_pool2d(x, output_size), t64(x))
+    layer = nn.AdaptiveAvgPool2d(output_size)
+    np.testing.assert_array_equal(layer(t64(x)).data, y.data)
+
+
+def test_adaptive_avg_pool_second_derivative_and_dtype(rng):
+    x = t64(sample("real", (1, 2, 5, 7), rng))
+    f = lambda x: (F.adaptive_avg_pool2d(x, (2, 3)) ** 2).sum()
+    assert gradcheck(lambda x: grad(f)(x), x)
+    assert F.adaptive_avg_pool2d(Tensor(np.ones((1, 1, 3, 3), np.float32)), 2).dtype == np.float32
+
+
+def test_adaptive_avg_pool_errors():
+    x = Tensor(np.zeros((1, 1, 4, 4)))
+    for bad in (0, (2, 0), (2, 2, 2), 1.5, "2", None, (None, 1.0)):
+        message = rf"adaptive_avg_pool2d: output_size must be an int >= 1 or a pair of them .*" \
+                  rf"got {re.escape(repr(bad))}"
+        with pytest.raises(ValueError, match=message):
+            F.adaptive_avg_pool2d(x, bad)
+    for shape in ((4, 4), (1, 1, 1, 4, 4), (1, 0, 4, 4), (1, 1, 0, 4)):
+        with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 3-d \(C, H, W\) or "
+                                             rf"4-d .*got shape {re.escape(str(shape))}"):
+            F.adaptive_avg_pool2d(Tensor(np.zeros(shape)), 2)
+    with pytest.raises(ValueError, match=r"AdaptiveAvgPool2d: output_size must be an int >= 1"):
+        nn.AdaptiveAvgPool2d((3, -1))
+    with pytest.raises(ValueError, match=r"^AdaptiveAvgPool2d\(output_size=\(2, None\)\): "
+                                         r"expected a 3-d"):
+        nn.AdaptiveAvgPool2d((2, None))(Tensor(np.zeros((4, 4))))
+
+
+def adaptive_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    xs, output_size = case
+    x = rng.normal(size=xs)
+    return dict(x=x, g=rng.normal(size=adaptive_loops(x, output_size).shape))
+
+
+def adaptive_glassgrad(case: tuple, x, g) -> dict[str, np.ndarray]:
+    ours = t64(x)
+    y = F.adaptive_avg_pool2d(ours, case[1])
+    y.backward(g)
+    return {"y": y.data, "x.grad": ours.grad}
+
+
+def adaptive_torch(torch, case: tuple, x, g) -> dict[str, np.ndarray]:
+    """The same as `adaptive_glassgrad`, computed by PyTorch."""
+    theirs = torch.tensor(x, requires_grad=True)
+    y = torch.nn.functional.adaptive_avg_pool2d(theirs, case[1])
+    y.backward(torch.tensor(g))
+    return {"y": as_array(y), "x.grad": as_array(theirs.grad)}
+
+
+@pytest.mark.parametrize("case", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)
+def test_adaptive_avg_pool_matches_pytorch(rng, case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = adaptive_inputs(rng, case)
+    assert_matches(adaptive_glassgrad(case, **inputs), adaptive_torch(torch, case, **inputs),
+                   rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(ADAPTIVE_IDS, ADAPTIVE_CASES)),
+                         ids=ADAPTIVE_IDS)
+def test_adaptive_avg_pool_matches_pytorchs_recorded_numbers(case_id, case):
+    theirs = recorded_case("pool", case_id)
+    assert_matches(adaptive_glassgrad(case, theirs["x"], theirs["g"]), theirs, rtol=1e-12,
+                   atol=1e-15, inputs=("x", "g"))
+
+
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
     """tests/reference/pool.npz: each case's inputs and PyTorch's results, under its id."""
     return {**record_cases(IDS, CASES, pool_inputs, functools.partial(pools_torch, torch)),
             **record_cases(OPTION_IDS, OPTION_CASES, option_inputs,
-                           functools.partial(options_torch, torch))}
+                           functools.partial(options_torch, torch)),
+            **record_cases(ADAPTIVE_IDS, ADAPTIVE_CASES, adaptive_inputs,
+                           functools.partial(adaptive_torch, torch))}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -33,7 +33,7 @@ from autograd.graph import Node
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-           "CosineAnnealingLR", "LambdaLR", "ReduceLROnPlateau"]
+           "CosineAnnealingLR", "LambdaLR", "OneCycleLR", "ReduceLROnPlateau"]
 
 
 class LRScheduler:
@@ -294,6 +294,134 @@ class LambdaLR(LRScheduler):
         return state
 
 
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin), stepped once per batch: the lr warms up from
+    max_lr / div_factor to max_lr over the first pct_start of total_steps, then anneals down to
+    max_lr / (div_factor · final_div_factor) at the last step. PyTorch's schedule, in closed form:
+    in a phase from step s to step t going from lr a to lr b, with p = (e − s) / (t − s),
+
+        anneal_strategy="cos":     lr_e = b + (a − b) · (1 + cos(π · p)) / 2
+        anneal_strategy="linear":  lr_e = a + (b − a) · p
+
+    The warm-up ends at step pct_start · total_steps − 1, the last phase at total_steps − 1.
+    `three_phase=True` comes back down to the start lr by step 2 · pct_start · total_steps − 2
+    and then anneals to the final lr. Give `total_steps`, or `epochs` and `steps_per_epoch`;
+    a step beyond total_steps + 1 is an error, as in PyTorch. `max_lr` (and the momenta) may
+    be one number or one per parameter group.
+
+    `cycle_momentum` (on by default, as in PyTorch) moves the momentum the other way, from
+    max_momentum down to base_momentum while the lr rises and back up while it falls: SGD's or
+    RMSprop's `momentum`, the Adam family's beta1. SGD made without momentum gets it. Pass
+    `cycle_momentum=False` to leave the momentum alone (needed for Adagrad or Adadelta, which
+    have none).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=0.1, momentum=0.9)
+    >>> schedule = OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> lrs = []
+    >>> for step in range(10):
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
+    >>> [round(lr, 4) for lr in lrs]           # up for 3 steps, then half a cosine down
+    [0.04, 0.52, 1.0, 0.9505, 0.8117, 0.6113, 0.3887, 0.1883, 0.0495, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        name = "OneCycleLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        if total_steps is not None:
+            self.total_steps = _integer(name, "total_steps", total_steps, low=1)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (_integer(name, "epochs", epochs, low=1)
+                                * _integer(name, "steps_per_epoch", steps_per_epoch, low=1))
+        else:
+            raise ValueError(f"{name}: give total_steps, or both epochs and steps_per_epoch "
+                             f"(got total_steps={total_steps!r}, epochs={epochs!r}, "
+                             f"steps_per_epoch={steps_per_epoch!r})")
+        self.pct_start = _real(name, "pct_start", pct_start)
+        if not 0.0 <= self.pct_start <= 1.0:
+            raise ValueError(f"{name}: pct_start must be in [0, 1], got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got "
+                             f"{anneal_strategy!r}")
+        self.anneal_strategy = anneal_strategy
+        for flag, value in (("cycle_momentum", cycle_momentum), ("three_phase", three_phase)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name}: {flag} must be True or False, got {value!r:.60}")
+        self.cycle_momentum, self.three_phase = cycle_momentum, three_phase
+        div_factor = _positive(name, "div_factor", div_factor)
+        final_div_factor = _positive(name, "final_div_factor", final_div_factor)
+        self.max_lrs = [_positive(name, "max_lr", lr)
+                        for lr in _per_group(name, "max_lr", max_lr, optimizer)]
+        self.min_lrs = [lr / div_factor / final_div_factor for lr in self.max_lrs]
+        self.max_momentums = [_momentum(name, "max_momentum", m)
+                              for m in _per_group(name, "max_momentum", max_momentum, optimizer)]
+        self.base_momentums = [_momentum(name, "base_momentum", m) for m in
+                               _per_group(name, "base_momentum", base_momentum, optimizer)]
+        self.use_beta1 = "betas" in optimizer.defaults
+        if cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
+            raise ValueError(f"{name}: cycle_momentum=True needs an optimizer with a momentum or "
+                             f"betas (SGD, RMSprop, the Adam family); {type(optimizer).__name__} "
+                             f"has neither: pass cycle_momentum=False")
+        if last_epoch == -1:                    # the start lr, as PyTorch computes it
+            for group, lr in zip(optimizer.param_groups, self.max_lrs):
+                group["initial_lr"] = lr / div_factor
+        super().__init__(optimizer, last_epoch)
+
+    def _phases(self) -> list[tuple]:
+        """Each phase: (its last step, lrs at its start, at its end, momenta at its start, at
+        its end), per parameter group; a phase starts where the one before ended."""
+        steps, pct = self.total_steps, self.pct_start
+        start, peak, final = self.base_lrs, self.max_lrs, self.min_lrs
+        low, high = self.base_momentums, self.max_momentums
+        warm_up = (pct * steps - 1, start, peak, high, low)
+        if self.three_phase:
+            return [warm_up, (2 * pct * steps - 2, peak, start, low, high),
+                    (steps - 1, start, final, high, high)]
+        return [warm_up, (steps - 1, peak, final, low, high)]
+
+    def get_lr(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            self.last_epoch -= 1                # the step is not taken
+            raise ValueError(f"OneCycleLR: stepped {step} times, but the schedule ends after "
+                             f"total_steps={self.total_steps}; make it with total_steps (or "
+                             f"epochs × steps_per_epoch) counting every batch")
+        phases = self._phases()
+        phase_start = 0.0
+        for i, (phase_end, lr_from, lr_to, momentum_from, momentum_to) in enumerate(phases):
+            if step <= phase_end or i == len(phases) - 1:
+                break
+            phase_start = phase_end
+        if phase_end == phase_start:
+            raise ValueError(f"OneCycleLR: pct_start={self.pct_start} with total_steps="
+                             f"{self.total_steps} makes a phase of no steps, reached at step "
+                             f"{step} (PyTorch divides by zero there); change pct_start")
+        progress = (step - phase_start) / (phase_end - phase_start)
+        if self.cycle_momentum:
+            for group, a, b in zip(self.optimizer.param_groups, momentum_from, momentum_to):
+                momentum = self._anneal(a, b, progress)
+                if self.use_beta1:
+                    group["betas"] = (momentum,) + tuple(group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return [self._anneal(a, b, progress) for a, b in zip(lr_from, lr_to)]
+
+    def _anneal(self, start: float, end: float, progress: float) -> float:
+        """From `start` (progress 0) to `end` (progress 1); PyTorch's order of operations."""
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * progress) + 1)
+        return (end - start) * progress + start
+
+
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by `factor` when a metric has stopped improving for `patience` epochs.
 
@@ -425,6 +553,24 @@ def _integer(name: str, key: str, value: Any, low: int) -> int:
     if value < low:
         raise ValueError(f"{name}: {key} must be >= {low}, got {value!r}")
     return int(value)
+
+
+def _per_group(name: str, key: str, value: Any, optimizer: Optimizer) -> list:
+    """One value per parameter group: a list of them, or one value for every group."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"{name}: {key} has {len(value)} values, the optimizer has {groups} "
+                             f"parameter group(s)")
+        return list(value)
+    return [value] * groups
+
+
+def _momentum(name: str, key: str, value: Any) -> float:
+    value = _real(name, key, value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name}: {key} must be in [0, 1), got {value!r}")
+    return value
 
 
 def _metric(metrics: Any) -> float:
