@@ -29,6 +29,7 @@ import numpy as np
 from autograd import Tensor, Value, get_default_dtype
 from autograd import functional as AF
 from autograd.random import default_rng
+from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
 from . import functional as F
 from .module import Module, ModuleList, Parameter
@@ -180,7 +181,7 @@ class Tanh(Module):
 class Softmax(Module):
     """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`."""
     def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
-        self.axis = _axis(type(self).__name__, "axis", axis, -1, "dim", dim)
+        self.axis = _one_name(type(self).__name__, "axis", axis, -1, "dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return AF.softmax(x, self.axis)
@@ -211,8 +212,8 @@ class Flatten(Module):
     """
     def __init__(self, start_axis: int = 1, end_axis: int = -1, *, start_dim: int | None = None,
                  end_dim: int | None = None) -> None:
-        self.start_axis = _axis("Flatten", "start_axis", start_axis, 1, "start_dim", start_dim)
-        self.end_axis = _axis("Flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
+        self.start_axis = _one_name("Flatten", "start_axis", start_axis, 1, "start_dim", start_dim)
+        self.end_axis = _one_name("Flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         start, end = (self._checked_axis(axis, x.shape) for axis in (self.start_axis,
@@ -236,17 +237,6 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         end = "" if self.end_axis == -1 else f", end_axis={self.end_axis}"
         return f"start_axis={self.start_axis}{end}"
-
-
-def _axis(layer: str, name: str, value: int, default: int, torch_name: str,
-          torch_value: int | None) -> int:
-    """`value`, or PyTorch's keyword for it (`dim`, `start_dim`, ...) when that one is given."""
-    if torch_value is None:
-        return value
-    if value != default:
-        raise TypeError(f"{layer}: got both {name}={value} and {torch_name}={torch_value}; "
-                        f"they are the same setting ({torch_name} is PyTorch's name)")
-    return torch_value
 
 
 class Dropout(Module):
