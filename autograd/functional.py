@@ -1,8 +1,8 @@
 """Functions over nodes: the elementwise math, the stable softmax family and fused ops.
 
-The elementwise math (exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos) accepts a `Value` or a
-`Tensor`, and the binary cross-entropies a list of Values too; the other functions take
-Tensors. Numbers and arrays become a constant `Tensor`:
+The elementwise math (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, abs, sin, cos) accepts a
+`Value` or a `Tensor`, and the binary cross-entropies a list of Values too; the other functions
+take Tensors. Numbers and arrays become a constant `Tensor`:
 
 >>> import numpy as np
 >>> from autograd import Tensor, functional as F
@@ -614,7 +614,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
                                      pos_weight: Any = None) -> Any:
     """Binary cross-entropy of σ(logits) against t in [0, 1], stable at any logit;
-    the gradient with respect to the logits is σ(x) - t.
+    the gradient with respect to the logits is σ(x) - t (without pos_weight).
 
     `pos_weight` (≥ 0) multiplies the loss of the positive term t log σ(x): above 1 it counts
     positives more (PyTorch's meaning). For Tensors the loss is one fused op and `pos_weight`

@@ -240,8 +240,8 @@ class Leaf(Op):
 
 class _Mark:
     """A named marker: what `.grad` holds while a backward pass is under way (VISITING,
-    PENDING; see `topological_order`), or the constant of a node that passes no gradient
-    (CLOSED)."""
+    PENDING; see `topological_order`), the constant of a node that passes no gradient
+    (CLOSED), or what `_a` of a constant says about where it came from (COMPUTED, NUMBER)."""
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
@@ -278,7 +278,8 @@ def constant_kind(inputs: tuple) -> _Mark:
 # ----------------------------------------------------------------------------------------------
 
 class Node:
-    """Bookkeeping shared by `Value` and `Tensor` (they add only the payload's operators).
+    """Bookkeeping shared by `Value` and `Tensor` (they add the payload's operators; a Tensor
+    also one slot, `_written_at`, for the in-place check of `_WriteClock`).
 
     Six slots and nothing else: a scalar graph is mostly nodes, and each slot is 8 bytes of
     every one of them. `_a`, `_b` and `_label` are only set when there is something to hold.

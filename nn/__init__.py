@@ -1,9 +1,10 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`, `Embedding`, `Sequential`, `MLP`,
-  activations, `Dropout`, `Flatten`, `Identity` (nn.layers); `Conv2d`, `MaxPool2d`,
-  `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (nn.normalization); micrograd's scalar `Neuron`, `Layer`,
-  `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
+- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
+  `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
+  `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`,
+  `BatchNorm2d`, `LayerNorm` (nn.normalization); micrograd's scalar `Neuron`, `Layer`, `MLP`
+  over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping

@@ -47,7 +47,6 @@ class LivePlot:
         self._outputs_of, self._labels_of = outputs_of, labels_of
         self.boundary = labels_of is not None and self._X.ndim == 2 and self._X.shape[1] == 2
         self._handle: Any = None
-        self.updates = 0                        # pictures shown so far (the first included)
 
     def update(self, history: Any) -> None:
         """Show the picture for `history` (an `nn.History`), replacing the previous one."""
@@ -58,7 +57,6 @@ class LivePlot:
             self._handle = display(picture, display_id=True)
         else:
             self._handle.update(picture)
-        self.updates += 1
 
     def png(self, history: Any) -> bytes:
         """The picture as PNG bytes: the loss curves, and the boundary when there is one."""

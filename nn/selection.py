@@ -258,11 +258,15 @@ def _grid(param_grid: Any) -> dict[str, list]:
     return grid
 
 
-def _build(build_model: Callable, params: dict[str, Any]) -> tuple:
+def _build(where: str, build_model: Callable, params: dict[str, Any]) -> tuple:
+    """`build_model(**params)`, checked to be a (model, loss_fn, optimizer) triple; an error
+    names `where` (cross_validate or GridSearch) and what came back instead."""
     built = build_model(**params)
     if not (isinstance(built, tuple) and len(built) == 3):
-        raise TypeError("build_model must return a (model, loss_fn, optimizer) triple, got "
-                        f"{type(built).__name__}")
+        got = (f"a tuple of {len(built)}" if isinstance(built, tuple)
+               else f"a value of type {type(built).__name__}")
+        raise TypeError(f"{where}: build_model must return a (model, loss_fn, optimizer) "
+                        f"triple, got {got}")
     return built
 
 
@@ -287,7 +291,7 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
     folds = []
     for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
-        model, loss_fn, optimizer = _build(build_model, params or {})
+        model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
         chosen = _metrics_for(loss_fn, metrics, "cross_validate")
         fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
         folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), metrics,
@@ -391,7 +395,7 @@ class GridSearch:
         best = min(trained, key=lambda r: sign * r["mean"][self.scoring])
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:
-            model, loss_fn, optimizer = _build(self.build_model, self.best_params)
+            model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params)
             fit(model, loss_fn, optimizer, (X, y), metrics=(),
                 **{"progress": False, **self.fit_kwargs})
             self.best_model = model

@@ -254,8 +254,11 @@ def test_cross_validate_with_a_fold_count_stratifies_class_labels():
 
 def test_cross_validate_checks_what_build_model_returns():
     X, y = _two_blobs(20)
-    with pytest.raises(TypeError, match=r"build_model must return a \(model, loss_fn, optimizer\)"):
+    with pytest.raises(TypeError, match=r"^cross_validate: build_model must return a \(model, "
+                                        r"loss_fn, optimizer\) triple, got a value of type MLP$"):
         cross_validate(lambda: MLP(2, [2], 2), X, y, cv=2)
+    with pytest.raises(TypeError, match=r"^cross_validate: .* triple, got a tuple of 2$"):
+        cross_validate(lambda: (MLP(2, [2], 2), None), X, y, cv=2)
 
 
 def test_a_model_or_a_lone_grid_value_is_refused_before_any_training():

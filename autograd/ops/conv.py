@@ -1,6 +1,6 @@
-"""2-D convolution (PyTorch's cross-correlation, NCHW) by im2col and one matmul, and zero padding.
+"""2-D convolution (PyTorch's cross-correlation, NCHW) by im2col and one matmul; constant padding.
 
-    y[n, o] = b[o] + Σ_c Σ_ij w[o, c, i, j] · x_pad[n, c, s·h + d·i, s·w + d·j]
+    y[n, o, p, q] = b[o] + Σ_c Σ_ij w[o, c, i, j] · x_pad[n, c, s·p + d·i, s·q + d·j]
 
 im2col copies every receptive field of x into a column, so the whole layer is one product:
 
@@ -174,7 +174,7 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry,
     if cols is None:
         cols = im2col(x, kernel, geo)
     ho, wo = geo.output_size(x.shape[2:], kernel)
-    y = _products(_grouped(w, geo.groups), cols)              # (G, O/G, N·Ho·Wo)
+    y = _products(_grouped(w, geo.groups), cols)              # (G, O/G, Ho·Wo·N)
     return y.reshape(w.shape[0], ho, wo, x.shape[0]).transpose(3, 0, 1, 2)
 
 
@@ -182,7 +182,7 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
-    dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, N·L)
+    dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, Ho·Wo·N)
     return col2im(dcols, x_shape, w.shape[2:], geo)
 
 

@@ -1,7 +1,8 @@
 """Fused ops: one node (and one rule) where a chain of small ops would cost more and say less.
 
     linear:         y = x @ Wᵀ + b           dx = G W,   dW = Gᵀ x,  db = Σ_rows G
-    cross_entropy:  L_i = logsumexp(z_i) - Σ_c t_ic z_ic    dL/dz = softmax(z) Σ_c t_ic - t
+    cross_entropy:  L_i = (Σ_c t_ic) logsumexp(z_i) - Σ_c t_ic z_ic
+                                                 dL/dz = softmax(z) Σ_c t_ic - t
                     (t: one-hot labels, probabilities, or PyTorch's weighted, smoothed rows)
     binary_cross_entropy:  ℓ = -[t log p + (1 - t) log(1 - p)]     dℓ/dp = (p - t) / p(1 - p)
     ... with_logits:       ℓ = (1 - t) x + log(1 + e^-x)           dℓ/dx = σ(x) - t
@@ -165,9 +166,10 @@ class BCEWithLogitsCtx:
 
 
 class BinaryCrossEntropyWithLogits(Op):
-    """-[t log σ(x) + (1 - t) log(1 - σ(x))] = (1 - t) x + w softplus(-x), from logits x,
-    where softplus(-x) = log(1 + e^-x) = log1p(e^-|x|) + max(-x, 0) never overflows and
-    w = 1 + (pos_weight - 1) t weighs the positive term (w = 1 without pos_weight);
+    """-[p_w t log σ(x) + (1 - t) log(1 - σ(x))] = (1 - t) x + w softplus(-x), from logits x
+    and pos_weight p_w (1 when not given), where softplus(-x) = log(1 + e^-x)
+    = log1p(e^-|x|) + max(-x, 0) never overflows and w = 1 + (p_w - 1) t weighs the positive
+    term (w = 1 without pos_weight);
     dℓ/dx = (1 - t) - w (1 - σ(x)), which is σ(x) - t without pos_weight."""
     name = "binary_cross_entropy_with_logits"
 

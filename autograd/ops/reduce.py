@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, min over `axis` (None, an int or a tuple; ctx = (axes, keepdims)).
+"""Reductions: sum, mean, max, min over some axes; ctx = (axes, keepdims), where axes is None
+(all of them) or a sorted tuple of non-negative ints (Tensor normalises the user's `axis`).
 
 Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 """
