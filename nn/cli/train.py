@@ -195,6 +195,14 @@ def _output_paths(out: str, data: str) -> tuple[str, str]:
     return paths
 
 
+def _target_scale(y: np.ndarray) -> tuple[float, float]:
+    """The mean and standard deviation of the regression targets `y` (1 for a constant target):
+    the MLP learns the standardised target, whose outputs start near 0, as its inputs are. Left
+    in its own units (house prices), the target would stay out of the outputs' reach."""
+    mean, std = float(y.mean(dtype=np.float64)), float(y.std(dtype=np.float64))
+    return mean, (std if std > 0 else 1.0)
+
+
 def _validation_rows(val: float, n_rows: int) -> int:
     """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
     at least one; at least one row must be left to train on."""
@@ -253,16 +261,23 @@ def run(args: argparse.Namespace) -> int:
     std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
 
     out_features = len(classes) if task == "classify" else 1
+    target_mean, target_std = _target_scale(y_train) if task == "regress" else (0.0, 1.0)
     mlp = MLP(X.shape[1], args.hidden, out_features)
     model = TrainedModel(mlp, mean, std, task=task, target=args.target, features=features,
-                         classes=classes, hidden=args.hidden)
+                         classes=classes, hidden=args.hidden, target_mean=target_mean,
+                         target_std=target_std)
     extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
     optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
                                                             **extra)
     if task == "classify":
         loss_fn, metrics = cross_entropy, ("accuracy",)
     else:
-        loss_fn, metrics = (lambda out, target: mse_loss(out.reshape(-1), target)), ("mse",)
+        def loss_fn(out: Any, target: Any) -> Any:
+            """The squared error in standard deviations of the target: a price in the
+            hundred-thousands trains as well, with the same learning rate, as a number near 1."""
+            return mse_loss((out.reshape(-1) - target_mean) / target_std,
+                            (target - target_mean) / target_std)
+        metrics = ("mse",)
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
           f"{task} {args.target!r} from {_count(len(features), 'feature')}"
           f"{_ignoring(ignored)} ({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
