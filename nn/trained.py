@@ -3,8 +3,10 @@
 `glassgrad train` saves two files side by side (and `TrainedModel.save` writes the same pair):
 
     model.npz    the MLP's weights ("0.weight", ...), the training inputs' `input_mean` and
-                 `input_std` (the standardisation every input row goes through first), and
-                 "settings": the model's settings, so that this file alone is the whole model
+                 `input_std` (the standardisation every input row goes through first), for a
+                 regression the target's `target_mean` and `target_std` (the MLP learns the
+                 standardised target: its outputs are scaled back), and "settings": the model's
+                 settings, so that this file alone is the whole model
     model.json   the same settings to read and edit: task, target, feature names, hidden sizes,
                  activation, class names, plus "weights": "model.npz" and "weights_sha256":
                  that file's SHA-256, which ties the two files together
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
 from typing import Any, Sequence
@@ -87,12 +90,14 @@ class TrainedModel(Module):
     """An MLP with the standardisation of its training inputs and the names of its columns.
 
     Calling it standardises raw rows, `(x - input_mean) / input_std`, then runs the MLP (logits
-    for "classify", one number per row for "regress"); `predict` gives class names or numbers.
+    for "classify"; for "regress" one number per row, scaled back to the target's units:
+    `output * target_std + target_mean`); `predict` gives class names or numbers.
     """
 
     def __init__(self, model: Module, input_mean: Any, input_std: Any, *, task: str, target: str,
                  features: Sequence[str], classes: Sequence[str] = (),
-                 hidden: Sequence[int] = (), activation: str = "relu") -> None:
+                 hidden: Sequence[int] = (), activation: str = "relu",
+                 target_mean: float = 0.0, target_std: float = 1.0) -> None:
         super().__init__()
         if task not in TASKS:
             raise ValueError(f"TrainedModel: task must be one of {TASKS}, got {task!r}")
@@ -112,6 +117,11 @@ class TrainedModel(Module):
             raise ValueError(f"TrainedModel: input_mean must be finite and input_std finite and "
                              f"above 0; feature {features[i]!r} has mean {self.input_mean[i]:g} "
                              f"and std {self.input_std[i]:g}")
+        if not (math.isfinite(target_mean) and math.isfinite(target_std) and target_std > 0):
+            raise ValueError(f"TrainedModel: target_mean must be finite and target_std finite and "
+                             f"above 0, got {target_mean:g} and {target_std:g}")
+        # float32, as the outputs are: a float64 scalar would make them float64
+        self.target_mean, self.target_std = np.float32(target_mean), np.float32(target_std)
         self.task, self.target = task, target
         self.features, self.classes = list(features), list(classes)
         self.hidden, self.activation = [int(h) for h in hidden], activation
@@ -124,7 +134,10 @@ class TrainedModel(Module):
             raise ValueError(f"{type(self).__name__}: expected {len(self.features)} features "
                              f"per row ({names}), got "
                              f"{x.shape[-1] if x.ndim else 0} (input of shape {x.shape})")
-        return self.model((x - self.input_mean) / self.input_std)
+        outputs = self.model((x - self.input_mean) / self.input_std)
+        if self.task == "regress":           # the MLP learnt the standardised target
+            outputs = outputs * self.target_std + self.target_mean
+        return outputs
 
     def predict(self, X: Any) -> np.ndarray:
         """Class names (classify) or numbers (regress), one per row of raw inputs `X`; rows with
@@ -151,6 +164,8 @@ class TrainedModel(Module):
         state = self.model.state_dict()
         state.update(input_mean=self.input_mean, input_std=self.input_std,
                      settings=self.settings())
+        if self.task == "regress":
+            state.update(target_mean=self.target_mean, target_std=self.target_std)
         save(state, weights_path)
         settings = {**self.settings(), "weights": os.path.basename(weights_path),
                     "weights_sha256": _sha256(weights_path)}
@@ -188,6 +203,8 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
         raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "
                          f"a model saved by glassgrad train)") from None
     own = state.pop("settings", None)             # (older glassgrads saved none there)
+    # (and no target scale: their MLPs learnt the target as it is)
+    target_mean, target_std = state.pop("target_mean", 0.0), state.pop("target_std", 1.0)
     if own is not None:
         own = _checked(own, weights_path, in_weights=True)
     if settings is None:
@@ -214,7 +231,8 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
     try:
         return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
                             features=settings["features"], classes=settings["classes"],
-                            hidden=settings["hidden"], activation=settings["activation"])
+                            hidden=settings["hidden"], activation=settings["activation"],
+                            target_mean=float(target_mean), target_std=float(target_std))
     except ValueError as err:
         raise ValueError(f"load_trained: {weights_path!r}: {err}") from None
 

@@ -69,6 +69,16 @@ def test_predict_a_regression(tmp_path, capsys):
 @pytest.mark.parametrize("make, argv_tail, message", [
     (lambda d: write_csv(d / "new.csv", ["x1"], [(1.0,)]), [],
      "no column 'x2' (the model was trained on it); the columns are x1"),
+    # a model for other columns: "no column 'a', 'b' (the model was trained on it)"
+    (lambda d: write_csv(d / "new.csv", ["a", "b"], [(1.0, 2.0)]), [],
+     "new.csv: no columns 'x1', 'x2' (the model was trained on them); the columns are a, b\n"),
+    # the model cannot leave out a column it was trained on: not "or remove the column"
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "north"), (2.0, "south")]), [],
+     "new.csv, line 2, column 'x2': 'north' is not a number (the model was trained on numbers "
+     "in 'x2')\n"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0), (3.0, "2.5.1"), (1, 2)]), [],
+     "new.csv, line 3, column 'x2': '2.5.1' is not a number (the other cells of 'x2' are "
+     "numbers: write this one as a number or remove the row)\n"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
      "new.csv, line 2, column 'x2': '' is empty (fill it in or remove the row)"),
     # a repeated name found only its first column: answers unlike load_trained(...).predict
@@ -102,6 +112,8 @@ def test_a_missing_or_broken_model_is_one_line_and_exit_2(trained, tmp_path, cap
     code, _, err = run(["predict", "--model", str(tmp_path / "other.npz"), "--csv", str(new)],
                        capsys)
     assert code == 2 and "no model at" in err and err.count("\n") == 1
+    assert err.endswith(f"; train one first: glassgrad train --csv DATA.csv --target COLUMN "
+                        f"--out {tmp_path / 'other.npz'}\n")          # predict before train
     trained.with_suffix(".json").write_text("{not json")
     code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
     assert code == 2 and "is not a settings file" in err and err.count("\n") == 1

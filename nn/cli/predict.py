@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 import warnings
 from typing import Any
@@ -51,12 +52,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: that is the model's or the input's own file; write "
                          f"the predictions to another name")
     table = read_table(args.csv)
-    table.require(model.features, "the model was trained on it")
+    table.require(model.features, "the model was trained on it",
+                  "the model was trained on them")
     column = f"predicted_{model.target}"
     if column in table.header:         # two columns of one name, or old predictions lost
         raise UsageError(f"{table.path}: already has a column {column!r}, the one predict adds; "
                          f"rename or remove it")
-    predictions = model.predict(table.numbers(model.features))
+    predictions = model.predict(table.numbers(model.features, training=False))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*table.header, column])
@@ -79,6 +81,10 @@ def _load(path: str) -> Any:
             model = load_trained(path)
     except (FileNotFoundError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else error         # a KeyError's str() is quoted
+        if isinstance(error, FileNotFoundError) and not any(
+                os.path.exists(name) for name in (path, *trained_paths(path))):
+            message = (f"{message}; train one first: glassgrad train --csv DATA.csv --target "
+                       f"COLUMN --out {path}")                  # (predict before train)
         raise UsageError(f"--model {path}: {message}") from None
     for warning in caught:
         warn("glassgrad predict", f"--model {path}: {warning.message}")

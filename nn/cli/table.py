@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shlex
 import sys
 from typing import IO, NamedTuple
 
@@ -46,25 +47,37 @@ def number_problem(text: str) -> str | None:
 MISSING_MARKS = frozenset({"", "na", "n/a", "nan", "null", "none", "missing", "?", "-"})
 
 
-def cell_hint(text: str) -> str:
-    """What to do about a feature cell that is no usable number: glassgrad neither fills in
-    missing values nor encodes categories, so say so.
+def cell_hint(text: str, column: str, cells: list[str], training: bool) -> str:
+    """What to do about the cell `text` of the feature `column` (whose cells are `cells`), which
+    is no usable number: glassgrad neither fills in missing values nor encodes categories, so
+    say so. A word among numbers is most likely a slip of the keyboard; a column of words is a
+    category, which training can leave out (--ignore) and a trained model cannot.
 
-    >>> cell_hint("NA")
+    >>> cell_hint("NA", "age", ["3", "NA"], training=True)
     ' (a missing value: glassgrad does not fill them in; fill it in or remove the row)'
-    >>> cell_hint("north")[:59]
-    ' (every feature column must hold numbers: encode a category'
-    >>> cell_hint("1e39")
+    >>> cell_hint("three", "rooms", ["2", "three", "4"], training=True)
+    " (the other cells of 'rooms' are numbers: write this one as a number or remove the row)"
+    >>> cell_hint("north", "area", ["north", "south"], training=True)
+    " (every feature column must hold numbers: encode a category ... --ignore area)"
+    >>> cell_hint("north", "area", ["north", "south"], training=False)
+    " (the model was trained on numbers in 'area')"
+    >>> cell_hint("1e39", "area", ["1e39"], training=True)
     ''
     """
     if not text.strip():                # (number_problem says it is empty, and what to do)
         return ""
     if text.strip().lower() in MISSING_MARKS:
         return " (a missing value: glassgrad does not fill them in; fill it in or remove the row)"
-    if number_problem(text) == "is not a number":
-        return (" (every feature column must hold numbers: encode a category such as "
-                f"{text.strip()!r:.30} as 0/1 columns, one per value, or remove the column)")
-    return ""
+    if number_problem(text) != "is not a number":
+        return ""
+    if sum(number_problem(cell) is None for cell in cells) > len(cells) / 2:
+        return (f" (the other cells of {column!r} are numbers: write this one as a number or "
+                f"remove the row)")
+    if not training:
+        return f" (the model was trained on numbers in {column!r})"
+    return (" (every feature column must hold numbers: encode a category such as "
+            f"{text.strip()!r:.30} as 0/1 columns, one per value, or leave it out: "
+            f"--ignore {shlex.quote(column)})")
 
 
 class Table(NamedTuple):
@@ -84,9 +97,10 @@ class Table(NamedTuple):
                                  f"(fill it in or remove the row)")
         return cells
 
-    def numbers(self, names: list[str]) -> np.ndarray:
+    def numbers(self, names: list[str], *, training: bool) -> np.ndarray:
         """Columns `names` as a float32 matrix; a cell that is not a number, or not one float32
-        can hold (nan, inf, beyond ±3.4e38), is an error naming its line and column."""
+        can hold (nan, inf, beyond ±3.4e38), is an error naming its line and column, and what to
+        do about it (`training`: the features of a model to train, else of a trained one)."""
         columns = [self.header.index(name) for name in names]
         cells = [[row[i] for i in columns] for row in self.rows]
         shape = (len(cells), len(names))
@@ -98,18 +112,29 @@ class Table(NamedTuple):
                             for row in cells], dtype=bool).reshape(shape)
         if bad.any():
             r, c = np.argwhere(bad)[0]               # the first, in reading order
+            hint = cell_hint(cells[r][c], names[c], [row[c] for row in cells], training)
             raise UsageError(f"{self.path}, line {self.lines[r]}, column {names[c]!r}: "
-                             f"{cells[r][c]!r} {number_problem(cells[r][c])}"
-                             f"{cell_hint(cells[r][c])}")
+                             f"{cells[r][c]!r} {number_problem(cells[r][c])}{hint}")
         return X.astype(np.float32)
 
-    def require(self, names: list[str], why: str) -> None:
-        """Every column in `names` must be in the header."""
+    def require(self, names: list[str], why: str, why_several: str | None = None) -> None:
+        """Every column in `names` must be in the header; `why` (or `why_several`, when more
+        than one is missing) says what the missing ones are for."""
         absent = [name for name in names if name not in self.header]
         if absent:
             hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else ""
-            raise UsageError(f"{self.path}: no column {', '.join(map(repr, absent))} ({why}); "
+            several = len(absent) > 1
+            raise UsageError(f"{self.path}: no column{'s' if several else ''} "
+                             f"{', '.join(map(repr, absent))} "
+                             f"({why_several if several and why_several else why}); "
                              f"the columns are {', '.join(self.header)}{hint}")
+
+    def require_names(self) -> None:
+        """The header must hold names, not only numbers: a file without a header row has its
+        first row read as one, and a column found in it by chance (--target 3) would train on
+        the other rows, silently."""
+        if _holds_numbers(self.header):
+            raise UsageError(f"{self.path}: {NO_HEADER}")
 
 
 def read_table(path: str) -> Table:

@@ -1,6 +1,6 @@
 """`glassgrad train`: an MLP learns a CSV file's target column; the model is saved.
 
-    glassgrad train --csv data.csv --target y [--out model.npz]
+    glassgrad train --csv data.csv --target y [--ignore id,date] [--out model.npz]
     ... | glassgrad train --csv - --target y         (the rows from standard input)
 """
 
@@ -30,12 +30,16 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train", help="train an MLP on a CSV file",
         description="Train an MLP on a CSV file with a header row: every column but the target "
-                    "is a numeric feature. Reports validation metrics and saves the model "
-                    "(weights in .npz, settings in a .json beside it); `glassgrad predict` and "
-                    "nn.load_trained use it.")
+                    "(and those given to --ignore) is a numeric feature. Reports validation "
+                    "metrics and saves the model (weights in .npz, settings in a .json beside "
+                    "it); `glassgrad predict` and nn.load_trained use it.")
     p.add_argument("--csv", required=True, help="the data file (header row, comma-separated; "
                    "- reads it from standard input)")
     p.add_argument("--target", required=True, help="the column to predict")
+    p.add_argument("--ignore", action="append", default=[], metavar="COLUMNS",
+                   help="leave these columns out of the features (an id, a date, a column that "
+                        "gives the answer away): --ignore id,date or --ignore id --ignore date; "
+                        "names from the header row. predict skips them too")
     p.add_argument("--task", choices=("classify", "regress"),
                    help="default: classify when the target is text or has at most 20 integer "
                         "values, else regress")
@@ -62,6 +66,37 @@ def add_parser(subparsers: Any) -> None:
 _OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "adagrad": "Adagrad", "adadelta": "Adadelta",
                "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
                "nadam": "NAdam"}
+
+
+def _ignored(table: Table, target: str, values: list[str]) -> list[str]:
+    """The columns `--ignore` names, each once: a value is one column's name, or names separated
+    by commas (a header name with a comma in it is taken whole). Each must be a column of the
+    file, and none the target."""
+    names = []
+    for value in values:
+        parts = [value] if value.strip() in table.header else value.split(",")
+        parts = [part.strip() for part in parts]
+        if not all(parts):
+            raise UsageError(f"--ignore {value!r}: a column name is missing; give names such as "
+                             f"id,date")
+        names += parts
+    table.require(names, "given to --ignore")
+    if target in names:
+        raise UsageError(f"--ignore {target}: that is the target (--target {target}); a column "
+                         f"cannot be both, so ignore other columns or choose another target")
+    return list(dict.fromkeys(names))
+
+
+def _features(table: Table, target: str, ignored: list[str]) -> list[str]:
+    """The feature columns: every column but the target and the ignored ones, in file order."""
+    features = [name for name in table.header if name != target and name not in ignored]
+    if not features and ignored:
+        raise UsageError(f"{table.path}: --ignore {','.join(ignored)} leaves no feature column: "
+                         f"it names every column but the target {target!r}; keep at least one")
+    if not features:
+        raise UsageError(f"{table.path}: needs at least one feature column besides "
+                         f"{target!r}")
+    return features
 
 
 def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarray, list[str]]:
@@ -160,6 +195,14 @@ def _output_paths(out: str, data: str) -> tuple[str, str]:
     return paths
 
 
+def _target_scale(y: np.ndarray) -> tuple[float, float]:
+    """The mean and standard deviation of the regression targets `y` (1 for a constant target):
+    the MLP learns the standardised target, whose outputs start near 0, as its inputs are. Left
+    in its own units (house prices), the target would stay out of the outputs' reach."""
+    mean, std = float(y.mean(dtype=np.float64)), float(y.std(dtype=np.float64))
+    return mean, (std if std > 0 else 1.0)
+
+
 def _validation_rows(val: float, n_rows: int) -> int:
     """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
     at least one; at least one row must be left to train on."""
@@ -200,11 +243,10 @@ def run(args: argparse.Namespace) -> int:
     weights_path, settings_path = _output_paths(args.out, args.csv)
     table = read_table(args.csv)
     table.require([args.target], "the target")
-    features = [name for name in table.header if name != args.target]
-    if not features:
-        raise UsageError(f"{table.path}: needs at least one feature column besides "
-                         f"{args.target!r}")
-    X = table.numbers(features)
+    table.require_names()
+    ignored = _ignored(table, args.target, args.ignore)
+    features = _features(table, args.target, ignored)
+    X = table.numbers(features, training=True)
     if len(X) < 4:
         raise UsageError(f"{table.path}: {len(X)} rows are too few to train and validate")
     task, y, classes = _target(table, args.target, args.task)
@@ -219,19 +261,26 @@ def run(args: argparse.Namespace) -> int:
     std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
 
     out_features = len(classes) if task == "classify" else 1
+    target_mean, target_std = _target_scale(y_train) if task == "regress" else (0.0, 1.0)
     mlp = MLP(X.shape[1], args.hidden, out_features)
     model = TrainedModel(mlp, mean, std, task=task, target=args.target, features=features,
-                         classes=classes, hidden=args.hidden)
+                         classes=classes, hidden=args.hidden, target_mean=target_mean,
+                         target_std=target_std)
     extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
     optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
                                                             **extra)
     if task == "classify":
         loss_fn, metrics = cross_entropy, ("accuracy",)
     else:
-        loss_fn, metrics = (lambda out, target: mse_loss(out.reshape(-1), target)), ("mse",)
+        def loss_fn(out: Any, target: Any) -> Any:
+            """The squared error in standard deviations of the target: a price in the
+            hundred-thousands trains as well, with the same learning rate, as a number near 1."""
+            return mse_loss((out.reshape(-1) - target_mean) / target_std,
+                            (target - target_mean) / target_std)
+        metrics = ("mse",)
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
-          f"{task} {args.target!r} from {_count(len(features), 'feature')} "
-          f"({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
+          f"{task} {args.target!r} from {_count(len(features), 'feature')}"
+          f"{_ignoring(ignored)} ({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
     # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
     # that says so (the library's users keep numpy's own setting: this is for the command only)
     with np.errstate(all="ignore"):
@@ -245,6 +294,11 @@ def run(args: argparse.Namespace) -> int:
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
+
+
+def _ignoring(ignored: list[str]) -> str:
+    """', ignoring 'id', 'date'' for the summary line; '' when nothing is ignored."""
+    return f", ignoring {', '.join(map(repr, ignored))}" if ignored else ""
 
 
 def _count(n: int, noun: str) -> str:
