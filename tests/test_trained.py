@@ -307,3 +307,52 @@ def test_a_trained_model_needs_a_usable_standardisation():
                                          r"finite and above 0; feature 'v' has mean -3 and std 0"):
         TrainedModel(MLP(2, [5], 1), input_mean=[100.0, -3.0], input_std=[10.0, 0.0],
                      task="regress", target="t", features=["u", "v"])
+
+
+def make_scaled_regression(target_mean=250_000.0, target_std=40_000.0):
+    mlp = MLP(2, [5], 1, rng=np.random.default_rng(3))
+    return TrainedModel(mlp, input_mean=[100.0, -3.0], input_std=[10.0, 0.5], task="regress",
+                        target="price", features=["u", "v"], hidden=[5],
+                        target_mean=target_mean, target_std=target_std)
+
+
+def test_a_regression_scales_its_outputs_back_to_the_targets_units():
+    model = make_scaled_regression()
+    standardised = model.model((ROWS - model.input_mean) / model.input_std).numpy()
+    np.testing.assert_allclose(model(ROWS).numpy(), standardised * 40_000.0 + 250_000.0,
+                               rtol=1e-6)
+    np.testing.assert_allclose(model.predict(ROWS), (standardised * 40_000.0 + 250_000.0)[:, 0],
+                               rtol=1e-6)
+    assert model(ROWS).numpy().dtype == np.float32      # the scale does not widen the dtype
+
+
+def test_the_target_scale_is_saved_with_the_weights_and_comes_back(tmp_path):
+    model = make_scaled_regression()
+    model.save(tmp_path / "m.npz")
+    again = load_trained(tmp_path / "m.npz")
+    assert (float(again.target_mean), float(again.target_std)) == (250_000.0, 40_000.0)
+    np.testing.assert_array_equal(again(ROWS).numpy(), model(ROWS).numpy())
+    (tmp_path / "m.json").unlink()                      # the weights file alone is the model
+    np.testing.assert_array_equal(load_trained(tmp_path / "m.npz")(ROWS).numpy(),
+                                  model(ROWS).numpy())
+
+
+def test_a_regression_saved_before_target_scaling_loads_unscaled(tmp_path):
+    model = make_trained("regress")
+    save_as_before(model, tmp_path / "m.npz")
+    again = load_trained(tmp_path / "m.npz")
+    assert (float(again.target_mean), float(again.target_std)) == (0.0, 1.0)
+    np.testing.assert_array_equal(again(ROWS).numpy(), model(ROWS).numpy())
+
+
+def test_a_classifier_saves_no_target_scale(tmp_path):
+    make_trained().save(tmp_path / "m.npz")
+    assert "target_mean" not in load(tmp_path / "m.npz", weights_only=True)
+
+
+@pytest.mark.parametrize("mean, std", [(float("nan"), 1.0), (0.0, 0.0), (0.0, -2.0),
+                                       (0.0, float("inf"))])
+def test_a_trained_model_needs_a_usable_target_scale(mean, std):
+    with pytest.raises(ValueError, match=r"TrainedModel: target_mean must be finite and "
+                                         r"target_std finite and above 0"):
+        make_scaled_regression(mean, std)
