@@ -24,6 +24,7 @@ import numpy as np
 from .graph import Node, apply, is_grad_enabled
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
+from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from .ops.pool import PoolCtx
 from .ops.shape import Embedding
 from .ops.fused import (
@@ -33,7 +34,7 @@ from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "sin", "cos",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "abs", "sin", "cos",
     "maximum", "minimum",
     "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -113,6 +114,34 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
     x = _floating("leaky_relu", x)
     one, slope = x.dtype.type(1), x.dtype.type(negative_slope)
     return x * np.where(x.data > 0, one, slope)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x Φ(x), elementwise, for a Tensor: Φ is the standard normal CDF, computed through an
+    error function of float64 accuracy (numpy has none). approximate="tanh" is the approximation
+    x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, as PyTorch's `gelu(x, approximate="tanh")`.
+    Stable: gelu(-1000) = -0.0, gelu(1000) = 1000, slopes 0 and 1 there.
+
+    >>> x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = gelu(x)
+    >>> y.backward(np.ones(3))
+    >>> y.numpy().round(5), x.grad.round(5)                # x Φ(x); Φ(x) + x φ(x)
+    (array([-0.15866,  0.     ,  1.9545 ], dtype=float32),
+     array([-0.08332,  0.5    ,  1.08523], dtype=float32))
+    >>> gelu(Tensor([2.0]), approximate="tanh").numpy().round(5)
+    array([1.9546], dtype=float32)
+    """
+    op = Gelu if checked_approximation("gelu", approximate) == "none" else GeluTanh
+    return apply(op, (_floating("gelu", x),))
+
+
+def checked_approximation(name: str, approximate: Any) -> str:
+    """`approximate` if it is one GELU knows ("none" or "tanh"), else a ValueError naming `name`
+    (the function or the module where the option was given)."""
+    if isinstance(approximate, str) and approximate in APPROXIMATIONS:
+        return approximate
+    raise ValueError(f"{name}: approximate must be one of {APPROXIMATIONS} (PyTorch's options: "
+                     f"the exact GELU or its tanh approximation), got {approximate!r}")
 
 
 def abs(x: Any) -> Node:

@@ -21,14 +21,14 @@ from . import data, functional, init, losses, metrics, optim, scalar, scoring, s
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
-    l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu, sigmoid,
-    softmax, tanh,
+    gelu, l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu,
+    sigmoid, softmax, tanh,
 )
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .io import load, save
 from .layers import (
-    MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
-    Sigmoid, Softmax, Tanh,
+    GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
+    Sequential, Sigmoid, Softmax, Tanh,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss,
@@ -41,12 +41,13 @@ from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-    "LogSoftmax", "Dropout", "Flatten", "Identity",
+    "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "Dropout", "Flatten", "Identity",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "one_hot",
+    "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
+    "one_hot",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",

@@ -1,7 +1,7 @@
 """Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
 Values.
 
-The activations (`leaky_relu` among them), `linear`, `embedding`, the fused losses
+The activations (`leaky_relu` and `gelu` among them), `linear`, `embedding`, the fused losses
 (`cross_entropy` and both binary cross-entropies) and the convolution and pooling functions
 (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `pad`) come from
 `autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
@@ -40,8 +40,8 @@ from autograd.functional import (
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
-    conv1d, conv2d, cross_entropy, embedding, leaky_relu, linear, log_softmax, max_pool2d, pad,
-    relu, sigmoid, softmax, tanh,
+    conv1d, conv2d, cross_entropy, embedding, gelu, leaky_relu, linear, log_softmax, max_pool2d,
+    pad, relu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 
@@ -50,7 +50,7 @@ from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
 from .scoring import declare_loss
 
 __all__ = [
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "one_hot", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",

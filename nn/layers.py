@@ -35,8 +35,8 @@ from . import functional as F
 from .module import Module, ModuleList, Parameter
 
 __all__ = [
-    "Linear", "Embedding", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
-    "Identity", "Flatten", "Dropout", "Sequential", "MLP",
+    "Linear", "Embedding", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "Identity", "Flatten", "Dropout", "Sequential", "MLP",
 ]
 
 
@@ -137,7 +137,7 @@ class Embedding(Module):
 
 
 # -- activations: ReLU, LeakyReLU, Sigmoid and Tanh work on a Tensor and on a Value;
-#    Softmax and LogSoftmax take Tensors ------------------------------------------------------
+#    GELU, Softmax and LogSoftmax take Tensors ------------------------------------------------
 
 class ReLU(Module):
     """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
@@ -164,6 +164,23 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x Φ(x), Φ the standard normal CDF (see `autograd.functional.gelu`); approximate="tanh"
+    uses PyTorch's tanh approximation instead. Works on Tensors.
+
+    >>> GELU(approximate="tanh")
+    GELU(approximate='tanh')
+    """
+    def __init__(self, approximate: str = "none") -> None:
+        self.approximate = AF.checked_approximation("GELU", approximate)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class Sigmoid(Module):
@@ -320,8 +337,8 @@ class Sequential(ModuleList):
 
 
 ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
-    "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
+    "relu": ReLU, "leaky_relu": LeakyReLU, "gelu": GELU, "sigmoid": Sigmoid, "tanh": Tanh,
+    "softmax": Softmax, "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
 }
 
 

@@ -313,6 +313,8 @@ SECOND_ORDER_TENSOR = [
     ("sqrt", lambda x: x.sqrt(), 6, "pos"),
     ("tanh", lambda x: x.tanh(), 6, "real"),
     ("sigmoid", lambda x: x.sigmoid(), 6, "real"),
+    ("gelu", lambda x: F.gelu(x * 2.0), 6, "real"),
+    ("gelu_tanh", lambda x: F.gelu(x * 2.0, approximate="tanh"), 6, "real"),
     ("sin", lambda x: x.sin(), 6, "real"),
     ("cos", lambda x: x.cos(), 6, "real"),
     ("sin_cos_broadcast", lambda x: x[:3].reshape(3, 1).sin() * x[3:].cos(), 6, "real"),

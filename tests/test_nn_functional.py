@@ -20,7 +20,7 @@ from reference import as_array, assert_matches, draw, recorded
 
 def test_activations_are_the_engines():
     """No second implementation: nn.functional re-exports autograd.functional's functions."""
-    for name in ("relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear",
+    for name in ("relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear",
                  "embedding", "cross_entropy"):
         assert getattr(F, name) is getattr(AF, name)
     for name in F.__all__:

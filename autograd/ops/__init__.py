@@ -3,6 +3,8 @@
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
     elementwise.py  exp log sqrt abs tanh sigmoid relu sin cos maximum minimum clip where; step and
                     sign (flat: the slopes of relu and abs in higher-order rules)
+    gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, from
+    erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
     reduce.py       sum mean max min
     softmax.py      logsumexp softmax log_softmax
     shape.py        reshape transpose broadcast_to getitem scatter_add embedding concatenate
@@ -20,6 +22,7 @@ from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import (Abs, Clip, Cos, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sign, Sin,
                           Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
+from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import MatMul
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .reduce import Max, Mean, Min, Sum
@@ -31,7 +34,7 @@ __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
-    "Minimum", "Clip", "Where",
+    "Minimum", "Clip", "Where", "Gelu", "GeluTanh", "NormalCdf",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
     "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",

@@ -1,0 +1,111 @@
+"""The error function erf and its complement erfc, for float64 arrays (numpy has neither, and
+scipy is not a dependency): what GELU's normal CDF Φ(x) = erfc(-x/√2) / 2 is made of.
+
+W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev approximations for the
+error function", Math. Comp. 23 (1969), 631-637; the coefficients of his CALERF routine), in
+three ranges of y = |x|, each a ratio of two polynomials:
+
+    y <= 0.46875        erf(x)  = x · P₁(x²) / Q₁(x²)
+    0.46875 < y <= 4     erfc(y) = e^(-y²) · P₂(y) / Q₂(y)
+    y > 4               erfc(y) = e^(-y²) / y · (1/√π - t P₃(t) / Q₃(t)),  t = 1/y²
+
+and erf = 1 - erfc, erfc = 1 - erf, erf(-x) = -erf(x), erfc(-x) = 2 - erfc(x) between them.
+erfc is computed directly away from 0, so it keeps its relative accuracy far into the tail
+(erfc(26) ≈ 6e-296), where 1 - erf would be 0. e^(-y²) is taken as e^(-h²) e^(-(y-h)(y+h))
+with h = y cut to a multiple of 1/16: h² is exact, so the rounding of y² (about y² · 1e-16,
+0.07 at y = 26) does not reach the exponent.
+
+Accuracy, as tests/test_erf.py checks against Python's math.erf and math.erfc on a dense grid
+of [-30, 30] (step 5e-4) and at tiny |x| (1e-300 .. 1e-5): relative error below 2e-15 for erf
+(6e-16 measured) and below 1e-14 for erfc (9e-16 measured) wherever it is a normal (not
+subnormal) float, so a few units in the last place. erf(±inf) = ±1, erfc(+inf) = 0,
+erfc(-inf) = 2, NaN stays NaN; no overflow at any input (y is capped at 40, where e^(-y²) is
+already 0).
+
+>>> erf([0.0, 0.5, -3.0]).round(8)
+array([ 0.        ,  0.52049988, -0.99997791])
+>>> float(erfc(np.array(10.0)))           # 1 - erf(10) would be 0.0
+2.08848758376254...e-45
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+# the three ranges meet at 0.46875 and 4 (Cody's choice)
+NEAR_ZERO, FAR = 0.46875, 4.0
+# erfc(y) is 0 in float64 beyond y ≈ 27.3; capping y there keeps y² and 1/y² finite
+CAP = 40.0
+INV_SQRT_PI = 1 / math.sqrt(math.pi)
+
+# Cody's coefficients, highest power first (as np.polyval takes them)
+P1 = [1.85777706184603153e-1, 3.16112374387056560, 1.13864154151050156e2, 3.77485237685302021e2,
+      3.20937758913846947e3]
+Q1 = [1.0, 2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3,
+      2.84423683343917062e3]
+P2 = [2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1,
+      2.98635138197400131e2, 8.81952221241769090e2, 1.71204761263407058e3, 2.05107837782607147e3,
+      1.23033935479799725e3]
+Q2 = [1.0, 1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2,
+      1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3,
+      1.23033935480374942e3]
+P3 = [1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+      1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4]
+Q3 = [1.0, 2.56852019228982242, 1.87295284992346047, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3]
+
+
+def _erf_near_zero(x: np.ndarray) -> np.ndarray:
+    """erf(x) for |x| <= 0.46875: x times a ratio that is 2/√π at 0 (1e-300 keeps its digits)."""
+    t = x * x
+    return x * (np.polyval(P1, t) / np.polyval(Q1, t))
+
+
+def _erfc_away_from_zero(y: np.ndarray) -> np.ndarray:
+    """erfc(y) for y > 0.46875 (0 from y ≈ 27.3 on, +inf included)."""
+    y = np.minimum(y, CAP)
+    ratio = np.empty_like(y)
+    middle = y <= FAR
+    ratio[middle] = np.polyval(P2, y[middle]) / np.polyval(Q2, y[middle])
+    tail = y[~middle]
+    t = 1 / (tail * tail)
+    ratio[~middle] = (INV_SQRT_PI - t * np.polyval(P3, t) / np.polyval(Q3, t)) / tail
+    h = np.trunc(y * 16) / 16
+    return ratio * np.exp(-h * h) * np.exp(-(y - h) * (y + h))
+
+
+def erf(x: Any) -> np.ndarray:
+    """The error function 2/√π ∫₀ˣ e^(-t²) dt, elementwise, in float64 (see the module's
+    docstring for the method and its accuracy).
+
+    >>> erf([1e-300, 1.0, np.inf, np.nan])
+    array([1.12837917e-300, 8.42700793e-001, 1.00000000e+000,             nan])
+    """
+    x = np.array(x, dtype=np.float64)       # a copy: NaN is left as it is
+    y = np.abs(x)
+    near = y <= NEAR_ZERO
+    x[near] = _erf_near_zero(x[near])
+    far = y > NEAR_ZERO
+    x[far] = np.copysign(1 - _erfc_away_from_zero(y[far]), x[far])
+    return x
+
+
+def erfc(x: Any) -> np.ndarray:
+    """1 - erf(x), elementwise, in float64, computed directly where it is small (x > 0.47), so
+    that it keeps its relative accuracy in the tail.
+
+    >>> erfc([-np.inf, 0.0, 1.0, 26.0, np.inf])
+    array([2.00000000e+000, 1.00000000e+000, 1.57299207e-001, 5.66319241e-296,
+           0.00000000e+000])
+    """
+    x = np.array(x, dtype=np.float64)
+    y = np.abs(x)
+    near = y <= NEAR_ZERO
+    x[near] = 1 - _erf_near_zero(x[near])
+    far = y > NEAR_ZERO
+    tail = _erfc_away_from_zero(y[far])
+    x[far] = np.where(x[far] > 0, tail, 2 - tail)
+    return x

@@ -1,0 +1,226 @@
+"""GELU: `autograd.functional.gelu` (= nn.functional.gelu), its op (autograd.ops.gelu) and
+`nn.GELU`: exact and tanh-approximated values, first, second and third derivatives, stability at
+±1000, errors, and PyTorch's numbers (asked live where torch is installed, else as recorded in
+tests/reference/gelu.npz)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor, Value, grad, gradcheck
+from autograd import functional as AF
+from nn import functional as F
+
+from conftest import strict, t64
+from reference import as_array, draw, recorded
+
+MODES = ("none", "tanh")
+
+
+def exact_gelu(x: float) -> float:
+    """x Φ(x) from Python's math.erfc (accurate in the left tail too)."""
+    return x * 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def exact_slope(x: float) -> float:
+    """Φ(x) + x φ(x)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2)) + x * math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def tanh_gelu(x: float) -> float:
+    return 0.5 * x * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Values
+# ----------------------------------------------------------------------------------------------
+
+def test_exact_gelu_and_its_slope_match_closed_forms_in_float64():
+    xs = np.concatenate([np.linspace(-12.0, 12.0, 4801), [-37.0, -1e-300, 1e-300, 30.0]])
+    x = t64(xs)
+    y = F.gelu(x)
+    y.backward(np.ones_like(xs))
+    # 1e-13: in the left tail each side rounds x/√2 its own way, and erfc(z) turns that 1e-16
+    # into 2z² · 1e-16 (3e-14 at x = -12)
+    np.testing.assert_allclose(y.data, [exact_gelu(v) for v in xs], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(x.grad, [exact_slope(v) for v in xs], rtol=1e-13, atol=1e-300)
+
+
+def test_tanh_gelu_matches_its_formula_where_one_plus_tanh_does_not_cancel():
+    xs = np.linspace(-3.0, 12.0, 1501)
+    np.testing.assert_allclose(F.gelu(t64(xs), approximate="tanh").data,
+                               [tanh_gelu(v) for v in xs], rtol=1e-13, atol=1e-16)
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_saturation_at_1000_gives_the_exact_limits_without_warnings(approximate):
+    """gelu(-1000) = -0.0 and gelu(1000) = 1000, slopes 0 and 1; the same at ±inf (PyTorch
+    gives NaN at -inf: -inf · 0), for float32 and float64, and for the higher-order pass."""
+    for dtype in (np.float32, np.float64):
+        with strict():
+            x = Tensor(np.array([-1000.0, 1000.0, -np.inf, np.inf], dtype), requires_grad=True)
+            y = F.gelu(x, approximate)
+            y.backward(np.ones(4, dtype))
+            second = grad(lambda t: grad(lambda u: F.gelu(u, approximate).sum())(t).sum())(
+                np.array([-1000.0, 1000.0], dtype))
+        np.testing.assert_array_equal(y.data, [-0.0, 1000.0, -0.0, np.inf])
+        assert np.signbit(y.data[0]) and y.dtype == x.grad.dtype == dtype
+        np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0, 1.0])
+        np.testing.assert_array_equal(second, [0.0, 0.0])
+
+
+def test_left_tail_keeps_its_digits_where_one_plus_erf_would_cancel():
+    """gelu(-10) = -10 Φ(-10) ≈ -7.6e-23 (PyTorch's 1 + erf(-10/√2) rounds to 0)."""
+    for approximate, expected in (("none", exact_gelu(-10.0)),
+                                  ("tanh", -10 / (1 + math.exp(2 * math.sqrt(2 / math.pi)
+                                                               * (10 + 0.044715e3))))):
+        got = F.gelu(t64([-10.0]), approximate).item()
+        assert got == pytest.approx(expected, rel=1e-13) and got < 0
+
+
+def test_dtypes_nan_and_integers():
+    for dtype in (np.float16, np.float32, np.float64):
+        assert F.gelu(Tensor(np.ones(2, dtype))).dtype == dtype
+    assert F.gelu(Tensor(np.array([-1, 2]))).dtype == np.float32       # ints: the default
+    assert np.isnan(F.gelu(Tensor([np.nan])).item())
+    assert F.gelu([0.0, 1.0]).shape == (2,)                           # arrays become Tensors
+
+
+def test_bad_approximate_and_a_value_are_refused_saying_what_is_expected():
+    for bad in ("exact", "Tanh", None, True):
+        with pytest.raises(ValueError, match=r"gelu: approximate must be one of \('none', "
+                                             r"'tanh'\) .*, got " + repr(bad).replace("(", r"\(")):
+            F.gelu(Tensor([1.0]), approximate=bad)
+        with pytest.raises(ValueError, match="GELU: approximate must be one of"):
+            nn.GELU(bad)
+    with pytest.raises(TypeError, match="gelu: expects a Tensor"):
+        F.gelu(Value(1.0))
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradients
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("approximate", MODES)
+@pytest.mark.parametrize("shape", [(), (1,), (1, 5), (3, 4)])
+def test_gradients_match_finite_differences(rng, approximate, shape):
+    x = rng.uniform(0.2, 3.0, shape) * rng.choice([-1.0, 1.0], shape)
+    assert gradcheck(lambda t: F.gelu(t, approximate) * 1.5, t64(x))
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_gradients_through_a_broadcast(rng, approximate):
+    a, b = t64(rng.normal(size=(3, 1))), t64(rng.normal(size=(4,)))
+    assert gradcheck(lambda p, q: F.gelu(p * 2.0 + q, approximate), a, b)
+
+
+def test_second_and_third_derivatives_of_the_exact_gelu_in_closed_form():
+    """gelu'' = φ(x)(2 - x²), gelu''' = φ(x)(x³ - 4x): the slope is recorded (Φ as an op whose
+    own slope is built from exp), so it can be differentiated again, and again."""
+    xs = np.array([-4.5, -1.3, -0.2, 0.0, 0.7, 2.0, 6.0])
+    pdf = np.exp(-xs ** 2 / 2) / math.sqrt(2 * math.pi)
+    first = grad(lambda t: F.gelu(t).sum())
+    second = grad(lambda t: first(t).sum())
+    third = grad(lambda t: second(t).sum())
+    np.testing.assert_allclose(first(xs), [exact_slope(v) for v in xs], rtol=1e-14)
+    np.testing.assert_allclose(second(xs), pdf * (2 - xs ** 2), rtol=1e-13, atol=1e-17)
+    np.testing.assert_allclose(third(xs), pdf * (xs ** 3 - 4 * xs), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_backward_create_graph_twice_matches_finite_differences(rng, approximate):
+    """The third derivative against a central difference of the second."""
+    xs, eps = rng.uniform(-3.0, 3.0, 6), 1e-5
+    second = grad(lambda t: grad(lambda u: F.gelu(u, approximate).sum())(t).sum())
+    third = grad(lambda t: second(t).sum())(xs)
+    np.testing.assert_allclose(third, (second(xs + eps) - second(xs - eps)) / (2 * eps),
+                               rtol=1e-6, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------------------------
+# The module, and where GELU can be named
+# ----------------------------------------------------------------------------------------------
+
+def test_module_repr_forward_and_names():
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.GELU(approximate="tanh")) == "GELU(approximate='tanh')"
+    x = t64([-1.0, 0.5])
+    np.testing.assert_array_equal(nn.GELU("tanh")(x).data, F.gelu(x, approximate="tanh").data)
+    assert F.gelu is AF.gelu is nn.gelu and "GELU" in nn.__all__ and "gelu" in F.__all__
+    assert isinstance(nn.MLP(2, [4], 1, activation="gelu")[1], nn.GELU)
+    assert list(nn.GELU().state_dict()) == []
+    assert F.gelu(x).op == "gelu" and F.gelu(x, "tanh").op == "gelu_tanh"   # as drawn
+
+
+# ----------------------------------------------------------------------------------------------
+# The same numbers as PyTorch: asked live where torch is installed, else as recorded
+# ----------------------------------------------------------------------------------------------
+
+# float32 to its precision (PyTorch's float32 gelu cancels 1 + erf: gelu(-5) is 17 % off, an
+# absolute 2.4e-7), float64 to rounding (its 1 + erf loses ~1e-16 absolute in the left tail)
+TOLERANCE = {np.dtype(np.float32): dict(rtol=1e-6, atol=1e-6),
+             np.dtype(np.float64): dict(rtol=1e-12, atol=1e-14)}
+
+
+def gelu_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Fixed points through both tails and 0, and normal draws of spread 3, in both dtypes."""
+    fixed = [-8.0, -5.0, -3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0, 3.0, 5.0, 8.0]
+    x = np.concatenate([fixed, rng.normal(0.0, 3.0, 19)])
+    return {"x64": x, "x32": x.astype(np.float32)}
+
+
+def gelu_glassgrad(x32, x64) -> dict[str, np.ndarray]:
+    """For each mode and dtype: gelu, its slope and its second derivative, elementwise."""
+    results = {}
+    for approximate in MODES:
+        for x in (x32, x64):
+            first = grad(lambda t: F.gelu(t, approximate).sum())
+            results.update({f"{approximate}/{x.dtype}/y": F.gelu(x, approximate).data,
+                            f"{approximate}/{x.dtype}/slope": first(x),
+                            f"{approximate}/{x.dtype}/second": grad(
+                                lambda t: first(t).sum())(x)})
+    return results
+
+
+def gelu_torch(torch, x32, x64) -> dict[str, np.ndarray]:
+    """The same as `gelu_glassgrad`, computed by PyTorch."""
+    results = {}
+    for approximate in MODES:
+        for x in (x32, x64):
+            theirs = torch.tensor(x, requires_grad=True)
+            y = torch.nn.functional.gelu(theirs, approximate=approximate)
+            slope, = torch.autograd.grad(y.sum(), theirs, create_graph=True)
+            second, = torch.autograd.grad(slope.sum(), theirs)
+            results.update({f"{approximate}/{x.dtype}/y": as_array(y),
+                            f"{approximate}/{x.dtype}/slope": as_array(slope),
+                            f"{approximate}/{x.dtype}/second": as_array(second)})
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/gelu.npz: the inputs and PyTorch's results."""
+    inputs = gelu_inputs(draw())
+    return {**inputs, **gelu_torch(torch, **inputs)}
+
+
+def _close(ours: dict, theirs: dict) -> None:
+    assert set(theirs) - {"x32", "x64"} == set(ours), (sorted(theirs), sorted(ours))
+    for name, value in ours.items():
+        assert value.dtype == theirs[name].dtype, name
+        np.testing.assert_allclose(value, theirs[name], err_msg=name, **TOLERANCE[value.dtype])
+
+
+def test_gelu_matches_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = gelu_inputs(rng)
+    _close(gelu_glassgrad(**inputs), {**inputs, **gelu_torch(torch, **inputs)})
+
+
+def test_gelu_matches_pytorchs_recorded_numbers():
+    theirs = recorded("gelu")
+    _close(gelu_glassgrad(theirs["x32"], theirs["x64"]), theirs)
