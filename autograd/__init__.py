@@ -8,12 +8,16 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 from . import functional
 from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
+from .creation import (
+    arange, eye, full, full_like, linspace, multinomial, ones_like, rand, randint, randn,
+    randn_like, zeros_like,
+)
 from .function import Function
 from .gctools import relaxed_gc
 from .gradcheck import GradcheckError, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
-from .random import default_rng, manual_seed
+from .random import Generator, default_rng, manual_seed
 from .tensor import (
     Tensor, concatenate, flatten, get_default_dtype, matmul, ones, set_default_dtype, stack,
     where, zeros,
@@ -22,11 +26,13 @@ from .value import Value
 from .viz import draw_backprop, draw_graph
 
 __all__ = [
-    "Value", "Tensor", "zeros", "ones", "matmul", "concatenate", "stack", "where", "flatten",
+    "Value", "Tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
+    "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
+    "matmul", "concatenate", "stack", "where", "flatten",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
-    "manual_seed", "default_rng", "draw_graph", "draw_backprop", "CompiledGraph",
+    "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
 # Python's built-in compile().

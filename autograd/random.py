@@ -13,6 +13,10 @@ shuffles as an uninterrupted one:
 >>> state = get_state(); b = default_rng().normal()
 >>> set_state(state); b == default_rng().normal()
 True
+
+`Generator` is a numpy Generator with PyTorch's `manual_seed`, for code that keeps its own stream
+apart from the shared one (makemore's `g = torch.Generator().manual_seed(2147483647)`); the
+creators, `multinomial` and `DataLoader` take it, or any numpy Generator, as `generator=`.
 """
 
 from __future__ import annotations
@@ -27,11 +31,15 @@ _rng = np.random.default_rng()
 def manual_seed(seed: int) -> None:
     """Reseed the shared generator (initialisers, dropout, shuffling use it unless given rng=)."""
     global _rng
+    _rng = _seeded("manual_seed", seed)
+
+
+def _seeded(where: str, seed: int) -> np.random.Generator:
+    """A new numpy Generator seeded with `seed`, or an error naming `where`."""
     try:
-        _rng = np.random.default_rng(seed)
+        return np.random.default_rng(seed)
     except (TypeError, ValueError) as error:    # numpy's words are about SeedSequence
-        raise type(error)(f"manual_seed: seed must be a non-negative int, got {seed!r}") \
-            from None
+        raise type(error)(f"{where}: seed must be a non-negative int, got {seed!r}") from None
 
 
 def default_rng() -> np.random.Generator:
@@ -56,3 +64,45 @@ def set_generator_state(where: str, rng: np.random.Generator, state: Any) -> Non
     except (TypeError, ValueError, KeyError) as err:
         raise ValueError(f"{where}: not a {type(rng.bit_generator).__name__} generator state "
                          f"(from get_state() / state_dict()): {err}") from None
+
+
+class Generator(np.random.Generator):
+    """A numpy Generator that PyTorch code can seed: `Generator().manual_seed(seed)` reseeds it in
+    place and returns it, as `torch.Generator().manual_seed(seed)` does. Unseeded, it starts from
+    fresh entropy (numpy's way; PyTorch's starts from a fixed seed).
+
+    It draws with numpy's PCG64, not PyTorch's Mersenne Twister: a seed replays the same numbers
+    in glassgrad every time, but they are not PyTorch's numbers for that seed.
+
+    >>> g = Generator().manual_seed(2147483647)
+    >>> first = g.random()
+    >>> g.manual_seed(2147483647).random() == first
+    True
+    """
+
+    def __init__(self) -> None:
+        super().__init__(np.random.PCG64())
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Start again from `seed` (a non-negative int); returns this generator."""
+        self.bit_generator.state = _seeded("Generator.manual_seed", seed).bit_generator.state
+        return self
+
+
+def chosen_generator(where: str, generator: Any) -> np.random.Generator:
+    """The generator a `generator=` argument names: None is the shared one, a numpy Generator
+    (an `autograd.Generator` among them) is used as it is; anything else is an error naming
+    `where`.
+
+    >>> chosen_generator("randn", 0)
+    Traceback (most recent call last):
+    TypeError: randn: generator must be a numpy Generator, such as ...; got int
+    """
+    if generator is None:
+        return _rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    kind = type(generator)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"{where}: generator must be a numpy Generator, such as "
+                    f"autograd.Generator().manual_seed(0), or None for the shared one; got {name}")

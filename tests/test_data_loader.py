@@ -109,6 +109,27 @@ def test_a_generator_works_as_the_seed():
     assert _epoch(a) == _epoch(b)
 
 
+def test_pytorchs_generator_keyword_takes_autograd_and_numpy_generators():
+    """DataLoader(..., generator=g) as in PyTorch: g (used as it is) drives the shuffles."""
+    X, y = _rows(30), np.arange(30)
+    a = DataLoader(X, y, shuffle=True, generator=autograd.Generator().manual_seed(5))
+    b = DataLoader(X, y, shuffle=True, generator=np.random.default_rng(5))
+    first = _epoch(a)
+    assert first == _epoch(b) != list(range(30))
+    autograd.manual_seed(0)                             # the shared generator plays no part
+    assert _epoch(a) == _epoch(b) != first
+    assert set(a.state_dict()) == {"rng"}               # it is the loader's own, for resuming
+
+
+def test_a_generator_not_numpys_or_with_a_seed_is_refused():
+    with pytest.raises(TypeError, match=r"DataLoader: generator must be a numpy Generator, "
+                                        r"such as autograd.Generator\(\).manual_seed\(0\), "
+                                        r"or None for the shared one; got int"):
+        DataLoader(np.zeros((5, 2)), shuffle=True, generator=7)
+    with pytest.raises(TypeError, match=r"DataLoader: got seed=1 and a generator; pass one"):
+        DataLoader(np.zeros((5, 2)), shuffle=True, seed=1, generator=autograd.Generator())
+
+
 def test_without_a_seed_manual_seed_makes_shuffles_reproducible():
     loader = DataLoader(_rows(40), np.arange(40), batch_size=16, shuffle=True)
     autograd.manual_seed(123)

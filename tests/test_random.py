@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import default_rng, manual_seed
+from autograd import Generator, default_rng, manual_seed
 
 
 def test_same_seed_same_numbers():
@@ -41,3 +41,20 @@ def test_a_seed_that_is_no_integer_is_named():
                                         rf"{seed!r}"):
             manual_seed(seed)
     manual_seed(np.int64(3))                    # a numpy integer is an int
+
+
+def test_generator_manual_seed_reseeds_in_place_and_returns_itself():
+    """PyTorch's `g = torch.Generator().manual_seed(2147483647)`: the same seed, the same stream
+    (numpy's PCG64 stream for that seed, not PyTorch's numbers)."""
+    g = Generator()
+    assert g.manual_seed(2147483647) is g and isinstance(g, np.random.Generator)
+    first = g.normal(size=5)
+    np.testing.assert_array_equal(g.manual_seed(2147483647).normal(size=5), first)
+    np.testing.assert_array_equal(np.random.default_rng(2147483647).normal(size=5), first)
+
+
+def test_generator_seed_errors_name_it():
+    for seed, error in ((-1, ValueError), (1.5, TypeError)):
+        with pytest.raises(error, match=rf"Generator.manual_seed: seed must be a non-negative "
+                                        rf"int, got {seed!r}"):
+            Generator().manual_seed(seed)

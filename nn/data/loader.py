@@ -27,7 +27,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
-from autograd.random import set_generator_state
+from autograd.random import chosen_generator, set_generator_state
 
 
 def _unwrapped(data: Any) -> Any:
@@ -118,6 +118,16 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = ""
     return X, y
 
 
+def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
+    """A DataLoader's own generator, from `seed=` or from PyTorch's `generator=` (not both);
+    None when it shuffles with the shared one."""
+    if given is None:
+        return None if seed is None else generator("DataLoader", seed)
+    if seed is not None:
+        raise TypeError(f"DataLoader: got seed={seed!r} and a generator; pass one of them")
+    return chosen_generator("DataLoader", given)
+
+
 def _flag(name: str, value: Any) -> bool:
     """A yes/no option: True, False, numpy's bools, 0 or 1, or None (no); anything else, such
     as the string "False" (which bool() calls true), is refused.
@@ -195,7 +205,9 @@ class DataLoader:
     axis; NaN or infinity in either is an error naming the first bad sample.
     `shuffle=True` draws a new order every epoch from `seed` (an int or a numpy Generator: the
     same seed gives the same sequence of epochs) or, without a seed, from the shared generator
-    `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible.
+    `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible. PyTorch's
+    `generator=` works too: a numpy Generator, such as `autograd.Generator().manual_seed(0)`
+    (glassgrad's numbers, not PyTorch's), used as it is, so the caller's generator moves on.
     `drop_last=True` skips the last, smaller batch (batch statistics stay comparable).
     PyTorch's form, `DataLoader(TensorDataset(X, y), ...)`, works too; `loader.dataset` is the
     data as a `TensorDataset`, so `len(loader.dataset)` is the number of samples.
@@ -206,7 +218,8 @@ class DataLoader:
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | np.random.Generator | None = None) -> None:
+                 drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
+                 generator: np.random.Generator | None = None) -> None:
         # PyTorch's DataLoader takes one dataset of (x, y) samples; this one takes X and y, or
         # a TensorDataset that holds them
         if isinstance(X, TensorDataset):
@@ -229,10 +242,11 @@ class DataLoader:
         self.dataset = TensorDataset._of_checked(X, y)
         self.batch_size = int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
-        self._rng = None if seed is None else generator("DataLoader", seed)
+        self._rng = _own_generator(seed, generator)
 
     def state_dict(self) -> dict[str, Any]:
-        """Where the shuffling stands: the state of the loader's own generator (from `seed`), so
+        """Where the shuffling stands: the state of the loader's own generator (`seed`'s or
+        `generator`), so
         that a resumed run draws the same next epochs. A loader without a seed shuffles with the
         shared generator: save `autograd.random.get_state()` instead (empty dict here)."""
         return {} if self._rng is None else {"rng": self._rng.bit_generator.state}

@@ -1,0 +1,385 @@
+"""Making tensors the way PyTorch code does: filled (`full`, `eye`, `zeros_like`, `ones_like`,
+`full_like`), ranges (`arange`, `linspace`) and random draws (`randn`, `rand`, `randint`,
+`randn_like`, `multinomial`), with PyTorch's names, arguments and dtypes.
+
+>>> from autograd import arange, manual_seed, randn
+>>> arange(4)                           # int arguments: int64, as in PyTorch
+Tensor([0, 1, 2, 3], dtype=int64)
+>>> manual_seed(0)
+>>> W = randn(3, 2, requires_grad=True)
+>>> (W * W).sum().backward()
+>>> bool((W.grad == 2 * W.data).all())
+True
+
+Random creators draw from the shared generator (`autograd.manual_seed` reseeds it) unless given
+`generator=`: a numpy Generator, or `autograd.Generator().manual_seed(seed)` for PyTorch's
+`torch.Generator().manual_seed(seed)`. glassgrad's generator is numpy's, not PyTorch's: a seed
+gives the same numbers in every glassgrad run, but not the numbers PyTorch gives for it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
+
+from .random import chosen_generator
+from .tensor import Tensor, _shape_args, get_default_dtype
+
+Size = int | Sequence[int]
+
+
+# -- checking the arguments ----------------------------------------------------------------------
+
+def _sizes(where: str, shape: tuple) -> tuple[int, ...]:
+    """f(2, 3) and f((2, 3)) alike, as `zeros` takes them; every size an int >= 0."""
+    try:
+        sizes = _shape_args(shape)
+    except TypeError:                           # f(2.5): not an int, nor a tuple of them
+        sizes = None
+    if sizes is None or not all(_is_int(n) and n >= 0 for n in sizes):
+        given = shape[0] if len(shape) == 1 else shape
+        raise ValueError(f"{where}: sizes must be ints >= 0, such as 2, 3 or (2, 3); "
+                         f"got {given!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _count(where: str, name: str, value: Any, least: int = 0) -> int:
+    """An int argument that counts something (n, steps, num_samples): at least `least`."""
+    if not _is_int(value):
+        raise TypeError(f"{where}: {name} must be an int, got {value!r}")
+    if value < least:
+        raise ValueError(f"{where}: {name} must be at least {least}, got {value}")
+    return int(value)
+
+
+def _finite(where: str, name: str, value: Any) -> int | float:
+    """A finite real number (an end of a range)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {name} must be finite, got {value!r}")
+    return value
+
+
+def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.dtype:
+    """`dtype` as a numpy dtype (`default` when None); `floating=True` for random normals and
+    uniforms, which have no integer form (PyTorch refuses them too)."""
+    try:
+        dtype = np.dtype(default if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be a numpy dtype (such as np.float32), "
+                        f"got {dtype!r}") from None
+    if floating and dtype.kind != "f":
+        raise TypeError(f"{where}: dtype must be floating point, got {dtype}")
+    return dtype
+
+
+def _can_require_grad(where: str, dtype: np.dtype, requires_grad: bool) -> None:
+    """Checked before anything is drawn, so that a refused call leaves the generator alone."""
+    if requires_grad and dtype.kind != "f":
+        raise TypeError(f"{where}: only floating-point tensors can require grad, got dtype "
+                        f"{dtype}; pass a floating dtype (dtype=np.float32)")
+
+
+def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """What a `*_like` creator copies from its input."""
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"{where}: input must be a Tensor (or an ndarray), got "
+                        f"{type(input).__name__}")
+    return input.shape, input.dtype
+
+
+# -- filled ----------------------------------------------------------------------------------
+
+def full(size: Size, fill_value: Any, *, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of shape `size` filled with `fill_value`; its dtype, unless given, follows the
+    value as in PyTorch: a bool gives bool, an int int64, a float the default dtype.
+
+    >>> full((2, 3), float("-inf")).data[0]          # a mask, for the entries softmax must skip
+    array([-inf, -inf, -inf], dtype=float32)
+    >>> full(2, 7).dtype
+    dtype('int64')
+    """
+    shape = _sizes("full", (size,))
+    if not isinstance(fill_value, (numbers.Real, np.bool_)):
+        raise TypeError(f"full: fill_value must be a real number or a bool, got {fill_value!r}")
+    if isinstance(fill_value, (bool, np.bool_)):
+        default = np.bool_
+    else:
+        default = np.int64 if _is_int(fill_value) else get_default_dtype()
+    dtype = _dtype("full", dtype, default)
+    _can_require_grad("full", dtype, requires_grad)
+    return Tensor(np.full(shape, fill_value, dtype), requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n×m matrix (n×n unless m is given) with ones on its diagonal, zeros elsewhere.
+
+    >>> eye(2, 3).data
+    array([[1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
+    dtype = _dtype("eye", dtype, get_default_dtype())
+    _can_require_grad("eye", dtype, requires_grad)
+    return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+
+def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor of `input`'s shape and dtype (unless given) filled with `fill_value`. As in
+    PyTorch, it is a new leaf: it does not require grad because `input` does.
+
+    >>> full_like(Tensor([1, 2, 3]), 2.7).data      # int64 input: the value is cut to an int
+    array([2, 2, 2])
+    """
+    shape, input_dtype = _shape_and_dtype("full_like", input)
+    dtype = _dtype("full_like", dtype, input_dtype)
+    _can_require_grad("full_like", dtype, requires_grad)
+    return Tensor(np.full(shape, fill_value, dtype), requires_grad=requires_grad)
+
+
+def zeros_like(input: Tensor | np.ndarray, *, dtype: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of `input`'s shape and dtype (unless given), as `full_like(input, 0)`.
+
+    >>> zeros_like(Tensor([[1.0, 2.0]])).data
+    array([[0., 0.]], dtype=float32)
+    """
+    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones of `input`'s shape and dtype (unless given), as `full_like(input, 1)`.
+
+    >>> ones_like(Tensor([1.0, 2.0]), dtype=np.int64).data
+    array([1, 1])
+    """
+    return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
+
+
+# -- ranges ----------------------------------------------------------------------------------
+
+def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """start, start + step, ... up to but not including end; `arange(n)` is 0 ... n - 1. As in
+    PyTorch, int arguments give int64 and any float argument the default float dtype.
+
+    >>> arange(5, 0, -2).data, arange(0, 1, 0.25).data
+    (array([5, 3, 1]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
+    """
+    if end is None:
+        start, end = 0, start
+    start, end = _finite("arange", "start", start), _finite("arange", "end", end)
+    step = _finite("arange", "step", step)
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: step {step} goes away from end (start={start}, end={end}); "
+                         f"counting down needs a negative step, counting up a positive one")
+    every_int = all(_is_int(x) for x in (start, end, step))
+    dtype = _dtype("arange", dtype, np.int64 if every_int else get_default_dtype())
+    _can_require_grad("arange", dtype, requires_grad)
+    # numpy counts the steps as PyTorch does, ceil((end - start) / step), in float64
+    values = np.arange(start, end, step).astype(dtype, copy=False)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced numbers from start to end, both included (PyTorch's `steps` is not
+    optional), in the default float dtype unless given.
+
+    >>> linspace(0, 1, 5).data
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
+    """
+    start, end = _finite("linspace", "start", start), _finite("linspace", "end", end)
+    steps = _count("linspace", "steps", steps)
+    dtype = _dtype("linspace", dtype, get_default_dtype())
+    _can_require_grad("linspace", dtype, requires_grad)
+    return Tensor(np.linspace(start, end, steps).astype(dtype, copy=False),
+                  requires_grad=requires_grad)
+
+
+# -- random draws ----------------------------------------------------------------------------
+# Drawn in float64 and then cast, as nn.init does: a seed gives the same numbers (to rounding)
+# whatever the dtype.
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          generator: np.random.Generator | None = None) -> Tensor:
+    """Draws from the standard normal N(0, 1): `randn(2, 3)` or `randn((2, 3))`.
+
+    >>> from autograd import Generator
+    >>> g = Generator().manual_seed(2147483647)
+    >>> a = randn(27, 27, generator=g)
+    >>> b = randn((27, 27), generator=g.manual_seed(2147483647))
+    >>> a.shape, a.dtype, np.array_equal(a.data, b.data)
+    ((27, 27), dtype('float32'), True)
+    """
+    shape = _sizes("randn", size)
+    dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
+    rng = chosen_generator("randn", generator)
+    return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         generator: np.random.Generator | None = None) -> Tensor:
+    """Draws from the uniform distribution on [0, 1): `rand(2, 3)` or `rand((2, 3))`.
+
+    >>> x = rand(1000)
+    >>> bool(((0 <= x.data) & (x.data < 1)).all())
+    True
+    """
+    shape = _sizes("rand", size)
+    dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
+    rng = chosen_generator("rand", generator)
+    return Tensor(rng.random(shape).astype(dtype), requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: bool = False,
+               generator: np.random.Generator | None = None) -> Tensor:
+    """`randn` with `input`'s shape and dtype (unless given), which must be floating point.
+
+    >>> randn_like(Tensor([[1.0, 2.0]])).shape
+    (1, 2)
+    """
+    shape, input_dtype = _shape_and_dtype("randn_like", input)
+    dtype = _dtype("randn_like", dtype, input_dtype, floating=True)
+    return randn(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randint(low: int = 0, high: Any = None, size: Any = None, *,
+            generator: np.random.Generator | None = None, dtype: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from low, ..., high - 1, int64 unless `dtype` says otherwise:
+    `randint(low, high, size)` or `randint(high, size)`, `size` a tuple, as in PyTorch.
+
+    >>> ix = randint(0, 10, (32,))                   # a minibatch of row indices
+    >>> ix.shape, ix.dtype, bool(((0 <= ix.data) & (ix.data < 10)).all())
+    ((32,), dtype('int64'), True)
+    """
+    if size is None and high is not None and not _is_int(high):   # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:                                           # randint(high, size=...)
+        low, high = 0, low
+    if size is None:
+        raise TypeError(f"randint: size is missing: randint(low, high, size) or randint(high, "
+                        f"size), with size a tuple such as (3,); got low={low!r}, "
+                        f"high={high!r}")
+    if not (_is_int(low) and _is_int(high)):
+        raise TypeError(f"randint: low and high must be ints, got low={low!r}, high={high!r}")
+    if not low < high:
+        raise ValueError(f"randint: needs low < high (high is left out), got low={low}, "
+                         f"high={high}")
+    shape = _sizes("randint", (size,))
+    dtype = _dtype("randint", dtype, np.int64)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randint: dtype must be an integer or floating dtype, got {dtype}")
+    if dtype.kind in "iu" and not np.iinfo(dtype).min <= low <= high - 1 <= np.iinfo(dtype).max:
+        raise ValueError(f"randint: low={low} to high - 1={high - 1} does not fit in {dtype}")
+    _can_require_grad("randint", dtype, requires_grad)
+    rng = chosen_generator("randint", generator)
+    values = rng.integers(low, high, shape, dtype=np.int64).astype(dtype, copy=False)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
+                generator: np.random.Generator | None = None) -> Tensor:
+    """Draw `num_samples` category indices from the weights in `input`, as `torch.multinomial`:
+    a 1-d input is one distribution, a 2-d input one per row (the result then has a row of
+    indices each). Weights need not sum to 1, but must be finite and >= 0, with some > 0 in
+    each row. Without replacement no index repeats, so a row needs `num_samples` categories of
+    positive weight. The result is an int64 Tensor, a constant (sampling has no gradient).
+
+    makemore's sampling step, with its generator:
+
+    >>> from autograd import Generator
+    >>> g = Generator().manual_seed(2147483647)
+    >>> counts = Tensor([0.0, 3.0, 1.0])             # counts, not yet normalised
+    >>> ix = multinomial(counts / counts.sum(), num_samples=1, replacement=True, generator=g)
+    >>> ix.shape, ix.dtype, ix.item() in (1, 2)
+    ((1,), dtype('int64'), True)
+    """
+    weights = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if weights.dtype.kind != "f":
+        raise TypeError(f"multinomial: input must hold floating-point weights, got dtype "
+                        f"{weights.dtype} (as in PyTorch; counts.float() converts counts)")
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-d (one distribution) or 2-d (one per "
+                         f"row), got shape {weights.shape}")
+    num_samples = _count("multinomial", "num_samples", num_samples, least=1)
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise TypeError(f"multinomial: replacement must be True or False, got {replacement!r}")
+    _check_weights(weights, num_samples, replacement)
+    rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+    rng = chosen_generator("multinomial", generator)
+    rows = rows / rows.max(axis=1, keepdims=True)   # largest weight 1: sums cannot overflow
+    if replacement:
+        drawn = _draw_with_replacement(rows, num_samples, rng)
+    else:
+        drawn = _draw_without_replacement(rows, num_samples, rng)
+    return Tensor(drawn.reshape(weights.shape[:-1] + (num_samples,)))
+
+
+def _check_weights(weights: np.ndarray, num_samples: int, replacement: bool) -> None:
+    """multinomial's errors: bad weights (naming the first), empty rows, too few categories."""
+    categories = weights.shape[-1]
+    if categories == 0:
+        raise ValueError(f"multinomial: there are no categories to draw from (input of shape "
+                         f"{weights.shape})")
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"multinomial: weights must be finite and >= 0, got {weights[at]} at "
+                         f"index {at if len(at) > 1 else at[0]}")
+    if not replacement and num_samples > categories:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {categories} categories (pass replacement=True to allow "
+                         f"repeats)")
+    positive = (weights > 0).reshape(-1, categories).sum(axis=1)
+    if len(positive) == 0:                          # no rows: nothing to draw
+        return
+    fewest = int(np.argmin(positive))
+    whose = "the weights" if weights.ndim == 1 else f"row {fewest}'s weights"
+    if positive[fewest] == 0:
+        raise ValueError(f"multinomial: {whose} are all zero; there is nothing to draw")
+    if not replacement and positive[fewest] < num_samples:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement: "
+                         f"{whose} give only {positive[fewest]} of the categories a positive "
+                         f"weight")
+
+
+def _draw_with_replacement(rows: np.ndarray, num_samples: int,
+                           rng: np.random.Generator) -> np.ndarray:
+    """Inverse CDF: a row's running sum, scaled to end at exactly 1, cuts [0, 1) into one
+    stretch per category as long as its share of the weight (none for a zero weight); a uniform
+    number falls into category i's stretch with probability w_i / Σw."""
+    cumulative = np.cumsum(rows, axis=1)
+    cumulative /= cumulative[:, -1:]
+    uniform = rng.random((len(rows), num_samples))
+    drawn = np.empty(uniform.shape, dtype=np.int64)
+    for r in range(len(rows)):
+        drawn[r] = np.searchsorted(cumulative[r], uniform[r], side="right")
+    return drawn
+
+
+def _draw_without_replacement(rows: np.ndarray, num_samples: int,
+                              rng: np.random.Generator) -> np.ndarray:
+    """Exponential alarm clocks: category i rings at time E_i / w_i, E_i ~ Exp(1). The first to
+    ring is category i with probability w_i / Σw, and as exponential waits forget the time
+    passed, the next is a draw from those left, and so on: the order in which they ring is a
+    draw without replacement (a zero weight never rings: its time is infinite)."""
+    with np.errstate(divide="ignore"):
+        ring_times = rng.standard_exponential(rows.shape) / rows
+    return np.argsort(ring_times, axis=1)[:, :num_samples].astype(np.int64)
