@@ -9,8 +9,8 @@ from . import functional
 from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
 from .creation import (
-    arange, eye, full, full_like, linspace, multinomial, ones_like, rand, randint, randn,
-    randn_like, zeros_like,
+    arange, eye, full, full_like, linspace, multinomial, ones, ones_like, rand, randint, randn,
+    randn_like, zeros, zeros_like,
 )
 from .function import Function
 from .gctools import relaxed_gc
@@ -19,8 +19,7 @@ from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
-    Tensor, concatenate, flatten, get_default_dtype, matmul, ones, set_default_dtype, stack,
-    where, zeros,
+    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, where,
 )
 from .value import Value
 from .viz import draw_backprop, draw_graph

@@ -1,5 +1,5 @@
-"""Making tensors the way PyTorch code does: filled (`full`, `eye`, `zeros_like`, `ones_like`,
-`full_like`), ranges (`arange`, `linspace`) and random draws (`randn`, `rand`, `randint`,
+"""Making tensors the way PyTorch code does: filled (`zeros`, `ones`, `full`, `eye`,
+`zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`) and random draws (`randn`, `rand`, `randint`,
 `randn_like`, `multinomial`), with PyTorch's names, arguments and dtypes.
 
 >>> from autograd import arange, manual_seed, randn
@@ -97,6 +97,32 @@ def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]
 
 
 # -- filled ----------------------------------------------------------------------------------
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
+
+    >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
+    ((2, 3), array([0., 0.]))
+    """
+    shape = _sizes("zeros", size)
+    dtype = _dtype("zeros", dtype, get_default_dtype())
+    _can_require_grad("zeros", dtype, requires_grad)
+    return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
+
+    >>> w = ones(3, requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> w.grad
+    array([2., 2., 2.], dtype=float32)
+    """
+    shape = _sizes("ones", size)
+    dtype = _dtype("ones", dtype, get_default_dtype())
+    _can_require_grad("ones", dtype, requires_grad)
+    return Tensor(np.ones(shape, dtype), requires_grad=requires_grad)
+
 
 def full(size: Size, fill_value: Any, *, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:

@@ -75,7 +75,9 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
 
 def _shape_args(shape: tuple) -> tuple:
     """f(2, 3) and f((2, 3)) alike: the shape as one tuple."""
-    return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):   # np.int64(3) too
+        return tuple(shape[0])
+    return shape
 
 
 class _Size(int):
@@ -713,6 +715,12 @@ class Tensor(Node):
         axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
         return self.data.argmin(axis=axis, keepdims=keepdims)
 
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Tensor:
+        """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""
+        from .creation import multinomial        # (creation builds on Tensor: imported here)
+        return multinomial(self, num_samples, replacement, generator=generator)
+
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -1127,25 +1135,3 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be "
                          f"broadcast together") from None
     return apply(Where, (a, b), cond)
-
-
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
-
-    >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
-    ((2, 3), array([0., 0.]))
-    """
-    shape = _shape_args(shape)
-    return Tensor(np.zeros(shape, dtype or _default_dtype), requires_grad=requires_grad)
-
-
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
-
-    >>> w = ones(3, requires_grad=True)
-    >>> (w * w).sum().backward()
-    >>> w.grad
-    array([2., 2., 2.], dtype=float32)
-    """
-    shape = _shape_args(shape)
-    return Tensor(np.ones(shape, dtype or _default_dtype), requires_grad=requires_grad)

@@ -10,8 +10,8 @@ import pytest
 
 import autograd
 from autograd import (
-    Generator, Tensor, arange, eye, full, full_like, linspace, manual_seed, multinomial,
-    ones_like, rand, randint, randn, randn_like, zeros_like,
+    Generator, Tensor, arange, eye, full, full_like, linspace, manual_seed, multinomial, ones,
+    ones_like, rand, randint, randn, randn_like, zeros, zeros_like,
 )
 
 try:
@@ -30,7 +30,20 @@ def test_random_shapes_as_arguments_or_one_tuple(make, size, shape):
     assert t.shape == shape and t.dtype == np.float32 and not t.requires_grad
 
 
+@pytest.mark.parametrize("make", [zeros, ones, randn])
+def test_a_numpy_integer_is_a_size(make):
+    assert make(np.int64(3)).shape == (3,) and make(np.int32(2), np.int64(3)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("make", [zeros, ones])
+@pytest.mark.parametrize("size", [(-1,), (2.5,), ((2, -3),), ("a",)])
+def test_zeros_and_ones_name_a_bad_size(make, size):
+    with pytest.raises(ValueError, match=rf"{make.__name__}: sizes must be ints >= 0"):
+        make(*size)
+
+
 @pytest.mark.parametrize("make", [
+    lambda: zeros(2), lambda: ones(2),
     lambda: randn(2), lambda: rand(2), lambda: full((2,), 1.5), lambda: eye(2),
     lambda: arange(0.0, 2), lambda: linspace(0, 1, 2),
 ])
@@ -166,6 +179,16 @@ def test_multinomial_shapes_and_a_constant_int64_result():
     assert multinomial(probs[0], 4, replacement=True).shape == (4,)
     assert multinomial(np.ones((0, 3)), 2).shape == (0, 2)
     assert multinomial([0.0, 5.0], 1).data.tolist() == [1]      # a list of weights works too
+
+
+def test_multinomial_as_a_tensor_method_draws_the_same():
+    probs = Tensor([0.1, 0.6, 0.3])
+    manual_seed(5)
+    drawn = probs.multinomial(6, replacement=True)
+    manual_seed(5)
+    assert drawn.data.tolist() == multinomial(probs, 6, replacement=True).data.tolist()
+    g = Generator().manual_seed(1)
+    assert probs.multinomial(2, generator=g).shape == (2,)
 
 
 def test_multinomial_with_replacement_draws_in_proportion_to_the_weights():
