@@ -2,7 +2,8 @@
 
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
     elementwise.py  exp log sqrt abs tanh sigmoid relu sin cos maximum minimum clip where; step and
-                    sign (flat: the slopes of relu and abs in higher-order rules)
+                    sign (flat: the slopes of relu and abs in higher-order rules), log_or_zero
+                    (the ln a in the slope of a ** b)
     reduce.py       sum mean max min
     softmax.py      logsumexp softmax log_softmax
     shape.py        reshape transpose broadcast_to getitem scatter_add embedding concatenate
@@ -17,8 +18,8 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, Clip, Cos, Exp, Log, Maximum, Minimum, Relu, Sigmoid, Sign, Sin,
-                          Sqrt, Step, Tanh, Where)
+from .elementwise import (Abs, Clip, Cos, Exp, Log, LogOrZero, Maximum, Minimum, Relu, Sigmoid,
+                          Sign, Sin, Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
 from .linalg import MatMul
 from .pool import MaxPool2d, PoolGather, PoolScatter
@@ -31,7 +32,7 @@ __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
-    "Minimum", "Clip", "Where",
+    "Minimum", "Clip", "Where", "LogOrZero",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
     "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",
