@@ -237,3 +237,43 @@ def test_a_gradient_graph_handed_to_eager_mode_rebuilds_its_steps_and_signs():
     first, second = compiled_pass(graph, [x])
     assert graph._eager is not None
     assert (first, second) == eager_derivatives(f, -1e200) == (-4e200, [4.0])
+
+
+# a ** b with both Values: d/db = a^b ln a is NaN for a < 0 (no real log) and 0 at a = 0 (its
+# limit), as eager mode decides from the data; whole exponents keep a ** b real for a < 0
+POWER_POINTS = [(2.0, 3.0), (0.5, 2.0), (0.0, 3.0), (0.0, 2.0), (-2.0, 3.0), (-1.5, 2.0)]
+
+
+def _power_pass(point: tuple[float, float], which: int) -> tuple[float, list[float]]:
+    """Eager a ** b (which = 0), or its gradient graph ∂/∂a (1) or ∂/∂b (2): value, gradients."""
+    a, b = Value(point[0]), Value(point[1])
+    out = a ** b
+    if which:
+        out.backward(create_graph=True)
+        out = (a.grad, b.grad)[which - 1]
+        a.grad = b.grad = 0.0
+    out.backward()
+    return out.data, [a.grad, b.grad]
+
+
+def _same(got: float, want: float) -> bool:
+    return (math.isnan(got) and math.isnan(want)) or close(got, want)
+
+
+@pytest.mark.parametrize("recorded", POWER_POINTS, ids=str)
+def test_a_power_of_two_values_follows_the_sign_of_its_base(recorded):
+    """a ** b and its gradient graphs ∂/∂a and ∂/∂b, each compiled at one point and replayed at
+    all: eager mode's numbers everywhere, whichever branch (ln a, 0 or NaN) the recording met.
+    The ln a in ∂/∂b is an op of the gradient graph (log_or_zero), not a number of the record."""
+    a, b = Value(recorded[0]), Value(recorded[1])
+    graphs = [compile(a ** b)]
+    (a ** b).backward(create_graph=True)
+    graphs += [compile(a.grad), compile(b.grad)]
+    for point in POWER_POINTS:
+        a.data, b.data = point
+        for which, graph in enumerate(graphs):
+            (value, grads), (want_value, want_grads) = (compiled_pass(graph, [a, b]),
+                                                        _power_pass(point, which))
+            assert all(map(_same, [value, *grads], [want_value, *want_grads])), \
+                (which, point, value, grads, want_value, want_grads)
+    assert "log_or_zero" in graphs[2].explain()

@@ -237,6 +237,29 @@ def test_power_with_a_constant_base_twice():
     assert grad(grad(lambda b: zero ** b))(0.5) == 0.0
 
 
+def test_the_log_in_the_slope_of_a_power_is_a_node_computed_from_the_base():
+    """∂(a ** b)/∂b = a^b ln a, with ln a read as 0 at a = 0 (the product's limit) and NaN below
+    0. In a gradient graph that log is an op (log_or_zero) computed from a, not a number fixed
+    when the graph was built, for Values and for Tensors, and a negative base does not warn
+    (nor does it in the first-order pass). Differentiated again: a^b (ln a)² and
+    (b ln a + 1) a^(b-1), 0 at a = 0, NaN below."""
+    points = np.array([2.0, 0.0, -2.0])
+    log = np.where(points < 0, np.nan, np.log(np.where(points > 0, points, 1)))
+    want = [points ** 3 * log, points ** 3 * log ** 2, (3 * log + 1) * points ** 2]
+    for i, a in enumerate([t64(points), *map(Value, points)]):
+        b = t64([3.0] * 3) if isinstance(a, Tensor) else Value(3.0)
+        total = (lambda y: y.sum()) if isinstance(a, Tensor) else (lambda y: y)
+        with strict():
+            total(a ** b).backward(create_graph=True)
+            slope = b.grad
+            assert "log_or_zero" in {node.op for node in walk(slope)}
+            a.grad = b.grad = None if isinstance(a, Tensor) else 0.0
+            total(slope).backward()
+        at = slice(None) if isinstance(a, Tensor) else i - 1
+        for got, expected in zip([slope.data, b.grad, a.grad], want):
+            np.testing.assert_allclose(got, expected[at], rtol=1e-15)
+
+
 def test_the_slopes_of_relu_and_abs_are_nodes_computed_from_the_input():
     """In a gradient graph, relu's slope is a step of its output and abs's the sign of its
     input, ops of the graph (as PyTorch records them), not numbers fixed when it was built:

@@ -24,6 +24,7 @@ import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
 from autograd.ops.elementwise import sign_of, step_of
+from autograd.ops.payload_math import log_or_zero
 
 from conftest import sample, strict, t64
 
@@ -128,6 +129,7 @@ OPS = [
     # the flat step and sign (slope 0), times x: relu and abs again
     unary("step_times_x", lambda a: step_of(a) * a, lambda a: np.maximum(a, 0), "nonzero"),
     unary("sign_times_x", lambda a: sign_of(a) * a, np.abs, "nonzero"),
+    unary("log_or_zero", log_or_zero, np.log, "pos"),       # the ln a in d(a ** b)/db
     unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
     unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
     unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),
@@ -507,6 +509,24 @@ def test_pow_exponent_gradient_at_zero_base():
     (a ** b).sum().backward()
     np.testing.assert_allclose(a.grad, [0.0, 12.0])
     np.testing.assert_allclose(b.grad, [0.0, 8.0 * np.log(2.0)], rtol=1e-15)
+
+
+def test_power_of_two_tensors_across_the_sign_of_the_base():
+    """a ** b with both wanting gradients, bases of both signs and 0, whole exponents (so that
+    a ** b is real for a < 0), against central differences: d/da everywhere; d/db where a > 0,
+    0 at a = 0 (0 ** b = 0 near b > 0), NaN for a < 0 (a ** b is not real beside a whole b)."""
+    a0 = np.array([[1.5, -2.0, 0.0], [0.5, -0.75, 3.0]])
+    b0 = np.array([[3.0, 3.0, 2.0], [-2.0, 2.0, 1.0]])
+    a, b = t64(a0), t64(b0)
+    with strict():
+        (a ** b).sum().backward()
+    h = 1e-6
+    np.testing.assert_allclose(a.grad, ((a0 + h) ** b0 - (a0 - h) ** b0) / (2 * h), rtol=1e-8)
+    positive = a0 > 0
+    with np.errstate(invalid="ignore"):
+        numeric = (a0 ** (b0 + h) - a0 ** (b0 - h)) / (2 * h)
+    np.testing.assert_allclose(b.grad[positive], numeric[positive], rtol=1e-8)
+    np.testing.assert_array_equal(b.grad[~positive], np.where(a0 < 0, np.nan, 0.0)[~positive])
 
 
 @pytest.mark.parametrize("base_shape, exponent_shape", [((3, 1), (4,)), ((2, 3), ()),

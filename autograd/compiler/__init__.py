@@ -77,7 +77,8 @@ def compile(output: Value) -> CompiledGraph:
 
     Gradient graphs made with `create_graph=True` compile too, and follow new data like any
     other: the slopes of ReLU and abs in them are ops of the graph (step: 1 where the ReLU's
-    output is positive, else 0; sign of abs's input), which the replay recomputes:
+    output is positive, else 0; sign of abs's input), and so is the ln a in the slope of
+    a ** b with respect to b (log_or_zero: 0 at a = 0, NaN below), which the replay recomputes:
 
     >>> x = Value(2.0)
     >>> (x * x - 1).relu().backward(create_graph=True)

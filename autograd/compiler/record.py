@@ -17,14 +17,15 @@ from typing import Any
 from ..graph import COMPUTED, Node
 from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
                               PowExponent, Sub)
-from ..ops.elementwise import Abs, Cos, Exp, Log, Relu, Sigmoid, Sign, Sin, Sqrt, Step, Tanh
+from ..ops.elementwise import (Abs, Cos, Exp, Log, LogOrZero, Relu, Sigmoid, Sign, Sin, Sqrt, Step,
+                               Tanh)
 from ..value import Value
 
 # How each op of `Value` is lowered: its kind in the plan, and whether the op's saved constant
 # (ctx) becomes a constant input. `Add`/`AddConst` become sums (fused below); Abs's ctx (the sign
 # of its input) is not kept: the replay recomputes it from the current data. Step and Sign are
-# the slopes of relu and abs in gradient graphs (`create_graph=True`): kinds of their own, so
-# that the replay recomputes them too.
+# the slopes of relu and abs in gradient graphs (`create_graph=True`), LogOrZero the ln a in
+# the slope of a ** b: kinds of their own, so that the replay recomputes them too.
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
@@ -33,7 +34,7 @@ LOWERING: dict[type, tuple[str, bool]] = {
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
     Relu: ("relu", False), Abs: ("abs", False), Sin: ("sin", False), Cos: ("cos", False),
-    Step: ("step", False), Sign: ("sign", False),
+    Step: ("step", False), Sign: ("sign", False), LogOrZero: ("log_or_zero", False),
 }
 
 

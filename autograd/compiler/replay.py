@@ -10,6 +10,7 @@ import numpy as np
 
 from ..graph import enable_grad
 from ..ops.elementwise import sign_of, step_of
+from ..ops.payload_math import log_or_zero
 from ..value import Value, _as_float
 from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
@@ -303,5 +304,5 @@ _EAGER = {
     "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs, "sin": Value.sin,
-    "cos": Value.cos, "step": step_of, "sign": sign_of,
+    "cos": Value.cos, "step": step_of, "sign": sign_of, "log_or_zero": log_or_zero,
 }

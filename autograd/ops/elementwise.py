@@ -1,6 +1,6 @@
 """Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, maximum, minimum,
-clip, where, and the two flat ops step and sign that the higher-order rules of relu and abs build
-their slopes from.
+clip, where; the two flat ops step and sign that the higher-order rules of relu and abs build
+their slopes from, and log_or_zero, the ln a in the slope of a ** b with respect to b.
 
 The unary forwards take both payloads: a Python float (a `Value`: computed with `math`, as
 micrograd does) or an ndarray (a `Tensor`). Rules save what they need in `ctx` or read it from
@@ -60,6 +60,32 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g, out, x):
         return (g / x,)
+
+
+class LogOrZero(Op):
+    """ln x, but 0 at x = 0 and NaN below;  d/dx = 1/x for x > 0, else 0"""
+    # The ln a in d(a^b)/db = a^b ln a (whose limit as a → 0⁺ is 0). An op rather than a branch
+    # in Pow's higher-order rule, so that a gradient graph computes it from the data: compiled,
+    # a replay at a > 0 must not keep the 0 or NaN of a recording at a <= 0, nor the reverse.
+    # Where it is a constant (0, NaN) it passes no gradient, as a number in its place would.
+    name = "log_or_zero"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.__class__ is float:
+            return math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):     # NaN below 0, as for floats
+            return np.log(np.where(x == 0, 1, x))
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        if isinstance(x, Node):         # higher order: 1/x masked by a step node, and divided
+            on = step_of(x)             # by 1 where it is off (x itself where it is on)
+            return (g * on / (x * on + (1 - on)),)
+        if x.__class__ is float:
+            return (g / x if x > 0 else None,)
+        on = x > 0
+        return (np.where(on, g, 0) / np.where(on, x, 1),)
 
 
 class Sqrt(Op):

@@ -13,23 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, apply, raw
+from ..graph import Node, apply
+from .elementwise import LogOrZero
 
 
 def exp(x: Any) -> Any:
     if isinstance(x, Node):
         return x.exp()
     return math.exp(x) if isinstance(x, float) else np.exp(x)
-
-
-def log(x: Any) -> Any:
-    """Natural log; nan below zero and -inf at zero, as numpy gives (never a Python error)."""
-    if isinstance(x, Node):
-        return x.log()
-    if isinstance(x, float):
-        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(x)
 
 
 def power(x: Any, c: Any) -> Any:
@@ -87,14 +78,13 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
 
 def log_or_zero(x: Any) -> Any:
-    """ln x, but 0 where x == 0: in d(a^b)/db = a^b ln a the product tends to 0 as a → 0⁺."""
+    """ln x, but 0 where x == 0 (NaN below): in d(a^b)/db = a^b ln a the product tends to 0 as
+    a → 0⁺. A LogOrZero node for a node (computed from the data whenever a gradient graph is
+    replayed), a number or an array for a payload.
+
+    >>> log_or_zero(1.0), log_or_zero(0.0), log_or_zero(np.array([0.0, -1.0]))
+    (0.0, 0.0, array([ 0., nan]))
+    """
     if isinstance(x, Node):
-        zero = raw(x) == 0
-        if isinstance(x.data, float):
-            if x.data < 0:                  # no real log: NaN, as the first-order pass gives
-                return x._constant_like(math.nan, x)
-            return x.log() if not zero else 0.0
-        return (x + zero).log() if zero.any() else x.log()
-    if isinstance(x, float):
-        return 0.0 if x == 0 else log(x)
-    return log(np.where(x == 0, 1, x))
+        return apply(LogOrZero, (x,))
+    return LogOrZero.forward(None, x)
