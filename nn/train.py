@@ -43,17 +43,23 @@ def predict_labels(outputs: np.ndarray, y: np.ndarray | None,
                    loss_fn: Callable | None = None) -> np.ndarray:
     """Class labels from a model's raw outputs: the rule the loss declares (`nn.scoring`), else
     the arg-max of several columns, or the sign of one column when the labels are ±1."""
+    return _labels_from(outputs, y, loss_fn, "predict_labels")
+
+
+def _labels_from(outputs: np.ndarray, y: np.ndarray | None, loss_fn: Callable | None,
+                 where: str) -> np.ndarray:
+    """`predict_labels`, its errors naming `where` (fit, evaluate), the function called."""
     declared = None if loss_fn is None else S.loss_task(loss_fn)
     if declared is not None and declared.to_labels is not None:
         return declared.to_labels(outputs)
     if declared is not None:                # a regression loss: its outputs are not classes
-        raise ValueError(_regression_labels("fit", loss_fn))
+        raise ValueError(_regression_labels(where, loss_fn))
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return S.argmax(outputs)
     if y is not None and np.isin(y, (-1, 1)).all():
         return S.sign(outputs)
     raise ValueError(
-        f"fit: cannot tell how to read class labels from the outputs of {loss_fn!r} (shape "
+        f"{where}: cannot tell how to read class labels from the outputs of {loss_fn!r} (shape "
         f"{outputs.shape}); declare the loss's task (nn.scoring.declare_loss) or pass "
         f"predict=, a function from outputs to labels")
 
@@ -175,7 +181,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
             f"fit: the validation loss became {scores['loss']} at epoch {epoch}: the weights "
             f"are finite but the model's outputs are not; try a smaller learning rate",
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
-    scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict))
+    where = "evaluate" if epoch is None else "fit"
+    scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
     return scores
 
 
@@ -189,12 +196,13 @@ def _counted(yb: Any, ignored: int | None) -> int:
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
-           predict: Callable | None) -> dict[str, float]:
+           predict: Callable | None, where: str) -> dict[str, float]:
     if not chosen:
         return {}
     labels = None
     if any(metric.on_labels for metric in chosen.values()):
-        labels = predict(outputs) if predict is not None else predict_labels(outputs, y, loss_fn)
+        labels = predict(outputs) if predict is not None else _labels_from(outputs, y, loss_fn,
+                                                                           where)
         if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
         elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
@@ -608,7 +616,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     scores = {"loss": total / count if count else math.nan}
     if keep:
         scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,
-                             predict))
+                             predict, "fit"))
     return scores
 
 
@@ -625,8 +633,8 @@ def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
             model.train(was_training)
 
     def labels_of(outputs: np.ndarray) -> np.ndarray:
-        return predict(outputs) if predict is not None else predict_labels(outputs, loader.y,
-                                                                              loss_fn)
+        return predict(outputs) if predict is not None else _labels_from(outputs, loader.y,
+                                                                            loss_fn, "fit")
     return LivePlot(loader.X, loader.y, outputs_of, labels_of)
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from autograd import manual_seed
 from nn import (
-    MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, LinearRegression, LogisticRegression,
-    SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-    evaluate, fit, hinge_loss, mse_loss, scalar,
+    MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, Linear, LinearRegression,
+    LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
+    cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
 from nn.data import DataLoader
 from nn.optim import SGD, Adam
@@ -104,8 +104,21 @@ def test_decision_rules_follow_the_loss():
     assert predict_labels(logits, None, CrossEntropyLoss()).tolist() == [1, 0]
     assert predict_labels(logits, None, lambda o, t: 0).tolist() == [1, 0]   # columns: argmax
     assert predict_labels(out, np.array([1, -1, 1]), lambda o, t: 0).tolist() == [-1, 1, -1]
-    with pytest.raises(ValueError, match="pass predict="):
+    with pytest.raises(ValueError, match="^predict_labels: cannot tell .* pass predict="):
         predict_labels(out, np.array([0, 1, 0]), lambda o, t: 0)
+
+
+def test_unreadable_labels_name_the_function_called():
+    # evaluate's error said "fit:", the only caller the label rule had once
+    def squared(outputs, y):
+        return ((outputs.reshape(-1) - y) ** 2).mean()
+    X, y = np.ones((4, 2), np.float32), np.array([0, 1, 0, 1])
+    model = Linear(2, 1)
+    with pytest.raises(ValueError, match="^evaluate: cannot tell how to read class labels"):
+        evaluate(model, squared, (X, y), metrics=["accuracy"])
+    with pytest.raises(ValueError, match="^fit: cannot tell how to read class labels"):
+        fit(model, squared, SGD(model.parameters()), (X, y), metrics=["accuracy"],
+            progress=False)
 
 
 def test_early_stopping_stops_and_restores_the_best_weights():

@@ -264,6 +264,14 @@ def test_a_number_operand_is_named_after_the_derivative_not_inside_an_equation()
     assert line.startswith("d/dx (x ** c) = c * x^(c-1) = 6.0000, where c = 2  →  x gets ")
 
 
+def test_a_number_base_is_named_too():
+    # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
+    # without ever saying what c is
+    x = Value(3.0, label="x")
+    line = record_backprop(2 ** x)[1].lines()[1]
+    assert line.startswith("d/dx (c ** x) = c^x * ln(c) = 5.5452, where c = 2  →  x gets ")
+
+
 def test_tensor_steps_give_the_rule_and_the_sizes():
     loss, _ = small_tensor_graph()
     steps = record_backprop(loss)

@@ -41,10 +41,12 @@ class LRScheduler:
     the current ones; `step()` advances the epoch and writes them into the optimizer.
 
     `last_epoch=-1` starts a new schedule (each group's lr is remembered as "initial_lr").
-    Another value resumes one, PyTorch's way: the lr now in the optimizer is taken as that of
-    epoch last_epoch + 1, and the groups need "initial_lr" (they have it when the optimizer's
-    state dict was saved with a scheduler attached). Simpler: make the scheduler as new and
-    `load_state_dict()` the saved one.
+    Another value resumes one, PyTorch's way: the groups need "initial_lr" (they have it when
+    the optimizer's state dict was saved with a scheduler attached), and making the scheduler
+    steps to epoch last_epoch + 1. ExponentialLR, LinearLR and CosineAnnealingLR take the lr now
+    in the optimizer as that epoch's; StepLR and MultiStepLR apply that epoch's decay to it, if
+    the epoch has one; LambdaLR and OneCycleLR compute it afresh from "initial_lr". Simpler:
+    make the scheduler as new and `load_state_dict()` the saved one.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -306,8 +308,8 @@ class OneCycleLR(LRScheduler):
     The warm-up ends at step pct_start · total_steps − 1, the last phase at total_steps − 1.
     `three_phase=True` comes back down to the start lr by step 2 · pct_start · total_steps − 2
     and then anneals to the final lr. Give `total_steps`, or `epochs` and `steps_per_epoch`;
-    a step beyond total_steps + 1 is an error, as in PyTorch. `max_lr` (and the momenta) may
-    be one number or one per parameter group.
+    calling `step()` more than total_steps times is an error, as in PyTorch. `max_lr` (and the
+    momenta) may be one number or one per parameter group.
 
     `cycle_momentum` (on by default, as in PyTorch) moves the momentum the other way, from
     max_momentum down to base_momentum while the lr rises and back up while it falls: SGD's or
