@@ -516,3 +516,26 @@ def test_ignore_names_columns_of_the_header_not_positions(tmp_path, capsys):
     assert code == 2
     assert err.endswith("the first line holds numbers: the file needs a header row of column "
                         "names\n"), err
+
+
+def test_a_name_typed_in_another_unicode_form_or_with_spaces_is_the_same_column(tmp_path,
+                                                                                 capsys):
+    composed, decomposed = "Fl\u00e4che", "Fla\u0308che"        # they look the same: Fläche
+    data = tmp_path / "d.csv"
+    rows = "".join(f"{i},{i % 3},{(i * 7) % 5},{i % 2}\n" for i in range(40))
+    data.write_text(f"id,{composed},rooms,Typ\n" + rows, encoding="utf-8")
+    model = tmp_path / "m.npz"
+    code, out, err = run(["train", "--csv", str(data), "--target", " Typ", "--ignore",
+                          f"id,{decomposed}", "--epochs", "1", "--out", str(model)], capsys)
+    assert code == 0, err
+    assert "to classify 'Typ' from 1 feature, ignoring 'id', 'Fläche'" in out
+    assert load_trained(model).features == ["rooms"] and load_trained(model).target == "Typ"
+    # a model that learnt a column spelt one way reads a file that spells it the other way
+    code, out, err = run(["train", "--csv", str(data), "--target", "Typ", "--ignore", "id",
+                          "--epochs", "1", "--out", str(model)], capsys)
+    assert code == 0, err
+    other = tmp_path / "other.csv"
+    other.write_text(f"{decomposed},rooms\n1,2\n", encoding="utf-8")
+    code, out, err = run(["predict", "--model", str(model), "--csv", str(other)], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0] == f"{decomposed},rooms,predicted_Typ"

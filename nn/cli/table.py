@@ -11,6 +11,7 @@ import io
 import math
 import shlex
 import sys
+import unicodedata
 from typing import IO, NamedTuple
 
 import numpy as np
@@ -87,9 +88,20 @@ class Table(NamedTuple):
     rows: list[list[str]]
     lines: list[int]
 
+    def spelled(self, name: str) -> str:
+        """`name` as the header writes it. A name typed with other Unicode code points for the
+        same letters (é as e and a combining accent, as some keyboards and macOS file names
+        give it) or with spaces around it is the same column: the two look identical, so a
+        "no column 'Fläche'" error listing 'Fläche' would only puzzle. Unknown names come back
+        as they are."""
+        if name in self.header:
+            return name
+        key = _comparable(name)
+        return next((column for column in self.header if _comparable(column) == key), name)
+
     def column(self, name: str) -> list[str]:
         """The stripped text cells of column `name`; an empty cell is an error naming its line."""
-        i = self.header.index(name)
+        i = self.header.index(self.spelled(name))
         cells = [row[i].strip() for row in self.rows]
         for line, cell in zip(self.lines, cells):
             if not cell:
@@ -101,7 +113,7 @@ class Table(NamedTuple):
         """Columns `names` as a float32 matrix; a cell that is not a number, or not one float32
         can hold (nan, inf, beyond ±3.4e38), is an error naming its line and column, and what to
         do about it (`training`: the features of a model to train, else of a trained one)."""
-        columns = [self.header.index(name) for name in names]
+        columns = [self.header.index(self.spelled(name)) for name in names]
         cells = [[row[i] for i in columns] for row in self.rows]
         shape = (len(cells), len(names))
         try:                        # numpy reads every cell as float() does, in one pass
@@ -120,7 +132,7 @@ class Table(NamedTuple):
     def require(self, names: list[str], why: str, why_several: str | None = None) -> None:
         """Every column in `names` must be in the header; `why` (or `why_several`, when more
         than one is missing) says what the missing ones are for."""
-        absent = [name for name in names if name not in self.header]
+        absent = [name for name in names if self.spelled(name) not in self.header]
         if absent:
             hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else ""
             several = len(absent) > 1
@@ -135,6 +147,11 @@ class Table(NamedTuple):
         the other rows, silently."""
         if _holds_numbers(self.header):
             raise UsageError(f"{self.path}: {NO_HEADER}")
+
+
+def _comparable(name: str) -> str:
+    """A column name in one Unicode form (NFC), without spaces around it."""
+    return unicodedata.normalize("NFC", name).strip()
 
 
 def read_table(path: str) -> Table:

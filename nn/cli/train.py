@@ -74,8 +74,9 @@ def _ignored(table: Table, target: str, values: list[str]) -> list[str]:
     file, and none the target."""
     names = []
     for value in values:
-        parts = [value] if value.strip() in table.header else value.split(",")
-        parts = [part.strip() for part in parts]
+        whole = table.spelled(value)
+        parts = [whole] if whole in table.header else value.split(",")
+        parts = [table.spelled(part.strip()) for part in parts]
         if not all(parts):
             raise UsageError(f"--ignore {value!r}: a column name is missing; give names such as "
                              f"id,date")
@@ -243,6 +244,7 @@ def run(args: argparse.Namespace) -> int:
     weights_path, settings_path = _output_paths(args.out, args.csv)
     table = read_table(args.csv)
     table.require([args.target], "the target")
+    args.target = table.spelled(args.target)     # as the header writes it, from here on
     table.require_names()
     ignored = _ignored(table, args.target, args.ignore)
     features = _features(table, args.target, ignored)
