@@ -264,8 +264,8 @@ def test_without_graphviz_a_png_with_steps_writes_neither(capsys, tmp_path, monk
 
 def test_when_dot_fails_no_file_is_written_or_the_builtin_layout_stands_in(capsys, tmp_path,
                                                                           monkeypatch):
-    def broken(source, fmt, **_):
-        raise dot_module.GraphvizFailed(f"dot failed to render {fmt} (exit status 1)")
+    def broken(source, fmt, *, caller, **_):
+        raise dot_module.GraphvizFailed(f"{caller}: dot failed to render {fmt} (exit status 1)")
     monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
     monkeypatch.setattr(dot_module, "render", broken)
     status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.png"),
