@@ -134,6 +134,7 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("(" * 300 + "x" + ")" * 300, "syntax error"),
     ("2 ** 10 ** 10 * x", "the exponent 1e+10 is too large"),
     ("x ** 10 ** 10", "the exponent 1e+10 is too large"),
+    ("x ** 1001", "the exponent 1001 is too large (the limit is 1000)"),    # not "1e+03"
     ("9" * 400 + " * x", "is too large"),
     ("1e308 * 10 * x", "the expression gives inf, not a finite real number"),
     ("x / 0", "division by zero"),

@@ -196,7 +196,7 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
                                   else f"{name}: {message}") from None
     a, b = results[id(node.left)], results[id(node.right)]
     if isinstance(node.op, ast.Pow) and not isinstance(b, Value) and abs(b) > MAX_EXPONENT:
-        raise ExpressionError(f"the exponent {b:.3g} is too large (the limit is "
+        raise ExpressionError(f"the exponent {b:g} is too large (the limit is "
                               f"{MAX_EXPONENT:g})")
     try:
         out = _BINARY[type(node.op)](a, b)
