@@ -356,6 +356,8 @@ class GridSearch:
         return [dict(zip(names, combo)) for combo in itertools.product(*self.param_grid.values())]
 
     def fit(self, X: Any, y: Any) -> GridSearch:
+        """Cross-validate every candidate on the same folds, rank them by `scoring`, and (with
+        `refit`) train the best on all of (X, y) as `best_model`; returns the search."""
         from .train import TrainingDiverged, fit
 
         X, y = np.asarray(X), np.asarray(y)
