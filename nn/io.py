@@ -4,14 +4,13 @@
 half-written checkpoint; `load` reads with pickle disabled, so a file from anywhere can only ever
 yield numbers, arrays and plain text, never run code.
 
-A model's weights (a Module, or a dict of name → array) are stored one array per name, as
-before. To resume training later, save everything that changes in one file: a dict whose
-values may be Modules, optimizers and schedulers (their `state_dict()` is taken) or plain data
-(numbers, strings, None, lists, tuples, dicts, arrays); a `DataLoader` and
-`autograd.random.get_state()` add where the shuffling and dropout stand. Arrays are stored under
-their path
+A model's weights (a Module, or a dict of name → array) are stored one array per name. To
+resume training later, save everything that changes in one file: a dict whose values may be
+Modules, optimizers and schedulers (their `state_dict()` is taken) or plain data (numbers,
+strings, None, lists, tuples, dicts, arrays); a `DataLoader` and `autograd.random.get_state()`
+add where the shuffling and dropout stand. Arrays are stored under their path
 ("optimizer/state/0/momentum_buffer"); the rest is stored as JSON text under "__structure__", and
-`load` rebuilds the same nested dict, types included:
+`load` rebuilds the same nested dict, types included (see the example below).
 
 The arrays are stored in PyTorch's layout (a `Linear` weight is (out_features, in_features)), so
 a checkpoint's `state_dict` loads into the same network built with `torch.nn`, and back. Each file

@@ -454,12 +454,15 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro") -> float
     two labels (scikit-learn's rule). Multiclass: `y_score` is an (n, classes) array of
     probabilities (rows sum to 1; softmax your logits) with one column per sorted label; each
     class is scored against the rest and the AUCs are averaged ("macro": plainly, "weighted": by
-    class size). Only one class in y_true: ValueError, as AUC needs both kinds of sample.
+    class size; binary input has one AUC, so either gives it). Only one class in y_true:
+    ValueError, as AUC needs both kinds of sample.
 
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])     # 3 of 4 pairs ordered correctly
     0.75
     """
     fn = "roc_auc_score"
+    if average not in ("macro", "weighted"):   # for binary input too: a typo is not ignored
+        raise ValueError(f"{fn}: average must be 'macro' or 'weighted', got {average!r}")
     y_true = _class_labels(fn, "y_true", y_true)
     scores = _as_array(y_score)
     classes = np.unique(y_true)
@@ -482,9 +485,6 @@ def _one_vs_rest_auc(fn: str, y_true: np.ndarray, probs: np.ndarray, classes: np
     if probs.shape[1] == 2:
         raise ValueError(f"{fn}: y_score has shape {probs.shape}; for two classes pass the "
                          f"positive class's column, probs[:, 1]")
-    if average not in ("macro", "weighted"):
-        raise ValueError(f"{fn}: average must be 'macro' or 'weighted' for multiclass, "
-                         f"got {average!r}")
     _same_length(fn, ("y_true", "y_score"), y_true, probs)
     _finite(fn, "y_score", probs)
     if probs.shape[1] != len(classes):

@@ -157,12 +157,18 @@ class _BatchNorm(Module):
                              f"{_channels_last_hint(x.shape, self.num_features)}")
         use_batch = self.training or not self.track_running_stats
         if use_batch and x.data.size // x.shape[1] < 2:      # before any running statistic changes
+            # model.eval() helps only a layer that keeps running statistics for evaluation
+            when, one_sample = (("training", "call model.eval() first")
+                                if self.track_running_stats else
+                                ("without running statistics (track_running_stats=False), "
+                                 "it always",
+                                 "make the layer with track_running_stats=True"))
             raise ValueError(
-                f"{self!r}: training normalises with the batch's statistics and needs more "
+                f"{self!r}: {when} normalises with the batch's statistics and needs more "
                 f"than one value per channel, got input of shape {x.shape}. A last batch of one "
                 f"sample: drop it with DataLoader(X, y, batch_size, shuffle=True, "
                 f"drop_last=True) or pick a batch_size that leaves none; to run one sample, "
-                f"call model.eval() first")
+                f"{one_sample}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1

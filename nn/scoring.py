@@ -261,7 +261,7 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     if on == "labels":
         score = lambda y, labels, outputs: metric(y, labels)           # noqa: E731
     else:
-        score = lambda y, labels, outputs: metric(y, outputs_like(name, y, outputs))  # noqa: E731
+        score = _on_outputs(name, metric)
     return Metric(name, score, getattr(metric, "higher_is_better", None), on == "labels")
 
 

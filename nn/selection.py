@@ -292,7 +292,7 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     folds = []
     for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
         model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
-        chosen = _metrics_for(loss_fn, metrics, "cross_validate")
+        chosen = _metrics_for(loss_fn, metrics, "cross_validate", fit_kwargs.get("predict"))
         fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
         folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), metrics,
                               predict=fit_kwargs.get("predict")))
@@ -356,6 +356,8 @@ class GridSearch:
         return [dict(zip(names, combo)) for combo in itertools.product(*self.param_grid.values())]
 
     def fit(self, X: Any, y: Any) -> GridSearch:
+        """Cross-validate every candidate on the same folds, rank them by `scoring`, and (with
+        `refit`) train the best on all of (X, y) as `best_model`; returns the search."""
         from .train import TrainingDiverged, fit
 
         X, y = np.asarray(X), np.asarray(y)

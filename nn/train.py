@@ -457,8 +457,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict)
     _check_scheduler(scheduler, optimizer)
-    if isinstance(early_stopping, int):
-        early_stopping = EarlyStopping(patience=early_stopping)
+    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
+        early_stopping = EarlyStopping(patience=int(early_stopping))
+    elif early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"fit: early_stopping must be an EarlyStopping or a patience (an int "
+                        f">= 0), got {early_stopping!r}")
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "

@@ -114,6 +114,11 @@ def test_errors_name_the_layer_and_the_shapes():
         BatchNorm2d(3)(Tensor(np.zeros((2, 4, 5, 5))))
     with pytest.raises(ValueError, match="more than one value per channel"):
         BatchNorm1d(3)(Tensor(np.zeros((1, 3))))
+    without_running_stats = BatchNorm1d(3, track_running_stats=False).eval()
+    with pytest.raises(ValueError) as info:         # it is in eval mode: not "call model.eval()"
+        without_running_stats(Tensor(np.zeros((1, 3))))
+    assert "(track_running_stats=False), it always normalises" in str(info.value)
+    assert str(info.value).endswith("make the layer with track_running_stats=True")
     with pytest.raises(ValueError, match="BatchNorm1d: num_features must be a positive "
                                          "integer, got True"):
         BatchNorm1d(True)

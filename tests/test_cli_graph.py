@@ -134,6 +134,7 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("(" * 300 + "x" + ")" * 300, "syntax error"),
     ("2 ** 10 ** 10 * x", "the exponent 1e+10 is too large"),
     ("x ** 10 ** 10", "the exponent 1e+10 is too large"),
+    ("x ** 1001", "the exponent 1001 is too large (the limit is 1000)"),    # not "1e+03"
     ("9" * 400 + " * x", "is too large"),
     ("1e308 * 10 * x", "the expression gives inf, not a finite real number"),
     ("x / 0", "division by zero"),
@@ -264,8 +265,8 @@ def test_without_graphviz_a_png_with_steps_writes_neither(capsys, tmp_path, monk
 
 def test_when_dot_fails_no_file_is_written_or_the_builtin_layout_stands_in(capsys, tmp_path,
                                                                           monkeypatch):
-    def broken(source, fmt, **_):
-        raise dot_module.GraphvizFailed(f"dot failed to render {fmt} (exit status 1)")
+    def broken(source, fmt, *, caller, **_):
+        raise dot_module.GraphvizFailed(f"{caller}: dot failed to render {fmt} (exit status 1)")
     monkeypatch.setattr(dot_module, "find_dot", lambda: "/usr/bin/dot")
     monkeypatch.setattr(dot_module, "render", broken)
     status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.png"),

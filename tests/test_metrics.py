@@ -326,6 +326,9 @@ def test_roc_auc_errors():
         roc_auc_score([0, 1, 2], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="'macro' or 'weighted'"):
         roc_auc_score([0, 1, 2], np.eye(3), average="micro")
+    with pytest.raises(ValueError, match="roc_auc_score: average must be 'macro' or 'weighted', "
+                                         "got 'mean'"):
+        roc_auc_score([0, 1], [0.2, 0.9], average="mean")      # binary: was silently ignored
     with pytest.raises(ValueError, match="NaN"):
         roc_auc_score([0, 1], [0.5, np.nan])
     with pytest.raises(ValueError, match="different numbers of samples"):

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, manual_seed
-from nn import MLP, SoftmaxRegression, cross_entropy
+from nn import MLP, LinearRegression, SoftmaxRegression, cross_entropy, mse_loss
 from nn.optim import SGD
 from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate
 
@@ -243,6 +243,24 @@ def test_cross_validate_trains_a_fresh_model_per_fold_and_scores_held_out_data()
     fold_accuracies = [f["accuracy"] for f in scores["folds"]]
     assert scores["mean"]["accuracy"] == pytest.approx(np.mean(fold_accuracies))
     assert scores["mean"]["accuracy"] > 0.9
+
+
+def test_cross_validate_scores_labels_of_a_regression_model_through_predict():
+    """predict= in fit_kwargs reads a regression model's outputs as labels, as in fit and
+    evaluate; cross_validate refused the label metrics, asking for the predict= it was given."""
+    X = np.random.default_rng(0).normal(size=(30, 1)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.float32)
+
+    def build():
+        model = LinearRegression(1)
+        return model, mse_loss, SGD(model.parameters(), lr=0.1)
+
+    def predict(outputs):
+        return (outputs.reshape(-1) > 0.5).astype(np.float32)
+
+    scores = cross_validate(build, X, y, cv=3, metrics=["accuracy"],
+                            fit_kwargs={"epochs": 2, "predict": predict})
+    assert set(scores["mean"]) == {"loss", "accuracy"}
 
 
 def test_cross_validate_with_a_fold_count_stratifies_class_labels():

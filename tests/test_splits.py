@@ -31,8 +31,9 @@ def _check_paired(X, y):
 
 @pytest.mark.parametrize("n, test_size, n_test", [
     (10, 0.25, 3),          # 2.5 rounds up, as in scikit-learn
-    (10, 0.3, 3),           # 0.3 * 10 = 3.0000000000000004 must not become 4
-    (10, 0.7, 7),           # 0.7 * 10 = 7.000000000000001
+    (10, 0.3, 3),
+    (100, 0.07, 7),         # 0.07 * 100 = 7.000000000000001 must not become 8
+    (100, 0.55, 55),        # 0.55 * 100 = 55.00000000000001
     (100, 0.2, 20),
     (10, 4, 4),             # a count
     (3, 0.01, 1),           # never an empty test part

@@ -142,6 +142,12 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     model = LinearRegression(1)
     with pytest.raises(ValueError, match="monitors 'val_loss' but there is no val_data"):
         fit(model, mse_loss, SGD(model.parameters()), train, early_stopping=2, progress=False)
+    _, history = run(20, np.int64(2))                  # a numpy patience (from a grid, say)
+    assert history.epochs == 3
+    for wrong in ("val_loss", 2.0, True):              # were an AttributeError, or patience 1
+        with pytest.raises(TypeError, match=r"fit: early_stopping must be an EarlyStopping or "
+                                            r"a patience \(an int >= 0\), got "):
+            run(20, wrong)
 
 
 def test_schedulers_step_once_per_epoch(blobs):

@@ -368,12 +368,15 @@ def test_auto_falls_back_with_a_warning_when_dot_fails(monkeypatch, tmp_path):
     fake_dot(tmp_path, monkeypatch, "echo 'Error: out of memory' >&2; exit 1")
     drawing = draw_graph(Value(2.0, label="x") * 3)
     assert drawing.engine == "graphviz"
-    with pytest.warns(RuntimeWarning, match="Graphviz failed"):
+    with pytest.warns(RuntimeWarning) as caught:
         svg = drawing.svg()
+    assert str(caught[0].message) == ("draw_graph: Graphviz failed (dot failed to render svg "
+                                      "(exit status 1): Error: out of memory); drawing with the "
+                                      "built-in layout instead")      # draw_graph named once
     assert drawing.engine == "builtin" and 'class="node record"' in svg
     forced = draw_graph(Value(2.0, label="x") * 3, engine="graphviz")
-    with pytest.raises(GraphvizFailed, match=r"dot failed to render svg \(exit status 1\): "
-                                              r"Error: out of memory$"):
+    with pytest.raises(GraphvizFailed, match=r"^draw_graph: dot failed to render svg "
+                                              r"\(exit status 1\): Error: out of memory$"):
         forced.svg()                                       # asked for dot: no silent fallback
 
 
@@ -386,9 +389,9 @@ def test_a_hung_dot_is_stopped_after_the_timeout(monkeypatch, tmp_path):
     with pytest.raises(GraphvizFailed) as info:
         drawing.data()
     assert time.perf_counter() - started < 30
-    assert str(info.value) == ("dot did not finish rendering a graph of 3 nodes as png within "
-                               "0.2 s and was stopped; draw a smaller graph (a lower max_nodes "
-                               "collapses more), or raise autograd.viz.dot.DOT_TIMEOUT")
+    assert str(info.value) == ("draw_graph: dot did not finish rendering a graph of 3 nodes as "
+                               "png within 0.2 s and was stopped; draw a smaller graph (a lower "
+                               "max_nodes collapses more), or raise autograd.viz.dot.DOT_TIMEOUT")
 
 
 @pytest.mark.usefixtures("needs_dot")

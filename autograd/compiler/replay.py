@@ -39,7 +39,8 @@ class CompiledGraph:
     def __init__(self, plan: Plan) -> None:
         self._plan = plan
         self._steps = plan.steps
-        # backward's steps, last first: those that send gradients (not step and sign, flat)
+        # backward's steps, last first: those that send gradients (not step and sign, whose
+        # slope is 0: rules.NO_SLOPE)
         self._sending = [step for step in reversed(plan.steps) if len(step.targets)]
         self._leaves = plan.leaves
         self._wanting = plan.leaves[:plan.n_wanting]
@@ -265,7 +266,8 @@ def _leaf_numbers(leaves: list[Value]) -> list[float]:
 def _sum_forward(values: np.ndarray, step: Step) -> None:
     """Each sum adds its terms left to right, as the eager chain of `+` did: reducing a
     (terms, sums) array along axis 0 adds row after row (numpy's pairwise summation only
-    applies along the contiguous axis). A single sum is that case, so it accumulates."""
+    applies along the contiguous axis). A single sum, (terms, 1), has its terms contiguous and
+    would be summed pairwise, so it is accumulated instead."""
     terms = values[step.index]
     if terms.shape[1] == 1:
         values[step.start] = np.add.accumulate(terms[:, 0])[-1]

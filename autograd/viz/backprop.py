@@ -173,10 +173,10 @@ class BackpropDrawing:
         return self.html()
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
-        """Write the page (a name ending in .html) or every step as its own SVG (a folder: a
-        name ending in '/' or an existing folder; files step_001.svg, step_002.svg, ...; the
-        step files of an earlier, longer walk saved there are removed, so the slides are this
-        walk's only).
+        """Write the page (a name ending in .html or .htm) or every step as its own SVG (a
+        folder: a name ending in '/' or an existing folder; files step_001.svg, step_002.svg,
+        ...; the step files of an earlier, longer walk saved there are removed, so the slides
+        are this walk's only).
 
         Each file appears complete or not at all (written to a temporary file, then renamed).
         """

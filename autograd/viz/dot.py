@@ -100,25 +100,27 @@ def to_dot(scene: Scene) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(source: str, fmt: str, nodes: int | None = None) -> bytes:
-    """Run `dot` on DOT text; `fmt` is "svg", "png" or "pdf". `nodes`, the graph's size, goes
-    into the message should `dot` take longer than `DOT_TIMEOUT` seconds (it is then stopped)."""
+def render(source: str, fmt: str, *, caller: str, nodes: int | None = None) -> bytes:
+    """Run `dot` on DOT text; `fmt` is "svg", "png" or "pdf". Errors start with `caller`, the
+    function the user called ("draw_graph"). `nodes`, the graph's size, goes into the message
+    should `dot` take longer than `DOT_TIMEOUT` seconds (it is then stopped)."""
     program = find_dot()
     if program is None:
-        raise GraphvizNotFound(f"rendering {fmt} needs Graphviz; {INSTALL_HINT}")
+        raise GraphvizNotFound(f"{caller}: rendering {fmt} needs Graphviz; {INSTALL_HINT}")
     try:
         done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
                               capture_output=True, timeout=DOT_TIMEOUT)
     except FileNotFoundError:           # removed since find_dot looked
-        raise GraphvizNotFound(f"rendering {fmt} needs Graphviz; {INSTALL_HINT}") from None
+        raise GraphvizNotFound(f"{caller}: rendering {fmt} needs Graphviz; "
+                               f"{INSTALL_HINT}") from None
     except subprocess.TimeoutExpired:   # subprocess.run has killed it
         size = f" of {nodes} nodes" if nodes is not None else ""
-        raise GraphvizFailed(f"dot did not finish rendering a graph{size} as {fmt} within "
-                             f"{DOT_TIMEOUT:g} s and was stopped; draw a smaller graph (a lower "
-                             f"max_nodes collapses more), or raise "
+        raise GraphvizFailed(f"{caller}: dot did not finish rendering a graph{size} as {fmt} "
+                             f"within {DOT_TIMEOUT:g} s and was stopped; draw a smaller graph (a "
+                             f"lower max_nodes collapses more), or raise "
                              f"autograd.viz.dot.DOT_TIMEOUT") from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().replace("\n", " ")
-        raise GraphvizFailed(f"dot failed to render {fmt} (exit status {done.returncode})"
-                             f"{': ' + said[:300] if said else ''}")
+        raise GraphvizFailed(f"{caller}: dot failed to render {fmt} (exit status "
+                             f"{done.returncode}){': ' + said[:300] if said else ''}")
     return done.stdout

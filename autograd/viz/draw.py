@@ -98,7 +98,8 @@ class GraphDrawing:
                 except (dot.GraphvizFailed, dot.GraphvizNotFound, OSError) as error:
                     if not self._fallback:
                         raise
-                    warnings.warn(f"draw_graph: Graphviz failed ({error}); drawing with the "
+                    said = str(error).removeprefix("draw_graph: ")    # named once, not twice
+                    warnings.warn(f"draw_graph: Graphviz failed ({said}); drawing with the "
                                   f"built-in layout instead", RuntimeWarning, stacklevel=2)
                     self.engine = "builtin"
             if self._svg is None:
@@ -118,7 +119,7 @@ class GraphDrawing:
         return self._rendered[format]
 
     def _render(self, format: str) -> bytes:
-        return dot.render(self.source, format, nodes=len(self.scene.boxes))
+        return dot.render(self.source, format, caller="draw_graph", nodes=len(self.scene.boxes))
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the drawing to `path`, in the format its suffix names (.svg, .png or .pdf).

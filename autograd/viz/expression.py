@@ -2,9 +2,9 @@
 
 The text is parsed by Python's `ast` and then only an allow-list is accepted: numbers, the given
 names, + - * / **, unary minus, and a few functions, called by name (`tanh(x)`) or as micrograd's
-methods (`(x*w + b).tanh()`). Nothing is ever passed to
-`eval`; attribute access, other calls, comprehensions, lambdas and the like are refused with one
-clear message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
+methods (`(x*w + b).tanh()`). Nothing is ever passed to `eval`; attribute access, other calls,
+comprehensions, lambdas and the like are refused with one clear message. Size is bounded
+(length, number of AST nodes, exponents), so no input can hang it.
 
 >>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(out.data, 4)
@@ -174,11 +174,13 @@ def _argument(call: ast.Call) -> ast.AST:
 
 def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | float:
     if isinstance(node, ast.Constant):
+        # a float, even for an int literal: Python's ints never overflow, so 9**9**9 would
+        # build an integer of 370 million digits; as floats its exponent is refused at once
         try:
-            return float(node.value)                     # an int literal becomes a float, so
-        except OverflowError:                            # 2**10**10 overflows at once instead
+            return float(node.value)
+        except OverflowError:                            # a literal beyond 1.8e308
             raise ExpressionError(f"the number {str(node.value)[:6]}… is too large") from None
-    if isinstance(node, ast.Name):                       # of computing a huge integer
+    if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.UnaryOp):
         x = results[id(node.operand)]
@@ -196,7 +198,7 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
                                   else f"{name}: {message}") from None
     a, b = results[id(node.left)], results[id(node.right)]
     if isinstance(node.op, ast.Pow) and not isinstance(b, Value) and abs(b) > MAX_EXPONENT:
-        raise ExpressionError(f"the exponent {b:.3g} is too large (the limit is "
+        raise ExpressionError(f"the exponent {b:g} is too large (the limit is "
                               f"{MAX_EXPONENT:g})")
     try:
         out = _BINARY[type(node.op)](a, b)

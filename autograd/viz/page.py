@@ -92,7 +92,8 @@ SCRIPT = """
 
 
 def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: list[str]) -> str:
-    """The widget's HTML: its element has id `prefix`, the drawing's ids start with `prefix-`.
+    """The widget's HTML: its element has id `prefix`; the ids in `drawing` must already start
+    with `prefix-` (the script finds the boxes by them; `BackpropDrawing` renames them).
 
     Without JavaScript it shows the last step (`count` of `count`, with `last_lines`).
     """

@@ -156,7 +156,8 @@ def _draw(out: Value, args: argparse.Namespace) -> GraphDrawing:
                                  color_grad=args.color_grad, format=fmt)
             drawing.data()                  # made once, kept: save() writes these bytes
     except (GraphvizNotFound, GraphvizFailed) as error:
-        raise CommandFailed(str(error)) from None
+        # "draw_graph: ..." helps a library user; here the user typed no draw_graph
+        raise CommandFailed(str(error).removeprefix("draw_graph: ")) from None
     for warning in caught:
         print(f"glassgrad graph: warning: {warning.message}", file=sys.stderr)
     return drawing

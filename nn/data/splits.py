@@ -49,7 +49,8 @@ def _count(fn: str, name: str, size: Any, n: int) -> int:
     if isinstance(size, numbers.Integral):
         count = int(size)
     elif 0.0 < size < 1.0:
-        # round first: 0.7 * 10 is 7.000000000000001 in binary floating point, not 8 samples
+        # round first: 0.07 * 100 is 7.000000000000001 in binary floating point, which ceil
+        # would make 8 samples, not 7
         count = math.ceil(round(size * n, 9))
     else:
         raise ValueError(f"{fn}: {name} as a fraction must be in (0, 1), got {size}")
