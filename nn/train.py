@@ -457,11 +457,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict)
     _check_scheduler(scheduler, optimizer)
+    if early_stopping is False:             # "no early stopping" (once patience 0: stop at once)
+        early_stopping = None
     if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=int(early_stopping))
     elif early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
         raise TypeError(f"fit: early_stopping must be an EarlyStopping or a patience (an int "
-                        f">= 0), got {early_stopping!r}")
+                        f">= 0), or None / False for none, got {early_stopping!r}")
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "

@@ -146,8 +146,11 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert history.epochs == 3
     for wrong in ("val_loss", 2.0, True):              # were an AttributeError, or patience 1
         with pytest.raises(TypeError, match=r"fit: early_stopping must be an EarlyStopping or "
-                                            r"a patience \(an int >= 0\), got "):
+                                            r"a patience \(an int >= 0\), or None / False for "
+                                            r"none, got "):
             run(20, wrong)
+    _, history = run(20, False)                        # none (was patience 0: stopped at once)
+    assert history.epochs == 20
 
 
 def test_schedulers_step_once_per_epoch(blobs):

@@ -633,3 +633,24 @@ def test_frames_stay_valid_svg_when_an_ops_name_or_docstring_has_a_control_chara
         root = ET.fromstring(walk.frame_svg(k))             # one such character: unreadable
         assert "\x01" not in ET.tostring(root, encoding="unicode")
     assert "d/dx 2x = 2\N{REPLACEMENT CHARACTER}" in walk.frame_svg(len(walk) - 1)
+
+
+def test_only_the_first_paragraph_of_a_docstring_is_the_rule():
+    from autograd import Function
+    from autograd.viz.rules import rule_text, rule_words
+
+    class Cube(Function):
+        """x³;  d/dx = 3x²
+
+        Used in the demo; a typo here, d/dx = 99, must not become the rule.
+        """
+        @staticmethod
+        def forward(ctx, x):
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g, out, x):
+            return (g * 3 * x * x,)
+
+    assert rule_text(Cube) == ("x³", {"x": "3x²"})
+    assert "99" not in rule_words(Cube) and "demo" not in rule_words(Cube)

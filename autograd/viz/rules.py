@@ -22,8 +22,9 @@ _REMARK = re.compile(", (?:which|and) ")    # ... and after a derivative ("c * x
 
 
 def _first_line(op: type) -> str:
-    """The op's docstring as one line (some wrap onto a second)."""
-    return " ".join((op.__doc__ or "").split())
+    """The op's docstring's first paragraph as one line (some wrap onto a second line; what
+    follows a blank line is prose, not the rule)."""
+    return " ".join((op.__doc__ or "").strip().split("\n\n")[0].split())
 
 
 def _forward_formula(head: str) -> str:

@@ -207,7 +207,7 @@ def _target_scale(y: np.ndarray) -> tuple[float, float]:
 def _validation_rows(val: float, n_rows: int) -> int:
     """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
     at least one; at least one row must be left to train on."""
-    n_val = math.ceil(round(val * n_rows, 9))     # round first: 0.7 * 10 is 7.000000000000001
+    n_val = math.ceil(round(val * n_rows, 9))     # round first: 0.07 * 100 is 7.000000000000001
     if n_val >= n_rows:
         raise UsageError(f"--val {val:g} of {n_rows} rows rounds up to all of them, leaving none "
                          f"to train on; give a fraction between 0 and {n_rows - 1}/{n_rows}")
