@@ -136,7 +136,8 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray]) -> Any:
     value = _state_of(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (np.ndarray, Node, np.generic)):
+    # a PyTorch tensor too (anything with .numpy()): torch.load's checkpoints nest them
+    if isinstance(value, np.generic) or _is_array_like(value):
         if where in arrays or not where:
             raise ValueError(f"save: two entries are both stored as {where!r}; use distinct keys")
         arrays[where] = _numbers(where, value)

@@ -77,14 +77,17 @@ def _number(where: str, name: str, value: Any) -> float:
 
 
 def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale the gradients of `parameters` together so that their total `norm_type`-norm is at
     most `max_norm`; return the total norm before clipping (a Tensor with no history).
 
     As in PyTorch, each gradient is multiplied by min(1, max_norm / (total + 1e-6)), and
     `norm_type` may be `inf` (the largest absolute value). A NaN total makes every gradient
     NaN; an infinite one makes the finite numbers 0 and the infinite ones NaN (inf · 0);
-    `error_if_nonfinite=True` raises instead.
+    `error_if_nonfinite=True` raises instead. The norm is summed in float64, so float32
+    gradients with numbers beyond about 1e19 are clipped where PyTorch's float32 sum overflows
+    to an infinite total (and zeroes them). `foreach` is PyTorch's choice of implementation,
+    accepted and ignored (there is one).
 
     >>> from autograd import Value
     >>> a, b = Value(1.0), Value(1.0)
@@ -123,8 +126,9 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     return Tensor(np.array(total, dtype))
 
 
-def clip_grad_value_(parameters: Any, clip_value: float) -> None:
-    """Clamp every gradient number of `parameters` to [-clip_value, clip_value], in place.
+def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient number of `parameters` to [-clip_value, clip_value], in place
+    (`foreach`, PyTorch's choice of implementation, is accepted and ignored).
 
     >>> from autograd import Tensor
     >>> w = Tensor([1.0, -2.0, 3.0], requires_grad=True)

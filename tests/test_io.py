@@ -378,3 +378,29 @@ def test_a_pytorch_file_or_another_zip_is_refused_by_name(tmp_path):
         with pytest.raises(ValueError, match=f"is not a glassgrad checkpoint .*{reason}"):
             MLP(2, [3], 1).load(path)
     assert not os.path.exists(Boom.marker)
+
+
+class _TorchLikeTensor:
+    """Stands in for a torch.Tensor: numbers behind `.numpy()`, after `.detach()`."""
+
+    def __init__(self, numbers):
+        self.numbers = np.asarray(numbers)
+
+    def detach(self):
+        return self
+
+    def numpy(self):
+        return self.numbers
+
+
+def test_a_nested_checkpoint_of_pytorch_tensors_saves(tmp_path):
+    """torch.load of a training checkpoint ({"model": state_dict, "optimizer": ..., "epoch"})
+    nests tensors in dicts: nn.save(torch.load(p), "run.npz") converts it, as the README says."""
+    checkpoint = {"model": {"weight": _TorchLikeTensor(np.ones((2, 3), np.float32))},
+                  "optimizer": {"state": {0: {"step": _TorchLikeTensor(np.float32(4.0))}}},
+                  "epoch": 7}
+    save(checkpoint, tmp_path / "run.npz")
+    loaded = load(tmp_path / "run.npz")
+    assert loaded["epoch"] == 7
+    assert np.array_equal(loaded["model"]["weight"], np.ones((2, 3), np.float32))
+    assert loaded["optimizer"]["state"][0]["step"] == 4.0

@@ -213,3 +213,47 @@ def test_tied_layers_state_dict_is_pytorchs_recorded_one():
     ours.load_state_dict(theirs)
     assert ours.dec is ours.enc
     assert_matches(ours.state_dict(), theirs, rtol=0, atol=0)
+
+
+@needs_torch
+def test_a_hand_written_rnn_trains_as_pytorchs_does():
+    """A character RNN from Tensor ops (h = tanh(W_xh[x] + h W_hh + b)), cross-entropy at each
+    step, truncated BPTT (h.detach() between chunks), clip_grad_norm_ and Adam: the same losses
+    and weights as the same code in PyTorch, step after step."""
+    from autograd import functional as AF
+    from nn import Parameter
+    from nn.optim import Adam
+    from nn.utils import clip_grad_norm_
+    rng = np.random.default_rng(0)
+    weights = {"W_xh": rng.normal(size=(6, 8)), "W_hh": rng.normal(size=(8, 8)) * 0.5,
+               "b_h": np.zeros(8), "W_hy": rng.normal(size=(8, 6)), "b_y": np.zeros(6)}
+    weights = {k: v.astype(np.float32) for k, v in weights.items()}
+    text = rng.integers(0, 6, size=(3, 2, 6))              # 3 chunks, batch 2, 5 steps + 1
+
+    def train(params, zeros, detach, cross_entropy, clip, optimizer, tanh):
+        h, norms = zeros, []
+        for chunk in text:
+            optimizer.zero_grad()
+            loss = 0
+            for t in range(5):
+                h = tanh(params["W_xh"][chunk[:, t]] + h @ params["W_hh"] + params["b_h"])
+                loss = loss + cross_entropy(h @ params["W_hy"] + params["b_y"], chunk[:, t + 1])
+            (loss / 5).backward()
+            norms.append(clip(list(params.values()), 0.5).item())    # clipped every chunk
+            optimizer.step()
+            h = detach(h)
+        return norms
+
+    ours = {k: Parameter(v.copy()) for k, v in weights.items()}
+    our_norms = train(ours, Tensor(np.zeros((2, 8), np.float32)), lambda h: h.detach(),
+                      AF.cross_entropy, clip_grad_norm_, Adam(list(ours.values()), lr=0.01),
+                      lambda z: z.tanh())
+    theirs = {k: torch.nn.Parameter(torch.from_numpy(v.copy())) for k, v in weights.items()}
+    their_norms = train(theirs, torch.zeros(2, 8), lambda h: h.detach(),
+                        lambda z, y: torch.nn.functional.cross_entropy(z, torch.from_numpy(y)),
+                        torch.nn.utils.clip_grad_norm_, torch.optim.Adam(theirs.values(), lr=0.01),
+                        torch.tanh)
+    assert min(our_norms) > 0.5                            # so clipping really scaled them
+    np.testing.assert_allclose(our_norms, their_norms, rtol=1e-5)
+    for name, p in ours.items():
+        np.testing.assert_allclose(p.data, theirs[name].detach().numpy(), rtol=1e-5, atol=1e-6)

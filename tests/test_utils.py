@@ -162,6 +162,24 @@ def test_clipping_matches_pytorch() -> None:
             np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
 
 
+def test_clipping_takes_pytorch_s_foreach_keyword() -> None:
+    """A ported `clip_grad_norm_(model.parameters(), 1.0, foreach=True)` runs: `foreach` picks
+    PyTorch's implementation, never the numbers."""
+    (w,) = _with_grads([3.0, 4.0])
+    assert clip_grad_norm_([w], 1.0, foreach=True).item() == pytest.approx(5.0)
+    clip_grad_value_([w], 0.5, foreach=None)
+    np.testing.assert_allclose(w.grad, [0.5, 0.5])
+
+
+def test_float32_gradients_beyond_float32_squares_are_still_clipped() -> None:
+    """The docstring's promise: the total is summed in float64, so 1e20 (whose square overflows
+    float32) gives a finite total and gradients scaled, not zeroed."""
+    w = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    w.grad = np.full(2, 1e20, np.float32)
+    assert clip_grad_norm_([w], 1.0).item() == pytest.approx(math.sqrt(2) * 1e20, rel=1e-6)
+    np.testing.assert_allclose(w.grad, [0.5 ** 0.5] * 2, rtol=1e-6)
+
+
 # -- parameters unrolled into one vector (the lectures' θ; torch.nn.utils' pair) --------------
 
 def test_parameters_round_trip_through_one_vector_in_parameter_order() -> None:
