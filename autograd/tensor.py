@@ -1077,8 +1077,14 @@ def _check_sequence(op: str, tensors: Any) -> None:
                         f"{op}([a, b], axis=0)")
 
 
-def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (np.concatenate)."""
+def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate; PyTorch's `torch.cat(xs, dim=1)` is
+    `concatenate(xs, dim=1)`).
+
+    >>> concatenate([Tensor(np.ones((2, 3))), Tensor(np.zeros((2, 1)))], dim=1).shape
+    (2, 4)
+    """
+    axis = _one_name("concatenate", "axis", axis, 0, "dim", dim)
     _check_sequence("concatenate", tensors)
     ts = tuple(_as_tensor(t) for t in tensors)
     if not ts:
@@ -1095,8 +1101,13 @@ def concatenate(tensors: Iterable[Any], axis: int = 0) -> Tensor:
     return apply(Concatenate, ts, ax)
 
 
-def stack(tensors: Iterable[Any], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis (np.stack)."""
+def stack(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis (np.stack; PyTorch's `dim=` works too).
+
+    >>> stack([Tensor(np.zeros(3)), Tensor(np.ones(3))], dim=1).shape
+    (3, 2)
+    """
+    axis = _one_name("stack", "axis", axis, 0, "dim", dim)
     _check_sequence("stack", tensors)
     ts = tuple(_as_tensor(t) for t in tensors)
     if not ts:

@@ -790,6 +790,19 @@ def test_max_with_dim_gives_a_tie_s_gradient_to_the_index_it_names_as_pytorch():
         Tensor(np.zeros((0, 3))).max(dim=0)
 
 
+def test_concatenate_and_stack_take_dim_as_torch_cat_and_torch_stack():
+    a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    b = Tensor(np.ones((2, 1)), requires_grad=True)
+    joined = concatenate([a, b], dim=1)
+    np.testing.assert_array_equal(joined.data, np.concatenate([a.data, b.data], axis=1))
+    (joined * np.arange(4.0)).sum().backward()
+    np.testing.assert_array_equal(b.grad, [[3.0], [3.0]])
+    assert stack([a, a], dim=2).shape == (2, 3, 2) and stack([a, a], dim=-1).shape == (2, 3, 2)
+    for join in (concatenate, stack):
+        with pytest.raises(TypeError, match=rf"{join.__name__}: got both axis=1 and dim=0"):
+            join([a, a], 1, dim=0)
+
+
 def test_softmax_and_argmax_take_dim():
     x = t64(np.random.default_rng(6).normal(size=(2, 3)))
     np.testing.assert_array_equal(x.softmax(dim=0).data, x.softmax(0).data)
