@@ -4,7 +4,10 @@ Subclass it with `forward(ctx, *inputs)` on raw numbers/arrays and `backward(ctx
 *inputs)` returning one gradient per input (None for an input without one), both static (the
 decorator may be left out: plain functions are made static); call `.apply(...)`, not the class.
 `ctx` is whatever constant you pass as `apply(..., ctx=...)` (there is no `save_for_backward`:
-backward receives the output and the inputs). A Function has one output: forward returns one
+backward receives the output and the inputs). The arrays both receive are the graph's own
+(a leaf's data, another node's gradient), so they are read-only: compute new ones. A float
+among the inputs is a constant of the Tensor inputs' dtype, as in `x * 0.1`; settings such
+as an axis go in ctx. A Function has one output: forward returns one
 number (Value inputs) or one array (Tensor inputs); an integer or boolean result wants no
 gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value, an array
 of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`, `.sum()`,
@@ -73,15 +76,48 @@ class Function(Op):
         kind = Value if isinstance(nodes[0], Value) else Tensor
         if any(not isinstance(x, kind) for x in nodes):
             raise TypeError(f"{cls.name}.apply: cannot mix Value and Tensor inputs")
-        parents = tuple(x if isinstance(x, Node) else _constant(kind, x) for x in inputs)
+        floating = [x.data.dtype for x in nodes if kind is Tensor and x.data.dtype.kind == "f"]
+        like = np.result_type(*floating) if floating else None
+        parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like) for x in inputs)
         out = apply(cls, parents, ctx)
         if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
             return Tensor(out.data)         # integers and booleans carry no gradient
         return out
 
 
-def _constant(kind: type, x: Any) -> Node:
-    return kind(x, requires_grad=False) if kind is Value else Tensor(x)
+def _constant(kind: type, x: Any, like: np.dtype | None) -> Node:
+    """A number or array among the inputs, as a constant node. Floats given as Python numbers
+    or lists take the Tensor inputs' floating dtype (`like`), as in `x * 0.1`: made float32 by
+    default, 0.1 would be 0.10000000149 in a float64 computation."""
+    if kind is Value:
+        return Value(x, requires_grad=False)
+    if not isinstance(x, (np.ndarray, np.generic)) and like is not None:
+        arr = np.asarray(x)
+        if arr.dtype.kind == "f":
+            return Tensor(arr.astype(like))
+    return Tensor(x)
+
+
+def _read_only(x: Any) -> Any:
+    """An array as a view that refuses writes (the engine's own arrays: a leaf's data, a
+    gradient that is also another node's); anything else as it is."""
+    if x.__class__ is np.ndarray and x.flags.writeable:
+        x = x.view()
+        x.flags.writeable = False
+    return x
+
+
+def _explain_written(cls: type, method: str, error: ValueError) -> None:
+    """numpy's "assignment destination is read-only" from a forward or backward that wrote
+    into an array it was given: say which and what to do instead."""
+    if "read-only" in str(error):
+        given, instead = (("its inputs", "np.where(x > 0, x, 0), not x[x < 0] = 0 or out=x")
+                          if method == "forward" else
+                          ("g, out or its inputs", "return (g * 3,), not g *= 3"))
+        raise ValueError(
+            f"{cls.name}.{method}: tried to change one of {given} in place ({error}); they "
+            f"are the graph's own arrays (a leaf's data, another node's gradient): compute a "
+            f"new array instead, {instead}") from error
 
 
 def _function(cls: type, method: str, attribute: Any, signature: str, least: int) -> Any:
@@ -138,9 +174,12 @@ def _checked_forward(cls: type, forward: Any) -> Any:
     @functools.wraps(forward)
     def checked(ctx: Any, *inputs: Any) -> Any:
         try:
-            out = forward(ctx, *inputs)
+            out = forward(ctx, *map(_read_only, inputs))
         except AttributeError as error:
             _explain_no_ctx(cls, "forward", ctx, error)
+            raise
+        except ValueError as error:
+            _explain_written(cls, "forward", error)
             raise
         if isinstance(out, (tuple, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
@@ -155,9 +194,12 @@ def _checked_backward(cls: type, backward: Any) -> Any:
     @functools.wraps(backward)
     def checked(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
         try:
-            grads = backward(ctx, g, out, *inputs)
+            grads = backward(ctx, _read_only(g), _read_only(out), *map(_read_only, inputs))
         except AttributeError as error:
             _explain_no_ctx(cls, "backward", ctx, error)
+            raise
+        except ValueError as error:
+            _explain_written(cls, "backward", error)
             raise
         except TypeError as error:
             if not isinstance(g, Node):

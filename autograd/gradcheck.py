@@ -54,7 +54,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     `GradcheckError` naming the input, the element, and both values (or returns False with
     `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at
     that point (relu at 0: check elsewhere), a value outside f's domain, or a result that left
-    the graph (its backprop gradient is taken as 0).
+    the graph (its backprop gradient is taken as 0). Check a custom op on its own output, not
+    on its `.sum()`: a sum sends backward a gradient of ones, so a backward that forgets to
+    multiply by `g` still passes.
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck
@@ -96,12 +98,19 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         if bad.any():
             flat_k = int(np.argmax(bad))
             k = np.unravel_index(flat_k, bad.shape) if bad.ndim else ()
-            msg = (f"gradcheck: input {i} (shape {np.shape(x.data)}), element {tuple(map(int, k))}: "
+            where = ("(a Value)" if isinstance(x, Value) else
+                     f"(shape {np.shape(x.data)}), element {tuple(map(int, k))}")
+            msg = (f"gradcheck: input {i} {where}: "
                    f"backprop gives {float(analytic[k])!r}, "
                    f"finite differences give {float(numeric[k])!r} "
                    f"({int(bad.sum())} of {bad.size} elements differ)")
+            if weights.size > 1:            # the numbers are not f's derivatives: say so
+                msg += (f"; f has {weights.size} outputs, so both are derivatives of "
+                        f"J = Σ r ⊙ f with random weights r in [0.5, 1.5]")
+                if numeric[k] != 0 and analytic[k] != 0:
+                    msg += f" (backprop / finite differences = {analytic[k] / numeric[k]:.4g})"
             msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
-                                 atol, rtol, out)
+                                 atol, rtol, out, reached=bool(np.any(analytic)))
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -148,10 +157,11 @@ def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,
 
 
 def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps: float,
-                  objective: Callable, atol: float, rtol: float, out: Node) -> str:
+                  objective: Callable, atol: float, rtol: float, out: Node,
+                  reached: bool) -> str:
     """A hint for a mismatch that is not a wrong backward: f leaves the graph, is not finite
     there, or has a kink there (backprop gives the slope on one side, the central difference
-    averages two different ones)."""
+    averages two different ones); or for one where no gradient reached the input at all."""
     if not out.requires_grad:
         return ("; f's result does not require grad: it was computed outside the graph "
                 "(from .data, numpy or math functions, or under no_grad())")
@@ -165,4 +175,8 @@ def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps
         return (f"; f is not differentiable here: its slope is {left:.6g} on the left and "
                 f"{right:.6g} on the right (a kink, as relu and abs have at 0, or a tie in max): "
                 f"check at a point away from it")
+    if not reached:
+        return ("; backprop's gradient is 0 for all of this input, as if no gradient reached "
+                "it: does a backward return None for it, or does f use it through .data or "
+                "numpy?")
     return ""

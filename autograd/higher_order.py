@@ -51,7 +51,8 @@ def _reads_leaves(g: Node) -> bool:
     return g.requires_grad and any(node._fn is Leaf for node in graph.walk(g))
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
+         create_graph: bool | None = None) -> Callable:
     """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
 
     `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers and arrays come
@@ -59,6 +60,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     result can be differentiated again. A derivative that depends on another node wanting a
     gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that it does
     (`grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x). Keyword arguments are passed to `f` as constants.
+    `create_graph` is accepted for PyTorch habits and changes nothing: the result can always
+    be differentiated again.
 
     >>> from autograd import grad
     >>> cube = lambda x: x ** 3

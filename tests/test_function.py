@@ -417,3 +417,77 @@ def test_a_backward_that_returns_arrays_serves_create_graph_as_constants():
     Double.apply(x).sum().backward(create_graph=True)
     assert isinstance(x.grad, Tensor) and x.grad.dtype == np.float64
     assert x.grad.data.tolist() == [2.0, 2.0] and not x.grad.requires_grad
+
+
+def test_a_float_among_tensor_inputs_takes_their_dtype():
+    """0.1 given to apply beside a float64 tensor is float64's 0.1 (made float32 by default,
+    it was 0.10000000149: wrong in the ninth digit); an int stays an integer (an axis)."""
+    class Scale(Function):
+        def forward(ctx, x, s):
+            return x * s
+
+        def backward(ctx, g, out, x, s):
+            return g * s, None
+
+    x = t64([1.0, 3.0])
+    assert Scale.apply(x, 0.1).data.tolist() == [0.1, 0.30000000000000004]
+    assert Scale.apply(x, [0.1, 0.2]).data.tolist() == [0.1, 0.6000000000000001]
+    assert Scale.apply(Tensor([1.0]), 0.1).dtype == np.float32
+    assert Scale.apply(x, 2).parents[1].dtype == np.int64
+
+
+class ReluInPlace(Function):
+    """A learner's relu that zeroes its input's negatives in place."""
+
+    def forward(ctx, x):
+        x[x < 0] = 0
+        return x
+
+    def backward(ctx, g, out, x):
+        return (g * (x > 0),)
+
+
+class TripleInPlace(Function):
+    """3x, whose backward scales the gradient it was given in place."""
+
+    def forward(ctx, x):
+        return x * 3
+
+    def backward(ctx, g, out, x):
+        g *= 3
+        return (g,)
+
+
+def test_forward_cannot_change_its_input_in_place():
+    """The input is a leaf's own data: changing it would change the leaf (it did, silently)."""
+    x = t64([-1.0, 2.0])
+    with pytest.raises(ValueError, match=r"ReluInPlace.forward: tried to change one of its "
+                                         r"inputs in place .*np.where"):
+        ReluInPlace.apply(x)
+    assert x.data.tolist() == [-1.0, 2.0]
+
+
+def test_backward_cannot_change_the_gradient_it_was_given():
+    """g is the output's own .grad: scaling it in place made y.grad 3 instead of 1."""
+    x = t64([1.0, 2.0])
+    y = TripleInPlace.apply(x)
+    with pytest.raises(ValueError, match=r"TripleInPlace.backward: tried to change one of g, "
+                                         r"out or its inputs in place"):
+        (y * 1.0).backward(np.ones(2))
+    assert y.grad is None or y.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_backward_returning_its_g_gives_leaves_their_own_gradient():
+    """A straight-through backward returns g itself, now read-only: the leaf gets a copy it
+    can change (an optimizer's in-place update)."""
+    class StraightThroughClip(Function):
+        def forward(ctx, x):
+            return np.clip(x, -1.0, 1.0)
+
+        def backward(ctx, g, out, x):
+            return (g,)
+
+    x = t64([-3.0, 0.5])
+    StraightThroughClip.apply(x).backward(np.array([2.0, 3.0]))
+    x.grad *= 0.5
+    assert x.grad.tolist() == [1.0, 1.5]

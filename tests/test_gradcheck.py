@@ -241,3 +241,46 @@ def test_scalar_output_reports_the_true_derivatives(x):
     assert "backprop gives 1.0," in message
     numeric = float(message.split("finite differences give ")[1].split(" ")[0])
     assert numeric == pytest.approx(2.0, abs=1e-6)
+
+
+class ForgetsG(Function):
+    """sin(x) whose backward forgets the incoming gradient g."""
+
+    def forward(ctx, x):
+        return np.sin(x)
+
+    def backward(ctx, g, out, x):
+        return (np.cos(x),)
+
+
+def test_a_vector_output_says_its_numbers_are_weighted():
+    """For several outputs the two numbers are of Σ r ⊙ f, not f's derivatives: the message
+    says so, with their ratio (x² with backward x: 0.5), so a learner is not left to wonder why
+    the derivative of x² at 1 is reported as 2.27."""
+    with pytest.raises(GradcheckError, match=r"f has 3 outputs, so both are derivatives of "
+                                             r"J = Σ r ⊙ f .*finite differences = 0\.5\)"):
+        gradcheck(HalfSquare.apply, t64([1.0, 2.0, 3.0]))
+
+
+def test_a_backward_that_forgets_g_passes_on_a_sum_and_fails_on_the_output():
+    """What the docstring tells: check the op's own output, whose gradient is not all ones."""
+    x = t64([0.1, 0.2])
+    assert gradcheck(lambda t: ForgetsG.apply(t).sum(), x)
+    assert not gradcheck(ForgetsG.apply, x, raise_exception=False)
+
+
+def test_no_gradient_reaching_an_input_is_named():
+    """A backward returning None for an input that needs a gradient: backprop gives exactly 0
+    for all of it, and the message asks whether that is why."""
+    class ScaleByB(Function):
+        def forward(ctx, a, b):
+            return a * b
+
+        def backward(ctx, g, out, a, b):
+            return g * b, None
+
+    with pytest.raises(GradcheckError, match=r"input 1 .*no gradient reached it: does a "
+                                             r"backward return None for it"):
+        gradcheck(ScaleByB.apply, t64([1.0, 2.0]), t64([3.0]))
+    with pytest.raises(GradcheckError, match=r"input 1 \(a Value\): .*no gradient reached it"):
+        gradcheck(ScaleByB.apply, Value(1.0), Value(3.0))

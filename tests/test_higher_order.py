@@ -440,3 +440,11 @@ def test_value_second_derivative_matches_finite_difference(f, domain, rng):
     for x in (drawn, -drawn) if domain in ("real", "nonzero") else (drawn,):
         numeric = (grad(f)(x + eps) - grad(f)(x - eps)) / (2 * eps)
         assert grad(grad(f))(x) == pytest.approx(numeric, rel=1e-6, abs=1e-7)
+
+
+def test_create_graph_is_accepted_and_changes_nothing():
+    """PyTorch's habit grad(..., create_graph=True) was a bare TypeError; the result is
+    differentiable again whatever it says."""
+    cube = lambda x: x ** 3
+    assert grad(cube, create_graph=True)(2.0) == 12.0
+    assert grad(grad(cube, create_graph=False))(2.0) == 12.0

@@ -272,6 +272,17 @@ def test_a_number_base_is_named_too():
     assert line.startswith("d/dx (c ** x) = c^x * ln(c) = 5.5452, where c = 2  →  x gets ")
 
 
+def test_the_seed_step_brackets_an_output_label_with_spaces():
+    """'do "out"/do "out"' read as a fraction of two words; the label is bracketed instead."""
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "my loss"
+    assert record_backprop(y)[0].lines() == [
+        "start at the output my loss: d(my loss)/d(my loss) = 1.0000"]
+    y.label = "a/b"
+    assert record_backprop(y)[0].lines()[0].endswith("d(a/b)/d(a/b) = 1.0000")
+
+
 def test_tensor_steps_give_the_rule_and_the_sizes():
     loss, _ = small_tensor_graph()
     steps = record_backprop(loss)

@@ -90,7 +90,8 @@ class Step:
 
         here = name(self.node, self.position)
         if self.is_seed:
-            return [f"start at the output {here}: d{here}/d{here} = {_amount(self.arrived)}"]
+            of = here if _is_atom(here) and "/" not in here else f"({here})"   # "d(loss 1)"
+            return [f"start at the output {here}: d{of}/d{of} = {_amount(self.arrived)}"]
         lines = [f"at {here} ({self.op}), the gradient that arrived: {_amount(self.arrived)}"]
         for part in self.inputs:
             lines.extend(self._input_lines(part, name(part.node, part.position)))
