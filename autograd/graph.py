@@ -378,6 +378,10 @@ class Node:
         """Forget the accumulated gradient (0.0 for a Value, None for a Tensor)."""
         self.grad = self._empty_grad
 
+    def retain_grad(self) -> None:
+        """PyTorch's, which keeps an intermediate node's `.grad`: here backward fills in every
+        node's `.grad` anyway, so there is nothing to do."""
+
     @property
     def _backward(self) -> Callable[[], None]:
         """micrograd's `node._backward()`: this node's rule, applied once (see `_apply_rule`).
@@ -718,8 +722,9 @@ def backward_create_graph(root: Node, gradient: Node) -> None:
     with enable_grad():
         for node, g in grads.items():
             if node._fn is Leaf:
-                have = node.grad
-                node.grad = g if have is None else have + g
+                have = node.grad            # (a Value leaf's untouched 0.0 is not added: it
+                fresh = have is None or (have.__class__ is float and have == 0.0)  # would be
+                node.grad = g if fresh else have + g                # a "+ 0" box in drawings)
             else:
                 node.grad = g
 

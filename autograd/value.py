@@ -426,7 +426,9 @@ def _power(base: float, exponent: Number) -> float:
     try:
         result = base ** exponent
     except ZeroDivisionError:
-        raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero") from None
+        how = " (a / b is computed as a * b ** -1: this is a division by zero)" \
+            if exponent == -1 else ""
+        raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero{how}") from None
     except OverflowError:
         raise OverflowError(f"pow: {base!r} ** {exponent!r} is too large for a float") from None
     if result.__class__ is float:

@@ -295,6 +295,17 @@ def test_backward_create_graph_value():
     assert x.grad == 12.0                       # 6x
 
 
+def test_a_fresh_value_leaf_gets_the_gradient_node_itself_not_zero_plus_it():
+    x = Value(2.0)
+    y = x ** 3
+    y.backward(create_graph=True)
+    assert x.grad.op != "add" and x.grad.data == 12.0        # 3x² itself, no "+ 0" on top
+    y.backward(create_graph=True)                           # a second pass does add
+    assert x.grad.op == "add" and x.grad.data == 24.0
+    y.retain_grad()                                         # PyTorch's: nothing to do here
+    assert y.grad.data == 1.0
+
+
 def test_backward_create_graph_tensor():
     """The same on a Tensor: x.grad = 3x² is a Tensor node; its sum differentiates to 6x."""
     x = t64([1.0, 2.0, -1.5])

@@ -315,3 +315,14 @@ def test_power_zero_has_slope_zero_at_zero():
     from 0 · 0.0 ** -1; the same power is in the second derivative of x ** 1."""
     assert gradcheck(lambda v: v ** 0, Value(0.0))
     assert gradcheck(lambda v: grad(lambda u: u ** 1)(v), Value(0.0))
+
+
+def test_a_division_by_zero_says_it_is_one():
+    for divide in (lambda: Value(1.0) / Value(0.0), lambda: Value(1.0) / 0,
+                   lambda: 1 / Value(0.0)):
+        with pytest.raises(ZeroDivisionError, match=r"pow: 0\.0 \*\* -1 divides by zero \(a / b "
+                                                    r"is computed as a \* b \*\* -1: this is a "
+                                                    r"division by zero\)"):
+            divide()
+    with pytest.raises(ZeroDivisionError, match=r"pow: 0\.0 \*\* -2 divides by zero$"):
+        Value(0.0) ** -2
