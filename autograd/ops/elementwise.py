@@ -94,7 +94,7 @@ TINY = math.exp(LOG_FLOOR)      # e^-100: from here down (in float64) ln x <= -1
 
 
 class ClampedLog(Op):
-    """max(ln x, -100), PyTorch's clamp (-100 at 0 too, NaN below 0);
+    """max(ln x, -100), PyTorch's clamp (-100 at 0 too; below 0 NaN, or an error for a float);
     d/dx = 1/x where x > e^-100, else 0"""
     # The binary cross-entropy's log: a saturated probability costs 100, not inf. Clamped, it
     # is a constant and passes no gradient, as the -100 in its place would.
@@ -103,7 +103,10 @@ class ClampedLog(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            return math.log(x) if x > TINY else (LOG_FLOOR if x >= 0 else math.nan)
+            if x < 0:       # (a compiled BCE replayed at a probability outside [0, 1] gets here)
+                raise ValueError(f"clamped_log: the log of a probability (binary_cross_entropy) "
+                                 f"needs a number >= 0, got {x!r}")
+            return math.log(x) if x > TINY or x != x else LOG_FLOOR      # (NaN stays NaN)
         with np.errstate(divide="ignore", invalid="ignore"):     # log(0) = -inf, then clamped
             return np.maximum(np.log(x), LOG_FLOOR)
 
