@@ -24,14 +24,15 @@ import numpy as np
 from .graph import Node, apply, is_grad_enabled
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
+from .ops.elementwise import ClampedLog, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from .ops.pool import PoolCtx
 from .ops.shape import Embedding
 from .ops.fused import (
-    LOG_FLOOR, BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
+    BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
 from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
-from .value import Value
+from .value import Value, _apply_one
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "abs", "sin", "cos",
@@ -99,8 +100,8 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
     is 1 where x > 0 and negative_slope elsewhere, at 0 too (PyTorch's choice). `inplace` is
     accepted for PyTorch code and changes nothing (the result is a new node).
 
-    It is x times that slope, a constant picked by x's sign: one multiplication node, with the
-    same numbers as PyTorch's (which multiplies too).
+    One op (LeakyRelu) that picks each slope from the data whenever it runs, so a compiled
+    replay (`autograd.compile`) follows the sign of new data; the same numbers as PyTorch's.
 
     >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
     >>> y = leaky_relu(x, 0.1)
@@ -110,10 +111,8 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
     if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
         raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
     if isinstance(x, Value):
-        return x * (1.0 if x.data > 0 else float(negative_slope))
-    x = _floating("leaky_relu", x)
-    one, slope = x.dtype.type(1), x.dtype.type(negative_slope)
-    return x * np.where(x.data > 0, one, slope)
+        return _apply_one(LeakyRelu, x, float(negative_slope))
+    return apply(LeakyRelu, (_floating("leaky_relu", x),), float(negative_slope))
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
@@ -600,8 +599,8 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
 
     Each log is clamped at -100, as PyTorch does, so p = 0 or 1 costs at most 100, never inf.
     For Tensors it is one fused op whose gradient is (p - t) / p(1 - p), with p(1 - p) floored
-    at 1e-12. For a list of Values it is built from Value ops (a drawing shows every term); a
-    clamped log is the constant -100 there, so that term's gradient is 0. `probs` and `target`
+    at 1e-12. For a list of Values it is built from Value ops (a drawing shows every term), each
+    log a `clamped_log` op: ln p, or -100 with slope 0 where p <= e^-100. `probs` and `target`
     must have the same shape. From logits, `binary_cross_entropy_with_logits` is stabler.
 
     >>> p = Tensor([0.9, 0.2], requires_grad=True)
@@ -648,8 +647,9 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     `pos_weight` (≥ 0) multiplies the loss of the positive term t log σ(x): above 1 it counts
     positives more (PyTorch's meaning). For Tensors the loss is one fused op and `pos_weight`
     broadcasts against the logits (e.g. one per class). For a list of Values `pos_weight` is a
-    number and the loss is built from Value ops: (1 - t)·x + w·log(1 + e^-x),
-    w = 1 + (pos_weight - 1)·t, written so that e^(...) never overflows.
+    number and the loss is built from Value ops: pos_weight·t·softplus(-x) + (1 - t)·softplus(x),
+    as -log σ(x) = softplus(-x) and -log(1 - σ(x)) = softplus(x), where softplus(z) =
+    log(1 + e^z) is one op, computed so that e^(...) never overflows.
 
     >>> x = Tensor([0.0, 1000.0, -1000.0], requires_grad=True)
     >>> loss = binary_cross_entropy_with_logits(x, [1, 1, 1], reduction="sum")
@@ -696,8 +696,10 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight
                          f"got {pos_weight!r}")
     losses = []
     for x, t in pairs:
-        weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-        losses.append((1 - t) * x + weight * _softplus_of_negative(x))
+        positive = t if pos_weight is None else pos_weight * t
+        # two terms >= 0, each accurate: no cancellation in the loss, and for a 0/1 label the
+        # slope is σ(x) or -σ(-x) itself (1 - σ(-x) would round σ(x) < 1e-16 away)
+        losses.append(positive * _softplus(-x) + (1 - t) * _softplus(x))
     return _reduce_values(losses, reduction)
 
 
@@ -721,9 +723,6 @@ def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
 # ----------------------------------------------------------------------------------------------
 # Losses over lists of Values (the scalar engine): built from Value ops, term by term
 # ----------------------------------------------------------------------------------------------
-
-_TINY = math.exp(LOG_FLOOR)         # below this a log is clamped to LOG_FLOOR
-
 
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
@@ -781,16 +780,14 @@ def _check_range(name: str, what: str, values: list[float], hint: str) -> None:
                          f"[{min(values)}, {max(values)}]{hint}")
 
 
-def _clamped_log(v: Value) -> Any:
-    """ln v, or the constant -100 when v is below e^-100 (PyTorch's clamp; also v = 0)."""
-    return v.log() if v.data > _TINY else LOG_FLOOR
+def _clamped_log(p: Value) -> Value:
+    """max(ln p, -100): ln p, or -100 (slope 0) from p = e^-100 down to 0, PyTorch's clamp."""
+    return _apply_one(ClampedLog, p)
 
 
-def _softplus_of_negative(x: Value) -> Value:
-    """log(1 + e^-x), exact in its derivative, with an exponent that is never positive."""
-    if x.data >= 0:
-        return (1 + (-x).exp()).log()
-    return -x + (1 + x.exp()).log()                  # log(1 + e^-x) = -x + log(e^x + 1)
+def _softplus(x: Value) -> Value:
+    """log(1 + e^x), which never overflows: -log σ(-x)."""
+    return _apply_one(Softplus, x)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Function, Tensor, Value, compile
+from autograd import functional as F
 
 
 class Cube(Function):
@@ -105,6 +106,18 @@ def test_forward_raises_what_eager_mode_raises(name, expression, bad):
     with pytest.raises(type(error)) as caught:
         graph.forward()
     assert str(caught.value) == str(error)
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.5])
+def test_a_probability_outside_0_1_is_refused_in_a_compiled_binary_cross_entropy(bad):
+    """Eager mode refuses it when the loss is built; a replay finds the log of a negative number
+    (p or 1 - p) and says so, as the log it replaced did."""
+    p = Value(0.5)
+    graph = compile(F.binary_cross_entropy([p], [0.75]))
+    p.data = bad
+    with pytest.raises(ValueError, match=r"clamped_log: the log of a probability "
+                                         r"\(binary_cross_entropy\) needs a number >= 0, got -0.5"):
+        graph.forward()
 
 
 @pytest.mark.parametrize("name, expression, point", [

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value, compile
+from autograd import functional as F
 from compile_helpers import check_against_eager, close, compiled_pass
 
 # name, expression of (a, b), data at recording, data at replay (chosen to cross kinks: the
@@ -50,6 +51,13 @@ OPS = [
     ("cos", lambda a, b: a.cos() * b, (1.5, -0.7), (-2.0, 3.3)),
     ("sin_of_cos", lambda a, b: (a * b).cos().sin() * a ** 2, (1.3, -0.7), (4.1, 0.3)),
     ("constant_value", lambda a, b: Value(2.0, requires_grad=False) * a - b,
+     (1.5, -0.7), (-2.0, 0.3)),
+    # what autograd.functional makes of Values (more below: compiled at every side of a branch)
+    ("leaky_relu", lambda a, b: F.leaky_relu(a, 0.1) * b, (1.5, -0.7), (-2.0, 0.3)),
+    ("binary_cross_entropy", lambda a, b: F.binary_cross_entropy([(a * b).sigmoid()], [0.25]),
+     (1.5, -0.7), (-2.0, 0.3)),
+    ("binary_cross_entropy_with_logits",
+     lambda a, b: F.binary_cross_entropy_with_logits([a * b], [0.25], pos_weight=2.0),
      (1.5, -0.7), (-2.0, 0.3)),
 ]
 
@@ -277,3 +285,54 @@ def test_a_power_of_two_values_follows_the_sign_of_its_base(recorded):
             assert all(map(_same, [value, *grads], [want_value, *want_grads])), \
                 (which, point, value, grads, want_value, want_grads)
     assert "log_or_zero" in graphs[2].explain()
+
+
+# ----------------------------------------------------------------------------------------------
+# Branches picked from the data by autograd.functional's ops: leaky_relu's slope, the clamp of
+# the binary cross-entropy's logs at -100, the two stable forms of softplus (cross-entropy from
+# logits)
+# ----------------------------------------------------------------------------------------------
+
+# f, and points on both sides of its branch (extremes too): each is recorded, and replayed at all
+BRANCHED = [
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.1) * x, (2.0, -2.0, 0.0, 1000.0, -1000.0)),
+    ("leaky_relu_steep", lambda x: F.leaky_relu(x * 3, 2.5), (2.0, -2.0, 0.0, -1000.0)),
+    ("binary_cross_entropy", lambda p: F.binary_cross_entropy([p], [0.75]),
+     (0.5, 1e-50, 0.0, 1.0, 0.999)),                # log p clamped at 1e-50 and 0, log(1 - p) at 1
+    ("binary_cross_entropy_with_logits",
+     lambda x: F.binary_cross_entropy_with_logits([x], [1.0]), (2.0, -2.0, -800.0, 800.0, 0.0)),
+    ("binary_cross_entropy_with_logits_weighted",
+     lambda x: F.binary_cross_entropy_with_logits([x * 0.5], [0.25], pos_weight=3.0),
+     (2.0, -1000.0, 1000.0)),
+]
+
+
+def _eager_pass(f, point: float, gradient_graph: bool) -> tuple[float, float]:
+    """f(x) (or, with gradient_graph, its df/dx made with create_graph) and its d/dx, eagerly."""
+    x = Value(point)
+    out = f(x)
+    if gradient_graph:
+        out.backward(create_graph=True)
+        out, x.grad = x.grad, 0.0
+    out.backward()
+    return out.data, x.grad
+
+
+@pytest.mark.parametrize("name, f, points", BRANCHED, ids=[b[0] for b in BRANCHED])
+def test_a_branch_picked_from_the_data_follows_new_data(name, f, points):
+    """f and its gradient graph df/dx, compiled at each point and replayed at all: eager mode's
+    value and slope everywhere, whichever side of the branch the recording was on. (Picked in
+    Python while the graph was built, the branch would stay as recorded: leaky_relu(-2) gave
+    -2.0 after a recording at 2, the cross-entropy from logits inf at -800.)"""
+    for start in points:
+        x = Value(start)
+        out = f(x)
+        out.backward(create_graph=True)
+        graphs = [compile(out), compile(x.grad)]
+        for point in points:
+            x.data = point
+            for of_gradient, graph in enumerate(graphs):
+                value, (slope,) = compiled_pass(graph, [x])
+                want_value, want_slope = _eager_pass(f, point, bool(of_gradient))
+                assert close(value, want_value) and close(slope, want_slope), \
+                    (start, point, of_gradient, value, slope, want_value, want_slope)

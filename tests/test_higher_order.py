@@ -11,7 +11,8 @@ import pytest
 
 from autograd import Tensor, Value, detect_anomaly, grad, no_grad, where
 from autograd import functional as F
-from autograd.graph import walk
+from autograd.graph import apply, walk
+from autograd.ops import ClampedLog, Softplus
 
 from conftest import sample, strict, t64
 
@@ -276,6 +277,28 @@ def test_the_slopes_of_relu_and_abs_are_nodes_computed_from_the_input():
     assert grad(grad(f))(-0.5) == 0.0
 
 
+def test_the_slopes_of_leaky_relu_and_clamped_log_are_nodes_computed_from_the_input():
+    """leaky_relu's slope (1 or c) and clamped_log's (1/p, or 0 where p <= e^-100 is clamped)
+    are built from step nodes of the input in a gradient graph, for Values and Tensors, so they
+    follow the data when it is replayed (compile). Differentiated again: 0 through the steps,
+    -1/p² where the log is not clamped. No warnings, also at p = 1e-50."""
+    leaky = lambda x: F.leaky_relu(x, 0.1) * 3
+    clamped = lambda p: apply(ClampedLog, (p,))
+    for f, points, slopes, second in ((leaky, [1.5, -0.5], [3.0, 3 * 0.1], [0.0, 0.0]),
+                                      (clamped, [0.5, 1e-50], [2.0, 0.0], [-4.0, 0.0])):
+        for x in (t64(points), *map(Value, points)):
+            at = slice(None) if isinstance(x, Tensor) else points.index(x.data)
+            with strict():
+                (f(x).sum() if isinstance(x, Tensor) else f(x)).backward(create_graph=True)
+                first = x.grad
+                assert "step" in {node.op for node in walk(first)}
+                np.testing.assert_array_equal(first.data, slopes[at])
+                x.grad = None if isinstance(x, Tensor) else 0.0
+                (first.sum() if isinstance(x, Tensor) else first).backward()
+            # (nothing reaches a Tensor through the steps alone: its .grad stays None)
+            np.testing.assert_array_equal(0.0 if x.grad is None else x.grad, second[at])
+
+
 def test_tensor_sum_of_cubes():
     """∇ Σx³ = 3x², and ∇ Σ(3x²) = 6x (second derivative through grad of a sum)."""
     x = np.array([1.0, -2.0, 0.5])
@@ -361,6 +384,9 @@ SECOND_ORDER_TENSOR = [
     ("mul_div_composite", lambda x: (x * x.tanh()) / (1.0 + x * x), 6, "real"),
     ("neg_sub", lambda x: 1.0 - (-x) * x, 6, "real"),
     ("relu_times_x", lambda x: x.relu() * x, 6, "nonzero"),
+    ("leaky_relu_times_x", lambda x: F.leaky_relu(x, 0.1) * x, 6, "nonzero"),
+    ("softplus", lambda x: apply(Softplus, (x * 3.0,)), 6, "real"),
+    ("clamped_log", lambda x: apply(ClampedLog, (x,)), 6, "pos"),
     ("abs_times_x", lambda x: abs(x) * x, 6, "nonzero"),
     ("clip_times_x", lambda x: x.clip(-0.5, 0.8) * x, 6, "clip"),
     ("maximum_times_x", lambda x: x[:3].maximum(x[3:]) * x[:3], 6, "distinct"),
@@ -438,6 +464,12 @@ SECOND_ORDER_VALUE = [
     ("div_by_value", lambda x: 1.0 / x, "nonzero"),
     ("sub_neg", lambda x: 2.0 - (-x) * x * x, "real"),
     ("relu_abs", lambda x: x.relu() * x + abs(x) * x, "nonzero"),
+    ("leaky_relu_times_x", lambda x: F.leaky_relu(x, 0.1) * x, "nonzero"),
+    ("softplus", lambda x: apply(Softplus, (x * 3.0,)), "real"),
+    ("clamped_log", lambda x: apply(ClampedLog, (x,)), "pos"),
+    ("binary_cross_entropy", lambda x: F.binary_cross_entropy([x.sigmoid()], [0.3]), "real"),
+    ("binary_cross_entropy_with_logits",
+     lambda x: F.binary_cross_entropy_with_logits([x * 2.0], [0.3], pos_weight=2.0), "real"),
 ]
 
 

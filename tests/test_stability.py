@@ -1,5 +1,6 @@
-"""Numerical stability at ±1000: softmax, log_softmax, logsumexp, sigmoid and cross-entropy give
-finite, correct values and gradients, without overflow, invalid-value or divide warnings.
+"""Numerical stability at ±1000: softmax, log_softmax, logsumexp, sigmoid, cross-entropy,
+leaky_relu, softplus and the clamped log give finite, correct values and gradients, without
+overflow, invalid-value or divide warnings.
 
 Underflow to 0 (e.g. e^-2000) is the correct result and is allowed; every test runs with
 warnings turned into errors and numpy's overflow/invalid/divide set to raise.
@@ -14,6 +15,8 @@ import pytest
 
 from autograd import Tensor, Value
 from autograd import functional as F
+from autograd.graph import apply
+from autograd.ops import ClampedLog, Softplus
 from conftest import strict
 
 
@@ -141,3 +144,53 @@ def test_float32_accuracy_at_large_logits():
         ce = F.cross_entropy(Tensor(row[:, :2]), np.array([0]))
     np.testing.assert_allclose(lp.data, -math.log(3), rtol=1e-6)
     assert ce.item() == pytest.approx(math.log(2), rel=1e-6)
+
+
+def _three_orders(f, x):
+    """f(x), df/dx and d²f/dx² (summed over a Tensor's elements), under strict()."""
+    total = (lambda y: y.sum()) if isinstance(x, Tensor) else (lambda y: y)
+    with strict():
+        y = f(x)
+        total(y).backward(create_graph=True)
+        first = x.grad
+        x.grad = None if isinstance(x, Tensor) else 0.0
+        total(first).backward()
+    second = 0.0 if x.grad is None else x.grad      # (None: only flat steps lead back to x)
+    return y.data, first.data, second
+
+
+# f, its inputs, and its values, slopes and second derivatives there
+EXTREMES = [
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.1), [-1000.0, 1000.0, 0.0],
+     [-100.0, 1000.0, 0.0], [0.1, 1.0, 0.1], [0.0, 0.0, 0.0]),
+    ("softplus", lambda x: apply(Softplus, (x,)), [-1000.0, 1000.0, 0.0],
+     [0.0, 1000.0, math.log(2)], [0.0, 1.0, 0.5], [0.0, 0.0, 0.25]),
+    ("clamped_log", lambda p: apply(ClampedLog, (p,)), [0.0, 1e-50, 1.0],
+     [-100.0, -100.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, -1.0]),
+]
+
+
+@pytest.mark.parametrize("f, points, values, slopes, seconds",
+                         [pytest.param(*case[1:], id=case[0]) for case in EXTREMES])
+@pytest.mark.parametrize("kind", [np.float32, np.float64, Value])
+def test_leaky_relu_softplus_and_the_clamped_log_at_their_extremes(f, points, values, slopes,
+                                                                   seconds, kind):
+    """leaky_relu and softplus at ±1000, the binary cross-entropy's clamped log at 0, 1e-50 (a
+    clamped -100, slope 0) and 1: no warnings at any order, for Tensors and Values."""
+    if kind is Value:
+        got = np.array([_three_orders(f, Value(x)) for x in points]).T
+    else:
+        got = _three_orders(f, Tensor(np.array(points, dtype=kind), requires_grad=True))
+    for result, want in zip(got, (values, slopes, seconds)):
+        np.testing.assert_allclose(result, want, rtol=RTOL.get(kind, 1e-15))
+
+
+def test_the_binary_cross_entropies_of_values_at_their_extremes():
+    """A saturated probability costs 100 (PyTorch's clamp), slope 0 or -1; a logit of ∓1000
+    costs 1000 or 0, slope -1 or 0 (σ(x) - 1): no overflow, no warnings, at any order."""
+    for p, loss, slope in ((0.0, 100.0, 0.0), (1e-50, 100.0, 0.0), (1.0, 0.0, -1.0)):
+        got = _three_orders(lambda v: F.binary_cross_entropy([v], [1.0]), Value(p))
+        assert got[:2] == (loss, slope)
+    for x, loss, slope in ((-1000.0, 1000.0, -1.0), (1000.0, 0.0, 0.0)):
+        got = _three_orders(lambda v: F.binary_cross_entropy_with_logits([v], [1.0]), Value(x))
+        assert got == (loss, slope, 0.0)

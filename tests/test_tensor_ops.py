@@ -23,6 +23,8 @@ import pytest
 import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
+from autograd.graph import apply
+from autograd.ops import ClampedLog, Softplus
 from autograd.ops.elementwise import sign_of, step_of
 from autograd.ops.payload_math import log_or_zero
 
@@ -62,6 +64,20 @@ MATRIX = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.75, -0.5, -2.0], [-1.25, 0.5,
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _leaky_relu(slope):
+    return lambda a: np.where(a > 0, a, slope * a)
+
+
+def _broadcast(f):
+    """f of its input broadcast to (2, 3, 4) (a Tensor or, for the reference, an array): the
+    gradient sums back to the input's shape."""
+    return lambda a: f(a.broadcast_to((2, 3, 4)) if isinstance(a, Tensor)
+                       else np.broadcast_to(a, (2, 3, 4)))
+
+
+BROADCASTING = [(), (1,), (4,), (3, 1)]
 
 
 def _logsumexp(x, axis=None, keepdims=False):
@@ -130,6 +146,23 @@ OPS = [
     unary("step_times_x", lambda a: step_of(a) * a, lambda a: np.maximum(a, 0), "nonzero"),
     unary("sign_times_x", lambda a: sign_of(a) * a, np.abs, "nonzero"),
     unary("log_or_zero", log_or_zero, np.log, "pos"),       # the ln a in d(a ** b)/db
+    unary("F.leaky_relu", lambda a: F.leaky_relu(a, 0.1), _leaky_relu(0.1), "nonzero"),
+    unary("F.leaky_relu_steep", lambda a: F.leaky_relu(a, 2.5), _leaky_relu(2.5), "nonzero"),
+    unary("F.leaky_relu_negative", lambda a: F.leaky_relu(a, -0.5), _leaky_relu(-0.5),
+          "nonzero", shapes=[(), (1,), (2, 3)]),
+    unary("F.leaky_relu_0", lambda a: F.leaky_relu(a, 0.0), _leaky_relu(0.0), "nonzero",
+          shapes=[(), (1,), (2, 3)]),
+    unary("F.leaky_relu_broadcast", _broadcast(lambda a: F.leaky_relu(a, 0.1)),
+          _broadcast(_leaky_relu(0.1)), "nonzero", shapes=BROADCASTING),
+    # softplus and the clamped log: the ops of the binary cross-entropies of Values
+    unary("softplus", lambda a: apply(Softplus, (a,)), lambda a: np.logaddexp(0, a)),
+    unary("softplus_wide", lambda a: apply(Softplus, (a * 20,)), lambda a: np.logaddexp(0, a * 20),
+          shapes=[(5,), (2, 3)]),
+    unary("softplus_broadcast", _broadcast(lambda a: apply(Softplus, (a,))),
+          _broadcast(lambda a: np.logaddexp(0, a)), shapes=BROADCASTING),
+    unary("clamped_log", lambda a: apply(ClampedLog, (a,)), np.log, "pos"),
+    unary("clamped_log_broadcast", _broadcast(lambda a: apply(ClampedLog, (a,))),
+          _broadcast(np.log), "pos", shapes=BROADCASTING),
     unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
     unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
     unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),

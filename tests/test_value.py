@@ -13,6 +13,8 @@ import pytest
 
 from autograd import Tensor, Value, grad, gradcheck
 from autograd import functional as F
+from autograd.graph import apply
+from autograd.ops import ClampedLog, Softplus
 
 from conftest import sample
 
@@ -77,6 +79,13 @@ VALUE_OPS = [
     ("F.abs", F.abs, abs, ("nonzero",)),
     ("F.sin", F.sin, math.sin, ("real",)),
     ("F.cos", F.cos, math.cos, ("real",)),
+    ("F.leaky_relu", lambda a: F.leaky_relu(a, 0.1), lambda a: a if a > 0 else 0.1 * a,
+     ("nonzero",)),
+    ("F.leaky_relu_steep", lambda a: F.leaky_relu(a, 2.5), lambda a: a if a > 0 else 2.5 * a,
+     ("nonzero",)),
+    # the ops of the binary cross-entropies of Values
+    ("softplus", lambda a: apply(Softplus, (a,)), lambda a: math.log1p(math.exp(a)), ("real",)),
+    ("clamped_log", lambda a: apply(ClampedLog, (a,)), math.log, ("pos",)),
 ]
 CASES = [pytest.param(fn, ref, domains, id=name) for name, fn, ref, domains in VALUE_OPS]
 

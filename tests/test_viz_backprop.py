@@ -22,6 +22,7 @@ import pytest
 
 import autograd
 from autograd import Tensor, Value, draw_backprop, graph, ops
+from autograd import functional as F
 from autograd.viz import BackpropDrawing, backprop, labels, page
 from autograd.viz.rules import rule_text, rule_words
 from autograd.viz.steps import record_backprop
@@ -281,6 +282,15 @@ def test_the_seed_step_brackets_an_output_label_with_spaces():
         "start at the output my loss: d(my loss)/d(my loss) = 1.0000"]
     y.label = "a/b"
     assert record_backprop(y)[0].lines()[0].endswith("d(a/b)/d(a/b) = 1.0000")
+
+
+def test_the_slope_of_leaky_relu_is_named():
+    # F.leaky_relu on a Value is one op with its slope in ctx: its box and its step say which
+    x = Value(-2.0, label="x")
+    y = F.leaky_relu(x, 0.1)
+    assert labels.op_text(y) == "leaky_relu 0.1"
+    line = record_backprop(y)[1].lines()[1]
+    assert line.startswith("d/dx leaky_relu(x) = 1 if x > 0 else c = 0.1000, where c = 0.1  →  ")
 
 
 def test_tensor_steps_give_the_rule_and_the_sizes():

@@ -95,7 +95,8 @@ def compile(output: Value) -> CompiledGraph:
     `with autograd.relaxed_gc(): graph = compile(loss)` about halves that time (the garbage
     collector would otherwise walk the eager graph again and again while the recording grows).
 
-    Only the ops of `Value` have vectorised rules; a graph holding anything else (a custom
-    `Function`, a `Tensor`) is refused with an error naming it.
+    Only the ops of `Value` have vectorised rules, with those that `F.leaky_relu` and the binary
+    cross-entropies make of Values (each picks its branch per element, at every replay); a graph
+    holding anything else (a custom `Function`, a `Tensor`) is refused with an error naming it.
     """
     return CompiledGraph(Plan(record(output)))

@@ -17,15 +17,17 @@ from typing import Any
 from ..graph import COMPUTED, Node
 from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
                               PowExponent, Sub)
-from ..ops.elementwise import (Abs, Cos, Exp, Log, LogOrZero, Relu, Sigmoid, Sign, Sin, Sqrt, Step,
-                               Tanh)
+from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
+                               Sign, Sin, Softplus, Sqrt, Step, Tanh)
 from ..value import Value
 
 # How each op of `Value` is lowered: its kind in the plan, and whether the op's saved constant
 # (ctx) becomes a constant input. `Add`/`AddConst` become sums (fused below); Abs's ctx (the sign
 # of its input) is not kept: the replay recomputes it from the current data. Step and Sign are
 # the slopes of relu and abs in gradient graphs (`create_graph=True`), LogOrZero the ln a in
-# the slope of a ** b: kinds of their own, so that the replay recomputes them too.
+# the slope of a ** b: kinds of their own, so that the replay recomputes them too. LeakyRelu
+# (its constant: the slope), Softplus and ClampedLog are what F.leaky_relu and the binary
+# cross-entropies make of Values.
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
@@ -35,6 +37,8 @@ LOWERING: dict[type, tuple[str, bool]] = {
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
     Relu: ("relu", False), Abs: ("abs", False), Sin: ("sin", False), Cos: ("cos", False),
     Step: ("step", False), Sign: ("sign", False), LogOrZero: ("log_or_zero", False),
+    LeakyRelu: ("leaky_relu", True), Softplus: ("softplus", False),
+    ClampedLog: ("clamped_log", False),
 }
 
 
@@ -147,8 +151,9 @@ def _lower(rec: Recording, node: Node, args: list[Item], ctx: Any) -> Item:
         op = node._fn
         raise TypeError(f"compile: the op {op.name!r} ({op.__module__}.{op.__qualname__}) has no "
                         f"vectorised rule; compile supports the ops of Value (+ - * / ** exp "
-                        f"log sqrt tanh sigmoid relu abs sin cos). Write it with those, or run "
-                        f"this graph eagerly (output.backward())")
+                        f"log sqrt tanh sigmoid relu abs sin cos), F.leaky_relu and the binary "
+                        f"cross-entropies of Values. Write it with those, or run this graph "
+                        f"eagerly (output.backward())")
     kind, with_constant = lowering
     if with_constant:
         args = args + [rec.constant(ctx)]

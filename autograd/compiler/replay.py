@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import enable_grad
-from ..ops.elementwise import sign_of, step_of
+from ..graph import apply, enable_grad
+from ..ops.elementwise import ClampedLog, LeakyRelu, Softplus, sign_of, step_of
 from ..ops.payload_math import log_or_zero
 from ..value import Value, _as_float
 from .plan import Plan, Step, count
@@ -27,9 +27,10 @@ class CompiledGraph:
     `steps` holds them.
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
-    in the eager order, so the forward pass gives the eager numbers (+ - * neg relu abs: bit for
-    bit; pow, exp, log, sqrt, tanh, sigmoid, sin, cos: numpy's functions, within a few ulps of
-    `math`'s: at most 3 measured, on 100,000 points each with numpy 2.4 and 1.24).
+    in the eager order, so the forward pass gives the eager numbers (+ - * neg relu leaky_relu
+    abs: bit for bit; pow, exp, log, sqrt, tanh, sigmoid, softplus, sin, cos: numpy's functions,
+    within a few ulps of `math`'s: at most 3 measured, on 100,000 points each with numpy 2.4 and
+    1.24).
     Gradients add the same contributions, in another order (within a few ulps).
     When a pass meets a number that is not finite (an overflow, log of a negative number,
     0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
@@ -307,4 +308,6 @@ _EAGER = {
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "abs": Value.abs, "sin": Value.sin,
     "cos": Value.cos, "step": step_of, "sign": sign_of, "log_or_zero": log_or_zero,
+    "leaky_relu": lambda x, c: apply(LeakyRelu, (x,), c),
+    "softplus": lambda x: apply(Softplus, (x,)), "clamped_log": lambda x: apply(ClampedLog, (x,)),
 }

@@ -19,8 +19,8 @@ relu and abs in gradient graphs). Backward leaves them out, and skips a kind tha
 from __future__ import annotations
 
 from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, PowExponent, Sub
-from ..ops.elementwise import (Abs, Cos, Exp, Log, LogOrZero, Relu, Sigmoid, Sign, Sin, Sqrt, Step,
-                               Tanh)
+from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
+                               Sign, Sin, Softplus, Sqrt, Step, Tanh)
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
 
@@ -32,7 +32,8 @@ RULES: dict[str, tuple[type, str]] = {
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
     "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
     "abs": (Abs, SIGN), "sin": (Sin, NONE), "cos": (Cos, NONE), "step": (Step, NONE),
-    "sign": (Sign, NONE), "log_or_zero": (LogOrZero, NONE),
+    "sign": (Sign, NONE), "log_or_zero": (LogOrZero, NONE), "leaky_relu": (LeakyRelu, CONSTANT),
+    "softplus": (Softplus, NONE), "clamped_log": (ClampedLog, NONE),
 }
 
 #: kind -> positions of the inputs that its rule gives no gradient
@@ -46,5 +47,6 @@ FORMULAS: dict[str, str] = {
     "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
     "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|", "sin": "sin(x)", "cos": "cos(x)",
     "step": "1 if x > 0 else 0 (slope 0)", "sign": "sign(x) (slope 0)",
-    "log_or_zero": "ln x, 0 at x = 0, NaN below",
+    "log_or_zero": "ln x, 0 at x = 0, NaN below", "leaky_relu": "x if x > 0 else c * x",
+    "softplus": "log1p(exp(-|x|)) + max(x, 0)", "clamped_log": "max(log(x), -100)",
 }

@@ -1,9 +1,10 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
-    elementwise.py  exp log sqrt abs tanh sigmoid relu sin cos maximum minimum clip where; step and
-                    sign (flat: the slopes of relu and abs in higher-order rules), log_or_zero
-                    (the ln a in the slope of a ** b)
+    elementwise.py  exp log sqrt abs tanh sigmoid relu leaky_relu softplus sin cos maximum minimum
+                    clip where; step and sign (flat: the slopes of relu and abs in higher-order
+                    rules), log_or_zero (the ln a in the slope of a ** b), clamped_log (the
+                    binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
     reduce.py       sum mean max min
@@ -20,8 +21,8 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, Clip, Cos, Exp, Log, LogOrZero, Maximum, Minimum, Relu, Sigmoid,
-                          Sign, Sin, Sqrt, Step, Tanh, Where)
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, LogOrZero, Maximum,
+                          Minimum, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import MatMul
@@ -35,7 +36,8 @@ __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
-    "Minimum", "Clip", "Where", "LogOrZero", "Gelu", "GeluTanh", "NormalCdf",
+    "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog", "LeakyRelu", "Softplus", "Gelu",
+    "GeluTanh", "NormalCdf",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
     "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
+from .elementwise import LOG_FLOOR
 from .payload_math import log_softmax, softmax
 
 
@@ -133,8 +134,8 @@ class CrossEntropy(Op):
 
 # -- binary cross-entropy -----------------------------------------------------------------------
 
-LOG_FLOOR = -100.0      # PyTorch's clamp of each log: a saturated p costs 100, not inf
-PQ_FLOOR = 1e-12        # and its floor under p(1 - p) in the derivative: bounded even at p = 0
+# each log is clamped at LOG_FLOOR = -100 (PyTorch's): a saturated p costs 100, not inf
+PQ_FLOOR = 1e-12        # and p(1 - p) is floored in the derivative: bounded even at p = 0
 
 
 class BinaryCrossEntropy(Op):

@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
-from ..ops import AddConst, ConstPow, MulConst, PowConst
+from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
 from .rules import rule_text, rule_words
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
-_CONSTANT_OPERAND = (AddConst, MulConst, PowConst, ConstPow)
+_CONSTANT_OPERAND = (AddConst, MulConst, PowConst, ConstPow, LeakyRelu)
 
 
 @dataclass(frozen=True)
