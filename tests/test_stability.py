@@ -194,3 +194,17 @@ def test_the_binary_cross_entropies_of_values_at_their_extremes():
     for x, loss, slope in ((-1000.0, 1000.0, -1.0), (1000.0, 0.0, 0.0)):
         got = _three_orders(lambda v: F.binary_cross_entropy_with_logits([v], [1.0]), Value(x))
         assert got == (loss, slope, 0.0)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 2.0, -0.5])
+def test_leaky_relu_at_infinities_gives_pytorchs_numbers_without_warnings(slope):
+    """x if x > 0 else c x: at +inf that is inf whatever c (the c x not taken, 0 · inf, is NaN
+    and must not warn); at -inf it is c · -inf, as PyTorch computes it."""
+    x = Tensor(np.array([np.inf, -np.inf, 1.0, -1.0]), requires_grad=True)
+    with strict():
+        y = F.leaky_relu(x, slope)
+        y.backward(np.ones(4))
+    with np.errstate(invalid="ignore"):
+        expected = np.array([np.inf, -np.inf * slope, 1.0, -slope])
+    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(x.grad, [1.0, slope, 1.0, slope])
