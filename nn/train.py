@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 import sys
@@ -506,12 +507,21 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                 bar.set_postfix({k: f"{v:.4g}" for k, v in scores.items() if k != "lr"})
             if early_stopping is not None and waited and waited >= early_stopping.patience:
                 history.stopped_early = True
+                if bar is not None:
+                    _bar_ends_early(bar, f"epoch {epoch}/{epochs}, stopped early")
                 break
     except KeyboardInterrupt as stop:   # stopped by hand: as early stopping would leave it
+        if bar is not None:
+            bar.set_description(f"epoch {history.epochs + 1}/{epochs}: stopped by hand",
+                                refresh=False)
         _finish(model, history, best_state, started)
         stop.history = history
         raise
     except Exception as error:          # diverged, or a metric or the loss failed
+        if bar is not None:
+            bar.set_description(f"epoch {history.epochs + 1}/{epochs}: "
+                                f"{'diverged' if isinstance(error, TrainingDiverged) else 'failed'}",
+                                refresh=False)
         history.seconds = time.perf_counter() - started
         try:
             error.history = history
@@ -648,8 +658,22 @@ def _progress_bar(total: int, progress: bool | None) -> Any:
         progress = _interactive()
     if not progress:
         return None
-    from tqdm.auto import tqdm          # notebook widgets in Jupyter, text in a terminal
+    if in_notebook() and importlib.util.find_spec("ipywidgets") is None:
+        # tqdm.auto would warn "IProgress not found" into the cell, then draw this text bar
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm      # notebook widgets in Jupyter, text in a terminal
     return tqdm(total=total, unit="batch", leave=True, dynamic_ncols=True)
+
+
+def _bar_ends_early(bar: Any, description: str) -> None:
+    """Early stopping finished the run: its bar ends full, as any finished run's bar does (a
+    notebook's bar that ends short turns red, as after an error)."""
+    bar.total = bar.n
+    widget = getattr(bar, "container", None)    # tqdm.notebook's widget keeps its own maximum
+    if widget is not None:
+        widget.children[1].max = bar.n
+    bar.set_description(description)
 
 
 def _interactive() -> bool:

@@ -1,7 +1,8 @@
 """nn.train: fit, evaluate, History, EarlyStopping, the decision rules."""
 
+import json
+import pathlib
 import random
-
 import sys
 
 import numpy as np
@@ -194,6 +195,49 @@ def test_progress_bar_is_shown_or_silent(blobs, capsys):
     fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "loss=" in err and "8/8" in err
+
+
+
+def test_a_bar_stopped_early_ends_full_and_says_so(capsys):
+    # validation only worsens (see below): patience 2 stops after epoch 3 of 20
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    model = LinearRegression(1)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (x, 2 * x[:, 0]), epochs=20,
+        val_data=(x, -2 * x[:, 0]), metrics=(), batch_size=40, early_stopping=2, progress=True)
+    last = capsys.readouterr().err.strip().split("\r")[-1]
+    assert "epoch 3/20, stopped early" in last and "100%" in last and "3/3" in last
+
+
+def test_a_bar_says_why_fit_stopped(blobs, capsys):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=5,
+            metrics=[interrupted_at(2)], progress=True)   # (no val_data: in epoch 3)
+    assert "epoch 3/5: stopped by hand" in capsys.readouterr().err.split("\r")[-1]
+    model = LinearRegression(2)
+    with pytest.raises(TrainingDiverged), np.errstate(all="ignore"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=2.0), (X, y.astype(np.float32)),
+            epochs=50, batch_size=len(X), metrics=(), progress=True)
+    assert ": diverged" in capsys.readouterr().err.split("\r")[-1]
+
+
+def test_in_a_jupyter_kernel_the_bar_comes_without_warnings():
+    """With or without ipywidgets (without, tqdm.auto would warn "IProgress not found")."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = ("import numpy as np\nfrom nn import SoftmaxRegression, cross_entropy, fit\n"
+            "from nn.optim import SGD\nX = np.eye(2, dtype=np.float32).repeat(4, axis=0)\n"
+            "model = SoftmaxRegression(2, 2)\n"
+            "fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, [0] * 4 + [1] * 4),"
+            " epochs=2)")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": root}}).execute()
+    shown = json.dumps(notebook.cells[0].outputs)
+    assert "epoch 2/2" in shown or "application/vnd.jupyter.widget-view+json" in shown
+    assert "Warning" not in shown, shown
 
 
 class _Terminal:
