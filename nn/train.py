@@ -670,9 +670,6 @@ def _bar_ends_early(bar: Any, description: str) -> None:
     """Early stopping finished the run: its bar ends full, as any finished run's bar does (a
     notebook's bar that ends short turns red, as after an error)."""
     bar.total = bar.n
-    widget = getattr(bar, "container", None)    # tqdm.notebook's widget keeps its own maximum
-    if widget is not None:
-        widget.children[1].max = bar.n
     bar.set_description(description)
 
 
