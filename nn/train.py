@@ -408,8 +408,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
-    monitored score stalls and restores the best weights. The progress bar (tqdm,
-    notebook-aware) shows the latest numbers: by default (`progress=None`) only in a notebook or
+    monitored score stalls and restores the best weights. The progress bar (tqdm: a
+    widget in Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default (`progress=None`) only in a notebook or
     when stderr, where it writes, is a terminal, so a log redirected to a file gets no bar;
     `True` forces it, `False` turns it off.
 
