@@ -675,3 +675,20 @@ def test_only_the_first_paragraph_of_a_docstring_is_the_rule():
 
     assert rule_text(Cube) == ("x³", {"x": "3x²"})
     assert "99" not in rule_words(Cube) and "demo" not in rule_words(Cube)
+
+
+def test_a_graph_with_more_steps_than_max_steps_is_refused_before_it_runs():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(30):
+        y = y * 1.5
+    with pytest.raises(ValueError, match=r"draw_backprop: this graph has 30 ops, so up to 31 "
+                                         r"steps \(max_steps=20\): too many to step through"):
+        draw_backprop(y, max_steps=20)
+    assert x.grad == 0.0                    # refused before anything ran
+    assert len(draw_backprop(y, max_steps=31).steps) == 31
+    assert len(draw_backprop(y, max_steps=None).steps) == 31
+    for wrong in (0, -5, 2.5, True, "100"):
+        with pytest.raises(ValueError, match=r"draw_backprop: max_steps must be a positive int "
+                                             r"or None"):
+            draw_backprop(y, max_steps=wrong)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..files import atomic_open
-from ..graph import Node
+from ..graph import Leaf, Node
 from . import labels, page, svg
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
@@ -49,13 +49,24 @@ _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not coll
 _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
 
 
+# Steps a page holds by default: about 200 bytes each, so 2,000 make ~0.4 MB of HTML, under
+# what Jupyter shows at once (its output limit is ~1 MB/s); micrograd's demo MLP on one example
+# takes ~800.
+DEFAULT_MAX_STEPS = 2000
+
+
 def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
-                  max_nodes: int | None = DEFAULT_MAX_NODES, preview: int = 4) -> BackpropDrawing:
+                  max_nodes: int | None = DEFAULT_MAX_NODES, preview: int = 4,
+                  max_steps: int | None = DEFAULT_MAX_STEPS) -> BackpropDrawing:
     """Run `output.backward(gradient)` one node at a time and record the steps to show them.
 
     The same gradients end up in `.grad` as with `backward()`; `gradient` is backward's (None:
     1 for a Value or a one-element Tensor). Options as in `draw_graph`: above `max_nodes` nodes,
-    nodes made by the same op at the same depth share a box.
+    nodes made by the same op at the same depth share a box. A graph that could take more than
+    `max_steps` steps (one per op) is refused before anything runs, its gradients untouched:
+    nobody steps through that many, and the page grows by ~200 bytes a step (beyond a few MB
+    Jupyter does not show it). Draw a smaller graph (one example, one neuron), `draw_graph` the
+    big one, or pass `max_steps=None`.
     """
     check_options("draw_backprop", output, rankdir, max_nodes, preview)
     if output._fn is None:
@@ -63,6 +74,16 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
                            "requires grad, or it was computed under no_grad()); there is no "
                            "backward pass to show")
     walked = trace(output)
+    if max_steps is not None and (not isinstance(max_steps, int) or isinstance(max_steps, bool)
+                                  or max_steps < 1):
+        raise ValueError(f"draw_backprop: max_steps must be a positive int or None, got "
+                         f"{max_steps!r}")
+    ops = sum(1 for node in walked.nodes if node._fn is not None and node._fn is not Leaf)
+    if max_steps is not None and ops + 1 > max_steps:
+        raise ValueError(f"draw_backprop: this graph has {ops:,} ops, so up to {ops + 1:,} steps "
+                         f"(max_steps={max_steps:,}): too many to step through, on a page of "
+                         f"about {(ops + 1) * 200 / 1e6:.1f} MB; draw a smaller graph (one example, one "
+                         f"neuron), use draw_graph for this one, or pass max_steps=None")
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
     steps = record_backprop(output, gradient, walked)
     scene = build_scene(output, rankdir=rankdir, show_grad=True, max_nodes=max_nodes,
