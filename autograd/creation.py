@@ -297,7 +297,11 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     shape = _sizes("rand", size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)
-    return Tensor(rng.random(shape).astype(dtype), requires_grad=requires_grad)
+    values = rng.random(shape).astype(dtype)
+    # a float64 draw within 2^-25 of 1 rounds to 1.0 in float32 (about one number in a
+    # 1000×1000 draw every 30 calls, and one in 4096 in float16): keep them below 1
+    np.minimum(values, np.nextafter(dtype.type(1), dtype.type(0)), out=values)
+    return Tensor(values, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: bool = False,

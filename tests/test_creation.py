@@ -163,6 +163,26 @@ def test_the_same_seed_draws_the_same_numbers_in_any_float_dtype():
     np.testing.assert_array_equal(single.data, double.data.astype(np.float32))
 
 
+class _DrawsNearlyOne(np.random.Generator):
+    """A generator whose uniform draws are all 1 - 2^-30: below 1 in float64, 1.0 once
+    rounded to float32 or float16."""
+
+    def __init__(self):
+        super().__init__(np.random.PCG64(0))
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return np.full(size, 1 - 2.0 ** -30, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_rand_stays_below_1_in_every_dtype(dtype):
+    """rand draws from [0, 1): a float64 draw that rounds up to 1.0 in a narrower dtype is the
+    largest number below 1 instead (with manual_seed(24), rand(1000, 1000) held a 1.0)."""
+    x = rand(3, dtype=dtype, generator=_DrawsNearlyOne()).data
+    assert x.dtype == dtype and (x < 1).all()
+    assert (x == np.nextafter(dtype(1), dtype(0))).all() or dtype is np.float64
+
+
 def test_rand_and_randn_look_like_their_distributions():
     g = Generator().manual_seed(0)
     uniform, normal = rand(20000, generator=g).data, randn(20000, generator=g).data
