@@ -96,6 +96,33 @@ def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]
     return input.shape, input.dtype
 
 
+def _check_fill_type(where: str, fill_value: Any) -> None:
+    if not isinstance(fill_value, (numbers.Real, np.bool_)):
+        raise TypeError(f"{where}: fill_value must be a real number or a bool, got "
+                        f"{fill_value!r}")
+
+
+def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype) -> np.ndarray:
+    """np.full, for a fill_value that `dtype` can hold (a float is cut to an int, as PyTorch
+    does). numpy would store 300 in uint8 as 44, NaN in int64 as -9223372036854775808 and 1e39
+    in float32 as inf, warning at most; PyTorch refuses them, and so does this."""
+    if dtype.kind in "iu" and not isinstance(fill_value, (bool, np.bool_)):
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+        if not (_is_int(fill_value) or math.isfinite(fill_value)) or \
+                not low <= math.trunc(fill_value) <= high:
+            raise ValueError(f"{where}: fill_value {fill_value!r} does not fit in {dtype} "
+                             f"(integers from {low} to {high})")
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            try:
+                overflows = math.isinf(dtype.type(fill_value)) and math.isfinite(fill_value)
+            except OverflowError:               # an int beyond float64's range
+                overflows = True
+        if overflows:
+            raise ValueError(f"{where}: fill_value {fill_value!r} is beyond {dtype}'s range "
+                             f"(±{np.finfo(dtype).max:.4g})")
+    return np.full(shape, fill_value, dtype)
+
 # -- filled ----------------------------------------------------------------------------------
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -135,15 +162,14 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
     dtype('int64')
     """
     shape = _sizes("full", (size,))
-    if not isinstance(fill_value, (numbers.Real, np.bool_)):
-        raise TypeError(f"full: fill_value must be a real number or a bool, got {fill_value!r}")
+    _check_fill_type("full", fill_value)
     if isinstance(fill_value, (bool, np.bool_)):
         default = np.bool_
     else:
         default = np.int64 if _is_int(fill_value) else get_default_dtype()
     dtype = _dtype("full", dtype, default)
     _can_require_grad("full", dtype, requires_grad)
-    return Tensor(np.full(shape, fill_value, dtype), requires_grad=requires_grad)
+    return Tensor(_filled("full", shape, fill_value, dtype), requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None,
@@ -170,9 +196,10 @@ def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
     array([2, 2, 2])
     """
     shape, input_dtype = _shape_and_dtype("full_like", input)
+    _check_fill_type("full_like", fill_value)
     dtype = _dtype("full_like", dtype, input_dtype)
     _can_require_grad("full_like", dtype, requires_grad)
-    return Tensor(np.full(shape, fill_value, dtype), requires_grad=requires_grad)
+    return Tensor(_filled("full_like", shape, fill_value, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(input: Tensor | np.ndarray, *, dtype: Any = None,
@@ -270,7 +297,11 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     shape = _sizes("rand", size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)
-    return Tensor(rng.random(shape).astype(dtype), requires_grad=requires_grad)
+    values = rng.random(shape).astype(dtype)
+    # a float64 draw within 2^-25 of 1 rounds to 1.0 in float32 (about one number in a
+    # 1000×1000 draw every 30 calls, and one in 4096 in float16): keep them below 1
+    np.minimum(values, np.nextafter(dtype.type(1), dtype.type(0)), out=values)
+    return Tensor(values, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: bool = False,

@@ -163,6 +163,26 @@ def test_the_same_seed_draws_the_same_numbers_in_any_float_dtype():
     np.testing.assert_array_equal(single.data, double.data.astype(np.float32))
 
 
+class _DrawsNearlyOne(np.random.Generator):
+    """A generator whose uniform draws are all 1 - 2^-30: below 1 in float64, 1.0 once
+    rounded to float32 or float16."""
+
+    def __init__(self):
+        super().__init__(np.random.PCG64(0))
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return np.full(size, 1 - 2.0 ** -30, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_rand_stays_below_1_in_every_dtype(dtype):
+    """rand draws from [0, 1): a float64 draw that rounds up to 1.0 in a narrower dtype is the
+    largest number below 1 instead (with manual_seed(24), rand(1000, 1000) held a 1.0)."""
+    x = rand(3, dtype=dtype, generator=_DrawsNearlyOne()).data
+    assert x.dtype == dtype and (x < 1).all()
+    assert (x == np.nextafter(dtype(1), dtype(0))).all() or dtype is np.float64
+
+
 def test_rand_and_randn_look_like_their_distributions():
     g = Generator().manual_seed(0)
     uniform, normal = rand(20000, generator=g).data, randn(20000, generator=g).data
@@ -239,6 +259,17 @@ def test_multinomial_all_categories_is_a_permutation_and_huge_weights_do_not_ove
                                         r"got 1j"),
     (lambda: full((2,), 7, requires_grad=True), TypeError,
      r"full: only floating-point tensors can require grad, got dtype int64"),
+    # a fill value the dtype cannot hold (numpy would wrap it, or store garbage for NaN)
+    (lambda: full((2,), 300, dtype=np.uint8), ValueError,
+     r"full: fill_value 300 does not fit in uint8 \(integers from 0 to 255\)"),
+    (lambda: full((2,), float("nan"), dtype=np.int64), ValueError,
+     r"full: fill_value nan does not fit in int64"),
+    (lambda: full_like(Tensor([1, 2]), 1e20), ValueError,
+     r"full_like: fill_value 1e\+20 does not fit in int64"),
+    (lambda: full((2,), 1e39), ValueError,
+     r"full: fill_value 1e\+39 is beyond float32's range \(±3.403e\+38\)"),
+    (lambda: full_like(Tensor([1.0]), "a"), TypeError,
+     r"full_like: fill_value must be a real number or a bool, got 'a'"),
     (lambda: eye(-1), ValueError, r"eye: n must be at least 0, got -1"),
     (lambda: eye(2, 1.5), TypeError, r"eye: m must be an int, got 1.5"),
     (lambda: arange(0, 5, 0), ValueError, r"arange: step must not be 0"),

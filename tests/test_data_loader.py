@@ -121,6 +121,20 @@ def test_pytorchs_generator_keyword_takes_autograd_and_numpy_generators():
     assert set(a.state_dict()) == {"rng"}               # it is the loader's own, for resuming
 
 
+def test_a_loader_with_a_generator_resumes_from_its_state():
+    """state_dict holds the generator's state (as for seed=); a state without it is refused
+    naming the generator, not only a seed."""
+    X, y = _rows(30), np.arange(30)
+    loader = DataLoader(X, y, shuffle=True, generator=autograd.Generator().manual_seed(5))
+    state = loader.state_dict()
+    first = _epoch(loader)
+    loader.load_state_dict(state)
+    assert _epoch(loader) == first
+    with pytest.raises(ValueError, match=r"expected the keys \['rng'\] \(a DataLoader with a "
+                                         r"seed or generator\), got \[\]"):
+        loader.load_state_dict({})
+
+
 def test_a_generator_not_numpys_or_with_a_seed_is_refused():
     with pytest.raises(TypeError, match=r"DataLoader: generator must be a numpy Generator, "
                                         r"such as autograd.Generator\(\).manual_seed\(0\), "

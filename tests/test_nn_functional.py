@@ -167,6 +167,14 @@ def test_leaky_relu_keeps_the_dtype_and_takes_integers_and_values():
         F.leaky_relu(Tensor([1.0]), None)
 
 
+@pytest.mark.parametrize("slope, expected", [(np.nan, [np.nan, np.nan, 3.0]),
+                                             (np.inf, [-np.inf, np.nan, 3.0])])
+@pytest.mark.filterwarnings("error")
+def test_leaky_relu_keeps_positive_inputs_whatever_the_slope(slope, expected):
+    """x > 0 gives x and x <= 0 gives slope · x (NaN at 0 · inf), as in PyTorch, without a
+    warning: a NaN slope made the positive outputs NaN too, an infinite one warned."""
+    np.testing.assert_array_equal(F.leaky_relu(t64([-2.0, 0.0, 3.0]), slope).data, expected)
+
 # ----------------------------------------------------------------------------------------------
 # one_hot
 # ----------------------------------------------------------------------------------------------

@@ -245,10 +245,10 @@ class DataLoader:
         self._rng = _own_generator(seed, generator)
 
     def state_dict(self) -> dict[str, Any]:
-        """Where the shuffling stands: the state of the loader's own generator (`seed`'s or
-        `generator`), so
-        that a resumed run draws the same next epochs. A loader without a seed shuffles with the
-        shared generator: save `autograd.random.get_state()` instead (empty dict here)."""
+        """Where the shuffling stands: the state of the loader's own generator (from `seed` or
+        `generator`), so that a resumed run draws the same next epochs. A loader without either
+        shuffles with the shared generator: save `autograd.random.get_state()` instead (empty
+        dict here)."""
         return {} if self._rng is None else {"rng": self._rng.bit_generator.state}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -257,7 +257,7 @@ class DataLoader:
         if not isinstance(state, dict) or set(state) != expected:
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"DataLoader.load_state_dict: expected the keys {sorted(expected)} "
-                             f"(a DataLoader {'with' if expected else 'without'} a seed), "
+                             f"(a DataLoader {'with' if expected else 'without'} a seed or generator), "
                              f"got {got}")
         if self._rng is not None:
             set_generator_state("DataLoader.load_state_dict", self._rng, state["rng"])
