@@ -6,8 +6,9 @@ decorator may be left out: plain functions are made static); call `.apply(...)`,
 `ctx` is whatever constant you pass as `apply(..., ctx=...)` (there is no `save_for_backward`:
 backward receives the output and the inputs). The arrays both receive are the graph's own
 (a leaf's data, another node's gradient), so they are read-only: compute new ones. A float
-among the inputs is a constant of the Tensor inputs' dtype, as in `x * 0.1`; settings such
-as an axis go in ctx. A Function has one output: forward returns one
+among the inputs is a constant of the Tensor inputs' dtype, as in `x * 0.1`; an int stays an
+int64 array (a count, an index), and numpy makes float32 times it float64: pass 2.0, not 2, to
+keep float32. Settings such as an axis go in ctx. A Function has one output: forward returns one
 number (Value inputs) or one array (Tensor inputs); an integer or boolean result wants no
 gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value, an array
 of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`, `.sum()`,

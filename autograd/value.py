@@ -426,7 +426,7 @@ def _power(base: float, exponent: Number) -> float:
     try:
         result = base ** exponent
     except ZeroDivisionError:
-        how = " (a / b is computed as a * b ** -1: this is a division by zero)" \
+        how = " (a / b is computed as a * b ** -1: a division by zero ends here too)" \
             if exponent == -1 else ""
         raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero{how}") from None
     except OverflowError:
