@@ -1028,13 +1028,18 @@ def _python_number(x: numbers.Real) -> int | float:
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's rule for mixed kinds: an integer/bool tensor takes the floating one's dtype
-    (numpy would make int64 with float32 into float64)."""
+    """PyTorch's rules where numpy's differ: an integer/bool tensor takes the floating one's
+    dtype (numpy would make int64 with float32 into float64), and a 0-d float tensor does not
+    widen a float tensor with dimensions (a float64 scalar keeps a float32 batch float32; its
+    gradient still flows back through the cast). Integers keep numpy's rule: narrowing a 0-d
+    int64 300 to an int8 tensor's dtype would wrap it round, as PyTorch does."""
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
     if ka in "biu" and kb == "f":
         return Tensor(a.data.astype(b.data.dtype)), b
     if kb in "biu" and ka == "f":
         return a, Tensor(b.data.astype(a.data.dtype))
+    if ka == kb == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
+        return (a.astype(b.data.dtype), b) if a.data.ndim == 0 else (a, b.astype(a.data.dtype))
     return a, b
 
 

@@ -92,6 +92,22 @@ def test_mixed_tensor_dtypes_promote_like_numpy():
     assert (Tensor([1.0]) + Tensor(np.array([1.0]))).dtype == np.float64
 
 
+def test_a_0d_float_tensor_does_not_widen_a_float_tensor_with_dimensions():
+    """PyTorch's rule: a float64 scalar tensor times a float32 batch is float32 (numpy's would be
+    float64); the scalar's gradient comes back float64 through the cast. Two tensors with
+    dimensions, or two 0-d ones, keep numpy's promotion; integers always do."""
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    s = Tensor(np.float64(0.5), requires_grad=True)
+    for y in (x * s, s * x, x + s, s - x, x / s):
+        assert y.dtype == np.float32
+    (x * s).sum().backward()
+    assert s.grad.dtype == np.float64 and s.grad.item() == 3.0
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [0.5, 0.5]
+    assert (Tensor(np.float32(1.0)) + Tensor(np.float64(1.0))).dtype == np.float64
+    small = Tensor(np.array([1, 2], dtype=np.int8))
+    assert (small + Tensor(np.int64(300))).tolist() == [301, 302]      # not wrapped round
+
+
 def test_gradients_have_their_tensors_dtype():
     """A float32 leaf gets a float32 gradient even through float64 ops; float64 stays float64."""
     a = Tensor([1.0, 2.0], requires_grad=True)                     # float32
