@@ -28,7 +28,7 @@ from .graph import Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Div, Exp, GetItem, Log, LogSoftmax,
     LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow, Relu,
-    Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    Remainder, Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
 from .ops.arithmetic import pow_rule
 
@@ -392,6 +392,21 @@ class Tensor(Node):
     def __rtruediv__(self, other: Any) -> Tensor:
         x = self._floating()
         return x._binary(Div, other, x)
+
+    def __mod__(self, other: Any) -> Tensor:
+        """The remainder with the divisor's sign (Python's and PyTorch's %); x % 0.0 is NaN."""
+        return self._binary(Remainder, self, _nonzero_divisor(self, other, "%"))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return self._binary(Remainder, other, _nonzero_divisor(self, self, "%", other))
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        """floor(x / y), a constant (rounding has no slope to pass back; PyTorch's backward
+        through it is an error): `i // width` is a row index."""
+        return _floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _floor_divide(other, self)
 
     # in-place arithmetic: `p -= lr * p.grad` under no_grad() updates the parameter itself, as in
     # PyTorch. Only a leaf that wants a gradient is changed in place (and only under no_grad(),
@@ -1025,6 +1040,29 @@ def _refuse_changed_inputs(node: Tensor) -> None:
 def _python_number(x: numbers.Real) -> int | float:
     """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
     return int(x) if isinstance(x, numbers.Integral) else float(x)
+
+
+def _nonzero_divisor(x: Tensor, divisor: Any, symbol: str, dividend: Any = None) -> Any:
+    """`divisor`, unless integer division by zero is coming: numpy would warn and give 0,
+    PyTorch raises. (A float 0 gives inf or NaN, as in PyTorch.)"""
+    d = divisor.data if isinstance(divisor, Tensor) else np.asarray(divisor)
+    n = x.data if dividend is None else np.asarray(
+        dividend.data if isinstance(dividend, Tensor) else dividend)
+    if n.dtype.kind in "biu" and d.dtype.kind in "biu" and not np.all(d):
+        raise ZeroDivisionError(f"integer {symbol}: division by zero (the divisor holds a 0; "
+                                f"numpy would give 0, PyTorch raises too)")
+    return divisor
+
+
+def _floor_divide(a: Any, b: Any) -> Tensor:
+    """a // b as a constant Tensor (see `Tensor.__floordiv__`), in the dtype a + b would have."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = like._operand(a), like._operand(b)
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+    _nonzero_divisor(a, b, "//")
+    with np.errstate(divide="ignore", invalid="ignore"):    # x // 0.0 is ±inf or NaN
+        return Tensor(np.floor_divide(a.data, b.data))
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

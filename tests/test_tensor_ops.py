@@ -114,6 +114,9 @@ OPS = [
     binary("mul", lambda a, b: a * b, np.multiply),
     binary("div", lambda a, b: a / b, np.divide, ("real", "nonzero")),
     binary("pow_tensor", lambda a, b: a ** b, np.power, ("pos", "real")),
+    binary("remainder", lambda a, b: a % b, np.remainder, ("real", "nonzero")),
+    unary("mod_number", lambda a: a % 1.5, lambda a: np.remainder(a, 1.5)),
+    unary("rmod_number", lambda a: 5.0 % a, lambda a: np.remainder(5.0, a), "nonzero"),
     unary("add_number", lambda a: a + 2.5, lambda a: a + 2.5),
     unary("radd_number", lambda a: 2.5 + a, lambda a: 2.5 + a),
     unary("rsub_number", lambda a: 1.5 - a, lambda a: 1.5 - a),
@@ -821,6 +824,24 @@ def test_max_with_dim_gives_a_tie_s_gradient_to_the_index_it_names_as_pytorch():
     with pytest.raises(ValueError, match=r"max: the tensor of shape \(0, 3\) is empty along "
                                          r"axis 0"):
         Tensor(np.zeros((0, 3))).max(dim=0)
+
+
+def test_floor_division_and_remainder_follow_python_and_pytorch():
+    """% takes the divisor's sign (Python's, PyTorch's); // is a constant (rounding passes no
+    gradient back); integers stay integers (row and column of a flat index)."""
+    x = Tensor(np.array([7.5, -7.5]), requires_grad=True)
+    quotient = x // 2
+    assert quotient.tolist() == [3.0, -4.0] and not quotient.requires_grad
+    assert (x % 2).tolist() == [1.5, 0.5] and (x % -2).tolist() == [-0.5, -1.5]
+    flat = Tensor(np.arange(7))
+    assert (flat // 3).tolist() == [0, 0, 0, 1, 1, 1, 2] and (flat // 3).dtype == np.int64
+    assert (flat % 3).tolist() == [0, 1, 2, 0, 1, 2, 0] and (7 // Tensor([2])).tolist() == [3]
+    with strict():                                          # as PyTorch: no warning
+        assert np.isnan((Tensor([7.0, -7.0]) % 0.0).data).all()
+        assert (Tensor([7.0, -7.0]) // 0.0).tolist() == [np.inf, -np.inf]
+    for divide in (lambda: flat % 0, lambda: flat // Tensor([0]), lambda: 5 % Tensor([0, 1])):
+        with pytest.raises(ZeroDivisionError, match=r"integer (%|//): division by zero"):
+            divide()
 
 
 def test_concatenate_and_stack_take_dim_as_torch_cat_and_torch_stack():

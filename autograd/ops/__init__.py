@@ -1,6 +1,6 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
-    arithmetic.py   + - * / ** neg          (shared by Value and Tensor)
+    arithmetic.py   + - * / ** neg          (shared by Value and Tensor), % (Tensor)
     elementwise.py  exp log sqrt abs tanh sigmoid relu leaky_relu softplus sin cos maximum minimum
                     clip where; step and sign (flat: the slopes of relu and abs in higher-order
                     rules), log_or_zero (the ln a in the slope of a ** b), clamped_log (the
@@ -19,7 +19,7 @@
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
-                         PowBase, PowExponent, Sub)
+                         PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, LogOrZero, Maximum,
                           Minimum, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh, Where)
@@ -33,7 +33,8 @@ from .shape import (AsType, BroadcastTo, Concatenate, Embedding, GetItem, Reshap
 from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
-    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Neg", "Pow", "PowConst", "ConstPow",
+    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Neg", "Pow", "PowConst",
+    "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
     "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog", "LeakyRelu", "Softplus", "Gelu",

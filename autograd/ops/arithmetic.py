@@ -1,4 +1,4 @@
-"""Arithmetic: + - * / ** and negation. These rules serve `Value` and `Tensor` alike.
+"""Arithmetic: + - * / ** %, and negation. These rules serve `Value` and `Tensor` alike.
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
 per input. Binary ops broadcast, so their gradients are summed back to each input's shape by
@@ -7,7 +7,9 @@ the backward driver (`broadcasting = True`).
 
 from __future__ import annotations
 
-from ..graph import Node, Op
+import numpy as np
+
+from ..graph import Node, Op, raw
 from .payload_math import log_or_zero, power
 
 
@@ -87,6 +89,23 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         return g / b, -(g * out) / b
+
+
+class Remainder(Op):
+    """a mod b, with the sign of b (Python's %);  d/da = 1, d/db = -floor(a / b)"""
+    # a mod b = a - b floor(a / b), and floor is flat wherever it has a slope at all
+    name, symbol, broadcasting = "remainder", "%", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(invalid="ignore", divide="ignore"):   # x % 0.0 is NaN, as in PyTorch
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            quotient = np.floor(raw(a) / raw(b))
+        return g, -g * quotient
 
 
 class Neg(Op):
