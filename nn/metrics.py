@@ -563,10 +563,30 @@ def r2_score(y_true: Any, y_pred: Any) -> float:
         warnings.warn(f"{fn}: R² is not defined for fewer than two samples (got "
                       f"{len(y_true)}); returning NaN", UndefinedMetricWarning, stacklevel=2)
         return float("nan")
-    ss_res = np.sum((y_true - y_pred) ** 2, axis=0)
-    ss_tot = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
+    # R² does not change when y_true and y_pred are scaled together, so each output is scaled
+    # by powers of two (exact) until its numbers, then its deviations, are about 1 in size:
+    # otherwise squares of 1e-200 underflow to 0 (SS_res = 0 reads as a perfect fit) and
+    # squares of 1e200 overflow to inf (inf / inf is NaN)
+    y_true, y_pred = _scaled_to_one((y_true, y_pred))
+    residuals, deviations = _scaled_to_one((y_true - y_pred, y_true - y_true.mean(axis=0)))
+    ss_res = np.sum(residuals ** 2, axis=0)
+    ss_tot = np.sum(deviations ** 2, axis=0)
     # one score per output: the formula where SS_tot > 0; else 1.0 (exact) or 0.0 (not exact)
     scores = np.where(ss_res == 0, 1.0, 0.0)
     defined = ss_tot > 0
     scores[defined] = 1.0 - ss_res[defined] / ss_tot[defined]
     return float(np.mean(scores))
+
+
+def _scaled_to_one(columns: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The (n, outputs) arrays, each output (column) of all of them multiplied by one power of
+    two, so that the largest magnitude in it is in [0.5, 1); an output of zeros is left as it is.
+    Multiplying by a power of two is exact (away from subnormals).
+
+    >>> y, p = _scaled_to_one((np.array([[3.0], [-1.0]]), np.array([[0.0], [6.0]])))  # / 8
+    >>> y.ravel(), p.ravel()
+    (array([ 0.375, -0.125]), array([0.  , 0.75]))
+    """
+    largest = np.max([np.abs(c).max(axis=0) for c in columns], axis=0)
+    _, exponent = np.frexp(largest)                      # largest = m · 2^exponent, m in [0.5, 1)
+    return tuple(np.ldexp(c, -exponent) for c in columns)

@@ -367,6 +367,15 @@ def test_r2_and_errors_match_their_formulas(data):
         assert r2_score(y, p) == pytest.approx(1 - np.sum((y - p) ** 2) / ss_tot, abs=1e-9)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e-170, 1e200, 1e300])
+def test_r2_is_the_same_at_any_scale(scale):
+    """R² of y and p is that of (s y, s p): squares of 1e-200 must not underflow to 0 (SS_res
+    = 0 would read as a perfect fit: 1.0), nor squares of 1e200 overflow (inf / inf = NaN)."""
+    y, p = np.array([1.0, -1.0, 0.0, 0.5]), np.array([0.0, 0.0, 0.0, 0.5])
+    with np.errstate(all="raise"):
+        assert r2_score(y * scale, p * scale) == pytest.approx(1 - 2 / 2.1875, rel=1e-14)
+
+
 def test_r2_constant_target_and_too_few_samples():
     """SS_tot = 0: scikit-learn's rule is 1.0 for exact predictions, else 0.0 (no 0/0)."""
     with no_warnings():

@@ -607,6 +607,46 @@ def test_power_zero_has_slope_zero_at_zero():
     assert gradcheck(lambda t: autograd.grad(lambda u: (u ** 1).sum())(t), x)
 
 
+def test_power_zero_has_slope_zero_at_infinities():
+    """The slope of x ** 0 is 0 at ±inf too (0 · x would be 0 · inf = NaN), and so is the second
+    derivative of x ** 1 there, as in PyTorch, without warnings."""
+    for point in (np.inf, -np.inf):
+        x = t64([point, 2.0])
+        with strict():
+            (x ** 0).sum().backward()
+            second = autograd.grad(lambda u: autograd.grad(lambda v: (v ** 1).sum())(u).sum())(
+                x.data)
+        np.testing.assert_array_equal(x.grad, 0.0)
+        np.testing.assert_array_equal(second, 0.0)
+
+
+def test_an_exponent_tensor_of_zero_has_slope_zero_at_a_zero_base():
+    """a ** b at b = 0 is the constant 1 in a: d/da = 0 at a = 0 too, as for a ** 0 and in
+    PyTorch (b · a^(b-1) would be 0 · inf = NaN), for a constant exponent tensor, an exponent
+    that wants a gradient too (d/db = a^b ln a: 0 at a = 0, ln 2 at a = 2), and Values."""
+    a = t64([0.0, 2.0, 0.0])
+    with strict():
+        (a ** Tensor([0.0, 0.0, 2.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0, 0.0])
+    a, b = t64([0.0, 2.0]), t64([0.0, 0.0])
+    with strict():
+        (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0])
+    np.testing.assert_allclose(b.grad, [0.0, np.log(2.0)], rtol=1e-15)
+    v, w = autograd.Value(0.0), autograd.Value(0.0)
+    (v ** w).backward()
+    assert (v.grad, w.grad) == (0.0, 0.0)
+
+
+def test_the_mixed_second_derivative_of_a_power_at_exponent_zero():
+    """∂²(a ** b)/∂b∂a = a^(b-1) (1 + b ln a) is 1/a at b = 0: the slope's mask at b = 0 must
+    not flatten it (to a^0 = 1)."""
+    a = np.array([2.0, 4.0])
+    mixed = autograd.grad(lambda b: autograd.grad(lambda u: (u ** b).sum())(a).sum())(
+        np.zeros(2))
+    np.testing.assert_allclose(mixed, [0.5, 0.25], rtol=1e-15)
+
+
 @pytest.mark.parametrize("exponent", [3, 4.0, 5, -2, -3.0, 10])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_whole_powers_of_negative_numbers_match_numpy(exponent, dtype, rng):

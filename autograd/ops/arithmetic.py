@@ -7,9 +7,12 @@ the backward driver (`broadcasting = True`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..graph import Node, Op, raw
+from .elementwise import sign_of
 from .payload_math import log_or_zero, power
 
 
@@ -144,10 +147,7 @@ class PowConst(Op):
 
     @staticmethod
     def backward(c, g, out, x):
-        # x ** 0 is the constant 1, but c · x^(c-1) = 0 · x^-1 is NaN at x = 0; so where c = 0
-        # the power is x¹ instead: 0 · x = 0 (PyTorch's value; x ** 0 also turns up in the 2nd
-        # derivative of x ** 1). Written without a branch: compiled, c is an array of constants.
-        e = c - 1 + 2 * (c == 0)
+        e = c - 1 + (c == 0)        # slope_exponent(c), inline: c is never a node
         return (g * (c * (x ** e if x.__class__ is float else power(x, e))),)
 
 
@@ -174,7 +174,27 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        return g * (b * a ** (b - 1)), g * (out * log_or_zero(a))
+        # (an exponent that is a node, differentiated again, keeps b - 1: the mask's slope 0
+        # would make ∂²(a ** b)/∂a∂b = a^(b-1) + b a^(b-1) ln a read 1 at b = 0, not 1/a)
+        e = b - 1 if isinstance(b, Node) else slope_exponent(b)
+        return g * (b * a ** e), g * (out * log_or_zero(a))
+
+
+def slope_exponent(b: Any) -> Any:
+    """b - 1, the power in the slope b · a^(b-1) of a ** b, but 0 where b = 0: a ** 0 is the
+    constant 1, whose slope is 0 everywhere (PyTorch's value), and 0 · a^0 = 0 · 1 is 0 at every
+    a, where 0 · a^-1 would be NaN at a = 0 and a = ±inf. (x ** 0 also turns up in the second
+    derivative of x ** 1.) Written without a branch: compiled, a constant b is an array, and a
+    constant exponent that is a node (PowBase's, higher order) gets its mask from a Sign node,
+    recomputed from the data: b - sign(b)².
+
+    >>> slope_exponent(3.0), slope_exponent(0.5), slope_exponent(0.0)
+    (2.0, -0.5, 0.0)
+    """
+    if isinstance(b, Node):
+        sign = sign_of(b)
+        return b - sign * sign
+    return b - 1 + (b == 0)
 
 
 def pow_rule(base: object, exponent: object) -> type:
@@ -193,7 +213,7 @@ class PowBase(Pow):
     def backward(ctx, g, out, a, b):
         # Pow's d/db = a^b ln a is NaN for a < 0 (x ** Tensor([2., 3.]) at x < 0): a slope
         # that nobody asked for must not warn, nor trip detect_anomaly in a higher-order pass
-        return g * (b * a ** (b - 1)), None
+        return g * (b * a ** slope_exponent(b)), None
 
 
 class PowExponent(Pow):
