@@ -208,3 +208,10 @@ def test_leaky_relu_at_infinities_gives_pytorchs_numbers_without_warnings(slope)
         expected = np.array([np.inf, -np.inf * slope, 1.0, -slope])
     np.testing.assert_array_equal(y.data, expected)
     np.testing.assert_array_equal(x.grad, [1.0, slope, 1.0, slope])
+
+
+def test_logsumexp_and_log_softmax_of_float32_rows_spanning_its_whole_range_are_silent():
+    x = Tensor(np.array([[3e38, -3e38, 0.0]], dtype=np.float32))
+    with strict():
+        assert x.logsumexp(axis=1).tolist() == [np.float32(3e38)]
+        assert x.log_softmax(axis=1).data.tolist() == [[0.0, -np.inf, np.float32(-3e38)]]

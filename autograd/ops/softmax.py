@@ -23,15 +23,17 @@ def _max(x: np.ndarray, axes) -> np.ndarray:
 def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
     m = _max(x, axes)
     m = np.where(np.isfinite(m), m, 0)                  # rows of -inf/inf: no shift
-    with np.errstate(divide="ignore"):                  # log(0) = -inf for all -inf rows
+    # log(0) = -inf for all -inf rows; x - m overflows to -inf only for float32 rows spanning
+    # more than its range (±3e38), where exp of it is 0 all the same
+    with np.errstate(divide="ignore", over="ignore"):
         out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
     return out if keepdims else out.squeeze(axis=axes)
 
 
 def _log_softmax(x: np.ndarray, axis) -> np.ndarray:
     """(x - m) - log Σ exp(x - m): subtracting the max first keeps float32's digits at ±1000."""
-    shifted = x - _max(x, axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # (as in _logsumexp)
+        shifted = x - _max(x, axis)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
