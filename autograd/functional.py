@@ -44,8 +44,38 @@ __all__ = [
 ]
 
 
-def _node(x: Any) -> Node:
-    return x if isinstance(x, Node) else Tensor(x)
+def _node(x: Any, op: str) -> Node:
+    """`x` itself if it is a node, else a constant Tensor of its numbers."""
+    if isinstance(x, Node):
+        return x
+    try:
+        return Tensor(x)
+    except TypeError:
+        if holds_values(x):         # (looked for only now: a long list costs a walk)
+            raise values_list_error(op) from None
+        raise
+
+
+def holds_values(x: Any) -> bool:
+    """True for a list or tuple with a Value in it, at any depth."""
+    return isinstance(x, (list, tuple)) and any(
+        isinstance(item, Value) or holds_values(item) for item in x)
+
+
+def values_list_error(op: str) -> TypeError:
+    """The error for a list of Values (or of rows of Values) where a Tensor is needed, which
+    numpy would only see as objects.
+
+    >>> softmax([Value(0.0), Value(1.0)])
+    Traceback (most recent call last):
+    TypeError: softmax: got a list of Values, which is not a Tensor (nor one Value). ...
+    """
+    return TypeError(
+        f"{op}: got a list of Values, which is not a Tensor (nor one Value). With Values, "
+        f"build the result from each Value's ops, as the micrograd exercises build softmax: "
+        f"counts = [v.exp() for v in values], total = sum(counts), probs = [c / total for c in "
+        f"counts]. Or make a Tensor of the numbers, Tensor([v.data for v in values]), which "
+        f"has no path back to the Values")
 
 
 def _tensor(x: Any, op: str) -> Tensor:
@@ -53,27 +83,27 @@ def _tensor(x: Any, op: str) -> Tensor:
     if isinstance(x, Value):
         raise TypeError(f"{op}: works on Tensors, got a Value (a Value's ops are its methods "
                         f"and operators: v.exp(), v.tanh(), v.relu(), v ** 2, ...)")
-    return _node(x)
+    return _node(x, op)
 
 
 def exp(x: Any) -> Node:
     """eˣ, elementwise (a Value, a Tensor, or an array or number, made a Tensor)."""
-    return _node(x).exp()
+    return _node(x, "exp").exp()
 
 
 def log(x: Any) -> Node:
     """Natural log, elementwise."""
-    return _node(x).log()
+    return _node(x, "log").log()
 
 
 def sqrt(x: Any) -> Node:
     """√x, elementwise."""
-    return _node(x).sqrt()
+    return _node(x, "sqrt").sqrt()
 
 
 def tanh(x: Any) -> Node:
     """tanh x, elementwise."""
-    return _node(x).tanh()
+    return _node(x, "tanh").tanh()
 
 
 def sigmoid(x: Any) -> Node:
@@ -82,7 +112,7 @@ def sigmoid(x: Any) -> Node:
     >>> sigmoid(Tensor([-1000.0, 0.0, 1000.0])).numpy()
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    return _node(x).sigmoid()
+    return _node(x, "sigmoid").sigmoid()
 
 
 def relu(x: Any, inplace: bool = False) -> Node:
@@ -92,7 +122,7 @@ def relu(x: Any, inplace: bool = False) -> Node:
     >>> relu(Tensor([-2.0, 0.5])).numpy()
     array([0. , 0.5], dtype=float32)
     """
-    return _node(x).relu()
+    return _node(x, "relu").relu()
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Node:
@@ -145,7 +175,7 @@ def checked_approximation(name: str, approximate: Any) -> str:
 
 def abs(x: Any) -> Node:
     """|x|, elementwise (slope 0 at 0)."""
-    return _node(x).abs()
+    return _node(x, "abs").abs()
 
 
 def sin(x: Any) -> Node:
@@ -154,12 +184,12 @@ def sin(x: Any) -> Node:
     >>> sin(Tensor([0.0, np.pi / 2])).numpy()
     array([0., 1.], dtype=float32)
     """
-    return _node(x).sin()
+    return _node(x, "sin").sin()
 
 
 def cos(x: Any) -> Node:
     """cos x (x in radians), elementwise."""
-    return _node(x).cos()
+    return _node(x, "cos").cos()
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -228,7 +258,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> linear(Tensor([[1.0, 1.0, 1.0]]), W, Tensor([0.5, -1.0])).numpy()
     array([[6.5, 0. ]], dtype=float32)
     """
-    x = _node(x)
+    x = _node(x, "linear")
     if x.data.dtype.kind != "f":        # integer or bool data: the default float dtype, as conv2d
         x = x.astype(get_default_dtype())       # (numpy's int64 @ float32 would be float64)
     x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
@@ -586,7 +616,7 @@ def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
 
 
 def _floating(name: str, x: Any) -> Tensor:
-    x = _node(x)
+    x = _node(x, name)
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expects a Tensor (or an array), got {type(x).__name__}")
     if x.dtype.kind != "f":
@@ -909,7 +939,7 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     """conv2d, with errors that name the caller (`name`: "conv2d", or the `nn.Conv2d` layer,
     whose repr is only formatted when there is an error to report)."""
     x = _image_batch(name, x)
-    weight = _node(weight)
+    weight = _node(weight, name)
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {weight.shape}")
@@ -929,7 +959,7 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     _check_fits(name, x.shape, weight.shape[2:], geo)
     inputs: tuple = (x, weight)
     if bias is not None:
-        bias = _node(bias)
+        bias = _node(bias, name)
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
@@ -944,7 +974,7 @@ def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
     >>> conv1d(Tensor([[[1.0, 2.0, 4.0, 7.0]]]), Tensor([[[-1.0, 1.0]]])).data   # differences
     array([[[1., 2., 3.]]], dtype=float32)
     """
-    x, weight = _floating("conv1d", x), _node(weight)
+    x, weight = _floating("conv1d", x), _node(weight, "conv1d")
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
                          f"shapes {x.shape} and {weight.shape}")
@@ -1170,7 +1200,7 @@ def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
     array([[0., 1., 2.],
            [0., 0., 0.]], dtype=float32)
     """
-    x = _node(x)
+    x = _node(x, "pad")
     widths = tuple(pad)
     if len(widths) % 2 or len(widths) // 2 > x.ndim or not all(
             isinstance(p, (int, np.integer)) and p >= 0 for p in widths):

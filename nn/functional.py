@@ -36,7 +36,8 @@ from autograd import Tensor, Value, get_default_dtype, where
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
     _check_reduction, _class_labels, _is_int, _is_values, _raw, _reduce, _reduce_values,
-    _target_number, _value_pairs, class_options, integer_array, kept_labels,
+    _target_number, _value_pairs, class_options, holds_values, integer_array, kept_labels,
+    values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
@@ -283,7 +284,9 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
 # Helpers: Tensors
 # ----------------------------------------------------------------------------------------------
 
-def _tensor(name: str, x: Any) -> Tensor:
+def _tensor(name: str, x: Any, values_too: bool = False) -> Tensor:
+    """`x` as a Tensor for `name`, whose error names what it takes: a flat list of Values too
+    when `values_too` (the losses that take them come here only with something else)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Value):
@@ -291,13 +294,16 @@ def _tensor(name: str, x: Any) -> Tensor:
     try:
         return Tensor(x)
     except TypeError:
-        raise TypeError(f"{name}: expects a Tensor, an array or a flat list of Values, got "
-                        f"{type(x).__name__}") from None
+        if not values_too and holds_values(x):
+            raise values_list_error(name) from None
+        takes = "a Tensor, an array or a flat list of Values" if values_too else \
+            "a Tensor or an array"
+        raise TypeError(f"{name}: expects {takes}, got {type(x).__name__}") from None
 
 
 def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
     """Prediction as a Tensor and target as a Tensor or an array of its dtype, same shapes."""
-    pred = _tensor(name, pred)
+    pred = _tensor(name, pred, values_too=True)
     if not isinstance(target, Tensor):
         target = np.asarray(target)
         if target.dtype.kind not in "biuf":

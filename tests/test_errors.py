@@ -308,6 +308,18 @@ def test_tensor_only_functions_name_themselves_for_a_value(name, call):
         call(Value(0.7))
 
 
+@pytest.mark.parametrize("name, call", [
+    ("softmax", F.softmax), ("log_softmax", F.log_softmax), ("logsumexp", F.logsumexp),
+    ("exp", F.exp), ("tanh", F.tanh), ("cross_entropy", lambda v: F.cross_entropy([v], [1])),
+    ("linear", lambda v: F.linear([v], Tensor(np.ones((1, 2)))))])
+def test_a_list_of_values_is_refused_by_name_with_the_value_way(name, call):
+    """The micrograd exercises' logits are a list of Values; numpy would see only objects."""
+    logits = [Value(0.5), Value(-1.0)]
+    with pytest.raises(TypeError, match=rf"^{name}: got a list of Values, which is not a "
+                                        rf"Tensor.*counts = \[v.exp\(\) for v in values\]"):
+        call(logits)
+
+
 def test_labels_numbered_from_one_get_a_hint():
     logits = Tensor(np.zeros((3, 3)))
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\), got values in \[1, 3\] "

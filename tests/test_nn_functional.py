@@ -136,6 +136,22 @@ def test_dropout_of_a_value_is_a_type_error():
         F.dropout(Value(1.0), 0.5)
 
 
+@pytest.mark.parametrize("name, call", [
+    ("nll_loss", lambda v: F.nll_loss(v, [1])), ("dropout", F.dropout)])
+def test_a_list_of_values_where_only_tensors_go_is_named_as_such(name, call):
+    """Not "expects ... a flat list of Values, got list" (it got one, and takes none)."""
+    with pytest.raises(TypeError, match=rf"^{name}: got a list of Values, which is not a Tensor"):
+        call([Value(-0.5), Value(-1.0)])
+
+
+def test_what_a_loss_of_values_refuses_says_it_takes_values():
+    with pytest.raises(TypeError, match=r"^mse_loss: expects a Tensor, an array or a flat list "
+                                        r"of Values, got list"):
+        F.mse_loss(["a"], [1.0])
+    with pytest.raises(TypeError, match=r"^nll_loss: expects a Tensor or an array, got str"):
+        F.nll_loss("ab", [1])
+
+
 # ----------------------------------------------------------------------------------------------
 # leaky_relu
 # ----------------------------------------------------------------------------------------------
