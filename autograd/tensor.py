@@ -67,6 +67,10 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         if dtype is None and arr.dtype == np.float64:     # Python floats: the default dtype
             arr = arr.astype(_default_dtype)
     if arr.dtype.kind not in "biuf":
+        if arr.dtype == object and any(isinstance(x, Node) for x in arr.flat):
+            raise TypeError("Tensor: got Values among the data; a Tensor holds numbers: "
+                            "Tensor([v.data for v in values]) takes their numbers (no gradient "
+                            "flows back to the Values), or keep to the Values' own ops")
         raise TypeError(
             f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
             f"dtype {arr.dtype}")
@@ -140,14 +144,27 @@ def _one_name(op: str, name: str, value: Any, default: Any, torch_name: str,
     return torch_value
 
 
-def _no_torch_var(op: str, pytorch: dict) -> None:
-    """var/std take numpy's names only: PyTorch's divide by n - 1 by default, numpy's by n, so
-    PyTorch's `dim=` here would silently change the numbers or silently not."""
-    if pytorch:
-        given = ", ".join(f"{k}={v!r}" for k, v in pytorch.items())
+def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
+               ) -> tuple[Any, bool, int]:
+    """(axis, keepdims, ddof) for var/std, which are numpy's: they divide by n - ddof, n by
+    default, where PyTorch's divide by n - 1. PyTorch's `dim=`/`keepdim=` alone would silently
+    change the numbers or silently not, so they are taken only with what says the divisor:
+    `unbiased=` (n - 1 when True, n when False) or `correction=` (n - correction)."""
+    given = ", ".join(f"{k}={v!r}" for k, v in pytorch.items())
+    unknown = set(pytorch) - {"dim", "keepdim", "unbiased", "correction"}
+    if unknown:
+        raise TypeError(f"{op}: got an unexpected keyword {sorted(unknown)[0]!r}")
+    unbiased, correction = pytorch.get("unbiased"), pytorch.get("correction")
+    if unbiased is None and correction is None:
         raise TypeError(f"{op}: got {given}; this {op} is numpy's (axis=, keepdims=, ddof=), "
                         f"which divides by n where PyTorch's divides by n - 1: write axis=... "
-                        f"for numpy's, or axis=..., ddof=1 for PyTorch's")
+                        f"for numpy's, or axis=..., ddof=1 for PyTorch's (its unbiased=True "
+                        f"works too: it says the divisor)")
+    if (unbiased is not None and correction is not None) or ddof != 0:
+        raise TypeError(f"{op}: got {given}{', ddof=' + repr(ddof) if ddof else ''}; say the "
+                        f"divisor once: ddof= (numpy's), unbiased= or correction= (PyTorch's)")
+    axis, keepdims = _torch_names(op, axis, keepdims, pytorch.get("dim"), pytorch.get("keepdim"))
+    return axis, keepdims, int(bool(unbiased)) if correction is None else correction
 
 
 def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
@@ -628,6 +645,12 @@ class Tensor(Node):
         >>> _, indices = scores.max(1)
         Traceback (most recent call last):
         TypeError: t.max(d) with a positional axis is numpy's max: the values only, ...
+
+        With PyTorch's `keepdim=` (numpy's is `keepdims=`) a positional axis is PyTorch's too:
+
+        >>> scores.max(1, keepdim=True).values.numpy()
+        array([[2.],
+               [3.]], dtype=float32)
         """
         return self._extreme(Max, positional_axis, keepdims, axis, out, dim, keepdim)
 
@@ -642,7 +665,9 @@ class Tensor(Node):
         name = op.name
         if positional_axis is not None:
             axis = _positional_axis(name, positional_axis, axis)
-        if dim is not None:
+        # dim=, or an axis with PyTorch's keepdim= (numpy's is keepdims=): PyTorch's call, so
+        # PyTorch's pair (makemore's logits.max(1, keepdim=True).values)
+        if dim is not None or (keepdim is not None and positional_axis is not None):
             return self._with_indices(name, axis, keepdims, dim, keepdim, out)
         if keepdim is not None:                         # PyTorch's name
             axis, keepdims = _torch_names(name, axis, keepdims, None, keepdim)
@@ -678,8 +703,15 @@ class Tensor(Node):
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
-        """Variance, numpy's definition: mean squared deviation, divided by (n - ddof)."""
-        _no_torch_var("var", pytorch)
+        """Variance, numpy's definition: the sum of squared deviations divided by n - ddof (n by
+        default). PyTorch's call works when it says the divisor (`unbiased=`, `correction=`).
+
+        >>> x = Tensor([[1.0, 2.0], [3.0, 6.0]])
+        >>> x.var(0, keepdims=True, ddof=1).numpy(), x.var(0, keepdim=True, unbiased=True).numpy()
+        (array([[2., 8.]], dtype=float32), array([[2., 8.]], dtype=float32))
+        """
+        if pytorch:
+            axis, keepdims, ddof = _torch_var("var", axis, keepdims, ddof, pytorch)
         x = self._reduced("var", dtype, out)
         axes = _axes(axis, x.data.ndim, "var")
         n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
@@ -691,7 +723,8 @@ class Tensor(Node):
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
         """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
-        _no_torch_var("std", pytorch)
+        if pytorch:
+            axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
         var = self._reduced("std", dtype, out).var(axis, keepdims, ddof)
         flat = var.data == 0
         if not flat.any():
@@ -836,6 +869,8 @@ class Tensor(Node):
         """How many numbers the tensor holds (PyTorch's name for `.size`)."""
         return self.data.size
 
+    nelement = numel                    # PyTorch's other name: sum(p.nelement() for p in ...)
+
     def tolist(self) -> Any:
         """The numbers as (nested) Python lists, as `ndarray.tolist`."""
         return self.data.tolist()
@@ -863,6 +898,33 @@ class Tensor(Node):
             return apply(GetItem, (self,), index)
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Write numbers into this tensor's data in place, as numpy does: counting bigrams
+        (`N[ix1, ix2] += 1`), filling a gradient by hand (`d[range(n), y] = -1 / n`). A tensor
+        that wants a gradient takes it only under no_grad() (a parameter), a tensor computed in
+        a graph never: its op's backward would read the new numbers. A graph that used this
+        tensor refuses to backpropagate afterwards (as after `copy_`).
+
+        >>> N = Tensor([[0, 0], [0, 0]])
+        >>> N[0, 1] += 1; N[1] = 5
+        >>> N.tolist()
+        [[0, 1], [5, 5]]
+        """
+        if not self.is_leaf:
+            raise RuntimeError(f"t[...] = ...: this tensor is the result of {self.op} in a "
+                               f"graph, whose backward would read the new numbers; write into "
+                               f"a copy (u = t.detach().clone()) or build the tensor with where()")
+        if self._fn is Leaf and graph.grad_mode.enabled:
+            raise RuntimeError("t[...] = ... on a tensor that requires grad would change it "
+                               "behind the graph's back: write it under `with no_grad():`, as "
+                               "PyTorch asks")
+        index = _raw_index(index)
+        try:
+            self.data[index] = value.data if isinstance(value, Node) else value
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        self._changed_in_place()
 
     # -- graph ---------------------------------------------------------------------------------
 

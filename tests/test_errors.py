@@ -342,3 +342,9 @@ def test_a_uint8_label_out_of_range_names_the_label_it_needs():
     for kwargs in ({}, {"ignore_index": 7}):
         with strict(), pytest.raises(ValueError, match=r"label 255 needs 256: does the model"):
             F.cross_entropy(Tensor(np.zeros((3, 4))), labels, **kwargs)
+
+
+def test_a_tensor_of_values_is_refused_with_the_way_to_take_their_numbers():
+    with pytest.raises(TypeError, match=r"Tensor: got Values among the data; .*"
+                                        r"Tensor\(\[v\.data for v in values\]\)"):
+        Tensor([Value(1.0), Value(2.0)])

@@ -220,3 +220,27 @@ def test_a_zero_d_leafs_grad_is_an_ndarray_whatever_op_fed_it():
         make(a).backward()
         assert type(a.grad) is np.ndarray and a.grad.shape == () and a.grad.dtype == np.float32
         a.grad[...] = 0                     # its own, writeable array
+
+
+def test_item_assignment_writes_a_constant_tensor_in_place():
+    counts = Tensor(np.zeros((3, 3), dtype=np.int64))
+    counts[0, 1] += 1                                   # makemore's bigram counting
+    counts[np.array([2, 2]), np.array([0, 1])] = 7
+    counts[1] = Tensor([4, 5, 6])
+    assert counts.tolist() == [[0, 1, 0], [4, 5, 6], [7, 7, 0]]
+    with pytest.raises(IndexError, match=r"setitem: .* \(tensor of shape \(3, 3\)\)"):
+        counts[5, 0] = 1
+
+
+def test_item_assignment_on_a_parameter_needs_no_grad_and_on_a_result_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"requires grad .* under `with no_grad\(\):`"):
+        w[0] = 5.0
+    y = w * 2
+    with pytest.raises(RuntimeError, match=r"the result of mul in a graph"):
+        y[0] = 0.0
+    with no_grad():
+        w[0] = 5.0
+    assert w.data.tolist() == [5.0, 1.0, 1.0]
+    with pytest.raises(RuntimeError):                   # y was recorded with the old numbers
+        y.sum().backward()

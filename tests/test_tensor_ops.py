@@ -897,6 +897,26 @@ def test_concatenate_and_stack_take_dim_as_torch_cat_and_torch_stack():
             join([a, a], 1, dim=0)
 
 
+def test_pytorch_var_and_std_work_when_they_say_the_divisor():
+    x = t64([[1.0, 2.0], [3.0, 6.0]])
+    np.testing.assert_array_equal(x.var(0, keepdim=True, unbiased=True).data, [[2.0, 8.0]])
+    np.testing.assert_array_equal(x.var(dim=0, unbiased=False).data, [1.0, 4.0])
+    np.testing.assert_array_equal(x.std(dim=1, correction=1).data, x.data.std(1, ddof=1))
+    with pytest.raises(TypeError, match=r"var: got dim=0, unbiased=True, ddof=1; say the divisor "
+                                        r"once"):
+        x.var(ddof=1, dim=0, unbiased=True)
+    with pytest.raises(TypeError, match=r"std: got an unexpected keyword 'unbaised'"):
+        x.std(dim=0, unbaised=True)
+
+
+def test_a_positional_axis_with_pytorchs_keepdim_gives_values_and_indices():
+    scores = t64([[0.5, 2.0], [3.0, 1.0]])
+    values, indices = scores.max(1, keepdim=True)
+    assert values.tolist() == [[2.0], [3.0]] and indices.tolist() == [[1], [0]]
+    assert scores.min(0, keepdim=True).values.tolist() == [[0.5, 1.0]]
+    assert scores.nelement() == 4 == scores.numel()
+
+
 def test_softmax_and_argmax_take_dim():
     x = t64(np.random.default_rng(6).normal(size=(2, 3)))
     np.testing.assert_array_equal(x.softmax(dim=0).data, x.softmax(0).data)
