@@ -911,14 +911,8 @@ class Tensor(Node):
         >>> N.tolist()
         [[0, 1], [5, 5]]
         """
-        if not self.is_leaf:
-            raise RuntimeError(f"t[...] = ...: this tensor is the result of {self.op} in a "
-                               f"graph, whose backward would read the new numbers; write into "
-                               f"a copy (u = t.detach().clone()) or build the tensor with where()")
-        if self._fn is Leaf and graph.grad_mode.enabled:
-            raise RuntimeError("t[...] = ... on a tensor that requires grad would change it "
-                               "behind the graph's back: write it under `with no_grad():`, as "
-                               "PyTorch asks")
+        self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
+                                              "build the tensor with where()")
         index = _raw_index(index)
         try:
             self.data[index] = value.data if isinstance(value, Node) else value
@@ -988,19 +982,25 @@ class Tensor(Node):
         """The same data (shared) as a new leaf with no history and no gradient."""
         return Tensor(self.data)
 
+    def _check_writable(self, what: str, instead: str) -> None:
+        """Refuse an in-place write into an op's result (its backward would read the new
+        numbers) or, while recording, into a tensor that requires grad (a parameter)."""
+        if not self.is_leaf:
+            raise RuntimeError(f"{what}: this tensor is the result of {self.op} in a graph, "
+                               f"whose backward would read the new numbers; {instead}")
+        if self._fn is Leaf and graph.grad_mode.enabled:
+            raise RuntimeError(f"{what} on a tensor that requires grad would change it behind "
+                               f"the graph's back: write it under `with no_grad():`, as "
+                               f"PyTorch asks")
+
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
 
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
         """
-        if not self.is_leaf:
-            raise RuntimeError(f"copy_: this tensor is the result of {self.op} in a graph, which "
-                               f"its backward would read; make a new tensor instead "
-                               f"(Tensor(values)), or copy into a leaf")
-        if self._fn is Leaf and graph.grad_mode.enabled:
-            raise RuntimeError("copy_ on a tensor that requires grad would change it behind the "
-                               "graph's back: write it under `with no_grad():`, as PyTorch asks")
+        self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
+                                      "into a leaf")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
         if source.shape != self.data.shape:
             raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")
