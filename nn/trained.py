@@ -56,7 +56,7 @@ from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
 from .data.loader import checked_arrays
-from .io import load, save
+from .io import load, save, unique_keys
 from .layers import ACTIVATIONS, MLP
 from .module import Module
 
@@ -247,7 +247,7 @@ def _read_settings(path: str) -> dict[str, Any] | None:
     try:
         # utf-8-sig: an editor may have put a byte order mark in front
         with open(path, encoding="utf-8-sig") as f:
-            settings = json.load(f, object_pairs_hook=_without_repeated_keys)
+            settings = json.load(f, object_pairs_hook=unique_keys)
     except FileNotFoundError:
         return None
     except OSError as err:                  # a folder, permission denied, a symlink loop
@@ -259,19 +259,6 @@ def _read_settings(path: str) -> dict[str, Any] | None:
         raise ValueError(f"load_trained: {path!r} is not a settings file: it is nested too "
                          f"deeply") from None
     return _checked(settings, path, in_weights=False)
-
-
-def _without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict; a key given twice is an error (json would keep the last one
-    silently, and a hand edit may have added a second "classes" rather than changed the first).
-    """
-    keys = [key for key, _ in pairs]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
-    if repeated:
-        raise ValueError(f"the key{'s' if len(repeated) > 1 else ''} "
-                         f"{', '.join(map(repr, repeated))} appear{'' if len(repeated) > 1 else 's'}"
-                         f" more than once; keep one")
-    return dict(pairs)
 
 
 def _belongs(settings: dict[str, Any], weights_path: str, weights_have_settings: bool) -> bool:
