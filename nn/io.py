@@ -217,7 +217,10 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
             warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except (KeyError, ValueError, TypeError) as err:   # the same error, naming the file too
+        raise type(err)(f"load: {os.fspath(path)!r}: {err.args[0]}") from None
 
 
 def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:

@@ -522,3 +522,15 @@ def test_a_structure_save_could_not_have_written_is_refused(tmp_path, structure,
     with pytest.raises(ValueError, match=rf"odd\.npz' has a damaged '__structure__' entry: "
                                          rf"{reason}"):
         load(path)
+
+
+def test_model_load_names_the_file_that_does_not_fit(tmp_path):
+    """load_state_dict's errors said what did not fit, not which file it came from."""
+    from nn.module import StateDictKeyError, StateDictShapeError
+    Linear(3, 2).save(tmp_path / "small.npz")
+    with pytest.raises(StateDictShapeError, match=r"load: '.*small\.npz': load_state_dict: "
+                                                  r"Linear state does not fit"):
+        Linear(4, 2).load(tmp_path / "small.npz")
+    with pytest.raises(StateDictKeyError, match=r"load: '.*small\.npz': load_state_dict: MLP "
+                                                r"state does not match: missing"):
+        MLP(3, [2], 2).load(tmp_path / "small.npz")
