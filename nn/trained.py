@@ -198,12 +198,11 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
                                 f"its settings file {settings_path!r} exists")
     state = load(weights_path)
     own = state.pop("settings", None)             # (older glassgrads saved none there)
-    _check_numbers(state, weights_path)
-    try:
-        mean, std = state.pop("input_mean"), state.pop("input_std")
-    except KeyError:
+    if "input_mean" not in state or "input_std" not in state:
         raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "
-                         f"a model saved by glassgrad train)") from None
+                         f"a model saved by glassgrad train)")
+    _check_numbers(state, weights_path)
+    mean, std = state.pop("input_mean"), state.pop("input_std")
     # (and no target scale: their MLPs learnt the target as it is)
     target_mean, target_std = state.pop("target_mean", 0.0), state.pop("target_std", 1.0)
     if own is not None:

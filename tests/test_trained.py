@@ -433,3 +433,12 @@ def test_a_settings_file_with_a_byte_order_mark_loads(tmp_path):
     weights, settings = make_trained().save(tmp_path / "m.npz")
     rewrite_settings(settings, lambda text: "\ufeff" + text.replace('"t"', '"target"'))
     assert load_trained(weights).target == "target"
+
+
+def test_a_training_checkpoint_is_not_taken_for_a_trained_model(tmp_path):
+    """Its entries are dicts: the missing standardisation is what to say, not their kind."""
+    path = tmp_path / "run.npz"
+    save({"model": MLP(2, [3], 2), "epoch": 4}, path)
+    with pytest.raises(ValueError, match=r"run\.npz' has no input_mean/input_std \(it is not a "
+                                         r"model saved by glassgrad train\)"):
+        load_trained(path)
