@@ -16,6 +16,7 @@ import errno
 import os
 import pathlib
 import secrets
+import stat
 from typing import IO, Iterator
 
 __all__ = ["atomic_open", "check_destination"]
@@ -28,20 +29,25 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     removed.
 
     The temporary file gets the usual permissions (the umask), unlike `tempfile.mkstemp`'s
-    private ones, because checkpoints and pictures are meant to be shared.
+    private ones, because checkpoints and pictures are meant to be shared; a file it replaces
+    keeps its own (one made private stays private). A `path` that is a symbolic link is
+    followed: the file it points to is replaced, and the link stays.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
     check_destination("atomic_open", path)
-    path = pathlib.Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    asked = os.fspath(path)                     # what errors name
+    path = pathlib.Path(os.path.realpath(path))
+    # (a name near the system's limit of 255 must leave room for the temporary's additions)
+    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
     encoding = "utf-8" if mode == "w" else None
     try:
         f = open(tmp, mode.replace("w", "x"), encoding=encoding)
     except OSError as error:            # name the file the caller asked for, not the temporary
-        raise type(error)(error.errno, error.strerror, str(path)) from None
+        raise type(error)(error.errno, error.strerror, asked) from None
     try:
         with f:
+            _keep_permissions(path, f)
             yield f
             f.flush()
             os.fsync(f.fileno())        # the bytes on disk before the name: after a power cut,
@@ -49,6 +55,34 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _keep_permissions(path: pathlib.Path, f: IO) -> None:
+    """Give the open temporary file `f` the permissions of the file at `path`, if there is one."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:                     # no file yet: the umask's permissions are right
+        return
+    os.chmod(f.fileno() if os.chmod in os.supports_fd else f.name, stat.S_IMODE(mode))
+
+
+def _sync_folder(folder: pathlib.Path) -> None:
+    """Put the rename itself on disk (the folder's list of names), so that a power cut soon
+    after cannot bring back the old file. Only POSIX systems can open a folder to sync it;
+    a failure here is not the save's, which is done."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:                     # some file systems cannot sync a folder
+        pass
+    finally:
+        os.close(fd)
 
 
 def check_destination(who: str, path: str | os.PathLike) -> None:

@@ -40,6 +40,7 @@ without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, o
 from __future__ import annotations
 
 import json
+import math
 import os
 import warnings
 import zipfile
@@ -168,6 +169,10 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
 
     A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
     with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
+    A file `save` could not have written is refused with a ValueError saying why, before its
+    arrays are read: Python objects, text or complex numbers, an entry twice, a header that
+    declares more bytes than the file holds, a structure that is not save's. NaN and infinity
+    load as they are (a run that diverged saves them; `load_trained` refuses them).
 
     >>> import os, tempfile
     >>> from nn import Linear, load, save
@@ -212,7 +217,10 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
             warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except (KeyError, ValueError, TypeError) as err:   # the same error, naming the file too
+        raise type(err)(f"load: {os.fspath(path)!r}: {err.args[0]}") from None
 
 
 def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:
@@ -279,30 +287,98 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
 
 def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
     """Every array of the open `.npz` file, by name."""
-    if os.fstat(file.fileno()).st_size == 0:
+    size = os.fstat(file.fileno()).st_size
+    if size == 0:
         raise _not_a_checkpoint(path, "it is empty (0 bytes)")
     try:
         archive = np.load(file, allow_pickle=False)
     except (zipfile.BadZipFile, EOFError):
         raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
     except (ValueError, OSError):
-        raise _not_a_checkpoint(path, "it is not an .npz archive (text, or another format)") \
-            from None
+        file.seek(0)
+        raise _not_a_checkpoint(path, _not_a_zip(file.read(2))) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
     state = OrderedDict()
     with archive:
-        for name in archive.files:
+        for name in _checked_members(archive.zip, path, size):
             try:
                 state[name] = archive[name]
-            except Exception as err:    # a damaged entry fails in many ways in numpy and zipfile
-                pickled = isinstance(err, ValueError) and "allow_pickle" in str(err)
-                reason = ("holds Python objects, which glassgrad never loads (no pickle)"
-                          if pickled else "is damaged or truncated")
-                raise _not_a_checkpoint(path, f"its entry {name!r} {reason}") from None
-            if not isinstance(state[name], np.ndarray):    # numpy hands other members as bytes
-                raise _not_a_checkpoint(path, _foreign_zip(archive.files))
+            except MemoryError:                 # a genuine array too large for this computer
+                raise
+            except Exception:                   # a damaged entry fails in many ways in numpy
+                raise _not_a_checkpoint(path, f"its entry {name!r} is damaged or truncated") \
+                    from None
     return state
+
+
+#: the most bytes deflate can unzip from one byte (its limit is about 1032)
+DEFLATE_MOST = 1100
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str]:
+    """The names of the arrays in `archive`, each member checked before it is read: an .npy
+    file, named once, whose header declares as many bytes as the member holds, and those bytes
+    really in the file. numpy would set aside the memory for the shape a header declares before
+    reading a byte, so a file of a few bytes could ask for terabytes."""
+    members = archive.infolist()
+    if not all(member.filename.endswith(".npy") for member in members):
+        raise _not_a_checkpoint(path, _foreign_zip([member.filename for member in members]))
+    names = [member.filename[:-len(".npy")] for member in members]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise _not_a_checkpoint(path, f"it holds the entr{'ies' if len(twice) > 1 else 'y'} "
+                                      f"{', '.join(map(repr, twice))} more than once (which one "
+                                      f"is meant?)")
+    for name, member in zip(names, members):
+        problem = _member_problem(archive, member, size)
+        if problem:
+            raise _not_a_checkpoint(path, f"its entry {name!r} {problem}")
+    return names
+
+
+def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int) -> str | None:
+    """What is wrong with one .npy member of an archive of `size` bytes, or None."""
+    damaged = "is damaged or truncated"
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return "is compressed with a method numpy's .npz files never use"
+    if member.compress_size > size or (member.compress_type == zipfile.ZIP_STORED and
+                                       member.file_size != member.compress_size):
+        return damaged
+    if member.file_size > DEFLATE_MOST * max(member.compress_size, 1):
+        return damaged                          # more than deflate can unzip: a lying size
+    try:
+        with archive.open(member) as npy:
+            read_header = _NPY_HEADERS.get(np.lib.format.read_magic(npy))
+            if read_header is None:
+                return "is written in an .npy version this glassgrad does not read"
+            shape, _, dtype = read_header(npy)
+            header_size = npy.tell()
+    except Exception:                           # (numpy and zipfile fail in many ways)
+        return damaged
+    if dtype.hasobject:
+        return "holds Python objects, which glassgrad never loads (no pickle)"
+    if dtype.kind not in "biuf" and not (member.filename == STRUCTURE + ".npy" and
+                                         dtype.kind == "U"):
+        return f"holds {dtype} data; a checkpoint holds real numbers (bool, int or float)"
+    declared = math.prod(shape) * dtype.itemsize      # Python ints: no overflow
+    if header_size + declared != member.file_size:
+        return (f"declares shape {shape} of {dtype} ({declared:,} bytes) but holds "
+                f"{member.file_size - header_size:,} bytes")
+    return None
+
+
+def _not_a_zip(start: bytes) -> str:
+    """Why a file numpy could not open is refused, from its first bytes: a pickle (the format
+    of `torch.save(..., _use_new_zipfile_serialization=False)` and of Python's own objects)
+    is named, as glassgrad never reads one."""
+    if start[:1] == b"\x80":                   # the opcode every pickle since protocol 2 begins with
+        return ("it is a Python pickle (an older PyTorch writes them with torch.save), which "
+                "glassgrad never loads: it can run code; with PyTorch installed, convert it "
+                "once with nn.save(torch.load(path), 'model.npz')")
+    return "it is not an .npz archive (text, or another format)"
 
 
 def _foreign_zip(names: list[str]) -> str:
@@ -322,25 +398,77 @@ def _not_a_checkpoint(path: str, reason: str) -> ValueError:
 
 
 def _nested(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> Any:
-    """The nested training state that `save` wrote as JSON plus arrays."""
+    """The nested training state that `save` wrote as JSON plus arrays: a dict, every array
+    used once, nothing else in the file (a hand-made or damaged file is refused, not read in
+    part)."""
+    arrays = dict(arrays)
     try:
-        return _decode(json.loads(str(arrays.pop(STRUCTURE)[()])), arrays)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        text = arrays.pop(STRUCTURE)
+        tree = json.loads(str(text[()]), object_pairs_hook=unique_keys)
+        if not isinstance(tree, dict):
+            raise ValueError(f"its top level is of type {type(tree).__name__}, not the dict "
+                             f"save writes")
+        used: set[str] = set()
+        state = _decode(tree, arrays, used)
+        unused = [name for name in arrays if name not in used]
+        if unused:
+            raise ValueError(f"it leaves out the arrays {unused}")
+        return state
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+        reason = err.args[0] if err.args else err
         raise ValueError(f"load: {os.fspath(path)!r} has a damaged {STRUCTURE!r} entry: "
-                         f"{err}") from None
+                         f"{reason}") from None
+    except RecursionError:                  # json and _decode go down one call per level
+        raise ValueError(f"load: {os.fspath(path)!r} has a damaged {STRUCTURE!r} entry: it is "
+                         f"nested too deeply") from None
 
 
-def _decode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict (json's `object_pairs_hook`); a key given twice is an error, as
+    json would keep the last one silently.
+
+    >>> json.loads('{"lr": 0.1, "lr": 0.5}', object_pairs_hook=unique_keys)
+    Traceback (most recent call last):
+    ValueError: the key 'lr' appears more than once; keep one
+    """
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        several = len(repeated) > 1
+        raise ValueError(f"the key{'s' if several else ''} {', '.join(map(repr, repeated))} "
+                         f"appear{'' if several else 's'} more than once; keep one")
+    return dict(pairs)
+
+
+#: how `_encode` marks what JSON has no type for: {"__array__": name} and so on
+MARKS = ("__array__", "__scalar__", "__tuple__", "__dict__")
+
+
+def _decode(tree: Any, arrays: dict[str, np.ndarray], used: set[str]) -> Any:
+    """The value `_encode` turned into `tree`; the arrays it refers to are added to `used`."""
     if isinstance(tree, list):
-        return [_decode(item, arrays) for item in tree]
+        return [_decode(item, arrays, used) for item in tree]
     if not isinstance(tree, dict):
         return tree
-    if "__array__" in tree:
-        return arrays[tree["__array__"]]
-    if "__scalar__" in tree:
-        return arrays[tree["__scalar__"]][()]
-    if "__tuple__" in tree:
-        return tuple(_decode(item, arrays) for item in tree["__tuple__"])
-    if "__dict__" in tree:
-        return {key: _decode(value, arrays) for key, value in tree["__dict__"]}
-    return {key: _decode(value, arrays) for key, value in tree.items()}
+    if not any(key.startswith("__") for key in tree):      # a plain dict (see _encode)
+        return {key: _decode(value, arrays, used) for key, value in tree.items()}
+    if len(tree) != 1 or next(iter(tree)) not in MARKS:
+        raise ValueError(f"{sorted(tree)} are not the keys of a dict, nor one of the marks "
+                         f"{', '.join(MARKS)}")
+    (mark, value), = tree.items()
+    if mark == "__tuple__":
+        return tuple(_decode(value, arrays, used))
+    if mark == "__dict__":
+        items = {key: _decode(item, arrays, used) for key, item in value}
+        if len(items) != len(value):
+            raise ValueError(f"a dict gives a key more than once: {[k for k, _ in value]}")
+        return items
+    if value not in arrays:
+        raise ValueError(f"it refers to an array {value!r} that the file does not hold")
+    array = arrays[value]
+    used.add(value)
+    if mark == "__array__":
+        return array
+    if array.ndim != 0:
+        raise ValueError(f"{value!r} is stored as one number, but has shape {array.shape}")
+    return array[()]

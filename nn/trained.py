@@ -56,7 +56,7 @@ from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
 from .data.loader import checked_arrays
-from .io import load, save
+from .io import load, save, unique_keys
 from .layers import ACTIVATIONS, MLP
 from .module import Module
 
@@ -197,12 +197,12 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
         raise FileNotFoundError(f"load_trained: no model at {weights_path!r}: neither it nor "
                                 f"its settings file {settings_path!r} exists")
     state = load(weights_path)
-    try:
-        mean, std = state.pop("input_mean"), state.pop("input_std")
-    except KeyError:
-        raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "
-                         f"a model saved by glassgrad train)") from None
     own = state.pop("settings", None)             # (older glassgrads saved none there)
+    if "input_mean" not in state or "input_std" not in state:
+        raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "
+                         f"a model saved by glassgrad train)")
+    _check_numbers(state, weights_path)
+    mean, std = state.pop("input_mean"), state.pop("input_std")
     # (and no target scale: their MLPs learnt the target as it is)
     target_mean, target_std = state.pop("target_mean", 0.0), state.pop("target_std", 1.0)
     if own is not None:
@@ -227,7 +227,10 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
     sizes = [len(settings["features"]), *settings["hidden"], n_out]
     _check_layers(sizes, state, source, weights_path)     # before building: "hidden" may be huge
     mlp = MLP(sizes[0], sizes[1:-1], n_out, activation=settings["activation"])
-    mlp.load_state_dict(state)
+    try:
+        mlp.load_state_dict(state)
+    except (KeyError, ValueError, TypeError) as err:       # names or shapes that do not fit
+        raise ValueError(f"load_trained: {weights_path!r}: {err.args[0]}") from None
     try:
         return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
                             features=settings["features"], classes=settings["classes"],
@@ -241,15 +244,19 @@ def _read_settings(path: str) -> dict[str, Any] | None:
     """The checked settings in `path`, or None if there is no such file. A file that is there
     but unreadable is an error, never skipped: a hand edit gone wrong must not pass unnoticed."""
     try:
-        with open(path, encoding="utf-8") as f:
-            settings = json.load(f)
+        # utf-8-sig: an editor may have put a byte order mark in front
+        with open(path, encoding="utf-8-sig") as f:
+            settings = json.load(f, object_pairs_hook=unique_keys)
     except FileNotFoundError:
         return None
-    except (IsADirectoryError, PermissionError) as err:
+    except OSError as err:                  # a folder, permission denied, a symlink loop
         raise ValueError(f"load_trained: {path!r} cannot be read ({err.strerror}); expected "
                          f"the settings file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except ValueError as err:               # bad JSON or UTF-8, a key twice, a 5000-digit number
         raise ValueError(f"load_trained: {path!r} is not a settings file: {err}") from None
+    except RecursionError:
+        raise ValueError(f"load_trained: {path!r} is not a settings file: it is nested too "
+                         f"deeply") from None
     return _checked(settings, path, in_weights=False)
 
 
@@ -264,22 +271,41 @@ def _belongs(settings: dict[str, Any], weights_path: str, weights_have_settings:
     return _sha256(weights_path) == expected
 
 
+def _check_numbers(state: dict[str, Any], weights_path: str) -> None:
+    """Every entry of the weights file (but "settings") must be an array of real numbers, and
+    the target's scale one number: a file written by hand or by another program may hold text,
+    lists or dicts there."""
+    for name, value in state.items():
+        if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "biuf":
+            what = f"{value.dtype} data" if isinstance(value, (np.ndarray, np.generic)) \
+                else f"a {type(value).__name__}"
+            raise ValueError(f"load_trained: {weights_path!r}: {name!r} holds {what}, expected "
+                             f"an array of numbers (it is not a model saved by glassgrad train)")
+        if name in ("target_mean", "target_std") and value.ndim != 0:
+            raise ValueError(f"load_trained: {weights_path!r}: {name!r} has shape "
+                             f"{value.shape}, expected one number")
+
+
 def _check_layers(sizes: list[int], state: dict[str, Any], source: str,
                   weights_path: str) -> None:
     """The layer sizes the settings describe must be those of the weights (a settings file
     edited by hand may not fit them), and every weight a finite number (else every prediction
-    would be NaN, which `predict` would turn into the first class)."""
+    would be NaN, which `predict` would turn into the first class). Checked before the MLP is
+    built: sizes that no weights back (a "hidden" of 10**9) would fill the memory."""
     for name, array in state.items():
         if not np.isfinite(array).all():
             raise ValueError(f"load_trained: {weights_path!r}: {name!r} holds NaN or infinity; "
                              f"the model cannot predict")
     weights = [array for name, array in state.items() if name.endswith("weight")]
-    if weights and all(array.ndim == 2 for array in weights):
-        found = [weights[0].shape[1], *(array.shape[0] for array in weights)]
-        if found != sizes:
-            raise ValueError(f"load_trained: {source!r} describes layers "
-                             f"{'-'.join(map(str, sizes))} (features, hidden, outputs), but the "
-                             f"weights in {weights_path!r} are {'-'.join(map(str, found))}")
+    if not weights or any(array.ndim != 2 for array in weights):
+        raise ValueError(f"load_trained: {weights_path!r} holds no MLP weights (a 2-d "
+                         f"'<layer>.weight' array per layer); it is not a model saved by "
+                         f"glassgrad train")
+    found = [weights[0].shape[1], *(array.shape[0] for array in weights)]
+    if found != sizes:
+        raise ValueError(f"load_trained: {source!r} describes layers "
+                         f"{'-'.join(map(str, sizes))} (features, hidden, outputs), but the "
+                         f"weights in {weights_path!r} are {'-'.join(map(str, found))}")
 
 
 def _sha256(path: str) -> str:

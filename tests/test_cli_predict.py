@@ -182,3 +182,20 @@ def test_csv_dash_reads_a_pipe(trained):
                           cwd=root, env={**os.environ, "PYTHONPATH": root}, timeout=120)
     assert (done.returncode, done.stderr) == (0, b"")
     assert done.stdout == b"x1,x2,predicted_colour\n102.0,2.1,red\n"
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda state: state.update(input_mean={"x1": 1.0}), "'input_mean' holds a dict"),
+    (lambda state: state.update(epochs=[1, 2, 3]), "'epochs' holds a list"),
+])
+def test_a_model_file_of_the_wrong_kind_is_bad_input_not_a_crash(trained, tmp_path, capsys,
+                                                                  damage, message):
+    """Such files gave "unexpected TypeError" and exit 1."""
+    from nn import load, save
+    state = load(trained)
+    damage(state)
+    save(state, trained)
+    trained.with_suffix(".json").unlink()
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(1.0, 2.0)])
+    code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1, err

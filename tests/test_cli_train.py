@@ -539,3 +539,21 @@ def test_a_name_typed_in_another_unicode_form_or_with_spaces_is_the_same_column(
     code, out, err = run(["predict", "--model", str(model), "--csv", str(other)], capsys)
     assert code == 0, err
     assert out.splitlines()[0] == f"{decomposed},rooms,predicted_Typ"
+
+
+def test_a_csv_that_is_a_symbolic_link_loop_is_bad_input(tmp_path, capsys):
+    """Any OSError but a missing file was exit 1, "the work failed", for a bad --csv."""
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    code, _, err = run(["train", "--csv", str(loop), "--target", "y"], capsys)
+    assert code == 2 and err == (f"glassgrad train: error: {loop}: cannot be read (Too many "
+                                 f"levels of symbolic links)\n")
+
+
+def test_a_cell_too_long_for_the_csv_module_is_named_without_blaming_quotes(tmp_path, capsys):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("x,y\n1," + "2" * 200_000 + "\n")
+    code, _, err = run(["train", "--csv", str(wide), "--target", "y"], capsys)
+    assert code == 2 and err == (f"glassgrad train: error: {wide}, line 2: a cell holds more "
+                                 f"than 131,072 characters (a quote left open, or not a table "
+                                 f"of numbers?)\n")

@@ -41,9 +41,10 @@ def test_a_folder_as_destination_is_refused_by_its_own_name(tmp_path):
     assert list(tmp_path.iterdir()) == []                  # no temporary file left behind
 
 
-def test_the_bytes_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
-    """Without the sync, a power cut soon after the rename can leave an empty file, on some file
-    systems: both the old content and the new would be lost."""
+def test_the_bytes_reach_the_disk_before_the_rename_and_the_rename_after(tmp_path, monkeypatch):
+    """Without the first sync, a power cut soon after the rename can leave an empty file, on
+    some file systems: both the old content and the new would be lost. Without the second (of
+    the folder), the rename itself may be lost: the work saved is gone after a restart."""
     import os
     events = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -52,4 +53,41 @@ def test_the_bytes_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
                                                      real_replace(a, b))[1])
     with atomic_open(tmp_path / "out.txt", "w") as f:
         f.write("kept")
-    assert events == ["fsync", "replace"] and (tmp_path / "out.txt").read_text() == "kept"
+    expected = ["fsync", "replace"] + (["fsync"] if hasattr(os, "O_DIRECTORY") else [])
+    assert events == expected and (tmp_path / "out.txt").read_text() == "kept"
+
+
+def test_a_symbolic_link_is_followed_not_replaced(tmp_path):
+    """The rename put a plain file in the link's place: the file it pointed to kept the old
+    content, and whatever else reads the link's target read old weights."""
+    import os
+    target = tmp_path / "run3.npz"
+    target.write_text("old")
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target.name)
+    with atomic_open(link, "w") as f:
+        f.write("new")
+    assert link.is_symlink() and os.readlink(link) == target.name
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.npz", "run3.npz"]
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    """A checkpoint made private (chmod 600) became readable by all after the next save."""
+    import os
+    import stat
+    target = tmp_path / "private.npz"
+    target.write_text("old")
+    os.chmod(target, 0o600)
+    with atomic_open(target, "w") as f:
+        f.write("new")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600 and target.read_text() == "new"
+
+
+def test_a_name_near_the_length_limit_still_saves(tmp_path):
+    """The temporary file's name adds 14 characters: a 250-character name failed with "File
+    name too long", naming the file the caller asked for."""
+    target = tmp_path / ("m" * 246 + ".npz")
+    with atomic_open(target, "w") as f:
+        f.write("kept")
+    assert target.read_text() == "kept" and list(tmp_path.iterdir()) == [target]

@@ -404,3 +404,133 @@ def test_a_nested_checkpoint_of_pytorch_tensors_saves(tmp_path):
     assert loaded["epoch"] == 7
     assert np.array_equal(loaded["model"]["weight"], np.ones((2, 3), np.float32))
     assert loaded["optimizer"]["state"][0]["step"] == 4.0
+
+
+# -- hostile or damaged archives: refused before anything is read or allocated -------------------
+
+def npy_member(array=None, header=None, data=b""):
+    """The bytes of an .npy file: `array`'s, or `header` (shape, fortran_order, descr) then
+    `data`, whatever the header says."""
+    out = io.BytesIO()
+    if header is None:
+        np.lib.format.write_array(out, array, allow_pickle=False)
+        return out.getvalue()
+    np.lib.format.write_array_header_1_0(out, header)
+    return out.getvalue() + data
+
+
+def zipped(path, members, compression=zipfile.ZIP_STORED):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # zipfile warns of a name written twice
+        with zipfile.ZipFile(path, "w", compression) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    return path
+
+
+def test_a_huge_declared_shape_is_refused_before_numpy_sets_memory_aside(tmp_path, monkeypatch):
+    """numpy allocates the shape an .npy header declares before reading it: a file of 200 bytes
+    asked for 8 TB (a MemoryError reported as "damaged"), or got gigabytes it never filled."""
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)}
+    path = zipped(tmp_path / "bomb.npz", [("w.npy", npy_member(header=header, data=b"\0" * 64))])
+    monkeypatch.setattr(np.lib.format, "read_array", stop_reading)
+    with pytest.raises(ValueError, match=r"bomb\.npz' is not a glassgrad checkpoint .*its entry "
+                                         r"'w' declares shape \(1000000000000,\) of float64 "
+                                         r"\(8,000,000,000,000 bytes\) but holds 64 bytes"):
+        load(path)
+
+
+class ReadTooSoon(BaseException):
+    """Not an Exception: load's `except Exception` for damaged entries must not catch it."""
+
+
+def stop_reading(*args, **kwargs):
+    raise ReadTooSoon("the array was read before its header was checked")
+
+
+def test_an_unzipped_size_deflate_cannot_give_is_refused_unread(tmp_path, monkeypatch):
+    """A zip's directory may declare gigabytes for a member of a few bytes: numpy would set them
+    aside before finding out."""
+    declared = 400_000_000
+    header = {"descr": "<u1", "fortran_order": False, "shape": (declared,)}
+    path = zipped(tmp_path / "liar.npz", [("w.npy", npy_member(header=header, data=b"\0" * 100))],
+                  zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    member = zipfile.ZipFile(path).getinfo("w.npy")
+    honest = member.file_size.to_bytes(4, "little")
+    lie = (member.file_size - 100 + declared).to_bytes(4, "little")
+    data[:] = data.replace(honest, lie)                 # in the local header and the directory
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(np.lib.format, "read_array", stop_reading)
+    with pytest.raises(ValueError, match=r"liar\.npz' is not a glassgrad checkpoint .*its entry "
+                                         r"'w' is damaged or truncated"):
+        load(path)
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "<U5", "S3", "datetime64[s]", [("a", "<f4")]])
+def test_arrays_of_what_save_never_writes_are_refused_by_load(tmp_path, dtype):
+    """save refuses them; load handed them on, to fail (or not) far from the file."""
+    path = zipped(tmp_path / "odd.npz", [("w.npy", npy_member(np.zeros(2, dtype=dtype)))])
+    with pytest.raises(ValueError, match=r"odd\.npz' is not a glassgrad checkpoint .*its entry "
+                                         r"'w' holds .* data; a checkpoint holds real numbers"):
+        load(path)
+
+
+def test_an_entry_stored_twice_is_refused(tmp_path):
+    """zipfile reads the last of two members of one name, silently."""
+    path = zipped(tmp_path / "twice.npz", [("w.npy", npy_member(np.ones(2))),
+                                           ("w.npy", npy_member(np.zeros(2)))])
+    with pytest.raises(ValueError, match=r"twice\.npz' is not a glassgrad checkpoint .*it holds "
+                                         r"the entry 'w' more than once"):
+        load(path)
+
+
+def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
+    import pickle
+    Boom.marker = str(tmp_path / "pwned")
+    path = tmp_path / "old.pt"
+    path.write_bytes(pickle.dumps({"w": Boom()}, protocol=2))
+    with pytest.raises(ValueError, match=r"old\.pt' is not a glassgrad checkpoint .*it is a "
+                                         r"Python pickle .*never loads"):
+        load(path)
+    assert not os.path.exists(Boom.marker)
+
+
+def structured(path, structure, **arrays):
+    with open(path, "wb") as f:
+        np.savez(f, __structure__=np.array(structure), **arrays)
+    return path
+
+
+@pytest.mark.parametrize("structure, arrays, reason", [
+    ("[" * 100_000 + "]" * 100_000, {}, "it is nested too deeply"),             # RecursionError
+    ('{"a": ' * 900 + "1" + "}" * 900, {}, "it is nested too deeply"),
+    ('{"epoch": 1, "epoch": 2}', {}, "the key 'epoch' appears more than once"),
+    ('{"__dict__": [[1, 1], [1, 2]]}', {}, "a dict gives a key more than once"),
+    ("[1, 2]", {}, "its top level is of type list, not the dict save writes"),
+    ('{"epoch": 1}', {"w": np.ones(2)}, r"it leaves out the arrays \['w'\]"),
+    ('{"s": {"__scalar__": "w"}}', {"w": np.ones(2)}, r"'w' is stored as one number, but has "
+                                                      r"shape \(2,\)"),
+    ('{"x": {"__array__": "w", "y": 1}}', {"w": np.ones(2)}, r"\['__array__', 'y'\] are not"),
+    ('{"x": {"__array__": "v"}}', {"w": np.ones(2)}, "it refers to an array 'v' that the file"),
+])
+def test_a_structure_save_could_not_have_written_is_refused(tmp_path, structure, arrays,
+                                                              reason):
+    """They were read in part (a key twice, unused arrays), as something else, or raised a
+    RecursionError from a file of a few hundred bytes."""
+    path = structured(tmp_path / "odd.npz", structure, **arrays)
+    with pytest.raises(ValueError, match=rf"odd\.npz' has a damaged '__structure__' entry: "
+                                         rf"{reason}"):
+        load(path)
+
+
+def test_model_load_names_the_file_that_does_not_fit(tmp_path):
+    """load_state_dict's errors said what did not fit, not which file it came from."""
+    from nn.module import StateDictKeyError, StateDictShapeError
+    Linear(3, 2).save(tmp_path / "small.npz")
+    with pytest.raises(StateDictShapeError, match=r"load: '.*small\.npz': load_state_dict: "
+                                                  r"Linear state does not fit"):
+        Linear(4, 2).load(tmp_path / "small.npz")
+    with pytest.raises(StateDictKeyError, match=r"load: '.*small\.npz': load_state_dict: MLP "
+                                                r"state does not match: missing"):
+        MLP(3, [2], 2).load(tmp_path / "small.npz")

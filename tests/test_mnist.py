@@ -414,3 +414,36 @@ def test_ci_turns_the_skip_into_a_failure():
     with pytest.raises(pytest.fail.Exception, match=f"{REQUIRE_MNIST_VAR}=1 but this test needs "
                                                     "the real MNIST digits"):
         real_mnist_dir({REQUIRE_MNIST_VAR: "1"})
+
+
+def test_a_gzip_bomb_is_stopped_where_its_header_says_the_data_ends(tmp_path):
+    """The whole file was unzipped before its size was checked: 300 KB unzipped to 300 MB to
+    report "extra bytes at the end"."""
+    import tracemalloc
+    import zlib
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)          # 31: gzip's framing
+    data = packer.compress(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+    data += b"".join(packer.compress(bytes(1 << 20)) for _ in range(50)) + packer.flush()
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"bomb-idx1-ubyte\.gz: has extra bytes at the end: "
+                                             r"the header promises shape \(3,\), 11 bytes in "
+                                             r"all, but more follow"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2 ** 20
+
+
+def test_a_gzip_checksum_that_does_not_match_is_still_found(tmp_path):
+    """Reading only as far as the header says must still reach gzip's checksum at the end."""
+    path = tmp_path / "crc.gz"
+    write_idx(path, np.arange(10, dtype=np.uint8))
+    data = bytearray(path.read_bytes())
+    data[-8] ^= 0xFF                                         # the CRC-32 of the unzipped bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"crc\.gz: damaged gzip file \(CRC check failed"):
+        read_idx(path)

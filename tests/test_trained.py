@@ -356,3 +356,89 @@ def test_a_trained_model_needs_a_usable_target_scale(mean, std):
     with pytest.raises(ValueError, match=r"TrainedModel: target_mean must be finite and "
                                          r"target_std finite and above 0"):
         make_scaled_regression(mean, std)
+
+
+def weights_only(tmp_path, change):
+    """The weights file of a saved model, with `change(state)` applied, alone (no settings)."""
+    weights, _ = make_trained().save(tmp_path / "m.npz")
+    state = load(weights)
+    change(state)
+    save(state, weights)
+    (tmp_path / "m.json").unlink()
+    return weights
+
+
+def drop_weight_matrices(state):
+    for name in [name for name in state if name.endswith("weight")]:
+        del state[name]
+
+
+@pytest.mark.parametrize("change", [
+    drop_weight_matrices,
+    lambda state: state.update({"0.weight": state["0.weight"].ravel()}),
+])
+def test_sizes_no_weights_back_are_refused_before_the_mlp_is_built(tmp_path, monkeypatch, change):
+    """The settings' "hidden" was trusted when the file had no 2-d weights to check it against:
+    a tiny file saying hidden=[10**9] filled the memory building the MLP."""
+    weights = weights_only(tmp_path, lambda state: (change(state), state["settings"].update(
+        hidden=[10 ** 9])))
+    monkeypatch.setattr(nn.trained, "MLP", stop)
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.npz' holds no MLP weights \(a 2-d "
+                                         r"'<layer>\.weight' array per layer\)"):
+        load_trained(weights)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("input_mean", {"u": 1.0}, "'input_mean' holds a dict, expected an array of numbers"),
+    ("0.bias", "abcde", "'0.bias' holds a str, expected an array of numbers"),
+    ("target_mean", np.ones(3), "'target_mean' has shape (3,), expected one number"),
+])
+def test_entries_that_are_not_numbers_are_named(tmp_path, name, value, message):
+    """They were raw TypeErrors from numpy (`glassgrad predict`: "unexpected TypeError")."""
+    weights = weights_only(tmp_path, lambda state: state.update({name: value}))
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.npz': " + re.escape(message)):
+        load_trained(weights)
+
+
+def test_weights_that_do_not_fit_the_mlp_name_the_file(tmp_path):
+    weights = weights_only(tmp_path, lambda state: state.update({"0.extra": np.ones(2)}))
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.npz': load_state_dict: MLP state "
+                                         r"does not match: unexpected \['0\.extra'\]"):
+        load_trained(weights)
+
+
+def rewrite_settings(settings, edit):
+    text = open(settings, encoding="utf-8").read()
+    open(settings, "wb").write(edit(text).encode("utf-8"))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda text: text.replace('"task"', '"classes": ["x", "y", "z"], "task"', 1),
+     "the key 'classes' appears more than once; keep one"),
+    (lambda text: text.replace("[\n    5\n  ]", "[" + "9" * 5000 + "]"), "Exceeds the limit"),
+    (lambda text: "[" * 100_000 + "]" * 100_000, "it is nested too deeply"),
+])
+def test_a_settings_file_json_reads_wrongly_is_refused_by_name(tmp_path, edit, message):
+    """json keeps the last of two equal keys silently; its huge numbers and deep nesting raised
+    errors without the file's name (a RecursionError even)."""
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    rewrite_settings(settings, edit)
+    with pytest.raises(ValueError, match=r"load_trained: .*m\.json' is not a settings file: .*"
+                                         + re.escape(message)):
+        load_trained(weights)
+
+
+def test_a_settings_file_with_a_byte_order_mark_loads(tmp_path):
+    """Some editors put one in front of UTF-8 text; json refused it."""
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    rewrite_settings(settings, lambda text: "\ufeff" + text.replace('"t"', '"target"'))
+    assert load_trained(weights).target == "target"
+
+
+def test_a_training_checkpoint_is_not_taken_for_a_trained_model(tmp_path):
+    """Its entries are dicts: the missing standardisation is what to say, not their kind."""
+    path = tmp_path / "run.npz"
+    save({"model": MLP(2, [3], 2), "epoch": 4}, path)
+    with pytest.raises(ValueError, match=r"run\.npz' has no input_mean/input_std \(it is not a "
+                                         r"model saved by glassgrad train\)"):
+        load_trained(path)

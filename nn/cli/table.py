@@ -178,10 +178,16 @@ def read_table(path: str) -> Table:
         raise UsageError(f"{path}: is a folder, not a CSV file") from None
     except PermissionError:
         raise UsageError(f"{path}: cannot be read (permission denied)") from None
+    except OSError as err:                      # a symbolic link in a loop, a name too long...
+        raise UsageError(f"{path}: cannot be read ({err.strerror or err})") from None
     except UnicodeDecodeError as err:           # binary, or text in another encoding
         raise UsageError(f"{path}: not a readable CSV file: not UTF-8 text (the byte "
                          f"{err.object[err.start]:#04x} is not UTF-8); save it as UTF-8") from None
     except csv.Error as err:                    # a quote out of place, or never closed
+        if "field larger than field limit" in str(err):
+            raise UsageError(f"{path}, line {start}: a cell holds more than "
+                             f"{csv.field_size_limit():,} characters (a quote left open, or "
+                             f"not a table of numbers?)") from None
         raise UsageError(f"{path}, line {start}: not a readable CSV row ({err}); check its "
                          f"quotes") from None
     if not rows:

@@ -16,6 +16,7 @@ array([7, 2, 1], dtype=uint8)
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gzip
 import hashlib
@@ -26,7 +27,7 @@ import struct
 import urllib.request
 import zlib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, Iterator, NamedTuple
 
 import numpy as np
 
@@ -75,18 +76,39 @@ class DownloadError(OSError):
 
 # -- IDX files ----------------------------------------------------------------------------------
 
-def _file_bytes(path: Path) -> bytes:
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[IO[bytes]]:
+    """The bytes of the IDX file at `path`, unzipped as they are read if it is gzipped."""
     try:
-        raw = path.read_bytes()
+        f = path.open("rb")
     except IsADirectoryError:                   # say what was expected, not only "Is a directory"
         raise IsADirectoryError(errno.EISDIR, "a folder, expected an IDX file", str(path)) \
             from None
-    if raw[:2] != b"\x1f\x8b":                 # not gzip: a raw IDX file
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-        raise ValueError(f"{path}: damaged gzip file ({e}); delete it and fetch it again") from None
+    with f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        if not gzipped:                         # a raw IDX file
+            yield f
+            return
+        try:
+            with gzip.GzipFile(fileobj=f) as unzipped:
+                yield unzipped
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise ValueError(f"{path}: damaged gzip file ({e}); delete it and fetch it "
+                             f"again") from None
+
+
+def _read_at_most(stream: IO[bytes], limit: int) -> bytearray:
+    """Up to `limit` bytes of `stream`, read a block at a time: the number a header promises
+    sizes no buffer (a file of a few bytes may promise terabytes), and a gzipped file is
+    unzipped no further than needed (one that unzips to gigabytes is stopped early)."""
+    data = bytearray()
+    while len(data) < limit:
+        block = stream.read(min(limit - len(data), 1 << 20))
+        if not block:
+            break
+        data += block
+    return data
 
 
 def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
@@ -96,29 +118,36 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     A file shorter or longer than its header promises is an error that names the file.
     """
     path = Path(path)
-    raw = _file_bytes(path)
-    if not raw:
-        unzipped = " unzipped" if path.suffix == ".gz" else ""
-        raise ValueError(f"{path}: not an IDX file: it is empty (0 bytes{unzipped})")
-    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (it starts with the bytes {raw[:4]!r}; an "
-                         f"IDX file starts with 0, 0, a type code and the number of dimensions)")
-    found = int.from_bytes(raw[:4], "big")
-    if magic is not None and found != magic:
-        raise ValueError(f"{path}: magic number {found}, expected {magic} (is this the right "
-                         f"file? MNIST images have {IMAGES_MAGIC}, labels {LABELS_MAGIC})")
-    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
-    start = 4 + 4 * ndim
-    if len(raw) < start:
-        raise ValueError(f"{path}: truncated in the header ({len(raw)} bytes, the header alone "
-                         f"needs {start})")
-    shape = struct.unpack(f">{ndim}I", raw[4:start])
-    expected = start + math.prod(shape) * dtype.itemsize     # Python ints: no overflow
-    if len(raw) != expected:
-        problem = "is truncated" if len(raw) < expected else "has extra bytes at the end"
+    with _opened(path) as stream:
+        start = _read_at_most(stream, 4)
+        if not start:
+            unzipped = " unzipped" if path.suffix == ".gz" else ""
+            raise ValueError(f"{path}: not an IDX file: it is empty (0 bytes{unzipped})")
+        if len(start) < 4 or start[:2] != b"\0\0" or start[2] not in _IDX_DTYPES:
+            raise ValueError(f"{path}: not an IDX file (it starts with the bytes "
+                             f"{bytes(start)!r}; an IDX file starts with 0, 0, a type code and "
+                             f"the number of dimensions)")
+        found = int.from_bytes(start, "big")
+        if magic is not None and found != magic:
+            raise ValueError(f"{path}: magic number {found}, expected {magic} (is this the "
+                             f"right file? MNIST images have {IMAGES_MAGIC}, labels "
+                             f"{LABELS_MAGIC})")
+        dtype, ndim = _IDX_DTYPES[start[2]], start[3]
+        dims = _read_at_most(stream, 4 * ndim)
+        header = 4 + len(dims)
+        if len(dims) < 4 * ndim:
+            raise ValueError(f"{path}: truncated in the header ({header} bytes, the header "
+                             f"alone needs {4 + 4 * ndim})")
+        shape = struct.unpack(f">{ndim}I", dims)
+        size = math.prod(shape) * dtype.itemsize       # Python ints: no overflow
+        values = _read_at_most(stream, size + 1)       # one more byte: are there extra ones?
+    expected = header + size
+    if len(values) != size:
+        problem = ("is truncated" if len(values) < size else "has extra bytes at the end")
+        there = f"there are {header + len(values):,}" if len(values) < size else "more follow"
         raise ValueError(f"{path}: {problem}: the header promises shape {shape}, "
-                         f"{expected:,} bytes in all, but there are {len(raw):,}")
-    array = np.frombuffer(raw, dtype, offset=start).reshape(shape)
+                         f"{expected:,} bytes in all, but {there}")
+    array = np.frombuffer(values, dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))       # a writable, native-endian copy
 
 
