@@ -61,7 +61,7 @@ def set_generator_state(where: str, rng: np.random.Generator, state: Any) -> Non
     """`rng.bit_generator.state = state`, with an error that names `where` if it does not fit."""
     try:
         rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as err:
+    except (TypeError, ValueError, KeyError, OverflowError) as err:   # (a number out of range)
         raise ValueError(f"{where}: not a {type(rng.bit_generator).__name__} generator state "
                          f"(from get_state() / state_dict()): {err}") from None
 

@@ -58,3 +58,13 @@ def test_generator_seed_errors_name_it():
         with pytest.raises(error, match=rf"Generator.manual_seed: seed must be a non-negative "
                                         rf"int, got {seed!r}"):
             Generator().manual_seed(seed)
+
+
+@pytest.mark.parametrize("number", [-1, 2 ** 200])
+def test_a_generator_state_with_a_number_out_of_range_is_named(number):
+    from autograd.random import get_state, set_state
+    state = get_state()
+    bad = {**state, "state": {**state["state"], "state": number}}
+    with pytest.raises(ValueError, match=r"set_state: not a PCG64 generator state"):
+        set_state(bad)
+    set_state(state)                        # the shared generator is left as it was
