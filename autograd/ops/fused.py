@@ -81,7 +81,8 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, z, t=None):
-        shifted = z - z.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):   # as in softmax: no warning
+            shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         ctx.probs = e / total                          # kept for the first-order backward

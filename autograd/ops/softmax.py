@@ -68,8 +68,12 @@ class Softmax(Op):
 
     @staticmethod
     def forward(axis, x):
-        e = np.exp(x - _max(x, axis))
-        return e / e.sum(axis=axis, keepdims=True)
+        # quiet as _logsumexp: x - m overflows to -inf only for float32 rows spanning more than
+        # its range (exp gives the exact 0), and a row of all -inf is -inf - -inf = NaN, the
+        # NaN PyTorch gives for a fully masked row
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(x - _max(x, axis))
+            return e / e.sum(axis=axis, keepdims=True)
 
     @staticmethod
     def backward(axis, g, y, x):
