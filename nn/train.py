@@ -306,7 +306,10 @@ class History:
         numbers = ", ".join(f"{k}={v:.4g}" for k, v in self.scores().items())
         best = f", best_epoch={self.best_epoch}" if self.best_epoch is not None else ""
         which = f" (restored epoch {self.restored_epoch})" if self.restored_epoch else ""
-        return f"History(epochs={self.epochs}{best}{which}: {numbers})"
+        # the numbers are those of the weights the model holds, named by their epoch: after
+        # best_epoch=59 they could otherwise be read as epoch 59's when they are epoch 1000's
+        shown = self.restored_epoch or self.epochs
+        return f"History(epochs={self.epochs}{best}{which}; epoch {shown}: {numbers})"
 
 
 class EarlyStopping:

@@ -282,7 +282,8 @@ def test_history_after_early_stopping_reports_the_restored_epoch():
     assert history.scores() == history.at(1) != history.last()
     now = evaluate(model, mse_loss, (x, -2 * x[:, 0]))
     assert now["loss"] == pytest.approx(history.scores()["val_loss"], rel=1e-6)
-    assert repr(history).startswith("History(epochs=3, best_epoch=1 (restored epoch 1): loss=")
+    assert repr(history).startswith("History(epochs=3, best_epoch=1 (restored epoch 1); epoch 1: "
+                                   "loss=")
     assert f"val_loss={history.at(1)['val_loss']:.4g}" in repr(history)
 
 

@@ -44,6 +44,7 @@ def test_fit_trains_a_classifier_and_records_every_epoch(blobs):
     assert history["val_accuracy"][-1] == 1.0
     assert history.best_epoch == 1 + int(np.argmin(history["val_loss"]))
     assert "History(epochs=5, best_epoch=" in repr(history)
+    assert f"; epoch 5: loss={history['loss'][-1]:.4g}" in repr(history)    # whose numbers
 
 
 def test_validation_scores_are_those_of_evaluate(blobs):
