@@ -332,3 +332,18 @@ def test_columns_are_reused_once_nothing_refers_to_them():
     kept = weakref.ref(second)
     del second                                      # now nothing refers to it but the cache
     assert column_buffer(shape, np.float32) is kept()
+
+
+@pytest.mark.parametrize("groups, rows, length, cols", [
+    (1, 9, 21632, 8),           # a first layer's weight gradient: summed in cached slices
+    (2, 4, 30000, 3),           # grouped, with a last slice shorter than the others
+    (1, 72, 3872, 16)])         # a wide product: one BLAS call
+def test_long_products_are_summed_in_slices_to_the_same_numbers(groups, rows, length, cols):
+    from autograd.ops.conv import _products_over_a_long_axis
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(groups, rows, length)).astype(np.float32)
+    b = rng.normal(size=(groups, cols, length)).astype(np.float32).transpose(0, 2, 1)
+    exact = np.einsum("gkn,gno->gko", a.astype(np.float64), b.astype(np.float64))
+    got = _products_over_a_long_axis(a, b)
+    assert got.dtype == np.float32 and got.shape == (groups, rows, cols)
+    np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-5 * np.sqrt(length))

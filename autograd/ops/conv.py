@@ -167,6 +167,28 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([ak @ bk for ak, bk in zip(a, b)])
 
 
+# Bytes of the two slices `_products_over_a_long_axis` multiplies at a time: they stay in the
+# core's cache together (about half of a 512 KiB L2).
+SLICE_BYTES = 256 * 2 ** 10
+
+
+def _products_over_a_long_axis(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`_products(a, b)` summed slice by slice along the shared axis when that axis is long and
+    the other two are short: the weight gradient of a first layer, (9, 21,632) @ (21,632, 8)
+    for 8 3x3 filters on 32 MNIST images, where OpenBLAS's one product streams the long axis
+    from memory at ~10 GFLOP/s. Slices that fit in the cache together take a quarter of the
+    time (183 -> 46 us for that product); the sum is the same sum, added in a different order.
+    """
+    rows, length, cols = a.shape[1], a.shape[2], b.shape[2]
+    step = SLICE_BYTES // ((rows + cols) * a.itemsize)
+    if step < 1024 or length < 2 * step:            # a wide product: BLAS blocks it well
+        return _products(a, b)
+    total = _products(a[:, :, :step], b[:, :step])
+    for start in range(step, length, step):
+        total += _products(a[:, :, start:start + step], b[:, start:start + step])
+    return total
+
+
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry,
                  cols: np.ndarray | None = None) -> np.ndarray:
     """conv(x, w) on arrays: (N, O, Ho, Wo). `cols` is im2col(x) if the caller already has it."""
@@ -192,7 +214,8 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry, w_shap
     if cols is None:
         cols = im2col(x, w_shape[2:], geo)
     # computed as (cols gᵀ)ᵀ: BLAS is ~20 % faster with the long axis as the product's rows
-    dw_t = _products(cols, _rows_by_group(g, geo.groups).transpose(0, 2, 1))   # (G, K, O/G)
+    g_rows = _rows_by_group(g, geo.groups).transpose(0, 2, 1)             # (G, Ho·Wo·N, O/G)
+    dw_t = _products_over_a_long_axis(cols, g_rows)                        # (G, K, O/G)
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 

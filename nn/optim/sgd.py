@@ -58,7 +58,11 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         if momentum:
             b = state.get("momentum_buffer")
-            b = copy_of(g) if b is None else momentum * b + (1 - dampening) * g
+            if b is None:
+                b = copy_of(g)
+            else:                   # in place for a Tensor's buffer (a Value's float rebinds)
+                b *= momentum
+                b += (1 - dampening) * g
             state["momentum_buffer"] = b
             g = g + momentum * b if group["nesterov"] else b
         p.data -= lr * g
