@@ -39,9 +39,11 @@ def worker_env(threads: int | None) -> dict | None:
     return env
 
 
-def run_worker(task: dict, env: dict | None = None, timeout: float = 600) -> dict:
-    """Run one task of `benchmarks.workloads` in a fresh Python and return its JSON result."""
-    command = [sys.executable, "-m", "benchmarks.workloads", json.dumps(task)]
+def run_worker(task: dict, env: dict | None = None, timeout: float = 600,
+               module: str = "benchmarks.workloads") -> dict:
+    """Run one task in a fresh Python, `python -m <module> '<task as JSON>'`, and return the JSON
+    result it prints last (`benchmarks.workloads` by default; `benchmarks.small_models` too)."""
+    command = [sys.executable, "-m", module, json.dumps(task)]
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
@@ -52,8 +54,10 @@ def run_worker(task: dict, env: dict | None = None, timeout: float = 600) -> dic
     return json.loads(lines[-1])
 
 
-def alternate(tasks: dict, rounds: int, env: dict | None = None, progress=None) -> dict:
-    """Run {name: task} round-robin, `rounds` times each; returns {name: [result per round]}.
+def alternate(tasks: dict, rounds: int, env: dict | None = None, progress=None,
+              module: str = "benchmarks.workloads") -> dict:
+    """Run {name: task} round-robin, `rounds` times each, every task in a fresh process of
+    `module` (see `run_worker`); returns {name: [result per round]}.
     A task with a "chunk" entry is given the round's number there (T1 seeds its shuffles with it)."""
     results = {name: [] for name in tasks}
     for r in range(rounds):
@@ -62,7 +66,7 @@ def alternate(tasks: dict, rounds: int, env: dict | None = None, progress=None) 
                 progress(f"round {r + 1}/{rounds}: {name}")
             if "chunk" in task:
                 task = dict(task, chunk=r)
-            results[name].append(run_worker(task, env))
+            results[name].append(run_worker(task, env, module=module))
     return results
 
 
