@@ -272,10 +272,21 @@ def time_loop(trainer: Trainer, batches: list) -> dict:
             "first_losses": (first_losses + losses)[:LOSSES_COMPARED], "last_loss": losses[-1]}
 
 
-def worker(workload: str, engine: str, steps: int) -> dict:
+def free_a_big_block() -> None:
+    """Allocate and free one 16 MB block, as a script that loads or converts its data has done
+    before it trains (`X.astype(np.float32)`, a DataLoader's copy). glibc's malloc then keeps
+    blocks up to that size on its heap; before, it maps every block over 128 KB afresh from
+    the OS, and a step pays a page fault per 4 KB of its big temporaries."""
+    block = np.ones(16 * 2 ** 20, dtype=np.uint8)     # ones, not empty: the pages are touched
+    del block
+
+
+def worker(workload: str, engine: str, steps: int, warm_allocator: bool = False) -> dict:
     """Train `workload` with `engine` ("glassgrad", "torch" or "glassgrad nn.fit") and return
     the first steps' and the steady steps' seconds, page faults per steady step, and (hand
-    loops) the first losses."""
+    loops) the first losses. `warm_allocator`: `free_a_big_block()` first."""
+    if warm_allocator:
+        free_a_big_block()
     chosen = WORKLOADS[workload]
     x, y = make_data(chosen)
     trainer = Trainer("torch" if engine == "torch" else "glassgrad", chosen, init_weights(chosen))
@@ -304,7 +315,8 @@ def engines_for(workload: Workload, with_torch: bool) -> list[str]:
 
 def measure(name: str, args: argparse.Namespace, with_torch: bool) -> dict[str, list[dict]]:
     """{engine: [worker result per round]}, the engines alternating round by round."""
-    tasks = {engine: {"workload": name, "engine": engine, "steps": args.steps}
+    tasks = {engine: {"workload": name, "engine": engine, "steps": args.steps,
+                      "warm_allocator": args.warm_allocator}
              for engine in engines_for(WORKLOADS[name], with_torch)}
     return harness.alternate(tasks, args.rounds, harness.worker_env(args.threads),
                              lambda message: progress(f"{name} {message}"), module=MODULE)
@@ -371,6 +383,9 @@ def print_header(machine: dict, args: argparse.Namespace, load: str) -> None:
     print(f"{machine['cpu']}, {machine['usable_cores']} usable cores, {machine['platform']}")
     print(f"{machine['python']}, numpy {machine['numpy']}, torch {machine['torch']}; "
           f"threads: {threads}; 1-minute load average {load}")
+    print("allocator: " + ("warm (every process freed a 16 MB block first, as a script that "
+                           "loaded its data has)" if args.warm_allocator else
+                           "fresh (no big block freed before training)"))
     print()
 
 
@@ -442,6 +457,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="BLAS and PyTorch threads: N, or 'default' (default: 1)")
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help=f"comma-separated workloads (default: {','.join(WORKLOADS)})")
+    parser.add_argument("--warm-allocator", action="store_true",
+                        help="free one 16 MB block first in every process, as a script that "
+                             "loads or converts its data has (see free_a_big_block)")
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument("task", nargs="?", help=argparse.SUPPRESS)   # a worker's task (JSON)
     args = parser.parse_args(argv)

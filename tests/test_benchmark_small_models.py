@@ -49,3 +49,10 @@ def test_unknown_workloads_and_bad_thread_counts_are_usage_errors(capsys):
         assert stop.value.code == 2
     assert "rnn" in capsys.readouterr().err
     assert sm.parse_args(["--threads", "default"]).threads is None
+
+
+def test_a_warm_allocator_is_asked_for_on_every_worker():
+    args = sm.parse_args(["--warm-allocator", "--only", "tab"])
+    assert args.warm_allocator and not sm.parse_args([]).warm_allocator
+    result = sm.worker("tab", "glassgrad", steps=2, warm_allocator=True)
+    assert len(result["step_seconds"]) == 2
