@@ -60,7 +60,7 @@ def test_generator_seed_errors_name_it():
             Generator().manual_seed(seed)
 
 
-@pytest.mark.parametrize("number", [-1, 2 ** 200])
+@pytest.mark.parametrize("number", [2 ** 200, 2 ** 128])
 def test_a_generator_state_with_a_number_out_of_range_is_named(number):
     from autograd.random import get_state, set_state
     state = get_state()
