@@ -763,6 +763,23 @@ class Tensor(Node):
         axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
         return self.data.argmin(axis=axis, keepdims=keepdims)
 
+    def all(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
+            dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        """Whether every element is true (nonzero), as a bool Tensor (a constant, as in
+        PyTorch): `(pred == y).all()`; `axis`/`dim` for each row or column.
+
+        >>> (Tensor([[1, 2], [0, 3]]) > 0).all(dim=1).tolist()
+        [True, False]
+        """
+        axis, keepdims = _torch_names("all", axis, keepdims, dim, keepdim)
+        return Tensor(self._reduced("all", None, out).data.all(axis=axis, keepdims=keepdims))
+
+    def any(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
+            dim: Any = None, keepdim: bool | None = None) -> Tensor:
+        """Whether some element is true (nonzero), as a bool Tensor (a constant): see `all`."""
+        axis, keepdims = _torch_names("any", axis, keepdims, dim, keepdim)
+        return Tensor(self._reduced("any", None, out).data.any(axis=axis, keepdims=keepdims))
+
     def multinomial(self, num_samples: int, replacement: bool = False, *,
                     generator: Any = None) -> Tensor:
         """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""

@@ -917,6 +917,18 @@ def test_a_positional_axis_with_pytorchs_keepdim_gives_values_and_indices():
     assert scores.nelement() == 4 == scores.numel()
 
 
+def test_all_and_any_give_constant_bool_tensors_with_either_names():
+    t = t64([[1.0, 2.0], [0.0, 3.0]])
+    t.requires_grad_()
+    assert (t > 0).all().tolist() is False and (t > 0).any().tolist() is True
+    assert (t > 0).all(dim=1).tolist() == [True, False]
+    assert t.any(axis=0, keepdims=True).tolist() == [[True, True]]
+    assert np.all(t == t).tolist() is True              # numpy's function calls the method
+    assert not t.all().requires_grad and t.all().dtype == np.bool_
+    with pytest.raises(TypeError, match=r"all: out= is not supported"):
+        t.all(out=np.empty(()))
+
+
 def test_softmax_and_argmax_take_dim():
     x = t64(np.random.default_rng(6).normal(size=(2, 3)))
     np.testing.assert_array_equal(x.softmax(dim=0).data, x.softmax(0).data)
