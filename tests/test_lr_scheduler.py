@@ -499,3 +499,22 @@ def test_one_cycle_without_momentum_cycling_works_on_any_optimizer():
     schedule = OneCycleLR(opt, max_lr=1.0, total_steps=5, cycle_momentum=False)
     assert schedule.get_last_lr() == [pytest.approx(1.0 / 25, rel=1e-14)]
     assert "momentum" not in opt.param_groups[0]
+
+
+@pytest.mark.parametrize("key, value", [("step_size", "x"), ("gamma", True),
+                                        ("base_lrs", [0.1, 0.2]), ("base_lrs", ["0.1"]),
+                                        ("last_epoch", {})])
+def test_a_saved_entry_of_the_wrong_kind_is_refused_by_name(key, value):
+    schedule = StepLR(_opt(), 2)
+    saved = {**schedule.state_dict(), key: value}
+    with pytest.raises(ValueError, match=rf"StepLR.load_state_dict: '{key}' is .*expected a "
+                                         rf"value of the kind it has now"):
+        schedule.load_state_dict(saved)
+
+
+def test_a_plateau_schedulers_unknown_best_may_come_back_as_a_number():
+    schedule = ReduceLROnPlateau(_opt(), patience=1)
+    schedule.step(1.0)
+    fresh = ReduceLROnPlateau(_opt(), patience=1)
+    fresh.load_state_dict(schedule.state_dict())
+    assert fresh.state_dict() == schedule.state_dict()

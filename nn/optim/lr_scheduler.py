@@ -28,6 +28,8 @@ import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from autograd.graph import Node
 
 from .optimizer import Optimizer
@@ -109,8 +111,31 @@ class LRScheduler:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected the keys {sorted(expected)} "
                              f"(a {name}'s state_dict()), got {got}")
+        current = self.state_dict()
+        for key, value in state_dict.items():
+            if not _same_kind(current[key], value):
+                raise ValueError(f"{name}.load_state_dict: {key!r} is {value!r:.60}, expected "
+                                 f"a value of the kind it has now ({current[key]!r:.60})")
         vars(self).update({key: list(value) if isinstance(value, list) else value
                            for key, value in state_dict.items()})
+
+
+def _same_kind(current: Any, value: Any) -> bool:
+    """Whether a saved scheduler entry can stand where `current` is: a number for a number (a
+    counter or an lr; None where a best score is not known yet, either way), a flag for a flag,
+    text for text, a list of as many numbers for a list."""
+    def number(x: Any) -> bool:
+        return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+    if isinstance(current, (bool, np.bool_)):
+        return isinstance(value, (bool, np.bool_))
+    if number(current) or current is None:
+        return number(value) or value is None
+    if isinstance(current, str):
+        return isinstance(value, str)
+    if isinstance(current, list):
+        return (isinstance(value, (list, tuple)) and len(value) == len(current)
+                and all(_same_kind(c, v) for c, v in zip(current, value)))
+    return True
 
 
 class StepLR(LRScheduler):
