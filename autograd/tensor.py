@@ -412,10 +412,12 @@ class Tensor(Node):
 
     def __mod__(self, other: Any) -> Tensor:
         """The remainder with the divisor's sign (Python's and PyTorch's %); x % 0.0 is NaN."""
-        return self._binary(Remainder, self, _nonzero_divisor(self, other, "%"))
+        _refuse_integer_division_by_zero(self, other, "%")
+        return self._binary(Remainder, self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return self._binary(Remainder, other, _nonzero_divisor(self, self, "%", other))
+        _refuse_integer_division_by_zero(other, self, "%")
+        return self._binary(Remainder, other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
         """floor(x / y), a constant (rounding has no slope to pass back; PyTorch's backward
@@ -1121,16 +1123,13 @@ def _python_number(x: numbers.Real) -> int | float:
     return int(x) if isinstance(x, numbers.Integral) else float(x)
 
 
-def _nonzero_divisor(x: Tensor, divisor: Any, symbol: str, dividend: Any = None) -> Any:
-    """`divisor`, unless integer division by zero is coming: numpy would warn and give 0,
-    PyTorch raises. (A float 0 gives inf or NaN, as in PyTorch.)"""
-    d = divisor.data if isinstance(divisor, Tensor) else np.asarray(divisor)
-    n = x.data if dividend is None else np.asarray(
-        dividend.data if isinstance(dividend, Tensor) else dividend)
+def _refuse_integer_division_by_zero(dividend: Any, divisor: Any, symbol: str) -> None:
+    """Integer division by zero is an error, as in PyTorch (numpy would warn and give 0); a
+    float 0 gives inf or NaN, as in PyTorch."""
+    n, d = (np.asarray(x.data if isinstance(x, Tensor) else x) for x in (dividend, divisor))
     if n.dtype.kind in "biu" and d.dtype.kind in "biu" and not np.all(d):
         raise ZeroDivisionError(f"integer {symbol}: division by zero (the divisor holds a 0; "
                                 f"numpy would give 0, PyTorch raises too)")
-    return divisor
 
 
 def _floor_divide(a: Any, b: Any) -> Tensor:
@@ -1139,7 +1138,7 @@ def _floor_divide(a: Any, b: Any) -> Tensor:
     a, b = like._operand(a), like._operand(b)
     if a.data.dtype != b.data.dtype:
         a, b = _promote(a, b)
-    _nonzero_divisor(a, b, "//")
+    _refuse_integer_division_by_zero(a, b, "//")
     with np.errstate(divide="ignore", invalid="ignore"):    # x // 0.0 is ±inf or NaN
         return Tensor(np.floor_divide(a.data, b.data))
 
