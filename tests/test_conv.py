@@ -304,46 +304,42 @@ def test_conv2d_matches_pytorchs_recorded_numbers(case_id, case):
 
 
 # ----------------------------------------------------------------------------------------------
-# The kept im2col buffers: reused once free, never while a graph still holds them
+# Cache-sized tiles: any tile size gives the same numbers as the whole layer at once
 # ----------------------------------------------------------------------------------------------
 
-def test_columns_held_by_a_graph_are_never_handed_out_again(rng):
-    w = t64(rng.normal(size=(3, 2, 3, 3)))
-    x1, x2 = rng.normal(size=(2, 2, 6, 6)), rng.normal(size=(2, 2, 6, 6))
-    y1 = F.conv2d(t64(x1, requires_grad=False), w, padding=1)     # keeps its columns
-    y2 = F.conv2d(t64(x2, requires_grad=False), w, padding=1)     # same shapes: new columns
-    assert not np.shares_memory(y1._ctx.cols, y2._ctx.cols)
-    g = rng.normal(size=y1.shape)
-    y1.backward(g)                                  # dL/dw from x1's columns, not x2's
-    windows = np.lib.stride_tricks.sliding_window_view(
-        np.pad(x1, ((0, 0), (0, 0), (1, 1), (1, 1))), (6, 6), axis=(2, 3))
-    np.testing.assert_allclose(w.grad, np.einsum("nohw,ncijhw->ocij", g, windows), rtol=1e-12)
+# x (2, 4, 9, 9) and w (6, 2, 3, 2) with groups 2, stride (2, 1), padding (1, 2), dilation
+# (1, 2): Ho, Wo = 5, 11, and one output position's columns take 4·3·2 rows · 2 images · 8 bytes
+# = 384 bytes. So these tile sizes give:
+TILE_CASES = {
+    "one position": 384,               # 55 tiles
+    "three positions": 3 * 384,        # parts of rows: 3, 3, 3 and a last 2 in each row
+    "two rows": 22 * 384,              # whole rows: 2, 2 and a last 1
+    "everything": 10 ** 9,             # one tile
+}
 
 
-def test_columns_are_reused_once_nothing_refers_to_them():
-    import weakref
+@pytest.mark.parametrize("tile_bytes", TILE_CASES.values(), ids=TILE_CASES.keys())
+def test_column_tiles_cover_the_columns_once(rng, monkeypatch, tile_bytes):
+    from autograd.ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "TILE_BYTES", tile_bytes)
+    geo = Geometry((2, 1), (1, 2), (1, 2), 2)
+    x = rng.normal(size=(2, 4, 9, 9))
+    whole = conv_ops.im2col(x, (3, 2), geo).reshape(2, 12, 5, 11, 2)     # (G, K/G, Ho, Wo, N)
+    seen = np.zeros((5, 11), dtype=int)
+    for rows, columns, cols in conv_ops.column_tiles(x, (3, 2), geo):
+        np.testing.assert_array_equal(cols.reshape(2, 12, -1),
+                                      whole[:, :, rows, columns].reshape(2, 12, -1))
+        seen[rows, columns] += 1
+    np.testing.assert_array_equal(seen, 1)
 
-    from autograd.ops.conv import column_buffer
-    shape = (7, 5, 3)
-    first = column_buffer(shape, np.float32)
-    view = first.reshape(-1)                        # a view keeps its buffer in use
-    second = column_buffer(shape, np.float32)
-    assert second is not first and not np.shares_memory(second, view)
-    kept = weakref.ref(second)
-    del second                                      # now nothing refers to it but the cache
-    assert column_buffer(shape, np.float32) is kept()
 
-
-@pytest.mark.parametrize("groups, rows, length, cols", [
-    (1, 9, 21632, 8),           # a first layer's weight gradient: summed in cached slices
-    (2, 4, 30000, 3),           # grouped, with a last slice shorter than the others
-    (1, 72, 3872, 16)])         # a wide product: one BLAS call
-def test_long_products_are_summed_in_slices_to_the_same_numbers(groups, rows, length, cols):
-    from autograd.ops.conv import _products_over_a_long_axis
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(groups, rows, length)).astype(np.float32)
-    b = rng.normal(size=(groups, cols, length)).astype(np.float32).transpose(0, 2, 1)
-    exact = np.einsum("gkn,gno->gko", a.astype(np.float64), b.astype(np.float64))
-    got = _products_over_a_long_axis(a, b)
-    assert got.dtype == np.float32 and got.shape == (groups, rows, cols)
-    np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-5 * np.sqrt(length))
+@pytest.mark.parametrize("tile_bytes", TILE_CASES.values(), ids=TILE_CASES.keys())
+def test_tiled_convolution_matches_loops_and_finite_differences(rng, monkeypatch, tile_bytes):
+    from autograd.ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "TILE_BYTES", tile_bytes)
+    x, w, b = rng.normal(size=(2, 4, 9, 9)), rng.normal(size=(6, 2, 3, 2)), rng.normal(size=6)
+    options = dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)
+    y = F.conv2d(t64(x), t64(w), t64(b), **options)
+    np.testing.assert_allclose(y.data, conv2d_loops(x, w, b, (2, 1), (1, 2), (1, 2), 2),
+                               rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, **options), t64(x), t64(w), t64(b))
