@@ -318,7 +318,10 @@ class Sequential(ModuleList):
         names = self.__dict__.get("_kept_names", ())
         if name in names:
             return self._items[names.index(name)]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # makemore's hand-written Sequential keeps its list in .layers; this one is the list
+        hint = (": a Sequential is itself the list of its layers (for layer in model, "
+                "model[0], model[-1], len(model))" if name == "layers" else "")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
 
     def _names(self) -> list[str]:
         """Positions, or the names a slice or a dict kept (layers appended later are numbered

@@ -154,7 +154,8 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
                              f"channels on axis 1, got shape {x.shape}"
-                             f"{_channels_last_hint(x.shape, self.num_features)}")
+                             f"{_channels_last_hint(x.shape, self.num_features)}"
+                             f"{_sequence_channels_last_hint(x.shape, self.num_features)}")
         use_batch = self.training or not self.track_running_stats
         if use_batch and x.data.size // x.shape[1] < 2:      # before any running statistic changes
             # model.eval() helps only a layer that keeps running statistics for evaluation
@@ -180,6 +181,17 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+def _sequence_channels_last_hint(shape: tuple, channels: int) -> str:
+    """For a 3-d input with the channels last (N, L, C), as makemore's WaveNet makes them:
+    PyTorch's BatchNorm1d, and so this one, wants (N, C, L); say how to get there."""
+    if len(shape) != 3 or shape[2] != channels or shape[1] == channels:
+        return ""
+    return ("; it looks like a sequence with channels last (N, L, C): BatchNorm1d normalises "
+            "(N, C, L), as PyTorch's does, so call it on x.swapaxes(1, 2) and swap the result "
+            "back (each channel is then normalised over N and L, as a reduction over dims "
+            "(0, 1) of (N, L, C) would)")
 
 
 class BatchNorm1d(_BatchNorm):
