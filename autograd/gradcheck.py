@@ -5,6 +5,8 @@
 For a scalar output J is the output itself, so the numbers in a failure message are true
 derivatives. For an output with several elements, J is the output weighted by a fixed random
 vector r (J = Σ r ⊙ f(θ)), which checks the vector-Jacobian product that backward computes.
+`gradcheck_parameters(cost, model.parameters())` checks a model's own parameters where they
+live, as the lectures' gradient checking does: `cost()` computes J from them.
 
 >>> from autograd import Tensor, gradcheck
 >>> x = Tensor([[0.3, -1.2], [2.0, 0.5]], dtype="float64", requires_grad=True)
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -50,7 +52,8 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
     others are passed through as constants. `f` is called with float64 copies of the checked
     inputs, which are what it perturbs: `f` must compute from its arguments (one that reads a
-    layer's own parameters instead checks nothing for them, and passes). On a mismatch raises
+    layer's own parameters instead is refused, as it checks nothing: `gradcheck_parameters`
+    checks a model's parameters where they are). On a mismatch raises
     `GradcheckError` naming the input, the element, and both values (or returns False with
     `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at
     that point (relu at 0: check elsewhere), a value outside f's domain, or a result that left
@@ -86,6 +89,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     if out.requires_grad:               # (if not, backprop's gradient is 0 for every input)
         out.backward(float(weights) if isinstance(out, Value) else weights)
 
+    unreached = 0           # inputs f's graph does not hold and f's value does not depend on
     for i in checked:
         x = args[i]
         analytic = np.zeros(np.shape(x.data)) if x.grad is None else \
@@ -94,6 +98,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         flat = numeric.reshape(-1)
         for k in range(flat.size):
             flat[k] = _central_difference(f, args, x, k, eps, objective)
+        unreached += bool(out.requires_grad and x.grad is None and not flat.any())
         bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
         if bad.any():
             flat_k = int(np.argmax(bad))
@@ -114,7 +119,108 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             if raise_exception:
                 raise GradcheckError(msg)
             return False
+    if unreached == len(checked):
+        # f's graph is made of other leaves (a model's own parameters, read by a closure):
+        # 0 = 0 everywhere would pass, having checked nothing
+        raise ValueError("gradcheck: f's result is computed from other leaves than the checked "
+                         "inputs (no gradient reached them and moving them changes nothing), so "
+                         "nothing was checked: f must compute from its arguments. To check a "
+                         "model's own parameters, use gradcheck_parameters(cost, "
+                         "model.parameters())")
     return True
+
+
+def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], eps: float = 1e-6,
+                         atol: float = 1e-5, rtol: float = 1e-3,
+                         raise_exception: bool = True) -> bool:
+    """Gradient checking as the lectures do it: backprop's dJ/dθ_i for every number θ_i of
+    `parameters` (a model's, as they are: the unrolled θ) against the central difference
+    (J(θ + ε e_i) − J(θ − ε e_i)) / 2ε, where `cost()` computes the scalar cost J from them.
+
+    `cost` takes no arguments: it is a closure over the model and the data, so it reads the
+    parameters where they live, which `gradcheck` (whose f must compute from its arguments)
+    cannot do. Each number is moved in place and put back exactly; the parameters' `.grad` is
+    left as it was. `parameters` holds Tensors or Values, or `(name, parameter)` pairs such as
+    `model.named_parameters()` (a mismatch then names the parameter). Tensors must be float64
+    (build the model with `dtype="float64"`): a float32 cost moves by less than its rounding
+    for small ε. It costs two forward passes per number, so check a small network once, then
+    train without it. On a mismatch raises `GradcheckError` naming the parameter, the element
+    and both values (or returns False with `raise_exception=False`).
+
+    >>> import numpy as np
+    >>> from nn import MLP, mse_loss
+    >>> model = MLP(3, [4], 2, activation="sigmoid", dtype="float64")
+    >>> X, y = np.random.default_rng(0).normal(size=(5, 3)), np.zeros((5, 2))
+    >>> gradcheck_parameters(lambda: mse_loss(model(X), y), model.named_parameters(), eps=1e-4)
+    True
+    """
+    where = "gradcheck_parameters"
+    named = _named_parameters(where, parameters)
+    kept = [p.grad for _, p in named]
+    try:
+        for _, p in named:
+            p.grad = 0.0 if isinstance(p, Value) else None
+        out = cost()
+        if not isinstance(out, Node) or np.size(out.data) != 1:
+            got = (f"shape {np.shape(out.data)}" if isinstance(out, Node)
+                   else type(out).__name__)
+            raise TypeError(f"{where}: cost() must return a scalar Value or Tensor (the cost J), "
+                            f"got {got}")
+        if out.requires_grad:                       # (a (1, 1) cost is a scalar too)
+            out.backward(1.0 if isinstance(out, Value) else np.ones(np.shape(out.data)))
+        analytics = [np.zeros(np.shape(p.data)) if p.grad is None else
+                     np.array(p.grad, dtype=np.float64, order="C") for _, p in named]
+    finally:
+        for (_, p), grad in zip(named, kept):
+            p.grad = grad
+
+    def objective(result: Node) -> float:
+        return float(np.sum(result.data, dtype=np.float64))
+
+    call = lambda: cost()                     # noqa: E731 (f(*args) with no args)
+    for (name, p), analytic in zip(named, analytics):
+        numeric = np.zeros(analytic.shape)
+        flat = numeric.reshape(-1)
+        for k in range(flat.size):
+            flat[k] = _central_difference(call, [], p, k, eps, objective)
+        bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
+        if bad.any():
+            k = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+            element = f", element {tuple(map(int, k))}" if bad.ndim else ""
+            msg = (f"{where}: parameter {name}{element}: backprop gives {float(analytic[k])!r}, "
+                   f"finite differences give {float(numeric[k])!r} ({int(bad.sum())} of "
+                   f"{bad.size} elements differ)")
+            if not out.requires_grad:
+                msg += ("; cost()'s result does not require grad: it was computed outside the "
+                        "graph (from .data, numpy or math functions, or under no_grad())")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    return True
+
+
+def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
+    """(name, parameter) pairs from parameters or from such pairs, each checked: float64
+    Tensors or Values that require grad."""
+    if isinstance(parameters, Node):
+        parameters = [parameters]
+    named = []
+    for i, item in enumerate(parameters):
+        name, p = item if isinstance(item, tuple) and len(item) == 2 else (str(i), item)
+        if not isinstance(p, Node):
+            raise TypeError(f"{where}: parameter {name} is a {type(p).__name__}, not a Tensor or "
+                            f"Value")
+        if not p.requires_grad:
+            raise ValueError(f"{where}: parameter {name} does not require grad, so backprop "
+                             f"gives it no gradient to check")
+        if isinstance(p, Tensor) and p.dtype != np.float64:
+            raise TypeError(f"{where}: parameter {name} is {p.dtype}; finite differences need "
+                            f"float64: build the model with dtype=\"float64\" (e.g. "
+                            f"MLP(..., dtype=\"float64\"), Linear(..., dtype=\"float64\"))")
+        named.append((name, p))
+    if not named:
+        raise ValueError(f"{where}: got no parameters")
+    return named
 
 
 def _check_not_packed(inputs: tuple) -> None:

@@ -1,4 +1,4 @@
-"""Model selection: k-fold cross-validation and grid search.
+"""Model selection: k-fold cross-validation, grid search and learning curves.
 
 Each of the k folds is the validation set once, while the model trains on the other k - 1; the k
 validation scores say how well the whole procedure (model, hyperparameters, training) does on
@@ -33,7 +33,7 @@ from autograd.random import default_rng
 from .module import Module
 from .scoring import metric_list
 
-__all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch"]
+__all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve"]
 
 
 class _Folds:
@@ -425,3 +425,96 @@ class GridSearch:
     def __repr__(self) -> str:
         return (f"GridSearch({len(self.candidates())} candidates, cv={self.cv!r}, "
                 f"best_params={self.best_params})")
+
+
+def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[float | int],
+                   val_data: Any, fit_kwargs: dict[str, Any] | None = None,
+                   metrics: Sequence[str | Callable] | None = None, *,
+                   params: dict | None = None) -> dict[str, Any]:
+    """Training and validation scores as the training set grows: the lectures' diagnosis of
+    high bias (both errors high and close) against high variance (a low training error far
+    below the validation error, the gap closing as data is added).
+
+    For each size n in `train_sizes` (a count, or a fraction of len(X) rounded up) a fresh
+    model from `build_model(**params)` (a `(model, loss_fn, optimizer)` triple, as for
+    `cross_validate`) is trained with `nn.fit` on the first n rows of (X, y), then scored
+    with `nn.evaluate` on those n rows and on the whole fixed `val_data` (an `(X, y)` pair).
+    The scores are the loss without any penalty (a `weight_decay` acts in the optimizer, not
+    in the loss, as the lectures' learning curves want) and `metrics` (default: the loss's,
+    accuracy or R²). Shuffle X first if its rows are ordered. Returns
+    `{"train_sizes": [n, ...], "train": {score: [...]}, "val": {score: [...]},
+    "higher_is_better": {score: ...}}`.
+
+    >>> import numpy as np
+    >>> from nn import LinearRegression, mse_loss
+    >>> from nn.optim import SGD
+    >>> def build():
+    ...     model = LinearRegression(1)
+    ...     return model, mse_loss, SGD(model.parameters(), lr=0.5)
+    >>> x = np.random.default_rng(0).uniform(-1, 1, (60, 1))
+    >>> y = (x ** 2).ravel()                        # a line cannot fit a parabola: high bias
+    >>> curve = learning_curve(build, x[:40], y[:40], [2, 10, 40], (x[40:], y[40:]),
+    ...                        {"epochs": 300, "batch_size": 40})
+    >>> curve["train_sizes"]
+    [2, 10, 40]
+    >>> [round(e, 2) for e in curve["train"]["loss"]], [round(e, 2) for e in curve["val"]["loss"]]
+    ([0.0, 0.11, 0.11], [0.1, 0.08, 0.07])
+
+    Two points are fitted exactly; with more, the training error rises to meet the validation
+    error and both stay high: more data will not help, a richer model (features x²) will.
+    """
+    from .train import _metrics_for, evaluate, fit
+
+    where = "learning_curve"
+    _check_builder(where, build_model)
+    X, y = np.asarray(X), np.asarray(y)
+    n_samples = _n_samples(where, X)
+    _check_length(where, n_samples, y)
+    if not (isinstance(val_data, tuple) and len(val_data) == 2):
+        raise TypeError(f"{where}: val_data must be an (X_val, y_val) pair, the fixed set every "
+                        f"model is scored on, got {type(val_data).__name__}")
+    sizes = _train_sizes(where, train_sizes, n_samples)
+    fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
+    predict = fit_kwargs.get("predict")
+    train_scores: list[dict[str, float]] = []
+    val_scores: list[dict[str, float]] = []
+    for n in sizes:
+        model, loss_fn, optimizer = _build(where, build_model, params or {})
+        chosen = _metrics_for(loss_fn, metrics, where, predict)
+        part = (X[:n], y[:n])
+        fit(model, loss_fn, optimizer, part, metrics=(), **fit_kwargs)
+        train_scores.append(evaluate(model, loss_fn, part, metrics, predict=predict))
+        val_scores.append(evaluate(model, loss_fn, val_data, metrics, predict=predict))
+    names = list(train_scores[0])
+    return {"train_sizes": sizes,
+            "train": {name: [s[name] for s in train_scores] for name in names},
+            "val": {name: [s[name] for s in val_scores] for name in names},
+            "higher_is_better": {"loss": False, **{name: m.higher_is_better
+                                                   for name, m in chosen.items()}}}
+
+
+def _train_sizes(where: str, train_sizes: Any, n_samples: int) -> list[int]:
+    """Each size as a count of rows: a fraction in (0, 1] of n_samples (rounded up) or a count
+    from 1 to n_samples; increasing, so the curve reads left to right."""
+    if isinstance(train_sizes, (str, bytes)) or not isinstance(train_sizes, Iterable):
+        raise TypeError(f"{where}: train_sizes must be a list of counts or fractions, got "
+                        f"{train_sizes!r}")
+    sizes = []
+    for size in train_sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Real):
+            raise TypeError(f"{where}: train_sizes holds {size!r}; expected counts or fractions")
+        if isinstance(size, numbers.Integral):
+            if not 1 <= size <= n_samples:
+                raise ValueError(f"{where}: train size {size} is outside 1..{n_samples} (the "
+                                 f"rows of X)")
+            sizes.append(int(size))
+        else:
+            if not 0 < size <= 1:
+                raise ValueError(f"{where}: train size {size} is a fraction outside (0, 1]; "
+                                 f"give a count as an int")
+            sizes.append(int(np.ceil(size * n_samples)))
+    if not sizes:
+        raise ValueError(f"{where}: train_sizes is empty")
+    if any(b <= a for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(f"{where}: train_sizes must increase, got the counts {sizes}")
+    return sizes

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograd import Function, GradcheckError, Tensor, Value, gradcheck
+from autograd.gradcheck import gradcheck_parameters
 from autograd import functional as F
 
 from conftest import t64
@@ -284,3 +285,57 @@ def test_no_gradient_reaching_an_input_is_named():
         gradcheck(ScaleByB.apply, t64([1.0, 2.0]), t64([3.0]))
     with pytest.raises(GradcheckError, match=r"input 1 \(a Value\): .*no gradient reached it"):
         gradcheck(ScaleByB.apply, Value(1.0), Value(3.0))
+
+
+def test_a_function_that_reads_other_leaves_than_its_inputs_is_refused():
+    """f computes from a model's own parameters, not from the float64 copies it is given: no
+    gradient reaches the copies and moving them changes nothing. That checked nothing, and
+    passed; now it says so and names gradcheck_parameters."""
+    from nn import LogisticRegression, binary_cross_entropy_with_logits
+    model = LogisticRegression(2, dtype=np.float64)
+    X, y = np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([1.0, 0.0])
+    with pytest.raises(ValueError, match=r"computed from other leaves than the checked inputs.*"
+                                         r"gradcheck_parameters\(cost, model.parameters\(\)\)"):
+        gradcheck(lambda w, b: binary_cross_entropy_with_logits(model(X), y),
+                  model.weight, model.bias)
+    assert gradcheck(lambda x: Tensor(np.ones(2)), t64([1.0, 2.0]))     # a constant f passes
+
+
+def test_gradcheck_parameters_checks_a_model_where_it_lives_and_leaves_its_grads():
+    from nn import MLP, mse_loss
+    rng = np.random.default_rng(0)
+    model = MLP(2, [3], 1, activation="tanh", dtype=np.float64, rng=rng)
+    X, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    model[0].weight.grad = np.full((3, 2), 7.0)
+    before = [p.data.copy() for p in model.parameters()]
+    assert gradcheck_parameters(lambda: mse_loss(model(X), y), model.parameters(), eps=1e-4)
+    assert all((p.data == b).all() for p, b in zip(model.parameters(), before))
+    assert (model[0].weight.grad == 7.0).all() and model[2].bias.grad is None
+    w = Value(0.5)
+    assert gradcheck_parameters(lambda: (w * w).tanh(), [w])
+
+
+def test_gradcheck_parameters_names_the_parameter_that_disagrees():
+    from nn import Linear
+    layer = Linear(2, 1, dtype=np.float64)
+    x = Tensor(np.array([[1.0, 2.0]]))
+    leaky = lambda: (layer(x) ** 2).sum() + float(layer.bias.data[0]) ** 2    # noqa: E731
+    with pytest.raises(GradcheckError, match=r"parameter bias, element \(0,\): backprop gives"):
+        gradcheck_parameters(leaky, layer.named_parameters())
+    assert not gradcheck_parameters(leaky, layer.parameters(), raise_exception=False)
+
+
+def test_gradcheck_parameters_usage_errors():
+    from nn import Linear
+    layer = Linear(2, 1)
+    x = Tensor(np.array([[1.0, 2.0]]))
+    with pytest.raises(TypeError, match=r"parameter weight is float32; .*dtype=\"float64\""):
+        gradcheck_parameters(lambda: layer(x).sum(), layer.named_parameters())
+    layer64 = Linear(2, 1, dtype=np.float64)
+    with pytest.raises(TypeError, match=r"cost\(\) must return a scalar .*shape \(2, 1\)"):
+        gradcheck_parameters(lambda: layer64(Tensor(np.ones((2, 2)))), layer64.parameters())
+    assert gradcheck_parameters(lambda: layer64(x) ** 2, layer64.parameters())   # (1, 1)
+    with pytest.raises(ValueError, match="got no parameters"):
+        gradcheck_parameters(lambda: layer64(x).sum(), [])
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray"):
+        gradcheck_parameters(lambda: layer64(x).sum(), [np.zeros(2)])

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from autograd import Tensor, manual_seed
 from nn import MLP, LinearRegression, SoftmaxRegression, cross_entropy, mse_loss
 from nn.optim import SGD
-from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate
+from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 
 
 def val_folds(cv, X, y=None) -> list[list[int]]:
@@ -388,3 +388,53 @@ def test_grid_search_fit_again_forgets_the_best_of_the_fit_before():
         with pytest.raises(TrainingDiverged):
             search.fit(X, y)
     assert (search.best_params, search.best_score, search.best_model) == (None, None, None)
+
+
+def _line_builder():
+    model = LinearRegression(1, dtype=np.float64)
+    return model, mse_loss, SGD(model.parameters(), lr=0.5)
+
+
+def test_learning_curve_trains_on_growing_prefixes_and_scores_them_and_the_fixed_set():
+    """Each size: a fresh model fitted on the first n rows, scored on them and on val_data;
+    the numbers are evaluate's on a model trained the same way by hand."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (30, 1))
+    y = (x ** 2).ravel()
+    curve = learning_curve(_line_builder, x[:20], y[:20], [0.1, 10, 1.0], (x[20:], y[20:]),
+                           {"epochs": 50, "batch_size": 20, "shuffle": False})
+    assert curve["train_sizes"] == [2, 10, 20]
+    assert set(curve["train"]) == set(curve["val"]) == {"loss", "r2"}
+    assert curve["higher_is_better"] == {"loss": False, "r2": True}
+    from nn import evaluate, fit
+    model, loss_fn, optimizer = _line_builder()
+    fit(model, loss_fn, optimizer, (x[:10], y[:10]), epochs=50, batch_size=20, shuffle=False,
+        progress=False)
+    assert curve["train"]["loss"][1] == evaluate(model, loss_fn, (x[:10], y[:10]))["loss"]
+    assert curve["val"]["loss"][1] == evaluate(model, loss_fn, (x[20:], y[20:]))["loss"]
+    assert curve["train"]["loss"][0] < 1e-6 < curve["train"]["loss"][2]   # 2 points: exact
+
+
+@pytest.mark.parametrize("sizes, error, message", [
+    ([0], ValueError, r"train size 0 is outside 1\.\.5"),
+    ([6], ValueError, r"train size 6 is outside 1\.\.5"),
+    ([1.5], ValueError, r"fraction outside \(0, 1\]"),
+    ([4, 2], ValueError, r"must increase, got the counts \[4, 2\]"),
+    ([], ValueError, "train_sizes is empty"),
+    (5, TypeError, "must be a list of counts or fractions"),
+    ([True], TypeError, "holds True"),
+])
+def test_learning_curve_checks_the_sizes_before_training(sizes, error, message):
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    with pytest.raises(error, match=message):
+        learning_curve(_line_builder, X, y, sizes, (X, y))
+
+
+def test_learning_curve_needs_a_validation_pair_and_a_builder():
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    with pytest.raises(TypeError, match=r"val_data must be an \(X_val, y_val\) pair"):
+        learning_curve(_line_builder, X, y, [2], X)
+    with pytest.raises(TypeError, match="build_model must be a function"):
+        learning_curve(LinearRegression(1), X, y, [2], (X, y))
+    with pytest.raises(ValueError, match=r"X has 5 samples but y has shape \(4,\)"):
+        learning_curve(_line_builder, X, y[:4], [2], (X, y))
