@@ -14,7 +14,7 @@ from .creation import (
 )
 from .function import Function
 from .gctools import relaxed_gc
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
@@ -30,7 +30,8 @@ __all__ = [
     "matmul", "concatenate", "stack", "where", "flatten",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
+    "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
+    "relaxed_gc",
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide

@@ -12,13 +12,13 @@
   `parameters_to_vector`, `vector_to_parameters` (nn.utils)
 - data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
   `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
-  about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch` (nn.selection);
-  checkpoints `save` / `load` of weights or whole training states (nn.io); a model saved by
+  about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch`, `learning_curve`
+  (nn.selection); checkpoints `save` / `load` of weights or whole training states (nn.io); a model saved by
   `glassgrad train`, ready to predict: `load_trained` (nn.trained)
 """
 
 from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils
-from .selection import GridSearch, KFold, StratifiedKFold, cross_validate
+from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
     gelu, l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu,
@@ -52,7 +52,7 @@ __all__ = [
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
-    "KFold", "StratifiedKFold", "cross_validate", "GridSearch",
+    "KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
     "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
     "utils",
 ]
