@@ -19,15 +19,17 @@ from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
-    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, where,
+    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, tril, triu,
+    where,
 )
+cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
 from .value import Value
 from .viz import draw_backprop, draw_graph
 
 __all__ = [
     "Value", "Tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
     "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
-    "matmul", "concatenate", "stack", "where", "flatten",
+    "matmul", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "GradcheckError", "detect_anomaly", "relaxed_gc",
