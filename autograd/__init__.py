@@ -37,3 +37,21 @@ __all__ = [
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
 # Python's built-in compile().
+
+# PyTorch names that glassgrad spells otherwise: a ported script's `torch.long` is told the way
+# (`torch.tensor` cannot be: autograd.tensor is the module that defines Tensor)
+_ON_CPU = ("nothing: glassgrad computes with numpy on the CPU, so leave out the device lines "
+           "(.to(device), device=...)")
+_SPELT_OTHERWISE = {
+    "long": "np.int64 (dtypes are numpy's: dtype=np.int64)",
+    "int64": "np.int64", "float": "np.float32", "float32": "np.float32", "float64": "np.float64",
+    "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
+}
+
+
+def __getattr__(name: str) -> object:
+    hint = _SPELT_OTHERWISE.get(name)
+    if hint is None:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}; PyTorch's torch.{name} "
+                         f"is {hint}")

@@ -526,6 +526,29 @@ class Tensor(Node):
                              f"broadcast together") from None
         return Tensor(ufunc(self.data, other.data))
 
+    # & | ^ ~ of conditions (bool tensors) or integers: constants too, as in numpy and PyTorch:
+    # `((ids >= 0) & (ids < vocab_size)).all()`
+    def __and__(self, other): return self._logical(np.bitwise_and, "&", other)
+    def __or__(self, other): return self._logical(np.bitwise_or, "|", other)
+    def __xor__(self, other): return self._logical(np.bitwise_xor, "^", other)
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__     # each is symmetric
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"~: needs a bool or integer tensor, got dtype {self.data.dtype}")
+        return Tensor(~self.data)
+
+    def _logical(self, ufunc: Any, symbol: str, other: Any) -> Any:
+        try:
+            other = self._operand(other)
+        except TypeError:
+            return NotImplemented
+        if not {self.data.dtype.kind, other.data.dtype.kind} <= set("biu"):
+            raise TypeError(f"{symbol}: needs bool or integer tensors, got dtypes "
+                            f"{self.data.dtype} and {other.data.dtype}; to combine conditions, "
+                            f"compare first: (x > 0) {symbol} (x < 1)")
+        return self._compare(ufunc, symbol, other)
+
     # -- elementwise functions -----------------------------------------------------------------
 
     # (these give fractions: an integer tensor is taken as the default float dtype first)
