@@ -19,15 +19,17 @@ from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
-    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, where,
+    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, tril, triu,
+    where,
 )
+cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
 from .value import Value
 from .viz import draw_backprop, draw_graph
 
 __all__ = [
     "Value", "Tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
     "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
-    "matmul", "concatenate", "stack", "where", "flatten",
+    "matmul", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
@@ -36,3 +38,21 @@ __all__ = [
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
 # Python's built-in compile().
+
+# PyTorch names that glassgrad spells otherwise: a ported script's `torch.long` is told the way
+# (`torch.tensor` cannot be: autograd.tensor is the module that defines Tensor)
+_ON_CPU = ("nothing: glassgrad computes with numpy on the CPU, so leave out the device lines "
+           "(.to(device), device=...)")
+_SPELT_OTHERWISE = {
+    "long": "np.int64 (dtypes are numpy's: dtype=np.int64)",
+    "int64": "np.int64", "float": "np.float32", "float32": "np.float32", "float64": "np.float64",
+    "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
+}
+
+
+def __getattr__(name: str) -> object:
+    hint = _SPELT_OTHERWISE.get(name)
+    if hint is None:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}; PyTorch's torch.{name} "
+                         f"is {hint}")

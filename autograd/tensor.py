@@ -345,6 +345,14 @@ class Tensor(Node):
         """int(t), as float(t); a float is truncated toward 0, as int(2.7) is."""
         return int(self._number("int"))
 
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index, as in PyTorch: the lecture's
+        `data[i:i + block_size] for i in randint(...)` slices with the tensors it iterates."""
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only a one-element integer tensor can be used as an index, got "
+                            f"dtype {self.data.dtype} and shape {self.shape}")
+        return int(self.data.item())
+
     def _number(self, convert: str) -> Any:
         if self.data.size != 1:
             raise TypeError(f"{convert}(): needs a one-element tensor, got shape {self.shape}")
@@ -518,6 +526,29 @@ class Tensor(Node):
                              f"broadcast together") from None
         return Tensor(ufunc(self.data, other.data))
 
+    # & | ^ ~ of conditions (bool tensors) or integers: constants too, as in numpy and PyTorch:
+    # `((ids >= 0) & (ids < vocab_size)).all()`
+    def __and__(self, other): return self._logical(np.bitwise_and, "&", other)
+    def __or__(self, other): return self._logical(np.bitwise_or, "|", other)
+    def __xor__(self, other): return self._logical(np.bitwise_xor, "^", other)
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__     # each is symmetric
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"~: needs a bool or integer tensor, got dtype {self.data.dtype}")
+        return Tensor(~self.data)
+
+    def _logical(self, ufunc: Any, symbol: str, other: Any) -> Any:
+        try:
+            other = self._operand(other)
+        except TypeError:
+            return NotImplemented
+        if not {self.data.dtype.kind, other.data.dtype.kind} <= set("biu"):
+            raise TypeError(f"{symbol}: needs bool or integer tensors, got dtypes "
+                            f"{self.data.dtype} and {other.data.dtype}; to combine conditions, "
+                            f"compare first: (x > 0) {symbol} (x < 1)")
+        return self._compare(ufunc, symbol, other)
+
     # -- elementwise functions -----------------------------------------------------------------
 
     # (these give fractions: an integer tensor is taken as the default float dtype first)
@@ -562,6 +593,68 @@ class Tensor(Node):
         bounds = tuple(_python_number(b) if isinstance(b, numbers.Real) else b
                        for b in (min, max))     # (np.float64 bounds: float32 stays; arrays too)
         return apply(Clip, (self,), bounds)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """`value` where the bool `mask` is True, this tensor's element elsewhere (PyTorch's
+        `masked_fill`); the mask broadcasts with the tensor. The gradient reaches this tensor
+        where the mask is False (and a 0-d Tensor `value` where it is True). Attention's causal
+        mask: `wei.masked_fill(tril[:T, :T] == 0, float('-inf'))`.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).masked_fill(np.array([[False, True]]), 0.0).tolist()
+        [[1.0, 0.0], [3.0, 0.0]]
+        """
+        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        if mask.dtype != bool:
+            raise TypeError(f"masked_fill: the mask must be bool, got dtype {mask.dtype}; "
+                            f"compare to make one (tril == 0)")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise ValueError(f"masked_fill: value must be a number or a 0-d Tensor, got a "
+                                 f"Tensor of shape {value.shape}")
+            value = value.astype(self.data.dtype)
+        elif isinstance(value, (numbers.Real, np.bool_)):
+            from .creation import _filled       # (creation builds on Tensor: imported here)
+            value = Tensor(_filled("masked_fill", (), value, self.data.dtype))
+        else:
+            raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got "
+                            f"{type(value).__name__}")
+        try:
+            np.broadcast_shapes(mask.shape, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast "
+                             f"with the tensor's shape {self.shape}") from None
+        return apply(Where, (value, self), mask)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (the rest set to 0), as `np.tril` and
+        `torch.tril`: the elements on and below the `diagonal`-th diagonal (0 the main one,
+        1 one above it, -1 one below); a batch of matrices is done matrix by matrix.
+        The gradient passes where the elements were kept.
+
+        >>> Tensor(np.ones((3, 3))).tril().tolist()
+        [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]
+        """
+        return self._triangle("tril", diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes: the elements on and above the `diagonal`-th
+        diagonal, the rest set to 0 (see `tril`).
+
+        >>> Tensor(np.ones((2, 3))).triu(1).tolist()
+        [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+        """
+        return self._triangle("triu", diagonal)
+
+    def _triangle(self, name: str, diagonal: int) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"{name}: needs a tensor of at least 2 dims (a matrix or a batch "
+                             f"of them), got shape {self.shape}")
+        if not isinstance(diagonal, numbers.Integral) or isinstance(diagonal, bool):
+            raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+        rows, cols = self.shape[-2:]
+        below = np.tri(rows, cols, int(diagonal), dtype=bool)   # on or below that diagonal
+        keep = below if name == "tril" else ~np.tri(rows, cols, int(diagonal) - 1, dtype=bool)
+        return apply(Where, (self, self._constant_like(0, self)), keep)
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)
@@ -821,19 +914,36 @@ class Tensor(Node):
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])  # to infer it from)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """The axes reordered: reversed with no argument (numpy's, as `.T`); in the order of a
+        permutation of them all (`x.transpose(2, 0, 1)` or `x.transpose((2, 0, 1))`, numpy's);
+        and, given two axes, those two swapped, as PyTorch's `transpose(dim0, dim1)` does
+        (attention's `k.transpose(-2, -1)`). So a matrix's `transpose(0, 1)` is its transpose
+        here and in PyTorch, where numpy would leave it unchanged (its tuple `(0, 1)` still
+        does).
+
+        >>> Tensor(np.zeros((2, 3, 4))).transpose(-2, -1).shape
+        (2, 4, 3)
+        """
+        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            return self._swapped(*axes, "transpose")    # PyTorch's transpose(dim0, dim1)
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
+        if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
+            raise TypeError(f"transpose: axes must be ints, got {axes}")
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        _axes((axis1,), self.ndim, "swapaxes"), _axes((axis2,), self.ndim, "swapaxes")
+        return self._swapped(axis1, axis2, "swapaxes")
+
+    def _swapped(self, axis1: int, axis2: int, op: str) -> Tensor:
+        (first,), (second,) = _axes((axis1,), self.ndim, op), _axes((axis2,), self.ndim, op)
         axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
+        axes[first], axes[second] = second, first
+        return apply(Transpose, (self,), tuple(axes))
 
     # PyTorch's names for the same shape ops (a PyTorch script's `x.view(-1)`, `x.unsqueeze(1)`)
 
@@ -843,7 +953,7 @@ class Tensor(Node):
 
     def permute(self, *axes: Any) -> Tensor:
         """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`."""
-        return self.transpose(*axes)
+        return self.transpose(axes[0] if len(axes) == 1 else axes)     # always a permutation
 
     def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of size 1 at position `dim` (numpy's `expand_dims`): (3,) → (1, 3) at 0.
@@ -1267,3 +1377,18 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be "
                          f"broadcast together") from None
     return apply(Where, (a, b), cond)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """PyTorch's `torch.tril(x, diagonal)`: `input.tril(diagonal)`, the lower triangle.
+
+    >>> from autograd import ones
+    >>> tril(ones(3, 3)).tolist()          # the lecture's causal mask: row t sees 0, ..., t
+    [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]
+    """
+    return _as_tensor(input).tril(diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """PyTorch's `torch.triu(x, diagonal)`: `input.triu(diagonal)`, the upper triangle."""
+    return _as_tensor(input).triu(diagonal)

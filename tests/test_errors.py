@@ -169,7 +169,9 @@ def test_other_shape_errors():
     with pytest.raises(ValueError, match="broadcast_to"):
         x.broadcast_to((4, 3))
     with pytest.raises(ValueError, match="transpose"):
-        x.transpose(0, 0)
+        x.transpose((0, 0))                     # numpy's permutation form
+    with pytest.raises(ValueError, match="transpose: axis 2 is out of range"):
+        x.transpose(0, 2)                       # PyTorch's two axes to swap
     with pytest.raises(ValueError, match="concatenate"):
         F.concatenate([x, Tensor(np.ones((2, 4)))], axis=0)
     with pytest.raises(ValueError, match="stack"):

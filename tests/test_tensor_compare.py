@@ -39,6 +39,33 @@ def test_eq_with_something_that_is_not_numbers_is_false():
     assert (t != "text") is True
 
 
+def test_conditions_combine_with_and_or_xor_not_as_bool_tensors():
+    """`((ids >= 0) & (ids < n)).all()` as in PyTorch: constants, arrays on either side."""
+    x = Tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    inside = (x > 0) & (x < 1)
+    assert inside.dtype == np.bool_ and not inside.requires_grad
+    assert inside.tolist() == [False, True, False] and (~inside).tolist() == [True, False, True]
+    assert ((x < 0) | (x > 1)).tolist() == [True, False, True]
+    assert ((x > 0) ^ np.array([True, True, False])).tolist() == [True, False, True]
+    assert (np.array([True, False, True]) & (x > 0)).tolist() == [False, False, True]
+    assert ((x > 0) & True).tolist() == [False, True, True]
+    assert (Tensor([6, 3]) & 5).tolist() == [4, 1] and (~Tensor([0])).tolist() == [-1]
+
+
+def test_and_or_not_of_floats_are_refused_naming_the_dtypes():
+    x = Tensor([0.5, 2.0])
+    with pytest.raises(TypeError, match=r"&: needs bool or integer tensors, got dtypes float32 "
+                                        r"and bool; to combine conditions, compare first"):
+        x & (x > 1)
+    with pytest.raises(TypeError, match=r"\|: needs bool or integer tensors, got dtypes bool "
+                                        r"and float32"):
+        (x > 1) | 1.5
+    with pytest.raises(TypeError, match=r"~: needs a bool or integer tensor, got dtype float32"):
+        ~x
+    with pytest.raises(ValueError, match=r"&: shapes \(2,\) and \(3,\) cannot be broadcast"):
+        (x > 1) & Tensor([True, False, True])
+
+
 def test_tensors_are_dict_keys_and_set_members_by_identity():
     a, b = Tensor([1.0, 2.0]), Tensor([1.0, 2.0])
     table = {a: "a", b: "b"}

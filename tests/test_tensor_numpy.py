@@ -86,6 +86,18 @@ def test_float_and_int_of_a_one_element_tensor_without_history():
             convert(Tensor([1.0, 2.0]))
 
 
+def test_a_one_element_integer_tensor_is_an_index():
+    """`data[i:i + 8] for i in randint(...)`: the GPT lecture slices with the tensors it
+    iterates."""
+    data, starts = Tensor(np.arange(10)), Tensor([3, 0])
+    assert [data[i:i + 2].tolist() for i in starts] == [[3, 4], [0, 1]]
+    assert ["a", "b", "c"][Tensor(np.int64(2))] == "c" and list(range(Tensor([2]))) == [0, 1]
+    for bad in (Tensor(1.0), Tensor([1, 2])):
+        with pytest.raises(TypeError, match=r"only a one-element integer tensor can be used as "
+                                            r"an index, got dtype (float32|int64) and shape"):
+            data[bad:]
+
+
 @pytest.mark.parametrize("convert", [float, int, math.exp])
 def test_a_number_from_a_tensor_in_a_graph_is_refused_as_for_a_value(convert):
     """math.exp(w) would silently pass no gradient: refused, pointing to .item()."""

@@ -59,6 +59,7 @@ COND = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, True]])
 MASK = np.array([[True, False, True], [False, True, True]])
 LABELS = np.array([2, 0, 1, 2])
+CAUSAL = np.tril(np.ones((4, 4))) == 0           # attention's mask: True above the diagonal
 MATRIX = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.75, -0.5, -2.0], [-1.25, 0.5, 1.0, 3.0]])
 
 
@@ -257,6 +258,27 @@ OPS = [
     unary("T", lambda a: a.T, lambda a: a.T, shapes=[(2, 3), (2, 3, 4)]),
     unary("swapaxes", lambda a: a.swapaxes(0, -1), lambda a: a.swapaxes(0, -1),
           shapes=[(2, 3), (2, 3, 4)]),
+    unary("transpose_two_axes", lambda a: a.transpose(-2, -1), lambda a: np.swapaxes(a, -2, -1),
+          shapes=[(2, 3), (1, 3), (2, 3, 4), (1, 2, 3, 4)]),
+    unary("transpose_two_axes_of_a_matrix", lambda a: a.transpose(0, 1), lambda a: a.T,
+          shapes=[(2, 3)]),
+    unary("tril", lambda a: a.tril(), np.tril, shapes=[(4, 4), (1, 4, 4), (2, 3, 4)]),
+    unary("tril_diagonal-1", lambda a: autograd.tril(a, -1), lambda a: np.tril(a, -1),
+          shapes=[(3, 4), (2, 4, 3)]),
+    unary("triu", lambda a: a.triu(), np.triu, shapes=[(4, 4), (1, 4, 4), (2, 3, 4)]),
+    unary("triu_diagonal1", lambda a: autograd.triu(a, 1), lambda a: np.triu(a, 1),
+          shapes=[(3, 4), (2, 4, 3)]),
+    unary("masked_fill", lambda a: a.masked_fill(COND, 0.5), lambda a: np.where(COND, 0.5, a),
+          shapes=[(3, 4), (1, 3, 4), (2, 3, 4), (4,), ()]),
+    unary("masked_fill_0d_mask", lambda a: a.masked_fill(np.array(False), 0.5),
+          lambda a: a.copy(), shapes=[(), (3,)]),
+    Op("masked_fill_tensor_value", lambda a, v: a.masked_fill(Tensor(COND), v),
+       lambda a, v: np.where(COND, v, a), ("real", "real"), (((3, 4), ()), ((2, 3, 4), ()))),
+    # the causal attention weights: -inf above the diagonal, then softmax along the rows
+    unary("masked_fill_-inf_softmax",
+          lambda a: a.masked_fill(CAUSAL, float("-inf")).softmax(dim=-1),
+          lambda a: _softmax(np.where(CAUSAL, -np.inf, a)),
+          shapes=[(4, 4), (1, 4, 4), (2, 4, 4)]),
     unary("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)),
           lambda a: np.broadcast_to(a, (2, 3, 4)), shapes=[(), (1,), (4,), (3, 1), (1, 3, 4)]),
     unary("expand", lambda a: a.expand((2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
@@ -284,6 +306,9 @@ OPS = [
        lambda a, b: np.concatenate([a, b], axis=-1), ("real", "real"), (((2, 3), (2, 1)),)),
     Op("concatenate_three", lambda a, b, c: F.concatenate((a, b, c), axis=0),
        lambda a, b, c: np.concatenate([a, b, c]), ("real",) * 3, (((2,), (3,), (1,)),)),
+    Op("cat_dim-1", lambda a, b: autograd.cat([a, b], dim=-1),
+       lambda a, b: np.concatenate([a, b], axis=-1), ("real", "real"),
+       (((2, 3, 4), (2, 3, 1)), ((1, 3), (1, 2)))),
     Op("stack_axis0", lambda a, b: stack([a, b]), lambda a, b: np.stack([a, b]),
        ("real", "real"), (((2, 3), (2, 3)), ((), ()))),
     Op("stack_axis-1", lambda a, b, c: stack([a, b, c], axis=-1),
@@ -1049,6 +1074,23 @@ def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
                                            r"tensor of shape \(2, 3\), got 3"),
     (lambda t: t.unsqueeze(1.0), TypeError, r"unsqueeze: dim must be an int, got 1.0"),
     (lambda t: t.permute(0, 0), ValueError, r"transpose: \(0, 0\) is not a permutation"),
+    (lambda t: t.transpose(0, 2), ValueError, r"transpose: axis 2 is out of range"),
+    (lambda t: t.transpose(0, 1.0), TypeError, r"transpose: axes must be ints, got \(0, 1.0\)"),
+    (lambda t: t.masked_fill(np.ones((2, 3)), 0.0), TypeError,
+     r"masked_fill: the mask must be bool, got dtype float64; compare to make one"),
+    (lambda t: t.masked_fill(np.ones(2, dtype=bool), 0.0), ValueError,
+     r"masked_fill: a mask of shape \(2,\) does not broadcast with the tensor's shape "
+     r"\(2, 3\)"),
+    (lambda t: t.masked_fill(np.ones(3, dtype=bool), t[0]), ValueError,
+     r"masked_fill: value must be a number or a 0-d Tensor, got a Tensor of shape \(3,\)"),
+    (lambda t: t.masked_fill(np.ones(3, dtype=bool), "x"), TypeError,
+     r"masked_fill: value must be a number or a 0-d Tensor, got str"),
+    (lambda t: t.long().masked_fill(np.ones(3, dtype=bool), float("-inf")), ValueError,
+     r"masked_fill: fill_value -inf does not fit in int64"),
+    (lambda t: t[0].tril(), ValueError,
+     r"tril: needs a tensor of at least 2 dims \(a matrix or a batch of them\), got shape "
+     r"\(3,\)"),
+    (lambda t: autograd.triu(t, 0.5), TypeError, r"triu: diagonal must be an int, got 0.5"),
 ])
 def test_pytorch_shape_names_check_their_arguments(call, error, message):
     with pytest.raises(error, match=message):
