@@ -22,9 +22,10 @@ from .tensor import (
     Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, tril, triu,
     where,
 )
-cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
 from .value import Value
 from .viz import draw_backprop, draw_graph
+
+cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
 
 __all__ = [
     "Value", "Tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",

@@ -360,7 +360,7 @@ class Tensor(Node):
             raise TypeError(f"{convert}(): this tensor {self._history()}; as a Python number "
                             f"it would leave the graph (math.exp(t) would pass no gradient): use "
                             f"t.item() for the number, or the Tensor ops (t.exp(), ...) to stay "
-                            f"differentiable")
+                            f"differentiable ('%f' % t calls {convert}(t) too: f'{{t:.4f}}' works)")
         return self.data.item()
 
     def __format__(self, spec: str) -> str:
@@ -559,6 +559,11 @@ class Tensor(Node):
     def sigmoid(self) -> Tensor: return apply(Sigmoid, (self._floating(),))
     def sin(self) -> Tensor: return apply(Sin, (self._floating(),))
     def cos(self) -> Tensor: return apply(Cos, (self._floating(),))
+
+    def log10(self) -> Tensor:
+        """log₁₀ x = ln x / ln 10, so its slope is 1 / (x ln 10) (makemore's `lossi.append(
+        loss.log10().item())`)."""
+        return self.log() * (1 / math.log(10))
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:

@@ -137,6 +137,7 @@ OPS = [
     # -- elementwise functions --------------------------------------------------------------
     unary("exp", lambda a: a.exp(), np.exp),
     unary("log", lambda a: a.log(), np.log, "pos"),
+    unary("log10", lambda a: a.log10(), np.log10, "pos"),
     unary("sqrt", lambda a: a.sqrt(), np.sqrt, "pos"),
     unary("abs", lambda a: abs(a), np.abs, "nonzero"),
     unary("tanh", lambda a: a.tanh(), np.tanh),
