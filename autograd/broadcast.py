@@ -11,7 +11,8 @@ from typing import Any
 
 
 def unbroadcast(grad: Any, shape: tuple, op_name: str = "op") -> Any:
-    """Sum `grad` over the leading axes and the size-1 axes that broadcasting added to `shape`.
+    """Sum `grad` over the leading axes broadcasting put before `shape` and over the axes where
+    `shape` has size 1 and `grad` does not (those it stretched).
 
     Works on ndarrays and on Tensors alike (it uses only `.shape`, `.sum` and `.reshape`).
 

@@ -23,7 +23,7 @@ def compile(output: Value) -> CompiledGraph:
 
     `forward()` recomputes it from the leaves' current `.data` (parameters and inputs: assign
     new numbers to them between replays); `backward()` accumulates the gradients into the
-    leaves' `.grad`, exactly as `output.backward()` would.
+    leaves' `.grad`, as `output.backward()` would (to within a few ulps: see `CompiledGraph`).
 
     >>> from autograd import Value, compile
     >>> w, b = Value(0.5), Value(0.1)

@@ -122,9 +122,9 @@ _KIND_NUMBER = {kind: number for number, kind in enumerate(["sum", *RULES])}
 
 
 def _step(level: int, kind: str, start: int, group: list[Item]) -> Step:
-    inputs = len(group[0].args)                         # the same for the whole group
+    n_inputs = len(group[0].args)                       # the same for the whole group
     slots = np.fromiter((arg.slot for item in group for arg in item.args), dtype=np.intp,
-                        count=len(group) * inputs).reshape(len(group), inputs)
+                        count=len(group) * n_inputs).reshape(len(group), n_inputs)
     if kind == "sum":
         index = np.ascontiguousarray(slots.T)          # row t: the t-th term of every sum
         # targets sum by sum, to match g.repeat(terms); a 2-d index with broadcast values
@@ -133,6 +133,6 @@ def _step(level: int, kind: str, start: int, group: list[Item]) -> Step:
     index = tuple(np.ascontiguousarray(column) for column in slots.T)
     inputs = index[:-1] if RULES[kind][1] == CONSTANT else index
     flat = NO_SLOPE.get(kind, ())
-    differentiable = [slots for i, slots in enumerate(inputs) if i not in flat]
+    differentiable = [column for i, column in enumerate(inputs) if i not in flat]
     targets = np.concatenate(differentiable) if differentiable else np.empty(0, dtype=np.intp)
     return Step(level, kind, start, start + len(group), index, targets)

@@ -1,4 +1,5 @@
-"""Arithmetic: + - * / ** %, and negation. These rules serve `Value` and `Tensor` alike.
+"""Arithmetic: + - * / ** %, and negation. These rules serve `Value` and `Tensor` alike (%
+only `Tensor`: `Value` has no %).
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
 per input. Binary ops broadcast, so their gradients are summed back to each input's shape by
@@ -174,8 +175,9 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        # (an exponent that is a node, differentiated again, keeps b - 1: the mask's slope 0
-        # would make ∂²(a ** b)/∂a∂b = a^(b-1) + b a^(b-1) ln a read 1 at b = 0, not 1/a)
+        # (an exponent that is a node keeps b - 1, unmasked: this slope is differentiated
+        # with respect to b too, ∂²(a ** b)/∂a∂b = a^(b-1) + b a^(b-1) ln a, which is 1/a at
+        # b = 0; masked to a^0 there, its first term would read 1)
         e = b - 1 if isinstance(b, Node) else slope_exponent(b)
         return g * (b * a ** e), g * (out * log_or_zero(a))
 
@@ -183,7 +185,7 @@ class Pow(Op):
 def slope_exponent(b: Any) -> Any:
     """b - 1, the power in the slope b · a^(b-1) of a ** b, but 0 where b = 0: a ** 0 is the
     constant 1, whose slope is 0 everywhere (PyTorch's value), and 0 · a^0 = 0 · 1 is 0 at every
-    a, where 0 · a^-1 would be NaN at a = 0 and a = ±inf. (x ** 0 also turns up in the second
+    a, where 0 · a^-1 would be NaN at a = 0 (0 · inf). (x ** 0 also turns up in the second
     derivative of x ** 1.) Written without a branch: compiled, a constant b is an array, and a
     constant exponent that is a node (PowBase's, higher order) gets its mask from a Sign node,
     recomputed from the data: b - sign(b)².

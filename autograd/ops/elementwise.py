@@ -340,7 +340,8 @@ def step_of(x: Any) -> Any:
 
 
 def sign_of(x: Any) -> Any:
-    """sign(x) as a Sign node, for the higher-order rule of abs (first order saves the sign)."""
+    """sign(x) as a Sign node: abs's slope in higher-order rules (first order saves the sign),
+    and the mask that `slope_exponent` makes for an exponent that is a node."""
     return apply(Sign, (x,), CLOSED)
 
 

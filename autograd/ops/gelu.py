@@ -77,7 +77,7 @@ def gelu_slope(x: Any) -> Any:
 
 def gelu_tanh_slope(x: Any) -> Any:
     """σ(2u) + 2x σ(2u) σ(-2u) u', for a float64 array or a node. σ(-2u) is 1 - σ(2u) without
-    the cancellation (float32 keeps the 2e-6 by which the slope exceeds 1 at x = 5)."""
+    the cancellation (float32 keeps the 1.5e-6 by which the slope exceeds 1 at x = 5)."""
     x = x.clip(-SATURATED, SATURATED)
     two_u = _two_u(x)
     du = (1 + 3 * CUBIC * x * x) * SQRT_2_OVER_PI

@@ -51,7 +51,8 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
-        # (an empty x gets an empty gradient: no count to divide by)
+        # each output is the mean of x.size / out.size elements, so each gets g divided by that
+        # count (an empty x gets an empty gradient: no count to divide by)
         return Sum.backward(ctx, g * (out.size / x.size) if x.size else g, out, x)
 
 

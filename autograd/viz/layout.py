@@ -163,10 +163,11 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
 def _fold(start: list[float], depth: list[float],
           band: float) -> tuple[list[tuple[float, float]], list[int], float, float]:
     """Cut a long drawing into rows: each layer's (rank, order) shift and row, and the folded
-    size (rank, order).
+    size (rank, order). `band` is the drawing's extent along the order axis (one row's).
 
-    The rows are about sqrt(length × band) long, so a long chain becomes a roughly square
-    picture; a drawing no longer than FOLD_AT stays in one row. The rows of a folded drawing
+    The rows are about sqrt(length × (band + ROW_GAP)) long, kept between FOLD_MIN and
+    FOLD_AT, so a long chain becomes a roughly square picture; a drawing no longer than FOLD_AT
+    stays in one row. The rows of a folded drawing
     have FOLD_MARGIN before and after them, for the edges from one row to the next.
     """
     length = start[-1] + depth[-1] - MARGIN if start else 0.0
