@@ -77,9 +77,21 @@ _LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transp
 
 def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
              rng: np.random.Generator | None = None) -> Target:
-    """Fill with draws from U(a, b). The lectures break symmetry with `uniform_(W, -eps, eps)`."""
-    if not a < b:
-        raise ValueError(f"uniform_: needs a < b, got a={a!r}, b={b!r}")
+    """Fill with draws from U(a, b). The lectures break symmetry with `uniform_(W, -eps, eps)`.
+
+    a == b fills with a, as in PyTorch: the notes' `rand * 2 * eps - eps` with eps = 0 is zeros.
+
+    >>> from autograd import zeros
+    >>> uniform_(zeros(3), 0.0, 0.0).data.tolist()
+    [0.0, 0.0, 0.0]
+    """
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"uniform_: needs finite bounds, got a={a!r}, b={b!r}")
+    if not a <= b:
+        raise ValueError(f"uniform_: needs a <= b, got a={a!r}, b={b!r}")
+    if not math.isfinite(b - a):          # numpy's draw would fail with an OverflowError
+        raise ValueError(f"uniform_: the width b - a overflows, got a={a!r}, b={b!r}; "
+                         f"give a narrower range")
     return _fill_random("uniform_", tensor, lambda r, shape: r.uniform(a, b, shape), rng)
 
 

@@ -415,7 +415,8 @@ class GridSearch:
         for r in self.results:
             mark = " *" if r["params"] == self.best_params else ""
             cells = (["diverged"] * len(scores) if r["mean"] is None else
-                     [f"{r['mean'][s]:.4f} ± {r['std'][s]:.4f}" for s in scores])
+                     [f"{_score_text(r['mean'][s])} ± {_score_text(r['std'][s])}"
+                      for s in scores])
             rows.append([repr(r["params"][n]) for n in names] + cells[:-1] + [cells[-1] + mark])
         widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
@@ -425,6 +426,18 @@ class GridSearch:
     def __repr__(self) -> str:
         return (f"GridSearch({len(self.candidates())} candidates, cv={self.cv!r}, "
                 f"best_params={self.best_params})")
+
+
+def _score_text(score: float) -> str:
+    """A score for `GridSearch.table`: four decimals, as "0.9500"; in scientific notation beyond
+    them (a diverging-but-finite loss, "9.1e+32", would otherwise take 40 digits, and a score
+    below 0.001 would show as "0.0000").
+
+    >>> _score_text(0.95), _score_text(9.1234e32), _score_text(0.0), _score_text(-2.5e-05)
+    ('0.9500', '9.123e+32', '0.0000', '-2.5e-05')
+    """
+    ordinary = score == 0 or 1e-3 <= abs(score) < 1e6
+    return f"{score:.4f}" if ordinary else f"{score:.4g}"
 
 
 def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[float | int],

@@ -395,6 +395,33 @@ def test_huge_feature_values_are_standardised_without_overflow(tmp_path, capsys)
     assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.5
 
 
+def test_the_saved_standardisation_is_the_training_rows_mean_and_population_std(tmp_path,
+                                                                               capsys):
+    """The numbers train has saved since before nn.data.StandardScaler: float64 statistics of
+    the training rows (the split's), population std, 1 for a constant column, and likewise for
+    a regression target; stored as float32."""
+    from nn.data import train_test_split
+    rng = np.random.default_rng(5)
+    X = np.column_stack([rng.normal(1e5, 3e3, 57), rng.normal(0, 1, 57), np.full(57, 0.1),
+                         rng.integers(0, 5, 57)])
+    y = X[:, 0] / 1e3 + 50 * X[:, 1] + 2e5
+    data = write_csv(tmp_path / "d.csv", ["big", "small", "constant", "count", "price"],
+                     [[repr(float(v)) for v in row] for row in np.column_stack([X, y])])
+    code, _, err = run(["train", "--csv", str(data), "--target", "price", "--epochs", "1",
+                        "--no-progress", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0, err
+    X_train, _, y_train, _ = train_test_split(X.astype(np.float32), y.astype(np.float32),
+                                              test_size=12, seed=0)   # --val 0.2 of 57 rows
+    mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
+    std[std == 0] = 1.0
+    saved = load(tmp_path / "m.npz")
+    assert saved["input_mean"].tobytes() == mean.astype(np.float32).tobytes()
+    assert saved["input_std"].tobytes() == std.astype(np.float32).tobytes()
+    assert saved["input_std"][2] == 1.0 and saved["input_mean"][2] == np.float32(0.1)
+    assert saved["target_mean"] == np.float32(y_train.mean(dtype=np.float64))
+    assert saved["target_std"] == np.float32(y_train.std(dtype=np.float64))
+
+
 def test_the_summary_counts_in_english(tmp_path, capsys):
     data = write_csv(tmp_path / "one.csv", ["x", "y"], [(0.1 * i, i % 2) for i in range(10)])
     code, text, err = run(["train", "--csv", str(data), "--target", "y", "--epochs", "1",

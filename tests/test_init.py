@@ -84,6 +84,24 @@ def test_kaiming_uniform_bound(mode, fan):
     assert bound * 0.99 < np.abs(w).max() <= bound
 
 
+def test_uniform_with_equal_bounds_fills_with_that_value():
+    # PyTorch's rule; the notes' rand * 2 * eps - eps reaches it with eps = 0
+    assert init.uniform_(Tensor(np.ones((2, 3))), 0.0, 0.0).data.tolist() == [[0.0] * 3] * 2
+    assert init.uniform_(Tensor(np.zeros(4)), -0.5, -0.5).data.tolist() == [-0.5] * 4
+    scalars = init.uniform_([Value(1.0), Value(2.0)], 0.25, 0.25)
+    assert [v.data for v in scalars] == [0.25, 0.25]
+
+
+@pytest.mark.parametrize("a, b, message", [
+    (float("nan"), 1.0, "needs finite bounds, got a=nan, b=1.0"),
+    (0.0, float("inf"), "needs finite bounds, got a=0.0, b=inf"),
+    (-1e308, 1e308, "the width b - a overflows"),
+])
+def test_uniform_refuses_bounds_it_cannot_draw_from(a, b, message):
+    with pytest.raises(ValueError, match=f"uniform_: {message}"):
+        init.uniform_(Tensor(np.zeros(3)), a, b)
+
+
 def test_uniform_statistics():
     w = init.uniform_(Tensor(np.zeros(100_000)), 2.0, 5.0, rng=np.random.default_rng(3)).data
     assert 2.0 <= w.min() and w.max() < 5.0
@@ -142,10 +160,8 @@ def test_errors():
         init.xavier_normal_(Tensor(np.zeros(5)))
     with pytest.raises(TypeError, match="kaiming_uniform_: needs a 2-d weight Tensor"):
         init.kaiming_uniform_([Value(1.0)])
-    with pytest.raises(ValueError, match="uniform_: needs a < b, got a=1.0, b=-1.0"):
+    with pytest.raises(ValueError, match="uniform_: needs a <= b, got a=1.0, b=-1.0"):
         init.uniform_(Tensor(np.zeros(3)), 1.0, -1.0)
-    with pytest.raises(ValueError, match="uniform_: needs a < b"):
-        init.uniform_(Tensor(np.zeros(3)), 0.5, 0.5)
     with pytest.raises(ValueError, match="normal_: std must be >= 0"):
         init.normal_(Tensor(np.zeros(3)), std=-1.0)
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out', got 'fan_avg'"):

@@ -376,6 +376,27 @@ def test_grid_search_fails_when_every_combination_diverges():
     assert search.table().splitlines() == ["lr     score (mean ± std)", "1e+38  diverged"]
 
 
+def test_grid_search_table_shows_huge_finite_scores_in_scientific_notation():
+    """A loss that blows up but stays finite (~1e32 here) is shown as 2.23e+32, not as 40
+    digits; ordinary scores keep their four decimals."""
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0], np.float32)
+
+    def build(weight):
+        model = LinearRegression(2)
+        model.weight.data[:] = weight                 # lr 0: the weights stay where they start
+        return model, mse_loss, SGD(model.parameters(), lr=0.0)
+
+    search = GridSearch(build, {"weight": [1e16, 0.0]}, cv=2, fit_kwargs={"epochs": 1},
+                        scoring="loss", refit=False).fit(X, y)
+    header, huge, ordinary = search.table().splitlines()
+    assert max(len(line) for line in (header, huge, ordinary)) < 70
+    assert huge.startswith("1e+16 ") and "e+32 ± " in huge and "e+" in huge.split("±")[-1]
+    assert ordinary.startswith("0.0 ") and ordinary.endswith(" *")
+    assert all("." in cell and len(cell.split(".")[1]) == 4 for cell in
+               ordinary.split()[1:-1] if cell != "±")
+
+
 def test_grid_search_fit_again_forgets_the_best_of_the_fit_before():
     """A second fit in which every combination diverges leaves no best from the first one."""
     from nn.train import TrainingDiverged

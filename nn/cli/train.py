@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd import manual_seed
 from nn import MLP, cross_entropy, fit, mse_loss, optim
-from nn.data import train_test_split
+from nn.data import StandardScaler, train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
 from nn.train import TrainingDiverged
 from nn.trained import TrainedModel, trained_paths
@@ -200,8 +200,8 @@ def _target_scale(y: np.ndarray) -> tuple[float, float]:
     """The mean and standard deviation of the regression targets `y` (1 for a constant target):
     the MLP learns the standardised target, whose outputs start near 0, as its inputs are. Left
     in its own units (house prices), the target would stay out of the outputs' reach."""
-    mean, std = float(y.mean(dtype=np.float64)), float(y.std(dtype=np.float64))
-    return mean, (std if std > 0 else 1.0)
+    targets = StandardScaler().fit(y)
+    return float(targets.mean), float(targets.std)
 
 
 def _validation_rows(val: float, n_rows: int) -> int:
@@ -258,16 +258,15 @@ def run(args: argparse.Namespace) -> int:
     stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, seed=args.seed,
                                                       stratify=stratify)
-    # in float64: the sum of float32 values near 1e38 would overflow to inf
-    mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
-    std[std == 0] = 1.0                      # a constant column: leave it centred, not scaled
-
+    # the training rows' statistics (float64; a constant column is centred, not scaled); the
+    # model standardises every row it is given with them, the validation rows first
+    inputs = StandardScaler().fit(X_train)
     out_features = len(classes) if task == "classify" else 1
     target_mean, target_std = _target_scale(y_train) if task == "regress" else (0.0, 1.0)
     mlp = MLP(X.shape[1], args.hidden, out_features)
-    model = TrainedModel(mlp, mean, std, task=task, target=args.target, features=features,
-                         classes=classes, hidden=args.hidden, target_mean=target_mean,
-                         target_std=target_std)
+    model = TrainedModel(mlp, inputs.mean, inputs.std, task=task, target=args.target,
+                         features=features, classes=classes, hidden=args.hidden,
+                         target_mean=target_mean, target_std=target_std)
     extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
     optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
                                                             **extra)

@@ -1,4 +1,5 @@
-"""Data for training: mini-batches, held-out splits, synthetic datasets and MNIST.
+"""Data for training: mini-batches, held-out splits, feature scaling, synthetic datasets and
+MNIST.
 
 >>> from nn.data import DataLoader, make_moons, train_test_split
 >>> X, y = make_moons(200, noise=0.1, seed=0)
@@ -14,10 +15,11 @@ from .datasets import (
 )
 from .loader import DataLoader, TensorDataset
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
+from .scaling import StandardScaler
 from .splits import train_test_split, train_val_test_split
 
 __all__ = [
-    "DataLoader", "TensorDataset", "train_test_split", "train_val_test_split",
+    "DataLoader", "TensorDataset", "train_test_split", "train_val_test_split", "StandardScaler",
     "make_xor", "make_moons", "make_circles", "make_spirals", "make_blobs", "make_regression",
     "make_daily_views", "lag_features",
     "load_mnist", "MNIST", "DownloadError", "read_idx", "write_idx",
