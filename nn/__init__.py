@@ -10,11 +10,12 @@
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
   `parameters_to_vector`, `vector_to_parameters` (nn.utils)
-- data: `DataLoader`, splits, synthetic datasets, MNIST (nn.data); training: `fit`, `evaluate`,
-  `History`, `EarlyStopping` (nn.train); metrics (nn.metrics); what losses and metrics declare
-  about themselves (nn.scoring); `KFold`, `cross_validate`, `GridSearch`, `learning_curve`
-  (nn.selection); checkpoints `save` / `load` of weights or whole training states (nn.io); a model saved by
-  `glassgrad train`, ready to predict: `load_trained` (nn.trained)
+- data: `DataLoader`, splits, feature scaling `StandardScaler`, synthetic datasets, MNIST
+  (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
+  (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
+  `cross_validate`, `GridSearch`, `learning_curve` (nn.selection); checkpoints `save` / `load`
+  of weights or whole training states (nn.io); a model saved by `glassgrad train`, ready to
+  predict: `load_trained` (nn.trained)
 """
 
 from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils
@@ -25,6 +26,7 @@ from .functional import (
     sigmoid, softmax, tanh,
 )
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
+from .data import StandardScaler
 from .io import load, save
 from .layers import (
     GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
@@ -51,6 +53,7 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+    "StandardScaler",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
     "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
