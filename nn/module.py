@@ -40,6 +40,7 @@ import numpy as np
 
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node
+from autograd.tensor import NO_GPU, _to_target
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
            "StateDictKeyError", "StateDictShapeError"]
@@ -376,6 +377,76 @@ class Module:
         running statistics (and no longer updates them). Returns self."""
         return self.train(False)
 
+    # -- dtype and device: PyTorch's calls (there is one device, the CPU) -----------------------
+
+    def to(self, *args: Any, device: Any = None, dtype: Any = None,
+           non_blocking: bool = False) -> Module:
+        """PyTorch's `model.to(device)`, `model.to(dtype)` and `model.to(device, dtype)`;
+        returns self.
+
+        The device must be the CPU ("cpu", or a `torch.device("cpu")`): glassgrad computes
+        with numpy there, so it changes nothing; "cuda", "mps" and the rest are refused. A
+        floating dtype (np.float64, "float64", a torch dtype, or a tensor's dtype:
+        `model.to(x)`) casts every floating parameter and buffer, as PyTorch does: each
+        Parameter keeps its identity and gets new data (PyTorch's `param.data = ...`), so an
+        optimizer built before still trains it, and a gradient it holds is cast along.
+        A graph recorded before the cast refuses backward (its ops read the old numbers):
+        compute the loss again. Integer dtypes are refused, as in PyTorch; `non_blocking` is
+        accepted and means nothing here.
+
+        >>> from nn import Linear
+        >>> from nn.optim import SGD
+        >>> layer = Linear(2, 1); optimizer = SGD(layer.parameters(), lr=0.1)
+        >>> layer.to("cpu") is layer
+        True
+        >>> layer.to(np.float64).weight.dtype
+        dtype('float64')
+        >>> optimizer.param_groups[0]["params"][0] is layer.weight      # the same Parameter
+        True
+        """
+        call = f"{type(self).__name__}.to"
+        dtype, _ = _to_target(call, args, device, dtype, {"non_blocking": non_blocking})
+        return self if dtype is None else self._cast(call, dtype)
+
+    def double(self) -> Module:
+        """PyTorch's `model.double()`: `to(np.float64)`, every floating parameter and buffer
+        cast in place (gradchecks want float64); returns self."""
+        return self._cast(f"{type(self).__name__}.double()", np.dtype(np.float64))
+
+    def float(self) -> Module:
+        """PyTorch's `model.float()`: `to(np.float32)`; returns self."""
+        return self._cast(f"{type(self).__name__}.float()", np.dtype(np.float32))
+
+    def cpu(self) -> Module:
+        """PyTorch's `model.cpu()`: self (glassgrad's parameters are numpy arrays already)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """PyTorch's `model.cuda()`, refused: glassgrad has no GPU."""
+        raise RuntimeError(f"{type(self).__name__}.cuda(): {NO_GPU}")
+
+    def _cast(self, call: str, dtype: np.dtype) -> Module:
+        """Cast every floating parameter (with its gradient) and buffer to `dtype`; returns
+        self. Everything is checked before anything changes."""
+        if dtype.kind != "f":
+            raise TypeError(f"{call}: nn.Module.to only accepts floating point dtypes, got "
+                            f"{dtype} (as in PyTorch: integer weights could not train); "
+                            f"integer data such as class labels is cast on its tensor: "
+                            f"y.long()")
+        params = self.parameters()
+        if dtype != np.float64 and any(isinstance(p, Value) for p in params):
+            raise TypeError(f"{call}: this model's parameters are Values, whose data are "
+                            f"Python floats (float64) and cannot become {dtype}; use Tensor "
+                            f"layers for other dtypes")
+        for p in params:
+            if isinstance(p, Tensor) and p.data.dtype.kind == "f" and p.data.dtype != dtype:
+                _cast_parameter(p, dtype)
+        for module in self.modules():
+            for name, buffer in list(module._own_buffers()):
+                if buffer.dtype.kind == "f" and buffer.dtype != dtype:
+                    setattr(module, name, buffer.astype(dtype))
+        return self
+
     # -- weights in and out --------------------------------------------------------------------
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
@@ -492,6 +563,20 @@ def clear_grad(p: Node, set_to_none: bool = True) -> None:
         p.zero_grad()
     else:
         p.grad = np.zeros_like(p.grad.data if isinstance(p.grad, Node) else p.grad)
+
+
+def _cast_parameter(p: Tensor, dtype: np.dtype) -> None:
+    """Give `p` its data cast to `dtype`, in place as PyTorch's `param.data = ...` is: the same
+    object, so whatever holds it (an optimizer, a tied layer) sees the new data. Its gradient is
+    cast along, as PyTorch's is. The write clock moves on, so a graph recorded with the old data
+    refuses backward instead of reading the new numbers."""
+    p.data = p.data.astype(dtype)
+    p._changed_in_place()
+    if isinstance(p.grad, Tensor):              # a gradient in a graph (create_graph=True)
+        p.grad.data = p.grad.data.astype(dtype)
+        p.grad._changed_in_place()
+    elif p.grad is not None:
+        p.grad = p.grad.astype(dtype)
 
 
 def _not_a_module(item: Any) -> str:

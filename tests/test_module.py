@@ -1,5 +1,7 @@
 """nn.module: parameter discovery, names, modes, state dicts."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -525,3 +527,155 @@ def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():
     missing, unexpected = result                       # a named tuple, as torch's
     assert missing == ["2.weight", "2.bias"] and unexpected == ["head.weight"]
     np.testing.assert_array_equal(model[0].weight.data, np.ones((3, 2)))
+
+
+# -- .to(device), .to(dtype), .double(), .float(), .cpu(), .cuda(): PyTorch's calls -------------
+
+def _small_model():
+    from nn import BatchNorm1d
+    return Sequential(Linear(3, 4), BatchNorm1d(4), ReLU(), Linear(4, 2))
+
+
+def test_to_the_cpu_returns_the_model_unchanged_and_keeps_a_recorded_graph():
+    """The CPU is where glassgrad computes: nothing moves, so a loss recorded before can still
+    be backpropagated (the parameters were not written)."""
+    model = _small_model()
+    arrays = [p.data for p in model.parameters()]
+    loss = model(Tensor(np.ones((5, 3)))).sum()
+    for moved in (model.to("cpu"), model.to("cpu:0"), model.to(device="cpu"),
+                  model.to("cpu", non_blocking=True), model.to("cpu", None), model.to(),
+                  model.to("cpu", np.float32), model.cpu()):
+        assert moved is model
+    assert all(p.data is a for p, a in zip(model.parameters(), arrays))
+    loss.backward()
+    assert model[0].weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, args, shown", [
+    ("to", ("cuda",), "to('cuda')"), ("to", ("cuda:1",), "to('cuda:1')"),
+    ("to", ("mps",), "to('mps')"), ("to", (0,), "to(0)"), ("cuda", (), "cuda()"),
+])
+def test_a_gpu_is_refused_saying_glassgrad_computes_on_the_cpu(call, args, shown):
+    model = _small_model()
+    with pytest.raises(RuntimeError, match=rf"Sequential\.{re.escape(shown)}: there is no GPU "
+                                           rf"here: glassgrad computes with numpy on the CPU; "
+                                           rf"leave out \.to\(device\)"):
+        getattr(model, call)(*args)
+    with pytest.raises(RuntimeError, match=r"no GPU"):
+        model.to(device="cuda", dtype=np.float64)
+    assert model[0].weight.dtype == np.float32          # refused before anything was cast
+
+
+def test_double_casts_parameters_their_grads_and_float_buffers_keeping_the_parameters():
+    """PyTorch's semantics: each Parameter is the same object with new data (param.data = ...),
+    its gradient cast along; floating buffers are cast, integer ones (a count) are not."""
+    model = _small_model()
+    params = model.parameters()
+    model(Tensor(np.ones((5, 3)))).sum().backward()
+    assert model.double() is model
+    assert all(a is b for a, b in zip(model.parameters(), params))
+    assert {p.dtype for p in params} == {p.grad.dtype for p in params} == {np.dtype(np.float64)}
+    bn = model[1]
+    assert bn.running_mean.dtype == bn.running_var.dtype == np.float64
+    assert bn.num_batches_tracked.dtype == np.int64
+    assert dict(model.named_buffers())["1.running_mean"] is bn.running_mean     # still a buffer
+    out = model(Tensor(np.ones((5, 3)), dtype=np.float64))
+    assert out.dtype == np.float64
+    assert model.float() is model and {p.dtype for p in params} == {np.dtype(np.float32)}
+    assert bn.running_var.dtype == np.float32
+
+
+def test_an_optimizer_built_before_double_steps_the_same_parameters():
+    from nn import Tanh
+    from nn.functional import mse_loss
+    from nn.optim import SGD, Adam
+    for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.1)):
+        model = Sequential(Linear(2, 3), Tanh(), Linear(3, 1))
+        optimizer = make(model.parameters())
+        model.to(np.float64)
+        X, y = Tensor(np.ones((4, 2)), dtype=np.float64), np.zeros((4, 1))
+        before = [p.data.copy() for p in model.parameters()]
+        optimizer.zero_grad()
+        mse_loss(model(X), y).backward()
+        optimizer.step()
+        assert all(a is b for a, b in zip(optimizer.param_groups[0]["params"],
+                                          model.parameters()))
+        assert all(p.dtype == np.float64 for p in model.parameters())
+        assert all(not np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+
+
+def test_a_model_cast_to_float64_passes_gradcheck_parameters():
+    import autograd
+    from nn.functional import cross_entropy
+    model = Sequential(Linear(3, 5), ReLU(), Linear(5, 3)).double()
+    X = Tensor(np.random.default_rng(0).normal(size=(6, 3)), dtype=np.float64)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    assert autograd.gradcheck_parameters(lambda: cross_entropy(model(X), y),
+                                         model.named_parameters())
+
+
+def test_a_graph_recorded_before_a_cast_refuses_backward():
+    """The cast writes the parameters: backward of a loss computed before would read the new
+    numbers, so it is refused, as after an optimizer step; a loss computed again works."""
+    model = _small_model()
+    X = Tensor(np.ones((5, 3)))
+    stale = model(X).sum()
+    model.double()
+    with pytest.raises(RuntimeError, match=r"was changed in place after this op used it .*"
+                                           r"\.double\(\) or \.to\(dtype\)"):
+        stale.backward()
+    model(X).sum().backward()
+    assert model[0].weight.grad.dtype == np.float64
+
+
+def test_to_refuses_integer_dtypes_and_muddled_arguments_naming_them():
+    model = _small_model()
+    refusals = [
+        ((np.int64,), {}, TypeError, r"Sequential\.to: nn\.Module\.to only accepts floating "
+                                     r"point dtypes, got int64"),
+        ((Tensor([1, 2]),), {}, TypeError, r"only accepts floating point dtypes, got int64"),
+        (("float64",), {"dtype": np.float32}, TypeError, r"got the dtype twice"),
+        (("cpu", "cpu"), {}, TypeError, r"got two devices \('cpu' and 'cpu'\)"),
+        (("gpu",), {}, TypeError, r"expected a device \('cpu'\) or a dtype .* got 'gpu'"),
+        ((np.float64, "yes"), {}, TypeError, r"non_blocking must be True or False, got 'yes'"),
+        ((np.float64, True, True), {}, TypeError, r"too many arguments"),
+        (("cpu:x",), {}, ValueError, r"'cpu:x' is not a device"),
+    ]
+    for args, kwargs, error, message in refusals:
+        with pytest.raises(error, match=message):
+            model.to(*args, **kwargs)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'copy'"):
+        model.to(np.float64, copy=True)                 # PyTorch's Module.to has no copy
+    assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+def test_to_takes_numpy_names_and_a_tensors_dtype():
+    model = _small_model()
+    assert model.to("float64")[0].weight.dtype == np.float64
+    assert model.to(Tensor([1.0]))[0].weight.dtype == np.float32
+    assert model.to(dtype=np.float16)[0].weight.dtype == np.float16
+
+
+def test_to_takes_torch_devices_and_dtypes_by_name():
+    torch = pytest.importorskip("torch")
+    model = _small_model()
+    assert model.to(torch.device("cpu")) is model
+    assert model.to(torch.device("cpu"), torch.float64)[3].bias.dtype == np.float64
+    assert model.to(torch.float32)[3].bias.dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"to\(device\(type='cuda'\)\): there is no GPU"):
+        model.to(torch.device("cuda"))
+    with pytest.raises(TypeError, match=r"only accepts floating point dtypes, got int64"):
+        model.to(torch.long)
+    with pytest.raises(TypeError, match=r"numpy has no torch\.bfloat16"):
+        model.to(torch.bfloat16)
+
+
+def test_a_scalar_model_is_float64_already_and_refuses_float32():
+    from nn.scalar import MLP
+    model = MLP(2, [3, 1])
+    data = [p.data for p in model.parameters()]
+    assert model.double() is model and model.to("cpu") is model and model.cpu() is model
+    with pytest.raises(TypeError, match=r"MLP\.float\(\): this model's parameters are Values, "
+                                        r"whose data are Python floats \(float64\)"):
+        model.float()
+    assert [p.data for p in model.parameters()] == data

@@ -1056,6 +1056,67 @@ def test_a_cast_to_integers_is_a_constant_as_in_pytorch():
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
 
 
+def test_to_the_cpu_is_the_tensor_itself_and_to_a_dtype_is_the_recorded_cast():
+    """PyTorch's t.to(...): nothing to do gives the tensor itself (copy=True a copy in the
+    graph); a floating dtype is astype, which passes the gradient back in the tensor's dtype."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for same in (x.to("cpu"), x.to("cpu:0"), x.to(device="cpu"), x.to(np.float32), x.to(x),
+                 x.to("cpu", non_blocking=True), x.to(), x.cpu()):
+        assert same is x
+    copied = x.to("cpu", copy=True)
+    assert copied is not x and copied.op == "astype" and copied.data is not x.data
+    casts = (x.to(np.float64), x.to("float64"), x.to(dtype=np.float64), x.to(t64([0.0])),
+             x.to("cpu", np.float64), x.to(device="cpu", dtype="float64"),
+             x.to("cpu", np.float64, False, True))
+    for cast in casts:
+        assert cast.dtype == np.float64 and cast.op == "astype"
+    (casts[0] * 3.0).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [3.0, 3.0]
+    labels = x.to(np.int64)
+    assert labels.dtype == np.int64 and not labels.requires_grad     # a constant, as .long()
+
+
+@pytest.mark.parametrize("call, shown", [
+    (lambda t: t.to("cuda"), r"Tensor\.to\('cuda'\)"),
+    (lambda t: t.to(device="mps", dtype=np.float64), r"Tensor\.to\('mps'\)"),
+    (lambda t: t.to(0), r"Tensor\.to\(0\)"),
+    (lambda t: t.cuda(), r"Tensor\.cuda\(\)"),
+])
+def test_a_gpu_is_refused_naming_the_call(call, shown):
+    with pytest.raises(RuntimeError, match=shown + r": there is no GPU here: glassgrad computes "
+                                                   r"with numpy on the CPU"):
+        call(Tensor([1.0]))
+
+
+def test_to_refuses_muddled_arguments_naming_them():
+    x = Tensor([1.0])
+    refusals = [
+        ((np.float64,), {"dtype": np.float32}, r"Tensor\.to: got the dtype twice"),
+        (("cpu",), {"device": "cpu"}, r"got the device twice"),
+        ((x,), {"dtype": np.float64}, r"a tensor to take the dtype from and also device=/dtype="),
+        (("cpu", "cpu"), {}, r"got two devices"),
+        ((np.complex128,), {}, r"hold bools, integers or floats, not complex128"),
+        (("float64", True, True, True), {}, r"too many arguments; .* non_blocking and copy"),
+        ((np.float64, True), {"non_blocking": True}, r"got non_blocking twice"),
+        ((np.float64,), {"copy": 1}, r"copy must be True or False, got 1"),
+        (([1, 2],), {}, r"expected a device \('cpu'\) or a dtype .* got \[1, 2\]"),
+    ]
+    for args, kwargs, message in refusals:
+        with pytest.raises(TypeError, match=message):
+            x.to(*args, **kwargs)
+
+
+def test_to_takes_torch_devices_and_dtypes_by_name():
+    torch = pytest.importorskip("torch")
+    x = Tensor([1.0, 2.0])
+    assert x.to(torch.device("cpu")) is x
+    assert x.to(torch.float64).dtype == np.float64
+    assert x.to(torch.device("cpu"), torch.long).dtype == np.int64
+    assert x.to(dtype=torch.float16).dtype == np.float16
+    with pytest.raises(RuntimeError, match=r"there is no GPU here"):
+        x.to(torch.device("cuda", 0))
+
+
 def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
     """As numpy and PyTorch (2.0+) do: `squeeze((0, 2))`, and an axis that is a numpy int
     (from `np.argmax`, a shape read from an array)."""
