@@ -42,8 +42,8 @@ __all__ = [
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.long` is told the way
 # (`torch.tensor` cannot be: autograd.tensor is the module that defines Tensor)
-_ON_CPU = ("nothing: glassgrad computes with numpy on the CPU, so leave out the device lines "
-           "(.to(device), device=...)")
+_ON_CPU = ("not needed: glassgrad computes with numpy on the CPU, so write device = 'cpu' "
+           "(.to('cpu') and device='cpu' are accepted) or leave out the device lines")
 _SPELT_OTHERWISE = {
     "long": "np.int64 (dtypes are numpy's: dtype=np.int64)",
     "int64": "np.int64", "float": "np.float32", "float32": "np.float32", "float64": "np.float64",

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .devices import check_device
 from .random import chosen_generator
 from .tensor import Tensor, _shape_args, get_default_dtype
 
@@ -125,19 +126,21 @@ def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype
 
 # -- filled ----------------------------------------------------------------------------------
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
     """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
 
     >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
     ((2, 3), array([0., 0.]))
     """
+    check_device("zeros", device)
     shape = _sizes("zeros", size)
     dtype = _dtype("zeros", dtype, get_default_dtype())
     _can_require_grad("zeros", dtype, requires_grad)
     return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
 
     >>> w = ones(3, requires_grad=True)
@@ -145,6 +148,7 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     >>> w.grad
     array([2., 2., 2.], dtype=float32)
     """
+    check_device("ones", device)
     shape = _sizes("ones", size)
     dtype = _dtype("ones", dtype, get_default_dtype())
     _can_require_grad("ones", dtype, requires_grad)
@@ -152,7 +156,7 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def full(size: Size, fill_value: Any, *, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of shape `size` filled with `fill_value`; its dtype, unless given, follows the
     value as in PyTorch: a bool gives bool, an int int64, a float the default dtype.
 
@@ -161,6 +165,7 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
     >>> full(2, 7).dtype
     dtype('int64')
     """
+    check_device("full", device)
     shape = _sizes("full", (size,))
     _check_fill_type("full", fill_value)
     if isinstance(fill_value, (bool, np.bool_)):
@@ -173,13 +178,14 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None,
-        requires_grad: bool = False) -> Tensor:
+        requires_grad: bool = False, device: Any = None) -> Tensor:
     """The n×m matrix (n×n unless m is given) with ones on its diagonal, zeros elsewhere.
 
     >>> eye(2, 3).data
     array([[1., 0., 0.],
            [0., 1., 0.]], dtype=float32)
     """
+    check_device("eye", device)
     n = _count("eye", "n", n)
     m = n if m is None else _count("eye", "m", m)
     dtype = _dtype("eye", dtype, get_default_dtype())
@@ -188,13 +194,14 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None,
 
 
 def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of `input`'s shape and dtype (unless given) filled with `fill_value`. As in
     PyTorch, it is a new leaf: it does not require grad because `input` does.
 
     >>> full_like(Tensor([1, 2, 3]), 2.7).data      # int64 input: the value is cut to an int
     array([2, 2, 2])
     """
+    check_device("full_like", device)
     shape, input_dtype = _shape_and_dtype("full_like", input)
     _check_fill_type("full_like", fill_value)
     dtype = _dtype("full_like", dtype, input_dtype)
@@ -203,35 +210,38 @@ def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
 
 
 def zeros_like(input: Tensor | np.ndarray, *, dtype: Any = None,
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False, device: Any = None) -> Tensor:
     """Zeros of `input`'s shape and dtype (unless given), as `full_like(input, 0)`.
 
     >>> zeros_like(Tensor([[1.0, 2.0]])).data
     array([[0., 0.]], dtype=float32)
     """
+    check_device("zeros_like", device)
     return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, device: Any = None) -> Tensor:
     """Ones of `input`'s shape and dtype (unless given), as `full_like(input, 1)`.
 
     >>> ones_like(Tensor([1.0, 2.0]), dtype=np.int64).data
     array([1, 1])
     """
+    check_device("ones_like", device)
     return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
 
 
 # -- ranges ----------------------------------------------------------------------------------
 
 def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, device: Any = None) -> Tensor:
     """start, start + step, ... up to but not including end; `arange(n)` is 0 ... n - 1. As in
     PyTorch, int arguments give int64 and any float argument the default float dtype.
 
     >>> arange(5, 0, -2).data, arange(0, 1, 0.25).data
     (array([5, 3, 1]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
     """
+    check_device("arange", device)
     if end is None:
         start, end = 0, start
     start, end = _finite("arange", "start", start), _finite("arange", "end", end)
@@ -250,13 +260,14 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype: An
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, device: Any = None) -> Tensor:
     """`steps` evenly spaced numbers from start to end, both included (PyTorch's `steps` is not
     optional), in the default float dtype unless given.
 
     >>> linspace(0, 1, 5).data
     array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
     """
+    check_device("linspace", device)
     start, end = _finite("linspace", "start", start), _finite("linspace", "end", end)
     steps = _count("linspace", "steps", steps)
     dtype = _dtype("linspace", dtype, get_default_dtype())
@@ -269,7 +280,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
 # Drawn in float64 and then cast, as nn.init does: a seed gives the same numbers (to rounding)
 # whatever the dtype.
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
           generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the standard normal N(0, 1): `randn(2, 3)` or `randn((2, 3))`.
 
@@ -280,13 +291,14 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
     >>> a.shape, a.dtype, np.array_equal(a.data, b.data)
     ((27, 27), dtype('float32'), True)
     """
+    check_device("randn", device)
     shape = _sizes("randn", size)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("randn", generator)
     return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
          generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the uniform distribution on [0, 1): `rand(2, 3)` or `rand((2, 3))`.
 
@@ -294,6 +306,7 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     >>> bool(((0 <= x.data) & (x.data < 1)).all())
     True
     """
+    check_device("rand", device)
     shape = _sizes("rand", size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)
@@ -305,12 +318,13 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
 
 
 def randn_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: bool = False,
-               generator: np.random.Generator | None = None) -> Tensor:
+               device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
     """`randn` with `input`'s shape and dtype (unless given), which must be floating point.
 
     >>> randn_like(Tensor([[1.0, 2.0]])).shape
     (1, 2)
     """
+    check_device("randn_like", device)
     shape, input_dtype = _shape_and_dtype("randn_like", input)
     dtype = _dtype("randn_like", dtype, input_dtype, floating=True)
     return randn(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
@@ -318,7 +332,7 @@ def randn_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: 
 
 def randint(low: int = 0, high: Any = None, size: Any = None, *,
             generator: np.random.Generator | None = None, dtype: Any = None,
-            requires_grad: bool = False) -> Tensor:
+            requires_grad: bool = False, device: Any = None) -> Tensor:
     """Integers drawn uniformly from low, ..., high - 1, int64 unless `dtype` says otherwise:
     `randint(low, high, size)` or `randint(high, size)`, `size` a tuple, as in PyTorch.
 
@@ -326,6 +340,7 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     >>> ix.shape, ix.dtype, bool(((0 <= ix.data) & (ix.data < 10)).all())
     ((32,), dtype('int64'), True)
     """
+    check_device("randint", device)
     if size is None and high is not None and not _is_int(high):   # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:                                           # randint(high, size=...)

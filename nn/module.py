@@ -40,7 +40,7 @@ import numpy as np
 
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node
-from autograd.tensor import NO_GPU, _to_target
+from autograd.devices import NO_GPU, to_arguments
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
            "StateDictKeyError", "StateDictShapeError"]
@@ -405,7 +405,7 @@ class Module:
         True
         """
         call = f"{type(self).__name__}.to"
-        dtype, _ = _to_target(call, args, device, dtype, {"non_blocking": non_blocking})
+        dtype, _ = to_arguments(call, args, device, dtype, {"non_blocking": non_blocking})
         return self if dtype is None else self._cast(call, dtype)
 
     def double(self) -> Module:

@@ -372,3 +372,32 @@ def test_deterministic_creators_match_pytorch(name, args, kwargs):
     ours, theirs = getattr(autograd, name)(*args, **kwargs), getattr(torch, name)(*args, **kwargs)
     assert ours.dtype == theirs.numpy().dtype and ours.shape == tuple(theirs.shape)
     np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6, atol=1e-7)
+
+
+CREATORS_ON_A_DEVICE = {
+    "zeros": lambda **kw: autograd.zeros(2, 3, **kw),
+    "ones": lambda **kw: autograd.ones(2, **kw),
+    "full": lambda **kw: autograd.full((2,), 1.5, **kw),
+    "eye": lambda **kw: autograd.eye(2, **kw),
+    "full_like": lambda **kw: autograd.full_like(Tensor([1.0]), 2.0, **kw),
+    "zeros_like": lambda **kw: autograd.zeros_like(Tensor([1.0]), **kw),
+    "ones_like": lambda **kw: autograd.ones_like(Tensor([1.0]), **kw),
+    "arange": lambda **kw: autograd.arange(4, **kw),
+    "linspace": lambda **kw: autograd.linspace(0, 1, 3, **kw),
+    "randn": lambda **kw: autograd.randn(2, **kw),
+    "rand": lambda **kw: autograd.rand(2, **kw),
+    "randn_like": lambda **kw: autograd.randn_like(Tensor([1.0]), **kw),
+    "randint": lambda **kw: autograd.randint(0, 5, (3,), **kw),
+}
+
+
+@pytest.mark.parametrize("name", CREATORS_ON_A_DEVICE)
+def test_creators_take_the_cpu_as_device_and_refuse_a_gpu(name):
+    """The GPT lecture's `torch.arange(T, device=device)` with device = 'cpu' runs unchanged;
+    'cuda' is refused, naming the creator."""
+    make = CREATORS_ON_A_DEVICE[name]
+    assert make(device="cpu").shape == make().shape
+    with pytest.raises(RuntimeError, match=rf"{name}\(\.\.\., device='cuda'\): there is no GPU"):
+        make(device="cuda")
+    with pytest.raises(TypeError, match=rf"{name}: device must be a device such as 'cpu'"):
+        make(device="float32")

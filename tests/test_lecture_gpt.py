@@ -320,7 +320,7 @@ def test_one_attention_head_matches_pytorch_in_values_and_gradients():
 
 @pytest.mark.parametrize("name, hint", [
     ("long", r"torch.long is np.int64"), ("float", r"torch.float is np.float32"),
-    ("cuda", r"on the CPU, so leave out the device lines"),
+    ("cuda", r"on the CPU, so write device = 'cpu'"),
 ])
 def test_pytorch_only_names_of_the_lecture_say_what_to_write(name, hint):
     with pytest.raises(AttributeError, match=rf"no attribute '{name}'; PyTorch's .*{hint}"):
