@@ -1,7 +1,7 @@
 """Small tensor models, one training step at a time: glassgrad against PyTorch on the CPU.
 
     python benchmarks/small_models.py [--rounds 5] [--steps 300] [--threads 1|default]
-                                      [--only mlp,tab,cnn,emb] [--json FILE]
+                                      [--only mlp,tab,cnn,emb,gpt] [--json FILE]
 
 The models (float32; random data from a fixed numpy seed: the values do not change the work):
 
@@ -12,6 +12,10 @@ The models (float32; random data from a fixed numpy seed: the values do not chan
     cnn  Conv(1→8, 3×3)–ReLU–MaxPool 2–Flatten–Linear(1352→10), cross-entropy, Adam, batch 32
     emb  makemore's MLP: Embedding(27, 10) of 3 characters–Flatten–Linear(30→200)–tanh–
          Linear(200→27), cross-entropy, Adam, batch 32
+    gpt  the GPT of Karpathy's lecture, small: token and position embeddings (65 characters,
+         block 32, n_embd 64), 2 pre-norm blocks of 4 attention heads (causal mask by
+         masked_fill, softmax, cat) and a ReLU feed-forward net, LayerNorm, a linear head;
+         cross-entropy over all 32 positions, AdamW, batch 32
 
 What is timed. Both engines run the same training loop (`Trainer`) on the same model: one list
 of layers built by glassgrad's `nn` and by `torch.nn`, the same weights (drawn once with numpy,
@@ -88,6 +92,15 @@ def three_characters(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.n
     return rng.integers(0, 27, (n, 3)), rng.integers(0, 27, n)
 
 
+GPT_VOCAB, GPT_BLOCK, GPT_EMBD, GPT_HEADS, GPT_LAYERS = 65, 32, 64, 4, 2
+
+
+def text_windows(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of GPT_BLOCK character ids and, one character on, the ids that follow."""
+    text = rng.integers(0, GPT_VOCAB, (n, GPT_BLOCK + 1))
+    return text[:, :-1], text[:, 1:]
+
+
 @dataclass(frozen=True)
 class Workload:
     """A model and how it trains. `layers` are (class name, *arguments), the same in glassgrad's
@@ -101,6 +114,8 @@ class Workload:
     batch: int
     data: Callable[[np.random.Generator, int], tuple]
     with_fit: bool = False                  # also time glassgrad's `nn.fit`
+    build: Callable | None = None           # a model of its own: build(library) (else `layers`)
+    flat_targets: bool = False              # targets (B, T) flattened for logits (B·T, classes)
 
 
 ADAM = {"lr": 1e-3}
@@ -122,17 +137,76 @@ WORKLOADS = {
                     (("Embedding", 27, 10), ("Flatten",), ("Linear", 30, 200), ("Tanh",),
                      ("Linear", 200, 27)),
                     "cross_entropy", "Adam", ADAM, 32, three_characters),
+    "gpt": Workload(f"GPT {GPT_LAYERS} blocks × {GPT_HEADS} heads, n_embd {GPT_EMBD}, block "
+                    f"{GPT_BLOCK}, AdamW, batch 32", (), "cross_entropy", "AdamW", ADAM, 32,
+                    text_windows, build=lambda library: gpt(*library), flat_targets=True),
 }
+
+
+def gpt(nn: Any, functional: Any, optim: Any, wrap: Any, torch: Any) -> Any:
+    """The lecture's GPT in either library (`torch` is PyTorch or `autograd`): the same code,
+    as a learner ports it. Its output is the logits of every position, (B·T, vocab), so that
+    the loss compares them with the flattened targets."""
+    class Head(nn.Module):
+        def __init__(self, size: int) -> None:
+            super().__init__()
+            self.key = nn.Linear(GPT_EMBD, size, bias=False)
+            self.query = nn.Linear(GPT_EMBD, size, bias=False)
+            self.value = nn.Linear(GPT_EMBD, size, bias=False)
+            self.register_buffer("tril", torch.tril(torch.ones(GPT_BLOCK, GPT_BLOCK)))
+
+        def forward(self, x: Any) -> Any:
+            T = x.shape[1]
+            k, q = self.key(x), self.query(x)
+            weights = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
+            weights = weights.masked_fill(self.tril[:T, :T] == 0, float("-inf"))
+            return functional.softmax(weights, dim=-1) @ self.value(x)
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heads = nn.ModuleList([Head(GPT_EMBD // GPT_HEADS) for _ in range(GPT_HEADS)])
+            self.proj = nn.Linear(GPT_EMBD, GPT_EMBD)
+            self.ffwd = nn.Sequential(nn.Linear(GPT_EMBD, 4 * GPT_EMBD), nn.ReLU(),
+                                      nn.Linear(4 * GPT_EMBD, GPT_EMBD))
+            self.ln1, self.ln2 = nn.LayerNorm(GPT_EMBD), nn.LayerNorm(GPT_EMBD)
+
+        def forward(self, x: Any) -> Any:
+            normed = self.ln1(x)
+            x = x + self.proj(torch.cat([head(normed) for head in self.heads], dim=-1))
+            return x + self.ffwd(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tokens = nn.Embedding(GPT_VOCAB, GPT_EMBD)
+            self.positions = nn.Embedding(GPT_BLOCK, GPT_EMBD)
+            self.blocks = nn.Sequential(*[Block() for _ in range(GPT_LAYERS)])
+            self.ln_f = nn.LayerNorm(GPT_EMBD)
+            self.head = nn.Linear(GPT_EMBD, GPT_VOCAB)
+
+        def forward(self, ids: Any) -> Any:
+            B, T = ids.shape
+            x = self.tokens(ids) + self.positions(torch.arange(T))
+            return self.head(self.ln_f(self.blocks(x))).view(B * T, GPT_VOCAB)
+
+    return GPT()
 
 
 def init_weights(workload: Workload, seed: int = 0) -> dict[str, np.ndarray]:
     """The model's weights as a state dict, float32, under the names both Sequentials give them
     ("0.weight", "0.bias", ...), in PyTorch's default ranges: Linear and Conv2d uniform in
-    ±1/√fan_in (weight and bias), Embedding standard normal.
+    ±1/√fan_in (weight and bias), Embedding standard normal. A model of its own (`build`)
+    takes glassgrad's initialisation after `autograd.manual_seed(seed)`.
 
     >>> sorted(init_weights(WORKLOADS["emb"]))
     ['0.weight', '2.bias', '2.weight', '4.bias', '4.weight']
     """
+    if workload.build is not None:              # glassgrad's own initialisation, seeded
+        import autograd
+        autograd.manual_seed(seed)
+        model = workload.build(glassgrad_library())
+        return {name: np.array(w) for name, w in model.state_dict().items()}
     rng = np.random.default_rng(seed)
     weights = {}
     for i, (kind, *args) in enumerate(workload.layers):
@@ -176,18 +250,18 @@ def make_batches(workload: Workload, x: np.ndarray, y: np.ndarray, count: int,
 # ----------------------------------------------------------------------------------------------
 
 def glassgrad_library() -> tuple:
-    """(nn, functional, optim, wrap) of glassgrad."""
+    """(nn, functional, optim, wrap, tensor module) of glassgrad."""
+    import autograd
     import nn
     import nn.functional
     import nn.optim
-    from autograd import Tensor
-    return nn, nn.functional, nn.optim, Tensor
+    return nn, nn.functional, nn.optim, autograd.Tensor, autograd
 
 
 def torch_library() -> tuple:
-    """(nn, functional, optim, wrap) of PyTorch."""
+    """(nn, functional, optim, wrap, tensor module) of PyTorch."""
     import torch
-    return torch.nn, torch.nn.functional, torch.optim, torch.from_numpy
+    return torch.nn, torch.nn.functional, torch.optim, torch.from_numpy, torch
 
 
 LIBRARIES = {"glassgrad": glassgrad_library, "torch": torch_library}
@@ -198,8 +272,11 @@ class Trainer:
     from `weights`; `step(x, y)` trains on one numpy batch and returns its loss."""
 
     def __init__(self, engine: str, workload: Workload, weights: dict[str, np.ndarray]) -> None:
-        nn, functional, optim, self.wrap = LIBRARIES[engine]()
-        self.model = nn.Sequential(*(getattr(nn, kind)(*args) for kind, *args in workload.layers))
+        library = LIBRARIES[engine]()
+        nn, functional, optim, self.wrap, _ = library
+        self.flat_targets = workload.flat_targets
+        self.model = (workload.build(library) if workload.build is not None else
+                      nn.Sequential(*(getattr(nn, kind)(*args) for kind, *args in workload.layers)))
         self.model.load_state_dict({name: self.wrap(w.copy()) for name, w in weights.items()})
         self.loss_fn = getattr(functional, workload.loss)
         self.optimizer = getattr(optim, workload.optimizer)(self.model.parameters(),
@@ -207,6 +284,8 @@ class Trainer:
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         self.optimizer.zero_grad()
+        if self.flat_targets:           # a sequence's (B, T) targets, as its (B·T, V) logits
+            y = y.reshape(-1)
         loss = self.loss_fn(self.model(self.wrap(x)), self.wrap(y))
         loss.backward()
         self.optimizer.step()
