@@ -39,6 +39,8 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.functional import _channels_last_hint, _floating
+from autograd.graph import apply
+from autograd.ops.normalize import LayerNorm as LayerNormOp, LayerNormCtx
 
 from .conv import not_an_image_batch
 from .module import Module, Parameter
@@ -216,8 +218,8 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Tensor | N
 
         y = (x - mean) / √(var + eps) · weight + bias       (weight, bias: normalized_shape)
 
-    Built from ordinary ops, so its gradient (through the mean and variance too) and every
-    higher derivative come for free.
+    One op (`autograd.ops.normalize`), whose rule gives the gradients of x, weight and bias
+    at once, and is written so that it can be differentiated again (any order).
 
     >>> layer_norm(Tensor([[1.0, 3.0], [10.0, 30.0]]), 2).data.round(4)     # each row alone
     array([[-1.,  1.],
@@ -231,16 +233,18 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Tensor | N
                                                 else value)) != shape:
             raise ValueError(f"layer_norm: {name} must have normalized_shape {shape}, got "
                              f"shape {np.shape(value)}")
+    affine = [_floating_like(x, value) for value in (weight, bias) if value is not None]
+    inputs = (x, *affine)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    mean = x.mean(axes, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axes, keepdims=True)
-    y = centred * (var + eps) ** -0.5
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+    ctx = LayerNormCtx(axes, float(eps), weight is not None, bias is not None,
+                       tuple(t.requires_grad for t in inputs))
+    return apply(LayerNormOp, inputs, ctx)
+
+
+def _floating_like(x: Tensor, value: Any) -> Tensor:
+    """A weight or bias as a Tensor; an integer one takes x's dtype (as in `x * weight`)."""
+    value = value if isinstance(value, Tensor) else Tensor(value)
+    return value if value.dtype.kind == "f" else Tensor(value.data.astype(x.dtype))
 
 
 def _normalized_shape(name: str, normalized_shape: Any) -> tuple[int, ...]:

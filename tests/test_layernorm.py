@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Tensor, gradcheck
+from autograd import Tensor, grad, gradcheck
 from nn import LayerNorm
 from nn.functional import layer_norm
 
@@ -64,6 +64,169 @@ def test_the_module_gradients_reach_its_parameters(rng):
     (norm(x) * t64(rng.normal(size=(4, 3)), requires_grad=False)).sum().backward()
     assert norm.weight.grad.shape == norm.bias.grad.shape == (3,)
     assert x.grad.shape == (4, 3)
+
+
+# -- one fused op: the same numbers and derivatives (any order) as the formula built from ops --
+
+def composite_layer_norm(x, shape, weight=None, bias=None, eps=1e-5):
+    """The reference: layer_norm as it was built from ordinary Tensor ops (nine nodes)."""
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    centred = x - x.mean(axes, keepdims=True)
+    y = centred * ((centred * centred).mean(axes, keepdims=True) + eps) ** -0.5
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+FUSED_CASES = {             # x's shape, normalized_shape, with weight, with bias
+    "rows (N, C)": ((5, 4), (4,), True, True),
+    "sequence (B, T, C)": ((2, 3, 4), (4,), True, True),
+    "batch of one": ((1, 4), (4,), True, True),
+    "two normalised axes": ((3, 2, 3), (2, 3), True, True),
+    "no weight": ((3, 4), (4,), False, True),
+    "no bias": ((2, 3, 4), (4,), True, False),
+    "neither": ((3, 4), (4,), False, False),
+}
+
+
+def _fused_case(rng, case):
+    """x (shifted and scaled), weight, bias (random, not ones and zeros, or None) and a random
+    gradient for the output, all float64."""
+    x_shape, shape, weighted, biased = FUSED_CASES[case]
+    return (t64(rng.normal(2.0, 3.0, size=x_shape)),
+            t64(rng.normal(size=shape)) if weighted else None,
+            t64(rng.normal(size=shape)) if biased else None,
+            rng.normal(size=x_shape), shape)
+
+
+def _inputs(x, weight, bias):
+    return [t for t in (x, weight, bias) if t is not None]
+
+
+@pytest.mark.parametrize("case", FUSED_CASES)
+def test_one_node_gives_the_composite_formulas_values_and_gradients(rng, case):
+    x, weight, bias, g, shape = _fused_case(rng, case)
+    fused = layer_norm(x, shape, weight, bias)
+    assert fused.op == "layer_norm" and fused.parents == tuple(_inputs(x, weight, bias))
+    fused.backward(g)
+    ours = [t.grad for t in _inputs(x, weight, bias)]
+    for t in _inputs(x, weight, bias):
+        t.zero_grad()
+    reference = composite_layer_norm(x, shape, weight, bias)
+    reference.backward(g)
+    np.testing.assert_allclose(fused.data, reference.data, rtol=1e-13, atol=1e-14)
+    for mine, theirs in zip(ours, [t.grad for t in _inputs(x, weight, bias)]):
+        assert mine.shape == theirs.shape
+        np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12)
+
+
+def _loss(norm, shape, r):
+    """A scalar that is not linear in the output (so the gradient reaching the op depends on
+    x too, as in a network), of x, weight and bias (positions 0, 1, 2; None where absent)."""
+    return lambda x, weight, bias: (r * norm(x, shape, weight, bias).tanh()).sum()
+
+
+def _hessian_times(loss, directions):
+    """v ↦ Σ_k ∂/∂(x, w, b) of ⟨∂loss/∂input_k, v_k⟩: second derivatives of the loss in
+    every pair of inputs, through the higher-order pass."""
+    def directional(x, weight, bias):
+        args, present = [x, weight, bias], [k for k, t in enumerate((x, weight, bias))
+                                            if t is not None]
+        firsts = grad(loss, argnums=tuple(present))(*args)
+        return sum((v * d).sum() for v, d in zip(directions, firsts))
+    return directional
+
+
+@pytest.mark.parametrize("case", FUSED_CASES)
+def test_second_derivatives_match_the_composite_formulas(rng, case):
+    x, weight, bias, r, shape = _fused_case(rng, case)
+    directions = [rng.normal(size=t.shape) for t in _inputs(x, weight, bias)]
+    present = tuple(k for k, t in enumerate((x, weight, bias)) if t is not None)
+    second = {name: grad(_hessian_times(_loss(norm, shape, r), directions), argnums=present)(
+        x, weight, bias) for name, norm in (("fused", layer_norm),
+                                            ("composite", composite_layer_norm))}
+    for mine, theirs in zip(second["fused"], second["composite"]):
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-10, atol=1e-11)
+
+
+@pytest.mark.parametrize("case", ["sequence (B, T, C)", "two normalised axes", "no weight",
+                                  "no bias"])
+def test_second_derivatives_match_finite_differences(rng, case):
+    """The first derivatives (of a loss that is not linear in the output), differentiated
+    again by backprop and by finite differences, for x, weight and bias."""
+    x, weight, bias, r, shape = _fused_case(rng, case)
+    directions = [rng.normal(size=t.shape) for t in _inputs(x, weight, bias)]
+    directional = _hessian_times(_loss(layer_norm, shape, r), directions)
+    assert gradcheck(lambda *inputs: directional(*_place(inputs, weight, bias)),
+                     *_inputs(x, weight, bias))
+
+
+def _place(inputs, weight, bias):
+    """(x, weight, bias) from the present inputs, None where the case has none."""
+    it = iter(inputs)
+    return [next(it), next(it) if weight is not None else None,
+            next(it) if bias is not None else None]
+
+
+def test_third_derivative_along_a_line_matches_the_composite_formula(rng):
+    """Any order: d³/dt³ of the loss at x + t v (weight and bias moving too)."""
+    x, weight, bias, r, shape = _fused_case(rng, "sequence (B, T, C)")
+    v = [rng.normal(size=t.shape) for t in (x, weight, bias)]
+
+    def along(norm):
+        loss = _loss(norm, shape, r)
+        return lambda t: loss(*[a + t * d for a, d in zip((x.data, weight.data, bias.data), v)])
+    for_t = [grad(grad(grad(along(norm))))(np.array(0.3))
+             for norm in (layer_norm, composite_layer_norm)]
+    np.testing.assert_allclose(for_t[0], for_t[1], rtol=1e-9)
+
+
+def test_float32_keeps_its_dtype_and_todays_numbers(rng):
+    """The forward computes in the input's dtype exactly as the composite formula did (the
+    same operations in the same order); the gradients keep their inputs' dtypes."""
+    x = Tensor(rng.normal(3.0, 2.0, size=(4, 3, 8)).astype(np.float32), requires_grad=True)
+    weight, bias = (Tensor(rng.normal(size=8).astype(np.float32), requires_grad=True)
+                    for _ in range(2))
+    y = layer_norm(x, 8, weight, bias)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, composite_layer_norm(x, (8,), weight, bias).data)
+    y.backward(rng.normal(size=y.shape).astype(np.float32))
+    assert x.grad.dtype == weight.grad.dtype == bias.grad.dtype == np.float32
+    assert layer_norm(x, 8, eps=np.float64(1e-5)).dtype == np.float32    # a numpy eps too
+
+
+def test_weight_and_bias_gradients_are_summed_over_the_batch_axes(rng):
+    """dw = Σ_batch g · x̂ and db = Σ_batch g, over B and T of a (B, T, C) sequence."""
+    x, weight, bias, g, shape = _fused_case(rng, "sequence (B, T, C)")
+    layer_norm(x, shape, weight, bias).backward(g)
+    xhat = (x.data - x.data.mean(-1, keepdims=True)) / np.sqrt(x.data.var(-1, keepdims=True)
+                                                               + 1e-5)
+    np.testing.assert_allclose(weight.grad, (g * xhat).sum(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_allclose(bias.grad, g.sum(axis=(0, 1)), rtol=1e-12)
+
+
+def test_constant_inputs_get_no_gradient_and_the_others_the_same_one(rng):
+    """A constant x (a network's first layer) or constant parameters: the op skips their
+    gradients, and the others' are those it gives when all want one."""
+    x, weight, bias, g, shape = _fused_case(rng, "rows (N, C)")
+    layer_norm(x, shape, weight, bias).backward(g)
+    everything = [t.grad for t in (x, weight, bias)]
+    constant_x, constant_weight, constant_bias = (Tensor(t.data) for t in (x, weight, bias))
+    for t in (x, weight, bias):
+        t.zero_grad()
+    layer_norm(constant_x, shape, weight, bias).backward(g)
+    layer_norm(x, shape, constant_weight, constant_bias).backward(g)
+    assert constant_x.grad is constant_weight.grad is constant_bias.grad is None
+    for t, expected in zip((x, weight, bias), everything):
+        np.testing.assert_array_equal(t.grad, expected)
+
+
+def test_an_integer_weight_takes_the_inputs_dtype(rng):
+    """(as `x * weight` did: the integers become x's floats, not float64)"""
+    x = Tensor(rng.normal(size=(2, 3)).astype(np.float32))
+    assert layer_norm(x, 3, np.array([1, 2, 3]), [0, 0, 1]).dtype == np.float32
 
 
 @settings(max_examples=30)

@@ -16,6 +16,7 @@
                     probabilities and from logits)
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
+    normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
@@ -26,6 +27,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, LogOr
 from .fused import CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import MatMul
+from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .reduce import Max, Mean, Min, Sum
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, GetItem, Reshape, ScatterAdd,
@@ -43,4 +45,5 @@ __all__ = [
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
     "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
+    "LayerNorm",
 ]
