@@ -107,23 +107,24 @@ def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
 # here). Copied one tile of output positions at a time into a buffer that stays in the core's
 # cache, the same product runs at ~85 GFLOP/s and the copy is cheaper too (measured: 6.2 ->
 # 4.6 ms for that layer's forward). So the forward and the weight gradient walk the output in
-# tiles, and a layer's columns are never stored whole. A tile also has at most TILE_COLUMNS
-# columns: the weight gradient's product runs along them, and a longer shared axis with few
-# rows makes BLAS stream again (a first layer's, 25 rows: 0.76 ms at 2,048 columns, 1.76 ms
-# at 5,184).
-TILE_BYTES, TILE_COLUMNS = 512 * 2 ** 10, 2048
+# tiles, and a layer's columns are never stored whole. A tile's TILE_BYTES count both sides of
+# its product, the columns and the output's (or the gradient's) rows for the same positions:
+# counting the columns alone, a first layer's tiles (25 rows of columns, 16 of output) came out
+# too long for the cache, and its forward and weight gradient took 2.3 ms instead of 1.3.
+TILE_BYTES = 512 * 2 ** 10
 
 
-def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry):
+def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry, out_channels: int):
     """im2col one tile of output positions at a time. Yields (rows, columns, cols): slices of
     the output's (Ho, Wo) and the tile's columns (G, C/G·kh·kw, positions·N), in a buffer that
     the next tile overwrites. A tile is several whole output rows, or a part of one row when a
-    whole row would not fit in a tile."""
+    whole row would not fit in a tile; its size counts `out_channels` rows of output per
+    position besides the columns (see TILE_BYTES)."""
     n, c = x.shape[:2]
     ho, wo = geo.output_size(x.shape[2:], kernel)
     view = windows(pad_hw(as_batch_last(x), geo.padding), kernel, (ho, wo), geo)
-    per_position = c * kernel[0] * kernel[1] * n * x.itemsize
-    positions = max(1, min(TILE_BYTES // max(1, per_position), TILE_COLUMNS // max(1, n)))
+    per_position = (c * kernel[0] * kernel[1] + out_channels) * n * x.itemsize
+    positions = max(1, TILE_BYTES // max(1, per_position))
     if positions >= wo:                     # whole rows: (rows, Wo, N) is one run of columns
         height, width = min(ho, positions // wo), wo
     else:                                   # part of a row: (width, N) is one run of columns
@@ -181,7 +182,7 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     y = np.empty((o, ho, wo, n), np.result_type(x, w))            # batch last, every cell written
     by_group = y.reshape(groups, o // groups, ho, wo, n)
     weights = _grouped(w, groups)                                          # (G, O/G, K)
-    for rows, columns, cols in column_tiles(x, w.shape[2:], geo):
+    for rows, columns, cols in column_tiles(x, w.shape[2:], geo, w.shape[0]):
         for k in range(groups):
             # the tile's outputs are one run of memory per output channel: a 2-D view
             out = by_group[k, :, rows, columns].reshape(o // groups, -1)
@@ -205,7 +206,7 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     ho, wo = geo.output_size(x.shape[2:], w_shape[2:])
     g = as_batch_last(g).transpose(1, 2, 3, 0).reshape(groups, o // groups, ho, wo, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
-    for rows, columns, cols in column_tiles(x, w_shape[2:], geo):
+    for rows, columns, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
         for k in range(groups):
             # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows
             dw_t[k] += cols[k] @ g[k, :, rows, columns].reshape(o // groups, -1).T
