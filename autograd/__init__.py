@@ -13,6 +13,7 @@ from .creation import (
     randn_like, zeros, zeros_like,
 )
 from .function import Function
+from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
 from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -34,7 +35,7 @@ __all__ = [
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
-    "relaxed_gc",
+    "relaxed_gc", "keep_freed_memory",
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide

@@ -1,7 +1,8 @@
 """Small tensor models, one training step at a time: glassgrad against PyTorch on the CPU.
 
     python benchmarks/small_models.py [--rounds 5] [--steps 300] [--threads 1|default]
-                                      [--only mlp,tab,cnn,emb,gpt] [--json FILE]
+                                      [--only mlp,tab,cnn,emb,gpt] [--warm-allocator]
+                                      [--keep-freed-memory] [--json FILE]
 
 The models (float32; random data from a fixed numpy seed: the values do not change the work):
 
@@ -360,12 +361,18 @@ def free_a_big_block() -> None:
     del block
 
 
-def worker(workload: str, engine: str, steps: int, warm_allocator: bool = False) -> dict:
+def worker(workload: str, engine: str, steps: int, warm_allocator: bool = False,
+           keep_freed_memory: bool = False) -> dict:
     """Train `workload` with `engine` ("glassgrad", "torch" or "glassgrad nn.fit") and return
     the first steps' and the steady steps' seconds, page faults per steady step, and (hand
-    loops) the first losses. `warm_allocator`: `free_a_big_block()` first."""
+    loops) the first losses. `warm_allocator`: `free_a_big_block()` first;
+    `keep_freed_memory`: `autograd.keep_freed_memory()` first (for either engine: the same
+    allocator settings for both)."""
     if warm_allocator:
         free_a_big_block()
+    if keep_freed_memory:
+        from autograd.allocator import keep_freed_memory as keep
+        keep()
     chosen = WORKLOADS[workload]
     x, y = make_data(chosen)
     trainer = Trainer("torch" if engine == "torch" else "glassgrad", chosen, init_weights(chosen))
@@ -395,7 +402,8 @@ def engines_for(workload: Workload, with_torch: bool) -> list[str]:
 def measure(name: str, args: argparse.Namespace, with_torch: bool) -> dict[str, list[dict]]:
     """{engine: [worker result per round]}, the engines alternating round by round."""
     tasks = {engine: {"workload": name, "engine": engine, "steps": args.steps,
-                      "warm_allocator": args.warm_allocator}
+                      "warm_allocator": args.warm_allocator,
+                      "keep_freed_memory": args.keep_freed_memory}
              for engine in engines_for(WORKLOADS[name], with_torch)}
     return harness.alternate(tasks, args.rounds, harness.worker_env(args.threads),
                              lambda message: progress(f"{name} {message}"), module=MODULE)
@@ -462,7 +470,9 @@ def print_header(machine: dict, args: argparse.Namespace, load: str) -> None:
     print(f"{machine['cpu']}, {machine['usable_cores']} usable cores, {machine['platform']}")
     print(f"{machine['python']}, numpy {machine['numpy']}, torch {machine['torch']}; "
           f"threads: {threads}; 1-minute load average {load}")
-    print("allocator: " + ("warm (every process freed a 16 MB block first, as a script that "
+    print("allocator: " + ("autograd.keep_freed_memory() in every process"
+                           if args.keep_freed_memory else
+                           "warm (every process freed a 16 MB block first, as a script that "
                            "loaded its data has)" if args.warm_allocator else
                            "fresh (no big block freed before training)"))
     print()
@@ -539,6 +549,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warm-allocator", action="store_true",
                         help="free one 16 MB block first in every process, as a script that "
                              "loads or converts its data has (see free_a_big_block)")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="call autograd.keep_freed_memory() first in every process (both "
+                             "engines)")
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument("task", nargs="?", help=argparse.SUPPRESS)   # a worker's task (JSON)
     args = parser.parse_args(argv)

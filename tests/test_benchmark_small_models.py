@@ -56,3 +56,9 @@ def test_a_warm_allocator_is_asked_for_on_every_worker():
     assert args.warm_allocator and not sm.parse_args([]).warm_allocator
     result = sm.worker("tab", "glassgrad", steps=2, warm_allocator=True)
     assert len(result["step_seconds"]) == 2
+
+
+def test_keeping_freed_memory_is_asked_for_by_its_option():
+    """(The worker's call itself is not run here: it would change this process's allocator.)"""
+    assert sm.parse_args(["--keep-freed-memory"]).keep_freed_memory
+    assert not sm.parse_args([]).keep_freed_memory
