@@ -25,19 +25,27 @@ again.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..graph import Node, Op
+from .payload_math import sum_last
 
 
 def normalise(x: Any, axes: tuple, eps: float) -> tuple[Any, Any]:
     """(x̂, rstd) of x over `axes`, on an array or a Tensor: x̂ = (x - μ) · rstd with
     rstd = 1/√(var + eps), the biased variance taken from the centred x (two passes: no
     cancellation when the mean is large against the spread)."""
-    centred = x - x.mean(axes, keepdims=True)
-    var = (centred * centred).mean(axes, keepdims=True)
+    centred = x - mean_last(x, len(axes))
+    var = mean_last(centred * centred, len(axes))
     rstd = (var + eps) ** -0.5
     return centred * rstd, rstd
+
+
+def mean_last(x: Any, axes: int) -> Any:
+    """The mean over the last `axes` axes, kept as size-1 axes (a sum as one product: see
+    `sum_last`), on an array or a Tensor."""
+    return sum_last(x, axes) / math.prod(x.shape[x.ndim - axes:])
 
 
 class LayerNormCtx:
@@ -83,8 +91,8 @@ class LayerNorm(Op):
         else:
             xhat, rstd = ctx.xhat, ctx.rstd
         ghat = g * affine[0] if ctx.weighted else g
-        grads = [rstd * (ghat - ghat.mean(axes, keepdims=True)
-                         - xhat * (ghat * xhat).mean(axes, keepdims=True))
+        grads = [rstd * (ghat - mean_last(ghat, len(axes))
+                         - xhat * mean_last(ghat * xhat, len(axes)))
                  if ctx.needs[0] else None]
         batch = tuple(range(x.ndim - len(axes)))
         if ctx.weighted:

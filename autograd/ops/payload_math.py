@@ -43,6 +43,28 @@ def power(x: Any, c: Any) -> Any:
     return x ** c
 
 
+def sum_last(x: Any, axes: int = 1) -> Any:
+    """The sum over the last `axes` axes, kept as size-1 axes, on a payload or a node.
+
+    For a float32/float64 array, one product with a vector of ones: numpy's own reduction over
+    a short last axis loops row by row (28 µs for a (32, 32, 64) float32 array, 4.6 µs as a
+    product; softmax and layer norm sum along such rows). The sum is the same, added in
+    another order.
+
+    >>> sum_last(np.arange(6.0).reshape(2, 3)), sum_last(np.ones((2, 2, 3)), axes=2).shape
+    (array([[ 3.],
+           [12.]]), (2, 1, 1))
+    """
+    kept = x.shape[:x.ndim - axes] + (1,) * axes
+    n = math.prod(x.shape[x.ndim - axes:])
+    if isinstance(x, Node) or x.dtype not in _BLAS_FLOATS or n == 0:
+        return x.sum(tuple(range(x.ndim - axes, x.ndim)), keepdims=True)
+    return (x.reshape((-1, n)) @ np.ones(n, x.dtype)).reshape(kept)
+
+
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def broadcast_to(x: Any, shape: tuple) -> Any:
     if isinstance(x, Node):
         return x.broadcast_to(shape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Op
-from .payload_math import exp
+from .payload_math import exp, sum_last
 from .reduce import kept_shape
 
 
@@ -62,6 +62,14 @@ def _along(axis: int, y) -> int | None:
     return axis if y.ndim else None
 
 
+def _sum(x, axis: int):
+    """Σ along `axis`, kept as a size-1 axis (along the last axis, attention's rows, as one
+    product: see `sum_last`)."""
+    if x.ndim and axis % x.ndim == x.ndim - 1:
+        return sum_last(x)
+    return x.sum(axis=_along(axis, x), keepdims=True)
+
+
 class Softmax(Op):
     """exp(x) / Σ exp(x) along one axis;  vjp: y * (g - Σ g*y)"""
     name = "softmax"
@@ -73,11 +81,11 @@ class Softmax(Op):
         # NaN PyTorch gives for a fully masked row
         with np.errstate(over="ignore", invalid="ignore"):
             e = np.exp(x - _max(x, axis))
-            return e / e.sum(axis=axis, keepdims=True)
+            return e / _sum(e, axis)
 
     @staticmethod
     def backward(axis, g, y, x):
-        return (y * (g - (g * y).sum(axis=_along(axis, y), keepdims=True)),)
+        return (y * (g - _sum(g * y, axis)),)
 
 
 class LogSoftmax(Op):
