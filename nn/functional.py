@@ -7,7 +7,8 @@ The activations (`leaky_relu` and `gelu` among them), `linear`, `embedding`, the
 `autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
 function, reachable from both modules. This module adds dropout, `one_hot` and the other
 losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`, and declares its
-task (see `nn.scoring`), which is how `fit` picks metrics and reads class labels.
+task (see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty`,
+a term added to a loss, does neither.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F

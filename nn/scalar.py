@@ -61,7 +61,9 @@ class ScalarModule(Module):
         rows = X.data.tolist() if isinstance(X, Tensor) else X
         return [self(row) for row in rows]
 
-_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+# the activations a Neuron takes, each with the name its repr shows (ReLUNeuron(2))
+_ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
 
 class Neuron(ScalarModule):
@@ -74,8 +76,8 @@ class Neuron(ScalarModule):
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu",
                  rng: np.random.Generator | None = None) -> None:
-        if activation not in _NAMES:
-            raise ValueError(f"Neuron: activation must be one of {sorted(_NAMES)}, "
+        if activation not in _ACTIVATION_NAMES:
+            raise ValueError(f"Neuron: activation must be one of {sorted(_ACTIVATION_NAMES)}, "
                              f"got {activation!r}")
         uniform = random.uniform if rng is None else rng.uniform
         self.w = [Value(float(uniform(-1, 1))) for _ in range(nin)]
@@ -100,7 +102,7 @@ class Neuron(ScalarModule):
         return getattr(act, self.activation)()
 
     def __repr__(self) -> str:
-        kind = _NAMES[self.activation] if self.nonlin else "Linear"
+        kind = _ACTIVATION_NAMES[self.activation] if self.nonlin else "Linear"
         return f"{kind}Neuron({len(self.w)})"
 
 

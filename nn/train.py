@@ -401,9 +401,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
-    one label per sample; batched by `batch_size`, default 32, shuffled every epoch unless
-    `shuffle=False`, with `seed`; a DataLoader batches by its own settings, so giving these
-    too is an error).
+    one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
+    epoch unless `shuffle=False`, with `seed`; a DataLoader batches by its own settings, so
+    giving these too is an error).
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -411,10 +411,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
-    monitored score stalls and restores the best weights. The progress bar (tqdm: a
-    widget in Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default (`progress=None`) only in a notebook or
-    when stderr, where it writes, is a terminal, so a log redirected to a file gets no bar;
-    `True` forces it, `False` turns it off.
+    monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
+    Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default
+    (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
+    log redirected to a file gets no bar; `True` forces it, `False` turns it off.
 
     `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
     for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
@@ -461,7 +461,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict)
     _check_scheduler(scheduler, optimizer)
-    if early_stopping is False:             # "no early stopping" (once patience 0: stop at once)
+    if early_stopping is False:             # "no early stopping", as None; not patience 0
         early_stopping = None
     if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=int(early_stopping))

@@ -203,7 +203,8 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
                          f"a model saved by glassgrad train)")
     _check_numbers(state, weights_path)
     mean, std = state.pop("input_mean"), state.pop("input_std")
-    # (and no target scale: their MLPs learnt the target as it is)
+    # a classifier's file, or a regressor's from an older glassgrad, has no target scale: its
+    # MLP learnt the target as it is, which mean 0 and std 1 leave unchanged
     target_mean, target_std = state.pop("target_mean", 0.0), state.pop("target_std", 1.0)
     if own is not None:
         own = _checked(own, weights_path, in_weights=True)

@@ -192,15 +192,15 @@ def vector_to_parameters(vector: Any, parameters: Any) -> None:
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, not a Tensor")
-    numbers = np.asarray(vector.data if isinstance(vector, Tensor) else vector)
-    if numbers.ndim != 1:
-        raise ValueError(f"{where}: vector must be 1-d, got shape {numbers.shape}")
+    flat = np.asarray(vector.data if isinstance(vector, Tensor) else vector)
+    if flat.ndim != 1:
+        raise ValueError(f"{where}: vector must be 1-d, got shape {flat.shape}")
     needed = sum(p.data.size for p in params)
-    if numbers.size != needed:
-        raise ValueError(f"{where}: vector has {numbers.size} numbers but the parameters hold "
+    if flat.size != needed:
+        raise ValueError(f"{where}: vector has {flat.size} numbers but the parameters hold "
                          f"{needed} ({', '.join(str(p.shape) for p in params)})")
     start = 0
     with no_grad():
         for p in params:
-            p.copy_(numbers[start:start + p.data.size].reshape(p.shape))
+            p.copy_(flat[start:start + p.data.size].reshape(p.shape))
             start += p.data.size

@@ -50,8 +50,9 @@ def add_parser(subparsers: Any) -> None:
                         help="where to write the drawing: .svg, .png or .pdf; '-' writes SVG "
                              "to stdout (default: graph.svg, or none with --steps)")
     parser.add_argument("--steps", default=None, metavar="PAGE.html",
-                        help="also write a page that steps through backpropagation node by node "
-                             "(one self-contained .html file: buttons, slider, arrow keys)")
+                        help="write a page that steps through backpropagation node by node "
+                             "(one self-contained .html file: buttons, slider, arrow keys), "
+                             "instead of the drawing unless -o is given too")
     parser.add_argument("--no-grad", action="store_true", help="do not show gradients")
     parser.add_argument("--color-grad", action="store_true",
                         help="shade each node by the size of its gradient")

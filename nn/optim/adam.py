@@ -25,7 +25,8 @@ class Adam(Optimizer):
                                                  p ← p · (1 − lr · weight_decay) instead)
         m ← β1 · m + (1 − β1) · g               running mean of gradients (momentum)
         v ← β2 · v + (1 − β2) · g²              running mean of squared gradients
-        v_max ← max(v_max, v);  v ← v_max       if amsgrad
+        v_max ← max(v_max, v)                   if amsgrad: v_max replaces v in the next
+                                                line only (v keeps its running mean)
         p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
 
     The divisions by 1 − βᵗ undo the pull of the zero start on the first steps.

@@ -1,8 +1,8 @@
 """Per-coordinate step sizes from running sums of squared gradients: Adagrad, Adadelta, RMSprop.
 
 Each divides a coordinate's step by the root of (a running average of) its squared gradients, so
-coordinates with large, frequent gradients take small steps and rare ones large steps. Ordered as
-they were invented: Adagrad sums forever; Adadelta and RMSprop forget with a decaying average.
+coordinates with large, frequent gradients take small steps and rare ones large steps. Adagrad
+(2011) sums forever; Adadelta and RMSprop (both 2012) forget with a decaying average.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class RMSprop(Optimizer):
         g ← −g                                  if maximize
         g ← g + weight_decay · p                (L2 penalty)
         v ← α · v + (1 − α) · g²                running mean of squared gradients
-        centered:   ḡ ← α · ḡ + (1 − α) · g;   d = √(v − ḡ²) + eps    (an estimate of the variance)
+        centered:   ḡ ← α · ḡ + (1 − α) · g
+                    d = √(v − ḡ²) + eps         (v − ḡ² estimates the variance of g)
         otherwise:  d = √v + eps
         momentum μ > 0:   b ← μ · b + g / d;   p ← p − lr · b
         otherwise:        p ← p − lr · g / d
