@@ -965,13 +965,17 @@ class Tensor(Node):
         """
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
             return self._swapped(*axes, "transpose")    # PyTorch's transpose(dim0, dim1)
-        if len(axes) == 1 and not isinstance(axes[0], int):
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
             axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
         if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
             raise TypeError(f"transpose: axes must be ints, got {axes}")
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        outside = [a for a in axes if not -self.ndim <= a < self.ndim]
+        if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
+            raise ValueError(f"transpose: axis {outside[0]} is out of range for a tensor with "
+                             f"{self.ndim} dims, in {axes}")
+        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 

@@ -1159,6 +1159,21 @@ def test_pytorch_shape_names_check_their_arguments(call, error, message):
         call(t64(np.zeros((2, 3))))
 
 
+def test_transpose_refuses_out_of_range_axes_in_a_permutation_and_takes_a_numpy_int():
+    """Taken modulo ndim, (0, 1, 5) and (0, 1, -4) passed as the permutation (0, 1, 2) of a 3-d
+    tensor, where numpy raises; a single numpy int axis (1-d) failed inside with 'numpy.int64
+    object is not iterable'."""
+    x = t64(np.zeros((2, 3, 4)))
+    for axes in ((0, 1, 5), (0, 1, -4)):
+        with pytest.raises(ValueError, match=rf"transpose: axis {axes[2]} is out of range for a "
+                                             rf"tensor with 3 dims"):
+            x.transpose(axes)
+        with pytest.raises(ValueError, match="out of range"):
+            x.permute(*axes)
+    assert t64([1.0, 2.0]).transpose(np.int64(0)).shape == (2,)
+    assert x.transpose((np.int64(2), 0, 1)).shape == (4, 2, 3)
+
+
 def test_a_pytorch_tensor_that_requires_grad_gives_its_numbers():
     class Like:                             # stands in for a torch.Tensor with requires_grad
         def __init__(self, numbers, frozen=False):
