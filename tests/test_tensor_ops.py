@@ -1106,6 +1106,17 @@ def test_to_refuses_muddled_arguments_naming_them():
             x.to(*args, **kwargs)
 
 
+def test_to_refuses_the_dtype_names_numpy_and_pytorch_read_differently():
+    """x.to("float") was numpy's float64, where PyTorch's float is float32; "int" likewise."""
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Tensor\.to: 'float' is float64 to numpy but float32 "
+                                        r"to PyTorch .*np\.float32 or np\.float64"):
+        x.to("float")
+    with pytest.raises(TypeError, match=r"'int' is int64 to numpy but int32 to PyTorch"):
+        x.to("cpu", "int")
+    assert x.to(float).dtype == np.float64 and x.to("double").dtype == np.float64   # as torch
+
+
 def test_to_takes_torch_devices_and_dtypes_by_name():
     torch = pytest.importorskip("torch")
     x = Tensor([1.0, 2.0])
