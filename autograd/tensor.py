@@ -1351,6 +1351,16 @@ def _check_sequence(op: str, tensors: Any) -> None:
                         f"{op}([a, b], axis=0)")
 
 
+def _floats_joined(ts: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Integer or bool tensors joined with float ones take the floats' dtype, as in PyTorch's
+    cat and stack and in `_promote` (numpy would make int64 with float32 into float64)."""
+    floats = [t.data.dtype for t in ts if t.data.dtype.kind == "f"]
+    if not floats or len(floats) == len(ts):
+        return ts
+    dtype = np.result_type(*floats)
+    return tuple(t if t.data.dtype.kind == "f" else Tensor(t.data.astype(dtype)) for t in ts)
+
+
 def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (np.concatenate; PyTorch's `torch.cat(xs, dim=1)` is
     `concatenate(xs, dim=1)`).
@@ -1366,6 +1376,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None
     if any(t.ndim == 0 for t in ts):
         raise ValueError(f"concatenate: 0-d tensors have no axis to join along (shapes "
                          f"{[t.shape for t in ts]}); use stack to make a 1-d tensor of them")
+    ts = _floats_joined(ts)
     (ax,) = _axes(axis, ts[0].ndim, "concatenate")
     for t in ts:
         if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
@@ -1388,6 +1399,7 @@ def stack(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> T
         raise ValueError("stack: needs at least one tensor")
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
+    ts = _floats_joined(ts)
     (ax,) = _axes(axis, ts[0].ndim + 1, "stack")
     return apply(Stack, ts, ax)
 

@@ -1170,6 +1170,20 @@ def test_pytorch_shape_names_check_their_arguments(call, error, message):
         call(t64(np.zeros((2, 3))))
 
 
+def test_cat_and_stack_join_integers_with_floats_in_the_floats_dtype_as_pytorch():
+    """autograd.cat([int64, float32]) was float64 (numpy's rule), where torch.cat gives float32
+    and glassgrad's own int64 + float32 is float32."""
+    ints, floats = Tensor(np.arange(2)), Tensor(np.ones(2, np.float32), requires_grad=True)
+    for join, values in ((autograd.cat, [0.0, 1.0, 1.0, 1.0]),
+                         (autograd.stack, [[0.0, 1.0], [1.0, 1.0]])):
+        joined = join([ints, floats])
+        assert joined.dtype == np.float32 and joined.tolist() == values
+        joined.sum().backward()
+        assert floats.grad.dtype == np.float32 and (floats.grad > 0).all()
+        floats.grad = None
+    assert autograd.cat([Tensor(np.ones(1, np.float32)), Tensor(np.ones(1))]).dtype == np.float64
+
+
 def test_transpose_refuses_out_of_range_axes_in_a_permutation_and_takes_a_numpy_int():
     """Taken modulo ndim, (0, 1, 5) and (0, 1, -4) passed as the permutation (0, 1, 2) of a 3-d
     tensor, where numpy raises; a single numpy int axis (1-d) failed inside with 'numpy.int64
