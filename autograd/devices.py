@@ -27,6 +27,13 @@ _DEVICE_TYPES = frozenset({
 })
 
 
+#: dtype names that numpy and PyTorch read differently: refused rather than guessed
+_TWO_MEANINGS = {
+    "float": "float64 to numpy but float32 to PyTorch (torch.float, t.float())",
+    "int": "int64 to numpy but int32 to PyTorch (torch.int, t.int())",
+}
+
+
 def _is_device(value: Any) -> bool:
     """True for a device: its name ("cuda:0"), a torch.device (seen by its class name, torch is
     not imported), or an int (PyTorch's `.to(0)` means the first GPU)."""
@@ -51,6 +58,9 @@ def _numpy_dtype(call: str, dtype: Any) -> np.dtype:
     """`dtype` as numpy's: a numpy dtype or name, or a torch dtype by its name (torch.float64
     is np.float64)."""
     given = dtype
+    if isinstance(dtype, str) and dtype in _TWO_MEANINGS:
+        raise TypeError(f"{call}: {dtype!r} is {_TWO_MEANINGS[dtype]}; name the size: "
+                        f"np.{dtype}32 or np.{dtype}64")
     from_torch = type(dtype).__name__ == "dtype" and type(dtype).__module__.startswith("torch")
     if from_torch:
         dtype = str(dtype).removeprefix("torch.")

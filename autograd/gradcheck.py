@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -141,10 +141,11 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
     parameters where they live, which `gradcheck` (whose f must compute from its arguments)
     cannot do. Each number is moved in place and put back exactly; the parameters' `.grad` is
     left as it was. `parameters` holds Tensors or Values, or `(name, parameter)` pairs such as
-    `model.named_parameters()` (a mismatch then names the parameter). Tensors must be float64
-    (build the model with `dtype="float64"`): a float32 cost moves by less than its rounding
-    for small ε. It costs two forward passes per number, so check a small network once, then
-    train without it. On a mismatch raises `GradcheckError` naming the parameter, the element
+    `model.named_parameters()` or a dict of them (a mismatch then names the parameter).
+    Tensors must be float64 (build the model with `dtype="float64"`): a float32 cost moves by
+    less than its rounding for small ε. It costs two forward passes per number (a BatchNorm
+    in training mode updates its running statistics in each), so check a small network once,
+    then train without it. On a mismatch raises `GradcheckError` naming the parameter, the element
     and both values (or returns False with `raise_exception=False`).
 
     >>> W = Tensor([[0.5, -1.0], [0.3, 0.8]], dtype="float64", requires_grad=True)
@@ -202,8 +203,15 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
     if isinstance(parameters, Node):
         parameters = [parameters]
     named = []
+    if isinstance(parameters, Mapping):          # dict(model.named_parameters())
+        parameters = parameters.items()
     for i, item in enumerate(parameters):
-        name, p = item if isinstance(item, tuple) and len(item) == 2 else (str(i), item)
+        if isinstance(item, tuple) and not (len(item) == 2 and isinstance(item[0], str)):
+            # a layer's (W, b): read as a (name, parameter) pair it would check b alone
+            raise TypeError(f"{where}: item {i} is a tuple of {len(item)} (a layer's (W, b)?); "
+                            f"pass the parameters one by one, [W1, b1, W2, b2], or (name, "
+                            f"parameter) pairs such as model.named_parameters()")
+        name, p = item if isinstance(item, tuple) else (str(i), item)
         if not isinstance(p, Node):
             raise TypeError(f"{where}: parameter {name} is a {type(p).__name__}, not a Tensor or "
                             f"Value")
@@ -243,13 +251,15 @@ def _objective_at(f: Callable, args: list, x: Node, k: int, shift: float,
                 return objective(f(*args))
             finally:
                 x.data = old
-        flat = x.data.reshape(-1)
-        old = flat[k]
-        flat[k] = old + shift
+        # the element by its index, not through x.data.reshape(-1): that is a copy when the
+        # array is not C-contiguous (a transposed weight), and moving the copy moves nothing
+        index = np.unravel_index(k, x.data.shape)
+        old = x.data[index]
+        x.data[index] = old + shift
         try:
             return objective(f(*args))
         finally:
-            flat[k] = old
+            x.data[index] = old
 
 
 def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,

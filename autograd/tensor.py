@@ -965,13 +965,17 @@ class Tensor(Node):
         """
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
             return self._swapped(*axes, "transpose")    # PyTorch's transpose(dim0, dim1)
-        if len(axes) == 1 and not isinstance(axes[0], int):
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
             axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
         if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
             raise TypeError(f"transpose: axes must be ints, got {axes}")
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        outside = [a for a in axes if not -self.ndim <= a < self.ndim]
+        if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
+            raise ValueError(f"transpose: axis {outside[0]} is out of range for a tensor with "
+                             f"{self.ndim} dims, in {axes}")
+        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
@@ -1347,6 +1351,16 @@ def _check_sequence(op: str, tensors: Any) -> None:
                         f"{op}([a, b], axis=0)")
 
 
+def _floats_joined(ts: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Integer or bool tensors joined with float ones take the floats' dtype, as in PyTorch's
+    cat and stack and in `_promote` (numpy would make int64 with float32 into float64)."""
+    floats = [t.data.dtype for t in ts if t.data.dtype.kind == "f"]
+    if not floats or len(floats) == len(ts):
+        return ts
+    dtype = np.result_type(*floats)
+    return tuple(t if t.data.dtype.kind == "f" else Tensor(t.data.astype(dtype)) for t in ts)
+
+
 def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (np.concatenate; PyTorch's `torch.cat(xs, dim=1)` is
     `concatenate(xs, dim=1)`).
@@ -1362,6 +1376,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None
     if any(t.ndim == 0 for t in ts):
         raise ValueError(f"concatenate: 0-d tensors have no axis to join along (shapes "
                          f"{[t.shape for t in ts]}); use stack to make a 1-d tensor of them")
+    ts = _floats_joined(ts)
     (ax,) = _axes(axis, ts[0].ndim, "concatenate")
     for t in ts:
         if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
@@ -1384,6 +1399,7 @@ def stack(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> T
         raise ValueError("stack: needs at least one tensor")
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
+    ts = _floats_joined(ts)
     (ax,) = _axes(axis, ts[0].ndim + 1, "stack")
     return apply(Stack, ts, ax)
 

@@ -21,6 +21,7 @@ Both give scikit-learn's fold sizes (the first n % k folds have one sample more)
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 import warnings
 from collections.abc import Iterable, Mapping
@@ -525,7 +526,11 @@ def _train_sizes(where: str, train_sizes: Any, n_samples: int) -> list[int]:
             if not 0 < size <= 1:
                 raise ValueError(f"{where}: train size {size} is a fraction outside (0, 1]; "
                                  f"give a count as an int")
-            sizes.append(int(np.ceil(size * n_samples)))
+            rows = size * n_samples
+            # a count that the float product overshoots by its rounding is that count: 0.55 of
+            # 100 rows is 55.00000000000001, which rounded up would be 56
+            whole = round(rows)
+            sizes.append(whole if math.isclose(rows, whole, rel_tol=1e-9) else math.ceil(rows))
     if not sizes:
         raise ValueError(f"{where}: train_sizes is empty")
     if any(b <= a for a, b in zip(sizes, sizes[1:])):

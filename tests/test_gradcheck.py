@@ -339,3 +339,25 @@ def test_gradcheck_parameters_usage_errors():
         gradcheck_parameters(lambda: layer64(x).sum(), [])
     with pytest.raises(TypeError, match="parameter 0 is a ndarray"):
         gradcheck_parameters(lambda: layer64(x).sum(), [np.zeros(2)])
+
+
+def test_gradcheck_parameters_moves_a_transposed_parameter_itself():
+    """A parameter whose array is not C-contiguous (a transposed weight): reshape(-1) made a
+    copy, the copy was moved, the cost did not change, and a right gradient was reported as
+    wrong (finite differences 0.0)."""
+    X = Tensor(np.random.default_rng(0).normal(size=(4, 3)))
+    for data in (np.arange(6.0).reshape(2, 3).T / 5, np.asfortranarray(np.ones((3, 2)))):
+        W = Tensor(data, requires_grad=True)
+        before = W.data.copy()
+        assert gradcheck_parameters(lambda: ((X @ W) ** 3).sum(), [W], eps=1e-4)
+        assert (W.data == before).all()
+
+
+def test_gradcheck_parameters_refuses_a_layer_pair_it_would_read_as_a_name():
+    """[(W1, b1), (W2, b2)] was taken as (name, parameter) pairs: only the biases were
+    checked, each 'named' by its weight's repr."""
+    W, b = t64([[0.5, -1.0]]), t64([0.1])
+    x = Tensor(np.array([[1.0], [2.0]]))
+    with pytest.raises(TypeError, match=r"item 0 is a tuple of 2 .*\[W1, b1, W2, b2\]"):
+        gradcheck_parameters(lambda: ((x @ W) + b).sum(), [(W, b)])
+    assert gradcheck_parameters(lambda: ((x @ W) + b).tanh().sum(), {"W": W, "b": b})

@@ -436,6 +436,14 @@ def test_learning_curve_trains_on_growing_prefixes_and_scores_them_and_the_fixed
     assert curve["train"]["loss"][0] < 1e-6 < curve["train"]["loss"][2]   # 2 points: exact
 
 
+def test_learning_curve_fractions_are_not_rounded_up_past_their_count():
+    """0.55 × 100 is 55.00000000000001 in floats, and 0.07 × 100 7.000000000000001: rounded up
+    they trained on 56 and 8 rows. A fraction that is no whole count still rounds up."""
+    from nn.selection import _train_sizes
+    assert _train_sizes("learning_curve", [0.07, 0.55, 0.555, 1.0], 100) == [7, 55, 56, 100]
+    assert _train_sizes("learning_curve", [0.1, 0.5], 3) == [1, 2]
+
+
 @pytest.mark.parametrize("sizes, error, message", [
     ([0], ValueError, r"train size 0 is outside 1\.\.5"),
     ([6], ValueError, r"train size 6 is outside 1\.\.5"),

@@ -1106,6 +1106,17 @@ def test_to_refuses_muddled_arguments_naming_them():
             x.to(*args, **kwargs)
 
 
+def test_to_refuses_the_dtype_names_numpy_and_pytorch_read_differently():
+    """x.to("float") was numpy's float64, where PyTorch's float is float32; "int" likewise."""
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Tensor\.to: 'float' is float64 to numpy but float32 "
+                                        r"to PyTorch .*np\.float32 or np\.float64"):
+        x.to("float")
+    with pytest.raises(TypeError, match=r"'int' is int64 to numpy but int32 to PyTorch"):
+        x.to("cpu", "int")
+    assert x.to(float).dtype == np.float64 and x.to("double").dtype == np.float64   # as torch
+
+
 def test_to_takes_torch_devices_and_dtypes_by_name():
     torch = pytest.importorskip("torch")
     x = Tensor([1.0, 2.0])
@@ -1157,6 +1168,35 @@ def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
 def test_pytorch_shape_names_check_their_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call(t64(np.zeros((2, 3))))
+
+
+def test_cat_and_stack_join_integers_with_floats_in_the_floats_dtype_as_pytorch():
+    """autograd.cat([int64, float32]) was float64 (numpy's rule), where torch.cat gives float32
+    and glassgrad's own int64 + float32 is float32."""
+    ints, floats = Tensor(np.arange(2)), Tensor(np.ones(2, np.float32), requires_grad=True)
+    for join, values in ((autograd.cat, [0.0, 1.0, 1.0, 1.0]),
+                         (autograd.stack, [[0.0, 1.0], [1.0, 1.0]])):
+        joined = join([ints, floats])
+        assert joined.dtype == np.float32 and joined.tolist() == values
+        joined.sum().backward()
+        assert floats.grad.dtype == np.float32 and (floats.grad > 0).all()
+        floats.grad = None
+    assert autograd.cat([Tensor(np.ones(1, np.float32)), Tensor(np.ones(1))]).dtype == np.float64
+
+
+def test_transpose_refuses_out_of_range_axes_in_a_permutation_and_takes_a_numpy_int():
+    """Taken modulo ndim, (0, 1, 5) and (0, 1, -4) passed as the permutation (0, 1, 2) of a 3-d
+    tensor, where numpy raises; a single numpy int axis (1-d) failed inside with 'numpy.int64
+    object is not iterable'."""
+    x = t64(np.zeros((2, 3, 4)))
+    for axes in ((0, 1, 5), (0, 1, -4)):
+        with pytest.raises(ValueError, match=rf"transpose: axis {axes[2]} is out of range for a "
+                                             rf"tensor with 3 dims"):
+            x.transpose(axes)
+        with pytest.raises(ValueError, match="out of range"):
+            x.permute(*axes)
+    assert t64([1.0, 2.0]).transpose(np.int64(0)).shape == (2,)
+    assert x.transpose((np.int64(2), 0, 1)).shape == (4, 2, 3)
 
 
 def test_a_pytorch_tensor_that_requires_grad_gives_its_numbers():
