@@ -48,6 +48,9 @@ _ON_CPU = ("not needed: glassgrad computes with numpy on the CPU, so write devic
 _SPELT_OTHERWISE = {
     "long": "np.int64 (dtypes are numpy's: dtype=np.int64)",
     "int64": "np.int64", "float": "np.float32", "float32": "np.float32", "float64": "np.float64",
+    "double": "np.float64", "int": "np.int32 (torch.int is 32-bit)", "int32": "np.int32",
+    "bool": "bool (dtype=bool, as in torch.ones(T, T, dtype=torch.bool))",
+    "float16": "np.float16", "half": "np.float16",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
 }
 

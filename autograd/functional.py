@@ -943,6 +943,10 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a convolution "
+                         f"needs at least one output channel, one input channel and a kernel "
+                         f"of at least 1×1")
     if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
         raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
                          f"{weight.shape[0]}, got {groups!r}")

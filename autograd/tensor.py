@@ -27,9 +27,9 @@ from .broadcast import unbroadcast
 from .devices import NO_GPU, to_arguments
 from .graph import Leaf, Node, apply, write_clock
 from .ops import (
-    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Div, Exp, GetItem, Log, LogSoftmax,
-    LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow, Relu,
-    Remainder, Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Div, Exp, GetItem, Log, Log10,
+    LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow,
+    Relu, Remainder, Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
 )
 from .ops.arithmetic import pow_rule
 
@@ -562,9 +562,8 @@ class Tensor(Node):
     def cos(self) -> Tensor: return apply(Cos, (self._floating(),))
 
     def log10(self) -> Tensor:
-        """log₁₀ x = ln x / ln 10, so its slope is 1 / (x ln 10) (makemore's `lossi.append(
-        loss.log10().item())`)."""
-        return self.log() * (1 / math.log(10))
+        """log₁₀ x, whose slope is 1 / (x ln 10) (makemore's `lossi.append(loss.log10().item())`)."""
+        return apply(Log10, (self._floating(),))
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:

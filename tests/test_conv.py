@@ -246,6 +246,10 @@ def test_errors_name_the_op_and_the_shapes():
                                          r"channels-last images \(N, H, W, C\): make them "
                                          r"\(N, C, H, W\) with x.transpose\(0, 3, 1, 2\)"):
         F.conv2d(Tensor(np.zeros((2, 5, 5, 3))), w)
+    for empty in ((0, 3, 3, 3), (4, 0, 3, 3), (4, 3, 0, 3)):
+        with pytest.raises(ValueError, match=rf"conv2d: the weight \({empty[0]}, .*has a size-0 "
+                                             r"axis"):
+            F.conv2d(x, Tensor(np.zeros(empty)))
     with pytest.raises(ValueError, match="pad: expected an even number"):
         F.pad(Tensor(np.zeros(3)), (1, 2, 3))
 

@@ -22,8 +22,9 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, LogOrZero, Maximum,
-                          Minimum, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh, Where)
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, Log10, LogOrZero,
+                          Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh,
+                          Where)
 from .fused import CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import MatMul
@@ -38,7 +39,7 @@ __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Neg", "Pow", "PowConst",
     "ConstPow",
     "PowBase", "PowExponent",
-    "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
+    "Exp", "Log", "Log10", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
     "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog", "LeakyRelu", "Softplus", "Gelu",
     "GeluTanh", "NormalCdf",
     "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",

@@ -69,6 +69,22 @@ class Log(Op):
         return (g / x,)
 
 
+class Log10(Op):
+    """log₁₀ x = ln x / ln 10;  d/dx = 1 / (x ln 10)"""
+    name = "log10"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.log10(x)              # (not log(x) / ln 10: log10(1000) would miss 3 by 1 ulp)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g / (x * LN_10),)
+
+
+LN_10 = math.log(10)
+
+
 class LogOrZero(Op):
     """ln x, but 0 at x = 0 and NaN below;  d/dx = 1/x for x > 0, else 0"""
     # The ln a in d(a^b)/db = a^b ln a (whose limit as a → 0⁺ is 0). An op rather than a branch
