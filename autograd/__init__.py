@@ -52,11 +52,16 @@ _SPELT_OTHERWISE = {
     "bool": "bool (dtype=bool, as in torch.ones(T, T, dtype=torch.bool))",
     "float16": "np.float16", "half": "np.float16",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
+    "allclose": "np.allclose(a.data, b.data) here", "nn": "glassgrad's nn package (import nn)",
 }
 
 
 def __getattr__(name: str) -> object:
     hint = _SPELT_OTHERWISE.get(name)
+    if hint is None and not name.startswith("_") and hasattr(Tensor, name):
+        # torch.softmax(x, dim=-1), torch.mean(x), torch.exp(x): the Tensor's own method here
+        hint = (f"the Tensor method here: x.{name}(...) (functions: nn.functional, "
+                f"autograd.functional)")
     if hint is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}; PyTorch's torch.{name} "

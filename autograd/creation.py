@@ -413,8 +413,10 @@ def _check_weights(weights: np.ndarray, num_samples: int, replacement: bool) -> 
     bad = ~np.isfinite(weights) | (weights < 0)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
+        hint = (" (logits? draw from their softmax: probs = logits.softmax(dim=-1))"
+                if np.isfinite(weights).all() else "")
         raise ValueError(f"multinomial: weights must be finite and >= 0, got {weights[at]} at "
-                         f"index {at if len(at) > 1 else at[0]}")
+                         f"index {at if len(at) > 1 else at[0]}{hint}")
     if not replacement and num_samples > categories:
         raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
                          f"from {categories} categories (pass replacement=True to allow "

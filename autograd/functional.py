@@ -475,7 +475,9 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
     _check_reduction(name, reduction)
     logits = _floating(name, logits)
     if logits.ndim != 2:
-        hint = " (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else ""
+        hint = (" (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else
+                f" (a sequence's (B, T, C) logits: logits.reshape(-1, {logits.shape[-1]}) with "
+                f"targets.reshape(-1))" if logits.ndim == 3 else "")
         raise ValueError(f"cross_entropy: logits must be 2-d (N, C), got shape "
                          f"{logits.shape}{hint}")
     _warn_if_made_by(name, logits, "softmax", "probabilities", "remove the final "

@@ -70,7 +70,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     checked = [i for i, x in enumerate(inputs)
                if not isinstance(x, Node) or x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check: pass "
+                         "the tensors f computes from, with requires_grad=True (to check a "
+                         "model's own parameters: gradcheck_parameters(cost, model.parameters()))")
     args = list(inputs)
     for i in checked:
         args[i] = _float64_leaf(inputs[i], i)
@@ -142,7 +144,7 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
     cannot do. Each number is moved in place and put back exactly; the parameters' `.grad` is
     left as it was. `parameters` holds Tensors or Values, or `(name, parameter)` pairs such as
     `model.named_parameters()` or a dict of them (a mismatch then names the parameter).
-    Tensors must be float64 (build the model with `dtype="float64"`): a float32 cost moves by
+    Tensors must be float64 (`model.double()`, or build it with `dtype="float64"`): a float32 cost moves by
     less than its rounding for small ε. It costs two forward passes per number (a BatchNorm
     in training mode updates its running statistics in each), so check a small network once,
     then train without it. On a mismatch raises `GradcheckError` naming the parameter, the element
@@ -220,8 +222,8 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
                              f"gives it no gradient to check")
         if isinstance(p, Tensor) and p.dtype != np.float64:
             raise TypeError(f"{where}: parameter {name} is {p.dtype}; finite differences need "
-                            f"float64: build the model with dtype=\"float64\" (e.g. "
-                            f"MLP(..., dtype=\"float64\"), Linear(..., dtype=\"float64\"))")
+                            f"float64: call model.double() first, or build the model with "
+                            f"dtype=\"float64\" (e.g. MLP(..., dtype=\"float64\"))")
         named.append((name, p))
     if not named:
         raise ValueError(f"{where}: got no parameters")

@@ -259,10 +259,11 @@ class Module:
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def register_buffer(self, name: str, value: Any) -> None:
-        """Keep `value` (an ndarray, or None) as the attribute `name`: part of the module's state
-        (saved by `state_dict()` under its dotted name, restored by `load_state_dict()`), but not
-        a parameter, so no optimizer touches it. BatchNorm's running statistics are buffers.
-        Assigning to the attribute later keeps it a buffer (an array of numbers, or None).
+        """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part
+        of the module's state (saved by `state_dict()` under its dotted name, restored by
+        `load_state_dict()`), but not a parameter, so no optimizer touches it. BatchNorm's
+        running statistics are buffers. Assigning to the attribute later keeps it a buffer (an
+        array of numbers, or None).
 
         >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
         >>> dict(m.state_dict())

@@ -314,7 +314,8 @@ def test_bad_arguments_are_named(call, error, message):
     (np.ones((2, 2, 2)), {}, ValueError, r"multinomial: input must be 1-d .*got shape "
                                          r"\(2, 2, 2\)"),
     ([1.0, -2.0, 3.0], {}, ValueError, r"multinomial: weights must be finite and >= 0, got -2.0 "
-                                       r"at index 1$"),
+                                       r"at index 1 \(logits\? draw from their softmax: probs = "
+                                       r"logits.softmax\(dim=-1\)\)$"),
     ([[1.0, 1.0], [1.0, np.inf]], {}, ValueError, r"weights must be finite and >= 0, got inf at "
                                                   r"index \(1, 1\)"),
     ([[1.0, np.nan]], {}, ValueError, r"weights must be finite and >= 0, got nan at index "

@@ -321,6 +321,8 @@ def test_one_attention_head_matches_pytorch_in_values_and_gradients():
 @pytest.mark.parametrize("name, hint", [
     ("long", r"torch.long is np.int64"), ("float", r"torch.float is np.float32"),
     ("cuda", r"on the CPU, so write device = 'cpu'"),
+    ("softmax", r"torch.softmax is the Tensor method here: x.softmax\(...\)"),
+    ("allclose", r"torch.allclose is np.allclose\(a.data, b.data\)"),
 ])
 def test_pytorch_only_names_of_the_lecture_say_what_to_write(name, hint):
     with pytest.raises(AttributeError, match=rf"no attribute '{name}'; PyTorch's .*{hint}"):

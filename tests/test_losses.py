@@ -739,3 +739,12 @@ def test_bce_with_logits_module_pos_weight():
     expected = F.binary_cross_entropy_with_logits(x, t, pos_weight=np.array([2.0, 1.0]))
     assert criterion(x, t).item() == expected.item()
     assert repr(criterion) == "BCEWithLogitsLoss(reduction='mean', pos_weight=[2.0, 1.0])"
+
+
+def test_cross_entropy_on_sequence_logits_says_how_to_flatten_them():
+    """The GPT lecture's (B, T, C) logits: the error gives the view that fits."""
+    from autograd import Tensor
+    with pytest.raises(ValueError, match=r"cross_entropy: logits must be 2-d \(N, C\), got shape "
+                                         r"\(2, 4, 3\) \(a sequence's \(B, T, C\) logits: "
+                                         r"logits.reshape\(-1, 3\) with targets.reshape\(-1\)\)"):
+        F.cross_entropy(Tensor(np.zeros((2, 4, 3))), np.zeros((2, 4), dtype=np.int64))
