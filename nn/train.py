@@ -169,7 +169,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored)
                 if counted:
-                    total += float(loss_fn(out, yb).data) * counted
+                    total += float(_loss_of(loss_fn, out, yb, "evaluate").data) * counted
                     count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
@@ -602,6 +602,19 @@ def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
     return monitor, (mode if early_stopping.mode == "auto" else early_stopping.mode)
 
 
+def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
+    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), the loss's own advice to reshape
+    the prediction cannot be followed inside fit, so the error says how to give y instead."""
+    try:
+        return loss_fn(out, y)
+    except ValueError as error:
+        if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
+                             f"as a column, y.reshape(-1, 1)") from error
+        raise
+
+
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
                      weights: _Weights, epoch: int) -> dict[str, float]:
@@ -612,7 +625,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     for batch, (xb, yb) in enumerate(loader, start=1):
         optimizer.zero_grad()
         out = model.forward_batch(xb)
-        loss = loss_fn(out, yb)
+        loss = _loss_of(loss_fn, out, yb, "fit")
         value = float(loss.data)
         # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
         # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean

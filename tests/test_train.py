@@ -665,3 +665,20 @@ def test_a_model_that_changes_its_batch_in_place_leaves_the_training_data_alone(
     fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), epochs=2, batch_size=4,
         shuffle=shuffle, seed=0, val_data=(X, y), progress=False)
     assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+
+
+def test_a_column_of_outputs_with_flat_targets_says_to_give_y_as_a_column():
+    """Inside fit the loss's own advice (reshape the prediction) cannot be followed."""
+    from nn import MLP, evaluate, fit, mse_loss
+    from nn.optim import SGD
+    model = MLP(3, [4], 1)
+    X = np.random.default_rng(0).random((20, 3)).astype(np.float32)
+    y = X.sum(axis=1)
+    message = r"mse_loss got the model's outputs of shape \(20, 1\) and targets of shape \(20,\); " \
+              r"give y as a column, y.reshape\(-1, 1\)"
+    with pytest.raises(ValueError, match="fit: " + message):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="evaluate: " + message):
+        evaluate(model, mse_loss, (X, y))
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1, 1)), epochs=1,
+        progress=False)
