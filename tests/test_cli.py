@@ -52,6 +52,27 @@ def test_argparse_usage_errors_are_one_line_and_exit_2(capsys, argv, message):
     assert "usage:" not in err
 
 
+# argparse hands a subcommand's unknown arguments up to the top parser, whose error said
+# "glassgrad: error: ... (see glassgrad --help)", a help that does not list the option
+@pytest.mark.parametrize("argv, unknown", [
+    (["predict", "--model", "m.npz", "--csv", "new.csv", "--no-progress"], "--no-progress"),
+    (["train", "--csv", "d.csv", "--bogus", "1", "--target", "y"], "--bogus 1"),
+    (["graph", "x*2", "x=1", "--bogus"], "--bogus"),
+])
+def test_an_unknown_argument_of_a_subcommand_names_the_subcommand(capsys, argv, unknown):
+    status, out, err = run(capsys, *argv)
+    command = argv[0]
+    assert status == 2 and out == ""
+    assert err == (f"glassgrad {command}: error: unrecognized arguments: {unknown} "
+                   f"(see glassgrad {command} --help)\n")
+
+
+def test_an_unknown_argument_before_the_subcommand_is_the_top_levels(capsys):
+    status, out, err = run(capsys, "--bogus", "demo")
+    assert status == 2 and out == ""
+    assert err == "glassgrad: error: unrecognized arguments: --bogus (see glassgrad --help)\n"
+
+
 @pytest.mark.parametrize("command", ["demo", "train", "predict", "graph"])
 def test_help_exits_0(capsys, command):
     status, out, _ = run(capsys, command, "--help")

@@ -79,6 +79,9 @@ def test_predict_a_regression(tmp_path, capsys):
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, 2.0), (3.0, "2.5.1"), (1, 2)]), [],
      "new.csv, line 3, column 'x2': '2.5.1' is not a number (the other cells of 'x2' are "
      "numbers: write this one as a number or remove the row)\n"),
+    (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [('"1,100.25"', 2.0)]), [],
+     "new.csv, line 2, column 'x1': '1,100.25' is a number written with a thousands separator; "
+     "write it without separators (1100.25)\n"),
     (lambda d: write_csv(d / "new.csv", ["x1", "x2"], [(1.0, "")]), [],
      "new.csv, line 2, column 'x2': '' is empty (fill it in or remove the row)"),
     # a repeated name found only its first column: answers unlike load_trained(...).predict

@@ -160,6 +160,29 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,2,0\n3,4,1\n5,6,NA\n7,8,1\n9,9,0\n",
      "line 4: the target 'label' is 'NA', a number in most other rows: a missing value? Fill "
      "it in or remove the row; if it is a class, pass --task classify"),
+    # a number with thousands separators read as a word: "a missing value? Fill it in"
+    ("a,b,label\n1,2,10.5\n3,4,\"1,234.5\"\n5,6,30.5\n7,8,40.5\n9,9,50.5\n",
+     "line 3: the target 'label' is '1,234.5', which is a number written with a thousands "
+     "separator; write it without separators (1234.5)\n"),
+    # ...and a column of prices became classes, each seen once
+    ("a,label\n1,\"1,200\"\n2,\"-12,300.25\"\n3,\"1,400\"\n4,\"1,500\"\n",
+     "line 2: the target 'label' is '1,200', which is a number written with a thousands "
+     "separator; write it without separators (1200)\n"),
+    ("a,b,label\n1,\"1,234.5\",0\n3,4,1\n", "line 2, column 'b': '1,234.5' is a number written "
+     "with a thousands separator; write it without separators (1234.5)\n"),
+    # not groups of three: no number, whatever the separators
+    ("a,b,label\n1,2,0\n3,4,1\n5,\"12,34\",0\n", "line 4, column 'b': '12,34' is not a number "
+     "(the other cells of 'b' are numbers: write this one as a number or remove the row)\n"),
+    ("a,b,label\n" + "1,2,0\n3,4,1\n" * 5 + "5,6,\"1,23\"\n", "line 12: the target 'label' is "
+     "'1,23', a number in most other rows: a missing value?"),
+    ("a,label\n1,0\n", "data.csv: 1 row is too few to train and validate; glassgrad train needs "
+     "at least 4 rows\n"),
+    # a target cell's problem first: "3 rows are too few" hid it
+    ("a,label\n1,0.5\n2,\n3,1.5\n", "line 3: the 'label' cell is empty"),
+    ("a,label\n1,0.5\n2,1.5\n3,1e40\n", "line 4: a numeric target (regression) needs a finite "
+     "number in 'label', found '1e40', which is too large for float32"),
+    ("a,label\n1,0\n2,\"1,000\"\n", "line 3: the target 'label' is '1,000', which is a number "
+     "written with a thousands separator"),
 ])
 def test_bad_csv_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
@@ -289,6 +312,26 @@ def test_a_missing_value_among_numbers_is_a_class_when_asked(tmp_path, capsys):
                           "classify", "--epochs", "1", "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 0, err
     assert load_trained(tmp_path / "m.npz").classes == ["0", "1", "NA"]
+
+
+def test_a_number_with_thousands_separators_is_named_when_asked_to_regress(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", ["a", "price"],
+                     [(i, '"1,250.5"' if i == 3 else i + 0.5) for i in range(12)])
+    code, out, err = run(["train", "--csv", str(data), "--target", "price", "--task", "regress",
+                          "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad train: error: {data}, line 5: --task regress needs a finite "
+                   f"number in 'price', found '1,250.5', which is a number written with a "
+                   f"thousands separator; write it without separators (1250.5)\n")
+
+
+def test_a_number_with_thousands_separators_is_a_class_when_asked(tmp_path, capsys):
+    data = write_csv(tmp_path / "d.csv", ["a", "label"],
+                     [(i, '"1,000"' if i % 2 else '"2,000"') for i in range(12)])
+    code, out, err = run(["train", "--csv", str(data), "--target", "label", "--task",
+                          "classify", "--epochs", "1", "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 0, err
+    assert load_trained(tmp_path / "m.npz").classes == ["1,000", "2,000"]
 
 
 def test_a_file_that_cannot_be_read_is_bad_input(tmp_path, capsys, monkeypatch):
@@ -444,7 +487,8 @@ def test_csv_dash_reads_standard_input(colours_csv, tmp_path, capsys):
     (b"a,colour\n\xf6,red\n", "<stdin>: not a readable CSV file: not UTF-8 text (the byte 0xf6"),
     (b"\xef\xbb\xbfcolour\r\nred\r\nblue\r\n", "<stdin>: needs at least one feature column "
                                                 "besides 'colour'"),    # the BOM is no name
-    (b"a,colour\n1,red\n2,blue\n", "<stdin>: 2 rows are too few"),
+    (b"a,colour\n1,red\n2,blue\n", "<stdin>: 2 rows are too few to train and validate; "
+                                  "glassgrad train needs at least 4 rows\n"),
 ])
 def test_errors_in_standard_input_name_it(tmp_path, capsys, data, message):
     code, out, err = run(["train", "--csv", "-", "--target", "colour",

@@ -24,7 +24,8 @@ import threading
 from typing import Iterator
 
 from . import demo, graph, predict, train
-from .errors import ArgumentParser, CommandFailed, Terminated, UsageError, fail
+from .errors import (ArgumentParser, CommandFailed, SubcommandParser, Terminated, UsageError,
+                     fail)
 
 __all__ = ["main", "build_parser"]
 
@@ -33,7 +34,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="glassgrad", description="glassgrad: reverse-mode autograd you can read.")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
-                                       dest="command")
+                                       dest="command", parser_class=SubcommandParser)
     for module in (demo, train, predict, graph):
         module.add_parser(subparsers)
     return parser

@@ -5,16 +5,17 @@
     Terminated       SIGTERM arrived (`kill`, `timeout`): one line, exit 143, like Ctrl-C's 130
 
 `ArgumentParser` makes argparse's own usage errors look the same: one line and status 2, with
-the usage left to `--help`.
+the usage left to `--help`; `SubcommandParser` also names the subcommand of an option it does
+not know.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import NoReturn, Sequence
 
-__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "fail", "warn"]
+__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "SubcommandParser", "fail", "warn"]
 
 
 class UsageError(Exception):
@@ -35,6 +36,20 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class SubcommandParser(ArgumentParser):
+    """The parser of one subcommand (`glassgrad train`), which refuses the arguments it does not
+    know itself. argparse hands them up to the top parser, whose error would say `glassgrad:`
+    and point to `glassgrad --help`, where the subcommand's options are not listed."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None,
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
 
 
 def fail(prog: str, message: str, status: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import shlex
 import sys
 import unicodedata
@@ -18,11 +19,25 @@ import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["Table", "read_table", "number_problem"]
+__all__ = ["Table", "read_table", "number_problem", "without_separators"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
 NO_HEADER = "the first line holds numbers: the file needs a header row of column names"
 STDIN = "-"                                         # the file name that means standard input
+#: a number with thousands separators: digits in groups of three after the first, then maybe
+#: a decimal part ("1,234.5", "-12,000"); a CSV file holds one only in quotes
+THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+
+
+def without_separators(text: str) -> str | None:
+    """The number `text` spells with thousands separators, written without them; None if `text`
+    is not one (float() reads no separators, so "1,234.5" would be a word).
+
+    >>> without_separators(" 1,234.5 "), without_separators("12,34"), without_separators("1.5")
+    ('1234.5', None, None)
+    """
+    text = text.strip()
+    return text.replace(",", "") if THOUSANDS.fullmatch(text) else None
 
 
 def number_problem(text: str) -> str | None:
@@ -30,12 +45,18 @@ def number_problem(text: str) -> str | None:
 
     >>> number_problem(" 2.5 "), number_problem("NA"), number_problem("1e39")
     (None, 'is not a number', 'is too large for float32 (beyond ±3.4e38)')
+    >>> number_problem("1,234.5")
+    'is a number written with a thousands separator; write it without separators (1234.5)'
     """
     if not text.strip():
         return "is empty (fill it in or remove the row)"
     try:
         value = float(text)
     except ValueError:
+        plain = without_separators(text)
+        if plain is not None:
+            return (f"is a number written with a thousands separator; write it without "
+                    f"separators ({plain})")
         return "is not a number"
     if math.isnan(value) or text.strip().lstrip("+-").lower() in ("inf", "infinity"):
         return "is not a finite number (nan or inf)"

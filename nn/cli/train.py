@@ -22,7 +22,7 @@ from nn.trained import TrainedModel, trained_paths
 from .errors import CommandFailed, UsageError
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text, same_file
-from .table import STDIN, Table, number_problem, read_table
+from .table import STDIN, Table, number_problem, read_table, without_separators
 
 
 def add_parser(subparsers: Any) -> None:
@@ -63,6 +63,9 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
+# the fewest data rows train takes (at --val 0.2: 1 to validate, 3 to train)
+MIN_ROWS = 4
+
 _OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "adagrad": "Adagrad", "adadelta": "Adadelta",
                "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
                "nadam": "NAdam"}
@@ -100,14 +103,17 @@ def _features(table: Table, target: str, ignored: list[str]) -> list[str]:
     return features
 
 
-def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarray, list[str]]:
-    """(task, y, class names): class names map to 0..K-1; regression targets become floats.
+def _task(table: Table, target: str, task: str | None) -> str:
+    """The task: `task` as given, else the one the target's cells call for. Every target cell is
+    checked here, before the rows are counted: in a file of three rows, "too few rows" would
+    hide the empty cell or the number float32 cannot hold.
 
     An empty target cell is an error naming its line (never a class of its own)."""
     labels = table.column(target)
     numeric = [_number(v) for v in labels]
     regression = "--task regress" if task else "a numeric target (regression)"  # as it was chosen
     if task is None:
+        _check_no_separators(table, target, labels)
         _check_no_missing_marks(table, target, labels, numeric)
         all_numbers = None not in numeric
         few_integers = (all_numbers and all(v.is_integer() for v in numeric)
@@ -119,7 +125,16 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
             if problem:
                 raise UsageError(f"{table.path}, line {line}: {regression} needs a finite "
                                  f"number in {target!r}, found {text!r}, which {problem}")
-        return task, np.array(numeric, np.float32), []
+    return task
+
+
+def _target(table: Table, target: str, task: str) -> tuple[np.ndarray, list[str]]:
+    """(y, class names) for the `task` `_task` chose: class names map to 0..K-1; regression
+    targets become floats."""
+    labels = table.column(target)
+    if task == "regress":
+        return np.array([_number(v) for v in labels], np.float32), []
+    numeric = [_number(v) for v in labels]
     classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
                      else (1, 0.0, v))
     if len(classes) < 2:
@@ -127,7 +142,17 @@ def _target(table: Table, target: str, task: str | None) -> tuple[str, np.ndarra
                          f"a classifier needs at least two")
     _check_classes(table, target, labels, numeric, len(classes))
     index = {name: i for i, name in enumerate(classes)}
-    return task, np.array([index[v] for v in labels], np.int64), classes
+    return np.array([index[v] for v in labels], np.int64), classes
+
+
+def _check_no_separators(table: Table, target: str, labels: list[str]) -> None:
+    """Refuse a number written with thousands separators ("1,234.5"): read as a word, it would
+    pass for a missing value among numbers, or make a column of prices a set of classes.
+    `--task classify` keeps such names as classes."""
+    for line, text in zip(table.lines, labels):
+        if without_separators(text) is not None:
+            raise UsageError(f"{table.path}, line {line}: the target {target!r} is {text!r}, "
+                             f"which {number_problem(text)}")
 
 
 def _check_no_missing_marks(table: Table, target: str, labels: list[str],
@@ -249,9 +274,12 @@ def run(args: argparse.Namespace) -> int:
     ignored = _ignored(table, args.target, args.ignore)
     features = _features(table, args.target, ignored)
     X = table.numbers(features, training=True)
-    if len(X) < 4:
-        raise UsageError(f"{table.path}: {len(X)} rows are too few to train and validate")
-    task, y, classes = _target(table, args.target, args.task)
+    task = _task(table, args.target, args.task)
+    if len(X) < MIN_ROWS:
+        are = "is" if len(X) == 1 else "are"
+        raise UsageError(f"{table.path}: {_count(len(X), 'row')} {are} too few to train and "
+                         f"validate; glassgrad train needs at least {MIN_ROWS} rows")
+    y, classes = _target(table, args.target, task)
     n_val = _validation_rows(args.val, len(X))
 
     manual_seed(args.seed)
