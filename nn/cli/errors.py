@@ -15,7 +15,8 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
-__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "SubcommandParser", "fail", "warn"]
+__all__ = ["UsageError", "CommandFailed", "Terminated", "ArgumentParser", "SubcommandParser", "fail",
+           "warn"]
 
 
 class UsageError(Exception):
