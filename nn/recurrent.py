@@ -18,7 +18,8 @@ The gates' matrices are stacked in one weight per layer, in PyTorch's order: `we
 W_io] for an LSTM; `weight_hh_l0` is (gates · hidden_size, hidden_size); `bias_ih_l0` and
 `bias_hh_l0` are (gates · hidden_size,). Layer k > 0 reads the outputs of layer k - 1
 (`weight_ih_l1`, ...); a bidirectional layer has a second set named `..._reverse`, run from the
-last step to the first. Every number starts uniform in ±1/√hidden_size, as in PyTorch.
+last step to the first. Every number starts uniform in ±1/√hidden_size, as in PyTorch, drawn
+from `rng` (also used for the dropout masks) or from the shared generator (`manual_seed`).
 
 Everything is built from ordinary ops (linear, slicing, sigmoid, tanh, products, stack), so
 backpropagation through time, and any higher derivative, come for free.
@@ -180,7 +181,8 @@ class RNNBase(Module):
 
     def _checked_input(self, x: Any) -> tuple[Tensor, bool]:
         """x as a float Tensor (T, N, input_size), and whether it came with a batch axis."""
-        tokens = np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind in "iub"
+        x = AF._tensor(x, repr(self))
+        tokens = x.dtype.kind in "iub"          # (made floats below; for the error's hint)
         x = _floating(repr(self), x)
         size = self.input_size
         layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if self.batch_first
