@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
 from typing import Any
 
@@ -57,6 +58,15 @@ from .module import Module, Parameter
 __all__ = ["RNN", "GRU", "LSTM"]
 
 State = tuple[Tensor, ...]      # (h,) for RNN and GRU, (h, c) for LSTM
+
+
+def _stacklevel_outside_this_file() -> int:
+    """The `stacklevel` that points a warning at the user's line: its caller's frames are
+    counted up to the first from another file (RNN and LSTM have their own __init__, GRU not)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class RNNBase(Module):
@@ -82,7 +92,8 @@ class RNNBase(Module):
         if dropout > 0 and num_layers == 1:
             # as PyTorch: dropout sits between layers, so one layer has nowhere to put it
             warnings.warn(f"{name}: dropout={dropout} acts between stacked layers only, so with "
-                          f"num_layers=1 it does nothing", UserWarning, stacklevel=3)
+                          f"num_layers=1 it does nothing", UserWarning,
+                          stacklevel=_stacklevel_outside_this_file())
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.dropout = int(num_layers), float(dropout)
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \
@@ -336,6 +347,13 @@ class LSTM(RNNBase):
 
     gates = 4
     state_names = ("h0", "c0")
+
+    def __init__(self, *args: Any, proj_size: int = 0, **options: Any) -> None:
+        # PyTorch's option, so that code passing its default runs; the projection is not built
+        if proj_size != 0:
+            raise ValueError(f"LSTM: proj_size={proj_size!r} (PyTorch's LSTM with projections) "
+                             f"is not supported; only proj_size=0, the plain LSTM")
+        super().__init__(*args, **options)
 
     def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
         h, c = state

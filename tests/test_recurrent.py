@@ -297,9 +297,12 @@ def test_dropout_acts_between_layers_in_training_only(rng):
     np.testing.assert_array_equal(model(x)[0].data, plain(x)[0].data)
 
 
-def test_dropout_with_one_layer_warns_that_it_does_nothing():
-    with pytest.warns(UserWarning, match=r"GRU: dropout=0.2 acts between stacked layers only"):
-        GRU(4, 5, dropout=0.2)
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_dropout_with_one_layer_warns_that_it_does_nothing_at_the_callers_line(cls):
+    with pytest.warns(UserWarning, match=rf"{cls.__name__}: dropout=0.2 acts between stacked "
+                                         r"layers only") as caught:
+        cls(4, 5, dropout=0.2)
+    assert caught[0].filename == __file__
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -395,6 +398,13 @@ def test_bad_settings_are_refused_naming_the_layer(cls, options, message):
     arguments = {"input_size": 4, "hidden_size": 5, **options}
     with pytest.raises(ValueError, match=rf"{cls.__name__}: {message}"):
         cls(**arguments)
+
+
+def test_an_lstm_takes_pytorchs_default_proj_size_and_refuses_a_projection():
+    assert LSTM(4, 5, proj_size=0).hidden_size == 5
+    with pytest.raises(ValueError, match=r"LSTM: proj_size=3 \(PyTorch's LSTM with projections\) "
+                                         r"is not supported; only proj_size=0"):
+        LSTM(4, 5, proj_size=3)
 
 
 def test_an_unknown_nonlinearity_is_refused():
