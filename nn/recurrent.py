@@ -1,5 +1,6 @@
 """Recurrent layers: `RNN`, `GRU` and `LSTM`, with PyTorch's formulas, parameter names, shapes
-and initialisation, so a `state_dict()` loads into `torch.nn.GRU` (and back) as it is.
+and initialisation, so a `state_dict()` loads into `torch.nn.GRU` (and back) with nothing renamed,
+reshaped or reordered (torch wants its tensors: `{k: torch.from_numpy(v) for k, v in ...}`).
 
 A recurrent layer reads a sequence one step at a time and carries a hidden state h from step to
 step. With x_t the input at step t and h the state before it (σ the sigmoid, ⊙ elementwise):
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
 from typing import Any
 
@@ -56,6 +58,15 @@ from .module import Module, Parameter
 __all__ = ["RNN", "GRU", "LSTM"]
 
 State = tuple[Tensor, ...]      # (h,) for RNN and GRU, (h, c) for LSTM
+
+
+def _stacklevel_outside_this_file() -> int:
+    """The `stacklevel` that points a warning at the user's line: its caller's frames are
+    counted up to the first from another file (RNN and LSTM have their own __init__, GRU not)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class RNNBase(Module):
@@ -81,7 +92,8 @@ class RNNBase(Module):
         if dropout > 0 and num_layers == 1:
             # as PyTorch: dropout sits between layers, so one layer has nowhere to put it
             warnings.warn(f"{name}: dropout={dropout} acts between stacked layers only, so with "
-                          f"num_layers=1 it does nothing", UserWarning, stacklevel=3)
+                          f"num_layers=1 it does nothing", UserWarning,
+                          stacklevel=_stacklevel_outside_this_file())
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.dropout = int(num_layers), float(dropout)
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \
@@ -181,8 +193,16 @@ class RNNBase(Module):
 
     def _checked_input(self, x: Any) -> tuple[Tensor, bool]:
         """x as a float Tensor (T, N, input_size), and whether it came with a batch axis."""
-        x = AF._tensor(x, repr(self))
+        x = self._as_tensor(x, "input")
         tokens = x.dtype.kind in "iub"          # (made floats below; for the error's hint)
+        if x.dtype.kind in "iu" and x.size and not np.isin(x.data, (0, 1)).all():
+            # Integers other than 0 and 1 are token indices, not features: read as numbers a
+            # (batch, time) array whose time happens to equal input_size would run silently.
+            # 0 / 1 integers pass, as one-hot rows (nn.one_hot gives integers).
+            raise TypeError(f"{self!r}: the input holds integers other than 0 and 1 (shape "
+                            f"{x.shape}, dtype {x.dtype}): token indices? pass them through an "
+                            f"Embedding (or one_hot) first; integer-valued features: "
+                            f".astype(float)")
         x = _floating(repr(self), x)
         size = self.input_size
         layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if self.batch_first
@@ -205,6 +225,15 @@ class RNNBase(Module):
             x = x.swapaxes(0, 1)
         return x, batched
 
+    def _as_tensor(self, x: Any, name: str) -> Tensor:
+        """`x` (the input, h0 or c0) as a Tensor, or an error that names this layer and `x`."""
+        try:
+            return AF._tensor(x, f"{self!r}: {name}")
+        except TypeError as error:          # the Tensor's own error names only "Tensor"
+            if str(error).startswith(repr(self)):
+                raise
+            raise TypeError(f"{self!r}: {name}: {str(error).removeprefix('Tensor: ')}") from None
+
     def _checked_state(self, h0: Any, sequence: Tensor, batched: bool,
                        input_shape: tuple) -> list[State] | None:
         """The initial state as one tuple ((h,) or (h, c), each (N, hidden_size)) per layer
@@ -219,7 +248,10 @@ class RNNBase(Module):
         axes += ", batch, hidden_size" if batched else ", hidden_size"
         checked = []
         for name, part in zip(self.state_names, parts):
-            part = _floating(f"{self!r}: {name}", part)
+            if part is None:
+                raise TypeError(f"{self!r}: {name} is None; give the whole initial state, or "
+                                f"none of it for zeros")
+            part = _floating(f"{self!r}: {name}", self._as_tensor(part, name))
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for an "
                                  f"input of shape {tuple(input_shape)}, got {part.shape}")
@@ -315,6 +347,13 @@ class LSTM(RNNBase):
 
     gates = 4
     state_names = ("h0", "c0")
+
+    def __init__(self, *args: Any, proj_size: int = 0, **options: Any) -> None:
+        # PyTorch's option, so that code passing its default runs; the projection is not built
+        if proj_size != 0:
+            raise ValueError(f"LSTM: proj_size={proj_size!r} (PyTorch's LSTM with projections) "
+                             f"is not supported; only proj_size=0, the plain LSTM")
+        super().__init__(*args, **options)
 
     def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
         h, c = state

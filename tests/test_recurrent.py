@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters, manual_seed
-from nn import Embedding, Linear, Module, cross_entropy
+from nn import Embedding, Linear, Module, cross_entropy, one_hot
 from nn.optim import Adam
 from nn.recurrent import GRU, LSTM, RNN
 
@@ -297,9 +297,12 @@ def test_dropout_acts_between_layers_in_training_only(rng):
     np.testing.assert_array_equal(model(x)[0].data, plain(x)[0].data)
 
 
-def test_dropout_with_one_layer_warns_that_it_does_nothing():
-    with pytest.warns(UserWarning, match=r"GRU: dropout=0.2 acts between stacked layers only"):
-        GRU(4, 5, dropout=0.2)
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_dropout_with_one_layer_warns_that_it_does_nothing_at_the_callers_line(cls):
+    with pytest.warns(UserWarning, match=rf"{cls.__name__}: dropout=0.2 acts between stacked "
+                                         r"layers only") as caught:
+        cls(4, 5, dropout=0.2)
+    assert caught[0].filename == __file__
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -316,9 +319,32 @@ def test_an_input_of_the_wrong_size_is_refused_naming_the_layer_and_shapes(cls):
         model(Tensor(np.zeros((1, 3, 2, 4))))
 
 
-def test_token_indices_given_to_a_recurrent_layer_point_to_an_embedding():
-    with pytest.raises(ValueError, match="pass them through an Embedding first"):
-        GRU(8, 5, batch_first=True)(np.array([[1, 2, 3], [3, 2, 1]]))
+@pytest.mark.parametrize("input_size", [8, 3], ids=["other length", "length input_size"])
+def test_token_indices_given_to_a_recurrent_layer_point_to_an_embedding(input_size):
+    # with 3 tokens a sequence and input_size=3 they would pass as one sequence of 2 steps
+    tokens = np.array([[1, 2, 3], [3, 2, 1]])
+    with pytest.raises(TypeError, match=rf"GRU\({input_size}, 5, batch_first=True\): the input "
+                       r"holds integers other than 0 and 1 \(shape \(2, 3\), dtype int64\): "
+                       r"token indices\? pass them through an Embedding \(or one_hot\) first"):
+        GRU(input_size, 5, batch_first=True)(tokens)
+
+
+def test_integer_one_hot_rows_are_read_as_floats():
+    model = GRU(4, 5, batch_first=True)
+    tokens = np.array([[0, 3, 1], [2, 2, 0]])
+    output, _ = model(one_hot(tokens, 4))                   # integers 0 and 1
+    np.testing.assert_array_equal(output.data, model(np.eye(4, dtype=np.float32)[tokens])[0].data)
+
+
+def test_an_input_or_state_that_is_not_numbers_is_refused_naming_the_layer():
+    x = np.zeros((3, 2, 4))
+    with pytest.raises(TypeError, match=r"GRU\(4, 5\): input: expected numbers .* dtype <U3"):
+        GRU(4, 5)("abc")
+    with pytest.raises(TypeError, match=r"LSTM\(4, 5\): c0 is None; give the whole initial "
+                                        r"state, or none of it for zeros"):
+        LSTM(4, 5)(x, (np.zeros((1, 2, 5)), None))
+    with pytest.raises(TypeError, match=r"RNN\(4, 5\): h0: expected numbers .* dtype object"):
+        RNN(4, 5)(x, np.array([[[None] * 5] * 2], dtype=object))
 
 
 def test_an_empty_sequence_is_refused():
@@ -372,6 +398,13 @@ def test_bad_settings_are_refused_naming_the_layer(cls, options, message):
     arguments = {"input_size": 4, "hidden_size": 5, **options}
     with pytest.raises(ValueError, match=rf"{cls.__name__}: {message}"):
         cls(**arguments)
+
+
+def test_an_lstm_takes_pytorchs_default_proj_size_and_refuses_a_projection():
+    assert LSTM(4, 5, proj_size=0).hidden_size == 5
+    with pytest.raises(ValueError, match=r"LSTM: proj_size=3 \(PyTorch's LSTM with projections\) "
+                                         r"is not supported; only proj_size=0"):
+        LSTM(4, 5, proj_size=3)
 
 
 def test_an_unknown_nonlinearity_is_refused():
