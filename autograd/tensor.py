@@ -1061,7 +1061,22 @@ class Tensor(Node):
             raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}")
         return apply(BroadcastTo, (self,), shape)
 
-    expand = broadcast_to
+    def expand(self, *sizes: Any) -> Tensor:
+        """PyTorch's `x.expand(*sizes)`: `broadcast_to`, where -1 keeps an axis's own size
+        (makemore's `start.expand(1, B, -1)`); new axes come in front, as in broadcasting.
+
+        >>> Tensor(np.zeros((1, 1, 4))).expand(1, 3, -1).shape
+        (1, 3, 4)
+        """
+        sizes = tuple(_shape_args(sizes))
+        new = len(sizes) - self.ndim
+        if new < 0 or any(size == -1 for size in sizes[:new]):
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes} (the sizes "
+                             f"number at least its {self.ndim} axes, and -1, keeping an axis's "
+                             f"size, is only for those)")
+        shape = sizes[:new] + tuple(own if size == -1 else size
+                                    for own, size in zip(self.shape, sizes[new:]))
+        return self.broadcast_to(shape)
 
     def __getitem__(self, index: Any) -> Tensor:
         index = _raw_index(index)

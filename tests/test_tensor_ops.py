@@ -284,6 +284,8 @@ OPS = [
           lambda a: np.broadcast_to(a, (2, 3, 4)), shapes=[(), (1,), (4,), (3, 1), (1, 3, 4)]),
     unary("expand", lambda a: a.expand((2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
           shapes=[(), (3, 1)]),
+    unary("expand_minus_one", lambda a: a.expand(2, -1, 4),
+          lambda a: np.broadcast_to(a, (2,) + a.shape[:1] + (4,)), shapes=[(3, 1), (1, 1)]),
     unary("getitem_slices", lambda a: a[1:, ::2], lambda a: a[1:, ::2], shapes=[(3, 5)]),
     unary("getitem_int", lambda a: a[1], lambda a: a[1], shapes=[(3,), (3, 4)]),
     unary("getitem_negative", lambda a: a[-1], lambda a: a[-1], shapes=[(3,), (3, 4)]),
