@@ -1,6 +1,7 @@
-"""Recurrent layers: `RNN`, `GRU` and `LSTM`, with PyTorch's formulas, parameter names, shapes
-and initialisation, so a `state_dict()` loads into `torch.nn.GRU` (and back) with nothing renamed,
-reshaped or reordered (torch wants its tensors: `{k: torch.from_numpy(v) for k, v in ...}`).
+"""Recurrent layers: `RNN`, `GRU` and `LSTM`, and their one-step cells `RNNCell`, `GRUCell` and
+`LSTMCell`, with PyTorch's formulas, parameter names, shapes and initialisation, so a
+`state_dict()` loads into `torch.nn.GRU` (and back) with nothing renamed, reshaped or reordered
+(torch wants its tensors: `{k: torch.from_numpy(v) for k, v in ...}`).
 
 A recurrent layer reads a sequence one step at a time and carries a hidden state h from step to
 step. With x_t the input at step t and h the state before it (σ the sigmoid, ⊙ elementwise):
@@ -21,6 +22,10 @@ W_io] for an LSTM; `weight_hh_l0` is (gates · hidden_size, hidden_size); `bias_
 (`weight_ih_l1`, ...); a bidirectional layer has a second set named `..._reverse`, run from the
 last step to the first. Every number starts uniform in ±1/√hidden_size, as in PyTorch, drawn
 from `rng` (also used for the dropout masks) or from the shared generator (`manual_seed`).
+
+A cell is one step of its layer, for loops written by hand (PyTorch's `nn.GRUCell`, ...): it
+takes x_t and h and returns h' (an LSTMCell takes and returns (h, c)), with the same stacked
+weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 
 Everything is built from ordinary ops (linear, slicing, sigmoid, tanh, products, stack), so
 backpropagation through time, and any higher derivative, come for free.
@@ -55,7 +60,7 @@ from autograd.random import default_rng
 from . import functional as F
 from .module import Module, Parameter
 
-__all__ = ["RNN", "GRU", "LSTM"]
+__all__ = ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"]
 
 State = tuple[Tensor, ...]      # (h,) for RNN and GRU, (h, c) for LSTM
 
@@ -67,6 +72,84 @@ def _stacklevel_outside_this_file() -> int:
     while frame is not None and frame.f_code.co_filename == __file__:
         frame, level = frame.f_back, level + 1
     return level
+
+
+_TOKENS_HINT = "; integer token indices? pass them through an Embedding first"
+
+
+def _check_sizes(name: str, **sizes: Any) -> None:
+    for what, n in sizes.items():
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name}: {what} must be a positive integer, got {n!r}")
+
+
+def _checked_nonlinearity(name: str, nonlinearity: str) -> str:
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return nonlinearity
+
+
+def _add_weights(module: Module, suffix: str, inputs: int, dtype: Any,
+                 rng: np.random.Generator) -> None:
+    """Give `module` weight_ih, weight_hh (and bias_ih, bias_hh) + `suffix` for `module.gates`
+    gates stacked, uniform in ±1/√hidden_size as in PyTorch; assigned in PyTorch's order, so
+    state_dict() lists them as torch does."""
+    dtype = get_default_dtype() if dtype is None else dtype
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    rows = module.gates * module.hidden_size
+    shapes = {"weight_ih": (rows, inputs), "weight_hh": (rows, module.hidden_size)}
+    if module.bias:
+        shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+    for kind, shape in shapes.items():
+        setattr(module, kind + suffix, Parameter(rng.uniform(-bound, bound, shape), dtype))
+
+
+def _as_tensor(owner: str, x: Any, name: str) -> Tensor:
+    """`x` (an input or a state) as a Tensor, or an error that names `owner` and `x`."""
+    try:
+        return AF._tensor(x, f"{owner}: {name}")
+    except TypeError as error:              # the Tensor's own error names only "Tensor"
+        if str(error).startswith(owner):
+            raise
+        raise TypeError(f"{owner}: {name}: {str(error).removeprefix('Tensor: ')}") from None
+
+
+def _features(owner: str, x: Any) -> tuple[Tensor, bool]:
+    """The input `x` as a float Tensor, and whether it came as integers (for a shape error's
+    hint); token indices refused."""
+    x = _as_tensor(owner, x, "input")
+    tokens = x.dtype.kind in "iub"
+    if x.dtype.kind in "iu" and x.size and not np.isin(x.data, (0, 1)).all():
+        # Integers other than 0 and 1 are token indices, not features: read as numbers a
+        # (batch, time) array whose time happens to equal input_size would run silently.
+        # 0 / 1 integers pass, as one-hot rows (nn.one_hot gives integers).
+        raise TypeError(f"{owner}: the input holds integers other than 0 and 1 (shape "
+                        f"{x.shape}, dtype {x.dtype}): token indices? pass them through an "
+                        f"Embedding (or one_hot) first; integer-valued features: "
+                        f".astype(float)")
+    return _floating(owner, x), tokens
+
+
+def _state_tensor(owner: str, name: str, part: Any) -> Tensor:
+    """One part of a given state (h or c) as a float Tensor."""
+    if part is None:
+        raise TypeError(f"{owner}: {name} is None; give the whole initial state, or none of it "
+                        f"for zeros")
+    return _floating(f"{owner}: {name}", _as_tensor(owner, part, name))
+
+
+def _one_state(owner: str, state: Any, expected: str) -> tuple:
+    if isinstance(state, tuple):
+        raise TypeError(f"{owner}: {expected}, got a tuple of {len(state)}")
+    return (state,)
+
+
+def _state_pair(owner: str, state: Any, expected: str) -> tuple:
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        got = (f"a {type(state).__name__} of {len(state)}" if isinstance(state, (tuple, list))
+               else f"a {type(state).__name__} of shape {np.shape(state)}")
+        raise TypeError(f"{owner}: {expected}, got {got}")
+    return tuple(state)
 
 
 class RNNBase(Module):
@@ -82,10 +165,7 @@ class RNNBase(Module):
                  bidirectional: bool = False, dtype: Any = None,
                  rng: np.random.Generator | None = None) -> None:
         name = type(self).__name__
-        for what, n in (("input_size", input_size), ("hidden_size", hidden_size),
-                        ("num_layers", num_layers)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"{name}: {what} must be a positive integer, got {n!r}")
+        _check_sizes(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
         if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) \
                 or not 0 <= dropout < 1:
             raise ValueError(f"{name}: dropout must be a probability in [0, 1), got {dropout!r}")
@@ -100,19 +180,10 @@ class RNNBase(Module):
             bool(bidirectional)
         self.rng = rng                                  # for dropout masks (None: shared one)
         rng = default_rng() if rng is None else rng
-        dtype = get_default_dtype() if dtype is None else dtype
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        rows = self.gates * self.hidden_size
-        # assigned in PyTorch's order, so state_dict() lists them as torch does
         for layer in range(self.num_layers):
             inputs = self.input_size if layer == 0 else self.hidden_size * self._directions
             for suffix in self._suffixes:
-                shapes = {"weight_ih": (rows, inputs), "weight_hh": (rows, self.hidden_size)}
-                if self.bias:
-                    shapes.update(bias_ih=(rows,), bias_hh=(rows,))
-                for kind, shape in shapes.items():
-                    setattr(self, f"{kind}_l{layer}{suffix}",
-                            Parameter(rng.uniform(-bound, bound, shape), dtype))
+                _add_weights(self, f"_l{layer}{suffix}", inputs, dtype, rng)
 
     @property
     def _directions(self) -> int:
@@ -193,17 +264,7 @@ class RNNBase(Module):
 
     def _checked_input(self, x: Any) -> tuple[Tensor, bool]:
         """x as a float Tensor (T, N, input_size), and whether it came with a batch axis."""
-        x = self._as_tensor(x, "input")
-        tokens = x.dtype.kind in "iub"          # (made floats below; for the error's hint)
-        if x.dtype.kind in "iu" and x.size and not np.isin(x.data, (0, 1)).all():
-            # Integers other than 0 and 1 are token indices, not features: read as numbers a
-            # (batch, time) array whose time happens to equal input_size would run silently.
-            # 0 / 1 integers pass, as one-hot rows (nn.one_hot gives integers).
-            raise TypeError(f"{self!r}: the input holds integers other than 0 and 1 (shape "
-                            f"{x.shape}, dtype {x.dtype}): token indices? pass them through an "
-                            f"Embedding (or one_hot) first; integer-valued features: "
-                            f".astype(float)")
-        x = _floating(repr(self), x)
+        x, tokens = _features(repr(self), x)
         size = self.input_size
         layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if self.batch_first
                    else f"(T, N, {size}) (time, batch, features)")
@@ -211,8 +272,7 @@ class RNNBase(Module):
             raise ValueError(f"{self!r}: input must be {layouts} or one sequence (T, {size}), "
                              f"got shape {x.shape}")
         if x.shape[-1] != size:
-            hint = "; integer token indices? pass them through an Embedding first" if tokens \
-                else ""
+            hint = _TOKENS_HINT if tokens else ""
             raise ValueError(f"{self!r}: input of shape {x.shape} has {x.shape[-1]} features "
                              f"per step, expected input_size={size} (input {layouts} or "
                              f"(T, {size})){hint}")
@@ -224,15 +284,6 @@ class RNNBase(Module):
         elif self.batch_first:
             x = x.swapaxes(0, 1)
         return x, batched
-
-    def _as_tensor(self, x: Any, name: str) -> Tensor:
-        """`x` (the input, h0 or c0) as a Tensor, or an error that names this layer and `x`."""
-        try:
-            return AF._tensor(x, f"{self!r}: {name}")
-        except TypeError as error:          # the Tensor's own error names only "Tensor"
-            if str(error).startswith(repr(self)):
-                raise
-            raise TypeError(f"{self!r}: {name}: {str(error).removeprefix('Tensor: ')}") from None
 
     def _checked_state(self, h0: Any, sequence: Tensor, batched: bool,
                        input_shape: tuple) -> list[State] | None:
@@ -248,10 +299,7 @@ class RNNBase(Module):
         axes += ", batch, hidden_size" if batched else ", hidden_size"
         checked = []
         for name, part in zip(self.state_names, parts):
-            if part is None:
-                raise TypeError(f"{self!r}: {name} is None; give the whole initial state, or "
-                                f"none of it for zeros")
-            part = _floating(f"{self!r}: {name}", self._as_tensor(part, name))
+            part = _state_tensor(repr(self), name, part)
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for an "
                                  f"input of shape {tuple(input_shape)}, got {part.shape}")
@@ -259,10 +307,8 @@ class RNNBase(Module):
         return [tuple(part[k] for part in checked) for k in range(layers)]
 
     def _state_parts(self, h0: Any) -> tuple:
-        if isinstance(h0, tuple):
-            raise TypeError(f"{self!r}: the initial state is one tensor h0 (an LSTM's is the "
-                            f"pair (h0, c0)), got a tuple of {len(h0)}")
-        return (h0,)
+        return _one_state(repr(self), h0, "the initial state is one tensor h0 (an LSTM's is the "
+                                          "pair (h0, c0))")
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -293,10 +339,7 @@ class RNN(RNNBase):
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None,
                  rng: np.random.Generator | None = None) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got "
-                             f"{nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = _checked_nonlinearity("RNN", nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, dtype, rng)
 
@@ -367,11 +410,151 @@ class LSTM(RNNBase):
         return o * c.tanh(), c
 
     def _state_parts(self, h0: Any) -> tuple:
-        if not isinstance(h0, (tuple, list)) or len(h0) != 2:
-            got = (f"a {type(h0).__name__} of {len(h0)}" if isinstance(h0, (tuple, list))
-                   else f"a {type(h0).__name__} of shape {np.shape(h0)}")
-            raise TypeError(f"{self!r}: the initial state is the pair (h0, c0), got {got}")
-        return tuple(h0)
+        return _state_pair(repr(self), h0, "the initial state is the pair (h0, c0)")
 
     def _returned_state(self, last: State) -> Any:
         return last
+
+
+# -- cells: one time step ----------------------------------------------------------------------
+
+class RNNCellBase(Module):
+    """What RNNCell, GRUCell and LSTMCell share: one step of the matching layer, on parameters
+    named as PyTorch's cells name them (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`, shaped
+    as the layer's `..._l0`). A subclass borrows its layer's `_step`, so each formula is
+    written once."""
+
+    gates = 1
+    state_names: tuple[str, ...] = ("hx",)
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None,
+                 rng: np.random.Generator | None = None) -> None:
+        _check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
+            bool(bias)
+        _add_weights(self, "", self.input_size, dtype, default_rng() if rng is None else rng)
+        if not self.bias:
+            self.bias_ih = self.bias_hh = None          # as PyTorch: there, but no parameters
+
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """The next state: h' (N, hidden_size) (LSTMCell: the pair (h', c')) for an input
+        (N, input_size), or (hidden_size,) for one sample (input_size,). `hx` is the state
+        before the step (LSTMCell: the pair (h, c)), zeros if not given."""
+        x, batched = self._checked_input(input)
+        state = self._checked_state(hx, x, batched)
+        state = self._step(AF.linear(x, self.weight_ih, self.bias_ih),
+                           AF.linear(state[0], self.weight_hh, self.bias_hh), state)
+        if not batched:
+            state = tuple(part.reshape(self.hidden_size) for part in state)
+        return self._returned_state(state)
+
+    def _checked_input(self, input: Any) -> tuple[Tensor, bool]:
+        """The input as a float Tensor (N, input_size), and whether it came with a batch axis."""
+        x, tokens = _features(repr(self), input)
+        size = self.input_size
+        if x.ndim not in (1, 2):
+            raise ValueError(f"{self!r}: input must be (N, {size}) (batch, features) or one "
+                             f"sample ({size},), got shape {x.shape}")
+        if x.shape[-1] != size:
+            raise ValueError(f"{self!r}: input of shape {x.shape} has {x.shape[-1]} features, "
+                             f"expected input_size={size}{_TOKENS_HINT if tokens else ''}")
+        batched = x.ndim == 2
+        return (x if batched else x.reshape(1, size)), batched
+
+    def _checked_state(self, hx: Any, x: Tensor, batched: bool) -> State:
+        """The state before the step, each part (N, hidden_size); zeros if `hx` is None."""
+        if hx is None:
+            zeros = Tensor(np.zeros((x.shape[0], self.hidden_size), x.dtype))
+            return (zeros,) * len(self.state_names)
+        expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        axes = "batch, hidden_size" if batched else "hidden_size"
+        input_shape = x.shape if batched else (self.input_size,)
+        checked = []
+        for name, part in zip(self.state_names, self._state_parts(hx)):
+            part = _state_tensor(repr(self), name, part)
+            if part.shape != expected:
+                raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for an "
+                                 f"input of shape {input_shape}, got {part.shape}")
+            checked.append(part if batched else part.reshape(1, self.hidden_size))
+        return tuple(checked)
+
+    def _state_parts(self, hx: Any) -> tuple:
+        return _one_state(repr(self), hx, "hx is one tensor (an LSTMCell's is the pair (h, c))")
+
+    def _returned_state(self, state: State) -> Any:
+        return state[0]
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            text += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":           # RNNCell's relu
+            text += f", nonlinearity={self.nonlinearity!r}"
+        return text
+
+
+class RNNCell(RNNCellBase):
+    """One step of `RNN`, as PyTorch's `nn.RNNCell`: h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+    (nonlinearity='relu' for relu). Loop it over time for a sequence, one step at a time.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> cell = RNNCell(3, 5)
+    >>> h = None                                          # zeros at the first step
+    >>> for x_t in Tensor(np.ones((7, 4, 3))):           # 7 steps of a batch of 4
+    ...     h = cell(x_t, h)
+    >>> h.shape, cell(Tensor(np.ones(3))).shape           # batched, and one sample
+    ((4, 5), (5,))
+    >>> list(cell.state_dict())
+    ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
+    """
+
+    _step = RNN._step           # the layer's step: the formula is written once
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", dtype: Any = None,
+                 rng: np.random.Generator | None = None) -> None:
+        self.nonlinearity = _checked_nonlinearity("RNNCell", nonlinearity)
+        super().__init__(input_size, hidden_size, bias, dtype, rng)
+
+
+class GRUCell(RNNCellBase):
+    """One step of `GRU`, as PyTorch's `nn.GRUCell`: reset gate r, update gate z, candidate n,
+    h' = (1 - z) ⊙ n + z ⊙ h, the gates stacked r, z, n in the weights.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> cell = GRUCell(3, 5)
+    >>> cell.weight_ih.shape, cell.weight_hh.shape       # 3 gates stacked: 15 rows
+    ((15, 3), (15, 5))
+    >>> h = cell(Tensor(np.ones((4, 3))))                 # h starts at zeros
+    >>> cell(Tensor(np.ones((4, 3))), h).shape            # the next step from h
+    (4, 5)
+    """
+
+    gates = 3
+    _step = GRU._step
+
+
+class LSTMCell(RNNCellBase):
+    """One step of `LSTM`, as PyTorch's `nn.LSTMCell`: the state is the pair (h, c); `hx` is
+    `(h, c)` and the result `(h', c')`, the gates stacked i, f, g, o in the weights.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> cell = LSTMCell(3, 5)
+    >>> h, c = cell(Tensor(np.ones((4, 3))))              # (h, c) start at zeros
+    >>> h, c = cell(Tensor(np.ones((4, 3))), (h, c))
+    >>> h.shape, c.shape
+    ((4, 5), (4, 5))
+    """
+
+    gates = 4
+    state_names = ("h", "c")
+    _step = LSTM._step
+
+    def _state_parts(self, hx: Any) -> tuple:
+        return _state_pair(repr(self), hx, "hx is the pair (h, c)")
+
+    def _returned_state(self, state: State) -> Any:
+        return state

@@ -1,6 +1,6 @@
-"""nn.recurrent: RNN, GRU and LSTM — gradients (first and second order) against finite
-differences, shapes, PyTorch's parameter names, numbers and gradients (asked live where torch is
-installed), the checks, dropout, and a small character model that learns."""
+"""nn.recurrent: RNN, GRU, LSTM and their one-step cells — gradients (first and second order)
+against finite differences, shapes, PyTorch's parameter names, numbers and gradients (asked live
+where torch is installed), the checks, dropout, and a small character model that learns."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters, manual_seed
 from nn import Embedding, Linear, Module, cross_entropy, one_hot
 from nn.optim import Adam
-from nn.recurrent import GRU, LSTM, RNN
+from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 LAYERS = [RNN, GRU, LSTM]
 
@@ -270,6 +270,14 @@ def test_values_and_gradients_match_pytorch_from_the_same_weights(name, options,
     parts = [output, *last] if cls is LSTM else [output, last]
     flat_theirs = torch.cat([part.reshape(-1) for part in parts])
     (flat_theirs * torch.from_numpy(weights)).sum().backward()
+    assert_same_values_and_gradients((flat_ours, x_ours, state_ours, ours),
+                                     (flat_theirs, x_theirs, state_theirs, theirs))
+
+
+def assert_same_values_and_gradients(ours, theirs):
+    """Our (result, input, state parts, module) against PyTorch's, after backward on both."""
+    (flat_ours, x_ours, state_ours, module_ours) = ours
+    (flat_theirs, x_theirs, state_theirs, module_theirs) = theirs
 
     def close(a, b):
         np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-10, atol=1e-10)
@@ -278,8 +286,8 @@ def test_values_and_gradients_match_pytorch_from_the_same_weights(name, options,
     close(x_ours.grad, x_theirs.grad)
     for ours_state, their_state in zip(state_ours, state_theirs):
         close(ours_state.grad, their_state.grad)
-    their_parameters = dict(theirs.named_parameters())
-    for parameter_name, parameter in ours.named_parameters():
+    their_parameters = dict(module_theirs.named_parameters())
+    for parameter_name, parameter in module_ours.named_parameters():
         close(parameter.grad, their_parameters[parameter_name].grad)
 
 
@@ -444,3 +452,201 @@ def test_a_character_model_learns_a_repeating_sequence():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.05 * losses[0], losses[::10]      # ~2.1 to ~0.002
+
+
+# -- cells: one step -------------------------------------------------------------------------------
+
+CELLS = {RNNCell: RNN, GRUCell: GRU, LSTMCell: LSTM}
+
+
+def cell_state(cls, batch, rng):
+    """A random hx for a cell of 5 hidden units: one tensor, or LSTMCell's pair (h, c)."""
+    parts = [Tensor(rng.standard_normal((*batch, 5)), requires_grad=True)
+             for _ in range(2 if cls is LSTMCell else 1)]
+    return tuple(parts) if cls is LSTMCell else parts[0]
+
+
+def flat(result):
+    """A cell's h' (or LSTMCell's h' and c') as one tensor."""
+    parts = result if isinstance(result, tuple) else (result,)
+    return concatenate([part.reshape(-1) for part in parts])
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("batch", [(), (1,), (3,)], ids=["unbatched", "batch of one", "batch"])
+def test_cell_gradients_of_input_state_and_parameters_match_finite_differences(cls, batch, rng):
+    cell = cls(4, 5, dtype="float64", rng=rng)
+    x = Tensor(rng.standard_normal((*batch, 4)), requires_grad=True)
+    hx = cell_state(cls, batch, rng)
+    parts = hx if cls is LSTMCell else (hx,)
+    pack = (lambda parts: tuple(parts)) if cls is LSTMCell else (lambda parts: parts[0])
+    assert gradcheck(lambda x, *parts: flat(cell(x, pack(parts))), x, *parts)
+    weights = rng.standard_normal(flat(cell(x, hx)).shape)
+    assert gradcheck_parameters(lambda: (flat(cell(x, hx)) * weights).sum(), cell.parameters())
+
+
+def test_relu_cell_gradients_match_finite_differences(rng):
+    cell = RNNCell(4, 5, nonlinearity="relu", dtype="float64", rng=rng)
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(lambda x: cell(x, Tensor(np.ones((3, 5)))), x)
+
+
+def copy_layer_weights_into(cell, model):
+    for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(cell, kind).data[...] = getattr(model, f"{kind}_l0").data
+
+
+@pytest.mark.parametrize("cls, options", [(RNNCell, {}), (RNNCell, {"nonlinearity": "relu"}),
+                                          (GRUCell, {}), (LSTMCell, {})],
+                         ids=["RNNCell", "RNNCell-relu", "GRUCell", "LSTMCell"])
+def test_a_cell_looped_over_time_is_the_layer_on_the_same_weights(cls, options, rng):
+    model = CELLS[cls](4, 5, dtype="float64", rng=rng, **options)
+    cell = cls(4, 5, dtype="float64", rng=rng, **options)
+    copy_layer_weights_into(cell, model)
+    x = Tensor(rng.standard_normal((6, 3, 4)))
+    output, last = model(x)
+    state = None
+    for t in range(6):
+        state = cell(x[t], state)
+        h = state[0] if cls is LSTMCell else state
+        np.testing.assert_allclose(h.data, output.data[t], rtol=1e-13, atol=1e-13)
+    if cls is LSTMCell:
+        np.testing.assert_allclose(state[1].data, last[1].data[0], rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+def test_an_unbatched_step_is_the_batch_of_one_without_the_batch_axis(cls, rng):
+    cell = cls(4, 5, dtype="float64", rng=rng)
+    x = rng.standard_normal(4)
+    hx = cell_state(cls, (), rng)
+    batched_hx = tuple(p.reshape(1, 5) for p in hx) if cls is LSTMCell else hx.reshape(1, 5)
+    one, batch_of_one = cell(Tensor(x), hx), cell(Tensor(x[None]), batched_hx)
+    for a, b in zip(*(r if cls is LSTMCell else (r,) for r in (one, batch_of_one))):
+        assert a.shape == (5,) and b.shape == (1, 5)
+        np.testing.assert_allclose(a.data, b.data[0])
+
+
+@pytest.mark.parametrize("cls, gates", [(RNNCell, 1), (GRUCell, 3), (LSTMCell, 4)],
+                         ids=["RNNCell", "GRUCell", "LSTMCell"])
+def test_cell_state_dict_has_pytorchs_names_shapes_and_init(cls, gates):
+    manual_seed(0)
+    cell = cls(4, 16)
+    assert {k: v.shape for k, v in cell.state_dict().items()} == {
+        "weight_ih": (gates * 16, 4), "weight_hh": (gates * 16, 16),
+        "bias_ih": (gates * 16,), "bias_hh": (gates * 16,)}
+    numbers = np.concatenate([v.ravel() for v in cell.state_dict().values()])
+    assert np.abs(numbers).max() <= 0.25 and np.abs(numbers).max() > 0.2   # ±1/√16
+    no_bias = cls(4, 16, bias=False)
+    assert list(no_bias.state_dict()) == ["weight_ih", "weight_hh"]
+    assert no_bias.bias_ih is None and no_bias.bias_hh is None
+    assert repr(no_bias) == f"{cls.__name__}(4, 16, bias=False)"
+
+
+def test_cells_draw_from_the_given_generator():
+    first, second = (GRUCell(4, 5, rng=np.random.default_rng(7)) for _ in range(2))
+    np.testing.assert_array_equal(first.weight_hh.data, second.weight_hh.data)
+
+
+CELL_TORCH_CASES = [(RNNCell, {}), (RNNCell, {"nonlinearity": "relu", "bias": False}),
+                    (GRUCell, {}), (GRUCell, {"bias": False}), (LSTMCell, {})]
+
+
+@pytest.mark.parametrize("cls, options", CELL_TORCH_CASES,
+                         ids=[f"{c.__name__}-" + ("-".join(f"{k}={v}" for k, v in o.items())
+                                                  or "defaults") for c, o in CELL_TORCH_CASES])
+@pytest.mark.parametrize("batch", [(), (3,)], ids=["unbatched", "batch"])
+def test_cell_values_and_gradients_match_pytorch_from_the_same_weights(cls, options, batch,
+                                                                       rng):
+    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
+    ours = cls(4, 5, dtype="float64", rng=rng, **options)
+    theirs = getattr(torch.nn, cls.__name__)(4, 5, dtype=torch.float64, **options)
+    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()})
+    assert list(theirs.state_dict()) == list(ours.state_dict())
+
+    x = rng.standard_normal((*batch, 4))
+    state = [rng.standard_normal((*batch, 5)) for _ in range(2 if cls is LSTMCell else 1)]
+    x_ours, state_ours = Tensor(x, requires_grad=True), [Tensor(s, requires_grad=True)
+                                                         for s in state]
+    flat_ours = flat(ours(x_ours, tuple(state_ours) if cls is LSTMCell else state_ours[0]))
+    weights = rng.standard_normal(flat_ours.shape)
+    (flat_ours * weights).sum().backward()
+
+    x_theirs = torch.tensor(x, requires_grad=True)
+    state_theirs = [torch.tensor(s, requires_grad=True) for s in state]
+    result = theirs(x_theirs, tuple(state_theirs) if cls is LSTMCell else state_theirs[0])
+    parts = result if cls is LSTMCell else (result,)
+    assert [p.shape for p in parts] == [(*batch, 5)] * len(parts)
+    flat_theirs = torch.cat([part.reshape(-1) for part in parts])
+    (flat_theirs * torch.from_numpy(weights)).sum().backward()
+    assert_same_values_and_gradients((flat_ours, x_ours, state_ours, ours),
+                                     (flat_theirs, x_theirs, state_theirs, theirs))
+
+
+def test_a_cell_refuses_inputs_of_the_wrong_shape_naming_the_cell_and_shapes():
+    cell = GRUCell(4, 5)
+    with pytest.raises(ValueError, match=r"GRUCell\(4, 5\): input of shape \(3, 6\) has 6 "
+                                         r"features, expected input_size=4"):
+        cell(Tensor(np.zeros((3, 6))))
+    with pytest.raises(ValueError, match=r"GRUCell\(4, 5\): input must be \(N, 4\) \(batch, "
+                                         r"features\) or one sample \(4,\), got shape "
+                                         r"\(2, 3, 4\)"):
+        cell(Tensor(np.zeros((2, 3, 4))))
+    with pytest.raises(ValueError, match=r"got shape \(\)"):
+        cell(Tensor(np.zeros(())))
+
+
+def test_a_cell_refuses_token_indices_and_things_that_are_not_numbers():
+    with pytest.raises(TypeError, match=r"RNNCell\(3, 5\): the input holds integers other than "
+                                        r"0 and 1 .* token indices\?"):
+        RNNCell(3, 5)(np.array([1, 2, 3]))
+    with pytest.raises(TypeError, match=r"LSTMCell\(4, 5\): input: expected numbers"):
+        LSTMCell(4, 5)("abcd")
+    with pytest.raises(TypeError, match=r"GRUCell\(4, 5\): hx: expected numbers .* object"):
+        GRUCell(4, 5)(np.zeros((2, 4)), np.array([[None] * 5] * 2, dtype=object))
+    with pytest.raises(TypeError, match=r"LSTMCell\(4, 5\): c is None; give the whole"):
+        LSTMCell(4, 5)(np.zeros((2, 4)), (np.zeros((2, 5)), None))
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+def test_a_cell_refuses_a_state_of_the_wrong_shape_naming_the_expected_one(cls):
+    cell, x = cls(4, 5), Tensor(np.zeros((3, 4)))
+    wrong, right = np.zeros((2, 5)), np.zeros((3, 5))
+    name = "h" if cls is LSTMCell else "hx"
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(4, 5\): {name} must have shape "
+                       r"\(3, 5\) \(batch, hidden_size\) for an input of shape \(3, 4\), got "
+                       r"\(2, 5\)"):
+        cell(x, (wrong, right) if cls is LSTMCell else wrong)
+    with pytest.raises(ValueError, match=r"must have shape \(5,\) \(hidden_size\) for an input "
+                                         r"of shape \(4,\), got \(1, 5\)"):
+        cell(Tensor(np.zeros(4)), (np.zeros((1, 5)),) * 2 if cls is LSTMCell
+             else np.zeros((1, 5)))
+
+
+def test_an_lstm_cell_takes_the_pair_h_c_and_the_other_cells_one_tensor():
+    h = np.zeros((3, 5))
+    with pytest.raises(TypeError, match=r"LSTMCell\(4, 5\): hx is the pair \(h, c\), got a "
+                                        r"ndarray of shape \(3, 5\)"):
+        LSTMCell(4, 5)(np.zeros((3, 4)), h)
+    with pytest.raises(TypeError, match=r"LSTMCell\(4, 5\): hx is the pair \(h, c\), got a "
+                                        r"tuple of 3"):
+        LSTMCell(4, 5)(np.zeros((3, 4)), (h, h, h))
+    with pytest.raises(TypeError, match=r"RNNCell\(4, 5\): hx is one tensor \(an LSTMCell's is "
+                                        r"the pair \(h, c\)\), got a tuple of 2"):
+        RNNCell(4, 5)(np.zeros((3, 4)), (h, h))
+
+
+@pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
+def test_bad_cell_settings_are_refused_naming_the_cell(cls):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: hidden_size must be a positive "
+                                         r"integer, got 0"):
+        cls(4, 0)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: input_size must be a positive "
+                                         r"integer, got 2.5"):
+        cls(2.5, 4)
+
+
+def test_an_rnn_cell_refuses_an_unknown_nonlinearity_and_shows_relu_in_its_repr():
+    with pytest.raises(ValueError, match="RNNCell: nonlinearity must be 'tanh' or 'relu', got "
+                                         "'sigmoid'"):
+        RNNCell(4, 5, nonlinearity="sigmoid")
+    assert repr(RNNCell(4, 5, nonlinearity="relu")) == "RNNCell(4, 5, nonlinearity='relu')"
