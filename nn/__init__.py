@@ -3,8 +3,9 @@
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
   `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
   `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`,
-  `BatchNorm2d`, `LayerNorm` (nn.normalization); `RNN`, `GRU`, `LSTM` (nn.recurrent);
-  micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
+  `BatchNorm2d`, `LayerNorm` (nn.normalization); `RNN`, `GRU`, `LSTM` and their one-step cells
+  `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
+  over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
@@ -38,7 +39,7 @@ from .losses import (
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
@@ -47,7 +48,7 @@ __all__ = [
     "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh",
     "Softmax", "LogSoftmax", "Dropout", "Flatten", "Identity",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
-    "LayerNorm", "RNN", "GRU", "LSTM",
+    "LayerNorm", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot",
