@@ -58,7 +58,7 @@ _SPELT_OTHERWISE = {
 
 def __getattr__(name: str) -> object:
     hint = _SPELT_OTHERWISE.get(name)
-    if hint is None and not name.startswith("_") and hasattr(Tensor, name):
+    if hint is None and not name.startswith("_") and callable(getattr(Tensor, name, None)):
         # torch.softmax(x, dim=-1), torch.mean(x), torch.exp(x): the Tensor's own method here
         hint = (f"the Tensor method here: x.{name}(...) (functions: nn.functional, "
                 f"autograd.functional)")
