@@ -25,11 +25,14 @@ from .tensor import (
 )
 from .value import Value
 from .viz import draw_backprop, draw_graph
+from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
+#                                 `autograd.tensor` from the module autograd/tensor.py, which is
+#                                 still imported as `from autograd.tensor import Tensor`
 
 cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
 
 __all__ = [
-    "Value", "Tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
+    "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
     "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
     "matmul", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
@@ -42,7 +45,6 @@ __all__ = [
 # Python's built-in compile().
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.long` is told the way
-# (`torch.tensor` cannot be: autograd.tensor is the module that defines Tensor)
 _ON_CPU = ("not needed: glassgrad computes with numpy on the CPU, so write device = 'cpu' "
            "(.to('cpu') and device='cpu' are accepted) or leave out the device lines")
 _SPELT_OTHERWISE = {
@@ -52,7 +54,9 @@ _SPELT_OTHERWISE = {
     "bool": "bool (dtype=bool, as in torch.ones(T, T, dtype=torch.bool))",
     "float16": "np.float16", "half": "np.float16",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
-    "allclose": "np.allclose(a.data, b.data) here", "nn": "glassgrad's nn package (import nn)",
+    "allclose": "np.allclose(a.data, b.data) here",
+    "from_numpy": "Tensor(array) here (it shares the array, as torch.from_numpy does)",
+    "as_tensor": "Tensor(data) here (an ndarray is shared, not copied, as in torch.as_tensor)", "nn": "glassgrad's nn package (import nn)",
 }
 
 

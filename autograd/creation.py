@@ -1,4 +1,4 @@
-"""Making tensors the way PyTorch code does: filled (`zeros`, `ones`, `full`, `eye`,
+"""Making tensors the way PyTorch code does: from data (`tensor`), filled (`zeros`, `ones`, `full`, `eye`,
 `zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`) and random draws (`randn`, `rand`, `randint`,
 `randn_like`, `multinomial`), with PyTorch's names, arguments and dtypes.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from .devices import check_device
 from .random import chosen_generator
-from .tensor import Tensor, _shape_args, get_default_dtype
+from .tensor import Tensor, _shape_args, _to_array, get_default_dtype
 
 Size = int | Sequence[int]
 
@@ -125,6 +125,28 @@ def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype
     return np.full(shape, fill_value, dtype)
 
 # -- filled ----------------------------------------------------------------------------------
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """PyTorch's `torch.tensor`: a new leaf holding a copy of `data` (a number, nested lists, an
+    ndarray or a Tensor). Python floats take the default dtype, ints int64, bools bool; an
+    ndarray keeps its dtype. Unlike `Tensor(array)`, which shares the array, it always copies.
+
+    >>> xs = tensor([0, 5, 13])                     # makemore's torch.tensor(xs): int64 labels
+    >>> xs.dtype, tensor([[0.5, 1.0]]).dtype
+    (dtype('int64'), dtype('float32'))
+    >>> W = tensor([1.0, -2.0], requires_grad=True)
+    >>> (W * W).sum().backward()
+    >>> W.grad
+    array([ 2., -4.], dtype=float32)
+    """
+    check_device("tensor", device)
+    if dtype is not None:
+        dtype = _dtype("tensor", dtype, None)
+    copied = np.array(_to_array(data, dtype), copy=True)     # a Tensor's numbers: cut from its graph
+    _can_require_grad("tensor", copied.dtype, requires_grad)
+    return Tensor(copied, requires_grad=requires_grad)
+
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
