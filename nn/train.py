@@ -445,6 +445,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
     for regression; see `nn.scoring`). Classifiers' outputs are read as labels by the loss's
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
+    A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
+    with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
+    a sample, its class the arg-max over axis 1.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
     monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
