@@ -589,11 +589,12 @@ def _target_shape_error(name: str, what: str, scores: tuple, got: tuple,
                f"(class axis 1, as in PyTorch){also}; got shape {got}")
     if got == scores[:-1]:
         classes = scores[-1]
+        middle = ", ".join(str(axis) for axis in range(1, len(scores) - 1))
         moved = ("transpose(1, 2)" if len(scores) == 3 else
-                 f"permute(0, {len(scores) - 1}, {', '.join(map(str, range(1, len(scores) - 1)))})")
+                 f"permute(0, {len(scores) - 1}, {middle})")
         layout = "a sequence's (B, T, C)" if len(scores) == 3 else "channels-last (N, ..., C)"
-        message += (f". Class scores last, as {layout}? PyTorch's class axis is 1: use {what}.reshape(-1, {classes}) with targets.reshape(-1), or "
-                    f"{what}.{moved}")
+        message += (f". Class scores last, as {layout}? PyTorch's class axis is 1: use "
+                    f"{what}.reshape(-1, {classes}) with targets.reshape(-1), or {what}.{moved}")
     return message
 
 

@@ -253,8 +253,8 @@ def test_targets_of_the_wrong_shape_name_both_shapes_and_the_expected_one():
         F.nll_loss(z, np.zeros((4, 10, 5)))        # nll_loss takes no probabilities
     with pytest.raises(ValueError, match=r"cross_entropy: the target of logits of shape \(C,\) "
                                          r"= \(3,\) \(one sample\) must be one class index, shape "
-                                         r"\(\).*got shape \(2,\) \(for a batch, 2-d logits \(N, C\) "
-                                         r"with targets \(N,\)\)"):
+                                         r"\(\).*got shape \(2,\) \(for a batch, 2-d logits "
+                                         r"\(N, C\) with targets \(N,\)\)"):
         F.cross_entropy(Tensor(np.zeros(3)), [0, 1])
     # PyTorch takes a (1,) target too; it reads like a batch of one, so both ways are shown
     with pytest.raises(ValueError, match=r"got shape \(1,\) \(a batch of one\? 2-d logits "
