@@ -470,18 +470,36 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
     0.1269
     >>> round(cross_entropy(z, y, label_smoothing=0.2).item(), 4)
     0.3269
+
+    Other shapes, as in PyTorch (see `class_rows`): one sample's logits (C,) with one label
+    (a 0-d target), and K-dimensional logits (N, C, d1, ..., dk), the class axis second, with
+    labels (N, d1, ..., dk) or probabilities of the logits' shape: each position is a row, the
+    options and the mean work over all of them, and "none" gives the losses in shape
+    (N, d1, ..., dk). A sequence model's (B, C, T) scores against (B, T) labels:
+
+    >>> z = Tensor(np.zeros((2, 3, 4)))                  # N = 2, C = 3 classes, T = 4
+    >>> y = np.array([[0, 1, 2, 0], [1, 1, -100, 2]])
+    >>> cross_entropy(z, y, reduction="none").shape
+    (2, 4)
+    >>> round(cross_entropy(z, y).item(), 4)             # log 3, the mean over 7 positions
+    1.0986
     """
     name = "cross_entropy"
     _check_reduction(name, reduction)
     logits = _floating(name, logits)
-    if logits.ndim != 2:
-        hint = (" (for one sample use logits.reshape(1, -1))" if logits.ndim == 1 else
-                f" (a sequence's (B, T, C) logits: logits.reshape(-1, {logits.shape[-1]}) with "
-                f"targets.reshape(-1))" if logits.ndim == 3 else "")
-        raise ValueError(f"cross_entropy: logits must be 2-d (N, C), got shape "
-                         f"{logits.shape}{hint}")
     _warn_if_made_by(name, logits, "softmax", "probabilities", "remove the final "
                      "softmax (cross_entropy applies log_softmax itself)")
+    if logits.ndim != 2:
+        rows, target, shape = class_rows(name, "logits", logits, target, probabilities=True)
+        loss = _cross_entropy_rows(rows, target, reduction, weight, ignore_index, label_smoothing)
+        return loss.reshape(shape) if reduction == "none" else loss
+    return _cross_entropy_rows(logits, target, reduction, weight, ignore_index, label_smoothing)
+
+
+def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any,
+                        ignore_index: Any, label_smoothing: Any) -> Tensor:
+    """cross_entropy of floating logits (N, C), after the checks every shape shares."""
+    name = "cross_entropy"
     n, c = logits.shape
     if c == 0:
         raise ValueError(f"cross_entropy: the logits have shape {logits.shape}, no classes: each "
@@ -513,6 +531,71 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
         return _probabilities_with_options(logits, target, reduction, weight, ignore_index,
                                            label_smoothing)
     return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
+
+
+def class_rows(name: str, what: str, scores: Tensor, target: Any, probabilities: bool = False
+               ) -> tuple[Tensor, Any, tuple[int, ...]]:
+    """A classification loss's scores of PyTorch's other shapes as rows (M, C) for its 2-d
+    rule: one sample's (C,) with one label (a 0-d target), or K-dimensional
+    (N, C, d1, ..., dk) with labels (N, d1, ..., dk) (or, when `probabilities`, a target of
+    the scores' shape, its class axis moved too). The class axis is moved last by Tensor ops,
+    so the gradient flows back through them; returns the rows, the target's rows (labels flat
+    (M,)), and the shape of the per-element losses, () or (N, d1, ..., dk), for "none".
+
+    >>> rows, labels, shape = class_rows("loss", "logits", Tensor(np.zeros((2, 3, 4))),
+    ...                                  np.zeros((2, 4), dtype=int))
+    >>> rows.shape, labels.shape, shape
+    ((8, 3), (8,), (2, 4))
+    """
+    if scores.ndim == 0:
+        raise ValueError(f"{name}: {what} must have a class axis: shape (C,), (N, C) or "
+                         f"(N, C, d1, ..., dk), got a 0-d tensor")
+    c = scores.shape[0 if scores.ndim == 1 else 1]
+    if c == 0:
+        raise ValueError(f"{name}: the {what} have shape {scores.shape}, no classes (class "
+                         f"axis {0 if scores.ndim == 1 else 1}): each position needs at least "
+                         f"one class score")
+    shape = () if scores.ndim == 1 else (scores.shape[0],) + scores.shape[2:]
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    # the class axis last, then every position a row (for (C,): one row)
+    order = (0,) + tuple(range(2, scores.ndim)) + (1,) if scores.ndim > 1 else (0,)
+    count = math.prod(shape)
+    if probabilities and t.shape == scores.shape:
+        if isinstance(target, Tensor) and target.requires_grad:     # its gradient flows back
+            moved = target.transpose(order).reshape(count, c)
+        else:
+            moved = np.moveaxis(t, 0 if scores.ndim == 1 else 1, -1).reshape(count, c)
+        return scores.transpose(order).reshape(count, c), moved, shape
+    if t.shape == shape:
+        return scores.transpose(order).reshape(count, c), t.reshape(count), shape
+    raise ValueError(_target_shape_error(name, what, scores.shape, t.shape, probabilities))
+
+
+def _target_shape_error(name: str, what: str, scores: tuple, got: tuple,
+                        probabilities: bool) -> str:
+    """Which target shapes (C,) or (N, C, d1, ...) scores take, and the likely mix-up: a
+    channels-last (B, T, C) against (B, T) labels, where PyTorch's class axis is 1."""
+    also = f", or probabilities of the {what}' shape {scores}" if probabilities else ""
+    if len(scores) == 1:
+        # (PyTorch also takes a (1,) target here; it reads like a batch of one, so it is
+        # refused, with both ways to say which)
+        fix = (f"a batch of one? 2-d {what} (N, C) take targets (N,): {what}.reshape(1, -1); "
+               f"else pass the label itself" if got == (1,) else
+               f"for a batch, 2-d {what} (N, C) with targets (N,)")
+        return (f"{name}: the target of {what} of shape (C,) = {scores} (one sample) must be "
+                f"one class index, shape (){also}; got shape {got} ({fix})")
+    shape = (scores[0],) + scores[2:]
+    message = (f"{name}: targets must have shape (N, d1, ...) = {shape} for {what} {scores} "
+               f"(class axis 1, as in PyTorch){also}; got shape {got}")
+    if got == scores[:-1]:
+        classes = scores[-1]
+        middle = ", ".join(str(axis) for axis in range(1, len(scores) - 1))
+        moved = ("transpose(1, 2)" if len(scores) == 3 else
+                 f"permute(0, {len(scores) - 1}, {middle})")
+        layout = "a sequence's (B, T, C)" if len(scores) == 3 else "channels-last (N, ..., C)"
+        message += (f". Class scores last, as {layout}? PyTorch's class axis is 1: use "
+                    f"{what}.reshape(-1, {classes}) with targets.reshape(-1), or {what}.{moved}")
+    return message
 
 
 def class_options(name: str, weight: Any, ignore_index: Any, label_smoothing: Any,

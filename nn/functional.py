@@ -37,8 +37,8 @@ from autograd import Tensor, Value, get_default_dtype, where
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
     _check_reduction, _class_labels, _is_int, _is_values, _raw, _reduce, _reduce_values,
-    _target_number, _value_pairs, class_options, holds_values, integer_array, kept_labels,
-    values_list_error,
+    _target_number, _value_pairs, class_options, class_rows, holds_values, integer_array,
+    kept_labels, values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
@@ -161,6 +161,9 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: An
              ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood -log_probs[i, labels[i]], for log-probabilities (N, C) and integer
     labels (N,). `nll_loss(log_softmax(z), y)` equals `cross_entropy(z, y)` (which is fused).
+    PyTorch's other shapes work as in `cross_entropy`: (C,) with a 0-d label, and
+    (N, C, d1, ..., dk) with labels (N, d1, ..., dk) (the class axis second), whose "none"
+    has the labels' shape.
 
     >>> nll_loss(Tensor([[-0.5, -1.0], [-2.0, -0.25]]), [1, 0])    # (1.0 + 2.0) / 2
     Tensor(1.5)
@@ -176,8 +179,10 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: An
     name = "nll_loss"
     _check_reduction(name, reduction)
     log_probs = _tensor(name, log_probs)
-    if log_probs.ndim != 2:
-        raise ValueError(f"nll_loss: log_probs must be 2-d (N, C), got shape {log_probs.shape}")
+    if log_probs.ndim != 2:         # PyTorch's (C,) and (N, C, d1, ...): positions as rows
+        rows, labels, shape = class_rows(name, "log_probs", log_probs, _raw(labels))
+        loss = nll_loss(rows, labels, reduction, weight=weight, ignore_index=ignore_index)
+        return loss.reshape(shape) if reduction == "none" else loss
     n, c = log_probs.shape
     labels = np.asarray(_raw(labels))
     plain = weight is None and ignore_index.__class__ is int and ignore_index == -100

@@ -110,6 +110,14 @@ class CrossEntropyLoss(_ClassLoss):
     >>> criterion = CrossEntropyLoss([1.0, 3.0], label_smoothing=0.1)
     >>> criterion
     CrossEntropyLoss(reduction='mean', weight=[1.0, 3.0], label_smoothing=0.1)
+
+    The shapes are PyTorch's: logits (N, C) with labels (N,), one sample's (C,) with a 0-d
+    label, or (N, C, d1, ...) with labels (N, d1, ...), the class axis second:
+
+    >>> from autograd import Tensor
+    >>> logits = Tensor(np.zeros((4, 2, 7)))                 # 4 sequences of 7, 2 classes
+    >>> CrossEntropyLoss(reduction="none")(logits, np.ones((4, 7), dtype=int)).shape
+    (4, 7)
     """
 
     def __init__(self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean",
@@ -132,7 +140,7 @@ class CrossEntropyLoss(_ClassLoss):
 @declare_loss("multiclass")
 class NLLLoss(_ClassLoss):
     """Negative log-likelihood of log-probabilities (`F.nll_loss`), with PyTorch's `weight`
-    and `ignore_index`."""
+    and `ignore_index`, in `CrossEntropyLoss`'s shapes ((N, C), (C,), (N, C, d1, ...))."""
 
     def forward(self, log_probs: Any, labels: Any) -> Any:
         return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight,

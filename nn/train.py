@@ -122,17 +122,21 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str) -
 
 def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
     """Targets that cannot be what the loss's task wants: one-hot rows that are not, or more
-    than two classes for a two-class loss."""
+    than two classes for a two-class loss. Integers (N, d1, ...) that are not one-hot pass as
+    labels per position (a sequence's (N, T)): the loss checks them against the outputs' shape,
+    and `_loss_of` refuses them where the outputs have their shape (they would be read as
+    probabilities)."""
     declared = S.loss_task(loss_fn)
     if declared is None or declared.task == "regression":
         return
     name = S.loss_name(loss_fn)
-    if declared.task == "multiclass" and y.ndim == 2:
-        rows = y.sum(axis=1)
-        if not (np.all((y >= 0) & (y <= 1)) and np.allclose(rows, 1, atol=1e-4)):
-            raise ValueError(f"{where}: y has shape {y.shape}, but its rows are not one-hot or "
-                             f"probabilities (values in [0, 1] summing to 1); {name} takes "
-                             f"class labels of shape ({len(y)},) or such rows")
+    if declared.task == "multiclass" and y.ndim >= 2 and not _class_rows(y):
+        if y.dtype.kind in "iu":
+            return
+        raise ValueError(f"{where}: y has shape {y.shape}, but its rows are not one-hot or "
+                         f"probabilities (values in [0, 1] summing to 1); {name} takes "
+                         f"class labels of shape ({len(y)},) or such rows (or integer labels "
+                         f"per position, (N, d1, ...), for outputs (N, C, d1, ...))")
     if declared.task == "binary" and y.ndim == 1 and y.dtype.kind in "iub":
         classes = np.unique(y)
         if len(classes) > 2:
@@ -141,6 +145,11 @@ def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
                              f"{'...' if len(classes) > 6 else ''}, but {name} is a two-class "
                              f"loss; for several classes use cross_entropy on one output per "
                              f"class")
+
+
+def _class_rows(y: np.ndarray) -> bool:
+    """Whether y (N, C, d1, ...) holds one-hot rows or probabilities along its class axis, 1."""
+    return bool(np.all((y >= 0) & (y <= 1)) and np.allclose(y.sum(axis=1), 1, atol=1e-4))
 
 
 def evaluate(model: Module, loss_fn: Callable, data: Any,
@@ -167,7 +176,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
         with no_grad():
             for xb, yb in loader:
                 out = model.forward_batch(xb)
-                counted = _counted(yb, ignored)
+                counted = _counted(yb, ignored, out)
                 if counted:
                     total += float(_loss_of(loss_fn, out, yb, "evaluate").data) * counted
                     count += counted
@@ -187,11 +196,12 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     return scores
 
 
-def _counted(yb: Any, ignored: int | None) -> int:
+def _counted(yb: Any, ignored: int | None, out: Any) -> int:
     """How many samples of a batch the loss counts: those not labelled with its ignore_index
-    (`nn.scoring.ignored_label`; every sample for other losses). The epoch's mean loss weighs
-    each batch's mean by it, so it is the mean over the counted samples."""
-    if ignored is None or yb.ndim != 1:
+    (`nn.scoring.ignored_label`; every sample for other losses), or for labels per position
+    (N, d1, ...) against outputs (N, C, d1, ...), the positions not so labelled. The epoch's
+    mean loss weighs each batch's mean by it, so it is the mean over the counted samples."""
+    if ignored is None or (yb.ndim != 1 and np.ndim(out) != yb.ndim + 1):
         return len(yb)
     return int(np.count_nonzero(np.asarray(yb) != ignored))
 
@@ -200,10 +210,16 @@ def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss
            predict: Callable | None, where: str) -> dict[str, float]:
     if not chosen:
         return {}
-    labels = None
+    labels, raw = None, outputs
+    if _per_position(outputs, y, loss_fn):
+        outputs, y = _positions_as_rows(outputs, y)
     if any(metric.on_labels for metric in chosen.values()):
-        labels = predict(outputs) if predict is not None else _labels_from(outputs, y, loss_fn,
-                                                                           where)
+        if predict is None:
+            labels = _labels_from(outputs, y, loss_fn, where)
+        else:                                       # predict reads the model's own outputs
+            labels = predict(raw)
+            if raw is not outputs:
+                labels = np.asarray(labels).reshape(-1)
         if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
         elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
@@ -211,6 +227,26 @@ def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss
             if not counted.all():
                 y, labels, outputs = y[counted], labels[counted], outputs[counted]
     return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
+
+
+def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool:
+    """Whether a classifier's outputs are PyTorch's K-dimensional (N, C, d1, ...) (a sequence's
+    (N, C, T)), against labels (N, d1, ...) or probabilities of their shape."""
+    if outputs.ndim < 3 or not (y.ndim + 1 == outputs.ndim or y.shape == outputs.shape):
+        return False
+    declared = S.loss_task(loss_fn)
+    return declared is not None and declared.task == "multiclass"
+
+
+def _positions_as_rows(outputs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each position a sample, as the loss sees them: outputs (N, C, d1, ...) as rows (M, C),
+    labels (N, d1, ...) as (M,), probabilities as rows (M, C); so the metrics score every
+    position (accuracy: the fraction of positions whose arg-max over C is right)."""
+    c = outputs.shape[1]
+    rows = np.moveaxis(outputs, 1, -1).reshape(-1, c)
+    if y.shape == outputs.shape:
+        return rows, np.moveaxis(y, 1, -1).reshape(-1, c)
+    return rows, y.reshape(-1)
 
 
 # -- the record of a run ---------------------------------------------------------------------------
@@ -409,6 +445,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
     for regression; see `nn.scoring`). Classifiers' outputs are read as labels by the loss's
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
+    A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
+    with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
+    a sample, its class the arg-max over axis 1.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
     monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
@@ -604,7 +643,11 @@ def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
     """loss_fn(out, y); when outputs (N, 1) meet targets (N,), the loss's own advice to reshape
-    the prediction cannot be followed inside fit, so the error says how to give y instead."""
+    the prediction cannot be followed inside fit, so the error says how to give y instead.
+    Integer targets of the outputs' shape that are not one-hot are refused: the loss would
+    read them as probabilities (`_check_targets` let them pass as labels per position)."""
+    if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
+        _refuse_labels_shaped_like_outputs(where, y, loss_fn)
     try:
         return loss_fn(out, y)
     except ValueError as error:
@@ -612,7 +655,24 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
                              f"as a column, y.reshape(-1, 1)") from error
+        if (np.shape(y)[1:] == (1,) and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
+                and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
+            # class labels as a column: _check_targets let them pass (labels per position
+            # (N, 1) would fit outputs (N, C, 1)); these outputs say they are one per sample
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
+                             f"flat, one label per sample: y.reshape(-1)") from error
         raise
+
+
+def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Callable) -> None:
+    declared = S.loss_task(loss_fn)
+    if declared is None or declared.task != "multiclass" or _class_rows(y):
+        return
+    raise ValueError(f"{where}: {S.loss_name(loss_fn)} got integer targets of shape {y.shape}, "
+                     f"the shape of the model's outputs, so it would read them as "
+                     f"probabilities, but they are not one-hot; labels per position "
+                     f"(N, d1, ...) need outputs (N, C, d1, ...), and labels (N,) outputs (N, C)")
 
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
@@ -629,7 +689,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
         value = float(loss.data)
         # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
         # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
-        counted = _counted(yb, ignored)
+        counted = _counted(yb, ignored, out)
         if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
             weights.put_back()
             raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Tensor, grad
+from autograd import Tensor, grad, manual_seed
 from autograd import functional as AF
 from nn import MLP, CrossEntropyLoss, NLLLoss, evaluate, fit
 from nn import functional as F
@@ -483,6 +483,7 @@ def test_fit_and_evaluate_leave_ignored_labels_out_of_the_metrics():
     X = rng.normal(size=(60, 2)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
     padded = np.where(np.arange(60) % 4 == 0, -100, y)
+    manual_seed(0)          # (the shared generator's weights: unseeded, ~2% of draws miss 0.9)
     model = MLP(2, [8], 2)
     history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.5), (X, padded),
                   epochs=15, batch_size=60, progress=False)

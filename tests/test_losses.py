@@ -564,7 +564,8 @@ def test_class_label_errors():
     with pytest.raises(ValueError, match=r"nll_loss: labels of shape \(\) for 2 rows of scores: "
                                          r"it needs one class index per row, shape \(2,\)$"):
         F.nll_loss(z, 1)
-    with pytest.raises(ValueError, match=r"nll_loss: log_probs must be 2-d"):
+    with pytest.raises(ValueError, match=r"nll_loss: the target of log_probs of shape \(C,\) "
+                                         r"= \(3,\) \(one sample\) must be one class index"):
         F.nll_loss(t64(np.zeros(3)), [0])
     with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
         F.cross_entropy(t64(np.zeros(3)), [0])
@@ -742,9 +743,12 @@ def test_bce_with_logits_module_pos_weight():
 
 
 def test_cross_entropy_on_sequence_logits_says_how_to_flatten_them():
-    """The GPT lecture's (B, T, C) logits: the error gives the view that fits."""
+    """The GPT lecture's (B, T, C) logits: PyTorch's class axis is 1, so (2, 4, 3) is N = 2,
+    C = 4, d1 = 3; with (B, T) targets the error gives the views that fit (tests/test_loss_kdim.py
+    has the K-dimensional losses themselves)."""
     from autograd import Tensor
-    with pytest.raises(ValueError, match=r"cross_entropy: logits must be 2-d \(N, C\), got shape "
-                                         r"\(2, 4, 3\) \(a sequence's \(B, T, C\) logits: "
-                                         r"logits.reshape\(-1, 3\) with targets.reshape\(-1\)\)"):
+    with pytest.raises(ValueError, match=r"cross_entropy: targets must have shape .* = \(2, 3\) "
+                                         r"for logits \(2, 4, 3\) .*got shape \(2, 4\)\. .*"
+                                         r"logits.reshape\(-1, 3\) with targets.reshape\(-1\), "
+                                         r"or logits.transpose\(1, 2\)$"):
         F.cross_entropy(Tensor(np.zeros((2, 4, 3))), np.zeros((2, 4), dtype=np.int64))
