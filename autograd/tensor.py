@@ -436,31 +436,44 @@ class Tensor(Node):
     def __rfloordiv__(self, other: Any) -> Tensor:
         return _floor_divide(other, self)
 
-    # in-place arithmetic: `p -= lr * p.grad` under no_grad() updates the parameter itself, as in
-    # PyTorch. Only a leaf that wants a gradient is changed in place (and only under no_grad(),
-    # where no graph records it); any other tensor gets a new one, as `t = t - x` would give: its
-    # data may be the user's own array, or a batch viewing the dataset.
+    # In-place arithmetic changes the tensor itself, as in PyTorch, so that every name for it
+    # sees the change (a momentum buffer in a list: `for v in buffers: v *= 0.9`):
+    # - a parameter (a leaf that wants a gradient), only under no_grad(), where no graph records
+    #   it: `p -= lr * p.grad` writes into its own array;
+    # - a constant takes an array of new numbers: its old array may be the user's own
+    #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
+    # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
+    #   reads the old numbers).
     def __iadd__(self, other): return self._in_place(np.add, "+=", self.__add__, other)
     def __isub__(self, other): return self._in_place(np.subtract, "-=", self.__sub__, other)
     def __imul__(self, other): return self._in_place(np.multiply, "*=", self.__mul__, other)
     def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
 
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any) -> Tensor:
-        if self._fn is not Leaf:
+        fn = self._fn
+        if fn is not None and fn is not Leaf:
             return new_tensor(other)
-        if graph.grad_mode.enabled:
+        if fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "
                 f"back: update parameters under `with no_grad():` (as an optimizer step does), "
                 f"or write t = t {symbol[0]} x for a new tensor")
         value = other.data if isinstance(other, Node) else other
+        what = "parameter" if fn is Leaf else "tensor"
         try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
+            if fn is Leaf:
+                ufunc(self.data, value, out=self.data, casting="same_kind")
+            else:
+                result = ufunc(self.data, value)
+                if result.shape != self.data.shape:
+                    raise ValueError("the shape would change")
+                self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)
         except (TypeError, ValueError) as error:
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
-                f"{symbol}: cannot update the parameter (shape {self.shape}, dtype "
+                f"{symbol}: cannot update the {what} (shape {self.shape}, dtype "
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
-                f"{np.shape(value)}: the result must keep its shape and dtype") from None
+                f"{np.shape(value)}: the result must keep its shape and dtype (t = t "
+                f"{symbol[0]} x makes a new tensor)") from None
         self._changed_in_place()
         return self
 
@@ -571,6 +584,11 @@ class Tensor(Node):
         if self.data.dtype.kind == "f":
             return self
         return Tensor(self.data.astype(_default_dtype))
+
+    def _exactly_in_float64(self) -> Tensor:
+        """Integer or bool data as float64 (exact up to 2**53), for a mean or a variance that
+        then comes in the default dtype: a float32 sum of large integers would round."""
+        return Tensor(self.data.astype(np.float64))
 
     def relu(self) -> Tensor: return apply(Relu, (self,))
 
@@ -757,7 +775,10 @@ class Tensor(Node):
              out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:      # PyTorch's names
             axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
-        return self._reduced("mean", dtype, out)._reduce(Mean, axis, keepdims)
+        x = self._reduced("mean", dtype, out)
+        if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
+            return x._exactly_in_float64()._reduce(Mean, axis, keepdims).astype(_default_dtype)
+        return x._reduce(Mean, axis, keepdims)
 
     # The axis of max/min is positional-only under another name, so that a positional axis can
     # be told from `axis=`: PyTorch's `values, indices = t.max(1)` must not silently unpack the
@@ -846,6 +867,8 @@ class Tensor(Node):
         if pytorch:
             axis, keepdims, ddof = _torch_var("var", axis, keepdims, ddof, pytorch)
         x = self._reduced("var", dtype, out)
+        if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
+            return x._exactly_in_float64().var(axis, keepdims, ddof).astype(_default_dtype)
         axes = _axes(axis, x.data.ndim, "var")
         n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
         if n - ddof <= 0:

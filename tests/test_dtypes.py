@@ -81,10 +81,25 @@ def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
     set_default_dtype(np.float64)
     assert compute(Tensor(np.array([2, 3]))).dtype == np.float64
     assert (pixels ** 2).dtype == np.uint8 and (pixels + 1).dtype == np.uint8  # ints stay
-    big = Tensor(np.array([16777217, 16777219]))      # a mean stays exact (numpy's float64)
+    big = Tensor(np.array([16777217, 16777219]))      # a mean is exact (taken in float64)
     assert big.mean().item() == 16777218.0
     total = pixels.sum()                               # int64, as in PyTorch: numpy's uint64
     assert total.dtype == np.int64 and (total - 1000).item() == 384 - 1000   # would wrap
+
+
+@pytest.mark.parametrize("reduce", [lambda t: t.mean(), lambda t: t.mean(axis=0),
+                                    lambda t: t.var(), lambda t: t.std(ddof=1),
+                                    lambda t: t.var(0, keepdim=True, unbiased=True)])
+def test_means_and_variances_of_integers_are_the_default_float_dtype(reduce):
+    """As every fraction of an integer tensor (numpy's float64 before), computed in float64 so
+    that large integers do not round: 2**24 + 1 is not a float32."""
+    counts = Tensor(np.array([[16777217, 3], [16777219, 5]]))
+    got = reduce(counts)
+    assert got.dtype == np.float32
+    expected = reduce(Tensor(counts.data.astype(np.float64)))
+    np.testing.assert_allclose(got.data, expected.data.astype(np.float32), rtol=0)
+    assert Tensor([True, False, True, True]).mean().item() == 0.75
+    assert counts.mean(dtype=np.float64).dtype == np.float64      # a dtype given: that one
 
 
 def test_mixed_tensor_dtypes_promote_like_numpy():

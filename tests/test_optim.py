@@ -648,6 +648,22 @@ def test_a_parameter_in_two_groups_is_an_error():
         SGD([a, b, a], lr=0.1)
 
 
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p, lr=0.1)])
+def test_a_gradient_of_another_shape_set_by_hand_is_named_before_any_update(make):
+    """numpy would broadcast (4,) into (3, 4) silently for SGD, or fail with its own words."""
+    w, b = Tensor(np.ones((3, 4)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+    opt = make([b, w])
+    b.grad, w.grad = np.ones(3), np.ones(4)
+    with pytest.raises(ValueError, match=r"^step: a parameter of shape \(3, 4\) has a gradient "
+                                         r"of shape \(4,\); a gradient set by hand"):
+        opt.step()
+    np.testing.assert_array_equal(b.data, np.zeros(3))     # b, listed first, was not stepped
+    assert not opt.state or all(s.get("step", 0) == 0 for s in opt.state.values())
+    w.grad = np.ones((3, 4))
+    opt.step()
+    assert np.all(w.data < 1)
+
+
 def test_repr_lists_the_groups():
     text = repr(SGD([Value(1.0)], lr=0.5))
     assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5" in text

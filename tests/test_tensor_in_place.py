@@ -1,6 +1,7 @@
 """In-place arithmetic on Tensors (`+=`, `-=`, `*=`, `/=`): a leaf that wants a gradient is
-updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule);
-every other tensor gets a new one, so a user's array or a dataset never changes behind their back."""
+updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule); a
+constant changes itself, so every name for it sees the change, but takes new numbers, so a
+user's array or a dataset never changes behind their back; a result in a graph gets a new one."""
 
 from __future__ import annotations
 
@@ -55,24 +56,72 @@ def test_a_recorded_result_gets_a_new_node_and_keeps_its_graph():
     np.testing.assert_array_equal(w.grad, [2.0, -4.0, 6.0])
 
 
-def test_other_tensors_get_a_new_tensor_and_the_users_arrays_stay():
+def test_a_constant_changes_itself_and_the_users_arrays_stay():
     images = np.arange(12, dtype=np.float32).reshape(6, 2)
     for _ in range(2):
         for batch, _labels in DataLoader(images, np.arange(6), batch_size=3):
-            batch /= 10                             # a view of `images` until now
+            same = batch
+            batch /= 10
+            assert batch is same
+            np.testing.assert_array_equal(batch.data, same.data)
     np.testing.assert_array_equal(images, np.arange(12).reshape(6, 2))
     array = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
-    t = Tensor(array)
+    t = Tensor(array)                                # shares `array`
+    alias = t
     t -= t.mean(axis=0)
+    assert t is alias
+    np.testing.assert_array_equal(alias.data, [[-1.0, -1.0], [1.0, 1.0]])
     np.testing.assert_array_equal(array, [[1.0, 2.0], [3.0, 4.0]])
-    pixels = Tensor(np.full(2, 200, np.uint8))
-    pixels /= 255                                   # a float tensor now, as t = t / 255
-    assert pixels.dtype == np.float32
+
+
+def test_a_momentum_buffer_in_a_list_is_updated_as_in_pytorch():
+    """`for v in buffers: v *= 0.9; v += g`: the list holds the tensors that change (before,
+    `v *= 0.9` rebound the loop's name to a new tensor and the buffers stayed zero)."""
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    buffers = [Tensor(np.zeros(2, np.float32))]
+    for _ in range(3):
+        w.grad = None
+        (w * w).sum().backward()
+        for v in buffers:
+            v *= 0.9
+            v += Tensor(w.grad)
+            w.data -= 0.1 * v.data
+    # by hand: v1 = 2, -4 ... the classical momentum recursion on f = Σ w²
+    v, x = np.zeros(2), np.array([1.0, -2.0])
+    for _ in range(3):
+        v = 0.9 * v + 2 * x
+        x = x - 0.1 * v
+    np.testing.assert_allclose(buffers[0].data, v, rtol=1e-6)
+    np.testing.assert_allclose(w.data, x, rtol=1e-6)
+
+
+@pytest.mark.parametrize("start, change, message", [
+    (lambda: Tensor(np.full(2, 200, np.uint8)), lambda t: t.__itruediv__(255),
+     r"^/=: cannot update the tensor \(shape \(2,\), dtype uint8\) in place .* \(t = t / x "
+     r"makes a new tensor\)"),
+    (lambda: Tensor([1, 2]), lambda t: t.__imul__(0.5), r"^\*=: cannot update the tensor"),
+    (lambda: Tensor([1.0, 2.0]), lambda t: t.__iadd__(np.ones((2, 2))),
+     r"^\+=: cannot update the tensor \(shape \(2,\), dtype float32\) in place with float64 "
+     r"data of shape \(2, 2\)"),
+])
+def test_a_constant_keeps_its_shape_and_dtype_as_in_pytorch(start, change, message):
+    """PyTorch refuses these too (an integer tensor cannot hold the fraction)."""
+    t = start()
+    before = t.data.copy()
+    with pytest.raises((TypeError, ValueError), match=message):
+        change(t)
+    np.testing.assert_array_equal(t.data, before)
+
+
+def test_a_constant_changed_after_a_graph_used_it_is_refused_at_backward():
     c, w = Tensor([3.0, 4.0]), Tensor([1.0, 2.0], requires_grad=True)
     loss = (w * c).sum()
-    c += 10                                         # the graph keeps the old c
+    c += 10
+    with pytest.raises(RuntimeError, match=_changed_message("mul", (2,))):
+        loss.backward()
+    loss = (w * c).sum()                            # computed again: the new numbers
     loss.backward()
-    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(w.grad, [13.0, 14.0])
 
 
 # -- a change after the op used the tensor: backward refuses (it would read the new values) --------

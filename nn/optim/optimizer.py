@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -180,10 +180,12 @@ class Optimizer:
                                                  p ← p · (1 − lr · weight_decay) instead)
         """
         loss = self._evaluate(closure)
-        for group in self.param_groups:
+        # every gradient is checked before any parameter changes: a bad one leaves all as they were
+        groups = [(group, self._with_grads(group)) for group in self.param_groups]
+        for group, with_grads in groups:
             lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)      # AdamW, Adam, NAdam
-            for p, g in self._with_grads(group):
+            for p, g in with_grads:
                 if maximize:
                     g = -g
                 if weight_decay and decoupled:
@@ -221,7 +223,7 @@ class Optimizer:
             return closure()
 
     @staticmethod
-    def _with_grads(group: dict[str, Any]) -> Iterator[tuple[Node, Any]]:
+    def _with_grads(group: dict[str, Any]) -> list[tuple[Node, Any]]:
         """(parameter, gradient payload) for each parameter of `group` that has a gradient.
 
         A Tensor that backward never reached has `.grad` None and is skipped (as in PyTorch); a
@@ -230,13 +232,19 @@ class Optimizer:
         once unfrozen. After `backward(create_graph=True)` a gradient is itself a node: the
         update uses its payload.
         """
+        pairs = []
         for p in group["params"]:
             g = p.grad
             if g is None or not p.requires_grad:
                 continue
             if isinstance(g, Node):
                 g = g.data
-            yield p, g
+            if g.__class__ is np.ndarray and g.shape != p.data.shape:   # a .grad set by hand
+                raise ValueError(f"step: a parameter of shape {p.data.shape} has a gradient of "
+                                 f"shape {g.shape}; a gradient set by hand (p.grad = ...) must "
+                                 f"have its parameter's shape")
+            pairs.append((p, g))
+        return pairs
 
     # -- checkpoints ---------------------------------------------------------------------------
 
