@@ -27,6 +27,7 @@ from .ops.conv import ConvCtx, Geometry
 from .ops.elementwise import ClampedLog, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from .ops.pool import PoolCtx
+from .ops.recurrent import GateCtx, GRUStep, LSTMCellState, LSTMHiddenState
 from .ops.shape import Embedding
 from .ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
@@ -41,6 +42,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "gru_step", "lstm_step",
 ]
 
 
@@ -275,6 +277,56 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.shape}")
     return apply(Linear, (x, weight, bias),
                  (x._fn is not None, weight._fn is not None, bias._fn is not None))
+
+
+def gru_step(from_input: Any, from_hidden: Any, h: Any) -> Tensor:
+    """One GRU step as one node: the next state h' (N, H) from the gates' two shares
+    from_input = x W_ihᵀ + b_ih and from_hidden = h W_hhᵀ + b_hh, each (N, 3H) with the gates
+    stacked r, z, n as in PyTorch, and the state h (N, H):
+
+        r = σ(a_r + b_r),  z = σ(a_z + b_z),  n = tanh(a_n + r ⊙ b_n),  h' = (1 - z) ⊙ n + z ⊙ h
+
+    >>> zero = Tensor([[0.0, 0.0, 0.0]])                      # N = 1, H = 1: r, z, n at 0
+    >>> gru_step(zero, zero, Tensor([[1.0]])).numpy()         # z = 1/2: halfway to n = 0
+    array([[0.5]], dtype=float32)
+    """
+    a, b, h = _step_operands("gru_step", 3, from_input, from_hidden, h, "h")
+    return apply(GRUStep, (a, b, h), GateCtx())
+
+
+def lstm_step(from_input: Any, from_hidden: Any, c: Any) -> tuple[Tensor, Tensor]:
+    """One LSTM step: the next (h', c'), each (N, H), from the gates' two shares
+    from_input = x W_ihᵀ + b_ih and from_hidden = h W_hhᵀ + b_hh, each (N, 4H) with the gates
+    stacked i, f, g, o as in PyTorch, and the cell state c (N, H):
+
+        i, f, o = σ(a + b) of their columns,  g = tanh(a_g + b_g)
+        c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
+
+    Two nodes, one for c' and one for h' (see `autograd.ops.recurrent`).
+
+    >>> zero = Tensor([[0.0, 0.0, 0.0, 0.0]])                 # N = 1, H = 1: i, f, g, o at 0
+    >>> h, c = lstm_step(zero, zero, Tensor([[2.0]]))         # i, f, o = 1/2, g = 0
+    >>> c.numpy(), h.numpy().round(4)                         # c' = c / 2, h' = tanh(1) / 2
+    (array([[1.]], dtype=float32), array([[0.3808]], dtype=float32))
+    """
+    a, b, c = _step_operands("lstm_step", 4, from_input, from_hidden, c, "c")
+    c = apply(LSTMCellState, (a, b, c), GateCtx())
+    return apply(LSTMHiddenState, (a, b, c), GateCtx()), c
+
+
+def _step_operands(name: str, gates: int, from_input: Any, from_hidden: Any, state: Any,
+                   what: str) -> tuple[Tensor, Tensor, Tensor]:
+    """The operands of a recurrent step as Tensors, or an error naming the step and the shapes
+    it expected: the two shares (N, gates · H) and a state (N, H)."""
+    a, b, s = (_tensor(v, name) for v in (from_input, from_hidden, state))
+    if s.ndim != 2:
+        raise ValueError(f"{name}: {what} must be 2-d (batch, hidden_size), got shape {s.shape}")
+    expected = (s.shape[0], gates * s.shape[1])
+    for share, v in (("from_input", a), ("from_hidden", b)):
+        if v.shape != expected:
+            raise ValueError(f"{name}: {share} must have shape {expected} (batch, {gates} gates "
+                             f"x hidden_size) for {what} of shape {s.shape}, got {v.shape}")
+    return a, b, s
 
 
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:

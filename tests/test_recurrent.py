@@ -2,13 +2,21 @@
 against finite differences, shapes, PyTorch's parameter names, numbers and gradients (asked live
 where torch is installed), the checks, dropout, and a small character model that learns."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters, manual_seed
+from autograd import (Tensor, concatenate, grad, gradcheck, gradcheck_parameters, manual_seed,
+                      stack)
+from autograd.functional import linear
+from autograd.graph import walk
 from nn import Embedding, Linear, Module, cross_entropy, one_hot
+from nn.functional import dropout
 from nn.optim import Adam
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+
+from test_recurrent_ops import composed_gru, composed_lstm
 
 LAYERS = [RNN, GRU, LSTM]
 
@@ -132,6 +140,85 @@ def test_each_step_follows_the_formulas_with_the_gates_in_pytorchs_order(cls, rn
         np.testing.assert_allclose(output.data[t], h, rtol=1e-12, atol=1e-14)
     if cls is LSTM:
         np.testing.assert_allclose(last[1].data[0], c, rtol=1e-12, atol=1e-14)
+
+
+def composed_layer(model, x, state, dropout_rng):
+    """The layer as it was built before its steps were fused, from ordinary ops: each layer's
+    input share for all steps in one product, sliced step by step; each step from slices,
+    sums, sigmoid, tanh and products (composed_gru, composed_lstm); the steps stacked, and
+    dropout on the whole stacked output of each layer but the last. Returns the output and
+    the final states, (h,) or (h, c), one per layer and direction."""
+    directions = ("", "_reverse") if model.bidirectional else ("",)
+    finals = []
+    for layer in range(model.num_layers):
+        if layer > 0:
+            x = dropout(x, model.dropout, model.training, dropout_rng)
+        outputs = []
+        for direction, suffix in enumerate(directions):
+            weights = [getattr(model, f"{kind}_l{layer}{suffix}")
+                       for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            projected = linear(x, weights[0], weights[2])
+            parts = state[layer * len(directions) + direction]
+            steps = range(x.shape[0])
+            hs = [None] * len(steps)
+            for t in (reversed(steps) if direction else steps):
+                hidden = linear(parts[0], weights[1], weights[3])
+                if isinstance(model, LSTM):
+                    parts = composed_lstm(projected[t], hidden, parts[1])
+                else:
+                    parts = (composed_gru(projected[t], hidden, parts[0]),)
+                hs[t] = parts[0]
+            outputs.append(stack(hs))
+            finals.append(parts)
+        x = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
+    return x, finals
+
+
+@pytest.mark.parametrize("cls", [GRU, LSTM], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "dropout": 0.4},
+                                     {"bidirectional": True, "num_layers": 2}],
+                         ids=["one layer", "two layers with dropout", "bidirectional"])
+def test_the_fused_steps_give_the_composed_layers_values_and_gradients(cls, options, rng):
+    """Same weights, same initial state, same dropout masks (drawn step by step now, at once
+    before: the generator gives the same numbers): the same outputs, final states, and
+    gradients of every parameter, the input and the initial state, to rounding."""
+    model = layer(cls, rng, **options)
+    x = Tensor(rng.standard_normal((5, 3, 4)), requires_grad=True)
+    state = initial_state(cls, model, x.shape, rng)
+    per_layer = [tuple(part[k] for part in state) for k in range(state[0].shape[0])]
+    weights = rng.uniform(0.5, 1.5, everything(model, cls, x, state).shape)
+    leaves = [x, *state, *model.parameters()]
+    results = []
+    for fused in (True, False):
+        for leaf in leaves:
+            leaf.zero_grad()
+        model.rng = np.random.default_rng(7)            # the dropout masks' generator
+        if fused:
+            flat = everything(model, cls, x, state)
+        else:
+            output, finals = composed_layer(model, x, per_layer, np.random.default_rng(7))
+            last = [stack([final[k] for final in finals]) for k in range(len(finals[0]))]
+            flat = concatenate([part.reshape(-1) for part in (output, *last)])
+        (flat * weights).sum().backward()
+        results.append([flat.data] + [leaf.grad for leaf in leaves])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cls, step_ops", [(GRU, {"gru_step": 1}),
+                                           (LSTM, {"lstm_cell_state": 1,
+                                                   "lstm_hidden_state": 1})],
+                         ids=["GRU", "LSTM"])
+def test_a_time_step_adds_its_fused_op_and_two_products_to_the_graph(cls, step_ops, rng):
+    """Per step: the gates' two shares (linear) and the fused step, nothing else (no slices of
+    a whole-sequence tensor, whose gradients would make backpropagation quadratic in T)."""
+    model = layer(cls, rng, num_layers=2)
+    output, _ = model(Tensor(rng.standard_normal((6, 3, 4))))
+    made = Counter(node.op for node in walk(output) if not node.is_leaf)
+    steps = 6 * 2                                       # time steps x layers
+    expected = {op: count * steps for op, count in step_ops.items()}
+    expected.update(linear=2 * steps, stack=1)
+    assert made == expected
 
 
 # -- shapes --------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
+    recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
+                    (h'), one time step from the gates' two shares
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
@@ -30,6 +32,7 @@ from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import MatMul
 from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
+from .recurrent import GRUStep, LSTMCellState, LSTMHiddenState
 from .reduce import Max, Mean, Min, Sum
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, GetItem, Reshape, ScatterAdd,
                     Stack, Transpose)
@@ -46,5 +49,5 @@ __all__ = [
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
     "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
-    "LayerNorm",
+    "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState",
 ]
