@@ -306,6 +306,23 @@ def test_tensor_steps_give_the_rule_and_the_sizes():
     assert "d/dx tanh(x) = 1 − tanh(x)²  →" in tanh.lines()[1]
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_a_linear_step_names_each_input_and_gives_its_own_rule(bias):
+    """The fused linear op's docstring gives one product per input ("dx = G W, dW = Gᵀ x, db =
+    Σ_rows G"): each input gets its own line, under its name (not x1, x2, x3 and the whole
+    rule three times); without a bias, x and W."""
+    x = Tensor(np.ones((2, 3)), label="x")
+    W = Tensor(np.full((4, 3), 0.5), requires_grad=True, label="W")
+    b = Tensor(np.zeros(4), requires_grad=True, label="b") if bias else None
+    loss = F.linear(x, W, b).sum()
+    step = next(s for s in record_backprop(loss) if s.op == "linear")
+    assert [part.name for part in step.inputs] == ["x", "W", "b"][:2 + bias]
+    lines = step.lines()
+    assert lines[1].startswith("x: dx = G W  →  x is a constant")
+    assert lines[2].startswith("W: dW = Gᵀ x  →  W gets a (4, 3) array")
+    assert not bias or lines[3].startswith("b: db = Σ_rows G  →  b gets a (4,) array")
+
+
 def test_every_ops_docstring_gives_a_rule():
     for name in ops.__all__:
         op = getattr(ops, name)

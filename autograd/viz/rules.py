@@ -67,6 +67,22 @@ def rule_text(op: type) -> tuple[str, dict[str, str]]:
     return pretty(_forward_formula(head.strip())), partials
 
 
+_PER_INPUT = re.compile(r"(?:^|, )d(\w+) = (.+?)(?=, d\w+ = |$)")   # "dx = G W, dW = Gᵀ x"
+
+
+def rule_per_input(op: type) -> dict[str, str]:
+    """{input name: its gradient in words} when the docstring's rule gives one "dx = ..." per
+    input, in order (matrix ops, whose rule is a product, not a partial derivative); else {}.
+
+    >>> from autograd.ops import Linear
+    >>> rule_per_input(Linear)
+    {'x': 'dx = G W', 'W': 'dW = Gᵀ x', 'b': 'db = Σ_rows G'}
+    """
+    _, _, rule = _first_line(op).partition(";")
+    first = rule.strip().split(". ")[0]
+    return {name: pretty(f"d{name} = {text.strip()}") for name, text in _PER_INPUT.findall(first)}
+
+
 def rule_words(op: type) -> str:
     """The first sentence the docstring says after the ';' (the rule in words or formulas).
 

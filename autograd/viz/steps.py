@@ -29,7 +29,7 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
-from .rules import rule_text, rule_words
+from .rules import rule_per_input, rule_text, rule_words
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
@@ -169,6 +169,11 @@ def _input_names(op: type, count: int) -> tuple[list[str], list[str], bool]:
     _, partials = rule_text(op)
     if len(partials) == count:
         return list(partials), list(partials.values()), False
+    per_input = rule_per_input(op)
+    if list(per_input)[count:] in ([], ["b"]):     # one each (a bias, listed last, may be absent)
+        names = list(per_input)[:count]
+        if len(names) == count:
+            return names, [per_input[name] for name in names], True
     generic = ["x"] if count == 1 else ["a", "b"] if count == 2 else \
         [f"x{i}" for i in range(1, count + 1)]
     return generic, [rule_words(op)] * count, True
