@@ -28,6 +28,7 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype
 from autograd import functional as AF
+from autograd.devices import check_device
 from autograd.random import default_rng
 from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
@@ -46,10 +47,17 @@ class Linear(Module):
     `torch.nn.Linear` as it is.
 
     Initialised like PyTorch: W and b uniform in ±1/√in_features (`rng` or the shared generator).
+    `device` is PyTorch's keyword, on every layer that has it in PyTorch: the CPU, the only
+    device here, or None (a GPU is refused).
+
+    >>> Linear(2, 5, device="cpu")
+    Linear(in_features=2, out_features=5)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 dtype: Any = None, rng: np.random.Generator | None = None, *,
+                 device: Any = None) -> None:
+        check_device("Linear", device)
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
@@ -110,7 +118,9 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 dtype: Any = None, rng: np.random.Generator | None = None, *,
+                 device: Any = None) -> None:
+        check_device("Embedding", device)
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
