@@ -1328,13 +1328,25 @@ def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
     return np.outer(*counts).astype(float)
 
 
-def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
-    """x with `value` added around its last axes, PyTorch's order: pad = (left, right) for the
-    last axis, then (top, bottom) for the one before, and so on.
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """x widened at the ends of its last axes, PyTorch's order: pad = (left, right) for the
+    last axis, then (top, bottom) for the one before, and so on. PyTorch's modes: "constant"
+    (`value`, 0 by default), "reflect" (mirrored, the edge not repeated: each width below the
+    axis's size), "replicate" (the edge repeated) and "circular" (wrapped around: each width at
+    most the axis's size).
 
     >>> pad(Tensor([[1.0, 2.0]]), (1, 0, 0, 1)).data
     array([[0., 1., 2.],
            [0., 0., 0.]], dtype=float32)
+    >>> pad(Tensor([1.0, 2.0, 3.0]), (2, 1), "reflect").data
+    array([3., 2., 1., 2., 3., 2.], dtype=float32)
+
+    "constant" is one op whose gradient is g's middle. The other modes copy elements of x, so
+    each is one indexing per padded axis, x[..., i] with the source index i of every output
+    position; its gradient adds up, for each element of x, the gradients of all its copies.
     """
     x = _node(x, "pad")
     widths = tuple(pad)
@@ -1342,7 +1354,43 @@ def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
             isinstance(p, (int, np.integer)) and p >= 0 for p in widths):
         raise ValueError(f"pad: expected an even number of non-negative ints, at most two per "
                          f"axis of a tensor of shape {x.shape}, got {pad!r}")
+    if not (isinstance(mode, str) and mode in PAD_MODES):
+        if isinstance(mode, str):
+            raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                             f"'circular', got {mode!r}")
+        raise TypeError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                        f"got {mode!r} (the value to pad with is a keyword: value={mode!r})")
     pairs = [(0, 0)] * x.ndim
     for k in range(len(widths) // 2):
         pairs[x.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
-    return apply(Pad, (x,), (tuple(pairs), value))
+    if mode == "constant":
+        return apply(Pad, (x,), (tuple(pairs), 0.0 if value is None else value))
+    if value is not None and value != 0:                # PyTorch's rule too
+        raise ValueError(f"pad: mode={mode!r} takes no value (it copies the input's own "
+                         f"numbers), got value={value!r}")
+    for axis, (before, after) in enumerate(pairs):
+        if before or after:
+            source = _pad_sources(mode, before, after, x.shape[axis], x.shape)
+            x = x[(slice(None),) * axis + (source,)]
+    return x
+
+
+def _pad_sources(mode: str, before: int, after: int, n: int, shape: tuple) -> np.ndarray:
+    """For each of the before + n + after positions of a padded axis, the index in [0, n) of
+    the element of x it copies: positions -before ... n + after - 1 reflected, clipped or
+    wrapped into the axis."""
+    given = f"got {(before, after)} for an axis of {n} in shape {shape}"
+    if mode == "reflect" and max(before, after) >= n:
+        raise ValueError(f"pad: mode='reflect' needs each width below the size of its axis, "
+                         f"{given}")
+    if mode == "circular" and max(before, after) > n:
+        raise ValueError(f"pad: mode='circular' needs each width at most the size of its "
+                         f"axis, {given}")
+    if n == 0:
+        raise ValueError(f"pad: mode={mode!r} needs a non-empty axis to copy, {given}")
+    position = np.arange(-before, n + after)
+    if mode == "reflect":                   # -1 -> 1, n -> n - 2: the edge is not repeated
+        return (n - 1) - np.abs((n - 1) - np.abs(position))
+    if mode == "replicate":
+        return np.clip(position, 0, n - 1)
+    return position % n
