@@ -171,9 +171,9 @@ class _BatchNorm(Module):
             raise ValueError(
                 f"{self!r}: {when} normalises with the batch's statistics and needs more "
                 f"than one value per channel, got input of shape {x.shape}. A last batch of one "
-                f"sample: drop it with DataLoader(X, y, batch_size, shuffle=True, "
-                f"drop_last=True) or pick a batch_size that leaves none; to run one sample, "
-                f"{one_sample}")
+                f"sample: drop it with fit(..., drop_last=True) or DataLoader(X, y, batch_size, "
+                f"shuffle=True, drop_last=True), or pick a batch_size that leaves none; to run "
+                f"one sample, {one_sample}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
