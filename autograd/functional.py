@@ -761,7 +761,8 @@ def _floating(name: str, x: Any) -> Tensor:
     return x
 
 
-def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
+def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
+                         weight: Any = None) -> Any:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1] and targets t in [0, 1].
 
     Each log is clamped at -100, as PyTorch does, so p = 0 or 1 costs at most 100, never inf.
@@ -773,6 +774,14 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
     >>> p = Tensor([0.9, 0.2], requires_grad=True)
     >>> round(binary_cross_entropy(p, [1, 0]).item(), 4)    # -(log 0.9 + log 0.8) / 2
     0.1643
+
+    `weight` (PyTorch's, a keyword here) multiplies each element's loss before the reduction:
+    constant numbers >= 0 that broadcast to the input's shape (for Values: one number, or one
+    per Value). "mean" still divides by the number of elements, as in PyTorch.
+
+    >>> loss = binary_cross_entropy(p, [1, 0], weight=[3.0, 1.0])   # -(3 log 0.9 + log 0.8) / 2
+    >>> round(loss.item(), 4)
+    0.2696
 
     "mean" divides by every element. The lectures' cost of m examples with K sigmoid outputs,
     -1/m Σ_i Σ_k [y log h + (1 - y) log(1 - h)], sums over k: it is `reduction="sum"` over m.
@@ -792,10 +801,13 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
                      " (for logits use binary_cross_entropy_with_logits)")
         _check_range(name, "target", [_target_number(t) for _, t in pairs],
                      " (for ±1 labels use (y + 1) / 2)")
-        return _reduce_values([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
-                               for p, t in pairs], reduction)
+        return _reduce_values(_weighted([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+                                         for p, t in pairs], _value_weights(name, weight, pairs)),
+                              reduction)
     p = _floating(name, probs)
     t = _constant_target(name, target, p)
+    if weight is not None:
+        weight = broadcast_constant(name, "weight", weight, p)
     inside = (p.data >= 0) & (p.data <= 1)
     if not inside.all():
         raise ValueError(f"binary_cross_entropy: probs must be in [0, 1], got values in "
@@ -803,11 +815,11 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
                          f"{' and NaN' if np.isnan(p.data).any() else ''} (for logits use "
                          f"binary_cross_entropy_with_logits)")
     losses = apply(BinaryCrossEntropy, (p,), t)
-    return _reduce(losses, reduction, name)
+    return _reduce(losses if weight is None else losses * weight, reduction, name)
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
-                                     pos_weight: Any = None) -> Any:
+                                     weight: Any = None, pos_weight: Any = None) -> Any:
     """Binary cross-entropy of σ(logits) against t in [0, 1], stable at any logit;
     the gradient with respect to the logits is σ(x) - t (without pos_weight).
 
@@ -816,7 +828,8 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     broadcasts against the logits (e.g. one per class). For a list of Values `pos_weight` is a
     number and the loss is built from Value ops: pos_weight·t·softplus(-x) + (1 - t)·softplus(x),
     as -log σ(x) = softplus(-x) and -log(1 - σ(x)) = softplus(x), where softplus(z) =
-    log(1 + e^z) is one op, computed so that e^(...) never overflows.
+    log(1 + e^z) is one op, computed so that e^(...) never overflows. `weight` multiplies each
+    element's loss before the reduction, as in `binary_cross_entropy`.
 
     >>> x = Tensor([0.0, 1000.0, -1000.0], requires_grad=True)
     >>> loss = binary_cross_entropy_with_logits(x, [1, 1, 1], reduction="sum")
@@ -832,28 +845,21 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     name = "binary_cross_entropy_with_logits"
     _check_reduction(name, reduction)
     if _is_values(logits):
-        return _values_bce_with_logits(logits, target, reduction, pos_weight)
+        return _values_bce_with_logits(logits, target, reduction, weight, pos_weight)
     x = _floating(name, logits)
     _warn_if_made_by(name, x, "sigmoid", "probabilities", "remove the final sigmoid, or use "
                      "binary_cross_entropy on probabilities")
     t = _constant_target(name, target, x)
     if pos_weight is not None:
-        pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Node) else pos_weight,
-                                dtype=x.dtype)
-        try:
-            fits = np.broadcast_shapes(pos_weight.shape, x.shape) == x.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(f"{name}: pos_weight of shape {pos_weight.shape} does not "
-                             f"broadcast to the logits' shape {x.shape}")
-        if not (pos_weight >= 0).all():
-            raise ValueError(f"{name}: pos_weight must be >= 0, got {pos_weight}")
+        pos_weight = broadcast_constant(name, "pos_weight", pos_weight, x)
+    if weight is not None:
+        weight = broadcast_constant(name, "weight", weight, x)
     losses = apply(BinaryCrossEntropyWithLogits, (x,), BCEWithLogitsCtx(t, pos_weight))
-    return _reduce(losses, reduction, name)
+    return _reduce(losses if weight is None else losses * weight, reduction, name)
 
 
-def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight: Any) -> Any:
+def _values_bce_with_logits(logits: Any, target: Any, reduction: str, weight: Any,
+                            pos_weight: Any) -> Any:
     name = "binary_cross_entropy_with_logits"
     pairs = _value_pairs(name, logits, target)
     _check_range(name, "target", [_target_number(t) for _, t in pairs],
@@ -861,13 +867,54 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, pos_weight
     if pos_weight is not None and not (isinstance(pos_weight, numbers.Real) and pos_weight >= 0):
         raise ValueError(f"{name}: with Values, pos_weight must be a number >= 0, "
                          f"got {pos_weight!r}")
+    weights = _value_weights(name, weight, pairs)
     losses = []
     for x, t in pairs:
         positive = t if pos_weight is None else pos_weight * t
         # two terms >= 0, each accurate: no cancellation in the loss, and for a 0/1 label the
         # slope is σ(x) or -σ(-x) itself (1 - σ(-x) would round σ(x) < 1e-16 away)
         losses.append(positive * _softplus(-x) + (1 - t) * _softplus(x))
-    return _reduce_values(losses, reduction)
+    return _reduce_values(_weighted(losses, weights), reduction)
+
+
+def broadcast_constant(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
+    """A loss's constant that rescales elements (PyTorch's `weight` and `pos_weight` of the
+    binary losses): numbers >= 0 that broadcast to the input's shape, in its dtype."""
+    w = _constant_numbers(name, what, value)
+    try:
+        fits = np.broadcast_shapes(w.shape, like.shape) == like.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: {what} of shape {w.shape} does not broadcast to the input's "
+                         f"shape {like.shape}")
+    check_scale(name, what, w)
+    return w.astype(like.dtype, copy=False)
+
+
+def check_scale(name: str, what: str, w: np.ndarray) -> None:
+    """A rescaling weight must be finite and >= 0 (a NaN would spread silently)."""
+    if w.size and not (np.isfinite(w).all() and (w >= 0).all()):
+        raise ValueError(f"{name}: {what} must be >= 0 and finite, got values in "
+                         f"[{np.min(w)}, {np.max(w)}]")
+
+
+def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
+    """A binary loss's `weight` over a list of Values: one number, or one per Value."""
+    if weight is None:
+        return None
+    w = _constant_numbers(name, "weight", weight).astype(float)
+    try:
+        w = np.broadcast_to(w, (len(pairs),))
+    except ValueError:
+        raise ValueError(f"{name}: with Values, weight must be one number or one per Value "
+                         f"({len(pairs)}), got shape {w.shape}") from None
+    check_scale(name, "weight", w)
+    return w.tolist()
+
+
+def _weighted(losses: list[Value], weights: list[float] | None) -> list[Value]:
+    return losses if weights is None else [loss * w for loss, w in zip(losses, weights)]
 
 
 #: ops that only move or pick elements: probabilities stay probabilities through them
@@ -1333,13 +1380,25 @@ def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
     return np.outer(*counts).astype(float)
 
 
-def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
-    """x with `value` added around its last axes, PyTorch's order: pad = (left, right) for the
-    last axis, then (top, bottom) for the one before, and so on.
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """x widened at the ends of its last axes, PyTorch's order: pad = (left, right) for the
+    last axis, then (top, bottom) for the one before, and so on. PyTorch's modes: "constant"
+    (`value`, 0 by default), "reflect" (mirrored, the edge not repeated: each width below the
+    axis's size), "replicate" (the edge repeated) and "circular" (wrapped around: each width at
+    most the axis's size).
 
     >>> pad(Tensor([[1.0, 2.0]]), (1, 0, 0, 1)).data
     array([[0., 1., 2.],
            [0., 0., 0.]], dtype=float32)
+    >>> pad(Tensor([1.0, 2.0, 3.0]), (2, 1), "reflect").data
+    array([3., 2., 1., 2., 3., 2.], dtype=float32)
+
+    "constant" is one op whose gradient is g's middle. The other modes copy elements of x, so
+    each is one indexing per padded axis, x[..., i] with the source index i of every output
+    position; its gradient adds up, for each element of x, the gradients of all its copies.
     """
     x = _node(x, "pad")
     widths = tuple(pad)
@@ -1347,7 +1406,43 @@ def pad(x: Any, pad: Any, value: float = 0.0) -> Tensor:
             isinstance(p, (int, np.integer)) and p >= 0 for p in widths):
         raise ValueError(f"pad: expected an even number of non-negative ints, at most two per "
                          f"axis of a tensor of shape {x.shape}, got {pad!r}")
+    if not (isinstance(mode, str) and mode in PAD_MODES):
+        if isinstance(mode, str):
+            raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                             f"'circular', got {mode!r}")
+        raise TypeError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                        f"got {mode!r} (the value to pad with is a keyword: value={mode!r})")
     pairs = [(0, 0)] * x.ndim
     for k in range(len(widths) // 2):
         pairs[x.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
-    return apply(Pad, (x,), (tuple(pairs), value))
+    if mode == "constant":
+        return apply(Pad, (x,), (tuple(pairs), 0.0 if value is None else value))
+    if value is not None and value != 0:                # PyTorch's rule too
+        raise ValueError(f"pad: mode={mode!r} takes no value (it copies the input's own "
+                         f"numbers), got value={value!r}")
+    for axis, (before, after) in enumerate(pairs):
+        if before or after:
+            source = _pad_sources(mode, before, after, x.shape[axis], x.shape)
+            x = x[(slice(None),) * axis + (source,)]
+    return x
+
+
+def _pad_sources(mode: str, before: int, after: int, n: int, shape: tuple) -> np.ndarray:
+    """For each of the before + n + after positions of a padded axis, the index in [0, n) of
+    the element of x it copies: positions -before ... n + after - 1 reflected, clipped or
+    wrapped into the axis."""
+    given = f"got {(before, after)} for an axis of {n} in shape {shape}"
+    if mode == "reflect" and max(before, after) >= n:
+        raise ValueError(f"pad: mode='reflect' needs each width below the size of its axis, "
+                         f"{given}")
+    if mode == "circular" and max(before, after) > n:
+        raise ValueError(f"pad: mode='circular' needs each width at most the size of its "
+                         f"axis, {given}")
+    if n == 0:
+        raise ValueError(f"pad: mode={mode!r} needs a non-empty axis to copy, {given}")
+    position = np.arange(-before, n + after)
+    if mode == "reflect":                   # -1 -> 1, n -> n - 2: the edge is not repeated
+        return (n - 1) - np.abs((n - 1) - np.abs(position))
+    if mode == "replicate":
+        return np.clip(position, 0, n - 1)
+    return position % n

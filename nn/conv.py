@@ -21,6 +21,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
+from autograd.devices import check_device
 from autograd.functional import (
     _adaptive_avg_pool2d, _adaptive_size, _channels_last_hint, _check_divisor, _conv2d,
     _conv_padding, _image_hint, _pair, _yes_or_no,
@@ -39,13 +40,15 @@ class Conv2d(Module):
     state dicts carry over. Initialised like PyTorch: weight by kaiming_uniform_ with a = √5 and
     bias uniform in ±1/√fan_in (both are U(±1/√fan_in), fan_in = in_channels/groups · kh · kw).
     Input (N, C, H, W), output (N, out_channels, Ho, Wo); see `autograd.functional.conv2d`.
-    PyTorch's arguments in PyTorch's order; of its padding modes, only "zeros".
+    PyTorch's arguments in PyTorch's order; of its padding modes, only "zeros"; of its devices,
+    only the CPU (`device="cpu"` or None).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", dtype: Any = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        check_device("Conv2d", device)
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: padding_mode must be 'zeros' (the only one supported), "
                              f"got {padding_mode!r}")

@@ -28,11 +28,12 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype
 from autograd import functional as AF
+from autograd.devices import check_device
 from autograd.random import default_rng
 from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
 from . import functional as F
-from .module import Module, ModuleList, Parameter
+from .module import Module, ModuleList, Parameter, as_array
 
 __all__ = [
     "Linear", "Embedding", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
@@ -46,10 +47,17 @@ class Linear(Module):
     `torch.nn.Linear` as it is.
 
     Initialised like PyTorch: W and b uniform in ±1/√in_features (`rng` or the shared generator).
+    `device` is PyTorch's keyword, on every layer that has it in PyTorch: the CPU, the only
+    device here, or None (a GPU is refused).
+
+    >>> Linear(2, 5, device="cpu")
+    Linear(in_features=2, out_features=5)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 dtype: Any = None, rng: np.random.Generator | None = None, *,
+                 device: Any = None) -> None:
+        check_device("Linear", device)
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
@@ -107,21 +115,70 @@ class Embedding(Module):
     (2, 3, 2)
     >>> list(C.state_dict()), C
     (['weight'], Embedding(27, 2))
+
+    A table made elsewhere (word vectors) goes in with `Embedding.from_pretrained(table)`.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+                 dtype: Any = None, rng: np.random.Generator | None = None, *,
+                 device: Any = None, _weight: Any = None, _freeze: bool = False) -> None:
+        check_device("Embedding", device)
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = None if padding_idx is None else AF.padding_index(
             "Embedding", padding_idx, self.num_embeddings)
+        if _weight is not None:             # PyTorch's private way in: from_pretrained's
+            self.weight = Parameter(_weight, dtype, requires_grad=not _freeze)
+            if self.weight.shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(f"Embedding: _weight of shape {self.weight.shape} does not "
+                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
+            return
         rng = default_rng() if rng is None else rng
         weight = rng.standard_normal((self.num_embeddings, self.embedding_dim))
         if self.padding_idx is not None:
             weight[self.padding_idx] = 0.0
         self.weight = Parameter(weight, get_default_dtype() if dtype is None else dtype)
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose table is `embeddings` (num_embeddings, embedding_dim): an array,
+        a Tensor, a torch tensor or a list (lists take the default dtype, the others keep
+        theirs). As in PyTorch, the table is shared, not copied; `freeze=True` (the default)
+        makes it a frozen Parameter (requires_grad=False; `requires_grad_()` thaws it), and a
+        `padding_idx` row keeps its numbers but never gets a gradient. No random numbers are
+        drawn. Of PyTorch's other options only the defaults are accepted.
+
+        >>> emb = Embedding.from_pretrained(np.array([[0.5, 1.0], [2.0, 3.0]]))
+        >>> emb(np.array([1, 1, 0])).data
+        array([[2. , 3. ],
+               [2. , 3. ],
+               [0.5, 1. ]])
+        >>> emb.weight.requires_grad
+        False
+        """
+        name = "Embedding.from_pretrained"
+        for option, given, default in (("max_norm", max_norm, None),
+                                       ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                       ("sparse", sparse, False)):
+            if given != default:
+                raise ValueError(f"{name}: {option}={given!r} (PyTorch's option) is not "
+                                 f"supported; only {option}={default!r}")
+        del norm_type                       # (PyTorch's too: it matters only with max_norm)
+        table = Tensor(embeddings).data if isinstance(embeddings, (list, tuple)) \
+            else as_array(embeddings)
+        if table.ndim != 2 or 0 in table.shape:
+            raise ValueError(f"{name}: embeddings must be 2-d (num_embeddings, embedding_dim), "
+                             f"got shape {table.shape}")
+        if not freeze and table.dtype.kind != "f":
+            raise TypeError(f"{name}: freeze=False trains the table, which needs "
+                            f"floating-point numbers, got {table.dtype} (pass "
+                            f"embeddings.astype(np.float32))")
+        return cls(*table.shape, padding_idx, _weight=table, _freeze=bool(freeze))
 
     def forward(self, indices: Any) -> Tensor:
         try:
@@ -214,7 +271,12 @@ class LogSoftmax(Softmax):
 
 
 class Identity(Module):
-    """Returns its input (a placeholder where a layer is optional)."""
+    """Returns its input (a placeholder where a layer is optional). As PyTorch's, it takes any
+    arguments and ignores them, so it can stand in for a layer in code that builds one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass                                # nothing to keep: the arguments are ignored
+
     def forward(self, x: Any) -> Any:
         return x
 

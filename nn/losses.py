@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.functional import _check_reduction, class_options
+from autograd.functional import (
+    _check_reduction, _constant_numbers, check_scale, class_options,
+)
 
 from . import functional as F
 from .module import Module
@@ -53,24 +55,60 @@ class L1Loss(_Loss):
         return F.l1_loss(pred, target, self.reduction)
 
 
+def _first_weight(name: str, weight: Any) -> Any:
+    """PyTorch's losses take `weight` first (`CrossEntropyLoss(w)`), so a string there is the
+    reduction in the wrong place."""
+    if isinstance(weight, str):
+        raise TypeError(f"{name}: the first argument is weight, got {weight!r}; pass "
+                        f"reduction={weight!r}")
+    return weight
+
+
+class _BinaryLoss(_Loss):
+    """A binary cross-entropy with PyTorch's rescaling `weight` (first, as in PyTorch): numbers
+    >= 0 that broadcast to the input's shape at each call; a buffer in the state_dict."""
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = type(self).__name__
+        if _first_weight(name, weight) is not None:
+            weight = _constant_numbers(name, "weight", weight)
+            check_scale(name, "weight", weight)
+        self.register_buffer("weight", weight)
+
+    def extra_repr(self) -> str:
+        if self.weight is None:
+            return super().extra_repr()
+        return f"{super().extra_repr()}, weight={self.weight.tolist()}"
+
+
 @declare_loss("binary", to_labels="probability")
-class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities (`F.binary_cross_entropy`)."""
+class BCELoss(_BinaryLoss):
+    """Binary cross-entropy of probabilities (`F.binary_cross_entropy`), with PyTorch's `weight`.
+
+    >>> import math
+    >>> from autograd import Tensor
+    >>> criterion = BCELoss([1.0, 3.0], reduction="sum")      # (1 + 3) log 2
+    >>> round(criterion(Tensor([0.5, 0.5]), [1.0, 0.0]).item(), 4), round(4 * math.log(2), 4)
+    (2.7726, 2.7726)
+    """
     def forward(self, probs: Any, target: Any) -> Any:
-        return F.binary_cross_entropy(probs, target, self.reduction)
+        return F.binary_cross_entropy(probs, target, self.reduction, weight=self.weight)
 
 
 @declare_loss("binary", to_labels="logit")
-class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`)."""
+class BCEWithLogitsLoss(_BinaryLoss):
+    """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`), with
+    PyTorch's `weight` and `pos_weight`."""
 
-    def __init__(self, *, reduction: str = "mean", pos_weight: Any = None) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, weight: Any = None, *, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(weight, reduction=reduction)
         self.pos_weight = pos_weight
 
     def forward(self, logits: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(logits, target, self.reduction,
-                                                  pos_weight=self.pos_weight)
+                                                  weight=self.weight, pos_weight=self.pos_weight)
 
     def extra_repr(self) -> str:
         if self.pos_weight is None:
@@ -86,11 +124,9 @@ class _ClassLoss(_Loss):
     def __init__(self, weight: Any = None, *, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        if isinstance(weight, str):         # CrossEntropyLoss("sum"): PyTorch's order too
-            raise TypeError(f"{type(self).__name__}: the first argument is weight, got "
-                            f"{weight!r}; pass reduction={weight!r}")
-        weight, self.ignore_index, _ = class_options(type(self).__name__, weight, ignore_index,
-                                                     0.0, None, None)
+        weight, self.ignore_index, _ = class_options(
+            type(self).__name__, _first_weight(type(self).__name__, weight), ignore_index, 0.0,
+            None, None)
         self.register_buffer("weight", weight)     # in the state_dict, as PyTorch's
 
     def extra_repr(self) -> str:

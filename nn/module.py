@@ -451,20 +451,25 @@ class Module:
 
     # -- weights in and out --------------------------------------------------------------------
 
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+    def state_dict(self, *, keep_vars: bool = False) -> OrderedDict[str, Any]:
         """A copy of every parameter's data (a Value's as a 0-d float64 array) and buffer (see
         `register_buffer`), by dotted name, in PyTorch's order: module by module, parents first,
         each module's parameters then its buffers. A shared module or parameter is listed
         under each of its names, as PyTorch does (`parameters()` lists it once), so a model
         with tied layers loads into its `torch.nn` twin.
+
+        `keep_vars=True` (PyTorch's) gives the parameters themselves (the Parameter or Value
+        objects, with their gradients) and the buffers' own arrays, not copies.
         """
+        if not isinstance(keep_vars, (bool, np.bool_)):
+            raise TypeError(f"state_dict: keep_vars must be True or False, got {keep_vars!r}")
         state = OrderedDict()
         for module_name, module in self.named_modules(remove_duplicate=False):
             prefix = f"{module_name}." if module_name else ""
             for name, p in module._own_parameters():
-                state[prefix + name] = np.array(p.data)
+                state[prefix + name] = p if keep_vars else np.array(p.data)
             for name, b in module._own_buffers():
-                state[prefix + name] = np.array(b)
+                state[prefix + name] = b if keep_vars else np.array(b)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:

@@ -38,6 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd import Tensor, get_default_dtype
+from autograd.devices import check_device
 from autograd.functional import _channels_last_hint, _floating
 from autograd.graph import apply
 from autograd.ops.normalize import LayerNorm as LayerNormOp, LayerNormCtx
@@ -125,8 +126,9 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, device: Any = None) -> None:
         name = type(self).__name__
+        check_device(name, device)
         if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) \
                 or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive integer, "
@@ -169,9 +171,9 @@ class _BatchNorm(Module):
             raise ValueError(
                 f"{self!r}: {when} normalises with the batch's statistics and needs more "
                 f"than one value per channel, got input of shape {x.shape}. A last batch of one "
-                f"sample: drop it with DataLoader(X, y, batch_size, shuffle=True, "
-                f"drop_last=True) or pick a batch_size that leaves none; to run one sample, "
-                f"{one_sample}")
+                f"sample: drop it with fit(..., drop_last=True) or DataLoader(X, y, batch_size, "
+                f"shuffle=True, drop_last=True), or pick a batch_size that leaves none; to run "
+                f"one sample, {one_sample}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
@@ -291,7 +293,9 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None, *,
+                 device: Any = None) -> None:
+        check_device("LayerNorm", device)
         self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
         if not (isinstance(eps, numbers.Real) and eps > 0):
             raise ValueError(f"LayerNorm: eps must be > 0, got {eps!r}")

@@ -56,6 +56,7 @@ import numpy as np
 
 from autograd import Tensor, concatenate, get_default_dtype, stack
 from autograd import functional as AF
+from autograd.devices import check_device
 from autograd.functional import _floating
 from autograd.random import default_rng
 
@@ -165,8 +166,9 @@ class RNNBase(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, dtype: Any = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
         name = type(self).__name__
+        check_device(name, device)
         _check_sizes(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
         if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) \
                 or not 0 <= dropout < 1:
@@ -350,7 +352,8 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        check_device("RNN", device)
         self.nonlinearity = _checked_nonlinearity("RNN", nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, dtype, rng)
@@ -433,7 +436,8 @@ class RNNCellBase(Module):
     state_names: tuple[str, ...] = ("hx",)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        check_device(type(self).__name__, device)
         _check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
             bool(bias)
@@ -518,7 +522,8 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", dtype: Any = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        check_device("RNNCell", device)
         self.nonlinearity = _checked_nonlinearity("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, dtype, rng)
 

@@ -103,7 +103,8 @@ def _as_numpy(outputs: Any) -> np.ndarray:
     return np.array([v.data for v in outputs])          # a list of Values (a scalar model)
 
 
-def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str) -> DataLoader:
+def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
+             drop_last: bool = False) -> DataLoader:
     """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`."""
     if isinstance(data, DataLoader):
         if data.y is None:
@@ -115,7 +116,8 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str) -
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
         X, y = checked_arrays(where, data[0], data[1])
-        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                          seed=seed)
     raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
                     f"{type(data).__name__}")
 
@@ -432,14 +434,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
         progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
-        seed: Any = None,
+        drop_last: bool | None = None, seed: Any = None,
         predict: Callable | None = None, live: bool = False) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
     one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
-    epoch unless `shuffle=False`, with `seed`; a DataLoader batches by its own settings, so
-    giving these too is an error).
+    epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
+    as a model with BatchNorm needs when that batch would hold one sample (val_data is always
+    scored whole); a DataLoader batches by its own settings, so giving these too is an error).
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -485,14 +488,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         raise TypeError(f"fit: live must be True or False, got {live!r}")
     if isinstance(train_data, DataLoader):
         given = [name for name, value in (("batch_size", batch_size), ("shuffle", shuffle),
-                                          ("seed", seed)) if value is not None]
+                                          ("drop_last", drop_last), ("seed", seed))
+                 if value is not None]
         if given:
             raise ValueError(f"fit: {', '.join(given)} would be ignored: train_data is a "
                              f"DataLoader, which batches and shuffles by its own settings; set "
                              f"them on the DataLoader, or pass (X, y)")
     batch_size = 32 if batch_size is None else batch_size
     shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
-    train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data")
+    train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
+                            drop_last)
     _check_targets("fit: train_data", train_loader.y, loss_fn)
     val_loader = None
     if val_data is not None:

@@ -77,6 +77,18 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
     assert taken.read_text() == "keep me"
 
 
+def test_the_output_folder_is_made_but_not_its_parents(tmp_path, capsys, monkeypatch):
+    """As train, predict and graph refuse an output whose folder is missing, demo makes the
+    folder -o names, not the folders above it (it made them all, as `mkdir -p`)."""
+    monkeypatch.chdir(tmp_path)
+    for folder, missing in ((str(tmp_path / "nowhere" / "pictures"), str(tmp_path / "nowhere")),
+                            ("a/b/", "a")):
+        code, out, err = run(["demo", "-o", folder, "--epochs", "1"], capsys)
+        assert code == 2 and out == ""
+        assert err == f"glassgrad demo: error: -o {folder}: the folder {missing} does not exist\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_help_names_the_options_as_the_readme_does(capsys):
     code, out, _ = run(["demo", "--help"], capsys)   # README: demo [-o FOLDER] [--epochs N] [--seed N]
     assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N] "

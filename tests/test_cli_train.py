@@ -255,7 +255,10 @@ def test_bad_options_are_one_line_and_exit_2(colours_csv, tmp_path, capsys, monk
 @pytest.mark.parametrize("folder, out, message", [
     ("m.json", "m.npz", "--out m.npz: it writes m.json, which is a folder; give another name"),
     ("m.npz", "m.json", "--out m.json: it writes m.npz, which is a folder; give another name"),
-    ("m.npz", "m.npz", "--out m.npz: is a folder; give a file name"),
+    ("m.npz", "m.npz", "--out m.npz: is a folder; give a file name such as m.npz/model.npz"),
+    # an existing folder named as it is: m.npz and m.json were written beside it, exit 0
+    ("runs", "runs", "--out runs: is a folder; give a file name such as runs/model.npz"),
+    ("runs", "./runs", "--out ./runs: is a folder; give a file name such as ./runs/model.npz"),
 ])
 def test_both_files_are_checked_before_anything_is_written(colours_csv, tmp_path, capsys,
                                                            monkeypatch, folder, out, message):

@@ -35,7 +35,8 @@ def add_parser(subparsers: Any) -> None:
                     "each class, with the data) and prediction_graph.svg (the computation graph "
                     "of one test point's loss, every weight with its gradient).")
     p.add_argument("-o", "--out", default="glassgrad-demo", metavar="FOLDER",
-                   help="output folder, created if needed (default: %(default)s)")
+                   help="output folder, made if it does not exist; the folder it is in must "
+                        "exist (default: %(default)s)")
     p.add_argument("--epochs", type=positive_int, default=100, metavar="N",
                    help="passes over the data (default: 100)")
     p.add_argument("--seed", type=random_seed, default=0, help="random seed (default: 0)")
@@ -45,17 +46,19 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _check_folder(out: str) -> None:
-    """The pictures' folder must be one that exists or can be made, checked before training."""
+    """The pictures' folder must exist or be one that can be made in an existing folder (as
+    the other commands' outputs, whose folder must exist), checked before training."""
     if not out.strip():
         raise UsageError(f"-o {out!r}: no folder name; give one")
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"-o {out}: is a file; give a folder for the pictures")
-    existing = os.path.dirname(os.path.abspath(out))     # the folder that makes it
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise UsageError(f"-o {out}: {existing} is a file, so the folder cannot be made")
-    check_writable("-o", out, out if os.path.isdir(out) else existing)
+    parent = os.path.dirname(os.path.abspath(out))       # the folder that makes it
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise UsageError(f"-o {out}: {parent} is a file, so the folder cannot be made")
+    if not os.path.isdir(parent):
+        shown = os.path.dirname(os.path.normpath(out)) or parent
+        raise UsageError(f"-o {out}: the folder {shown} does not exist")
+    check_writable("-o", out, out if os.path.isdir(out) else parent)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     print("confusion matrix on the test set (rows: true class, columns: predicted):")
     print(matrix_text(confusion_matrix(y_test, predicted)))
 
-    os.makedirs(args.out, exist_ok=True)
+    if not os.path.isdir(args.out):
+        os.mkdir(args.out)                       # one folder: the one it is in was checked
     _decision_boundary(model, X, y, boundary)
     print(f"wrote {boundary}: the regions the network assigns to each class, with the data")
     _prediction_graph(model, X_test[:1], y_test[:1]).save(graph)

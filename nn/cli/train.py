@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -213,6 +214,9 @@ def _output_paths(out: str, data: str) -> tuple[str, str]:
         paths = trained_paths(out)
     except ValueError:
         raise UsageError(f"--out {out!r}: no file name; give one such as model.npz") from None
+    if os.path.isdir(out):          # else it would write out.npz and out.json beside it
+        raise UsageError(f"--out {out}: is a folder; give a file name such as "
+                         f"{os.path.join(out, 'model.npz')}")
     for path in paths:
         check_output_path("--out", path, given=out)
         if same_file(path, data):
