@@ -1,7 +1,7 @@
 """Small tensor models, one training step at a time: glassgrad against PyTorch on the CPU.
 
     python benchmarks/small_models.py [--rounds 5] [--steps 300] [--threads 1|default]
-                                      [--only mlp,tab,cnn,emb,gpt] [--warm-allocator]
+                                      [--only mlp,tab,cnn,emb,gpt,gru,lstm] [--warm-allocator]
                                       [--keep-freed-memory] [--json FILE]
 
 The models (float32; random data from a fixed numpy seed: the values do not change the work):
@@ -17,6 +17,9 @@ The models (float32; random data from a fixed numpy seed: the values do not chan
          block 32, n_embd 64), 2 pre-norm blocks of 4 attention heads (causal mask by
          masked_fill, softmax, cat) and a ReLU feed-forward net, LayerNorm, a linear head;
          cross-entropy over all 32 positions, AdamW, batch 32
+    gru  a character model: Embedding(65, 32)–GRU(32 → 64, batch_first)–Linear(64 → 65) over
+         windows of 32 characters, cross-entropy over all positions, Adam, batch 32
+    lstm the same with an LSTM
 
 What is timed. Both engines run the same training loop (`Trainer`) on the same model: one list
 of layers built by glassgrad's `nn` and by `torch.nn`, the same weights (drawn once with numpy,
@@ -192,6 +195,41 @@ def gpt(nn: Any, functional: Any, optim: Any, wrap: Any, torch: Any) -> Any:
             return self.head(self.ln_f(self.blocks(x))).view(B * T, GPT_VOCAB)
 
     return GPT()
+
+
+RNN_EMBD, RNN_HIDDEN = 32, 64
+
+
+def recurrent(kind: str) -> Callable:
+    """A character model around `kind` ("GRU" or "LSTM"), in either library: the sequence's
+    embeddings through the recurrent layer, every step's h through a linear head; logits
+    (B·T, vocab), as the GPT's."""
+    def build(library: tuple) -> Any:
+        nn = library[0]
+
+        class CharModel(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.tokens = nn.Embedding(GPT_VOCAB, RNN_EMBD)
+                self.rnn = getattr(nn, kind)(RNN_EMBD, RNN_HIDDEN, batch_first=True)
+                self.head = nn.Linear(RNN_HIDDEN, GPT_VOCAB)
+
+            def forward(self, ids: Any) -> Any:
+                h, _ = self.rnn(self.tokens(ids))
+                return self.head(h).reshape(-1, GPT_VOCAB)
+
+        return CharModel()
+    return build
+
+
+WORKLOADS["gru"] = Workload(f"char model Embedding(65, {RNN_EMBD})–GRU({RNN_EMBD} → {RNN_HIDDEN})"
+                            f"–Linear, block {GPT_BLOCK}, Adam, batch 32", (), "cross_entropy",
+                            "Adam", ADAM, 32, text_windows, build=recurrent("GRU"),
+                            flat_targets=True)
+WORKLOADS["lstm"] = Workload(f"char model Embedding(65, {RNN_EMBD})–LSTM({RNN_EMBD} → "
+                             f"{RNN_HIDDEN})–Linear, block {GPT_BLOCK}, Adam, batch 32", (),
+                             "cross_entropy", "Adam", ADAM, 32, text_windows,
+                             build=recurrent("LSTM"), flat_targets=True)
 
 
 def init_weights(workload: Workload, seed: int = 0) -> dict[str, np.ndarray]:
