@@ -294,7 +294,7 @@ OPS = [
     unary("getitem_int_pair", lambda a: a[0, -1], lambda a: a[0, -1], shapes=[(3, 4)]),
     unary("getitem_new_axis_and_steps", lambda a: a[None, ::-2, 1:3],
           lambda a: a[None, ::-2, 1:3], shapes=[(5, 4)]),
-    unary("getitem_bool_mask", lambda a: a[np.array([True, False, True])],
+    unary("getitem_bool_rows", lambda a: a[np.array([True, False, True])],
           lambda a: a[np.array([True, False, True])], shapes=[(3,), (3, 2)]),
     unary("getitem_int_array_repeated", lambda a: a[np.array([0, 2, 0, 0])],
           lambda a: a[np.array([0, 2, 0, 0])], shapes=[(3,), (4, 2)]),
