@@ -514,11 +514,11 @@ class Tensor(Node):
         >>> t = Tensor([1.0, 2.0]); t.add_(Tensor([1.0, 1.0]), alpha=0.5)
         Tensor([1.5, 2.5])
         """
-        return self._arithmetic_(np.add, "add_", other, alpha, "t = t + alpha * x")
+        return self._arithmetic_(np.add, "add_", other, alpha, "t = t + x")
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """t -= alpha * other, in place (see `add_`)."""
-        return self._arithmetic_(np.subtract, "sub_", other, alpha, "t = t - alpha * x")
+        return self._arithmetic_(np.subtract, "sub_", other, alpha, "t = t - x")
 
     def mul_(self, other: Any) -> Tensor:
         """t *= other, in place (see `add_`)."""
@@ -543,7 +543,7 @@ class Tensor(Node):
 
     def zero_(self) -> Tensor:
         """Fill with 0 in place (see `fill_`)."""
-        return self.fill_(0)
+        return self._fill_("zero_", 0)
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with the number `value` in place, cast to this tensor's dtype (2.7 into an
@@ -553,15 +553,18 @@ class Tensor(Node):
         Tensor([[2, 2],
                 [2, 2]], dtype=int64)
         """
+        return self._fill_("fill_", value)
+
+    def _fill_(self, name: str, value: Any) -> Tensor:
         if isinstance(value, Tensor):
             if value.data.size != 1:
-                raise ValueError(f"fill_: value must be a number or a one-element tensor, got "
-                                 f"shape {value.shape}")
+                raise ValueError(f"{name}: value must be a number or a one-element tensor, "
+                                 f"got shape {value.shape}")
             value = value.data.item()
         from .creation import _filled       # (creation builds on Tensor: imported here)
-        self._check_writable("fill_", "make a new tensor (autograd.full_like(t, value))")
-        numbers = _filled("fill_", self.shape, value, self.data.dtype)
-        return self._in_place(_put, "fill_", None, numbers, "autograd.full_like(t, value)")
+        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
+        numbers = _filled(name, self.shape, value, self.data.dtype)
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see
@@ -596,6 +599,8 @@ class Tensor(Node):
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
         """add_, sub_, mul_ and div_: `_in_place` once the tensor may be written."""
+        if alpha != 1:
+            instead = instead.replace(" x", " alpha * x")
         self._check_writable(name, f"write {instead} for a new tensor")
         if isinstance(other, Node) and other._fn is not None and graph.grad_mode.enabled:
             raise RuntimeError(f"{name}: the operand {other._history()}, and this tensor, "
@@ -826,7 +831,8 @@ class Tensor(Node):
     # Rounding and the sign are constants: their slope is 0 wherever it exists, so no gradient
     # flows back through them (PyTorch's is 0), as with //. Integer tensors are already whole.
     def sign(self) -> Tensor:
-        """-1, 0 or 1 by the sign of each element, a constant (PyTorch's slope is 0).
+        """-1, 0 or 1 by the sign of each element, a constant (PyTorch's slope is 0). NaN
+        stays NaN, as in numpy (PyTorch gives 0, which would hide it).
 
         >>> Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
@@ -841,7 +847,7 @@ class Tensor(Node):
         """The smallest whole number >= each element, a constant."""
         return self._rounded(np.ceil)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, *, decimals: int = 0) -> Tensor:
         """Each element rounded to `decimals` places, halves to even (as PyTorch and numpy
         round), a constant.
 
@@ -1337,9 +1343,9 @@ class Tensor(Node):
         [[1.0, 3.0, 6.0]]
         """
         x = self._reduced("cumsum", dtype, None)
+        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumsum")   # (a 0-d tensor: dim 0 or -1)
         if x.data.ndim == 0:
             return x.reshape(1).cumsum(0).reshape(())
-        (axis,) = _axes(dim, x.data.ndim, "cumsum")
         if x.data.dtype.kind in "biu":
             return Tensor(np.cumsum(x.data, axis=axis, dtype=np.int64))
         return apply(Cumsum, (x,), axis)
@@ -1369,8 +1375,10 @@ class Tensor(Node):
             raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
         x = self._reduced("norm", dtype, None)._floating()
         axes = _axes(None if dim == () else dim, x.data.ndim, "norm")
-        if p in (math.inf, -math.inf) and x.data.size == 0:
-            raise ValueError(f"norm: the {p}-norm of an empty tensor is undefined")
+        if p in (math.inf, -math.inf) and x.data.size == 0 and (
+                axes is None or any(x.shape[a] == 0 for a in axes)):
+            raise ValueError(f"norm: the {p}-norm of no numbers is undefined (the tensor of "
+                             f"shape {x.shape} is empty along the reduced axes)")
         return apply(VectorNorm, (x,), (_python_number(p), axes, bool(keepdim)))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False
@@ -1398,6 +1406,7 @@ class Tensor(Node):
         """The `k` largest elements along `dim` (the smallest with largest=False), largest
         first, and where they were: `values, indices = t.topk(3)`. As in `sort`, the values
         take the gradient back to where they were picked; the indices are an int64 ndarray.
+        They come sorted also with sorted=False (PyTorch leaves that order open).
 
         >>> x = Tensor([[0.1, 0.7, 0.2]], requires_grad=True)
         >>> values, indices = x.topk(2)
@@ -1668,6 +1677,9 @@ class Tensor(Node):
         >>> Tensor([1, 2]).repeat(2, 2).tolist()
         [[1, 2, 1, 2], [1, 2, 1, 2]]
         """
+        if not sizes:
+            raise TypeError("repeat: give how many copies to make along each axis "
+                            "(t.repeat(2, 1) stacks a matrix's rows twice)")
         sizes = tuple(_shape_args(sizes))
         if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0
                    for n in sizes):
@@ -2274,7 +2286,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     return _as_tensor(input).triu(diagonal)
 
 
-# -- PyTorch Tensor methods that glassgrad spells otherwise (or lacks): for Tensor.__getattr__ --
+# -- PyTorch Tensor methods that glassgrad spells otherwise or lacks, marked on the class -------
 
 _NO_SCATTER = ("has no counterpart here: for numbers, t[index] = values writes them in place "
                "(no gradient; a parameter under no_grad()); differentiably, build the result "
@@ -2315,29 +2327,33 @@ _TORCH_METHODS = {
     "aminmax": "is (t.amin(dim), t.amax(dim)) here",
     "tensor_split": "is t.split(sizes, dim) or t.chunk(n, dim) here",
     "hsplit": "is t.split(sizes, dim) here", "vsplit": "is t.split(sizes, dim) here",
-    "resize": "is t.reshape(...) here (a new tensor)", "resize_": "is t.reshape(...) here (a "
-    "new tensor: t = t.reshape(...))",
+    "resize": "is t.reshape(...) here (a new tensor)",
+    "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
     "new_empty": "is t.new_zeros(size) here (no uninitialised memory)",
     "new": "is t.new_tensor(data) or t.new_zeros(size) here",
     "type": "is t.dtype here (to read it) and t.astype(dtype) (to convert)",
     "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
-    "char": "is t.astype(np.int8) here", "bfloat16": _ON_CPU_ONLY + " in numpy's dtypes",
-    "is_floating_point": "is t.dtype.kind == 'f' here", "element_size": "is t.data.itemsize "
-    "here", "itemsize": "is t.data.itemsize here", "nbytes": "is t.data.nbytes here",
+    "char": "is t.astype(np.int8) here",
+    "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
+    "is_floating_point": "is t.dtype.kind == 'f' here",
+    "element_size": "is t.data.itemsize here", "itemsize": "is t.data.itemsize here",
+    "nbytes": "is t.data.nbytes here",
     "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
     "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
-    "diagonal": "is autograd.einsum('ii->i', t) here", "diag": "is autograd.einsum('ii->i', "
-    "t) here for a matrix's diagonal (t.unsqueeze(-1) * autograd.eye(n) makes one)",
+    "diagonal": "is autograd.einsum('ii->i', t) here",
+    "diag": "is autograd.einsum('ii->i', t) here for a matrix's diagonal; the matrix with a "
+            "vector v on its diagonal is v * autograd.eye(n)",
     "trace": "is autograd.einsum('ii->', t) here",
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
-    "count_nonzero": "is (t != 0).sum(dim) here", "nansum": "is autograd.where(t.isnan(), 0, "
-    "t).sum() here", "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) "
-    "for the infinities)",
+    "count_nonzero": "is (t != 0).sum(dim) here",
+    "nansum": "is autograd.where(t.isnan(), 0, t).sum() here",
+    "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) for the "
+                  "infinities)",
     "isneginf": "is t.isinf() & (t < 0) here", "isposinf": "is t.isinf() & (t > 0) here",
-    "allclose": "is np.allclose(t.data, x.data) here", "isclose": "is Tensor(np.isclose(t.data,"
-    " x.data)) here",
+    "allclose": "is np.allclose(t.data, x.data) here",
+    "isclose": "is Tensor(np.isclose(t.data, x.data)) here",
     "unique": "is np.unique(t.data) here (numbers, no gradient)",
     "nonzero": "is np.argwhere(t.data) here (or np.nonzero(t.data))",
     "argwhere": "is np.argwhere(t.data) here", "bincount": "is np.bincount(t.data) here",
@@ -2351,24 +2367,27 @@ _TORCH_METHODS = {
     "hypot": "is (a * a + b * b).sqrt() here", "float_power": "is t.double() ** x here",
     "logaddexp": "is autograd.stack([a, b]).logsumexp(0) here",
     "logit": "is (t / (1 - t)).log() here", "exp2": "is 2 ** t here",
-    "sinh": "is ((t.exp() - (-t).exp()) / 2) here", "cosh": "is ((t.exp() + (-t).exp()) / 2) "
-    "here", "tan": "is t.sin() / t.cos() here",
-    "trunc": "is t.sign() * t.abs().floor() here (a constant)", "fix": "is t.sign() * "
-    "t.abs().floor() here (a constant)", "frac": "is t - t.sign() * t.abs().floor() here",
+    "sinh": "is (t.exp() - (-t).exp()) / 2 here",
+    "cosh": "is (t.exp() + (-t).exp()) / 2 here", "tan": "is t.sin() / t.cos() here",
+    "trunc": "is t.sign() * t.abs().floor() here (a constant)",
+    "fix": "is t.sign() * t.abs().floor() here (a constant)",
+    "frac": "is t - t.sign() * t.abs().floor() here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "repeat_interleave": "is t.unsqueeze(d + 1).expand(..., r, ...).flatten(d, d + 1) here "
-    "(each element r times along dim d)",
+                         "(each element r times along dim d)",
     "bernoulli": "is (autograd.rand(*t.shape) < t).float() here (no gradient)",
     "detach_": "is t = t.detach() here",
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
-    "read t.grad after backward() (t.retain_grad() is accepted)",
-    "retains_grad": "is always True here: backward() fills in every node's .grad",
+                     "read t.grad after backward() (t.retain_grad() is accepted)",
+    "retains_grad": "would always be True here: backward() fills in every node's .grad",
     "device": "has no counterpart here: glassgrad computes with numpy on the CPU, so write "
-    "'cpu' where a device is asked (x.to('cpu') and device='cpu' are accepted)",
-    "is_cuda": "is always False here: glassgrad computes with numpy on the CPU",
-    "is_cpu": "is always True here", "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",
-    "pin_memory": _ON_CPU_ONLY + "; leave it out", "share_memory_": _ON_CPU_ONLY + "; leave it "
-    "out", "data_ptr": _NO_LAYOUT, "stride": _NO_LAYOUT, "is_contiguous": _NO_LAYOUT,
+              "'cpu' where a device is asked (x.to('cpu') and device='cpu' are accepted)",
+    "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
+    "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
+    "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",
+    "pin_memory": _ON_CPU_ONLY + "; leave it out",
+    "share_memory_": _ON_CPU_ONLY + "; leave it out",
+    "data_ptr": _NO_LAYOUT, "stride": _NO_LAYOUT, "is_contiguous": _NO_LAYOUT,
     "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "storage_offset": _NO_LAYOUT,
     "as_strided": _NO_LAYOUT,
     "apply_": "has no counterpart here: compute with numpy on t.data",

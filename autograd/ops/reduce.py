@@ -8,11 +8,10 @@ Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from ..graph import Node, Op, raw
+from ..graph import Node, Op, apply, raw
 from .elementwise import sign_of
 from .payload_math import broadcast_to
 
@@ -105,11 +104,9 @@ class Prod(Op):
     def backward(ctx, g, out, x):
         axes, keepdims = ctx
         g = _restore_axes(g, x.shape, axes, keepdims)
-        if isinstance(x, Node):         # higher order: out / x is differentiable again, but
-            if (x.data == 0).any():     # only where no element is 0
-                raise NotImplementedError(
-                    "prod: the gradient of prod's gradient at an input that holds a 0 is not "
-                    "supported (create_graph=True / autograd.grad through prod)")
+        if isinstance(x, Node):         # higher order: a graph of the same slope
+            if (x.data == 0).any():
+                return (g * others_product_node(x, axes),)
             return (g * _restore_axes(out, x.shape, axes, keepdims) / x,)
         return (g * others_product(x, axes),)
 
@@ -130,6 +127,21 @@ def others_product(x: np.ndarray, axes: tuple | None) -> np.ndarray:
     right = np.ones_like(rows)                          # and of those after it
     right[..., :-1] = np.cumprod(rows[..., :0:-1], axis=-1)[..., ::-1]
     return (left * right).reshape(moved.shape).transpose(np.argsort(kept + list(axes)))
+
+
+def others_product_node(x: Node, axes: tuple | None) -> Node:
+    """`others_product` as a graph (higher order, where some element is 0 and out / x would
+    divide by it): each slice of n elements spread to n rows, row i with a 1 in place of
+    element i, and each row's product taken by Prod again. n² numbers, but only here."""
+    from .elementwise import Where          # (elementwise imports nothing from here)
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    kept = [a for a in range(x.ndim) if a not in axes]
+    moved = x.transpose(tuple(kept + list(axes)))
+    n = math.prod(x.shape[a] for a in axes)
+    rows = moved.reshape(moved.shape[:len(kept)] + (1, n))
+    spread = apply(Where, (x._constant_like(1, x), rows), np.eye(n, dtype=bool))
+    others = spread.prod(-1).reshape(moved.shape)
+    return others.transpose(tuple(np.argsort(kept + list(axes))))
 
 
 class Cumsum(Op):
