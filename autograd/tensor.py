@@ -25,7 +25,7 @@ import numpy as np
 from . import graph
 from .broadcast import unbroadcast
 from .devices import NO_GPU, to_arguments
-from .graph import Leaf, Node, apply, write_clock
+from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
     GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
@@ -475,7 +475,7 @@ class Tensor(Node):
     def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
 
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
-                  instead: str | None = None) -> Tensor:
+                  instead: str | None = None, views: bool = False) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
             return new_tensor(other)
@@ -487,8 +487,14 @@ class Tensor(Node):
         value = other.data if isinstance(other, Node) else other
         what = "parameter" if fn is Leaf else "tensor"
         instead = instead or f"t = t {symbol[0]} x"
+        # `views`: an in-place method on a constant that an op made as a view of another
+        # tensor's numbers (x[0], x.T, a piece of x.split) writes through it, as in PyTorch
+        # (and as copy_ and t[...] = ... do); an operator takes new numbers instead, where
+        # `x[0] += 1` is written back by setitem
+        own = fn is Leaf or (views and getattr(self, "_a", None) is COMPUTED
+                             and self.data.base is not None and self.data.flags.writeable)
         try:
-            if fn is Leaf:
+            if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
                 result = ufunc(self.data, value)
@@ -504,9 +510,11 @@ class Tensor(Node):
         self._changed_in_place()
         return self
 
-    # PyTorch's in-place methods follow the same rules, with one difference: a result in a
+    # PyTorch's in-place methods follow the same rules, with two differences: a result in a
     # graph is refused (`_check_writable`), as a method's new tensor would be thrown away
-    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does). Each returns the tensor itself.
+    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does); and a view that an op made of
+    # another tensor's numbers is written through (with no_grad(): W[0].zero_() zeroes W's
+    # first row, as in PyTorch). Each returns the tensor itself.
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
@@ -539,7 +547,8 @@ class Tensor(Node):
         """
         bounds = self._bounds("clamp_", min, max)
         self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
-        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)")
+        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)",
+                              views=True)
 
     def zero_(self) -> Tensor:
         """Fill with 0 in place (see `fill_`)."""
@@ -564,7 +573,8 @@ class Tensor(Node):
         from .creation import _filled       # (creation builds on Tensor: imported here)
         self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
         numbers = _filled(name, self.shape, value, self.data.dtype)
-        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)",
+                              views=True)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see
@@ -594,7 +604,7 @@ class Tensor(Node):
         rng = chosen_generator(name, generator)
         self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
         numbers = draw(rng).astype(self.data.dtype, copy=False)
-        return self._in_place(_put, name, None, numbers, "a new tensor")
+        return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
@@ -611,7 +621,7 @@ class Tensor(Node):
             other = other.data
         if alpha != 1:
             other = np.multiply(other, alpha)
-        return self._in_place(ufunc, name, None, other, instead)
+        return self._in_place(ufunc, name, None, other, instead, views=True)
 
     def __neg__(self) -> Tensor:
         return apply(Neg, (self,))

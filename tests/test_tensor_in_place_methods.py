@@ -134,3 +134,19 @@ def test_random_fills_refuse_integers_and_bad_arguments():
         zeros(2).normal_(0, -1)
     with pytest.raises(TypeError, match=r"normal_: generator must be a numpy Generator"):
         zeros(2).normal_(generator=0)
+
+
+def test_a_view_an_op_made_is_written_through_as_in_pytorch():
+    """with no_grad(): W[0].zero_() changes W (PyTorch's views); so do pieces of split, .T and
+    reshape. A read-only broadcast view takes new numbers instead, leaving its base alone."""
+    w = Tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    with no_grad():
+        assert w[0].fill_(1.0).tolist() == [1.0, 1.0, 1.0]
+        w.T[2].add_(5.0)
+        w.split(1, dim=1)[0].uniform_(7.0, 7.0)
+        w.reshape(-1)[4].mul_(-1.0)
+    np.testing.assert_array_equal(w.data, [[7.0, 1.0, 6.0], [7.0, -0.0, 5.0]])
+    x = Tensor(np.ones(2))
+    wide = x.expand(3, 2)
+    assert wide.zero_().tolist() == [[0.0, 0.0]] * 3
+    np.testing.assert_array_equal(x.data, [1.0, 1.0])

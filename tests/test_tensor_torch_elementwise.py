@@ -16,16 +16,27 @@ from torch_helpers import needs_torch, same_as_torch, torch
 SHAPES = [(), (1,), (5,), (2, 3), (1, 2, 3)]
 
 
+FUNCTIONS = [("neg", "real"), ("reciprocal", "nonzero"), ("rsqrt", "pos"), ("square", "real"),
+             ("log1p", "pos"), ("expm1", "real"), ("log2", "pos")]
+REFERENCES = {"neg": np.negative, "reciprocal": np.reciprocal, "rsqrt": lambda a: a ** -0.5,
+              "square": np.square, "log1p": np.log1p, "expm1": np.expm1, "log2": np.log2}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name, domain", FUNCTIONS)
+def test_elementwise_functions_match_numpy_and_gradcheck(name, domain, shape, rng):
+    x = sample(domain, shape, rng)
+    np.testing.assert_allclose(getattr(Tensor(x), name)().data, REFERENCES[name](x),
+                               rtol=1e-14)
+    assert gradcheck(lambda t: getattr(t, name)(), t64(x))
+
+
 @needs_torch
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("name, domain", [
-    ("neg", "real"), ("reciprocal", "nonzero"), ("rsqrt", "pos"), ("square", "real"),
-    ("log1p", "pos"), ("expm1", "real"), ("log2", "pos"),
-])
-def test_elementwise_functions_match_pytorch_and_gradcheck(name, domain, shape, rng):
-    x = sample(domain, shape, rng)
-    same_as_torch(lambda t: getattr(t, name)(), x, rng=rng, rtol=1e-11)
-    assert gradcheck(lambda t: getattr(t, name)(), t64(x))
+@pytest.mark.parametrize("name, domain", FUNCTIONS)
+def test_elementwise_functions_match_pytorch(name, domain, shape, rng):
+    same_as_torch(lambda t: getattr(t, name)(), sample(domain, shape, rng), rng=rng,
+                  rtol=1e-11)
 
 
 def test_log1p_and_expm1_are_accurate_where_x_is_tiny():
@@ -44,13 +55,30 @@ def test_integer_tensors_give_fractions_where_pytorch_does():
 
 # -- clamp -------------------------------------------------------------------------------------
 
+CLAMPS = [dict(min=-0.5, max=0.8), dict(min=-0.5), dict(max=0.8)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("kwargs", CLAMPS)
+def test_clamp_gradchecks(shape, kwargs, rng):
+    x = sample("clip", shape, rng)
+    np.testing.assert_array_equal(Tensor(x).clamp(**kwargs).data,
+                                  np.clip(x, kwargs.get("min"), kwargs.get("max")))
+    assert gradcheck(lambda t: t.clamp(**kwargs), t64(x))
+
+
 @needs_torch
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("kwargs", [dict(min=-0.5, max=0.8), dict(min=-0.5), dict(max=0.8)])
-def test_clamp_matches_pytorch_and_gradchecks(shape, kwargs, rng):
-    x = sample("clip", shape, rng)
-    same_as_torch(lambda t: t.clamp(**kwargs), x, rng=rng)
-    assert gradcheck(lambda t: t.clamp(**kwargs), t64(x))
+@pytest.mark.parametrize("kwargs", CLAMPS)
+def test_clamp_matches_pytorch(shape, kwargs, rng):
+    same_as_torch(lambda t: t.clamp(**kwargs), sample("clip", shape, rng), rng=rng)
+
+
+def test_clamp_gradient_passes_at_the_bounds():
+    """min <= x <= max, both ends included: x equal to a bound gets the gradient."""
+    x = t64([-1.0, -0.5, 0.0, 0.8, 2.0])
+    x.clamp(-0.5, 0.8).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
 @needs_torch
@@ -147,16 +175,24 @@ def test_logical_not_equal_and_refusals():
 
 # -- matrix products for fixed dims ------------------------------------------------------------
 
+PRODUCTS = [("dot", ((4,), (4,))), ("mm", ((3, 4), (4, 2))), ("mm", ((1, 4), (4, 1))),
+            ("mv", ((3, 4), (4,))), ("mv", ((1, 4), (4,))), ("bmm", ((2, 3, 4), (2, 4, 5))),
+            ("bmm", ((1, 3, 4), (1, 4, 2))), ("outer", ((3,), (4,))), ("outer", ((1,), (2,)))]
+
+
+@pytest.mark.parametrize("name, shapes", PRODUCTS)
+def test_products_match_numpy_and_gradcheck(name, shapes, rng):
+    a, b = (sample("real", s, rng) for s in shapes)
+    expected = np.outer(a, b) if name == "outer" else a @ b
+    np.testing.assert_allclose(getattr(Tensor(a), name)(Tensor(b)).data, expected, rtol=1e-12)
+    assert gradcheck(lambda x, y: getattr(x, name)(y), t64(a), t64(b))
+
+
 @needs_torch
-@pytest.mark.parametrize("name, shapes", [
-    ("dot", ((4,), (4,))), ("mm", ((3, 4), (4, 2))), ("mm", ((1, 4), (4, 1))),
-    ("mv", ((3, 4), (4,))), ("mv", ((1, 4), (4,))), ("bmm", ((2, 3, 4), (2, 4, 5))),
-    ("bmm", ((1, 3, 4), (1, 4, 2))), ("outer", ((3,), (4,))), ("outer", ((1,), (2,))),
-])
-def test_products_match_pytorch_and_gradcheck(name, shapes, rng):
+@pytest.mark.parametrize("name, shapes", PRODUCTS)
+def test_products_match_pytorch(name, shapes, rng):
     a, b = (sample("real", s, rng) for s in shapes)
     same_as_torch(lambda x, y: getattr(x, name)(y), a, b, rng=rng)
-    assert gradcheck(lambda x, y: getattr(x, name)(y), t64(a), t64(b))
 
 
 @pytest.mark.parametrize("name, shapes, match", [

@@ -18,24 +18,35 @@ from torch_helpers import needs_torch, same_as_torch, torch
 AXES = [((), None), ((4,), 0), ((3, 4), 1), ((3, 4), -2), ((1, 4), 0), ((2, 3, 4), (0, 2))]
 
 
+def _extreme(name, dim, keepdim):
+    if dim is None:
+        return lambda t: getattr(t, name)()
+    return lambda t: getattr(t, name)(dim, keepdim)
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+@pytest.mark.parametrize("shape, dim", AXES)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_amax_and_amin_gradcheck(name, shape, dim, keepdim, rng):
+    assert gradcheck(_extreme(name, dim, keepdim), t64(sample("distinct", shape, rng)))
+
+
 @needs_torch
 @pytest.mark.parametrize("name", ["amax", "amin"])
 @pytest.mark.parametrize("shape, dim", AXES)
 @pytest.mark.parametrize("keepdim", [False, True])
-def test_amax_and_amin_match_pytorch_and_gradcheck(name, shape, dim, keepdim, rng):
-    x = sample("distinct", shape, rng)
-    f = (lambda t: getattr(t, name)(dim, keepdim)) if dim is not None else \
-        (lambda t: getattr(t, name)())
-    same_as_torch(f, x, rng=rng)
-    assert gradcheck(f, t64(x))
+def test_amax_and_amin_match_pytorch(name, shape, dim, keepdim, rng):
+    same_as_torch(_extreme(name, dim, keepdim), sample("distinct", shape, rng), rng=rng)
 
 
 @needs_torch
 @pytest.mark.parametrize("name", ["amax", "amin"])
 def test_amax_shares_the_gradient_among_ties_as_pytorch(name, rng):
     x = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 2.0]]) * (1 if name == "amax" else -1)
-    out = same_as_torch(lambda t: getattr(t, name)(dim=1), x, rng=rng)
-    out.backward(np.ones(2))
+    same_as_torch(lambda t: getattr(t, name)(dim=1), x, rng=rng)
+    ours = t64(x)
+    getattr(ours, name)(dim=1).sum().backward()
+    np.testing.assert_array_equal(ours.grad, [[0.0, 0.5, 0.5, 0.0], [0.25] * 4])
 
 
 # -- prod ------------------------------------------------------------------------------------
@@ -59,18 +70,26 @@ def test_prod_gradient_with_one_zero_is_the_product_of_the_rest():
     np.testing.assert_array_equal(x.grad, [[0.0, 6.0, 0.0], [0.0, 0.0, 0.0]])
 
 
-@needs_torch
-@pytest.mark.parametrize("shape, dim, keepdim", [
-    ((), None, False), ((5,), 0, False), ((3, 4), 1, True), ((3, 4), -2, False),
-    ((1, 4), 0, False), ((2, 3, 4), 1, True),
-])
-def test_prod_matches_pytorch_and_gradchecks(shape, dim, keepdim, rng):
+PRODS = [((), None, False), ((5,), 0, False), ((3, 4), 1, True), ((3, 4), -2, False),
+         ((1, 4), 0, False), ((2, 3, 4), 1, True)]
+
+
+def _prod(dim, keepdim):
+    return (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim, keepdim))
+
+
+@pytest.mark.parametrize("shape, dim, keepdim", PRODS)
+def test_prod_gradchecks_also_with_a_zero(shape, dim, keepdim, rng):
     x = sample("nonzero", shape, rng)
-    f = (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim, keepdim))
-    same_as_torch(f, x, rng=rng)
-    assert gradcheck(f, t64(x))
+    assert gradcheck(_prod(dim, keepdim), t64(x))
     x[(0,) * len(shape)] = 0.0                  # with a zero: still smooth, still checked
-    assert gradcheck(f, t64(x))
+    assert gradcheck(_prod(dim, keepdim), t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, dim, keepdim", PRODS)
+def test_prod_matches_pytorch(shape, dim, keepdim, rng):
+    same_as_torch(_prod(dim, keepdim), sample("nonzero", shape, rng), rng=rng)
 
 
 def test_prod_over_several_axes_gradchecks_and_integers_multiply_in_int64(rng):
@@ -96,13 +115,18 @@ def test_prod_differentiates_twice_with_and_without_zeros(x, rng):
 
 # -- cumsum ----------------------------------------------------------------------------------
 
+CUMSUMS = [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((1, 4), 0), ((2, 3, 4), 1), ((), 0)]
+
+
+@pytest.mark.parametrize("shape, dim", CUMSUMS)
+def test_cumsum_gradchecks(shape, dim, rng):
+    assert gradcheck(lambda t: t.cumsum(dim), t64(sample("real", shape, rng)))
+
+
 @needs_torch
-@pytest.mark.parametrize("shape, dim", [((5,), 0), ((3, 4), 1), ((3, 4), -2), ((1, 4), 0),
-                                        ((2, 3, 4), 1), ((), 0)])
-def test_cumsum_matches_pytorch_and_gradchecks(shape, dim, rng):
-    x = sample("real", shape, rng)
-    same_as_torch(lambda t: t.cumsum(dim), x, rng=rng)
-    assert gradcheck(lambda t: t.cumsum(dim), t64(x))
+@pytest.mark.parametrize("shape, dim", CUMSUMS)
+def test_cumsum_matches_pytorch(shape, dim, rng):
+    same_as_torch(lambda t: t.cumsum(dim), sample("real", shape, rng), rng=rng)
 
 
 def test_cumsum_gradient_is_the_reverse_running_sum_and_twice_differentiable(rng):
@@ -126,18 +150,25 @@ def test_cumsum_of_integers_and_bools_sums_in_int64_as_pytorch():
 NORM_PS = ["fro", 2, 1, 3, 0.5, -1, math.inf, -math.inf, 0]
 
 
+NORM_SHAPES = [((), None, False), ((5,), None, False), ((3, 4), 1, False), ((3, 4), -2, True),
+               ((1, 4), 1, False), ((2, 3, 4), (0, 2), False), ((3, 4), None, True)]
+
+
+def _norm_input(p, shape, rng):
+    return sample("distinct" if p in (math.inf, -math.inf) else "nonzero", shape, rng)
+
+
+@pytest.mark.parametrize("p", [p for p in NORM_PS if p != 0])     # (0 counts: no slope)
+@pytest.mark.parametrize("shape, dim, keepdim", NORM_SHAPES)
+def test_norm_gradchecks(p, shape, dim, keepdim, rng):
+    assert gradcheck(lambda t: t.norm(p, dim, keepdim), t64(_norm_input(p, shape, rng)))
+
+
 @needs_torch
 @pytest.mark.parametrize("p", NORM_PS)
-@pytest.mark.parametrize("shape, dim, keepdim", [
-    ((), None, False), ((5,), None, False), ((3, 4), 1, False), ((3, 4), -2, True),
-    ((1, 4), 1, False), ((2, 3, 4), (0, 2), False), ((3, 4), None, True),
-])
-def test_norm_matches_pytorch_and_gradchecks(p, shape, dim, keepdim, rng):
-    x = sample("distinct" if p in (math.inf, -math.inf) else "nonzero", shape, rng)
-    f = lambda t: t.norm(p, dim, keepdim)                       # noqa: E731
-    same_as_torch(f, x, rng=rng)
-    if p != 0:                                                   # (0 is a count: no slope)
-        assert gradcheck(f, t64(x))
+@pytest.mark.parametrize("shape, dim, keepdim", NORM_SHAPES)
+def test_norm_matches_pytorch(p, shape, dim, keepdim, rng):
+    same_as_torch(lambda t: t.norm(p, dim, keepdim), _norm_input(p, shape, rng), rng=rng)
 
 
 @needs_torch
@@ -168,20 +199,31 @@ def test_norm_refuses_what_it_does_not_compute():
 
 # -- sort, argsort, topk -------------------------------------------------------------------
 
-@needs_torch
+SORTS = [((5,), 0), ((3, 4), 1), ((3, 4), 0), ((1, 4), -1), ((2, 3, 4), 1)]
+
+
 @pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("shape, dim", [((5,), 0), ((3, 4), 1), ((3, 4), 0), ((1, 4), -1),
-                                        ((2, 3, 4), 1)])
-def test_sort_matches_pytorch_and_its_values_gradcheck(shape, dim, descending, rng):
+@pytest.mark.parametrize("shape, dim", SORTS)
+def test_sort_orders_as_numpy_and_its_values_gradcheck(shape, dim, descending, rng):
     x = sample("distinct", shape, rng)
     values, indices = Tensor(x).sort(dim, descending)
-    theirs = torch.tensor(x).sort(dim, descending)
-    np.testing.assert_array_equal(values.data, theirs.values.numpy())
-    np.testing.assert_array_equal(indices, theirs.indices.numpy())
+    expected = np.sort(x, axis=dim)
+    np.testing.assert_array_equal(values.data, np.flip(expected, dim) if descending
+                                  else expected)
+    np.testing.assert_array_equal(np.take_along_axis(x, indices, dim), values.data)
     assert indices.dtype == np.int64
     np.testing.assert_array_equal(Tensor(x).argsort(dim, descending), indices)
-    same_as_torch(lambda t: t.sort(dim, descending)[0], x, rng=rng)
     assert gradcheck(lambda t: t.sort(dim, descending).values, t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("shape, dim", SORTS)
+def test_sort_matches_pytorch(shape, dim, descending, rng):
+    x = sample("distinct", shape, rng)
+    indices = Tensor(x).sort(dim, descending).indices
+    np.testing.assert_array_equal(indices, torch.tensor(x).sort(dim, descending).indices)
+    same_as_torch(lambda t: t.sort(dim, descending)[0], x, rng=rng)
 
 
 @needs_torch
@@ -195,18 +237,27 @@ def test_sort_keeps_ties_in_order_and_puts_nan_as_pytorch(descending):
     np.testing.assert_array_equal(indices, theirs.indices.numpy())
 
 
-@needs_torch
-@pytest.mark.parametrize("k, dim, largest", [(2, -1, True), (1, 0, False), (4, 1, True),
-                                             (0, 1, True), (3, 0, True)])
-def test_topk_matches_pytorch_and_its_values_gradcheck(k, dim, largest, rng):
+TOPKS = [(2, -1, True), (1, 0, False), (4, 1, True), (0, 1, True), (3, 0, True)]
+
+
+@pytest.mark.parametrize("k, dim, largest", TOPKS)
+def test_topk_takes_the_first_k_of_the_sort_and_its_values_gradcheck(k, dim, largest, rng):
     x = sample("distinct", (3, 4), rng)
     values, indices = Tensor(x).topk(k, dim, largest)
-    theirs = torch.tensor(x).topk(k, dim, largest)
-    np.testing.assert_array_equal(values.data, theirs.values.numpy())
-    np.testing.assert_array_equal(indices, theirs.indices.numpy())
-    same_as_torch(lambda t: t.topk(k, dim, largest)[0], x, rng=rng)
+    ordered = Tensor(x).sort(dim, descending=largest)
+    np.testing.assert_array_equal(indices, np.take(ordered.indices, range(k), axis=dim))
+    np.testing.assert_array_equal(values.data, np.take_along_axis(x, indices, dim))
     if k:
         assert gradcheck(lambda t: t.topk(k, dim, largest).values, t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("k, dim, largest", TOPKS)
+def test_topk_matches_pytorch(k, dim, largest, rng):
+    x = sample("distinct", (3, 4), rng)
+    indices = Tensor(x).topk(k, dim, largest).indices
+    np.testing.assert_array_equal(indices, torch.tensor(x).topk(k, dim, largest).indices)
+    same_as_torch(lambda t: t.topk(k, dim, largest)[0], x, rng=rng)
 
 
 def test_sort_and_topk_of_a_0d_tensor_and_their_errors():

@@ -79,29 +79,38 @@ def test_bad_pieces_are_refused(call, match):
         call(Tensor(X))
 
 
-@needs_torch
-@pytest.mark.parametrize("shape, args", [
-    ((3, 4), (1, 1, 2)), ((3, 4), (0, -3, 2)), ((1, 4), (0, 0, 1)), ((5,), (0, 4, 0)),
-])
-def test_narrow_matches_pytorch_and_gradchecks(shape, args, rng):
-    x = rng.uniform(-2, 2, shape)
-    same_as_torch(lambda t: t.narrow(*args), x, rng=rng)
-    assert gradcheck(lambda t: t.narrow(*args), t64(x))
+NARROWS = [((3, 4), (1, 1, 2)), ((3, 4), (0, -3, 2)), ((1, 4), (0, 0, 1)), ((5,), (0, 4, 0))]
+
+
+@pytest.mark.parametrize("shape, args", NARROWS)
+def test_narrow_gradchecks(shape, args, rng):
+    assert gradcheck(lambda t: t.narrow(*args), t64(rng.uniform(-2, 2, shape)))
 
 
 @needs_torch
-@pytest.mark.parametrize("shape, sizes", [
-    ((2, 3), (2, 1)), ((2, 3), (1, 3)), ((2, 3), (2, 2, 2)), ((3,), (2, 1, 2)),
-    ((), (3,)), ((), (2, 1)), ((1, 3), (4, 1)), ((2, 3), (0, 1)),
-])
-def test_repeat_tiles_as_pytorch_and_np_tile(shape, sizes, rng):
+@pytest.mark.parametrize("shape, args", NARROWS)
+def test_narrow_matches_pytorch(shape, args, rng):
+    same_as_torch(lambda t: t.narrow(*args), rng.uniform(-2, 2, shape), rng=rng)
+
+
+REPEATS = [((2, 3), (2, 1)), ((2, 3), (1, 3)), ((2, 3), (2, 2, 2)), ((3,), (2, 1, 2)),
+           ((), (3,)), ((), (2, 1)), ((1, 3), (4, 1)), ((2, 3), (0, 1))]
+
+
+@pytest.mark.parametrize("shape, sizes", REPEATS)
+def test_repeat_tiles_as_np_tile_and_gradchecks(shape, sizes, rng):
     """PyTorch's repeat is np.tile (more sizes than dims add axes in front); every copy's
     gradient adds up."""
     x = rng.uniform(-2, 2, shape)
-    out = same_as_torch(lambda t: t.repeat(*sizes), x, rng=rng)
-    np.testing.assert_array_equal(out.data, np.tile(x, sizes))
-    if out.data.size:
+    np.testing.assert_array_equal(Tensor(x).repeat(*sizes).data, np.tile(x, sizes))
+    if 0 not in sizes:
         assert gradcheck(lambda t: t.repeat(*sizes), t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, sizes", REPEATS)
+def test_repeat_matches_pytorch(shape, sizes, rng):
+    same_as_torch(lambda t: t.repeat(*sizes), rng.uniform(-2, 2, shape), rng=rng)
 
 
 def test_repeat_takes_one_tuple_and_refuses_too_few_sizes():
@@ -114,8 +123,7 @@ def test_repeat_takes_one_tuple_and_refuses_too_few_sizes():
         Tensor(X).repeat(2, -1)
 
 
-@needs_torch
-@pytest.mark.parametrize("shape, f", [
+MOVES = [
     ((3, 4), lambda t: t.t()), ((4,), lambda t: t.t()), ((), lambda t: t.t()),
     ((2, 3, 4), lambda t: t.mT), ((1, 3), lambda t: t.mT), ((3, 4), lambda t: t.mT),
     ((3, 4), lambda t: t.flip(0)), ((3, 4), lambda t: t.flip((0, 1))),
@@ -123,11 +131,18 @@ def test_repeat_takes_one_tuple_and_refuses_too_few_sizes():
     ((3, 4), lambda t: t.roll(1, 0)), ((3, 4), lambda t: t.roll(-5, 1)),
     ((3, 4), lambda t: t.roll((1, 2), (0, 1))), ((3, 4), lambda t: t.roll(5)),
     ((2, 3, 4), lambda t: t.roll((1, 1), (-1, -1))), ((1, 4), lambda t: t.roll(2, -1)),
-])
-def test_transposes_flips_and_rolls_match_pytorch_and_gradcheck(shape, f, rng):
-    x = rng.uniform(-2, 2, shape)
-    same_as_torch(f, x, rng=rng)
-    assert gradcheck(f, t64(x))
+]
+
+
+@pytest.mark.parametrize("shape, f", MOVES)
+def test_transposes_flips_and_rolls_gradcheck(shape, f, rng):
+    assert gradcheck(f, t64(rng.uniform(-2, 2, shape)))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, f", MOVES)
+def test_transposes_flips_and_rolls_match_pytorch(shape, f, rng):
+    same_as_torch(f, rng.uniform(-2, 2, shape), rng=rng)
 
 
 def test_t_and_mT_refuse_the_dims_they_do_not_take():
@@ -154,7 +169,13 @@ def test_expand_as_view_as_reshape_as_match_pytorch(rng):
         f = (lambda t, name=name: getattr(t, name)(torch.tensor(other) if isinstance(
             t, torch.Tensor) else Tensor(other)))
         same_as_torch(f, rng.uniform(-1, 1, (4, 6)), rng=rng)
-    assert gradcheck(lambda t: t.expand_as(Tensor(other)), t64(rng.uniform(-1, 1, (1, 4))))
+
+
+def test_expand_as_and_view_as_gradcheck(rng):
+    other = Tensor(np.zeros((2, 3, 4)))
+    assert gradcheck(lambda t: t.expand_as(other), t64(rng.uniform(-1, 1, (1, 4))))
+    assert gradcheck(lambda t: t.view_as(other), t64(rng.uniform(-1, 1, (4, 6))))
+    assert Tensor(np.zeros(24)).reshape_as(other).shape == (2, 3, 4)
 
 
 # -- gather and index_select -----------------------------------------------------------------
@@ -169,13 +190,18 @@ GATHERS = [  # (shape, dim, index): repeats, a shorter index than the tensor, ba
 ]
 
 
+@pytest.mark.parametrize("shape, dim, index", GATHERS)
+def test_gather_gradchecks(shape, dim, index, rng):
+    index = np.array(index)
+    assert gradcheck(lambda t: t.gather(dim, index), t64(rng.uniform(-2, 2, shape)))
+
+
 @needs_torch
 @pytest.mark.parametrize("shape, dim, index", GATHERS)
-def test_gather_matches_pytorch_repeats_add_up_and_gradchecks(shape, dim, index, rng):
-    x, index = rng.uniform(-2, 2, shape), np.array(index)
-    same_as_torch(lambda t: t.gather(dim, index), x, rng=rng,
+def test_gather_matches_pytorch(shape, dim, index, rng):
+    index = np.array(index)
+    same_as_torch(lambda t: t.gather(dim, index), rng.uniform(-2, 2, shape), rng=rng,
                   torch_f=lambda t: t.gather(dim, torch.tensor(index)))
-    assert gradcheck(lambda t: t.gather(dim, index), t64(x))
 
 
 def test_gather_of_a_0d_tensor_and_a_label_pick_as_in_cross_entropy():
@@ -200,16 +226,22 @@ def test_gather_refuses_what_pytorch_refuses(index, match, error):
         Tensor(X).gather(1, index)
 
 
+SELECTS = [((3, 4), 1, [2, 0, 2]), ((3, 4), 0, [1]), ((3, 4), -2, [2, 2, 2, 0]),
+           ((5,), 0, [4, 1]), ((1, 3), 1, 2), ((2, 3, 4), 2, [3, 0])]
+
+
+@pytest.mark.parametrize("shape, dim, index", SELECTS)
+def test_index_select_gradchecks(shape, dim, index, rng):
+    index = np.array(index)
+    assert gradcheck(lambda t: t.index_select(dim, index), t64(rng.uniform(-2, 2, shape)))
+
+
 @needs_torch
-@pytest.mark.parametrize("shape, dim, index", [
-    ((3, 4), 1, [2, 0, 2]), ((3, 4), 0, [1]), ((3, 4), -2, [2, 2, 2, 0]), ((5,), 0, [4, 1]),
-    ((1, 3), 1, 2), ((2, 3, 4), 2, [3, 0]),
-])
-def test_index_select_matches_pytorch_and_gradchecks(shape, dim, index, rng):
-    x, index = rng.uniform(-2, 2, shape), np.array(index)
-    same_as_torch(lambda t: t.index_select(dim, index), x, rng=rng,
+@pytest.mark.parametrize("shape, dim, index", SELECTS)
+def test_index_select_matches_pytorch(shape, dim, index, rng):
+    index = np.array(index)
+    same_as_torch(lambda t: t.index_select(dim, index), rng.uniform(-2, 2, shape), rng=rng,
                   torch_f=lambda t: t.index_select(dim, torch.tensor(index)))
-    assert gradcheck(lambda t: t.index_select(dim, index), t64(x))
 
 
 def test_index_select_refuses_indices_out_of_range_and_of_two_dims():
