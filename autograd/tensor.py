@@ -25,13 +25,15 @@ import numpy as np
 from . import graph
 from .broadcast import unbroadcast
 from .devices import NO_GPU, to_arguments
-from .graph import Leaf, Node, apply, write_clock
+from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
-    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Div, Exp, GetItem, Log, Log10,
-    LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg, PowConst, ConstPow,
-    Relu, Remainder, Reshape, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, Where,
+    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
+    GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
+    Minimum, Mul, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, Sigmoid, Sin,
+    Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
 )
 from .ops.arithmetic import pow_rule
+from .ops.linalg import einsum_spec, parse_einsum
 
 _default_dtype = np.dtype(np.float32)
 
@@ -113,7 +115,8 @@ def _size(count: int, shape: tuple) -> _Size:
 
 
 class ValuesAndIndices(NamedTuple):
-    """What `t.max(dim=d)` and `t.min(dim=d)` give, as PyTorch's do: `values, indices = ...`."""
+    """What `t.max(dim=d)`, `t.min(dim=d)`, `t.sort()` and `t.topk(k)` give, as PyTorch's do:
+    `values, indices = ...` (the indices an int64 ndarray)."""
     values: "Tensor"
     indices: np.ndarray
 
@@ -318,6 +321,28 @@ class Tensor(Node):
             return apply(Transpose, (self,), (1, 0))
         return self.transpose()
 
+    @property
+    def mT(self) -> Tensor:
+        """PyTorch's `t.mT`: the last two axes swapped (each matrix of a batch transposed).
+
+        >>> Tensor(np.zeros((5, 2, 3))).mT.shape
+        (5, 3, 2)
+        """
+        if self.data.ndim < 2:
+            raise ValueError(f"mT: needs a tensor of at least 2 dims (a matrix or a batch of "
+                             f"them), got shape {self.shape}")
+        return self._swapped(-2, -1, "mT")
+
+    def dim(self) -> int:
+        """PyTorch's `t.dim()`: the number of axes (numpy's `ndim`)."""
+        return self.data.ndim
+
+    ndimension = dim                    # PyTorch's other name
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """PyTorch's `t.contiguous()`: this tensor itself (no op here needs contiguous data)."""
+        return self
+
     def __len__(self) -> int:
         if not self.data.ndim:
             raise TypeError("len() of a 0-d Tensor")
@@ -449,7 +474,8 @@ class Tensor(Node):
     def __imul__(self, other): return self._in_place(np.multiply, "*=", self.__mul__, other)
     def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
 
-    def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any) -> Tensor:
+    def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
+                  instead: str | None = None, views: bool = False) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
             return new_tensor(other)
@@ -460,8 +486,15 @@ class Tensor(Node):
                 f"or write t = t {symbol[0]} x for a new tensor")
         value = other.data if isinstance(other, Node) else other
         what = "parameter" if fn is Leaf else "tensor"
+        instead = instead or f"t = t {symbol[0]} x"
+        # `views`: an in-place method on a constant that an op made as a view of another
+        # tensor's numbers (x[0], x.T, a piece of x.split) writes through it, as in PyTorch
+        # (and as copy_ and t[...] = ... do); an operator takes new numbers instead, where
+        # `x[0] += 1` is written back by setitem
+        own = fn is Leaf or (views and getattr(self, "_a", None) is COMPUTED
+                             and self.data.base is not None and self.data.flags.writeable)
         try:
-            if fn is Leaf:
+            if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
                 result = ufunc(self.data, value)
@@ -472,13 +505,128 @@ class Tensor(Node):
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"{symbol}: cannot update the {what} (shape {self.shape}, dtype "
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
-                f"{np.shape(value)}: the result must keep its shape and dtype (t = t "
-                f"{symbol[0]} x makes a new tensor)") from None
+                f"{np.shape(value)}: the result must keep its shape and dtype ({instead} "
+                f"makes a new tensor)") from None
         self._changed_in_place()
         return self
 
+    # PyTorch's in-place methods follow the same rules, with two differences: a result in a
+    # graph is refused (`_check_writable`), as a method's new tensor would be thrown away
+    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does); and a view that an op made of
+    # another tensor's numbers is written through (with no_grad(): W[0].zero_() zeroes W's
+    # first row, as in PyTorch). Each returns the tensor itself.
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
+
+        >>> t = Tensor([1.0, 2.0]); t.add_(Tensor([1.0, 1.0]), alpha=0.5)
+        Tensor([1.5, 2.5])
+        """
+        return self._arithmetic_(np.add, "add_", other, alpha, "t = t + x")
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """t -= alpha * other, in place (see `add_`)."""
+        return self._arithmetic_(np.subtract, "sub_", other, alpha, "t = t - x")
+
+    def mul_(self, other: Any) -> Tensor:
+        """t *= other, in place (see `add_`)."""
+        return self._arithmetic_(np.multiply, "mul_", other, 1, "t = t * x")
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """t /= other, in place (see `add_`); an integer tensor cannot hold the fractions."""
+        if rounding_mode is not None:
+            raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported; write "
+                             f"t = t // x for a floor division (a new tensor)")
+        return self._arithmetic_(np.divide, "div_", other, 1, "t = t / x")
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """`clamp(min, max)` in place (see `add_`).
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
+        Tensor([-1. ,  0.5,  1. ])
+        """
+        bounds = self._bounds("clamp_", min, max)
+        self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
+        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)",
+                              views=True)
+
+    def zero_(self) -> Tensor:
+        """Fill with 0 in place (see `fill_`)."""
+        return self._fill_("zero_", 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with the number `value` in place, cast to this tensor's dtype (2.7 into an
+        integer tensor is 2, as in PyTorch); a parameter only under no_grad(). Returns self.
+
+        >>> Tensor([[1, 2], [3, 4]]).fill_(2.7)
+        Tensor([[2, 2],
+                [2, 2]], dtype=int64)
+        """
+        return self._fill_("fill_", value)
+
+    def _fill_(self, name: str, value: Any) -> Tensor:
+        if isinstance(value, Tensor):
+            if value.data.size != 1:
+                raise ValueError(f"{name}: value must be a number or a one-element tensor, "
+                                 f"got shape {value.shape}")
+            value = value.data.item()
+        from .creation import _filled       # (creation builds on Tensor: imported here)
+        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
+        numbers = _filled(name, self.shape, value, self.data.dtype)
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)",
+                              views=True)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from U(a, b) in place, from the shared generator (see
+        `autograd.manual_seed`) or `generator=`; floating tensors only. Returns self.
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); w = zeros(2, 3).uniform_(-0.1, 0.1)
+        >>> bool((w.data.min() >= -0.1) & (w.data.max() <= 0.1))
+        True
+        """
+        if not (math.isfinite(a) and math.isfinite(b) and a <= b):
+            raise ValueError(f"uniform_: needs finite bounds with a <= b, got a={a!r}, b={b!r}")
+        return self._fill_random_("uniform_", generator, lambda r: r.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std²) in place (see `uniform_`). Returns self."""
+        if not std >= 0:
+            raise ValueError(f"normal_: std must be >= 0, got {std!r}")
+        return self._fill_random_("normal_", generator,
+                                  lambda r: r.normal(mean, std, self.shape))
+
+    def _fill_random_(self, name: str, generator: Any, draw: Any) -> Tensor:
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"{name}: draws fractions, and this tensor's dtype is "
+                            f"{self.data.dtype}; use a floating tensor (as PyTorch asks)")
+        from .random import chosen_generator
+        rng = chosen_generator(name, generator)
+        self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
+        numbers = draw(rng).astype(self.data.dtype, copy=False)
+        return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
+
+    def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
+                     instead: str) -> Tensor:
+        """add_, sub_, mul_ and div_: `_in_place` once the tensor may be written."""
+        if alpha != 1:
+            instead = instead.replace(" x", " alpha * x")
+        self._check_writable(name, f"write {instead} for a new tensor")
+        if isinstance(other, Node) and other._fn is not None and graph.grad_mode.enabled:
+            raise RuntimeError(f"{name}: the operand {other._history()}, and this tensor, "
+                               f"changed in place, would not pass it a gradient: write "
+                               f"{instead} (a new tensor in the graph), or use "
+                               f"x.detach() if no gradient should reach it")
+        if isinstance(other, Node):
+            other = other.data
+        if alpha != 1:
+            other = np.multiply(other, alpha)
+        return self._in_place(ufunc, name, None, other, instead, views=True)
+
     def __neg__(self) -> Tensor:
         return apply(Neg, (self,))
+
+    neg = negative = __neg__            # PyTorch's names for -t
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
@@ -511,6 +659,51 @@ class Tensor(Node):
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
+
+    # PyTorch's products for given numbers of dims: t @ x, once the dims are those they ask for
+    def dot(self, other: Any) -> Tensor:
+        """The dot product of two 1-d tensors of one length (PyTorch's `dot`)."""
+        return matmul(self, self._product_operand("dot", other, 1, 1))
+
+    def mm(self, other: Any) -> Tensor:
+        """The product of two matrices (PyTorch's `mm`: 2-d only, no broadcasting)."""
+        return matmul(self, self._product_operand("mm", other, 2, 2))
+
+    def mv(self, other: Any) -> Tensor:
+        """A matrix times a vector (PyTorch's `mv`)."""
+        return matmul(self, self._product_operand("mv", other, 2, 1))
+
+    def bmm(self, other: Any) -> Tensor:
+        """The products of two batches of matrices, (b, n, k) @ (b, k, m) (PyTorch's `bmm`: 3-d
+        only, one batch size, no broadcasting).
+
+        >>> Tensor(np.ones((4, 2, 3))).bmm(Tensor(np.ones((4, 3, 5)))).shape
+        (4, 2, 5)
+        """
+        return matmul(self, self._product_operand("bmm", other, 3, 3))
+
+    def outer(self, other: Any) -> Tensor:
+        """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
+
+        >>> Tensor([1.0, 2.0]).outer(Tensor([1.0, 10.0, 100.0])).tolist()
+        [[1.0, 10.0, 100.0], [2.0, 20.0, 200.0]]
+        """
+        other = self._product_operand("outer", other, 1, 1)
+        return matmul(self.reshape(-1, 1), other.reshape(1, -1))
+
+    def _product_operand(self, name: str, other: Any, ndim: int, other_ndim: int) -> Tensor:
+        """`other` as a Tensor, once both have the dims that PyTorch's `name` asks for."""
+        other = _as_tensor(other)
+        if self.ndim != ndim or other.ndim != other_ndim:
+            raise ValueError(f"{name}: expects {ndim}-d and {other_ndim}-d tensors, got shapes "
+                             f"{self.shape} and {other.shape} (matmul, @, takes any)")
+        if name == "dot" and self.shape != other.shape:
+            raise ValueError(f"dot: the two vectors differ in length, shapes {self.shape} and "
+                             f"{other.shape}")
+        if name == "bmm" and self.shape[0] != other.shape[0]:
+            raise ValueError(f"bmm: the batch sizes differ, shapes {self.shape} and "
+                             f"{other.shape} (bmm does not broadcast; matmul does)")
+        return other
 
     # comparisons give boolean tensors (no gradient), elementwise like numpy and PyTorch
     def __lt__(self, other): return Tensor(self.data < self._operand(other).data)
@@ -563,6 +756,43 @@ class Tensor(Node):
                             f"compare first: (x > 0) {symbol} (x < 1)")
         return self._compare(ufunc, symbol, other)
 
+    # PyTorch's names for the comparisons (bool tensors, constants), and its logical ops, which
+    # take any dtype (nonzero is true) where & | ^ ~ take bools and integers only
+    def eq(self, other): return self._named_compare(np.equal, "eq", other)
+    def ne(self, other): return self._named_compare(np.not_equal, "ne", other)
+    def lt(self, other): return self._named_compare(np.less, "lt", other)
+    def le(self, other): return self._named_compare(np.less_equal, "le", other)
+    def gt(self, other): return self._named_compare(np.greater, "gt", other)
+    def ge(self, other): return self._named_compare(np.greater_equal, "ge", other)
+    def logical_and(self, other): return self._named_compare(np.logical_and, "logical_and", other)
+    def logical_or(self, other): return self._named_compare(np.logical_or, "logical_or", other)
+    def logical_xor(self, other): return self._named_compare(np.logical_xor, "logical_xor", other)
+
+    def logical_not(self) -> Tensor:
+        """True where the element is 0 (or False), as a bool tensor.
+
+        >>> Tensor([0.0, 2.0]).logical_not().tolist()
+        [True, False]
+        """
+        return Tensor(np.logical_not(self.data))
+
+    def _named_compare(self, ufunc: Any, name: str, other: Any) -> Tensor:
+        result = self._compare(ufunc, name, other)
+        if result is NotImplemented:
+            raise TypeError(f"{name}: expected a Tensor, an array or a number, got "
+                            f"{type(other).__name__}")
+        return result
+
+    def equal(self, other: Any) -> bool:
+        """True if `other` has this shape and the same numbers (PyTorch's `equal`: one bool,
+        where `==` compares element by element; NaN equals nothing).
+
+        >>> Tensor([1.0, 2.0]).equal(Tensor([1.0, 2.0])), Tensor([1.0]).equal(Tensor([1.0, 1.0]))
+        (True, False)
+        """
+        other = self._operand(other)
+        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
     # -- elementwise functions -----------------------------------------------------------------
 
     # (these give fractions: an integer tensor is taken as the default float dtype first)
@@ -577,6 +807,81 @@ class Tensor(Node):
     def log10(self) -> Tensor:
         """log₁₀ x, whose slope is 1 / (x ln 10) (makemore's `lossi.append(loss.log10().item())`)."""
         return apply(Log10, (self._floating(),))
+
+    def log2(self) -> Tensor:
+        """log₂ x, whose slope is 1 / (x ln 2)."""
+        return apply(Log2, (self._floating(),))
+
+    def log1p(self) -> Tensor:
+        """ln(1 + x), accurate where x is tiny (1 + x would round to 1 first).
+
+        >>> x = Tensor([1e-10], dtype=np.float64)
+        >>> x.log1p().item(), (1 + x).log().item()          # the second off in its 8th digit
+        (9.999999999500001e-11, 1.000000082690371e-10)
+        """
+        return apply(Log1p, (self._floating(),))
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, accurate where x is tiny."""
+        return apply(Expm1, (self._floating(),))
+
+    def reciprocal(self) -> Tensor:
+        """1 / x (an integer tensor gives fractions, in the default float dtype)."""
+        x = self._floating()
+        return x._binary(Div, 1, x)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x), as x ** -0.5."""
+        return apply(PowConst, (self._floating(),), -0.5)
+
+    def square(self) -> Tensor:
+        """x², as x ** 2 (an integer tensor stays integer, as in PyTorch)."""
+        return apply(PowConst, (self,), 2)
+
+    # Rounding and the sign are constants: their slope is 0 wherever it exists, so no gradient
+    # flows back through them (PyTorch's is 0), as with //. Integer tensors are already whole.
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element, a constant (PyTorch's slope is 0). NaN
+        stays NaN, as in numpy (PyTorch gives 0, which would hide it).
+
+        >>> Tensor([-2.0, 0.0, 3.0]).sign().tolist()
+        [-1.0, 0.0, 1.0]
+        """
+        return Tensor(self.data.copy() if self.data.dtype.kind == "b" else np.sign(self.data))
+
+    def floor(self) -> Tensor:
+        """The largest whole number <= each element, a constant."""
+        return self._rounded(np.floor)
+
+    def ceil(self) -> Tensor:
+        """The smallest whole number >= each element, a constant."""
+        return self._rounded(np.ceil)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """Each element rounded to `decimals` places, halves to even (as PyTorch and numpy
+        round), a constant.
+
+        >>> Tensor([0.5, 1.5, 2.5, -0.5]).round().tolist()
+        [0.0, 2.0, 2.0, -0.0]
+        """
+        return self._rounded(lambda a: np.round(a, decimals))
+
+    def _rounded(self, f: Any) -> Tensor:
+        if self.data.dtype.kind in "biu":
+            return Tensor(self.data.copy())
+        return Tensor(f(self.data))
+
+    def isnan(self) -> Tensor:
+        """Where the elements are NaN, as a bool tensor."""
+        return Tensor(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        """Where the elements are ±inf, as a bool tensor."""
+        return Tensor(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        """Where the elements are neither NaN nor ±inf, as a bool tensor."""
+        return Tensor(np.isfinite(self.data))
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:
@@ -609,13 +914,47 @@ class Tensor(Node):
         return self._binary(Minimum, self, other)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return apply(Clip, (self,), self._bounds("clip", min, max))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """PyTorch's name for `clip`: each element kept within [min, max] (either may be None;
+        numbers, or arrays and tensors that broadcast). The gradient passes where
+        min <= x <= max, as in PyTorch, and nowhere else. Unlike PyTorch, min > max is refused
+        (PyTorch would set every element to max).
+
+        >>> x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
+        >>> x.clamp(min=-1.0, max=1.0).sum().backward(); x.grad
+        array([0., 1., 0.], dtype=float32)
+        """
+        return apply(Clip, (self,), self._bounds("clamp", min, max))
+
+    def clamp_min(self, min: Any) -> Tensor:
+        """`clamp(min=min)`: each element at least `min`."""
+        return apply(Clip, (self,), self._bounds("clamp_min", min, None))
+
+    def clamp_max(self, max: Any) -> Tensor:
+        """`clamp(max=max)`: each element at most `max`."""
+        return apply(Clip, (self,), self._bounds("clamp_max", None, max))
+
+    def _bounds(self, name: str, min: Any, max: Any) -> tuple:
+        """(low, high) for Clip: numbers as Python numbers (np.float64 bounds: float32 stays),
+        arrays as they are, tensors as their numbers (one that wants a gradient is refused:
+        Clip passes none to its bounds)."""
         if min is None and max is None:
-            raise ValueError("clip: give at least one of min and max")
-        if min is not None and max is not None and min > max:
-            raise ValueError(f"clip: min {min} is greater than max {max}")
-        bounds = tuple(_python_number(b) if isinstance(b, numbers.Real) else b
-                       for b in (min, max))     # (np.float64 bounds: float32 stays; arrays too)
-        return apply(Clip, (self,), bounds)
+            raise ValueError(f"{name}: give at least one of min and max")
+        bounds = []
+        for bound in (min, max):
+            if isinstance(bound, Node):
+                if bound._fn is not None and graph.grad_mode.enabled:
+                    raise TypeError(f"{name}: a bound that {bound._history()} gets no gradient "
+                                    f"here; write x.maximum(low).minimum(high), whose gradients "
+                                    f"reach both")
+                bound = bound.data
+            bounds.append(_python_number(bound) if isinstance(bound, numbers.Real) else bound)
+        low, high = bounds
+        if low is not None and high is not None and np.any(np.greater(low, high)):
+            raise ValueError(f"{name}: min {min} is greater than max {max}")
+        return tuple(bounds)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """`value` where the bool `mask` is True, this tensor's element elsewhere (PyTorch's
@@ -699,6 +1038,62 @@ class Tensor(Node):
         """PyTorch's `t.long()`: `astype(np.int64)` (class labels, indices), a constant: no
         gradient passes through the rounding, as in PyTorch."""
         return self.astype(np.int64)
+
+    def int(self) -> Tensor:
+        """PyTorch's `t.int()`: `astype(np.int32)`, a constant (as `long`)."""
+        return self.astype(np.int32)
+
+    def half(self) -> Tensor:
+        """PyTorch's `t.half()`: `astype(np.float16)`."""
+        return self.astype(np.float16)
+
+    def bool(self) -> Tensor:
+        """PyTorch's `t.bool()`: `astype(bool)`, True where nonzero (a mask), a constant."""
+        return self.astype(np.bool_)
+
+    def type_as(self, other: Any) -> Tensor:
+        """This tensor in `other`'s dtype (PyTorch's `type_as`): `astype(other.dtype)`."""
+        return self.astype(_as_tensor(other).data.dtype)
+
+    # PyTorch's new_*: new leaves (no history) in this tensor's dtype unless given one
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Tensor:
+        """Zeros of `size` in this tensor's dtype: `x.new_zeros(2, 3)` or `x.new_zeros((2, 3))`.
+
+        >>> Tensor([1, 2]).new_zeros(2, 3).dtype
+        dtype('int64')
+        """
+        from .creation import zeros     # (creation builds on Tensor: imported here)
+        return zeros(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
+                     device=device)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> Tensor:
+        """Ones of `size` in this tensor's dtype (see `new_zeros`)."""
+        from .creation import ones
+        return ones(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
+                    device=device)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        """`fill_value` in a tensor of `size`, in this tensor's dtype (see `new_zeros`)."""
+        from .creation import full
+        return full(size, fill_value, dtype=self._new_dtype(dtype),
+                    requires_grad=requires_grad, device=device)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
+                   device: Any = None) -> Tensor:
+        """A copy of `data` as a new leaf in this tensor's dtype (`autograd.tensor(data)`).
+
+        >>> Tensor([0.5]).new_tensor([1, 2]).dtype
+        dtype('float32')
+        """
+        from .creation import tensor
+        return tensor(data, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
+                      device=device)
+
+    def _new_dtype(self, dtype: Any) -> Any:
+        return self.data.dtype if dtype is None else dtype
 
     # -- PyTorch's device moves: there is one device, the CPU ----------------------------------
 
@@ -919,6 +1314,135 @@ class Tensor(Node):
         axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
         return self.data.argmin(axis=axis, keepdims=keepdims)
 
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """PyTorch's `amax`: the largest element over `dim` (an int, a tuple, or all axes);
+        the gradient is shared evenly among tied maxima (as PyTorch's amax; `max(dim=)` gives
+        it to the one it picks).
+
+        >>> x = Tensor([[1.0, 3.0, 3.0]], requires_grad=True)
+        >>> x.amax(dim=1).sum().backward(); x.grad
+        array([[0. , 0.5, 0.5]], dtype=float32)
+        """
+        return self._reduce(Max, None if dim == () else dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """PyTorch's `amin`: the smallest element over `dim` (see `amax`)."""
+        return self._reduce(Min, None if dim == () else dim, keepdim)
+
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The product over `dim` (all elements by default). Its slope for an element is the
+        product of the others in its slice, also where some are 0 (no division by 0: one 0
+        gets the product of the rest, two or more make every slope 0), as in PyTorch. Integers
+        and bools multiply in int64.
+
+        >>> x = Tensor([2.0, 0.0, 3.0], requires_grad=True)
+        >>> x.prod().backward(); x.grad
+        array([0., 6., 0.], dtype=float32)
+        """
+        x = self._reduced("prod", dtype, None)
+        if x.data.dtype.kind in "biu":      # as PyTorch: int64 (numpy's uint8 would stay uint)
+            return Tensor(x.data.prod(axis=_axes(dim, x.ndim, "prod"), keepdims=keepdim,
+                                      dtype=np.int64))
+        return apply(Prod, (x,), (_axes(dim, x.ndim, "prod"), bool(keepdim)))
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running sum along `dim`: element i is the sum of elements 0..i. Its gradient is
+        the upstream gradient's running sum from the end. Integers and bools sum in int64.
+
+        >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(dim=-1).tolist()
+        [[1.0, 3.0, 6.0]]
+        """
+        x = self._reduced("cumsum", dtype, None)
+        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumsum")   # (a 0-d tensor: dim 0 or -1)
+        if x.data.ndim == 0:
+            return x.reshape(1).cumsum(0).reshape(())
+        if x.data.dtype.kind in "biu":
+            return Tensor(np.cumsum(x.data, axis=axis, dtype=np.int64))
+        return apply(Cumsum, (x,), axis)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
+             dtype: Any = None) -> Tensor:
+        """PyTorch's `t.norm(p, dim, keepdim)`: the vector p-norm (Σ |x|^p)^(1/p) over `dim`
+        (all elements by default, as one vector): p = 2 or "fro" (the default: the Frobenius
+        norm, which is the 2-norm of all the elements), 1, any other number, inf (the largest
+        |x|), -inf (the smallest), 0 (the count of nonzeros). At 0 the slope is 0, as in
+        PyTorch (where the norm is 0 and at elements that are 0). "nuc" is not supported.
+
+        >>> x = Tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+        >>> n = x.norm(dim=1); n.tolist()
+        [5.0, 0.0]
+        >>> n.sum().backward(); x.grad
+        array([[0.6, 0.8],
+               [0. , 0. ]], dtype=float32)
+        """
+        if p == "fro":
+            p = 2
+        elif isinstance(p, str):
+            raise ValueError(f"norm: p={p!r} is not supported; p is 'fro' or a number (inf, "
+                             f"-inf, 0, 1, 2, ...)" + (" (the nuclear norm needs an SVD)"
+                                                        if p == "nuc" else ""))
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
+            raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
+        x = self._reduced("norm", dtype, None)._floating()
+        axes = _axes(None if dim == () else dim, x.data.ndim, "norm")
+        if p in (math.inf, -math.inf) and x.data.size == 0 and (
+                axes is None or any(x.shape[a] == 0 for a in axes)):
+            raise ValueError(f"norm: the {p}-norm of no numbers is undefined (the tensor of "
+                             f"shape {x.shape} is empty along the reduced axes)")
+        return apply(VectorNorm, (x,), (_python_number(p), axes, bool(keepdim)))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False
+             ) -> ValuesAndIndices:
+        """The elements sorted along `dim` and where they were: `values, indices = t.sort()`.
+        The values are picked at the indices (their gradient goes back there, `gather`); the
+        indices are an int64 ndarray (no gradient). Equal elements keep their order (a stable
+        sort, whatever `stable` says); NaN sorts as the largest, as in PyTorch.
+
+        >>> values, indices = Tensor([3.0, 1.0, 2.0]).sort(descending=True)
+        >>> values.tolist(), indices
+        ([3.0, 2.0, 1.0], array([0, 2, 1]))
+        """
+        axis = self._sort_axis("sort", dim)
+        order = _stable_order(self.data, axis, descending)
+        return ValuesAndIndices(self._picked(axis, order), order)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False
+                ) -> np.ndarray:
+        """The indices that sort the elements along `dim` (an int64 ndarray; see `sort`)."""
+        return _stable_order(self.data, self._sort_axis("argsort", dim), descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+             ) -> ValuesAndIndices:
+        """The `k` largest elements along `dim` (the smallest with largest=False), largest
+        first, and where they were: `values, indices = t.topk(3)`. As in `sort`, the values
+        take the gradient back to where they were picked; the indices are an int64 ndarray.
+        They come sorted also with sorted=False (PyTorch leaves that order open).
+
+        >>> x = Tensor([[0.1, 0.7, 0.2]], requires_grad=True)
+        >>> values, indices = x.topk(2)
+        >>> values.sum().backward(); indices, x.grad
+        (array([[1, 2]]), array([[0., 1., 1.]], dtype=float32))
+        """
+        axis = self._sort_axis("topk", dim)
+        n = self.shape[axis] if self.data.ndim else 1
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= n:
+            raise ValueError(f"topk: k must be an int from 0 to {n} (the length of dim {dim} "
+                             f"of shape {self.shape}), got {k!r}")
+        order = np.take(_stable_order(self.data, axis, largest), np.arange(int(k)), axis=axis)
+        return ValuesAndIndices(self._picked(axis, order), order)
+
+    def _sort_axis(self, name: str, dim: Any) -> int:
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+            raise TypeError(f"{name}: dim must be one int, got {dim!r}")
+        (axis,) = _axes(dim, max(self.data.ndim, 1), name)
+        return axis
+
+    def _picked(self, axis: int, order: np.ndarray) -> Tensor:
+        """The elements at `order` along `axis` (sort's and topk's values)."""
+        if self.data.ndim == 0:
+            return self.reshape(())
+        return apply(Gather, (self,), (axis, order))
+
     def all(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
             dim: Any = None, keepdim: bool | None = None) -> Tensor:
         """Whether every element is true (nonzero), as a bool Tensor (a constant, as in
@@ -1100,6 +1624,216 @@ class Tensor(Node):
         shape = sizes[:new] + tuple(own if size == -1 else size
                                     for own, size in zip(self.shape, sizes[new:]))
         return self.broadcast_to(shape)
+
+    def expand_as(self, other: Any) -> Tensor:
+        """`expand` to `other`'s shape (PyTorch's `expand_as`)."""
+        return self.expand(_as_tensor(other).shape)
+
+    def view_as(self, other: Any) -> Tensor:
+        """`reshape` to `other`'s shape (PyTorch's `view_as`)."""
+        return self.reshape(_as_tensor(other).shape)
+
+    reshape_as = view_as
+
+    def t(self) -> Tensor:
+        """PyTorch's `t.t()`: a matrix transposed; a vector or a number as it is (a copy in the
+        graph); more dims are refused (`transpose(d0, d1)` or `mT` say which to swap)."""
+        if self.data.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {self.shape}; "
+                             f"write t.transpose(d0, d1) or t.mT (the last two swapped)")
+        return self.T if self.data.ndim == 2 else self.reshape(self.shape)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """The elements in reverse order along `dims` (an int or a tuple): `x.flip(0)`,
+        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back.
+
+        >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist()
+        [[2, 1], [4, 3]]
+        """
+        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip")
+        reverse = slice(None, None, -1)
+        return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))]
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """The elements shifted along `dims` by `shifts`, those pushed off the end coming back
+        at the start (np.roll); with no `dims`, the tensor is rolled as one flat row. `shifts`
+        and `dims` may be tuples of one length.
+
+        >>> Tensor([1, 2, 3, 4]).roll(1).tolist(), Tensor([[1, 2], [3, 4]]).roll(1, 0).tolist()
+        ([4, 1, 2, 3], [[3, 4], [1, 2]])
+        """
+        many = not isinstance(shifts, numbers.Integral)
+        shift_list = tuple(shifts) if many else (shifts,)
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                   for s in shift_list):
+            raise TypeError(f"roll: shifts must be an int or a tuple of ints, got {shifts!r}")
+        shift_list = tuple(int(s) for s in shift_list)
+        if dims is None:
+            if len(shift_list) != 1:
+                raise ValueError(f"roll: {len(shift_list)} shifts need as many dims, got none "
+                                 f"(with no dims the tensor rolls as one row, by one shift)")
+            return apply(Roll, (self,), (shift_list, None))
+        dim_list = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+        if len(dim_list) != len(shift_list):
+            raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must be of one length")
+        axes = tuple(_axes(d, self.data.ndim, "roll")[0] for d in dim_list)
+        return apply(Roll, (self,), (shift_list, axes))
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """PyTorch's `repeat`: the tensor tiled `sizes[i]` times along axis i (np.tile's
+        rule); more sizes than axes put new axes in front. The copies' gradients add up.
+        (It is not numpy's `repeat`, which repeats each element: that is `repeat_interleave`.)
+
+        >>> Tensor([1, 2]).repeat(2, 2).tolist()
+        [[1, 2, 1, 2], [1, 2, 1, 2]]
+        """
+        if not sizes:
+            raise TypeError("repeat: give how many copies to make along each axis "
+                            "(t.repeat(2, 1) stacks a matrix's rows twice)")
+        sizes = tuple(_shape_args(sizes))
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0
+                   for n in sizes):
+            raise ValueError(f"repeat: the sizes must be ints >= 0, got {sizes}")
+        if len(sizes) < self.data.ndim:
+            raise ValueError(f"repeat: needs a size for each of the {self.data.ndim} axes of "
+                             f"shape {self.shape} (and more for new axes in front), got {sizes}")
+        shape = (1,) * (len(sizes) - self.data.ndim) + self.shape
+        # each axis of length n becomes (copies, n): copies broadcast from 1, then merged
+        single = tuple(m for n in shape for m in (1, n))
+        tiled = tuple(m for r, n in zip(sizes, shape) for m in (int(r), n))
+        return (self.reshape(single).broadcast_to(tiled)
+                .reshape(tuple(int(r) * n for r, n in zip(sizes, shape))))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """Elements `start` to `start + length` (not included) along `dim` (a slice; a
+        negative start counts from the end).
+
+        >>> Tensor([[1, 2, 3], [4, 5, 6]]).narrow(1, 1, 2).tolist()
+        [[2, 3], [5, 6]]
+        """
+        axis = self._one_axis("narrow", dim)
+        n = self.shape[axis]
+        for name, value in (("start", start), ("length", length)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise TypeError(f"narrow: {name} must be an int, got {value!r}")
+        begin = start + n if start < 0 else start
+        if not 0 <= begin <= n or length < 0 or begin + length > n:
+            raise ValueError(f"narrow: start {start} and length {length} do not fit in dim "
+                             f"{dim} of length {n} (shape {self.shape})")
+        return self._slice(axis, begin, begin + length)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
+        """Pieces along `dim` (a tuple of tensors, slices of this one): of `split_size` each
+        (the last one shorter if it does not divide the length), or of the sizes in a list.
+        Each piece's gradient goes back to its place.
+
+        >>> [p.tolist() for p in Tensor([1, 2, 3, 4, 5]).split(2)]
+        [[1, 2], [3, 4], [5]]
+        >>> [p.shape for p in Tensor(np.zeros((2, 5))).split([1, 4], dim=1)]
+        [(2, 1), (2, 4)]
+        """
+        axis = self._one_axis("split", dim)
+        n = self.shape[axis]
+        size = split_size_or_sections
+        if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+            if size < 0 or (size == 0 and n):
+                raise ValueError(f"split: split_size must be a positive int, got {size}")
+            sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
+        else:
+            sizes = list(size)
+            if not all(isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= 0
+                       for k in sizes) or sum(sizes) != n:
+                raise ValueError(f"split: the sizes {size} must be ints >= 0 that add up to "
+                                 f"{n}, the length of dim {dim} (shape {self.shape})")
+        starts = np.cumsum([0] + sizes)
+        return tuple(self._slice(axis, int(a), int(b)) for a, b in zip(starts, starts[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """About `chunks` equal pieces along `dim`: PyTorch's rule, pieces of
+        ceil(length / chunks) (so there may be fewer than `chunks`; see `split`).
+
+        >>> [p.tolist() for p in Tensor([1, 2, 3, 4, 5, 6]).chunk(4)]
+        [[1, 2], [3, 4], [5, 6]]
+        """
+        if not isinstance(chunks, numbers.Integral) or isinstance(chunks, bool) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be an int >= 1, got {chunks!r}")
+        axis = self._one_axis("chunk", dim)
+        n = self.shape[axis]
+        if n == 0:
+            return tuple(self._slice(axis, 0, 0) for _ in range(chunks))
+        return self.split(-(-n // chunks), axis)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along `dim`, without it: a (3, 4) tensor unbinds to three of shape (4,).
+
+        >>> [r.tolist() for r in Tensor([[1, 2], [3, 4]]).unbind(1)]
+        [[1, 3], [2, 4]]
+        """
+        axis = self._one_axis("unbind", dim)
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def _one_axis(self, name: str, dim: Any) -> int:
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+            raise TypeError(f"{name}: dim must be one int, got {dim!r}")
+        if self.data.ndim == 0:
+            raise ValueError(f"{name}: a 0-d tensor has no dim {dim}")
+        (axis,) = _axes(dim, self.data.ndim, name)
+        return axis
+
+    def _slice(self, axis: int, start: int, stop: int) -> Tensor:
+        return self[(slice(None),) * axis + (slice(start, stop),)]
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """PyTorch's `gather`: along `dim`, the elements that `index` (integers, as many dims
+        as this tensor) names; elsewhere those at the index's own position. The result has
+        the index's shape, which may be shorter than the tensor along the other dims. The
+        gradient is added back where the elements came from (a repeated index adds up).
+
+        >>> x = Tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]], requires_grad=True)
+        >>> picked = x.gather(1, np.array([[1], [0]]))        # each row's label
+        >>> picked.tolist()
+        [[0.699999988079071], [0.5]]
+        >>> picked.sum().backward(); x.grad
+        array([[0., 1., 0.],
+               [1., 0., 0.]], dtype=float32)
+        """
+        index = _integer_index("gather", index)
+        if self.data.ndim == 0:
+            if index.ndim != 0:
+                raise ValueError(f"gather: a 0-d tensor takes a 0-d index, got shape "
+                                 f"{index.shape}")
+            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+        axis = self._one_axis("gather", dim)
+        if index.ndim != self.data.ndim:
+            raise ValueError(f"gather: the index needs as many dims as the tensor ("
+                             f"{self.data.ndim}, shape {self.shape}), got shape {index.shape}")
+        if any(m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
+            raise ValueError(f"gather: an index of shape {index.shape} is longer than the "
+                             f"tensor's shape {self.shape} outside dim {dim}")
+        _check_index_range("gather", index, self.shape[axis], dim)
+        x = self
+        if any(m != n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
+            x = self[tuple(slice(None) if a == axis else slice(0, m)
+                           for a, m in enumerate(index.shape))]
+        return apply(Gather, (x,), (axis, index))
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices at `index` (1-d integers, or one number) along `dim`, in that order
+        (repeats allowed: their gradients add up).
+
+        >>> Tensor([[1, 2, 3], [4, 5, 6]]).index_select(1, np.array([2, 0, 2])).tolist()
+        [[3, 1, 3], [6, 4, 6]]
+        """
+        index = _integer_index("index_select", index)
+        if index.ndim > 1:
+            raise ValueError(f"index_select: the index must be 1-d (or 0-d), got shape "
+                             f"{index.shape}")
+        if self.data.ndim == 0:
+            return self.reshape(1).index_select(0, index).reshape(())
+        axis = self._one_axis("index_select", dim)
+        _check_index_range("index_select", index, self.shape[axis], dim)
+        return self[(slice(None),) * axis + (index.reshape(-1),)]
 
     def __getitem__(self, index: Any) -> Tensor:
         index = _raw_index(index)
@@ -1308,6 +2042,52 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f"the parameters, or compute the output again after the change")
 
 
+def _integer_index(op: str, index: Any) -> np.ndarray:
+    """An index argument (an integer Tensor, array or list) as an int64 ndarray."""
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if index.dtype.kind not in "iu" and not (index.size == 0 and index.dtype.kind == "f"):
+        raise TypeError(f"{op}: the index must hold integers, got dtype {index.dtype}")
+    return index.astype(np.int64, copy=False)
+
+
+def _check_index_range(op: str, index: np.ndarray, n: int, dim: Any) -> None:
+    """Every index in 0..n-1, as PyTorch asks (numpy would take -1 as the last one)."""
+    if index.size and (index.min() < 0 or index.max() >= n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n}")
+
+
+def _stable_order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The int64 indices that sort `data` along `axis`, equal elements in their order, NaN as
+    the largest (first when descending, as PyTorch puts it). Descending: the ascending order
+    of the reversed elements, reversed, so that ties still keep their order."""
+    if data.ndim == 0:
+        return np.zeros((), np.int64)
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable").astype(np.int64, copy=False)
+    n = data.shape[axis]
+    backwards = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+    return (n - 1 - np.flip(backwards, axis)).astype(np.int64, copy=False)
+
+
+# ufunc-like writers for `Tensor._in_place` (called as ufunc(data, value) for new numbers, or
+# with out=data to write into a parameter's own array)
+def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = "same_kind"
+         ) -> np.ndarray:
+    """`numbers` in place of `data` (fill_, uniform_, normal_: numbers of data's shape and
+    dtype, made for the purpose, so they are used as they are)."""
+    if out is None:
+        return numbers
+    np.copyto(out, numbers, casting=casting)
+    return out
+
+
+def _clip(data: np.ndarray, bounds: tuple, out: Any = None, casting: str = "same_kind"
+          ) -> np.ndarray:
+    """np.clip with the bounds as one argument (clamp_)."""
+    return np.clip(data, *bounds, out=out, casting=casting)
+
+
 def _python_number(x: numbers.Real) -> int | float:
     """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
     return int(x) if isinstance(x, numbers.Integral) else float(x)
@@ -1378,6 +2158,36 @@ def matmul(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot "
                          f"be broadcast together") from None
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """PyTorch's `torch.einsum`: sums of products named by letters, one letter per axis. A
+    letter in two operands is multiplied along, one left out of the output (after `->`) is
+    summed over; `...` stands for the axes not named (broadcast). Without `->` the output is
+    the letters seen once, in alphabetical order. The operands may also come as one list.
+    Each operand's gradient is an einsum of the upstream gradient with the other operands.
+
+    >>> a, b = Tensor(np.ones((2, 3))), Tensor(np.ones((3, 4)))
+    >>> einsum("ij,jk->ik", a, b).shape, einsum("ij->", a).item()
+    ((2, 4), 6.0)
+    >>> q = Tensor(np.ones((8, 5, 16)))                     # attention's scores, per batch
+    >>> einsum("btd,bsd->bts", q, q).shape
+    (8, 5, 5)
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: needs at least one operand")
+    ts = _floats_joined(tuple(_as_tensor(x) for x in operands))
+    inputs, output = parse_einsum(equation, [t.shape for t in ts])
+    spec = einsum_spec(inputs, output, [t.shape for t in ts],
+                       tuple(t.requires_grad for t in ts))
+    try:
+        return apply(Einsum, ts, spec)
+    except ValueError as error:             # numpy names neither the op nor the shapes
+        raise ValueError(f"einsum: {equation!r} does not fit the shapes "
+                         f"{[t.shape for t in ts]} (a letter must have one length in every "
+                         f"operand, or length 1); numpy says: {error}") from None
 
 
 def _check_sequence(op: str, tensors: Any) -> None:
@@ -1484,3 +2294,178 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """PyTorch's `torch.triu(x, diagonal)`: `input.triu(diagonal)`, the upper triangle."""
     return _as_tensor(input).triu(diagonal)
+
+
+# -- PyTorch Tensor methods that glassgrad spells otherwise or lacks, marked on the class -------
+
+_NO_SCATTER = ("has no counterpart here: for numbers, t[index] = values writes them in place "
+               "(no gradient; a parameter under no_grad()); differentiably, build the result "
+               "with autograd.where(mask, values, t) or a one-hot matrix product")
+_NO_LINALG = ("has no counterpart here (no matrix decompositions); for the numbers alone, "
+              "np.linalg on t.data (no gradient)")
+_FROM_SORT = ("has no counterpart here: take it from t.sort(dim).values (the lower median of "
+              "n values is at index (n - 1) // 2)")
+_NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
+              "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
+_ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
+_DRAW = ("has no counterpart here: draw the numbers with autograd.default_rng() (a numpy "
+         "Generator) and write them in with t.copy_(numbers)")
+
+#: name -> what to write instead (the rest of "PyTorch's Tensor.<name> ...")
+_TORCH_METHODS = {
+    # another name or an operator
+    "add": "is t + x here (alpha: t + alpha * x)", "sub": "is t - x here",
+    "subtract": "is t - x here", "mul": "is t * x here", "multiply": "is t * x here",
+    "div": "is t / x here (t // x rounds down)", "divide": "is t / x here",
+    "true_divide": "is t / x here", "floor_divide": "is t // x here",
+    "remainder": "is t % x here", "matmul": "is t @ x here", "positive": "is t itself here",
+    "absolute": "is t.abs() here", "sgn": "is t.sign() here",
+    "greater": "is t > x here (or t.gt(x))", "greater_equal": "is t >= x here (or t.ge(x))",
+    "less": "is t < x here (or t.lt(x))", "less_equal": "is t <= x here (or t.le(x))",
+    "not_equal": "is t != x here (or t.ne(x))",
+    "swapdims": "is t.swapaxes(d0, d1) or t.transpose(d0, d1) here",
+    "movedim": "is t.permute(...) here, with every axis named",
+    "moveaxis": "is t.permute(...) here, with every axis named",
+    "ravel": "is t.reshape(-1) here", "unflatten": "is t.reshape(...) here",
+    "tile": "is t.repeat(*sizes) here (give a size for every axis)",
+    "select": "is indexing here: t.select(1, i) is t[:, i]",
+    "masked_select": "is t[mask] here", "take": "is t.reshape(-1)[index] here",
+    "take_along_dim": "is t.gather(dim, index) here (the index is not broadcast)",
+    "where": "is autograd.where(condition, t, other) here",
+    "flipud": "is t.flip(0) here", "fliplr": "is t.flip(1) here",
+    "msort": "is t.sort(dim=0).values here",
+    "aminmax": "is (t.amin(dim), t.amax(dim)) here",
+    "tensor_split": "is t.split(sizes, dim) or t.chunk(n, dim) here",
+    "hsplit": "is t.split(sizes, dim) here", "vsplit": "is t.split(sizes, dim) here",
+    "resize": "is t.reshape(...) here (a new tensor)",
+    "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
+    "new_empty": "is t.new_zeros(size) here (no uninitialised memory)",
+    "new": "is t.new_tensor(data) or t.new_zeros(size) here",
+    "type": "is t.dtype here (to read it) and t.astype(dtype) (to convert)",
+    "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
+    "char": "is t.astype(np.int8) here",
+    "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
+    "is_floating_point": "is t.dtype.kind == 'f' here",
+    "element_size": "is t.data.itemsize here", "itemsize": "is t.data.itemsize here",
+    "nbytes": "is t.data.nbytes here",
+    "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
+    "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
+    "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
+    "diagonal": "is autograd.einsum('ii->i', t) here",
+    "diag": "is autograd.einsum('ii->i', t) here for a matrix's diagonal; the matrix with a "
+            "vector v on its diagonal is v * autograd.eye(n)",
+    "trace": "is autograd.einsum('ii->', t) here",
+    "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
+    "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
+    "count_nonzero": "is (t != 0).sum(dim) here",
+    "nansum": "is autograd.where(t.isnan(), 0, t).sum() here",
+    "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) for the "
+                  "infinities)",
+    "isneginf": "is t.isinf() & (t < 0) here", "isposinf": "is t.isinf() & (t > 0) here",
+    "allclose": "is np.allclose(t.data, x.data) here",
+    "isclose": "is Tensor(np.isclose(t.data, x.data)) here",
+    "unique": "is np.unique(t.data) here (numbers, no gradient)",
+    "nonzero": "is np.argwhere(t.data) here (or np.nonzero(t.data))",
+    "argwhere": "is np.argwhere(t.data) here", "bincount": "is np.bincount(t.data) here",
+    "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",
+    "corrcoef": "is np.corrcoef(t.data) here (numbers)",
+    "lerp": "is start + weight * (end - start) here",
+    "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
+    "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
+    "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
+    "xlogy": "is x * y.log() here (PyTorch's is 0 where x == 0: autograd.where)",
+    "hypot": "is (a * a + b * b).sqrt() here", "float_power": "is t.double() ** x here",
+    "logaddexp": "is autograd.stack([a, b]).logsumexp(0) here",
+    "logit": "is (t / (1 - t)).log() here", "exp2": "is 2 ** t here",
+    "sinh": "is (t.exp() - (-t).exp()) / 2 here",
+    "cosh": "is (t.exp() + (-t).exp()) / 2 here", "tan": "is t.sin() / t.cos() here",
+    "trunc": "is t.sign() * t.abs().floor() here (a constant)",
+    "fix": "is t.sign() * t.abs().floor() here (a constant)",
+    "frac": "is t - t.sign() * t.abs().floor() here",
+    "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
+    "repeat_interleave": "is t.unsqueeze(d + 1).expand(..., r, ...).flatten(d, d + 1) here "
+                         "(each element r times along dim d)",
+    "bernoulli": "is (autograd.rand(*t.shape) < t).float() here (no gradient)",
+    "detach_": "is t = t.detach() here",
+    "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
+                     "read t.grad after backward() (t.retain_grad() is accepted)",
+    "retains_grad": "would always be True here: backward() fills in every node's .grad",
+    "device": "has no counterpart here: glassgrad computes with numpy on the CPU, so write "
+              "'cpu' where a device is asked (x.to('cpu') and device='cpu' are accepted)",
+    "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
+    "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
+    "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",
+    "pin_memory": _ON_CPU_ONLY + "; leave it out",
+    "share_memory_": _ON_CPU_ONLY + "; leave it out",
+    "data_ptr": _NO_LAYOUT, "stride": _NO_LAYOUT, "is_contiguous": _NO_LAYOUT,
+    "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "storage_offset": _NO_LAYOUT,
+    "as_strided": _NO_LAYOUT,
+    "apply_": "has no counterpart here: compute with numpy on t.data",
+    "map_": "has no counterpart here: compute with numpy on t.data",
+    "median": _FROM_SORT, "nanmedian": _FROM_SORT, "quantile": _FROM_SORT,
+    "nanquantile": _FROM_SORT, "kthvalue": _FROM_SORT, "mode": _FROM_SORT,
+    "cumprod": "has no counterpart here (t.prod(dim) gives the whole product)",
+    "logcumsumexp": "has no counterpart here", "cummax": "has no counterpart here",
+    "cummin": "has no counterpart here",
+    "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER, "scatter_add": _NO_SCATTER,
+    "scatter_add_": _NO_SCATTER, "scatter_reduce": _NO_SCATTER, "index_add": _NO_SCATTER,
+    "index_add_": _NO_SCATTER, "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
+    "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _NO_SCATTER,
+    "index_put_": _NO_SCATTER, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
+    "masked_scatter_": _NO_SCATTER,
+    "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
+    "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
+    "matrix_power": _NO_LINALG, "matrix_exp": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
+    "exponential_": _DRAW, "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
+    "random_": _DRAW, "bernoulli_": _DRAW,
+}
+
+
+#: PyTorch's in-place methods whose new-tensor form glassgrad has (t.exp_() -> t = t.exp())
+_IN_PLACE = (
+    "abs_ neg_ exp_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ sin_ cos_ tanh_ sigmoid_ relu_ "
+    "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
+    "masked_fill_ cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
+    "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
+
+
+class _NotInGlassgrad:
+    """A PyTorch Tensor method that glassgrad lacks or spells otherwise, as a class attribute
+    that raises when read: the AttributeError names it and says what to write instead.
+
+    A class attribute rather than a `Tensor.__getattr__`, which would cost every Tensor
+    attribute lookup (measured, CPython 3.11: x.shape, .data, .grad 30 ns more each, as the
+    interpreter's specialised attribute loads do not apply to such a class, and a lookup of
+    an unset slot, e.g. `_a` of a leaf in `graph.constant_kind`, 0.8 µs more: a constant
+    x + y took 2.2 -> 3.7 µs). Here nothing changes for the other attributes. For Python the
+    name is still missing: `hasattr(t, "add")` is False."""
+
+    __slots__ = ("name", "hint")
+
+    def __init__(self, name: str, hint: str) -> None:
+        self.name, self.hint = name, hint
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:                     # read on the class (Tensor.add): this marker
+            return self
+        raise AttributeError(f"'{type(obj).__name__}' object has no attribute {self.name!r}; "
+                             f"PyTorch's Tensor.{self.name} {self.hint}")
+
+    def __repr__(self) -> str:
+        return f"<PyTorch's Tensor.{self.name}, not in glassgrad: {self.hint}>"
+
+
+def _mark_pytorch_names() -> None:
+    for name, hint in _TORCH_METHODS.items():
+        if name not in dir(Tensor):         # (never in place of a method glassgrad has)
+            setattr(Tensor, name, _NotInGlassgrad(name, hint))
+    for name in _IN_PLACE:
+        base = name[:-1]
+        if name not in dir(Tensor) and callable(getattr(Tensor, base, None)):
+            setattr(Tensor, name, _NotInGlassgrad(name, (
+                f"changes the tensor in place, which glassgrad does not do for {base}: write "
+                f"t = t.{base}(...) (a new tensor; a parameter, under no_grad(): "
+                f"p.copy_(p.{base}(...)))")))
+
+
+_mark_pytorch_names()

@@ -1,17 +1,17 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor), % (Tensor)
-    elementwise.py  exp log sqrt abs tanh sigmoid relu leaky_relu softplus sin cos maximum minimum
-                    clip where; step and sign (flat: the slopes of relu and abs in higher-order
-                    rules), log_or_zero (the ln a in the slope of a ** b), clamped_log (the
-                    binary cross-entropy's log, clamped at -100)
+    elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus sin cos
+                    maximum minimum clip where; step and sign (flat: the slopes of relu and abs
+                    in higher-order rules), log_or_zero (the ln a in the slope of a ** b),
+                    clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
-    reduce.py       sum mean max min
+    reduce.py       sum mean max min prod norm (p-norms), cumsum
     softmax.py      logsumexp softmax log_softmax
-    shape.py        reshape transpose broadcast_to getitem scatter_add embedding concatenate
-                    stack astype
-    linalg.py       matmul
+    shape.py        reshape transpose broadcast_to getitem scatter_add embedding gather roll
+                    concatenate stack astype
+    linalg.py       matmul einsum
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
@@ -24,30 +24,31 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, LeakyRelu, Log, Log10, LogOrZero,
-                          Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh,
-                          Where)
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, Expm1, LeakyRelu, Log, Log1p, Log2,
+                          Log10, LogOrZero, Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus,
+                          Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
-from .linalg import MatMul
+from .linalg import Einsum, MatMul
 from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import GRUStep, LSTMCellState, LSTMHiddenState
-from .reduce import Max, Mean, Min, Sum
-from .shape import (AsType, BroadcastTo, Concatenate, Embedding, GetItem, Reshape, ScatterAdd,
-                    Stack, Transpose)
+from .reduce import Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
+from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, Reshape, Roll,
+                    ScatterAdd, Stack, Transpose)
 from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Neg", "Pow", "PowConst",
     "ConstPow",
     "PowBase", "PowExponent",
-    "Exp", "Log", "Log10", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu", "Sin", "Cos", "Step", "Sign", "Maximum",
-    "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog", "LeakyRelu", "Softplus", "Gelu",
-    "GeluTanh", "NormalCdf",
-    "Sum", "Mean", "Max", "Min", "LogSumExp", "Softmax", "LogSoftmax",
-    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Concatenate",
-    "Stack", "AsType", "MatMul", "Linear", "CrossEntropy",
+    "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu",
+    "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
+    "LeakyRelu", "Softplus", "Gelu", "GeluTanh", "NormalCdf",
+    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "LogSumExp", "Softmax",
+    "LogSoftmax",
+    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",
+    "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState",
 ]

@@ -1,7 +1,8 @@
-"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, softplus, sin,
-cos, maximum, minimum, clip, where; the two flat ops step and sign that the higher-order rules of
-relu and abs build their slopes from; log_or_zero, the ln a in the slope of a ** b with respect
-to b, and clamped_log, the binary cross-entropy's log clamped at -100.
+"""Elementwise functions: exp, log, log2, log1p, expm1, sqrt, abs, tanh, sigmoid, relu,
+leaky_relu, softplus, sin, cos, maximum, minimum, clip, where; the two flat ops step and sign
+that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
+the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
+at -100.
 
 Where a function has branches (relu, leaky_relu, the edges of log_or_zero and clamped_log), its
 op picks the branch from the data each time it runs, also in a compiled replay
@@ -83,6 +84,53 @@ class Log10(Op):
 
 
 LN_10 = math.log(10)
+
+
+class Log2(Op):
+    """log₂ x;  d/dx = 1 / (x ln 2)"""
+    name = "log2"
+
+    @staticmethod
+    def forward(ctx, x):
+        return math.log2(x) if x.__class__ is float else np.log2(x)   # (exact at powers of 2)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g / (x * LN_2),)
+
+
+LN_2 = math.log(2)
+
+
+class Log1p(Op):
+    """ln(1 + x), accurate for tiny x (where 1 + x would round to 1);  d/dx = 1 / (1 + x)"""
+    name = "log1p"
+
+    @staticmethod
+    def forward(ctx, x):
+        return math.log1p(x) if x.__class__ is float else np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g / (1 + x),)
+
+
+class Expm1(Op):
+    """e^x - 1, accurate for tiny x;  d/dx = e^x, which is the output + 1"""
+    name = "expm1"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.__class__ is float:
+            try:
+                return math.expm1(x)
+            except OverflowError:       # beyond the largest float: inf, as numpy gives
+                return math.inf
+        return np.expm1(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * (out + 1),)
 
 
 class LogOrZero(Op):

@@ -1,14 +1,18 @@
-"""Reductions: sum, mean, max, min over some axes; ctx = (axes, keepdims), where axes is None
-(all of them) or a sorted tuple of non-negative ints (Tensor normalises the user's `axis`).
+"""Reductions: sum, mean, max, min, prod and the p-norms over some axes; ctx = (axes, keepdims),
+where axes is None (all of them) or a sorted tuple of non-negative ints (Tensor normalises the
+user's `axis`); the norm's ctx starts with its p. And the running sum along one axis, cumsum.
 
 Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..graph import Op, raw
+from ..graph import Node, Op, apply, raw
+from .elementwise import sign_of
 from .payload_math import broadcast_to
 
 
@@ -82,3 +86,120 @@ class Min(Max):
     def forward(ctx, x):
         axes, keepdims = ctx
         return x.min(axis=axes, keepdims=keepdims)
+
+
+class Prod(Op):
+    """product over axes;  d/dx_i = the product of the other elements of its slice"""
+    # Not out / x_i, which is 0/0 where x_i = 0: the products to the left and to the right of
+    # each element (running products) give every "product of the others" without a division,
+    # so one zero gets the product of the rest and two zeros give 0 everywhere, as in PyTorch.
+    name = "prod"
+
+    @staticmethod
+    def forward(ctx, x):
+        axes, keepdims = ctx
+        return x.prod(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        axes, keepdims = ctx
+        g = _restore_axes(g, x.shape, axes, keepdims)
+        if isinstance(x, Node):         # higher order: a graph of the same slope
+            if (x.data == 0).any():
+                return (g * others_product_node(x, axes),)
+            return (g * _restore_axes(out, x.shape, axes, keepdims) / x,)
+        return (g * others_product(x, axes),)
+
+
+def others_product(x: np.ndarray, axes: tuple | None) -> np.ndarray:
+    """For each element, the product of the other elements of its slice over `axes`.
+
+    >>> others_product(np.array([[2.0, 0.0, 3.0], [2.0, 0.0, 0.0]]), (1,))
+    array([[0., 6., 0.],
+           [0., 0., 0.]])
+    """
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    kept = [a for a in range(x.ndim) if a not in axes]
+    moved = x.transpose(kept + list(axes))              # the reduced axes last, as one axis
+    rows = moved.reshape(moved.shape[:len(kept)] + (math.prod(x.shape[a] for a in axes),))
+    left = np.ones_like(rows)                           # the product of those before each
+    np.cumprod(rows[..., :-1], axis=-1, out=left[..., 1:])
+    right = np.ones_like(rows)                          # and of those after it
+    right[..., :-1] = np.cumprod(rows[..., :0:-1], axis=-1)[..., ::-1]
+    return (left * right).reshape(moved.shape).transpose(np.argsort(kept + list(axes)))
+
+
+def others_product_node(x: Node, axes: tuple | None) -> Node:
+    """`others_product` as a graph (higher order, where some element is 0 and out / x would
+    divide by it): each slice of n elements spread to n rows, row i with a 1 in place of
+    element i, and each row's product taken by Prod again. n² numbers, but only here."""
+    from .elementwise import Where          # (elementwise imports nothing from here)
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    kept = [a for a in range(x.ndim) if a not in axes]
+    moved = x.transpose(tuple(kept + list(axes)))
+    n = math.prod(x.shape[a] for a in axes)
+    rows = moved.reshape(moved.shape[:len(kept)] + (1, n))
+    spread = apply(Where, (x._constant_like(1, x), rows), np.eye(n, dtype=bool))
+    others = spread.prod(-1).reshape(moved.shape)
+    return others.transpose(tuple(np.argsort(kept + list(axes))))
+
+
+class Cumsum(Op):
+    """the running sum along one axis (ctx);  d/dx_i = the sum of g over the outputs j >= i
+    (g's running sum from the end)"""
+    name = "cumsum"
+
+    @staticmethod
+    def forward(axis, x):
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(axis, g, out, x):
+        if isinstance(g, Node):
+            return (g.flip(axis).cumsum(axis).flip(axis),)
+        return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
+
+
+class VectorNorm(Op):
+    """(Σ |x|^p)^(1/p) over axes (ctx: p, axes, keepdims), max |x| for p = inf, min |x| for
+    -inf, the count of nonzeros for p = 0;  d/dx = sign(x) (|x| / norm)^(p-1), which is x / norm
+    for p = 2 and sign(x) for p = 1; at x = 0 and where the norm is 0 the slope is 0, as in
+    PyTorch; for p = ±inf the gradient goes to the elements of largest (smallest) |x|, split
+    evenly on ties; p = 0 passes none"""
+    name = "norm"
+
+    @staticmethod
+    def forward(ctx, x):
+        p, axes, keepdims = ctx
+        if p == 2:
+            return np.sqrt((x * x).sum(axis=axes, keepdims=keepdims))
+        a = np.abs(x)
+        if p == math.inf:
+            return a.max(axis=axes, keepdims=keepdims)
+        if p == -math.inf:
+            return a.min(axis=axes, keepdims=keepdims)
+        if p == 0:
+            return (x != 0).sum(axis=axes, keepdims=keepdims).astype(x.dtype)
+        if p == 1:
+            return a.sum(axis=axes, keepdims=keepdims)
+        with np.errstate(divide="ignore"):      # 0 ** -1 = inf, whose sum gives a norm of 0
+            return (a ** p).sum(axis=axes, keepdims=keepdims) ** (1 / p)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        p, axes, keepdims = ctx
+        if p == 0:
+            return (None,)
+        g = _restore_axes(g, x.shape, axes, keepdims)
+        out = _restore_axes(out, x.shape, axes, keepdims)
+        x_, out_ = raw(x), raw(out)
+        if p in (math.inf, -math.inf):
+            hit = np.abs(x_) == out_
+            share = np.sign(x_) * hit / hit.sum(axis=axes, keepdims=True)
+            return (g * share.astype(x_.dtype),)
+        off = out_ == 0                         # a norm of 0: slope 0 (no 0/0)
+        if p == 2:
+            return (g * x / (out + off),)       # (x is 0 wherever the norm is)
+        sign = sign_of(x) if isinstance(x, Node) else np.sign(x)
+        # |x| with 1 in place of 0 (its sign makes the slope 0 there, without 0 ** (p - 1))
+        return (g * sign * ((abs(x) + (x_ == 0)) / (out + off)) ** (p - 1) * ~off,)

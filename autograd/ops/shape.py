@@ -1,6 +1,6 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
-indexing (and its adjoint, scatter-add), an embedding's row lookup, concatenate and stack. Their
-gradients move back.
+indexing (and its adjoint, scatter-add), an embedding's row lookup, gather along an axis, roll,
+concatenate and stack. Their gradients move back.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..broadcast import unbroadcast
-from ..graph import Op
+from ..graph import Node, Op, apply
 from .payload_math import scatter_add
 
 
@@ -101,6 +101,55 @@ class Embedding(Op):
             kept = index != padding_idx
             g, index = g[kept], index[kept]
         return (scatter_rows(g, index, weight.shape),)
+
+
+class Gather(Op):
+    """np.take_along_axis(x, index, axis), PyTorch's x.gather(axis, index) (ctx: axis, index);
+    the gradient is added back where each element was taken from (repeats add up)"""
+    name = "gather"
+
+    @staticmethod
+    def forward(ctx, x):
+        axis, index = ctx
+        return np.take_along_axis(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        axis, index = ctx
+        return (scatter_add(g, along_axis(index, axis), x.shape),)
+
+
+def along_axis(index: np.ndarray, axis: int) -> tuple:
+    """The integer-array index that picks what `take_along_axis(x, index, axis)` picks: `index`
+    along `axis`, and each element's own position along every other axis.
+
+    >>> np.arange(6).reshape(2, 3)[along_axis(np.array([[2], [0]]), 1)]
+    array([[2],
+           [3]])
+    """
+    ndim = index.ndim
+    return tuple(index if a == axis else
+                 np.arange(n).reshape((n,) + (1,) * (ndim - a - 1))
+                 for a, n in enumerate(index.shape))
+
+
+class Roll(Op):
+    """np.roll(x, shifts, axes) (ctx: shifts, axes; axes None rolls the flattened tensor);
+    the gradient is rolled back by -shifts"""
+    name = "roll"
+
+    @staticmethod
+    def forward(ctx, x):
+        shifts, axes = ctx
+        return np.roll(x, shifts, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        shifts, axes = ctx
+        back = tuple(-s for s in shifts)
+        if isinstance(g, Node):
+            return (apply(Roll, (g,), (back, axes)),)
+        return (np.roll(g, back, axis=axes),)
 
 
 # Below this many numbers to add, np.add.at on whole rows is as fast (its fixed cost is lower).

@@ -1,0 +1,152 @@
+"""PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
+normal_) under the rules of `+=`: a parameter is written in its own array under no_grad() and
+refused while recording; a constant takes new numbers (a user's array stays as it was); a
+result in a graph is refused (a method cannot rebind the name as `h += 1` does). Each returns
+the tensor itself."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, no_grad, zeros
+
+METHODS = [  # (call, what it leaves in [1, -2, 3] as float32)
+    (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
+    (lambda t: t.fill_(2.5), [2.5, 2.5, 2.5]),
+    (lambda t: t.fill_(Tensor(7.0)), [7.0, 7.0, 7.0]),
+    (lambda t: t.add_(1.0), [2.0, -1.0, 4.0]),
+    (lambda t: t.add_(Tensor([1.0, 1.0, 2.0]), alpha=-2), [-1.0, -4.0, -1.0]),
+    (lambda t: t.sub_(np.array([1.0, 1.0, 1.0]), alpha=0.5), [0.5, -2.5, 2.5]),
+    (lambda t: t.mul_(Tensor([2.0])), [2.0, -4.0, 6.0]),
+    (lambda t: t.div_(4), [0.25, -0.5, 0.75]),
+    (lambda t: t.clamp_(-1.0, 2.0), [1.0, -1.0, 2.0]),
+    (lambda t: t.clamp_(min=0.0), [1.0, 0.0, 3.0]),
+]
+
+
+@pytest.mark.parametrize("call, expected", METHODS)
+def test_a_constant_takes_new_numbers_and_the_users_array_stays(call, expected):
+    users = np.array([1.0, -2.0, 3.0], np.float32)
+    t = Tensor(users)
+    assert call(t) is t
+    np.testing.assert_array_equal(t.data, expected)
+    assert t.dtype == np.float32 and t.data is not users
+    np.testing.assert_array_equal(users, [1.0, -2.0, 3.0])
+
+
+@pytest.mark.parametrize("call, expected", METHODS)
+def test_a_parameter_is_written_in_place_under_no_grad_only(call, expected):
+    w = Tensor(np.array([1.0, -2.0, 3.0], np.float32), requires_grad=True)
+    data = w.data
+    with pytest.raises(RuntimeError, match=r"_ on a tensor that requires grad would change it "
+                                           r"behind the graph's back: write it under `with "
+                                           r"no_grad\(\):`"):
+        call(w)
+    np.testing.assert_array_equal(w.data, [1.0, -2.0, 3.0])
+    with no_grad():
+        assert call(w) is w
+    assert w.data is data and w.is_leaf and w.requires_grad
+    np.testing.assert_array_equal(w.data, expected)
+
+
+@pytest.mark.parametrize("call, _", METHODS)
+def test_a_result_in_a_graph_is_refused(call, _):
+    h = Tensor([1.0, -2.0, 3.0], requires_grad=True) * 1.0
+    with pytest.raises(RuntimeError, match=r"_: this tensor is the result of mul in a graph, "
+                                           r"whose backward would read the new numbers; "):
+        call(h)
+
+
+def test_the_refusals_say_what_to_write_instead():
+    h = Tensor([1.0], requires_grad=True) * 2.0
+    for call, instead in [(lambda t: t.add_(1), "t = t + x"),
+                          (lambda t: t.add_(1, alpha=3), "t = t + alpha * x"),
+                          (lambda t: t.div_(2), "t = t / x"),
+                          (lambda t: t.clamp_(0, 1), "t = t.clamp(min, max)")]:
+        with pytest.raises(RuntimeError, match=re.escape(f"write {instead} for a new tensor")):
+            call(h)
+
+
+def test_a_graph_that_used_a_parameter_refuses_backward_after_it_changed():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with no_grad():
+        w.mul_(0.5)
+    with pytest.raises(RuntimeError, match=r"backward of mul: its input 0 \(shape \(2,\)\) was "
+                                           r"changed in place"):
+        loss.backward()
+
+
+def test_an_operand_that_wants_a_gradient_is_refused_while_recording():
+    buffer, w = Tensor([0.0, 0.0]), Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"add_: the operand wants a gradient, and this "
+                                           r"tensor, changed in place, would not pass it"):
+        buffer.add_(w)
+    with no_grad():
+        buffer.add_(w)
+    np.testing.assert_array_equal(buffer.data, [1.0, 2.0])
+
+
+def test_dtype_and_shape_are_kept_as_in_pytorch():
+    ints = Tensor([1, 2, 3])
+    assert ints.fill_(2.7).tolist() == [2, 2, 2]                # cut to an int, as PyTorch
+    with pytest.raises(TypeError, match=r"div_: cannot update the tensor \(shape \(3,\), dtype "
+                                        r"int64\) in place.*\(t = t / x makes a new tensor\)"):
+        ints.div_(2)
+    with pytest.raises(ValueError, match=r"add_: cannot update the tensor \(shape \(3,\).*data "
+                                         r"of shape \(2, 3\)"):
+        Tensor([1.0, 2.0, 3.0]).add_(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"fill_: fill_value 300 does not fit in uint8"):
+        Tensor(np.zeros(2, np.uint8)).fill_(300)
+    with pytest.raises(ValueError, match=r"div_: rounding_mode='floor' is not supported"):
+        Tensor([1.0]).div_(2, rounding_mode="floor")
+
+
+@pytest.mark.parametrize("name, args, check", [
+    ("uniform_", (-0.1, 0.1), lambda d: (d >= -0.1).all() and (d <= 0.1).all()),
+    ("uniform_", (), lambda d: (d >= 0).all() and (d <= 1).all()),
+    ("normal_", (3.0, 0.01), lambda d: abs(d.mean() - 3.0) < 0.01),
+    ("normal_", (), lambda d: abs(d.std() - 1.0) < 0.1),
+])
+def test_random_fills_draw_from_the_shared_generator(name, args, check):
+    autograd.manual_seed(0)
+    first = getattr(zeros(400), name)(*args)
+    assert check(first.data) and first.dtype == np.float32
+    autograd.manual_seed(0)
+    again = getattr(zeros(400), name)(*args)
+    np.testing.assert_array_equal(again.data, first.data)       # the seed replays it
+    mine = getattr(zeros(400), name)(*args, generator=autograd.Generator().manual_seed(1))
+    assert not np.array_equal(mine.data, first.data)
+
+
+def test_random_fills_refuse_integers_and_bad_arguments():
+    with pytest.raises(TypeError, match=r"uniform_: draws fractions, and this tensor's dtype "
+                                        r"is int64"):
+        Tensor([1, 2]).uniform_()
+    with pytest.raises(ValueError, match=r"uniform_: needs finite bounds with a <= b, got "
+                                         r"a=1, b=0"):
+        zeros(2).uniform_(1, 0)
+    with pytest.raises(ValueError, match=r"normal_: std must be >= 0, got -1"):
+        zeros(2).normal_(0, -1)
+    with pytest.raises(TypeError, match=r"normal_: generator must be a numpy Generator"):
+        zeros(2).normal_(generator=0)
+
+
+def test_a_view_an_op_made_is_written_through_as_in_pytorch():
+    """with no_grad(): W[0].zero_() changes W (PyTorch's views); so do pieces of split, .T and
+    reshape. A read-only broadcast view takes new numbers instead, leaving its base alone."""
+    w = Tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    with no_grad():
+        assert w[0].fill_(1.0).tolist() == [1.0, 1.0, 1.0]
+        w.T[2].add_(5.0)
+        w.split(1, dim=1)[0].uniform_(7.0, 7.0)
+        w.reshape(-1)[4].mul_(-1.0)
+    np.testing.assert_array_equal(w.data, [[7.0, 1.0, 6.0], [7.0, -0.0, 5.0]])
+    x = Tensor(np.ones(2))
+    wide = x.expand(3, 2)
+    assert wide.zero_().tolist() == [[0.0, 0.0]] * 3
+    np.testing.assert_array_equal(x.data, [1.0, 1.0])

@@ -1,0 +1,75 @@
+"""A PyTorch Tensor method that glassgrad lacks or spells otherwise is named, with what to
+write instead, in the AttributeError; names that neither has keep Python's plain error; and
+nothing changes for the attributes a Tensor has."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import re
+
+import numpy as np
+import pytest
+
+from autograd import Tensor
+from autograd.tensor import _IN_PLACE, _TORCH_METHODS, _NotInGlassgrad
+from torch_helpers import needs_torch, torch
+
+
+@pytest.mark.parametrize("name, says", [
+    ("add", "is t + x here (alpha: t + alpha * x)"),
+    ("matmul", "is t @ x here"),
+    ("masked_select", "is t[mask] here"),
+    ("median", "has no counterpart here: take it from t.sort(dim).values"),
+    ("scatter_add_", "has no counterpart here: for numbers, t[index] = values"),
+    ("device", "has no counterpart here: glassgrad computes with numpy on the CPU"),
+    ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
+             "t = t.exp(...)"),
+    ("masked_fill_", "write t = t.masked_fill(...)"),
+])
+def test_a_pytorch_method_glassgrad_lacks_is_named_with_what_to_write(name, says):
+    with pytest.raises(AttributeError, match=re.escape(
+            f"'Tensor' object has no attribute {name!r}; PyTorch's Tensor.{name} ") + ".*"
+            + re.escape(says)):
+        getattr(Tensor([1.0]), name)
+
+
+def test_other_names_keep_python_s_error_and_hasattr_is_false():
+    t = Tensor([1.0])
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such'$"):
+        t.no_such
+    assert not hasattr(t, "add") and not hasattr(t, "exp_")
+    assert getattr(t, "median", None) is None
+
+
+def test_every_hint_is_shown_and_no_method_is_hidden_by_one():
+    """A hint for a name glassgrad has would never be shown (a stale entry): each hinted name
+    is a marker, and the methods glassgrad has are methods."""
+    for name in list(_TORCH_METHODS) + _IN_PLACE:
+        assert isinstance(Tensor.__dict__.get(name), _NotInGlassgrad), name
+    for name in ("add_", "zero_", "clamp_", "clamp", "sort", "int", "bool", "exp"):
+        assert callable(getattr(Tensor, name)), name
+
+
+def test_a_tensor_still_copies_and_pickles():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    assert copy.deepcopy(t).tolist() == pickle.loads(pickle.dumps(t)).tolist() == [1.0, 2.0]
+
+
+def test_the_in_place_hint_names_only_methods_glassgrad_has():
+    for name in _IN_PLACE:
+        if isinstance(Tensor.__dict__.get(name), _NotInGlassgrad):
+            assert callable(getattr(Tensor, name[:-1])), name
+
+
+@needs_torch
+def test_every_hinted_name_is_pytorch_s():
+    """A hint for a name PyTorch does not have would be a typo here."""
+    missing = [n for n in list(_TORCH_METHODS) + _IN_PLACE if not hasattr(torch.Tensor, n)]
+    assert missing == []
+
+
+def test_a_hint_that_a_real_tensor_in_a_graph_raises_too():
+    x = Tensor(np.ones(2), requires_grad=True) * 2.0
+    with pytest.raises(AttributeError, match=r"PyTorch's Tensor.sub is t - x here"):
+        x.sub(1.0)

@@ -1,0 +1,58 @@
+"""PyTorch's small Tensor methods about the tensor itself: dim, ndimension, contiguous, the
+new_* creators (this tensor's dtype, new leaves), type_as, int, bool, half."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, no_grad
+from torch_helpers import needs_torch, torch
+
+
+def test_dim_ndimension_and_contiguous():
+    t = Tensor(np.zeros((2, 3, 4)))
+    assert t.dim() == t.ndimension() == 3 and Tensor(1.0).dim() == 0
+    assert t.contiguous() is t
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize("make", [
+    lambda t: t.new_zeros(2, 3), lambda t: t.new_zeros((2, 3)), lambda t: t.new_ones(4),
+    lambda t: t.new_full((2,), 3), lambda t: t.new_full((1, 2), 0.5),
+    lambda t: t.new_tensor([1, 0, 2]), lambda t: t.new_tensor([[0.5, 1.5]]),
+])
+def test_new_tensors_take_this_tensor_s_dtype_as_in_pytorch(make, dtype):
+    ours = make(Tensor(np.ones(2, dtype)))
+    theirs = make(torch.tensor(np.ones(2, dtype)))
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert ours.dtype == theirs.numpy().dtype and ours.is_leaf and not ours.requires_grad
+
+
+def test_new_tensors_take_a_dtype_and_requires_grad_and_copy_their_data():
+    like = Tensor(np.ones(2, np.float32), requires_grad=True) * 2
+    w = like.new_zeros(3, dtype=np.float64, requires_grad=True)
+    assert w.dtype == np.float64 and w.requires_grad and w.is_leaf
+    data = np.array([1.0, 2.0], np.float32)
+    copied = like.new_tensor(data)
+    data[0] = 5.0
+    assert copied.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"zeros: only floating-point tensors can require "
+                                        r"grad, got dtype int64"):
+        Tensor([1, 2]).new_zeros(2, requires_grad=True)
+
+
+def test_type_as_int_bool_half():
+    x = Tensor([0.0, 1.5, -2.0], requires_grad=True)
+    assert x.type_as(Tensor([1])).dtype == np.int64
+    assert x.type_as(np.zeros(1, np.float64)).dtype == np.float64
+    assert x.int().dtype == np.int32 and x.int().tolist() == [0, 1, -2]
+    assert x.bool().tolist() == [False, True, True] and not x.bool().requires_grad
+    half = x.half()
+    assert half.dtype == np.float16 and half.requires_grad           # a float cast is recorded
+    half.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
+    with no_grad():
+        assert x.type_as(x) is x
