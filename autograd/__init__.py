@@ -20,9 +20,10 @@ from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
-    Tensor, concatenate, flatten, get_default_dtype, matmul, set_default_dtype, stack, tril, triu,
-    where,
+    Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
+    tril, triu, where,
 )
+from .tensor import _NotInGlassgrad
 from .value import Value
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
@@ -34,7 +35,7 @@ cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
     "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
-    "matmul", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
+    "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
@@ -56,17 +57,22 @@ _SPELT_OTHERWISE = {
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
     "allclose": "np.allclose(a.data, b.data) here",
     "from_numpy": "Tensor(array) here (it shares the array, as torch.from_numpy does)",
-    "as_tensor": "Tensor(data) here (an ndarray is shared, not copied, as in torch.as_tensor)", "nn": "glassgrad's nn package (import nn)",
+    "as_tensor": "Tensor(data) here (an ndarray is shared, not copied, as in torch.as_tensor)",
+    "nn": "glassgrad's nn package (import nn)",
 }
 
 
 def __getattr__(name: str) -> object:
     hint = _SPELT_OTHERWISE.get(name)
+    hint = None if hint is None else f"is {hint}"
+    marker = Tensor.__dict__.get(name)
+    if hint is None and isinstance(marker, _NotInGlassgrad):    # torch.add(x, y): as t.add
+        hint = marker.hint
     if hint is None and not name.startswith("_") and callable(getattr(Tensor, name, None)):
         # torch.softmax(x, dim=-1), torch.mean(x), torch.exp(x): the Tensor's own method here
-        hint = (f"the Tensor method here: x.{name}(...) (functions: nn.functional, "
+        hint = (f"is the Tensor method here: x.{name}(...) (functions: nn.functional, "
                 f"autograd.functional)")
     if hint is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}; PyTorch's torch.{name} "
-                         f"is {hint}")
+                         f"{hint}")

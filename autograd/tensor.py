@@ -479,6 +479,11 @@ class Tensor(Node):
         fn = self._fn
         if fn is not None and fn is not Leaf:
             return new_tensor(other)
+        if (fn is None and new_tensor is not None and isinstance(other, Node)
+                and other._fn is not None and graph.grad_mode.enabled):
+            # a constant that takes in a tensor wanting a gradient joins the graph: a new
+            # tensor (t = t + w), or w's gradient would be lost (PyTorch records the change)
+            return new_tensor(other)
         if fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "

@@ -113,6 +113,22 @@ def test_a_constant_keeps_its_shape_and_dtype_as_in_pytorch(start, change, messa
     np.testing.assert_array_equal(t.data, before)
 
 
+def test_a_constant_that_takes_in_a_tensor_wanting_a_gradient_passes_it_on():
+    """c += w, w a parameter: c is a new tensor in the graph (PyTorch records the change in
+    place); taking w's numbers alone would lose its gradient."""
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    c += w * 2
+    assert c.requires_grad
+    c.sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0])
+    with no_grad():                             # no graph is recorded: the numbers, in place
+        same = c = Tensor([3.0, 4.0])
+        c += w
+    assert c is same and not c.requires_grad
+    np.testing.assert_array_equal(c.data, [4.0, 6.0])
+
+
 def test_a_constant_changed_after_a_graph_used_it_is_refused_at_backward():
     c, w = Tensor([3.0, 4.0]), Tensor([1.0, 2.0], requires_grad=True)
     loss = (w * c).sum()

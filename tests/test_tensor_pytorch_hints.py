@@ -73,3 +73,13 @@ def test_a_hint_that_a_real_tensor_in_a_graph_raises_too():
     x = Tensor(np.ones(2), requires_grad=True) * 2.0
     with pytest.raises(AttributeError, match=r"PyTorch's Tensor.sub is t - x here"):
         x.sub(1.0)
+
+
+def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_name():
+    """`torch.add(x, y)` after `import autograd as torch` reads the hint of `t.add`."""
+    import autograd
+    with pytest.raises(AttributeError, match=r"^module 'autograd' has no attribute 'add'; "
+                                             r"PyTorch's torch\.add is t \+ x here"):
+        autograd.add
+    with pytest.raises(AttributeError, match=r"PyTorch's torch\.long is np\.int64"):
+        autograd.long
