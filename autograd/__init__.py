@@ -23,7 +23,7 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .tensor import _NotInGlassgrad
+from .pytorch_names import NotInGlassgrad
 from .value import Value
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
@@ -66,7 +66,7 @@ def __getattr__(name: str) -> object:
     hint = _SPELT_OTHERWISE.get(name)
     hint = None if hint is None else f"is {hint}"
     marker = Tensor.__dict__.get(name)
-    if hint is None and isinstance(marker, _NotInGlassgrad):    # torch.add(x, y): as t.add
+    if hint is None and isinstance(marker, NotInGlassgrad):    # torch.add(x, y): as t.add
         hint = marker.hint
     if hint is None and not name.startswith("_") and callable(getattr(Tensor, name, None)):
         # torch.softmax(x, dim=-1), torch.mean(x), torch.exp(x): the Tensor's own method here

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from autograd.tensor import _IN_PLACE, _TORCH_METHODS, _NotInGlassgrad
+from autograd.pytorch_names import IN_PLACE, TORCH_METHODS, NotInGlassgrad
 from torch_helpers import needs_torch, torch
 
 
@@ -45,8 +45,8 @@ def test_other_names_keep_python_s_error_and_hasattr_is_false():
 def test_every_hint_is_shown_and_no_method_is_hidden_by_one():
     """A hint for a name glassgrad has would never be shown (a stale entry): each hinted name
     is a marker, and the methods glassgrad has are methods."""
-    for name in list(_TORCH_METHODS) + _IN_PLACE:
-        assert isinstance(Tensor.__dict__.get(name), _NotInGlassgrad), name
+    for name in list(TORCH_METHODS) + IN_PLACE:
+        assert isinstance(Tensor.__dict__.get(name), NotInGlassgrad), name
     for name in ("add_", "zero_", "clamp_", "clamp", "sort", "int", "bool", "exp"):
         assert callable(getattr(Tensor, name)), name
 
@@ -57,15 +57,15 @@ def test_a_tensor_still_copies_and_pickles():
 
 
 def test_the_in_place_hint_names_only_methods_glassgrad_has():
-    for name in _IN_PLACE:
-        if isinstance(Tensor.__dict__.get(name), _NotInGlassgrad):
+    for name in IN_PLACE:
+        if isinstance(Tensor.__dict__.get(name), NotInGlassgrad):
             assert callable(getattr(Tensor, name[:-1])), name
 
 
 @needs_torch
 def test_every_hinted_name_is_pytorch_s():
     """A hint for a name PyTorch does not have would be a typo here."""
-    missing = [n for n in list(_TORCH_METHODS) + _IN_PLACE if not hasattr(torch.Tensor, n)]
+    missing = [n for n in list(TORCH_METHODS) + IN_PLACE if not hasattr(torch.Tensor, n)]
     assert missing == []
 
 
