@@ -1,7 +1,8 @@
-"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, softplus, sin,
-cos, maximum, minimum, clip, where; the two flat ops step and sign that the higher-order rules of
-relu and abs build their slopes from; log_or_zero, the ln a in the slope of a ** b with respect
-to b, and clamped_log, the binary cross-entropy's log clamped at -100.
+"""Elementwise functions: exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, softplus, elu
+(also SELU's and CELU's), sin, cos, maximum, minimum, clip, where; the two flat ops step and sign
+that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
+the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
+at -100.
 
 Where a function has branches (relu, leaky_relu, the edges of log_or_zero and clamped_log), its
 op picks the branch from the data each time it runs, also in a compiled replay
@@ -265,6 +266,35 @@ class Softplus(Op):
         if isinstance(x, Node):
             return (g * x.sigmoid(),)
         return (g * (_sigmoid_float(x) if x.__class__ is float else _sigmoid_array(x)),)
+
+
+
+class Elu(Op):
+    """elu(x) = s x if x > 0 else s α (e^(k x) - 1), for (α, s, k) in ctx;
+    d/dx = s if x > 0 else s α k e^(k x)"""
+    # One op for PyTorch's ELU (s = k = 1), SELU (its fixed α and s) and CELU (k = 1/α). One op,
+    # not where(x > 0, x, α (exp(x) - 1)): e^(kx) - 1 is expm1, which keeps its digits near 0
+    # where exp(x) - 1 cancels (float32 elu(-1e-4) would be off by 6e-4 relatively), and the
+    # exponential is only ever taken of min(x, 0), so x = 1000 overflows nowhere (a where over
+    # exp(x) would also send inf · 0 = NaN back through the branch it did not pick). The slope
+    # at 0 is the left one, s α k, as PyTorch's.
+    name = "elu"
+
+    @staticmethod
+    def forward(ctx, x):
+        alpha, scale, k = ctx
+        return np.where(x > 0, x * scale, (scale * alpha) * np.expm1(np.minimum(x, 0) * k))
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        alpha, scale, k = ctx
+        if isinstance(x, Node):         # higher order: the slope as nodes of x, to differentiate
+            on = step_of(x)
+            left = ((x.clip(None, 0) * k).exp()) * (scale * alpha * k)
+            return (g * (on * scale + (1 - on) * left),)
+        # e^(kx) again rather than k (out + s α) from the output: that cancels where e^(kx) is
+        # small, and the slope there would lose its digits
+        return (g * np.where(x > 0, scale, (scale * alpha * k) * np.exp(np.minimum(x, 0) * k)),)
 
 
 class Step(Op):
