@@ -186,10 +186,16 @@ def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> celu(Tensor([-1.0, 3.0]), alpha=2.0).numpy().round(4)      # 2 (e^-0.5 - 1), 3
     array([-0.7869,  3.    ], dtype=float32)
     """
-    alpha = _real("celu", "alpha", alpha)
-    if alpha == 0:
-        raise ValueError("celu: alpha must not be 0 (the negative side is α (e^(x/α) - 1))")
+    alpha = checked_celu_alpha("celu", alpha)
     return apply(Elu, (_floating("celu", x),), (alpha, 1.0, 1.0 / alpha))
+
+
+def checked_celu_alpha(name: str, alpha: Any) -> float:
+    """CELU's α as a float, or an error naming `name` (the function or the module)."""
+    alpha = _real(name, "alpha", alpha)
+    if alpha == 0:
+        raise ValueError(f"{name}: alpha must not be 0 (the negative side is α (e^(x/α) - 1))")
+    return alpha
 
 
 def _real(name: str, what: str, value: Any) -> float:

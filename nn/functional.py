@@ -87,10 +87,16 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool 
     >>> y.backward(np.ones(3)); y.numpy(), x.grad
     (array([-1. , -1. ,  0.5], dtype=float32), array([0., 0., 1.], dtype=float32))
     """
-    low, high = _real("hardtanh", "min_val", min_val), _real("hardtanh", "max_val", max_val)
-    if low > high:
-        raise ValueError(f"hardtanh: min_val {low} is greater than max_val {high}")
+    low, high = checked_hardtanh_bounds("hardtanh", min_val, max_val)
     return _clamp(_floating("hardtanh", x), low, high)
+
+
+def checked_hardtanh_bounds(name: str, min_val: Any, max_val: Any) -> tuple[float, float]:
+    """(min_val, max_val) as floats, or an error naming `name` (the function or the module)."""
+    low, high = _real(name, "min_val", min_val), _real(name, "max_val", max_val)
+    if low > high:
+        raise ValueError(f"{name}: min_val {low} is greater than max_val {high}")
+    return low, high
 
 
 def relu6(x: Any, inplace: bool = False) -> Tensor:
@@ -160,10 +166,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     >>> softplus(Tensor([1.0, 3.0]), beta=2.0, threshold=4.0).numpy().round(4)   # 2·3 > 4
     array([1.0635, 3.    ], dtype=float32)
     """
-    beta = _real("softplus", "beta", beta)
-    threshold = _real("softplus", "threshold", threshold)
-    if beta == 0:
-        raise ValueError("softplus: beta must not be 0 (the result is ln(1 + e^(βx)) / β)")
+    beta, threshold = checked_softplus_options("softplus", beta, threshold)
     x = _floating("softplus", x)
     scaled = x if beta == 1 else x * beta
     smooth = apply(Softplus, (scaled,))
@@ -171,6 +174,14 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         smooth = smooth / beta
     linear = scaled.data > threshold
     return where(linear, x, smooth) if linear.any() else smooth
+
+
+def checked_softplus_options(name: str, beta: Any, threshold: Any) -> tuple[float, float]:
+    """(beta, threshold) as floats, or an error naming `name` (the function or the module)."""
+    beta, threshold = _real(name, "beta", beta), _real(name, "threshold", threshold)
+    if beta == 0:
+        raise ValueError(f"{name}: beta must not be 0 (the result is ln(1 + e^(βx)) / β)")
+    return beta, threshold
 
 
 def softsign(x: Any) -> Tensor:
@@ -589,10 +600,7 @@ def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", *, beta: flo
     """
     name = "smooth_l1_loss"
     _check_reduction(name, reduction)
-    beta = _real(name, "beta", beta)
-    if beta < 0:
-        raise ValueError(f"{name}: beta must be >= 0 (the width of the quadratic part), got "
-                         f"{beta}")
+    beta = checked_width(name, "beta", beta)
     pred, target = _float_pair(name, pred, target)
     d = pred - target
     size = d.abs()
@@ -612,15 +620,23 @@ def huber_loss(pred: Any, target: Any, reduction: str = "mean", *, delta: float 
     """
     name = "huber_loss"
     _check_reduction(name, reduction)
-    delta = _real(name, "delta", delta)
-    if not delta > 0:
-        raise ValueError(f"{name}: delta must be > 0 (where the loss turns from quadratic to "
-                         f"linear), got {delta}")
+    delta = checked_width(name, "delta", delta)
     pred, target = _float_pair(name, pred, target)
     d = pred - target
     size = d.abs()
     return _reduce(where(size.data < delta, d * d * 0.5, (size - 0.5 * delta) * delta),
                    reduction, name)
+
+
+def checked_width(name: str, what: str, value: Any) -> float:
+    """smooth_l1's beta (>= 0) or huber's delta (> 0, as PyTorch asks), or an error naming
+    `name` (the function or the module)."""
+    value = _real(name, what, value)
+    if value < 0 or (what == "delta" and value == 0):
+        least = ">= 0" if what == "beta" else "> 0"
+        raise ValueError(f"{name}: {what} must be {least} (where the loss turns from quadratic "
+                         f"to linear), got {value}")
+    return value
 
 
 def gaussian_nll_loss(pred: Any, target: Any, var: Any, *, full: bool = False,
