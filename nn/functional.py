@@ -329,21 +329,38 @@ def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tenso
 
 def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None
           ) -> Tensor:
-    """‖x‖_p along `axis`, or max(‖x‖_p, floor). The floor is applied to Σ|x|^p (as floor^p)
-    before the root, which gives the same number, so that the root never gets 0: a zero
-    vector's slope is then 0, not 0 · inf = NaN."""
+    """‖x‖_p along `axis`, or max(‖x‖_p, floor). The root never gets 0, whose slope is inf
+    (0 · inf = NaN): the floor is applied to Σ|x|^p (as floor^p) before the root, which gives
+    the same number, and without a floor a zero vector's norm is set to 0 with slope 0, as
+    PyTorch's."""
     if p == math.inf:
         largest = x.abs().max(axis, keepdims=keepdims)
         return largest if floor is None else largest.clip(min=floor)
-    if p == 2:
-        total = (x * x).sum(axis, keepdims=keepdims)
-    else:
-        total = (x.abs() if p == 1 else x.abs() ** p).sum(axis, keepdims=keepdims)
+    total = _powered(x, p).sum(axis, keepdims=keepdims)
+    if p == 1:
+        return total if floor is None else total.clip(min=floor)
+    zero = None
     if floor is not None:
         total = total.clip(min=floor ** p)
+    elif (total.data == 0).any():               # the root of 1 there, replaced by 0
+        zero = total.data == 0
+        total = where(zero, 1.0, total)
+    root = total.sqrt() if p == 2 else total ** (1.0 / p)
+    return root if zero is None else where(zero, 0.0, root)
+
+
+def _powered(x: Tensor, p: float) -> Tensor:
+    """|x|^p (x · x for p = 2). For p < 1, whose slope at 0 is infinite, 0 there with slope 0,
+    as PyTorch's norm has it."""
+    if p == 2:
+        return x * x
+    size = x.abs()
     if p == 1:
-        return total
-    return total.sqrt() if p == 2 else total ** (1.0 / p)
+        return size
+    zero = size.data == 0
+    if p > 1 or not zero.any():
+        return size ** p
+    return where(zero, 0.0, where(zero, 1.0, size) ** p)
 
 
 def _norm_order(name: str, p: Any) -> float:
