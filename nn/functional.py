@@ -737,7 +737,9 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
            ) -> Tensor:
     """The Kullback-Leibler divergence KL(target ‖ q) of PyTorch, from log-probabilities
     `input` = ln q: target · (ln target - input) per element (0 where target = 0), or with
-    log_target=True (target given as ln p) e^target · (target - input).
+    log_target=True (target given as ln p) e^target · (target - input). A target may be
+    learned (a Tensor that requires grad); where it is 0, its t ln t counts with slope 0
+    (PyTorch's slope there is NaN).
 
     reduction="batchmean" (sum / batch size) is the KL divergence of each sample, averaged;
     "mean" (PyTorch's default) divides by the number of elements, batch × classes, which is
