@@ -615,16 +615,7 @@ def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", *, beta: flo
     >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").numpy()
     array([0.125, 2.5  ], dtype=float32)
     """
-    name = "smooth_l1_loss"
-    _check_reduction(name, reduction)
-    beta = checked_width(name, "beta", beta)
-    pred, target = _float_pair(name, pred, target)
-    d = pred - target
-    size = d.abs()
-    if beta == 0:
-        return _reduce(size, reduction, name)
-    return _reduce(where(size.data < beta, d * d * (0.5 / beta), size - 0.5 * beta), reduction,
-                   name)
+    return _quadratic_then_linear("smooth_l1_loss", pred, target, reduction, "beta", beta)
 
 
 def huber_loss(pred: Any, target: Any, reduction: str = "mean", *, delta: float = 1.0
@@ -635,14 +626,25 @@ def huber_loss(pred: Any, target: Any, reduction: str = "mean", *, delta: float 
     >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none", delta=2.0).numpy()
     array([0.125, 4.   ], dtype=float32)
     """
-    name = "huber_loss"
+    return _quadratic_then_linear("huber_loss", pred, target, reduction, "delta", delta)
+
+
+def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, what: str,
+                           width: Any) -> Tensor:
+    """smooth_l1 (what="beta") or huber (what="delta"): quadratic where |d| < width, linear
+    beyond, each written as PyTorch computes it."""
     _check_reduction(name, reduction)
-    delta = checked_width(name, "delta", delta)
+    width = checked_width(name, what, width)
     pred, target = _float_pair(name, pred, target)
     d = pred - target
     size = d.abs()
-    return _reduce(where(size.data < delta, d * d * 0.5, (size - 0.5 * delta) * delta),
-                   reduction, name)
+    if width == 0:                                  # smooth_l1 with β = 0: the L1 loss
+        return _reduce(size, reduction, name)
+    if what == "beta":
+        loss = where(size.data < width, d * d * (0.5 / width), size - 0.5 * width)
+    else:
+        loss = where(size.data < width, d * d * 0.5, (size - 0.5 * width) * width)
+    return _reduce(loss, reduction, name)
 
 
 def checked_width(name: str, what: str, value: Any) -> float:
