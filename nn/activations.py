@@ -5,7 +5,8 @@
 `Softmax` and `LogSoftmax` are in nn.layers.)
 
 Each calls the function of the same name in nn.functional, for Tensors, with PyTorch's
-arguments and defaults, checked when the module is made. `inplace=True` is accepted for
+arguments and defaults, checked when the module is made. (This module imports nothing from
+nn.layers, so that nn.layers can name these classes in its table of activations.) `inplace=True` is accepted for
 PyTorch code and changes nothing: the result is a new tensor and the input is kept.
 
 >>> import numpy as np
@@ -30,9 +31,9 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
+from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
 from . import functional as F
-from .layers import Softmax
 from .module import Module, Parameter
 
 __all__ = [
@@ -182,11 +183,18 @@ class Tanhshrink(Module):
         return F.tanhshrink(x)
 
 
-class Softmin(Softmax):
-    """softmax(-x) along `axis` (`dim`, PyTorch's name; the last axis by default, as Softmax)."""
+class Softmin(Module):
+    """softmax(-x) along `axis` (`dim`, PyTorch's name; the last axis by default, as Softmax's
+    here) (`F.softmin`)."""
+
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+        self.axis = _one_name("Softmin", "axis", axis, -1, "dim", dim)
 
     def forward(self, x: Any) -> Tensor:
         return F.softmin(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
 
 
 class GLU(Module):

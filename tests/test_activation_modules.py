@@ -72,8 +72,9 @@ def test_the_reprs_are_pytorchs_where_the_settings_are_the_same():
     assert repr(torch.nn.Unflatten(1, (2, 5))) == repr(A.Unflatten(1, (2, 5)))
 
 
-def test_softmin_is_a_softmax_module_taking_dim_or_axis():
-    assert isinstance(A.Softmin(1), Softmax)
+def test_softmin_takes_dim_or_axis_as_softmax_does():
+    assert A.Softmin(dim=0).axis == A.Softmin(0).axis == Softmax(dim=0).axis == 0
+    assert A.Softmin().axis == Softmax().axis == -1
     with pytest.raises(TypeError, match="Softmin: got both axis=0 and dim=1"):
         A.Softmin(0, dim=1)
 
