@@ -1,14 +1,20 @@
 """Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
 Values.
 
-The activations (`leaky_relu` and `gelu` among them), `linear`, `embedding`, the fused losses
-(`cross_entropy` and both binary cross-entropies) and the convolution and pooling functions
-(`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `pad`) come from
-`autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
-function, reachable from both modules. This module adds dropout, `one_hot` and the other
-losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`, and declares its
-task (see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty`,
-a term added to a loss, does neither.
+The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
+`linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
+the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`,
+`adaptive_avg_pool2d`, `pad`) come from `autograd.functional`, `batch_norm` and `layer_norm`
+from `nn.normalization`: each is one function, reachable from both modules. This module adds
+PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
+`softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
+engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
+other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
+`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss` and
+`soft_margin_loss`. Every loss takes `reduction="mean" | "sum" | "none"` (`kl_div` also
+"batchmean"), and declares its task (see `nn.scoring`), which is how `fit` picks metrics and
+reads class labels; `l2_penalty`, a term added to a loss, does neither, nor do `kl_div` and
+`margin_ranking_loss`, whose targets are no labels.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
