@@ -7,7 +7,6 @@ the regression ones), and PyTorch's numbers asked live where torch is installed.
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
