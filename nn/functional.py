@@ -817,7 +817,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
         raise ValueError(f"{name}: input1 has shape {x1.shape} but input2 has shape "
                          f"{x2.shape}; they must match")
     x1, y = _tensor_pair(name, x1, target)
-    _check_plus_minus_one(name, _raw(y))
+    _check_signs(_raw(y), name)
     v = -y * (x1 - x2) + margin
     return _reduce(where(~(v.data < 0), v, 0.0), reduction, name)     # NaN stays NaN
 
@@ -833,17 +833,8 @@ def soft_margin_loss(scores: Any, labels: Any, reduction: str = "mean") -> Tenso
     name = "soft_margin_loss"
     _check_reduction(name, reduction)
     scores, labels = _float_pair(name, scores, labels)
-    _check_plus_minus_one(name, _raw(labels))
+    _check_signs(_raw(labels), name)
     return _reduce(apply(Softplus, (-labels * scores,)), reduction, name)
-
-
-def _check_plus_minus_one(name: str, labels: Any) -> None:
-    labels = np.asarray(labels)
-    if not (np.abs(labels) == 1).all():
-        found = np.unique(labels)
-        shown = ", ".join(str(v) for v in found[:5]) + (", ..." if found.size > 5 else "")
-        raise ValueError(f"{name}: labels must be -1 or +1, got values {{{shown}}} (for 0/1 "
-                         f"labels use 2 * y - 1)")
 
 
 def _float_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
@@ -907,12 +898,12 @@ def _check_log_probabilities(log_probs: Tensor) -> None:
                      f"labels), or cross_entropy(logits, labels)")
 
 
-def _check_signs(labels: Any) -> None:
+def _check_signs(labels: Any, name: str = "hinge_loss") -> None:
     labels = np.asarray(labels)
     if not (np.abs(labels) == 1).all():
         found = np.unique(labels)
         shown = ", ".join(str(v) for v in found[:5]) + (", ..." if found.size > 5 else "")
-        raise ValueError(f"hinge_loss: labels must be -1 or +1, got values {{{shown}}} "
+        raise ValueError(f"{name}: labels must be -1 or +1, got values {{{shown}}} "
                          f"(for 0/1 labels use 2 * y - 1)")
 
 
