@@ -24,7 +24,7 @@ import numpy as np
 from .graph import Node, apply, is_grad_enabled
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
-from .ops.elementwise import ClampedLog, LeakyRelu, Softplus
+from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from .ops.pool import PoolCtx
 from .ops.recurrent import GateCtx, GRUStep, LSTMCellState, LSTMHiddenState
@@ -36,8 +36,8 @@ from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value, _apply_one
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "abs", "sin", "cos",
-    "maximum", "minimum",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
+    "abs", "sin", "cos", "maximum", "minimum",
     "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
@@ -146,6 +146,63 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
         return _apply_one(LeakyRelu, x, float(negative_slope))
     return apply(LeakyRelu, (_floating("leaky_relu", x),), float(negative_slope))
 
+
+
+# SELU's constants (Klambauer et al. 2017), to PyTorch's digits
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else α (eˣ - 1), elementwise, for a Tensor; slope 1 or α eˣ (α at 0, as
+    PyTorch). One op (`Elu`), with expm1 for eˣ - 1: no digits lost near 0, no overflow at
+    ±1000. `inplace` is accepted for PyTorch code and changes nothing (a new tensor).
+
+    >>> x = Tensor([-1000.0, -1.0, 2.0], requires_grad=True)
+    >>> y = elu(x, alpha=0.5)
+    >>> y.backward(np.ones(3))
+    >>> y.numpy().round(4), x.grad.round(4)                 # α (eˣ - 1), x; slopes α eˣ, 1
+    (array([-0.5   , -0.3161,  2.    ], dtype=float32),
+     array([0.    , 0.1839, 1.    ], dtype=float32))
+    """
+    return apply(Elu, (_floating("elu", x),), (_real("elu", "alpha", alpha), 1.0, 1.0))
+
+
+def selu(x: Any, inplace: bool = False) -> Tensor:
+    """s · elu(x, α) with PyTorch's constants α ≈ 1.6733, s ≈ 1.0507 (self-normalising: for
+    N(0, 1) inputs and weights from `init.kaiming_normal_(w, nonlinearity='linear')` the
+    activations keep mean 0 and variance 1). `inplace` is accepted and changes nothing.
+
+    >>> selu(Tensor([-1000.0, 0.0, 1.0])).numpy()
+    array([-1.7580993,  0.       ,  1.050701 ], dtype=float32)
+    """
+    return apply(Elu, (_floating("selu", x),), (SELU_ALPHA, SELU_SCALE, 1.0))
+
+
+def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, α (e^(x/α) - 1)), elementwise: ELU whose slope is 1 on both sides of
+    0 for any α (α ≠ 0). `inplace` is accepted and changes nothing.
+
+    >>> celu(Tensor([-1.0, 3.0]), alpha=2.0).numpy().round(4)      # 2 (e^-0.5 - 1), 3
+    array([-0.7869,  3.    ], dtype=float32)
+    """
+    alpha = checked_celu_alpha("celu", alpha)
+    return apply(Elu, (_floating("celu", x),), (alpha, 1.0, 1.0 / alpha))
+
+
+def checked_celu_alpha(name: str, alpha: Any) -> float:
+    """CELU's α as a float, or an error naming `name` (the function or the module)."""
+    alpha = _real(name, "alpha", alpha)
+    if alpha == 0:
+        raise ValueError(f"{name}: alpha must not be 0 (the negative side is α (e^(x/α) - 1))")
+    return alpha
+
+
+def _real(name: str, what: str, value: Any) -> float:
+    """`value` as a float, or a TypeError naming the function and the argument."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name}: {what} must be a number, got {value!r}")
+    return float(value)
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
     """x Φ(x), elementwise, for a Tensor: Φ is the standard normal CDF, computed through an

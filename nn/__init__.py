@@ -3,7 +3,8 @@
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
   `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
   `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`,
-  `BatchNorm2d`, `LayerNorm` (nn.normalization); `RNN`, `GRU`, `LSTM` and their one-step cells
+  `BatchNorm2d`, `LayerNorm` (nn.normalization); PyTorch's other activations (`ELU`, `SiLU`,
+  `PReLU`, ...), `Unflatten` and the distance modules (nn.activations); `RNN`, `GRU`, `LSTM` and their one-step cells
   `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
   over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
@@ -19,12 +20,21 @@
   predict: `load_trained` (nn.trained)
 """
 
-from . import data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils
+from . import (
+    activations, data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils,
+)
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 from .functional import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout, hinge_loss,
-    gelu, l1_loss, l2_penalty, leaky_relu, log_softmax, mse_loss, nll_loss, one_hot, relu,
-    sigmoid, softmax, tanh,
+    binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_similarity, cross_entropy,
+    dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid, hardswish, hardtanh, hinge_loss,
+    huber_loss, kl_div, l1_loss, l2_penalty, leaky_relu, log_softmax, logsigmoid,
+    margin_ranking_loss, mish, mse_loss, nll_loss, normalize, one_hot, pairwise_distance,
+    poisson_nll_loss, prelu, relu, relu6, selu, sigmoid, silu, smooth_l1_loss, soft_margin_loss,
+    softmax, softmin, softplus, softsign, tanh, tanhshrink,
+)
+from .activations import (
+    CELU, ELU, GLU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
+    PairwiseDistance, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign, Tanhshrink, Unflatten,
 )
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .data import StandardScaler
@@ -34,7 +44,9 @@ from .layers import (
     Sequential, Sigmoid, Softmax, Tanh,
 )
 from .losses import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss,
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HingeLoss, HuberLoss,
+    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
+    SoftMarginLoss,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
@@ -47,17 +59,25 @@ __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
     "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh",
     "Softmax", "LogSoftmax", "Dropout", "Flatten", "Identity",
+    "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
+    "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
+    "Unflatten", "CosineSimilarity", "PairwiseDistance",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
-    "one_hot",
+    "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
+    "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu",
+    "prelu", "cosine_similarity", "pairwise_distance", "normalize",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "smooth_l1_loss", "huber_loss",
+    "kl_div", "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "soft_margin_loss",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+    "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
+    "MarginRankingLoss", "SoftMarginLoss",
     "StandardScaler",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
-    "data", "functional", "init", "losses", "metrics", "optim", "scalar", "scoring", "selection",
-    "utils",
+    "activations", "data", "functional", "init", "losses", "metrics", "optim", "scalar",
+    "scoring", "selection", "utils",
 ]

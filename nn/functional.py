@@ -1,14 +1,20 @@
 """Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
 Values.
 
-The activations (`leaky_relu` and `gelu` among them), `linear`, `embedding`, the fused losses
-(`cross_entropy` and both binary cross-entropies) and the convolution and pooling functions
-(`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `pad`) come from
-`autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
-function, reachable from both modules. This module adds dropout, `one_hot` and the other
-losses of the lectures. Every loss takes `reduction="mean" | "sum" | "none"`, and declares its
-task (see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty`,
-a term added to a loss, does neither.
+The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
+`linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
+the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`,
+`adaptive_avg_pool2d`, `pad`) come from `autograd.functional`, `batch_norm` and `layer_norm`
+from `nn.normalization`: each is one function, reachable from both modules. This module adds
+PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
+`softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
+engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
+other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
+`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss` and
+`soft_margin_loss`. Every loss takes `reduction="mean" | "sum" | "none"` (`kl_div` also
+"batchmean"), and declares its task (see `nn.scoring`), which is how `fit` picks metrics and
+reads class labels; `l2_penalty`, a term added to a loss, does neither, nor do `kl_div` and
+`margin_ranking_loss`, whose targets are no labels.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -28,22 +34,26 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, where
+from autograd.graph import apply
+from autograd.ops.elementwise import Softplus
+from autograd.tensor import _axes, _one_name
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
-    _check_reduction, _class_labels, _is_int, _is_values, _raw, _reduce, _reduce_values,
-    _target_number, _value_pairs, class_options, class_rows, holds_values, integer_array,
-    kept_labels, values_list_error,
+    _check_reduction, _class_labels, _constant_numbers, _floating, _is_int, _is_values, _raw,
+    _real, _reduce, _reduce_values, _target_number, _value_pairs, class_options, class_rows,
+    holds_values, integer_array, kept_labels, values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
-    conv1d, conv2d, cross_entropy, embedding, gelu, leaky_relu, linear, log_softmax, max_pool2d,
-    pad, relu, sigmoid, softmax, tanh,
+    celu, conv1d, conv2d, cross_entropy, elu, embedding, gelu, leaky_relu, linear, log_softmax,
+    max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 
@@ -53,14 +63,326 @@ from .scoring import declare_loss
 
 __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign", "hardtanh",
+    "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu", "prelu",
+    "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
+    "margin_ranking_loss", "soft_margin_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
     "layer_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values
+
+
+# ----------------------------------------------------------------------------------------------
+# More activations: PyTorch's, for Tensors (elu, selu and celu are one op, from autograd)
+# ----------------------------------------------------------------------------------------------
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+             ) -> Tensor:
+    """x clamped to [min_val, max_val]. The slope is PyTorch's: 1 strictly inside, 0 at the
+    edges and beyond (`Tensor.clip`'s is 1 at the edges too). `inplace` is accepted for PyTorch
+    code and changes nothing (the result is a new tensor), here and in every activation below.
+
+    >>> x = Tensor([-2.0, -1.0, 0.5], requires_grad=True)
+    >>> y = hardtanh(x)
+    >>> y.backward(np.ones(3)); y.numpy(), x.grad
+    (array([-1. , -1. ,  0.5], dtype=float32), array([0., 0., 1.], dtype=float32))
+    """
+    low, high = checked_hardtanh_bounds("hardtanh", min_val, max_val)
+    return _clamp(_floating("hardtanh", x), low, high)
+
+
+def checked_hardtanh_bounds(name: str, min_val: Any, max_val: Any) -> tuple[float, float]:
+    """(min_val, max_val) as floats, or an error naming `name` (the function or the module)."""
+    low, high = _real(name, "min_val", min_val), _real(name, "max_val", max_val)
+    if low > high:
+        raise ValueError(f"{name}: min_val {low} is greater than max_val {high}")
+    return low, high
+
+
+def relu6(x: Any, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6): slope 1 in (0, 6), else 0.
+
+    >>> relu6(Tensor([-1.0, 3.0, 8.0])).numpy()
+    array([0., 3., 6.], dtype=float32)
+    """
+    return _clamp(_floating("relu6", x), 0.0, 6.0)
+
+
+def _clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN)."""
+    inside = (x.data > low) & (x.data < high)
+    return where(inside, x, np.clip(x.data, low, high))
+
+
+def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 up to -3, x/6 + 1/2 between, 1 from 3 on (slope 1/6 in (-3, 3)).
+
+    >>> hardsigmoid(Tensor([-4.0, 0.0, 1.5, 4.0])).numpy()
+    array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
+    """
+    return _clamp(_floating("hardsigmoid", x) + 3.0, 0.0, 6.0) / 6.0
+
+
+def hardswish(x: Any, inplace: bool = False) -> Tensor:
+    """x · hardsigmoid(x) = x · relu6(x + 3) / 6 (MobileNetV3): 0 up to -3, x from 3 on.
+
+    >>> hardswish(Tensor([-4.0, 1.0, 4.0])).numpy().round(4)
+    array([-0.    ,  0.6667,  4.    ], dtype=float32)
+    """
+    x = _floating("hardswish", x)
+    return x * hardsigmoid(x)
+
+
+def silu(x: Any, inplace: bool = False) -> Tensor:
+    """x · σ(x) (also called swish), stable at ±1000; slope σ(x) (1 + x (1 - σ(x))).
+
+    Two ops (sigmoid, product): measured, one fused op was slower, as its backward has to
+    compute σ(x) again where the product's keeps it.
+
+    >>> silu(Tensor([-1000.0, 0.0, 2.0])).numpy().round(4)
+    array([-0.    ,  0.    ,  1.7616], dtype=float32)
+    """
+    x = _floating("silu", x)
+    return x * x.sigmoid()
+
+
+def mish(x: Any, inplace: bool = False) -> Tensor:
+    """x · tanh(softplus(x)), stable at ±1000 (softplus is the overflow-free op).
+
+    >>> mish(Tensor([-1000.0, 0.0, 1.0])).numpy().round(4)
+    array([-0.    ,  0.    ,  0.8651], dtype=float32)
+    """
+    x = _floating("mish", x)
+    return x * apply(Softplus, (x,)).tanh()
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) ln(1 + e^(βx)), and x itself where βx > threshold (PyTorch's switch to the line,
+    slope 1 there); slope σ(βx) elsewhere. Computed by the overflow-free `Softplus` op, so
+    ±1000 is fine whatever the threshold.
+
+    >>> [round(v, 4) for v in softplus(Tensor([-1000.0, 0.0, 1000.0])).tolist()]
+    [0.0, 0.6931, 1000.0]
+    >>> softplus(Tensor([1.0, 3.0]), beta=2.0, threshold=4.0).numpy().round(4)   # 2·3 > 4
+    array([1.0635, 3.    ], dtype=float32)
+    """
+    beta, threshold = checked_softplus_options("softplus", beta, threshold)
+    x = _floating("softplus", x)
+    scaled = x if beta == 1 else x * beta
+    smooth = apply(Softplus, (scaled,))
+    if beta != 1:
+        smooth = smooth / beta
+    linear = scaled.data > threshold
+    return where(linear, x, smooth) if linear.any() else smooth
+
+
+def checked_softplus_options(name: str, beta: Any, threshold: Any) -> tuple[float, float]:
+    """(beta, threshold) as floats, or an error naming `name` (the function or the module)."""
+    beta, threshold = _real(name, "beta", beta), _real(name, "threshold", threshold)
+    if beta == 0:
+        raise ValueError(f"{name}: beta must not be 0 (the result is ln(1 + e^(βx)) / β)")
+    return beta, threshold
+
+
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|); slope 1 / (1 + |x|)².
+
+    >>> softsign(Tensor([-3.0, 1.0])).numpy()
+    array([-0.75,  0.5 ], dtype=float32)
+    """
+    x = _floating("softsign", x)
+    return x / (1.0 + x.abs())
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """ln σ(x) = -softplus(-x), stable at ±1000 (no log of a σ rounded to 0); slope σ(-x).
+
+    >>> [round(v, 4) for v in logsigmoid(Tensor([-1000.0, 0.0, 1000.0])).tolist()]
+    [-1000.0, -0.6931, -0.0]
+    """
+    return -apply(Softplus, (-_floating("logsigmoid", x),))
+
+
+def tanhshrink(x: Any) -> Tensor:
+    """x - tanh(x); slope tanh(x)².
+
+    >>> tanhshrink(Tensor([0.0, 1.0])).numpy().round(4)
+    array([0.    , 0.2384], dtype=float32)
+    """
+    x = _floating("tanhshrink", x)
+    return x - x.tanh()
+
+
+def softmin(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """softmax(-x) along `axis` (or `dim`, PyTorch's name): the smallest gets the most weight.
+    The default axis is the last one, as `softmax`'s here (PyTorch's dim=None guesses one).
+
+    >>> softmin(Tensor([[1.0, 1.0 + np.log(3)]]), dim=1).numpy().round(4)
+    array([[0.75, 0.25]], dtype=float32)
+    """
+    axis = _one_name("softmin", "axis", axis, -1, "dim", dim)
+    x = _floating("softmin", x)
+    _axes(axis, max(x.ndim, 1), "softmin")             # a bad axis is softmin's error
+    return (-x).softmax(axis)
+
+
+def glu(x: Any, dim: int = -1) -> Tensor:
+    """The gated linear unit: a · σ(b), where a and b are the first and second halves of `x`
+    along `dim` (whose length must be even).
+
+    >>> glu(Tensor([[1.0, 2.0, 0.0, 1000.0]])).numpy()        # [1 σ(0), 2 σ(1000)]
+    array([[0.5, 2. ]], dtype=float32)
+    """
+    x = _floating("glu", x)
+    if x.ndim == 0:
+        raise ValueError("glu: needs an axis to halve, got a 0-d tensor")
+    (axis,) = _axes(dim, x.ndim, "glu")
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"glu: the halved axis must have an even length, but axis {dim} of "
+                         f"shape {x.shape} has {n}")
+    before = (slice(None),) * axis
+    first, second = x[before + (slice(0, n // 2),)], x[before + (slice(n // 2, None),)]
+    return first * second.sigmoid()
+
+
+def prelu(x: Any, weight: Any) -> Tensor:
+    """x where x > 0, else a · x, with slopes a = `weight` learned (`nn.PReLU` holds it): one
+    slope (shape (1,) or ()), or one per channel (C,) for input (N, C, ...), the channel axis
+    being 1 as in PyTorch. The slope at 0 is a; `weight` gets Σ x · upstream over x <= 0.
+
+    >>> a = Tensor([0.25], requires_grad=True)
+    >>> y = prelu(Tensor([[-2.0, 3.0]]), a)
+    >>> y.sum().backward(); y.numpy(), a.grad
+    (array([[-0.5,  3. ]], dtype=float32), array([-2.], dtype=float32))
+    """
+    x = _floating("prelu", x)
+    if not isinstance(weight, Tensor):
+        weight = Tensor(_constant_numbers("prelu", "weight", weight).astype(x.dtype))
+    if weight.ndim > 1:
+        raise ValueError(f"prelu: weight must have one slope or one per channel (shape (1,) or "
+                         f"(C,)), got shape {weight.shape}")
+    if weight.size == 1:
+        slope = weight.reshape(())
+    else:
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if weight.size != channels:
+            raise ValueError(f"prelu: {weight.size} slopes for an input of shape {x.shape}, "
+                             f"whose channel axis (axis 1) has {channels}; pass one slope, or "
+                             f"one per channel")
+        slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
+    return where(x.data > 0, x, slope * x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Similarities, distances and normalisation along an axis
+# ----------------------------------------------------------------------------------------------
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 · x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) along `dim`, which the result loses; x1 and
+    x2 broadcast together first, as in PyTorch (dim counts in the common shape). Note PyTorch's
+    default dim=1: for two vectors pass dim=0.
+
+    >>> cosine_similarity(Tensor([[1.0, 0.0], [1.0, 1.0]]), Tensor([[1.0, 1.0]])).tolist()
+    [0.7071067690849304, 1.0000001192092896]
+    >>> # float32: cos 45°, and 1 to within a rounding
+    """
+    name = "cosine_similarity"
+    a, b = _floating(name, x1), _floating(name, x2)
+    eps = _real(name, "eps", eps)
+    shape = _common_shape(name, a.shape, b.shape)
+    (axis,) = _axes(dim, len(shape), name)
+    a = a if a.shape == shape else a.broadcast_to(shape)
+    b = b if b.shape == shape else b.broadcast_to(shape)
+    return (a * b).sum(axis) / (_norm(a, 2.0, axis, False, eps) * _norm(b, 2.0, axis, False, eps))
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """‖x1 - x2 + eps‖_p along the last axis (x1 and x2 broadcast together), as PyTorch's: eps
+    keeps the distance of equal rows off 0, where the norm has no slope. p > 0, or math.inf
+    (the largest |difference|).
+
+    >>> pairwise_distance(Tensor([[0.0, 0.0], [1.0, 1.0]]), Tensor([[3.0, 4.0]]), eps=0.0).numpy()
+    array([5.       , 3.6055512], dtype=float32)
+    """
+    name = "pairwise_distance"
+    p, eps = _norm_order(name, p), _real(name, "eps", eps)
+    a, b = _floating(name, x1), _floating(name, x2)
+    _common_shape(name, a.shape, b.shape)
+    return _norm(a - b + eps, p, -1, bool(keepdim))
+
+
+def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(‖x‖_p, eps) along `dim` (PyTorch's default dim=1: rows of a matrix), so each
+    slice has norm 1 (a zero slice stays 0). p > 0 or math.inf.
+
+    >>> normalize(Tensor([[3.0, 4.0], [0.0, 0.0]])).numpy()
+    array([[0.6, 0.8],
+           [0. , 0. ]], dtype=float32)
+    """
+    p, eps = _norm_order("normalize", p), _real("normalize", "eps", eps)
+    x = _floating("normalize", x)
+    (axis,) = _axes(dim, x.ndim, "normalize")
+    return x / _norm(x, p, axis, True, eps)
+
+
+def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None
+          ) -> Tensor:
+    """‖x‖_p along `axis`, or max(‖x‖_p, floor). The root never gets 0, whose slope is inf
+    (0 · inf = NaN): the floor is applied to Σ|x|^p (as floor^p) before the root, which gives
+    the same number, and without a floor a zero vector's norm is set to 0 with slope 0, as
+    PyTorch's."""
+    if p == math.inf:
+        largest = x.abs().max(axis, keepdims=keepdims)
+        return largest if floor is None else largest.clip(min=floor)
+    total = _powered(x, p).sum(axis, keepdims=keepdims)
+    if p == 1:
+        return total if floor is None else total.clip(min=floor)
+    zero = None
+    if floor is not None:
+        total = total.clip(min=floor ** p)
+    elif (total.data == 0).any():               # the root of 1 there, replaced by 0
+        zero = total.data == 0
+        total = where(zero, 1.0, total)
+    root = total.sqrt() if p == 2 else total ** (1.0 / p)
+    return root if zero is None else where(zero, 0.0, root)
+
+
+def _powered(x: Tensor, p: float) -> Tensor:
+    """|x|^p (x · x for p = 2). For p < 1, whose slope at 0 is infinite, 0 there with slope 0,
+    as PyTorch's norm has it."""
+    if p == 2:
+        return x * x
+    size = x.abs()
+    if p == 1:
+        return size
+    zero = size.data == 0
+    if p > 1 or not zero.any():
+        return size ** p
+    return where(zero, 0.0, where(zero, 1.0, size) ** p)
+
+
+def _norm_order(name: str, p: Any) -> float:
+    p = _real(name, "p", p)
+    if not p > 0:
+        raise ValueError(f"{name}: p must be > 0 (2 for Euclidean, 1 for Manhattan, math.inf "
+                         f"for the largest difference), got {p}")
+    return p
+
+
+def _common_shape(name: str, a: tuple, b: tuple) -> tuple:
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ValueError(f"{name}: x1 of shape {a} and x2 of shape {b} cannot be broadcast "
+                         f"together") from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -287,6 +609,241 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
 
 
 # ----------------------------------------------------------------------------------------------
+# More losses: PyTorch's, for Tensors
+# ----------------------------------------------------------------------------------------------
+
+def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", *, beta: float = 1.0
+                   ) -> Tensor:
+    """0.5 d² / β where |d| < β, else |d| - 0.5 β, for d = pred - target: quadratic near 0,
+    linear (slope ±1) beyond β, so outliers pull no harder than in `l1_loss`. β = 0 is
+    `l1_loss`. PyTorch's `beta` is a keyword here (as every loss's options).
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").numpy()
+    array([0.125, 2.5  ], dtype=float32)
+    """
+    return _quadratic_then_linear("smooth_l1_loss", pred, target, reduction, "beta", beta)
+
+
+def huber_loss(pred: Any, target: Any, reduction: str = "mean", *, delta: float = 1.0
+               ) -> Tensor:
+    """0.5 d² where |d| < δ, else δ (|d| - 0.5 δ), for d = pred - target: δ · smooth_l1_loss
+    with β = δ (slope ±δ beyond δ). δ must be > 0.
+
+    >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none", delta=2.0).numpy()
+    array([0.125, 4.   ], dtype=float32)
+    """
+    return _quadratic_then_linear("huber_loss", pred, target, reduction, "delta", delta)
+
+
+def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, what: str,
+                           width: Any) -> Tensor:
+    """smooth_l1 (what="beta") or huber (what="delta"): quadratic where |d| < width, linear
+    beyond, each written as PyTorch computes it."""
+    _check_reduction(name, reduction)
+    width = checked_width(name, what, width)
+    pred, target = _float_pair(name, pred, target)
+    d = pred - target
+    size = d.abs()
+    if width == 0:                                  # smooth_l1 with β = 0: the L1 loss
+        return _reduce(size, reduction, name)
+    if what == "beta":
+        loss = where(size.data < width, d * d * (0.5 / width), size - 0.5 * width)
+    else:
+        loss = where(size.data < width, d * d * 0.5, (size - 0.5 * width) * width)
+    return _reduce(loss, reduction, name)
+
+
+def checked_width(name: str, what: str, value: Any) -> float:
+    """smooth_l1's beta (>= 0) or huber's delta (> 0, as PyTorch asks), or an error naming
+    `name` (the function or the module)."""
+    value = _real(name, what, value)
+    if value < 0 or (what == "delta" and value == 0):
+        least = ">= 0" if what == "beta" else "> 0"
+        raise ValueError(f"{name}: {what} must be {least} (where the loss turns from quadratic "
+                         f"to linear), got {value}")
+    return value
+
+
+def gaussian_nll_loss(pred: Any, target: Any, var: Any, *, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of `target` under N(pred, var), PyTorch's:
+    0.5 (ln v + (pred - target)² / v) per element, v = max(var, eps), plus 0.5 ln 2π if `full`.
+
+    `var` is a number, or a Tensor (which may be learned) of pred's shape, of pred's shape
+    without its last axis (one variance per row), or of pred's shape with one axis of size 1.
+    It must be >= 0. As in PyTorch, the clamp at eps passes the gradient on unchanged (it is
+    made under no_grad there), so a variance that went below eps still learns.
+
+    >>> gaussian_nll_loss(Tensor([1.0, 2.0]), [1.0, 0.0], 4.0, reduction="none").numpy()
+    array([0.6931472, 1.1931472], dtype=float32)
+    >>> # 0.5 (ln 4 + 0), 0.5 (ln 4 + 4 / 4)
+    """
+    name = "gaussian_nll_loss"
+    _check_reduction(name, reduction)
+    eps = _real(name, "eps", eps)
+    pred, target = _float_pair(name, pred, target)
+    v = _variance(name, var, pred, eps)
+    loss = ((v.log() if isinstance(v, Tensor) else np.log(v)) + (pred - target) ** 2 / v) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, name)
+
+
+def _variance(name: str, var: Any, pred: Tensor, eps: float) -> Any:
+    """`var` clamped at eps, shaped to broadcast against `pred` by PyTorch's rules: a constant
+    array, or (var requires grad) var plus the constant that lifts it to eps."""
+    if isinstance(var, numbers.Real) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError(f"{name}: var must be >= 0, got {var}")
+        return np.asarray(max(var, eps), dtype=pred.dtype)
+    data = var.data if isinstance(var, Tensor) else _constant_numbers(name, "var", var)
+    if data.shape != pred.shape:
+        differ = [i for i, (m, n) in enumerate(zip(data.shape, pred.shape)) if m != n]
+        if pred.ndim and data.shape == pred.shape[:-1]:         # one variance per row
+            data = data[..., None]
+            var = var.reshape(data.shape) if isinstance(var, Tensor) else data
+        elif not (data.ndim == pred.ndim and len(differ) == 1 and data.shape[differ[0]] == 1):
+            raise ValueError(f"{name}: var has shape {data.shape}; for pred of shape "
+                             f"{pred.shape} it must have that shape, or {pred.shape[:-1]} "
+                             f"(one variance per row), or that shape with one axis of size 1")
+    if data.size and not data.min() >= 0:
+        raise ValueError(f"{name}: var must be >= 0, got values down to {data.min()}")
+    lifted = np.maximum(data, eps).astype(pred.dtype, copy=False)
+    if isinstance(var, Tensor) and var.requires_grad:
+        return var + (lifted - data)        # the clamp's number, and the gradient of var
+    return lifted
+
+
+def poisson_nll_loss(pred: Any, target: Any, reduction: str = "mean", *,
+                     log_input: bool = True, full: bool = False, eps: float = 1e-8) -> Tensor:
+    """The negative log-likelihood of counts `target` under Poisson(λ), without the constant
+    ln(target!): e^pred - target · pred with log_input=True (pred is ln λ), else
+    pred - target · ln(pred + eps) (pred is λ). `full` adds Stirling's approximation of
+    ln(target!), target ln target - target + 0.5 ln(2π target), where target > 1. The options
+    are keywords here (PyTorch's third argument is log_input; ours is `reduction`).
+
+    >>> poisson_nll_loss(Tensor([0.0, np.log(2.0)]), [1.0, 3.0], reduction="none").numpy()
+    array([ 1.        , -0.07944155], dtype=float32)
+    >>> # e^0 - 1 · 0, 2 - 3 ln 2
+    """
+    name = "poisson_nll_loss"
+    _check_reduction(name, reduction)
+    eps = _real(name, "eps", eps)
+    pred, target = _float_pair(name, pred, _constant_numbers(name, "target", target))
+    loss = pred.exp() - target * pred if log_input else pred - target * (pred + eps).log()
+    if full:
+        above = target > 1
+        t = np.where(above, target, 1)
+        loss = loss + np.where(above, t * np.log(t) - t + 0.5 * np.log(2 * math.pi * t), 0)
+    return _reduce(loss, reduction, name)
+
+
+_KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool = False
+           ) -> Tensor:
+    """The Kullback-Leibler divergence KL(target ‖ q) of PyTorch, from log-probabilities
+    `input` = ln q: target · (ln target - input) per element (0 where target = 0), or with
+    log_target=True (target given as ln p) e^target · (target - input). A target may be
+    learned (a Tensor that requires grad); where it is 0, its t ln t counts with slope 0
+    (PyTorch's slope there is NaN).
+
+    reduction="batchmean" (sum / batch size) is the KL divergence of each sample, averaged;
+    "mean" (PyTorch's default) divides by the number of elements, batch × classes, which is
+    not, so it warns, as PyTorch does. The input must be log-probabilities (<= 0): pass
+    log_softmax(logits), not probabilities.
+
+    >>> q = Tensor([[0.5, 0.5]]).log()
+    >>> round(kl_div(q, [[0.75, 0.25]], reduction="batchmean").item(), 4)
+    0.1308
+    >>> # 0.75 ln(0.75 / 0.5) + 0.25 ln(0.25 / 0.5)
+    """
+    name = "kl_div"
+    if not (isinstance(reduction, str) and reduction in _KL_REDUCTIONS):
+        raise ValueError(f"{name}: reduction must be one of {_KL_REDUCTIONS}, got "
+                         f"{reduction!r}")
+    input, target = _float_pair(name, input, target)
+    _check_log_probs(name, "input", input.data, "pass log_softmax(logits) (or probs.log())")
+    t = _raw(target)
+    if log_target:
+        _check_log_probs(name, "target", t, "or pass log_target=False for probabilities")
+        loss = (target.exp() if isinstance(target, Tensor) else np.exp(t)) * (target - input)
+    else:
+        if t.size and not t.min() >= 0:
+            raise ValueError(f"{name}: target must be probabilities (>= 0), got values down "
+                             f"to {t.min():.4g}; for log-probabilities pass log_target=True")
+        positive = t > 0
+        if isinstance(target, Tensor):      # a target that is learned: t ln t as its ops
+            loss = target * (where(positive, target, 1.0).log() - input)
+        else:                               # 0 ln 0 = 0, as PyTorch's xlogy
+            t_log_t = np.where(positive, t * np.log(np.where(positive, t, 1)), 0)
+            loss = t_log_t - t * input
+    if reduction == "batchmean":
+        if loss.ndim and not loss.shape[0]:
+            raise ValueError(f"{name}: the batch is empty (input of shape {input.shape})")
+        return loss.sum() / loss.shape[0] if loss.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn(f"{name}: reduction='mean' divides the sum by every element's count "
+                      f"(batch × classes), which is not the KL divergence; "
+                      f"reduction='batchmean' divides by the batch size and is (PyTorch gives "
+                      f"this warning too)", UserWarning, stacklevel=2)
+    return _reduce(loss, reduction, name)
+
+
+def _check_log_probs(name: str, what: str, data: np.ndarray, fix: str) -> None:
+    """Log-probabilities are <= 0 (NaN passes, to give the NaN loss that `fit` reports)."""
+    if data.size and data.max() > _LOG_PROB_SLACK:
+        looks = ", probabilities?" if data.min() >= 0 and data.max() <= 1 else ""
+        raise ValueError(f"{name}: {what} must be log-probabilities (<= 0), got values up to "
+                         f"{data.max():.4g}{looks}; {fix}")
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin) for labels y = ±1: y = 1 asks x1 to rank above x2 by the
+    margin, y = -1 below. As PyTorch's clamp, the slope at exactly 0 is the line's (so two
+    equal scores with margin 0 still learn).
+
+    >>> margin_ranking_loss(Tensor([2.0, 0.5]), Tensor([1.0, 1.0]), [1, 1], margin=0.5,
+    ...                     reduction="none").numpy()
+    array([0., 1.], dtype=float32)
+    """
+    name = "margin_ranking_loss"
+    _check_reduction(name, reduction)
+    margin = _real(name, "margin", margin)
+    x1, x2 = _floating(name, input1), _floating(name, input2)
+    if x1.shape != x2.shape:
+        raise ValueError(f"{name}: input1 has shape {x1.shape} but input2 has shape "
+                         f"{x2.shape}; they must match")
+    x1, y = _tensor_pair(name, x1, target)
+    _check_signs(_raw(y), name)
+    v = -y * (x1 - x2) + margin
+    return _reduce(where(~(v.data < 0), v, 0.0), reduction, name)     # NaN stays NaN
+
+
+def soft_margin_loss(scores: Any, labels: Any, reduction: str = "mean") -> Tensor:
+    """ln(1 + e^(-y · score)) for labels y = ±1: a smooth `hinge_loss`, the logistic loss of
+    ±1 labels (`binary_cross_entropy_with_logits` for 0/1 labels), stable at ±1000.
+
+    >>> [round(v, 4) for v in soft_margin_loss(Tensor([0.0, 1000.0]), [1, -1],
+    ...                                          reduction="none").tolist()]
+    [0.6931, 1000.0]
+    """
+    name = "soft_margin_loss"
+    _check_reduction(name, reduction)
+    scores, labels = _float_pair(name, scores, labels)
+    _check_signs(_raw(labels), name)
+    return _reduce(apply(Softplus, (-labels * scores,)), reduction, name)
+
+
+def _float_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
+    """`pred` as a floating Tensor (an integer one in the default dtype; Values refused) and
+    `target` as a Tensor or an array of its dtype, of the same shape."""
+    return _tensor_pair(name, _floating(name, pred), target)
+
+
+# ----------------------------------------------------------------------------------------------
 # Helpers: Tensors
 # ----------------------------------------------------------------------------------------------
 
@@ -341,12 +898,12 @@ def _check_log_probabilities(log_probs: Tensor) -> None:
                      f"labels), or cross_entropy(logits, labels)")
 
 
-def _check_signs(labels: Any) -> None:
+def _check_signs(labels: Any, name: str = "hinge_loss") -> None:
     labels = np.asarray(labels)
     if not (np.abs(labels) == 1).all():
         found = np.unique(labels)
         shown = ", ".join(str(v) for v in found[:5]) + (", ..." if found.size > 5 else "")
-        raise ValueError(f"hinge_loss: labels must be -1 or +1, got values {{{shown}}} "
+        raise ValueError(f"{name}: labels must be -1 or +1, got values {{{shown}}} "
                          f"(for 0/1 labels use 2 * y - 1)")
 
 
@@ -361,3 +918,8 @@ declare_loss("binary", to_labels="logit")(binary_cross_entropy_with_logits)
 declare_loss("multiclass", to_labels="argmax")(cross_entropy)
 declare_loss("multiclass", to_labels="argmax")(nll_loss)
 declare_loss("binary", to_labels="sign")(hinge_loss)
+declare_loss("regression")(smooth_l1_loss)
+declare_loss("regression")(huber_loss)
+declare_loss("regression")(gaussian_nll_loss)
+declare_loss("regression")(poisson_nll_loss)
+declare_loss("binary", to_labels="sign")(soft_margin_loss)

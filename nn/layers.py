@@ -32,6 +32,7 @@ from autograd.devices import check_device
 from autograd.random import default_rng
 from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
+from . import activations as A
 from . import functional as F
 from .module import Module, ModuleList, Parameter, as_array
 
@@ -404,6 +405,9 @@ class Sequential(ModuleList):
 ACTIVATIONS: dict[str, type[Module]] = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "gelu": GELU, "sigmoid": Sigmoid, "tanh": Tanh,
     "softmax": Softmax, "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
+    "relu6": A.ReLU6, "elu": A.ELU, "selu": A.SELU, "celu": A.CELU, "silu": A.SiLU,
+    "mish": A.Mish, "softplus": A.Softplus, "softsign": A.Softsign, "hardtanh": A.Hardtanh,
+    "hardswish": A.Hardswish, "logsigmoid": A.LogSigmoid, "prelu": A.PReLU,
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from autograd.functional import (
-    _check_reduction, _constant_numbers, check_scale, class_options,
+    _check_reduction, _constant_numbers, _real, check_scale, class_options,
 )
 
 from . import functional as F
@@ -27,7 +27,8 @@ from .module import Module
 from .scoring import declare_loss
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-           "HingeLoss"]
+           "HingeLoss", "SmoothL1Loss", "HuberLoss", "GaussianNLLLoss", "PoissonNLLLoss",
+           "KLDivLoss", "MarginRankingLoss", "SoftMarginLoss"]
 
 
 class _Loss(Module):
@@ -188,3 +189,122 @@ class HingeLoss(_Loss):
     """Max-margin loss max(0, 1 - y·score) for labels ±1 (`F.hinge_loss`, micrograd's demo)."""
     def forward(self, scores: Any, labels: Any) -> Any:
         return F.hinge_loss(scores, labels, self.reduction)
+
+
+@declare_loss("regression")
+class SmoothL1Loss(_Loss):
+    """0.5 d² / β where |d| < β, else |d| - 0.5 β, d = pred - target (`F.smooth_l1_loss`)."""
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.beta = F.checked_width("SmoothL1Loss", "beta", beta)
+
+    def forward(self, pred: Any, target: Any) -> Any:
+        return F.smooth_l1_loss(pred, target, self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, beta={self.beta}"
+
+
+@declare_loss("regression")
+class HuberLoss(_Loss):
+    """0.5 d² where |d| < δ, else δ (|d| - 0.5 δ), d = pred - target (`F.huber_loss`).
+
+    >>> HuberLoss(delta=2.0)
+    HuberLoss(reduction='mean', delta=2.0)
+    """
+
+    def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = F.checked_width("HuberLoss", "delta", delta)
+
+    def forward(self, pred: Any, target: Any) -> Any:
+        return F.huber_loss(pred, target, self.reduction, delta=self.delta)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, delta={self.delta}"
+
+
+@declare_loss("regression")
+class GaussianNLLLoss(_Loss):
+    """0.5 (ln v + (pred - target)² / v), v = max(var, eps), + 0.5 ln 2π if `full`
+    (`F.gaussian_nll_loss`); called as loss(pred, target, var)."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
+                 ) -> None:
+        super().__init__(reduction=reduction)
+        self.full, self.eps = bool(full), _real("GaussianNLLLoss", "eps", eps)
+
+    def forward(self, pred: Any, target: Any, var: Any) -> Any:
+        return F.gaussian_nll_loss(pred, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, full={self.full}, eps={self.eps}"
+
+
+@declare_loss("regression")
+class PoissonNLLLoss(_Loss):
+    """e^pred - target · pred (log_input=True), else pred - target · ln(pred + eps), plus
+    Stirling's term where target > 1 if `full` (`F.poisson_nll_loss`). log_input and full come
+    first, as in PyTorch."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.log_input, self.full = bool(log_input), bool(full)
+        self.eps = _real("PoissonNLLLoss", "eps", eps)
+
+    def forward(self, pred: Any, target: Any) -> Any:
+        return F.poisson_nll_loss(pred, target, self.reduction, log_input=self.log_input,
+                                  full=self.full, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{super().extra_repr()}, log_input={self.log_input}, full={self.full}, "
+                f"eps={self.eps}")
+
+
+class KLDivLoss(_Loss):
+    """KL(target ‖ q) from log-probabilities ln q (`F.kl_div`); reduction="batchmean" is the
+    KL divergence per sample (PyTorch's default "mean" divides by every element and warns).
+    It declares no task: its targets are distributions, not labels.
+
+    >>> KLDivLoss(reduction="batchmean", log_target=True)
+    KLDivLoss(reduction='batchmean', log_target=True)
+    """
+
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
+        if not (isinstance(reduction, str) and reduction in F._KL_REDUCTIONS):
+            raise ValueError(f"KLDivLoss: reduction must be one of {F._KL_REDUCTIONS}, got "
+                             f"{reduction!r}")
+        self.reduction, self.log_target = reduction, bool(log_target)
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.kl_div(input, target, self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, log_target={self.log_target}"
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -y (x1 - x2) + margin) for labels y = ±1 (`F.margin_ranking_loss`); called as
+    loss(x1, x2, y). It declares no task (it scores pairs)."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.margin = _real("MarginRankingLoss", "margin", margin)
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Any:
+        return F.margin_ranking_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, margin={self.margin}"
+
+
+@declare_loss("binary", to_labels="sign")
+class SoftMarginLoss(_Loss):
+    """ln(1 + e^(-y · score)) for labels y = ±1 (`F.soft_margin_loss`)."""
+
+    def forward(self, scores: Any, labels: Any) -> Any:
+        return F.soft_margin_loss(scores, labels, self.reduction)

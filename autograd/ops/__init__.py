@@ -1,8 +1,8 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
     arithmetic.py   + - * / ** neg          (shared by Value and Tensor), % (Tensor)
-    elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus sin cos
-                    maximum minimum clip where; step and sign (flat: the slopes of relu and abs
+    elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
+                    elu (ELU, SELU, CELU) sin cos maximum minimum clip where; step and sign (flat: the slopes of relu and abs
                     in higher-order rules), log_or_zero (the ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
@@ -24,7 +24,7 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, ClampedLog, Clip, Cos, Exp, Expm1, LeakyRelu, Log, Log1p, Log2,
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, LeakyRelu, Log, Log1p, Log2,
                           Log10, LogOrZero, Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus,
                           Sqrt, Step, Tanh, Where)
 from .fused import CrossEntropy, Linear
@@ -44,7 +44,7 @@ __all__ = [
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
-    "LeakyRelu", "Softplus", "Gelu", "GeluTanh", "NormalCdf",
+    "LeakyRelu", "Softplus", "Elu", "Gelu", "GeluTanh", "NormalCdf",
     "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",

@@ -1,5 +1,6 @@
 """Elementwise functions: exp, log, log2, log1p, expm1, sqrt, abs, tanh, sigmoid, relu,
-leaky_relu, softplus, sin, cos, maximum, minimum, clip, where; the two flat ops step and sign
+leaky_relu, softplus, elu (also SELU's and CELU's), sin, cos, maximum, minimum, clip, where; the
+two flat ops step and sign
 that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
 the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
 at -100.
@@ -313,6 +314,57 @@ class Softplus(Op):
         if isinstance(x, Node):
             return (g * x.sigmoid(),)
         return (g * (_sigmoid_float(x) if x.__class__ is float else _sigmoid_array(x)),)
+
+
+class Elu(Op):
+    """elu(x) = s x if x > 0 else s α (e^(k x) - 1), for (α, s, k) in ctx;
+    d/dx = s if x > 0 else s α k e^(k x)"""
+    # One op for PyTorch's ELU (s = k = 1), SELU (its fixed α and s) and CELU (k = 1/α). One op,
+    # not where(x > 0, x, α (exp(x) - 1)): e^(kx) - 1 keeps its digits near 0, where exp(x) - 1
+    # cancels (float32 elu(-1e-4) would be off by 6e-4 relatively), and the exponential is only
+    # ever taken of min(x, 0), so x = 1000 overflows nowhere (a where over exp(x) would also
+    # send inf · 0 = NaN back through the branch it did not pick). The slope at 0 is the left
+    # one, s α k, as PyTorch's. Both sides are added, not picked (np.where is slow here): the
+    # negative side is 0 where x > 0 and the positive side 0 where x <= 0.
+    name = "elu"
+
+    @staticmethod
+    def forward(ctx, x):
+        alpha, scale, k = ctx
+        kx = x if k == 1 else x * k
+        # (CELU with α < 0 has k < 0: its e^(kx) for x < 0 grows, and may overflow, as it is)
+        negative = expm1_below_zero(kx) if k > 0 else np.expm1(np.minimum(kx, 0))
+        positive = np.maximum(x, 0)
+        return (positive if scale == 1 else positive * scale) + (
+            negative if scale * alpha == 1 else negative * (scale * alpha))
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        alpha, scale, k = ctx
+        if isinstance(x, Node):         # higher order: the slope as nodes of x, to differentiate
+            on = step_of(x)
+            left = ((x.clip(None, 0) * k).exp()) * (scale * alpha * k)
+            return (g * (on * scale + (1 - on) * left),)
+        # e^(kx) again rather than k (out + s α) from the output: that cancels where e^(kx) is
+        # small, and the slope there would lose its digits
+        left = np.exp(np.minimum(x, 0) * k) * (scale * alpha * k)
+        return (g * (left + (x > 0) * (scale - left)),)      # (s to an ulp where x > 0)
+
+
+def expm1_below_zero(z: np.ndarray) -> np.ndarray:
+    """e^min(z, 0) - 1 to a few ulps (measured: 1 in float64, 4 in float32), 3-4x as fast as
+    np.expm1, which numpy does not vectorise. u = e^m comes rounded, u = e^(m + δ), so
+    e^m - 1 = u e^-δ - 1 ≈ (u - 1) - u δ, where u - 1 is exact and δ = ln u - m (Kahan's
+    correction). m is floored at ln(eps / 4), below which e^m - 1 is -1 to the last bit, so
+    that ln u stays finite.
+
+    >>> z = np.array([-1e-9, -0.5, -50.0, 2.0])
+    >>> bool((expm1_below_zero(z) == np.expm1(np.minimum(z, 0))).all())
+    True
+    """
+    m = np.clip(z, math.log(np.finfo(z.dtype).eps / 4), 0)
+    u = np.exp(m)
+    return (u - 1) - u * (np.log(u) - m)
 
 
 class Step(Op):

@@ -1,0 +1,195 @@
+"""nn/activations.py: each activation module is its function with the options it was made
+with, shows them as PyTorch's repr does, checks them when made; PReLU's learned slopes and
+state_dict (PyTorch's layout, moved both ways live where torch is installed); Unflatten;
+CosineSimilarity and PairwiseDistance."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck, manual_seed
+from nn import activations as A
+from nn import functional as F
+from nn.layers import Flatten, Linear, Sequential, Softmax
+from nn.optim import SGD
+
+from conftest import t64
+
+# module, the function call it stands for, its repr
+MODULES = [
+    (A.ReLU6(), F.relu6, "ReLU6()"),
+    (A.ReLU6(inplace=True), F.relu6, "ReLU6(inplace=True)"),
+    (A.ELU(), F.elu, "ELU(alpha=1.0)"),
+    (A.ELU(0.5, inplace=True), lambda x: F.elu(x, 0.5), "ELU(alpha=0.5, inplace=True)"),
+    (A.SELU(), F.selu, "SELU()"),
+    (A.CELU(2.0), lambda x: F.celu(x, 2.0), "CELU(alpha=2.0)"),
+    (A.SiLU(inplace=True), F.silu, "SiLU(inplace=True)"),
+    (A.Mish(), F.mish, "Mish()"),
+    (A.Softplus(beta=2.0, threshold=1.0), lambda x: F.softplus(x, 2.0, 1.0),
+     "Softplus(beta=2.0, threshold=1.0)"),
+    (A.Softsign(), F.softsign, "Softsign()"),
+    (A.Hardtanh(), F.hardtanh, "Hardtanh(min_val=-1.0, max_val=1.0)"),
+    (A.Hardtanh(0, 6), F.relu6, "Hardtanh(min_val=0.0, max_val=6.0)"),
+    (A.Hardsigmoid(), F.hardsigmoid, "Hardsigmoid()"),
+    (A.Hardswish(), F.hardswish, "Hardswish()"),
+    (A.LogSigmoid(), F.logsigmoid, "LogSigmoid()"),
+    (A.Tanhshrink(), F.tanhshrink, "Tanhshrink()"),
+    (A.Softmin(0), lambda x: F.softmin(x, 0), "Softmin(axis=0)"),
+    (A.Softmin(dim=1), lambda x: F.softmin(x, 1), "Softmin(axis=1)"),
+    (A.GLU(), F.glu, "GLU(dim=-1)"),
+    (A.GLU(0), lambda x: F.glu(x, 0), "GLU(dim=0)"),
+    (A.PReLU(), lambda x: F.prelu(x, Tensor([0.25])), "PReLU(num_parameters=1)"),
+]
+ROWS = [pytest.param(module, f, shown, id=shown) for module, f, shown in MODULES]
+
+
+@pytest.mark.parametrize("module, f, shown", ROWS)
+def test_a_module_is_its_function_with_its_options(module, f, shown, rng):
+    x = rng.normal(0.0, 3.0, (4, 6))
+    np.testing.assert_array_equal(module(Tensor(x.astype(np.float32))).data,
+                                  f(Tensor(x.astype(np.float32))).data)
+    assert repr(module) == shown
+
+
+@pytest.mark.parametrize("module, f, shown", [row for row in ROWS if "PReLU" not in row.id])
+def test_activations_hold_no_parameters(module, f, shown):
+    assert list(module.state_dict()) == [] and module.parameters() == []
+
+
+def test_the_reprs_are_pytorchs_where_the_settings_are_the_same():
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    same = ["ReLU6()", "ReLU6(inplace=True)", "ELU(alpha=1.0)", "ELU(alpha=0.5, inplace=True)",
+            "SELU()", "CELU(alpha=2.0)", "SiLU(inplace=True)", "Mish()",
+            "Softplus(beta=2.0, threshold=1.0)", "Softsign()",
+            "Hardtanh(min_val=-1.0, max_val=1.0)", "Hardsigmoid()", "Hardswish()",
+            "LogSigmoid()", "Tanhshrink()", "GLU(dim=-1)", "PReLU(num_parameters=1)"]
+    for shown in same:
+        assert repr(eval("torch.nn." + shown)) == shown
+    assert repr(torch.nn.Unflatten(1, (2, 5))) == repr(A.Unflatten(1, (2, 5)))
+
+
+def test_softmin_takes_dim_or_axis_as_softmax_does():
+    assert A.Softmin(dim=0).axis == A.Softmin(0).axis == Softmax(dim=0).axis == 0
+    assert A.Softmin().axis == Softmax().axis == -1
+    with pytest.raises(TypeError, match="Softmin: got both axis=0 and dim=1"):
+        A.Softmin(0, dim=1)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: A.CELU(0.0), ValueError, r"CELU: alpha must not be 0"),
+    (lambda: A.ELU("1"), TypeError, "ELU: alpha must be a number, got '1'"),
+    (lambda: A.Softplus(beta=0.0), ValueError, "Softplus: beta must not be 0"),
+    (lambda: A.Hardtanh(1.0, -1.0), ValueError, "Hardtanh: min_val 1.0 is greater than max_val"),
+    (lambda: A.GLU(1.5), TypeError, "GLU: dim must be an int, got 1.5"),
+    (lambda: A.PReLU(0), ValueError, r"PReLU: num_parameters must be >= 1"),
+    (lambda: A.PReLU(2.0), TypeError, "PReLU: num_parameters must be an int, got 2.0"),
+    (lambda: A.PReLU(init="a"), TypeError, "PReLU: init must be a number"),
+    (lambda: A.PReLU(device="cuda"), RuntimeError, "PReLU.*there is no GPU here"),
+    (lambda: A.Unflatten(1, 5), TypeError, "Unflatten: unflattened_size must be a tuple or list"),
+    (lambda: A.Unflatten(1, (-1, -1)), ValueError, r"Unflatten: unflattened_size must be sizes "
+                                                   r">= 0 with at most one -1"),
+    (lambda: A.Unflatten(1, (2.0, 3)), TypeError, "Unflatten: unflattened_size must be an int"),
+    (lambda: A.PairwiseDistance(p=0), ValueError, "PairwiseDistance: p must be > 0"),
+    (lambda: A.CosineSimilarity(eps=None), TypeError, "CosineSimilarity: eps must be a number"),
+])
+def test_options_are_checked_when_the_module_is_made(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+# ----------------------------------------------------------------------------------------------
+# PReLU
+# ----------------------------------------------------------------------------------------------
+
+def test_prelu_holds_one_slope_per_channel_and_learns_it(rng):
+    act = A.PReLU(3, init=0.1, dtype=np.float64)
+    assert [name for name, _ in act.named_parameters()] == ["weight"]
+    np.testing.assert_array_equal(act.weight.data, [0.1, 0.1, 0.1])
+    assert act.weight.dtype == np.float64 and A.PReLU().weight.dtype == np.float32
+    x = rng.normal(size=(2, 3, 4))
+    act(t64(x)).sum().backward()
+    np.testing.assert_allclose(act.weight.grad, np.where(x > 0, 0.0, x).sum(axis=(0, 2)),
+                               rtol=1e-14)
+    before = act.weight.data.copy()
+    SGD(act.parameters(), lr=0.1).step()
+    assert not np.array_equal(act.weight.data, before)
+
+
+def test_prelu_gradients_for_input_and_slopes(rng):
+    x = rng.uniform(0.2, 2.0, (2, 3, 2)) * rng.choice([-1.0, 1.0], (2, 3, 2))
+    act = A.PReLU(3, dtype=np.float64)
+    assert gradcheck(lambda t: act(t), t64(x))
+    for weight in (act.weight, A.PReLU(dtype=np.float64).weight):
+        assert gradcheck(lambda w: F.prelu(Tensor(x), w), t64(weight.data))
+
+
+def test_a_wrong_channel_count_names_the_layer():
+    with pytest.raises(ValueError, match=r"PReLU\(num_parameters=3\): 3 slopes for an input of "
+                                         r"shape \(2, 4\), whose channel axis \(axis 1\) has 4"):
+        A.PReLU(3)(Tensor(np.zeros((2, 4))))
+
+
+def test_a_prelu_state_dict_moves_to_pytorch_and_back(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    ours, theirs = A.PReLU(4), torch.nn.PReLU(4)
+    assert {k: (v.shape, v.dtype) for k, v in ours.state_dict().items()} == \
+        {k: (tuple(v.shape), np.dtype(str(v.dtype).removeprefix("torch."))) for k, v in
+         theirs.state_dict().items()}
+    with torch.no_grad():
+        theirs.weight.uniform_(-1.0, 1.0)
+    ours.load_state_dict(theirs.state_dict())
+    x = rng.normal(size=(3, 4, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-6)
+    ours.weight.data[:] = [0.5, -0.5, 0.0, 2.0]
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    np.testing.assert_array_equal(theirs.weight.detach().numpy(), [0.5, -0.5, 0.0, 2.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Unflatten, CosineSimilarity, PairwiseDistance
+# ----------------------------------------------------------------------------------------------
+
+def test_unflatten_undoes_flatten_and_infers_one_size(rng):
+    x = rng.normal(size=(5, 2, 3, 4))
+    flat = Flatten()(t64(x))                                            # (5, 24)
+    np.testing.assert_array_equal(A.Unflatten(1, (2, 3, 4))(flat).data, x)
+    assert A.Unflatten(1, [2, -1, 4])(flat).shape == (5, 2, 3, 4)
+    assert A.Unflatten(1, (-1, 12))(flat).shape == (5, 2, 12)
+    assert A.Unflatten(-1, (2, 2))(t64(x)).shape == (5, 2, 3, 2, 2)
+    assert A.Unflatten(0, (1, 1))(t64([3.0])).shape == (1, 1)            # a batch of one
+    assert A.Unflatten(1, (2, 2))(np.zeros((1, 4))).shape == (1, 2, 2)   # arrays become Tensors
+    weights = t64(np.arange(8.0).reshape(2, 2, 2))
+    assert gradcheck(lambda t: A.Unflatten(1, (2, 2))(t) * weights, t64(rng.normal(size=(2, 4))))
+
+
+def test_unflatten_names_itself_when_the_sizes_do_not_fit():
+    with pytest.raises(ValueError, match=r"Unflatten\(dim=1, unflattened_size=\(2, 5\)\): axis "
+                                         r"1 of the input, of shape \(3, 7\), has 7 elements, "
+                                         r"which do not split into \(2, 5\)"):
+        A.Unflatten(1, (2, 5))(Tensor(np.zeros((3, 7))))
+    with pytest.raises(ValueError, match=r"dim 2 is out of range for an input of shape \(3, 7\)"):
+        A.Unflatten(2, (7,))(Tensor(np.zeros((3, 7))))
+    with pytest.raises(ValueError, match="which do not split into"):
+        A.Unflatten(1, (-1, 2))(Tensor(np.zeros((3, 7))))
+
+
+def test_a_model_reshapes_rows_to_images_with_unflatten():
+    manual_seed(0)
+    model = Sequential(Linear(3, 16), A.Unflatten(1, (1, 4, 4)), Flatten(), A.Hardswish())
+    assert model(Tensor(np.zeros((2, 3)))).shape == (2, 16)
+
+
+def test_the_pair_modules_are_their_functions(rng):
+    a, b = t64(rng.normal(size=(3, 4))), t64(rng.normal(size=(3, 4)))
+    np.testing.assert_array_equal(A.CosineSimilarity(dim=0, eps=1e-3)(a, b).data,
+                                  F.cosine_similarity(a, b, 0, 1e-3).data)
+    np.testing.assert_array_equal(A.PairwiseDistance(1, 0.5, keepdim=True)(a, b).data,
+                                  F.pairwise_distance(a, b, 1, 0.5, True).data)
+    assert repr(A.CosineSimilarity()) == "CosineSimilarity(dim=1, eps=1e-08)"
+    assert repr(A.PairwiseDistance(math.inf)) == "PairwiseDistance(p=inf, eps=1e-06, keepdim=False)"
