@@ -4,8 +4,8 @@
   `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
   `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`,
   `BatchNorm2d`, `LayerNorm` (nn.normalization); PyTorch's other activations (`ELU`, `SiLU`,
-  `PReLU`, ...), `Unflatten` and the distance modules (nn.activations); `RNN`, `GRU`, `LSTM` and their one-step cells
-  `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
+  `PReLU`, ...), `Unflatten` and the distance modules (nn.activations); `RNN`, `GRU`, `LSTM`
+  and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
   over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
