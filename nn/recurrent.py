@@ -27,10 +27,12 @@ A cell is one step of its layer, for loops written by hand (PyTorch's `nn.GRUCel
 takes x_t and h and returns h' (an LSTMCell takes and returns (h, c)), with the same stacked
 weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 
-Each time step is one op (`gru_step`; an LSTM's two, for c' and h', see
-`autograd.ops.recurrent`) after the products `linear` makes, instead of some fifteen small ops:
-backpropagation through time runs a few rules per step, and the rules are written with
-operations that Tensors have too, so higher derivatives work as for any other op.
+A layer runs in two nodes per layer and direction: `linear` makes the input's share of the
+gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
+`lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
+backpropagation through time. A cell's step is one op (`gru_step`; an LSTM's two, for c' and
+h') after the products `linear` makes. The rules are written with operations that Tensors have
+too, so higher derivatives work as for any other op.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -396,8 +398,7 @@ class LSTM(RNNBase):
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
                   reverse: bool) -> tuple[Tensor, State]:
         h0, c0 = state
-        output, last = AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse)
-        return output, last
+        return AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse)
 
     def _state_parts(self, h0: Any) -> tuple:
         return _state_pair(repr(self), h0, "the initial state is the pair (h0, c0)")

@@ -1,4 +1,6 @@
-"""One step of a GRU or an LSTM as fused ops: one or two nodes per time step instead of ~15.
+"""Recurrent layers as fused ops: one step of a GRU or an LSTM (for the cells: one or two nodes
+per step instead of ~15), and a layer's whole sequence in one direction (for the layers: one
+node per layer and direction, the steps' loop and its backpropagation through time inside).
 
 A step starts from the gates' two shares, each (N, gates · H), cut into H columns per gate:
 a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (σ the sigmoid):
@@ -34,6 +36,51 @@ The forward keeps the gates' activations: they are what backward needs, and reco
 would repeat the costly exp and tanh. Called with Tensors (the higher-order pass), a rule
 recomputes them as graphs of its inputs instead, and the same formula lines then build a graph
 that can be differentiated again.
+
+Whole sequences. A layer's input share of every step, A = x W_ihᵀ + b_ih (T, N, gates · H), is
+one product of all T·N rows (a `linear` node before the op); the op runs the steps from the
+initial state, h_{t-1} W_hhᵀ + b_hh being each step's hidden share (t runs backwards in the
+reverse direction of a bidirectional layer):
+
+    rnn_sequence    h_t = tanh(A_t + h_{t-1} W_hhᵀ + b_hh)  (or relu)   → h_t of every step
+    gru_sequence    h_t = gru_step(A_t, h_{t-1} W_hhᵀ + b_hh, h_{t-1})   → h_t of every step
+    lstm_sequence   lstm_cell_state, then lstm_hidden_state, likewise     → h_t and c_t of
+                                                                            every step
+
+Backward is backpropagation through time: a loop from the last step to the first carries dh
+(the LSTM also dc), the gradient that reaches the state from the steps after it, from 0. With
+G_t the gradient of the output h_t (G^c_t of c_t) and d_t that of step t's hidden share:
+
+    rnn_sequence    dh += G_t,  d_t = dh ⊙ (1 - h_t²)  (relu: dh ⊙ [h_t > 0]),  dh = d_t W_hh
+    gru_sequence    dh += G_t
+                    d_t = dh ⊙ [(1 - z)(1 - n²) b_n r(1 - r), (h_{t-1} - n) z(1 - z),
+                                (1 - z)(1 - n²) r]
+                    dh = dh ⊙ z + d_t W_hh
+    lstm_sequence   dh += G_t,  dc += G^c_t + dh ⊙ o (1 - tanh²c_t)
+                    d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f), dc ⊙ i (1 - g²),
+                           dh ⊙ tanh c_t o(1 - o)]
+                    dh = d_t W_hh,  dc = dc ⊙ f
+
+(the steps' rules above, with both shares' gradients equal but the GRU's n columns). After the
+loop: dA = d (the GRU's n columns: dh_t ⊙ (1 - z)(1 - n²), as r multiplies b_n only), dh0 = dh,
+dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1} as one product of the stacked T·N rows, db_hh = Σ_t,n d_t.
+The factors in brackets do not depend on the loop: they are computed for every step at once
+before it, and the loop does only what the recursion needs, ~5 operations and one product a
+step.
+
+The outputs. The graph core has no op with two outputs. The RNN's and GRU's last state is the
+last step's h: the op returns h of every step (T, N, H), h_n is its slice. The LSTM op returns
+h and c of every step as one array (2, T, N, H): c of every step is what backward needs anyway,
+so the output keeps it at no cost, output, h_n and c_n are three slices (once per layer, not
+per step as an op for one step would need), and the rule reads G^c_t for every t. Measured
+against [h_1, ..., h_T, c_T] (T + 1, N, H) (c kept in ctx, dc starting at G of c_T): the same
+time within the noise, with c_n in the loss and without. An op for c_n beside one for the h's
+would have to pass its gradient to the other's loop outside the graph.
+
+Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
+concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
+graphs of the inputs, for every step at once from the states before each step (themselves
+slices of the op's output), and the same loop builds a graph of the gradient.
 """
 
 from __future__ import annotations
@@ -42,7 +89,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, Op, apply, raw
+from ..graph import Node, Op, apply
 from .elementwise import step_of
 from .shape import Concatenate, Stack
 
