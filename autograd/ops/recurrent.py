@@ -276,11 +276,11 @@ def hidden_share(h: Any, W: Any, b: Any) -> Any:
     return share if b is None else share + b
 
 
-def hidden_weight_grads(d_share: Any, states: Any, h0: Any, reverse: bool, b: Any) -> tuple:
+def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
     """dW_hh = Σ_t d_share_tᵀ h_{t-1} as one product of all T·N rows, and db_hh = Σ_t,n d_share
-    (None without a bias), from the gradients of the hidden shares of every step (T, N, G·H)."""
+    (None without a bias), from the gradients of the hidden shares of every step (T, N, G·H)
+    and the states before every step (T, N, H)."""
     rows = d_share.reshape(-1, d_share.shape[-1])
-    before = states_before(states, h0, reverse)
     dW = rows.T @ before.reshape(-1, before.shape[-1])
     return dW, (rows.sum(axis=0) if b is not None else None)
 
@@ -321,7 +321,8 @@ class RNNSequence(Op):
             d[t] = dh * slope[t]
             dh = d[t] @ W
         d = stacked(d, G)
-        return (d, dh, *hidden_weight_grads(d, out, h0, ctx.reverse, b))
+        before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
+        return (d, dh, *hidden_weight_grads(d, before, b))
 
 
 class GRUSequence(Op):
@@ -363,7 +364,7 @@ class GRUSequence(Op):
         d_share, dhs = stacked(d_share, G), stacked(dhs, G)
         size = h0.shape[1]
         dA = side_by_side([d_share[:, :, :2 * size], dhs * dn], dhs)   # r, z as the share's
-        return (dA, dh, *hidden_weight_grads(d_share, out, h0, ctx.reverse, b))
+        return (dA, dh, *hidden_weight_grads(d_share, before, b))
 
     @staticmethod
     def gates_as_graphs(A, before, W, b):
@@ -399,7 +400,7 @@ class LSTMSequence(Op):
             h = o * tanh_c
             hs[t], cs[t], gates[t] = h, c, (i, f, g, o, tanh_c)
         ctx.gates = tuple(np.stack(steps) for steps in zip(*gates))     # i, f, g, o, tanh c
-        return np.stack([np.stack(hs), np.stack(cs)])
+        return np.stack(hs + cs).reshape((2, len(A)) + h.shape)     # [h's; c's]
 
     @staticmethod
     def backward(ctx, G, out, A, h0, c0, W, b=None):
@@ -421,7 +422,7 @@ class LSTMSequence(Op):
             dh = d[t] @ W                                       # through the hidden share
             dc = dc * f[t]                                      # through f ⊙ c
         d = stacked(d, G)
-        return (d, dh, dc, *hidden_weight_grads(d, hs, h0, ctx.reverse, b))
+        return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
 
     @staticmethod
     def gates_as_graphs(A, h_before, cs, W, b):
