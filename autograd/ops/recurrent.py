@@ -240,8 +240,6 @@ class LSTMHiddenState(Op):
         return (*both(d), G * o * (1 - t * t))
 
 
-
-
 # -- whole sequences: one node per layer and direction -------------------------------------------
 
 def time_steps(length: int, reverse: bool) -> range:
@@ -305,8 +303,7 @@ class RNNSequence(Op):
     def forward(ctx, A, h0, W, b=None):
         hs, h = [None] * len(A), h0
         for t in time_steps(len(A), ctx.reverse):
-            total = hidden_share(h, W, b)
-            total += A[t]
+            total = A[t] + hidden_share(h, W, b)
             h = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" else np.maximum(total, 0)
             hs[t] = h
         return np.stack(hs)
@@ -353,8 +350,9 @@ class GRUSequence(Op):
             else ctx.gates
         # what does not depend on the recursion, for every step at once: the factors that
         # turn dh_t into the gradients of the hidden share's r, z and n columns
-        dn = (1 - z) * (1 - n * n)                              # ∂h_t/∂(a_n + r ⊙ b_n)
-        factors = side_by_side([dn * b_n * (r - r * r), (before - n) * (z - z * z), dn * r], r)
+        dh_du = (1 - z) * (1 - n * n)                           # u = a_n + r ⊙ b_n
+        factors = side_by_side([dh_du * b_n * (r - r * r), (before - n) * (z - z * z),
+                                dh_du * r], r)
         d_share, dhs, dh = [None] * len(A), [None] * len(A), 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[t]                                      # from the output, step t + 1
@@ -363,7 +361,7 @@ class GRUSequence(Op):
             dh = dh * z[t] + d_share[t] @ W                     # through z ⊙ h, and the share
         d_share, dhs = stacked(d_share, G), stacked(dhs, G)
         size = h0.shape[1]
-        dA = side_by_side([d_share[:, :, :2 * size], dhs * dn], dhs)   # r, z as the share's
+        dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
         return (dA, dh, *hidden_weight_grads(d_share, before, b))
 
     @staticmethod
@@ -380,8 +378,8 @@ class GRUSequence(Op):
 class LSTMSequence(Op):
     """lstm_cell_state and lstm_hidden_state at every step, with the hidden share
     h_{t-1} W_hhᵀ + b_hh: the states (h_t, c_t) of every step, (2, T, N, H), from A (T, N, 4H),
-    h0 and c0 (N, H). Backward, last step first, dh and dc from 0: dh += G_h,t,
-    dc += G_c,t + dh ⊙ o(1 - tanh²c_t), d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f),
+    h0 and c0 (N, H). Backward, last step first, dh and dc from 0: dh += G_t,
+    dc += G^c_t + dh ⊙ o(1 - tanh²c_t), d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f),
     dc ⊙ i(1 - g²), dh ⊙ tanh c_t o(1 - o)], dh = d_t W_hh, dc = dc ⊙ f; dA = d, dh0 = dh,
     dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx."""
     name = "lstm_sequence"
@@ -411,13 +409,13 @@ class LSTMSequence(Op):
             if isinstance(A, Node) else ctx.gates
         # what does not depend on the recursion, for every step at once: ∂h_t/∂c_t, and the
         # factors that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the gates' sums
-        dc_dh = o * (1 - tanh_c * tanh_c)
+        dh_dc = o * (1 - tanh_c * tanh_c)
         factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
                                 tanh_c * (o - o * o)], i)
         d, dh, dc = [None] * len(A), 0, 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[0, t]                                   # from the output, step t + 1
-            dc = dc + G[1, t] + dh * dc_dh[t]                   # from c_n, step t + 1, h_t
+            dc = dc + G[1, t] + dh * dh_dc[t]                   # from c_n, step t + 1, h_t
             d[t] = side_by_side([dc, dc, dc, dh], dh) * factors[t]
             dh = d[t] @ W                                       # through the hidden share
             dc = dc * f[t]                                      # through f ⊙ c
