@@ -66,7 +66,11 @@ loop: dA = d (the GRU's n columns: dh_t ⊙ (1 - z)(1 - n²), as r multiplies b_
 dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1} as one product of the stacked T·N rows, db_hh = Σ_t,n d_t.
 The factors in brackets do not depend on the loop: they are computed for every step at once
 before it, and the loop does only what the recursion needs, ~5 operations and one product a
-step.
+step. Measured against the layers of one step op per step (a training step, forward and
+out.sum().backward(), float32, OpenBLAS on one thread, in-process alternating, medians on a
+shared machine): 20 steps of a batch of 32, 32 → 64: LSTM 6.6 → 3.6 ms, GRU 5.6 → 3.2,
+RNN 1.6 → 1.1; a character model, 64 steps of 16, 65 → 128: LSTM 26.8 → 16.0, GRU
+18.6 → 14.8, RNN 10.2 → 3.9.
 
 The outputs. The graph core has no op with two outputs. The RNN's and GRU's last state is the
 last step's h: the op returns h of every step (T, N, H), h_n is its slice. The LSTM op returns
