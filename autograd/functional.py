@@ -340,8 +340,8 @@ def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | 
         h_t = tanh(from_input_t + h_{t-1} W_hhᵀ + b_hh)        (or relu)
 
     >>> hs, h_n = rnn_sequence(Tensor(np.ones((3, 1, 1))), Tensor([[0.0]]), Tensor([[0.0]]))
-    >>> hs.shape, h_n.numpy().round(4)                         # W_hh = 0: h_t = tanh(1)
-    ((3, 1, 1), array([[0.7616]], dtype=float32))
+    >>> hs.shape, h_n.numpy().round(4).tolist()                # W_hh = 0: h_t = tanh(1)
+    ((3, 1, 1), [[0.7616]])
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn_sequence: nonlinearity must be 'tanh' or 'relu', got "
