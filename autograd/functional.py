@@ -27,7 +27,8 @@ from .ops.conv import ConvCtx, Geometry
 from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from .ops.pool import PoolCtx
-from .ops.recurrent import GateCtx, GRUStep, LSTMCellState, LSTMHiddenState
+from .ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
+                            LSTMSequence, RNNSequence, SequenceCtx)
 from .ops.shape import Embedding
 from .ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
@@ -42,7 +43,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
-    "gru_step", "lstm_step",
+    "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 
 
@@ -385,6 +386,97 @@ def _step_operands(name: str, gates: int, from_input: Any, from_hidden: Any, sta
                              f"x hidden_size) for {what} of shape {s.shape}, got {v.shape}")
     return a, b, s
 
+
+
+def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | None = None,
+                 nonlinearity: str = "tanh", reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """A whole sequence of an Elman RNN layer as one node: (h of every step (T, N, H), the last
+    h (N, H)) from the input's share of every step, from_input = x W_ihᵀ + b_ih (T, N, H), and
+    the initial state h0 (N, H); `reverse` runs from the last step to the first.
+
+        h_t = tanh(from_input_t + h_{t-1} W_hhᵀ + b_hh)        (or relu)
+
+    >>> hs, h_n = rnn_sequence(Tensor(np.ones((3, 1, 1))), Tensor([[0.0]]), Tensor([[0.0]]))
+    >>> hs.shape, h_n.numpy().round(4).tolist()                # W_hh = 0: h_t = tanh(1)
+    ((3, 1, 1), [[0.7616]])
+    """
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn_sequence: nonlinearity must be 'tanh' or 'relu', got "
+                         f"{nonlinearity!r}")
+    inputs = _sequence_operands("rnn_sequence", 1, from_input, (h0,), weight_hh, bias_hh)
+    hs = apply(RNNSequence, inputs, SequenceCtx(bool(reverse), nonlinearity))
+    return hs, hs[0 if reverse else -1]
+
+
+def gru_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | None = None,
+                 reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """A whole sequence of a GRU layer as one node: (h of every step (T, N, H), the last h
+    (N, H)) from the input's share of every step, from_input = x W_ihᵀ + b_ih (T, N, 3H) with
+    the gates stacked r, z, n, and the initial state h0 (N, H): `gru_step` at every step, with
+    from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last step to the first.
+
+    >>> zero = Tensor(np.zeros((2, 1, 3)))                     # T = 2, N = 1, H = 1
+    >>> hs, h_n = gru_sequence(zero, Tensor([[1.0]]), Tensor(np.zeros((3, 1))))
+    >>> hs.numpy().ravel().tolist(), h_n.shape                 # halfway to n = 0 each step
+    ([0.5, 0.25], (1, 1))
+    """
+    inputs = _sequence_operands("gru_sequence", 3, from_input, (h0,), weight_hh, bias_hh)
+    hs = apply(GRUSequence, inputs, SequenceCtx(bool(reverse)))
+    return hs, hs[0 if reverse else -1]
+
+
+def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
+                  bias_hh: Tensor | None = None,
+                  reverse: bool = False) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """A whole sequence of an LSTM layer as one node: (h of every step (T, N, H), (the last h,
+    the last c) (N, H) each) from the input's share of every step, from_input = x W_ihᵀ + b_ih
+    (T, N, 4H) with the gates stacked i, f, g, o, and the initial state h0, c0 (N, H):
+    `lstm_step` at every step, with from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last
+    step to the first. The node holds h and c of every step, (2, T, N, H); the results are its
+    slices (see `autograd.ops.recurrent`).
+
+    >>> zero = Tensor(np.zeros((2, 1, 4)))                     # T = 2, N = 1, H = 1
+    >>> hs, (h_n, c_n) = lstm_sequence(zero, Tensor([[0.0]]), Tensor([[2.0]]),
+    ...                                Tensor(np.zeros((4, 1))))
+    >>> c_n.numpy().tolist(), hs.shape                         # f = 1/2 and g = 0: c halves
+    ([[0.5]], (2, 1, 1))
+    """
+    inputs = _sequence_operands("lstm_sequence", 4, from_input, (h0, c0), weight_hh, bias_hh)
+    states = apply(LSTMSequence, inputs, SequenceCtx(bool(reverse)))
+    last = 0 if reverse else -1
+    return states[0], (states[0, last], states[1, last])
+
+
+def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, weight_hh: Any,
+                       bias_hh: Any) -> tuple:
+    """The inputs of a sequence op as Tensors, (from_input, *states, weight_hh[, bias_hh]), or
+    an error naming the op and the shapes it expected."""
+    a = _tensor(from_input, name)
+    states = tuple(_tensor(s, name) for s in states)
+    W = _tensor(weight_hh, name)
+    names = ("h0", "c0")
+    for what, s in zip(names, states):
+        if s.ndim != 2:
+            raise ValueError(f"{name}: {what} must be 2-d (batch, hidden_size), got shape "
+                             f"{s.shape}")
+        if s.shape != states[0].shape:
+            raise ValueError(f"{name}: c0 must have the shape of h0 {states[0].shape}, got "
+                             f"{s.shape}")
+    batch, size = states[0].shape
+    if a.ndim != 3 or a.shape[1:] != (batch, gates * size) or not len(a):
+        raise ValueError(f"{name}: from_input must have shape (T, {batch}, {gates * size}) "
+                         f"(time, batch, {gates} gates x hidden_size) with T > 0 for h0 of "
+                         f"shape {states[0].shape}, got {a.shape}")
+    if W.shape != (gates * size, size):
+        raise ValueError(f"{name}: weight_hh must have shape {(gates * size, size)} "
+                         f"({gates} gates x hidden_size, hidden_size), got {W.shape}")
+    if bias_hh is None:
+        return (a, *states, W)
+    bias = _tensor(bias_hh, name)
+    if bias.shape != (gates * size,):
+        raise ValueError(f"{name}: bias_hh must have shape ({gates * size},), got "
+                         f"{bias.shape}")
+    return (a, *states, W, bias)
 
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """The rows of `weight` (num_embeddings, embedding_dim) that integer `indices` of any shape

@@ -27,10 +27,12 @@ A cell is one step of its layer, for loops written by hand (PyTorch's `nn.GRUCel
 takes x_t and h and returns h' (an LSTMCell takes and returns (h, c)), with the same stacked
 weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 
-Each time step is one op (`gru_step`; an LSTM's two, for c' and h', see
-`autograd.ops.recurrent`) after the products `linear` makes, instead of some fifteen small ops:
-backpropagation through time runs a few rules per step, and the rules are written with
-operations that Tensors have too, so higher derivatives work as for any other op.
+A layer runs in two nodes per layer and direction: `linear` makes the input's share of the
+gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
+`lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
+backpropagation through time. A cell's step is one op (`gru_step`; an LSTM's two, for c' and
+h') after the products `linear` makes. The rules are written with operations that Tensors have
+too, so higher derivatives work as for any other op.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -156,9 +158,9 @@ def _state_pair(owner: str, state: Any, expected: str) -> tuple:
 
 
 class RNNBase(Module):
-    """What RNN, GRU and LSTM share: the parameters, the checks, the loops over layers,
-    directions and time steps. A subclass says how many gates it stacks (`gates`) and writes
-    one time step (`_step`)."""
+    """What RNN, GRU and LSTM share: the parameters, the checks, the loops over layers and
+    directions. A subclass says how many gates it stacks (`gates`) and which op runs one layer
+    over the whole sequence (`_sequence`)."""
 
     gates = 1
     state_names: tuple[str, ...] = ("h0",)
@@ -212,20 +214,11 @@ class RNNBase(Module):
             h0 = hx
         sequence, batched = self._checked_input(x)
         initial = self._checked_state(h0, sequence, batched, np.shape(x))
-        # Each layer reads and writes a list of steps (N, features), not one (T, N, ...) tensor:
-        # the gradient of a slice t of a tensor is a zero array of the whole tensor with slice
-        # t filled in, and T of them summed make backpropagation through time quadratic in T
-        # (a GRU(32 -> 64) over 20 steps of a batch of 32 took twice as long). So the input is
-        # sliced once, here (only if it wants a gradient do the slices cost anything), and the
-        # outputs are stacked once, at the end.
-        layer_input = [sequence[t] for t in range(sequence.shape[0])]
-        finals = []
+        layer_input, finals = sequence, []
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
-                # dropout on each layer's output but the last's (step by step, the same masks
-                # as one draw for the whole sequence: the generator fills them in order)
-                layer_input = [F.dropout(step, self.dropout, True, self.rng)
-                               for step in layer_input]
+                # dropout on each layer's output but the last's
+                layer_input = F.dropout(layer_input, self.dropout, True, self.rng)
             outputs = []
             for direction, suffix in enumerate(self._suffixes):
                 index = layer * self._directions + direction
@@ -234,9 +227,8 @@ class RNNBase(Module):
                                           reverse=direction == 1)
                 outputs.append(output)
                 finals.append(final)
-            layer_input = outputs[0] if len(outputs) == 1 else \
-                [concatenate(both, axis=-1) for both in zip(*outputs)]
-        output = stack(layer_input)
+            layer_input = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
+        output = layer_input
         last = tuple(stack([final[k] for final in finals]) for k in range(len(finals[0])))
         if not batched:
             output = output.reshape(output.shape[0], output.shape[2])
@@ -245,30 +237,24 @@ class RNNBase(Module):
             output = output.swapaxes(0, 1)
         return output, self._returned_state(last)
 
-    def _run(self, steps: list[Tensor], layer: int, suffix: str, state: State | None,
-             reverse: bool) -> tuple[list[Tensor], State]:
-        """One layer in one direction over the whole sequence, given as its T steps (N,
-        features): its h at every step, in a list of T (N, hidden_size), and its last state."""
+    def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,
+             reverse: bool) -> tuple[Tensor, State]:
+        """One layer in one direction over the whole sequence (T, N, features): its h at every
+        step (T, N, hidden_size), and its last state."""
         W_ih, W_hh = getattr(self, f"weight_ih_l{layer}{suffix}"), \
             getattr(self, f"weight_hh_l{layer}{suffix}")
         b_ih, b_hh = getattr(self, f"bias_ih_l{layer}{suffix}", None), \
             getattr(self, f"bias_hh_l{layer}{suffix}", None)
         if state is None:
-            zeros = Tensor(np.zeros((steps[0].shape[0], self.hidden_size), steps[0].dtype))
+            zeros = Tensor(np.zeros((sequence.shape[1], self.hidden_size), sequence.dtype))
             state = (zeros,) * len(self.state_names)
-        outputs: list[Tensor] = [None] * len(steps)             # type: ignore[list-item]
-        # The input's share of the gates is one product per step: one product of all T·N rows
-        # at once would be faster forward, but then each step would read a slice of it (see
-        # `forward` for why slices are avoided).
-        for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
-            state = self._step(AF.linear(steps[t], W_ih, b_ih), AF.linear(state[0], W_hh, b_hh),
-                               state)
-            outputs[t] = state[0]
-        return outputs, state
+        # the input's share of the gates for all T·N rows in one product; the op runs the steps
+        return self._sequence(AF.linear(sequence, W_ih, b_ih), state, W_hh, b_hh, reverse)
 
-    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
-        """The next state from the gates' shares W_i· x_t + b_i· and W_h· h + b_h·, each
-        (N, gates · hidden_size), and the current state."""
+    def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
+                  reverse: bool) -> tuple[Tensor, State]:
+        """h at every step (T, N, hidden_size) and the last state, from the input's share of
+        the gates at every step (T, N, gates · hidden_size) and the initial state: one op."""
         raise NotImplementedError
 
     def _returned_state(self, last: State) -> Any:
@@ -358,9 +344,11 @@ class RNN(RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, dtype, rng)
 
-    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
-        total = from_input + from_hidden
-        return (total.tanh() if self.nonlinearity == "tanh" else total.relu(),)
+    def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
+                  reverse: bool) -> tuple[Tensor, State]:
+        output, h = AF.rnn_sequence(from_input, state[0], W_hh, b_hh, self.nonlinearity,
+                                    reverse)
+        return output, (h,)
 
 
 class GRU(RNNBase):
@@ -380,11 +368,10 @@ class GRU(RNNBase):
 
     gates = 3
 
-    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
-        """r = σ(a_r + b_r), z = σ(a_z + b_z), n = tanh(a_n + r ⊙ b_n), h' = (1 - z) ⊙ n + z ⊙ h,
-        with a = from_input and b = from_hidden cut r, z, n: one node, `gru_step`."""
-        (h,) = state
-        return (AF.gru_step(from_input, from_hidden, h),)
+    def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
+                  reverse: bool) -> tuple[Tensor, State]:
+        output, h = AF.gru_sequence(from_input, state[0], W_hh, b_hh, reverse)
+        return output, (h,)
 
 
 class LSTM(RNNBase):
@@ -411,11 +398,10 @@ class LSTM(RNNBase):
                              f"is not supported; only proj_size=0, the plain LSTM")
         super().__init__(*args, **options)
 
-    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
-        """i, f, g, o = σ, σ, tanh, σ of from_input + from_hidden cut in four,
-        c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'): two nodes (c', then h'), `lstm_step`."""
-        h, c = state                        # (h enters through from_hidden = h W_hhᵀ + b_hh)
-        return AF.lstm_step(from_input, from_hidden, c)
+    def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
+                  reverse: bool) -> tuple[Tensor, State]:
+        h0, c0 = state
+        return AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse)
 
     def _state_parts(self, h0: Any) -> tuple:
         return _state_pair(repr(self), h0, "the initial state is the pair (h0, c0)")
@@ -429,8 +415,7 @@ class LSTM(RNNBase):
 class RNNCellBase(Module):
     """What RNNCell, GRUCell and LSTMCell share: one step of the matching layer, on parameters
     named as PyTorch's cells name them (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`, shaped
-    as the layer's `..._l0`). A subclass borrows its layer's `_step`, so each formula is
-    written once."""
+    as the layer's `..._l0`). A subclass writes the step (`_step`) from the gates' two shares."""
 
     gates = 1
     state_names: tuple[str, ...] = ("hx",)
@@ -518,7 +503,9 @@ class RNNCell(RNNCellBase):
     ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
     """
 
-    _step = RNN._step           # the layer's step: the formula is written once
+    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
+        total = from_input + from_hidden
+        return (total.tanh() if self.nonlinearity == "tanh" else total.relu(),)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", dtype: Any = None,
@@ -543,7 +530,12 @@ class GRUCell(RNNCellBase):
     """
 
     gates = 3
-    _step = GRU._step
+
+    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
+        """r = σ(a_r + b_r), z = σ(a_z + b_z), n = tanh(a_n + r ⊙ b_n), h' = (1 - z) ⊙ n + z ⊙ h,
+        with a = from_input and b = from_hidden cut r, z, n: one node, `gru_step`."""
+        (h,) = state
+        return (AF.gru_step(from_input, from_hidden, h),)
 
 
 class LSTMCell(RNNCellBase):
@@ -561,7 +553,12 @@ class LSTMCell(RNNCellBase):
 
     gates = 4
     state_names = ("h", "c")
-    _step = LSTM._step
+
+    def _step(self, from_input: Tensor, from_hidden: Tensor, state: State) -> State:
+        """i, f, g, o = σ, σ, tanh, σ of from_input + from_hidden cut in four,
+        c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'): two nodes (c', then h'), `lstm_step`."""
+        h, c = state                        # (h enters through from_hidden = h W_hhᵀ + b_hh)
+        return AF.lstm_step(from_input, from_hidden, c)
 
     def _state_parts(self, hx: Any) -> tuple:
         return _state_pair(repr(self), hx, "hx is the pair (h, c)")

@@ -143,51 +143,87 @@ def test_each_step_follows_the_formulas_with_the_gates_in_pytorchs_order(cls, rn
 
 
 def composed_layer(model, x, state, dropout_rng):
-    """The layer as it was built before its steps were fused, from ordinary ops: each layer's
-    input share for all steps in one product, sliced step by step; each step from slices,
-    sums, sigmoid, tanh and products (composed_gru, composed_lstm); the steps stacked, and
-    dropout on the whole stacked output of each layer but the last. Returns the output and
-    the final states, (h,) or (h, c), one per layer and direction."""
+    """The layer from ordinary ops, one step at a time, as it was built before whole sequences
+    became one op: each layer's input share for all steps in one product, sliced step by step;
+    each step from slices, sums, sigmoid, tanh and products (RNN: tanh or relu of the sum;
+    composed_gru, composed_lstm); the steps stacked, and dropout on the whole stacked output of
+    each layer but the last. `x` and `state` ((h0,), (h0, c0) or None for zeros) are laid out
+    as the layer takes them (batch_first, unbatched); returns the output and the last state
+    parts, laid out as the layer returns them."""
+    batched = x.ndim == 3
+    parts = 2 if isinstance(model, LSTM) else 1
+    if not batched:
+        x = x.reshape(x.shape[0], 1, x.shape[1])
+        state = None if state is None else tuple(s.reshape(s.shape[0], 1, s.shape[1])
+                                                 for s in state)
+    elif model.batch_first:
+        x = x.swapaxes(0, 1)
     directions = ("", "_reverse") if model.bidirectional else ("",)
+    if state is None:
+        zeros = Tensor(np.zeros((model.num_layers * len(directions), x.shape[1],
+                                 model.hidden_size)))
+        state = (zeros,) * parts
     finals = []
     for layer in range(model.num_layers):
         if layer > 0:
             x = dropout(x, model.dropout, model.training, dropout_rng)
         outputs = []
         for direction, suffix in enumerate(directions):
-            weights = [getattr(model, f"{kind}_l{layer}{suffix}")
-                       for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            projected = linear(x, weights[0], weights[2])
-            parts = state[layer * len(directions) + direction]
+            W_ih, W_hh, b_ih, b_hh = (getattr(model, f"{kind}_l{layer}{suffix}", None)
+                                      for kind in ("weight_ih", "weight_hh", "bias_ih",
+                                                   "bias_hh"))
+            projected = linear(x, W_ih, b_ih)
+            current = tuple(part[layer * len(directions) + direction] for part in state)
             steps = range(x.shape[0])
             hs = [None] * len(steps)
             for t in (reversed(steps) if direction else steps):
-                hidden = linear(parts[0], weights[1], weights[3])
+                hidden = linear(current[0], W_hh, b_hh)
                 if isinstance(model, LSTM):
-                    parts = composed_lstm(projected[t], hidden, parts[1])
+                    current = composed_lstm(projected[t], hidden, current[1])
+                elif isinstance(model, GRU):
+                    current = (composed_gru(projected[t], hidden, current[0]),)
                 else:
-                    parts = (composed_gru(projected[t], hidden, parts[0]),)
-                hs[t] = parts[0]
+                    total = projected[t] + hidden
+                    current = (total.relu() if model.nonlinearity == "relu" else total.tanh(),)
+                hs[t] = current[0]
             outputs.append(stack(hs))
-            finals.append(parts)
+            finals.append(current)
         x = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
-    return x, finals
+    last = [stack([final[k] for final in finals]) for k in range(parts)]
+    if not batched:
+        return x.reshape(x.shape[0], x.shape[2]), [s.reshape(s.shape[0], s.shape[2])
+                                                    for s in last]
+    return (x.swapaxes(0, 1) if model.batch_first else x), last
 
 
-@pytest.mark.parametrize("cls", [GRU, LSTM], ids=lambda c: c.__name__)
-@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "dropout": 0.4},
-                                     {"bidirectional": True, "num_layers": 2}],
-                         ids=["one layer", "two layers with dropout", "bidirectional"])
-def test_the_fused_steps_give_the_composed_layers_values_and_gradients(cls, options, rng):
-    """Same weights, same initial state, same dropout masks (drawn step by step now, at once
-    before: the generator gives the same numbers): the same outputs, final states, and
-    gradients of every parameter, the input and the initial state, to rounding."""
+EQUAL_LAYERS = [(RNN, "tanh"), (RNN, "relu"), (GRU, None), (LSTM, None)]
+EQUAL_CASES = [
+    # (name, options, input shape, initial state given)
+    ("one layer", {}, (5, 3, 4), True),
+    ("two layers with dropout", {"num_layers": 2, "dropout": 0.4}, (5, 3, 4), True),
+    ("bidirectional", {"bidirectional": True, "num_layers": 2}, (5, 3, 4), True),
+    ("batch first", {"batch_first": True, "num_layers": 2}, (3, 5, 4), True),
+    ("unbatched", {"num_layers": 2}, (5, 4), True),
+    ("no initial state", {"num_layers": 2, "bidirectional": True}, (5, 3, 4), False),
+    ("no bias", {"bias": False}, (5, 3, 4), True),
+]
+
+
+@pytest.mark.parametrize("cls, nonlinearity", EQUAL_LAYERS,
+                         ids=["RNN-tanh", "RNN-relu", "GRU", "LSTM"])
+@pytest.mark.parametrize("name, options, x_shape, given", EQUAL_CASES,
+                         ids=[case[0] for case in EQUAL_CASES])
+def test_the_sequence_ops_give_the_composed_layers_values_and_gradients(
+        cls, nonlinearity, name, options, x_shape, given, rng):
+    """Same weights, same initial state, same dropout masks: the same outputs, final states,
+    and gradients of every parameter, the input and the initial state, to rounding."""
+    if nonlinearity == "relu":
+        options = dict(options, nonlinearity="relu")
     model = layer(cls, rng, **options)
-    x = Tensor(rng.standard_normal((5, 3, 4)), requires_grad=True)
-    state = initial_state(cls, model, x.shape, rng)
-    per_layer = [tuple(part[k] for part in state) for k in range(state[0].shape[0])]
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    state = initial_state(cls, model, x_shape, rng) if given else None
     weights = rng.uniform(0.5, 1.5, everything(model, cls, x, state).shape)
-    leaves = [x, *state, *model.parameters()]
+    leaves = [x, *(state or ()), *model.parameters()]
     results = []
     for fused in (True, False):
         for leaf in leaves:
@@ -196,8 +232,7 @@ def test_the_fused_steps_give_the_composed_layers_values_and_gradients(cls, opti
         if fused:
             flat = everything(model, cls, x, state)
         else:
-            output, finals = composed_layer(model, x, per_layer, np.random.default_rng(7))
-            last = [stack([final[k] for final in finals]) for k in range(len(finals[0]))]
+            output, last = composed_layer(model, x, state, np.random.default_rng(7))
             flat = concatenate([part.reshape(-1) for part in (output, *last)])
         (flat * weights).sum().backward()
         results.append([flat.data] + [leaf.grad for leaf in leaves])
@@ -205,19 +240,19 @@ def test_the_fused_steps_give_the_composed_layers_values_and_gradients(cls, opti
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("cls, step_ops", [(GRU, {"gru_step": 1}),
-                                           (LSTM, {"lstm_cell_state": 1,
-                                                   "lstm_hidden_state": 1})],
-                         ids=["GRU", "LSTM"])
-def test_a_time_step_adds_its_fused_op_and_two_products_to_the_graph(cls, step_ops, rng):
-    """Per step: the gates' two shares (linear) and the fused step, nothing else (no slices of
-    a whole-sequence tensor, whose gradients would make backpropagation quadratic in T)."""
-    model = layer(cls, rng, num_layers=2)
-    output, _ = model(Tensor(rng.standard_normal((6, 3, 4))))
+@pytest.mark.parametrize("cls, op", [(RNN, "rnn_sequence"), (GRU, "gru_sequence"),
+                                     (LSTM, "lstm_sequence")], ids=["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("steps", [2, 6])
+def test_a_layer_and_direction_is_one_product_and_one_sequence_op_whatever_its_length(
+        cls, op, steps, rng):
+    """Per layer and direction: the input's share of every step (one `linear`) and the op
+    that runs the steps; nothing per time step, so the graph does not grow with T."""
+    model = layer(cls, rng, num_layers=2, bidirectional=True)
+    output, _ = model(Tensor(rng.standard_normal((steps, 3, 4))))
     made = Counter(node.op for node in walk(output) if not node.is_leaf)
-    steps = 6 * 2                                       # time steps x layers
-    expected = {op: count * steps for op, count in step_ops.items()}
-    expected.update(linear=2 * steps, stack=1)
+    expected = {"linear": 4, op: 4, "concatenate": 2}
+    if cls is LSTM:
+        expected["getitem"] = 4                         # the h of every step, from (h, c)
     assert made == expected
 
 

@@ -99,7 +99,7 @@ def test_save_checks_both_destinations_before_writing_either(tmp_path):
     ({"features": ["u", "u"]}, "'features' lists a name more than once"),
     ({"weights_sha256": "abc"}, "'weights_sha256' must be 64 hex digits"),
     ({"hidden": [True]}, "'hidden' must be sizes"),                  # was a TypeError later
-    ({"activation": "swish"}, "'activation' must be one of ['gelu', 'identity', "),   # named no file
+    ({"activation": "swish"}, "'activation' must be one of ['celu', 'elu', 'gelu', "),   # named no file
 ])
 def test_bad_settings_are_named(tmp_path, change, message):
     weights, settings = make_trained().save(tmp_path / "m.npz")

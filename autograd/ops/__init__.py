@@ -18,7 +18,8 @@
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
-                    (h'), one time step from the gates' two shares
+                    (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
+                    lstm_sequence: a layer's whole sequence in one direction, with its BPTT
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
@@ -32,7 +33,8 @@ from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul
 from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
-from .recurrent import GRUStep, LSTMCellState, LSTMHiddenState
+from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
+                        RNNSequence)
 from .reduce import Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, Reshape, Roll,
                     ScatterAdd, Stack, Transpose)
@@ -50,5 +52,6 @@ __all__ = [
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
-    "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState",
+    "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
+    "GRUSequence", "LSTMSequence",
 ]

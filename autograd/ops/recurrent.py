@@ -1,4 +1,6 @@
-"""One step of a GRU or an LSTM as fused ops: one or two nodes per time step instead of ~15.
+"""Recurrent layers as fused ops: one step of a GRU or an LSTM (for the cells: one or two nodes
+per step instead of ~15), and a layer's whole sequence in one direction (for the layers: one
+node per layer and direction, the steps' loop and its backpropagation through time inside).
 
 A step starts from the gates' two shares, each (N, gates · H), cut into H columns per gate:
 a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (σ the sigmoid):
@@ -34,6 +36,55 @@ The forward keeps the gates' activations: they are what backward needs, and reco
 would repeat the costly exp and tanh. Called with Tensors (the higher-order pass), a rule
 recomputes them as graphs of its inputs instead, and the same formula lines then build a graph
 that can be differentiated again.
+
+Whole sequences. A layer's input share of every step, A = x W_ihᵀ + b_ih (T, N, gates · H), is
+one product of all T·N rows (a `linear` node before the op); the op runs the steps from the
+initial state, h_{t-1} W_hhᵀ + b_hh being each step's hidden share (t runs backwards in the
+reverse direction of a bidirectional layer):
+
+    rnn_sequence    h_t = tanh(A_t + h_{t-1} W_hhᵀ + b_hh)  (or relu)   → h_t of every step
+    gru_sequence    h_t = gru_step(A_t, h_{t-1} W_hhᵀ + b_hh, h_{t-1})   → h_t of every step
+    lstm_sequence   lstm_cell_state, then lstm_hidden_state, likewise     → h_t and c_t of
+                                                                            every step
+
+Backward is backpropagation through time: a loop from the last step to the first carries dh
+(the LSTM also dc), the gradient that reaches the state from the steps after it, from 0. With
+G_t the gradient of the output h_t (G^c_t of c_t) and d_t that of step t's hidden share:
+
+    rnn_sequence    dh += G_t,  d_t = dh ⊙ (1 - h_t²)  (relu: dh ⊙ [h_t > 0]),  dh = d_t W_hh
+    gru_sequence    dh += G_t
+                    d_t = dh ⊙ [(1 - z)(1 - n²) b_n r(1 - r), (h_{t-1} - n) z(1 - z),
+                                (1 - z)(1 - n²) r]
+                    dh = dh ⊙ z + d_t W_hh
+    lstm_sequence   dh += G_t,  dc += G^c_t + dh ⊙ o (1 - tanh²c_t)
+                    d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f), dc ⊙ i (1 - g²),
+                           dh ⊙ tanh c_t o(1 - o)]
+                    dh = d_t W_hh,  dc = dc ⊙ f
+
+(the steps' rules above, with both shares' gradients equal but the GRU's n columns). After the
+loop: dA = d (the GRU's n columns: dh_t ⊙ (1 - z)(1 - n²), as r multiplies b_n only), dh0 = dh,
+dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1} as one product of the stacked T·N rows, db_hh = Σ_t,n d_t.
+The factors in brackets do not depend on the loop: they are computed for every step at once
+before it, and the loop does only what the recursion needs, ~5 operations and one product a
+step. Measured against the layers of one step op per step (a training step, forward and
+out.sum().backward(), float32, OpenBLAS on one thread, in-process alternating, medians on a
+shared machine): 20 steps of a batch of 32, 32 → 64: LSTM 6.6 → 3.6 ms, GRU 5.6 → 3.2,
+RNN 1.6 → 1.1; a character model, 64 steps of 16, 65 → 128: LSTM 26.8 → 16.0, GRU
+18.6 → 14.8, RNN 10.2 → 3.9.
+
+The outputs. The graph core has no op with two outputs. The RNN's and GRU's last state is the
+last step's h: the op returns h of every step (T, N, H), h_n is its slice. The LSTM op returns
+h and c of every step as one array (2, T, N, H): c of every step is what backward needs anyway,
+so the output keeps it at no cost, output, h_n and c_n are three slices (once per layer, not
+per step as an op for one step would need), and the rule reads G^c_t for every t. Measured
+against [h_1, ..., h_T, c_T] (T + 1, N, H) (c kept in ctx, dc starting at G of c_T): the same
+time within the noise, with c_n in the loss and without. An op for c_n beside one for the h's
+would have to pass its gradient to the other's loop outside the graph.
+
+Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
+concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
+graphs of the inputs, for every step at once from the states before each step (themselves
+slices of the op's output), and the same loop builds a graph of the gradient.
 """
 
 from __future__ import annotations
@@ -43,7 +94,8 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .shape import Concatenate
+from .elementwise import step_of
+from .shape import Concatenate, Stack
 
 
 def sigmoid_of_sum(a: Any, b: Any) -> Any:
@@ -190,3 +242,195 @@ class LSTMHiddenState(Op):
             o, t = ctx.gates
         d = join([None, None, None, G * t * (o - o * o)], G)
         return (*both(d), G * o * (1 - t * t))
+
+
+# -- whole sequences: one node per layer and direction -------------------------------------------
+
+def time_steps(length: int, reverse: bool) -> range:
+    """The steps in the order a direction reads them: 0 to T - 1, or T - 1 down to 0."""
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def states_before(states: Any, first: Any, reverse: bool) -> Any:
+    """The state each step starts from, (T, N, H) as `states`, the state after each step:
+    h0, h_0, ..., h_{T-2} (reverse: h_1, ..., h_{T-1}, h0). An array, or a Concatenate node."""
+    first = first[None]
+    parts = (states[1:], first) if reverse else (first, states[:-1])
+    return apply(Concatenate, parts, 0) if isinstance(states, Node) else np.concatenate(parts)
+
+
+def stacked(steps: list, like: Any) -> Any:
+    """The steps' arrays (N, ·) on a time axis, (T, N, ·); a Stack node if `like` is a node."""
+    return apply(Stack, tuple(steps), 0) if isinstance(like, Node) else np.stack(steps)
+
+
+def side_by_side(parts: list, like: Any) -> Any:
+    """The parts joined on their last axis (the gates' columns); a Concatenate node if `like`
+    is a node."""
+    if isinstance(like, Node):
+        return apply(Concatenate, tuple(parts), like.ndim - 1)
+    return np.concatenate(parts, axis=-1)
+
+
+def hidden_share(h: Any, W: Any, b: Any) -> Any:
+    """h W_hhᵀ + b_hh, (..., gates · H): the gates' share from the state."""
+    share = h @ W.T
+    return share if b is None else share + b
+
+
+def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
+    """dW_hh = Σ_t d_share_tᵀ h_{t-1} as one product of all T·N rows, and db_hh = Σ_t,n d_share
+    (None without a bias), from the gradients of the hidden shares of every step (T, N, G·H)
+    and the states before every step (T, N, H)."""
+    rows = d_share.reshape(-1, d_share.shape[-1])
+    dW = rows.T @ before.reshape(-1, before.shape[-1])
+    return dW, (rows.sum(axis=0) if b is not None else None)
+
+
+class SequenceCtx:
+    """What a sequence op keeps: its direction, an RNN's nonlinearity, and from the forward the
+    gates' activations of every step, each (T, N, H) (None until it has run)."""
+    __slots__ = ("reverse", "nonlinearity", "gates")
+
+    def __init__(self, reverse: bool, nonlinearity: str = "tanh") -> None:
+        self.reverse, self.nonlinearity, self.gates = reverse, nonlinearity, None
+
+
+class RNNSequence(Op):
+    """h_t = tanh(A_t + h_{t-1} W_hhᵀ + b_hh) at every step (or relu): all h_t (T, N, H) from
+    A (T, N, H) and h0 (N, H). Backward, last step first, dh from 0: dh += G_t,
+    d_t = dh ⊙ (1 - h_t²) (relu: dh ⊙ [h_t > 0]), dh = d_t W_hh; dA = d, dh0 = dh,
+    dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx."""
+    name = "rnn_sequence"
+
+    @staticmethod
+    def forward(ctx, A, h0, W, b=None):
+        hs, h = [None] * len(A), h0
+        for t in time_steps(len(A), ctx.reverse):
+            total = A[t] + hidden_share(h, W, b)
+            h = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" else np.maximum(total, 0)
+            hs[t] = h
+        return np.stack(hs)
+
+    @staticmethod
+    def backward(ctx, G, out, A, h0, W, b=None):
+        # the slope at every step, from h_t itself: tanh' = 1 - h², relu' = [h > 0]
+        slope = 1 - out * out if ctx.nonlinearity == "tanh" else step_of(out)
+        d, dh = [None] * len(A), 0
+        for t in time_steps(len(A), not ctx.reverse):   # the last step first
+            dh = dh + G[t]                              # from the output, and from step t + 1
+            d[t] = dh * slope[t]
+            dh = d[t] @ W
+        d = stacked(d, G)
+        before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
+        return (d, dh, *hidden_weight_grads(d, before, b))
+
+
+class GRUSequence(Op):
+    """gru_step at every step, with the hidden share h_{t-1} W_hhᵀ + b_hh: all h_t (T, N, H)
+    from A (T, N, 3H) and h0 (N, H). Backward, last step first, dh from 0: dh += G_t,
+    db_t = dh ⊙ [(1 - z)(1 - n²) b_n r(1 - r), (h_{t-1} - n) z(1 - z), (1 - z)(1 - n²) r],
+    dh = dh ⊙ z + db_t W_hh; then dA = db but its n part dh ⊙ (1 - z)(1 - n²), dh0 = dh,
+    dW_hh = Σ_t db_tᵀ h_{t-1}, db_hh = Σ db. ctx: a SequenceCtx."""
+    name = "gru_sequence"
+
+    @staticmethod
+    def forward(ctx, A, h0, W, b=None):
+        size = h0.shape[1]
+        hs, gates, h = [None] * len(A), [None] * len(A), h0
+        for t in time_steps(len(A), ctx.reverse):
+            share = hidden_share(h, W, b)
+            r, z = first_two_sigmoids(A[t], share, size)
+            n = tanh_of_sum(A[t, :, 2 * size:], r * share[:, 2 * size:])
+            h = n + z * (h - n)
+            hs[t], gates[t] = h, (r, z, n, share[:, 2 * size:])
+        ctx.gates = tuple(np.stack(steps) for steps in zip(*gates))     # r, z, n, b_n
+        return np.stack(hs)
+
+    @staticmethod
+    def backward(ctx, G, out, A, h0, W, b=None):
+        before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
+        r, z, n, b_n = GRUSequence.gates_as_graphs(A, before, W, b) if isinstance(A, Node) \
+            else ctx.gates
+        # what does not depend on the recursion, for every step at once: the factors that
+        # turn dh_t into the gradients of the hidden share's r, z and n columns
+        dh_du = (1 - z) * (1 - n * n)                           # u = a_n + r ⊙ b_n
+        factors = side_by_side([dh_du * b_n * (r - r * r), (before - n) * (z - z * z),
+                                dh_du * r], r)
+        d_share, dhs, dh = [None] * len(A), [None] * len(A), 0
+        for t in time_steps(len(A), not ctx.reverse):           # the last step first
+            dh = dh + G[t]                                      # from the output, step t + 1
+            dhs[t] = dh
+            d_share[t] = side_by_side([dh, dh, dh], dh) * factors[t]
+            dh = dh * z[t] + d_share[t] @ W                     # through z ⊙ h, and the share
+        d_share, dhs = stacked(d_share, G), stacked(dhs, G)
+        size = h0.shape[1]
+        dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
+        return (dA, dh, *hidden_weight_grads(d_share, before, b))
+
+    @staticmethod
+    def gates_as_graphs(A, before, W, b):
+        """r, z, n and b_n of every step as graphs of the inputs (the higher-order pass)."""
+        size = before.shape[2]
+        share = hidden_share(before, W, b)
+        r = (A[:, :, :size] + share[:, :, :size]).sigmoid()
+        z = (A[:, :, size:2 * size] + share[:, :, size:2 * size]).sigmoid()
+        b_n = share[:, :, 2 * size:]
+        return r, z, (A[:, :, 2 * size:] + r * b_n).tanh(), b_n
+
+
+class LSTMSequence(Op):
+    """lstm_cell_state and lstm_hidden_state at every step, with the hidden share
+    h_{t-1} W_hhᵀ + b_hh: the states (h_t, c_t) of every step, (2, T, N, H), from A (T, N, 4H),
+    h0 and c0 (N, H). Backward, last step first, dh and dc from 0: dh += G_t,
+    dc += G^c_t + dh ⊙ o(1 - tanh²c_t), d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f),
+    dc ⊙ i(1 - g²), dh ⊙ tanh c_t o(1 - o)], dh = d_t W_hh, dc = dc ⊙ f; dA = d, dh0 = dh,
+    dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx."""
+    name = "lstm_sequence"
+
+    @staticmethod
+    def forward(ctx, A, h0, c0, W, b=None):
+        size = h0.shape[1]
+        hs, cs, gates, h, c = [None] * len(A), [None] * len(A), [None] * len(A), h0, c0
+        for t in time_steps(len(A), ctx.reverse):
+            share = hidden_share(h, W, b)
+            i, f = first_two_sigmoids(A[t], share, size)
+            g = tanh_of_sum(A[t, :, 2 * size:3 * size], share[:, 2 * size:3 * size])
+            o = sigmoid_of_sum(A[t, :, 3 * size:], share[:, 3 * size:])
+            c = f * c + i * g
+            tanh_c = np.tanh(c)
+            h = o * tanh_c
+            hs[t], cs[t], gates[t] = h, c, (i, f, g, o, tanh_c)
+        ctx.gates = tuple(np.stack(steps) for steps in zip(*gates))     # i, f, g, o, tanh c
+        return np.stack(hs + cs).reshape((2, len(A)) + h.shape)     # [h's; c's]
+
+    @staticmethod
+    def backward(ctx, G, out, A, h0, c0, W, b=None):
+        hs, cs = out[0], out[1]
+        h_before = states_before(hs, h0, ctx.reverse)           # h_{t-1} and c_{t-1} of
+        c_before = states_before(cs, c0, ctx.reverse)           # every step
+        i, f, g, o, tanh_c = LSTMSequence.gates_as_graphs(A, h_before, cs, W, b) \
+            if isinstance(A, Node) else ctx.gates
+        # what does not depend on the recursion, for every step at once: ∂h_t/∂c_t, and the
+        # factors that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the gates' sums
+        dh_dc = o * (1 - tanh_c * tanh_c)
+        factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
+                                tanh_c * (o - o * o)], i)
+        d, dh, dc = [None] * len(A), 0, 0
+        for t in time_steps(len(A), not ctx.reverse):           # the last step first
+            dh = dh + G[0, t]                                   # from the output, step t + 1
+            dc = dc + G[1, t] + dh * dh_dc[t]                   # from c_n, step t + 1, h_t
+            d[t] = side_by_side([dc, dc, dc, dh], dh) * factors[t]
+            dh = d[t] @ W                                       # through the hidden share
+            dc = dc * f[t]                                      # through f ⊙ c
+        d = stacked(d, G)
+        return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
+
+    @staticmethod
+    def gates_as_graphs(A, h_before, cs, W, b):
+        """i, f, g, o and tanh c_t of every step as graphs of the inputs (the higher-order
+        pass)."""
+        size = h_before.shape[2]
+        total = A + hidden_share(h_before, W, b)
+        i, f, g, o = (total[:, :, k * size:(k + 1) * size] for k in range(4))
+        return i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid(), cs.tanh()

@@ -1,0 +1,262 @@
+"""autograd.ops.recurrent's sequence ops through rnn_sequence, gru_sequence and lstm_sequence:
+the numbers of the step formulas looped in ordinary ops, first and second derivatives against
+finite differences, the one node, dtypes, saturated gates, and errors that name the op."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, concatenate, grad, gradcheck, stack
+from autograd.functional import gru_sequence, linear, lstm_sequence, rnn_sequence
+
+from conftest import strict, t64
+from test_recurrent_ops import composed_gru, composed_lstm
+
+GATES = {"rnn": 1, "relu": 1, "gru": 3, "lstm": 4}
+KINDS = list(GATES)
+
+
+def fused(kind, A, states, W, b, reverse):
+    """The sequence op: (h of every step, the last state) with the state a tuple."""
+    if kind == "lstm":
+        hs, last = lstm_sequence(A, *states, W, b, reverse=reverse)
+        return hs, last
+    if kind == "gru":
+        hs, h = gru_sequence(A, states[0], W, b, reverse=reverse)
+    else:
+        hs, h = rnn_sequence(A, states[0], W, b, "relu" if kind == "relu" else "tanh", reverse)
+    return hs, (h,)
+
+
+def stepwise(kind, A, states, W, b, reverse):
+    """The same from the step formulas in ordinary ops (slices, sums, sigmoid, tanh, products),
+    one step at a time, the hidden share a `linear` of the state."""
+    hs = [None] * A.shape[0]
+    steps = range(A.shape[0])
+    for t in (reversed(steps) if reverse else steps):
+        share = linear(states[0], W, b)
+        if kind == "lstm":
+            states = composed_lstm(A[t], share, states[1])
+        elif kind == "gru":
+            states = (composed_gru(A[t], share, states[0]),)
+        else:
+            total = A[t] + share
+            states = (total.relu() if kind == "relu" else total.tanh(),)
+        hs[t] = states[0]
+    return stack(hs), states
+
+
+def operands(rng, kind, T, N, H, bias=True):
+    """A (T, N, G·H), the initial state(s) (N, H), W_hh (G·H, H) and b_hh (or None): float64
+    leaves; A spread so that the gates are neither linear nor saturated."""
+    G = GATES[kind]
+    A = t64(rng.normal(0, 1.5, (T, N, G * H)))
+    states = tuple(t64(rng.normal(0, 1, (N, H))) for _ in range(2 if kind == "lstm" else 1))
+    W = t64(rng.normal(0, 0.8, (G * H, H)))
+    b = t64(rng.normal(0, 0.5, G * H)) if bias else None
+    return A, states, W, b
+
+
+def flat(hs, last):
+    return concatenate([hs.reshape(-1)] + [part.reshape(-1) for part in last])
+
+
+def leaves_of(A, states, W, b):
+    return [A, *states, W] + ([b] if b is not None else [])
+
+
+# -- the same numbers as the steps looped ------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
+def test_values_and_gradients_are_the_steps_looped(rng, kind, reverse, bias):
+    A, states, W, b = operands(rng, kind, 4, 3, 2, bias)
+    leaves = leaves_of(A, states, W, b)
+    weights = rng.uniform(0.5, 1.5, flat(*fused(kind, A, states, W, b, reverse)).shape)
+    results = []
+    for f in (fused, stepwise):
+        for leaf in leaves:
+            leaf.zero_grad()
+        out = flat(*f(kind, A, states, W, b, reverse))
+        (out * weights).sum().backward()
+        results.append([out.data] + [leaf.grad for leaf in leaves])
+    for mine, theirs in zip(*results):
+        assert mine.shape == theirs.shape
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
+
+
+# -- first and second derivatives against finite differences -----------------------------------
+
+SHAPES = [(1, 1, 2), (1, 3, 2), (4, 1, 2), (4, 3, 2)]           # (T, N, H)
+SHAPE_IDS = [f"T={t}, N={n}" for t, n, _ in SHAPES]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("T, N, H", SHAPES, ids=SHAPE_IDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_gradients_match_finite_differences(rng, kind, T, N, H, reverse):
+    A, states, W, b = operands(rng, kind, T, N, H)
+    if kind == "relu":                  # keep every sum away from relu's kink at 0
+        A = t64(A.data + np.sign(A.data) * 0.5)
+    n_states = len(states)
+
+    def f(A, *rest):
+        return flat(*fused(kind, A, rest[:n_states], *rest[n_states:], reverse))
+    assert gradcheck(f, A, *states, W, b)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_gradients_without_bias_match_finite_differences(rng, kind):
+    A, states, W, _ = operands(rng, kind, 3, 2, 2, bias=False)
+    n_states = len(states)
+    assert gradcheck(lambda A, *rest: flat(*fused(kind, A, rest[:n_states], rest[n_states],
+                                                   None, False)), A, *states, W)
+
+
+def directional(f, r, directions):
+    """inputs ↦ Σ_k ⟨∂loss/∂input_k, v_k⟩ for a loss not linear in f's outputs (so the
+    gradient reaching the op depends on its inputs, as in a network)."""
+    def loss(*inputs):
+        return (r * f(*inputs).tanh()).sum()
+
+    def first(*inputs):
+        firsts = grad(loss, argnums=tuple(range(len(inputs))))(*inputs)
+        return sum((v * d).sum() for v, d in zip(directions, firsts))
+    return first
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("T, N", [(1, 1), (3, 2)], ids=["T=1, N=1", "T=3, N=2"])
+def test_second_derivatives_match_finite_differences(rng, kind, T, N):
+    A, states, W, b = operands(rng, kind, T, N, 2)
+    if kind == "relu":
+        A = t64(A.data + np.sign(A.data) * 0.5)
+    n_states = len(states)
+    inputs = (A, *states, W, b)
+
+    def f(A, *rest):
+        return flat(*fused(kind, A, rest[:n_states], *rest[n_states:], T > 1))
+    r = rng.uniform(0.5, 1.5, f(*inputs).shape)
+    assert gradcheck(directional(f, r, [rng.normal(size=x.shape) for x in inputs]), *inputs)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_second_derivatives_are_the_steps_looped(rng, kind):
+    A, states, W, b = operands(rng, kind, 3, 2, 2)
+    n_states = len(states)
+    inputs = (A, *states, W, b)
+    r = rng.uniform(0.5, 1.5, flat(*fused(kind, A, states, W, b, False)).shape)
+    directions = [rng.normal(size=x.shape) for x in inputs]
+    mine, theirs = (
+        grad(directional(lambda A, *rest: flat(*how(kind, A, rest[:n_states],
+                                                    *rest[n_states:], False)), r, directions),
+             argnums=tuple(range(len(inputs))))(*inputs)
+        for how in (fused, stepwise))
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(m.data, t.data, rtol=1e-10, atol=1e-12)
+
+
+# -- the node, the numbers at the edges, dtypes ------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_sequence_is_one_node_and_the_results_are_its_slices(rng, kind):
+    A, states, W, b = operands(rng, kind, 5, 2, 3)
+    hs, last = fused(kind, A, states, W, b, False)
+    node = hs if kind != "lstm" else hs.parents[0]
+    assert node.op == {"lstm": "lstm_sequence", "gru": "gru_sequence"}.get(kind, "rnn_sequence")
+    assert node.parents == (A, *states, W, b)
+    for part in last:
+        assert part.op == "getitem" and part.parents == (node,)
+    np.testing.assert_array_equal(last[0].data, hs.data[-1])
+    hs, last = fused(kind, A, states, W, b, True)       # reverse: the last step is step 0
+    np.testing.assert_array_equal(last[0].data, hs.data[0])
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_saturated_gates_give_the_limits_without_warnings(rng, kind):
+    """Sums of ±800 and beyond (e^800 overflows a float64): the sigmoids are exactly 0 or 1,
+    with no overflow warning, and the gradients are finite, as in the steps looped."""
+    A, states, W, b = operands(rng, kind, 3, 2, 3)
+    A = t64(rng.choice([-1000.0, 1000.0], A.shape))
+    weights = rng.uniform(0.5, 1.5, flat(*fused(kind, A, states, W, b, False)).shape)
+    results = []
+    for f in (fused, stepwise):
+        for leaf in leaves_of(A, states, W, b):
+            leaf.zero_grad()
+        with strict():
+            out = flat(*f(kind, A, states, W, b, False))
+            (out * weights).sum().backward()
+        results.append([out.data] + [leaf.grad for leaf in leaves_of(A, states, W, b)])
+    for mine, theirs in zip(*results):
+        assert np.isfinite(mine).all()
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_float32_stays_float32(rng, kind):
+    A, states, W, b = operands(rng, kind, 3, 2, 4)
+    expected = flat(*fused(kind, A, states, W, b, False)).data
+
+    def float32(x):
+        return Tensor(x.data.astype(np.float32), requires_grad=True)
+    A, W, b, states = float32(A), float32(W), float32(b), tuple(map(float32, states))
+    out = flat(*fused(kind, A, states, W, b, False))
+    out.sum().backward()
+    assert {out.dtype} | {x.grad.dtype for x in leaves_of(A, states, W, b)} == \
+        {np.dtype(np.float32)}
+    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_each_leaf_gets_its_own_gradient_array(rng):
+    """A's gradient and the others' are arrays of their own, so scaling one in place
+    (clip_grad_norm_) leaves the rest."""
+    A, states, W, b = operands(rng, "lstm", 3, 2, 2)
+    flat(*fused("lstm", A, states, W, b, False)).sum().backward()
+    grads = [x.grad for x in leaves_of(A, states, W, b)]
+    for k, g in enumerate(grads):
+        assert not any(np.shares_memory(g, other) for other in grads[k + 1:])
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_shapes_that_do_not_fit_are_refused_naming_the_op_and_the_shapes(kind):
+    G = GATES[kind]
+    name = f"{kind}_sequence"
+    A, h, W, b = np.zeros((4, 2, 3 * G)), np.zeros((2, 3)), np.zeros((3 * G, 3)), \
+        np.zeros(3 * G)
+    states = (h, h) if kind == "lstm" else (h,)
+
+    def call(A=A, states=states, W=W, b=b):
+        return fused(kind, A, states, W, b, False)
+    with pytest.raises(ValueError, match=rf"{name}: from_input must have shape \(T, 2, {3 * G}\) "
+                                         rf"\(time, batch, {G} gates x hidden_size\) with T > 0 "
+                                         rf"for h0 of shape \(2, 3\), got \(4, 2, {2 * G}\)"):
+        call(A=np.zeros((4, 2, 2 * G)))
+    with pytest.raises(ValueError, match=rf"{name}: from_input .* got \(0, 2, {3 * G}\)"):
+        call(A=np.zeros((0, 2, 3 * G)))
+    with pytest.raises(ValueError, match=rf"{name}: from_input .* got \(2, {3 * G}\)"):
+        call(A=np.zeros((2, 3 * G)))
+    with pytest.raises(ValueError, match=rf"{name}: h0 must be 2-d \(batch, hidden_size\), got "
+                                         r"shape \(3,\)"):
+        call(states=(np.zeros(3),) * len(states))
+    with pytest.raises(ValueError, match=rf"{name}: weight_hh must have shape \({3 * G}, 3\) "
+                                         rf"\({G} gates x hidden_size, hidden_size\), got "
+                                         rf"\({3 * G}, 2\)"):
+        call(W=np.zeros((3 * G, 2)))
+    with pytest.raises(ValueError, match=rf"{name}: bias_hh must have shape \({3 * G},\), got "
+                                         r"\(2,\)"):
+        call(b=np.zeros(2))
+    if kind == "lstm":
+        with pytest.raises(ValueError, match=r"lstm_sequence: c0 must have the shape of h0 "
+                                             r"\(2, 3\), got \(1, 3\)"):
+            call(states=(h, np.zeros((1, 3))))
+
+
+def test_an_unknown_nonlinearity_is_refused():
+    with pytest.raises(ValueError, match=r"rnn_sequence: nonlinearity must be 'tanh' or 'relu', "
+                                         r"got 'sigmoid'"):
+        rnn_sequence(np.zeros((2, 1, 3)), np.zeros((1, 3)), np.zeros((3, 3)),
+                     nonlinearity="sigmoid")
