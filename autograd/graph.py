@@ -519,14 +519,18 @@ def topological_order(root: Node, prune: bool = False) -> list:
         # `node` is met for the first time: go down to an input that is an op node not listed
         # yet, leaving `node` (and any other such input) on the stack
         a = node._a
-        if a.__class__ is tuple:            # n-ary
-            down = [x for x in a if x._fn is not None and x._fn is not leaf
-                    and x.grad is not pending]
-            if down:
-                node.grad = visiting
-                stack.append(node)
-                node = down.pop()
-                stack += down
+        if a.__class__ is tuple:            # n-ary: stack `node`, then each input to visit
+            down = False                    # (a loop: a list comprehension costs 0.2 µs more)
+            for x in a:
+                fn = x._fn
+                if fn is not None and fn is not leaf and x.grad is not pending:
+                    if not down:
+                        node.grad = visiting
+                        stack.append(node)
+                        down = True
+                    stack.append(x)
+            if down:                        # go down to the last one stacked
+                node = stack.pop()
                 continue
         else:
             b = node._b                     # a second input, or the op's constant
@@ -604,7 +608,8 @@ def backward(root: Node, gradient: Any) -> None:
     This is the reference loop `for node in reversed(order): node._backward()` written out:
     nodes that received no gradient are skipped (a ReLU that is off passes None; the order does
     not even list what lies only behind it), and the rule call and the accumulation are inlined
-    (a function call per edge would cost more than the rule itself).
+    (a function call per edge would cost more than the rule itself). A root made by one op from
+    leaves and constants is its own order: the sort is skipped (0.2 µs of `(v * 1.5).backward()`).
     """
     fn, mark = root._fn, root.grad
     if fn is None or fn is Leaf or mark is VISITING or mark is PENDING:
@@ -613,7 +618,12 @@ def backward(root: Node, gradient: Any) -> None:
         return
     kind = root._kind                       # the class of op nodes (inputs may be subclasses)
     empty = kind._empty_grad
-    order = topological_order(root, True)   # prune (positional: a keyword costs 17 ns a call)
+    a, b = root._a, root._b
+    if a.__class__ is not tuple and (a._fn is None or a._fn is Leaf) and (
+            b.__class__ is not kind or b._fn is None or b._fn is Leaf):
+        order = [root]                      # one op on leaves or constants: nothing to sort
+    else:                                   # (prune; positional: a keyword costs 17 ns a call)
+        order = topological_order(root, True)
     conform = _conform(root) if grad_mode.anomaly else kind._conform_grad
     pending = PENDING                       # (a local: read once or twice per node)
     root.grad = gradient

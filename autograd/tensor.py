@@ -37,6 +37,7 @@ from .ops.linalg import einsum_spec, parse_einsum
 from .pytorch_names import mark_pytorch_names
 
 _default_dtype = np.dtype(np.float32)
+_ndarray = np.ndarray                 # (a global: read for every gradient in backward)
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -283,12 +284,12 @@ class Tensor(Node):
             g = unbroadcast(g, data.shape, op.name)
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
-        if node.grad is None and node._fn is Leaf:
-            if isinstance(g, np.generic):           # a numpy scalar (numpy's result of 0-d
+        if node._fn is Leaf and node.grad is None:
+            if g.__class__ is _ndarray:
+                if g.base is not None or g is child.grad or not g.flags.writeable:
+                    g = g.copy()  # a leaf's .grad is its own array (not the child's, not a view)
+            elif isinstance(g, np.generic):         # a numpy scalar (numpy's result of 0-d
                 g = np.array(g)                     # arithmetic): a 0-d array, as promised
-            elif g.__class__ is np.ndarray and (
-                    g.base is not None or g is child.grad or not g.flags.writeable):
-                g = g.copy()  # a leaf's .grad is its own array (not the child's, not a view)
         return g
 
     # -- attributes ----------------------------------------------------------------------------

@@ -110,7 +110,7 @@ class CrossEntropy(Op):
         total_loss = losses.sum()
         if ctx.reduction == "sum":
             return total_loss
-        return np.divide(total_loss, len(z), dtype=z.dtype)   # numpy 1.x would give float64
+        return total_loss / z.dtype.type(len(z))       # (by an int, numpy 1.x gives float64)
 
     @staticmethod
     def backward(ctx, g, out, z, t=None):
