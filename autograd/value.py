@@ -270,6 +270,50 @@ class Value(Node):
     def __neg__(self) -> Value:
         return _apply_one(Neg, self)
 
+    # -- in-place operators: `p -= lr * p.grad` --------------------------------------------------
+    # Python runs `p -= x` as `p = p - x` for a class without __isub__: `p` would name a new node
+    # and the parameter would stay as it was (micrograd too), so training would silently learn
+    # nothing. A parameter (a leaf that wants a gradient) is updated in place under no_grad(), as
+    # a Tensor is; with recording on, a number is refused. Anything else builds a new node.
+
+    def __iadd__(self, other: Any) -> Value: return self._in_place(other, "+=", Value.__add__)
+    def __isub__(self, other: Any) -> Value: return self._in_place(other, "-=", Value.__sub__)
+    def __imul__(self, other: Any) -> Value: return self._in_place(other, "*=", Value.__mul__)
+    def __itruediv__(self, other: Any) -> Value:
+        return self._in_place(other, "/=", Value.__truediv__)
+
+    def _in_place(self, other: Any, symbol: str, operator: Any) -> Value:
+        """`self symbol other` for the operators above (see there).
+
+        >>> from autograd import no_grad
+        >>> w = Value(1.0)
+        >>> (w * 3).backward()
+        >>> with no_grad():
+        ...     w -= 0.1 * w.grad               # the parameter itself changes
+        >>> round(w.data, 4), w.is_leaf
+        (0.7, True)
+        """
+        if self._fn is not Leaf or (_mode.enabled and isinstance(other, Value)):
+            return operator(self, other)        # an expression: a new node (total += term)
+        if _mode.enabled:
+            raise RuntimeError(
+                f"{symbol} of a number on a Value that wants a gradient (a parameter) would make "
+                f"a new node and leave the parameter as it was: update its number, "
+                f"p.data {symbol} ... (micrograd's way), or write the update under "
+                f"`with no_grad():`; for a new expression write p = p {symbol[0]} x")
+        result = operator(self, other)          # under no_grad: a constant with the new number
+        if result is NotImplemented:
+            return result
+        self.data = result.data
+        return self
+
+    # -- comparisons: a Value is a node, `==` is identity (micrograd keeps nodes in sets) -------
+
+    def __lt__(self, other: Any) -> bool: _refuse_comparison(self, "<", other)
+    def __le__(self, other: Any) -> bool: _refuse_comparison(self, "<=", other)
+    def __gt__(self, other: Any) -> bool: _refuse_comparison(self, ">", other)
+    def __ge__(self, other: Any) -> bool: _refuse_comparison(self, ">=", other)
+
     def __pow__(self, exponent: Any) -> Value:
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
@@ -335,7 +379,10 @@ class Value(Node):
     def relu(self) -> Value:
         # an off ReLU passes no gradient and says so in its constant (CLOSED): backward then
         # skips all that lies only behind it (most of a trained network's graph, with a hinge loss)
-        return _apply_one(Relu, self, None if self.data > 0 else CLOSED)
+        x = self.data
+        if x.__class__ is not float:
+            _check_data(self, "relu")
+        return _apply_one(Relu, self, None if x > 0 else CLOSED)
 
     def abs(self) -> Value:
         x = self.data
@@ -366,6 +413,8 @@ class Value(Node):
         """
         if gradient.__class__ is not float:
             gradient = _as_float(gradient, "backward: gradient")
+        if self.data.__class__ is not float:
+            _check_data(self, "backward")
         if create_graph:
             graph.backward_create_graph(self, number_value(gradient))
         else:
@@ -407,8 +456,13 @@ Value._kind = Value                 # what apply() makes from Value inputs
 def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
     """`apply(op, (x,), ctx)` for one Value input, written out like `+` and `*`: every neuron's
     activation and every `2 * x` comes here, and the general path costs twice as much."""
-    data = op.forward(ctx, x.data)
+    try:
+        data = op.forward(ctx, x.data)
+    except TypeError:
+        _check_data(x, op.name)
+        raise
     if data.__class__ is not float:
+        _check_data(x, op.name)
         data = Value._payload(data, op)
     if _mode.plain:                     # recording, no anomaly checks: make_node written out
         out = _new(Value)
@@ -420,6 +474,22 @@ def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
             out._fn, out._a = None, constant_kind((x,))
         return out
     return make_node(Value, data, op, (x,), ctx)
+
+
+def _check_data(x: Value, op: str) -> None:
+    """Raise when `x.data` is not a number (a Value or an array assigned to `.data` by hand)."""
+    data = x.data
+    if not isinstance(data, numbers.Real) or isinstance(data, Node):
+        hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`?)"
+                if isinstance(data, Node) else "")
+        raise TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
+                        f".data must hold a float{hint}")
+
+
+def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:
+    got = f"{other.data!r}" if isinstance(other, Value) else f"{other!r:.40}"
+    raise TypeError(f"Value {symbol} ...: a Value is a node of a graph, not a number; compare "
+                    f"its number: value.data {symbol} {got}")
 
 
 def _power(base: float, exponent: Number) -> float:

@@ -134,9 +134,17 @@ def test_backward_raises_what_eager_mode_raises(name, expression, point):
         graph.backward()
 
 
-def test_overflow_gives_the_eager_infinities():
+def test_exp_overflow_raises_as_eager_mode_does():
     a = Value(1.0)
     graph = compile(a.exp() * a)
+    a.data = 1000.0
+    with pytest.raises(OverflowError, match=r"exp: e \*\* 1000.0 is too large"):
+        graph.forward()
+
+
+def test_overflowing_products_give_the_eager_infinities():
+    a = Value(1.0)
+    graph = compile(a * 1e308 * a)          # float products overflow to inf, eager and replayed
     a.data = 1000.0
     assert graph.forward() == math.inf
     graph.backward()
@@ -146,12 +154,12 @@ def test_overflow_gives_the_eager_infinities():
 def test_a_relu_that_is_off_passes_no_gradient_even_behind_an_infinity():
     """Eager ReLU passes nothing when off, so 0 · inf never happens behind it."""
     a = Value(1.0)
-    graph = compile((a.exp() * -1.0).relu() + 0.5 * a)
+    graph = compile((a * 1e308 * -1.0).relu() + 0.5 * a)
     a.data = 1000.0
     assert graph.forward() == 500.0
     graph.backward()
     b = Value(1000.0)
-    ((b.exp() * -1.0).relu() + 0.5 * b).backward()
+    ((b * 1e308 * -1.0).relu() + 0.5 * b).backward()
     assert a.grad == b.grad == 0.5
 
 

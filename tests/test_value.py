@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, grad, gradcheck
+from autograd import Tensor, Value, grad, gradcheck, no_grad
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Softplus
@@ -335,3 +335,92 @@ def test_a_division_by_zero_says_it_is_one():
             divide()
     with pytest.raises(ZeroDivisionError, match=r"pow: 0\.0 \*\* -2 divides by zero$"):
         Value(0.0) ** -2
+
+
+# -- overflow, in-place updates, .data by hand, comparisons ---------------------------------------
+
+def test_exp_beyond_the_largest_float_raises_as_math_exp_does():
+    """micrograd's math.exp raises too; an inf would become NaN in the lecture's tanh."""
+    with pytest.raises(OverflowError, match=r"exp: e \*\* 800\.0 is too large for a float"):
+        Value(800.0).exp()
+    n = Value(400.0)
+    with pytest.raises(OverflowError, match=r"e \*\* 800\.0"):
+        (2 * n).exp()
+    assert Value(709.0).exp().data == math.exp(709.0)
+
+
+@pytest.mark.parametrize("x", [-1000.0, -30.0, -1e-3, 0.0, 2.5, 1000.0])
+def test_sigmoid_is_stable_and_matches_its_formula(x):
+    expected = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+    assert Value(x).sigmoid().data == expected
+
+
+def test_a_parameter_update_written_in_place_is_refused_while_recording():
+    """`p -= lr * p.grad` would rebind p to a new node and train nothing."""
+    p = Value(1.0)
+    (p * p).backward()
+    for update in ("p -= 0.1 * p.grad", "p += 0.1", "p *= 0.9", "p /= 2"):
+        with pytest.raises(RuntimeError, match=r"on a Value that wants a gradient \(a parameter\) "
+                                               r"would make a new node"):
+            exec(update, {"p": p})
+    assert p.data == 1.0 and p.is_leaf
+
+
+def test_under_no_grad_an_in_place_operator_updates_the_parameter_itself():
+    p = Value(1.0)
+    same = p
+    (p * 3).backward()
+    with no_grad():
+        p -= 0.1 * p.grad
+        p *= 2
+        p /= Value(4.0)
+        p += 1
+    assert p is same and p.is_leaf and p.requires_grad
+    assert p.data == ((1.0 - 0.1 * 3.0) * 2) / 4.0 + 1
+
+
+def test_in_place_operators_on_expressions_and_constants_build_new_nodes():
+    """As in micrograd: a sum started from a leaf, an op node, or a constant."""
+    w, x = Value(2.0), Value(3.0)
+    total = Value(0.0)
+    start = total
+    total += w * x                          # a Value operand: the usual accumulation
+    assert total is not start and total.op == "add" and start.data == 0.0
+    y = w * x
+    y += 1.0                                # an op node: a new node
+    assert y.data == 7.0 and y.parents[0].op == "mul" and y._op == "+"
+    c = Value(5.0, requires_grad=False)
+    d = c
+    c -= 1.0
+    assert c is not d and c.data == 4.0 and d.data == 5.0
+    y.backward()
+    assert (w.grad, x.grad) == (3.0, 2.0)
+
+
+@pytest.mark.parametrize("use", [lambda p: (p * 2).tanh(), lambda p: (p * 2).relu(),
+                                 lambda p: (p * 2).backward(), lambda p: p.exp()])
+def test_a_value_assigned_to_data_is_named_at_the_next_op(use):
+    p = Value(1.0)
+    p.data += -0.1 * p                      # a student's `.grad` forgotten
+    with pytest.raises(TypeError, match=r"\.data is a Value, not a number: \.data must hold a "
+                                        r"float \(was `p\.data -= lr \* p` written for "
+                                        r"`p\.data -= lr \* p\.grad`\?\)"):
+        use(p)
+
+
+def test_an_array_assigned_to_data_is_named_at_the_next_op():
+    p = Value(1.0)
+    p.data = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"exp: this Value's \.data is a ndarray, not a number"):
+        p.exp()
+
+
+def test_comparing_values_says_to_compare_their_numbers():
+    loss = Value(0.5)
+    with pytest.raises(TypeError, match=r"Value < \.\.\.: a Value is a node of a graph, not a "
+                                        r"number; compare its number: value\.data < 0\.01"):
+        loss < 0.01
+    for compare in (lambda: loss >= Value(1.0), lambda: 0.01 > loss, lambda: loss <= 2):
+        with pytest.raises(TypeError, match="compare its number"):
+            compare()
+    assert loss == loss and loss != Value(0.5) and len({loss, Value(0.5)}) == 2   # identity

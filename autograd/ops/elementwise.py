@@ -29,15 +29,14 @@ from ..graph import CLOSED, Node, Op, apply, raw
 def _exp_float(x: float) -> float:
     try:
         return math.exp(x)
-    except OverflowError:          # e^x beyond the largest float: inf, as numpy gives
-        return math.inf
+    except OverflowError:          # as math.exp (and micrograd), but naming the op and the number
+        raise OverflowError(f"exp: e ** {x!r} is too large for a float (the largest is about "
+                            f"e ** 709.78)") from None
 
 
 def _sigmoid_float(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + _exp_float(-x))
-    e = math.exp(x)                # x < 0: exp cannot overflow here
-    return e / (1.0 + e)
+    e = math.exp(-abs(x))          # in (0, 1]: cannot overflow
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
