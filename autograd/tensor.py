@@ -118,9 +118,9 @@ def _size(count: int, shape: tuple) -> _Size:
 
 class ValuesAndIndices(NamedTuple):
     """What `t.max(dim=d)`, `t.min(dim=d)`, `t.sort()` and `t.topk(k)` give, as PyTorch's do:
-    `values, indices = ...` (the indices an int64 ndarray)."""
+    `values, indices = ...` (the indices an int64 Tensor, a constant)."""
     values: "Tensor"
-    indices: np.ndarray
+    indices: "Tensor"
 
 
 def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None
@@ -1197,7 +1197,7 @@ class Tensor(Node):
         array([2., 3.], dtype=float32)
         >>> values, indices = scores.max(dim=1)
         >>> indices
-        array([1, 0])
+        Tensor([1, 0], dtype=int64)
         >>> _, indices = scores.max(1)
         Traceback (most recent call last):
         TypeError: t.max(d) with a positional axis is numpy's max: the values only, ...
@@ -1234,8 +1234,8 @@ class Tensor(Node):
 
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
                       keepdim: bool | None, out: Any) -> ValuesAndIndices:
-        """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an ndarray (indices have
-        no gradient), where they are along the one axis `d`. The values are picked at those
+        """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an int64 Tensor (a
+        constant: indices have no gradient), where they are along the one axis `d`. The values are picked at those
         indices, so the gradient goes to the one element picked where several are equal, as in
         PyTorch (`t.max(axis=d)`, a reduction, shares it among them, as PyTorch's amax)."""
         axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
@@ -1255,7 +1255,7 @@ class Tensor(Node):
         if not keepdims:
             where = where.squeeze(at)
             values = values.reshape(where.shape)
-        return ValuesAndIndices(values, where)
+        return ValuesAndIndices(values, _index_tensor(where))
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
@@ -1310,16 +1310,24 @@ class Tensor(Node):
         return apply(LogSoftmax, (self._floating(),), axis)
 
     def argmax(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> np.ndarray:
-        """Indices of the maxima (an ndarray: indices have no gradient)."""
+               ) -> Tensor:
+        """Indices of the maxima, as an int64 Tensor (a constant: indices have no gradient),
+        as PyTorch's; it indexes tensors and arrays and compares with numpy labels.
+
+        >>> out = Tensor([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0]])
+        >>> out.argmax(dim=1)
+        Tensor([1, 0], dtype=int64)
+        >>> (out.argmax(dim=1) == np.array([1, 1])).float().mean().item()
+        0.5
+        """
         axis, keepdims = _torch_names("argmax", axis, False, dim, keepdim)
-        return self.data.argmax(axis=axis, keepdims=keepdims)
+        return _index_tensor(self.data.argmax(axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> np.ndarray:
-        """Indices of the minima (an ndarray: indices have no gradient)."""
+               ) -> Tensor:
+        """Indices of the minima, as an int64 Tensor (a constant; see `argmax`)."""
         axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
-        return self.data.argmin(axis=axis, keepdims=keepdims)
+        return _index_tensor(self.data.argmin(axis=axis, keepdims=keepdims))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """PyTorch's `amax`: the largest element over `dim` (an int, a tuple, or all axes);
@@ -1402,33 +1410,38 @@ class Tensor(Node):
              ) -> ValuesAndIndices:
         """The elements sorted along `dim` and where they were: `values, indices = t.sort()`.
         The values are picked at the indices (their gradient goes back there, `gather`); the
-        indices are an int64 ndarray (no gradient). Equal elements keep their order (a stable
-        sort, whatever `stable` says); NaN sorts as the largest, as in PyTorch.
+        indices are an int64 Tensor (a constant, no gradient). Equal elements keep their order
+        (a stable sort, whatever `stable` says); NaN sorts as the largest, as in PyTorch.
 
         >>> values, indices = Tensor([3.0, 1.0, 2.0]).sort(descending=True)
         >>> values.tolist(), indices
-        ([3.0, 2.0, 1.0], array([0, 2, 1]))
+        ([3.0, 2.0, 1.0], Tensor([0, 2, 1], dtype=int64))
         """
         axis = self._sort_axis("sort", dim)
         order = _stable_order(self.data, axis, descending)
-        return ValuesAndIndices(self._picked(axis, order), order)
+        return ValuesAndIndices(self._picked(axis, order), _index_tensor(order))
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False
-                ) -> np.ndarray:
-        """The indices that sort the elements along `dim` (an int64 ndarray; see `sort`)."""
-        return _stable_order(self.data, self._sort_axis("argsort", dim), descending)
+                ) -> Tensor:
+        """The indices that sort the elements along `dim` (an int64 Tensor; see `sort`).
+
+        >>> Tensor([3.0, 1.0, 2.0]).argsort()
+        Tensor([1, 2, 0], dtype=int64)
+        """
+        return _index_tensor(_stable_order(self.data, self._sort_axis("argsort", dim),
+                                           descending))
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
              ) -> ValuesAndIndices:
         """The `k` largest elements along `dim` (the smallest with largest=False), largest
         first, and where they were: `values, indices = t.topk(3)`. As in `sort`, the values
-        take the gradient back to where they were picked; the indices are an int64 ndarray.
+        take the gradient back to where they were picked; the indices are an int64 Tensor.
         They come sorted also with sorted=False (PyTorch leaves that order open).
 
         >>> x = Tensor([[0.1, 0.7, 0.2]], requires_grad=True)
         >>> values, indices = x.topk(2)
         >>> values.sum().backward(); indices, x.grad
-        (array([[1, 2]]), array([[0., 1., 1.]], dtype=float32))
+        (Tensor([[1, 2]], dtype=int64), array([[0., 1., 1.]], dtype=float32))
         """
         axis = self._sort_axis("topk", dim)
         n = self.shape[axis] if self.data.ndim else 1
@@ -1436,7 +1449,7 @@ class Tensor(Node):
             raise ValueError(f"topk: k must be an int from 0 to {n} (the length of dim {dim} "
                              f"of shape {self.shape}), got {k!r}")
         order = np.take(_stable_order(self.data, axis, largest), np.arange(int(k)), axis=axis)
-        return ValuesAndIndices(self._picked(axis, order), order)
+        return ValuesAndIndices(self._picked(axis, order), _index_tensor(order))
 
     def _sort_axis(self, name: str, dim: Any) -> int:
         if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
@@ -2047,6 +2060,11 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f".double() or .to(dtype) between the forward pass and backward()), so the "
                 f"gradients would be those of the new values. Call backward() before changing "
                 f"the parameters, or compute the output again after the change")
+
+
+def _index_tensor(indices: Any) -> Tensor:
+    """Indices (argmax's, sort's, ...) as PyTorch gives them: an int64 Tensor, a constant."""
+    return Tensor(np.asarray(indices, dtype=np.int64))
 
 
 def _integer_index(op: str, index: Any) -> np.ndarray:

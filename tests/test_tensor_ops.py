@@ -879,6 +879,51 @@ def test_max_and_min_with_dim_give_values_and_indices_as_pytorch():
     np.testing.assert_array_equal(predicted, [1, 0])
 
 
+INDEX_RESULTS = {                   # every Tensor method that gives indices, as PyTorch's
+    "argmax": lambda x: x.argmax(dim=1), "argmin": lambda x: x.argmin(dim=1),
+    "argmax of all": lambda x: x.argmax(), "argmax keepdim": lambda x: x.argmax(1, keepdim=True),
+    "max(dim=)": lambda x: x.max(dim=1).indices, "min(dim=)": lambda x: x.min(dim=1)[1],
+    "sort": lambda x: x.sort(dim=1).indices, "argsort": lambda x: x.argsort(dim=1),
+    "topk": lambda x: x.topk(2, dim=1)[1],
+    "multinomial": lambda x: x.softmax(dim=1).multinomial(1),
+}
+
+
+@pytest.mark.parametrize("name", INDEX_RESULTS)
+def test_indices_are_constant_int64_tensors_as_pytorch_gives_them(name):
+    """Not ndarrays: PyTorch's `(out.argmax(dim=1) == yb).float().mean()` needs a Tensor. The
+    indices are constants (no graph), even of a tensor in one."""
+    x = t64(np.random.default_rng(8).normal(size=(4, 3)))
+    indices = INDEX_RESULTS[name](x * 2)
+    assert type(indices) is Tensor and indices.dtype == np.int64
+    assert not indices.requires_grad and indices.is_leaf and indices.op == "" and not indices.parents
+
+
+def test_indices_work_as_pytorch_s_and_with_numpy():
+    out = Tensor(np.array([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0], [0.0, 0.1, 0.2], [1.0, 0.0, 0.0]]))
+    yb = np.array([1, 1, 2, 0])
+    pred = out.argmax(dim=1)
+    assert (pred == yb).float().mean().item() == 0.75                   # the accuracy line
+    assert (pred == Tensor(yb)).sum().item() == 3 and (pred != yb).tolist() == [0, 1, 0, 0]
+    assert pred.tolist() == [1, 0, 2, 0] and out.argmax().item() == 3 == int(out.argmax())
+    np.testing.assert_array_equal(out[np.arange(4), pred].data, [2.0, 3.0, 0.2, 1.0])
+    np.testing.assert_array_equal(out.data[np.arange(4), pred], [2.0, 3.0, 0.2, 1.0])
+    assert out[pred].shape == (4, 3) and out.gather(1, pred.unsqueeze(1)).shape == (4, 1)
+    assert np.array(["a", "b", "c"])[pred].tolist() == ["b", "a", "c", "a"]
+    assert ["a", "b", "c"][out[2].argmax()] == "c"                      # a 0-d index
+    with pytest.raises(TypeError, match="only a one-element integer tensor can be used as an "
+                                        "index"):
+        ["a", "b", "c"][pred]                       # a list takes one index (PyTorch's too)
+    assert np.bincount(pred, minlength=3).tolist() == [2, 1, 1]
+    assert float(np.mean(pred == yb)) == 0.75
+    assert np.unravel_index(out.argmax(), out.shape) == (1, 0)
+    _, top = out.topk(1, dim=1)
+    assert (top.squeeze(1) == pred).all()
+    from nn import metrics
+    assert metrics.accuracy(yb, pred) == 0.75
+    assert metrics.confusion_matrix(yb, pred).tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+
+
 def test_max_with_dim_gives_a_tie_s_gradient_to_the_index_it_names_as_pytorch():
     """torch.max(dim=) passes the gradient to the element its index names; amax (our max(axis=),
     a reduction) shares it among the equal ones. Ties are common: a row of ReLU zeros."""
