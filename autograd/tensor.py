@@ -1489,12 +1489,10 @@ class Tensor(Node):
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
-        shape = _shape_args(shape)
         try:
-            return apply(Reshape, (self,), shape)
-        except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into {shape}") from None
+            return apply(Reshape, (self,), _shape_args(shape))
+        except (ValueError, TypeError) as error:
+            raise _reshape_error("reshape", self, shape, error) from None
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
                 end_dim: int | None = None) -> Tensor:
@@ -1531,18 +1529,23 @@ class Tensor(Node):
         """
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
             return self._swapped(*axes, "transpose")    # PyTorch's transpose(dim0, dim1)
-        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
-            axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
+        return self._permuted(axes, "transpose")
+
+    def _permuted(self, axes: tuple, name: str) -> Tensor:
+        """The axes in the order of `axes` (every axis once, or one tuple of them); errors
+        name `name`, the method called (transpose, permute)."""
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
+            axes = tuple(axes[0])
         if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
-            raise TypeError(f"transpose: axes must be ints, got {axes}")
+            raise TypeError(f"{name}: axes must be ints, got {axes}")
         outside = [a for a in axes if not -self.ndim <= a < self.ndim]
         if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
-            raise ValueError(f"transpose: axis {outside[0]} is out of range for a tensor with "
+            raise ValueError(f"{name}: axis {outside[0]} is out of range for a tensor with "
                              f"{self.ndim} dims, in {axes}")
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
+            raise ValueError(f"{name}: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
@@ -1557,12 +1560,29 @@ class Tensor(Node):
     # PyTorch's names for the same shape ops (a PyTorch script's `x.view(-1)`, `x.unsqueeze(1)`)
 
     def view(self, *shape: Any) -> Tensor:
-        """PyTorch's name for `reshape` (here it never needs contiguous data)."""
-        return self.reshape(*shape)
+        """PyTorch's name for `reshape` (here it never needs contiguous data).
+
+        >>> Tensor(np.zeros((2, 3, 4))).view(2, -1).shape
+        (2, 12)
+        >>> Tensor(np.zeros((2, 3, 4))).view(5, -1)
+        Traceback (most recent call last):
+        ValueError: view: cannot reshape a tensor of shape (2, 3, 4) (24 elements) into (5, -1)
+        """
+        try:
+            return apply(Reshape, (self,), _shape_args(shape))
+        except (ValueError, TypeError) as error:
+            raise _reshape_error("view", self, shape, error) from None
 
     def permute(self, *axes: Any) -> Tensor:
-        """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`."""
-        return self.transpose(axes[0] if len(axes) == 1 else axes)     # always a permutation
+        """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`.
+
+        >>> Tensor(np.zeros((2, 3, 4))).permute(2, 0, 1).shape
+        (4, 2, 3)
+        >>> Tensor(np.zeros((2, 3, 4))).permute(0, 2)
+        Traceback (most recent call last):
+        ValueError: permute: (0, 2) is not a permutation of the 3 axes
+        """
+        return self._permuted(axes, "permute")          # always a permutation, even of two
 
     def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of size 1 at position `dim` (numpy's `expand_dims`): (3,) → (1, 3) at 0.
@@ -1619,13 +1639,16 @@ class Tensor(Node):
         return apply(AsType, (self,), self.data.dtype)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        shape = tuple(shape)
+        return self._broadcast(tuple(shape), "broadcast_to")
+
+    def _broadcast(self, shape: tuple, name: str) -> Tensor:
+        """`broadcast_to(shape)`, its error naming `name`, the method called (expand, ...)."""
         try:
             compatible = np.broadcast_shapes(self.shape, shape) == shape
         except ValueError:
             compatible = False
         if not compatible:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}")
+            raise ValueError(f"{name}: cannot broadcast shape {self.shape} to {shape}")
         return apply(BroadcastTo, (self,), shape)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -1635,25 +1658,36 @@ class Tensor(Node):
         >>> Tensor(np.zeros((1, 1, 4))).expand(1, 3, -1).shape
         (1, 3, 4)
         """
-        sizes = tuple(_shape_args(sizes))
+        return self._expanded(tuple(_shape_args(sizes)), "expand")
+
+    def _expanded(self, sizes: tuple, name: str) -> Tensor:
         new = len(sizes) - self.ndim
         if new < 0 or any(size == -1 for size in sizes[:new]):
-            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes} (the sizes "
+            raise ValueError(f"{name}: cannot expand shape {self.shape} to {sizes} (the sizes "
                              f"number at least its {self.ndim} axes, and -1, keeping an axis's "
                              f"size, is only for those)")
         shape = sizes[:new] + tuple(own if size == -1 else size
                                     for own, size in zip(self.shape, sizes[new:]))
-        return self.broadcast_to(shape)
+        return self._broadcast(shape, name)
 
     def expand_as(self, other: Any) -> Tensor:
         """`expand` to `other`'s shape (PyTorch's `expand_as`)."""
-        return self.expand(_as_tensor(other).shape)
+        return self._expanded(_as_tensor(other).shape, "expand_as")
 
     def view_as(self, other: Any) -> Tensor:
         """`reshape` to `other`'s shape (PyTorch's `view_as`)."""
-        return self.reshape(_as_tensor(other).shape)
+        return self._reshaped_as("view_as", other)
 
-    reshape_as = view_as
+    def reshape_as(self, other: Any) -> Tensor:
+        """`reshape` to `other`'s shape (PyTorch's `reshape_as`)."""
+        return self._reshaped_as("reshape_as", other)
+
+    def _reshaped_as(self, name: str, other: Any) -> Tensor:
+        shape = _as_tensor(other).shape
+        try:
+            return apply(Reshape, (self,), shape)
+        except ValueError as error:
+            raise _reshape_error(name, self, (shape,), error) from None
 
     def t(self) -> Tensor:
         """PyTorch's `t.t()`: a matrix transposed; a vector or a number as it is (a copy in the
@@ -2060,6 +2094,23 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f".double() or .to(dtype) between the forward pass and backward()), so the "
                 f"gradients would be those of the new values. Call backward() before changing "
                 f"the parameters, or compute the output again after the change")
+
+
+def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:
+    """The error of `x.reshape(*shape)` (or view, view_as, ...: `name`, the method called) that
+    numpy refused with `error`: sizes that are not ints, or that do not fit x's elements."""
+    try:
+        shape = _shape_args(shape)
+        ints = all(hasattr(n, "__index__") for n in shape)     # np.int64, a 0-d int Tensor too
+    except TypeError:                                   # x.view(2.5): not even a sequence
+        ints = False
+    if not ints:
+        return TypeError(f"{name}: the shape must be ints (-1 for one size to infer), got "
+                         f"{shape if len(shape) != 1 else shape[0]!r}")
+    if isinstance(error, TypeError):                    # not the shape's fault: as it was
+        return error
+    return ValueError(f"{name}: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                      f"into {shape}")
 
 
 def _index_tensor(indices: Any) -> Tensor:
