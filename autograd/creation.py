@@ -1,6 +1,7 @@
-"""Making tensors the way PyTorch code does: from data (`tensor`), filled (`zeros`, `ones`, `full`, `eye`,
-`zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`) and random draws (`randn`, `rand`, `randint`,
-`randn_like`, `multinomial`), with PyTorch's names, arguments and dtypes.
+"""Making tensors the way PyTorch code does: from data (`tensor`, `from_numpy`), filled (`zeros`,
+`ones`, `full`, `eye`, `zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`)
+and random draws (`randn`, `rand`, `randint`, `randn_like`, `multinomial`), with PyTorch's
+names, arguments and dtypes.
 
 >>> from autograd import arange, manual_seed, randn
 >>> arange(4)                           # int arguments: int64, as in PyTorch
@@ -146,6 +147,27 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
     copied = np.array(_to_array(data, dtype), copy=True)     # a Tensor's numbers: cut from its graph
     _can_require_grad("tensor", copied.dtype, requires_grad)
     return Tensor(copied, requires_grad=requires_grad)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """PyTorch's `torch.from_numpy`: a Tensor sharing the array's memory and keeping its dtype
+    (as `Tensor(array)` does), so a change to one shows in the other; `tensor(data)` copies.
+
+    >>> a = np.array([1.0, 2.0])
+    >>> t = from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t
+    Tensor([5., 2.], dtype=float64)
+    """
+    if not isinstance(ndarray, np.ndarray):
+        what = "a Tensor (it is one already)" if isinstance(ndarray, Tensor) else (
+            type(ndarray).__name__)
+        raise TypeError(f"from_numpy: expected a numpy ndarray, got {what}; "
+                        f"autograd.tensor(data) makes a Tensor from numbers or lists")
+    if ndarray.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: a Tensor holds bools, integers or floats, got an array of "
+                        f"dtype {ndarray.dtype}")
+    return Tensor(ndarray)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,

@@ -118,9 +118,9 @@ def _size(count: int, shape: tuple) -> _Size:
 
 class ValuesAndIndices(NamedTuple):
     """What `t.max(dim=d)`, `t.min(dim=d)`, `t.sort()` and `t.topk(k)` give, as PyTorch's do:
-    `values, indices = ...` (the indices an int64 ndarray)."""
+    `values, indices = ...` (the indices an int64 Tensor, a constant)."""
     values: "Tensor"
-    indices: np.ndarray
+    indices: "Tensor"
 
 
 def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None
@@ -1197,7 +1197,7 @@ class Tensor(Node):
         array([2., 3.], dtype=float32)
         >>> values, indices = scores.max(dim=1)
         >>> indices
-        array([1, 0])
+        Tensor([1, 0], dtype=int64)
         >>> _, indices = scores.max(1)
         Traceback (most recent call last):
         TypeError: t.max(d) with a positional axis is numpy's max: the values only, ...
@@ -1234,8 +1234,8 @@ class Tensor(Node):
 
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
                       keepdim: bool | None, out: Any) -> ValuesAndIndices:
-        """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an ndarray (indices have
-        no gradient), where they are along the one axis `d`. The values are picked at those
+        """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an int64 Tensor (a
+        constant: indices have no gradient), where they are along the one axis `d`. The values are picked at those
         indices, so the gradient goes to the one element picked where several are equal, as in
         PyTorch (`t.max(axis=d)`, a reduction, shares it among them, as PyTorch's amax)."""
         axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
@@ -1255,7 +1255,7 @@ class Tensor(Node):
         if not keepdims:
             where = where.squeeze(at)
             values = values.reshape(where.shape)
-        return ValuesAndIndices(values, where)
+        return ValuesAndIndices(values, _index_tensor(where))
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
@@ -1310,16 +1310,24 @@ class Tensor(Node):
         return apply(LogSoftmax, (self._floating(),), axis)
 
     def argmax(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> np.ndarray:
-        """Indices of the maxima (an ndarray: indices have no gradient)."""
+               ) -> Tensor:
+        """Indices of the maxima, as an int64 Tensor (a constant: indices have no gradient),
+        as PyTorch's; it indexes tensors and arrays and compares with numpy labels.
+
+        >>> out = Tensor([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0]])
+        >>> out.argmax(dim=1)
+        Tensor([1, 0], dtype=int64)
+        >>> (out.argmax(dim=1) == np.array([1, 1])).float().mean().item()
+        0.5
+        """
         axis, keepdims = _torch_names("argmax", axis, False, dim, keepdim)
-        return self.data.argmax(axis=axis, keepdims=keepdims)
+        return _index_tensor(self.data.argmax(axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> np.ndarray:
-        """Indices of the minima (an ndarray: indices have no gradient)."""
+               ) -> Tensor:
+        """Indices of the minima, as an int64 Tensor (a constant; see `argmax`)."""
         axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
-        return self.data.argmin(axis=axis, keepdims=keepdims)
+        return _index_tensor(self.data.argmin(axis=axis, keepdims=keepdims))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """PyTorch's `amax`: the largest element over `dim` (an int, a tuple, or all axes);
@@ -1402,33 +1410,38 @@ class Tensor(Node):
              ) -> ValuesAndIndices:
         """The elements sorted along `dim` and where they were: `values, indices = t.sort()`.
         The values are picked at the indices (their gradient goes back there, `gather`); the
-        indices are an int64 ndarray (no gradient). Equal elements keep their order (a stable
-        sort, whatever `stable` says); NaN sorts as the largest, as in PyTorch.
+        indices are an int64 Tensor (a constant, no gradient). Equal elements keep their order
+        (a stable sort, whatever `stable` says); NaN sorts as the largest, as in PyTorch.
 
         >>> values, indices = Tensor([3.0, 1.0, 2.0]).sort(descending=True)
         >>> values.tolist(), indices
-        ([3.0, 2.0, 1.0], array([0, 2, 1]))
+        ([3.0, 2.0, 1.0], Tensor([0, 2, 1], dtype=int64))
         """
         axis = self._sort_axis("sort", dim)
         order = _stable_order(self.data, axis, descending)
-        return ValuesAndIndices(self._picked(axis, order), order)
+        return ValuesAndIndices(self._picked(axis, order), _index_tensor(order))
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False
-                ) -> np.ndarray:
-        """The indices that sort the elements along `dim` (an int64 ndarray; see `sort`)."""
-        return _stable_order(self.data, self._sort_axis("argsort", dim), descending)
+                ) -> Tensor:
+        """The indices that sort the elements along `dim` (an int64 Tensor; see `sort`).
+
+        >>> Tensor([3.0, 1.0, 2.0]).argsort()
+        Tensor([1, 2, 0], dtype=int64)
+        """
+        return _index_tensor(_stable_order(self.data, self._sort_axis("argsort", dim),
+                                           descending))
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
              ) -> ValuesAndIndices:
         """The `k` largest elements along `dim` (the smallest with largest=False), largest
         first, and where they were: `values, indices = t.topk(3)`. As in `sort`, the values
-        take the gradient back to where they were picked; the indices are an int64 ndarray.
+        take the gradient back to where they were picked; the indices are an int64 Tensor.
         They come sorted also with sorted=False (PyTorch leaves that order open).
 
         >>> x = Tensor([[0.1, 0.7, 0.2]], requires_grad=True)
         >>> values, indices = x.topk(2)
         >>> values.sum().backward(); indices, x.grad
-        (array([[1, 2]]), array([[0., 1., 1.]], dtype=float32))
+        (Tensor([[1, 2]], dtype=int64), array([[0., 1., 1.]], dtype=float32))
         """
         axis = self._sort_axis("topk", dim)
         n = self.shape[axis] if self.data.ndim else 1
@@ -1436,7 +1449,7 @@ class Tensor(Node):
             raise ValueError(f"topk: k must be an int from 0 to {n} (the length of dim {dim} "
                              f"of shape {self.shape}), got {k!r}")
         order = np.take(_stable_order(self.data, axis, largest), np.arange(int(k)), axis=axis)
-        return ValuesAndIndices(self._picked(axis, order), order)
+        return ValuesAndIndices(self._picked(axis, order), _index_tensor(order))
 
     def _sort_axis(self, name: str, dim: Any) -> int:
         if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
@@ -1476,12 +1489,10 @@ class Tensor(Node):
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
-        shape = _shape_args(shape)
         try:
-            return apply(Reshape, (self,), shape)
-        except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into {shape}") from None
+            return apply(Reshape, (self,), _shape_args(shape))
+        except (ValueError, TypeError) as error:
+            raise _reshape_error("reshape", self, shape, error) from None
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
                 end_dim: int | None = None) -> Tensor:
@@ -1518,18 +1529,23 @@ class Tensor(Node):
         """
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
             return self._swapped(*axes, "transpose")    # PyTorch's transpose(dim0, dim1)
-        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
-            axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
+        return self._permuted(axes, "transpose")
+
+    def _permuted(self, axes: tuple, name: str) -> Tensor:
+        """The axes in the order of `axes` (every axis once, or one tuple of them); errors
+        name `name`, the method called (transpose, permute)."""
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):    # a tuple or list
+            axes = tuple(axes[0])
         if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
-            raise TypeError(f"transpose: axes must be ints, got {axes}")
+            raise TypeError(f"{name}: axes must be ints, got {axes}")
         outside = [a for a in axes if not -self.ndim <= a < self.ndim]
         if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
-            raise ValueError(f"transpose: axis {outside[0]} is out of range for a tensor with "
+            raise ValueError(f"{name}: axis {outside[0]} is out of range for a tensor with "
                              f"{self.ndim} dims, in {axes}")
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes")
+            raise ValueError(f"{name}: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
@@ -1544,12 +1560,29 @@ class Tensor(Node):
     # PyTorch's names for the same shape ops (a PyTorch script's `x.view(-1)`, `x.unsqueeze(1)`)
 
     def view(self, *shape: Any) -> Tensor:
-        """PyTorch's name for `reshape` (here it never needs contiguous data)."""
-        return self.reshape(*shape)
+        """PyTorch's name for `reshape` (here it never needs contiguous data).
+
+        >>> Tensor(np.zeros((2, 3, 4))).view(2, -1).shape
+        (2, 12)
+        >>> Tensor(np.zeros((2, 3, 4))).view(5, -1)
+        Traceback (most recent call last):
+        ValueError: view: cannot reshape a tensor of shape (2, 3, 4) (24 elements) into (5, -1)
+        """
+        try:
+            return apply(Reshape, (self,), _shape_args(shape))
+        except (ValueError, TypeError) as error:
+            raise _reshape_error("view", self, shape, error) from None
 
     def permute(self, *axes: Any) -> Tensor:
-        """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`."""
-        return self.transpose(axes[0] if len(axes) == 1 else axes)     # always a permutation
+        """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`.
+
+        >>> Tensor(np.zeros((2, 3, 4))).permute(2, 0, 1).shape
+        (4, 2, 3)
+        >>> Tensor(np.zeros((2, 3, 4))).permute(0, 2)
+        Traceback (most recent call last):
+        ValueError: permute: (0, 2) is not a permutation of the 3 axes
+        """
+        return self._permuted(axes, "permute")          # always a permutation, even of two
 
     def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of size 1 at position `dim` (numpy's `expand_dims`): (3,) → (1, 3) at 0.
@@ -1606,13 +1639,16 @@ class Tensor(Node):
         return apply(AsType, (self,), self.data.dtype)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        shape = tuple(shape)
+        return self._broadcast(tuple(shape), "broadcast_to")
+
+    def _broadcast(self, shape: tuple, name: str) -> Tensor:
+        """`broadcast_to(shape)`, its error naming `name`, the method called (expand, ...)."""
         try:
             compatible = np.broadcast_shapes(self.shape, shape) == shape
         except ValueError:
             compatible = False
         if not compatible:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}")
+            raise ValueError(f"{name}: cannot broadcast shape {self.shape} to {shape}")
         return apply(BroadcastTo, (self,), shape)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -1622,25 +1658,36 @@ class Tensor(Node):
         >>> Tensor(np.zeros((1, 1, 4))).expand(1, 3, -1).shape
         (1, 3, 4)
         """
-        sizes = tuple(_shape_args(sizes))
+        return self._expanded(tuple(_shape_args(sizes)), "expand")
+
+    def _expanded(self, sizes: tuple, name: str) -> Tensor:
         new = len(sizes) - self.ndim
         if new < 0 or any(size == -1 for size in sizes[:new]):
-            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes} (the sizes "
+            raise ValueError(f"{name}: cannot expand shape {self.shape} to {sizes} (the sizes "
                              f"number at least its {self.ndim} axes, and -1, keeping an axis's "
                              f"size, is only for those)")
         shape = sizes[:new] + tuple(own if size == -1 else size
                                     for own, size in zip(self.shape, sizes[new:]))
-        return self.broadcast_to(shape)
+        return self._broadcast(shape, name)
 
     def expand_as(self, other: Any) -> Tensor:
         """`expand` to `other`'s shape (PyTorch's `expand_as`)."""
-        return self.expand(_as_tensor(other).shape)
+        return self._expanded(_as_tensor(other).shape, "expand_as")
 
     def view_as(self, other: Any) -> Tensor:
         """`reshape` to `other`'s shape (PyTorch's `view_as`)."""
-        return self.reshape(_as_tensor(other).shape)
+        return self._reshaped_as("view_as", other)
 
-    reshape_as = view_as
+    def reshape_as(self, other: Any) -> Tensor:
+        """`reshape` to `other`'s shape (PyTorch's `reshape_as`)."""
+        return self._reshaped_as("reshape_as", other)
+
+    def _reshaped_as(self, name: str, other: Any) -> Tensor:
+        shape = _as_tensor(other).shape
+        try:
+            return apply(Reshape, (self,), shape)
+        except ValueError as error:
+            raise _reshape_error(name, self, (shape,), error) from None
 
     def t(self) -> Tensor:
         """PyTorch's `t.t()`: a matrix transposed; a vector or a number as it is (a copy in the
@@ -2047,6 +2094,28 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f".double() or .to(dtype) between the forward pass and backward()), so the "
                 f"gradients would be those of the new values. Call backward() before changing "
                 f"the parameters, or compute the output again after the change")
+
+
+def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:
+    """The error of `x.reshape(*shape)` (or view, view_as, ...: `name`, the method called) that
+    numpy refused with `error`: sizes that are not ints, or that do not fit x's elements."""
+    try:
+        shape = _shape_args(shape)
+        ints = all(hasattr(n, "__index__") for n in shape)     # np.int64, a 0-d int Tensor too
+    except TypeError:                                   # x.view(2.5): not even a sequence
+        ints = False
+    if not ints:
+        return TypeError(f"{name}: the shape must be ints (-1 for one size to infer), got "
+                         f"{shape if len(shape) != 1 else shape[0]!r}")
+    if isinstance(error, TypeError):                    # not the shape's fault: as it was
+        return error
+    return ValueError(f"{name}: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                      f"into {shape}")
+
+
+def _index_tensor(indices: Any) -> Tensor:
+    """Indices (argmax's, sort's, ...) as PyTorch gives them: an int64 Tensor, a constant."""
+    return Tensor(np.asarray(indices, dtype=np.int64))
 
 
 def _integer_index(op: str, index: Any) -> np.ndarray:

@@ -10,8 +10,8 @@ import pytest
 
 import autograd
 from autograd import (
-    Generator, Tensor, arange, eye, full, full_like, linspace, manual_seed, multinomial, ones,
-    ones_like, rand, randint, randn, randn_like, zeros, zeros_like,
+    Generator, Tensor, arange, eye, from_numpy, full, full_like, linspace, manual_seed,
+    multinomial, ones, ones_like, rand, randint, randn, randn_like, zeros, zeros_like,
 )
 
 try:
@@ -356,6 +356,37 @@ def test_a_refused_call_draws_nothing():
     with pytest.raises(ValueError):
         multinomial([1.0, 0.0], 2, generator=g)
     assert g.random() == expected
+
+
+# -- from_numpy ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("array", [
+    np.array([1.5, -2.0]), np.arange(6, dtype=np.int32).reshape(2, 3), np.array([True, False]),
+    np.zeros((0, 2), np.float32), np.array(3.0), np.arange(10.0)[::2]])
+def test_from_numpy_shares_the_array_and_keeps_its_dtype(array):
+    """PyTorch's torch.from_numpy: no copy, the array's dtype (float64 stays float64)."""
+    t = autograd.from_numpy(array)
+    assert type(t) is Tensor and t.data is array and t.dtype == array.dtype
+    assert not t.requires_grad and t.is_leaf
+    if array.size:
+        array.flat[0] = 1                       # a change to the array shows in the tensor
+        assert t.data.flat[0] == 1
+        t[(0,) * t.ndim] = 0                    # and one to the tensor in the array
+        assert array.flat[0] == 0
+    assert "from_numpy" in autograd.__all__ and autograd.from_numpy is from_numpy
+
+
+@pytest.mark.parametrize("data, message", [
+    ([1.0, 2.0], r"from_numpy: expected a numpy ndarray, got list; autograd\.tensor\(data\)"),
+    (np.float64(2.0), r"from_numpy: expected a numpy ndarray, got float64"),
+    (Tensor([1.0]), r"from_numpy: expected a numpy ndarray, got a Tensor \(it is one already\)"),
+    (np.array(["a"]), r"from_numpy: a Tensor holds bools, integers or floats, got an array of "
+                      r"dtype <U1"),
+    (np.array([1 + 2j]), r"from_numpy: .* got an array of dtype complex128"),
+])
+def test_from_numpy_refuses_what_is_not_an_array_of_numbers(data, message):
+    with pytest.raises(TypeError, match=message):
+        from_numpy(data)
 
 
 # -- PyTorch's own results (optional) ------------------------------------------------------------

@@ -879,6 +879,51 @@ def test_max_and_min_with_dim_give_values_and_indices_as_pytorch():
     np.testing.assert_array_equal(predicted, [1, 0])
 
 
+INDEX_RESULTS = {                   # every Tensor method that gives indices, as PyTorch's
+    "argmax": lambda x: x.argmax(dim=1), "argmin": lambda x: x.argmin(dim=1),
+    "argmax of all": lambda x: x.argmax(), "argmax keepdim": lambda x: x.argmax(1, keepdim=True),
+    "max(dim=)": lambda x: x.max(dim=1).indices, "min(dim=)": lambda x: x.min(dim=1)[1],
+    "sort": lambda x: x.sort(dim=1).indices, "argsort": lambda x: x.argsort(dim=1),
+    "topk": lambda x: x.topk(2, dim=1)[1],
+    "multinomial": lambda x: x.softmax(dim=1).multinomial(1),
+}
+
+
+@pytest.mark.parametrize("name", INDEX_RESULTS)
+def test_indices_are_constant_int64_tensors_as_pytorch_gives_them(name):
+    """Not ndarrays: PyTorch's `(out.argmax(dim=1) == yb).float().mean()` needs a Tensor. The
+    indices are constants (no graph), even of a tensor in one."""
+    x = t64(np.random.default_rng(8).normal(size=(4, 3)))
+    indices = INDEX_RESULTS[name](x * 2)
+    assert type(indices) is Tensor and indices.dtype == np.int64
+    assert not indices.requires_grad and indices.is_leaf and not indices.parents
+
+
+def test_indices_work_as_pytorch_s_and_with_numpy():
+    out = Tensor(np.array([[0.1, 2.0, -1.0], [3.0, 0.5, 0.0], [0.0, 0.1, 0.2], [1.0, 0.0, 0.0]]))
+    yb = np.array([1, 1, 2, 0])
+    pred = out.argmax(dim=1)
+    assert (pred == yb).float().mean().item() == 0.75                   # the accuracy line
+    assert (pred == Tensor(yb)).sum().item() == 3 and (pred != yb).tolist() == [0, 1, 0, 0]
+    assert pred.tolist() == [1, 0, 2, 0] and out.argmax().item() == 3 == int(out.argmax())
+    np.testing.assert_array_equal(out[np.arange(4), pred].data, [2.0, 3.0, 0.2, 1.0])
+    np.testing.assert_array_equal(out.data[np.arange(4), pred], [2.0, 3.0, 0.2, 1.0])
+    assert out[pred].shape == (4, 3) and out.gather(1, pred.unsqueeze(1)).shape == (4, 1)
+    assert np.array(["a", "b", "c"])[pred].tolist() == ["b", "a", "c", "a"]
+    assert ["a", "b", "c"][out[2].argmax()] == "c"                      # a 0-d index
+    with pytest.raises(TypeError, match="only a one-element integer tensor can be used as an "
+                                        "index"):
+        ["a", "b", "c"][pred]                       # a list takes one index (PyTorch's too)
+    assert np.bincount(pred, minlength=3).tolist() == [2, 1, 1]
+    assert float(np.mean(pred == yb)) == 0.75
+    assert np.unravel_index(out.argmax(), out.shape) == (1, 0)
+    _, top = out.topk(1, dim=1)
+    assert (top.squeeze(1) == pred).all()
+    from nn import metrics
+    assert metrics.accuracy(yb, pred) == 0.75
+    assert metrics.confusion_matrix(yb, pred).tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+
+
 def test_max_with_dim_gives_a_tie_s_gradient_to_the_index_it_names_as_pytorch():
     """torch.max(dim=) passes the gradient to the element its index names; amax (our max(axis=),
     a reduction) shares it among the equal ones. Ties are common: a row of ReLU zeros."""
@@ -1152,9 +1197,40 @@ def test_squeeze_and_unsqueeze_take_numpy_ints_and_squeeze_several_axes():
     (lambda t: t.unsqueeze(3), ValueError, r"unsqueeze: dim must be an int from -3 to 2 for a "
                                            r"tensor of shape \(2, 3\), got 3"),
     (lambda t: t.unsqueeze(1.0), TypeError, r"unsqueeze: dim must be an int, got 1.0"),
-    (lambda t: t.permute(0, 0), ValueError, r"transpose: \(0, 0\) is not a permutation"),
     (lambda t: t.transpose(0, 2), ValueError, r"transpose: axis 2 is out of range"),
     (lambda t: t.transpose(0, 1.0), TypeError, r"transpose: axes must be ints, got \(0, 1.0\)"),
+    (lambda t: t.transpose((0, 0)), ValueError, r"transpose: \(0, 0\) is not a permutation"),
+    # each of PyTorch's names says what was called, not the method it is made from
+    (lambda t: t.permute(0, 0), ValueError, r"permute: \(0, 0\) is not a permutation"),
+    (lambda t: t.permute(0, 2), ValueError, r"permute: axis 2 is out of range for a tensor with "
+                                            r"2 dims, in \(0, 2\)"),
+    (lambda t: t.permute(0), ValueError, r"permute: \(0,\) is not a permutation of the 2 axes"),
+    (lambda t: t.permute(), ValueError, r"permute: \(\) is not a permutation of the 2 axes"),
+    (lambda t: t.permute((1, 0.0)), TypeError, r"permute: axes must be ints, got \(1, 0.0\)"),
+    (lambda t: t.view(5, -1), ValueError, r"view: cannot reshape a tensor of shape \(2, 3\) "
+                                          r"\(6 elements\) into \(5, -1\)"),
+    (lambda t: t.view((4,)), ValueError, r"view: cannot reshape .* into \(4,\)"),
+    (lambda t: t.view(2, 3.0), TypeError, r"view: the shape must be ints \(-1 for one size to "
+                                          r"infer\), got \(2, 3.0\)"),
+    (lambda t: t.view(2.5), TypeError, r"view: the shape must be ints .*, got 2.5"),
+    (lambda t: t.reshape(-1, -1), ValueError, r"reshape: cannot reshape a tensor of shape "
+                                              r"\(2, 3\) \(6 elements\) into \(-1, -1\)"),
+    (lambda t: t.reshape("6"), TypeError, r"reshape: the shape must be ints .*, got '6'"),
+    (lambda t: t.view_as(np.zeros(4)), ValueError, r"view_as: cannot reshape a tensor of shape "
+                                                   r"\(2, 3\) \(6 elements\) into \(4,\)"),
+    (lambda t: t.reshape_as(np.zeros(4)), ValueError, r"reshape_as: cannot reshape"),
+    (lambda t: t.expand(4, 3), ValueError, r"expand: cannot broadcast shape \(2, 3\) to "
+                                           r"\(4, 3\)"),
+    (lambda t: t.expand(3), ValueError, r"expand: cannot expand shape \(2, 3\) to \(3,\)"),
+    (lambda t: t.expand_as(np.zeros((4, 3))), ValueError, r"expand_as: cannot broadcast shape "
+                                                          r"\(2, 3\) to \(4, 3\)"),
+    (lambda t: t.expand_as(np.zeros(3)), ValueError, r"expand_as: cannot expand shape"),
+    (lambda t: t.broadcast_to((4, 3)), ValueError, r"broadcast_to: cannot broadcast shape"),
+    (lambda t: t.swapaxes(0, 2), ValueError, r"swapaxes: axis 2 is out of range"),
+    (lambda t: t.flatten(0, 2), ValueError, r"flatten: axis 2 is out of range"),
+    (lambda t: autograd.flatten(t, 3), ValueError, r"flatten: axis 3 is out of range"),
+    (lambda t: t.narrow(2, 0, 1), ValueError, r"narrow: axis 2 is out of range"),
+    (lambda t: t.repeat(2), ValueError, r"repeat: needs a size for each of the 2 axes"),
     (lambda t: t.masked_fill(np.ones((2, 3)), 0.0), TypeError,
      r"masked_fill: the mask must be bool, got dtype float64; compare to make one"),
     (lambda t: t.masked_fill(np.ones(2, dtype=bool), 0.0), ValueError,
@@ -1199,7 +1275,7 @@ def test_transpose_refuses_out_of_range_axes_in_a_permutation_and_takes_a_numpy_
         with pytest.raises(ValueError, match=rf"transpose: axis {axes[2]} is out of range for a "
                                              rf"tensor with 3 dims"):
             x.transpose(axes)
-        with pytest.raises(ValueError, match="out of range"):
+        with pytest.raises(ValueError, match=rf"permute: axis {axes[2]} is out of range"):
             x.permute(*axes)
     assert t64([1.0, 2.0]).transpose(np.int64(0)).shape == (2,)
     assert x.transpose((np.int64(2), 0, 1)).shape == (4, 2, 3)
