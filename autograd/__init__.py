@@ -9,7 +9,7 @@ from . import functional
 from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
 from .creation import (
-    arange, eye, from_numpy, full, full_like, linspace, multinomial, ones, ones_like, rand,
+    arange, as_tensor, eye, from_numpy, full, full_like, linspace, multinomial, ones, ones_like, rand,
     randint, randn, randn_like, zeros, zeros_like,
 )
 from .function import Function
@@ -34,7 +34,7 @@ cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
-    "from_numpy", "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
+    "from_numpy", "as_tensor", "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -56,7 +56,6 @@ _SPELT_OTHERWISE = {
     "float16": "np.float16", "half": "np.float16",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
     "allclose": "np.allclose(a.data, b.data) here",
-    "as_tensor": "Tensor(data) here (an ndarray is shared, not copied, as in torch.as_tensor)",
     "nn": "glassgrad's nn package (import nn)",
 }
 

@@ -170,6 +170,27 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor(ndarray)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """PyTorch's `torch.as_tensor`: `data` as a Tensor, sharing its memory when it can: a Tensor
+    of that dtype is returned as it is, an ndarray of that dtype is shared (as `from_numpy`
+    does); anything else (lists, numbers, another dtype) is converted, as `tensor` does.
+
+    >>> a = np.array([1, 2, 3])
+    >>> t = as_tensor(a)
+    >>> a[0] = 7
+    >>> t, as_tensor(t) is t, as_tensor([0.5, 1.0]).dtype
+    (Tensor([7, 2, 3], dtype=int64), True, dtype('float32'))
+    """
+    check_device("as_tensor", device)
+    if dtype is not None:
+        dtype = _dtype("as_tensor", dtype, None)
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.

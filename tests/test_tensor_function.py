@@ -93,6 +93,20 @@ def test_the_function_takes_the_name_and_the_module_still_imports():
     assert FromModule is Tensor and sys.modules["autograd.tensor"].Tensor is Tensor
 
 
-def test_pytorchs_as_tensor_is_pointed_to_tensor():
-    with pytest.raises(AttributeError, match=r"torch\.as_tensor is Tensor\(data\) here"):
-        autograd.as_tensor
+def test_as_tensor_shares_what_it_can_and_converts_the_rest():
+    a = np.array([1.0, 2.0])
+    shared = autograd.as_tensor(a)
+    a[0] = 5.0
+    assert shared.data[0] == 5.0 and shared.dtype == np.float64
+    converted = autograd.as_tensor(a, dtype=np.float32)
+    a[1] = 9.0
+    assert converted.dtype == np.float32 and converted.data.tolist() == [5.0, 2.0]
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    assert autograd.as_tensor(t) is t
+    doubled = autograd.as_tensor(t, dtype="float64")
+    assert doubled.dtype == np.float64 and doubled.parents == (t,)     # differentiable, as .to
+    assert autograd.as_tensor([[1, 2]]).dtype == np.int64
+    assert autograd.as_tensor(2.5).dtype == np.float32
+    assert autograd.as_tensor(a, device="cpu").data is a
+    with pytest.raises(RuntimeError, match=r"as_tensor\(\.\.\., device='cuda'\)"):
+        autograd.as_tensor(a, device="cuda")
