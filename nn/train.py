@@ -177,6 +177,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     try:
         with no_grad():
             for xb, yb in loader:
+                yb = _label_array(yb)
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
@@ -196,6 +197,12 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     where = "evaluate" if epoch is None else "fit"
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
     return scores
+
+
+def _label_array(yb: Any) -> np.ndarray:
+    """A batch's labels as the ndarray the loss, the counts and the metrics read here: a
+    DataLoader gives them back as Tensors when they were given as a Tensor."""
+    return yb.data if isinstance(yb, Tensor) else yb
 
 
 def _counted(yb: Any, ignored: int | None, out: Any) -> int:
@@ -688,6 +695,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
     for batch, (xb, yb) in enumerate(loader, start=1):
+        yb = _label_array(yb)
         optimizer.zero_grad()
         out = model.forward_batch(xb)
         loss = _loss_of(loss_fn, out, yb, "fit")
