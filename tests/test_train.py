@@ -3,6 +3,7 @@
 import json
 import pathlib
 import random
+import re
 import sys
 
 import numpy as np
@@ -286,6 +287,36 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, (X, y), metrics=("acc",), progress=False)
     with pytest.raises(TypeError, match="train_data must be a DataLoader or an \\(X, y\\) pair"):
         fit(model, cross_entropy, opt, X, progress=False)
+
+
+@pytest.mark.parametrize("option, error, message", [
+    ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an int, got 2.5"),
+    ({"batch_size": True}, TypeError, "batch_size must be an int, got True"),
+    ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got 'no'"),
+    ({"drop_last": "yes"}, TypeError, "drop_last must be True or False, got 'yes'"),
+    ({"seed": -1}, ValueError, "seed must be an int >= 0 or a numpy Generator, got -1"),
+    ({"seed": "a"}, TypeError, "seed must be an int >= 0 or a numpy Generator, got 'a'"),
+    ({"drop_last": True, "batch_size": 500}, ValueError,
+     "drop_last=True with batch_size=500 and only 120 samples leaves no batch at all"),
+])
+def test_fit_s_batching_arguments_are_named_as_fit_s(blobs, option, error, message):
+    """fit(..., batch_size=0) said "DataLoader: batch_size must be at least 1": the user wrote
+    no DataLoader; the arguments are fit's."""
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(error, match=f"^fit: {re.escape(message)}$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False,
+            **option)
+
+
+def test_evaluate_s_batch_size_is_named_as_evaluate_s(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"^evaluate: batch_size must be at least 1, got 0$"):
+        evaluate(model, cross_entropy, (X, y), batch_size=0)
+    with pytest.raises(TypeError, match=r"^evaluate: batch_size must be an int, got '8'$"):
+        evaluate(model, cross_entropy, (X, y), batch_size="8")
 
 
 def test_fit_and_evaluate_take_labels_given_as_tensors(blobs):

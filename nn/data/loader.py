@@ -140,18 +140,39 @@ def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
     return chosen_generator("DataLoader", given)
 
 
-def _flag(name: str, value: Any) -> bool:
+def _flag(where: str, name: str, value: Any) -> bool:
     """A yes/no option: True, False, numpy's bools, 0 or 1, or None (no); anything else, such
     as the string "False" (which bool() calls true), is refused.
 
-    >>> _flag("shuffle", "False")
+    >>> _flag("DataLoader", "shuffle", "False")
     Traceback (most recent call last):
     TypeError: DataLoader: shuffle must be True or False, got 'False'
     """
     if value is None or isinstance(value, (bool, np.bool_)) or \
             (isinstance(value, numbers.Integral) and value in (0, 1)):
         return bool(value)
-    raise TypeError(f"DataLoader: {name} must be True or False, got {value!r}")
+    raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
+
+
+def batching(where: str, n_samples: int, batch_size: Any, shuffle: Any = False,
+             drop_last: Any = False) -> tuple[int, bool, bool]:
+    """`batch_size`, `shuffle` and `drop_last` checked for `n_samples` samples, with errors
+    naming `where`: the DataLoader, or the function that makes one from its own arguments
+    (fit, evaluate), so that the error names the call the user wrote.
+
+    >>> batching("fit", 10, 0)
+    Traceback (most recent call last):
+    ValueError: fit: batch_size must be at least 1, got 0
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(f"{where}: batch_size must be an int, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"{where}: batch_size must be at least 1, got {batch_size}")
+    shuffle, drop_last = _flag(where, "shuffle", shuffle), _flag(where, "drop_last", drop_last)
+    if drop_last and batch_size > n_samples:
+        raise ValueError(f"{where}: drop_last=True with batch_size={batch_size} and only "
+                         f"{n_samples} samples leaves no batch at all")
+    return int(batch_size), shuffle, drop_last
 
 
 def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
@@ -253,18 +274,12 @@ class DataLoader:
         pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
                  "arguments: DataLoader(X, y, batch_size=...)")
         X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
-        shuffle, drop_last = _flag("shuffle", shuffle), _flag("drop_last", drop_last)
-        if drop_last and batch_size > len(X):
-            raise ValueError(f"DataLoader: drop_last=True with batch_size={batch_size} and only "
-                             f"{len(X)} samples leaves no batch at all")
+        batch_size, shuffle, drop_last = batching("DataLoader", len(X), batch_size, shuffle,
+                                                  drop_last)
         self.X, self.y = X, y
         self.dataset = TensorDataset._of_checked(X, y, tensors)
         self._tensor_labels = y is not None and tensors[1]
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = _own_generator(seed, generator)
 
