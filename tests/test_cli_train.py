@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cli_helpers import run, write_csv
+from cli_helpers import HAS_PROC, refuse_files_in, run, write_csv
 from nn import load, load_trained
 from nn.train import TrainingDiverged
 
@@ -364,9 +364,33 @@ def test_a_folder_that_cannot_be_written_fails_before_training(colours_csv, tmp_
         os.path.abspath(path) != str(locked) and access(path, mode)))
     code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
                           "--out", str(locked / "m.npz")], capsys)
-    assert code == 1 and out == ""                         # not a word of training
+    assert code == 2 and out == ""      # not a word of training; bad output, as others (was 1)
     assert err == (f"glassgrad train: error: --out {locked / 'm.npz'}: cannot write in the "
                    f"folder {locked} (permission denied or a read-only file system)\n")
+
+
+def test_a_folder_where_no_file_can_be_made_is_refused_before_training(colours_csv, tmp_path,
+                                                                       capsys, monkeypatch):
+    """As root, /proc's permissions say "writable": train trained, then failed to save with
+    exit 1. Making a file there is what tells."""
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    refuse_files_in(monkeypatch, odd)
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", str(odd / "m.npz")], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad train: error: --out {odd / 'm.npz'}: cannot write in the folder "
+                   f"{odd} (making a file there fails: No such file or directory)\n")
+    assert list(odd.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs Linux's /proc")
+def test_out_in_proc_is_refused_before_training(colours_csv, capsys):
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", "/proc/m.npz"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("glassgrad train: error: --out /proc/m.npz: cannot write in the "
+                          "folder /proc (") and err.count("\n") == 1
 
 
 def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):
