@@ -102,8 +102,8 @@ def test_a_tensor_or_a_batch_is_named_with_the_way_to_pass_it():
 
 
 @pytest.mark.parametrize("x, error, got", [
-    (2.0, TypeError, "got 2.0 (a float)"),                  # was: object of type 'float' has no len()
-    ("abc", TypeError, "got the string 'abc'"),             # was: can't multiply sequence by ...
+    (2.0, TypeError, "got 2.0 (a float)"),            # was: object of type 'float' has no len()
+    ("abc", TypeError, "got the string 'abc'"),       # was: can't multiply sequence by ...
     (None, TypeError, "got None"),
     ([1.0, "b", 3.0], TypeError, "got a list whose item 1 is the string 'b'"),
     ([[1.0], [2.0], [3.0]], TypeError, "got a list whose item 0 is [1.0] (a list)"),
