@@ -41,6 +41,7 @@ is frozen: branches taken in Python on `.data` while building are not re-taken (
 
 from __future__ import annotations
 
+import numbers
 import random
 from typing import Any, Sequence
 
@@ -86,17 +87,13 @@ class Neuron(ScalarModule):
         self.activation = activation
 
     def forward(self, x: Sequence[Any]) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}"
-                             f"{_batch_hint(x)}")
         try:                    # free until it raises: the hot path stays as it was
+            if len(x) != len(self.w):
+                raise _NotASample
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        except TypeError:
-            if not isinstance(x, Tensor):
-                raise
-            raise TypeError("Neuron: takes one sample as a list of numbers or Values, got a "
-                            "Tensor; pass x.data.tolist(), or use the tensor layers (nn.MLP, "
-                            "nn.Linear) for Tensors") from None
+        except (TypeError, _NotASample):
+            _refuse_sample("Neuron", x, len(self.w))
+            raise
         if not self.nonlin:
             return act
         return getattr(act, self.activation)()
@@ -106,9 +103,50 @@ class Neuron(ScalarModule):
         return f"{kind}Neuron({len(self.w)})"
 
 
+class _NotASample(Exception):
+    """Raised inside a forward pass for an input of the wrong length; `_refuse_sample` turns
+    it into the error that says what was wrong."""
+
+
+def _refuse_sample(who: str, x: Any, n: int) -> None:
+    """Raise the error that says why `x` is not one sample of `n` inputs for `who` (Neuron,
+    Layer or MLP, the one called). It runs only after the forward pass failed, so the normal
+    call pays nothing for it; when `x` is a fine sample after all, it returns and the caller
+    re-raises the original error."""
+    expected = f"one sample, a list of {n} numbers or Values"
+    if isinstance(x, Tensor):
+        advice = _batch_hint(x) or ("; pass x.data.tolist(), or use the tensor layers (nn.MLP, "
+                                    "nn.Linear) for Tensors")
+        raise TypeError(f"{who}: expected {expected}, got a Tensor of shape {x.shape}"
+                        f"{advice}") from None
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{who}: expected {expected}, got {_shown(x)}") from None
+    if len(x) != n:
+        raise ValueError(f"{who}: expected {n} inputs, got {len(x)}{_batch_hint(x)}") from None
+    for i, item in enumerate(x):
+        if not isinstance(item, (numbers.Number, Value)):
+            raise TypeError(f"{who}: expected {expected}, got a {type(x).__name__} whose item "
+                            f"{i} is {_shown(item)}") from None
+
+
+def _shown(value: Any) -> str:
+    """`value` and its type, briefly: "2.0 (a float)", "the string 'abc'"."""
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, str):
+        return f"the string {text}"
+    if value is None:
+        return "None"
+    return f"{text} (a {type(value).__name__})"
+
+
 def _batch_hint(x: Any) -> str:
     """For a 2-d input: a scalar model takes one sample, a batch goes row by row."""
-    if np.ndim(x.data if isinstance(x, Tensor) else x) != 2:
+    try:
+        two_d = np.ndim(x.data if isinstance(x, Tensor) else x) == 2
+    except ValueError:                                  # ragged rows
+        two_d = False
+    if not two_d:
         return ""
     return (" (a batch of samples? a scalar model takes one at a time: "
             "[model(row) for row in X], or model.forward_batch(X))")
@@ -121,7 +159,11 @@ class Layer(ScalarModule):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        try:
+            out = [n(x) for n in self.neurons]
+        except (TypeError, ValueError):     # the neurons' error, in the words of the call made
+            _refuse_sample("Layer", x, len(self.neurons[0].w))
+            raise
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
@@ -143,9 +185,14 @@ class MLP(ScalarModule):
                        for i in range(len(nouts))]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
-        return x
+        out = x
+        try:
+            for layer in self.layers:
+                out = layer(out)
+        except (TypeError, ValueError):     # the layers' error, in the words of the call made
+            _refuse_sample("MLP", x, len(self.layers[0].neurons[0].w))
+            raise
+        return out
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -30,7 +30,7 @@ from autograd import Tensor, Value, no_grad
 
 from . import scoring as S
 from .data import DataLoader
-from .data.loader import checked_arrays
+from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
 from .optim.lr_scheduler import ReduceLROnPlateau
@@ -105,7 +105,9 @@ def _as_numpy(outputs: Any) -> np.ndarray:
 
 def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
              drop_last: bool = False) -> DataLoader:
-    """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`."""
+    """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`
+    ("fit: train_data"), and so are the batching options, with errors naming the function
+    ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
         if data.y is None:
             raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
@@ -116,6 +118,11 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
         X, y = checked_arrays(where, data[0], data[1])
+        function = where.split(":")[0]
+        batch_size, shuffle, drop_last = batching(function, len(X), batch_size, shuffle,
+                                                  drop_last)
+        if seed is not None:
+            seed = generator(function, seed)
         return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
                           seed=seed)
     raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
@@ -177,6 +184,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     try:
         with no_grad():
             for xb, yb in loader:
+                yb = _label_array(yb)
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
@@ -196,6 +204,12 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     where = "evaluate" if epoch is None else "fit"
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
     return scores
+
+
+def _label_array(yb: Any) -> np.ndarray:
+    """A batch's labels as the ndarray the loss, the counts and the metrics read here: a
+    DataLoader gives them back as Tensors when they were given as a Tensor."""
+    return yb.data if isinstance(yb, Tensor) else yb
 
 
 def _counted(yb: Any, ignored: int | None, out: Any) -> int:
@@ -688,6 +702,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
     for batch, (xb, yb) in enumerate(loader, start=1):
+        yb = _label_array(yb)
         optimizer.zero_grad()
         out = model.forward_batch(xb)
         loss = _loss_of(loss_fn, out, yb, "fit")

@@ -4,8 +4,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pytest
 
-from cli_helpers import run
+from cli_helpers import HAS_PROC, refuse_files_in, run
 
 
 def test_demo_trains_and_writes_its_two_pictures(tmp_path, capsys):
@@ -75,6 +76,53 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
         assert code == 2 and out == ""
         assert err == f"glassgrad demo: error: {message}\n"
     assert taken.read_text() == "keep me"
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs Linux's /proc")
+def test_a_folder_in_proc_is_refused_before_training(capsys):
+    """`-o /proc/nope` trained for the whole run, then failed with exit 1 (as root, /proc's
+    permissions say "writable")."""
+    code, out, err = run(["demo", "-o", "/proc/glassgrad-nope", "--epochs", "1"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("glassgrad demo: error: -o /proc/glassgrad-nope: the folder cannot be "
+                          "made in /proc (") and err.count("\n") == 1
+
+
+def test_a_folder_that_cannot_be_made_or_written_in_is_refused_before_training(
+        tmp_path, capsys, monkeypatch):
+    import os
+    locked, made = tmp_path / "locked", os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if os.path.dirname(os.path.abspath(path)) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return made(path, *args, **kwargs)
+    locked.mkdir()
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    code, out, err = run(["demo", "-o", str(locked / "pictures"), "--epochs", "1"], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad demo: error: -o {locked / 'pictures'}: the folder cannot be made "
+                   f"in {locked} (Permission denied)\n")
+    odd = tmp_path / "odd"                   # a folder that exists, where no file can be made
+    odd.mkdir()
+    refuse_files_in(monkeypatch, odd)
+    code, out, err = run(["demo", "-o", str(odd), "--epochs", "1"], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad demo: error: -o {odd}: cannot write in the folder {odd} (making "
+                   f"a file there fails: No such file or directory)\n")
+    assert list(locked.iterdir()) == [] and list(odd.iterdir()) == []
+
+
+def test_the_folder_is_made_only_once_the_training_is_done(tmp_path, capsys, monkeypatch):
+    """The check makes the folder and removes it: a run stopped while training leaves none."""
+    from nn.cli import demo
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(demo, "fit", stopped)
+    code, _, err = run(["demo", "-o", str(tmp_path / "pictures"), "--epochs", "1"], capsys)
+    assert code == 130 and err == "glassgrad demo: error: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_output_folder_is_made_but_not_its_parents(tmp_path, capsys, monkeypatch):

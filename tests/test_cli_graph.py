@@ -297,6 +297,26 @@ def test_a_hung_dot_exits_1_naming_the_timeout(capsys, tmp_path, monkeypatch):
     assert list(out_folder.iterdir()) == []
 
 
+def test_output_where_no_file_can_be_made_is_bad_input(capsys, tmp_path, monkeypatch):
+    """`-o /proc/g.svg` built and drew the graph, then failed with exit 1."""
+    from cli_helpers import HAS_PROC, refuse_files_in
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    refuse_files_in(monkeypatch, odd)
+    for option, name in (("-o", "g.svg"), ("--steps", "s.html")):
+        status, out, err = run_graph(capsys, "x*x", "x=3", option, str(odd / name),
+                                     "--engine", "builtin")
+        assert status == 2 and out == ""
+        assert err == (f"glassgrad graph: error: {option} {odd / name}: cannot write in the "
+                       f"folder {odd} (making a file there fails: No such file or directory)\n")
+        if HAS_PROC:
+            status, out, err = run_graph(capsys, "x*x", "x=3", option, f"/proc/{name}",
+                                         "--engine", "builtin")
+            assert status == 2 and out == "" and err.startswith(
+                f"glassgrad graph: error: {option} /proc/{name}: cannot write in the folder "
+                f"/proc (")
+
+
 def test_output_into_a_missing_folder_is_bad_input(capsys, tmp_path):
     status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "no" / "g.svg"),
                                  "--engine", "builtin")

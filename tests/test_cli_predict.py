@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from cli_helpers import run, write_csv
+from cli_helpers import HAS_PROC, refuse_files_in, run, write_csv
 from nn import load_trained
 
 
@@ -202,3 +202,22 @@ def test_a_model_file_of_the_wrong_kind_is_bad_input_not_a_crash(trained, tmp_pa
     new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(1.0, 2.0)])
     code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_out_where_no_file_can_be_made_is_refused_before_reading(trained, tmp_path, capsys,
+                                                                 monkeypatch):
+    """`--out /proc/p.csv` predicted every row, then failed with exit 1."""
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(100.0, 2.0)])
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    refuse_files_in(monkeypatch, odd, 13, "Permission denied")
+    code, out, err = run(["predict", "--model", str(trained), "--csv", str(new),
+                          "--out", str(odd / "p.csv")], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad predict: error: --out {odd / 'p.csv'}: cannot write in the folder "
+                   f"{odd} (making a file there fails: Permission denied)\n")
+    if HAS_PROC:
+        code, out, err = run(["predict", "--model", str(trained), "--csv", str(new),
+                              "--out", "/proc/p.csv"], capsys)
+        assert code == 2 and out == "" and err.startswith(
+            "glassgrad predict: error: --out /proc/p.csv: cannot write in the folder /proc (")

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cli_helpers import run, write_csv
+from cli_helpers import HAS_PROC, refuse_files_in, run, write_csv
 from nn import load, load_trained
 from nn.train import TrainingDiverged
 
@@ -364,9 +364,33 @@ def test_a_folder_that_cannot_be_written_fails_before_training(colours_csv, tmp_
         os.path.abspath(path) != str(locked) and access(path, mode)))
     code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
                           "--out", str(locked / "m.npz")], capsys)
-    assert code == 1 and out == ""                         # not a word of training
+    assert code == 2 and out == ""      # not a word of training; bad output, as others (was 1)
     assert err == (f"glassgrad train: error: --out {locked / 'm.npz'}: cannot write in the "
                    f"folder {locked} (permission denied or a read-only file system)\n")
+
+
+def test_a_folder_where_no_file_can_be_made_is_refused_before_training(colours_csv, tmp_path,
+                                                                       capsys, monkeypatch):
+    """As root, /proc's permissions say "writable": train trained, then failed to save with
+    exit 1. Making a file there is what tells."""
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    refuse_files_in(monkeypatch, odd)
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", str(odd / "m.npz")], capsys)
+    assert code == 2 and out == ""
+    assert err == (f"glassgrad train: error: --out {odd / 'm.npz'}: cannot write in the folder "
+                   f"{odd} (making a file there fails: No such file or directory)\n")
+    assert list(odd.iterdir()) == []
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs Linux's /proc")
+def test_out_in_proc_is_refused_before_training(colours_csv, capsys):
+    code, out, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                          "--out", "/proc/m.npz"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("glassgrad train: error: --out /proc/m.npz: cannot write in the "
+                          "folder /proc (") and err.count("\n") == 1
 
 
 def test_classify_refuses_a_continuous_target_and_auto_still_regresses(tmp_path, capsys):
@@ -416,6 +440,45 @@ def test_a_diverging_run_is_one_line_with_its_epoch_and_exit_1(colours_csv, tmp_
     assert re.fullmatch(rf"glassgrad train: error: training diverged at epoch \d+ \(the loss "
                         rf"became {loss}\); try a smaller --lr\n", err), err
     assert not (tmp_path / "m.npz").exists() and not (tmp_path / "m.json").exists()
+
+
+def _noisy_csv(tmp_path):
+    """Two classes that overlap: a huge learning rate leaves a finite but enormous loss (on
+    well-separated classes it may land on a perfect model all the same)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(40):
+        x = rng.normal(size=3)
+        rows.append((*(f"{v:.3f}" for v in x), int(x.sum() + rng.normal(scale=1.5) > 0)))
+    return write_csv(tmp_path / "noisy.csv", ["a", "b", "c", "label"], rows)
+
+
+def test_a_run_whose_loss_blows_up_but_stays_finite_warns_in_one_line(tmp_path, capsys):
+    """--lr 1e6 printed "validation accuracy 0.6250 (loss 327923048280174400.0000)", saved
+    the model and exited 0 with no word of divergence."""
+    argv = ["train", "--csv", str(_noisy_csv(tmp_path)), "--target", "label", "--no-progress",
+            "--out", str(tmp_path / "m.npz")]
+    code, out, err = run([*argv, "--lr", "1e6"], capsys)
+    assert code == 0 and "saved the weights" in out and (tmp_path / "m.npz").exists()
+    assert re.fullmatch(r"glassgrad train: warning: training diverged: the training loss ended "
+                        r"at \S+, more than 10 times the 0\.\d+ it started at; try a smaller "
+                        r"--lr \(this run used --lr 1e\+06\)\n", err), err
+    final = float(err.split("ended at ")[1].split(",")[0])
+    assert final > 1e6
+    code, out, err = run([*argv, "--lr", "0.01"], capsys)          # a sound run: not a word
+    assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("final, warned", [(9.99, False), (10.0, False), (10.01, True),
+                                           (0.5, False)])
+def test_the_divergence_rule_is_ten_times_the_starting_loss(capsys, final, warned):
+    from nn.cli.train import DIVERGED_FACTOR, _warn_if_diverged
+    assert DIVERGED_FACTOR == 10
+    _warn_if_diverged(1.0, {"loss": [3.0, final]}, 0.5)
+    err = capsys.readouterr().err
+    assert (err == f"glassgrad train: warning: training diverged: the training loss ended at "
+                   f"{final:.4g}, more than 10 times the 1 it started at; try a smaller --lr "
+                   f"(this run used --lr 0.5)\n") if warned else err == ""
 
 
 def test_a_loss_not_finite_before_any_step_is_not_blamed_on_the_lr(colours_csv, tmp_path,

@@ -175,9 +175,54 @@ def test_tensor_inputs_are_unwrapped():
     X = Tensor(_rows(4), requires_grad=True)
     y = Tensor(np.array([0.5, 1.5, 2.5, 3.5]))
     xb, yb = next(iter(DataLoader(X, y, batch_size=4)))
-    assert isinstance(yb, np.ndarray) and yb.tolist() == [0.5, 1.5, 2.5, 3.5]
+    assert isinstance(yb, Tensor) and yb.tolist() == [0.5, 1.5, 2.5, 3.5]
     assert np.array_equal(xb.data, X.data) and xb is not X
     assert not xb.requires_grad and xb.is_leaf     # batches are inputs, not parameters
+    assert not yb.requires_grad and yb.is_leaf
+
+
+def test_labels_come_back_as_they_were_given():
+    """Labels given as a Tensor came back as ndarrays, so PyTorch's `yb.size(0)` failed with
+    "'int' object is not callable"; labels given as an ndarray stay ndarrays."""
+    X = _rows(5)
+    for make in (Tensor, lambda a: [Tensor(v) for v in a]):       # a Tensor, or one per sample
+        data = TensorDataset(Tensor(X), make(np.arange(5)))
+        for loader in (DataLoader(data, batch_size=2),
+                       DataLoader(Tensor(X), make(np.arange(5)), batch_size=2, shuffle=True,
+                                  seed=0)):
+            batches = list(loader)
+            assert [yb.size(0) for _, yb in batches] == [2, 2, 1]
+            assert all(isinstance(yb, Tensor) and yb.dtype == np.int64 and not yb.requires_grad
+                       for _, yb in batches)
+            assert sorted(v for _, yb in batches for v in yb.tolist()) == [0, 1, 2, 3, 4]
+    xb, yb = next(iter(DataLoader(Tensor(X), np.arange(5), batch_size=2)))
+    assert isinstance(xb, Tensor) and isinstance(yb, np.ndarray) and len(yb) == 2
+    xb, yb = next(iter(DataLoader(X, Tensor(np.array([0.5, 1.5, 2.5, 3.5, 4.5])))))
+    assert isinstance(yb, Tensor) and yb.dtype == np.float64     # floats keep their dtype too
+
+
+def test_a_tensor_label_batch_owns_its_numbers():
+    y = Tensor(np.arange(4))
+    loader = DataLoader(_rows(4), y, batch_size=2)
+    _, yb = next(iter(loader))
+    yb.data += 10
+    assert [v for _, b in loader for v in b.tolist()] == [0, 1, 2, 3] and y.tolist() == [0, 1, 2, 3]
+
+
+def test_a_dataset_of_tensors_gives_samples_as_tensors():
+    X, y = _rows(3), np.arange(3)
+    x1, y1 = TensorDataset(Tensor(X), Tensor(y))[1]
+    assert isinstance(x1, Tensor) and isinstance(y1, Tensor) and not x1.requires_grad
+    assert x1.tolist() == X[1].tolist() and y1.item() == 1
+    x1, y1 = TensorDataset(X, Tensor(y))[1]                  # each as it was given
+    assert isinstance(x1, np.ndarray) and isinstance(y1, Tensor)
+    data = TensorDataset(Tensor(X))
+    x1, = data[1]
+    x1.data[0] = 99.0                                         # a copy: the dataset stays
+    assert data[1][0].tolist() == X[1].tolist() and data.arrays[0][1, 0] != 99.0
+    assert DataLoader(Tensor(X), Tensor(y)).dataset[1][0].tolist() == X[1].tolist()
+    assert isinstance(DataLoader(Tensor(X), Tensor(y)).dataset[1][1], Tensor)
+    assert isinstance(DataLoader(X, y).dataset[1][1], np.integer)
 
 
 def test_samples_as_lists_of_tensors_are_stacked():
@@ -189,7 +234,7 @@ def test_samples_as_lists_of_tensors_are_stacked():
         xb, yb = next(iter(DataLoader(X, y, batch_size=3)))
         assert xb.data.tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
         assert xb.dtype == np.float32 and not xb.requires_grad
-        assert isinstance(yb, np.ndarray) and yb.tolist() == expected
+        assert isinstance(yb, Tensor) and yb.tolist() == expected     # stacked, as PyTorch
     with pytest.raises(ValueError, match="DataLoader: X must be rectangular"):
         DataLoader([Tensor([1.0, 2.0]), Tensor([3.0])])
 

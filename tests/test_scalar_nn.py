@@ -1,6 +1,7 @@
 """nn.scalar: micrograd's Neuron / Layer / MLP, with its exact behaviour and numbers."""
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -87,13 +88,51 @@ def test_wrong_number_of_inputs_is_named():
 def test_a_tensor_or_a_batch_is_named_with_the_way_to_pass_it():
     """A Tensor sample failed inside Value * Tensor; a batch (2-d) looked like a wrong count."""
     model = MLP(3, [4, 1])
-    with pytest.raises(TypeError, match=r"Neuron: takes one sample as a list of numbers or "
-                                        r"Values, got a Tensor; pass x.data.tolist\(\)"):
+    with pytest.raises(TypeError, match=r"^MLP: expected one sample, a list of 3 numbers or "
+                                        r"Values, got a Tensor of shape \(3,\); pass "
+                                        r"x.data.tolist\(\)"):
         model(Tensor([1.0, 2.0, 3.0]))
-    with pytest.raises(ValueError, match=r"Neuron: expected 3 inputs, got 8 \(a batch of "
-                                         r"samples\? .*model.forward_batch\(X\)\)"):
+    with pytest.raises(ValueError, match=r"^MLP: expected 3 inputs, got 8 \(a batch of "
+                                         r"samples\? .*model.forward_batch\(X\)\)$"):
         model(np.zeros((8, 3)))
+    with pytest.raises(TypeError, match=r"^MLP: .*got a Tensor of shape \(8, 3\) \(a batch of "
+                                        r"samples\? .*model.forward_batch\(X\)\)$"):
+        model(Tensor(np.zeros((8, 3))))
     assert isinstance(model(np.array([1.0, 2.0, 3.0])), Value)
+
+
+@pytest.mark.parametrize("x, error, got", [
+    (2.0, TypeError, "got 2.0 (a float)"),            # was: object of type 'float' has no len()
+    ("abc", TypeError, "got the string 'abc'"),       # was: can't multiply sequence by ...
+    (None, TypeError, "got None"),
+    ([1.0, "b", 3.0], TypeError, "got a list whose item 1 is the string 'b'"),
+    ([[1.0], [2.0], [3.0]], TypeError, "got a list whose item 0 is [1.0] (a list)"),
+])
+def test_what_is_not_one_sample_is_named_by_the_model_called(x, error, got):
+    message = f"expected one sample, a list of 3 numbers or Values, {got}"
+    for who, model in (("MLP", MLP(3, [4, 1])), ("Layer", Layer(3, 2)), ("Neuron", Neuron(3))):
+        with pytest.raises(error, match=f"^{re.escape(who + ': ' + message)}$") as caught:
+            model(x)
+        assert caught.value.__suppress_context__            # one error, not a chain of three
+    with pytest.raises(ValueError, match=r"^MLP: expected 3 inputs, got 2$"):
+        MLP(3, [4, 1])([1.0, 2.0])
+
+
+def test_numbers_of_every_kind_and_values_are_one_sample():
+    model = MLP(3, [4, 1])
+    expected = model([1.0, 2.0, 3.0]).data
+    for x in ([1, 2, 3], (1.0, 2.0, 3.0), np.array([1.0, 2.0, 3.0]),
+              [np.float32(1.0), np.int64(2), Value(3.0)], [True, 2, 3.0]):
+        assert model(x).data == pytest.approx(expected)
+
+
+def test_an_error_inside_a_sound_sample_is_not_disguised():
+    """A TypeError from the computation itself (here a weight broken by hand) keeps its own
+    words: the sample was fine."""
+    model = MLP(2, [2, 1])
+    model.layers[0].neurons[0].w[0] = "oops"
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        model([1.0, 2.0])
 
 
 def test_parameters_names_and_zero_grad():

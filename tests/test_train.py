@@ -3,18 +3,19 @@
 import json
 import pathlib
 import random
+import re
 import sys
 
 import numpy as np
 import pytest
 
-from autograd import manual_seed
+from autograd import Tensor, manual_seed
 from nn import (
     MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, Linear, LinearRegression,
     LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
     cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import DataLoader
+from nn.data import DataLoader, TensorDataset
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -286,6 +287,55 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, (X, y), metrics=("acc",), progress=False)
     with pytest.raises(TypeError, match="train_data must be a DataLoader or an \\(X, y\\) pair"):
         fit(model, cross_entropy, opt, X, progress=False)
+
+
+@pytest.mark.parametrize("option, error, message", [
+    ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an int, got 2.5"),
+    ({"batch_size": True}, TypeError, "batch_size must be an int, got True"),
+    ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got 'no'"),
+    ({"drop_last": "yes"}, TypeError, "drop_last must be True or False, got 'yes'"),
+    ({"seed": -1}, ValueError, "seed must be an int >= 0 or a numpy Generator, got -1"),
+    ({"seed": "a"}, TypeError, "seed must be an int >= 0 or a numpy Generator, got 'a'"),
+    ({"drop_last": True, "batch_size": 500}, ValueError,
+     "drop_last=True with batch_size=500 and only 120 samples leaves no batch at all"),
+])
+def test_fit_s_batching_arguments_are_named_as_fit_s(blobs, option, error, message):
+    """fit(..., batch_size=0) said "DataLoader: batch_size must be at least 1": the user wrote
+    no DataLoader; the arguments are fit's."""
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(error, match=f"^fit: {re.escape(message)}$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False,
+            **option)
+
+
+def test_evaluate_s_batch_size_is_named_as_evaluate_s(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"^evaluate: batch_size must be at least 1, got 0$"):
+        evaluate(model, cross_entropy, (X, y), batch_size=0)
+    with pytest.raises(TypeError, match=r"^evaluate: batch_size must be an int, got '8'$"):
+        evaluate(model, cross_entropy, (X, y), batch_size="8")
+
+
+def test_fit_and_evaluate_take_labels_given_as_tensors(blobs):
+    """A DataLoader gives Tensor labels back as Tensors: fit, its validation and evaluate read
+    them as they read ndarrays, with the same numbers."""
+    X, y = blobs
+    runs = []
+    for wrap in (np.asarray, Tensor):
+        manual_seed(0)
+        model = MLP(2, [4], 2)
+        train = DataLoader(TensorDataset(Tensor(X[:90]), wrap(y[:90])), batch_size=16,
+                           shuffle=True, seed=0)
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), train, epochs=3,
+                      val_data=DataLoader(X[90:], wrap(y[90:])), metrics=("accuracy", "f1"),
+                      progress=False)
+        scores = evaluate(model, cross_entropy, (Tensor(X[90:]), wrap(y[90:])))
+        runs.append((dict(history.items()), scores))
+    assert runs[0] == runs[1]
+    assert runs[1][0]["val_accuracy"][-1] > 0.9
 
 
 def test_a_diverging_loss_stops_with_a_hint(blobs):
@@ -614,7 +664,7 @@ def test_an_optimizer_of_another_model_is_refused(blobs):
 
 def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
     from nn import Linear, mse_loss
-    from nn.data import DataLoader
+    from nn.data import DataLoader, TensorDataset
     from nn.optim import SGD
     X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
     model = Linear(2, 1)

@@ -47,7 +47,9 @@ def add_parser(subparsers: Any) -> None:
 
 def _check_folder(out: str) -> None:
     """The pictures' folder must exist or be one that can be made in an existing folder (as
-    the other commands' outputs, whose folder must exist), checked before training."""
+    the other commands' outputs, whose folder must exist), checked before training: a folder
+    to be made is made and removed again (it is made for good after training), so that one
+    that cannot be (/proc/x, a read-only disk, no permission) is refused now."""
     if not out.strip():
         raise UsageError(f"-o {out!r}: no folder name; give one")
     if os.path.exists(out) and not os.path.isdir(out):
@@ -58,7 +60,18 @@ def _check_folder(out: str) -> None:
     if not os.path.isdir(parent):
         shown = os.path.dirname(os.path.normpath(out)) or parent
         raise UsageError(f"-o {out}: the folder {shown} does not exist")
-    check_writable("-o", out, out if os.path.isdir(out) else parent)
+    if os.path.isdir(out):
+        check_writable("-o", out, out)
+        return
+    try:
+        os.mkdir(out)
+    except OSError as error:
+        raise UsageError(f"-o {out}: the folder cannot be made in {parent} "
+                         f"({error.strerror or error})") from None
+    try:
+        check_writable("-o", out, out)
+    finally:
+        os.rmdir(out)
 
 
 def run(args: argparse.Namespace) -> int:

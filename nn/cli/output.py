@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 
 import numpy as np
 
 from autograd.files import atomic_open
 
-from .errors import CommandFailed, UsageError
+from .errors import UsageError
 
 __all__ = ["check_output_path", "check_writable", "same_file", "write_text", "matrix_text"]
 
 
 def check_output_path(option: str, path: str, given: str | None = None) -> None:
-    """Refuse an output path without a file name, whose folder does not exist, or that names
-    a folder (exit 2).
+    """Refuse an output path without a file name, whose folder does not exist or cannot be
+    written in, or that names a folder (exit 2).
 
     `given` is the option's value when `path` is made from it (train's --out model.npz also
     writes model.json): the message names both."""
@@ -35,10 +37,21 @@ def check_output_path(option: str, path: str, given: str | None = None) -> None:
 
 
 def check_writable(option: str, given: str, folder: str) -> None:
-    """Fail now, not after the training, when nothing can be written in `folder` (exit 1)."""
+    """Refuse now, before the work, an output in a folder where nothing can be written (exit 2,
+    as any other output that cannot be: the option is wrong, not the work). The permissions are
+    asked first; then a file is made there and removed at once, as the command's own write
+    makes its temporary file: permissions do not tell for root, nor on /proc or /sys."""
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandFailed(f"{option} {given}: cannot write in the folder {folder} (permission "
-                            f"denied or a read-only file system)")
+        raise UsageError(f"{option} {given}: cannot write in the folder {folder} (permission "
+                         f"denied or a read-only file system)")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".glassgrad-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"{option} {given}: cannot write in the folder {folder} (making a "
+                         f"file there fails: {error.strerror or error})") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.remove(probe)
 
 
 def same_file(a: str, b: str) -> bool:

@@ -2,6 +2,10 @@
 
     glassgrad train --csv data.csv --target y [--ignore id,date] [--out model.npz]
     ... | glassgrad train --csv - --target y         (the rows from standard input)
+
+A run whose loss becomes NaN or infinite fails (exit 1, nothing saved); one whose final epoch's
+training loss is finite but more than DIVERGED_FACTOR (10) times the untrained model's loss on
+the training rows is saved, with one warning line on stderr to try a smaller --lr.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from autograd import manual_seed
-from nn import MLP, cross_entropy, fit, mse_loss, optim
+from nn import MLP, cross_entropy, evaluate, fit, mse_loss, optim
 from nn.data import StandardScaler, train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
 from nn.train import TrainingDiverged
 from nn.trained import TrainedModel, trained_paths
 
-from .errors import CommandFailed, UsageError
+from .errors import CommandFailed, UsageError, warn
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text, same_file
 from .table import STDIN, Table, number_problem, read_table, without_separators
@@ -243,6 +247,23 @@ def _validation_rows(val: float, n_rows: int) -> int:
     return n_val
 
 
+# the training loss may end at most this many times above the untrained model's, else the run
+# diverged without reaching NaN or infinity (a learning rate far too large): a warning, exit 0
+DIVERGED_FACTOR = 10
+
+
+def _warn_if_diverged(start: float, history: Any, lr: float) -> None:
+    """One warning line on stderr when the final epoch's training loss is more than
+    DIVERGED_FACTOR times `start`, the untrained model's loss on the training rows. fit stops
+    at a NaN or infinite loss itself (exit 1); a loss that blew up but stayed finite leaves a
+    model that is saved, as asked, but should not be trusted."""
+    final = history["loss"][-1]
+    if final > DIVERGED_FACTOR * start:
+        warn("glassgrad train", f"training diverged: the training loss ended at {final:.4g}, "
+                                f"more than {DIVERGED_FACTOR} times the {start:.4g} it started "
+                                f"at; try a smaller --lr (this run used --lr {lr:g})")
+
+
 def _diverged(error: TrainingDiverged) -> str:
     """What to tell the user when fit stopped at a NaN or infinite loss."""
     if not error.stepped:                     # not the learning rate's doing
@@ -317,12 +338,15 @@ def run(args: argparse.Namespace) -> int:
     # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
     # that says so (the library's users keep numpy's own setting: this is for the command only)
     with np.errstate(all="ignore"):
+        start = evaluate(model, loss_fn, (X_train, y_train), metrics=(),
+                         batch_size=args.batch_size)["loss"]
         try:
             history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
                           val_data=(X_val, y_val), metrics=metrics,
                           batch_size=args.batch_size, seed=args.seed, progress=args.progress)
         except TrainingDiverged as error:
             raise CommandFailed(_diverged(error)) from None
+        _warn_if_diverged(start, history, args.lr)
         _report(model(X_val).numpy(), y_val, history, classes)
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")

@@ -10,10 +10,15 @@
 >>> [(xb.shape, yb.tolist()) for xb, yb in loader]
 [((2, 2), [0, 1]), ((2, 2), [0, 1]), ((1, 2), [1])]
 
-Batches of X are `Tensor`s (the model's input); labels stay numpy arrays. Integer class labels
-index (cross-entropy picks a column with them) and metrics compare them: neither wants a graph
-node. Float regression targets are constants too, and every loss takes a target as an ndarray or a
-Tensor, so one rule serves both: X becomes a Tensor, y stays an ndarray.
+Batches of X are `Tensor`s (the model's input). Labels come back as they were given: y given as
+a Tensor (or a list of Tensors, one per sample) gives constant Tensors, so PyTorch's
+`yb.size(0)` works; y given as an ndarray or a list gives ndarrays (`len(yb)`). Either way they
+are constants, not graph nodes, and every loss and metric takes both.
+
+>>> from autograd import Tensor
+>>> _, yb = next(iter(DataLoader(Tensor(X), Tensor(y), batch_size=2)))
+>>> yb.size(0), yb.requires_grad
+(2, False)
 
 Every batch owns its numbers, as PyTorch's do: normalising one in place (`xb.data /= 255`,
 `yb -= 1`) leaves the dataset as it was, so the next epoch sees the same data.
@@ -38,6 +43,13 @@ def _unwrapped(data: Any) -> Any:
     if isinstance(data, (list, tuple)) and data and all(isinstance(t, Tensor) for t in data):
         return np.stack([t.data for t in data])         # a ValueError if their shapes differ
     return data
+
+
+def _given_as_tensor(data: Any) -> bool:
+    """Whether `data` came as a Tensor, or as a list of Tensors (one per sample): its samples
+    and batches are then given back as Tensors."""
+    return isinstance(data, Tensor) or (isinstance(data, (list, tuple)) and bool(data)
+                                        and all(isinstance(t, Tensor) for t in data))
 
 
 def _features(where: str, X: Any, ragged_hint: str = "") -> np.ndarray:
@@ -128,18 +140,39 @@ def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
     return chosen_generator("DataLoader", given)
 
 
-def _flag(name: str, value: Any) -> bool:
+def _flag(where: str, name: str, value: Any) -> bool:
     """A yes/no option: True, False, numpy's bools, 0 or 1, or None (no); anything else, such
     as the string "False" (which bool() calls true), is refused.
 
-    >>> _flag("shuffle", "False")
+    >>> _flag("DataLoader", "shuffle", "False")
     Traceback (most recent call last):
     TypeError: DataLoader: shuffle must be True or False, got 'False'
     """
     if value is None or isinstance(value, (bool, np.bool_)) or \
             (isinstance(value, numbers.Integral) and value in (0, 1)):
         return bool(value)
-    raise TypeError(f"DataLoader: {name} must be True or False, got {value!r}")
+    raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
+
+
+def batching(where: str, n_samples: int, batch_size: Any, shuffle: Any = False,
+             drop_last: Any = False) -> tuple[int, bool, bool]:
+    """`batch_size`, `shuffle` and `drop_last` checked for `n_samples` samples, with errors
+    naming `where`: the DataLoader, or the function that makes one from its own arguments
+    (fit, evaluate), so that the error names the call the user wrote.
+
+    >>> batching("fit", 10, 0)
+    Traceback (most recent call last):
+    ValueError: fit: batch_size must be at least 1, got 0
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(f"{where}: batch_size must be an int, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"{where}: batch_size must be at least 1, got {batch_size}")
+    shuffle, drop_last = _flag(where, "shuffle", shuffle), _flag(where, "drop_last", drop_last)
+    if drop_last and batch_size > n_samples:
+        raise ValueError(f"{where}: drop_last=True with batch_size={batch_size} and only "
+                         f"{n_samples} samples leaves no batch at all")
+    return int(batch_size), shuffle, drop_last
 
 
 def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
@@ -161,7 +194,9 @@ class TensorDataset:
     `DataLoader(TensorDataset(X, y), batch_size=64)` is `DataLoader(X, y, batch_size=64)`, and
     every loader has one as `loader.dataset` (`len(loader.dataset)` counts the samples).
 
-    X and y are checked as `DataLoader` checks them (see there).
+    X and y are checked as `DataLoader` checks them (see there). `self.arrays` holds them as
+    ndarrays; a sample comes back as each was given: an ndarray (or a list) as ndarrays, a Tensor
+    as constant Tensors (copies: changing one leaves the dataset as it was).
 
     >>> data = TensorDataset(np.arange(6.0).reshape(3, 2), np.array([0, 1, 0]))
     >>> x, y = data[1]
@@ -175,19 +210,24 @@ class TensorDataset:
                             f"(one or two arrays, samples along the first axis), got "
                             f"{len(arrays)} arrays")
         self.arrays = _dataset_arrays(*checked_arrays("TensorDataset", *arrays))
+        self._tensors = tuple(_given_as_tensor(array) for array in arrays)
 
     @classmethod
-    def _of_checked(cls, X: np.ndarray, y: np.ndarray | None) -> TensorDataset:
-        """The dataset over arrays that were checked already (a DataLoader's)."""
+    def _of_checked(cls, X: np.ndarray, y: np.ndarray | None,
+                    tensors: tuple[bool, ...] = (False, False)) -> TensorDataset:
+        """The dataset over arrays that were checked already (a DataLoader's); `tensors` says
+        which of them were given as Tensors."""
         dataset = cls.__new__(cls)
         dataset.arrays = _dataset_arrays(X, y)
+        dataset._tensors = tensors[:len(dataset.arrays)]
         return dataset
 
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(array[index] for array in self.arrays)
+    def __getitem__(self, index: Any) -> tuple[np.ndarray | Tensor, ...]:
+        return tuple(Tensor(np.array(array[index])) if tensor else array[index]
+                     for array, tensor in zip(self.arrays, self._tensors))
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
@@ -199,7 +239,8 @@ def _dataset_arrays(X: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, ..
 
 
 class DataLoader:
-    """Iterate over `(X batch as a Tensor, y batch as an ndarray)`, or X batches alone if y is None.
+    """Iterate over `(X batch as a Tensor, y batch)`, or X batches alone if y is None. The y
+    batches are constant Tensors when y was given as a Tensor, else ndarrays.
 
     X and y may be ndarrays, Tensors or nested lists of numbers, with samples along the first
     axis; NaN or infinity in either is an error naming the first bad sample.
@@ -226,21 +267,19 @@ class DataLoader:
             if y is not None:
                 raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
                                 "labels already: DataLoader(dataset, batch_size=...)")
+            tensors = X._tensors
             X, y = (*X.arrays, None)[:2]
+        else:
+            tensors = (_given_as_tensor(X), _given_as_tensor(y))
         pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
                  "arguments: DataLoader(X, y, batch_size=...)")
         X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
-        shuffle, drop_last = _flag("shuffle", shuffle), _flag("drop_last", drop_last)
-        if drop_last and batch_size > len(X):
-            raise ValueError(f"DataLoader: drop_last=True with batch_size={batch_size} and only "
-                             f"{len(X)} samples leaves no batch at all")
+        batch_size, shuffle, drop_last = batching("DataLoader", len(X), batch_size, shuffle,
+                                                  drop_last)
         self.X, self.y = X, y
-        self.dataset = TensorDataset._of_checked(X, y)
-        self.batch_size = int(batch_size)
+        self.dataset = TensorDataset._of_checked(X, y, tensors)
+        self._tensor_labels = y is not None and tensors[1]
+        self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = _own_generator(seed, generator)
 
@@ -268,7 +307,7 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
-        X, y, size = self.X, self.y, self.batch_size
+        X, y, size, tensor_labels = self.X, self.y, self.batch_size, self._tensor_labels
         n = len(X)
         stop = n - n % size if self.drop_last else n
         order = None
@@ -279,7 +318,11 @@ class DataLoader:
             # of the whole dataset in memory
             rows = slice(start, start + size) if order is None else order[start:start + size]
             xb = Tensor(_own_rows(X, rows))
-            yield xb if y is None else (xb, _own_rows(y, rows))
+            if y is None:
+                yield xb
+            else:
+                yb = _own_rows(y, rows)
+                yield xb, (Tensor(yb) if tensor_labels else yb)
 
     def __repr__(self) -> str:
         labels = "" if self.y is None else ", with labels"
