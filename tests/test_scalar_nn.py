@@ -9,10 +9,13 @@ import pytest
 from autograd import Tensor, Value
 from nn.scalar import MLP, Layer, Neuron
 
-micrograd_nn = pytest.importorskip("micrograd.nn", reason="micrograd is in the dev extra")
+@pytest.fixture
+def micrograd_nn():
+    """micrograd's own nn, for the tests that compare with it (the others need no micrograd)."""
+    return pytest.importorskip("micrograd.nn", reason="micrograd is in the dev extra")
 
 
-def test_same_seed_same_weights_as_micrograd():
+def test_same_seed_same_weights_as_micrograd(micrograd_nn):
     random.seed(1337)
     ours = MLP(2, [16, 16, 1])
     random.seed(1337)
@@ -21,7 +24,7 @@ def test_same_seed_same_weights_as_micrograd():
     assert repr(ours) == repr(theirs)
 
 
-def test_micrograd_demo_steps_give_micrograd_numbers():
+def test_micrograd_demo_steps_give_micrograd_numbers(micrograd_nn):
     rng = np.random.default_rng(5)
     X = rng.normal(size=(20, 2))
     y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
