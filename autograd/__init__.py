@@ -9,14 +9,14 @@ from . import functional
 from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
 from .creation import (
-    arange, as_tensor, eye, from_numpy, full, full_like, linspace, multinomial, ones, ones_like, rand,
-    randint, randn, randn_like, zeros, zeros_like,
+    arange, as_tensor, eye, from_numpy, full, full_like, is_tensor, linspace, multinomial, numel, ones,
+    ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like,
 )
 from .function import Function
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
 from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
-from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .graph import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
@@ -34,10 +34,11 @@ cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
-    "from_numpy", "as_tensor", "arange", "linspace", "randn", "rand", "randint", "randn_like", "multinomial",
+    "from_numpy", "as_tensor", "arange", "linspace", "randn", "rand", "randint", "randn_like", "rand_like",
+    "randperm", "multinomial", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
     "relaxed_gc", "keep_freed_memory",
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
@@ -57,6 +58,23 @@ _SPELT_OTHERWISE = {
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
     "allclose": "np.allclose(a.data, b.data) here",
     "nn": "glassgrad's nn package (import nn)",
+    "autograd": ("this module here: for torch.autograd.grad(y, x) call y.backward() and "
+                 "read x.grad (create_graph=True to differentiate it again), or "
+                 "autograd.grad(f)(x), which takes the function; torch.autograd.Function is "
+                 "autograd.Function"),
+    "utils": ("not here: torch.utils.data is nn.data (DataLoader, "
+              "TensorDataset: from nn.data import DataLoader), torch.nn.utils is nn.utils"),
+    "save": "nn.save(obj, path) here (an .npz file; import nn)",
+    "load": "nn.load(path) here (the .npz files nn.save writes; import nn)",
+    "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
+                 "settings), so leave out the torch.backends lines"),
+    "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
+    "distributions": ("not here: draw samples from autograd.default_rng() (a "
+                      "numpy Generator: rng.normal, rng.choice) or with "
+                      "autograd.multinomial(probs, n) (a Categorical's sample), and write a "
+                      "log-probability with tensor ops (log_softmax, then pick by index)"),
+    "empty": "autograd.zeros(...) here (no uninitialised memory)",
+    "empty_like": "autograd.zeros_like(x) here (no uninitialised memory)",
 }
 
 

@@ -1,7 +1,7 @@
 """Making tensors the way PyTorch code does: from data (`tensor`, `from_numpy`), filled (`zeros`,
 `ones`, `full`, `eye`, `zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`)
-and random draws (`randn`, `rand`, `randint`, `randn_like`, `multinomial`), with PyTorch's
-names, arguments and dtypes.
+and random draws (`randn`, `rand`, `randint`, `randn_like`, `rand_like`, `randperm`,
+`multinomial`), with PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
 
 >>> from autograd import arange, manual_seed, randn
 >>> arange(4)                           # int arguments: int64, as in PyTorch
@@ -431,6 +431,39 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     return Tensor(values, requires_grad=requires_grad)
 
 
+def rand_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
+    """`rand` with `input`'s shape and dtype (unless given), which must be floating point.
+
+    >>> rand_like(Tensor([[1.0, 2.0]])).shape
+    (1, 2)
+    """
+    check_device("rand_like", device)
+    shape, input_dtype = _shape_and_dtype("rand_like", input)
+    dtype = _dtype("rand_like", dtype, input_dtype, floating=True)
+    return rand(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """0, ..., n - 1 in a random order, int64 unless `dtype` says otherwise, as in PyTorch.
+
+    >>> perm = randperm(5)                  # e.g. to shuffle the rows of X: X[perm]
+    >>> perm.dtype, sorted(perm.tolist())
+    (dtype('int64'), [0, 1, 2, 3, 4])
+    """
+    check_device("randperm", device)
+    n = _count("randperm", "n", n)
+    dtype = _dtype("randperm", dtype, np.int64)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randperm: dtype must be an integer or floating dtype, got {dtype}")
+    if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
+        raise ValueError(f"randperm: n - 1 = {n - 1} does not fit in {dtype}")
+    _can_require_grad("randperm", dtype, requires_grad)
+    rng = chosen_generator("randperm", generator)
+    return Tensor(rng.permutation(n).astype(dtype, copy=False), requires_grad=requires_grad)
+
+
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
                 generator: np.random.Generator | None = None) -> Tensor:
     """Draw `num_samples` category indices from the weights in `input`, as `torch.multinomial`:
@@ -522,3 +555,26 @@ def _draw_without_replacement(rows: np.ndarray, num_samples: int,
     with np.errstate(divide="ignore"):
         ring_times = rng.standard_exponential(rows.shape) / rows
     return np.argsort(ring_times, axis=1)[:, :num_samples].astype(np.int64)
+
+
+# -- PyTorch's module functions about a tensor ------------------------------------------------
+
+def is_tensor(obj: Any) -> bool:
+    """True if `obj` is a Tensor (PyTorch's torch.is_tensor); a Value, a scalar node, is not.
+
+    >>> is_tensor(Tensor([1.0])), is_tensor(np.ones(2))
+    (True, False)
+    """
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """How many numbers `input` holds: `input.numel()` (PyTorch's torch.numel).
+
+    >>> numel(Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    6
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__} "
+                        f"(np.size(x) counts the numbers of anything else)")
+    return input.numel()

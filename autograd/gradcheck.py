@@ -50,7 +50,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     """True if backprop's gradient of `f(*inputs)` matches finite differences for every input.
 
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
-    others are passed through as constants. `f` is called with float64 copies of the checked
+    others are passed through as constants. PyTorch's form, the inputs as one tuple or list
+    (`gradcheck(f, (x, y))`), is taken too: then, as in PyTorch, only its Values and Tensors
+    requiring grad are checked, and its other items are passed to `f` as they are. `f` is called with float64 copies of the checked
     inputs, which are what it perturbs: `f` must compute from its arguments (one that reads a
     layer's own parameters instead is refused, as it checks nothing: `gradcheck_parameters`
     checks a model's parameters where they are). On a mismatch raises
@@ -65,10 +67,16 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     >>> from autograd import Tensor, gradcheck
     >>> gradcheck(lambda x: (x.tanh() * x).sum(), Tensor(np.array([0.3, -1.2]), requires_grad=True))
     True
+    >>> x = Tensor([0.3, 2.0], dtype="float64", requires_grad=True)
+    >>> gradcheck(lambda x, n: (x ** n).sum(), (x, 3))     # PyTorch's form: n is passed as is
+    True
     """
+    pytorch_form = _is_packed(inputs[0]) if len(inputs) == 1 else False
+    if pytorch_form:                                # gradcheck(f, (x, y)): f(x, y)
+        inputs = tuple(inputs[0])
     _check_not_packed(inputs)
     checked = [i for i, x in enumerate(inputs)
-               if not isinstance(x, Node) or x.requires_grad]
+               if (x.requires_grad if isinstance(x, Node) else not pytorch_form)]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check: pass "
                          "the tensors f computes from, with requires_grad=True (to check a "
@@ -230,16 +238,21 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
     return named
 
 
+def _is_packed(x: Any) -> bool:
+    """A tuple or list holding Values or Tensors: PyTorch's form of the inputs, (x, y)."""
+    return isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x)
+
+
 def _check_not_packed(inputs: tuple) -> None:
-    """PyTorch's gradcheck takes the inputs as one tuple, `gradcheck(f, (x, y))`; here they are
-    separate arguments. A tuple or list holding Values or Tensors would otherwise be checked as
-    one array, and f called with that array, not with x and y."""
+    """The inputs come as separate arguments, `gradcheck(f, x, y)`, or as PyTorch's one tuple,
+    `gradcheck(f, (x, y))`; a tuple holding Values or Tensors among other arguments (or inside
+    PyTorch's tuple) would otherwise be checked as one array, and f called with that array."""
     for position, x in enumerate(inputs):
-        if isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x):
+        if _is_packed(x):
             raise TypeError(f"gradcheck: input {position} is a {type(x).__name__} holding "
                             f"Values or Tensors; pass the inputs as separate arguments, "
-                            f"gradcheck(f, x, y), not as one tuple gradcheck(f, (x, y)) as in "
-                            f"PyTorch (unpack it: gradcheck(f, *inputs))")
+                            f"gradcheck(f, x, y), or as one tuple, gradcheck(f, (x, y)), as in "
+                            f"PyTorch, not both")
 
 
 def _objective_at(f: Callable, args: list, x: Node, k: int, shift: float,

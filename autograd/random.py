@@ -29,7 +29,11 @@ _rng = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Reseed the shared generator (initialisers, dropout, shuffling use it unless given rng=)."""
+    """Reseed the shared generator (initialisers, dropout, shuffling use it unless given rng=).
+
+    Returns None, where PyTorch's returns its default generator: glassgrad's examples and
+    notebooks call `manual_seed(0)` alone at the prompt, where a returned object would print.
+    The shared generator is `default_rng()`, which any `generator=` argument takes."""
     global _rng
     _rng = _seeded("manual_seed", seed)
 

@@ -10,8 +10,9 @@ import pytest
 
 import autograd
 from autograd import (
-    Generator, Tensor, arange, eye, from_numpy, full, full_like, linspace, manual_seed,
-    multinomial, ones, ones_like, rand, randint, randn, randn_like, zeros, zeros_like,
+    Generator, Tensor, arange, eye, from_numpy, full, full_like, is_tensor, linspace, manual_seed,
+    multinomial, numel, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
+    Value, zeros, zeros_like,
 )
 
 try:
@@ -433,3 +434,50 @@ def test_creators_take_the_cpu_as_device_and_refuse_a_gpu(name):
         make(device="cuda")
     with pytest.raises(TypeError, match=rf"{name}: device must be a device such as 'cpu'"):
         make(device="float32")
+
+
+# -- randperm, rand_like, is_tensor, numel (PyTorch's module functions) ---------------------------
+
+def test_randperm_is_a_shuffled_int64_range_from_the_shared_or_a_given_generator():
+    perm = randperm(50)
+    assert perm.dtype == np.int64 and perm.shape == (50,) and not perm.requires_grad
+    assert sorted(perm.tolist()) == list(range(50)) and perm.tolist() != list(range(50))
+    manual_seed(3)
+    first = randperm(20).tolist()
+    manual_seed(3)
+    assert randperm(20).tolist() == first
+    g = Generator().manual_seed(7)
+    assert randperm(20, generator=g).tolist() == \
+        randperm(20, generator=g.manual_seed(7)).tolist()
+    assert randperm(0).shape == (0,)
+    floats = randperm(4, dtype=np.float32, requires_grad=True)
+    assert floats.dtype == np.float32 and floats.requires_grad
+    assert sorted(floats.tolist()) == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("args, kwargs, error, says", [
+    ((-1,), {}, ValueError, "randperm: n must be at least 0"),
+    ((2.0,), {}, TypeError, "randperm: n must be an int"),
+    ((300,), {"dtype": np.int8}, ValueError, "does not fit in int8"),
+    ((3,), {"requires_grad": True}, TypeError, "only floating-point tensors can require grad"),
+    ((3,), {"generator": 0}, TypeError, "randperm: generator must be a numpy Generator"),
+])
+def test_randperm_says_what_is_wrong(args, kwargs, error, says):
+    with pytest.raises(error, match=says):
+        randperm(*args, **kwargs)
+
+
+def test_rand_like_draws_uniforms_in_the_inputs_shape_and_dtype():
+    x = rand_like(Tensor(np.zeros((300, 2), dtype=np.float64)))
+    assert x.shape == (300, 2) and x.dtype == np.float64
+    assert ((0 <= x.data) & (x.data < 1)).all() and x.data.std() > 0.2
+    with pytest.raises(TypeError, match="rand_like: dtype must be floating point"):
+        rand_like(Tensor([1, 2]))
+
+
+def test_is_tensor_and_numel_as_pytorch_module_functions():
+    t = Tensor(np.ones((2, 3)))
+    assert is_tensor(t) and not is_tensor(Value(1.0)) and not is_tensor(np.ones(2))
+    assert numel(t) == 6 and numel(Tensor(5.0)) == 1
+    with pytest.raises(TypeError, match=r"numel: input must be a Tensor, got ndarray"):
+        numel(np.ones(2))

@@ -113,15 +113,27 @@ def test_usage_errors():
         gradcheck(lambda t: 3.0, t64([1.0]))
 
 
-def test_inputs_packed_in_a_tuple_as_in_pytorch_are_refused():
-    """gradcheck(f, (x,)), PyTorch's form, would check the tuple as one array and call f with
-    it (shape (1, 2), not x): refused, with the form that works."""
+def test_inputs_as_one_tuple_or_list_as_in_pytorch_are_unpacked():
+    """gradcheck(f, (x,)), PyTorch's form: f is called with x, not with the tuple as one array;
+    the items that are not nodes are passed through as they are (n = 3 stays an int)."""
     x = t64([1.0, 2.0])
-    for packed in ((x,), [x], (x, 2.0)):
-        with pytest.raises(TypeError, match=r"input 0 is a (tuple|list) holding Values or "
+    for packed in ((x,), [x]):
+        assert gradcheck(lambda t: (t * t).sum(), packed)
+    seen = []
+    assert gradcheck(lambda t, n: seen.append(n) or (t ** n).sum(), (x, 3))
+    assert set(seen) == {3} and all(type(n) is int for n in seen)
+    assert gradcheck(lambda a, b: (a * b).tanh(), [Value(0.5), Value(-1.0)])
+    with pytest.raises(GradcheckError, match="input 1"):          # both are checked
+        gradcheck(lambda a, b: WrongSecondInput.apply(a, b), (t64([1.0, 2.0]), t64([3.0, 4.0])))
+    assert gradcheck(lambda t: (t * t).sum(), [1.0, 2.0])         # a list of numbers: an array
+
+
+def test_a_tuple_of_nodes_among_other_inputs_is_refused():
+    x = t64([1.0, 2.0])
+    for args in (((x,), x), (x, (x, 2.0)), ((x, (x,)),)):
+        with pytest.raises(TypeError, match=r"input \d is a (tuple|list) holding Values or "
                                             r"Tensors; pass the inputs as separate arguments"):
-            gradcheck(lambda t: (t * t).sum(), packed)
-    assert gradcheck(lambda t: (t * t).sum(), [1.0, 2.0])     # a list of numbers: an array
+            gradcheck(lambda *t: t[0].sum(), *args)
 
 
 def test_a_kink_is_named_as_the_likely_cause():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograd import (
-    Function, Tensor, Value, enable_grad, is_grad_enabled, no_grad, relaxed_gc,
+    Function, Tensor, Value, enable_grad, inference_mode, is_grad_enabled, no_grad, relaxed_gc,
     set_grad_enabled,
 )
 from autograd import functional as F
@@ -506,3 +506,53 @@ def test_requires_grad_underscore_on_a_value_returns_it():
     assert not v.requires_grad_(False).requires_grad
     with pytest.raises(RuntimeError, match="only leaves"):
         (Value(1.0) * 2).requires_grad_(False)
+
+
+# -- inference_mode: PyTorch's other spelling of no_grad -------------------------------------------
+
+def test_inference_mode_records_nothing_as_a_block_or_a_decorator():
+    w = Value(2.0)
+    with inference_mode():
+        assert not is_grad_enabled() and not (w * 3).requires_grad
+    assert is_grad_enabled()
+
+    @inference_mode()
+    def with_parentheses(x):
+        return x * x
+
+    @inference_mode
+    def without_parentheses(x):
+        return x * x
+
+    assert not with_parentheses(w).requires_grad and not without_parentheses(w).requires_grad
+    assert without_parentheses.__name__ == "without_parentheses" and is_grad_enabled()
+
+
+def test_inference_mode_false_records_even_inside_no_grad_and_restores_after():
+    """As PyTorch's: leaving inference mode turns recording on in the block."""
+    with no_grad():
+        with inference_mode(False):
+            assert (Value(2.0) * 3).requires_grad
+        assert not is_grad_enabled()
+        with inference_mode(mode=True):
+            pass
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    with pytest.raises(RuntimeError):
+        with inference_mode():
+            raise RuntimeError("restored after an exception")
+    assert is_grad_enabled()
+
+
+@pytest.mark.parametrize("mode", ["no", 0, None])
+def test_inference_mode_takes_true_or_false_only(mode):
+    with pytest.raises(TypeError, match="inference_mode: mode must be True or False"):
+        inference_mode(mode)
+    assert is_grad_enabled()
+
+
+def test_inference_mode_refuses_a_generator_function():
+    with pytest.raises(TypeError, match=r"inference_mode\(\) cannot decorate the generator"):
+        @inference_mode
+        def batches():
+            yield 1

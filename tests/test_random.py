@@ -68,3 +68,13 @@ def test_a_generator_state_with_a_number_out_of_range_is_named(number):
     with pytest.raises(ValueError, match=r"set_state: not a PCG64 generator state"):
         set_state(bad)
     set_state(state)                        # the shared generator is left as it was
+
+
+def test_manual_seed_returns_none_and_the_shared_generator_is_default_rng():
+    """Not PyTorch's generator object (it would print after every `manual_seed(0)` at a prompt):
+    `default_rng()` is the generator a `generator=` argument takes."""
+    from autograd import randn
+    assert manual_seed(5) is None
+    first = randn(3, generator=default_rng()).tolist()
+    manual_seed(5)
+    assert randn(3).tolist() == first

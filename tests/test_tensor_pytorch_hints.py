@@ -83,3 +83,44 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
         autograd.add
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.long is np\.int64"):
         autograd.long
+
+
+@pytest.mark.parametrize("name, says", [
+    ("autograd", r"this module here: for torch\.autograd\.grad\(y, x\) call y\.backward\(\) and "
+                 r"read x\.grad .*autograd\.grad\(f\)\(x\)"),
+    ("utils", r"torch\.utils\.data is nn\.data \(DataLoader, TensorDataset"),
+    ("save", r"nn\.save\(obj, path\) here \(an \.npz file"),
+    ("load", r"nn\.load\(path\) here"),
+    ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
+    ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
+    ("distributions", r"autograd\.default_rng\(\)"),
+    ("empty", r"autograd\.zeros\(\.\.\.\) here"),
+    ("empty_like", r"autograd\.zeros_like\(x\) here"),
+])
+def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name, says):
+    """`torch.autograd.grad`, `torch.utils.data`, `torch.save` ... after
+    `import autograd as torch`: the error names what to write instead."""
+    import autograd
+    with pytest.raises(AttributeError, match=rf"^module 'autograd' has no attribute '{name}'; "
+                                             rf"PyTorch's torch\.{name} is .*{says}"):
+        getattr(autograd, name)
+
+
+# the torch.* names short teaching scripts use (scripts ported with `import autograd as torch`)
+TEACHING_SCRIPT_NAMES = """
+    manual_seed no_grad inference_mode randperm is_tensor numel clamp cat stack split chunk
+    sigmoid tanh relu exp log sqrt abs mean sum max min argmax softmax log_softmax matmul mm bmm
+    einsum where zeros ones rand randn randint arange linspace eye tensor from_numpy float32
+    float64 long int64 bool device cuda backends set_printoptions allclose isnan isinf nn optim
+    utils autograd save load Generator distributions sort topk cumsum var std norm outer dot
+    flatten squeeze unsqueeze gather masked_fill full full_like zeros_like ones_like rand_like
+    randn_like empty sign floor ceil round maximum minimum""".split()
+
+
+@pytest.mark.parametrize("name", TEACHING_SCRIPT_NAMES)
+def test_every_common_torch_name_is_here_or_says_what_to_write(name):
+    import autograd
+    try:
+        getattr(autograd, name)
+    except AttributeError as error:
+        assert f"PyTorch's torch.{name} " in str(error)
