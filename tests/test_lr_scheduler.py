@@ -1,7 +1,8 @@
 """nn.optim.lr_scheduler: each schedule against its closed form, PyTorch's start and resume rules,
 checkpoints, ReduceLROnPlateau's patience / cooldown / min_lr, OneCycleLR against PyTorch's
 sequences (asked live where torch is installed, else as recorded in
-tests/reference/lr_scheduler.npz), and argument errors.
+tests/reference/lr_scheduler.npz), the later schedulers (ConstantLR ... ChainedScheduler) against
+hand-computed sequences and, where torch is installed, PyTorch's, and argument errors.
 
 The schedulers update the lr recursively (PyTorch's chainable form); the closed forms here are
 written independently from the formulas in PyTorch's documentation.
@@ -11,15 +12,17 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value
-from nn.optim import SGD, Adagrad, Adam
+from nn.optim import SGD, Adagrad, Adam, lr_scheduler
 from nn.optim.lr_scheduler import (
-    CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR, OneCycleLR,
-    ReduceLROnPlateau, StepLR,
+    ChainedScheduler, ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
+    ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR,
+    PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR,
 )
 from reference import assert_matches, record_cases, recorded_case
 
@@ -118,9 +121,23 @@ def test_get_last_lr_is_a_copy():
                                   lambda o: CosineAnnealingLR(o, 4, 0.05),
                                   lambda o: MultiStepLR(o, [2, 6, 9], 0.5),
                                   lambda o: LambdaLR(o, lambda e: 1 / (1 + e)),
-                                  lambda o: OneCycleLR(o, [1.0, 0.5], 30, three_phase=True)],
+                                  lambda o: OneCycleLR(o, [1.0, 0.5], 30, three_phase=True),
+                                  lambda o: ConstantLR(o, 0.5, 7),
+                                  lambda o: PolynomialLR(o, 9, 1.5),
+                                  lambda o: MultiplicativeLR(o, lambda e: 0.9 + 0.01 * e),
+                                  lambda o: CosineAnnealingWarmRestarts(o, 3, 2, 0.01),
+                                  lambda o: CyclicLR(o, [0.1, 0.05], 1.0, 3, 2, "triangular2"),
+                                  lambda o: SequentialLR(o, [LinearLR(o, 0.1, total_iters=4),
+                                                             CosineAnnealingLR(o, 8)], [4]),
+                                  lambda o: SequentialLR(o, [ConstantLR(o, 0.5, 2),
+                                                             CyclicLR(o, 0.1, 1.0, 2),
+                                                             ExponentialLR(o, 0.9)], [3, 6]),
+                                  lambda o: ChainedScheduler([ConstantLR(o, 0.1, 3),
+                                                              ExponentialLR(o, 0.8)])],
                          ids=["step", "exponential", "linear", "cosine", "multistep", "lambda",
-                              "one_cycle"])
+                              "one_cycle", "constant", "polynomial", "multiplicative",
+                              "warm_restarts", "cyclic", "sequential", "sequential_cyclic",
+                              "chained"])
 def test_state_dict_round_trip_continues_the_schedule(make):
     opt = two_group_sgd()
     schedule = make(opt)
@@ -132,7 +149,7 @@ def test_state_dict_round_trip_continues_the_schedule(make):
     schedule2 = make(opt2)                       # PyTorch's order: scheduler, then optimizer
     opt2.load_state_dict(saved_opt)
     schedule2.load_state_dict(saved)
-    assert schedule2.last_epoch == 5
+    assert getattr(schedule2, "last_epoch", 5) == 5           # ChainedScheduler has none
     assert lrs_over(schedule2, 12) == uninterrupted
 
 
@@ -317,7 +334,10 @@ def test_every_scheduler_is_an_lr_scheduler():
     opt = _opt()
     for schedule in [StepLR(opt, 2), ExponentialLR(opt, 0.9), LinearLR(opt),
                      CosineAnnealingLR(opt, 3), MultiStepLR(opt, [2]), LambdaLR(opt, abs),
-                     ReduceLROnPlateau(opt)]:
+                     ReduceLROnPlateau(opt), ConstantLR(opt), PolynomialLR(opt),
+                     MultiplicativeLR(opt, abs), CosineAnnealingWarmRestarts(opt, 2),
+                     CyclicLR(opt, 0.1, 1.0), SequentialLR(opt, [StepLR(opt, 2)], []),
+                     ChainedScheduler([StepLR(opt, 2)])]:
         assert isinstance(schedule, LRScheduler)
 
 
@@ -518,3 +538,392 @@ def test_a_plateau_schedulers_unknown_best_may_come_back_as_a_number():
     fresh = ReduceLROnPlateau(_opt(), patience=1)
     fresh.load_state_dict(schedule.state_dict())
     assert fresh.state_dict() == schedule.state_dict()
+
+
+# ----------------------------------------------------------------------------------------------
+# ConstantLR, PolynomialLR, MultiplicativeLR, CosineAnnealingWarmRestarts, CyclicLR, SequentialLR,
+# ChainedScheduler: hand-computed sequences (for lr_0 = 1; each group is scaled by its own lr_0)
+# ----------------------------------------------------------------------------------------------
+
+R = math.sqrt(0.5)                      # cos(π/4)
+HAND_COMPUTED = [
+    (lambda o: ConstantLR(o, factor=0.5, total_iters=3), [0.5, 0.5, 0.5, 1, 1, 1]),
+    (lambda o: ConstantLR(o), [1 / 3] * 5 + [1, 1]),
+    (lambda o: PolynomialLR(o), [1, 0.8, 0.6, 0.4, 0.2, 0, 0, 0]),
+    (lambda o: PolynomialLR(o, total_iters=4, power=2.0), [1, 0.5625, 0.25, 0.0625, 0, 0]),
+    (lambda o: PolynomialLR(o, total_iters=4, power=0.5),
+     [1, math.sqrt(0.75), math.sqrt(0.5), 0.5, 0, 0]),
+    (lambda o: MultiplicativeLR(o, lambda e: 1 / e), [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120]),
+    (lambda o: MultiplicativeLR(o, lambda e: 0.5), [1, 0.5, 0.25, 0.125]),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2),
+     [1, 0.5, 1, (1 + R) / 2, 0.5, (1 - R) / 2, 1, (1 + math.cos(math.pi / 8)) / 2]),
+    (lambda o: CosineAnnealingWarmRestarts(o, T_0=2),
+     [1, 0.5, 1, 0.5, 1, 0.5]),
+    (lambda o: SequentialLR(o, [ConstantLR(o, 0.1, 2), ExponentialLR(o, 0.5)], [2]),
+     [0.1, 0.1, 1, 0.5, 0.25, 0.125]),
+    (lambda o: SequentialLR(o, [LinearLR(o, 0.25, total_iters=3), CosineAnnealingLR(o, 4)], [3]),
+     [0.25, 0.5, 0.75, 1, (1 + R) / 2, 0.5, (1 - R) / 2, 0, (1 - R) / 2]),
+    (lambda o: SequentialLR(o, [StepLR(o, 1, 0.5), ConstantLR(o, 0.5, 1), StepLR(o, 2, 0.1)],
+                            [2, 4]),           # each one starts again from lr_0
+     [1, 0.5, 0.5, 1, 1, 1, 0.1, 0.1]),
+    (lambda o: ChainedScheduler([ConstantLR(o, 0.1, 2), ExponentialLR(o, 0.5)]),
+     [0.1, 0.05, 0.25, 0.125, 0.0625]),
+    (lambda o: ChainedScheduler([LinearLR(o, 0.5, total_iters=2), StepLR(o, 1, 0.5)], o),
+     [0.5, 0.375, 0.25, 0.125]),           # (0.5 + 0.25 · min(e, 2)) · 0.5ᵉ
+]
+
+
+@pytest.mark.parametrize("make, factors", HAND_COMPUTED,
+                         ids=["constant", "constant-default", "polynomial-default",
+                              "polynomial-squared", "polynomial-root", "multiplicative-factorial",
+                              "multiplicative-half", "warm-restarts-doubling",
+                              "warm-restarts-fixed", "sequential-warm-up", "sequential-cosine",
+                              "sequential-three", "chained", "chained-linear-step"])
+def test_later_schedules_follow_hand_computed_sequences(make, factors):
+    scheduler = make(two_group_sgd())
+    for epoch, lrs in enumerate(lrs_over(scheduler, len(factors))):
+        expected = [base * factors[epoch] for base in BASE_LRS]
+        np.testing.assert_allclose(lrs, expected, rtol=1e-12, atol=1e-15, err_msg=f"epoch {epoch}")
+
+
+def cyclic_run(steps, optimizer=None, **settings):
+    opt = optimizer or SGD([Value(0.0)], lr=5.0, momentum=0.5)
+    schedule = CyclicLR(opt, **settings)
+    lrs, momenta = [], []
+    for _ in range(steps):
+        lrs.append(schedule.get_last_lr()[0])
+        group = opt.param_groups[0]
+        momenta.append(group["betas"][0] if "betas" in group else group["momentum"])
+        opt.step()
+        schedule.step()
+    return lrs, momenta
+
+
+def test_cyclic_lr_modes():
+    # triangular: 0.1 → 0.5 in 2 steps and back; momentum 0.9 → 0.8 the other way
+    lrs, momenta = cyclic_run(9, base_lr=0.1, max_lr=0.5, step_size_up=2)
+    np.testing.assert_allclose(lrs, [0.1, 0.3, 0.5, 0.3, 0.1, 0.3, 0.5, 0.3, 0.1], rtol=1e-14)
+    np.testing.assert_allclose(momenta, [0.9, 0.85, 0.8, 0.85, 0.9, 0.85, 0.8, 0.85, 0.9],
+                               rtol=1e-14)
+    # triangular2: the height halves each cycle
+    lrs, _ = cyclic_run(9, base_lr=0.1, max_lr=0.5, step_size_up=2, mode="triangular2")
+    np.testing.assert_allclose(lrs, [0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1], rtol=1e-14)
+    # exp_range: the height times gammaᵉ at step e (here 1 step up, 1 down)
+    lrs, _ = cyclic_run(6, base_lr=0.1, max_lr=0.5, step_size_up=1, mode="exp_range", gamma=0.5)
+    np.testing.assert_allclose(lrs, [0.1, 0.3, 0.1, 0.15, 0.1, 0.1125], rtol=1e-14)
+    # up 1 step, down 3: 0.1, 0.5, then down by thirds
+    lrs, _ = cyclic_run(6, base_lr=0.1, max_lr=0.4, step_size_up=1, step_size_down=3)
+    np.testing.assert_allclose(lrs, [0.1, 0.4, 0.3, 0.2, 0.1, 0.4], rtol=1e-14)
+
+
+def test_cyclic_lr_scale_fn_and_adams_beta1():
+    # a function of the cycle (1, 2, ...) replaces the mode; of the step with "iterations"
+    lrs, _ = cyclic_run(7, base_lr=0.0, max_lr=1.0, step_size_up=1, scale_fn=lambda c: 1 / c,
+                        mode="ignored")
+    np.testing.assert_allclose(lrs, [0, 1, 0, 0.5, 0, 1 / 3, 0], atol=1e-15)
+    lrs, _ = cyclic_run(4, base_lr=0.0, max_lr=1.0, step_size_up=1,
+                        scale_fn=lambda e: 1 / (1 + e), scale_mode="iterations")
+    np.testing.assert_allclose(lrs, [0, 0.5, 0, 0.25], atol=1e-15)
+    adam = Adam([Value(0.0)], lr=0.01, betas=(0.9, 0.99))
+    lrs, beta1 = cyclic_run(3, optimizer=adam, base_lr=0.1, max_lr=0.2, step_size_up=2,
+                            base_momentum=0.7, max_momentum=0.95)
+    np.testing.assert_allclose(beta1, [0.95, 0.825, 0.7], rtol=1e-14)
+    assert adam.param_groups[0]["betas"][1] == 0.99
+
+
+def test_cyclic_lr_per_group_bounds_and_no_momentum():
+    opt = Adagrad([{"params": [Value(0.0)]}, {"params": [Value(0.0)]}], lr=3.0)
+    schedule = CyclicLR(opt, base_lr=[0.1, 0.2], max_lr=[1.1, 0.4], step_size_up=1,
+                        cycle_momentum=False)
+    assert schedule.get_last_lr() == [0.1, 0.2] == [g["lr"] for g in opt.param_groups]
+    schedule.step()
+    assert schedule.get_last_lr() == [1.1, pytest.approx(0.4, rel=1e-15)]
+    assert "momentum" not in opt.param_groups[0]
+
+
+def test_cyclic_lr_saves_no_scale_fn():
+    settings = dict(base_lr=0.1, max_lr=1.0, step_size_up=3, scale_fn=lambda c: 0.5 ** c)
+    schedule = CyclicLR(SGD([Value(0.0)], lr=0.1), **settings)
+    for _ in range(4):
+        schedule.step()
+    assert "custom_scale_fn" not in schedule.state_dict()
+    again = CyclicLR(SGD([Value(0.0)], lr=0.1), **settings)
+    again.load_state_dict(schedule.state_dict())
+    schedule.step(); again.step()
+    assert again.get_last_lr() == schedule.get_last_lr() and again.last_epoch == 5
+
+
+def test_warm_restarts_fractional_epochs():
+    """step(epoch + i / batches): the cosine moves within an epoch and restarts mid-way."""
+    opt = SGD([Value(0.0)], lr=1.0)
+    schedule = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.2)
+    expected = {0.5: 0.2 + 0.8 * (1 + R) / 2,                # T_cur 0.5 of T_i 2
+                1.75: 0.2 + 0.8 * (1 + math.cos(math.pi * 0.875)) / 2,
+                2.0: 1.0,                                     # restart: T_i 4
+                3.0: 0.2 + 0.8 * (1 + R) / 2,                 # T_cur 1 of 4
+                5.5: 0.2 + 0.8 * (1 + math.cos(math.pi * 3.5 / 4)) / 2,
+                6.25: 0.2 + 0.8 * (1 + math.cos(math.pi * 0.25 / 8)) / 2,   # T_i 8
+                0.0: 1.0}                                     # back to the start
+    for epoch, lr in expected.items():
+        schedule.step(epoch)
+        assert schedule.get_last_lr() == [pytest.approx(lr, rel=1e-14)], epoch
+        assert schedule.last_epoch == math.floor(epoch)
+    schedule.step(26)                   # interleaved: step() then goes on from epoch 26
+    schedule.step()
+    assert (schedule.last_epoch, schedule.T_cur, schedule.T_i) == (27, 13, 16)
+
+
+def test_warm_restarts_count_whole_periods_exactly():
+    # T_0=1, T_mult=10: periods end at 1, 11, 111; PyTorch's log(1000, 10) < 3 puts epoch 111 at
+    # the end of the 100-epoch period (eta_min); it is the start of the next one
+    schedule = CosineAnnealingWarmRestarts(SGD([Value(0.0)], lr=1.0), T_0=1, T_mult=10)
+    schedule.step(111)
+    assert (schedule.T_cur, schedule.T_i, schedule.get_last_lr()) == (0, 1000, [1.0])
+    schedule.step(110.5)
+    assert schedule.T_i == 100 and schedule.T_cur == 99.5
+
+
+def test_resuming_warm_restarts_with_last_epoch():
+    opt = two_group_sgd()
+    lrs_over(CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2), 4)
+    opt2 = two_group_sgd((9.0, 9.0))
+    opt2.load_state_dict(opt.state_dict())
+    schedule = CosineAnnealingWarmRestarts(opt2, T_0=2, T_mult=2, last_epoch=6)
+    assert (schedule.last_epoch, schedule.T_cur, schedule.T_i) == (7, 1, 8)
+    np.testing.assert_allclose(schedule.get_last_lr(),
+                               [b * (1 + math.cos(math.pi / 8)) / 2 for b in BASE_LRS])
+
+
+def test_sequential_lr_restarts_each_scheduler_and_keeps_their_counts():
+    opt = two_group_sgd()
+    warm_up, decay = LinearLR(opt, 0.5, total_iters=2), ExponentialLR(opt, 0.5)
+    schedule = SequentialLR(opt, [warm_up, decay], milestones=[2])
+    assert (schedule.last_epoch, warm_up.last_epoch, decay.last_epoch) == (0, 0, -1)
+    lrs_over(schedule, 5)
+    assert (schedule.last_epoch, warm_up.last_epoch, decay.last_epoch) == (5, 1, 3)
+
+
+def test_sequential_lr_of_a_sequential_lr():
+    opt = SGD([Value(0.0)], lr=1.0)
+    inner = SequentialLR(opt, [ConstantLR(opt, 0.5, 1), ExponentialLR(opt, 0.5)], [1])
+    outer = SequentialLR(opt, [StepLR(opt, 10), inner], [2])
+    assert [lr for (lr,) in lrs_over(outer, 6)] == [1, 1, 0.5, 1, 0.5, 0.25]
+
+
+def test_chained_and_sequential_states_go_through_save_and_load(tmp_path):
+    from nn.io import load, save
+
+    def make(opt):
+        return SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=3),
+                                  ChainedScheduler([CyclicLR(opt, 0.1, 1.0, 2),
+                                                    MultiplicativeLR(opt, lambda e: 0.9)])], [3])
+    opt = SGD([Value(0.0)], lr=1.0, momentum=0.9)
+    schedule = make(opt)
+    lrs_over(schedule, 5)
+    save({"optimizer": opt, "scheduler": schedule}, tmp_path / "run.npz")
+    uninterrupted = lrs_over(schedule, 6)
+    checkpoint = load(tmp_path / "run.npz")
+    opt2 = SGD([Value(0.0)], lr=1.0, momentum=0.9)
+    schedule2 = make(opt2)
+    opt2.load_state_dict(checkpoint["optimizer"])
+    schedule2.load_state_dict(checkpoint["scheduler"])
+    assert lrs_over(schedule2, 6) == uninterrupted
+
+
+def _sgd():
+    return SGD([Value(0.0)], lr=0.1, momentum=0.9)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: ConstantLR(_opt(), factor=0), ValueError, r"ConstantLR: factor must be in \(0, 1\], "
+     r"got 0"),
+    (lambda: ConstantLR(_opt(), factor=1.5), ValueError, r"ConstantLR: factor must be in"),
+    (lambda: ConstantLR(_opt(), total_iters=0), ValueError,
+     r"ConstantLR: total_iters must be >= 1, got 0"),
+    (lambda: ConstantLR("sgd"), TypeError, r"ConstantLR: expected an Optimizer, got str"),
+    (lambda: PolynomialLR(_opt(), total_iters=2.5), TypeError,
+     r"PolynomialLR: total_iters must be an integer, got 2.5"),
+    (lambda: PolynomialLR(_opt(), power=-1), ValueError, r"PolynomialLR: power must be >= 0, "
+     r"got -1"),
+    (lambda: MultiplicativeLR(_opt(), 0.95), TypeError,
+     r"MultiplicativeLR: lr_lambda must be a function of the epoch, got 0.95"),
+    (lambda: MultiplicativeLR(_opt(), [abs, abs]), ValueError,
+     r"MultiplicativeLR: 2 lr_lambdas for 1 parameter group\(s\)"),
+    (lambda: MultiplicativeLR(_opt(), lambda e: None).step(), TypeError,
+     r"MultiplicativeLR: lr_lambda\(1\) must be a real number, got None"),
+    (lambda: CosineAnnealingWarmRestarts(_opt(), T_0=0), ValueError,
+     r"CosineAnnealingWarmRestarts: T_0 must be >= 1, got 0"),
+    (lambda: CosineAnnealingWarmRestarts(_opt(), 5, T_mult=1.5), TypeError,
+     r"CosineAnnealingWarmRestarts: T_mult must be an integer, got 1.5"),
+    (lambda: CosineAnnealingWarmRestarts(_opt(), 5, eta_min=-0.1), ValueError,
+     r"CosineAnnealingWarmRestarts: eta_min must be >= 0, got -0.1"),
+    (lambda: CosineAnnealingWarmRestarts(_opt(), 5).step(-1), ValueError,
+     r"CosineAnnealingWarmRestarts.step: epoch must be >= 0, got -1"),
+    (lambda: CosineAnnealingWarmRestarts(_opt(), 5).step("3"), TypeError,
+     r"CosineAnnealingWarmRestarts.step: epoch must be a real number, got '3'"),
+    (lambda: CyclicLR(_sgd(), -0.1, 1.0), ValueError, r"CyclicLR: base_lr must be >= 0, got -0.1"),
+    (lambda: CyclicLR(_sgd(), 0.1, [1.0, 2.0]), ValueError,
+     r"CyclicLR: max_lr has 2 values, the optimizer has 1 parameter group\(s\)"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, step_size_up=0), ValueError,
+     r"CyclicLR: step_size_up must be >= 1, got 0"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, step_size_down=-2), ValueError,
+     r"CyclicLR: step_size_down must be >= 0, got -2"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, mode="triangle"), ValueError,
+     r"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' \(or give scale_fn\), "
+     r"got 'triangle'"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, scale_mode="epoch"), ValueError,
+     r"CyclicLR: scale_mode must be 'cycle' or 'iterations', got 'epoch'"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, scale_fn=0.5), TypeError,
+     r"CyclicLR: scale_fn must be a function of the cycle or the step, got 0.5"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, gamma=0), ValueError, r"CyclicLR: gamma must be > 0"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, max_momentum=1.0), ValueError,
+     r"CyclicLR: max_momentum must be in \[0, 1\), got 1.0"),
+    (lambda: CyclicLR(_sgd(), 0.1, 1.0, cycle_momentum=1), TypeError,
+     r"CyclicLR: cycle_momentum must be True or False, got 1"),
+    (lambda: CyclicLR(Adagrad([Value(0.0)]), 0.1, 1.0), ValueError,
+     r"CyclicLR: cycle_momentum=True needs an optimizer with a momentum or betas .*Adagrad has "
+     r"neither: pass cycle_momentum=False"),
+    (lambda: CyclicLR(None, 0.1, 1.0), TypeError, r"CyclicLR: expected an Optimizer, got NoneType"),
+    (lambda: SequentialLR(_sgd(), [], []), ValueError,
+     r"SequentialLR: expected at least one scheduler, got none"),
+    (lambda: SequentialLR(_sgd(), StepLR(_sgd(), 2), []), TypeError,
+     r"SequentialLR: schedulers must be a list of schedulers, got <"),
+    (lambda: SequentialLR(_sgd(), ["cosine"], []), TypeError,
+     r"SequentialLR: schedulers\[0\] is a str, expected a learning-rate scheduler"),
+    (lambda: SequentialLR(_sgd(), [StepLR(_sgd(), 2)], []), ValueError,
+     r"SequentialLR: schedulers\[0\] \(StepLR\) was made for another optimizer"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2), ReduceLROnPlateau(o)], [3]))(_sgd()),
+     ValueError, r"SequentialLR: schedulers\[1\] is a ReduceLROnPlateau, which steps on a metric"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2), StepLR(o, 3)], []))(_sgd()), ValueError,
+     r"SequentialLR: 2 schedulers need 1 milestone\(s\), got 0"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2)] * 3, [5, 2]))(_sgd()), ValueError,
+     r"SequentialLR: milestones must be in increasing order, got \[5, 2\]"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2)] * 2, [2.5]))(_sgd()), TypeError,
+     r"SequentialLR: a milestone must be an integer, got 2.5"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2)], [], last_epoch=4))(_sgd()), ValueError,
+     r"SequentialLR: resuming with last_epoch=4 is not supported"),
+    (lambda: SequentialLR("sgd", [StepLR(_sgd(), 2)], []), TypeError,
+     r"SequentialLR: expected an Optimizer, got str"),
+    (lambda: ChainedScheduler([]), ValueError,
+     r"ChainedScheduler: expected at least one scheduler, got none"),
+    (lambda: ChainedScheduler([StepLR(_sgd(), 2), StepLR(_sgd(), 2)]), ValueError,
+     r"ChainedScheduler: schedulers\[1\] \(StepLR\) was made for another optimizer"),
+    (lambda: ChainedScheduler([StepLR(_sgd(), 2)], optimizer=_sgd()), ValueError,
+     r"ChainedScheduler: schedulers\[0\] \(StepLR\) was made for another optimizer"),
+    (lambda: ChainedScheduler([StepLR(_sgd(), 2)], optimizer="sgd"), TypeError,
+     r"ChainedScheduler: expected an Optimizer, got str"),
+    (lambda: ChainedScheduler([ReduceLROnPlateau(_sgd())]), ValueError,
+     r"ChainedScheduler: schedulers\[0\] is a ReduceLROnPlateau"),
+    (lambda: (lambda o: ChainedScheduler([StepLR(o, 2)]).load_state_dict(
+        ChainedScheduler([StepLR(o, 2), StepLR(o, 3)]).state_dict()))(_sgd()), ValueError,
+     r"ChainedScheduler.load_state_dict: expected the states of 1 scheduler\(s\) under "
+     r"'_schedulers' \(a ChainedScheduler's state_dict\(\)\), got 2"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2)], []).load_state_dict(
+        StepLR(o, 2).state_dict()))(_sgd()), ValueError,
+     r"SequentialLR.load_state_dict: expected the states of 1 scheduler\(s\) under '_schedulers'"),
+    (lambda: (lambda o: SequentialLR(o, [StepLR(o, 2)], []).load_state_dict(
+        SequentialLR(o, [ExponentialLR(o, 0.9)], []).state_dict()))(_sgd()), ValueError,
+     r"StepLR.load_state_dict: expected the keys"),
+])
+def test_later_schedulers_bad_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+# ----------------------------------------------------------------------------------------------
+# The later schedulers against PyTorch's get_last_lr() (and momentum), two groups, 30 steps
+# ----------------------------------------------------------------------------------------------
+
+# each factory takes the scheduler module (glassgrad's or PyTorch's: the same names and
+# arguments) and an optimizer; "adam": also with Adam, whose beta1 CyclicLR cycles
+AGAINST_PYTORCH = {
+    "constant": lambda m, o: m.ConstantLR(o),
+    "constant_half": lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=4),
+    "multiplicative": lambda m, o: m.MultiplicativeLR(o, lambda e: 0.95),
+    "multiplicative_per_group": lambda m, o: m.MultiplicativeLR(
+        o, [lambda e: 0.9 + 0.001 * e, lambda e: 1.02]),
+    "polynomial": lambda m, o: m.PolynomialLR(o),
+    "polynomial_power": lambda m, o: m.PolynomialLR(o, total_iters=12, power=0.7),
+    "warm_restarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5),
+    "warm_restarts_mult": lambda m, o: m.CosineAnnealingWarmRestarts(o, 3, T_mult=2,
+                                                                     eta_min=0.01),
+    "cyclic-adam": lambda m, o: m.CyclicLR(o, 0.01, [0.5, 0.2], step_size_up=4),
+    "cyclic_triangular2-adam": lambda m, o: m.CyclicLR(
+        o, [0.01, 0.02], 0.5, step_size_up=3, step_size_down=5, mode="triangular2",
+        base_momentum=[0.8, 0.85], max_momentum=0.95),
+    "cyclic_exp_range-adam": lambda m, o: m.CyclicLR(o, 0.01, 0.5, step_size_up=4,
+                                                     mode="exp_range", gamma=0.97),
+    "cyclic_scale_fn": lambda m, o: m.CyclicLR(o, 0.01, 0.5, step_size_up=3,
+                                               scale_fn=lambda x: 1 / (1 + x),
+                                               scale_mode="iterations", cycle_momentum=False),
+    "sequential_warm_up_cosine": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, start_factor=0.1, total_iters=5),
+            m.CosineAnnealingLR(o, T_max=20, eta_min=0.01)], milestones=[5]),
+    "sequential_three": lambda m, o: m.SequentialLR(
+        o, [m.ConstantLR(o, factor=0.2, total_iters=3), m.ExponentialLR(o, 0.9),
+            m.StepLR(o, 4, 0.5)], milestones=[4, 12]),
+    "sequential_multistep": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, 0.5, total_iters=3), m.MultiStepLR(o, [0, 5, 9], 0.5)], [6]),
+    "sequential_restarts": lambda m, o: m.SequentialLR(
+        o, [m.LambdaLR(o, lambda e: (e + 1) / 4), m.CosineAnnealingWarmRestarts(o, 4, 2)], [4]),
+    "sequential_polynomial_multiplicative": lambda m, o: m.SequentialLR(
+        o, [m.PolynomialLR(o, 6, 2.0), m.MultiplicativeLR(o, lambda e: 1.05)], [8]),
+    "chained": lambda m, o: m.ChainedScheduler(
+        [m.ConstantLR(o, factor=0.1, total_iters=20), m.ExponentialLR(o, gamma=0.9)]),
+    "chained_three": lambda m, o: m.ChainedScheduler(
+        [m.LinearLR(o, 0.2, total_iters=6), m.StepLR(o, 5, 0.5), m.PolynomialLR(o, 25, 1.5)],
+        optimizer=o),
+}
+
+
+def _lr_and_momentum_over(module, optimizer, make, epochs=None, steps=30):
+    scheduler = make(module, optimizer)
+    lrs, momenta = [], []
+    for k in range(steps if epochs is None else len(epochs)):
+        lrs.append(list(scheduler.get_last_lr()))
+        momenta.append([g["betas"][0] if "betas" in g else g["momentum"]
+                        for g in optimizer.param_groups])
+        optimizer.step()
+        scheduler.step(*([] if epochs is None else [epochs[k]]))
+    return {"lr": np.array(lrs, np.float64), "momentum": np.array(momenta, np.float64)}
+
+
+def _both(torch, kind):
+    groups = [(1.0, Value(0.0), torch.zeros(1, requires_grad=True)),
+              (0.3, Value(0.0), torch.zeros(1, requires_grad=True))]
+    ours = [{"params": [v], "lr": lr} for lr, v, _ in groups]
+    theirs = [{"params": [t], "lr": lr} for lr, _, t in groups]
+    if kind == "sgd":
+        return SGD(ours, lr=0.1, momentum=0.9), torch.optim.SGD(theirs, lr=0.1, momentum=0.9)
+    return Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+
+
+@pytest.mark.parametrize("case", [(name, kind) for name in AGAINST_PYTORCH for kind in
+                                  (["sgd", "adam"] if name.endswith("-adam") else ["sgd"])],
+                         ids=lambda case: "-".join(case).replace("-adam-", "-"))
+def test_later_schedulers_match_pytorch(case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    name, kind = case
+    ours, theirs = _both(torch, kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # PyTorch's step-order hints
+        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, AGAINST_PYTORCH[name])
+    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, AGAINST_PYTORCH[name]), expected,
+                   rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+def test_warm_restarts_fractional_epochs_match_pytorch(T_mult):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    epochs = [e + i / 7 for e in range(12) for i in range(7)]       # 7 batches an epoch
+
+    def make(module, optimizer):
+        return module.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=T_mult, eta_min=0.05)
+    ours, theirs = _both(torch, "sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # step(epoch) is deprecated there
+        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, make, epochs)
+    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, make, epochs), expected,
+                   rtol=1e-14, atol=0)

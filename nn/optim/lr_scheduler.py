@@ -23,6 +23,7 @@ the lr, e.g. two schedulers on one optimizer, or `ReduceLROnPlateau` alongside a
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections.abc import Iterable, Mapping
@@ -34,8 +35,10 @@ from autograd.graph import Node
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-           "CosineAnnealingLR", "LambdaLR", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "ConstantLR",
+           "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LambdaLR",
+           "MultiplicativeLR", "OneCycleLR", "CyclicLR", "ReduceLROnPlateau", "SequentialLR",
+           "ChainedScheduler"]
 
 
 class LRScheduler:
@@ -45,10 +48,11 @@ class LRScheduler:
     `last_epoch=-1` starts a new schedule (each group's lr is remembered as "initial_lr").
     Another value resumes one, PyTorch's way: the groups need "initial_lr" (they have it when
     the optimizer's state dict was saved with a scheduler attached), and making the scheduler
-    steps to epoch last_epoch + 1. ExponentialLR, LinearLR and CosineAnnealingLR take the lr now
-    in the optimizer as that epoch's; StepLR and MultiStepLR apply that epoch's decay to it, if
-    the epoch has one; LambdaLR and OneCycleLR compute it afresh from "initial_lr". Simpler:
-    make the scheduler as new and `load_state_dict()` the saved one.
+    steps to epoch last_epoch + 1. ExponentialLR, LinearLR, CosineAnnealingLR, PolynomialLR and
+    MultiplicativeLR take the lr now in the optimizer as that epoch's; StepLR, MultiStepLR and
+    ConstantLR apply that epoch's change to it, if the epoch has one; LambdaLR, OneCycleLR,
+    CyclicLR and CosineAnnealingWarmRestarts compute it afresh from "initial_lr" (CyclicLR: from
+    base_lr). Simpler: make the scheduler as new and `load_state_dict()` the saved one.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -68,11 +72,35 @@ class LRScheduler:
                     f"parameter group, missing in group(s) {missing} (load the optimizer's "
                     f"state dict first, or start with last_epoch=-1)")
         self.optimizer = optimizer
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = self._starting_lrs()
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _starting_lrs(self) -> list[float]:
+        """The lrs the schedule is computed from: each group's "initial_lr"."""
+        return [group["initial_lr"] for group in self.optimizer.param_groups]
+
+    def _initial_step(self) -> None:
         self._initial = True        # this step sets the start lr; it must not also decay it
-        self.step()
-        self._initial = False
+        try:
+            self.step()
+        finally:
+            self._initial = False
+
+    def _undo(self) -> None:
+        """Take back the step that made the scheduler (SequentialLR starts its schedulers again)."""
+        self.last_epoch -= 1
+
+    def _rewind(self) -> None:
+        """Back to before epoch 0 (a SequentialLR inside a SequentialLR starts again)."""
+        self.last_epoch = -1
+
+    def _restart(self) -> None:
+        """Go to epoch 0 and set its lr from `base_lrs`, whatever the lr now (SequentialLR, at a
+        milestone): by the closed form where the schedule has one, else by `get_lr()`."""
+        self.last_epoch = 0
+        closed_form = getattr(self, "_closed_form_lrs", None)
+        self._write(closed_form() if closed_form is not None else self.get_lr())
 
     def get_lr(self) -> list[float]:
         """The lr of each group for epoch `last_epoch` (subclasses implement it)."""
@@ -80,16 +108,22 @@ class LRScheduler:
 
     def step(self) -> None:
         """Move to the next epoch and set its lr in every parameter group."""
+        self._check_groups()
+        self.last_epoch += 1
+        self._write(self.get_lr())
+
+    def _check_groups(self) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(self.base_lrs):
             raise RuntimeError(f"{type(self).__name__}: the optimizer has {len(groups)} "
                                f"parameter groups, {len(self.base_lrs)} when the scheduler was "
                                f"made; make the scheduler after adding groups")
-        self.last_epoch += 1
-        lrs = self.get_lr()
-        for group, lr in zip(groups, lrs):
+
+    def _write(self, lrs: list[float]) -> None:
+        self._check_groups()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
-        self._last_lr = lrs
+        self._last_lr = list(lrs)
 
     def get_last_lr(self) -> list[float]:
         """The lr of each parameter group as last set by this scheduler."""
@@ -163,6 +197,10 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def _closed_form_lrs(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the lr by `gamma` at each epoch in `milestones`:
@@ -194,6 +232,10 @@ class MultiStepLR(LRScheduler):
         hits = self.milestones.count(self.last_epoch)
         return [lr * self.gamma ** hits for lr in self._current_lrs()]
 
+    def _closed_form_lrs(self) -> list[float]:
+        passed = sum(m <= self.last_epoch for m in self.milestones)
+        return [base * self.gamma ** passed for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the lr by `gamma` every epoch: lr_e = lr_0 · gammaᵉ.
@@ -214,6 +256,9 @@ class ExponentialLR(LRScheduler):
         if self._initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -246,6 +291,80 @@ class LinearLR(LRScheduler):
         # factor(e) / factor(e - 1), with factor(e) = start + (end - start) * e / total
         ratio = 1.0 + (end - start) / (total * start + (e - 1) * (end - start))
         return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        start, end = self.start_factor, self.end_factor
+        return [base * (start + (end - start) * min(self.total_iters, self.last_epoch)
+                        / self.total_iters) for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by `factor` for the first `total_iters` epochs, then restore it:
+    lr_e = lr_0 · factor for e < total_iters, lr_0 from then on (a warm-up at a constant lr).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    >>> lrs
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        self.factor = _real("ConstantLR", "factor", factor)
+        if not 0.0 < self.factor <= 1.0:
+            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor!r}")
+        self.total_iters = _integer("ConstantLR", "total_iters", total_iters, low=1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]   # PyTorch's rounding
+
+    def _closed_form_lrs(self) -> list[float]:
+        restored = self.last_epoch >= self.total_iters
+        return [base * (self.factor + restored * (1 - self.factor)) for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr to 0 over `total_iters` epochs along a polynomial, then hold it there:
+    lr_e = lr_0 · (1 − min(e, total_iters) / total_iters)^power (power=1: a straight line).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = PolynomialLR(opt, total_iters=4, power=2.0)
+    >>> lrs = []
+    >>> for epoch in range(6):
+    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    >>> lrs                                     # (1 - e/4)²
+    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = _integer("PolynomialLR", "total_iters", total_iters, low=1)
+        self.power = _non_negative("PolynomialLR", "power", power)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        e, total = self.last_epoch, self.total_iters
+        if self._initial or e > total:
+            return self._current_lrs()
+        # factor(e) / factor(e - 1), raised to the power, in PyTorch's order of operations
+        ratio = ((1.0 - e / total) / (1.0 - (e - 1) / total)) ** self.power
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left ** self.power for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -280,6 +399,87 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
         return [eta_min + ratio * (lr - eta_min) for lr in self._current_lrs()]
 
+    def _closed_form_lrs(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter): half a cosine from lr_0 down to `eta_min` over T_i epochs,
+    then a restart at lr_0; the first period is T_0 epochs, each next one T_mult times longer:
+    lr = eta_min + (lr_0 − eta_min) · (1 + cos(π · T_cur / T_i)) / 2, with T_cur the epochs
+    since the last restart.
+
+    `step()` moves one epoch on; `step(epoch)` goes to that epoch, which may be fractional, to
+    restart within an epoch: `scheduler.step(epoch + i / batches)` after batch i (the lr at
+    epoch t then uses T_cur = t − start of its period).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    >>> lrs = []
+    >>> for epoch in range(7):
+    ...     lrs.append(round(schedule.get_last_lr()[0], 4)); schedule.step()
+    >>> lrs                        # periods of 2 and 4 epochs, restarting at epochs 2 and 6
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+    >>> schedule.step(2.5); round(schedule.get_last_lr()[0], 4)      # T_cur = 0.5 of T_i = 4
+    0.9619
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        name = "CosineAnnealingWarmRestarts"
+        self.T_0 = _integer(name, "T_0", T_0, low=1)
+        self.T_mult = _integer(name, "T_mult", T_mult, low=1)
+        self.eta_min = _real(name, "eta_min", eta_min)
+        if self.eta_min < 0:
+            raise ValueError(f"{name}: eta_min must be >= 0, got {eta_min!r}")
+        self.T_i = self.T_0
+        self.T_cur = _integer(name, "last_epoch", last_epoch, low=-1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        cosine = 1 + math.cos(math.pi * self.T_cur / self.T_i)
+        return [self.eta_min + (base - self.eta_min) * cosine / 2 for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Move to the next epoch, or to `epoch` (a number >= 0, fractional within an epoch)."""
+        if epoch is None and (self.last_epoch < 0 or self._initial):
+            epoch = self.last_epoch + 1         # a new schedule (0) or one resumed: closed form
+        if epoch is None:
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+            self.last_epoch += 1
+        else:
+            epoch = _real("CosineAnnealingWarmRestarts.step", "epoch", epoch)
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be >= 0, got "
+                                 f"{epoch!r}")
+            self._go_to(epoch)
+            self.last_epoch = math.floor(epoch)
+        self._write(self.get_lr())
+
+    def _go_to(self, epoch: float) -> None:
+        """T_i and T_cur at `epoch`: the periods T_0, T_0·T_mult, T_0·T_mult², ... that have
+        passed are counted exactly (PyTorch takes a logarithm, which rounds down at some period
+        ends, e.g. T_0=1, T_mult=10, epoch 111)."""
+        start, length = 0, self.T_0
+        while epoch >= start + length:
+            start, length = start + length, length * self.T_mult
+        if self.T_mult == 1:
+            self.T_i, self.T_cur = self.T_0, epoch % self.T_0      # PyTorch's rounding
+        else:
+            self.T_i, self.T_cur = length, epoch - start
+        if isinstance(self.T_cur, float) and self.T_cur.is_integer():
+            self.T_cur = int(self.T_cur)
+
+    def _restart(self) -> None:
+        self.step(0)
+
 
 class LambdaLR(LRScheduler):
     """Set the lr to lr_0 · lr_lambda(e), a factor computed by your function of the epoch e
@@ -296,23 +496,45 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]
                  | Sequence[Callable[[int], float]], last_epoch: int = -1) -> None:
-        optimizer_given = isinstance(optimizer, Optimizer)     # else LRScheduler says so
-        groups = len(optimizer.param_groups) if optimizer_given else 0
-        functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
-            [lr_lambda] * groups
-        if isinstance(lr_lambda, (list, tuple)) and optimizer_given and len(functions) != groups:
-            raise ValueError(f"LambdaLR: {len(functions)} lr_lambdas for {groups} parameter "
-                             f"group(s): give one function, or one per group")
-        for f in functions:
-            if not callable(f):
-                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got "
-                                f"{f!r:.60}")
-        self.lr_lambdas = functions
+        self.lr_lambdas = _lr_lambdas("LambdaLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         return [base * _real("LambdaLR", f"lr_lambda({self.last_epoch})", f(self.last_epoch))
                 for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As the other schedulers', without the functions (they are code, not data)."""
+        state = super().state_dict()
+        del state["lr_lambdas"]
+        return state
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply the lr by lr_lambda(e) at each epoch e ≥ 1, a factor computed by your function
+    of the epoch (or one function per parameter group): lr_e = lr_(e−1) · lr_lambda(e), that is
+    lr_0 · lr_lambda(1) · … · lr_lambda(e). Functions are not saved by `state_dict()`, as for
+    LambdaLR.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
+    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]
+                 | Sequence[Callable[[int], float]], last_epoch: int = -1) -> None:
+        self.lr_lambdas = _lr_lambdas("MultiplicativeLR", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._initial:
+            return self._current_lrs()
+        e = self.last_epoch
+        return [lr * _real("MultiplicativeLR", f"lr_lambda({e})", f(e))
+                for lr, f in zip(self._current_lrs(), self.lr_lambdas)]
 
     def state_dict(self) -> dict[str, Any]:
         """As the other schedulers', without the functions (they are code, not data)."""
@@ -393,11 +615,7 @@ class OneCycleLR(LRScheduler):
                               for m in _per_group(name, "max_momentum", max_momentum, optimizer)]
         self.base_momentums = [_momentum(name, "base_momentum", m) for m in
                                _per_group(name, "base_momentum", base_momentum, optimizer)]
-        self.use_beta1 = "betas" in optimizer.defaults
-        if cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
-            raise ValueError(f"{name}: cycle_momentum=True needs an optimizer with a momentum or "
-                             f"betas (SGD, RMSprop, the Adam family); {type(optimizer).__name__} "
-                             f"has neither: pass cycle_momentum=False")
+        self.use_beta1 = _uses_beta1(name, optimizer, cycle_momentum)
         if last_epoch == -1:                    # the start lr, as PyTorch computes it
             for group, lr in zip(optimizer.param_groups, self.max_lrs):
                 group["initial_lr"] = lr / div_factor
@@ -434,12 +652,8 @@ class OneCycleLR(LRScheduler):
                              f"{step} (PyTorch divides by zero there); change pct_start")
         progress = (step - phase_start) / (phase_end - phase_start)
         if self.cycle_momentum:
-            for group, a, b in zip(self.optimizer.param_groups, momentum_from, momentum_to):
-                momentum = self._anneal(a, b, progress)
-                if self.use_beta1:
-                    group["betas"] = (momentum,) + tuple(group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+            _set_momenta(self.optimizer, self.use_beta1,
+                         [self._anneal(a, b, progress) for a, b in zip(momentum_from, momentum_to)])
         return [self._anneal(a, b, progress) for a, b in zip(lr_from, lr_to)]
 
     def _anneal(self, start: float, end: float, progress: float) -> float:
@@ -447,6 +661,126 @@ class OneCycleLR(LRScheduler):
         if self.anneal_strategy == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * progress) + 1)
         return (end - start) * progress + start
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith), stepped once per batch: the lr climbs from base_lr to
+    max_lr in `step_size_up` steps and comes back down in `step_size_down` (default: as many),
+    over and over. PyTorch's schedule: at step e, with cycle c = ⌊1 + e / (up + down)⌋,
+    x = 1 + e / (up + down) − c (the fraction of the cycle done) and r = up / (up + down),
+
+        h = x / r  while x ≤ r (going up),  (x − 1) / (r − 1) after (going down)
+        lr_e = base_lr + (max_lr − base_lr) · h · scale
+
+    where scale is 1 (mode="triangular"), 1 / 2^(c − 1) (mode="triangular2": the height halves
+    each cycle), gammaᵉ (mode="exp_range"), or `scale_fn(c)` (scale_mode="cycle") or
+    `scale_fn(e)` (scale_mode="iterations") for your own function, which replaces the mode.
+    `base_lr`, `max_lr` and the momenta may be one number or one per parameter group; making
+    the scheduler sets each group's lr to base_lr.
+
+    `cycle_momentum` (on by default, as in PyTorch) moves the momentum the other way:
+    momentum_e = max_momentum − (max_momentum − base_momentum) · h · scale, for SGD's or
+    RMSprop's `momentum` or the Adam family's beta1, as OneCycleLR does. Pass
+    `cycle_momentum=False` for an optimizer without one (Adagrad, Adadelta).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=0.1, momentum=0.9)
+    >>> schedule = CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2, mode="triangular2")
+    >>> lrs, momenta = [], []
+    >>> for step in range(9):
+    ...     lrs.append(round(schedule.get_last_lr()[0], 4))
+    ...     momenta.append(round(opt.param_groups[0]["momentum"], 4))
+    ...     opt.step(); schedule.step()
+    >>> lrs                                    # up and down in 4 steps, half as high each time
+    [0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1]
+    >>> momenta
+    [0.9, 0.85, 0.8, 0.85, 0.9, 0.875, 0.85, 0.875, 0.9]
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        name = "CyclicLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        self.cycle_base_lrs = [_non_negative(name, "base_lr", lr)
+                               for lr in _per_group(name, "base_lr", base_lr, optimizer)]
+        self.max_lrs = [_non_negative(name, "max_lr", lr)
+                        for lr in _per_group(name, "max_lr", max_lr, optimizer)]
+        up = _integer(name, "step_size_up", step_size_up, low=1)
+        down = up if step_size_down is None else \
+            _integer(name, "step_size_down", step_size_down, low=0)
+        self.total_size = float(up + down)
+        self.step_ratio = up / self.total_size
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"{name}: mode must be 'triangular', 'triangular2' or 'exp_range' "
+                             f"(or give scale_fn), got {mode!r}")
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"{name}: scale_fn must be a function of the cycle or the step, got "
+                            f"{scale_fn!r:.60}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"{name}: scale_mode must be 'cycle' or 'iterations', got "
+                             f"{scale_mode!r}")
+        self.mode = mode
+        self.gamma = _positive(name, "gamma", gamma)
+        self.custom_scale_fn = scale_fn
+        # the built-in modes scale by the cycle, except exp_range, as in PyTorch
+        self.scale_mode = scale_mode if scale_fn is not None else \
+            ("iterations" if mode == "exp_range" else "cycle")
+        if not isinstance(cycle_momentum, bool):
+            raise TypeError(f"{name}: cycle_momentum must be True or False, got "
+                            f"{cycle_momentum!r:.60}")
+        self.cycle_momentum = cycle_momentum
+        self.use_beta1 = _uses_beta1(name, optimizer, cycle_momentum)
+        self.base_momentums = [_momentum(name, "base_momentum", m) for m in
+                               _per_group(name, "base_momentum", base_momentum, optimizer)]
+        self.max_momentums = [_momentum(name, "max_momentum", m)
+                              for m in _per_group(name, "max_momentum", max_momentum, optimizer)]
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, self.cycle_base_lrs):
+                group["lr"] = lr
+        super().__init__(optimizer, last_epoch)
+
+    def _starting_lrs(self) -> list[float]:
+        return list(self.cycle_base_lrs)       # the cycle's bottom, whatever "initial_lr" says
+
+    def scale_fn(self, x: float) -> float:
+        """The height of the cycle at cycle (or step) x, as a fraction of max_lr − base_lr."""
+        if self.custom_scale_fn is not None:
+            return _real("CyclicLR", f"scale_fn({x})", self.custom_scale_fn(x))
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        e = self.last_epoch
+        cycle = math.floor(1 + e / self.total_size)
+        x = 1.0 + e / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else e)
+        if self.cycle_momentum:
+            _set_momenta(self.optimizer, self.use_beta1,
+                         [high - (high - low) * height * scale
+                          for low, high in zip(self.base_momentums, self.max_momentums)])
+        return [low + (high - low) * height * scale
+                for low, high in zip(self.base_lrs, self.max_lrs)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As the other schedulers', without scale_fn (code, not data): make the scheduler with
+        it again, then load the state."""
+        state = super().state_dict()
+        del state["custom_scale_fn"]
+        return state
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -547,6 +881,179 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
 
+class _SchedulerList(LRScheduler):
+    """What SequentialLR and ChainedScheduler share: checking their schedulers, and saving and
+    loading their states inside their own (under "_schedulers", as PyTorch does)."""
+
+    def _take(self, schedulers: Any, optimizer: Any) -> list[LRScheduler]:
+        name = type(self).__name__
+        if isinstance(schedulers, (str, bytes, Mapping)) or not isinstance(schedulers, Iterable):
+            raise TypeError(f"{name}: schedulers must be a list of schedulers, got "
+                            f"{schedulers!r:.60}")
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError(f"{name}: expected at least one scheduler, got none")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"{name}: schedulers[{i}] is a {type(scheduler).__name__}, "
+                                f"expected a learning-rate scheduler")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(f"{name}: schedulers[{i}] is a ReduceLROnPlateau, which steps "
+                                 f"on a metric (step(loss)); call it on its own")
+        if optimizer is None:
+            optimizer = schedulers[0].optimizer
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        for i, scheduler in enumerate(schedulers):
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"{name}: schedulers[{i}] ({type(scheduler).__name__}) was made "
+                                 f"for another optimizer; make every scheduler with this one")
+        self.optimizer = optimizer
+        return schedulers
+
+    def _undo(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler._undo()
+
+    def _rewind(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler._rewind()
+
+    def _restart(self) -> None:
+        """Start again from each group's "initial_lr" (this one inside a SequentialLR)."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self._rewind()
+        self._initial_step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The counters, and each scheduler's `state_dict()` under "_schedulers"."""
+        state = {key: list(value) if isinstance(value, list) else value
+                 for key, value in vars(self).items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by `state_dict()` of the same kind of scheduler, made of the
+        same kinds of schedulers."""
+        name = type(self).__name__
+        saved = state_dict.get("_schedulers") if isinstance(state_dict, dict) else None
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            count = len(saved) if isinstance(saved, (list, tuple)) else "no"
+            raise ValueError(f"{name}.load_state_dict: expected the states of "
+                             f"{len(self._schedulers)} scheduler(s) under '_schedulers' (a "
+                             f"{name}'s state_dict()), got {count}")
+        own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
+        expected = set(self.state_dict()) - {"_schedulers"}
+        if set(own) != expected:
+            raise ValueError(f"{name}.load_state_dict: expected the keys "
+                             f"{sorted(expected | {'_schedulers'})} (a {name}'s state_dict()), "
+                             f"got {sorted(state_dict)}")
+        for scheduler, state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(state)
+        vars(self).update({key: list(value) if isinstance(value, list) else value
+                           for key, value in own.items()})
+
+
+class SequentialLR(_SchedulerList):
+    """Run `schedulers` one after the other: the first until epoch milestones[0], the second
+    from there (started again at its epoch 0) until milestones[1], and so on:
+
+        lr_e = schedulers[i] at epoch e − milestones[i−1], for milestones[i−1] ≤ e < milestones[i]
+
+    the usual warm-up then cosine decay. Make each scheduler with the same optimizer first, as in
+    PyTorch; making the SequentialLR restarts the first at the optimizer's "initial_lr".
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> warm_up = LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> decay = CosineAnnealingLR(opt, T_max=4)
+    >>> schedule = SequentialLR(opt, schedulers=[warm_up, decay], milestones=[3])
+    >>> lrs = []
+    >>> for epoch in range(8):
+    ...     lrs.append(round(schedule.get_last_lr()[0], 4)); opt.step(); schedule.step()
+    >>> lrs                                    # 3 epochs of warm-up, then half a cosine
+    [0.25, 0.5, 0.75, 1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
+        name = "SequentialLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        self._schedulers = self._take(schedulers, optimizer)
+        if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
+            raise TypeError(f"{name}: milestones must be a list of epochs, got "
+                            f"{milestones!r:.60}")
+        milestones = [_integer(name, "a milestone", m, low=0) for m in milestones]
+        if len(milestones) != len(self._schedulers) - 1:
+            raise ValueError(f"{name}: {len(self._schedulers)} schedulers need "
+                             f"{len(self._schedulers) - 1} milestone(s), got {len(milestones)}")
+        if milestones != sorted(milestones):
+            raise ValueError(f"{name}: milestones must be in increasing order, got {milestones}")
+        if _integer(name, "last_epoch", last_epoch, low=-1) != -1:
+            raise ValueError(f"{name}: resuming with last_epoch={last_epoch} is not supported: "
+                             f"make it with last_epoch=-1, then load_state_dict() the saved one")
+        self._milestones = milestones
+        for group in optimizer.param_groups:        # as before the schedulers were made
+            group["lr"] = group["initial_lr"]
+        self._undo()
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self.last_epoch = 0
+        first = self._schedulers[bisect.bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:
+        """Move to the next epoch: the scheduler in charge steps, or starts at a milestone."""
+        self.last_epoch += 1
+        i = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[i]
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+            scheduler._restart()
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_SchedulerList):
+    """Step all `schedulers` at once: each `step()` calls theirs in turn, so that their changes
+    to the lr multiply, e.g. a constant warm-up factor on top of an exponential decay:
+    lr_e = lr_0 · factor(e) · gammaᵉ. `optimizer` defaults to the schedulers' own.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> warm_up = ConstantLR(opt, factor=0.1, total_iters=2)
+    >>> decay = ExponentialLR(opt, gamma=0.5)
+    >>> schedule = ChainedScheduler([warm_up, decay])
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
+    >>> [round(lr, 12) for lr in lrs]             # 0.1 · 0.5ᵉ, then 0.5ᵉ from epoch 2
+    [0.1, 0.05, 0.25, 0.125]
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        self._schedulers = self._take(schedulers, optimizer)
+        self._last_lr = self._current_lrs()
+
+    def _initial_step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler._initial_step()
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+
 # ----------------------------------------------------------------------------------------------
 # Argument checks
 # ----------------------------------------------------------------------------------------------
@@ -593,11 +1100,45 @@ def _per_group(name: str, key: str, value: Any, optimizer: Optimizer) -> list:
     return [value] * groups
 
 
+def _lr_lambdas(name: str, optimizer: Any, lr_lambda: Any) -> list[Callable[[int], float]]:
+    """LambdaLR's and MultiplicativeLR's functions: one for every group, or one per group."""
+    optimizer_given = isinstance(optimizer, Optimizer)     # else LRScheduler says so
+    groups = len(optimizer.param_groups) if optimizer_given else 0
+    functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
+        [lr_lambda] * groups
+    if isinstance(lr_lambda, (list, tuple)) and optimizer_given and len(functions) != groups:
+        raise ValueError(f"{name}: {len(functions)} lr_lambdas for {groups} parameter "
+                         f"group(s): give one function, or one per group")
+    for f in functions:
+        if not callable(f):
+            raise TypeError(f"{name}: lr_lambda must be a function of the epoch, got {f!r:.60}")
+    return functions
+
+
 def _momentum(name: str, key: str, value: Any) -> float:
     value = _real(name, key, value)
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{name}: {key} must be in [0, 1), got {value!r}")
     return value
+
+
+def _uses_beta1(name: str, optimizer: Optimizer, cycle_momentum: bool) -> bool:
+    """Whether the momentum to cycle is beta1 (the Adam family) rather than `momentum`."""
+    use_beta1 = "betas" in optimizer.defaults
+    if cycle_momentum and not use_beta1 and "momentum" not in optimizer.defaults:
+        raise ValueError(f"{name}: cycle_momentum=True needs an optimizer with a momentum or "
+                         f"betas (SGD, RMSprop, the Adam family); {type(optimizer).__name__} "
+                         f"has neither: pass cycle_momentum=False")
+    return use_beta1
+
+
+def _set_momenta(optimizer: Optimizer, use_beta1: bool, momenta: list[float]) -> None:
+    """Each group's momentum, or beta1 for the Adam family (OneCycleLR, CyclicLR)."""
+    for group, momentum in zip(optimizer.param_groups, momenta):
+        if use_beta1:
+            group["betas"] = (momentum,) + tuple(group["betas"][1:])
+        else:
+            group["momentum"] = momentum
 
 
 def _metric(metrics: Any) -> float:
