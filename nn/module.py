@@ -43,7 +43,7 @@ from autograd.graph import Node
 from autograd.devices import NO_GPU, to_arguments
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
-           "StateDictKeyError", "StateDictShapeError"]
+           "StateDictKeyError", "StateDictShapeError", "RemovableHandle"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -121,12 +121,106 @@ class Module:
     """
 
     training: bool = True       # a class default, so subclasses need not call __init__
+    _hooked: bool = False       # True while forward hooks are registered (see __call__)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._hooked:                    # the only cost of hooks to a module without any
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- forward hooks -------------------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """PyTorch's forward pre-hook: `hook(module, args)` runs before each `forward`; it
+        returns None, or new positional arguments (a tuple; anything else is one argument).
+        With `with_kwargs=True` it is `hook(module, args, kwargs)` and returns None or
+        `(args, kwargs)`. `prepend=True` runs it before the hooks already registered. Returns
+        a handle whose `.remove()` takes the hook away.
+
+        >>> from nn import Linear
+        >>> layer = Linear(2, 1)
+        >>> handle = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        >>> float(layer(np.ones((1, 2))).item()) == float(layer.bias.item())
+        True
+        >>> handle.remove()
+        """
+        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook,
+                              prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """PyTorch's forward hook: `hook(module, args, output)` runs after each `forward`; it
+        returns None, or an output that replaces the module's. With `with_kwargs=True` it is
+        `hook(module, args, kwargs, output)`. Returns a handle whose `.remove()` takes the hook
+        away (it is a context manager too).
+
+        Keeping a layer's output this way also gives its gradient: every node keeps its
+        `.grad` after backward here (PyTorch needs `retain_grad()` or a backward hook).
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+        >>> kept = {}
+        >>> with model[0].register_forward_hook(lambda m, args, out: kept.update(h=out)):
+        ...     model(np.ones((4, 2))).sum().backward()
+        >>> kept["h"].shape, kept["h"].grad.shape
+        ((4, 3), (4, 3))
+        """
+        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                              with_kwargs)
+
+    def _add_hook(self, kind: str, method: str, hook: Callable, prepend: bool,
+                  with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.get(kind)
+        if hooks is None:                   # straight into __dict__: no parameter checks
+            hooks = self.__dict__[kind] = {}
+        handle = RemovableHandle(self, kind)
+        hooks[handle.id] = (hook, bool(with_kwargs))
+        if prepend:
+            for key in list(hooks)[:-1]:    # move the others behind the new one
+                hooks[key] = hooks.pop(key)
+        self.__dict__["_hooked"] = True
+        return handle
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules."""
+        for hook, with_kwargs in tuple(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{type(self).__name__}: a forward pre-hook with "
+                                           f"with_kwargs=True must return None or a tuple "
+                                           f"(args, kwargs), got {type(result).__name__}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in tuple(self.__dict__.get("_forward_hooks", {}).values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_full_backward_hook"))
+
+    def register_backward_hook(self, hook: Callable) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_backward_hook"))
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_full_backward_pre_hook"))
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
@@ -561,6 +655,46 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+class RemovableHandle:
+    """What `register_forward_hook` and `register_forward_pre_hook` return: `.remove()` takes
+    the hook away (a second call does nothing); used in a `with` block, it removes the hook at
+    the block's end."""
+
+    _next_id = 0
+
+    def __init__(self, module: Module, kind: str) -> None:
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        self._module = module
+        self._kind = kind
+
+    def remove(self) -> None:
+        module = self._module
+        if module is None:
+            return
+        self._module = None
+        hooks = module.__dict__.get(self._kind, {})
+        hooks.pop(self.id, None)
+        if not hooks and not module.__dict__.get(
+                "_forward_hooks" if self._kind == "_forward_pre_hooks" else "_forward_pre_hooks"):
+            module.__dict__["_hooked"] = False   # back to the plain call
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
+
+
+def _no_backward_hooks(module: Module, method: str) -> str:
+    return (f"{type(module).__name__}.{method}: glassgrad has no backward hooks. Every node "
+            f"keeps its .grad after backward: read the parameters' .grad after "
+            f"loss.backward(), and for the gradient of a layer's output keep the output with a "
+            f"forward hook (`layer.register_forward_hook(lambda m, args, out: kept.append(out))`)"
+            f" and read kept[-1].grad after backward; to change gradients, change them between "
+            f"backward() and the optimizer's step()")
 
 
 def clear_grad(p: Node, set_to_none: bool = True) -> None:

@@ -679,3 +679,101 @@ def test_a_scalar_model_is_float64_already_and_refuses_float32():
                                         r"whose data are Python floats \(float64\)"):
         model.float()
     assert [p.data for p in model.parameters()] == data
+
+
+# -- forward hooks (PyTorch's register_forward_hook / register_forward_pre_hook) --------------
+
+def test_a_forward_pre_hook_sees_and_replaces_the_arguments():
+    layer, seen = Affine(), []
+    handle = layer.register_forward_pre_hook(lambda m, args: seen.append((m, args)))
+    x = Tensor([1.0, 2.0])
+    layer(x)
+    assert seen[0][0] is layer and seen[0][1][0] is x
+    layer.register_forward_pre_hook(lambda m, args: args[0] * 10)     # not a tuple: one argument
+    assert np.allclose(layer(x).numpy(), [10.0, 20.0])
+    handle.remove()
+    layer.register_forward_pre_hook(lambda m, args: (args[0] + 1,))   # after the * 10
+    assert np.allclose(layer(x).numpy(), [11.0, 21.0]) and len(seen) == 2
+
+
+def test_a_forward_hook_sees_the_changed_arguments_and_replaces_the_output():
+    layer, seen = Affine(), []
+    layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+    layer.register_forward_hook(lambda m, args, out: seen.append((args[0].numpy(), out.numpy())))
+    layer.register_forward_hook(lambda m, args, out: out + 100)
+    layer.register_forward_hook(lambda m, args, out: out * -1)        # gets the replaced output
+    assert np.allclose(layer(Tensor([1.0, 2.0])).numpy(), [-102.0, -104.0])
+    assert np.allclose(seen[0][0], [2.0, 4.0]) and np.allclose(seen[0][1], [2.0, 4.0])
+
+
+def test_removing_hooks_restores_the_plain_call_and_remove_twice_is_harmless():
+    layer, calls = Affine(), []
+    pre = layer.register_forward_pre_hook(lambda m, args: calls.append("pre"))
+    post = layer.register_forward_hook(lambda m, args, out: calls.append("post"))
+    layer(Tensor([1.0, 2.0]))
+    assert calls == ["pre", "post"] and layer._hooked
+    pre.remove(); pre.remove()
+    assert layer._hooked                        # the forward hook is still there
+    post.remove()
+    assert not layer._hooked
+    layer(Tensor([1.0, 2.0]))
+    assert calls == ["pre", "post"]
+    assert not Affine()._hooked                 # another module never had any
+
+
+def test_hook_order_prepend_with_kwargs_and_a_handle_as_a_context_manager():
+    class Scale(Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m, order = Scale(), []
+    m.register_forward_hook(lambda mod, args, out: order.append("first"))
+    with m.register_forward_hook(lambda mod, args, out: order.append("second")):
+        m.register_forward_hook(lambda mod, args, out: order.append("zeroth"), prepend=True)
+        m(Tensor([1.0]))
+    m(Tensor([1.0]))
+    assert order == ["zeroth", "first", "second", "zeroth", "first"]
+
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}),
+                                with_kwargs=True)
+    kept = []
+    m.register_forward_hook(lambda mod, args, kwargs, out: kept.append(kwargs),
+                            with_kwargs=True)
+    assert np.allclose(m(Tensor([2.0]), factor=5.0).numpy(), [6.0])
+    assert kept == [{"factor": 3.0}]
+    m.register_forward_pre_hook(lambda mod, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"Scale: a forward pre-hook with with_kwargs=True "
+                                           r"must return None or a tuple \(args, kwargs\)"):
+        m(Tensor([2.0]))
+
+
+def test_a_hook_that_removes_itself_while_running_is_fine():
+    layer, handles = Affine(), []
+    handles.append(layer.register_forward_hook(lambda m, args, out: handles[0].remove()))
+    layer(Tensor([1.0, 2.0]))
+    assert not layer._hooked
+
+
+def test_hooks_are_not_parameters_nor_state_and_must_be_callable():
+    net = Net()
+    net.first.register_forward_hook(lambda m, args, out: None)
+    assert [n for n, _ in net.named_parameters()][:3] == ["gain", "first.scale", "first.shift"]
+    assert "first._forward_hooks" not in net.state_dict()
+    with pytest.raises(TypeError, match="Affine.register_forward_hook: the hook must be callable"):
+        net.first.register_forward_hook("print")
+
+
+def test_a_kept_output_has_its_gradient_after_backward():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    kept = []
+    model[1].register_forward_hook(lambda m, args, out: kept.append(out))
+    model(Tensor(np.ones((4, 2)))).sum().backward()
+    assert np.allclose(kept[0].grad, np.broadcast_to(model[2].weight.data, (4, 3)))
+
+
+@pytest.mark.parametrize("method", ["register_full_backward_hook", "register_backward_hook",
+                                    "register_full_backward_pre_hook"])
+def test_backward_hooks_are_refused_saying_what_to_do_instead(method):
+    with pytest.raises(NotImplementedError, match=rf"Linear.{method}: glassgrad has no backward "
+                                                  rf"hooks.*\.grad.*register_forward_hook"):
+        getattr(Linear(2, 1), method)(lambda m, grad_in, grad_out: None)
