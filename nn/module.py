@@ -253,6 +253,7 @@ class Module:
         if name in buffers:
             if isinstance(value, Module) or is_parameter(value):
                 buffers.remove(name)            # it becomes a child or a parameter (PyTorch too)
+                self.__dict__.get("_non_persistent_buffers", set()).discard(name)
             elif value is not None:
                 value = _buffer_array(self, name, value)
         object.__setattr__(self, name, value)
@@ -261,6 +262,7 @@ class Module:
         buffers = self.__dict__.get("_buffer_names", ())
         if name in buffers:
             buffers.remove(name)
+            self.__dict__.get("_non_persistent_buffers", set()).discard(name)
         object.__delattr__(self, name)
 
     def forward_batch(self, X: Any) -> Any:
@@ -326,6 +328,13 @@ class Module:
             if value is not None:
                 yield name, value
 
+    def _own_persistent_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """`_own_buffers` without those registered with `persistent=False` (not in the state)."""
+        left_out = self.__dict__.get("_non_persistent_buffers", ())
+        for name, value in self._own_buffers():
+            if name not in left_out:
+                yield name, value
+
     def _named(self, own: Callable, prefix: str, recurse: bool,
                remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
         """`own(module)`'s items of every module (or of this one only), with dotted names."""
@@ -352,17 +361,24 @@ class Module:
         """The parameters as a list (micrograd's API: `model.parameters()`)."""
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def register_buffer(self, name: str, value: Any) -> None:
+    def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part
         of the module's state (saved by `state_dict()` under its dotted name, restored by
         `load_state_dict()`), but not a parameter, so no optimizer touches it. BatchNorm's
         running statistics are buffers. Assigning to the attribute later keeps it a buffer (an
-        array of numbers, or None).
+        array of numbers, or None). With `persistent=False` (PyTorch's) it is left out of the
+        state: `state_dict()` does not save it and `load_state_dict()` does not expect it (a
+        cache, a mask computed from the settings); it is still cast by `to()` and listed by
+        `buffers()`.
 
         >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
-        >>> dict(m.state_dict())
-        {'count': array(0)}
+        >>> m.register_buffer("mask", np.ones(3), persistent=False)
+        >>> dict(m.state_dict()), [name for name, _ in m.named_buffers()]
+        ({'count': array(0)}, ['count', 'mask'])
         """
+        if not isinstance(persistent, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.register_buffer: persistent must be True or "
+                            f"False, got {persistent!r}")
         _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:               # checked before it is named: a refusal leaves no
@@ -375,6 +391,10 @@ class Module:
             names.append(name)
             value = array
         setattr(self, name, value)
+        if persistent:
+            self.__dict__.get("_non_persistent_buffers", set()).discard(name)
+        else:
+            self.__dict__.setdefault("_non_persistent_buffers", set()).add(name)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
@@ -545,25 +565,38 @@ class Module:
 
     # -- weights in and out --------------------------------------------------------------------
 
-    def state_dict(self, *, keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """A copy of every parameter's data (a Value's as a 0-d float64 array) and buffer (see
-        `register_buffer`), by dotted name, in PyTorch's order: module by module, parents first,
-        each module's parameters then its buffers. A shared module or parameter is listed
-        under each of its names, as PyTorch does (`parameters()` lists it once), so a model
-        with tied layers loads into its `torch.nn` twin.
+    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Any]:
+        """A copy of every parameter's data (a Value's as a 0-d float64 array) and persistent
+        buffer (see `register_buffer`), by dotted name, in PyTorch's order: module by module,
+        parents first, each module's parameters then its buffers. A shared module or parameter
+        is listed under each of its names, as PyTorch does (`parameters()` lists it once), so a
+        model with tied layers loads into its `torch.nn` twin.
 
-        `keep_vars=True` (PyTorch's) gives the parameters themselves (the Parameter or Value
-        objects, with their gradients) and the buffers' own arrays, not copies.
+        PyTorch's keywords: `prefix` goes before every name; `destination` is a dict the
+        entries are added to (and which is returned); `keep_vars=True` gives the parameters
+        themselves (the Parameter or Value objects, with their gradients) and the buffers' own
+        arrays, not copies.
+
+        >>> from nn import Linear
+        >>> list(Linear(2, 1).state_dict(prefix="encoder."))
+        ['encoder.weight', 'encoder.bias']
         """
         if not isinstance(keep_vars, (bool, np.bool_)):
             raise TypeError(f"state_dict: keep_vars must be True or False, got {keep_vars!r}")
-        state = OrderedDict()
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a string such as 'encoder.', got "
+                            f"{prefix!r}")
+        if destination is not None and not isinstance(destination, dict):
+            raise TypeError(f"state_dict: destination must be a dict (or None), got "
+                            f"{type(destination).__name__}")
+        state = OrderedDict() if destination is None else destination
         for module_name, module in self.named_modules(remove_duplicate=False):
-            prefix = f"{module_name}." if module_name else ""
+            at = prefix + (f"{module_name}." if module_name else "")
             for name, p in module._own_parameters():
-                state[prefix + name] = p if keep_vars else np.array(p.data)
-            for name, b in module._own_buffers():
-                state[prefix + name] = b if keep_vars else np.array(b)
+                state[at + name] = p if keep_vars else np.array(p.data)
+            for name, b in module._own_persistent_buffers():
+                state[at + name] = b if keep_vars else np.array(b)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -589,8 +622,8 @@ class Module:
             raise TypeError(f"load_state_dict: expected a dict of name -> array (as from "
                             f"state_dict() or nn.load), got {_what(state)}")
         params = dict(self.named_parameters(remove_duplicate=False))
-        buffers = dict(self.named_buffers(remove_duplicate=False))
-        params.update(buffers)
+        buffers = dict(self._named(Module._own_persistent_buffers, "", True, False))
+        params.update(buffers)                          # persistent=False ones are not state
         given = {id(p) for name, p in params.items() if name in state}
         missing = [name for name, p in params.items() if id(p) not in given]
         unexpected = [name for name in state if name not in params]

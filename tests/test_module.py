@@ -777,3 +777,51 @@ def test_backward_hooks_are_refused_saying_what_to_do_instead(method):
     with pytest.raises(NotImplementedError, match=rf"Linear.{method}: glassgrad has no backward "
                                                   rf"hooks.*\.grad.*register_forward_hook"):
         getattr(Linear(2, 1), method)(lambda m, grad_in, grad_out: None)
+
+
+def test_a_non_persistent_buffer_is_left_out_of_the_state_as_in_pytorch():
+    m = Affine()
+    m.register_buffer("count", np.zeros(()))
+    m.register_buffer("mask", np.ones(2), persistent=False)
+    assert list(m.state_dict()) == ["scale", "shift", "count"]
+    assert list(m.state_dict(keep_vars=True)) == ["scale", "shift", "count"]
+    assert [name for name, _ in m.named_buffers()] == ["count", "mask"]   # still a buffer
+    m.mask = Tensor([5.0, 6.0])                     # a later assignment keeps it out
+    fresh = Affine()
+    fresh.register_buffer("count", np.ones(()))
+    fresh.register_buffer("mask", np.zeros(2), persistent=False)
+    assert repr(fresh.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
+    assert fresh.count == 0 and fresh.mask.tolist() == [0.0, 0.0]      # not loaded
+    result = fresh.load_state_dict({**m.state_dict(), "mask": np.ones(2)}, strict=False)
+    assert result.unexpected_keys == ["mask"] and fresh.mask.tolist() == [0.0, 0.0]
+    assert m.double().mask.dtype == np.float64      # cast with the rest
+    m.register_buffer("mask", m.mask, persistent=True)                  # registered again
+    assert list(m.state_dict()) == ["scale", "shift", "count", "mask"]
+    with pytest.raises(TypeError, match="Affine.register_buffer: persistent must be True or "
+                                        "False, got 'no'"):
+        m.register_buffer("other", np.ones(1), persistent="no")
+
+
+def test_a_non_persistent_buffer_that_becomes_a_parameter_or_is_deleted_is_forgotten():
+    m = Module()
+    m.register_buffer("stat", np.zeros(2), persistent=False)
+    m.stat = Parameter([1.0])
+    assert list(m.state_dict()) == ["stat"]
+    m.register_buffer("cache", np.zeros(2), persistent=False)
+    del m.cache
+    m.register_buffer("cache", np.zeros(2))
+    assert list(m.state_dict()) == ["stat", "cache"]
+
+
+def test_state_dict_takes_pytorch_s_prefix_and_destination():
+    net = Sequential(Linear(2, 3), Linear(3, 1))
+    state = net.state_dict(prefix="body.")
+    assert list(state) == ["body.0.weight", "body.0.bias", "body.1.weight", "body.1.bias"]
+    into = {"step": 3}
+    assert net[0].state_dict(destination=into, prefix="a.") is into
+    assert list(into) == ["step", "a.weight", "a.bias"]
+    assert np.array_equal(into["a.weight"], net[0].weight.data)
+    with pytest.raises(TypeError, match="state_dict: prefix must be a string"):
+        net.state_dict(prefix=1)
+    with pytest.raises(TypeError, match="state_dict: destination must be a dict"):
+        net.state_dict(destination=[])
