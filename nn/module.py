@@ -315,6 +315,43 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted name `target` (``"encoder.layers.0"``, as `named_modules`
+        names it; "" is this module), as PyTorch's; an AttributeError names the part that is
+        missing.
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> Sequential(Linear(2, 3), ReLU()).get_submodule("1")
+        ReLU()
+        """
+        if not isinstance(target, str):
+            raise TypeError(f"{type(self).__name__}.get_submodule: the target is a dotted name "
+                            f"such as 'layers.0', got {target!r}")
+        module, path, parts = self, [], target.split(".") if target else []
+        while parts:
+            children = dict(module.named_children())
+            # a plain list attribute names its modules "blocks.0": one child, two parts
+            name = next((".".join(parts[:n]) for n in (1, 2)
+                         if ".".join(parts[:n]) in children and n <= len(parts)), None)
+            if name is None:
+                where = f" (at {'.'.join(path)!r})" if path else ""
+                held = vars(module).get(parts[0])
+                missing, note = parts[0], ""
+                if isinstance(held, (list, tuple)) and len(parts) > 1:
+                    missing = f"{parts[0]}.{parts[1]}"      # past the end of a plain list
+                elif is_parameter(held):
+                    note = f"{missing!r} is a parameter, not a Module; "
+                elif held is not None:
+                    note = f"{missing!r} holds {type(held).__name__}, not a Module; "
+                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
+                                     f"{type(module).__name__}{where} has no submodule "
+                                     f"{missing!r} ({note}its submodules: "
+                                     f"{list(children) or 'none'})")
+            module = children[name]
+            path.append(name)
+            parts = parts[name.count(".") + 1:]
+        return module
+
     def _own_parameters(self) -> Iterator[tuple[str, Node]]:
         """(name, parameter) for this module's own parameters, not its children's."""
         for name, item in self._members():
@@ -532,6 +569,11 @@ class Module:
     def float(self) -> Module:
         """PyTorch's `model.float()`: `to(np.float32)`; returns self."""
         return self._cast(f"{type(self).__name__}.float()", np.dtype(np.float32))
+
+    def half(self) -> Module:
+        """PyTorch's `model.half()`: `to(np.float16)`; returns self. numpy computes float16
+        slowly and with 3 significant digits: a way to test precision, not to gain speed."""
+        return self._cast(f"{type(self).__name__}.half()", np.dtype(np.float16))
 
     def cpu(self) -> Module:
         """PyTorch's `model.cpu()`: self (glassgrad's parameters are numpy arrays already)."""

@@ -583,6 +583,10 @@ def test_double_casts_parameters_their_grads_and_float_buffers_keeping_the_param
     assert out.dtype == np.float64
     assert model.float() is model and {p.dtype for p in params} == {np.dtype(np.float32)}
     assert bn.running_var.dtype == np.float32
+    assert model.half() is model and {p.dtype for p in params} == {np.dtype(np.float16)}
+    assert {p.grad.dtype for p in params} == {np.dtype(np.float16)}
+    assert bn.running_var.dtype == np.float16 and bn.num_batches_tracked.dtype == np.int64
+    assert model(Tensor(np.ones((5, 3)), dtype=np.float16)).dtype == np.float16
 
 
 def test_an_optimizer_built_before_double_steps_the_same_parameters():
@@ -678,6 +682,8 @@ def test_a_scalar_model_is_float64_already_and_refuses_float32():
     with pytest.raises(TypeError, match=r"MLP\.float\(\): this model's parameters are Values, "
                                         r"whose data are Python floats \(float64\)"):
         model.float()
+    with pytest.raises(TypeError, match=r"MLP\.half\(\): this model's parameters are Values"):
+        model.half()
     assert [p.data for p in model.parameters()] == data
 
 
@@ -825,3 +831,33 @@ def test_state_dict_takes_pytorch_s_prefix_and_destination():
         net.state_dict(prefix=1)
     with pytest.raises(TypeError, match="state_dict: destination must be a dict"):
         net.state_dict(destination=[])
+
+
+def test_get_submodule_follows_dotted_names_as_named_modules_gives_them():
+    net = Net()
+    net.body = Sequential(Linear(2, 3), ReLU())
+    assert net.get_submodule("") is net
+    assert net.get_submodule("first") is net.first
+    assert net.get_submodule("blocks.1") is net.blocks[1]         # an item of a plain list
+    assert net.get_submodule("body.1") is net.body[1]
+    for name, module in net.named_modules():
+        assert net.get_submodule(name) is module
+    heads = ModuleDict({"a": Sequential(Linear(1, 1))})
+    assert heads.get_submodule("a.0") is heads["a"][0]
+
+
+@pytest.mark.parametrize("target, message", [
+    ("body.2", "Net.get_submodule('body.2'): Sequential (at 'body') has no submodule '2' "
+               "(its submodules: ['0', '1'])"),
+    ("body.0.weight", "Linear (at 'body.0') has no submodule 'weight' ('weight' is a parameter, "
+                      "not a Module; its submodules: none)"),
+    ("blocks.7", "Net has no submodule 'blocks.7' (its submodules: ['first', 'blocks.0', "
+                 "'blocks.1', 'body'])"),
+    ("label", "Net has no submodule 'label' ('label' holds str, not a Module"),
+    ("firts.scale", "Net has no submodule 'firts'"),
+])
+def test_get_submodule_names_the_missing_part_in_an_attribute_error(target, message):
+    net = Net()
+    net.body = Sequential(Linear(2, 3), ReLU())
+    with pytest.raises(AttributeError, match=re.escape(message)):
+        net.get_submodule(target)
