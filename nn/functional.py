@@ -395,21 +395,24 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     (`inplace` is accepted for PyTorch code and changes nothing: the result is a new tensor.)
 
     The scaling keeps every element's expected value, so evaluation (`training=False`) needs no
-    correction and returns `x` itself, as does p = 0. The mask comes from `rng`, or from the
-    shared generator that `autograd.manual_seed` seeds.
+    correction and returns `x` itself, as does p = 0; p = 1 drops everything: zeros, with zero
+    gradients (as in PyTorch). The mask comes from `rng`, or from the shared generator that
+    `autograd.manual_seed` seeds.
 
     >>> import numpy as np
     >>> y = dropout(Tensor([1.0, 2.0, 3.0, 4.0]), 0.5, rng=np.random.default_rng(0))
     >>> y                                               # kept: doubled; dropped: 0
     Tensor([2., 0., 0., 0.])
     """
-    if not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1), got {p!r}")
+    if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     x = _tensor("dropout", x)
     if not training or p == 0:
         return x
-    rng = default_rng() if rng is None else rng
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    if p == 1:                                          # no 1/(1-p): every element dropped
+        return x * np.zeros((), dtype)
+    rng = default_rng() if rng is None else rng
     keep = rng.random(x.shape) >= p                     # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
 

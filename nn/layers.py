@@ -320,14 +320,14 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """In training, zero each input with probability p and scale the rest by 1/(1-p);
-    in evaluation (`model.eval()`), pass the input through. `inplace` is accepted for PyTorch
-    code and changes nothing (the result is a new tensor)."""
+    """In training, zero each input with probability p and scale the rest by 1/(1-p) (p = 1
+    gives zeros, as in PyTorch); in evaluation (`model.eval()`), pass the input through.
+    `inplace` is accepted for PyTorch code and changes nothing (the result is a new tensor)."""
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
                  inplace: bool = False) -> None:
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p, self.inplace, self.rng = float(p), inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:

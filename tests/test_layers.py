@@ -184,8 +184,21 @@ def test_dropout_scales_in_training_and_passes_through_in_eval():
     assert abs(kept.mean() - 0.75) < 0.02
     layer.eval()
     assert np.array_equal(layer(x).numpy(), x.numpy())
-    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\), got 1"):
-        Dropout(1)
+    with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\], "
+                                         r"got 1.5"):
+        Dropout(1.5)
+    with pytest.raises(ValueError, match=r"Dropout: .* got -0.1"):
+        Dropout(-0.1)
+
+
+def test_dropout_one_gives_zeros_in_training_as_pytorch_and_passes_through_in_eval():
+    layer = Dropout(1.0)
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    y = layer(x)
+    assert np.array_equal(y.numpy(), np.zeros((4, 3)))
+    y.sum().backward()
+    assert np.array_equal(x.grad, np.zeros((4, 3)))
+    assert layer.eval()(x) is x
 
 
 def test_sequential_applies_layers_in_order_and_names_them_by_position():
