@@ -91,11 +91,13 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
         Linear(0, 2)
     with pytest.raises(ValueError, match="out_features must be a positive integer, got 2.5"):
         Linear(2, 2.5)
-    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=4\): input of "
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=4, bias=True\): "
+                                         r"input of "
                                          r"shape \(5, 3\) does not fit a weight of shape \(4, 2\) "
                                          r"\(out_features, in_features\)"):
         Linear(2, 4)(Tensor(np.zeros((5, 3))))      # the layer is named, as in a deep model
-    with pytest.raises(TypeError, match=r"^Linear\(in_features=2, out_features=4\): takes a "
+    with pytest.raises(TypeError, match=r"^Linear\(in_features=2, out_features=4, bias=True\): "
+                                        r"takes a "
                                         r"Tensor or an array, got a list of Values .*nn.scalar"):
         Linear(2, 4)([Value(1.0), Value(2.0)])      # not Tensor's words about dtype object
 
@@ -248,7 +250,7 @@ def test_mlp_trains_to_fit_a_small_problem():
 
 
 def test_a_flat_array_into_a_one_feature_layer_says_to_make_a_column():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=1, out_features=2\): .*"
+    with pytest.raises(ValueError, match=r"Linear\(in_features=1, out_features=2, bias=True\): .*"
                                          r"X.reshape\(-1, 1\)"):
         Linear(1, 2)(Tensor(np.arange(5.0)))
     with pytest.raises(ValueError) as error:                 # another mistake: no such hint
@@ -469,3 +471,17 @@ def test_an_embedding_moves_to_pytorch_and_back_strictly():
         theirs.weight.normal_()
     ours.load_state_dict(theirs.state_dict())
     np.testing.assert_array_equal(ours.weight.data, as_array(theirs.weight))
+
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Linear(3, 2), lambda nn: nn.Linear(3, 2, bias=False),
+    lambda nn: nn.Dropout(0.2), lambda nn: nn.Dropout(1.0, inplace=True),
+    lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Dropout(), nn.Linear(3, 1)),
+])
+def test_reprs_are_pytorch_s(make):
+    """PyTorch prints bias=True and inplace=False too: a printed model reads the same in both."""
+    torch = pytest.importorskip("torch")
+    import nn
+    assert repr(make(nn)) == repr(make(torch.nn))
+    assert repr(nn.Linear(3, 2)) == "Linear(in_features=3, out_features=2, bias=True)"
