@@ -328,9 +328,11 @@ class History:
         return self.at(self.restored_epoch or self.epochs)
 
     def plot(self, ax: Any = None) -> Any:
-        """Loss curves (training and validation) and metric curves with matplotlib."""
+        """Loss curves (training and validation) and metric curves with matplotlib, one axes
+        per name, epochs on the x-axis (whole-number ticks only)."""
         try:
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
         names = sorted({n.removeprefix("val_") for n in self.history if n != "lr"},
@@ -348,6 +350,7 @@ class History:
             if self.best_epoch is not None:
                 axis.axvline(self.best_epoch, color="grey", lw=0.8, ls=":")
             axis.set_xlabel("epoch")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))    # no epoch 2.5
             axis.set_title(name)
             axis.legend()
         return axes

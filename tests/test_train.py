@@ -372,6 +372,24 @@ def test_history_plot(blobs):
     assert len(axes[0].lines) == 3                     # train, validation, best epoch
 
 
+@pytest.mark.parametrize("epochs", [3, 10, 37])
+def test_history_plot_ticks_whole_epochs(blobs, epochs):
+    """matplotlib's default ticks put epochs 2.5 and 7.5 on a 10-epoch axis."""
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is optional")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=epochs,
+                  progress=False)
+    for ax in history.plot():
+        ax.figure.canvas.draw()
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+    plt.close("all")
+
+
 
 def test_history_reads_like_a_dict_of_curves(blobs):
     X, y = blobs
