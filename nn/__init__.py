@@ -27,7 +27,7 @@ from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learn
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_similarity, cross_entropy,
     dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid, hardswish, hardtanh, hinge_loss,
-    huber_loss, kl_div, l1_loss, l2_penalty, leaky_relu, log_softmax, logsigmoid,
+    huber_loss, kl_div, l1_loss, l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid,
     margin_ranking_loss, mish, mse_loss, nll_loss, normalize, one_hot, pairwise_distance,
     poisson_nll_loss, prelu, relu, relu6, selu, sigmoid, silu, smooth_l1_loss, soft_margin_loss,
     softmax, softmin, softplus, softsign, tanh, tanhshrink,
@@ -70,7 +70,8 @@ __all__ = [
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu",
     "prelu", "cosine_similarity", "pairwise_distance", "normalize",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "smooth_l1_loss", "huber_loss",
+    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
+    "smooth_l1_loss", "huber_loss",
     "kl_div", "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "soft_margin_loss",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",

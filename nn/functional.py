@@ -13,7 +13,7 @@ other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss` and
 `soft_margin_loss`. Every loss takes `reduction="mean" | "sum" | "none"` (`kl_div` also
 "batchmean"), and declares its task (see `nn.scoring`), which is how `fit` picks metrics and
-reads class labels; `l2_penalty`, a term added to a loss, does neither, nor do `kl_div` and
+reads class labels; `l2_penalty` and `l1_penalty`, terms added to a loss, do neither, nor do `kl_div` and
 `margin_ranking_loss`, whose targets are no labels.
 
 >>> from autograd import Tensor, Value
@@ -26,7 +26,7 @@ Value(data=2.5, grad=0.0)
 Prediction and target must have the same shape: a (N, 1) column against (N,) targets would
 broadcast to (N, N) and compare every prediction with every target, so it is an error here.
 Targets are arrays, lists or Tensors. A list of `Value`s (the scalar engine) works with
-`mse_loss`, `l1_loss`, `hinge_loss`, both binary cross-entropies and `l2_penalty`; the loss is
+`mse_loss`, `l1_loss`, `hinge_loss`, both binary cross-entropies and the penalties; the loss is
 then built from Value ops, so a drawing of the graph shows every term.
 """
 
@@ -68,7 +68,7 @@ __all__ = [
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty",
+    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
     "margin_ranking_loss", "soft_margin_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
@@ -395,21 +395,24 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     (`inplace` is accepted for PyTorch code and changes nothing: the result is a new tensor.)
 
     The scaling keeps every element's expected value, so evaluation (`training=False`) needs no
-    correction and returns `x` itself, as does p = 0. The mask comes from `rng`, or from the
-    shared generator that `autograd.manual_seed` seeds.
+    correction and returns `x` itself, as does p = 0; p = 1 drops everything: zeros, with zero
+    gradients (as in PyTorch). The mask comes from `rng`, or from the shared generator that
+    `autograd.manual_seed` seeds.
 
     >>> import numpy as np
     >>> y = dropout(Tensor([1.0, 2.0, 3.0, 4.0]), 0.5, rng=np.random.default_rng(0))
     >>> y                                               # kept: doubled; dropped: 0
     Tensor([2., 0., 0., 0.])
     """
-    if not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1), got {p!r}")
+    if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     x = _tensor("dropout", x)
     if not training or p == 0:
         return x
-    rng = default_rng() if rng is None else rng
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    if p == 1:                                          # no 1/(1-p): every element dropped
+        return x * np.zeros((), dtype)
+    rng = default_rng() if rng is None else rng
     keep = rng.random(x.shape) >= p                     # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
 
@@ -590,22 +593,56 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     >>> round(w.data, 12), round(v.data, 12)
     (2.97, 2.97)
     """
+    params = _penalised("l2_penalty", parameters, alpha)
+    return alpha * sum(p * p if isinstance(p, Value) else (p * p).sum() for p in params)
+
+
+def l1_penalty(parameters: Iterable[Any], alpha: float) -> Any:
+    """alpha · Σ |p| over the parameters given (Values or Tensors): L1 regularisation (the
+    lasso's term) added to a loss, the counterpart of `l2_penalty`. As there, pass the weights
+    only, not the biases:
+
+    >>> from autograd import no_grad
+    >>> from nn import Linear
+    >>> layer = Linear(2, 1)
+    >>> with no_grad(): _ = layer.weight.copy_([[3.0, -4.0]])
+    >>> round(l1_penalty([layer.weight], 0.01).item(), 6)      # 0.01 · (3 + 4)
+    0.07
+
+    Its gradient is alpha·sign(p) (0 at p = 0). Plain (sub)gradient descent therefore moves a
+    weight by lr·alpha a step whatever its size: a weight that should be 0 hovers around 0,
+    stepping across it, rather than landing on exactly 0 (a proximal or soft-thresholding step
+    would; threshold small weights after training for a truly sparse model):
+
+    >>> from nn.optim import SGD
+    >>> w = Value(0.035); optimizer = SGD([w], lr=0.1)
+    >>> for _ in range(6):
+    ...     optimizer.zero_grad(); l1_penalty([w], 0.1).backward(); optimizer.step()
+    >>> round(w.data, 6)                                  # 0.025, 0.015, 0.005, -0.005, ...
+    -0.005
+    """
+    params = _penalised("l1_penalty", parameters, alpha)
+    return alpha * sum(abs(p) if isinstance(p, Value) else p.abs().sum() for p in params)
+
+
+def _penalised(name: str, parameters: Iterable[Any], alpha: float) -> list[Any]:
+    """The parameters of a penalty `name` as a list, checked with `alpha`."""
     if isinstance(parameters, Module):
-        raise TypeError(f"l2_penalty: got the module {type(parameters).__name__}; pass its "
-                        f"parameters: l2_penalty(model.parameters(), alpha)")
+        raise TypeError(f"{name}: got the module {type(parameters).__name__}; pass its "
+                        f"parameters: {name}(model.parameters(), alpha)")
     if isinstance(parameters, numbers.Number):
-        raise TypeError(f"l2_penalty: the parameters come first, then alpha: "
-                        f"l2_penalty(model.parameters(), {parameters!r})")
+        raise TypeError(f"{name}: the parameters come first, then alpha: "
+                        f"{name}(model.parameters(), {parameters!r})")
     params = list(parameters)
     if not params:
-        raise ValueError("l2_penalty: got no parameters")
+        raise ValueError(f"{name}: got no parameters")
     if not isinstance(alpha, numbers.Real) or not alpha >= 0:
-        raise ValueError(f"l2_penalty: alpha must be a number >= 0, got {alpha!r}")
+        raise ValueError(f"{name}: alpha must be a number >= 0, got {alpha!r}")
     for p in params:
         if not isinstance(p, (Value, Tensor)):
-            raise TypeError(f"l2_penalty: parameters must be Values or Tensors, got "
+            raise TypeError(f"{name}: parameters must be Values or Tensors, got "
                             f"{type(p).__name__}")
-    return alpha * sum(p * p if isinstance(p, Value) else (p * p).sum() for p in params)
+    return params
 
 
 # ----------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from autograd.random import default_rng
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+    "eye_", "dirac_",
 ]
 
 Target = Any        # a Tensor, or a list of Values where the function says so
@@ -140,6 +141,56 @@ def zeros_(tensor: Target) -> Target:
 def ones_(tensor: Target) -> Target:
     """Fill with 1."""
     return _write("ones_", tensor, np.ones)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d weight with the identity matrix (ones on the diagonal, zeros elsewhere; a
+    rectangular one too): a Linear(n, n) that starts by passing its input through.
+
+    >>> from autograd import zeros
+    >>> eye_(zeros(2, 3)).data
+    array([[1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    if not isinstance(tensor, Tensor) or tensor.ndim != 2:
+        what = f"shape {tensor.shape}" if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise ValueError(f"eye_: needs a 2-d Tensor, got {what}")
+    return _write("eye_", tensor, lambda shape: np.eye(*shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a convolution weight (out, in, *kernel) of 3, 4 or 5 dimensions with the Dirac delta,
+    as PyTorch does: output channel i of each group copies input channel i (a 1 at the kernel's
+    centre), so the convolution starts as the identity on the first min(out/groups, in)
+    channels; the rest are zeros. `groups` splits the output channels as in `Conv2d(groups=)`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor, zeros
+    >>> from nn.functional import conv2d
+    >>> x = Tensor(np.arange(18.0).reshape(1, 2, 3, 3))
+    >>> bool((conv2d(x, dirac_(zeros(2, 2, 3, 3, dtype=np.float64)), padding=1).data
+    ...       == x.data).all())
+    True
+    """
+    if not isinstance(tensor, Tensor) or tensor.ndim not in (3, 4, 5):
+        what = f"shape {tensor.shape}" if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise ValueError(f"dirac_: needs a convolution weight of 3, 4 or 5 dimensions "
+                         f"(out, in, *kernel), got {what}")
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1 \
+            or tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: groups must be a positive integer that divides the "
+                         f"{tensor.shape[0]} output channels, got {groups!r}")
+    per_group = tensor.shape[0] // groups
+
+    def make(shape: tuple) -> np.ndarray:
+        values = np.zeros(shape)
+        centre = tuple(k // 2 for k in shape[2:])
+        for g in range(groups):
+            for d in range(min(per_group, shape[1])):
+                values[(g * per_group + d, d) + centre] = 1.0
+        return values
+
+    return _write("dirac_", tensor, make)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -250,6 +301,19 @@ def _fans(name: str, tensor: Any) -> tuple[int, int]:
                          f"got shape {tensor.shape} (fill biases with zeros_ or uniform_)")
     fan_out, fan_in = tensor.shape
     return max(fan_in, 1), max(fan_out, 1)          # an empty weight: no division by 0
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """PyTorch's private helper, which custom `reset_parameters` methods call: (fan_in,
+    fan_out) of a weight (out_features, in_features), or of a convolution weight (out,
+    in/groups, *kernel), the fans every initialiser here uses. Unlike PyTorch's, each is at
+    least 1 (an empty weight gives 1, not 0), so 1/√fan_in never divides by zero.
+
+    >>> from autograd import zeros
+    >>> _calculate_fan_in_and_fan_out(zeros(16, 3, 5, 5))     # 3·5·5 in, 16·5·5 out
+    (75, 400)
+    """
+    return _fans("_calculate_fan_in_and_fan_out", tensor)
 
 
 def _kaiming_std(name: str, tensor: Any, a: float, mode: str, nonlinearity: str) -> float:

@@ -10,11 +10,11 @@
 (5, 1)
 >>> model
 MLP(
-  (0): Linear(in_features=2, out_features=16)
+  (0): Linear(in_features=2, out_features=16, bias=True)
   (1): ReLU()
-  (2): Linear(in_features=16, out_features=16)
+  (2): Linear(in_features=16, out_features=16, bias=True)
   (3): ReLU()
-  (4): Linear(in_features=16, out_features=1)
+  (4): Linear(in_features=16, out_features=1, bias=True)
 )
 """
 
@@ -52,7 +52,7 @@ class Linear(Module):
     device here, or None (a GPU is refused).
 
     >>> Linear(2, 5, device="cpu")
-    Linear(in_features=2, out_features=5)
+    Linear(in_features=2, out_features=5, bias=True)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -87,8 +87,8 @@ class Linear(Module):
                             f"MLP for Values") from None
 
     def extra_repr(self) -> str:
-        bias = "" if self.bias is not None else ", bias=False"
-        return f"in_features={self.in_features}, out_features={self.out_features}{bias}"
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
 
 
 def _one_feature_hint(x: Any, in_features: int) -> str:
@@ -320,21 +320,21 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """In training, zero each input with probability p and scale the rest by 1/(1-p);
-    in evaluation (`model.eval()`), pass the input through. `inplace` is accepted for PyTorch
-    code and changes nothing (the result is a new tensor)."""
+    """In training, zero each input with probability p and scale the rest by 1/(1-p) (p = 1
+    gives zeros, as in PyTorch); in evaluation (`model.eval()`), pass the input through.
+    `inplace` is accepted for PyTorch code and changes nothing (the result is a new tensor)."""
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
                  inplace: bool = False) -> None:
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p, self.inplace, self.rng = float(p), inplace, rng
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, training=self.training, rng=self.rng)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 # -- containers ----------------------------------------------------------------------------------

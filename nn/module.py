@@ -43,7 +43,7 @@ from autograd.graph import Node
 from autograd.devices import NO_GPU, to_arguments
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
-           "StateDictKeyError", "StateDictShapeError"]
+           "StateDictKeyError", "StateDictShapeError", "RemovableHandle"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -121,12 +121,106 @@ class Module:
     """
 
     training: bool = True       # a class default, so subclasses need not call __init__
+    _hooked: bool = False       # True while forward hooks are registered (see __call__)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._hooked:                    # the only cost of hooks to a module without any
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- forward hooks -------------------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """PyTorch's forward pre-hook: `hook(module, args)` runs before each `forward`; it
+        returns None, or new positional arguments (a tuple; anything else is one argument).
+        With `with_kwargs=True` it is `hook(module, args, kwargs)` and returns None or
+        `(args, kwargs)`. `prepend=True` runs it before the hooks already registered. Returns
+        a handle whose `.remove()` takes the hook away.
+
+        >>> from nn import Linear
+        >>> layer = Linear(2, 1)
+        >>> handle = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        >>> float(layer(np.ones((1, 2))).item()) == float(layer.bias.item())
+        True
+        >>> handle.remove()
+        """
+        return self._add_hook("_forward_pre_hooks", "register_forward_pre_hook", hook,
+                              prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """PyTorch's forward hook: `hook(module, args, output)` runs after each `forward`; it
+        returns None, or an output that replaces the module's. With `with_kwargs=True` it is
+        `hook(module, args, kwargs, output)`. Returns a handle whose `.remove()` takes the hook
+        away (it is a context manager too).
+
+        Keeping a layer's output this way also gives its gradient: every node keeps its
+        `.grad` after backward here (PyTorch needs `retain_grad()` or a backward hook).
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+        >>> kept = {}
+        >>> with model[0].register_forward_hook(lambda m, args, out: kept.update(h=out)):
+        ...     model(np.ones((4, 2))).sum().backward()
+        >>> kept["h"].shape, kept["h"].grad.shape
+        ((4, 3), (4, 3))
+        """
+        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                              with_kwargs)
+
+    def _add_hook(self, kind: str, method: str, hook: Callable, prepend: bool,
+                  with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.get(kind)
+        if hooks is None:                   # straight into __dict__: no parameter checks
+            hooks = self.__dict__[kind] = {}
+        handle = RemovableHandle(self, kind)
+        hooks[handle.id] = (hook, bool(with_kwargs))
+        if prepend:
+            for key in list(hooks)[:-1]:    # move the others behind the new one
+                hooks[key] = hooks.pop(key)
+        self.__dict__["_hooked"] = True
+        return handle
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules."""
+        for hook, with_kwargs in tuple(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{type(self).__name__}: a forward pre-hook with "
+                                           f"with_kwargs=True must return None or a tuple "
+                                           f"(args, kwargs), got {type(result).__name__}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in tuple(self.__dict__.get("_forward_hooks", {}).values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_full_backward_hook"))
+
+    def register_backward_hook(self, hook: Callable) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_backward_hook"))
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> None:
+        """Refused: glassgrad has no backward hooks (see the error for what to do instead)."""
+        raise NotImplementedError(_no_backward_hooks(self, "register_full_backward_pre_hook"))
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
@@ -159,6 +253,7 @@ class Module:
         if name in buffers:
             if isinstance(value, Module) or is_parameter(value):
                 buffers.remove(name)            # it becomes a child or a parameter (PyTorch too)
+                self.__dict__.get("_non_persistent_buffers", set()).discard(name)
             elif value is not None:
                 value = _buffer_array(self, name, value)
         object.__setattr__(self, name, value)
@@ -167,6 +262,7 @@ class Module:
         buffers = self.__dict__.get("_buffer_names", ())
         if name in buffers:
             buffers.remove(name)
+            self.__dict__.get("_non_persistent_buffers", set()).discard(name)
         object.__delattr__(self, name)
 
     def forward_batch(self, X: Any) -> Any:
@@ -219,6 +315,43 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted name `target` (``"encoder.layers.0"``, as `named_modules`
+        names it; "" is this module), as PyTorch's; an AttributeError names the part that is
+        missing.
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> Sequential(Linear(2, 3), ReLU()).get_submodule("1")
+        ReLU()
+        """
+        if not isinstance(target, str):
+            raise TypeError(f"{type(self).__name__}.get_submodule: the target is a dotted name "
+                            f"such as 'layers.0', got {target!r}")
+        module, path, parts = self, [], target.split(".") if target else []
+        while parts:
+            children = dict(module.named_children())
+            # a plain list attribute names its modules "blocks.0": one child, two parts
+            name = next((".".join(parts[:n]) for n in (1, 2)
+                         if ".".join(parts[:n]) in children and n <= len(parts)), None)
+            if name is None:
+                where = f" (at {'.'.join(path)!r})" if path else ""
+                held = vars(module).get(parts[0])
+                missing, note = parts[0], ""
+                if isinstance(held, (list, tuple)) and len(parts) > 1:
+                    missing = f"{parts[0]}.{parts[1]}"      # past the end of a plain list
+                elif is_parameter(held):
+                    note = f"{missing!r} is a parameter, not a Module; "
+                elif held is not None:
+                    note = f"{missing!r} holds {type(held).__name__}, not a Module; "
+                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
+                                     f"{type(module).__name__}{where} has no submodule "
+                                     f"{missing!r} ({note}its submodules: "
+                                     f"{list(children) or 'none'})")
+            module = children[name]
+            path.append(name)
+            parts = parts[name.count(".") + 1:]
+        return module
+
     def _own_parameters(self) -> Iterator[tuple[str, Node]]:
         """(name, parameter) for this module's own parameters, not its children's."""
         for name, item in self._members():
@@ -230,6 +363,13 @@ class Module:
         for name in self.__dict__.get("_buffer_names", ()):
             value = getattr(self, name)
             if value is not None:
+                yield name, value
+
+    def _own_persistent_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """`_own_buffers` without those registered with `persistent=False` (not in the state)."""
+        left_out = self.__dict__.get("_non_persistent_buffers", ())
+        for name, value in self._own_buffers():
+            if name not in left_out:
                 yield name, value
 
     def _named(self, own: Callable, prefix: str, recurse: bool,
@@ -258,17 +398,24 @@ class Module:
         """The parameters as a list (micrograd's API: `model.parameters()`)."""
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def register_buffer(self, name: str, value: Any) -> None:
+    def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part
         of the module's state (saved by `state_dict()` under its dotted name, restored by
         `load_state_dict()`), but not a parameter, so no optimizer touches it. BatchNorm's
         running statistics are buffers. Assigning to the attribute later keeps it a buffer (an
-        array of numbers, or None).
+        array of numbers, or None). With `persistent=False` (PyTorch's) it is left out of the
+        state: `state_dict()` does not save it and `load_state_dict()` does not expect it (a
+        cache, a mask computed from the settings); it is still cast by `to()` and listed by
+        `buffers()`.
 
         >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
-        >>> dict(m.state_dict())
-        {'count': array(0)}
+        >>> m.register_buffer("mask", np.ones(3), persistent=False)
+        >>> dict(m.state_dict()), [name for name, _ in m.named_buffers()]
+        ({'count': array(0)}, ['count', 'mask'])
         """
+        if not isinstance(persistent, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.register_buffer: persistent must be True or "
+                            f"False, got {persistent!r}")
         _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:               # checked before it is named: a refusal leaves no
@@ -281,6 +428,10 @@ class Module:
             names.append(name)
             value = array
         setattr(self, name, value)
+        if persistent:
+            self.__dict__.get("_non_persistent_buffers", set()).discard(name)
+        else:
+            self.__dict__.setdefault("_non_persistent_buffers", set()).add(name)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
@@ -419,6 +570,11 @@ class Module:
         """PyTorch's `model.float()`: `to(np.float32)`; returns self."""
         return self._cast(f"{type(self).__name__}.float()", np.dtype(np.float32))
 
+    def half(self) -> Module:
+        """PyTorch's `model.half()`: `to(np.float16)`; returns self. numpy computes float16
+        slowly and with 3 significant digits: a way to test precision, not to gain speed."""
+        return self._cast(f"{type(self).__name__}.half()", np.dtype(np.float16))
+
     def cpu(self) -> Module:
         """PyTorch's `model.cpu()`: self (glassgrad's parameters are numpy arrays already)."""
         return self
@@ -451,25 +607,38 @@ class Module:
 
     # -- weights in and out --------------------------------------------------------------------
 
-    def state_dict(self, *, keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """A copy of every parameter's data (a Value's as a 0-d float64 array) and buffer (see
-        `register_buffer`), by dotted name, in PyTorch's order: module by module, parents first,
-        each module's parameters then its buffers. A shared module or parameter is listed
-        under each of its names, as PyTorch does (`parameters()` lists it once), so a model
-        with tied layers loads into its `torch.nn` twin.
+    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Any]:
+        """A copy of every parameter's data (a Value's as a 0-d float64 array) and persistent
+        buffer (see `register_buffer`), by dotted name, in PyTorch's order: module by module,
+        parents first, each module's parameters then its buffers. A shared module or parameter
+        is listed under each of its names, as PyTorch does (`parameters()` lists it once), so a
+        model with tied layers loads into its `torch.nn` twin.
 
-        `keep_vars=True` (PyTorch's) gives the parameters themselves (the Parameter or Value
-        objects, with their gradients) and the buffers' own arrays, not copies.
+        PyTorch's keywords: `prefix` goes before every name; `destination` is a dict the
+        entries are added to (and which is returned); `keep_vars=True` gives the parameters
+        themselves (the Parameter or Value objects, with their gradients) and the buffers' own
+        arrays, not copies.
+
+        >>> from nn import Linear
+        >>> list(Linear(2, 1).state_dict(prefix="encoder."))
+        ['encoder.weight', 'encoder.bias']
         """
         if not isinstance(keep_vars, (bool, np.bool_)):
             raise TypeError(f"state_dict: keep_vars must be True or False, got {keep_vars!r}")
-        state = OrderedDict()
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a string such as 'encoder.', got "
+                            f"{prefix!r}")
+        if destination is not None and not isinstance(destination, dict):
+            raise TypeError(f"state_dict: destination must be a dict (or None), got "
+                            f"{type(destination).__name__}")
+        state = OrderedDict() if destination is None else destination
         for module_name, module in self.named_modules(remove_duplicate=False):
-            prefix = f"{module_name}." if module_name else ""
+            at = prefix + (f"{module_name}." if module_name else "")
             for name, p in module._own_parameters():
-                state[prefix + name] = p if keep_vars else np.array(p.data)
-            for name, b in module._own_buffers():
-                state[prefix + name] = b if keep_vars else np.array(b)
+                state[at + name] = p if keep_vars else np.array(p.data)
+            for name, b in module._own_persistent_buffers():
+                state[at + name] = b if keep_vars else np.array(b)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -495,8 +664,8 @@ class Module:
             raise TypeError(f"load_state_dict: expected a dict of name -> array (as from "
                             f"state_dict() or nn.load), got {_what(state)}")
         params = dict(self.named_parameters(remove_duplicate=False))
-        buffers = dict(self.named_buffers(remove_duplicate=False))
-        params.update(buffers)
+        buffers = dict(self._named(Module._own_persistent_buffers, "", True, False))
+        params.update(buffers)                          # persistent=False ones are not state
         given = {id(p) for name, p in params.items() if name in state}
         missing = [name for name, p in params.items() if id(p) not in given]
         unexpected = [name for name in state if name not in params]
@@ -561,6 +730,46 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+class RemovableHandle:
+    """What `register_forward_hook` and `register_forward_pre_hook` return: `.remove()` takes
+    the hook away (a second call does nothing); used in a `with` block, it removes the hook at
+    the block's end."""
+
+    _next_id = 0
+
+    def __init__(self, module: Module, kind: str) -> None:
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        self._module = module
+        self._kind = kind
+
+    def remove(self) -> None:
+        module = self._module
+        if module is None:
+            return
+        self._module = None
+        hooks = module.__dict__.get(self._kind, {})
+        hooks.pop(self.id, None)
+        if not hooks and not module.__dict__.get(
+                "_forward_hooks" if self._kind == "_forward_pre_hooks" else "_forward_pre_hooks"):
+            module.__dict__["_hooked"] = False   # back to the plain call
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
+
+
+def _no_backward_hooks(module: Module, method: str) -> str:
+    return (f"{type(module).__name__}.{method}: glassgrad has no backward hooks. Every node "
+            f"keeps its .grad after backward: read the parameters' .grad after "
+            f"loss.backward(), and for the gradient of a layer's output keep the output with a "
+            f"forward hook (`layer.register_forward_hook(lambda m, args, out: kept.append(out))`)"
+            f" and read kept[-1].grad after backward; to change gradients, change them between "
+            f"backward() and the optimizer's step()")
 
 
 def clear_grad(p: Node, set_to_none: bool = True) -> None:

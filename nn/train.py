@@ -328,9 +328,11 @@ class History:
         return self.at(self.restored_epoch or self.epochs)
 
     def plot(self, ax: Any = None) -> Any:
-        """Loss curves (training and validation) and metric curves with matplotlib."""
+        """Loss curves (training and validation) and metric curves with matplotlib, one axes
+        per name, epochs on the x-axis (whole-number ticks only)."""
         try:
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
         names = sorted({n.removeprefix("val_") for n in self.history if n != "lr"},
@@ -348,6 +350,7 @@ class History:
             if self.best_epoch is not None:
                 axis.axvline(self.best_epoch, color="grey", lw=0.8, ls=":")
             axis.set_xlabel("epoch")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))    # no epoch 2.5
             axis.set_title(name)
             axis.legend()
         return axes
@@ -481,11 +484,19 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     with the loss's `ignore_index` count neither in the mean loss nor in the metrics; a batch of
     only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is no divergence.
 
+    Any other error that stops the loop (a loss or metric that raises, such as
+    `binary_cross_entropy` refusing the outputs of a step that blew the weights up) puts the
+    weights and buffers back as they were at the end of the last finished epoch, or as `fit`
+    found them if none finished, so a failed run leaves no ruined model; the error says so in a
+    note (Python 3.11+). The optimizer's state (momentum, Adam's moments) is not put back,
+    as after a divergence: make a new optimizer to start afresh.
+
     Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
     would: with the best epoch's weights when `early_stopping` keeps them, else those of the
-    latest step; then it re-raises. That exception, and any other that stops `fit` (divergence,
-    a failing metric), carries the finished epochs as `.history`; the model stays in training
-    mode, and calling `fit` again with the same optimizer (and scheduler) trains on from there:
+    latest step (a stop by hand is no error: the steps taken are kept); then it re-raises. That
+    exception, and any other that stops `fit`, carries the finished epochs as `.history`; the
+    model stays in training mode, and calling `fit` again with the same optimizer (and
+    scheduler) trains on from there:
 
         try:
             history = fit(model, loss_fn, optimizer, data, epochs=100)
@@ -533,6 +544,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                          f"better; make it with mode={mode!r}")
     history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
     weights = _Weights(optimizer)
+    finished = model.state_dict()           # put back if an error stops the loop
     bar = _progress_bar(epochs * len(train_loader), progress)
     plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
@@ -549,6 +561,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
             history.steps += len(train_loader)          # one update per batch of the epoch
+            finished = model.state_dict()
             if plot is not None:
                 plot.update(history)
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
@@ -579,6 +592,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         stop.history = history
         raise
     except Exception as error:          # diverged, or a metric or the loss failed
+        if not isinstance(error, TrainingDiverged):     # (that one put back the last step)
+            _put_back(model, finished, history.epochs, error)
         if bar is not None:
             bar.set_description(f"epoch {history.epochs + 1}/{epochs}: "
                                 f"{'diverged' if isinstance(error, TrainingDiverged) else 'failed'}",
@@ -594,6 +609,20 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             bar.close()
     _finish(model, history, best_state, started)
     return history
+
+
+def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None:
+    """Load `state` (the weights after `epochs` finished epochs) into `model` after `error`
+    stopped fit, and add a note saying so to the error, if the weights had changed since."""
+    now = model.state_dict()
+    if all(name in now and np.array_equal(now[name], array) for name, array in state.items()):
+        return                                  # stopped before any step changed them
+    model.load_state_dict(state, strict=False)  # (a parameter made during training stays)
+    when = (f"at the end of epoch {epochs}, the last finished" if epochs else
+            "when fit started (no epoch finished)")
+    if hasattr(error, "add_note"):              # Python 3.11+
+        error.add_note(f"fit: the model's weights are back as they were {when}; the "
+                       f"optimizer's state is not (make a new optimizer to start afresh)")
 
 
 def _finish(model: Module, history: History, best_state: dict | None, started: float) -> None:

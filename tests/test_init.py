@@ -328,3 +328,73 @@ def test_trunc_normal_and_orthogonal_errors():
         init.trunc_normal_(Tensor(np.zeros(3)), std=0.0)
     with pytest.raises(ValueError, match="trunc_normal_: the interval holds only"):
         init.trunc_normal_(Tensor(np.zeros(3)), a=40.0, b=math.inf)
+
+
+# ----------------------------------------------------------------------------------------------
+# eye_, dirac_ and PyTorch's _calculate_fan_in_and_fan_out
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2)])
+def test_eye_fills_the_identity_in_place_keeping_the_dtype(shape):
+    w = Tensor(np.full(shape, 7.0, dtype=np.float32), requires_grad=True)
+    assert init.eye_(w) is w and w.dtype == np.float32 and w.is_leaf
+    assert np.array_equal(w.data, np.eye(*shape))
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 3, 3, 3), 2), ((3, 5, 2, 4), 1),
+                                           ((4, 2, 3, 3, 3), 2), ((8, 1, 5, 5), 4)])
+def test_dirac_matches_pytorch(shape, groups):
+    torch = pytest.importorskip("torch")
+    w = Tensor(np.full(shape, 3.0))
+    expected = torch.nn.init.dirac_(torch.empty(shape), groups=groups).numpy()
+    assert init.dirac_(w, groups=groups) is w
+    assert np.array_equal(w.data, expected)
+
+
+def test_a_dirac_convolution_passes_its_input_through():
+    from nn import Conv2d
+    conv = Conv2d(3, 3, 3, padding=1, bias=False)
+    init.dirac_(conv.weight)
+    x = Tensor(np.random.default_rng(0).normal(size=(2, 3, 5, 5)).astype(np.float32))
+    assert np.allclose(conv(x).data, x.data)
+
+
+def test_eye_and_dirac_errors():
+    with pytest.raises(ValueError, match=r"eye_: needs a 2-d Tensor, got shape \(2, 2, 2\)"):
+        init.eye_(Tensor(np.zeros((2, 2, 2))))
+    with pytest.raises(ValueError, match="eye_: needs a 2-d Tensor, got ndarray"):
+        init.eye_(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"dirac_: needs a convolution weight of 3, 4 or 5 "
+                                         r"dimensions \(out, in, \*kernel\), got shape \(2, 2\)"):
+        init.dirac_(Tensor(np.zeros((2, 2))))
+    with pytest.raises(ValueError, match="dirac_: groups must be a positive integer that divides "
+                                         "the 6 output channels, got 4"):
+        init.dirac_(Tensor(np.zeros((6, 2, 3))), groups=4)
+    with pytest.raises(ValueError, match="got 0"):
+        init.dirac_(Tensor(np.zeros((6, 2, 3))), groups=0)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (16, 3, 5, 5), (8, 4, 3), (2, 3, 1, 2, 2)])
+def test_calculate_fan_in_and_fan_out_is_pytorch_s(shape):
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert init._calculate_fan_in_and_fan_out(Tensor(np.zeros(shape))) == expected
+
+
+def test_calculate_fan_in_and_fan_out_in_a_custom_reset_parameters():
+    """PyTorch's recipe for a layer's bias: U(±1/√fan_in)."""
+    from nn import Parameter
+    from nn.module import Module
+
+    class Scaled(Module):
+        def __init__(self):
+            self.weight = Parameter(np.zeros((4, 50)))
+            self.bias = Parameter(np.zeros(4))
+            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    layer = Scaled()
+    assert 0 < np.abs(layer.bias.data).max() <= 1 / math.sqrt(50)
+    with pytest.raises(ValueError, match=r"_calculate_fan_in_and_fan_out: .*2-d.*\(4,\)"):
+        init._calculate_fan_in_and_fan_out(layer.bias)

@@ -91,11 +91,13 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
         Linear(0, 2)
     with pytest.raises(ValueError, match="out_features must be a positive integer, got 2.5"):
         Linear(2, 2.5)
-    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=4\): input of "
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=4, bias=True\): "
+                                         r"input of "
                                          r"shape \(5, 3\) does not fit a weight of shape \(4, 2\) "
                                          r"\(out_features, in_features\)"):
         Linear(2, 4)(Tensor(np.zeros((5, 3))))      # the layer is named, as in a deep model
-    with pytest.raises(TypeError, match=r"^Linear\(in_features=2, out_features=4\): takes a "
+    with pytest.raises(TypeError, match=r"^Linear\(in_features=2, out_features=4, bias=True\): "
+                                        r"takes a "
                                         r"Tensor or an array, got a list of Values .*nn.scalar"):
         Linear(2, 4)([Value(1.0), Value(2.0)])      # not Tensor's words about dtype object
 
@@ -184,8 +186,21 @@ def test_dropout_scales_in_training_and_passes_through_in_eval():
     assert abs(kept.mean() - 0.75) < 0.02
     layer.eval()
     assert np.array_equal(layer(x).numpy(), x.numpy())
-    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\), got 1"):
-        Dropout(1)
+    with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\], "
+                                         r"got 1.5"):
+        Dropout(1.5)
+    with pytest.raises(ValueError, match=r"Dropout: .* got -0.1"):
+        Dropout(-0.1)
+
+
+def test_dropout_one_gives_zeros_in_training_as_pytorch_and_passes_through_in_eval():
+    layer = Dropout(1.0)
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    y = layer(x)
+    assert np.array_equal(y.numpy(), np.zeros((4, 3)))
+    y.sum().backward()
+    assert np.array_equal(x.grad, np.zeros((4, 3)))
+    assert layer.eval()(x) is x
 
 
 def test_sequential_applies_layers_in_order_and_names_them_by_position():
@@ -235,7 +250,7 @@ def test_mlp_trains_to_fit_a_small_problem():
 
 
 def test_a_flat_array_into_a_one_feature_layer_says_to_make_a_column():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=1, out_features=2\): .*"
+    with pytest.raises(ValueError, match=r"Linear\(in_features=1, out_features=2, bias=True\): .*"
                                          r"X.reshape\(-1, 1\)"):
         Linear(1, 2)(Tensor(np.arange(5.0)))
     with pytest.raises(ValueError) as error:                 # another mistake: no such hint
@@ -456,3 +471,17 @@ def test_an_embedding_moves_to_pytorch_and_back_strictly():
         theirs.weight.normal_()
     ours.load_state_dict(theirs.state_dict())
     np.testing.assert_array_equal(ours.weight.data, as_array(theirs.weight))
+
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Linear(3, 2), lambda nn: nn.Linear(3, 2, bias=False),
+    lambda nn: nn.Dropout(0.2), lambda nn: nn.Dropout(1.0, inplace=True),
+    lambda nn: nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Dropout(), nn.Linear(3, 1)),
+])
+def test_reprs_are_pytorch_s(make):
+    """PyTorch prints bias=True and inplace=False too: a printed model reads the same in both."""
+    torch = pytest.importorskip("torch")
+    import nn
+    assert repr(make(nn)) == repr(make(torch.nn))
+    assert repr(nn.Linear(3, 2)) == "Linear(in_features=3, out_features=2, bias=True)"

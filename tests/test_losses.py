@@ -752,3 +752,53 @@ def test_cross_entropy_on_sequence_logits_says_how_to_flatten_them():
                                          r"logits.reshape\(-1, 3\) with targets.reshape\(-1\), "
                                          r"or logits.transpose\(1, 2\)$"):
         F.cross_entropy(Tensor(np.zeros((2, 4, 3))), np.zeros((2, 4), dtype=np.int64))
+
+
+def test_l1_penalty_on_tensors_and_values():
+    """alpha Σ |p| over tensors of any shape; gradient alpha sign(p), 0 at 0 (a subgradient)."""
+    a, b = t64([[1.0, -2.0], [0.0, 3.0]]), t64([-4.0])
+    penalty = F.l1_penalty([a, b], 0.1)
+    assert penalty.item() == pytest.approx(0.1 * (1 + 2 + 0 + 3 + 4), rel=1e-14)
+    penalty.backward()
+    np.testing.assert_array_equal(a.grad, 0.1 * np.sign(a.data))
+    np.testing.assert_array_equal(b.grad, [-0.1])
+    w = [Value(3.0), Value(-4.0), Value(0.0)]
+    penalty = F.l1_penalty(w, 0.01)
+    penalty.backward()
+    assert penalty.data == pytest.approx(0.07, rel=1e-15)
+    assert [v.grad for v in w] == [0.01, -0.01, 0.0]
+
+
+def test_l1_penalty_of_a_model_s_weights_shrinks_them_and_leaves_biases_alone():
+    """Weights only, as the l2_penalty examples pass them: the biases get no gradient from it;
+    with plain gradient descent the weights end hovering within lr·alpha of 0, not at 0."""
+    from nn import Linear
+    from nn.optim import SGD
+    layer = Linear(3, 2, dtype=np.float64)
+    weights = [p for name, p in layer.named_parameters() if name.endswith("weight")]
+    F.l1_penalty(weights, 0.5).backward()
+    assert layer.bias.grad is None
+    np.testing.assert_array_equal(layer.weight.grad, 0.5 * np.sign(layer.weight.data))
+    optimizer = SGD(weights, lr=0.01)
+    for _ in range(300):
+        optimizer.zero_grad()
+        F.l1_penalty(weights, 0.5).backward()
+        optimizer.step()
+    assert np.abs(layer.weight.data).max() <= 0.005 + 1e-12       # lr · alpha
+    assert np.count_nonzero(layer.weight.data) > 0                 # but not exactly 0
+
+
+def test_l1_penalty_errors_are_l2_penalty_s_with_its_name():
+    from nn import Linear
+    with pytest.raises(TypeError, match=r"l1_penalty: got the module Linear; pass its "
+                                        r"parameters: l1_penalty\(model.parameters\(\), alpha\)"):
+        F.l1_penalty(Linear(2, 1), 1e-4)
+    with pytest.raises(TypeError, match=r"l1_penalty: the parameters come first, then alpha"):
+        F.l1_penalty(1e-4, [Value(1.0)])
+    with pytest.raises(ValueError, match="l1_penalty: alpha must be a number >= 0, got -1"):
+        F.l1_penalty([Value(1.0)], -1)
+    with pytest.raises(ValueError, match="l1_penalty: got no parameters"):
+        F.l1_penalty([], 1e-4)
+    with pytest.raises(TypeError, match="l1_penalty: parameters must be Values or Tensors, got "
+                                        "float"):
+        F.l1_penalty([1.0], 1e-4)

@@ -97,7 +97,8 @@ def test_softmax_regression_learns_three_classes():
 def test_named_parameters_and_repr():
     model = SoftmaxRegression(4, 3)
     assert [n for n, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
-    assert repr(model) == "SoftmaxRegression(\n  (linear): Linear(in_features=4, out_features=3)\n)"
+    assert repr(model) == ("SoftmaxRegression(\n"
+                           "  (linear): Linear(in_features=4, out_features=3, bias=True)\n)")
 
 
 @pytest.mark.parametrize("model, method", [

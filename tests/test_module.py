@@ -583,6 +583,10 @@ def test_double_casts_parameters_their_grads_and_float_buffers_keeping_the_param
     assert out.dtype == np.float64
     assert model.float() is model and {p.dtype for p in params} == {np.dtype(np.float32)}
     assert bn.running_var.dtype == np.float32
+    assert model.half() is model and {p.dtype for p in params} == {np.dtype(np.float16)}
+    assert {p.grad.dtype for p in params} == {np.dtype(np.float16)}
+    assert bn.running_var.dtype == np.float16 and bn.num_batches_tracked.dtype == np.int64
+    assert model(Tensor(np.ones((5, 3)), dtype=np.float16)).dtype == np.float16
 
 
 def test_an_optimizer_built_before_double_steps_the_same_parameters():
@@ -678,4 +682,182 @@ def test_a_scalar_model_is_float64_already_and_refuses_float32():
     with pytest.raises(TypeError, match=r"MLP\.float\(\): this model's parameters are Values, "
                                         r"whose data are Python floats \(float64\)"):
         model.float()
+    with pytest.raises(TypeError, match=r"MLP\.half\(\): this model's parameters are Values"):
+        model.half()
     assert [p.data for p in model.parameters()] == data
+
+
+# -- forward hooks (PyTorch's register_forward_hook / register_forward_pre_hook) --------------
+
+def test_a_forward_pre_hook_sees_and_replaces_the_arguments():
+    layer, seen = Affine(), []
+    handle = layer.register_forward_pre_hook(lambda m, args: seen.append((m, args)))
+    x = Tensor([1.0, 2.0])
+    layer(x)
+    assert seen[0][0] is layer and seen[0][1][0] is x
+    layer.register_forward_pre_hook(lambda m, args: args[0] * 10)     # not a tuple: one argument
+    assert np.allclose(layer(x).numpy(), [10.0, 20.0])
+    handle.remove()
+    layer.register_forward_pre_hook(lambda m, args: (args[0] + 1,))   # after the * 10
+    assert np.allclose(layer(x).numpy(), [11.0, 21.0]) and len(seen) == 2
+
+
+def test_a_forward_hook_sees_the_changed_arguments_and_replaces_the_output():
+    layer, seen = Affine(), []
+    layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+    layer.register_forward_hook(lambda m, args, out: seen.append((args[0].numpy(), out.numpy())))
+    layer.register_forward_hook(lambda m, args, out: out + 100)
+    layer.register_forward_hook(lambda m, args, out: out * -1)        # gets the replaced output
+    assert np.allclose(layer(Tensor([1.0, 2.0])).numpy(), [-102.0, -104.0])
+    assert np.allclose(seen[0][0], [2.0, 4.0]) and np.allclose(seen[0][1], [2.0, 4.0])
+
+
+def test_removing_hooks_restores_the_plain_call_and_remove_twice_is_harmless():
+    layer, calls = Affine(), []
+    pre = layer.register_forward_pre_hook(lambda m, args: calls.append("pre"))
+    post = layer.register_forward_hook(lambda m, args, out: calls.append("post"))
+    layer(Tensor([1.0, 2.0]))
+    assert calls == ["pre", "post"] and layer._hooked
+    pre.remove(); pre.remove()
+    assert layer._hooked                        # the forward hook is still there
+    post.remove()
+    assert not layer._hooked
+    layer(Tensor([1.0, 2.0]))
+    assert calls == ["pre", "post"]
+    assert not Affine()._hooked                 # another module never had any
+
+
+def test_hook_order_prepend_with_kwargs_and_a_handle_as_a_context_manager():
+    class Scale(Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m, order = Scale(), []
+    m.register_forward_hook(lambda mod, args, out: order.append("first"))
+    with m.register_forward_hook(lambda mod, args, out: order.append("second")):
+        m.register_forward_hook(lambda mod, args, out: order.append("zeroth"), prepend=True)
+        m(Tensor([1.0]))
+    m(Tensor([1.0]))
+    assert order == ["zeroth", "first", "second", "zeroth", "first"]
+
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}),
+                                with_kwargs=True)
+    kept = []
+    m.register_forward_hook(lambda mod, args, kwargs, out: kept.append(kwargs),
+                            with_kwargs=True)
+    assert np.allclose(m(Tensor([2.0]), factor=5.0).numpy(), [6.0])
+    assert kept == [{"factor": 3.0}]
+    m.register_forward_pre_hook(lambda mod, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"Scale: a forward pre-hook with with_kwargs=True "
+                                           r"must return None or a tuple \(args, kwargs\)"):
+        m(Tensor([2.0]))
+
+
+def test_a_hook_that_removes_itself_while_running_is_fine():
+    layer, handles = Affine(), []
+    handles.append(layer.register_forward_hook(lambda m, args, out: handles[0].remove()))
+    layer(Tensor([1.0, 2.0]))
+    assert not layer._hooked
+
+
+def test_hooks_are_not_parameters_nor_state_and_must_be_callable():
+    net = Net()
+    net.first.register_forward_hook(lambda m, args, out: None)
+    assert [n for n, _ in net.named_parameters()][:3] == ["gain", "first.scale", "first.shift"]
+    assert "first._forward_hooks" not in net.state_dict()
+    with pytest.raises(TypeError, match="Affine.register_forward_hook: the hook must be callable"):
+        net.first.register_forward_hook("print")
+
+
+def test_a_kept_output_has_its_gradient_after_backward():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    kept = []
+    model[1].register_forward_hook(lambda m, args, out: kept.append(out))
+    model(Tensor(np.ones((4, 2)))).sum().backward()
+    assert np.allclose(kept[0].grad, np.broadcast_to(model[2].weight.data, (4, 3)))
+
+
+@pytest.mark.parametrize("method", ["register_full_backward_hook", "register_backward_hook",
+                                    "register_full_backward_pre_hook"])
+def test_backward_hooks_are_refused_saying_what_to_do_instead(method):
+    with pytest.raises(NotImplementedError, match=rf"Linear.{method}: glassgrad has no backward "
+                                                  rf"hooks.*\.grad.*register_forward_hook"):
+        getattr(Linear(2, 1), method)(lambda m, grad_in, grad_out: None)
+
+
+def test_a_non_persistent_buffer_is_left_out_of_the_state_as_in_pytorch():
+    m = Affine()
+    m.register_buffer("count", np.zeros(()))
+    m.register_buffer("mask", np.ones(2), persistent=False)
+    assert list(m.state_dict()) == ["scale", "shift", "count"]
+    assert list(m.state_dict(keep_vars=True)) == ["scale", "shift", "count"]
+    assert [name for name, _ in m.named_buffers()] == ["count", "mask"]   # still a buffer
+    m.mask = Tensor([5.0, 6.0])                     # a later assignment keeps it out
+    fresh = Affine()
+    fresh.register_buffer("count", np.ones(()))
+    fresh.register_buffer("mask", np.zeros(2), persistent=False)
+    assert repr(fresh.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
+    assert fresh.count == 0 and fresh.mask.tolist() == [0.0, 0.0]      # not loaded
+    result = fresh.load_state_dict({**m.state_dict(), "mask": np.ones(2)}, strict=False)
+    assert result.unexpected_keys == ["mask"] and fresh.mask.tolist() == [0.0, 0.0]
+    assert m.double().mask.dtype == np.float64      # cast with the rest
+    m.register_buffer("mask", m.mask, persistent=True)                  # registered again
+    assert list(m.state_dict()) == ["scale", "shift", "count", "mask"]
+    with pytest.raises(TypeError, match="Affine.register_buffer: persistent must be True or "
+                                        "False, got 'no'"):
+        m.register_buffer("other", np.ones(1), persistent="no")
+
+
+def test_a_non_persistent_buffer_that_becomes_a_parameter_or_is_deleted_is_forgotten():
+    m = Module()
+    m.register_buffer("stat", np.zeros(2), persistent=False)
+    m.stat = Parameter([1.0])
+    assert list(m.state_dict()) == ["stat"]
+    m.register_buffer("cache", np.zeros(2), persistent=False)
+    del m.cache
+    m.register_buffer("cache", np.zeros(2))
+    assert list(m.state_dict()) == ["stat", "cache"]
+
+
+def test_state_dict_takes_pytorch_s_prefix_and_destination():
+    net = Sequential(Linear(2, 3), Linear(3, 1))
+    state = net.state_dict(prefix="body.")
+    assert list(state) == ["body.0.weight", "body.0.bias", "body.1.weight", "body.1.bias"]
+    into = {"step": 3}
+    assert net[0].state_dict(destination=into, prefix="a.") is into
+    assert list(into) == ["step", "a.weight", "a.bias"]
+    assert np.array_equal(into["a.weight"], net[0].weight.data)
+    with pytest.raises(TypeError, match="state_dict: prefix must be a string"):
+        net.state_dict(prefix=1)
+    with pytest.raises(TypeError, match="state_dict: destination must be a dict"):
+        net.state_dict(destination=[])
+
+
+def test_get_submodule_follows_dotted_names_as_named_modules_gives_them():
+    net = Net()
+    net.body = Sequential(Linear(2, 3), ReLU())
+    assert net.get_submodule("") is net
+    assert net.get_submodule("first") is net.first
+    assert net.get_submodule("blocks.1") is net.blocks[1]         # an item of a plain list
+    assert net.get_submodule("body.1") is net.body[1]
+    for name, module in net.named_modules():
+        assert net.get_submodule(name) is module
+    heads = ModuleDict({"a": Sequential(Linear(1, 1))})
+    assert heads.get_submodule("a.0") is heads["a"][0]
+
+
+@pytest.mark.parametrize("target, message", [
+    ("body.2", "Net.get_submodule('body.2'): Sequential (at 'body') has no submodule '2' "
+               "(its submodules: ['0', '1'])"),
+    ("body.0.weight", "Linear (at 'body.0') has no submodule 'weight' ('weight' is a parameter, "
+                      "not a Module; its submodules: none)"),
+    ("blocks.7", "Net has no submodule 'blocks.7' (its submodules: ['first', 'blocks.0', "
+                 "'blocks.1', 'body'])"),
+    ("label", "Net has no submodule 'label' ('label' holds str, not a Module"),
+    ("firts.scale", "Net has no submodule 'firts'"),
+])
+def test_get_submodule_names_the_missing_part_in_an_attribute_error(target, message):
+    net = Net()
+    net.body = Sequential(Linear(2, 3), ReLU())
+    with pytest.raises(AttributeError, match=re.escape(message)):
+        net.get_submodule(target)

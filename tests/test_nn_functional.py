@@ -4,6 +4,8 @@ torch is installed, else as recorded in tests/reference/nn_functional.npz)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -125,10 +127,21 @@ def test_dtype_is_kept(dtype):
     assert y.dtype == dtype and x.grad.dtype == dtype
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "0.5", None])
+@pytest.mark.parametrize("p", [-0.1, 1.0001, 1.5, "0.5", None])
 def test_p_outside_zero_one_is_an_error(p):
-    with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\], "
+                                         rf"got {re.escape(repr(p))}"):
         F.dropout(Tensor([1.0]), p)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_p_one_drops_everything_with_zero_gradients_as_pytorch(dtype):
+    x = Tensor(np.arange(1.0, 7.0, dtype=dtype).reshape(2, 3), requires_grad=True)
+    y = F.dropout(x, 1.0)
+    assert y.dtype == dtype and np.array_equal(y.data, np.zeros((2, 3)))
+    (y * 5).sum().backward()
+    assert np.array_equal(x.grad, np.zeros((2, 3))) and x.grad.dtype == dtype
+    assert F.dropout(x, 1, training=False) is x                 # evaluation: passed through
 
 
 def test_dropout_of_a_value_is_a_type_error():

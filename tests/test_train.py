@@ -372,6 +372,24 @@ def test_history_plot(blobs):
     assert len(axes[0].lines) == 3                     # train, validation, best epoch
 
 
+@pytest.mark.parametrize("epochs", [3, 10, 37])
+def test_history_plot_ticks_whole_epochs(blobs, epochs):
+    """matplotlib's default ticks put epochs 2.5 and 7.5 on a 10-epoch axis."""
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is optional")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=epochs,
+                  progress=False)
+    for ax in history.plot():
+        ax.figure.canvas.draw()
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+    plt.close("all")
+
+
 
 def test_history_reads_like_a_dict_of_curves(blobs):
     X, y = blobs
@@ -632,6 +650,57 @@ def test_an_error_inside_fit_carries_the_finished_epochs(blobs):
         fit(model, mse_loss, SGD(model.parameters(), lr=2.0), (X, y.astype(np.float32)),
             epochs=50, batch_size=len(X), metrics=(), progress=False)  # ~17 epochs
     assert error.value.epoch > 1 and error.value.history.epochs == error.value.epoch - 1
+
+
+def test_a_wrong_loss_that_blows_the_weights_up_leaves_the_model_as_fit_found_it():
+    """binary_cross_entropy on a fresh LogisticRegression's logits: the first batch's outputs
+    are exactly 0 (they pass the [0, 1] check), its step takes the weights to ~1e11, and the
+    second batch's outputs are refused. The model must not keep those weights."""
+    from nn.data import make_moons
+    X, y = make_moons(200, noise=0.1, seed=0)
+    model = LogisticRegression(2)
+    start = {name: array.copy() for name, array in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: probs must be in \[0, 1\].*"
+                                         r"binary_cross_entropy_with_logits") as error:
+        fit(model, binary_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=3,
+            progress=False)
+    assert error.value.history.epochs == 0
+    assert model.state_dict().keys() == start.keys()
+    assert all(np.array_equal(model.state_dict()[name], start[name]) for name in start)
+    if sys.version_info >= (3, 11):
+        assert error.value.__notes__ == [
+            "fit: the model's weights are back as they were when fit started (no epoch "
+            "finished); the optimizer's state is not (make a new optimizer to start afresh)"]
+    # the right loss then trains the same model
+    history = fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.1),
+                  (X, y), epochs=3, progress=False)
+    assert history["accuracy"][-1] > 0.75
+
+
+def test_an_error_in_a_later_epoch_puts_back_the_last_finished_epoch_s_weights(blobs):
+    """A metric that fails in epoch 3: the weights (and BatchNorm's running statistics) are
+    those the metric saw at the end of epoch 2, the epochs error.history holds."""
+    from nn import BatchNorm1d, Sequential
+    X, y = blobs
+    manual_seed(0)
+    model = Sequential(Linear(2, 4), BatchNorm1d(4), Linear(4, 2))
+    seen = []
+
+    def failing(y_true, y_pred):
+        if len(seen) == 2:
+            raise RuntimeError("metric failed")
+        seen.append({name: array.copy() for name, array in model.state_dict().items()})
+        return 0.0
+    with pytest.raises(RuntimeError, match="metric failed") as error:
+        fit(model, cross_entropy, Adam(model.parameters(), lr=0.05), (X, y), epochs=5,
+            metrics=[failing], progress=False)
+    assert error.value.history.epochs == 2
+    state = model.state_dict()
+    assert all(np.array_equal(state[name], seen[1][name]) for name in state)
+    assert not all(np.array_equal(state[name], seen[0][name]) for name in state)
+    if sys.version_info >= (3, 11):
+        assert "back as they were at the end of epoch 2, the last finished" in \
+            error.value.__notes__[0]
 
 
 def test_ctrl_c_in_the_first_epoch_leaves_an_empty_history_that_prints(blobs):
