@@ -43,6 +43,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 
@@ -1304,34 +1305,117 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     return apply(Conv2d, inputs, ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
 
 
-def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
-           padding: int = 0, dilation: int = 1, groups: int = 1) -> Tensor:
-    """1-D convolution of x (N, C, L) with weight (O, C/groups, k): conv2d on a height of 1.
+def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution of x (N, C, L) with weight (O, C/groups, k) plus bias (O,): conv2d on a
+    height of 1, so its gradients are conv2d's. Output (N, O, Lo) with
+    Lo = (L + 2·padding - dilation·(k - 1) - 1) // stride + 1; `padding` is an int, a 1-tuple,
+    or "valid" / "same" (stride 1). Each setting is one number (a pair is refused).
 
     >>> conv1d(Tensor([[[1.0, 2.0, 4.0, 7.0]]]), Tensor([[[-1.0, 1.0]]])).data   # differences
     array([[[1., 2., 3.]]], dtype=float32)
     """
-    x, weight = _floating("conv1d", x), _node(weight, "conv1d")
-    if x.ndim != 3 or weight.ndim != 3:
-        raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
-                         f"shapes {x.shape} and {weight.shape}")
-    def on_width(what: str, value: Any, height: int) -> Any:
-        """An int or 1-tuple for the length, as (height, it) for conv2d, which checks the
-        numbers; a string padding as given. A pair is refused here: conv2d would take its first
-        number for the height of 1 (stride=(2, 1) would silently be stride 1)."""
-        if isinstance(value, (tuple, list)) and len(value) == 1:
-            value = value[0]
-        if _is_int(value):
-            return (height, value)
-        if what == "padding" and isinstance(value, str):
-            return value
-        raise ValueError(f"conv1d: {what} must be an int or a 1-element tuple (one number for "
-                         f"the length), got {value!r}")
+    return _conv1d("conv1d", x, weight, bias, stride, padding, dilation, groups)
 
-    y = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
-                weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:]), bias,
-                on_width("stride", stride, 1), on_width("padding", padding, 0),
-                on_width("dilation", dilation, 1), groups)
+
+def _single(name: Any, what: str, value: Any, least: int) -> int:
+    """An int or a 1-element tuple, checked to be >= least. A pair is refused: on a height of
+    1 its first number would fall on the height (stride=(2, 1) would silently be stride 1)."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if not _is_int(value) or value < least:
+        raise ValueError(f"{name}: {what} must be an int or a 1-element tuple (one number for "
+                         f"the length), at least {least}, got {value!r}")
+    return int(value)
+
+
+def _padding_1d(name: Any, padding: Any, stride: int) -> Any:
+    """A 1-d convolution's padding: an int (from an int, a 1-tuple or "valid"), or "same"."""
+    if not isinstance(padding, str):
+        return _single(name, "padding", padding, 0)
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{name}: padding must be an int >= 0, a 1-element tuple, 'same' or "
+                         f"'valid', got {padding!r}")
+    if padding == "same" and stride != 1:
+        raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch), got stride "
+                         f"{stride}; give the padding as a number")
+    return 0 if padding == "valid" else padding
+
+
+def _sequence_hint(shape: tuple, channels: int | None = None) -> str:
+    """For a 2-d input, the reshape that fits a layer taking `channels` (None: any)."""
+    if len(shape) != 2:
+        return ""
+    c, length = shape
+    batch = f"; for a batch of {c} one-channel sequences: x.reshape({c}, 1, {length})"
+    one = (f"; for one sequence of {c} channel{'' if c == 1 else 's'} add a batch dimension: "
+           f"x.reshape(1, {c}, {length})")
+    if channels is None:
+        return batch + one
+    if channels == c:
+        return one
+    if channels == 1:
+        return batch
+    return f"; the layer takes sequences of {channels} channels, (N, {channels}, L)"
+
+
+def _length_first_hint(shape: tuple, channels: int) -> str:
+    """For (N, L, C) (channels last), the transpose to PyTorch's (N, C, L)."""
+    if len(shape) != 3 or shape[2] != channels or shape[1] == channels:
+        return ""
+    return ("; it looks like channels-last sequences (N, L, C): make them (N, C, L) with "
+            "x.transpose(0, 2, 1)")
+
+
+def _sequence_batch(name: Any, x: Any, channels: int | None = None) -> Tensor:
+    x = _floating(name, x)
+    if x.ndim != 3:
+        raise ValueError(f"{name}: expected a 3-d input (N, C, L), got shape "
+                         f"{x.shape}{_sequence_hint(x.shape, channels)}")
+    return x
+
+
+def _fits_1d(name: Any, shape: tuple, length: int, padding: int, kernel: int,
+             dilation: int) -> None:
+    """An error, in the 1-d shapes, when the (dilated) kernel is longer than the padded input
+    of `length` (with ceil_mode's extra cells, for a pool)."""
+    reach = dilation * (kernel - 1) + 1
+    if reach > length + 2 * padding:
+        raise ValueError(f"{name}: the input of shape {shape} (L padded: {length + 2 * padding})"
+                         f" is shorter than the kernel, which spans {reach}")
+
+
+def _conv1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+            dilation: Any, groups: int) -> Tensor:
+    """conv1d, its arguments checked here so that errors name the caller (`name`: "conv1d", or
+    the `nn.Conv1d` layer) and the 1-d shapes; then conv2d on (N, C, 1, L) and (O, C/g, 1, k)."""
+    x, weight = _sequence_batch(name, x), _node(weight, name)
+    if weight.ndim != 3:
+        raise ValueError(f"{name}: weight must be 3-d (out_channels, in_channels/groups, k), "
+                         f"got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a convolution "
+                         f"needs at least one output channel, one input channel and a kernel "
+                         f"of at least 1")
+    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
+                         f"{weight.shape[0]}, got {groups!r}")
+    expected = weight.shape[1] * groups
+    if x.shape[1] != expected:
+        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+                         f"weight {weight.shape} with groups={groups} expects {expected}"
+                         f"{_length_first_hint(x.shape, expected)}")
+    stride, dilation = _single(name, "stride", stride, 1), _single(name, "dilation", dilation, 1)
+    padding = _padding_1d(name, padding, stride)
+    if padding != "same":
+        _fits_1d(name, x.shape, x.shape[2], padding, weight.shape[2], dilation)
+    if bias is not None:
+        bias = _node(bias, name)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    y = _conv2d(name, x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
+                weight.reshape(weight.shape[:2] + (1, weight.shape[2])), bias, (1, stride),
+                padding if padding == "same" else (0, padding), (1, dilation), groups)
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 
@@ -1527,6 +1611,96 @@ def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
         else:
             counts.append(np.minimum(starts + k, n) - np.maximum(starts, 0))
     return np.outer(*counts).astype(float)
+
+
+def _pool1d_arguments(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any,
+                      dilation: Any = 1, ceil_mode: Any = False) -> tuple:
+    """x as (N, C, 1, L) and the 2-d pools' (kernel, stride, padding, dilation) pairs of a 1-d
+    pool, checked here so that errors name `name` and the 1-d shapes."""
+    x = _sequence_batch(name, x)
+    kernel = _single(name, "kernel_size", kernel_size, 1)
+    step = kernel if stride is None else _single(name, "stride", stride, 1)
+    padding, dilation = _single(name, "padding", padding, 0), _single(name, "dilation", dilation, 1)
+    if 2 * padding > kernel:
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
+    extra = 0
+    if _yes_or_no(name, "ceil_mode", ceil_mode):
+        extra = _ceil_mode_extra((1, x.shape[2]), (1, kernel),
+                                 Geometry((1, step), (0, padding), (1, dilation), 1))[1]
+    _fits_1d(name, x.shape, x.shape[2] + extra, padding, kernel, dilation)
+    return (x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]), (1, kernel), (1, step),
+            (0, padding), (1, dilation))
+
+
+def _drop_height(y: Tensor) -> Tensor:
+    return y.reshape(y.shape[0], y.shape[1], y.shape[3])
+
+
+def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    """The maximum of each kernel_size window of x (N, C, L): max_pool2d on a height of 1
+    (padding counts as -inf; the gradient goes to each window's first maximum).
+
+    >>> max_pool1d(Tensor([[[1.0, 5.0, 2.0, 0.0, 3.0]]]), 2).data      # the last 3 is left out
+    array([[[5., 2.]]], dtype=float32)
+    """
+    return _max_pool1d("max_pool1d", x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool1d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool) -> Tensor:
+    x, kernel, stride, padding, dilation = _pool1d_arguments(name, x, kernel_size, stride,
+                                                             padding, dilation, ceil_mode)
+    return _drop_height(max_pool2d(x, kernel, stride, padding, dilation, ceil_mode))
+
+
+def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """The mean of each kernel_size window of x (N, C, L): avg_pool2d on a height of 1, with
+    PyTorch's options (padding counts as zeros unless count_include_pad=False).
+
+    >>> avg_pool1d(Tensor([[[1.0, 3.0, 5.0]]]), 2, padding=1).data       # (0 + 1) / 2, ...
+    array([[[0.5, 4. ]]], dtype=float32)
+    """
+    return _avg_pool1d("avg_pool1d", x, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad)
+
+
+def _avg_pool1d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any,
+                ceil_mode: bool, count_include_pad: bool) -> Tensor:
+    count_include_pad = _yes_or_no(name, "count_include_pad", count_include_pad)
+    x, kernel, stride, padding, _ = _pool1d_arguments(name, x, kernel_size, stride, padding,
+                                                      ceil_mode=ceil_mode)
+    return _drop_height(avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad))
+
+
+def adaptive_avg_pool1d(x: Any, output_size: Any) -> Tensor:
+    """The mean of each of output_size windows that cover x (N, C, L) or (C, L), whatever its
+    length, with PyTorch's windows: adaptive_avg_pool2d on a height of 1.
+
+    >>> adaptive_avg_pool1d(Tensor([[1.0, 2.0, 3.0]]), 2).data          # windows 0-1 and 1-2
+    array([[1.5, 2.5]], dtype=float32)
+    """
+    return _adaptive_avg_pool1d("adaptive_avg_pool1d", x, output_size)
+
+
+def _adaptive_avg_pool1d(name: Any, x: Any, output_size: Any) -> Tensor:
+    x = _floating(name, x)
+    if x.ndim not in (2, 3) or 0 in x.shape[-2:]:
+        raise ValueError(f"{name}: expected a 2-d (C, L) or 3-d (N, C, L) input with non-empty "
+                         f"C and L, got shape {x.shape}")
+    size = _adaptive_size_1d(name, output_size)
+    y = _adaptive_avg_pool2d(name, x.reshape(x.shape[:-1] + (1, x.shape[-1])), (1, size))
+    return y.reshape(x.shape[:-1] + (size,))
+
+
+def _adaptive_size_1d(name: Any, output_size: Any) -> int:
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 1:
+        output_size = output_size[0]
+    if not _is_int(output_size) or output_size < 1:
+        raise ValueError(f"{name}: output_size must be an int >= 1 or a 1-element tuple, got "
+                         f"{output_size!r}")
+    return int(output_size)
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")

@@ -2,8 +2,9 @@
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
   `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
-  `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (nn.conv); `BatchNorm1d`,
-  `BatchNorm2d`, `LayerNorm` (nn.normalization); PyTorch's other activations (`ELU`, `SiLU`,
+  `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`, `MaxPool1d`,
+  `AvgPool1d`, `AdaptiveAvgPool1d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`
+  (nn.normalization); PyTorch's other activations (`ELU`, `SiLU`,
   `PReLU`, ...), `Unflatten` and the distance modules (nn.activations); `RNN`, `GRU`, `LSTM`
   and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
   over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
@@ -36,7 +37,10 @@ from .activations import (
     CELU, ELU, GLU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
     PairwiseDistance, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign, Tanhshrink, Unflatten,
 )
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
+from .conv import (
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d,
+    MaxPool2d,
+)
 from .data import StandardScaler
 from .io import load, save
 from .layers import (
@@ -62,7 +66,8 @@ __all__ = [
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "Unflatten", "CosineSimilarity", "PairwiseDistance",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
+    "AdaptiveAvgPool1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",

@@ -1,5 +1,6 @@
-"""Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (NCHW,
-PyTorch's names and layout).
+"""Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (NCHW), and
+the 1-d family `Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` (NCL) on top of them
+(PyTorch's names and layout).
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -23,14 +24,16 @@ from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
-    _adaptive_avg_pool2d, _adaptive_size, _channels_last_hint, _check_divisor, _conv2d,
-    _conv_padding, _image_hint, _pair, _yes_or_no,
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_size, _adaptive_size_1d, _avg_pool1d,
+    _channels_last_hint, _check_divisor, _conv1d, _conv2d, _conv_padding, _image_hint,
+    _length_first_hint, _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
 )
 
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "not_an_image_batch"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d",
+           "AvgPool1d", "AdaptiveAvgPool1d", "not_an_image_batch", "not_a_sequence_batch"]
 
 
 class Conv2d(Module):
@@ -201,4 +204,180 @@ def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any
         _pair(name, "stride", stride, 1)
     _pair(name, "dilation", dilation, 1)
     if any(2 * p > k for p, k in zip(_pair(name, "padding", padding, 0), kernel)):
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The 1-d family: the functions in autograd.functional (conv2d and the 2-d pools on a height
+# of 1), with PyTorch's arguments, parameter shapes, initialisation and reprs
+# ----------------------------------------------------------------------------------------------
+
+class Conv1d(Module):
+    """A 1-D convolution layer: `out_channels` filters of length kernel_size slid along the
+    input (N, C, L), output (N, out_channels, Lo); see `autograd.functional.conv1d`.
+
+    weight (out_channels, in_channels/groups, k) and bias (out_channels,) as in PyTorch, so
+    state dicts carry over both ways; initialised as PyTorch (and `Conv2d`): both U(±1/√fan_in),
+    fan_in = in_channels/groups · k. Each setting is an int or a 1-tuple; `padding` may also be
+    "same" or "valid". Of the padding modes only "zeros"; of the devices only the CPU.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> conv = Conv1d(4, 6, 3, stride=2, padding=1)
+    >>> conv, conv.weight.shape, conv(Tensor(np.zeros((8, 4, 50)))).shape
+    (Conv1d(4, 6, kernel_size=(3,), stride=(2,), padding=(1,)), (6, 4, 3), (8, 6, 25))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        check_device("Conv1d", device)
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv1d: padding_mode must be 'zeros' (the only one supported), "
+                             f"got {padding_mode!r}")
+        for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Conv1d: {what} must be a positive integer, got {n!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv1d: in_channels {in_channels} and out_channels {out_channels} "
+                             f"must both be divisible by groups {groups}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (_single("Conv1d", "kernel_size", kernel_size, 1),)
+        self.stride = (_single("Conv1d", "stride", stride, 1),)
+        self.dilation = (_single("Conv1d", "dilation", dilation, 1),)
+        self._padding = _padding_1d("Conv1d", padding, self.stride[0])     # an int or "same"
+        self.padding = "same" if self._padding == "same" else (self._padding,)
+        dtype = get_default_dtype() if dtype is None else dtype
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.zeros(shape), dtype)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
+        self.bias = None
+        if bias:
+            bound = 1.0 / math.sqrt(shape[1] * shape[2])
+            self.bias = init.uniform_(Parameter(np.zeros(out_channels), dtype), -bound, bound,
+                                      rng=rng)
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 3 or x.shape[1] != self.in_channels):
+            raise not_a_sequence_batch(self, x.shape, self.in_channels)
+        return _conv1d(self, x, self.weight, self.bias, self.stride, self._padding,
+                       self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding == "same":
+            text += ", padding='same'"
+        elif self.padding != (0,):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool1d(Module):
+    """The maximum of each kernel_size window of (N, C, L) (stride defaults to the kernel);
+    see `autograd.functional.max_pool1d`. `return_indices` is not supported.
+
+    >>> MaxPool1d(3, stride=2, padding=1)
+    MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
+        _check_pool1d_arguments("MaxPool1d", kernel_size, stride, padding, dilation)
+        if return_indices:
+            raise ValueError("MaxPool1d: return_indices=True is not supported (glassgrad has no "
+                             "max_unpool1d to use the indices)")
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
+        self.ceil_mode = _yes_or_no("MaxPool1d", "ceil_mode", ceil_mode)
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
+            raise not_a_sequence_batch(self, x.shape)
+        return _max_pool1d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """The mean of each kernel_size window of (N, C, L), with PyTorch's options; see
+    `autograd.functional.avg_pool1d`. Sizes are kept as 1-tuples, and the repr shows them
+    only, as PyTorch's does.
+
+    >>> AvgPool1d(3, stride=2, padding=1, count_include_pad=False)
+    AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        _check_pool1d_arguments("AvgPool1d", kernel_size, stride, padding, 1)
+        self.kernel_size = (_single("AvgPool1d", "kernel_size", kernel_size, 1),)
+        self.stride = self.kernel_size if stride is None else \
+            (_single("AvgPool1d", "stride", stride, 1),)
+        self.padding = (_single("AvgPool1d", "padding", padding, 0),)
+        self.ceil_mode = _yes_or_no("AvgPool1d", "ceil_mode", ceil_mode)
+        self.count_include_pad = _yes_or_no("AvgPool1d", "count_include_pad", count_include_pad)
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
+            raise not_a_sequence_batch(self, x.shape)
+        return _avg_pool1d(self, x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                           self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of (N, C, L) or (C, L) to output_size values per channel, whatever L,
+    with PyTorch's windows; see `autograd.functional.adaptive_avg_pool1d`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveAvgPool1d(4)(Tensor(np.zeros((8, 16, 37)))).shape
+    (8, 16, 4)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        _adaptive_size_1d("AdaptiveAvgPool1d", output_size)        # bad sizes fail here
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return _adaptive_avg_pool1d(self, x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+def not_a_sequence_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
+    """The error for an input that is not a batch (N, C, L) with the layer's `channels` (None:
+    any). A 2-d input gets the reshape that fits the layer.
+
+    >>> print(not_a_sequence_batch(Conv1d(1, 8, 5), (4, 100), channels=1))
+    Conv1d(1, 8, kernel_size=(5,), stride=(1,)): expected a 3-d input (N, C, L), got shape (4, 100); for a batch of 4 one-channel sequences: x.reshape(4, 1, 100)
+    """
+    if len(shape) == 3:
+        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+                          f"{channels}{_length_first_hint(shape, channels)}")
+    return ValueError(f"{layer!r}: expected a 3-d input (N, C, L), got shape "
+                      f"{shape}{_sequence_hint(shape, channels)}")
+
+
+def _check_pool1d_arguments(name: str, kernel_size: Any, stride: Any, padding: Any,
+                            dilation: Any) -> None:
+    """Bad sizes fail when the layer is made, not at its first batch."""
+    kernel = _single(name, "kernel_size", kernel_size, 1)
+    if stride is not None:
+        _single(name, "stride", stride, 1)
+    _single(name, "dilation", dilation, 1)
+    if 2 * _single(name, "padding", padding, 0) > kernel:
         raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")

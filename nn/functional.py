@@ -4,8 +4,9 @@ Values.
 The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
 `linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
 the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`,
-`adaptive_avg_pool2d`, `pad`) come from `autograd.functional`, `batch_norm` and `layer_norm`
-from `nn.normalization`: each is one function, reachable from both modules. This module adds
+`adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
+`autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
+function, reachable from both modules. This module adds
 PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
 `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
 engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
@@ -51,9 +52,10 @@ from autograd.functional import (
     holds_values, integer_array, kept_labels, values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
-    adaptive_avg_pool2d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits,
-    celu, conv1d, conv2d, cross_entropy, elu, embedding, gelu, leaky_relu, linear, log_softmax,
-    max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, binary_cross_entropy,
+    binary_cross_entropy_with_logits, celu, conv1d, conv2d, cross_entropy, elu, embedding, gelu,
+    leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax,
+    tanh,
 )
 from autograd.random import default_rng
 
@@ -72,6 +74,7 @@ __all__ = [
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
     "margin_ranking_loss", "soft_margin_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "layer_norm",
 ]
 
