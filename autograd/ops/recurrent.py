@@ -81,6 +81,17 @@ against [h_1, ..., h_T, c_T] (T + 1, N, H) (c kept in ctx, dc starting at G of c
 time within the noise, with c_n in the loss and without. An op for c_n beside one for the h's
 would have to pass its gradient to the other's loop outside the graph.
 
+Arrays in place. With arrays (the first-order pass) the forward allocates its results once,
+h (and c) of every step and the gates' activations, and each step writes into them (`out=`),
+each step's gates one (gates, N, H) block (`by_gate`), so that every gate of every step is a
+view whose steps are contiguous; the backward writes each d_t into one (T, N, gates · H)
+array (`per_step`, `write_step`). No list of steps is stacked afterwards, and the results are
+the same bits. Measured against the lists and np.stack (float32, OpenBLAS on one thread,
+in-process alternating, medians of 20-30 rounds; N = 32, 20 steps of 32 → 64 and 32 steps of
+128 → 128): the forward 9-15 % faster for LSTM, GRU and RNN, forward and backward 2-7 %.
+Writing the steps' gradients block by block into the columns of d_t was slower than joining
+them first: numpy's loops are fastest on contiguous rows.
+
 Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
 concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
 graphs of the inputs, for every step at once from the states before each step (themselves
@@ -98,12 +109,12 @@ from .elementwise import step_of
 from .shape import Concatenate, Stack
 
 
-def sigmoid_of_sum(a: Any, b: Any) -> Any:
-    """σ(a + b) in a new array, as 1 / (1 + e^-(a + b)). For a very negative sum e^-x overflows
-    to inf and σ is 1/inf = 0, as it should be, without numpy's warning. (The elementwise
-    sigmoid avoids the overflow with a where() and two divisions, which cost as much again as
-    this whole function: 26 µs against 11 for 32 x 128 float32 numbers.)"""
-    s = np.add(a, b)
+def sigmoid_of_sum(a: Any, b: Any, out: Any = None) -> Any:
+    """σ(a + b) in a new array (or in `out`), as 1 / (1 + e^-(a + b)). For a very negative sum
+    e^-x overflows to inf and σ is 1/inf = 0, as it should be, without numpy's warning. (The
+    elementwise sigmoid avoids the overflow with a where() and two divisions, which cost as much
+    again as this whole function: 26 µs against 11 for 32 x 128 float32 numbers.)"""
+    s = np.add(a, b, out=out)
     np.negative(s, out=s)
     with np.errstate(over="ignore"):
         np.exp(s, out=s)
@@ -118,9 +129,9 @@ def first_two_sigmoids(a: Any, b: Any, size: int) -> tuple:
     return s[:, :size], s[:, size:]
 
 
-def tanh_of_sum(a: Any, b: Any) -> Any:
-    """tanh(a + b) in a new array."""
-    s = np.add(a, b)
+def tanh_of_sum(a: Any, b: Any, out: Any = None) -> Any:
+    """tanh(a + b) in a new array (or in `out`)."""
+    s = np.add(a, b, out=out)
     return np.tanh(s, out=s)
 
 
@@ -259,8 +270,42 @@ def states_before(states: Any, first: Any, reverse: bool) -> Any:
     return apply(Concatenate, parts, 0) if isinstance(states, Node) else np.concatenate(parts)
 
 
-def stacked(steps: list, like: Any) -> Any:
-    """The steps' arrays (N, ·) on a time axis, (T, N, ·); a Stack node if `like` is a node."""
+def result_type(*inputs: Any) -> np.dtype:
+    """The dtype of a sequence op's results, that of the arithmetic of its inputs (arrays; None,
+    a missing bias, is left out): the arrays the steps are written into have it."""
+    return np.result_type(*(x for x in inputs if x is not None))
+
+
+def per_step(shape: tuple, G: Any, *operands: Any) -> Any:
+    """Where a backward loop puts the gradients of every step (T, N, ·): one array of `shape`
+    whose steps are written in place (the dtype of G and the operands' arithmetic), or for
+    nodes (the higher-order pass) a list of T nodes for `stacked`."""
+    if isinstance(G, Node):
+        return [None] * shape[0]
+    return np.empty(shape, np.result_type(G, *operands))
+
+
+def by_gate(share: Any, gates: int) -> Any:
+    """A share (N, gates · H) seen as (gates, N, H), gate k's columns at [k] (a view)."""
+    return share.reshape(share.shape[0], gates, -1).transpose(1, 0, 2)
+
+
+def write_step(steps: Any, t: int, parts: list, factors: Any) -> Any:
+    """steps[t] = [parts side by side] ⊙ factors, (N, k · H) for k parts (N, H), and steps[t]
+    returned: written into an array from `per_step`, or a node put in a list (the higher-order
+    pass)."""
+    joined = side_by_side(parts, parts[-1]) if len(parts) > 1 else parts[0]
+    if isinstance(steps, list):
+        steps[t] = joined * factors
+        return steps[t]
+    return np.multiply(joined, factors, out=steps[t])
+
+
+def stacked(steps: Any, like: Any) -> Any:
+    """The steps' arrays (N, ·) on a time axis, (T, N, ·); a Stack node if `like` is a node;
+    an array that `per_step` made is that already."""
+    if isinstance(steps, np.ndarray):
+        return steps
     return apply(Stack, tuple(steps), 0) if isinstance(like, Node) else np.stack(steps)
 
 
@@ -272,10 +317,16 @@ def side_by_side(parts: list, like: Any) -> Any:
     return np.concatenate(parts, axis=-1)
 
 
-def hidden_share(h: Any, W: Any, b: Any) -> Any:
-    """h W_hhᵀ + b_hh, (..., gates · H): the gates' share from the state."""
-    share = h @ W.T
-    return share if b is None else share + b
+def hidden_share(h: Any, W: Any, b: Any, out: Any = None) -> Any:
+    """h W_hhᵀ + b_hh, (..., gates · H): the gates' share from the state; arrays may write it
+    into `out`."""
+    if out is None:
+        share = h @ W.T
+        return share if b is None else share + b
+    share = np.matmul(h, W.T, out=out)
+    if b is not None:
+        share += b
+    return share
 
 
 def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
@@ -305,22 +356,22 @@ class RNNSequence(Op):
 
     @staticmethod
     def forward(ctx, A, h0, W, b=None):
-        hs, h = [None] * len(A), h0
+        hs, h = np.empty(A.shape, result_type(A, h0, W, b)), h0     # h_t of every step
         for t in time_steps(len(A), ctx.reverse):
-            total = A[t] + hidden_share(h, W, b)
-            h = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" else np.maximum(total, 0)
-            hs[t] = h
-        return np.stack(hs)
+            total = hidden_share(h, W, b, out=hs[t])            # h_{t-1} W_hhᵀ + b_hh
+            total += A[t]
+            h = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" \
+                else np.maximum(total, 0, out=total)
+        return hs
 
     @staticmethod
     def backward(ctx, G, out, A, h0, W, b=None):
         # the slope at every step, from h_t itself: tanh' = 1 - h², relu' = [h > 0]
         slope = 1 - out * out if ctx.nonlinearity == "tanh" else step_of(out)
-        d, dh = [None] * len(A), 0
+        d, dh = per_step(A.shape, G, slope, W), 0
         for t in time_steps(len(A), not ctx.reverse):   # the last step first
             dh = dh + G[t]                              # from the output, and from step t + 1
-            d[t] = dh * slope[t]
-            dh = d[t] @ W
+            dh = write_step(d, t, [dh], slope[t]) @ W
         d = stacked(d, G)
         before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
         return (d, dh, *hidden_weight_grads(d, before, b))
@@ -336,16 +387,21 @@ class GRUSequence(Op):
 
     @staticmethod
     def forward(ctx, A, h0, W, b=None):
-        size = h0.shape[1]
-        hs, gates, h = [None] * len(A), [None] * len(A), h0
-        for t in time_steps(len(A), ctx.reverse):
-            share = hidden_share(h, W, b)
-            r, z = first_two_sigmoids(A[t], share, size)
-            n = tanh_of_sum(A[t, :, 2 * size:], r * share[:, 2 * size:])
-            h = n + z * (h - n)
-            hs[t], gates[t] = h, (r, z, n, share[:, 2 * size:])
-        ctx.gates = tuple(np.stack(steps) for steps in zip(*gates))     # r, z, n, b_n
-        return np.stack(hs)
+        size, dtype, T = h0.shape[1], result_type(A, h0, W, b), len(A)
+        # every step writes its results into these: h_t, the hidden share (b_n is its last H
+        # columns), and the gates r, z, n by gate, each step's (3, N, H) in one block
+        hs, shares = np.empty((T,) + h0.shape, dtype), np.empty(A.shape, dtype)
+        gates, h = np.empty((T, 3) + h0.shape, dtype), h0
+        for t in time_steps(T, ctx.reverse):
+            a, share = by_gate(A[t], 3), by_gate(hidden_share(h, W, b, out=shares[t]), 3)
+            r, z = sigmoid_of_sum(a[:2], share[:2], out=gates[t, :2])   # one exp for both
+            n = np.multiply(r, share[2], out=gates[t, 2])               # r ⊙ b_n
+            n = tanh_of_sum(a[2], n, out=n)
+            h = np.subtract(h, n, out=hs[t])                    # h' = n + z ⊙ (h - n)
+            h *= z
+            h += n
+        ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], shares[:, :, 2 * size:]  # r, z, n, b_n
+        return hs
 
     @staticmethod
     def backward(ctx, G, out, A, h0, W, b=None):
@@ -357,12 +413,12 @@ class GRUSequence(Op):
         dh_du = (1 - z) * (1 - n * n)                           # u = a_n + r ⊙ b_n
         factors = side_by_side([dh_du * b_n * (r - r * r), (before - n) * (z - z * z),
                                 dh_du * r], r)
-        d_share, dhs, dh = [None] * len(A), [None] * len(A), 0
+        d_share, dhs, dh = per_step(A.shape, G, factors, W), per_step(G.shape, G, factors, W), 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[t]                                      # from the output, step t + 1
             dhs[t] = dh
-            d_share[t] = side_by_side([dh, dh, dh], dh) * factors[t]
-            dh = dh * z[t] + d_share[t] @ W                     # through z ⊙ h, and the share
+            d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
+            dh = dh * z[t] + d_t @ W                            # through z ⊙ h, and the share
         d_share, dhs = stacked(d_share, G), stacked(dhs, G)
         size = h0.shape[1]
         dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
@@ -390,19 +446,23 @@ class LSTMSequence(Op):
 
     @staticmethod
     def forward(ctx, A, h0, c0, W, b=None):
-        size = h0.shape[1]
-        hs, cs, gates, h, c = [None] * len(A), [None] * len(A), [None] * len(A), h0, c0
-        for t in time_steps(len(A), ctx.reverse):
-            share = hidden_share(h, W, b)
-            i, f = first_two_sigmoids(A[t], share, size)
-            g = tanh_of_sum(A[t, :, 2 * size:3 * size], share[:, 2 * size:3 * size])
-            o = sigmoid_of_sum(A[t, :, 3 * size:], share[:, 3 * size:])
-            c = f * c + i * g
-            tanh_c = np.tanh(c)
-            h = o * tanh_c
-            hs[t], cs[t], gates[t] = h, c, (i, f, g, o, tanh_c)
-        ctx.gates = tuple(np.stack(steps) for steps in zip(*gates))     # i, f, g, o, tanh c
-        return np.stack(hs + cs).reshape((2, len(A)) + h.shape)     # [h's; c's]
+        dtype, T = result_type(A, h0, c0, W, b), len(A)
+        # every step writes its results into these: [h's; c's], the gates i, f, g, o by gate,
+        # each step's (4, N, H) in one block, and tanh c_t; the hidden share's array is reused
+        states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((T, 4) + h0.shape, dtype)
+        tanh_cs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
+        h, c = h0, c0
+        for t in time_steps(T, ctx.reverse):
+            a, s = by_gate(A[t], 4), by_gate(hidden_share(h, W, b, out=share), 4)
+            i, f = sigmoid_of_sum(a[:2], s[:2], out=gates[t, :2])       # one exp for both
+            g = tanh_of_sum(a[2], s[2], out=gates[t, 2])
+            o = sigmoid_of_sum(a[3], s[3], out=gates[t, 3])
+            c = np.multiply(f, c, out=states[1, t])             # c' = f ⊙ c + i ⊙ g
+            c += i * g
+            tanh_c = np.tanh(c, out=tanh_cs[t])
+            h = np.multiply(o, tanh_c, out=states[0, t])        # h' = o ⊙ tanh c'
+        ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3], tanh_cs
+        return states                                           # [h's; c's]
 
     @staticmethod
     def backward(ctx, G, out, A, h0, c0, W, b=None):
@@ -416,12 +476,11 @@ class LSTMSequence(Op):
         dh_dc = o * (1 - tanh_c * tanh_c)
         factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
                                 tanh_c * (o - o * o)], i)
-        d, dh, dc = [None] * len(A), 0, 0
+        d, dh, dc = per_step(A.shape, G, factors, W), 0, 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[0, t]                                   # from the output, step t + 1
             dc = dc + G[1, t] + dh * dh_dc[t]                   # from c_n, step t + 1, h_t
-            d[t] = side_by_side([dc, dc, dc, dh], dh) * factors[t]
-            dh = d[t] @ W                                       # through the hidden share
+            dh = write_step(d, t, [dc, dc, dc, dh], factors[t]) @ W     # through the share
             dc = dc * f[t]                                      # through f ⊙ c
         d = stacked(d, G)
         return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
