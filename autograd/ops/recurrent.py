@@ -88,7 +88,8 @@ view whose steps are contiguous; the backward writes each d_t into one (T, N, ga
 array (`per_step`, `write_step`). No list of steps is stacked afterwards, and the results are
 the same bits. Measured against the lists and np.stack (float32, OpenBLAS on one thread,
 in-process alternating, medians of 20-30 rounds; N = 32, 20 steps of 32 → 64 and 32 steps of
-128 → 128): the forward 9-15 % faster for LSTM, GRU and RNN, forward and backward 2-7 %.
+128 → 128): the forward 9-15 % faster for LSTM, GRU and RNN, forward and backward 2-5 %
+(some runs within the noise).
 Writing the steps' gradients block by block into the columns of d_t was slower than joining
 them first: numpy's loops are fastest on contiguous rows.
 
