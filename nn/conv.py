@@ -36,6 +36,35 @@ __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "M
            "AvgPool1d", "AdaptiveAvgPool1d", "not_an_image_batch", "not_a_sequence_batch"]
 
 
+def _check_conv_layer(name: str, in_channels: Any, out_channels: Any, groups: Any,
+                      padding_mode: str, device: Any) -> None:
+    """The arguments every convolution layer (Conv1d, Conv2d) checks alike, errors naming it."""
+    check_device(name, device)
+    if padding_mode != "zeros":
+        raise ValueError(f"{name}: padding_mode must be 'zeros' (the only one supported), "
+                         f"got {padding_mode!r}")
+    for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
+                    ("groups", groups)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name}: {what} must be a positive integer, got {n!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} "
+                         f"must both be divisible by groups {groups}")
+
+
+def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any) -> tuple:
+    """A convolution's weight of `shape` (out, in/groups, *kernel) and bias (or None),
+    initialised as PyTorch's: both U(±1/√fan_in), fan_in = in/groups · kernel size (the weight
+    by kaiming_uniform_ with a = √5)."""
+    dtype = get_default_dtype() if dtype is None else dtype
+    weight = Parameter(np.zeros(shape), dtype)
+    init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
+    if not bias:
+        return weight, None
+    bound = 1.0 / math.sqrt(math.prod(shape[1:]))
+    return weight, init.uniform_(Parameter(np.zeros(shape[0]), dtype), -bound, bound, rng=rng)
+
+
 class Conv2d(Module):
     """A 2-D convolution layer: `out_channels` filters of size kernel_size slid over the input.
 
@@ -51,17 +80,7 @@ class Conv2d(Module):
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", dtype: Any = None,
                  rng: np.random.Generator | None = None, *, device: Any = None) -> None:
-        check_device("Conv2d", device)
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: padding_mode must be 'zeros' (the only one supported), "
-                             f"got {padding_mode!r}")
-        for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Conv2d: {what} must be a positive integer, got {n!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} "
-                             f"must both be divisible by groups {groups}")
+        _check_conv_layer("Conv2d", in_channels, out_channels, groups, padding_mode, device)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = _pair("Conv2d", "stride", stride, 1)
@@ -69,15 +88,8 @@ class Conv2d(Module):
         self.padding, self._extra_padding = _conv_padding("Conv2d", padding, self.kernel_size,
                                                           self.stride, self.dilation)
         self._same = padding == "same"         # for the repr: the padding as given
-        dtype = get_default_dtype() if dtype is None else dtype
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.zeros(shape), dtype)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        self.bias = None
-        if bias:
-            bound = 1.0 / math.sqrt(shape[1] * shape[2] * shape[3])
-            self.bias = init.uniform_(Parameter(np.zeros(out_channels), dtype), -bound, bound,
-                                      rng=rng)
+        self.weight, self.bias = _conv_parameters(
+            (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, rng)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
@@ -232,32 +244,15 @@ class Conv1d(Module):
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", dtype: Any = None,
                  rng: np.random.Generator | None = None, *, device: Any = None) -> None:
-        check_device("Conv1d", device)
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv1d: padding_mode must be 'zeros' (the only one supported), "
-                             f"got {padding_mode!r}")
-        for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Conv1d: {what} must be a positive integer, got {n!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv1d: in_channels {in_channels} and out_channels {out_channels} "
-                             f"must both be divisible by groups {groups}")
+        _check_conv_layer("Conv1d", in_channels, out_channels, groups, padding_mode, device)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = (_single("Conv1d", "kernel_size", kernel_size, 1),)
         self.stride = (_single("Conv1d", "stride", stride, 1),)
         self.dilation = (_single("Conv1d", "dilation", dilation, 1),)
         self._padding = _padding_1d("Conv1d", padding, self.stride[0])     # an int or "same"
         self.padding = "same" if self._padding == "same" else (self._padding,)
-        dtype = get_default_dtype() if dtype is None else dtype
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.zeros(shape), dtype)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        self.bias = None
-        if bias:
-            bound = 1.0 / math.sqrt(shape[1] * shape[2])
-            self.bias = init.uniform_(Parameter(np.zeros(out_channels), dtype), -bound, bound,
-                                      rng=rng)
+        self.weight, self.bias = _conv_parameters(
+            (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, rng)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 3 or x.shape[1] != self.in_channels):
