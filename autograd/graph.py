@@ -23,6 +23,17 @@ Backpropagation (the reference is micrograd's loop, `for node in reversed(topo):
 `backward` is that loop with the rule call written out, for raw floats and arrays (first order);
 `gradients` is the same loop on nodes, so the gradients are graphs that can be differentiated
 again (`create_graph=True`, `autograd.grad`). Both read the same rules.
+
+Names, once (micrograd's are kept for its code; the others say what they hold):
+
+    _fn            the op *class* that made the node (its function pair, forward and backward),
+                   or the markers None / Leaf above; `node.op` is its name ('mul'), micrograd's
+                   `node._op` its symbol ('*', from `Op.symbol`)
+    inputs         what an op was applied to: micrograd's `_children`, `node._prev` (a set
+                   there, a tuple in input order here), `node.parents`; stored in `_a`, `_b`
+    g              the gradient arriving at a node from its consumers (upstream), in every rule
+    .grad          the node's gradient; while a pass runs it briefly holds the sort's marks
+                   (VISITING, PENDING below), so no node needs an extra slot for them
 """
 
 from __future__ import annotations
@@ -68,8 +79,10 @@ class _WriteClock:
     Every Tensor notes the count at which its data was made or last changed (`_written_at`).
     A rule reads its inputs' data when backward runs, so an input changed after the op was
     recorded would silently give gradients at the new values; backward refuses that instead
-    (see `Tensor._conform_grad`). A Value's data is a float that an update replaces, and reads
-    like micrograd's: its gradients use the values at the time of `backward()`.
+    (see `Tensor._conform_grad`). A Value is not checked, as in micrograd: its rules read the
+    inputs' `.data` when backward runs, next to what the forward pass saved (tanh's output, a
+    ReLU's on or off), so a Value's data should change only between a backward and the next
+    forward (which is what a training loop does).
     """
     __slots__ = ("count",)
 
@@ -232,8 +245,10 @@ class Op:
         forward(ctx, *inputs)            the op on raw payloads (floats or ndarrays)
         backward(ctx, g, out, *inputs)   one gradient per input (None where there is none)
 
-    `ctx` holds the op's constants (an axis, an exponent, a mask) saved when the node was made.
-    The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
+    `ctx` holds the op's constants (an axis, an exponent, a mask), given when the node is made;
+    it may also be a small mutable object that forward fills with what backward needs and would
+    otherwise recompute (cross-entropy's softmax probabilities, layer norm's x̂; see
+    `ops.fused.CrossEntropyCtx`): PyTorch's `save_for_backward`. The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
     higher-order pass calls it with nodes, so the operators it uses are recorded and can be
     differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
     the backward driver then sums them back to each input's shape (see `autograd.broadcast`).
@@ -457,6 +472,13 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
 
     (`Value.__add__` and `__mul__` write this function out for two inputs: they are the
     hottest lines of the scalar engine.)
+
+    >>> from autograd import Value
+    >>> from autograd.ops import Mul
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = make_node(Value, a.data * b.data, Mul, (a, b))      # what a * b makes
+    >>> c.op, c.parents == (a, b), c._prev == (a * b)._prev
+    ('mul', True, True)
     """
     node = _new(cls)
     node.data = data
@@ -493,6 +515,13 @@ def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
     """Run `op` forward on the inputs' payloads and make the result's node.
 
     The inputs are all Values or all Tensors; the result is of the same kind.
+
+    >>> from autograd import Value
+    >>> from autograd.ops import Tanh
+    >>> x = Value(0.5)
+    >>> y = apply(Tanh, (x,))                                   # what x.tanh() makes
+    >>> round(y.data, 6), y.op, y.parents == (x,)
+    (0.462117, 'tanh', True)
     """
     n = len(inputs)                         # written out up to 3 (a linear layer with its bias):
     if n == 1:                              # the list comprehension costs ~0.2 µs more
@@ -535,6 +564,27 @@ def topological_order(root: Node, prune: bool = False) -> list:
     receive none. In micrograd's demo, once it has learned a little, that is ~90 % of the graph.
     (The first-order `backward` and its step-through record prune; the higher-order pass does
     not: there an off ReLU's gradient is a zero that can be differentiated again.)
+
+    What it computes is micrograd's recursive `build_topo`, which Python's recursion limit stops
+    at about a thousand levels:
+
+        def build(node):
+            if node is an op node and not listed yet:
+                for x in node's inputs: build(x)
+                list node
+
+    The listed nodes are left marked PENDING in `.grad`; the pass that asked for the order
+    replaces every mark with a gradient (or with the empty gradient):
+
+    >>> from autograd import Value
+    >>> a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    >>> e = a * b
+    >>> d = e + c
+    >>> order = topological_order(d)
+    >>> [node.op for node in order], d.grad
+    (['mul', 'add'], <pending: its gradient is being computed>)
+    >>> for node in order:
+    ...     node.grad = 0.0
     """
     order, stack = [], []
     kind = root._kind                       # op nodes in a second slot are all of this exact
@@ -636,6 +686,19 @@ def backward(root: Node, gradient: Any) -> None:
     not even list what lies only behind it), and the rule call and the accumulation are inlined
     (a function call per edge would cost more than the rule itself). A root made by one op from
     leaves and constants is its own order: the sort is skipped (0.2 µs of `(v * 1.5).backward()`).
+    In short, it does what this does (tests/test_node_core.py checks that they agree):
+
+        order = topological_order(root, True)
+        root.grad = gradient
+        for node in reversed(order):
+            node._backward()        # Node._apply_rule: the rule once, added into the inputs
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> d = a * b + a
+    >>> backward(d, 1.0)                    # what d.backward() calls
+    >>> a.grad, b.grad                      # dd/da = b + 1, dd/db = a
+    (-2.0, 2.0)
     """
     fn, mark = root._fn, root.grad
     if fn is None or fn is Leaf or mark is VISITING or mark is PENDING:
@@ -650,6 +713,7 @@ def backward(root: Node, gradient: Any) -> None:
         order = [root]                      # one op on leaves or constants: nothing to sort
     else:                                   # (prune; positional: a keyword costs 17 ns a call)
         order = topological_order(root, True)
+    # (the test on anomaly is `_conform`'s own, made here to save a call on every backward)
     conform = _conform(root) if grad_mode.anomaly else kind._conform_grad
     pending = PENDING                       # (a local: read once or twice per node)
     root.grad = gradient

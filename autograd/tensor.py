@@ -2,12 +2,12 @@
 
 >>> import numpy as np
 >>> from autograd import Tensor
->>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
->>> x = Tensor([1.0, -1.0])
->>> y = (W @ x).relu().sum()
+>>> W = Tensor([[1.0, 2.0], [-3.0, 4.0]], requires_grad=True)
+>>> x = Tensor([2.0, 1.0])
+>>> y = (W @ x).relu().sum()             # W @ x = [4, -2]: the second ReLU is off
 >>> y.backward()
->>> W.grad
-array([[0., 0.],
+>>> W.grad                               # dy/dW = relu'(W @ x) xᵀ: row 2 gets nothing
+array([[2., 1.],
        [0., 0.]], dtype=float32)
 
 Dtypes follow PyTorch: Python numbers and lists become the default dtype (float32, see
@@ -414,7 +414,9 @@ class Tensor(Node):
                 f"numpy was given a Tensor of shape {self.shape} that {self._history()}: its "
                 f"numbers would leave the graph, and no gradient would flow back. Use the Tensor "
                 f"ops to stay differentiable (autograd.concatenate, stack, where, t @ u, "
-                f"t.exp(), ...), or t.detach().numpy() (or t.data) for the numbers")
+                f"t.exp(), ...), or t.detach().numpy() (or t.data) for the numbers (if a "
+                f"Tensor was assigned to another's .data, assign numbers: t.data = "
+                f"t.data - lr * t.grad, or update t under no_grad())")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def _history(self) -> str:
@@ -431,12 +433,12 @@ class Tensor(Node):
 
     # -- arithmetic ----------------------------------------------------------------------------
 
-    def __add__(self, other): return self._binary(Add, self, other)
-    def __radd__(self, other): return self._binary(Add, other, self)
-    def __sub__(self, other): return self._binary(Sub, self, other)
-    def __rsub__(self, other): return self._binary(Sub, other, self)
-    def __mul__(self, other): return self._binary(Mul, self, other)
-    def __rmul__(self, other): return self._binary(Mul, other, self)
+    def __add__(self, other: Any) -> Tensor: return self._binary(Add, self, other)
+    def __radd__(self, other: Any) -> Tensor: return self._binary(Add, other, self)
+    def __sub__(self, other: Any) -> Tensor: return self._binary(Sub, self, other)
+    def __rsub__(self, other: Any) -> Tensor: return self._binary(Sub, other, self)
+    def __mul__(self, other: Any) -> Tensor: return self._binary(Mul, self, other)
+    def __rmul__(self, other: Any) -> Tensor: return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
@@ -471,10 +473,17 @@ class Tensor(Node):
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers).
-    def __iadd__(self, other): return self._in_place(np.add, "+=", self.__add__, other)
-    def __isub__(self, other): return self._in_place(np.subtract, "-=", self.__sub__, other)
-    def __imul__(self, other): return self._in_place(np.multiply, "*=", self.__mul__, other)
-    def __itruediv__(self, other): return self._in_place(np.divide, "/=", self.__truediv__, other)
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, "+=", self.__add__, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, "-=", self.__sub__, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, "*=", self.__mul__, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.divide, "/=", self.__truediv__, other)
 
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
                   instead: str | None = None, views: bool = False) -> Tensor:
@@ -713,10 +722,10 @@ class Tensor(Node):
         return other
 
     # comparisons give boolean tensors (no gradient), elementwise like numpy and PyTorch
-    def __lt__(self, other): return Tensor(self.data < self._operand(other).data)
-    def __le__(self, other): return Tensor(self.data <= self._operand(other).data)
-    def __gt__(self, other): return Tensor(self.data > self._operand(other).data)
-    def __ge__(self, other): return Tensor(self.data >= self._operand(other).data)
+    def __lt__(self, other: Any) -> Tensor: return Tensor(self.data < self._operand(other).data)
+    def __le__(self, other: Any) -> Tensor: return Tensor(self.data <= self._operand(other).data)
+    def __gt__(self, other: Any) -> Tensor: return Tensor(self.data > self._operand(other).data)
+    def __ge__(self, other: Any) -> Tensor: return Tensor(self.data >= self._operand(other).data)
 
     def __eq__(self, other: Any) -> Any:            # type: ignore[override]
         return self._compare(np.equal, "==", other)
@@ -742,9 +751,9 @@ class Tensor(Node):
 
     # & | ^ ~ of conditions (bool tensors) or integers: constants too, as in numpy and PyTorch:
     # `((ids >= 0) & (ids < vocab_size)).all()`
-    def __and__(self, other): return self._logical(np.bitwise_and, "&", other)
-    def __or__(self, other): return self._logical(np.bitwise_or, "|", other)
-    def __xor__(self, other): return self._logical(np.bitwise_xor, "^", other)
+    def __and__(self, other: Any) -> Tensor: return self._logical(np.bitwise_and, "&", other)
+    def __or__(self, other: Any) -> Tensor: return self._logical(np.bitwise_or, "|", other)
+    def __xor__(self, other: Any) -> Tensor: return self._logical(np.bitwise_xor, "^", other)
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__     # each is symmetric
 
     def __invert__(self) -> Tensor:
@@ -765,15 +774,20 @@ class Tensor(Node):
 
     # PyTorch's names for the comparisons (bool tensors, constants), and its logical ops, which
     # take any dtype (nonzero is true) where & | ^ ~ take bools and integers only
-    def eq(self, other): return self._named_compare(np.equal, "eq", other)
-    def ne(self, other): return self._named_compare(np.not_equal, "ne", other)
-    def lt(self, other): return self._named_compare(np.less, "lt", other)
-    def le(self, other): return self._named_compare(np.less_equal, "le", other)
-    def gt(self, other): return self._named_compare(np.greater, "gt", other)
-    def ge(self, other): return self._named_compare(np.greater_equal, "ge", other)
-    def logical_and(self, other): return self._named_compare(np.logical_and, "logical_and", other)
-    def logical_or(self, other): return self._named_compare(np.logical_or, "logical_or", other)
-    def logical_xor(self, other): return self._named_compare(np.logical_xor, "logical_xor", other)
+    def eq(self, other: Any) -> Tensor: return self._named_compare(np.equal, "eq", other)
+    def ne(self, other: Any) -> Tensor: return self._named_compare(np.not_equal, "ne", other)
+    def lt(self, other: Any) -> Tensor: return self._named_compare(np.less, "lt", other)
+    def le(self, other: Any) -> Tensor: return self._named_compare(np.less_equal, "le", other)
+    def gt(self, other: Any) -> Tensor: return self._named_compare(np.greater, "gt", other)
+    def ge(self, other: Any) -> Tensor: return self._named_compare(np.greater_equal, "ge", other)
+    def logical_and(self, other: Any) -> Tensor:
+        return self._named_compare(np.logical_and, "logical_and", other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return self._named_compare(np.logical_or, "logical_or", other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return self._named_compare(np.logical_xor, "logical_xor", other)
 
     def logical_not(self) -> Tensor:
         """True where the element is 0 (or False), as a bool tensor.

@@ -88,7 +88,13 @@ class Value(Node):
 
     `Value(data, _children=(), _op='', label='', requires_grad=True)`, micrograd's signature.
     Unlike a `Tensor`, a Value wants a gradient by default, as in micrograd. Numbers mixed into
-    expressions are folded into the op as constants (no gradient, no node of their own).
+    expressions are constants (no gradient): `x * 3` keeps the 3 in the op's node.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + 10.0                  # micrograd's first example
+    >>> c.backward()
+    >>> c, a.grad, b.grad
+    (Value(data=4.0, grad=1.0), -3.0, 2.0)
 
     `_children` and `_op` are for building a node by hand, as micrograd does inside its own
     operators: `Value(a.data * b.data, (a, b), '*')` is the node `a * b` (the ops '+', '*', '-',
@@ -161,8 +167,15 @@ class Value(Node):
 
     # -- arithmetic ----------------------------------------------------------------------------
     # Forward results are bit-identical to micrograd's: a / b is a * b**-1 there, and here too.
-    # A number operand is folded into the op (AddConst, MulConst keep it in the node's second
-    # slot) instead of becoming a node: y = y*1.0001 + 0.0001 makes 2 nodes a step, not 4.
+    # A number added to, subtracted from or multiplying a Value is folded into the op (AddConst,
+    # MulConst keep it in the node's second slot) instead of becoming a node: y = y*1.0001 +
+    # 0.0001 makes 2 nodes a step, not 4. In x / 3, 3 / x and 3 - x the number stays an input,
+    # a constant Value (1/3 is computed as micrograd computes it: 3 ** -1).
+    #
+    # `__add__` and `__mul__` are `make_node(Value, ..., Add / AddConst, ...)` written out for
+    # their usual operands (the hottest lines of the scalar engine; keep them in step with
+    # make_node). A Value subclass takes make_node itself: it puts such an input in the tuple
+    # form, because the sort tells a second input from a constant by its exact class.
 
     def __add__(self, other: Any) -> Value:
         if other.__class__ is Value:
@@ -339,22 +352,55 @@ class Value(Node):
     # -- functions (each op's forward works on floats too: math.exp, math.tanh, ...) -----------
 
     def exp(self) -> Value:
+        """e ** x; its slope is itself, e ** x.
+
+        >>> x = Value(1.0)
+        >>> y = x.exp()
+        >>> y.backward()
+        >>> round(y.data, 6), round(x.grad, 6)
+        (2.718282, 2.718282)
+        """
         return _apply_one(Exp, self)
 
     def log(self) -> Value:
-        if self.data <= 0:
-            raise ValueError(f"log: needs a positive input, got {self.data!r}")
+        """The natural logarithm ln x, for x > 0; its slope is 1 / x."""
+        x = self.data
+        if x.__class__ is not float:
+            _check_data(self, "log")
+        if x <= 0:
+            raise ValueError(f"log: needs a positive input, got {x!r}")
         return _apply_one(Log, self)
 
     def sqrt(self) -> Value:
-        if self.data < 0:
-            raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
+        """√x, for x >= 0; its slope is 1 / (2 √x)."""
+        x = self.data
+        if x.__class__ is not float:
+            _check_data(self, "sqrt")
+        if x < 0:
+            raise ValueError(f"sqrt: needs a non-negative input, got {x!r}")
         return _apply_one(Sqrt, self)
 
     def tanh(self) -> Value:
+        """tanh x = (e²ˣ - 1) / (e²ˣ + 1), the lecture's neuron activation; its slope is
+        1 - tanh² x.
+
+        >>> x = Value(0.8814)                 # the lecture's neuron: its output is about 0.7071
+        >>> o = x.tanh()
+        >>> o.backward()
+        >>> round(o.data, 4), round(x.grad, 4)   # 1 - o² = 0.5
+        (0.7071, 0.5)
+        """
         return _apply_one(Tanh, self)
 
     def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow at ±1000; its slope is σ(x)(1 - σ(x)).
+
+        >>> x = Value(0.0)
+        >>> s = x.sigmoid()
+        >>> s.backward()
+        >>> s.data, x.grad
+        (0.5, 0.25)
+        """
         return _apply_one(Sigmoid, self)
 
     def sin(self) -> Value:
@@ -366,17 +412,29 @@ class Value(Node):
         >>> round(y.data, 4), round(x.grad, 4), y._prev[0]._op
         (1.6284, 2.9573, 'sin')
         """
+        if self.data.__class__ is not float:
+            _check_data(self, "sin")
         if math.isinf(self.data):
             raise ValueError(f"sin: needs a finite input, got {self.data!r}")
         return _apply_one(Sin, self)
 
     def cos(self) -> Value:
         """cos x (x in radians), as `math.cos` computes it."""
+        if self.data.__class__ is not float:
+            _check_data(self, "cos")
         if math.isinf(self.data):
             raise ValueError(f"cos: needs a finite input, got {self.data!r}")
         return _apply_one(Cos, self)
 
     def relu(self) -> Value:
+        """max(x, 0); its slope is 1 where x > 0, else 0 (an off ReLU passes no gradient).
+
+        >>> a, b = Value(2.0), Value(-2.0)
+        >>> y = a.relu() + b.relu()
+        >>> y.backward()
+        >>> y.data, a.grad, b.grad
+        (2.0, 1.0, 0.0)
+        """
         # an off ReLU passes no gradient and says so in its constant (CLOSED): backward then
         # skips all that lies only behind it (most of a trained network's graph, with a hinge loss)
         x = self.data
@@ -385,6 +443,7 @@ class Value(Node):
         return _apply_one(Relu, self, None if x > 0 else CLOSED)
 
     def abs(self) -> Value:
+        """|x|; its slope is the sign of x (0 at 0)."""
         x = self.data
         sign = 1.0 if x > 0 else (-1.0 if x < 0 else x * 0.0)   # 0 at 0; NaN stays NaN
         return _apply_one(Abs, self, sign)
@@ -399,7 +458,8 @@ class Value(Node):
 
         Leaf gradients accumulate across calls (zero them between steps); intermediate ones are
         recomputed. A ReLU that is off passes no gradient, so the nodes that lie only behind it
-        are not visited: their `.grad` stays as it was (0 in a new graph). With
+        are not visited: their `.grad` stays as it was (0 in a new graph; after a backward from
+        another root, that root's gradient. A Tensor graph visits them and sets 0). With
         `create_graph=True` the gradients are Values that can be differentiated again (see
         `autograd.grad` for the functional form). The graph is always kept, so a second
         backward works; `retain_graph` is accepted for PyTorch code and changes nothing.
@@ -425,6 +485,7 @@ class Value(Node):
         return Value(self.data, label=self.label, requires_grad=False)
 
     def item(self) -> float:
+        """The number, `.data` (PyTorch's name, for code written for tensors)."""
         return self.data
 
     def copy_(self, source: Any) -> Value:
@@ -480,10 +541,15 @@ def _check_data(x: Value, op: str) -> None:
     """Raise when `x.data` is not a number (a Value or an array assigned to `.data` by hand)."""
     data = x.data
     if not isinstance(data, numbers.Real) or isinstance(data, Node):
-        hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`?)"
-                if isinstance(data, Node) else "")
-        raise TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
-                        f".data must hold a float{hint}")
+        raise _bad_data(op, data)
+
+
+def _bad_data(op: str, data: Any) -> TypeError:
+    """The error for a Value whose `.data` is `data`, not a number."""
+    hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`?)"
+            if isinstance(data, Node) else "")
+    return TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
+                     f".data must hold a float{hint}")
 
 
 def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:
@@ -505,4 +571,6 @@ def _power(base: float, exponent: Number) -> float:
         return result
     if result.__class__ is complex:
         raise ValueError(f"pow: {base!r} ** {exponent!r} is not a real number")
+    if isinstance(result, Node):        # base: a Value set by hand as some Value's .data
+        raise _bad_data("pow", base)
     return float(result)                # a numpy exponent gives a numpy float
