@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..broadcast import unbroadcast
 from ..graph import Node, Op, apply
 from .payload_math import broadcast_to
 
@@ -191,11 +192,10 @@ def _operand_grad(spec: EinsumSpec, i: int, g: Any, xs: tuple) -> Any:
     if len(kept) < len(target):                     # labels of operand i alone: copy g along
         grad = grad.reshape(tuple(grad.shape[kept.index(label)] if label in kept else 1
                                   for label in target))
-    # where operand i had length 1 and was broadcast, sum; where it is longer than what the
-    # others gave (they had length 1), copy
-    summed = tuple(a for a, (n, m) in enumerate(zip(shape, grad.shape)) if n == 1 and m != 1)
-    if summed:
-        grad = grad.sum(axis=summed, keepdims=True)
+    # where operand i had length 1 and was broadcast, sum (as for any broadcast operand);
+    # where it is longer than what the others gave (they had length 1), copy
+    grad = unbroadcast(grad, tuple(1 if n == 1 else m for n, m in zip(shape, grad.shape)),
+                       "einsum")
     return grad if grad.shape == shape else broadcast_to(grad, shape)
 
 
