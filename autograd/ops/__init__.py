@@ -1,6 +1,7 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
-    arithmetic.py   + - * / ** neg          (shared by Value and Tensor), % (Tensor)
+    arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
+                    the op), / and % (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
                     elu (ELU, SELU, CELU) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
