@@ -66,7 +66,9 @@ class Linear(Module):
         rng = default_rng() if rng is None else rng
         dtype = get_default_dtype() if dtype is None else dtype
         bound = 1.0 / math.sqrt(in_features)
-        # drawn as (in, out) and transposed: a seed gives the weights glassgrad 0.1 gave
+        # drawn as (in, out) and transposed to PyTorch's (out, in): the same numbers in the same
+        # order as ever, so a seeded model (a test's, a notebook's, a saved run's) keeps its
+        # weights
         weight = rng.uniform(-bound, bound, (in_features, out_features)).T
         self.weight = Parameter(np.ascontiguousarray(weight), dtype)
         self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None

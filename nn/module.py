@@ -224,7 +224,10 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
-        # refused here, where they happen (a Parameter or a new name goes straight in).
+        # refused here, where they happen: over a parameter, anything but a parameter or None;
+        # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
+        # dict of modules or parameters, or lists in a list that hold them. A Parameter always
+        # goes in.
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
             if old is not None and value is not None and is_parameter(old) \
