@@ -158,8 +158,13 @@ TINY = math.exp(LOG_FLOOR)      # e^-100: from here down (in float64) ln x <= -1
 
 
 class ClampedLog(Op):
-    """max(ln x, -100), PyTorch's clamp (-100 at 0 too; below 0 NaN, or an error for a float);
-    d/dx = 1/x where x > e^-100, else 0"""
+    """max(ln x, -100), PyTorch's clamp (-100 at 0 too, NaN below 0 or an error for a float);
+    d/dx = 1/x where x > e^-100, else 0
+
+    The binary cross-entropy of Values takes its logs here, and its slope is the derivative of
+    the clamped function this op computes: 0 where the log is clamped. The Tensor loss,
+    `fused.BinaryCrossEntropy`, follows PyTorch's gradient instead, (p - t) / max(p(1 - p),
+    1e-12), which is not 0 there: the two gradients agree unless p or 1 - p is below ~1e-12."""
     # The binary cross-entropy's log: a saturated probability costs 100, not inf. Clamped, it
     # is a constant and passes no gradient, as the -100 in its place would.
     name = "clamped_log"

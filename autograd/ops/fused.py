@@ -150,7 +150,12 @@ PQ_FLOOR = 1e-12        # and p(1 - p) is floored in the derivative: bounded eve
 
 class BinaryCrossEntropy(Op):
     """-[t log p + (1 - t) log(1 - p)] for probabilities p, each log clamped at -100;
-    dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t."""
+    dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t.
+
+    That is PyTorch's gradient, kept where a log is clamped (it is not the slope of the clamped
+    loss there, 0). The binary cross-entropy of Values, built from `elementwise.ClampedLog`,
+    passes that 0 instead: a scalar op is the derivative of the function it computes. The two
+    gradients agree unless p or 1 - p is below ~1e-12."""
     name = "binary_cross_entropy"
 
     @staticmethod
