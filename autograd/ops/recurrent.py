@@ -11,7 +11,9 @@ a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (�
                         c' = f ⊙ c + i ⊙ g
     lstm_hidden_state   o = σ(a_o + b_o),  h' = o ⊙ tanh(c')
 
-Backward, with G the gradient that reaches the output, σ' = σ(1 - σ) and tanh' = 1 - tanh²:
+Backward, with G the gradient that reaches the output, σ' = σ(1 - σ) and tanh' = 1 - tanh²
+(the upstream gradient is G in this file, not g as elsewhere: g is the LSTM's cell gate, the
+papers' name, kept):
 
     gru_step            dh = G ⊙ z
                         dz = G ⊙ (h - n) ⊙ z(1 - z)         (into a_z and b_z alike)
@@ -211,7 +213,7 @@ class LSTMCellState(Op):
     """f ⊙ c + i ⊙ g for the shares a, b (N, 4H) and the cell state c (N, H), with
     i, f = σ(a_if + b_if), g = tanh(a_g + b_g) (the output gate's columns are not read);
     dc = G ⊙ f, da = db = [G ⊙ g ⊙ i(1 - i), G ⊙ c ⊙ f(1 - f), G ⊙ i ⊙ (1 - g²), 0].
-    ctx: a GateCtx."""
+    ctx: a GateCtx. (G is the upstream gradient here, as g is the cell gate.)"""
     name = "lstm_cell_state"
 
     @staticmethod
@@ -442,7 +444,8 @@ class LSTMSequence(Op):
     h0 and c0 (N, H). Backward, last step first, dh and dc from 0: dh += G_t,
     dc += G^c_t + dh ⊙ o(1 - tanh²c_t), d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f),
     dc ⊙ i(1 - g²), dh ⊙ tanh c_t o(1 - o)], dh = d_t W_hh, dc = dc ⊙ f; dA = d, dh0 = dh,
-    dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx."""
+    dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx. (G is the upstream
+    gradient here, as g is the cell gate.)"""
     name = "lstm_sequence"
 
     @staticmethod

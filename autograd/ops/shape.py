@@ -69,7 +69,10 @@ class GetItem(Op):
 
 
 class ScatterAdd(Op):
-    """zeros(shape) with g added at index (the adjoint of indexing);  its gradient is g[index]"""
+    """zeros(shape) with g added at index (the adjoint of indexing);  its gradient is gout[index]
+
+    Here g is the input (itself a gradient, when the op is recorded by a higher-order pass) and
+    gout the upstream gradient, which every other op calls g."""
     name = "scatter_add"
 
     @staticmethod
