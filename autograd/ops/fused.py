@@ -40,11 +40,10 @@ class Linear(Op):
                 y += b                      # in place: y is a fresh array
             return y
         # Up to 64 rows, (W xᵀ)ᵀ hands BLAS two row-major operands: x @ W.T took 2.1x as long
-        # at batch 16 and 1.4x at 64 (784 -> 100, OpenBLAS); from ~100 rows on it is no faster,
-        # nor for a weight of up to 8192 numbers (64 -> 64, 128 -> 64: ~1 µs slower, the cost
-        # of the extra write below). Its result is column-major, so it is written out row-major
-        # as the bias is added: ufuncs that mix the two layouts (the ReLU's g * mask after it)
-        # ran 1.6x (16 rows) to 2.4x (64 rows) slower.
+        # at batch 16 (784 -> 100); it does not pay for more rows or small weights. Its result
+        # is column-major, so it is written out row-major as the bias is added: ufuncs that mix
+        # the two layouts (the ReLU's after it) ran up to 2.4x slower (measured:
+        # docs/measurements.md#fused).
         yT = W @ x.T
         y = np.empty_like(yT.T, order="C")
         if b is None:

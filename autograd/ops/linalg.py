@@ -71,9 +71,9 @@ class EinsumSpec(NamedTuple):
 
 
 # np.einsum(optimize=True) finds a contraction order and hands pairs to BLAS, for a fixed cost
-# of ~15 µs; its plain loop costs ~0.3 ns per multiply-add (numpy 2.4, one thread; measured:
-# (64, 64) @ (64, 64) 87 -> 35 µs, (4, 3) @ (3, 2) 2.8 -> 17.7 µs). So plan for three or more
-# operands, or when the plain loop would do more than ~50,000 multiply-adds.
+# of ~15 µs; its plain loop costs ~0.3 ns per multiply-add. So plan for three or more operands,
+# or when the plain loop would do more than ~50,000 multiply-adds (measured:
+# docs/measurements.md#linalg).
 _PLAN_FROM = 50_000
 
 
