@@ -40,8 +40,20 @@ def _sigmoid_float(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))         # never overflows: the exponent is <= 0
+    return sigmoid_from_exp(x, np.exp(-np.abs(x)))
+
+
+def sigmoid_from_exp(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """σ(x) from e = e^-|x|, which never overflows (the exponent is <= 0): 1 / (1 + e) for
+    x >= 0, e / (1 + e) below. Taking e, not x, lets the binary cross-entropy from logits share
+    one exp between σ and softplus."""
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softplus_from_exp(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """softplus(x) = ln(1 + e^x) from e = e^-|x|, as ln(1 + e) + max(x, 0): no overflow. (e is
+    the same for x and -x.)"""
+    return np.log1p(e) + np.maximum(x, 0)
 
 
 class Exp(Op):
@@ -311,7 +323,7 @@ class Softplus(Op):
     def forward(ctx, x):
         if x.__class__ is float:
             return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
-        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+        return softplus_from_exp(x, np.exp(-np.abs(x)))
 
     @staticmethod
     def backward(ctx, g, out, x):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
-from .elementwise import LOG_FLOOR
+from .elementwise import LOG_FLOOR, sigmoid_from_exp, softplus_from_exp
 from .payload_math import log_softmax, softmax
 
 
@@ -88,8 +88,11 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, z, t=None):
-        # (no np.errstate here, unlike softmax: it costs ~1 µs a step, and a row of all -inf
-        # logits, whose loss is NaN, is worth numpy's warning)
+        # log softmax(z) = shifted - log(total): softmax._log_softmax's formula, written out
+        # (keep the two in step) because the same e and total give the probabilities kept for
+        # backward, and the label path needs only the target's entries. (No np.errstate here,
+        # unlike softmax: it costs ~1 µs a step, and a row of all -inf logits, whose loss is
+        # NaN, is worth numpy's warning.)
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
@@ -191,9 +194,9 @@ class BinaryCrossEntropyWithLogits(Op):
     @staticmethod
     def forward(ctx, x):
         t, pos_weight = ctx.target, ctx.pos_weight
-        e = np.exp(-np.abs(x))                             # in (0, 1]: cannot overflow
-        ctx.sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        softplus_neg = np.log1p(e) + np.maximum(-x, 0)
+        e = np.exp(-np.abs(x))                 # one exp for both σ(x) and softplus(-x)
+        ctx.sigmoid = sigmoid_from_exp(x, e)
+        softplus_neg = softplus_from_exp(-x, e)
         if pos_weight is None:
             return (1 - t) * x + softplus_neg
         return (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
