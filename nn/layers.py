@@ -429,7 +429,19 @@ class MLP(Sequential):
     """A multilayer perceptron: Linear layers with `activation` between them.
 
     `MLP(784, [100], 10)` is 784 → 100 → ReLU → 10 (logits; pair with `cross_entropy`).
-    `output_activation` (e.g. "sigmoid") is applied after the last layer when given.
+    `output_activation` (e.g. "sigmoid") is applied after the last layer when given. (On
+    Values, micrograd's `nn.scalar.MLP(nin, nouts)` is the same network, its output size the
+    last of `nouts`.)
+
+    >>> model = MLP(2, [8], 1, rng=np.random.default_rng(0))
+    >>> model
+    MLP(
+      (0): Linear(in_features=2, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=1, bias=True)
+    )
+    >>> model(np.zeros((5, 2))).shape
+    (5, 1)
     """
 
     def __init__(self, in_features: int, hidden_sizes: Sequence[int], out_features: int,
