@@ -1,4 +1,5 @@
-"""Broadcasting, undone: the one place where a gradient is summed back to an input's shape.
+"""Broadcasting, undone: the one function that sums a gradient back to an input's shape (the
+backward driver calls it for every broadcasting op; broadcast_to and einsum call it too).
 
 When `a` of shape (3, 1) meets `b` of shape (4,), the output has shape (3, 4): `a` was copied along
 axis 1 and `b` along a new leading axis. In backward each copy sends its gradient back, so the

@@ -1,18 +1,24 @@
-"""`Function`: write your own differentiable op, in exactly the form the built-in ops use.
+"""`Function`: write your own differentiable op, in the form the built-in ops use (an `Op`).
 
 Subclass it with `forward(ctx, *inputs)` on raw numbers/arrays and `backward(ctx, g, out,
 *inputs)` returning one gradient per input (None for an input without one), both static (the
 decorator may be left out: plain functions are made static); call `.apply(...)`, not the class.
-`ctx` is whatever constant you pass as `apply(..., ctx=...)` (there is no `save_for_backward`:
-backward receives the output and the inputs). The arrays both receive are the graph's own
-(a leaf's data, another node's gradient), so they are read-only: compute new ones. A float
-among the inputs is a constant of the Tensor inputs' dtype, as in `x * 0.1`; an int stays an
-int64 array (a count, an index), and numpy makes float32 times it float64: pass 2.0, not 2, to
-keep float32. Settings such as an axis go in ctx. A Function has one output: forward returns one
-number (Value inputs) or one array (Tensor inputs); an integer or boolean result wants no
-gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value, an array
-of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`, `.sum()`,
-...) and it also serves higher-order gradients.
+`ctx` is the object you pass as `apply(..., ctx=...)` (None if you pass none), and forward and
+backward receive the same one. Backward also receives the output and the inputs, so most
+Functions need nothing else (glassgrad has no `save_for_backward`). A setting such as an axis
+goes in ctx; so can what forward works out and backward needs, as in the built-in ops (max
+pooling keeps where each window's maximum was, cross_entropy its softmax): pass a fresh mutable
+object per call, a `types.SimpleNamespace()` or a small class, and set attributes on it in
+forward (see the second example). Something kept that way is a constant to a higher-order
+gradient: the built-in ops recompute it from the inputs when backward is called with nodes.
+The arrays both receive are the graph's own (a leaf's data, another node's gradient), so they
+are read-only: compute new ones. A float among the inputs is a constant of the Tensor inputs'
+dtype, as in `x * 0.1`; an int stays an int64 array (a count, an index), and numpy makes
+float32 times it float64: pass 2.0, not 2, to keep float32. A Function has one output: forward
+returns one number (Value inputs) or one array (Tensor inputs); an integer or boolean result
+wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value,
+an array of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`,
+`.sum()`, ...) and it also serves higher-order gradients.
 
 >>> import numpy as np
 >>> from autograd import Function, Tensor
@@ -28,6 +34,23 @@ of its shape for a Tensor. Write backward with operators and node methods (`*`, 
 >>> Cube.apply(x).sum().backward()
 >>> x.grad
 array([ 3., 12.], dtype=float32)
+
+Forward keeping something for backward on a ctx it is given:
+
+>>> from types import SimpleNamespace
+>>> class Largest(Function):
+...     '''max x;  d/dx = 1 at the first maximum (found by forward), 0 elsewhere'''
+...     def forward(ctx, x):
+...         ctx.at = int(np.argmax(x))
+...         return x[ctx.at]
+...     def backward(ctx, g, out, x):
+...         grad = np.zeros_like(x)
+...         grad[ctx.at] = g
+...         return (grad,)
+>>> x = Tensor([3.0, 5.0, 4.0], requires_grad=True)
+>>> Largest.apply(x, ctx=SimpleNamespace()).backward()
+>>> x.grad
+array([0., 1., 0.], dtype=float32)
 """
 
 from __future__ import annotations
@@ -149,8 +172,8 @@ def _missing(cls: type, method: str, signature: str) -> Any:
     return missing
 
 
-# what PyTorch's ctx offers (read on glassgrad's ctx of None, they fail); any other name read
-# on None is taken for the user's own None, and an attribute set on None for `ctx.x = ...`
+# what PyTorch's ctx offers (read on a ctx of None, the default, they fail); any other name
+# read on None is taken for the user's own None, and an attribute set on None for `ctx.x = ...`
 _PYTORCH_CTX = frozenset({"save_for_backward", "saved_tensors", "saved_variables",
                           "needs_input_grad", "mark_dirty", "mark_non_differentiable",
                           "set_materialize_grads"})
@@ -167,7 +190,8 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
             f"ctx=...) (none was), so it has {missing}: glassgrad has no ctx to store "
             f"things on. backward(ctx, g, out, *inputs) receives the output and the inputs "
             f"(what PyTorch's ctx.save_for_backward keeps), and a constant goes in as "
-            f"apply(x, ctx=value)") from error
+            f"apply(x, ctx=value); to keep something else from forward for backward, pass an "
+            f"object to set it on, apply(x, ctx=types.SimpleNamespace())") from error
 
 
 def _checked_forward(cls: type, forward: Any) -> Any:

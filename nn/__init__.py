@@ -1,13 +1,14 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
-  `Embedding`, `Sequential`, `MLP`, activations, `Dropout`, `Flatten`, `Identity` (nn.layers);
-  `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`, `MaxPool1d`,
-  `AvgPool1d`, `AdaptiveAvgPool1d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`
-  (nn.normalization); PyTorch's other activations (`ELU`, `SiLU`,
-  `PReLU`, ...), `Unflatten` and the distance modules (nn.activations); `RNN`, `GRU`, `LSTM`
-  and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP`
-  over `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
+  `Embedding`, `Sequential`, `MLP`, `Dropout`, `Flatten`, `Unflatten`, `Identity` and the
+  distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
+  (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
+  ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
+  `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`,
+  `LayerNorm` (nn.normalization); `RNN`, `GRU`, `LSTM` and their one-step cells `RNNCell`,
+  `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP` over
+  `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
@@ -34,8 +35,9 @@ from .functional import (
     softmax, softmin, softplus, softsign, tanh, tanhshrink,
 )
 from .activations import (
-    CELU, ELU, GLU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
-    PairwiseDistance, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign, Tanhshrink, Unflatten,
+    CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+    LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
+    Tanh, Tanhshrink,
 )
 from .conv import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d,
@@ -44,8 +46,8 @@ from .conv import (
 from .data import StandardScaler
 from .io import load, save
 from .layers import (
-    GELU, MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
-    Sequential, Sigmoid, Softmax, Tanh,
+    MLP, CosineSimilarity, Dropout, Embedding, Flatten, Identity, Linear, PairwiseDistance,
+    Sequential, Unflatten,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HingeLoss, HuberLoss,
@@ -61,11 +63,11 @@ from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Sequential", "MLP", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh",
-    "Softmax", "LogSoftmax", "Dropout", "Flatten", "Identity",
+    "Linear", "Embedding", "Sequential", "MLP", "Dropout", "Flatten", "Unflatten", "Identity",
+    "CosineSimilarity", "PairwiseDistance",
+    "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
-    "Unflatten", "CosineSimilarity", "PairwiseDistance",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",

@@ -1,30 +1,30 @@
-"""More activation modules, PyTorch's: `ReLU6`, `ELU`, `SELU`, `CELU`, `SiLU`, `Mish`,
+"""The activation modules. The common ones, `ReLU`, `LeakyReLU`, `GELU`, `Sigmoid`, `Tanh`,
+`Softmax` and `LogSoftmax`, call the engine's own functions (ReLU, LeakyReLU, Sigmoid and Tanh
+on a Tensor or a Value). PyTorch's others, `ReLU6`, `ELU`, `SELU`, `CELU`, `SiLU`, `Mish`,
 `Softplus`, `Softsign`, `Hardtanh`, `Hardsigmoid`, `Hardswish`, `LogSigmoid`, `Tanhshrink`,
-`Softmin`, `GLU` and `PReLU` (a learned slope); and the shape and pair modules `Unflatten`,
-`CosineSimilarity`, `PairwiseDistance`. (`ReLU`, `LeakyReLU`, `GELU`, `Sigmoid`, `Tanh`,
-`Softmax` and `LogSoftmax` are in nn.layers.)
+`Softmin`, `GLU` and `PReLU` (a learned slope), each call the function of the same name in
+nn.functional, for Tensors, with PyTorch's arguments and defaults, checked when the module is
+made. `inplace=True` is accepted for PyTorch code and changes nothing: the result is a new
+tensor and the input is kept.
 
-Each calls the function of the same name in nn.functional, for Tensors, with PyTorch's
-arguments and defaults, checked when the module is made. (This module imports nothing from
-nn.layers, so that nn.layers can name these classes in its table of activations.) `inplace=True` is accepted for
-PyTorch code and changes nothing: the result is a new tensor and the input is kept.
+(This module imports nothing from nn.layers, so that nn.layers can name these classes in its
+table of activations, `MLP(activation="silu")`.)
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
 >>> from nn import Linear, Sequential
 >>> manual_seed(0)
->>> model = Sequential(Linear(4, 8), SiLU(), Linear(8, 6), Unflatten(1, (2, 3)))
+>>> model = Sequential(Linear(4, 8), SiLU(), Linear(8, 6), Softmax())
 >>> model(Tensor(np.zeros((5, 4)))).shape
-(5, 2, 3)
+(5, 6)
 >>> ELU(alpha=0.5, inplace=True), Softplus(beta=2.0)
 (ELU(alpha=0.5, inplace=True), Softplus(beta=2.0, threshold=20.0))
 """
 
 from __future__ import annotations
 
-import math
 import numbers
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,11 +37,90 @@ from . import functional as F
 from .module import Module, Parameter
 
 __all__ = [
+    "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
-    "Unflatten", "CosineSimilarity", "PairwiseDistance",
 ]
 
+
+# -- the common ones: ReLU, LeakyReLU, Sigmoid and Tanh work on a Tensor and on a Value;
+#    GELU, Softmax and LogSoftmax take Tensors ------------------------------------------------
+
+class ReLU(Module):
+    """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
+    new tensor and the input is kept (the gradient needs it)."""
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+    def forward(self, x: Any) -> Any:
+        return x.relu()
+
+
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
+    a Tensor and on a Value, as ReLU does. `inplace` is accepted for PyTorch code and changes
+    nothing."""
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got "
+                            f"{negative_slope!r}")
+        self.negative_slope, self.inplace = float(negative_slope), inplace
+
+    def forward(self, x: Any) -> Any:
+        return AF.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x Φ(x), Φ the standard normal CDF (see `autograd.functional.gelu`); approximate="tanh"
+    uses PyTorch's tanh approximation instead. Works on Tensors.
+
+    >>> GELU(approximate="tanh")
+    GELU(approximate='tanh')
+    """
+    def __init__(self, approximate: str = "none") -> None:
+        self.approximate = AF.checked_approximation("GELU", approximate)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x), evaluated without overflow."""
+    def forward(self, x: Any) -> Any:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x)."""
+    def forward(self, x: Any) -> Any:
+        return x.tanh()
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`."""
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+        self.axis = _one_name(type(self).__name__, "axis", axis, -1, "dim", dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Softmax):
+    """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
+    def forward(self, x: Tensor) -> Tensor:
+        return AF.log_softmax(x, self.axis)
+
+
+# -- PyTorch's others: Tensors only --------------------------------------------------------------
 
 class _InPlace(Module):
     """An activation that takes PyTorch's `inplace` flag (shown in the repr when set)."""
@@ -249,72 +328,6 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
-
-
-class Unflatten(Module):
-    """Axis `dim` of the input split into the axes `unflattened_size` (one may be -1, inferred):
-    the inverse of `Flatten`, e.g. (N, 784) rows back to (N, 1, 28, 28) images.
-
-    >>> Unflatten(1, (1, 28, 28))(Tensor(np.zeros((5, 784)))).shape
-    (5, 1, 28, 28)
-    """
-
-    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
-        self.dim = _int("Unflatten", "dim", dim)
-        if isinstance(unflattened_size, (numbers.Integral, str)) or not isinstance(
-                unflattened_size, Sequence):
-            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list of ints, "
-                            f"got {unflattened_size!r}")
-        sizes = tuple(_int("Unflatten", "unflattened_size", n) for n in unflattened_size)
-        if not sizes or sizes.count(-1) > 1 or any(n < -1 for n in sizes):
-            raise ValueError(f"Unflatten: unflattened_size must be sizes >= 0 with at most one "
-                             f"-1 (inferred), got {sizes}")
-        self.unflattened_size = sizes
-
-    def forward(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if not -x.ndim <= self.dim < x.ndim:
-            raise ValueError(f"{self!r}: dim {self.dim} is out of range for an input of shape "
-                             f"{x.shape}")
-        axis = self.dim % x.ndim
-        n, known = x.shape[axis], math.prod(s for s in self.unflattened_size if s != -1)
-        sizes = tuple(n // known if s == -1 and known else s for s in self.unflattened_size)
-        if math.prod(sizes) != n:
-            raise ValueError(f"{self!r}: axis {self.dim} of the input, of shape {x.shape}, has "
-                             f"{n} elements, which do not split into {self.unflattened_size}")
-        return x.reshape(x.shape[:axis] + sizes + x.shape[axis + 1:])
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class CosineSimilarity(Module):
-    """x1 · x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along `dim` (`F.cosine_similarity`)."""
-
-    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
-        self.dim, self.eps = _int("CosineSimilarity", "dim", dim), AF._real(
-            "CosineSimilarity", "eps", eps)
-
-    def forward(self, x1: Any, x2: Any) -> Tensor:
-        return F.cosine_similarity(x1, x2, self.dim, self.eps)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, eps={self.eps}"
-
-
-class PairwiseDistance(Module):
-    """‖x1 - x2 + eps‖_p along the last axis (`F.pairwise_distance`)."""
-
-    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
-        self.p, self.eps = F._norm_order("PairwiseDistance", p), AF._real(
-            "PairwiseDistance", "eps", eps)
-        self.keepdim = bool(keepdim)
-
-    def forward(self, x1: Any, x2: Any) -> Tensor:
-        return F.pairwise_distance(x1, x2, self.p, self.eps, self.keepdim)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, eps={self.eps}, keepdim={self.keepdim}"
 
 
 def _int(name: str, what: str, value: Any) -> int:

@@ -1,5 +1,6 @@
-"""Layers: `Linear`, `Embedding`, the activations, `Dropout`, `Flatten`, `Identity`,
-`Sequential` and `MLP`.
+"""Layers: `Linear`, `Embedding`, `Identity`, `Flatten` and its inverse `Unflatten`,
+`Dropout`, the distances between two inputs `CosineSimilarity` and `PairwiseDistance`,
+`Sequential` and `MLP`. (The activation modules are in nn.activations; `MLP` names them.)
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -34,11 +35,12 @@ from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as
 
 from . import activations as A
 from . import functional as F
+from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
 from .module import Module, ModuleList, Parameter, as_array
 
 __all__ = [
-    "Linear", "Embedding", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
-    "LogSoftmax", "Identity", "Flatten", "Dropout", "Sequential", "MLP",
+    "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "CosineSimilarity",
+    "PairwiseDistance", "Sequential", "MLP",
 ]
 
 
@@ -66,7 +68,9 @@ class Linear(Module):
         rng = default_rng() if rng is None else rng
         dtype = get_default_dtype() if dtype is None else dtype
         bound = 1.0 / math.sqrt(in_features)
-        # drawn as (in, out) and transposed: a seed gives the weights glassgrad 0.1 gave
+        # drawn as (in, out) and transposed to PyTorch's (out, in): the same numbers in the same
+        # order as ever, so a seeded model (a test's, a notebook's, a saved run's) keeps its
+        # weights
         weight = rng.uniform(-bound, bound, (in_features, out_features)).T
         self.weight = Parameter(np.ascontiguousarray(weight), dtype)
         self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
@@ -194,83 +198,6 @@ class Embedding(Module):
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
 
 
-# -- activations: ReLU, LeakyReLU, Sigmoid and Tanh work on a Tensor and on a Value;
-#    GELU, Softmax and LogSoftmax take Tensors ------------------------------------------------
-
-class ReLU(Module):
-    """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
-    new tensor and the input is kept (the gradient needs it)."""
-    def __init__(self, inplace: bool = False) -> None:
-        self.inplace = inplace
-
-    def forward(self, x: Any) -> Any:
-        return x.relu()
-
-
-class LeakyReLU(Module):
-    """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
-    a Tensor and on a Value, as ReLU does. `inplace` is accepted for PyTorch code and changes
-    nothing."""
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
-            raise TypeError(f"LeakyReLU: negative_slope must be a number, got "
-                            f"{negative_slope!r}")
-        self.negative_slope, self.inplace = float(negative_slope), inplace
-
-    def forward(self, x: Any) -> Any:
-        return AF.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
-
-
-class GELU(Module):
-    """x Φ(x), Φ the standard normal CDF (see `autograd.functional.gelu`); approximate="tanh"
-    uses PyTorch's tanh approximation instead. Works on Tensors.
-
-    >>> GELU(approximate="tanh")
-    GELU(approximate='tanh')
-    """
-    def __init__(self, approximate: str = "none") -> None:
-        self.approximate = AF.checked_approximation("GELU", approximate)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return AF.gelu(x, self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^-x), evaluated without overflow."""
-    def forward(self, x: Any) -> Any:
-        return x.sigmoid()
-
-
-class Tanh(Module):
-    """tanh(x)."""
-    def forward(self, x: Any) -> Any:
-        return x.tanh()
-
-
-class Softmax(Module):
-    """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`."""
-    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
-        self.axis = _one_name(type(self).__name__, "axis", axis, -1, "dim", dim)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return AF.softmax(x, self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
-
-
-class LogSoftmax(Softmax):
-    """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
-    def forward(self, x: Tensor) -> Tensor:
-        return AF.log_softmax(x, self.axis)
-
-
 class Identity(Module):
     """Returns its input (a placeholder where a layer is optional). As PyTorch's, it takes any
     arguments and ignores them, so it can stand in for a layer in code that builds one."""
@@ -319,6 +246,43 @@ class Flatten(Module):
         return f"start_axis={self.start_axis}{end}"
 
 
+class Unflatten(Module):
+    """Axis `dim` of the input split into the axes `unflattened_size` (one may be -1, inferred):
+    the inverse of `Flatten`, e.g. (N, 784) rows back to (N, 1, 28, 28) images.
+
+    >>> Unflatten(1, (1, 28, 28))(Tensor(np.zeros((5, 784)))).shape
+    (5, 1, 28, 28)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        self.dim = _int("Unflatten", "dim", dim)
+        if isinstance(unflattened_size, (numbers.Integral, str)) or not isinstance(
+                unflattened_size, Sequence):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list of ints, "
+                            f"got {unflattened_size!r}")
+        sizes = tuple(_int("Unflatten", "unflattened_size", n) for n in unflattened_size)
+        if not sizes or sizes.count(-1) > 1 or any(n < -1 for n in sizes):
+            raise ValueError(f"Unflatten: unflattened_size must be sizes >= 0 with at most one "
+                             f"-1 (inferred), got {sizes}")
+        self.unflattened_size = sizes
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"{self!r}: dim {self.dim} is out of range for an input of shape "
+                             f"{x.shape}")
+        axis = self.dim % x.ndim
+        n, known = x.shape[axis], math.prod(s for s in self.unflattened_size if s != -1)
+        sizes = tuple(n // known if s == -1 and known else s for s in self.unflattened_size)
+        if math.prod(sizes) != n:
+            raise ValueError(f"{self!r}: axis {self.dim} of the input, of shape {x.shape}, has "
+                             f"{n} elements, which do not split into {self.unflattened_size}")
+        return x.reshape(x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Dropout(Module):
     """In training, zero each input with probability p and scale the rest by 1/(1-p) (p = 1
     gives zeros, as in PyTorch); in evaluation (`model.eval()`), pass the input through.
@@ -335,6 +299,37 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+# -- distances between two inputs --------------------------------------------------------------
+
+class CosineSimilarity(Module):
+    """x1 · x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along `dim` (`F.cosine_similarity`)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        self.dim, self.eps = _int("CosineSimilarity", "dim", dim), AF._real(
+            "CosineSimilarity", "eps", eps)
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, eps={self.eps}"
+
+
+class PairwiseDistance(Module):
+    """‖x1 - x2 + eps‖_p along the last axis (`F.pairwise_distance`)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        self.p, self.eps = F._norm_order("PairwiseDistance", p), AF._real(
+            "PairwiseDistance", "eps", eps)
+        self.keepdim = bool(keepdim)
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return F.pairwise_distance(x1, x2, self.p, self.eps, self.keepdim)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, eps={self.eps}, keepdim={self.keepdim}"
 
 
 # -- containers ----------------------------------------------------------------------------------
@@ -427,7 +422,19 @@ class MLP(Sequential):
     """A multilayer perceptron: Linear layers with `activation` between them.
 
     `MLP(784, [100], 10)` is 784 → 100 → ReLU → 10 (logits; pair with `cross_entropy`).
-    `output_activation` (e.g. "sigmoid") is applied after the last layer when given.
+    `output_activation` (e.g. "sigmoid") is applied after the last layer when given. (On
+    Values, micrograd's `nn.scalar.MLP(nin, nouts)` is the same network, its output size the
+    last of `nouts`.)
+
+    >>> model = MLP(2, [8], 1, rng=np.random.default_rng(0))
+    >>> model
+    MLP(
+      (0): Linear(in_features=2, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=1, bias=True)
+    )
+    >>> model(np.zeros((5, 2))).shape
+    (5, 1)
     """
 
     def __init__(self, in_features: int, hidden_sizes: Sequence[int], out_features: int,

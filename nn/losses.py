@@ -44,7 +44,14 @@ class _Loss(Module):
 
 @declare_loss("regression")
 class MSELoss(_Loss):
-    """Mean squared error (`F.mse_loss`)."""
+    """Mean squared error (`F.mse_loss`), the reduction chosen when the loss is made.
+
+    >>> from autograd import Tensor
+    >>> MSELoss()(Tensor([1.0, 2.0, 4.0]), Tensor([1.0, 1.0, 1.0]))
+    Tensor(3.3333333)
+    >>> MSELoss(reduction="none")(Tensor([1.0, 2.0, 4.0]), Tensor([1.0, 1.0, 1.0]))
+    Tensor([0., 1., 9.])
+    """
     def forward(self, pred: Any, target: Any) -> Any:
         return F.mse_loss(pred, target, self.reduction)
 

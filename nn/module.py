@@ -224,7 +224,10 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
-        # refused here, where they happen (a Parameter or a new name goes straight in).
+        # refused here, where they happen: over a parameter, anything but a parameter or None;
+        # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
+        # dict of modules or parameters, or lists in a list that hold them. A Parameter always
+        # goes in.
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
             if old is not None and value is not None and is_parameter(old) \
@@ -391,11 +394,22 @@ class Module:
         with `recurse=False` only this module's own, not its children's.
 
         Parameters of a module come before those of its children, as in PyTorch.
+
+        >>> from nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+        >>> [(name, p.shape) for name, p in model.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
         """
         return self._named(Module._own_parameters, prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> list[Node]:
-        """The parameters as a list (micrograd's API: `model.parameters()`)."""
+        """The parameters as a list (micrograd's API: `model.parameters()`), in the order of
+        `named_parameters()`.
+
+        >>> from nn import Linear
+        >>> [p.shape for p in Linear(2, 3).parameters()]
+        [(3, 2), (3,)]
+        """
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
@@ -466,7 +480,17 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (do this before each backward); see `clear_grad`
-        for `set_to_none`."""
+        for `set_to_none`.
+
+        >>> from nn import Linear
+        >>> layer = Linear(2, 1)
+        >>> layer(np.ones((4, 2))).sum().backward()
+        >>> layer.weight.grad
+        array([[4., 4.]], dtype=float32)
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
         for p in self.parameters():
             clear_grad(p, set_to_none)
 

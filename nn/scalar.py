@@ -174,7 +174,8 @@ class MLP(ScalarModule):
     """Layers of sizes `nouts`; every layer but the last is non-linear.
 
     `MLP(2, [16, 16, 1])` is micrograd's demo model: 2 inputs, two hidden layers of 16 ReLU
-    neurons, one linear output.
+    neurons, one linear output. (On Tensors, `nn.MLP(in_features, hidden_sizes, out_features)`
+    is the same network in PyTorch's terms, the output size given apart.)
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",

@@ -455,6 +455,22 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         predict: Callable | None = None, live: bool = False) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
+    The training loop itself, without the checks, the bookkeeping and the recovery below, is
+    `_train_one_epoch`: read it first.
+
+    >>> import numpy as np
+    >>> from autograd import manual_seed
+    >>> from nn import MLP, mse_loss
+    >>> from nn.optim import SGD
+    >>> manual_seed(0)
+    >>> X = np.linspace(-1, 1, 64).reshape(-1, 1)
+    >>> y = 3 * X + 1                       # a line to learn
+    >>> model = MLP(1, [], 1)               # one Linear layer: w x + b
+    >>> history = fit(model, mse_loss, SGD(model.parameters(), lr=0.5), (X, y), epochs=20,
+    ...               progress=False, seed=0)
+    >>> model[0].weight.data.round(3), model[0].bias.data.round(3)
+    (array([[3.]], dtype=float32), array([1.], dtype=float32))
+
     `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
     one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
     epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,

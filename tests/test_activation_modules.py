@@ -1,19 +1,19 @@
-"""nn/activations.py: each activation module is its function with the options it was made
-with, shows them as PyTorch's repr does, checks them when made; PReLU's learned slopes and
-state_dict (PyTorch's layout, moved both ways live where torch is installed); Unflatten;
-CosineSimilarity and PairwiseDistance."""
+"""nn/activations.py: ReLU, Sigmoid, Tanh on Tensors and Values, LeakyReLU's slope at 0, the
+softmax modules; each of PyTorch's other activation modules is its function with the options it
+was made with, shows them as PyTorch's repr does, checks them when made; PReLU's learned slopes
+and state_dict (PyTorch's layout, moved both ways live where torch is installed). (LeakyReLU's
+numbers against PyTorch's are checked with the Embedding's in tests/test_layers.py.)"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck, manual_seed
+from autograd import Tensor, Value, gradcheck
+from nn import MLP
 from nn import activations as A
 from nn import functional as F
-from nn.layers import Flatten, Linear, Sequential, Softmax
+from nn.activations import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from nn.optim import SGD
 
 from conftest import t64
@@ -69,7 +69,6 @@ def test_the_reprs_are_pytorchs_where_the_settings_are_the_same():
             "LogSigmoid()", "Tanhshrink()", "GLU(dim=-1)", "PReLU(num_parameters=1)"]
     for shown in same:
         assert repr(eval("torch.nn." + shown)) == shown
-    assert repr(torch.nn.Unflatten(1, (2, 5))) == repr(A.Unflatten(1, (2, 5)))
 
 
 def test_softmin_takes_dim_or_axis_as_softmax_does():
@@ -89,12 +88,6 @@ def test_softmin_takes_dim_or_axis_as_softmax_does():
     (lambda: A.PReLU(2.0), TypeError, "PReLU: num_parameters must be an int, got 2.0"),
     (lambda: A.PReLU(init="a"), TypeError, "PReLU: init must be a number"),
     (lambda: A.PReLU(device="cuda"), RuntimeError, "PReLU.*there is no GPU here"),
-    (lambda: A.Unflatten(1, 5), TypeError, "Unflatten: unflattened_size must be a tuple or list"),
-    (lambda: A.Unflatten(1, (-1, -1)), ValueError, r"Unflatten: unflattened_size must be sizes "
-                                                   r">= 0 with at most one -1"),
-    (lambda: A.Unflatten(1, (2.0, 3)), TypeError, "Unflatten: unflattened_size must be an int"),
-    (lambda: A.PairwiseDistance(p=0), ValueError, "PairwiseDistance: p must be > 0"),
-    (lambda: A.CosineSimilarity(eps=None), TypeError, "CosineSimilarity: eps must be a number"),
 ])
 def test_options_are_checked_when_the_module_is_made(make, error, message):
     with pytest.raises(error, match=message):
@@ -152,44 +145,46 @@ def test_a_prelu_state_dict_moves_to_pytorch_and_back(rng):
 
 
 # ----------------------------------------------------------------------------------------------
-# Unflatten, CosineSimilarity, PairwiseDistance
+# ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, LogSoftmax
 # ----------------------------------------------------------------------------------------------
 
-def test_unflatten_undoes_flatten_and_infers_one_size(rng):
-    x = rng.normal(size=(5, 2, 3, 4))
-    flat = Flatten()(t64(x))                                            # (5, 24)
-    np.testing.assert_array_equal(A.Unflatten(1, (2, 3, 4))(flat).data, x)
-    assert A.Unflatten(1, [2, -1, 4])(flat).shape == (5, 2, 3, 4)
-    assert A.Unflatten(1, (-1, 12))(flat).shape == (5, 2, 12)
-    assert A.Unflatten(-1, (2, 2))(t64(x)).shape == (5, 2, 3, 2, 2)
-    assert A.Unflatten(0, (1, 1))(t64([3.0])).shape == (1, 1)            # a batch of one
-    assert A.Unflatten(1, (2, 2))(np.zeros((1, 4))).shape == (1, 2, 2)   # arrays become Tensors
-    weights = t64(np.arange(8.0).reshape(2, 2, 2))
-    assert gradcheck(lambda t: A.Unflatten(1, (2, 2))(t) * weights, t64(rng.normal(size=(2, 4))))
+@pytest.mark.parametrize("layer, reference", [
+    (ReLU(), lambda x: np.maximum(x, 0)),
+    (Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    (Tanh(), np.tanh),
+])
+def test_activations_on_tensors_and_values(layer, reference):
+    x = np.array([-1.5, -0.2, 0.3, 2.0])
+    assert np.allclose(layer(Tensor(x)).numpy(), reference(x))
+    assert layer(Value(0.3)).data == pytest.approx(float(reference(np.array(0.3))))
 
 
-def test_unflatten_names_itself_when_the_sizes_do_not_fit():
-    with pytest.raises(ValueError, match=r"Unflatten\(dim=1, unflattened_size=\(2, 5\)\): axis "
-                                         r"1 of the input, of shape \(3, 7\), has 7 elements, "
-                                         r"which do not split into \(2, 5\)"):
-        A.Unflatten(1, (2, 5))(Tensor(np.zeros((3, 7))))
-    with pytest.raises(ValueError, match=r"dim 2 is out of range for an input of shape \(3, 7\)"):
-        A.Unflatten(2, (7,))(Tensor(np.zeros((3, 7))))
-    with pytest.raises(ValueError, match="which do not split into"):
-        A.Unflatten(1, (-1, 2))(Tensor(np.zeros((3, 7))))
+def test_softmax_layers_are_stable_and_normalised():
+    z = Tensor(np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]]))
+    p = Softmax()(z).numpy()
+    assert np.allclose(p.sum(axis=1), 1) and np.allclose(p[0], [1, 0, 0])
+    zz = z.numpy()
+    exact = zz - zz.max(axis=1, keepdims=True) - np.log(
+        np.exp(zz - zz.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+    assert np.allclose(LogSoftmax()(z).numpy(), exact)           # -2000, not log(0)
+    assert np.allclose(LogSoftmax()(z).numpy()[1], np.log(p[1]))
+    assert np.allclose(Softmax(axis=0)(z).numpy().sum(axis=0), 1)
+    assert repr(Softmax(axis=0)) == "Softmax(axis=0)"
 
 
-def test_a_model_reshapes_rows_to_images_with_unflatten():
-    manual_seed(0)
-    model = Sequential(Linear(3, 16), A.Unflatten(1, (1, 4, 4)), Flatten(), A.Hardswish())
-    assert model(Tensor(np.zeros((2, 3)))).shape == (2, 16)
-
-
-def test_the_pair_modules_are_their_functions(rng):
-    a, b = t64(rng.normal(size=(3, 4))), t64(rng.normal(size=(3, 4)))
-    np.testing.assert_array_equal(A.CosineSimilarity(dim=0, eps=1e-3)(a, b).data,
-                                  F.cosine_similarity(a, b, 0, 1e-3).data)
-    np.testing.assert_array_equal(A.PairwiseDistance(1, 0.5, keepdim=True)(a, b).data,
-                                  F.pairwise_distance(a, b, 1, 0.5, True).data)
-    assert repr(A.CosineSimilarity()) == "CosineSimilarity(dim=1, eps=1e-08)"
-    assert repr(A.PairwiseDistance(math.inf)) == "PairwiseDistance(p=inf, eps=1e-06, keepdim=False)"
+def test_leaky_relu_works_on_tensors_and_values_with_pytorchs_slope_at_zero():
+    layer = LeakyReLU(0.2)
+    x = t64([-2.0, 0.0, 3.0])
+    y = layer(x)
+    y.backward(np.ones(3))
+    np.testing.assert_array_equal(y.data, [-0.4, 0.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [0.2, 0.2, 1.0])
+    for data, slope in ((-2.0, 0.2), (0.0, 0.2), (3.0, 1.0)):
+        v = Value(data)
+        layer(v).backward()
+        assert v.grad == slope
+    assert repr(LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(LeakyReLU(0.1, inplace=True)) == "LeakyReLU(negative_slope=0.1, inplace=True)"
+    assert isinstance(MLP(2, [4], 1, activation="leaky_relu")[1], LeakyReLU)
+    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number, got '0.1'"):
+        LeakyReLU("0.1")

@@ -1,7 +1,7 @@
 """nn.functional's cosine_similarity, pairwise_distance and normalize (PyTorch's formulas,
 defaults and broadcasting): values against numpy, gradients against finite differences (batch
 of one, broadcast, 1-d, 3-d), zero vectors (finite gradients), errors, and PyTorch's numbers
-asked live where torch is installed. (Their modules: tests/test_activation_modules.py.)"""
+asked live where torch is installed. (Their modules: tests/test_layers.py.)"""
 
 from __future__ import annotations
 

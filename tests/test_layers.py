@@ -1,6 +1,8 @@
-"""nn.layers: Linear, Embedding, activations, Dropout, Flatten, Identity, Sequential, MLP; the
-Embedding's and LeakyReLU's numbers against PyTorch (asked live where torch is installed, else
-as recorded in tests/reference/layers.npz)."""
+"""nn.layers: Linear, Embedding, Dropout, Flatten, Unflatten, Identity, CosineSimilarity,
+PairwiseDistance, Sequential, MLP; the Embedding's and LeakyReLU's numbers against PyTorch
+(asked live where torch is installed, else as recorded in tests/reference/layers.npz)."""
+
+import math
 
 import numpy as np
 import pytest
@@ -8,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, gradcheck, manual_seed
+from nn import functional as NF
+from nn.activations import Hardswish, LeakyReLU, LogSoftmax, ReLU, Softmax, Tanh
 from nn.layers import (
-    MLP, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
-    Sigmoid, Softmax, Tanh, activation_layer,
+    MLP, CosineSimilarity, Dropout, Embedding, Flatten, Identity, Linear, PairwiseDistance,
+    Sequential, Unflatten, activation_layer,
 )
 
 from conftest import t64
@@ -102,29 +106,9 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
         Linear(2, 4)([Value(1.0), Value(2.0)])      # not Tensor's words about dtype object
 
 
-@pytest.mark.parametrize("layer, reference", [
-    (ReLU(), lambda x: np.maximum(x, 0)),
-    (Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
-    (Tanh(), np.tanh),
-    (Identity(), lambda x: x),
-])
-def test_activations_on_tensors_and_values(layer, reference):
-    x = np.array([-1.5, -0.2, 0.3, 2.0])
-    assert np.allclose(layer(Tensor(x)).numpy(), reference(x))
-    assert layer(Value(0.3)).data == pytest.approx(float(reference(np.array(0.3))))
-
-
-def test_softmax_layers_are_stable_and_normalised():
-    z = Tensor(np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]]))
-    p = Softmax()(z).numpy()
-    assert np.allclose(p.sum(axis=1), 1) and np.allclose(p[0], [1, 0, 0])
-    zz = z.numpy()
-    exact = zz - zz.max(axis=1, keepdims=True) - np.log(
-        np.exp(zz - zz.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
-    assert np.allclose(LogSoftmax()(z).numpy(), exact)           # -2000, not log(0)
-    assert np.allclose(LogSoftmax()(z).numpy()[1], np.log(p[1]))
-    assert np.allclose(Softmax(axis=0)(z).numpy().sum(axis=0), 1)
-    assert repr(Softmax(axis=0)) == "Softmax(axis=0)"
+def test_identity_returns_its_input_on_tensors_and_values():
+    x, v = Tensor(np.array([-1.5, 2.0])), Value(0.3)
+    assert Identity()(x) is x and Identity(3, bias=False)(v) is v
 
 
 def test_flatten_keeps_the_batch_axis():
@@ -367,26 +351,6 @@ def test_an_embedding_trains_as_part_of_a_model():
         "0.weight", "2.weight", "2.bias"]
 
 
-# -- LeakyReLU -----------------------------------------------------------------------------------
-
-def test_leaky_relu_works_on_tensors_and_values_with_pytorchs_slope_at_zero():
-    layer = LeakyReLU(0.2)
-    x = t64([-2.0, 0.0, 3.0])
-    y = layer(x)
-    y.backward(np.ones(3))
-    np.testing.assert_array_equal(y.data, [-0.4, 0.0, 3.0])
-    np.testing.assert_array_equal(x.grad, [0.2, 0.2, 1.0])
-    for data, slope in ((-2.0, 0.2), (0.0, 0.2), (3.0, 1.0)):
-        v = Value(data)
-        layer(v).backward()
-        assert v.grad == slope
-    assert repr(LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
-    assert repr(LeakyReLU(0.1, inplace=True)) == "LeakyReLU(negative_slope=0.1, inplace=True)"
-    assert isinstance(MLP(2, [4], 1, activation="leaky_relu")[1], LeakyReLU)
-    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number, got '0.1'"):
-        LeakyReLU("0.1")
-
-
 # -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
 
 def layers_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -485,3 +449,66 @@ def test_reprs_are_pytorch_s(make):
     import nn
     assert repr(make(nn)) == repr(make(torch.nn))
     assert repr(nn.Linear(3, 2)) == "Linear(in_features=3, out_features=2, bias=True)"
+
+
+# ----------------------------------------------------------------------------------------------
+# Unflatten, CosineSimilarity, PairwiseDistance
+# ----------------------------------------------------------------------------------------------
+
+def test_unflatten_undoes_flatten_and_infers_one_size(rng):
+    x = rng.normal(size=(5, 2, 3, 4))
+    flat = Flatten()(t64(x))                                            # (5, 24)
+    np.testing.assert_array_equal(Unflatten(1, (2, 3, 4))(flat).data, x)
+    assert Unflatten(1, [2, -1, 4])(flat).shape == (5, 2, 3, 4)
+    assert Unflatten(1, (-1, 12))(flat).shape == (5, 2, 12)
+    assert Unflatten(-1, (2, 2))(t64(x)).shape == (5, 2, 3, 2, 2)
+    assert Unflatten(0, (1, 1))(t64([3.0])).shape == (1, 1)            # a batch of one
+    assert Unflatten(1, (2, 2))(np.zeros((1, 4))).shape == (1, 2, 2)   # arrays become Tensors
+    weights = t64(np.arange(8.0).reshape(2, 2, 2))
+    assert gradcheck(lambda t: Unflatten(1, (2, 2))(t) * weights, t64(rng.normal(size=(2, 4))))
+
+
+def test_unflatten_names_itself_when_the_sizes_do_not_fit():
+    with pytest.raises(ValueError, match=r"Unflatten\(dim=1, unflattened_size=\(2, 5\)\): axis "
+                                         r"1 of the input, of shape \(3, 7\), has 7 elements, "
+                                         r"which do not split into \(2, 5\)"):
+        Unflatten(1, (2, 5))(Tensor(np.zeros((3, 7))))
+    with pytest.raises(ValueError, match=r"dim 2 is out of range for an input of shape \(3, 7\)"):
+        Unflatten(2, (7,))(Tensor(np.zeros((3, 7))))
+    with pytest.raises(ValueError, match="which do not split into"):
+        Unflatten(1, (-1, 2))(Tensor(np.zeros((3, 7))))
+
+
+def test_a_model_reshapes_rows_to_images_with_unflatten():
+    manual_seed(0)
+    model = Sequential(Linear(3, 16), Unflatten(1, (1, 4, 4)), Flatten(), Hardswish())
+    assert model(Tensor(np.zeros((2, 3)))).shape == (2, 16)
+
+
+def test_the_pair_modules_are_their_functions(rng):
+    a, b = t64(rng.normal(size=(3, 4))), t64(rng.normal(size=(3, 4)))
+    np.testing.assert_array_equal(CosineSimilarity(dim=0, eps=1e-3)(a, b).data,
+                                  NF.cosine_similarity(a, b, 0, 1e-3).data)
+    np.testing.assert_array_equal(PairwiseDistance(1, 0.5, keepdim=True)(a, b).data,
+                                  NF.pairwise_distance(a, b, 1, 0.5, True).data)
+    assert repr(CosineSimilarity()) == "CosineSimilarity(dim=1, eps=1e-08)"
+    assert repr(PairwiseDistance(math.inf)) == "PairwiseDistance(p=inf, eps=1e-06, keepdim=False)"
+
+
+def test_unflatten_s_repr_is_pytorchs():
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    assert repr(torch.nn.Unflatten(1, (2, 5))) == repr(Unflatten(1, (2, 5)))
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Unflatten(1, 5), TypeError, "Unflatten: unflattened_size must be a tuple or list"),
+    (lambda: Unflatten(1, (-1, -1)), ValueError, r"Unflatten: unflattened_size must be sizes "
+                                                 r">= 0 with at most one -1"),
+    (lambda: Unflatten(1, (2.0, 3)), TypeError, "Unflatten: unflattened_size must be an int"),
+    (lambda: PairwiseDistance(p=0), ValueError, "PairwiseDistance: p must be > 0"),
+    (lambda: CosineSimilarity(eps=None), TypeError, "CosineSimilarity: eps must be a number"),
+])
+def test_unflatten_and_distance_options_are_checked_when_made(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

@@ -159,6 +159,22 @@ def test_op_rules_are_static_functions():
             assert isinstance(op.__dict__.get(rule, staticmethod(len)), staticmethod), (name, rule)
 
 
+def test_every_op_is_exported_by_autograd_ops():
+    """Every Op class defined in autograd/ops/*.py is importable from autograd.ops and listed
+    in its __all__ (the two binary cross-entropies were missing)."""
+    import importlib
+    import pkgutil
+
+    from autograd import ops
+    from autograd.graph import Op
+    defined = {name for info in pkgutil.iter_modules(ops.__path__)
+               for name, obj in vars(importlib.import_module(f"autograd.ops.{info.name}")).items()
+               if isinstance(obj, type) and issubclass(obj, Op)
+               and obj.__module__ == f"autograd.ops.{info.name}"}
+    assert defined - set(ops.__all__) == set()
+    assert all(getattr(ops, name).__name__ == name for name in defined)
+
+
 # -- micrograd's hand-built nodes ------------------------------------------------------------------
 
 def test_value_built_by_hand_is_the_op_node():

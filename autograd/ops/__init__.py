@@ -1,9 +1,11 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
-    arithmetic.py   + - * / ** neg          (shared by Value and Tensor), % (Tensor)
+    arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
+                    the op), / and % (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
-                    elu (ELU, SELU, CELU) sin cos maximum minimum clip where; step and sign (flat: the slopes of relu and abs
-                    in higher-order rules), log_or_zero (the ln a in the slope of a ** b),
+                    elu (ELU, SELU, CELU) sin cos maximum minimum clip where; step and sign
+                    (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
+                    ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
@@ -28,7 +30,7 @@ from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, LeakyRelu, Log, Log1p, Log2,
                           Log10, LogOrZero, Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus,
                           Sqrt, Step, Tanh, Where)
-from .fused import CrossEntropy, Linear
+from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul
 from .normalize import LayerNorm
@@ -51,6 +53,7 @@ __all__ = [
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
+    "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",

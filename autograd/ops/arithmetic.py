@@ -1,5 +1,16 @@
-"""Arithmetic: + - * / ** %, and negation. These rules serve `Value` and `Tensor` alike (%
-only `Tensor`: `Value` has no %).
+"""Arithmetic: + - * / ** %, and negation. The two facades share some of these ops, not all:
+
+    Tensor  a + b, a - b, a * b, a / b: Add, Sub, Mul, Div, a number being made a constant
+            Tensor first (an operand like any other, broadcast); a % b: Remainder
+    Value   a + b, a - b, a * b of two Values: Add, Sub, Mul; with a number, x + 3 and x - 3
+            are AddConst (x - 3 as x + (-3)), x * 3 and x / 3 are MulConst (x / 3 as x * (1/3));
+            3 - x is Sub with a constant Value; a / b is a * b ** -1 (Mul and PowConst), as in
+            micrograd, so Div is Tensor's only (and % too: Value has none)
+    both    -a: Neg;  x ** 3: PowConst, 3 ** x: ConstPow, a ** b: Pow (or PowBase, PowExponent)
+
+Value folds a number into its op (AddConst and MulConst keep it in ctx) instead of making it a
+node: micrograd's demo, y * 1.0001 + 0.0001 a step, makes 2 nodes where it would make 4, and a
+scalar graph pays per node. A Tensor's constant is one small node beside its arrays.
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
 per input. Binary ops broadcast, so their gradients are summed back to each input's shape by

@@ -40,8 +40,20 @@ def _sigmoid_float(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))         # never overflows: the exponent is <= 0
+    return sigmoid_from_exp(x, np.exp(-np.abs(x)))
+
+
+def sigmoid_from_exp(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """σ(x) from e = e^-|x|, which never overflows (the exponent is <= 0): 1 / (1 + e) for
+    x >= 0, e / (1 + e) below. Taking e, not x, lets the binary cross-entropy from logits share
+    one exp between σ and softplus."""
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softplus_from_exp(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """softplus(x) = ln(1 + e^x) from e = e^-|x|, as ln(1 + e) + max(x, 0): no overflow. (e is
+    the same for x and -x.)"""
+    return np.log1p(e) + np.maximum(x, 0)
 
 
 class Exp(Op):
@@ -158,8 +170,13 @@ TINY = math.exp(LOG_FLOOR)      # e^-100: from here down (in float64) ln x <= -1
 
 
 class ClampedLog(Op):
-    """max(ln x, -100), PyTorch's clamp (-100 at 0 too; below 0 NaN, or an error for a float);
-    d/dx = 1/x where x > e^-100, else 0"""
+    """max(ln x, -100), PyTorch's clamp (-100 at 0 too, NaN below 0 or an error for a float);
+    d/dx = 1/x where x > e^-100, else 0
+
+    The binary cross-entropy of Values takes its logs here, and its slope is the derivative of
+    the clamped function this op computes: 0 where the log is clamped. The Tensor loss,
+    `fused.BinaryCrossEntropy`, follows PyTorch's gradient instead, (p - t) / max(p(1 - p),
+    1e-12), which is not 0 there: the two gradients agree unless p or 1 - p is below ~1e-12."""
     # The binary cross-entropy's log: a saturated probability costs 100, not inf. Clamped, it
     # is a constant and passes no gradient, as the -100 in its place would.
     name = "clamped_log"
@@ -306,7 +323,7 @@ class Softplus(Op):
     def forward(ctx, x):
         if x.__class__ is float:
             return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
-        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+        return softplus_from_exp(x, np.exp(-np.abs(x)))
 
     @staticmethod
     def backward(ctx, g, out, x):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op
-from .elementwise import LOG_FLOOR
+from .elementwise import LOG_FLOOR, sigmoid_from_exp, softplus_from_exp
 from .payload_math import log_softmax, softmax
 
 
@@ -40,11 +40,10 @@ class Linear(Op):
                 y += b                      # in place: y is a fresh array
             return y
         # Up to 64 rows, (W xᵀ)ᵀ hands BLAS two row-major operands: x @ W.T took 2.1x as long
-        # at batch 16 and 1.4x at 64 (784 -> 100, OpenBLAS); from ~100 rows on it is no faster,
-        # nor for a weight of up to 8192 numbers (64 -> 64, 128 -> 64: ~1 µs slower, the cost
-        # of the extra write below). Its result is column-major, so it is written out row-major
-        # as the bias is added: ufuncs that mix the two layouts (the ReLU's g * mask after it)
-        # ran 1.6x (16 rows) to 2.4x (64 rows) slower.
+        # at batch 16 (784 -> 100); it does not pay for more rows or small weights. Its result
+        # is column-major, so it is written out row-major as the bias is added: ufuncs that mix
+        # the two layouts (the ReLU's after it) ran up to 2.4x slower (measured:
+        # docs/measurements.md#fused).
         yT = W @ x.T
         y = np.empty_like(yT.T, order="C")
         if b is None:
@@ -89,8 +88,11 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, z, t=None):
-        # (no np.errstate here, unlike softmax: it costs ~1 µs a step, and a row of all -inf
-        # logits, whose loss is NaN, is worth numpy's warning)
+        # log softmax(z) = shifted - log(total): softmax._log_softmax's formula, written out
+        # (keep the two in step) because the same e and total give the probabilities kept for
+        # backward, and the label path needs only the target's entries. (No np.errstate here,
+        # unlike softmax: it costs ~1 µs a step, and a row of all -inf logits, whose loss is
+        # NaN, is worth numpy's warning.)
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
@@ -150,7 +152,12 @@ PQ_FLOOR = 1e-12        # and p(1 - p) is floored in the derivative: bounded eve
 
 class BinaryCrossEntropy(Op):
     """-[t log p + (1 - t) log(1 - p)] for probabilities p, each log clamped at -100;
-    dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t."""
+    dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t.
+
+    That is PyTorch's gradient, kept where a log is clamped (it is not the slope of the clamped
+    loss there, 0). The binary cross-entropy of Values, built from `elementwise.ClampedLog`,
+    passes that 0 instead: a scalar op is the derivative of the function it computes. The two
+    gradients agree unless p or 1 - p is below ~1e-12."""
     name = "binary_cross_entropy"
 
     @staticmethod
@@ -187,9 +194,9 @@ class BinaryCrossEntropyWithLogits(Op):
     @staticmethod
     def forward(ctx, x):
         t, pos_weight = ctx.target, ctx.pos_weight
-        e = np.exp(-np.abs(x))                             # in (0, 1]: cannot overflow
-        ctx.sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        softplus_neg = np.log1p(e) + np.maximum(-x, 0)
+        e = np.exp(-np.abs(x))                 # one exp for both σ(x) and softplus(-x)
+        ctx.sigmoid = sigmoid_from_exp(x, e)
+        softplus_neg = softplus_from_exp(-x, e)
         if pos_weight is None:
             return (1 - t) * x + softplus_neg
         return (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..broadcast import unbroadcast
 from ..graph import Node, Op, apply
 from .payload_math import broadcast_to
 
@@ -70,9 +71,9 @@ class EinsumSpec(NamedTuple):
 
 
 # np.einsum(optimize=True) finds a contraction order and hands pairs to BLAS, for a fixed cost
-# of ~15 µs; its plain loop costs ~0.3 ns per multiply-add (numpy 2.4, one thread; measured:
-# (64, 64) @ (64, 64) 87 -> 35 µs, (4, 3) @ (3, 2) 2.8 -> 17.7 µs). So plan for three or more
-# operands, or when the plain loop would do more than ~50,000 multiply-adds.
+# of ~15 µs; its plain loop costs ~0.3 ns per multiply-add. So plan for three or more operands,
+# or when the plain loop would do more than ~50,000 multiply-adds (measured:
+# docs/measurements.md#linalg).
 _PLAN_FROM = 50_000
 
 
@@ -191,11 +192,10 @@ def _operand_grad(spec: EinsumSpec, i: int, g: Any, xs: tuple) -> Any:
     if len(kept) < len(target):                     # labels of operand i alone: copy g along
         grad = grad.reshape(tuple(grad.shape[kept.index(label)] if label in kept else 1
                                   for label in target))
-    # where operand i had length 1 and was broadcast, sum; where it is longer than what the
-    # others gave (they had length 1), copy
-    summed = tuple(a for a, (n, m) in enumerate(zip(shape, grad.shape)) if n == 1 and m != 1)
-    if summed:
-        grad = grad.sum(axis=summed, keepdims=True)
+    # where operand i had length 1 and was broadcast, sum (as for any broadcast operand);
+    # where it is longer than what the others gave (they had length 1), copy
+    grad = unbroadcast(grad, tuple(1 if n == 1 else m for n, m in zip(shape, grad.shape)),
+                       "einsum")
     return grad if grad.shape == shape else broadcast_to(grad, shape)
 
 

@@ -27,9 +27,9 @@ def power(x: Any, c: Any) -> Any:
     """x ** c for a constant exponent c, on any payload or node.
 
     One shortcut, for a float array and a whole c other than -1, 0, 1 and 2 (which numpy
-    computes directly): numpy's power sends each negative number down a slow scalar path
-    (~60 ns each here, 45x its vectorised path: x ** 3 of a (64, 256) array took 1 ms), so the
-    power is taken of |x| and the sign put back, ±|x| ** c. For a negative number the result
+    computes directly): numpy's power sends each negative number down a slow scalar path (45x
+    its vectorised path; measured: docs/measurements.md#payload_math), so the power is taken
+    of |x| and the sign put back, ±|x| ** c. For a negative number the result
     can differ from numpy's x ** c in the last bit or two (each is within 1 ulp of the exact
     power); positive numbers, zeros, infinities and NaN give numpy's result exactly.
 
@@ -47,9 +47,9 @@ def sum_last(x: Any, axes: int = 1) -> Any:
     """The sum over the last `axes` axes, kept as size-1 axes, on a payload or a node.
 
     For a float32/float64 array, one product with a vector of ones: numpy's own reduction over
-    a short last axis loops row by row (28 µs for a (32, 32, 64) float32 array, 4.6 µs as a
-    product; softmax and layer norm sum along such rows). The sum is the same, added in
-    another order.
+    a short last axis loops row by row, 6x slower for a (32, 32, 64) array (measured:
+    docs/measurements.md#payload_math); softmax and layer norm sum along such rows. The sum is
+    the same, added in another order.
 
     >>> sum_last(np.arange(6.0).reshape(2, 3)), sum_last(np.ones((2, 2, 3)), axes=2).shape
     (array([[ 3.],

@@ -11,7 +11,9 @@ a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (�
                         c' = f ⊙ c + i ⊙ g
     lstm_hidden_state   o = σ(a_o + b_o),  h' = o ⊙ tanh(c')
 
-Backward, with G the gradient that reaches the output, σ' = σ(1 - σ) and tanh' = 1 - tanh²:
+Backward, with G the gradient that reaches the output, σ' = σ(1 - σ) and tanh' = 1 - tanh²
+(the upstream gradient is G in this file, not g as elsewhere: g is the LSTM's cell gate, the
+papers' name, kept):
 
     gru_step            dh = G ⊙ z
                         dz = G ⊙ (h - n) ⊙ z(1 - z)         (into a_z and b_z alike)
@@ -27,10 +29,8 @@ Why the LSTM is two ops. The graph core has no op with two outputs, and an LSTM 
 h' and c'. One op returning [h', c'] (N, 2H) needs two slices after it, and a slice's backward
 scatters its gradient into a zero (N, 2H) array; c' from one op with h' = σ(a_o + b_o) ⊙ tanh(c')
 from ordinary ops needs two slices, a sum, a sigmoid, a tanh and a product. The two ops, one per
-state, need no slice at all. Measured in an LSTM(32 → 64) over 20 steps of a batch of 32,
-forward and backward (in-process, alternating, medians of two runs on a shared machine,
-OpenBLAS on one thread): two ops 5.2-5.7 ms, one op and two slices 6.2-6.7 ms, c' fused and
-h' from ordinary ops 7.6-8.3 ms.
+state, need no slice at all, and were the fastest: 5.2-5.7 ms against 6.2-6.7 for one op and
+two slices (measured: docs/measurements.md#recurrent).
 
 The forward keeps the gates' activations: they are what backward needs, and recomputing them
 would repeat the costly exp and tanh. Called with Tensors (the higher-order pass), a rule
@@ -66,32 +66,27 @@ loop: dA = d (the GRU's n columns: dh_t ⊙ (1 - z)(1 - n²), as r multiplies b_
 dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1} as one product of the stacked T·N rows, db_hh = Σ_t,n d_t.
 The factors in brackets do not depend on the loop: they are computed for every step at once
 before it, and the loop does only what the recursion needs, ~5 operations and one product a
-step. Measured against the layers of one step op per step (a training step, forward and
-out.sum().backward(), float32, OpenBLAS on one thread, in-process alternating, medians on a
-shared machine): 20 steps of a batch of 32, 32 → 64: LSTM 6.6 → 3.6 ms, GRU 5.6 → 3.2,
-RNN 1.6 → 1.1; a character model, 64 steps of 16, 65 → 128: LSTM 26.8 → 16.0, GRU
-18.6 → 14.8, RNN 10.2 → 3.9.
+step. A training step of an LSTM(32 → 64) over 20 steps took 3.6 ms against 6.6 with one step
+op per step (GRU, RNN and a larger model: docs/measurements.md#recurrent).
 
 The outputs. The graph core has no op with two outputs. The RNN's and GRU's last state is the
 last step's h: the op returns h of every step (T, N, H), h_n is its slice. The LSTM op returns
 h and c of every step as one array (2, T, N, H): c of every step is what backward needs anyway,
 so the output keeps it at no cost, output, h_n and c_n are three slices (once per layer, not
-per step as an op for one step would need), and the rule reads G^c_t for every t. Measured
-against [h_1, ..., h_T, c_T] (T + 1, N, H) (c kept in ctx, dc starting at G of c_T): the same
-time within the noise, with c_n in the loss and without. An op for c_n beside one for the h's
-would have to pass its gradient to the other's loop outside the graph.
+per step as an op for one step would need), and the rule reads G^c_t for every t. It costs
+no more than [h_1, ..., h_T, c_T] with c kept in ctx (measured: docs/measurements.md#recurrent).
+An op for c_n beside one for the h's would have to pass its gradient to the other's loop
+outside the graph.
 
 Arrays in place. With arrays (the first-order pass) the forward allocates its results once,
 h (and c) of every step and the gates' activations, and each step writes into them (`out=`),
 each step's gates one (gates, N, H) block (`by_gate`), so that every gate of every step is a
 view whose steps are contiguous; the backward writes each d_t into one (T, N, gates · H)
-array (`per_step`, `write_step`). No list of steps is stacked afterwards, and the results are
-the same bits. Measured against the lists and np.stack (float32, OpenBLAS on one thread,
-in-process alternating, medians of 20-30 rounds; N = 32, 20 steps of 32 → 64 and 32 steps of
-128 → 128): the forward 9-15 % faster for LSTM, GRU and RNN, forward and backward 2-5 %
-(some runs within the noise).
-Writing the steps' gradients block by block into the columns of d_t was slower than joining
-them first: numpy's loops are fastest on contiguous rows.
+array (`per_step`, `write_step`). No list of steps is stacked afterwards, the results are the
+same bits, and the forward is 9-15 % faster than with lists and np.stack (measured:
+docs/measurements.md#recurrent). The steps' gradients are joined first rather than written
+block by block into the columns of d_t, which was slower: numpy's loops are fastest on
+contiguous rows.
 
 Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
 concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
@@ -211,7 +206,7 @@ class LSTMCellState(Op):
     """f ⊙ c + i ⊙ g for the shares a, b (N, 4H) and the cell state c (N, H), with
     i, f = σ(a_if + b_if), g = tanh(a_g + b_g) (the output gate's columns are not read);
     dc = G ⊙ f, da = db = [G ⊙ g ⊙ i(1 - i), G ⊙ c ⊙ f(1 - f), G ⊙ i ⊙ (1 - g²), 0].
-    ctx: a GateCtx."""
+    ctx: a GateCtx. (G is the upstream gradient here, as g is the cell gate.)"""
     name = "lstm_cell_state"
 
     @staticmethod
@@ -442,7 +437,8 @@ class LSTMSequence(Op):
     h0 and c0 (N, H). Backward, last step first, dh and dc from 0: dh += G_t,
     dc += G^c_t + dh ⊙ o(1 - tanh²c_t), d_t = [dc ⊙ g i(1 - i), dc ⊙ c_{t-1} f(1 - f),
     dc ⊙ i(1 - g²), dh ⊙ tanh c_t o(1 - o)], dh = d_t W_hh, dc = dc ⊙ f; dA = d, dh0 = dh,
-    dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx."""
+    dc0 = dc, dW_hh = Σ_t d_tᵀ h_{t-1}, db_hh = Σ d. ctx: a SequenceCtx. (G is the upstream
+    gradient here, as g is the cell gate.)"""
     name = "lstm_sequence"
 
     @staticmethod

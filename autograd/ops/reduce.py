@@ -164,8 +164,8 @@ class VectorNorm(Op):
     """(Σ |x|^p)^(1/p) over axes (ctx: p, axes, keepdims), max |x| for p = inf, min |x| for
     -inf, the count of nonzeros for p = 0;  d/dx = sign(x) (|x| / norm)^(p-1), which is x / norm
     for p = 2 and sign(x) for p = 1; at x = 0 and where the norm is 0 the slope is 0, as in
-    PyTorch; for p = ±inf the gradient goes to the elements of largest (smallest) |x|, split
-    evenly on ties; p = 0 passes none"""
+    PyTorch; for p = ±inf it is sign(x), split evenly among the elements of largest (smallest)
+    |x| (ties), 0 elsewhere; p = 0 passes none"""
     name = "norm"
 
     @staticmethod

@@ -69,7 +69,10 @@ class GetItem(Op):
 
 
 class ScatterAdd(Op):
-    """zeros(shape) with g added at index (the adjoint of indexing);  its gradient is g[index]"""
+    """zeros(shape) with g added at index (the adjoint of indexing);  its gradient is gout[index]
+
+    Here g is the input (itself a gradient, when the op is recorded by a higher-order pass) and
+    gout the upstream gradient, which every other op calls g."""
     name = "scatter_add"
 
     @staticmethod
@@ -155,8 +158,8 @@ class Roll(Op):
 # Below this many numbers to add, np.add.at on whole rows is as fast (its fixed cost is lower).
 _FLAT_FROM = 400
 # np.add.at got its fast loop for single elements in numpy 1.25 (negative indices fixed in
-# 1.25.2); before it, adding element by element is slower than adding rows (numpy 1.24.4: 1000x64
-# table, 512 indices, rows 1440 us, elements 1500 us), so older numpy keeps the row path.
+# 1.25.2); before it, adding element by element is no faster than adding rows, so older numpy
+# keeps the row path (measured: docs/measurements.md#shape).
 _FLAT_AT_IS_FAST = np.lib.NumpyVersion(np.__version__) >= "1.25.2"
 
 
@@ -164,10 +167,9 @@ def scatter_rows(g: Any, index: Any, shape: tuple) -> Any:
     """`scatter_add`, faster for rows picked by one integer array, as `weight[idx]` (an
     embedding's lookup) picks them: the row indices are turned into the flat index of every
     element, and np.add.at adds those one by one. The same additions in the same order, so
-    the same bits, but np.add.at is slow on whole rows: measured (OPENBLAS_NUM_THREADS=1,
-    numpy 2.4) for a (1000, 64) table 288 -> 65 us with 512 indices, 2270 -> 460 us with
-    4096, and for (27, 10) with 96 indices 10.9 -> 5.9 us; under ~400 numbers the row path
-    is as fast, and is kept.
+    the same bits, but np.add.at is slow on whole rows: 4-5x slower for a (1000, 64) table;
+    under ~400 numbers the row path is as fast, and is kept (measured:
+    docs/measurements.md#shape).
 
     >>> scatter_rows(np.ones((3, 2)), np.array([2, 0, 2]), (4, 2))
     array([[1., 1.],

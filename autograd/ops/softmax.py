@@ -1,8 +1,12 @@
 """logsumexp, softmax and log_softmax, computed with the maximum subtracted (stable at ±1000).
 
     logsumexp(x) = m + log Σ exp(x - m),  m = max x      d/dx = softmax(x)
-    softmax(x)   = exp(x - logsumexp(x))                 vjp: y * (g - Σ g*y)
-    log_softmax  = x - logsumexp(x)                      vjp: g - softmax(x) * Σ g
+    softmax(x)   = exp(x - logsumexp(x))                 dx = y * (g - Σ g*y)
+    log_softmax  = x - logsumexp(x)                      dx = g - softmax(x) * Σ g
+
+(y is the output, g the upstream gradient, Σ a sum along the axis. The last two are written as
+the gradient dx sent back, not as d/dx: each output depends on the whole row, and the product of
+g with that Jacobian is simpler than the Jacobian.)
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ def _sum(x, axis: int):
 
 
 class Softmax(Op):
-    """exp(x) / Σ exp(x) along one axis;  vjp: y * (g - Σ g*y)"""
+    """exp(x) / Σ exp(x) along one axis;  dx = y * (g - Σ g*y)"""
     name = "softmax"
 
     @staticmethod
@@ -89,7 +93,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
-    """x - logsumexp(x) along one axis;  vjp: g - softmax(x) Σ g"""
+    """x - logsumexp(x) along one axis;  dx = g - softmax(x) Σ g"""
     name = "log_softmax"
 
     @staticmethod

@@ -164,7 +164,19 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: a Value's becomes 0.0, a Tensor's None (or, with
-        `set_to_none=False`, zeros if it had one), as in PyTorch."""
+        `set_to_none=False`, zeros if it had one), as in PyTorch.
+
+        >>> from autograd import Value
+        >>> from nn.optim import SGD
+        >>> w = Value(2.0)
+        >>> optimizer = SGD([w], lr=0.1)
+        >>> (w * w).backward()
+        >>> w.grad
+        4.0
+        >>> optimizer.zero_grad()
+        >>> w.grad
+        0.0
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 clear_grad(p, set_to_none)
@@ -178,6 +190,18 @@ class Optimizer:
             g ← −g                              if maximize
             g ← g + weight_decay · p            (L2 penalty; with decoupled_weight_decay
                                                  p ← p · (1 − lr · weight_decay) instead)
+
+        Plain SGD's update is p ← p − lr · g: here the loss w², its slope 2w = 4 at w = 2, so
+        w becomes 2 − 0.1 · 4.
+
+        >>> from autograd import Value
+        >>> from nn.optim import SGD
+        >>> w = Value(2.0)
+        >>> optimizer = SGD([w], lr=0.1)
+        >>> (w * w).backward()
+        >>> optimizer.step()
+        >>> w.data
+        1.6
         """
         loss = self._evaluate(closure)
         # every gradient is checked before any parameter changes: a bad one leaves all as they were
