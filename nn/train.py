@@ -72,12 +72,14 @@ def _regression_labels(where: str, loss_fn: Callable) -> str:
 
 
 def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, where: str,
-                 predict: Callable | None = None) -> dict[str, S.Metric]:
-    """The metrics to record: those asked for, or the loss's defaults (`nn.scoring`). A metric
-    of class labels with a regression loss is refused here, before any training."""
+                 predict: Callable | None = None,
+                 y: np.ndarray | None = None) -> dict[str, S.Metric]:
+    """The metrics to record: those asked for, or the defaults for the loss and the targets `y`
+    (`nn.scoring.default_metrics`). A metric of class labels with a regression loss, or with
+    targets `y` that are not labels, is refused here, before any training."""
     declared = S.loss_task(loss_fn)
     if metrics is None:
-        metrics = S.default_metrics(loss_fn)
+        metrics = S.default_metrics(loss_fn, y)
     chosen = S.metric_table(metrics, None if declared is None else declared.task, where)
     if (declared is not None and declared.task == "regression" and predict is None
             and any(metric.on_labels for metric in chosen.values())):
@@ -90,7 +92,27 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
                              f"the model's outputs, of shape (N, C) for {S.loss_name(loss_fn)}, "
                              f"with y; for a classifier use 'accuracy', 'precision', 'recall' "
                              f"or 'f1'")
+    if y is not None:
+        _check_labels_for(where, y, loss_fn, chosen)
     return chosen
+
+
+def _check_labels_for(where: str, y: np.ndarray, loss_fn: Callable,
+                      chosen: dict[str, S.Metric]) -> None:
+    """Targets that are not class labels (0.3 for binary_cross_entropy: soft targets, or an
+    autoencoder's pixels), refused when a built-in metric of labels is to score them: it would
+    fail at the end of the first epoch, and lose it. (A classifier's one-hot or probability
+    rows are read as the class of their largest entry, so they pass.)"""
+    declared = S.loss_task(loss_fn)
+    if (declared is not None and declared.task == "multiclass") or S.is_labels(y):
+        return
+    names = [name for name, metric in chosen.items()
+             if metric.on_labels and metric is S.METRICS.get(name)]
+    if names:
+        example = y.flat[np.flatnonzero(np.round(y) != y)[0]]
+        raise ValueError(f"{where}: {names[0]!r} compares class labels, but y holds values such "
+                         f"as {example:.4g} that are not labels (soft targets?); record only the "
+                         f"loss (metrics=()), or make y labels first, such as y > 0.5")
 
 
 # -- running a model on a batch --------------------------------------------------------------------
@@ -169,7 +191,7 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _batches(data, batch_size, False, None, "evaluate: data")
     _check_targets("evaluate: data", loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict)
+    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, loader.y)
     return _evaluate(model, loss_fn, loader, chosen, predict)
 
 
@@ -236,13 +258,23 @@ def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss
             labels = predict(raw)
             if raw is not outputs:
                 labels = np.asarray(labels).reshape(-1)
-        if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
+        if _several_binary(y, loss_fn):             # a label per target: each scored alone
+            y, labels, outputs = y.reshape(-1), np.reshape(labels, -1), outputs.reshape(-1)
+        elif y.ndim == 2 and y.shape[1] > 1:        # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
         elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
             counted = y != S.ignored_label(loss_fn)  # what the loss ignores, the metrics do too
             if not counted.all():
                 y, labels, outputs = y[counted], labels[counted], outputs[counted]
     return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
+
+
+def _several_binary(y: np.ndarray, loss_fn: Callable) -> bool:
+    """Whether a two-class loss has several targets per sample, (N, D) (a multi-label
+    classifier's, an autoencoder's pixels): then "accuracy" is the fraction of the N·D labels
+    that are right, and precision, recall and F1 are those of all N·D labels as one set."""
+    declared = S.loss_task(loss_fn)
+    return declared is not None and declared.task == "binary" and y.size != len(y)
 
 
 def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool:
@@ -463,7 +495,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
-    for regression; see `nn.scoring`). Classifiers' outputs are read as labels by the loss's
+    for regression, only the loss for several targets per sample of a regression or two-class
+    loss, as an autoencoder's; see `nn.scoring.default_metrics`). Several two-class targets per
+    sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels by the loss's
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
@@ -528,7 +562,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     if val_data is not None:
         val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
         _check_targets("fit: val_data", val_loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "fit", predict)
+    chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_loader.y)
+    if val_loader is not None:
+        _check_labels_for("fit: val_data", val_loader.y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
     if early_stopping is False:             # "no early stopping", as None; not patience 0
         early_stopping = None
