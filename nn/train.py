@@ -726,8 +726,9 @@ def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
 
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
-    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), the loss's own advice to reshape
-    the prediction cannot be followed inside fit, so the error says how to give y instead.
+    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), or outputs (N,) targets (N, 1),
+    the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
+    says how to give y instead.
     Integer targets of the outputs' shape that are not one-hot are refused: the loss would
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
@@ -739,6 +740,11 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
                              f"as a column, y.reshape(-1, 1)") from error
+        if np.shape(y)[1:] == (1,) and len(np.shape(out)) == 1:
+            # a y column (pandas' df[["price"]]) for a model of one output per sample
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
+                             f"as a vector, y.reshape(-1)") from error
         if (np.shape(y)[1:] == (1,) and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
                 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
             # class labels as a column: _check_targets let them pass (labels per position

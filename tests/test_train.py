@@ -876,3 +876,22 @@ def test_an_autoencoder_with_mse_records_only_the_loss_and_r2_on_request_is_skle
     per_output = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)
     assert scores["r2"] == pytest.approx(per_output.mean())
     assert scores["mse"] == pytest.approx(np.mean((Y - P) ** 2), rel=1e-5)
+
+
+@pytest.mark.parametrize("make, loss", [
+    (lambda: LinearRegression(2), mse_loss),
+    (lambda: LogisticRegression(2), binary_cross_entropy_with_logits),
+])
+def test_a_y_column_for_one_output_per_sample_says_to_give_y_as_a_vector(make, loss):
+    """pandas' df[["price"]] is a column; the loss's advice about pred cannot be followed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    y = (X[:, :1] > 0).astype(np.float32)
+    model = make()
+    message = (rf"{loss.__name__} got the model's outputs of shape \(32,\) and targets of shape "
+               r"\(32, 1\); give y as a vector, y.reshape\(-1\)")
+    with pytest.raises(ValueError, match="^fit: " + message):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    with pytest.raises(ValueError, match="^evaluate: " + message):
+        evaluate(model, loss, (X, y), batch_size=32)
+    fit(model, loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1)), progress=False)
