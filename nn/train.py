@@ -514,7 +514,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     nothing.
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
-    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where. Samples labelled
+    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where; numpy's overflow
+    warnings from inside the library, which would come first and say less, are off meanwhile. Samples labelled
     with the loss's `ignore_index` count neither in the mean loss nor in the metrics; a batch of
     only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is no divergence.
 
@@ -586,14 +587,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     started = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
-            scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen, predict,
-                                      bar, weights, epoch)
-            if not weights.finite():             # the epoch's last step broke the weights
-                weights.put_back()
-                raise _diverged(math.nan, epoch, len(train_loader), True)
-            if val_loader is not None:
-                val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
-                scores.update({"val_" + name: value for name, value in val.items()})
+            with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
+                scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
+                                          predict, bar, weights, epoch)
+                if not weights.finite():         # the epoch's last step broke the weights
+                    weights.put_back()
+                    raise _diverged(math.nan, epoch, len(train_loader), True)
+                if val_loader is not None:
+                    val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
+                    scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
             history.steps += len(train_loader)          # one update per batch of the epoch
@@ -645,6 +647,23 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             bar.close()
     _finish(model, history, best_state, started)
     return history
+
+
+def _numbers_judged_here() -> np.errstate:
+    """numpy's warnings of overflow and invalid values (inf - inf, 0 * inf) turned off, for a
+    span whose code judges the numbers itself: in fit, a loss, weights or validation outputs
+    that are no longer finite stop training with TrainingDiverged, which says where and what to
+    do; the warnings would come first, from deep inside the library (the optimizer's update, a
+    fused op), and say neither. A setting you changed from numpy's "warn" stays as you set it
+    (np.seterr(over="raise") to find where a number overflows).
+
+    >>> with _numbers_judged_here():
+    ...     np.geterr()["over"], np.geterr()["invalid"], np.geterr()["divide"]
+    ('ignore', 'ignore', 'warn')
+    """
+    quiet = {kind: "ignore" for kind, setting in np.geterr().items()
+             if kind in ("over", "invalid") and setting == "warn"}
+    return np.errstate(**quiet)
 
 
 def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None:

@@ -895,3 +895,39 @@ def test_a_y_column_for_one_output_per_sample_says_to_give_y_as_a_vector(make, l
     with pytest.raises(ValueError, match="^evaluate: " + message):
         evaluate(model, loss, (X, y), batch_size=32)
     fit(model, loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1)), progress=False)
+
+
+def test_divergence_says_so_without_numpys_warnings_from_inside():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X @ np.array([2.0, -1.0], dtype=np.float32))[:, None]
+    manual_seed(0)
+    model = MLP(2, [16], 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TrainingDiverged):
+            fit(model, mse_loss, SGD(model.parameters(), lr=10.0), (X, y), epochs=20,
+                progress=False)
+    assert [str(w.message) for w in caught] == []
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    assert np.geterr()["over"] == "warn"                        # as it was before fit
+
+
+def test_fit_keeps_the_users_own_warnings_and_numpy_settings():
+    """Only numpy's over / invalid warnings are off, and only where they are at "warn"."""
+    X = np.ones((8, 1), np.float32)
+    seen = []
+
+    def loss(out, y):
+        seen.append((np.geterr()["over"], np.geterr()["divide"]))
+        warnings.warn("my loss says hello", UserWarning)
+        return mse_loss(out, y)
+    loss.task = "regression"
+    model = Linear(1, 1)
+    with pytest.warns(UserWarning, match="my loss says hello"):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, X), progress=False)
+    assert seen[0] == ("ignore", "warn")
+    seen.clear()
+    with np.errstate(over="raise"), pytest.warns(UserWarning):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, X), progress=False)
+    assert seen[0] == ("raise", "warn")
