@@ -22,6 +22,7 @@ import math
 import numbers
 import sys
 import time
+import warnings
 from typing import Any, Callable, ItemsView, Iterator, KeysView, Sequence
 
 import numpy as np
@@ -575,6 +576,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         raise TypeError(f"fit: early_stopping must be an EarlyStopping or a patience (an int "
                         f">= 0), or None / False for none, got {early_stopping!r}")
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
+    if early_stopping is not None and val_loader is not None and not monitor.startswith("val_"):
+        warnings.warn(f"EarlyStopping monitors training {monitor!r} although val_data is "
+                      f"given; for the held-out score write monitor='val_{monitor}'",
+                      UserWarning, stacklevel=2)
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "
                          f"{monitor!r}, for which {'higher' if mode == 'max' else 'lower'} is "

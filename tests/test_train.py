@@ -931,3 +931,25 @@ def test_fit_keeps_the_users_own_warnings_and_numpy_settings():
     with np.errstate(over="raise"), pytest.warns(UserWarning):
         fit(model, loss, SGD(model.parameters(), lr=0.1), (X, X), progress=False)
     assert seen[0] == ("raise", "warn")
+
+
+def test_early_stopping_on_a_training_score_with_val_data_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    def run(monitor, val):
+        model = MLP(2, [4], 2)
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            val_data=(X, y) if val else None, progress=False,
+            early_stopping=EarlyStopping(monitor=monitor, patience=5))
+    with pytest.warns(UserWarning) as caught:
+        run("accuracy", val=True)
+    assert [str(w.message) for w in caught] == [
+        "EarlyStopping monitors training 'accuracy' although val_data is given; for the "
+        "held-out score write monitor='val_accuracy'"]
+    assert caught[0].filename == __file__                       # the line that calls fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run("val_accuracy", val=True)
+        run("accuracy", val=False)
