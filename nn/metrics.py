@@ -549,13 +549,21 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
 def r2_score(y_true: Any, y_pred: Any) -> float:
     """Coefficient of determination, 1 - SS_res / SS_tot: the fraction of the variance of y_true
     the predictions explain. 1.0 is perfect, 0.0 is as good as always predicting the mean, and it
-    can be negative. Several outputs: the mean of their scores.
+    can be negative.
 
-    A constant y_true (SS_tot = 0) follows scikit-learn: 1.0 if the predictions are exact, else
-    0.0. Fewer than two samples: NaN with an UndefinedMetricWarning.
+    Several outputs, (n, k), follow scikit-learn's default ("uniform_average"): each output
+    (column) gets its own score, and the result is their plain mean. An output whose y_true is
+    constant (SS_tot = 0) scores 1.0 if its predictions are exact, else 0.0. An output that is
+    nearly constant (an image's corner pixel, lit in one image of 300) has a tiny SS_tot, so a
+    small error there scores far below 0 and can drag the mean down to -1000 while every other
+    output scores near 1: `fit` records no R² by default for several outputs. Fewer than two
+    samples: NaN with an UndefinedMetricWarning.
 
     >>> r2_score([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
     0.9486081370449679
+    >>> r2_score([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]],     # (1 - 0.5 / 2 + 0.0) / 2: the
+    ...          [[1.0, 5.0], [2.5, 5.0], [2.5, 4.0]])     # constant column, missed, scores 0
+    0.375
     """
     fn = "r2_score"
     y_true, y_pred = _targets(fn, y_true, y_pred)

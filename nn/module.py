@@ -103,6 +103,27 @@ def is_parameter(x: Any) -> bool:
     return isinstance(x, Value) and x.is_leaf and x.requires_grad
 
 
+class _Hint:
+    """A method some models have (`LinearRegression.predict`) and a Module lacks, as a class
+    attribute that raises when read: the AttributeError says what to write instead. A
+    subclass's own method of that name replaces it, and `hasattr` stays False."""
+
+    def __init__(self, hint: str) -> None:
+        self.hint = hint
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r}; "
+                             f"{self.hint}")
+
+    def __repr__(self) -> str:
+        return f"<no {self.name}: {self.hint}>"
+
+
 class Module:
     """Base class of layers and models: subclass it, assign parts in `__init__`, write `forward`.
 
@@ -122,6 +143,11 @@ class Module:
 
     training: bool = True       # a class default, so subclasses need not call __init__
     _hooked: bool = False       # True while forward hooks are registered (see __call__)
+    predict = _Hint("a model does not know whether it regresses or classifies (its loss "
+                    "does): model(X) gives its outputs, a regressor's predictions; "
+                    "model(X).argmax(1) the classes, for one output per class; "
+                    "nn.train.predict_labels(model(X).numpy(), None, loss_fn) the labels by "
+                    "fit's rule for that loss")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")

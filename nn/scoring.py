@@ -23,7 +23,9 @@ a wrapper made with `functools.wraps(loss)` and a `functools.partial(loss, ...)`
 ('regression', 'argmax')
 
 From the task, `fit` picks its default metrics: accuracy for classification, R² for regression,
-none (only the loss) for a loss that declares nothing.
+none (only the loss) for a loss that declares nothing, nor for targets those scores do not suit
+(several per sample for a regression or two-class loss, as an autoencoder's; see
+`default_metrics`).
 
 A **metric** knows whether a higher or a lower value is better, and everything that ranks by it
 (GridSearch, EarlyStopping, History.best_epoch, ReduceLROnPlateau in `fit`) goes that way. The
@@ -65,17 +67,28 @@ def argmax(outputs: np.ndarray) -> np.ndarray:
 
 def logit(outputs: np.ndarray) -> np.ndarray:
     """1 where the logit is positive: σ(z) > 1/2  ⇔  z > 0."""
-    return (outputs.reshape(len(outputs)) > 0).astype(np.int64)
+    return (_per_sample(outputs) > 0).astype(np.int64)
 
 
 def probability(outputs: np.ndarray) -> np.ndarray:
     """1 where the probability is at least 1/2."""
-    return (outputs.reshape(len(outputs)) >= 0.5).astype(np.int64)
+    return (_per_sample(outputs) >= 0.5).astype(np.int64)
 
 
 def sign(outputs: np.ndarray) -> np.ndarray:
     """+1 where the score is positive, else -1 (max-margin labels)."""
-    return np.where(outputs.reshape(len(outputs)) > 0, 1, -1)
+    return np.where(_per_sample(outputs) > 0, 1, -1)
+
+
+def _per_sample(outputs: np.ndarray) -> np.ndarray:
+    """A two-class model's outputs, (N,) when it gives one per sample (an (N, 1) column too);
+    several per sample (N, d1, ...), one label each (a multi-label classifier, or an
+    autoencoder's pixels), keep their shape.
+
+    >>> _per_sample(np.zeros((3, 1))).shape, _per_sample(np.zeros((3, 2))).shape
+    ((3,), (3, 2))
+    """
+    return outputs.reshape(len(outputs)) if outputs.size == len(outputs) else outputs
 
 
 #: the rules a loss can name as its `to_labels`
@@ -172,12 +185,46 @@ def ignored_label(loss: Any) -> int | None:
     return getattr(loss, "ignore_index", -100)
 
 
-def default_metrics(loss: Any) -> tuple[str, ...]:
-    """Accuracy for a classification loss, R² for a regression loss, none for an undeclared one."""
+def default_metrics(loss: Any, y: np.ndarray | None = None) -> tuple[str, ...]:
+    """Accuracy for a classification loss, R² for a regression loss, none for an undeclared one.
+
+    Given the targets `y`, none either (only the loss, as PyTorch and Keras record) where the
+    score would not be what a user means by it:
+
+    - a regression or two-class loss with several targets per sample, (N, D): an autoencoder's
+      784 pixels, or a multi-label classifier's labels. R² is then the mean of 784 per-pixel
+      R² (scikit-learn's rule), and a pixel that is dark in all but one image scores thousands
+      below zero however well the images are rebuilt; accuracy would be the fraction of right
+      pixels. Ask for "r2" or "accuracy" by name to have them all the same;
+    - a two-class loss whose targets are not labels (soft targets such as 0.3): accuracy
+      compares labels, and refuses them.
+
+    >>> from nn import binary_cross_entropy, mse_loss
+    >>> default_metrics(mse_loss, np.zeros(5)), default_metrics(mse_loss, np.zeros((5, 784)))
+    (('r2',), ())
+    >>> labels, soft = np.array([0.0, 1.0]), np.array([0.3, 1.0])
+    >>> default_metrics(binary_cross_entropy, labels), default_metrics(binary_cross_entropy, soft)
+    (('accuracy',), ())
+    """
     declared = loss_task(loss)
     if declared is None:
         return ()
+    if declared.task == "multiclass":       # labels, or one-hot / probability rows: accuracy
+        return ("accuracy",)
+    if y is not None and (y.size != len(y) or (declared.task == "binary" and not is_labels(y))):
+        return ()
     return ("r2",) if declared.task == "regression" else ("accuracy",)
+
+
+def is_labels(y: np.ndarray) -> bool:
+    """Whether targets of floats are whole numbers, as class labels are (0.0 / 1.0, ±1.0).
+    Targets of other kinds are not judged here (integers are labels; the checks of the data
+    refuse what is not numbers).
+
+    >>> is_labels(np.array([0.0, 1.0, 1.0])), is_labels(np.array([0.0, 0.3]))
+    (True, False)
+    """
+    return y.dtype.kind != "f" or bool(np.all(np.round(y) == y))
 
 
 # -- metrics ---------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import numpy as np
 from autograd.random import default_rng
 
 from .module import Module
-from .scoring import metric_list
+from .scoring import default_metrics, metric_list
 
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve"]
 
@@ -284,25 +284,30 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction.
     """
-    from .train import _metrics_for, evaluate, fit
+    from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
     _check_builder("cross_validate", build_model)
     X = np.asarray(X)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
     folds = []
-    for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
-        model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
-        chosen = _metrics_for(loss_fn, metrics, "cross_validate", fit_kwargs.get("predict"))
-        fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(), **fit_kwargs)
-        folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), metrics,
-                              predict=fit_kwargs.get("predict")))
-    names = list(folds[0])
-    return {"folds": folds,
-            "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
-            "std": {n: float(np.std([f[n] for f in folds])) for n in names},
-            "higher_is_better": {"loss": False, **{n: m.higher_is_better
-                                                   for n, m in chosen.items()}}}
+    # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
+    # scores say so, numpy's warnings from deep inside would only add noise (see fit)
+    with _numbers_judged_here():
+        for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
+            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
+            scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
+            chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
+            fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(),
+                **fit_kwargs)
+            folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), scored,
+                                  predict=fit_kwargs.get("predict")))
+        names = list(folds[0])
+        return {"folds": folds,
+                "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
+                "std": {n: float(np.std([f[n] for f in folds])) for n in names},
+                "higher_is_better": {"loss": False, **{n: m.higher_is_better
+                                                       for n, m in chosen.items()}}}
 
 
 class GridSearch:
@@ -494,11 +499,12 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     val_scores: list[dict[str, float]] = []
     for n in sizes:
         model, loss_fn, optimizer = _build(where, build_model, params or {})
-        chosen = _metrics_for(loss_fn, metrics, where, predict)
+        scored = default_metrics(loss_fn, y) if metrics is None else metrics   # every size's
+        chosen = _metrics_for(loss_fn, scored, where, predict, y)
         part = (X[:n], y[:n])
         fit(model, loss_fn, optimizer, part, metrics=(), **fit_kwargs)
-        train_scores.append(evaluate(model, loss_fn, part, metrics, predict=predict))
-        val_scores.append(evaluate(model, loss_fn, val_data, metrics, predict=predict))
+        train_scores.append(evaluate(model, loss_fn, part, scored, predict=predict))
+        val_scores.append(evaluate(model, loss_fn, val_data, scored, predict=predict))
     names = list(train_scores[0])
     return {"train_sizes": sizes,
             "train": {name: [s[name] for s in train_scores] for name in names},

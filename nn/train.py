@@ -22,6 +22,7 @@ import math
 import numbers
 import sys
 import time
+import warnings
 from typing import Any, Callable, ItemsView, Iterator, KeysView, Sequence
 
 import numpy as np
@@ -72,12 +73,14 @@ def _regression_labels(where: str, loss_fn: Callable) -> str:
 
 
 def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, where: str,
-                 predict: Callable | None = None) -> dict[str, S.Metric]:
-    """The metrics to record: those asked for, or the loss's defaults (`nn.scoring`). A metric
-    of class labels with a regression loss is refused here, before any training."""
+                 predict: Callable | None = None,
+                 y: np.ndarray | None = None) -> dict[str, S.Metric]:
+    """The metrics to record: those asked for, or the defaults for the loss and the targets `y`
+    (`nn.scoring.default_metrics`). A metric of class labels with a regression loss, or with
+    targets `y` that are not labels, is refused here, before any training."""
     declared = S.loss_task(loss_fn)
     if metrics is None:
-        metrics = S.default_metrics(loss_fn)
+        metrics = S.default_metrics(loss_fn, y)
     chosen = S.metric_table(metrics, None if declared is None else declared.task, where)
     if (declared is not None and declared.task == "regression" and predict is None
             and any(metric.on_labels for metric in chosen.values())):
@@ -90,7 +93,27 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
                              f"the model's outputs, of shape (N, C) for {S.loss_name(loss_fn)}, "
                              f"with y; for a classifier use 'accuracy', 'precision', 'recall' "
                              f"or 'f1'")
+    if y is not None:
+        _check_labels_for(where, y, loss_fn, chosen)
     return chosen
+
+
+def _check_labels_for(where: str, y: np.ndarray, loss_fn: Callable,
+                      chosen: dict[str, S.Metric]) -> None:
+    """Targets that are not class labels (0.3 for binary_cross_entropy: soft targets, or an
+    autoencoder's pixels), refused when a built-in metric of labels is to score them: it would
+    fail at the end of the first epoch, and lose it. (A classifier's one-hot or probability
+    rows are read as the class of their largest entry, so they pass.)"""
+    declared = S.loss_task(loss_fn)
+    if (declared is not None and declared.task == "multiclass") or S.is_labels(y):
+        return
+    names = [name for name, metric in chosen.items()
+             if metric.on_labels and metric is S.METRICS.get(name)]
+    if names:
+        example = y.flat[np.flatnonzero(np.round(y) != y)[0]]
+        raise ValueError(f"{where}: {names[0]!r} compares class labels, but y holds values such "
+                         f"as {example:.4g} that are not labels (soft targets?); record only the "
+                         f"loss (metrics=()), or make y labels first, such as y > 0.5")
 
 
 # -- running a model on a batch --------------------------------------------------------------------
@@ -169,7 +192,7 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _batches(data, batch_size, False, None, "evaluate: data")
     _check_targets("evaluate: data", loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict)
+    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, loader.y)
     return _evaluate(model, loss_fn, loader, chosen, predict)
 
 
@@ -236,13 +259,23 @@ def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss
             labels = predict(raw)
             if raw is not outputs:
                 labels = np.asarray(labels).reshape(-1)
-        if y.ndim == 2 and y.shape[1] > 1:          # one-hot or probability rows: their classes
+        if _several_binary(y, loss_fn):             # a label per target: each scored alone
+            y, labels, outputs = y.reshape(-1), np.reshape(labels, -1), outputs.reshape(-1)
+        elif y.ndim == 2 and y.shape[1] > 1:        # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
         elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
             counted = y != S.ignored_label(loss_fn)  # what the loss ignores, the metrics do too
             if not counted.all():
                 y, labels, outputs = y[counted], labels[counted], outputs[counted]
     return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
+
+
+def _several_binary(y: np.ndarray, loss_fn: Callable) -> bool:
+    """Whether a two-class loss has several targets per sample, (N, D) (a multi-label
+    classifier's, an autoencoder's pixels): then "accuracy" is the fraction of the N·D labels
+    that are right, and precision, recall and F1 are those of all N·D labels as one set."""
+    declared = S.loss_task(loss_fn)
+    return declared is not None and declared.task == "binary" and y.size != len(y)
 
 
 def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool:
@@ -479,7 +512,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
-    for regression; see `nn.scoring`). Classifiers' outputs are read as labels by the loss's
+    for regression, only the loss for several targets per sample of a regression or two-class
+    loss, as an autoencoder's; see `nn.scoring.default_metrics`). Several two-class targets per
+    sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels by the loss's
     declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
@@ -496,7 +531,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     nothing.
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
-    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where. Samples labelled
+    that did it, and `TrainingDiverged` (a `FloatingPointError`) says where; numpy's overflow
+    warnings from inside the library, which would come first and say less, are off meanwhile. Samples labelled
     with the loss's `ignore_index` count neither in the mean loss nor in the metrics; a batch of
     only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is no divergence.
 
@@ -544,7 +580,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     if val_data is not None:
         val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
         _check_targets("fit: val_data", val_loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "fit", predict)
+    chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_loader.y)
+    if val_loader is not None:
+        _check_labels_for("fit: val_data", val_loader.y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
     if early_stopping is False:             # "no early stopping", as None; not patience 0
         early_stopping = None
@@ -554,6 +592,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         raise TypeError(f"fit: early_stopping must be an EarlyStopping or a patience (an int "
                         f">= 0), or None / False for none, got {early_stopping!r}")
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
+    if early_stopping is not None and val_loader is not None and not monitor.startswith("val_"):
+        warnings.warn(f"EarlyStopping monitors training {monitor!r} although val_data is "
+                      f"given; for the held-out score write monitor='val_{monitor}'",
+                      UserWarning, stacklevel=2)
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "
                          f"{monitor!r}, for which {'higher' if mode == 'max' else 'lower'} is "
@@ -566,14 +608,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     started = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
-            scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen, predict,
-                                      bar, weights, epoch)
-            if not weights.finite():             # the epoch's last step broke the weights
-                weights.put_back()
-                raise _diverged(math.nan, epoch, len(train_loader), True)
-            if val_loader is not None:
-                val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
-                scores.update({"val_" + name: value for name, value in val.items()})
+            with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
+                scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
+                                          predict, bar, weights, epoch)
+                if not weights.finite():         # the epoch's last step broke the weights
+                    weights.put_back()
+                    raise _diverged(math.nan, epoch, len(train_loader), True)
+                if val_loader is not None:
+                    val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
+                    scores.update({"val_" + name: value for name, value in val.items()})
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
             history.steps += len(train_loader)          # one update per batch of the epoch
@@ -625,6 +668,23 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             bar.close()
     _finish(model, history, best_state, started)
     return history
+
+
+def _numbers_judged_here() -> np.errstate:
+    """numpy's warnings of overflow and invalid values (inf - inf, 0 * inf) turned off, for a
+    span whose code judges the numbers itself: in fit, a loss, weights or validation outputs
+    that are no longer finite stop training with TrainingDiverged, which says where and what to
+    do; the warnings would come first, from deep inside the library (the optimizer's update, a
+    fused op), and say neither. A setting you changed from numpy's "warn" stays as you set it
+    (np.seterr(over="raise") to find where a number overflows).
+
+    >>> with _numbers_judged_here():
+    ...     np.geterr()["over"], np.geterr()["invalid"], np.geterr()["divide"]
+    ('ignore', 'ignore', 'warn')
+    """
+    quiet = {kind: "ignore" for kind, setting in np.geterr().items()
+             if kind in ("over", "invalid") and setting == "warn"}
+    return np.errstate(**quiet)
 
 
 def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None:
@@ -706,8 +766,9 @@ def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
 
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
-    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), the loss's own advice to reshape
-    the prediction cannot be followed inside fit, so the error says how to give y instead.
+    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), or outputs (N,) targets (N, 1),
+    the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
+    says how to give y instead.
     Integer targets of the outputs' shape that are not one-hot are refused: the loss would
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
@@ -719,6 +780,11 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
                              f"as a column, y.reshape(-1, 1)") from error
+        if np.shape(y)[1:] == (1,) and len(np.shape(out)) == 1:
+            # a y column (pandas' df[["price"]]) for a model of one output per sample
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
+                             f"as a vector, y.reshape(-1)") from error
         if (np.shape(y)[1:] == (1,) and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
                 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
             # class labels as a column: _check_targets let them pass (labels per position

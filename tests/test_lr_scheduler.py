@@ -927,3 +927,26 @@ def test_warm_restarts_fractional_epochs_match_pytorch(T_mult):
         expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, make, epochs)
     assert_matches(_lr_and_momentum_over(lr_scheduler, ours, make, epochs), expected,
                    rtol=1e-14, atol=0)
+
+
+_PYTORCH_COUNTERS = {"_step_count": 1, "_get_lr_called_within_step": False, "_is_initial": False}
+
+
+@pytest.mark.parametrize("make, pytorch_only", [
+    (lambda: lr_scheduler.CosineAnnealingLR(_opt(), T_max=3), _PYTORCH_COUNTERS),
+    (lambda: lr_scheduler.StepLR(_opt(), 2), _PYTORCH_COUNTERS),
+    (lambda: lr_scheduler.ReduceLROnPlateau(_opt()), {"mode_worse": math.inf}),
+])
+def test_a_pytorch_schedulers_state_dict_is_named_as_such(make, pytorch_only):
+    """torch.optim.lr_scheduler's state dicts (PyTorch 2's keys) count calls under keys of
+    their own; the error says to start afresh, as the optimizer's does."""
+    schedule = make()
+    torch_state = {k: v for k, v in schedule.state_dict().items() if k != "_initial"}
+    torch_state.update(pytorch_only)
+    with pytest.raises(ValueError, match=r"load_state_dict: expected the keys .*; this looks "
+                                         r"like a PyTorch scheduler's state_dict: .* so start "
+                                         r"the scheduler afresh"):
+        schedule.load_state_dict(torch_state)
+    with pytest.raises(ValueError) as own_mistake:               # glassgrad's own: no hint
+        schedule.load_state_dict({"step_size": 3})
+    assert "PyTorch" not in str(own_mistake.value)

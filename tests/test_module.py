@@ -861,3 +861,28 @@ def test_get_submodule_names_the_missing_part_in_an_attribute_error(target, mess
     net.body = Sequential(Linear(2, 3), ReLU())
     with pytest.raises(AttributeError, match=re.escape(message)):
         net.get_submodule(target)
+
+
+def test_predict_on_a_module_says_what_to_write():
+    """A model does not know whether it regresses or classifies: the AttributeError says how
+    to get outputs and labels; hasattr stays False, and a model's own predict wins."""
+    class Net(Module):
+        def __init__(self):
+            self.fc = Linear(2, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+
+    with pytest.raises(AttributeError, match=r"'Net' object has no attribute 'predict'; .*"
+                                             r"model\(X\) gives its outputs.*"
+                                             r"model\(X\)\.argmax\(1\) the classes.*"
+                                             r"nn\.train\.predict_labels"):
+        Net().predict(np.zeros((1, 2)))
+    assert not hasattr(Net(), "predict")
+
+    class WithPredict(Net):
+        def predict(self, x):
+            return "mine"
+    assert WithPredict().predict(None) == "mine"
+    from nn import LinearRegression
+    assert LinearRegression(2).predict(np.zeros((3, 2), np.float32)).shape == (3,)

@@ -467,3 +467,36 @@ def test_learning_curve_needs_a_validation_pair_and_a_builder():
         learning_curve(LinearRegression(1), X, y, [2], (X, y))
     with pytest.raises(ValueError, match=r"X has 5 samples but y has shape \(4,\)"):
         learning_curve(_line_builder, X, y[:4], [2], (X, y))
+
+
+def test_cross_validate_reports_an_overflowing_score_without_numpys_warnings():
+    """A model whose validation loss sums past float32's range (batches of 16 train, the fold
+    of 100 overflows): the score says inf; numpy's "overflow encountered in reduce" from its
+    own files said nothing more."""
+    from nn import Linear
+
+    def build():
+        model = Linear(1, 1)
+        model.weight.data[:] = 3e18
+        model.bias.data[:] = 0.0
+        return model, mse_loss, SGD(model.parameters(), lr=0.0)
+    X, y = np.ones((300, 1), np.float32), np.zeros((300, 1), np.float32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = cross_validate(build, X, y, cv=3, fit_kwargs={"batch_size": 16}, metrics=())
+    assert scores["mean"]["loss"] == np.inf
+    assert [str(w.message) for w in caught] == []
+
+
+def test_cross_validate_scores_every_fold_by_the_same_default_metrics():
+    """Defaults come from all of y: a fold whose targets happen to be whole numbers gets no
+    accuracy that the others lack."""
+    from nn import Linear, binary_cross_entropy_with_logits
+
+    def build():
+        model = Linear(2, 1)
+        return model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.1)
+    X = np.random.default_rng(0).normal(size=(30, 2)).astype(np.float32)
+    y = np.r_[np.zeros(10), np.ones(10), np.full(10, 0.7)].astype(np.float32)[:, None]
+    scores = cross_validate(build, X, y, cv=3, fit_kwargs={"epochs": 1})
+    assert [sorted(fold) for fold in scores["folds"]] == [["loss"]] * 3

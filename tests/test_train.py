@@ -5,6 +5,7 @@ import pathlib
 import random
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -801,3 +802,154 @@ def test_a_column_of_outputs_with_flat_targets_says_to_give_y_as_a_column():
         evaluate(model, mse_loss, (X, y))
     fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1, 1)), epochs=1,
         progress=False)
+
+
+# -- trials: an autoencoder, a y column, divergence, early stopping on the wrong score ----------
+
+def _autoencoder_data(n=60, d=12):
+    """Pixels in [0, 1] with a column always 0 and one lit in a single image, as MNIST's edges."""
+    X = np.random.default_rng(0).random((n, d)).astype(np.float32)
+    X[:, 0] = 0.0
+    X[:, 1] = 0.0
+    X[5, 1] = 1.0
+    return X
+
+
+def test_an_autoencoder_with_bce_trains_and_records_only_the_loss():
+    """(N, D) targets for a two-class loss: no accuracy by default (the pixels are not labels);
+    before, the labels' reshape to (N,) failed after the epoch and the epoch was lost."""
+    X = _autoencoder_data()
+    manual_seed(0)
+    from nn import Sequential, Sigmoid
+    model = Sequential(Linear(12, 4), Sigmoid(), Linear(4, 12), Sigmoid())
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    history = fit(model, binary_cross_entropy, Adam(model.parameters(), lr=0.01), (X, X),
+                  epochs=2, val_data=(X, X), progress=False)
+    assert set(history.keys()) == {"loss", "val_loss", "lr"}
+    assert not all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    assert set(evaluate(model, binary_cross_entropy, (X, X))) == {"loss"}
+
+
+def test_accuracy_of_targets_that_are_not_labels_is_refused_before_training():
+    X = _autoencoder_data()
+    from nn import Sequential, Sigmoid
+    model = Sequential(Linear(12, 12), Sigmoid())
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"fit: 'accuracy' compares class labels, but y holds "
+                                         r"values such as 0\.\d+ that are not labels"):
+        fit(model, binary_cross_entropy, SGD(model.parameters(), lr=0.1), (X, X),
+            metrics="accuracy", progress=False)
+    with pytest.raises(ValueError, match=r"fit: val_data: 'f1' compares class labels"):
+        fit(model, binary_cross_entropy, SGD(model.parameters(), lr=0.1), (X, X > 0.5),
+            val_data=(X, X), metrics="f1", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_several_binary_labels_per_sample_are_scored_one_by_one():
+    """A multi-label classifier asked for accuracy and F1: those of all N·D labels."""
+    X = _autoencoder_data()
+    Y = (X > 0.5).astype(np.float32)
+    manual_seed(0)
+    model = Linear(12, 12)
+    fit(model, binary_cross_entropy_with_logits, Adam(model.parameters(), lr=0.05), (X, Y),
+        epochs=3, metrics=("accuracy", "f1"), progress=False)
+    scores = evaluate(model, binary_cross_entropy_with_logits, (X, Y), metrics=("accuracy", "f1"))
+    labels = (model(Tensor(X)).numpy() > 0).astype(np.float32)
+    assert scores["accuracy"] == pytest.approx(np.mean(labels == Y))
+    tp = np.sum((labels == 1) & (Y == 1))
+    assert scores["f1"] == pytest.approx(2 * tp / (labels.sum() + Y.sum()))
+
+
+def test_an_autoencoder_with_mse_records_only_the_loss_and_r2_on_request_is_sklearns():
+    """R² of (N, D) targets is scikit-learn's mean over the D outputs; the column lit in one
+    image scores far below 0 whatever the rest does, so fit does not show it by default."""
+    X = _autoencoder_data()
+    manual_seed(0)
+    model = Linear(12, 12)
+    history = fit(model, mse_loss, Adam(model.parameters(), lr=0.01), (X, X), epochs=2,
+                  progress=False)
+    assert set(history.keys()) == {"loss", "lr"}
+    scores = evaluate(model, mse_loss, (X, X), metrics=("r2", "mse"))
+    P = model(Tensor(X)).numpy().astype(np.float64)
+    Y = X.astype(np.float64)
+    ss_res, ss_tot = ((Y - P) ** 2).sum(0), ((Y - Y.mean(0)) ** 2).sum(0)
+    per_output = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)
+    assert scores["r2"] == pytest.approx(per_output.mean())
+    assert scores["mse"] == pytest.approx(np.mean((Y - P) ** 2), rel=1e-5)
+
+
+@pytest.mark.parametrize("make, loss", [
+    (lambda: LinearRegression(2), mse_loss),
+    (lambda: LogisticRegression(2), binary_cross_entropy_with_logits),
+])
+def test_a_y_column_for_one_output_per_sample_says_to_give_y_as_a_vector(make, loss):
+    """pandas' df[["price"]] is a column; the loss's advice about pred cannot be followed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    y = (X[:, :1] > 0).astype(np.float32)
+    model = make()
+    message = (rf"{loss.__name__} got the model's outputs of shape \(32,\) and targets of shape "
+               r"\(32, 1\); give y as a vector, y.reshape\(-1\)")
+    with pytest.raises(ValueError, match="^fit: " + message):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    with pytest.raises(ValueError, match="^evaluate: " + message):
+        evaluate(model, loss, (X, y), batch_size=32)
+    fit(model, loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1)), progress=False)
+
+
+def test_divergence_says_so_without_numpys_warnings_from_inside():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X @ np.array([2.0, -1.0], dtype=np.float32))[:, None]
+    manual_seed(0)
+    model = MLP(2, [16], 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TrainingDiverged):
+            fit(model, mse_loss, SGD(model.parameters(), lr=10.0), (X, y), epochs=20,
+                progress=False)
+    assert [str(w.message) for w in caught] == []
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    assert np.geterr()["over"] == "warn"                        # as it was before fit
+
+
+def test_fit_keeps_the_users_own_warnings_and_numpy_settings():
+    """Only numpy's over / invalid warnings are off, and only where they are at "warn"."""
+    X = np.ones((8, 1), np.float32)
+    seen = []
+
+    def loss(out, y):
+        seen.append((np.geterr()["over"], np.geterr()["divide"]))
+        warnings.warn("my loss says hello", UserWarning)
+        return mse_loss(out, y)
+    loss.task = "regression"
+    model = Linear(1, 1)
+    with pytest.warns(UserWarning, match="my loss says hello"):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, X), progress=False)
+    assert seen[0] == ("ignore", "warn")
+    seen.clear()
+    with np.errstate(over="raise"), pytest.warns(UserWarning):
+        fit(model, loss, SGD(model.parameters(), lr=0.1), (X, X), progress=False)
+    assert seen[0] == ("raise", "warn")
+
+
+def test_early_stopping_on_a_training_score_with_val_data_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    def run(monitor, val):
+        model = MLP(2, [4], 2)
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            val_data=(X, y) if val else None, progress=False,
+            early_stopping=EarlyStopping(monitor=monitor, patience=5))
+    with pytest.warns(UserWarning) as caught:
+        run("accuracy", val=True)
+    assert [str(w.message) for w in caught] == [
+        "EarlyStopping monitors training 'accuracy' although val_data is given; for the "
+        "held-out score write monitor='val_accuracy'"]
+    assert caught[0].filename == __file__                       # the line that calls fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run("val_accuracy", val=True)
+        run("accuracy", val=False)

@@ -144,7 +144,7 @@ class LRScheduler:
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected the keys {sorted(expected)} "
-                             f"(a {name}'s state_dict()), got {got}")
+                             f"(a {name}'s state_dict()), got {got}{_pytorch_hint(state_dict)}")
         current = self.state_dict()
         for key, value in state_dict.items():
             if not _same_kind(current[key], value):
@@ -152,6 +152,17 @@ class LRScheduler:
                                  f"a value of the kind it has now ({current[key]!r:.60})")
         vars(self).update({key: list(value) if isinstance(value, list) else value
                            for key, value in state_dict.items()})
+
+
+def _pytorch_hint(state_dict: Any) -> str:
+    """For a torch.optim.lr_scheduler state dict: PyTorch counts its calls under names of its
+    own (glassgrad's schedulers compute the lr from `last_epoch` alone)."""
+    pytorch_only = {"_step_count", "_get_lr_called_within_step", "_is_initial", "mode_worse",
+                    "verbose"}
+    if not isinstance(state_dict, dict) or not pytorch_only & set(state_dict):
+        return ""
+    return ("; this looks like a PyTorch scheduler's state_dict: only model weights move "
+            "between the two (load_state_dict on the model), so start the scheduler afresh")
 
 
 def _same_kind(current: Any, value: Any) -> bool:
@@ -942,13 +953,13 @@ class _SchedulerList(LRScheduler):
             count = len(saved) if isinstance(saved, (list, tuple)) else "no"
             raise ValueError(f"{name}.load_state_dict: expected the states of "
                              f"{len(self._schedulers)} scheduler(s) under '_schedulers' (a "
-                             f"{name}'s state_dict()), got {count}")
+                             f"{name}'s state_dict()), got {count}{_pytorch_hint(state_dict)}")
         own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
         expected = set(self.state_dict()) - {"_schedulers"}
         if set(own) != expected:
             raise ValueError(f"{name}.load_state_dict: expected the keys "
                              f"{sorted(expected | {'_schedulers'})} (a {name}'s state_dict()), "
-                             f"got {sorted(state_dict)}")
+                             f"got {sorted(state_dict)}{_pytorch_hint(state_dict)}")
         for scheduler, state in zip(self._schedulers, saved):
             scheduler.load_state_dict(state)
         vars(self).update({key: list(value) if isinstance(value, list) else value
