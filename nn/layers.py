@@ -36,7 +36,7 @@ from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as
 from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
-from .module import Module, ModuleList, Parameter, as_array
+from .module import Module, ModuleList, Parameter, _Hint, as_array
 
 __all__ = [
     "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "CosineSimilarity",
@@ -376,6 +376,9 @@ class Sequential(ModuleList):
         names = self.__dict__.get("_kept_names", ())
         if name in names:
             return self._items[names.index(name)]
+        kept_hint = getattr(type(self), name, None)
+        if isinstance(kept_hint, _Hint):    # Module's own hints (predict): its message, not ours
+            kept_hint.__get__(self)
         # makemore's hand-written Sequential keeps its list in .layers; this one is the list
         hint = (": a Sequential is itself the list of its layers (for layer in model, "
                 "model[0], model[-1], len(model))" if name == "layers" else "")

@@ -886,3 +886,13 @@ def test_predict_on_a_module_says_what_to_write():
     assert WithPredict().predict(None) == "mine"
     from nn import LinearRegression
     assert LinearRegression(2).predict(np.zeros((3, 2), np.float32)).shape == (3,)
+
+
+def test_predict_on_an_mlp_or_sequential_gives_the_same_hint():
+    """nn.MLP is a Sequential, whose own __getattr__ (layers by name) must not replace the hint."""
+    from nn import MLP, Sequential
+    for model in (MLP(2, [3], 2), Sequential(Linear(2, 2))):
+        with pytest.raises(AttributeError, match=r"has no attribute 'predict'; .*"
+                                                 r"model\(X\)\.argmax\(1\) the classes"):
+            model.predict(np.zeros((1, 2), np.float32))
+        assert not hasattr(model, "predict")
