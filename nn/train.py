@@ -109,9 +109,13 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     ("fit: train_data"), and so are the batching options, with errors naming the function
     ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
-        if data.y is None:
+        count = len(data.dataset.arrays)
+        if count == 1:
             raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
                              f"need (X, y)")
+        if count > 2:
+            raise ValueError(f"{where} is a DataLoader of {count} arrays per sample; fit and "
+                             f"evaluate take two, (X, y): for more, write the training loop")
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         if data[1] is None:

@@ -731,6 +731,21 @@ def test_an_optimizer_of_another_model_is_refused(blobs):
         fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
 
 
+def test_a_dataloader_of_other_than_two_arrays_is_refused_by_fit_and_evaluate():
+    from nn import Linear, mse_loss
+    from nn.optim import SGD
+    X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
+    model = Linear(2, 1)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: train_data is a DataLoader of 3 arrays per "
+                                         r"sample; fit and evaluate take two, \(X, y\)"):
+        fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y, y)), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data is a DataLoader without labels y"):
+        evaluate(model, mse_loss, DataLoader(TensorDataset(X)))
+    history = fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y)), progress=False)
+    assert len(history["loss"]) == 1
+
+
 def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
     from nn import Linear, mse_loss
     from nn.data import DataLoader, TensorDataset
