@@ -548,7 +548,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                          f"better; make it with mode={mode!r}")
     history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
     weights = _Weights(optimizer)
-    finished = model.state_dict()           # put back if an error stops the loop
+    finished = _snapshot(model)             # put back if an error stops the loop
     bar = _progress_bar(epochs * len(train_loader), progress)
     plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
@@ -565,14 +565,14 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
             history.steps += len(train_loader)          # one update per batch of the epoch
-            finished = model.state_dict()
+            finished = _snapshot(model)
             if plot is not None:
                 plot.update(history)
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
                          else early_stopping.min_delta):
                 best, history.best_epoch, waited = scores[monitor], epoch, 0
                 if early_stopping is not None and early_stopping.restore_best_weights:
-                    best_state = model.state_dict()
+                    best_state = _snapshot(model)
             else:
                 waited += 1
             if scheduler is not None:
@@ -613,6 +613,12 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             bar.close()
     _finish(model, history, best_state, started)
     return history
+
+
+def _snapshot(model: Module) -> dict[str, Tensor]:
+    """The model's weights as they are now. `state_dict()` shares its numbers with the
+    parameters, as PyTorch's does, so it would follow the training: these are copies."""
+    return {name: value.clone() for name, value in model.state_dict().items()}
 
 
 def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None:
