@@ -419,6 +419,14 @@ class Tensor(Node):
                 f"t.data - lr * t.grad, or update t under no_grad())")
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """The DLPack exchange of a tensor with no history (as `__array__`'s): torch.as_tensor(t)
+        and torch.tensor(t) take its numbers, as_tensor without a copy."""
+        return self.__array__().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        return self.data.__dlpack_device__()
+
     def _history(self) -> str:
         """How a tensor in a graph got there, for errors: "wants a gradient" (a leaf) or "is
         the result of mul"."""

@@ -451,7 +451,7 @@ class Module:
         >>> m = Module(); m.register_buffer("count", np.zeros((), dtype=np.int64))
         >>> m.register_buffer("mask", np.ones(3), persistent=False)
         >>> dict(m.state_dict()), [name for name, _ in m.named_buffers()]
-        ({'count': array(0)}, ['count', 'mask'])
+        ({'count': Tensor(0, dtype=int64)}, ['count', 'mask'])
         """
         if not isinstance(persistent, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}.register_buffer: persistent must be True or "
@@ -659,20 +659,33 @@ class Module:
 
     def state_dict(self, *, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """A copy of every parameter's data (a Value's as a 0-d float64 array) and persistent
-        buffer (see `register_buffer`), by dotted name, in PyTorch's order: module by module,
-        parents first, each module's parameters then its buffers. A shared module or parameter
-        is listed under each of its names, as PyTorch does (`parameters()` lists it once), so a
-        model with tied layers loads into its `torch.nn` twin.
+        """Every parameter and persistent buffer (see `register_buffer`) as a Tensor, by dotted
+        name, in PyTorch's order: module by module, parents first, each module's parameters then
+        its buffers. A shared module or parameter is listed under each of its names, as PyTorch
+        does (`parameters()` lists it once), so a model with tied layers loads into its
+        `torch.nn` twin.
+
+        As in PyTorch, the Tensors are detached (no history, no gradient) but share their
+        numbers with the parameters and buffers: they follow the training, and writing into one
+        (`sd["weight"][...] = 0`) writes into the model. A snapshot that must stay as it is
+        (early stopping's best weights) is a copy: `{k: v.clone() for k, v in sd.items()}`.
+        (A Value parameter's number is a Python float, which nothing can share: it comes as a
+        0-d float64 Tensor of its own.) numpy takes the Tensors as arrays, so
+        `np.savez(f, **sd)` works; PyTorch wants its own: `torch.from_numpy(v.numpy())`.
 
         PyTorch's keywords: `prefix` goes before every name; `destination` is a dict the
         entries are added to (and which is returned); `keep_vars=True` gives the parameters
         themselves (the Parameter or Value objects, with their gradients) and the buffers' own
-        arrays, not copies.
+        arrays.
 
         >>> from nn import Linear
-        >>> list(Linear(2, 1).state_dict(prefix="encoder."))
-        ['encoder.weight', 'encoder.bias']
+        >>> layer = Linear(2, 1)
+        >>> sd = layer.state_dict(prefix="encoder.")
+        >>> list(sd), sd["encoder.bias"].requires_grad
+        (['encoder.weight', 'encoder.bias'], False)
+        >>> sd["encoder.bias"][...] = 0.5           # the same numbers as the layer's
+        >>> layer.bias.tolist()
+        [0.5]
         """
         if not isinstance(keep_vars, (bool, np.bool_)):
             raise TypeError(f"state_dict: keep_vars must be True or False, got {keep_vars!r}")
@@ -686,9 +699,9 @@ class Module:
         for module_name, module in self.named_modules(remove_duplicate=False):
             at = prefix + (f"{module_name}." if module_name else "")
             for name, p in module._own_parameters():
-                state[at + name] = p if keep_vars else np.array(p.data)
+                state[at + name] = p if keep_vars else _detached(p)
             for name, b in module._own_persistent_buffers():
-                state[at + name] = b if keep_vars else np.array(b)
+                state[at + name] = b if keep_vars else Tensor(b)    # shares the buffer
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -916,6 +929,14 @@ def as_array(value: Any) -> np.ndarray:
                 value = getattr(value, move)()
         return np.asarray(value.numpy())
     return np.asarray(value)
+
+
+def _detached(parameter: Node) -> Tensor:
+    """A parameter in a state dict: a Tensor's data, shared, with no history (`detach`); a
+    Value's number, which cannot be shared, as a 0-d float64 Tensor."""
+    if isinstance(parameter, Tensor):
+        return parameter.detach()
+    return Tensor(np.array(parameter.data, dtype=np.float64))
 
 
 def _what(state: Any) -> str:

@@ -1,7 +1,7 @@
 """Recurrent layers: `RNN`, `GRU` and `LSTM`, and their one-step cells `RNNCell`, `GRUCell` and
 `LSTMCell`, with PyTorch's formulas, parameter names, shapes and initialisation, so a
 `state_dict()` loads into `torch.nn.GRU` (and back) with nothing renamed, reshaped or reordered
-(torch wants its tensors: `{k: torch.from_numpy(v) for k, v in ...}`).
+(torch wants its tensors: `{k: torch.from_numpy(v.numpy()) for k, v in gru.state_dict().items()}`).
 
 A recurrent layer reads a sequence one step at a time and carries a hidden state h from step to
 step. With x_t the input at step t and h the state before it (σ the sigmoid, ⊙ elementwise):

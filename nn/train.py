@@ -132,9 +132,13 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     ("fit: train_data"), and so are the batching options, with errors naming the function
     ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
-        if data.y is None:
+        count = len(data.dataset.arrays)
+        if count == 1:
             raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
                              f"need (X, y)")
+        if count > 2:
+            raise ValueError(f"{where} is a DataLoader of {count} arrays per sample; fit and "
+                             f"evaluate take two, (X, y): for more, write the training loop")
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         if data[1] is None:
@@ -602,7 +606,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                          f"better; make it with mode={mode!r}")
     history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
     weights = _Weights(optimizer)
-    finished = model.state_dict()           # put back if an error stops the loop
+    finished = _snapshot(model)             # put back if an error stops the loop
     bar = _progress_bar(epochs * len(train_loader), progress)
     plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
@@ -620,14 +624,14 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             scores["lr"] = optimizer.param_groups[0]["lr"]
             history.record(scores)
             history.steps += len(train_loader)          # one update per batch of the epoch
-            finished = model.state_dict()
+            finished = _snapshot(model)
             if plot is not None:
                 plot.update(history)
             if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
                          else early_stopping.min_delta):
                 best, history.best_epoch, waited = scores[monitor], epoch, 0
                 if early_stopping is not None and early_stopping.restore_best_weights:
-                    best_state = model.state_dict()
+                    best_state = _snapshot(model)
             else:
                 waited += 1
             if scheduler is not None:
@@ -685,6 +689,12 @@ def _numbers_judged_here() -> np.errstate:
     quiet = {kind: "ignore" for kind, setting in np.geterr().items()
              if kind in ("over", "invalid") and setting == "warn"}
     return np.errstate(**quiet)
+
+
+def _snapshot(model: Module) -> dict[str, Tensor]:
+    """The model's weights as they are now. `state_dict()` shares its numbers with the
+    parameters, as PyTorch's does, so it would follow the training: these are copies."""
+    return {name: value.clone() for name, value in model.state_dict().items()}
 
 
 def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None:

@@ -140,7 +140,7 @@ def test_a_prelu_state_dict_moves_to_pytorch_and_back(rng):
     np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-6)
     ours.weight.data[:] = [0.5, -0.5, 0.0, 2.0]
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     np.testing.assert_array_equal(theirs.weight.detach().numpy(), [0.5, -0.5, 0.0, 2.0])
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Tensor
 from nn.data import DataLoader, TensorDataset
+from torch_helpers import needs_torch, torch
 
 
 def _rows(n: int, width: int = 3) -> np.ndarray:
@@ -351,7 +352,54 @@ def test_a_tensor_dataset_is_pytorchs_form_of_x_and_y():
     assert data[3][1] == 3
     ours = [(xb.data.tolist(), yb.tolist()) for xb, yb in DataLoader(X, y, batch_size=2)]
     assert [(xb.data.tolist(), yb.tolist()) for xb, yb in DataLoader(data, batch_size=2)] == ours
-    assert [xb.shape for xb in DataLoader(TensorDataset(X), batch_size=4)] == [(4, 3), (1, 3)]
+
+
+def test_a_loader_over_one_array_of_a_tensor_dataset_yields_one_element_batches():
+    """It yielded bare Tensors, though `TensorDataset(X)[0]` is a 1-tuple: `batch[0]` was the
+    first sample, shape (3,), and `for (xb,) in loader` failed ("too many values to unpack").
+    PyTorch's default collate gives [xb]; DataLoader(X), glassgrad's own form, gives xb."""
+    X = _rows(5)
+    loader = DataLoader(TensorDataset(X), batch_size=4)
+    batches = list(loader)
+    assert [len(batch) for batch in batches] == [1, 1]
+    assert [batch[0].shape for batch in batches] == [(4, 3), (1, 3)]
+    assert all(isinstance(batch[0], Tensor) for batch in batches)
+    assert [xb.data.tolist() for (xb,) in loader] == [X[:4].tolist(), X[4:].tolist()]
+    assert [xb.shape for xb in DataLoader(X, batch_size=4)] == [(4, 3), (1, 3)]   # unchanged
+
+
+@needs_torch
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_batches_of_a_tensor_dataset_have_pytorchs_structure(count):
+    arrays = [_rows(10) * (i + 1) for i in range(count)]
+    ours = list(DataLoader(TensorDataset(*map(Tensor, arrays)), batch_size=4))
+    theirs = list(torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(*map(torch.from_numpy, arrays)), batch_size=4))
+    assert [len(batch) for batch in ours] == [len(batch) for batch in theirs] == [count] * 3
+    for our, their in zip(ours, theirs):
+        for a, b in zip(our, their):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_tensor_dataset_takes_any_number_of_arrays_and_batches_them_all():
+    """Three arrays were refused ("takes the features X and optionally the labels y");
+    PyTorch's takes any number of equal length (word2vec: centre, context, negatives)."""
+    center, context = np.arange(7), np.arange(7) * 10
+    negatives = np.arange(14).reshape(7, 2)
+    data = TensorDataset(center, Tensor(context), negatives)
+    assert len(data) == 7 and repr(data) == "TensorDataset(7 samples: (7,), (7,), (7, 2))"
+    c, o, n = data[2]
+    assert (int(c), o.item(), n.tolist()) == (2, 20, [4, 5])
+    loader = DataLoader(data, batch_size=3, shuffle=True, seed=0)
+    assert repr(loader).startswith("DataLoader(7 samples, 3 arrays each, batch_size=3")
+    seen = []
+    for cb, ob, nb in loader:
+        assert isinstance(cb, Tensor) and isinstance(ob, Tensor) and isinstance(nb, np.ndarray)
+        assert ob.tolist() == (cb.data * 10).tolist()               # rows stay together
+        assert nb.tolist() == negatives[cb.data].tolist()
+        seen += cb.tolist()
+    assert sorted(seen) == list(range(7))
+    assert [len(batch) for batch in DataLoader(TensorDataset(*[center] * 5), batch_size=4)] == [5, 5]
 
 
 def test_every_loader_has_its_dataset_for_counting_samples():
@@ -361,9 +409,16 @@ def test_every_loader_has_its_dataset_for_counting_samples():
 
 
 def test_tensor_dataset_errors():
-    with pytest.raises(TypeError, match=r"TensorDataset: takes the features X and optionally "
-                                        r"the labels y .*, got 3 arrays"):
-        TensorDataset(_rows(3), np.arange(3), np.arange(3))
+    with pytest.raises(TypeError, match=r"TensorDataset: needs at least one array"):
+        TensorDataset()
+    with pytest.raises(ValueError, match=r"TensorDataset: every array must hold the same number "
+                                         r"of samples \(along its first axis\), got 3, 3, 2$"):
+        TensorDataset(_rows(3), np.arange(3), np.arange(2))
+    with pytest.raises(TypeError, match=r"TensorDataset: arrays\[2\] must hold numbers, got "
+                                        r"dtype <U1"):
+        TensorDataset(_rows(3), np.arange(3), np.array(list("abc")))
+    with pytest.raises(ValueError, match=r"TensorDataset: arrays\[1\] contains NaN"):
+        TensorDataset(_rows(3), np.array([0.0, np.nan, 1.0]), np.arange(3))
     with pytest.raises(ValueError, match="TensorDataset: X has 3 samples but y has 2 labels"):
         TensorDataset(_rows(3), np.arange(2))
     with pytest.raises(TypeError, match="DataLoader: got a TensorDataset and y"):

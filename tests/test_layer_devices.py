@@ -50,7 +50,7 @@ _TorchDevice.__module__ = "torch"
 
 
 def _state(layer):
-    return {name: value.copy() for name, value in layer.state_dict().items()}
+    return {name: value.clone() for name, value in layer.state_dict().items()}
 
 
 @pytest.mark.parametrize("name", LAYERS)

@@ -339,7 +339,7 @@ def test_a_state_dict_moves_to_pytorch_and_back_strictly(rng):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
     ours, theirs = LayerNorm((2, 3)), torch.nn.LayerNorm((2, 3))
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     with torch.no_grad():
         theirs.weight.normal_()
     ours.load_state_dict(theirs.state_dict())

@@ -183,12 +183,52 @@ def test_repr_is_a_tree():
 
 # -- state dicts ---------------------------------------------------------------------------------
 
-def test_state_dict_is_a_copy_by_name():
+def test_state_dict_gives_detached_tensors_that_share_the_parameters_numbers():
+    """state_dict() gave ndarray copies: the usual early-stopping snapshot
+    `{k: v.clone() for k, v in sd.items()}` failed ("'numpy.ndarray' object has no attribute
+    'clone'") and `sd["weight"][...] = 0` left the model as it was. PyTorch's gives detached
+    tensors that share the parameters' memory."""
     net = Net()
     state = net.state_dict()
     assert list(state) == [name for name, _ in net.named_parameters()]
-    state["first.scale"][...] = 7
-    assert np.all(net.first.scale.data == 1)
+    assert all(type(v) is Tensor and not v.requires_grad and v.is_leaf for v in state.values())
+    state["first.scale"][...] = 7                       # writes into the model
+    assert np.all(net.first.scale.data == 7)
+    snapshot = {name: value.clone() for name, value in net.state_dict().items()}
+    with no_grad():
+        net.first.scale *= 2                            # as an optimizer's step does
+    assert np.all(state["first.scale"].numpy() == 14)   # the state dict follows the model,
+    assert np.all(snapshot["first.scale"].numpy() == 7)  # its clone does not
+    net.load_state_dict(snapshot)
+    assert np.all(net.first.scale.data == 7)
+
+
+def test_a_state_dict_is_what_numpy_and_nn_save_take(tmp_path):
+    """np.savez(f, **sd) and nn.save write the same arrays as before, and they load back."""
+    from nn import load, save
+    net = Net()
+    np.savez(tmp_path / "plain.npz", **net.state_dict())
+    save(net.state_dict(), tmp_path / "saved.npz")
+    for stored in (dict(np.load(tmp_path / "plain.npz")), load(tmp_path / "saved.npz")):
+        assert list(stored) == list(net.state_dict())
+        assert all(type(v) is np.ndarray for v in stored.values())
+        for name, value in net.state_dict().items():
+            np.testing.assert_array_equal(stored[name], value.numpy())
+            assert stored[name].dtype == value.dtype
+        Net().load_state_dict(stored)
+
+
+def test_a_value_parameter_comes_as_a_0d_float64_tensor():
+    """A Value's number is a Python float, which nothing can share: a Tensor of its own."""
+    class Scalars(Module):
+        def __init__(self):
+            self.w = [Value(1.5), Value(-2.0)]
+    m = Scalars()
+    state = m.state_dict()
+    assert [(type(v), v.shape, v.dtype, v.item()) for v in state.values()] == \
+        [(Tensor, (), np.float64, 1.5), (Tensor, (), np.float64, -2.0)]
+    m.load_state_dict({name: value * 2 for name, value in state.items()})
+    assert [p.data for p in m.parameters()] == [3.0, -4.0]
 
 
 def test_load_state_dict_round_trip_into_a_fresh_model():

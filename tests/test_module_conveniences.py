@@ -108,12 +108,14 @@ def _model():
     return Sequential(Linear(3, 4), BatchNorm1d(4))
 
 
-def test_state_dict_keep_vars_false_is_todays_copies():
+def test_state_dict_keep_vars_false_gives_detached_tensors_sharing_memory():
     model = _model()
     state = model.state_dict(keep_vars=False)
     assert list(state) == list(model.state_dict())
-    assert all(type(v) is np.ndarray for v in state.values())
-    assert not np.shares_memory(state["0.weight"], model[0].weight.data)
+    assert all(type(v) is Tensor and not v.requires_grad for v in state.values())
+    assert state["0.weight"] is not model[0].weight
+    assert np.shares_memory(state["0.weight"].data, model[0].weight.data)
+    assert np.shares_memory(state["1.running_mean"].data, model[1].running_mean)
 
 
 def test_state_dict_keep_vars_gives_the_parameters_and_buffers_themselves():

@@ -71,7 +71,7 @@ def test_the_glassgrad_only_models_use_the_same_layout():
 def test_outputs_follow_pytorchs_formula_from_the_state_dict():
     """torch.nn.functional.linear computes x Wᵀ + b from these very arrays."""
     model, x = _net(1), _inputs()
-    s = model.state_dict()
+    s = {name: value.numpy() for name, value in model.state_dict().items()}
     hidden = np.maximum(x @ s["0.weight"].T + s["0.bias"], 0)
     np.testing.assert_allclose(model(Tensor(x)).numpy(), hidden @ s["2.weight"].T + s["2.bias"],
                                rtol=1e-5, atol=1e-6)
@@ -136,7 +136,7 @@ def pytorch_reference(torch) -> dict[str, np.ndarray]:
 def test_glassgrad_weights_load_strict_into_pytorch_and_give_the_same_outputs():
     model, x = _net(6), _inputs()
     torch_model = _torch_net()
-    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    torch_model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
     with torch.no_grad():
         expected = torch_model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
@@ -148,7 +148,7 @@ def test_tied_layers_state_dicts_match_pytorchs_both_ways():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict(theirs.state_dict())                   # strict: no unexpected dec.*
     np.testing.assert_array_equal(ours.dec.weight.data, theirs.enc.weight.detach().numpy())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in Tied().state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in Tied().state_dict().items()})
 
 
 @needs_torch
@@ -174,7 +174,7 @@ def test_gradients_match_pytorchs_in_the_same_layout():
     """After one backward, each parameter's gradient equals PyTorch's, name for name."""
     model, x = _net(8), _inputs()
     torch_model = _torch_net()
-    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    torch_model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
     model(Tensor(x)).sum().backward()
     torch_model(torch.from_numpy(x)).sum().backward()
     torch_grads = {k: p.grad.numpy() for k, p in torch_model.named_parameters()}

@@ -107,3 +107,22 @@ def test_a_number_from_a_tensor_in_a_graph_is_refused_as_for_a_value(convert):
     with pytest.raises(TypeError, match=r"is the result of mul"):
         convert(w * 2)
     assert (w * 2).item() == 1.0
+
+
+def test_dlpack_hands_over_the_numbers_of_a_tensor_with_no_history_without_a_copy():
+    """np.from_dlpack (and torch.as_tensor) read a constant tensor's array itself; a tensor in
+    a graph is refused, as np.asarray refuses it."""
+    t = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    view = np.from_dlpack(t)
+    assert np.shares_memory(view, t.data) and view.dtype == np.float32
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="wants a gradient"):
+        np.from_dlpack(w)
+
+
+def test_torch_as_tensor_shares_a_constant_tensors_numbers():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch)")
+    t = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    shared = torch.as_tensor(t)
+    shared[0, 0] = 7.0
+    assert t.data[0, 0] == 7.0

@@ -644,6 +644,24 @@ def test_ctrl_c_keeps_the_finished_epochs_and_the_best_weights():
     assert model.training
 
 
+def test_early_stopping_puts_back_the_best_epoch_s_weights_not_the_last():
+    """The best weights are a copy taken at the best epoch: state_dict() shares the parameters'
+    numbers, so keeping it would 'restore' the last epoch's weights."""
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    train, val = (x, 2 * x[:, 0]), (x, -2 * x[:, 0])        # validation only worsens
+    model = LinearRegression(1)
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, epochs=20,
+                  val_data=val, batch_size=40, shuffle=False,
+                  early_stopping=EarlyStopping(patience=2), progress=False)
+    assert history.stopped_early and history.epochs == 3
+    assert history.best_epoch == history.restored_epoch == 1
+    after_one_epoch = LinearRegression(1)
+    fit(after_one_epoch, mse_loss, SGD(after_one_epoch.parameters(), lr=0.1), train, epochs=1,
+        batch_size=40, shuffle=False, metrics=(), progress=False)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), after_one_epoch.state_dict()[name].numpy())
+
+
 def test_an_error_inside_fit_carries_the_finished_epochs(blobs):
     X, y = blobs
     model = LinearRegression(2)
@@ -660,7 +678,7 @@ def test_a_wrong_loss_that_blows_the_weights_up_leaves_the_model_as_fit_found_it
     from nn.data import make_moons
     X, y = make_moons(200, noise=0.1, seed=0)
     model = LogisticRegression(2)
-    start = {name: array.copy() for name, array in model.state_dict().items()}
+    start = {name: value.clone() for name, value in model.state_dict().items()}
     with pytest.raises(ValueError, match=r"binary_cross_entropy: probs must be in \[0, 1\].*"
                                          r"binary_cross_entropy_with_logits") as error:
         fit(model, binary_cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=3,
@@ -690,7 +708,7 @@ def test_an_error_in_a_later_epoch_puts_back_the_last_finished_epoch_s_weights(b
     def failing(y_true, y_pred):
         if len(seen) == 2:
             raise RuntimeError("metric failed")
-        seen.append({name: array.copy() for name, array in model.state_dict().items()})
+        seen.append({name: value.clone() for name, value in model.state_dict().items()})
         return 0.0
     with pytest.raises(RuntimeError, match="metric failed") as error:
         fit(model, cross_entropy, Adam(model.parameters(), lr=0.05), (X, y), epochs=5,
@@ -730,6 +748,21 @@ def test_an_optimizer_of_another_model_is_refused(blobs):
     earlier, model = SoftmaxRegression(2, 2), SoftmaxRegression(2, 2)
     with pytest.raises(ValueError, match="the optimizer holds none of the model's parameters"):
         fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
+
+
+def test_a_dataloader_of_other_than_two_arrays_is_refused_by_fit_and_evaluate():
+    from nn import Linear, mse_loss
+    from nn.optim import SGD
+    X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
+    model = Linear(2, 1)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: train_data is a DataLoader of 3 arrays per "
+                                         r"sample; fit and evaluate take two, \(X, y\)"):
+        fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y, y)), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data is a DataLoader without labels y"):
+        evaluate(model, mse_loss, DataLoader(TensorDataset(X)))
+    history = fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y)), progress=False)
+    assert len(history["loss"]) == 1
 
 
 def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():

@@ -233,7 +233,7 @@ def test_vector_round_trip_matches_pytorch() -> None:
     model = MLP(3, [4], 2, dtype="float64")
     twin = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
                                torch.nn.Linear(4, 2)).double()
-    twin.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    twin.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
     theirs = torch.nn.utils.parameters_to_vector(twin.parameters()).detach().numpy()
     np.testing.assert_array_equal(parameters_to_vector(model.parameters()).data, theirs)
     new = np.random.default_rng(0).normal(size=theirs.size)

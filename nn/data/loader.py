@@ -64,11 +64,13 @@ def _features(where: str, X: Any, ragged_hint: str = "") -> np.ndarray:
     return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
 
 
-def _targets(where: str, y: Any) -> np.ndarray:
+def _samples_of(where: str, name: str, values: Any) -> np.ndarray:
+    """`values` (the labels y, or a TensorDataset's further array) as an ndarray, its dtype
+    kept; errors name it as `name`."""
     try:
-        return np.asarray(_unwrapped(y))
+        return np.asarray(_unwrapped(values))
     except ValueError as e:
-        raise ValueError(f"{where}: y must be rectangular ({e})") from None
+        raise ValueError(f"{where}: {name} must be rectangular ({e})") from None
 
 
 def _finite(where: str, name: str, arr: np.ndarray) -> None:
@@ -116,18 +118,48 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = ""
         raise ValueError(f"{where}: X is empty (shape {X.shape}); there is nothing to batch")
     _finite(where, "X", X)
     if y is not None:
-        y = _targets(where, y)
-        if y.ndim == 0 or len(y) != len(X):
-            got = "a 0-d array" if y.ndim == 0 else f"{len(y)} labels"
-            raise ValueError(f"{where}: X has {len(X)} samples but y has {got}; "
-                             f"they must match one to one")
-        if y.dtype.kind not in "biuf":
-            hint = ("; for class names, number them first: classes, y = np.unique(y, "
-                    "return_inverse=True)" if y.dtype.kind in "USO" else "")
-            raise TypeError(f"{where}: y must hold numbers (class indices or targets), got "
-                            f"dtype {y.dtype}{hint}")
-        _finite(where, "y", y)
+        y = _checked_along(where, "y", _samples_of(where, "y", y), len(X))
     return X, y
+
+
+def _checked_along(where: str, name: str, values: np.ndarray, n_samples: int) -> np.ndarray:
+    """`values`, which go with X's `n_samples` samples one to one (the labels y, or a
+    TensorDataset's further array), checked: one entry per sample, numbers, no NaN or
+    infinity."""
+    if values.ndim == 0 or len(values) != n_samples:
+        got = "a 0-d array" if values.ndim == 0 else \
+            f"{len(values)} {'labels' if name == 'y' else 'samples'}"
+        raise ValueError(f"{where}: X has {n_samples} samples but {name} has {got}; "
+                         f"they must match one to one")
+    if values.dtype.kind not in "biuf":
+        hint = ("; for class names, number them first: classes, y = np.unique(y, "
+                "return_inverse=True)" if name == "y" and values.dtype.kind in "USO" else "")
+        kind = " (class indices or targets)" if name == "y" else ""
+        raise TypeError(f"{where}: {name} must hold numbers{kind}, got dtype "
+                        f"{values.dtype}{hint}")
+    _finite(where, name, values)
+    return values
+
+
+def checked_dataset(where: str, arrays: tuple) -> tuple[np.ndarray, ...]:
+    """Any number (at least one) of arrays of samples, as a TensorDataset takes them, each
+    as an ndarray, checked: the first as X, the others as y (numbers, no NaN or infinity), and
+    all with the same number of samples (an error names their lengths)."""
+    if not arrays:
+        raise TypeError(f"{where}: needs at least one array (samples along the first axis), "
+                        f"got none")
+    if len(arrays) <= 2:                    # X, or X and y: the errors name them so
+        X, y = checked_arrays(where, *arrays)
+        return (X,) if y is None else (X, y)
+    X = checked_arrays(where, arrays[0])[0]
+    others = [_samples_of(where, f"arrays[{i}]", array)
+              for i, array in enumerate(arrays[1:], start=1)]
+    lengths = [len(X)] + [len(array) if array.ndim else "a 0-d array" for array in others]
+    if any(length != len(X) for length in lengths):
+        raise ValueError(f"{where}: every array must hold the same number of samples (along "
+                         f"its first axis), got {', '.join(map(str, lengths))}")
+    return (X, *(_checked_along(where, f"arrays[{i}]", array, len(X))
+                 for i, array in enumerate(others, start=1)))
 
 
 def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
@@ -190,13 +222,16 @@ def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
 
 class TensorDataset:
     """Samples held as arrays along their first axis, as PyTorch's `TensorDataset`: `len()` is
-    the number of samples and `dataset[i]` is sample i, a tuple `(x, y)` (or `(x,)`).
-    `DataLoader(TensorDataset(X, y), batch_size=64)` is `DataLoader(X, y, batch_size=64)`, and
-    every loader has one as `loader.dataset` (`len(loader.dataset)` counts the samples).
+    the number of samples and `dataset[i]` is sample i, a tuple with one entry per array:
+    `(x, y)` for `TensorDataset(X, y)`, `(x,)` for `TensorDataset(X)`, and as many as there are
+    arrays, all of the same length (word2vec's `TensorDataset(center, context, negatives)`).
+    `DataLoader(TensorDataset(X, y), batch_size=64)` batches them as `DataLoader(X, y, ...)`
+    does, and every loader has one as `loader.dataset` (`len(loader.dataset)` counts the samples).
 
-    X and y are checked as `DataLoader` checks them (see there). `self.arrays` holds them as
-    ndarrays; a sample comes back as each was given: an ndarray (or a list) as ndarrays, a Tensor
-    as constant Tensors (copies: changing one leaves the dataset as it was).
+    The first array is checked as `DataLoader` checks X, the others as it checks y (see
+    there). `self.arrays` holds them as ndarrays; a sample comes back as each was given: an
+    ndarray (or a list) as ndarrays, a Tensor as constant Tensors (copies: changing one leaves
+    the dataset as it was).
 
     >>> data = TensorDataset(np.arange(6.0).reshape(3, 2), np.array([0, 1, 0]))
     >>> x, y = data[1]
@@ -205,21 +240,16 @@ class TensorDataset:
     """
 
     def __init__(self, *arrays: Any) -> None:
-        if len(arrays) not in (1, 2):
-            raise TypeError(f"TensorDataset: takes the features X and optionally the labels y "
-                            f"(one or two arrays, samples along the first axis), got "
-                            f"{len(arrays)} arrays")
-        self.arrays = _dataset_arrays(*checked_arrays("TensorDataset", *arrays))
+        self.arrays = checked_dataset("TensorDataset", arrays)
         self._tensors = tuple(_given_as_tensor(array) for array in arrays)
 
     @classmethod
-    def _of_checked(cls, X: np.ndarray, y: np.ndarray | None,
-                    tensors: tuple[bool, ...] = (False, False)) -> TensorDataset:
-        """The dataset over arrays that were checked already (a DataLoader's); `tensors` says
-        which of them were given as Tensors."""
+    def _of_checked(cls, arrays: tuple[np.ndarray, ...], tensors: tuple[bool, ...]
+                    ) -> TensorDataset:
+        """The dataset over arrays that were checked already (a DataLoader's X and y);
+        `tensors` says which of them were given as Tensors."""
         dataset = cls.__new__(cls)
-        dataset.arrays = _dataset_arrays(X, y)
-        dataset._tensors = tensors[:len(dataset.arrays)]
+        dataset.arrays, dataset._tensors = arrays, tensors
         return dataset
 
     def __len__(self) -> int:
@@ -234,10 +264,6 @@ class TensorDataset:
         return f"TensorDataset({len(self)} samples: {shapes})"
 
 
-def _dataset_arrays(X: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    return (X,) if y is None else (X, y)
-
-
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch)`, or X batches alone if y is None. The y
     batches are constant Tensors when y was given as a Tensor, else ndarrays.
@@ -250,35 +276,48 @@ class DataLoader:
     `generator=` works too: a numpy Generator, such as `autograd.Generator().manual_seed(0)`
     (glassgrad's numbers, not PyTorch's), used as it is, so the caller's generator moves on.
     `drop_last=True` skips the last, smaller batch (batch statistics stay comparable).
-    PyTorch's form, `DataLoader(TensorDataset(X, y), ...)`, works too; `loader.dataset` is the
-    data as a `TensorDataset`, so `len(loader.dataset)` is the number of samples.
+    `loader.dataset` is the data as a `TensorDataset`, so `len(loader.dataset)` is the number
+    of samples.
 
     >>> loader = DataLoader(np.zeros((10, 3)), batch_size=4, shuffle=True, seed=0)
     >>> [xb.shape for xb in loader]
     [(4, 3), (4, 3), (2, 3)]
+
+    PyTorch's form, `DataLoader(TensorDataset(...), ...)`, batches as PyTorch's default collate
+    does: every batch is a tuple with one entry per array of the dataset (PyTorch's is a list;
+    both unpack and index alike), even for one array, so `for (xb,) in loader` and
+    `xb = batch[0]` work. The first array's batches are Tensors, the others' come back as they
+    were given (Tensors or ndarrays), as y's do.
+
+    >>> from nn.data import TensorDataset
+    >>> batch = next(iter(DataLoader(TensorDataset(np.zeros((10, 3))), batch_size=4)))
+    >>> len(batch), batch[0].shape
+    (1, (4, 3))
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
                  generator: np.random.Generator | None = None) -> None:
-        # PyTorch's DataLoader takes one dataset of (x, y) samples; this one takes X and y, or
-        # a TensorDataset that holds them
-        if isinstance(X, TensorDataset):
+        # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
+        # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
+        # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
+        self._tuples = isinstance(X, TensorDataset)
+        if self._tuples:
             if y is not None:
                 raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
                                 "labels already: DataLoader(dataset, batch_size=...)")
-            tensors = X._tensors
-            X, y = (*X.arrays, None)[:2]
+            self.dataset = X                            # its arrays were checked when made
         else:
             tensors = (_given_as_tensor(X), _given_as_tensor(y))
-        pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
-                 "arguments: DataLoader(X, y, batch_size=...)")
-        X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
-        batch_size, shuffle, drop_last = batching("DataLoader", len(X), batch_size, shuffle,
-                                                  drop_last)
-        self.X, self.y = X, y
-        self.dataset = TensorDataset._of_checked(X, y, tensors)
-        self._tensor_labels = y is not None and tensors[1]
+            pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
+                     "arguments: DataLoader(X, y, batch_size=...)")
+            X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
+            arrays = (X,) if y is None else (X, y)
+            self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
+        arrays = self.dataset.arrays
+        self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
+        batch_size, shuffle, drop_last = batching("DataLoader", len(self.X), batch_size,
+                                                  shuffle, drop_last)
         self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = _own_generator(seed, generator)
@@ -307,8 +346,7 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
-        X, y, size, tensor_labels = self.X, self.y, self.batch_size, self._tensor_labels
-        n = len(X)
+        n, size = len(self.X), self.batch_size
         stop = n - n % size if self.drop_last else n
         order = None
         if self.shuffle:
@@ -317,14 +355,17 @@ class DataLoader:
             # shuffled rows are gathered one batch at a time, so there is never a shuffled copy
             # of the whole dataset in memory
             rows = slice(start, start + size) if order is None else order[start:start + size]
-            xb = Tensor(_own_rows(X, rows))
-            if y is None:
-                yield xb
-            else:
-                yb = _own_rows(y, rows)
-                yield xb, (Tensor(yb) if tensor_labels else yb)
+            batch = self._batch(rows)
+            yield batch if self._tuples or len(batch) > 1 else batch[0]
+
+    def _batch(self, rows: slice | np.ndarray) -> tuple[Tensor | np.ndarray, ...]:
+        """The rows of every array: the first (X) as a Tensor, the others as they were given."""
+        return tuple(Tensor(_own_rows(array, rows)) if i == 0 or tensor else _own_rows(array, rows)
+                     for i, (array, tensor) in enumerate(zip(self.dataset.arrays,
+                                                             self.dataset._tensors)))
 
     def __repr__(self) -> str:
-        labels = "" if self.y is None else ", with labels"
-        return (f"DataLoader({len(self.X)} samples{labels}, batch_size={self.batch_size}, "
+        count = len(self.dataset.arrays)
+        what = {1: "", 2: ", with labels"}.get(count, f", {count} arrays each")
+        return (f"DataLoader({len(self.X)} samples{what}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}: {len(self)} batches)")
