@@ -855,7 +855,7 @@ def test_an_autoencoder_with_bce_trains_and_records_only_the_loss():
     manual_seed(0)
     from nn import Sequential, Sigmoid
     model = Sequential(Linear(12, 4), Sigmoid(), Linear(4, 12), Sigmoid())
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     history = fit(model, binary_cross_entropy, Adam(model.parameters(), lr=0.01), (X, X),
                   epochs=2, val_data=(X, X), progress=False)
     assert set(history.keys()) == {"loss", "val_loss", "lr"}
@@ -867,7 +867,7 @@ def test_accuracy_of_targets_that_are_not_labels_is_refused_before_training():
     X = _autoencoder_data()
     from nn import Sequential, Sigmoid
     model = Sequential(Linear(12, 12), Sigmoid())
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.raises(ValueError, match=r"fit: 'accuracy' compares class labels, but y holds "
                                          r"values such as 0\.\d+ that are not labels"):
         fit(model, binary_cross_entropy, SGD(model.parameters(), lr=0.1), (X, X),
