@@ -1996,7 +1996,7 @@ class Tensor(Node):
         >>> t = Tensor([0.0, 0.0, 0.0])
         >>> t.index_add(0, np.array([0, 0, 2]), Tensor([1.0, 1.0, 1.0]))
         Tensor([2., 0., 1.])
-        >>> t.index_add(0, np.array([2]), Tensor([[5.0]]).reshape(1), alpha=0.5)
+        >>> t.index_add(0, np.array([2]), Tensor([5.0]), alpha=0.5)
         Tensor([0. , 0. , 2.5])
         """
         return self + self._index_added("index_add", dim, index, source, alpha)
