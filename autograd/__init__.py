@@ -23,14 +23,14 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import NotInGlassgrad
+from .pytorch_names import DTYPES, NotInGlassgrad, module_functions
 from .value import Value
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
 #                                 still imported as `from autograd.tensor import Tensor`
 
-cat = concatenate                      # PyTorch's name: torch.cat(heads, dim=-1)
+cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-1)
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
@@ -46,17 +46,23 @@ __all__ = [
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
 # Python's built-in compile().
 
-# PyTorch names that glassgrad spells otherwise: a ported script's `torch.long` is told the way
+# PyTorch's module functions that are Tensor methods here (torch.exp(t) is t.exp(),
+# torch.sum(t, dim=1) is t.sum(dim=1)) and its dtypes as numpy's (torch.long is int64), read
+# by __getattr__ below: as module globals, sum, max, min, abs, round, pow, all, any, int, float
+# and bool would hide Python's own in this file, and `from autograd import *` would hide them
+# in the user's (they are not in __all__ for that reason; `from autograd import exp` works)
+_PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES}
+
+# PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
 _ON_CPU = ("not needed: glassgrad computes with numpy on the CPU, so write device = 'cpu' "
            "(.to('cpu') and device='cpu' are accepted) or leave out the device lines")
 _SPELT_OTHERWISE = {
-    "long": "np.int64 (dtypes are numpy's: dtype=np.int64)",
-    "int64": "np.int64", "float": "np.float32", "float32": "np.float32", "float64": "np.float64",
-    "double": "np.float64", "int": "np.int32 (torch.int is 32-bit)", "int32": "np.int32",
-    "bool": "bool (dtype=bool, as in torch.ones(T, T, dtype=torch.bool))",
-    "float16": "np.float16", "half": "np.float16",
+    "LongTensor": "autograd.tensor(data, dtype=autograd.long) here (PyTorch's old spelling)",
+    "FloatTensor": ("autograd.tensor(data, dtype=autograd.float32) here (PyTorch's old "
+                    "spelling); for a shape, autograd.zeros(*size)"),
+    "DoubleTensor": "autograd.tensor(data, dtype=autograd.float64) here",
+    "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
-    "allclose": "np.allclose(a.data, b.data) here",
     "nn": "glassgrad's nn package (import nn)",
     "autograd": ("this module here: for torch.autograd.grad(y, x) call y.backward() and "
                  "read x.grad (create_graph=True to differentiate it again), or "
@@ -79,16 +85,23 @@ _SPELT_OTHERWISE = {
 
 
 def __getattr__(name: str) -> object:
+    found = _PYTORCH_NAMES.get(name)
+    if found is not None:
+        return found
     hint = _SPELT_OTHERWISE.get(name)
     hint = None if hint is None else f"is {hint}"
     marker = Tensor.__dict__.get(name)
     if hint is None and isinstance(marker, NotInGlassgrad):    # torch.add(x, y): as t.add
         hint = marker.hint
     if hint is None and not name.startswith("_") and callable(getattr(Tensor, name, None)):
-        # torch.softmax(x, dim=-1), torch.mean(x), torch.exp(x): the Tensor's own method here
+        # torch.view(x, ...), torch.float(x): a Tensor method here that PyTorch's module has not
         hint = (f"is the Tensor method here: x.{name}(...) (functions: nn.functional, "
                 f"autograd.functional)")
     if hint is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}; PyTorch's torch.{name} "
                          f"{hint}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PYTORCH_NAMES))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, apply, is_grad_enabled
+from .graph import Node, apply, is_grad_enabled, no_grad
 from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
 from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
@@ -515,11 +515,16 @@ def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, we
                          f"{bias.shape}")
     return (a, *states, W, bias)
 
-def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """The rows of `weight` (num_embeddings, embedding_dim) that integer `indices` of any shape
     pick: a result of shape indices.shape + (embedding_dim,), as PyTorch's
     `torch.nn.functional.embedding`. Rows picked more than once add up their gradients; row
     `padding_idx` (when given) gets no gradient. Indices must be in [0, num_embeddings).
+    With `max_norm`, the picked rows whose `norm_type`-norm is larger are first scaled in
+    place to that norm (`embedding_renorm_`), as PyTorch does. `sparse=True` and
+    `scale_grad_by_freq=True` are refused: gradients are dense here, and not scaled.
 
     >>> table = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> embedding([[2, 1], [2, 2]], table).shape
@@ -537,10 +542,57 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
         raise ValueError(f"embedding: weight must be a 2-d Tensor (num_embeddings, "
                          f"embedding_dim), got {_shape_of(weight)}")
     rows = weight.shape[0]
+    check_embedding_options("embedding", max_norm, scale_grad_by_freq, sparse)
     index = embedding_indices("embedding", indices, rows)
     if padding_idx is not None:
         padding_idx = padding_index("embedding", padding_idx, rows)
+    if max_norm is not None:
+        embedding_renorm_(weight, index, max_norm, norm_type)
     return apply(Embedding, (weight,), (index, padding_idx))
+
+
+def check_embedding_options(name: str, max_norm: Any, scale_grad_by_freq: bool,
+                            sparse: bool) -> None:
+    """PyTorch's embedding options: max_norm a positive number; the other two refused."""
+    if sparse:
+        raise ValueError(f"{name}: sparse=True asks for sparse gradients, and glassgrad's are "
+                         f"dense arrays: pass sparse=False (the gradient's numbers are the "
+                         f"same; train with a dense optimizer, such as nn.optim.SGD or Adam, "
+                         f"where PyTorch would take optim.SparseAdam)")
+    if scale_grad_by_freq:
+        raise ValueError(f"{name}: scale_grad_by_freq=True (dividing each row's gradient by "
+                         f"how often the batch picks it) is not supported: pass False")
+    if max_norm is not None and not (isinstance(max_norm, numbers.Real)
+                                     and not isinstance(max_norm, bool) and max_norm > 0):
+        raise ValueError(f"{name}: max_norm must be a positive number or None, got "
+                         f"{max_norm!r}")
+
+
+def embedding_renorm_(weight: Tensor, index: np.ndarray, max_norm: float,
+                      norm_type: float) -> None:
+    """Scale in place each row of `weight` that `index` picks and whose `norm_type`-norm
+    exceeds `max_norm` by max_norm / (norm + 1e-7), as PyTorch's `embedding_renorm_`: no
+    gradient, and a parameter is written as an optimizer step writes it. The lookup's own
+    backward does not read the weight, so a graph that only looked rows up still
+    backpropagates; one that used the weight otherwise is refused, as in PyTorch.
+
+    >>> table = Tensor([[3.0, 4.0], [0.3, 0.4]], requires_grad=True)
+    >>> embedding_renorm_(table, np.array([0, 1, 0]), 1.0, 2.0); table.data.round(6)
+    array([[0.6, 0.8],
+           [0.3, 0.4]], dtype=float32)
+    """
+    rows = np.unique(index)
+    picked = weight.data[rows]
+    norms = np.linalg.norm(picked, ord=norm_type, axis=1)
+    over = norms > max_norm
+    if not over.any():
+        return
+    with no_grad():
+        weight._check_writable("embedding with max_norm", "max_norm rescales the weight's "
+                               "rows in place: pass a leaf (a Parameter) as the weight")
+    scale = max_norm / (norms[over] + 1e-7)
+    weight.data[rows[over]] = picked[over] * scale[:, None].astype(picked.dtype)
+    weight._changed_in_place()
 
 
 def _shape_of(x: Any) -> str:

@@ -1,7 +1,9 @@
-"""PyTorch Tensor methods that glassgrad lacks or spells otherwise, as markers on the Tensor
-class: reading one raises an AttributeError that names it and says what to write instead
-(`t.add(x)` -> "t + x here"; `t.exp_()` -> "t = t.exp()"). `autograd.__getattr__` reads the
-same hints for PyTorch's module functions (`torch.add` after `import autograd as torch`).
+"""PyTorch's names. The Tensor methods that glassgrad lacks or spells otherwise, as markers on
+the Tensor class: reading one raises an AttributeError that names it and says what to write
+instead (`t.add(x)` -> "t + x here"; `t.exp_()` -> "t = t.exp()"). `autograd.__getattr__` reads
+the same hints for PyTorch's module functions (`torch.add` after `import autograd as torch`),
+and gives the module functions that are Tensor methods here (`torch.exp(t)` is `t.exp()`) and
+PyTorch's dtypes as numpy's (`torch.long` is int64): `module_functions` and `DTYPES` below.
 
 >>> from autograd import Tensor
 >>> Tensor([1.0]).median()     # doctest: +ELLIPSIS
@@ -11,11 +13,17 @@ AttributeError: ... PyTorch's Tensor.median has no counterpart here: take it fro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-_NO_SCATTER = ("has no counterpart here: for numbers, t[index] = values writes them in place "
-               "(no gradient; a parameter under no_grad()); differentiably, build the result "
-               "with autograd.where(mask, values, t) or a one-hot matrix product")
+import numpy as np
+
+_NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
+               "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
+               "overwrite, autograd.where(mask, values, t) (differentiable), or, for numbers "
+               "only, t[index] = values (no gradient; of a repeated index one value is kept)")
+_INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
+              "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
+              "without, for numbers only, t[index] = values (no gradient)")
 _NO_LINALG = ("has no counterpart here (no matrix decompositions); for the numbers alone, "
               "np.linalg on t.data (no gradient)")
 _FROM_SORT = ("has no counterpart here: take it from t.sort(dim).values (the lower median of "
@@ -44,7 +52,7 @@ TORCH_METHODS = {
     "ravel": "is t.reshape(-1) here", "unflatten": "is t.reshape(...) here",
     "tile": "is t.repeat(*sizes) here (give a size for every axis)",
     "select": "is indexing here: t.select(1, i) is t[:, i]",
-    "masked_select": "is t[mask] here", "take": "is t.reshape(-1)[index] here",
+    "take": "is t.reshape(-1)[index] here",
     "take_along_dim": "is t.gather(dim, index) here (the index is not broadcast)",
     "where": "is autograd.where(condition, t, other) here",
     "flipud": "is t.flip(0) here", "fliplr": "is t.flip(1) here",
@@ -77,8 +85,6 @@ TORCH_METHODS = {
     "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) for the "
                   "infinities)",
     "isneginf": "is t.isinf() & (t < 0) here", "isposinf": "is t.isinf() & (t > 0) here",
-    "allclose": "is np.allclose(t.data, x.data) here",
-    "isclose": "is Tensor(np.isclose(t.data, x.data)) here",
     "unique": "is np.unique(t.data) here (numbers, no gradient)",
     "nonzero": "is np.argwhere(t.data) here (or np.nonzero(t.data))",
     "argwhere": "is np.argwhere(t.data) here", "bincount": "is np.bincount(t.data) here",
@@ -98,8 +104,6 @@ TORCH_METHODS = {
     "fix": "is t.sign() * t.abs().floor() here (a constant)",
     "frac": "is t - t.sign() * t.abs().floor() here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
-    "repeat_interleave": "is t.unsqueeze(d + 1).expand(..., r, ...).flatten(d, d + 1) here "
-                         "(each element r times along dim d)",
     "bernoulli": "is (autograd.rand(*t.shape) < t).float() here (no gradient)",
     "detach_": "is t = t.detach() here",
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
@@ -122,11 +126,12 @@ TORCH_METHODS = {
     "cumprod": "has no counterpart here (t.prod(dim) gives the whole product)",
     "logcumsumexp": "has no counterpart here", "cummax": "has no counterpart here",
     "cummin": "has no counterpart here",
-    "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER, "scatter_add": _NO_SCATTER,
-    "scatter_add_": _NO_SCATTER, "scatter_reduce": _NO_SCATTER, "index_add": _NO_SCATTER,
-    "index_add_": _NO_SCATTER, "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
-    "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _NO_SCATTER,
-    "index_put_": _NO_SCATTER, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
+    "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER,
+    "scatter_reduce": ("has no counterpart here; reduce='sum' is t.scatter_add(dim, index, src) "
+                       "(include_self=True)"),
+    "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
+    "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
+    "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
     "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
     "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
@@ -182,3 +187,94 @@ def mark_pytorch_names(tensor_class: type) -> None:
                 f"changes the tensor in place, which glassgrad does not do for {base}: write "
                 f"t = t.{base}(...) (a new tensor; a parameter, under no_grad(): "
                 f"p.copy_(p.{base}(...)))")))
+
+
+# -- PyTorch's module functions and dtypes, for `import autograd as torch` ---------------------
+
+#: PyTorch's module functions that are Tensor methods here: torch.exp(t) is t.exp(), and
+#: torch.<name>(t, *args, **kwargs) is t.<name>(*args, **kwargs) for each of these names
+METHOD_FUNCTIONS = """
+    abs neg negative exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tanh
+    sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
+    isnan isinf isfinite masked_fill
+    eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not
+    sum mean amax amin argmax argmin prod cumsum norm logsumexp softmax log_softmax all any
+    mm mv bmm dot outer
+    reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
+    clone gather index_select masked_select sort argsort topk repeat_interleave index_add
+    scatter_add""".split()
+
+#: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
+#: (torch.float is float32 and torch.int int32, as in PyTorch)
+DTYPES = {name: np.dtype(dtype) for name, dtype in (
+    ("float32", np.float32), ("float", np.float32), ("float64", np.float64),
+    ("double", np.float64), ("float16", np.float16), ("half", np.float16),
+    ("int64", np.int64), ("long", np.int64), ("int32", np.int32), ("int", np.int32),
+    ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
+    ("bool", np.bool_))}
+
+
+def module_functions(tensor_class: type) -> dict[str, Callable]:
+    """PyTorch's module functions that are Tensor methods here, by name: each takes the tensor
+    first (a number or an array is made one, a number in the dtype of a tensor beside it) and
+    calls its method. max, min, var and std read PyTorch's arguments, where the methods are
+    numpy's: `torch.max(x, 1)` gives (values, indices), `torch.max(x, y)` the larger elements,
+    and `torch.var(x)` divides by n - 1.
+
+    >>> import autograd as torch
+    >>> x = torch.tensor([[1.0, -2.0], [3.0, 4.0]])
+    >>> torch.exp(x).shape, torch.sum(x, dim=1).tolist(), torch.max(x, 1).indices.tolist()
+    ((2, 2), [-1.0, 7.0], [0, 1])
+    >>> torch.var(torch.tensor([1.0, 2.0, 3.0])).item()       # divided by n - 1
+    1.0
+    """
+    def tensor(x: Any, beside: tuple) -> Any:
+        if isinstance(x, tensor_class):
+            return x
+        other = beside[0] if beside else None
+        return other._operand(x) if isinstance(other, tensor_class) else tensor_class(x)
+
+    def forward(name: str) -> Callable:
+        def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+            return getattr(tensor(input, args), name)(*args, **kwargs)
+        return named(function, name, f"PyTorch's torch.{name}(t, ...): t.{name}(...) here.")
+
+    def extreme(name: str, elementwise: str) -> Callable:
+        def function(input: Any, dim: Any = None, keepdim: bool = False, *,
+                     other: Any = None) -> Any:
+            if isinstance(dim, tensor_class) or other is not None:   # torch.max(x, y)
+                return getattr(tensor(input, (dim,)), elementwise)(other if dim is None else dim)
+            if dim is None:
+                return getattr(tensor(input, ()), name)()
+            return getattr(tensor(input, ()), name)(dim=dim, keepdim=keepdim)
+        return named(function, name, (
+            f"PyTorch's torch.{name}: torch.{name}(t) is t.{name}(), torch.{name}(t, dim, "
+            f"keepdim) is t.{name}(dim=dim, keepdim=keepdim) (values and indices), and "
+            f"torch.{name}(t, u) is t.{elementwise}(u)."))
+
+    def spread(name: str) -> Callable:
+        def function(input: Any, dim: Any = None, unbiased: bool | None = None,
+                     keepdim: bool = False, *, correction: Any = None) -> Any:
+            if isinstance(dim, bool):                    # torch.var(x, False): unbiased
+                dim, unbiased = None, dim
+            if unbiased is not None and correction is not None:
+                raise TypeError(f"{name}: got unbiased={unbiased!r} and correction="
+                                f"{correction!r}; say the divisor once")
+            if correction is None:
+                correction = 1 if unbiased is None else int(unbiased)
+            return getattr(tensor(input, ()), name)(dim=dim, keepdim=keepdim,
+                                                    correction=correction)
+        return named(function, name, (
+            f"PyTorch's torch.{name}(t, dim, unbiased, keepdim, *, correction): "
+            f"t.{name}(dim=dim, keepdim=keepdim, correction=correction), dividing by "
+            f"n - correction (n - 1 unless told, as in PyTorch; the method is numpy's)."))
+
+    def named(function: Callable, name: str, doc: str) -> Callable:
+        function.__name__ = function.__qualname__ = name
+        function.__doc__ = doc
+        return function
+
+    functions = {name: forward(name) for name in METHOD_FUNCTIONS}
+    functions.update(max=extreme("max", "maximum"), min=extreme("min", "minimum"),
+                     var=spread("var"), std=spread("std"))
+    return functions

@@ -29,11 +29,12 @@ from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
     GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
-    Minimum, Mul, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, Sigmoid, Sin,
-    Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
+    Minimum, Mul, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
+    Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
+from .ops.shape import along_axis
 from .pytorch_names import mark_pytorch_names
 
 _default_dtype = np.dtype(np.float32)
@@ -636,16 +637,21 @@ class Tensor(Node):
         if alpha != 1:
             instead = instead.replace(" x", " alpha * x")
         self._check_writable(name, f"write {instead} for a new tensor")
-        if isinstance(other, Node) and other._fn is not None and graph.grad_mode.enabled:
-            raise RuntimeError(f"{name}: the operand {other._history()}, and this tensor, "
-                               f"changed in place, would not pass it a gradient: write "
-                               f"{instead} (a new tensor in the graph), or use "
-                               f"x.detach() if no gradient should reach it")
+        self._refuse_graph_operand(name, other, instead)
         if isinstance(other, Node):
             other = other.data
         if alpha != 1:
             other = np.multiply(other, alpha)
         return self._in_place(ufunc, name, None, other, instead, views=True)
+
+    @staticmethod
+    def _refuse_graph_operand(name: str, other: Any, instead: str) -> None:
+        """An in-place method's operand that is in a graph would get no gradient: refused."""
+        if isinstance(other, Node) and other._fn is not None and graph.grad_mode.enabled:
+            raise RuntimeError(f"{name}: the operand {other._history()}, and this tensor, "
+                               f"changed in place, would not pass it a gradient: write "
+                               f"{instead} (a new tensor in the graph), or use "
+                               f"x.detach() if no gradient should reach it")
 
     def __neg__(self) -> Tensor:
         return apply(Neg, (self,))
@@ -821,6 +827,26 @@ class Tensor(Node):
         """
         other = self._operand(other)
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|t - other| <= atol + rtol * |other|, element by element: a bool constant
+        (PyTorch's `isclose`, numpy's defaults; NaN is close to NaN only with equal_nan).
+
+        >>> Tensor([1.0, 2.0]).isclose(Tensor([1.0 + 1e-7, 2.1])).tolist()
+        [True, False]
+        """
+        other = self._operand(other)
+        return Tensor(np.isclose(self.data, other.data, rtol, atol, equal_nan))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """Whether every element `isclose` (one bool, PyTorch's `allclose`).
+
+        >>> Tensor([1.0, 2.0]).allclose(Tensor([1.0, 2.0 + 1e-6]))
+        True
+        """
+        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
 
     # -- elementwise functions -----------------------------------------------------------------
 
@@ -1911,6 +1937,164 @@ class Tensor(Node):
         _check_index_range("index_select", index, self.shape[axis], dim)
         return self[(slice(None),) * axis + (index.reshape(-1),)]
 
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where the bool `mask` (broadcast with t) is True, as a 1-d tensor in
+        row-major order (PyTorch's `masked_select`, numpy's t[mask]); the gradient goes back
+        to those places, 0 elsewhere.
+
+        >>> x = Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+        >>> x.masked_select(x > 0).sum().backward(); x.grad
+        array([[1., 0.],
+               [1., 0.]], dtype=float32)
+        """
+        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_select: the mask must be bools, got dtype {mask.dtype} "
+                            f"(a comparison gives one: t > 0)")
+        try:
+            shape = np.broadcast_shapes(self.shape, mask.shape)
+        except ValueError:
+            raise ValueError(f"masked_select: the mask's shape {mask.shape} cannot be "
+                             f"broadcast with the tensor's {self.shape}") from None
+        x = self if self.shape == shape else self.broadcast_to(shape)
+        return x[np.broadcast_to(mask, shape)]
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """Each slice along `dim` `repeats` times in a row (PyTorch's `repeat_interleave`,
+        numpy's `np.repeat`); `repeats` is an int or one count per slice (a 1-d integer
+        tensor), and without `dim` the tensor is flattened first. The copies' gradients add
+        up. With no `repeats`, the tensor holds the counts: 0 repeats[0] times, 1 repeats[1]
+        times, ... (PyTorch's `torch.repeat_interleave(repeats)`).
+
+        >>> x = Tensor([[1, 2], [3, 4]])
+        >>> x.repeat_interleave(2).tolist(), x.repeat_interleave(Tensor([1, 2]), dim=0).tolist()
+        ([1, 1, 2, 2, 3, 3, 4, 4], [[1, 2], [3, 4], [3, 4]])
+        >>> Tensor([1, 0, 2]).repeat_interleave().tolist()
+        [0, 2, 2]
+        """
+        if repeats is None:
+            if dim is not None or self.data.ndim != 1:
+                raise ValueError(f"repeat_interleave: with no repeats the tensor is the counts "
+                                 f"(1-d, no dim), got shape {self.shape} and dim={dim!r}")
+            counts, x, axis = self, Tensor(np.arange(self.shape[0])), 0
+        else:
+            counts = repeats
+            x, axis = ((self.reshape(-1), 0) if dim is None
+                       else (self, self._one_axis("repeat_interleave", dim)))
+        n = x.shape[axis]
+        counts = _integer_index("repeat_interleave", counts)
+        if counts.ndim > 1 or counts.size not in (1, n):
+            raise ValueError(f"repeat_interleave: repeats must be one int or one per slice "
+                             f"({n} along dim {0 if dim is None else dim}), got shape "
+                             f"{counts.shape}")
+        if counts.size and counts.min() < 0:
+            raise ValueError(f"repeat_interleave: repeats must be >= 0, got {counts.min()}")
+        index = np.repeat(np.arange(n), counts.reshape(-1))
+        if output_size is not None and output_size != index.size:
+            raise ValueError(f"repeat_interleave: output_size={output_size!r}, but the repeats "
+                             f"add up to {index.size}")
+        return x.index_select(axis, index)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """PyTorch's `index_add`: t with alpha * (slice i of `source` along `dim`) added to
+        the slice index[i] of t; a repeated index adds up (t[index] = values would keep one).
+        d/dt = g, d/dsource = alpha * g.index_select(dim, index).
+
+        >>> t = Tensor([0.0, 0.0, 0.0])
+        >>> t.index_add(0, np.array([0, 0, 2]), Tensor([1.0, 1.0, 1.0]))
+        Tensor([2., 0., 1.])
+        >>> t.index_add(0, np.array([2]), Tensor([5.0]), alpha=0.5)
+        Tensor([0. , 0. , 2.5])
+        """
+        return self + self._index_added("index_add", dim, index, source, alpha)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """PyTorch's `scatter_add`: t with each element of `src` added at the place that
+        `index` (integers, as many dims as t) names along `dim`, at its own position along
+        the other dims (for dim 0: t[index[i, j], j] += src[i, j]); a repeated index adds up.
+        Only src's first index.shape elements are used. d/dt = g, d/dsrc = g.gather(dim,
+        index) (padded with zeros to src's shape).
+
+        >>> t = Tensor([[0.0, 0.0, 0.0]])
+        >>> t.scatter_add(1, np.array([[0, 0, 2]]), Tensor([[1.0, 2.0, 3.0]]))
+        Tensor([[3., 0., 3.]])
+        """
+        return self + self._scatter_added("scatter_add", dim, index, src)
+
+    # in place: the rules of add_ (a parameter only under no_grad(), a view written through)
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """`index_add` in place (see `add_`); returns the tensor itself.
+
+        >>> Tensor([0.0, 0.0, 0.0]).index_add_(0, np.array([0, 0]), Tensor([1.0, 1.0]))
+        Tensor([2., 0., 0.])
+        """
+        instead = "t = t.index_add(dim, index, source)"
+        self._refuse_graph_operand("index_add_", source, instead)
+        added = self._index_added("index_add_", dim, index, source, alpha)
+        return self._arithmetic_(np.add, "index_add_", added, 1, instead)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """`scatter_add` in place (see `add_`); returns the tensor itself."""
+        instead = "t = t.scatter_add(dim, index, src)"
+        self._refuse_graph_operand("scatter_add_", src, instead)
+        added = self._scatter_added("scatter_add_", dim, index, src)
+        return self._arithmetic_(np.add, "scatter_add_", added, 1, instead)
+
+    def _source(self, name: str, source: Any) -> Tensor:
+        """index_add's `source`, scatter_add's `src`: a Tensor of this dtype (numbers and
+        arrays are made so; a Tensor of another dtype is refused, as PyTorch does)."""
+        if not isinstance(source, Tensor):
+            return Tensor(np.asarray(source, dtype=self.data.dtype))
+        if source.data.dtype != self.data.dtype:
+            raise TypeError(f"{name}: the source is {source.data.dtype} and the tensor "
+                            f"{self.data.dtype}; they must have one dtype, as in PyTorch "
+                            f"(source.to(t.dtype))")
+        return source
+
+    def _index_added(self, name: str, dim: int, index: Any, source: Any, alpha: Any) -> Tensor:
+        """zeros like t, with alpha * source's slices added at `index` along `dim`."""
+        index = _integer_index(name, index)
+        if index.ndim > 1:
+            raise ValueError(f"{name}: the index must be 1-d, got shape {index.shape}")
+        index = index.reshape(-1)
+        source = self._source(name, source)
+        x = self if self.data.ndim else self.reshape(1)
+        axis = x._one_axis(name, dim)
+        want = x.shape[:axis] + (index.size,) + x.shape[axis + 1:]
+        if source.shape != want and not (self.data.ndim == 0 and source.data.size == 1):
+            raise ValueError(f"{name}: with an index of {index.size} along dim {dim}, source "
+                             f"must have shape {want} (the tensor's {self.shape} there), got "
+                             f"{source.shape}")
+        _check_index_range(name, index, x.shape[axis], dim)
+        if self.data.ndim == 0:
+            source = source.reshape(want)
+        added = apply(ScatterAdd, (source,), ((slice(None),) * axis + (index,), x.shape))
+        if self.data.ndim == 0:
+            added = added.reshape(())
+        return added if alpha == 1 else added * alpha
+
+    def _scatter_added(self, name: str, dim: int, index: Any, src: Any) -> Tensor:
+        """zeros like t, with src's elements added where `index` sends them along `dim`."""
+        index = _integer_index(name, index)
+        src = self._source(name, src)
+        if self.data.ndim == 0:             # a 0-d tensor: as a 1-d one of one element
+            return self.reshape(1)._scatter_added(name, dim, index.reshape(-1),
+                                                  src.reshape(-1)).reshape(())
+        axis = self._one_axis(name, dim)
+        if index.ndim != self.data.ndim or src.data.ndim != self.data.ndim:
+            raise ValueError(f"{name}: the index and src need as many dims as the tensor "
+                             f"(shape {self.shape}), got shapes {index.shape} and {src.shape}")
+        if any(m > n for m, n in zip(index.shape, src.shape)) or any(
+                m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
+            raise ValueError(f"{name}: an index of shape {index.shape} must be no longer than "
+                             f"src {src.shape} along every dim, and than the tensor "
+                             f"{self.shape} outside dim {dim}")
+        _check_index_range(name, index, self.shape[axis], dim)
+        if src.shape != index.shape:        # (only the first index.shape elements are used)
+            src = src[tuple(slice(0, m) for m in index.shape)]
+        return apply(ScatterAdd, (src,), (along_axis(index, axis), self.shape))
+
     def __getitem__(self, index: Any) -> Tensor:
         index = _raw_index(index)
         try:
@@ -2107,7 +2291,10 @@ def _refuse_changed_graph(root: Tensor) -> None:
 
 def _refuse_changed_inputs(node: Tensor) -> None:
     """Raise if an input of `node` was changed in place after `node` was recorded: its rule
-    would read the new values (PyTorch raises here too)."""
+    would read the new values (PyTorch raises here too). An op whose rule reads no input's
+    values (`reads_inputs = False`: an embedding's lookup) is not refused."""
+    if not getattr(node._fn, "reads_inputs", True):
+        return
     for i, x in enumerate(node.parents):
         if x._written_at > node._written_at:
             raise RuntimeError(

@@ -122,12 +122,20 @@ class Embedding(Module):
     (['weight'], Embedding(27, 2))
 
     A table made elsewhere (word vectors) goes in with `Embedding.from_pretrained(table)`.
+    PyTorch's `max_norm` (with `norm_type`) scales each looked-up row whose norm is larger
+    down to `max_norm` in place, before the lookup, as PyTorch does; `sparse=True` and
+    `scale_grad_by_freq=True` are refused (gradients are dense here, and not scaled).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None, rng: np.random.Generator | None = None, *,
-                 device: Any = None, _weight: Any = None, _freeze: bool = False) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
+                 _freeze: bool = False, device: Any = None, dtype: Any = None, *,
+                 rng: np.random.Generator | None = None) -> None:
         check_device("Embedding", device)
+        AF.check_embedding_options("Embedding", max_norm, scale_grad_by_freq, sparse)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = False, False
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
@@ -156,7 +164,8 @@ class Embedding(Module):
         theirs). As in PyTorch, the table is shared, not copied; `freeze=True` (the default)
         makes it a frozen Parameter (requires_grad=False; `requires_grad_()` thaws it), and a
         `padding_idx` row keeps its numbers but never gets a gradient. No random numbers are
-        drawn. Of PyTorch's other options only the defaults are accepted.
+        drawn. `max_norm` and `norm_type` work as in the constructor; `sparse` and
+        `scale_grad_by_freq` must be False.
 
         >>> emb = Embedding.from_pretrained(np.array([[0.5, 1.0], [2.0, 3.0]]))
         >>> emb(np.array([1, 1, 0])).data
@@ -167,13 +176,7 @@ class Embedding(Module):
         False
         """
         name = "Embedding.from_pretrained"
-        for option, given, default in (("max_norm", max_norm, None),
-                                       ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                       ("sparse", sparse, False)):
-            if given != default:
-                raise ValueError(f"{name}: {option}={given!r} (PyTorch's option) is not "
-                                 f"supported; only {option}={default!r}")
-        del norm_type                       # (PyTorch's too: it matters only with max_norm)
+        AF.check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
         table = Tensor(embeddings).data if isinstance(embeddings, (list, tuple)) \
             else as_array(embeddings)
         if table.ndim != 2 or 0 in table.shape:
@@ -183,11 +186,13 @@ class Embedding(Module):
             raise TypeError(f"{name}: freeze=False trains the table, which needs "
                             f"floating-point numbers, got {table.dtype} (pass "
                             f"embeddings.astype(np.float32))")
-        return cls(*table.shape, padding_idx, _weight=table, _freeze=bool(freeze))
+        return cls(*table.shape, padding_idx, max_norm, norm_type, _weight=table,
+                   _freeze=bool(freeze))
 
     def forward(self, indices: Any) -> Tensor:
         try:
-            return AF.embedding(indices, self.weight, self.padding_idx)
+            return AF.embedding(indices, self.weight, self.padding_idx, self.max_norm,
+                                self.norm_type)
         except (IndexError, TypeError) as error:        # name the layer, not only the function
             if not str(error).startswith("embedding: "):
                 raise
@@ -195,6 +200,10 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            padding += f", max_norm={self.max_norm}"
+            if self.norm_type != 2.0:
+                padding += f", norm_type={self.norm_type}"
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
 
 

@@ -319,13 +319,19 @@ def test_one_attention_head_matches_pytorch_in_values_and_gradients():
 
 
 @pytest.mark.parametrize("name, hint", [
-    ("long", r"torch.long is np.int64"), ("float", r"torch.float is np.float32"),
     ("cuda", r"on the CPU, so write device = 'cpu'"),
-    ("softmax", r"torch.softmax is the Tensor method here: x.softmax\(...\)"),
-    ("allclose", r"torch.allclose is np.allclose\(a.data, b.data\)"),
+    ("LongTensor", r"torch.LongTensor is autograd.tensor\(data, dtype=autograd.long\)"),
 ])
 def test_pytorch_only_names_of_the_lecture_say_what_to_write(name, hint):
     with pytest.raises(AttributeError, match=rf"no attribute '{name}'; PyTorch's .*{hint}"):
         getattr(torch, name)
     with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
         torch.no_such_name
+
+
+def test_the_lecture_s_torch_functions_and_dtypes_work_as_written():
+    """torch.softmax(wei, dim=-1), torch.long, torch.float, torch.allclose: as in PyTorch."""
+    wei = Tensor(np.array([[0.5, -1.0, 2.0]]))
+    np.testing.assert_array_equal(torch.softmax(wei, dim=-1).data, wei.softmax(dim=-1).data)
+    assert torch.long == np.int64 and torch.float == np.float32
+    assert torch.allclose(wei, wei + 1e-9) is True

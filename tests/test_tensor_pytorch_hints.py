@@ -19,9 +19,11 @@ from torch_helpers import needs_torch, torch
 @pytest.mark.parametrize("name, says", [
     ("add", "is t + x here (alpha: t + alpha * x)"),
     ("matmul", "is t @ x here"),
-    ("masked_select", "is t[mask] here"),
+    ("take", "is t.reshape(-1)[index] here"),
     ("median", "has no counterpart here: take it from t.sort(dim).values"),
-    ("scatter_add_", "has no counterpart here: for numbers, t[index] = values"),
+    ("scatter_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
+                 "t.scatter_add(dim, index, src) (a repeated index adds up"),
+    ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),
     ("device", "has no counterpart here: glassgrad computes with numpy on the CPU"),
     ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
              "t = t.exp(...)"),
@@ -81,8 +83,9 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     with pytest.raises(AttributeError, match=r"^module 'autograd' has no attribute 'add'; "
                                              r"PyTorch's torch\.add is t \+ x here"):
         autograd.add
-    with pytest.raises(AttributeError, match=r"PyTorch's torch\.long is np\.int64"):
-        autograd.long
+    with pytest.raises(AttributeError, match=r"PyTorch's torch\.LongTensor is "
+                                             r"autograd\.tensor\(data, dtype=autograd\.long\)"):
+        autograd.LongTensor
 
 
 @pytest.mark.parametrize("name, says", [

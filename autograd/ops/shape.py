@@ -91,6 +91,8 @@ class Embedding(Op):
     the gradient is scattered back to the rows, except to row padding_idx (when not None),
     which gets none, as in PyTorch"""
     name = "embedding"
+    reads_inputs = False        # the rule needs weight's shape only: rows renormalised in
+    #                             place after the lookup (max_norm) leave its gradient as it is
 
     @staticmethod
     def forward(ctx, weight):

@@ -1,0 +1,198 @@
+"""index_add and scatter_add (and their in-place forms), masked_select, repeat_interleave,
+isclose and allclose: PyTorch's numbers where indices repeat (they add up, where
+t[index] = values would keep one), gradients against central differences in float64 (with
+broadcast, 0-d and batch-1 shapes where they apply) and against live PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck, no_grad
+from conftest import t64
+from torch_helpers import needs_torch, same_as_torch, torch
+
+IDX = np.array([0, 0, 2])
+
+
+def test_a_repeated_index_adds_up_where_setitem_keeps_one():
+    """The trial's case: t[idx] = ones gives [1, 0, 1]; index_add and scatter_add [2, 0, 1]."""
+    t = Tensor(np.zeros(3))
+    assert t.index_add(0, IDX, Tensor(np.ones(3))).tolist() == [2.0, 0.0, 1.0]
+    assert t.scatter_add(0, IDX, Tensor(np.ones(3))).tolist() == [2.0, 0.0, 1.0]
+    assert t.index_add_(0, IDX, Tensor(np.ones(3))) is t and t.tolist() == [2.0, 0.0, 1.0]
+    assert t.scatter_add_(0, IDX, Tensor(np.ones(3))).tolist() == [4.0, 0.0, 2.0]
+
+
+# (tensor shape, dim, index, source shape, alpha)
+INDEX_ADD = [
+    ((3,), 0, [0, 0, 2], (3,), 1), ((4, 3), 0, [3, 1, 3], (3, 3), 0.5),
+    ((4, 3), 1, [2, 2], (4, 2), -2.0), ((2, 3, 4), -1, [1, 0, 1, 3, 3], (2, 3, 5), 1),
+    ((1, 3), 0, [0, 0], (2, 3), 1), ((), 0, [0], (), 3.0), ((3, 2), 0, [], (0, 2), 1),
+]
+
+
+@pytest.mark.parametrize("shape, dim, index, source, alpha", INDEX_ADD)
+def test_index_add_gradchecks(shape, dim, index, source, alpha, rng):
+    x, s = t64(rng.uniform(-2, 2, shape)), t64(rng.uniform(-2, 2, source))
+    assert gradcheck(lambda x, s: x.index_add(dim, np.array(index, int), s, alpha=alpha), x, s)
+
+
+# (tensor shape, dim, index, src shape)
+SCATTER_ADD = [
+    ((3,), 0, [0, 0, 2], (3,)), ((3, 4), 0, [[2, 0, 2, 1], [2, 2, 0, 0]], (2, 4)),
+    ((3, 4), 1, [[3, 3], [0, 1], [1, 1]], (3, 5)), ((2, 3), 1, [[0]], (1, 1)),
+    ((2, 3, 2), 1, [[[0, 2]], [[2, 2]]], (2, 2, 2)), ((1, 2), -1, [[1, 1, 0]], (1, 3)),
+    ((), 0, 0, ()),
+]
+
+
+@pytest.mark.parametrize("shape, dim, index, src", SCATTER_ADD)
+def test_scatter_add_gradchecks(shape, dim, index, src, rng):
+    """Including a src longer than the index (its other elements get gradient 0)."""
+    x, s = t64(rng.uniform(-2, 2, shape)), t64(rng.uniform(-2, 2, src))
+    assert gradcheck(lambda x, s: x.scatter_add(dim, np.array(index), s), x, s)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, dim, index, source, alpha", INDEX_ADD)
+def test_index_add_matches_pytorch(shape, dim, index, source, alpha, rng):
+    i = torch.tensor(index, dtype=torch.int64)
+    same_as_torch(lambda x, s: x.index_add(dim, np.array(index, int), s, alpha=alpha),
+                  rng.uniform(-2, 2, shape), rng.uniform(-2, 2, source), rng=rng,
+                  torch_f=lambda x, s: x.index_add(dim, i, s, alpha=alpha))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, dim, index, src", SCATTER_ADD)
+def test_scatter_add_matches_pytorch(shape, dim, index, src, rng):
+    """(PyTorch's own backward fails for a src longer than the index, torch 2.x: "returned an
+    invalid gradient"; its src is cut to the index's shape first, which is what is used.)"""
+    i = torch.tensor(index, dtype=torch.int64)
+    used = tuple(slice(0, m) for m in np.shape(index))
+    same_as_torch(lambda x, s: x.scatter_add(dim, np.array(index), s),
+                  rng.uniform(-2, 2, shape), rng.uniform(-2, 2, src), rng=rng,
+                  torch_f=lambda x, s: x.scatter_add(dim, i, s[used]))
+
+
+def test_the_in_place_forms_follow_add_s_rules():
+    w = Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"index_add_ on a tensor that requires grad .* "
+                                           r"under `with no_grad\(\):`"):
+        w.index_add_(0, IDX, Tensor(np.ones(3)))
+    with no_grad():
+        w.index_add_(0, IDX, Tensor(np.ones(3)), alpha=2).scatter_add_(0, [1], [1.0])
+    assert w.tolist() == [4.0, 1.0, 2.0]
+    with pytest.raises(RuntimeError, match=r"scatter_add_: this tensor is the result of mul"):
+        (w * 2).scatter_add_(0, IDX, Tensor(np.ones(3)))
+    s = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"index_add_: the operand wants a gradient, .* "
+                                           r"write t = t.index_add\(dim, index, source\)"):
+        Tensor(np.zeros(3)).index_add_(0, IDX, s)
+    table = Tensor(np.zeros((2, 3)))
+    table[1].index_add_(0, IDX, Tensor(np.ones(3)))         # a view is written through
+    assert table.tolist() == [[0.0, 0.0, 0.0], [2.0, 0.0, 1.0]]
+
+
+def test_bad_arguments_are_refused_naming_the_method():
+    t = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"index_add: .* source must have shape \(2, 2\)"):
+        t.index_add(1, [0, 1], Tensor(np.ones((2, 3))))
+    with pytest.raises(IndexError, match=r"index_add: index 3 is out of range for dim 1"):
+        t.index_add(1, [3], Tensor(np.ones((2, 1))))
+    with pytest.raises(TypeError, match=r"index_add: the source is float32 and the tensor "
+                                        r"float64"):
+        t.index_add(0, [0], Tensor(np.ones((1, 3), np.float32)))
+    with pytest.raises(ValueError, match=r"scatter_add: the index and src need as many dims"):
+        t.scatter_add(0, [0, 1], Tensor(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"scatter_add: an index of shape \(1, 4\) must be no "
+                                         r"longer"):
+        t.scatter_add(0, [[0, 1, 1, 0]], Tensor(np.ones((2, 4))))
+    with pytest.raises(TypeError, match=r"scatter_add: the index must hold integers"):
+        t.scatter_add(0, np.zeros((1, 1)), Tensor(np.ones((1, 1))))
+
+
+MASKS = [
+    ((2, 3), [[True, False, True], [False, False, True]]), ((2, 3), [True, False, True]),
+    ((3,), [[True, False, True], [False, True, True]]), ((1, 3), [[False] * 3]), ((), True),
+]
+
+
+@pytest.mark.parametrize("shape, mask", MASKS)
+def test_masked_select_gradchecks_and_is_numpy_s_boolean_index(shape, mask, rng):
+    """The mask broadcast with the tensor (either way): its elements in row-major order."""
+    x = rng.uniform(-2, 2, shape)
+    full = np.broadcast_shapes(np.shape(x), np.shape(mask))
+    expected = np.broadcast_to(x, full)[np.broadcast_to(mask, full)]
+    np.testing.assert_array_equal(t64(x).masked_select(Tensor(np.array(mask))).data, expected)
+    if expected.size:
+        assert gradcheck(lambda t: t.masked_select(np.array(mask)), t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, mask", MASKS)
+def test_masked_select_matches_pytorch(shape, mask, rng):
+    same_as_torch(lambda t: t.masked_select(torch.tensor(mask) if isinstance(t, torch.Tensor)
+                                            else np.array(mask)),
+                  rng.uniform(-2, 2, shape), rng=rng)
+
+
+def test_masked_select_refuses_a_mask_that_is_not_bools():
+    with pytest.raises(TypeError, match=r"masked_select: the mask must be bools, got dtype "
+                                        r"int64"):
+        Tensor([1.0, 2.0]).masked_select(Tensor([1, 0]))
+    with pytest.raises(ValueError, match=r"masked_select: the mask's shape \(3,\) cannot"):
+        Tensor([1.0, 2.0]).masked_select(np.array([True, False, True]))
+
+
+# (shape, repeats, dim)
+REPEATS = [
+    ((2, 3), 2, None), ((2, 3), 3, 1), ((2, 3), [1, 0], 0), ((2, 3), [2, 1, 3], -1),
+    ((1, 3), [2], 0), ((), 3, None), ((4,), 0, 0),
+]
+
+
+@pytest.mark.parametrize("shape, repeats, dim", REPEATS)
+def test_repeat_interleave_is_np_repeat_and_gradchecks(shape, repeats, dim, rng):
+    x = rng.uniform(-2, 2, shape)
+    r = Tensor(np.array(repeats)) if isinstance(repeats, list) else repeats
+    np.testing.assert_array_equal(t64(x).repeat_interleave(r, dim).data,
+                                  np.repeat(x, repeats, axis=dim))
+    if np.repeat(x, repeats, axis=dim).size:
+        assert gradcheck(lambda t: t.repeat_interleave(r, dim=dim), t64(x))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape, repeats, dim", REPEATS)
+def test_repeat_interleave_matches_pytorch(shape, repeats, dim, rng):
+    def f(t):
+        if isinstance(t, torch.Tensor):
+            return t.repeat_interleave(torch.tensor(repeats) if isinstance(repeats, list)
+                                       else repeats, dim)
+        return t.repeat_interleave(np.array(repeats) if isinstance(repeats, list)
+                                   else repeats, dim)
+    same_as_torch(f, rng.uniform(-2, 2, shape), rng=rng)
+
+
+def test_repeat_interleave_counts_alone_and_its_errors():
+    """PyTorch's torch.repeat_interleave(repeats): 0 repeats[0] times, 1 repeats[1] times."""
+    assert Tensor([2, 0, 1]).repeat_interleave().tolist() == [0, 0, 2]
+    x = Tensor([[1.0, 2.0]])
+    assert x.repeat_interleave(2, dim=1, output_size=4).tolist() == [[1.0, 1.0, 2.0, 2.0]]
+    with pytest.raises(ValueError, match=r"repeat_interleave: output_size=3, but the repeats "
+                                         r"add up to 4"):
+        x.repeat_interleave(2, dim=1, output_size=3)
+    with pytest.raises(ValueError, match=r"repeat_interleave: repeats must be one int or one "
+                                         r"per slice \(2 along dim 1\)"):
+        x.repeat_interleave(Tensor([1, 2, 3]), dim=1)
+    with pytest.raises(ValueError, match=r"repeat_interleave: repeats must be >= 0"):
+        x.repeat_interleave(-1)
+
+
+def test_isclose_and_allclose_are_numpy_s_with_pytorch_s_names():
+    a, b = Tensor([1.0, 2.0, np.nan]), Tensor([1.0 + 1e-7, 2.1, np.nan])
+    assert a.isclose(b).tolist() == [True, False, False]
+    assert a.isclose(b, equal_nan=True, atol=0.2).tolist() == [True, True, True]
+    assert a.isclose(b).dtype == np.bool_ and not a.isclose(b).requires_grad
+    assert Tensor([1.0, 2.0]).allclose(Tensor([1.0, 2.0 + 1e-6])) is True
+    assert Tensor([1.0, 2.0]).allclose([1.0, 2.1]) is False
