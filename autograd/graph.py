@@ -251,13 +251,17 @@ class Op:
     `ops.fused.CrossEntropyCtx`): PyTorch's `save_for_backward`. The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
     higher-order pass calls it with nodes, so the operators it uses are recorded and can be
     differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
-    the backward driver then sums them back to each input's shape (see `autograd.broadcast`).
+    the backward driver then sums them back to each input's shape (see `autograd.broadcast`);
+    `reads_inputs = False` says the rule needs no input's values (see `Tensor._conform_grad`).
     `symbol` is the op's name in drawings and micrograd's `_op` ('+', '*', 'tanh').
     """
 
     name = "op"
     symbol = ""             # how drawings and micrograd's `_op` name the op; `name` when empty
     broadcasting = False
+    #: False for an op whose rule reads no input's values (an embedding's lookup needs the
+    #: table's shape only): a Tensor input changed in place since is then no reason to refuse
+    reads_inputs = True
 
     @staticmethod
     def forward(ctx: Any, *inputs: Any) -> Any:

@@ -2293,7 +2293,7 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     """Raise if an input of `node` was changed in place after `node` was recorded: its rule
     would read the new values (PyTorch raises here too). An op whose rule reads no input's
     values (`reads_inputs = False`: an embedding's lookup) is not refused."""
-    if not getattr(node._fn, "reads_inputs", True):
+    if not node._fn.reads_inputs:
         return
     for i, x in enumerate(node.parents):
         if x._written_at > node._written_at:
