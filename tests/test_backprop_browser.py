@@ -152,7 +152,7 @@ def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
         "var s = document.querySelector('.gg-slider'); s.value = '3';"
         "s.dispatchEvent(new Event('input'));")
     assert counter(browser) == "step 3 of 6" and drawing(browser) == seen[2]
-    assert "d/da (a + b) = 1 = 1.0000" in browser.find_element(
+    assert "d#4/d#3 = 1  →  #3 gets 0.5000 × 1.0000" in browser.find_element(
         "css selector", ".gg-equation").text
     assert js_errors(browser) == []
 

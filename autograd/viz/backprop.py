@@ -10,8 +10,8 @@
 (-1.5, 1.0, 0.5)
 >>> len(walk.steps)                             # the seed, then one step per op node
 6
->>> walk.steps[1].lines()[1]
-'d/dx tanh(x) = 1 − tanh(x)² = 0.5000  →  #8 gets 1.0000 × 0.5000 = 0.5000'
+>>> walk.steps[1].lines()                       # the rule in the graph's names, with numbers
+['at o = tanh(#4), the gradient that arrived: 1.0000', 'do/d#4 = 1 − tanh(#4)² = 0.5000  →  #4 gets 1.0000 × 0.5000 = 0.5000']
 >>> walk.save("backprop.html")                  # doctest: +SKIP
 
 One drawing is made with the built-in layout (no system package); each step is a small table of
@@ -39,7 +39,7 @@ from . import labels, page, svg
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
 from .scene import Scene, build_scene
-from .steps import Step, node_name, record_backprop
+from .steps import Step, record_backprop, step_names
 from .trace import Trace, trace
 
 HOT_FILL = "#ffd966"                # the node whose rule runs in this step
@@ -105,10 +105,10 @@ class BackpropDrawing:
                  max_nodes: int | None) -> None:
         self.steps = steps
         collapsed = max_nodes is not None and len(walked.nodes) > max_nodes    # as build_scene
-        self.scene = scene if collapsed else _numbered(scene, walked)
+        self._names = step_names(walked)
+        self.scene = scene if collapsed else _numbered(scene, walked, self._names)
         self._box_of = _box_of(walked, max_nodes) if collapsed else None
-        self._names = [node_name(n, i) for i, n in enumerate(walked.nodes)]
-        self._frames, self._initial = _frames(steps, walked, before, self._box_of, self._names)
+        self._frames, self._initial = _frames(steps, walked, before, self._box_of)
         self._widths = _widest(self._initial, self._frames)
         self._caption_height: int | None = None          # lines; found when frames are drawn
         static = self._scene_with(self.texts_at(len(self._frames) - 1), hot=(), targets=())
@@ -243,15 +243,15 @@ class BackpropDrawing:
 # The per-step tables
 # ----------------------------------------------------------------------------------------------
 
-def _numbered(scene: Scene, walked: Trace) -> Scene:
-    """The scene with "#3" in the box of every node without a label: the steps' texts call
-    it that."""
+def _numbered(scene: Scene, walked: Trace, names: list[str]) -> Scene:
+    """The scene with its name ("#3") in the box of every node without a label: the steps'
+    texts call it that."""
     boxes = []
     for box in scene.boxes:
         if box.kind == "record":
             position = int(box.name[1:])                    # n3: node 3 of the walk
             if not walked.nodes[position].label:
-                box = replace(box, fields=(f"#{position}",) + box.fields)
+                box = replace(box, fields=(names[position],) + box.fields)
         boxes.append(box)
     return replace(scene, boxes=boxes)
 
@@ -324,7 +324,7 @@ def _norm(grad: Any) -> float:
 
 
 def _frames(steps: list[Step], walked: Trace, before: list[Any], box_of: list[int] | None,
-            names: list[str]) -> tuple[list[dict], dict[str, str]]:
+            ) -> tuple[list[dict], dict[str, str]]:
     """One dict per step — boxes to highlight ("hot": the node, "to": its inputs), gradient
     texts that change ("set") and the step's equations ("lines") — and the texts before it."""
     nodes = walked.nodes
@@ -351,7 +351,7 @@ def _frames(steps: list[Step], walked: Trace, before: list[Any], box_of: list[in
                                                 if not step.is_seed)),
                        "set": _changes(shown, {b for i in changed for b in boxes(i)},
                                        gradients.text),
-                       "lines": step.lines(names)})
+                       "lines": step.lines()})
     # the last step shows every gradient as the walk left it: this adds the nodes that no
     # gradient reached (their empty 0.0 or None) and a leaf output's accumulated gradient
     for i, node in enumerate(nodes):
