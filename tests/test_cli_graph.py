@@ -407,3 +407,19 @@ def test_python_m_nn_cli_runs_and_bounds_huge_exponents(tmp_path):
     done = run_module("graph", "x**x**x**x**x", "x=9", "-o", str(tmp_path / "g.svg"))
     assert done.returncode == 2 and "overflow" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(dot_module.find_dot() is None, reason="needs Graphviz's dot")
+def test_a_long_expression_as_png_is_folded_and_says_who_drew_it(capsys, tmp_path):
+    """A 40-step chain: Graphviz's own layout made one row 32767 px wide; the PNG now shows the
+    built-in layout's rows, and the message says so (it said "(builtin)")."""
+    text = "x" + "*1.01 + 0.01" * 40
+    target = tmp_path / "longchain.png"
+    status, out, err = run_graph(capsys, text, "x=1", "-o", str(target))
+    assert status == 0 and err == ""
+    assert out.splitlines()[-1] == f"wrote {target} (builtin layout, drawn by graphviz)"
+    data = target.read_bytes()
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width < 4000 and height > 500
+    status, out, _ = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "short.png"))
+    assert out.splitlines()[-1] == f"wrote {tmp_path / 'short.png'} (graphviz)"

@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         else:
             _write(args.output, drawing.save)
-            wrote.append(f"wrote {args.output} ({drawing.engine})")
+            fmt = pathlib.Path(args.output).suffix.lower().lstrip(".")
+            wrote.append(f"wrote {args.output} ({drawing.drawn_by(fmt)})")
     print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
     for name, leaf in leaves.items():
         print(f"  d/d{name} = {labels.number(leaf.grad)}", file=report)
