@@ -423,3 +423,24 @@ def test_a_long_expression_as_png_is_folded_and_says_who_drew_it(capsys, tmp_pat
     assert width < 4000 and height > 500
     status, out, _ = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "short.png"))
     assert out.splitlines()[-1] == f"wrote {tmp_path / 'short.png'} (graphviz)"
+
+
+def test_an_output_under_a_file_says_the_file_is_not_a_folder(capsys, tmp_path, monkeypatch):
+    """`touch afile; glassgrad graph "x*x" x=3 -o afile/n.svg` said "the folder afile does not
+    exist": it exists, as a file. Every command that writes a file checks the same way."""
+    from cli_helpers import write_csv
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    csv = write_csv(tmp_path / "data.csv", ["x", "y"], [(i, 2 * i) for i in range(8)])
+    commands = [["graph", "x*x", "x=3", "-o", "afile/n.svg"],
+                ["graph", "x*x", "x=3", "--steps", "afile/deeper/s.html"],
+                ["demo", "-o", "afile/pictures"],
+                ["train", "--csv", str(csv), "--target", "y", "--out", "afile/m.npz"],
+                ["predict", "--model", "m.npz", "--csv", str(csv), "--out", "afile/p.csv"]]
+    for argv in commands:
+        status = cli.main(argv)
+        out, err = capsys.readouterr()
+        given = argv[-1]
+        assert (status, out) == (2, "") and err == \
+            f"glassgrad {argv[0]}: error: {argv[-2]} {given}: afile is a file, not a folder\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data.csv"]
