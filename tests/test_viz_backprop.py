@@ -76,6 +76,7 @@ def test_neuron_gets_exactly_backwards_gradients():
     assert isinstance(walk, BackpropDrawing) and len(walk) == len(walk.steps) == 6
 
 
+@pytest.mark.filterwarnings("ignore:draw_backprop.*already hold:UserWarning")   # on purpose
 def test_mazur_network_gets_exactly_backwards_gradients_and_accumulates_like_it():
     E, w = mazur()
     E.backward()
@@ -124,6 +125,7 @@ def test_first_step_is_the_seed_and_the_tanh_step_quotes_its_rule():
     assert "do/d#4 = 1 − tanh(#4)² = 0.5000" in tanh.lines()[1]
 
 
+@pytest.mark.filterwarnings("ignore:draw_backprop.*already hold:UserWarning")   # on purpose
 def test_the_sin_and_cos_steps_quote_their_rules_with_the_numbers():
     """The chain rule of f(x) = sin(x) x², and of cos, in the words the steps show."""
     x = Value(1.3, label="x")
@@ -350,8 +352,8 @@ def test_frames_fill_in_gradients_as_the_walk_goes():
     walk = draw_backprop(o)
     first, last = walk.texts_at(0), walk.texts_at(len(walk) - 1)
     assert first["n9"].strip("\xa0") == "grad 1.0000"       # the output's gradient 1
-    assert first["n8"].strip("\xa0") == "grad ?"            # not reached yet
-    assert first["n0"].strip("\xa0") == "grad 0.0000"       # a leaf: what it holds before
+    assert first["n8"].strip("\xa0") == "grad not yet"       # not reached yet
+    assert first["n0"].strip("\xa0") == "grad not yet"       # a leaf: its fresh 0 is "not yet" too
     final = {k: v.strip("\xa0") for k, v in last.items()}
     assert (final["n0"], final["n1"], final["n7"]) == ("grad -1.5000", "grad 1.0000",
                                                        "grad 0.5000")
@@ -492,7 +494,7 @@ def test_a_big_graph_is_drawn_collapsed_and_stepped_through(rng):
     assert all("?" not in t for t in last.values())         # the end: everything known
     weights = next(b.name for b in walk.scene.boxes if b.fields[0].startswith("40 leaves: w0"))
     assert last[weights] == f"grad {min(expected):.3g} … {max(expected):.3g}"
-    assert walk.texts_at(0)[weights].strip("\xa0") == "grad 0.0000"   # before: all 0
+    assert walk.texts_at(0)[weights].strip("\xa0") == "grad not yet"   # before: all 0
 
 
 def test_saves_are_atomic(tmp_path, monkeypatch):
@@ -567,7 +569,8 @@ def test_a_leaf_output_is_one_seed_step():
 def test_a_leaf_output_with_a_gradient_shows_the_accumulated_one():
     x = Value(2.0, label="x")
     x.grad = 2.0
-    walk = draw_backprop(x)
+    with pytest.warns(UserWarning, match="1 of the graph's leaves already hold"):
+        walk = draw_backprop(x)
     assert x.grad == 3.0 and walk.texts_at(0)["n0"].strip("\xa0") == "grad 3.0000"
 
 
@@ -698,6 +701,7 @@ def test_only_the_first_paragraph_of_a_docstring_is_the_rule():
     assert "99" not in rule_words(Cube) and "demo" not in rule_words(Cube)
 
 
+@pytest.mark.filterwarnings("ignore:draw_backprop.*already hold:UserWarning")   # on purpose
 def test_a_graph_with_more_steps_than_max_steps_is_refused_before_it_runs():
     x = Value(1.0, label="x")
     y = x
@@ -790,3 +794,38 @@ def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     loss = mse_loss(pred, np.array([0.0, 0.0]))
     text = "\n".join(line for step in record_backprop(loss) for line in step.lines())
     assert "/ N, N = 2, to each element" in text
+
+
+def test_not_yet_reads_the_same_for_values_tensor_leaves_and_intermediates():
+    """Before their gradient arrived, a Value leaf showed grad 0.0000, a Tensor parameter
+    "grad None" and a Tensor intermediate "‖grad‖ ?": one wording now."""
+    w = Tensor(np.array([[0.5, -1.0]]), requires_grad=True, label="w")
+    x = Tensor(np.array([[1.0], [2.0]]), label="x")
+    v = Value(2.0, label="v")
+    loss = (w @ x).tanh().sum()
+    walk = draw_backprop(loss)
+    output = f"n{len(walk._names) - 1}"                             # the seed's 1 arrived
+    first = walk.texts_at(0)
+    assert first[output].strip("\xa0") == "‖grad‖ 1.0000"
+    assert {text.strip("\xa0") for box, text in first.items() if box != output} == \
+        {"grad not yet"}
+    first = draw_backprop(v * v + 1).texts_at(0)
+    assert first["n0"].strip("\xa0") == "grad not yet"
+
+
+def test_gradients_left_by_an_earlier_backward_are_warned_about_once():
+    o, leaves = neuron()
+    o.backward()
+    o2, leaves2 = neuron()
+    o2.backward()
+    with pytest.warns(UserWarning, match=r"draw_backprop: 4 of the graph's leaves already hold "
+                                         r"a non-zero gradient .* zero them first") as caught:
+        walk = draw_backprop(o2)                                   # (w2's gradient is 0)
+    assert len(caught) == 1
+    assert leaves2["x1"].grad == 2 * leaves["x1"].grad            # added, as backward() does
+    assert walk.texts_at(0)["n0"].strip("\xa0") == "grad -1.5000"  # what it held is shown
+    o3, _ = neuron()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                              # fresh leaves: no warning
+        draw_backprop(o3)

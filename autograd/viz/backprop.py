@@ -28,6 +28,7 @@ import os
 import pathlib
 import re
 import uuid
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -44,7 +45,7 @@ from .trace import Trace, trace
 
 HOT_FILL = "#ffd966"                # the node whose rule runs in this step
 TARGET_FILL = "#cfe5ff"             # the inputs that receive a gradient in this step
-UNKNOWN = "?"                       # a gradient the walk has not computed yet
+UNKNOWN = "not yet"                 # a gradient the walk has not computed yet
 _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not collapse it)
 _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
 
@@ -85,6 +86,12 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
                          f"about {(ops + 1) * 200 / 1e6:.1f} MB; draw a smaller graph (one example, one "
                          f"neuron), use draw_graph for this one, or pass max_steps=None")
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
+    held = sum(1 for value in before if value is not UNKNOWN)
+    if held:
+        warnings.warn(f"draw_backprop: {held} of the graph's leaves already hold a non-zero "
+                      f"gradient (from an earlier backward?); the walk adds to it, as backward() "
+                      f"does. To see this pass alone, zero them first (x.grad = 0, or "
+                      f"zero_grad())", UserWarning, stacklevel=2)
     steps = record_backprop(output, gradient, walked)
     scene = build_scene(output, rankdir=rankdir, show_grad=True, max_nodes=max_nodes,
                         preview=preview)
@@ -92,10 +99,14 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
 
 
 def _current(node: Node) -> Any:
-    """A leaf's gradient as it is before the walk (it accumulates); UNKNOWN for the others."""
-    if node.is_leaf:
-        return node.grad
-    return UNKNOWN
+    """A leaf's gradient as it is before the walk, if it holds one (the walk adds to it);
+    UNKNOWN for the others: a Value's fresh 0.0 and a Tensor's None are "not yet" too, as an
+    intermediate's gradient is, until the walk reaches them."""
+    grad = node.grad
+    if not node.is_leaf or grad is None or not node.requires_grad:
+        return UNKNOWN
+    data = grad.data if isinstance(grad, Node) else grad      # after create_graph=True
+    return grad if np.any(np.asarray(data) != 0) else UNKNOWN
 
 
 class BackpropDrawing:
@@ -303,18 +314,17 @@ class _Gradients:
         first = group[0]
         known = group[self.known[group] & ~self.empty[group]]
         if not self.collapsed:                          # one node
-            if not self.known[first]:
-                return f"‖grad‖ {UNKNOWN}" if self.tensor[first] else f"grad {UNKNOWN}"
+            if not self.known[first]:                   # one wording, Values and Tensors
+                return f"grad {UNKNOWN}"
             if self.empty[first]:
                 return "grad None"
             amount = labels.number(self.amount[first])
             return f"‖grad‖ {amount}" if self.tensor[first] else f"grad {amount}"
-        if self.tensor[first]:                          # the largest norm known so far
-            largest = labels.number(self.amount[known].max()) if known.size else UNKNOWN
-            return f"max ‖grad‖ {largest}"
-        if not known.size:                              # the range known so far
+        if not known.size:
             return f"grad {UNKNOWN}"
-        low, high = self.amount[known].min(), self.amount[known].max()
+        if self.tensor[first]:                          # the largest norm known so far
+            return f"max ‖grad‖ {labels.number(self.amount[known].max())}"
+        low, high = self.amount[known].min(), self.amount[known].max()    # the range so far
         return f"grad {labels.number(low)}" if low == high else f"grad {low:.3g} … {high:.3g}"
 
 
