@@ -444,3 +444,21 @@ def test_an_output_under_a_file_says_the_file_is_not_a_folder(capsys, tmp_path, 
         assert (status, out) == (2, "") and err == \
             f"glassgrad {argv[0]}: error: {argv[-2]} {given}: afile is a file, not a folder\n", err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data.csv"]
+
+
+def test_the_steps_page_names_the_output_out_and_numbers_the_rest_one_by_one(capsys, tmp_path):
+    """The page started "start at the output #9: d#9/d#9" and numbered #2, #5, #6, #8, #9."""
+    status, out, _ = run_graph(capsys, *NEURON, "--steps", str(tmp_path / "s.html"),
+                               "-o", str(tmp_path / "g.svg"), "--engine", "builtin")
+    assert status == 0
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "start at the output out: dout/dout = 1.0000" in html
+    assert "at out = tanh(#4), the gradient that arrived: 1.0000" in html
+    drawn = (tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert ">out<" in drawn and ">out<" in html                 # the drawings show the name
+    for k in range(1, 5):
+        assert f">#{k}<" in html
+    assert ">#5<" not in html
+    status, out, _ = run_graph(capsys, "out*2", "out=3", "--steps", str(tmp_path / "t.html"))
+    assert "start at the output output: doutput/doutput" in \
+        (tmp_path / "t.html").read_text(encoding="utf-8")

@@ -195,6 +195,8 @@ def _compute(text: str, variables: dict[str, float], stepwise: bool = False,
         raise UsageError(str(error)) from None
     if not math.isfinite(out.data):
         raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
+    if not out.label:                       # the drawing and the steps call it by a name, not "#9"
+        out.label = next(name for name in ("out", "output", "result", "y") if name not in leaves)
     walk = None
     try:
         if stepwise:
