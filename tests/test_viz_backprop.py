@@ -308,7 +308,8 @@ def test_tensor_steps_give_the_rule_and_the_sizes():
     assert re.fullmatch(r"#2 gets #1ᵀ @ \(d#7/d#3\) = a \(3, 2\) array of norm \d\.\d{4}",
                         lines[2])
     tanh = next(s for s in steps if s.op == "tanh")
-    assert "d#5/d#4 = 1 − tanh(#4)²  →  #4 gets d#7/d#5 ⊙ that = a (2, 2) array" in tanh.lines()[1]
+    assert tanh.lines()[1].startswith("d#5/d#4 = 1 − tanh(#4)²  →  #4 gets d#7/d#5 ⊙ that = "
+                                      "a (2, 2) array")
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -10,8 +10,9 @@
 (-1.5, 1.0, 0.5)
 >>> len(walk.steps)                             # the seed, then one step per op node
 6
->>> walk.steps[1].lines()                       # the rule in the graph's names, with numbers
-['at o = tanh(#4), the gradient that arrived: 1.0000', 'do/d#4 = 1 − tanh(#4)² = 0.5000  →  #4 gets 1.0000 × 0.5000 = 0.5000']
+>>> for line in walk.steps[1].lines(): print(line)   # the rule in the graph's names
+at o = tanh(#4), the gradient that arrived: 1.0000
+do/d#4 = 1 − tanh(#4)² = 0.5000  →  #4 gets 1.0000 × 0.5000 = 0.5000
 >>> walk.save("backprop.html")                  # doctest: +SKIP
 
 One drawing is made with the built-in layout (no system package); each step is a small table of
