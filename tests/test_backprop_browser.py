@@ -76,13 +76,18 @@ def browser(browser_ready):
         driver.quit()
 
 
-def neuron_page(folder: pathlib.Path) -> pathlib.Path:
+def neuron() -> Value:
+    """micrograd's neuron, o = tanh(x1 w1 + x2 w2 + b)."""
     x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
     x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
-    return draw_backprop(o).save(folder / "backprop.html")
+    return o
+
+
+def neuron_page(folder: pathlib.Path) -> pathlib.Path:
+    return draw_backprop(neuron()).save(folder / "backprop.html")
 
 
 # -- what the page shows, read from the browser -----------------------------------------------
@@ -126,7 +131,7 @@ def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
     browser.get(path.as_uri())
     assert counter(browser) == "step 1 of 6"
     assert grad_text(browser, "n9") == "grad 1.0000"        # the output starts with 1
-    assert grad_text(browser, "n0") == "grad 0.0000"        # x1: nothing yet
+    assert grad_text(browser, "n0") == "grad not yet"       # x1: nothing yet
     seen = [drawing(browser)]
     for k in range(2, 7):                                    # the arrow key, one step at a time
         press(browser, "right")
@@ -144,7 +149,7 @@ def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
     for k in range(4, 0, -1):
         press(browser, "left")
         assert counter(browser) == f"step {k} of 6" and drawing(browser) == seen[k - 1]
-    assert grad_text(browser, "n0") == "grad 0.0000"
+    assert grad_text(browser, "n0") == "grad not yet"
     for k in range(2, 7):                                    # the Next button
         click(browser, "next")
         assert counter(browser) == f"step {k} of 6" and drawing(browser) == seen[k - 1]
@@ -152,7 +157,7 @@ def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
         "var s = document.querySelector('.gg-slider'); s.value = '3';"
         "s.dispatchEvent(new Event('input'));")
     assert counter(browser) == "step 3 of 6" and drawing(browser) == seen[2]
-    assert "d/da (a + b) = 1 = 1.0000" in browser.find_element(
+    assert "d#4/d#3 = 1  →  #3 gets 0.5000 × 1.0000" in browser.find_element(
         "css selector", ".gg-equation").text
     assert js_errors(browser) == []
 
@@ -186,7 +191,7 @@ def test_two_widgets_on_one_page_step_on_their_own(browser, tmp_path):
         press(browser, "right", widget=1)
     assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 4 of 4")
     assert grad_text(browser, "n0", widget=1) == expected
-    assert grad_text(browser, "n0", widget=0) == "grad 0.0000"
+    assert grad_text(browser, "n0", widget=0) == "grad not yet"
     body = browser.find_element("css selector", "body")
     from selenium.webdriver.common.keys import Keys
     browser.execute_script("document.activeElement.blur();")
@@ -225,4 +230,110 @@ def test_a_step_rewrites_only_the_texts_that_change(browser, tmp_path):
     assert counter(browser) == "step 2 of 61"
     rewritten = browser.execute_script("return Array.from(window.rewritten);")
     assert [name.rsplit("-", 1)[1] for name in rewritten] == ["n59"]   # the one new gradient
+    assert js_errors(browser) == []
+
+
+# -- scrolling, the keyboard at the ends, a phone ----------------------------------------------
+
+def _chain_page(folder: pathlib.Path) -> pathlib.Path:
+    """50 steps of y = y * 1.01 + 0.01: the drawing folds into 26 rows, taller than a window."""
+    y = Value(1.0, label="x")
+    for _ in range(50):
+        y = y * 1.01 + 0.01
+    return draw_backprop(y).save(folder / "chain.html")
+
+
+def _hot_in_view(driver) -> bool:
+    """Whether the highlighted boxes (the node and its op) are inside the window and inside
+    the drawing's box (which may scroll)."""
+    return driver.execute_script("""
+      var rects = Array.from(document.querySelectorAll('.gg-hot')).map(function (e) {
+        return e.getBoundingClientRect(); });
+      var box = document.querySelector('.gg-drawing').getBoundingClientRect();
+      return rects.length > 0 && rects.every(function (r) {
+        return r.left >= Math.max(0, box.left) && r.right <= Math.min(innerWidth, box.right)
+            && r.top >= Math.max(0, box.top) && r.bottom <= Math.min(innerHeight, box.bottom);
+      });""")
+
+
+def test_every_step_scrolls_its_node_into_view(browser, tmp_path):
+    """The highlighted node sat below the window (a folded chain), past the drawing's right
+    edge (the neuron at 1400 px) or off a phone's screen, for most steps."""
+    browser.get(_chain_page(tmp_path).as_uri())
+    assert browser.execute_script("return document.documentElement.scrollTop") == 0  # opened
+    for k in range(2, 102):                                  # where it is, then step by step
+        click(browser, "next")
+        assert counter(browser) == f"step {k} of 101" and _hot_in_view(browser), k
+    for k in range(100, 1, -7):                              # the slider jumps back
+        browser.execute_script(
+            f"var s = document.querySelector('.gg-slider'); s.value = '{k}';"
+            "s.dispatchEvent(new Event('input'));")
+        assert counter(browser) == f"step {k} of 101" and _hot_in_view(browser), k
+    for width in (1400, 375):
+        browser.set_window_size(width, 700)
+        browser.get(neuron_page(tmp_path).as_uri())
+        for k in range(2, 7):
+            press(browser, "right")
+            assert counter(browser) == f"step {k} of 6" and _hot_in_view(browser), (width, k)
+    assert js_errors(browser) == []
+
+
+def test_a_folded_drawing_fits_its_box(browser, tmp_path):
+    """The folded chain was ~15 px wider than its box: every row's last box was cut off."""
+    browser.set_window_size(1400, 700)
+    browser.get(_chain_page(tmp_path).as_uri())
+    box, drawing = browser.execute_script("""
+      var box = document.querySelector('.gg-drawing');
+      return [box.clientWidth, box.querySelector('svg').getBoundingClientRect().width];""")
+    assert drawing <= box
+
+
+def test_the_arrow_keys_work_after_next_or_back_is_disabled(browser, tmp_path):
+    """Clicking Next onto the last step disabled it, and the focus fell to the page: the
+    arrow keys did nothing any more."""
+    x = Value(3.0, label="x")
+    other = draw_backprop(x * x + x).html()
+    path = tmp_path / "two.html"
+    path.write_text(page.document(other + draw_backprop(neuron()).html(), "two"),
+                    encoding="utf-8")
+    browser.get(path.as_uri())
+    for _ in range(5):
+        click(browser, "next", widget=1)
+    assert counter(browser, 1) == "step 6 of 6"
+    assert not browser.execute_script("return document.activeElement === document.body")
+    _key_to_focus(browser, "left")
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 5 of 6")
+    for _ in range(4):
+        click(browser, "back", widget=1)
+    assert counter(browser, 1) == "step 1 of 6"
+    _key_to_focus(browser, "right")
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 2 of 6")
+    click(browser, "next", widget=0)                         # the other widget, on its own
+    click(browser, "next", widget=0)
+    _key_to_focus(browser, "left")
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 2 of 3", "step 2 of 6")
+    assert js_errors(browser) == []
+
+
+def _key_to_focus(driver, key: str) -> None:
+    """An arrow key, sent where the browser's focus is (as a user's key press goes)."""
+    from selenium.webdriver.common.keys import Keys
+
+    driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT if key == "right"
+                                              else Keys.ARROW_LEFT)
+
+
+def test_on_a_phone_the_controls_share_one_line(browser, tmp_path):
+    """At 375 px the slider's fixed 260 px pushed "Next ▶" onto a line of its own."""
+    browser.set_window_size(375, 700)
+    browser.get(neuron_page(tmp_path).as_uri())
+    tops = browser.execute_script("""
+      return ['.gg-back', '.gg-slider', '.gg-next'].map(function (c) {
+        var r = document.querySelector(c).getBoundingClientRect(); return [r.top, r.bottom]; });""")
+    assert max(top for top, _ in tops) < min(bottom for _, bottom in tops)   # one line
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")  # no sideways page
+    root = browser.find_element("css selector", ".glassgrad-backprop")
+    path = tmp_path / "phone.png"
+    assert root.screenshot(str(path))
     assert js_errors(browser) == []

@@ -71,7 +71,7 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
     # both trained first, then failed: "No such file or directory", "Not a directory", exit 1
     for folder, message in [("", "-o '': no folder name; give one"),
                             (str(taken / "pictures"), f"-o {taken / 'pictures'}: {taken} is a "
-                                                      f"file, so the folder cannot be made")]:
+                                                      f"file, not a folder")]:
         code, out, err = run(["demo", "-o", folder, "--epochs", "1"], capsys)
         assert code == 2 and out == ""
         assert err == f"glassgrad demo: error: {message}\n"

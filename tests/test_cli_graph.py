@@ -407,3 +407,58 @@ def test_python_m_nn_cli_runs_and_bounds_huge_exponents(tmp_path):
     done = run_module("graph", "x**x**x**x**x", "x=9", "-o", str(tmp_path / "g.svg"))
     assert done.returncode == 2 and "overflow" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(dot_module.find_dot() is None, reason="needs Graphviz's dot")
+def test_a_long_expression_as_png_is_folded_and_says_who_drew_it(capsys, tmp_path):
+    """A 40-step chain: Graphviz's own layout made one row 32767 px wide; the PNG now shows the
+    built-in layout's rows, and the message says so (it said "(builtin)")."""
+    text = "x" + "*1.01 + 0.01" * 40
+    target = tmp_path / "longchain.png"
+    status, out, err = run_graph(capsys, text, "x=1", "-o", str(target))
+    assert status == 0 and err == ""
+    assert out.splitlines()[-1] == f"wrote {target} (builtin layout, drawn by graphviz)"
+    data = target.read_bytes()
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width < 4000 and height > 500
+    status, out, _ = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "short.png"))
+    assert out.splitlines()[-1] == f"wrote {tmp_path / 'short.png'} (graphviz)"
+
+
+def test_an_output_under_a_file_says_the_file_is_not_a_folder(capsys, tmp_path, monkeypatch):
+    """`touch afile; glassgrad graph "x*x" x=3 -o afile/n.svg` said "the folder afile does not
+    exist": it exists, as a file. Every command that writes a file checks the same way."""
+    from cli_helpers import write_csv
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    csv = write_csv(tmp_path / "data.csv", ["x", "y"], [(i, 2 * i) for i in range(8)])
+    commands = [["graph", "x*x", "x=3", "-o", "afile/n.svg"],
+                ["graph", "x*x", "x=3", "--steps", "afile/deeper/s.html"],
+                ["demo", "-o", "afile/pictures"],
+                ["train", "--csv", str(csv), "--target", "y", "--out", "afile/m.npz"],
+                ["predict", "--model", "m.npz", "--csv", str(csv), "--out", "afile/p.csv"]]
+    for argv in commands:
+        status = cli.main(argv)
+        out, err = capsys.readouterr()
+        given = argv[-1]
+        assert (status, out) == (2, "") and err == \
+            f"glassgrad {argv[0]}: error: {argv[-2]} {given}: afile is a file, not a folder\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data.csv"]
+
+
+def test_the_steps_page_names_the_output_out_and_numbers_the_rest_one_by_one(capsys, tmp_path):
+    """The page started "start at the output #9: d#9/d#9" and numbered #2, #5, #6, #8, #9."""
+    status, out, _ = run_graph(capsys, *NEURON, "--steps", str(tmp_path / "s.html"),
+                               "-o", str(tmp_path / "g.svg"), "--engine", "builtin")
+    assert status == 0
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "start at the output out: dout/dout = 1.0000" in html
+    assert "at out = tanh(#4), the gradient that arrived: 1.0000" in html
+    drawn = (tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert ">out<" in drawn and ">out<" in html                 # the drawings show the name
+    for k in range(1, 5):
+        assert f">#{k}<" in html
+    assert ">#5<" not in html
+    status, out, _ = run_graph(capsys, "out*2", "out=3", "--steps", str(tmp_path / "t.html"))
+    assert "start at the output output: doutput/doutput" in \
+        (tmp_path / "t.html").read_text(encoding="utf-8")

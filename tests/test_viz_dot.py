@@ -465,3 +465,48 @@ def test_save_svg_is_atomic_and_checks_the_suffix(tmp_path):
     with pytest.raises(FileNotFoundError):
         drawing.save(tmp_path / "missing" / "neuron.svg")
     assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]
+
+
+def _chain(steps: int = 50) -> Value:
+    """y = y * 1.01 + 0.01, 50 times: too long for one row, so the built-in layout folds it."""
+    y = Value(1.0, label="x")
+    for _ in range(steps):
+        y = y * 1.01 + 0.01
+    y.backward()
+    return y
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_a_built_in_drawing_hands_graphviz_every_position_and_path():
+    drawing = draw_graph(neuron()[0], engine="builtin")
+    from autograd.viz.draw import _builtin_layout
+    sizes, layout = _builtin_layout(drawing.scene)
+    source = dot_module.to_dot(drawing.scene, (sizes, layout))
+    nodes = node_lines(source)
+    x, y = layout.centres[0]
+    assert f'pos="{x:.2f},{layout.height - y:.2f}!"' in nodes["n0"]       # y points up there
+    edges = [line for line in source.splitlines() if "->" in line]
+    assert len(edges) == len(drawing.scene.edges)
+    assert all(re.search(r'\[pos="e,[-\d.]+,[-\d.]+( [-\d.]+,[-\d.]+)+"\]', e) for e in edges)
+    for line in edges:                               # a B-spline: 1 + 3k points after e,x,y
+        assert (len(line.split('pos="')[1].split()) - 1) % 3 == 1
+
+
+@pytest.mark.usefixtures("needs_dot")
+def test_a_folded_chain_saved_as_png_or_pdf_is_folded_like_its_svg(tmp_path):
+    """Graphviz laid the 50-step chain out in one row 32767 px long, shrunk to 33 px high;
+    it now draws the built-in layout's rows."""
+    drawing = draw_graph(_chain())
+    assert drawing.engine == "builtin" and drawing.drawn_by("png") == \
+        "builtin layout, drawn by graphviz" and drawing.drawn_by("svg") == "builtin"
+    svg_root = ET.fromstring(drawing.svg().encode("utf-8"))
+    svg_width, svg_height = float(svg_root.get("width")), float(svg_root.get("height"))
+    width, height = _png_size(drawing.save(tmp_path / "chain.png").read_bytes())
+    assert svg_height > 1000 and height > 1000                 # rows, as in the SVG (Graphviz
+    assert width / height == pytest.approx(svg_width / svg_height, rel=0.05)   # draws at 96 dpi)
+    assert drawing.save(tmp_path / "chain.pdf").read_bytes()[:5] == b"%PDF-"
+    assert draw_graph(neuron()[0]).drawn_by("png") == "graphviz"

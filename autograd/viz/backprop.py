@@ -10,8 +10,9 @@
 (-1.5, 1.0, 0.5)
 >>> len(walk.steps)                             # the seed, then one step per op node
 6
->>> walk.steps[1].lines()[1]
-'d/dx tanh(x) = 1 − tanh(x)² = 0.5000  →  #8 gets 1.0000 × 0.5000 = 0.5000'
+>>> for line in walk.steps[1].lines(): print(line)   # the rule in the graph's names
+at o = tanh(#4), the gradient that arrived: 1.0000
+do/d#4 = 1 − tanh(#4)² = 0.5000  →  #4 gets 1.0000 × 0.5000 = 0.5000
 >>> walk.save("backprop.html")                  # doctest: +SKIP
 
 One drawing is made with the built-in layout (no system package); each step is a small table of
@@ -28,6 +29,7 @@ import os
 import pathlib
 import re
 import uuid
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -39,12 +41,12 @@ from . import labels, page, svg
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
 from .scene import Scene, build_scene
-from .steps import Step, node_name, record_backprop
+from .steps import Step, record_backprop, step_names
 from .trace import Trace, trace
 
 HOT_FILL = "#ffd966"                # the node whose rule runs in this step
 TARGET_FILL = "#cfe5ff"             # the inputs that receive a gradient in this step
-UNKNOWN = "?"                       # a gradient the walk has not computed yet
+UNKNOWN = "not yet"                 # a gradient the walk has not computed yet
 _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not collapse it)
 _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
 
@@ -85,6 +87,12 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
                          f"about {(ops + 1) * 200 / 1e6:.1f} MB; draw a smaller graph (one example, one "
                          f"neuron), use draw_graph for this one, or pass max_steps=None")
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
+    held = sum(1 for value in before if value is not UNKNOWN)
+    if held:
+        warnings.warn(f"draw_backprop: {held} of the graph's leaves already hold a non-zero "
+                      f"gradient (from an earlier backward?); the walk adds to it, as backward() "
+                      f"does. To see this pass alone, zero them first (x.grad = 0, or "
+                      f"zero_grad())", UserWarning, stacklevel=2)
     steps = record_backprop(output, gradient, walked)
     scene = build_scene(output, rankdir=rankdir, show_grad=True, max_nodes=max_nodes,
                         preview=preview)
@@ -92,10 +100,14 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
 
 
 def _current(node: Node) -> Any:
-    """A leaf's gradient as it is before the walk (it accumulates); UNKNOWN for the others."""
-    if node.is_leaf:
-        return node.grad
-    return UNKNOWN
+    """A leaf's gradient as it is before the walk, if it holds one (the walk adds to it);
+    UNKNOWN for the others: a Value's fresh 0.0 and a Tensor's None are "not yet" too, as an
+    intermediate's gradient is, until the walk reaches them."""
+    grad = node.grad
+    if not node.is_leaf or grad is None or not node.requires_grad:
+        return UNKNOWN
+    data = grad.data if isinstance(grad, Node) else grad      # after create_graph=True
+    return grad if np.any(np.asarray(data) != 0) else UNKNOWN
 
 
 class BackpropDrawing:
@@ -105,10 +117,10 @@ class BackpropDrawing:
                  max_nodes: int | None) -> None:
         self.steps = steps
         collapsed = max_nodes is not None and len(walked.nodes) > max_nodes    # as build_scene
-        self.scene = scene if collapsed else _numbered(scene, walked)
+        self._names = step_names(walked)
+        self.scene = scene if collapsed else _numbered(scene, walked, self._names)
         self._box_of = _box_of(walked, max_nodes) if collapsed else None
-        self._names = [node_name(n, i) for i, n in enumerate(walked.nodes)]
-        self._frames, self._initial = _frames(steps, walked, before, self._box_of, self._names)
+        self._frames, self._initial = _frames(steps, walked, before, self._box_of)
         self._widths = _widest(self._initial, self._frames)
         self._caption_height: int | None = None          # lines; found when frames are drawn
         static = self._scene_with(self.texts_at(len(self._frames) - 1), hot=(), targets=())
@@ -243,15 +255,15 @@ class BackpropDrawing:
 # The per-step tables
 # ----------------------------------------------------------------------------------------------
 
-def _numbered(scene: Scene, walked: Trace) -> Scene:
-    """The scene with "#3" in the box of every node without a label: the steps' texts call
-    it that."""
+def _numbered(scene: Scene, walked: Trace, names: list[str]) -> Scene:
+    """The scene with its name ("#3") in the box of every node without a label: the steps'
+    texts call it that."""
     boxes = []
     for box in scene.boxes:
         if box.kind == "record":
             position = int(box.name[1:])                    # n3: node 3 of the walk
             if not walked.nodes[position].label:
-                box = replace(box, fields=(f"#{position}",) + box.fields)
+                box = replace(box, fields=(names[position],) + box.fields)
         boxes.append(box)
     return replace(scene, boxes=boxes)
 
@@ -303,18 +315,17 @@ class _Gradients:
         first = group[0]
         known = group[self.known[group] & ~self.empty[group]]
         if not self.collapsed:                          # one node
-            if not self.known[first]:
-                return f"‖grad‖ {UNKNOWN}" if self.tensor[first] else f"grad {UNKNOWN}"
+            if not self.known[first]:                   # one wording, Values and Tensors
+                return f"grad {UNKNOWN}"
             if self.empty[first]:
                 return "grad None"
             amount = labels.number(self.amount[first])
             return f"‖grad‖ {amount}" if self.tensor[first] else f"grad {amount}"
-        if self.tensor[first]:                          # the largest norm known so far
-            largest = labels.number(self.amount[known].max()) if known.size else UNKNOWN
-            return f"max ‖grad‖ {largest}"
-        if not known.size:                              # the range known so far
+        if not known.size:
             return f"grad {UNKNOWN}"
-        low, high = self.amount[known].min(), self.amount[known].max()
+        if self.tensor[first]:                          # the largest norm known so far
+            return f"max ‖grad‖ {labels.number(self.amount[known].max())}"
+        low, high = self.amount[known].min(), self.amount[known].max()    # the range so far
         return f"grad {labels.number(low)}" if low == high else f"grad {low:.3g} … {high:.3g}"
 
 
@@ -324,7 +335,7 @@ def _norm(grad: Any) -> float:
 
 
 def _frames(steps: list[Step], walked: Trace, before: list[Any], box_of: list[int] | None,
-            names: list[str]) -> tuple[list[dict], dict[str, str]]:
+            ) -> tuple[list[dict], dict[str, str]]:
     """One dict per step — boxes to highlight ("hot": the node, "to": its inputs), gradient
     texts that change ("set") and the step's equations ("lines") — and the texts before it."""
     nodes = walked.nodes
@@ -351,7 +362,7 @@ def _frames(steps: list[Step], walked: Trace, before: list[Any], box_of: list[in
                                                 if not step.is_seed)),
                        "set": _changes(shown, {b for i in changed for b in boxes(i)},
                                        gradients.text),
-                       "lines": step.lines(names)})
+                       "lines": step.lines()})
     # the last step shows every gradient as the walk left it: this adds the nodes that no
     # gradient reached (their empty 0.0 or None) and a leaf output's accumulated gradient
     for i, node in enumerate(nodes):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from . import svg
+from .layout import Layout
 from .scene import Scene
 
 INSTALL_HINT = (
@@ -51,8 +53,13 @@ def _record_field(text: str) -> str:
     return "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in text)
 
 
-def to_dot(scene: Scene) -> str:
+def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None = None) -> str:
     """The scene as a DOT `digraph`; ids and order follow the scene, so the text is deterministic.
+
+    `placed`: the boxes' sizes and the built-in layout's positions. Then every node gets its
+    `pos` (and its size, as a minimum) and every edge its path, so that Graphviz draws the
+    built-in layout, folded rows included, instead of making its own: render with
+    `positioned=True` (Graphviz's no-layout mode, `neato -n2`).
 
     >>> from autograd import Value
     >>> from autograd.viz.scene import build_scene
@@ -82,33 +89,103 @@ def to_dot(scene: Scene) -> str:
         f"penwidth=1.0, height=0.3];",
         '  edge [color="#555555", arrowsize=0.7];',
     ]
-    for box in scene.boxes:
+    where = _positions(scene, *placed) if placed is not None else None
+    for k, box in enumerate(scene.boxes):
+        at = where[0][k] if where is not None else ""
         style = ', style="filled,dashed"' if box.dashed else (
             ', style="filled,bold"' if box.kind == "group" else "")
         if box.kind == "op":
             lines.append(f"  {box.name} [shape=ellipse, label={_quote(box.fields[0])}, "
-                         f'fillcolor="{box.fill}", width=0.4, margin=0.03{style}];')
+                         f'fillcolor="{box.fill}", width=0.4, margin=0.03{style}{at}];')
         else:
             record = "|".join(_record_field(f) for f in box.fields)
             if across != box.stacked:
                 record = "{" + record + "}"
             lines.append(f'  {box.name} [shape=record, label="{record}", '
-                         f'fillcolor="{box.fill}"{style}];')
+                         f'fillcolor="{box.fill}"{style}{at}];')
     names = [box.name for box in scene.boxes]
-    lines.extend(f"  {names[a]} -> {names[b]};" for a, b in scene.edges)
+    paths = where[1] if where is not None else [""] * len(scene.edges)
+    lines.extend(f"  {names[a]} -> {names[b]}{path};" for (a, b), path in zip(scene.edges, paths))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def render(source: str, fmt: str, *, caller: str, nodes: int | None = None) -> bytes:
+ARROW_LENGTH = 7.0      # points: Graphviz's arrowhead (10) at the arrowsize above (0.7)
+
+
+def _positions(scene: Scene, sizes: list[tuple[float, float]], layout: Layout,
+               ) -> tuple[list[str], list[str]]:
+    """The DOT attributes that pin each box where `layout` put it, and each edge's path.
+
+    Graphviz's y axis points up, the layout's (SVG's) down; its units are points, one per
+    layout unit. An edge's path is the SVG's (straight within a layer, an S-curve between two)
+    as cubic Bézier pieces, ending an arrowhead's length before the box (Graphviz draws the
+    arrowhead from there to the `e,` point).
+    """
+    def point(x: float, y: float) -> str:
+        return f"{x:.2f},{layout.height - y:.2f}"
+
+    boxes = [f', pos="{point(*centre)}!", width={w / 72:.3f}, height={h / 72:.3f}'
+             for centre, (w, h) in zip(layout.centres, sizes)]
+    edges = []
+    for (source, target), route in zip(scene.edges, layout.routes):
+        points = list(route)
+        for end, box in ((0, source), (-1, target)):
+            if scene.boxes[box].kind == "op":
+                points[end] = svg.on_ellipse(points[end], layout.centres[box], sizes[box],
+                                             layout.horizontal)
+        pieces = []                                         # (start, control, control, end)
+        for i, ((x0, y0), (x1, y1)) in enumerate(zip(points, points[1:])):
+            if i % 2 == 0:
+                if abs(x1 - x0) + abs(y1 - y0) > 0.01:      # no zero-length piece: it would
+                    pieces.append(_straight((x0, y0), (x1, y1)))  # turn the arrowhead
+            elif layout.horizontal:                         # the S-curve svg._path draws
+                pieces.append(((x0, y0), ((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1), (x1, y1)))
+            else:
+                pieces.append(((x0, y0), (x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2), (x1, y1)))
+        tip = points[-1]
+        pieces[-1] = _shortened(pieces[-1], ARROW_LENGTH)
+        controls = [pieces[0][0]] + [c for piece in pieces for c in piece[1:]]
+        edges.append(f' [pos="e,{point(*tip)} ' + " ".join(point(*c) for c in controls) + '"]')
+    return boxes, edges
+
+
+Point = tuple[float, float]
+
+
+def _straight(a: Point, b: Point) -> tuple[Point, Point, Point, Point]:
+    """The line from a to b as a cubic Bézier piece (its controls at the thirds)."""
+    (xa, ya), (xb, yb) = a, b
+    return a, (xa + (xb - xa) / 3, ya + (yb - ya) / 3), (xa + 2 * (xb - xa) / 3,
+                                                       ya + 2 * (yb - ya) / 3), b
+
+
+def _shortened(piece: tuple[Point, ...], length: float) -> tuple[Point, ...]:
+    """The piece ending `length` earlier along its direction at the end (room for the arrowhead
+    Graphviz draws from there to the old end), at most half of it."""
+    start, c1, c2, (x, y) = piece
+    (px, py) = c2 if c2 != (x, y) else start
+    norm = max(((x - px) ** 2 + (y - py) ** 2) ** 0.5, 1e-9)
+    step = min(length, norm / 2) / norm
+    end = (x - (x - px) * step, y - (y - py) * step)
+    if c1 == _straight(start, (x, y))[1]:               # a line stays a line
+        return _straight(start, end)
+    return start, c1, (c2[0] - (x - px) * step, c2[1] - (y - py) * step), end
+
+
+def render(source: str, fmt: str, *, caller: str, nodes: int | None = None,
+           positioned: bool = False) -> bytes:
     """Run `dot` on DOT text; `fmt` is "svg", "png" or "pdf". Errors start with `caller`, the
     function the user called ("draw_graph"). `nodes`, the graph's size, goes into the message
-    should `dot` take longer than `DOT_TIMEOUT` seconds (it is then stopped)."""
+    should `dot` take longer than `DOT_TIMEOUT` seconds (it is then stopped). `positioned`:
+    the text gives every position (`to_dot`'s `placed`), and Graphviz draws them as they are
+    (its no-layout mode, `-Kneato -n2`) instead of laying the graph out."""
     program = find_dot()
     if program is None:
         raise GraphvizNotFound(f"{caller}: rendering {fmt} needs Graphviz; {INSTALL_HINT}")
+    mode = ["-Kneato", "-n2"] if positioned else []
     try:
-        done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
+        done = subprocess.run([program, *mode, f"-T{fmt}"], input=source.encode("utf-8"),
                               capture_output=True, timeout=DOT_TIMEOUT)
     except FileNotFoundError:           # removed since find_dot looked
         raise GraphvizNotFound(f"{caller}: rendering {fmt} needs Graphviz; "

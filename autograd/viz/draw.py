@@ -71,7 +71,9 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
 class GraphDrawing:
     """A drawn graph: shows itself in Jupyter, gives its DOT `source` and its `svg()`, and `save`s.
 
-    `engine` is the engine that draws the SVG ("builtin" or "graphviz").
+    `engine` is the engine that lays the drawing out ("builtin" or "graphviz"). PNG and PDF
+    always come from Graphviz: of a built-in drawing, Graphviz draws the built-in layout
+    (`drawn_by`).
     """
 
     def __init__(self, scene: Scene, engine: str, format: str = "svg",
@@ -119,7 +121,21 @@ class GraphDrawing:
         return self._rendered[format]
 
     def _render(self, format: str) -> bytes:
-        return dot.render(self.source, format, caller="draw_graph", nodes=len(self.scene.boxes))
+        """`format` from Graphviz: laid out by `dot`, or, for the built-in engine, the built-in
+        layout (folded rows and all) that Graphviz only draws, so a PNG looks like the SVG."""
+        positioned = self.engine == "builtin"
+        source = dot.to_dot(self.scene, _builtin_layout(self.scene)) if positioned else self.source
+        return dot.render(source, format, caller="draw_graph", nodes=len(self.scene.boxes),
+                          positioned=positioned)
+
+    def drawn_by(self, format: str | None = None) -> str:
+        """Who lays out and draws the drawing in `format` (this drawing's by default), in words:
+        "builtin", "graphviz", or for png and pdf of the built-in engine "builtin layout,
+        drawn by graphviz"."""
+        format = self.format if format is None else format
+        if format != "svg" and self.engine == "builtin":
+            return "builtin layout, drawn by graphviz"
+        return self.engine
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the drawing to `path`, in the format its suffix names (.svg, .png or .pdf).

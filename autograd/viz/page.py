@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 from .svg import escape
 
 STYLE = """
@@ -19,13 +21,17 @@ STYLE = """
   font-size: 13px; outline: none; border: 1px solid #ddd; border-radius: 4px; padding: 8px; }
 .glassgrad-backprop:focus-within, .glassgrad-backprop:focus { border-color: #6a9fd8; }
 .glassgrad-backprop .gg-bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-.glassgrad-backprop .gg-slider { width: 260px; }
+.glassgrad-backprop .gg-buttons { display: flex; gap: 6px; align-items: center;
+  flex: 1 1 240px; max-width: 440px; min-width: 0; }
+.glassgrad-backprop .gg-buttons[hidden] { display: none; }
+.glassgrad-backprop .gg-slider { flex: 1 1 auto; min-width: 60px; width: auto; }
 .glassgrad-backprop .gg-counter { font-weight: bold; }
 .glassgrad-backprop .gg-note, .glassgrad-backprop .gg-legend { color: #777; }
 .glassgrad-backprop .gg-swatch { display: inline-block; width: 1em; height: 0.8em;
   vertical-align: middle; border: 1.5px solid; border-radius: 2px; }
 .glassgrad-backprop .gg-equation { margin: 8px 0; min-height: 3.6em; white-space: pre-wrap; }
 .glassgrad-backprop .gg-drawing { overflow: auto; }
+.glassgrad-backprop .gg-drawing svg { display: block; max-width: 100%; height: auto; }
 .glassgrad-backprop g.gg-to > rect, .glassgrad-backprop g.gg-to > ellipse {
   fill: #cfe5ff; stroke: #2f6eb5; stroke-width: 2px; }
 .glassgrad-backprop g.gg-hot > rect, .glassgrad-backprop g.gg-hot > ellipse {
@@ -58,7 +64,33 @@ SCRIPT = """
       if (box) { box.classList.add(cls); marked.push([box, cls]); }
     });
   }
-  function show(k) {
+  // Scroll the least that brings the boxes into view: in the drawing's own box, then in every box
+  // around it up to the page (a notebook scrolls in a panel, not the window). Done by hand:
+  // Chromium's scrollIntoView misplaces an SVG element of a drawing that CSS has scaled.
+  function reveal(names) {                   // the boxes `names` (a node and its op)
+    var boxes = names.map(function (name) { return document.getElementById(prefix + "-" + name); })
+      .filter(Boolean);
+    for (var outer = root.querySelector(".gg-drawing"); outer && boxes.length;
+         outer = outer.parentElement) {
+      var page = outer === document.documentElement;
+      var to = around(boxes), inside = page ? {left: 0, top: 0,
+        right: window.innerWidth, bottom: window.innerHeight} : outer.getBoundingClientRect();
+      outer.scrollLeft += nearest(to.left, to.right, inside.left, inside.right);
+      outer.scrollTop += nearest(to.top, to.bottom, inside.top, inside.bottom);
+    }
+  }
+  function around(boxes) {                   // the rectangle around them, on the screen
+    var rects = boxes.map(function (box) { return box.getBoundingClientRect(); });
+    return {left: Math.min.apply(null, rects.map(function (r) { return r.left; })),
+            right: Math.max.apply(null, rects.map(function (r) { return r.right; })),
+            top: Math.min.apply(null, rects.map(function (r) { return r.top; })),
+            bottom: Math.max.apply(null, rects.map(function (r) { return r.bottom; }))};
+  }
+  function nearest(low, high, from, to) {     // how far to scroll so [low, high] is in view
+    if (low < from || high - low > to - from) { return low - from - 8; }
+    return high > to ? high - to + 8 : 0;
+  }
+  function show(k, scroll) {
     current = Math.max(0, Math.min(count - 1, k));
     var texts = Object.assign({}, data.init);        // replay the changes up to step k
     for (var i = 0; i <= current; i++) { Object.assign(texts, frames[i].set); }
@@ -67,6 +99,7 @@ SCRIPT = """
     marked = [];
     mark(frames[current].to, "gg-to");
     mark(frames[current].hot, "gg-hot");
+    if (scroll) { reveal(frames[current].hot); }   // the step's node, where the reader looks
     root.querySelector(".gg-counter").textContent = "step " + (current + 1) + " of " + count;
     var equation = root.querySelector(".gg-equation");
     equation.textContent = frames[current].lines.join("\\n");
@@ -74,19 +107,28 @@ SCRIPT = """
     back.disabled = current === 0;
     next.disabled = current === count - 1;
   }
-  back.addEventListener("click", function () { show(current - 1); });
-  next.addEventListener("click", function () { show(current + 1); });
-  slider.addEventListener("input", function () { show(Number(slider.value) - 1); });
+  function step(k) {
+    show(k, true);
+    // a button that has just been disabled (the first or last step) drops the focus to the
+    // page, where the arrow keys no longer reach this widget: the widget takes it back
+    if (document.activeElement === document.body || (back.disabled && document.activeElement
+        === back) || (next.disabled && document.activeElement === next)) {
+      root.focus({preventScroll: true});
+    }
+  }
+  back.addEventListener("click", function () { step(current - 1); });
+  next.addEventListener("click", function () { step(current + 1); });
+  slider.addEventListener("input", function () { step(Number(slider.value) - 1); });
   root.addEventListener("keydown", function (event) {
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") { return; }
     event.stopPropagation();                            // not Jupyter's: the widget has focus
     if (event.target === slider) { return; }
     event.preventDefault();
-    show(current + (event.key === "ArrowRight" ? 1 : -1));
+    step(current + (event.key === "ArrowRight" ? 1 : -1));
   });
   root.querySelector(".gg-buttons").hidden = false;
   root.querySelector(".gg-note").hidden = true;
-  show(0);
+  show(0, false);                       // not scrolled to: the page opens where it is
 })();
 """
 
@@ -97,6 +139,7 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
 
     Without JavaScript it shows the last step (`count` of `count`, with `last_lines`).
     """
+    drawing = _fitted(drawing)
     data = (data_json.replace("&", "\\u0026").replace("<", "\\u003c")   # stays inside <script>
             .replace(">", "\\u003e"))
     equation = escape("\n".join(last_lines))
@@ -121,6 +164,22 @@ border-color: #2f6eb5"></span> its inputs, which receive a gradient</span>
 <script>{SCRIPT % {"prefix": prefix}}</script>
 </div>
 """
+
+
+#: a drawing wider than its box is scaled down to fit, to no less than this share of its size
+#: (below that the boxes' texts would be too small to read: the box scrolls instead)
+MIN_SCALE = 0.6
+
+
+def _fitted(drawing: str) -> str:
+    """The drawing's <svg> with a minimum width: CSS scales it down to its box (a folded chain
+    a little wider than the page keeps every row's last box in view), but on a phone no further
+    than MIN_SCALE; then the box scrolls, and each step scrolls its node into view."""
+    match = re.search(r'<svg [^>]*?width="([0-9.]+)"', drawing)
+    if match is None:
+        return drawing
+    least = float(match.group(1)) * MIN_SCALE
+    return drawing.replace("<svg ", f'<svg style="min-width: {least:.0f}px" ', 1)
 
 
 def document(body: str, title: str) -> str:

@@ -9,11 +9,20 @@ that line, so the drawing quotes the very rule the engine runs instead of a seco
 ('tanh(x)', {'x': '1 − tanh(x)²'})
 >>> rule_text(Mul)
 ('a * b', {'a': 'b', 'b': 'a'})
+
+The letters are the rule's own; a step writes the rule with the graph's names (`rename`), and
+ops whose gradient depends on how the node was made (a mean's count, a loss's reduction) have a
+writer here that reads the node's ctx (`ctx_rule`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
+
+import numpy as np
+
+from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -93,3 +102,101 @@ def rule_words(op: type) -> str:
     head, _, rule = _first_line(op).partition(";")
     words = (rule.strip() or head.strip()).split(". ")[0]
     return pretty(words) if words else f"the rule in {op.name}.backward (it has no docstring)"
+
+
+def _bracketed(name: str) -> str:
+    """A name as a factor of a formula: "loss 1" and "dL/d#3" need brackets, "x1" and "#3"
+    do not."""
+    return name if " " not in name and "/" not in name else f"({name})"
+
+
+def rename(formula: str, names: dict[str, str]) -> str:
+    """`formula` with each of the rule's letters replaced by the graph's name for it, in one
+    pass (a name put in is never replaced again), whole words only ("tanh" keeps its a).
+
+    >>> rename("b * a^(b-1)", {"a": "x1", "b": "loss 1"})
+    '(loss 1) * x1^((loss 1)-1)'
+    >>> rename("3x² + tanh(x)", {"x": "w1"})
+    '3·w1² + tanh(w1)'
+    """
+    if not names:
+        return formula
+    letters = "|".join(re.escape(letter) for letter in sorted(names, key=len, reverse=True))
+
+    def name(match: re.Match) -> str:       # "3x²" is 3 times x: "3·w1²" for a longer name
+        text = _bracketed(names[match.group(0)])
+        start = match.start()
+        return "·" + text if start and formula[start - 1].isdigit() and len(text) > 1 else text
+    # a letter after a digit is a factor too ("3x"); after a letter or before a letter or digit
+    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x
+    return re.sub(rf"(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
+
+
+# -- rules that depend on the node's ctx ------------------------------------------------------
+#
+# Each writer gets the node's ctx, its inputs' payloads, the names of the inputs and of the
+# gradient that arrived (`g`, e.g. "dL/d#3") and returns, per input, the gradient that input gets,
+# as a formula in those names. The docstrings state these rules for any ctx; a step shows the
+# one that ran (mean or sum, and over how many).
+
+def _times(g: str, rule: str) -> str:
+    """`rule` times the gradient that arrived, unless that is 1 (a loss's own step)."""
+    return rule if g == "1" else f"{_bracketed(g)} × ({rule})"
+
+
+def _mean_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    (x,) = payloads
+    axes, _ = ctx
+    count = int(np.prod([x.shape[a] for a in np.atleast_1d(axes)])) if axes is not None \
+        else int(np.size(x))
+    return [f"{_bracketed(g)} / N, N = {count}, to each element (each mean averages N of them)"]
+
+
+def _sum_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    return [f"{g}, copied to every summed element"]
+
+
+def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    a, b = (_bracketed(name) for name in names)
+    g = _bracketed(g)
+    return [f"{g} @ {b}ᵀ", f"{a}ᵀ @ {g}"]
+
+
+def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    x, w = (_bracketed(name) for name in names[:2])
+    g = _bracketed(g)
+    return [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
+
+
+def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    z = _bracketed(names[0])
+    p = f"softmax({z})"
+    if ctx.picks is not None:
+        core = f"{p} − onehot(labels)"
+    else:
+        t = _bracketed(names[1]) if len(names) > 1 else "target"
+        core = f"{p} Σ_c {t}_c − {t}" if ctx.target is not None else f"{p} − {t}"
+    rules = [core] + [f"−log {p}"] * (len(names) - 1)
+    if ctx.reduction == "mean":                 # the loss is the sum over the rows / N
+        return [f"{_times(g, rule)} / N, N = {len(payloads[0])} rows" if g != "1" else
+                f"({rule}) / N, N = {len(payloads[0])} rows" for rule in rules]
+    if ctx.reduction == "sum":
+        return [_times(g, rule) for rule in rules]
+    return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
+
+
+_CTX_RULES: dict[type, Callable[..., list[str]]] = {
+    Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
+    CrossEntropy: _cross_entropy_rule,
+}
+
+
+def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str) -> list[str] | None:
+    """The gradient each input of this node gets, written with the graph's `names` and `g` for
+    the gradient that arrived, for ops whose rule depends on ctx; None for the others.
+
+    >>> ctx_rule(MatMul, None, [], ["h", "W"], "dL/d#2")
+    ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)']
+    """
+    writer = _CTX_RULES.get(op)
+    return None if writer is None else writer(ctx, payloads, names, g)

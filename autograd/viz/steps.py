@@ -3,16 +3,17 @@
 `record_backprop(y)` does what `y.backward()` does, with the same rules in the same order
 (`graph.backward` is the reference: consumers before their inputs, nodes that no gradient
 reached are skipped, leaves accumulate), and writes down at each node: the gradient that arrived,
-and for each input the local derivative (as the op's docstring writes it, and its value for a
-Value), the contribution sent to that input and the input's running total.
+and for each input the local derivative (the op's docstring's rule in the graph's names: labels,
+and "#1", "#2", ... for the unlabelled nodes; and its value for a Value), the contribution sent
+to that input and the input's running total.
 
 >>> from autograd import Value
 >>> x = Value(0.5, label="x")
 >>> y = (x * x).tanh(); y.label = "y"
 >>> steps = record_backprop(y)
 >>> for line in steps[1].lines(): print(line)
-at y (tanh), the gradient that arrived: 1.0000
-d/dx tanh(x) = 1 − tanh(x)² = 0.9400  →  #1 gets 1.0000 × 0.9400 = 0.9400
+at y = tanh(#1), the gradient that arrived: 1.0000
+dy/d#1 = 1 − tanh(#1)² = 0.9400  →  #1 gets 1.0000 × 0.9400 = 0.9400
 >>> steps[2].lines()[-1]                      # x * x: the two contributions add up in x
 'x: 0.4700 + 0.4700 = 0.9400'
 >>> x.grad == steps[-1].inputs[1].grad
@@ -29,7 +30,7 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
-from .rules import rule_per_input, rule_text, rule_words
+from .rules import ctx_rule, rename, rule_per_input, rule_text, rule_words
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
@@ -40,12 +41,15 @@ _CONSTANT_OPERAND = (AddConst, MulConst, PowConst, ConstPow, LeakyRelu)
 class InputStep:
     """What one input of a step's node received.
 
-    `name` is the input's name in the op's rule ('a', 'b', 'x'); `derivative` the rule for it
-    ("1 − tanh(x)²", or the rule in words for tensor ops); `local` its value (Values only; 0
-    where no gradient passes, None for tensors); `contribution` what was added to the input's
-    `.grad` (None: nothing, e.g. a ReLU that is off or a constant input); `before` the input's
-    gradient before the addition (None if it had none yet) and `grad` after it. `worded`:
-    the op's docstring gives the rule in words (sums, matrix products), not one formula per input.
+    `name` is what the step texts call the input (its label, or "#k": `step_names`);
+    `derivative` its rule written with the graph's names, in one of three `form`s:
+    "partial", the local derivative d node/d input ("1 − tanh(#2)²"); "gradient", the gradient
+    the input gets, written with the gradient that arrived ("dL/d#3 @ Wᵀ", for ops whose rule is
+    a product or depends on ctx: a mean's count); "words", the op's docstring's rule in words
+    (reshapes, indexing). `local` is the local derivative's value (Values only; 0 where no
+    gradient passes, None for tensors); `contribution` what was added to the input's `.grad`
+    (None: nothing, e.g. a ReLU that is off or a constant input); `before` the input's gradient
+    before the addition (None if it had none yet) and `grad` after it.
     """
 
     node: Node
@@ -56,7 +60,7 @@ class InputStep:
     contribution: Any
     before: Any
     grad: Any
-    worded: bool = False
+    form: str = "partial"
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,9 @@ class Step:
 
     The first step of every walk is the seed: the output receives d out/d out = 1 (`op` is '',
     no inputs). `arrived` is the gradient `node` holds when its rule runs; `position` its
-    place in the drawing's walk (`n{position}` in the SVG).
+    place in the drawing's walk (`n{position}` in the SVG); `name` what the texts call it and
+    `upstream` how they write the gradient that arrived ("dL/d#3"). `formula` is the op's
+    forward formula with the graph's names ("d * f"; "" when the docstring says it in words).
     """
 
     node: Node
@@ -74,49 +80,49 @@ class Step:
     formula: str
     arrived: Any
     inputs: tuple[InputStep, ...] = ()
-    constant: Any = None
+    name: str = ""
+    upstream: str = ""
 
     @property
     def is_seed(self) -> bool:
         return not self.op
 
-    def lines(self, names: list[str] | None = None) -> list[str]:
-        """The step in words and numbers, one equation per line (what the drawings show).
-
-        `names`: what to call each node of the walk (default: its label, or op and position).
-        """
-        def name(node: Node, position: int) -> str:
-            return names[position] if names is not None else node_name(node, position)
-
-        here = name(self.node, self.position)
+    def lines(self) -> list[str]:
+        """The step in words and numbers, one equation per line (what the drawings show)."""
+        here = self.name
         if self.is_seed:
-            of = here if _is_atom(here) and "/" not in here else f"({here})"   # "d(loss 1)"
-            return [f"start at the output {here}: d{of}/d{of} = {_amount(self.arrived)}"]
-        lines = [f"at {here} ({self.op}), the gradient that arrived: {_amount(self.arrived)}"]
+            return [f"start at the output {here}: d{_d(here)}/d{_d(here)} = "
+                    f"{_amount(self.arrived)}"]
+        made = f"{here} = {self.formula}" if self.formula else f"{here} ({self.op})"
+        lines = [f"at {made}, the gradient that arrived: {_amount(self.arrived)}"]
         for part in self.inputs:
-            lines.extend(self._input_lines(part, name(part.node, part.position)))
+            lines.extend(self._input_lines(part))
         return lines
 
-    def _input_lines(self, part: InputStep, who: str) -> list[str]:
-        formula = self.formula if _is_atom(self.formula) else f"({self.formula})"
-        if part.worded:                                 # the docstring says it in words
-            rule = f"{part.name}: {part.derivative}"
+    def _input_lines(self, part: InputStep) -> list[str]:
+        who = part.name
+        if part.form == "partial":
+            rule = f"d{_d(self.name)}/d{_d(who)} = {part.derivative}"
+            if part.local is not None and not _is_number(part.derivative):    # a Value
+                rule += f" = {labels.number(part.local)}"
+        elif part.form == "gradient":
+            rule = f"{who} gets {part.derivative}"
         else:
-            rule = f"d/d{part.name} {formula} = {part.derivative}"
-        if part.local is not None:                      # a Value: the number too
-            rule += f" = {labels.number(part.local)}"
-        if self.constant is not None:                   # after the number: "c = 2 = -2.2670"
-            rule += f", where c = {labels._short(self.constant)}"     # would misread
+            rule = f"{self.op}: {part.derivative}"
         if not part.node.requires_grad:
             return [f"{rule}  →  {who} is a constant: it wants no gradient"]
         if part.contribution is None:
             return [f"{rule}  →  no gradient passes to {who}"]
-        if part.local is None:
-            sent = f"{who} gets {_amount(part.contribution)}"
+        if part.form == "gradient":
+            lines = [f"{rule} = {_amount(part.contribution)}"]
+        elif part.local is not None:
+            lines = [f"{rule}  →  {who} gets {labels.number(self.arrived)} × "
+                     f"{_factor(part.local)} = {labels.number(part.contribution)}"]
+        elif part.form == "partial":
+            lines = [f"{rule}  →  {who} gets {self.upstream} ⊙ that = "
+                     f"{_amount(part.contribution)}"]
         else:
-            sent = (f"{who} gets {labels.number(self.arrived)} × {_factor(part.local)} "
-                    f"= {labels.number(part.contribution)}")
-        lines = [f"{rule}  →  {sent}"]
+            lines = [f"{rule}  →  {who} gets {_amount(part.contribution)}"]
         if part.before is not None and not _is_zero(part.before):   # paths meet: they add up
             added = _amount(part.contribution)
             added = f"({added})" if added.startswith("-") else added     # not "+ -0.1036"
@@ -124,10 +130,40 @@ class Step:
         return lines
 
 
-def node_name(node: Node, position: int) -> str:
-    """How the step texts call a node: its label, else "#" and its position in the walk
-    (the step-by-step drawing writes that number in the node's box)."""
-    return labels.clean(node.label) if node.label else f"#{position}"
+def step_names(walked: Trace) -> list[str]:
+    """What the step texts call each node of the walk: its label, else "#1", "#2", ... in walk
+    order (the step-by-step drawing writes that name in the node's box). A number that a label
+    already spells is skipped, so two nodes never share a name.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> step_names(trace((x * x).tanh()))
+    ['x', '#1', '#2']
+    """
+    taken = {labels.clean(node.label) for node in walked.nodes if node.label}
+    names, count = [], 0
+    for node in walked.nodes:
+        if node.label:
+            names.append(labels.clean(node.label))
+            continue
+        count += 1
+        while f"#{count}" in taken:
+            count += 1
+        names.append(f"#{count}")
+    return names
+
+
+def _d(name: str) -> str:
+    """A name after the d of a derivative: "dL", "d#3", "d(loss 1)", "d(a/b)"."""
+    return name if _is_atom(name) and "/" not in name else f"({name})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
 
 
 def _amount(g: Any) -> str:
@@ -163,20 +199,42 @@ def _snapshot(g: Any) -> Any:
     return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
 
 
-def _input_names(op: type, count: int) -> tuple[list[str], list[str], bool]:
-    """Each input's name and derivative, and whether that is the rule in words: from the op's
-    docstring when it names one partial derivative per input, else generic names and words."""
-    _, partials = rule_text(op)
+def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str,
+           ) -> tuple[str, list[str], str]:
+    """The step's forward formula, each input's rule and the rules' form ("partial",
+    "gradient" or "words": see InputStep), all written with the graph's `names` for the inputs.
+
+    The op's own docstring is quoted, its letters replaced by the names; a number operand kept
+    in ctx (x * c) is written as the number; ops whose rule depends on ctx have a writer
+    (`rules.ctx_rule`); a rule only in words is quoted as words.
+    """
+    count = len(names)
+    written = ctx_rule(op, ctx, payloads, names, upstream)
+    if written is not None:
+        return "", written, "gradient"
+    forward, partials = rule_text(op)
     if len(partials) == count:
-        return list(partials), list(partials.values()), False
+        letters = dict(zip(partials, names))
+        if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
+            letters["c"] = labels._short(ctx)
+        return (rename(forward, letters), [rename(rule, letters) for rule in partials.values()],
+                "partial")
     per_input = rule_per_input(op)
     if list(per_input)[count:] in ([], ["b"]):     # one each (a bias, listed last, may be absent)
-        names = list(per_input)[:count]
-        if len(names) == count:
-            return names, [per_input[name] for name in names], True
-    generic = ["x"] if count == 1 else ["a", "b"] if count == 2 else \
-        [f"x{i}" for i in range(1, count + 1)]
-    return generic, [rule_words(op)] * count, True
+        letters = dict(zip(per_input, names))
+        if len(letters) == count:
+            letters.update(G=upstream, g=upstream)
+            return "", [rename(per_input[letter].split(" = ", 1)[1], letters)
+                        for letter in list(per_input)[:count]], "gradient"
+    return "", [rule_words(op)] * count, "words"
+
+
+def _upstream(root: str, here: str, g: Any) -> str:
+    """How a rule writes the gradient that arrived at `here`: d root/d here, or 1 at an output
+    that starts from 1 (then a rule reads "(softmax(z) − onehot(labels)) / N", not "1 × ...")."""
+    if root == here and np.size(g) == 1 and float(np.asarray(g).reshape(-1)[0]) == 1.0:
+        return "1"
+    return f"d{_d(root)}/d{_d(here)}"
 
 
 def _seed(root: Node, gradient: Any) -> Any:
@@ -211,7 +269,9 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
     seed = _seed(root, gradient)
     walked = trace(root) if walked is None else walked
     position = {id(node): i for i, node in enumerate(walked.nodes)}
-    seed_step = Step(root, position[id(root)], "", "", _snapshot(seed))
+    names = step_names(walked)
+    seed_step = Step(root, position[id(root)], "", "", _snapshot(seed),
+                     name=names[position[id(root)]])
     if root._fn is Leaf:                    # backward on a leaf: it just accumulates
         root.grad = seed if root.grad is None else root.grad + seed
         return [seed_step]
@@ -227,7 +287,7 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
             if node.grad is PENDING:        # no gradient reached it: nothing to pass on
                 node.grad = empty
                 continue
-            steps.append(_run_rule(node, position, conform))
+            steps.append(_run_rule(node, position, names, seed_step.name, conform))
     except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
         _clear_marks(order, empty)                          # infinite or too steep a slope
         what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
@@ -240,7 +300,8 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
     return steps
 
 
-def _run_rule(node: Node, position: dict[int, int], conform: Any) -> Step:
+def _run_rule(node: Node, position: dict[int, int], names: list[str], root_name: str,
+              conform: Any) -> Step:
     """Apply `node`'s rule once (as graph.backward does) and describe what it did."""
     g = node.grad
     op = node._fn
@@ -250,9 +311,12 @@ def _run_rule(node: Node, position: dict[int, int], conform: Any) -> Step:
     scalar = not labels.is_tensor(node)
     # a Value's rule is linear in g, so running it with g = 1 gives the local derivatives
     local = op.backward(ctx, 1.0, node.data, *payloads) if scalar else [None] * len(inputs)
-    names, derivatives, worded = _input_names(op, len(inputs))
+    here = names[position[id(node)]]
+    upstream = _upstream(root_name, here, g)
+    formula, derivatives, form = _rules(op, ctx, payloads,
+                                        [names[position[id(x)]] for x in inputs], upstream)
     parts = []
-    for x, gx, name, derivative, d in zip(inputs, grads, names, derivatives, local):
+    for x, gx, derivative, d in zip(inputs, grads, derivatives, local):
         before = None
         if gx is not None and x._fn is not None:
             if conform is not None:
@@ -267,9 +331,8 @@ def _run_rule(node: Node, position: dict[int, int], conform: Any) -> Step:
                 d = float(d)
             elif x._fn is not None:             # a ReLU that is off passes nothing: slope 0
                 d = 0.0                         # (an input that wants no gradient gets no slope)
-        parts.append(InputStep(x, position[id(x)], name, derivative, d, _snapshot(gx), before,
-                               _snapshot(x.grad) if gx is not None else None, worded))
-    formula, _ = rule_text(op)
-    constant = ctx if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)) else None
+        parts.append(InputStep(x, position[id(x)], names[position[id(x)]], derivative, d,
+                               _snapshot(gx), before,
+                               _snapshot(x.grad) if gx is not None else None, form))
     return Step(node, position[id(node)], labels.clean(op.symbol or op.name), formula,
-                _snapshot(g), tuple(parts), constant)
+                _snapshot(g), tuple(parts), here, upstream)

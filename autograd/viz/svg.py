@@ -135,7 +135,7 @@ def _box(box: Box, centre: tuple[float, float], size: tuple[float, float]) -> li
     return out
 
 
-def _on_ellipse(point: tuple[float, float], centre: tuple[float, float],
+def on_ellipse(point: tuple[float, float], centre: tuple[float, float],
                 size: tuple[float, float], horizontal: bool) -> tuple[float, float]:
     """Move an edge's end along the rank axis onto the border of an op's ellipse (the layout
     puts it on the bounding box, which for an ellipse is off its curve away from the middle)."""
@@ -189,7 +189,7 @@ def render(scene: Scene, sizes: list[tuple[float, float]], layout: Layout) -> st
         points = list(route)
         for end, box in ((0, source), (-1, target)):
             if scene.boxes[box].kind == "op":
-                points[end] = _on_ellipse(points[end], layout.centres[box], sizes[box],
+                points[end] = on_ellipse(points[end], layout.centres[box], sizes[box],
                                           layout.horizontal)
         out.append(f'<path class="edge" d="{_path(points, layout.horizontal)}" fill="none" '
                    f'stroke="{EDGE_INK}" stroke-width="1.2" marker-end="url(#{ARROW})"/>')

@@ -22,7 +22,7 @@ from nn.optim import Adam
 
 from .errors import UsageError
 from .options import positive_int, random_seed
-from .output import check_output_path, check_writable, matrix_text
+from .output import check_output_path, check_writable, matrix_text, missing_folder
 
 
 def add_parser(subparsers: Any) -> None:
@@ -55,11 +55,8 @@ def _check_folder(out: str) -> None:
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"-o {out}: is a file; give a folder for the pictures")
     parent = os.path.dirname(os.path.abspath(out))       # the folder that makes it
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise UsageError(f"-o {out}: {parent} is a file, so the folder cannot be made")
     if not os.path.isdir(parent):
-        shown = os.path.dirname(os.path.normpath(out)) or parent
-        raise UsageError(f"-o {out}: the folder {shown} does not exist")
+        raise missing_folder("-o", out, os.path.dirname(os.path.normpath(out)) or parent)
     if os.path.isdir(out):
         check_writable("-o", out, out)
         return

@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         else:
             _write(args.output, drawing.save)
-            wrote.append(f"wrote {args.output} ({drawing.engine})")
+            fmt = pathlib.Path(args.output).suffix.lower().lstrip(".")
+            wrote.append(f"wrote {args.output} ({drawing.drawn_by(fmt)})")
     print(f"{args.expression.strip()} = {labels.number(out.data)}", file=report)
     for name, leaf in leaves.items():
         print(f"  d/d{name} = {labels.number(leaf.grad)}", file=report)
@@ -194,6 +195,8 @@ def _compute(text: str, variables: dict[str, float], stepwise: bool = False,
         raise UsageError(str(error)) from None
     if not math.isfinite(out.data):
         raise UsageError(f"the expression evaluates to {out.data}, not a finite number")
+    if not out.label:                       # the drawing and the steps call it by a name, not "#9"
+        out.label = next(name for name in ("out", "output", "result", "y") if name not in leaves)
     walk = None
     try:
         if stepwise:

@@ -12,7 +12,8 @@ from autograd.files import atomic_open
 
 from .errors import UsageError
 
-__all__ = ["check_output_path", "check_writable", "same_file", "write_text", "matrix_text"]
+__all__ = ["check_output_path", "missing_folder", "check_writable", "same_file", "write_text",
+           "matrix_text"]
 
 
 def check_output_path(option: str, path: str, given: str | None = None) -> None:
@@ -26,14 +27,26 @@ def check_output_path(option: str, path: str, given: str | None = None) -> None:
         raise UsageError(f"{option} {given!r}: no file name; give one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise UsageError(f"{option} {given}: the folder {os.path.dirname(path) or folder} "
-                         f"does not exist")
+        raise missing_folder(option, given, os.path.dirname(path) or folder)
     check_writable(option, given, os.path.dirname(path) or ".")
     if os.path.isdir(path):
         if path == given:
             raise UsageError(f"{option} {given}: is a folder; give a file name")
         raise UsageError(f"{option} {given}: it writes {path}, which is a folder; give another "
                          f"name")
+
+
+def missing_folder(option: str, given: str, folder: str) -> UsageError:
+    """The error for an output whose `folder` is not a folder: it does not exist, or it, or a
+    folder above it, is a file ("afile/n.svg" where afile is a file: the folder exists, as a
+    file, so "does not exist" would be wrong)."""
+    above = folder
+    while above and not os.path.exists(above):
+        parent = os.path.dirname(os.path.normpath(above))
+        above = parent if parent != above else ""
+    if above and not os.path.isdir(above):
+        return UsageError(f"{option} {given}: {above} is a file, not a folder")
+    return UsageError(f"{option} {given}: the folder {folder} does not exist")
 
 
 def check_writable(option: str, given: str, folder: str) -> None:
