@@ -366,7 +366,8 @@ class History:
 
     def plot(self, ax: Any = None) -> Any:
         """Loss curves (training and validation) and metric curves with matplotlib, one axes
-        per name, epochs on the x-axis (whole-number ticks only)."""
+        per name, epochs on the x-axis (whole-number ticks only); a dotted line marks the best
+        epoch (the one early stopping would keep), named in the legend."""
         try:
             import matplotlib.pyplot as plt
             from matplotlib.ticker import MaxNLocator
@@ -385,7 +386,8 @@ class History:
                 if key in self.history:
                     axis.plot(epochs, self.history[key], style, label=key)
             if self.best_epoch is not None:
-                axis.axvline(self.best_epoch, color="grey", lw=0.8, ls=":")
+                axis.axvline(self.best_epoch, color="grey", lw=0.8, ls=":",
+                             label=f"best epoch ({self.best_epoch})")
             axis.set_xlabel("epoch")
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))    # no epoch 2.5
             axis.set_title(name)

@@ -371,6 +371,8 @@ def test_history_plot(blobs):
     axes = history.plot()
     assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
     assert len(axes[0].lines) == 3                     # train, validation, best epoch
+    labels = [text.get_text() for text in axes[0].get_legend().get_texts()]
+    assert labels == ["loss", "val_loss", f"best epoch ({history.best_epoch})"]
 
 
 @pytest.mark.parametrize("epochs", [3, 10, 37])
