@@ -15,6 +15,7 @@ from .creation import (
 from .function import Function
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
+from .threads import get_num_threads, set_num_threads
 from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from .graph import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .higher_order import grad
@@ -40,7 +41,7 @@ __all__ = [
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
-    "relaxed_gc", "keep_freed_memory",
+    "relaxed_gc", "keep_freed_memory", "set_num_threads", "get_num_threads",
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
