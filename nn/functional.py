@@ -918,6 +918,9 @@ def _tensor(name: str, x: Any, values_too: bool = False) -> Tensor:
 def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
     """Prediction as a Tensor and target as a Tensor or an array of its dtype, same shapes."""
     pred = _tensor(name, pred, values_too=True)
+    if pred.dtype.kind == "b" and np.asarray(getattr(target, "data", target)).dtype.kind == "b":
+        raise TypeError(f"{name}: the prediction and the target are both bool tensors, which "
+                        f"have no difference; convert first: pred.float()")
     if not isinstance(target, Tensor):
         target = np.asarray(target)
         if target.dtype.kind not in "biuf":
