@@ -29,7 +29,7 @@ from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
     GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
-    Minimum, Mul, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
+    Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
     Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
 )
 from .ops.arithmetic import pow_rule
@@ -1360,25 +1360,49 @@ class Tensor(Node):
         x = self._reduced("var", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             return x._exactly_in_float64().var(axis, keepdims, ddof).astype(_default_dtype)
-        axes = _axes(axis, x.data.ndim, "var")
-        n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        if n - ddof <= 0:
-            raise ValueError(f"var: {n} elements leave no degrees of freedom with ddof={ddof}")
-        d = x - x.mean(axes, keepdims=True)
-        return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
+        d, axes, dof = x._deviations("var", axis, ddof)
+        try:
+            with np.errstate(over="raise"):
+                return (d * d).sum(axes, keepdims) * (1.0 / dof)
+        except FloatingPointError:
+            pass
+        # a square, or their sum, overflowed: each d² / dof is at most the variance, so their
+        # sum overflows only where the variance is beyond a float. (MulConst, as `* c` would
+        # also work out the slope for c, d · dvar, which can overflow though nobody asks for it)
+        e = apply(MulConst, (d,), 1.0 / math.sqrt(dof))
+        return (e * e).sum(axes, keepdims)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
         """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
         if pytorch:
             axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
-        var = self._reduced("std", dtype, out).var(axis, keepdims, ddof)
-        flat = var.data == 0
-        if not flat.any():
-            return var.sqrt()
-        # sqrt's slope is infinite at 0 and every deviation is 0 there, which would make NaN:
-        # take sqrt(var + 1) * 0 at those places instead, whose slope is 0 (PyTorch's value)
-        return (var + flat).sqrt() * ~flat
+        x = self._reduced("std", dtype, out)
+        if x.data.dtype.kind != "f":
+            return _root(x.var(axis, keepdims, ddof))
+        try:
+            with np.errstate(over="raise", under="raise"):
+                return _root(x.var(axis, keepdims, ddof))
+        except FloatingPointError:
+            pass
+        # a square under- or overflowed (1e-30 ** 2 is 0, 1e20 ** 2 inf, in float32), though
+        # the deviation is a float: std = s · sqrt(Σ (d/s)² / (n - ddof)), s the largest |d|
+        # (a constant: any s gives the same function), as BLAS's nrm2 scales its sum
+        d, axes, dof = x._deviations("std", axis, ddof)
+        s = np.abs(d.data).max(axis=axes, keepdims=True, initial=0)
+        s = np.where((s > 0) & (s < math.inf), s, 1).astype(d.data.dtype)   # 1 at 0 and inf
+        e = d / s
+        root = _root((e * e).sum(axes, keepdims) * (1.0 / dof))
+        return root * s.reshape(root.shape)
+
+    def _deviations(self, name: str, axis: Any, ddof: int) -> tuple[Tensor, Any, int]:
+        """(x - mean, the axes, n - ddof) for var and std along `axis`."""
+        axes = _axes(axis, self.data.ndim, name)
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        if n - ddof <= 0:
+            raise ValueError(f"{name}: {n} elements leave no degrees of freedom with "
+                             f"ddof={ddof}")
+        return self - self.mean(axes, keepdims=True), axes, n - ddof
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                   keepdim: bool | None = None) -> Tensor:
@@ -2378,6 +2402,16 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f".double() or .to(dtype) between the forward pass and backward()), so the "
                 f"gradients would be those of the new values. Call backward() before changing "
                 f"the parameters, or compute the output again after the change")
+
+
+def _root(var: Tensor) -> Tensor:
+    """sqrt(var), with slope 0 where var is 0 (all the numbers equal), as PyTorch's std. sqrt's
+    slope is infinite at 0 and every deviation is 0 there, which would make NaN: there it is
+    sqrt(var + 1) * 0 instead, whose slope is 0."""
+    flat = var.data == 0
+    if not flat.any():
+        return var.sqrt()
+    return (var + flat).sqrt() * ~flat
 
 
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:

@@ -268,6 +268,35 @@ def test_normalize_and_pairwise_distance_of_huge_vectors(dtype, scale):
                                rtol=RTOL[dtype])
 
 
+SPREAD = np.array([1.0, -1.0, 0.5])        # mean 1/6; PyTorch: std 0.8498 (n), var 0.7222
+
+
+@pytest.mark.parametrize("scale", [1e20, 2e19, 1e-30])
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float32_std_of_huge_and_tiny_numbers_is_finite_with_its_gradient(scale, ddof):
+    """PyTorch's numbers: std 8.498e19 at 1e20 and 8.498e-31 at 1e-30 (n divisor), where the
+    squares overflow to inf (std inf, slope 0) or underflow to 0 (std 0, slope 0)."""
+    d = SPREAD - SPREAD.mean()
+    std = math.sqrt((d ** 2).sum() / (3 - ddof))
+    x = Tensor((SPREAD * scale).astype(np.float32), requires_grad=True)
+    with strict():
+        y = x.std(ddof=ddof)
+        y.backward()
+    np.testing.assert_allclose(y.item(), std * scale, rtol=1e-5)
+    np.testing.assert_allclose(x.grad, d / (3 - ddof) / std, rtol=1e-5)
+
+
+def test_float32_var_whose_squares_overflow_but_which_is_a_float():
+    """(2e19)² overflows float32; the variance 2.89e38 (PyTorch's) does not."""
+    d = SPREAD - SPREAD.mean()
+    x = Tensor((SPREAD * 2e19).astype(np.float32), requires_grad=True)
+    with strict():
+        y = x.var()
+        y.backward()
+    np.testing.assert_allclose(y.item(), (d ** 2).mean() * 4e38, rtol=1e-5)
+    np.testing.assert_allclose(x.grad, 2 * d / 3 * 2e19, rtol=1e-5)
+
+
 def test_float32_cosine_similarity_of_huge_vectors():
     """x · y is 3e40 here, beyond float32: NaN with NaN gradients and overflow warnings before;
     the cosine is 8/9."""
