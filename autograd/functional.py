@@ -356,7 +356,12 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     array([[6.5, 0. ]], dtype=float32)
     """
     x = _node(x, "linear")
-    if x.data.dtype.kind != "f":        # integer or bool data: the default float dtype, as conv2d
+    try:
+        kind = x.data.dtype.kind
+    except AttributeError:              # a Value, whose data is a float
+        _tensor(x, "linear")            # (raises: "linear: works on Tensors, got a Value ...")
+        raise
+    if kind != "f":                     # integer or bool data: the default float dtype, as conv2d
         x = x.astype(get_default_dtype())       # (numpy's int64 @ float32 would be float64)
     x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
     if len(w_shape) != 2:
@@ -968,6 +973,9 @@ def _constant_numbers(name: str, what: str, x: Any) -> np.ndarray:
     """`x` (an array, a list, a Tensor that does not require grad) as a numpy array of numbers:
     a loss's constant argument (its target, a class weight)."""
     if isinstance(x, Node):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: the {what} is a Value, one number of the scalar engine; "
+                            f"pass numbers (an array, a list, a Tensor), e.g. [v.data]")
         if x.requires_grad:
             raise ValueError(f"{name}: the {what} requires grad, but this loss treats it as "
                              f"a constant (pass {what}.detach())")

@@ -29,7 +29,7 @@ from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
     GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
-    Minimum, Mul, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
+    Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
     Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
 )
 from .ops.arithmetic import pow_rule
@@ -140,6 +140,22 @@ def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | N
     return axis, keepdims
 
 
+def _numpy_names(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool
+                 ) -> tuple[Any, bool]:
+    """(dim, keepdim) for a reduction that is PyTorch's first (amax, prod, cumsum, norm), from
+    its names or numpy's (`axis`, `keepdims`), not both at once: `_torch_names` the other way
+    round."""
+    return _torch_names(op, axis, keepdims, dim, keepdim if keepdim else None)
+
+
+def _refuse_empty(op: str, shape: tuple, axes: tuple | None, what: str | None = None) -> None:
+    """A ValueError if a reduction that needs numbers (max, argmax, the inf-norm) reduces
+    `axes` (None: all) of a tensor of `shape` that has none along them."""
+    if 0 in (shape if axes is None else [shape[a] for a in axes]):
+        raise ValueError(f"{op}: the tensor of shape {shape} is empty along the reduced axes "
+                         f"(the {what or op} of no numbers is undefined)")
+
+
 def _one_name(op: str, name: str, value: Any, default: Any, torch_name: str,
               torch_value: Any) -> Any:
     """`value`, or PyTorch's keyword for the same setting (`start_dim` for `start_axis`)."""
@@ -246,21 +262,27 @@ class Tensor(Node):
             keep = kind == "f" or (kind in "iu" and isinstance(other, int))
             return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
         if isinstance(other, Node):
-            raise TypeError(f"cannot combine a Tensor with a {type(other).__name__}")
+            raise TypeError(_MIXED_ENGINES)
         return Tensor(other)
 
     def _binary(self, op: type, a: Any, b: Any) -> Tensor:
-        a, b = self._operand(a), self._operand(b)
+        try:
+            a, b = self._operand(a), self._operand(b)
+        except TypeError as error:
+            _refuse_value(op.name, error, a, b)
+            raise
         if a.data.dtype != b.data.dtype:
             a, b = _promote(a, b)
         try:
             return apply(op, (a, b))
         except ValueError:
-            try:
-                np.broadcast_shapes(a.shape, b.shape)
-            except ValueError:
-                raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be "
-                                 f"broadcast together") from None
+            _refuse_unbroadcastable(op.name, a, b)
+            raise
+        except TypeError:               # numpy's "boolean subtract ... is not supported"
+            if a.data.dtype.kind == b.data.dtype.kind == "b":
+                raise TypeError(f"{op.name}: not defined for two bool tensors; convert first, "
+                                f"e.g. a.float(), or combine conditions with & | ^ "
+                                f"(^ is where they differ)") from None
             raise
 
     @staticmethod
@@ -654,7 +676,13 @@ class Tensor(Node):
                                f"x.detach() if no gradient should reach it")
 
     def __neg__(self) -> Tensor:
-        return apply(Neg, (self,))
+        try:
+            return apply(Neg, (self,))
+        except TypeError:               # numpy's "boolean negative ... is not supported"
+            if self.data.dtype.kind == "b":
+                raise TypeError("neg: a bool tensor has no negative; use ~t for logical not, "
+                                "or t.float() for numbers") from None
+            raise
 
     neg = negative = __neg__            # PyTorch's names for -t
 
@@ -736,10 +764,10 @@ class Tensor(Node):
         return other
 
     # comparisons give boolean tensors (no gradient), elementwise like numpy and PyTorch
-    def __lt__(self, other: Any) -> Tensor: return Tensor(self.data < self._operand(other).data)
-    def __le__(self, other: Any) -> Tensor: return Tensor(self.data <= self._operand(other).data)
-    def __gt__(self, other: Any) -> Tensor: return Tensor(self.data > self._operand(other).data)
-    def __ge__(self, other: Any) -> Tensor: return Tensor(self.data >= self._operand(other).data)
+    def __lt__(self, other: Any) -> Tensor: return self._compare(np.less, "<", other)
+    def __le__(self, other: Any) -> Tensor: return self._compare(np.less_equal, "<=", other)
+    def __gt__(self, other: Any) -> Tensor: return self._compare(np.greater, ">", other)
+    def __ge__(self, other: Any) -> Tensor: return self._compare(np.greater_equal, ">=", other)
 
     def __eq__(self, other: Any) -> Any:            # type: ignore[override]
         return self._compare(np.equal, "==", other)
@@ -754,14 +782,14 @@ class Tensor(Node):
     def _compare(self, ufunc: Any, symbol: str, other: Any) -> Any:
         try:
             other = self._operand(other)
-        except TypeError:
+        except TypeError as error:
+            _refuse_value(symbol, error, other)
             return NotImplemented                   # t == None, t == "text": Python says False
         try:
-            np.broadcast_shapes(self.shape, other.shape)
+            return Tensor(ufunc(self.data, other.data))
         except ValueError:
-            raise ValueError(f"{symbol}: shapes {self.shape} and {other.shape} cannot be "
-                             f"broadcast together") from None
-        return Tensor(ufunc(self.data, other.data))
+            _refuse_unbroadcastable(symbol, self, other)
+            raise
 
     # & | ^ ~ of conditions (bool tensors) or integers: constants too, as in numpy and PyTorch:
     # `((ids >= 0) & (ids < vocab_size)).all()`
@@ -778,7 +806,8 @@ class Tensor(Node):
     def _logical(self, ufunc: Any, symbol: str, other: Any) -> Any:
         try:
             other = self._operand(other)
-        except TypeError:
+        except TypeError as error:
+            _refuse_value(symbol, error, other)
             return NotImplemented
         if not {self.data.dtype.kind, other.data.dtype.kind} <= set("biu"):
             raise TypeError(f"{symbol}: needs bool or integer tensors, got dtypes "
@@ -836,8 +865,7 @@ class Tensor(Node):
         >>> Tensor([1.0, 2.0]).isclose(Tensor([1.0 + 1e-7, 2.1])).tolist()
         [True, False]
         """
-        other = self._operand(other)
-        return Tensor(np.isclose(self.data, other.data, rtol, atol, equal_nan))
+        return self._close("isclose", other, rtol, atol, equal_nan)
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
@@ -846,7 +874,20 @@ class Tensor(Node):
         >>> Tensor([1.0, 2.0]).allclose(Tensor([1.0, 2.0 + 1e-6]))
         True
         """
-        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+        return bool(self._close("allclose", other, rtol, atol, equal_nan).data.all())
+
+    def _close(self, name: str, other: Any, rtol: float, atol: float, equal_nan: bool
+               ) -> Tensor:
+        try:
+            other = self._operand(other)
+        except TypeError as error:
+            _refuse_value(name, error, other)
+            raise
+        try:
+            return Tensor(np.isclose(self.data, other.data, rtol, atol, equal_nan))
+        except ValueError:
+            _refuse_unbroadcastable(name, self, other)
+            raise
 
     # -- elementwise functions -----------------------------------------------------------------
 
@@ -1000,6 +1041,8 @@ class Tensor(Node):
         bounds = []
         for bound in (min, max):
             if isinstance(bound, Node):
+                if not isinstance(bound, Tensor):
+                    raise TypeError(f"{name}: {_MIXED_ENGINES}")
                 if bound._fn is not None and graph.grad_mode.enabled:
                     raise TypeError(f"{name}: a bound that {bound._history()} gets no gradient "
                                     f"here; write x.maximum(low).minimum(high), whose gradients "
@@ -1187,10 +1230,8 @@ class Tensor(Node):
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
         axes = _axes(axis, self.data.ndim, op.name)
-        if op in (Max, Min) and self.data.size == 0 and (
-                axes is None or any(self.shape[a] == 0 for a in axes)):
-            raise ValueError(f"{op.name}: the tensor of shape {self.shape} is empty along the "
-                             f"reduced axes (the {op.name} of no numbers is undefined)")
+        if op in (Max, Min) and self.data.size == 0:
+            _refuse_empty(op.name, self.shape, axes)
         x = self
         # an integer tensor's logsumexp is a fraction: floated first (its mean needs no cast:
         # numpy already gives float64 for it)
@@ -1319,25 +1360,49 @@ class Tensor(Node):
         x = self._reduced("var", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             return x._exactly_in_float64().var(axis, keepdims, ddof).astype(_default_dtype)
-        axes = _axes(axis, x.data.ndim, "var")
-        n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        if n - ddof <= 0:
-            raise ValueError(f"var: {n} elements leave no degrees of freedom with ddof={ddof}")
-        d = x - x.mean(axes, keepdims=True)
-        return (d * d).sum(axes, keepdims) * (1.0 / (n - ddof))
+        d, axes, dof = x._deviations("var", axis, ddof)
+        try:
+            with np.errstate(over="raise"):
+                return (d * d).sum(axes, keepdims) * (1.0 / dof)
+        except FloatingPointError:
+            pass
+        # a square, or their sum, overflowed: each d² / dof is at most the variance, so their
+        # sum overflows only where the variance is beyond a float. (MulConst, as `* c` would
+        # also work out the slope for c, d · dvar, which can overflow though nobody asks for it)
+        e = apply(MulConst, (d,), 1.0 / math.sqrt(dof))
+        return (e * e).sum(axes, keepdims)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
         """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
         if pytorch:
             axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
-        var = self._reduced("std", dtype, out).var(axis, keepdims, ddof)
-        flat = var.data == 0
-        if not flat.any():
-            return var.sqrt()
-        # sqrt's slope is infinite at 0 and every deviation is 0 there, which would make NaN:
-        # take sqrt(var + 1) * 0 at those places instead, whose slope is 0 (PyTorch's value)
-        return (var + flat).sqrt() * ~flat
+        x = self._reduced("std", dtype, out)
+        if x.data.dtype.kind != "f":
+            return _root(x.var(axis, keepdims, ddof))
+        try:
+            with np.errstate(over="raise", under="raise"):
+                return _root(x.var(axis, keepdims, ddof))
+        except FloatingPointError:
+            pass
+        # a square under- or overflowed (1e-30 ** 2 is 0, 1e20 ** 2 inf, in float32), though
+        # the deviation is a float: std = s · sqrt(Σ (d/s)² / (n - ddof)), s the largest |d|
+        # (a constant: any s gives the same function), as BLAS's nrm2 scales its sum
+        d, axes, dof = x._deviations("std", axis, ddof)
+        s = np.abs(d.data).max(axis=axes, keepdims=True, initial=0)
+        s = np.where((s > 0) & (s < math.inf), s, 1).astype(d.data.dtype)   # 1 at 0 and inf
+        e = d / s
+        root = _root((e * e).sum(axes, keepdims) * (1.0 / dof))
+        return root * s.reshape(root.shape)
+
+    def _deviations(self, name: str, axis: Any, ddof: int) -> tuple[Tensor, Any, int]:
+        """(x - mean, the axes, n - ddof) for var and std along `axis`."""
+        axes = _axes(axis, self.data.ndim, name)
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        if n - ddof <= 0:
+            raise ValueError(f"{name}: {n} elements leave no degrees of freedom with "
+                             f"ddof={ddof}")
+        return self - self.mean(axes, keepdims=True), axes, n - ddof
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                   keepdim: bool | None = None) -> Tensor:
@@ -1357,8 +1422,8 @@ class Tensor(Node):
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
         return apply(LogSoftmax, (self._floating(),), axis)
 
-    def argmax(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> Tensor:
+    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Tensor:
         """Indices of the maxima, as an int64 Tensor (a constant: indices have no gradient),
         as PyTorch's; it indexes tensors and arrays and compares with numpy labels.
 
@@ -1368,16 +1433,31 @@ class Tensor(Node):
         >>> (out.argmax(dim=1) == np.array([1, 1])).float().mean().item()
         0.5
         """
-        axis, keepdims = _torch_names("argmax", axis, False, dim, keepdim)
-        return _index_tensor(self.data.argmax(axis=axis, keepdims=keepdims))
+        return self._arg_extreme("argmax", axis, keepdims, dim, keepdim)
 
-    def argmin(self, axis: Any = None, *, dim: Any = None, keepdim: bool | None = None
-               ) -> Tensor:
+    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Tensor:
         """Indices of the minima, as an int64 Tensor (a constant; see `argmax`)."""
-        axis, keepdims = _torch_names("argmin", axis, False, dim, keepdim)
-        return _index_tensor(self.data.argmin(axis=axis, keepdims=keepdims))
+        return self._arg_extreme("argmin", axis, keepdims, dim, keepdim)
 
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def _arg_extreme(self, name: str, axis: Any, keepdims: bool, dim: Any,
+                     keepdim: bool | None) -> Tensor:
+        """argmax or argmin (`name`) over one axis, or over all elements as one flat row."""
+        axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
+        if axis is not None:
+            if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+                raise TypeError(f"{name}: the axis must be one int (or None: all elements as "
+                                f"one row), got {axis!r}")
+            (axis,) = _axes(axis, max(self.data.ndim, 1), name)   # (0-d: dim 0 or -1)
+            if self.data.ndim == 0:
+                axis = None
+        if self.data.size == 0:
+            _refuse_empty(name, self.shape, None if axis is None else (axis,))
+        found = self.data.argmax if name == "argmax" else self.data.argmin
+        return _index_tensor(found(axis=axis, keepdims=bool(keepdims)))
+
+    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
         """PyTorch's `amax`: the largest element over `dim` (an int, a tuple, or all axes);
         the gradient is shared evenly among tied maxima (as PyTorch's amax; `max(dim=)` gives
         it to the one it picks).
@@ -1386,13 +1466,17 @@ class Tensor(Node):
         >>> x.amax(dim=1).sum().backward(); x.grad
         array([[0. , 0.5, 0.5]], dtype=float32)
         """
+        dim, keepdim = _numpy_names("amax", dim, keepdim, axis, keepdims)
         return self._reduce(Max, None if dim == () else dim, keepdim)
 
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool = False) -> Tensor:
         """PyTorch's `amin`: the smallest element over `dim` (see `amax`)."""
+        dim, keepdim = _numpy_names("amin", dim, keepdim, axis, keepdims)
         return self._reduce(Min, None if dim == () else dim, keepdim)
 
-    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+             out: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
         """The product over `dim` (all elements by default). Its slope for an element is the
         product of the others in its slice, also where some are 0 (no division by 0: one 0
         gets the product of the rest, two or more make every slope 0), as in PyTorch. Integers
@@ -1402,20 +1486,25 @@ class Tensor(Node):
         >>> x.prod().backward(); x.grad
         array([0., 6., 0.], dtype=float32)
         """
-        x = self._reduced("prod", dtype, None)
+        dim, keepdim = _numpy_names("prod", dim, keepdim, axis, keepdims)
+        x = self._reduced("prod", dtype, out)
         if x.data.dtype.kind in "biu":      # as PyTorch: int64 (numpy's uint8 would stay uint)
             return Tensor(x.data.prod(axis=_axes(dim, x.ndim, "prod"), keepdims=keepdim,
                                       dtype=np.int64))
         return apply(Prod, (x,), (_axes(dim, x.ndim, "prod"), bool(keepdim)))
 
-    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, out: Any = None,
+               axis: int | None = None) -> Tensor:
         """The running sum along `dim`: element i is the sum of elements 0..i. Its gradient is
         the upstream gradient's running sum from the end. Integers and bools sum in int64.
 
         >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(dim=-1).tolist()
         [[1.0, 3.0, 6.0]]
         """
-        x = self._reduced("cumsum", dtype, None)
+        dim, _ = _numpy_names("cumsum", dim, False, axis, False)
+        if dim is None:
+            raise TypeError("cumsum: give the axis to sum along: dim= (or numpy's axis=)")
+        x = self._reduced("cumsum", dtype, out)
         (axis,) = _axes(dim, max(x.data.ndim, 1), "cumsum")   # (a 0-d tensor: dim 0 or -1)
         if x.data.ndim == 0:
             return x.reshape(1).cumsum(0).reshape(())
@@ -1424,7 +1513,7 @@ class Tensor(Node):
         return apply(Cumsum, (x,), axis)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
-             dtype: Any = None) -> Tensor:
+             dtype: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
         """PyTorch's `t.norm(p, dim, keepdim)`: the vector p-norm (Σ |x|^p)^(1/p) over `dim`
         (all elements by default, as one vector): p = 2 or "fro" (the default: the Frobenius
         norm, which is the 2-norm of all the elements), 1, any other number, inf (the largest
@@ -1446,12 +1535,11 @@ class Tensor(Node):
                                                         if p == "nuc" else ""))
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
             raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
+        dim, keepdim = _numpy_names("norm", dim, keepdim, axis, keepdims)
         x = self._reduced("norm", dtype, None)._floating()
         axes = _axes(None if dim == () else dim, x.data.ndim, "norm")
-        if p in (math.inf, -math.inf) and x.data.size == 0 and (
-                axes is None or any(x.shape[a] == 0 for a in axes)):
-            raise ValueError(f"norm: the {p}-norm of no numbers is undefined (the tensor of "
-                             f"shape {x.shape} is empty along the reduced axes)")
+        if p in (math.inf, -math.inf) and x.data.size == 0:
+            _refuse_empty("norm", x.shape, axes, f"{p}-norm")
         return apply(VectorNorm, (x,), (_python_number(p), axes, bool(keepdim)))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False
@@ -1520,13 +1608,15 @@ class Tensor(Node):
         [True, False]
         """
         axis, keepdims = _torch_names("all", axis, keepdims, dim, keepdim)
-        return Tensor(self._reduced("all", None, out).data.all(axis=axis, keepdims=keepdims))
+        axes = _axes(axis, self.data.ndim, "all")
+        return Tensor(self._reduced("all", None, out).data.all(axis=axes, keepdims=keepdims))
 
     def any(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
             dim: Any = None, keepdim: bool | None = None) -> Tensor:
         """Whether some element is true (nonzero), as a bool Tensor (a constant): see `all`."""
         axis, keepdims = _torch_names("any", axis, keepdims, dim, keepdim)
-        return Tensor(self._reduced("any", None, out).data.any(axis=axis, keepdims=keepdims))
+        axes = _axes(axis, self.data.ndim, "any")
+        return Tensor(self._reduced("any", None, out).data.any(axis=axes, keepdims=keepdims))
 
     def multinomial(self, num_samples: int, replacement: bool = False, *,
                     generator: Any = None) -> Tensor:
@@ -1537,10 +1627,17 @@ class Tensor(Node):
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
+        return self._reshaped("reshape", shape)
+
+    def _reshaped(self, name: str, shape: tuple) -> Tensor:
+        """reshape or view (`name`) to `shape`: sizes >= 0, or -1 once for the size to infer."""
         try:
-            return apply(Reshape, (self,), _shape_args(shape))
+            shape = _shape_args(shape)
+            if min(shape, default=0) < -1:          # numpy would take -2 as -1
+                raise ValueError("a size below -1")
+            return apply(Reshape, (self,), shape)
         except (ValueError, TypeError) as error:
-            raise _reshape_error("reshape", self, shape, error) from None
+            raise _reshape_error(name, self, shape, error) from None
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
                 end_dim: int | None = None) -> Tensor:
@@ -1616,10 +1713,7 @@ class Tensor(Node):
         Traceback (most recent call last):
         ValueError: view: cannot reshape a tensor of shape (2, 3, 4) (24 elements) into (5, -1)
         """
-        try:
-            return apply(Reshape, (self,), _shape_args(shape))
-        except (ValueError, TypeError) as error:
-            raise _reshape_error("view", self, shape, error) from None
+        return self._reshaped("view", shape)
 
     def permute(self, *axes: Any) -> Tensor:
         """PyTorch's name for `transpose` with every axis given: `x.permute(0, 2, 3, 1)`.
@@ -1764,18 +1858,14 @@ class Tensor(Node):
         >>> Tensor([1, 2, 3, 4]).roll(1).tolist(), Tensor([[1, 2], [3, 4]]).roll(1, 0).tolist()
         ([4, 1, 2, 3], [[3, 4], [1, 2]])
         """
-        many = not isinstance(shifts, numbers.Integral)
-        shift_list = tuple(shifts) if many else (shifts,)
-        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
-                   for s in shift_list):
-            raise TypeError(f"roll: shifts must be an int or a tuple of ints, got {shifts!r}")
+        shift_list = _ints_or_one("roll", "shifts", shifts)
         shift_list = tuple(int(s) for s in shift_list)
         if dims is None:
             if len(shift_list) != 1:
                 raise ValueError(f"roll: {len(shift_list)} shifts need as many dims, got none "
                                  f"(with no dims the tensor rolls as one row, by one shift)")
             return apply(Roll, (self,), (shift_list, None))
-        dim_list = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+        dim_list = _ints_or_one("roll", "dims", dims)
         if len(dim_list) != len(shift_list):
             raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must be of one length")
         axes = tuple(_axes(d, self.data.ndim, "roll")[0] for d in dim_list)
@@ -1842,9 +1932,8 @@ class Tensor(Node):
                 raise ValueError(f"split: split_size must be a positive int, got {size}")
             sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
         else:
-            sizes = list(size)
-            if not all(isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= 0
-                       for k in sizes) or sum(sizes) != n:
+            sizes = list(_ints_or_one("split", "split_size_or_sections", size))
+            if any(k < 0 for k in sizes) or sum(sizes) != n:
                 raise ValueError(f"split: the sizes {size} must be ints >= 0 that add up to "
                                  f"{n}, the length of dim {dim} (shape {self.shape})")
         starts = np.cumsum([0] + sizes)
@@ -2117,10 +2206,20 @@ class Tensor(Node):
         self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
                                               "build the tensor with where()")
         index = _raw_index(index)
+        new = value.data if isinstance(value, Node) else value
         try:
-            self.data[index] = value.data if isinstance(value, Node) else value
+            self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except ValueError:
+            target, given = self.data[index].shape, np.shape(new)
+            try:
+                np.broadcast_shapes(target, given)
+            except ValueError:
+                raise ValueError(f"setitem: t[index] = value on a tensor of shape {self.shape}: "
+                                 f"the index picks a part of shape {target}, and a value of "
+                                 f"shape {given} does not broadcast to it") from None
+            raise
         self._changed_in_place()
 
     # -- graph ---------------------------------------------------------------------------------
@@ -2305,6 +2404,16 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f"the parameters, or compute the output again after the change")
 
 
+def _root(var: Tensor) -> Tensor:
+    """sqrt(var), with slope 0 where var is 0 (all the numbers equal), as PyTorch's std. sqrt's
+    slope is infinite at 0 and every deviation is 0 there, which would make NaN: there it is
+    sqrt(var + 1) * 0 instead, whose slope is 0."""
+    flat = var.data == 0
+    if not flat.any():
+        return var.sqrt()
+    return (var + flat).sqrt() * ~flat
+
+
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:
     """The error of `x.reshape(*shape)` (or view, view_as, ...: `name`, the method called) that
     numpy refused with `error`: sizes that are not ints, or that do not fit x's elements."""
@@ -2318,8 +2427,23 @@ def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exce
                          f"{shape if len(shape) != 1 else shape[0]!r}")
     if isinstance(error, TypeError):                    # not the shape's fault: as it was
         return error
+    if min(shape, default=0) < -1:
+        return ValueError(f"{name}: invalid size {min(shape)} in the shape {shape}: a size is "
+                          f"an int >= 0, or -1 (once) for the size to infer")
     return ValueError(f"{name}: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                       f"into {shape}")
+
+
+def _ints_or_one(op: str, name: str, value: Any) -> tuple:
+    """The argument `name` of `op`, an int or a sequence of ints, as a tuple of ints."""
+    many = not isinstance(value, numbers.Integral)
+    try:
+        values = tuple(value) if many else (value,)
+    except TypeError:
+        values = (value,)
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a sequence of ints, got {value!r}")
+    return tuple(int(v) for v in values)
 
 
 def _index_tensor(indices: Any) -> Tensor:
@@ -2390,12 +2514,39 @@ def _refuse_integer_division_by_zero(dividend: Any, divisor: Any, symbol: str) -
 def _floor_divide(a: Any, b: Any) -> Tensor:
     """a // b as a constant Tensor (see `Tensor.__floordiv__`), in the dtype a + b would have."""
     like = a if isinstance(a, Tensor) else b
-    a, b = like._operand(a), like._operand(b)
+    try:
+        a, b = like._operand(a), like._operand(b)
+    except TypeError as error:
+        _refuse_value("//", error, a, b)
+        raise
     if a.data.dtype != b.data.dtype:
         a, b = _promote(a, b)
+    _refuse_unbroadcastable("//", a, b)         # (before the check for a divisor of 0)
     _refuse_integer_division_by_zero(a, b, "//")
     with np.errstate(divide="ignore", invalid="ignore"):    # x // 0.0 is ±inf or NaN
         return Tensor(np.floor_divide(a.data, b.data))
+
+
+def _refuse_unbroadcastable(name: str, a: Tensor, b: Tensor) -> None:
+    """A ValueError naming the op `name` if the shapes of `a` and `b` do not broadcast together
+    (called where numpy refused them, so that its message names no op)."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         f"together") from None
+
+
+_MIXED_ENGINES = ("cannot combine a Tensor with a Value: a Value is one number of the scalar "
+                  "engine; use Tensor(v.data) for its number (no gradient flows back to the "
+                  "Value), or keep to one engine (Values throughout, or Tensors)")
+
+
+def _refuse_value(name: str, error: TypeError, *operands: Any) -> None:
+    """`error` (`_operand`'s refusal of a Value) again, naming the op `name` that was given one
+    among its `operands`."""
+    if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in operands):
+        raise TypeError(f"{name}: {error}") from None
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -2551,11 +2702,15 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of `a` where `condition` holds, else of `b` (condition gets no gradient)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    if isinstance(b, Tensor) and not isinstance(a, Tensor):
-        a = b._operand(a)                   # a number takes the tensor's dtype, either side
-    else:
-        a = _as_tensor(a)
-        b = a._operand(b)
+    try:
+        if isinstance(b, Tensor) and not isinstance(a, Tensor):
+            a = b._operand(a)               # a number takes the tensor's dtype, either side
+        else:
+            a = _as_tensor(a)
+            b = a._operand(b)
+    except TypeError as error:
+        _refuse_value("where", error, a, b)
+        raise
     if a.data.dtype != b.data.dtype:
         a, b = _promote(a, b)
     try:

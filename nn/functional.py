@@ -293,7 +293,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     default dim=1: for two vectors pass dim=0.
 
     >>> cosine_similarity(Tensor([[1.0, 0.0], [1.0, 1.0]]), Tensor([[1.0, 1.0]])).tolist()
-    [0.7071067690849304, 1.0000001192092896]
+    [0.7071067690849304, 0.9999999403953552]
     >>> # float32: cos 45°, and 1 to within a rounding
     """
     name = "cosine_similarity"
@@ -303,7 +303,10 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     (axis,) = _axes(dim, len(shape), name)
     a = a if a.shape == shape else a.broadcast_to(shape)
     b = b if b.shape == shape else b.broadcast_to(shape)
-    return (a * b).sum(axis) / (_norm(a, 2.0, axis, False, eps) * _norm(b, 2.0, axis, False, eps))
+    # each scaled by its norm before the products, which then stay within [-1, 1]: a · b
+    # itself overflows at 1e20 in float32, where the cosine is a plain number
+    a, b = a / _norm(a, 2.0, axis, True, eps), b / _norm(b, 2.0, axis, True, eps)
+    return (a * b).sum(axis)
 
 
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
@@ -338,38 +341,10 @@ def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tenso
 
 def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None
           ) -> Tensor:
-    """‖x‖_p along `axis`, or max(‖x‖_p, floor). The root never gets 0, whose slope is inf
-    (0 · inf = NaN): the floor is applied to Σ|x|^p (as floor^p) before the root, which gives
-    the same number, and without a floor a zero vector's norm is set to 0 with slope 0, as
-    PyTorch's."""
-    if p == math.inf:
-        largest = x.abs().max(axis, keepdims=keepdims)
-        return largest if floor is None else largest.clip(min=floor)
-    total = _powered(x, p).sum(axis, keepdims=keepdims)
-    if p == 1:
-        return total if floor is None else total.clip(min=floor)
-    zero = None
-    if floor is not None:
-        total = total.clip(min=floor ** p)
-    elif (total.data == 0).any():               # the root of 1 there, replaced by 0
-        zero = total.data == 0
-        total = where(zero, 1.0, total)
-    root = total.sqrt() if p == 2 else total ** (1.0 / p)
-    return root if zero is None else where(zero, 0.0, root)
-
-
-def _powered(x: Tensor, p: float) -> Tensor:
-    """|x|^p (x · x for p = 2). For p < 1, whose slope at 0 is infinite, 0 there with slope 0,
-    as PyTorch's norm has it."""
-    if p == 2:
-        return x * x
-    size = x.abs()
-    if p == 1:
-        return size
-    zero = size.data == 0
-    if p > 1 or not zero.any():
-        return size ** p
-    return where(zero, 0.0, where(zero, 1.0, size) ** p)
+    """‖x‖_p along `axis` (Tensor.norm: no power under- or overflows where the norm is a
+    float, and a zero vector's norm 0 has slope 0, as PyTorch's), or max(‖x‖_p, floor)."""
+    norm = x.norm(p, axis, keepdims)
+    return norm if floor is None else norm.clip(min=floor)
 
 
 def _norm_order(name: str, p: Any) -> float:
@@ -918,6 +893,9 @@ def _tensor(name: str, x: Any, values_too: bool = False) -> Tensor:
 def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Any]:
     """Prediction as a Tensor and target as a Tensor or an array of its dtype, same shapes."""
     pred = _tensor(name, pred, values_too=True)
+    if pred.dtype.kind == "b" and np.asarray(getattr(target, "data", target)).dtype.kind == "b":
+        raise TypeError(f"{name}: the prediction and the target are both bool tensors, which "
+                        f"have no difference; convert first: pred.float()")
     if not isinstance(target, Tensor):
         target = np.asarray(target)
         if target.dtype.kind not in "biuf":

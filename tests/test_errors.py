@@ -8,6 +8,7 @@ import pytest
 
 from autograd import Function, Tensor, Value
 from autograd import functional as F
+from nn import functional as NF
 
 from conftest import strict, t64
 
@@ -350,3 +351,92 @@ def test_a_tensor_of_values_is_refused_with_the_way_to_take_their_numbers():
     with pytest.raises(TypeError, match=r"Tensor: got Values among the data; .*"
                                         r"Tensor\(\[v\.data for v in values\]\)"):
         Tensor([Value(1.0), Value(2.0)])
+
+
+# Each mistake below gave numpy's or Python's own words (an AxisError, "operands could not be
+# broadcast together", "'float' object is not iterable", ...), naming no op.
+_x23 = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.argmax(5), ValueError, r"^argmax: axis 5 is out of range for a tensor with 2 "),
+    (lambda x: x.argmin(-5), ValueError, r"^argmin: axis -5 is out of range"),
+    (lambda x: x.argmax(dim=5), ValueError, r"^argmax: axis 5 is out of range"),
+    (lambda x: x.argmax(1.0), TypeError, r"^argmax: the axis must be one int .*got 1.0"),
+    (lambda x: Tensor(np.zeros((0, 3))).argmax(0), ValueError,
+     r"^argmax: the tensor of shape \(0, 3\) is empty along the reduced axes \(the argmax of "
+     r"no numbers is undefined\)"),
+    (lambda x: Tensor(np.zeros((0, 3))).argmin(), ValueError, r"^argmin: the tensor .* empty"),
+    (lambda x: (x > 0).all(5), ValueError, r"^all: axis 5 is out of range"),
+    (lambda x: (x > 0).any(dim=-3), ValueError, r"^any: axis -3 is out of range"),
+    (lambda x: x.roll(1, 1.0), TypeError, r"^roll: dims must be an int or a sequence of ints, "
+                                          r"got 1.0"),
+    (lambda x: x.roll(0.5, 1), TypeError, r"^roll: shifts must be an int .*got 0.5"),
+    (lambda x: x.split(1.5, 1), TypeError, r"^split: split_size_or_sections must be an int or "
+                                           r"a sequence of ints, got 1.5"),
+    (lambda x: x.reshape(-2, 3), ValueError, r"^reshape: invalid size -2 in the shape \(-2, 3\)"),
+    (lambda x: x.view((3, -4)), ValueError, r"^view: invalid size -4 in the shape \(3, -4\)"),
+])
+def test_axes_sizes_and_arguments_are_checked_by_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call(_x23)
+
+
+@pytest.mark.parametrize("symbol, call", [
+    ("<", lambda x, y: x < y), ("<=", lambda x, y: x <= y), (">", lambda x, y: x > y),
+    (">=", lambda x, y: x >= y), ("//", lambda x, y: x // y),
+    ("isclose", lambda x, y: x.isclose(y)), ("allclose", lambda x, y: x.allclose(y))])
+def test_comparisons_with_shapes_that_do_not_broadcast_name_the_op(symbol, call):
+    y = Tensor(np.ones((3, 2), np.float32))
+    with pytest.raises(ValueError, match=rf"^{symbol}: shapes \(2, 3\) and \(3, 2\) cannot be "
+                                         rf"broadcast together"):
+        call(_x23, y)
+
+
+def test_setitem_with_a_value_of_the_wrong_shape_names_both_shapes():
+    t = Tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"^setitem: t\[index\] = value on a tensor of shape "
+                                         r"\(2, 3\): the index picks a part of shape \(3,\), and "
+                                         r"a value of shape \(4,\) does not broadcast to it"):
+        t[0] = np.ones(4)
+    t[0] = np.zeros(3)                          # what fits is written
+    assert t.tolist() == [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+
+
+def test_bool_tensors_have_no_negative_difference_or_negative_power():
+    flags = Tensor(np.array([True, False]))
+    with pytest.raises(TypeError, match=r"^neg: a bool tensor has no negative; use ~t"):
+        -flags
+    with pytest.raises(TypeError, match=r"^sub: not defined for two bool tensors"):
+        flags - flags
+    with pytest.raises(ValueError, match=r"^pow: a bool tensor \(dtype bool\) to the negative "
+                                         r"power -1"):
+        flags ** -1
+    with pytest.raises(TypeError, match=r"^mse_loss: the prediction and the target are both "
+                                        r"bool tensors"):
+        NF.mse_loss(flags, flags)
+    assert (~flags).tolist() == [False, True] and (-flags.float()).tolist() == [-1.0, -0.0]
+
+
+_ENGINES = (r"cannot combine a Tensor with a Value: a Value is one number of the scalar engine; "
+            r"use Tensor\(v.data\) for its number \(no gradient flows back to the Value\), or "
+            r"keep to one engine")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("add", lambda x, v: x + v), ("add", lambda x, v: v + x), ("mul", lambda x, v: x * v),
+    ("maximum", lambda x, v: x.maximum(v)), ("==", lambda x, v: x == v),
+    ("==", lambda x, v: v == x), ("<", lambda x, v: x < v), ("isclose", lambda x, v: x.isclose(v)),
+    ("//", lambda x, v: x // v), ("clamp", lambda x, v: x.clamp(v)),
+    ("where", lambda x, v: F.where(x.data > 0, x, v))])
+def test_a_value_among_tensor_operands_is_refused_by_the_op_with_the_way_out(name, call):
+    with pytest.raises(TypeError, match=rf"^{name}: {_ENGINES}"):
+        call(_x23, Value(1.0))
+
+
+def test_functions_given_a_value_say_it_is_a_value():
+    with pytest.raises(TypeError, match=r"^linear: works on Tensors, got a Value"):
+        F.linear(Value(1.0), Tensor(np.ones((4, 3), np.float32)))
+    with pytest.raises(TypeError, match=r"^binary_cross_entropy_with_logits: the target is a "
+                                        r"Value, one number of the scalar engine"):
+        NF.binary_cross_entropy_with_logits(_x23, Value(1.0))

@@ -17,7 +17,7 @@ from autograd import Tensor, Value
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Softplus
-from conftest import strict
+from conftest import strict, t64
 
 
 # Tolerances of the saturation tests: float64 near its rounding; float32 loose, because these
@@ -229,3 +229,85 @@ def test_softmax_of_extreme_and_fully_masked_rows_is_silent():
     np.testing.assert_array_equal(p[0], [1.0, 0.0, 0.0])
     assert np.isnan(p[1]).all()
     assert losses[0] == 0.0 and np.isnan(losses[1])
+
+
+# Norms, std/var and the cosine where the squares under- or overflow though the answer is a
+# plain float: 1e-200 ** 2 is 0 in float64, and in float32 1e-30 ** 2 is 0 and 1e20 ** 2 inf.
+# The truth is float64 arithmetic on numbers scaled to 1 (exact for powers of the scale).
+EXTREMES = [(np.float64, 1e-200), (np.float64, 1e200), (np.float32, 1e-30), (np.float32, 1e20)]
+ROWS = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype, scale", EXTREMES)
+@pytest.mark.parametrize("p", [2, 3])
+def test_norm_of_tiny_and_huge_vectors_is_the_scaled_norm_with_its_gradient(dtype, scale, p):
+    x = Tensor((ROWS * scale).astype(dtype), requires_grad=True)
+    with strict():
+        norm = x.norm(p, dim=1)
+        norm.sum().backward()
+    unit = (np.abs(ROWS) ** p).sum(axis=1) ** (1 / p)              # the norms of ROWS
+    np.testing.assert_allclose(norm.data, unit * scale, rtol=RTOL[dtype])
+    slope = np.sign(ROWS) * (np.abs(ROWS) / np.maximum(unit, 1)[:, None]) ** (p - 1)
+    np.testing.assert_allclose(x.grad, slope, rtol=RTOL[dtype], atol=1e-7)   # 0 at zeros
+    whole = Tensor((ROWS * scale).astype(dtype)).norm()              # all elements, p = 2
+    np.testing.assert_allclose(whole.item(), math.sqrt((ROWS ** 2).sum()) * scale,
+                               rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1e200), (np.float32, 1e20)])
+def test_normalize_and_pairwise_distance_of_huge_vectors(dtype, scale):
+    import nn.functional as NF
+    x = Tensor((ROWS[:2] * scale).astype(dtype), requires_grad=True)
+    with strict():
+        unit = NF.normalize(x)
+        distance = NF.pairwise_distance(x, Tensor(np.zeros((2, 3), dtype)), eps=0.0)
+    np.testing.assert_allclose(unit.data, ROWS[:2] / np.linalg.norm(ROWS[:2], axis=1,
+                                                                    keepdims=True),
+                               rtol=RTOL[dtype])
+    np.testing.assert_allclose(distance.data, np.linalg.norm(ROWS[:2], axis=1) * scale,
+                               rtol=RTOL[dtype])
+
+
+SPREAD = np.array([1.0, -1.0, 0.5])        # mean 1/6; PyTorch: std 0.8498 (n), var 0.7222
+
+
+@pytest.mark.parametrize("scale", [1e20, 2e19, 1e-30])
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float32_std_of_huge_and_tiny_numbers_is_finite_with_its_gradient(scale, ddof):
+    """PyTorch's numbers: std 8.498e19 at 1e20 and 8.498e-31 at 1e-30 (n divisor), where the
+    squares overflow to inf (std inf, slope 0) or underflow to 0 (std 0, slope 0)."""
+    d = SPREAD - SPREAD.mean()
+    std = math.sqrt((d ** 2).sum() / (3 - ddof))
+    x = Tensor((SPREAD * scale).astype(np.float32), requires_grad=True)
+    with strict():
+        y = x.std(ddof=ddof)
+        y.backward()
+    np.testing.assert_allclose(y.item(), std * scale, rtol=1e-5)
+    np.testing.assert_allclose(x.grad, d / (3 - ddof) / std, rtol=1e-5)
+
+
+def test_float32_var_whose_squares_overflow_but_which_is_a_float():
+    """(2e19)² overflows float32; the variance 2.89e38 (PyTorch's) does not."""
+    d = SPREAD - SPREAD.mean()
+    x = Tensor((SPREAD * 2e19).astype(np.float32), requires_grad=True)
+    with strict():
+        y = x.var()
+        y.backward()
+    np.testing.assert_allclose(y.item(), (d ** 2).mean() * 4e38, rtol=1e-5)
+    np.testing.assert_allclose(x.grad, 2 * d / 3 * 2e19, rtol=1e-5)
+
+
+def test_float32_cosine_similarity_of_huge_vectors():
+    """x · y is 3e40 here, beyond float32: NaN with NaN gradients and overflow warnings before;
+    the cosine is 8/9."""
+    import nn.functional as NF
+    a, b = np.array([[2.0, -2.0, 1.0]]), np.array([[1.0, -2.0, 2.0]])
+    x, y = (Tensor((v * 5e19).astype(np.float32), requires_grad=True) for v in (a, b))
+    with strict():
+        c = NF.cosine_similarity(x, y)
+        c.sum().backward()
+    np.testing.assert_allclose(c.data, [8 / 9], rtol=1e-6)
+    x64, y64 = t64(a), t64(b)                       # the same at scale 1, in float64
+    NF.cosine_similarity(x64, y64).sum().backward()
+    np.testing.assert_allclose(x.grad * 5e19, x64.grad, rtol=1e-5)
+    np.testing.assert_allclose(y.grad * 5e19, y64.grad, rtol=1e-5)

@@ -269,3 +269,31 @@ def test_sort_and_topk_of_a_0d_tensor_and_their_errors():
         Tensor(np.zeros((3, 4))).topk(5)
     with pytest.raises(TypeError, match=r"sort: dim must be one int, got \(0, 1\)"):
         Tensor(np.zeros((3, 4))).sort((0, 1))
+
+
+# every reduction-like method takes numpy's axis=/keepdims= and PyTorch's dim=/keepdim= (the
+# var/std pair says its divisor too: see their own tests); those with an axis list each method
+_REDUCTIONS = ["sum", "mean", "max", "min", "amax", "amin", "prod", "norm", "logsumexp",
+               "argmax", "argmin", "all", "any"]
+_ALONG_AN_AXIS = ["cumsum", "softmax", "log_softmax"]         # (nothing to keep)
+
+
+@pytest.mark.parametrize("name", _REDUCTIONS)
+@pytest.mark.parametrize("keep", [False, True])
+def test_every_reduction_takes_axis_keepdims_and_dim_keepdim_alike(name, keep, rng):
+    x = Tensor(sample("distinct", (2, 3, 4), rng))
+    x = x > 0 if name in ("all", "any") else x
+    numpy_way = getattr(x, name)(axis=1, keepdims=keep)
+    torch_way = getattr(x, name)(dim=1, keepdim=keep)
+    torch_way = torch_way.values if isinstance(torch_way, tuple) else torch_way   # max(dim=)
+    assert numpy_way.shape == torch_way.shape == ((2, 1, 4) if keep else (2, 4))
+    np.testing.assert_array_equal(numpy_way.data, torch_way.data)
+    with pytest.raises(TypeError, match=rf"^{name}: got both axis=1 and dim=2"):
+        getattr(x, name)(axis=1, dim=2)
+
+
+@pytest.mark.parametrize("name", _ALONG_AN_AXIS)
+def test_every_op_along_an_axis_takes_axis_and_dim_alike(name, rng):
+    x = Tensor(sample("distinct", (2, 3, 4), rng))
+    np.testing.assert_array_equal(getattr(x, name)(axis=1).data, getattr(x, name)(dim=1).data)
+    np.testing.assert_array_equal(getattr(x, name)(axis=1).data, getattr(x, name)(1).data)

@@ -151,9 +151,10 @@ class PowConst(Op):
         try:                    # free until it raises: the hot path stays one power
             return power(x, c)  # (x ** c, with numpy's slow path for x < 0 avoided)
         except ValueError:      # numpy's words name neither the op nor the operands
-            if getattr(x, "dtype", None) is None or x.dtype.kind not in "iu":
+            if getattr(x, "dtype", None) is None or x.dtype.kind not in "biu":
                 raise
-            raise ValueError(f"pow: an integer tensor (dtype {x.dtype}) to the negative power "
+            kind = "a bool" if x.dtype.kind == "b" else "an integer"
+            raise ValueError(f"pow: {kind} tensor (dtype {x.dtype}) to the negative power "
                              f"{c} has no integer result; make it floating first: "
                              f"t.astype('float32') ** {c}") from None
 

@@ -160,6 +160,25 @@ class Cumsum(Op):
         return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
 
 
+def scaled_norm(x, p: float, axes, keepdims: bool):
+    """(Σ |x|^p)^(1/p) as m · (Σ (|x|/m)^p)^(1/p), m the largest |x|, as BLAS's nrm2 and hypot
+    compute it: for where the powers under- or overflow though the norm is a float (1e-200 ** 2
+    is 0 in float64, 1e20 ** 2 inf in float32). Every |x|/m is at most 1, so no power
+    overflows, and the largest is 1, so the sum does not underflow. (m = 0 or inf: the norm is
+    m; NaN stays NaN.)"""
+    a = np.abs(x)
+    m = a.max(axis=axes, keepdims=True, initial=0)
+    m = np.where((m > 0) & (m < math.inf), m, 1).astype(x.dtype)   # divide by 1 at 0 and inf
+    r = a / m
+    if p == 2:
+        norm = m * np.sqrt((r * r).sum(axis=axes, keepdims=True))
+    else:
+        with np.errstate(divide="ignore"):      # (0 ** -1, as in the forward)
+            norm = m * (r ** p).sum(axis=axes, keepdims=True) ** (1 / p)
+    return norm if keepdims else norm.reshape(
+        () if axes is None else tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
 class VectorNorm(Op):
     """(Σ |x|^p)^(1/p) over axes (ctx: p, axes, keepdims), max |x| for p = inf, min |x| for
     -inf, the count of nonzeros for p = 0;  d/dx = sign(x) (|x| / norm)^(p-1), which is x / norm
@@ -172,7 +191,11 @@ class VectorNorm(Op):
     def forward(ctx, x):
         p, axes, keepdims = ctx
         if p == 2:
-            return np.sqrt((x * x).sum(axis=axes, keepdims=keepdims))
+            try:
+                with np.errstate(over="raise", under="raise"):
+                    return np.sqrt((x * x).sum(axis=axes, keepdims=keepdims))
+            except FloatingPointError:          # a square under- or overflowed
+                return scaled_norm(x, 2, axes, keepdims)
         a = np.abs(x)
         if p == math.inf:
             return a.max(axis=axes, keepdims=keepdims)
@@ -182,8 +205,11 @@ class VectorNorm(Op):
             return (x != 0).sum(axis=axes, keepdims=keepdims).astype(x.dtype)
         if p == 1:
             return a.sum(axis=axes, keepdims=keepdims)
-        with np.errstate(divide="ignore"):      # 0 ** -1 = inf, whose sum gives a norm of 0
-            return (a ** p).sum(axis=axes, keepdims=keepdims) ** (1 / p)
+        try:                                    # (0 ** -1 = inf, whose sum gives a norm of 0)
+            with np.errstate(divide="ignore", over="raise", under="raise"):
+                return (a ** p).sum(axis=axes, keepdims=keepdims) ** (1 / p)
+        except FloatingPointError:              # a power under- or overflowed
+            return scaled_norm(x, p, axes, keepdims)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -201,5 +227,7 @@ class VectorNorm(Op):
         if p == 2:
             return (g * x / (out + off),)       # (x is 0 wherever the norm is)
         sign = sign_of(x) if isinstance(x, Node) else np.sign(x)
-        # |x| with 1 in place of 0 (its sign makes the slope 0 there, without 0 ** (p - 1))
-        return (g * sign * ((abs(x) + (x_ == 0)) / (out + off)) ** (p - 1) * ~off,)
+        # |x| / norm with 1 in place of 0 / norm (its sign makes the slope 0 there, without
+        # 0 ** (p - 1), nor (1 / a tiny norm) ** (p - 1), which can overflow)
+        norm = out + off
+        return (g * sign * ((abs(x) + (x_ == 0) * norm) / norm) ** (p - 1) * ~off,)
