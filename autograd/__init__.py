@@ -65,6 +65,12 @@ _SPELT_OTHERWISE = {
     "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
     "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",
+    **dict.fromkeys(("hessian", "jacobian", "vjp", "jvp", "hvp", "vmap", "gradgradcheck"), (
+        "in torch.func and torch.autograd.functional; glassgrad has no such function: build "
+        "it from autograd.grad, which composes: grad(grad(f)) for "
+        "second derivatives, a Hessian row by row, a Hessian-vector product as "
+        "grad(lambda x: (grad(f)(x) * v).sum())(x); check second order with "
+        "gradcheck(lambda x: grad(f)(x), x) (README, 'Beyond first order')")),
     "autograd": ("this module here: for torch.autograd.grad(y, x) call y.backward() and "
                  "read x.grad (create_graph=True to differentiate it again), or "
                  "autograd.grad(f)(x), which takes the function; torch.autograd.Function is "

@@ -17,8 +17,13 @@ dtype, as in `x * 0.1`; an int stays an int64 array (a count, an index), and num
 float32 times it float64: pass 2.0, not 2, to keep float32. A Function has one output: forward
 returns one number (Value inputs) or one array (Tensor inputs); an integer or boolean result
 wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value,
-an array of its shape for a Tensor. Write backward with operators and node methods (`*`, `@`,
-`.sum()`, ...) and it also serves higher-order gradients.
+an array of its shape for a Tensor. Backward also serves higher-order gradients if it is
+written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share (`.sum()`,
+`.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
+the higher-order pass with Tensors (Values). `x.exp()` exists only on a Tensor and `np.exp(x)`
+takes only an array: write such a slope from `out` where it can be (e^x's is `out`), or with
+`autograd.ops.payload_math.exp(x)`, which takes either. One ctx object serves one call: a ctx
+that forward writes into, passed to two calls, would hold the second call's values for both.
 
 >>> import numpy as np
 >>> from autograd import Function, Tensor
@@ -93,7 +98,12 @@ class Function(Op):
                         f"{cls.name}.apply(...) to run it on Values or Tensors")
 
     @classmethod
-    def apply(cls, *inputs: Any, ctx: Any = None) -> Node:
+    def apply(cls, *inputs: Any, ctx: Any = None, **settings: Any) -> Node:
+        if settings:
+            raise TypeError(f"{cls.name}.apply: got the keyword {', '.join(settings)}; a "
+                            f"Function takes its inputs by position and its settings in ctx: "
+                            f"{cls.name}.apply(x, ctx=...) (a number, a tuple, or "
+                            f"types.SimpleNamespace({next(iter(settings))}=...))")
         nodes = [x for x in inputs if isinstance(x, Node)]
         if not nodes:
             raise TypeError(f"{cls.name}.apply: needs at least one Value or Tensor input")
@@ -222,6 +232,13 @@ def _checked_backward(cls: type, backward: Any) -> Any:
             grads = backward(ctx, _read_only(g), _read_only(out), *map(_read_only, inputs))
         except AttributeError as error:
             _explain_no_ctx(cls, "backward", ctx, error)
+            if not isinstance(g, Node) and error.obj is not None and not isinstance(
+                    error.obj, Node) and error.name is not None and hasattr(Tensor, error.name):
+                raise AttributeError(   # x.exp() on the first-order pass's arrays
+                    f"{cls.name}.backward: {error} (for a first-order gradient it is called "
+                    f"with numpy arrays, or floats for Values, not Tensors: write it with "
+                    f"operators and `out`, or with functions that take either, such as "
+                    f"autograd.ops.payload_math.exp)") from error
             raise
         except ValueError as error:
             _explain_written(cls, "backward", error)

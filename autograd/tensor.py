@@ -301,11 +301,16 @@ class Tensor(Node):
         if g.shape != data.shape:
             op = child._fn
             if not op.broadcasting:
+                position = next(i for i, x in enumerate(child.parents) if x is node)
                 raise ValueError(
-                    f"{op.name}: backward produced a gradient of shape {g.shape} for an input "
-                    f"of shape {data.shape}")
+                    f"{op.name}.backward: gradient {position} has shape {g.shape}, but input "
+                    f"{position} has shape {data.shape}: a gradient has its input's shape (sum "
+                    f"it over the axes the input was broadcast along, e.g. g.sum(axis=0))")
             g = unbroadcast(g, data.shape, op.name)
         if g.dtype != data.dtype:
+            if g.dtype.kind == "c":         # (numpy would drop the imaginary part with a warning)
+                raise TypeError(f"{child._fn.name}.backward: a complex gradient (dtype {g.dtype}) "
+                                f"for an input of dtype {data.dtype}: gradients are real here")
             g = g.astype(data.dtype)
         if node._fn is Leaf and node.grad is None:
             if g.__class__ is _ndarray:

@@ -491,3 +491,62 @@ def test_a_backward_returning_its_g_gives_leaves_their_own_gradient():
     StraightThroughClip.apply(x).backward(np.array([2.0, 3.0]))
     x.grad *= 0.5
     assert x.grad.tolist() == [1.0, 1.5]
+
+
+def test_a_tensor_method_in_a_first_order_backward_says_why_it_fails():
+    """The mirror image: x.exp() serves the higher-order pass, but the first-order pass calls
+    backward with numpy arrays, which have no .exp(): the error says so and what works."""
+
+    class MethodExp(Function):
+        def forward(ctx, x):
+            return np.exp(x)
+
+        def backward(ctx, g, out, x):
+            return (g * x.exp(),)
+
+    x = t64([0.0, 1.0])
+    with pytest.raises(AttributeError, match=r"MethodExp\.backward: 'numpy\.ndarray' object has "
+                                             r"no attribute 'exp' \(for a first-order gradient "
+                                             r"it is called with numpy arrays.*payload_math"):
+        MethodExp.apply(x).sum().backward()
+
+
+def test_a_gradient_of_the_wrong_shape_names_its_input():
+    class Times(Function):
+        def forward(ctx, a, b):
+            return a * b
+
+        def backward(ctx, g, out, a, b):
+            return (g * b, g * a)               # b's gradient not summed back to (3,)
+
+    a, b = t64(np.ones((2, 3))), t64(np.ones(3))
+    with pytest.raises(ValueError, match=r"Times\.backward: gradient 1 has shape \(2, 3\), but "
+                                         r"input 1 has shape \(3,\): .*g\.sum\(axis=0\)"):
+        Times.apply(a, b).sum().backward()
+
+
+def test_a_complex_gradient_is_refused():
+    class Twice(Function):
+        def forward(ctx, x):
+            return x * 2
+
+        def backward(ctx, g, out, x):
+            return ((g * 2).astype(np.complex128),)
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"Twice\.backward: a complex gradient \(dtype "
+                                        r"complex128\) for an input of dtype float32"):
+        Twice.apply(x).sum().backward()
+
+
+def test_a_setting_given_as_a_keyword_is_pointed_to_ctx():
+    class Largest(Function):
+        def forward(ctx, x):
+            return x.max()
+
+        def backward(ctx, g, out, x):
+            return (g * (x == out),)
+
+    with pytest.raises(TypeError, match=r"Largest\.apply: got the keyword axis; .*settings in "
+                                        r"ctx.*SimpleNamespace\(axis=\.\.\.\)"):
+        Largest.apply(Tensor([1.0, 2.0]), axis=0)

@@ -99,6 +99,10 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("distributions", r"autograd\.default_rng\(\)"),
     ("empty", r"autograd\.zeros\(\.\.\.\) here"),
     ("empty_like", r"autograd\.zeros_like\(x\) here"),
+    *[(name, r"in torch\.func and torch\.autograd\.functional; glassgrad has no such function: "
+             r"build it from autograd\.grad.*Hessian-vector product as "
+             r"grad\(lambda x: \(grad\(f\)\(x\) \* v\)\.sum\(\)\)\(x\)")
+      for name in ("hessian", "jacobian", "vjp", "jvp", "hvp", "vmap", "gradgradcheck")],
 ])
 def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name, says):
     """`torch.autograd.grad`, `torch.utils.data`, `torch.save` ... after
