@@ -74,6 +74,12 @@ def values_list_error(op: str) -> TypeError:
     Traceback (most recent call last):
     TypeError: softmax: got a list of Values, which is not a Tensor (nor one Value). ...
     """
+    if op.endswith("loss"):
+        return TypeError(
+            f"{op}: got a list of Values; this loss takes Tensors. The losses that take lists "
+            f"of Values are mse_loss, l1_loss, hinge_loss, binary_cross_entropy and "
+            f"binary_cross_entropy_with_logits; or write this one from each Value's ops "
+            f"(sum(...) of the terms)")
     return TypeError(
         f"{op}: got a list of Values, which is not a Tensor (nor one Value). With Values, "
         f"build the result from each Value's ops, as the micrograd exercises build softmax: "

@@ -85,7 +85,19 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     for i in checked:
         args[i] = _float64_leaf(inputs[i], i)
 
-    out = f(*args)
+    try:
+        out = f(*args)
+    except TypeError as error:
+        numbers_tuple = (len(inputs) == 1 and isinstance(inputs[0], (list, tuple))
+                         and all(isinstance(x, numbers.Real) for x in inputs[0]))
+        if not numbers_tuple:
+            raise
+        raise TypeError(                    # gradcheck(f, (0.3, 0.2)) for f(x, y)
+            f"gradcheck: {inputs[0]!r} was taken as one input, an array of {len(inputs[0])} "
+            f"numbers, and f refused it ({error}); for separate inputs pass them one by one, "
+            f"gradcheck(f, {', '.join(map(repr, inputs[0]))}), or as Values in PyTorch's "
+            f"tuple, gradcheck(f, ({', '.join(f'Value({x!r})' for x in inputs[0])}))"
+        ) from error
     if not isinstance(out, Node):
         raise TypeError(f"gradcheck: f must return a Value or Tensor, got {type(out).__name__}")
     if np.size(out.data) == 1:                      # a scalar: J = f, true derivatives

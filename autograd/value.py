@@ -306,7 +306,8 @@ class Value(Node):
         >>> round(w.data, 4), w.is_leaf
         (0.7, True)
         """
-        if self._fn is not Leaf or (_mode.enabled and isinstance(other, Value)):
+        if self._fn is not Leaf or (_mode.enabled and isinstance(other, Value)
+                                    and other._fn is not None):
             return operator(self, other)        # an expression: a new node (total += term)
         if _mode.enabled:
             raise RuntimeError(
@@ -484,6 +485,17 @@ class Value(Node):
         """The same number as a new leaf with no history and no gradient."""
         return Value(self.data, label=self.label, requires_grad=False)
 
+    def __float__(self) -> float:
+        """float(v), math.exp(v) and the like: refused, saying what to write (micrograd's Value
+        has no number conversion either). Its number would leave the graph without a word."""
+        raise TypeError(_left_the_graph("float(v) (or a math function of v)"))
+
+    def __int__(self) -> int:
+        raise TypeError(_left_the_graph("int(v)"))
+
+    def __round__(self, digits: int | None = None) -> float:
+        raise TypeError(_left_the_graph("round(v)"))
+
     def item(self) -> float:
         """The number, `.data` (PyTorch's name, for code written for tensors)."""
         return self.data
@@ -544,10 +556,17 @@ def _check_data(x: Value, op: str) -> None:
         raise _bad_data(op, data)
 
 
+def _left_the_graph(what: str) -> str:
+    return (f"{what}: a Value is a node of a graph, and as a Python number it would leave the "
+            f"graph (no gradient would flow back): use its methods to stay in it (v.exp(), "
+            f"v.tanh(), v ** 2, ...), or v.data (v.item()) for the number; f\"{{v.data:.4f}}\" "
+            f"formats it")
+
+
 def _bad_data(op: str, data: Any) -> TypeError:
     """The error for a Value whose `.data` is `data`, not a number."""
-    hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`?)"
-            if isinstance(data, Node) else "")
+    hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`? Or is lr a Value? "
+            "An update takes numbers: lr.data)" if isinstance(data, Node) else "")
     return TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
                      f".data must hold a float{hint}")
 
@@ -555,7 +574,8 @@ def _bad_data(op: str, data: Any) -> TypeError:
 def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:
     got = f"{other.data!r}" if isinstance(other, Value) else f"{other!r:.40}"
     raise TypeError(f"Value {symbol} ...: a Value is a node of a graph, not a number; compare "
-                    f"its number: value.data {symbol} {got}")
+                    f"its number: value.data {symbol} {got} (max(values, key=lambda v: v.data) "
+                    f"picks a node by its number; in a formula, max(x, 0) is x.relu())")
 
 
 def _power(base: float, exponent: Number) -> float:

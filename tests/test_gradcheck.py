@@ -373,3 +373,14 @@ def test_gradcheck_parameters_refuses_a_layer_pair_it_would_read_as_a_name():
     with pytest.raises(TypeError, match=r"item 0 is a tuple of 2 .*\[W1, b1, W2, b2\]"):
         gradcheck_parameters(lambda: ((x @ W) + b).sum(), [(W, b)])
     assert gradcheck_parameters(lambda: ((x @ W) + b).tanh().sum(), {"W": W, "b": b})
+
+
+def test_a_tuple_of_plain_numbers_for_a_function_of_several_arguments_says_how_to_pass_them():
+    """(0.3, 0.2) is one array input to gradcheck; f(x, y) refuses it: the error says how to
+    give two inputs (one by one, or as Values in PyTorch's tuple)."""
+    f = lambda x, y: x * y.exp()                                    # noqa: E731
+    with pytest.raises(TypeError, match=r"gradcheck: \(0\.3, 0\.2\) was taken as one input, an "
+                                        r"array of 2 numbers.*gradcheck\(f, 0\.3, 0\.2\).*"
+                                        r"gradcheck\(f, \(Value\(0\.3\), Value\(0\.2\)\)\)"):
+        gradcheck(f, (0.3, 0.2))
+    assert gradcheck(f, 0.3, 0.2)

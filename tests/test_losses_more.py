@@ -479,3 +479,12 @@ def test_the_same_losses_and_gradients_as_pytorch(rng):
                 expected_grad[0, 0] = mine.grad[0, 0]
             np.testing.assert_allclose(mine.grad, expected_grad, rtol=1e-12, atol=1e-15,
                                        err_msg=name)
+
+
+@pytest.mark.parametrize("loss", [F.huber_loss, F.smooth_l1_loss])
+def test_a_loss_without_a_scalar_form_given_values_names_the_ones_that_take_them(loss):
+    from autograd import Value
+    with pytest.raises(TypeError, match=r"got a list of Values; this loss takes Tensors\. The "
+                                        r"losses that take lists of Values are mse_loss, l1_loss, "
+                                        r"hinge_loss, binary_cross_entropy"):
+        loss([Value(1.0), Value(2.0)], [1.0, 2.5])

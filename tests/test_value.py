@@ -404,7 +404,8 @@ def test_a_value_assigned_to_data_is_named_at_the_next_op(use):
     p.data += -0.1 * p                      # a student's `.grad` forgotten
     with pytest.raises(TypeError, match=r"\.data is a Value, not a number: \.data must hold a "
                                         r"float \(was `p\.data -= lr \* p` written for "
-                                        r"`p\.data -= lr \* p\.grad`\?\)"):
+                                        r"`p\.data -= lr \* p\.grad`\? Or is lr a Value\? "
+                                        r"An update takes numbers: lr\.data\)"):
         use(p)
 
 
@@ -424,3 +425,31 @@ def test_comparing_values_says_to_compare_their_numbers():
         with pytest.raises(TypeError, match="compare its number"):
             compare()
     assert loss == loss and loss != Value(0.5) and len({loss, Value(0.5)}) == 2   # identity
+
+
+def test_a_parameter_update_by_a_constant_value_is_refused_like_one_by_a_number():
+    """lr = Value(0.1, requires_grad=False): lr * p.grad is a constant, as a number would be;
+    `p -= ...` while recording would leave the parameter as it was, so it is refused."""
+    p = Value(1.0)
+    (p * 3).backward()
+    lr = Value(0.1, requires_grad=False)
+    with pytest.raises(RuntimeError, match=r"-= of a number on a Value that wants a gradient"):
+        p -= lr * p.grad
+    with no_grad():
+        p -= lr * p.grad
+    assert p.is_leaf and abs(p.data - 0.7) < 1e-12
+
+
+@pytest.mark.parametrize("convert", [float, int, round, math.exp, math.tanh])
+def test_a_number_conversion_of_a_value_says_to_use_its_methods_or_data(convert):
+    with pytest.raises(TypeError, match=r"a Value is a node of a graph, and as a Python number it "
+                                        r"would leave the graph .*v\.exp\(\).*v\.data"):
+        convert(Value(0.5))
+
+
+def test_max_of_values_says_how_to_pick_a_node_by_its_number():
+    values = [Value(1.0), Value(3.0), Value(2.0)]
+    with pytest.raises(TypeError, match=r"max\(values, key=lambda v: v\.data\) picks a node by "
+                                        r"its number; in a formula, max\(x, 0\) is x\.relu\(\)"):
+        max(values)
+    assert max(values, key=lambda v: v.data) is values[1]
