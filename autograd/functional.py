@@ -1315,19 +1315,26 @@ def _image_hint(shape: tuple, channels: int | None = None) -> str:
     """For a 3-d input, the reshape that fits a layer taking `channels` (None: any): (4, 28, 28)
     is most likely four one-channel images whose channel axis was forgotten, unless 4 channels
     are what the layer takes."""
-    if len(shape) != 3:
+    return _missing_axis_hint(shape, channels, "image", ("H", "W"))
+
+
+def _missing_axis_hint(shape: tuple, channels: int | None, kind: str, sizes: tuple) -> str:
+    """The reshape for an input one axis short of (N, C, *sizes): a batch whose channel axis
+    was forgotten, or one example without its batch axis (which of them the layer's `channels`
+    tells, when given)."""
+    if len(shape) != 1 + len(sizes):
         return ""
-    n, h, w = shape
-    batch = f"; for a batch of {n} one-channel images: x.reshape({n}, 1, {h}, {w})"
-    image = (f"; for one image of {n} channel{'' if n == 1 else 's'} add a batch dimension: "
-             f"x.reshape(1, {n}, {h}, {w})")
+    n, rest = shape[0], ", ".join(map(str, shape[1:]))
+    batch = f"; for a batch of {n} one-channel {kind}s: x.reshape({n}, 1, {rest})"
+    one = (f"; for one {kind} of {n} channel{'' if n == 1 else 's'} add a batch dimension: "
+           f"x.reshape(1, {n}, {rest})")
     if channels is None:
-        return batch + image
+        return batch + one
     if channels == n:
-        return image
+        return one
     if channels == 1:
         return batch
-    return f"; the layer takes images of {channels} channels, (N, {channels}, H, W)"
+    return f"; the layer takes {kind}s of {channels} channels, (N, {channels}, {', '.join(sizes)})"
 
 
 def _channels_last_hint(shape: tuple, channels: int) -> str:
@@ -1446,19 +1453,7 @@ def _padding_1d(name: Any, padding: Any, stride: int) -> Any:
 
 def _sequence_hint(shape: tuple, channels: int | None = None) -> str:
     """For a 2-d input, the reshape that fits a layer taking `channels` (None: any)."""
-    if len(shape) != 2:
-        return ""
-    c, length = shape
-    batch = f"; for a batch of {c} one-channel sequences: x.reshape({c}, 1, {length})"
-    one = (f"; for one sequence of {c} channel{'' if c == 1 else 's'} add a batch dimension: "
-           f"x.reshape(1, {c}, {length})")
-    if channels is None:
-        return batch + one
-    if channels == c:
-        return one
-    if channels == 1:
-        return batch
-    return f"; the layer takes sequences of {channels} channels, (N, {channels}, L)"
+    return _missing_axis_hint(shape, channels, "sequence", ("L",))
 
 
 def _length_first_hint(shape: tuple, channels: int) -> str:
