@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -1377,27 +1377,36 @@ def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
     return _conv2d("conv2d", x, weight, bias, stride, padding, dilation, groups)
 
 
+def _conv_weight(name: Any, x: Tensor, weight: Tensor, groups: Any, kernel_axes: str,
+                 smallest: str, channels_hint: Callable) -> Tensor:
+    """A convolution's weight (out_channels, in_channels/groups, *kernel) checked against the
+    input x (N, C, *sizes) and `groups` (conv1d's and conv2d's shared checks); `channels_hint`
+    says what to do with an input whose channels are last."""
+    if weight.ndim != 2 + len(kernel_axes.split(", ")):
+        raise ValueError(f"{name}: weight must be {x.ndim}-d (out_channels, in_channels/groups, "
+                         f"{kernel_axes}), got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a convolution "
+                         f"needs at least one output channel, one input channel and a kernel "
+                         f"of at least {smallest}")
+    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
+                         f"{weight.shape[0]}, got {groups!r}")
+    expected = weight.shape[1] * groups
+    if x.shape[1] != expected:
+        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+                         f"weight {weight.shape} with groups={groups} expects {expected}"
+                         f"{channels_hint(x.shape, expected)}")
+    return weight
+
+
 def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
             dilation: Any, groups: int) -> Tensor:
     """conv2d, with errors that name the caller (`name`: "conv2d", or the `nn.Conv2d` layer,
     whose repr is only formatted when there is an error to report)."""
     x = _image_batch(name, x)
-    weight = _node(weight, name)
-    if weight.ndim != 4:
-        raise ValueError(f"{name}: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
-                         f"got shape {weight.shape}")
-    if 0 in weight.shape:
-        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a convolution "
-                         f"needs at least one output channel, one input channel and a kernel "
-                         f"of at least 1×1")
-    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
-                         f"{weight.shape[0]}, got {groups!r}")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
-                         f"weight {weight.shape} with groups={groups} expects "
-                         f"{weight.shape[1] * groups}"
-                         f"{_channels_last_hint(x.shape, weight.shape[1] * groups)}")
+    weight = _conv_weight(name, x, _node(weight, name), groups, "kh, kw", "1×1",
+                          _channels_last_hint)
     stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
     padding, extra = _conv_padding(name, padding, weight.shape[2:], stride, dilation)
     if extra:                                   # padding="same" with an even kernel
@@ -1486,22 +1495,8 @@ def _conv1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
             dilation: Any, groups: int) -> Tensor:
     """conv1d, its arguments checked here so that errors name the caller (`name`: "conv1d", or
     the `nn.Conv1d` layer) and the 1-d shapes; then conv2d on (N, C, 1, L) and (O, C/g, 1, k)."""
-    x, weight = _sequence_batch(name, x), _node(weight, name)
-    if weight.ndim != 3:
-        raise ValueError(f"{name}: weight must be 3-d (out_channels, in_channels/groups, k), "
-                         f"got shape {weight.shape}")
-    if 0 in weight.shape:
-        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a convolution "
-                         f"needs at least one output channel, one input channel and a kernel "
-                         f"of at least 1")
-    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(f"{name}: groups must be a positive int dividing out_channels "
-                         f"{weight.shape[0]}, got {groups!r}")
-    expected = weight.shape[1] * groups
-    if x.shape[1] != expected:
-        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
-                         f"weight {weight.shape} with groups={groups} expects {expected}"
-                         f"{_length_first_hint(x.shape, expected)}")
+    x = _sequence_batch(name, x)
+    weight = _conv_weight(name, x, _node(weight, name), groups, "k", "1", _length_first_hint)
     stride, dilation = _single(name, "stride", stride, 1), _single(name, "dilation", dilation, 1)
     padding = _padding_1d(name, padding, stride)
     if padding != "same":
