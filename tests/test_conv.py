@@ -82,6 +82,19 @@ def test_conv2d_gradients_match_finite_differences(rng, xs, ws, stride, padding,
                      x, w, b)
 
 
+@pytest.mark.parametrize("wanted", ["wb", "xb", "b"], ids=["constant-x", "frozen-w", "bias-only"])
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES[1:7:2],
+                         ids=IDS[1:7:2])
+def test_conv2d_gradients_of_only_the_inputs_that_want_them(rng, wanted, xs, ws, stride, padding,
+                                                            dilation, groups):
+    """A constant input (a network's first layer), a frozen weight, or both: the rule works out
+    only the gradients wanted (ctx.needs), and those match finite differences."""
+    arrays = {"x": rng.normal(size=xs), "w": rng.normal(size=ws), "b": rng.normal(size=ws[0])}
+    x, w, b = (t64(arrays[name], requires_grad=name in wanted) for name in "xwb")
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups),
+                     x, w, b)
+
+
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation, groups", CASES[:7], ids=IDS[:7])
 def test_conv2d_second_derivatives(rng, xs, ws, stride, padding, dilation, groups):
     """f = Σ r·conv(x, w)²: its gradient (made of ConvInputGrad / ConvWeightGrad nodes) is

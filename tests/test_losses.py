@@ -767,6 +767,9 @@ def test_l1_penalty_on_tensors_and_values():
     penalty.backward()
     assert penalty.data == pytest.approx(0.07, rel=1e-15)
     assert [v.grad for v in w] == [0.01, -0.01, 0.0]
+    # and against finite differences, at points away from the kink at 0
+    assert gradcheck(lambda x, y: F.l1_penalty([x, y], 0.3), t64([[1.5, -0.7], [0.4, -2.0]]),
+                     t64([0.9]))
 
 
 def test_l1_penalty_of_a_model_s_weights_shrinks_them_and_leaves_biases_alone():

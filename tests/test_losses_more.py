@@ -70,9 +70,10 @@ def test_smooth_l1_with_beta_zero_is_l1_and_huber_is_delta_times_smooth_l1(rng):
 @pytest.mark.parametrize("loss", [
     lambda p, t: F.smooth_l1_loss(p, t, beta=0.7), lambda p, t: F.smooth_l1_loss(p, t, "sum"),
     lambda p, t: F.smooth_l1_loss(p, t, "none", beta=0.0), lambda p, t: F.huber_loss(p, t),
-    lambda p, t: F.huber_loss(p, t, "none", delta=0.7)], ids=["smooth_l1_0.7", "smooth_l1_sum",
-                                                               "smooth_l1_beta0", "huber",
-                                                               "huber_0.7_none"])
+    lambda p, t: F.huber_loss(p, t, "none", delta=0.7),
+    lambda p, t: F.huber_loss(p, t, "sum", delta=0.7)], ids=["smooth_l1_0.7", "smooth_l1_sum",
+                                                              "smooth_l1_beta0", "huber",
+                                                              "huber_0.7_none", "huber_0.7_sum"])
 @pytest.mark.parametrize("shape", [(), (1,), (1, 5), (3, 4)])
 def test_smooth_l1_and_huber_gradients(loss, shape, rng):
     target = rng.normal(size=shape)
@@ -158,11 +159,13 @@ def test_poisson_nll_from_log_rates_and_from_rates(reduction, full, rng):
         reduce(rate - counts * np.log(rate + 1e-8) + stirling, reduction), rtol=1e-13)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(), (1,), (1, 5), (3, 4)])
-def test_poisson_nll_gradients(shape, rng):
+def test_poisson_nll_gradients(shape, reduction, rng):
     counts = rng.poisson(2.0, size=shape).astype(float)
-    assert gradcheck(lambda p: F.poisson_nll_loss(p, counts, full=True), t64(rng.normal(size=shape)))
-    assert gradcheck(lambda p: F.poisson_nll_loss(p, counts, "sum", log_input=False),
+    assert gradcheck(lambda p: F.poisson_nll_loss(p, counts, reduction, full=True),
+                     t64(rng.normal(size=shape)))
+    assert gradcheck(lambda p: F.poisson_nll_loss(p, counts, reduction, log_input=False),
                      t64(rng.uniform(0.5, 3.0, shape)))
 
 
@@ -222,7 +225,11 @@ def test_kl_div_gradients_for_input_and_a_learned_target(log_target, shape, rng)
     target = np.log(p) if log_target else p
     assert gradcheck(lambda i, t: F.kl_div(i, t, "batchmean", log_target=log_target),
                      t64(log_q), t64(target))
-    assert gradcheck(lambda i: F.kl_div(i, target, "none", log_target=log_target), t64(log_q))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                # "mean" warns (tested above)
+        for reduction in ("none", "sum", "mean"):
+            assert gradcheck(lambda i: F.kl_div(i, target, reduction, log_target=log_target),
+                             t64(log_q))
 
 
 def test_a_zero_target_counts_zero_and_its_slopes_are_finite(rng):
@@ -253,14 +260,16 @@ def test_margin_ranking_and_soft_margin_formulas(reduction, rng):
                                reduce(np.log1p(np.exp(-y * x1)), reduction), rtol=1e-14)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(), (1,), (3, 4)])
-def test_margin_ranking_and_soft_margin_gradients(shape, rng):
+def test_margin_ranking_and_soft_margin_gradients(shape, reduction, rng):
     y = rng.choice([-1.0, 1.0], shape)
     x1 = rng.normal(size=shape)
     x2 = x1 + y * rng.uniform(0.2, 1.0, shape) * rng.choice([-1.0, 1.0], shape) + 0.0
     # margin 0.05: -y (x1 - x2) + m stays at least 0.15 from the kink at 0
-    assert gradcheck(lambda a, b: F.margin_ranking_loss(a, b, y, 0.05), t64(x1), t64(x2))
-    assert gradcheck(lambda a: F.soft_margin_loss(a, y, "sum"), t64(x1 * 3))
+    assert gradcheck(lambda a, b: F.margin_ranking_loss(a, b, y, 0.05, reduction=reduction),
+                     t64(x1), t64(x2))
+    assert gradcheck(lambda a: F.soft_margin_loss(a, y, reduction), t64(x1 * 3))
 
 
 def test_a_tie_in_the_ranking_loss_still_learns_and_nan_stays():

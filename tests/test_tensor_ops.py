@@ -340,6 +340,11 @@ OPS = [
     unary("F.log_softmax", F.log_softmax, _log_softmax, shapes=[(1, 3), (2, 3)]),
     unary("log_softmax_axis0", lambda a: F.log_softmax(a, axis=0),
           lambda a: _log_softmax(a, axis=0), shapes=[(3, 2)]),
+    unary("log_softmax_axis1", lambda a: F.log_softmax(a, axis=1),
+          lambda a: _log_softmax(a, axis=1), shapes=[(2, 3, 4), (1, 3, 2)]),
+    # the softmax of one number is 1 (its log 0): a 0-d input has no axis to sum along
+    unary("softmax_0d", lambda a: a.softmax(), np.ones_like, shapes=[()]),
+    unary("log_softmax_0d", lambda a: a.log_softmax(), np.zeros_like, shapes=[()]),
     # -- dtype ------------------------------------------------------------------------------------
     # float32 rounding makes finite differences at eps=1e-6 meaningless: a larger step is exact
     # here (astype is the identity up to rounding)
@@ -369,6 +374,12 @@ OPS = [
                        ((2, 5, 3), (2, 3), (2,)), ((2, 1, 4, 3), (2, 3), (2,)))),
     Op("linear_no_bias", lambda x, W: F.linear(x, W), lambda x, W: x @ W.T,
        ("real",) * 2, (((5, 3), (2, 3)), ((1, 3), (2, 3)), ((3,), (2, 3)), ((2, 4, 3), (2, 3)))),
+    # a frozen weight (or a constant input too): the rule works out only what is wanted
+    Op("linear_frozen_weight", lambda x, b: F.linear(x, Tensor(MATRIX), b),
+       lambda x, b: x @ MATRIX.T + b, ("real",) * 2,
+       (((5, 4), (3,)), ((1, 4), (3,)), ((4,), (3,)), ((2, 1, 4), (3,)))),
+    unary("linear_bias_only", lambda b: F.linear(Tensor(MATRIX), Tensor(MATRIX[:2]), b),
+          lambda b: MATRIX @ MATRIX[:2].T + b, shapes=[(2,)]),
     # -- losses -----------------------------------------------------------------------------------
     *[unary(f"cross_entropy_labels_{r}", lambda z, r=r: F.cross_entropy(z, LABELS, r),
             lambda z, r=r: _ce_labels_ref(z, r), shapes=[(4, 3)]) for r in ("mean", "sum", "none")],
