@@ -167,6 +167,30 @@ def _one_name(op: str, name: str, value: Any, default: Any, torch_name: str,
     return torch_value
 
 
+def _softmax_axis(op: str, axis: Any, dim: Any, shape: tuple) -> Any:
+    """The axis a softmax-like op normalises along: `axis`, or `dim` (PyTorch's name), or, with
+    neither, the last one for 0-, 1- and 2-D input, which is also PyTorch's implicit choice there.
+
+    At 3-D and more neither is guessed: PyTorch's implicit dim is 0 for 3-D and 1 beyond
+    (deprecated, with a warning), ours was the last, and a (batch, time, class) model wants the
+    last, so any silent guess normalises the wrong axis for someone, with no error downstream.
+
+    >>> _softmax_axis("softmax", None, None, (2, 3, 4))
+    Traceback (most recent call last):
+    ValueError: softmax: no dim given for an input of shape (2, 3, 4); pass dim= ...
+    """
+    if dim is not None:
+        axis, _ = _torch_names(op, axis, False, dim, None)
+    if axis is not None:
+        return axis
+    if len(shape) <= 2:
+        return -1
+    raise ValueError(f"{op}: no dim given for an input of shape {tuple(shape)}; pass dim= "
+                     f"(dim=-1 for the last axis, as language models want). PyTorch would "
+                     f"have picked dim={0 if len(shape) == 3 else 1} here, a deprecated guess; "
+                     f"up to 2-D the last axis is taken, which is also PyTorch's choice")
+
+
 def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
                ) -> tuple[Any, bool, int]:
     """(axis, keepdims, ddof) for var/std, which are numpy's: they divide by n - ddof, n by
@@ -1415,15 +1439,22 @@ class Tensor(Node):
             axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        if dim is not None:                             # PyTorch's name
-            axis, _ = _torch_names("softmax", axis if axis != -1 else None, False, dim, None)
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / Σ exp(x) along `axis` (or `dim`); not given, the last axis up to 2-D and
+        an error beyond (see `_softmax_axis`).
+
+        >>> Tensor([[0.0, 0.0], [1.0, 1.0]]).softmax(dim=0).numpy().round(4)
+        array([[0.2689, 0.2689],
+               [0.7311, 0.7311]], dtype=float32)
+        """
+        if axis is None or dim is not None:
+            axis = _softmax_axis("softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
         return apply(Softmax, (self._floating(),), axis)
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        if dim is not None:                             # PyTorch's name
-            axis, _ = _torch_names("log_softmax", axis if axis != -1 else None, False, dim, None)
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        if axis is None or dim is not None:
+            axis = _softmax_axis("log_softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
         return apply(LogSoftmax, (self._floating(),), axis)
 
