@@ -532,7 +532,9 @@ class Tensor(Node):
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
-    #   reads the old numbers).
+    #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
+    #   where that new tensor would be a constant: there the result is someone's weights made
+    #   by `randn(..., requires_grad=True) / n`, which would silently stop training.
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place(np.add, "+=", self.__add__, other)
 
@@ -549,6 +551,8 @@ class Tensor(Node):
                   instead: str | None = None, views: bool = False) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
+            if not graph.grad_mode.enabled:
+                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[0]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
@@ -2324,12 +2328,34 @@ class Tensor(Node):
         """Refuse an in-place write into an op's result (its backward would read the new
         numbers) or, while recording, into a tensor that requires grad (a parameter)."""
         if not self.is_leaf:
+            if not graph.grad_mode.enabled:
+                raise self._not_a_leaf(what, instead)
             raise RuntimeError(f"{what}: this tensor is the result of {self.op} in a graph, "
                                f"whose backward would read the new numbers; {instead}")
         if self._fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(f"{what} on a tensor that requires grad would change it behind "
                                f"the graph's back: write it under `with no_grad():`, as "
                                f"PyTorch asks")
+
+    def _not_a_leaf(self, what: str, instead: str) -> RuntimeError:
+        """The error for an update under no_grad() of an op's result: the usual cause is
+        weights made as `randn(..., requires_grad=True) / n`, whose result is not the leaf that
+        an optimizer step may change, and a rebinding `-=` would leave a constant.
+
+        >>> from autograd import no_grad, randn
+        >>> w = randn(3, 2, requires_grad=True) / 2
+        >>> with no_grad():
+        ...     w -= 0.1
+        Traceback (most recent call last):
+        RuntimeError: -=: this tensor (shape (3, 2)) is the result of div, not a leaf, ...
+        """
+        return RuntimeError(
+            f"{what}: this tensor (shape {self.shape}) is the result of {self.op}, not a leaf, "
+            f"so updating it under no_grad() cannot train it: `t -= x` would replace it with a "
+            f"constant that gets no gradient. To train it, make the result a leaf, e.g. "
+            f"`(autograd.randn(784, 10) / math.sqrt(784)).requires_grad_()`, not "
+            f"`autograd.randn(784, 10, requires_grad=True) / math.sqrt(784)`; for new numbers "
+            f"only, {instead}")
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
