@@ -368,8 +368,9 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     except AttributeError:              # a Value, whose data is a float
         _tensor(x, "linear")            # (raises: "linear: works on Tensors, got a Value ...")
         raise
-    if kind != "f":                     # integer or bool data: the default float dtype, as conv2d
-        x = x.astype(get_default_dtype())       # (numpy's int64 @ float32 would be float64)
+    if kind != "f":                     # integer or bool data: the weight's float dtype, as `*`
+        w_dtype = weight.data.dtype             # gives (numpy's int64 @ float32 is float64)
+        x = x.astype(w_dtype if w_dtype.kind == "f" else get_default_dtype())
     x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "

@@ -2642,8 +2642,15 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with numpy's rules (1-d operands, broadcast batch dimensions)."""
+    """a @ b with numpy's rules (1-d operands, broadcast batch dimensions), and the dtype that
+    `*` gives: an integer tensor with a float32 one is float32 (numpy's would be float64).
+
+    >>> (Tensor([[0.5, 1.5]]) @ Tensor([[1, 2], [3, 4]])).dtype
+    dtype('float32')
+    """
     a, b = _as_tensor(a), _as_tensor(b)
+    if a.data.dtype != b.data.dtype:        # (one comparison when both are float32)
+        a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} "
                          f"and {b.shape} (use * for scalars)")
