@@ -8,6 +8,7 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 from . import functional
 from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
+from .cpu import accelerator, cuda, device, set_default_device
 from .creation import (
     arange, as_tensor, eye, from_numpy, full, full_like, is_tensor, linspace, multinomial, numel, ones,
     ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like,
@@ -45,7 +46,8 @@ __all__ = [
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
 # `autograd.compile` is public but not in __all__: `from autograd import *` must not hide
-# Python's built-in compile().
+# Python's built-in compile(); nor are PyTorch's device lines (`device`, `cuda`, `accelerator`,
+# `set_default_device`, for `import autograd as torch`): `device` is a common variable name.
 
 # PyTorch's module functions that are Tensor methods here (torch.exp(t) is t.exp(),
 # torch.sum(t, dim=1) is t.sum(dim=1)) and its dtypes as numpy's (torch.long is int64), read
@@ -55,15 +57,13 @@ __all__ = [
 _PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES}
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
-_ON_CPU = ("not needed: glassgrad computes with numpy on the CPU, so write device = 'cpu' "
-           "(.to('cpu') and device='cpu' are accepted) or leave out the device lines")
 _SPELT_OTHERWISE = {
     "LongTensor": "autograd.tensor(data, dtype=autograd.long) here (PyTorch's old spelling)",
     "FloatTensor": ("autograd.tensor(data, dtype=autograd.float32) here (PyTorch's old "
                     "spelling); for a shape, autograd.zeros(*size)"),
     "DoubleTensor": "autograd.tensor(data, dtype=autograd.float64) here",
     "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
-    "cuda": _ON_CPU, "device": _ON_CPU, "optim": "nn.optim (import nn)",
+    "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",
     **dict.fromkeys(("hessian", "jacobian", "vjp", "jvp", "hvp", "vmap", "gradgradcheck"), (
         "in torch.func and torch.autograd.functional; glassgrad has no such function: build "

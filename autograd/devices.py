@@ -1,8 +1,9 @@
 """PyTorch's `.to(...)` arguments, for `Tensor.to` and `nn.Module.to`: there is one device.
 
 glassgrad computes with numpy on the CPU, so a device is either the CPU ("cpu", "cpu:0", a
-`torch.device("cpu")`), which changes nothing, or refused with an error that says so. A dtype is
-numpy's (np.float64, "float64") or a torch dtype taken by its name; torch is never imported.
+`torch.device("cpu")`, an `autograd.device("cpu")` from autograd/cpu.py), which changes
+nothing, or refused with an error that says so. A dtype is numpy's (np.float64, "float64") or a
+torch dtype taken by its name; torch is never imported.
 
 >>> to_arguments("Tensor.to", ("cpu", "float64"), None, None, {"non_blocking": False})
 (dtype('float64'), (False,))
@@ -36,10 +37,11 @@ _TWO_MEANINGS = {
 
 def _is_device(value: Any) -> bool:
     """True for a device: its name ("cuda:0"), a torch.device (seen by its class name, torch is
-    not imported), or an int (PyTorch's `.to(0)` means the first GPU)."""
+    not imported) or an `autograd.device`, or an int (PyTorch's `.to(0)` means the first GPU)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return True
-    if type(value).__name__ == "device" and type(value).__module__.startswith("torch"):
+    if (type(value).__name__ == "device"
+            and type(value).__module__.partition(".")[0] in ("torch", "autograd")):
         return True
     return isinstance(value, str) and value.split(":")[0] in _DEVICE_TYPES
 

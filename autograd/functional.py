@@ -333,8 +333,9 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
     return _tensor(x, "logsumexp").logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """exp(x) / Σ exp(x) along `axis` (or `dim`, PyTorch's name), stable.
+def softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """exp(x) / Σ exp(x) along `axis` (or `dim`, PyTorch's name), stable. Not given, the axis
+    is the last one up to 2-D (PyTorch's implicit choice there too); 3-D and more must say.
 
     >>> softmax(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1).numpy()
     array([[0.5, 0.5],
@@ -343,9 +344,9 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     return _tensor(x, "softmax").softmax(axis, dim=dim)
 
 
-def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along `axis` (or `dim`), stable (never log of a rounded-to-zero
-    probability).
+    probability). The axis defaults as `softmax`'s.
 
     >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
     array([   0., -200.], dtype=float32)
@@ -367,8 +368,9 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     except AttributeError:              # a Value, whose data is a float
         _tensor(x, "linear")            # (raises: "linear: works on Tensors, got a Value ...")
         raise
-    if kind != "f":                     # integer or bool data: the default float dtype, as conv2d
-        x = x.astype(get_default_dtype())       # (numpy's int64 @ float32 would be float64)
+    if kind != "f":                     # integer or bool data: the weight's float dtype, as `*`
+        w_dtype = weight.data.dtype             # gives (numpy's int64 @ float32 is float64)
+        x = x.astype(w_dtype if w_dtype.kind == "f" else get_default_dtype())
     x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "

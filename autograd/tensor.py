@@ -167,6 +167,30 @@ def _one_name(op: str, name: str, value: Any, default: Any, torch_name: str,
     return torch_value
 
 
+def _softmax_axis(op: str, axis: Any, dim: Any, shape: tuple) -> Any:
+    """The axis a softmax-like op normalises along: `axis`, or `dim` (PyTorch's name), or, with
+    neither, the last one for 0-, 1- and 2-D input, which is also PyTorch's implicit choice there.
+
+    At 3-D and more neither is guessed: PyTorch's implicit dim is 0 for 3-D and 1 beyond
+    (deprecated, with a warning), ours was the last, and a (batch, time, class) model wants the
+    last, so any silent guess normalises the wrong axis for someone, with no error downstream.
+
+    >>> _softmax_axis("softmax", None, None, (2, 3, 4))
+    Traceback (most recent call last):
+    ValueError: softmax: no dim given for an input of shape (2, 3, 4); pass dim= ...
+    """
+    if dim is not None:
+        axis, _ = _torch_names(op, axis, False, dim, None)
+    if axis is not None:
+        return axis
+    if len(shape) <= 2:
+        return -1
+    raise ValueError(f"{op}: no dim given for an input of shape {tuple(shape)}; pass dim= "
+                     f"(dim=-1 for the last axis, as language models want). PyTorch would "
+                     f"have picked dim={0 if len(shape) == 3 else 1} here, a deprecated guess; "
+                     f"up to 2-D the last axis is taken, which is also PyTorch's choice")
+
+
 def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
                ) -> tuple[Any, bool, int]:
     """(axis, keepdims, ddof) for var/std, which are numpy's: they divide by n - ddof, n by
@@ -508,7 +532,9 @@ class Tensor(Node):
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
-    #   reads the old numbers).
+    #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
+    #   where that new tensor would be a constant: there the result is someone's weights made
+    #   by `randn(..., requires_grad=True) / n`, which would silently stop training.
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place(np.add, "+=", self.__add__, other)
 
@@ -525,6 +551,8 @@ class Tensor(Node):
                   instead: str | None = None, views: bool = False) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
+            if not graph.grad_mode.enabled:
+                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[0]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
@@ -1415,15 +1443,22 @@ class Tensor(Node):
             axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        if dim is not None:                             # PyTorch's name
-            axis, _ = _torch_names("softmax", axis if axis != -1 else None, False, dim, None)
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / Σ exp(x) along `axis` (or `dim`); not given, the last axis up to 2-D and
+        an error beyond (see `_softmax_axis`).
+
+        >>> Tensor([[0.0, 0.0], [1.0, 1.0]]).softmax(dim=0).numpy().round(4)
+        array([[0.2689, 0.2689],
+               [0.7311, 0.7311]], dtype=float32)
+        """
+        if axis is None or dim is not None:
+            axis = _softmax_axis("softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
         return apply(Softmax, (self._floating(),), axis)
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        if dim is not None:                             # PyTorch's name
-            axis, _ = _torch_names("log_softmax", axis if axis != -1 else None, False, dim, None)
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        if axis is None or dim is not None:
+            axis = _softmax_axis("log_softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
         return apply(LogSoftmax, (self._floating(),), axis)
 
@@ -2293,12 +2328,34 @@ class Tensor(Node):
         """Refuse an in-place write into an op's result (its backward would read the new
         numbers) or, while recording, into a tensor that requires grad (a parameter)."""
         if not self.is_leaf:
+            if not graph.grad_mode.enabled:
+                raise self._not_a_leaf(what, instead)
             raise RuntimeError(f"{what}: this tensor is the result of {self.op} in a graph, "
                                f"whose backward would read the new numbers; {instead}")
         if self._fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(f"{what} on a tensor that requires grad would change it behind "
                                f"the graph's back: write it under `with no_grad():`, as "
                                f"PyTorch asks")
+
+    def _not_a_leaf(self, what: str, instead: str) -> RuntimeError:
+        """The error for an update under no_grad() of an op's result: the usual cause is
+        weights made as `randn(..., requires_grad=True) / n`, whose result is not the leaf that
+        an optimizer step may change, and a rebinding `-=` would leave a constant.
+
+        >>> from autograd import no_grad, randn
+        >>> w = randn(3, 2, requires_grad=True) / 2
+        >>> with no_grad():
+        ...     w -= 0.1
+        Traceback (most recent call last):
+        RuntimeError: -=: this tensor (shape (3, 2)) is the result of div, not a leaf, ...
+        """
+        return RuntimeError(
+            f"{what}: this tensor (shape {self.shape}) is the result of {self.op}, not a leaf, "
+            f"so updating it under no_grad() cannot train it: `t -= x` would replace it with a "
+            f"constant that gets no gradient. To train it, make the result a leaf, e.g. "
+            f"`(autograd.randn(784, 10) / math.sqrt(784)).requires_grad_()`, not "
+            f"`autograd.randn(784, 10, requires_grad=True) / math.sqrt(784)`; for new numbers "
+            f"only, {instead}")
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
@@ -2585,8 +2642,15 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with numpy's rules (1-d operands, broadcast batch dimensions)."""
+    """a @ b with numpy's rules (1-d operands, broadcast batch dimensions), and the dtype that
+    `*` gives: an integer tensor with a float32 one is float32 (numpy's would be float64).
+
+    >>> (Tensor([[0.5, 1.5]]) @ Tensor([[1, 2], [3, 4]])).dtype
+    dtype('float32')
+    """
     a, b = _as_tensor(a), _as_tensor(b)
+    if a.data.dtype != b.data.dtype:        # (one comparison when both are float32)
+        a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dim, got shapes {a.shape} "
                          f"and {b.shape} (use * for scalars)")

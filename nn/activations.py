@@ -31,7 +31,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
-from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
+from autograd.tensor import _one_name, _softmax_axis   # `dim=` for `axis=`, as Tensor takes it
 
 from . import functional as F
 from .module import Module, Parameter
@@ -103,12 +103,13 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`."""
-    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
-        self.axis = _one_name(type(self).__name__, "axis", axis, -1, "dim", dim)
+    """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`. Not given,
+    the axis is the last one for input up to 2-D; 3-D and more must say (`Softmax(dim=-1)`)."""
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
+        self.axis = _one_name(type(self).__name__, "axis", axis, None, "dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return AF.softmax(x, self.axis)
+        return AF.softmax(x, _softmax_axis(type(self).__name__, self.axis, None, np.shape(x)))
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
@@ -117,7 +118,7 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
     def forward(self, x: Tensor) -> Tensor:
-        return AF.log_softmax(x, self.axis)
+        return AF.log_softmax(x, _softmax_axis("LogSoftmax", self.axis, None, np.shape(x)))
 
 
 # -- PyTorch's others: Tensors only --------------------------------------------------------------
@@ -263,14 +264,13 @@ class Tanhshrink(Module):
 
 
 class Softmin(Module):
-    """softmax(-x) along `axis` (`dim`, PyTorch's name; the last axis by default, as Softmax's
-    here) (`F.softmin`)."""
+    """softmax(-x) along `axis` (`dim`, PyTorch's name; not given, as Softmax's) (`F.softmin`)."""
 
-    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
-        self.axis = _one_name("Softmin", "axis", axis, -1, "dim", dim)
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
+        self.axis = _one_name("Softmin", "axis", axis, None, "dim", dim)
 
     def forward(self, x: Any) -> Tensor:
-        return F.softmin(x, self.axis)
+        return F.softmin(x, _softmax_axis("Softmin", self.axis, None, np.shape(x)))
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"

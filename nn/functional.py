@@ -43,7 +43,7 @@ import numpy as np
 from autograd import Tensor, Value, get_default_dtype, where
 from autograd.graph import apply
 from autograd.ops.elementwise import Softplus
-from autograd.tensor import _axes, _one_name
+from autograd.tensor import _axes, _softmax_axis
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
@@ -222,15 +222,15 @@ def tanhshrink(x: Any) -> Tensor:
     return x - x.tanh()
 
 
-def softmin(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def softmin(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """softmax(-x) along `axis` (or `dim`, PyTorch's name): the smallest gets the most weight.
-    The default axis is the last one, as `softmax`'s here (PyTorch's dim=None guesses one).
+    Not given, the axis is the last one up to 2-D, as `softmax`'s; 3-D and more must say.
 
     >>> softmin(Tensor([[1.0, 1.0 + np.log(3)]]), dim=1).numpy().round(4)
     array([[0.75, 0.25]], dtype=float32)
     """
-    axis = _one_name("softmin", "axis", axis, -1, "dim", dim)
     x = _floating("softmin", x)
+    axis = _softmax_axis("softmin", axis, dim, x.shape)
     _axes(axis, max(x.ndim, 1), "softmin")             # a bad axis is softmin's error
     return (-x).softmax(axis)
 

@@ -73,7 +73,7 @@ def test_the_reprs_are_pytorchs_where_the_settings_are_the_same():
 
 def test_softmin_takes_dim_or_axis_as_softmax_does():
     assert A.Softmin(dim=0).axis == A.Softmin(0).axis == Softmax(dim=0).axis == 0
-    assert A.Softmin().axis == Softmax().axis == -1
+    assert A.Softmin().axis is Softmax().axis is None       # not given: see the test below
     with pytest.raises(TypeError, match="Softmin: got both axis=0 and dim=1"):
         A.Softmin(0, dim=1)
 
@@ -157,6 +157,18 @@ def test_activations_on_tensors_and_values(layer, reference):
     x = np.array([-1.5, -0.2, 0.3, 2.0])
     assert np.allclose(layer(Tensor(x)).numpy(), reference(x))
     assert layer(Value(0.3)).data == pytest.approx(float(reference(np.array(0.3))))
+
+
+@pytest.mark.parametrize("module", [Softmax, LogSoftmax, A.Softmin])
+def test_softmax_modules_without_dim_refuse_3d_input_naming_themselves(module):
+    """`nn.Softmax()` on (2, 3, 4) normalised the last axis where PyTorch's picks dim 0; up to
+    2-D the two agree (the last axis), so that keeps working."""
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(module()(x).data, module(dim=1)(x).data)
+    with pytest.raises(ValueError, match=rf"{module.__name__}: no dim given for an input of "
+                                         rf"shape \(2, 3, 4\); pass dim="):
+        module()(Tensor(np.zeros((2, 3, 4))))
+    assert module(dim=-1)(Tensor(np.zeros((2, 3, 4)))).shape == (2, 3, 4)
 
 
 def test_softmax_layers_are_stable_and_normalised():

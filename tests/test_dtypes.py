@@ -107,6 +107,33 @@ def test_mixed_tensor_dtypes_promote_like_numpy():
     assert (Tensor([1.0]) + Tensor(np.array([1.0]))).dtype == np.float64
 
 
+@pytest.mark.parametrize("product", [
+    lambda f, i: f @ i, lambda f, i: i.T @ f.T, lambda f, i: f.mm(i),
+    lambda f, i: f[None].bmm(i[None]), lambda f, i: autograd.matmul(f, i.data),
+    lambda f, i: f @ i.data.tolist(), lambda f, i: f[0].dot(i[0]),
+])
+@pytest.mark.parametrize("int_dtype", [np.int64, np.int32, np.uint8, np.bool_])
+@pytest.mark.parametrize("float_dtype", [np.float32, np.float64])
+def test_products_of_integer_and_float_tensors_take_the_floats_dtype(product, int_dtype,
+                                                                     float_dtype):
+    """As `*` and `+` do (`_promote`): numpy's float32 @ int64 or int32 is float64."""
+    f = Tensor(np.array([[0.5, 1.5]], float_dtype), requires_grad=True)
+    i = Tensor(np.array([[1, 0], [1, 1]]).astype(int_dtype))
+    out = product(f, i)
+    assert out.dtype == float_dtype == (f * i).dtype
+    out.sum().backward()
+    assert f.grad.dtype == float_dtype
+
+
+def test_linear_of_integer_input_takes_the_weights_float_dtype(restore_default_dtype):
+    """As `*` would; it took the default dtype, so a float32 layer made before
+    set_default_dtype(float64) gave float64 for int64 input."""
+    from autograd import functional as F
+    weight = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    set_default_dtype(np.float64)
+    assert F.linear(Tensor(np.ones((4, 3), np.int64)), weight).dtype == np.float32
+
+
 def test_a_0d_float_tensor_does_not_widen_a_float_tensor_with_dimensions():
     """PyTorch's rule: a float64 scalar tensor times a float32 batch is float32 (numpy's would be
     float64); the scalar's gradient comes back float64 through the cast. Two tensors with

@@ -59,6 +59,24 @@ def test_dim_and_axis_together_are_refused():
         F.log_softmax(x, axis=0, dim=1)
 
 
+@pytest.mark.parametrize("f", [F.softmax, F.log_softmax, F.softmin, Tensor.softmax,
+                               Tensor.log_softmax], ids=lambda f: f.__qualname__)
+def test_softmax_without_dim_is_the_last_axis_up_to_2d_and_refused_beyond(f):
+    """PyTorch's implicit dim is 0 for 3-D and 1 for 4-D, ours was the last axis: the same code
+    silently normalised different axes. Up to 2-D both agree, so those keep working."""
+    name = f.__name__
+    for shape in [(5,), (2, 3)]:
+        x = t64(np.arange(np.prod(shape), dtype=float).reshape(shape) / 7)
+        np.testing.assert_array_equal(f(x).data, f(x, dim=-1).data)
+    for shape, torch_dim in [((2, 3, 4), 0), ((2, 3, 4, 5), 1)]:
+        x = t64(np.zeros(shape))
+        with pytest.raises(ValueError, match=re.escape(
+                f"{name}: no dim given for an input of shape {shape}; pass dim= (dim=-1 for the "
+                f"last axis, as language models want). PyTorch would have picked dim={torch_dim}")):
+            f(x)
+        assert f(x, dim=-1).shape == shape and f(x, 1).shape == shape
+
+
 def test_functional_logsumexp_takes_pytorch_names_as_the_method_does():
     """Tensor.logsumexp took dim=/keepdim=, autograd.functional.logsumexp did not."""
     x = t64([[0.0, 1.0], [2.0, 3.0]])

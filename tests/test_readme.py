@@ -91,3 +91,27 @@ def test_the_tensor_error_messages_shown_are_the_real_ones():
         name, message = line.split(": ", 1)
         assert name == error.type.__name__
         assert str(error.value).startswith(message.removesuffix(" (...)"))
+
+
+def test_the_porting_notes_translate_pytorchs_gradient_resets():
+    """`.grad` is an ndarray, so PyTorch's `p.grad.zero_()` is numpy's AttributeError and
+    `p.grad.data` a memoryview: the porting notes must say what to write, and what they say must
+    do what PyTorch's line does (the next backward starts from zero)."""
+    from autograd import Tensor
+    from nn import Linear
+    from nn.optim import SGD
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "`p.grad.data` → `p.grad`" in text
+    assert ("`p.grad.zero_()` → `p.grad = None`, or `optimizer.zero_grad()` / "
+            "`model.zero_grad()`") in text
+    model = Linear(3, 2)
+    x = Tensor(np.ones((4, 3)))
+    optimizer = SGD(model.parameters(), lr=0.1)
+    for reset in (lambda: setattr(model.weight, "grad", None), optimizer.zero_grad,
+                  model.zero_grad):
+        model(x).sum().backward()
+        once = model.weight.grad.copy()
+        reset()
+        model(x).sum().backward()
+        np.testing.assert_array_equal(model.weight.grad, once)     # not 2 × once
+        reset()

@@ -56,6 +56,29 @@ def test_a_recorded_result_gets_a_new_node_and_keeps_its_graph():
     np.testing.assert_array_equal(w.grad, [2.0, -4.0, 6.0])
 
 
+@pytest.mark.parametrize("update", ["-=", "+=", "*=", "/="])
+def test_a_result_updated_under_no_grad_is_refused_as_it_would_stop_training(update):
+    """The tutorial's mistake: `randn(..., requires_grad=True) / n` is div's result, not a
+    leaf; under no_grad() `weights -= ...` rebound it to a constant that never trained again
+    (the next step failed on its .grad, None). The error names the op and says how to fix it."""
+    import autograd
+    weights = autograd.randn(6, 3, requires_grad=True) / 2.0
+    (weights * weights).sum().backward()
+    before = weights
+    with no_grad(), pytest.raises(RuntimeError, match=re.escape(
+            f"{update}: this tensor (shape (6, 3)) is the result of div, not a leaf, so updating "
+            f"it under no_grad() cannot train it: `t -= x` would replace it with a constant that "
+            f"gets no gradient. To train it, make the result a leaf, e.g. `(autograd.randn(784, "
+            f"10) / math.sqrt(784)).requires_grad_()`")):
+        exec(f"weights {update} weights.grad * 0.1")
+    assert weights is before and weights.op == "div"
+    fixed = (autograd.randn(6, 3) / 2.0).requires_grad_()       # what the message says
+    (fixed * fixed).sum().backward()
+    with no_grad():
+        fixed -= fixed.grad * 0.1
+    assert fixed.is_leaf and fixed.requires_grad
+
+
 def test_a_constant_changes_itself_and_the_users_arrays_stay():
     images = np.arange(12, dtype=np.float32).reshape(6, 2)
     for _ in range(2):

@@ -61,6 +61,19 @@ def test_a_result_in_a_graph_is_refused(call, _):
         call(h)
 
 
+@pytest.mark.parametrize("call, _", METHODS)
+def test_a_result_updated_under_no_grad_is_refused_as_not_a_leaf(call, _):
+    """Under no_grad() the usual cause is weights made as `randn(..., requires_grad=True) / n`:
+    the error says so, and how to make a leaf, not "write t = t - x" (a constant there)."""
+    h = Tensor([1.0, -2.0, 3.0], requires_grad=True) * 1.0
+    with no_grad(), pytest.raises(RuntimeError, match=r"_: this tensor \(shape \(3,\)\) is the "
+                                                      r"result of mul, not a leaf, so updating it "
+                                                      r"under no_grad\(\) cannot train it.*"
+                                                      r"\.requires_grad_\(\)"):
+        call(h)
+    np.testing.assert_array_equal(h.data, [1.0, -2.0, 3.0])
+
+
 def test_the_refusals_say_what_to_write_instead():
     h = Tensor([1.0], requires_grad=True) * 2.0
     for call, instead in [(lambda t: t.add_(1), "t = t + x"),
