@@ -67,6 +67,11 @@ class _NoGpu:
     def device_count(self) -> int:
         return 0
 
+    def manual_seed(self, seed: int) -> None:
+        """Seeds nothing, as PyTorch's does without a GPU (seed the CPU: autograd.manual_seed)."""
+
+    manual_seed_all = manual_seed
+
     def __getattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"module 'autograd.{self._name}' has no attribute {name!r}: "
                              f"{NO_GPU}")

@@ -109,8 +109,6 @@ TORCH_METHODS = {
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
                      "read t.grad after backward() (t.retain_grad() is accepted)",
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
-    "device": "has no counterpart here: glassgrad computes with numpy on the CPU, so write "
-              "'cpu' where a device is asked (x.to('cpu') and device='cpu' are accepted)",
     "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
     "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
     "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",

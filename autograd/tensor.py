@@ -24,6 +24,7 @@ import numpy as np
 
 from . import graph
 from .broadcast import unbroadcast
+from .cpu import device as _cpu
 from .devices import NO_GPU, to_arguments
 from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
@@ -357,6 +358,15 @@ class Tensor(Node):
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    @property
+    def device(self) -> Any:
+        """The CPU, where every tensor lives (PyTorch's `x.device`, for `device=x.device`).
+
+        >>> Tensor([1.0]).device
+        device(type='cpu')
+        """
+        return _cpu("cpu")
 
     @property
     def size(self) -> int:
@@ -2349,13 +2359,13 @@ class Tensor(Node):
         Traceback (most recent call last):
         RuntimeError: -=: this tensor (shape (3, 2)) is the result of div, not a leaf, ...
         """
+        size = ", ".join(map(str, self.shape))
         return RuntimeError(
             f"{what}: this tensor (shape {self.shape}) is the result of {self.op}, not a leaf, "
             f"so updating it under no_grad() cannot train it: `t -= x` would replace it with a "
             f"constant that gets no gradient. To train it, make the result a leaf, e.g. "
-            f"`(autograd.randn(784, 10) / math.sqrt(784)).requires_grad_()`, not "
-            f"`autograd.randn(784, 10, requires_grad=True) / math.sqrt(784)`; for new numbers "
-            f"only, {instead}")
+            f"`(autograd.randn({size}) / n).requires_grad_()`, not "
+            f"`autograd.randn({size}, requires_grad=True) / n`; for new numbers only, {instead}")
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.

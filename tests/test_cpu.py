@@ -89,3 +89,21 @@ def test_a_star_import_leaves_a_scripts_device_variable_alone():
     namespace = {"device": "mine"}
     exec("from autograd import *", namespace)
     assert namespace["device"] == "mine" and "cuda" not in namespace
+
+
+def test_a_tensor_is_on_the_cpu_device_and_new_tensors_can_be_made_there():
+    """`x.device` is PyTorch's way to make a tensor beside another (`zeros(..., device=x.device)`)
+    and to print where a model lives."""
+    x = torch.Tensor([[1.0, 2.0]])
+    assert x.device == torch.device("cpu") and repr(x.device) == "device(type='cpu')"
+    assert torch.zeros(2, 3, device=x.device).device == x.device
+
+
+def test_seeding_cuda_does_nothing_as_in_pytorch_without_a_gpu():
+    """Seeding helpers call `torch.cuda.manual_seed_all(seed)` unconditionally; PyTorch ignores
+    it when there is no GPU, and so does this: the CPU's numbers are not reseeded."""
+    torch.manual_seed(3)
+    first = torch.randn(4).numpy()
+    torch.manual_seed(3)
+    assert torch.cuda.manual_seed(5) is None and torch.cuda.manual_seed_all(5) is None
+    np.testing.assert_array_equal(torch.randn(4).numpy(), first)

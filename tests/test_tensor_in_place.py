@@ -68,8 +68,8 @@ def test_a_result_updated_under_no_grad_is_refused_as_it_would_stop_training(upd
     with no_grad(), pytest.raises(RuntimeError, match=re.escape(
             f"{update}: this tensor (shape (6, 3)) is the result of div, not a leaf, so updating "
             f"it under no_grad() cannot train it: `t -= x` would replace it with a constant that "
-            f"gets no gradient. To train it, make the result a leaf, e.g. `(autograd.randn(784, "
-            f"10) / math.sqrt(784)).requires_grad_()`")):
+            f"gets no gradient. To train it, make the result a leaf, e.g. `(autograd.randn(6, 3) "
+            f"/ n).requires_grad_()`, not `autograd.randn(6, 3, requires_grad=True) / n`")):
         exec(f"weights {update} weights.grad * 0.1")
     assert weights is before and weights.op == "div"
     fixed = (autograd.randn(6, 3) / 2.0).requires_grad_()       # what the message says

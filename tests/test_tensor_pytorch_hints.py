@@ -24,7 +24,7 @@ from torch_helpers import needs_torch, torch
     ("scatter_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
                  "t.scatter_add(dim, index, src) (a repeated index adds up"),
     ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),
-    ("device", "has no counterpart here: glassgrad computes with numpy on the CPU"),
+    ("is_cuda", "would always be False here: glassgrad computes with numpy on the CPU"),
     ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
              "t = t.exp(...)"),
     ("masked_fill_", "write t = t.masked_fill(...)"),
