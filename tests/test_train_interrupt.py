@@ -1,9 +1,8 @@
 """Ctrl-C during `fit` (nn/train.py): held until the step under way has finished, so every
 parameter and the optimizer's state stop at the same step, and fit stops as before.
 
-The signal is raised from inside the optimizer's step (a test double of Adam), after its
-first parameter is updated and before the others: where a real Ctrl-C once left Adam's step
-counts at [7, 8].
+The signal is raised from inside the optimizer's step (interrupt_helpers.SignalInStep), after
+its first parameter is updated and before the others.
 """
 
 from __future__ import annotations
@@ -16,42 +15,15 @@ import numpy as np
 import pytest
 
 from autograd import manual_seed
+from interrupt_helpers import SignalInStep, python_s_own_sigint_handler, step_counts  # noqa: F401
 from nn import Linear, ReLU, Sequential, cross_entropy, fit
 from nn.optim import Adam
 from nn.optim.lr_scheduler import StepLR
 from nn.train import interrupt
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32",
-                                reason="signal.raise_signal of SIGTERM is not delivered there")
-
-
-@pytest.fixture(autouse=True)
-def python_s_own_sigint_handler():
-    """Each test starts with the handler Python installs (and finds it back after fit)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
-class SignalInStep(Adam):
-    """Adam that raises `signum` (`times` times) in the middle of its `at`-th step: after
-    updating the first parameter, before the others."""
-
-    def __init__(self, params, at, signum=signal.SIGINT, times=1, **options):
-        super().__init__(params, **options)
-        self.at, self.signum, self.times, self.steps = at, signum, times, 0
-
-    def step(self, closure=None):
-        self.steps += 1
-        self.updated = 0
-        return super().step(closure)
-
-    def update(self, p, g, state, group):
-        super().update(p, g, state, group)
-        self.updated += 1
-        if self.steps == self.at and self.updated == 1:
-            for _ in range(self.times):
-                signal.raise_signal(self.signum)
+pytestmark = [pytest.mark.skipif(sys.platform == "win32",
+                                 reason="signal.raise_signal of SIGTERM is not delivered there"),
+              pytest.mark.usefixtures("python_s_own_sigint_handler")]
 
 
 def data():
@@ -63,10 +35,6 @@ def data():
 def model():
     manual_seed(0)
     return Sequential(Linear(3, 8), ReLU(), Linear(8, 2))
-
-
-def step_counts(optimizer):
-    return {state["step"] for state in optimizer.state_dict()["state"].values()}
 
 
 def frames(error):
