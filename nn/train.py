@@ -20,7 +20,9 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+import signal
 import sys
+import threading
 import time
 import warnings
 from typing import Any, Callable, ItemsView, Iterator, KeysView, Sequence
@@ -36,7 +38,8 @@ from .live import LivePlot, in_notebook
 from .module import Module
 from .optim.lr_scheduler import ReduceLROnPlateau
 
-__all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
+           "interrupt"]
 
 
 # -- from the model's outputs to labels ------------------------------------------------------------
@@ -313,7 +316,8 @@ class History:
     weights back, `restored_epoch` is that epoch and `scores()` gives its numbers, which are
     the numbers of the model as `fit` leaves it; `last()` is always the final epoch's.
     `steps` counts the optimizer's updates in those epochs, one per mini-batch: 1,000 examples
-    in batches of 100 make 10 updates an epoch.
+    in batches of 100 make 10 updates an epoch (after Ctrl-C, those of the unfinished epoch
+    too: every update the model holds).
     """
 
     def __init__(self) -> None:
@@ -484,6 +488,74 @@ def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDi
         f"back: make a new optimizer)", **facts)
 
 
+# -- Ctrl-C between steps -------------------------------------------------------------------------
+
+class _Steps:
+    """The spans of `fit` that must run whole: each training step (forward, loss, backward, the
+    optimizer's step and the bookkeeping of it) and the end of each epoch (its record, the best
+    weights, the scheduler's step). An interrupt that comes during one is held until it ends,
+    then raised as KeyboardInterrupt: Ctrl-C inside `optimizer.step` would otherwise leave some
+    parameters updated and others not (Adam's step counts [7, 8]).
+
+    `with steps:` marks a span (a flag set and a flag checked: no cost worth measuring); the
+    signal handler, `interrupt`, is put in place once per `fit` by `start` and taken away by
+    `stop`."""
+
+    def __init__(self) -> None:
+        self.running = False            # inside a span
+        self.pending = False            # an interrupt came during it
+        self.taken = 0                  # the optimizer's updates so far
+        self.installed = False          # whether SIGINT's handler is ours, to put back
+
+    def __enter__(self) -> None:
+        self.running = True
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self.running = False
+        if self.pending and kind is None:
+            raise KeyboardInterrupt     # held since it came: the span is whole now
+
+    def start(self) -> None:
+        """Hold interrupts for this fit: only in the main thread (the one signals reach), and
+        SIGINT's handler is replaced only if it is Python's own (a program that set its own,
+        or ignores Ctrl-C, keeps it)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        _running.append(self)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, interrupt)
+            self.installed = True
+
+    def stop(self) -> None:
+        if self in _running:
+            _running.remove(self)
+        if self.installed and signal.getsignal(signal.SIGINT) is interrupt:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.installed = False
+
+
+_running: list[_Steps] = []             # the fits running in the main thread, innermost last
+
+
+def interrupt(signum: int | None = None, frame: Any = None) -> None:
+    """Stop the `fit` running in the main thread as Ctrl-C does, at the end of the step (or
+    of the epoch's bookkeeping) under way; anywhere else, and with no `fit` running, raise
+    KeyboardInterrupt at once, as Python's own handler does. A second interrupt during the
+    same step raises at once too: an escape hatch from a step that hangs, which may leave that
+    step half done (some parameters updated, others not).
+
+    `fit` makes this SIGINT's handler while it runs (when Python's own was in place). A
+    program can send other signals the same way, as `glassgrad train` does SIGTERM:
+
+        signal.signal(signal.SIGTERM, nn.train.interrupt)
+    """
+    steps = _running[-1] if _running else None
+    if steps is not None and steps.running and not steps.pending:
+        steps.pending = True            # raised when the step has finished
+        return
+    raise KeyboardInterrupt
+
+
 # -- the loop --------------------------------------------------------------------------------------
 
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
@@ -551,8 +623,14 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
 
     Interrupted (Ctrl-C, i.e. KeyboardInterrupt), `fit` leaves the model as early stopping
     would: with the best epoch's weights when `early_stopping` keeps them, else those of the
-    latest step (a stop by hand is no error: the steps taken are kept); then it re-raises. That
-    exception, and any other that stops `fit`, carries the finished epochs as `.history`; the
+    latest step (a stop by hand is no error: the steps taken are kept); then it re-raises. A
+    Ctrl-C that comes during a step (forward, backward, the optimizer's update) or while an
+    epoch's results and the scheduler's step are recorded is held until that has finished, so
+    the model and the optimizer are never left half-way through a step; a second Ctrl-C during
+    the same step stops at once, even half-way (an escape hatch from a step that hangs). This
+    holds in the main thread while SIGINT has Python's own handler (see `interrupt`, which a
+    program can give other signals too). That exception, and any other that stops `fit`,
+    carries the finished epochs as `.history` (its `steps` counts every update taken); the
     model stays in training mode, and calling `fit` again with the same optimizer (and
     scheduler) trains on from there:
 
@@ -612,38 +690,41 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     bar = _progress_bar(epochs * len(train_loader), progress)
     plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
+    steps = _Steps()                        # Ctrl-C waits for the step under way to finish
     try:
+        steps.start()
         for epoch in range(1, epochs + 1):
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
                 scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
-                                          predict, bar, weights, epoch)
+                                          predict, bar, weights, epoch, steps)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True)
                 if val_loader is not None:
                     val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
-            scores["lr"] = optimizer.param_groups[0]["lr"]
-            history.record(scores)
-            history.steps += len(train_loader)          # one update per batch of the epoch
-            finished = _snapshot(model)
-            if plot is not None:
-                plot.update(history)
-            if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
-                         else early_stopping.min_delta):
-                best, history.best_epoch, waited = scores[monitor], epoch, 0
-                if early_stopping is not None and early_stopping.restore_best_weights:
-                    best_state = _snapshot(model)
-            else:
-                waited += 1
-            if scheduler is not None:
-                if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(scores[monitor])
+            with steps:                          # the epoch's record, best weights, lr: whole
+                scores["lr"] = optimizer.param_groups[0]["lr"]
+                history.record(scores)
+                history.steps += len(train_loader)      # one update per batch of the epoch
+                finished = _snapshot(model)
+                if plot is not None:
+                    plot.update(history)
+                if _improved(scores[monitor], best, mode, 0.0 if early_stopping is None
+                             else early_stopping.min_delta):
+                    best, history.best_epoch, waited = scores[monitor], epoch, 0
+                    if early_stopping is not None and early_stopping.restore_best_weights:
+                        best_state = _snapshot(model)
                 else:
-                    scheduler.step()
-            if bar is not None:
-                bar.set_description(f"epoch {epoch}/{epochs}")
-                bar.set_postfix({k: f"{v:.4g}" for k, v in scores.items() if k != "lr"})
+                    waited += 1
+                if scheduler is not None:
+                    if isinstance(scheduler, ReduceLROnPlateau):
+                        scheduler.step(scores[monitor])
+                    else:
+                        scheduler.step()
+                if bar is not None:
+                    bar.set_description(f"epoch {epoch}/{epochs}")
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in scores.items() if k != "lr"})
             if early_stopping is not None and waited and waited >= early_stopping.patience:
                 history.stopped_early = True
                 if bar is not None:
@@ -653,6 +734,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         if bar is not None:
             bar.set_description(f"epoch {history.epochs + 1}/{epochs}: stopped by hand",
                                 refresh=False)
+        history.steps = steps.taken     # the unfinished epoch's steps too: the model has them
         _finish(model, history, best_state, started)
         stop.history = history
         raise
@@ -670,6 +752,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             pass
         raise
     finally:
+        steps.stop()
         if bar is not None:
             bar.close()
     _finish(model, history, best_state, started)
@@ -819,34 +902,36 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
-                     weights: _Weights, epoch: int) -> dict[str, float]:
+                     weights: _Weights, epoch: int, steps: _Steps) -> dict[str, float]:
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
     for batch, (xb, yb) in enumerate(loader, start=1):
-        yb = _label_array(yb)
-        optimizer.zero_grad()
-        out = model.forward_batch(xb)
-        loss = _loss_of(loss_fn, out, yb, "fit")
-        value = float(loss.data)
-        # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
-        # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
-        counted = _counted(yb, ignored, out)
-        if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
-            weights.put_back()
-            raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
-        loss.backward()
-        weights.take()
-        optimizer.step()
-        if counted:
-            total += value * counted
-            count += counted
-        if keep:
-            outputs.append(_as_numpy(out))
-            targets.append(yb)
-        if bar is not None:
-            bar.update()
+        with steps:                      # a Ctrl-C now stops fit after this step, not inside it
+            yb = _label_array(yb)
+            optimizer.zero_grad()
+            out = model.forward_batch(xb)
+            loss = _loss_of(loss_fn, out, yb, "fit")
+            value = float(loss.data)
+            # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
+            # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
+            counted = _counted(yb, ignored, out)
+            if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
+                weights.put_back()
+                raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
+            loss.backward()
+            weights.take()
+            optimizer.step()
+            steps.taken += 1
+            if counted:
+                total += value * counted
+                count += counted
+            if keep:
+                outputs.append(_as_numpy(out))
+                targets.append(yb)
+            if bar is not None:
+                bar.update()
     scores = {"loss": total / count if count else math.nan}
     if keep:
         scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,

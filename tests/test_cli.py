@@ -10,11 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from cli_helpers import write_csv
 from nn import cli
 from nn.cli import errors
 
@@ -116,33 +114,6 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     done.stdout.close()                   # the reader is gone before the first byte
     err = done.stderr.read()
     assert done.wait(timeout=120) == 141 and err == ""
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM cannot be sent to a process there")
-def test_sigterm_stops_training_like_ctrl_c(tmp_path):
-    """`timeout`, `kill`: one line, status 143 (128 + SIGTERM) and no file, not a silent death."""
-    rows = [(i % 7, (i * 3) % 5, i % 2) for i in range(40)]
-    data = write_csv(tmp_path / "data.csv", ["a", "b", "label"], rows)
-    out = tmp_path / "out"
-    out.mkdir()
-    command = subprocess.Popen(
-        [sys.executable, "-m", "nn.cli", "train", "--csv", str(data), "--target", "label",
-         "--epochs", "1000000", "--no-progress", "--out", str(out / "model.npz")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        first = command.stdout.readline()         # printed just before training starts
-        assert first.startswith("training an MLP"), first + command.stderr.read()
-        time.sleep(0.5)                           # well into the epochs
-        command.send_signal(signal.SIGTERM)
-        err = command.stderr.read()
-        status = command.wait(timeout=60)
-    finally:
-        command.kill()
-        command.stdout.close()
-        command.stderr.close()
-    assert status == 143 and err == "glassgrad train: error: terminated (SIGTERM)\n"
-    assert list(out.iterdir()) == []
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM cannot be sent to a process there")

@@ -2,15 +2,22 @@
 
 import hashlib
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import warnings
 
 import numpy as np
 import pytest
 
 from cli_helpers import HAS_PROC, refuse_files_in, run, write_csv
-from nn import load, load_trained
+from interrupt_helpers import SignalInStep, python_s_own_sigint_handler, step_counts  # noqa: F401
+from nn import load, load_trained, optim
 from nn.train import TrainingDiverged
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
@@ -694,3 +701,131 @@ def test_a_cell_too_long_for_the_csv_module_is_named_without_blaming_quotes(tmp_
     assert code == 2 and err == (f"glassgrad train: error: {wide}, line 2: a cell holds more "
                                  f"than 131,072 characters (a quote left open, or not a table "
                                  f"of numbers?)\n")
+
+
+# -- stopped by Ctrl-C or SIGTERM: the steps taken are saved ---------------------------------------
+
+needs_signals = pytest.mark.skipif(sys.platform == "win32",
+                                   reason="SIGTERM cannot be sent to a process there")
+
+
+def _signal_in_step(monkeypatch, at, signum, times=1):
+    """`glassgrad train`'s Adam raises `signum` from inside its `at`-th step; returns the list
+    that gets the optimizer made."""
+    made = []
+
+    def adam(params, **options):
+        made.append(SignalInStep(params, at, signum, times, **options))
+        return made[-1]
+    monkeypatch.setattr(optim, "Adam", adam)
+    return made
+
+
+@needs_signals
+@pytest.mark.usefixtures("python_s_own_sigint_handler")
+@pytest.mark.parametrize("signum, name, status", [(signal.SIGINT, "Ctrl-C", 130),
+                                                  (signal.SIGTERM, "SIGTERM", 143)])
+def test_training_stopped_by_a_signal_saves_the_model_of_the_latest_step(
+        colours_csv, tmp_path, capsys, monkeypatch, signum, name, status):
+    """96 rows in batches of 32: the signal comes in the middle of step 5 (epoch 2); the step
+    is finished, then the model is saved, as a finished run's would be."""
+    made = _signal_in_step(monkeypatch, 5, signum)
+    out = tmp_path / "model.npz"
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "8", "--epochs", "50", "--no-progress", "--out",
+                           str(out)], capsys)
+    assert (code, err) == (status, f"glassgrad train: stopped by {name} in epoch 2/50, after 5 "
+                                   f"training steps: saved the model of that step to {out} and "
+                                   f"its settings to {tmp_path / 'model.json'}\n")
+    assert "validation accuracy" not in text
+    assert step_counts(made[0]) == {5}
+    state = load(out)
+    weights = made[0].param_groups[0]["params"]
+    np.testing.assert_array_equal(state["0.weight"], weights[0].data)
+    assert load_trained(out).features == ["x1", "x2"]       # the settings are saved too
+
+
+@needs_signals
+@pytest.mark.usefixtures("python_s_own_sigint_handler")
+@pytest.mark.parametrize("signum, message, status", [
+    (signal.SIGINT, "interrupted", 130), (signal.SIGTERM, "terminated (SIGTERM)", 143)])
+def test_stopped_before_any_step_finished_nothing_is_saved(colours_csv, tmp_path, capsys,
+                                                           monkeypatch, signum, message, status):
+    """Two signals in the first step stop it half-way (the escape hatch): no step to keep, so
+    an earlier model under that name stays as it was."""
+    _signal_in_step(monkeypatch, 1, signum, times=2)
+    (tmp_path / "model.npz").write_bytes(b"an earlier model")
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "8", "--no-progress", "--out",
+                           str(tmp_path / "model.npz")], capsys)
+    assert (code, err) == (status, f"glassgrad train: error: {message}\n")
+    assert (tmp_path / "model.npz").read_bytes() == b"an earlier model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", "model.npz"]
+
+
+@needs_signals
+@pytest.mark.usefixtures("python_s_own_sigint_handler")
+def test_ctrl_c_while_the_stopped_run_is_saved_leaves_the_earlier_files(colours_csv, tmp_path,
+                                                                       capsys, monkeypatch):
+    _signal_in_step(monkeypatch, 3, signal.SIGINT)
+    for name in ("model.npz", "model.json"):
+        (tmp_path / name).write_text(f"an earlier {name}")
+    real_replace = os.replace
+
+    def ctrl_c_before_the_rename(source, destination):
+        signal.raise_signal(signal.SIGINT)      # the bytes are written, the rename is not
+        real_replace(source, destination)
+    monkeypatch.setattr(os, "replace", ctrl_c_before_the_rename)
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "8", "--no-progress", "--out",
+                           str(tmp_path / "model.npz")], capsys)
+    assert (code, err) == (130, "glassgrad train: error: interrupted\n")
+    for name in ("model.npz", "model.json"):
+        assert (tmp_path / name).read_text() == f"an earlier {name}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["colours.csv", "model.json",
+                                                          "model.npz"]
+
+
+def _read_until(stream, text):
+    """Read `stream` until `text` has come (a progress bar's updates end in \\r, not in new
+    lines); what was read, or AssertionError if the stream ends first."""
+    seen = ""
+    while text not in seen:
+        char = stream.read(1)
+        assert char, f"the command ended before {text!r}: {seen!r}"
+        seen += char
+    return seen
+
+
+@needs_signals
+@pytest.mark.parametrize("signum, name, status", [(signal.SIGINT, "Ctrl-C", 130),
+                                                  (signal.SIGTERM, "SIGTERM", 143)])
+def test_a_signal_to_the_running_command_saves_what_it_learnt(tmp_path, signum, name, status):
+    """`kill`, `timeout`, Ctrl-C: one line saying where training stopped, status 128 + the
+    signal, and the model of its latest step saved, once an epoch has been trained."""
+    rows = [(i % 7, (i * 3) % 5, i % 2) for i in range(40)]
+    data = write_csv(tmp_path / "data.csv", ["a", "b", "label"], rows)
+    out = tmp_path / "out"
+    out.mkdir()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "nn.cli", "train", "--csv", str(data), "--target", "label",
+         "--epochs", "1000000", "--progress", "--out", str(out / "model.npz")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # not ignored
+    try:
+        _read_until(command.stderr, "epoch 1/")        # the bar, after the first epoch
+        command.send_signal(signum)
+        err = command.stderr.read()
+        status_now = command.wait(timeout=60)
+    finally:
+        command.kill()
+        command.stdout.close()
+        command.stderr.close()
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert status_now == status and "Traceback" not in err
+    assert re.fullmatch(rf"glassgrad train: stopped by {name} in epoch \d+/1000000, after \d+ "
+                        rf"training steps?: saved the model of that step to .*model.npz and its "
+                        rf"settings to .*model.json", last), last
+    assert sorted(p.name for p in out.iterdir()) == ["model.json", "model.npz"]
+    assert load_trained(out / "model.npz").features == ["a", "b"]

@@ -11,7 +11,8 @@ which sets `run(args) -> int` as the parser's default. One error style for all (
 bad usage or input → one line on stderr and exit status 2; the work failing → one line and
 exit status 1; never a traceback (set GLASSGRAD_TRACEBACK=1 to see one for an unexpected error).
 Stopped by Ctrl-C (status 130) or SIGTERM (`kill`, `timeout`; status 143), a command also says
-so in one line and leaves no partial file.
+so in one line and leaves no partial file; `train` first saves the model of the latest step it
+finished (see train.py).
 """
 
 from __future__ import annotations

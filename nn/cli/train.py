@@ -6,14 +6,23 @@
 A run whose loss becomes NaN or infinite fails (exit 1, nothing saved); one whose final epoch's
 training loss is finite but more than DIVERGED_FACTOR (10) times the untrained model's loss on
 the training rows is saved, with one warning line on stderr to try a smaller --lr.
+
+Training stopped by Ctrl-C or SIGTERM is not lost: the model of the latest whole step (fit
+finishes the step under way first) is saved as a finished run's would be, one line on stderr
+says where training stopped, and the status is 130 or 143 as for any stopped command. Stopped
+before its first step, or while reading the data, the command saves nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
-from typing import Any
+import signal
+import sys
+import threading
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -21,10 +30,10 @@ from autograd import manual_seed
 from nn import MLP, cross_entropy, evaluate, fit, mse_loss, optim
 from nn.data import StandardScaler, train_test_split
 from nn.metrics import accuracy, confusion_matrix, mean_absolute_error, r2_score
-from nn.train import TrainingDiverged
+from nn.train import TrainingDiverged, interrupt
 from nn.trained import TrainedModel, trained_paths
 
-from .errors import CommandFailed, UsageError, warn
+from .errors import CommandFailed, Terminated, UsageError, warn
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text, same_file
 from .table import STDIN, Table, number_problem, read_table, without_separators
@@ -340,17 +349,66 @@ def run(args: argparse.Namespace) -> int:
     with np.errstate(all="ignore"):
         start = evaluate(model, loss_fn, (X_train, y_train), metrics=(),
                          batch_size=args.batch_size)["loss"]
+        history, signals = None, []
         try:
-            history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
-                          val_data=(X_val, y_val), metrics=metrics,
-                          batch_size=args.batch_size, seed=args.seed, progress=args.progress)
-        except TrainingDiverged as error:
-            raise CommandFailed(_diverged(error)) from None
-        _warn_if_diverged(start, history, args.lr)
-        _report(model(X_val).numpy(), y_val, history, classes)
+            with _sigterm_stops_training(signals):
+                try:
+                    history = fit(model, loss_fn, optimizer, (X_train, y_train),
+                                  epochs=args.epochs, val_data=(X_val, y_val), metrics=metrics,
+                                  batch_size=args.batch_size, seed=args.seed,
+                                  progress=args.progress)
+                except TrainingDiverged as error:
+                    raise CommandFailed(_diverged(error)) from None
+                _warn_if_diverged(start, history, args.lr)
+                _report(model(X_val).numpy(), y_val, history, classes)
+        except KeyboardInterrupt as stop:       # Ctrl-C or SIGTERM: keep the steps taken
+            history = getattr(stop, "history", history)
+            terminated = signal.SIGTERM in signals
+            if history is None or not history.steps:    # nothing learnt: leave the old files
+                if terminated:
+                    raise Terminated from None
+                raise
+            return _save_stopped(model, history, args.epochs, terminated, weights_path,
+                                 settings_path)
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
+
+
+@contextlib.contextmanager
+def _sigterm_stops_training(signals: list[int]) -> Iterator[None]:
+    """While training, SIGTERM (`kill`, `timeout`) stops it as Ctrl-C does: through
+    `nn.train.interrupt`, after the step under way, so that the model can be saved. The
+    handler adds SIGTERM to `signals` when it comes; the previous handler (main's, which
+    raises Terminated) is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                                 # only the main thread may set a handler
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        signals.append(signum)
+        interrupt(signum, frame)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _save_stopped(model: TrainedModel, history: Any, epochs: int, terminated: bool,
+                  weights_path: str, settings_path: str) -> int:
+    """Training was stopped by Ctrl-C or SIGTERM after `history.steps` steps: save the model as
+    fit left it (the latest whole step), say so in one line on stderr, and return the status
+    of a stopped command, 130 or 143 (128 + the signal). A second interrupt during the save
+    stops it, leaving the files as they were (they are written atomically)."""
+    model.save(weights_path)
+    where = (f"after the last epoch ({epochs}/{epochs})" if history.epochs == epochs
+             else f"in epoch {history.epochs + 1}/{epochs}")
+    print(f"glassgrad train: stopped by {'SIGTERM' if terminated else 'Ctrl-C'} {where}, after "
+          f"{_count(history.steps, 'training step')}: saved the model of that step to "
+          f"{weights_path} and its settings to {settings_path}", file=sys.stderr)
+    return 143 if terminated else 130
 
 
 def _ignoring(ignored: list[str]) -> str:
