@@ -35,6 +35,7 @@ from .ops import (
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
 from .ops.shape import along_axis
+from .ops.softmax import LogSumExpCtx
 from .pytorch_names import mark_pytorch_names
 
 _default_dtype = np.dtype(np.float32)
@@ -1237,14 +1238,14 @@ class Tensor(Node):
         axes = _axes(axis, self.data.ndim, op.name)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
-        x = self
+        x, ctx = self, (axes, bool(keepdims))
         # an integer tensor's logsumexp is a fraction: floated first (its mean needs no cast:
         # numpy already gives float64 for it)
         if op is LogSumExp:
-            x = self._floating()
+            x, ctx = self._floating(), LogSumExpCtx(*ctx)
         elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
-        return apply(op, (x,), (axes, bool(keepdims)))
+        return apply(op, (x,), ctx)
 
     def _reduced(self, name: str, dtype: Any, out: Any) -> Tensor:
         """What a reduction works on: this tensor, cast first if a `dtype` is given (as in

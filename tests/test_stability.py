@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, grad
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Softplus
@@ -71,6 +71,22 @@ def test_logsumexp(dtype):
     np.testing.assert_allclose(z.grad, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], rtol=r,
                                atol=1e-30)
     assert whole.data == pytest.approx(1000.0 + math.log(3), rel=r)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 1e4), (np.float32, 1e7),
+                                        (np.float32, 3e7), (np.float64, 1e16)])
+def test_logsumexp_gradient_of_large_equal_entries_is_the_softmax(dtype, big):
+    """The slopes of logsumexp([b, b, b - 1]) are its softmax, summing to 1. exp(x - out) took
+    out = b + log Σ rounded to b's ulp: at 1e7 in float32 each slope was e^-1 and not 1/2."""
+    x = Tensor(np.array([[big, big, big - 1]], dtype), requires_grad=True)
+    with strict():
+        x.logsumexp(axis=1).backward(np.ones(1, dtype))
+        second = grad(lambda t: grad(lambda u: u.logsumexp().sum())(t)[0, 0])(x.data)
+    e = np.exp(x.data[0].astype(np.float64) - big)       # (b - 1 is b in float32 at 3e7)
+    p = e / e.sum()
+    np.testing.assert_allclose(x.grad, [p], rtol=RTOL[dtype] / 10)
+    np.testing.assert_allclose(second, [p * (np.eye(3)[0] - p[0])], rtol=RTOL[dtype] / 10,
+                               atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
