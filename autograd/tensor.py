@@ -34,6 +34,7 @@ from .ops import (
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
+from .ops.reduce import largest_magnitude
 from .ops.shape import along_axis
 from .ops.softmax import LogSumExpCtx
 from .pytorch_names import mark_pytorch_names
@@ -1395,8 +1396,7 @@ class Tensor(Node):
         # the deviation is a float: std = s · sqrt(Σ (d/s)² / (n - ddof)), s the largest |d|
         # (a constant: any s gives the same function), as BLAS's nrm2 scales its sum
         d, axes, dof = x._deviations("std", axis, ddof)
-        s = np.abs(d.data).max(axis=axes, keepdims=True, initial=0)
-        s = np.where((s > 0) & (s < math.inf), s, 1).astype(d.data.dtype)   # 1 at 0 and inf
+        s = largest_magnitude(d.data, axes)                                  # 1 at 0 and inf
         e = d / s
         root = _root((e * e).sum(axes, keepdims) * (1.0 / dof))
         return root * s.reshape(root.shape)
