@@ -43,6 +43,8 @@ import numpy as np
 from autograd import Tensor, Value, get_default_dtype, where
 from autograd.graph import apply
 from autograd.ops.elementwise import Softplus
+from autograd.ops.normalize import overflowed
+from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes, _one_name
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
@@ -336,7 +338,15 @@ def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tenso
     p, eps = _norm_order("normalize", p), _real("normalize", "eps", eps)
     x = _floating("normalize", x)
     (axis,) = _axes(dim, x.ndim, "normalize")
-    return x / _norm(x, p, axis, True, eps)
+    norm = _norm(x, p, axis, True, eps)
+    if overflowed(norm):
+        # a norm beyond a float (float32 ‖(3e38, 3e38)‖), though x / ‖x‖ is not: those slices
+        # are divided first by their largest |x|, s (x / max(‖x‖, eps) = y / max(‖y‖, eps/s)
+        # for y = x/s); the others by 1
+        s = np.where(np.isinf(norm.data), largest_magnitude(x.data, (axis,)), 1).astype(x.dtype)
+        x = x / s
+        norm = _norm(x, p, axis, True, eps / s)
+    return x / norm
 
 
 def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None

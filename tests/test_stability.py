@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, grad
+from autograd import Tensor, Value, grad, gradcheck
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Softplus
@@ -282,6 +282,28 @@ def test_normalize_and_pairwise_distance_of_huge_vectors(dtype, scale):
                                rtol=RTOL[dtype])
     np.testing.assert_allclose(distance.data, np.linalg.norm(ROWS[:2], axis=1) * scale,
                                rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("p", [2, 3, math.inf])
+def test_normalize_of_vectors_whose_norm_is_beyond_a_float(p, rng):
+    """float32 ‖(3e38, 3e38)‖ is inf, and x / inf was 0: the unit vector is (0.7071, 0.7071).
+    Such slices are divided by their largest |x| first; the others keep their numbers, and a
+    slice below eps its floor."""
+    import nn.functional as NF
+    x = Tensor(np.array([[3e38, 3e38, 0.0], [3e38, -1e38, 2e38], [3.0, 4.0, 0.0],
+                         [1e-13, 0.0, 0.0]], np.float32), requires_grad=True)
+    with strict():
+        unit = NF.normalize(x, p)
+        unit.backward(np.ones((4, 3), np.float32))
+    rows = np.array([[3.0, 3.0, 0.0], [3.0, -1.0, 2.0], [3.0, 4.0, 0.0], [1.0, 0.0, 0.0]])
+    norms = np.linalg.norm(rows, p, axis=1, keepdims=True)
+    np.testing.assert_allclose(unit.data[:3], rows[:3] / norms[:3], rtol=1e-6)
+    np.testing.assert_allclose(unit.data[3], [0.1, 0.0, 0.0], rtol=1e-6)        # 1e-13 / eps
+    small = t64(rows[:2])                                  # the same at scale 1, in float64
+    NF.normalize(small, p).backward(np.ones((2, 3)))
+    np.testing.assert_allclose(x.grad[:2] * 1e38, small.grad, rtol=1e-5, atol=1e-6)
+    u = rng.uniform(0.5, 1.5, (3, 4)) * np.sign(rng.normal(size=(3, 4)))        # float64 too
+    assert gradcheck(lambda t: NF.normalize(t * 1e308, p), t64(u))
 
 
 SPREAD = np.array([1.0, -1.0, 0.5])        # mean 1/6; PyTorch: std 0.8498 (n), var 0.7222
