@@ -1373,11 +1373,12 @@ class Tensor(Node):
                 return (d * d).sum(axes, keepdims) * (1.0 / dof)
         except FloatingPointError:
             pass
-        # a square, or their sum, overflowed: each d² / dof is at most the variance, so their
-        # sum overflows only where the variance is beyond a float. (MulConst, as `* c` would
-        # also work out the slope for c, d · dvar, which can overflow though nobody asks for it)
-        e = apply(MulConst, (d,), 1.0 / math.sqrt(dof))
-        return (e * e).sum(axes, keepdims)
+        # a square, or their sum, overflowed: each (d / dof) · d is at most the variance, so
+        # their sum overflows only where the variance is beyond a float, and so does no slope:
+        # d / dof each, 2 d / dof summed (as (d / √dof)², the slope 2 d / √dof could overflow
+        # before its / √dof). (MulConst, as `* c` would also work out the slope for c, d · dvar,
+        # which can overflow though nobody asks for it)
+        return (apply(MulConst, (d,), 1.0 / dof) * d).sum(axes, keepdims)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:

@@ -335,6 +335,20 @@ def test_float32_var_whose_squares_overflow_but_which_is_a_float():
     np.testing.assert_allclose(x.grad, 2 * d / 3 * 2e19, rtol=1e-5)
 
 
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float32_var_beyond_a_float_still_has_its_slopes(ddof):
+    """The variance of [3e38, -3e38, 1e38] is beyond float32 (inf), its slopes 2 (x - mean) /
+    (n - ddof) are not (PyTorch gives them): they were NaN, as (d / √dof)²'s slope 2 d / √dof
+    overflowed before the / √dof."""
+    x = Tensor(np.array([3e38, -3e38, 1e38], np.float32), requires_grad=True)
+    with np.errstate(over="ignore"):                    # (the variance does overflow)
+        y = x.var(ddof=ddof)
+        y.backward()
+    d = np.array([3.0, -3.0, 1.0]) - 1 / 3
+    assert y.item() == math.inf
+    np.testing.assert_allclose(x.grad, 2 * d / (3 - ddof) * 1e38, rtol=1e-6)
+
+
 def test_float32_cosine_similarity_of_huge_vectors():
     """x · y is 3e40 here, beyond float32: NaN with NaN gradients and overflow warnings before;
     the cosine is 8/9."""
