@@ -42,7 +42,7 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Softplus
+from autograd.ops.elementwise import Clip, Softplus
 from autograd.ops.normalize import overflowed
 from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes, _one_name
@@ -682,10 +682,14 @@ def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, wh
     size = d.abs()
     if width == 0:                                  # smooth_l1 with β = 0: the L1 loss
         return _reduce(size, reduction, name)
+    # the quadratic side gets d clipped to ±width (d where it is picked): where it is not, d²
+    # would overflow at |d| > 1.8e19 in float32 (a warning), and its slope 0 · 2d be NaN at inf.
+    # (The op itself: Tensor.clip's checks of its bounds would double the clip's cost.)
+    near = apply(Clip, (d,), (-width, width))
     if what == "beta":
-        loss = where(size.data < width, d * d * (0.5 / width), size - 0.5 * width)
+        loss = where(size.data < width, near * near * (0.5 / width), size - 0.5 * width)
     else:
-        loss = where(size.data < width, d * d * 0.5, (size - 0.5 * width) * width)
+        loss = where(size.data < width, near * near * 0.5, (size - 0.5 * width) * width)
     return _reduce(loss, reduction, name)
 
 

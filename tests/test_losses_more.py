@@ -81,6 +81,20 @@ def test_smooth_l1_and_huber_gradients(loss, shape, rng):
     assert gradcheck(loss, t64(pred), t64(target))
 
 
+@pytest.mark.parametrize("loss, far", [(F.smooth_l1_loss, 1.0), (F.huber_loss, 1.0),
+                                       (lambda p, t: F.huber_loss(p, t, delta=0.5), 0.5)],
+                         ids=["smooth_l1", "huber", "huber_0.5"])
+def test_smooth_l1_and_huber_at_huge_and_infinite_differences(loss, far):
+    """Linear out there, with slope ±1 (±δ), as PyTorch's. The quadratic side, not picked,
+    took d²: it overflowed with a warning at |d| > 1.8e19 in float32, and its slope 0 · 2d
+    was NaN at d = ±inf. (At d = 0.25 all three are quadratic: slope 0.25.)"""
+    for dtype, big in ((np.float32, 1e20), (np.float64, 1e200), (np.float64, np.inf)):
+        x = Tensor(np.array([big, -big, 0.25], dtype), requires_grad=True)
+        with strict():
+            loss(x, np.zeros(3, dtype)).backward()
+        np.testing.assert_allclose(x.grad * 3, [far, -far, 0.25], rtol=1e-6)
+
+
 # ----------------------------------------------------------------------------------------------
 # gaussian_nll_loss
 # ----------------------------------------------------------------------------------------------
