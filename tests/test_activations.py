@@ -186,6 +186,18 @@ def test_finite_at_1000_without_warnings_to_the_second_derivative(f, value, slop
         assert np.isfinite(second).all() and np.abs(second).max() < 1e-5
 
 
+def test_hardswish_slopes_at_the_infinities_are_pytorchs():
+    """1 at inf and 0 at -inf (hardswish(-inf) is -inf · 0 = NaN, as PyTorch's): as
+    x · hardsigmoid(x) the product rule's x · slope was inf · 0 = NaN at both."""
+    for dtype in (np.float32, np.float64):
+        x = Tensor(np.array([np.inf, -np.inf, 1e30, -1e30], dtype), requires_grad=True)
+        with strict(), np.errstate(invalid="ignore"):   # (-inf · 0 in the forward)
+            y = F.hardswish(x)
+            y.backward(np.ones(4, dtype))
+        assert y.data[0] == np.inf and np.isnan(y.data[1]) and y.data[2] == dtype(1e30)
+        np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
+
+
 @pytest.mark.parametrize("f", FUNCTIONS)
 def test_dtypes_integers_and_nan(f):
     for dtype in (np.float32, np.float64):
