@@ -822,6 +822,9 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
             raise ValueError(f"{name}: target must be probabilities (>= 0), got values down "
                              f"to {t.min():.4g}; for log-probabilities pass log_target=True")
         positive = t > 0
+        # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
+        # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
+        input = where(positive | (input.data != -np.inf), input, 0.0)
         if isinstance(target, Tensor):      # a target that is learned: t ln t as its ops
             loss = target * (where(positive, target, 1.0).log() - input)
         else:                               # 0 ln 0 = 0, as PyTorch's xlogy

@@ -252,6 +252,19 @@ def test_a_zero_target_counts_zero_and_its_slopes_are_finite(rng):
     assert t.grad[0, 0] == -log_q[0, 0] and np.isfinite(t.grad).all()
 
 
+def test_a_class_masked_with_minus_infinity_that_the_target_gives_zero_costs_nothing():
+    """input ln q = -inf where p = 0 (a masked class): p (ln p - ln q) is 0 there, not
+    0 · inf = NaN; its slopes are 0 (a learned target's too)."""
+    for target in ([[1.0, 0.0]], t64([[1.0, 0.0]])):
+        i = t64([[0.0, -np.inf]])
+        with strict():
+            loss = F.kl_div(i, target, "batchmean")
+            loss.backward()
+        assert loss.item() == 0.0 and i.grad.tolist() == [[-1.0, 0.0]]
+    assert target.grad.tolist() == [[1.0, 0.0]]
+    assert F.kl_div(t64([[0.0, -np.inf]]), [[0.5, 0.5]], "sum").item() == np.inf
+
+
 # ----------------------------------------------------------------------------------------------
 # margin_ranking_loss and soft_margin_loss
 # ----------------------------------------------------------------------------------------------
