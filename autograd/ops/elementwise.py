@@ -92,7 +92,9 @@ class Log10(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
-        return (g / (x * LN_10),)
+        # (not g / (x ln 10): x ln 10 overflows for float32 x > 1.5e38, and the slope came out
+        # 0 with a warning; dividing twice is as accurate, measured: within 1 ulp of it)
+        return (g / x / LN_10,)
 
 
 LN_10 = math.log(10)
