@@ -35,7 +35,9 @@ from .ops import (
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
+from .ops.reduce import largest_magnitude
 from .ops.shape import along_axis
+from .ops.softmax import LogSumExpCtx
 from .pytorch_names import mark_pytorch_names
 
 _default_dtype = np.dtype(np.float32)
@@ -1275,14 +1277,14 @@ class Tensor(Node):
         axes = _axes(axis, self.data.ndim, op.name)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
-        x = self
+        x, ctx = self, (axes, bool(keepdims))
         # an integer tensor's logsumexp is a fraction: floated first (its mean needs no cast:
         # numpy already gives float64 for it)
         if op is LogSumExp:
-            x = self._floating()
+            x, ctx = self._floating(), LogSumExpCtx(*ctx)
         elif op is Sum and self.data.dtype.kind == "u":     # as PyTorch: numpy's uint64 sum
             x = Tensor(self.data.astype(np.int64))          # would wrap round below zero
-        return apply(op, (x,), (axes, bool(keepdims)))
+        return apply(op, (x,), ctx)
 
     def _reduced(self, name: str, dtype: Any, out: Any) -> Tensor:
         """What a reduction works on: this tensor, cast first if a `dtype` is given (as in
@@ -1409,11 +1411,12 @@ class Tensor(Node):
                 return (d * d).sum(axes, keepdims) * (1.0 / dof)
         except FloatingPointError:
             pass
-        # a square, or their sum, overflowed: each d² / dof is at most the variance, so their
-        # sum overflows only where the variance is beyond a float. (MulConst, as `* c` would
-        # also work out the slope for c, d · dvar, which can overflow though nobody asks for it)
-        e = apply(MulConst, (d,), 1.0 / math.sqrt(dof))
-        return (e * e).sum(axes, keepdims)
+        # a square, or their sum, overflowed: each (d / dof) · d is at most the variance, so
+        # their sum overflows only where the variance is beyond a float, and so does no slope:
+        # d / dof each, 2 d / dof summed (as (d / √dof)², the slope 2 d / √dof could overflow
+        # before its / √dof). (MulConst, as `* c` would also work out the slope for c, d · dvar,
+        # which can overflow though nobody asks for it)
+        return (apply(MulConst, (d,), 1.0 / dof) * d).sum(axes, keepdims)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:
@@ -1432,8 +1435,7 @@ class Tensor(Node):
         # the deviation is a float: std = s · sqrt(Σ (d/s)² / (n - ddof)), s the largest |d|
         # (a constant: any s gives the same function), as BLAS's nrm2 scales its sum
         d, axes, dof = x._deviations("std", axis, ddof)
-        s = np.abs(d.data).max(axis=axes, keepdims=True, initial=0)
-        s = np.where((s > 0) & (s < math.inf), s, 1).astype(d.data.dtype)   # 1 at 0 and inf
+        s = largest_magnitude(d.data, axes)                                  # 1 at 0 and inf
         e = d / s
         root = _root((e * e).sum(axes, keepdims) * (1.0 / dof))
         return root * s.reshape(root.shape)

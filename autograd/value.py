@@ -578,6 +578,9 @@ def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:
                     f"picks a node by its number; in a formula, max(x, 0) is x.relu())")
 
 
+_MINUS_INF = -math.inf
+
+
 def _power(base: float, exponent: Number) -> float:
     try:
         result = base ** exponent
@@ -588,8 +591,11 @@ def _power(base: float, exponent: Number) -> float:
     except OverflowError:
         raise OverflowError(f"pow: {base!r} ** {exponent!r} is too large for a float") from None
     if result.__class__ is float:
-        return result
-    if result.__class__ is complex:
+        if base != _MINUS_INF or math.isinf(exponent) or float(exponent).is_integer():
+            return result
+        # Python takes (-inf) ** 0.5 to inf and (-inf) ** -0.5 to 0, where (-4.0) ** 0.5 is
+        # complex: no more a real number at -inf
+    if result.__class__ in (complex, float):
         raise ValueError(f"pow: {base!r} ** {exponent!r} is not a real number")
     if isinstance(result, Node):        # base: a Value set by hand as some Value's .data
         raise _bad_data("pow", base)

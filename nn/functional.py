@@ -42,8 +42,11 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Softplus
-from autograd.tensor import _axes, _softmax_axis
+from autograd.ops.arithmetic import MulConst
+from autograd.ops.elementwise import Clip, Softplus, Where
+from autograd.ops.normalize import overflowed
+from autograd.ops.reduce import largest_magnitude
+from autograd.tensor import _axes, _one_name, _softmax_axis
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
@@ -139,7 +142,14 @@ def hardswish(x: Any, inplace: bool = False) -> Tensor:
     array([-0.    ,  0.6667,  4.    ], dtype=float32)
     """
     x = _floating("hardswish", x)
-    return x * hardsigmoid(x)
+    # where hardsigmoid bends (-3 < x < 3), x (x + 3) / 6 of x clipped to [-3, 3]; elsewhere
+    # x · 0 or x · 1. (As x · hardsigmoid(x), the product rule's x · slope was inf · 0 = NaN
+    # at ±inf; the clip keeps the side not picked finite. PyTorch's slopes there: 0 and 1.
+    # The ops are applied as they are: clip, where and * check their operands, ~3 µs each.)
+    inside = (x.data > -3) & (x.data < 3)
+    near = apply(Clip, (x,), (-3.0, 3.0))
+    far = apply(MulConst, (x,), (x.data >= 3).astype(x.dtype))
+    return apply(Where, (near * ((near + 3.0) / 6.0), far), inside)
 
 
 def silu(x: Any, inplace: bool = False) -> Tensor:
@@ -336,7 +346,15 @@ def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tenso
     p, eps = _norm_order("normalize", p), _real("normalize", "eps", eps)
     x = _floating("normalize", x)
     (axis,) = _axes(dim, x.ndim, "normalize")
-    return x / _norm(x, p, axis, True, eps)
+    norm = _norm(x, p, axis, True, eps)
+    if overflowed(norm):
+        # a norm beyond a float (float32 ‖(3e38, 3e38)‖), though x / ‖x‖ is not: those slices
+        # are divided first by their largest |x|, s (x / max(‖x‖, eps) = y / max(‖y‖, eps/s)
+        # for y = x/s); the others by 1
+        s = np.where(np.isinf(norm.data), largest_magnitude(x.data, (axis,)), 1).astype(x.dtype)
+        x = x / s
+        norm = _norm(x, p, axis, True, eps / s)
+    return x / norm
 
 
 def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None
@@ -672,10 +690,14 @@ def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, wh
     size = d.abs()
     if width == 0:                                  # smooth_l1 with β = 0: the L1 loss
         return _reduce(size, reduction, name)
+    # the quadratic side gets d clipped to ±width (d where it is picked): where it is not, d²
+    # would overflow at |d| > 1.8e19 in float32 (a warning), and its slope 0 · 2d be NaN at inf.
+    # (The op itself: Tensor.clip's checks of its bounds would double the clip's cost.)
+    near = apply(Clip, (d,), (-width, width))
     if what == "beta":
-        loss = where(size.data < width, d * d * (0.5 / width), size - 0.5 * width)
+        loss = where(size.data < width, near * near * (0.5 / width), size - 0.5 * width)
     else:
-        loss = where(size.data < width, d * d * 0.5, (size - 0.5 * width) * width)
+        loss = where(size.data < width, near * near * 0.5, (size - 0.5 * width) * width)
     return _reduce(loss, reduction, name)
 
 
@@ -800,6 +822,9 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
             raise ValueError(f"{name}: target must be probabilities (>= 0), got values down "
                              f"to {t.min():.4g}; for log-probabilities pass log_target=True")
         positive = t > 0
+        # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
+        # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
+        input = where(positive | (input.data != -np.inf), input, 0.0)
         if isinstance(target, Tensor):      # a target that is learned: t ln t as its ops
             loss = target * (where(positive, target, 1.0).log() - input)
         else:                               # 0 ln 0 = 0, as PyTorch's xlogy

@@ -41,7 +41,8 @@ from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
 from autograd.functional import _channels_last_hint, _floating
 from autograd.graph import apply
-from autograd.ops.normalize import LayerNorm as LayerNormOp, LayerNormCtx
+from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
+                                    rescaled)
 
 from .conv import not_an_image_batch
 from .module import Module, Parameter
@@ -70,11 +71,14 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
         mean = x.mean(axes, keepdims=True)
         centred = x - mean
         var = (centred * centred).mean(axes, keepdims=True)
-        y = centred * (var + eps) ** -0.5
+        if overflowed(var):             # a square overflowed: see `rescaled`
+            y, _, var = rescaled(centred, axes, eps, lambda c: (c * c).mean(axes, keepdims=True))
+        else:
+            y, var = centred * (var + eps) ** -0.5, var.data
         if running_mean is not None:
             factor = momentum
             _update(running_mean, mean.data.reshape(-1), factor)
-            _update(running_var, var.data.reshape(-1) * (count / (count - 1)), factor)
+            _update(running_var, var.reshape(-1) * (count / (count - 1)), factor)
     else:
         scale = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
         y = (x - Tensor(running_mean.astype(x.dtype).reshape(shape))) * Tensor(scale.reshape(shape))

@@ -14,6 +14,7 @@ import pytest
 
 from autograd import Tensor, Value, grad, gradcheck
 from autograd import functional as AF
+import nn
 from nn import functional as F
 
 from conftest import strict, t64
@@ -185,6 +186,18 @@ def test_finite_at_1000_without_warnings_to_the_second_derivative(f, value, slop
         assert np.isfinite(second).all() and np.abs(second).max() < 1e-5
 
 
+def test_hardswish_slopes_at_the_infinities_are_pytorchs():
+    """1 at inf and 0 at -inf (hardswish(-inf) is -inf · 0 = NaN, as PyTorch's): as
+    x · hardsigmoid(x) the product rule's x · slope was inf · 0 = NaN at both."""
+    for dtype in (np.float32, np.float64):
+        x = Tensor(np.array([np.inf, -np.inf, 1e30, -1e30], dtype), requires_grad=True)
+        with strict(), np.errstate(invalid="ignore"):   # (-inf · 0 in the forward)
+            y = F.hardswish(x)
+            y.backward(np.ones(4, dtype))
+        assert y.data[0] == np.inf and np.isnan(y.data[1]) and y.data[2] == dtype(1e30)
+        np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
+
+
 @pytest.mark.parametrize("f", FUNCTIONS)
 def test_dtypes_integers_and_nan(f):
     for dtype in (np.float32, np.float64):
@@ -192,6 +205,30 @@ def test_dtypes_integers_and_nan(f):
     assert f(Tensor(np.array([-1, 2]))).dtype == np.float32        # integers: the default
     assert f([-1.0, 2.0]).shape == (2,)                            # an array becomes a Tensor
     assert np.isnan(f(Tensor([np.nan])).data).all()                # NaN stays NaN
+
+
+def test_celu_with_a_negative_alpha_is_its_formula(rng):
+    """α < 0 makes e^(x/α) grow for x < 0: min(0, α (e^(x/α) - 1)) is still the negative side
+    (it was once e^min(x/α, 0) - 1, which is 0 there and gave celu(-1, α=-1) = 0 for -1.718).
+    Where e^(x/α) overflows, the value is -inf and the slope inf (not NaN), as PyTorch's."""
+    x = smooth_points(rng, (200,), 3.0)
+    for alpha in (-1.0, -0.7, -2.5):
+        t = t64(x)
+        y = F.celu(t, alpha)
+        y.backward(np.ones_like(x))
+        np.testing.assert_allclose(
+            y.data, np.maximum(x, 0) + np.minimum(0, alpha * np.expm1(x / alpha)), rtol=1e-13)
+        np.testing.assert_allclose(t.grad, np.where(x > 0, 1.0, np.exp(x / alpha)), rtol=1e-13)
+        assert gradcheck(lambda u: F.celu(u, alpha), t64(x[:12]))
+        slope = grad(lambda u: F.celu(u, alpha).sum())
+        assert gradcheck(lambda u: slope(u), t64(x[:12]))
+    np.testing.assert_allclose(F.celu(Tensor([-1.0, 1.0]), alpha=-1.0).data, [-1.7182817, 1.0])
+    np.testing.assert_allclose(nn.CELU(-1.0)(Tensor([-1.0, 1.0])).data, [-1.7182817, 1.0])
+    t = t64([-1000.0, 0.0, 1000.0])
+    with np.errstate(over="ignore"):                    # e^1000 does overflow
+        y = F.celu(t, -1.0)
+        y.backward(np.ones(3))
+    assert y.data.tolist() == [-math.inf, 0.0, 1000.0] and t.grad.tolist() == [math.inf, 1, 1]
 
 
 def test_one_op_serves_elu_selu_and_celu():

@@ -85,6 +85,25 @@ def test_evaluation_gradients_match_finite_differences(rng, layer, shape):
     assert gradcheck(_squared_output(bn), t64(rng.normal(size=shape)), weight, bias)
 
 
+def test_channels_whose_squares_overflow_are_normalised_all_the_same(rng):
+    """(x - mean)² overflows beyond ~1.8e19 in float32 though the normalised x is a plain
+    number: the channel came out all zeros. The running variance is the batch's as far as it
+    is a float: (±2.2e19)² overflows, their variance 2.4e38 does not."""
+    with np.errstate(over="ignore"):                    # (numpy warns of the first overflow)
+        bn = BatchNorm1d(1)
+        assert bn(Tensor(np.array([[1e20], [-1e20]], np.float32))).tolist() == [[1.0], [-1.0]]
+        bn = BatchNorm1d(2)
+        x = np.array([[2.2e19, 1.0], [-2.2e19, 2.0], [0.0, 4.0], [0.0, 5.0]], np.float32)
+        y = bn(Tensor(x)).data
+        assert gradcheck(lambda t: batch_norm(t * 1e160, None, None, training=True),
+                         t64(rng.normal(size=(5, 2))))
+    np.testing.assert_allclose(y[:, 0], [2 ** 0.5, -(2 ** 0.5), 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(y[:, 1], np.array([-2, -1, 1, 2]) / np.sqrt(2.5 + 1e-5),
+                               rtol=1e-6)
+    np.testing.assert_allclose(bn.running_var, [0.9 + 0.1 * 2.2e19 ** 2 * 2 / 3,
+                                                0.9 + 0.1 * 10 / 3], rtol=1e-6)
+
+
 def test_options_affine_and_track_running_stats():
     bn = BatchNorm2d(3, affine=False, track_running_stats=False)
     assert bn.parameters() == [] and dict(bn.state_dict()) == {}

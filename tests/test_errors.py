@@ -3,6 +3,8 @@ says what was expected (the shapes, the type, the op)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -53,6 +55,21 @@ def test_value_power_overflow_and_division_by_zero_name_pow():
     z = Value(0.0) ** 0.5
     with pytest.raises(ZeroDivisionError, match="backward of pow: the derivative is infinite"):
         z.backward()
+
+
+def test_value_minus_infinity_to_a_fractional_power_is_not_a_real_number():
+    """As (-4.0) ** 0.5: Python's float power gave inf for (-inf) ** 0.5 and 0.0 for
+    (-inf) ** -0.5, as if the base were positive. Whole powers (and ±inf) are still real."""
+    for exponent in (0.5, -0.5, 2.5, np.float64(-1.5)):
+        with pytest.raises(ValueError, match=r"pow: -inf \*\* .* is not a real number"):
+            Value(-math.inf) ** exponent
+        with pytest.raises(ValueError, match=r"pow: -inf \*\* .* is not a real number"):
+            Value(-math.inf) ** Value(float(exponent))
+        with pytest.raises(ValueError, match=r"pow: -inf \*\* .* is not a real number"):
+            (-math.inf) ** Value(float(exponent))
+    assert [(Value(-math.inf) ** e).data for e in (2, 3, -1, 2.0, math.inf, -math.inf)] == \
+        [math.inf, -math.inf, -0.0, math.inf, math.inf, 0.0]
+    assert (Value(math.inf) ** 0.5).data == math.inf and (Value(math.inf) ** -0.5).data == 0.0
 
 
 def test_integer_tensor_to_a_negative_power_names_pow_and_the_fix():

@@ -199,6 +199,36 @@ def test_float32_keeps_its_dtype_and_todays_numbers(rng):
     assert layer_norm(x, 8, eps=np.float64(1e-5)).dtype == np.float32    # a numpy eps too
 
 
+def test_samples_whose_squares_overflow_are_normalised_all_the_same(rng):
+    """(x - μ)² overflows beyond ~1.8e19 in float32 (1.3e154 in float64), though x̂ is a plain
+    number: var was inf, rstd 0 and the sample all zeros. Now such samples are scaled first;
+    the others in the batch keep their numbers, and the gradients are those of the unscaled
+    sample (x̂ does not change with the scale: eps aside, d x̂(s x)/dx = d x̂(x)/dx / s).
+    (The sample that did not overflow is compared with a batch of the same shape: BLAS's row
+    sums may add in another order for another number of rows.)"""
+    with np.errstate(over="ignore"):                    # (numpy warns of the first overflow)
+        assert layer_norm(Tensor(np.array([[1e20, 1.0]], np.float32)), 2).tolist() == \
+            [[1.0, -1.0]]
+        unit, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        small = t64(unit)
+        expected = layer_norm(small, 4, eps=0.0)
+        expected.backward(g)
+        for dtype, scale in ((np.float32, 1e20), (np.float32, 3e37), (np.float64, 1e200)):
+            x = Tensor(np.concatenate([unit[:2] * scale, unit[2:]]).astype(dtype),
+                       requires_grad=True)
+            y = layer_norm(x, 4, eps=0.0)
+            y.backward(g.astype(dtype))
+            np.testing.assert_allclose(y.data, expected.data,
+                                       rtol=2e-6 if dtype == np.float32 else 1e-13, atol=1e-6)
+            plain = layer_norm(Tensor(unit.astype(dtype)), 4, eps=0.0).data
+            np.testing.assert_allclose(y.data[2], plain[2], rtol=np.finfo(dtype).eps, atol=0)
+            np.testing.assert_allclose(x.grad * np.array([[scale], [scale], [1]]), small.grad,
+                                       rtol=1e-4, atol=1e-5)
+        assert gradcheck(lambda t: layer_norm(t * 1e160, 4), t64(unit))
+        assert gradcheck(lambda t: grad(lambda u: (layer_norm(u * 1e160, 4) ** 3).sum())(t),
+                         t64(unit))
+
+
 def test_weight_and_bias_gradients_are_summed_over_the_batch_axes(rng):
     """dw = Σ_batch g · x̂ and db = Σ_batch g, over B and T of a (B, T, C) sequence."""
     x, weight, bias, g, shape = _fused_case(rng, "sequence (B, T, C)")

@@ -13,6 +13,8 @@ and their modules.
 
 from __future__ import annotations
 
+import math
+
 import itertools
 
 import numpy as np
@@ -157,6 +159,24 @@ def test_a_masked_logit_costs_nothing_where_the_target_does_not_count_it():
                                        [1.0, 2.0, 0.5])
     assert loss.item() == pytest.approx(expected, rel=1e-12)
     assert np.isfinite(z.grad).all()
+
+
+def test_a_masked_logit_costs_nothing_where_probabilities_do_not_count_it():
+    """As with labels and weight=: a class masked with -inf that the target gives 0 costs 0
+    (the probability path computed 0 · inf = NaN, with numpy's warning); one it gives a share
+    costs inf. A learned target's slope there is -log p: inf."""
+    z = t64([[0.0, -np.inf], [1.0, -np.inf], [0.5, 0.5]])
+    target = np.array([[1.0, 0.0], [0.75, 0.25], [0.5, 0.5]])
+    for t in (target, t64(target)):
+        with strict():
+            losses = F.cross_entropy(z, t, "none")
+            loss = F.cross_entropy(z[[0, 2]], t[[0, 2]])
+            loss.backward()
+        assert losses.tolist() == [0.0, np.inf, math.log(2)]
+        assert loss.item() == pytest.approx(math.log(2) / 2, rel=1e-15)
+    assert z.grad.tolist() == [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    assert t.grad[0].tolist() == [0.0, np.inf] and t.grad[1].tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(t.grad[2], [math.log(2) / 2] * 2, rtol=1e-15)
 
 
 def test_the_default_path_makes_no_target_array():

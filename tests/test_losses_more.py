@@ -82,6 +82,20 @@ def test_smooth_l1_and_huber_gradients(loss, shape, rng):
     assert gradcheck(loss, t64(pred), t64(target))
 
 
+@pytest.mark.parametrize("loss, far", [(F.smooth_l1_loss, 1.0), (F.huber_loss, 1.0),
+                                       (lambda p, t: F.huber_loss(p, t, delta=0.5), 0.5)],
+                         ids=["smooth_l1", "huber", "huber_0.5"])
+def test_smooth_l1_and_huber_at_huge_and_infinite_differences(loss, far):
+    """Linear out there, with slope ±1 (±δ), as PyTorch's. The quadratic side, not picked,
+    took d²: it overflowed with a warning at |d| > 1.8e19 in float32, and its slope 0 · 2d
+    was NaN at d = ±inf. (At d = 0.25 all three are quadratic: slope 0.25.)"""
+    for dtype, big in ((np.float32, 1e20), (np.float64, 1e200), (np.float64, np.inf)):
+        x = Tensor(np.array([big, -big, 0.25], dtype), requires_grad=True)
+        with strict():
+            loss(x, np.zeros(3, dtype)).backward()
+        np.testing.assert_allclose(x.grad * 3, [far, -far, 0.25], rtol=1e-6)
+
+
 # ----------------------------------------------------------------------------------------------
 # gaussian_nll_loss
 # ----------------------------------------------------------------------------------------------
@@ -243,6 +257,19 @@ def test_a_zero_target_counts_zero_and_its_slopes_are_finite(rng):
         loss.backward(np.ones((4, 5)))
     assert loss.data[0, 0] == 0.0 and i.grad[0, 0] == 0.0
     assert t.grad[0, 0] == -log_q[0, 0] and np.isfinite(t.grad).all()
+
+
+def test_a_class_masked_with_minus_infinity_that_the_target_gives_zero_costs_nothing():
+    """input ln q = -inf where p = 0 (a masked class): p (ln p - ln q) is 0 there, not
+    0 · inf = NaN; its slopes are 0 (a learned target's too)."""
+    for target in ([[1.0, 0.0]], t64([[1.0, 0.0]])):
+        i = t64([[0.0, -np.inf]])
+        with strict():
+            loss = F.kl_div(i, target, "batchmean")
+            loss.backward()
+        assert loss.item() == 0.0 and i.grad.tolist() == [[-1.0, 0.0]]
+    assert target.grad.tolist() == [[1.0, 0.0]]
+    assert F.kl_div(t64([[0.0, -np.inf]]), [[0.5, 0.5]], "sum").item() == np.inf
 
 
 # ----------------------------------------------------------------------------------------------

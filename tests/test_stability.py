@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, grad, gradcheck
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Softplus
@@ -71,6 +71,22 @@ def test_logsumexp(dtype):
     np.testing.assert_allclose(z.grad, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], rtol=r,
                                atol=1e-30)
     assert whole.data == pytest.approx(1000.0 + math.log(3), rel=r)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 1e4), (np.float32, 1e7),
+                                        (np.float32, 3e7), (np.float64, 1e16)])
+def test_logsumexp_gradient_of_large_equal_entries_is_the_softmax(dtype, big):
+    """The slopes of logsumexp([b, b, b - 1]) are its softmax, summing to 1. exp(x - out) took
+    out = b + log Σ rounded to b's ulp: at 1e7 in float32 each slope was e^-1 and not 1/2."""
+    x = Tensor(np.array([[big, big, big - 1]], dtype), requires_grad=True)
+    with strict():
+        x.logsumexp(axis=1).backward(np.ones(1, dtype))
+        second = grad(lambda t: grad(lambda u: u.logsumexp().sum())(t)[0, 0])(x.data)
+    e = np.exp(x.data[0].astype(np.float64) - big)       # (b - 1 is b in float32 at 3e7)
+    p = e / e.sum()
+    np.testing.assert_allclose(x.grad, [p], rtol=RTOL[dtype] / 10)
+    np.testing.assert_allclose(second, [p * (np.eye(3)[0] - p[0])], rtol=RTOL[dtype] / 10,
+                               atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -268,6 +284,28 @@ def test_normalize_and_pairwise_distance_of_huge_vectors(dtype, scale):
                                rtol=RTOL[dtype])
 
 
+@pytest.mark.parametrize("p", [2, 3, math.inf])
+def test_normalize_of_vectors_whose_norm_is_beyond_a_float(p, rng):
+    """float32 ‖(3e38, 3e38)‖ is inf, and x / inf was 0: the unit vector is (0.7071, 0.7071).
+    Such slices are divided by their largest |x| first; the others keep their numbers, and a
+    slice below eps its floor."""
+    import nn.functional as NF
+    x = Tensor(np.array([[3e38, 3e38, 0.0], [3e38, -1e38, 2e38], [3.0, 4.0, 0.0],
+                         [1e-13, 0.0, 0.0]], np.float32), requires_grad=True)
+    with strict():
+        unit = NF.normalize(x, p)
+        unit.backward(np.ones((4, 3), np.float32))
+    rows = np.array([[3.0, 3.0, 0.0], [3.0, -1.0, 2.0], [3.0, 4.0, 0.0], [1.0, 0.0, 0.0]])
+    norms = np.linalg.norm(rows, p, axis=1, keepdims=True)
+    np.testing.assert_allclose(unit.data[:3], rows[:3] / norms[:3], rtol=1e-6)
+    np.testing.assert_allclose(unit.data[3], [0.1, 0.0, 0.0], rtol=1e-6)        # 1e-13 / eps
+    small = t64(rows[:2])                                  # the same at scale 1, in float64
+    NF.normalize(small, p).backward(np.ones((2, 3)))
+    np.testing.assert_allclose(x.grad[:2] * 1e38, small.grad, rtol=1e-5, atol=1e-6)
+    u = rng.uniform(0.5, 1.5, (3, 4)) * np.sign(rng.normal(size=(3, 4)))        # float64 too
+    assert gradcheck(lambda t: NF.normalize(t * 1e308, p), t64(u))
+
+
 SPREAD = np.array([1.0, -1.0, 0.5])        # mean 1/6; PyTorch: std 0.8498 (n), var 0.7222
 
 
@@ -295,6 +333,20 @@ def test_float32_var_whose_squares_overflow_but_which_is_a_float():
         y.backward()
     np.testing.assert_allclose(y.item(), (d ** 2).mean() * 4e38, rtol=1e-5)
     np.testing.assert_allclose(x.grad, 2 * d / 3 * 2e19, rtol=1e-5)
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float32_var_beyond_a_float_still_has_its_slopes(ddof):
+    """The variance of [3e38, -3e38, 1e38] is beyond float32 (inf), its slopes 2 (x - mean) /
+    (n - ddof) are not (PyTorch gives them): they were NaN, as (d / √dof)²'s slope 2 d / √dof
+    overflowed before the / √dof."""
+    x = Tensor(np.array([3e38, -3e38, 1e38], np.float32), requires_grad=True)
+    with np.errstate(over="ignore"):                    # (the variance does overflow)
+        y = x.var(ddof=ddof)
+        y.backward()
+    d = np.array([3.0, -3.0, 1.0]) - 1 / 3
+    assert y.item() == math.inf
+    np.testing.assert_allclose(x.grad, 2 * d / (3 - ddof) * 1e38, rtol=1e-6)
 
 
 def test_float32_cosine_similarity_of_huge_vectors():

@@ -1315,3 +1315,12 @@ def test_log10_is_numpys_to_the_last_bit():
     """Its own op, not ln x / ln 10, which misses log10(1000) = 3 by one ulp in float64."""
     x = np.array([1000.0, 1e-5, 2.0])
     assert (Tensor(x).log10().data == np.log10(x)).all()
+
+
+def test_log10_slope_of_the_largest_float32_numbers():
+    """1 / (x ln 10) is 1.45e-39 at x = 3e38, a float32 (subnormal): as g / (x ln 10) it was
+    0, with an overflow warning, x ln 10 being beyond float32."""
+    x = Tensor(np.array([3e38, 1.0], np.float32), requires_grad=True)
+    with strict():
+        x.log10().backward(np.ones(2, np.float32))
+    np.testing.assert_allclose(x.grad, 1 / (np.array([3e38, 1.0]) * np.log(10)), rtol=1e-6)

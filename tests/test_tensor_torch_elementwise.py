@@ -39,6 +39,20 @@ def test_elementwise_functions_match_pytorch(name, domain, shape, rng):
                   rtol=1e-11)
 
 
+def test_minus_infinity_to_a_fractional_power_is_nan_as_any_negative_base():
+    """rsqrt(-inf) was 0 (slope -0) and (-inf) ** 2.5 inf: numpy's power follows C's pow
+    there, though every finite negative base gives NaN. PyTorch's rsqrt gives NaN."""
+    for dtype in (np.float32, np.float64):
+        x = Tensor(np.array([-np.inf, -4.0, np.inf, 4.0, 0.0], dtype), requires_grad=True)
+        with np.errstate(invalid="ignore", divide="ignore"):    # (numpy warns for x < 0)
+            y, z, whole = x.rsqrt(), x ** 2.5, x ** 3
+            (y + z).backward(np.ones(5, dtype))
+        np.testing.assert_array_equal(y.data, [np.nan, np.nan, 0.0, 0.5, np.inf])
+        np.testing.assert_array_equal(z.data, [np.nan, np.nan, np.inf, 32.0, 0.0])
+        np.testing.assert_array_equal(x.grad[:2], [np.nan, np.nan])
+        assert whole.data.tolist() == [-np.inf, -64.0, np.inf, 64.0, 0.0]
+
+
 def test_log1p_and_expm1_are_accurate_where_x_is_tiny():
     x = Tensor(np.array([1e-12, -1e-15]))
     np.testing.assert_array_equal(x.log1p().data, np.log1p(x.data))

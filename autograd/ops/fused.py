@@ -99,14 +99,16 @@ class CrossEntropy(Op):
         ctx.probs = e / total                          # kept for the first-order backward
         if ctx.picks is not None:                      # the target's logit, row by row
             losses = np.log(total[:, 0]) - shifted.flat[ctx.picks]
-        elif t is None:                                # a constant target (labels with options)
-            t, neg_log_p = ctx.target, np.log(total) - shifted
+        else:                   # probabilities t, or a constant target (labels with options)
+            t = ctx.target if t is None else t
             # only the classes the target weighs: a class masked with a -inf logit costs
-            # nothing unless it is counted (0 * inf would be NaN), as in PyTorch's NLL; and an
-            # ignored row's loss is 0, not -0
-            losses = np.multiply(t, neg_log_p, out=np.zeros_like(z), where=t != 0).sum(axis=1)
-        else:
-            losses = -(t * (shifted - np.log(total))).sum(axis=1)
+            # nothing unless it is counted (0 * inf would be NaN, with numpy's warning), as in
+            # PyTorch's NLL; and an ignored row's loss is 0, not -0. (Masked by indexing, the
+            # product in place: ~1 µs more than the plain product at (16, 10))
+            neg_log_p = np.log(total) - shifted
+            neg_log_p[t == 0] = 0
+            neg_log_p *= t
+            losses = neg_log_p.sum(axis=1)
         if ctx.reduction == "none":
             return losses
         total_loss = losses.sum()

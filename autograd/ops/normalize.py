@@ -27,18 +27,51 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..graph import Node, Op
+import numpy as np
+
+from ..graph import Node, Op, raw
 from .payload_math import sum_last
+from .reduce import largest_magnitude
 
 
 def normalise(x: Any, axes: tuple, eps: float) -> tuple[Any, Any]:
     """(x̂, rstd) of x over `axes`, on an array or a Tensor: x̂ = (x - μ) · rstd with
     rstd = 1/√(var + eps), the biased variance taken from the centred x (two passes: no
     cancellation when the mean is large against the spread)."""
-    centred = x - mean_last(x, len(axes))
-    var = mean_last(centred * centred, len(axes))
+    n = len(axes)
+    centred = x - mean_last(x, n)
+    var = mean_last(centred * centred, n)
+    if overflowed(var):
+        return rescaled(centred, axes, eps, lambda c: mean_last(c * c, n))[:2]
     rstd = (var + eps) ** -0.5
     return centred * rstd, rstd
+
+
+def overflowed(var: Any) -> bool:
+    """Whether a variance or a norm (an array or a Tensor) is inf somewhere: where x is
+    finite, its squares overflowed.
+    The largest by argmax and one item: ~0.6 µs, where a max or np.errstate costs 2-3x that.
+    (A NaN variance, from NaN in x, comes first and hides an overflow in another row.)"""
+    v = raw(var)
+    return v.size != 0 and v.item(v.argmax()) == math.inf
+
+
+def rescaled(centred: Any, axes: tuple, eps: float, mean_square) -> tuple[Any, Any, Any]:
+    """(x̂, rstd, var) as centred · 1/√(var + eps), var = mean_square(centred) over `axes`,
+    where a square, or their sum, overflowed (|centred| beyond ~1.8e19 in float32, 1.3e154 in
+    float64): var is inf and rstd 0 there, though x̂ is a plain number. So centred is divided
+    first by s, a power of 2 just above its largest |value| (a constant per row, at least 1):
+    1/√(var + eps) = 1/(s √(mean_square(centred / s) + eps/s²)). A power of 2 scales exactly,
+    so the rows that did not overflow keep their numbers. var comes as an array (batch norm's
+    running statistics read it), inf where it is beyond a float. (numpy has warned of the
+    overflow.)"""
+    exponent = np.frexp(largest_magnitude(raw(centred), axes))[1]
+    s = np.ldexp(np.ones_like(exponent, dtype=raw(centred).dtype), np.maximum(exponent, 0))
+    unit = centred / s
+    unit_var = mean_square(unit)
+    r = (unit_var + eps / s / s) ** -0.5                  # (s >= 1: eps/s² is finite)
+    with np.errstate(over="ignore"):
+        return unit * r, r / s, raw(unit_var) * s * s
 
 
 def mean_last(x: Any, axes: int) -> Any:

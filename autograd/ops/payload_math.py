@@ -31,15 +31,23 @@ def power(x: Any, c: Any) -> Any:
     its vectorised path; measured: docs/measurements.md#payload_math), so the power is taken
     of |x| and the sign put back, ±|x| ** c. For a negative number the result
     can differ from numpy's x ** c in the last bit or two (each is within 1 ulp of the exact
-    power); positive numbers, zeros, infinities and NaN give numpy's result exactly.
+    power); positive numbers, zeros, infinities and NaN give numpy's result exactly. And for a
+    fractional c, -inf ** c is NaN, as for every negative number (numpy's is 0 or inf).
 
     >>> power(np.array([-2.0, 3.0]), 3), power(np.array([-2.0, 3.0]), 4.0)
     (array([-8., 27.]), array([16., 81.]))
     """
     if (x.__class__ is np.ndarray and (c.__class__ is int or c.__class__ is float)
-            and x.dtype.kind == "f" and float(c).is_integer() and not -1 <= c <= 2):
-        magnitude = np.abs(x) ** c
-        return np.copysign(magnitude, x) if int(c) % 2 else magnitude
+            and x.dtype.kind == "f"):
+        if not float(c).is_integer() and c != 0.5:     # (numpy's ** 0.5 is sqrt: NaN at -inf)
+            # C's pow takes (-inf) ** 2.5 to inf and (-inf) ** -0.5 to 0, where each finite
+            # negative base gives NaN: -inf as the lowest float gives NaN too (as in PyTorch's
+            # rsqrt and sqrt; its pow keeps C's). One pass over x: ~1 µs for 100 numbers, 4 for
+            # 6,400 (the power itself takes 1.5 and 38).
+            x = np.maximum(x, np.finfo(x.dtype).min)
+        elif not -1 <= c <= 2:
+            magnitude = np.abs(x) ** c
+            return np.copysign(magnitude, x) if int(c) % 2 else magnitude
     return x ** c
 
 

@@ -160,20 +160,26 @@ class Cumsum(Op):
         return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
 
 
+def largest_magnitude(x: np.ndarray, axes) -> np.ndarray:
+    """The largest |x| over axes (kept as size-1 axes), 1 where that is 0 or not finite: the
+    scale the scaled formulas divide by (x / it is at most 1, and its powers cannot overflow)."""
+    m = np.abs(x).max(axis=axes, keepdims=True, initial=0)
+    return np.where((m > 0) & (m < math.inf), m, 1).astype(x.dtype)
+
+
 def scaled_norm(x, p: float, axes, keepdims: bool):
     """(Σ |x|^p)^(1/p) as m · (Σ (|x|/m)^p)^(1/p), m the largest |x|, as BLAS's nrm2 and hypot
     compute it: for where the powers under- or overflow though the norm is a float (1e-200 ** 2
     is 0 in float64, 1e20 ** 2 inf in float32). Every |x|/m is at most 1, so no power
     overflows, and the largest is 1, so the sum does not underflow. (m = 0 or inf: the norm is
-    m; NaN stays NaN.)"""
-    a = np.abs(x)
-    m = a.max(axis=axes, keepdims=True, initial=0)
-    m = np.where((m > 0) & (m < math.inf), m, 1).astype(x.dtype)   # divide by 1 at 0 and inf
-    r = a / m
-    if p == 2:
-        norm = m * np.sqrt((r * r).sum(axis=axes, keepdims=True))
-    else:
-        with np.errstate(divide="ignore"):      # (0 ** -1, as in the forward)
+    m; NaN stays NaN; a norm beyond a float is inf, quietly, as PyTorch's.)"""
+    m = largest_magnitude(x, axes)              # (1 at 0 and inf)
+    r = np.abs(x) / m
+    # (0 ** -1 as in the forward; and F.normalize scales x when the norm is inf)
+    with np.errstate(divide="ignore", over="ignore"):
+        if p == 2:
+            norm = m * np.sqrt((r * r).sum(axis=axes, keepdims=True))
+        else:
             norm = m * (r ** p).sum(axis=axes, keepdims=True) ** (1 / p)
     return norm if keepdims else norm.reshape(
         () if axes is None else tuple(n for i, n in enumerate(x.shape) if i not in axes))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Op
+from ..graph import Node, Op, raw
 from .payload_math import exp, sum_last
 from .reduce import kept_shape
 
@@ -24,14 +24,21 @@ def _max(x: np.ndarray, axes) -> np.ndarray:
     return x.max(axis=axes, keepdims=True, initial=-np.inf)
 
 
-def _logsumexp(x: np.ndarray, axes, keepdims: bool = True) -> np.ndarray:
+def _shift(x: np.ndarray, axes) -> np.ndarray:
+    """The max over axes (kept), 0 where it is not finite: rows of -inf/inf get no shift."""
     m = _max(x, axes)
-    m = np.where(np.isfinite(m), m, 0)                  # rows of -inf/inf: no shift
+    return np.where(np.isfinite(m), m, 0)
+
+
+def _logsumexp(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m + log Σ e, e, Σ e) with e = exp(x - m), m = `_shift(x)`, all with kept axes."""
+    m = _shift(x, axes)
     # log(0) = -inf for all -inf rows; x - m overflows to -inf only for float32 rows spanning
     # more than its range (±3e38), where exp of it is 0 all the same
     with np.errstate(divide="ignore", over="ignore"):
-        out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
-    return out if keepdims else out.squeeze(axis=axes)
+        e = np.exp(x - m)
+        total = e.sum(axis=axes, keepdims=True)
+        return m + np.log(total), e, total
 
 
 def _log_softmax(x: np.ndarray, axis) -> np.ndarray:
@@ -41,22 +48,35 @@ def _log_softmax(x: np.ndarray, axis) -> np.ndarray:
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+class LogSumExpCtx:
+    """logsumexp's axes and keepdims, and from the forward what the gradient is made of:
+    e = exp(x - max) and its sum, so that backward needs no exp at all."""
+    __slots__ = ("axes", "keepdims", "e", "total")
+
+    def __init__(self, axes, keepdims: bool) -> None:
+        self.axes, self.keepdims, self.e, self.total = axes, keepdims, None, None
+
+
 class LogSumExp(Op):
-    """log Σ exp(x) over axes;  d/dx = exp(x - out) = softmax(x)"""
+    """log Σ exp(x) over axes;  d/dx = softmax(x) = exp(x - max) / Σ exp(x - max)"""
+    # Not exp(x - out): out = max + log Σ is rounded to the max's ulp, which at 1e7 in float32
+    # is 1, and the slopes of [1e7, 1e7] came out e^-1 each instead of 1/2.
     name = "logsumexp"
 
     @staticmethod
     def forward(ctx, x):
-        axes, keepdims = ctx
-        return _logsumexp(x, axes, keepdims)
+        out, ctx.e, ctx.total = _logsumexp(x, ctx.axes)
+        return out if ctx.keepdims else out.squeeze(axis=ctx.axes)
 
     @staticmethod
     def backward(ctx, g, out, x):
-        axes, keepdims = ctx
-        if not keepdims:
-            shape = kept_shape(x.shape, axes)
-            g, out = g.reshape(shape), out.reshape(shape)
-        return (g * exp(x - out),)
+        axes = ctx.axes
+        if not ctx.keepdims:
+            g = g.reshape(kept_shape(x.shape, axes))
+        if isinstance(x, Node):         # higher order: e as a graph of x (the shift a constant)
+            e = (x - _shift(raw(x), axes)).exp()
+            return (g * e / e.sum(axes, keepdims=True),)
+        return (g * ctx.e / ctx.total,)        # (g e <= g: no overflow, and empty stays quiet)
 
 
 def _along(axis: int, y) -> int | None:
