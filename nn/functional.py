@@ -46,7 +46,7 @@ from autograd.ops.arithmetic import MulConst
 from autograd.ops.elementwise import Clip, Softplus, Where
 from autograd.ops.normalize import overflowed
 from autograd.ops.reduce import largest_magnitude
-from autograd.tensor import _axes, _one_name, _softmax_axis
+from autograd.tensor import _axes, _softmax_axis
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
 from autograd.functional import (
