@@ -15,9 +15,11 @@ add where the shuffling and dropout stand. Arrays are stored under their path
 The arrays are stored in PyTorch's layout (a `Linear` weight is (out_features, in_features)), so
 a checkpoint's `state_dict` loads into the same network built with `torch.nn`, and back. Each file
 carries a format mark, one extra entry `__glassgrad_format__` = 2 that `load` hides; a file
-without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, out).
-`model.load(path)` converts such a file (it knows which arrays are `Linear` weights) and warns;
-`load(path)` returns its arrays as stored and warns that they may be transposed.
+without it is format 1: glassgrad 0.1's, whose `Linear` weights were stored (in, out), or
+another program's (`np.savez(f, **model.state_dict())`), in today's layout. `model.load(path)`
+tells them apart by the shapes of the weights that are not square, converts a 0.1 file and
+warns (a file of square weights only is loaded as stored, with a note); `load(path)` returns
+the arrays as stored and warns that they may be transposed.
 
 >>> import os, tempfile
 >>> from nn import Linear, save, load
@@ -194,14 +196,15 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     if version < FORMAT and any(a.ndim == 2 and n.endswith("weight") for n, a in arrays.items()):
         warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark: if glassgrad 0.1 "
                       f"wrote it, its Linear weights are (in, out), the transpose of today's "
-                      f"(out, in); `model.load(path)` converts them", stacklevel=2)
+                      f"(out, in); `model.load(path)` converts them where their shapes show "
+                      f"it", stacklevel=2)
     return arrays
 
 
 def load_into(model: Module, path: str | os.PathLike) -> None:
     """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
     convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
-    naming them), and load it, checked."""
+    naming them; see `_from_format_1` for how such a file is told), and load it, checked."""
     state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
@@ -212,11 +215,19 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
         state = checkpoint["model"]
     _refuse_trained(state, model, path)
     if version < FORMAT:
-        state, converted = _from_format_1(state, model)
+        state, converted, square = _from_format_1(state, model)
         if converted:
             warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
+        if square:
+            warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark and its "
+                          f"Linear weights {square} are square, so their shapes do not tell "
+                          f"their layout: loaded as stored, (out, in) (as np.savez of a "
+                          f"state_dict writes them). Only if glassgrad 0.1 wrote the file are "
+                          f"they (in, out); then use model.load_state_dict({{k: v.T if k in "
+                          f"{square} else v for k, v in nn.load(path).items()}}) instead. "
+                          f"model.save(path) marks the file, and this note goes", stacklevel=3)
     try:
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError) as err:   # the same error, naming the file too
@@ -233,27 +244,36 @@ def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:
                          f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
 
 
-def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list[str]]:
-    """The state with every Linear weight stored (in, out) transposed, and their names.
+def _from_format_1(state: OrderedDict, model: Module
+                   ) -> tuple[OrderedDict, list[str], list[str]]:
+    """(state, transposed, square) for a file without the format mark: the state with the
+    Linear weights of a glassgrad 0.1 file, stored (in, out), transposed; their names; and the
+    names of the Linear weights whose layout could not be told.
 
-    A file with no mark is taken as glassgrad 0.1's (in, out) layout, unless a weight that is not
-    square already has the (out, in) shape: then the file is in PyTorch's layout (written by
-    another program) and is left as it is. A square weight cannot tell: the missing mark decides.
+    Only a weight that is not square shows the layout. The file is glassgrad 0.1's when such
+    weights fit the model transposed and none fits as stored: then every weight stored (in, out)
+    is transposed, square ones too. Otherwise the file is taken as stored (PyTorch's layout, as
+    `np.savez(f, **model.state_dict())` writes it). When every Linear weight is square, nothing
+    tells: the file is taken as stored, and their names come back as `square`.
     """
     weights = [(f"{prefix}.weight" if prefix else "weight", layer)
                for prefix, layer in model.named_modules() if isinstance(layer, Linear)]
     weights = [(name, layer) for name, layer in weights if name in state]
-    for name, layer in weights:
-        if layer.in_features != layer.out_features and \
-                state[name].shape == (layer.out_features, layer.in_features):
-            return state, []
+    telling = [(np.shape(state[name]), layer) for name, layer in weights
+               if layer.in_features != layer.out_features]
+    if not telling:
+        return state, [], [name for name, _ in weights]
+    as_stored = any(shape == (layer.out_features, layer.in_features) for shape, layer in telling)
+    transposed = any(shape == (layer.in_features, layer.out_features) for shape, layer in telling)
+    if as_stored or not transposed:
+        return state, [], []
     converted = OrderedDict(state)
     names = []
     for name, layer in weights:
-        if state[name].shape == (layer.in_features, layer.out_features):
+        if np.shape(state[name]) == (layer.in_features, layer.out_features):
             converted[name] = state[name].T
             names.append(name)
-    return converted, names
+    return converted, names, []
 
 
 def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:

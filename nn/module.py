@@ -769,7 +769,8 @@ class Module:
         """Read weights written by `save` (checked against this model); returns self.
 
         A checkpoint of glassgrad 0.1, whose `Linear` weights were stored (in, out), is
-        converted to today's (out, in) layout, with a warning (see `nn.io`).
+        converted to today's (out, in) layout, with a warning, when the shapes of its weights
+        that are not square show that layout (see `nn.io`).
         """
         from .io import load_into
         load_into(self, path)

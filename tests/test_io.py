@@ -322,14 +322,32 @@ def test_a_glassgrad_0_1_checkpoint_is_converted_with_a_warning(tmp_path):
         MLP(3, [4, 4], 2).load(tmp_path / "old.npz")
 
 
-def test_a_glassgrad_0_1_checkpoint_of_a_regression_model_or_a_bare_layer_converts(tmp_path):
-    for old, fresh, name in ((SoftmaxRegression(5, 3), SoftmaxRegression(5, 3), "linear.weight"),
-                             (Linear(3, 3), Linear(3, 3), "weight")):
-        old.weight.data[...] = np.arange(old.weight.size).reshape(old.weight.shape)
-        _v01_checkpoint(old, tmp_path / "old.npz")
-        with pytest.warns(UserWarning, match=rf"\['{name}'\]"):
-            fresh.load(tmp_path / "old.npz")
-        assert np.array_equal(fresh.weight.data, old.weight.data)
+def test_a_glassgrad_0_1_checkpoint_of_a_regression_model_converts(tmp_path):
+    old, fresh = SoftmaxRegression(5, 3), SoftmaxRegression(5, 3)
+    old.weight.data[...] = np.arange(old.weight.size).reshape(old.weight.shape)
+    _v01_checkpoint(old, tmp_path / "old.npz")
+    with pytest.warns(UserWarning, match=r"transposed its Linear weights \['linear.weight'\]"):
+        fresh.load(tmp_path / "old.npz")
+    assert np.array_equal(fresh.weight.data, old.weight.data)
+
+
+def test_an_unmarked_file_of_square_weights_loads_as_stored_with_a_note(tmp_path):
+    """np.savez of a state_dict (which its docstring offers) of a model whose Linear layers are
+    all square was taken for glassgrad 0.1's and transposed: a different model, loaded with a
+    warning that said so as if it were right."""
+    from nn.layers import Sequential, Tanh
+    source = Sequential(Linear(8, 8), Tanh(), Linear(8, 8))
+    with open(tmp_path / "square.npz", "wb") as f:
+        np.savez(f, **source.state_dict())
+    with pytest.warns(UserWarning) as caught:
+        target = Sequential(Linear(8, 8), Tanh(), Linear(8, 8)).load(tmp_path / "square.npz")
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        assert np.array_equal(a, b), name
+    message, = [str(w.message) for w in caught]
+    assert "transposed" not in message
+    assert ("Linear weights ['0.weight', '2.weight'] are square, so their shapes do not tell "
+            "their layout: loaded as stored, (out, in)") in message
+    assert "Only if glassgrad 0.1 wrote the file" in message and "v.T if k in" in message
 
 
 def test_an_unmarked_file_already_in_pytorchs_layout_is_left_alone(tmp_path):
