@@ -41,11 +41,14 @@ the arrays as stored and warns that they may be transposed.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import tokenize
 import warnings
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any
 
@@ -295,7 +298,12 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
     except OSError as err:              # a folder, permission denied
         raise _not_a_checkpoint(path, f"it cannot be read ({err.strerror})") from None
     with file:
-        state = _arrays(file, path)
+        try:
+            state = _arrays(file, path)
+        except OSError as error:        # the disk failing to read (a damaged file is a ValueError)
+            if error.filename is not None or error.errno is None:
+                raise
+            raise type(error)(error.errno, error.strerror, path) from None
     mark = state.pop(FORMAT_KEY, None)
     if mark is None:
         return state, 1
@@ -312,11 +320,14 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         raise _not_a_checkpoint(path, "it is empty (0 bytes)")
     try:
         archive = np.load(file, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError):
-        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
-    except (ValueError, OSError):
+    except Exception as error:
+        if not _damage(error):
+            raise
         file.seek(0)
-        raise _not_a_checkpoint(path, _not_a_zip(file.read(2))) from None
+        start = file.read(2)
+        if start != b"PK":          # numpy's refusal of what it found no archive in
+            raise _not_a_checkpoint(path, _not_a_zip(start)) from None
+        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
     state = OrderedDict()
@@ -324,12 +335,31 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         for name in _checked_members(archive.zip, path, size):
             try:
                 state[name] = archive[name]
-            except MemoryError:                 # a genuine array too large for this computer
-                raise
-            except Exception:                   # a damaged entry fails in many ways in numpy
+            except Exception as error:          # (not a MemoryError: a real array too large)
+                if not _damage(error):
+                    raise
                 raise _not_a_checkpoint(path, f"its entry {name!r} is damaged or truncated") \
                     from None
     return state
+
+
+#: how zipfile and numpy fail on a damaged or truncated archive, as seen by flipping and
+#: overwriting the bytes of checkpoints and by headers made by hand: a BadZipFile (a signature,
+#: a size, a checksum), zlib.error and EOFError (deflated bytes), ValueError (numpy's .npy
+#: header; a name that is not UTF-8), RuntimeError (zipfile's NotImplementedError for a
+#: "version needed", a method or a flag it does not know, and its refusal of an "encrypted"
+#: entry), TypeError and tokenize.TokenError (a header numpy parses as a Python literal:
+#: `{[1]: 2}`, a brace never closed); an OSError only for the seek to a negative offset (EINVAL)
+DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError, TypeError,
+          tokenize.TokenError)
+
+
+def _damage(error: Exception) -> bool:
+    """Whether `error`, raised by zipfile or numpy reading an archive, comes from the file's
+    bytes; a MemoryError, a disk that fails to read and a bug pass through as they are. A
+    negative offset in the file makes the seek to it fail with EINVAL."""
+    return isinstance(error, DAMAGE) or isinstance(error, OSError) and \
+        error.errno == errno.EINVAL
 
 
 #: the most bytes deflate can unzip from one byte (its limit is about 1032)
@@ -376,7 +406,9 @@ def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int
                 return "is written in an .npy version this glassgrad does not read"
             shape, _, dtype = read_header(npy)
             header_size = npy.tell()
-    except Exception:                           # (numpy and zipfile fail in many ways)
+    except Exception as error:
+        if not _damage(error):
+            raise
         return damaged
     if dtype.hasobject:
         return "holds Python objects, which glassgrad never loads (no pickle)"

@@ -503,6 +503,67 @@ def test_an_entry_stored_twice_is_refused(tmp_path):
         load(path)
 
 
+def directory_entries(raw):
+    """Where each central-directory record of a zip archive's bytes starts."""
+    return [i for i in range(len(raw)) if raw[i:i + 4] == b"PK\x01\x02"]
+
+
+@pytest.mark.parametrize("field, offset, mask", [
+    ("version needed to extract", 6, 0xFF),     # NotImplementedError: zip file version 21.0
+    ("version needed to extract", 6, 0x80),     # NotImplementedError: zip file version 17.3
+    ("flags: encrypted", 8, 0x01),              # RuntimeError: password required
+    ("flags: strong encryption", 8, 0x40),      # NotImplementedError
+    ("flags: compressed patched data", 8, 0x20),  # NotImplementedError
+])
+def test_a_flipped_bit_in_the_directory_is_a_damaged_file_naming_it(tmp_path, field, offset,
+                                                                     mask):
+    """zipfile's NotImplementedError and RuntimeError came out raw, without the file's name
+    (and `glassgrad predict` called them "unexpected")."""
+    model = MLP(3, [4], 2)
+    model.save(tmp_path / "good.npz")
+    raw = bytearray((tmp_path / "good.npz").read_bytes())
+    for entry in directory_entries(raw)[:2]:
+        bad = bytearray(raw)
+        bad[entry + offset] ^= mask
+        path = tmp_path / "flipped.npz"
+        path.write_bytes(bytes(bad))
+        for read in (load, MLP(3, [4], 2).load):
+            with pytest.raises(ValueError, match=r"flipped\.npz' is not a glassgrad checkpoint "
+                                                 r".*(damaged or truncated)"):
+                read(path)
+
+
+def test_a_header_numpy_fails_on_with_a_type_error_is_a_damaged_entry(tmp_path):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), [1]: 2}"
+    header += " " * (63 - 10 - len(header)) + "\n"
+    npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + b"\0" * 16
+    path = zipped(tmp_path / "odd.npz", [("w.npy", npy)])
+    with pytest.raises(ValueError, match=r"odd\.npz' is not a glassgrad checkpoint .*its entry "
+                                         r"'w' is damaged or truncated"):
+        load(path)
+
+
+def test_what_is_not_the_file_s_fault_is_not_called_damage(tmp_path, monkeypatch):
+    """A MemoryError (a real array too large for this computer) passes through; a disk that
+    fails to read is an OSError of its own kind, naming the file."""
+    save({"w": np.ones(3)}, tmp_path / "good.npz")
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("out of memory")
+    with monkeypatch.context() as patch:
+        patch.setattr(np.lib.format, "read_array", no_memory)
+        with pytest.raises(MemoryError):
+            load(tmp_path / "good.npz")
+
+    def unreadable(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(np, "load", unreadable)
+    with pytest.raises(OSError) as error:
+        load(tmp_path / "good.npz")
+    assert not isinstance(error.value, ValueError) and error.value.errno == 5
+    assert error.value.filename == str(tmp_path / "good.npz")
+
+
 def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
     import pickle
     Boom.marker = str(tmp_path / "pwned")
