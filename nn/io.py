@@ -374,6 +374,11 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
     really in the file. numpy would set aside the memory for the shape a header declares before
     reading a byte, so a file of a few bytes could ask for terabytes."""
     members = archive.infolist()
+    wrong = [count for count in _declared_entries(archive) if count != len(members)]
+    if wrong:
+        raise _not_a_checkpoint(path, f"its directory declares {wrong[0]} entries but "
+                                      f"{len(members)} could be read: it is a damaged or "
+                                      f"truncated .npz (zip) file")
     if not all(member.filename.endswith(".npy") for member in members):
         raise _not_a_checkpoint(path, _foreign_zip([member.filename for member in members]))
     names = [member.filename[:-len(".npy")] for member in members]
@@ -387,6 +392,19 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
         if problem:
             raise _not_a_checkpoint(path, f"its entry {name!r} {problem}")
     return names
+
+
+def _declared_entries(archive: zipfile.ZipFile) -> tuple[int, ...]:
+    """How many entries the archive's end record declares (it says it twice: on this disk, in
+    all), or () if this Python's zipfile has no reader of that record (a private function,
+    there since Python 2.6). zipfile reads entries until the directory's size in bytes is used
+    up, and never counts them: a damaged length in one entry swallows those after it, silently
+    (a format mark lost, a training state read as a flat dict)."""
+    end_record = getattr(zipfile, "_EndRecData", None)
+    record = end_record(archive.fp) if end_record else None    # one short read at the end
+    if not record:
+        return ()                       # (zipfile opened the archive with this record)
+    return record[3], record[4]         # zipfile's _ECD_ENTRIES_THIS_DISK, _ECD_ENTRIES_TOTAL
 
 
 def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int) -> str | None:

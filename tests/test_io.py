@@ -533,6 +533,37 @@ def test_a_flipped_bit_in_the_directory_is_a_damaged_file_naming_it(tmp_path, fi
                 read(path)
 
 
+def test_a_directory_entry_that_swallows_the_next_ones_is_a_damaged_file(tmp_path):
+    """A flipped byte in an entry's comment length made zipfile read the entries after it as
+    that comment: `load` returned a part of the weights, a training state came back as a flat
+    dict, and a file whose format mark was lost had its square weights transposed."""
+    from nn.optim import SGD
+    model = MLP(4, [4], 4)                          # square weights: the mark decides
+    save(model, tmp_path / "weights.npz")
+    save({"model": model, "optimizer": SGD(model.parameters(), lr=0.1), "epoch": 3},
+         tmp_path / "run.npz")
+    for name in ("weights.npz", "run.npz"):
+        raw = (tmp_path / name).read_bytes()
+        entries = directory_entries(raw)
+        for entry in entries[:-1]:                  # (the last one's comment is the end record)
+            bad = bytearray(raw)
+            bad[entry + 33] ^= 0xFF                 # its comment runs to the end of the file
+            (tmp_path / "bad.npz").write_bytes(bytes(bad))
+            for read in (load, MLP(4, [4], 4).load):
+                with pytest.raises(ValueError, match=rf"bad\.npz' is not a glassgrad checkpoint "
+                                                     rf".*its directory declares "
+                                                     rf"{len(entries)} entries but \d+ could be "
+                                                     rf"read: it is a damaged"):
+                    read(tmp_path / "bad.npz")
+        end = raw.rindex(b"PK\x05\x06")
+        for field in (8, 10):                       # the count on this disk, in all
+            bad = bytearray(raw)
+            bad[end + field] ^= 0x01
+            (tmp_path / "bad.npz").write_bytes(bytes(bad))
+            with pytest.raises(ValueError, match="its directory declares"):
+                load(tmp_path / "bad.npz")
+
+
 def test_a_header_numpy_fails_on_with_a_type_error_is_a_damaged_entry(tmp_path):
     header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), [1]: 2}"
     header += " " * (63 - 10 - len(header)) + "\n"
