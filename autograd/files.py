@@ -31,7 +31,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     The temporary file gets the usual permissions (the umask), unlike `tempfile.mkstemp`'s
     private ones, because checkpoints and pictures are meant to be shared; a file it replaces
     keeps its own (one made private stays private). A `path` that is a symbolic link is
-    followed: the file it points to is replaced, and the link stays.
+    followed: the file it points to is replaced, and the link stays. A disk that is full or
+    fails, while the block writes or after, raises its OSError (errno kept) naming `path`.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
@@ -52,10 +53,28 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             f.flush()
             os.fsync(f.fileno())        # the bytes on disk before the name: after a power cut,
         os.replace(tmp, path)           # `path` is the old file or the new one, never empty
-    except BaseException:
+    except BaseException as error:
         tmp.unlink(missing_ok=True)
+        if _writing_error(error, tmp):
+            raise type(error)(error.errno, error.strerror, asked) from None
         raise
     _sync_folder(path.parent)
+
+
+#: what writing a file fails with when the disk does: full, over quota, over the size limit,
+#: failing; such an error names no file
+_DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _writing_error(error: BaseException, tmp: pathlib.Path) -> bool:
+    """Whether `error` is the disk failing to write the temporary file `tmp`, or to rename it
+    (then it names `tmp`): an error for which the file the caller asked for is the one to name.
+    Another OSError of the block (a file it reads, a connection) is left as it is."""
+    if not isinstance(error, OSError) or error.errno is None:
+        return False
+    if error.filename is None:
+        return error.errno in _DISK_ERRORS
+    return os.fspath(error.filename) == os.fspath(tmp)
 
 
 def _keep_permissions(path: pathlib.Path, f: IO) -> None:

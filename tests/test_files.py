@@ -91,3 +91,49 @@ def test_a_name_near_the_length_limit_still_saves(tmp_path):
     with atomic_open(target, "w") as f:
         f.write("kept")
     assert target.read_text() == "kept" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("where", ["block", "sync"])
+def test_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path, monkeypatch, where):
+    """`OSError: [Errno 28] No space left on device` named no file."""
+    import errno
+    import os
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if where == "sync":
+        monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        with atomic_open(target) as f:
+            f.write(b"new")
+            if where == "block":
+                full()
+    assert type(info.value) is OSError and info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(target)
+    assert str(info.value) == f"[Errno 28] No space left on device: {str(target)!r}"
+    assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_failed_rename_names_the_file_not_the_temporary(tmp_path, monkeypatch):
+    import os
+    target = tmp_path / "out.txt"
+
+    def refused(source, destination):
+        raise PermissionError(13, "Permission denied", str(source), str(destination))
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(PermissionError) as info:
+        with atomic_open(target, "w") as f:
+            f.write("new")
+    assert info.value.filename == str(target) and ".tmp" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_another_os_error_of_the_block_is_left_as_it_is(tmp_path):
+    """A file the block reads is the one its error names, not the file being written."""
+    with pytest.raises(FileNotFoundError) as info:
+        with atomic_open(tmp_path / "out.txt", "w") as f:
+            f.write(open(tmp_path / "absent.txt").read())
+    assert info.value.filename == str(tmp_path / "absent.txt")
+    assert list(tmp_path.iterdir()) == []

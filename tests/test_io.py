@@ -69,6 +69,26 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
 
 
+def test_a_full_disk_during_save_names_the_file(tmp_path, monkeypatch):
+    """`OSError: [Errno 28] No space left on device`, no file named."""
+    import errno
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(2)}, path)
+    real_savez = np.savez
+
+    def full(f, **arrays):
+        f.write(b"PK\x03\x04 half an archive")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OSError) as error:
+        save({"w": np.zeros(2)}, path)
+    assert error.value.errno == errno.ENOSPC and error.value.filename == str(path)
+    assert str(error.value) == f"[Errno 28] No space left on device: {str(path)!r}"
+    monkeypatch.setattr(np, "savez", real_savez)
+    assert np.array_equal(load(path)["w"], np.ones(2))
+    assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
 def test_save_rejects_what_is_not_numbers(tmp_path):
     with pytest.raises(TypeError, match="'w' is not an array of numbers"):
         save({"w": np.array(["a"])}, tmp_path / "x.npz")
