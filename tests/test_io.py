@@ -626,6 +626,40 @@ def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
     assert not os.path.exists(Boom.marker)
 
 
+@pytest.mark.parametrize("protocol", [0, 1])
+def test_a_pickle_of_protocol_0_or_1_is_named_too(tmp_path, protocol):
+    """They begin with any opcode ("c", "(", "}"), not 0x80: they were called "not an .npz
+    archive (text, or another format)"."""
+    import pickle
+    Boom.marker = str(tmp_path / "pwned")
+    for name, obj in (("small", Boom()), ("state", {"weight": Boom()}),
+                      ("array", {"w": np.arange(500.0), "x": Boom()})):
+        path = tmp_path / f"{name}.pkl"
+        path.write_bytes(pickle.dumps(obj, protocol=protocol))
+        with pytest.raises(ValueError, match=rf"{name}\.pkl' is not a glassgrad checkpoint .*it "
+                                             rf"is a Python pickle"):
+            load(path)
+    assert not os.path.exists(Boom.marker)
+
+
+@pytest.mark.parametrize("text", [b"12.11\n", b"hello.", b"weight,bias\n1,2\n", b"N.x",
+                                  b"col1,col2\n1,2\n" * 10_000])
+def test_text_that_begins_like_a_pickle_is_not_called_one(tmp_path, text):
+    (tmp_path / "notes.npz").write_bytes(text)
+    with pytest.raises(ValueError, match=r"it is not an \.npz archive \(text, or another "
+                                         r"format\)"):
+        load(tmp_path / "notes.npz")
+
+
+def test_a_single_npy_of_python_objects_is_named_as_one(tmp_path):
+    Boom.marker = str(tmp_path / "pwned")
+    np.save(tmp_path / "objects.npy", np.array([Boom()], dtype=object))
+    with pytest.raises(ValueError, match=r"objects\.npy' is not a glassgrad checkpoint .*it holds "
+                                         r"a single \.npy array, not an archive of named arrays"):
+        load(tmp_path / "objects.npy")
+    assert not os.path.exists(Boom.marker)
+
+
 def structured(path, structure, **arrays):
     with open(path, "wb") as f:
         np.savez(f, __structure__=np.array(structure), **arrays)
