@@ -15,9 +15,11 @@ add where the shuffling and dropout stand. Arrays are stored under their path
 The arrays are stored in PyTorch's layout (a `Linear` weight is (out_features, in_features)), so
 a checkpoint's `state_dict` loads into the same network built with `torch.nn`, and back. Each file
 carries a format mark, one extra entry `__glassgrad_format__` = 2 that `load` hides; a file
-without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, out).
-`model.load(path)` converts such a file (it knows which arrays are `Linear` weights) and warns;
-`load(path)` returns its arrays as stored and warns that they may be transposed.
+without it is format 1: glassgrad 0.1's, whose `Linear` weights were stored (in, out), or
+another program's (`np.savez(f, **model.state_dict())`), in today's layout. `model.load(path)`
+tells them apart by the shapes of the weights that are not square, converts a 0.1 file and
+warns (a file of square weights only is loaded as stored, with a note); `load(path)` returns
+the arrays as stored and warns that they may be transposed.
 
 >>> import os, tempfile
 >>> from nn import Linear, save, load
@@ -39,11 +41,16 @@ without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, o
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import math
 import os
+import pickletools
+import tokenize
 import warnings
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any
 
@@ -194,14 +201,15 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     if version < FORMAT and any(a.ndim == 2 and n.endswith("weight") for n, a in arrays.items()):
         warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark: if glassgrad 0.1 "
                       f"wrote it, its Linear weights are (in, out), the transpose of today's "
-                      f"(out, in); `model.load(path)` converts them", stacklevel=2)
+                      f"(out, in); `model.load(path)` converts them where their shapes show "
+                      f"it", stacklevel=2)
     return arrays
 
 
 def load_into(model: Module, path: str | os.PathLike) -> None:
     """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
     convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
-    naming them), and load it, checked."""
+    naming them; see `_from_format_1` for how such a file is told), and load it, checked."""
     state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
@@ -212,11 +220,19 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
         state = checkpoint["model"]
     _refuse_trained(state, model, path)
     if version < FORMAT:
-        state, converted = _from_format_1(state, model)
+        state, converted, square = _from_format_1(state, model)
         if converted:
             warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
                           f"mark); transposed its Linear weights {converted} from (in, out) to "
                           f"(out, in). Save the model again to update the file", stacklevel=3)
+        if square:
+            warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark and its "
+                          f"Linear weights {square} are square, so their shapes do not tell "
+                          f"their layout: loaded as stored, (out, in) (as np.savez of a "
+                          f"state_dict writes them). Only if glassgrad 0.1 wrote the file are "
+                          f"they (in, out); then use model.load_state_dict({{k: v.T if k in "
+                          f"{square} else v for k, v in nn.load(path).items()}}) instead. "
+                          f"model.save(path) marks the file, and this note goes", stacklevel=3)
     try:
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError) as err:   # the same error, naming the file too
@@ -233,27 +249,36 @@ def _refuse_trained(state: Any, model: Module, path: str | os.PathLike) -> None:
                          f"nn.load_trained({os.fspath(path)!r}), which rebuilds that model")
 
 
-def _from_format_1(state: OrderedDict, model: Module) -> tuple[OrderedDict, list[str]]:
-    """The state with every Linear weight stored (in, out) transposed, and their names.
+def _from_format_1(state: OrderedDict, model: Module
+                   ) -> tuple[OrderedDict, list[str], list[str]]:
+    """(state, transposed, square) for a file without the format mark: the state with the
+    Linear weights of a glassgrad 0.1 file, stored (in, out), transposed; their names; and the
+    names of the Linear weights whose layout could not be told.
 
-    A file with no mark is taken as glassgrad 0.1's (in, out) layout, unless a weight that is not
-    square already has the (out, in) shape: then the file is in PyTorch's layout (written by
-    another program) and is left as it is. A square weight cannot tell: the missing mark decides.
+    Only a weight that is not square shows the layout. The file is glassgrad 0.1's when such
+    weights fit the model transposed and none fits as stored: then every weight stored (in, out)
+    is transposed, square ones too. Otherwise the file is taken as stored (PyTorch's layout, as
+    `np.savez(f, **model.state_dict())` writes it). When every Linear weight is square, nothing
+    tells: the file is taken as stored, and their names come back as `square`.
     """
     weights = [(f"{prefix}.weight" if prefix else "weight", layer)
                for prefix, layer in model.named_modules() if isinstance(layer, Linear)]
     weights = [(name, layer) for name, layer in weights if name in state]
-    for name, layer in weights:
-        if layer.in_features != layer.out_features and \
-                state[name].shape == (layer.out_features, layer.in_features):
-            return state, []
+    telling = [(np.shape(state[name]), layer) for name, layer in weights
+               if layer.in_features != layer.out_features]
+    if not telling:
+        return state, [], [name for name, _ in weights]
+    as_stored = any(shape == (layer.out_features, layer.in_features) for shape, layer in telling)
+    transposed = any(shape == (layer.in_features, layer.out_features) for shape, layer in telling)
+    if as_stored or not transposed:
+        return state, [], []
     converted = OrderedDict(state)
     names = []
     for name, layer in weights:
-        if state[name].shape == (layer.in_features, layer.out_features):
+        if np.shape(state[name]) == (layer.in_features, layer.out_features):
             converted[name] = state[name].T
             names.append(name)
-    return converted, names
+    return converted, names, []
 
 
 def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
@@ -275,7 +300,12 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
     except OSError as err:              # a folder, permission denied
         raise _not_a_checkpoint(path, f"it cannot be read ({err.strerror})") from None
     with file:
-        state = _arrays(file, path)
+        try:
+            state = _arrays(file, path)
+        except OSError as error:        # the disk failing to read (a damaged file is a ValueError)
+            if error.filename is not None or error.errno is None:
+                raise
+            raise type(error)(error.errno, error.strerror, path) from None
     mark = state.pop(FORMAT_KEY, None)
     if mark is None:
         return state, 1
@@ -292,11 +322,14 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         raise _not_a_checkpoint(path, "it is empty (0 bytes)")
     try:
         archive = np.load(file, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError):
-        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
-    except (ValueError, OSError):
+    except Exception as error:
+        if not _damage(error):
+            raise
         file.seek(0)
-        raise _not_a_checkpoint(path, _not_a_zip(file.read(2))) from None
+        start = file.read(PEEK)
+        if start[:2] != b"PK":      # numpy's refusal of what it found no archive in
+            raise _not_a_checkpoint(path, _not_a_zip(start, len(start) == size)) from None
+        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
     state = OrderedDict()
@@ -304,12 +337,31 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         for name in _checked_members(archive.zip, path, size):
             try:
                 state[name] = archive[name]
-            except MemoryError:                 # a genuine array too large for this computer
-                raise
-            except Exception:                   # a damaged entry fails in many ways in numpy
+            except Exception as error:          # (not a MemoryError: a real array too large)
+                if not _damage(error):
+                    raise
                 raise _not_a_checkpoint(path, f"its entry {name!r} is damaged or truncated") \
                     from None
     return state
+
+
+#: how zipfile and numpy fail on a damaged or truncated archive, as seen by flipping and
+#: overwriting the bytes of checkpoints and by headers made by hand: a BadZipFile (a signature,
+#: a size, a checksum), zlib.error and EOFError (deflated bytes), ValueError (numpy's .npy
+#: header; a name that is not UTF-8), RuntimeError (zipfile's NotImplementedError for a
+#: "version needed", a method or a flag it does not know, and its refusal of an "encrypted"
+#: entry), TypeError and tokenize.TokenError (a header numpy parses as a Python literal:
+#: `{[1]: 2}`, a brace never closed); an OSError only for the seek to a negative offset (EINVAL)
+DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError, TypeError,
+          tokenize.TokenError)
+
+
+def _damage(error: Exception) -> bool:
+    """Whether `error`, raised by zipfile or numpy reading an archive, comes from the file's
+    bytes; a MemoryError, a disk that fails to read and a bug pass through as they are. A
+    negative offset in the file makes the seek to it fail with EINVAL."""
+    return isinstance(error, DAMAGE) or isinstance(error, OSError) and \
+        error.errno == errno.EINVAL
 
 
 #: the most bytes deflate can unzip from one byte (its limit is about 1032)
@@ -324,6 +376,11 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
     really in the file. numpy would set aside the memory for the shape a header declares before
     reading a byte, so a file of a few bytes could ask for terabytes."""
     members = archive.infolist()
+    wrong = [count for count in _declared_entries(archive) if count != len(members)]
+    if wrong:
+        raise _not_a_checkpoint(path, f"its directory declares {wrong[0]} entries but "
+                                      f"{len(members)} could be read: it is a damaged or "
+                                      f"truncated .npz (zip) file")
     if not all(member.filename.endswith(".npy") for member in members):
         raise _not_a_checkpoint(path, _foreign_zip([member.filename for member in members]))
     names = [member.filename[:-len(".npy")] for member in members]
@@ -337,6 +394,19 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
         if problem:
             raise _not_a_checkpoint(path, f"its entry {name!r} {problem}")
     return names
+
+
+def _declared_entries(archive: zipfile.ZipFile) -> tuple[int, ...]:
+    """How many entries the archive's end record declares (it says it twice: on this disk, in
+    all), or () if this Python's zipfile has no reader of that record (a private function,
+    there since Python 2.6). zipfile reads entries until the directory's size in bytes is used
+    up, and never counts them: a damaged length in one entry swallows those after it, silently
+    (a format mark lost, a training state read as a flat dict)."""
+    end_record = getattr(zipfile, "_EndRecData", None)
+    record = end_record(archive.fp) if end_record else None    # one short read at the end
+    if not record:
+        return ()                       # (zipfile opened the archive with this record)
+    return record[3], record[4]         # zipfile's _ECD_ENTRIES_THIS_DISK, _ECD_ENTRIES_TOTAL
 
 
 def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int) -> str | None:
@@ -356,7 +426,9 @@ def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int
                 return "is written in an .npy version this glassgrad does not read"
             shape, _, dtype = read_header(npy)
             header_size = npy.tell()
-    except Exception:                           # (numpy and zipfile fail in many ways)
+    except Exception as error:
+        if not _damage(error):
+            raise
         return damaged
     if dtype.hasobject:
         return "holds Python objects, which glassgrad never loads (no pickle)"
@@ -370,15 +442,46 @@ def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int
     return None
 
 
-def _not_a_zip(start: bytes) -> str:
-    """Why a file numpy could not open is refused, from its first bytes: a pickle (the format
-    of `torch.save(..., _use_new_zipfile_serialization=False)` and of Python's own objects)
-    is named, as glassgrad never reads one."""
-    if start[:1] == b"\x80":                   # the opcode every pickle since protocol 2 begins with
+#: how much of a file that is no archive is read to tell what it is: all of a small one (a
+#: pickle of protocol 0 or 1 is told in at most ~0.15 s)
+PEEK = 1 << 16
+
+
+def _not_a_zip(start: bytes, whole: bool) -> str:
+    """Why a file numpy could not open is refused, from its first bytes (`whole`: all of it):
+    a pickle (the format of `torch.save(..., _use_new_zipfile_serialization=False)` and of
+    Python's own objects) is named, as glassgrad never reads one."""
+    if _is_pickle(start, whole):
         return ("it is a Python pickle (an older PyTorch writes them with torch.save), which "
                 "glassgrad never loads: it can run code; with PyTorch installed, convert it "
                 "once with nn.save(torch.load(path), 'model.npz')")
+    if start.startswith(b"\x93NUMPY"):        # np.save's, of Python objects or damaged
+        return "it holds a single .npy array, not an archive of named arrays"
     return "it is not an .npz archive (text, or another format)"
+
+
+def _is_pickle(start: bytes, whole: bool) -> bool:
+    """Whether a file beginning with `start` (`whole`: all of it) is a Python pickle. Since
+    protocol 2 a pickle begins with the PROTO opcode, 0x80. Protocols 0 and 1 (Python 2's
+    default; `pickle.dumps(obj, 0)`) begin with any opcode, "c", "(", "}"..., as text may: a
+    whole file of at most PEEK bytes is decoded by pickletools (which never runs it) and must be
+    one pickle ending at its last byte, stack and memo consistent ("12.11" begins like one).
+    A longer file is not told: any text whose odd lines begin with "c" decodes as a pickle's
+    opcodes for as long as it goes, and decoding megabytes takes seconds."""
+    if start[:1] == b"\x80":
+        return True
+    if not whole:
+        return False
+    try:
+        for opcode, _, position in pickletools.genops(start):
+            if opcode.name == "STOP":
+                break
+        if position != len(start) - 1:
+            return False
+        pickletools.dis(start, out=io.StringIO())
+    except (ValueError, IndexError):        # no opcode, an argument cut short, a stack wrong
+        return False
+    return True
 
 
 def _foreign_zip(names: list[str]) -> str:

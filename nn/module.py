@@ -143,6 +143,9 @@ class Module:
 
     training: bool = True       # a class default, so subclasses need not call __init__
     _hooked: bool = False       # True while forward hooks are registered (see __call__)
+    #: buffers a state may leave out; `load_state_dict` then keeps their values (BatchNorm's
+    #: num_batches_tracked, which PyTorch fills in the same way: its old checkpoints lack it)
+    _optional_state: tuple[str, ...] = ()
     predict = _Hint("a model does not know whether it regresses or classifies (its loss "
                     "does): model(X) gives its outputs, a regressor's predictions; "
                     "model(X).argmax(1) the classes, for one output per class; "
@@ -714,7 +717,8 @@ class Module:
         Every entry is checked before anything is written, so a bad dict changes nothing. With
         `strict=False`, missing and unexpected names are allowed (shapes are still checked),
         and the result lists them. A shared parameter needs only one of its names (older
-        checkpoints listed it once).
+        checkpoints listed it once); a BatchNorm's `num_batches_tracked` may be left out, as
+        in PyTorch (its checkpoints before 0.4.1 have none): the counter keeps its value.
 
         >>> from nn import Linear
         >>> layer = Linear(2, 1)
@@ -730,7 +734,10 @@ class Module:
         buffers = dict(self._named(Module._own_persistent_buffers, "", True, False))
         params.update(buffers)                          # persistent=False ones are not state
         given = {id(p) for name, p in params.items() if name in state}
-        missing = [name for name, p in params.items() if id(p) not in given]
+        optional = {f"{at}.{name}" if at else name for at, module in
+                    self.named_modules(remove_duplicate=False) for name in module._optional_state}
+        missing = [name for name, p in params.items()
+                   if id(p) not in given and name not in optional]
         unexpected = [name for name in state if name not in params]
         if strict and (missing or unexpected):
             problems = []
@@ -769,7 +776,8 @@ class Module:
         """Read weights written by `save` (checked against this model); returns self.
 
         A checkpoint of glassgrad 0.1, whose `Linear` weights were stored (in, out), is
-        converted to today's (out, in) layout, with a warning (see `nn.io`).
+        converted to today's (out, in) layout, with a warning, when the shapes of its weights
+        that are not square show that layout (see `nn.io`).
         """
         from .io import load_into
         load_into(self, path)

@@ -14,7 +14,8 @@ and the running estimates are updated (PyTorch's semantics, with the *unbiased* 
 
 (momentum=None: a plain average over all batches seen). In evaluation (`model.eval()`) the
 running estimates replace the batch's. `running_mean`, `running_var` and `num_batches_tracked`
-are buffers: saved in `state_dict()` under PyTorch's names, never trained.
+are buffers: saved in `state_dict()` under PyTorch's names, never trained; a state without
+`num_batches_tracked` (older PyTorch's) loads, the counter keeping its value, as in PyTorch.
 
 The training-mode formula is built from ordinary ops (mean, subtraction, product, power), so its
 gradient — including through the batch statistics — and every higher derivative come for free.
@@ -127,6 +128,7 @@ class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes accepted."""
 
     dims: tuple = ()
+    _optional_state = ("num_batches_tracked",)      # see Module.load_state_dict
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,

@@ -127,6 +127,29 @@ def test_state_dict_has_pytorchs_names_and_round_trips(rng):
         fresh.load_state_dict({**state, "running_var": np.ones(4)})
 
 
+def test_a_state_without_num_batches_tracked_loads_as_in_pytorch(rng, tmp_path):
+    """PyTorch's checkpoints before 0.4.1 (and hand-made states) have no counter: PyTorch loads
+    them strictly, keeping the layer's counter; glassgrad said "missing", even with strict=False.
+    """
+    from nn import Linear, Sequential, save
+    trained = Sequential(Linear(3, 4), BatchNorm1d(4))
+    trained(Tensor(rng.normal(size=(8, 3))))
+    state = {name: value for name, value in trained.state_dict().items()
+             if name != "1.num_batches_tracked"}
+    fresh = Sequential(Linear(3, 4), BatchNorm1d(4))
+    fresh[1].num_batches_tracked[...] = 5
+    assert repr(fresh.load_state_dict(state)) == "<All keys matched successfully>"
+    np.testing.assert_array_equal(fresh[1].running_mean, trained[1].running_mean)
+    assert fresh[1].num_batches_tracked == 5                 # kept, as PyTorch keeps it
+    result = fresh.load_state_dict({k: v for k, v in state.items() if k != "1.running_var"},
+                                   strict=False)
+    assert result.missing_keys == ["1.running_var"] and result.unexpected_keys == []
+    with pytest.raises(KeyError, match=r"missing \['1.running_var'\]"):
+        fresh.load_state_dict({k: v for k, v in state.items() if k != "1.running_var"})
+    save(state, tmp_path / "old.npz")
+    Sequential(Linear(3, 4), BatchNorm1d(4)).load(tmp_path / "old.npz")
+
+
 def test_errors_name_the_layer_and_the_shapes():
     with pytest.raises(ValueError, match=r"BatchNorm2d\(3.*expected a 4-d input with 3 channels"
                                          r".*got shape \(2, 4, 5, 5\)"):

@@ -204,6 +204,17 @@ def test_a_model_file_of_the_wrong_kind_is_bad_input_not_a_crash(trained, tmp_pa
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
+def test_a_damaged_model_file_is_bad_input_not_a_crash(trained, tmp_path, capsys):
+    """One flipped "version needed to extract" byte: "unexpected NotImplementedError", exit 1."""
+    raw = bytearray(trained.read_bytes())
+    raw[raw.index(b"PK\x01\x02") + 6] ^= 0xFF
+    trained.write_bytes(bytes(raw))
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(1.0, 2.0)])
+    code, _, err = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{str(trained)!r} is not a glassgrad checkpoint" in err and "damaged" in err
+
+
 def test_out_where_no_file_can_be_made_is_refused_before_reading(trained, tmp_path, capsys,
                                                                  monkeypatch):
     """`--out /proc/p.csv` predicted every row, then failed with exit 1."""
