@@ -1,7 +1,5 @@
 """autograd.files.atomic_open: the file appears complete or not at all; errors name the file."""
 
-import os
-
 import pytest
 
 from autograd.files import atomic_open
@@ -139,60 +137,3 @@ def test_another_os_error_of_the_block_is_left_as_it_is(tmp_path):
             f.write(open(tmp_path / "absent.txt").read())
     assert info.value.filename == str(tmp_path / "absent.txt")
     assert list(tmp_path.iterdir()) == []
-
-
-NO_PROCESS = 2 ** 22 + 1        # above any system's largest process id (Linux: 2 ** 22)
-
-
-@pytest.mark.skipif(os.name != "posix", reason="processes are asked with os.kill(pid, 0)")
-def test_a_dead_writer_s_temporary_is_removed_by_the_next_write_and_no_other(tmp_path):
-    """A save killed outright left a hidden ".model.npz.<hex>.tmp" of its size that no later
-    save removed; a live writer's must stay, and so must what this machine cannot tell."""
-    from autograd.files import _temporary
-    target = tmp_path / "model.npz"
-    dead = _temporary(target, NO_PROCESS, "0badf00d")
-    alive = _temporary(target, os.getppid(), "0badf00d")           # pytest's parent: running
-    other_target = _temporary(tmp_path / "other.npz", NO_PROCESS, "0badf00d")
-    other_machine = tmp_path / f".model.npz.{'0' * 12}-{NO_PROCESS}-0badf00d.tmp"
-    older_glassgrad = tmp_path / ".model.npz.0badf00d.tmp"
-    for leftover in (dead, alive, other_target, other_machine, older_glassgrad):
-        leftover.write_bytes(b"half")
-    with atomic_open(target) as f:
-        f.write(b"new")
-    assert target.read_bytes() == b"new" and not dead.exists()
-    assert all(p.exists() for p in (alive, other_target, other_machine, older_glassgrad))
-
-
-@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
-def test_a_save_killed_outright_leaves_a_temporary_the_next_save_removes(tmp_path):
-    import signal
-    import subprocess
-    import sys
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    writer = ("import sys, time\n"
-              "from autograd.files import atomic_open\n"
-              "with atomic_open(sys.argv[1]) as f:\n"
-              "    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n")
-    target = tmp_path / "model.npz"
-    processes = [subprocess.Popen([sys.executable, "-c", writer, str(target)], cwd=root,
-                                  env={**os.environ, "PYTHONPATH": root},
-                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    try:
-        for process in processes:
-            assert process.stdout.readline() == "writing\n"
-        killed, running = processes
-        killed.kill()
-        killed.wait()
-        temporaries = sorted(p.name for p in tmp_path.iterdir())
-        assert len(temporaries) == 2 and all(f"-{killed.pid}-" in name or
-                                             f"-{running.pid}-" in name for name in temporaries)
-        with atomic_open(target) as f:
-            f.write(b"new")
-        left = sorted(p.name for p in tmp_path.iterdir())
-        assert len(left) == 2 and "model.npz" in left                  # the running one's stays
-        assert any(f"-{running.pid}-" in name for name in left)
-    finally:
-        for process in processes:
-            process.kill()
-            process.wait()
-            process.stdout.close()
