@@ -52,6 +52,7 @@ import numpy as np
 from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
+from . import torch_format
 from .layers import Linear
 from .module import Module, as_array
 
@@ -74,6 +75,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
                    if isinstance(obj, (str, os.PathLike)) else "")
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}{swapped}")
+    if os.path.splitext(os.fspath(path))[1].lower() in torch_format.SUFFIXES:
+        return torch_format.save(state, path)           # PyTorch's own format (torch.load)
     if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
     else:
@@ -81,25 +84,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         tree = _encode(state, "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
-    _refuse_pytorch_name(path)
     check_destination("save", path)
     with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
         np.savez(f, **arrays)
-
-
-#: the suffixes torch.save files go by: an .npz under such a name would fail in torch.load
-PYTORCH_SUFFIXES = (".pt", ".pth")
-
-
-def _refuse_pytorch_name(path: str | os.PathLike) -> None:
-    """`nn.save(state, "model.pt")`, ported from torch.save, would write an .npz archive that
-    torch.load (and whoever reads the name) takes for a PyTorch file, and fails on."""
-    stem, suffix = os.path.splitext(os.fspath(path))
-    if suffix.lower() in PYTORCH_SUFFIXES:
-        raise ValueError(f"save: {os.fspath(path)!r} is named like a PyTorch file, but glassgrad "
-                         f"writes .npz archives, which torch.load cannot read; name it "
-                         f"{stem + '.npz'!r} (PyTorch loads it with model.load_state_dict("
-                         f"{{k: torch.from_numpy(v) for k, v in nn.load(path).items()}}))")
 
 
 def _is_array_like(value: Any) -> bool:

@@ -77,17 +77,16 @@ def test_save_rejects_what_is_not_numbers(tmp_path):
         save([1, 2], tmp_path / "x.npz")
 
 
-def test_save_refuses_a_pytorch_file_name(tmp_path):
-    """torch.save(sd, "model.pt") ported as nn.save(sd, "model.pt") would write an .npz that
-    torch.load cannot read; the name is refused before anything is written."""
+def test_a_pytorch_file_name_gets_pytorch_s_format(tmp_path):
+    """torch.save(sd, "model.pt") ported as nn.save(sd, "model.pt") writes torch.save's zip
+    format, which torch.load reads (tests/test_torch_format.py); an .npz name stays .npz."""
     for name in ("model.pt", "model.PTH"):
-        with pytest.raises(ValueError, match=r"save: .* is named like a PyTorch file, but "
-                                             r"glassgrad writes .npz archives, which torch.load "
-                                             r"cannot read; name it '.*model.npz'"):
-            Linear(2, 1).save(tmp_path / name)
-    assert os.listdir(tmp_path) == []
+        Linear(2, 1).save(tmp_path / name)
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            assert archive.namelist()[0] == "model/data.pkl"
     save(Linear(2, 1), tmp_path / "model.pt.npz")             # an .npz is fine, whatever its stem
-    assert os.listdir(tmp_path) == ["model.pt.npz"]
+    assert sorted(os.listdir(tmp_path)) == ["model.PTH", "model.pt", "model.pt.npz"]
+    assert list(np.load(tmp_path / "model.pt.npz")) == ["weight", "bias", FORMAT_KEY]
 
 
 def test_load_takes_pytorch_s_weights_only_and_refuses_false(tmp_path):
