@@ -175,6 +175,8 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     if map_location is not None and str(map_location) != "cpu":
         raise ValueError(f"load: map_location={map_location!r}: glassgrad's arrays are numpy's, "
                          f"in the computer's memory; only 'cpu' (or leaving it out) fits")
+    if torch_format.is_pytorch_file(path):             # torch.save's format (or save's .pt)
+        return torch_format.load(path)
     arrays, version = _read(path)
     if STRUCTURE in arrays:
         return _nested(arrays, path)
@@ -189,7 +191,14 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
     """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
     convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
     naming them), and load it, checked."""
-    state, version = _read(path)
+    if torch_format.is_pytorch_file(path):             # a training state's "model", or weights
+        state, version = torch_format.load(path), FORMAT
+        if not isinstance(state, dict):
+            raise ValueError(f"load: {os.fspath(path)!r} holds a {type(state).__name__}, not a "
+                             f"state dict")
+        state = state["model"] if isinstance(state.get("model"), dict) else state
+    else:
+        state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
         _refuse_trained(checkpoint, model, path)

@@ -1,9 +1,10 @@
 """PyTorch's own checkpoint format (`torch.save`'s zip archive), written and read without torch.
 
 `nn.save(state, "model.pt")` (or ".pth") writes this format, so that `torch.load("model.pt")`,
-with its default `weights_only=True`, gives the state dict as torch tensors. torch is never
-imported: the pickle inside is written here, opcode by opcode, by a small encoder that knows a
-fixed set of types.
+with its default `weights_only=True`, gives the state dict as torch tensors; `nn.load` reads
+such files back, also those `torch.save` wrote. torch is never imported, and nothing from the
+file is ever run: the pickle inside is written and read here, opcode by opcode, by a small
+encoder and a small interpreter that know a fixed set of types.
 
 The archive (torch/serialization.py, `_save` and `_load`): a zip file whose records all sit in
 one folder named after the file (`model/` for model.pt), stored uncompressed, each record's
@@ -28,23 +29,25 @@ torch/storage.py's `_dtype_to_storage_type_map`). A state dict is a `collections
 torch's weights-only reader (torch/_weights_only_unpickler.py) takes only the opcodes the
 encoder here writes, and these globals.
 
->>> import os, tempfile, zipfile
+>>> import os, tempfile
 >>> import numpy as np
->>> from nn.torch_format import save
+>>> from nn.torch_format import save, load
 >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
 >>> save({"weight": np.eye(2, dtype=np.float32), "epoch": 3, "note": None}, path)
->>> zipfile.ZipFile(path).namelist()
-['model/data.pkl', 'model/byteorder', 'model/data/0', 'model/version']
+>>> load(path)
+{'weight': array([[1., 0.],
+       [0., 1.]], dtype=float32), 'epoch': 3, 'note': None}
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import struct
 import zipfile
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -53,7 +56,7 @@ from autograd.graph import Node
 
 from .module import as_array
 
-__all__ = ["save", "dumps", "SUFFIXES", "STORAGES"]
+__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "SUFFIXES", "STORAGES"]
 
 #: the names PyTorch's checkpoints go by: `nn.save` writes this format under them
 SUFFIXES = (".pt", ".pth")
@@ -64,6 +67,7 @@ STORAGES = {
     "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
     "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage",
 }
+DTYPES = {storage: np.dtype(name) for name, storage in STORAGES.items()}
 
 #: the per-parameter numbers PyTorch's optimizers keep as 0-d float32 tensors (Adam's "step",
 #: NAdam's "mu_product"); glassgrad keeps Python numbers, converted when written
@@ -72,6 +76,7 @@ TENSOR_SCALARS = ("step", "mu_product")
 ALIGNMENT = 64              # where each record's bytes start (PyTorch's writer's alignment)
 ARCHIVE_VERSION = b"3\n"    # the archive format torch.save writes for a checkpoint
 ZIP64_FROM = 2 ** 30        # records larger than this get zip64 sizes (20 bytes in the header)
+DEFLATE_MOST = 1100         # the most bytes deflate unzips from one byte (its limit is ~1032)
 
 
 class Op:
@@ -312,3 +317,474 @@ def _with_tensor_scalars(optimizer_state: dict) -> dict:
                        for key, value in entries.items()}
         state[index] = entries
     return {**optimizer_state, "state": state}
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------
+
+class Refused(ValueError):
+    """The pickle asks for something the reader does not do, or is damaged; nothing was run."""
+
+
+def is_pytorch_file(path: str | os.PathLike) -> bool:
+    """Whether `path` is a zip archive that `load` should read: one holding a `*/data.pkl`
+    record (torch.save's), or any zip archive named `.pt` or `.pth`. False for a file that
+    cannot be opened: the caller reports that."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(4) != b"PK\x03\x04":
+                return False
+            if os.fspath(path).lower().endswith(SUFFIXES):
+                return True
+            file.seek(0)
+            with zipfile.ZipFile(file) as archive:
+                return any(_is_pickle_record(name) for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError, TypeError, NotImplementedError):
+        return False
+
+
+def _is_pickle_record(name: str) -> bool:
+    folder, _, record = name.partition("/")
+    return bool(folder) and record == "data.pkl"
+
+
+def load(path: str | os.PathLike) -> Any:
+    """The object a `.pt` file holds: what `save` wrote, or what `torch.save` wrote of state
+    dicts and training states (tensors, numbers, strings, None, lists, tuples and dicts).
+    Tensors come back as numpy arrays (on the CPU, whatever device they were saved from).
+
+    The pickle is interpreted here, opcode by opcode: only the opcodes torch.save writes for
+    such data are known, and only four kinds of globals (OrderedDict, the tensor and parameter
+    rebuilders, the storage classes); anything else (a class of the saving program, `os.system`)
+    is refused with a ValueError before the next opcode, and nothing is ever run or imported.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        try:
+            archive = zipfile.ZipFile(file)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+            raise _unreadable(path, "it is a damaged or truncated zip archive") from None
+        with archive:
+            folder = _folder(archive, path)
+            byteorder = _byteorder(archive, folder, size, path)
+
+            def storage(key: str, dtype: np.dtype, numel: int) -> np.ndarray:
+                return _storage(archive, f"{folder}data/{key}", dtype.newbyteorder(byteorder),
+                                numel, size)
+
+            try:
+                return loads(_record(archive, folder + "data.pkl", size), storage)
+            except Refused as err:
+                reason = str(err)
+                if any(n.startswith((folder + "code/", folder + "constants.pkl"))
+                       for n in archive.namelist()):
+                    reason = (f"it is a TorchScript archive (torch.jit.save), which only "
+                              f"torch.jit.load reads; {reason}")
+                raise _unreadable(path, reason) from None
+
+
+def _unreadable(path: str, reason: str) -> ValueError:
+    return ValueError(f"load: {path!r} cannot be read as a PyTorch checkpoint: {reason}")
+
+
+def _folder(archive: zipfile.ZipFile, path: str) -> str:
+    """"name/": the folder holding data.pkl, the one folder torch.save writes records in."""
+    folders = [name[:-len("data.pkl")] for name in archive.namelist() if _is_pickle_record(name)]
+    if len(folders) != 1:
+        names = archive.namelist()
+        if not folders and names and all(name.endswith(".npy") for name in names):
+            reason = ("it is an .npz archive of arrays, not a PyTorch file: rename it to end "
+                      "in .npz")
+        elif not folders:
+            reason = "it is a zip archive without the data.pkl of a PyTorch file"
+        else:
+            reason = f"it holds {len(folders)} data.pkl records ({', '.join(folders)})"
+        raise _unreadable(path, reason)
+    return folders[0]
+
+
+def _byteorder(archive: zipfile.ZipFile, folder: str, size: int, path: str) -> str:
+    """"<" or ">": how the storages' numbers are stored (little-endian when not said)."""
+    try:
+        order = _record(archive, folder + "byteorder", size)
+    except KeyError:
+        return "<"
+    except Refused as err:
+        raise _unreadable(path, str(err)) from None
+    if order not in (b"little", b"big"):
+        raise _unreadable(path, f"its byteorder record says {order[:20]!r}, not little or big")
+    return "<" if order == b"little" else ">"
+
+
+def _member(archive: zipfile.ZipFile, name: str, size: int) -> zipfile.ZipInfo:
+    """The record `name`, checked before a byte of it is read: its sizes must be possible in
+    an archive of `size` bytes (a few damaged bytes must not make us set aside terabytes).
+    A KeyError if the archive has no such record."""
+    member = archive.getinfo(name)
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise Refused(f"its record {name!r} is compressed with a method PyTorch never uses")
+    if member.compress_size > size or member.file_size > DEFLATE_MOST * max(
+            member.compress_size, 1) or (member.compress_type == zipfile.ZIP_STORED and
+                                         member.file_size != member.compress_size):
+        raise Refused(f"its record {name!r} is damaged or truncated")
+    return member
+
+
+def _read_into(archive: zipfile.ZipFile, member: zipfile.ZipInfo, buffer: bytearray) -> None:
+    try:
+        with archive.open(member) as record:
+            view, done = memoryview(buffer), 0
+            while done < len(buffer):
+                count = record.readinto(view[done:])
+                if not count:
+                    break
+                done += count
+    except MemoryError:
+        raise
+    except Exception:                   # zipfile and zlib fail in many ways on damaged bytes
+        raise Refused(f"its record {member.filename!r} is damaged or truncated") from None
+    if done != len(buffer):
+        raise Refused(f"its record {member.filename!r} is damaged or truncated")
+
+
+def _record(archive: zipfile.ZipFile, name: str, size: int) -> bytes:
+    member = _member(archive, name, size)
+    buffer = bytearray(member.file_size)
+    _read_into(archive, member, buffer)
+    return bytes(buffer)
+
+
+def _storage(archive: zipfile.ZipFile, name: str, dtype: np.dtype, numel: int,
+             size: int) -> np.ndarray:
+    """The storage `name` as a writable 1-d array of `numel` numbers of `dtype` (byte order
+    included), converted to this computer's byte order."""
+    try:
+        member = _member(archive, name, size)
+    except KeyError:
+        raise Refused(f"its pickle refers to the storage {name!r}, which the file does not "
+                      f"hold") from None
+    if member.file_size != numel * dtype.itemsize:
+        raise Refused(f"its storage {name!r} holds {member.file_size:,} bytes, but the pickle "
+                      f"says {numel:,} numbers of {dtype.name} ({numel * dtype.itemsize:,} "
+                      f"bytes)")
+    buffer = bytearray(member.file_size)
+    _read_into(archive, member, buffer)
+    if dtype.kind == "b" and buffer.translate(None, b"\x00\x01"):
+        raise Refused(f"its bool storage {name!r} holds bytes other than 0 and 1")
+    array = np.frombuffer(buffer, dtype=dtype)
+    native = np.dtype(dtype.name)
+    return array.view(native) if dtype.isnative else array.astype(native)
+
+
+def loads(pickled: bytes, storage: Callable[[str, np.dtype, int], np.ndarray] | list) -> Any:
+    """The object `pickled` (torch.save's pickle) describes; `storage(key, dtype, numel)` gives
+    the 1-d array of a storage (or `storage` is the list `dumps` returned). A Refused error
+    (a ValueError) for anything else, before it would happen.
+
+    >>> loads(*dumps({"w": np.arange(3), "lr": 0.5}))
+    {'w': array([0, 1, 2]), 'lr': 0.5}
+    >>> loads(b"\\x80\\x02cos\\nsystem\\nX\\x04\\x00\\x00\\x00echoR.", [])
+    Traceback (most recent call last):
+    nn.torch_format.Refused: its pickle names the global 'os.system' (at byte 2), which glassgrad never loads: ...
+    """
+    if isinstance(storage, list):
+        arrays = storage
+
+        def storage(key: str, dtype: np.dtype, numel: int) -> np.ndarray:
+            array = arrays[int(key)]
+            if array.dtype != dtype or array.size != numel:
+                raise Refused(f"its storage {key!r} does not match the pickle")
+            return array.reshape(-1)
+
+    return _Interpreter(pickled, storage).run()
+
+
+class _Storage:
+    """A storage the pickle loaded by persistent id: its numbers, as a 1-d array."""
+
+    def __init__(self, key: str, array: np.ndarray) -> None:
+        self.key, self.array = key, array
+
+
+class _StorageClass:
+    """What the global torch.FloatStorage (and the others) stands for: a dtype."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.dtype = name, DTYPES[name]
+
+
+class _Function:
+    """A global the pickle may call (REDUCE): one of the reader's own functions."""
+
+    def __init__(self, name: str, function: Callable[..., Any]) -> None:
+        self.name, self.function = name, function
+
+    def __call__(self, args: tuple) -> Any:
+        return self.function(*args)
+
+
+def _ordered_dict(*args: Any) -> OrderedDict:
+    if args:
+        raise Refused("its pickle builds an OrderedDict from arguments, which torch.save never "
+                      "writes")
+    return OrderedDict()
+
+
+def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any,
+                    backward_hooks: Any, metadata: Any = None) -> np.ndarray:
+    """torch._utils._rebuild_tensor_v2: the tensor's numbers, checked to lie in its storage.
+    The whole storage in C order is returned as it is (tensors that share it stay shared, as
+    tied weights are in PyTorch); a part of it is copied."""
+    if not isinstance(storage, _Storage):
+        raise Refused("its pickle rebuilds a tensor from something that is not a storage")
+    ints = (lambda xs: isinstance(xs, tuple) and all(
+        type(x) is int and 0 <= x < 2 ** 62 for x in xs))
+    if type(offset) is not int or offset < 0 or not ints(size) or not ints(stride) or \
+            len(size) != len(stride) or not isinstance(requires_grad, bool):
+        raise Refused(f"its pickle rebuilds a tensor with offset {offset!r:.40}, size "
+                      f"{size!r:.60} and stride {stride!r:.60}")
+    if metadata:
+        raise Refused(f"its pickle rebuilds a tensor with metadata {metadata!r:.60}, which "
+                      f"glassgrad does not read")
+    array = storage.array
+    numel = math.prod(size)
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if numel else offset - 1
+    if last >= array.size:
+        raise Refused(f"its tensor of size {size} at offset {offset} with stride {stride} "
+                      f"reaches past the end of storage {storage.key!r} ({array.size} numbers)")
+    if numel > array.size:          # (a tiny file must not ask for a huge copy)
+        raise Refused(f"its tensor of size {size} has more numbers than its storage "
+                      f"{storage.key!r} ({array.size}): an expanded tensor, which glassgrad "
+                      f"does not read (save tensor.contiguous())")
+    if offset == 0 and numel == array.size and stride == _contiguous_strides(size):
+        return array.reshape(size)
+    view = np.lib.stride_tricks.as_strided(array[offset:], shape=size,
+                                           strides=[s * array.itemsize for s in stride])
+    return view.copy()
+
+
+def _rebuild_parameter(data: Any, requires_grad: Any, backward_hooks: Any) -> np.ndarray:
+    """torch._utils._rebuild_parameter: a saved nn.Parameter is its numbers here."""
+    if not isinstance(data, np.ndarray):
+        raise Refused("its pickle rebuilds a parameter from something that is not a tensor")
+    return data
+
+
+#: the only globals a pickle may name, as "module.name"; each maps to the reader's own object
+GLOBALS: dict[str, Any] = {
+    "collections.OrderedDict": _Function("OrderedDict", _ordered_dict),
+    "torch._utils._rebuild_tensor_v2": _Function("_rebuild_tensor_v2", _rebuild_tensor),
+    "torch._utils._rebuild_parameter": _Function("_rebuild_parameter", _rebuild_parameter),
+    **{f"torch.{storage}": _StorageClass(storage) for storage in STORAGES.values()},
+}
+
+
+class _Interpreter:
+    """Runs the opcodes of a pickle on a stack, as pickle's Unpickler does, but knows only the
+    opcodes below, pushes the reader's own objects for the globals in GLOBALS and calls
+    nothing else. Each opcode's effect is one method."""
+
+    def __init__(self, data: bytes, storage: Callable[[str, np.dtype, int], np.ndarray]):
+        self.data, self.at, self.storage = data, 0, storage
+        self.stack: list[Any] = []
+        self.marks: list[int] = []
+        self.memo: dict[int, Any] = {}
+        self.storages: dict[str, _Storage] = {}
+        self.done = False
+
+    def run(self) -> Any:
+        if not self.data.startswith(Op.PROTO):
+            raise Refused("its data.pkl is not a pickle")
+        while not self.done:
+            self.start = self.at
+            op = self.read(1)
+            handler = self.HANDLERS.get(op)
+            if handler is None:
+                raise Refused(f"its pickle has the opcode {op!r} at byte {self.start}, which "
+                              f"glassgrad's reader does not know (it reads the protocol 2 "
+                              f"pickles torch.save writes)")
+            try:
+                handler(self)
+            except Refused:
+                raise
+            except (IndexError, KeyError, TypeError, ValueError, struct.error):
+                raise Refused(f"its pickle is damaged (the opcode {op!r} at byte "
+                              f"{self.start} finds no value it can use)") from None
+        if self.at != len(self.data):
+            raise Refused("its pickle is damaged (there are bytes after its STOP)")
+        if self.stack or self.marks:
+            raise Refused("its pickle is damaged (its STOP leaves values unused)")
+        return self.result
+
+    # -- reading the bytes after an opcode --
+
+    def read(self, n: int) -> bytes:
+        if self.at + n > len(self.data):
+            raise Refused("its pickle is truncated")
+        chunk = self.data[self.at:self.at + n]
+        self.at += n
+        return chunk
+
+    def line(self) -> str:
+        end = self.data.find(b"\n", self.at)
+        if end < 0:
+            raise Refused("its pickle is truncated")
+        text = self.data[self.at:end].decode("utf-8")
+        self.at = end + 1
+        return text
+
+    def pop_mark(self) -> list[Any]:
+        """The values pushed since the last MARK, removed from the stack."""
+        mark = self.marks.pop()
+        items = self.stack[mark:]
+        del self.stack[mark:]
+        return items
+
+    # -- one method per opcode --
+
+    def proto(self) -> None:
+        version = self.read(1)[0]
+        if self.at != 2 or not 2 <= version <= 5:
+            raise Refused(f"its pickle declares protocol {version} at byte {self.at - 2}")
+
+    def stop(self) -> None:
+        self.result = self.stack.pop()
+        self.done = True
+
+    def mark(self) -> None:
+        self.marks.append(len(self.stack))
+
+    def push(value: Any) -> Callable[[_Interpreter], None]:     # (a helper for the table)
+        return lambda self: self.stack.append(value)
+
+    def binint1(self) -> None:
+        self.stack.append(self.read(1)[0])
+
+    def binint2(self) -> None:
+        self.stack.append(struct.unpack("<H", self.read(2))[0])
+
+    def binint(self) -> None:
+        self.stack.append(struct.unpack("<i", self.read(4))[0])
+
+    def long1(self) -> None:
+        n = self.read(1)[0]
+        self.stack.append(int.from_bytes(self.read(n), "little", signed=True))
+
+    def binfloat(self) -> None:
+        self.stack.append(struct.unpack(">d", self.read(8))[0])
+
+    def binunicode(self) -> None:
+        n = struct.unpack("<I", self.read(4))[0]
+        self.stack.append(self.read(n).decode("utf-8", "surrogatepass"))
+
+    def tuple_n(n: int) -> Callable[[_Interpreter], None]:       # TUPLE1, TUPLE2, TUPLE3
+        def handler(self: _Interpreter) -> None:
+            if len(self.stack) - n < (self.marks[-1] if self.marks else 0):
+                raise IndexError                # (the items may not reach below a MARK)
+            items = tuple(self.stack[len(self.stack) - n:])
+            del self.stack[len(self.stack) - n:]
+            self.stack.append(items)
+        return handler
+
+    def tuple_mark(self) -> None:
+        self.stack.append(tuple(self.pop_mark()))
+
+    def append(self) -> None:
+        item = self.stack.pop()
+        self.list_on_top().append(item)
+
+    def appends(self) -> None:
+        items = self.pop_mark()
+        self.list_on_top().extend(items)
+
+    def list_on_top(self) -> list:
+        if type(self.stack[-1]) is not list:
+            raise Refused(f"its pickle appends to a {type(self.stack[-1]).__name__}")
+        return self.stack[-1]
+
+    def setitem(self) -> None:
+        value, key = self.stack.pop(), self.stack.pop()
+        self.dict_on_top()[key] = value
+
+    def setitems(self) -> None:
+        items = self.pop_mark()
+        if len(items) % 2:
+            raise IndexError
+        target = self.dict_on_top()
+        for i in range(0, len(items), 2):
+            target[items[i]] = items[i + 1]
+
+    def dict_on_top(self) -> dict:
+        if type(self.stack[-1]) not in (dict, OrderedDict):
+            raise Refused(f"its pickle sets an item of a {type(self.stack[-1]).__name__}")
+        return self.stack[-1]
+
+    def global_(self) -> None:
+        name = f"{self.line()}.{self.line()}"
+        if name not in GLOBALS:
+            raise Refused(f"its pickle names the global {name!r} (at byte {self.start}), which "
+                          f"glassgrad never loads: "
+                          f"it reads tensors, numbers, strings, None, lists, tuples and dicts "
+                          f"(and nothing from a file is ever run)")
+        self.stack.append(GLOBALS[name])
+
+    def reduce(self) -> None:
+        args, function = self.stack.pop(), self.stack.pop()
+        if not isinstance(function, _Function) or type(args) is not tuple:
+            raise Refused(f"its pickle calls a {type(function).__name__}, which is not a "
+                          f"function it may call")
+        self.stack.append(function(args))
+
+    def build(self) -> None:
+        state, target = self.stack.pop(), self.stack[-1]
+        if type(target) is not OrderedDict or type(state) is not dict or \
+                set(state) != {"_metadata"}:
+            raise Refused(f"its pickle sets the attributes of a {type(target).__name__}; "
+                          f"glassgrad reads only a state dict's _metadata")
+        target._metadata = state["_metadata"]
+
+    def binpersid(self) -> None:
+        pid = self.stack.pop()
+        if type(pid) is not tuple or len(pid) != 5 or pid[0] != "storage" or \
+                not isinstance(pid[1], _StorageClass) or type(pid[2]) is not str or \
+                type(pid[3]) is not str or type(pid[4]) is not int or pid[4] < 0:
+            raise Refused(f"its pickle loads {pid!r:.80} by persistent id; only storages are "
+                          f"loaded so")
+        _, kind, key, _, numel = pid
+        known = self.storages.get(key)
+        if known is None:
+            known = self.storages[key] = _Storage(key, self.storage(key, kind.dtype, numel))
+        elif known.array.dtype != kind.dtype or known.array.size != numel:
+            raise Refused(f"its pickle reads the storage {key!r} as two different types")
+        self.stack.append(known)
+
+    def binput(self) -> None:
+        self.memo[self.read(1)[0]] = self.stack[-1]
+
+    def long_binput(self) -> None:
+        self.memo[struct.unpack("<I", self.read(4))[0]] = self.stack[-1]
+
+    def binget(self) -> None:
+        self.stack.append(self.memo[self.read(1)[0]])
+
+    def long_binget(self) -> None:
+        self.stack.append(self.memo[struct.unpack("<I", self.read(4))[0]])
+
+    HANDLERS: dict[bytes, Callable[[_Interpreter], None]] = {
+        Op.PROTO: proto, Op.STOP: stop, Op.MARK: mark,
+        Op.NONE: push(None), Op.NEWTRUE: push(True), Op.NEWFALSE: push(False),
+        Op.BININT1: binint1, Op.BININT2: binint2, Op.BININT: binint, Op.LONG1: long1,
+        Op.BINFLOAT: binfloat, Op.BINUNICODE: binunicode,
+        Op.EMPTY_TUPLE: push(()), Op.TUPLE1: tuple_n(1), Op.TUPLE2: tuple_n(2),
+        Op.TUPLE3: tuple_n(3), Op.TUPLE: tuple_mark,
+        Op.EMPTY_LIST: lambda self: self.stack.append([]), Op.APPEND: append,
+        Op.APPENDS: appends,
+        Op.EMPTY_DICT: lambda self: self.stack.append({}), Op.SETITEM: setitem,
+        Op.SETITEMS: setitems,
+        Op.GLOBAL: global_, Op.REDUCE: reduce, Op.BUILD: build, Op.BINPERSID: binpersid,
+        Op.BINPUT: binput, Op.LONG_BINPUT: long_binput, Op.BINGET: binget,
+        Op.LONG_BINGET: long_binget,
+    }
+    del push, tuple_n
