@@ -723,6 +723,11 @@ class _Interpreter:
 
     def global_(self) -> None:
         name = f"{self.line()}.{self.line()}"
+        if name not in GLOBALS and name.startswith("torch."):
+            raise Refused(f"its pickle names the global {name!r} (at byte {self.start}): a kind "
+                          f"of tensor or object glassgrad does not read (it reads dense tensors "
+                          f"of {', '.join(STORAGES)}; convert others, with .float() or .long(), "
+                          f"before torch.save)")
         if name not in GLOBALS:
             raise Refused(f"its pickle names the global {name!r} (at byte {self.start}), which "
                           f"glassgrad never loads: "
