@@ -1,4 +1,5 @@
-"""Checkpoints: weights, and whole training states, to and from `.npz` files, safely.
+"""Checkpoints: weights, and whole training states, to and from `.npz` files (or PyTorch's
+`.pt` files), safely.
 
 `save` writes to a temporary file beside the target and renames it, so a crash never leaves a
 half-written checkpoint; `load` reads with pickle disabled, so a file from anywhere can only ever
@@ -18,6 +19,10 @@ carries a format mark, one extra entry `__glassgrad_format__` = 2 that `load` hi
 without it is format 1, glassgrad 0.1, whose `Linear` weights were stored (in, out).
 `model.load(path)` converts such a file (it knows which arrays are `Linear` weights) and warns;
 `load(path)` returns its arrays as stored and warns that they may be transposed.
+
+A path ending in `.pt` or `.pth` gets PyTorch's own format instead (`torch.save`'s zip archive,
+nn/torch_format.py), which `torch.load` reads without glassgrad; `load` reads such files too,
+also those torch.save wrote, interpreting their pickle itself (it never unpickles).
 
 >>> import os, tempfile
 >>> from nn import Linear, save, load
@@ -67,8 +72,25 @@ RESERVED = (FORMAT_KEY, STRUCTURE)
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
-    schedulers and plain data) to `path` as `.npz`, atomically, with the format mark. A `.pt`
-    or `.pth` name is refused: torch.load could not read the file."""
+    schedulers and plain data) to `path`, atomically: as `.npz` with the format mark, or, when
+    `path` ends in `.pt` or `.pth`, in PyTorch's format (`torch.save`'s), which
+    `torch.load(path)` reads with its default `weights_only=True`, giving torch tensors. There
+    an optimizer's "step" is stored as PyTorch keeps it, a 0-d float32 tensor, and a value
+    torch.load could not read is refused, naming where it is.
+
+    >>> import os, tempfile
+    >>> from nn import Linear, load, save
+    >>> from nn.optim import Adam
+    >>> model = Linear(2, 1)
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.pt")
+    >>> save({"model": model, "optimizer": Adam(model.parameters()), "epoch": 3}, path)
+    >>> checkpoint = load(path)         # with PyTorch: torch.load(path)
+    >>> list(checkpoint["model"]), checkpoint["epoch"]
+    (['weight', 'bias'], 3)
+    >>> save({"w": {1, 2}}, path)
+    Traceback (most recent call last):
+    TypeError: save: 'w' is a set; a PyTorch checkpoint written by glassgrad holds ...
+    """
     state = _state_of(obj)
     if not isinstance(state, dict):
         swapped = (" (the object comes first, then the path, as in torch.save)"
@@ -153,6 +175,12 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     the nested training state as it was saved. Never unpickles: `weights_only=True`, which
     PyTorch code passes to `torch.load`, is what glassgrad always does (False is refused).
     `map_location="cpu"` (PyTorch's) is accepted too: numpy arrays live on the CPU.
+
+    A PyTorch file (a zip archive holding `<name>/data.pkl`, or any zip named `.pt`/`.pth`)
+    is read by nn/torch_format.py: save's own and torch.save's files of state dicts and
+    training states, tensors as numpy arrays. Its pickle is interpreted opcode by opcode, with
+    OrderedDict, the tensor rebuilders and the storage classes as its only globals; a file that
+    names any other (a class, `os.system`) is refused with a ValueError, and nothing runs.
 
     A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
     with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
