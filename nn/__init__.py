@@ -18,7 +18,8 @@
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
   `cross_validate`, `GridSearch`, `learning_curve` (nn.selection); checkpoints `save` / `load`
-  of weights or whole training states (nn.io); a model saved by `glassgrad train`, ready to
+  of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
+  nn.torch_format); a model saved by `glassgrad train`, ready to
   predict: `load_trained` (nn.trained)
 """
 

@@ -1,4 +1,5 @@
-"""Checkpoints: weights, and whole training states, to and from `.npz` files, safely.
+"""Checkpoints: weights, and whole training states, to and from `.npz` files (or PyTorch's
+`.pt` files), safely.
 
 `save` writes to a temporary file beside the target and renames it, so a crash never leaves a
 half-written checkpoint; `load` reads with pickle disabled, so a file from anywhere can only ever
@@ -20,6 +21,10 @@ another program's (`np.savez(f, **model.state_dict())`), in today's layout. `mod
 tells them apart by the shapes of the weights that are not square, converts a 0.1 file and
 warns (a file of square weights only is loaded as stored, with a note); `load(path)` returns
 the arrays as stored and warns that they may be transposed.
+
+A path ending in `.pt` or `.pth` gets PyTorch's own format instead (`torch.save`'s zip archive,
+nn/torch_format.py), which `torch.load` reads without glassgrad; `load` reads such files too,
+also those torch.save wrote, interpreting their pickle itself (it never unpickles).
 
 >>> import os, tempfile
 >>> from nn import Linear, save, load
@@ -59,6 +64,7 @@ import numpy as np
 from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
 
+from . import torch_format
 from .layers import Linear
 from .module import Module, as_array
 
@@ -73,14 +79,33 @@ RESERVED = (FORMAT_KEY, STRUCTURE)
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
-    schedulers and plain data) to `path` as `.npz`, atomically, with the format mark. A `.pt`
-    or `.pth` name is refused: torch.load could not read the file."""
+    schedulers and plain data) to `path`, atomically: as `.npz` with the format mark, or, when
+    `path` ends in `.pt` or `.pth`, in PyTorch's format (`torch.save`'s), which
+    `torch.load(path)` reads with its default `weights_only=True`, giving torch tensors. There
+    an optimizer's "step" is stored as PyTorch keeps it, a 0-d float32 tensor, and a value
+    torch.load could not read is refused, naming where it is.
+
+    >>> import os, tempfile
+    >>> from nn import Linear, load, save
+    >>> from nn.optim import Adam
+    >>> model = Linear(2, 1)
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.pt")
+    >>> save({"model": model, "optimizer": Adam(model.parameters()), "epoch": 3}, path)
+    >>> checkpoint = load(path)         # with PyTorch: torch.load(path)
+    >>> list(checkpoint["model"]), checkpoint["epoch"]
+    (['weight', 'bias'], 3)
+    >>> save({"w": {1, 2}}, path)
+    Traceback (most recent call last):
+    TypeError: save: 'w' is a set; a PyTorch checkpoint written by glassgrad holds ...
+    """
     state = _state_of(obj)
     if not isinstance(state, dict):
         swapped = (" (the object comes first, then the path, as in torch.save)"
                    if isinstance(obj, (str, os.PathLike)) else "")
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}{swapped}")
+    if os.path.splitext(os.fspath(path))[1].lower() in torch_format.SUFFIXES:
+        return torch_format.save(state, path)           # PyTorch's own format (torch.load)
     if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
     else:
@@ -88,25 +113,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         tree = _encode(state, "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
-    _refuse_pytorch_name(path)
     check_destination("save", path)
     with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
         np.savez(f, **arrays)
-
-
-#: the suffixes torch.save files go by: an .npz under such a name would fail in torch.load
-PYTORCH_SUFFIXES = (".pt", ".pth")
-
-
-def _refuse_pytorch_name(path: str | os.PathLike) -> None:
-    """`nn.save(state, "model.pt")`, ported from torch.save, would write an .npz archive that
-    torch.load (and whoever reads the name) takes for a PyTorch file, and fails on."""
-    stem, suffix = os.path.splitext(os.fspath(path))
-    if suffix.lower() in PYTORCH_SUFFIXES:
-        raise ValueError(f"save: {os.fspath(path)!r} is named like a PyTorch file, but glassgrad "
-                         f"writes .npz archives, which torch.load cannot read; name it "
-                         f"{stem + '.npz'!r} (PyTorch loads it with model.load_state_dict("
-                         f"{{k: torch.from_numpy(v) for k, v in nn.load(path).items()}}))")
 
 
 def _is_array_like(value: Any) -> bool:
@@ -174,6 +183,12 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     PyTorch code passes to `torch.load`, is what glassgrad always does (False is refused).
     `map_location="cpu"` (PyTorch's) is accepted too: numpy arrays live on the CPU.
 
+    A PyTorch file (a zip archive holding `<name>/data.pkl`, or any zip named `.pt`/`.pth`)
+    is read by nn/torch_format.py: save's own and torch.save's files of state dicts and
+    training states, tensors as numpy arrays. Its pickle is interpreted opcode by opcode, with
+    OrderedDict, the tensor rebuilders and the storage classes as its only globals; a file that
+    names any other (a class, `os.system`) is refused with a ValueError, and nothing runs.
+
     A file without the format mark (glassgrad 0.1, or another program) is returned as stored,
     with a warning when it holds 2-d weights: they may be (in, out), the transpose of today's.
     A file `save` could not have written is refused with a ValueError saying why, before its
@@ -195,6 +210,8 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     if map_location is not None and str(map_location) != "cpu":
         raise ValueError(f"load: map_location={map_location!r}: glassgrad's arrays are numpy's, "
                          f"in the computer's memory; only 'cpu' (or leaving it out) fits")
+    if torch_format.is_pytorch_file(path):             # torch.save's format (or save's .pt)
+        return torch_format.load(path)
     arrays, version = _read(path)
     if STRUCTURE in arrays:
         return _nested(arrays, path)
@@ -210,7 +227,14 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
     """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
     convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
     naming them; see `_from_format_1` for how such a file is told), and load it, checked."""
-    state, version = _read(path)
+    if torch_format.is_pytorch_file(path):             # a training state's "model", or weights
+        state, version = torch_format.load(path), FORMAT
+        if not isinstance(state, dict):
+            raise ValueError(f"load: {os.fspath(path)!r} holds a {type(state).__name__}, not a "
+                             f"state dict")
+        state = state["model"] if isinstance(state.get("model"), dict) else state
+    else:
+        state, version = _read(path)
     if STRUCTURE in state:
         checkpoint = _nested(state, path)
         _refuse_trained(checkpoint, model, path)

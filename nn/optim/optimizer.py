@@ -342,6 +342,8 @@ class Optimizer:
         payload's kind (a float for a Value, an array of the parameter's dtype for a Tensor)."""
         name = type(self).__name__
         if key in self._scalars:
+            if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+                value = value.item()        # PyTorch's form: a 0-d tensor (a .pt file's "step")
             if not isinstance(value, numbers.Real):
                 raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] must be a "
                                  f"number, got {value!r:.60}")
