@@ -331,12 +331,11 @@ class Value(Node):
     def __pow__(self, exponent: Any) -> Value:
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
-        if isinstance(exponent, Value):
-            if exponent._fn is not None and _mode.enabled:     # (a constant base gets no slope)
-                return make_node(Value, _power(self.data, exponent.data),
-                                 pow_rule(self, exponent), (self, exponent))
-            exponent = exponent.data
-        elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
+        if isinstance(exponent, Value):     # an input of the op, even when it wants no
+            # gradient (PowBase: no slope for it), as x is in w * x: compile reads it again
+            return make_node(Value, _power(self.data, exponent.data),
+                             pow_rule(self, exponent), (self, exponent))
+        if isinstance(exponent, numbers.Integral):          # a numpy integer: Python's int
             exponent = int(exponent)
         elif isinstance(exponent, numbers.Real):            # a numpy float: Python's float
             exponent = float(exponent)

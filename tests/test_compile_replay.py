@@ -14,7 +14,7 @@ import pytest
 
 import autograd
 from autograd import Value, compile
-from compile_helpers import check_against_eager, eager_pass
+from compile_helpers import check_against_eager, compiled_pass, eager_pass
 
 
 def test_backward_accumulates_like_repeated_eager_backward():
@@ -86,6 +86,37 @@ def test_new_input_data_between_replays_follows_eager_mode():
         want_value, want = eager_pass(build, w)
         assert value == pytest.approx(want_value, rel=1e-12)
         assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_a_data_value_as_an_exponent_is_read_at_every_forward():
+    """w ** x with x a Value that wants no gradient: x is an input of the op, read at every
+    forward as in w * x (it was once folded in as a number, and the replays kept it)."""
+    w, x = Value(2.0), Value(3.0, requires_grad=False)
+    t = Value(0.0, requires_grad=False)
+    builds = [lambda: w ** x, lambda: (x * w) ** x, lambda: (w ** x - t) ** 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # nothing here is frozen: no warning
+        graphs = [compile(build()) for build in builds]
+    for data in ([0.5, 1.0], [-1.0, 2.0], [3.0, -4.0]):
+        x.data, t.data = data
+        for build, graph in zip(builds, graphs):
+            value, grads = compiled_pass(graph, [w])
+            want_value, want = eager_pass(build, [w])
+            assert value == pytest.approx(want_value, rel=1e-12)
+            assert grads == pytest.approx(want, rel=1e-12)
+    assert graphs[0]._plan.leaves == [w, x]
+    for base, exponent in ((2.0, 3.0), (-1.5, 2.0), (0.7, -0.5), (0.0, 0.0)):
+        v, n = Value(base), Value(base)             # eager: the numbers of w ** 3.0, bit for bit
+        y, z = v ** Value(exponent, requires_grad=False), n ** exponent
+        y.backward(), z.backward()
+        assert (y.data, v.grad) == (z.data, n.grad)
+
+
+def test_what_a_data_exponent_computes_alone_is_warned_about():
+    w, x = Value(2.0), Value(3.0, requires_grad=False)
+    for exponent in (x * 0.2, -x, x.exp()):
+        with pytest.warns(UserWarning, match=r"^compile: 1 number in this graph"):
+            compile(w ** exponent)
 
 
 def test_a_grad_set_to_none_starts_from_the_new_gradient():

@@ -51,11 +51,11 @@ def compile(output: Value) -> CompiledGraph:
 
     Which leaves want a gradient is part of the structure too. Likewise, eager mode records an
     op only when one of its inputs wants a gradient, so what inputs with `requires_grad=False`
-    compute on their own (`x * x`, `-y`, `x - 3`, `1 / x`; and the exponent of `w ** x`) is a
-    plain number in the graph, and the replay does not recompute it; compile warns about such
-    numbers. Inputs combined with parameters directly (`w * x`, as in a neuron; `y * -score`)
-    are read at every forward; or give an input `requires_grad=True`, and all it takes part in
-    is recorded:
+    compute on their own (`x * x`, `-y`, `x - 3`, `1 / x`, the exponent `x * 0.5` of
+    `w ** (x * 0.5)`) is a plain number in the graph, and the replay does not recompute it;
+    compile warns about such numbers. Inputs combined with parameters directly (`w * x`, as in a
+    neuron; `y * -score`; `w ** x`) are read at every forward; or give an input
+    `requires_grad=True`, and all it takes part in is recorded:
 
     >>> import warnings
     >>> w, y = Value(3.0), Value(1.0, requires_grad=False)     # y: a label

@@ -15,8 +15,8 @@ import warnings
 from typing import Any
 
 from ..graph import COMPUTED, Node
-from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
-                              PowExponent, Sub)
+from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowBase,
+                              PowConst, PowExponent, Sub)
 from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
                                Sign, Sin, Softplus, Sqrt, Step, Tanh)
 from ..value import Value
@@ -31,8 +31,8 @@ from ..value import Value
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
-    Sub: ("sub", False), Pow: ("pow", False), PowExponent: ("pow_exponent", False),
-    PowConst: ("pow_const", True),
+    Sub: ("sub", False), Pow: ("pow", False), PowBase: ("pow_base", False),
+    PowExponent: ("pow_exponent", False), PowConst: ("pow_const", True),
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
     Relu: ("relu", False), Abs: ("abs", False), Sin: ("sin", False), Cos: ("cos", False),

@@ -115,6 +115,8 @@ class CompiledGraph:
                 parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
                 if parts[0] is None:        # pow_exponent: no slope for its constant base
                     parts = parts[1:]       # (see rules.NO_SLOPE)
+                elif parts[-1] is None:     # pow_base: none for its exponent
+                    parts = parts[:-1]
                 _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
         if not np.isfinite(grads[self._checked()]).all():
             self._eager = self._rebuild()   # the eager engine decides (it may raise)
@@ -302,7 +304,8 @@ def _accumulate(leaves: list[Value], grads: list[float]) -> None:
 # (slot k < n_constants holds plan.numbers[k]), so each eager node is the one first recorded.
 _EAGER = {
     "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
-    "sub": operator.sub, "pow": operator.pow, "pow_exponent": operator.pow,
+    "sub": operator.sub, "pow": operator.pow, "pow_base": operator.pow,
+    "pow_exponent": operator.pow,
     "pow_const": operator.pow,
     "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
