@@ -19,7 +19,7 @@ from typing import Any
 
 from . import graph
 from .graph import (
-    CLOSED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
+    CLOSED, DETACHED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
 )
 from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, PowConst, Sub,
                              pow_rule)
@@ -481,8 +481,18 @@ class Value(Node):
             backpropagate(self, gradient)
 
     def detach(self) -> Value:
-        """The same number as a new leaf with no history and no gradient."""
-        return Value(self.data, label=self.label, requires_grad=False)
+        """The same number as a new leaf with no history and no gradient (a stop-gradient:
+        nothing flows back through it to what it was computed from).
+
+        It is a snapshot: `autograd.compile` replays the graph, and a detached Value in it keeps
+        the number it had when recorded (compile warns). To follow the data in a compiled
+        graph, use a Value with `requires_grad=False` and assign it before each `forward()`:
+        `target.data = (w * w).data`.
+        """
+        out = Value(self.data, label=self.label, requires_grad=False)
+        out._a = NUMBER if self._fn is None and getattr(self, "_a", None) is NUMBER \
+            else DETACHED               # (of a number alone: it never changes, nothing to say)
+        return out
 
     def __float__(self) -> float:
         """float(v), math.exp(v) and the like: refused, saying what to write (micrograd's Value

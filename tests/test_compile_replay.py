@@ -58,6 +58,25 @@ def test_the_warning_counts_the_frozen_numbers():
         compile(sum(w * -x for x in xs))
 
 
+def test_a_detached_value_is_a_snapshot_and_compile_says_so():
+    """v.detach() is a new leaf holding v's number: the replays keep that number (a stop-
+    gradient target that followed the data would need v's graph kept alive by the snapshot)."""
+    w = Value(0.5)
+    with pytest.warns(UserWarning) as caught:
+        graph = compile((w - (w * w).detach()) ** 2 + w * w)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert re.match(r"compile: 1 number in this graph \(0.25\) is a snapshot made by "
+                    r"\.detach\(\): the replays keep it as recorded", str(caught[0].message))
+    w.data = 1.0
+    assert graph.forward() == (1.0 - 0.25) ** 2 + 1.0   # the snapshot, as warned
+    x = Value(2.0, requires_grad=False)
+    with pytest.warns(UserWarning) as caught:           # one warning of each kind
+        compile(w * -x + w * x.detach() + w * w.detach() + 0.9 * w.detach())
+    first, second = (str(c.message) for c in caught)
+    assert first.startswith("compile: 2 numbers in this graph") and "were computed" in first
+    assert second.startswith("compile: 2 numbers in this graph") and "are snapshots" in second
+
+
 def test_inputs_and_numbers_used_directly_give_no_warning():
     w, b = Value(0.5), Value(0.1)
     x, y = Value(2.0, requires_grad=False), Value(-1.0, requires_grad=False)

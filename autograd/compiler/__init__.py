@@ -72,6 +72,12 @@ def compile(output: Value) -> CompiledGraph:
     >>> f.forward()                             # y.data is 2.0, read at every forward
     -6.0
 
+    `v.detach()` is such a number too: a new leaf holding v's number, which the replays keep
+    (compile warns). For a target that follows the data (a stop-gradient), use a Value with
+    `requires_grad=False` in the graph and assign it before each forward:
+    `target.data = (w * w).data`. (Replaying what v was computed from instead would need every
+    detached Value to keep v's whole graph alive, in eager code too.)
+
     The leaves are the Value objects the graph was built from: a parameter replaced by a new
     Value (instead of assigning its `.data`) is not seen; compile again.
 
