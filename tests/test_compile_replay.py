@@ -146,6 +146,21 @@ def test_a_grad_set_to_none_starts_from_the_new_gradient():
     assert a.grad == 4.0
 
 
+def test_backward_gives_leaves_new_gradients_and_leaves_the_users_objects_alone():
+    """As eager backward does (grad = grad + g): a 0-d array shared as two leaves' .grad is not
+    written into."""
+    for compiled in (False, True):
+        a, b = Value(1.0), Value(2.0)
+        out = a * 3 + b * 5
+        zero = np.array(0.0)
+        a.grad = b.grad = zero
+        if compiled:
+            compile(out).backward()
+        else:
+            out.backward()
+        assert (a.grad, b.grad, zero) == (3.0, 5.0, 0.0)
+
+
 def test_the_output_itself_a_leaf():
     a = Value(2.0)
     graph = compile(a)

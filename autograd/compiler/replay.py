@@ -290,10 +290,11 @@ def _scatter(grads: np.ndarray, step: Step, contributions: np.ndarray) -> None:
 
 
 def _accumulate(leaves: list[Value], grads: list[float]) -> None:
-    """leaf.grad += g for each leaf: the one Python loop per pass, kept tight."""
+    """leaf.grad = leaf.grad + g for each leaf: the one Python loop per pass, kept tight. A new
+    object, as eager backward makes (`+=` would write into a user's array held as .grad)."""
     for leaf, g in zip(leaves, grads):
         try:
-            leaf.grad += g
+            leaf.grad = leaf.grad + g
         except TypeError:               # .grad is None (set_to_none): start from g, as eager
             if leaf.grad is not None:
                 raise
