@@ -120,6 +120,17 @@ def test_a_probability_outside_0_1_is_refused_in_a_compiled_binary_cross_entropy
         graph.forward()
 
 
+def test_a_nan_probability_is_refused_in_a_compiled_binary_cross_entropy_as_in_eager_mode():
+    p = Value(0.5)
+    graph = compile(F.binary_cross_entropy([p], [1.0]))
+    p.data = math.nan
+    with pytest.raises(ValueError, match=r"probs must be in \[0, 1\], got values in \[nan, nan\]"):
+        F.binary_cross_entropy([p], [1.0])
+    with pytest.raises(ValueError, match=r"clamped_log: the log of a probability "
+                                         r"\(binary_cross_entropy\) needs a number >= 0, got nan"):
+        graph.forward()
+
+
 @pytest.mark.parametrize("name, expression, point", [
     ("slope of sqrt at 0", lambda a: (a * 1).sqrt(), 0.0),
     ("slope of a fractional power at 0", lambda a: (a * 1) ** 0.5, 0.0),

@@ -104,5 +104,9 @@ def compile(output: Value) -> CompiledGraph:
     Only the ops of `Value` have vectorised rules, with those that `F.leaky_relu` and the binary
     cross-entropies make of Values (each picks its branch per element, at every replay); a graph
     holding anything else (a custom `Function`, a `Tensor`) is refused with an error naming it.
+    Labels given to the losses as Values with `requires_grad=False` stay inputs of the graph
+    (assign new labels to their `.data`); the losses check them (±1 for `hinge_loss`, [0, 1]
+    for the cross-entropies) when they are built, not at replays. A probability outside
+    [0, 1], or NaN, is refused at replays too (`clamped_log` names it).
     """
     return CompiledGraph(Plan(record(output)))
