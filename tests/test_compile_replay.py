@@ -183,7 +183,31 @@ def test_deep_graphs_compile_without_recursion():
     y = x
     for _ in range(3000):                               # deeper than Python's recursion limit
         y = y * 1.0001 + 0.0001
-    check_against_eager(lambda: y, [x])
+    with pytest.warns(UserWarning, match="slower than eager mode"):
+        check_against_eager(lambda: y, [x])
+
+
+def _chains(width, depth):
+    xs = [Value(0.1 * i) for i in range(width)]
+    ys = list(xs)
+    for _ in range(depth):
+        ys = [(y * 0.999 + 0.001).tanh() for y in ys]
+    return sum(ys[1:], ys[0])
+
+
+def test_a_deep_narrow_graph_is_said_to_replay_slower_than_eager_mode():
+    """Each step costs about as much as 5 eager nodes: below 4 nodes per step (and from 1,000
+    steps on) compile warns, once, with the numbers."""
+    with pytest.warns(UserWarning) as caught:
+        compile(_chains(1, 500))                        # 1,500 nodes in 1,500 levels
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message).startswith(
+        "compile: 1,500 recorded nodes in 1,500 levels (1,500 vectorised steps, 1.0 nodes per "
+        "step): the replay is slower than eager mode here")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(_chains(5, 500))                        # 5.0 nodes per step
+        compile(_chains(1, 300))                        # 900 steps: a few ms at most
 
 
 def _ill_conditioned(n, seed):
