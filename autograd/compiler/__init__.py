@@ -41,6 +41,14 @@ def compile(output: Value) -> CompiledGraph:
     >>> round(f.forward(), 6) == round(((w * -1.0) + b).tanh().data, 6)
     True
 
+    The replay keeps its numbers in its own arrays: only the leaves' `.grad` change. The nodes
+    of the recorded graph (the output and every intermediate one) keep the `.data` and `.grad`
+    they had, so a drawing of that graph after compiled steps shows stale numbers (run
+    `y.backward()` eagerly to draw it; setting every node would cost more than the replay):
+
+    >>> round(y.data, 6), y.grad                # as recorded (x was 2.0); no eager backward
+    (0.800499, 0.0)
+
     The structure is frozen when it is recorded. Python decides branches on `.data` while the
     graph is built, and the replay does not re-run that Python:
 
