@@ -574,10 +574,14 @@ def _left_the_graph(what: str) -> str:
 
 def _bad_data(op: str, data: Any) -> TypeError:
     """The error for a Value whose `.data` is `data`, not a number."""
-    hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`? Or is lr a Value? "
-            "An update takes numbers: lr.data)" if isinstance(data, Node) else "")
     return TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
-                     f".data must hold a float{hint}")
+                     f".data must hold a float{data_hint(data)}")
+
+
+def data_hint(data: Any) -> str:
+    """What most likely put `data`, not a number, in a Value's .data ('' if nothing is known)."""
+    return (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`? Or is lr a Value? "
+            "An update takes numbers: lr.data)" if isinstance(data, Node) else "")
 
 
 def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:

@@ -81,6 +81,12 @@ class Recording:
 
 def record(output: Node) -> Recording:
     """Walk the graph behind `output` (iteratively: graphs can be deep), lower and fuse it."""
+    if isinstance(output, (list, tuple)) and output and all(isinstance(x, Value) for x in output):
+        many = len(output) > 1
+        raise TypeError(f"compile: expects one scalar Value, got a {type(output).__name__} of "
+                        f"{len(output)} Value{'s' if many else ''}; "
+                        + ("to train on their total, compile their sum: compile(sum(losses))"
+                           if many else "compile the Value itself: compile(losses[0])"))
     if not isinstance(output, Value):
         raise TypeError(f"compile: expects a scalar Value, got {type(output).__name__}"
                         + (" (a Tensor graph is already vectorised: it gains nothing from "

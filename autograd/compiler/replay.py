@@ -11,7 +11,7 @@ import numpy as np
 from ..graph import apply, enable_grad
 from ..ops.elementwise import ClampedLog, LeakyRelu, Softplus, sign_of, step_of
 from ..ops.payload_math import log_or_zero
-from ..value import Value, _as_float
+from ..value import Value, _as_float, data_hint
 from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
 
@@ -58,8 +58,13 @@ class CompiledGraph:
 
     # -- replay --------------------------------------------------------------------------------
 
-    def forward(self) -> float:
-        """Recompute every node from the leaves' current data; return the output's value."""
+    def forward(self, *inputs: Any) -> float:
+        """Recompute every node from the leaves' current data; return the output's value.
+
+        It takes no arguments: new inputs go in through the leaves' `.data` (`x.data = 3.0`,
+        for every input Value the graph was built from) before each call."""
+        if inputs:
+            raise TypeError(_no_arguments(f"forward() takes no arguments (got {len(inputs)})"))
         values = self._values
         self._forward_done = False
         # read as an array first: assigned from a list, numpy would parse a str ('1.5') and
@@ -90,6 +95,10 @@ class CompiledGraph:
             self._eager = self._rebuild()   # raises as the eager engine would, or agrees
         self._forward_done = True
         return float(values[self._output]) if self._eager is None else self._eager.data
+
+    def __call__(self, *inputs: Any) -> float:
+        raise TypeError(_no_arguments("a CompiledGraph is not called; its forward() takes no "
+                                      "arguments"))
 
     def backward(self, gradient: float = 1.0) -> None:
         """Add d output / d leaf (times `gradient`) into `.grad` of every leaf that wants one,
@@ -256,14 +265,21 @@ def _producers(step: Step, starts: np.ndarray) -> list[int]:
     return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
 
 
+def _no_arguments(what: str) -> str:
+    return (f"{what}: the compiled graph reads its inputs from the Values it was built from; "
+            f"assign new numbers to their .data before each forward() (x.data = 3.0; for a "
+            f"batch, one Value per number: for v, number in zip(inputs, row): v.data = number), "
+            f"then value = graph.forward(); graph.backward()")
+
+
 def _leaf_numbers(leaves: list[Value]) -> list[float]:
     """The leaves' data as floats, when numpy did not read them as one array of numbers (a big
     int, a Fraction); raises naming the first leaf whose data is not a real number."""
     for i, leaf in enumerate(leaves):
         if not isinstance(leaf.data, numbers.Real):
-            raise TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
-                            f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data "
-                            f"must be a number")
+            raise TypeError(f"compile: the graph's leaves[{i}] ({leaf.label or 'unlabelled'}) "
+                            f"holds {type(leaf.data).__name__} {leaf.data!r:.60}; a Value's "
+                            f"data must be a number{data_hint(leaf.data)}")
     return [float(leaf.data) for leaf in leaves]
 
 
