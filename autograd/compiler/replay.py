@@ -24,8 +24,8 @@ class CompiledGraph:
     `forward()` recomputes every node from the leaves' current `.data` and returns the output;
     `backward()` adds d output / d leaf into `.grad` of every leaf that requires grad, as
     `output.backward()` does. The numbers live in the replay's arrays: the recorded nodes
-    (the output, intermediate nodes) keep the `.data` and `.grad` they had when recorded. `explain()` lists the steps, `to_dot()` draws them (DOT text),
-    `steps` holds them.
+    (the output, intermediate nodes) keep the `.data` and `.grad` they had when recorded.
+    `explain()` lists the steps, `to_dot()` draws them (DOT text), `steps` holds them.
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
     in the eager order, so the forward pass gives the eager numbers (+ - * neg relu leaky_relu
