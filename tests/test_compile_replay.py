@@ -4,6 +4,7 @@ structure, deep graphs, and what it says about itself."""
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import re
 import warnings
@@ -288,6 +289,13 @@ def test_steps_and_the_drawing_count_in_english():
     graph = compile(a * 2)
     assert "1 node of 2 inputs" in repr(graph.steps[0])
     assert 'inputs [label="1 leaf\\n1 constant"' in graph.to_dot()
+    assert repr(graph).startswith("CompiledGraph(1 op node -> 1, ")
+    assert "; 1 leaf (1 wants grad), 1 constant)" in repr(graph)
+    assert re.search(r"^memory: \d+ bytes, \d+ per recorded node$", graph.explain(), re.M)
+    leaf = compile(a)                                   # nothing recorded: no "per node"
+    assert repr(leaf).startswith("CompiledGraph(0 op nodes -> 0, ")
+    assert re.search(r"^memory: \d+ bytes \(no op nodes recorded\)$", leaf.explain(), re.M)
+    assert math.isnan(leaf.bytes_per_node())
 
 
 def test_gradient_graphs_warn_only_about_numbers_computed_from_data():

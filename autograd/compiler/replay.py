@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from typing import Any
@@ -186,17 +187,20 @@ class CompiledGraph:
         return self._plan.nbytes() + self._values.nbytes + self._grads.nbytes + saved
 
     def bytes_per_node(self) -> float:
-        """`nbytes` per node of the eager graph."""
-        return self.nbytes / max(self._plan.recorded, 1)
+        """`nbytes` per op node of the eager graph (NaN when none was recorded: the output is a
+        leaf)."""
+        recorded = self._plan.recorded
+        return self.nbytes / recorded if recorded else math.nan
 
     def __repr__(self) -> str:
         plan = self._plan
         ops = plan.size - plan.op_start
         fusion = (f"{count(plan.fused, 'addition')} fused into {count(plan.sums_made, 'sum')}"
                   if plan.fused else "no additions to fuse")
-        return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,}, {fusion}; "
+        return (f"CompiledGraph({count(plan.recorded, 'op node')} -> {ops:,}, {fusion}; "
                 f"{count(plan.levels, 'level')}, {count(len(self._steps), 'step')}; "
-                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
+                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} "
+                f"want{'s' if plan.n_wanting == 1 else ''} grad), "
                 f"{count(plan.n_constants, 'constant')})")
 
     def explain(self) -> str:
@@ -214,8 +218,9 @@ class CompiledGraph:
            3      3  relu             1       1  relu(x)
         """
         wide = max([10] + [len(step.kind) for step in self._steps])
-        lines = [repr(self), f"memory: {self.nbytes:,} bytes, "
-                             f"{self.bytes_per_node():.0f} per recorded node",
+        per_node = (f", {self.bytes_per_node():.0f} per recorded node" if self._plan.recorded
+                    else " (no op nodes recorded)")
+        lines = [repr(self), f"memory: {self.nbytes:,} bytes{per_node}",
                  f"{'step':>4}  {'level':>5}  {'kind':<{wide}} {'nodes':>7}  {'inputs':>6}  "
                  f"computes"]
         for number, step in enumerate(self._steps, start=1):
