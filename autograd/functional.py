@@ -1055,9 +1055,8 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
                      " (for logits use binary_cross_entropy_with_logits)")
         _check_range(name, "target", [_target_number(t) for _, t in pairs],
                      " (for ±1 labels use (y + 1) / 2)")
-        return _reduce_values(_weighted([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
-                                         for p, t in pairs], _value_weights(name, weight, pairs)),
-                              reduction)
+        losses = [-(t * _clamped_log(p) + _complement(t, _clamped_log(1 - p))) for p, t in pairs]
+        return _reduce_values(_weighted(losses, _value_weights(name, weight, pairs)), reduction)
     p = _floating(name, probs)
     t = _constant_target(name, target, p)
     if weight is not None:
@@ -1124,10 +1123,15 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, weight: An
     weights = _value_weights(name, weight, pairs)
     losses = []
     for x, t in pairs:
-        positive = t if pos_weight is None else pos_weight * t
         # two terms >= 0, each accurate: no cancellation in the loss, and for a 0/1 label the
         # slope is σ(x) or -σ(-x) itself (1 - σ(-x) would round σ(x) < 1e-16 away)
-        losses.append(positive * _softplus(-x) + (1 - t) * _softplus(x))
+        if pos_weight is None:
+            positive = t * _softplus(-x)
+        elif isinstance(t, Value):          # t meets the loss first: see _complement
+            positive = t * (pos_weight * _softplus(-x))
+        else:
+            positive = pos_weight * t * _softplus(-x)
+        losses.append(positive + _complement(t, _softplus(x)))
     return _reduce_values(_weighted(losses, weights), reduction)
 
 
@@ -1246,6 +1250,14 @@ def _check_range(name: str, what: str, values: list[float], hint: str) -> None:
     if not all(0 <= v <= 1 for v in values):
         raise ValueError(f"{name}: {what} must be in [0, 1], got values in "
                          f"[{min(values)}, {max(values)}]{hint}")
+
+
+def _complement(t: Any, loss: Value) -> Value:
+    """(1 - t) · loss, the negative label's term of a binary loss. For a label Value, loss - t ·
+    loss: 1 - t alone would be a number computed from t, which `autograd.compile`'s replays
+    keep as recorded; this way t stays an input of the graph. The same number for 0/1 labels
+    (for soft labels within an ulp or so)."""
+    return loss - t * loss if isinstance(t, Value) else (1 - t) * loss
 
 
 def _clamped_log(p: Value) -> Value:

@@ -10,7 +10,8 @@ its output is dropped.
              an Op    the op that made this node; its rule sends gradients to the inputs
     _a, _b   one input and the op's constant (x * 3: _a = x, _b = 3.0), or two inputs
              (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves,
-             except `_a` = COMPUTED or NUMBER for a constant that an op made
+             except `_a` = COMPUTED or NUMBER for a constant that an op made, DETACHED
+             for what `Value.detach` made
 
 Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
@@ -43,8 +44,8 @@ import inspect
 from typing import Any, Callable, Iterator
 
 __all__ = [
-    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "NUMBER", "make_node", "apply",
-    "topological_order",
+    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "DETACHED", "NUMBER", "make_node",
+    "apply", "topological_order",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "backward", "backward_create_graph", "gradients", "raw", "walk",
 ]
@@ -286,7 +287,8 @@ class Leaf(Op):
 class _Mark:
     """A named marker: what `.grad` holds while a backward pass is under way (VISITING,
     PENDING; see `topological_order`), the constant of a node that passes no gradient
-    (CLOSED), or what `_a` of a constant says about where it came from (COMPUTED, NUMBER)."""
+    (CLOSED), or what `_a` of a constant says about where it came from (COMPUTED, DETACHED,
+    NUMBER)."""
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
@@ -304,6 +306,8 @@ CLOSED = _Mark("closed: passes no gradient to its input")
 #: in `_a` of a constant that an op computed (from inputs none of which wants a gradient, or
 #: under no_grad) from data: `autograd.compile` warns that the replays keep it as recorded
 COMPUTED = _Mark("computed: a constant an op made from data")
+#: in `_a` of a scalar `v.detach()`: a snapshot of v's number, which compile warns about too
+DETACHED = _Mark("detached: a snapshot of a node's number")
 #: in `_a` of a constant made of numbers alone (a backward seed, a rule's constant, the 1/3 of
 #: x / 3, and what ops make from such constants only): it never changes, so compile says nothing
 NUMBER = _Mark("number: a constant made of numbers alone")

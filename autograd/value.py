@@ -19,7 +19,7 @@ from typing import Any
 
 from . import graph
 from .graph import (
-    CLOSED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
+    CLOSED, DETACHED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
 )
 from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, PowConst, Sub,
                              pow_rule)
@@ -331,12 +331,11 @@ class Value(Node):
     def __pow__(self, exponent: Any) -> Value:
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
-        if isinstance(exponent, Value):
-            if exponent._fn is not None and _mode.enabled:     # (a constant base gets no slope)
-                return make_node(Value, _power(self.data, exponent.data),
-                                 pow_rule(self, exponent), (self, exponent))
-            exponent = exponent.data
-        elif isinstance(exponent, numbers.Integral):        # a numpy integer: Python's int
+        if isinstance(exponent, Value):     # an input of the op, even when it wants no
+            # gradient (PowBase: no slope for it), as x is in w * x: compile reads it again
+            return make_node(Value, _power(self.data, exponent.data),
+                             pow_rule(self, exponent), (self, exponent))
+        if isinstance(exponent, numbers.Integral):          # a numpy integer: Python's int
             exponent = int(exponent)
         elif isinstance(exponent, numbers.Real):            # a numpy float: Python's float
             exponent = float(exponent)
@@ -482,8 +481,18 @@ class Value(Node):
             backpropagate(self, gradient)
 
     def detach(self) -> Value:
-        """The same number as a new leaf with no history and no gradient."""
-        return Value(self.data, label=self.label, requires_grad=False)
+        """The same number as a new leaf with no history and no gradient (a stop-gradient:
+        nothing flows back through it to what it was computed from).
+
+        It is a snapshot: `autograd.compile` replays the graph, and a detached Value in it keeps
+        the number it had when recorded (compile warns). To follow the data in a compiled
+        graph, use a Value with `requires_grad=False` and assign it before each `forward()`:
+        `target.data = (w * w).data`.
+        """
+        out = Value(self.data, label=self.label, requires_grad=False)
+        out._a = NUMBER if self._fn is None and getattr(self, "_a", None) is NUMBER \
+            else DETACHED               # (of a number alone: it never changes, nothing to say)
+        return out
 
     def __float__(self) -> float:
         """float(v), math.exp(v) and the like: refused, saying what to write (micrograd's Value
@@ -565,10 +574,14 @@ def _left_the_graph(what: str) -> str:
 
 def _bad_data(op: str, data: Any) -> TypeError:
     """The error for a Value whose `.data` is `data`, not a number."""
-    hint = (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`? Or is lr a Value? "
-            "An update takes numbers: lr.data)" if isinstance(data, Node) else "")
     return TypeError(f"{op}: this Value's .data is a {type(data).__name__}, not a number: "
-                     f".data must hold a float{hint}")
+                     f".data must hold a float{data_hint(data)}")
+
+
+def data_hint(data: Any) -> str:
+    """What most likely put `data`, not a number, in a Value's .data ('' if nothing is known)."""
+    return (" (was `p.data -= lr * p` written for `p.data -= lr * p.grad`? Or is lr a Value? "
+            "An update takes numbers: lr.data)" if isinstance(data, Node) else "")
 
 
 def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:

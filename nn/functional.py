@@ -563,8 +563,11 @@ def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:
     if _is_values(scores):
         pairs = _value_pairs("hinge_loss", scores, labels)
         _check_signs([_target_number(y) for _, y in pairs])
-        # the demo's own expression: 1 + (-y)s is 1 - ys to the bit, with one node fewer
-        return _reduce_values([(1 + -y * s).relu() for s, y in pairs], reduction)
+        # number labels: the demo's own expression, 1 + (-y)s, which is 1 - ys to the bit
+        # (negation is exact) without a constant Value for the 1; a label Value stays an input
+        # (-y would be a number computed from it alone, which compile's replays keep)
+        return _reduce_values([(1 - y * s if isinstance(y, Value) else 1 + -y * s).relu()
+                               for s, y in pairs], reduction)
     scores, labels = _tensor_pair("hinge_loss", scores, labels)
     _check_signs(_raw(labels))
     return _reduce((1 - labels * scores).relu(), reduction, "hinge_loss")

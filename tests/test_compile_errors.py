@@ -34,6 +34,23 @@ def test_a_custom_function_is_refused_by_name():
         compile(Cube.apply(x) + x)
 
 
+def test_a_list_of_losses_is_refused_with_the_sum_suggested():
+    w = Value(2.0)
+    with pytest.raises(TypeError, match=r"^compile: expects one scalar Value, got a list of 2 "
+                                        r"Values; .*compile\(sum\(losses\)\)"):
+        compile([w * 2, w * 3])
+
+
+@pytest.mark.parametrize("call", [lambda g, x: g(), lambda g, x: g(x),
+                                  lambda g, x: g.forward(x), lambda g, x: g.forward([3.0])],
+                         ids=["g()", "g(x)", "g.forward(x)", "g.forward(batch)"])
+def test_calling_the_graph_or_passing_inputs_to_forward_says_where_inputs_go(call):
+    w, x = Value(2.0), Value(1.0, requires_grad=False)
+    graph = compile(w * x)
+    with pytest.raises(TypeError, match=r"takes no arguments.*\.data"):
+        call(graph, x)
+
+
 def test_a_constant_output_is_refused():
     with pytest.raises(ValueError, match="does not require grad"):
         compile(Value(2.0, requires_grad=False) * 3)
@@ -45,6 +62,19 @@ def test_a_leaf_that_no_longer_holds_a_number_is_named():
     b.data = [1.0, 2.0]
     with pytest.raises(TypeError, match=r"leaves\[\d\] \(b\) holds list"):
         graph.forward()
+
+
+def test_a_parameter_updated_with_itself_is_named_with_eager_modes_hint():
+    """The slip p.data -= lr * p (for lr * p.grad) makes .data a Value."""
+    w, x = Value(2.0), Value(3.0, requires_grad=False)
+    graph = compile(w * x)
+    w.data -= 0.1 * w
+    hint = r"\(was `p.data -= lr \* p` written for `p.data -= lr \* p.grad`\?"
+    with pytest.raises(TypeError, match=r"^compile: the graph's leaves\[0\] \(unlabelled\) "
+                                        r"holds Value .*" + hint):
+        graph.forward()
+    with pytest.raises(TypeError, match=r"^compile: .*" + hint):
+        compile(w * x)
 
 
 @pytest.mark.parametrize("bad", ["1.5", None], ids=["text", "None"])
@@ -117,6 +147,17 @@ def test_a_probability_outside_0_1_is_refused_in_a_compiled_binary_cross_entropy
     p.data = bad
     with pytest.raises(ValueError, match=r"clamped_log: the log of a probability "
                                          r"\(binary_cross_entropy\) needs a number >= 0, got -0.5"):
+        graph.forward()
+
+
+def test_a_nan_probability_is_refused_in_a_compiled_binary_cross_entropy_as_in_eager_mode():
+    p = Value(0.5)
+    graph = compile(F.binary_cross_entropy([p], [1.0]))
+    p.data = math.nan
+    with pytest.raises(ValueError, match=r"probs must be in \[0, 1\], got values in \[nan, nan\]"):
+        F.binary_cross_entropy([p], [1.0])
+    with pytest.raises(ValueError, match=r"clamped_log: the log of a probability "
+                                         r"\(binary_cross_entropy\) needs a number >= 0, got nan"):
         graph.forward()
 
 

@@ -140,6 +140,33 @@ def test_the_losses_over_values_compile():
         check_against_eager(build, w, [0.5, -0.7, 1.1])
 
 
+def test_the_losses_follow_new_labels_given_as_values():
+    """Labels given as Values that want no gradient (a batch fed by assigning .data) stay
+    inputs of the losses' graphs: no number is computed from them alone (-y, 1 - t), so compile
+    does not warn and the replays follow new labels as eager mode does."""
+    import warnings
+
+    from autograd.functional import binary_cross_entropy, binary_cross_entropy_with_logits
+    from nn.functional import hinge_loss
+    from compile_helpers import check_against_eager
+
+    w = [Value(0.3), Value(-1.2)]
+    y = [Value(1.0, requires_grad=False), Value(-1.0, requires_grad=False)]
+    t = [Value(1.0, requires_grad=False), Value(0.0, requires_grad=False)]
+    losses = [
+        (lambda: hinge_loss(w, y), y, [-1.0, 1.0]),
+        (lambda: binary_cross_entropy([p.sigmoid() for p in w], t), t, [0.0, 0.25]),
+        (lambda: binary_cross_entropy_with_logits(w, t), t, [0.0, 0.75]),
+        (lambda: binary_cross_entropy_with_logits(w, t, pos_weight=2.0), t, [0.0, 1.0]),
+    ]
+    for build, labels, new_labels in losses:
+        for label, recorded in zip(labels, (1.0, 0.0)):
+            label.data = recorded if labels is t else 2 * recorded - 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_against_eager(build, w + labels, [0.5, -0.7] + new_labels)
+
+
 def test_gradient_graphs_of_a_relu_mlp_follow_new_inputs():
     """A gradient-norm penalty Σ (∂loss/∂p)² of a micrograd-style ReLU MLP, built with
     create_graph=True and compiled: with new inputs (which switch ReLUs on and off) its value

@@ -4,6 +4,7 @@ structure, deep graphs, and what it says about itself."""
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import re
 import warnings
@@ -14,7 +15,7 @@ import pytest
 
 import autograd
 from autograd import Value, compile
-from compile_helpers import check_against_eager, eager_pass
+from compile_helpers import check_against_eager, compiled_pass, eager_pass
 
 
 def test_backward_accumulates_like_repeated_eager_backward():
@@ -58,6 +59,25 @@ def test_the_warning_counts_the_frozen_numbers():
         compile(sum(w * -x for x in xs))
 
 
+def test_a_detached_value_is_a_snapshot_and_compile_says_so():
+    """v.detach() is a new leaf holding v's number: the replays keep that number (a stop-
+    gradient target that followed the data would need v's graph kept alive by the snapshot)."""
+    w = Value(0.5)
+    with pytest.warns(UserWarning) as caught:
+        graph = compile((w - (w * w).detach()) ** 2 + w * w)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert re.match(r"compile: 1 number in this graph \(0.25\) is a snapshot made by "
+                    r"\.detach\(\): the replays keep it as recorded", str(caught[0].message))
+    w.data = 1.0
+    assert graph.forward() == (1.0 - 0.25) ** 2 + 1.0   # the snapshot, as warned
+    x = Value(2.0, requires_grad=False)
+    with pytest.warns(UserWarning) as caught:           # one warning of each kind
+        compile(w * -x + w * x.detach() + w * w.detach() + 0.9 * w.detach())
+    first, second = (str(c.message) for c in caught)
+    assert first.startswith("compile: 2 numbers in this graph") and "were computed" in first
+    assert second.startswith("compile: 2 numbers in this graph") and "are snapshots" in second
+
+
 def test_inputs_and_numbers_used_directly_give_no_warning():
     w, b = Value(0.5), Value(0.1)
     x, y = Value(2.0, requires_grad=False), Value(-1.0, requires_grad=False)
@@ -88,12 +108,58 @@ def test_new_input_data_between_replays_follows_eager_mode():
         assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
+def test_a_data_value_as_an_exponent_is_read_at_every_forward():
+    """w ** x with x a Value that wants no gradient: x is an input of the op, read at every
+    forward as in w * x (it was once folded in as a number, and the replays kept it)."""
+    w, x = Value(2.0), Value(3.0, requires_grad=False)
+    t = Value(0.0, requires_grad=False)
+    builds = [lambda: w ** x, lambda: (x * w) ** x, lambda: (w ** x - t) ** 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # nothing here is frozen: no warning
+        graphs = [compile(build()) for build in builds]
+    for data in ([0.5, 1.0], [-1.0, 2.0], [3.0, -4.0]):
+        x.data, t.data = data
+        for build, graph in zip(builds, graphs):
+            value, grads = compiled_pass(graph, [w])
+            want_value, want = eager_pass(build, [w])
+            assert value == pytest.approx(want_value, rel=1e-12)
+            assert grads == pytest.approx(want, rel=1e-12)
+    assert graphs[0]._plan.leaves == [w, x]
+    for base, exponent in ((2.0, 3.0), (-1.5, 2.0), (0.7, -0.5), (0.0, 0.0)):
+        v, n = Value(base), Value(base)             # eager: the numbers of w ** 3.0, bit for bit
+        y, z = v ** Value(exponent, requires_grad=False), n ** exponent
+        y.backward(), z.backward()
+        assert (y.data, v.grad) == (z.data, n.grad)
+
+
+def test_what_a_data_exponent_computes_alone_is_warned_about():
+    w, x = Value(2.0), Value(3.0, requires_grad=False)
+    for exponent in (x * 0.2, -x, x.exp()):
+        with pytest.warns(UserWarning, match=r"^compile: 1 number in this graph"):
+            compile(w ** exponent)
+
+
 def test_a_grad_set_to_none_starts_from_the_new_gradient():
     a = Value(2.0)
     graph = compile(a * a)
     a.grad = None
     graph.backward()
     assert a.grad == 4.0
+
+
+def test_backward_gives_leaves_new_gradients_and_leaves_the_users_objects_alone():
+    """As eager backward does (grad = grad + g): a 0-d array shared as two leaves' .grad is not
+    written into."""
+    for compiled in (False, True):
+        a, b = Value(1.0), Value(2.0)
+        out = a * 3 + b * 5
+        zero = np.array(0.0)
+        a.grad = b.grad = zero
+        if compiled:
+            compile(out).backward()
+        else:
+            out.backward()
+        assert (a.grad, b.grad, zero) == (3.0, 5.0, 0.0)
 
 
 def test_the_output_itself_a_leaf():
@@ -118,7 +184,31 @@ def test_deep_graphs_compile_without_recursion():
     y = x
     for _ in range(3000):                               # deeper than Python's recursion limit
         y = y * 1.0001 + 0.0001
-    check_against_eager(lambda: y, [x])
+    with pytest.warns(UserWarning, match="slower than eager mode"):
+        check_against_eager(lambda: y, [x])
+
+
+def _chains(width, depth):
+    xs = [Value(0.1 * i) for i in range(width)]
+    ys = list(xs)
+    for _ in range(depth):
+        ys = [(y * 0.999 + 0.001).tanh() for y in ys]
+    return sum(ys[1:], ys[0])
+
+
+def test_a_deep_narrow_graph_is_said_to_replay_slower_than_eager_mode():
+    """Each step costs about as much as 5 eager nodes: below 4 nodes per step (and from 1,000
+    steps on) compile warns, once, with the numbers."""
+    with pytest.warns(UserWarning) as caught:
+        compile(_chains(1, 500))                        # 1,500 nodes in 1,500 levels
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message).startswith(
+        "compile: 1,500 recorded nodes in 1,500 levels (1,500 vectorised steps, 1.0 nodes per "
+        "step): the replay is slower than eager mode here")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(_chains(5, 500))                        # 5.0 nodes per step
+        compile(_chains(1, 300))                        # 900 steps: a few ms at most
 
 
 def _ill_conditioned(n, seed):
@@ -199,6 +289,13 @@ def test_steps_and_the_drawing_count_in_english():
     graph = compile(a * 2)
     assert "1 node of 2 inputs" in repr(graph.steps[0])
     assert 'inputs [label="1 leaf\\n1 constant"' in graph.to_dot()
+    assert repr(graph).startswith("CompiledGraph(1 op node -> 1, ")
+    assert "; 1 leaf (1 wants grad), 1 constant)" in repr(graph)
+    assert re.search(r"^memory: \d+ bytes, \d+ per recorded node$", graph.explain(), re.M)
+    leaf = compile(a)                                   # nothing recorded: no "per node"
+    assert repr(leaf).startswith("CompiledGraph(0 op nodes -> 0, ")
+    assert re.search(r"^memory: \d+ bytes \(no op nodes recorded\)$", leaf.explain(), re.M)
+    assert math.isnan(leaf.bytes_per_node())
 
 
 def test_gradient_graphs_warn_only_about_numbers_computed_from_data():

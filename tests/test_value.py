@@ -157,13 +157,14 @@ def test_number_minus_value_keeps_the_number_as_a_constant_parent():
     assert a.grad == -1.0 and const.grad == 0.0
 
 
-def test_constant_value_exponent_is_not_a_parent():
-    """a ** Value(c, requires_grad=False) is a power by a constant: only `a` is a parent."""
-    a = Value(3.0)
-    y = a ** Value(2.0, requires_grad=False)
-    assert y.parents == (a,)
+def test_constant_value_exponent_is_a_parent_without_gradient():
+    """a ** Value(c, requires_grad=False): the exponent is an input of the op (as x is in w * x:
+    `autograd.compile` reads its new data), and gets no gradient."""
+    a, c = Value(3.0), Value(2.0, requires_grad=False)
+    y = a ** c
+    assert y.parents == (a, c) and y._op == "**"
     y.backward()
-    assert a.grad == 6.0
+    assert a.grad == 6.0 and c.grad == 0.0
 
 
 def test_numpy_exponent_is_the_python_number():

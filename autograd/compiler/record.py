@@ -14,9 +14,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..graph import COMPUTED, Node
-from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowConst,
-                              PowExponent, Sub)
+from ..graph import COMPUTED, DETACHED, Node
+from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, PowBase,
+                              PowConst, PowExponent, Sub)
 from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
                                Sign, Sin, Softplus, Sqrt, Step, Tanh)
 from ..value import Value
@@ -31,8 +31,8 @@ from ..value import Value
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
-    Sub: ("sub", False), Pow: ("pow", False), PowExponent: ("pow_exponent", False),
-    PowConst: ("pow_const", True),
+    Sub: ("sub", False), Pow: ("pow", False), PowBase: ("pow_base", False),
+    PowExponent: ("pow_exponent", False), PowConst: ("pow_const", True),
     ConstPow: ("const_pow", True), Exp: ("exp", False), Log: ("log", False),
     Sqrt: ("sqrt", False), Tanh: ("tanh", False), Sigmoid: ("sigmoid", False),
     Relu: ("relu", False), Abs: ("abs", False), Sin: ("sin", False), Cos: ("cos", False),
@@ -81,6 +81,12 @@ class Recording:
 
 def record(output: Node) -> Recording:
     """Walk the graph behind `output` (iteratively: graphs can be deep), lower and fuse it."""
+    if isinstance(output, (list, tuple)) and output and all(isinstance(x, Value) for x in output):
+        many = len(output) > 1
+        raise TypeError(f"compile: expects one scalar Value, got a {type(output).__name__} of "
+                        f"{len(output)} Value{'s' if many else ''}; "
+                        + ("to train on their total, compile their sum: compile(sum(losses))"
+                           if many else "compile the Value itself: compile(losses[0])"))
     if not isinstance(output, Value):
         raise TypeError(f"compile: expects a scalar Value, got {type(output).__name__}"
                         + (" (a Tensor graph is already vectorised: it gains nothing from "
@@ -92,6 +98,7 @@ def record(output: Node) -> Recording:
     rec = Recording()
     items: dict[int, Item] = {}                 # id(node) -> its Item
     computed: list[Node] = []                   # constants that ops made (see _warn_frozen)
+    detached: list[Node] = []                   # snapshots that .detach() made
     stack = [output]
     while stack:                                # post-order: a node after all of its inputs
         node = stack[-1]
@@ -102,8 +109,12 @@ def record(output: Node) -> Recording:
             _check_value(node)
             item = items[id(node)] = Item("leaf", [], node=node)
             rec.leaves.append(item)
-            if node._fn is None and getattr(node, "_a", None) is COMPUTED:
-                computed.append(node)
+            if node._fn is None:
+                mark = getattr(node, "_a", None)
+                if mark is COMPUTED:
+                    computed.append(node)
+                elif mark is DETACHED:
+                    detached.append(node)
             stack.pop()
             continue
         inputs, ctx = node._layout()
@@ -113,8 +124,8 @@ def record(output: Node) -> Recording:
             continue
         stack.pop()
         items[id(node)] = _lower(rec, node, [items[id(x)] for x in inputs], ctx)
-    if computed:
-        _warn_frozen(computed)
+    if computed or detached:
+        _warn_frozen(computed, detached)
     rec.recorded = len(rec.ops)
     rec.output = items[id(output)]
     _fuse_sums(rec)
@@ -123,18 +134,33 @@ def record(output: Node) -> Recording:
     return rec
 
 
-def _warn_frozen(computed: list[Node]) -> None:
-    """Warn that numbers computed from Values that want no gradient (`-y`, `x - 3`) are leaves
-    of the recording: a replay reads their .data, which nothing recomputes from those Values."""
-    values = ", ".join(f"{node.data:.6g}" for node in computed[:3])
-    more = f" and {len(computed) - 3} more" if len(computed) > 3 else ""
-    warnings.warn(
-        f"compile: {len(computed)} number{'s' if len(computed) > 1 else ''} in this graph "
-        f"({values}{more}) {'were' if len(computed) > 1 else 'was'} computed from Values that "
-        f"do not require grad (like -y or x - 3 for data Values): the replays keep "
-        f"{'them' if len(computed) > 1 else 'it'} as recorded, whatever those Values' .data "
-        f"becomes. Combine data Values with parameters directly (y * -score, not -y * score), "
-        f"or give them requires_grad=True", stacklevel=4)     # (the caller of compile)
+def _warn_frozen(computed: list[Node], detached: list[Node]) -> None:
+    """Warn that numbers computed from Values that want no gradient (`-y`, `x - 3`), and the
+    snapshots `.detach()` made, are leaves of the recording: a replay reads their .data, which
+    nothing recomputes from the Values they came from."""
+    if computed:
+        many = len(computed) > 1
+        warnings.warn(
+            f"compile: {_numbers(computed)} {'were' if many else 'was'} computed from Values "
+            f"that do not require grad (like -y or x - 3 for data Values): the replays keep "
+            f"{'them' if many else 'it'} as recorded, whatever those Values' .data becomes. "
+            f"Combine data Values with parameters directly (y * -score, not -y * score), or "
+            f"give them requires_grad=True", stacklevel=4)     # (the caller of compile)
+    if detached:
+        many = len(detached) > 1
+        warnings.warn(
+            f"compile: {_numbers(detached)} {'are snapshots' if many else 'is a snapshot'} made "
+            f"by .detach(): the replays keep {'them' if many else 'it'} as recorded, whatever "
+            f"the Values {'they were' if many else 'it was'} taken from become. To follow the "
+            f"data, use a Value with requires_grad=False instead and assign its .data before "
+            f"each forward() (target.data = (w * w).data)", stacklevel=4)
+
+
+def _numbers(nodes: list[Node]) -> str:
+    """'1 number in this graph (4)', '5 numbers in this graph (-5, -4, -3 and 2 more)'."""
+    values = ", ".join(f"{node.data:.6g}" for node in nodes[:3])
+    more = f" and {len(nodes) - 3} more" if len(nodes) > 3 else ""
+    return f"{len(nodes)} number{'s' if len(nodes) > 1 else ''} in this graph ({values}{more})"
 
 
 def _check_value(node: Node) -> None:

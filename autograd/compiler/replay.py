@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 from ..graph import apply, enable_grad
 from ..ops.elementwise import ClampedLog, LeakyRelu, Softplus, sign_of, step_of
 from ..ops.payload_math import log_or_zero
-from ..value import Value, _as_float
+from ..value import Value, _as_float, data_hint
 from .plan import Plan, Step, count
 from .rules import CONSTANT, FORMULAS, SIGN
 
@@ -23,8 +24,9 @@ class CompiledGraph:
 
     `forward()` recomputes every node from the leaves' current `.data` and returns the output;
     `backward()` adds d output / d leaf into `.grad` of every leaf that requires grad, as
-    `output.backward()` does. `explain()` lists the steps, `to_dot()` draws them (DOT text),
-    `steps` holds them.
+    `output.backward()` does. The numbers live in the replay's arrays: the recorded nodes
+    (the output, intermediate nodes) keep the `.data` and `.grad` they had when recorded.
+    `explain()` lists the steps, `to_dot()` draws them (DOT text), `steps` holds them.
 
     Exactness: each step runs the eager op's own rule on arrays, and a fused sum adds its terms
     in the eager order, so the forward pass gives the eager numbers (+ - * neg relu leaky_relu
@@ -57,8 +59,13 @@ class CompiledGraph:
 
     # -- replay --------------------------------------------------------------------------------
 
-    def forward(self) -> float:
-        """Recompute every node from the leaves' current data; return the output's value."""
+    def forward(self, *inputs: Any) -> float:
+        """Recompute every node from the leaves' current data; return the output's value.
+
+        It takes no arguments: new inputs go in through the leaves' `.data` (`x.data = 3.0`,
+        for every input Value the graph was built from) before each call."""
+        if inputs:
+            raise TypeError(_no_arguments(f"forward() takes no arguments (got {len(inputs)})"))
         values = self._values
         self._forward_done = False
         # read as an array first: assigned from a list, numpy would parse a str ('1.5') and
@@ -90,6 +97,10 @@ class CompiledGraph:
         self._forward_done = True
         return float(values[self._output]) if self._eager is None else self._eager.data
 
+    def __call__(self, *inputs: Any) -> float:
+        raise TypeError(_no_arguments("a CompiledGraph is not called; its forward() takes no "
+                                      "arguments"))
+
     def backward(self, gradient: float = 1.0) -> None:
         """Add d output / d leaf (times `gradient`) into `.grad` of every leaf that wants one,
         for the values of the latest `forward()`."""
@@ -115,6 +126,8 @@ class CompiledGraph:
                 parts = step.op.backward(ctx, g, values[step.start:step.stop], *inputs)
                 if parts[0] is None:        # pow_exponent: no slope for its constant base
                     parts = parts[1:]       # (see rules.NO_SLOPE)
+                elif parts[-1] is None:     # pow_base: none for its exponent
+                    parts = parts[:-1]
                 _scatter(grads, step, parts[0] if len(parts) == 1 else np.concatenate(parts))
         if not np.isfinite(grads[self._checked()]).all():
             self._eager = self._rebuild()   # the eager engine decides (it may raise)
@@ -174,17 +187,20 @@ class CompiledGraph:
         return self._plan.nbytes() + self._values.nbytes + self._grads.nbytes + saved
 
     def bytes_per_node(self) -> float:
-        """`nbytes` per node of the eager graph."""
-        return self.nbytes / max(self._plan.recorded, 1)
+        """`nbytes` per op node of the eager graph (NaN when none was recorded: the output is a
+        leaf)."""
+        recorded = self._plan.recorded
+        return self.nbytes / recorded if recorded else math.nan
 
     def __repr__(self) -> str:
         plan = self._plan
         ops = plan.size - plan.op_start
         fusion = (f"{count(plan.fused, 'addition')} fused into {count(plan.sums_made, 'sum')}"
                   if plan.fused else "no additions to fuse")
-        return (f"CompiledGraph({plan.recorded:,} op nodes -> {ops:,}, {fusion}; "
+        return (f"CompiledGraph({count(plan.recorded, 'op node')} -> {ops:,}, {fusion}; "
                 f"{count(plan.levels, 'level')}, {count(len(self._steps), 'step')}; "
-                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} want grad), "
+                f"{count(len(self._leaves), 'leaf', 'leaves')} ({plan.n_wanting} "
+                f"want{'s' if plan.n_wanting == 1 else ''} grad), "
                 f"{count(plan.n_constants, 'constant')})")
 
     def explain(self) -> str:
@@ -202,8 +218,9 @@ class CompiledGraph:
            3      3  relu             1       1  relu(x)
         """
         wide = max([10] + [len(step.kind) for step in self._steps])
-        lines = [repr(self), f"memory: {self.nbytes:,} bytes, "
-                             f"{self.bytes_per_node():.0f} per recorded node",
+        per_node = (f", {self.bytes_per_node():.0f} per recorded node" if self._plan.recorded
+                    else " (no op nodes recorded)")
+        lines = [repr(self), f"memory: {self.nbytes:,} bytes{per_node}",
                  f"{'step':>4}  {'level':>5}  {'kind':<{wide}} {'nodes':>7}  {'inputs':>6}  "
                  f"computes"]
         for number, step in enumerate(self._steps, start=1):
@@ -253,14 +270,21 @@ def _producers(step: Step, starts: np.ndarray) -> list[int]:
     return np.unique(np.searchsorted(starts, slots, side="right")).tolist()
 
 
+def _no_arguments(what: str) -> str:
+    return (f"{what}: the compiled graph reads its inputs from the Values it was built from; "
+            f"assign new numbers to their .data before each forward() (x.data = 3.0; for a "
+            f"batch, one Value per number: for v, number in zip(inputs, row): v.data = number), "
+            f"then value = graph.forward(); graph.backward()")
+
+
 def _leaf_numbers(leaves: list[Value]) -> list[float]:
     """The leaves' data as floats, when numpy did not read them as one array of numbers (a big
     int, a Fraction); raises naming the first leaf whose data is not a real number."""
     for i, leaf in enumerate(leaves):
         if not isinstance(leaf.data, numbers.Real):
-            raise TypeError(f"forward: leaves[{i}] ({leaf.label or 'unlabelled'}) holds "
-                            f"{type(leaf.data).__name__} {leaf.data!r:.60}; a Value's data "
-                            f"must be a number")
+            raise TypeError(f"compile: the graph's leaves[{i}] ({leaf.label or 'unlabelled'}) "
+                            f"holds {type(leaf.data).__name__} {leaf.data!r:.60}; a Value's "
+                            f"data must be a number{data_hint(leaf.data)}")
     return [float(leaf.data) for leaf in leaves]
 
 
@@ -288,10 +312,11 @@ def _scatter(grads: np.ndarray, step: Step, contributions: np.ndarray) -> None:
 
 
 def _accumulate(leaves: list[Value], grads: list[float]) -> None:
-    """leaf.grad += g for each leaf: the one Python loop per pass, kept tight."""
+    """leaf.grad = leaf.grad + g for each leaf: the one Python loop per pass, kept tight. A new
+    object, as eager backward makes (`+=` would write into a user's array held as .grad)."""
     for leaf, g in zip(leaves, grads):
         try:
-            leaf.grad += g
+            leaf.grad = leaf.grad + g
         except TypeError:               # .grad is None (set_to_none): start from g, as eager
             if leaf.grad is not None:
                 raise
@@ -302,7 +327,8 @@ def _accumulate(leaves: list[Value], grads: list[float]) -> None:
 # (slot k < n_constants holds plan.numbers[k]), so each eager node is the one first recorded.
 _EAGER = {
     "mul": operator.mul, "mul_const": operator.mul, "neg": operator.neg,
-    "sub": operator.sub, "pow": operator.pow, "pow_exponent": operator.pow,
+    "sub": operator.sub, "pow": operator.pow, "pow_base": operator.pow,
+    "pow_exponent": operator.pow,
     "pow_const": operator.pow,
     "const_pow": lambda x, c: c ** x,
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,

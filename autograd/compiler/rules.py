@@ -12,13 +12,15 @@ for floats and for arrays alike. Only the n-ary sum is new (fused chains of addi
                    which would be stale once the data change
 
 `NO_SLOPE` names the inputs to which a kind's rule sends no gradient (it returns None there):
-the constant base of `pow_exponent`, the input of the flat `step` and `sign` (the slopes of
-relu and abs in gradient graphs). Backward leaves them out, and skips a kind that has no other.
+the exponent of `pow_base` (a data Value, as in `w ** x`), the constant base of `pow_exponent`,
+the input of the flat `step` and `sign` (the slopes of relu and abs in gradient graphs).
+Backward leaves them out, and skips a kind that has no other.
 """
 
 from __future__ import annotations
 
-from ..ops.arithmetic import ConstPow, Mul, MulConst, Neg, Pow, PowConst, PowExponent, Sub
+from ..ops.arithmetic import (ConstPow, Mul, MulConst, Neg, Pow, PowBase, PowConst, PowExponent,
+                              Sub)
 from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
                                Sign, Sin, Softplus, Sqrt, Step, Tanh)
 
@@ -27,8 +29,8 @@ NONE, CONSTANT, SIGN = "none", "constant", "sign"
 #: kind -> (op class, where its ctx comes from)
 RULES: dict[str, tuple[type, str]] = {
     "mul": (Mul, NONE), "mul_const": (MulConst, CONSTANT), "neg": (Neg, NONE),
-    "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_exponent": (PowExponent, NONE),
-    "pow_const": (PowConst, CONSTANT),
+    "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_base": (PowBase, NONE),
+    "pow_exponent": (PowExponent, NONE), "pow_const": (PowConst, CONSTANT),
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
     "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
     "abs": (Abs, SIGN), "sin": (Sin, NONE), "cos": (Cos, NONE), "step": (Step, NONE),
@@ -37,12 +39,14 @@ RULES: dict[str, tuple[type, str]] = {
 }
 
 #: kind -> positions of the inputs that its rule gives no gradient
-NO_SLOPE: dict[str, tuple[int, ...]] = {"pow_exponent": (0,), "step": (0,), "sign": (0,)}
+NO_SLOPE: dict[str, tuple[int, ...]] = {"pow_base": (1,), "pow_exponent": (0,), "step": (0,),
+                                        "sign": (0,)}
 
 #: how the plan writes each kind (for `CompiledGraph.explain`)
 FORMULAS: dict[str, str] = {
     "sum": "t0 + t1 + ... (in order)", "mul": "a * b", "mul_const": "x * c", "neg": "-x",
-    "sub": "a - b", "pow": "a ** b", "pow_exponent": "a ** b (a constant base)",
+    "sub": "a - b", "pow": "a ** b", "pow_base": "a ** b (an exponent with no slope)",
+    "pow_exponent": "a ** b (a constant base)",
     "pow_const": "x ** c", "const_pow": "c ** x",
     "exp": "exp(x)", "log": "log(x)", "sqrt": "sqrt(x)", "tanh": "tanh(x)",
     "sigmoid": "sigmoid(x)", "relu": "relu(x)", "abs": "|x|", "sin": "sin(x)", "cos": "cos(x)",

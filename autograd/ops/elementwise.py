@@ -172,7 +172,8 @@ TINY = math.exp(LOG_FLOOR)      # e^-100: from here down (in float64) ln x <= -1
 
 
 class ClampedLog(Op):
-    """max(ln x, -100), PyTorch's clamp (-100 at 0 too, NaN below 0 or an error for a float);
+    """max(ln x, -100), PyTorch's clamp (-100 at 0 too; NaN below 0, or an error below 0 and
+    for NaN for a float, as binary_cross_entropy refuses such probabilities);
     d/dx = 1/x where x > e^-100, else 0
 
     The binary cross-entropy of Values takes its logs here, and its slope is the derivative of
@@ -186,10 +187,10 @@ class ClampedLog(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            if x < 0:       # (a compiled BCE replayed at a probability outside [0, 1] gets here)
+            if not x >= 0:  # (a compiled BCE replayed at a probability outside [0, 1] or NaN)
                 raise ValueError(f"clamped_log: the log of a probability (binary_cross_entropy) "
                                  f"needs a number >= 0, got {x!r}")
-            return math.log(x) if x > TINY or x != x else LOG_FLOOR      # (NaN stays NaN)
+            return math.log(x) if x > TINY else LOG_FLOOR
         with np.errstate(divide="ignore", invalid="ignore"):     # log(0) = -inf, then clamped
             return np.maximum(np.log(x), LOG_FLOOR)
 
