@@ -42,8 +42,7 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, where
 from autograd.graph import apply
-from autograd.ops.arithmetic import MulConst
-from autograd.ops.elementwise import Clip, Softplus, Where
+from autograd.ops.elementwise import Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.normalize import overflowed
 from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes, _softmax_axis
@@ -136,20 +135,13 @@ def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
 
 
 def hardswish(x: Any, inplace: bool = False) -> Tensor:
-    """x · hardsigmoid(x) = x · relu6(x + 3) / 6 (MobileNetV3): 0 up to -3, x from 3 on.
+    """x · hardsigmoid(x) = x · relu6(x + 3) / 6 (MobileNetV3): 0 up to -3, x from 3 on; one
+    op (`Hardswish`), whose slopes are 0 up to -3 and 1 from 3 on, also at ±inf.
 
     >>> hardswish(Tensor([-4.0, 1.0, 4.0])).numpy().round(4)
     array([-0.    ,  0.6667,  4.    ], dtype=float32)
     """
-    x = _floating("hardswish", x)
-    # where hardsigmoid bends (-3 < x < 3), x (x + 3) / 6 of x clipped to [-3, 3]; elsewhere
-    # x · 0 or x · 1. (As x · hardsigmoid(x), the product rule's x · slope was inf · 0 = NaN
-    # at ±inf; the clip keeps the side not picked finite. PyTorch's slopes there: 0 and 1.
-    # The ops are applied as they are: clip, where and * check their operands, ~3 µs each.)
-    inside = (x.data > -3) & (x.data < 3)
-    near = apply(Clip, (x,), (-3.0, 3.0))
-    far = apply(MulConst, (x,), (x.data >= 3).astype(x.dtype))
-    return apply(Where, (near * ((near + 3.0) / 6.0), far), inside)
+    return apply(Hardswish, (_floating("hardswish", x),))
 
 
 def silu(x: Any, inplace: bool = False) -> Tensor:
@@ -690,17 +682,10 @@ def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, wh
     width = checked_width(name, what, width)
     pred, target = _float_pair(name, pred, target)
     d = pred - target
-    size = d.abs()
     if width == 0:                                  # smooth_l1 with β = 0: the L1 loss
-        return _reduce(size, reduction, name)
-    # the quadratic side gets d clipped to ±width (d where it is picked): where it is not, d²
-    # would overflow at |d| > 1.8e19 in float32 (a warning), and its slope 0 · 2d be NaN at inf.
-    # (The op itself: Tensor.clip's checks of its bounds would double the clip's cost.)
-    near = apply(Clip, (d,), (-width, width))
-    if what == "beta":
-        loss = where(size.data < width, near * near * (0.5 / width), size - 0.5 * width)
-    else:
-        loss = where(size.data < width, near * near * 0.5, (size - 0.5 * width) * width)
+        return _reduce(d.abs(), reduction, name)
+    # one op (the square taken of |d| capped at the width: no overflow, slopes ±1 or ±δ at ±inf)
+    loss = apply(SmoothL1 if what == "beta" else Huber, (d,), width)
     return _reduce(loss, reduction, name)
 
 

@@ -198,6 +198,29 @@ def test_hardswish_slopes_at_the_infinities_are_pytorchs():
         np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
 
 
+def test_hardswish_second_derivative_beyond_a_float_and_its_slope_at_nan():
+    """The slope recorded as nodes (`grad`) is 0 and 1 at ±inf too, and its derivative 0 there,
+    without warnings (x is clipped before the middle piece's (x + 1.5) / 3). A NaN input gets
+    a NaN slope on both backward paths."""
+    for dtype in (np.float32, np.float64):
+        x = np.array([np.inf, -np.inf, 1e30, -1e30, 1.0], dtype)
+        with strict():
+            slope = grad(lambda u: F.hardswish(u[:1]).sum() + F.hardswish(u[2:]).sum())
+            second = grad(lambda u: slope(u).sum())(x)
+            first = grad(lambda u: F.hardswish(u).sum())(x[[0, 2, 3, 4]])
+        np.testing.assert_array_equal(first, np.array([1.0, 1.0, 0.0, 5 / 6], dtype))
+        np.testing.assert_array_equal(second, np.array([0.0, 0.0, 0.0, 0.0, 1 / 3], dtype))
+        with np.errstate(invalid="ignore"):         # (-inf · 0 in the forward, as PyTorch's)
+            assert grad(lambda u: F.hardswish(u).sum())(np.array([-np.inf], dtype)) == 0
+        t = Tensor(np.array([np.nan, 1.0], dtype), requires_grad=True)
+        F.hardswish(t).backward(np.ones(2, dtype))
+        assert np.isnan(t.grad[0]) and np.isnan(grad(lambda u: F.hardswish(u).sum())(t.data)[0])
+
+
+def test_hardswish_is_one_op():
+    assert F.hardswish(t64([-4.0, 1.0, 4.0])).op == "hardswish"
+
+
 @pytest.mark.parametrize("f", FUNCTIONS)
 def test_dtypes_integers_and_nan(f):
     for dtype in (np.float32, np.float64):

@@ -12,7 +12,7 @@ import pytest
 from autograd import Tensor, Value, detect_anomaly, grad, no_grad, where
 from autograd import functional as F
 from autograd.graph import apply, walk
-from autograd.ops import ClampedLog, Softplus
+from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
 
 from conftest import sample, strict, t64
 
@@ -387,6 +387,10 @@ SECOND_ORDER_TENSOR = [
     ("leaky_relu_times_x", lambda x: F.leaky_relu(x, 0.1) * x, 6, "nonzero"),
     ("softplus", lambda x: apply(Softplus, (x * 3.0,)), 6, "real"),
     ("clamped_log", lambda x: apply(ClampedLog, (x,)), 6, "pos"),
+    # on a grid 0.25 away from the kinks (±3 for hardswish of 2x, ±0.5 for the losses' ops)
+    ("hardswish", lambda x: apply(Hardswish, (x * 2.0,)) * x, 6, "grid_offset"),
+    ("smooth_l1", lambda x: apply(SmoothL1, (x,), 0.5) * x, 6, "grid_offset"),
+    ("huber", lambda x: apply(Huber, (x,), 0.5) * x, 6, "grid_offset"),
     ("abs_times_x", lambda x: abs(x) * x, 6, "nonzero"),
     ("clip_times_x", lambda x: x.clip(-0.5, 0.8) * x, 6, "clip"),
     ("maximum_times_x", lambda x: x[:3].maximum(x[3:]) * x[:3], 6, "distinct"),

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck
+from autograd import Tensor, grad, gradcheck
 from nn import functional as F
 from nn import losses as L
 from nn.scoring import default_metrics, loss_task
@@ -67,13 +67,17 @@ def test_smooth_l1_with_beta_zero_is_l1_and_huber_is_delta_times_smooth_l1(rng):
                                rtol=1e-14)
 
 
-@pytest.mark.parametrize("loss", [
-    lambda p, t: F.smooth_l1_loss(p, t, beta=0.7), lambda p, t: F.smooth_l1_loss(p, t, "sum"),
-    lambda p, t: F.smooth_l1_loss(p, t, "none", beta=0.0), lambda p, t: F.huber_loss(p, t),
-    lambda p, t: F.huber_loss(p, t, "none", delta=0.7),
-    lambda p, t: F.huber_loss(p, t, "sum", delta=0.7)], ids=["smooth_l1_0.7", "smooth_l1_sum",
-                                                              "smooth_l1_beta0", "huber",
-                                                              "huber_0.7_none", "huber_0.7_sum"])
+SMOOTH_L1_AND_HUBER = [
+    pytest.param(lambda p, t: F.smooth_l1_loss(p, t, beta=0.7), id="smooth_l1_0.7"),
+    pytest.param(lambda p, t: F.smooth_l1_loss(p, t, "sum"), id="smooth_l1_sum"),
+    pytest.param(lambda p, t: F.smooth_l1_loss(p, t, "none", beta=0.0), id="smooth_l1_beta0"),
+    pytest.param(lambda p, t: F.huber_loss(p, t), id="huber"),
+    pytest.param(lambda p, t: F.huber_loss(p, t, "none", delta=0.7), id="huber_0.7_none"),
+    pytest.param(lambda p, t: F.huber_loss(p, t, "sum", delta=0.7), id="huber_0.7_sum"),
+]
+
+
+@pytest.mark.parametrize("loss", SMOOTH_L1_AND_HUBER)
 @pytest.mark.parametrize("shape", [(), (1,), (1, 5), (3, 4)])
 def test_smooth_l1_and_huber_gradients(loss, shape, rng):
     target = rng.normal(size=shape)
@@ -94,6 +98,62 @@ def test_smooth_l1_and_huber_at_huge_and_infinite_differences(loss, far):
         with strict():
             loss(x, np.zeros(3, dtype)).backward()
         np.testing.assert_allclose(x.grad * 3, [far, -far, 0.25], rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", [p for p in SMOOTH_L1_AND_HUBER if p.id != "smooth_l1_beta0"])
+@pytest.mark.parametrize("shape", [(), (1,), (1, 5), (3, 4)])
+def test_smooth_l1_and_huber_second_derivatives(loss, shape, rng):
+    """The slope, recorded as nodes (`grad`), is differentiable again, in pred and in target:
+    against finite differences of the slope, away from the kinks. (Not β = 0: the L1 loss,
+    whose slope ±1 is flat.)"""
+    target = rng.normal(size=shape)
+    pred = target + off_the_kinks(rng, shape)
+    w = Tensor(rng.uniform(0.5, 1.5, shape))
+    slope = grad(lambda p, t: (loss(p, t) * w).sum())
+    assert gradcheck(lambda p, t: slope(p, t), t64(pred), t64(target))
+
+
+def test_smooth_l1_and_huber_second_derivatives_in_closed_form(rng):
+    """d²/dd² is 1/β (huber: 1) where |d| < β, 0 beyond: the Hessian of the sum is diagonal."""
+    d = off_the_kinks(rng, (40,), kinks=(0.7,))
+    inside = np.abs(d) < 0.7
+    for loss, curvature in ((lambda p: F.smooth_l1_loss(p, np.zeros(40), "sum", beta=0.7),
+                             1 / 0.7),
+                            (lambda p: F.huber_loss(p, np.zeros(40), "sum", delta=0.7), 1.0)):
+        hessian_diagonal = grad(lambda p: grad(loss)(p).sum())(d)
+        np.testing.assert_allclose(hessian_diagonal, np.where(inside, curvature, 0.0),
+                                   rtol=1e-15)
+
+
+def test_smooth_l1_and_huber_slopes_at_the_kinks_are_pytorchs():
+    """At |d| = β the slope is ±1 (huber: ±δ), and 0 at d = 0, on both backward paths."""
+    for loss, far in ((lambda p: F.smooth_l1_loss(p, np.zeros(3), "sum", beta=0.7), 1.0),
+                      (lambda p: F.huber_loss(p, np.zeros(3), "sum", delta=0.7), 0.7)):
+        x = t64([-0.7, 0.0, 0.7])
+        loss(x).backward()
+        np.testing.assert_array_equal(x.grad, [-far, 0.0, far])
+        np.testing.assert_array_equal(grad(loss)(np.array([-0.7, 0.0, 0.7])), [-far, 0.0, far])
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 1e20), (np.float64, 1e200),
+                                        (np.float64, np.inf)])
+def test_smooth_l1_and_huber_second_derivatives_at_huge_differences(dtype, big):
+    """0 out there (the slope is ±1 or ±δ, flat), without a warning or a NaN."""
+    x = np.array([big, -big, 0.25], dtype)
+    for loss, near in ((lambda p: F.smooth_l1_loss(p, np.zeros(3, dtype), "sum", beta=0.5), 2.0),
+                       (lambda p: F.huber_loss(p, np.zeros(3, dtype), "sum", delta=0.5), 1.0)):
+        with strict():
+            second = grad(lambda p: grad(loss)(p).sum())(x)
+        assert second.dtype == dtype
+        np.testing.assert_array_equal(second, [0.0, 0.0, near])
+
+
+def test_smooth_l1_and_huber_are_one_op_before_the_reduction():
+    """The elementwise loss of d = pred - target is one node (the reduction another)."""
+    pred, target = t64([0.5, 3.0]), np.zeros(2)
+    assert F.smooth_l1_loss(pred, target, "none", beta=0.7).op == "smooth_l1"
+    assert F.huber_loss(pred, target, "none").op == "huber"
+    assert F.huber_loss(pred, target).parents[0].op == "huber"
 
 
 # ----------------------------------------------------------------------------------------------

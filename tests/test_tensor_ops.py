@@ -24,7 +24,7 @@ import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
 from autograd.graph import apply
-from autograd.ops import ClampedLog, Softplus
+from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.elementwise import sign_of, step_of
 from autograd.ops.payload_math import log_or_zero
 
@@ -79,6 +79,18 @@ def _broadcast(f):
 
 
 BROADCASTING = [(), (1,), (4,), (3, 1)]
+
+
+def _hardswish(x):
+    return x * np.clip(x + 3, 0, 6) / 6
+
+
+def _smooth_l1(beta):
+    return lambda d: np.where(np.abs(d) < beta, 0.5 * d * d / beta, np.abs(d) - 0.5 * beta)
+
+
+def _huber(delta):
+    return lambda d: np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
 
 
 def _logsumexp(x, axis=None, keepdims=False):
@@ -168,6 +180,21 @@ OPS = [
     unary("clamped_log", lambda a: apply(ClampedLog, (a,)), np.log, "pos"),
     unary("clamped_log_broadcast", _broadcast(lambda a: apply(ClampedLog, (a,))),
           _broadcast(np.log), "pos", shapes=BROADCASTING),
+    # hardswish, and the elementwise part of smooth_l1_loss and huber_loss (of d = pred -
+    # target): on a grid 0.25 away from every kink (±3 for hardswish of 2x, ±1 or ±0.5 here)
+    unary("hardswish", lambda a: apply(Hardswish, (a * 2,)), lambda a: _hardswish(2 * a),
+          "grid_offset"),
+    unary("hardswish_broadcast", _broadcast(lambda a: apply(Hardswish, (a * 2,))),
+          _broadcast(lambda a: _hardswish(2 * a)), "grid_offset", shapes=BROADCASTING),
+    unary("smooth_l1", lambda a: apply(SmoothL1, (a,), 1.0), _smooth_l1(1.0), "grid_offset"),
+    unary("smooth_l1_narrow", lambda a: apply(SmoothL1, (a,), 0.5), _smooth_l1(0.5),
+          "grid_offset"),
+    unary("smooth_l1_broadcast", _broadcast(lambda a: apply(SmoothL1, (a,), 0.5)),
+          _broadcast(_smooth_l1(0.5)), "grid_offset", shapes=BROADCASTING),
+    unary("huber", lambda a: apply(Huber, (a,), 1.0), _huber(1.0), "grid_offset"),
+    unary("huber_narrow", lambda a: apply(Huber, (a,), 0.5), _huber(0.5), "grid_offset"),
+    unary("huber_broadcast", _broadcast(lambda a: apply(Huber, (a,), 0.5)),
+          _broadcast(_huber(0.5)), "grid_offset", shapes=BROADCASTING),
     unary("F.exp", F.exp, np.exp, shapes=[(3,)]),
     unary("F.log", F.log, np.log, "pos", shapes=[(3,)]),
     unary("F.tanh", F.tanh, np.tanh, shapes=[(3,)]),

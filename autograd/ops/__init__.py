@@ -3,7 +3,8 @@
     arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
                     the op), / and % (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
-                    elu (ELU, SELU, CELU) sin cos maximum minimum clip where; step and sign
+                    elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the losses' elementwise
+                    part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
                     ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
@@ -27,9 +28,9 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
-from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, LeakyRelu, Log, Log1p, Log2,
-                          Log10, LogOrZero, Maximum, Minimum, Relu, Sigmoid, Sign, Sin, Softplus,
-                          Sqrt, Step, Tanh, Where)
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
+                          LeakyRelu, Log, Log1p, Log2, Log10, LogOrZero, Maximum, Minimum, Relu,
+                          Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where)
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul
@@ -48,7 +49,8 @@ __all__ = [
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
-    "LeakyRelu", "Softplus", "Elu", "Gelu", "GeluTanh", "NormalCdf",
+    "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
+    "NormalCdf",
     "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",

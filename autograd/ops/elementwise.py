@@ -1,6 +1,7 @@
 """Elementwise functions: exp, log, log2, log1p, expm1, sqrt, abs, tanh, sigmoid, relu,
-leaky_relu, softplus, elu (also SELU's and CELU's), sin, cos, maximum, minimum, clip, where; the
-two flat ops step and sign
+leaky_relu, softplus, elu (also SELU's and CELU's), hardswish, smooth_l1 and huber (of the
+difference pred - target, before the loss's reduction), sin, cos, maximum, minimum, clip, where;
+the two flat ops step and sign
 that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
 the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
 at -100.
@@ -387,6 +388,69 @@ def expm1_below_zero(z: np.ndarray) -> np.ndarray:
     m = np.clip(z, math.log(np.finfo(z.dtype).eps / 4), 0)
     u = np.exp(m)
     return (u - 1) - u * (np.log(u) - m)
+
+
+class Hardswish(Op):
+    """hardswish(x) = x · min(max(x + 3, 0), 6) / 6;  d/dx = 0 for x <= -3, (2x + 3) / 6
+    between, 1 for x >= 3"""
+    # One op, not x · hardsigmoid(x): the product rule's x · slope is inf · 0 = NaN at ±inf,
+    # where the slopes are 0 and 1 (PyTorch's, as at the kinks: 0 at -3, 1 at 3). The forward is
+    # that product all the same, so the value at -inf is -inf · 0 = NaN, as PyTorch's.
+    name = "hardswish"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * (np.clip(x + 3, 0, 6) / 6)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        if isinstance(x, Node):         # higher order: the slope as nodes of x (masks by Step),
+            above = 1 - step_of(3 - x)                      # 1 from 3 on
+            inside = step_of(x + 3) - above                 # 1 strictly between -3 and 3
+            # (x clipped, so that inf · 0 makes no NaN where the middle piece is not picked)
+            return (g * (inside * ((x.clip(-3, 3) + 1.5) / 3) + above),)
+        # (x + 1.5) / 3 = (2x + 3) / 6 to 1 ulp, also next to its zero at -1.5 (computed at ±inf
+        # too, not picked there); NaN stays NaN
+        return (g * np.where(np.abs(x) >= 3, x >= 3, (x + 1.5) / 3),)
+
+
+class SmoothL1(Op):
+    """smooth_l1(x) = 0.5 x² / β if |x| < β else |x| - 0.5 β, for β > 0 in ctx;
+    d/dx = clip(x, -β, β) / β"""
+    # x is the difference pred - target; the loss's reduction is a Mean or Sum after this op.
+    # The square is taken of |x| capped at β (x itself where it is picked): uncapped, it would
+    # overflow (a warning) at |x| > 1.8e19 in float32, and at ±inf its slope would be NaN.
+    name = "smooth_l1"
+
+    @staticmethod
+    def forward(beta, x):
+        size = np.abs(x)
+        near = np.minimum(size, beta)
+        return np.where(size < beta, near * near * (0.5 / beta), size - 0.5 * beta)
+
+    @staticmethod
+    def backward(beta, g, out, x):
+        slope = x.clip(-beta, beta) if isinstance(x, Node) else np.clip(x, -beta, beta)
+        return (g * (slope if beta == 1 else slope / beta),)      # (±1 exactly beyond β)
+
+
+class Huber(Op):
+    """huber(x) = 0.5 x² if |x| < δ else δ (|x| - 0.5 δ), for δ > 0 in ctx;
+    d/dx = clip(x, -δ, δ)"""
+    # δ · smooth_l1 with β = δ, in PyTorch's formulas (so the numbers differ by a rounding);
+    # capped as SmoothL1's square
+    name = "huber"
+
+    @staticmethod
+    def forward(delta, x):
+        size = np.abs(x)
+        near = np.minimum(size, delta)
+        return np.where(size < delta, near * near * 0.5, (size - 0.5 * delta) * delta)
+
+    @staticmethod
+    def backward(delta, g, out, x):
+        return (g * (x.clip(-delta, delta) if isinstance(x, Node)
+                     else np.clip(x, -delta, delta)),)
 
 
 class Step(Op):

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node
-from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
+from ..ops import AddConst, ConstPow, Huber, LeakyRelu, MulConst, PowConst, SmoothL1
 
 #: ops that keep a number operand in ctx instead of a node: the drawing shows it ("* 2")
-_CONSTANT_OPERAND_OPS = (AddConst, MulConst, PowConst, LeakyRelu)     # "leaky_relu 0.1"
+_CONSTANT_OPERAND_OPS = (AddConst, MulConst, PowConst, LeakyRelu,     # "leaky_relu 0.1"
+                         SmoothL1, Huber)                              # "huber 0.5" (the δ)
 
 MAX_LABEL = 40                          # characters; longer labels end in "…"
 _UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"     # stands for control characters in labels
