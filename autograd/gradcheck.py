@@ -24,6 +24,7 @@ import numpy as np
 
 from .graph import Node, no_grad
 from .tensor import Tensor
+from .pytorch_names import type_name
 from .value import Value
 
 
@@ -235,7 +236,7 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
                             f"parameter) pairs such as model.named_parameters()")
         name, p = item if isinstance(item, tuple) else (str(i), item)
         if not isinstance(p, Node):
-            raise TypeError(f"{where}: parameter {name} is a {type(p).__name__}, not a Tensor or "
+            raise TypeError(f"{where}: parameter {name} is a {type_name(p)}, not a Tensor or "
                             f"Value")
         if not p.requires_grad:
             raise ValueError(f"{where}: parameter {name} does not require grad, so backprop "

@@ -173,6 +173,21 @@ class NotInGlassgrad:
         return f"<PyTorch's Tensor.{self.name}, not in glassgrad: {self.hint}>"
 
 
+def type_name(value: Any) -> str:
+    """The name of `value`'s class for an error message: with its package when it is not
+    glassgrad's or Python's own, so that a torch tensor passed by mistake is not called a
+    Tensor in a message that asks for one.
+
+    >>> type_name(3.0), type_name([])
+    ('float', 'list')
+    """
+    kind = type(value)
+    package = kind.__module__.partition(".")[0]
+    if package in ("builtins", "autograd", "nn", "numpy"):
+        return kind.__name__
+    return f"{package}.{kind.__name__}"
+
+
 def mark_pytorch_names(tensor_class: type) -> None:
     """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks."""
     for name, hint in TORCH_METHODS.items():

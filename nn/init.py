@@ -86,6 +86,7 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
     >>> uniform_(zeros(3), 0.0, 0.0).data.tolist()
     [0.0, 0.0, 0.0]
     """
+    a, b = _real("uniform_", "a", a), _real("uniform_", "b", b)
     if not (math.isfinite(a) and math.isfinite(b)):
         raise ValueError(f"uniform_: needs finite bounds, got a={a!r}, b={b!r}")
     if not a <= b:
@@ -99,6 +100,7 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
 def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
             rng: np.random.Generator | None = None) -> Target:
     """Fill with draws from N(mean, std²)."""
+    mean, std = _real("normal_", "mean", mean), _real("normal_", "std", std)
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std!r}")
     return _fill_random("normal_", tensor, lambda r, shape: r.normal(mean, std, shape), rng)
@@ -117,6 +119,8 @@ def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float 
     >>> bool(abs(W.data).max() <= 0.04)
     True
     """
+    mean, std, a, b = (_real("trunc_normal_", key, value)
+                       for key, value in (("mean", mean), ("std", std), ("a", a), ("b", b)))
     if not a < b:
         raise ValueError(f"trunc_normal_: needs a < b, got a={a!r}, b={b!r}")
     if not std > 0:
@@ -201,6 +205,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     rng: np.random.Generator | None = None) -> Tensor:
     """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
+    gain = _gain("xavier_uniform_", gain)
     limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill_random("xavier_uniform_", tensor,
                         lambda r, shape: r.uniform(-limit, limit, shape), rng)
@@ -210,6 +215,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    rng: np.random.Generator | None = None) -> Tensor:
     """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
+    gain = _gain("xavier_normal_", gain)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return _fill_random("xavier_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
 
@@ -322,6 +328,22 @@ def _kaiming_std(name: str, tensor: Any, a: float, mode: str, nonlinearity: str)
         raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _real(name: str, key: str, value: Any) -> float:
+    """`value` as a float, or a TypeError naming the initialiser and the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: {key} must be a real number, got {value!r:.60}")
+    return float(value)
+
+
+def _gain(name: str, gain: Any) -> float:
+    """A scale of the weights' spread: a number >= 0 (PyTorch's negative gain fails later, in
+    uniform_ or normal_, with a message about their bounds)."""
+    gain = _real(name, "gain", gain)
+    if not gain >= 0:
+        raise ValueError(f"{name}: gain must be >= 0, got {gain!r}")
+    return gain
 
 
 def _shape(name: str, target: Any) -> tuple:

@@ -30,6 +30,7 @@ import numpy as np
 
 from autograd import Tensor, concatenate, get_default_dtype, no_grad
 from autograd.graph import Node
+from autograd.pytorch_names import type_name
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
@@ -46,7 +47,7 @@ def _parameters(where: str, parameters: Any) -> list[Node]:
                         f"(e.g. model.parameters()), got {type(parameters).__name__}") from None
     for i, p in enumerate(params):
         if not isinstance(p, Node):
-            raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, not a Tensor or "
+            raise TypeError(f"{where}: parameter {i} is a {type_name(p)}, not a Tensor or "
                             f"Value")
     return params
 
@@ -179,7 +180,7 @@ def parameters_to_vector(parameters: Any) -> Tensor:
         if not isinstance(p, (Tensor, np.ndarray)):
             hint = (": for the scalar engine's Values use [p.data for p in parameters]"
                     if isinstance(p, Node) else "")
-            raise TypeError(f"{where}: item {i} is a {type(p).__name__}, not a Tensor or a numpy "
+            raise TypeError(f"{where}: item {i} is a {type_name(p)}, not a Tensor or a numpy "
                             f"array{hint}")
     return concatenate([p.reshape(-1) for p in items])
 

@@ -398,3 +398,18 @@ def test_calculate_fan_in_and_fan_out_in_a_custom_reset_parameters():
     assert 0 < np.abs(layer.bias.data).max() <= 1 / math.sqrt(50)
     with pytest.raises(ValueError, match=r"_calculate_fan_in_and_fan_out: .*2-d.*\(4,\)"):
         init._calculate_fan_in_and_fan_out(layer.bias)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: init.xavier_uniform_(t, gain=-1), "xavier_uniform_: gain must be >= 0, got -1.0"),
+    (lambda t: init.xavier_normal_(t, gain=-1), "xavier_normal_: gain must be >= 0, got -1.0"),
+    (lambda t: init.uniform_(t, "0", 1), "uniform_: a must be a real number, got '0'"),
+    (lambda t: init.normal_(t, 0, "1"), "normal_: std must be a real number, got '1'"),
+    (lambda t: init.trunc_normal_(t, 0, 1, "a", 2),
+     "trunc_normal_: a must be a real number, got 'a'"),
+])
+def test_a_wrong_argument_is_named_by_its_initialiser(call, message):
+    """These reached numpy, whose messages ('high - low < 0', "'>=' not supported ...") named
+    neither the initialiser nor the argument."""
+    with pytest.raises((TypeError, ValueError), match=f"^{message}$"):
+        call(Tensor(np.zeros((3, 3))))

@@ -950,3 +950,32 @@ def test_a_pytorch_schedulers_state_dict_is_named_as_such(make, pytorch_only):
     with pytest.raises(ValueError) as own_mistake:               # glassgrad's own: no hint
         schedule.load_state_dict({"step_size": 3})
     assert "PyTorch" not in str(own_mistake.value)
+
+
+@pytest.mark.parametrize("make, step", [
+    (lambda o: lr_scheduler.StepLR(o, 2), lambda s: s.step(5)),
+    (lambda o: lr_scheduler.ExponentialLR(o, 0.9), lambda s: s.step(epoch=3)),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o), lambda s: s.step(1.0, 3)),
+    (lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o), lr_scheduler.StepLR(o, 2)],
+                                         [3]), lambda s: s.step(4)),
+])
+def test_pytorchs_deprecated_step_epoch_is_refused_saying_what_to_write(make, step):
+    """PyTorch still takes step(epoch) (with a warning) and jumps there; here it was Python's
+    'takes 1 positional argument but 2 were given', naming the base class."""
+    scheduler = make(SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1))
+    name = type(scheduler).__name__
+    with pytest.raises(TypeError, match=rf"^{name}\.step: an epoch argument \(PyTorch's "
+                                        rf"deprecated step\(epoch\)\) is not taken: call step\(\) "
+                                        rf"once per epoch"):
+        step(scheduler)
+
+
+def test_a_plateau_metric_of_many_numbers_is_named_by_the_scheduler():
+    scheduler = lr_scheduler.ReduceLROnPlateau(SGD([Tensor(np.zeros(2), requires_grad=True)],
+                                                   lr=0.1))
+    with pytest.raises(ValueError, match=r"^ReduceLROnPlateau\.step: the metric must be one "
+                                         r"number, got a tensor of shape \(2,\)"):
+        scheduler.step(Tensor(np.ones(2)))
+    scheduler.step(Tensor([2.0]))
+    scheduler.step(Value(1.0))
+    assert scheduler.best == 1.0

@@ -854,3 +854,25 @@ def test_the_package_exports_every_optimizer():
     for name, cls in OPTIMIZERS.items():
         assert getattr(optim, name) is cls and issubclass(cls, Optimizer)
         assert "←" in cls.__doc__, f"{name} has no update formula in its docstring"
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, Adamax, NAdam, RMSprop, Adagrad, Adadelta])
+def test_pytorchs_implementation_switches_are_accepted_and_change_nothing(cls):
+    """nanoGPT writes AdamW(..., fused=True); PyTorch scripts pass foreach=False. numpy has one
+    way to run an update, so they change nothing: the same numbers as without them."""
+    def run(**switches):
+        w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        optimizer = cls([w], lr=0.1, **switches)
+        for _ in range(3):
+            optimizer.zero_grad()
+            (w * w * np.array([1.0, 3.0])).sum().backward()
+            optimizer.step()
+        return w.data.copy()
+    np.testing.assert_array_equal(
+        run(foreach=False, fused=True, capturable=False, differentiable=False), run())
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: differentiable=True "
+                                         r"\(backpropagating through the optimizer's update\) "
+                                         r"is not supported"):
+        cls([Tensor(np.zeros(2), requires_grad=True)], lr=0.1, differentiable=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        cls([Tensor(np.zeros(2), requires_grad=True)], lr=0.1, bogus=1)

@@ -12,6 +12,7 @@ import pytest
 
 from autograd import Tensor, Value
 from nn import Linear, utils
+from nn.optim import SGD
 from autograd import gradcheck
 from nn import MLP
 from nn.utils import (
@@ -241,3 +242,12 @@ def test_vector_round_trip_matches_pytorch() -> None:
     torch.nn.utils.vector_to_parameters(torch.from_numpy(new), twin.parameters())
     for key, value in twin.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[key], value.numpy())
+
+
+def test_a_foreign_tensor_is_named_with_its_package():
+    """A torch tensor passed by mistake was 'a Tensor, not a Tensor or Value'."""
+    Foreign = type("Tensor", (), {"__module__": "torch"})
+    with pytest.raises(TypeError, match=r"parameter 0 is a torch\.Tensor, not a Tensor or Value"):
+        utils.clip_grad_norm_([Foreign()], 1.0)
+    with pytest.raises(TypeError, match=r"SGD: parameter 0 is a torch\.Tensor; an optimizer"):
+        SGD([Foreign()], lr=0.1)

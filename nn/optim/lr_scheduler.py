@@ -106,8 +106,10 @@ class LRScheduler:
         """The lr of each group for epoch `last_epoch` (subclasses implement it)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
 
-    def step(self) -> None:
+    def step(self, epoch: Any = None) -> None:
         """Move to the next epoch and set its lr in every parameter group."""
+        if epoch is not None:
+            _no_epoch_argument(self)
         self._check_groups()
         self.last_epoch += 1
         self._write(self.get_lr())
@@ -851,8 +853,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self._last_lr = self._current_lrs()
 
-    def step(self, metrics: Any) -> None:  # type: ignore[override]
+    def step(self, metrics: Any, epoch: Any = None) -> None:  # type: ignore[override]
         """Record this epoch's metric (a number, a Value or a one-element Tensor)."""
+        if epoch is not None:
+            _no_epoch_argument(self)
         current = _metric(metrics)
         self.last_epoch += 1
         if self._is_better(current):
@@ -1018,8 +1022,10 @@ class SequentialLR(_SchedulerList):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
-    def step(self) -> None:
+    def step(self, epoch: Any = None) -> None:
         """Move to the next epoch: the scheduler in charge steps, or starts at a milestone."""
+        if epoch is not None:
+            _no_epoch_argument(self)
         self.last_epoch += 1
         i = bisect.bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
@@ -1058,8 +1064,10 @@ class ChainedScheduler(_SchedulerList):
             scheduler._initial_step()
         self._last_lr = self._current_lrs()
 
-    def step(self) -> None:
+    def step(self, epoch: Any = None) -> None:
         """Step every scheduler, in order."""
+        if epoch is not None:
+            _no_epoch_argument(self)
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()
@@ -1068,6 +1076,15 @@ class ChainedScheduler(_SchedulerList):
 # ----------------------------------------------------------------------------------------------
 # Argument checks
 # ----------------------------------------------------------------------------------------------
+
+def _no_epoch_argument(scheduler: Any) -> None:
+    """`scheduler.step(epoch)`, which PyTorch deprecated: refused, saying what to write."""
+    name = type(scheduler).__name__
+    raise TypeError(f"{name}.step: an epoch argument (PyTorch's deprecated step(epoch)) is not "
+                    f"taken: call step() once per epoch; to resume at epoch k, load the "
+                    f"scheduler's state_dict (or make it with last_epoch=k - 1 after loading the "
+                    f"optimizer's)")
+
 
 def _real(name: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -1153,6 +1170,9 @@ def _set_momenta(optimizer: Optimizer, use_beta1: bool, momenta: list[float]) ->
 
 
 def _metric(metrics: Any) -> float:
+    if isinstance(metrics, Node) and np.size(metrics.data) != 1:
+        raise ValueError(f"ReduceLROnPlateau.step: the metric must be one number, got a tensor "
+                         f"of shape {metrics.shape} (pass its mean, or the one you monitor)")
     value = metrics.item() if isinstance(metrics, Node) else metrics
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"ReduceLROnPlateau.step: the metric must be a number, a Value or a "

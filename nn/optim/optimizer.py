@@ -27,6 +27,7 @@ simplest.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any, Callable, Iterable
@@ -35,6 +36,7 @@ import numpy as np
 
 from autograd import enable_grad
 from autograd.graph import Node
+from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
 
@@ -47,12 +49,40 @@ class Optimizer:
     `params` is an iterable of parameters (Values or Tensors) or of dicts
     `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
     Every optimizer's defaults include `lr`, `weight_decay` and `maximize`, which `step()` reads.
+
+    PyTorch's keywords that choose how its update runs (`foreach=`, `fused=`, `capturable=`)
+    are accepted by every optimizer and change nothing: numpy has one way, and the numbers are
+    the same. `differentiable=True` (backpropagating through the update) is refused.
+
+    >>> from autograd import Value
+    >>> from nn.optim import AdamW
+    >>> AdamW([Value(1.0)], lr=3e-4, fused=True).defaults["lr"]     # as nanoGPT writes it
+    0.0003
     """
 
     #: names of per-parameter state entries shaped like the parameter (checked on load)
     _buffers: tuple[str, ...] = ()
     #: names of per-parameter state entries that are single numbers, with their type
     _scalars: dict[str, type] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
+        # switches are taken off here, once, rather than in every signature.
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(self: Optimizer, *args: Any, foreach: bool | None = None,
+                     fused: bool | None = None, capturable: bool = False,
+                     differentiable: bool = False, **hyperparameters: Any) -> None:
+            if differentiable:
+                raise ValueError(f"{cls.__name__}: differentiable=True (backpropagating through "
+                                 f"the optimizer's update) is not supported; leave it out")
+            init(self, *args, **hyperparameters)
+
+        cls.__init__ = __init__
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -377,7 +407,7 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
         hint = ("; named_parameters() gives (name, parameter) pairs: pass model.parameters()"
                 if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) else "")
-        raise TypeError(f"{optimizer}: parameter {i} is a {type(p).__name__}; an optimizer "
+        raise TypeError(f"{optimizer}: parameter {i} is a {type_name(p)}; an optimizer "
                         f"updates Values and Tensors (autograd.graph.Node){hint}")
     dtype = np.result_type(p.data)
     if dtype.kind != "f":
