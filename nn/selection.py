@@ -24,6 +24,7 @@ import itertools
 import math
 import numbers
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator, Sequence
 
@@ -259,16 +260,76 @@ def _grid(param_grid: Any) -> dict[str, list]:
     return grid
 
 
-def _build(where: str, build_model: Callable, params: dict[str, Any]) -> tuple:
+class _FreshModels:
+    """The models (and their parameters) that build_model has returned so far in one call of
+    cross_validate, GridSearch.fit or learning_curve, to refuse one given out twice: a model
+    made once outside build_model trains on fold after fold, so each fold starts from weights
+    that have seen its validation rows, and the scores come out silently too good.
+
+    Ids alone would not do (a freed model's id is given to the next one): each id is kept with
+    a weak reference to the module that held the object, and only counts while that module is
+    alive and still holds it (then the id cannot have been reused)."""
+
+    def __init__(self, where: str, why: str) -> None:
+        self.where, self.why = where, why
+        self.seen: dict[int, tuple[Any, str]] = {}      # id -> (weakref to its holder, label)
+
+    @staticmethod
+    def _held(model: Any) -> list[tuple[Any, Any]]:
+        """(holder, object) for the model itself and each of its parameters."""
+        pairs = [(model, model)]
+        if isinstance(model, Module):
+            pairs += [(module, param) for module in model.modules()
+                      for _, param in module._own_parameters()]
+        return pairs
+
+    def check(self, model: Any, label: str) -> None:
+        """Refuse `model` if it, or a parameter of it, was given out earlier; else remember it."""
+        pairs = self._held(model)
+        for holder, obj in pairs:
+            earlier = self.seen.get(id(obj))
+            if earlier is None:
+                continue
+            alive = earlier[0]()
+            if alive is not None and any(o is obj for _, o in self._held_directly(alive, obj)):
+                what = "the same model" if obj is model else "a model sharing parameters with the one"
+                raise ValueError(
+                    f"{self.where}: build_model returned, for {label}, {what} it returned "
+                    f"for {earlier[1]}; {self.why}. "
+                    f"Create the model inside build_model: def build(): model = MLP(...); "
+                    f"return model, loss_fn, SGD(model.parameters(), lr=...)")
+        for holder, obj in pairs:
+            try:
+                self.seen[id(obj)] = (weakref.ref(holder), label)
+            except TypeError:                   # not weakly referable: cannot be told apart
+                pass
+
+    @staticmethod
+    def _held_directly(holder: Any, obj: Any) -> list[tuple[Any, Any]]:
+        if holder is obj:
+            return [(holder, obj)]
+        own = holder._own_parameters() if isinstance(holder, Module) else ()
+        return [(holder, param) for _, param in own]
+
+
+def _build(where: str, build_model: Callable, params: dict[str, Any],
+           fresh: _FreshModels | None = None, label: str = "") -> tuple:
     """`build_model(**params)`, checked to be a (model, loss_fn, optimizer) triple; an error
-    names `where` (cross_validate or GridSearch) and what came back instead."""
+    names `where` (cross_validate or GridSearch) and what came back instead. With `fresh`, a
+    model given out before in the same call (for `label`, "fold 2") is refused."""
     built = build_model(**params)
     if not (isinstance(built, tuple) and len(built) == 3):
         got = (f"a tuple of {len(built)}" if isinstance(built, tuple)
                else f"a value of type {type(built).__name__}")
         raise TypeError(f"{where}: build_model must return a (model, loss_fn, optimizer) "
                         f"triple, got {got}")
+    if fresh is not None:
+        fresh.check(built[0], label)
     return built
+
+
+_LEAK = ("each fold must start from a fresh model, or it trains on weights that saw its "
+         "validation rows")
 
 
 def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
@@ -284,9 +345,18 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction.
     """
+    _check_builder("cross_validate", build_model)
+    return _cross_validate(build_model, X, y, cv, fit_kwargs, metrics, params, seed,
+                           _FreshModels("cross_validate", _LEAK), "")
+
+
+def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
+                    fit_kwargs: dict[str, Any] | None, metrics: Any, params: dict | None,
+                    seed: Any, fresh: _FreshModels, candidate: str) -> dict[str, Any]:
+    """cross_validate, with `fresh` remembering the models given out (GridSearch shares one
+    across its candidates; `candidate` names this one in an error)."""
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
-    _check_builder("cross_validate", build_model)
     X = np.asarray(X)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
@@ -294,8 +364,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
-        for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
-            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
+        for fold, (train_idx, val_idx) in enumerate(_splits("cross_validate", cv, X, y, seed)):
+            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {},
+                                               fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
             chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
             fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(),
@@ -371,10 +442,12 @@ class GridSearch:
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
         higher, diverged = None, None
+        fresh = _FreshModels("GridSearch.fit", _LEAK)      # across all candidates and folds
         for params in self.candidates():
             try:
-                scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
-                                        self.metrics, params=params, seed=self.seed)
+                scores = _cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
+                                         self.metrics, params, self.seed, fresh,
+                                         f"candidate {params}, ")
             except TrainingDiverged as error:
                 # one bad corner of the grid (a large learning rate) must not end the search
                 diverged = diverged or error
@@ -403,7 +476,8 @@ class GridSearch:
         best = min(trained, key=lambda r: sign * r["mean"][self.scoring])
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:
-            model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params)
+            model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params,
+                                               fresh, "the refit on all the data")
             fit(model, loss_fn, optimizer, (X, y), metrics=(),
                 **{"progress": False, **self.fit_kwargs})
             self.best_model = model
@@ -497,8 +571,11 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     predict = fit_kwargs.get("predict")
     train_scores: list[dict[str, float]] = []
     val_scores: list[dict[str, float]] = []
+    fresh = _FreshModels(where, "each train size must start from a fresh model, or it goes "
+                                "on from the weights trained on the smaller sizes")
     for n in sizes:
-        model, loss_fn, optimizer = _build(where, build_model, params or {})
+        model, loss_fn, optimizer = _build(where, build_model, params or {}, fresh,
+                                           f"train size {n}")
         scored = default_metrics(loss_fn, y) if metrics is None else metrics   # every size's
         chosen = _metrics_for(loss_fn, scored, where, predict, y)
         part = (X[:n], y[:n])

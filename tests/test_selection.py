@@ -297,6 +297,55 @@ def test_a_model_or_a_lone_grid_value_is_refused_before_any_training():
         GridSearch(_build, [{"lr": [0.1]}])
 
 
+def test_a_model_built_once_outside_build_model_is_refused_at_the_second_fold():
+    """build_model returning the same model every call trained it fold after fold, so each
+    fold started from weights that had seen its validation rows: noise labels scored far above
+    chance. Now the second fold's build is refused, before it trains."""
+    X, y = _two_blobs(30)
+    shared = SoftmaxRegression(2, 2)
+    trained = []
+
+    def build_shared(lr=0.5):
+        trained.append(1)
+        return shared, cross_entropy, SGD(shared.parameters(), lr=lr)
+
+    message = (r"^cross_validate: build_model returned, for fold 1, the same model it returned "
+               r"for fold 0; each fold must start from a fresh model, or it trains on weights "
+               r"that saw its validation rows\. Create the model inside build_model: "
+               r"def build\(\): model = MLP")
+    with pytest.raises(ValueError, match=message):
+        cross_validate(build_shared, X, y, cv=3, fit_kwargs={"epochs": 1})
+    assert len(trained) == 2
+    # a fresh model around a shared layer is the same leak
+    layer = SoftmaxRegression(2, 2)
+
+    def build_wrapped():
+        model = MLP(2, [], 2)
+        model.inner = layer
+        return model, cross_entropy, SGD(model.parameters(), lr=0.1)
+
+    with pytest.raises(ValueError, match=r"for fold 1, a model sharing parameters with the one "
+                                         r"it returned for fold 0"):
+        cross_validate(build_wrapped, X, y, cv=2, fit_kwargs={"epochs": 1})
+    # across GridSearch's candidates too, and learning_curve's sizes
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: build_model returned, for candidate "
+                                         r"\{'lr': 0.5\}, fold 1, the same model"):
+        GridSearch(build_shared, {"lr": [0.5, 0.1]}, cv=2, fit_kwargs={"epochs": 1}).fit(X, y)
+    with pytest.raises(ValueError, match=r"^learning_curve: build_model returned, for train "
+                                         r"size 20, the same model it returned for train size "
+                                         r"10; each train size must start from a fresh model"):
+        learning_curve(build_shared, X, y, [10, 20], (X, y), {"epochs": 1})
+
+
+def test_fresh_models_are_not_mistaken_for_the_freed_ones_whose_ids_they_reuse():
+    """Ids of freed models and parameters are given to new ones: that alone is no sharing."""
+    X, y = _two_blobs(40)
+    scores = cross_validate(_build, X, y, cv=10, fit_kwargs={"epochs": 1})
+    assert len(scores["folds"]) == 10
+    search = GridSearch(_build, {"lr": [0.1, 0.2, 0.5]}, cv=4, fit_kwargs={"epochs": 1})
+    assert search.fit(X, y).best_model is not None
+
+
 def test_grid_search_selects_on_folds_and_refits_on_all_data():
     X, y = _two_blobs()
     search = GridSearch(_build, {"lr": [0.0, 0.5]}, cv=3,        # lr 0: never learns
