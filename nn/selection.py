@@ -344,6 +344,11 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction.
+
+    `seed` fixes the folds only (as scikit-learn's `random_state`): the models' initial weights
+    and fit's shuffling draw from the shared generator, so two identical calls score
+    differently. For repeatable scores call `autograd.manual_seed(k)` before each call (or
+    make build_model seed its model).
     """
     _check_builder("cross_validate", build_model)
     return _cross_validate(build_model, X, y, cv, fit_kwargs, metrics, params, seed,
@@ -396,6 +401,10 @@ class GridSearch:
     infinite, as a large learning rate with a large penalty will) does not stop the search: it
     is ranked last, shown as "diverged" in `table()`, and a RuntimeWarning names it. Only if
     every combination diverges is that an error.
+
+    `seed` fixes the folds only (as scikit-learn's `random_state`), the same for every
+    candidate; initial weights and fit's shuffling draw from the shared generator, so for a
+    repeatable search call `autograd.manual_seed(k)` before `fit`.
 
     >>> import numpy as np
     >>> from nn import MLP, cross_entropy
