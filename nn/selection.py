@@ -217,7 +217,25 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
             cv = KFold(int(cv), shuffle=True, seed=seed)
     if isinstance(cv, _Folds):
         return list(cv.split(X, y))
-    return list(cv)
+    pairs = list(cv)
+    for fold, (train, val) in enumerate(pairs):
+        shared = np.intersect1d(_positions(train, len(X)), _positions(val, len(X)))
+        if shared.size:
+            shown = ", ".join(map(str, shared[:5])) + (", ..." if shared.size > 5 else "")
+            raise ValueError(f"{where}: the (train, val) pair of fold {fold} shares "
+                             f"{shared.size} of its indices ({shown}); the model would be "
+                             f"scored on rows it trained on, so val must not overlap train")
+    return pairs
+
+
+def _positions(indices: Any, n_samples: int) -> np.ndarray:
+    """Row numbers from `indices` (ints, negative ones counted from the end, or a boolean
+    mask), to compare two parts of a fold."""
+    indices = np.asarray(indices)
+    if indices.dtype == bool:
+        return np.flatnonzero(indices)
+    return np.where(indices < 0, indices + n_samples, indices) if indices.dtype.kind in "iu" \
+        else indices
 
 
 def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[str, Any]:

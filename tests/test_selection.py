@@ -369,6 +369,27 @@ def test_seed_fixes_the_folds_and_manual_seed_makes_the_scores_repeatable():
     assert "manual_seed" in GridSearch.__doc__
 
 
+def test_explicit_pairs_whose_train_and_val_overlap_are_refused():
+    """(train, val) pairs given as cv were taken as they came: validation rows that were also
+    trained on scored the model on what it had seen."""
+    X, y = _two_blobs(60)
+    good = (np.arange(30), np.arange(30, 60))
+    bad = (np.arange(60), np.arange(30, 60))
+    with pytest.raises(ValueError, match=r"^cross_validate: the \(train, val\) pair of fold 1 "
+                                         r"shares 30 of its indices \(30, 31, 32, 33, 34, "
+                                         r"\.\.\.\); the model would be scored on rows it "
+                                         r"trained on"):
+        cross_validate(_build, X, y, cv=[good, bad], fit_kwargs={"epochs": 1})
+    mask = np.zeros(60, dtype=bool)
+    mask[:31] = True
+    with pytest.raises(ValueError, match=r"fold 0 shares 1 of its indices \(30\)"):
+        cross_validate(_build, X, y, cv=[(mask, ~mask | (np.arange(60) == 30))])
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: .* fold 0 shares 1 .*\(59\)"):
+        GridSearch(_build, {"lr": [0.1]}, cv=[(np.arange(-1, 30), good[1])]).fit(X, y)
+    assert len(cross_validate(_build, X, y, cv=[good, good[::-1]],
+                              fit_kwargs={"epochs": 1})["folds"]) == 2
+
+
 def test_grid_search_selects_on_folds_and_refits_on_all_data():
     X, y = _two_blobs()
     search = GridSearch(_build, {"lr": [0.0, 0.5]}, cv=3,        # lr 0: never learns
