@@ -32,6 +32,7 @@ import numpy as np
 
 from autograd.random import default_rng
 
+from .data.loader import checked_arrays
 from .module import Module
 from .scoring import default_metrics, metric_list
 
@@ -593,6 +594,8 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     if not (isinstance(val_data, tuple) and len(val_data) == 2):
         raise TypeError(f"{where}: val_data must be an (X_val, y_val) pair, the fixed set every "
                         f"model is scored on, got {type(val_data).__name__}")
+    # checked now, not after the first model has trained (nor in evaluate's name)
+    val_data = checked_arrays(f"{where}: val_data", *val_data)
     sizes = _train_sizes(where, train_sizes, n_samples)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
     predict = fit_kwargs.get("predict")

@@ -562,6 +562,24 @@ def test_learning_curve_needs_a_validation_pair_and_a_builder():
         learning_curve(_line_builder, X, y[:4], [2], (X, y))
 
 
+def test_learning_curve_checks_val_data_before_training():
+    """A malformed val_data was found by evaluate after the first model had trained, and the
+    error named evaluate."""
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    built = []
+
+    def build():
+        built.append(1)
+        return _line_builder()
+
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: X has 5 samples but y has "
+                                         r"4 labels"):
+        learning_curve(build, X, y, [2], (X, y[:4]))
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: X contains NaN"):
+        learning_curve(build, X, y, [2], (X + np.nan, y))
+    assert built == []
+
+
 def test_cross_validate_reports_an_overflowing_score_without_numpys_warnings():
     """A model whose validation loss sums past float32's range (batches of 16 train, the fold
     of 100 overflows): the score says inf; numpy's "overflow encountered in reduce" from its
