@@ -24,7 +24,6 @@ import itertools
 import math
 import numbers
 import warnings
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator, Sequence
 
@@ -280,55 +279,32 @@ def _grid(param_grid: Any) -> dict[str, list]:
 
 
 class _FreshModels:
-    """The models (and their parameters) that build_model has returned so far in one call of
-    cross_validate, GridSearch.fit or learning_curve, to refuse one given out twice: a model
-    made once outside build_model trains on fold after fold, so each fold starts from weights
-    that have seen its validation rows, and the scores come out silently too good.
+    """Refuses a build_model that gives out the same model (or its parameters) twice in one call
+    of cross_validate, GridSearch.fit or learning_curve: a model made once outside build_model
+    trains fold after fold, so each fold starts from weights that have seen its validation rows,
+    and the scores come out silently too good.
 
-    Ids alone would not do (a freed model's id is given to the next one): each id is kept with
-    a weak reference to the module that held the object, and only counts while that module is
-    alive and still holds it (then the id cannot have been reused)."""
+    Each model is compared with the one before it, which is kept alive until the next is built
+    (so the ids of its parameters cannot have been given to new objects meanwhile)."""
 
     def __init__(self, where: str, why: str) -> None:
         self.where, self.why = where, why
-        self.seen: dict[int, tuple[Any, str]] = {}      # id -> (weakref to its holder, label)
-
-    @staticmethod
-    def _held(model: Any) -> list[tuple[Any, Any]]:
-        """(holder, object) for the model itself and each of its parameters."""
-        pairs = [(model, model)]
-        if isinstance(model, Module):
-            pairs += [(module, param) for module in model.modules()
-                      for _, param in module._own_parameters()]
-        return pairs
+        self.last: tuple[Any, set[int], str] | None = None     # (model, its parameters' ids, label)
 
     def check(self, model: Any, label: str) -> None:
-        """Refuse `model` if it, or a parameter of it, was given out earlier; else remember it."""
-        pairs = self._held(model)
-        for holder, obj in pairs:
-            earlier = self.seen.get(id(obj))
-            if earlier is None:
-                continue
-            alive = earlier[0]()
-            if alive is not None and any(o is obj for _, o in self._held_directly(alive, obj)):
-                what = "the same model" if obj is model else "a model sharing parameters with the one"
+        """Refuse `model` if it, or a parameter of it, was given out for the previous label."""
+        params = {id(p) for p in model.parameters()} if isinstance(model, Module) else set()
+        if self.last is not None:
+            before, before_params, before_label = self.last
+            if model is before or params & before_params:
+                what = ("the same model" if model is before
+                        else "a model sharing parameters with the one")
                 raise ValueError(
                     f"{self.where}: build_model returned, for {label}, {what} it returned "
-                    f"for {earlier[1]}; {self.why}. "
-                    f"Create the model inside build_model: def build(): model = MLP(...); "
-                    f"return model, loss_fn, SGD(model.parameters(), lr=...)")
-        for holder, obj in pairs:
-            try:
-                self.seen[id(obj)] = (weakref.ref(holder), label)
-            except TypeError:                   # not weakly referable: cannot be told apart
-                pass
-
-    @staticmethod
-    def _held_directly(holder: Any, obj: Any) -> list[tuple[Any, Any]]:
-        if holder is obj:
-            return [(holder, obj)]
-        own = holder._own_parameters() if isinstance(holder, Module) else ()
-        return [(holder, param) for _, param in own]
+                    f"for {before_label}; {self.why}. Create the model inside build_model: "
+                    f"def build(): model = MLP(...); return model, loss_fn, "
+                    f"SGD(model.parameters(), lr=...)")
+        self.last = (model, params, label)
 
 
 def _build(where: str, build_model: Callable, params: dict[str, Any],
