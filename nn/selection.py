@@ -31,6 +31,7 @@ import numpy as np
 
 from autograd.random import default_rng
 
+from .data.loader import checked_arrays
 from .module import Module
 from .scoring import default_metrics, metric_list
 
@@ -216,7 +217,25 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
             cv = KFold(int(cv), shuffle=True, seed=seed)
     if isinstance(cv, _Folds):
         return list(cv.split(X, y))
-    return list(cv)
+    pairs = list(cv)
+    for fold, (train, val) in enumerate(pairs):
+        shared = np.intersect1d(_positions(train, len(X)), _positions(val, len(X)))
+        if shared.size:
+            shown = ", ".join(map(str, shared[:5])) + (", ..." if shared.size > 5 else "")
+            raise ValueError(f"{where}: the (train, val) pair of fold {fold} shares "
+                             f"{shared.size} of its indices ({shown}); the model would be "
+                             f"scored on rows it trained on, so val must not overlap train")
+    return pairs
+
+
+def _positions(indices: Any, n_samples: int) -> np.ndarray:
+    """Row numbers from `indices` (ints, negative ones counted from the end, or a boolean
+    mask), to compare two parts of a fold."""
+    indices = np.asarray(indices)
+    if indices.dtype == bool:
+        return np.flatnonzero(indices)
+    return np.where(indices < 0, indices + n_samples, indices) if indices.dtype.kind in "iu" \
+        else indices
 
 
 def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[str, Any]:
@@ -259,16 +278,53 @@ def _grid(param_grid: Any) -> dict[str, list]:
     return grid
 
 
-def _build(where: str, build_model: Callable, params: dict[str, Any]) -> tuple:
+class _FreshModels:
+    """Refuses a build_model that gives out the same model (or its parameters) twice in one call
+    of cross_validate, GridSearch.fit or learning_curve: a model made once outside build_model
+    trains fold after fold, so each fold starts from weights that have seen its validation rows,
+    and the scores come out silently too good.
+
+    Each model is compared with the one before it, which is kept alive until the next is built
+    (so the ids of its parameters cannot have been given to new objects meanwhile)."""
+
+    def __init__(self, where: str, why: str) -> None:
+        self.where, self.why = where, why
+        self.last: tuple[Any, set[int], str] | None = None     # (model, its parameters' ids, label)
+
+    def check(self, model: Any, label: str) -> None:
+        """Refuse `model` if it, or a parameter of it, was given out for the previous label."""
+        params = {id(p) for p in model.parameters()} if isinstance(model, Module) else set()
+        if self.last is not None:
+            before, before_params, before_label = self.last
+            if model is before or params & before_params:
+                what = ("the same model" if model is before
+                        else "a model sharing parameters with the one")
+                raise ValueError(
+                    f"{self.where}: build_model returned, for {label}, {what} it returned "
+                    f"for {before_label}; {self.why}. Create the model inside build_model: "
+                    f"def build(): model = MLP(...); return model, loss_fn, "
+                    f"SGD(model.parameters(), lr=...)")
+        self.last = (model, params, label)
+
+
+def _build(where: str, build_model: Callable, params: dict[str, Any],
+           fresh: _FreshModels | None = None, label: str = "") -> tuple:
     """`build_model(**params)`, checked to be a (model, loss_fn, optimizer) triple; an error
-    names `where` (cross_validate or GridSearch) and what came back instead."""
+    names `where` (cross_validate or GridSearch) and what came back instead. With `fresh`, a
+    model given out before in the same call (for `label`, "fold 2") is refused."""
     built = build_model(**params)
     if not (isinstance(built, tuple) and len(built) == 3):
         got = (f"a tuple of {len(built)}" if isinstance(built, tuple)
                else f"a value of type {type(built).__name__}")
         raise TypeError(f"{where}: build_model must return a (model, loss_fn, optimizer) "
                         f"triple, got {got}")
+    if fresh is not None:
+        fresh.check(built[0], label)
     return built
+
+
+_LEAK = ("each fold must start from a fresh model, or it trains on weights that saw its "
+         "validation rows")
 
 
 def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
@@ -283,10 +339,24 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction.
+
+    `seed` fixes the folds only (as scikit-learn's `random_state`): the models' initial weights
+    and fit's shuffling draw from the shared generator, so two identical calls score
+    differently. For repeatable scores call `autograd.manual_seed(k)` before each call (or
+    make build_model seed its model).
     """
+    _check_builder("cross_validate", build_model)
+    return _cross_validate(build_model, X, y, cv, fit_kwargs, metrics, params, seed,
+                           _FreshModels("cross_validate", _LEAK), "")
+
+
+def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
+                    fit_kwargs: dict[str, Any] | None, metrics: Any, params: dict | None,
+                    seed: Any, fresh: _FreshModels, candidate: str) -> dict[str, Any]:
+    """cross_validate, with `fresh` remembering the models given out (GridSearch shares one
+    across its candidates; `candidate` names this one in an error)."""
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
-    _check_builder("cross_validate", build_model)
     X = np.asarray(X)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
@@ -294,8 +364,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
-        for train_idx, val_idx in _splits("cross_validate", cv, X, y, seed):
-            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {})
+        for fold, (train_idx, val_idx) in enumerate(_splits("cross_validate", cv, X, y, seed)):
+            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {},
+                                               fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
             chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
             fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(),
@@ -325,6 +396,10 @@ class GridSearch:
     infinite, as a large learning rate with a large penalty will) does not stop the search: it
     is ranked last, shown as "diverged" in `table()`, and a RuntimeWarning names it. Only if
     every combination diverges is that an error.
+
+    `seed` fixes the folds only (as scikit-learn's `random_state`), the same for every
+    candidate; initial weights and fit's shuffling draw from the shared generator, so for a
+    repeatable search call `autograd.manual_seed(k)` before `fit`.
 
     >>> import numpy as np
     >>> from nn import MLP, cross_entropy
@@ -371,10 +446,12 @@ class GridSearch:
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
         higher, diverged = None, None
+        fresh = _FreshModels("GridSearch.fit", _LEAK)      # across all candidates and folds
         for params in self.candidates():
             try:
-                scores = cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
-                                        self.metrics, params=params, seed=self.seed)
+                scores = _cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
+                                         self.metrics, params, self.seed, fresh,
+                                         f"candidate {params}, ")
             except TrainingDiverged as error:
                 # one bad corner of the grid (a large learning rate) must not end the search
                 diverged = diverged or error
@@ -403,7 +480,8 @@ class GridSearch:
         best = min(trained, key=lambda r: sign * r["mean"][self.scoring])
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:
-            model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params)
+            model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params,
+                                               fresh, "the refit on all the data")
             fit(model, loss_fn, optimizer, (X, y), metrics=(),
                 **{"progress": False, **self.fit_kwargs})
             self.best_model = model
@@ -492,13 +570,18 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     if not (isinstance(val_data, tuple) and len(val_data) == 2):
         raise TypeError(f"{where}: val_data must be an (X_val, y_val) pair, the fixed set every "
                         f"model is scored on, got {type(val_data).__name__}")
+    # checked now, not after the first model has trained (nor in evaluate's name)
+    val_data = checked_arrays(f"{where}: val_data", *val_data)
     sizes = _train_sizes(where, train_sizes, n_samples)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
     predict = fit_kwargs.get("predict")
     train_scores: list[dict[str, float]] = []
     val_scores: list[dict[str, float]] = []
+    fresh = _FreshModels(where, "each train size must start from a fresh model, or it goes "
+                                "on from the weights trained on the smaller sizes")
     for n in sizes:
-        model, loss_fn, optimizer = _build(where, build_model, params or {})
+        model, loss_fn, optimizer = _build(where, build_model, params or {}, fresh,
+                                           f"train size {n}")
         scored = default_metrics(loss_fn, y) if metrics is None else metrics   # every size's
         chosen = _metrics_for(loss_fn, scored, where, predict, y)
         part = (X[:n], y[:n])

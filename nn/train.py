@@ -154,7 +154,7 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         if seed is not None:
             seed = generator(function, seed)
         return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                          seed=seed)
+                          seed=seed if shuffle else None)     # (fit's seed does nothing then)
     raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
                     f"{type(data).__name__}")
 

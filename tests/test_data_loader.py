@@ -56,7 +56,7 @@ def test_changing_a_batch_in_place_leaves_the_dataset_alone(shuffle):
     epoch trained on different numbers."""
     X, y = _rows(6), np.arange(6)
     X_before, y_before = X.copy(), y.copy()
-    loader = DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0)
+    loader = DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0 if shuffle else None)
     for _ in range(2):
         for xb, yb in loader:
             xb.data /= 255
@@ -74,7 +74,7 @@ def test_every_sample_exactly_once_per_epoch(n, batch_size, shuffle, drop_last, 
     assume(not (drop_last and batch_size > n))          # an error, tested below
     X, y = _rows(n), np.arange(n) * 2 + 1
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                        seed=seed)
+                        seed=seed if shuffle else None)
     for _ in range(2):                                  # a second epoch is as complete
         batches = list(loader)
         assert len(batches) == len(loader)
@@ -324,6 +324,7 @@ def test_repr_says_what_an_epoch_is():
     text = repr(DataLoader(np.zeros((10, 2)), np.zeros(10), batch_size=4, shuffle=True))
     assert text == ("DataLoader(10 samples, with labels, batch_size=4, shuffle=True, "
                     "drop_last=False: 3 batches)")
+    assert repr(DataLoader(np.zeros((10, 2)), batch_size=32)).endswith(": 1 batch)")
 
 
 @pytest.mark.parametrize("where", ["X", "y"])
@@ -423,3 +424,24 @@ def test_tensor_dataset_errors():
         TensorDataset(_rows(3), np.arange(2))
     with pytest.raises(TypeError, match="DataLoader: got a TensorDataset and y"):
         DataLoader(TensorDataset(_rows(3)), np.arange(3))
+
+
+def test_a_seed_without_shuffling_is_refused_as_kfold_refuses_it():
+    """DataLoader(..., shuffle=False, seed=0) was accepted, the seed doing nothing, while
+    KFold(shuffle=False, seed=0) refused it."""
+    X, y = _rows(10), np.arange(10)
+    for seed, shown in ((0, "0"), (np.random.default_rng(0), "a Generator")):
+        with pytest.raises(ValueError, match=rf"^DataLoader: seed={shown} has no effect with "
+                                             rf"shuffle=False; pass shuffle=True, or leave "
+                                             rf"seed=None$"):
+            DataLoader(X, y, shuffle=False, seed=seed)
+    with pytest.raises(ValueError, match="seed=3 has no effect"):
+        DataLoader(X, y, seed=3)                        # shuffle=False is the default
+
+
+def test_an_empty_dataset_is_named_as_it_was_given():
+    with pytest.raises(ValueError, match=r"^TensorDataset: the first array is empty \(shape "
+                                         r"\(0, 3\)\); there is nothing to batch$"):
+        TensorDataset(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match=r"^DataLoader: X is empty"):
+        DataLoader(np.zeros((0, 3)))

@@ -134,6 +134,6 @@ def test_generator_states_that_do_not_fit_are_refused():
     from nn.data import DataLoader
     with pytest.raises(ValueError, match="set_state: not a PCG64 generator state"):
         set_state({"bit_generator": "MT19937"})
-    loader = DataLoader(np.zeros((4, 1)), np.zeros(4), seed=0)
+    loader = DataLoader(np.zeros((4, 1)), np.zeros(4), shuffle=True, seed=0)
     with pytest.raises(ValueError, match=r"expected the keys \['rng'\]"):
         loader.load_state_dict({})

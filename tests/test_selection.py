@@ -297,6 +297,99 @@ def test_a_model_or_a_lone_grid_value_is_refused_before_any_training():
         GridSearch(_build, [{"lr": [0.1]}])
 
 
+def test_a_model_built_once_outside_build_model_is_refused_at_the_second_fold():
+    """build_model returning the same model every call trained it fold after fold, so each
+    fold started from weights that had seen its validation rows: noise labels scored far above
+    chance. Now the second fold's build is refused, before it trains."""
+    X, y = _two_blobs(30)
+    shared = SoftmaxRegression(2, 2)
+    trained = []
+
+    def build_shared(lr=0.5):
+        trained.append(1)
+        return shared, cross_entropy, SGD(shared.parameters(), lr=lr)
+
+    message = (r"^cross_validate: build_model returned, for fold 1, the same model it returned "
+               r"for fold 0; each fold must start from a fresh model, or it trains on weights "
+               r"that saw its validation rows\. Create the model inside build_model: "
+               r"def build\(\): model = MLP")
+    with pytest.raises(ValueError, match=message):
+        cross_validate(build_shared, X, y, cv=3, fit_kwargs={"epochs": 1})
+    assert len(trained) == 2
+    # a fresh model around a shared layer is the same leak
+    layer = SoftmaxRegression(2, 2)
+
+    def build_wrapped():
+        model = MLP(2, [], 2)
+        model.inner = layer
+        return model, cross_entropy, SGD(model.parameters(), lr=0.1)
+
+    with pytest.raises(ValueError, match=r"for fold 1, a model sharing parameters with the one "
+                                         r"it returned for fold 0"):
+        cross_validate(build_wrapped, X, y, cv=2, fit_kwargs={"epochs": 1})
+    # across GridSearch's candidates too, and learning_curve's sizes
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: build_model returned, for candidate "
+                                         r"\{'lr': 0.5\}, fold 1, the same model"):
+        GridSearch(build_shared, {"lr": [0.5, 0.1]}, cv=2, fit_kwargs={"epochs": 1}).fit(X, y)
+    with pytest.raises(ValueError, match=r"^learning_curve: build_model returned, for train "
+                                         r"size 20, the same model it returned for train size "
+                                         r"10; each train size must start from a fresh model"):
+        learning_curve(build_shared, X, y, [10, 20], (X, y), {"epochs": 1})
+
+
+def test_fresh_models_are_not_mistaken_for_the_freed_ones_whose_ids_they_reuse():
+    """Ids of freed models and parameters are given to new ones: that alone is no sharing."""
+    X, y = _two_blobs(40)
+    scores = cross_validate(_build, X, y, cv=10, fit_kwargs={"epochs": 1})
+    assert len(scores["folds"]) == 10
+    search = GridSearch(_build, {"lr": [0.1, 0.2, 0.5]}, cv=4, fit_kwargs={"epochs": 1})
+    assert search.fit(X, y).best_model is not None
+
+
+def test_seed_fixes_the_folds_and_manual_seed_makes_the_scores_repeatable():
+    """seed=0 (the default) fixes only the folds: initial weights and fit's shuffling come from
+    the shared generator, so identical calls differ unless manual_seed is called first, as
+    the docstrings say."""
+    X, y = _two_blobs(40)
+
+    def run():
+        return cross_validate(_build, X, y, cv=4, fit_kwargs={"epochs": 2, "batch_size": 8})
+
+    manual_seed(1)
+    first = run()
+    assert run()["mean"] != first["mean"]           # the same folds, other weights and orders
+    manual_seed(1)
+    assert run() == first
+    search = GridSearch(_build, {"lr": [0.1, 0.5]}, cv=3, fit_kwargs={"epochs": 2})
+    manual_seed(2)
+    before = [r["mean"] for r in search.fit(X, y).results]
+    manual_seed(2)
+    assert [r["mean"] for r in search.fit(X, y).results] == before
+    assert "seed` fixes the folds only" in cross_validate.__doc__
+    assert "manual_seed" in GridSearch.__doc__
+
+
+def test_explicit_pairs_whose_train_and_val_overlap_are_refused():
+    """(train, val) pairs given as cv were taken as they came: validation rows that were also
+    trained on scored the model on what it had seen."""
+    X, y = _two_blobs(60)
+    good = (np.arange(30), np.arange(30, 60))
+    bad = (np.arange(60), np.arange(30, 60))
+    with pytest.raises(ValueError, match=r"^cross_validate: the \(train, val\) pair of fold 1 "
+                                         r"shares 30 of its indices \(30, 31, 32, 33, 34, "
+                                         r"\.\.\.\); the model would be scored on rows it "
+                                         r"trained on"):
+        cross_validate(_build, X, y, cv=[good, bad], fit_kwargs={"epochs": 1})
+    mask = np.zeros(60, dtype=bool)
+    mask[:31] = True
+    with pytest.raises(ValueError, match=r"fold 0 shares 1 of its indices \(30\)"):
+        cross_validate(_build, X, y, cv=[(mask, ~mask | (np.arange(60) == 30))])
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: .* fold 0 shares 1 .*\(59\)"):
+        GridSearch(_build, {"lr": [0.1]}, cv=[(np.arange(-1, 30), good[1])]).fit(X, y)
+    assert len(cross_validate(_build, X, y, cv=[good, good[::-1]],
+                              fit_kwargs={"epochs": 1})["folds"]) == 2
+
+
 def test_grid_search_selects_on_folds_and_refits_on_all_data():
     X, y = _two_blobs()
     search = GridSearch(_build, {"lr": [0.0, 0.5]}, cv=3,        # lr 0: never learns
@@ -467,6 +560,24 @@ def test_learning_curve_needs_a_validation_pair_and_a_builder():
         learning_curve(LinearRegression(1), X, y, [2], (X, y))
     with pytest.raises(ValueError, match=r"X has 5 samples but y has shape \(4,\)"):
         learning_curve(_line_builder, X, y[:4], [2], (X, y))
+
+
+def test_learning_curve_checks_val_data_before_training():
+    """A malformed val_data was found by evaluate after the first model had trained, and the
+    error named evaluate."""
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    built = []
+
+    def build():
+        built.append(1)
+        return _line_builder()
+
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: X has 5 samples but y has "
+                                         r"4 labels"):
+        learning_curve(build, X, y, [2], (X, y[:4]))
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: X contains NaN"):
+        learning_curve(build, X, y, [2], (X + np.nan, y))
+    assert built == []
 
 
 def test_cross_validate_reports_an_overflowing_score_without_numpys_warnings():

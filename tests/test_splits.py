@@ -170,7 +170,11 @@ def test_length_mismatch():
     (0.0, ValueError, r"must be in \(0, 1\), got 0.0"),
     (1.0, ValueError, r"must be in \(0, 1\), got 1.0"),
     (1.5, ValueError, r"must be in \(0, 1\)"),
-    (0, ValueError, "gives 0 held out"),
+    (0, ValueError, r"test_size must be positive \(a float in \(0, 1\) or an int ≥ 1\), "
+                    r"got 0$"),
+    (-1, ValueError, r"^train_test_split: test_size must be positive \(a float in \(0, 1\) or "
+                     r"an int ≥ 1\), got -1$"),                  # not "gives -1 held out"
+    (np.int64(-3), ValueError, r"must be positive .* got -3$"),
     (10, ValueError, "gives 10 held out, which leaves one part empty"),
     (0.95, ValueError, "gives 10 held out"),
     (True, TypeError, "must be a fraction or a count"),

@@ -148,6 +148,11 @@ def checked_dataset(where: str, arrays: tuple) -> tuple[np.ndarray, ...]:
     if not arrays:
         raise TypeError(f"{where}: needs at least one array (samples along the first axis), "
                         f"got none")
+    first = _features(where, arrays[0])
+    if first.ndim > 0 and len(first) == 0:     # named as given, not as "X"
+        raise ValueError(f"{where}: the first array is empty (shape {first.shape}); there is "
+                         f"nothing to batch")
+    arrays = (first, *arrays[1:])
     if len(arrays) <= 2:                    # X, or X and y: the errors name them so
         X, y = checked_arrays(where, *arrays)
         return (X,) if y is None else (X, y)
@@ -272,7 +277,8 @@ class DataLoader:
     axis; NaN or infinity in either is an error naming the first bad sample.
     `shuffle=True` draws a new order every epoch from `seed` (an int or a numpy Generator: the
     same seed gives the same sequence of epochs) or, without a seed, from the shared generator
-    `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible. PyTorch's
+    `autograd.default_rng()`, so `autograd.manual_seed` makes the run reproducible (a seed
+    without shuffle=True does nothing, and is refused, as KFold refuses it). PyTorch's
     `generator=` works too: a numpy Generator, such as `autograd.Generator().manual_seed(0)`
     (glassgrad's numbers, not PyTorch's), used as it is, so the caller's generator moves on.
     `drop_last=True` skips the last, smaller batch (batch statistics stay comparable).
@@ -320,6 +326,10 @@ class DataLoader:
                                                   shuffle, drop_last)
         self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
+        if seed is not None and not shuffle:    # as KFold: a seed that does nothing is a slip
+            shown = "a Generator" if isinstance(seed, np.random.Generator) else repr(seed)
+            raise ValueError(f"DataLoader: seed={shown} has no effect with shuffle=False; pass "
+                             f"shuffle=True, or leave seed=None")
         self._rng = _own_generator(seed, generator)
 
     def state_dict(self) -> dict[str, Any]:
@@ -368,4 +378,5 @@ class DataLoader:
         count = len(self.dataset.arrays)
         what = {1: "", 2: ", with labels"}.get(count, f", {count} arrays each")
         return (f"DataLoader({len(self.X)} samples{what}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}: {len(self)} batches)")
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}: {len(self)} "
+                f"batch{'' if len(self) == 1 else 'es'})")

@@ -48,6 +48,9 @@ def _count(fn: str, name: str, size: Any, n: int) -> int:
         raise TypeError(f"{fn}: {name} must be a fraction or a count, got {size!r}")
     if isinstance(size, numbers.Integral):
         count = int(size)
+        if count < 1:
+            raise ValueError(f"{fn}: {name} must be positive (a float in (0, 1) or an int "
+                             f"≥ 1), got {size}")
     elif 0.0 < size < 1.0:
         # round first: 0.07 * 100 is 7.000000000000001 in binary floating point, which ceil
         # would make 8 samples, not 7
