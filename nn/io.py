@@ -406,7 +406,9 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
                                       f"{len(members)} could be read: it is a damaged or "
                                       f"truncated .npz (zip) file")
     if not all(member.filename.endswith(".npy") for member in members):
-        raise _not_a_checkpoint(path, _foreign_zip([member.filename for member in members]))
+        # (PyTorch's archives, holding <name>/data.pkl, never come here: load reads them with
+        # torch_format before trying numpy's format)
+        raise _not_a_checkpoint(path, "it is a zip archive of other files, not of .npy arrays")
     names = [member.filename[:-len(".npy")] for member in members]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -506,17 +508,6 @@ def _is_pickle(start: bytes, whole: bool) -> bool:
     except (ValueError, IndexError):        # no opcode, an argument cut short, a stack wrong
         return False
     return True
-
-
-def _foreign_zip(names: list[str]) -> str:
-    """Why a zip archive whose members are not .npy arrays is refused; PyTorch's own files
-    (`torch.save`) are such archives, holding a pickle."""
-    if any(name.endswith("data.pkl") for name in names):
-        return ("it is a PyTorch file (torch.save), which holds a pickle that glassgrad never "
-                "loads; with PyTorch installed, pass torch.load(path) to "
-                "model.load_state_dict, or convert the file once with "
-                "nn.save(torch.load(path), 'model.npz')")
-    return "it is a zip archive of other files, not of .npy arrays"
 
 
 def _not_a_checkpoint(path: str, reason: str) -> ValueError:

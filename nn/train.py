@@ -706,7 +706,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             with steps:                          # the epoch's record, best weights, lr: whole
                 scores["lr"] = optimizer.param_groups[0]["lr"]
                 history.record(scores)
-                history.steps += len(train_loader)      # one update per batch of the epoch
+                history.steps = steps.taken     # one update per batch so far
                 finished = _snapshot(model)
                 if plot is not None:
                     plot.update(history)
