@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import http.client
 import math
+import numbers
 import os
 import struct
 import urllib.request
@@ -111,6 +112,16 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytearray:
     return data
 
 
+def _not_idx_hint(start: bytes) -> str:
+    """What a file that is not IDX most likely is, from its first bytes."""
+    if start.lstrip()[:1] == b"<":
+        return ("; it looks like a web page (HTML or XML): an error page saved by a download "
+                "that failed. Delete it and fetch the file again")
+    if len(start) == 4 and start[2:] == b"\0\0" and start[1] in _IDX_DTYPES:
+        return "; its header looks little-endian: IDX numbers are big-endian ('>i4')"
+    return ""
+
+
 def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     """The array in an IDX file (gzipped or raw), checked against its header.
 
@@ -126,7 +137,7 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         if len(start) < 4 or start[:2] != b"\0\0" or start[2] not in _IDX_DTYPES:
             raise ValueError(f"{path}: not an IDX file (it starts with the bytes "
                              f"{bytes(start)!r}; an IDX file starts with 0, 0, a type code and "
-                             f"the number of dimensions)")
+                             f"the number of dimensions){_not_idx_hint(start)}")
         found = int.from_bytes(start, "big")
         if magic is not None and found != magic:
             raise ValueError(f"{path}: magic number {found}, expected {magic} (is this the "
@@ -243,10 +254,11 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
     `split_t10k=8000` needs only the 10,000 test digits (t10k): the first 8,000 become the
     training set and the other 2,000 the test set.
     """
-    if split_t10k is not None and (isinstance(split_t10k, bool) or
-                                   not isinstance(split_t10k, int)):
-        raise TypeError(f"load_mnist: split_t10k must be an int (how many t10k images to "
-                        f"train on), got {split_t10k!r}")
+    if split_t10k is not None:
+        if isinstance(split_t10k, bool) or not isinstance(split_t10k, numbers.Integral):
+            raise TypeError(f"load_mnist: split_t10k must be an int (how many t10k images to "
+                            f"train on), got {split_t10k!r}")
+        split_t10k = int(split_t10k)
     env = os.environ.get(ENV_VAR)
     cache = Path(cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR).expanduser()
     if path is not None:
