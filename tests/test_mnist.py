@@ -308,6 +308,29 @@ def test_nothing_found_names_files_and_folders(tmp_path):
         assert needed in message
 
 
+def test_files_under_other_names_are_listed(tmp_path):
+    """Some downloads name the files t10k-images.idx3-ubyte, or unzip each into a folder of its
+    name: "not found" alone left the user comparing names by eye."""
+    images, labels = _digits(3)
+    write_idx(tmp_path / "t10k-images.idx3-ubyte", images)
+    (tmp_path / "t10k-labels-idx1-ubyte").mkdir()
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte" / "t10k-labels-idx1-ubyte", labels)
+    with pytest.raises(FileNotFoundError, match=r"not found in .* \(found only "
+                                                r".*t10k-images\.idx3-ubyte, "
+                                                r".*t10k-labels-idx1-ubyte, under other names: "
+                                                r"rename the files, or move them out of "
+                                                r"folders of their own\)"):
+        load_mnist(tmp_path, split_t10k=2)
+
+
+def test_a_file_gzipped_twice_says_so(tmp_path):
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    write_idx(path, np.arange(3, dtype=np.uint8))
+    path.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(ValueError, match=r"not an IDX file .*it is gzipped twice"):
+        read_idx(path)
+
+
 # -- downloading (a fake network: this machine and CI are offline) ------------------------------
 
 def _serve(monkeypatch, files: dict[str, bytes], broken_mirrors: dict[str, bytes] = {}):

@@ -117,6 +117,8 @@ def _not_idx_hint(start: bytes) -> str:
     if start.lstrip()[:1] == b"<":
         return ("; it looks like a web page (HTML or XML): an error page saved by a download "
                 "that failed. Delete it and fetch the file again")
+    if start[:2] == b"\x1f\x8b":
+        return "; it is gzipped twice: unzip it once (gunzip) and read the result"
     if len(start) == 4 and start[2:] == b"\0\0" and start[1] in _IDX_DTYPES:
         return "; its header looks little-endian: IDX numbers are big-endian ('>i4')"
     return ""
@@ -194,6 +196,18 @@ def _find(name: str, folders: list[Path]) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def _near_misses(folders: list[Path]) -> str:
+    """The IDX-looking names in `folders` (as some downloads name them: t10k-images.idx3-ubyte,
+    or a folder t10k-images-idx3-ubyte/ that an unzip made), for the error that finds none."""
+    names = sorted(str(entry) for folder in folders if folder.is_dir()
+                   for entry in folder.iterdir() if "ubyte" in entry.name)
+    if not names:
+        return ""
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return (f" (found only {shown}, under other names: rename the files, or move them out of "
+            f"folders of their own)")
 
 
 def _fetch(url: str, timeout: float = 60.0) -> bytes:
@@ -283,9 +297,9 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
                 f"download=True, or split the test digits: load_mnist(..., split_t10k=8000) "
                 f"trains on the first 8,000 and tests on the last 2,000.")
         raise FileNotFoundError(
-            f"load_mnist: {', '.join(n + '[.gz]' for n in missing)} not found in {looked}. "
-            f"Pass download=True, or put the files into {target} (or set {ENV_VAR} to the "
-            f"folder that has them).")
+            f"load_mnist: {', '.join(n + '[.gz]' for n in missing)} not found in {looked}"
+            f"{_near_misses(folders)}. Pass download=True, or put the files into {target} (or "
+            f"set {ENV_VAR} to the folder that has them).")
     for name in missing:
         found[name] = _download(name, target, missing)
 
