@@ -201,8 +201,11 @@ def _find(name: str, folders: list[Path]) -> Path | None:
 def _near_misses(folders: list[Path]) -> str:
     """The IDX-looking names in `folders` (as some downloads name them: t10k-images.idx3-ubyte,
     or a folder t10k-images-idx3-ubyte/ that an unzip made), for the error that finds none."""
-    names = sorted(str(entry) for folder in folders if folder.is_dir()
-                   for entry in folder.iterdir() if "ubyte" in entry.name)
+    try:
+        names = sorted(str(entry) for folder in folders if folder.is_dir()
+                       for entry in folder.iterdir() if "ubyte" in entry.name)
+    except OSError:                         # an unreadable folder: the error says "not found"
+        return ""
     if not names:
         return ""
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
