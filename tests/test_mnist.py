@@ -308,6 +308,15 @@ def test_nothing_found_names_files_and_folders(tmp_path):
         assert needed in message
 
 
+@pytest.mark.parametrize("option", ["flatten", "download"])
+def test_yes_or_no_options_refuse_strings(tmp_path, option):
+    """flatten="False" is a true string: the images came back flattened, silently."""
+    _write_set(tmp_path, "t10k", *_digits(3))
+    with pytest.raises(TypeError, match=rf"load_mnist: {option} must be True or False, got "
+                                        rf"'False'"):
+        load_mnist(tmp_path, split_t10k=2, **{option: "False"})
+
+
 def test_files_under_other_names_are_listed(tmp_path):
     """Some downloads name the files t10k-images.idx3-ubyte, or unzip each into a folder of its
     name: "not found" alone left the user comparing names by eye."""
