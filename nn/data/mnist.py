@@ -273,8 +273,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
     `split_t10k=8000` needs only the 10,000 test digits (t10k): the first 8,000 become the
     training set and the other 2,000 the test set.
     """
-    download, flatten = _flag("load_mnist", "download", download), \
-        _flag("load_mnist", "flatten", flatten)
+    download = _flag("load_mnist", "download", download)
+    flatten = _flag("load_mnist", "flatten", flatten)
     if split_t10k is not None:
         if isinstance(split_t10k, bool) or not isinstance(split_t10k, numbers.Integral):
             raise TypeError(f"load_mnist: split_t10k must be an int (how many t10k images to "
