@@ -159,6 +159,17 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
                     f"{type(data).__name__}")
 
 
+def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
+    """`loader`, for data that is scored (val_data, evaluate's data): every sample must count,
+    so a DataLoader whose drop_last would leave its short last batch out is refused."""
+    left_out = len(loader.X) % loader.batch_size if loader.drop_last else 0
+    if left_out:
+        raise ValueError(f"{where} is a DataLoader with drop_last=True, which would leave its "
+                         f"last {left_out} of {len(loader.X)} samples out of the scores; "
+                         f"pass (X, y), or a DataLoader without drop_last")
+    return loader
+
+
 def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
     """Targets that cannot be what the loss's task wants: one-hot rows that are not, or more
     than two classes for a two-class loss. Integers (N, d1, ...) that are not one-hot pass as
@@ -197,7 +208,8 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
     mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
     _check_model_and_loss("evaluate", model, loss_fn)
-    loader = _batches(data, batch_size, False, None, "evaluate: data")
+    loader = _scored_whole("evaluate: data",
+                           _batches(data, batch_size, False, None, "evaluate: data"))
     _check_targets("evaluate: data", loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, loader.y)
     return _evaluate(model, loss_fn, loader, chosen, predict)
@@ -586,7 +598,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
     epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
     as a model with BatchNorm needs when that batch would hold one sample (val_data is always
-    scored whole); a DataLoader batches by its own settings, so giving these too is an error).
+    scored whole: a DataLoader that would drop some of it is refused); a DataLoader batches by
+    its own settings, so giving these too is an error).
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -662,7 +675,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     _check_targets("fit: train_data", train_loader.y, loss_fn)
     val_loader = None
     if val_data is not None:
-        val_loader = _batches(val_data, batch_size, False, None, "fit: val_data")
+        val_loader = _scored_whole("fit: val_data",
+                                   _batches(val_data, batch_size, False, None, "fit: val_data"))
         _check_targets("fit: val_data", val_loader.y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_loader.y)
     if val_loader is not None:

@@ -50,6 +50,17 @@ def test_without_a_seed_manual_seed_decides(name):
     assert np.array_equal(make(40)[0], X1)
 
 
+@pytest.mark.parametrize("make", [make_xor, make_moons, make_circles, make_spirals, make_blobs,
+                                  make_regression, make_daily_views])
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError)])
+def test_a_bad_seed_is_named_by_the_generator(make, seed, error):
+    """numpy's own words ("expected non-negative integer") named neither the function nor the
+    seed."""
+    with pytest.raises(error, match=rf"^{make.__name__}: seed must be an int >= 0 or a numpy "
+                                    rf"Generator, got {seed}$"):
+        make(seed=seed, **({} if make is make_blobs else {"noise": 0.1}))
+
+
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_features_follow_the_default_dtype(name, restore_default_dtype):
     autograd.set_default_dtype(np.float64)

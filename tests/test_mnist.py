@@ -123,6 +123,25 @@ def test_extra_bytes_truncated_header_and_not_idx(tmp_path):
             read_idx(path)
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_web_page_saved_as_an_idx_file_says_the_download_failed(tmp_path, gz):
+    path = tmp_path / ("t10k-images-idx3-ubyte" + (".gz" if gz else ""))
+    page = b"\n<!DOCTYPE html><html><body>404 Not Found</body></html>"
+    path.write_bytes(gzip.compress(page) if gz else page)
+    with pytest.raises(ValueError, match=r"not an IDX file .*it looks like a web page \(HTML or "
+                                         r"XML\): an error page saved by a download that "
+                                         r"failed"):
+        read_idx(path)
+
+
+def test_a_little_endian_header_is_named(tmp_path):
+    path = tmp_path / "mine-idx1-ubyte"
+    path.write_bytes((2049).to_bytes(4, "little") + (3).to_bytes(4, "little") + bytes(3))
+    with pytest.raises(ValueError, match=r"its header looks little-endian: IDX numbers are "
+                                         r"big-endian"):
+        read_idx(path)
+
+
 def test_a_header_promising_more_than_int64_holds_says_so(tmp_path):
     """(2**32 - 1)**2 bytes overflowed numpy's int64 product: "-8,589,934,579 bytes in all"."""
     path = tmp_path / "huge"
@@ -276,6 +295,8 @@ def test_split_t10k(tmp_path):
         load_mnist(tmp_path, split_t10k=10)
     with pytest.raises(TypeError, match="split_t10k must be an int"):
         load_mnist(tmp_path, split_t10k=0.8)
+    # a numpy integer is a count too (it was refused as "must be an int")
+    assert load_mnist(tmp_path, split_t10k=np.int64(8)).train_images.shape == (8, 16)
 
 
 def test_nothing_found_names_files_and_folders(tmp_path):
@@ -285,6 +306,38 @@ def test_nothing_found_names_files_and_folders(tmp_path):
     for needed in ("train-images-idx3-ubyte[.gz]", "t10k-labels-idx1-ubyte[.gz]",
                    str(tmp_path / "cache"), "download=True", mnist.ENV_VAR):
         assert needed in message
+
+
+@pytest.mark.parametrize("option", ["flatten", "download"])
+def test_yes_or_no_options_refuse_strings(tmp_path, option):
+    """flatten="False" is a true string: the images came back flattened, silently."""
+    _write_set(tmp_path, "t10k", *_digits(3))
+    with pytest.raises(TypeError, match=rf"load_mnist: {option} must be True or False, got "
+                                        rf"'False'"):
+        load_mnist(tmp_path, split_t10k=2, **{option: "False"})
+
+
+def test_files_under_other_names_are_listed(tmp_path):
+    """Some downloads name the files t10k-images.idx3-ubyte, or unzip each into a folder of its
+    name: "not found" alone left the user comparing names by eye."""
+    images, labels = _digits(3)
+    write_idx(tmp_path / "t10k-images.idx3-ubyte", images)
+    (tmp_path / "t10k-labels-idx1-ubyte").mkdir()
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte" / "t10k-labels-idx1-ubyte", labels)
+    with pytest.raises(FileNotFoundError, match=r"not found in .* \(found only "
+                                                r".*t10k-images\.idx3-ubyte, "
+                                                r".*t10k-labels-idx1-ubyte, under other names: "
+                                                r"rename the files, or move them out of "
+                                                r"folders of their own\)"):
+        load_mnist(tmp_path, split_t10k=2)
+
+
+def test_a_file_gzipped_twice_says_so(tmp_path):
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    write_idx(path, np.arange(3, dtype=np.uint8))
+    path.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(ValueError, match=r"not an IDX file .*it is gzipped twice"):
+        read_idx(path)
 
 
 # -- downloading (a fake network: this machine and CI are offline) ------------------------------

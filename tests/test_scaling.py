@@ -41,6 +41,19 @@ def test_a_constant_column_is_centred_exactly_and_left_unscaled(value):
     assert scaler.transform(np.array([[value + 1.0, 2.0]]))[0, 0] == pytest.approx(1.0)
 
 
+def test_a_column_that_varies_only_by_rounding_counts_as_constant():
+    """0.1 * 3 is 0.30000000000000004: beside two 0.3s its std is 2.6e-17, and dividing by it
+    made the column ±1.2 noise and a test value of 0.4 about 4e15. A spread of one float32
+    step (1 and 1.0000001) is real data and stays standardised."""
+    X = np.array([[0.1 * 3, 1.0], [0.3, 2.0], [0.3, 3.0]])
+    scaler = StandardScaler().fit(X)
+    assert scaler.std[0] == 1.0
+    assert np.abs(scaler.transform(X)[:, 0]).max() < 1e-15
+    assert scaler.transform(np.array([[0.4, 2.0]]))[0, 0] == pytest.approx(0.1)
+    ulp = np.array([1.0, np.nextafter(np.float32(1), np.float32(2)), 1.0], dtype=np.float32)
+    np.testing.assert_allclose(StandardScaler().fit_transform(ulp).std(), 1.0, rtol=1e-6)
+
+
 def test_regression_targets_are_1d_and_outputs_come_back_as_n_or_n_by_1():
     scaler = StandardScaler().fit(np.array([100.0, 200.0, 300.0, 400.0]))
     assert scaler.mean.shape == scaler.std.shape == ()

@@ -192,6 +192,15 @@ def test_a_bad_seed_names_the_split(split):
         split(np.zeros(10), np.zeros(10), seed=-1)
 
 
+@pytest.mark.parametrize("split", [train_test_split, train_val_test_split])
+def test_shuffle_must_be_a_yes_or_no_not_a_string(split):
+    """shuffle="False" (from a config file) is a true string: it shuffled, silently."""
+    with pytest.raises(TypeError, match=rf"{split.__name__}: shuffle must be True or False, "
+                                        rf"got 'False'"):
+        split(np.arange(10), np.arange(10), shuffle="False")
+    assert split(np.arange(10), np.arange(10), shuffle=np.False_)[0].tolist()[:2] == [0, 1]
+
+
 def test_bad_stratify():
     y = np.repeat([0, 1], 5)
     with pytest.raises(ValueError, match=r"stratify must be one label per sample, shape \(10,\), "

@@ -76,3 +76,21 @@ def test_bad_drop_last_values_are_named():
     with pytest.raises(ValueError, match=r"drop_last=True with batch_size=32 and only 8 samples "
                                          r"leaves no batch at all"):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), drop_last=True)
+
+
+def test_a_dataloader_that_drops_samples_is_refused_for_scoring():
+    """Validation and evaluate score every sample: a DataLoader with drop_last=True (a copy of
+    the training loader's settings) would score 8 of 10 samples, silently."""
+    X, y = _data(10)
+    model = Linear(3, 2)
+    dropping = DataLoader(X, y, batch_size=4, drop_last=True)
+    message = (r"is a DataLoader with drop_last=True, which would leave its last 2 of 10 "
+               r"samples out of the scores")
+    with pytest.raises(ValueError, match=r"evaluate: data " + message):
+        evaluate(model, cross_entropy, dropping)
+    with pytest.raises(ValueError, match=r"fit: val_data " + message):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), val_data=dropping,
+            progress=False)
+    # nothing is dropped when the batches divide the samples: the same scores as (X, y)
+    whole = DataLoader(X[:8], y[:8], batch_size=4, drop_last=True)
+    assert evaluate(model, cross_entropy, whole) == evaluate(model, cross_entropy, (X[:8], y[:8]))

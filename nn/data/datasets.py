@@ -22,16 +22,19 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd import Tensor, default_rng, get_default_dtype
+from autograd import Tensor, get_default_dtype
+
+from .loader import generator
 
 
-def _rng(seed: Any) -> np.random.Generator | np.random.RandomState:
-    """A Generator from `seed`; a legacy `np.random.RandomState` is used as it is, so
+def _rng(fn: str, seed: Any) -> np.random.Generator | np.random.RandomState:
+    """A Generator from `seed` (a bad one is an error naming `fn`); a legacy
+    `np.random.RandomState` is used as it is, so
     `make_moons(100, 0.1, seed=np.random.RandomState(1337))` gives scikit-learn's
     `make_moons(100, noise=0.1, random_state=1337)` points (micrograd's demo data)."""
     if isinstance(seed, np.random.RandomState):
         return seed
-    return np.random.default_rng(seed) if seed is not None else default_rng()
+    return generator(fn, seed)
 
 
 def _count(fn: str, name: str, value: Any, minimum: int = 1) -> int:
@@ -58,13 +61,13 @@ def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple:
     return X[order], y[order]
 
 
-def _two_classes(first: np.ndarray, second: np.ndarray, noise: float, seed: Any
+def _two_classes(fn: str, first: np.ndarray, second: np.ndarray, noise: float, seed: Any
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Points `first` as class 0 and `second` as class 1, mixed, plus Gaussian noise of std
     `noise` (shuffled first, then noised: scikit-learn's order, so its seeds carry over)."""
     X = np.concatenate([first, second])
     y = np.repeat(np.array([0, 1], dtype=np.int64), [len(first), len(second)])
-    rng = _rng(seed)
+    rng = _rng(fn, seed)
     X, y = _shuffled(X, y, rng)
     if noise:
         X = X + rng.normal(0.0, noise, X.shape)
@@ -91,7 +94,7 @@ def make_xor(n_samples: int = 4, noise: float = 0.0, seed: int | np.random.Gener
     corner = np.arange(n) % 4
     X, y = corners[corner], np.array([0, 1, 1, 0], dtype=np.int64)[corner]
     if noise:
-        X = X + _rng(seed).normal(0.0, noise, X.shape)
+        X = X + _rng("make_xor", seed).normal(0.0, noise, X.shape)
     return _features(X), y
 
 
@@ -107,7 +110,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1,
     noise = _scale("make_moons", "noise", noise)
     n_upper = n // 2
     t_upper, t_lower = np.linspace(0.0, np.pi, n_upper), np.linspace(0.0, np.pi, n - n_upper)
-    return _two_classes(np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1),
+    return _two_classes("make_moons", np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1),
                         np.stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)], axis=1),
                         noise, seed)
 
@@ -127,9 +130,9 @@ def make_circles(n_samples: int = 100, factor: float = 0.8, noise: float = 0.0,
                          f"[0, 1), got {factor}")
     n_outer = n // 2
     angles = [np.linspace(0.0, 2 * np.pi, m, endpoint=False) for m in (n_outer, n - n_outer)]
-    return _two_classes(np.stack([np.cos(angles[0]), np.sin(angles[0])], axis=1),
-                        factor * np.stack([np.cos(angles[1]), np.sin(angles[1])], axis=1),
-                        noise, seed)
+    outer = np.stack([np.cos(angles[0]), np.sin(angles[0])], axis=1)
+    inner = factor * np.stack([np.cos(angles[1]), np.sin(angles[1])], axis=1)
+    return _two_classes("make_circles", outer, inner, noise, seed)
 
 
 def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
@@ -151,7 +154,7 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     per_class[:n % n_classes] += 1
     y = np.repeat(np.arange(n_classes, dtype=np.int64), per_class)
     radius = np.concatenate([np.linspace(0.0, 1.0, m) for m in per_class])
-    rng = _rng(seed)
+    rng = _rng("make_spirals", seed)
     angle = 2 * np.pi * y / n_classes + 4.0 * radius + rng.normal(0.0, noise, n)
     X = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
     X, y = _shuffled(X, y, rng)
@@ -174,7 +177,7 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence = 3, n_features: in
     """
     fn = "make_blobs"
     n = _count(fn, "n_samples", n_samples)
-    rng = _rng(seed)
+    rng = _rng(fn, seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count(fn, "centers", centers)
         d = _count(fn, "n_features", n_features)
@@ -218,7 +221,7 @@ def make_regression(n_samples: int = 100, n_features: int = 1, noise: float = 0.
     n = _count(fn, "n_samples", n_samples)
     d = _count(fn, "n_features", n_features)
     noise = _scale(fn, "noise", noise)
-    rng = _rng(seed)
+    rng = _rng(fn, seed)
     X = rng.normal(size=(n, d))
     w = rng.uniform(0.5, 2.0, d) * rng.choice([-1.0, 1.0], d)
     y = X @ w + float(bias)
@@ -248,7 +251,7 @@ def make_daily_views(n_days: int = 730, *, base: float = 1000.0, trend: float = 
     views = (base + trend * t + weekly * np.cos(2 * np.pi * t / 7)
              + yearly * np.sin(2 * np.pi * t / 365.25))
     if noise:
-        views = views + _rng(seed).normal(0.0, noise, n)
+        views = views + _rng(fn, seed).normal(0.0, noise, n)
     return np.maximum(views, 0.0).astype(get_default_dtype())
 
 

@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import http.client
 import math
+import numbers
 import os
 import struct
 import urllib.request
@@ -32,6 +33,8 @@ from typing import IO, Any, Iterator, NamedTuple
 import numpy as np
 
 from autograd.files import atomic_open, check_destination
+
+from .loader import _flag
 
 
 IMAGES_MAGIC = 2051
@@ -111,6 +114,18 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytearray:
     return data
 
 
+def _not_idx_hint(start: bytes) -> str:
+    """What a file that is not IDX most likely is, from its first bytes."""
+    if start.lstrip()[:1] == b"<":
+        return ("; it looks like a web page (HTML or XML): an error page saved by a download "
+                "that failed. Delete it and fetch the file again")
+    if start[:2] == b"\x1f\x8b":
+        return "; it is gzipped twice: unzip it once (gunzip) and read the result"
+    if len(start) == 4 and start[2:] == b"\0\0" and start[1] in _IDX_DTYPES:
+        return "; its header looks little-endian: IDX numbers are big-endian ('>i4')"
+    return ""
+
+
 def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     """The array in an IDX file (gzipped or raw), checked against its header.
 
@@ -126,7 +141,7 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         if len(start) < 4 or start[:2] != b"\0\0" or start[2] not in _IDX_DTYPES:
             raise ValueError(f"{path}: not an IDX file (it starts with the bytes "
                              f"{bytes(start)!r}; an IDX file starts with 0, 0, a type code and "
-                             f"the number of dimensions)")
+                             f"the number of dimensions){_not_idx_hint(start)}")
         found = int.from_bytes(start, "big")
         if magic is not None and found != magic:
             raise ValueError(f"{path}: magic number {found}, expected {magic} (is this the "
@@ -183,6 +198,21 @@ def _find(name: str, folders: list[Path]) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def _near_misses(folders: list[Path]) -> str:
+    """The IDX-looking names in `folders` (as some downloads name them: t10k-images.idx3-ubyte,
+    or a folder t10k-images-idx3-ubyte/ that an unzip made), for the error that finds none."""
+    try:
+        names = sorted(str(entry) for folder in folders if folder.is_dir()
+                       for entry in folder.iterdir() if "ubyte" in entry.name)
+    except OSError:                         # an unreadable folder: the error says "not found"
+        return ""
+    if not names:
+        return ""
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return (f" (found only {shown}, under other names: rename the files, or move them out of "
+            f"folders of their own)")
 
 
 def _fetch(url: str, timeout: float = 60.0) -> bytes:
@@ -243,10 +273,13 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
     `split_t10k=8000` needs only the 10,000 test digits (t10k): the first 8,000 become the
     training set and the other 2,000 the test set.
     """
-    if split_t10k is not None and (isinstance(split_t10k, bool) or
-                                   not isinstance(split_t10k, int)):
-        raise TypeError(f"load_mnist: split_t10k must be an int (how many t10k images to "
-                        f"train on), got {split_t10k!r}")
+    download = _flag("load_mnist", "download", download)
+    flatten = _flag("load_mnist", "flatten", flatten)
+    if split_t10k is not None:
+        if isinstance(split_t10k, bool) or not isinstance(split_t10k, numbers.Integral):
+            raise TypeError(f"load_mnist: split_t10k must be an int (how many t10k images to "
+                            f"train on), got {split_t10k!r}")
+        split_t10k = int(split_t10k)
     env = os.environ.get(ENV_VAR)
     cache = Path(cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR).expanduser()
     if path is not None:
@@ -271,9 +304,9 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
                 f"download=True, or split the test digits: load_mnist(..., split_t10k=8000) "
                 f"trains on the first 8,000 and tests on the last 2,000.")
         raise FileNotFoundError(
-            f"load_mnist: {', '.join(n + '[.gz]' for n in missing)} not found in {looked}. "
-            f"Pass download=True, or put the files into {target} (or set {ENV_VAR} to the "
-            f"folder that has them).")
+            f"load_mnist: {', '.join(n + '[.gz]' for n in missing)} not found in {looked}"
+            f"{_near_misses(folders)}. Pass download=True, or put the files into {target} (or "
+            f"set {ENV_VAR} to the folder that has them).")
     for name in missing:
         found[name] = _download(name, target, missing)
 

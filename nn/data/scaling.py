@@ -47,7 +47,10 @@ class StandardScaler:
       scikit-learn's StandardScaler compute it); both statistics are float64, computed in
       float64 even for float32 data (whose sum may overflow float32).
     - A constant column (every training value the same) has std 1: it is centred to 0 and left
-      unscaled, since there is no spread to divide by.
+      unscaled, since there is no spread to divide by. So has a column whose spread is only
+      rounding error (std at most n · 2.2e-16 · |mean| for n rows, as for 0.3 next to
+      0.1 * 3 = 0.30000000000000004): dividing by that std would turn a test value of 0.4
+      into 4e15.
     - `X` is 2-d (rows, columns), or 1-d for a single quantity such as a regression target: then
       `mean` and `std` are single numbers, and `transform` and `inverse_transform` take (n,) or
       (n, 1) arrays (the outputs of a model with one output unit).
@@ -87,8 +90,10 @@ class StandardScaler:
         _check_statistics(mean, std, data)
         lowest = data.min(axis=0)
         # a constant column: its one value is its mean (the float64 sum of 0.1 three times,
-        # divided by 3, is 0.10000000000000002, whose std would come out as 1.4e-17, not 0)
-        constant = (data.max(axis=0) == lowest) | (std == 0)
+        # divided by 3, is 0.10000000000000002, whose std would come out as 1.4e-17, not 0);
+        # a spread no larger than the rounding error of summing n values is no spread either
+        rounding = len(data) * np.finfo(np.float64).eps * np.abs(mean)
+        constant = (data.max(axis=0) == lowest) | (std <= rounding)
         self.mean = np.where(constant, lowest, mean).astype(np.float64)
         self.std = np.where(constant, 1.0, std)
         return self

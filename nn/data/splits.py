@@ -22,7 +22,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .loader import generator
+from .loader import _flag, generator
 
 
 def _length(fn: str, X: Any, y: Any) -> int:
@@ -123,6 +123,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
     """
     fn = "train_test_split"
     n = _length(fn, X, y)
+    shuffle = _flag(fn, "shuffle", shuffle)
     n_test = _count(fn, "test_size", test_size, n)
     labels = _stratify_labels(fn, stratify, shuffle, n, parts=2)
     train, test = _hold_out(n, n_test, labels, shuffle, generator(fn, seed))
@@ -169,6 +170,7 @@ def train_val_test_split(X: Any, y: Any, sizes: Sequence[float | int] = (0.8, 0.
     """
     fn = "train_val_test_split"
     n = _length(fn, X, y)
+    shuffle = _flag(fn, "shuffle", shuffle)
     _, n_val, n_test = _part_counts(fn, sizes, n)
     labels = _stratify_labels(fn, stratify, shuffle, n, parts=3)
     rng = generator(fn, seed)
