@@ -209,6 +209,19 @@ def test_float32_stays_float32(rng, kind):
     np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients(rng, kind, reverse):
+    """N = 0 (as PyTorch allows): no numbers, no error; W_hh and b_hh get zero gradients."""
+    A, states, W, b = operands(rng, kind, 3, 0, 2)
+    hs, last = fused(kind, A, states, W, b, reverse)
+    assert hs.shape == (3, 0, 2) and [part.shape for part in last] == [(0, 2)] * len(states)
+    flat(hs, last).sum().backward()
+    assert [x.grad.shape for x in leaves_of(A, states, W, b)] == \
+        [x.shape for x in leaves_of(A, states, W, b)]
+    assert not W.grad.any() and not b.grad.any()
+
+
 def test_each_leaf_gets_its_own_gradient_array(rng):
     """A's gradient and the others' are arrays of their own, so scaling one in place
     (clip_grad_norm_) leaves the rest."""
