@@ -222,6 +222,23 @@ def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients(rng, kind,
     assert not W.grad.any() and not b.grad.any()
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_integer_operands_are_read_as_the_default_float(rng, kind):
+    """Integer arrays (a hand-made example's np.ones((T, N, G), int)) are read as floats, as
+    tanh reads them, where numpy's exp or tanh used to fail writing into an integer array."""
+    G = GATES[kind]
+    A, W, b = rng.integers(-2, 3, (3, 2, G)), rng.integers(-1, 2, (G, 1)), np.ones(G, int)
+    states = tuple(rng.integers(-1, 2, (2, 1)) for _ in range(2 if kind == "lstm" else 1))
+    mine = flat(*fused(kind, A, states, W, b, False))
+
+    def float32(x):
+        return Tensor(x.astype(np.float32))
+    theirs = flat(*stepwise(kind, float32(A), tuple(map(float32, states)), float32(W),
+                            float32(b), False))
+    assert mine.dtype == np.float32
+    np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-6, atol=1e-7)
+
+
 def test_each_leaf_gets_its_own_gradient_array(rng):
     """A's gradient and the others' are arrays of their own, so scaling one in place
     (clip_grad_norm_) leaves the rest."""
