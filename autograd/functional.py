@@ -424,9 +424,10 @@ def lstm_step(from_input: Any, from_hidden: Any, c: Any) -> tuple[Tensor, Tensor
 
 def _step_operands(name: str, gates: int, from_input: Any, from_hidden: Any, state: Any,
                    what: str) -> tuple[Tensor, Tensor, Tensor]:
-    """The operands of a recurrent step as Tensors, or an error naming the step and the shapes
-    it expected: the two shares (N, gates · H) and a state (N, H)."""
-    a, b, s = (_tensor(v, name) for v in (from_input, from_hidden, state))
+    """The operands of a recurrent step as float Tensors (integers as the default dtype, as
+    tanh takes them), or an error naming the step and the shapes it expected: the two shares
+    (N, gates · H) and a state (N, H)."""
+    a, b, s = (_floating(name, _tensor(v, name)) for v in (from_input, from_hidden, state))
     if s.ndim != 2:
         raise ValueError(f"{name}: {what} must be 2-d (batch, hidden_size), got shape {s.shape}")
     expected = (s.shape[0], gates * s.shape[1])
@@ -499,11 +500,12 @@ def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
 
 def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, weight_hh: Any,
                        bias_hh: Any) -> tuple:
-    """The inputs of a sequence op as Tensors, (from_input, *states, weight_hh[, bias_hh]), or
-    an error naming the op and the shapes it expected."""
-    a = _tensor(from_input, name)
-    states = tuple(_tensor(s, name) for s in states)
-    W = _tensor(weight_hh, name)
+    """The inputs of a sequence op as float Tensors (integers as the default dtype, as tanh
+    takes them), (from_input, *states, weight_hh[, bias_hh]), or an error naming the op and the
+    shapes it expected."""
+    a = _floating(name, _tensor(from_input, name))
+    states = tuple(_floating(name, _tensor(s, name)) for s in states)
+    W = _floating(name, _tensor(weight_hh, name))
     names = ("h0", "c0")
     for what, s in zip(names, states):
         if s.ndim != 2:
@@ -522,7 +524,7 @@ def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, we
                          f"({gates} gates x hidden_size, hidden_size), got {W.shape}")
     if bias_hh is None:
         return (a, *states, W)
-    bias = _tensor(bias_hh, name)
+    bias = _floating(name, _tensor(bias_hh, name))
     if bias.shape != (gates * size,):
         raise ValueError(f"{name}: bias_hh must have shape ({gates * size},), got "
                          f"{bias.shape}")

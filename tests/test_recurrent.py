@@ -1,7 +1,9 @@
 """nn.recurrent: RNN, GRU, LSTM and their one-step cells — gradients (first and second order)
 against finite differences, shapes, PyTorch's parameter names, numbers and gradients (asked live
-where torch is installed), the checks, dropout, and a small character model that learns."""
+where torch is installed, else as recorded in tests/reference/recurrent.npz), the checks,
+dropout, and a small character model that learns."""
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -16,6 +18,7 @@ from nn.functional import dropout
 from nn.optim import Adam
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
+from reference import as_array, assert_matches, record_cases, recorded_case
 from test_recurrent_ops import composed_gru, composed_lstm
 
 LAYERS = [RNN, GRU, LSTM]
@@ -354,63 +357,129 @@ def test_repr_shows_the_options_that_differ_from_the_defaults():
         "RNN(4, 5, nonlinearity='relu', bias=False)"
 
 
-# -- against PyTorch -----------------------------------------------------------------------------
+# -- against PyTorch: asked live where torch is installed, else as recorded ---------------------
 
+# (module, options, input shape): each layer and cell from the same weights as PyTorch's twin
 TORCH_CASES = [
-    ("RNN", {}), ("RNN", {"nonlinearity": "relu", "num_layers": 2}),
-    ("GRU", {}), ("GRU", {"num_layers": 2, "batch_first": True}),
-    ("GRU", {"bidirectional": True, "num_layers": 2}),
-    ("LSTM", {}), ("LSTM", {"num_layers": 2, "bias": False}),
-    ("LSTM", {"bidirectional": True, "batch_first": True}),
+    ("RNN", {}, (3, 2, 4)), ("RNN", {"nonlinearity": "relu", "num_layers": 2}, (3, 2, 4)),
+    ("GRU", {}, (3, 2, 4)), ("GRU", {"num_layers": 2, "batch_first": True}, (2, 3, 4)),
+    ("GRU", {"bidirectional": True, "num_layers": 2}, (3, 2, 4)),
+    ("LSTM", {}, (3, 2, 4)), ("LSTM", {"num_layers": 2, "bias": False}, (3, 2, 4)),
+    ("LSTM", {"bidirectional": True, "batch_first": True}, (2, 3, 4)),
+    ("LSTM", {"bidirectional": True, "num_layers": 2}, (3, 4)),
+    ("RNNCell", {}, (2, 4)), ("RNNCell", {"nonlinearity": "relu", "bias": False}, (4,)),
+    ("GRUCell", {}, (4,)), ("GRUCell", {"bias": False}, (2, 4)), ("LSTMCell", {}, (2, 4)),
+    ("LSTMCell", {"bias": False}, (4,)),
 ]
+TORCH_IDS = [f"{name}-" + "-".join([f"{k}={v}" for k, v in options.items()]
+                                   + ["x" + "x".join(map(str, shape))])
+             for name, options, shape in TORCH_CASES]
+MODULES = {cls.__name__: cls for cls in (RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell)}
 
 
-@pytest.mark.parametrize("name, options", TORCH_CASES,
-                         ids=[f"{n}-" + ("-".join(f"{k}={v}" for k, v in o.items()) or "defaults")
-                              for n, o in TORCH_CASES])
-def test_values_and_gradients_match_pytorch_from_the_same_weights(name, options, rng):
+def state_shape(model, x_shape):
+    """The shape of h0 (and c0) for `model` and an input of `x_shape`."""
+    if isinstance(model, (RNNCell, GRUCell, LSTMCell)):
+        return (*x_shape[:-1], model.hidden_size)
+    batch = () if len(x_shape) == 2 else (x_shape[0] if model.batch_first else x_shape[1],)
+    return (model.num_layers * (2 if model.bidirectional else 1), *batch, model.hidden_size)
+
+
+def flattened(result):
+    """A layer's (output, h_n) or (output, (h_n, c_n)), or a cell's h' or (h', c'), as a list of
+    its parts, in that order."""
+    if isinstance(result, tuple) and isinstance(result[-1], tuple):
+        return [result[0], *result[1]]
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def torch_case_inputs(rng, case):
+    """The case's weights (glassgrad's initialisation, drawn from `rng`) laid end to end in
+    state_dict order, x, h0 (and c0), and the weights g of the numbers of the output and the
+    final state in the loss Σ g ⊙ results."""
+    name, options, x_shape = case
+    model = MODULES[name](4, 3, dtype="float64", rng=rng, **options)
+    inputs = {"weights": np.concatenate([p.numpy().ravel() for p in model.parameters()]),
+              "x": rng.standard_normal(x_shape)}
+    for part in ("h0", "c0") if name.startswith("LSTM") else ("h0",):
+        inputs[part] = rng.standard_normal(state_shape(model, x_shape))
+    size = sum(part.size for part in flattened(model(Tensor(inputs["x"]))))
+    return {**inputs, "g": rng.standard_normal(size)}
+
+
+def cut(weights, state):
+    """The vector `weights` cut into `state`'s shapes, by name: a state dict to load."""
+    ends = np.cumsum([np.prod(value.shape, dtype=int) for value in state.values()])
+    return {name: part.reshape(tuple(value.shape)) for (name, value), part
+            in zip(state.items(), np.split(weights, ends[:-1]))}
+
+
+def recurrent_results(cat, module, x, states, g):
+    """Run `module` (glassgrad's or torch's, `cat` its library's concatenation) on x and the
+    initial state, backward from Σ g ⊙ results; the results and the gradients of x, the state
+    and the weights (end to end)."""
+    initial = tuple(states.values()) if len(states) == 2 else states["h0"]
+    parts = flattened(module(x, initial))
+    flat_result = cat([part.reshape(-1) for part in parts])
+    (flat_result * g).sum().backward()
+    return {"results": as_array(flat_result), "x.grad": as_array(x.grad),
+            **{f"{name}.grad": as_array(state.grad) for name, state in states.items()},
+            "weights.grad": np.concatenate([as_array(p.grad).ravel()
+                                            for p in module.parameters()])}
+
+
+def recurrent_glassgrad(case, weights, x, g, h0, c0=None):
+    """The results and gradients from glassgrad's module, loaded with `weights`."""
+    name, options, _ = case
+    model = MODULES[name](4, 3, dtype="float64", **options)
+    model.load_state_dict(cut(weights, model.state_dict()))
+    states = {"h0": Tensor(h0, requires_grad=True)}
+    if c0 is not None:
+        states["c0"] = Tensor(c0, requires_grad=True)
+    return recurrent_results(concatenate, model, Tensor(x, requires_grad=True), states,
+                             Tensor(g))
+
+
+def recurrent_torch(torch, case, weights, x, g, h0, c0=None):
+    """The same as `recurrent_glassgrad`, from PyTorch's module."""
+    name, options, _ = case
+    theirs = getattr(torch.nn, name)(4, 3, dtype=torch.float64, **options)
+    theirs.load_state_dict({key: torch.from_numpy(value.copy())
+                            for key, value in cut(weights, theirs.state_dict()).items()})
+    states = {key: torch.tensor(value, requires_grad=True)
+              for key, value in (("h0", h0), ("c0", c0)) if value is not None}
+    return recurrent_results(torch.cat, theirs, torch.tensor(x, requires_grad=True), states,
+                             torch.from_numpy(g))
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/recurrent.npz: each case's inputs and PyTorch's results, under its id."""
+    return record_cases(TORCH_IDS, TORCH_CASES, torch_case_inputs,
+                        functools.partial(recurrent_torch, torch))
+
+
+def test_pytorchs_modules_have_the_same_state_dict_names_in_the_same_order():
     torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
-    cls = {"RNN": RNN, "GRU": GRU, "LSTM": LSTM}[name]
-    ours = layer(cls, rng, **options)
-    theirs = getattr(torch.nn, name)(4, 5, dtype=torch.float64, **options)
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
-    assert list(theirs.state_dict()) == list(ours.state_dict())
-
-    x_shape = (2, 3, 4) if options.get("batch_first") else (3, 2, 4)
-    x = rng.standard_normal(x_shape)
-    state = [s.data for s in initial_state(cls, ours, x_shape, rng)]
-    weights = rng.standard_normal(everything(ours, cls, Tensor(x)).shape)
-
-    x_ours = Tensor(x, requires_grad=True)
-    state_ours = [Tensor(s, requires_grad=True) for s in state]
-    flat_ours = everything(ours, cls, x_ours, state_ours)
-    (flat_ours * weights).sum().backward()
-
-    x_theirs = torch.tensor(x, requires_grad=True)
-    state_theirs = [torch.tensor(s, requires_grad=True) for s in state]
-    output, last = theirs(x_theirs, tuple(state_theirs) if cls is LSTM else state_theirs[0])
-    parts = [output, *last] if cls is LSTM else [output, last]
-    flat_theirs = torch.cat([part.reshape(-1) for part in parts])
-    (flat_theirs * torch.from_numpy(weights)).sum().backward()
-    assert_same_values_and_gradients((flat_ours, x_ours, state_ours, ours),
-                                     (flat_theirs, x_theirs, state_theirs, theirs))
+    for name, options, _ in TORCH_CASES:
+        assert list(MODULES[name](4, 5, **options).state_dict()) == \
+            list(getattr(torch.nn, name)(4, 5, **options).state_dict())
 
 
-def assert_same_values_and_gradients(ours, theirs):
-    """Our (result, input, state parts, module) against PyTorch's, after backward on both."""
-    (flat_ours, x_ours, state_ours, module_ours) = ours
-    (flat_theirs, x_theirs, state_theirs, module_theirs) = theirs
+@pytest.mark.parametrize("case", TORCH_CASES, ids=TORCH_IDS)
+def test_values_and_gradients_match_pytorch_from_the_same_weights(rng, case):
+    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
+    inputs = torch_case_inputs(rng, case)
+    assert_matches(recurrent_glassgrad(case, **inputs), recurrent_torch(torch, case, **inputs),
+                   rtol=1e-10, atol=1e-10)
 
-    def close(a, b):
-        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-10, atol=1e-10)
 
-    close(flat_ours.data, flat_theirs)
-    close(x_ours.grad, x_theirs.grad)
-    for ours_state, their_state in zip(state_ours, state_theirs):
-        close(ours_state.grad, their_state.grad)
-    their_parameters = dict(module_theirs.named_parameters())
-    for parameter_name, parameter in module_ours.named_parameters():
-        close(parameter.grad, their_parameters[parameter_name].grad)
+@pytest.mark.parametrize("case_id, case", list(zip(TORCH_IDS, TORCH_CASES)), ids=TORCH_IDS)
+def test_values_and_gradients_match_pytorchs_recorded_numbers(case_id, case):
+    theirs = recorded_case("recurrent", case_id)
+    inputs = {key: value for key, value in theirs.items()
+              if key != "results" and not key.endswith(".grad")}
+    assert_matches(recurrent_glassgrad(case, **inputs), theirs, rtol=1e-10, atol=1e-10,
+                   inputs=tuple(inputs))
 
 
 # -- dropout -------------------------------------------------------------------------------------
@@ -667,41 +736,6 @@ def test_cell_state_dict_has_pytorchs_names_shapes_and_init(cls, gates):
 def test_cells_draw_from_the_given_generator():
     first, second = (GRUCell(4, 5, rng=np.random.default_rng(7)) for _ in range(2))
     np.testing.assert_array_equal(first.weight_hh.data, second.weight_hh.data)
-
-
-CELL_TORCH_CASES = [(RNNCell, {}), (RNNCell, {"nonlinearity": "relu", "bias": False}),
-                    (GRUCell, {}), (GRUCell, {"bias": False}), (LSTMCell, {})]
-
-
-@pytest.mark.parametrize("cls, options", CELL_TORCH_CASES,
-                         ids=[f"{c.__name__}-" + ("-".join(f"{k}={v}" for k, v in o.items())
-                                                  or "defaults") for c, o in CELL_TORCH_CASES])
-@pytest.mark.parametrize("batch", [(), (3,)], ids=["unbatched", "batch"])
-def test_cell_values_and_gradients_match_pytorch_from_the_same_weights(cls, options, batch,
-                                                                       rng):
-    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
-    ours = cls(4, 5, dtype="float64", rng=rng, **options)
-    theirs = getattr(torch.nn, cls.__name__)(4, 5, dtype=torch.float64, **options)
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
-    assert list(theirs.state_dict()) == list(ours.state_dict())
-
-    x = rng.standard_normal((*batch, 4))
-    state = [rng.standard_normal((*batch, 5)) for _ in range(2 if cls is LSTMCell else 1)]
-    x_ours, state_ours = Tensor(x, requires_grad=True), [Tensor(s, requires_grad=True)
-                                                         for s in state]
-    flat_ours = flat(ours(x_ours, tuple(state_ours) if cls is LSTMCell else state_ours[0]))
-    weights = rng.standard_normal(flat_ours.shape)
-    (flat_ours * weights).sum().backward()
-
-    x_theirs = torch.tensor(x, requires_grad=True)
-    state_theirs = [torch.tensor(s, requires_grad=True) for s in state]
-    result = theirs(x_theirs, tuple(state_theirs) if cls is LSTMCell else state_theirs[0])
-    parts = result if cls is LSTMCell else (result,)
-    assert [p.shape for p in parts] == [(*batch, 5)] * len(parts)
-    flat_theirs = torch.cat([part.reshape(-1) for part in parts])
-    (flat_theirs * torch.from_numpy(weights)).sum().backward()
-    assert_same_values_and_gradients((flat_ours, x_ours, state_ours, ours),
-                                     (flat_theirs, x_theirs, state_theirs, theirs))
 
 
 def test_a_cell_refuses_inputs_of_the_wrong_shape_naming_the_cell_and_shapes():

@@ -166,6 +166,19 @@ def test_float32_stays_float32(rng, fused, composed, gates):
         np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("fused, composed, gates", STEPS, ids=["gru", "lstm"])
+def test_integer_operands_are_read_as_the_default_float(fused, composed, gates):
+    """Tensor([[0, 1, 2]]) holds integers: the step reads them as floats, as tanh does, where
+    numpy's exp used to fail to write its floats into an integer array."""
+    a = np.arange(2 * gates).reshape(2, gates) - gates          # N = 2, H = 1
+    b, s = np.ones((2, gates), int), np.array([[2], [-1]])
+    outputs = fused(a, b, s)
+    expected = composed(*(Tensor(x.astype(np.float32)) for x in (a, b, s)))
+    for mine, theirs in zip(*(o if isinstance(o, tuple) else (o,) for o in (outputs, expected))):
+        assert mine.dtype == np.float32
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-6)
+
+
 @pytest.mark.parametrize("fused, gates", [(gru_step, 3), (lstm_step, 4)], ids=["gru", "lstm"])
 def test_each_leaf_gets_its_own_gradient_array(rng, fused, gates):
     """The two shares' gates get equal gradients (all of an LSTM's, a GRU's r and z): each

@@ -209,6 +209,36 @@ def test_float32_stays_float32(rng, kind):
     np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients(rng, kind, reverse):
+    """N = 0 (as PyTorch allows): no numbers, no error; W_hh and b_hh get zero gradients."""
+    A, states, W, b = operands(rng, kind, 3, 0, 2)
+    hs, last = fused(kind, A, states, W, b, reverse)
+    assert hs.shape == (3, 0, 2) and [part.shape for part in last] == [(0, 2)] * len(states)
+    flat(hs, last).sum().backward()
+    assert [x.grad.shape for x in leaves_of(A, states, W, b)] == \
+        [x.shape for x in leaves_of(A, states, W, b)]
+    assert not W.grad.any() and not b.grad.any()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_integer_operands_are_read_as_the_default_float(rng, kind):
+    """Integer arrays (a hand-made example's np.ones((T, N, G), int)) are read as floats, as
+    tanh reads them, where numpy's exp or tanh used to fail writing into an integer array."""
+    G = GATES[kind]
+    A, W, b = rng.integers(-2, 3, (3, 2, G)), rng.integers(-1, 2, (G, 1)), np.ones(G, int)
+    states = tuple(rng.integers(-1, 2, (2, 1)) for _ in range(2 if kind == "lstm" else 1))
+    mine = flat(*fused(kind, A, states, W, b, False))
+
+    def float32(x):
+        return Tensor(x.astype(np.float32))
+    theirs = flat(*stepwise(kind, float32(A), tuple(map(float32, states)), float32(W),
+                            float32(b), False))
+    assert mine.dtype == np.float32
+    np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-6, atol=1e-7)
+
+
 def test_each_leaf_gets_its_own_gradient_array(rng):
     """A's gradient and the others' are arrays of their own, so scaling one in place
     (clip_grad_norm_) leaves the rest."""

@@ -286,8 +286,9 @@ def per_step(shape: tuple, G: Any, *operands: Any) -> Any:
 
 
 def by_gate(share: Any, gates: int) -> Any:
-    """A share (N, gates · H) seen as (gates, N, H), gate k's columns at [k] (a view)."""
-    return share.reshape(share.shape[0], gates, -1).transpose(1, 0, 2)
+    """A share (N, gates · H) seen as (gates, N, H), gate k's columns at [k] (a view). (H is
+    spelled out: numpy cannot infer a -1 axis of an empty batch, N = 0.)"""
+    return share.reshape(share.shape[0], gates, share.shape[1] // gates).transpose(1, 0, 2)
 
 
 def write_step(steps: Any, t: int, parts: list, factors: Any) -> Any:
