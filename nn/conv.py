@@ -40,9 +40,9 @@ def _check_conv_layer(name: str, in_channels: Any, out_channels: Any, groups: An
                       padding_mode: str, device: Any) -> None:
     """The arguments every convolution layer (Conv1d, Conv2d) checks alike, errors naming it."""
     check_device(name, device)
-    if padding_mode != "zeros":
-        raise ValueError(f"{name}: padding_mode must be 'zeros' (the only one supported), "
-                         f"got {padding_mode!r}")
+    if not (isinstance(padding_mode, str) and padding_mode in PADDING_MODES):
+        raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or "
+                         f"'circular', got {padding_mode!r}")
     for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
                     ("groups", groups)):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -50,6 +50,19 @@ def _check_conv_layer(name: str, in_channels: Any, out_channels: Any, groups: An
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} "
                          f"must both be divisible by groups {groups}")
+
+
+# PyTorch's padding modes: zeros, or the borders copied from the input (see `F.pad`)
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _padded_by_mode(layer: Module, x: Any, widths: tuple) -> Tensor:
+    """x padded by `widths` (pad's order: last axis first) in the layer's padding_mode, for a
+    convolution that then pads nothing; an error names the layer."""
+    try:
+        return AF.pad(x, widths, layer.padding_mode)
+    except ValueError as error:             # reflect and circular need a large enough input
+        raise ValueError(f"{layer!r}: {str(error).removeprefix('pad: ')}") from None
 
 
 def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any) -> tuple:
@@ -72,8 +85,20 @@ class Conv2d(Module):
     state dicts carry over. Initialised like PyTorch: weight by kaiming_uniform_ with a = √5 and
     bias uniform in ±1/√fan_in (both are U(±1/√fan_in), fan_in = in_channels/groups · kh · kw).
     Input (N, C, H, W), output (N, out_channels, Ho, Wo); see `autograd.functional.conv2d`.
-    PyTorch's arguments in PyTorch's order; of its padding modes, only "zeros"; of its devices,
-    only the CPU (`device="cpu"` or None).
+    PyTorch's arguments in PyTorch's order; its padding modes ("zeros", or "reflect",
+    "replicate", "circular": the border copied from the image, see `autograd.functional.pad`);
+    of its devices, only the CPU (`device="cpu"` or None).
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> blur = Conv2d(1, 1, 3, padding=1, bias=False)
+    >>> blur.weight.data[...] = 1 / 9                  # the mean of each 3x3 window
+    >>> white = Tensor(np.ones((1, 1, 3, 3)))
+    >>> (blur(white).data[0, 0] * 9).round().tolist()   # zeros around it: darker edges
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
+    >>> blur.padding_mode = "replicate"                 # the edge pixels repeated instead
+    >>> (blur(white).data[0, 0] * 9).round().tolist()
+    [[9.0, 9.0, 9.0], [9.0, 9.0, 9.0], [9.0, 9.0, 9.0]]
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
@@ -88,15 +113,20 @@ class Conv2d(Module):
         self.padding, self._extra_padding = _conv_padding("Conv2d", padding, self.kernel_size,
                                                           self.stride, self.dilation)
         self._same = padding == "same"         # for the repr: the padding as given
+        self.padding_mode = padding_mode
         self.weight, self.bias = _conv_parameters(
             (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, rng)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
             raise not_an_image_batch(self, x.shape, self.in_channels)
-        if self._extra_padding:                 # padding="same" with an even kernel
+        padding = self.padding
+        if self.padding_mode != "zeros":        # the whole border by pad, then none in conv2d
+            (ph, pw), extra = self.padding, self._extra_padding or (0, 0, 0, 0)
+            x, padding = _padded_by_mode(self, x, (pw, pw + extra[1], ph, ph + extra[3])), 0
+        elif self._extra_padding:               # padding="same" with an even kernel
             x = AF.pad(x, self._extra_padding)
-        return _conv2d(self, x, self.weight, self.bias, self.stride, self.padding,
+        return _conv2d(self, x, self.weight, self.bias, self.stride, padding,
                        self.dilation, self.groups)
 
     def extra_repr(self) -> str:
@@ -109,7 +139,10 @@ class Conv2d(Module):
                 text += f", {name}={getattr(self, name)}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        return text + ("" if self.padding_mode == "zeros" else
+                       f", padding_mode={self.padding_mode}")
 
 
 class MaxPool2d(Module):
@@ -231,7 +264,8 @@ class Conv1d(Module):
     weight (out_channels, in_channels/groups, k) and bias (out_channels,) as in PyTorch, so
     state dicts carry over both ways; initialised as PyTorch (and `Conv2d`): both U(±1/√fan_in),
     fan_in = in_channels/groups · k. Each setting is an int or a 1-tuple; `padding` may also be
-    "same" or "valid". Of the padding modes only "zeros"; of the devices only the CPU.
+    "same" or "valid". PyTorch's padding modes ("zeros", "reflect", "replicate", "circular");
+    of the devices only the CPU.
 
     >>> import numpy as np
     >>> from autograd import Tensor
@@ -251,13 +285,22 @@ class Conv1d(Module):
         self.dilation = (_single("Conv1d", "dilation", dilation, 1),)
         self._padding = _padding_1d("Conv1d", padding, self.stride[0])     # an int or "same"
         self.padding = "same" if self._padding == "same" else (self._padding,)
+        self.padding_mode = padding_mode
         self.weight, self.bias = _conv_parameters(
             (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, rng)
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 3 or x.shape[1] != self.in_channels):
             raise not_a_sequence_batch(self, x.shape, self.in_channels)
-        return _conv1d(self, x, self.weight, self.bias, self.stride, self._padding,
+        padding = self._padding
+        if self.padding_mode != "zeros":        # the whole border by pad, then none in conv1d
+            if padding == "same":               # an odd total: the extra one at the end
+                total = self.dilation[0] * (self.kernel_size[0] - 1)
+                widths = (total // 2, total - total // 2)
+            else:
+                widths = (padding, padding)
+            x, padding = _padded_by_mode(self, x, widths), 0
+        return _conv1d(self, x, self.weight, self.bias, self.stride, padding,
                        self.dilation, self.groups)
 
     def extra_repr(self) -> str:
@@ -271,7 +314,10 @@ class Conv1d(Module):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        return text + ("" if self.padding_mode == "zeros" else
+                       f", padding_mode={self.padding_mode}")
 
 
 class MaxPool1d(Module):

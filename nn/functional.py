@@ -70,7 +70,7 @@ __all__ = [
     "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign", "hardtanh",
     "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
-    "one_hot", "dropout",
+    "one_hot", "dropout", "dropout1d", "dropout2d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
@@ -392,16 +392,51 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     >>> y                                               # kept: doubled; dropped: 0
     Tensor([2., 0., 0., 0.])
     """
+    return _dropout("dropout", x, p, training, rng, None)
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
+    """Channel dropout of images (N, C, H, W): each channel of each image zeroed whole with
+    probability `p`, the kept ones scaled by 1/(1-p) (neighbouring pixels are alike, so
+    dropping single pixels would hide little). Otherwise as `dropout`.
+
+    >>> import numpy as np
+    >>> y = dropout2d(Tensor(np.ones((1, 4, 2, 2))), 0.5, rng=np.random.default_rng(3))
+    >>> y.data[0].reshape(4, 4)          # a row per channel: dropped whole, or kept and doubled
+    array([[0., 0., 0., 0.],
+           [0., 0., 0., 0.],
+           [2., 2., 2., 2.],
+           [2., 2., 2., 2.]])
+    """
+    return _dropout("dropout2d", x, p, training, rng, 4)
+
+
+def dropout1d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
+    """Channel dropout of sequences (N, C, L): each channel of each sequence zeroed whole with
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    return _dropout("dropout1d", x, p, training, rng, 3)
+
+
+def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generator | None,
+             ndim: int | None) -> Tensor:
+    """`dropout` (ndim None: each element alone), or channel dropout of an `ndim`-d batch
+    (N, C, ...): one draw per sample and channel, shared by the channel's elements."""
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
-    x = _tensor("dropout", x)
+        raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
+    x = _tensor(name, x)
+    if ndim is not None and x.ndim != ndim:
+        layout = "(N, C, H, W)" if ndim == 4 else "(N, C, L)"
+        raise ValueError(f"{name}: expected a {ndim}-d input {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
     if p == 1:                                          # no 1/(1-p): every element dropped
         return x * np.zeros((), dtype)
     rng = default_rng() if rng is None else rng
-    keep = rng.random(x.shape) >= p                     # each kept with probability 1 - p
+    shape = x.shape if ndim is None else x.shape[:2] + (1,) * (ndim - 2)
+    keep = rng.random(shape) >= p                       # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
 
 

@@ -36,11 +36,12 @@ from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as
 from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
+from .conv import not_a_sequence_batch, not_an_image_batch
 from .module import Module, ModuleList, Parameter, _Hint, as_array
 
 __all__ = [
-    "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "CosineSimilarity",
-    "PairwiseDistance", "Sequential", "MLP",
+    "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
+    "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Sequential", "MLP",
 ]
 
 
@@ -308,6 +309,34 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout for images (N, C, H, W): in training each channel of each image is
+    zeroed whole with probability p and the rest scaled by 1/(1-p) (see `F.dropout2d`); in
+    evaluation the input passes through. An unbatched image (C, H, W) is refused, as by the
+    convolution layers.
+
+    >>> Dropout2d(0.25)
+    Dropout2d(p=0.25, inplace=False)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
+            raise not_an_image_batch(self, x.shape)
+        return F.dropout2d(x, self.p, training=self.training, rng=self.rng)
+
+
+class Dropout1d(Dropout):
+    """Channel dropout for sequences (N, C, L): in training each channel of each sequence is
+    zeroed whole with probability p and the rest scaled by 1/(1-p) (see `F.dropout1d`); in
+    evaluation the input passes through. An unbatched sequence (C, L) is refused, as by the
+    convolution layers."""
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
+            raise not_a_sequence_batch(self, x.shape)
+        return F.dropout1d(x, self.p, training=self.training, rng=self.rng)
 
 
 # -- distances between two inputs --------------------------------------------------------------

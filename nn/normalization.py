@@ -139,10 +139,12 @@ class _BatchNorm(Module):
                 or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive integer, "
                              f"got {num_features!r}")
-        if not eps > 0:
-            raise ValueError(f"{name}: eps must be > 0, got {eps!r}")
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        # (a number is checked to be one first: the string "0.1" would fail in `<=` instead)
+        if not (_is_real(eps) and eps > 0):
+            raise ValueError(f"{name}: eps must be a number > 0, got {eps!r}")
+        if momentum is not None and not (_is_real(momentum) and 0 <= momentum <= 1):
+            raise ValueError(f"{name}: momentum must be a number in [0, 1] or None, got "
+                             f"{momentum!r}")
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
@@ -191,6 +193,10 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _sequence_channels_last_hint(shape: tuple, channels: int) -> str:

@@ -202,8 +202,20 @@ def test_a_batch_of_one_in_training_names_the_layer_and_changes_nothing():
     np.testing.assert_array_equal(bn.running_mean, 0)
     bn.eval()
     assert bn(Tensor(np.ones((1, 3)))).shape == (1, 3)      # evaluation: one sample is fine
-    with pytest.raises(ValueError, match="momentum must be in"):
+    with pytest.raises(ValueError, match="momentum must be a number in"):
         BatchNorm1d(3, momentum=2.0)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(momentum="0.1"), r"^BatchNorm2d: momentum must be a number in \[0, 1\] or None, "
+                           r"got '0.1'$"),
+    (dict(eps="1e-5"), r"^BatchNorm2d: eps must be a number > 0, got '1e-5'$"),
+    (dict(eps=True), r"^BatchNorm2d: eps must be a number > 0, got True$"),
+])
+def test_a_momentum_or_eps_that_is_not_a_number_is_named(options, message):
+    # (they were TypeErrors from inside a comparison: '<=' not supported between 'int' and 'str')
+    with pytest.raises(ValueError, match=message):
+        BatchNorm2d(3, **options)
 
 
 # -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------

@@ -264,7 +264,8 @@ def test_conv1d_layer_errors_name_the_layer_and_suggest_the_fix():
     (lambda: Conv1d(1, 4, 3, stride=2, padding="same"),
      r"Conv1d: padding='same' needs stride 1 \(as in PyTorch\), got stride 2;"),
     (lambda: Conv1d(1, 4, 3, padding="full"), r"Conv1d: padding must be .*got 'full'"),
-    (lambda: Conv1d(1, 4, 3, padding_mode="reflect"), "Conv1d: padding_mode must be 'zeros'"),
+    (lambda: Conv1d(1, 4, 3, padding_mode="wrap"), "Conv1d: padding_mode must be 'zeros', "
+                                                    "'reflect', 'replicate' or 'circular'"),
     (lambda: MaxPool1d(2, padding=2), "MaxPool1d: padding 2 must be at most half the kernel 2"),
     (lambda: MaxPool1d(2, return_indices=True), "MaxPool1d: return_indices=True is not "
                                                 "supported"),

@@ -5,6 +5,7 @@ where torch is installed, else as recorded in tests/reference/conv_layers.npz)."
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from autograd import Tensor, gradcheck, manual_seed
 from autograd import functional as F
+import nn
 from nn import (
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU,
     Sequential, cross_entropy, load, save,
@@ -20,7 +22,8 @@ from nn.optim import SGD
 
 from conftest import sample, t64
 from reference import (
-    as_array, assert_matches, draw, drawn_state, layout, prefixed, recorded, under,
+    as_array, assert_matches, draw, drawn_state, layout, prefixed, record_cases, recorded,
+    recorded_case, under,
 )
 
 
@@ -112,8 +115,9 @@ def test_conv2d_errors_name_the_layer_and_suggest_the_fix():
     with pytest.raises(ValueError, match="divisible by groups"):
         Conv2d(3, 4, 3, groups=2)
     assert Conv2d(1, 2, 3, 1, 0, 1, 1, True, "zeros").padding == (0, 0)   # PyTorch's order
-    with pytest.raises(ValueError, match="Conv2d: padding_mode must be 'zeros' .*got 'reflect'"):
-        Conv2d(1, 16, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be 'zeros', 'reflect', "
+                                         "'replicate' or 'circular', got 'wrap'"):
+        Conv2d(1, 16, 3, padding_mode="wrap")
     with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be an int >= 1 or a pair "
                                          r"of them, got 3.0"):
         Conv2d(1, 16, 3.0)
@@ -255,7 +259,9 @@ def pytorch_reference(torch) -> dict[str, np.ndarray]:
     after = prefixed("after", theirs.state_dict())
     theirs.eval()
     return {"x": x, **prefixed("before", before), **after,
-            "eval": as_array(theirs(torch.tensor(x)))}
+            "eval": as_array(theirs(torch.tensor(x))),
+            **record_cases(PADDING_MODE_IDS, PADDING_MODE_CASES, padding_mode_inputs,
+                           functools.partial(padding_mode_torch, torch))}
 
 
 def test_pytorch_state_dict_loads_and_gives_the_same_outputs(rng):
@@ -299,3 +305,96 @@ def test_pytorchs_recorded_trained_state_dict_gives_its_outputs():
     ours.load_state_dict(under("after", theirs))
     np.testing.assert_allclose(ours.eval()(Tensor(theirs["x"])).data, theirs["eval"],
                                rtol=1e-4, atol=1e-5)
+
+
+# -- padding_mode: the border copied from the input (reflect, replicate, circular) -------------
+
+# (layer, in, out, kernel, options, x shape): "same" with an odd total padding, where PyTorch
+# puts the extra cell at the end (bottom, right), and the height's padding apart from the
+# width's; groups, dilation; Conv1d. No bias: the padding does not reach it. (Two small cases:
+# the recorded references have a size budget; `test_padding_modes_match_finite_differences`
+# covers more.)
+PADDING_MODE_CASES = [
+    ("Conv2d", 2, 2, (2, 3), dict(padding="same", groups=2, padding_mode="reflect", bias=False),
+     (1, 2, 3, 4)),
+    ("Conv1d", 1, 1, 4, dict(padding="same", padding_mode="circular", bias=False), (2, 1, 5)),
+]
+PADDING_MODE_IDS = [case[0].lower() for case in PADDING_MODE_CASES]     # short keys: the budget
+
+
+def padding_mode_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    name, cin, cout, kernel, options, shape = case
+    weight_shape = getattr(nn, name)(cin, cout, kernel, **options).weight.shape
+    x = rng.normal(size=shape)
+    inputs = {"x": x, "weight": rng.normal(size=weight_shape)}
+    if options.get("bias", True):
+        inputs["bias"] = rng.normal(size=cout)
+    y_shape = getattr(nn, name)(cin, cout, kernel, dtype=np.float64, **options)(t64(x)).shape
+    return {**inputs, "g": rng.normal(size=y_shape)}
+
+
+def padding_mode_glassgrad(case: tuple, x, weight, g, bias=None) -> dict[str, np.ndarray]:
+    name, cin, cout, kernel, options, _ = case
+    layer = getattr(nn, name)(cin, cout, kernel, dtype=np.float64, **options)
+    layer.load_state_dict({"weight": weight} if bias is None else
+                          {"weight": weight, "bias": bias})
+    x = t64(x)
+    y = layer(x)
+    y.backward(t64(g))
+    out = {"y": y.data, "x.grad": x.grad, "weight.grad": layer.weight.grad}
+    return out if bias is None else {**out, "bias.grad": layer.bias.grad}
+
+
+def padding_mode_torch(torch, case: tuple, x, weight, g, bias=None) -> dict[str, np.ndarray]:
+    """The same as `padding_mode_glassgrad`, computed by PyTorch."""
+    name, cin, cout, kernel, options, _ = case
+    layer = getattr(torch.nn, name)(cin, cout, kernel, dtype=torch.float64, **options)
+    layer.load_state_dict({"weight": torch.tensor(weight)} if bias is None else
+                          {"weight": torch.tensor(weight), "bias": torch.tensor(bias)})
+    x = torch.tensor(x, requires_grad=True)
+    y = layer(x)
+    y.backward(torch.tensor(g))
+    out = {"y": as_array(y), "x.grad": as_array(x.grad), "weight.grad": as_array(layer.weight.grad)}
+    return out if bias is None else {**out, "bias.grad": as_array(layer.bias.grad)}
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(PADDING_MODE_IDS, PADDING_MODE_CASES)),
+                         ids=PADDING_MODE_IDS)
+def test_padding_modes_match_pytorchs_recorded_numbers(case_id, case):
+    """PyTorch's Conv2d/Conv1d padding_mode: outputs and the gradients of x, weight, bias."""
+    theirs = recorded_case("conv_layers", case_id)
+    inputs = {name: theirs[name] for name in ("x", "weight", "bias", "g") if name in theirs}
+    assert_matches(padding_mode_glassgrad(case, **inputs), theirs, rtol=1e-12, atol=1e-14,
+                   inputs=tuple(inputs))
+
+
+@pytest.mark.parametrize("case", PADDING_MODE_CASES + [
+    ("Conv2d", 2, 4, (2, 3), dict(stride=2, padding=(1, 2), padding_mode="replicate"),
+     (2, 2, 4, 5)),
+    ("Conv2d", 2, 2, 2, dict(padding="same", dilation=(3, 1), padding_mode="circular"),
+     (1, 2, 5, 4)),
+    ("Conv1d", 2, 3, 3, dict(stride=2, padding=2, dilation=2, padding_mode="reflect"),
+     (2, 2, 6)),
+], ids=PADDING_MODE_IDS + ["conv2d-stride", "conv2d-dilated-same", "conv1d-stride"])
+def test_padding_modes_match_finite_differences(rng, case):
+    name, cin, cout, kernel, options, shape = case
+    layer = getattr(nn, name)(cin, cout, kernel, dtype=np.float64, **options)
+    x, weight = t64(rng.normal(size=shape)), t64(rng.normal(size=layer.weight.shape))
+    parameters = (weight,) if layer.bias is None else (weight, t64(rng.normal(size=cout)))
+
+    def f(x, weight, bias=None):
+        vars(layer).update(weight=weight, bias=bias)    # plain Tensors: assignment refuses them
+        return layer(x)
+
+    assert gradcheck(f, x, *parameters)
+
+
+def test_padding_modes_repr_and_errors():
+    conv = Conv2d(1, 2, 3, padding=1, padding_mode="circular")
+    assert repr(conv) == ("Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
+                          "padding_mode=circular)")
+    assert conv.state_dict().keys() == {"weight", "bias"}
+    with pytest.raises(ValueError, match=r"^Conv2d\(1, 2, .*padding_mode=reflect\): "
+                                         r"mode='reflect' needs each width below the size of "
+                                         r"its axis, got \(2, 2\) for an axis of 2"):
+        Conv2d(1, 2, 5, padding=2, padding_mode="reflect")(Tensor(np.zeros((1, 1, 2, 6))))

@@ -13,8 +13,8 @@ from autograd import Tensor, Value, gradcheck, manual_seed
 from nn import functional as NF
 from nn.activations import Hardswish, LeakyReLU, LogSoftmax, ReLU, Softmax, Tanh
 from nn.layers import (
-    MLP, CosineSimilarity, Dropout, Embedding, Flatten, Identity, Linear, PairwiseDistance,
-    Sequential, Unflatten, activation_layer,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
+    PairwiseDistance, Sequential, Unflatten, activation_layer,
 )
 
 from conftest import t64
@@ -512,3 +512,38 @@ def test_unflatten_s_repr_is_pytorchs():
 def test_unflatten_and_distance_options_are_checked_when_made(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("layer, shape", [(Dropout2d, (40, 30, 3, 2)), (Dropout1d, (40, 30, 4))])
+def test_channel_dropout_zeroes_whole_channels_and_passes_through_in_eval(layer, shape):
+    """PyTorch's Dropout2d/Dropout1d: one draw per sample and channel."""
+    x = Tensor(np.ones(shape))
+    y = layer(0.25, rng=np.random.default_rng(0))(x).numpy()
+    per_channel = y.reshape(shape[0], shape[1], -1)
+    assert (per_channel == per_channel[:, :, :1]).all()           # a channel kept or dropped whole
+    assert set(np.unique(y)) == {0.0, 1 / 0.75}
+    assert abs((per_channel[:, :, 0] != 0).mean() - 0.75) < 0.03
+    assert layer(0.25).eval()(x) is x
+    assert repr(layer(0.25)) == f"{layer.__name__}(p=0.25, inplace=False)"
+
+
+@pytest.mark.parametrize("function, shape", [(NF.dropout2d, (2, 3, 2, 2)),
+                                             (NF.dropout1d, (2, 3, 4))])
+def test_channel_dropout_gradient_matches_finite_differences(rng, function, shape):
+    # the same mask at every call: a fresh generator with one seed each time
+    assert gradcheck(lambda x: function(x, 0.4, rng=np.random.default_rng(3)) ** 2,
+                     t64(rng.normal(size=shape)))
+
+
+def test_channel_dropout_refuses_inputs_without_their_channel_axis():
+    with pytest.raises(ValueError, match=r"^Dropout2d\(p=0.5, inplace=False\): expected a 4-d "
+                                         r"input \(N, C, H, W\), got shape \(4, 28, 28\); for a "
+                                         r"batch of 4 one-channel images"):
+        Dropout2d()(Tensor(np.ones((4, 28, 28))))
+    with pytest.raises(ValueError, match=r"^Dropout1d\(.*expected a 3-d input \(N, C, L\)"):
+        Dropout1d()(Tensor(np.ones((4, 28))))
+    with pytest.raises(ValueError, match=r"^dropout2d: expected a 4-d input \(N, C, H, W\), "
+                                         r"got shape \(4, 28\)$"):
+        NF.dropout2d(Tensor(np.ones((4, 28))))
+    with pytest.raises(ValueError, match=r"^dropout1d: p must be a probability"):
+        NF.dropout1d(Tensor(np.ones((4, 2, 28))), 2.0)
