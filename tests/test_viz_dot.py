@@ -283,6 +283,22 @@ def test_collapsed_tensor_groups_show_shape_and_largest_gradient_norm():
     assert fields["8 × mul"][1] == "(3,) float64"
 
 
+def test_collapsed_groups_show_a_nan_wherever_it_stands():
+    xs = [Value(float(i), label=f"x{i}") for i in range(8)]
+    xs[3].data = float("nan")                   # min() and max() of [0, 1, 2, nan, ...] skip it
+    out = sum(x * 2 for x in xs)
+    out.backward()
+    fields = {box.fields[0].split(":")[0]: box.fields for box in build_scene(out, max_nodes=6).boxes}
+    assert fields["8 leaves"][1] == "data 0 … 7 (+1 nan)"
+    assert fields["8 × mul"][1] == "data 0 … 14 (+1 nan)"
+    ts = [Tensor(np.ones(3), requires_grad=True) for _ in range(8)]
+    out = sum((t * t).sum() for t in ts)
+    out.backward()
+    ts[3].grad[0] = np.nan                      # one norm among eight is nan
+    fields = {box.fields[0]: box.fields for box in build_scene(out, max_nodes=6).boxes}
+    assert fields["8 leaves"][2] == "max ‖grad‖ nan"
+
+
 def test_draw_graph_collapses_above_max_nodes_and_says_so():
     root = chain_of_neurons(20)
     drawing = draw_graph(root, max_nodes=50, engine="builtin")

@@ -325,8 +325,7 @@ class _Gradients:
             return f"grad {UNKNOWN}"
         if self.tensor[first]:                          # the largest norm known so far
             return f"max ‖grad‖ {labels.number(self.amount[known].max())}"
-        low, high = self.amount[known].min(), self.amount[known].max()    # the range so far
-        return f"grad {labels.number(low)}" if low == high else f"grad {low:.3g} … {high:.3g}"
+        return f"grad {labels.span(self.amount[known])}"          # the range so far
 
 
 def _norm(grad: Any) -> float:
