@@ -20,7 +20,7 @@ from dot_helpers import fake_dot
 from autograd.viz import GraphDrawing, GraphvizFailed, GraphvizNotFound, draw_graph
 from autograd.viz import dot as dot_module
 from autograd.viz.collapse import collapse
-from autograd.viz.labels import number, preview
+from autograd.viz.labels import heat, number, preview
 from autograd.viz.scene import build_scene
 from autograd.viz.trace import trace
 
@@ -319,6 +319,18 @@ def test_color_grad_shades_by_gradient_relative_to_the_largest():
     assert fills["w2"] == "#ffffff"                      # grad 0: white
     assert fills["b"] == "#f7cdc3"       # a third of the way: 255 - (23, 149, 181) / 3
     assert "from white (0) to red (1.5000)" in scene.caption
+
+
+def test_color_grad_shades_a_collapsed_group_with_a_nan_gradient_hot():
+    xs = [Value(float(i)) for i in range(8)]
+    out = sum(x * 2 for x in xs)
+    out.backward()
+    for x in xs:
+        x.grad = 0.0
+    xs[3].grad = float("nan")                   # the others' 0 must not hide it
+    leaves = next(box for box in build_scene(out, max_nodes=6, color_grad=True).boxes
+                  if box.fields[0] == "8 leaves")
+    assert leaves.fill == heat(1.0)
 
 
 def test_color_grad_before_backward_says_there_is_nothing_to_show():

@@ -120,7 +120,7 @@ def _collapsed_scene(walked: Trace, rankdir: str, show_grad: bool, max_nodes: in
     boxes = []
     for g, group in enumerate(collapsed.groups):
         if color_grad:
-            fill = labels.heat(max(shade[i] for i in group.members))
+            fill = labels.heat(np.max([shade[i] for i in group.members]))   # nan: hot
         else:
             fill = labels.LEAF_FILL if group.kind == "leaf" else (
                 labels.CONSTANT_FILL if group.kind == "constant" else labels.GROUP_FILL)
