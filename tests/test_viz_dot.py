@@ -470,10 +470,25 @@ def test_png_format_displays_as_png_in_jupyter():
 def test_jupyter_display_and_repr():
     drawing = draw_graph(neuron()[0], engine="builtin")
     assert isinstance(drawing, GraphDrawing)
-    assert drawing._repr_svg_() == drawing.svg()
+    shown = drawing._repr_svg_()
+    assert re.sub(r'(id="|url\(#)gg-[0-9a-f]{12}-', r"\1", shown) == drawing.svg()
     bundle = drawing._repr_mimebundle_()
-    assert bundle["image/svg+xml"] == drawing.svg()
+    assert bundle["image/svg+xml"].startswith("<svg ")
     assert bundle["text/plain"] == "<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>"
+
+
+@pytest.mark.parametrize("engine", ["builtin", "graphviz"])
+def test_drawings_shown_in_one_notebook_share_no_id(engine, request):
+    if engine == "graphviz":
+        request.getfixturevalue("needs_dot")
+    drawing = draw_graph(neuron()[0], engine=engine)
+    # a notebook, its HTML export and its slides hold every output in one page: a second
+    # drawing's arrows would take the first one's arrowhead (and lose it if that one is hidden)
+    first, second = drawing._repr_svg_(), drawing._repr_mimebundle_()["image/svg+xml"]
+    ids = [re.findall(r' id="([^"]+)"', shown) for shown in (first, second)]
+    assert ids[0] and not set(ids[0]) & set(ids[1])
+    for shown, own in zip((first, second), ids):
+        assert set(re.findall(r'url\(#([^)]+)\)', shown)) <= set(own)
 
 
 def test_save_svg_is_atomic_and_checks_the_suffix(tmp_path):

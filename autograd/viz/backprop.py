@@ -186,12 +186,8 @@ class BackpropDrawing:
 
     def _html(self, prefix: str) -> str:
         """The widget with ids starting with `prefix`."""
-        # the quote before each pattern: user text has none (svg.escape writes &quot;), so a
-        # label such as "url(#x)" is not renamed
-        drawing = (self._svg.replace(' id="', f' id="{prefix}-')
-                   .replace('"url(#', f'"url(#{prefix}-'))
-        return page.widget(prefix, drawing, self._payload, len(self._frames),
-                           self._frames[-1]["lines"])
+        return page.widget(prefix, svg.prefix_ids(self._svg, prefix), self._payload,
+                           len(self._frames), self._frames[-1]["lines"])
 
     @property
     def _payload(self) -> str:
