@@ -312,6 +312,21 @@ def test_tensor_steps_give_the_rule_and_the_sizes():
                                       "a (2, 2) array")
 
 
+def test_a_broadcast_input_is_said_to_get_the_copies_summed():
+    h = Tensor(np.ones((5, 4)), requires_grad=True, label="h")
+    b = Tensor(np.zeros(4), requires_grad=True, label="b")
+    s = Tensor(np.array(2.0), requires_grad=True, label="s")
+    z = (h + b) * s
+    z.label = "z"
+    add = next(step for step in record_backprop(z.sum()) if step.op == "+")
+    lines = add.lines()                 # dz/db ⊙ the (5, 4) gradient is (5, 4): b's is its sum
+    assert lines[1].startswith("d#1/dh = 1  →  h gets d#2/d#1 ⊙ that = a (5, 4) array")
+    assert lines[2].startswith("d#1/db = 1  →  b gets d#2/d#1 ⊙ that, summed to (4,) = "
+                               "a (4,) array of norm 20.0000")
+    times = next(step for step in record_backprop(((h + b) * s).sum()) if step.op == "*")
+    assert ", summed to ()" in times.lines()[2]
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_a_linear_step_names_each_input_and_gives_its_own_rule(bias):
     """The fused linear op's docstring gives one product per input ("dx = G W, dW = Gᵀ x, db =
