@@ -532,7 +532,7 @@ def test_saves_are_atomic(tmp_path, monkeypatch):
 # Bad arguments
 # ----------------------------------------------------------------------------------------------
 
-def test_bad_arguments_get_clear_errors(tmp_path):
+def test_bad_arguments_get_clear_errors(tmp_path, monkeypatch):
     o, _ = neuron()
     with pytest.raises(TypeError, match="draw_backprop: expected a Value or a Tensor, got float"):
         draw_backprop(1.5)
@@ -556,6 +556,10 @@ def test_bad_arguments_get_clear_errors(tmp_path):
     (tmp_path / "taken").write_text("a file")
     with pytest.raises(ValueError, match="is a file, not a folder"):
         walk.save(str(tmp_path / "taken") + "/")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="BackpropDrawing.save: the path is empty"):
+        walk.save("")                           # not the step files into the current folder
+    assert not list(tmp_path.glob("step_*.svg"))
 
 
 def test_a_pass_that_fails_leaves_no_marks_behind():

@@ -210,6 +210,9 @@ class BackpropDrawing:
         Each file appears complete or not at all (written to a temporary file, then renamed).
         """
         text = os.fspath(path)
+        if not text:                                # pathlib would read it as "."
+            raise ValueError("BackpropDrawing.save: the path is empty; give a name ending in "
+                             ".html, or a folder's ending in '/'")
         path = pathlib.Path(path)
         if text.endswith(("/", os.sep)) or path.is_dir():
             return self._save_frames(path)
