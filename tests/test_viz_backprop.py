@@ -312,6 +312,21 @@ def test_tensor_steps_give_the_rule_and_the_sizes():
                                       "a (2, 2) array")
 
 
+def test_a_broadcast_input_is_said_to_get_the_copies_summed():
+    h = Tensor(np.ones((5, 4)), requires_grad=True, label="h")
+    b = Tensor(np.zeros(4), requires_grad=True, label="b")
+    s = Tensor(np.array(2.0), requires_grad=True, label="s")
+    z = (h + b) * s
+    z.label = "z"
+    add = next(step for step in record_backprop(z.sum()) if step.op == "+")
+    lines = add.lines()                 # dz/db ⊙ the (5, 4) gradient is (5, 4): b's is its sum
+    assert lines[1].startswith("d#1/dh = 1  →  h gets d#2/d#1 ⊙ that = a (5, 4) array")
+    assert lines[2].startswith("d#1/db = 1  →  b gets d#2/d#1 ⊙ that, summed to (4,) = "
+                               "a (4,) array of norm 20.0000")
+    times = next(step for step in record_backprop(((h + b) * s).sum()) if step.op == "*")
+    assert ", summed to ()" in times.lines()[2]
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_a_linear_step_names_each_input_and_gives_its_own_rule(bias):
     """The fused linear op's docstring gives one product per input ("dx = G W, dW = Gᵀ x, db =
@@ -517,7 +532,7 @@ def test_saves_are_atomic(tmp_path, monkeypatch):
 # Bad arguments
 # ----------------------------------------------------------------------------------------------
 
-def test_bad_arguments_get_clear_errors(tmp_path):
+def test_bad_arguments_get_clear_errors(tmp_path, monkeypatch):
     o, _ = neuron()
     with pytest.raises(TypeError, match="draw_backprop: expected a Value or a Tensor, got float"):
         draw_backprop(1.5)
@@ -541,6 +556,10 @@ def test_bad_arguments_get_clear_errors(tmp_path):
     (tmp_path / "taken").write_text("a file")
     with pytest.raises(ValueError, match="is a file, not a folder"):
         walk.save(str(tmp_path / "taken") + "/")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="BackpropDrawing.save: the path is empty"):
+        walk.save("")                           # not the step files into the current folder
+    assert not list(tmp_path.glob("step_*.svg"))
 
 
 def test_a_pass_that_fails_leaves_no_marks_behind():

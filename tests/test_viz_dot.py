@@ -20,7 +20,7 @@ from dot_helpers import fake_dot
 from autograd.viz import GraphDrawing, GraphvizFailed, GraphvizNotFound, draw_graph
 from autograd.viz import dot as dot_module
 from autograd.viz.collapse import collapse
-from autograd.viz.labels import number, preview
+from autograd.viz.labels import heat, number, preview
 from autograd.viz.scene import build_scene
 from autograd.viz.trace import trace
 
@@ -283,6 +283,22 @@ def test_collapsed_tensor_groups_show_shape_and_largest_gradient_norm():
     assert fields["8 × mul"][1] == "(3,) float64"
 
 
+def test_collapsed_groups_show_a_nan_wherever_it_stands():
+    xs = [Value(float(i), label=f"x{i}") for i in range(8)]
+    xs[3].data = float("nan")                   # min() and max() of [0, 1, 2, nan, ...] skip it
+    out = sum(x * 2 for x in xs)
+    out.backward()
+    fields = {box.fields[0].split(":")[0]: box.fields for box in build_scene(out, max_nodes=6).boxes}
+    assert fields["8 leaves"][1] == "data 0 … 7 (+1 nan)"
+    assert fields["8 × mul"][1] == "data 0 … 14 (+1 nan)"
+    ts = [Tensor(np.ones(3), requires_grad=True) for _ in range(8)]
+    out = sum((t * t).sum() for t in ts)
+    out.backward()
+    ts[3].grad[0] = np.nan                      # one norm among eight is nan
+    fields = {box.fields[0]: box.fields for box in build_scene(out, max_nodes=6).boxes}
+    assert fields["8 leaves"][2] == "max ‖grad‖ nan"
+
+
 def test_draw_graph_collapses_above_max_nodes_and_says_so():
     root = chain_of_neurons(20)
     drawing = draw_graph(root, max_nodes=50, engine="builtin")
@@ -303,6 +319,18 @@ def test_color_grad_shades_by_gradient_relative_to_the_largest():
     assert fills["w2"] == "#ffffff"                      # grad 0: white
     assert fills["b"] == "#f7cdc3"       # a third of the way: 255 - (23, 149, 181) / 3
     assert "from white (0) to red (1.5000)" in scene.caption
+
+
+def test_color_grad_shades_a_collapsed_group_with_a_nan_gradient_hot():
+    xs = [Value(float(i)) for i in range(8)]
+    out = sum(x * 2 for x in xs)
+    out.backward()
+    for x in xs:
+        x.grad = 0.0
+    xs[3].grad = float("nan")                   # the others' 0 must not hide it
+    leaves = next(box for box in build_scene(out, max_nodes=6, color_grad=True).boxes
+                  if box.fields[0] == "8 leaves")
+    assert leaves.fill == heat(1.0)
 
 
 def test_color_grad_before_backward_says_there_is_nothing_to_show():
@@ -442,10 +470,25 @@ def test_png_format_displays_as_png_in_jupyter():
 def test_jupyter_display_and_repr():
     drawing = draw_graph(neuron()[0], engine="builtin")
     assert isinstance(drawing, GraphDrawing)
-    assert drawing._repr_svg_() == drawing.svg()
+    shown = drawing._repr_svg_()
+    assert re.sub(r'(id="|url\(#)gg-[0-9a-f]{12}-', r"\1", shown) == drawing.svg()
     bundle = drawing._repr_mimebundle_()
-    assert bundle["image/svg+xml"] == drawing.svg()
+    assert bundle["image/svg+xml"].startswith("<svg ")
     assert bundle["text/plain"] == "<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>"
+
+
+@pytest.mark.parametrize("engine", ["builtin", "graphviz"])
+def test_drawings_shown_in_one_notebook_share_no_id(engine, request):
+    if engine == "graphviz":
+        request.getfixturevalue("needs_dot")
+    drawing = draw_graph(neuron()[0], engine=engine)
+    # a notebook, its HTML export and its slides hold every output in one page: a second
+    # drawing's arrows would take the first one's arrowhead (and lose it if that one is hidden)
+    first, second = drawing._repr_svg_(), drawing._repr_mimebundle_()["image/svg+xml"]
+    ids = [re.findall(r' id="([^"]+)"', shown) for shown in (first, second)]
+    assert ids[0] and not set(ids[0]) & set(ids[1])
+    for shown, own in zip((first, second), ids):
+        assert set(re.findall(r'url\(#([^)]+)\)', shown)) <= set(own)
 
 
 def test_save_svg_is_atomic_and_checks_the_suffix(tmp_path):

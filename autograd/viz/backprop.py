@@ -186,12 +186,8 @@ class BackpropDrawing:
 
     def _html(self, prefix: str) -> str:
         """The widget with ids starting with `prefix`."""
-        # the quote before each pattern: user text has none (svg.escape writes &quot;), so a
-        # label such as "url(#x)" is not renamed
-        drawing = (self._svg.replace(' id="', f' id="{prefix}-')
-                   .replace('"url(#', f'"url(#{prefix}-'))
-        return page.widget(prefix, drawing, self._payload, len(self._frames),
-                           self._frames[-1]["lines"])
+        return page.widget(prefix, svg.prefix_ids(self._svg, prefix), self._payload,
+                           len(self._frames), self._frames[-1]["lines"])
 
     @property
     def _payload(self) -> str:
@@ -214,6 +210,9 @@ class BackpropDrawing:
         Each file appears complete or not at all (written to a temporary file, then renamed).
         """
         text = os.fspath(path)
+        if not text:                                # pathlib would read it as "."
+            raise ValueError("BackpropDrawing.save: the path is empty; give a name ending in "
+                             ".html, or a folder's ending in '/'")
         path = pathlib.Path(path)
         if text.endswith(("/", os.sep)) or path.is_dir():
             return self._save_frames(path)
@@ -325,8 +324,7 @@ class _Gradients:
             return f"grad {UNKNOWN}"
         if self.tensor[first]:                          # the largest norm known so far
             return f"max ‖grad‖ {labels.number(self.amount[known].max())}"
-        low, high = self.amount[known].min(), self.amount[known].max()    # the range so far
-        return f"grad {labels.number(low)}" if low == high else f"grad {low:.3g} … {high:.3g}"
+        return f"grad {labels.span(self.amount[known])}"          # the range so far
 
 
 def _norm(grad: Any) -> float:

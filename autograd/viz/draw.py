@@ -19,6 +19,7 @@ from __future__ import annotations
 import numbers
 import os
 import pathlib
+import uuid
 import warnings
 from typing import Any
 
@@ -154,11 +155,17 @@ class GraphDrawing:
         return path
 
     def _repr_svg_(self) -> str | None:
-        return self.svg() if self.format == "svg" else None
+        return self._displayed_svg() if self.format == "svg" else None
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        payload: str | bytes = self.svg() if self.format == "svg" else self.data()
+        payload: str | bytes = self._displayed_svg() if self.format == "svg" else self.data()
         return {_MIME[self.format]: payload, "text/plain": repr(self)}
+
+    def _displayed_svg(self) -> str:
+        """The SVG with ids of its own (random, as each output is new): a notebook, its HTML
+        export and its slides put every drawing on one page, where the arrows of all drawings
+        would take their arrowhead from the first one, and lose it when that one is hidden."""
+        return svg.prefix_ids(self.svg(), f"gg-{uuid.uuid4().hex[:12]}")
 
     def __repr__(self) -> str:
         boxes, edges = len(self.scene.boxes), len(self.scene.edges)

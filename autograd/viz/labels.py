@@ -59,6 +59,23 @@ def number(x: float) -> str:
     return f"{x:.4e}"
 
 
+def span(numbers: Any) -> str:
+    """The range of a group's numbers, "low … high" (3 significant digits), NaNs counted apart:
+    min() and max() would skip them or not depending on where they stand.
+
+    >>> span([3.0, 1.0]), span([2.0, 2.0]), span([1.0, float("nan"), 9.0]), span([float("nan")])
+    ('1 … 3', '2.0000', '1 … 9 (+1 nan)', 'nan')
+    """
+    values = np.asarray(numbers, dtype=np.float64).reshape(-1)
+    nan = np.isnan(values)
+    rest = values[~nan]
+    if not rest.size:
+        return "nan"
+    low, high = rest.min(), rest.max()
+    text = number(low) if low == high else f"{low:.3g} … {high:.3g}"
+    return f"{text} (+{nan.sum()} nan)" if nan.any() else text
+
+
 def _short(x: Any) -> str:
     """An array element or an op's constant in a few characters (3 significant digits)."""
     if isinstance(x, (bool, np.bool_)):

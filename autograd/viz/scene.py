@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..graph import Node
 from . import labels
 from .collapse import Group, collapse
@@ -97,24 +99,18 @@ def _group_fields(group: Group, nodes: list[Node], show_grad: bool) -> tuple[str
         fields.append(f"{shapes[0][0]} {shapes[0][1]}" if len(shapes) == 1
                       else f"{len(shapes)} shapes")
         if wants_grad:
-            largest = max(labels.grad_size(n) for n in members)
+            largest = np.max([labels.grad_size(n) for n in members])    # a nan shows as nan
             fields.append(f"max ‖grad‖ {labels.number(largest)}")
     else:
-        fields.append("data " + _span([n.data for n in members]))
+        fields.append("data " + labels.span([n.data for n in members]))
         if wants_grad:
-            fields.append("grad " + _span([_grad_number(n) for n in members if n.requires_grad]))
+            fields.append("grad " + labels.span([_grad_number(n) for n in members
+                                                 if n.requires_grad]))
     return tuple(fields)
 
 
 def _grad_number(node: Node) -> float:
     return node.grad.data if isinstance(node.grad, Node) else node.grad
-
-
-def _span(numbers: list[float]) -> str:
-    low, high = min(numbers), max(numbers)
-    if low == high:
-        return labels.number(low)
-    return f"{low:.3g} … {high:.3g}"
 
 
 def _collapsed_scene(walked: Trace, rankdir: str, show_grad: bool, max_nodes: int,
@@ -124,7 +120,7 @@ def _collapsed_scene(walked: Trace, rankdir: str, show_grad: bool, max_nodes: in
     boxes = []
     for g, group in enumerate(collapsed.groups):
         if color_grad:
-            fill = labels.heat(max(shade[i] for i in group.members))
+            fill = labels.heat(np.max([shade[i] for i in group.members]))   # nan: hot
         else:
             fill = labels.LEAF_FILL if group.kind == "leaf" else (
                 labels.CONSTANT_FILL if group.kind == "constant" else labels.GROUP_FILL)

@@ -119,7 +119,7 @@ class Step:
             lines = [f"{rule}  →  {who} gets {labels.number(self.arrived)} × "
                      f"{_factor(part.local)} = {labels.number(part.contribution)}"]
         elif part.form == "partial":
-            lines = [f"{rule}  →  {who} gets {self.upstream} ⊙ that = "
+            lines = [f"{rule}  →  {who} gets {self.upstream} ⊙ that{self._summed(part)} = "
                      f"{_amount(part.contribution)}"]
         else:
             lines = [f"{rule}  →  {who} gets {_amount(part.contribution)}"]
@@ -128,6 +128,12 @@ class Step:
             added = f"({added})" if added.startswith("-") else added     # not "+ -0.1036"
             lines.append(f"{who}: {_amount(part.before)} + {added} = {_amount(part.grad)}")
         return lines
+
+
+    def _summed(self, part: InputStep) -> str:
+        """", summed to (4,)" when the input was broadcast: its gradient adds up the copies."""
+        have, want = np.shape(self.arrived), np.shape(part.contribution)
+        return f", summed to {want}" if have != want else ""
 
 
 def step_names(walked: Trace) -> list[str]:

@@ -48,6 +48,19 @@ def escape(text: str) -> str:
             .replace('"', "&quot;"))
 
 
+def prefix_ids(document: str, prefix: str) -> str:
+    """`document` (SVG or HTML from glassgrad) with every id, and every url(#id) naming one,
+    starting with `prefix-`: drawings that share a page then never share an id.
+
+    Only attributes are renamed: user text has no '"' left (escape writes &quot;), so a label
+    such as 'url(#x) id="y"' stays as it is.
+
+    >>> prefix_ids('<g id="n0"><path marker-end="url(#a)"/></g>', "p")
+    '<g id="p-n0"><path marker-end="url(#p-a)"/></g>'
+    """
+    return document.replace(' id="', f' id="{prefix}-').replace('"url(#', f'"url(#{prefix}-')
+
+
 def text_width(text: str) -> float:
     """Width of `text` in pixels: wide East Asian characters take two cells."""
     cells = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
