@@ -481,14 +481,17 @@ def test_jupyter_display_and_repr():
 def test_drawings_shown_in_one_notebook_share_no_id(engine, request):
     if engine == "graphviz":
         request.getfixturevalue("needs_dot")
-    drawing = draw_graph(neuron()[0], engine=engine)
+    x = Value(2.0, label="x")
+    drawings = [draw_graph(neuron()[0], engine=engine), draw_graph(x * x + 1, engine=engine)]
     # a notebook, its HTML export and its slides hold every output in one page: a second
     # drawing's arrows would take the first one's arrowhead (and lose it if that one is hidden)
-    first, second = drawing._repr_svg_(), drawing._repr_mimebundle_()["image/svg+xml"]
+    first, second = drawings[0]._repr_svg_(), drawings[1]._repr_mimebundle_()["image/svg+xml"]
     ids = [re.findall(r' id="([^"]+)"', shown) for shown in (first, second)]
-    assert ids[0] and not set(ids[0]) & set(ids[1])
+    assert ids[0] and ids[1] and not set(ids[0]) & set(ids[1])
     for shown, own in zip((first, second), ids):
         assert set(re.findall(r'url\(#([^)]+)\)', shown)) <= set(own)
+    # the ids come from the drawing: a notebook run again stores the same output
+    assert drawings[0]._repr_svg_() == first
 
 
 def test_save_svg_is_atomic_and_checks_the_suffix(tmp_path):

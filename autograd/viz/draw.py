@@ -19,7 +19,7 @@ from __future__ import annotations
 import numbers
 import os
 import pathlib
-import uuid
+import hashlib
 import warnings
 from typing import Any
 
@@ -162,10 +162,12 @@ class GraphDrawing:
         return {_MIME[self.format]: payload, "text/plain": repr(self)}
 
     def _displayed_svg(self) -> str:
-        """The SVG with ids of its own (random, as each output is new): a notebook, its HTML
-        export and its slides put every drawing on one page, where the arrows of all drawings
-        would take their arrowhead from the first one, and lose it when that one is hidden."""
-        return svg.prefix_ids(self.svg(), f"gg-{uuid.uuid4().hex[:12]}")
+        """The SVG with ids of its own: a notebook, its HTML export and its slides put every
+        drawing on one page, where the arrows of all drawings would take their arrowhead from
+        the first one, and lose it when that one is hidden. The prefix comes from the drawing
+        itself, so a re-run notebook stores the same output (only equal drawings share ids)."""
+        drawing = self.svg()
+        return svg.prefix_ids(drawing, "gg-" + hashlib.sha1(drawing.encode()).hexdigest()[:12])
 
     def __repr__(self) -> str:
         boxes, edges = len(self.scene.boxes), len(self.scene.edges)

@@ -129,7 +129,6 @@ class Step:
             lines.append(f"{who}: {_amount(part.before)} + {added} = {_amount(part.grad)}")
         return lines
 
-
     def _summed(self, part: InputStep) -> str:
         """", summed to (4,)" when the input was broadcast: its gradient adds up the copies."""
         have, want = np.shape(self.arrived), np.shape(part.contribution)
