@@ -9,7 +9,8 @@
                  settings, so that this file alone is the whole model
     model.json   the same settings to read and edit: task, target, feature names, hidden sizes,
                  activation, class names, plus "weights": "model.npz" and "weights_sha256":
-                 that file's SHA-256, which ties the two files together
+                 that file's SHA-256, which ties the two files together (the weights loaded
+                 are always the .npz of the same name: a pair copied or renamed still loads)
 
 The weights are written first, then the settings, each file atomically; a save stopped between
 the two (Ctrl-C, SIGTERM, a full disk) leaves new weights beside the old settings. So
@@ -186,9 +187,10 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
     left out; model.json is needed only beside weights saved without settings (older files)."""
     weights_path, settings_path = trained_paths(path)
     settings = _read_settings(settings_path)
-    if settings is not None:
-        weights_path = os.path.join(os.path.dirname(settings_path), settings["weights"])
-    elif not os.path.exists(weights_path):
+    # the weights are the .npz the path names, whatever name the settings recorded: a pair
+    # copied or renamed (best.npz, best.json) keeps "weights": "model.npz", which may by now
+    # be another run's file
+    if settings is None and not os.path.exists(weights_path):
         given = os.fspath(path)
         if os.path.exists(given):        # a CSV file, a folder: not one of the model's files
             raise FileNotFoundError(f"load_trained: {given!r} is not a model: expected the .npz "
@@ -196,6 +198,9 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
                                     f"{weights_path!r} or {settings_path!r})")
         raise FileNotFoundError(f"load_trained: no model at {weights_path!r}: neither it nor "
                                 f"its settings file {settings_path!r} exists")
+    if not os.path.exists(weights_path):
+        raise FileNotFoundError(f"load_trained: no weights file {weights_path!r} beside its "
+                                f"settings {settings_path!r} (the two files go together)")
     state = load(weights_path)
     own = state.pop("settings", None)             # (older glassgrads saved none there)
     if "input_mean" not in state or "input_std" not in state:

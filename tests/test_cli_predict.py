@@ -122,6 +122,22 @@ def test_a_missing_or_broken_model_is_one_line_and_exit_2(trained, tmp_path, cap
     assert code == 2 and "is not a settings file" in err and err.count("\n") == 1
 
 
+def test_a_copy_of_the_model_predicts_as_the_model_it_copied(trained, tmp_path, capsys):
+    """cp model.npz best.npz, cp model.json best.json, train again: predict --model best.npz
+    used the new model.npz (the name best.json records), with a warning about the settings."""
+    new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(102.0, 2.1), (98.1, -1.9)])
+    before = run(["predict", "--model", str(trained), "--csv", str(new)], capsys)
+    for suffix in (".npz", ".json"):
+        (tmp_path / f"best{suffix}").write_bytes(trained.with_suffix(suffix).read_bytes())
+    code, _, err = run(["train", "--csv", str(tmp_path / "colours.csv"), "--target", "colour",
+                        "--hidden", "3", "--lr", "1e-6", "--epochs", "1", "--out", str(trained)],
+                       capsys)
+    assert code == 0, err
+    assert run(["predict", "--model", str(tmp_path / "best.npz"), "--csv", str(new)],
+               capsys) == before == (0, "x1,x2,predicted_colour\n102.0,2.1,red\n98.1,-1.9,blue\n",
+                                     "")
+
+
 @pytest.mark.parametrize("name", ["model.npz", "model.json", "new.csv"])
 def test_out_naming_the_models_or_the_inputs_own_file_is_refused(trained, tmp_path, capsys, name):
     new = write_csv(tmp_path / "new.csv", ["x1", "x2"], [(102.0, 2.1)])

@@ -511,6 +511,28 @@ def test_huge_feature_values_are_standardised_without_overflow(tmp_path, capsys)
     assert float(re.search(r"R² (-?\d\.\d+)", text).group(1)) > 0.5
 
 
+@pytest.mark.parametrize("column", ["target", "stamp"])
+def test_a_column_float32_cannot_tell_apart_is_refused(tmp_path, capsys, column):
+    """Values 1e9 ± a few, where float32's steps are 64: the target trained as a constant (and
+    reported "MSE 0, R² 1.0000"), a feature as a constant column, silently."""
+    rng = np.random.default_rng(0)
+    rows = [(f"{1e9 + rng.normal(0, 3):.2f}", f"{rng.normal():.4f}", f"{rng.normal():.4f}")
+            for _ in range(40)]
+    data = write_csv(tmp_path / "d.csv", ["stamp", "x", "target"], rows)
+    if column == "target":
+        data = write_csv(tmp_path / "d.csv", ["x", "stamp", "target"],
+                         [(x, t, stamp) for stamp, x, t in rows])
+    code, out, err = run(["train", "--csv", str(data), "--target", "target", "--epochs", "1",
+                          "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert re.fullmatch(rf"glassgrad train: error: {re.escape(str(data))}: the values of "
+                        rf"'{column}' vary by 3(\.\d)? around (\d+), too little for float32 "
+                        rf"\(in which glassgrad trains\) to tell them apart: it rounds them by up "
+                        rf"to \d+; subtract a constant such as \2 from the column first\n",
+                        err), err
+    assert abs(int(re.search(r"around (\d+)", err).group(1)) - 1e9) <= 2
+
+
 def test_the_saved_standardisation_is_the_training_rows_mean_and_population_std(tmp_path,
                                                                                capsys):
     """The numbers train has saved since before nn.data.StandardScaler: float64 statistics of

@@ -206,6 +206,34 @@ def test_weights_from_another_save_load_with_their_own_settings_and_a_warning(tm
         assert same_model(load_trained(tmp_path / "a.npz"), other)
 
 
+@pytest.mark.parametrize("keep_the_original", [True, False])
+def test_a_pair_copied_or_renamed_loads_its_own_weights(tmp_path, keep_the_original):
+    """The settings record "weights": "model.npz"; loading best.npz used to read model.npz,
+    by then another run's weights (predicting with the wrong model, with a warning about the
+    settings only), or to fail when model.npz was gone."""
+    first, second = make_trained(), make_trained(seed=1, classes=["x", "y"])
+    weights, settings = first.save(tmp_path / "model.npz")
+    (tmp_path / "best.npz").write_bytes(open(weights, "rb").read())
+    (tmp_path / "best.json").write_bytes(open(settings, "rb").read())
+    if keep_the_original:
+        second.save(tmp_path / "model.npz")            # the next run's model, in model.npz
+    else:
+        os.remove(weights)
+        os.remove(settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path in ("best.npz", "best.json", "best"):
+            assert same_model(load_trained(tmp_path / path), first)
+
+
+def test_settings_without_their_weights_file_say_so(tmp_path):
+    weights, settings = make_trained().save(tmp_path / "m.npz")
+    os.remove(weights)
+    with pytest.raises(FileNotFoundError, match=r"load_trained: no weights file .*m\.npz' "
+                                                r"beside its settings .*m\.json'"):
+        load_trained(settings)
+
+
 def test_a_hand_edited_settings_file_is_used(tmp_path):
     """Its digest still matches the weights: it wins over the settings inside them."""
     weights, settings = make_trained().save(tmp_path / "m.npz")

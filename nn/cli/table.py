@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["Table", "read_table", "number_problem", "without_separators"]
+__all__ = ["Table", "read_table", "number_problem", "without_separators", "check_resolution"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)       # about 3.4e38; anything larger becomes inf
 NO_HEADER = "the first line holds numbers: the file needs a header row of column names"
@@ -63,6 +63,30 @@ def number_problem(text: str) -> str | None:
     if not abs(value) <= FLOAT32_MAX:            # 1e39, or 1e400, which float() makes inf
         return "is too large for float32 (beyond ±3.4e38)"
     return None
+
+
+def check_resolution(path: str, name: str, values: np.ndarray) -> None:
+    """Refuse a column whose float64 `values` float32 (in which glassgrad trains) cannot tell
+    apart: numbers that vary little around a large one (1e9 ± 5, where float32's steps are 64)
+    would train as a constant, or as noise, silently. Rounding may move a value by at most 1 %
+    of the column's standard deviation.
+
+    >>> check_resolution("d.csv", "t", np.array([1e9 + 3, 1e9 - 4, 1e9 + 1]))
+    Traceback (most recent call last):
+    nn.cli.errors.UsageError: d.csv: the values of 't' vary by 2.9 around 1000000001, too ...
+    """
+    if values.min() == values.max():                 # constant: nothing to tell apart
+        return
+    spread = float(values.std())
+    rounding = float(np.abs(values - values.astype(np.float32)).max())
+    if rounding > 0.01 * spread:
+        # the middle value, rounded to the digits the spread does not reach: a constant to type
+        centre = float(np.median(values))
+        centre = round(centre, -math.floor(math.log10(spread))) if spread > 0 else centre
+        raise UsageError(f"{path}: the values of {name!r} vary by {spread:.2g} around "
+                         f"{centre:.15g}, too little for float32 (in which glassgrad trains) to "
+                         f"tell them apart: it rounds them by up to {rounding:.2g}; subtract a "
+                         f"constant such as {centre:.15g} from the column first")
 
 
 #: how spreadsheets and data tools write a missing value (compared in lower case)
@@ -148,6 +172,9 @@ class Table(NamedTuple):
             hint = cell_hint(cells[r][c], names[c], [row[c] for row in cells], training)
             raise UsageError(f"{self.path}, line {self.lines[r]}, column {names[c]!r}: "
                              f"{cells[r][c]!r} {number_problem(cells[r][c])}{hint}")
+        if training:
+            for name, column in zip(names, X.T):
+                check_resolution(self.path, name, column)
         return X.astype(np.float32)
 
     def require(self, names: list[str], why: str, why_several: str | None = None) -> None:

@@ -36,7 +36,8 @@ from nn.trained import TrainedModel, trained_paths
 from .errors import CommandFailed, Terminated, UsageError, warn
 from .options import fraction, positive_float, positive_int, random_seed, sizes
 from .output import check_output_path, matrix_text, same_file
-from .table import STDIN, Table, number_problem, read_table, without_separators
+from .table import (STDIN, Table, check_resolution, number_problem, read_table,
+                    without_separators)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -147,7 +148,9 @@ def _target(table: Table, target: str, task: str) -> tuple[np.ndarray, list[str]
     targets become floats."""
     labels = table.column(target)
     if task == "regress":
-        return np.array([_number(v) for v in labels], np.float32), []
+        values = np.array([_number(v) for v in labels], np.float64)
+        check_resolution(table.path, target, values)
+        return values.astype(np.float32), []
     numeric = [_number(v) for v in labels]
     classes = sorted(set(labels), key=lambda v: (0, _number(v), v) if _number(v) is not None
                      else (1, 0.0, v))
