@@ -2630,10 +2630,10 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     gradient still flows back through the cast). Integers keep numpy's rule: narrowing a 0-d
     int64 300 to an int8 tensor's dtype would wrap it round, as PyTorch does."""
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
-    if ka in "biu" and kb == "f":
-        return Tensor(a.data.astype(b.data.dtype)), b
+    if ka in "biu" and kb == "f":                   # (an integer tensor is a constant: the
+        return Tensor(a.data.astype(b.data.dtype), label=a.label), b    # copy keeps its name)
     if kb in "biu" and ka == "f":
-        return a, Tensor(b.data.astype(a.data.dtype))
+        return a, Tensor(b.data.astype(a.data.dtype), label=b.label)
     if ka == kb == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
         return (a.astype(b.data.dtype), b) if a.data.ndim == 0 else (a, b.astype(a.data.dtype))
     return a, b

@@ -107,6 +107,14 @@ def test_mixed_tensor_dtypes_promote_like_numpy():
     assert (Tensor([1.0]) + Tensor(np.array([1.0]))).dtype == np.float64
 
 
+def test_an_integer_tensor_cast_for_a_float_one_keeps_its_label():
+    """The cast copy stands in the graph for the integer tensor: drawings name it as given."""
+    counts = Tensor(np.arange(3), label="counts")
+    w = Tensor([0.5, 1.0, 2.0], requires_grad=True, label="w")
+    assert [x.label for x in (counts * w).parents] == ["counts", "w"]
+    assert [x.label for x in (w + counts).parents] == ["w", "counts"]
+
+
 @pytest.mark.parametrize("product", [
     lambda f, i: f @ i, lambda f, i: i.T @ f.T, lambda f, i: f.mm(i),
     lambda f, i: f[None].bmm(i[None]), lambda f, i: autograd.matmul(f, i.data),
