@@ -88,3 +88,24 @@ def test_notebook_executes(path, monkeypatch):
         real_mnist_dir()                      # skips (or, in CI, fails) without the digits
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(FOLDER)}}).execute()
+
+
+# (notebook, the cells to run: those before its first training cell, which is not meant to be
+# run twice). A learner runs a cell again; a cell that inspects gradients must then show the same
+# numbers, so it zeroes the leaves' .grad, which otherwise add up over backward() calls.
+RERUNNABLE = [("01_backprop_by_hand_and_by_graph.ipynb", None),
+              ("05_mlp_on_the_moons.ipynb", 12)]
+
+
+@pytest.mark.parametrize("name, stop", RERUNNABLE, ids=[name[:2] for name, _ in RERUNNABLE])
+def test_cells_that_inspect_gradients_can_be_run_twice(name, stop, monkeypatch):
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(variable, "1")
+    notebook = nbformat.read(FOLDER / name, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(FOLDER)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells[:stop]):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, index)
+                client.execute_cell(cell, index)        # raises with the cell's traceback
