@@ -36,7 +36,7 @@ from .data import DataLoader
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
-from .optim.lr_scheduler import ReduceLROnPlateau
+from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
 
 __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
            "interrupt"]
@@ -611,7 +611,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
     a sample, its class the arg-max over axis 1.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
-    must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
+    must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
+    schedules count batches (history["lr"] is then the lr each epoch started with). `early_stopping` (an `EarlyStopping` or a patience) stops when the
     monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
     Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default
     (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
@@ -682,6 +683,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     if val_loader is not None:
         _check_labels_for("fit: val_data", val_loader.y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
+    batch_scheduler = _per_batch(scheduler, epochs * len(train_loader))
     if early_stopping is False:             # "no early stopping", as None; not patience 0
         early_stopping = None
     if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
@@ -708,9 +710,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     try:
         steps.start()
         for epoch in range(1, epochs + 1):
+            lr = optimizer.param_groups[0]["lr"]  # the epoch's (at its start, for OneCycleLR)
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
                 scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
-                                          predict, bar, weights, epoch, steps)
+                                          predict, bar, weights, epoch, steps, batch_scheduler)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True)
@@ -718,7 +721,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                     val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
             with steps:                          # the epoch's record, best weights, lr: whole
-                scores["lr"] = optimizer.param_groups[0]["lr"]
+                scores["lr"] = lr
                 history.record(scores)
                 history.steps = steps.taken     # one update per batch so far
                 finished = _snapshot(model)
@@ -731,7 +734,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                         best_state = _snapshot(model)
                 else:
                     waited += 1
-                if scheduler is not None:
+                if scheduler is not None and batch_scheduler is None:
                     if isinstance(scheduler, ReduceLROnPlateau):
                         scheduler.step(scores[monitor])
                     else:
@@ -861,6 +864,24 @@ def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
                          f"make it with the optimizer you pass to fit")
 
 
+def _per_batch(scheduler: Any, steps: int) -> Any:
+    """The scheduler, if it is one of those stepped once per batch (OneCycleLR, CyclicLR: their
+    periods count batches), else None. Stepped once per epoch instead, a one-cycle schedule
+    made for `epochs` × `steps_per_epoch` would barely leave its warm-up; one with fewer steps
+    left than fit will take would fail at the end of the schedule, so it is refused now."""
+    if not isinstance(scheduler, (OneCycleLR, CyclicLR)):
+        return None
+    if isinstance(scheduler, OneCycleLR):
+        left = scheduler.total_steps - scheduler.last_epoch
+        if steps > left:
+            raise ValueError(f"fit: OneCycleLR is stepped once per batch, and has {left} steps "
+                             f"left (total_steps={scheduler.total_steps}), but fit will take "
+                             f"{steps} (epochs × batches per epoch); make it with "
+                             f"total_steps={steps}, or epochs and steps_per_epoch = the number "
+                             f"of batches per epoch")
+    return scheduler
+
+
 def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
                chosen: dict[str, S.Metric]) -> tuple[str, str]:
     """The score that decides the best epoch (and early stopping, and ReduceLROnPlateau), and
@@ -916,7 +937,8 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
-                     weights: _Weights, epoch: int, steps: _Steps) -> dict[str, float]:
+                     weights: _Weights, epoch: int, steps: _Steps,
+                     batch_scheduler: Any = None) -> dict[str, float]:
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
@@ -937,6 +959,8 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
             loss.backward()
             weights.take()
             optimizer.step()
+            if batch_scheduler is not None:  # OneCycleLR, CyclicLR: their steps are batches
+                batch_scheduler.step()
             steps.taken += 1
             if counted:
                 total += value * counted

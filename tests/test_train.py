@@ -18,7 +18,7 @@ from nn import (
 )
 from nn.data import DataLoader, TensorDataset
 from nn.optim import SGD, Adam
-from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
 
 
@@ -176,6 +176,45 @@ def test_schedulers_step_once_per_epoch(blobs):
     history = fit(model, cross_entropy, optimizer, (X[:90], y[:90]), epochs=3,
                   val_data=(X[90:], y[90:]), scheduler=Spy(optimizer), progress=False)
     assert seen == history["val_loss"]
+
+
+def test_one_cycle_and_cyclic_schedules_step_once_per_batch(blobs):
+    X, y = blobs                                    # 120 samples in batches of 30: 4 per epoch
+    model = SoftmaxRegression(2, 2)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    schedule = OneCycleLR(optimizer, max_lr=1.0, epochs=3, steps_per_epoch=4)
+    expected = OneCycleLR(SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9),
+                          max_lr=1.0, total_steps=12)
+    lrs = [expected.get_last_lr()[0]]
+    for _ in range(12):
+        expected.step()
+        lrs.append(expected.get_last_lr()[0])
+    history = fit(model, cross_entropy, optimizer, (X, y), epochs=3, batch_size=30,
+                  scheduler=schedule, progress=False)
+    assert schedule.last_epoch == 12                # the whole cycle, ending at the final lr
+    assert optimizer.param_groups[0]["lr"] == lrs[12]
+    assert history["lr"] == [lrs[0], lrs[4], lrs[8]]    # each epoch's lr at its start
+
+    optimizer = SGD(model.parameters(), lr=0.1)
+    schedule = CyclicLR(optimizer, base_lr=0.1, max_lr=0.5, step_size_up=2,
+                        cycle_momentum=False)
+    history = fit(model, cross_entropy, optimizer, (X, y), epochs=2, batch_size=30,
+                  scheduler=schedule, progress=False)
+    assert schedule.last_epoch == 8
+    assert history["lr"] == [pytest.approx(0.1), pytest.approx(0.1)]     # a cycle per epoch
+
+
+def test_a_one_cycle_schedule_shorter_than_the_run_is_refused_before_training(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    schedule = OneCycleLR(optimizer, max_lr=1.0, epochs=3, steps_per_epoch=1)   # per epoch
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError, match=r"OneCycleLR is stepped once per batch, and has 3 "
+                                         r"steps left .* fit will take 12 .*total_steps=12"):
+        fit(model, cross_entropy, optimizer, (X, y), epochs=3, batch_size=30,
+            scheduler=schedule, progress=False)
+    assert np.array_equal(model.weight.data, before)
 
 
 def test_scalar_models_train_with_fit():
