@@ -206,7 +206,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
-    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
+    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does.
+    Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
+    with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data"))
@@ -244,6 +246,13 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
             f"are finite but the model's outputs are not; try a smaller learning rate",
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
     where = "evaluate" if epoch is None else "fit"
+    bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
+    if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
+        warnings.warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
+                      f"{len(outputs)} samples, so the metrics are NaN (were the weights "
+                      f"ruined by a diverging run?)", RuntimeWarning, stacklevel=3)
+        scores.update({name: math.nan for name in chosen})
+        return scores
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
     return scores
 

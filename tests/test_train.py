@@ -317,6 +317,20 @@ def test_evaluate_restores_training_mode_and_records_no_graph(blobs):
     assert all(p.grad is None for p in model.parameters())
 
 
+@pytest.mark.parametrize("task", ["classifier", "regression"])
+def test_evaluate_scores_nan_outputs_as_nan_not_as_class_0(blobs, task):
+    X, y = blobs
+    if task == "classifier":    # NaN rows' arg-max is class 0: "accuracy 0.5" on these blobs
+        model, loss_fn, targets = SoftmaxRegression(2, 2), cross_entropy, y
+    else:                       # r2_score refused them, naming itself, not evaluate
+        model, loss_fn, targets = LinearRegression(2), mse_loss, X.sum(axis=1)
+    model.weight.data[...] = np.nan                 # weights a diverging run left behind
+    with pytest.warns(RuntimeWarning, match=r"evaluate: the model's outputs are NaN or "
+                                            r"infinite for 120 of 120 samples"):
+        scores = evaluate(model, loss_fn, (X, targets))
+    assert len(scores) == 2 and all(np.isnan(value) for value in scores.values())
+
+
 def test_bad_arguments_are_named(blobs):
     X, y = blobs
     model = SoftmaxRegression(2, 2)
