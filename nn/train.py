@@ -914,7 +914,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
         _refuse_labels_shaped_like_outputs(where, y, loss_fn)
     try:
         return loss_fn(out, y)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
         if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "

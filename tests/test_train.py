@@ -969,6 +969,7 @@ def test_an_autoencoder_with_mse_records_only_the_loss_and_r2_on_request_is_skle
 @pytest.mark.parametrize("make, loss", [
     (lambda: LinearRegression(2), mse_loss),
     (lambda: LogisticRegression(2), binary_cross_entropy_with_logits),
+    (lambda: scalar.MLP(2, [1]), mse_loss),       # its loss raised a TypeError: "got ndarray"
 ])
 def test_a_y_column_for_one_output_per_sample_says_to_give_y_as_a_vector(make, loss):
     """pandas' df[["price"]] is a column; the loss's advice about pred cannot be followed."""
