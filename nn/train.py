@@ -665,6 +665,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
     _check_fit_arguments(model, loss_fn, optimizer)
+    if isinstance(epochs, (Tensor, list)) or np.ndim(epochs) > 0:    # Keras' fit(X, y, ...)
+        raise TypeError(f"fit: epochs, its fifth argument, got {type(epochs).__name__} of "
+                        f"shape {np.shape(epochs)}; X and y go together, as one argument: "
+                        f"fit(model, loss_fn, optimizer, (X, y), epochs=10)")
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     epochs = int(epochs)

@@ -667,6 +667,16 @@ def test_epochs_may_be_a_numpy_integer_but_not_a_bool(blobs):
         fit(model, cross_entropy, opt, (X, y), epochs=True, progress=False)
 
 
+@pytest.mark.parametrize("as_given", [np.asarray, list, Tensor])
+def test_x_and_y_given_apart_as_in_keras_say_to_pass_them_together(blobs, as_given):
+    X, y = blobs                    # y became epochs: "epochs must be ..., got array([1, 0, ..."
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(TypeError, match=r"^fit: epochs, its fifth argument, got \w+ of shape "
+                                        r"\(120,\); X and y go together, as one argument: "
+                                        r"fit\(model, loss_fn, optimizer, \(X, y\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), X, as_given(y))
+
+
 def interrupted_at(epoch):
     """A metric that raises KeyboardInterrupt (Ctrl-C) when scoring the given epoch's training
     batches (it runs twice an epoch: on them, then on the validation data)."""
