@@ -37,6 +37,7 @@ from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
+from .utils import clip_grad_norm_
 
 __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
            "interrupt"]
@@ -584,7 +585,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
         progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
         drop_last: bool | None = None, seed: Any = None,
-        predict: Callable | None = None, live: bool = False) -> History:
+        predict: Callable | None = None, live: bool = False,
+        clip_grad_norm: float | None = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     The training loop itself, without the checks, the bookkeeping and the recovery below, is
@@ -626,6 +628,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default
     (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
     log redirected to a file gets no bar; `True` forces it, `False` turns it off.
+
+    `clip_grad_norm=c` scales each step's gradients together so that their total norm is at
+    most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
+    recurrent networks often need.
 
     `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
     for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
@@ -674,6 +680,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     epochs = int(epochs)
     if not isinstance(live, bool):
         raise TypeError(f"fit: live must be True or False, got {live!r}")
+    if clip_grad_norm is not None and (isinstance(clip_grad_norm, bool) or not isinstance(
+            clip_grad_norm, numbers.Real) or not clip_grad_norm > 0):
+        raise ValueError(f"fit: clip_grad_norm must be a number > 0 (the largest total norm "
+                         f"of the gradients), or None for no clipping, got {clip_grad_norm!r}")
     if isinstance(train_data, DataLoader):
         given = [name for name, value in (("batch_size", batch_size), ("shuffle", shuffle),
                                           ("drop_last", drop_last), ("seed", seed))
@@ -726,7 +736,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             lr = optimizer.param_groups[0]["lr"]  # the epoch's (at its start, for OneCycleLR)
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
                 scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
-                                          predict, bar, weights, epoch, steps, batch_scheduler)
+                                          predict, bar, weights, epoch, steps, batch_scheduler,
+                                          clip_grad_norm)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True)
@@ -951,7 +962,8 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
                      weights: _Weights, epoch: int, steps: _Steps,
-                     batch_scheduler: Any = None) -> dict[str, float]:
+                     batch_scheduler: Any = None,
+                     clip_grad_norm: float | None = None) -> dict[str, float]:
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
@@ -970,6 +982,8 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 weights.put_back()
                 raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
             loss.backward()
+            if clip_grad_norm is not None:
+                clip_grad_norm_(weights.params, clip_grad_norm)
             weights.take()
             optimizer.step()
             if batch_scheduler is not None:  # OneCycleLR, CyclicLR: their steps are batches

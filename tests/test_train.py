@@ -217,6 +217,40 @@ def test_a_one_cycle_schedule_shorter_than_the_run_is_refused_before_training(bl
     assert np.array_equal(model.weight.data, before)
 
 
+@pytest.mark.parametrize("make", [lambda: MLP(2, [8], 2), lambda: scalar.MLP(2, [4, 1])])
+def test_clip_grad_norm_clips_every_step_s_gradients(blobs, make):
+    X, y = blobs
+    loss_fn = cross_entropy if isinstance(make(), MLP) else hinge_loss
+    y = y if loss_fn is cross_entropy else 2 * y - 1
+    norms = []
+
+    class Spy(SGD):                     # the gradients the optimizer is given, step by step
+        def step(self):
+            grads = [np.ravel(p.grad) for group in self.param_groups for p in group["params"]]
+            norms.append(np.linalg.norm(np.concatenate(grads)))
+            super().step()
+
+    def run(clip):
+        manual_seed(0)
+        random.seed(0)
+        model = make()
+        norms.clear()
+        fit(model, loss_fn, Spy(model.parameters(), lr=1.0), (X[:40] * 10, y[:40]), epochs=2,
+            batch_size=10, seed=0, progress=False, clip_grad_norm=clip)
+        return list(norms)
+
+    unclipped = run(None)
+    assert max(unclipped) > 0.1
+    clipped = run(0.1)
+    assert len(clipped) == 8 and max(clipped) <= 0.1 + 1e-6
+    assert clipped[0] == pytest.approx(min(unclipped[0], 0.1), rel=1e-5)   # same first batch
+    model = SoftmaxRegression(2, 2)
+    for wrong in (0, -1.0, "1", True):
+        with pytest.raises(ValueError, match="fit: clip_grad_norm must be a number > 0"):
+            fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False,
+                clip_grad_norm=wrong)
+
+
 def test_scalar_models_train_with_fit():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(24, 2))
