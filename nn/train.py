@@ -237,6 +237,11 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
                     count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
+    except Exception as error:          # inside fit: the model or loss refusing val_data
+        if epoch is not None and hasattr(error, "add_note"):    # (Python 3.11+)
+            error.add_note(f"fit: raised while scoring val_data after epoch {epoch} "
+                           f"(train_data had trained without it)")
+        raise
     finally:
         model.train(was_training)
     scores = {"loss": total / count if count else math.nan}

@@ -365,6 +365,17 @@ def test_evaluate_scores_nan_outputs_as_nan_not_as_class_0(blobs, task):
     assert len(scores) == 2 and all(np.isnan(value) for value in scores.values())
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11's")
+def test_an_error_from_val_data_says_it_came_from_val_data(blobs):
+    X, y = blobs                # labels 1..2: cross_entropy's error alone does not say whose
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)") as caught:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            val_data=(X, y + 1), progress=False)
+    assert ("fit: raised while scoring val_data after epoch 1 (train_data had trained without "
+            "it)") in caught.value.__notes__
+
+
 def test_bad_arguments_are_named(blobs):
     X, y = blobs
     model = SoftmaxRegression(2, 2)
