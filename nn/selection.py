@@ -477,7 +477,9 @@ class GridSearch:
                                    f"{diverged}", loss=diverged.loss, epoch=diverged.epoch,
                                    batch=diverged.batch, stepped=diverged.stepped)
         sign = -1.0 if higher else 1.0                          # min() of sign * score
-        best = min(trained, key=lambda r: sign * r["mean"][self.scoring])
+        # a NaN score (outputs that were NaN on a fold) is last: min() would keep it if first
+        best = min(trained, key=lambda r: (math.isnan(r["mean"][self.scoring]),
+                                           sign * r["mean"][self.scoring]))
         self.best_params, self.best_score = best["params"], best["mean"][self.scoring]
         if self.refit:
             model, loss_fn, optimizer = _build("GridSearch", self.build_model, self.best_params,

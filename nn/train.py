@@ -36,7 +36,8 @@ from .data import DataLoader
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
-from .optim.lr_scheduler import ReduceLROnPlateau
+from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
+from .utils import clip_grad_norm_
 
 __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
            "interrupt"]
@@ -206,7 +207,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
-    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does."""
+    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does.
+    Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
+    with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data"))
@@ -234,6 +237,11 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
                     count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
+    except Exception as error:          # inside fit: the model or loss refusing val_data
+        if epoch is not None and hasattr(error, "add_note"):    # (Python 3.11+)
+            error.add_note(f"fit: raised while scoring val_data after epoch {epoch} "
+                           f"(train_data had trained without it)")
+        raise
     finally:
         model.train(was_training)
     scores = {"loss": total / count if count else math.nan}
@@ -244,6 +252,13 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
             f"are finite but the model's outputs are not; try a smaller learning rate",
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
     where = "evaluate" if epoch is None else "fit"
+    bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
+    if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
+        warnings.warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
+                      f"{len(outputs)} samples, so the metrics are NaN (were the weights "
+                      f"ruined by a diverging run?)", RuntimeWarning, stacklevel=3)
+        scores.update({name: math.nan for name in chosen})
+        return scores
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
     return scores
 
@@ -575,7 +590,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
         progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
         drop_last: bool | None = None, seed: Any = None,
-        predict: Callable | None = None, live: bool = False) -> History:
+        predict: Callable | None = None, live: bool = False,
+        clip_grad_norm: float | None = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     The training loop itself, without the checks, the bookkeeping and the recovery below, is
@@ -611,11 +627,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
     a sample, its class the arg-max over axis 1.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
-    must have its direction). `early_stopping` (an `EarlyStopping` or a patience) stops when the
+    must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
+    schedules count batches (history["lr"] is then the lr each epoch started with). `early_stopping` (an `EarlyStopping` or a patience) stops when the
     monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
     Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default
     (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
     log redirected to a file gets no bar; `True` forces it, `False` turns it off.
+
+    `clip_grad_norm=c` scales each step's gradients together so that their total norm is at
+    most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
+    recurrent networks often need.
 
     `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
     for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
@@ -655,11 +676,19 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
     _check_fit_arguments(model, loss_fn, optimizer)
+    if isinstance(epochs, (Tensor, list)) or np.ndim(epochs) > 0:    # Keras' fit(X, y, ...)
+        raise TypeError(f"fit: epochs, its fifth argument, got {type(epochs).__name__} of "
+                        f"shape {np.shape(epochs)}; X and y go together, as one argument: "
+                        f"fit(model, loss_fn, optimizer, (X, y), epochs=10)")
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     epochs = int(epochs)
     if not isinstance(live, bool):
         raise TypeError(f"fit: live must be True or False, got {live!r}")
+    if clip_grad_norm is not None and (isinstance(clip_grad_norm, bool) or not isinstance(
+            clip_grad_norm, numbers.Real) or not clip_grad_norm > 0):
+        raise ValueError(f"fit: clip_grad_norm must be a number > 0 (the largest total norm "
+                         f"of the gradients), or None for no clipping, got {clip_grad_norm!r}")
     if isinstance(train_data, DataLoader):
         given = [name for name, value in (("batch_size", batch_size), ("shuffle", shuffle),
                                           ("drop_last", drop_last), ("seed", seed))
@@ -682,6 +711,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     if val_loader is not None:
         _check_labels_for("fit: val_data", val_loader.y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
+    batch_scheduler = _per_batch(scheduler, epochs * len(train_loader))
     if early_stopping is False:             # "no early stopping", as None; not patience 0
         early_stopping = None
     if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
@@ -708,9 +738,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     try:
         steps.start()
         for epoch in range(1, epochs + 1):
+            lr = optimizer.param_groups[0]["lr"]  # the epoch's (at its start, for OneCycleLR)
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
                 scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
-                                          predict, bar, weights, epoch, steps)
+                                          predict, bar, weights, epoch, steps, batch_scheduler,
+                                          clip_grad_norm)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True)
@@ -718,7 +750,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                     val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
             with steps:                          # the epoch's record, best weights, lr: whole
-                scores["lr"] = optimizer.param_groups[0]["lr"]
+                scores["lr"] = lr
                 history.record(scores)
                 history.steps = steps.taken     # one update per batch so far
                 finished = _snapshot(model)
@@ -731,7 +763,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                         best_state = _snapshot(model)
                 else:
                     waited += 1
-                if scheduler is not None:
+                if scheduler is not None and batch_scheduler is None:
                     if isinstance(scheduler, ReduceLROnPlateau):
                         scheduler.step(scores[monitor])
                     else:
@@ -861,6 +893,24 @@ def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
                          f"make it with the optimizer you pass to fit")
 
 
+def _per_batch(scheduler: Any, steps: int) -> Any:
+    """The scheduler, if it is one of those stepped once per batch (OneCycleLR, CyclicLR: their
+    periods count batches), else None. Stepped once per epoch instead, a one-cycle schedule
+    made for `epochs` × `steps_per_epoch` would barely leave its warm-up; one with fewer steps
+    left than fit will take would fail at the end of the schedule, so it is refused now."""
+    if not isinstance(scheduler, (OneCycleLR, CyclicLR)):
+        return None
+    if isinstance(scheduler, OneCycleLR):
+        left = scheduler.total_steps - scheduler.last_epoch
+        if steps > left:
+            raise ValueError(f"fit: OneCycleLR is stepped once per batch, and has {left} steps "
+                             f"left (total_steps={scheduler.total_steps}), but fit will take "
+                             f"{steps} (epochs × batches per epoch); make it with "
+                             f"total_steps={steps}, or epochs and steps_per_epoch = the number "
+                             f"of batches per epoch")
+    return scheduler
+
+
 def _monitored(early_stopping: EarlyStopping | None, has_val: bool,
                chosen: dict[str, S.Metric]) -> tuple[str, str]:
     """The score that decides the best epoch (and early stopping, and ReduceLROnPlateau), and
@@ -884,7 +934,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
         _refuse_labels_shaped_like_outputs(where, y, loss_fn)
     try:
         return loss_fn(out, y)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
         if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
@@ -916,7 +966,9 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
-                     weights: _Weights, epoch: int, steps: _Steps) -> dict[str, float]:
+                     weights: _Weights, epoch: int, steps: _Steps,
+                     batch_scheduler: Any = None,
+                     clip_grad_norm: float | None = None) -> dict[str, float]:
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
@@ -935,8 +987,12 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 weights.put_back()
                 raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
             loss.backward()
+            if clip_grad_norm is not None:
+                clip_grad_norm_(weights.params, clip_grad_norm)
             weights.take()
             optimizer.step()
+            if batch_scheduler is not None:  # OneCycleLR, CyclicLR: their steps are batches
+                batch_scheduler.step()
             steps.taken += 1
             if counted:
                 total += value * counted

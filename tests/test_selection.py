@@ -456,6 +456,28 @@ def test_grid_search_ranks_a_diverging_combination_last_and_carries_on():
     assert search.table().splitlines()[1].split()[1:] == ["diverged", "diverged"]
 
 
+@pytest.mark.parametrize("scoring", ["loss", "accuracy"])
+def test_grid_search_never_picks_a_combination_that_scored_nan(scoring):
+    """Training went fine, but the held-out outputs are NaN: its scores are NaN, which min()
+    kept as the best when that combination came first."""
+    class NaNWhenEvaluated(SoftmaxRegression):
+        def forward(self, x):
+            out = super().forward(x)
+            return out * np.nan if self.broken and not self.training else out
+
+    def build(broken):
+        model = NaNWhenEvaluated(2, 2)
+        model.broken = broken
+        return model, cross_entropy, SGD(model.parameters(), lr=0.5)
+
+    X, y = _two_blobs()
+    search = GridSearch(build, {"broken": [True, False]}, cv=2, fit_kwargs={"epochs": 2},
+                        scoring=scoring)
+    with pytest.warns(RuntimeWarning, match="evaluate: the model's outputs are NaN"):
+        search.fit(X, y)
+    assert search.best_params == {"broken": False} and not np.isnan(search.best_score)
+
+
 def test_grid_search_fails_when_every_combination_diverges():
     from nn.train import TrainingDiverged
     X, y = _two_blobs()

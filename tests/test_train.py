@@ -18,7 +18,7 @@ from nn import (
 )
 from nn.data import DataLoader, TensorDataset
 from nn.optim import SGD, Adam
-from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
 
 
@@ -178,6 +178,79 @@ def test_schedulers_step_once_per_epoch(blobs):
     assert seen == history["val_loss"]
 
 
+def test_one_cycle_and_cyclic_schedules_step_once_per_batch(blobs):
+    X, y = blobs                                    # 120 samples in batches of 30: 4 per epoch
+    model = SoftmaxRegression(2, 2)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    schedule = OneCycleLR(optimizer, max_lr=1.0, epochs=3, steps_per_epoch=4)
+    expected = OneCycleLR(SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9),
+                          max_lr=1.0, total_steps=12)
+    lrs = [expected.get_last_lr()[0]]
+    for _ in range(12):
+        expected.step()
+        lrs.append(expected.get_last_lr()[0])
+    history = fit(model, cross_entropy, optimizer, (X, y), epochs=3, batch_size=30,
+                  scheduler=schedule, progress=False)
+    assert schedule.last_epoch == 12                # the whole cycle, ending at the final lr
+    assert optimizer.param_groups[0]["lr"] == lrs[12]
+    assert history["lr"] == [lrs[0], lrs[4], lrs[8]]    # each epoch's lr at its start
+
+    optimizer = SGD(model.parameters(), lr=0.1)
+    schedule = CyclicLR(optimizer, base_lr=0.1, max_lr=0.5, step_size_up=2,
+                        cycle_momentum=False)
+    history = fit(model, cross_entropy, optimizer, (X, y), epochs=2, batch_size=30,
+                  scheduler=schedule, progress=False)
+    assert schedule.last_epoch == 8
+    assert history["lr"] == [pytest.approx(0.1), pytest.approx(0.1)]     # a cycle per epoch
+
+
+def test_a_one_cycle_schedule_shorter_than_the_run_is_refused_before_training(blobs):
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    schedule = OneCycleLR(optimizer, max_lr=1.0, epochs=3, steps_per_epoch=1)   # per epoch
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError, match=r"OneCycleLR is stepped once per batch, and has 3 "
+                                         r"steps left .* fit will take 12 .*total_steps=12"):
+        fit(model, cross_entropy, optimizer, (X, y), epochs=3, batch_size=30,
+            scheduler=schedule, progress=False)
+    assert np.array_equal(model.weight.data, before)
+
+
+@pytest.mark.parametrize("make", [lambda: MLP(2, [8], 2), lambda: scalar.MLP(2, [4, 1])])
+def test_clip_grad_norm_clips_every_step_s_gradients(blobs, make):
+    X, y = blobs
+    loss_fn = cross_entropy if isinstance(make(), MLP) else hinge_loss
+    y = y if loss_fn is cross_entropy else 2 * y - 1
+    norms = []
+
+    class Spy(SGD):                     # the gradients the optimizer is given, step by step
+        def step(self):
+            grads = [np.ravel(p.grad) for group in self.param_groups for p in group["params"]]
+            norms.append(np.linalg.norm(np.concatenate(grads)))
+            super().step()
+
+    def run(clip):
+        manual_seed(0)
+        random.seed(0)
+        model = make()
+        norms.clear()
+        fit(model, loss_fn, Spy(model.parameters(), lr=1.0), (X[:40] * 10, y[:40]), epochs=2,
+            batch_size=10, seed=0, progress=False, clip_grad_norm=clip)
+        return list(norms)
+
+    unclipped = run(None)
+    assert max(unclipped) > 0.1
+    clipped = run(0.1)
+    assert len(clipped) == 8 and max(clipped) <= 0.1 + 1e-6
+    assert clipped[0] == pytest.approx(min(unclipped[0], 0.1), rel=1e-5)   # same first batch
+    model = SoftmaxRegression(2, 2)
+    for wrong in (0, -1.0, "1", True):
+        with pytest.raises(ValueError, match="fit: clip_grad_norm must be a number > 0"):
+            fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False,
+                clip_grad_norm=wrong)
+
+
 def test_scalar_models_train_with_fit():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(24, 2))
@@ -276,6 +349,31 @@ def test_evaluate_restores_training_mode_and_records_no_graph(blobs):
     evaluate(model, cross_entropy, (X, y))
     assert model.training
     assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("task", ["classifier", "regression"])
+def test_evaluate_scores_nan_outputs_as_nan_not_as_class_0(blobs, task):
+    X, y = blobs
+    if task == "classifier":    # NaN rows' arg-max is class 0: "accuracy 0.5" on these blobs
+        model, loss_fn, targets = SoftmaxRegression(2, 2), cross_entropy, y
+    else:                       # r2_score refused them, naming itself, not evaluate
+        model, loss_fn, targets = LinearRegression(2), mse_loss, X.sum(axis=1)
+    model.weight.data[...] = np.nan                 # weights a diverging run left behind
+    with pytest.warns(RuntimeWarning, match=r"evaluate: the model's outputs are NaN or "
+                                            r"infinite for 120 of 120 samples"):
+        scores = evaluate(model, loss_fn, (X, targets))
+    assert len(scores) == 2 and all(np.isnan(value) for value in scores.values())
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11's")
+def test_an_error_from_val_data_says_it_came_from_val_data(blobs):
+    X, y = blobs                # labels 1..2: cross_entropy's error alone does not say whose
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)") as caught:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            val_data=(X, y + 1), progress=False)
+    assert ("fit: raised while scoring val_data after epoch 1 (train_data had trained without "
+            "it)") in caught.value.__notes__
 
 
 def test_bad_arguments_are_named(blobs):
@@ -614,6 +712,16 @@ def test_epochs_may_be_a_numpy_integer_but_not_a_bool(blobs):
         fit(model, cross_entropy, opt, (X, y), epochs=True, progress=False)
 
 
+@pytest.mark.parametrize("as_given", [np.asarray, list, Tensor])
+def test_x_and_y_given_apart_as_in_keras_say_to_pass_them_together(blobs, as_given):
+    X, y = blobs                    # y became epochs: "epochs must be ..., got array([1, 0, ..."
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(TypeError, match=r"^fit: epochs, its fifth argument, got \w+ of shape "
+                                        r"\(120,\); X and y go together, as one argument: "
+                                        r"fit\(model, loss_fn, optimizer, \(X, y\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), X, as_given(y))
+
+
 def interrupted_at(epoch):
     """A metric that raises KeyboardInterrupt (Ctrl-C) when scoring the given epoch's training
     batches (it runs twice an epoch: on them, then on the validation data)."""
@@ -916,6 +1024,7 @@ def test_an_autoencoder_with_mse_records_only_the_loss_and_r2_on_request_is_skle
 @pytest.mark.parametrize("make, loss", [
     (lambda: LinearRegression(2), mse_loss),
     (lambda: LogisticRegression(2), binary_cross_entropy_with_logits),
+    (lambda: scalar.MLP(2, [1]), mse_loss),       # its loss raised a TypeError: "got ndarray"
 ])
 def test_a_y_column_for_one_output_per_sample_says_to_give_y_as_a_vector(make, loss):
     """pandas' df[["price"]] is a column; the loss's advice about pred cannot be followed."""
