@@ -621,18 +621,20 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
     for regression, only the loss for several targets per sample of a regression or two-class
     loss, as an autoencoder's; see `nn.scoring.default_metrics`). Several two-class targets per
-    sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels by the loss's
-    declared rule (arg-max for cross-entropy, z > 0 for logits...) or by `predict(outputs)`.
+    sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels
+    by the loss's declared rule (arg-max for cross-entropy, z > 0 for logits...) or by
+    `predict(outputs)`.
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
     a sample, its class the arg-max over axis 1.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
-    schedules count batches (history["lr"] is then the lr each epoch started with). `early_stopping` (an `EarlyStopping` or a patience) stops when the
-    monitored score stalls and restores the best weights. The progress bar (tqdm: a widget in
-    Jupyter when ipywidgets is installed, text otherwise) shows the latest numbers: by default
-    (`progress=None`) only in a notebook or when stderr, where it writes, is a terminal, so a
-    log redirected to a file gets no bar; `True` forces it, `False` turns it off.
+    schedules count batches (history["lr"] is then the lr each epoch started with).
+    `early_stopping` (an `EarlyStopping` or a patience) stops when the monitored score stalls
+    and restores the best weights. The progress bar (tqdm: a widget in Jupyter when ipywidgets
+    is installed, text otherwise) shows the latest numbers: by default (`progress=None`) only
+    in a notebook or when stderr, where it writes, is a terminal, so a log redirected to a file
+    gets no bar; `True` forces it, `False` turns it off.
 
     `clip_grad_norm=c` scales each step's gradients together so that their total norm is at
     most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
@@ -644,9 +646,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
 
     If the loss becomes NaN or infinite, the weights are put back as they were before the step
     that did it, and `TrainingDiverged` (a `FloatingPointError`) says where; numpy's overflow
-    warnings from inside the library, which would come first and say less, are off meanwhile. Samples labelled
-    with the loss's `ignore_index` count neither in the mean loss nor in the metrics; a batch of
-    only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is no divergence.
+    warnings from inside the library, which would come first and say less, are off meanwhile.
+    Samples labelled with the loss's `ignore_index` count neither in the mean loss nor in the
+    metrics; a batch of only such samples (its loss PyTorch's NaN 0 / 0, its gradient zero) is
+    no divergence.
 
     Any other error that stops the loop (a loss or metric that raises, such as
     `binary_cross_entropy` refusing the outputs of a step that blew the weights up) puts the
