@@ -1,7 +1,9 @@
 """`detect_anomaly()`: stop at the first op whose output or gradient is NaN or infinite.
 
-While active, every recorded op checks its output, remembers where in the user's code it was
-created, and every gradient is checked in backward. An op that a higher-order pass makes
+While active, every recorded op checks its output (an infinity that came in with its inputs,
+such as attention's `-inf` mask, is passed on: it was made on purpose, or where it was made was
+checked), remembers where in the user's code it was created, and every gradient is checked in
+backward. An op that a higher-order pass makes
 (`create_graph=True`, `autograd.grad`) also names the op whose derivative it is computing.
 It costs time; use it to find a bug.
 
@@ -71,11 +73,28 @@ def _rule_running() -> Node | None:
     return None
 
 
-def check_forward(node: Node, op: type) -> None:
-    """Called for each op in anomaly mode: remember where it ran, refuse NaN/inf outputs."""
+def _holds_inf(x: Any) -> bool:
+    """True if `x` (a node, a number, an array, or a tuple of them: an op's inputs and its
+    constant) holds an infinity."""
+    if isinstance(x, (tuple, list)):
+        return any(_holds_inf(item) for item in x)
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, float):
+        return math.isinf(x)
+    return isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind in "fc" and bool(
+        np.isinf(x).any())
+
+
+def check_forward(node: Node, op: type, inputs: tuple = (), ctx: Any = None) -> None:
+    """Called for each op in anomaly mode: remember where it ran, refuse NaN outputs and the
+    infinite outputs it made. An infinity it was given is passed on (attention's mask,
+    `masked_fill(..., float('-inf'))`, is one on purpose, and softmax turns it into 0)."""
     site = _user_site()
     _sites[id(node)] = (node, site)
     bad = _problem(node.data)
+    if bad == "an infinite" and _holds_inf((inputs, ctx)):
+        bad = None
     if bad:
         origin = _rule_running()
         within = "" if origin is None else \

@@ -512,7 +512,7 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
         node._a = constant_kind(inputs)
     if grad_mode.anomaly:
         from .anomaly import check_forward
-        check_forward(node, op)
+        check_forward(node, op, inputs, ctx)
     return node
 
 
