@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from typing import Any, Callable, Iterator
 
 __all__ = [
@@ -326,6 +327,22 @@ def constant_kind(inputs: tuple) -> _Mark:
 # Nodes
 # ----------------------------------------------------------------------------------------------
 
+def checked_requires_grad(where: str, wanted: Any) -> bool:
+    """`requires_grad` as a bool: True, False, numpy's bools, 0 or 1; anything else, such as the
+    string "False" (which bool() calls true), is refused, naming `where`.
+
+    >>> checked_requires_grad("Tensor", "False")
+    Traceback (most recent call last):
+    TypeError: Tensor: requires_grad must be True or False, got 'False'
+    """
+    if wanted is True or wanted is False:
+        return wanted
+    if (isinstance(wanted, numbers.Integral) and wanted in (0, 1)) or (
+            getattr(wanted, "dtype", None) == bool and getattr(wanted, "ndim", None) == 0):
+        return bool(wanted)
+    raise TypeError(f"{where}: requires_grad must be True or False, got {wanted!r:.40}")
+
+
 class Node:
     """Bookkeeping shared by `Value` and `Tensor` (they add the payload's operators; a Tensor
     also one slot, `_written_at`, for the in-place check of `_WriteClock`).
@@ -353,6 +370,7 @@ class Node:
 
     @requires_grad.setter
     def requires_grad(self, wanted: bool) -> None:
+        wanted = checked_requires_grad(type(self).__name__, wanted)
         if not self.is_leaf:
             raise RuntimeError("requires_grad: only leaves can change it; use .detach() on a "
                                "computed result")

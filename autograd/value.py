@@ -110,6 +110,8 @@ class Value(Node):
                  requires_grad: bool = True) -> None:
         self.data = data if data.__class__ is float else _as_float(data)
         self.grad = 0.0
+        if requires_grad is not True:       # (True: the usual case)
+            requires_grad = graph.checked_requires_grad("Value", requires_grad)
         self._fn = Leaf if requires_grad else None
         if label:
             self.label = label

@@ -556,3 +556,22 @@ def test_inference_mode_refuses_a_generator_function():
         @inference_mode
         def batches():
             yield 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda flag: Tensor([1.0], requires_grad=flag),
+    lambda flag: Value(1.0, requires_grad=flag),
+    lambda flag: Tensor([1.0]).requires_grad_(flag),
+    lambda flag: setattr(Value(1.0), "requires_grad", flag),
+], ids=["Tensor", "Value", "requires_grad_", "setattr"])
+def test_requires_grad_refuses_a_string(make):
+    """requires_grad="False" is a true string: it made a leaf that wants a gradient, silently
+    (PyTorch refuses it too)."""
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 'False'"):
+        make("False")
+
+
+def test_requires_grad_takes_numpy_bools_and_0_or_1():
+    assert Tensor([1.0], requires_grad=np.bool_(True)).requires_grad
+    assert not Value(1.0, requires_grad=0).requires_grad
+    assert Tensor([1.0]).requires_grad_(1).requires_grad
