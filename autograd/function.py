@@ -250,9 +250,11 @@ def _checked_backward(cls: type, backward: Any) -> Any:
             if not isinstance(g, Node):
                 raise
             raise TypeError(          # the higher-order pass gives nodes, which math/numpy refuse
-                f"{cls.name}.backward: {error} (for a higher-order gradient it is called with "
-                f"Values/Tensors: write it with operators and their methods, not math or numpy "
-                f"functions)") from error
+                f"{cls.name}.backward: {error} (for a higher-order gradient, which "
+                f"autograd.grad and backward(create_graph=True) always build, even for a first "
+                f"derivative, it is called with Values/Tensors: write it with operators and "
+                f"their methods, or autograd.ops.payload_math's functions, not math or numpy "
+                f"functions; y.backward() alone calls it with numbers and arrays)") from error
         if grads is None:       # a deliberate "no gradient" is written (None,)
             raise TypeError(f"{cls.name}.backward: returned None (is its `return` missing?); "
                             f"return one gradient per input, (None,) for an input that gets "

@@ -448,6 +448,11 @@ def test_a_numpy_backward_in_a_higher_order_pass_says_why_it_fails():
     assert x.grad[0] == 1.0
     with pytest.raises(TypeError, match=r"NpExp\.backward: .*higher-order.*operators"):
         grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))
+    # grad() of a first derivative says why it too takes that pass, and what does not
+    with pytest.raises(TypeError, match=r"autograd\.grad and backward\(create_graph=True\) "
+                                        r"always build, even for a first derivative.*"
+                                        r"y\.backward\(\) alone"):
+        grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))
 
 
 def test_a_backward_that_returns_arrays_serves_create_graph_as_constants():
