@@ -104,7 +104,8 @@ class _GradSwitch:
     """A context manager and decorator that sets recording to `self.mode`, restoring it after.
 
     The base of `no_grad`, `enable_grad` and `set_grad_enabled`; the mode is shared by all
-    threads (it is one flag that every op reads).
+    threads (it is one flag that every op reads). A decorated generator function runs each step
+    of its body in the mode, and its caller in its own between them.
     """
 
     mode: bool
@@ -122,15 +123,14 @@ class _GradSwitch:
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__
-        # a generator's or a coroutine's body runs later, at each next() or await: the switch
-        # would be over by then
-        if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn) or \
-                inspect.isasyncgenfunction(fn):
-            kind = "generator" if inspect.isgeneratorfunction(fn) else "async"
-            raise TypeError(
-                f"{name}() cannot decorate the {kind} function {fn.__name__!r}: its body runs "
-                f"later, after the call has returned; write `with {name}():` inside it instead")
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _switched_generator(fn, mode)
+        # a coroutine's body runs later, at each await: the switch would be over by then
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(
+                f"{name}() cannot decorate the async function {fn.__name__!r}: its body runs "
+                f"later, after the call has returned; write `with {name}():` inside it instead")
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -141,6 +141,38 @@ class _GradSwitch:
             finally:
                 grad_mode.update(enabled=saved)
         return wrapper
+
+
+def _switched_generator(fn: Callable, mode: bool) -> Callable:
+    """A generator function whose body runs with recording set to `mode`, one step at a time:
+    the caller's own mode is back at every `yield` (a `with no_grad():` around the body would
+    leave recording off in the caller's loop while the generator waits)."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        steps = fn(*args, **kwargs)
+        resume, given = steps.send, None        # the first step: send(None), as next() does
+        while True:
+            saved = grad_mode.enabled
+            grad_mode.update(enabled=mode)
+            try:
+                item = resume(given)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                grad_mode.update(enabled=saved)
+            try:
+                resume, given = steps.send, (yield item)
+            except GeneratorExit:               # close(): the body's cleanup runs in the mode
+                saved = grad_mode.enabled
+                grad_mode.update(enabled=mode)
+                try:
+                    steps.close()
+                finally:
+                    grad_mode.update(enabled=saved)
+                raise
+            except BaseException as error:      # throw(): raised inside the body, in the mode
+                resume, given = steps.throw, error
+    return generator
 
 
 class _FixedSwitch(_GradSwitch):
