@@ -55,7 +55,7 @@ def _problem(x: Any) -> str | None:
     return "a NaN" if np.isnan(x).any() else "an infinite"
 
 
-def _created(node: Node) -> str:
+def created(node: Node) -> str:
     """Where `node` was made, as the user's line (known for nodes made in anomaly mode)."""
     known = _sites.get(id(node))
     return "created outside detect_anomaly()" if known is None else f"created at {known[1]}"
@@ -98,7 +98,7 @@ def check_forward(node: Node, op: type, inputs: tuple = (), ctx: Any = None) -> 
     if bad:
         origin = _rule_running()
         within = "" if origin is None else \
-            f", computing the derivative of {origin.op} ({_created(origin)})"
+            f", computing the derivative of {origin.op} ({created(origin)})"
         raise FloatingPointError(
             f"detect_anomaly: {op.name} (at {site}) produced {bad} output{within}")
 
@@ -113,7 +113,7 @@ def checked_conform(conform: Callable | None) -> Callable:
             # by identity: == on Tensors is elementwise, so list.index would compare values
             index = next(i for i, p in enumerate(child.parents) if p is parent)
             raise FloatingPointError(
-                f"detect_anomaly: backward of {child.op} ({_created(child)}) gave {bad} "
+                f"detect_anomaly: backward of {child.op} ({created(child)}) gave {bad} "
                 f"gradient for its input {index}")
         return g
     return check

@@ -818,6 +818,9 @@ def backward(root: Node, gradient: Any) -> None:
         _clear_marks(order, empty)                          # infinite or too steep a slope
         what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
                 else "too large for a float at this input")
+        if grad_mode.anomaly:               # detect_anomaly knows where the op was made
+            from .anomaly import created
+            what += f" ({created(node)})"
         raise error.__class__(f"backward of {node._fn.name}: the derivative is {what}") from None
     except BaseException:
         _clear_marks(order, empty)

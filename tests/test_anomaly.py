@@ -70,6 +70,7 @@ def test_backward_inf_value():
         with pytest.raises((FloatingPointError, ZeroDivisionError)) as err:
             y.backward()
     assert "sqrt" in str(err.value)
+    assert f"created at {__file__}" in str(err.value)       # the line that made it, too
 
 
 def test_nothing_is_checked_outside():
