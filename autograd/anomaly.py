@@ -1,7 +1,9 @@
 """`detect_anomaly()`: stop at the first op whose output or gradient is NaN or infinite.
 
-While active, every recorded op checks its output, remembers where in the user's code it was
-created, and every gradient is checked in backward. An op that a higher-order pass makes
+While active, every recorded op checks its output (an infinity that came in with its inputs,
+such as attention's `-inf` mask, is passed on: it was made on purpose, or where it was made was
+checked), remembers where in the user's code it was created, and every gradient is checked in
+backward. An op that a higher-order pass makes
 (`create_graph=True`, `autograd.grad`) also names the op whose derivative it is computing.
 It costs time; use it to find a bug.
 
@@ -53,7 +55,7 @@ def _problem(x: Any) -> str | None:
     return "a NaN" if np.isnan(x).any() else "an infinite"
 
 
-def _created(node: Node) -> str:
+def created(node: Node) -> str:
     """Where `node` was made, as the user's line (known for nodes made in anomaly mode)."""
     known = _sites.get(id(node))
     return "created outside detect_anomaly()" if known is None else f"created at {known[1]}"
@@ -71,15 +73,32 @@ def _rule_running() -> Node | None:
     return None
 
 
-def check_forward(node: Node, op: type) -> None:
-    """Called for each op in anomaly mode: remember where it ran, refuse NaN/inf outputs."""
+def _holds_inf(x: Any) -> bool:
+    """True if `x` (a node, a number, an array, or a tuple of them: an op's inputs and its
+    constant) holds an infinity."""
+    if isinstance(x, (tuple, list)):
+        return any(_holds_inf(item) for item in x)
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, float):
+        return math.isinf(x)
+    return isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind in "fc" and bool(
+        np.isinf(x).any())
+
+
+def check_forward(node: Node, op: type, inputs: tuple = (), ctx: Any = None) -> None:
+    """Called for each op in anomaly mode: remember where it ran, refuse NaN outputs and the
+    infinite outputs it made. An infinity it was given is passed on (attention's mask,
+    `masked_fill(..., float('-inf'))`, is one on purpose, and softmax turns it into 0)."""
     site = _user_site()
     _sites[id(node)] = (node, site)
     bad = _problem(node.data)
+    if bad == "an infinite" and _holds_inf((inputs, ctx)):
+        bad = None
     if bad:
         origin = _rule_running()
         within = "" if origin is None else \
-            f", computing the derivative of {origin.op} ({_created(origin)})"
+            f", computing the derivative of {origin.op} ({created(origin)})"
         raise FloatingPointError(
             f"detect_anomaly: {op.name} (at {site}) produced {bad} output{within}")
 
@@ -94,7 +113,7 @@ def checked_conform(conform: Callable | None) -> Callable:
             # by identity: == on Tensors is elementwise, so list.index would compare values
             index = next(i for i, p in enumerate(child.parents) if p is parent)
             raise FloatingPointError(
-                f"detect_anomaly: backward of {child.op} ({_created(child)}) gave {bad} "
+                f"detect_anomaly: backward of {child.op} ({created(child)}) gave {bad} "
                 f"gradient for its input {index}")
         return g
     return check

@@ -216,6 +216,9 @@ def _checked_forward(cls: type, forward: Any) -> Any:
         except ValueError as error:
             _explain_written(cls, "forward", error)
             raise
+        if out is None:
+            raise TypeError(f"{cls.name}.forward: returned None (is its `return` missing?); "
+                            f"return one number (Value inputs) or one array (Tensor inputs)")
         if isinstance(out, (tuple, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
                             f"has one output, computed on the raw inputs: return one number "
@@ -247,9 +250,15 @@ def _checked_backward(cls: type, backward: Any) -> Any:
             if not isinstance(g, Node):
                 raise
             raise TypeError(          # the higher-order pass gives nodes, which math/numpy refuse
-                f"{cls.name}.backward: {error} (for a higher-order gradient it is called with "
-                f"Values/Tensors: write it with operators and their methods, not math or numpy "
-                f"functions)") from error
+                f"{cls.name}.backward: {error} (for a higher-order gradient, which "
+                f"autograd.grad and backward(create_graph=True) always build, even for a first "
+                f"derivative, it is called with Values/Tensors: write it with operators and "
+                f"their methods, or autograd.ops.payload_math's functions, not math or numpy "
+                f"functions; y.backward() alone calls it with numbers and arrays)") from error
+        if grads is None:       # a deliberate "no gradient" is written (None,)
+            raise TypeError(f"{cls.name}.backward: returned None (is its `return` missing?); "
+                            f"return one gradient per input, (None,) for an input that gets "
+                            f"none")
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         if len(grads) != len(inputs):

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from typing import Any, Callable, Iterator
 
 __all__ = [
@@ -103,7 +104,8 @@ class _GradSwitch:
     """A context manager and decorator that sets recording to `self.mode`, restoring it after.
 
     The base of `no_grad`, `enable_grad` and `set_grad_enabled`; the mode is shared by all
-    threads (it is one flag that every op reads).
+    threads (it is one flag that every op reads). A decorated generator function runs each step
+    of its body in the mode, and its caller in its own between them.
     """
 
     mode: bool
@@ -121,15 +123,14 @@ class _GradSwitch:
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__
-        # a generator's or a coroutine's body runs later, at each next() or await: the switch
-        # would be over by then
-        if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn) or \
-                inspect.isasyncgenfunction(fn):
-            kind = "generator" if inspect.isgeneratorfunction(fn) else "async"
-            raise TypeError(
-                f"{name}() cannot decorate the {kind} function {fn.__name__!r}: its body runs "
-                f"later, after the call has returned; write `with {name}():` inside it instead")
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _switched_generator(fn, mode)
+        # a coroutine's body runs later, at each await: the switch would be over by then
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(
+                f"{name}() cannot decorate the async function {fn.__name__!r}: its body runs "
+                f"later, after the call has returned; write `with {name}():` inside it instead")
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -140,6 +141,38 @@ class _GradSwitch:
             finally:
                 grad_mode.update(enabled=saved)
         return wrapper
+
+
+def _switched_generator(fn: Callable, mode: bool) -> Callable:
+    """A generator function whose body runs with recording set to `mode`, one step at a time:
+    the caller's own mode is back at every `yield` (a `with no_grad():` around the body would
+    leave recording off in the caller's loop while the generator waits)."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        steps = fn(*args, **kwargs)
+        resume, given = steps.send, None        # the first step: send(None), as next() does
+        while True:
+            saved = grad_mode.enabled
+            grad_mode.update(enabled=mode)
+            try:
+                item = resume(given)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                grad_mode.update(enabled=saved)
+            try:
+                resume, given = steps.send, (yield item)
+            except GeneratorExit:               # close(): the body's cleanup runs in the mode
+                saved = grad_mode.enabled
+                grad_mode.update(enabled=mode)
+                try:
+                    steps.close()
+                finally:
+                    grad_mode.update(enabled=saved)
+                raise
+            except BaseException as error:      # throw(): raised inside the body, in the mode
+                resume, given = steps.throw, error
+    return generator
 
 
 class _FixedSwitch(_GradSwitch):
@@ -326,6 +359,22 @@ def constant_kind(inputs: tuple) -> _Mark:
 # Nodes
 # ----------------------------------------------------------------------------------------------
 
+def checked_requires_grad(where: str, wanted: Any) -> bool:
+    """`requires_grad` as a bool: True, False, numpy's bools, 0 or 1; anything else, such as the
+    string "False" (which bool() calls true), is refused, naming `where`.
+
+    >>> checked_requires_grad("Tensor", "False")
+    Traceback (most recent call last):
+    TypeError: Tensor: requires_grad must be True or False, got 'False'
+    """
+    if wanted is True or wanted is False:
+        return wanted
+    if (isinstance(wanted, numbers.Integral) and wanted in (0, 1)) or (
+            getattr(wanted, "dtype", None) == bool and getattr(wanted, "ndim", None) == 0):
+        return bool(wanted)
+    raise TypeError(f"{where}: requires_grad must be True or False, got {wanted!r:.40}")
+
+
 class Node:
     """Bookkeeping shared by `Value` and `Tensor` (they add the payload's operators; a Tensor
     also one slot, `_written_at`, for the in-place check of `_WriteClock`).
@@ -353,6 +402,7 @@ class Node:
 
     @requires_grad.setter
     def requires_grad(self, wanted: bool) -> None:
+        wanted = checked_requires_grad(type(self).__name__, wanted)
         if not self.is_leaf:
             raise RuntimeError("requires_grad: only leaves can change it; use .detach() on a "
                                "computed result")
@@ -512,7 +562,7 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
         node._a = constant_kind(inputs)
     if grad_mode.anomaly:
         from .anomaly import check_forward
-        check_forward(node, op)
+        check_forward(node, op, inputs, ctx)
     return node
 
 
@@ -768,6 +818,9 @@ def backward(root: Node, gradient: Any) -> None:
         _clear_marks(order, empty)                          # infinite or too steep a slope
         what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
                 else "too large for a float at this input")
+        if grad_mode.anomaly:               # detect_anomaly knows where the op was made
+            from .anomaly import created
+            what += f" ({created(node)})"
         raise error.__class__(f"backward of {node._fn.name}: the derivative is {what}") from None
     except BaseException:
         _clear_marks(order, empty)

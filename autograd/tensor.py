@@ -260,6 +260,8 @@ class Tensor(Node):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
         self.data = _to_array(data, dtype)
+        if requires_grad is not False and requires_grad is not None:   # (False: the usual case)
+            requires_grad = graph.checked_requires_grad("Tensor", requires_grad)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype "

@@ -110,6 +110,8 @@ class Value(Node):
                  requires_grad: bool = True) -> None:
         self.data = data if data.__class__ is float else _as_float(data)
         self.grad = 0.0
+        if requires_grad is not True:       # (True: the usual case)
+            requires_grad = graph.checked_requires_grad("Value", requires_grad)
         self._fn = Leaf if requires_grad else None
         if label:
             self.label = label
@@ -452,7 +454,7 @@ class Value(Node):
 
     # -- graph ---------------------------------------------------------------------------------
 
-    def backward(self, gradient: Number = 1.0, create_graph: bool = False,
+    def backward(self, gradient: Number | Value = 1.0, create_graph: bool = False,
                  retain_graph: bool | None = None) -> None:
         """Backpropagate from this Value: every node that leads here gets its `.grad`.
 
@@ -471,12 +473,15 @@ class Value(Node):
         >>> x.grad, w.grad
         (1.0, 0.0)
         """
+        # a Value gradient (PyTorch takes a tensor) seeds a create_graph pass as it is, so that
+        # the gradients can be differentiated with respect to it too; otherwise its number
+        node = gradient if isinstance(gradient, Value) else None
         if gradient.__class__ is not float:
-            gradient = _as_float(gradient, "backward: gradient")
+            gradient = _as_float(gradient if node is None else node.data, "backward: gradient")
         if self.data.__class__ is not float:
             _check_data(self, "backward")
         if create_graph:
-            graph.backward_create_graph(self, number_value(gradient))
+            graph.backward_create_graph(self, number_value(gradient) if node is None else node)
         else:
             backpropagate(self, gradient)
 

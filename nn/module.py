@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
-from autograd.graph import Node
+from autograd.graph import Node, checked_requires_grad
 from autograd.devices import NO_GPU, to_arguments
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
@@ -90,7 +90,8 @@ class Parameter(Tensor):
         if isinstance(dtype, (bool, np.bool_)):     # PyTorch's Parameter(data, requires_grad)
             raise TypeError(f"Parameter: the second argument is the dtype, got {dtype!r}; "
                             f"pass requires_grad={dtype} by keyword")
-        super().__init__(data, requires_grad=bool(requires_grad), dtype=dtype, label=label)
+        super().__init__(data, requires_grad=checked_requires_grad("Parameter", requires_grad),
+                         dtype=dtype, label=label)
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor"):]
@@ -527,6 +528,8 @@ class Module:
         """Freeze (False) or unfreeze every parameter; returns self. A frozen parameter stays in
         `parameters()` and the state dict, and optimizers skip it (transfer learning:
         `model.features.requires_grad_(False)`)."""
+        requires_grad = checked_requires_grad(f"{type(self).__name__}.requires_grad_",
+                                              requires_grad)
         params = self.parameters()
         if not requires_grad and any(not isinstance(p, Parameter) for p in params):
             raise TypeError(f"{type(self).__name__}.requires_grad_(False): its Value parameters "
@@ -534,7 +537,7 @@ class Module:
                             f"from parameters() and the state dict; give the optimizer only "
                             f"the parameters to train instead")
         for p in params:
-            p.requires_grad = bool(requires_grad)
+            p.requires_grad = requires_grad
         return self
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:

@@ -70,6 +70,7 @@ def test_backward_inf_value():
         with pytest.raises((FloatingPointError, ZeroDivisionError)) as err:
             y.backward()
     assert "sqrt" in str(err.value)
+    assert f"created at {__file__}" in str(err.value)       # the line that made it, too
 
 
 def test_nothing_is_checked_outside():
@@ -180,3 +181,26 @@ def test_a_graph_made_before_anomaly_mode_is_said_so():
                                              match=r"backward of sqrt \(created outside "
                                                    r"detect_anomaly\(\)\)"):
             y.backward()
+
+
+def test_an_infinity_given_to_an_op_is_passed_on():
+    """Attention's causal mask puts -inf in on purpose and softmax turns it into 0: detect_anomaly
+    lets it through (the gradient is checked all the same), where it raised at masked_fill."""
+    x = t64(np.random.default_rng(0).normal(size=(3, 3)))
+    causal = np.tril(np.ones((3, 3))) == 0
+    with detect_anomaly():
+        scores = x.masked_fill(causal, float("-inf")).softmax(axis=-1)
+        (scores * t64([1.0, 2.0, 3.0])).sum().backward()
+    assert np.isfinite(x.grad).all() and (x.grad[causal] == 0).all()
+
+
+def test_an_infinity_made_by_an_op_still_raises():
+    """An op that makes an infinity from finite inputs is reported, even when another input of
+    it is infinite on purpose (log(0) next to a -inf mask)."""
+    with np.errstate(divide="ignore", over="ignore"), detect_anomaly():
+        with pytest.raises(FloatingPointError, match="log"):
+            t64([0.0, 1.0]).log()
+        masked = t64([1.0, 2.0]).masked_fill(np.array([True, False]), float("-inf"))
+        with pytest.raises(FloatingPointError, match="exp"):
+            t64([1000.0, 0.0]).exp()
+        masked.exp()                                # exp(-inf) = 0: finite

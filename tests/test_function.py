@@ -266,6 +266,53 @@ def test_forward_returns_one_raw_result():
         OnNodes.apply(t64([1.0]))
 
 
+@pytest.mark.parametrize("x", [Value(1.0), t64([1.0, 2.0])], ids=["Value", "Tensor"])
+def test_a_forward_without_return_is_named(x):
+    """A forgotten `return`: on Tensors the None became an object array and the error said only
+    "Tensor: expected numbers ..., got data of dtype object", naming neither the Function nor
+    the cause."""
+
+    class NoReturn(Function):
+        def forward(ctx, x):
+            x * 2.0
+
+        def backward(ctx, g, out, x):
+            return (g * 2.0,)
+
+    with pytest.raises(TypeError, match=r"NoReturn\.forward: returned None \(is its `return` "
+                                        r"missing\?\)"):
+        NoReturn.apply(x)
+
+
+@pytest.mark.parametrize("x", [Value(1.0), t64([1.0, 2.0])], ids=["Value", "Tensor"])
+def test_a_backward_without_return_is_named(x):
+    """A forgotten `return` in backward was read as "no gradient for the one input": x.grad
+    stayed 0 (None for a Tensor), silently. A deliberate none is written (None,)."""
+
+    class NoReturn(Function):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            g * 2.0
+
+    class NoGradient(Function):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            return (None,)
+
+    total = lambda y: y if isinstance(y, Value) else y.sum()
+    with pytest.raises(TypeError, match=r"NoReturn\.backward: returned None \(is its `return` "
+                                        r"missing\?\)"):
+        total(NoReturn.apply(x)).backward()
+    with pytest.raises(TypeError, match=r"NoReturn\.backward: returned None"):
+        grad(lambda u: total(NoReturn.apply(u)))(x)
+    total(NoGradient.apply(x)).backward()
+    assert not np.any(x.grad)
+
+
 def test_pytorch_s_ctx_storage_says_what_glassgrad_passes_instead():
     """PyTorch's ctx.save_for_backward(x) / ctx.saved_tensors met a ctx of None and said only
     "'NoneType' object has no attribute 'save_for_backward'"."""
@@ -400,6 +447,11 @@ def test_a_numpy_backward_in_a_higher_order_pass_says_why_it_fails():
     NpExp.apply(x).sum().backward()
     assert x.grad[0] == 1.0
     with pytest.raises(TypeError, match=r"NpExp\.backward: .*higher-order.*operators"):
+        grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))
+    # grad() of a first derivative says why it too takes that pass, and what does not
+    with pytest.raises(TypeError, match=r"autograd\.grad and backward\(create_graph=True\) "
+                                        r"always build, even for a first derivative.*"
+                                        r"y\.backward\(\) alone"):
         grad(lambda t: NpExp.apply(t).sum())(np.array([0.0]))
 
 

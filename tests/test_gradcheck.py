@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from autograd import Function, GradcheckError, Tensor, Value, gradcheck
+from autograd import Function, GradcheckError, Tensor, Value, grad, gradcheck
 from autograd.gradcheck import gradcheck_parameters
 from autograd import functional as F
 
@@ -311,6 +311,16 @@ def test_a_function_that_reads_other_leaves_than_its_inputs_is_refused():
         gradcheck(lambda w, b: binary_cross_entropy_with_logits(model(X), y),
                   model.weight, model.bias)
     assert gradcheck(lambda x: Tensor(np.ones(2)), t64([1.0, 2.0]))     # a constant f passes
+
+
+def test_a_derivative_that_is_zero_where_no_gradient_flows_passes():
+    """relu's derivative is a step, whose own derivative is 0 and whose rule passes no gradient:
+    a second-order check of it (or of l1_loss, hinge_loss) was refused as "computed from other
+    leaves than the checked inputs", though f computes from its argument."""
+    x = t64([0.3, -1.2, 2.0])
+    assert gradcheck(lambda t: grad(lambda u: u.relu().sum())(t), x)
+    assert gradcheck(lambda t: grad(lambda u: (u - 0.5).abs().mean())(t), x)
+    assert gradcheck(lambda v: grad(lambda u: u.relu())(v), Value(0.7))
 
 
 def test_gradcheck_parameters_checks_a_model_where_it_lives_and_leaves_its_grads():

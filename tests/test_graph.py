@@ -476,12 +476,62 @@ def test_set_grad_enabled_takes_true_or_false_only(mode):
     assert is_grad_enabled()
 
 
-def test_a_generator_function_is_refused_as_it_would_run_with_recording_on():
-    with pytest.raises(TypeError, match=r"no_grad\(\) cannot decorate the generator function "
-                                        r"'batches'.*write `with no_grad\(\):` inside it"):
-        @no_grad()
-        def batches():
-            yield Value(1.0) * 2
+def test_a_decorated_generator_runs_its_steps_in_the_mode_and_yields_back_to_the_callers():
+    """As PyTorch's: each step of the body runs with recording off, and the caller's loop runs
+    in its own mode between them (it was refused; `with no_grad():` inside the body, which the
+    error suggested, leaves recording off in the caller's loop while the generator waits)."""
+    w = Value(2.0)
+
+    @no_grad()
+    def samples(n):
+        for _ in range(n):
+            extra = yield w * 3
+            if extra is not None:
+                yield (w * extra).requires_grad
+        return "done"
+
+    seen = []
+    for sample in samples(2):
+        seen.append((sample.requires_grad, (w * sample).requires_grad))
+    assert seen == [(False, True), (False, True)] and is_grad_enabled()
+    steps = samples(1)
+    next(steps)
+    assert steps.send(5.0) is False and is_grad_enabled()      # send() runs in the mode too
+    with pytest.raises(StopIteration, match="done"):
+        next(steps)
+
+
+def test_a_decorated_generator_takes_throw_and_close_in_the_mode():
+    modes = []
+
+    @enable_grad
+    def steps():
+        try:
+            yield
+        except KeyError:
+            modes.append(("except", is_grad_enabled()))
+            yield
+        finally:
+            modes.append(("finally", is_grad_enabled()))
+
+    with no_grad():
+        running = steps()
+        next(running)
+        running.throw(KeyError)
+        assert not is_grad_enabled()
+        running.close()
+        assert not is_grad_enabled()
+    assert modes == [("except", True), ("finally", True)]
+    with pytest.raises(ValueError):                            # an error inside: mode back
+        @no_grad
+        def failing():
+            yield 1
+            raise ValueError
+        list(failing())
+    assert is_grad_enabled()
+
+
+def test_an_async_function_is_refused_as_it_would_run_with_recording_on():
     with pytest.raises(TypeError, match=r"enable_grad\(\) cannot decorate the async function "
                                         r"'predict'"):
         @enable_grad
@@ -551,8 +601,28 @@ def test_inference_mode_takes_true_or_false_only(mode):
     assert is_grad_enabled()
 
 
-def test_inference_mode_refuses_a_generator_function():
-    with pytest.raises(TypeError, match=r"inference_mode\(\) cannot decorate the generator"):
-        @inference_mode
-        def batches():
-            yield 1
+def test_inference_mode_decorates_a_generator_function():
+    @inference_mode
+    def batches():
+        yield is_grad_enabled()
+
+    assert list(batches()) == [False] and is_grad_enabled()
+
+
+@pytest.mark.parametrize("make", [
+    lambda flag: Tensor([1.0], requires_grad=flag),
+    lambda flag: Value(1.0, requires_grad=flag),
+    lambda flag: Tensor([1.0]).requires_grad_(flag),
+    lambda flag: setattr(Value(1.0), "requires_grad", flag),
+], ids=["Tensor", "Value", "requires_grad_", "setattr"])
+def test_requires_grad_refuses_a_string(make):
+    """requires_grad="False" is a true string: it made a leaf that wants a gradient, silently
+    (PyTorch refuses it too)."""
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 'False'"):
+        make("False")
+
+
+def test_requires_grad_takes_numpy_bools_and_0_or_1():
+    assert Tensor([1.0], requires_grad=np.bool_(True)).requires_grad
+    assert not Value(1.0, requires_grad=0).requires_grad
+    assert Tensor([1.0]).requires_grad_(1).requires_grad

@@ -936,3 +936,17 @@ def test_predict_on_an_mlp_or_sequential_gives_the_same_hint():
                                                  r"model\(X\)\.argmax\(1\) the classes"):
             model.predict(np.zeros((1, 2), np.float32))
         assert not hasattr(model, "predict")
+
+
+def test_requires_grad_options_refuse_a_string():
+    """model.requires_grad_("False") unfroze the model and Parameter(..., requires_grad="False")
+    made a trained parameter, silently: "False" is a true string."""
+    with pytest.raises(TypeError, match="Parameter: requires_grad must be True or False, got "
+                                        "'False'"):
+        Parameter([1.0], requires_grad="False")
+    model = Linear(2, 1).requires_grad_(False)
+    with pytest.raises(TypeError, match="Linear.requires_grad_: requires_grad must be True or "
+                                        "False, got 'False'"):
+        model.requires_grad_("False")
+    assert not any(p.requires_grad for p in model.parameters())
+    assert all(p.requires_grad for p in model.requires_grad_(1).parameters())

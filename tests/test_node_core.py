@@ -121,10 +121,17 @@ def test_inline_ops_make_what_make_node_makes():
 
 
 def test_anomaly_mode_checks_inline_ops_too():
-    a = Value(float("inf"))
+    """The fast paths of Value's operators check in anomaly mode too (a NaN, which is reported
+    wherever it is; an infinity is reported where it is made, not where it is passed on)."""
+    a = Value(float("nan"))
     with detect_anomaly():
         for make in (lambda: a + a, lambda: a * 2.0, lambda: a + 1.0, lambda: a * a,
                      lambda: 2.0 * a, lambda: a.relu(), lambda: -a, lambda: a.exp()):
+            with pytest.raises(FloatingPointError, match="produced a NaN output"):
+                make()
+    big = Value(1e308)
+    with detect_anomaly():
+        for make in (lambda: big + big, lambda: big * 2.0, lambda: big * big, lambda: 2.0 * big):
             with pytest.raises(FloatingPointError, match="produced an infinite output"):
                 make()
 

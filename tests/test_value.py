@@ -454,3 +454,17 @@ def test_max_of_values_says_how_to_pick_a_node_by_its_number():
                                         r"its number; in a formula, max\(x, 0\) is x\.relu\(\)"):
         max(values)
     assert max(values, key=lambda v: v.data) is values[1]
+
+
+def test_backward_takes_a_value_as_its_gradient():
+    """As Tensor.backward takes a Tensor (PyTorch's grad_outputs): its number for a plain pass;
+    with create_graph=True the seed itself, so the gradients depend on it (d(s · 2a)/ds = 2a).
+    It was a TypeError, 'expected a real number'."""
+    a = Value(2.0)
+    (a * a).backward(Value(3.0))
+    assert a.grad == 12.0
+    a, s = Value(2.0), Value(3.0)
+    (a * a).backward(s, create_graph=True)
+    assert a.grad.data == 12.0
+    a.grad.backward()
+    assert s.grad == 4.0
