@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
@@ -599,7 +600,11 @@ class Tensor(Node):
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
                 f"{np.shape(value)}: the result must keep its shape and dtype ({instead} "
                 f"makes a new tensor)") from None
-        self._changed_in_place()
+        if own:
+            self._changed_in_place()
+        else:                       # new numbers, which no other tensor shares (yet)
+            write_clock.count += 1
+            self._written_at = write_clock.count
         return self
 
     # PyTorch's in-place methods follow the same rules, with two differences: a result in a
@@ -2390,6 +2395,7 @@ class Tensor(Node):
     def _changed_in_place(self) -> None:
         write_clock.count += 1
         self._written_at = write_clock.count
+        _note_memory_write(self.data)
 
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
@@ -2469,13 +2475,44 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     if not node._fn.reads_inputs:
         return
     for i, x in enumerate(node.parents):
-        if x._written_at > node._written_at:
+        if x._written_at > node._written_at or _last_memory_write(x.data) > node._written_at:
             raise RuntimeError(
                 f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was changed in "
                 f"place after this op used it (an optimizer step, +=, copy_, or a model's "
-                f".double() or .to(dtype) between the forward pass and backward()), so the "
-                f"gradients would be those of the new values. Call backward() before changing "
-                f"the parameters, or compute the output again after the change")
+                f".double() or .to(dtype) between the forward pass and backward(); or a write "
+                f"into a tensor sharing its numbers: a view such as x[0], x.T or x.detach()), "
+                f"so the gradients would be those of the new values. Call backward() before "
+                f"changing the parameters, or compute the output again after the change")
+
+
+# The write clock's count at the last in-place write into each array that owns its memory, by
+# the array's id. A view (x[0], x.T, x.detach()) is another Tensor over the same numbers, so a
+# write through it changes what an op that used x would read (PyTorch's views share one version
+# counter for this). An entry goes when its array is freed.
+_memory_writes: dict[int, int] = {}
+
+
+def _memory_owner(data: Any) -> Any:
+    """The array that owns the memory `data` views (`data` itself, if it owns it)."""
+    while isinstance(getattr(data, "base", None), np.ndarray):
+        data = data.base
+    return data
+
+
+def _note_memory_write(data: Any) -> None:
+    """Note that `data`'s numbers (and so those of every view of its memory) just changed."""
+    if not isinstance(data, np.ndarray):        # a numpy scalar: nothing else shares it
+        return
+    owner = data if data.base is None else _memory_owner(data)
+    key = id(owner)
+    if key not in _memory_writes:
+        weakref.finalize(owner, _memory_writes.pop, key, None)
+    _memory_writes[key] = write_clock.count
+
+
+def _last_memory_write(data: np.ndarray) -> int:
+    """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
+    return _memory_writes.get(id(_memory_owner(data)), -1)
 
 
 def _root(var: Tensor) -> Tensor:

@@ -198,6 +198,47 @@ def test_changing_an_input_between_forward_and_backward_is_refused(change):
     assert w.grad is None and x.grad is None          # nothing accumulated before the refusal
 
 
+def _through_a_view_of_w(w, x):
+    with no_grad():
+        w[0, :2].zero_()
+
+
+def _through_w_detached(w, x):
+    w.detach()[0, 0] = 5.0
+
+
+def _into_the_array_under_a_view_of_x(w, x):
+    x[1] = 0.0                              # x (a constant) is the base of the x.T used below
+
+
+@pytest.mark.parametrize("write", [_through_a_view_of_w, _through_w_detached,
+                                   _into_the_array_under_a_view_of_x])
+def test_a_write_into_shared_numbers_after_the_forward_pass_is_refused(write):
+    """A view (w[0], x.T, w.detach()) is another tensor over the same numbers: a write through
+    it, or into the base under it, changes what the recorded ops read, and backward refuses
+    (PyTorch's views share one version counter) instead of giving the new values' gradients."""
+    w, x = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.arange(6.0).reshape(3, 2))
+    loss = (w * x.T * w).sum()
+    write(w, x)
+    with pytest.raises(RuntimeError, match=r"backward of mul: .* a write into a tensor sharing "
+                                           r"its numbers"):
+        loss.backward()
+    assert w.grad is None
+    loss = (w * x.T * w).sum()                # computed again after the write: the new numbers
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * w.data * x.data.T)
+
+
+def test_a_write_into_shared_numbers_before_the_forward_pass_or_elsewhere_is_fine():
+    w = Tensor(np.ones(3), requires_grad=True)
+    w.detach()[0] = 2.0
+    other = Tensor(np.zeros(4))
+    loss = (w * w).sum()
+    other[1:3] = 5.0                         # not in this graph
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [4.0, 2.0, 2.0])
+
+
 def test_the_refusal_comes_before_any_gradient_is_added():
     w, x = _layer()
     loss = (x * 3.0).sum() + (F.linear(x, w) ** 2).sum() + (x * 2.0).sum()
@@ -214,7 +255,8 @@ def test_a_change_in_the_middle_of_the_forward_pass_is_refused_too():
     with no_grad():
         w -= 1.0
     loss = (h.tanh() * 3.0).sum()                     # recorded after the change: fine itself
-    with pytest.raises(RuntimeError, match=_changed_message("transpose", (3, 4))):
+    # matmul read w.T, whose numbers are w's: the first op backward meets that saw the change
+    with pytest.raises(RuntimeError, match=_changed_message("matmul", (4, 3))):
         loss.backward()
 
 
