@@ -2262,6 +2262,10 @@ class Tensor(Node):
         """
         self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
                                               "build the tensor with where()")
+        self._refuse_graph_operand("t[...] = value", value,
+                                   "t = autograd.where(mask, value, t) with a bool mask of the "
+                                   "places, or build t from pieces with autograd.stack or "
+                                   "concatenate")
         index = _raw_index(index)
         new = value.data if isinstance(value, Node) else value
         try:

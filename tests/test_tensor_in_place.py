@@ -374,3 +374,18 @@ def test_item_assignment_on_a_parameter_needs_no_grad_and_on_a_result_is_refused
     assert w.data.tolist() == [5.0, 1.0, 1.0]
     with pytest.raises(RuntimeError):                   # y was recorded with the old numbers
         y.sum().backward()
+
+
+def test_item_assignment_of_a_value_that_wants_a_gradient_is_refused():
+    """buf[0] = w * 2 would copy the numbers and lose w's gradient (PyTorch records the write):
+    refused, saying how to build the tensor in the graph; under no_grad() the numbers go in."""
+    w, buf = Tensor([1.0, 2.0], requires_grad=True), Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"t\[...\] = value: the operand is the result of "
+                                           r"mul, .* autograd.where"):
+        buf[0] = w[0] * 2
+    with pytest.raises(RuntimeError, match=r"the operand is the result of add"):
+        buf[1:] += w                                # setitem gets buf[1:] + w, in the graph
+    assert buf.tolist() == [0.0, 0.0, 0.0] and not buf.requires_grad
+    with no_grad():
+        buf[1:] = w * 2
+    assert buf.tolist() == [0.0, 2.0, 4.0]
