@@ -1898,14 +1898,16 @@ class Tensor(Node):
 
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along `dims` (an int or a tuple): `x.flip(0)`,
-        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back.
+        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back. A copy, as in
+        PyTorch: writing into it leaves this tensor alone.
 
         >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist()
         [[2, 1], [4, 3]]
         """
         axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip")
         reverse = slice(None, None, -1)
-        return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))]
+        # (the slicing alone gives a view, through which a write would change this tensor)
+        return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))].clone()
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         """The elements shifted along `dims` by `shifts`, those pushed off the end coming back
@@ -1950,8 +1952,10 @@ class Tensor(Node):
         # each axis of length n becomes (copies, n): copies broadcast from 1, then merged
         single = tuple(m for n in shape for m in (1, n))
         tiled = tuple(m for r, n in zip(sizes, shape) for m in (int(r), n))
-        return (self.reshape(single).broadcast_to(tiled)
-                .reshape(tuple(int(r) * n for r, n in zip(sizes, shape))))
+        tiles = (self.reshape(single).broadcast_to(tiled)
+                 .reshape(tuple(int(r) * n for r, n in zip(sizes, shape))))
+        # a copy, as in PyTorch (with sizes of 1 the reshapes alone give a read-only view)
+        return tiles.clone() if np.may_share_memory(tiles.data, self.data) else tiles
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """Elements `start` to `start + length` (not included) along `dim` (a slice; a
@@ -2266,6 +2270,7 @@ class Tensor(Node):
                                    "t = autograd.where(mask, value, t) with a bool mask of the "
                                    "places, or build t from pieces with autograd.stack or "
                                    "concatenate")
+        self._refuse_read_only("t[...] = value")
         index = _raw_index(index)
         new = value.data if isinstance(value, Node) else value
         try:
@@ -2358,6 +2363,16 @@ class Tensor(Node):
                                f"the graph's back: write it under `with no_grad():`, as "
                                f"PyTorch asks")
 
+    def _refuse_read_only(self, what: str) -> None:
+        """A write into numbers numpy keeps read-only: expand's and broadcast_to's, where
+        many elements are one number in memory (PyTorch refuses those writes too), or an
+        array made read-only before Tensor(array) shared it."""
+        if isinstance(self.data, np.ndarray) and not self.data.flags.writeable:
+            raise ValueError(f"{what}: this tensor's numbers (shape {self.shape}) are "
+                             f"read-only: a result of expand or broadcast_to, whose elements "
+                             f"share memory, or a read-only array given to Tensor(); write "
+                             f"into a copy, u = t.clone()")
+
     def _not_a_leaf(self, what: str, instead: str) -> RuntimeError:
         """The error for an update under no_grad() of an op's result: the usual cause is
         weights made as `randn(..., requires_grad=True) / n`, whose result is not the leaf that
@@ -2386,6 +2401,7 @@ class Tensor(Node):
         """
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
+        self._refuse_read_only("copy_")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
         if source.shape != self.data.shape:
             raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")

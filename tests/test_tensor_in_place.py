@@ -389,3 +389,19 @@ def test_item_assignment_of_a_value_that_wants_a_gradient_is_refused():
     with no_grad():
         buf[1:] = w * 2
     assert buf.tolist() == [0.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("write", [lambda t: t.__setitem__(0, 1.0),
+                                   lambda t: t.copy_(np.ones(t.shape))])
+def test_a_write_into_read_only_numbers_says_why_and_what_to_do(write):
+    """expand's and broadcast_to's numbers are read-only (one number in memory stands for
+    many elements); numpy's own error named neither the op nor the way out."""
+    x = Tensor(np.arange(3.0))
+    fixed = np.arange(3.0)
+    fixed.flags.writeable = False
+    for t in (x.expand(2, 3), x.broadcast_to((2, 3)), Tensor(fixed)):
+        with pytest.raises(ValueError, match=rf"(t\[...\] = value|copy_): this tensor's "
+                                             rf"numbers \(shape {re.escape(str(t.shape))}\) "
+                                             rf"are read-only: .* t.clone\(\)"):
+            write(t)
+    np.testing.assert_array_equal(x.data, [0.0, 1.0, 2.0])

@@ -145,6 +145,19 @@ def test_transposes_flips_and_rolls_match_pytorch(shape, f, rng):
     same_as_torch(f, rng.uniform(-2, 2, shape), rng=rng)
 
 
+@pytest.mark.parametrize("f", [lambda t: t.flip(0), lambda t: t.flip(0, 1),
+                               lambda t: t.repeat(1, 1), lambda t: t.repeat(2, 1),
+                               lambda t: t.repeat(1, 1, 1)])
+def test_flip_and_repeat_give_copies_as_pytorch(f):
+    """Writing into the result of flip or repeat leaves the tensor alone, as in PyTorch (a
+    flip was a view that wrote through; repeat(1, 1) a read-only view, which refused)."""
+    x = Tensor(X.copy())
+    y = f(x)
+    y[0, 0] = 99.0
+    np.testing.assert_array_equal(x.data, X)
+    assert y.data.reshape(-1)[0] == 99.0
+
+
 def test_t_and_mT_refuse_the_dims_they_do_not_take():
     with pytest.raises(ValueError, match=r"t: expects a tensor of at most 2 dims, got shape "
                                          r"\(2, 3, 4\); write t.transpose\(d0, d1\) or t.mT"):
