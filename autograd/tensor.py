@@ -2251,6 +2251,8 @@ class Tensor(Node):
             return apply(GetItem, (self,), index)
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+        except ValueError as e:                     # a slice's step of 0
+            raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """Write numbers into this tensor's data in place, as numpy does: counting bigrams
@@ -2273,19 +2275,15 @@ class Tensor(Node):
         self._refuse_read_only("t[...] = value")
         index = _raw_index(index)
         new = value.data if isinstance(value, Node) else value
+        if new is None:                             # numpy would write NaN
+            raise TypeError(f"setitem: t[index] = None on a tensor of shape {self.shape}; the "
+                            f"value must be numbers (a number, an array or a Tensor)")
         try:
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
-        except ValueError:
-            target, given = self.data[index].shape, np.shape(new)
-            try:
-                np.broadcast_shapes(target, given)
-            except ValueError:
-                raise ValueError(f"setitem: t[index] = value on a tensor of shape {self.shape}: "
-                                 f"the index picks a part of shape {target}, and a value of "
-                                 f"shape {given} does not broadcast to it") from None
-            raise
+        except (ValueError, TypeError) as error:
+            raise _setitem_error(self, index, new, error) from None
         self._changed_in_place()
 
     # -- graph ---------------------------------------------------------------------------------
@@ -2543,6 +2541,29 @@ def _root(var: Tensor) -> Tensor:
     if not flat.any():
         return var.sqrt()
     return (var + flat).sqrt() * ~flat
+
+
+def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
+    """The error of `x[index] = value` that numpy refused with `error` (a ValueError or a
+    TypeError), naming what was wrong: the index, the value's shape, or its numbers."""
+    try:
+        target = x.data[index].shape
+    except (IndexError, ValueError):                # the index itself (a slice's step of 0)
+        return type(error)(f"setitem: {error} (tensor of shape {x.shape})")
+    given = np.shape(value)
+    # numpy drops a value's leading axes of size 1, then broadcasts it to the picked part
+    core = given[next((i for i, n in enumerate(given) if n != 1), len(given)):]
+    try:
+        fits = np.broadcast_shapes(target, core) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        return ValueError(f"setitem: t[index] = value on a tensor of shape {x.shape}: the "
+                          f"index picks a part of shape {target}, and a value of shape {given} "
+                          f"does not broadcast to it")
+    what = repr(value) if np.ndim(value) == 0 else f"values of shape {given}"
+    return type(error)(f"setitem: cannot write {what} into a tensor of dtype {x.data.dtype} "
+                       f"({error})")
 
 
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:

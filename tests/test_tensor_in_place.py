@@ -405,3 +405,29 @@ def test_a_write_into_read_only_numbers_says_why_and_what_to_do(write):
                                              rf"are read-only: .* t.clone\(\)"):
             write(t)
     np.testing.assert_array_equal(x.data, [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("index, value, error, message", [
+    (np.s_[:, 0], np.array([[5.0], [6.0]]), ValueError,
+     r"picks a part of shape \(2,\), and a value of shape \(2, 1\) does not broadcast"),
+    (np.array([[True, False, True], [False, False, True]]), [1.0, 2.0], ValueError,
+     r"picks a part of shape \(3,\), and a value of shape \(2,\) does not broadcast"),
+    (np.s_[::0], 1.0, ValueError, r"setitem: slice step cannot be zero \(tensor of shape"),
+    (0, "abc", ValueError, r"setitem: cannot write 'abc' into a tensor of dtype float64"),
+    (0, None, TypeError, r"setitem: t\[index\] = None .* must be numbers"),
+])
+def test_item_assignment_errors_name_setitem_the_shapes_and_the_value(index, value, error,
+                                                                       message):
+    """numpy's own errors named no op (a (2, 1) value into a (2,) part), and None became NaN."""
+    t = Tensor(np.zeros((2, 3)))
+    with pytest.raises(error, match=message):
+        t[index] = value
+    assert t.tolist() == [[0.0] * 3] * 2
+    t[np.s_[:, 0]] = np.array([[5.0, 6.0]])             # leading axes of 1 are dropped (numpy)
+    assert t.tolist() == [[5.0, 0.0, 0.0], [6.0, 0.0, 0.0]]
+
+
+def test_indexing_with_a_step_of_zero_names_getitem():
+    with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero \(tensor of "
+                                         r"shape \(3,\)\)"):
+        Tensor([1.0, 2.0, 3.0])[::0]
