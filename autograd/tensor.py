@@ -218,8 +218,9 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
     return axis, keepdims, int(bool(unbiased)) if correction is None else correction
 
 
-def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
-    """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
+def _axes(axis: Any, ndim: int, op: str, shape: tuple | None = None) -> tuple | None:
+    """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints; an
+    error names the tensor's `shape` when given."""
     if axis is None:
         return None
     if axis.__class__ is int and -ndim <= axis < ndim:     # the usual case, without the checks
@@ -234,7 +235,8 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
             raise TypeError(f"{op}: an axis must be an int (or a tuple of ints), got {a!r}")
         if not -ndim <= a < ndim:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
-                             f"dim{'' if ndim == 1 else 's'}")
+                             f"dim{'' if ndim == 1 else 's'}"
+                             + ("" if shape is None else f" (shape {shape})"))
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
@@ -1279,7 +1281,7 @@ class Tensor(Node):
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
-        axes = _axes(axis, self.data.ndim, op.name)
+        axes = _axes(axis, self.data.ndim, op.name, self.shape)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
         x, ctx = self, (axes, bool(keepdims))
@@ -1710,7 +1712,8 @@ class Tensor(Node):
             start_axis = _one_name("flatten", "start_axis", start_axis, 0, "start_dim", start_dim)
             end_axis = _one_name("flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
         ndim = max(self.ndim, 1)                        # a 0-d tensor flattens to shape (1,)
-        (start,), (end,) = _axes(start_axis, ndim, "flatten"), _axes(end_axis, ndim, "flatten")
+        (start,), (end,) = (_axes(start_axis, ndim, "flatten", self.shape),
+                            _axes(end_axis, ndim, "flatten", self.shape))
         if start > end:
             raise ValueError(f"flatten: start axis {start_axis} comes after end axis {end_axis} "
                              f"for a tensor of shape {self.shape}")
@@ -1745,7 +1748,7 @@ class Tensor(Node):
         outside = [a for a in axes if not -self.ndim <= a < self.ndim]
         if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
             raise ValueError(f"{name}: axis {outside[0]} is out of range for a tensor with "
-                             f"{self.ndim} dims, in {axes}")
+                             f"{self.ndim} dims, in {axes} (shape {self.shape})")
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"{name}: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
@@ -1754,7 +1757,8 @@ class Tensor(Node):
         return self._swapped(axis1, axis2, "swapaxes")
 
     def _swapped(self, axis1: int, axis2: int, op: str) -> Tensor:
-        (first,), (second,) = _axes((axis1,), self.ndim, op), _axes((axis2,), self.ndim, op)
+        (first,), (second,) = (_axes((axis1,), self.ndim, op, self.shape),
+                              _axes((axis2,), self.ndim, op, self.shape))
         axes = list(range(self.ndim))
         axes[first], axes[second] = second, first
         return apply(Transpose, (self,), tuple(axes))
@@ -1814,7 +1818,7 @@ class Tensor(Node):
             return self.reshape(tuple(n for n in self.shape if n != 1))
         if self.data.ndim == 0:
             raise ValueError(f"squeeze: a 0-d tensor has no axis {dim}")
-        axes = _axes(dim, self.data.ndim, "squeeze")
+        axes = _axes(dim, self.data.ndim, "squeeze", self.shape)
         for at in axes:
             if self.shape[at] != 1:
                 named = dim if isinstance(dim, numbers.Integral) else at    # as it was given
@@ -1904,7 +1908,7 @@ class Tensor(Node):
         >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist()
         [[2, 1], [4, 3]]
         """
-        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip")
+        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip", self.shape)
         reverse = slice(None, None, -1)
         # (the slicing alone gives a view, through which a write would change this tensor)
         return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))].clone()
@@ -1927,7 +1931,7 @@ class Tensor(Node):
         dim_list = _ints_or_one("roll", "dims", dims)
         if len(dim_list) != len(shift_list):
             raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must be of one length")
-        axes = tuple(_axes(d, self.data.ndim, "roll")[0] for d in dim_list)
+        axes = tuple(_axes(d, self.data.ndim, "roll", self.shape)[0] for d in dim_list)
         return apply(Roll, (self,), (shift_list, axes))
 
     def repeat(self, *sizes: Any) -> Tensor:
@@ -2030,7 +2034,7 @@ class Tensor(Node):
             raise TypeError(f"{name}: dim must be one int, got {dim!r}")
         if self.data.ndim == 0:
             raise ValueError(f"{name}: a 0-d tensor has no dim {dim}")
-        (axis,) = _axes(dim, self.data.ndim, name)
+        (axis,) = _axes(dim, self.data.ndim, name, self.shape)
         return axis
 
     def _slice(self, axis: int, start: int, stop: int) -> Tensor:
@@ -2063,7 +2067,7 @@ class Tensor(Node):
         if any(m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
             raise ValueError(f"gather: an index of shape {index.shape} is longer than the "
                              f"tensor's shape {self.shape} outside dim {dim}")
-        _check_index_range("gather", index, self.shape[axis], dim)
+        _check_index_range("gather", index, self.shape, axis, dim)
         x = self
         if any(m != n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
             x = self[tuple(slice(None) if a == axis else slice(0, m)
@@ -2084,7 +2088,7 @@ class Tensor(Node):
         if self.data.ndim == 0:
             return self.reshape(1).index_select(0, index).reshape(())
         axis = self._one_axis("index_select", dim)
-        _check_index_range("index_select", index, self.shape[axis], dim)
+        _check_index_range("index_select", index, self.shape, axis, dim)
         return self[(slice(None),) * axis + (index.reshape(-1),)]
 
     def masked_select(self, mask: Any) -> Tensor:
@@ -2216,7 +2220,7 @@ class Tensor(Node):
             raise ValueError(f"{name}: with an index of {index.size} along dim {dim}, source "
                              f"must have shape {want} (the tensor's {self.shape} there), got "
                              f"{source.shape}")
-        _check_index_range(name, index, x.shape[axis], dim)
+        _check_index_range(name, index, x.shape, axis, dim)
         if self.data.ndim == 0:
             source = source.reshape(want)
         added = apply(ScatterAdd, (source,), ((slice(None),) * axis + (index,), x.shape))
@@ -2240,7 +2244,7 @@ class Tensor(Node):
             raise ValueError(f"{name}: an index of shape {index.shape} must be no longer than "
                              f"src {src.shape} along every dim, and than the tensor "
                              f"{self.shape} outside dim {dim}")
-        _check_index_range(name, index, self.shape[axis], dim)
+        _check_index_range(name, index, self.shape, axis, dim)
         if src.shape != index.shape:        # (only the first index.shape elements are used)
             src = src[tuple(slice(0, m) for m in index.shape)]
         return apply(ScatterAdd, (src,), (along_axis(index, axis), self.shape))
@@ -2611,11 +2615,14 @@ def _integer_index(op: str, index: Any) -> np.ndarray:
     return index.astype(np.int64, copy=False)
 
 
-def _check_index_range(op: str, index: np.ndarray, n: int, dim: Any) -> None:
-    """Every index in 0..n-1, as PyTorch asks (numpy would take -1 as the last one)."""
+def _check_index_range(op: str, index: np.ndarray, shape: tuple, axis: int, dim: Any) -> None:
+    """Every index in 0..n-1, n the length of axis `axis` (given as `dim`) of `shape`, as
+    PyTorch asks (numpy would take -1 as the last one)."""
+    n = shape[axis]
     if index.size and (index.min() < 0 or index.max() >= n):
         bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n}")
+        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n} "
+                         f"(tensor of shape {shape})")
 
 
 def _stable_order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -2819,7 +2826,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None
         raise ValueError(f"concatenate: 0-d tensors have no axis to join along (shapes "
                          f"{[t.shape for t in ts]}); use stack to make a 1-d tensor of them")
     ts = _floats_joined(ts)
-    (ax,) = _axes(axis, ts[0].ndim, "concatenate")
+    (ax,) = _axes(axis, ts[0].ndim, "concatenate", ts[0].shape)
     for t in ts:
         if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
                 ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
