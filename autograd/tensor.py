@@ -2496,6 +2496,12 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     values (`reads_inputs = False`: an embedding's lookup) is not refused."""
     if not node._fn.reads_inputs:
         return
+    if _last_memory_write(node.data) > node._written_at:     # (its own result can be
+        raise RuntimeError(                                   # changed only through a view)
+            f"backward of {node._fn.name}: its result (shape {node.shape}) was changed in "
+            f"place after it was computed, through a tensor sharing its numbers (a view such "
+            f"as y.detach() or y[0] under no_grad()), and its rule may read it; compute the "
+            f"output again after the change, or change a copy (y.detach().clone())")
     for i, x in enumerate(node.parents):
         if x._written_at > node._written_at or _last_memory_write(x.data) > node._written_at:
             raise RuntimeError(

@@ -229,6 +229,22 @@ def test_a_write_into_shared_numbers_after_the_forward_pass_is_refused(write):
     np.testing.assert_array_equal(w.grad, 2 * w.data * x.data.T)
 
 
+def test_a_write_into_an_outputs_numbers_through_a_view_is_refused_at_its_backward():
+    """exp's rule reads its result: y.detach()[0] = 100 changed it, and backward gave 100 as
+    the slope at 0 (PyTorch refuses, as here)."""
+    w = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    y = w.exp()
+    y.detach()[0] = 100.0
+    with pytest.raises(RuntimeError, match=r"backward of exp: its result \(shape \(2,\)\) was "
+                                           r"changed in place after it was computed"):
+        y.backward(np.ones(2))
+    assert w.grad is None
+    y = w.exp()
+    y.detach().clone()[0] = 100.0                   # a copy: y is untouched
+    y.backward(np.ones(2))
+    np.testing.assert_allclose(w.grad, np.exp([0.0, 1.0]), rtol=1e-15)
+
+
 def test_a_write_into_shared_numbers_before_the_forward_pass_or_elsewhere_is_fine():
     w = Tensor(np.ones(3), requires_grad=True)
     w.detach()[0] = 2.0
