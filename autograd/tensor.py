@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
@@ -217,8 +218,9 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
     return axis, keepdims, int(bool(unbiased)) if correction is None else correction
 
 
-def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
-    """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints."""
+def _axes(axis: Any, ndim: int, op: str, shape: tuple | None = None) -> tuple | None:
+    """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints; an
+    error names the tensor's `shape` when given."""
     if axis is None:
         return None
     if axis.__class__ is int and -ndim <= axis < ndim:     # the usual case, without the checks
@@ -233,7 +235,8 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple | None:
             raise TypeError(f"{op}: an axis must be an int (or a tuple of ints), got {a!r}")
         if not -ndim <= a < ndim:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
-                             f"dim{'' if ndim == 1 else 's'}")
+                             f"dim{'' if ndim == 1 else 's'}"
+                             + ("" if shape is None else f" (shape {shape})"))
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
@@ -601,7 +604,11 @@ class Tensor(Node):
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "
                 f"{np.shape(value)}: the result must keep its shape and dtype ({instead} "
                 f"makes a new tensor)") from None
-        self._changed_in_place()
+        if own:
+            self._changed_in_place()
+        else:                       # new numbers, which no other tensor shares (yet)
+            write_clock.count += 1
+            self._written_at = write_clock.count
         return self
 
     # PyTorch's in-place methods follow the same rules, with two differences: a result in a
@@ -1276,7 +1283,7 @@ class Tensor(Node):
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
-        axes = _axes(axis, self.data.ndim, op.name)
+        axes = _axes(axis, self.data.ndim, op.name, self.shape)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
         x, ctx = self, (axes, bool(keepdims))
@@ -1707,7 +1714,8 @@ class Tensor(Node):
             start_axis = _one_name("flatten", "start_axis", start_axis, 0, "start_dim", start_dim)
             end_axis = _one_name("flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
         ndim = max(self.ndim, 1)                        # a 0-d tensor flattens to shape (1,)
-        (start,), (end,) = _axes(start_axis, ndim, "flatten"), _axes(end_axis, ndim, "flatten")
+        (start,), (end,) = (_axes(start_axis, ndim, "flatten", self.shape),
+                            _axes(end_axis, ndim, "flatten", self.shape))
         if start > end:
             raise ValueError(f"flatten: start axis {start_axis} comes after end axis {end_axis} "
                              f"for a tensor of shape {self.shape}")
@@ -1742,7 +1750,7 @@ class Tensor(Node):
         outside = [a for a in axes if not -self.ndim <= a < self.ndim]
         if outside:         # (taken modulo ndim, (0, 1, 5) would pass as (0, 1, 2))
             raise ValueError(f"{name}: axis {outside[0]} is out of range for a tensor with "
-                             f"{self.ndim} dims, in {axes}")
+                             f"{self.ndim} dims, in {axes} (shape {self.shape})")
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"{name}: {axes} is not a permutation of the {self.ndim} axes")
         return apply(Transpose, (self,), tuple(a % self.ndim for a in axes))
@@ -1751,7 +1759,8 @@ class Tensor(Node):
         return self._swapped(axis1, axis2, "swapaxes")
 
     def _swapped(self, axis1: int, axis2: int, op: str) -> Tensor:
-        (first,), (second,) = _axes((axis1,), self.ndim, op), _axes((axis2,), self.ndim, op)
+        (first,), (second,) = (_axes((axis1,), self.ndim, op, self.shape),
+                              _axes((axis2,), self.ndim, op, self.shape))
         axes = list(range(self.ndim))
         axes[first], axes[second] = second, first
         return apply(Transpose, (self,), tuple(axes))
@@ -1811,7 +1820,7 @@ class Tensor(Node):
             return self.reshape(tuple(n for n in self.shape if n != 1))
         if self.data.ndim == 0:
             raise ValueError(f"squeeze: a 0-d tensor has no axis {dim}")
-        axes = _axes(dim, self.data.ndim, "squeeze")
+        axes = _axes(dim, self.data.ndim, "squeeze", self.shape)
         for at in axes:
             if self.shape[at] != 1:
                 named = dim if isinstance(dim, numbers.Integral) else at    # as it was given
@@ -1895,14 +1904,16 @@ class Tensor(Node):
 
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along `dims` (an int or a tuple): `x.flip(0)`,
-        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back.
+        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back. A copy, as in
+        PyTorch: writing into it leaves this tensor alone.
 
         >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist()
         [[2, 1], [4, 3]]
         """
-        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip")
+        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip", self.shape)
         reverse = slice(None, None, -1)
-        return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))]
+        # (the slicing alone gives a view, through which a write would change this tensor)
+        return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))].clone()
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         """The elements shifted along `dims` by `shifts`, those pushed off the end coming back
@@ -1922,7 +1933,7 @@ class Tensor(Node):
         dim_list = _ints_or_one("roll", "dims", dims)
         if len(dim_list) != len(shift_list):
             raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must be of one length")
-        axes = tuple(_axes(d, self.data.ndim, "roll")[0] for d in dim_list)
+        axes = tuple(_axes(d, self.data.ndim, "roll", self.shape)[0] for d in dim_list)
         return apply(Roll, (self,), (shift_list, axes))
 
     def repeat(self, *sizes: Any) -> Tensor:
@@ -1947,8 +1958,10 @@ class Tensor(Node):
         # each axis of length n becomes (copies, n): copies broadcast from 1, then merged
         single = tuple(m for n in shape for m in (1, n))
         tiled = tuple(m for r, n in zip(sizes, shape) for m in (int(r), n))
-        return (self.reshape(single).broadcast_to(tiled)
-                .reshape(tuple(int(r) * n for r, n in zip(sizes, shape))))
+        tiles = (self.reshape(single).broadcast_to(tiled)
+                 .reshape(tuple(int(r) * n for r, n in zip(sizes, shape))))
+        # a copy, as in PyTorch (with sizes of 1 the reshapes alone give a read-only view)
+        return tiles.clone() if np.may_share_memory(tiles.data, self.data) else tiles
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """Elements `start` to `start + length` (not included) along `dim` (a slice; a
@@ -2023,7 +2036,7 @@ class Tensor(Node):
             raise TypeError(f"{name}: dim must be one int, got {dim!r}")
         if self.data.ndim == 0:
             raise ValueError(f"{name}: a 0-d tensor has no dim {dim}")
-        (axis,) = _axes(dim, self.data.ndim, name)
+        (axis,) = _axes(dim, self.data.ndim, name, self.shape)
         return axis
 
     def _slice(self, axis: int, start: int, stop: int) -> Tensor:
@@ -2056,7 +2069,7 @@ class Tensor(Node):
         if any(m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
             raise ValueError(f"gather: an index of shape {index.shape} is longer than the "
                              f"tensor's shape {self.shape} outside dim {dim}")
-        _check_index_range("gather", index, self.shape[axis], dim)
+        _check_index_range("gather", index, self.shape, axis, dim)
         x = self
         if any(m != n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
             x = self[tuple(slice(None) if a == axis else slice(0, m)
@@ -2077,7 +2090,7 @@ class Tensor(Node):
         if self.data.ndim == 0:
             return self.reshape(1).index_select(0, index).reshape(())
         axis = self._one_axis("index_select", dim)
-        _check_index_range("index_select", index, self.shape[axis], dim)
+        _check_index_range("index_select", index, self.shape, axis, dim)
         return self[(slice(None),) * axis + (index.reshape(-1),)]
 
     def masked_select(self, mask: Any) -> Tensor:
@@ -2209,7 +2222,7 @@ class Tensor(Node):
             raise ValueError(f"{name}: with an index of {index.size} along dim {dim}, source "
                              f"must have shape {want} (the tensor's {self.shape} there), got "
                              f"{source.shape}")
-        _check_index_range(name, index, x.shape[axis], dim)
+        _check_index_range(name, index, x.shape, axis, dim)
         if self.data.ndim == 0:
             source = source.reshape(want)
         added = apply(ScatterAdd, (source,), ((slice(None),) * axis + (index,), x.shape))
@@ -2233,7 +2246,7 @@ class Tensor(Node):
             raise ValueError(f"{name}: an index of shape {index.shape} must be no longer than "
                              f"src {src.shape} along every dim, and than the tensor "
                              f"{self.shape} outside dim {dim}")
-        _check_index_range(name, index, self.shape[axis], dim)
+        _check_index_range(name, index, self.shape, axis, dim)
         if src.shape != index.shape:        # (only the first index.shape elements are used)
             src = src[tuple(slice(0, m) for m in index.shape)]
         return apply(ScatterAdd, (src,), (along_axis(index, axis), self.shape))
@@ -2244,6 +2257,8 @@ class Tensor(Node):
             return apply(GetItem, (self,), index)
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+        except ValueError as e:                     # a slice's step of 0
+            raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """Write numbers into this tensor's data in place, as numpy does: counting bigrams
@@ -2259,21 +2274,22 @@ class Tensor(Node):
         """
         self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
                                               "build the tensor with where()")
+        self._refuse_graph_operand("t[...] = value", value,
+                                   "t = autograd.where(mask, value, t) with a bool mask of the "
+                                   "places, or build t from pieces with autograd.stack or "
+                                   "concatenate")
+        self._refuse_read_only("t[...] = value")
         index = _raw_index(index)
         new = value.data if isinstance(value, Node) else value
+        if new is None:                             # numpy would write NaN
+            raise TypeError(f"setitem: t[index] = None on a tensor of shape {self.shape}; the "
+                            f"value must be numbers (a number, an array or a Tensor)")
         try:
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
-        except ValueError:
-            target, given = self.data[index].shape, np.shape(new)
-            try:
-                np.broadcast_shapes(target, given)
-            except ValueError:
-                raise ValueError(f"setitem: t[index] = value on a tensor of shape {self.shape}: "
-                                 f"the index picks a part of shape {target}, and a value of "
-                                 f"shape {given} does not broadcast to it") from None
-            raise
+        except (ValueError, TypeError) as error:
+            raise _setitem_error(self, index, new, error) from None
         self._changed_in_place()
 
     # -- graph ---------------------------------------------------------------------------------
@@ -2351,6 +2367,16 @@ class Tensor(Node):
                                f"the graph's back: write it under `with no_grad():`, as "
                                f"PyTorch asks")
 
+    def _refuse_read_only(self, what: str) -> None:
+        """A write into numbers numpy keeps read-only: expand's and broadcast_to's, where
+        many elements are one number in memory (PyTorch refuses those writes too), or an
+        array made read-only before Tensor(array) shared it."""
+        if isinstance(self.data, np.ndarray) and not self.data.flags.writeable:
+            raise ValueError(f"{what}: this tensor's numbers (shape {self.shape}) are "
+                             f"read-only: a result of expand or broadcast_to, whose elements "
+                             f"share memory, or a read-only array given to Tensor(); write "
+                             f"into a copy, u = t.clone()")
+
     def _not_a_leaf(self, what: str, instead: str) -> RuntimeError:
         """The error for an update under no_grad() of an op's result: the usual cause is
         weights made as `randn(..., requires_grad=True) / n`, whose result is not the leaf that
@@ -2379,6 +2405,7 @@ class Tensor(Node):
         """
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
+        self._refuse_read_only("copy_")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
         if source.shape != self.data.shape:
             raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")
@@ -2392,6 +2419,7 @@ class Tensor(Node):
     def _changed_in_place(self) -> None:
         write_clock.count += 1
         self._written_at = write_clock.count
+        _note_memory_write(self.data)
 
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
@@ -2470,14 +2498,51 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     values (`reads_inputs = False`: an embedding's lookup) is not refused."""
     if not node._fn.reads_inputs:
         return
+    if _last_memory_write(node.data) > node._written_at:     # (its own result can be
+        raise RuntimeError(                                   # changed only through a view)
+            f"backward of {node._fn.name}: its result (shape {node.shape}) was changed in "
+            f"place after it was computed, through a tensor sharing its numbers (a view such "
+            f"as y.detach() or y[0] under no_grad()), and its rule may read it; compute the "
+            f"output again after the change, or change a copy (y.detach().clone())")
     for i, x in enumerate(node.parents):
-        if x._written_at > node._written_at:
+        if x._written_at > node._written_at or _last_memory_write(x.data) > node._written_at:
             raise RuntimeError(
                 f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was changed in "
                 f"place after this op used it (an optimizer step, +=, copy_, or a model's "
-                f".double() or .to(dtype) between the forward pass and backward()), so the "
-                f"gradients would be those of the new values. Call backward() before changing "
-                f"the parameters, or compute the output again after the change")
+                f".double() or .to(dtype) between the forward pass and backward(); or a write "
+                f"into a tensor sharing its numbers: a view such as x[0], x.T or x.detach()), "
+                f"so the gradients would be those of the new values. Call backward() before "
+                f"changing the parameters, or compute the output again after the change")
+
+
+# The write clock's count at the last in-place write into each array that owns its memory, by
+# the array's id. A view (x[0], x.T, x.detach()) is another Tensor over the same numbers, so a
+# write through it changes what an op that used x would read (PyTorch's views share one version
+# counter for this). An entry goes when its array is freed.
+_memory_writes: dict[int, int] = {}
+
+
+def _memory_owner(data: Any) -> Any:
+    """The array that owns the memory `data` views (`data` itself, if it owns it)."""
+    while isinstance(getattr(data, "base", None), np.ndarray):
+        data = data.base
+    return data
+
+
+def _note_memory_write(data: Any) -> None:
+    """Note that `data`'s numbers (and so those of every view of its memory) just changed."""
+    if not isinstance(data, np.ndarray):        # a numpy scalar: nothing else shares it
+        return
+    owner = data if data.base is None else _memory_owner(data)
+    key = id(owner)
+    if key not in _memory_writes:
+        weakref.finalize(owner, _memory_writes.pop, key, None)
+    _memory_writes[key] = write_clock.count
+
+
+def _last_memory_write(data: np.ndarray) -> int:
+    """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
+    return _memory_writes.get(id(_memory_owner(data)), -1)
 
 
 def _root(var: Tensor) -> Tensor:
@@ -2488,6 +2553,29 @@ def _root(var: Tensor) -> Tensor:
     if not flat.any():
         return var.sqrt()
     return (var + flat).sqrt() * ~flat
+
+
+def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
+    """The error of `x[index] = value` that numpy refused with `error` (a ValueError or a
+    TypeError), naming what was wrong: the index, the value's shape, or its numbers."""
+    try:
+        target = x.data[index].shape
+    except (IndexError, ValueError):                # the index itself (a slice's step of 0)
+        return type(error)(f"setitem: {error} (tensor of shape {x.shape})")
+    given = np.shape(value)
+    # numpy drops a value's leading axes of size 1, then broadcasts it to the picked part
+    core = given[next((i for i, n in enumerate(given) if n != 1), len(given)):]
+    try:
+        fits = np.broadcast_shapes(target, core) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        return ValueError(f"setitem: t[index] = value on a tensor of shape {x.shape}: the "
+                          f"index picks a part of shape {target}, and a value of shape {given} "
+                          f"does not broadcast to it")
+    what = repr(value) if np.ndim(value) == 0 else f"values of shape {given}"
+    return type(error)(f"setitem: cannot write {what} into a tensor of dtype {x.data.dtype} "
+                       f"({error})")
 
 
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:
@@ -2535,11 +2623,14 @@ def _integer_index(op: str, index: Any) -> np.ndarray:
     return index.astype(np.int64, copy=False)
 
 
-def _check_index_range(op: str, index: np.ndarray, n: int, dim: Any) -> None:
-    """Every index in 0..n-1, as PyTorch asks (numpy would take -1 as the last one)."""
+def _check_index_range(op: str, index: np.ndarray, shape: tuple, axis: int, dim: Any) -> None:
+    """Every index in 0..n-1, n the length of axis `axis` (given as `dim`) of `shape`, as
+    PyTorch asks (numpy would take -1 as the last one)."""
+    n = shape[axis]
     if index.size and (index.min() < 0 or index.max() >= n):
         bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n}")
+        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n} "
+                         f"(tensor of shape {shape})")
 
 
 def _stable_order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -2743,7 +2834,7 @@ def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None
         raise ValueError(f"concatenate: 0-d tensors have no axis to join along (shapes "
                          f"{[t.shape for t in ts]}); use stack to make a 1-d tensor of them")
     ts = _floats_joined(ts)
-    (ax,) = _axes(axis, ts[0].ndim, "concatenate")
+    (ax,) = _axes(axis, ts[0].ndim, "concatenate", ts[0].shape)
     for t in ts:
         if t.ndim != ts[0].ndim or t.shape[:ax] + t.shape[ax + 1:] != \
                 ts[0].shape[:ax] + ts[0].shape[ax + 1:]:

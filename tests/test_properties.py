@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import mutually_broadcastable_shapes
+from hypothesis.extra.numpy import (array_shapes, arrays, basic_indices,
+                                   mutually_broadcastable_shapes)
 
 from autograd import Tensor, Value, gradcheck, where
 from autograd.broadcast import unbroadcast
@@ -66,6 +67,75 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting(shapes, seed):
     assert np.shape(u) == shape
     assert np.isclose(np.sum(u * v), np.sum(g * np.broadcast_to(v, gshape)), rtol=1e-12,
                       atol=1e-12)
+
+
+
+# Indexing: any mix of numpy's index kinds, its values and its gradient (the adjoint: the
+# upstream gradient added back where each element came from, repeats adding up)
+
+@st.composite
+def _indexed_shapes(draw):
+    """A shape (0-d to 4-d, sides 0 to 4) and an index into it: numpy's basic indices (ints,
+    negative too, slices with any nonzero step, ..., None), a bool mask over its first axes
+    (0-d and all-False ones too), or integer arrays (of one shape, with repeats and negative
+    entries, as arrays, lists or Tensors) among ints, slices, None and ...: numpy's rules
+    place the arrays' axes first when a basic index separates them."""
+    shape = draw(array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4))
+    kind = draw(st.sampled_from(["basic", "mask", "mixed"]))
+    if kind == "basic":
+        return shape, draw(basic_indices(shape, min_dims=0, allow_newaxis=True))
+    if kind == "mask":
+        k = draw(st.integers(0, len(shape)))
+        return shape, draw(arrays(np.bool_, shape[:k]))
+    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    common = draw(array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4))
+    k = draw(st.integers(1, len(shape)))
+    array_at = draw(st.integers(0, k - 1))                  # at least one integer array
+    parts = []
+    for axis, n in enumerate(shape[:k]):
+        choice = "array" if axis == array_at else draw(
+            st.sampled_from(["array", "int", "slice", "none"]))
+        if choice == "array":
+            form = draw(st.sampled_from([np.asarray, lambda a: a.tolist(), Tensor]))
+            parts.append(form(draw(arrays(np.int64, common, elements=st.integers(-n, n - 1)))))
+        elif choice == "int":
+            parts.append(draw(st.integers(-n, n - 1)))
+        elif choice == "slice":
+            start, stop = draw(st.none() | st.integers(-5, 5)), draw(st.none() | st.integers(-5, 5))
+            parts.append(slice(start, stop, draw(st.sampled_from([None, 1, 2, -1, -3]))))
+        else:
+            parts += [None, slice(None)]
+    if draw(st.booleans()):
+        parts.insert(draw(st.integers(0, len(parts))), Ellipsis)
+    return shape, tuple(parts)
+
+
+def _numpy_index(index):
+    if isinstance(index, tuple):
+        return tuple(_numpy_index(i) for i in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+@settings(max_examples=150)
+@given(case=_indexed_shapes(), seed=st.integers(0, 2 ** 16))
+def test_indexing_matches_numpy_and_its_gradient_is_the_scatter_back(case, seed):
+    """x[index] has numpy's shape and values (its rules for advanced indices beside basic
+    ones too); its gradient is np.add.at of the upstream gradient at the index, so an
+    element picked twice gets the sum of both gradients, and one never picked gets 0."""
+    shape, index = case
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=shape)
+    expected = a[_numpy_index(index)]
+    x = t64(a)
+    y = x[index]
+    assert y.shape == expected.shape
+    np.testing.assert_array_equal(y.data, expected)
+    g = rng.normal(size=y.shape)
+    y.backward(g)
+    scattered = np.zeros(shape)
+    np.add.at(scattered, _numpy_index(index), g)
+    assert x.grad.shape == shape
+    np.testing.assert_allclose(x.grad, scattered, rtol=1e-13, atol=0)
 
 
 # ----------------------------------------------------------------------------------------------

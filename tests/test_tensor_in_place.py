@@ -198,6 +198,63 @@ def test_changing_an_input_between_forward_and_backward_is_refused(change):
     assert w.grad is None and x.grad is None          # nothing accumulated before the refusal
 
 
+def _through_a_view_of_w(w, x):
+    with no_grad():
+        w[0, :2].zero_()
+
+
+def _through_w_detached(w, x):
+    w.detach()[0, 0] = 5.0
+
+
+def _into_the_array_under_a_view_of_x(w, x):
+    x[1] = 0.0                              # x (a constant) is the base of the x.T used below
+
+
+@pytest.mark.parametrize("write", [_through_a_view_of_w, _through_w_detached,
+                                   _into_the_array_under_a_view_of_x])
+def test_a_write_into_shared_numbers_after_the_forward_pass_is_refused(write):
+    """A view (w[0], x.T, w.detach()) is another tensor over the same numbers: a write through
+    it, or into the base under it, changes what the recorded ops read, and backward refuses
+    (PyTorch's views share one version counter) instead of giving the new values' gradients."""
+    w, x = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.arange(6.0).reshape(3, 2))
+    loss = (w * x.T * w).sum()
+    write(w, x)
+    with pytest.raises(RuntimeError, match=r"backward of mul: .* a write into a tensor sharing "
+                                           r"its numbers"):
+        loss.backward()
+    assert w.grad is None
+    loss = (w * x.T * w).sum()                # computed again after the write: the new numbers
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * w.data * x.data.T)
+
+
+def test_a_write_into_an_outputs_numbers_through_a_view_is_refused_at_its_backward():
+    """exp's rule reads its result: y.detach()[0] = 100 changed it, and backward gave 100 as
+    the slope at 0 (PyTorch refuses, as here)."""
+    w = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    y = w.exp()
+    y.detach()[0] = 100.0
+    with pytest.raises(RuntimeError, match=r"backward of exp: its result \(shape \(2,\)\) was "
+                                           r"changed in place after it was computed"):
+        y.backward(np.ones(2))
+    assert w.grad is None
+    y = w.exp()
+    y.detach().clone()[0] = 100.0                   # a copy: y is untouched
+    y.backward(np.ones(2))
+    np.testing.assert_allclose(w.grad, np.exp([0.0, 1.0]), rtol=1e-15)
+
+
+def test_a_write_into_shared_numbers_before_the_forward_pass_or_elsewhere_is_fine():
+    w = Tensor(np.ones(3), requires_grad=True)
+    w.detach()[0] = 2.0
+    other = Tensor(np.zeros(4))
+    loss = (w * w).sum()
+    other[1:3] = 5.0                         # not in this graph
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [4.0, 2.0, 2.0])
+
+
 def test_the_refusal_comes_before_any_gradient_is_added():
     w, x = _layer()
     loss = (x * 3.0).sum() + (F.linear(x, w) ** 2).sum() + (x * 2.0).sum()
@@ -214,7 +271,8 @@ def test_a_change_in_the_middle_of_the_forward_pass_is_refused_too():
     with no_grad():
         w -= 1.0
     loss = (h.tanh() * 3.0).sum()                     # recorded after the change: fine itself
-    with pytest.raises(RuntimeError, match=_changed_message("transpose", (3, 4))):
+    # matmul read w.T, whose numbers are w's: the first op backward meets that saw the change
+    with pytest.raises(RuntimeError, match=_changed_message("matmul", (4, 3))):
         loss.backward()
 
 
@@ -332,3 +390,60 @@ def test_item_assignment_on_a_parameter_needs_no_grad_and_on_a_result_is_refused
     assert w.data.tolist() == [5.0, 1.0, 1.0]
     with pytest.raises(RuntimeError):                   # y was recorded with the old numbers
         y.sum().backward()
+
+
+def test_item_assignment_of_a_value_that_wants_a_gradient_is_refused():
+    """buf[0] = w * 2 would copy the numbers and lose w's gradient (PyTorch records the write):
+    refused, saying how to build the tensor in the graph; under no_grad() the numbers go in."""
+    w, buf = Tensor([1.0, 2.0], requires_grad=True), Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"t\[...\] = value: the operand is the result of "
+                                           r"mul, .* autograd.where"):
+        buf[0] = w[0] * 2
+    with pytest.raises(RuntimeError, match=r"the operand is the result of add"):
+        buf[1:] += w                                # setitem gets buf[1:] + w, in the graph
+    assert buf.tolist() == [0.0, 0.0, 0.0] and not buf.requires_grad
+    with no_grad():
+        buf[1:] = w * 2
+    assert buf.tolist() == [0.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("write", [lambda t: t.__setitem__(0, 1.0),
+                                   lambda t: t.copy_(np.ones(t.shape))])
+def test_a_write_into_read_only_numbers_says_why_and_what_to_do(write):
+    """expand's and broadcast_to's numbers are read-only (one number in memory stands for
+    many elements); numpy's own error named neither the op nor the way out."""
+    x = Tensor(np.arange(3.0))
+    fixed = np.arange(3.0)
+    fixed.flags.writeable = False
+    for t in (x.expand(2, 3), x.broadcast_to((2, 3)), Tensor(fixed)):
+        with pytest.raises(ValueError, match=rf"(t\[...\] = value|copy_): this tensor's "
+                                             rf"numbers \(shape {re.escape(str(t.shape))}\) "
+                                             rf"are read-only: .* t.clone\(\)"):
+            write(t)
+    np.testing.assert_array_equal(x.data, [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("index, value, error, message", [
+    (np.s_[:, 0], np.array([[5.0], [6.0]]), ValueError,
+     r"picks a part of shape \(2,\), and a value of shape \(2, 1\) does not broadcast"),
+    (np.array([[True, False, True], [False, False, True]]), [1.0, 2.0], ValueError,
+     r"picks a part of shape \(3,\), and a value of shape \(2,\) does not broadcast"),
+    (np.s_[::0], 1.0, ValueError, r"setitem: slice step cannot be zero \(tensor of shape"),
+    (0, "abc", ValueError, r"setitem: cannot write 'abc' into a tensor of dtype float64"),
+    (0, None, TypeError, r"setitem: t\[index\] = None .* must be numbers"),
+])
+def test_item_assignment_errors_name_setitem_the_shapes_and_the_value(index, value, error,
+                                                                       message):
+    """numpy's own errors named no op (a (2, 1) value into a (2,) part), and None became NaN."""
+    t = Tensor(np.zeros((2, 3)))
+    with pytest.raises(error, match=message):
+        t[index] = value
+    assert t.tolist() == [[0.0] * 3] * 2
+    t[np.s_[:, 0]] = np.array([[5.0, 6.0]])             # leading axes of 1 are dropped (numpy)
+    assert t.tolist() == [[5.0, 0.0, 0.0], [6.0, 0.0, 0.0]]
+
+
+def test_indexing_with_a_step_of_zero_names_getitem():
+    with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero \(tensor of "
+                                         r"shape \(3,\)\)"):
+        Tensor([1.0, 2.0, 3.0])[::0]

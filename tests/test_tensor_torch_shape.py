@@ -145,6 +145,19 @@ def test_transposes_flips_and_rolls_match_pytorch(shape, f, rng):
     same_as_torch(f, rng.uniform(-2, 2, shape), rng=rng)
 
 
+@pytest.mark.parametrize("f", [lambda t: t.flip(0), lambda t: t.flip(0, 1),
+                               lambda t: t.repeat(1, 1), lambda t: t.repeat(2, 1),
+                               lambda t: t.repeat(1, 1, 1)])
+def test_flip_and_repeat_give_copies_as_pytorch(f):
+    """Writing into the result of flip or repeat leaves the tensor alone, as in PyTorch (a
+    flip was a view that wrote through; repeat(1, 1) a read-only view, which refused)."""
+    x = Tensor(X.copy())
+    y = f(x)
+    y[0, 0] = 99.0
+    np.testing.assert_array_equal(x.data, X)
+    assert y.data.reshape(-1)[0] == 99.0
+
+
 def test_t_and_mT_refuse_the_dims_they_do_not_take():
     with pytest.raises(ValueError, match=r"t: expects a tensor of at most 2 dims, got shape "
                                          r"\(2, 3, 4\); write t.transpose\(d0, d1\) or t.mT"):
@@ -250,3 +263,24 @@ def test_index_select_refuses_indices_out_of_range_and_of_two_dims():
         Tensor(X).index_select(0, [0, 3])
     with pytest.raises(ValueError, match=r"index_select: the index must be 1-d"):
         Tensor(X).index_select(0, [[0]])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.narrow(3, 0, 1), ValueError, r"narrow: axis 3 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.flip(-3), ValueError, r"flip: axis -3 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.roll(1, 2), ValueError, r"roll: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.split(2, 2), ValueError, r"split: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.squeeze(2), ValueError, r"squeeze: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.transpose(0, 2), ValueError, r"transpose: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.permute(0, 2), ValueError, r"permute: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.flatten(0, 2), ValueError, r"flatten: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.sum(2), ValueError, r"sum: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: concatenate([t, t], 2), ValueError, r"concatenate: axis 2 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.index_select(1, np.array([4])), IndexError,
+     r"index_select: index 4 is out of range for dim 1 of length 4 \(tensor of shape \(3, 4\)\)"),
+    (lambda t: t.gather(0, np.array([[3]])), IndexError,
+     r"gather: index 3 is out of range for dim 0 of length 3 \(tensor of shape \(3, 4\)\)"),
+])
+def test_out_of_range_dims_and_indices_name_the_op_the_index_and_the_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(X))
