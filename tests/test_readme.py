@@ -80,6 +80,24 @@ def test_the_neuron_picture_is_what_the_readme_command_draws(tmp_path, capsys):
     assert drawn == (ROOT / "docs" / "neuron.svg").read_bytes()
 
 
+def test_the_demo_graph_picture_is_what_glassgrad_demo_draws(tmp_path, capsys):
+    """docs/demo_prediction_graph.svg, shown under the install line, must be the graph the demo
+    draws today: its names, ops and shapes (its numbers are masked: they depend on the training,
+    here one epoch, and may differ in the last digit from one BLAS to another)."""
+    code, _, err = run(["demo", "-o", str(tmp_path), "--epochs", "1"], capsys)
+    assert code == 0, err
+
+    def texts(path):
+        svg = path.read_text(encoding="utf-8")
+        return [text if re.fullmatch(r"\([\d, ]*\) \w+", text)      # a shape and dtype
+                else re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", text)
+                for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+    drawn = texts(tmp_path / "prediction_graph.svg")
+    assert "(16, 2) float32" in drawn                          # 0.weight is (out, in)
+    assert texts(ROOT / "docs" / "demo_prediction_graph.svg") == drawn
+
+
 def test_the_tensor_error_messages_shown_are_the_real_ones():
     from autograd import Tensor
     shown = next(code for code in readme_blocks("") if code.startswith("ValueError: matmul"))
