@@ -8,6 +8,7 @@ tests/test_pytorch_compat.py and test_torch_format.py make those round trips) an
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import warnings
@@ -207,3 +208,30 @@ def test_the_porting_notes_translate_pytorchs_gradient_resets():
         model(x).sum().backward()
         np.testing.assert_array_equal(model.weight.grad, once)     # not 2 × once
         reset()
+
+
+def torch_skips_that_do_not_say_how(folder: Path) -> list[str]:
+    """The skips for PyTorch in the test files whose reason does not say `pip install torch`."""
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(getattr(call, "func", None), "attr", None)
+            if name not in ("importorskip", "skipif", "skip"):
+                continue
+            reasons = [k.value.value for k in call.keywords if k.arg in ("reason", "msg")
+                       and isinstance(k.value, ast.Constant)]
+            reasons += [a.value for a in call.args if isinstance(a, ast.Constant)
+                        and isinstance(a.value, str) and name == "skip"]
+            about_torch = (name == "importorskip" and call.args
+                           and getattr(call.args[0], "value", None) == "torch")
+            about_torch = about_torch or any("torch" in r.lower() for r in reasons)
+            if about_torch and not any("pip install torch" in r for r in reasons):
+                found.append(f"{path.name}:{call.lineno}")
+    return found
+
+
+def test_a_test_skipped_for_want_of_pytorch_says_how_to_enable_it():
+    """The README: without an optional extra, its tests are skipped "with the reason saying how
+    to enable it"; pytest's own reason for a bare importorskip("torch") says only that the
+    import failed."""
+    assert torch_skips_that_do_not_say_how(ROOT / "tests") == []
