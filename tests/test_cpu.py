@@ -47,7 +47,8 @@ def test_an_index_reads_and_compares_as_pytorchs():
 
 
 def test_the_reprs_are_pytorchs():
-    real = pytest.importorskip("torch", reason="optional cross-check against PyTorch")
+    real = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     for spec in (("cpu",), ("cpu:0",), ("cpu", 0)):
         assert repr(torch.device(*spec)) == repr(real.device(*spec))
         assert str(torch.device(*spec)) == str(real.device(*spec))

@@ -392,7 +392,7 @@ def test_from_numpy_refuses_what_is_not_an_array_of_numbers(data, message):
 
 # -- PyTorch's own results (optional) ------------------------------------------------------------
 
-@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional cross-check)")
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional cross-check: pip install torch)")
 @pytest.mark.parametrize("name, args, kwargs", [
     ("arange", (5,), {}), ("arange", (1, 4), {}), ("arange", (0, 1, 0.1), {}),
     ("arange", (1.0, 4), {}), ("arange", (5, 0, -1), {}), ("arange", (-1, 1, 0.3), {}),

@@ -344,7 +344,8 @@ def test_eye_fills_the_identity_in_place_keeping_the_dtype(shape):
 @pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 3, 3, 3), 2), ((3, 5, 2, 4), 1),
                                            ((4, 2, 3, 3, 3), 2), ((8, 1, 5, 5), 4)])
 def test_dirac_matches_pytorch(shape, groups):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     w = Tensor(np.full(shape, 3.0))
     expected = torch.nn.init.dirac_(torch.empty(shape), groups=groups).numpy()
     assert init.dirac_(w, groups=groups) is w
@@ -376,7 +377,8 @@ def test_eye_and_dirac_errors():
 
 @pytest.mark.parametrize("shape", [(5, 3), (16, 3, 5, 5), (8, 4, 3), (2, 3, 1, 2, 2)])
 def test_calculate_fan_in_and_fan_out_is_pytorch_s(shape):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
     assert init._calculate_fan_in_and_fan_out(Tensor(np.zeros(shape))) == expected
 

@@ -445,7 +445,8 @@ def test_an_embedding_moves_to_pytorch_and_back_strictly():
 ])
 def test_reprs_are_pytorch_s(make):
     """PyTorch prints bias=True and inplace=False too: a printed model reads the same in both."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     import nn
     assert repr(make(nn)) == repr(make(torch.nn))
     assert repr(nn.Linear(3, 2)) == "Linear(in_features=3, out_features=2, bias=True)"

@@ -361,7 +361,8 @@ def test_lambda_lr_takes_one_function_per_group_and_saves_no_code():
 
 
 def test_new_schedules_match_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     for ours_of, theirs_of in [
             (lambda o: MultiStepLR(o, [3, 5, 5], 0.3),
              lambda o: torch.optim.lr_scheduler.MultiStepLR(o, [3, 5, 5], 0.3)),

@@ -701,7 +701,8 @@ def test_to_takes_numpy_names_and_a_tensors_dtype():
 
 
 def test_to_takes_torch_devices_and_dtypes_by_name():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     model = _small_model()
     assert model.to(torch.device("cpu")) is model
     assert model.to(torch.device("cpu"), torch.float64)[3].bias.dtype == np.float64

@@ -1,10 +1,14 @@
 """The README's examples run as written: its self-contained Python blocks, named by their first
-line, and the `glassgrad graph` command that draws docs/neuron.svg (the picture must be what
-the command makes today). A block the README no longer has fails by its first line: update
-FIRST_LINES with the README."""
+line, the blocks that use names from the text (run after a small prelude that makes them),
+the `glassgrad graph` commands (docs/neuron.svg must be what the command makes today) and the
+demo's picture. A block the README no longer has fails by its first line: update FIRST_LINES
+or PRELUDES with the README. Not run here: the PyTorch blocks (CI has no torch;
+tests/test_pytorch_compat.py and test_torch_format.py make those round trips) and
+`load_trained` (tests/test_trained.py)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import warnings
@@ -80,6 +84,95 @@ def test_the_neuron_picture_is_what_the_readme_command_draws(tmp_path, capsys):
     assert drawn == (ROOT / "docs" / "neuron.svg").read_bytes()
 
 
+def test_the_demo_graph_picture_is_what_glassgrad_demo_draws(tmp_path, capsys):
+    """docs/demo_prediction_graph.svg, shown under the install line, must be the graph the demo
+    draws today: its names, ops and shapes (its numbers are masked: they depend on the training,
+    here one epoch, and may differ in the last digit from one BLAS to another)."""
+    code, _, err = run(["demo", "-o", str(tmp_path), "--epochs", "1"], capsys)
+    assert code == 0, err
+
+    def texts(path):
+        svg = path.read_text(encoding="utf-8")
+        return [text if re.fullmatch(r"\([\d, ]*\) \w+", text)      # a shape and dtype
+                else re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", text)
+                for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+    drawn = texts(tmp_path / "prediction_graph.svg")
+    assert "(16, 2) float32" in drawn                          # 0.weight is (out, in)
+    assert texts(ROOT / "docs" / "demo_prediction_graph.svg") == drawn
+
+
+# blocks that use names an earlier block or the text defines: what they need, made small
+NEURON = """from autograd import Value
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+b = Value(6.8813735870195432, label="b")
+n = x1 * w1 + x2 * w2 + b; n.label = "n"
+o = n.tanh(); o.label = "o"
+"""
+PRELUDES = {
+    "from autograd import draw_graph": NEURON + "o.backward()\n",
+    "from autograd import draw_backprop": NEURON,
+    "from autograd import functional as F\nfrom nn import BatchNorm2d": """from autograd import randn
+x, weight, bias = randn(2, 1, 28, 28), randn(4, 1, 5, 5), randn(4)
+s, w1 = randn(2, 8, 20), randn(6, 8, 3)
+""",
+    'save({"model": model': """from nn import Linear, load, save
+from nn.optim import SGD
+from nn.optim.lr_scheduler import StepLR
+model = Linear(3, 2)
+optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+scheduler, epoch = StepLR(optimizer, 2), 4
+""",
+}
+
+
+@pytest.mark.parametrize("first_line", PRELUDES)
+def test_a_block_runs_after_what_it_takes_from_the_text(first_line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(PRELUDES[first_line], "prelude", "exec"), namespace)
+        exec(compile(block_starting(first_line), "README.md", "exec"), namespace)
+    if "cnn" in namespace:                                  # the LeNet-style network as shown
+        assert namespace["cnn"](namespace["x"]).shape == (2, 10)
+    if "checkpoint" in namespace:
+        assert namespace["checkpoint"]["epoch"] == 4
+
+
+def test_the_step_through_shows_the_lines_its_comment_quotes():
+    code = block_starting("from autograd import draw_backprop")
+    namespace: dict = {}
+    exec(compile(NEURON, "prelude", "exec"), namespace)
+    exec(compile(code.split("\nwalk.save")[0], "README.md", "exec"), namespace)
+    quoted = re.search(r"lines\(\)\s+# (\[.*?\])\n", code, re.DOTALL).group(1)
+    first, second = re.findall(r"'([^']*)'", quoted)
+    lines = namespace["walk"].steps[1].lines()
+    assert lines[0] == first
+    assert lines[1].startswith(second.removesuffix("..."))
+
+
+def test_the_higher_order_lines_give_the_numbers_their_comments_say():
+    code = block_starting("from autograd import grad, gradcheck")
+    namespace: dict = {}
+    exec(compile(code.splitlines()[0], "README.md", "exec"), namespace)
+    shown = re.findall(r"^(grad\(.*\)\(2\.0\))\s+# ([\d.]+)", code, re.MULTILINE)
+    assert len(shown) == 2
+    for expression, number in shown:
+        assert eval(expression, namespace) == float(number)
+
+
+def test_the_step_through_command_writes_its_page(tmp_path, capsys, monkeypatch):
+    command = next(code for code in readme_blocks("bash") if "--steps" in code)
+    argv = shlex.split(command.replace("\\\n", " "))[1:]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "wrote backprop.html (6 steps)" in out
+    assert (tmp_path / "backprop.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
 def test_the_tensor_error_messages_shown_are_the_real_ones():
     from autograd import Tensor
     shown = next(code for code in readme_blocks("") if code.startswith("ValueError: matmul"))
@@ -115,3 +208,30 @@ def test_the_porting_notes_translate_pytorchs_gradient_resets():
         model(x).sum().backward()
         np.testing.assert_array_equal(model.weight.grad, once)     # not 2 × once
         reset()
+
+
+def torch_skips_that_do_not_say_how(folder: Path) -> list[str]:
+    """The skips for PyTorch in the test files whose reason does not say `pip install torch`."""
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(getattr(call, "func", None), "attr", None)
+            if name not in ("importorskip", "skipif", "skip"):
+                continue
+            reasons = [k.value.value for k in call.keywords if k.arg in ("reason", "msg")
+                       and isinstance(k.value, ast.Constant)]
+            reasons += [a.value for a in call.args if isinstance(a, ast.Constant)
+                        and isinstance(a.value, str) and name == "skip"]
+            about_torch = (name == "importorskip" and call.args
+                           and getattr(call.args[0], "value", None) == "torch")
+            about_torch = about_torch or any("torch" in r.lower() for r in reasons)
+            if about_torch and not any("pip install torch" in r for r in reasons):
+                found.append(f"{path.name}:{call.lineno}")
+    return found
+
+
+def test_a_test_skipped_for_want_of_pytorch_says_how_to_enable_it():
+    """The README: without an optional extra, its tests are skipped "with the reason saying how
+    to enable it"; pytest's own reason for a bare importorskip("torch") says only that the
+    import failed."""
+    assert torch_skips_that_do_not_say_how(ROOT / "tests") == []

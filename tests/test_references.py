@@ -33,8 +33,9 @@ def test_the_recorded_inputs_are_the_live_tests(rng):
 def test_the_file_is_what_the_script_writes_now(name):
     """The cases, inputs and PyTorch's answers are current; numbers agree to rounding (another
     machine's PyTorch may sum in another order)."""
-    torch = pytest.importorskip("torch", reason="regenerating the references needs PyTorch; "
-                                "the tests still compare glassgrad with the recorded numbers")
+    torch = pytest.importorskip("torch", reason="regenerating the references needs PyTorch "
+                                "(pip install torch); the tests still compare glassgrad with "
+                                "the recorded numbers")
     fresh, committed = maker(name)(torch), recorded(name)
     assert list(fresh) == list(committed), f"the cases changed: {REGENERATE}"
     for key, value in fresh.items():

@@ -34,7 +34,7 @@ def test_dtypes_follow_pytorchs_rules(data):
     np.testing.assert_array_equal(made.data, np.asarray(data, dtype=made.dtype))
 
 
-@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional cross-check)")
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional cross-check: pip install torch)")
 @pytest.mark.parametrize("data", DATA, ids=repr)
 def test_dtype_and_values_match_torch_tensor(data):
     ours, theirs = tensor(data), torch.tensor(data).numpy()

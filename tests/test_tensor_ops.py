@@ -1207,7 +1207,8 @@ def test_to_refuses_the_dtype_names_numpy_and_pytorch_read_differently():
 
 
 def test_to_takes_torch_devices_and_dtypes_by_name():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     x = Tensor([1.0, 2.0])
     assert x.to(torch.device("cpu")) is x
     assert x.to(torch.float64).dtype == np.float64
