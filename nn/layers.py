@@ -432,6 +432,17 @@ class Sequential(ModuleList):
     def _renumber(self) -> None:
         self.__dict__.pop("_kept_names", None)
 
+    def __delattr__(self, name: str) -> None:
+        # `del model.out` removes the layer named "out"; the others keep their names, as in
+        # PyTorch (where `del model[i]` numbers them afresh)
+        names = self._names() if "_items" in self.__dict__ else []
+        if name in names:
+            index = names.index(name)
+            del self._items[index]
+            self._kept_names = names[:index] + names[index + 1:]
+        else:
+            super().__delattr__(name)
+
     def forward(self, x: Any) -> Any:
         for layer in self:
             x = layer(x)

@@ -1044,6 +1044,16 @@ class ModuleList(Module):
     def _renumber(self) -> None:
         """Forget names a subclass kept (see `Sequential`): positions name the modules again."""
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A layer's own name (`model.out = Linear(8, 2)` on a Sequential built from a dict)
+        # replaces that layer, as in PyTorch; a plain attribute of that name would leave the
+        # old layer in forward and list both layers' parameters under one name.
+        items = self.__dict__.get("_items")
+        if items is not None and name in self._names():
+            self[self._names().index(name)] = value
+        else:
+            super().__setattr__(name, value)
+
     def _checked(self, module: Any) -> Module:
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: expected a Module, got "
@@ -1090,10 +1100,11 @@ class ModuleDict(Module):
     ['a.weight', 'a.bias', 'b.weight', 'b.bias']
     """
 
-    def __init__(self, modules: dict[str, Module] | None = None) -> None:
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+                 = None) -> None:
         self._modules: dict[str, Module] = {}
-        for key, module in (modules or {}).items():
-            self[key] = module
+        if modules is not None:
+            self.update(modules)
 
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(key, str) or not key or "." in key:
@@ -1107,6 +1118,31 @@ class ModuleDict(Module):
     def _members(self) -> Iterator[tuple[str, Any]]:
         yield from self._modules.items()
         yield from super()._members()               # attributes a subclass adds
+
+    def __getattr__(self, name: str) -> Module:
+        # only reached when ordinary lookup fails: an entry read as an attribute (heads.a)
+        modules = self.__dict__.get("_modules", {})
+        if name in modules:
+            return modules[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
+                             f"keys: {list(modules)})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # An entry's key, or a module under a new public name, goes into the dict, as in
+        # PyTorch: `heads.a = Linear(4, 3)` replaces entry "a" instead of adding a second
+        # "a.weight" that forward never uses.
+        modules = self.__dict__.get("_modules")
+        if modules is not None and (name in modules or (isinstance(value, Module)
+                                                        and not name.startswith("_"))):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self.__dict__.get("_modules", {}):
+            del self[name]
+        else:
+            super().__delattr__(name)
 
     def __getitem__(self, key: str) -> Module:
         return self._modules[key]
@@ -1134,8 +1170,15 @@ class ModuleDict(Module):
 
     def update(self, modules: Any) -> None:
         """Add or replace entries from a dict (or (key, module) pairs), checked as `[key] =`."""
-        for key, module in dict(modules).items():
-            self[key] = module
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}: expected a dict of name -> Module or "
+                            f"(name, Module) pairs, got {type(modules).__name__}")
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"{type(self).__name__}: expected (name, Module) pairs, got "
+                                f"{pair!r}")
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
         return self._modules.pop(key)

@@ -547,3 +547,15 @@ def test_channel_dropout_refuses_inputs_without_their_channel_axis():
         NF.dropout2d(Tensor(np.ones((4, 28))))
     with pytest.raises(ValueError, match=r"^dropout1d: p must be a probability"):
         NF.dropout1d(Tensor(np.ones((4, 2, 28))), 2.0)
+
+
+def test_deleting_a_named_layer_of_a_sequential_keeps_the_other_names():
+    model = Sequential({"hidden": Linear(2, 3), "act": ReLU(), "out": Linear(3, 1)})
+    del model.act
+    assert [name for name, _ in model.named_children()] == ["hidden", "out"]
+    assert model(np.ones((4, 2))).shape == (4, 1)
+    numbered = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    delattr(numbered, "1")
+    assert list(numbered.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with pytest.raises(AttributeError, match="no attribute 'act'"):
+        del model.act

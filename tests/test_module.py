@@ -555,6 +555,40 @@ def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
     assert [n for n, _ in tail.named_children()] == ["0"]
 
 
+def test_assigning_to_a_named_layer_replaces_it_in_forward_and_in_the_state():
+    model = Sequential({"hidden": Linear(2, 3), "out": Linear(3, 1)})
+    head = Linear(3, 4)
+    model.out = head                                  # a new head, as in transfer learning
+    assert model[1] is head and model(np.ones((5, 2))).shape == (5, 4)
+    assert [n for n, _ in model.named_parameters()] == [
+        "hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    assert len(model.parameters()) == 4
+    setattr(model, "hidden", Linear(2, 3))
+    assert len(model) == 2 and model.hidden is model[0]
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        model.out = 3
+
+
+def test_module_dict_entries_are_attributes_and_it_takes_pairs_as_pytorch_s():
+    heads = ModuleDict([("a", Affine()), ("b", Affine(3))])
+    assert heads.a is heads["a"] and list(heads) == ["a", "b"]
+    heads.a = Affine(4)                               # replaces the entry, no second "a"
+    heads.c = Affine(5)                               # a module under a new name: an entry
+    assert heads["a"].scale.shape == (4,) and list(heads) == ["a", "b", "c"]
+    assert [n for n, _ in heads.named_parameters()] == [
+        "a.scale", "a.shift", "b.scale", "b.shift", "c.scale", "c.shift"]
+    del heads.c
+    assert list(heads) == ["a", "b"]
+    heads.update(ModuleDict({"d": Affine()}))
+    assert list(heads) == ["a", "b", "d"]
+    with pytest.raises(AttributeError, match=r"no attribute 'z' \(its keys: \['a', 'b', 'd'\]\)"):
+        heads.z
+    with pytest.raises(TypeError, match=r"expected \(name, Module\) pairs, got \('x',\)"):
+        ModuleDict([("x",)])
+    with pytest.raises(TypeError, match="expected a dict of name -> Module .* got int"):
+        heads.update(3)
+
+
 def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():
     from nn.module import IncompatibleKeys
     model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
