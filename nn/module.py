@@ -9,9 +9,10 @@ A module finds its parameters by looking at its own attributes, in the order the
 
 Unlike PyTorch, a plain list or tuple of modules is registered (PyTorch needs `nn.ModuleList`;
 `ModuleList` works here too). Assignments that would silently lose parameters raise a TypeError
-instead: a plain Tensor (or anything but a Parameter or None) over a parameter, a Tensor that
-requires grad but is no Parameter (wrap it: `Parameter(values)`), a plain dict of modules (use
-`ModuleDict`), and a list inside a list (only one level is searched).
+instead: a plain Tensor (or anything but a Parameter or None) over a parameter, anything but a
+Module, a Parameter or None over a module, a Tensor that requires grad but is no Parameter (wrap
+it: `Parameter(values)`), a plain dict of modules (use `ModuleDict`), and a list inside a list
+(only one level is searched).
 
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
@@ -254,6 +255,7 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
         # refused here, where they happen: over a parameter, anything but a parameter or None;
+        # over a module, anything but a module, a parameter or None;
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
@@ -262,6 +264,12 @@ class Module:
             if old is not None and value is not None and is_parameter(old) \
                     and not is_parameter(value):
                 raise TypeError(_replaced_parameter(self, name, value))
+            if isinstance(old, Module) and value is not None and not isinstance(value, Module) \
+                    and not is_parameter(value):
+                raise TypeError(f"{type(self).__name__}.{name} holds a module, which only a "
+                                f"Module or None may replace (its parameters would leave "
+                                f"training and checkpoints silently; `del model.{name}` removes "
+                                f"it), got {_not_a_module(value)}")
             if _is_trainable_tensor(value) or (isinstance(value, (list, tuple))
                                                and any(map(_is_trainable_tensor, value))):
                 raise TypeError(f"{type(self).__name__}.{name}: a Tensor that requires grad is "

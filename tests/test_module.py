@@ -351,6 +351,21 @@ def test_assigning_a_plain_tensor_over_a_parameter_is_refused():
     net.gain = Value(3.0)                             # a scalar model's parameter is a Value leaf
 
 
+def test_anything_but_a_module_or_none_over_a_module_is_refused_as_in_pytorch():
+    net = Net()
+    for value, shown in [(np.ones(2), "got ndarray"), (3, "got int"),
+                         (np.tanh, "got the function tanh; a function is not a layer"),
+                         (Affine, r"got the class Affine; pass an instance: Affine\(\)")]:
+        with pytest.raises(TypeError, match=r"Net\.first holds a module, which only a Module or "
+                                            r"None may replace .*" + shown):
+            net.first = value
+    assert isinstance(net.first, Affine)              # nothing changed
+    net.first = Affine(3)
+    net.first = Parameter(np.ones(2))                 # a parameter may, as in PyTorch
+    net.first = None
+    assert [n for n, _ in net.named_parameters()][:1] == ["gain"]
+
+
 def test_a_plain_dict_of_modules_is_refused_and_module_dict_registers_them():
     class Heads(Module):
         def __init__(self, heads):
