@@ -581,6 +581,9 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Switch this module and all inside it to training (or evaluation) mode; returns self."""
+        if not isinstance(mode, (bool, np.bool_)):      # train("eval") would be True
+            raise ValueError(f"{type(self).__name__}.train: the mode must be True or False, got "
+                             f"{mode!r}; model.eval() is train(False)")
         for module in self.modules():
             module.training = bool(mode)
         return self

@@ -128,6 +128,15 @@ def test_train_and_eval_switch_every_module():
     assert all(m.training for m in net.modules())
 
 
+@pytest.mark.parametrize("mode", ["eval", "False", 0, None])
+def test_train_refuses_a_mode_that_is_not_a_bool_as_pytorch_does(mode):
+    model = Sequential(Linear(2, 2))
+    with pytest.raises(ValueError, match=r"Sequential\.train: the mode must be True or False, "
+                                         r"got .*; model\.eval\(\) is train\(False\)"):
+        model.train(mode)
+    assert model.training and model[0].training
+
+
 def test_call_runs_forward_and_a_missing_forward_is_named():
     assert np.allclose(Affine()(Tensor([1.0, 2.0])).numpy(), [1.0, 2.0])
 
