@@ -322,11 +322,20 @@ class Module:
             elif isinstance(value, Module) or is_parameter(value):
                 yield name, value
 
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules with their names."""
+    def _child_modules(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for every direct sub-module, a shared one under each of its names."""
         for name, item in self._members():
             if isinstance(item, Module):
                 yield name, item
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names; one held under two names (the same layer
+        twice in a Sequential) comes once, under its first, as in PyTorch."""
+        seen: set[int] = set()
+        for name, child in self._child_modules():
+            if id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
@@ -348,7 +357,7 @@ class Module:
             yield name, module
             inside = ancestors | {id(module)}
             children = [(f"{name}.{child_name}" if name else child_name, child, inside)
-                        for child_name, child in module.named_children()]
+                        for child_name, child in module._child_modules()]
             stack.extend(reversed(children))        # reversed: pop in declaration order
 
     def modules(self) -> Iterator[Module]:
@@ -369,7 +378,7 @@ class Module:
                             f"such as 'layers.0', got {target!r}")
         module, path, parts = self, [], target.split(".") if target else []
         while parts:
-            children = dict(module.named_children())
+            children = dict(module._child_modules())
             # a plain list attribute names its modules "blocks.0": one child, two parts
             name = next((".".join(parts[:n]) for n in (1, 2)
                          if ".".join(parts[:n]) in children and n <= len(parts)), None)
@@ -557,7 +566,7 @@ class Module:
         >>> float(abs(model[1].bias.data).sum())
         0.0
         """
-        for child in {id(c): c for c in self.children()}.values():  # a shared child once
+        for child in self.children():
             child.apply(fn)
         fn(self)
         return self
@@ -801,7 +810,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = list(self.named_children())
+        children = list(self._child_modules())     # a shared layer under each name, as PyTorch
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}("]

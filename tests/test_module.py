@@ -418,6 +418,15 @@ def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch_does():
                              or k.startswith("blocks")})
 
 
+def test_children_lists_a_layer_used_twice_once_as_pytorch_does():
+    shared = Linear(2, 2)
+    model = Sequential(shared, ReLU(), shared)
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert list(model.children()) == [shared, model[1]]
+    assert repr(model).count("Linear(") == 2          # the tree still shows every position
+    assert model.get_submodule("2") is shared
+
+
 def test_a_back_reference_to_a_parent_does_not_loop():
     net = Net()
     net.first.owner = net
