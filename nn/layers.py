@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
 from .conv import not_a_sequence_batch, not_an_image_batch
-from .module import Module, ModuleList, Parameter, _Hint, as_array
+from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
     "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
@@ -408,6 +408,11 @@ class Sequential(ModuleList):
             part._kept_names = self._names()[index]
             return part
         return self._item(index)
+
+    def __add__(self, other: Iterable[Module]) -> Sequential:
+        """A new Sequential of these layers, then `other`'s (the same layer objects), numbered
+        from 0 as in PyTorch: `features + head`."""
+        return Sequential(*self, *_modules_of(self, other))
 
     def __getattr__(self, name: str) -> Module:
         # only reached when ordinary lookup fails: a layer named by a dict (model.out)

@@ -900,6 +900,18 @@ def _not_a_module(item: Any) -> str:
     return type(item).__name__
 
 
+def _modules_of(container: Module, other: Any) -> list[Module]:
+    """The modules of `other`, a ModuleList or Sequential (or a list of modules), for `+`."""
+    if isinstance(other, Module) and not isinstance(other, ModuleList):
+        raise TypeError(f"{type(container).__name__} + {type(other).__name__}: add a "
+                        f"Sequential or ModuleList (or a list of modules); to add one module, "
+                        f"wrap it: + Sequential(layer)")
+    if not isinstance(other, (ModuleList, list, tuple)):
+        raise TypeError(f"{type(container).__name__} + {type(other).__name__}: expected a "
+                        f"Sequential, a ModuleList or a list of modules")
+    return [container._checked(module) for module in other]
+
+
 def _is_trainable_tensor(x: Any) -> bool:
     """A leaf Tensor that wants a gradient but is no Parameter: micrograd-style code's way to
     write a weight, which a module would not register (PyTorch does not either, silently)."""
@@ -1060,6 +1072,17 @@ class ModuleList(Module):
         """Remove modules; the rest are numbered afresh from 0, as in PyTorch."""
         del self._items[index]
         self._renumber()
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the module at `index` (the last by default) and return it; the rest are
+        numbered afresh from 0, as after `del`."""
+        module = self._item(index)
+        del self[index]
+        return module
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of these modules, then `other`'s (the same module objects)."""
+        return ModuleList([*self, *_modules_of(self, other)])
 
     def _renumber(self) -> None:
         """Forget names a subclass kept (see `Sequential`): positions name the modules again."""

@@ -573,6 +573,21 @@ def test_module_list_extend_insert_replace_and_delete_as_pytorch_names_them():
         ml[0] = 1
 
 
+def test_module_list_pop_and_plus_as_pytorch_s():
+    a, b, c = Affine(), Affine(), Affine()
+    ml = ModuleList([a, b, c])
+    assert ml.pop(0) is a and ml.pop() is c and list(ml) == [b]
+    assert [n for n, _ in ml.named_children()] == ["0"]
+    joined = ml + ModuleList([a]) + [c]
+    assert isinstance(joined, ModuleList) and list(joined) == [b, a, c] and list(ml) == [b]
+    with pytest.raises(IndexError, match="index 3 is out of range for 1 modules"):
+        ml.pop(3)
+    with pytest.raises(TypeError, match=r"ModuleList \+ Affine: .* wrap it"):
+        ml + a
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        ml + [1]
+
+
 def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
     model = Sequential({"hidden": Linear(2, 3), "out": Linear(3, 1)})
     assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
