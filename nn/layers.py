@@ -419,6 +419,8 @@ class Sequential(ModuleList):
         names = self.__dict__.get("_kept_names", ())
         if name in names:
             return self._items[names.index(name)]
+        if name == "_items":
+            return super().__getattr__(name)    # says to call super().__init__(...)
         kept_hint = getattr(type(self), name, None)
         if isinstance(kept_hint, _Hint):    # Module's own hints (predict): its message, not ours
             kept_hint.__get__(self)

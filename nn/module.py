@@ -32,6 +32,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -153,8 +154,21 @@ class Module:
                     "nn.train.predict_labels(model(X).numpy(), None, loss_fn) the labels by "
                     "fit's rule for that loss")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Nothing to set up (a subclass need not call it); arguments passed up are a mistake
+        if args or kwargs:
+            name = type(self).__name__
+            raise TypeError(f"Module.__init__() takes no arguments, but {name} passed "
+                            f"{len(args) + len(kwargs)}: the settings are {name}'s own; keep "
+                            f"them as attributes (self.size = size) and call "
+                            f"super().__init__() without them")
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+        name = type(self).__name__
+        own = [a for a in dir(type(self)) if not hasattr(Module, a)]    # not forward_batch
+        close = difflib.get_close_matches("forward", own, n=1)
+        hint = f" (it has {close[0]!r}: a misspelling?)" if close else ""
+        raise NotImplementedError(f"{name} must define forward(){hint}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._hooked:                    # the only cost of hooks to a module without any
@@ -900,6 +914,16 @@ def _not_a_module(item: Any) -> str:
     return type(item).__name__
 
 
+def _container_without_init(container: Module) -> str:
+    """Why a ModuleList, Sequential or ModuleDict subclass has no modules: its __init__ did not
+    call the container's, which makes the list (or dict) that holds them."""
+    base = next(c.__name__ for c in type(container).__mro__
+                if c.__module__ in ("nn.module", "nn.layers"))
+    return (f"{type(container).__name__}.__init__ must call super().__init__(...) before using "
+            f"the {base}: a {base} keeps its modules in a container that its own __init__ "
+            f"makes (a plain Module subclass needs no such call)")
+
+
 def _modules_of(container: Module, other: Any) -> list[Module]:
     """The modules of `other`, a ModuleList or Sequential (or a list of modules), for `+`."""
     if isinstance(other, Module) and not isinstance(other, ModuleList):
@@ -1120,6 +1144,12 @@ class ModuleList(Module):
             if not name.startswith("_items."):
                 yield name, item
 
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails
+        if name == "_items":
+            raise AttributeError(_container_without_init(self))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
@@ -1164,6 +1194,8 @@ class ModuleDict(Module):
 
     def __getattr__(self, name: str) -> Module:
         # only reached when ordinary lookup fails: an entry read as an attribute (heads.a)
+        if name == "_modules":
+            raise AttributeError(_container_without_init(self))
         modules = self.__dict__.get("_modules", {})
         if name in modules:
             return modules[name]

@@ -143,8 +143,40 @@ def test_call_runs_forward_and_a_missing_forward_is_named():
     class NoForward(Module):
         pass
 
-    with pytest.raises(NotImplementedError, match="NoForward must define forward"):
+    with pytest.raises(NotImplementedError, match=r"NoForward must define forward\(\)$"):
         NoForward()(1)
+
+
+def test_a_misspelled_forward_is_pointed_out():
+    class Misspelled(Module):
+        def foward(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match=r"Misspelled must define forward\(\) \(it "
+                                                  r"has 'foward': a misspelling\?\)"):
+        Misspelled()(1)
+
+
+def test_arguments_passed_up_to_module_init_are_named():
+    class Sized(Module):
+        def __init__(self, size):
+            super().__init__(size)
+
+    with pytest.raises(TypeError, match=r"Module\.__init__\(\) takes no arguments, but Sized "
+                                        r"passed 1: .*super\(\)\.__init__\(\) without them"):
+        Sized(3)
+
+
+@pytest.mark.parametrize("base", [ModuleList, Sequential, ModuleDict])
+def test_a_container_subclass_that_skips_its_init_says_to_call_it(base):
+    class Forgetful(base):
+        def __init__(self):
+            self.fc = Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=rf"Forgetful\.__init__ must call "
+                                             rf"super\(\)\.__init__\(\.\.\.\) before using the "
+                                             rf"{base.__name__}"):
+        Forgetful().parameters()
 
 
 def test_module_list_names_by_position_and_checks_items():
