@@ -33,6 +33,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 import difflib
+import inspect
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -1003,8 +1004,18 @@ def _detached(parameter: Node) -> Tensor:
     return Tensor(np.array(parameter.data, dtype=np.float64))
 
 
+def uncalled_method(value: Any) -> str:
+    """A hint when `value` is a bound method that was meant to be called (model.state_dict
+    without its parentheses), else ""."""
+    if inspect.ismethod(value):
+        return f" (the method {value.__name__} itself; call it: .{value.__name__}())"
+    return ""
+
+
 def _what(state: Any) -> str:
     """What was passed instead of a state dict, and what to pass."""
+    if inspect.ismethod(state):
+        return f"method{uncalled_method(state)}"
     if isinstance(state, Module):
         return f"the {type(state).__name__} module itself; pass its .state_dict()"
     if isinstance(state, (str, os.PathLike)):

@@ -327,6 +327,8 @@ def test_every_wrong_shape_is_named_in_one_runtime_error_that_is_still_a_value_e
     (None, "got NoneType"),
     ("model.npz", "got the path 'model.npz'; read a file with model.load"),
     (Linear(2, 1), r"got the Linear module itself; pass its .state_dict\(\)"),
+    (Linear(2, 1).state_dict, r"got method \(the method state_dict itself; call it: "
+                              r"\.state_dict\(\)\)"),
 ])
 def test_load_state_dict_says_what_it_got_instead_of_a_state_dict(state, message):
     """A path was read as a string of names ("unexpected ['m', 'o', ...]"), None as a crash."""
