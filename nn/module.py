@@ -781,7 +781,8 @@ class Module:
             if unexpected:
                 problems.append(f"unexpected {unexpected}")
             raise StateDictKeyError(f"load_state_dict: {type(self).__name__} state does not "
-                                    f"match: " + "; ".join(problems) + _nested_hint(state))
+                                    f"match: " + "; ".join(problems) + _nested_hint(state)
+                                    + _prefix_hint(unexpected, params, self))
         arrays, wrong_shapes = {}, []
         for name, p in params.items():
             if name not in state:
@@ -1027,6 +1028,26 @@ def _nested_hint(state: Mapping) -> str:
     """A hint when `state` is a whole training checkpoint rather than the model's weights."""
     if isinstance(state.get("model"), Mapping):
         return " (a training checkpoint: pass its ['model'] entry)"
+    return ""
+
+
+def _prefix_hint(unexpected: list[str], names: Mapping[str, Any], model: Module) -> str:
+    """A hint when the state's names and the model's differ only by a first part: a checkpoint
+    of a wrapped model (PyTorch's DataParallel saves "module.0.weight", torch.compile
+    "_orig_mod.0.weight"), or the weights of one part of this model."""
+    if not unexpected:
+        return ""
+    firsts = {name.split(".", 1)[0] for name in unexpected}
+    if len(firsts) == 1 and all("." in name and name.split(".", 1)[1] in names
+                                for name in unexpected):
+        extra = firsts.pop() + "."
+        return (f" (the state's names start with {extra!r}, the model's do not: pass "
+                f"{{k.removeprefix({extra!r}): v for k, v in state.items()}})")
+    fits = [part for part, _ in model.named_children()
+            if all(f"{part}.{name}" in names for name in unexpected)]
+    if len(fits) == 1:
+        return (f" (the state's names are those of the model's part {fits[0]!r}: load it "
+                f"there, model.get_submodule({fits[0]!r}).load_state_dict(state))")
     return ""
 
 

@@ -8,7 +8,8 @@ import pytest
 from autograd import Tensor, Value
 from autograd import no_grad
 from nn import Linear, ReLU, Sequential
-from nn.module import Module, ModuleDict, ModuleList, Parameter, is_parameter
+from nn.module import (Module, ModuleDict, ModuleList, Parameter, StateDictKeyError,
+                       is_parameter)
 
 
 class Affine(Module):
@@ -669,6 +670,27 @@ def test_module_dict_entries_are_attributes_and_it_takes_pairs_as_pytorch_s():
         ModuleDict([("x",)])
     with pytest.raises(TypeError, match="expected a dict of name -> Module .* got int"):
         heads.update(3)
+
+
+def test_names_that_differ_by_a_first_part_get_a_hint_saying_how_to_load_them():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    wrapped = {f"module.{k}": v for k, v in model.state_dict().items()}   # DataParallel's
+    with pytest.raises(StateDictKeyError, match=re.escape(
+            "(the state's names start with 'module.', the model's do not: pass "
+            "{k.removeprefix('module.'): v for k, v in state.items()})")):
+        model.load_state_dict(wrapped)
+    model.load_state_dict({k.removeprefix("module."): v for k, v in wrapped.items()})
+
+    class Net(Module):
+        def __init__(self):
+            self.body = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+            self.blocks = [Linear(1, 1)]
+    with pytest.raises(StateDictKeyError, match=re.escape(
+            "(the state's names are those of the model's part 'body': load it there, "
+            "model.get_submodule('body').load_state_dict(state))")):
+        Net().load_state_dict(model.state_dict())
+    with pytest.raises(StateDictKeyError, match=r"unexpected \['x\.y'\]$"):
+        model.load_state_dict({"0.weight": np.ones((3, 2)), "x.y": np.ones(1)})
 
 
 def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():
