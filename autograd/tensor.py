@@ -67,15 +67,17 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, Node):
             raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
-        if hasattr(data, "detach") and hasattr(data, "numpy"):  # a PyTorch tensor: its numbers
-            data = data.detach()            # (one that requires grad refuses numpy's __array__)
+        from_torch = hasattr(data, "detach") and hasattr(data, "numpy")
+        if from_torch:                      # a PyTorch tensor: its numbers (one that requires
+            data = data.detach()            # grad refuses numpy's __array__)
         try:
             arr = np.asarray(data, dtype=dtype)
         except ValueError as error:                     # ragged nested lists, mostly
             raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
                              f"length); numpy says: {error}") from None
-        if dtype is None and arr.dtype == np.float64:     # Python floats: the default dtype
-            arr = arr.astype(_default_dtype)
+        if dtype is None and arr.dtype == np.float64 and not from_torch:
+            arr = arr.astype(_default_dtype)    # Python floats: the default dtype (a PyTorch
+                                                # tensor keeps its own, as an ndarray does)
     if arr.dtype.kind not in "biuf":
         if arr.dtype == object and any(isinstance(x, Node) for x in arr.flat):
             raise TypeError("Tensor: got Values among the data; a Tensor holds numbers: "

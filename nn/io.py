@@ -66,7 +66,7 @@ from autograd.graph import Node
 
 from . import torch_format
 from .layers import Linear
-from .module import Module, as_array
+from .module import Module, as_array, uncalled_method
 
 __all__ = ["save", "load", "load_into", "FORMAT_KEY", "FORMAT"]
 
@@ -101,7 +101,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     state = _state_of(obj)
     if not isinstance(state, dict):
         swapped = (" (the object comes first, then the path, as in torch.save)"
-                   if isinstance(obj, (str, os.PathLike)) else "")
+                   if isinstance(obj, (str, os.PathLike)) else uncalled_method(obj))
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}{swapped}")
     if os.path.splitext(os.fspath(path))[1].lower() in torch_format.SUFFIXES:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
 from .conv import not_a_sequence_batch, not_an_image_batch
-from .module import Module, ModuleList, Parameter, _Hint, as_array
+from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
     "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
@@ -409,11 +409,18 @@ class Sequential(ModuleList):
             return part
         return self._item(index)
 
+    def __add__(self, other: Iterable[Module]) -> Sequential:
+        """A new Sequential of these layers, then `other`'s (the same layer objects), numbered
+        from 0 as in PyTorch: `features + head`."""
+        return Sequential(*self, *_modules_of(self, other))
+
     def __getattr__(self, name: str) -> Module:
         # only reached when ordinary lookup fails: a layer named by a dict (model.out)
         names = self.__dict__.get("_kept_names", ())
         if name in names:
             return self._items[names.index(name)]
+        if name == "_items":
+            return super().__getattr__(name)    # says to call super().__init__(...)
         kept_hint = getattr(type(self), name, None)
         if isinstance(kept_hint, _Hint):    # Module's own hints (predict): its message, not ours
             kept_hint.__get__(self)
@@ -431,6 +438,17 @@ class Sequential(ModuleList):
 
     def _renumber(self) -> None:
         self.__dict__.pop("_kept_names", None)
+
+    def __delattr__(self, name: str) -> None:
+        # `del model.out` removes the layer named "out"; the others keep their names, as in
+        # PyTorch (where `del model[i]` numbers them afresh)
+        names = self._names() if "_items" in self.__dict__ else []
+        if name in names:
+            index = names.index(name)
+            del self._items[index]
+            self._kept_names = names[:index] + names[index + 1:]
+        else:
+            super().__delattr__(name)
 
     def forward(self, x: Any) -> Any:
         for layer in self:

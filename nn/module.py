@@ -9,9 +9,10 @@ A module finds its parameters by looking at its own attributes, in the order the
 
 Unlike PyTorch, a plain list or tuple of modules is registered (PyTorch needs `nn.ModuleList`;
 `ModuleList` works here too). Assignments that would silently lose parameters raise a TypeError
-instead: a plain Tensor (or anything but a Parameter or None) over a parameter, a Tensor that
-requires grad but is no Parameter (wrap it: `Parameter(values)`), a plain dict of modules (use
-`ModuleDict`), and a list inside a list (only one level is searched).
+instead: a plain Tensor (or anything but a Parameter or None) over a parameter, anything but a
+Module, a Parameter or None over a module, a Tensor that requires grad but is no Parameter (wrap
+it: `Parameter(values)`), a plain dict of modules (use `ModuleDict`), and a list inside a list
+(only one level is searched).
 
 There is no registry to keep in step: the attributes are the truth, so a model can be written
 like micrograd's (no `super().__init__()` needed) and still get `named_parameters()`,
@@ -31,6 +32,8 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -153,8 +156,21 @@ class Module:
                     "nn.train.predict_labels(model(X).numpy(), None, loss_fn) the labels by "
                     "fit's rule for that loss")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Nothing to set up (a subclass need not call it); arguments passed up are a mistake
+        if args or kwargs:
+            name = type(self).__name__
+            raise TypeError(f"Module.__init__() takes no arguments, but {name} passed "
+                            f"{len(args) + len(kwargs)}: the settings are {name}'s own; keep "
+                            f"them as attributes (self.size = size) and call "
+                            f"super().__init__() without them")
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+        name = type(self).__name__
+        own = [a for a in dir(type(self)) if not hasattr(Module, a)]    # not forward_batch
+        close = difflib.get_close_matches("forward", own, n=1)
+        hint = f" (it has {close[0]!r}: a misspelling?)" if close else ""
+        raise NotImplementedError(f"{name} must define forward(){hint}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._hooked:                    # the only cost of hooks to a module without any
@@ -255,6 +271,7 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         # Assignments that would silently drop parameters from training and checkpoints are
         # refused here, where they happen: over a parameter, anything but a parameter or None;
+        # over a module, anything but a module, a parameter or None;
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
@@ -263,6 +280,12 @@ class Module:
             if old is not None and value is not None and is_parameter(old) \
                     and not is_parameter(value):
                 raise TypeError(_replaced_parameter(self, name, value))
+            if isinstance(old, Module) and value is not None and not isinstance(value, Module) \
+                    and not is_parameter(value):
+                raise TypeError(f"{type(self).__name__}.{name} holds a module, which only a "
+                                f"Module or None may replace (its parameters would leave "
+                                f"training and checkpoints silently; `del model.{name}` removes "
+                                f"it), got {_not_a_module(value)}")
             if _is_trainable_tensor(value) or (isinstance(value, (list, tuple))
                                                and any(map(_is_trainable_tensor, value))):
                 raise TypeError(f"{type(self).__name__}.{name}: a Tensor that requires grad is "
@@ -315,11 +338,20 @@ class Module:
             elif isinstance(value, Module) or is_parameter(value):
                 yield name, value
 
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules with their names."""
+    def _child_modules(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for every direct sub-module, a shared one under each of its names."""
         for name, item in self._members():
             if isinstance(item, Module):
                 yield name, item
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names; one held under two names (the same layer
+        twice in a Sequential) comes once, under its first, as in PyTorch."""
+        seen: set[int] = set()
+        for name, child in self._child_modules():
+            if id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
@@ -341,7 +373,7 @@ class Module:
             yield name, module
             inside = ancestors | {id(module)}
             children = [(f"{name}.{child_name}" if name else child_name, child, inside)
-                        for child_name, child in module.named_children()]
+                        for child_name, child in module._child_modules()]
             stack.extend(reversed(children))        # reversed: pop in declaration order
 
     def modules(self) -> Iterator[Module]:
@@ -362,7 +394,7 @@ class Module:
                             f"such as 'layers.0', got {target!r}")
         module, path, parts = self, [], target.split(".") if target else []
         while parts:
-            children = dict(module.named_children())
+            children = dict(module._child_modules())
             # a plain list attribute names its modules "blocks.0": one child, two parts
             name = next((".".join(parts[:n]) for n in (1, 2)
                          if ".".join(parts[:n]) in children and n <= len(parts)), None)
@@ -552,7 +584,7 @@ class Module:
         >>> float(abs(model[1].bias.data).sum())
         0.0
         """
-        for child in {id(c): c for c in self.children()}.values():  # a shared child once
+        for child in self.children():
             child.apply(fn)
         fn(self)
         return self
@@ -576,6 +608,9 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Switch this module and all inside it to training (or evaluation) mode; returns self."""
+        if not isinstance(mode, (bool, np.bool_)):      # train("eval") would be True
+            raise ValueError(f"{type(self).__name__}.train: the mode must be True or False, got "
+                             f"{mode!r}; model.eval() is train(False)")
         for module in self.modules():
             module.training = bool(mode)
         return self
@@ -749,7 +784,8 @@ class Module:
             if unexpected:
                 problems.append(f"unexpected {unexpected}")
             raise StateDictKeyError(f"load_state_dict: {type(self).__name__} state does not "
-                                    f"match: " + "; ".join(problems) + _nested_hint(state))
+                                    f"match: " + "; ".join(problems) + _nested_hint(state)
+                                    + _prefix_hint(unexpected, params, self))
         arrays, wrong_shapes = {}, []
         for name, p in params.items():
             if name not in state:
@@ -793,7 +829,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = list(self.named_children())
+        children = list(self._child_modules())     # a shared layer under each name, as PyTorch
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}("]
@@ -883,6 +919,28 @@ def _not_a_module(item: Any) -> str:
     return type(item).__name__
 
 
+def _container_without_init(container: Module) -> str:
+    """Why a ModuleList, Sequential or ModuleDict subclass has no modules: its __init__ did not
+    call the container's, which makes the list (or dict) that holds them."""
+    base = next(c.__name__ for c in type(container).__mro__
+                if c.__module__ in ("nn.module", "nn.layers"))
+    return (f"{type(container).__name__}.__init__ must call super().__init__(...) before using "
+            f"the {base}: a {base} keeps its modules in a container that its own __init__ "
+            f"makes (a plain Module subclass needs no such call)")
+
+
+def _modules_of(container: Module, other: Any) -> list[Module]:
+    """The modules of `other`, a ModuleList or Sequential (or a list of modules), for `+`."""
+    if isinstance(other, Module) and not isinstance(other, ModuleList):
+        raise TypeError(f"{type(container).__name__} + {type(other).__name__}: add a "
+                        f"Sequential or ModuleList (or a list of modules); to add one module, "
+                        f"wrap it: + Sequential(layer)")
+    if not isinstance(other, (ModuleList, list, tuple)):
+        raise TypeError(f"{type(container).__name__} + {type(other).__name__}: expected a "
+                        f"Sequential, a ModuleList or a list of modules")
+    return [container._checked(module) for module in other]
+
+
 def _is_trainable_tensor(x: Any) -> bool:
     """A leaf Tensor that wants a gradient but is no Parameter: micrograd-style code's way to
     write a weight, which a module would not register (PyTorch does not either, silently)."""
@@ -950,8 +1008,18 @@ def _detached(parameter: Node) -> Tensor:
     return Tensor(np.array(parameter.data, dtype=np.float64))
 
 
+def uncalled_method(value: Any) -> str:
+    """A hint when `value` is a bound method that was meant to be called (model.state_dict
+    without its parentheses), else ""."""
+    if inspect.ismethod(value):
+        return f" (the method {value.__name__} itself; call it: .{value.__name__}())"
+    return ""
+
+
 def _what(state: Any) -> str:
     """What was passed instead of a state dict, and what to pass."""
+    if inspect.ismethod(state):
+        return f"method{uncalled_method(state)}"
     if isinstance(state, Module):
         return f"the {type(state).__name__} module itself; pass its .state_dict()"
     if isinstance(state, (str, os.PathLike)):
@@ -963,6 +1031,26 @@ def _nested_hint(state: Mapping) -> str:
     """A hint when `state` is a whole training checkpoint rather than the model's weights."""
     if isinstance(state.get("model"), Mapping):
         return " (a training checkpoint: pass its ['model'] entry)"
+    return ""
+
+
+def _prefix_hint(unexpected: list[str], names: Mapping[str, Any], model: Module) -> str:
+    """A hint when the state's names and the model's differ only by a first part: a checkpoint
+    of a wrapped model (PyTorch's DataParallel saves "module.0.weight", torch.compile
+    "_orig_mod.0.weight"), or the weights of one part of this model."""
+    if not unexpected:
+        return ""
+    firsts = {name.split(".", 1)[0] for name in unexpected}
+    if len(firsts) == 1 and all("." in name and name.split(".", 1)[1] in names
+                                for name in unexpected):
+        extra = firsts.pop() + "."
+        return (f" (the state's names start with {extra!r}, the model's do not: pass "
+                f"{{k.removeprefix({extra!r}): v for k, v in state.items()}})")
+    fits = [part for part, _ in model.named_children()
+            if all(f"{part}.{name}" in names for name in unexpected)]
+    if len(fits) == 1:
+        return (f" (the state's names are those of the model's part {fits[0]!r}: load it "
+                f"there, model.get_submodule({fits[0]!r}).load_state_dict(state))")
     return ""
 
 
@@ -1044,8 +1132,29 @@ class ModuleList(Module):
         del self._items[index]
         self._renumber()
 
+    def pop(self, index: int = -1) -> Module:
+        """Remove the module at `index` (the last by default) and return it; the rest are
+        numbered afresh from 0, as after `del`."""
+        module = self._item(index)
+        del self[index]
+        return module
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of these modules, then `other`'s (the same module objects)."""
+        return ModuleList([*self, *_modules_of(self, other)])
+
     def _renumber(self) -> None:
         """Forget names a subclass kept (see `Sequential`): positions name the modules again."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A layer's own name (`model.out = Linear(8, 2)` on a Sequential built from a dict)
+        # replaces that layer, as in PyTorch; a plain attribute of that name would leave the
+        # old layer in forward and list both layers' parameters under one name.
+        items = self.__dict__.get("_items")
+        if items is not None and name in self._names():
+            self[self._names().index(name)] = value
+        else:
+            super().__setattr__(name, value)
 
     def _checked(self, module: Any) -> Module:
         if not isinstance(module, Module):
@@ -1070,6 +1179,12 @@ class ModuleList(Module):
             if not name.startswith("_items."):
                 yield name, item
 
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails
+        if name == "_items":
+            raise AttributeError(_container_without_init(self))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
@@ -1093,10 +1208,11 @@ class ModuleDict(Module):
     ['a.weight', 'a.bias', 'b.weight', 'b.bias']
     """
 
-    def __init__(self, modules: dict[str, Module] | None = None) -> None:
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+                 = None) -> None:
         self._modules: dict[str, Module] = {}
-        for key, module in (modules or {}).items():
-            self[key] = module
+        if modules is not None:
+            self.update(modules)
 
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(key, str) or not key or "." in key:
@@ -1110,6 +1226,33 @@ class ModuleDict(Module):
     def _members(self) -> Iterator[tuple[str, Any]]:
         yield from self._modules.items()
         yield from super()._members()               # attributes a subclass adds
+
+    def __getattr__(self, name: str) -> Module:
+        # only reached when ordinary lookup fails: an entry read as an attribute (heads.a)
+        if name == "_modules":
+            raise AttributeError(_container_without_init(self))
+        modules = self.__dict__.get("_modules", {})
+        if name in modules:
+            return modules[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
+                             f"keys: {list(modules)})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # An entry's key, or a module under a new public name, goes into the dict, as in
+        # PyTorch: `heads.a = Linear(4, 3)` replaces entry "a" instead of adding a second
+        # "a.weight" that forward never uses.
+        modules = self.__dict__.get("_modules")
+        if modules is not None and (name in modules or (isinstance(value, Module)
+                                                        and not name.startswith("_"))):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self.__dict__.get("_modules", {}):
+            del self[name]
+        else:
+            super().__delattr__(name)
 
     def __getitem__(self, key: str) -> Module:
         return self._modules[key]
@@ -1137,8 +1280,15 @@ class ModuleDict(Module):
 
     def update(self, modules: Any) -> None:
         """Add or replace entries from a dict (or (key, module) pairs), checked as `[key] =`."""
-        for key, module in dict(modules).items():
-            self[key] = module
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}: expected a dict of name -> Module or "
+                            f"(name, Module) pairs, got {type(modules).__name__}")
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"{type(self).__name__}: expected (name, Module) pairs, got "
+                                f"{pair!r}")
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
         return self._modules.pop(key)

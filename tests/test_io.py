@@ -95,6 +95,9 @@ def test_save_rejects_what_is_not_numbers(tmp_path):
     with pytest.raises(TypeError, match="expected a Module, a dict of arrays or a dict of "
                                         "training state, got list"):
         save([1, 2], tmp_path / "x.npz")
+    with pytest.raises(TypeError, match=r"got method \(the method state_dict itself; call it: "
+                                        r"\.state_dict\(\)\)"):
+        save(Linear(2, 1).state_dict, tmp_path / "x.npz")
 
 
 def test_a_pytorch_file_name_gets_pytorch_s_format(tmp_path):

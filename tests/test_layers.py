@@ -548,3 +548,28 @@ def test_channel_dropout_refuses_inputs_without_their_channel_axis():
         NF.dropout2d(Tensor(np.ones((4, 28))))
     with pytest.raises(ValueError, match=r"^dropout1d: p must be a probability"):
         NF.dropout1d(Tensor(np.ones((4, 2, 28))), 2.0)
+
+
+def test_deleting_a_named_layer_of_a_sequential_keeps_the_other_names():
+    model = Sequential({"hidden": Linear(2, 3), "act": ReLU(), "out": Linear(3, 1)})
+    del model.act
+    assert [name for name, _ in model.named_children()] == ["hidden", "out"]
+    assert model(np.ones((4, 2))).shape == (4, 1)
+    numbered = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    delattr(numbered, "1")
+    assert list(numbered.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with pytest.raises(AttributeError, match="no attribute 'act'"):
+        del model.act
+
+
+def test_sequentials_add_up_to_a_new_one_numbered_from_zero_and_pop_a_layer():
+    features = Sequential({"hidden": Linear(2, 3), "act": ReLU()})
+    head = Sequential(Linear(3, 1))
+    model = features + head
+    assert type(model) is Sequential and list(model) == [*features, *head]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert model(np.ones((4, 2))).shape == (4, 1)
+    last = model.pop()
+    assert last is head[0] and len(model) == 2 and len(features) == 2
+    with pytest.raises(TypeError, match=r"Sequential \+ Linear: .*\+ Sequential\(layer\)"):
+        features + Linear(3, 1)

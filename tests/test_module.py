@@ -8,7 +8,8 @@ import pytest
 from autograd import Tensor, Value
 from autograd import no_grad
 from nn import Linear, ReLU, Sequential
-from nn.module import Module, ModuleDict, ModuleList, Parameter, is_parameter
+from nn.module import (Module, ModuleDict, ModuleList, Parameter, StateDictKeyError,
+                       is_parameter)
 
 
 class Affine(Module):
@@ -128,14 +129,55 @@ def test_train_and_eval_switch_every_module():
     assert all(m.training for m in net.modules())
 
 
+@pytest.mark.parametrize("mode", ["eval", "False", 0, None])
+def test_train_refuses_a_mode_that_is_not_a_bool_as_pytorch_does(mode):
+    model = Sequential(Linear(2, 2))
+    with pytest.raises(ValueError, match=r"Sequential\.train: the mode must be True or False, "
+                                         r"got .*; model\.eval\(\) is train\(False\)"):
+        model.train(mode)
+    assert model.training and model[0].training
+
+
 def test_call_runs_forward_and_a_missing_forward_is_named():
     assert np.allclose(Affine()(Tensor([1.0, 2.0])).numpy(), [1.0, 2.0])
 
     class NoForward(Module):
         pass
 
-    with pytest.raises(NotImplementedError, match="NoForward must define forward"):
+    with pytest.raises(NotImplementedError, match=r"NoForward must define forward\(\)$"):
         NoForward()(1)
+
+
+def test_a_misspelled_forward_is_pointed_out():
+    class Misspelled(Module):
+        def foward(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match=r"Misspelled must define forward\(\) \(it "
+                                                  r"has 'foward': a misspelling\?\)"):
+        Misspelled()(1)
+
+
+def test_arguments_passed_up_to_module_init_are_named():
+    class Sized(Module):
+        def __init__(self, size):
+            super().__init__(size)
+
+    with pytest.raises(TypeError, match=r"Module\.__init__\(\) takes no arguments, but Sized "
+                                        r"passed 1: .*super\(\)\.__init__\(\) without them"):
+        Sized(3)
+
+
+@pytest.mark.parametrize("base", [ModuleList, Sequential, ModuleDict])
+def test_a_container_subclass_that_skips_its_init_says_to_call_it(base):
+    class Forgetful(base):
+        def __init__(self):
+            self.fc = Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=rf"Forgetful\.__init__ must call "
+                                             rf"super\(\)\.__init__\(\.\.\.\) before using the "
+                                             rf"{base.__name__}"):
+        Forgetful().parameters()
 
 
 def test_module_list_names_by_position_and_checks_items():
@@ -286,6 +328,8 @@ def test_every_wrong_shape_is_named_in_one_runtime_error_that_is_still_a_value_e
     (None, "got NoneType"),
     ("model.npz", "got the path 'model.npz'; read a file with model.load"),
     (Linear(2, 1), r"got the Linear module itself; pass its .state_dict\(\)"),
+    (Linear(2, 1).state_dict, r"got method \(the method state_dict itself; call it: "
+                              r"\.state_dict\(\)\)"),
 ])
 def test_load_state_dict_says_what_it_got_instead_of_a_state_dict(state, message):
     """A path was read as a string of names ("unexpected ['m', 'o', ...]"), None as a crash."""
@@ -351,6 +395,21 @@ def test_assigning_a_plain_tensor_over_a_parameter_is_refused():
     net.gain = Value(3.0)                             # a scalar model's parameter is a Value leaf
 
 
+def test_anything_but_a_module_or_none_over_a_module_is_refused_as_in_pytorch():
+    net = Net()
+    for value, shown in [(np.ones(2), "got ndarray"), (3, "got int"),
+                         (np.tanh, "got the function tanh; a function is not a layer"),
+                         (Affine, r"got the class Affine; pass an instance: Affine\(\)")]:
+        with pytest.raises(TypeError, match=r"Net\.first holds a module, which only a Module or "
+                                            r"None may replace .*" + shown):
+            net.first = value
+    assert isinstance(net.first, Affine)              # nothing changed
+    net.first = Affine(3)
+    net.first = Parameter(np.ones(2))                 # a parameter may, as in PyTorch
+    net.first = None
+    assert [n for n, _ in net.named_parameters()][:1] == ["gain"]
+
+
 def test_a_plain_dict_of_modules_is_refused_and_module_dict_registers_them():
     class Heads(Module):
         def __init__(self, heads):
@@ -392,6 +451,15 @@ def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch_does():
     with pytest.raises(KeyError, match=r"missing \['first.scale', 'second.scale'\]"):
         net.load_state_dict({k: v for k, v in state.items() if not k.endswith("scale")
                              or k.startswith("blocks")})
+
+
+def test_children_lists_a_layer_used_twice_once_as_pytorch_does():
+    shared = Linear(2, 2)
+    model = Sequential(shared, ReLU(), shared)
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert list(model.children()) == [shared, model[1]]
+    assert repr(model).count("Linear(") == 2          # the tree still shows every position
+    assert model.get_submodule("2") is shared
 
 
 def test_a_back_reference_to_a_parent_does_not_loop():
@@ -540,6 +608,21 @@ def test_module_list_extend_insert_replace_and_delete_as_pytorch_names_them():
         ml[0] = 1
 
 
+def test_module_list_pop_and_plus_as_pytorch_s():
+    a, b, c = Affine(), Affine(), Affine()
+    ml = ModuleList([a, b, c])
+    assert ml.pop(0) is a and ml.pop() is c and list(ml) == [b]
+    assert [n for n, _ in ml.named_children()] == ["0"]
+    joined = ml + ModuleList([a]) + [c]
+    assert isinstance(joined, ModuleList) and list(joined) == [b, a, c] and list(ml) == [b]
+    with pytest.raises(IndexError, match="index 3 is out of range for 1 modules"):
+        ml.pop(3)
+    with pytest.raises(TypeError, match=r"ModuleList \+ Affine: .* wrap it"):
+        ml + a
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        ml + [1]
+
+
 def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
     model = Sequential({"hidden": Linear(2, 3), "out": Linear(3, 1)})
     assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
@@ -553,6 +636,61 @@ def test_sequential_from_a_dict_names_its_layers_and_deletion_renumbers():
     tail = Sequential(Linear(2, 3), Affine(3), Linear(3, 1))[1:]
     del tail[0]                                       # renumbered from 0, as in PyTorch
     assert [n for n, _ in tail.named_children()] == ["0"]
+
+
+def test_assigning_to_a_named_layer_replaces_it_in_forward_and_in_the_state():
+    model = Sequential({"hidden": Linear(2, 3), "out": Linear(3, 1)})
+    head = Linear(3, 4)
+    model.out = head                                  # a new head, as in transfer learning
+    assert model[1] is head and model(np.ones((5, 2))).shape == (5, 4)
+    assert [n for n, _ in model.named_parameters()] == [
+        "hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    assert len(model.parameters()) == 4
+    setattr(model, "hidden", Linear(2, 3))
+    assert len(model) == 2 and model.hidden is model[0]
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        model.out = 3
+
+
+def test_module_dict_entries_are_attributes_and_it_takes_pairs_as_pytorch_s():
+    heads = ModuleDict([("a", Affine()), ("b", Affine(3))])
+    assert heads.a is heads["a"] and list(heads) == ["a", "b"]
+    heads.a = Affine(4)                               # replaces the entry, no second "a"
+    heads.c = Affine(5)                               # a module under a new name: an entry
+    assert heads["a"].scale.shape == (4,) and list(heads) == ["a", "b", "c"]
+    assert [n for n, _ in heads.named_parameters()] == [
+        "a.scale", "a.shift", "b.scale", "b.shift", "c.scale", "c.shift"]
+    del heads.c
+    assert list(heads) == ["a", "b"]
+    heads.update(ModuleDict({"d": Affine()}))
+    assert list(heads) == ["a", "b", "d"]
+    with pytest.raises(AttributeError, match=r"no attribute 'z' \(its keys: \['a', 'b', 'd'\]\)"):
+        heads.z
+    with pytest.raises(TypeError, match=r"expected \(name, Module\) pairs, got \('x',\)"):
+        ModuleDict([("x",)])
+    with pytest.raises(TypeError, match="expected a dict of name -> Module .* got int"):
+        heads.update(3)
+
+
+def test_names_that_differ_by_a_first_part_get_a_hint_saying_how_to_load_them():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    wrapped = {f"module.{k}": v for k, v in model.state_dict().items()}   # DataParallel's
+    with pytest.raises(StateDictKeyError, match=re.escape(
+            "(the state's names start with 'module.', the model's do not: pass "
+            "{k.removeprefix('module.'): v for k, v in state.items()})")):
+        model.load_state_dict(wrapped)
+    model.load_state_dict({k.removeprefix("module."): v for k, v in wrapped.items()})
+
+    class Net(Module):
+        def __init__(self):
+            self.body = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+            self.blocks = [Linear(1, 1)]
+    with pytest.raises(StateDictKeyError, match=re.escape(
+            "(the state's names are those of the model's part 'body': load it there, "
+            "model.get_submodule('body').load_state_dict(state))")):
+        Net().load_state_dict(model.state_dict())
+    with pytest.raises(StateDictKeyError, match=r"unexpected \['x\.y'\]$"):
+        model.load_state_dict({"0.weight": np.ones((3, 2)), "x.y": np.ones(1)})
 
 
 def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():

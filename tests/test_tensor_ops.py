@@ -1339,6 +1339,26 @@ def test_a_pytorch_tensor_that_requires_grad_gives_its_numbers():
     np.testing.assert_array_equal(Tensor(Like(np.array([1.5, 2.5]))).data, [1.5, 2.5])
 
 
+def test_a_pytorch_tensor_keeps_its_dtype_as_an_ndarray_does():
+    class Like:                             # stands in for a torch.Tensor
+        def __init__(self, numbers):
+            self.numbers = numbers
+
+        def detach(self):
+            return self
+
+        def numpy(self):
+            return self.numbers
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.numbers, dtype=dtype)
+
+    for dtype in (np.float64, np.float16, np.float32):
+        assert Tensor(Like(np.array([0.1, 2.5], dtype=dtype))).dtype == dtype
+    assert Tensor(Like(np.array([0.1]))).item() == 0.1          # float64's 0.1, not float32's
+    assert Tensor([0.1, 2.5]).dtype == np.float32               # Python floats: the default
+
+
 def test_log10_is_numpys_to_the_last_bit():
     """Its own op, not ln x / ln 10, which misses log10(1000) = 3 by one ulp in float64."""
     x = np.array([1000.0, 1e-5, 2.0])
