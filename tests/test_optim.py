@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, no_grad
-from nn import optim
+from nn import Linear, Sequential, optim
 from nn.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RMSprop
 from nn.optim.lr_scheduler import ExponentialLR
 
@@ -829,6 +829,13 @@ def _w():
     (lambda: SGD(Tensor([1.0], requires_grad=True)), TypeError,
      r"SGD: params must be an iterable .* got a single Tensor"),
     (lambda: SGD(5), TypeError, r"SGD: params must be an iterable .* got int"),
+    (lambda: SGD(Linear(2, 1), lr=0.1), TypeError,
+     r"SGD: params .* got Linear \(a model: pass its parameters, model.parameters\(\)\)"),
+    (lambda: SGD(Linear(2, 1).parameters, lr=0.1), TypeError,
+     r"SGD: params .* got method \(the method itself: call it, model.parameters\(\)\)"),
+    (lambda: SGD(Sequential(Linear(2, 1)), lr=0.1), TypeError,
+     r"SGD: parameter 0 is a Linear; .* a model's layers, not its parameters: pass "
+     r"model.parameters\(\)"),
     (lambda: SGD([Value(1.0), 2.0]), TypeError,
      r"SGD: parameter 1 is a float; an optimizer updates Values and Tensors"),
     (lambda: SGD([np.zeros(3)]), TypeError, r"SGD: parameter 0 is a ndarray"),

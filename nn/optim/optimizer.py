@@ -96,7 +96,8 @@ class Optimizer:
             groups = list(params)
         except TypeError:
             raise TypeError(f"{name}: params must be an iterable of parameters or of "
-                            f"parameter-group dicts, got {type(params).__name__}") from None
+                            f"parameter-group dicts, got {type(params).__name__}"
+                            f"{_model_hint(params)}") from None
         if not groups:
             hint = (" (an iterator, such as a generator, is used up after one pass: pass "
                     "model.parameters() again, or a list)" if one_pass else "")
@@ -406,7 +407,9 @@ class Optimizer:
 def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
         hint = ("; named_parameters() gives (name, parameter) pairs: pass model.parameters()"
-                if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) else "")
+                if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                else "; a model's layers, not its parameters: pass model.parameters()"
+                if callable(getattr(p, "parameters", None)) else "")
         raise TypeError(f"{optimizer}: parameter {i} is a {type_name(p)}; an optimizer "
                         f"updates Values and Tensors (autograd.graph.Node){hint}")
     dtype = np.result_type(p.data)
@@ -416,6 +419,15 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
+
+
+def _model_hint(params: Any) -> str:
+    """What to pass instead when `params` is a model, or its `parameters` method uncalled."""
+    if callable(getattr(params, "parameters", None)):
+        return " (a model: pass its parameters, model.parameters())"
+    if callable(params) and getattr(params, "__name__", "") == "parameters":
+        return " (the method itself: call it, model.parameters())"
+    return ""
 
 
 def _check_ordered(optimizer: str, params: Any) -> None:
