@@ -220,6 +220,26 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
     return axis, keepdims, int(bool(unbiased)) if correction is None else correction
 
 
+def _reduction_axes(axis: Any, ndim: int, op: str, shape: tuple | None = None
+                    ) -> tuple | None:
+    """`_axes` for a reduction, where a 0-d tensor also takes PyTorch's dim 0 or -1 (numpy
+    refuses them): reducing one number along its only "axis" gives it back, as reducing all.
+
+    >>> _reduction_axes(-1, 0, "sum") is None, _reduction_axes(-1, 2, "sum")
+    (True, (1,))
+    """
+    if ndim == 0 and axis is not None:
+        try:
+            _axes(axis, 1, op)
+        except ValueError as error:         # any other axis is still refused
+            if "out of range" not in str(error):
+                raise
+            raise ValueError(f"{op}: axis {axis!r} is out of range for a 0-d tensor (dim 0 or "
+                             f"-1 reduce its one number, as in PyTorch)") from None
+        return None
+    return _axes(axis, ndim, op, shape)
+
+
 def _axes(axis: Any, ndim: int, op: str, shape: tuple | None = None) -> tuple | None:
     """Normalise `axis` (None, an int or a sequence of ints) to sorted non-negative ints; an
     error names the tensor's `shape` when given."""
@@ -1285,7 +1305,7 @@ class Tensor(Node):
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
-        axes = _axes(axis, self.data.ndim, op.name, self.shape)
+        axes = _reduction_axes(axis, self.data.ndim, op.name, self.shape)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
         x, ctx = self, (axes, bool(keepdims))
@@ -1388,6 +1408,10 @@ class Tensor(Node):
             raise TypeError(f"{name}: dim must be one int (PyTorch's max/min along an axis), "
                             f"got {axis!r}")
         x = self._reduced(name, None, out)
+        if x.data.ndim == 0:                # (PyTorch's dim 0 or -1 of one number: itself)
+            _reduction_axes(axis, 0, name)
+            values, where = x.reshape(1)._with_indices(name, None, False, 0, None, None)
+            return ValuesAndIndices(values.reshape(()), where.reshape(()))
         (at,) = _axes(axis, x.data.ndim, name)
         if x.shape[at] == 0:
             raise ValueError(f"{name}: the tensor of shape {x.shape} is empty along axis {axis} "
@@ -1453,7 +1477,7 @@ class Tensor(Node):
 
     def _deviations(self, name: str, axis: Any, ddof: int) -> tuple[Tensor, Any, int]:
         """(x - mean, the axes, n - ddof) for var and std along `axis`."""
-        axes = _axes(axis, self.data.ndim, name)
+        axes = _reduction_axes(axis, self.data.ndim, name)
         n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         if n - ddof <= 0:
             raise ValueError(f"{name}: {n} elements leave no degrees of freedom with "
@@ -1552,9 +1576,9 @@ class Tensor(Node):
         dim, keepdim = _numpy_names("prod", dim, keepdim, axis, keepdims)
         x = self._reduced("prod", dtype, out)
         if x.data.dtype.kind in "biu":      # as PyTorch: int64 (numpy's uint8 would stay uint)
-            return Tensor(x.data.prod(axis=_axes(dim, x.ndim, "prod"), keepdims=keepdim,
-                                      dtype=np.int64))
-        return apply(Prod, (x,), (_axes(dim, x.ndim, "prod"), bool(keepdim)))
+            return Tensor(x.data.prod(axis=_reduction_axes(dim, x.ndim, "prod"),
+                                      keepdims=keepdim, dtype=np.int64))
+        return apply(Prod, (x,), (_reduction_axes(dim, x.ndim, "prod"), bool(keepdim)))
 
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, out: Any = None,
                axis: int | None = None) -> Tensor:
@@ -1600,7 +1624,7 @@ class Tensor(Node):
             raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
         dim, keepdim = _numpy_names("norm", dim, keepdim, axis, keepdims)
         x = self._reduced("norm", dtype, None)._floating()
-        axes = _axes(None if dim == () else dim, x.data.ndim, "norm")
+        axes = _reduction_axes(None if dim == () else dim, x.data.ndim, "norm")
         if p in (math.inf, -math.inf) and x.data.size == 0:
             _refuse_empty("norm", x.shape, axes, f"{p}-norm")
         return apply(VectorNorm, (x,), (_python_number(p), axes, bool(keepdim)))
@@ -1671,14 +1695,14 @@ class Tensor(Node):
         [True, False]
         """
         axis, keepdims = _torch_names("all", axis, keepdims, dim, keepdim)
-        axes = _axes(axis, self.data.ndim, "all")
+        axes = _reduction_axes(axis, self.data.ndim, "all")
         return Tensor(self._reduced("all", None, out).data.all(axis=axes, keepdims=keepdims))
 
     def any(self, axis: Any = None, keepdims: bool = False, *, out: Any = None,
             dim: Any = None, keepdim: bool | None = None) -> Tensor:
         """Whether some element is true (nonzero), as a bool Tensor (a constant): see `all`."""
         axis, keepdims = _torch_names("any", axis, keepdims, dim, keepdim)
-        axes = _axes(axis, self.data.ndim, "any")
+        axes = _reduction_axes(axis, self.data.ndim, "any")
         return Tensor(self._reduced("any", None, out).data.any(axis=axes, keepdims=keepdims))
 
     def multinomial(self, num_samples: int, replacement: bool = False, *,

@@ -297,3 +297,49 @@ def test_every_op_along_an_axis_takes_axis_and_dim_alike(name, rng):
     x = Tensor(sample("distinct", (2, 3, 4), rng))
     np.testing.assert_array_equal(getattr(x, name)(axis=1).data, getattr(x, name)(dim=1).data)
     np.testing.assert_array_equal(getattr(x, name)(axis=1).data, getattr(x, name)(1).data)
+
+
+# PyTorch reduces a 0-d tensor along dim 0 or -1 (its one number is the whole "axis"); numpy
+# has no axis there, and these were refused ("axis 0 is out of range for a tensor with 0 dims")
+_OF_ONE_NUMBER = {"sum": 2.5, "mean": 2.5, "amax": 2.5, "amin": 2.5, "prod": 2.5, "norm": 2.5,
+                  "logsumexp": 2.5, "var": 0.0}
+
+
+@pytest.mark.parametrize("name", sorted(_OF_ONE_NUMBER))
+@pytest.mark.parametrize("dim", [0, -1, (0,)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_a_0d_tensor_reduces_along_dim_0_or_minus_1_as_in_pytorch(name, dim, keepdim):
+    if name == "prod" and dim == (0,):
+        dim = 0                                         # (PyTorch's prod takes one int)
+    extra = {"correction": 0} if name == "var" else {}
+    f = lambda t: getattr(t, name)(dim=dim, keepdim=keepdim, **extra)  # noqa: E731
+    out = f(Tensor(2.5))
+    assert out.shape == () and out.item() == pytest.approx(_OF_ONE_NUMBER[name])
+    if name != "var":                                   # (var of one number: slope 0)
+        assert gradcheck(f, t64(np.array(-1.5 if name == "norm" else 0.7)))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_of_a_0d_tensor_along_dim_0_give_it_and_index_0(name):
+    x = Tensor(np.array(3.0), requires_grad=True)
+    values, indices = getattr(x, name)(dim=-1)
+    assert values.shape == indices.shape == () and values.item() == 3.0 and indices.item() == 0
+    values.backward()
+    assert x.grad == 1.0
+    assert (Tensor(True).all(0).item(), Tensor(0.0).any(-1).item()) == (True, False)
+
+
+def test_a_0d_tensor_refuses_any_other_axis():
+    with pytest.raises(ValueError, match=r"sum: axis 1 is out of range for a 0-d tensor \(dim 0 "
+                                         r"or -1 reduce its one number"):
+        Tensor(2.0).sum(dim=1)
+    with pytest.raises(ValueError, match=r"max: axis -2 is out of range for a 0-d tensor"):
+        Tensor(2.0).max(dim=-2)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(_OF_ONE_NUMBER))
+def test_a_0d_tensor_reduces_as_pytorch(name, rng):
+    extra = {"correction": 0} if name == "var" else {}
+    same_as_torch(lambda t: getattr(t, name)(dim=-1, keepdim=True, **extra), np.array(0.7),
+                  rng=rng)
