@@ -146,6 +146,18 @@ def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | N
     return axis, keepdims
 
 
+def _all_if_empty(dim: Any) -> Any:
+    """PyTorch's `dim` for sum, mean, var and std, where an empty tuple or list means every
+    axis (numpy's `axis=()` means none, and stays so): None for it, else `dim` as it is.
+
+    >>> _all_if_empty(()), _all_if_empty([]), _all_if_empty((1,))
+    (None, None, (1,))
+    """
+    if isinstance(dim, (tuple, list)) and not dim:
+        return None
+    return dim
+
+
 def _numpy_names(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool
                  ) -> tuple[Any, bool]:
     """(dim, keepdim) for a reduction that is PyTorch's first (amax, prod, cumsum, norm), from
@@ -216,7 +228,8 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
     if (unbiased is not None and correction is not None) or ddof != 0:
         raise TypeError(f"{op}: got {given}{', ddof=' + repr(ddof) if ddof else ''}; say the "
                         f"divisor once: ddof= (numpy's), unbiased= or correction= (PyTorch's)")
-    axis, keepdims = _torch_names(op, axis, keepdims, pytorch.get("dim"), pytorch.get("keepdim"))
+    axis, keepdims = _torch_names(op, axis, keepdims, _all_if_empty(pytorch.get("dim")),
+                                  pytorch.get("keepdim"))
     return axis, keepdims, int(bool(unbiased)) if correction is None else correction
 
 
@@ -1335,13 +1348,13 @@ class Tensor(Node):
                [7.]], dtype=float32)
         """
         if dim is not None or keepdim is not None:      # PyTorch's names
-            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+            axis, keepdims = _torch_names("sum", axis, keepdims, _all_if_empty(dim), keepdim)
         return self._reduced("sum", dtype, out)._reduce(Sum, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
              out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:      # PyTorch's names
-            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
+            axis, keepdims = _torch_names("mean", axis, keepdims, _all_if_empty(dim), keepdim)
         x = self._reduced("mean", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             return x._exactly_in_float64()._reduce(Mean, axis, keepdims).astype(_default_dtype)

@@ -343,3 +343,18 @@ def test_a_0d_tensor_reduces_as_pytorch(name, rng):
     extra = {"correction": 0} if name == "var" else {}
     same_as_torch(lambda t: getattr(t, name)(dim=-1, keepdim=True, **extra), np.array(0.7),
                   rng=rng)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std"])
+@pytest.mark.parametrize("empty", [(), []])
+def test_pytorch_s_empty_dim_reduces_every_axis_and_numpy_s_empty_axis_none(name, empty, rng):
+    # PyTorch: t.sum(dim=()) is t.sum(); it gave t back (numpy's axis=()), silently unreduced
+    extra = {"correction": 1} if name in ("var", "std") else {}
+    whole = {"ddof": 1} if name in ("var", "std") else {}
+    x = t64(sample("distinct", (2, 3), rng))
+    f = lambda t: getattr(t, name)(dim=empty, **extra)  # noqa: E731
+    np.testing.assert_allclose(f(x).data, getattr(x, name)(**whole).data, rtol=1e-15)
+    assert getattr(x, name)(dim=empty, keepdim=True, **extra).shape == (1, 1)
+    assert gradcheck(f, x)
+    if name in ("sum", "mean"):
+        np.testing.assert_array_equal(getattr(x, name)(axis=empty).data, x.data)
