@@ -1099,7 +1099,7 @@ class Tensor(Node):
         return self._binary(Minimum, self, other)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        return apply(Clip, (self,), self._bounds("clip", min, max))
+        return self._clamped("clip", min, max)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for `clip`: each element kept within [min, max] (either may be None;
@@ -1111,15 +1111,22 @@ class Tensor(Node):
         >>> x.clamp(min=-1.0, max=1.0).sum().backward(); x.grad
         array([0., 1., 0.], dtype=float32)
         """
-        return apply(Clip, (self,), self._bounds("clamp", min, max))
+        return self._clamped("clamp", min, max)
 
     def clamp_min(self, min: Any) -> Tensor:
         """`clamp(min=min)`: each element at least `min`."""
-        return apply(Clip, (self,), self._bounds("clamp_min", min, None))
+        return self._clamped("clamp_min", min, None)
 
     def clamp_max(self, max: Any) -> Tensor:
         """`clamp(max=max)`: each element at most `max`."""
-        return apply(Clip, (self,), self._bounds("clamp_max", None, max))
+        return self._clamped("clamp_max", None, max)
+
+    def _clamped(self, name: str, min: Any, max: Any) -> Tensor:
+        bounds = self._bounds(name, min, max)
+        x = self
+        if self.data.dtype.kind in "iu" and any(isinstance(b, float) for b in bounds):
+            x = self._floating()    # PyTorch's default float dtype (numpy's clip: float64)
+        return apply(Clip, (x,), bounds)
 
     def _bounds(self, name: str, min: Any, max: Any) -> tuple:
         """(low, high) for Clip: numbers as Python numbers (np.float64 bounds: float32 stays),

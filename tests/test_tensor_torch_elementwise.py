@@ -222,3 +222,11 @@ def test_products_refuse_the_dims_pytorch_refuses(name, shapes, match):
     a, b = (Tensor(np.ones(s)) for s in shapes)
     with pytest.raises(ValueError, match=match):
         getattr(a, name)(b)
+
+
+def test_an_integer_tensor_clamped_to_fractions_is_in_the_default_float_dtype():
+    # as PyTorch's; numpy's clip made it float64, which then spread through the model
+    x = Tensor(np.array([-1, 4, 2]))
+    assert x.clamp(0.5, 2.5).dtype == x.clip(0.5).dtype == x.clamp_max(2.5).dtype == np.float32
+    np.testing.assert_array_equal(x.clamp(0.5, 2.5).data, [0.5, 2.5, 2.0])
+    assert x.clamp(0, 3).dtype == np.int64                # integer bounds keep the integers
