@@ -322,6 +322,69 @@ def test_higher_order_gradients_refuse_a_changed_input():
         grad(changes_its_input_midway)(w)
 
 
+_SHARED_MESSAGE = r"was changed in place"
+
+
+def _write_a_view_of_the_parameter(w, c):
+    with no_grad():
+        w[0].zero_()                                  # W[0] is a view of w's numbers
+
+
+def _write_the_parameter_through_its_transpose(w, c):
+    with no_grad():
+        w.T.fill_(1.0)
+
+
+def _write_a_view_of_the_constant(w, c):
+    c[0:2].add_(5.0)
+
+
+def _write_the_array_a_used_view_was_taken_from(w, c):
+    c[0] = 100.0                                      # the graph used c.reshape(2, 2)
+
+
+@pytest.mark.parametrize("change", [_write_a_view_of_the_parameter,
+                                    _write_the_parameter_through_its_transpose,
+                                    _write_a_view_of_the_constant,
+                                    _write_the_array_a_used_view_was_taken_from])
+def test_a_change_through_shared_numbers_is_refused_at_backward(change):
+    # a view shares its numbers with the tensor it was taken from: writing either changes what
+    # the other's ops read at backward, though only the one written noted it (the gradients
+    # were silently those of the new numbers: w.grad of (w * w * c).sum() after w[0].zero_())
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    c = Tensor([1.0, -2.0, 3.0, 0.5])
+    loss = (w * w * c.reshape(2, 2)).sum()
+    change(w, c)
+    with pytest.raises(RuntimeError, match=_SHARED_MESSAGE):
+        loss.backward()
+    assert w.grad is None
+    loss = (w * w * c.reshape(2, 2)).sum()            # computed again: the new numbers
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * w.data * c.data.reshape(2, 2))
+
+
+def test_a_change_through_shared_numbers_is_refused_in_higher_order_gradients_too():
+    from autograd import grad
+
+    def changes_a_view_midway(w):
+        h = w * w
+        with no_grad():
+            w[0].mul_(0.5)
+        return (h * w).sum()
+    with pytest.raises(RuntimeError, match=_SHARED_MESSAGE):
+        grad(changes_a_view_midway)(Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True))
+
+
+def test_numbers_shared_with_a_tensor_no_graph_used_are_fine():
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    other = Tensor([[5.0, 6.0]], requires_grad=True)
+    loss = (w * w).sum()
+    with no_grad():
+        other[0].mul_(2.0)                            # not this graph's numbers
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * w.data)
+
+
 def test_values_keep_micrograds_reading_of_data_at_backward_time():
     # A Value's update replaces its float; like micrograd's closures, backward reads .data then
     from autograd import Value
