@@ -56,7 +56,8 @@ from autograd.graph import Node
 
 from .module import as_array
 
-__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "archive_problem", "SUFFIXES", "STORAGES"]
+__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "archive_problem", "SUFFIXES",
+           "STORAGES"]
 
 #: the names PyTorch's checkpoints go by: `nn.save` writes this format under them
 SUFFIXES = (".pt", ".pth")
