@@ -56,7 +56,7 @@ import tokenize
 import warnings
 import zipfile
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 import numpy as np
@@ -410,11 +410,14 @@ def _checked_members(archive: zipfile.ZipFile, path: str, size: int) -> list[str
         # torch_format before trying numpy's format)
         raise _not_a_checkpoint(path, "it is a zip archive of other files, not of .npy arrays")
     names = [member.filename[:-len(".npy")] for member in members]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = sorted(name for name, count in Counter(names).items() if count > 1)
     if twice:
         raise _not_a_checkpoint(path, f"it holds the entr{'ies' if len(twice) > 1 else 'y'} "
-                                      f"{', '.join(map(repr, twice))} more than once (which one "
-                                      f"is meant?)")
+                                      f"{', '.join(map(repr, twice[:3]))} more than once (which "
+                                      f"one is meant?)")
+    overlap = torch_format.archive_problem(archive, size)      # (names are told apart above)
+    if overlap:
+        raise _not_a_checkpoint(path, overlap)
     for name, member in zip(names, members):
         problem = _member_problem(archive, member, size)
         if problem:

@@ -46,7 +46,7 @@ import numbers
 import os
 import struct
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -56,7 +56,8 @@ from autograd.graph import Node
 
 from .module import as_array
 
-__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "SUFFIXES", "STORAGES"]
+__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "archive_problem", "SUFFIXES",
+           "STORAGES"]
 
 #: the names PyTorch's checkpoints go by: `nn.save` writes this format under them
 SUFFIXES = (".pt", ".pth")
@@ -77,6 +78,8 @@ ALIGNMENT = 64              # where each record's bytes start (PyTorch's writer'
 ARCHIVE_VERSION = b"3\n"    # the archive format torch.save writes for a checkpoint
 ZIP64_FROM = 2 ** 30        # records larger than this get zip64 sizes (20 bytes in the header)
 DEFLATE_MOST = 1100         # the most bytes deflate unzips from one byte (its limit is ~1032)
+MOST_NESTED = 100           # the deepest nesting of lists, tuples and dicts read (a state dict: ~5)
+KEYS = (str, int, float, bool, type(None))      # the types of the dict keys read
 
 
 class Op:
@@ -367,6 +370,9 @@ def load(path: str | os.PathLike) -> Any:
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
             raise _unreadable(path, "it is a damaged or truncated zip archive") from None
         with archive:
+            problem = archive_problem(archive, size)
+            if problem:
+                raise _unreadable(path, problem)
             folder = _folder(archive, path)
             byteorder = _byteorder(archive, folder, size, path)
 
@@ -383,6 +389,33 @@ def load(path: str | os.PathLike) -> Any:
                     reason = (f"it is a TorchScript archive (torch.jit.save), which only "
                               f"torch.jit.load reads; {reason}")
                 raise _unreadable(path, reason) from None
+
+
+def archive_problem(archive: zipfile.ZipFile, size: int) -> str | None:
+    """What makes a zip archive of `size` bytes unsafe to read, before a record is read, or
+    None: a name given to two records (which one is meant? readers differ), or records whose
+    sizes add up to more than the file: records that overlap, so that a file of a few hundred
+    kilobytes reads as thousands of large records (a zip bomb). Apart, each record also holds
+    at most DEFLATE_MOST times its compressed size (`_member`), which bounds the whole read.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as archive:
+    ...     archive.writestr("a", b"1"); archive.writestr("b", b"2")
+    >>> archive_problem(zipfile.ZipFile(buffer), len(buffer.getvalue())) is None
+    True
+    """
+    members = archive.infolist()
+    counts = Counter(member.filename for member in members)
+    twice = sorted(name for name, count in counts.items() if count > 1)
+    if twice:
+        return (f"it holds the record{'s' if len(twice) > 1 else ''} "
+                f"{', '.join(map(repr, twice[:3]))} more than once (which one is meant?)")
+    claimed = sum(member.compress_size for member in members)
+    if claimed > size:
+        return (f"its records claim {claimed:,} bytes in all, more than the file's {size:,}: "
+                f"they overlap, which no archiver writes (a zip bomb's trick)")
+    return None
 
 
 def _unreadable(path: str, reason: str) -> ValueError:
@@ -498,7 +531,54 @@ def loads(pickled: bytes, storage: Callable[[str, np.dtype, int], np.ndarray] | 
                 raise Refused(f"its storage {key!r} does not match the pickle")
             return array.reshape(-1)
 
-    return _Interpreter(pickled, storage).run()
+    result = _Interpreter(pickled, storage).run()
+    problem = _nesting_problem(result)
+    if problem:
+        raise Refused(f"its pickle {problem}")
+    return result
+
+
+def _items(value: Any) -> list | tuple:
+    """What a list, tuple or dict the pickle built holds (a dict's keys are numbers or text,
+    a state dict's _metadata counts as one of its values); () for anything else."""
+    if type(value) in (dict, OrderedDict):
+        metadata = getattr(value, "_metadata", None)
+        return [*value.values(), *([] if metadata is None else [metadata])]
+    return value if type(value) in (list, tuple) else ()
+
+
+def _nesting_problem(result: Any) -> str | None:
+    """Why `result` is not a tree of lists, tuples and dicts at most MOST_NESTED deep, or
+    None. Through its memo a pickle can make a list that holds itself, and a few megabytes can
+    nest a million lists: printing, comparing or saving such a thing fails far from the file,
+    or crashes Python. Walked without recursion; a part shared by several is walked once."""
+    if type(result) not in (dict, OrderedDict, list, tuple):
+        return None
+    heights: dict[int, int] = {}        # id → how many levels a container walked already has
+    path = [[result, iter(_items(result)), 1]]      # (container, items left, height so far)
+    on_path = {id(result)}
+    while path:
+        frame = path[-1]
+        for item in frame[1]:
+            if type(item) not in (dict, OrderedDict, list, tuple):
+                continue
+            if id(item) in on_path:
+                return "builds a list or dict that holds itself (a cycle)"
+            height = heights.get(id(item))
+            if height is None or len(path) + height > MOST_NESTED:
+                if height is not None or len(path) == MOST_NESTED:
+                    return f"nests lists, tuples and dicts more than {MOST_NESTED} deep"
+                path.append([item, iter(_items(item)), 1])
+                on_path.add(id(item))
+                break
+            frame[2] = max(frame[2], height + 1)
+        else:                           # every item walked: the container is done
+            path.pop()
+            on_path.discard(id(frame[0]))
+            heights[id(frame[0])] = frame[2]
+            if path:
+                path[-1][2] = max(path[-1][2], frame[2] + 1)
+    return None
 
 
 class _Storage:
@@ -612,6 +692,9 @@ class _Interpreter:
             except (IndexError, KeyError, TypeError, ValueError, struct.error):
                 raise Refused(f"its pickle is damaged (the opcode {op!r} at byte "
                               f"{self.start} finds no value it can use)") from None
+            except RecursionError:          # (the repr of a value nested a million deep)
+                raise Refused(f"its pickle nests lists, tuples and dicts more than "
+                              f"{MOST_NESTED} deep") from None
         if self.at != len(self.data):
             raise Refused("its pickle is damaged (there are bytes after its STOP)")
         if self.stack or self.marks:
@@ -706,7 +789,7 @@ class _Interpreter:
 
     def setitem(self) -> None:
         value, key = self.stack.pop(), self.stack.pop()
-        self.dict_on_top()[key] = value
+        self.dict_on_top()[self.key(key)] = value
 
     def setitems(self) -> None:
         items = self.pop_mark()
@@ -714,7 +797,15 @@ class _Interpreter:
             raise IndexError
         target = self.dict_on_top()
         for i in range(0, len(items), 2):
-            target[items[i]] = items[i + 1]
+            target[self.key(items[i])] = items[i + 1]
+
+    def key(self, key: Any) -> Any:
+        """A dict key, which must be text or a number: hashing a tuple nested a million deep
+        would crash Python, and a state dict's keys are names and parameter numbers."""
+        if type(key) not in KEYS:
+            raise Refused(f"its pickle uses a {type(key).__name__} as a dict key; glassgrad "
+                          f"reads keys that are strings, numbers, True, False or None")
+        return key
 
     def dict_on_top(self) -> dict:
         if type(self.stack[-1]) not in (dict, OrderedDict):
@@ -723,6 +814,11 @@ class _Interpreter:
 
     def global_(self) -> None:
         name = f"{self.line()}.{self.line()}"
+        if name.startswith(("torch.nn.", "torch.optim.")):
+            raise Refused(f"its pickle names the class {name!r} (at byte {self.start}): it is "
+                          f"a whole PyTorch object, saved by torch.save(model), which only "
+                          f"torch.load(weights_only=False) runs; glassgrad reads state dicts "
+                          f"(in PyTorch: torch.save(model.state_dict(), path))")
         if name not in GLOBALS and name.startswith("torch."):
             raise Refused(f"its pickle names the global {name!r} (at byte {self.start}): a kind "
                           f"of tensor or object glassgrad does not read (it reads dense tensors "

@@ -202,6 +202,9 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
         raise FileNotFoundError(f"load_trained: no weights file {weights_path!r} beside its "
                                 f"settings {settings_path!r} (the two files go together)")
     state = load(weights_path)
+    if not isinstance(state, dict):               # (a PyTorch archive renamed, holding a list)
+        raise ValueError(f"load_trained: {weights_path!r} holds a {type(state).__name__}, not "
+                         f"the named arrays of a model saved by glassgrad train")
     own = state.pop("settings", None)             # (older glassgrads saved none there)
     if "input_mean" not in state or "input_std" not in state:
         raise ValueError(f"load_trained: {weights_path!r} has no input_mean/input_std (it is not "

@@ -14,6 +14,8 @@ from nn.layers import MLP, Linear
 from nn.models import SoftmaxRegression
 from nn.module import Module
 
+from zip_helpers import overlapping_zip
+
 
 def test_round_trip_restores_every_weight(tmp_path):
     a, b = MLP(3, [4], 2), MLP(3, [4], 2)
@@ -526,6 +528,23 @@ def test_an_entry_stored_twice_is_refused(tmp_path):
                                            ("w.npy", npy_member(np.zeros(2)))])
     with pytest.raises(ValueError, match=r"twice\.npz' is not a glassgrad checkpoint .*it holds "
                                          r"the entry 'w' more than once"):
+        load(path)
+
+
+def test_entries_that_overlap_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    """A zip bomb: 200 .npy entries, each valid, overlapping in a file of ~30 kB, read as
+    ~2 MB of arrays (growing as the square of the file's size)."""
+    def npy_header(size):
+        return npy_member(header={"descr": "|u1", "fortran_order": False, "shape": (size,)})
+
+    path = tmp_path / "bomb.npz"
+    file_size, claimed = overlapping_zip(path, [f"w{i}.npy" for i in range(200)],
+                                         bytes(10000), head=npy_header)
+    assert claimed > 50 * file_size
+    monkeypatch.setattr(np.lib.format, "read_array", stop_reading)
+    with pytest.raises(ValueError, match=r"bomb\.npz' is not a glassgrad checkpoint .*its records "
+                                         r"claim [\d,]+ bytes in all, more than the file's "
+                                         r"[\d,]+: they overlap"):
         load(path)
 
 

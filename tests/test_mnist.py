@@ -153,6 +153,17 @@ def test_a_header_promising_more_than_int64_holds_says_so(tmp_path):
         read_idx(path)
 
 
+@pytest.mark.parametrize("ndim, dims", [(100, [1] * 100), (3, [0, 2**32 - 1, 2**32 - 1])])
+def test_a_shape_numpy_cannot_hold_names_the_file(tmp_path, ndim, dims):
+    """numpy's own message named no file: "maximum supported dimension ... is 64"."""
+    path = tmp_path / "odd-idx"
+    path.write_bytes(bytes([0, 0, 8, ndim]) + b"".join(d.to_bytes(4, "big") for d in dims) +
+                     bytes(1 if dims[0] else 0))
+    with pytest.raises(ValueError, match=r"odd-idx: the header promises shape \(.*\), which "
+                                         r"numpy cannot hold"):
+        read_idx(path)
+
+
 def test_damaged_gzip(tmp_path):
     path = tmp_path / "d.gz"
     write_idx(path, np.arange(200, dtype=np.uint8))

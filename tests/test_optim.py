@@ -769,7 +769,18 @@ def test_load_state_dict_copies_and_converts_to_the_parameters_kind():
     (lambda sd: sd["param_groups"][0].update(foreach=None, fused=None),   # torch.optim's
      r"\['foreach', 'fused'\]; this looks like a PyTorch optimizer's state_dict"),
     (lambda sd: sd["param_groups"].__setitem__(0, [0]),
-     r"group 0 is not a dict with a 'params' entry"),
+     r"group 0 is not a dict with a 'params' list"),
+    # a damaged file: these raised TypeError and AttributeError from inside load_state_dict
+    (lambda sd: sd["param_groups"][0].update(params=5), r"group 0 is not a dict with a 'params' "
+                                                        r"list"),
+    (lambda sd: sd["param_groups"][1].update(params=[0]), r"group 1 lists the parameters \[0\]; "
+                                                          r"expected numbers, each once"),
+    (lambda sd: sd["param_groups"][1].update(params=[[1]]), r"group 1 lists the parameters"),
+    (lambda sd: sd.update(param_groups=3), r"expected 'param_groups' to be a list of dicts and "
+                                           r"'state' a dict of dicts"),
+    (lambda sd: sd.update(state=[]), r"'state' a dict of dicts"),
+    (lambda sd: sd["state"].update({0: [1.0]}), r"'state' a dict of dicts"),
+    (lambda sd: sd["param_groups"][0].update(lr=10 ** 400), r"SGD: lr must be finite, got inf"),
 ])
 def test_load_state_dict_checks_before_changing_anything(mutate, message):
     a, b = Tensor([1.0, 2.0], requires_grad=True), Value(3.0)
@@ -784,6 +795,25 @@ def test_load_state_dict_checks_before_changing_anything(mutate, message):
     assert after["param_groups"] == before["param_groups"]
     np.testing.assert_array_equal(after["state"][0]["momentum_buffer"],
                                   before["state"][0]["momentum_buffer"])
+
+
+@pytest.mark.parametrize("step, message", [
+    (-5, r"state\[0\]\['step'\] counts steps \(0, 1, 2, ...\), got -5"),
+    (2.5, r"state\[0\]\['step'\] counts steps \(0, 1, 2, ...\), got 2.5"),
+    (float("nan"), r"state\[0\]\['step'\] must be finite, got nan"),
+    (10 ** 400, r"state\[0\]\['step'\] must be finite"),
+    (True, r"state\[0\]\['step'\] must be a number, got True"),
+])
+def test_a_saved_step_that_is_no_count_is_refused(step, message):
+    """A negative step was taken as it was: Adam's bias correction 1 - beta ** step then
+    scales the next update wrongly; NaN raised "cannot convert float NaN to integer"."""
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    opt = Adam([w], lr=0.1)
+    _train(opt, [w], [[1.0, 1.0]])
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = step
+    with pytest.raises(ValueError, match=r"Adam\.load_state_dict: " + message):
+        opt.load_state_dict(sd)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections import OrderedDict
 
@@ -22,6 +23,8 @@ from nn import LSTM, BatchNorm2d, Conv2d, Linear, Sequential, load, save
 from nn.optim import SGD, Adam, AdamW
 from nn.optim.lr_scheduler import StepLR
 from nn.torch_format import ALIGNMENT, STORAGES, Refused, dumps, loads
+
+from zip_helpers import overlapping_zip
 
 try:
     import torch
@@ -303,10 +306,36 @@ def test_a_pickle_of_python_s_own_making_is_refused_by_its_global(tmp_path):
     (b"\x80\x02a.", r"damaged"),
     (b"\x80\x02]\x95.", r"opcode b'\\x95'"),
     (b"not a pickle", r"not a pickle"),
+    # through the memo: a list or a dict (or a state dict's _metadata) that holds itself
+    (b"\x80\x02]q\x00h\x00a.", r"builds a list or dict that holds itself \(a cycle\)"),
+    (b"\x80\x02}q\x00X\x01\x00\x00\x00ah\x00s.", r"holds itself \(a cycle\)"),
+    (b"\x80\x02ccollections\nOrderedDict\n)Rq\x00}X\t\x00\x00\x00_metadatah\x00sb.",
+     r"holds itself \(a cycle\)"),
+    # lists nested 101 deep (a million fit in a few megabytes; printing them fails)
+    (b"\x80\x02" + b"]" * 101 + b"a" * 100 + b".", r"nests lists, tuples and dicts more than "
+                                                    r"100 deep"),
+    # a tuple as a key: hashing one nested a million deep crashed Python
+    (b"\x80\x02}K\x01\x85K\x02s.", r"uses a tuple as a dict key; glassgrad reads keys that "
+                                     r"are strings, numbers"),
+    # torch.save(model): the Module's class, not a state dict
+    (b"\x80\x02ctorch.nn.modules.linear\nLinear\n.", r"names the class 'torch\.nn\.modules\."
+                                                     r"linear\.Linear' \(at byte 2\): it is a "
+                                                     r"whole PyTorch object, saved by "
+                                                     r"torch\.save\(model\).*model\.state_dict"),
 ])
 def test_a_damaged_or_hostile_pickle_is_refused_with_its_reason(tmp_path, pickled, reason):
     with pytest.raises(ValueError, match=r"cannot be read as a PyTorch checkpoint: .*" + reason):
         load(pt_file(tmp_path / "bad.pt", pickled))
+
+
+def test_nesting_up_to_100_deep_and_shared_parts_read():
+    deep = loads(b"\x80\x02" + b"]" * 100 + b"a" * 99 + b".", [])
+    for _ in range(99):
+        deep = deep[0]
+    assert deep == []
+    # each level a pair of the one below, 30 levels: 2 ** 30 paths, each part walked once
+    shared = loads(b"\x80\x02]q\x00" + b"h\x00\x86q\x00" * 30 + b".", [])
+    assert len(shared) == 2 and shared[0] is shared[1]
 
 
 def tensor_pickle(size=(2,), stride=(1,), offset=0, numel=2, storage=b"FloatStorage") -> bytes:
@@ -360,6 +389,41 @@ def test_glassgrad_never_imports_torch(tmp_path):
 def test_a_tensor_that_does_not_fit_its_storage_is_refused(tmp_path, pickled, storages, reason):
     with pytest.raises(ValueError, match=r"cannot be read as a PyTorch checkpoint: .*" + reason):
         load(pt_file(tmp_path / "bad.pt", pickled, storages))
+
+
+def test_a_record_stored_twice_is_refused(tmp_path):
+    """torch reads the last of two records of one name; which one is meant?"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # zipfile warns of a name written twice
+        path = pt_file(tmp_path / "twice.pt", tensor_pickle(), [bytes(8)],
+                       extra=[("data/0", np.ones(2, "<f4").tobytes())])
+    with pytest.raises(ValueError, match=r"twice\.pt' cannot be read as a PyTorch checkpoint: "
+                                         r"it holds the record 'x/data/0' more than once"):
+        load(path)
+
+
+def test_records_that_overlap_are_refused_before_they_are_read(tmp_path):
+    """A zip bomb: 200 storages, each a valid record, all overlapping in a file of ~25 kB,
+    would read as ~2 MB (and grow as the square of the file's size)."""
+    count = 200
+    pickled = b"\x80\x02](" + b"".join(
+        b"ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nByteStorage\n"
+        + encoded(str(key)) + b"X\x03\x00\x00\x00cpuJ" + struct.pack("<i", size) + b"tQK\x00(J"
+        + struct.pack("<i", size) + b"t(K\x01t\x89ccollections\nOrderedDict\n)RtR"
+        for key, size in enumerate(range(count * 32 + 10000, 10000, -32))) + b"e."
+    path = tmp_path / "bomb.pt"
+    file_size, claimed = overlapping_zip(path, [f"x/data/{key}" for key in range(count)],
+                                         bytes(10000), first=(("x/data.pkl", pickled),))
+    assert claimed > 50 * file_size
+    with pytest.raises(ValueError, match=r"bomb\.pt' cannot be read as a PyTorch checkpoint: "
+                                         r"its records claim [\d,]+ bytes in all, more than the "
+                                         r"file's [\d,]+: they overlap"):
+        load(path)
+
+
+def encoded(text: str) -> bytes:
+    """BINUNICODE: a string in a pickle."""
+    return b"X" + struct.pack("<I", len(text.encode())) + text.encode()
 
 
 def test_every_truncation_of_a_pt_file_is_a_clear_error(tmp_path):

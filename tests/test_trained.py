@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import nn.torch_format
 import nn.trained
 from nn import MLP, load, load_trained, save
 from nn.trained import TrainedModel, trained_paths
@@ -118,6 +119,15 @@ def test_weights_without_standardisation_are_refused(tmp_path):
     open(settings, "w").write(json.dumps(data))
     with pytest.raises(ValueError, match="has no input_mean/input_std"):
         load_trained(tmp_path / "m.json")
+
+
+@pytest.mark.parametrize("state", [[1, 2], 3])
+def test_weights_that_are_no_dict_are_named(tmp_path, state):
+    """A PyTorch archive named model.npz is read as one: a list in it raised a TypeError."""
+    nn.torch_format.save(state, tmp_path / "m.npz")
+    with pytest.raises(ValueError, match=rf"m\.npz' holds a {type(state).__name__}, not the "
+                                         rf"named arrays of a model saved by glassgrad train"):
+        load_trained(tmp_path / "m.npz")
 
 
 def test_a_missing_model_names_both_files(tmp_path):

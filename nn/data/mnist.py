@@ -162,7 +162,11 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         there = f"there are {header + len(values):,}" if len(values) < size else "more follow"
         raise ValueError(f"{path}: {problem}: the header promises shape {shape}, "
                          f"{expected:,} bytes in all, but {there}")
-    array = np.frombuffer(values, dtype).reshape(shape)
+    try:
+        array = np.frombuffer(values, dtype).reshape(shape)
+    except ValueError as err:           # more than 64 dimensions, or (0, 2**32 - 1, ...)
+        raise ValueError(f"{path}: the header promises shape {shape}, which numpy cannot "
+                         f"hold ({err})") from None
     return array.astype(dtype.newbyteorder("="))       # a writable, native-endian copy
 
 

@@ -333,16 +333,27 @@ class Optimizer:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
                              f"'param_groups' (from state_dict()), got {got}")
-        saved_groups = state_dict["param_groups"]
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict) or \
+                not all(isinstance(entries, dict) for entries in saved_state.values()):
+            raise ValueError(f"{name}.load_state_dict: expected 'param_groups' to be a list of "
+                             f"dicts and 'state' a dict of dicts (from state_dict()), got a "
+                             f"{type(saved_groups).__name__} and a {type(saved_state).__name__}")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
                              f"parameter group(s), this optimizer has {len(self.param_groups)}")
         by_index: dict[Any, Node] = {}
         groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if not isinstance(saved, dict) or "params" not in saved:
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
                 raise ValueError(f"{name}.load_state_dict: group {i} is not a dict with a "
-                                 f"'params' entry")
+                                 f"'params' list")
+            listed = saved["params"]
+            if not all(type(k) is int for k in listed) or \
+                    len(set(listed) | set(by_index)) != len(listed) + len(by_index):
+                raise ValueError(f"{name}.load_state_dict: group {i} lists the parameters "
+                                 f"{list(listed)!r:.60}; expected numbers, each once in all "
+                                 f"the groups")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameter(s) "
@@ -375,9 +386,14 @@ class Optimizer:
         if key in self._scalars:
             if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
                 value = value.item()        # PyTorch's form: a 0-d tensor (a .pt file's "step")
-            if not isinstance(value, numbers.Real):
-                raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] must be a "
-                                 f"number, got {value!r:.60}")
+            where = f"{name}.load_state_dict: state[{index!r}][{key!r}]"
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{where} must be a number, got {value!r:.60}")
+            if not abs(value) < 2 ** 1024:         # NaN, infinity, an int no float can hold
+                raise ValueError(f"{where} must be finite, got {value!r:.60}")
+            if self._scalars[key] is int and (value < 0 or value != int(value)):
+                raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60} "
+                                 f"(Adam's bias correction, 1 - beta ** step, depends on it)")
             return self._scalars[key](value)
         if key not in self._buffers:
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
@@ -448,7 +464,10 @@ def _pytorch_hint(unknown: set[str]) -> str:
 def _real(optimizer: str, key: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:                   # an int of 400 digits (a file may hold one)
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"{optimizer}: {key} must be finite, got {value!r}")
     return value
