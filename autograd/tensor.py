@@ -243,6 +243,24 @@ def _axes(axis: Any, ndim: int, op: str, shape: tuple | None = None) -> tuple | 
     return tuple(sorted(out))
 
 
+# numpy's ufuncs behind Python's operators, as the Tensor methods that take over
+# `t <op> array` and `array <op> t` (the array first: numpy asks Tensor.__array_ufunc__)
+_OPERATOR_METHODS = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"), np.remainder: ("__mod__", "__rmod__"),
+    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
+    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
+    np.bitwise_and: ("__and__", "__rand__"), np.bitwise_or: ("__or__", "__ror__"),
+    np.bitwise_xor: ("__xor__", "__rxor__"),
+}
+_OPERATOR_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
+                     np.floor_divide: "//", np.remainder: "%", np.power: "**", np.matmul: "@",
+                     np.bitwise_and: "&", np.bitwise_or: "|", np.bitwise_xor: "^"}
+
+
 class Tensor(Node):
     """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
 
@@ -258,7 +276,47 @@ class Tensor(Node):
     __slots__ = ("_written_at",)    # graph.write_clock's count when the data was made or changed
     _empty_grad = None
     _notes_writes = True
-    __array_ufunc__ = None          # ndarray + Tensor: numpy steps aside, Tensor.__radd__ runs
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, out: Any = None,
+                        **kwargs: Any) -> Any:
+        """numpy meeting a Tensor. `array + t` (any operator, the array first) is the Tensor's
+        own op, so the result is a Tensor in the graph; `array += t` writes t's numbers into the
+        array, as the lectures' `p.data += -lr * grad` does with `lr = lrs[i]` or a gradient
+        derived by hand; any other ufunc (`np.exp(t)`) takes no Tensor.
+
+        >>> w = np.ones(2, dtype=np.float32)
+        >>> w += -0.5 * Tensor([1.0, 2.0])
+        >>> w
+        array([0.5, 0. ], dtype=float32)
+        """
+        names = _OPERATOR_METHODS.get(ufunc)
+        if names is None or method != "__call__" or kwargs or len(inputs) != 2:
+            raise TypeError(
+                f"numpy's {ufunc.__name__}{'' if method == '__call__' else '.' + method} takes "
+                f"no Tensor: use the Tensor ops (t.exp(), t.maximum(u), autograd.where, ...) to "
+                f"stay in the graph, or t.detach().numpy() for the numbers")
+        if out is None:
+            first, second = inputs
+            if isinstance(first, Tensor):           # np.add(t, array), called by name
+                return getattr(first, names[0])(second)
+            return getattr(second, names[1])(first)
+        if any(isinstance(o, Tensor) for o in out):
+            raise TypeError(f"numpy's {ufunc.__name__} cannot write into a Tensor (out=): "
+                            f"write into its array, t.data, or use the Tensor's own op")
+        numbers = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if x._fn is not None:
+                    raise RuntimeError(
+                        f"array {_OPERATOR_SYMBOLS.get(ufunc, ufunc.__name__)}= Tensor: the "
+                        f"Tensor of shape {x.shape} {x._history()}, so its numbers would go "
+                        f"into the array with no gradient flowing back; if only the numbers "
+                        f"are meant (an update of p.data by a gradient derived by hand), "
+                        f"write t.detach()"
+                        + ("" if x._fn is Leaf else " or compute it under no_grad()"))
+                x = x.data
+            numbers.append(x)
+        return ufunc(*numbers, out=out)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
