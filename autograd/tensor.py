@@ -128,6 +128,12 @@ class ValuesAndIndices(NamedTuple):
     indices: "Tensor"
 
 
+class Histogram(NamedTuple):
+    """What `t.histogram()` gives, as PyTorch's: `hist, bin_edges = ...` (constants)."""
+    hist: "Tensor"
+    bin_edges: "Tensor"
+
+
 def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None
                  ) -> tuple[Any, bool]:
     """(axis, keepdims) from numpy's names or PyTorch's (`dim`, `keepdim`), not both at once."""
@@ -1742,6 +1748,37 @@ class Tensor(Node):
         """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""
         from .creation import multinomial        # (creation builds on Tensor: imported here)
         return multinomial(self, num_samples, replacement, generator=generator)
+
+    def histogram(self, bins: Any = 100, *, range: Sequence[float] | None = None,
+                  weight: Any = None, density: bool = False) -> Histogram:
+        """PyTorch's histogram of all the elements: counts in `bins` equal bins from `range`
+        (the smallest to the largest number by default), or between the edges `bins` gives;
+        `density=True` scales them to integrate to 1. Both are constants in this tensor's dtype
+        (a count has no gradient), for makemore's plots: `hy, hx = torch.histogram(h, density=True)`.
+
+        >>> hist, edges = Tensor([0.0, 1.0, 1.0, 3.0]).histogram(bins=3)
+        >>> hist.tolist(), edges.tolist()
+        ([1.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0])
+        """
+        dtype = self.data.dtype
+        if dtype.kind != "f":
+            raise TypeError(f"histogram: needs a floating-point tensor, got dtype {dtype} (as in "
+                            f"PyTorch; t.float() converts it)")
+        numbers = self.data.reshape(-1)
+        if range is None and numbers.size and not np.isfinite(numbers).all():
+            raise ValueError("histogram: the tensor holds NaN or infinity, so its numbers give no "
+                             "range for the bins: pass range=(low, high)")
+        edges = bins.data if isinstance(bins, Tensor) else bins
+        weights = weight.data if isinstance(weight, Tensor) else weight
+        if weights is not None:
+            weights = np.asarray(weights)
+            if weights.shape != self.shape:
+                raise ValueError(f"histogram: weight must have the tensor's shape {self.shape}, "
+                                 f"got {weights.shape}")
+            weights = weights.reshape(-1)
+        hist, edges = np.histogram(numbers, bins=edges, range=range, weights=weights,
+                                   density=density)
+        return Histogram(Tensor(hist.astype(dtype)), Tensor(edges.astype(dtype)))
 
     # -- shape ---------------------------------------------------------------------------------
 
