@@ -215,7 +215,7 @@ METHOD_FUNCTIONS = """
     mm mv bmm dot outer
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
-    scatter_add""".split()
+    scatter_add histogram""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

@@ -130,6 +130,12 @@ class ValuesAndIndices(NamedTuple):
     indices: "Tensor"
 
 
+class Histogram(NamedTuple):
+    """What `t.histogram()` gives, as PyTorch's: `hist, bin_edges = ...` (constants)."""
+    hist: "Tensor"
+    bin_edges: "Tensor"
+
+
 def _torch_names(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None
                  ) -> tuple[Any, bool]:
     """(axis, keepdims) from numpy's names or PyTorch's (`dim`, `keepdim`), not both at once."""
@@ -278,6 +284,24 @@ def _axes(axis: Any, ndim: int, op: str, shape: tuple | None = None) -> tuple | 
     return tuple(sorted(out))
 
 
+# numpy's ufuncs behind Python's operators, as the Tensor methods that take over
+# `t <op> array` and `array <op> t` (the array first: numpy asks Tensor.__array_ufunc__)
+_OPERATOR_METHODS = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"), np.remainder: ("__mod__", "__rmod__"),
+    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
+    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
+    np.bitwise_and: ("__and__", "__rand__"), np.bitwise_or: ("__or__", "__ror__"),
+    np.bitwise_xor: ("__xor__", "__rxor__"),
+}
+_OPERATOR_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
+                     np.floor_divide: "//", np.remainder: "%", np.power: "**", np.matmul: "@",
+                     np.bitwise_and: "&", np.bitwise_or: "|", np.bitwise_xor: "^"}
+
+
 class Tensor(Node):
     """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
 
@@ -293,7 +317,47 @@ class Tensor(Node):
     __slots__ = ("_written_at",)    # graph.write_clock's count when the data was made or changed
     _empty_grad = None
     _notes_writes = True
-    __array_ufunc__ = None          # ndarray + Tensor: numpy steps aside, Tensor.__radd__ runs
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, out: Any = None,
+                        **kwargs: Any) -> Any:
+        """numpy meeting a Tensor. `array + t` (any operator, the array first) is the Tensor's
+        own op, so the result is a Tensor in the graph; `array += t` writes t's numbers into the
+        array, as the lectures' `p.data += -lr * grad` does with `lr = lrs[i]` or a gradient
+        derived by hand; any other ufunc (`np.exp(t)`) takes no Tensor.
+
+        >>> w = np.ones(2, dtype=np.float32)
+        >>> w += -0.5 * Tensor([1.0, 2.0])
+        >>> w
+        array([0.5, 0. ], dtype=float32)
+        """
+        names = _OPERATOR_METHODS.get(ufunc)
+        if names is None or method != "__call__" or kwargs or len(inputs) != 2:
+            raise TypeError(
+                f"numpy's {ufunc.__name__}{'' if method == '__call__' else '.' + method} takes "
+                f"no Tensor: use the Tensor ops (t.exp(), t.maximum(u), autograd.where, ...) to "
+                f"stay in the graph, or t.detach().numpy() for the numbers")
+        if out is None:
+            first, second = inputs
+            if isinstance(first, Tensor):           # np.add(t, array), called by name
+                return getattr(first, names[0])(second)
+            return getattr(second, names[1])(first)
+        if any(isinstance(o, Tensor) for o in out):
+            raise TypeError(f"numpy's {ufunc.__name__} cannot write into a Tensor (out=): "
+                            f"write into its array, t.data, or use the Tensor's own op")
+        numbers = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if x._fn is not None:
+                    raise RuntimeError(
+                        f"array {_OPERATOR_SYMBOLS.get(ufunc, ufunc.__name__)}= Tensor: the "
+                        f"Tensor of shape {x.shape} {x._history()}, so its numbers would go "
+                        f"into the array with no gradient flowing back; if only the numbers "
+                        f"are meant (an update of p.data by a gradient derived by hand), "
+                        f"write t.detach()"
+                        + ("" if x._fn is Leaf else " or compute it under no_grad()"))
+                x = x.data
+            numbers.append(x)
+        return ufunc(*numbers, out=out)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
@@ -1730,6 +1794,37 @@ class Tensor(Node):
         """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""
         from .creation import multinomial        # (creation builds on Tensor: imported here)
         return multinomial(self, num_samples, replacement, generator=generator)
+
+    def histogram(self, bins: Any = 100, *, range: Sequence[float] | None = None,
+                  weight: Any = None, density: bool = False) -> Histogram:
+        """PyTorch's histogram of all the elements: counts in `bins` equal bins from `range`
+        (the smallest to the largest number by default), or between the edges `bins` gives;
+        `density=True` scales them to integrate to 1. Both are constants in this tensor's dtype
+        (a count has no gradient), for makemore's plots: `hy, hx = torch.histogram(h, density=True)`.
+
+        >>> hist, edges = Tensor([0.0, 1.0, 1.0, 3.0]).histogram(bins=3)
+        >>> hist.tolist(), edges.tolist()
+        ([1.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0])
+        """
+        dtype = self.data.dtype
+        if dtype.kind != "f":
+            raise TypeError(f"histogram: needs a floating-point tensor, got dtype {dtype} (as in "
+                            f"PyTorch; t.float() converts it)")
+        numbers = self.data.reshape(-1)
+        if range is None and numbers.size and not np.isfinite(numbers).all():
+            raise ValueError("histogram: the tensor holds NaN or infinity, so its numbers give no "
+                             "range for the bins: pass range=(low, high)")
+        edges = bins.data if isinstance(bins, Tensor) else bins
+        weights = weight.data if isinstance(weight, Tensor) else weight
+        if weights is not None:
+            weights = np.asarray(weights)
+            if weights.shape != self.shape:
+                raise ValueError(f"histogram: weight must have the tensor's shape {self.shape}, "
+                                 f"got {weights.shape}")
+            weights = weights.reshape(-1)
+        hist, edges = np.histogram(numbers, bins=edges, range=range, weights=weights,
+                                   density=density)
+        return Histogram(Tensor(hist.astype(dtype)), Tensor(edges.astype(dtype)))
 
     # -- shape ---------------------------------------------------------------------------------
 

@@ -51,6 +51,59 @@ def test_arithmetic_with_arrays_stays_in_the_graph():
     np.testing.assert_array_equal(w.grad, [2.0, 3.0])
 
 
+def test_every_operator_with_the_array_first_is_the_tensors_own_op():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    a = np.array([4.0, 1.0], dtype=np.float32)
+    for result, expected in [(a - w, [3, -1]), (a / w, [4, 0.5]), (a ** w, [4, 1]),
+                             (a @ w, 6), (a // w, [4, 0]), (a % w, [0, 1])]:
+        assert isinstance(result, Tensor)
+        np.testing.assert_allclose(result.data, expected)
+    assert (a < w).tolist() == [False, True] and (a == w).tolist() == [False, False]
+    assert (np.array([True, False]) & Tensor([True, True])).tolist() == [True, False]
+    assert (np.float32(2) * w).dtype == np.float32        # a numpy scalar, as before
+
+
+@pytest.mark.parametrize("update", [
+    lambda a, t: a.__iadd__(t), lambda a, t: a.__isub__(t), lambda a, t: a.__imul__(t)])
+def test_an_array_updated_in_place_by_a_tensor_without_history_takes_its_numbers(update):
+    """makemore's learning-rate search, `lr = lrs[i]; p.data += -lr * p.grad`, and backprop
+    ninja's `p.data += -lr * dW` with a gradient derived by hand as a Tensor (numpy raised
+    "operand 'Tensor' does not support ufuncs")."""
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    lr = (10 ** Tensor([-1.0, 0.0]))[0]                       # a 0-d Tensor
+    array = p.data
+    update(p.data, -lr * p.grad)
+    assert p.data is array and p.data.dtype == np.float32
+    np.testing.assert_allclose(p.data, update(np.array([1.0, 2.0]), -0.1 * np.array([2.0, 4.0])))
+    with no_grad():
+        dW = Tensor([1.0, 1.0], requires_grad=True) * 2       # no history under no_grad
+    p.data -= dW
+    assert p.data is array
+
+
+def test_an_array_updated_in_place_by_a_tensor_in_a_graph_is_refused():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    a = np.zeros(2, dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"array \+= Tensor: the Tensor of shape \(2,\) is "
+                                           r"the result of mul.*t\.detach\(\) or compute it "
+                                           r"under no_grad\(\)"):
+        a += w * 2
+    with pytest.raises(RuntimeError, match=r"array -= Tensor: .* wants a gradient.*detach\(\)$"):
+        a -= w
+    assert (a == 0).all()
+
+
+@pytest.mark.parametrize("call", [lambda t: np.exp(t), lambda t: np.maximum(np.ones(2), t),
+                                  lambda t: np.add.reduce(t), lambda t: np.add(1, t, dtype=int),
+                                  lambda t: np.add(np.ones(2), np.ones(2), out=t)])
+def test_other_ufuncs_take_no_tensor_and_say_what_to_use(call):
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"numpy's .* (takes no Tensor: use the Tensor ops"
+                                        r"|cannot write into a Tensor)"):
+        call(t)
+
+
 @pytest.mark.parametrize("reduce, method, kwargs", [
     (np.sum, "sum", {}), (np.sum, "sum", {"axis": 0}), (np.mean, "mean", {"axis": 1}),
     (np.max, "max", {}), (np.amin, "min", {"axis": 0, "keepdims": True}),
