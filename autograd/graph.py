@@ -796,7 +796,8 @@ def backward(root: Node, gradient: Any) -> None:
                 continue
             rule = node._fn.backward
             a, b = node._a, node._b
-            if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
+            if a.__class__ is tuple:        # the tuple form (see make_node): n-ary, two
+                # inputs and a constant, a constant that is a node, or a subclass's op node
                 if len(a) == 3:             # a linear layer with its bias, written out
                     x0, x1, x2 = a
                     grads = rule(b, g, node.data, x0.data, x1.data, x2.data)
