@@ -581,7 +581,8 @@ _new = object.__new__
 def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
     """Run `op` forward on the inputs' payloads and make the result's node.
 
-    The inputs are all Values or all Tensors; the result is of the same kind.
+    The inputs are all Values or all Tensors; the result is of the same kind, the facade's
+    `_kind` (a Tensor also for an nn Parameter input: a result is no parameter).
 
     >>> from autograd import Value
     >>> from autograd.ops import Tanh
