@@ -20,9 +20,10 @@ wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number
 an array of its shape for a Tensor. Backward also serves higher-order gradients if it is
 written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share (`.sum()`,
 `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
-the higher-order pass with Tensors (Values). `x.exp()` exists only on a Tensor and `np.exp(x)`
-takes only an array: write such a slope from `out` where it can be (e^x's is `out`), or with
-`autograd.ops.payload_math.exp(x)`, which takes either. One ctx object serves one call: a ctx
+the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes (a Tensor or
+a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers: write such a
+slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math.exp(x)`,
+which takes either. One ctx object serves one call: a ctx
 that forward writes into, passed to two calls, would hold the second call's values for both.
 
 >>> import numpy as np

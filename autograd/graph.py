@@ -9,9 +9,10 @@ its output is dropped.
              Leaf     a leaf that wants a gradient (the user's parameters): it accumulates
              an Op    the op that made this node; its rule sends gradients to the inputs
     _a, _b   one input and the op's constant (x * 3: _a = x, _b = 3.0), or two inputs
-             (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves,
-             except `_a` = COMPUTED or NUMBER for a constant that an op made, DETACHED
-             for what `Value.detach` made
+             (a * b), or a tuple of inputs and the constant (n-ary ops); unset for leaves.
+             A constant may say in `_a` where it came from: COMPUTED (an op made it from
+             data), NUMBER (made of numbers alone: a seed, the 1/3 of x / 3), DETACHED
+             (`Value.detach`)
 
 Backpropagation (the reference is micrograd's loop, `for node in reversed(topo): node._backward()`):
 
@@ -68,7 +69,8 @@ class _GradMode:
             self.enabled = enabled          # record ops (no_grad switches it off)
         if anomaly is not None:
             self.anomaly = anomaly          # check every op (autograd.anomaly.detect_anomaly)
-        # the one test `Value.__add__` / `__mul__` make on their fast path
+        # the one test made on the fast paths that write make_node out (`Value.__add__`,
+        # `__mul__`, `value._apply_one`): recording, and nothing else to do per op
         self.plain = self.enabled and not self.anomaly
 
 
@@ -282,9 +284,9 @@ class Op:
     `ctx` holds the op's constants (an axis, an exponent, a mask), given when the node is made;
     it may also be a small mutable object that forward fills with what backward needs and would
     otherwise recompute (cross-entropy's softmax probabilities, layer norm's x̂; see
-    `ops.fused.CrossEntropyCtx`): PyTorch's `save_for_backward`. The same rule serves both passes: the first-order pass calls it with raw floats/arrays; the
-    higher-order pass calls it with nodes, so the operators it uses are recorded and can be
-    differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
+    `ops.fused.CrossEntropyCtx`): PyTorch's `save_for_backward`. The same rule serves both
+    passes: the first-order pass calls it with raw floats/arrays; the higher-order pass calls
+    it with nodes, so the operators it uses are recorded and can be differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
     the backward driver then sums them back to each input's shape (see `autograd.broadcast`);
     `reads_inputs = False` says the rule needs no input's values (see `Tensor._conform_grad`).
     `symbol` is the op's name in drawings and micrograd's `_op` ('+', '*', 'tanh').
@@ -334,7 +336,8 @@ class _Mark:
 VISITING = _Mark("visiting: its inputs are being ordered")
 PENDING = _Mark("pending: its gradient is being computed")
 #: the constant of a node that passes no gradient to its input, whatever reaches it (a scalar
-#: ReLU that is off): first-order backpropagation does not visit what lies behind it
+#: ReLU that is off; the flat Step and Sign that higher-order rules make): first-order
+#: backpropagation does not visit what lies behind it
 CLOSED = _Mark("closed: passes no gradient to its input")
 #: in `_a` of a constant that an op computed (from inputs none of which wants a gradient, or
 #: under no_grad) from data: `autograd.compile` warns that the replays keep it as recorded
@@ -478,8 +481,9 @@ class Node:
         self.grad = self._empty_grad
 
     def retain_grad(self) -> None:
-        """PyTorch's, which keeps an intermediate node's `.grad`: here backward fills in every
-        node's `.grad` anyway, so there is nothing to do."""
+        """PyTorch's, which keeps an intermediate node's `.grad`: here backward fills in the
+        `.grad` of every node it reaches anyway (see `Value.backward` for the nodes that an off
+        ReLU hides), so there is nothing to do."""
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -528,8 +532,9 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
     `inputs`. It records the op and its inputs only when grad mode is on and some input wants a
     gradient; otherwise the result is a constant and the inputs are not kept.
 
-    (`Value.__add__` and `__mul__` write this function out for two inputs: they are the
-    hottest lines of the scalar engine.)
+    (`Value.__add__` and `__mul__` write this function out for two inputs, and
+    `value._apply_one` for one: they are the hottest lines of the scalar engine. A change
+    here is a change there too.)
 
     >>> from autograd import Value
     >>> from autograd.ops import Mul
@@ -548,13 +553,17 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
         for x in inputs:
             if x._fn is not None:
                 node._fn = op
+                # (a constant that is itself a node cannot sit in `_b`: the walk and backward
+                # would take it for a second input; such a node takes the tuple form)
                 if len(inputs) == 1 and not isinstance(ctx, Node):
                     node._a, node._b = inputs[0], ctx
                 elif len(inputs) == 2 and ctx is None and (
                         inputs[1].__class__ is cls or inputs[1].is_leaf):
                     node._a, node._b = inputs
                     # (an op node of a subclass, a Value built by hand, goes in the tuple form:
-                    # the order's walk tells a second input from a constant by its exact class)
+                    # the order's walk tells a second input from a constant by its exact class;
+                    # a leaf of a subclass, an nn Parameter, may stay: the walk never goes
+                    # down into a leaf, and backward also tests isinstance)
                 else:
                     node._a, node._b = inputs, ctx
                 break
@@ -572,7 +581,8 @@ _new = object.__new__
 def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
     """Run `op` forward on the inputs' payloads and make the result's node.
 
-    The inputs are all Values or all Tensors; the result is of the same kind.
+    The inputs are all Values or all Tensors; the result is of the same kind, the facade's
+    `_kind` (a Tensor also for an nn Parameter input: a result is no parameter).
 
     >>> from autograd import Value
     >>> from autograd.ops import Tanh
@@ -595,7 +605,8 @@ def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
 
 
 def raw(x: Any) -> Any:
-    """The payload of a node, or `x` itself (rules use it for masks that are never differentiated)."""
+    """The payload of a node, or `x` itself: rules use it for masks and other numbers that
+    are never differentiated, so that a higher-order pass does not record them."""
     return x.data if isinstance(x, Node) else x
 
 
@@ -786,7 +797,8 @@ def backward(root: Node, gradient: Any) -> None:
                 continue
             rule = node._fn.backward
             a, b = node._a, node._b
-            if a.__class__ is tuple:        # n-ary (or two inputs and a constant)
+            if a.__class__ is tuple:        # the tuple form (see make_node): n-ary, two
+                # inputs and a constant, a constant that is a node, or a subclass's op node
                 if len(a) == 3:             # a linear layer with its bias, written out
                     x0, x1, x2 = a
                     grads = rule(b, g, node.data, x0.data, x1.data, x2.data)

@@ -58,8 +58,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
     `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers and arrays come
     back as numbers and arrays, nodes as nodes (a tuple of them for a tuple of `argnums`); the
     result can be differentiated again. A derivative that depends on another node wanting a
-    gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that it does
-    (`grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x). Keyword arguments are passed to `f` as constants.
+    gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that the
+    outer derivative can follow that dependency: `grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x.
+    Keyword arguments are passed to `f` as constants.
     `create_graph` is accepted for PyTorch habits and changes nothing: the result can always
     be differentiated again.
 
@@ -67,6 +68,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
     >>> cube = lambda x: x ** 3
     >>> grad(cube)(2.0), grad(grad(cube))(2.0)          # 3x², 6x
     (12.0, 12.0)
+    >>> f = lambda x, y: x * x * y                      # ∂f/∂x = 2xy, then ∂/∂y of it: 2x
+    >>> grad(grad(f, 0), 1)(3.0, 5.0)
+    6.0
     """
     if not callable(f):
         raise TypeError(

@@ -397,6 +397,9 @@ class Tensor(Node):
         return Tensor(other)
 
     def _binary(self, op: type, a: Any, b: Any) -> Tensor:
+        """`a op b` for the operators (`self` is one of a, b): numbers and arrays made
+        Tensors (`_operand`), two dtypes made one as PyTorch does (`_promote`), then one
+        `apply`; numpy's errors become ones naming the op and the shapes."""
         try:
             a, b = self._operand(a), self._operand(b)
         except TypeError as error:
@@ -1484,9 +1487,10 @@ class Tensor(Node):
     def _with_indices(self, name: str, axis: Any, keepdims: bool, dim: Any,
                       keepdim: bool | None, out: Any) -> ValuesAndIndices:
         """PyTorch's `t.max(dim=d)` / `t.min(dim=d)`: the values and, as an int64 Tensor (a
-        constant: indices have no gradient), where they are along the one axis `d`. The values are picked at those
-        indices, so the gradient goes to the one element picked where several are equal, as in
-        PyTorch (`t.max(axis=d)`, a reduction, shares it among them, as PyTorch's amax)."""
+        constant: indices have no gradient), where they are along the one axis `d`. The values
+        are picked at those indices, so the gradient goes to the one element picked where
+        several are equal, as in PyTorch (`t.max(axis=d)`, a reduction, shares it among them,
+        as PyTorch's amax)."""
         axis, keepdims = _torch_names(name, axis, keepdims, dim, keepdim)
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
             raise TypeError(f"{name}: dim must be one int (PyTorch's max/min along an axis), "

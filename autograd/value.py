@@ -395,7 +395,8 @@ class Value(Node):
         return _apply_one(Tanh, self)
 
     def sigmoid(self) -> Value:
-        """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow at ±1000; its slope is σ(x)(1 - σ(x)).
+        """σ(x) = 1 / (1 + e⁻ˣ), computed without overflow at ±1000; its slope is
+        σ(x)(1 - σ(x)).
 
         >>> x = Value(0.0)
         >>> s = x.sigmoid()

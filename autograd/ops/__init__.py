@@ -2,7 +2,7 @@
 
     arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
                     the op), / and % (Tensor; Value divides by a ** -1, as micrograd)
-    elementwise.py  exp log log2 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
+    elementwise.py  exp log log2 log10 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
                     elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the losses' elementwise
                     part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
@@ -23,6 +23,8 @@
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
                     lstm_sequence: a layer's whole sequence in one direction, with its BPTT
+    payload_math.py no ops: the few functions rules call that take a raw payload or a node
+                    alike (exp, power, softmax, ...), so that one rule serves both passes
 """
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,

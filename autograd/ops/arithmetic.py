@@ -2,15 +2,26 @@
 
     Tensor  a + b, a - b, a * b, a / b: Add, Sub, Mul, Div, a number being made a constant
             Tensor first (an operand like any other, broadcast); a % b: Remainder
-    Value   a + b, a - b, a * b of two Values: Add, Sub, Mul; with a number, x + 3 and x - 3
-            are AddConst (x - 3 as x + (-3)), x * 3 and x / 3 are MulConst (x / 3 as x * (1/3));
-            3 - x is Sub with a constant Value; a / b is a * b ** -1 (Mul and PowConst), as in
-            micrograd, so Div is Tensor's only (and % too: Value has none)
+    Value   a + b, a - b, a * b of two Values: Add, Sub, Mul; with a number, x + 3, 3 + x and
+            x - 3 are AddConst (x - 3 as x + (-3)), x * 3 and 3 * x are MulConst; a / b is
+            a * b ** -1 (Mul and PowConst), as in micrograd, so Div is Tensor's only (and %
+            too: Value has none); x / 3 is Mul with the constant Value 3 ** -1, and 3 - x is
+            Sub with the constant Value 3 (the numbers bit for bit micrograd's)
     both    -a: Neg;  x ** 3: PowConst, 3 ** x: ConstPow, a ** b: Pow (or PowBase, PowExponent)
 
 Value folds a number into its op (AddConst and MulConst keep it in ctx) instead of making it a
 node: micrograd's demo, y * 1.0001 + 0.0001 a step, makes 2 nodes where it would make 4, and a
 scalar graph pays per node. A Tensor's constant is one small node beside its arrays.
+
+>>> from autograd import Tensor, Value
+>>> x = Value(6.0)
+>>> [y._fn.__name__ for y in (x + 3, x - 3, x * 3, x / 3, 3 - x, x / x, x ** 2, 2 ** x)]
+['AddConst', 'AddConst', 'MulConst', 'Mul', 'Sub', 'Mul', 'PowConst', 'ConstPow']
+>>> (x / 3).parents[1], (x / x).parents[1].op                 # the constant 1/3; x ** -1
+(Value(data=0.3333333333333333, grad=0.0), 'pow')
+>>> t = Tensor([6.0], requires_grad=True)
+>>> [y._fn.__name__ for y in (t + 3, t * 3, t / 3, t % 4, t ** 2, t ** t)]
+['Add', 'Mul', 'Div', 'Remainder', 'PowConst', 'Pow']
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
 per input. Binary ops broadcast, so their gradients are summed back to each input's shape by

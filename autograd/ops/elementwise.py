@@ -12,9 +12,19 @@ op picks the branch from the data each time it runs, also in a compiled replay
 compiled gradient graph recomputes it too: a branch picked in Python while the graph is built
 would stay as recorded.
 
-The unary forwards take both payloads: a Python float (a `Value`: computed with `math`, as
-micrograd does) or an ndarray (a `Tensor`). Rules save what they need in `ctx` or read it from
-the output, and serve both payloads.
+The ops a `Value` can be made of (exp, log, log2, log1p, expm1, sqrt, abs, tanh, sigmoid,
+relu, leaky_relu, softplus, sin, cos, step, sign, log_or_zero, clamped_log) take both
+payloads in forward and backward: a Python float (computed with `math`, as micrograd does) or
+an ndarray (a `Tensor`). The others (log10, elu, hardswish, smooth_l1, huber, maximum,
+minimum, clip, where) are Tensor ops and take arrays. Rules save what they need in `ctx` or
+read it from the output.
+
+>>> from autograd import Value
+>>> from autograd.graph import apply
+>>> y = apply(Softplus, (Value(0.0),))             # a Value op: math on floats
+>>> y.backward()
+>>> round(y.data, 6), y.parents[0].grad           # ln 2, and the slope σ(0)
+(0.693147, 0.5)
 """
 
 from __future__ import annotations

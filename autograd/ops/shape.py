@@ -1,6 +1,8 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
 indexing (and its adjoint, scatter-add), an embedding's row lookup, gather along an axis, roll,
-concatenate and stack. Their gradients move back.
+concatenate and stack. Their gradients move back (and where an element was copied to several
+places, its copies' gradients add up). And astype, which changes only the dtype: its gradient
+is cast back.
 """
 
 from __future__ import annotations

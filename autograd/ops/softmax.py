@@ -80,9 +80,10 @@ class LogSumExp(Op):
 
 
 def _along(axis: int, y) -> int | None:
-    """The axis to reduce along in a backward whose output is `y`; None when y is 0-d (the
-    softmax of one number is 1): numpy takes axis 0 of a 0-d array, but a Tensor refuses it,
-    and the higher-order pass reduces Tensors."""
+    """The axis to reduce along in a backward whose output is `y`; None (all of y's one
+    element) when y is 0-d, the softmax of one number. A guard from when a Tensor refused
+    axis 0 of a 0-d tensor (numpy takes it); since Tensor reductions take PyTorch's dim 0 or
+    -1 there too, `axis` itself would do."""
     return axis if y.ndim else None
 
 
