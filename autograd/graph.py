@@ -286,8 +286,9 @@ class Op:
     otherwise recompute (cross-entropy's softmax probabilities, layer norm's x̂; see
     `ops.fused.CrossEntropyCtx`): PyTorch's `save_for_backward`. The same rule serves both
     passes: the first-order pass calls it with raw floats/arrays; the higher-order pass calls
-    it with nodes, so the operators it uses are recorded and can be differentiated again. `broadcasting = True` lets the gradients be larger than the inputs;
-    the backward driver then sums them back to each input's shape (see `autograd.broadcast`);
+    it with nodes, so the operators it uses are recorded and can be differentiated again.
+    `broadcasting = True` lets the gradients be larger than the inputs; the backward driver
+    then sums them back to each input's shape (see `autograd.broadcast`);
     `reads_inputs = False` says the rule needs no input's values (see `Tensor._conform_grad`).
     `symbol` is the op's name in drawings and micrograd's `_op` ('+', '*', 'tanh').
     """
