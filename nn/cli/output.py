@@ -85,10 +85,11 @@ def write_text(path: str, text: str) -> None:
 
 def write_stdout(text: str) -> None:
     """Write data (a CSV table, an SVG document) to standard output as UTF-8 with the line
-    endings it has, as the files are written and read. Through the text layer, Windows would
-    encode it in the console's or the locale's code page (cp1252), which has no letter for most
-    of Unicode (an error) and gives others bytes that a reader of UTF-8 misreads (an SVG says it
-    is UTF-8), and would turn every line ending into CRLF."""
+    endings it has, as the files are written and read. Through the text layer, output that
+    Windows redirects to a file or a pipe would be in the locale's code page (cp1252), which has
+    no letter for most of Unicode (an error) and gives others bytes that a reader of UTF-8
+    misreads (an SVG says it is UTF-8), and every line ending would become CRLF. (A Windows
+    console takes UTF-8 bytes too.)"""
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:                  # a text-only stream (io.StringIO in a test, a notebook)
         sys.stdout.write(text)
