@@ -21,6 +21,10 @@ from typing import IO, Iterator
 
 __all__ = ["atomic_open", "check_destination"]
 
+#: Windows cannot replace a file that another program holds open (Excel holds a CSV it shows,
+#: numpy's np.load holds an .npz until closed) or that is marked read-only; POSIX systems can
+_WINDOWS = os.name == "nt"
+
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
@@ -33,6 +37,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     keeps its own (one made private stays private). A `path` that is a symbolic link is
     followed: the file it points to is replaced, and the link stays. A disk that is full or
     fails, while the block writes or after, raises its OSError (errno kept) naming `path`.
+    Text ("w") is written as UTF-8, with its line endings as given (no "\\r\\n" on Windows): the
+    file is the same on every system.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_open: mode must be 'wb' or 'w', got {mode!r}")
@@ -43,7 +49,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
     encoding = "utf-8" if mode == "w" else None
     try:
-        f = open(tmp, mode.replace("w", "x"), encoding=encoding)
+        f = open(tmp, mode.replace("w", "x"), encoding=encoding, newline="" if encoding else None)
     except OSError as error:            # name the file the caller asked for, not the temporary
         raise type(error)(error.errno, error.strerror, asked) from None
     try:
@@ -54,11 +60,20 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.fsync(f.fileno())        # the bytes on disk before the name: after a power cut,
         os.replace(tmp, path)           # `path` is the old file or the new one, never empty
     except BaseException as error:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):      # (the error to report is the one above)
+            tmp.unlink(missing_ok=True)
         if _writing_error(error, tmp):
-            raise type(error)(error.errno, error.strerror, asked) from None
+            raise type(error)(error.errno, _reason(error), asked) from None
         raise
     _sync_folder(path.parent)
+
+
+def _reason(error: OSError) -> str:
+    """The error's own words, and on Windows, for a refused rename, the likely reasons."""
+    if _WINDOWS and isinstance(error, PermissionError) and error.filename2 is not None:
+        return (f"{error.strerror} (Windows cannot replace a file that is open in another "
+                f"program or read-only: close it, or save under another name)")
+    return error.strerror
 
 
 #: what writing a file fails with when the disk does: full, over quota, over the size limit,
@@ -78,7 +93,11 @@ def _writing_error(error: BaseException, tmp: pathlib.Path) -> bool:
 
 
 def _keep_permissions(path: pathlib.Path, f: IO) -> None:
-    """Give the open temporary file `f` the permissions of the file at `path`, if there is one."""
+    """Give the open temporary file `f` the permissions of the file at `path`, if there is one.
+    Not on Windows, where a file's only permission is the read-only mark: copied, it would make
+    the temporary file one that can be neither renamed onto `path` nor removed."""
+    if _WINDOWS:
+        return
     try:
         mode = os.stat(path).st_mode
     except OSError:                     # no file yet: the umask's permissions are right

@@ -43,3 +43,12 @@ def refuse_files_in(monkeypatch, folder, errno=2, strerror="No such file or dire
             raise OSError(errno, strerror)
         return made(*args, dir=dir, **kwargs)
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def windows_stdout(monkeypatch, encoding="cp1252"):
+    """Make sys.stdout what a command's output redirected to a file or a pipe gets on Windows:
+    text encoded in the locale's code page, strictly. Returns the bytes written under it."""
+    written = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(written, encoding=encoding,
+                                                        write_through=True))
+    return written

@@ -44,3 +44,29 @@ def test_kept_memory_is_reused_without_page_faults():
     _, fresh = faults_per_step("fresh")
     # fresh: 8 blocks of 1 MB mapped anew each step, 256 pages each (glibc's default limits)
     assert fresh > 1000 and kept < 50, (fresh, kept)
+
+
+class _LibcWithoutMallopt:
+    """macOS's libSystem or musl as ctypes sees it: the library loads, mallopt is not in it."""
+
+    def __getattr__(self, name):
+        raise AttributeError(f"dlsym(RTLD_DEFAULT, {name}): symbol not found")
+
+
+def _no_libc(name):
+    """Windows: there is no libc.so.6 (and find_library("c") finds nothing)."""
+    raise FileNotFoundError(f"Could not find module '{name}' (or one of its dependencies)")
+
+
+@pytest.mark.parametrize("system, find, load", [
+    ("macos", lambda name: "/usr/lib/libc.dylib", lambda path: _LibcWithoutMallopt()),
+    ("windows", lambda name: None, _no_libc),
+])
+def test_without_glibc_it_returns_false_and_changes_nothing(monkeypatch, system, find, load):
+    import ctypes
+    import ctypes.util
+
+    from autograd.allocator import keep_freed_memory
+    monkeypatch.setattr(ctypes.util, "find_library", find)
+    monkeypatch.setattr(ctypes, "CDLL", load)
+    assert keep_freed_memory() is False

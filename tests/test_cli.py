@@ -106,6 +106,27 @@ def test_the_package_runs_as_a_program():
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+def test_what_the_console_encoding_cannot_hold_is_escaped_not_a_crash(tmp_path):
+    """Output redirected on Windows is encoded in the locale's code page (cp1252 has no Greek):
+    a variable named θ made the command fail with UnicodeEncodeError after writing its file."""
+    done = subprocess.run([sys.executable, "-m", "nn.cli", "graph", "tanh(θ*w)", "θ=2", "w=-3",
+                           "--engine", "builtin", "-o", str(tmp_path / "g.svg")], cwd=ROOT,
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.startswith(b"tanh(\\u03b8*w) = -1.0000")
+    assert b"  d/d\\u03b8 = " in done.stdout
+    assert "θ" in (tmp_path / "g.svg").read_text(encoding="utf-8")
+
+
+def test_stdout_is_strict_again_after_the_command(monkeypatch, tmp_path, capsys):
+    from cli_helpers import windows_stdout
+    windows_stdout(monkeypatch)
+    assert cli.main(["graph", "x*x", "x=3", "--engine", "builtin",
+                     "-o", str(tmp_path / "g.svg")]) == 0
+    assert sys.stdout.errors == "strict"        # the program around main() gets it as it was
+
+
 def test_a_reader_that_stops_early_gets_no_traceback():
     """`glassgrad graph ... -o - | head`: the pipe closes; the command stops quietly with 141
     (128 + SIGPIPE, as a Unix tool would), not with a traceback when Python flushes at exit."""

@@ -141,3 +141,15 @@ def test_help_names_the_options_as_the_readme_does(capsys):
     code, out, _ = run(["demo", "--help"], capsys)   # README: demo [-o FOLDER] [--epochs N] [--seed N]
     assert code == 0 and out.startswith("usage: glassgrad demo [-h] [-o FOLDER] [--epochs N] "
                                         "[--seed SEED]")
+
+
+def test_the_demo_leaves_the_plotting_backend_as_it_was(tmp_path, capsys, monkeypatch):
+    """main(["demo"]) run in a notebook or an interactive session switched matplotlib to Agg
+    for the whole process: that session's plots stopped showing."""
+    import matplotlib
+    switched = []
+    monkeypatch.setattr(matplotlib, "use", lambda *args, **kwargs: switched.append(args))
+    code, _, err = run(["demo", "-o", str(tmp_path), "--epochs", "1"], capsys)
+    assert code == 0, err
+    assert switched == []
+    assert (tmp_path / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

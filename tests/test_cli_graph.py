@@ -462,3 +462,17 @@ def test_the_steps_page_names_the_output_out_and_numbers_the_rest_one_by_one(cap
     status, out, _ = run_graph(capsys, "out*2", "out=3", "--steps", str(tmp_path / "t.html"))
     assert "start at the output output: doutput/doutput" in \
         (tmp_path / "t.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["θ", "é"])
+def test_svg_on_stdout_is_utf8_whatever_the_console_encoding(monkeypatch, capsys, name):
+    """`-o -` on Windows, redirected: the SVG went through the locale's code page (cp1252),
+    so θ raised UnicodeEncodeError and é became the byte 0xe9 in a file that says UTF-8."""
+    from cli_helpers import windows_stdout
+    written = windows_stdout(monkeypatch)
+    assert cli.main(["graph", f"{name}*{name}", f"{name}=3", "--engine", "builtin",
+                     "-o", "-"]) == 0
+    svg = written.getvalue().decode("utf-8")
+    assert svg.startswith("<svg") or svg.startswith("<?xml")
+    assert name in svg and "\r" not in svg
+    ET.fromstring(svg)

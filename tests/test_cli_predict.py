@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import HAS_PROC, refuse_files_in, run, write_csv
-from nn import load_trained
+from nn import cli, load_trained
 
 
 @pytest.fixture
@@ -189,6 +189,19 @@ def test_out_dash_writes_to_standard_output(trained, capsys, tmp_path, monkeypat
                          stdin=rows)
     assert (code, err, out) == (0, "", "x1,x2,predicted_colour\n102.0,2.1,red\n")
     assert not (tmp_path / "-").exists()                 # no file named "-"
+
+
+def test_predictions_on_stdout_are_utf8_whatever_the_console_encoding(trained, tmp_path,
+                                                                       capsys, monkeypatch):
+    """On Windows, redirected output is in the locale's code page (cp1252): a cell it cannot
+    hold (李) made predict fail, and é came out as a byte that no UTF-8 reader reads."""
+    from cli_helpers import windows_stdout
+    new = tmp_path / "new.csv"
+    new.write_text("name,x1,x2\n李,102.0,2.1\nJosé,98.1,-1.9\n", encoding="utf-8")
+    written = windows_stdout(monkeypatch)
+    assert cli.main(["predict", "--model", str(trained), "--csv", str(new)]) == 0
+    assert written.getvalue().decode("utf-8") == ("name,x1,x2,predicted_colour\n"
+                                                  "李,102.0,2.1,red\nJosé,98.1,-1.9,blue\n")
 
 
 def test_csv_dash_reads_a_pipe(trained):

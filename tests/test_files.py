@@ -137,3 +137,76 @@ def test_another_os_error_of_the_block_is_left_as_it_is(tmp_path):
             f.write(open(tmp_path / "absent.txt").read())
     assert info.value.filename == str(tmp_path / "absent.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def windows_rename_refused(source, destination):
+    """os.replace as Windows refuses it when the destination is open in another program or
+    marked read-only: winerror 5 or 32, both paths named."""
+    raise PermissionError(13, "Access is denied", str(source), 5, str(destination))
+
+
+def test_a_temporary_that_cannot_be_removed_does_not_hide_the_error(tmp_path, monkeypatch):
+    """On Windows a read-only temporary cannot be deleted: the cleanup's own PermissionError,
+    naming the temporary, replaced the error that said which save failed and why."""
+    import os
+    import pathlib
+    target = tmp_path / "out.txt"
+    monkeypatch.setattr(os, "replace", windows_rename_refused)
+
+    def undeletable(self, missing_ok=False):
+        raise PermissionError(13, "Access is denied", str(self))
+    monkeypatch.setattr(pathlib.Path, "unlink", undeletable)
+    with pytest.raises(PermissionError) as info:
+        with atomic_open(target, "w") as f:
+            f.write("new")
+    assert info.value.filename == str(target) and ".tmp" not in str(info.value)
+
+
+def test_on_windows_a_refused_rename_says_what_to_do(tmp_path, monkeypatch):
+    """A CSV open in Excel, an .npz still held by np.load: Windows refuses to replace it, and
+    "Access is denied" alone left the user guessing."""
+    import os
+    from autograd import files
+    monkeypatch.setattr(files, "_WINDOWS", True)
+    monkeypatch.setattr(os, "replace", windows_rename_refused)
+    target = tmp_path / "predictions.csv"
+    with pytest.raises(PermissionError) as info:
+        with atomic_open(target, "w") as f:
+            f.write("new")
+    assert str(info.value) == (f"[Errno 13] Access is denied (Windows cannot replace a file "
+                               f"that is open in another program or read-only: close it, or "
+                               f"save under another name): {str(target)!r}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_on_windows_the_read_only_mark_is_not_copied_to_the_temporary(tmp_path, monkeypatch):
+    """Windows' only permission is the read-only mark: copied to the temporary file, it made
+    one that could neither replace the target nor be removed, left beside it."""
+    import os
+    from autograd import files
+    monkeypatch.setattr(files, "_WINDOWS", True)
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o444)
+    changed = []
+    monkeypatch.setattr(os, "chmod", lambda *args, **kwargs: changed.append(args))
+    with atomic_open(target) as f:
+        f.write(b"new")
+    assert changed == [] and target.read_bytes() == b"new"
+
+
+def test_text_is_written_with_its_own_line_endings(tmp_path, monkeypatch):
+    """Text mode on Windows turned every "\\n" into "\\r\\n": the same save gave other bytes
+    there. (Linux never translates, so what open() is asked for is checked.)"""
+    import builtins
+    from autograd import files
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs)
+        return builtins.open(*args, **kwargs)
+    monkeypatch.setattr(files, "open", spy, raising=False)
+    with atomic_open(tmp_path / "a.csv", "w") as f:
+        f.write("x\n1\n")
+    assert asked == [{"encoding": "utf-8", "newline": ""}]
+    assert (tmp_path / "a.csv").read_bytes() == b"x\n1\n"

@@ -511,3 +511,23 @@ def test_a_gzip_checksum_that_does_not_match_is_still_found(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=r"crc\.gz: damaged gzip file \(CRC check failed"):
         read_idx(path)
+
+
+def test_a_mac_without_certificates_is_told_how_to_install_them(tmp_path, monkeypatch):
+    """Python from python.org on macOS has no certificates until its "Install Certificates"
+    script runs: every mirror failed with CERTIFICATE_VERIFY_FAILED and no word on the cure."""
+    import ssl
+    import sys
+
+    def unverified(url, timeout=60.0):
+        raise urllib.error.URLError(ssl.SSLCertVerificationError(
+            1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get "
+               "local issuer certificate (_ssl.c:1000)"))
+    monkeypatch.setattr(mnist, "_fetch", unverified)
+    with monkeypatch.context() as patched, pytest.raises(DownloadError) as info:
+        patched.setattr(sys, "platform", "darwin")
+        load_mnist(cache_dir=tmp_path / "cache", download=True)
+    message = str(info.value)
+    assert message.count("CERTIFICATE_VERIFY_FAILED") == len(mnist.MIRRORS)
+    assert message.count("run 'Install Certificates.command' in Applications/Python 3.x") \
+        == len(mnist.MIRRORS)

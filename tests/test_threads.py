@@ -44,3 +44,13 @@ def test_set_num_threads_refuses_what_is_not_a_count(threads):
     with pytest.raises(ValueError, match=r"set_num_threads: expected a whole number of threads "
                                          r">= 1, got"):
         autograd.set_num_threads(threads)
+
+
+def test_a_blas_without_a_thread_setting_warns_instead_of_stopping_the_script(monkeypatch):
+    """numpy's wheels for recent Macs use Apple's Accelerate, which threadpoolctl cannot set:
+    a ported script's torch.set_num_threads(1) raised RuntimeError at its first line."""
+    from autograd import threads
+    monkeypatch.setattr(threads, "_blas_libraries", lambda: [])
+    with pytest.warns(RuntimeWarning, match=r"set_num_threads: numpy's BLAS library here has "
+                                            r"no thread setting .* VECLIB_MAXIMUM_THREADS=1"):
+        autograd.set_num_threads(1)

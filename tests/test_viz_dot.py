@@ -556,3 +556,19 @@ def test_a_folded_chain_saved_as_png_or_pdf_is_folded_like_its_svg(tmp_path):
     assert width / height == pytest.approx(svg_width / svg_height, rel=0.05)   # draws at 96 dpi)
     assert drawing.save(tmp_path / "chain.pdf").read_bytes()[:5] == b"%PDF-"
     assert draw_graph(neuron()[0]).drawn_by("png") == "graphviz"
+
+
+def test_on_windows_dot_is_found_where_graphviz_installs_it(monkeypatch, tmp_path):
+    """Graphviz's Windows installer (and winget's) does not add dot.exe to PATH by default:
+    drawing a PNG said Graphviz was missing right after installing it."""
+    import shutil
+    program = tmp_path / "Graphviz" / "bin" / "dot.exe"
+    program.parent.mkdir(parents=True)
+    program.write_bytes(b"")
+    monkeypatch.setattr(dot_module, "_WINDOWS", True)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("ProgramFiles", str(tmp_path))
+    monkeypatch.delenv("ProgramFiles(x86)", raising=False)
+    assert dot_module.find_dot() == str(program)
+    program.unlink()
+    assert dot_module.find_dot() is None

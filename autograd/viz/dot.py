@@ -7,6 +7,7 @@ first and callers fall back or say how to install it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -25,6 +26,8 @@ INSTALL_HINT = (
 # a pathological layout), and without a limit a notebook cell or the command would wait forever.
 DOT_TIMEOUT = 60.0
 
+_WINDOWS = os.name == "nt"
+
 FONT = "monospace"
 _RECORD_SPECIAL = set('\\"{}|<>')
 
@@ -39,7 +42,14 @@ class GraphvizFailed(RuntimeError):
 
 def find_dot() -> str | None:
     """The path of Graphviz's `dot` program, or None when it is not installed."""
-    return shutil.which("dot")
+    found = shutil.which("dot")         # dot.exe too, on Windows
+    if found is None and _WINDOWS:
+        # Graphviz's Windows installer (winget's too) leaves PATH alone unless asked to add it
+        for folder in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)")):
+            program = os.path.join(folder, "Graphviz", "bin", "dot.exe") if folder else ""
+            if os.path.isfile(program):
+                return program
+    return found
 
 
 def _quote(text: str) -> str:

@@ -18,6 +18,7 @@ finished (see train.py).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import sys
@@ -44,7 +45,7 @@ def build_parser() -> ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (sys.argv[1:] by default); returns the exit status."""
     try:
-        with _sigterm_raises():
+        with _sigterm_raises(), _unencodable_escaped():
             status = _run(argv)
             sys.stdout.flush()                # a reader that stopped fails here, not at exit
         return status
@@ -73,6 +74,26 @@ def _sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _unencodable_escaped() -> Iterator[None]:
+    """While the command runs, a character that standard output's encoding cannot hold is
+    printed as an escape (`\\u03b8`), as Python does on stderr, instead of raising
+    UnicodeEncodeError after the work is done. Output redirected to a file or a pipe on Windows
+    is in the locale's code page (cp1252: no Greek, no CJK), and names come from the user (a
+    CSV's columns and classes, an expression's variables, file names). The data the commands
+    write to stdout (CSV, SVG) does not go through this: it is written as UTF-8 bytes."""
+    stream = sys.stdout
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors != "strict":
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):   # closed by the command
+            stream.reconfigure(errors="strict")
 
 
 def _run(argv: list[str] | None) -> int:

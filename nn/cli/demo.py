@@ -113,21 +113,22 @@ def _prediction_graph(model: Module, x: np.ndarray, y: np.ndarray) -> GraphDrawi
 
 def _decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str) -> None:
     """The predicted class over a grid around the data, the points on top, as a PNG."""
-    import matplotlib                   # a dependency (pyproject); imported here, when needed
-    matplotlib.use("Agg")               # files only: no window, works without a display
-    import matplotlib.pyplot as plt
+    # a dependency (pyproject), imported when needed. A Figure of its own, not pyplot's: it
+    # draws to a file without a display, and main() run in a notebook or an interactive
+    # session leaves that session's plotting backend as it was
+    from matplotlib.figure import Figure
 
     xs = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 200)
     ys = np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, 200)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.c_[gx.ravel(), gy.ravel()].astype(np.float32)
     classes = model(grid).numpy().argmax(1).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig = Figure(figsize=(5, 4))
+    ax = fig.subplots()
     ax.contourf(gx, gy, classes, levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.35)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="k", linewidths=0.3)
     ax.set_title("glassgrad MLP on the two moons")
     _save_figure(fig, path)
-    plt.close(fig)
 
 
 def _save_figure(fig: Any, path: str) -> None:

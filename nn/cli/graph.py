@@ -29,7 +29,7 @@ from autograd.viz.draw import DEFAULT_MAX_NODES, ENGINES, FORMATS
 from autograd.viz.layout import RANKDIRS
 
 from .errors import CommandFailed, UsageError
-from .output import check_output_path
+from .output import check_output_path, write_stdout
 
 
 def add_parser(subparsers: Any) -> None:
@@ -127,8 +127,7 @@ def run(args: argparse.Namespace) -> int:
         wrote.append(f"wrote {args.steps} ({len(walk.steps)} steps)")
     if drawing is not None:
         if args.output == "-":
-            sys.stdout.write(drawing.svg())
-            sys.stdout.flush()
+            write_stdout(drawing.svg())
         else:
             _write(args.output, drawing.save)
             fmt = pathlib.Path(args.output).suffix.lower().lstrip(".")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 
 import numpy as np
@@ -13,7 +14,7 @@ from autograd.files import atomic_open
 from .errors import UsageError
 
 __all__ = ["check_output_path", "missing_folder", "check_writable", "same_file", "write_text",
-           "matrix_text"]
+           "write_stdout", "matrix_text"]
 
 
 def check_output_path(option: str, path: str, given: str | None = None) -> None:
@@ -80,6 +81,22 @@ def write_text(path: str, text: str) -> None:
     """Write `text` to `path` atomically (complete or not at all)."""
     with atomic_open(path, "w") as f:
         f.write(text)
+
+
+def write_stdout(text: str) -> None:
+    """Write data (a CSV table, an SVG document) to standard output as UTF-8 with the line
+    endings it has, as the files are written and read. Through the text layer, output that
+    Windows redirects to a file or a pipe would be in the locale's code page (cp1252), which has
+    no letter for most of Unicode (an error) and gives others bytes that a reader of UTF-8
+    misreads (an SVG says it is UTF-8), and every line ending would become CRLF. (A Windows
+    console takes UTF-8 bytes too.)"""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:                  # a text-only stream (io.StringIO in a test, a notebook)
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()                  # what was printed before comes first
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def matrix_text(matrix: np.ndarray) -> str:

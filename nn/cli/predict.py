@@ -13,14 +13,13 @@ import argparse
 import csv
 import io
 import os
-import sys
 import warnings
 from typing import Any
 
 from nn.trained import load_trained, trained_paths
 
 from .errors import UsageError, warn
-from .output import check_output_path, same_file, write_text
+from .output import check_output_path, same_file, write_stdout, write_text
 from .table import read_table
 
 
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     for row, value in zip(table.rows, predictions.tolist()):
         writer.writerow([*row, value if model.task == "classify" else f"{value:.6g}"])
     if args.out is None:
-        sys.stdout.write(buffer.getvalue())
+        write_stdout(buffer.getvalue())
     else:
         write_text(args.out, buffer.getvalue())
         print(f"wrote {len(table.rows)} predictions of {model.target!r} to {args.out}")

@@ -25,6 +25,7 @@ import math
 import numbers
 import os
 import struct
+import sys
 import urllib.request
 import zlib
 from pathlib import Path
@@ -225,6 +226,19 @@ def _fetch(url: str, timeout: float = 60.0) -> bytes:
         return response.read()
 
 
+def _certificates_hint(reason: object) -> str:
+    """What to do when HTTPS cannot check the mirror's certificate on a Mac: Python from
+    python.org brings no certificates of its own until its "Install Certificates" script runs,
+    so every download fails there with CERTIFICATE_VERIFY_FAILED."""
+    if sys.platform != "darwin":
+        return ""
+    import ssl                          # (here: a Python built without ssl still loads MNIST)
+    if not isinstance(reason, ssl.SSLCertVerificationError):
+        return ""
+    return (" (Python from python.org on macOS: run 'Install Certificates.command' in "
+            "Applications/Python 3.x, then try again)")
+
+
 def _download(name: str, folder: Path, missing: list[str]) -> Path:
     """Fetch name.gz from the first mirror that gives the published SHA-256; save it in folder."""
     filename = name + ".gz"
@@ -234,7 +248,8 @@ def _download(name: str, folder: Path, missing: list[str]) -> Path:
         try:
             data = _fetch(url)
         except (OSError, http.client.HTTPException) as e:     # URLError is an OSError
-            failures.append(f"{url}: {getattr(e, 'reason', e)}")
+            reason = getattr(e, "reason", e)
+            failures.append(f"{url}: {reason}{_certificates_hint(reason)}")
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != SHA256[filename]:
