@@ -664,6 +664,34 @@ def test_a_gradient_of_another_shape_set_by_hand_is_named_before_any_update(make
     assert np.all(w.data < 1)
 
 
+@pytest.mark.parametrize("key, value, error, message", [
+    ("lr", float("nan"), ValueError, r"Adam: lr must be finite, got nan"),     # NaN weights
+    ("lr", -0.1, ValueError, r"Adam: lr must be >= 0, got -0.1"),             # ascent
+    ("lr", "0.1", TypeError, r"Adam: lr must be a real number, got '0.1'"),   # argparse's text
+    ("lr", Tensor(0.1), TypeError, r"Adam: lr must be a real number, got Tensor\(0.1\) \(pass "
+     r"a number: lr.item\(\)\)"),                                         # lrs[i] of a Tensor
+    ("betas", (0.9, 1.0), ValueError, r"Adam: betas\[1\] must be in \[0, 1\), got 1.0"),  # 1/0
+])
+def test_a_hyperparameter_set_by_hand_is_checked_at_step(key, value, error, message):
+    w, v = Tensor(np.array([1.0, -2.0]), requires_grad=True), Value(1.0)
+    opt = Adam([{"params": [w]}, {"params": [v]}], lr=0.1)
+    opt.param_groups[1][key] = value                # e.g. a training loop's lr schedule
+    w.grad, v.grad = np.ones(2), 1.0
+    with pytest.raises(error, match=rf"^step: param_groups\[1\]: {message}"):
+        opt.step()
+    np.testing.assert_array_equal(w.data, [1.0, -2.0])     # nothing was stepped
+    assert v.data == 1.0 and not opt.state
+
+
+def test_a_numpy_lr_set_by_hand_keeps_a_values_data_a_float():
+    v = Value(1.0)
+    opt = SGD([v], lr=0.1)
+    opt.param_groups[0]["lr"] = np.float32(0.5)             # an entry of np.linspace(...)
+    v.grad = 1.0
+    opt.step()
+    assert type(v.data) is float and v.data == 0.5
+
+
 def test_repr_lists_the_groups():
     text = repr(SGD([Value(1.0)], lr=0.5))
     assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5" in text

@@ -235,7 +235,15 @@ class Optimizer:
         1.6
         """
         loss = self._evaluate(closure)
-        # every gradient is checked before any parameter changes: a bad one leaves all as they were
+        # every hyperparameter and gradient is checked before any parameter changes: a bad one
+        # leaves all as they were. The hyperparameters again, because a training loop may have
+        # set them by hand (group["lr"] = ...): a NaN, a string or a Tensor would otherwise
+        # reach the update (a Value's data became a Tensor; NaN spread to every weight).
+        for i, group in enumerate(self.param_groups):
+            try:
+                self._check_group(group)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
             lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
@@ -463,7 +471,8 @@ def _pytorch_hint(unknown: set[str]) -> str:
 
 def _real(optimizer: str, key: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}")
+        hint = f" (pass a number: {key}.item())" if isinstance(value, Node) else ""
+        raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}{hint}")
     try:
         value = float(value)
     except OverflowError:                   # an int of 400 digits (a file may hold one)
