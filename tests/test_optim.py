@@ -692,6 +692,30 @@ def test_a_numpy_lr_set_by_hand_keeps_a_values_data_a_float():
     assert type(v.data) is float and v.data == 0.5
 
 
+@pytest.mark.parametrize("make, key, buffer", [
+    (lambda p: RMSprop(p, lr=0.1), "momentum", "momentum_buffer"),
+    (lambda p: RMSprop(p, lr=0.1), "centered", "grad_avg"),
+    (lambda p: Adam(p, lr=0.1), "amsgrad", "max_exp_avg_sq"),
+])
+def test_an_option_switched_on_after_the_first_step_starts_its_buffer_at_zero(make, key, buffer):
+    """PyTorch raises KeyError here; CyclicLR, for one, sets RMSprop's momentum after training
+    may have begun. A buffer started at zero is what the option would have had from the start
+    with the update rule's zero start."""
+    grads = [np.array([0.5, -1.0]), np.array([0.2, 0.3]), np.array([-0.4, 0.1])]
+    switched, reference = (Tensor(np.array([1.0, -2.0]), requires_grad=True) for _ in range(2))
+    opt, ref = make([switched]), make([reference])
+    for step, g in enumerate(grads):
+        if step == 1:
+            opt.param_groups[0][key] = ref.param_groups[0][key] = True if key != "momentum" \
+                else 0.9
+            ref.state[reference][buffer] = np.zeros(2)           # by hand, where PyTorch fails
+        switched.grad, reference.grad = g.copy(), g.copy()
+        opt.step()
+        ref.step()
+    assert buffer in opt.state[switched]
+    np.testing.assert_array_equal(switched.data, reference.data)
+
+
 def test_repr_lists_the_groups():
     text = repr(SGD([Value(1.0)], lr=0.5))
     assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5" in text
