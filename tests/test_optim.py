@@ -868,6 +868,15 @@ def test_a_saved_step_that_is_no_count_is_refused(step, message):
         opt.load_state_dict(sd)
 
 
+def test_loading_into_parameters_listed_in_another_order_says_states_go_by_position():
+    weight, bias = Tensor(np.ones((2, 3)), requires_grad=True), Tensor([0.0], requires_grad=True)
+    opt = Adam([weight, bias])
+    _train(opt, [weight, bias], [[1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"state\[0\]\['exp_avg'\] has shape \(2, 3\) .* shape "
+                                         r"\(1,\); saved states go to the parameters by position"):
+        Adam([bias, weight]).load_state_dict(opt.state_dict())
+
+
 # ----------------------------------------------------------------------------------------------
 # Argument errors: raised where the mistake is made, naming the optimizer and the value
 # ----------------------------------------------------------------------------------------------

@@ -409,9 +409,11 @@ class Optimizer:
                              f"{sorted(self._buffers) + sorted(self._scalars)})")
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or array.shape != np.shape(p.data):
+            hint = ("; saved states go to the parameters by position: list them in the order "
+                    "they had when saved" if array.dtype.kind in "biuf" else "")
             raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape "
                              f"{array.shape} and dtype {array.dtype}, its parameter has shape "
-                             f"{np.shape(p.data)}")
+                             f"{np.shape(p.data)}{hint}")
         if isinstance(p.data, np.ndarray):
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
