@@ -833,6 +833,9 @@ def test_load_state_dict_copies_and_converts_to_the_parameters_kind():
     (lambda sd: sd.update(state=[]), r"'state' a dict of dicts"),
     (lambda sd: sd["state"].update({0: [1.0]}), r"'state' a dict of dicts"),
     (lambda sd: sd["param_groups"][0].update(lr=10 ** 400), r"SGD: lr must be finite, got inf"),
+    # a scheduler's starting lr, taken before: StepLR(..., last_epoch=3) then scheduled NaN
+    (lambda sd: sd["param_groups"][1].update(initial_lr=float("nan")),
+     r"SGD: initial_lr must be finite, got nan"),
 ])
 def test_load_state_dict_checks_before_changing_anything(mutate, message):
     a, b = Tensor([1.0, 2.0], requires_grad=True), Value(3.0)

@@ -148,11 +148,18 @@ class Optimizer:
                                  f"exactly one group")
             seen.add(id(p))
         group = {**self.defaults, **param_group, "params": params}
-        self._check_group(group)
+        self._check_settings(group)
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        """`_check_group`, and the "initial_lr" a scheduler keeps in the group (a checkpoint
+        carries it, and a scheduler resumed with last_epoch computes its lrs from it)."""
+        self._check_group(group)
+        if "initial_lr" in group:
+            self._non_negative(group, "initial_lr")
 
     def _numbers(self, group: dict[str, Any], *names: str) -> None:
         """Each named hyperparameter must be a finite real number (stored as a Python float,
@@ -241,7 +248,7 @@ class Optimizer:
         # reach the update (a Value's data became a Tensor; NaN spread to every weight).
         for i, group in enumerate(self.param_groups):
             try:
-                self._check_group(group)
+                self._check_settings(group)
             except (TypeError, ValueError) as error:
                 raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
@@ -374,7 +381,7 @@ class Optimizer:
                                  f"{_pytorch_hint(unknown)}")
             restored = {**group, **{k: v for k, v in saved.items() if k != "params"},
                         "params": group["params"]}
-            self._check_group(restored)
+            self._check_settings(restored)
             groups.append(restored)
         state = {}
         for index, entries in state_dict["state"].items():
