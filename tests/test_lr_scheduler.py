@@ -541,6 +541,68 @@ def test_a_plateau_schedulers_unknown_best_may_come_back_as_a_number():
     assert fresh.state_dict() == schedule.state_dict()
 
 
+def _cycled(make):
+    """A scheduler stepped a few times, on SGD with momentum."""
+    schedule = make(SGD([Value(0.0)], lr=1.0, momentum=0.9))
+    for _ in range(3):
+        schedule.step(*[1.0] * isinstance(schedule, ReduceLROnPlateau))
+    return schedule
+
+
+# a damaged file's numbers are of the right kind but break the constructor's rules: each was
+# taken before, and stepping then gave NaN or negative lrs, or raised ZeroDivisionError
+@pytest.mark.parametrize("make, key, value, message", [
+    (lambda o: StepLR(o, 3), "last_epoch", math.nan, r"last_epoch must be an integer, got nan"),
+    (lambda o: StepLR(o, 3), "last_epoch", -7, r"last_epoch must be >= -1, got -7"),
+    (lambda o: StepLR(o, 3), "step_size", -2, r"step_size must be >= 1, got -2"),
+    (lambda o: StepLR(o, 3), "gamma", -1.0, r"gamma must be > 0, got -1.0"),
+    (lambda o: StepLR(o, 3), "base_lrs", [math.nan], r"base_lrs\[0\] must be finite, got nan"),
+    (lambda o: StepLR(o, 3), "_initial", True, r"_initial must be False in a saved state"),
+    (lambda o: MultiStepLR(o, [2]), "milestones", [2.5], r"milestones\[0\] must be an integer"),
+    (lambda o: ExponentialLR(o, 0.9), "gamma", math.nan, r"gamma must be finite, got nan"),
+    (lambda o: LinearLR(o), "start_factor", 0.0, r"start_factor must be in \(0, 1\], got 0.0"),
+    (lambda o: ConstantLR(o), "total_iters", 0, r"total_iters must be >= 1, got 0"),
+    (lambda o: PolynomialLR(o), "power", -1.0, r"power must be >= 0, got -1.0"),
+    (lambda o: CosineAnnealingLR(o, 10), "T_max", 0, r"T_max must be >= 1, got 0"),
+    (lambda o: CosineAnnealingWarmRestarts(o, 10), "T_cur", 12,
+     r"T_cur \(epochs into the period\) must be below T_i"),
+    (lambda o: CosineAnnealingWarmRestarts(o, 10), "T_i", 0, r"T_i must be >= 1, got 0"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10), "anneal_strategy", "cosine",
+     r"anneal_strategy must be 'cos' or 'linear', got 'cosine'"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10), "max_momentums", [1.5],
+     r"max_momentums\[0\] must be in \[0, 1\), got 1.5"),
+    (lambda o: OneCycleLR(o, 1.0, total_steps=10), "use_beta1", True,
+     r"the saved scheduler cycled beta1 \(the Adam family\), this optimizer has momentum"),
+    (lambda o: CyclicLR(o, 0.1, 1.0, 4), "total_size", 0.0, r"total_size must be > 0, got 0.0"),
+    (lambda o: CyclicLR(o, 0.1, 1.0, 4), "mode", "tri", r"mode must be 'triangular', "),
+    (lambda o: ReduceLROnPlateau(o), "factor", 2.0, r"factor must be in \[0, 1\), got 2.0"),
+    (lambda o: ReduceLROnPlateau(o), "best", math.nan, r"best must be a number .*got nan"),
+    (lambda o: ReduceLROnPlateau(o), "num_bad_epochs", -3, r"num_bad_epochs must be >= 0"),
+    (lambda o: SequentialLR(o, [StepLR(o, 2), StepLR(o, 3), StepLR(o, 4)], [3, 5]),
+     "_milestones", [5, 3], r"milestones must be in increasing order, got \[5, 3\]"),
+])
+def test_a_saved_entry_that_breaks_the_constructors_rules_is_refused(make, key, value, message):
+    schedule = _cycled(make)
+    before = schedule.state_dict()
+    with pytest.raises(ValueError, match=rf"{type(schedule).__name__}.load_state_dict: {message}"):
+        schedule.load_state_dict({**before, key: value})
+    assert schedule.state_dict() == before                      # nothing changed
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: CosineAnnealingWarmRestarts(o, 3, 2),
+    lambda o: CyclicLR(o, 0.1, 1.0, 3, mode="own", scale_fn=lambda cycle: 0.5),  # mode unused
+    lambda o: ReduceLROnPlateau(o, min_lr=[0.01]),                # default_min_lr is None
+], ids=["warm_restarts", "cyclic_own_scale_fn", "plateau_min_lr_list"])
+def test_the_rules_take_every_state_a_scheduler_saves(make):
+    schedule = _cycled(make)
+    if isinstance(schedule, CosineAnnealingWarmRestarts):
+        schedule.step(4.25)                                     # T_cur = 1.25, fractional
+    fresh = make(SGD([Value(0.0)], lr=1.0, momentum=0.9))
+    fresh.load_state_dict(schedule.state_dict())
+    assert fresh.state_dict() == schedule.state_dict()
+
+
 # ----------------------------------------------------------------------------------------------
 # ConstantLR, PolynomialLR, MultiplicativeLR, CosineAnnealingWarmRestarts, CyclicLR, SequentialLR,
 # ChainedScheduler: hand-computed sequences (for lr_0 = 1; each group is scaled by its own lr_0)

@@ -664,6 +664,58 @@ def test_a_gradient_of_another_shape_set_by_hand_is_named_before_any_update(make
     assert np.all(w.data < 1)
 
 
+@pytest.mark.parametrize("key, value, error, message", [
+    ("lr", float("nan"), ValueError, r"Adam: lr must be finite, got nan"),     # NaN weights
+    ("lr", -0.1, ValueError, r"Adam: lr must be >= 0, got -0.1"),             # ascent
+    ("lr", "0.1", TypeError, r"Adam: lr must be a real number, got '0.1'"),   # argparse's text
+    ("lr", Tensor(0.1), TypeError, r"Adam: lr must be a real number, got Tensor\(0.1\) \(pass "
+     r"a number: lr.item\(\)\)"),                                         # lrs[i] of a Tensor
+    ("betas", (0.9, 1.0), ValueError, r"Adam: betas\[1\] must be in \[0, 1\), got 1.0"),  # 1/0
+])
+def test_a_hyperparameter_set_by_hand_is_checked_at_step(key, value, error, message):
+    w, v = Tensor(np.array([1.0, -2.0]), requires_grad=True), Value(1.0)
+    opt = Adam([{"params": [w]}, {"params": [v]}], lr=0.1)
+    opt.param_groups[1][key] = value                # e.g. a training loop's lr schedule
+    w.grad, v.grad = np.ones(2), 1.0
+    with pytest.raises(error, match=rf"^step: param_groups\[1\]: {message}"):
+        opt.step()
+    np.testing.assert_array_equal(w.data, [1.0, -2.0])     # nothing was stepped
+    assert v.data == 1.0 and not opt.state
+
+
+def test_a_numpy_lr_set_by_hand_keeps_a_values_data_a_float():
+    v = Value(1.0)
+    opt = SGD([v], lr=0.1)
+    opt.param_groups[0]["lr"] = np.float32(0.5)             # an entry of np.linspace(...)
+    v.grad = 1.0
+    opt.step()
+    assert type(v.data) is float and v.data == 0.5
+
+
+@pytest.mark.parametrize("make, key, buffer", [
+    (lambda p: RMSprop(p, lr=0.1), "momentum", "momentum_buffer"),
+    (lambda p: RMSprop(p, lr=0.1), "centered", "grad_avg"),
+    (lambda p: Adam(p, lr=0.1), "amsgrad", "max_exp_avg_sq"),
+])
+def test_an_option_switched_on_after_the_first_step_starts_its_buffer_at_zero(make, key, buffer):
+    """PyTorch raises KeyError here; CyclicLR, for one, sets RMSprop's momentum after training
+    may have begun. A buffer started at zero is what the option would have had from the start
+    with the update rule's zero start."""
+    grads = [np.array([0.5, -1.0]), np.array([0.2, 0.3]), np.array([-0.4, 0.1])]
+    switched, reference = (Tensor(np.array([1.0, -2.0]), requires_grad=True) for _ in range(2))
+    opt, ref = make([switched]), make([reference])
+    for step, g in enumerate(grads):
+        if step == 1:
+            opt.param_groups[0][key] = ref.param_groups[0][key] = True if key != "momentum" \
+                else 0.9
+            ref.state[reference][buffer] = np.zeros(2)           # by hand, where PyTorch fails
+        switched.grad, reference.grad = g.copy(), g.copy()
+        opt.step()
+        ref.step()
+    assert buffer in opt.state[switched]
+    np.testing.assert_array_equal(switched.data, reference.data)
+
+
 def test_repr_lists_the_groups():
     text = repr(SGD([Value(1.0)], lr=0.5))
     assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5" in text
@@ -781,6 +833,9 @@ def test_load_state_dict_copies_and_converts_to_the_parameters_kind():
     (lambda sd: sd.update(state=[]), r"'state' a dict of dicts"),
     (lambda sd: sd["state"].update({0: [1.0]}), r"'state' a dict of dicts"),
     (lambda sd: sd["param_groups"][0].update(lr=10 ** 400), r"SGD: lr must be finite, got inf"),
+    # a scheduler's starting lr, taken before: StepLR(..., last_epoch=3) then scheduled NaN
+    (lambda sd: sd["param_groups"][1].update(initial_lr=float("nan")),
+     r"SGD: initial_lr must be finite, got nan"),
 ])
 def test_load_state_dict_checks_before_changing_anything(mutate, message):
     a, b = Tensor([1.0, 2.0], requires_grad=True), Value(3.0)
@@ -814,6 +869,15 @@ def test_a_saved_step_that_is_no_count_is_refused(step, message):
     sd["state"][0]["step"] = step
     with pytest.raises(ValueError, match=r"Adam\.load_state_dict: " + message):
         opt.load_state_dict(sd)
+
+
+def test_loading_into_parameters_listed_in_another_order_says_states_go_by_position():
+    weight, bias = Tensor(np.ones((2, 3)), requires_grad=True), Tensor([0.0], requires_grad=True)
+    opt = Adam([weight, bias])
+    _train(opt, [weight, bias], [[1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"state\[0\]\['exp_avg'\] has shape \(2, 3\) .* shape "
+                                         r"\(1,\); saved states go to the parameters by position"):
+        Adam([bias, weight]).load_state_dict(opt.state_dict())
 
 
 # ----------------------------------------------------------------------------------------------

@@ -71,8 +71,8 @@ class Adam(Optimizer):
         v *= beta2
         v += (1 - beta2) * g * g
         state["exp_avg"], state["exp_avg_sq"] = m, v
-        if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = maximum(state["max_exp_avg_sq"], v)
+        if group["amsgrad"]:            # switched on after the first step: the maximum starts now
+            v = state["max_exp_avg_sq"] = maximum(state.get("max_exp_avg_sq", v), v)
         step_size = lr / (1 - beta1 ** t)
         denom = v ** 0.5
         denom /= (1 - beta2 ** t) ** 0.5

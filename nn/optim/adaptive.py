@@ -150,15 +150,17 @@ class RMSprop(Optimizer):
     def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
         v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+        # `centered` and `momentum` may be switched on after the first step (by hand, or by
+        # CyclicLR): their buffers then start at 0 there (PyTorch raises KeyError)
         if group["centered"]:
-            g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+            g_avg = state["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * g
             # v >= ḡ² in exact arithmetic; rounding can make the difference -1e-20,
             # whose root would be NaN (complex for a float): clamp it at 0
             d = maximum(v - g_avg * g_avg, 0.0) ** 0.5 + eps
         else:
             d = v ** 0.5 + eps
         if momentum > 0:
-            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / d
+            b = state["momentum_buffer"] = momentum * state.get("momentum_buffer", 0.0) + g / d
             p.data -= lr * b
         else:
             p.data -= lr * g / d

@@ -40,6 +40,10 @@ __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", 
            "MultiplicativeLR", "OneCycleLR", "CyclicLR", "ReduceLROnPlateau", "SequentialLR",
            "ChainedScheduler"]
 
+#: a check of one setting: rule(where, name, value) returns the value (as a float or an int) or
+#: raises, saying where the value was given (the constructor, or load_state_dict)
+Rule = Callable[[str, str, Any], Any]
+
 
 class LRScheduler:
     """Base class: a subclass writes `get_lr()`, the lrs for epoch `last_epoch` computed from
@@ -152,8 +156,36 @@ class LRScheduler:
             if not _same_kind(current[key], value):
                 raise ValueError(f"{name}.load_state_dict: {key!r} is {value!r:.60}, expected "
                                  f"a value of the kind it has now ({current[key]!r:.60})")
-        vars(self).update({key: list(value) if isinstance(value, list) else value
-                           for key, value in state_dict.items()})
+        vars(self).update(self._checked(state_dict))
+
+    def _checked(self, state_dict: dict[str, Any]) -> dict[str, Any]:
+        """The saved entries passed through `_saved_rules()` (lists entry by entry, as copies),
+        then `_check_loaded`; raises before anything changes."""
+        where = f"{type(self).__name__}.load_state_dict"
+        rules = self._saved_rules()
+        checked = {}
+        try:
+            for key, value in state_dict.items():
+                rule = rules.get(key)
+                if isinstance(value, (list, tuple)):
+                    checked[key] = [v if rule is None else rule(where, f"{key}[{i}]", v)
+                                    for i, v in enumerate(value)]
+                else:
+                    checked[key] = value if rule is None else rule(where, key, value)
+        except TypeError as error:          # 2.5 where a count belongs: a damaged value, too
+            raise ValueError(str(error)) from None
+        self._check_loaded(where, checked)
+        return checked
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        """How each saved entry is checked on loading: the rules the constructor applies (each
+        subclass adds its settings'), so that a damaged file cannot set last_epoch=NaN or
+        step_size=-2."""
+        return {"last_epoch": _at_least(-1), "base_lrs": _non_negative, "_last_lr": _real,
+                "_initial": _false}
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        """Rules that tie saved entries together (subclasses that have some say them)."""
 
 
 def _pytorch_hint(state_dict: Any) -> str:
@@ -205,6 +237,9 @@ class StepLR(LRScheduler):
         self.gamma = _positive("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "step_size": _at_least(1), "gamma": _positive}
+
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
             return self._current_lrs()
@@ -241,6 +276,9 @@ class MultiStepLR(LRScheduler):
         self.gamma = _positive("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "milestones": _at_least(0), "gamma": _positive}
+
     def get_lr(self) -> list[float]:
         hits = self.milestones.count(self.last_epoch)
         return [lr * self.gamma ** hits for lr in self._current_lrs()]
@@ -265,6 +303,9 @@ class ExponentialLR(LRScheduler):
         self.gamma = _positive("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "gamma": _positive}
+
     def get_lr(self) -> list[float]:
         if self._initial:
             return self._current_lrs()
@@ -285,14 +326,14 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
-        self.start_factor = _real("LinearLR", "start_factor", start_factor)
-        if not 0.0 < self.start_factor <= 1.0:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
-        self.end_factor = _real("LinearLR", "end_factor", end_factor)
-        if not 0.0 <= self.end_factor <= 1.0:
-            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        self.start_factor = _interval("(0, 1]")("LinearLR", "start_factor", start_factor)
+        self.end_factor = _interval("[0, 1]")("LinearLR", "end_factor", end_factor)
         self.total_iters = _integer("LinearLR", "total_iters", total_iters, low=1)
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "start_factor": _interval("(0, 1]"),
+                "end_factor": _interval("[0, 1]"), "total_iters": _at_least(1)}
 
     def get_lr(self) -> list[float]:
         e, total = self.last_epoch, self.total_iters
@@ -328,11 +369,13 @@ class ConstantLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
                  last_epoch: int = -1) -> None:
-        self.factor = _real("ConstantLR", "factor", factor)
-        if not 0.0 < self.factor <= 1.0:
-            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor!r}")
+        self.factor = _interval("(0, 1]")("ConstantLR", "factor", factor)
         self.total_iters = _integer("ConstantLR", "total_iters", total_iters, low=1)
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "factor": _interval("(0, 1]"),
+                "total_iters": _at_least(1)}
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
@@ -367,6 +410,9 @@ class PolynomialLR(LRScheduler):
         self.power = _non_negative("PolynomialLR", "power", power)
         super().__init__(optimizer, last_epoch)
 
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "total_iters": _at_least(1), "power": _non_negative}
+
     def get_lr(self) -> list[float]:
         e, total = self.last_epoch, self.total_iters
         if self._initial or e > total:
@@ -396,10 +442,11 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
         self.T_max = _integer("CosineAnnealingLR", "T_max", T_max, low=1)
-        self.eta_min = _real("CosineAnnealingLR", "eta_min", eta_min)
-        if self.eta_min < 0:
-            raise ValueError(f"CosineAnnealingLR: eta_min must be >= 0, got {eta_min!r}")
+        self.eta_min = _non_negative("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "T_max": _at_least(1), "eta_min": _non_negative}
 
     def get_lr(self) -> list[float]:
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
@@ -446,12 +493,22 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         name = "CosineAnnealingWarmRestarts"
         self.T_0 = _integer(name, "T_0", T_0, low=1)
         self.T_mult = _integer(name, "T_mult", T_mult, low=1)
-        self.eta_min = _real(name, "eta_min", eta_min)
-        if self.eta_min < 0:
-            raise ValueError(f"{name}: eta_min must be >= 0, got {eta_min!r}")
+        self.eta_min = _non_negative(name, "eta_min", eta_min)
         self.T_i = self.T_0
         self.T_cur = _integer(name, "last_epoch", last_epoch, low=-1)
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "T_0": _at_least(1), "T_mult": _at_least(1),
+                "eta_min": _non_negative, "T_i": _at_least(1), "T_cur": _non_negative}
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        if not state["T_cur"] < state["T_i"]:
+            raise ValueError(f"{where}: T_cur (epochs into the period) must be below T_i (the "
+                             f"period's length), got T_cur={state['T_cur']!r}, "
+                             f"T_i={state['T_i']!r}")
+        if state["T_cur"].is_integer():
+            state["T_cur"] = int(state["T_cur"])
 
     def get_lr(self) -> list[float]:
         cosine = 1 + math.cos(math.pi * self.T_cur / self.T_i)
@@ -608,13 +665,8 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"{name}: give total_steps, or both epochs and steps_per_epoch "
                              f"(got total_steps={total_steps!r}, epochs={epochs!r}, "
                              f"steps_per_epoch={steps_per_epoch!r})")
-        self.pct_start = _real(name, "pct_start", pct_start)
-        if not 0.0 <= self.pct_start <= 1.0:
-            raise ValueError(f"{name}: pct_start must be in [0, 1], got {pct_start!r}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got "
-                             f"{anneal_strategy!r}")
-        self.anneal_strategy = anneal_strategy
+        self.pct_start = _interval("[0, 1]")(name, "pct_start", pct_start)
+        self.anneal_strategy = _one_of("cos", "linear")(name, "anneal_strategy", anneal_strategy)
         for flag, value in (("cycle_momentum", cycle_momentum), ("three_phase", three_phase)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name}: {flag} must be True or False, got {value!r:.60}")
@@ -633,6 +685,15 @@ class OneCycleLR(LRScheduler):
             for group, lr in zip(optimizer.param_groups, self.max_lrs):
                 group["initial_lr"] = lr / div_factor
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "total_steps": _at_least(1),
+                "pct_start": _interval("[0, 1]"), "anneal_strategy": _one_of("cos", "linear"),
+                "max_lrs": _positive, "min_lrs": _positive, "base_lrs": _positive,
+                "max_momentums": _momentum, "base_momentums": _momentum}
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        _same_momentum(where, self.use_beta1, state["use_beta1"])
 
     def _phases(self) -> list[tuple]:
         """Each phase: (its last step, lrs at its start, at its end, momenta at its start, at
@@ -711,6 +772,8 @@ class CyclicLR(LRScheduler):
     [0.9, 0.85, 0.8, 0.85, 0.9, 0.875, 0.85, 0.875, 0.9]
     """
 
+    _modes = ("triangular", "triangular2", "exp_range")
+
     def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
                  max_lr: float | Sequence[float], step_size_up: int = 2000,
                  step_size_down: int | None = None, mode: str = "triangular",
@@ -730,15 +793,13 @@ class CyclicLR(LRScheduler):
             _integer(name, "step_size_down", step_size_down, low=0)
         self.total_size = float(up + down)
         self.step_ratio = up / self.total_size
-        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+        if scale_fn is None and mode not in self._modes:
             raise ValueError(f"{name}: mode must be 'triangular', 'triangular2' or 'exp_range' "
                              f"(or give scale_fn), got {mode!r}")
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"{name}: scale_fn must be a function of the cycle or the step, got "
                             f"{scale_fn!r:.60}")
-        if scale_mode not in ("cycle", "iterations"):
-            raise ValueError(f"{name}: scale_mode must be 'cycle' or 'iterations', got "
-                             f"{scale_mode!r}")
+        _one_of("cycle", "iterations")(name, "scale_mode", scale_mode)
         self.mode = mode
         self.gamma = _positive(name, "gamma", gamma)
         self.custom_scale_fn = scale_fn
@@ -758,6 +819,18 @@ class CyclicLR(LRScheduler):
             for group, lr in zip(optimizer.param_groups, self.cycle_base_lrs):
                 group["lr"] = lr
         super().__init__(optimizer, last_epoch)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {**super()._saved_rules(), "cycle_base_lrs": _non_negative,
+                "max_lrs": _non_negative, "total_size": _positive,
+                "step_ratio": _interval("(0, 1]"), "gamma": _positive,
+                "scale_mode": _one_of("cycle", "iterations"), "base_momentums": _momentum,
+                "max_momentums": _momentum}
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        if self.custom_scale_fn is None:        # else the mode is not used
+            _one_of(*self._modes)(where, "mode", state["mode"])
+        _same_momentum(where, self.use_beta1, state["use_beta1"])
 
     def _starting_lrs(self) -> list[float]:
         return list(self.cycle_base_lrs)       # the cycle's bottom, whatever "initial_lr" says
@@ -823,14 +896,9 @@ class ReduceLROnPlateau(LRScheduler):
         name = "ReduceLROnPlateau"
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
-        if mode not in ("min", "max"):
-            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got "
-                             f"{threshold_mode!r}")
-        self.factor = _real(name, "factor", factor)
-        if not 0.0 <= self.factor < 1.0:
-            raise ValueError(f"{name}: factor must be in [0, 1), got {factor!r}")
+        _one_of("min", "max")(name, "mode", mode)
+        _one_of("rel", "abs")(name, "threshold_mode", threshold_mode)
+        self.factor = _interval("[0, 1)")(name, "factor", factor)
         groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != groups:
@@ -852,6 +920,15 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self._last_lr = self._current_lrs()
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        counter = _at_least(0)
+        return {"mode": _one_of("min", "max"), "threshold_mode": _one_of("rel", "abs"),
+                "factor": _interval("[0, 1)"), "default_min_lr": _optional(_non_negative),
+                "min_lrs": _non_negative, "threshold": _non_negative, "patience": counter,
+                "cooldown": counter, "eps": _non_negative, "last_epoch": counter,
+                "best": _score, "num_bad_epochs": counter, "cooldown_counter": counter,
+                "_last_lr": _real}
 
     def step(self, metrics: Any, epoch: Any = None) -> None:  # type: ignore[override]
         """Record this epoch's metric (a number, a Value or a one-element Tensor)."""
@@ -964,10 +1041,18 @@ class _SchedulerList(LRScheduler):
             raise ValueError(f"{name}.load_state_dict: expected the keys "
                              f"{sorted(expected | {'_schedulers'})} (a {name}'s state_dict()), "
                              f"got {sorted(state_dict)}{_pytorch_hint(state_dict)}")
+        current = self.state_dict()
+        for key, value in own.items():
+            if not _same_kind(current[key], value):
+                raise ValueError(f"{name}.load_state_dict: {key!r} is {value!r:.60}, expected "
+                                 f"a value of the kind it has now ({current[key]!r:.60})")
+        own = self._checked(own)
         for scheduler, state in zip(self._schedulers, saved):
             scheduler.load_state_dict(state)
-        vars(self).update({key: list(value) if isinstance(value, list) else value
-                           for key, value in own.items()})
+        vars(self).update(own)
+
+    def _saved_rules(self) -> dict[str, Rule]:
+        return {"last_epoch": _at_least(0), "_milestones": _at_least(0), "_last_lr": _real}
 
 
 class SequentialLR(_SchedulerList):
@@ -1015,6 +1100,11 @@ class SequentialLR(_SchedulerList):
             group["lr"] = group["initial_lr"]
         self._undo()
         self._initial_step()
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        if state["_milestones"] != sorted(state["_milestones"]):
+            raise ValueError(f"{where}: milestones must be in increasing order, got "
+                             f"{state['_milestones']}")
 
     def _initial_step(self) -> None:
         self.last_epoch = 0
@@ -1115,6 +1205,64 @@ def _integer(name: str, key: str, value: Any, low: int) -> int:
     if value < low:
         raise ValueError(f"{name}: {key} must be >= {low}, got {value!r}")
     return int(value)
+
+
+def _at_least(low: int) -> Rule:
+    """The rule: an integer >= low."""
+    return lambda name, key, value: _integer(name, key, value, low)
+
+
+def _interval(bounds: str) -> Rule:
+    """The rule: a real number in `bounds`, written as in mathematics: "(0, 1]" is 0 < x <= 1."""
+    low, high = (float(end) for end in bounds[1:-1].split(","))
+
+    def check(name: str, key: str, value: Any) -> float:
+        value = _real(name, key, value)
+        above = value > low if bounds[0] == "(" else value >= low
+        below = value < high if bounds[-1] == ")" else value <= high
+        if not (above and below):
+            raise ValueError(f"{name}: {key} must be in {bounds}, got {value!r}")
+        return value
+    return check
+
+
+def _one_of(*choices: str) -> Rule:
+    """The rule: one of the words `choices`."""
+    def check(name: str, key: str, value: Any) -> str:
+        if value not in choices:
+            words = ", ".join(map(repr, choices[:-1])) + f" or {choices[-1]!r}"
+            raise ValueError(f"{name}: {key} must be {words}, got {value!r:.60}")
+        return value
+    return check
+
+
+def _optional(rule: Rule) -> Rule:
+    """The rule: None, or a value that `rule` takes."""
+    return lambda name, key, value: None if value is None else rule(name, key, value)
+
+
+def _false(name: str, key: str, value: Any) -> bool:
+    """A flag that is True only while a scheduler is being made, so never in a saved state."""
+    if value is not False:
+        raise ValueError(f"{name}: {key} must be False in a saved state, got {value!r:.60}")
+    return value
+
+
+def _score(name: str, key: str, value: Any) -> float:
+    """ReduceLROnPlateau's best metric: a number, infinite until a first one is seen."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise ValueError(f"{name}: {key} must be a number (inf before the first metric), got "
+                         f"{value!r:.60}")
+    return float(value)
+
+
+def _same_momentum(name: str, use_beta1: bool, saved: Any) -> None:
+    """A saved OneCycleLR / CyclicLR cycles the momentum of the kind this optimizer has."""
+    if saved != use_beta1:
+        kinds = {True: "beta1 (the Adam family)", False: "momentum (SGD, RMSprop)"}
+        raise ValueError(f"{name}: the saved scheduler cycled {kinds[bool(saved)]}, this "
+                         f"optimizer has {kinds[use_beta1]}; load it into the kind of optimizer "
+                         f"it was made with")
 
 
 def _per_group(name: str, key: str, value: Any, optimizer: Optimizer) -> list:

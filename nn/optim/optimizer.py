@@ -148,11 +148,18 @@ class Optimizer:
                                  f"exactly one group")
             seen.add(id(p))
         group = {**self.defaults, **param_group, "params": params}
-        self._check_group(group)
+        self._check_settings(group)
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        """`_check_group`, and the "initial_lr" a scheduler keeps in the group (a checkpoint
+        carries it, and a scheduler resumed with last_epoch computes its lrs from it)."""
+        self._check_group(group)
+        if "initial_lr" in group:
+            self._non_negative(group, "initial_lr")
 
     def _numbers(self, group: dict[str, Any], *names: str) -> None:
         """Each named hyperparameter must be a finite real number (stored as a Python float,
@@ -235,7 +242,15 @@ class Optimizer:
         1.6
         """
         loss = self._evaluate(closure)
-        # every gradient is checked before any parameter changes: a bad one leaves all as they were
+        # every hyperparameter and gradient is checked before any parameter changes: a bad one
+        # leaves all as they were. The hyperparameters again, because a training loop may have
+        # set them by hand (group["lr"] = ...): a NaN, a string or a Tensor would otherwise
+        # reach the update (a Value's data became a Tensor; NaN spread to every weight).
+        for i, group in enumerate(self.param_groups):
+            try:
+                self._check_settings(group)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
             lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
@@ -366,7 +381,7 @@ class Optimizer:
                                  f"{_pytorch_hint(unknown)}")
             restored = {**group, **{k: v for k, v in saved.items() if k != "params"},
                         "params": group["params"]}
-            self._check_group(restored)
+            self._check_settings(restored)
             groups.append(restored)
         state = {}
         for index, entries in state_dict["state"].items():
@@ -401,9 +416,11 @@ class Optimizer:
                              f"{sorted(self._buffers) + sorted(self._scalars)})")
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or array.shape != np.shape(p.data):
+            hint = ("; saved states go to the parameters by position: list them in the order "
+                    "they had when saved" if array.dtype.kind in "biuf" else "")
             raise ValueError(f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape "
                              f"{array.shape} and dtype {array.dtype}, its parameter has shape "
-                             f"{np.shape(p.data)}")
+                             f"{np.shape(p.data)}{hint}")
         if isinstance(p.data, np.ndarray):
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
@@ -463,7 +480,8 @@ def _pytorch_hint(unknown: set[str]) -> str:
 
 def _real(optimizer: str, key: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}")
+        hint = f" (pass a number: {key}.item())" if isinstance(value, Node) else ""
+        raise TypeError(f"{optimizer}: {key} must be a real number, got {value!r:.60}{hint}")
     try:
         value = float(value)
     except OverflowError:                   # an int of 400 digits (a file may hold one)
