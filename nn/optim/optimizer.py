@@ -242,15 +242,19 @@ class Optimizer:
         1.6
         """
         loss = self._evaluate(closure)
-        # every hyperparameter and gradient is checked before any parameter changes: a bad one
-        # leaves all as they were. The hyperparameters again, because a training loop may have
-        # set them by hand (group["lr"] = ...): a NaN, a string or a Tensor would otherwise
-        # reach the update (a Value's data became a Tensor; NaN spread to every weight).
+        # the lr and every gradient are checked before any parameter changes: a bad one leaves
+        # all as they were. The lr again, because a training loop may have set it by hand
+        # (group["lr"] = ...): a NaN, a string or a Tensor would otherwise reach the update (a
+        # Value's data became a Tensor; NaN spread to every weight). A plain float in range
+        # passes at a glance: checking every setting of every group each step cost Adam 8 µs
+        # of a 55 µs step (the other settings are checked where they are given)
         for i, group in enumerate(self.param_groups):
-            try:
-                self._check_settings(group)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"step: param_groups[{i}]: {error}") from None
+            lr = group["lr"]
+            if lr.__class__ is not float or not 0.0 <= lr < math.inf:
+                try:
+                    self._check_settings(group)
+                except (TypeError, ValueError) as error:
+                    raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
             lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
