@@ -33,7 +33,7 @@ from .ops.shape import Embedding
 from .ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
-from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
+from .tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value, _apply_one
 
 __all__ = [
@@ -55,6 +55,8 @@ def _node(x: Any, op: str) -> Node:
     try:
         return Tensor(x)
     except TypeError:
+        if x is None:
+            raise TypeError(f"{op}: {NONE_GIVEN}") from None
         if holds_values(x):         # (looked for only now: a long list costs a walk)
             raise values_list_error(op) from None
         raise

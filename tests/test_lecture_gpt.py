@@ -339,3 +339,17 @@ def test_the_lecture_s_torch_functions_and_dtypes_work_as_written():
     np.testing.assert_array_equal(torch.softmax(wei, dim=-1).data, wei.softmax(dim=-1).data)
     assert torch.long == np.int64 and torch.float == np.float32
     assert torch.allclose(wei, wei + 1e-9) is True
+
+
+def test_a_head_that_forgets_to_return_is_named_at_the_join():
+    """A learner's Head.forward that ends at `out = wei @ v` gives None; torch.cat of the heads
+    says which item is None and why, not 'data of dtype object'."""
+    class ForgetfulHead(Head):
+        def forward(self, x):
+            out = super().forward(x)            # noqa: F841 (the missing `return out`)
+
+    mha = MultiHeadAttention(2, N_EMBD // 2)
+    mha.heads = nn.ModuleList([ForgetfulHead(N_EMBD // 2) for _ in range(2)])
+    with pytest.raises(TypeError, match=r"concatenate: tensors\[0\]: got None .* without "
+                                        r"`return`"):
+        mha(torch.randn(1, 3, N_EMBD))
