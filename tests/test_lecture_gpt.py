@@ -353,3 +353,17 @@ def test_a_head_that_forgets_to_return_is_named_at_the_join():
     with pytest.raises(TypeError, match=r"concatenate: tensors\[0\]: got None .* without "
                                         r"`return`"):
         mha(torch.randn(1, 3, N_EMBD))
+
+
+def test_generating_past_the_block_size_without_cropping_says_to_crop():
+    """The lecture's generate() before `idx[:, -block_size:]`: the position table is asked for
+    position BLOCK_SIZE, and the error says to crop the context, not to grow a vocabulary."""
+    model = GPTLanguageModel(VOCAB_SIZE)
+    idx = torch.zeros((1, BLOCK_SIZE + 1), dtype=np.int64)
+    with pytest.raises(IndexError, match=rf"Embedding\({BLOCK_SIZE}, {N_EMBD}\): index "
+                                         rf"{BLOCK_SIZE} is out of range .* positions 0 to "
+                                         rf"{BLOCK_SIZE} are a context of {BLOCK_SIZE + 1}, "
+                                         rf"longer than the table's {BLOCK_SIZE}: crop the "
+                                         rf"context to its last {BLOCK_SIZE} "
+                                         r"\(idx\[:, -block_size:\]\)"):
+        model(idx)
