@@ -77,8 +77,10 @@ _SPELT_OTHERWISE = {
                  "autograd.Function"),
     "utils": ("not here: torch.utils.data is nn.data (DataLoader, "
               "TensorDataset: from nn.data import DataLoader), torch.nn.utils is nn.utils"),
-    "save": "nn.save(obj, path) here (an .npz file; import nn)",
-    "load": "nn.load(path) here (the .npz files nn.save writes; import nn)",
+    "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "
+             ".pt or .pth, an .npz file otherwise"),
+    "load": ("nn.load(path) here (import nn): the files nn.save writes, and torch.save's .pt "
+             "files of tensors (nothing in them runs)"),
     "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
                  "settings), so leave out the torch.backends lines"),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",

@@ -33,7 +33,7 @@ from .ops.shape import Embedding
 from .ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
-from .tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
+from .tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value, _apply_one
 
 __all__ = [
@@ -55,6 +55,8 @@ def _node(x: Any, op: str) -> Node:
     try:
         return Tensor(x)
     except TypeError:
+        if x is None:
+            raise TypeError(f"{op}: {NONE_GIVEN}") from None
         if holds_values(x):         # (looked for only now: a long list costs a walk)
             raise values_list_error(op) from None
         raise
@@ -640,9 +642,16 @@ def embedding_indices(name: str, indices: Any, rows: int) -> np.ndarray:
             raise IndexError(f"{name}: indices must be >= 0, got {low} (a negative index does "
                              f"not count from the end here, as in PyTorch)")
         if high >= rows:
+            if index.ndim == 1 and np.array_equal(index, np.arange(index.size)):
+                # arange(T): a position table asked for a context longer than it has rows,
+                # as a GPT's generate() does once the text outgrows block_size
+                need = (f"positions 0 to {high} are a context of {high + 1}, longer than the "
+                        f"table's {rows}: crop the context to its last {rows} "
+                        f"(idx[:, -block_size:]) or make the table longer")
+            else:
+                need = f"a vocabulary of {high + 1} needs num_embeddings >= {high + 1}"
             raise IndexError(f"{name}: index {high} is out of range for a table of {rows} rows "
-                             f"(num_embeddings={rows}): indices must be in [0, {rows}); a "
-                             f"vocabulary of {high + 1} needs num_embeddings >= {high + 1}")
+                             f"(num_embeddings={rows}): indices must be in [0, {rows}); {need}")
     return index
 
 

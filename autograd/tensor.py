@@ -59,7 +59,15 @@ def get_default_dtype() -> np.dtype:
     return _default_dtype
 
 
+# What None where numbers belong most often means: a forward() that computes its result and
+# forgets to return it (a Head's `wei @ v`), whose None then reaches the next op
+NONE_GIVEN = ("got None where numbers belong: a function that ends without `return` gives None "
+              "(does a forward() compute its result but not return it?)")
+
+
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if data is None:
+        raise TypeError(f"Tensor: {NONE_GIVEN}")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -404,6 +412,8 @@ class Tensor(Node):
             a, b = self._operand(a), self._operand(b)
         except TypeError as error:
             _refuse_value(op.name, error, a, b)
+            if a is None or b is None:      # (== None stays False: that is _compare's)
+                raise TypeError(f"{op.name}: {NONE_GIVEN}") from None
             raise
         if a.data.dtype != b.data.dtype:
             a, b = _promote(a, b)
@@ -2887,7 +2897,9 @@ def _raw_index(index: Any) -> Any:
 
 # -- functions over several tensors -------------------------------------------------------------
 
-def _as_tensor(x: Any) -> Tensor:
+def _as_tensor(x: Any, op: str = "Tensor") -> Tensor:
+    if x is None:
+        raise TypeError(f"{op}: {NONE_GIVEN}")
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
@@ -2898,7 +2910,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     >>> (Tensor([[0.5, 1.5]]) @ Tensor([[1, 2], [3, 4]])).dtype
     dtype('float32')
     """
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor(a, "matmul"), _as_tensor(b, "matmul")
     if a.data.dtype != b.data.dtype:        # (one comparison when both are float32)
         a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
@@ -2972,7 +2984,8 @@ def concatenate(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None
     """
     axis = _one_name("concatenate", "axis", axis, 0, "dim", dim)
     _check_sequence("concatenate", tensors)
-    ts = tuple(_as_tensor(t) for t in tensors)
+    ts = tuple(_as_tensor(t, f"concatenate: tensors[{i}]")
+               for i, t in enumerate(tensors))
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
     if any(t.ndim == 0 for t in ts):
@@ -2996,7 +3009,7 @@ def stack(tensors: Iterable[Any], axis: int = 0, *, dim: int | None = None) -> T
     """
     axis = _one_name("stack", "axis", axis, 0, "dim", dim)
     _check_sequence("stack", tensors)
-    ts = tuple(_as_tensor(t) for t in tensors)
+    ts = tuple(_as_tensor(t, f"stack: tensors[{i}]") for i, t in enumerate(tensors))
     if not ts:
         raise ValueError("stack: needs at least one tensor")
     if any(t.shape != ts[0].shape for t in ts):

@@ -457,3 +457,22 @@ def test_functions_given_a_value_say_it_is_a_value():
     with pytest.raises(TypeError, match=r"^binary_cross_entropy_with_logits: the target is a "
                                         r"Value, one number of the scalar engine"):
         NF.binary_cross_entropy_with_logits(_x23, Value(1.0))
+
+
+_X = Tensor([[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("name, call", [
+    ("add", lambda: _X + None), ("add", lambda: None + _X), ("mul", lambda: _X * None),
+    ("matmul", lambda: _X @ None),
+    (r"concatenate: tensors\[1\]", lambda: F.concatenate((_X, None))),
+    (r"stack: tensors\[0\]", lambda: F.stack([None, _X])),
+    ("linear", lambda: NF.linear(None, _X)), ("softmax", lambda: NF.softmax(None, dim=-1)),
+    ("cross_entropy", lambda: NF.cross_entropy(None, Tensor([0]))),
+    ("Tensor", lambda: Tensor(None)),
+])
+def test_a_none_names_the_op_and_the_missing_return_that_gave_it(name, call):
+    """A forward() without `return` hands None to the next op: said so, not 'dtype object'."""
+    with pytest.raises(TypeError, match=rf"^{name}: got None where numbers belong: a function "
+                                        rf"that ends without `return` gives None"):
+        call()

@@ -339,3 +339,31 @@ def test_the_lecture_s_torch_functions_and_dtypes_work_as_written():
     np.testing.assert_array_equal(torch.softmax(wei, dim=-1).data, wei.softmax(dim=-1).data)
     assert torch.long == np.int64 and torch.float == np.float32
     assert torch.allclose(wei, wei + 1e-9) is True
+
+
+def test_a_head_that_forgets_to_return_is_named_at_the_join():
+    """A learner's Head.forward that ends at `out = wei @ v` gives None; torch.cat of the heads
+    says which item is None and why, not 'data of dtype object'."""
+    class ForgetfulHead(Head):
+        def forward(self, x):
+            out = super().forward(x)            # noqa: F841 (the missing `return out`)
+
+    mha = MultiHeadAttention(2, N_EMBD // 2)
+    mha.heads = nn.ModuleList([ForgetfulHead(N_EMBD // 2) for _ in range(2)])
+    with pytest.raises(TypeError, match=r"concatenate: tensors\[0\]: got None .* without "
+                                        r"`return`"):
+        mha(torch.randn(1, 3, N_EMBD))
+
+
+def test_generating_past_the_block_size_without_cropping_says_to_crop():
+    """The lecture's generate() before `idx[:, -block_size:]`: the position table is asked for
+    position BLOCK_SIZE, and the error says to crop the context, not to grow a vocabulary."""
+    model = GPTLanguageModel(VOCAB_SIZE)
+    idx = torch.zeros((1, BLOCK_SIZE + 1), dtype=np.int64)
+    with pytest.raises(IndexError, match=rf"Embedding\({BLOCK_SIZE}, {N_EMBD}\): index "
+                                         rf"{BLOCK_SIZE} is out of range .* positions 0 to "
+                                         rf"{BLOCK_SIZE} are a context of {BLOCK_SIZE + 1}, "
+                                         rf"longer than the table's {BLOCK_SIZE}: crop the "
+                                         rf"context to its last {BLOCK_SIZE} "
+                                         r"\(idx\[:, -block_size:\]\)"):
+        model(idx)

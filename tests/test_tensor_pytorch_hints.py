@@ -92,8 +92,10 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("autograd", r"this module here: for torch\.autograd\.grad\(y, x\) call y\.backward\(\) and "
                  r"read x\.grad .*autograd\.grad\(f\)\(x\)"),
     ("utils", r"torch\.utils\.data is nn\.data \(DataLoader, TensorDataset"),
-    ("save", r"nn\.save\(obj, path\) here \(an \.npz file"),
-    ("load", r"nn\.load\(path\) here"),
+    ("save", r"nn\.save\(obj, path\) here \(import nn\): PyTorch's own format for a path "
+             r"ending in \.pt or \.pth, an \.npz file otherwise"),
+    ("load", r"nn\.load\(path\) here \(import nn\): the files nn\.save writes, and "
+             r"torch\.save's \.pt files"),
     ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
     ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
     ("distributions", r"autograd\.default_rng\(\)"),
