@@ -31,6 +31,7 @@ from .payload_math import log_or_zero, power
 class Add(Op):
     """a + b;  d/da = 1, d/db = 1"""
     name, symbol, broadcasting = "add", "+", True
+    reads_inputs = False        # (nor PyTorch's): `x[0] += v` may then change the x[0] added
 
     @staticmethod
     def forward(ctx, a, b):
@@ -44,6 +45,7 @@ class Add(Op):
 class Sub(Op):
     """a - b;  d/da = 1, d/db = -1"""
     name, symbol, broadcasting = "sub", "-", True
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, a, b):
