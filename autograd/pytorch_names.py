@@ -19,11 +19,11 @@ import numpy as np
 
 _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
                "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
-               "overwrite, autograd.where(mask, values, t) (differentiable), or, for numbers "
-               "only, t[index] = values (no gradient; of a repeated index one value is kept)")
+               "overwrite, t[index] = values (differentiable, as PyTorch's; an index naming a "
+               "place twice only under no_grad(), where one value is kept)")
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
-              "without, for numbers only, t[index] = values (no gradient)")
+              "without, t[index] = values (differentiable, as PyTorch's)")
 _NO_LINALG = ("has no counterpart here (no matrix decompositions); for the numbers alone, "
               "np.linalg on t.data (no gradient)")
 _FROM_SORT = ("has no counterpart here: take it from t.sort(dim).values (the lower median of "

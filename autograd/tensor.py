@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import weakref
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -30,9 +31,9 @@ from .devices import NO_GPU, to_arguments
 from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
-    GetItem, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min,
-    Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll, ScatterAdd,
-    Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
+    GetItem, IndexPut, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean,
+    Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll,
+    ScatterAdd, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
@@ -2416,29 +2417,41 @@ class Tensor(Node):
             raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """Write numbers into this tensor's data in place, as numpy does: counting bigrams
-        (`N[ix1, ix2] += 1`), filling a gradient by hand (`d[range(n), y] = -1 / n`). A tensor
-        that wants a gradient takes it only under no_grad() (a parameter), a tensor computed in
-        a graph never: its op's backward would read the new numbers. A graph that used this
-        tensor refuses to backpropagate afterwards (as after `copy_`).
+        """Write `value` into this tensor at `index`, in its own array (so its views see it), as
+        numpy does: counting bigrams (`N[ix1, ix2] += 1`), filling a gradient by hand
+        (`d[range(n), y] = -1 / n`). While recording, a write that a graph must know of is
+        recorded as PyTorch records it: into an op's result, or of a value in a graph into a
+        constant, the tensor becomes `index_put(its old numbers, value)`, so the gradient
+        reaches the value (g[index]) and the old numbers (g, 0 where written); an op that
+        used the tensor before the write cannot backpropagate afterwards (it used the old
+        numbers). A tensor that wants a gradient (a parameter) takes numbers only under
+        no_grad(), as in PyTorch.
 
         >>> N = Tensor([[0, 0], [0, 0]])
         >>> N[0, 1] += 1; N[1] = 5
         >>> N.tolist()
         [[0, 1], [5, 5]]
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = Tensor([0.0, 0.0, 0.0])
+        >>> y[1:] = w * 3                       # y is index_put(zeros, w * 3)
+        >>> y.sum().backward(); y.op, w.grad
+        ('index_put', array([3., 3.], dtype=float32))
         """
-        self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
-                                              "build the tensor with where()")
-        self._refuse_graph_operand("t[...] = value", value,
-                                   "t = autograd.where(mask, value, t) with a bool mask of the "
-                                   "places, or build t from pieces with autograd.stack or "
-                                   "concatenate")
-        self._refuse_read_only("t[...] = value")
         index = _raw_index(index)
-        new = value.data if isinstance(value, Node) else value
-        if new is None:                             # numpy would write NaN
+        if value is None:                           # numpy would write NaN
             raise TypeError(f"setitem: t[index] = None on a tensor of shape {self.shape}; the "
                             f"value must be numbers (a number, an array or a Tensor)")
+        if graph.grad_mode.enabled and self._fn is not Leaf:
+            in_graph = isinstance(value, Node) and value._fn is not None
+            if in_graph and not isinstance(value, Tensor):
+                raise TypeError(f"setitem: {_MIXED_ENGINES}")
+            if in_graph or self._fn is not None:    # (a parameter is refused below)
+                self._record_setitem(index, value)
+                return
+        self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
+                                              "build the tensor with where()")
+        self._refuse_read_only("t[...] = value")
+        new = value.data if isinstance(value, Node) else value
         try:
             self.data[index] = new
         except IndexError as error:
@@ -2446,6 +2459,80 @@ class Tensor(Node):
         except (ValueError, TypeError) as error:
             raise _setitem_error(self, index, new, error) from None
         self._changed_in_place()
+
+    def _record_setitem(self, index: Any, value: Any) -> None:
+        """`self[index] = value` recorded (PyTorch's CopySlices): self, the same object, becomes
+        the node index_put(old, value), where `old` is a new node with a copy of self's numbers
+        and the history self had (its op's backward may read its output: softmax's does)."""
+        self._refuse_read_only("t[...] = value")
+        if self.data.dtype.kind != "f":         # (an op's result in a graph is floating)
+            raise TypeError(f"setitem: the value {value._history()}, and a tensor of dtype "
+                            f"{self.data.dtype} cannot take it into a graph: make the tensor "
+                            f"floating first (t = t.float()), or write value.detach() for the "
+                            f"numbers only")
+        self._refuse_shared_numbers()
+        if not isinstance(value, Tensor):
+            raw = value.data if isinstance(value, Node) else value
+            try:
+                value = Tensor(np.asarray(raw, dtype=self.data.dtype))
+            except (ValueError, TypeError) as error:
+                raise _setitem_error(self, index, raw, error) from None
+        kept = self._kept_places(index)
+        old = Tensor(self.data.copy())
+        _take_history(old, self)
+        if value is self:                           # t[...] = t: the old numbers
+            value = old
+        try:
+            node = apply(IndexPut, (old, value), (index, kept))
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except (ValueError, TypeError) as error:
+            raise _setitem_error(self, index, value.data, error) from None
+        _use_old_numbers(value, self, old)
+        np.copyto(self.data, node.data, where=~kept)
+        _take_history(self, node)
+        self.grad = None
+        self._changed_in_place()
+
+    def _kept_places(self, index: Any) -> np.ndarray:
+        """The bool mask of the places `self[index] = ...` leaves alone; an integer-array index
+        naming a place twice is refused (of the values written there only the last would stay,
+        so which one gets the gradient would be arbitrary)."""
+        written = np.zeros(self.shape, dtype=bool)
+        try:
+            written[index] = True
+            named = written[index].size
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except (ValueError, TypeError) as error:        # a slice's step of 0
+            raise type(error)(f"setitem: {error} (tensor of shape {self.shape})") from None
+        if named != np.count_nonzero(written):
+            raise ValueError(
+                f"setitem: the index names some places of the tensor (shape {self.shape}) more "
+                f"than once; of the values written there only the last would stay, so the "
+                f"gradient could not tell which one counts. To add the values up, use "
+                f"t.index_add(dim, index, values) or t.scatter_add(dim, index, src) "
+                f"(differentiable); or write the numbers under no_grad() (no gradient)")
+        return ~written
+
+    def _refuse_shared_numbers(self) -> None:
+        """A recorded write must change this tensor alone: refused if its numbers are a view of
+        another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
+        if self._fn is None:
+            # a constant's view (x.view(3, 4)) does not say of which tensor; but an array that
+            # only the view refers to (arange(12.).view(3, 4): no one kept the arange) is no
+            # one else's: sys.getrefcount counts the view's reference and its own argument
+            base = self.data.base
+            shared = base is not None and sys.getrefcount(base) > 3     # (and `base` here)
+        else:                                       # an op's result: a view of an input's
+            owner = _memory_owner(self.data)
+            shared = any(_memory_owner(x.data) is owner for x in self.parents)
+        if shared:
+            raise RuntimeError(
+                f"setitem: this tensor (shape {self.shape}) is a view of another tensor's "
+                f"numbers (x[0], x.T, x.view(...)), and writing a value in a graph into it "
+                f"would change that tensor with no gradient recorded for it; write into a copy "
+                f"(t = t.clone()) or into the other tensor itself")
 
     # -- graph ---------------------------------------------------------------------------------
 
@@ -2650,7 +2737,18 @@ def _refuse_changed_graph(root: Tensor) -> None:
 def _refuse_changed_inputs(node: Tensor) -> None:
     """Raise if an input of `node` was changed in place after `node` was recorded: its rule
     would read the new values (PyTorch raises here too). An op whose rule reads no input's
-    values (`reads_inputs = False`: an embedding's lookup) is not refused."""
+    values (`reads_inputs = False`: an embedding's lookup) is not refused for that; but any op
+    is, whose input was made index_put by `t[index] = value` since (see Tensor.__setitem__)."""
+    inputs = node.parents
+    for i, x in enumerate(inputs):
+        if x._fn is IndexPut and x._written_at > node._written_at:
+            # the input became index_put(its old numbers, value) after this op used it: its
+            # gradient would go through a write this op never saw, whatever its rule reads
+            raise RuntimeError(
+                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was written by "
+                f"t[index] = value after this op used it, so it now stands for the numbers "
+                f"after the write; compute this op again after the write, or write into a "
+                f"copy (u = t.clone(); u[index] = value)")
     if not node._fn.reads_inputs:
         return
     if _last_memory_write(node.data) > node._written_at:     # (its own result can be
@@ -2659,7 +2757,7 @@ def _refuse_changed_inputs(node: Tensor) -> None:
             f"place after it was computed, through a tensor sharing its numbers (a view such "
             f"as y.detach() or y[0] under no_grad()), and its rule may read it; compute the "
             f"output again after the change, or change a copy (y.detach().clone())")
-    for i, x in enumerate(node.parents):
+    for i, x in enumerate(inputs):
         if x._written_at > node._written_at or _last_memory_write(x.data) > node._written_at:
             raise RuntimeError(
                 f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was changed in "
@@ -2698,6 +2796,53 @@ def _note_memory_write(data: Any) -> None:
 def _last_memory_write(data: np.ndarray) -> int:
     """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
     return _memory_writes.get(id(_memory_owner(data)), -1)
+
+
+def _take_history(node: Tensor, source: Tensor) -> None:
+    """Make `node` stand where `source` stands in a graph: its op, inputs and write stamp.
+
+    `t[i] = v` must keep `t` the same object (every name for it, and its views, see the
+    write), yet `t` then is a new node of the graph, and its old history moves to another
+    object: graph.apply makes the nodes, this moves what they hold between objects."""
+    node._fn = source._fn
+    for slot in ("_a", "_b"):                   # (set only when there is something to hold)
+        try:
+            setattr(node, slot, getattr(source, slot))
+        except AttributeError:
+            try:
+                delattr(node, slot)
+            except AttributeError:
+                pass
+    node._written_at = source._written_at
+
+
+def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
+    """The ops behind `value` that used `t` used its numbers before the write (`x[i] += v` is
+    x[i] = x[i] + v): they are given `old` as their input instead. Without that, `t`, which is
+    about to become index_put(old, value), would be an input of its own input. A result among
+    them that is a view of t's numbers (x[i] for an int i) keeps the numbers it had, as its
+    history says, in a copy. The walk does not go past `t` (whose history is now `old`'s)."""
+    seen, stack = {id(value), id(t)}, [value]
+    memory = _memory_owner(t.data)
+    while stack:
+        node = stack.pop()
+        if node.is_leaf:
+            continue
+        a = node._a
+        if a.__class__ is tuple:
+            if any(x is t for x in a):
+                node._a = tuple(old if x is t else x for x in a)
+        else:
+            if a is t:
+                node._a = old
+            if node._b is t:
+                node._b = old
+        if _memory_owner(node.data) is memory:
+            node.data = node.data.copy()
+        for x in node.parents:
+            if id(x) not in seen:
+                seen.add(id(x))
+                stack.append(x)
 
 
 def _root(var: Tensor) -> Tensor:

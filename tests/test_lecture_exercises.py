@@ -317,10 +317,10 @@ def test_the_loss_is_a_cross_entropy_and_its_gradient_is_softmax_minus_onehot(ni
     t, _ = ninja
     logits, Yb = t["logits"], t["Yb"]
     assert F.cross_entropy(logits, Yb).item() == pytest.approx(t["loss"].item(), rel=1e-6)
-    dlogits = F.softmax(logits, 1).data.copy()
-    dlogits[range(BATCH), Yb.data] -= 1
+    dlogits = F.softmax(logits, 1)                  # in the graph: setitem records the write
+    dlogits[range(BATCH), Yb] -= 1
     dlogits /= BATCH
-    assert np.allclose(dlogits, logits.grad, rtol=1e-5, atol=1e-8)
+    assert np.allclose(dlogits.data, logits.grad, rtol=1e-5, atol=1e-8)
 
 
 def test_the_batch_norm_in_one_line_and_its_gradient_in_one_line(ninja):
@@ -402,8 +402,7 @@ def bigram_probabilities() -> Tensor:
     """The counts table and its rows normalised (with add-one smoothing), as in the lecture."""
     N = ag.zeros((K, K), dtype=np.int32)
     for ix1, ix2 in bigrams():
-        # port: PyTorch's N[ix1, ix2] += 1; a Tensor takes no item assignment, its .data does
-        N.data[ix1, ix2] += 1
+        N[ix1, ix2] += 1
     P = (N + 1).float()
     P /= P.sum(1, keepdims=True)
     return P

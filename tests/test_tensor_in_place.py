@@ -163,6 +163,19 @@ def test_a_constant_changed_after_a_graph_used_it_is_refused_at_backward():
     np.testing.assert_array_equal(w.grad, [13.0, 14.0])
 
 
+def test_add_and_sub_read_no_numbers_so_a_change_after_them_is_not_refused():
+    """Their rules send g and -g whatever the inputs were (PyTorch saves nothing for them
+    either), so their gradients are right after a change; `x[0] += v` relies on it (the write
+    changes x[0], which add used)."""
+    c, w = Tensor([3.0, 4.0]), Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w + c).sum() - (c - w).sum()
+    c += 10
+    with no_grad():
+        w -= 1.0
+    loss.backward()
+    assert w.grad.tolist() == [2.0, 2.0]
+
+
 # -- a change after the op used the tensor: backward refuses (it would read the new values) --------
 
 def _layer(seed=0):
@@ -441,33 +454,35 @@ def test_item_assignment_writes_a_constant_tensor_in_place():
         counts[5, 0] = 1
 
 
-def test_item_assignment_on_a_parameter_needs_no_grad_and_on_a_result_is_refused():
+def test_item_assignment_on_a_parameter_needs_no_grad_and_on_a_result_is_recorded():
     w = Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"requires grad .* under `with no_grad\(\):`"):
         w[0] = 5.0
     y = w * 2
-    with pytest.raises(RuntimeError, match=r"the result of mul in a graph"):
-        y[0] = 0.0
+    y[0] = 0.0                                          # recorded, as in PyTorch
+    assert y.op == "index_put" and y.tolist() == [0.0, 2.0, 2.0]
+    with no_grad(), pytest.raises(RuntimeError, match=r"the result of index_put, not a leaf"):
+        y[1] = 0.0
     with no_grad():
         w[0] = 5.0
     assert w.data.tolist() == [5.0, 1.0, 1.0]
-    with pytest.raises(RuntimeError):                   # y was recorded with the old numbers
-        y.sum().backward()
+    with pytest.raises(RuntimeError, match=r"backward of mul: its input 0"):
+        y.sum().backward()                              # y was recorded with the old numbers
 
 
-def test_item_assignment_of_a_value_that_wants_a_gradient_is_refused():
-    """buf[0] = w * 2 would copy the numbers and lose w's gradient (PyTorch records the write):
-    refused, saying how to build the tensor in the graph; under no_grad() the numbers go in."""
+def test_item_assignment_of_a_value_that_wants_a_gradient_is_recorded():
+    """buf[0] = w * 2 once copied the numbers and lost w's gradient: now buf joins the graph
+    (PyTorch records the write too); under no_grad() only the numbers go in."""
     w, buf = Tensor([1.0, 2.0], requires_grad=True), Tensor(np.zeros(3))
-    with pytest.raises(RuntimeError, match=r"t\[...\] = value: the operand is the result of "
-                                           r"mul, .* autograd.where"):
-        buf[0] = w[0] * 2
-    with pytest.raises(RuntimeError, match=r"the operand is the result of add"):
-        buf[1:] += w                                # setitem gets buf[1:] + w, in the graph
-    assert buf.tolist() == [0.0, 0.0, 0.0] and not buf.requires_grad
+    buf[0] = w[0] * 2
+    buf[1:] += w                                        # setitem gets buf[1:] + w
+    assert buf.tolist() == [2.0, 1.0, 2.0] and buf.op == "index_put"
+    (buf * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert w.grad.tolist() == [2.0 + 10.0, 100.0]
+    constant = Tensor(np.zeros(3))
     with no_grad():
-        buf[1:] = w * 2
-    assert buf.tolist() == [0.0, 2.0, 4.0]
+        constant[1:] = w * 2
+    assert constant.tolist() == [0.0, 2.0, 4.0] and not constant.requires_grad
 
 
 @pytest.mark.parametrize("write", [lambda t: t.__setitem__(0, 1.0),

@@ -12,8 +12,8 @@
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
     reduce.py       sum mean max min prod norm (p-norms), cumsum
     softmax.py      logsumexp softmax log_softmax
-    shape.py        reshape transpose broadcast_to getitem scatter_add embedding gather roll
-                    concatenate stack astype
+    shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
+                    embedding gather roll concatenate stack astype
     linalg.py       matmul einsum
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
@@ -41,8 +41,8 @@ from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
 from .reduce import Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
-from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, Reshape, Roll,
-                    ScatterAdd, Stack, Transpose)
+from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
+                    Reshape, Roll, ScatterAdd, Stack, Transpose)
 from .softmax import LogSoftmax, LogSumExp, Softmax
 
 __all__ = [
@@ -55,7 +55,8 @@ __all__ = [
     "NormalCdf",
     "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "LogSumExp", "Softmax",
     "LogSoftmax",
-    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Embedding", "Gather", "Roll",
+    "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
+    "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",

@@ -42,6 +42,7 @@ from .payload_math import log_or_zero, power
 class Add(Op):
     """a + b;  d/da = 1, d/db = 1"""
     name, symbol, broadcasting = "add", "+", True
+    reads_inputs = False        # (nor PyTorch's): `x[0] += v` may then change the x[0] added
 
     @staticmethod
     def forward(ctx, a, b):
@@ -55,6 +56,7 @@ class Add(Op):
 class Sub(Op):
     """a - b;  d/da = 1, d/db = -1"""
     name, symbol, broadcasting = "sub", "-", True
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, a, b):

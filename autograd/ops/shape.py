@@ -1,8 +1,8 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
-indexing (and its adjoint, scatter-add), an embedding's row lookup, gather along an axis, roll,
-concatenate and stack. Their gradients move back (and where an element was copied to several
-places, its copies' gradients add up). And astype, which changes only the dtype: its gradient
-is cast back.
+indexing (and its adjoint, scatter-add), writing at an index (index_put), an embedding's row
+lookup, gather along an axis, roll, concatenate and stack. Their gradients move back (and where
+an element was copied to several places, its copies' gradients add up). And astype, which
+changes only the dtype: its gradient is cast back.
 """
 
 from __future__ import annotations
@@ -86,6 +86,29 @@ class ScatterAdd(Op):
     def backward(ctx, gout, out, g):
         index, shape = ctx
         return (gout[index],)
+
+
+class IndexPut(Op):
+    """x with value written at index, as `x[index] = value` does to a copy of x (ctx: index,
+    and `kept`, the bool mask of x's places left as they were);  d/dx = g where x was kept and
+    0 where it was overwritten, d/dvalue = g[index] (summed over value's broadcast axes)"""
+    name, broadcasting = "index_put", True
+    reads_inputs = False        # the rule needs the index and the mask only
+
+    @staticmethod
+    def forward(ctx, x, value):
+        index, _ = ctx
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g, out, x, value):
+        index, kept = ctx
+        g_value = g[index]
+        if g_value.ndim < value.ndim:       # numpy dropped value's leading axes of size 1
+            g_value = g_value.reshape((1,) * (value.ndim - g_value.ndim) + g_value.shape)
+        return g * kept, g_value
 
 
 class Embedding(Op):
