@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 import weakref
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -2519,11 +2518,9 @@ class Tensor(Node):
         """A recorded write must change this tensor alone: refused if its numbers are a view of
         another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
         if self._fn is None:
-            # a constant's view (x.view(3, 4)) does not say of which tensor; but an array that
-            # only the view refers to (arange(12.).view(3, 4): no one kept the arange) is no
-            # one else's: sys.getrefcount counts the view's reference and its own argument
-            base = self.data.base
-            shared = base is not None and sys.getrefcount(base) > 3     # (and `base` here)
+            # a constant's view (x.view(3, 4), or an array reshaped before Tensor() took it)
+            # does not say whose numbers it shows, so any view is taken to be another's
+            shared = self.data.base is not None
         else:                                       # an op's result: a view of an input's
             owner = _memory_owner(self.data)
             shared = any(_memory_owner(x.data) is owner for x in self.parents)
