@@ -175,7 +175,11 @@ class TrainedModel(Module):
         return weights_path, settings_path
 
     def extra_repr(self) -> str:
-        return f"task={self.task!r}, target={self.target!r}, features={self.features}"
+        features = self.features
+        if len(features) > 8:   # a CSV of 784 pixel columns would fill the screen
+            shown = ", ".join(map(repr, features[:3])) + ", ..., " + repr(features[-1])
+            features = f"[{shown}] ({len(features)} columns)"
+        return f"task={self.task!r}, target={self.target!r}, features={features}"
 
 
 def load_trained(path: str | os.PathLike) -> TrainedModel:
