@@ -4,10 +4,12 @@ per batch."""
 
 from __future__ import annotations
 
+import pathlib
 import sys
 import warnings
 
 import numpy as np
+import pytest
 
 from autograd import Tensor, manual_seed
 from nn import CrossEntropyLoss, KLDivLoss, Linear, Sequential, Softmax, cross_entropy, fit
@@ -51,3 +53,24 @@ def test_fit_warns_at_the_line_that_calls_it_once_not_once_per_batch():
             batch_size=8, progress=False)
     assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]   # 10 batches
     assert "cross_entropy: its input comes from softmax" in str(caught[0].message)
+
+
+def test_in_a_notebook_every_cell_that_makes_the_mistake_is_told_at_its_own_line():
+    """Attributed to one line of nn/train.py, the warning was shown in the first cell only."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    setup = ("import numpy as np\nfrom nn import Linear, Sequential, Softmax, cross_entropy, fit\n"
+             "from nn.optim import SGD\nX = np.eye(2, dtype=np.float32).repeat(4, axis=0)\n"
+             "y = np.array([0] * 4 + [1] * 4)")
+    train = ("model = Sequential(Linear(2, 2), Softmax(-1))\n"
+             "fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,\n"
+             "    batch_size=2, progress=False)")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)
+                                               for code in (setup, train, train)])
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": root}}).execute()
+    for cell in notebook.cells[1:]:
+        told = "".join(out.get("text", "") for out in cell.outputs if out.get("name") == "stderr")
+        assert told.count("cross_entropy: its input comes from softmax") == 1, told
+        assert ":2: UserWarning" in told and "  fit(model, cross_entropy" in told, told
