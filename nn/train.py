@@ -406,6 +406,9 @@ class History:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
         names = sorted({n.removeprefix("val_") for n in self.history if n != "lr"},
                        key=lambda n: (n != "loss", n))
+        if not names:       # fit stopped by Ctrl-C in its first epoch: stop.history is empty
+            raise ValueError("History.plot: no epoch has been recorded yet, so there is no "
+                             "curve to draw")
         if ax is None:
             _, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.2), squeeze=False)
             axes = axes[0]
