@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -35,6 +34,7 @@ from .ops.fused import (
 )
 from .tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
 from .value import Value, _apply_one
+from .warn import warn
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
@@ -1199,8 +1199,8 @@ def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
         x = x.parents[0]
         fn = x._fn
     if fn is not None and fn.name == op:
-        warnings.warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
-                      f"logits (raw scores); {fix}", UserWarning, stacklevel=3)
+        warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
+             f"logits (raw scores); {fix}", UserWarning)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,19 +19,29 @@ from __future__ import annotations
 
 import functools
 import gc
+import numbers
 from typing import Any, Callable
 
 
 class relaxed_gc:
-    """Context manager and decorator: collect only after `threshold` net new objects.
+    """Context manager and decorator (`@relaxed_gc()` or `@relaxed_gc`): collect only after
+    `threshold` net new objects.
 
     The default (1,000,000) is far above one step's graph, so a loop runs without collections
     while garbage that really is cyclic (yours) is still collected now and then. The previous
     thresholds are restored on exit.
     """
 
+    def __new__(cls, threshold: Any = 1_000_000) -> Any:
+        if callable(threshold):             # @relaxed_gc without parentheses, as @no_grad
+            return cls()(threshold)
+        return super().__new__(cls)
+
     def __init__(self, threshold: int = 1_000_000) -> None:
-        if threshold < 1:
+        if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool):
+            raise TypeError(f"relaxed_gc: threshold must be a number of objects (or, as a "
+                            f"decorator, a function), got {threshold!r:.40}")
+        if not threshold >= 1:              # NaN too
             raise ValueError(f"relaxed_gc: threshold must be positive, got {threshold}")
         self.threshold = int(threshold)
         self._saved: list[tuple[int, int, int]] = []

@@ -17,7 +17,6 @@ True
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -26,6 +25,7 @@ from .graph import Node, no_grad, walk
 from .tensor import Tensor
 from .pytorch_names import type_name
 from .value import Value
+from .warn import warn
 
 
 class GradcheckError(AssertionError):
@@ -37,9 +37,8 @@ def _float64_leaf(x: Any, position: int) -> Node:
         return Value(x.data)
     if isinstance(x, Tensor):
         if x.dtype != np.float64:
-            warnings.warn(
-                f"gradcheck: input {position} is {x.dtype}; finite differences need float64, "
-                f"so a float64 copy is checked", stacklevel=3)
+            warn(f"gradcheck: input {position} is {x.dtype}; finite differences need float64, "
+                 f"so a float64 copy is checked")
         return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
     if isinstance(x, numbers.Real):
         return Value(float(x))

@@ -618,7 +618,10 @@ class Tensor(Node):
         extra = f", op={self.op}" if not self.is_leaf else (
             ", requires_grad=True" if self.requires_grad else "")
         dtype = "" if self.data.dtype == _default_dtype else f", dtype={self.data.dtype}"
-        return f"Tensor({body}{dtype}{extra})"
+        # numpy prints every empty array as [], whatever its shape: an empty batch
+        # (X[y == 5] with no 5s) shows its shape, as PyTorch's repr does
+        shape = f", size={self.shape}" if self.data.size == 0 and self.ndim != 1 else ""
+        return f"Tensor({body}{shape}{dtype}{extra})"
 
     # -- arithmetic ----------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ starts; this changes it in a running program, a notebook included.
 from __future__ import annotations
 
 import numbers
-import warnings
+
+from .warn import warn
 
 __all__ = ["set_num_threads", "get_num_threads"]
 
@@ -40,10 +41,10 @@ def set_num_threads(threads: int) -> None:
                          f"{threads!r}")
     libraries = _blas_libraries()
     if not libraries:       # a ported script's torch.set_num_threads(1) must still run on a Mac
-        warnings.warn("set_num_threads: numpy's BLAS library here has no thread setting that "
-                      "can be changed in a running program (Apple's Accelerate, numpy's BLAS on "
-                      "recent Macs: set VECLIB_MAXIMUM_THREADS=1 before Python starts); nothing "
-                      "was changed", RuntimeWarning, stacklevel=2)
+        warn("set_num_threads: numpy's BLAS library here has no thread setting that "
+             "can be changed in a running program (Apple's Accelerate, numpy's BLAS on "
+             "recent Macs: set VECLIB_MAXIMUM_THREADS=1 before Python starts); nothing "
+             "was changed", RuntimeWarning)
         return
     for library in libraries:
         library.set_num_threads(int(threads))

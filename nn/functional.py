@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -60,6 +59,7 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     tanh,
 )
 from autograd.random import default_rng
+from autograd.warn import warn
 
 from .module import Module
 from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
@@ -858,10 +858,10 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
             raise ValueError(f"{name}: the batch is empty (input of shape {input.shape})")
         return loss.sum() / loss.shape[0] if loss.ndim else loss.sum()
     if reduction == "mean":
-        warnings.warn(f"{name}: reduction='mean' divides the sum by every element's count "
-                      f"(batch × classes), which is not the KL divergence; "
-                      f"reduction='batchmean' divides by the batch size and is (PyTorch gives "
-                      f"this warning too)", UserWarning, stacklevel=2)
+        warn(f"{name}: reduction='mean' divides the sum by every element's count "
+             f"(batch × classes), which is not the KL divergence; "
+             f"reduction='batchmean' divides by the batch size and is (PyTorch gives "
+             f"this warning too)", UserWarning)
     return _reduce(loss, reduction, name)
 
 

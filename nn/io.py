@@ -53,7 +53,6 @@ import math
 import os
 import pickletools
 import tokenize
-import warnings
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
@@ -63,6 +62,7 @@ import numpy as np
 
 from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
+from autograd.warn import warn
 
 from . import torch_format
 from .layers import Linear
@@ -216,10 +216,10 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     if STRUCTURE in arrays:
         return _nested(arrays, path)
     if version < FORMAT and any(a.ndim == 2 and n.endswith("weight") for n, a in arrays.items()):
-        warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark: if glassgrad 0.1 "
-                      f"wrote it, its Linear weights are (in, out), the transpose of today's "
-                      f"(out, in); `model.load(path)` converts them where their shapes show "
-                      f"it", stacklevel=2)
+        warn(f"load: {os.fspath(path)!r} has no glassgrad format mark: if glassgrad 0.1 "
+             f"wrote it, its Linear weights are (in, out), the transpose of today's "
+             f"(out, in); `model.load(path)` converts them where their shapes show "
+             f"it")
     return arrays
 
 
@@ -246,17 +246,17 @@ def load_into(model: Module, path: str | os.PathLike) -> None:
     if version < FORMAT:
         state, converted, square = _from_format_1(state, model)
         if converted:
-            warnings.warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
-                          f"mark); transposed its Linear weights {converted} from (in, out) to "
-                          f"(out, in). Save the model again to update the file", stacklevel=3)
+            warn(f"load: {os.fspath(path)!r} is a glassgrad 0.1 checkpoint (no format "
+                 f"mark); transposed its Linear weights {converted} from (in, out) to "
+                 f"(out, in). Save the model again to update the file")
         if square:
-            warnings.warn(f"load: {os.fspath(path)!r} has no glassgrad format mark and its "
-                          f"Linear weights {square} are square, so their shapes do not tell "
-                          f"their layout: loaded as stored, (out, in) (as np.savez of a "
-                          f"state_dict writes them). Only if glassgrad 0.1 wrote the file are "
-                          f"they (in, out); then use model.load_state_dict({{k: v.T if k in "
-                          f"{square} else v for k, v in nn.load(path).items()}}) instead. "
-                          f"model.save(path) marks the file, and this note goes", stacklevel=3)
+            warn(f"load: {os.fspath(path)!r} has no glassgrad format mark and its "
+                 f"Linear weights {square} are square, so their shapes do not tell "
+                 f"their layout: loaded as stored, (out, in) (as np.savez of a "
+                 f"state_dict writes them). Only if glassgrad 0.1 wrote the file are "
+                 f"they (in, out); then use model.load_state_dict({{k: v.T if k in "
+                 f"{square} else v for k, v in nn.load(path).items()}}) instead. "
+                 f"model.save(path) marks the file, and this note goes")
     try:
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError) as err:   # the same error, naming the file too

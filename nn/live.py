@@ -24,12 +24,16 @@ GRID = 50               # points per side of the grid the decision boundary is d
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (where a cell's output can be replaced).
 
+    Google Colab's shell (and Sage's, ipyflow's) is a subclass of ipykernel's
+    ZMQInteractiveShell with a name of its own, so every class it derives from is asked; the
+    name is compared rather than the class, so that nothing is imported here.
+
     >>> in_notebook()
     False
     """
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    return type(shell).__name__ == "ZMQInteractiveShell"
+    return any(kind.__name__ == "ZMQInteractiveShell" for kind in type(shell).__mro__)
 
 
 class LivePlot:

@@ -19,12 +19,12 @@ and a score that would be 0/0 (precision when nothing was predicted positive) is
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from autograd.graph import Node
+from autograd.warn import warn as warn_user
 
 __all__ = [
     "UndefinedMetricWarning", "accuracy", "confusion_matrix", "precision", "recall", "f1_score",
@@ -199,11 +199,9 @@ def _divide(fn: str, score: str, numerator: np.ndarray, denominator: np.ndarray,
                      f" for label{'s' if undefined.sum() > 1 else ''} "
                      f"{', '.join(map(str, labels[undefined].tolist()))}")
             what = "" if fn.startswith(score) else f" {score} is"
-            # stacklevel 5 points at the user's line: _divide <- divide <- _precision_recall_f1
-            # <- the public function <- the caller
-            warnings.warn(f"{fn}:{what} ill-defined{where} ({reason}) and set to 0.0; "
-                          f"pass zero_division=0.0 to accept that silently",
-                          UndefinedMetricWarning, stacklevel=5)
+            warn_user(f"{fn}:{what} ill-defined{where} ({reason}) and set to 0.0; "
+                      f"pass zero_division=0.0 to accept that silently",
+                      UndefinedMetricWarning)
     return result
 
 
@@ -226,9 +224,8 @@ def _precision_recall_f1(fn: str, y_true: Any, y_pred: Any, average: str | None,
         labels = np.array([pos_label])
     else:
         if pos_label not in (None, 1):
-            warnings.warn(f"{fn}: pos_label={pos_label!r} is ignored with average={average!r}; "
-                          f"to score one class pass labels=[{pos_label!r}]", UserWarning,
-                          stacklevel=3)
+            warn_user(f"{fn}: pos_label={pos_label!r} is ignored with average={average!r}; "
+                      f"to score one class pass labels=[{pos_label!r}]", UserWarning)
         labels = _labels(fn, y_true, y_pred, labels)
 
     true_idx, pred_idx = _encode(y_true, labels), _encode(y_pred, labels)
@@ -433,8 +430,8 @@ def roc_curve(y_true: Any, y_score: Any, pos_label: Any = 1
 
 def _rate(fn: str, counts: np.ndarray, kind: str, rate: str) -> np.ndarray:
     if counts[-1] == 0:
-        warnings.warn(f"{fn}: there are no {kind} samples in y_true, so the {rate} positive "
-                      f"rate is undefined (NaN)", UndefinedMetricWarning, stacklevel=3)
+        warn_user(f"{fn}: there are no {kind} samples in y_true, so the {rate} positive "
+                  f"rate is undefined (NaN)", UndefinedMetricWarning)
         return np.full(counts.shape, np.nan)
     return counts / counts[-1]
 
@@ -568,8 +565,8 @@ def r2_score(y_true: Any, y_pred: Any) -> float:
     fn = "r2_score"
     y_true, y_pred = _targets(fn, y_true, y_pred)
     if len(y_true) < 2:
-        warnings.warn(f"{fn}: R² is not defined for fewer than two samples (got "
-                      f"{len(y_true)}); returning NaN", UndefinedMetricWarning, stacklevel=2)
+        warn_user(f"{fn}: R² is not defined for fewer than two samples (got "
+                  f"{len(y_true)}); returning NaN", UndefinedMetricWarning)
         return float("nan")
     # R² does not change when y_true and y_pred are scaled together, so each output is scaled
     # by powers of two (exact) until its numbers, then its deviations, are about 1 in size:

@@ -50,8 +50,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
-import warnings
 from typing import Any
 
 import numpy as np
@@ -61,6 +59,7 @@ from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import _floating
 from autograd.random import default_rng
+from autograd.warn import warn
 
 from . import functional as F
 from .module import Module, Parameter
@@ -68,15 +67,6 @@ from .module import Module, Parameter
 __all__ = ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"]
 
 State = tuple[Tensor, ...]      # (h,) for RNN and GRU, (h, c) for LSTM
-
-
-def _stacklevel_outside_this_file() -> int:
-    """The `stacklevel` that points a warning at the user's line: its caller's frames are
-    counted up to the first from another file (RNN and LSTM have their own __init__, GRU not)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename == __file__:
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 _TOKENS_HINT = "; integer token indices? pass them through an Embedding first"
@@ -177,9 +167,8 @@ class RNNBase(Module):
             raise ValueError(f"{name}: dropout must be a probability in [0, 1), got {dropout!r}")
         if dropout > 0 and num_layers == 1:
             # as PyTorch: dropout sits between layers, so one layer has nowhere to put it
-            warnings.warn(f"{name}: dropout={dropout} acts between stacked layers only, so with "
-                          f"num_layers=1 it does nothing", UserWarning,
-                          stacklevel=_stacklevel_outside_this_file())
+            warn(f"{name}: dropout={dropout} acts between stacked layers only, so with "
+                 f"num_layers=1 it does nothing", UserWarning)
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.dropout = int(num_layers), float(dropout)
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \

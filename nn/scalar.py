@@ -180,6 +180,7 @@ class MLP(ScalarModule):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  rng: np.random.Generator | None = None) -> None:
+        _check_sizes(nin, nouts, activation)
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1,
                              activation=activation, rng=rng)
@@ -197,3 +198,20 @@ class MLP(ScalarModule):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def _check_sizes(nin: Any, nouts: Any, activation: Any) -> None:
+    """MLP's sizes, checked before any layer is built: micrograd's MLP takes every layer's size
+    in `nouts`, the output's last, where nn.MLP takes the output size apart; a learner moving
+    between the two writes MLP(2, [16, 16], 1), whose 1 lands in `activation`."""
+    example = "MLP(2, [16, 16, 1]): 2 inputs, two hidden layers of 16, 1 output"
+    if isinstance(activation, numbers.Number):
+        raise TypeError(f"MLP: the output size goes last in nouts, as in {example} "
+                        f"(nn.MLP(2, [16, 16], 1), the Tensor model, takes it apart); "
+                        f"got activation={activation!r}")
+    if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+        raise TypeError(f"MLP: nouts must be a list of layer sizes, the output's last, as in "
+                        f"{example}; got {nouts!r}")
+    for what, size in [("nin", nin)] + [(f"nouts[{i}]", n) for i, n in enumerate(nouts)]:
+        if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"MLP: {what} must be a positive integer, got {size!r}")

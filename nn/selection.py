@@ -23,13 +23,13 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from autograd.random import default_rng
+from autograd.warn import warn
 
 from .data.loader import checked_arrays
 from .module import Module
@@ -138,10 +138,9 @@ class StratifiedKFold(_Folds):
                              f"members of every class (largest class: {counts.max()})")
         if counts.min() < self.n_splits:
             fewest = counts.min()
-            warnings.warn(f"{where}: the least populated class in y has only {fewest} "
-                          f"member{'s' if fewest != 1 else ''}, fewer than "
-                          f"n_splits={self.n_splits}; some folds will miss it", UserWarning,
-                          stacklevel=3)
+            warn(f"{where}: the least populated class in y has only {fewest} "
+                 f"member{'s' if fewest != 1 else ''}, fewer than "
+                 f"n_splits={self.n_splits}; some folds will miss it", UserWarning)
         rng = self._rng() if self.shuffle else None
         fold_of = np.empty(n_samples, dtype=np.intp)
         dealt = 0                 # samples of the earlier classes already dealt out
@@ -455,8 +454,8 @@ class GridSearch:
             except TrainingDiverged as error:
                 # one bad corner of the grid (a large learning rate) must not end the search
                 diverged = diverged or error
-                warnings.warn(f"GridSearch: {params} diverged ({error}); it is ranked last",
-                              RuntimeWarning, stacklevel=2)
+                warn(f"GridSearch: {params} diverged ({error}); it is ranked last",
+                     RuntimeWarning)
                 self.results.append({"params": params, "mean": None, "std": None,
                                      "diverged": str(error)})
                 continue

@@ -24,12 +24,12 @@ import signal
 import sys
 import threading
 import time
-import warnings
 from typing import Any, Callable, ItemsView, Iterator, KeysView, Sequence
 
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
+from autograd.warn import warn
 
 from . import scoring as S
 from .data import DataLoader
@@ -254,9 +254,9 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     where = "evaluate" if epoch is None else "fit"
     bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
     if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
-        warnings.warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
-                      f"{len(outputs)} samples, so the metrics are NaN (were the weights "
-                      f"ruined by a diverging run?)", RuntimeWarning, stacklevel=3)
+        warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
+             f"{len(outputs)} samples, so the metrics are NaN (were the weights "
+             f"ruined by a diverging run?)", RuntimeWarning)
         scores.update({name: math.nan for name in chosen})
         return scores
     scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
@@ -406,6 +406,9 @@ class History:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
         names = sorted({n.removeprefix("val_") for n in self.history if n != "lr"},
                        key=lambda n: (n != "loss", n))
+        if not names:       # fit stopped by Ctrl-C in its first epoch: stop.history is empty
+            raise ValueError("History.plot: no epoch has been recorded yet, so there is no "
+                             "curve to draw")
         if ax is None:
             _, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.2), squeeze=False)
             axes = axes[0]
@@ -724,9 +727,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                         f">= 0), or None / False for none, got {early_stopping!r}")
     monitor, mode = _monitored(early_stopping, val_loader is not None, chosen)
     if early_stopping is not None and val_loader is not None and not monitor.startswith("val_"):
-        warnings.warn(f"EarlyStopping monitors training {monitor!r} although val_data is "
-                      f"given; for the held-out score write monitor='val_{monitor}'",
-                      UserWarning, stacklevel=2)
+        warn(f"EarlyStopping monitors training {monitor!r} although val_data is "
+             f"given; for the held-out score write monitor='val_{monitor}'",
+             UserWarning)
     if isinstance(scheduler, ReduceLROnPlateau) and scheduler.mode != mode:
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "
                          f"{monitor!r}, for which {'higher' if mode == 'max' else 'lower'} is "

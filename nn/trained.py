@@ -48,13 +48,13 @@ import hashlib
 import json
 import math
 import os
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
 from autograd.files import atomic_open, check_destination
 from autograd.graph import Node
+from autograd.warn import warn
 
 from .data.loader import checked_arrays
 from .io import load, save, unique_keys
@@ -175,7 +175,11 @@ class TrainedModel(Module):
         return weights_path, settings_path
 
     def extra_repr(self) -> str:
-        return f"task={self.task!r}, target={self.target!r}, features={self.features}"
+        features = self.features
+        if len(features) > 8:   # a CSV of 784 pixel columns would fill the screen
+            shown = ", ".join(map(repr, features[:3])) + ", ..., " + repr(features[-1])
+            features = f"[{shown}] ({len(features)} columns)"
+        return f"task={self.task!r}, target={self.target!r}, features={features}"
 
 
 def load_trained(path: str | os.PathLike) -> TrainedModel:
@@ -226,10 +230,10 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
             raise ValueError(f"load_trained: {weights_path!r} is not the weights file its "
                              f"settings {settings_path!r} were saved with (the two come from "
                              f"different runs); train again, or put back the pair")
-        warnings.warn(f"load_trained: {settings_path!r} does not belong to {weights_path!r} (a "
-                      f"save stopped between the two files, or they come from different runs); "
-                      f"used the settings saved in the weights file. Save the model again to "
-                      f"rewrite {os.path.basename(settings_path)!r}", stacklevel=2)
+        warn(f"load_trained: {settings_path!r} does not belong to {weights_path!r} (a "
+             f"save stopped between the two files, or they come from different runs); "
+             f"used the settings saved in the weights file. Save the model again to "
+             f"rewrite {os.path.basename(settings_path)!r}")
         settings = own
     source = settings_path if settings is not own else weights_path
     n_out = len(settings["classes"]) if settings["task"] == "classify" else 1

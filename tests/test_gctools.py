@@ -47,6 +47,27 @@ def test_rejects_a_non_positive_threshold():
         relaxed_gc(0)
 
 
+def test_as_a_bare_decorator_as_no_grad_is():
+    """`@relaxed_gc` without parentheses raised "'<' not supported between instances of
+    'function' and 'int'"."""
+    before = gc.get_threshold()
+
+    @relaxed_gc
+    def inner(x):
+        return x, gc.get_threshold()[0]
+
+    assert inner(3) == (3, 1_000_000) and inner.__name__ == "inner"
+    assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("threshold", ["1000", None, True])
+def test_a_threshold_that_is_no_number_is_named(threshold):
+    with pytest.raises(TypeError, match="relaxed_gc: threshold must be a number of objects"):
+        relaxed_gc(threshold)
+    with pytest.raises(ValueError, match="relaxed_gc: threshold must be positive, got nan"):
+        relaxed_gc(float("nan"))
+
+
 def test_does_not_disable_the_collector():
     """The library never switches the GC off; cyclic garbage is still collectable inside."""
     with relaxed_gc():

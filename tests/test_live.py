@@ -93,3 +93,20 @@ def test_live_must_be_a_bool():
     model = MLP(2, [4], 2)
     with pytest.raises(TypeError, match="fit: live must be True or False, got 'yes'"):
         fit(model, cross_entropy, Adam(model.parameters()), (X, y), live="yes")
+
+
+def test_a_kernel_whose_shell_subclasses_jupyters_counts_as_a_notebook(monkeypatch):
+    # Google Colab's shell is google.colab._shell.Shell, a subclass of ipykernel's
+    # ZMQInteractiveShell: there too fit's bar and live=True must find the notebook
+    import IPython
+
+    class ZMQInteractiveShell:
+        pass
+
+    class Shell(ZMQInteractiveShell):
+        pass
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert nn.live.in_notebook()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert not nn.live.in_notebook()

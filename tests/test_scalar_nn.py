@@ -161,3 +161,18 @@ def test_state_dict_round_trip():
     a, b = MLP(2, [4, 1]), MLP(2, [4, 1])
     b.load_state_dict(a.state_dict())
     assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((2, [16, 16], 1), TypeError, r"the output size goes last in nouts, as in MLP\(2, \[16, 16, "
+                                  r"1\]\).*got activation=1"),         # nn.MLP's signature
+    ((2, 16), TypeError, r"nouts must be a list of layer sizes.*got 16"),
+    ((2, [4, 0]), ValueError, r"nouts\[1\] must be a positive integer, got 0"),
+    ((2, [4.0, 1]), ValueError, r"nouts\[0\] must be a positive integer, got 4.0"),
+    (([2], [4, 1]), ValueError, r"nin must be a positive integer, got \[2\]"),
+])
+def test_mlp_sizes_written_as_for_the_tensor_mlp_are_explained(args, error, message):
+    # before: "Neuron: activation must be one of [...], got 1", "'int' object is not iterable",
+    # and a layer of no neurons built without a word
+    with pytest.raises(error, match=rf"^MLP: {message}"):
+        MLP(*args)

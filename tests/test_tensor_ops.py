@@ -1372,3 +1372,12 @@ def test_log10_slope_of_the_largest_float32_numbers():
     with strict():
         x.log10().backward(np.ones(2, np.float32))
     np.testing.assert_allclose(x.grad, 1 / (np.array([3e38, 1.0]) * np.log(10)), rtol=1e-6)
+
+
+def test_the_repr_of_an_empty_tensor_shows_its_shape():
+    # numpy's text for every empty array is [], so (0, 3) and (5, 0) looked like (0,)
+    assert repr(Tensor(np.zeros((0, 3), dtype=np.float32))) == "Tensor([], size=(0, 3))"
+    assert repr(Tensor(np.zeros((5, 0)), requires_grad=True)) == \
+        "Tensor([], size=(5, 0), dtype=float64, requires_grad=True)"
+    assert repr(Tensor(np.zeros(0, dtype=np.float32))) == "Tensor([])"
+    assert repr(Tensor([[1.0, 2.0]])) == "Tensor([[1., 2.]])"

@@ -473,6 +473,15 @@ def test_history_plot(blobs):
     assert labels == ["loss", "val_loss", f"best epoch ({history.best_epoch})"]
 
 
+def test_history_plot_of_no_epoch_says_so():
+    """fit stopped by Ctrl-C in its first epoch hands over an empty history; plotting it raised
+    matplotlib's "Number of columns must be a positive integer, not 0"."""
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is optional")
+    matplotlib.use("Agg")
+    with pytest.raises(ValueError, match="History.plot: no epoch has been recorded yet"):
+        History().plot()
+
+
 @pytest.mark.parametrize("epochs", [3, 10, 37])
 def test_history_plot_ticks_whole_epochs(blobs, epochs):
     """matplotlib's default ticks put epochs 2.5 and 7.5 on a 10-epoch axis."""

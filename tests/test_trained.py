@@ -480,3 +480,15 @@ def test_a_training_checkpoint_is_not_taken_for_a_trained_model(tmp_path):
     with pytest.raises(ValueError, match=r"run\.npz' has no input_mean/input_std \(it is not a "
                                          r"model saved by glassgrad train\)"):
         load_trained(path)
+
+
+def test_the_repr_of_a_model_of_many_columns_stays_short():
+    # a CSV of 784 pixel columns (MNIST as a table) put every name on one 9,000-character line
+    pixels = [f"pixel{i}" for i in range(784)]
+    trained = TrainedModel(MLP(784, [4], 2), input_mean=np.zeros(784), input_std=np.ones(784),
+                           task="classify", target="label", features=pixels, classes=["0", "1"],
+                           hidden=[4])
+    head = repr(trained).splitlines()[1]
+    assert head == ("  task='classify', target='label', features=['pixel0', 'pixel1', "
+                    "'pixel2', ..., 'pixel783'] (784 columns)")
+    assert "features=['u', 'v']" in repr(make_trained())        # a few are all shown

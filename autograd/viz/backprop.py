@@ -29,7 +29,6 @@ import os
 import pathlib
 import re
 import uuid
-import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -37,6 +36,7 @@ import numpy as np
 
 from ..files import atomic_open
 from ..graph import Leaf, Node
+from ..warn import warn
 from . import labels, page, svg
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
@@ -89,10 +89,10 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
     held = sum(1 for value in before if value is not UNKNOWN)
     if held:
-        warnings.warn(f"draw_backprop: {held} of the graph's leaves already hold a non-zero "
-                      f"gradient (from an earlier backward?); the walk adds to it, as backward() "
-                      f"does. To see this pass alone, zero them first (x.grad = 0, or "
-                      f"zero_grad())", UserWarning, stacklevel=2)
+        warn(f"draw_backprop: {held} of the graph's leaves already hold a non-zero "
+             f"gradient (from an earlier backward?); the walk adds to it, as backward() "
+             f"does. To see this pass alone, zero them first (x.grad = 0, or "
+             f"zero_grad())", UserWarning)
     steps = record_backprop(output, gradient, walked)
     scene = build_scene(output, rankdir=rankdir, show_grad=True, max_nodes=max_nodes,
                         preview=preview)

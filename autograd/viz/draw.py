@@ -20,11 +20,11 @@ import numbers
 import os
 import pathlib
 import hashlib
-import warnings
 from typing import Any
 
 from ..files import atomic_open
 from ..graph import Node
+from ..warn import warn
 from . import dot, layout, svg
 from .scene import Scene, build_scene
 
@@ -102,8 +102,8 @@ class GraphDrawing:
                     if not self._fallback:
                         raise
                     said = str(error).removeprefix("draw_graph: ")    # named once, not twice
-                    warnings.warn(f"draw_graph: Graphviz failed ({said}); drawing with the "
-                                  f"built-in layout instead", RuntimeWarning, stacklevel=2)
+                    warn(f"draw_graph: Graphviz failed ({said}); drawing with the "
+                         f"built-in layout instead", RuntimeWarning)
                     self.engine = "builtin"
             if self._svg is None:
                 self._svg = builtin_svg(self.scene)
