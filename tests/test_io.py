@@ -713,6 +713,23 @@ def test_a_structure_save_could_not_have_written_is_refused(tmp_path, structure,
         load(path)
 
 
+def test_nesting_is_limited_alike_in_save_and_load(tmp_path):
+    """At 100 levels, whatever the caller's stack (load relied on a RecursionError, which came
+    at a depth the calling code set, so the 900-level file above loaded from a shallow stack)."""
+    deep = [1.0]
+    for _ in range(98):
+        deep = [deep]
+    save({"x": deep}, tmp_path / "ok.npz")                  # the number 100 levels down: fine
+    assert load(tmp_path / "ok.npz")["x"] == deep
+    with pytest.raises(ValueError, match=r"save: the state nests lists, tuples and dicts more "
+                                         r"than 100 levels deep \(at 'x/0/0/0"):
+        save({"x": [deep]}, tmp_path / "deep.npz")
+    path = structured(tmp_path / "odd.npz", '{"a": ' * 102 + "1" + "}" * 102)
+    with pytest.raises(ValueError, match=r"odd\.npz' has a damaged '__structure__' entry: it is "
+                                         r"nested too deeply"):
+        load(path)
+
+
 def test_model_load_names_the_file_that_does_not_fit(tmp_path):
     """load_state_dict's errors said what did not fit, not which file it came from."""
     from nn.module import StateDictKeyError, StateDictShapeError
