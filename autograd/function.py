@@ -194,8 +194,11 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
     """PyTorch's `ctx.save_for_backward(x)` / `ctx.saved_tensors` on a ctx of None (none given
     to apply) says only that None has no such attribute: say what glassgrad does instead."""
     on_none = str(error).startswith("'NoneType' object has no attribute")
-    if ctx is None and on_none and (error.name is None or error.name in _PYTORCH_CTX):
-        missing = f"no .{error.name}" if error.name else "no attributes to set"   # (ctx.x = 1)
+    # `ctx.x = 1`: Python 3.13+ names x and adds "and no __dict__ for setting new attributes";
+    # before, the error's name is None
+    setting = error.name is None or str(error).endswith("for setting new attributes")
+    if ctx is None and on_none and (setting or error.name in _PYTORCH_CTX):
+        missing = "no attributes to set" if setting else f"no .{error.name}"
         raise AttributeError(
             f"{cls.name}.{method}: ctx is None, the constant given as {cls.name}.apply(..., "
             f"ctx=...) (none was), so it has {missing}: glassgrad has no ctx to store "

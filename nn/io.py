@@ -65,6 +65,7 @@ from autograd.graph import Node
 from autograd.warn import warn
 
 from . import torch_format
+from .torch_format import MOST_NESTED
 from .layers import Linear
 from .module import Module, as_array, uncalled_method
 
@@ -73,7 +74,6 @@ __all__ = ["save", "load", "load_into", "FORMAT_KEY", "FORMAT"]
 FORMAT_KEY = "__glassgrad_format__"     # not a possible parameter name: no module has it
 FORMAT = 2                              # 2: PyTorch's layout. Unmarked files are 1: glassgrad 0.1
 STRUCTURE = "__structure__"             # the entry holding the JSON of a nested checkpoint
-MOST_NESTED = 100                       # the deepest nesting of lists, tuples, dicts (~5 in use)
 RESERVED = (FORMAT_KEY, STRUCTURE)
 
 
@@ -150,11 +150,8 @@ def _numbers(where: str, value: Any) -> np.ndarray:
 
 
 def _encode(value: Any, where: str, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
-    """`value` as JSON-able data; arrays go into `arrays` under `where` and leave a reference."""
-    if depth > MOST_NESTED:
-        raise ValueError(f"save: the state nests lists, tuples and dicts more than "
-                         f"{MOST_NESTED} levels deep (at {where[:40]!r}...), deeper than a "
-                         f"checkpoint may")
+    """`value` (inside `depth` lists, tuples and dicts) as JSON-able data; arrays go into
+    `arrays` under `where` and leave a reference."""
     value = _state_of(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -165,18 +162,21 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray], depth: int = 
         arrays[where] = _numbers(where, value)
         return {"__scalar__" if isinstance(value, np.generic) else "__array__": where}
     here = (lambda key: f"{where}/{key}" if where else str(key))
+    if isinstance(value, (list, tuple, dict)) and depth >= MOST_NESTED:
+        raise ValueError(f"save: the state nests lists, tuples and dicts more than {MOST_NESTED} "
+                         f"deep (under {where.split('/')[0]!r}), deeper than load reads")
+    inner = depth + 1
     if isinstance(value, (list, tuple)):
-        items = [_encode(item, here(i), arrays, depth + 1) for i, item in enumerate(value)]
+        items = [_encode(item, here(i), arrays, inner) for i, item in enumerate(value)]
         return {"__tuple__": items} if isinstance(value, tuple) else items
     if isinstance(value, dict):
         if all(isinstance(k, str) and not k.startswith("__") and "/" not in k for k in value):
-            return {k: _encode(v, here(k), arrays, depth + 1) for k, v in value.items()}
+            return {k: _encode(v, here(k), arrays, inner) for k, v in value.items()}
         for k in value:                     # ints (an optimizer's parameter numbers), ...
             if not isinstance(k, (bool, int, float, str)) or isinstance(k, str) and "/" in k:
                 raise TypeError(f"save: {where or 'the state'!r} has a key {k!r}; keys must be "
                                 f"numbers or strings without '/'")
-        return {"__dict__": [[k, _encode(v, here(k), arrays, depth + 1)]
-                             for k, v in value.items()]}
+        return {"__dict__": [[k, _encode(v, here(k), arrays, inner)] for k, v in value.items()]}
     raise TypeError(f"save: {where or 'the state'!r} is a {type(value).__name__}; a checkpoint "
                     f"holds Modules, optimizers, schedulers, arrays, numbers, strings, None, "
                     f"lists, tuples and dicts")
@@ -545,7 +545,7 @@ def _nested(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> Any:
         reason = err.args[0] if err.args else err
         raise ValueError(f"load: {os.fspath(path)!r} has a damaged {STRUCTURE!r} entry: "
                          f"{reason}") from None
-    except RecursionError:                  # json and _decode go down one call per level
+    except RecursionError:                  # json's parser, on brackets thousands deep
         raise ValueError(f"load: {os.fspath(path)!r} has a damaged {STRUCTURE!r} entry: it is "
                          f"nested too deeply") from None
 
@@ -572,23 +572,25 @@ MARKS = ("__array__", "__scalar__", "__tuple__", "__dict__")
 
 
 def _decode(tree: Any, arrays: dict[str, np.ndarray], used: set[str], depth: int = 0) -> Any:
-    """The value `_encode` turned into `tree`; the arrays it refers to are added to `used`."""
-    if depth > MOST_NESTED:     # (as _encode refuses to write: a RecursionError would come at
-        raise ValueError("it is nested too deeply")     # a depth that the caller's stack sets)
+    """The value `_encode` turned into `tree` (inside `depth` lists, tuples and dicts); the
+    arrays it refers to are added to `used`."""
     if isinstance(tree, list):
-        return [_decode(item, arrays, used, depth + 1) for item in tree]
+        inner = _deeper(depth)
+        return [_decode(item, arrays, used, inner) for item in tree]
     if not isinstance(tree, dict):
         return tree
     if not any(key.startswith("__") for key in tree):      # a plain dict (see _encode)
-        return {key: _decode(value, arrays, used, depth + 1) for key, value in tree.items()}
+        inner = _deeper(depth)
+        return {key: _decode(value, arrays, used, inner) for key, value in tree.items()}
     if len(tree) != 1 or next(iter(tree)) not in MARKS:
         raise ValueError(f"{sorted(tree)} are not the keys of a dict, nor one of the marks "
                          f"{', '.join(MARKS)}")
     (mark, value), = tree.items()
     if mark == "__tuple__":
-        return tuple(_decode(value, arrays, used, depth + 1))
+        return tuple(_decode(value, arrays, used, depth))        # (its list is the tuple)
     if mark == "__dict__":
-        items = {key: _decode(item, arrays, used, depth + 1) for key, item in value}
+        inner = _deeper(depth)
+        items = {key: _decode(item, arrays, used, inner) for key, item in value}
         if len(items) != len(value):
             raise ValueError(f"a dict gives a key more than once: {[k for k, _ in value]}")
         return items
@@ -601,3 +603,13 @@ def _decode(tree: Any, arrays: dict[str, np.ndarray], used: set[str], depth: int
     if array.ndim != 0:
         raise ValueError(f"{value!r} is stored as one number, but has shape {array.shape}")
     return array[()]
+
+
+def _deeper(depth: int) -> int:
+    """The depth of the items of a container inside `depth` others. Beyond MOST_NESTED levels
+    (as torch_format reads) it is refused here, and by `_encode` on saving: Python's recursion
+    limit stops the walk at a depth that changes with the Python version (3.12 calls a
+    comprehension without a frame of its own) and with the caller's stack."""
+    if depth >= MOST_NESTED:
+        raise ValueError(f"it nests lists, tuples and dicts more than {MOST_NESTED} deep")
+    return depth + 1

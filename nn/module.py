@@ -319,6 +319,9 @@ class Module:
         if name in buffers:
             buffers.remove(name)
             self.__dict__.get("_non_persistent_buffers", set()).discard(name)
+        if name not in self.__dict__ and not hasattr(type(self), name):
+            # said here, as Python 3.11+ says it: 3.10's message is the bare name ("act")
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         object.__delattr__(self, name)
 
     def forward_batch(self, X: Any) -> Any:

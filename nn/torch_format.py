@@ -180,6 +180,10 @@ class _Encoder:
             if id(value) in self.open:
                 raise ValueError(f"save: {where or 'the state'!r} is a list or dict that holds "
                                  f"it (a cycle); a checkpoint is a tree of values")
+            if len(self.open) >= MOST_NESTED:   # (the containers open are those above it)
+                raise ValueError(f"save: the state nests lists, tuples and dicts more than "
+                                 f"{MOST_NESTED} deep (under {where.split('/')[0]!r}), deeper "
+                                 f"than load reads")
             self.open.add(id(value))
             self.container(value, where)
             self.open.discard(id(value))

@@ -238,9 +238,9 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
     except Exception as error:          # inside fit: the model or loss refusing val_data
-        if epoch is not None and hasattr(error, "add_note"):    # (Python 3.11+)
-            error.add_note(f"fit: raised while scoring val_data after epoch {epoch} "
-                           f"(train_data had trained without it)")
+        if epoch is not None:
+            _add_note(error, f"fit: raised while scoring val_data after epoch {epoch} "
+                             f"(train_data had trained without it)")
         raise
     finally:
         model.train(was_training)
@@ -843,9 +843,18 @@ def _put_back(model: Module, state: dict, epochs: int, error: Exception) -> None
     model.load_state_dict(state, strict=False)  # (a parameter made during training stays)
     when = (f"at the end of epoch {epochs}, the last finished" if epochs else
             "when fit started (no epoch finished)")
-    if hasattr(error, "add_note"):              # Python 3.11+
-        error.add_note(f"fit: the model's weights are back as they were {when}; the "
-                       f"optimizer's state is not (make a new optimizer to start afresh)")
+    _add_note(error, f"fit: the model's weights are back as they were {when}; the optimizer's "
+                     f"state is not (make a new optimizer to start afresh)")
+
+
+def _add_note(error: BaseException, note: str) -> None:
+    """`error.add_note(note)`. Python 3.10 has no add_note: there the note goes into the list
+    `__notes__` as add_note would put it, where IPython and Jupyter show it (3.10's own
+    traceback does not)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", ()), note]
 
 
 def _finish(model: Module, history: History, best_state: dict | None, started: float) -> None:

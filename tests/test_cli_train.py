@@ -361,6 +361,22 @@ def test_a_file_that_cannot_be_read_is_bad_input(tmp_path, capsys, monkeypatch):
                                  "(permission denied)\n")                 # was exit 1
 
 
+def test_a_file_with_nul_bytes_is_named_as_such_on_every_python(tmp_path, capsys):
+    """UTF-16 text without a byte order mark decodes as UTF-8 with a NUL after each letter.
+    Python 3.10's csv refused it as 'line contains NUL' (and glassgrad said "check its
+    quotes"); 3.11+ reads the NULs into the cells, and the file was refused for its last
+    line's "1 value, the header has 3", or a NUL in a number cell for not being a number."""
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("x,label\n1,0\n2,1\n".encode("utf-16-le"))
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"x,label\n1,0\n2\x00,1\n")
+    for path, line in ((utf16, 1), (nul, 3)):
+        code, _, err = run(["train", "--csv", str(path), "--target", "label"], capsys)
+        assert code == 2 and err == (f"glassgrad train: error: {path}, line {line}: not a "
+                                     f"readable CSV file: it holds a NUL byte (0x00), as UTF-16 "
+                                     f"text and binary files do; save it as UTF-8 text\n")
+
+
 def test_a_folder_that_cannot_be_written_fails_before_training(colours_csv, tmp_path, capsys,
                                                                monkeypatch):
     import os

@@ -592,6 +592,17 @@ def test_buffers_can_be_deleted_reassigned_and_replaced_by_a_parameter():
     assert list(m.state_dict()) == ["stat"]
 
 
+def test_deleting_an_attribute_a_module_lacks_names_the_module_on_every_python():
+    """Python 3.10's own message for this is the bare name, "AttributeError: weigth"."""
+    model = Linear(2, 3)
+    with pytest.raises(AttributeError, match=r"^'Linear' object has no attribute 'weigth'$"):
+        del model.weigth
+    del model.bias                                  # what it has goes, as before
+    assert "bias" not in vars(model)
+    with pytest.raises(AttributeError, match=r"^'Linear' object has no attribute 'bias'$"):
+        del model.bias
+
+
 def test_module_list_extend_insert_replace_and_delete_as_pytorch_names_them():
     a, b, c = Affine(), Affine(), Affine()
     ml = ModuleList([a])

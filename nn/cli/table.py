@@ -202,6 +202,13 @@ def _comparable(name: str) -> str:
     return unicodedata.normalize("NFC", name).strip()
 
 
+def _nul(path: str, line: int) -> str:
+    """A NUL byte in a text file: UTF-16 text (whose ASCII letters each come with one) or a
+    binary file. Python 3.10's csv refuses it, 3.11+ reads it into the cells."""
+    return (f"{path}, line {line}: not a readable CSV file: it holds a NUL byte (0x00), as "
+            f"UTF-16 text and binary files do; save it as UTF-8 text")
+
+
 def read_table(path: str) -> Table:
     """Read `path` ("-": standard input): a header row of distinct names, then rows with as many
     cells (blank lines are skipped)."""
@@ -216,6 +223,8 @@ def read_table(path: str) -> Table:
                     raise UsageError(f"{path}, line {start}: a quoted cell goes on over lines "
                                      f"{start}-{reader.line_num} (a quote left open?); "
                                      f"glassgrad reads one row per line")
+                if any("\0" in cell for cell in row):        # (Python 3.11+ reads them)
+                    raise UsageError(_nul(path, start))
                 if any(cell.strip() for cell in row):
                     rows.append(row)
                     lines.append(start)
@@ -232,6 +241,8 @@ def read_table(path: str) -> Table:
         raise UsageError(f"{path}: not a readable CSV file: not UTF-8 text (the byte "
                          f"{err.object[err.start]:#04x} is not UTF-8); save it as UTF-8") from None
     except csv.Error as err:                    # a quote out of place, or never closed
+        if "line contains NUL" in str(err):     # Python 3.10's csv refuses a NUL byte itself
+            raise UsageError(_nul(path, start)) from None
         if "field larger than field limit" in str(err):
             raise UsageError(f"{path}, line {start}: a cell holds more than "
                              f"{csv.field_size_limit():,} characters (a quote left open, or "
