@@ -76,6 +76,9 @@ def test_filled_values():
     np.testing.assert_array_equal(arange(5, 0, -2).data, [5, 3, 1])
     assert arange(3, 3).shape == (0,)
     np.testing.assert_array_equal(arange(1, 2.5, 0.5).data, [1.0, 1.5, 2.0])
+    whole = arange(0.0, 5.0, 2.0, dtype=np.int64)       # whole-number floats: as ints
+    assert whole.dtype == np.int64 and whole.tolist() == [0, 2, 4]
+    assert linspace(0, 255, 3, dtype=np.uint8).tolist() == [0, 127, 255]
     assert arange(0, 1, 0.1).shape == (10,)             # PyTorch's count, ceil(1 / 0.1)
     np.testing.assert_array_equal(linspace(1, 0, 3).data, [1.0, 0.5, 0.0])
     assert linspace(0, 1, 0).shape == (0,) and linspace(0, 1, 1).data.tolist() == [0.0]
@@ -282,6 +285,14 @@ def test_multinomial_all_categories_is_a_permutation_and_huge_weights_do_not_ove
     (lambda: arange(5, requires_grad=True), TypeError,
      r"arange: only floating-point tensors can require grad, got dtype int64; pass a floating "
      r"dtype"),
+    (lambda: arange(0, 5, 1.5, dtype=np.int64), ValueError,      # PyTorch 0..4, numpy 0, 1, 3, 4
+     r"arange: an integer dtype \(int64\) needs whole-number start, end and step, got "
+     r"step=1.5; arange\(...\).to\(dtype\) cuts"),
+    (lambda: arange(0.5, 3, dtype=np.int32), ValueError, r"got start=0.5;"),
+    (lambda: arange(3, dtype=bool), TypeError,
+     r"arange: dtype must be an integer or floating dtype, got bool"),
+    (lambda: linspace(0, 300, 4, dtype=np.uint8), ValueError,      # numpy: 0, 100, 200, 44
+     r"linspace: start=0 to end=300 does not fit in uint8 \(integers from 0 to 255\)"),
     (lambda: linspace(0, 1, -1), ValueError, r"linspace: steps must be at least 0, got -1"),
     (lambda: linspace(0, 1, 2.5), TypeError, r"linspace: steps must be an int, got 2.5"),
     (lambda: linspace(0, float("nan"), 3), ValueError, r"linspace: end must be finite, got nan"),
