@@ -492,3 +492,15 @@ def test_is_tensor_and_numel_as_pytorch_module_functions():
     assert numel(t) == 6 and numel(Tensor(5.0)) == 1
     with pytest.raises(TypeError, match=r"numel: input must be a Tensor, got ndarray"):
         numel(np.ones(2))
+
+
+@pytest.mark.parametrize("data", [2 ** 63, [2 ** 63], [[1], [2 ** 63]], [1, 2 ** 63],
+                                  [-2 ** 63 - 1, 0], [2 ** 64]])
+def test_an_int_beyond_int64_is_refused_not_made_uint64_or_float(data):
+    # numpy makes [2**63] uint64 and [1, 2**63] float64 (losing digits); PyTorch refuses both
+    for make in (autograd.tensor, Tensor):
+        with pytest.raises(ValueError, match=r"Tensor: the int -?92233720368547758\d\d|"
+                                             r"Tensor: the int 18446744073709551616"):
+            make(data)
+    assert autograd.tensor([2 ** 63 - 1, -2 ** 63]).dtype == np.int64
+    assert autograd.tensor([2 ** 63], dtype=np.uint64).tolist() == [2 ** 63]   # asked for: kept
