@@ -83,6 +83,9 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         except ValueError as error:                     # ragged nested lists, mostly
             raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
                              f"length); numpy says: {error}") from None
+        except OverflowError as error:                  # tensor([300], dtype=np.uint8)
+            raise ValueError(f"Tensor: a number does not fit in dtype {np.dtype(dtype)} "
+                             f"(numpy says: {error})") from None
         if dtype is None and not from_torch and (arr.dtype.kind in "uO" or (
                 arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63)):
             _refuse_int_beyond_int64(data)

@@ -504,3 +504,11 @@ def test_an_int_beyond_int64_is_refused_not_made_uint64_or_float(data):
             make(data)
     assert autograd.tensor([2 ** 63 - 1, -2 ** 63]).dtype == np.int64
     assert autograd.tensor([2 ** 63], dtype=np.uint64).tolist() == [2 ** 63]   # asked for: kept
+
+
+def test_a_number_beyond_the_asked_dtype_is_a_value_error_naming_tensor():
+    with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8 "
+                                         r"\(numpy says: Python integer 300 out of bounds"):
+        autograd.tensor([1, 300], dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8"):
+        autograd.tensor(-1, dtype=np.uint8)
