@@ -318,6 +318,17 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype: An
                          f"counting down needs a negative step, counting up a positive one")
     every_int = all(_is_int(x) for x in (start, end, step))
     dtype = _dtype("arange", dtype, np.int64 if every_int else get_default_dtype())
+    if dtype.kind not in "iuf":                 # numpy would count 0, 1, 1, ... in bool
+        raise TypeError(f"arange: dtype must be an integer or floating dtype, got {dtype}")
+    # PyTorch cuts a float step to an int and numpy cuts the float range's values: they
+    # disagree (0, 1, 2, 3, 4 against 0, 1, 3, 4 for step 1.5), so neither is guessed here
+    fractions = {name: value for name, value in (("start", start), ("end", end), ("step", step))
+                 if value != math.trunc(value)}
+    if dtype.kind in "iu" and fractions:
+        given = ", ".join(f"{name}={value!r}" for name, value in fractions.items())
+        raise ValueError(f"arange: an integer dtype ({dtype}) needs whole-number start, end "
+                         f"and step, got {given}; arange(...).to(dtype) cuts the float range's "
+                         f"values, arange(...).round() rounds them first")
     _can_require_grad("arange", dtype, requires_grad)
     # numpy counts the steps as PyTorch does, ceil((end - start) / step), in float64
     values = np.arange(start, end, step).astype(dtype, copy=False)
@@ -336,6 +347,11 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     start, end = _finite("linspace", "start", start), _finite("linspace", "end", end)
     steps = _count("linspace", "steps", steps)
     dtype = _dtype("linspace", dtype, get_default_dtype())
+    if dtype.kind in "iu":                      # numpy would wrap 300 round to 44 in uint8
+        low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+        if not low <= math.trunc(min(start, end)) <= math.trunc(max(start, end)) <= high:
+            raise ValueError(f"linspace: start={start!r} to end={end!r} does not fit in {dtype} "
+                             f"(integers from {low} to {high})")
     _can_require_grad("linspace", dtype, requires_grad)
     return Tensor(np.linspace(start, end, steps).astype(dtype, copy=False),
                   requires_grad=requires_grad)

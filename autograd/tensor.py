@@ -83,6 +83,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         except ValueError as error:                     # ragged nested lists, mostly
             raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
                              f"length); numpy says: {error}") from None
+        except OverflowError as error:                  # tensor([300], dtype=np.uint8)
+            raise ValueError(f"Tensor: a number does not fit in dtype {np.dtype(dtype)} "
+                             f"(numpy says: {error})") from None
+        if dtype is None and not from_torch and (arr.dtype.kind in "uO" or (
+                arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63)):
+            _refuse_int_beyond_int64(data)
         if dtype is None and arr.dtype == np.float64 and not from_torch:
             arr = arr.astype(_default_dtype)    # Python floats: the default dtype (a PyTorch
                                                 # tensor keeps its own, as an ndarray does)
@@ -95,6 +101,19 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
             f"dtype {arr.dtype}")
     return arr
+
+
+def _refuse_int_beyond_int64(data: Any) -> None:
+    """Python ints become int64, as in PyTorch; numpy would quietly make 2**63 uint64, or the
+    whole list float (losing digits) when an int beyond int64 sits among others."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            _refuse_int_beyond_int64(item)
+    elif isinstance(data, int) and not isinstance(data, bool) and \
+            not -2 ** 63 <= data < 2 ** 63:
+        raise ValueError(f"Tensor: the int {data} does not fit in int64 (from -2**63 to "
+                         f"2**63 - 1), the dtype Python ints take; write it as a float "
+                         f"({float(data):.6g}) or pass dtype=np.float64")
 
 
 def _shape_args(shape: tuple) -> tuple:

@@ -76,6 +76,9 @@ def test_filled_values():
     np.testing.assert_array_equal(arange(5, 0, -2).data, [5, 3, 1])
     assert arange(3, 3).shape == (0,)
     np.testing.assert_array_equal(arange(1, 2.5, 0.5).data, [1.0, 1.5, 2.0])
+    whole = arange(0.0, 5.0, 2.0, dtype=np.int64)       # whole-number floats: as ints
+    assert whole.dtype == np.int64 and whole.tolist() == [0, 2, 4]
+    assert linspace(0, 255, 3, dtype=np.uint8).tolist() == [0, 127, 255]
     assert arange(0, 1, 0.1).shape == (10,)             # PyTorch's count, ceil(1 / 0.1)
     np.testing.assert_array_equal(linspace(1, 0, 3).data, [1.0, 0.5, 0.0])
     assert linspace(0, 1, 0).shape == (0,) and linspace(0, 1, 1).data.tolist() == [0.0]
@@ -282,6 +285,14 @@ def test_multinomial_all_categories_is_a_permutation_and_huge_weights_do_not_ove
     (lambda: arange(5, requires_grad=True), TypeError,
      r"arange: only floating-point tensors can require grad, got dtype int64; pass a floating "
      r"dtype"),
+    (lambda: arange(0, 5, 1.5, dtype=np.int64), ValueError,      # PyTorch 0..4, numpy 0, 1, 3, 4
+     r"arange: an integer dtype \(int64\) needs whole-number start, end and step, got "
+     r"step=1.5; arange\(...\).to\(dtype\) cuts"),
+    (lambda: arange(0.5, 3, dtype=np.int32), ValueError, r"got start=0.5;"),
+    (lambda: arange(3, dtype=bool), TypeError,
+     r"arange: dtype must be an integer or floating dtype, got bool"),
+    (lambda: linspace(0, 300, 4, dtype=np.uint8), ValueError,      # numpy: 0, 100, 200, 44
+     r"linspace: start=0 to end=300 does not fit in uint8 \(integers from 0 to 255\)"),
     (lambda: linspace(0, 1, -1), ValueError, r"linspace: steps must be at least 0, got -1"),
     (lambda: linspace(0, 1, 2.5), TypeError, r"linspace: steps must be an int, got 2.5"),
     (lambda: linspace(0, float("nan"), 3), ValueError, r"linspace: end must be finite, got nan"),
@@ -481,3 +492,23 @@ def test_is_tensor_and_numel_as_pytorch_module_functions():
     assert numel(t) == 6 and numel(Tensor(5.0)) == 1
     with pytest.raises(TypeError, match=r"numel: input must be a Tensor, got ndarray"):
         numel(np.ones(2))
+
+
+@pytest.mark.parametrize("data", [2 ** 63, [2 ** 63], [[1], [2 ** 63]], [1, 2 ** 63],
+                                  [-2 ** 63 - 1, 0], [2 ** 64]])
+def test_an_int_beyond_int64_is_refused_not_made_uint64_or_float(data):
+    # numpy makes [2**63] uint64 and [1, 2**63] float64 (losing digits); PyTorch refuses both
+    for make in (autograd.tensor, Tensor):
+        with pytest.raises(ValueError, match=r"Tensor: the int -?92233720368547758\d\d|"
+                                             r"Tensor: the int 18446744073709551616"):
+            make(data)
+    assert autograd.tensor([2 ** 63 - 1, -2 ** 63]).dtype == np.int64
+    assert autograd.tensor([2 ** 63], dtype=np.uint64).tolist() == [2 ** 63]   # asked for: kept
+
+
+def test_a_number_beyond_the_asked_dtype_is_a_value_error_naming_tensor():
+    with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8 "
+                                         r"\(numpy says: Python integer 300 out of bounds"):
+        autograd.tensor([1, 300], dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8"):
+        autograd.tensor(-1, dtype=np.uint8)
