@@ -1859,7 +1859,7 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) ->
         # a negative width crops that side first (PyTorch's rule), which slicing does
         return apply(Pad, (_crop_negative_widths(x, pairs, pad),),
                      (tuple((max(a, 0), max(b, 0)) for a, b in pairs),
-                      0.0 if value is None else value))
+                      0.0 if value is None else _pad_value(value, x.dtype)))
     if any(a < 0 or b < 0 for a, b in pairs):
         raise ValueError(f"pad: negative widths (which crop) only in mode='constant', got "
                          f"{pad!r} with mode={mode!r}")
@@ -1871,6 +1871,20 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) ->
             source = _pad_sources(mode, before, after, x.shape[axis], x.shape)
             x = x[(slice(None),) * axis + (source,)]
     return x
+
+
+def _pad_value(value: Any, dtype: np.dtype) -> Any:
+    """`value` checked: one number (±inf and nan included), which x's dtype can hold."""
+    if not (isinstance(value, numbers.Real) or (isinstance(value, (np.ndarray, Tensor))
+                                                and value.shape == ())):
+        raise TypeError(f"pad: value must be a number, got {value!r}")
+    value = value.item() if isinstance(value, (np.ndarray, Tensor)) else value
+    with np.errstate(over="ignore", invalid="ignore"):
+        held = np.array(value).astype(dtype)
+    if np.issubdtype(dtype, np.floating) and math.isfinite(value) and not np.isfinite(held):
+        raise ValueError(f"pad: value={value!r} is beyond the range of the input's dtype "
+                         f"{np.dtype(dtype).name}")
+    return value
 
 
 def _crop_negative_widths(x: Tensor, pairs: list, pad: Any) -> Tensor:

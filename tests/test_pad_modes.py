@@ -134,3 +134,17 @@ def test_negative_widths_that_crop_too_much_or_in_other_modes_are_errors():
         F.pad(x, (-1, 2), mode="reflect")
     with pytest.raises(ValueError, match=r"pad: expected an even number of ints"):
         F.pad(x, (1, 1.5))
+
+
+def test_the_constant_value_must_be_one_number_the_dtype_holds():
+    x32 = Tensor(np.arange(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"pad: value=1e\+300 is beyond the range of the "
+                                         r"input's dtype float32"):
+        F.pad(x32, (1, 1), value=1e300)             # was inf, with numpy's overflow warning
+    with pytest.raises(TypeError, match=r"pad: value must be a number, got 'a'"):
+        F.pad(x32, (1, 1), value="a")
+    with pytest.raises(TypeError, match=r"pad: value must be a number, got \[1.0\]"):
+        F.pad(x32, (1, 1), value=[1.0])
+    np.testing.assert_array_equal(F.pad(x32, (1, 0), value=-np.inf).data, [-np.inf, 0, 1, 2])
+    np.testing.assert_array_equal(F.pad(x32, (0, 1), value=Tensor(4.0)).data, [0, 1, 2, 4])
+    np.testing.assert_array_equal(F.pad(t64([1.0]), (1, 0), value=1e300).data, [1e300, 1.0])
