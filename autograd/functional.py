@@ -1826,9 +1826,9 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """x widened at the ends of its last axes, PyTorch's order: pad = (left, right) for the
     last axis, then (top, bottom) for the one before, and so on. PyTorch's modes: "constant"
-    (`value`, 0 by default; a negative width crops that side instead), "reflect" (mirrored, the edge not repeated: each width below the
-    axis's size), "replicate" (the edge repeated) and "circular" (wrapped around: each width at
-    most the axis's size).
+    (`value`, 0 by default; a negative width crops that side instead), "reflect" (mirrored,
+    the edge not repeated: each width below the axis's size), "replicate" (the edge repeated)
+    and "circular" (wrapped around: each width at most the axis's size).
 
     >>> pad(Tensor([[1.0, 2.0]]), (1, 0, 0, 1)).data
     array([[0., 1., 2.],

@@ -101,8 +101,9 @@ def test_errors_name_the_mode_and_the_sizes():
     F.pad(x, (1, 1), "reflect", 0.0)                   # PyTorch lets value=0 through
 
 
-@pytest.mark.parametrize("shape, pad", [((2, 6), (-1, 2)), ((2, 6), (2, -1)), ((1, 3, 4, 5), (-2, -2, 1, -3)),
-                                        ((5,), (-3, 0)), ((5,), (2, -5)), ((1, 5), (-5, 0))])
+@pytest.mark.parametrize("shape, pad", [((2, 6), (-1, 2)), ((2, 6), (2, -1)), ((5,), (-3, 0)),
+                                        ((1, 3, 4, 5), (-2, -2, 1, -3)), ((5,), (2, -5)),
+                                        ((1, 5), (-5, 0))])
 def test_a_negative_constant_width_crops_that_side_as_pytorch(shape, pad):
     """PyTorch's rule: the negative widths crop first, then the others pad."""
     rng = np.random.default_rng(1)
