@@ -99,3 +99,53 @@ def test_errors_name_the_mode_and_the_sizes():
                                          r"input's own numbers\), got value=1.0"):
         F.pad(x, (1, 1), "reflect", 1.0)
     F.pad(x, (1, 1), "reflect", 0.0)                   # PyTorch lets value=0 through
+
+
+@pytest.mark.parametrize("shape, pad", [((2, 6), (-1, 2)), ((2, 6), (2, -1)), ((5,), (-3, 0)),
+                                        ((1, 3, 4, 5), (-2, -2, 1, -3)), ((5,), (2, -5)),
+                                        ((1, 5), (-5, 0))])
+def test_a_negative_constant_width_crops_that_side_as_pytorch(shape, pad):
+    """PyTorch's rule: the negative widths crop first, then the others pad."""
+    rng = np.random.default_rng(1)
+    x = t64(rng.normal(size=shape))
+    crop = [slice(None)] * len(shape)
+    for k in range(len(pad) // 2):
+        before, after = pad[2 * k], pad[2 * k + 1]
+        crop[len(shape) - 1 - k] = slice(max(-before, 0), shape[-1 - k] - max(-after, 0))
+    y = F.pad(x, pad, value=0.5)
+    np.testing.assert_array_equal(y.data, _numpy_pad_value(x.data[tuple(crop)], pad, 0.5))
+    weights = rng.normal(size=y.shape)
+    assert gradcheck(lambda u: F.pad(u, pad, value=0.5) * weights, x)
+
+
+def _numpy_pad_value(x, pad, value):
+    widths = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        widths[x.ndim - 1 - k] = (max(pad[2 * k], 0), max(pad[2 * k + 1], 0))
+    return np.pad(x, widths, constant_values=value)
+
+
+def test_negative_widths_that_crop_too_much_or_in_other_modes_are_errors():
+    x = t64(np.arange(5.0))
+    with pytest.raises(ValueError, match=r"pad: widths \(3, -6\) crop more than the 5 elements "
+                                         r"of axis 0 of shape \(5,\)"):
+        F.pad(x, (3, -6))
+    with pytest.raises(ValueError, match=r"pad: negative widths \(which crop\) only in "
+                                         r"mode='constant', got \(-1, 2\) with mode='reflect'"):
+        F.pad(x, (-1, 2), mode="reflect")
+    with pytest.raises(ValueError, match=r"pad: expected an even number of ints"):
+        F.pad(x, (1, 1.5))
+
+
+def test_the_constant_value_must_be_one_number_the_dtype_holds():
+    x32 = Tensor(np.arange(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"pad: value=1e\+300 is beyond the range of the "
+                                         r"input's dtype float32"):
+        F.pad(x32, (1, 1), value=1e300)             # was inf, with numpy's overflow warning
+    with pytest.raises(TypeError, match=r"pad: value must be a number, got 'a'"):
+        F.pad(x32, (1, 1), value="a")
+    with pytest.raises(TypeError, match=r"pad: value must be a number, got \[1.0\]"):
+        F.pad(x32, (1, 1), value=[1.0])
+    np.testing.assert_array_equal(F.pad(x32, (1, 0), value=-np.inf).data, [-np.inf, 0, 1, 2])
+    np.testing.assert_array_equal(F.pad(x32, (0, 1), value=Tensor(4.0)).data, [0, 1, 2, 4])
+    np.testing.assert_array_equal(F.pad(t64([1.0]), (1, 0), value=1e300).data, [1e300, 1.0])
