@@ -78,14 +78,13 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         from_torch = hasattr(data, "detach") and hasattr(data, "numpy")
         if from_torch:                      # a PyTorch tensor: its numbers (one that requires
             data = data.detach()            # grad refuses numpy's __array__)
-        try:
+        if dtype is not None and np.dtype(dtype).kind in "iu" and not from_torch:
+            _refuse_ints_beyond(data, np.dtype(dtype))  # tensor([300], dtype=np.uint8): numpy
+        try:                                            # 2 raises, numpy 1.x wraps round to 44
             arr = np.asarray(data, dtype=dtype)
         except ValueError as error:                     # ragged nested lists, mostly
             raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
                              f"length); numpy says: {error}") from None
-        except OverflowError as error:                  # tensor([300], dtype=np.uint8)
-            raise ValueError(f"Tensor: a number does not fit in dtype {np.dtype(dtype)} "
-                             f"(numpy says: {error})") from None
         if dtype is None and not from_torch and (arr.dtype.kind in "uO" or (
                 arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63)):
             _refuse_int_beyond_int64(data)
@@ -101,6 +100,21 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
             f"dtype {arr.dtype}")
     return arr
+
+
+def _refuse_ints_beyond(data: Any, dtype: np.dtype) -> None:
+    """Python ints given for an integer `dtype` must fit in it (numpy 1.x would wrap them)."""
+    try:
+        given = np.asarray(data)
+    except (ValueError, OverflowError):                 # ragged (reported after), or huge
+        return
+    if given.dtype.kind in "iu" and given.size:
+        info = np.iinfo(dtype)
+        low, high = given.min(), given.max()
+        if low < info.min or high > info.max:
+            bad = low if low < info.min else high
+            raise ValueError(f"Tensor: a number does not fit in dtype {dtype} (integers from "
+                             f"{info.min} to {info.max}), got {bad}")
 
 
 def _refuse_int_beyond_int64(data: Any) -> None:
