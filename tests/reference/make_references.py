@@ -46,7 +46,7 @@ def write(name: str, arrays: dict[str, np.ndarray]) -> pathlib.Path:
     handle, temporary = tempfile.mkstemp(dir=REFERENCE_DIR, suffix=".npz.tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
+            np.savez_compressed(file, **arrays)     # (zip-deflated: ~15 % smaller)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
