@@ -5,8 +5,8 @@ The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among 
 `linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
 the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`,
 `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
-`autograd.functional`, `batch_norm` and `layer_norm` from `nn.normalization`: each is one
-function, reachable from both modules. This module adds
+`autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
+`nn.normalization`: each is one function, reachable from both modules. This module adds
 PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
 `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
 engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
@@ -62,7 +62,9 @@ from autograd.random import default_rng
 from autograd.warn import warn
 
 from .module import Module
-from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
+from .normalization import (  # noqa: F401  (re-exported)
+    batch_norm, group_norm, instance_norm, layer_norm,
+)
 from .scoring import declare_loss
 
 __all__ = [
@@ -77,7 +79,7 @@ __all__ = [
     "margin_ranking_loss", "soft_margin_loss",
     "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "layer_norm",
+    "layer_norm", "group_norm", "instance_norm",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values

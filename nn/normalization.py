@@ -33,6 +33,7 @@ array([[-1., -1.],
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Sequence
 
@@ -42,13 +43,15 @@ from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
 from autograd.functional import _channels_last_hint, _floating
 from autograd.graph import apply
+from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
                                     rescaled)
 
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm"]
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "group_norm",
+           "GroupNorm", "instance_norm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
 def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
@@ -91,31 +94,39 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
 
 
 def _check_batch_norm_arguments(x: Tensor, running_mean: Any, running_var: Any, weight: Any,
-                                bias: Any, momentum: Any) -> None:
+                                bias: Any, momentum: Any, name: str = "batch_norm") -> None:
     """Shapes and types checked before anything is computed, so that a mistake never leaves
-    the running statistics half updated."""
+    the running statistics half updated (`name`: the function called, batch_norm or
+    instance_norm)."""
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: input must be at least 2-d (N, C, ...), got shape "
+        raise ValueError(f"{name}: input must be at least 2-d (N, C, ...), got shape "
                          f"{x.shape}")
     channels = (x.shape[1],)
     if (running_mean is None) != (running_var is None):
-        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
-    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        raise ValueError(f"{name}: give both running_mean and running_var, or neither")
+    for buffer, value in (("running_mean", running_mean), ("running_var", running_var)):
         if value is not None and not (isinstance(value, np.ndarray)
                                       and value.dtype.kind == "f" and value.shape == channels):
-            raise ValueError(f"batch_norm: {name} must be a float numpy array of shape "
+            raise ValueError(f"{name}: {buffer} must be a float numpy array of shape "
                              f"{channels} (one per channel of the input {x.shape}; it is "
                              f"updated in place), got {type(value).__name__} of shape "
                              f"{np.shape(value)}")
-    for name, value in (("weight", weight), ("bias", bias)):
-        if value is not None and tuple(np.shape(value.data if isinstance(value, Tensor)
-                                                else value)) != channels:
-            raise ValueError(f"batch_norm: {name} must have shape {channels} (one per "
-                             f"channel of the input {x.shape}), got shape {np.shape(value)}")
+    _check_per_channel(name, x.shape, weight, bias)
     if running_mean is not None and not (isinstance(momentum, (int, float, np.floating))
                                          and 0 <= momentum <= 1):    # (used in training only)
-        raise ValueError(f"batch_norm: momentum must be a number in [0, 1], got {momentum!r} "
-                         f"(the BatchNorm layers turn momentum=None into 1 / batches seen)")
+        raise ValueError(f"{name}: momentum must be a number in [0, 1], got {momentum!r}"
+                         + (" (the BatchNorm layers turn momentum=None into 1 / batches seen)"
+                            if name == "batch_norm" else ""))
+
+
+def _check_per_channel(name: str, x_shape: tuple, weight: Any, bias: Any) -> None:
+    """weight and bias (either may be None) must hold one number per channel (axis 1) of x."""
+    channels = x_shape[1:2]
+    for which, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(value.data if isinstance(value, Tensor)
+                                                else value)) != channels:
+            raise ValueError(f"{name}: {which} must have shape {channels} (one per "
+                             f"channel of the input {x_shape}), got shape {np.shape(value)}")
 
 
 def _update(running: np.ndarray, batch: np.ndarray, factor: float) -> None:
@@ -125,14 +136,17 @@ def _update(running: np.ndarray, batch: np.ndarray, factor: float) -> None:
 
 
 class _BatchNorm(Module):
-    """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes accepted."""
+    """What BatchNorm1d and BatchNorm2d share (they differ only in the input shapes accepted),
+    and the instance norms' settings, parameters and buffers: PyTorch's `weight` and `bias` (no
+    bias with bias=False, neither with affine=False), `running_mean`, `running_var` and
+    `num_batches_tracked` (None with track_running_stats=False)."""
 
     dims: tuple = ()
     _optional_state = ("num_batches_tracked",)      # see Module.load_state_dict
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = None, *, device: Any = None) -> None:
+                 dtype: Any = None, *, device: Any = None, bias: bool = True) -> None:
         name = type(self).__name__
         check_device(name, device)
         if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) \
@@ -149,7 +163,7 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(np.ones(num_features), dtype) if affine else None
-        self.bias = Parameter(np.zeros(num_features), dtype) if affine else None
+        self.bias = Parameter(np.zeros(num_features), dtype) if affine and bias else None
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype))
             self.register_buffer("running_var", np.ones(num_features, dtype))
@@ -192,7 +206,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 def _is_real(value: Any) -> bool:
@@ -329,3 +344,232 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
                 f"{self.elementwise_affine}, bias={self.bias is not None}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Group and instance normalisation
+# ----------------------------------------------------------------------------------------------
+
+def group_norm(x: Any, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Split the channels (axis 1) of each sample of x (N, C, ...) into num_groups groups of
+    consecutive channels and normalise each group over its channels and the remaining axes,
+    with the group's own mean and biased variance; then scale and shift each channel
+    (PyTorch's `torch.nn.functional.group_norm`):
+
+        y = (x - mean) / √(var + eps) · weight + bias       (weight, bias: one per channel)
+
+    The group statistics are layer normalisation of x reshaped to (N, G, C/G · ...): the same
+    op (`autograd.ops.normalize`), so the gradients, of any order, come from its rule.
+
+    >>> group_norm(Tensor([[1.0, 3.0, 10.0, 30.0]]), 2).data.round(4)    # (1, 3) and (10, 30)
+    array([[-1.,  1., -1.,  1.]], dtype=float32)
+    """
+    x = _floating("group_norm", x)
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: input must be at least 2-d (N, C, ...), got shape "
+                         f"{x.shape}")
+    groups = _positive_int("group_norm", "num_groups", num_groups)
+    if x.shape[1] % groups:
+        raise ValueError(f"group_norm: the input's {x.shape[1]} channels (axis 1 of shape "
+                         f"{x.shape}) do not split into num_groups={groups} groups of equal "
+                         f"size")
+    _check_per_channel("group_norm", x.shape, weight, bias)
+    if x.data.size // groups == 1:                  # PyTorch refuses this case too
+        raise ValueError(f"group_norm: the input of shape {x.shape} with num_groups={groups} "
+                         f"leaves one value per group, which normalises to 0 whatever it is; "
+                         f"use fewer groups or give more values per channel")
+    return _normalised_groups(x, groups, weight, bias, eps)
+
+
+def _normalised_groups(x: Tensor, groups: int, weight: Any, bias: Any, eps: float) -> Tensor:
+    """group_norm of arguments already checked."""
+    n, channels = x.shape[:2]
+    per_group = channels // groups * math.prod(x.shape[2:])
+    grouped = x.reshape(n, groups, per_group)
+    y = layer_norm(grouped, per_group, eps=eps) if per_group else grouped   # (no values: none)
+    y = y.reshape(x.shape)
+    shape = (1, channels) + (1,) * (x.ndim - 2)     # broadcasts over all but the channels
+    if weight is not None:
+        y = y * _floating_like(x, weight).reshape(shape)
+    if bias is not None:
+        y = y + _floating_like(x, bias).reshape(shape)
+    return y
+
+
+def instance_norm(x: Any, running_mean: np.ndarray | None = None,
+                  running_var: np.ndarray | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample of x (N, C, L) or (N, C, H, W) over its own
+    values (L, or H and W) with their mean and biased variance, then scale and shift each
+    channel (PyTorch's `torch.nn.functional.instance_norm`; group_norm with one group per
+    channel):
+
+        y = (x - mean) / √(var + eps) · weight + bias       (weight, bias: one per channel)
+
+    Running statistics, when given, are updated in place with the batch's average of the
+    instances' means and *unbiased* variances, as PyTorch's are:
+
+        running ← (1 - momentum) · running + momentum · (average over the batch)
+
+    With use_input_stats=False the running statistics replace the instances' own (as
+    `batch_norm` in evaluation).
+
+    >>> instance_norm(Tensor([[[1.0, 3.0], [10.0, 30.0]]])).data.round(4)
+    array([[[-1.,  1.],
+            [-1.,  1.]]], dtype=float32)
+    """
+    x = _floating("instance_norm", x)
+    _check_batch_norm_arguments(x, running_mean, running_var, weight, bias,
+                                momentum if use_input_stats else 0.0, "instance_norm")
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError("instance_norm: use_input_stats=False normalises with the "
+                             "running statistics: give running_mean and running_var")
+        return batch_norm(x, running_mean, running_var, weight, bias, False, eps=eps)
+    if math.prod(x.shape[2:]) < 2:
+        raise ValueError(f"instance_norm: each channel of each sample needs more than one "
+                         f"value to normalise (over L, or H and W), got input of shape "
+                         f"{x.shape}")
+    if running_mean is not None:
+        spread = tuple(range(2, x.ndim))
+        _update(running_mean, x.data.mean(spread).mean(0), momentum)
+        _update(running_var, x.data.var(spread, ddof=1).mean(0), momentum)
+    return _normalised_groups(x, x.shape[1], weight, bias, eps)
+
+
+def _positive_int(name: str, what: str, value: Any) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _channel_hint(shape: tuple, channels: int, axis: int) -> str:
+    """For an input with the expected channels last rather than on `axis`: how to move them."""
+    if len(shape) == 4:
+        return _channels_last_hint(shape, channels)
+    if len(shape) - axis != 2 or shape[-1] != channels or shape[axis] == channels:
+        return ""
+    return ("; it looks like a sequence with channels last (L, C): swap its last two axes "
+            "(x.swapaxes(-1, -2)) to put the channels first, as PyTorch's layers want them")
+
+
+class GroupNorm(Module):
+    """Group normalisation (PyTorch's `nn.GroupNorm`): the channels of each sample (N, C, ...)
+    split into num_groups groups of consecutive channels, each group normalised over its
+    channels and the remaining axes by its own mean and biased variance (see `group_norm`);
+    then each channel scaled by `weight` (ones) and shifted by `bias` (zeros), of shape
+    (num_channels,) (no `bias` with bias=False, neither with affine=False). No batch or running
+    statistics: training and evaluation compute the same thing, and a batch of one is fine.
+    GroupNorm(1, C) normalises each sample as a whole, GroupNorm(C, C) each channel alone (as
+    InstanceNorm with affine=True).
+
+    >>> norm = GroupNorm(2, 4)
+    >>> norm(Tensor([[1.0, 3.0, 10.0, 30.0]])).data.round(4)
+    array([[-1.,  1., -1.,  1.]], dtype=float32)
+    >>> list(norm.state_dict()), norm
+    (['weight', 'bias'], GroupNorm(2, 4, eps=1e-05, affine=True, bias=True))
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, dtype: Any = None, *, device: Any = None,
+                 bias: bool = True) -> None:
+        check_device("GroupNorm", device)
+        groups = _positive_int("GroupNorm", "num_groups", num_groups)
+        channels = _positive_int("GroupNorm", "num_channels", num_channels)
+        if channels % groups:
+            raise ValueError(f"GroupNorm: num_channels ({channels}) must be divisible by "
+                             f"num_groups ({groups})")
+        if not (_is_real(eps) and eps > 0):
+            raise ValueError(f"GroupNorm: eps must be a number > 0, got {eps!r}")
+        self.num_groups, self.num_channels = groups, channels
+        self.eps, self.affine = float(eps), bool(affine)
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = Parameter(np.ones(channels), dtype) if affine else None
+        self.bias = Parameter(np.zeros(channels), dtype) if affine and bias else None
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            message = (f"{self!r}: expected an input (N, C, ...) with {self.num_channels} "
+                       f"channels on axis 1, got shape {x.shape}"
+                       f"{_channel_hint(x.shape, self.num_channels, 1)}")
+            if x.ndim < 2 or self.affine or x.shape[1] % self.num_groups:
+                raise ValueError(message)
+            # as PyTorch: without weights num_channels is not needed, so the input's count goes
+            warn(f"{message}; normalising its {x.shape[1]} channels in {self.num_groups} groups "
+                 f"(PyTorch does so without a word)")
+        try:
+            return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('group_norm: ')}") from None
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """What InstanceNorm1d and InstanceNorm2d share: each channel of each sample normalised
+    over its own values (see `instance_norm`), in training and in evaluation alike, unless
+    track_running_stats=True: then training also updates running estimates (the batch's
+    average of the instances' means and unbiased variances), which evaluation uses instead.
+    PyTorch's defaults: no `weight` or `bias` (affine=False), no running statistics. As in
+    PyTorch, momentum=None means momentum 0 here (the running statistics stay as they are, and
+    `num_batches_tracked` stays 0), not BatchNorm's cumulative average."""
+
+    layout = sample = ""    # of a batch, "(N, C, L)", and of a single sample, "(C, L)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False,
+                 dtype: Any = None, *, device: Any = None, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
+                         device=device, bias=bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        single, batched = self.dims
+        if x.ndim not in self.dims:
+            raise ValueError(f"{self!r}: expected a {batched}-d input {self.layout}, or one "
+                             f"sample {self.sample}, got shape {x.shape}")
+        axis = x.ndim - single                       # of the channels: 0 for a single sample
+        if x.shape[axis] != self.num_features:
+            if x.ndim == 2 and x.shape[1] == self.num_features:
+                hint = (f"; features (N, C) or a sequence with its channels last (L, C)? "
+                        f"{type(self).__name__} normalises each channel over a length L: "
+                        f"give it sequences {self.layout}, or one {self.sample}")
+            else:
+                hint = _channel_hint(x.shape, self.num_features, axis)
+            message = (f"{self!r}: expected {self.num_features} channels on axis {axis} of "
+                       f"{self.layout if axis else self.sample}, got shape {x.shape}{hint}")
+            if self.affine or self.track_running_stats:
+                raise ValueError(message)
+            warn(f"{message}; normalising its {x.shape[axis]} channels (PyTorch does too: "
+                 f"without weights or running statistics num_features is not needed)")
+        use_input_stats = self.training or not self.track_running_stats
+        if use_input_stats and math.prod(x.shape[axis + 1:]) < 2:
+            raise ValueError(f"{self!r}: normalises each channel over its own values and needs "
+                             f"more than one per channel, got input of shape {x.shape}")
+        batch = x if axis else x.reshape((1,) + x.shape)
+        y = instance_norm(batch, self.running_mean, self.running_var, self.weight, self.bias,
+                          use_input_stats, 0.0 if self.momentum is None else self.momentum,
+                          self.eps)
+        return y if axis else y.reshape(x.shape)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of sequences (N, C, L), or of one (C, L): each channel of each
+    sample over its length L.
+
+    >>> InstanceNorm1d(2)(Tensor([[[1.0, 3.0], [10.0, 30.0]]])).data.round(4)
+    array([[[-1.,  1.],
+            [-1.,  1.]]], dtype=float32)
+    """
+    dims, layout, sample = (2, 3), "(N, C, L)", "(C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of images (N, C, H, W), or of one (C, H, W): each channel of each
+    image over its H and W."""
+    dims, layout, sample = (3, 4), "(N, C, H, W)", "(C, H, W)"

@@ -111,6 +111,17 @@ def test_options_affine_and_track_running_stats():
     np.testing.assert_allclose(bn.eval()(x).data, bn.train()(x).data)   # always the batch's
 
 
+def test_bias_false_and_the_repr_are_pytorch_2s():
+    """PyTorch 2's BatchNorm takes bias=False (a weight, no bias) and shows it in its repr."""
+    bn = BatchNorm2d(3, bias=False)
+    assert list(bn.state_dict()) == ["weight", "running_mean", "running_var",
+                                     "num_batches_tracked"]
+    assert repr(bn) == ("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=False, "
+                        "track_running_stats=True)")
+    x = Tensor(np.arange(24.0).reshape(2, 3, 2, 2))
+    np.testing.assert_allclose(bn(x).data.mean(axis=(0, 2, 3)), 0, atol=1e-6)
+
+
 def test_state_dict_has_pytorchs_names_and_round_trips(rng):
     bn = BatchNorm2d(3)
     for _ in range(2):

@@ -11,8 +11,8 @@ import pytest
 
 from autograd import manual_seed
 from nn import (
-    GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GRUCell, LayerNorm, Linear,
-    LSTMCell, RNNCell,
+    GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GroupNorm, GRUCell,
+    InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, RNNCell,
 )
 
 LAYERS = {
@@ -22,6 +22,9 @@ LAYERS = {
     "LayerNorm": lambda **kw: LayerNorm(4, **kw),
     "BatchNorm1d": lambda **kw: BatchNorm1d(4, **kw),
     "BatchNorm2d": lambda **kw: BatchNorm2d(4, **kw),
+    "GroupNorm": lambda **kw: GroupNorm(2, 4, **kw),
+    "InstanceNorm1d": lambda **kw: InstanceNorm1d(4, affine=True, track_running_stats=True, **kw),
+    "InstanceNorm2d": lambda **kw: InstanceNorm2d(4, **kw),
     "RNN": lambda **kw: RNN(3, 4, num_layers=2, nonlinearity="relu", **kw),
     "GRU": lambda **kw: GRU(3, 4, bidirectional=True, **kw),
     "LSTM": lambda **kw: LSTM(3, 4, **kw),
