@@ -500,6 +500,16 @@ def test_conv_transpose1d_matches_loops_and_finite_differences(rng, batch):
                      t64(x[:, :2]), t64(w[:2]))
 
 
+def test_conv_transpose2d_docstring_gives_the_drawing_each_inputs_rule():
+    """The backprop drawing reads the rule from the op's docstring (up to the first ';')."""
+    from autograd.ops import ConvTranspose2d
+    from autograd.viz.rules import rule_per_input, rule_text
+    assert rule_text(ConvTranspose2d)[0] == "y"
+    assert rule_per_input(ConvTranspose2d) == {"x": "dx = conv(g, w)",
+                                               "w": "dw = conv_weight_grad(g, x)",
+                                               "b": "db = Σ_{n,h,w} g"}
+
+
 def test_conv_transpose_functions_are_exported_from_both_modules():
     import nn.functional as NF
     for name in ("conv_transpose2d", "conv_transpose1d"):

@@ -307,8 +307,8 @@ class ConvWeightGrad(Op):
 
 
 class ConvTranspose2d(Op):
-    """y = conv_input_grad(x, w) + b (each input pixel adds x·w onto its window of the output;
-    ctx.shape: y's shape, one that conv maps back onto x's);  dx = conv(g, w),
+    """y = conv_input_grad(x, w) + b (each input pixel adds x·w onto its window of y, whose
+    shape ctx.shape is one that conv maps back onto x's);  dx = conv(g, w),
     dw = conv_weight_grad(g, x), db = Σ_{n,h,w} g. Works at any order."""
     name = "conv_transpose2d"
 
