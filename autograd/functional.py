@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .graph import Node, apply, is_grad_enabled, no_grad
-from .ops import Conv2d, CrossEntropy, Linear, MaxPool2d, Pad
+from .ops import Conv2d, ConvTranspose2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import ConvCtx, Geometry
 from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
@@ -42,8 +42,8 @@ __all__ = [
     "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
-    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "pad", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 
@@ -1533,6 +1533,164 @@ def _conv1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     y = _conv2d(name, x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
                 weight.reshape(weight.shape[:2] + (1, weight.shape[2])), bias, (1, stride),
                 padding if padding == "same" else (0, padding), (1, dilation), groups)
+    return y.reshape(y.shape[0], y.shape[1], y.shape[3])
+
+
+# -- Transposed convolutions: conv2d's input gradient as a layer (learned upsampling) ----------
+
+def conv_transpose2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed 2-D convolution of x (N, C, H, W) with weight (C, O/groups, kh, kw) plus bias
+    (O,), PyTorch's arguments in PyTorch's order: each input pixel adds its value times the
+    kernel onto the output, its window `stride` apart from its neighbours' (the learned
+    upsampling of decoders). It is the gradient of conv2d with respect to its input, for a
+    conv2d with the same weight and settings; so it maps conv2d's output size back to its
+    input size:
+
+        Ho = (H - 1)·stride - 2·padding + dilation·(kh - 1) + output_padding + 1
+
+    `padding` is cut from both sides of the output; `output_padding` (smaller than the stride
+    or the dilation) adds rows and columns at the bottom and right, to pick among the input
+    sizes that a strided conv2d maps onto the same H. Differentiable to any order.
+
+    >>> x = Tensor([[[[1.0, 2.0], [3.0, 4.0]]]])           # (1, 1, 2, 2)
+    >>> ones = Tensor([[[[1.0, 1.0], [1.0, 1.0]]]])
+    >>> conv_transpose2d(x, ones, stride=2).data[0, 0]    # each pixel becomes a 2x2 block
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]], dtype=float32)
+    """
+    return _conv_transpose2d("conv_transpose2d", x, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def _conv_transpose_weight(name: Any, x: Tensor, weight: Tensor, groups: Any,
+                           kernel_axes: str, channels_hint: Callable) -> Tensor:
+    """A transposed convolution's weight (in_channels, out_channels/groups, *kernel) checked
+    against the input x (N, C, *sizes) and `groups`."""
+    if weight.ndim != 2 + len(kernel_axes.split(", ")):
+        raise ValueError(f"{name}: weight must be {x.ndim}-d (in_channels, out_channels/groups, "
+                         f"{kernel_axes}), got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(f"{name}: the weight {weight.shape} has a size-0 axis; a transposed "
+                         f"convolution needs at least one input channel, one output channel "
+                         f"and a kernel of at least 1 in each axis")
+    if not _is_int(groups) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups must be a positive int dividing in_channels "
+                         f"{weight.shape[0]} (the weight's first axis), got {groups!r}")
+    if x.shape[1] != weight.shape[0]:
+        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+                         f"weight {weight.shape} (in_channels, out_channels/groups, "
+                         f"{kernel_axes}) expects {weight.shape[0]}"
+                         f"{channels_hint(x.shape, weight.shape[0])}")
+    return weight
+
+
+def _check_output_padding(name: Any, output_padding: tuple, stride: tuple,
+                          dilation: tuple) -> None:
+    """PyTorch's rule: each output_padding below that axis's stride or its dilation (more would
+    only add rows that no input pixel reaches)."""
+    if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
+        show = (lambda t: t[0]) if len(stride) == 1 else (lambda t: t)
+        raise ValueError(f"{name}: output_padding {show(output_padding)} must be smaller than "
+                         f"the stride {show(stride)} or the dilation {show(dilation)}")
+
+
+def transposed_output_size(size: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                           output_padding: tuple, dilation: tuple) -> tuple:
+    """A transposed convolution's output sizes (Ho, ...) for an input's sizes (H, ...).
+
+    >>> transposed_output_size((14, 14), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1))   # doubles
+    (28, 28)
+    """
+    return tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, k, s, p, o, d in
+                 zip(size, kernel, stride, padding, output_padding, dilation))
+
+
+def _transposed_fits(name: Any, x_shape: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                     output_padding: tuple, dilation: tuple) -> tuple:
+    """The output sizes, or an error when the padding cuts away all of the output."""
+    out = transposed_output_size(x_shape[2:], kernel, stride, padding, output_padding, dilation)
+    if min(out) < 1:
+        show = (lambda t: t[0]) if len(out) == 1 else (lambda t: t)
+        uncut = tuple(n + 2 * p for n, p in zip(out, padding))
+        raise ValueError(f"{name}: padding {show(padding)} leaves no output for the input of "
+                         f"shape {x_shape}: the output is {show(uncut)} before the padding is "
+                         f"cut from both of its sides")
+    return out
+
+
+def _conv_transpose2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+                      output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """conv_transpose2d, with errors that name the caller (`name`: "conv_transpose2d", or the
+    `nn.ConvTranspose2d` layer)."""
+    x = _image_batch(name, x)
+    weight = _conv_transpose_weight(name, x, _node(weight, name), groups, "kh, kw",
+                                    _channels_last_hint)
+    stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
+    padding = _pair(name, "padding", padding, 0)
+    output_padding = _pair(name, "output_padding", output_padding, 0)
+    _check_output_padding(name, output_padding, stride, dilation)
+    out = _transposed_fits(name, x.shape, weight.shape[2:], stride, padding, output_padding,
+                           dilation)
+    out_channels = weight.shape[1] * groups
+    inputs: tuple = (x, weight)
+    if bias is not None:
+        bias = _node(bias, name)
+        if bias.shape != (out_channels,):
+            raise ValueError(f"{name}: bias must have shape ({out_channels},) (out_channels), "
+                             f"got {bias.shape}")
+        inputs = (x, weight, bias)
+    if any(o >= s for o, s in zip(output_padding, stride)):
+        # (a dilation larger than the stride allows it) rows past what conv2d maps back onto x:
+        # the whole output, unpadded, then `padding` cut from the top and left, and from the
+        # bottom and right the padding less output_padding (more: zero rows no pixel reaches)
+        y = _conv_transpose2d(name, x, weight, None, stride, 0, 0, groups, dilation)
+        (ph, pw), (oh, ow) = padding, output_padding
+        y = pad(y, (-pw, ow - pw, -ph, oh - ph))
+        return y if bias is None else y + bias.reshape(1, -1, 1, 1)
+    geo = Geometry(stride, padding, dilation, int(groups))
+    recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
+    return apply(ConvTranspose2d, inputs,
+                 ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs),
+                         (x.shape[0], out_channels) + out))
+
+
+def conv_transpose1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution of x (N, C, L) with weight (C, O/groups, k) plus bias (O,):
+    conv_transpose2d on a height of 1. Output (N, O, Lo) with
+    Lo = (L - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1. Each setting is
+    one number (or a 1-tuple).
+
+    >>> x, tent = Tensor([[[1.0, 3.0, 5.0]]]), Tensor([[[0.5, 1.0, 0.5]]])
+    >>> conv_transpose1d(x, tent, stride=2, padding=1).data    # linear interpolation
+    array([[[1., 2., 3., 4., 5.]]], dtype=float32)
+    """
+    return _conv_transpose1d("conv_transpose1d", x, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def _conv_transpose1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+                      output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """conv_transpose1d, its arguments checked here so that errors name the caller and the 1-d
+    shapes; then conv_transpose2d on (N, C, 1, L) and (C, O/g, 1, k)."""
+    x = _sequence_batch(name, x)
+    weight = _conv_transpose_weight(name, x, _node(weight, name), groups, "k",
+                                    _length_first_hint)
+    stride, dilation = _single(name, "stride", stride, 1), _single(name, "dilation", dilation, 1)
+    padding = _single(name, "padding", padding, 0)
+    output_padding = _single(name, "output_padding", output_padding, 0)
+    _check_output_padding(name, (output_padding,), (stride,), (dilation,))
+    _transposed_fits(name, x.shape, weight.shape[2:], (stride,), (padding,), (output_padding,),
+                     (dilation,))
+    y = _conv_transpose2d(name, x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
+                          weight.reshape(weight.shape[:2] + (1, weight.shape[2])), bias,
+                          (1, stride), (0, padding), (0, output_padding), groups,
+                          (1, dilation))
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 

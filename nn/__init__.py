@@ -6,9 +6,9 @@
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
-  `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` (nn.conv); `BatchNorm1d`, `BatchNorm2d`,
-  `LayerNorm`, `GroupNorm`, `InstanceNorm1d`, `InstanceNorm2d` (nn.normalization); `RNN`,
-  `GRU`, `LSTM` and their one-step cells `RNNCell`,
+  `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
+  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
+  `InstanceNorm2d` (nn.normalization); `RNN`, `GRU`, `LSTM` and their one-step cells `RNNCell`,
   `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP` over
   `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
   (nn.models)
@@ -43,8 +43,8 @@ from .activations import (
     Tanh, Tanhshrink,
 )
 from .conv import (
-    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d,
-    MaxPool2d,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d,
+    ConvTranspose2d, MaxPool1d, MaxPool2d,
 )
 from .data import StandardScaler
 from .io import load, save
@@ -75,7 +75,7 @@ __all__ = [
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
-    "AdaptiveAvgPool1d", "BatchNorm1d", "BatchNorm2d",
+    "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",

@@ -1,6 +1,6 @@
 """Convolutional layers: `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (NCHW), and
-the 1-d family `Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` (NCL) on top of them
-(PyTorch's names and layout).
+the 1-d family `Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` (NCL) on top of them;
+the transposed convolutions `ConvTranspose2d`, `ConvTranspose1d` (PyTorch's names and layout).
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -25,15 +25,18 @@ from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_size, _adaptive_size_1d, _avg_pool1d,
-    _channels_last_hint, _check_divisor, _conv1d, _conv2d, _conv_padding, _image_hint,
-    _length_first_hint, _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
+    _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d, _conv_padding,
+    _conv_transpose1d, _conv_transpose2d, _floating, _image_hint, _is_int, _length_first_hint,
+    _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
+    transposed_output_size,
 )
 
 from . import init
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d",
-           "AvgPool1d", "AdaptiveAvgPool1d", "not_an_image_batch", "not_a_sequence_batch"]
+           "AvgPool1d", "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d",
+           "not_an_image_batch", "not_a_sequence_batch"]
 
 
 def _check_conv_layer(name: str, in_channels: Any, out_channels: Any, groups: Any,
@@ -65,17 +68,21 @@ def _padded_by_mode(layer: Module, x: Any, widths: tuple) -> Tensor:
         raise ValueError(f"{layer!r}: {str(error).removeprefix('pad: ')}") from None
 
 
-def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any) -> tuple:
+def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any,
+                     out_channels: int | None = None) -> tuple:
     """A convolution's weight of `shape` (out, in/groups, *kernel) and bias (or None),
     initialised as PyTorch's: both U(±1/√fan_in), fan_in = in/groups · kernel size (the weight
-    by kaiming_uniform_ with a = √5)."""
+    by kaiming_uniform_ with a = √5). A transposed convolution's weight is (in, out/groups,
+    *kernel): its bias has `out_channels` entries, and PyTorch's fan_in is out/groups · kernel
+    size, from the weight's shape as for the others."""
     dtype = get_default_dtype() if dtype is None else dtype
     weight = Parameter(np.zeros(shape), dtype)
     init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
     if not bias:
         return weight, None
     bound = 1.0 / math.sqrt(math.prod(shape[1:]))
-    return weight, init.uniform_(Parameter(np.zeros(shape[0]), dtype), -bound, bound, rng=rng)
+    size = shape[0] if out_channels is None else out_channels
+    return weight, init.uniform_(Parameter(np.zeros(size), dtype), -bound, bound, rng=rng)
 
 
 class Conv2d(Module):
@@ -422,3 +429,160 @@ def _check_pool1d_arguments(name: str, kernel_size: Any, stride: Any, padding: A
     _single(name, "dilation", dilation, 1)
     if 2 * _single(name, "padding", padding, 0) > kernel:
         raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Transposed convolutions: the learned upsampling of decoders (autograd.functional's
+# conv_transpose2d and conv_transpose1d), with PyTorch's arguments, layout and initialisation
+# ----------------------------------------------------------------------------------------------
+
+def _check_transposed_layer(name: str, in_channels: Any, out_channels: Any, groups: Any,
+                            padding_mode: Any, device: Any) -> None:
+    """A convolution layer's checks, and PyTorch's one padding mode for transposed ones."""
+    if not (isinstance(padding_mode, str) and padding_mode == "zeros"):
+        raise ValueError(f"{name}: padding_mode must be 'zeros' (a transposed convolution's "
+                         f"padding cuts the output, there is no border to copy), got "
+                         f"{padding_mode!r}")
+    _check_conv_layer(name, in_channels, out_channels, groups, padding_mode, device)
+
+
+def _output_padding_for(layer: Module, x_shape: tuple, output_size: Any) -> tuple:
+    """The output_padding that gives the layer's output the sizes `output_size` (the last
+    axes', or the whole shape (N, C, ...)), or an error listing the sizes the layer can give
+    for an input of shape `x_shape` (output_padding 0 to stride - 1, as in PyTorch)."""
+    axes = len(layer.kernel_size)
+    sizes = (output_size,) if _is_int(output_size) and axes == 1 else output_size
+    if isinstance(sizes, (tuple, list)) and len(sizes) == axes + 2:
+        sizes = tuple(sizes)[2:]
+    if not (isinstance(sizes, (tuple, list)) and len(sizes) == axes and
+            all(_is_int(n) for n in sizes)):
+        names = "H, W" if axes == 2 else "L"
+        raise ValueError(f"{layer!r}: output_size must be the output's sizes ({names}) or its "
+                         f"whole shape (N, C, {names}), got {output_size!r}")
+    smallest = transposed_output_size(x_shape[2:], layer.kernel_size, layer.stride,
+                                      layer.padding, (0,) * axes, layer.dilation)
+    largest = tuple(n + s - 1 for n, s in zip(smallest, layer.stride))
+    if not all(a <= n <= b for a, n, b in zip(smallest, sizes, largest)):
+        raise ValueError(f"{layer!r}: output_size {tuple(sizes)} cannot come out of an input of "
+                         f"shape {tuple(x_shape)}: the sizes it can give are {smallest} to "
+                         f"{largest}")
+    return tuple(int(n - a) for n, a in zip(sizes, smallest))
+
+
+def _transposed_repr(layer: Module, zero: tuple, one: tuple) -> str:
+    """PyTorch's repr of a transposed convolution: the settings that differ from the defaults
+    (`zero`, `one`: the layer's all-0 and all-1 tuples), in PyTorch's order."""
+    text = (f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, "
+            f"stride={layer.stride}")
+    for name, default in (("padding", zero), ("dilation", one), ("output_padding", zero)):
+        if getattr(layer, name) != default:
+            text += f", {name}={getattr(layer, name)}"
+    if layer.groups != 1:
+        text += f", groups={layer.groups}"
+    return text + (", bias=False" if layer.bias is None else "")
+
+
+class ConvTranspose2d(Module):
+    """A 2-D transposed convolution layer ("deconvolution"): each input pixel adds its value
+    times a kernel onto a window of the output, the windows `stride` apart, so with stride 2 the
+    output is about twice as large: the learned upsampling of decoders, U-Nets and GANs. It is
+    the gradient, with respect to its input, of a `Conv2d(out_channels, in_channels, ...)` with
+    the same settings; see `autograd.functional.conv_transpose2d` for the output size.
+
+    weight (in_channels, out_channels/groups, kh, kw) (in before out: PyTorch's layout for the
+    transposed layers) and bias (out_channels,), so state dicts carry over both ways.
+    Initialised as PyTorch: both U(±1/√fan_in), fan_in computed from the weight as for
+    `Conv2d` (out_channels/groups · kh · kw). PyTorch's arguments in PyTorch's order; its one
+    padding mode, "zeros"; of the devices only the CPU. `forward(x, output_size)` picks one of
+    the sizes a strided `Conv2d` maps onto x's (output_padding for that call), as PyTorch's.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> up = ConvTranspose2d(16, 8, 4, stride=2, padding=1)     # doubles H and W
+    >>> up, up.weight.shape, up(Tensor(np.zeros((2, 16, 7, 7)))).shape
+    (ConvTranspose2d(16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1)), (16, 8, 4, 4),
+     (2, 8, 14, 14))
+    >>> down = Conv2d(8, 16, 3, stride=2, padding=1)              # 13 and 14 both give 7
+    >>> back = ConvTranspose2d(16, 8, 3, stride=2, padding=1)
+    >>> x = Tensor(np.zeros((1, 8, 14, 14)))
+    >>> back(down(x)).shape, back(down(x), output_size=x.shape).shape
+    ((1, 8, 13, 13), (1, 8, 14, 14))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        name = "ConvTranspose2d"
+        _check_transposed_layer(name, in_channels, out_channels, groups, padding_mode, device)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _pair(name, "kernel_size", kernel_size, 1)
+        self.stride = _pair(name, "stride", stride, 1)
+        self.padding = _pair(name, "padding", padding, 0)
+        self.output_padding = _pair(name, "output_padding", output_padding, 0)
+        self.dilation = _pair(name, "dilation", dilation, 1)
+        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
+        self.padding_mode = padding_mode
+        self.weight, self.bias = _conv_parameters(
+            (in_channels, out_channels // groups) + self.kernel_size, bias, dtype, rng,
+            out_channels)
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
+            raise not_an_image_batch(self, x.shape, self.in_channels)
+        output_padding = self.output_padding
+        if output_size is not None:
+            x = _floating("ConvTranspose2d", x)
+            output_padding = _output_padding_for(self, x.shape, output_size)
+        return _conv_transpose2d(self, x, self.weight, self.bias, self.stride, self.padding,
+                                 output_padding, self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        return _transposed_repr(self, (0, 0), (1, 1))
+
+
+class ConvTranspose1d(Module):
+    """A 1-D transposed convolution layer: `ConvTranspose2d` along one axis, input (N, C, L),
+    output (N, out_channels, Lo); see `autograd.functional.conv_transpose1d`. weight
+    (in_channels, out_channels/groups, k) and bias (out_channels,) as in PyTorch, initialised
+    as PyTorch; each setting an int or a 1-tuple. `forward(x, output_size)` as
+    `ConvTranspose2d`'s (Lo, or the whole shape (N, C, Lo)).
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> up = ConvTranspose1d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    >>> up, up.weight.shape, up(Tensor(np.zeros((8, 4, 25)))).shape
+    (ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,), padding=(1,), output_padding=(1,)),
+     (4, 2, 3), (8, 2, 50))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        name = "ConvTranspose1d"
+        _check_transposed_layer(name, in_channels, out_channels, groups, padding_mode, device)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (_single(name, "kernel_size", kernel_size, 1),)
+        self.stride = (_single(name, "stride", stride, 1),)
+        self.padding = (_single(name, "padding", padding, 0),)
+        self.output_padding = (_single(name, "output_padding", output_padding, 0),)
+        self.dilation = (_single(name, "dilation", dilation, 1),)
+        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
+        self.padding_mode = padding_mode
+        self.weight, self.bias = _conv_parameters(
+            (in_channels, out_channels // groups) + self.kernel_size, bias, dtype, rng,
+            out_channels)
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 3 or x.shape[1] != self.in_channels):
+            raise not_a_sequence_batch(self, x.shape, self.in_channels)
+        output_padding = self.output_padding
+        if output_size is not None:
+            x = _floating("ConvTranspose1d", x)
+            output_padding = _output_padding_for(self, x.shape, output_size)
+        return _conv_transpose1d(self, x, self.weight, self.bias, self.stride, self.padding,
+                                 output_padding, self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        return _transposed_repr(self, (0,), (1,))

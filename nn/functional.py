@@ -3,7 +3,8 @@ Values.
 
 The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
 `linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
-the convolution and pooling functions (`conv2d`, `conv1d`, `max_pool2d`, `avg_pool2d`,
+the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
+`conv_transpose1d`, `max_pool2d`, `avg_pool2d`,
 `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
 `autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
 `nn.normalization`: each is one function, reachable from both modules. This module adds
@@ -54,9 +55,9 @@ from autograd.functional import (
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, binary_cross_entropy,
-    binary_cross_entropy_with_logits, celu, conv1d, conv2d, cross_entropy, elu, embedding, gelu,
-    leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax,
-    tanh,
+    binary_cross_entropy_with_logits, celu, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+    cross_entropy, elu, embedding, gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d,
+    pad, relu, selu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 from autograd.warn import warn
@@ -77,7 +78,7 @@ __all__ = [
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
     "margin_ranking_loss", "soft_margin_loss",
-    "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
+    "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "layer_norm", "group_norm", "instance_norm",
 ]

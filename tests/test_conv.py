@@ -1,7 +1,8 @@
-"""conv2d, conv1d and pad: forward against direct loops, gradients against finite differences
-(float64) over strides, paddings, dilations, groups, odd sizes and batch 1, and second
-derivatives through grad(grad(f)); the same numbers as PyTorch (asked live where torch is
-installed, else as recorded in tests/reference/conv.npz)."""
+"""conv2d, conv1d, pad and the transposed conv_transpose2d, conv_transpose1d: forward against
+direct loops, gradients against finite differences (float64) over strides, paddings,
+output paddings, dilations, groups, odd sizes and batch 1, and second derivatives through
+grad(grad(f)); the same numbers as PyTorch (asked live where torch is installed, else as
+recorded in tests/reference/conv.npz)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck, grad
+from autograd import Tensor, gradcheck, grad, no_grad
 from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops.conv import ConvCtx, ConvInputGrad, ConvWeightGrad, Geometry
@@ -299,8 +300,12 @@ def conv2d_torch(torch, case: tuple, x, w, b, g) -> dict[str, np.ndarray]:
 
 
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
-    """tests/reference/conv.npz: each case's inputs and PyTorch's results, under its id."""
-    return record_cases(IDS, CASES, conv2d_inputs, functools.partial(conv2d_torch, torch))
+    """tests/reference/conv.npz: each case's inputs and PyTorch's results, under its id (and
+    the recorded transposed convolutions')."""
+    return {**record_cases(IDS, CASES, conv2d_inputs, functools.partial(conv2d_torch, torch)),
+            **record_cases(list(T_RECORDED), [T_CASES[i] for i in T_RECORDED.values()],
+                           conv_transpose2d_inputs,
+                           functools.partial(conv_transpose2d_torch, torch))}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -359,3 +364,254 @@ def test_tiled_convolution_matches_loops_and_finite_differences(rng, monkeypatch
     np.testing.assert_allclose(y.data, conv2d_loops(x, w, b, (2, 1), (1, 2), (1, 2), 2),
                                rtol=1e-12, atol=1e-12)
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, **options), t64(x), t64(w), t64(b))
+
+
+# ----------------------------------------------------------------------------------------------
+# Transposed convolutions: conv2d's input gradient as a layer
+# ----------------------------------------------------------------------------------------------
+
+def conv_transpose2d_loops(x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                           dilation=(1, 1), groups=1):
+    """The definition: every input pixel adds x · w onto the output, at stride · its position
+    plus dilation · the kernel tap; then `padding` is cut from the top and left, and the output
+    is Ho = (H - 1)·s - 2p + d·(k - 1) + output_padding + 1 long from there."""
+    n, c, h, wd = x.shape
+    _, per_group, kh, kw = w.shape
+    (sh, sw), (ph, pw), (oh, ow), (dh, dw) = stride, padding, output_padding, dilation
+    ho = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1
+    wo = (wd - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1
+    full = np.zeros((n, per_group * groups, ph + ho + dh * kh + sh * h,
+                     pw + wo + dw * kw + sw * wd))       # (large enough for every tap)
+    cg = c // groups
+    for g in range(groups):
+        xs, ws = x[:, g * cg:(g + 1) * cg], w[g * cg:(g + 1) * cg]
+        for i in range(h):
+            for j in range(wd):
+                for a in range(kh):
+                    for e in range(kw):
+                        full[:, g * per_group:(g + 1) * per_group, i * sh + a * dh,
+                             j * sw + e * dw] += xs[:, :, i, j] @ ws[:, :, a, e]
+    y = full[:, :, ph:ph + ho, pw:pw + wo]
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
+# (x shape, weight shape (in, out/groups, kh, kw), stride, padding, output_padding, dilation,
+# groups)
+T_CASES = [
+    ((2, 3, 4, 5), (3, 2, 3, 3), 1, 0, 0, 1, 1),
+    ((1, 2, 3, 4), (2, 3, 3, 2), 2, 1, 1, 1, 1),                 # batch 1, stride 2, both paddings
+    ((2, 4, 3, 3), (4, 3, 3, 3), (2, 3), (1, 0), (1, 2), 1, 2),  # per axis, groups 2
+    ((1, 4, 2, 2), (4, 1, 2, 3), (2, 1), (1, 0), (1, 0), (1, 2), 2),   # all at once, small
+    ((1, 1, 2, 2), (1, 2, 2, 2), 1, 1, 1, 2, 1),     # output_padding >= stride (dilation 2)
+    ((2, 2, 3, 3), (2, 2, 2, 3), (1, 2), 2, (1, 0), (3, 2), 1),  # ... in one axis of two
+    ((1, 2, 5, 4), (2, 2, 3, 3), 2, 2, 0, (2, 1), 1),            # padding 2, dilated in h
+    ((2, 3, 3, 3), (3, 1, 3, 3), 3, 1, 2, 1, 3),                 # depthwise, stride 3
+    ((1, 1, 1, 1), (1, 1, 1, 1), 1, 0, 0, 1, 1),                 # one pixel, 1x1 kernel
+]
+T_IDS = [f"x{x}-w{w}-s{s}-p{p}-op{o}-d{d}-g{g}" for x, w, s, p, o, d, g in T_CASES]
+
+
+def transposed_inputs(rng, case):
+    xs, ws, *_, groups = case
+    return (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[1] * groups))
+
+
+@pytest.mark.parametrize("case", T_CASES, ids=T_IDS)
+def test_conv_transpose2d_forward_matches_loops(rng, case):
+    x, w, b = transposed_inputs(rng, case)
+    stride, padding, output_padding, dilation, groups = case[2:]
+    y = F.conv_transpose2d(t64(x), t64(w), t64(b), stride, padding, output_padding, groups,
+                           dilation)
+    expected = conv_transpose2d_loops(x, w, b, _pair(stride), _pair(padding),
+                                      _pair(output_padding), _pair(dilation), groups)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", T_CASES, ids=T_IDS)
+def test_conv_transpose2d_gradients_match_finite_differences(rng, case):
+    x, w, b = (t64(a) for a in transposed_inputs(rng, case))
+    stride, padding, output_padding, dilation, groups = case[2:]
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding,
+                                                        output_padding, groups, dilation),
+                     x, w, b)
+
+
+@pytest.mark.parametrize("wanted", ["wb", "xb", "b"], ids=["constant-x", "frozen-w", "bias-only"])
+@pytest.mark.parametrize("case", T_CASES[2:5], ids=T_IDS[2:5])
+def test_conv_transpose2d_gradients_of_only_the_inputs_that_want_them(rng, wanted, case):
+    arrays = dict(zip("xwb", transposed_inputs(rng, case)))
+    x, w, b = (t64(arrays[name], requires_grad=name in wanted) for name in "xwb")
+    stride, padding, output_padding, dilation, groups = case[2:]
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding,
+                                                        output_padding, groups, dilation),
+                     x, w, b)
+
+
+@pytest.mark.parametrize("case", T_CASES[1:6], ids=T_IDS[1:6])
+def test_conv_transpose2d_second_derivatives(rng, case):
+    """f = Σ r·conv_transpose2d(x, w)²: its gradient (made of Conv2d and ConvWeightGrad
+    nodes) is differentiated again and checked against finite differences of the gradient."""
+    stride, padding, output_padding, dilation, groups = case[2:]
+    x, w, _ = transposed_inputs(rng, case)
+    r = rng.uniform(0.5, 1.5, size=(1, case[1][1] * groups, 1, 1))
+    f = lambda x, w: (F.conv_transpose2d(x, w, None, stride, padding, output_padding, groups,
+                                         dilation) ** 2 * r).sum()
+    assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), t64(x), t64(w))
+    assert gradcheck(lambda x, w: grad(f, argnums=1)(x, w), t64(x), t64(w))
+
+
+def test_conv_transpose2d_is_conv2ds_input_gradient(rng):
+    """<conv_transpose2d(x, w), y> = <x, conv2d(y, w)> for every y the size of the output: the
+    two are each other's adjoints (transposes), with the same weight and settings."""
+    x, w = t64(rng.normal(size=(2, 4, 3, 4))), t64(rng.normal(size=(4, 3, 3, 2)))
+    settings = dict(stride=(2, 3), padding=(1, 1), dilation=(1, 2), groups=2)
+    up = F.conv_transpose2d(x, w, output_padding=(1, 2), **settings)
+    y = t64(rng.normal(size=up.shape))
+    assert (up * y).sum().item() == pytest.approx((x * F.conv2d(y, w, **settings)).sum().item(),
+                                                  rel=1e-12)
+
+
+def test_conv_transpose2d_float32_empty_batch_and_no_grad(rng):
+    x = Tensor(rng.normal(size=(2, 4, 3, 3)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    y = F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1)
+    y.sum().backward()
+    assert y.shape == (2, 3, 6, 6)
+    assert y.dtype == x.grad.dtype == w.grad.dtype == np.float32
+    empty = F.conv_transpose2d(Tensor(np.zeros((0, 4, 3, 3), np.float32)), w, stride=2)
+    assert empty.shape == (0, 3, 7, 7)
+    with no_grad():
+        assert not F.conv_transpose2d(x, w).requires_grad
+
+
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
+def test_conv_transpose1d_matches_loops_and_finite_differences(rng, batch):
+    x, w, b = rng.normal(size=(batch, 4, 5)), rng.normal(size=(4, 3, 3)), rng.normal(size=6)
+    y = F.conv_transpose1d(t64(x), t64(w), t64(b), stride=2, padding=1, output_padding=1,
+                           groups=2, dilation=2)
+    expected = conv_transpose2d_loops(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (0, 1),
+                                      (1, 2), 2)[:, :, 0]
+    assert y.shape == (batch, 6, 12)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1, 2, 2),
+                     t64(x), t64(w), t64(b))
+    assert gradcheck(lambda x, w: F.conv_transpose1d(x, w, stride=(3,), output_padding=(1,)),
+                     t64(x[:, :2]), t64(w[:2]))
+
+
+def test_conv_transpose2d_docstring_gives_the_drawing_each_inputs_rule():
+    """The backprop drawing reads the rule from the op's docstring (up to the first ';')."""
+    from autograd.ops import ConvTranspose2d
+    from autograd.viz.rules import rule_per_input, rule_text
+    assert rule_text(ConvTranspose2d)[0] == "y"
+    assert rule_per_input(ConvTranspose2d) == {"x": "dx = conv(g, w)",
+                                               "w": "dw = conv_weight_grad(g, x)",
+                                               "b": "db = Σ_{n,h,w} g"}
+
+
+def test_conv_transpose_functions_are_exported_from_both_modules():
+    import nn.functional as NF
+    for name in ("conv_transpose2d", "conv_transpose1d"):
+        assert getattr(NF, name) is getattr(F, name)
+        assert name in F.__all__ and name in NF.__all__
+
+
+def test_conv_transpose_errors_name_the_function_and_the_shapes():
+    x, w = Tensor(np.zeros((2, 4, 5, 5))), Tensor(np.zeros((4, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: output_padding \(2, 2\) must be "
+                                         r"smaller than the stride \(2, 2\) or the dilation "
+                                         r"\(1, 1\)"):
+        F.conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"output_padding \(0, 1\) must be smaller"):
+        F.conv_transpose2d(x, w, output_padding=(0, 1))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: input has 3 channels \(shape "
+                                         r"\(2, 3, 5, 5\)\), but the weight \(4, 3, 3, 3\) "
+                                         r"\(in_channels, out_channels/groups, kh, kw\) "
+                                         r"expects 4"):
+        F.conv_transpose2d(Tensor(np.zeros((2, 3, 5, 5))), w)
+    with pytest.raises(ValueError, match=r"groups must be a positive int dividing in_channels "
+                                         r"4 \(the weight's first axis\), got 3"):
+        F.conv_transpose2d(x, w, groups=3)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: expected a 4-d input \(N, C, H, "
+                                         r"W\), got shape \(4, 5, 5\)"):
+        F.conv_transpose2d(Tensor(np.zeros((4, 5, 5))), w)
+    with pytest.raises(ValueError, match=r"weight must be 4-d \(in_channels, "
+                                         r"out_channels/groups, kh, kw\), got shape \(4, 3\)"):
+        F.conv_transpose2d(x, Tensor(np.zeros((4, 3))))
+    with pytest.raises(ValueError, match=r"bias must have shape \(6,\) \(out_channels\), got "
+                                         r"\(3,\)"):
+        F.conv_transpose2d(x, w, Tensor(np.zeros(3)), groups=2)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: padding \(2, 2\) leaves no output "
+                                         r"for the input of shape \(1, 4, 1, 1\): the output "
+                                         r"is \(3, 3\) before the padding is cut"):
+        F.conv_transpose2d(Tensor(np.zeros((1, 4, 1, 1))), w, padding=2)
+    with pytest.raises(ValueError, match=r"padding must be an int >= 0 or a pair of them, got "
+                                         r"'same'"):
+        F.conv_transpose2d(x, w, padding="same")
+    with pytest.raises(ValueError, match=r"the weight \(4, 0, 3, 3\) has a size-0 axis"):
+        F.conv_transpose2d(x, Tensor(np.zeros((4, 0, 3, 3))))
+    x1, w1 = Tensor(np.zeros((2, 4, 5))), Tensor(np.zeros((4, 3, 3)))
+    with pytest.raises(ValueError, match=r"conv_transpose1d: output_padding 2 must be smaller "
+                                         r"than the stride 2 or the dilation 1"):
+        F.conv_transpose1d(x1, w1, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"conv_transpose1d: stride must be an int or a "
+                                         r"1-element tuple"):
+        F.conv_transpose1d(x1, w1, stride=(2, 1))
+    with pytest.raises(ValueError, match=r"conv_transpose1d: input has 5 channels .*channels-last "
+                                         r"sequences"):
+        F.conv_transpose1d(Tensor(np.zeros((2, 5, 4))), w1)
+    with pytest.raises(ValueError, match=r"conv_transpose1d: padding 1 leaves no output for "
+                                         r"the input of shape \(2, 4, 1\): the output is 1 "):
+        F.conv_transpose1d(Tensor(np.zeros((2, 4, 1))), Tensor(np.zeros((4, 3, 1))), padding=1)
+
+
+# -- the same numbers as PyTorch (two small cases recorded: the references have a size budget)
+
+# (short ids: each name is stored twice per array)
+T_RECORDED = {"t-all": 3, "t-op-past-stride": 4}    # every setting at once; output_padding >= s
+
+
+def conv_transpose2d_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    """x, w, b and an output gradient g for one of T_CASES."""
+    x, w, b = transposed_inputs(rng, case)
+    stride, padding, output_padding, dilation, groups = case[2:]
+    y = F.conv_transpose2d(Tensor(x), Tensor(w), None, stride, padding, output_padding, groups,
+                           dilation)
+    return dict(x=x, w=w, b=b, g=rng.normal(size=y.shape))
+
+
+def conv_transpose2d_glassgrad(case: tuple, x, w, b, g) -> dict[str, np.ndarray]:
+    stride, padding, output_padding, dilation, groups = case[2:]
+    leaves = dict(x=t64(x), w=t64(w), b=t64(b))
+    y = F.conv_transpose2d(*leaves.values(), stride, padding, output_padding, groups, dilation)
+    y.backward(g)
+    return {"y": y.data, **{f"{name}.grad": t.grad for name, t in leaves.items()}}
+
+
+def conv_transpose2d_torch(torch, case: tuple, x, w, b, g) -> dict[str, np.ndarray]:
+    stride, padding, output_padding, dilation, groups = case[2:]
+    leaves = {name: torch.tensor(a, requires_grad=True)
+              for name, a in dict(x=x, w=w, b=b).items()}
+    y = torch.nn.functional.conv_transpose2d(*leaves.values(), stride=stride, padding=padding,
+                                             output_padding=output_padding, groups=groups,
+                                             dilation=dilation)
+    y.backward(torch.tensor(g))
+    return {"y": as_array(y), **{f"{name}.grad": as_array(t.grad) for name, t in leaves.items()}}
+
+
+@pytest.mark.parametrize("case", T_CASES, ids=T_IDS)
+def test_conv_transpose2d_matches_pytorch(rng, case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = conv_transpose2d_inputs(rng, case)
+    assert_matches(conv_transpose2d_glassgrad(case, **inputs),
+                   conv_transpose2d_torch(torch, case, **inputs), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case_id, index", T_RECORDED.items(), ids=T_RECORDED.keys())
+def test_conv_transpose2d_matches_pytorchs_recorded_numbers(case_id, index):
+    theirs = recorded_case("conv", case_id)
+    inputs = ("x", "w", "b", "g")
+    assert_matches(conv_transpose2d_glassgrad(T_CASES[index], *(theirs[name] for name in inputs)),
+                   theirs, rtol=1e-10, atol=1e-10, inputs=inputs)

@@ -1,4 +1,5 @@
-"""The convolutional layers: shapes, PyTorch's parameter layout, names and initialisation,
+"""The convolutional layers (and the transposed ones): shapes, PyTorch's parameter layout,
+names and initialisation,
 errors that name the layer, a CNN with BatchNorm and Dropout in training and evaluation, state
 dict round trips (through a checkpoint file), and PyTorch's state dicts and outputs (asked live
 where torch is installed, else as recorded in tests/reference/conv_layers.npz)."""
@@ -15,8 +16,8 @@ from autograd import Tensor, gradcheck, manual_seed
 from autograd import functional as F
 import nn
 from nn import (
-    AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU,
-    Sequential, cross_entropy, load, save,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose1d, ConvTranspose2d, Dropout,
+    Flatten, Linear, MaxPool2d, ReLU, Sequential, cross_entropy, load, save,
 )
 from nn.optim import SGD
 
@@ -398,3 +399,129 @@ def test_padding_modes_repr_and_errors():
                                          r"mode='reflect' needs each width below the size of "
                                          r"its axis, got \(2, 2\) for an axis of 2"):
         Conv2d(1, 2, 5, padding=2, padding_mode="reflect")(Tensor(np.zeros((1, 1, 2, 6))))
+
+
+# -- ConvTranspose2d and ConvTranspose1d: the learned upsampling --------------------------------
+
+def test_conv_transpose2d_shapes_layout_initialisation_and_repr():
+    manual_seed(0)
+    up = ConvTranspose2d(6, 8, (3, 5), stride=2, padding=(1, 2), output_padding=1, groups=2)
+    assert up.weight.shape == (6, 4, 3, 5) and up.bias.shape == (8,)    # (in, out/groups, k)
+    assert up(Tensor(np.zeros((2, 6, 4, 5)))).shape == (2, 8, 8, 10)
+    bound = 1 / math.sqrt(4 * 3 * 5)          # PyTorch: fan_in from the weight, (out/groups)·k
+    for p in (up.weight, up.bias):
+        assert bound * 0.7 < np.abs(p.data).max() <= bound     # spread over that range
+    assert [n for n, _ in up.named_parameters()] == ["weight", "bias"]
+    assert repr(up) == ("ConvTranspose2d(6, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), "
+                        "output_padding=(1, 1), groups=2)")
+    assert repr(ConvTranspose2d(1, 2, 3, dilation=2, bias=False)) == (
+        "ConvTranspose2d(1, 2, kernel_size=(3, 3), stride=(1, 1), dilation=(2, 2), bias=False)")
+    # PyTorch's positional order: ..., output_padding, groups, bias, dilation
+    layer = ConvTranspose1d(2, 4, 3, 2, 1, 1, 2, False, 3)
+    assert (layer.output_padding, layer.groups, layer.bias, layer.dilation) == ((1,), 2, None,
+                                                                                 (3,))
+    assert repr(layer) == ("ConvTranspose1d(2, 4, kernel_size=(3,), stride=(2,), padding=(1,), "
+                           "dilation=(3,), output_padding=(1,), groups=2, bias=False)")
+    assert layer(Tensor(np.zeros((5, 2, 7)))).shape == (5, 4, 18)    # 6·2 - 2 + 3·2 + 1 + 1
+
+
+def test_conv_transpose_layers_give_the_recorded_pytorch_numbers():
+    """The layer with PyTorch's weight and bias (tests/reference/conv.npz, recorded from
+    torch.nn.functional.conv_transpose2d with these settings) gives PyTorch's output."""
+    theirs = recorded_case("conv", "t-all")
+    up = ConvTranspose2d(4, 2, (2, 3), stride=(2, 1), padding=(1, 0), output_padding=(1, 0),
+                         dilation=(1, 2), groups=2, dtype=np.float64)
+    up.load_state_dict({"weight": theirs["w"], "bias": theirs["b"]})
+    np.testing.assert_allclose(up(Tensor(theirs["x"])).data, theirs["y"], rtol=1e-10,
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
+def test_conv_transpose_layer_gradients_match_finite_differences(rng, batch):
+    up = ConvTranspose2d(4, 6, (3, 2), stride=(2, 1), padding=1, output_padding=(1, 0),
+                         dilation=(1, 2), groups=2, dtype=np.float64)
+    x, weight, bias = (t64(rng.normal(size=s)) for s in ((batch, 4, 3, 4), (4, 3, 3, 2), (6,)))
+
+    def f(x, weight, bias):
+        vars(up).update(weight=weight, bias=bias)       # plain Tensors, which assignment refuses
+        return up(x)
+
+    expected = F.conv_transpose2d(x, weight, bias, (2, 1), 1, (1, 0), 2, (1, 2))
+    np.testing.assert_array_equal(f(x, weight, bias).data, expected.data)
+    assert gradcheck(f, x, weight, bias)
+    up1 = ConvTranspose1d(2, 3, 3, stride=2, output_padding=1, dtype=np.float64)
+    x1 = t64(rng.normal(size=(batch, 2, 4)))
+    assert gradcheck(lambda x: up1(x, output_size=(9,)), x1)
+
+
+def test_conv_transpose_output_size_picks_the_output_padding():
+    """A stride-2 Conv2d maps 13 and 14 to 7; output_size says which one to go back to."""
+    up = ConvTranspose2d(2, 3, 3, stride=(2, 3), padding=1)
+    x = Tensor(np.zeros((1, 2, 4, 5)))
+    assert up(x).shape == (1, 3, 7, 13)
+    assert up(x, output_size=(8, 15)).shape == (1, 3, 8, 15)
+    assert up(x, output_size=[1, 3, 8, 14]).shape == (1, 3, 8, 14)     # the whole shape
+    assert up.output_padding == (0, 0)                                  # for that call only
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(2, 3, .*\): output_size \(9, 13\) "
+                                         r"cannot come out of an input of shape \(1, 2, 4, 5\): "
+                                         r"the sizes it can give are \(7, 13\) to \(8, 15\)"):
+        up(x, output_size=(9, 13))
+    with pytest.raises(ValueError, match=r"output_size must be the output's sizes \(H, W\) or "
+                                         r"its whole shape \(N, C, H, W\), got \(7,\)"):
+        up(x, output_size=(7,))
+    up1 = ConvTranspose1d(2, 3, 3, stride=2)
+    assert up1(Tensor(np.zeros((1, 2, 4))), output_size=10).shape == (1, 3, 10)
+
+
+def test_conv_transpose_errors_name_the_layer():
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_padding \(2, 2\) must be "
+                                         r"smaller than the stride \(2, 2\) or the dilation"):
+        ConvTranspose2d(1, 2, 3, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: output_padding 1 must be smaller"):
+        ConvTranspose1d(1, 2, 3, output_padding=1)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: padding_mode must be 'zeros' \(a "
+                                         r"transposed convolution's padding cuts the output"):
+        ConvTranspose2d(1, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: padding_mode must be 'zeros' .*got "
+                                         r"'wrap'"):
+        ConvTranspose1d(1, 2, 3, padding_mode="wrap")
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: in_channels 3 and out_channels 4 "
+                                         r"must both be divisible by groups 2"):
+        ConvTranspose2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: padding must be an int >= 0 or a "
+                                         r"pair of them, got 'same'"):
+        ConvTranspose2d(1, 2, 3, padding="same")
+    up = ConvTranspose2d(1, 8, 4, stride=2, padding=1)
+    with pytest.raises(ValueError, match=r"^ConvTranspose2d\(1, 8, .*\): expected a 4-d input "
+                                         r"\(N, C, H, W\).*x\.reshape\(4, 1, 7, 7\)$"):
+        up(Tensor(np.zeros((4, 7, 7))))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(1, 8, .*input has 3 channels \(shape "
+                                         r"\(2, 3, 7, 7\)\), expected 1"):
+        up(Tensor(np.zeros((2, 3, 7, 7))))
+    with pytest.raises(ValueError, match=r"ConvTranspose1d\(4, 2, .*expected a 3-d input "
+                                         r"\(N, C, L\)"):
+        ConvTranspose1d(4, 2, 3)(Tensor(np.zeros((4, 9))))
+
+
+CONV_TRANSPOSE_LAYERS = [
+    ("ConvTranspose2d", (4, 6, (3, 2)), dict(stride=2, padding=1, output_padding=1, groups=2,
+                                             dilation=(1, 2)), (2, 4, 3, 4)),
+    ("ConvTranspose2d", (3, 2, 3), dict(bias=False, dilation=2, output_padding=1), (1, 3, 2, 2)),
+    ("ConvTranspose1d", (4, 6, 3), dict(stride=3, padding=1, output_padding=2, groups=2),
+     (2, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("name, args, options, x_shape", CONV_TRANSPOSE_LAYERS)
+def test_conv_transpose_layers_load_pytorchs_state_dict_and_give_its_outputs(rng, name, args,
+                                                                             options, x_shape):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    theirs = getattr(torch.nn, name)(*args, **options)
+    ours = getattr(nn, name)(*args, **options)
+    assert repr(ours) == repr(theirs)
+    assert layout(ours.state_dict()) == layout(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    x = rng.normal(size=x_shape).astype(np.float32)
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)

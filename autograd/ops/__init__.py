@@ -17,7 +17,8 @@
     linalg.py       matmul einsum
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
-    conv.py         conv2d (im2col + matmul) and its two gradients as ops, pad
+    conv.py         conv2d (im2col + matmul) and its two gradients as ops, conv_transpose2d
+                    (conv2d's input gradient, plus a bias), pad
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
@@ -29,7 +30,7 @@
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
-from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
+from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, LogOrZero, Maximum, Minimum, Relu,
                           Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where)
@@ -59,7 +60,8 @@ __all__ = [
     "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
-    "Conv2d", "ConvInputGrad", "ConvWeightGrad", "Pad", "MaxPool2d", "PoolScatter", "PoolGather",
+    "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "MaxPool2d",
+    "PoolScatter", "PoolGather",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
 ]

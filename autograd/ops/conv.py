@@ -306,6 +306,28 @@ class ConvWeightGrad(Op):
                 conv(x, k, ctx.geo) if need_g else None)
 
 
+class ConvTranspose2d(Op):
+    """y = conv_input_grad(x, w) + b (each input pixel adds x·w onto its window of y, whose
+    shape ctx.shape is one that conv maps back onto x's);  dx = conv(g, w),
+    dw = conv_weight_grad(g, x), db = Σ_{n,h,w} g. Works at any order."""
+    name = "conv_transpose2d"
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        y = conv_input_grad_forward(x, w, ctx.geo, ctx.shape)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, out, x, w, b=None):
+        need_x, need_w = ctx.needs[:2]
+        gx = conv(g, w, ctx.geo) if need_x else None
+        gw = conv_weight_grad(g, x, ctx.geo, w.shape) if need_w else None
+        gb = g.sum(axis=(0, 2, 3)) if b is not None and ctx.needs[2] else None
+        return gx, gw, gb
+
+
 class Pad(Op):
     """x with constant borders: ctx = (((before, after) per axis), value);  the gradient is the
     middle of g (the padding was constant, so it gets none)"""
