@@ -106,6 +106,14 @@ def test_pack_sequence_and_unpack_give_the_sequences_back_in_their_order(rng):
     assert pack_sequence([sequences[1], sequences[0]]).batch_sizes.data.tolist() == [2, 2, 1, 1]
 
 
+def test_a_packed_sequence_converts_its_data_as_pytorchs_does():
+    packed = pack_sequence([Tensor([1.0, 2.0]), Tensor([3.0])])
+    assert packed.double().data.dtype == np.float64 == packed.to("float64").data.dtype
+    assert packed.double().float().data.dtype == np.float32
+    assert packed.to("cpu") is not None and packed.cpu() is packed and not packed.is_cuda
+    assert packed.double().batch_sizes is packed.batch_sizes
+
+
 def test_invert_permutation():
     assert invert_permutation(None) is None
     assert invert_permutation([1, 3, 0, 2]).data.tolist() == [2, 0, 3, 1]

@@ -51,6 +51,24 @@ class PackedSequence(NamedTuple):
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
 
+    # PyTorch's conversions, on the data (the counts and indices stay int64)
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """The data as `data.to(...)` gives it (a dtype; 'cpu' changes nothing)."""
+        return self._replace(data=self.data.to(*args, **kwargs))
+
+    def float(self) -> PackedSequence:
+        return self._replace(data=self.data.float())
+
+    def double(self) -> PackedSequence:
+        return self._replace(data=self.data.double())
+
+    def cpu(self) -> PackedSequence:
+        return self
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
 
 def invert_permutation(permutation: Any) -> Tensor | None:
     """The permutation that undoes `permutation` (None gives None).
