@@ -23,6 +23,11 @@ W_io] for an LSTM; `weight_hh_l0` is (gates · hidden_size, hidden_size); `bias_
 last step to the first. Every number starts uniform in ±1/√hidden_size, as in PyTorch, drawn
 from `rng` (also used for the dropout masks) or from the shared generator (`manual_seed`).
 
+A batch of sequences of different lengths goes in packed (`nn.utils.rnn.pack_padded_sequence`,
+as in PyTorch): the layer runs each sequence over its own steps and returns a PackedSequence,
+with each sequence's final state taken after its own last step (a reverse direction starts
+there). Inside it is the padded batch, each row's state carried unchanged past its length.
+
 A cell is one step of its layer, for loops written by hand (PyTorch's `nn.GRUCell`, ...): it
 takes x_t and h and returns h' (an LSTMCell takes and returns (h, c)), with the same stacked
 weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
