@@ -449,7 +449,8 @@ def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | 
     the initial state h0 (N, H); `reverse` runs from the last step to the first. `lengths`
     (N ints in 1..T) makes row n a sequence of its first lengths[n] steps, as a packed batch:
     past them its h is carried unchanged, so the last h is the one after its own last step,
-    and in reverse it starts at that step.
+    and in reverse it starts at that step. (The steps past a row's length are computed and
+    dropped: they must hold finite numbers, as backward multiplies their share by 0.)
 
         h_t = tanh(from_input_t + h_{t-1} W_hhᵀ + b_hh)        (or relu)
 

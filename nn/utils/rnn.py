@@ -192,7 +192,11 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
     """The real steps of a padded batch (T, B, *) ((B, T, *) with batch_first), sequence b
     being its first lengths[b] steps, as a PackedSequence. With enforce_sorted=True the
     lengths must be in decreasing order (sorted_indices is then None); with False any order
-    is taken and the batch's order recorded. Differentiable in `input`.
+    is taken and the batch's order recorded, longest first, equal lengths in batch order.
+    (PyTorch's sort is not stable: in batches of more than 16 it may take equal lengths in
+    another order, so sorted_indices and the rows of one step in `data` differ from its,
+    while everything unpacked, and what a recurrent layer returns, is the same.)
+    Differentiable in `input`.
 
     >>> x = Tensor([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]])      # batch_first, lengths 2 and 1
     >>> pack_padded_sequence(x, [2, 1], batch_first=True).data
