@@ -493,8 +493,8 @@ def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
     the last c) (N, H) each) from the input's share of every step, from_input = x W_ihᵀ + b_ih
     (T, N, 4H) with the gates stacked i, f, g, o, and the initial state h0, c0 (N, H):
     `lstm_step` at every step, with from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last
-    step to the first; `lengths` as in `rnn_sequence` (h and c carried). The node holds h and c of every step, (2, T, N, H); the results are its
-    slices (see `autograd.ops.recurrent`).
+    step to the first; `lengths` as in `rnn_sequence` (h and c carried). The node holds h and
+    c of every step, (2, T, N, H); the results are its slices (see `autograd.ops.recurrent`).
 
     >>> zero = Tensor(np.zeros((2, 1, 4)))                     # T = 2, N = 1, H = 1
     >>> hs, (h_n, c_n) = lstm_sequence(zero, Tensor([[0.0]]), Tensor([[2.0]]),
