@@ -546,7 +546,7 @@ def test_a_packed_batch_gives_each_sequence_what_it_gives_alone(cls, options, rn
 
 @pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
 def test_packed_gradients_match_finite_differences(cls, rng):
-    model = layer(cls, rng, num_layers=2, bidirectional=True)
+    model = cls(4, 3, num_layers=2, bidirectional=True, dtype="float64", rng=rng)
     x, _ = packed_batch(model, rng, [2, 3, 1], requires_grad=True)
     state = initial_state(cls, model, x.shape, rng)
 
