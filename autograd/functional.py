@@ -442,10 +442,15 @@ def _step_operands(name: str, gates: int, from_input: Any, from_hidden: Any, sta
 
 
 def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | None = None,
-                 nonlinearity: str = "tanh", reverse: bool = False) -> tuple[Tensor, Tensor]:
+                 nonlinearity: str = "tanh", reverse: bool = False,
+                 lengths: Any = None) -> tuple[Tensor, Tensor]:
     """A whole sequence of an Elman RNN layer as one node: (h of every step (T, N, H), the last
     h (N, H)) from the input's share of every step, from_input = x W_ihᵀ + b_ih (T, N, H), and
-    the initial state h0 (N, H); `reverse` runs from the last step to the first.
+    the initial state h0 (N, H); `reverse` runs from the last step to the first. `lengths`
+    (N ints in 1..T) makes row n a sequence of its first lengths[n] steps, as a packed batch:
+    past them its h is carried unchanged, so the last h is the one after its own last step,
+    and in reverse it starts at that step. (The steps past a row's length are computed and
+    dropped: they must hold finite numbers, as backward multiplies their share by 0.)
 
         h_t = tanh(from_input_t + h_{t-1} W_hhᵀ + b_hh)        (or relu)
 
@@ -457,16 +462,18 @@ def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | 
         raise ValueError(f"rnn_sequence: nonlinearity must be 'tanh' or 'relu', got "
                          f"{nonlinearity!r}")
     inputs = _sequence_operands("rnn_sequence", 1, from_input, (h0,), weight_hh, bias_hh)
-    hs = apply(RNNSequence, inputs, SequenceCtx(bool(reverse), nonlinearity))
+    lengths = _sequence_lengths("rnn_sequence", lengths, inputs[0].shape)
+    hs = apply(RNNSequence, inputs, SequenceCtx(bool(reverse), nonlinearity, lengths))
     return hs, hs[0 if reverse else -1]
 
 
 def gru_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | None = None,
-                 reverse: bool = False) -> tuple[Tensor, Tensor]:
+                 reverse: bool = False, lengths: Any = None) -> tuple[Tensor, Tensor]:
     """A whole sequence of a GRU layer as one node: (h of every step (T, N, H), the last h
     (N, H)) from the input's share of every step, from_input = x W_ihᵀ + b_ih (T, N, 3H) with
     the gates stacked r, z, n, and the initial state h0 (N, H): `gru_step` at every step, with
-    from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last step to the first.
+    from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last step to the first; `lengths`
+    as in `rnn_sequence`.
 
     >>> zero = Tensor(np.zeros((2, 1, 3)))                     # T = 2, N = 1, H = 1
     >>> hs, h_n = gru_sequence(zero, Tensor([[1.0]]), Tensor(np.zeros((3, 1))))
@@ -474,19 +481,20 @@ def gru_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | 
     ([0.5, 0.25], (1, 1))
     """
     inputs = _sequence_operands("gru_sequence", 3, from_input, (h0,), weight_hh, bias_hh)
-    hs = apply(GRUSequence, inputs, SequenceCtx(bool(reverse)))
+    lengths = _sequence_lengths("gru_sequence", lengths, inputs[0].shape)
+    hs = apply(GRUSequence, inputs, SequenceCtx(bool(reverse), lengths=lengths))
     return hs, hs[0 if reverse else -1]
 
 
 def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
-                  bias_hh: Tensor | None = None,
-                  reverse: bool = False) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+                  bias_hh: Tensor | None = None, reverse: bool = False,
+                  lengths: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
     """A whole sequence of an LSTM layer as one node: (h of every step (T, N, H), (the last h,
     the last c) (N, H) each) from the input's share of every step, from_input = x W_ihᵀ + b_ih
     (T, N, 4H) with the gates stacked i, f, g, o, and the initial state h0, c0 (N, H):
     `lstm_step` at every step, with from_hidden = h W_hhᵀ + b_hh. `reverse` runs from the last
-    step to the first. The node holds h and c of every step, (2, T, N, H); the results are its
-    slices (see `autograd.ops.recurrent`).
+    step to the first; `lengths` as in `rnn_sequence` (h and c carried). The node holds h and
+    c of every step, (2, T, N, H); the results are its slices (see `autograd.ops.recurrent`).
 
     >>> zero = Tensor(np.zeros((2, 1, 4)))                     # T = 2, N = 1, H = 1
     >>> hs, (h_n, c_n) = lstm_sequence(zero, Tensor([[0.0]]), Tensor([[2.0]]),
@@ -495,7 +503,8 @@ def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
     ([[0.5]], (2, 1, 1))
     """
     inputs = _sequence_operands("lstm_sequence", 4, from_input, (h0, c0), weight_hh, bias_hh)
-    states = apply(LSTMSequence, inputs, SequenceCtx(bool(reverse)))
+    lengths = _sequence_lengths("lstm_sequence", lengths, inputs[0].shape)
+    states = apply(LSTMSequence, inputs, SequenceCtx(bool(reverse), lengths=lengths))
     last = 0 if reverse else -1
     return states[0], (states[0, last], states[1, last])
 
@@ -531,6 +540,21 @@ def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, we
         raise ValueError(f"{name}: bias_hh must have shape ({gates * size},), got "
                          f"{bias.shape}")
     return (a, *states, W, bias)
+
+
+def _sequence_lengths(name: str, lengths: Any, shape: tuple) -> np.ndarray | None:
+    """A sequence op's `lengths` as an int64 array of one length in 1..T per row, for its
+    from_input of `shape` (T, N, ·); None stays None (every row T steps)."""
+    if lengths is None:
+        return None
+    array = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    steps, batch = shape[0], shape[1]
+    if array.dtype.kind not in "iu" or array.shape != (batch,) \
+            or (array < 1).any() or (array > steps).any():
+        raise ValueError(f"{name}: lengths must be {batch} integers in 1..{steps}, one per "
+                         f"row of from_input {shape}, got {array.tolist()!r} ({array.dtype})")
+    return array.astype(np.int64)
+
 
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,

@@ -15,7 +15,9 @@
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
-  `parameters_to_vector`, `vector_to_parameters` (nn.utils)
+  `parameters_to_vector`, `vector_to_parameters` (nn.utils); sequences of different lengths
+  padded and packed for the recurrent layers, `pad_sequence`, `pack_padded_sequence`, ...
+  (nn.utils.rnn)
 - data: `DataLoader`, splits, feature scaling `StandardScaler`, synthetic datasets, MNIST
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,

@@ -23,6 +23,11 @@ W_io] for an LSTM; `weight_hh_l0` is (gates · hidden_size, hidden_size); `bias_
 last step to the first. Every number starts uniform in ±1/√hidden_size, as in PyTorch, drawn
 from `rng` (also used for the dropout masks) or from the shared generator (`manual_seed`).
 
+A batch of sequences of different lengths goes in packed (`nn.utils.rnn.pack_padded_sequence`,
+as in PyTorch): the layer runs each sequence over its own steps and returns a PackedSequence,
+with each sequence's final state taken after its own last step (a reverse direction starts
+there). Inside it is the padded batch, each row's state carried unchanged past its length.
+
 A cell is one step of its layer, for loops written by hand (PyTorch's `nn.GRUCell`, ...): it
 takes x_t and h and returns h' (an LSTMCell takes and returns (h, c)), with the same stacked
 weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
@@ -63,6 +68,7 @@ from autograd.warn import warn
 
 from . import functional as F
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, _layout, pad_packed_sequence
 
 __all__ = ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"]
 
@@ -191,18 +197,35 @@ class RNNBase(Module):
     def flatten_parameters(self) -> None:
         """Does nothing: in PyTorch it packs the weights for cuDNN; here there is no GPU."""
 
-    def forward(self, x: Any, h0: Any = None, *, hx: Any = None) -> tuple[Tensor, Any]:
+    def forward(self, x: Any, h0: Any = None, *, hx: Any = None) -> tuple[Any, Any]:
         """(output, h_n): output is the last layer's h at every step, (T, N, directions ·
         hidden_size) ((N, T, ...) with batch_first); h_n is every layer's last h, (num_layers ·
         directions, N, hidden_size). An unbatched input (T, input_size) gives both without the N
-        axis. `h0` (PyTorch's `hx`) is the initial state, zeros if not given."""
+        axis. `h0` (PyTorch's `hx`) is the initial state, zeros if not given.
+
+        A PackedSequence (nn.utils.rnn) runs each sequence over its own steps only, as in
+        PyTorch: output is a PackedSequence of the same steps, h_n holds each sequence's h
+        after its own last step (a reverse direction starts at that step), and h0 and h_n
+        are in the batch's own order (that of the lengths packed with)."""
         if hx is not None:
             if h0 is not None:
                 raise TypeError(f"{self!r}: got both h0 and hx; they are the same argument "
                                 f"(hx is PyTorch's name)")
             h0 = hx
-        sequence, batched = self._checked_input(x)
-        initial = self._checked_state(h0, sequence, batched, np.shape(x))
+        packed, lengths = (x, None) if isinstance(x, PackedSequence) else (None, None)
+        if packed is not None:
+            # padded, time-major, in the batch's own order; past its length a sequence's
+            # state is carried unchanged (see autograd.ops.recurrent's active_steps)
+            at_step, at_sequence, lengths = _layout(repr(self), packed)
+            if packed.data.ndim != 2 or packed.data.shape[1] != self.input_size:
+                raise ValueError(f"{self!r}: a PackedSequence's data must be (steps, "
+                                 f"input_size={self.input_size}), got shape "
+                                 f"{packed.data.shape}")
+            x = pad_packed_sequence(packed)[0]
+        sequence, batched = self._checked_input(x, time_major=packed is not None)
+        initial = self._checked_state(
+            h0, sequence, batched, f"an input of shape {tuple(np.shape(x))}" if packed is None
+            else f"a PackedSequence of {sequence.shape[1]} sequences")
         layer_input, finals = sequence, []
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
@@ -213,13 +236,15 @@ class RNNBase(Module):
                 index = layer * self._directions + direction
                 output, final = self._run(layer_input, layer, suffix,
                                           None if initial is None else initial[index],
-                                          reverse=direction == 1)
+                                          direction == 1, lengths)
                 outputs.append(output)
                 finals.append(final)
             layer_input = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
         output = layer_input
         last = tuple(stack([final[k] for final in finals]) for k in range(len(finals[0])))
-        if not batched:
+        if packed is not None:
+            output = packed._replace(data=output[at_step, at_sequence])
+        elif not batched:
             output = output.reshape(output.shape[0], output.shape[2])
             last = tuple(part.reshape(part.shape[0], part.shape[2]) for part in last)
         elif self.batch_first:
@@ -227,9 +252,10 @@ class RNNBase(Module):
         return output, self._returned_state(last)
 
     def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,
-             reverse: bool) -> tuple[Tensor, State]:
+             reverse: bool, lengths: np.ndarray | None = None) -> tuple[Tensor, State]:
         """One layer in one direction over the whole sequence (T, N, features): its h at every
-        step (T, N, hidden_size), and its last state."""
+        step (T, N, hidden_size), and its last state (each row's own last step with
+        `lengths`)."""
         W_ih, W_hh = getattr(self, f"weight_ih_l{layer}{suffix}"), \
             getattr(self, f"weight_hh_l{layer}{suffix}")
         b_ih, b_hh = getattr(self, f"bias_ih_l{layer}{suffix}", None), \
@@ -238,10 +264,11 @@ class RNNBase(Module):
             zeros = Tensor(np.zeros((sequence.shape[1], self.hidden_size), sequence.dtype))
             state = (zeros,) * len(self.state_names)
         # the input's share of the gates for all T·N rows in one product; the op runs the steps
-        return self._sequence(AF.linear(sequence, W_ih, b_ih), state, W_hh, b_hh, reverse)
+        return self._sequence(AF.linear(sequence, W_ih, b_ih), state, W_hh, b_hh, reverse,
+                              lengths)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
-                  reverse: bool) -> tuple[Tensor, State]:
+                  reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
         """h at every step (T, N, hidden_size) and the last state, from the input's share of
         the gates at every step (T, N, gates · hidden_size) and the initial state: one op."""
         raise NotImplementedError
@@ -251,11 +278,13 @@ class RNNBase(Module):
 
     # -- checks -----------------------------------------------------------------------------------
 
-    def _checked_input(self, x: Any) -> tuple[Tensor, bool]:
-        """x as a float Tensor (T, N, input_size), and whether it came with a batch axis."""
+    def _checked_input(self, x: Any, time_major: bool = False) -> tuple[Tensor, bool]:
+        """x as a float Tensor (T, N, input_size), and whether it came with a batch axis;
+        `time_major`: x is (T, N, ...) whatever batch_first says (a PackedSequence's)."""
         x, tokens = _features(repr(self), x)
         size = self.input_size
-        layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if self.batch_first
+        batch_first = self.batch_first and not time_major
+        layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if batch_first
                    else f"(T, N, {size}) (time, batch, features)")
         if x.ndim not in (2, 3):
             raise ValueError(f"{self!r}: input must be {layouts} or one sequence (T, {size}), "
@@ -266,16 +295,16 @@ class RNNBase(Module):
                              f"per step, expected input_size={size} (input {layouts} or "
                              f"(T, {size})){hint}")
         batched = x.ndim == 3
-        if x.shape[1 if batched and self.batch_first else 0] == 0:
+        if x.shape[1 if batched and batch_first else 0] == 0:
             raise ValueError(f"{self!r}: the input of shape {x.shape} has no time steps")
         if not batched:
             x = x.reshape(x.shape[0], 1, size)
-        elif self.batch_first:
+        elif batch_first:
             x = x.swapaxes(0, 1)
         return x, batched
 
     def _checked_state(self, h0: Any, sequence: Tensor, batched: bool,
-                       input_shape: tuple) -> list[State] | None:
+                       input_text: str) -> list[State] | None:
         """The initial state as one tuple ((h,) or (h, c), each (N, hidden_size)) per layer
         and direction, or None for zeros."""
         if h0 is None:
@@ -290,8 +319,8 @@ class RNNBase(Module):
         for name, part in zip(self.state_names, parts):
             part = _state_tensor(repr(self), name, part)
             if part.shape != expected:
-                raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for an "
-                                 f"input of shape {tuple(input_shape)}, got {part.shape}")
+                raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for "
+                                 f"{input_text}, got {part.shape}")
             checked.append(part if batched else part.reshape(layers, 1, self.hidden_size))
         return [tuple(part[k] for part in checked) for k in range(layers)]
 
@@ -334,9 +363,9 @@ class RNN(RNNBase):
                          bidirectional, dtype, rng)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
-                  reverse: bool) -> tuple[Tensor, State]:
+                  reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
         output, h = AF.rnn_sequence(from_input, state[0], W_hh, b_hh, self.nonlinearity,
-                                    reverse)
+                                    reverse, lengths)
         return output, (h,)
 
 
@@ -358,8 +387,8 @@ class GRU(RNNBase):
     gates = 3
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
-                  reverse: bool) -> tuple[Tensor, State]:
-        output, h = AF.gru_sequence(from_input, state[0], W_hh, b_hh, reverse)
+                  reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
+        output, h = AF.gru_sequence(from_input, state[0], W_hh, b_hh, reverse, lengths)
         return output, (h,)
 
 
@@ -388,9 +417,9 @@ class LSTM(RNNBase):
         super().__init__(*args, **options)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
-                  reverse: bool) -> tuple[Tensor, State]:
+                  reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
         h0, c0 = state
-        return AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse)
+        return AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse, lengths)
 
     def _state_parts(self, h0: Any) -> tuple:
         return _state_pair(repr(self), h0, "the initial state is the pair (h0, c0)")

@@ -17,6 +17,7 @@ from nn import Embedding, Linear, Module, cross_entropy, one_hot
 from nn.functional import dropout
 from nn.optim import Adam
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from reference import as_array, assert_matches, record_cases, recorded_case
 from test_recurrent_ops import composed_gru, composed_lstm
@@ -480,6 +481,101 @@ def test_values_and_gradients_match_pytorchs_recorded_numbers(case_id, case):
               if key != "results" and not key.endswith(".grad")}
     assert_matches(recurrent_glassgrad(case, **inputs), theirs, rtol=1e-10, atol=1e-10,
                    inputs=tuple(inputs))
+
+
+# -- packed batches (nn.utils.rnn): each sequence over its own steps ----------------------------
+
+PACKED_OPTIONS = [{}, {"bidirectional": True}, {"num_layers": 2, "bidirectional": True},
+                  {"num_layers": 2, "batch_first": True}]
+PACKED_IDS = ["plain", "bidirectional", "two layers bidirectional", "two layers batch first"]
+
+
+def packed_batch(model, rng, lengths, requires_grad=False):
+    """A padded batch of len(lengths) sequences of up to max(lengths) + 1 steps (4 features),
+    laid out as `model` reads it, packed with `lengths` in any order."""
+    steps = max(lengths) + 1
+    shape = (len(lengths), steps, 4) if model.batch_first else (steps, len(lengths), 4)
+    x = Tensor(rng.standard_normal(shape), requires_grad=requires_grad)
+    return x, pack_padded_sequence(x, lengths, model.batch_first, enforce_sorted=False)
+
+
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("options", PACKED_OPTIONS, ids=PACKED_IDS)
+def test_a_packed_batch_gives_each_sequence_what_it_gives_alone(cls, options, rng):
+    """The output's steps and the final states (h_n and c_n, a reverse direction from each
+    sequence's own last step) are those of each sequence run alone, with its own h0, and
+    so are the gradients of the input, the initial state and the weights."""
+    model = layer(cls, rng, **options)
+    lengths = [2, 4, 1]
+    x, packed = packed_batch(model, rng, lengths, requires_grad=True)
+    state = initial_state(cls, model, x.shape, rng)
+    output, last = model(packed, state if cls is LSTM else state[0])
+    assert isinstance(output, PackedSequence) and output.batch_sizes is packed.batch_sizes
+    assert output.sorted_indices is packed.sorted_indices
+    padded, _ = pad_packed_sequence(output, model.batch_first)
+    last = last if cls is LSTM else (last,)
+    weights = [rng.uniform(0.5, 1.5, part.shape) for part in (padded, *last)]
+    sum((part * w).sum() for part, w in zip((padded, *last), weights)).backward()
+    packed_grads = [p.grad.copy() for p in model.parameters()]
+    alone_grads = [0] * len(packed_grads)
+    for n, length in enumerate(lengths):
+        steps = x.data[n, :length] if model.batch_first else x.data[:length, n]
+        x_n = Tensor(steps, requires_grad=True)
+        state_n = tuple(Tensor(part.data[:, n], requires_grad=True) for part in state)
+        for p in model.parameters():
+            p.zero_grad()
+        output_n, last_n = model(x_n, state_n if cls is LSTM else state_n[0])
+        last_n = last_n if cls is LSTM else (last_n,)
+        mine = padded.data[n, :length] if model.batch_first else padded.data[:length, n]
+        np.testing.assert_allclose(mine, output_n.data, rtol=1e-12)
+        assert not (padded.data[n, length:] if model.batch_first else padded.data[length:, n]
+                    ).any()
+        for part, part_n in zip(last, last_n):
+            np.testing.assert_allclose(part.data[:, n], part_n.data, rtol=1e-12)
+        w_n = [weights[0][n, :length] if model.batch_first else weights[0][:length, n]] + \
+            [w[:, n] for w in weights[1:]]
+        sum((part * w).sum() for part, w in zip((output_n, *last_n), w_n)).backward()
+        x_grad = x.grad[n, :length] if model.batch_first else x.grad[:length, n]
+        np.testing.assert_allclose(x_grad, x_n.grad, rtol=1e-10, atol=1e-13)
+        for part, part_n in zip(state, state_n):
+            np.testing.assert_allclose(part.grad[:, n], part_n.grad, rtol=1e-10, atol=1e-13)
+        alone_grads = [total + p.grad for total, p in zip(alone_grads, model.parameters())]
+    for mine, alone in zip(packed_grads, alone_grads):      # summed over the sequences
+        np.testing.assert_allclose(mine, alone, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_packed_gradients_match_finite_differences(cls, rng):
+    model = cls(4, 3, num_layers=2, bidirectional=True, dtype="float64", rng=rng)
+    x, _ = packed_batch(model, rng, [2, 3, 1], requires_grad=True)
+    state = initial_state(cls, model, x.shape, rng)
+
+    def f(x, *state):
+        output, last = model(pack_padded_sequence(x, [2, 3, 1], enforce_sorted=False),
+                             state if cls is LSTM else state[0])
+        parts = [output.data, *(last if cls is LSTM else (last,))]
+        return concatenate([part.reshape(-1) for part in parts])
+    assert gradcheck(f, x, *state)
+    weights = Tensor(rng.uniform(0.5, 1.5, f(x, *state).shape))
+    assert gradcheck_parameters(lambda: (f(x, *state) * weights).sum(),
+                                model.named_parameters())
+
+
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_a_packed_batch_refuses_a_state_or_data_that_does_not_fit(cls, rng):
+    model = cls(4, 5)
+    _, packed = packed_batch(model, rng, [2, 3])
+    wrong = np.zeros((1, 3, 5))
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(4, 5\): h0 must have shape "
+                                         r"\(1, 2, 5\) \(num_layers, batch, hidden_size\) for a "
+                                         r"PackedSequence of 2 sequences, got \(1, 3, 5\)"):
+        model(packed, (wrong, wrong) if cls is LSTM else wrong)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(3, 5\): a PackedSequence's data "
+                                         r"must be \(steps, input_size=3\), got shape \(5, 4\)"):
+        cls(3, 5)(packed)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(4, 5\): the PackedSequence's data "
+                                         r"of shape \(4, 4\) should have 5 rows"):
+        model(packed._replace(data=packed.data[:4]))
 
 
 # -- dropout -------------------------------------------------------------------------------------

@@ -17,15 +17,16 @@ GATES = {"rnn": 1, "relu": 1, "gru": 3, "lstm": 4}
 KINDS = list(GATES)
 
 
-def fused(kind, A, states, W, b, reverse):
+def fused(kind, A, states, W, b, reverse, lengths=None):
     """The sequence op: (h of every step, the last state) with the state a tuple."""
     if kind == "lstm":
-        hs, last = lstm_sequence(A, *states, W, b, reverse=reverse)
+        hs, last = lstm_sequence(A, *states, W, b, reverse=reverse, lengths=lengths)
         return hs, last
     if kind == "gru":
-        hs, h = gru_sequence(A, states[0], W, b, reverse=reverse)
+        hs, h = gru_sequence(A, states[0], W, b, reverse=reverse, lengths=lengths)
     else:
-        hs, h = rnn_sequence(A, states[0], W, b, "relu" if kind == "relu" else "tanh", reverse)
+        hs, h = rnn_sequence(A, states[0], W, b, "relu" if kind == "relu" else "tanh", reverse,
+                             lengths)
     return hs, (h,)
 
 
@@ -156,6 +157,86 @@ def test_second_derivatives_are_the_steps_looped(rng, kind):
         for how in (fused, stepwise))
     for m, t in zip(mine, theirs):
         np.testing.assert_allclose(m.data, t.data, rtol=1e-10, atol=1e-12)
+
+
+# -- lengths: each row a sequence of its own number of steps (a packed batch) -----------------
+
+LENGTHS = [2, 4, 1]                     # for T = 4: a row shorter, one as long, one of one step
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_with_lengths_each_row_is_its_sequence_alone_over_its_own_steps(rng, kind, reverse):
+    """Row n gives what the op gives for that row alone over its first lengths[n] steps: h at
+    those steps, and as last state the one after its own last step (reverse: it starts there);
+    the gradients too, none for the steps past its length."""
+    A, states, W, b = operands(rng, kind, 4, 3, 2)
+    if kind == "relu":
+        A = t64(A.data + np.sign(A.data) * 0.5)
+    hs, last = fused(kind, A, states, W, b, reverse, LENGTHS)
+    weights = [rng.uniform(0.5, 1.5, part.shape) for part in (hs, *last)]
+    active = (np.arange(4)[:, None, None] < np.array(LENGTHS)[None, :, None])
+    (sum((part * w).sum() for part, w in zip((hs * active, *last), weights))).backward()
+    W_grad, b_grad = 0, 0
+    for n, length in enumerate(LENGTHS):
+        A_n, W_n, b_n = t64(A.data[:length, n:n + 1]), t64(W.data), t64(b.data)
+        states_n = tuple(t64(s.data[n:n + 1]) for s in states)
+        hs_n, last_n = fused(kind, A_n, states_n, W_n, b_n, reverse)
+        (sum((part * w).sum() for part, w in zip(
+            (hs_n, *last_n), [weights[0][:length, n:n + 1]] + [w[n:n + 1] for w in weights[1:]]
+        ))).backward()
+        np.testing.assert_allclose(hs.data[:length, n], hs_n.data[:, 0], rtol=1e-12)
+        for part, part_n in zip(last, last_n):
+            np.testing.assert_allclose(part.data[n], part_n.data[0], rtol=1e-12)
+        np.testing.assert_allclose(A.grad[:length, n], A_n.grad[:, 0], rtol=1e-10, atol=1e-14)
+        assert not A.grad[length:, n].any()
+        for s, s_n in zip(states, states_n):
+            np.testing.assert_allclose(s.grad[n], s_n.grad[0], rtol=1e-10, atol=1e-14)
+        W_grad, b_grad = W_grad + W_n.grad, b_grad + b_n.grad
+    np.testing.assert_allclose(W.grad, W_grad, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(b.grad, b_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_gradients_with_lengths_match_finite_differences(rng, kind, reverse):
+    """Every output counts, the steps past a row's length too (there h carries the state
+    before, so their gradient reaches it unchanged)."""
+    A, states, W, b = operands(rng, kind, 4, 3, 2)
+    if kind == "relu":
+        A = t64(A.data + np.sign(A.data) * 0.5)
+    n_states = len(states)
+
+    def f(A, *rest):
+        return flat(*fused(kind, A, rest[:n_states], *rest[n_states:], reverse, LENGTHS))
+    assert gradcheck(f, A, *states, W, b)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_second_derivatives_with_lengths_match_finite_differences(rng, kind):
+    A, states, W, b = operands(rng, kind, 3, 3, 2)
+    if kind == "relu":
+        A = t64(A.data + np.sign(A.data) * 0.5)
+    n_states = len(states)
+    inputs = (A, *states, W, b)
+
+    def f(A, *rest):
+        return flat(*fused(kind, A, rest[:n_states], *rest[n_states:], kind != "gru",
+                           [3, 1, 2]))
+    r = rng.uniform(0.5, 1.5, f(*inputs).shape)
+    assert gradcheck(directional(f, r, [rng.normal(size=x.shape) for x in inputs]), *inputs)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("lengths", [[2, 1], [3, 0, 1], [3, 4, 1], [2.0, 1.0, 1.0],
+                                     [[3, 1, 1]]], ids=["too few", "zero", "past T",
+                                                        "floats", "2-d"])
+def test_lengths_that_do_not_fit_are_refused_naming_the_op(rng, kind, lengths):
+    A, states, W, b = operands(rng, kind, 3, 3, 2)
+    with pytest.raises(ValueError, match=rf"{kind}_sequence: lengths must be 3 integers in "
+                                         rf"1\.\.3, one per row of from_input \(3, 3, "
+                                         rf"{2 * GATES[kind]}\), got "):
+        fused(kind, A, states, W, b, False, lengths)
 
 
 # -- the node, the numbers at the edges, dtypes ------------------------------------------------

@@ -69,6 +69,14 @@ before it, and the loop does only what the recursion needs, ~5 operations and on
 step. A training step of an LSTM(32 → 64) over 20 steps took 3.6 ms against 6.6 with one step
 op per step (GRU, RNN and a larger model: docs/measurements.md#recurrent).
 
+Rows of their own lengths (a packed batch, nn.utils.rnn). With `lengths`, step t of row n is
+active (m = 1) if t < lengths[n], and past it the row's state is carried: h_t = m h'_t +
+(1 - m) h_{t-1} (c likewise), so its last state is the one after its own last step, and the
+reverse direction starts from h0 at that step. Backward multiplies the step's rule by m (the
+factors, for every step at once) and passes (1 - m) dh_t straight on to h_{t-1}: the GRU's
+kept share z becomes m z + 1 - m, the LSTM's f becomes m f + 1 - m with dh/dc multiplied by m.
+A padded batch costs its padded steps; the rows past their lengths compute and are dropped.
+
 The outputs. The graph core has no op with two outputs. The RNN's and GRU's last state is the
 last step's h: the op returns h of every step (T, N, H), h_n is its slice. The LSTM op returns
 h and c of every step as one array (2, T, N, H): c of every step is what backward needs anyway,
@@ -340,12 +348,30 @@ def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
 
 
 class SequenceCtx:
-    """What a sequence op keeps: its direction, an RNN's nonlinearity, and from the forward the
-    gates' activations of every step, each (T, N, H) (None until it has run)."""
-    __slots__ = ("reverse", "nonlinearity", "gates")
+    """What a sequence op keeps: its direction, an RNN's nonlinearity, each row's number of
+    steps (None: all T; see `active_steps`), and from the forward the gates' activations of
+    every step, each (T, N, H) (None until it has run)."""
+    __slots__ = ("reverse", "nonlinearity", "lengths", "gates")
 
-    def __init__(self, reverse: bool, nonlinearity: str = "tanh") -> None:
-        self.reverse, self.nonlinearity, self.gates = reverse, nonlinearity, None
+    def __init__(self, reverse: bool, nonlinearity: str = "tanh",
+                 lengths: np.ndarray | None = None) -> None:
+        self.reverse, self.nonlinearity, self.lengths = reverse, nonlinearity, lengths
+        self.gates = None
+
+
+def active_steps(lengths: np.ndarray, steps: int, dtype: Any) -> np.ndarray:
+    """1 where step t is one of row n's first lengths[n] steps, else 0, (T, N, 1). Past its
+    length a row's state is carried unchanged (h_t = h_{t-1}), so in the reverse direction it
+    starts from h0 at its own last step, and its last state is the one after its last step:
+    a packed batch. In backward the step's rule is multiplied by it and the carried part,
+    1 - active, passes the gradient straight to the state before."""
+    return (np.arange(steps)[:, None, None] < lengths[None, :, None]).astype(dtype)
+
+
+def carry_frozen(new: np.ndarray, old: np.ndarray, lengths: np.ndarray | None, t: int) -> None:
+    """new = old, in place, for the rows whose sequences end before step t."""
+    if lengths is not None:
+        np.copyto(new, old, where=(lengths <= t)[:, None])
 
 
 class RNNSequence(Op):
@@ -361,18 +387,24 @@ class RNNSequence(Op):
         for t in time_steps(len(A), ctx.reverse):
             total = hidden_share(h, W, b, out=hs[t])            # h_{t-1} W_hhᵀ + b_hh
             total += A[t]
-            h = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" \
+            total = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" \
                 else np.maximum(total, 0, out=total)
+            carry_frozen(total, h, ctx.lengths, t)
+            h = total
         return hs
 
     @staticmethod
     def backward(ctx, G, out, A, h0, W, b=None):
         # the slope at every step, from h_t itself: tanh' = 1 - h², relu' = [h > 0]
         slope = 1 - out * out if ctx.nonlinearity == "tanh" else step_of(out)
+        if ctx.lengths is not None:                     # a step past a row's length: h carried
+            active = active_steps(ctx.lengths, len(A), slope.dtype)
+            slope, carried = slope * active, 1 - active
         d, dh = per_step(A.shape, G, slope, W), 0
         for t in time_steps(len(A), not ctx.reverse):   # the last step first
             dh = dh + G[t]                              # from the output, and from step t + 1
-            dh = write_step(d, t, [dh], slope[t]) @ W
+            through = write_step(d, t, [dh], slope[t]) @ W
+            dh = through if ctx.lengths is None else through + dh * carried[t]
         d = stacked(d, G)
         before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
         return (d, dh, *hidden_weight_grads(d, before, b))
@@ -399,9 +431,11 @@ class GRUSequence(Op):
                 r, z = sigmoid_of_sum(a[:2], share[:2], out=gates[t, :2])   # one exp for both
                 n = np.multiply(r, share[2], out=gates[t, 2])               # r ⊙ b_n
                 n = tanh_of_sum(a[2], n, out=n)
+                before = h
                 h = np.subtract(h, n, out=hs[t])                # h' = n + z ⊙ (h - n)
                 h *= z
                 h += n
+                carry_frozen(h, before, ctx.lengths, t)
         ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], shares[:, :, 2 * size:]  # r, z, n, b_n
         return hs
 
@@ -413,14 +447,17 @@ class GRUSequence(Op):
         # what does not depend on the recursion, for every step at once: the factors that
         # turn dh_t into the gradients of the hidden share's r, z and n columns
         dh_du = (1 - z) * (1 - n * n)                           # u = a_n + r ⊙ b_n
-        factors = side_by_side([dh_du * b_n * (r - r * r), (before - n) * (z - z * z),
-                                dh_du * r], r)
+        dh_dz, kept = (before - n) * (z - z * z), z             # kept: dh_{t-1} from dh_t
+        if ctx.lengths is not None:                     # a step past a row's length: h carried
+            active = active_steps(ctx.lengths, len(A), out.dtype)
+            dh_du, dh_dz, kept = dh_du * active, dh_dz * active, z * active + (1 - active)
+        factors = side_by_side([dh_du * b_n * (r - r * r), dh_dz, dh_du * r], r)
         d_share, dhs, dh = per_step(A.shape, G, factors, W), per_step(G.shape, G, factors, W), 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[t]                                      # from the output, step t + 1
             dhs[t] = dh
             d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
-            dh = dh * z[t] + d_t @ W                            # through z ⊙ h, and the share
+            dh = dh * kept[t] + d_t @ W                         # through z ⊙ h, and the share
         d_share, dhs = stacked(d_share, G), stacked(dhs, G)
         size = h0.shape[1]
         dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
@@ -461,10 +498,13 @@ class LSTMSequence(Op):
                 i, f = sigmoid_of_sum(a[:2], s[:2], out=gates[t, :2])   # one exp for both
                 g = tanh_of_sum(a[2], s[2], out=gates[t, 2])
                 o = sigmoid_of_sum(a[3], s[3], out=gates[t, 3])
+                h_before, c_before = h, c
                 c = np.multiply(f, c, out=states[1, t])         # c' = f ⊙ c + i ⊙ g
                 c += i * g
                 tanh_c = np.tanh(c, out=tanh_cs[t])
                 h = np.multiply(o, tanh_c, out=states[0, t])    # h' = o ⊙ tanh c'
+                carry_frozen(h, h_before, ctx.lengths, t)
+                carry_frozen(c, c_before, ctx.lengths, t)
         ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3], tanh_cs
         return states                                           # [h's; c's]
 
@@ -477,15 +517,20 @@ class LSTMSequence(Op):
             if isinstance(A, Node) else ctx.gates
         # what does not depend on the recursion, for every step at once: ∂h_t/∂c_t, and the
         # factors that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the gates' sums
-        dh_dc = o * (1 - tanh_c * tanh_c)
+        dh_dc, kept = o * (1 - tanh_c * tanh_c), f             # kept: dc_{t-1} from dc_t
         factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
                                 tanh_c * (o - o * o)], i)
+        if ctx.lengths is not None:             # a step past a row's length: h and c carried
+            active = active_steps(ctx.lengths, len(A), hs.dtype)
+            carried = 1 - active
+            dh_dc, factors, kept = dh_dc * active, factors * active, f * active + carried
         d, dh, dc = per_step(A.shape, G, factors, W), 0, 0
         for t in time_steps(len(A), not ctx.reverse):           # the last step first
             dh = dh + G[0, t]                                   # from the output, step t + 1
             dc = dc + G[1, t] + dh * dh_dc[t]                   # from c_n, step t + 1, h_t
-            dh = write_step(d, t, [dc, dc, dc, dh], factors[t]) @ W     # through the share
-            dc = dc * f[t]                                      # through f ⊙ c
+            through = write_step(d, t, [dc, dc, dc, dh], factors[t]) @ W   # through the share
+            dh = through if ctx.lengths is None else through + dh * carried[t]
+            dc = dc * kept[t]                                   # through f ⊙ c
         d = stacked(d, G)
         return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
 

@@ -1,4 +1,6 @@
-"""Gradient clipping, and parameters unrolled into one vector, as `torch.nn.utils` has them.
+"""Gradient clipping, and parameters unrolled into one vector, as `torch.nn.utils` has them;
+sequences of different lengths, padded and packed for the recurrent layers, in `nn.utils.rnn`
+(`pad_sequence`, `pack_padded_sequence`, `pad_packed_sequence`, `PackedSequence`, ...).
 
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
@@ -32,7 +34,10 @@ from autograd import Tensor, concatenate, get_default_dtype, no_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+from . import rnn
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+           "rnn"]
 
 
 def _parameters(where: str, parameters: Any) -> list[Node]:
