@@ -303,8 +303,8 @@ class MultiheadAttention(Module):
                              f"causal mask, which must be given: attn_mask=np.triu(np.ones(("
                              f"{L}, {S}), dtype=bool), 1) (True: left out)")
         blocked, added = self._masks(query.dtype, N, L, S, key_padding_mask, attn_mask, batched)
-        heads = [self._project(x, k).reshape(N, -1, H, self.head_dim).transpose(1, 2)
-                 for k, x in enumerate((query, key, value))]
+        heads = [self._project(x, k).reshape(N, x.shape[1], H, self.head_dim).transpose(1, 2)
+                 for k, x in enumerate((query, key, value))]     # (N, H, L or S, head_dim)
         output, weights = _attend(*heads, blocked, added, 1.0 / math.sqrt(self.head_dim),
                                   self.dropout if self.training else 0.0, self.rng)
         output = self.out_proj(output.transpose(1, 2).reshape(N, L, E))

@@ -231,8 +231,9 @@ def _layer(rng, E=4, H=2, **options):
     ({}, (3, 2, 4), (5, 2, 4), {"average_attn_weights": False}, (3, 2, 4), (2, 2, 3, 5)),
     ({}, (3, 4), (5, 4), {"average_attn_weights": False}, (3, 4), (2, 3, 5)),
     ({}, (3, 2, 4), (5, 2, 4), {"need_weights": False}, (3, 2, 4), None),
+    ({"batch_first": True}, (0, 3, 4), (0, 5, 4), {}, (0, 3, 4), (0, 3, 5)),
 ], ids=["sequence first", "batch first", "unbatched", "per head", "unbatched per head",
-        "no weights"])
+        "no weights", "empty batch"])
 def test_output_and_weight_shapes(rng, options, query, key, call, out_shape, weights_shape):
     mha = _layer(rng, **options)
     out, weights = mha(rng.normal(size=query), rng.normal(size=key), rng.normal(size=key), **call)
