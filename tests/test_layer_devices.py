@@ -12,7 +12,7 @@ import pytest
 from autograd import manual_seed
 from nn import (
     GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GRUCell, LayerNorm, Linear,
-    LSTMCell, RNNCell,
+    LSTMCell, MultiheadAttention, RNNCell,
 )
 
 LAYERS = {
@@ -28,6 +28,7 @@ LAYERS = {
     "RNNCell": lambda **kw: RNNCell(3, 4, **kw),
     "GRUCell": lambda **kw: GRUCell(3, 4, **kw),
     "LSTMCell": lambda **kw: LSTMCell(3, 4, **kw),
+    "MultiheadAttention": lambda **kw: MultiheadAttention(8, 2, kdim=3, **kw),
 }
 
 
