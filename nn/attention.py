@@ -36,6 +36,7 @@ from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
 from autograd.functional import _floating
 from autograd.random import default_rng
+from autograd.warn import warn
 
 from . import init
 from .functional import _dropout
@@ -81,8 +82,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
                              f"makes the causal mask itself)")
         blocked = np.triu(np.ones((L, S), dtype=bool), 1)       # key j > query i: the future
     elif attn_mask is not None:
-        mask = _mask(SDPA, "attn_mask", attn_mask, query.dtype,
-                     "True where a query may attend to the key")
+        mask = _mask(SDPA, "attn_mask", attn_mask, query.dtype, true_attends=True)
         if not _broadcasts(tuple(mask.shape), scores_shape) \
                 or np.broadcast_shapes(tuple(mask.shape), scores_shape) != scores_shape:
             raise ValueError(f"{SDPA}: attn_mask of shape {tuple(mask.shape)} does not broadcast "
@@ -176,23 +176,27 @@ def _shared_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Te
                  for x in (key, value))
 
 
-def _mask(where: str, what: str, mask: Any, dtype: np.dtype, meaning: str) -> Any:
+def _mask(where: str, what: str, mask: Any, dtype: np.dtype, true_attends: bool) -> Any:
     """A bool mask as a numpy array, or a float mask as a Tensor of `dtype` (a Tensor keeps its
-    graph: added to the scores, it gets their gradient)."""
-    if isinstance(mask, Tensor):
-        if mask.dtype == bool:
-            return mask.data
-        if mask.dtype.kind == "f":
-            return mask.astype(dtype)
-    else:
-        array = np.asarray(mask)
-        if array.dtype == bool:
-            return array
-        if array.dtype.kind == "f":
-            return Tensor(array.astype(dtype))
-    kind = mask.dtype if isinstance(mask, Tensor) else np.asarray(mask).dtype
-    raise TypeError(f"{where}: {what} must be bool ({meaning}) or float (added to the scores, "
-                    f"-inf to leave a key out), got dtype {kind}")
+    graph: added to the scores, it gets their gradient). `true_attends`: what True means in a
+    bool mask here, attend (the function's) or leave out (the layer's)."""
+    meaning = ("True where a query may attend to the key" if true_attends else
+               "True where a key is left out")
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype == bool:
+        return array
+    if array.dtype.kind != "f":
+        raise TypeError(f"{where}: {what} must be bool ({meaning}) or float (added to the "
+                        f"scores, -inf to leave a key out), got dtype {array.dtype}")
+    if array.size and ((array == 0) | (array == 1)).all() and (array == 0).any() \
+            and (array == 1).any():
+        # the lecture's float tril of ones and zeros, or a tokenizer's 1/0 attention mask: as a
+        # float mask it is added (+1 or +0) and leaves nothing out, silently
+        as_bool = "mask == 1" if true_attends else "mask == 0 if 1 marks the keys to see"
+        warn(f"{where}: {what} is a float mask of 0s and 1s; a float mask is added to the scores, "
+             f"so this one leaves no key out. To say which keys take part, pass a bool mask "
+             f"({meaning}): {as_bool}")
+    return mask.astype(dtype) if isinstance(mask, Tensor) else Tensor(array.astype(dtype))
 
 
 def _check_dropout(where: str, what: str, p: Any) -> None:
@@ -360,11 +364,11 @@ class MultiheadAttention(Module):
                attn_mask: Any, batched: bool) -> tuple[np.ndarray | None, Tensor | None]:
         """key_padding_mask and attn_mask as one bool mask (True: left out) and one float mask
         (added), each broadcasting to the scores (N, num_heads, L, S), or None."""
-        name, H, meaning = self._name(), self.num_heads, "True where a key is left out"
+        name, H = self._name(), self.num_heads
         blocked = added = None
         masks = []
         if attn_mask is not None:
-            mask = _mask(name, "attn_mask", attn_mask, dtype, meaning)
+            mask = _mask(name, "attn_mask", attn_mask, dtype, true_attends=False)
             if tuple(mask.shape) == (L, S):
                 pass
             elif tuple(mask.shape) == (N * H, L, S):
@@ -375,7 +379,7 @@ class MultiheadAttention(Module):
                                  f"{tuple(mask.shape)}")
             masks.append(mask)
         if key_padding_mask is not None:
-            mask = _mask(name, "key_padding_mask", key_padding_mask, dtype, meaning)
+            mask = _mask(name, "key_padding_mask", key_padding_mask, dtype, true_attends=False)
             wanted = (N, S) if batched else (S,)
             if tuple(mask.shape) != wanted:
                 raise ValueError(f"{name}: key_padding_mask must have shape {wanted} "

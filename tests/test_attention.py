@@ -84,6 +84,29 @@ def test_float32_and_integer_inputs_give_float32_and_a_float64_mask_does_not_pro
         np.float32
 
 
+
+def test_a_float_mask_of_ones_and_zeros_warns_that_it_leaves_nothing_out(rng):
+    """The lecture's tril is float ones and zeros: passed as a mask it is added (+1, +0) and the
+    future stays visible, as in PyTorch, silently there; here a warning says what to pass."""
+    q = rng.normal(size=(4, 3))
+    tril = np.tril(np.ones((4, 4)))
+    with pytest.warns(UserWarning, match=r"scaled_dot_product_attention: attn_mask is a float "
+                      r"mask of 0s and 1s; .* leaves no key out. .* pass a bool mask \(True where "
+                      r"a query may attend to the key\): mask == 1") as caught:
+        added = sdpa(q, q, q, attn_mask=Tensor(tril))
+    assert caught[0].filename == __file__                 # the caller's line
+    np.testing.assert_allclose(added.data, numpy_attention(q, q, q, added=tril), rtol=1e-6)
+    with pytest.warns(UserWarning, match=r"MultiheadAttention\(embed_dim=4, num_heads=2\): "
+                      r"key_padding_mask is a float mask .* \(True where a key is left out\): "
+                      r"mask == 0 if 1 marks the keys to see"):
+        x = rng.normal(size=(3, 4))
+        _layer(rng)(x, x, x, key_padding_mask=np.array([1.0, 1.0, 0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sdpa(q, q, q, attn_mask=np.where(tril == 1, 0.0, -np.inf))
+        sdpa(q, q, q, attn_mask=tril == 1)
+        sdpa(q, q, q, attn_mask=np.zeros((4, 4)))
+
 # -- gradients ---------------------------------------------------------------------------------
 
 GRAD_CASES = {
