@@ -89,6 +89,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
                              f"to the scores' shape {scores_shape} (..., L, S) of query "
                              f"{query.shape} and key {key.shape}")
         if isinstance(mask, np.ndarray):
+            _check_not_upside_down(SDPA, mask, true_attends=True)
             blocked = ~mask
         else:
             added = mask
@@ -197,6 +198,22 @@ def _mask(where: str, what: str, mask: Any, dtype: np.dtype, true_attends: bool)
              f"so this one leaves no key out. To say which keys take part, pass a bool mask "
              f"({meaning}): {as_bool}")
     return mask.astype(dtype) if isinstance(mask, Tensor) else Tensor(array.astype(dtype))
+
+
+def _check_not_upside_down(where: str, mask: np.ndarray, true_attends: bool) -> None:
+    """Warn about the causal mask written in the other convention: the function's bool mask
+    is True where a query attends, the layer's where a key is left out, so the mask right for
+    one lets each query see only the keys after it in the other (and the last query none)."""
+    L, S = mask.shape[-2:]
+    flipped = (np.triu(np.ones((L, S), dtype=bool), 1) if true_attends else
+               np.tril(np.ones((L, S), dtype=bool)))
+    if L == S > 1 and (mask == flipped).all():      # (self-attention, where masks are causal)
+        right = ("np.tril(np.ones((L, S), dtype=bool)), or is_causal=True" if true_attends else
+                 "np.triu(np.ones((L, S), dtype=bool), 1)")
+        meaning = "True where a query may attend" if true_attends else "True leaves a key out"
+        warn(f"{where}: this bool attn_mask lets each query see only the keys after it, and the "
+             f"last query none: the causal mask the other way round? Here {meaning}; the "
+             f"causal mask is {right}")
 
 
 def _check_dropout(where: str, what: str, p: Any) -> None:
@@ -369,6 +386,8 @@ class MultiheadAttention(Module):
         masks = []
         if attn_mask is not None:
             mask = _mask(name, "attn_mask", attn_mask, dtype, true_attends=False)
+            if isinstance(mask, np.ndarray) and mask.ndim >= 2:
+                _check_not_upside_down(name, mask, true_attends=False)
             if tuple(mask.shape) == (L, S):
                 pass
             elif tuple(mask.shape) == (N * H, L, S):

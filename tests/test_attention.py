@@ -107,6 +107,28 @@ def test_a_float_mask_of_ones_and_zeros_warns_that_it_leaves_nothing_out(rng):
         sdpa(q, q, q, attn_mask=tril == 1)
         sdpa(q, q, q, attn_mask=np.zeros((4, 4)))
 
+
+def test_the_causal_mask_in_the_other_bool_convention_warns(rng):
+    """The function's True attends, the layer's True leaves out: the causal mask written for
+    one shows each query only its future in the other (and the last query nothing)."""
+    x = rng.normal(size=(4, 4))
+    attend_past, hide_future = np.tril(np.ones((4, 4), bool)), np.triu(np.ones((4, 4), bool), 1)
+    with pytest.warns(UserWarning, match=r"scaled_dot_product_attention: this bool attn_mask "
+                      r"lets each query see only the keys after it, .* Here True where a query "
+                      r"may attend; the causal mask is np.tril\(np.ones\(\(L, S\), "
+                      r"dtype=bool\)\), or is_causal=True"):
+        sdpa(x, x, x, attn_mask=hide_future)
+    with pytest.warns(UserWarning, match=r"MultiheadAttention\(embed_dim=4, num_heads=2\): this "
+                      r"bool attn_mask .* Here True leaves a key out; the causal mask is "
+                      r"np.triu\(np.ones\(\(L, S\), dtype=bool\), 1\)"):
+        _layer(rng)(x, x, x, attn_mask=attend_past)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sdpa(x, x, x, attn_mask=attend_past)
+        _layer(rng)(x, x, x, attn_mask=hide_future)
+        sdpa(x, rng.normal(size=(6, 4)), rng.normal(size=(6, 2)),       # cross-attention
+             attn_mask=np.triu(np.ones((4, 6), bool), 1))
+
 # -- gradients ---------------------------------------------------------------------------------
 
 GRAD_CASES = {
