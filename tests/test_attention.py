@@ -304,6 +304,39 @@ def test_the_heads_are_scaled_dot_product_attention_on_the_projections(rng):
                                rtol=1e-12)
 
 
+
+def test_the_gpt_lectures_heads_are_one_multihead_attention_layer(rng):
+    """The lecture's attention, head by head (key, query and value Linear layers without bias,
+    q kᵀ / √head_size, masked_fill of the future with -inf, softmax, heads joined with cat, then
+    proj), is MultiheadAttention with each head's query, key and value weights stacked into
+    in_proj_weight (heads in order), a zero in_proj_bias and proj as out_proj."""
+    E, H, T = 6, 3, 5
+    hs = E // H
+    Wq, Wk, Wv = (rng.normal(size=(H, hs, E)) for _ in range(3))      # one (hs, E) per head
+    proj_w, proj_b = rng.normal(size=(E, E)), rng.normal(size=E)
+    x = t64(rng.normal(size=(2, T, E)))
+    future = np.triu(np.ones((T, T), dtype=bool), 1)
+
+    heads = []
+    for h in range(H):
+        q, k, v = (x @ Tensor(W[h]).T for W in (Wq, Wk, Wv))
+        wei = (q @ k.transpose(-2, -1) * hs ** -0.5).masked_fill(future, float("-inf"))
+        heads.append(wei.softmax(dim=-1) @ v)
+    lecture = concatenate(heads, axis=-1) @ Tensor(proj_w).T + proj_b
+
+    mha = MultiheadAttention(E, H, batch_first=True, dtype=np.float64)
+    mha.load_state_dict({"in_proj_weight": np.concatenate([W.reshape(E, E) for W in (Wq, Wk, Wv)]),
+                         "in_proj_bias": np.zeros(3 * E), "out_proj.weight": proj_w,
+                         "out_proj.bias": proj_b})
+    out, _ = mha(x, x, x, attn_mask=future)
+    np.testing.assert_allclose(out.data, lecture.data, rtol=1e-12, atol=1e-13)
+    # the same with the function: (B, T, E), the heads side by side, split into (B, H, T, hs)
+    projected = [x @ Tensor(W.reshape(E, E)).T for W in (Wq, Wk, Wv)]
+    q, k, v = (t.reshape(2, T, H, hs).transpose(1, 2) for t in projected)
+    joined = sdpa(q, k, v, is_causal=True).transpose(1, 2).reshape(2, T, E)
+    np.testing.assert_allclose((joined @ Tensor(proj_w).T + proj_b).data, lecture.data,
+                               rtol=1e-12, atol=1e-13)
+
 def test_a_bool_mask_is_true_where_a_key_is_left_out_and_equals_its_float_form(rng):
     """The opposite of scaled_dot_product_attention's bool mask, as in PyTorch."""
     mha = _layer(rng)
