@@ -8,7 +8,7 @@ scores along a row become weights by softmax, and the output is the weighted mea
     attention(Q, K, V) = softmax(Q Kᵀ · scale + mask) V,     scale = 1/√E by default
 
 Q is (..., L, E), K (..., S, E), V (..., S, Ev) and the output (..., L, Ev): L queries, S keys.
-A mask says which keys each query may see. Both built from ordinary ops (matmul, masked_fill,
+A mask says which keys each query may see. Both are built from ordinary ops (matmul, masked_fill,
 softmax), so gradients, and higher derivatives, come from those ops' rules.
 
 A query that may see no key at all (a row fully masked, or S = 0) has no weights to share out:
@@ -227,8 +227,9 @@ class MultiheadAttention(Module):
     attends on its own (`scaled_dot_product_attention`), and the heads' outputs, side by side,
     go through the output projection `out_proj`.
 
-    Inputs are (L, N, E) (query) and (S, N, kdim), (S, N, vdim) (key, value), sequence first as
-    PyTorch's default, or (N, L, E) ... with `batch_first=True`, or unbatched (L, E) ....
+    Inputs are query (L, N, E), key (S, N, kdim) and value (S, N, vdim), sequence first as
+    PyTorch's default; batch first, (N, L, E) and so on, with `batch_first=True`; or unbatched,
+    (L, E) and so on.
     `forward` returns (output, weights): the output shaped as the query, and the attention
     weights (N, L, S), averaged over the heads, or per head (N, num_heads, L, S) with
     `average_attn_weights=False`, or None with `need_weights=False`. Masks: `key_padding_mask`
