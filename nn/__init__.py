@@ -8,10 +8,10 @@
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
-  `InstanceNorm2d` (nn.normalization); `RNN`, `GRU`, `LSTM` and their one-step cells `RNNCell`,
-  `GRUCell`, `LSTMCell` (nn.recurrent); micrograd's scalar `Neuron`, `Layer`, `MLP` over
-  `Value` (nn.scalar); `LinearRegression`, `LogisticRegression`, `SoftmaxRegression`
-  (nn.models)
+  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention); `RNN`, `GRU`,
+  `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent);
+  micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
+  `LogisticRegression`, `SoftmaxRegression` (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
@@ -39,6 +39,7 @@ from .functional import (
     poisson_nll_loss, prelu, relu, relu6, selu, sigmoid, silu, smooth_l1_loss, soft_margin_loss,
     softmax, softmin, softplus, softsign, tanh, tanhshrink,
 )
+from .attention import MultiheadAttention
 from .activations import (
     CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
     LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
@@ -78,7 +79,7 @@ __all__ = [
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
-    "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",

@@ -7,7 +7,8 @@ the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
 `conv_transpose1d`, `max_pool2d`, `avg_pool2d`,
 `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
 `autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
-`nn.normalization`: each is one function, reachable from both modules. This module adds
+`nn.normalization`, `scaled_dot_product_attention` from `nn.attention`: each is one function,
+reachable from both modules. This module adds
 PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
 `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
 engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
@@ -80,7 +81,7 @@ __all__ = [
     "margin_ranking_loss", "soft_margin_loss",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "layer_norm", "group_norm", "instance_norm",
+    "layer_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
 ]
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values
@@ -1003,3 +1004,7 @@ declare_loss("regression")(huber_loss)
 declare_loss("regression")(gaussian_nll_loss)
 declare_loss("regression")(poisson_nll_loss)
 declare_loss("binary", to_labels="sign")(soft_margin_loss)
+
+# attention lives with its layer in nn.attention, which takes `_dropout` from this module:
+# imported last, once that exists
+from .attention import scaled_dot_product_attention  # noqa: E402,F401  (re-exported)

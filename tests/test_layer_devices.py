@@ -12,7 +12,7 @@ import pytest
 from autograd import manual_seed
 from nn import (
     GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GroupNorm, GRUCell,
-    InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, RNNCell,
+    InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, MultiheadAttention, RNNCell,
 )
 
 LAYERS = {
@@ -31,6 +31,7 @@ LAYERS = {
     "RNNCell": lambda **kw: RNNCell(3, 4, **kw),
     "GRUCell": lambda **kw: GRUCell(3, 4, **kw),
     "LSTMCell": lambda **kw: LSTMCell(3, 4, **kw),
+    "MultiheadAttention": lambda **kw: MultiheadAttention(8, 2, kdim=3, **kw),
 }
 
 

@@ -247,6 +247,19 @@ def test_softmax_of_extreme_and_fully_masked_rows_is_silent():
     assert losses[0] == 0.0 and np.isnan(losses[1])
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_slopes_of_a_fully_masked_row_are_nan_without_warnings(dtype):
+    """As PyTorch: a row of all -inf has logsumexp -inf and slopes NaN (0 / 0, for every element
+    alike); numpy's warning about the 0 / 0 is no news to the caller (softmax is quiet too)."""
+    x = Tensor(np.array([[0.0, 1.0], [-np.inf, -np.inf]], dtype=dtype), requires_grad=True)
+    with strict():
+        y = x.logsumexp(dim=1)
+        y.backward(np.ones(2, dtype))
+        first = grad(lambda t: t.logsumexp(dim=1).sum())(Tensor(x.data))   # (create_graph)
+    assert y.data[1] == -np.inf and np.isnan(x.grad[1]).all() and np.isnan(first.data[1]).all()
+    np.testing.assert_allclose(x.grad[0], [1 / (1 + math.e), 1 / (1 + 1 / math.e)], rtol=1e-6)
+
 # Norms, std/var and the cosine where the squares under- or overflow though the answer is a
 # plain float: 1e-200 ** 2 is 0 in float64, and in float32 1e-30 ** 2 is 0 and 1e20 ** 2 inf.
 # The truth is float64 arithmetic on numbers scaled to 1 (exact for powers of the scale).

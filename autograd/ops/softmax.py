@@ -73,10 +73,13 @@ class LogSumExp(Op):
         axes = ctx.axes
         if not ctx.keepdims:
             g = g.reshape(kept_shape(x.shape, axes))
-        if isinstance(x, Node):         # higher order: e as a graph of x (the shift a constant)
-            e = (x - _shift(raw(x), axes)).exp()
-            return (g * e / e.sum(axes, keepdims=True),)
-        return (g * ctx.e / ctx.total,)        # (g e <= g: no overflow, and empty stays quiet)
+        # a row of all -inf (fully masked) has e = 0 and Σ e = 0: its slopes are PyTorch's NaN,
+        # 0 / 0, which is no mistake of the caller's to warn about
+        with np.errstate(invalid="ignore"):
+            if isinstance(x, Node):     # higher order: e as a graph of x (the shift a constant)
+                e = (x - _shift(raw(x), axes)).exp()
+                return (g * e / e.sum(axes, keepdims=True),)
+            return (g * ctx.e / ctx.total,)    # (g e <= g: no overflow, and empty stays quiet)
 
 
 def _along(axis: int, y) -> int | None:
