@@ -113,9 +113,10 @@ o = n.tanh(); o.label = "o"
 PRELUDES = {
     "from autograd import draw_graph": NEURON + "o.backward()\n",
     "from autograd import draw_backprop": NEURON,
-    "from autograd import functional as F\nfrom nn import BatchNorm2d": """from autograd import randn
+    "from autograd import functional as F\nfrom nn import (BatchNorm2d": """from autograd import randn
 x, weight, bias = randn(2, 1, 28, 28), randn(4, 1, 5, 5), randn(4)
 s, w1 = randn(2, 8, 20), randn(6, 8, 3)
+z = randn(2, 32, 7, 7)
 """,
     'save({"model": model': """from nn import Linear, load, save
 from nn.optim import SGD
