@@ -35,10 +35,18 @@ Size = int | Sequence[int]
 
 # -- checking the arguments ----------------------------------------------------------------------
 
-def _sizes(where: str, shape: tuple) -> tuple[int, ...]:
-    """f(2, 3) and f((2, 3)) alike, as `zeros` takes them; every size an int >= 0."""
+def _sizes(where: str, shape: tuple, size: Any = None) -> tuple[int, ...]:
+    """f(2, 3), f((2, 3)) and f(size=(2, 3)) alike, as `zeros` takes them; every size an int
+    >= 0. A 0-d integer Tensor counts as its int, as in PyTorch (zeros(n), n = lengths.max())."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{where}: got the sizes {shape!r} and size={size!r}; give the "
+                            f"shape once")
+        shape = (size,)
+    shape = tuple(n.item() if _is_int_scalar_tensor(n) else n for n in shape)
     try:
         sizes = _shape_args(shape)
+        sizes = tuple(n.item() if _is_int_scalar_tensor(n) else n for n in sizes)
     except TypeError:                           # f(2.5): not an int, nor a tuple of them
         sizes = None
     if sizes is None or not all(_is_int(n) and n >= 0 for n in sizes):
@@ -46,6 +54,10 @@ def _sizes(where: str, shape: tuple) -> tuple[int, ...]:
         raise ValueError(f"{where}: sizes must be ints >= 0, such as 2, 3 or (2, 3); "
                          f"got {given!r}")
     return tuple(int(n) for n in sizes)
+
+
+def _is_int_scalar_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu"
 
 
 def _is_int(value: Any) -> bool:
@@ -62,12 +74,13 @@ def _count(where: str, name: str, value: Any, least: int = 0) -> int:
 
 
 def _finite(where: str, name: str, value: Any) -> int | float:
-    """A finite real number (an end of a range)."""
+    """A finite real number (an end of a range), as a Python int or float: numpy's float32
+    has no math.trunc."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{where}: {name} must be finite, got {value!r}")
-    return value
+    return int(value) if _is_int(value) else float(value)
 
 
 def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.dtype:
@@ -98,16 +111,22 @@ def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]
     return input.shape, input.dtype
 
 
-def _check_fill_type(where: str, fill_value: Any) -> None:
-    if not isinstance(fill_value, (numbers.Real, np.bool_)):
+def _fill_number(where: str, fill_value: Any) -> bool | int | float:
+    """`fill_value` as a Python bool, int or float (a numpy scalar's numbers are those; numpy's
+    int32 has no math.trunc), whose kind picks `full`'s dtype."""
+    if isinstance(fill_value, (bool, np.bool_)):
+        return bool(fill_value)
+    if not isinstance(fill_value, numbers.Real):
         raise TypeError(f"{where}: fill_value must be a real number or a bool, got "
                         f"{fill_value!r}")
+    return int(fill_value) if _is_int(fill_value) else float(fill_value)
 
 
 def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype) -> np.ndarray:
     """np.full, for a fill_value that `dtype` can hold (a float is cut to an int, as PyTorch
     does). numpy would store 300 in uint8 as 44, NaN in int64 as -9223372036854775808 and 1e39
     in float32 as inf, warning at most; PyTorch refuses them, and so does this."""
+    fill_value = _fill_number(where, fill_value)
     if dtype.kind in "iu" and not isinstance(fill_value, (bool, np.bool_)):
         low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
         if not (_is_int(fill_value) or math.isfinite(fill_value)) or \
@@ -191,21 +210,23 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
-    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
+    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)`, `zeros((2, 3))` or
+    `zeros(size=(2, 3))`.
 
     >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
     ((2, 3), array([0., 0.]))
     """
     check_device("zeros", device)
-    shape = _sizes("zeros", size)
+    shape = _sizes("zeros", sizes, size)
     dtype = _dtype("zeros", dtype, get_default_dtype())
     _can_require_grad("zeros", dtype, requires_grad)
     return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
 
     >>> w = ones(3, requires_grad=True)
@@ -214,7 +235,7 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any
     array([2., 2., 2.], dtype=float32)
     """
     check_device("ones", device)
-    shape = _sizes("ones", size)
+    shape = _sizes("ones", sizes, size)
     dtype = _dtype("ones", dtype, get_default_dtype())
     _can_require_grad("ones", dtype, requires_grad)
     return Tensor(np.ones(shape, dtype), requires_grad=requires_grad)
@@ -232,8 +253,8 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
     """
     check_device("full", device)
     shape = _sizes("full", (size,))
-    _check_fill_type("full", fill_value)
-    if isinstance(fill_value, (bool, np.bool_)):
+    fill_value = _fill_number("full", fill_value)
+    if isinstance(fill_value, bool):
         default = np.bool_
     else:
         default = np.int64 if _is_int(fill_value) else get_default_dtype()
@@ -268,7 +289,7 @@ def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
     """
     check_device("full_like", device)
     shape, input_dtype = _shape_and_dtype("full_like", input)
-    _check_fill_type("full_like", fill_value)
+    fill_value = _fill_number("full_like", fill_value)
     dtype = _dtype("full_like", dtype, input_dtype)
     _can_require_grad("full_like", dtype, requires_grad)
     return Tensor(_filled("full_like", shape, fill_value, dtype), requires_grad=requires_grad)
@@ -361,8 +382,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
 # Drawn in float64 and then cast, as nn.init does: a seed gives the same numbers (to rounding)
 # whatever the dtype.
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-          generator: np.random.Generator | None = None) -> Tensor:
+def randn(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the standard normal N(0, 1): `randn(2, 3)` or `randn((2, 3))`.
 
     >>> from autograd import Generator
@@ -373,14 +394,14 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: An
     ((27, 27), dtype('float32'), True)
     """
     check_device("randn", device)
-    shape = _sizes("randn", size)
+    shape = _sizes("randn", sizes, size)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("randn", generator)
     return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-         generator: np.random.Generator | None = None) -> Tensor:
+def rand(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the uniform distribution on [0, 1): `rand(2, 3)` or `rand((2, 3))`.
 
     >>> x = rand(1000)
@@ -388,7 +409,7 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any
     True
     """
     check_device("rand", device)
-    shape = _sizes("rand", size)
+    shape = _sizes("rand", sizes, size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)
     values = rng.random(shape).astype(dtype)

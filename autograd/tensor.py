@@ -564,6 +564,15 @@ class Tensor(Node):
             raise TypeError("len() of a 0-d Tensor")
         return len(self.data)
 
+    def __iter__(self) -> Any:
+        """The rows, as `for row in t` gives them in PyTorch. Without this method Python would
+        iterate by `t[0]`, `t[1]`, ... until an IndexError, and a 0-d Tensor, whose `t[0]` is
+        one, would silently give no rows at all (`zeros(n)` for n = tensor(3) made a 0-d
+        tensor that way): like PyTorch, a 0-d Tensor refuses."""
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d Tensor (t.item() gives its number)")
+        return (self[i] for i in range(len(self.data)))
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
@@ -1363,23 +1372,23 @@ class Tensor(Node):
         return self.astype(_as_tensor(other).data.dtype)
 
     # PyTorch's new_*: new leaves (no history) in this tensor's dtype unless given one
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Tensor:
+    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
         """Zeros of `size` in this tensor's dtype: `x.new_zeros(2, 3)` or `x.new_zeros((2, 3))`.
 
         >>> Tensor([1, 2]).new_zeros(2, 3).dtype
         dtype('int64')
         """
         from .creation import zeros     # (creation builds on Tensor: imported here)
-        return zeros(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
-                     device=device)
+        return zeros(*sizes, size=size, dtype=self._new_dtype(dtype),
+                     requires_grad=requires_grad, device=device)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
+    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
         """Ones of `size` in this tensor's dtype (see `new_zeros`)."""
         from .creation import ones
-        return ones(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
-                    device=device)
+        return ones(*sizes, size=size, dtype=self._new_dtype(dtype),
+                    requires_grad=requires_grad, device=device)
 
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:

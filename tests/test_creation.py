@@ -512,3 +512,40 @@ def test_a_number_beyond_the_asked_dtype_is_a_value_error_naming_tensor():
         autograd.tensor([1, 300], dtype=np.uint8)
     with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8"):
         autograd.tensor(-1, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("make", [zeros, ones, randn, rand, lambda *s: full(s, 1.0),
+                                  lambda *s: Tensor([1.0]).new_zeros(*s)])
+def test_a_0d_integer_tensor_is_a_size_as_in_pytorch(make):
+    # zeros(n) for n = lengths.max(): it made a 0-d tensor (Python iterated the 0-d n and found
+    # no sizes in it)
+    n = autograd.tensor(3)
+    assert make(n).shape == (3,)
+    if make in (zeros, ones, randn, rand):
+        assert make(2, n).shape == (2, 3) and make((n, 2)).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"sizes must be ints >= 0, such as 2, 3 or \(2, 3\); "
+                                         r"got \(?Tensor\(3\.\)"):
+        make(autograd.tensor(3.0))
+
+
+@pytest.mark.parametrize("make", [zeros, ones, randn, rand,
+                                  lambda **k: Tensor([1]).new_ones(**k)])
+def test_the_shape_as_pytorch_s_size_keyword(make):
+    assert make(size=(2, 3)).shape == (2, 3) and make(size=[4]).shape == (4,)
+    assert make(size=()).shape == ()
+    if make in (zeros, ones, randn, rand):
+        with pytest.raises(TypeError, match=rf"{make.__name__}: got the sizes \(2,\) and "
+                                            rf"size=\(3,\); give the shape once"):
+            make(2, size=(3,))
+
+
+def test_numpy_scalars_fill_and_bound_as_python_numbers():
+    # math.trunc failed on them: "type numpy.int32 doesn't define __trunc__ method"
+    sevens = full((2,), np.int32(7))
+    assert sevens.tolist() == [7, 7] and sevens.dtype == np.int64
+    assert full((1,), np.float16(0.5)).dtype == np.float32      # a float: the default dtype
+    assert full((1,), np.bool_(True)).dtype == np.bool_
+    assert full_like(Tensor(np.zeros(2, np.int32)), np.int64(5)).tolist() == [5, 5]
+    assert Tensor([1, 2]).fill_(np.int32(3)).tolist() == [3, 3]
+    assert arange(np.float32(1.5)).tolist() == [0.0, 1.0] and arange(np.int64(2)).dtype == np.int64
+    assert linspace(np.float32(0.0), np.int32(1), 3).tolist() == [0.0, 0.5, 1.0]
