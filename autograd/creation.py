@@ -1,7 +1,8 @@
 """Making tensors the way PyTorch code does: from data (`tensor`, `from_numpy`), filled (`zeros`,
-`ones`, `full`, `eye`, `zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`)
-and random draws (`randn`, `rand`, `randint`, `randn_like`, `rand_like`, `randperm`,
-`multinomial`), with PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
+`ones`, `full`, `eye`, `empty`, `zeros_like`, `ones_like`, `full_like`, `empty_like`), ranges
+(`arange`, `linspace`, `logspace`) and random draws (`randn`, `rand`, `randint`, `randn_like`,
+`rand_like`, `randint_like`, `randperm`, `normal`, `bernoulli`, `poisson`, `multinomial`), with
+PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
 
 >>> from autograd import arange, manual_seed, randn
 >>> arange(4)                           # int arguments: int64, as in PyTorch
@@ -241,6 +242,23 @@ def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool =
     return Tensor(np.ones(shape, dtype), requires_grad=requires_grad)
 
 
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """PyTorch's `torch.empty`, for code that fills the tensor next (`empty(n).uniform_()`).
+    PyTorch leaves the memory as it was, so its numbers are whatever was there; glassgrad has
+    no uninitialised memory and gives zeros (code that reads them before writing is wrong in
+    PyTorch either way).
+
+    >>> empty(2, 3).shape, empty(size=(2,), dtype=np.int64).dtype
+    ((2, 3), dtype('int64'))
+    """
+    check_device("empty", device)
+    shape = _sizes("empty", sizes, size)
+    dtype = _dtype("empty", dtype, get_default_dtype())
+    _can_require_grad("empty", dtype, requires_grad)
+    return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
+
+
 def full(size: Size, fill_value: Any, *, dtype: Any = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of shape `size` filled with `fill_value`; its dtype, unless given, follows the
@@ -317,6 +335,18 @@ def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
     return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
 
 
+def empty_like(input: Tensor | np.ndarray, *, dtype: Any = None,
+               requires_grad: bool = False, device: Any = None) -> Tensor:
+    """PyTorch's `torch.empty_like`: `input`'s shape and dtype (unless given), filled with zeros
+    here (see `empty`).
+
+    >>> empty_like(Tensor([[1, 2]])).dtype
+    dtype('int64')
+    """
+    check_device("empty_like", device)
+    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+
+
 # -- ranges ----------------------------------------------------------------------------------
 
 def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
@@ -376,6 +406,41 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     _can_require_grad("linspace", dtype, requires_grad)
     return Tensor(np.linspace(start, end, steps).astype(dtype, copy=False),
                   requires_grad=requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`base ** linspace(start, end, steps)`: `steps` numbers from base**start to base**end, both
+    included, evenly spaced on a log scale (learning rates to try), in the default float dtype
+    unless given; an integer dtype cuts the fractions off, as PyTorch does.
+
+    >>> logspace(-3, 0, 4).data
+    array([0.001, 0.01 , 0.1  , 1.   ], dtype=float32)
+    >>> logspace(0, 3, 4, base=2).tolist()
+    [1.0, 2.0, 4.0, 8.0]
+    """
+    check_device("logspace", device)
+    start, end = _finite("logspace", "start", start), _finite("logspace", "end", end)
+    steps = _count("logspace", "steps", steps)
+    base = _finite("logspace", "base", base)
+    dtype = _dtype("logspace", dtype, get_default_dtype())
+    if dtype.kind not in "iuf":
+        raise TypeError(f"logspace: dtype must be an integer or floating dtype, got {dtype}")
+    _can_require_grad("logspace", dtype, requires_grad)
+    # PyTorch's numbers: a negative base to a fractional power is nan, and a number beyond
+    # the dtype's range (10**40 in float32) is inf, without numpy's warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.power(float(base), np.linspace(start, end, steps))
+        if dtype.kind in "iu":              # numpy would cast nan or 1e30 to any int at all
+            low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+            outside = ~np.isfinite(values) | (values < low) | (values >= high + 1.0)
+            if outside.any():
+                power = float(np.linspace(start, end, steps)[outside][0])
+                value = float(values[outside][0])
+                raise ValueError(f"logspace: {base!r} ** {power!r} = {value!r} does not fit in "
+                                 f"{dtype} (integers from {low} to {high})")
+        values = values.astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
 
 
 # -- random draws ----------------------------------------------------------------------------
@@ -479,6 +544,151 @@ def rand_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: b
     shape, input_dtype = _shape_and_dtype("rand_like", input)
     dtype = _dtype("rand_like", dtype, input_dtype, floating=True)
     return rand(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input: Tensor | np.ndarray, low: int = 0, high: Any = None, *,
+                 dtype: Any = None, requires_grad: bool = False, device: Any = None,
+                 generator: np.random.Generator | None = None) -> Tensor:
+    """`randint` with `input`'s shape and dtype (unless given): `randint_like(x, high)` or
+    `randint_like(x, low, high)`, high left out, as in PyTorch.
+
+    >>> randint_like(Tensor([0.0, 0.0, 0.0]), 5, 6).tolist()
+    [5.0, 5.0, 5.0]
+    """
+    check_device("randint_like", device)
+    shape, input_dtype = _shape_and_dtype("randint_like", input)
+    if high is None:                                    # randint_like(x, high)
+        low, high = 0, low
+    return randint(low, high, shape, dtype=input_dtype if dtype is None else dtype,
+                   requires_grad=requires_grad, generator=generator)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
+           generator: np.random.Generator | None = None, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Draws from N(mean, std²), PyTorch's `torch.normal` (std is the standard deviation, not
+    the variance), in one of its forms:
+
+    - `normal(mean, std, size)` with numbers: `size` draws, the default dtype unless given;
+    - `normal(means, stds)`, `normal(means, std)` or `normal(mean, stds)` with tensors: one
+      draw per element, in the broadcast shape, in the dtype of the mean (else of the stds).
+
+    The draw is a constant: no gradient reaches mean or std (PyTorch's is zero). For a draw
+    that passes gradients (the reparameterisation trick) write mean + std * randn_like(mean).
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> x = normal(2.0, 3.0, size=(100000,))
+    >>> round(float(x.mean()), 1), round(float(x.data.std()), 1)
+    (2.0, 3.0)
+    >>> normal(Tensor([0.0, 100.0]), 0.001).round().tolist()
+    [0.0, 100.0]
+    """
+    check_device("normal", device)
+    tensors = [x for x in (mean, std) if isinstance(x, (Tensor, np.ndarray))]
+    if tensors:
+        if size is not None or dtype is not None or requires_grad:
+            raise TypeError("normal: size=, dtype= and requires_grad= go with a number mean and "
+                            "std only; with a tensor of means or stds the draw has their shape "
+                            "and dtype (.to(dtype) converts it)")
+        means, stds = (_normal_parameter("mean", mean), _normal_parameter("std", std))
+        try:
+            shape = np.broadcast_shapes(means.shape, stds.shape)
+        except ValueError:
+            raise ValueError(f"normal: the means' shape {means.shape} and the stds' shape "
+                             f"{stds.shape} do not broadcast together") from None
+        dtype = tensors[0].dtype
+    else:
+        means, stds = _normal_parameter("mean", mean), _normal_parameter("std", std)
+        if size is None:
+            raise TypeError(f"normal: with a number mean ({mean!r}) and std ({std!r}) give "
+                            f"size=, the shape of the draw, such as (3,)")
+        shape = _sizes("normal", (size,))
+        dtype = _dtype("normal", dtype, get_default_dtype(), floating=True)
+    if not (stds >= 0).all():                           # (nan too)
+        bad = stds[~(stds >= 0)].flat[0]
+        raise ValueError(f"normal: std must be >= 0, got {float(bad)!r}")
+    rng = chosen_generator("normal", generator)
+    with np.errstate(over="ignore"):                    # 1e39 in float32: inf, as PyTorch's
+        values = rng.normal(means, stds, shape).astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def _normal_parameter(name: str, value: Any) -> np.ndarray:
+    """A mean or std of `normal` as a float64 array: from a floating tensor, or a number."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        array = value.data if isinstance(value, Tensor) else value
+        if array.dtype.kind != "f":
+            raise TypeError(f"normal: a tensor of {name}s must be floating point, got dtype "
+                            f"{array.dtype} (as in PyTorch; .float() converts it)")
+        return array.astype(np.float64)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"normal: {name} must be a number or a floating Tensor, got {value!r}")
+    return np.asarray(value, dtype=np.float64)          # (inf and nan: judged by the caller)
+
+
+def bernoulli(input: Any, p: float | None = None, *,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """0 or 1 for each element, 1 with the probability the element gives (or `p` for every
+    element, when given), in `input`'s dtype, as `torch.bernoulli`; a constant.
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> coins = bernoulli(full((100000,), 0.3))         # 1 with probability 0.3
+    >>> round(float(coins.mean()), 2), coins.dtype
+    (0.3, dtype('float32'))
+    """
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"bernoulli: input must be a Tensor of probabilities, got "
+                        f"{type(input).__name__}")
+    probs = input.data if isinstance(input, Tensor) else input
+    if p is None and probs.dtype.kind != "f":
+        raise TypeError(f"bernoulli: input holds probabilities, which must be floating point; "
+                        f"got dtype {probs.dtype} (as in PyTorch)")
+    if p is not None and not isinstance(p, numbers.Real):   # the chance of each: in input
+        raise TypeError(f"bernoulli: p must be a number, the chance of a 1 for every element, "
+                        f"got {type(p).__name__}; pass a probability per element as input")
+    rng = chosen_generator("bernoulli", generator)
+    chance = _probabilities("bernoulli", probs if p is None else p)
+    return Tensor((rng.random(probs.shape) < chance).astype(probs.dtype))
+
+
+def _probabilities(where: str, p: Any) -> np.ndarray:
+    """`p` as float64 numbers, each in [0, 1] (nan refused), or an error naming `where`."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.ndarray, Tensor)):
+        raise TypeError(f"{where}: p must be a probability or a Tensor of them, got {p!r}")
+    chance = np.asarray(p.data if isinstance(p, Tensor) else p, dtype=np.float64)
+    outside = ~((chance >= 0) & (chance <= 1))
+    if outside.any():
+        raise ValueError(f"{where}: probabilities must be in [0, 1], got "
+                         f"{float(chance[outside].flat[0])!r}")
+    return chance
+
+
+def poisson(input: Any, generator: np.random.Generator | None = None) -> Tensor:
+    """A count drawn from Poisson(rate) for each rate in `input` (finite, >= 0), in `input`'s
+    dtype, as `torch.poisson`; a constant.
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> counts = poisson(full((100000,), 4.0))          # mean 4 and variance 4
+    >>> round(float(counts.mean()), 1), round(float(counts.data.var()), 1)
+    (4.0, 4.0)
+    """
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"poisson: input must be a Tensor of rates, got "
+                        f"{type(input).__name__}")
+    rates = input.data if isinstance(input, Tensor) else input
+    if rates.dtype.kind != "f":
+        raise TypeError(f"poisson: the rates must be floating point, got dtype {rates.dtype} "
+                        f"(as in PyTorch)")
+    # numpy refuses rates beyond about 1e19 with its own words; PyTorch gives garbage
+    bad = ~((rates >= 0) & (rates <= 1e18))
+    if bad.any():
+        raise ValueError(f"poisson: rates must be finite, >= 0 and at most 1e18, got "
+                         f"{float(rates[bad].flat[0])!r}")
+    rng = chosen_generator("poisson", generator)
+    return Tensor(rng.poisson(rates.astype(np.float64)).astype(rates.dtype))
 
 
 def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any = None,

@@ -854,8 +854,90 @@ class Tensor(Node):
         return self._fill_random_("normal_", generator,
                                   lambda r: r.normal(mean, std, self.shape))
 
-    def _fill_random_(self, name: str, generator: Any, draw: Any) -> Tensor:
-        if self.data.dtype.kind != "f":
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability `p`) or 0 in place, in this tensor's dtype (any: an integer
+        or bool tensor too, as in PyTorch); `p` a number or a tensor of probabilities that
+        broadcasts to this tensor's shape. Returns self (see `uniform_`).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); mask = zeros(100000).bernoulli_(0.8)
+        >>> round(float(mask.mean()), 2)
+        0.8
+        """
+        from .creation import _probabilities
+        chance = _probabilities("bernoulli_", p)
+        try:
+            fits = np.broadcast_shapes(chance.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"bernoulli_: the probabilities' shape {chance.shape} does not "
+                             f"broadcast to this tensor's shape {self.shape}")
+        return self._fill_random_("bernoulli_", generator,
+                                  lambda r: r.random(self.shape) < chance, floating=False)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from the exponential distribution of rate `lambd` (mean 1 / lambd) in
+        place (see `uniform_`). Returns self.
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); waits = zeros(100000).exponential_(4.0)
+        >>> round(float(waits.mean()), 2)
+        0.25
+        """
+        if isinstance(lambd, (bool, np.bool_)) or not isinstance(lambd, numbers.Real) or \
+                not lambd > 0:
+            raise ValueError(f"exponential_: lambd (the rate) must be a number > 0, got "
+                             f"{lambd!r}")
+        return self._fill_random_("exponential_", generator,
+                                  lambda r: r.exponential(1.0 / lambd, self.shape))
+
+    def random_(self, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
+        """Fill with integers drawn uniformly in place, in this tensor's dtype (see
+        `uniform_`): `random_(to)` from 0, ..., to - 1, `random_(from, to)` from from, ...,
+        to - 1, as PyTorch's; `random_()` from 0 to the largest number the dtype holds (for
+        floating dtypes the largest integer up to which all are exact, 2**24 in float32).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); dice = zeros(6000, dtype=np.int64).random_(1, 7)
+        >>> sorted(set(dice.tolist()))
+        [1, 2, 3, 4, 5, 6]
+        """
+        if len(bounds) > 2 or (len(bounds) == 2 and to is not None):
+            raise TypeError(f"random_: takes random_(to) or random_(from, to), got "
+                            f"{bounds + ((to,) if to is not None else ())}")
+        if len(bounds) == 2:
+            low, high = bounds
+        elif len(bounds) == 1:
+            low, high = (0, bounds[0]) if to is None else (bounds[0], to)
+        else:
+            low, high = 0, to
+        dtype = self.data.dtype
+        if dtype.kind == "b":
+            least, most, top = 0, 1, 1
+        elif dtype.kind in "iu":
+            least, most = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+            top = most
+        else:                           # drawn as int64; unbounded, only integers held exactly
+            least, most, top = -2 ** 63, 2 ** 63 - 1, 2 ** (np.finfo(dtype).nmant + 1)
+        if high is None:
+            high = top + 1
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
+                   for n in (low, high)):
+            raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")
+        if not low < high:
+            raise ValueError(f"random_: needs from < to (to is left out), got from={low}, "
+                             f"to={high}")
+        if not least <= low <= high - 1 <= most:
+            raise ValueError(f"random_: from={low} to to - 1={high - 1} does not fit in "
+                             f"{dtype} (from {least} to {most})")
+        kind = dtype if dtype.kind in "iu" else np.int64
+        return self._fill_random_("random_", generator, lambda r: r.integers(
+            low, high - 1, self.shape, dtype=kind, endpoint=True), floating=False)
+
+    def _fill_random_(self, name: str, generator: Any, draw: Any,
+                      floating: bool = True) -> Tensor:
+        if floating and self.data.dtype.kind != "f":
             raise TypeError(f"{name}: draws fractions, and this tensor's dtype is "
                             f"{self.data.dtype}; use a floating tensor (as PyTorch asks)")
         from .random import chosen_generator
@@ -1390,6 +1472,13 @@ class Tensor(Node):
         return ones(*sizes, size=size, dtype=self._new_dtype(dtype),
                     requires_grad=requires_grad, device=device)
 
+    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
+        """PyTorch's `new_empty`, for a tensor filled next: zeros here (see `autograd.empty`)."""
+        from .creation import empty
+        return empty(*sizes, size=size, dtype=self._new_dtype(dtype),
+                     requires_grad=requires_grad, device=device)
+
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:
         """`fill_value` in a tensor of `size`, in this tensor's dtype (see `new_zeros`)."""
@@ -1853,6 +1942,12 @@ class Tensor(Node):
         """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""
         from .creation import multinomial        # (creation builds on Tensor: imported here)
         return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """0 or 1 for each element, 1 with the probability it holds (or `p`):
+        `autograd.bernoulli(self, p)`, a constant."""
+        from .creation import bernoulli
+        return bernoulli(self, p, generator=generator)
 
     def histogram(self, bins: Any = 100, *, range: Sequence[float] | None = None,
                   weight: Any = None, density: bool = False) -> Histogram:
