@@ -86,6 +86,12 @@ _SPELT_OTHERWISE = {
     "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
                  "settings), so leave out the torch.backends lines"),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
+    **dict.fromkeys(("get_rng_state", "set_rng_state"), (
+        "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
+        "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),
+    **dict.fromkeys(("seed", "initial_seed"), (
+        "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
+        "yourself")),
     "distributions": ("not here: draw samples with autograd.normal, autograd.bernoulli, "
                       "autograd.poisson or autograd.multinomial(probs, n) (a Categorical's "
                       "sample), or from autograd.default_rng() (a numpy Generator), and write "

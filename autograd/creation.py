@@ -349,17 +349,23 @@ def empty_like(input: Tensor | np.ndarray, *, dtype: Any = None,
 
 # -- ranges ----------------------------------------------------------------------------------
 
-def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:
-    """start, start + step, ... up to but not including end; `arange(n)` is 0 ... n - 1. As in
-    PyTorch, int arguments give int64 and any float argument the default float dtype.
+def arange(start: float | None = None, end: float | None = None, step: float = 1, *,
+           dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """start, start + step, ... up to but not including end; `arange(n)` (or `arange(end=n)`)
+    is 0 ... n - 1. As in PyTorch, int arguments give int64 and any float argument the default
+    float dtype.
 
     >>> arange(5, 0, -2).data, arange(0, 1, 0.25).data
     (array([5, 3, 1]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
     """
     check_device("arange", device)
     if end is None:
+        if start is None:
+            raise TypeError("arange: needs the end of the range: arange(end), arange(start, end) "
+                            "or arange(start, end, step)")
         start, end = 0, start
+    elif start is None:                                 # arange(end=n)
+        start = 0
     start, end = _finite("arange", "start", start), _finite("arange", "end", end)
     step = _finite("arange", "step", step)
     if step == 0:

@@ -720,3 +720,17 @@ def test_randint_like_takes_the_input_s_shape_and_dtype():
     assert x.shape == (2, 3) and x.dtype == np.int32 and set(x.data.ravel()) <= {3, 4}
     assert autograd.randint_like(zeros(4), 1).tolist() == [0.0] * 4       # high alone: 0 ... 0
     assert autograd.randint_like(zeros(2), 9, 10, dtype=np.int64).tolist() == [9, 9]
+
+
+def test_arange_takes_end_alone_by_keyword_as_pytorch():
+    # arange(end=4) said "missing 1 required positional argument: 'start'"
+    assert arange(end=4).tolist() == [0, 1, 2, 3] and arange(1, end=3).tolist() == [1, 2]
+    with pytest.raises(TypeError, match=r"arange: needs the end of the range"):
+        arange()
+
+
+def test_a_generator_on_the_cpu_as_pytorch_s_torch_generator_device_cpu():
+    g = Generator(device="cpu").manual_seed(5)
+    assert randn(3, generator=g).tolist() == randn(3, generator=Generator().manual_seed(5)).tolist()
+    with pytest.raises(RuntimeError, match=r"Generator\(\.\.\., device='cuda'\): there is no GPU"):
+        Generator(device="cuda")
