@@ -37,8 +37,8 @@ cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
-    "empty", "empty_like", "from_numpy", "as_tensor", "arange", "linspace", "logspace", "randn", "rand",
-    "randint", "randn_like", "rand_like", "randint_like", "randperm", "multinomial", "normal",
+    "empty", "empty_like", "from_numpy", "as_tensor", "arange", "linspace", "logspace", "randn",
+    "rand", "randint", "randn_like", "rand_like", "randint_like", "randperm", "multinomial", "normal",
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",

@@ -569,7 +569,8 @@ def test_numpy_scalars_fill_and_bound_as_python_numbers():
 def test_empty_is_zeros_with_pytorch_s_arguments():
     """PyTorch's empty leaves whatever numbers were in memory; here it is zeros (it was an
     AttributeError pointing at zeros, so ported `torch.empty(n).uniform_()` code stopped)."""
-    assert autograd.empty(2, 3).tolist() == [[0.0] * 3] * 2 and autograd.empty(2).dtype == np.float32
+    assert autograd.empty(2, 3).tolist() == [[0.0] * 3] * 2
+    assert autograd.empty(2).dtype == np.float32
     assert autograd.empty(size=(4,), dtype=np.int64).dtype == np.int64
     assert autograd.empty(3, requires_grad=True).requires_grad
     like = autograd.empty_like(Tensor([[1, 2]]))
