@@ -591,13 +591,13 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
     [0.0, 100.0]
     """
     check_device("normal", device)
+    means, stds = _normal_parameter("mean", mean), _normal_parameter("std", std)
     tensors = [x for x in (mean, std) if isinstance(x, (Tensor, np.ndarray))]
     if tensors:
         if size is not None or dtype is not None or requires_grad:
             raise TypeError("normal: size=, dtype= and requires_grad= go with a number mean and "
                             "std only; with a tensor of means or stds the draw has their shape "
                             "and dtype (.to(dtype) converts it)")
-        means, stds = (_normal_parameter("mean", mean), _normal_parameter("std", std))
         try:
             shape = np.broadcast_shapes(means.shape, stds.shape)
         except ValueError:
@@ -605,7 +605,6 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
                              f"{stds.shape} do not broadcast together") from None
         dtype = tensors[0].dtype
     else:
-        means, stds = _normal_parameter("mean", mean), _normal_parameter("std", std)
         if size is None:
             raise TypeError(f"normal: with a number mean ({mean!r}) and std ({std!r}) give "
                             f"size=, the shape of the draw, such as (3,)")
