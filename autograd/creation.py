@@ -97,6 +97,18 @@ def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.d
     return dtype
 
 
+def _whole_numbers(dtype: np.dtype) -> tuple[int, int]:
+    """The smallest and largest integers a random draw may give in `dtype`: an integer dtype's
+    range; a floating dtype's finite range (numpy would make 2**30 inf in float16, as PyTorch
+    refuses it), within int64's, in which the integers are drawn."""
+    if dtype.kind == "b":
+        return 0, 1
+    if dtype.kind in "iu":
+        return int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    largest = min(int(np.finfo(dtype).max), 2 ** 63 - 1)
+    return -largest, largest
+
+
 def _can_require_grad(where: str, dtype: np.dtype, requires_grad: bool) -> None:
     """Checked before anything is drawn, so that a refused call leaves the generator alone."""
     if requires_grad and dtype.kind != "f":
@@ -531,8 +543,10 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     dtype = _dtype("randint", dtype, np.int64)
     if dtype.kind not in "iuf":
         raise TypeError(f"randint: dtype must be an integer or floating dtype, got {dtype}")
-    if dtype.kind in "iu" and not np.iinfo(dtype).min <= low <= high - 1 <= np.iinfo(dtype).max:
-        raise ValueError(f"randint: low={low} to high - 1={high - 1} does not fit in {dtype}")
+    least, most = _whole_numbers(dtype)
+    if not least <= low <= high - 1 <= most:
+        raise ValueError(f"randint: low={low} to high - 1={high - 1} does not fit in {dtype} "
+                         f"(from {least} to {most})")
     _can_require_grad("randint", dtype, requires_grad)
     rng = chosen_generator("randint", generator)
     values = rng.integers(low, high, shape, dtype=np.int64).astype(dtype, copy=False)
@@ -711,6 +725,10 @@ def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any
         raise TypeError(f"randperm: dtype must be an integer or floating dtype, got {dtype}")
     if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
         raise ValueError(f"randperm: n - 1 = {n - 1} does not fit in {dtype}")
+    exact = 2 ** (np.finfo(dtype).nmant + 1) if dtype.kind == "f" else n
+    if n - 1 > exact:                   # 2049 and 2051 are both 2050 in float16: no permutation
+        raise ValueError(f"randperm: n - 1 = {n - 1} is beyond the integers {dtype} holds "
+                         f"exactly (up to {exact}); the permutation would repeat numbers")
     _can_require_grad("randperm", dtype, requires_grad)
     rng = chosen_generator("randperm", generator)
     return Tensor(rng.permutation(n).astype(dtype, copy=False), requires_grad=requires_grad)

@@ -912,16 +912,11 @@ class Tensor(Node):
             low, high = (0, bounds[0]) if to is None else (bounds[0], to)
         else:
             low, high = 0, to
+        from .creation import _whole_numbers
         dtype = self.data.dtype
-        if dtype.kind == "b":
-            least, most, top = 0, 1, 1
-        elif dtype.kind in "iu":
-            least, most = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
-            top = most
-        else:                           # drawn as int64; unbounded, only integers held exactly
-            least, most, top = -2 ** 63, 2 ** 63 - 1, 2 ** (np.finfo(dtype).nmant + 1)
-        if high is None:
-            high = top + 1
+        least, most = _whole_numbers(dtype)
+        if high is None:                # unbounded: a floating dtype's integers held exactly
+            high = (most if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)) + 1
         if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
                    for n in (low, high)):
             raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")

@@ -735,3 +735,21 @@ def test_a_generator_on_the_cpu_as_pytorch_s_torch_generator_device_cpu():
     assert randn(3, generator=g).tolist() == randn(3, generator=Generator().manual_seed(5)).tolist()
     with pytest.raises(RuntimeError, match=r"Generator\(\.\.\., device='cuda'\): there is no GPU"):
         Generator(device="cuda")
+
+
+
+def test_integer_draws_into_a_float_dtype_stay_exact_and_finite():
+    # randperm(3000, dtype=float16) repeated numbers (2525 distinct of 3000) and
+    # randint(0, 2**30, (3,), dtype=float16) gave inf with numpy's overflow warning; PyTorch
+    # refuses both
+    assert sorted(randperm(2049, dtype=np.float16).tolist()) == list(range(2049))
+    with pytest.raises(ValueError, match=r"randperm: n - 1 = 2049 is beyond the integers "
+                                         r"float16 holds exactly \(up to 2048\)"):
+        randperm(2050, dtype=np.float16)
+    with pytest.raises(ValueError, match=r"randint: low=0 to high - 1=1073741823 does not fit "
+                                         r"in float16 \(from -65504 to 65504\)"):
+        randint(0, 2 ** 30, (3,), dtype=np.float16)
+    assert randint(0, 5000, (3,), dtype=np.float16).dtype == np.float16    # rounded, as PyTorch
+    with pytest.raises(ValueError, match=r"random_: from=0 to to - 1=69999 does not fit in "
+                                         r"float16"):
+        zeros(3, dtype=np.float16).random_(0, 70000)
