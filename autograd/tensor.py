@@ -845,6 +845,10 @@ class Tensor(Node):
         """
         if not (math.isfinite(a) and math.isfinite(b) and a <= b):
             raise ValueError(f"uniform_: needs finite bounds with a <= b, got a={a!r}, b={b!r}")
+        dtype = self.data.dtype
+        if dtype.kind == "f" and max(abs(a), abs(b)) > float(np.finfo(dtype).max):
+            raise ValueError(f"uniform_: a={a!r} or b={b!r} is beyond {dtype}'s range "
+                             f"(±{float(np.finfo(dtype).max):.4g}); its draws would be inf")
         return self._fill_random_("uniform_", generator, lambda r: r.uniform(a, b, self.shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -938,7 +942,8 @@ class Tensor(Node):
         from .random import chosen_generator
         rng = chosen_generator(name, generator)
         self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
-        numbers = draw(rng).astype(self.data.dtype, copy=False)
+        with np.errstate(over="ignore"):    # normal_(0, 1e6) in float16: inf, as PyTorch's
+            numbers = draw(rng).astype(self.data.dtype, copy=False)
         return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,

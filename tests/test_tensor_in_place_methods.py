@@ -234,3 +234,17 @@ def test_random_fills_with_integers_from_from_to_to_left_out():
 def test_the_other_samplers_name_what_is_wrong(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_uniform_refuses_bounds_beyond_the_dtype_and_a_wide_normal_is_inf_without_warning():
+    # uniform_(-1e5, 1e5) in float16 gave inf among its draws, with numpy's overflow warning
+    import warnings
+    with pytest.raises(ValueError, match=r"uniform_: a=-100000.0 or b=100000.0 is beyond "
+                                         r"float16's range \(±6.55e\+04\)"):
+        zeros(3, dtype=np.float16).uniform_(-1e5, 1e5)
+    with pytest.raises(ValueError, match=r"uniform_: .* is beyond float32's range"):
+        zeros(3).uniform_(0.0, 1e39)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wide = zeros(1000, dtype=np.float16).normal_(0.0, 1e6)     # PyTorch's inf too
+    assert np.isinf(wide.data).any()
