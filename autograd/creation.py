@@ -126,7 +126,10 @@ def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]
 
 def _fill_number(where: str, fill_value: Any) -> bool | int | float:
     """`fill_value` as a Python bool, int or float (a numpy scalar's numbers are those; numpy's
-    int32 has no math.trunc), whose kind picks `full`'s dtype."""
+    int32 has no math.trunc), whose kind picks `full`'s dtype. A 0-d Tensor gives its number,
+    as in PyTorch (`full(shape, t.max())`)."""
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
     if isinstance(fill_value, (bool, np.bool_)):
         return bool(fill_value)
     if not isinstance(fill_value, numbers.Real):

@@ -753,3 +753,16 @@ def test_integer_draws_into_a_float_dtype_stay_exact_and_finite():
     with pytest.raises(ValueError, match=r"random_: from=0 to to - 1=69999 does not fit in "
                                          r"float16"):
         zeros(3, dtype=np.float16).random_(0, 70000)
+
+
+
+def test_a_0d_tensor_fills_with_its_number_as_in_pytorch():
+    # it was refused: "fill_value must be a real number or a bool, got Tensor(1.5)"
+    assert full((2,), autograd.tensor(3)).tolist() == [3, 3] and \
+        full((2,), autograd.tensor(3)).dtype == np.int64
+    assert full((2,), autograd.tensor(1.5, dtype=np.float64)).dtype == np.float32
+    assert full((1,), autograd.tensor(True)).dtype == np.bool_
+    assert full_like(zeros(2), Tensor(np.float64(3.5))).tolist() == [3.5, 3.5]
+    with pytest.raises(TypeError, match=r"full: fill_value must be a real number or a bool, got "
+                                        r"Tensor\(\[1\.5\]\)"):
+        full((2,), autograd.tensor([1.5]))
