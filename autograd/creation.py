@@ -65,8 +65,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def _number(value: Any) -> Any:
+    """A 0-d Tensor stands for its number, as in PyTorch (`arange(n)` for n = lengths.max())."""
+    return value.item() if isinstance(value, Tensor) and value.ndim == 0 else value
+
+
 def _count(where: str, name: str, value: Any, least: int = 0) -> int:
     """An int argument that counts something (n, steps, num_samples): at least `least`."""
+    value = _number(value)
     if not _is_int(value):
         raise TypeError(f"{where}: {name} must be an int, got {value!r}")
     if value < least:
@@ -77,6 +83,7 @@ def _count(where: str, name: str, value: Any, least: int = 0) -> int:
 def _finite(where: str, name: str, value: Any) -> int | float:
     """A finite real number (an end of a range), as a Python int or float: numpy's float32
     has no math.trunc."""
+    value = _number(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     if not math.isfinite(value):
@@ -529,6 +536,7 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     ((32,), dtype('int64'), True)
     """
     check_device("randint", device)
+    low, high = _number(low), _number(high)
     if size is None and high is not None and not _is_int(high):   # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:                                           # randint(high, size=...)

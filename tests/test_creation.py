@@ -766,3 +766,17 @@ def test_a_0d_tensor_fills_with_its_number_as_in_pytorch():
     with pytest.raises(TypeError, match=r"full: fill_value must be a real number or a bool, got "
                                         r"Tensor\(\[1\.5\]\)"):
         full((2,), autograd.tensor([1.5]))
+
+
+
+def test_a_0d_tensor_stands_for_its_number_in_ranges_and_counts():
+    # arange(n), linspace(0, 1, steps), eye(n), randint(0, n, ...) with n a 0-d tensor were
+    # refused ("end must be a number, got Tensor(3, dtype=int64)"); PyTorch takes them
+    n = autograd.tensor(3)
+    assert arange(n).tolist() == [0, 1, 2] and arange(autograd.tensor(1.5)).tolist() == [0.0, 1.0]
+    assert linspace(0, 1, n).tolist() == [0.0, 0.5, 1.0] and eye(n).shape == (3, 3)
+    assert randperm(n).shape == (3,) and autograd.logspace(0, n, n).shape == (3,)
+    assert set(randint(0, n, (100,)).tolist()) <= {0, 1, 2}
+    assert randint(n, (2,)).shape == (2,)                        # randint(high, size)
+    with pytest.raises(TypeError, match=r"linspace: steps must be an int, got 3\.0"):
+        linspace(0, 1, autograd.tensor(3.0))
