@@ -10,8 +10,9 @@ from .anomaly import detect_anomaly
 from .compiler import CompiledGraph, compile
 from .cpu import accelerator, cuda, device, set_default_device
 from .creation import (
-    arange, as_tensor, eye, from_numpy, full, full_like, is_tensor, linspace, multinomial, numel, ones,
-    ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like,
+    arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, is_tensor,
+    linspace, logspace, multinomial, normal, numel, ones, ones_like, poisson, rand, rand_like,
+    randint, randint_like, randn, randn_like, randperm, zeros, zeros_like,
 )
 from .function import Function
 from .allocator import keep_freed_memory
@@ -36,8 +37,9 @@ cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
-    "from_numpy", "as_tensor", "arange", "linspace", "randn", "rand", "randint", "randn_like", "rand_like",
-    "randperm", "multinomial", "is_tensor", "numel",
+    "empty", "empty_like", "from_numpy", "as_tensor", "arange", "linspace", "logspace", "randn",
+    "rand", "randint", "randn_like", "rand_like", "randint_like", "randperm", "multinomial", "normal",
+    "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
@@ -84,12 +86,16 @@ _SPELT_OTHERWISE = {
     "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
                  "settings), so leave out the torch.backends lines"),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
-    "distributions": ("not here: draw samples from autograd.default_rng() (a "
-                      "numpy Generator: rng.normal, rng.choice) or with "
-                      "autograd.multinomial(probs, n) (a Categorical's sample), and write a "
-                      "log-probability with tensor ops (log_softmax, then pick by index)"),
-    "empty": "autograd.zeros(...) here (no uninitialised memory)",
-    "empty_like": "autograd.zeros_like(x) here (no uninitialised memory)",
+    **dict.fromkeys(("get_rng_state", "set_rng_state"), (
+        "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
+        "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),
+    **dict.fromkeys(("seed", "initial_seed"), (
+        "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
+        "yourself")),
+    "distributions": ("not here: draw samples with autograd.normal, autograd.bernoulli, "
+                      "autograd.poisson or autograd.multinomial(probs, n) (a Categorical's "
+                      "sample), or from autograd.default_rng() (a numpy Generator), and write "
+                      "a log-probability with tensor ops (log_softmax, then pick by index)"),
 }
 
 

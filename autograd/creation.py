@@ -1,7 +1,8 @@
 """Making tensors the way PyTorch code does: from data (`tensor`, `from_numpy`), filled (`zeros`,
-`ones`, `full`, `eye`, `zeros_like`, `ones_like`, `full_like`), ranges (`arange`, `linspace`)
-and random draws (`randn`, `rand`, `randint`, `randn_like`, `rand_like`, `randperm`,
-`multinomial`), with PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
+`ones`, `full`, `eye`, `empty`, `zeros_like`, `ones_like`, `full_like`, `empty_like`), ranges
+(`arange`, `linspace`, `logspace`) and random draws (`randn`, `rand`, `randint`, `randn_like`,
+`rand_like`, `randint_like`, `randperm`, `normal`, `bernoulli`, `poisson`, `multinomial`), with
+PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
 
 >>> from autograd import arange, manual_seed, randn
 >>> arange(4)                           # int arguments: int64, as in PyTorch
@@ -35,10 +36,18 @@ Size = int | Sequence[int]
 
 # -- checking the arguments ----------------------------------------------------------------------
 
-def _sizes(where: str, shape: tuple) -> tuple[int, ...]:
-    """f(2, 3) and f((2, 3)) alike, as `zeros` takes them; every size an int >= 0."""
+def _sizes(where: str, shape: tuple, size: Any = None) -> tuple[int, ...]:
+    """f(2, 3), f((2, 3)) and f(size=(2, 3)) alike, as `zeros` takes them; every size an int
+    >= 0. A 0-d integer Tensor counts as its int, as in PyTorch (zeros(n), n = lengths.max())."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{where}: got the sizes {shape!r} and size={size!r}; give the "
+                            f"shape once")
+        shape = (size,)
+    shape = tuple(n.item() if _is_int_scalar_tensor(n) else n for n in shape)
     try:
         sizes = _shape_args(shape)
+        sizes = tuple(n.item() if _is_int_scalar_tensor(n) else n for n in sizes)
     except TypeError:                           # f(2.5): not an int, nor a tuple of them
         sizes = None
     if sizes is None or not all(_is_int(n) and n >= 0 for n in sizes):
@@ -48,12 +57,22 @@ def _sizes(where: str, shape: tuple) -> tuple[int, ...]:
     return tuple(int(n) for n in sizes)
 
 
+def _is_int_scalar_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu"
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def _number(value: Any) -> Any:
+    """A 0-d Tensor stands for its number, as in PyTorch (`arange(n)` for n = lengths.max())."""
+    return value.item() if isinstance(value, Tensor) and value.ndim == 0 else value
+
+
 def _count(where: str, name: str, value: Any, least: int = 0) -> int:
     """An int argument that counts something (n, steps, num_samples): at least `least`."""
+    value = _number(value)
     if not _is_int(value):
         raise TypeError(f"{where}: {name} must be an int, got {value!r}")
     if value < least:
@@ -62,12 +81,14 @@ def _count(where: str, name: str, value: Any, least: int = 0) -> int:
 
 
 def _finite(where: str, name: str, value: Any) -> int | float:
-    """A finite real number (an end of a range)."""
+    """A finite real number (an end of a range), as a Python int or float: numpy's float32
+    has no math.trunc."""
+    value = _number(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{where}: {name} must be finite, got {value!r}")
-    return value
+    return int(value) if _is_int(value) else float(value)
 
 
 def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.dtype:
@@ -81,6 +102,18 @@ def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.d
     if floating and dtype.kind != "f":
         raise TypeError(f"{where}: dtype must be floating point, got {dtype}")
     return dtype
+
+
+def _whole_numbers(dtype: np.dtype) -> tuple[int, int]:
+    """The smallest and largest integers a random draw may give in `dtype`: an integer dtype's
+    range; a floating dtype's finite range (numpy would make 2**30 inf in float16, as PyTorch
+    refuses it), within int64's, in which the integers are drawn."""
+    if dtype.kind == "b":
+        return 0, 1
+    if dtype.kind in "iu":
+        return int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    largest = min(int(np.finfo(dtype).max), 2 ** 63 - 1)
+    return -largest, largest
 
 
 def _can_require_grad(where: str, dtype: np.dtype, requires_grad: bool) -> None:
@@ -98,16 +131,25 @@ def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]
     return input.shape, input.dtype
 
 
-def _check_fill_type(where: str, fill_value: Any) -> None:
-    if not isinstance(fill_value, (numbers.Real, np.bool_)):
+def _fill_number(where: str, fill_value: Any) -> bool | int | float:
+    """`fill_value` as a Python bool, int or float (a numpy scalar's numbers are those; numpy's
+    int32 has no math.trunc), whose kind picks `full`'s dtype. A 0-d Tensor gives its number,
+    as in PyTorch (`full(shape, t.max())`)."""
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if isinstance(fill_value, (bool, np.bool_)):
+        return bool(fill_value)
+    if not isinstance(fill_value, numbers.Real):
         raise TypeError(f"{where}: fill_value must be a real number or a bool, got "
                         f"{fill_value!r}")
+    return int(fill_value) if _is_int(fill_value) else float(fill_value)
 
 
 def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype) -> np.ndarray:
     """np.full, for a fill_value that `dtype` can hold (a float is cut to an int, as PyTorch
     does). numpy would store 300 in uint8 as 44, NaN in int64 as -9223372036854775808 and 1e39
     in float32 as inf, warning at most; PyTorch refuses them, and so does this."""
+    fill_value = _fill_number(where, fill_value)
     if dtype.kind in "iu" and not isinstance(fill_value, (bool, np.bool_)):
         low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
         if not (_is_int(fill_value) or math.isfinite(fill_value)) or \
@@ -191,21 +233,23 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
-    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)` or `zeros((2, 3))`.
+    """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)`, `zeros((2, 3))` or
+    `zeros(size=(2, 3))`.
 
     >>> zeros(2, 3).shape, zeros((2,), dtype=np.float64).data
     ((2, 3), array([0., 0.]))
     """
     check_device("zeros", device)
-    shape = _sizes("zeros", size)
+    shape = _sizes("zeros", sizes, size)
     dtype = _dtype("zeros", dtype, get_default_dtype())
     _can_require_grad("zeros", dtype, requires_grad)
     return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
 
     >>> w = ones(3, requires_grad=True)
@@ -214,10 +258,27 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any
     array([2., 2., 2.], dtype=float32)
     """
     check_device("ones", device)
-    shape = _sizes("ones", size)
+    shape = _sizes("ones", sizes, size)
     dtype = _dtype("ones", dtype, get_default_dtype())
     _can_require_grad("ones", dtype, requires_grad)
     return Tensor(np.ones(shape, dtype), requires_grad=requires_grad)
+
+
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """PyTorch's `torch.empty`, for code that fills the tensor next (`empty(n).uniform_()`).
+    PyTorch leaves the memory as it was, so its numbers are whatever was there; glassgrad has
+    no uninitialised memory and gives zeros (code that reads them before writing is wrong in
+    PyTorch either way).
+
+    >>> empty(2, 3).shape, empty(size=(2,), dtype=np.int64).dtype
+    ((2, 3), dtype('int64'))
+    """
+    check_device("empty", device)
+    shape = _sizes("empty", sizes, size)
+    dtype = _dtype("empty", dtype, get_default_dtype())
+    _can_require_grad("empty", dtype, requires_grad)
+    return Tensor(np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
 def full(size: Size, fill_value: Any, *, dtype: Any = None,
@@ -232,8 +293,8 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
     """
     check_device("full", device)
     shape = _sizes("full", (size,))
-    _check_fill_type("full", fill_value)
-    if isinstance(fill_value, (bool, np.bool_)):
+    fill_value = _fill_number("full", fill_value)
+    if isinstance(fill_value, bool):
         default = np.bool_
     else:
         default = np.int64 if _is_int(fill_value) else get_default_dtype()
@@ -268,7 +329,7 @@ def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
     """
     check_device("full_like", device)
     shape, input_dtype = _shape_and_dtype("full_like", input)
-    _check_fill_type("full_like", fill_value)
+    fill_value = _fill_number("full_like", fill_value)
     dtype = _dtype("full_like", dtype, input_dtype)
     _can_require_grad("full_like", dtype, requires_grad)
     return Tensor(_filled("full_like", shape, fill_value, dtype), requires_grad=requires_grad)
@@ -296,19 +357,37 @@ def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
     return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
 
 
+def empty_like(input: Tensor | np.ndarray, *, dtype: Any = None,
+               requires_grad: bool = False, device: Any = None) -> Tensor:
+    """PyTorch's `torch.empty_like`: `input`'s shape and dtype (unless given), filled with zeros
+    here (see `empty`).
+
+    >>> empty_like(Tensor([[1, 2]])).dtype
+    dtype('int64')
+    """
+    check_device("empty_like", device)
+    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+
+
 # -- ranges ----------------------------------------------------------------------------------
 
-def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:
-    """start, start + step, ... up to but not including end; `arange(n)` is 0 ... n - 1. As in
-    PyTorch, int arguments give int64 and any float argument the default float dtype.
+def arange(start: float | None = None, end: float | None = None, step: float = 1, *,
+           dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """start, start + step, ... up to but not including end; `arange(n)` (or `arange(end=n)`)
+    is 0 ... n - 1. As in PyTorch, int arguments give int64 and any float argument the default
+    float dtype.
 
     >>> arange(5, 0, -2).data, arange(0, 1, 0.25).data
     (array([5, 3, 1]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
     """
     check_device("arange", device)
     if end is None:
+        if start is None:
+            raise TypeError("arange: needs the end of the range: arange(end), arange(start, end) "
+                            "or arange(start, end, step)")
         start, end = 0, start
+    elif start is None:                                 # arange(end=n)
+        start = 0
     start, end = _finite("arange", "start", start), _finite("arange", "end", end)
     step = _finite("arange", "step", step)
     if step == 0:
@@ -357,12 +436,47 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
                   requires_grad=requires_grad)
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`base ** linspace(start, end, steps)`: `steps` numbers from base**start to base**end, both
+    included, evenly spaced on a log scale (learning rates to try), in the default float dtype
+    unless given; an integer dtype cuts the fractions off, as PyTorch does.
+
+    >>> logspace(-3, 0, 4).data
+    array([0.001, 0.01 , 0.1  , 1.   ], dtype=float32)
+    >>> logspace(0, 3, 4, base=2).tolist()
+    [1.0, 2.0, 4.0, 8.0]
+    """
+    check_device("logspace", device)
+    start, end = _finite("logspace", "start", start), _finite("logspace", "end", end)
+    steps = _count("logspace", "steps", steps)
+    base = _finite("logspace", "base", base)
+    dtype = _dtype("logspace", dtype, get_default_dtype())
+    if dtype.kind not in "iuf":
+        raise TypeError(f"logspace: dtype must be an integer or floating dtype, got {dtype}")
+    _can_require_grad("logspace", dtype, requires_grad)
+    # PyTorch's numbers: a negative base to a fractional power is nan, and a number beyond
+    # the dtype's range (10**40 in float32) is inf, without numpy's warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.power(float(base), np.linspace(start, end, steps))
+        if dtype.kind in "iu":              # numpy would cast nan or 1e30 to any int at all
+            low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+            outside = ~np.isfinite(values) | (values < low) | (values >= high + 1.0)
+            if outside.any():
+                power = float(np.linspace(start, end, steps)[outside][0])
+                value = float(values[outside][0])
+                raise ValueError(f"logspace: {base!r} ** {power!r} = {value!r} does not fit in "
+                                 f"{dtype} (integers from {low} to {high})")
+        values = values.astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
+
+
 # -- random draws ----------------------------------------------------------------------------
 # Drawn in float64 and then cast, as nn.init does: a seed gives the same numbers (to rounding)
 # whatever the dtype.
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-          generator: np.random.Generator | None = None) -> Tensor:
+def randn(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the standard normal N(0, 1): `randn(2, 3)` or `randn((2, 3))`.
 
     >>> from autograd import Generator
@@ -373,14 +487,14 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: An
     ((27, 27), dtype('float32'), True)
     """
     check_device("randn", device)
-    shape = _sizes("randn", size)
+    shape = _sizes("randn", sizes, size)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("randn", generator)
     return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-         generator: np.random.Generator | None = None) -> Tensor:
+def rand(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
     """Draws from the uniform distribution on [0, 1): `rand(2, 3)` or `rand((2, 3))`.
 
     >>> x = rand(1000)
@@ -388,7 +502,7 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any
     True
     """
     check_device("rand", device)
-    shape = _sizes("rand", size)
+    shape = _sizes("rand", sizes, size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)
     values = rng.random(shape).astype(dtype)
@@ -422,6 +536,7 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     ((32,), dtype('int64'), True)
     """
     check_device("randint", device)
+    low, high = _number(low), _number(high)
     if size is None and high is not None and not _is_int(high):   # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:                                           # randint(high, size=...)
@@ -439,8 +554,10 @@ def randint(low: int = 0, high: Any = None, size: Any = None, *,
     dtype = _dtype("randint", dtype, np.int64)
     if dtype.kind not in "iuf":
         raise TypeError(f"randint: dtype must be an integer or floating dtype, got {dtype}")
-    if dtype.kind in "iu" and not np.iinfo(dtype).min <= low <= high - 1 <= np.iinfo(dtype).max:
-        raise ValueError(f"randint: low={low} to high - 1={high - 1} does not fit in {dtype}")
+    least, most = _whole_numbers(dtype)
+    if not least <= low <= high - 1 <= most:
+        raise ValueError(f"randint: low={low} to high - 1={high - 1} does not fit in {dtype} "
+                         f"(from {least} to {most})")
     _can_require_grad("randint", dtype, requires_grad)
     rng = chosen_generator("randint", generator)
     values = rng.integers(low, high, shape, dtype=np.int64).astype(dtype, copy=False)
@@ -460,6 +577,150 @@ def rand_like(input: Tensor | np.ndarray, *, dtype: Any = None, requires_grad: b
     return rand(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
 
 
+def randint_like(input: Tensor | np.ndarray, low: int = 0, high: Any = None, *,
+                 dtype: Any = None, requires_grad: bool = False, device: Any = None,
+                 generator: np.random.Generator | None = None) -> Tensor:
+    """`randint` with `input`'s shape and dtype (unless given): `randint_like(x, high)` or
+    `randint_like(x, low, high)`, high left out, as in PyTorch.
+
+    >>> randint_like(Tensor([0.0, 0.0, 0.0]), 5, 6).tolist()
+    [5.0, 5.0, 5.0]
+    """
+    check_device("randint_like", device)
+    shape, input_dtype = _shape_and_dtype("randint_like", input)
+    if high is None:                                    # randint_like(x, high)
+        low, high = 0, low
+    return randint(low, high, shape, dtype=input_dtype if dtype is None else dtype,
+                   requires_grad=requires_grad, generator=generator)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
+           generator: np.random.Generator | None = None, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Draws from N(mean, std²), PyTorch's `torch.normal` (std is the standard deviation, not
+    the variance), in one of its forms:
+
+    - `normal(mean, std, size)` with numbers: `size` draws, the default dtype unless given;
+    - `normal(means, stds)`, `normal(means, std)` or `normal(mean, stds)` with tensors: one
+      draw per element, in the broadcast shape, in the dtype of the mean (else of the stds).
+
+    The draw is a constant: no gradient reaches mean or std (PyTorch's is zero). For a draw
+    that passes gradients (the reparameterisation trick) write mean + std * randn_like(mean).
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> x = normal(2.0, 3.0, size=(100000,))
+    >>> round(float(x.mean()), 1), round(float(x.data.std()), 1)
+    (2.0, 3.0)
+    >>> normal(Tensor([0.0, 100.0]), 0.001).round().tolist()
+    [0.0, 100.0]
+    """
+    check_device("normal", device)
+    means, stds = _normal_parameter("mean", mean), _normal_parameter("std", std)
+    tensors = [x for x in (mean, std) if isinstance(x, (Tensor, np.ndarray))]
+    if tensors:
+        if size is not None or dtype is not None or requires_grad:
+            raise TypeError("normal: size=, dtype= and requires_grad= go with a number mean and "
+                            "std only; with a tensor of means or stds the draw has their shape "
+                            "and dtype (.to(dtype) converts it)")
+        try:
+            shape = np.broadcast_shapes(means.shape, stds.shape)
+        except ValueError:
+            raise ValueError(f"normal: the means' shape {means.shape} and the stds' shape "
+                             f"{stds.shape} do not broadcast together") from None
+        dtype = tensors[0].dtype
+    else:
+        if size is None:
+            raise TypeError(f"normal: with a number mean ({mean!r}) and std ({std!r}) give "
+                            f"size=, the shape of the draw, such as (3,)")
+        shape = _sizes("normal", (size,))
+        dtype = _dtype("normal", dtype, get_default_dtype(), floating=True)
+    if not (stds >= 0).all():                           # (nan too)
+        bad = stds[~(stds >= 0)].flat[0]
+        raise ValueError(f"normal: std must be >= 0, got {float(bad)!r}")
+    rng = chosen_generator("normal", generator)
+    with np.errstate(over="ignore"):                    # 1e39 in float32: inf, as PyTorch's
+        values = rng.normal(means, stds, shape).astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def _normal_parameter(name: str, value: Any) -> np.ndarray:
+    """A mean or std of `normal` as a float64 array: from a floating tensor, or a number."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        array = value.data if isinstance(value, Tensor) else value
+        if array.dtype.kind != "f":
+            raise TypeError(f"normal: a tensor of {name}s must be floating point, got dtype "
+                            f"{array.dtype} (as in PyTorch; .float() converts it)")
+        return array.astype(np.float64)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"normal: {name} must be a number or a floating Tensor, got {value!r}")
+    return np.asarray(value, dtype=np.float64)          # (inf and nan: judged by the caller)
+
+
+def bernoulli(input: Any, p: float | None = None, *,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """0 or 1 for each element, 1 with the probability the element gives (or `p` for every
+    element, when given), in `input`'s dtype, as `torch.bernoulli`; a constant.
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> coins = bernoulli(full((100000,), 0.3))         # 1 with probability 0.3
+    >>> round(float(coins.mean()), 2), coins.dtype
+    (0.3, dtype('float32'))
+    """
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"bernoulli: input must be a Tensor of probabilities, got "
+                        f"{type(input).__name__}")
+    probs = input.data if isinstance(input, Tensor) else input
+    if p is None and probs.dtype.kind != "f":
+        raise TypeError(f"bernoulli: input holds probabilities, which must be floating point; "
+                        f"got dtype {probs.dtype} (as in PyTorch)")
+    if p is not None and not isinstance(p, numbers.Real):   # the chance of each: in input
+        raise TypeError(f"bernoulli: p must be a number, the chance of a 1 for every element, "
+                        f"got {type(p).__name__}; pass a probability per element as input")
+    rng = chosen_generator("bernoulli", generator)
+    chance = _probabilities("bernoulli", probs if p is None else p)
+    return Tensor((rng.random(probs.shape) < chance).astype(probs.dtype))
+
+
+def _probabilities(where: str, p: Any) -> np.ndarray:
+    """`p` as float64 numbers, each in [0, 1] (nan refused), or an error naming `where`."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.ndarray, Tensor)):
+        raise TypeError(f"{where}: p must be a probability or a Tensor of them, got {p!r}")
+    chance = np.asarray(p.data if isinstance(p, Tensor) else p, dtype=np.float64)
+    outside = ~((chance >= 0) & (chance <= 1))
+    if outside.any():
+        raise ValueError(f"{where}: probabilities must be in [0, 1], got "
+                         f"{float(chance[outside].flat[0])!r}")
+    return chance
+
+
+def poisson(input: Any, generator: np.random.Generator | None = None) -> Tensor:
+    """A count drawn from Poisson(rate) for each rate in `input` (finite, >= 0), in `input`'s
+    dtype, as `torch.poisson`; a constant.
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> counts = poisson(full((100000,), 4.0))          # mean 4 and variance 4
+    >>> round(float(counts.mean()), 1), round(float(counts.data.var()), 1)
+    (4.0, 4.0)
+    """
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"poisson: input must be a Tensor of rates, got "
+                        f"{type(input).__name__}")
+    rates = input.data if isinstance(input, Tensor) else input
+    if rates.dtype.kind != "f":
+        raise TypeError(f"poisson: the rates must be floating point, got dtype {rates.dtype} "
+                        f"(as in PyTorch)")
+    # numpy refuses rates beyond about 1e19 with its own words; PyTorch gives garbage
+    bad = ~((rates >= 0) & (rates <= 1e18))
+    if bad.any():
+        raise ValueError(f"poisson: rates must be finite, >= 0 and at most 1e18, got "
+                         f"{float(rates[bad].flat[0])!r}")
+    rng = chosen_generator("poisson", generator)
+    return Tensor(rng.poisson(rates.astype(np.float64)).astype(rates.dtype))
+
+
 def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """0, ..., n - 1 in a random order, int64 unless `dtype` says otherwise, as in PyTorch.
@@ -475,6 +736,10 @@ def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any
         raise TypeError(f"randperm: dtype must be an integer or floating dtype, got {dtype}")
     if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
         raise ValueError(f"randperm: n - 1 = {n - 1} does not fit in {dtype}")
+    exact = 2 ** (np.finfo(dtype).nmant + 1) if dtype.kind == "f" else n
+    if n - 1 > exact:                   # 2049 and 2051 are both 2050 in float16: no permutation
+        raise ValueError(f"randperm: n - 1 = {n - 1} is beyond the integers {dtype} holds "
+                         f"exactly (up to {exact}); the permutation would repeat numbers")
     _can_require_grad("randperm", dtype, requires_grad)
     rng = chosen_generator("randperm", generator)
     return Tensor(rng.permutation(n).astype(dtype, copy=False), requires_grad=requires_grad)

@@ -62,7 +62,6 @@ TORCH_METHODS = {
     "hsplit": "is t.split(sizes, dim) here", "vsplit": "is t.split(sizes, dim) here",
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
-    "new_empty": "is t.new_zeros(size) here (no uninitialised memory)",
     "new": "is t.new_tensor(data) or t.new_zeros(size) here",
     "type": "is t.dtype here (to read it) and t.astype(dtype) (to convert)",
     "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
@@ -104,7 +103,6 @@ TORCH_METHODS = {
     "fix": "is t.sign() * t.abs().floor() here (a constant)",
     "frac": "is t - t.sign() * t.abs().floor() here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
-    "bernoulli": "is (autograd.rand(*t.shape) < t).float() here (no gradient)",
     "detach_": "is t = t.detach() here",
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
                      "read t.grad after backward() (t.retain_grad() is accepted)",
@@ -134,8 +132,7 @@ TORCH_METHODS = {
     "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
     "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
     "matrix_power": _NO_LINALG, "matrix_exp": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
-    "exponential_": _DRAW, "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
-    "random_": _DRAW, "bernoulli_": _DRAW,
+    "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 
 

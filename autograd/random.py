@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .devices import check_device
+
 _rng = np.random.default_rng()
 
 
@@ -84,7 +86,9 @@ class Generator(np.random.Generator):
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, device: Any = None) -> None:
+        """`device` is PyTorch's: the CPU (or None), the only device here."""
+        check_device("Generator", device)
         super().__init__(np.random.PCG64())
 
     def manual_seed(self, seed: int) -> Generator:

@@ -564,6 +564,15 @@ class Tensor(Node):
             raise TypeError("len() of a 0-d Tensor")
         return len(self.data)
 
+    def __iter__(self) -> Any:
+        """The rows, as `for row in t` gives them in PyTorch. Without this method Python would
+        iterate by `t[0]`, `t[1]`, ... until an IndexError, and a 0-d Tensor, whose `t[0]` is
+        one, would silently give no rows at all (`zeros(n)` for n = tensor(3) made a 0-d
+        tensor that way): like PyTorch, a 0-d Tensor refuses."""
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d Tensor (t.item() gives its number)")
+        return (self[i] for i in range(len(self.data)))
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
@@ -836,6 +845,10 @@ class Tensor(Node):
         """
         if not (math.isfinite(a) and math.isfinite(b) and a <= b):
             raise ValueError(f"uniform_: needs finite bounds with a <= b, got a={a!r}, b={b!r}")
+        dtype = self.data.dtype
+        if dtype.kind == "f" and max(abs(a), abs(b)) > float(np.finfo(dtype).max):
+            raise ValueError(f"uniform_: a={a!r} or b={b!r} is beyond {dtype}'s range "
+                             f"(±{float(np.finfo(dtype).max):.4g}); its draws would be inf")
         return self._fill_random_("uniform_", generator, lambda r: r.uniform(a, b, self.shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -845,14 +858,92 @@ class Tensor(Node):
         return self._fill_random_("normal_", generator,
                                   lambda r: r.normal(mean, std, self.shape))
 
-    def _fill_random_(self, name: str, generator: Any, draw: Any) -> Tensor:
-        if self.data.dtype.kind != "f":
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability `p`) or 0 in place, in this tensor's dtype (any: an integer
+        or bool tensor too, as in PyTorch); `p` a number or a tensor of probabilities that
+        broadcasts to this tensor's shape. Returns self (see `uniform_`).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); mask = zeros(100000).bernoulli_(0.8)
+        >>> round(float(mask.mean()), 2)
+        0.8
+        """
+        from .creation import _probabilities
+        chance = _probabilities("bernoulli_", p)
+        try:
+            fits = np.broadcast_shapes(chance.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"bernoulli_: the probabilities' shape {chance.shape} does not "
+                             f"broadcast to this tensor's shape {self.shape}")
+        return self._fill_random_("bernoulli_", generator,
+                                  lambda r: r.random(self.shape) < chance, floating=False)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from the exponential distribution of rate `lambd` (mean 1 / lambd) in
+        place (see `uniform_`). Returns self.
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); waits = zeros(100000).exponential_(4.0)
+        >>> round(float(waits.mean()), 2)
+        0.25
+        """
+        if isinstance(lambd, (bool, np.bool_)) or not isinstance(lambd, numbers.Real) or \
+                not lambd > 0:
+            raise ValueError(f"exponential_: lambd (the rate) must be a number > 0, got "
+                             f"{lambd!r}")
+        return self._fill_random_("exponential_", generator,
+                                  lambda r: r.exponential(1.0 / lambd, self.shape))
+
+    def random_(self, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
+        """Fill with integers drawn uniformly in place, in this tensor's dtype (see
+        `uniform_`): `random_(to)` from 0, ..., to - 1, `random_(from, to)` from from, ...,
+        to - 1, as PyTorch's; `random_()` from 0 to the largest number the dtype holds (for
+        floating dtypes the largest integer up to which all are exact, 2**24 in float32).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); dice = zeros(6000, dtype=np.int64).random_(1, 7)
+        >>> sorted(set(dice.tolist()))
+        [1, 2, 3, 4, 5, 6]
+        """
+        if len(bounds) > 2 or (len(bounds) == 2 and to is not None):
+            raise TypeError(f"random_: takes random_(to) or random_(from, to), got "
+                            f"{bounds + ((to,) if to is not None else ())}")
+        if len(bounds) == 2:
+            low, high = bounds
+        elif len(bounds) == 1:
+            low, high = (0, bounds[0]) if to is None else (bounds[0], to)
+        else:
+            low, high = 0, to
+        from .creation import _whole_numbers
+        dtype = self.data.dtype
+        least, most = _whole_numbers(dtype)
+        if high is None:                # unbounded: a floating dtype's integers held exactly
+            high = (most if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)) + 1
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
+                   for n in (low, high)):
+            raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")
+        if not low < high:
+            raise ValueError(f"random_: needs from < to (to is left out), got from={low}, "
+                             f"to={high}")
+        if not least <= low <= high - 1 <= most:
+            raise ValueError(f"random_: from={low} to to - 1={high - 1} does not fit in "
+                             f"{dtype} (from {least} to {most})")
+        kind = dtype if dtype.kind in "iu" else np.int64
+        return self._fill_random_("random_", generator, lambda r: r.integers(
+            low, high - 1, self.shape, dtype=kind, endpoint=True), floating=False)
+
+    def _fill_random_(self, name: str, generator: Any, draw: Any,
+                      floating: bool = True) -> Tensor:
+        if floating and self.data.dtype.kind != "f":
             raise TypeError(f"{name}: draws fractions, and this tensor's dtype is "
                             f"{self.data.dtype}; use a floating tensor (as PyTorch asks)")
         from .random import chosen_generator
         rng = chosen_generator(name, generator)
         self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
-        numbers = draw(rng).astype(self.data.dtype, copy=False)
+        with np.errstate(over="ignore"):    # normal_(0, 1e6) in float16: inf, as PyTorch's
+            numbers = draw(rng).astype(self.data.dtype, copy=False)
         return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
@@ -1363,23 +1454,30 @@ class Tensor(Node):
         return self.astype(_as_tensor(other).data.dtype)
 
     # PyTorch's new_*: new leaves (no history) in this tensor's dtype unless given one
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Tensor:
+    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
         """Zeros of `size` in this tensor's dtype: `x.new_zeros(2, 3)` or `x.new_zeros((2, 3))`.
 
         >>> Tensor([1, 2]).new_zeros(2, 3).dtype
         dtype('int64')
         """
         from .creation import zeros     # (creation builds on Tensor: imported here)
-        return zeros(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
-                     device=device)
+        return zeros(*sizes, size=size, dtype=self._new_dtype(dtype),
+                     requires_grad=requires_grad, device=device)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
+    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
         """Ones of `size` in this tensor's dtype (see `new_zeros`)."""
         from .creation import ones
-        return ones(*size, dtype=self._new_dtype(dtype), requires_grad=requires_grad,
-                    device=device)
+        return ones(*sizes, size=size, dtype=self._new_dtype(dtype),
+                    requires_grad=requires_grad, device=device)
+
+    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
+        """PyTorch's `new_empty`, for a tensor filled next: zeros here (see `autograd.empty`)."""
+        from .creation import empty
+        return empty(*sizes, size=size, dtype=self._new_dtype(dtype),
+                     requires_grad=requires_grad, device=device)
 
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -1844,6 +1942,12 @@ class Tensor(Node):
         """Indices drawn with these (unnormalised) weights: `autograd.multinomial(self, ...)`."""
         from .creation import multinomial        # (creation builds on Tensor: imported here)
         return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """0 or 1 for each element, 1 with the probability it holds (or `p`):
+        `autograd.bernoulli(self, p)`, a constant."""
+        from .creation import bernoulli
+        return bernoulli(self, p, generator=generator)
 
     def histogram(self, bins: Any = 100, *, range: Sequence[float] | None = None,
                   weight: Any = None, density: bool = False) -> Histogram:

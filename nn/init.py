@@ -2,9 +2,9 @@
 
 Each function overwrites the numbers of a Tensor (keeping its dtype and shape) and returns it.
 Nothing is recorded: the values are written straight into `.data`, so no graph is built. Random
-draws come from `rng=` or from the shared generator, so `autograd.manual_seed(s)` makes a run
-reproducible. `uniform_`, `normal_`, `trunc_normal_`, `zeros_`, `ones_` and `constant_` also
-fill a list of `Value`s (the scalar engine's parameters).
+draws come from `rng=` (or PyTorch's `generator=`) or from the shared generator, so
+`autograd.manual_seed(s)` makes a run reproducible. `uniform_`, `normal_`, `trunc_normal_`,
+`zeros_`, `ones_` and `constant_` also fill a list of `Value`s (the scalar engine's parameters).
 
 Convention: a `Linear` weight has PyTorch's shape (out_features, in_features) (the layer computes
 x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch. Convolution weights have
@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
-from autograd.random import default_rng
+from autograd.random import chosen_generator
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "zeros_", "ones_", "constant_",
@@ -77,7 +77,8 @@ _LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transp
 # ----------------------------------------------------------------------------------------------
 
 def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
-             rng: np.random.Generator | None = None) -> Target:
+             rng: np.random.Generator | None = None, *,
+             generator: np.random.Generator | None = None) -> Target:
     """Fill with draws from U(a, b). The lectures break symmetry with `uniform_(W, -eps, eps)`.
 
     a == b fills with a, as in PyTorch: the notes' `rand * 2 * eps - eps` with eps = 0 is zeros.
@@ -94,20 +95,24 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
     if not math.isfinite(b - a):          # numpy's draw would fail with an OverflowError
         raise ValueError(f"uniform_: the width b - a overflows, got a={a!r}, b={b!r}; "
                          f"give a narrower range")
-    return _fill_random("uniform_", tensor, lambda r, shape: r.uniform(a, b, shape), rng)
+    return _fill_random("uniform_", tensor, lambda r, shape: r.uniform(a, b, shape), rng,
+                        generator)
 
 
 def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
-            rng: np.random.Generator | None = None) -> Target:
+            rng: np.random.Generator | None = None, *,
+            generator: np.random.Generator | None = None) -> Target:
     """Fill with draws from N(mean, std²)."""
     mean, std = _real("normal_", "mean", mean), _real("normal_", "std", std)
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std!r}")
-    return _fill_random("normal_", tensor, lambda r, shape: r.normal(mean, std, shape), rng)
+    return _fill_random("normal_", tensor, lambda r, shape: r.normal(mean, std, shape), rng,
+                        generator)
 
 
 def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0, rng: np.random.Generator | None = None) -> Target:
+                  b: float = 2.0, rng: np.random.Generator | None = None, *,
+                  generator: np.random.Generator | None = None) -> Target:
     """Fill with draws from N(mean, std²) conditioned on a <= x <= b (a and b are values, not
     multiples of std, as in PyTorch): a normal whose rare far draws are never made.
 
@@ -128,7 +133,8 @@ def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float 
     low, high = (a - mean) / std, (b - mean) / std     # the bounds in standard units
     return _fill_random("trunc_normal_", tensor,
                         lambda r, shape: mean + std * _standard_truncated_normal(r, low, high,
-                                                                                 shape), rng)
+                                                                                 shape),
+                        rng, generator)
 
 
 def constant_(tensor: Target, val: float) -> Target:
@@ -202,27 +208,31 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 # ----------------------------------------------------------------------------------------------
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    rng: np.random.Generator | None = None, *,
+                    generator: np.random.Generator | None = None) -> Tensor:
     """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     gain = _gain("xavier_uniform_", gain)
     limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill_random("xavier_uniform_", tensor,
-                        lambda r, shape: r.uniform(-limit, limit, shape), rng)
+                        lambda r, shape: r.uniform(-limit, limit, shape), rng, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   rng: np.random.Generator | None = None) -> Tensor:
+                   rng: np.random.Generator | None = None, *,
+                   generator: np.random.Generator | None = None) -> Tensor:
     """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (out, in)."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
     gain = _gain("xavier_normal_", gain)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _fill_random("xavier_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
+    return _fill_random("xavier_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape),
+                        rng, generator)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     rng: np.random.Generator | None = None) -> Tensor:
+                     rng: np.random.Generator | None = None, *,
+                     generator: np.random.Generator | None = None) -> Tensor:
     """He: U(-bound, bound), bound = √3 · gain / √fan, gain = calculate_gain(nonlinearity, a).
 
     `mode` "fan_in" (shape[1], times the kernel size for a convolution weight) keeps the forward
@@ -237,19 +247,22 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std
     return _fill_random("kaiming_uniform_", tensor,
-                        lambda r, shape: r.uniform(-bound, bound, shape), rng)
+                        lambda r, shape: r.uniform(-bound, bound, shape), rng, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    rng: np.random.Generator | None = None, *,
+                    generator: np.random.Generator | None = None) -> Tensor:
     """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_` for the arguments)."""
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
-    return _fill_random("kaiming_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape), rng)
+    return _fill_random("kaiming_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape),
+                        rng, generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0,
-                rng: np.random.Generator | None = None) -> Tensor:
+                rng: np.random.Generator | None = None, *,
+                generator: np.random.Generator | None = None) -> Tensor:
     """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al.), as PyTorch does.
 
     The weight is seen as a matrix of shape[0] rows and the rest flattened into columns; its
@@ -284,7 +297,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
             q = q.T
         return gain * q.reshape(shape)
 
-    return _fill_random("orthogonal_", tensor, draw, rng)
+    return _fill_random("orthogonal_", tensor, draw, rng, generator)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -366,12 +379,16 @@ def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:
     return target
 
 
-def _fill_random(name: str, target: Any, draw: Callable, rng: np.random.Generator | None) -> Any:
-    """`_write` with random numbers: `draw(generator, shape)`, from `rng` or the shared one."""
+def _fill_random(name: str, target: Any, draw: Callable, rng: np.random.Generator | None,
+                 generator: np.random.Generator | None = None) -> Any:
+    """`_write` with random numbers: `draw(generator, shape)`, from `rng` (glassgrad's name) or
+    `generator` (PyTorch's), or else from the shared one."""
     if isinstance(target, Tensor) and target.dtype.kind != "f":
         raise TypeError(f"{name}: needs a floating-point tensor, got dtype {target.dtype}")
-    generator = default_rng() if rng is None else rng
-    return _write(name, target, lambda shape: draw(generator, shape))
+    if rng is not None and generator is not None:
+        raise TypeError(f"{name}: got rng= and generator=, which name the same thing; give one")
+    chosen = chosen_generator(name, generator if rng is None else rng)
+    return _write(name, target, lambda shape: draw(chosen, shape))
 
 
 def _standard_normal_cdf(x: float) -> float:

@@ -131,6 +131,13 @@ DRAWS = [
     lambda **g: randn_like(np.zeros(3), **g),
     lambda **g: multinomial(Tensor([1.0, 2.0, 3.0, 4.0]), 3, **g),
     lambda **g: multinomial(Tensor([[1.0, 2.0], [3.0, 4.0]]), 5, replacement=True, **g),
+    lambda **g: autograd.normal(1.0, 2.0, (5,), **g),
+    lambda **g: autograd.normal(Tensor([0.0, 1.0]), Tensor([[1.0], [2.0]]), **g),
+    lambda **g: autograd.bernoulli(Tensor([0.5] * 8), **g),
+    lambda **g: autograd.poisson(Tensor([3.0] * 5), **g),
+    lambda **g: autograd.randint_like(Tensor([0.0] * 6), 100, **g),
+    lambda **g: zeros(5).bernoulli_(0.5, **g), lambda **g: zeros(5).exponential_(**g),
+    lambda **g: Tensor(np.zeros(5, np.int64)).random_(100, **g),
 ]
 
 
@@ -432,6 +439,11 @@ CREATORS_ON_A_DEVICE = {
     "rand": lambda **kw: autograd.rand(2, **kw),
     "randn_like": lambda **kw: autograd.randn_like(Tensor([1.0]), **kw),
     "randint": lambda **kw: autograd.randint(0, 5, (3,), **kw),
+    "empty": lambda **kw: autograd.empty(2, **kw),
+    "empty_like": lambda **kw: autograd.empty_like(Tensor([1.0]), **kw),
+    "logspace": lambda **kw: autograd.logspace(0, 1, 3, **kw),
+    "normal": lambda **kw: autograd.normal(0.0, 1.0, (2,), **kw),
+    "randint_like": lambda **kw: autograd.randint_like(Tensor([1.0]), 5, **kw),
 }
 
 
@@ -512,3 +524,259 @@ def test_a_number_beyond_the_asked_dtype_is_a_value_error_naming_tensor():
         autograd.tensor([1, 300], dtype=np.uint8)
     with pytest.raises(ValueError, match=r"Tensor: a number does not fit in dtype uint8"):
         autograd.tensor(-1, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("make", [zeros, ones, randn, rand, lambda *s: full(s, 1.0),
+                                  lambda *s: Tensor([1.0]).new_zeros(*s)])
+def test_a_0d_integer_tensor_is_a_size_as_in_pytorch(make):
+    # zeros(n) for n = lengths.max(): it made a 0-d tensor (Python iterated the 0-d n and found
+    # no sizes in it)
+    n = autograd.tensor(3)
+    assert make(n).shape == (3,)
+    if make in (zeros, ones, randn, rand):
+        assert make(2, n).shape == (2, 3) and make((n, 2)).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"sizes must be ints >= 0, such as 2, 3 or \(2, 3\); "
+                                         r"got \(?Tensor\(3\.\)"):
+        make(autograd.tensor(3.0))
+
+
+@pytest.mark.parametrize("make", [zeros, ones, randn, rand,
+                                  lambda **k: Tensor([1]).new_ones(**k)])
+def test_the_shape_as_pytorch_s_size_keyword(make):
+    assert make(size=(2, 3)).shape == (2, 3) and make(size=[4]).shape == (4,)
+    assert make(size=()).shape == ()
+    if make in (zeros, ones, randn, rand):
+        with pytest.raises(TypeError, match=rf"{make.__name__}: got the sizes \(2,\) and "
+                                            rf"size=\(3,\); give the shape once"):
+            make(2, size=(3,))
+
+
+def test_numpy_scalars_fill_and_bound_as_python_numbers():
+    # math.trunc failed on them: "type numpy.int32 doesn't define __trunc__ method"
+    sevens = full((2,), np.int32(7))
+    assert sevens.tolist() == [7, 7] and sevens.dtype == np.int64
+    assert full((1,), np.float16(0.5)).dtype == np.float32      # a float: the default dtype
+    assert full((1,), np.bool_(True)).dtype == np.bool_
+    assert full_like(Tensor(np.zeros(2, np.int32)), np.int64(5)).tolist() == [5, 5]
+    assert Tensor([1, 2]).fill_(np.int32(3)).tolist() == [3, 3]
+    assert arange(np.float32(1.5)).tolist() == [0.0, 1.0] and arange(np.int64(2)).dtype == np.int64
+    assert linspace(np.float32(0.0), np.int32(1), 3).tolist() == [0.0, 0.5, 1.0]
+
+
+
+# -- empty, logspace, normal, bernoulli, poisson, randint_like -----------------------------------
+
+def test_empty_is_zeros_with_pytorch_s_arguments():
+    """PyTorch's empty leaves whatever numbers were in memory; here it is zeros (it was an
+    AttributeError pointing at zeros, so ported `torch.empty(n).uniform_()` code stopped)."""
+    assert autograd.empty(2, 3).tolist() == [[0.0] * 3] * 2
+    assert autograd.empty(2).dtype == np.float32
+    assert autograd.empty(size=(4,), dtype=np.int64).dtype == np.int64
+    assert autograd.empty(3, requires_grad=True).requires_grad
+    like = autograd.empty_like(Tensor([[1, 2]]))
+    assert like.shape == (1, 2) and like.dtype == np.int64
+    new = Tensor([1.0], requires_grad=True).new_empty((2, 2))
+    assert new.shape == (2, 2) and new.dtype == np.float32 and not new.requires_grad
+    assert Tensor(np.ones(1)).new_empty(3).dtype == np.float64
+    with pytest.raises(ValueError, match=r"empty: sizes must be ints >= 0, .*; got -1"):
+        autograd.empty(-1)
+
+
+@pytest.mark.parametrize("args, kwargs, expected, dtype", [     # torch 2.13's numbers
+    ((-3, 0, 4), {}, [1e-3, 1e-2, 1e-1, 1.0], np.float32),
+    ((0, 3, 4), {"base": 2}, [1.0, 2.0, 4.0, 8.0], np.float32),
+    ((1, 0, 3), {"dtype": np.float64}, [10.0, 10 ** 0.5, 1.0], np.float64),
+    ((0, 3, 3), {"dtype": np.int64}, [1, 31, 1000], np.int64),        # fractions cut off
+    ((0, 2, 3), {"base": -2.0}, [1.0, -2.0, 4.0], np.float32),
+    ((0, 1, 3), {"base": -2.0}, [1.0, np.nan, -2.0], np.float32),     # (-2) ** 0.5
+    ((0, 40, 3), {}, [1.0, 1e20, np.inf], np.float32),                 # 1e40 beyond float32
+    ((0, 1, 1), {}, [1.0], np.float32), ((0, 1, 0), {}, [], np.float32),
+])
+def test_logspace_as_pytorch(args, kwargs, expected, dtype):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # and no numpy warning on the way
+        got = autograd.logspace(*args, **kwargs)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.data, np.array(expected, dtype), rtol=1e-6)
+
+
+def test_logspace_refuses_what_does_not_fit():
+    with pytest.raises(ValueError, match=r"logspace: 10.0 \*\* 3.0 = 1000.0 does not fit in int8"):
+        autograd.logspace(0, 3, 3, dtype=np.int8)       # PyTorch wraps it round to -24
+    with pytest.raises(ValueError, match=r"logspace: -2.0 \*\* 0.5 = nan does not fit in int64"):
+        autograd.logspace(0, 1, 3, base=-2.0, dtype=np.int64)
+    with pytest.raises(TypeError, match=r"logspace: steps must be an int, got 2.5"):
+        autograd.logspace(0, 1, 2.5)
+    with pytest.raises(ValueError, match=r"logspace: end must be finite, got inf"):
+        autograd.logspace(0, float("inf"), 3)
+
+
+def _column_stats(x: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    return x.data.mean(axis=0), x.data.std(axis=0)
+
+
+def test_normal_draws_mean_and_standard_deviation_not_variance():
+    manual_seed(0)
+    x = autograd.normal(2.0, 3.0, size=(100_000,))
+    assert x.dtype == np.float32 and x.shape == (100_000,) and not x.requires_grad
+    assert abs(x.data.mean() - 2.0) < 0.05 and abs(x.data.std() - 3.0) < 0.03   # 5 and 4.5 s.e.
+    # tensors: one draw per element, broadcast; each column its own mean and std
+    means, stds = Tensor(np.tile([-5.0, 10.0], (100_000, 1))), Tensor([0.5, 2.0])
+    mean, std = _column_stats(autograd.normal(means, stds))
+    np.testing.assert_allclose(mean, [-5.0, 10.0], atol=0.03)
+    np.testing.assert_allclose(std, [0.5, 2.0], rtol=0.01)
+    mean, std = _column_stats(autograd.normal(means, 0.25))             # one std for all
+    np.testing.assert_allclose(mean, [-5.0, 10.0], atol=0.005)
+    np.testing.assert_allclose(std, [0.25, 0.25], rtol=0.01)
+    mean, std = _column_stats(autograd.normal(1.0, Tensor(np.tile([1.0, 4.0], (100_000, 1)))))
+    np.testing.assert_allclose(mean, [1.0, 1.0], atol=0.07)
+    np.testing.assert_allclose(std, [1.0, 4.0], rtol=0.01)
+
+
+def test_normal_s_dtypes_and_a_constant_draw_as_in_pytorch():
+    assert autograd.normal(0, 1, (2,)).dtype == np.float32
+    assert autograd.normal(0.0, 1.0, (2,), dtype=np.float64).dtype == np.float64
+    assert autograd.normal(0.0, 1.0, (2,), requires_grad=True).requires_grad
+    f32, f64 = Tensor(np.zeros(2, np.float32)), Tensor(np.ones(2))
+    assert autograd.normal(f64, f32).dtype == np.float64        # the mean's dtype, as PyTorch
+    assert autograd.normal(f32, f64).dtype == np.float32
+    assert autograd.normal(0.0, f64).dtype == np.float64
+    mean = Tensor([0.0, 1.0], requires_grad=True)
+    assert not autograd.normal(mean, 1.0).requires_grad         # no gradient reaches the mean
+    assert autograd.normal(Tensor([0.0]), 0.0).tolist() == [0.0]
+    assert np.isinf(autograd.normal(0.0, np.inf, (3,)).data).all()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: autograd.normal(0.0, -1.0, (2,)), ValueError, r"normal: std must be >= 0, got -1.0"),
+    (lambda: autograd.normal(0.0, np.nan, (2,)), ValueError, r"normal: std must be >= 0, got nan"),
+    (lambda: autograd.normal(zeros(3), Tensor([1.0, -2.0, 1.0])), ValueError,
+     r"normal: std must be >= 0, got -2.0"),
+    (lambda: autograd.normal(zeros(3), ones(2)), ValueError, r"normal: the means' shape \(3,\) "
+     r"and the stds' shape \(2,\) do not broadcast together"),
+    (lambda: autograd.normal(0.0, 1.0), TypeError, r"normal: with a number mean \(0.0\) and std "
+     r"\(1.0\) give size="),
+    (lambda: autograd.normal(zeros(3), 1.0, (3,)), TypeError, r"normal: size=, dtype= and "
+     r"requires_grad= go with a number mean and std only"),
+    (lambda: autograd.normal(Tensor([0, 1]), 1.0), TypeError, r"normal: a tensor of means must "
+     r"be floating point, got dtype int64"),
+    (lambda: autograd.normal("0", 1.0, (2,)), TypeError, r"normal: mean must be a number or a "
+     r"floating Tensor, got '0'"),
+    (lambda: autograd.normal(0.0, 1.0, (2,), dtype=np.int64), TypeError, r"normal: dtype must "
+     r"be floating point, got int64"),
+    (lambda: autograd.normal(0.0, 1.0, (-2,)), ValueError, r"normal: sizes must be ints >= 0"),
+    (lambda: autograd.bernoulli(Tensor([0.5, 1.5])), ValueError, r"bernoulli: probabilities must "
+     r"be in \[0, 1\], got 1.5"),
+    (lambda: autograd.bernoulli(Tensor([np.nan])), ValueError, r"bernoulli: probabilities must "
+     r"be in \[0, 1\], got nan"),
+    (lambda: autograd.bernoulli(zeros(2), -0.1), ValueError, r"bernoulli: probabilities must "
+     r"be in \[0, 1\], got -0.1"),
+    (lambda: autograd.bernoulli(Tensor([1, 0])), TypeError, r"bernoulli: input holds "
+     r"probabilities, which must be floating point; got dtype int64"),
+    (lambda: autograd.bernoulli([0.5]), TypeError, r"bernoulli: input must be a Tensor of "
+     r"probabilities, got list"),
+    (lambda: autograd.bernoulli(zeros(3), Tensor([0.1, 0.2])), TypeError, r"bernoulli: p must "
+     r"be a number, the chance of a 1 for every element, got Tensor"),
+    (lambda: autograd.poisson(Tensor([1.0, -1.0])), ValueError, r"poisson: rates must be "
+     r"finite, >= 0 and at most 1e18, got -1.0"),
+    (lambda: autograd.poisson(Tensor([np.inf])), ValueError, r"poisson: rates must be finite"),
+    (lambda: autograd.poisson(Tensor([1e30])), ValueError, r"poisson: rates must be finite, >= 0 "
+     r"and at most 1e18, got 1.0000000150474662e\+30"),  # (float32's 1e30)
+    (lambda: autograd.poisson(Tensor([1, 2])), TypeError, r"poisson: the rates must be floating "
+     r"point, got dtype int64"),
+    (lambda: autograd.randint_like(zeros(2), 5, 3), ValueError, r"randint: needs low < high"),
+])
+def test_the_new_draws_name_what_is_wrong(call, error, message):
+    g = Generator().manual_seed(0)
+    expected = np.random.default_rng(0).random()
+    with pytest.raises(error, match=message):
+        call()
+    assert g.random() == expected                       # (and nothing drawn from g)
+
+
+def test_bernoulli_draws_1_with_each_element_s_probability():
+    manual_seed(0)
+    probs = autograd.tensor(np.tile([0.0, 0.1, 0.9, 1.0], (100_000, 1)), dtype=np.float32)
+    coins = autograd.bernoulli(probs)
+    assert coins.dtype == np.float32 and set(np.unique(coins.data)) <= {0.0, 1.0}
+    np.testing.assert_allclose(coins.data.mean(axis=0), [0.0, 0.1, 0.9, 1.0], atol=0.005)
+    assert coins.data[:, 0].max() == 0 and coins.data[:, 3].min() == 1
+    same = autograd.bernoulli(Tensor(np.zeros((100_000,), np.float64)), 0.3)    # p for all
+    assert same.dtype == np.float64 and abs(same.data.mean() - 0.3) < 0.007
+    assert Tensor(np.full(4, 0.5)).bernoulli(1.0).tolist() == [1.0] * 4     # the method
+    assert not autograd.bernoulli(Tensor([0.5], requires_grad=True)).requires_grad
+
+
+def test_poisson_counts_have_the_rate_as_mean_and_variance():
+    manual_seed(0)
+    counts = autograd.poisson(Tensor(np.tile(np.float32([0.0, 0.5, 20.0]), (100_000, 1))))
+    assert counts.dtype == np.float32 and (counts.data == np.round(counts.data)).all()
+    np.testing.assert_allclose(counts.data.mean(axis=0), [0.0, 0.5, 20.0], atol=0.07)
+    np.testing.assert_allclose(counts.data.var(axis=0), [0.0, 0.5, 20.0], rtol=0.03, atol=0.01)
+
+
+def test_randint_like_takes_the_input_s_shape_and_dtype():
+    x = autograd.randint_like(Tensor(np.zeros((2, 3), np.int32)), 3, 5)
+    assert x.shape == (2, 3) and x.dtype == np.int32 and set(x.data.ravel()) <= {3, 4}
+    assert autograd.randint_like(zeros(4), 1).tolist() == [0.0] * 4       # high alone: 0 ... 0
+    assert autograd.randint_like(zeros(2), 9, 10, dtype=np.int64).tolist() == [9, 9]
+
+
+def test_arange_takes_end_alone_by_keyword_as_pytorch():
+    # arange(end=4) said "missing 1 required positional argument: 'start'"
+    assert arange(end=4).tolist() == [0, 1, 2, 3] and arange(1, end=3).tolist() == [1, 2]
+    with pytest.raises(TypeError, match=r"arange: needs the end of the range"):
+        arange()
+
+
+def test_a_generator_on_the_cpu_as_pytorch_s_torch_generator_device_cpu():
+    g = Generator(device="cpu").manual_seed(5)
+    assert randn(3, generator=g).tolist() == randn(3, generator=Generator().manual_seed(5)).tolist()
+    with pytest.raises(RuntimeError, match=r"Generator\(\.\.\., device='cuda'\): there is no GPU"):
+        Generator(device="cuda")
+
+
+
+def test_integer_draws_into_a_float_dtype_stay_exact_and_finite():
+    # randperm(3000, dtype=float16) repeated numbers (2525 distinct of 3000) and
+    # randint(0, 2**30, (3,), dtype=float16) gave inf with numpy's overflow warning; PyTorch
+    # refuses both
+    assert sorted(randperm(2049, dtype=np.float16).tolist()) == list(range(2049))
+    with pytest.raises(ValueError, match=r"randperm: n - 1 = 2049 is beyond the integers "
+                                         r"float16 holds exactly \(up to 2048\)"):
+        randperm(2050, dtype=np.float16)
+    with pytest.raises(ValueError, match=r"randint: low=0 to high - 1=1073741823 does not fit "
+                                         r"in float16 \(from -65504 to 65504\)"):
+        randint(0, 2 ** 30, (3,), dtype=np.float16)
+    assert randint(0, 5000, (3,), dtype=np.float16).dtype == np.float16    # rounded, as PyTorch
+    with pytest.raises(ValueError, match=r"random_: from=0 to to - 1=69999 does not fit in "
+                                         r"float16"):
+        zeros(3, dtype=np.float16).random_(0, 70000)
+
+
+
+def test_a_0d_tensor_fills_with_its_number_as_in_pytorch():
+    # it was refused: "fill_value must be a real number or a bool, got Tensor(1.5)"
+    assert full((2,), autograd.tensor(3)).tolist() == [3, 3] and \
+        full((2,), autograd.tensor(3)).dtype == np.int64
+    assert full((2,), autograd.tensor(1.5, dtype=np.float64)).dtype == np.float32
+    assert full((1,), autograd.tensor(True)).dtype == np.bool_
+    assert full_like(zeros(2), Tensor(np.float64(3.5))).tolist() == [3.5, 3.5]
+    with pytest.raises(TypeError, match=r"full: fill_value must be a real number or a bool, got "
+                                        r"Tensor\(\[1\.5\]\)"):
+        full((2,), autograd.tensor([1.5]))
+
+
+
+def test_a_0d_tensor_stands_for_its_number_in_ranges_and_counts():
+    # arange(n), linspace(0, 1, steps), eye(n), randint(0, n, ...) with n a 0-d tensor were
+    # refused ("end must be a number, got Tensor(3, dtype=int64)"); PyTorch takes them
+    n = autograd.tensor(3)
+    assert arange(n).tolist() == [0, 1, 2] and arange(autograd.tensor(1.5)).tolist() == [0.0, 1.0]
+    assert linspace(0, 1, n).tolist() == [0.0, 0.5, 1.0] and eye(n).shape == (3, 3)
+    assert randperm(n).shape == (3,) and autograd.logspace(0, n, n).shape == (3,)
+    assert set(randint(0, n, (100,)).tolist()) <= {0, 1, 2}
+    assert randint(n, (2,)).shape == (2,)                        # randint(high, size)
+    with pytest.raises(TypeError, match=r"linspace: steps must be an int, got 3\.0"):
+        linspace(0, 1, autograd.tensor(3.0))

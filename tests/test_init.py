@@ -415,3 +415,20 @@ def test_a_wrong_argument_is_named_by_its_initialiser(call, message):
     neither the initialiser nor the argument."""
     with pytest.raises((TypeError, ValueError), match=f"^{message}$"):
         call(Tensor(np.zeros((3, 3))))
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "trunc_normal_", "xavier_uniform_",
+                                  "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+                                  "orthogonal_"])
+def test_pytorch_s_generator_keyword_draws_as_rng_does(name):
+    """PyTorch 2.13's initialisers take generator=; it was a TypeError here (rng= only)."""
+    fill = getattr(init, name)
+    with_rng = fill(Tensor(np.zeros((4, 5))), rng=autograd.Generator().manual_seed(3)).data
+    mine = fill(Tensor(np.zeros((4, 5))), generator=autograd.Generator().manual_seed(3)).data
+    np.testing.assert_array_equal(mine, with_rng)
+    with pytest.raises(TypeError, match=rf"{name}: got rng= and generator=, which name the same "
+                                        rf"thing; give one"):
+        fill(Tensor(np.zeros((4, 5))), rng=np.random.default_rng(),
+             generator=np.random.default_rng())
+    with pytest.raises(TypeError, match=rf"{name}: generator must be a numpy Generator"):
+        fill(Tensor(np.zeros((4, 5))), generator=3)

@@ -163,3 +163,88 @@ def test_a_view_an_op_made_is_written_through_as_in_pytorch():
     wide = x.expand(3, 2)
     assert wide.zero_().tolist() == [[0.0, 0.0]] * 3
     np.testing.assert_array_equal(x.data, [1.0, 1.0])
+
+
+# -- bernoulli_, exponential_, random_: PyTorch's other in-place samplers -----------------------
+
+def test_bernoulli_fills_with_1_at_the_probability_p_in_any_dtype():
+    autograd.manual_seed(0)
+    coins = zeros(100_000).bernoulli_(0.3)
+    assert coins.dtype == np.float32 and set(np.unique(coins.data)) == {0.0, 1.0}
+    assert abs(coins.data.mean() - 0.3) < 0.007                 # 5 standard errors
+    per_column = zeros(100_000, 3).bernoulli_(Tensor([0.0, 0.5, 1.0]))   # broadcast p
+    np.testing.assert_allclose(per_column.data.mean(axis=0), [0.0, 0.5, 1.0], atol=0.008)
+    assert Tensor(np.zeros(4, np.int64)).bernoulli_(1.0).tolist() == [1, 1, 1, 1]
+    assert Tensor(np.ones(2, bool)).bernoulli_(0.0).tolist() == [False, False]
+    w = Tensor(np.zeros((2, 2), np.float32))
+    w[0].bernoulli_(1.0)                                        # a view writes through
+    assert w.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+
+
+def test_exponential_fills_with_mean_one_over_the_rate():
+    autograd.manual_seed(0)
+    waits = zeros(100_000).exponential_(4.0)                    # rate 4: mean and std 1/4
+    assert waits.data.min() >= 0
+    assert abs(waits.data.mean() - 0.25) < 0.004 and abs(waits.data.std() - 0.25) < 0.004
+    assert abs(zeros(100_000).exponential_(lambd=0.5).data.mean() - 2.0) < 0.03
+
+
+def test_random_fills_with_integers_from_from_to_to_left_out():
+    autograd.manual_seed(0)
+    dice = Tensor(np.zeros(60_000, np.int64)).random_(1, 7)
+    counts = np.bincount(dice.data, minlength=8)
+    assert counts[0] == counts[7] == 0
+    np.testing.assert_allclose(counts[1:7] / 60_000, [1 / 6] * 6, atol=0.008)
+    assert set(np.unique(zeros(1000).random_(3).data)) == {0.0, 1.0, 2.0}
+    assert set(np.unique(Tensor(np.zeros(100, np.int64)).random_(to=2).data)) == {0, 1}
+    assert set(np.unique(zeros(1000).random_(-3, 0).data)) == {-3.0, -2.0, -1.0}
+    # no bounds: the dtype's range (from 0), for floats the integers they hold exactly
+    assert set(np.unique(Tensor(np.zeros(20_000, np.uint8)).random_().data)) == set(range(256))
+    assert set(np.unique(Tensor(np.zeros(100, bool)).random_().data)) == {False, True}
+    floats = zeros(20_000).random_().data
+    assert (floats == np.round(floats)).all() and 0 <= floats.min() and floats.max() <= 2 ** 24
+    assert floats.max() > 2 ** 23                               # (the whole range is used)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: zeros(2).bernoulli_(1.5), ValueError, r"bernoulli_: probabilities must be in "
+     r"\[0, 1\], got 1.5"),
+    (lambda: zeros(2).bernoulli_(np.nan), ValueError, r"bernoulli_: probabilities must be in "),
+    (lambda: zeros(2, 3).bernoulli_(Tensor([0.5, 0.2])), ValueError, r"bernoulli_: the "
+     r"probabilities' shape \(2,\) does not broadcast to this tensor's shape \(2, 3\)"),
+    (lambda: zeros(2).bernoulli_("a"), TypeError, r"bernoulli_: p must be a probability"),
+    (lambda: zeros(2).exponential_(0.0), ValueError, r"exponential_: lambd \(the rate\) must be "
+     r"a number > 0, got 0.0"),
+    (lambda: zeros(2).exponential_(np.nan), ValueError, r"exponential_: lambd .* got nan"),
+    (lambda: Tensor([1, 2]).exponential_(), TypeError, r"exponential_: draws fractions, and "
+     r"this tensor's dtype is int64"),
+    (lambda: zeros(2).random_(5, 3), ValueError, r"random_: needs from < to \(to is left out\), "
+     r"got from=5, to=3"),
+    (lambda: zeros(2).random_(0.5, 3), TypeError, r"random_: from and to must be ints, got "
+     r"from=0.5, to=3"),
+    (lambda: zeros(2).random_(1, 2, 3), TypeError, r"random_: takes random_\(to\) or "
+     r"random_\(from, to\), got \(1, 2, 3\)"),
+    (lambda: Tensor(np.zeros(2, np.uint8)).random_(0, 300), ValueError, r"random_: from=0 to "
+     r"to - 1=299 does not fit in uint8 \(from 0 to 255\)"),
+    (lambda: Tensor(np.zeros(2, bool)).random_(0, 3), ValueError, r"random_: .* does not fit "
+     r"in bool"),
+    (lambda: Tensor([1.0], requires_grad=True).bernoulli_(), RuntimeError, r"bernoulli_ on a "
+     r"tensor that requires grad"),
+])
+def test_the_other_samplers_name_what_is_wrong(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_uniform_refuses_bounds_beyond_the_dtype_and_a_wide_normal_is_inf_without_warning():
+    # uniform_(-1e5, 1e5) in float16 gave inf among its draws, with numpy's overflow warning
+    import warnings
+    with pytest.raises(ValueError, match=r"uniform_: a=-100000.0 or b=100000.0 is beyond "
+                                         r"float16's range \(±6.55e\+04\)"):
+        zeros(3, dtype=np.float16).uniform_(-1e5, 1e5)
+    with pytest.raises(ValueError, match=r"uniform_: .* is beyond float32's range"):
+        zeros(3).uniform_(0.0, 1e39)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wide = zeros(1000, dtype=np.float16).normal_(0.0, 1e6)     # PyTorch's inf too
+    assert np.isinf(wide.data).any()

@@ -1381,3 +1381,14 @@ def test_the_repr_of_an_empty_tensor_shows_its_shape():
         "Tensor([], size=(5, 0), dtype=float64, requires_grad=True)"
     assert repr(Tensor(np.zeros(0, dtype=np.float32))) == "Tensor([])"
     assert repr(Tensor([[1.0, 2.0]])) == "Tensor([[1., 2.]])"
+
+
+def test_iterating_gives_the_rows_and_a_0d_tensor_refuses():
+    """Python's fallback iteration (t[0], t[1], ... up to an IndexError) gave a 0-d tensor no
+    rows: `for v in t0d` silently did nothing and `list(t0d)` was []; PyTorch refuses."""
+    rows = list(t64([[1.0, 2.0], [3.0, 4.0]]))
+    assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError, match=r"iteration over a 0-d Tensor"):
+        list(t64(3.0))
+    with pytest.raises(TypeError, match=r"iteration over a 0-d Tensor"):
+        a, = t64(3.0)

@@ -99,8 +99,9 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
     ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
     ("distributions", r"autograd\.default_rng\(\)"),
-    ("empty", r"autograd\.zeros\(\.\.\.\) here"),
-    ("empty_like", r"autograd\.zeros_like\(x\) here"),
+    ("get_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
+    ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
+    ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
     *[(name, r"in torch\.func and torch\.autograd\.functional; glassgrad has no such function: "
              r"build it from autograd\.grad.*Hessian-vector product as "
              r"grad\(lambda x: \(grad\(f\)\(x\) \* v\)\.sum\(\)\)\(x\)")
