@@ -305,14 +305,23 @@ def test_shuffle_and_drop_last_are_yes_or_no(option):
         is True
 
 
-@pytest.mark.parametrize("dataset", ["pair", "samples"])
-def test_a_pytorch_style_dataset_gets_told_to_pass_x_and_y_apart(dataset):
-    X, y = _rows(4), np.arange(4)
-    data = (X, y) if dataset == "pair" else list(zip(X, y))
-    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for \(features, "
-                                         r"label\) pairs or an \(X, y\) pair, pass X and y as "
-                                         r"two arguments: DataLoader\(X, y, batch_size=...\)"):
-        DataLoader(data, batch_size=2)
+def test_an_x_y_pair_as_one_argument_gets_told_to_pass_x_and_y_apart():
+    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for samples of "
+                                         r"several parts, give each as a tuple, \(x, y\), or "
+                                         r"pass X and y as two arguments: "
+                                         r"DataLoader\(X, y, batch_size=...\)"):
+        DataLoader((_rows(4), np.arange(4)), batch_size=2)
+
+
+def test_a_list_of_x_y_tuples_is_batched_as_pytorch_batches_it():
+    # it was refused, and (x, y) tuples of two numbers became one (N, 2) X: PyTorch batches
+    # each part of the samples on its own
+    X, y = _rows(5), np.arange(5)
+    (xb, yb), *_ = DataLoader(list(zip(X, y)), batch_size=4)
+    assert np.array_equal(xb.data, X[:4]) and xb.dtype == np.float32
+    assert yb.tolist() == [0, 1, 2, 3] and yb.dtype == np.int64
+    (first, second), *_ = DataLoader([(0.5, 1), (0.25, 0)], batch_size=2)
+    assert first.tolist() == [0.5, 0.25] and second.tolist() == [1, 0]
 
 
 def test_drop_last_that_leaves_nothing():

@@ -27,12 +27,16 @@ Every batch owns its numbers, as PyTorch's do: normalising one in place (`xb.dat
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterator
+from collections.abc import Mapping
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import chosen_generator, set_generator_state
+
+from .dataset import Dataset, _length
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 def _unwrapped(data: Any) -> Any:
@@ -167,6 +171,15 @@ def checked_dataset(where: str, arrays: tuple) -> tuple[np.ndarray, ...]:
                  for i, array in enumerate(others, start=1)))
 
 
+def _shown(values: Any, most: int = 8) -> str:
+    """A value for an error message, a long list cut short."""
+    if isinstance(values, list) and len(values) > most:
+        return "[" + ", ".join(map(repr, values[:most])) + ", ...]"
+    if isinstance(values, (np.ndarray, Tensor)):
+        return f"an array of shape {values.shape}"
+    return repr(values)
+
+
 def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
     """A DataLoader's own generator, from `seed=` or from PyTorch's `generator=` (not both);
     None when it shuffles with the shared one."""
@@ -225,7 +238,105 @@ def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
     return batch.copy() if isinstance(rows, slice) else batch
 
 
-class TensorDataset:
+def _kind(value: Any) -> str | None:
+    """What default_collate makes of a sample's entry: "number" (a Tensor, an array or a number:
+    stacked into one Tensor), "text", "mapping", "sequence", or None (it cannot be batched)."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic, numbers.Number)) and \
+            not isinstance(value, (np.str_, np.bytes_)):
+        return "number"
+    if isinstance(value, (str, bytes)):
+        return "text"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, (tuple, list)):
+        return "sequence"
+    return None
+
+
+def _collated(where: str, samples: list, field: str) -> Any:
+    """`samples` (the same entry, `field`, of every sample of a batch) batched; errors name
+    `where`, the entry and the sample that differs."""
+    first, at = samples[0], f" {field}" if field else ""
+    kind = _kind(first)
+    if kind is None:
+        raise TypeError(f"{where}: cannot batch{at} of type {type(first).__name__}; a sample "
+                        f"may hold Tensors, arrays, numbers, strings, and tuples, lists or "
+                        f"dicts of them (or give the DataLoader a collate_fn)")
+    for i, sample in enumerate(samples[1:], start=1):
+        if _kind(sample) != kind:
+            raise TypeError(f"{where}: sample 0's{at} is a {type(first).__name__} but sample "
+                            f"{i}'s is a {type(sample).__name__}; they cannot be batched "
+                            f"together")
+    if kind == "text":
+        return list(samples)
+    if kind == "mapping":
+        keys = list(first)
+        for i, sample in enumerate(samples[1:], start=1):
+            if set(sample) != set(keys):
+                raise ValueError(f"{where}: sample 0's{at} has the keys {sorted(map(str, keys))} "
+                                 f"but sample {i}'s has {sorted(map(str, sample))}")
+        return {key: _collated(where, [sample[key] for sample in samples], f"{field}[{key!r}]")
+                for key in keys}
+    if kind == "sequence":
+        for i, sample in enumerate(samples[1:], start=1):
+            if len(sample) != len(first):
+                raise ValueError(f"{where}: sample 0's{at} has {len(first)} entries but sample "
+                                 f"{i}'s has {len(sample)}")
+        entries = [_collated(where, list(column), f"{field}[{j}]")
+                   for j, column in enumerate(zip(*samples))]
+        if isinstance(first, tuple) and hasattr(first, "_fields"):      # a namedtuple
+            return type(first)(*entries)
+        return tuple(entries) if isinstance(first, tuple) else entries
+    arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
+              for sample in samples]
+    for i, array in enumerate(arrays[1:], start=1):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {arrays[0].shape} but sample "
+                             f"{i}'s has {array.shape}; samples stacked into one batch must "
+                             f"have the same shape")
+    batch = np.stack(arrays)
+    if batch.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
+                        f"numbers")
+    if isinstance(first, float) and batch.dtype == np.float64:     # Python floats: Tensor's rule
+        batch = batch.astype(get_default_dtype())
+    return Tensor(batch)
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """A list of samples made into one batch, as PyTorch's default collate does: Tensors,
+    arrays and numbers are stacked into one constant Tensor with a new first axis (Python
+    floats take the default dtype, as in `Tensor(...)`; ints become int64; arrays keep their
+    dtype); tuples, lists and dicts are batched entry by entry (a tuple of batches for tuple
+    samples, where PyTorch gives a list: both unpack alike); strings come back as a list.
+    Entries that differ in shape or type between samples are an error naming the entry.
+
+    >>> x, y = default_collate([(np.array([1.0, 2.0]), 0), (np.array([3.0, 4.0]), 1)])
+    >>> x.shape, y.tolist()
+    ((2, 2), [0, 1])
+    >>> default_collate([{"id": "a", "n": 1}, {"id": "b", "n": 2}])["id"]
+    ['a', 'b']
+    """
+    samples = list(batch)
+    if not samples:
+        raise ValueError("default_collate: got an empty batch; there is nothing to batch")
+    return _collated("default_collate", samples, "")
+
+
+def _is_dataset(data: Any) -> bool:
+    """Whether `data` is a dataset of samples to collate (a `Dataset`, a list of tuples or dicts,
+    any object with len() and [i]) rather than arrays of samples (X, or a TensorDataset)."""
+    if isinstance(data, TensorDataset):
+        return False
+    if isinstance(data, Dataset):
+        return True
+    if isinstance(data, (list, tuple)):     # (x, y) pairs or dicts, not rows of numbers
+        return bool(data) and all(isinstance(sample, (tuple, Mapping)) for sample in data)
+    return (not isinstance(data, (np.ndarray, Tensor, range, str, bytes))
+            and hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+
+
+class TensorDataset(Dataset):
     """Samples held as arrays along their first axis, as PyTorch's `TensorDataset`: `len()` is
     the number of samples and `dataset[i]` is sample i, a tuple with one entry per array:
     `(x, y)` for `TensorDataset(X, y)`, `(x,)` for `TensorDataset(X)`, and as many as there are
@@ -303,26 +414,53 @@ class DataLoader:
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: np.random.Generator | None = None, sampler: Any = None,
+                 batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
+                 num_workers: int = 0, pin_memory: bool = False) -> None:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
-        self._tuples = isinstance(X, TensorDataset)
-        if self._tuples:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
+        self._tuples = isinstance(X, TensorDataset) or _is_dataset(X)
+        self.X = self.y = None
+        if _is_dataset(X):                      # a dataset of samples, collated batch by batch
+            if y is not None:
+                raise TypeError(f"DataLoader: got a dataset and y={_shown(y)}; the dataset's "
+                                f"samples hold the labels already (pass batch_size=... and "
+                                f"the other options by name)")
+            self.dataset = X
+            n_samples = _length("DataLoader", X)
+            if n_samples == 0:
+                raise ValueError("DataLoader: the dataset is empty; there is nothing to batch")
+        elif isinstance(X, TensorDataset):
             if y is not None:
                 raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
                                 "labels already: DataLoader(dataset, batch_size=...)")
             self.dataset = X                            # its arrays were checked when made
         else:
             tensors = (_given_as_tensor(X), _given_as_tensor(y))
-            pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
-                     "arguments: DataLoader(X, y, batch_size=...)")
+            pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
+                     "X and y as two arguments: DataLoader(X, y, batch_size=...)")
             X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
             arrays = (X,) if y is None else (X, y)
             self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
-        arrays = self.dataset.arrays
-        self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
-        batch_size, shuffle, drop_last = batching("DataLoader", len(self.X), batch_size,
+        if not _is_dataset(self.dataset):
+            arrays = self.dataset.arrays
+            self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
+            n_samples = len(self.X)
+        if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("DataLoader: batch_sampler gives the batches; it cannot be "
+                             "combined with batch_size, shuffle, sampler or drop_last")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler gives the order; it cannot be combined with "
+                             "shuffle=True (shuffle in the sampler, such as RandomSampler)")
+        if sampler is not None and hasattr(sampler, "__len__"):
+            n_samples = len(sampler)            # the indices an epoch visits
+        batch_size, shuffle, drop_last = batching("DataLoader", n_samples, batch_size,
                                                   shuffle, drop_last)
         self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
@@ -331,6 +469,18 @@ class DataLoader:
             raise ValueError(f"DataLoader: seed={shown} has no effect with shuffle=False; pass "
                              f"shuffle=True, or leave seed=None")
         self._rng = _own_generator(seed, generator)
+        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
+        self.sampler = sampler
+        # arrays without a sampler or collate_fn are cut into batches directly (the fast path);
+        # everything else goes index by index through a batch sampler
+        self._direct = not (self._tuples and _is_dataset(self.dataset)) and \
+            sampler is None and batch_sampler is None and collate_fn is None
+        if batch_sampler is None and not self._direct:
+            order = sampler if sampler is not None else (
+                RandomSampler(self.dataset, generator=self._rng) if shuffle
+                else SequentialSampler(self.dataset))
+            batch_sampler = BatchSampler(order, batch_size, drop_last)
+        self.batch_sampler = batch_sampler
 
     def state_dict(self) -> dict[str, Any]:
         """Where the shuffling stands: the state of the loader's own generator (from `seed` or
@@ -352,10 +502,16 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Batches per epoch."""
+        if not self._direct:
+            return len(self.batch_sampler)
         full, rest = divmod(len(self.X), self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
+        if not self._direct:
+            for indices in self.batch_sampler:
+                yield self._batch_of(list(indices))
+            return
         n, size = len(self.X), self.batch_size
         stop = n - n % size if self.drop_last else n
         order = None
@@ -374,7 +530,35 @@ class DataLoader:
                      for i, (array, tensor) in enumerate(zip(self.dataset.arrays,
                                                              self.dataset._tensors)))
 
+    def _batch_of(self, indices: list) -> Any:
+        """The batch of the samples at `indices`: collated (by collate_fn or default_collate),
+        or, for arrays without a collate_fn, their rows gathered at once."""
+        if not indices:
+            raise ValueError("DataLoader: the batch sampler gave an empty batch of indices")
+        if self.collate_fn is None and not _is_dataset(self.dataset):
+            try:
+                batch = self._batch(np.asarray(indices, dtype=np.intp))
+            except (IndexError, ValueError, TypeError):
+                raise IndexError(f"DataLoader: the sampler gave the indices {_shown(indices)}, "
+                                 f"but the dataset has {len(self.X)} samples (indices must be "
+                                 f"ints in 0..{len(self.X) - 1})") from None
+            return batch if self._tuples or len(batch) > 1 else batch[0]
+        samples = [self.dataset[i] for i in indices]
+        if not self._tuples and len(self.dataset.arrays) == 1:
+            samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
+        if self.collate_fn is not None:
+            return self.collate_fn(samples)
+        try:
+            return _collated("DataLoader", samples, "")
+        except (TypeError, ValueError) as error:    # which samples: the dataset's indices
+            raise type(error)(f"{error} (the batch of dataset indices "
+                              f"{_shown(indices)})") from None
+
     def __repr__(self) -> str:
+        if _is_dataset(self.dataset):
+            return (f"DataLoader({len(self.dataset)} samples of {type(self.dataset).__name__}, "
+                    f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                    f"drop_last={self.drop_last})")
         count = len(self.dataset.arrays)
         what = {1: "", 2: ", with labels"}.get(count, f", {count} arrays each")
         return (f"DataLoader({len(self.X)} samples{what}, batch_size={self.batch_size}, "
