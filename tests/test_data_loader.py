@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor
-from nn.data import DataLoader, TensorDataset
+from nn.data import DataLoader, Dataset, Subset, TensorDataset, default_collate
 from torch_helpers import needs_torch, torch
 
 
@@ -454,3 +454,152 @@ def test_an_empty_dataset_is_named_as_it_was_given():
         TensorDataset(np.zeros((0, 3)))
     with pytest.raises(ValueError, match=r"^DataLoader: X is empty"):
         DataLoader(np.zeros((0, 3)))
+
+
+# -- a dataset of samples: a user's Dataset, batched by default_collate or a collate_fn -------
+
+class _Pairs(Dataset):
+    """A user's own dataset: sample i is (row i of _rows, label i % 3)."""
+
+    def __init__(self, n: int = 10) -> None:
+        self.X, self.y = _rows(n), np.arange(n) % 3
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i: int) -> tuple:
+        return self.X[i], int(self.y[i])
+
+
+def test_a_users_dataset_is_batched_sample_by_sample():
+    """It was read as one array X: refused as ragged, or, for samples of two numbers, silently
+    made into an (N, 2) X."""
+    data = _Pairs()
+    loader = DataLoader(data, batch_size=4)
+    assert len(loader) == 3
+    batches = list(loader)
+    assert [(xb.shape, yb.shape) for xb, yb in batches] == [((4, 3), (4,))] * 2 + [((2, 3), (2,))]
+    xb, yb = batches[0]
+    assert isinstance(xb, Tensor) and isinstance(yb, Tensor) and not xb.requires_grad
+    assert xb.dtype == np.float32 and yb.dtype == np.int64
+    np.testing.assert_array_equal(np.concatenate([xb.data for xb, _ in batches]), data.X)
+    assert [v for _, yb in DataLoader(data, batch_size=4) for v in yb.tolist()] == \
+        data.y.tolist()                                     # a second pass gives the same
+
+
+def test_any_object_with_len_and_getitem_is_a_dataset():
+    class Plain:                                            # no Dataset base
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, float(i)), "name": f"s{i}"}
+    batch = next(iter(DataLoader(Plain(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["x"].dtype == np.float64
+    assert batch["name"] == ["s0", "s1", "s2"]
+
+
+def test_a_users_dataset_shuffles_reproducibly_and_covers_every_sample():
+    def epochs(loader):
+        return [[int(v) for xb, _ in loader for v in xb.data[:, 0]] for _ in range(2)]
+    first = epochs(DataLoader(_Pairs(20), batch_size=6, shuffle=True, seed=5))
+    assert first == epochs(DataLoader(_Pairs(20), batch_size=6, shuffle=True, seed=5))
+    assert first[0] != first[1] and sorted(first[0]) == sorted(first[1]) == list(range(20))
+    loader = DataLoader(_Pairs(20), batch_size=6, shuffle=True, drop_last=True,
+                        generator=autograd.Generator().manual_seed(1))
+    assert len(loader) == 3 and all(len(yb) == 6 for _, yb in loader)
+
+
+def test_a_collate_fn_gets_the_list_of_samples():
+    loader = DataLoader(_Pairs(5), batch_size=2, collate_fn=lambda samples: samples)
+    first = next(iter(loader))
+    assert isinstance(first, list) and len(first) == 2 and first[1][1] == 1
+    # over arrays, a sample is what the TensorDataset gives, or x alone for DataLoader(X)
+    assert next(iter(DataLoader(_rows(4), batch_size=2, collate_fn=len))) == 2
+    xs = next(iter(DataLoader(_rows(4), batch_size=2, collate_fn=list)))
+    assert [x.tolist() for x in xs] == _rows(4)[:2].tolist()
+
+
+def test_default_collate_batches_as_pytorchs_does():
+    """PyTorch 2.13: numbers and arrays become one tensor (ints int64, bools bool, arrays
+    their dtype), tuples, lists, dicts and namedtuples are batched entry by entry, strings
+    stay a list. (Python floats take glassgrad's default dtype, float32; PyTorch's float64.)"""
+    from collections import namedtuple
+    Point = namedtuple("Point", "x y")
+    batch = default_collate([(1, 0.5, True, np.float64(2.0), Tensor(np.ones(2, np.float32)),
+                              Point(1, 2), [3, "a"])] * 2)
+    assert isinstance(batch, tuple) and len(batch) == 7
+    assert [b.dtype for b in batch[:5]] == [np.int64, np.float32, np.bool_, np.float64,
+                                            np.float32]
+    assert batch[4].shape == (2, 2)
+    assert isinstance(batch[5], Point) and batch[5].x.tolist() == [1, 1]
+    assert isinstance(batch[6], list) and batch[6][0].tolist() == [3, 3]
+    assert batch[6][1] == ["a", "a"]
+
+
+@pytest.mark.parametrize("samples, error, message", [
+    ([(np.zeros(2), 0), (np.zeros(3), 1)], ValueError,
+     r"default_collate: sample 0's \[0\] has shape \(2,\) but sample 1's has \(3,\)"),
+    ([(np.zeros(2), 0), (np.zeros(2),)], ValueError,
+     r"default_collate: sample 0's has 2 entries but sample 1's has 1"),
+    ([{"x": 1}, {"y": 1}], ValueError,
+     r"default_collate: sample 0's has the keys \['x'\] but sample 1's has \['y'\]"),
+    ([(1, None), (2, None)], TypeError,
+     r"default_collate: cannot batch \[1\] of type NoneType; a sample may hold Tensors"),
+    ([(1, 2), (1, "a")], TypeError,
+     r"default_collate: sample 0's \[1\] is a int but sample 1's is a str"),
+    ([{"x": np.array(["a"])}] * 2, TypeError,
+     r"default_collate: cannot batch \['x'\] of dtype <U1; it must hold numbers"),
+    ([], ValueError, r"default_collate: got an empty batch"),
+])
+def test_default_collate_names_the_entry_that_cannot_be_batched(samples, error, message):
+    with pytest.raises(error, match=message):
+        default_collate(samples)
+
+
+def test_a_sample_that_cannot_be_batched_is_named_with_its_dataset_indices():
+    class Ragged(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return np.zeros(2 if i < 3 else 5), 0
+    loader = DataLoader(Ragged(), batch_size=2)
+    next(iter(loader))
+    with pytest.raises(ValueError, match=r"DataLoader: sample 0's \[0\] has shape \(2,\) but "
+                                         r"sample 1's has \(5,\); .* \(the batch of dataset "
+                                         r"indices \[2, 3\]\)"):
+        list(loader)
+
+
+def test_a_dataset_with_y_or_without_samples_is_refused():
+    with pytest.raises(TypeError, match=r"DataLoader: got a dataset and y=16; the dataset's "
+                                        r"samples hold the labels already"):
+        DataLoader(_Pairs(), 16)                        # PyTorch's batch_size, positionally
+    with pytest.raises(ValueError, match=r"DataLoader: the dataset is empty"):
+        DataLoader(Subset(_Pairs(), []))
+
+    class NoLength(Dataset):
+        def __getitem__(self, i):
+            return i
+    with pytest.raises(TypeError, match=r"DataLoader: a dataset needs len\(\) and dataset\[i\], "
+                                        r"got NoLength, which has no len\(\)"):
+        DataLoader(NoLength())
+
+
+def test_num_workers_and_pin_memory_are_accepted_and_change_nothing():
+    """Batches are made in the calling process: a ported script's num_workers=4 gives the
+    same batches (PyTorch's workers only make them sooner)."""
+    plain = [yb.tolist() for _, yb in DataLoader(_Pairs(), batch_size=4)]
+    ported = DataLoader(_Pairs(), batch_size=4, num_workers=4, pin_memory=True)
+    assert [yb.tolist() for _, yb in ported] == plain
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match=r"DataLoader: num_workers must be an int >= 0"):
+            DataLoader(_Pairs(), num_workers=bad)
+
+
+def test_a_tensor_dataset_gives_its_arrays_as_tensors_as_pytorchs_tensors_attribute():
+    X, y = _rows(3), np.arange(3)
+    data = TensorDataset(X, y)
+    assert len(data.tensors) == 2 and all(isinstance(t, Tensor) for t in data.tensors)
+    np.testing.assert_array_equal(data.tensors[0].data, X)

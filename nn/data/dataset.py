@@ -24,7 +24,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from autograd import Tensor
 from autograd.random import chosen_generator
+from autograd.warn import warn
 
 
 def _length(where: str, dataset: Any) -> int:
@@ -70,6 +72,8 @@ class Subset(Dataset):
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
         n = _length("Subset", dataset)
         self.dataset = dataset
+        if isinstance(indices, (Tensor, np.ndarray)):   # autograd.randperm(n)[:k], say
+            indices = (indices.data if isinstance(indices, Tensor) else indices).tolist()
         self.indices = [_position("Subset: indices", i, n) for i in indices]
 
     def __len__(self) -> int:
@@ -133,6 +137,9 @@ def _split_counts(lengths: Sequence[Any], n: int) -> list[int]:
     counts = [math.floor(n * fraction) for fraction in lengths]
     for i in range(n - sum(counts)):
         counts[i % len(counts)] += 1
+    if 0 in counts:             # as PyTorch, a warning: an empty part is allowed, if unusual
+        warn(f"random_split: the fractions {lengths} of {n} samples give parts of {counts} "
+             f"samples; part {counts.index(0)} is empty")
     return counts
 
 

@@ -298,7 +298,7 @@ def _collated(where: str, samples: list, field: str) -> Any:
     if batch.dtype.kind not in "biuf":
         raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
                         f"numbers")
-    if isinstance(first, float) and batch.dtype == np.float64:     # Python floats: Tensor's rule
+    if type(first) is float:        # Python floats (not numpy's float64): Tensor's rule
         batch = batch.astype(get_default_dtype())
     return Tensor(batch)
 
@@ -367,6 +367,11 @@ class TensorDataset(Dataset):
         dataset = cls.__new__(cls)
         dataset.arrays, dataset._tensors = arrays, tensors
         return dataset
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The arrays as constant Tensors sharing their numbers (PyTorch's `dataset.tensors`)."""
+        return tuple(Tensor(array) for array in self.arrays)
 
     def __len__(self) -> int:
         return len(self.arrays[0])

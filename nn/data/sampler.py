@@ -106,6 +106,8 @@ class SubsetRandomSampler(Sampler):
     such as a validation part, without making a `Subset`)."""
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        if isinstance(indices, (Tensor, np.ndarray)):       # as ints, for any dataset's [i]
+            indices = (indices.data if isinstance(indices, Tensor) else indices).tolist()
         self.indices = indices
         self.generator = _rng("SubsetRandomSampler", generator)
 
