@@ -415,6 +415,24 @@ class DataLoader:
     >>> batch = next(iter(DataLoader(TensorDataset(np.zeros((10, 3))), batch_size=4)))
     >>> len(batch), batch[0].shape
     (1, (4, 3))
+
+    Any other dataset of samples, a user's `Dataset` subclass, any object with `len()` and
+    `dataset[i]`, or a list of `(x, y)` tuples or of dicts, is read sample by sample and each
+    batch made by `collate_fn(list_of_samples)`, by default `default_collate` (PyTorch's
+    rules: see there). Its samples are not checked for NaN when the loader is made (that
+    would read them all). The default batch_size is 32 (PyTorch's is 1).
+
+    >>> pairs = [(np.array([0.5, 1.0]), 0), (np.array([2.0, 3.0]), 1)]
+    >>> xb, yb = next(iter(DataLoader(pairs, batch_size=2)))
+    >>> xb.shape, yb.tolist()
+    ((2, 2), [0, 1])
+
+    `sampler=` gives the order of the indices (any iterable of them, such as
+    `WeightedRandomSampler`; not with shuffle), `batch_sampler=` the batches of indices (then
+    none of batch_size, shuffle, sampler, drop_last). `num_workers` and `pin_memory` are
+    accepted and change nothing: batches are made here, in the calling process, which gives
+    the same batches PyTorch's worker processes would (so `worker_init_fn` and the other
+    worker options are not taken).
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
