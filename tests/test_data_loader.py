@@ -603,3 +603,20 @@ def test_a_tensor_dataset_gives_its_arrays_as_tensors_as_pytorchs_tensors_attrib
     data = TensorDataset(X, y)
     assert len(data.tensors) == 2 and all(isinstance(t, Tensor) for t in data.tensors)
     np.testing.assert_array_equal(data.tensors[0].data, X)
+
+
+@pytest.mark.parametrize("tensors", [False, True])
+def test_a_subset_of_a_tensor_dataset_batches_as_its_samples_collate(tensors):
+    """random_split's parts of a TensorDataset are gathered a batch at a time (collating the
+    samples one by one took ten times as long as the arrays' own loader); the batches must
+    be what default_collate makes of those samples."""
+    X, y = _rows(30), np.arange(30)
+    data = TensorDataset(*((Tensor(X), Tensor(y)) if tensors else (X, y)))
+    part = Subset(Subset(data, list(range(10, 30))), [5, -1, 7, 0, 3])
+    for batch, start in zip(DataLoader(part, batch_size=3), (0, 3)):
+        expected = default_collate([part[i] for i in range(start, min(start + 3, 5))])
+        assert isinstance(batch, tuple) and len(batch) == 2
+        for ours, theirs in zip(batch, expected):
+            assert isinstance(ours, Tensor) and ours.dtype == theirs.dtype
+            np.testing.assert_array_equal(ours.data, theirs.data)
+    assert next(iter(DataLoader(part, batch_size=2)))[1].tolist() == [15, 29]

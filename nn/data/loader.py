@@ -35,7 +35,7 @@ import numpy as np
 from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import chosen_generator, set_generator_state
 
-from .dataset import Dataset, _length
+from .dataset import Dataset, Subset, _length, _position
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -323,6 +323,26 @@ def default_collate(batch: Sequence[Any]) -> Any:
     return _collated("default_collate", samples, "")
 
 
+def _rows_source(dataset: Any) -> Any:
+    """The dataset under a Subset of a Subset ... (the dataset itself if it is none)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return dataset
+
+
+def _rows_of_subset(dataset: Any, indices: list) -> np.ndarray | None:
+    """For a Subset (of Subsets ...) of a TensorDataset, the rows of its arrays that `indices`
+    pick, so that a batch is gathered at once: it is what default_collate would make of the
+    samples one by one (Tensors of the rows), some ten times sooner. None for other datasets."""
+    if not isinstance(dataset, Subset) or not isinstance(_rows_source(dataset), TensorDataset):
+        return None
+    while isinstance(dataset, Subset):
+        indices = [dataset.indices[_position("Subset", i, len(dataset.indices))]
+                   for i in indices]
+        dataset = dataset.dataset
+    return np.asarray(indices, dtype=np.intp)
+
+
 def _is_dataset(data: Any) -> bool:
     """Whether `data` is a dataset of samples to collate (a `Dataset`, a list of tuples or dicts,
     any object with len() and [i]) rather than arrays of samples (X, or a TensorDataset)."""
@@ -566,6 +586,10 @@ class DataLoader:
                                  f"but the dataset has {len(self.X)} samples (indices must be "
                                  f"ints in 0..{len(self.X) - 1})") from None
             return batch if self._tuples or len(batch) > 1 else batch[0]
+        if self.collate_fn is None:
+            rows = _rows_of_subset(self.dataset, indices)
+            if rows is not None:                # random_split's parts of a TensorDataset
+                return tuple(Tensor(array[rows]) for array in _rows_source(self.dataset).arrays)
         samples = [self.dataset[i] for i in indices]
         if not self._tuples and len(self.dataset.arrays) == 1:
             samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
