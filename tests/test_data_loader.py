@@ -620,3 +620,32 @@ def test_a_subset_of_a_tensor_dataset_batches_as_its_samples_collate(tensors):
             assert isinstance(ours, Tensor) and ours.dtype == theirs.dtype
             np.testing.assert_array_equal(ours.data, theirs.data)
     assert next(iter(DataLoader(part, batch_size=2)))[1].tolist() == [15, 29]
+
+
+def test_an_iterator_is_refused_with_what_to_pass_instead():
+    """DataLoader(zip(X, y)) said "X must hold numbers, got dtype object"."""
+    X, y = _rows(4), np.arange(4)
+    with pytest.raises(TypeError, match=r"DataLoader: got a zip, which can only be iterated; a "
+                                        r"dataset needs len\(\) and dataset\[i\] .*pass "
+                                        r"list\(...\) of it"):
+        DataLoader(zip(X, y))
+    assert len(DataLoader(list(zip(X, y)), batch_size=2)) == 2
+
+
+def test_an_array_like_with_len_and_getitem_stays_an_array():
+    """Objects with __array__ (a pandas DataFrame, whose [0] is a column) are X, not datasets
+    of samples."""
+    class Frame:
+        def __init__(self, values):
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values
+
+        def __len__(self):
+            return len(self.values)
+
+        def __getitem__(self, column):
+            raise KeyError(column)
+    xb = next(iter(DataLoader(Frame(_rows(4)), batch_size=4)))
+    np.testing.assert_array_equal(xb.data, _rows(4))

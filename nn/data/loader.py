@@ -353,6 +353,7 @@ def _is_dataset(data: Any) -> bool:
     if isinstance(data, (list, tuple)):     # (x, y) pairs or dicts, not rows of numbers
         return bool(data) and all(isinstance(sample, (tuple, Mapping)) for sample in data)
     return (not isinstance(data, (np.ndarray, Tensor, range, str, bytes))
+            and not hasattr(data, "__array__")     # array-likes (a pandas DataFrame): X
             and hasattr(data, "__getitem__") and hasattr(data, "__len__"))
 
 
@@ -484,6 +485,11 @@ class DataLoader:
                                 "labels already: DataLoader(dataset, batch_size=...)")
             self.dataset = X                            # its arrays were checked when made
         else:
+            if not (hasattr(X, "__len__") or hasattr(X, "__array__")) and hasattr(X, "__iter__"):
+                raise TypeError(f"DataLoader: got a {type(X).__name__}, which can only be "
+                                f"iterated; a dataset needs len() and dataset[i] (PyTorch's "
+                                f"IterableDataset is not supported): pass list(...) of it, or "
+                                f"arrays X and y")
             tensors = (_given_as_tensor(X), _given_as_tensor(y))
             pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
                      "X and y as two arguments: DataLoader(X, y, batch_size=...)")
