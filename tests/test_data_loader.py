@@ -649,3 +649,18 @@ def test_an_array_like_with_len_and_getitem_stays_an_array():
             raise KeyError(column)
     xb = next(iter(DataLoader(Frame(_rows(4)), batch_size=4)))
     np.testing.assert_array_equal(xb.data, _rows(4))
+
+
+def test_samples_that_require_grad_stay_in_the_graph():
+    """Collating copied them into a constant: the gradient never reached them. PyTorch's
+    default collate stacks them in the graph."""
+    rows = [Tensor(np.array([1.0, 2.0]), requires_grad=True) for _ in range(3)]
+    batch = default_collate([(row, i) for i, row in enumerate(rows)])[0]
+    assert batch.requires_grad
+    (batch * Tensor(np.arange(3.0)[:, None])).sum().backward()
+    assert [row.grad.tolist() for row in rows] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+
+
+def test_rows_given_as_tuples_next_to_y_are_still_rows_of_x():
+    xb, yb = next(iter(DataLoader([(1.0, 2.0), (3.0, 4.0)], [0, 1], batch_size=2)))
+    assert xb.tolist() == [[1.0, 2.0], [3.0, 4.0]] and yb.tolist() == [0, 1]

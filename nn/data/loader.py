@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor, default_rng, get_default_dtype
+from autograd import Tensor, default_rng, get_default_dtype, stack
 from autograd.random import chosen_generator, set_generator_state
 
 from .dataset import Dataset, Subset, _length, _position
@@ -287,6 +287,8 @@ def _collated(where: str, samples: list, field: str) -> Any:
         if isinstance(first, tuple) and hasattr(first, "_fields"):      # a namedtuple
             return type(first)(*entries)
         return tuple(entries) if isinstance(first, tuple) else entries
+    if any(isinstance(sample, Tensor) and sample.requires_grad for sample in samples):
+        return _stacked_in_graph(where, samples, at)
     arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
               for sample in samples]
     for i, array in enumerate(arrays[1:], start=1):
@@ -301,6 +303,19 @@ def _collated(where: str, samples: list, field: str) -> Any:
     if type(first) is float:        # Python floats (not numpy's float64): Tensor's rule
         batch = batch.astype(get_default_dtype())
     return Tensor(batch)
+
+
+def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
+    """Samples of which some are Tensors that require grad (a dataset of trainable numbers),
+    stacked by the differentiable `stack`, so that the gradient reaches them, as in PyTorch."""
+    tensors = [sample if isinstance(sample, Tensor) else Tensor(np.asarray(sample))
+               for sample in samples]
+    for i, tensor in enumerate(tensors[1:], start=1):
+        if tensor.shape != tensors[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {tensors[0].shape} but sample "
+                             f"{i}'s has {tensor.shape}; samples stacked into one batch must "
+                             f"have the same shape")
+    return stack(tensors)
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
@@ -468,9 +483,11 @@ class DataLoader:
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
-        self._tuples = isinstance(X, TensorDataset) or _is_dataset(X)
+        # rows given as tuples next to y are rows of X: DataLoader([(1.0, 2.0), ...], y)
+        samples = _is_dataset(X) and not (isinstance(X, (list, tuple)) and y is not None)
+        self._tuples, self._samples = isinstance(X, TensorDataset) or samples, samples
         self.X = self.y = None
-        if _is_dataset(X):                      # a dataset of samples, collated batch by batch
+        if samples:                             # a dataset of samples, collated batch by batch
             if y is not None:
                 raise TypeError(f"DataLoader: got a dataset and y={_shown(y)}; the dataset's "
                                 f"samples hold the labels already (pass batch_size=... and "
@@ -496,7 +513,7 @@ class DataLoader:
             X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
             arrays = (X,) if y is None else (X, y)
             self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
-        if not _is_dataset(self.dataset):
+        if not samples:
             arrays = self.dataset.arrays
             self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
             n_samples = len(self.X)
@@ -522,7 +539,7 @@ class DataLoader:
         self.sampler = sampler
         # arrays without a sampler or collate_fn are cut into batches directly (the fast path);
         # everything else goes index by index through a batch sampler
-        self._direct = not (self._tuples and _is_dataset(self.dataset)) and \
+        self._direct = not samples and \
             sampler is None and batch_sampler is None and collate_fn is None
         if batch_sampler is None and not self._direct:
             order = sampler if sampler is not None else (
@@ -584,7 +601,7 @@ class DataLoader:
         or, for arrays without a collate_fn, their rows gathered at once."""
         if not indices:
             raise ValueError("DataLoader: the batch sampler gave an empty batch of indices")
-        if self.collate_fn is None and not _is_dataset(self.dataset):
+        if self.collate_fn is None and not self._samples:
             try:
                 batch = self._batch(np.asarray(indices, dtype=np.intp))
             except (IndexError, ValueError, TypeError):
@@ -608,7 +625,7 @@ class DataLoader:
                               f"{_shown(indices)})") from None
 
     def __repr__(self) -> str:
-        if _is_dataset(self.dataset):
+        if self._samples:
             return (f"DataLoader({len(self.dataset)} samples of {type(self.dataset).__name__}, "
                     f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
                     f"drop_last={self.drop_last})")
