@@ -664,3 +664,24 @@ def test_samples_that_require_grad_stay_in_the_graph():
 def test_rows_given_as_tuples_next_to_y_are_still_rows_of_x():
     xb, yb = next(iter(DataLoader([(1.0, 2.0), (3.0, 4.0)], [0, 1], batch_size=2)))
     assert xb.tolist() == [[1.0, 2.0], [3.0, 4.0]] and yb.tolist() == [0, 1]
+
+
+def test_a_sampler_of_fractional_indices_is_refused_not_cut_to_whole_rows():
+    """sampler=[0.5, 1.0] gathered rows 0 and 1."""
+    loader = DataLoader(_rows(5), batch_size=2, sampler=[0.5, 1.0])
+    with pytest.raises(IndexError, match=r"DataLoader: the sampler gave the indices \[0.5, 1.0\], "
+                                         r"but the dataset has 5 samples \(indices must be ints "
+                                         r"in 0..4\)"):
+        list(loader)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("sampler", 5, r"DataLoader: sampler must give indices when iterated \(such as "
+                   r"RandomSampler\(dataset\)\), got int"),
+    ("batch_sampler", 5, r"DataLoader: batch_sampler must give indices when iterated"),
+    ("collate_fn", "stack", r"DataLoader: collate_fn must be a function of the list of "
+                            r"samples, got str"),
+])
+def test_options_that_cannot_work_are_refused_where_the_loader_is_made(option, value, message):
+    with pytest.raises(TypeError, match=message):
+        DataLoader(_Pairs(), **{option: value})

@@ -26,7 +26,8 @@ from .splits import train_test_split, train_val_test_split
 __all__ = [
     "DataLoader", "TensorDataset", "Dataset", "Subset", "ConcatDataset", "random_split",
     "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-    "WeightedRandomSampler", "BatchSampler", "train_test_split", "train_val_test_split", "StandardScaler",
+    "WeightedRandomSampler", "BatchSampler",
+    "train_test_split", "train_val_test_split", "StandardScaler",
     "make_xor", "make_moons", "make_circles", "make_spirals", "make_blobs", "make_regression",
     "make_daily_views", "lag_features",
     "load_mnist", "MNIST", "DownloadError", "read_idx", "write_idx",

@@ -535,6 +535,15 @@ class DataLoader:
             raise ValueError(f"DataLoader: seed={shown} has no effect with shuffle=False; pass "
                              f"shuffle=True, or leave seed=None")
         self._rng = _own_generator(seed, generator)
+        for name, given, example in (("sampler", sampler, "RandomSampler(dataset)"),
+                                     ("batch_sampler", batch_sampler,
+                                      "BatchSampler(sampler, 32, drop_last=False)")):
+            if given is not None and not hasattr(given, "__iter__"):
+                raise TypeError(f"DataLoader: {name} must give indices when iterated (such as "
+                                f"{example}), got {type(given).__name__}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
+                            f"got {type(collate_fn).__name__}")
         self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
         self.sampler = sampler
         # arrays without a sampler or collate_fn are cut into batches directly (the fast path);
@@ -602,8 +611,11 @@ class DataLoader:
         if not indices:
             raise ValueError("DataLoader: the batch sampler gave an empty batch of indices")
         if self.collate_fn is None and not self._samples:
+            rows = np.asarray(indices)
             try:
-                batch = self._batch(np.asarray(indices, dtype=np.intp))
+                if rows.dtype.kind not in "iu":     # 0.5 would be cut to row 0
+                    raise TypeError
+                batch = self._batch(rows)
             except (IndexError, ValueError, TypeError):
                 raise IndexError(f"DataLoader: the sampler gave the indices {_shown(indices)}, "
                                  f"but the dataset has {len(self.X)} samples (indices must be "
