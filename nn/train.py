@@ -253,12 +253,16 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     ignored = S.ignored_label(loss_fn)
     try:
         with no_grad():
-            for xb, yb in loader:
+            for batch, (xb, yb) in enumerate(loader, start=1):
                 yb = _label_array(yb)
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
-                    total += float(_loss_of(loss_fn, out, yb, "evaluate").data) * counted
+                    value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
+                    if not math.isfinite(value):
+                        _check_batch_finite("evaluate: data" if epoch is None else
+                                            "fit: val_data", xb, yb, f"batch {batch}")
+                    total += value * counted
                     count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
@@ -528,6 +532,18 @@ class TrainingDiverged(FloatingPointError):
                  stepped: bool) -> None:
         super().__init__(message)
         self.loss, self.epoch, self.batch, self.stepped = loss, epoch, batch, stepped
+
+
+def _check_batch_finite(where: str, xb: Any, yb: np.ndarray, which: str) -> None:
+    """A batch with NaN or infinity in it is the data's fault, not the learning rate's: a
+    DataLoader over a dataset of samples does not check them on the way in (it would have to
+    read them all), so a non-finite loss looks here before blaming the step."""
+    for name, values in (("x", xb.data if isinstance(xb, Tensor) else xb), ("y", yb)):
+        values = np.asarray(values)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            what = "NaN" if np.isnan(values).any() else "infinity"
+            raise ValueError(f"{where}: {which} holds {what} in its {name} (the loss is not "
+                             f"finite); remove or fill those samples")
 
 
 def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
@@ -1026,6 +1042,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
             # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
             counted = _counted(yb, ignored, out)
             if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
+                _check_batch_finite("fit: train_data", xb, yb, f"batch {batch} of epoch {epoch}")
                 weights.put_back()
                 raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
             loss.backward()

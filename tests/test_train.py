@@ -118,6 +118,24 @@ def test_a_users_dataset_that_is_not_x_y_pairs_is_refused_before_training(blobs)
         evaluate(model, cross_entropy, DataLoader(_Samples(X, y), batch_size=7, drop_last=True))
 
 
+def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
+    """A dataset of samples is not checked when its loader is made; the NaN loss it caused
+    was reported as a divergence ("try a smaller learning rate")."""
+    X, y = blobs
+    X = X.copy()
+    X[45, 1] = np.nan
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match=r"fit: train_data: batch 3 of epoch 1 holds NaN in "
+                                         r"its x \(the loss is not finite\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=20), progress=False)
+    with pytest.raises(ValueError, match=r"fit: val_data: batch 2 holds NaN in its x"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X[:40], y[:40]),
+            val_data=DataLoader(_Samples(X, y), batch_size=40), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data: batch 5 holds NaN in its x"):
+        evaluate(model, cross_entropy, DataLoader(_Samples(X, y), batch_size=10))
+
+
 def test_regression_metrics(blobs):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(80, 3)).astype(np.float32)
