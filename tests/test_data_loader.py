@@ -685,3 +685,25 @@ def test_a_sampler_of_fractional_indices_is_refused_not_cut_to_whole_rows():
 def test_options_that_cannot_work_are_refused_where_the_loader_is_made(option, value, message):
     with pytest.raises(TypeError, match=message):
         DataLoader(_Pairs(), **{option: value})
+
+
+@pytest.mark.parametrize("make", [lambda: DataLoader(_rows(10), batch_size=4, shuffle=True),
+                                  lambda: DataLoader(_Pairs(10), batch_size=4),
+                                  lambda: DataLoader(_Pairs(20), sampler=list(range(10)))])
+def test_the_loaders_sampler_counts_the_samples_an_epoch_visits(make):
+    """PyTorch's `test_loss /= len(test_loader.sampler)`: the sampler was None unless given."""
+    assert len(make().sampler) == 10
+
+
+def test_the_direct_shuffle_of_arrays_is_the_order_random_sampler_draws():
+    """Arrays are batched without going index by index; the order must be the one a
+    RandomSampler over the same generator gives (a collate_fn switches to that path)."""
+    direct = DataLoader(_rows(10), batch_size=4, shuffle=True, seed=2)
+    by_index = DataLoader(_rows(10), batch_size=4, shuffle=True, seed=2,
+                          collate_fn=lambda rows: Tensor(np.stack(rows)))
+    assert direct._direct and not by_index._direct
+    assert _epoch_x(direct) == _epoch_x(by_index)
+
+
+def _epoch_x(loader: DataLoader) -> list[int]:
+    return [int(v) for xb in loader for v in xb.data[:, 0]]

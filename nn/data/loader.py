@@ -545,16 +545,18 @@ class DataLoader:
             raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
                             f"got {type(collate_fn).__name__}")
         self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
-        self.sampler = sampler
-        # arrays without a sampler or collate_fn are cut into batches directly (the fast path);
-        # everything else goes index by index through a batch sampler
+        # the order of the indices, as PyTorch's loader has it (`len(loader.sampler)` counts
+        # the samples an epoch visits)
+        self.sampler = sampler if sampler is not None else (
+            RandomSampler(self.dataset, generator=self._rng) if shuffle
+            else SequentialSampler(self.dataset))
+        # arrays without a sampler or collate_fn are cut into batches directly (the fast path,
+        # which draws the same order RandomSampler would); everything else goes index by index
+        # through a batch sampler
         self._direct = not samples and \
             sampler is None and batch_sampler is None and collate_fn is None
         if batch_sampler is None and not self._direct:
-            order = sampler if sampler is not None else (
-                RandomSampler(self.dataset, generator=self._rng) if shuffle
-                else SequentialSampler(self.dataset))
-            batch_sampler = BatchSampler(order, batch_size, drop_last)
+            batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
 
     def state_dict(self) -> dict[str, Any]:
