@@ -659,7 +659,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
     as a model with BatchNorm needs when that batch would hold one sample (val_data is always
     scored whole: a DataLoader that would drop some of it is refused); a DataLoader batches by
-    its own settings, so giving these too is an error).
+    its own settings, so giving these too is an error). A DataLoader over a dataset of samples
+    (your own `Dataset`) must give `(x, y)` batches; reading all its samples first would cost
+    an epoch, so its first batch stands for the labels in these checks, and a batch holding
+    NaN is named when the loss stops being finite.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
