@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor
-from nn.data import DataLoader, Dataset, Subset, TensorDataset, default_collate
+from nn.data import (
+    BatchSampler, DataLoader, Dataset, RandomSampler, Subset, TensorDataset, default_collate,
+)
 from torch_helpers import needs_torch, torch
 
 
@@ -707,3 +709,25 @@ def test_the_direct_shuffle_of_arrays_is_the_order_random_sampler_draws():
 
 def _epoch_x(loader: DataLoader) -> list[int]:
     return [int(v) for xb in loader for v in xb.data[:, 0]]
+
+
+@pytest.mark.parametrize("batches", [False, True])
+def test_a_given_samplers_generator_is_saved_so_a_resumed_run_draws_the_same_epochs(batches):
+    """Only the loader's own generator was saved: a RandomSampler(generator=g) given to it
+    drew different epochs after a resume, silently."""
+    def loader():
+        sampler = RandomSampler(_Pairs(12), generator=np.random.default_rng(0))
+        if batches:
+            return DataLoader(_Pairs(12), batch_sampler=BatchSampler(sampler, 4, False))
+        return DataLoader(_Pairs(12), batch_size=4, sampler=sampler)
+    first = loader()
+    list(first)
+    state = first.state_dict()
+    assert set(state) == {"sampler_rng"}
+    expected = [yb.tolist() for _, yb in first]
+    resumed = loader()
+    resumed.load_state_dict(state)
+    assert [yb.tolist() for _, yb in resumed] == expected
+    with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: expected the keys "
+                                         r"\['sampler_rng'\] .*, got \[\]"):
+        resumed.load_state_dict({})

@@ -545,6 +545,8 @@ class DataLoader:
             raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
                             f"got {type(collate_fn).__name__}")
         self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
+        self._given_sampler, self._given_batch_sampler = sampler is not None, \
+            batch_sampler is not None
         # the order of the indices, as PyTorch's loader has it (`len(loader.sampler)` counts
         # the samples an epoch visits)
         self.sampler = sampler if sampler is not None else (
@@ -559,23 +561,39 @@ class DataLoader:
             batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
 
+    def _generators(self) -> dict[str, np.random.Generator]:
+        """The generators whose state decides the next epochs: the loader's own ("rng", from
+        `seed` or `generator`) and that of a sampler given to it ("sampler_rng": a
+        `RandomSampler(data, generator=g)`, also inside a given batch_sampler)."""
+        found = {} if self._rng is None else {"rng": self._rng}
+        given = self.batch_sampler if self._given_batch_sampler else \
+            self.sampler if self._given_sampler else None
+        while given is not None:
+            rng = getattr(given, "generator", None)
+            if isinstance(rng, np.random.Generator) and rng is not self._rng:
+                found["sampler_rng"] = rng
+                break
+            given = getattr(given, "sampler", None)
+        return found
+
     def state_dict(self) -> dict[str, Any]:
         """Where the shuffling stands: the state of the loader's own generator (from `seed` or
-        `generator`), so that a resumed run draws the same next epochs. A loader without either
-        shuffles with the shared generator: save `autograd.random.get_state()` instead (empty
-        dict here)."""
-        return {} if self._rng is None else {"rng": self._rng.bit_generator.state}
+        `generator`) and of a given sampler's, so that a resumed run draws the same next
+        epochs. A loader without either shuffles with the shared generator: save
+        `autograd.random.get_state()` instead (empty dict here)."""
+        return {key: rng.bit_generator.state for key, rng in self._generators().items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved."""
-        expected = set() if self._rng is None else {"rng"}
+        generators = self._generators()
+        expected = set(generators)
         if not isinstance(state, dict) or set(state) != expected:
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"DataLoader.load_state_dict: expected the keys {sorted(expected)} "
-                             f"(a DataLoader {'with' if expected else 'without'} a seed or generator), "
-                             f"got {got}")
-        if self._rng is not None:
-            set_generator_state("DataLoader.load_state_dict", self._rng, state["rng"])
+                             f"(a DataLoader {'with' if expected else 'without'} a seed or "
+                             f"generator), got {got}")
+        for key, rng in generators.items():
+            set_generator_state("DataLoader.load_state_dict", rng, state[key])
 
     def __len__(self) -> int:
         """Batches per epoch."""
