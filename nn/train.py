@@ -136,6 +136,10 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     ("fit: train_data"), and so are the batching options, with errors naming the function
     ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
+        if data.batch_size is None:
+            raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
+                             f"samples one at a time; fit and evaluate take batches: give it "
+                             f"a batch_size")
         if data.X is None:                  # a dataset of samples: its batches are checked
             return data                     # by _labels_seen
         count = len(data.dataset.arrays)

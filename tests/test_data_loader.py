@@ -266,7 +266,7 @@ def test_batch_size_below_one(bad):
         DataLoader(np.zeros((5, 2)), batch_size=bad)
 
 
-@pytest.mark.parametrize("bad", [2.5, True, "8", None])
+@pytest.mark.parametrize("bad", [2.5, True, "8"])          # None: samples one at a time
 def test_batch_size_must_be_an_int(bad):
     with pytest.raises(TypeError, match="batch_size must be an int"):
         DataLoader(np.zeros((5, 2)), batch_size=bad)
@@ -731,3 +731,19 @@ def test_a_given_samplers_generator_is_saved_so_a_resumed_run_draws_the_same_epo
     with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: expected the keys "
                                          r"\['sampler_rng'\] .*, got \[\]"):
         resumed.load_state_dict({})
+
+
+def test_batch_size_none_gives_the_samples_one_at_a_time_as_pytorchs_does():
+    """It was refused ("batch_size must be an int, got None")."""
+    loader = DataLoader(_Pairs(3), batch_size=None)
+    samples = list(loader)
+    assert len(loader) == 3 and len(samples) == 3
+    x, y = samples[1]
+    assert isinstance(x, Tensor) and x.shape == (3,) and y == 1 and type(y) is int
+    assert [xb.shape for xb in DataLoader(_rows(4), batch_size=None)] == [(3,)] * 4
+    shuffled = DataLoader(_rows(20), batch_size=None, shuffle=True, seed=0)
+    assert sorted(int(x.data[0]) for x in shuffled) == list(range(20))
+    assert next(iter(DataLoader(_Pairs(3), batch_size=None, collate_fn=len))) == 2
+    with pytest.raises(ValueError, match=r"DataLoader: batch_size=None gives the samples one at "
+                                         r"a time; it cannot be combined with drop_last"):
+        DataLoader(_Pairs(3), batch_size=None, drop_last=True)

@@ -118,6 +118,16 @@ def test_a_users_dataset_that_is_not_x_y_pairs_is_refused_before_training(blobs)
         evaluate(model, cross_entropy, DataLoader(_Samples(X, y), batch_size=7, drop_last=True))
 
 
+def test_a_loader_of_single_samples_is_refused_by_fit(blobs):
+    X, y = blobs
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match=r"fit: train_data is a DataLoader with batch_size=None, "
+                                         r"which gives the samples one at a time"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=None), progress=False)
+
+
+
 def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
     """A dataset of samples is not checked when its loader is made; the NaN loss it caused
     was reported as a divergence ("try a smaller learning rate")."""

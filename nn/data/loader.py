@@ -318,6 +318,20 @@ def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
     return stack(tensors)
 
 
+def _converted(sample: Any) -> Any:
+    """A sample with its arrays as Tensors (a Tensor, a number or a string as it is; tuples,
+    lists and dicts entry by entry), as PyTorch's loader gives one with batch_size=None."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
+        return Tensor(np.array(sample))
+    if isinstance(sample, Mapping):
+        return {key: _converted(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*map(_converted, sample))
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(map(_converted, sample))
+    return sample
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
     """A list of samples made into one batch, as PyTorch's default collate does: Tensors,
     arrays and numbers are stacked into one constant Tensor with a new first axis (Python
@@ -456,7 +470,8 @@ class DataLoader:
     `dataset[i]`, or a list of `(x, y)` tuples or of dicts, is read sample by sample and each
     batch made by `collate_fn(list_of_samples)`, by default `default_collate` (PyTorch's
     rules: see there). Its samples are not checked for NaN when the loader is made (that
-    would read them all). The default batch_size is 32 (PyTorch's is 1).
+    would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
+    gives the samples one at a time, unbatched, their arrays as Tensors, as in PyTorch.
 
     >>> pairs = [(np.array([0.5, 1.0]), 0), (np.array([2.0, 3.0]), 1)]
     >>> xb, yb = next(iter(DataLoader(pairs, batch_size=2)))
@@ -526,8 +541,14 @@ class DataLoader:
                              "shuffle=True (shuffle in the sampler, such as RandomSampler)")
         if sampler is not None and hasattr(sampler, "__len__"):
             n_samples = len(sampler)            # the indices an epoch visits
-        batch_size, shuffle, drop_last = batching("DataLoader", n_samples, batch_size,
-                                                  shuffle, drop_last)
+        if batch_size is None:                  # PyTorch's samples one at a time, unbatched
+            if _flag("DataLoader", "drop_last", drop_last) or batch_sampler is not None:
+                raise ValueError("DataLoader: batch_size=None gives the samples one at a time; "
+                                 "it cannot be combined with drop_last or batch_sampler")
+            _, shuffle, drop_last = batching("DataLoader", n_samples, 1, shuffle, False)
+        else:
+            batch_size, shuffle, drop_last = batching("DataLoader", n_samples, batch_size,
+                                                      shuffle, drop_last)
         self.batch_size = batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         if seed is not None and not shuffle:    # as KFold: a seed that does nothing is a slip
@@ -555,9 +576,9 @@ class DataLoader:
         # arrays without a sampler or collate_fn are cut into batches directly (the fast path,
         # which draws the same order RandomSampler would); everything else goes index by index
         # through a batch sampler
-        self._direct = not samples and \
+        self._direct = not samples and batch_size is not None and \
             sampler is None and batch_sampler is None and collate_fn is None
-        if batch_sampler is None and not self._direct:
+        if batch_sampler is None and batch_size is not None and not self._direct:
             batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
 
@@ -597,12 +618,18 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Batches per epoch."""
+        if self.batch_size is None:
+            return len(self.sampler)
         if not self._direct:
             return len(self.batch_sampler)
         full, rest = divmod(len(self.X), self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.batch_size is None:
+            for index in self.sampler:
+                yield self._sample_of(index)
+            return
         if not self._direct:
             for indices in self.batch_sampler:
                 yield self._batch_of(list(indices))
@@ -624,6 +651,14 @@ class DataLoader:
         return tuple(Tensor(_own_rows(array, rows)) if i == 0 or tensor else _own_rows(array, rows)
                      for i, (array, tensor) in enumerate(zip(self.dataset.arrays,
                                                              self.dataset._tensors)))
+
+    def _sample_of(self, index: Any) -> Any:
+        """Sample `index` alone (batch_size=None): through collate_fn if given, else with its
+        arrays as Tensors and the rest as it is (PyTorch's default_convert)."""
+        sample = self.dataset[index]
+        if not self._tuples and len(self.dataset.arrays) == 1:
+            sample = sample[0]                              # DataLoader(X): x, not (x,)
+        return self.collate_fn(sample) if self.collate_fn is not None else _converted(sample)
 
     def _batch_of(self, indices: list) -> Any:
         """The batch of the samples at `indices`: collated (by collate_fn or default_collate),
