@@ -136,7 +136,7 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     ("fit: train_data"), and so are the batching options, with errors naming the function
     ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
-        if data.batch_size is None:
+        if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
                              f"samples one at a time; fit and evaluate take batches: give it "
                              f"a batch_size")
@@ -187,7 +187,8 @@ def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
     shuffling is left as it was). Batches that are not (x, y) pairs are refused here."""
     if loader.X is not None:
         return loader.y
-    first = loader._batch_of(list(range(min(loader.batch_size, len(loader.dataset)))))
+    size = loader.batch_size or 32          # (None: a batch_sampler gives the batches)
+    first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
     if not isinstance(first, (tuple, list)) or len(first) != 2:
         what = (f"a {type(first).__name__} of {len(first)}" if isinstance(first, (tuple, list))
                 else f"a {type(first).__name__}"

@@ -131,6 +131,7 @@ def test_a_loader_visits_the_samplers_indices():
 def test_a_loader_takes_its_batches_from_a_batch_sampler():
     loader = DataLoader(np.arange(5.0), batch_sampler=[[0, 1], [4]])
     assert len(loader) == 2 and [xb.tolist() for xb in loader] == [[0.0, 1.0], [4.0]]
+    assert loader.batch_size is None                # as PyTorch's: the batch sampler decides
 
 
 def test_a_weighted_sampler_balances_the_classes_a_loader_gives():

@@ -16,7 +16,7 @@ from nn import (
     LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
     cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import DataLoader, Dataset, TensorDataset
+from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -102,6 +102,20 @@ def test_a_users_dataset_trains_and_scores_as_its_arrays_do(blobs):
         runs.append((history["loss"], history["val_accuracy"], scores))
     assert runs[0] == runs[1]
     assert runs[0][2]["accuracy"] > 0.9
+
+
+def test_a_loader_with_a_batch_sampler_trains(blobs):
+    X, y = blobs
+    batches = BatchSampler(SequentialSampler(range(120)), 20, drop_last=False)
+    manual_seed(0)
+    model = MLP(2, [4], 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                  DataLoader(_Samples(X, y), batch_sampler=batches), epochs=2, progress=False)
+    manual_seed(0)
+    model = MLP(2, [4], 2)
+    assert history["loss"] == fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                                  (X, y), batch_size=20, shuffle=False, epochs=2,
+                                  progress=False)["loss"]
 
 
 def test_a_users_dataset_that_is_not_x_y_pairs_is_refused_before_training(blobs):
@@ -974,7 +988,7 @@ def test_a_dataloader_of_other_than_two_arrays_is_refused_by_fit_and_evaluate():
 
 def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
     from nn import Linear, mse_loss
-    from nn.data import DataLoader, Dataset, TensorDataset
+    from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
     from nn.optim import SGD
     X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
     model = Linear(2, 1)

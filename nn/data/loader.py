@@ -549,7 +549,10 @@ class DataLoader:
         else:
             batch_size, shuffle, drop_last = batching("DataLoader", n_samples, batch_size,
                                                       shuffle, drop_last)
-        self.batch_size = batch_size
+        # batch_size=None alone: samples one at a time; next to a batch_sampler, which gives
+        # the batches, batch_size is None as in PyTorch
+        self._unbatched = batch_size is None and batch_sampler is None
+        self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         if seed is not None and not shuffle:    # as KFold: a seed that does nothing is a slip
             shown = "a Generator" if isinstance(seed, np.random.Generator) else repr(seed)
@@ -576,9 +579,9 @@ class DataLoader:
         # arrays without a sampler or collate_fn are cut into batches directly (the fast path,
         # which draws the same order RandomSampler would); everything else goes index by index
         # through a batch sampler
-        self._direct = not samples and batch_size is not None and \
+        self._direct = not samples and not self._unbatched and \
             sampler is None and batch_sampler is None and collate_fn is None
-        if batch_sampler is None and batch_size is not None and not self._direct:
+        if batch_sampler is None and not self._unbatched and not self._direct:
             batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
 
@@ -618,7 +621,7 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Batches per epoch."""
-        if self.batch_size is None:
+        if self._unbatched:
             return len(self.sampler)
         if not self._direct:
             return len(self.batch_sampler)
@@ -626,7 +629,7 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
-        if self.batch_size is None:
+        if self._unbatched:
             for index in self.sampler:
                 yield self._sample_of(index)
             return
