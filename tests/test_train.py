@@ -988,7 +988,7 @@ def test_a_dataloader_of_other_than_two_arrays_is_refused_by_fit_and_evaluate():
 
 def test_batching_options_next_to_a_dataloader_are_refused_not_ignored():
     from nn import Linear, mse_loss
-    from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
+    from nn.data import DataLoader, TensorDataset
     from nn.optim import SGD
     X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
     model = Linear(2, 1)
