@@ -77,8 +77,9 @@ _SPELT_OTHERWISE = {
                  "read x.grad (create_graph=True to differentiate it again), or "
                  "autograd.grad(f)(x), which takes the function; torch.autograd.Function is "
                  "autograd.Function"),
-    "utils": ("not here: torch.utils.data is nn.data (DataLoader, "
-              "TensorDataset: from nn.data import DataLoader), torch.nn.utils is nn.utils"),
+    "utils": ("not here: torch.utils.data is nn.data (DataLoader, Dataset, "
+              "TensorDataset, random_split, the samplers: from nn.data import DataLoader), "
+              "torch.nn.utils is nn.utils"),
     "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "
              ".pt or .pth, an .npz file otherwise"),
     "load": ("nn.load(path) here (import nn): the files nn.save writes, and torch.save's .pt "

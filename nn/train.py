@@ -136,6 +136,12 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     ("fit: train_data"), and so are the batching options, with errors naming the function
     ("fit": they are its arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
+        if data._unbatched:
+            raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
+                             f"samples one at a time; fit and evaluate take batches: give it "
+                             f"a batch_size")
+        if data.X is None:                  # a dataset of samples: its batches are checked
+            return data                     # by _labels_seen
         count = len(data.dataset.arrays)
         if count == 1:
             raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
@@ -163,12 +169,35 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
 def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
     """`loader`, for data that is scored (val_data, evaluate's data): every sample must count,
     so a DataLoader whose drop_last would leave its short last batch out is refused."""
-    left_out = len(loader.X) % loader.batch_size if loader.drop_last else 0
+    if not loader.drop_last:
+        return loader
+    visited = len(loader.X) if loader._direct else len(loader.batch_sampler.sampler)
+    left_out = visited % loader.batch_size
     if left_out:
         raise ValueError(f"{where} is a DataLoader with drop_last=True, which would leave its "
-                         f"last {left_out} of {len(loader.X)} samples out of the scores; "
+                         f"last {left_out} of {visited} samples out of the scores; "
                          f"pass (X, y), or a DataLoader without drop_last")
     return loader
+
+
+def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
+    """The labels the checks before training read: all of them for arrays (X, y); for a
+    DataLoader over a dataset of samples, which would have to load every sample to give them,
+    those of its first batch_size samples (read in the dataset's order, so the loader's
+    shuffling is left as it was). Batches that are not (x, y) pairs are refused here."""
+    if loader.X is not None:
+        return loader.y
+    size = loader.batch_size or 32          # (None: a batch_sampler gives the batches)
+    first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
+    if not isinstance(first, (tuple, list)) or len(first) != 2:
+        what = (f"a {type(first).__name__} of {len(first)}" if isinstance(first, (tuple, list))
+                else f"a {type(first).__name__}"
+                + (f" with the keys {sorted(map(str, first))}" if isinstance(first, dict)
+                   else ""))
+        raise ValueError(f"{where}: fit and evaluate take batches of two, (x, y), but this "
+                         f"DataLoader's batches are {what}; return (x, y) from the dataset "
+                         f"(or from a collate_fn), or write the training loop")
+    return _label_array(first[1])
 
 
 def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
@@ -213,8 +242,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data"))
-    _check_targets("evaluate: data", loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, loader.y)
+    y = _labels_seen("evaluate: data", loader)
+    _check_targets("evaluate: data", y, loss_fn)
+    chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
     return _evaluate(model, loss_fn, loader, chosen, predict)
 
 
@@ -228,12 +258,16 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     ignored = S.ignored_label(loss_fn)
     try:
         with no_grad():
-            for xb, yb in loader:
+            for batch, (xb, yb) in enumerate(loader, start=1):
                 yb = _label_array(yb)
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
-                    total += float(_loss_of(loss_fn, out, yb, "evaluate").data) * counted
+                    value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
+                    if not math.isfinite(value):
+                        _check_batch_finite("evaluate: data" if epoch is None else
+                                            "fit: val_data", xb, yb, f"batch {batch}")
+                    total += value * counted
                     count += counted
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
@@ -505,6 +539,18 @@ class TrainingDiverged(FloatingPointError):
         self.loss, self.epoch, self.batch, self.stepped = loss, epoch, batch, stepped
 
 
+def _check_batch_finite(where: str, xb: Any, yb: np.ndarray, which: str) -> None:
+    """A batch with NaN or infinity in it is the data's fault, not the learning rate's: a
+    DataLoader over a dataset of samples does not check them on the way in (it would have to
+    read them all), so a non-finite loss looks here before blaming the step."""
+    for name, values in (("x", xb.data if isinstance(xb, Tensor) else xb), ("y", yb)):
+        values = np.asarray(values)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            what = "NaN" if np.isnan(values).any() else "infinity"
+            raise ValueError(f"{where}: {which} holds {what} in its {name} (the loss is not "
+                             f"finite); remove or fill those samples")
+
+
 def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
     where = f"epoch {epoch}, batch {batch}"
     facts = {"loss": value, "epoch": epoch, "batch": batch, "stepped": stepped}
@@ -618,7 +664,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
     as a model with BatchNorm needs when that batch would hold one sample (val_data is always
     scored whole: a DataLoader that would drop some of it is refused); a DataLoader batches by
-    its own settings, so giving these too is an error).
+    its own settings, so giving these too is an error). A DataLoader over a dataset of samples
+    (your own `Dataset`) must give `(x, y)` batches; reading all its samples first would cost
+    an epoch, so its first batch stands for the labels in these checks, and a batch holding
+    NaN is named when the loss stops being finite.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -707,15 +756,17 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
                             drop_last)
-    _check_targets("fit: train_data", train_loader.y, loss_fn)
+    train_y = _labels_seen("fit: train_data", train_loader)
+    _check_targets("fit: train_data", train_y, loss_fn)
     val_loader = None
     if val_data is not None:
         val_loader = _scored_whole("fit: val_data",
                                    _batches(val_data, batch_size, False, None, "fit: val_data"))
-        _check_targets("fit: val_data", val_loader.y, loss_fn)
-    chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_loader.y)
+        val_y = _labels_seen("fit: val_data", val_loader)
+        _check_targets("fit: val_data", val_y, loss_fn)
+    chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)
     if val_loader is not None:
-        _check_labels_for("fit: val_data", val_loader.y, loss_fn, chosen)
+        _check_labels_for("fit: val_data", val_y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
     batch_scheduler = _per_batch(scheduler, epochs * len(train_loader))
     if early_stopping is False:             # "no early stopping", as None; not patience 0
@@ -999,6 +1050,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
             # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
             counted = _counted(yb, ignored, out)
             if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
+                _check_batch_finite("fit: train_data", xb, yb, f"batch {batch} of epoch {epoch}")
                 weights.put_back()
                 raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
             loss.backward()
@@ -1039,6 +1091,8 @@ def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
     def labels_of(outputs: np.ndarray) -> np.ndarray:
         return predict(outputs) if predict is not None else _labels_from(outputs, loader.y,
                                                                             loss_fn, "fit")
+    if loader.X is None:            # a dataset of samples: the loss curve, no decision boundary
+        return LivePlot(np.zeros((0, 0)), np.zeros(0), outputs_of, None)
     return LivePlot(loader.X, loader.y, outputs_of, labels_of)
 
 

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor
-from nn.data import DataLoader, TensorDataset
+from nn.data import (
+    BatchSampler, DataLoader, Dataset, RandomSampler, Subset, TensorDataset, default_collate,
+)
 from torch_helpers import needs_torch, torch
 
 
@@ -264,7 +266,7 @@ def test_batch_size_below_one(bad):
         DataLoader(np.zeros((5, 2)), batch_size=bad)
 
 
-@pytest.mark.parametrize("bad", [2.5, True, "8", None])
+@pytest.mark.parametrize("bad", [2.5, True, "8"])          # None: samples one at a time
 def test_batch_size_must_be_an_int(bad):
     with pytest.raises(TypeError, match="batch_size must be an int"):
         DataLoader(np.zeros((5, 2)), batch_size=bad)
@@ -305,14 +307,23 @@ def test_shuffle_and_drop_last_are_yes_or_no(option):
         is True
 
 
-@pytest.mark.parametrize("dataset", ["pair", "samples"])
-def test_a_pytorch_style_dataset_gets_told_to_pass_x_and_y_apart(dataset):
-    X, y = _rows(4), np.arange(4)
-    data = (X, y) if dataset == "pair" else list(zip(X, y))
-    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for \(features, "
-                                         r"label\) pairs or an \(X, y\) pair, pass X and y as "
-                                         r"two arguments: DataLoader\(X, y, batch_size=...\)"):
-        DataLoader(data, batch_size=2)
+def test_an_x_y_pair_as_one_argument_gets_told_to_pass_x_and_y_apart():
+    with pytest.raises(ValueError, match=r"DataLoader: X must be rectangular .*; for samples of "
+                                         r"several parts, give each as a tuple, \(x, y\), or "
+                                         r"pass X and y as two arguments: "
+                                         r"DataLoader\(X, y, batch_size=...\)"):
+        DataLoader((_rows(4), np.arange(4)), batch_size=2)
+
+
+def test_a_list_of_x_y_tuples_is_batched_as_pytorch_batches_it():
+    # it was refused, and (x, y) tuples of two numbers became one (N, 2) X: PyTorch batches
+    # each part of the samples on its own
+    X, y = _rows(5), np.arange(5)
+    (xb, yb), *_ = DataLoader(list(zip(X, y)), batch_size=4)
+    assert np.array_equal(xb.data, X[:4]) and xb.dtype == np.float32
+    assert yb.tolist() == [0, 1, 2, 3] and yb.dtype == np.int64
+    (first, second), *_ = DataLoader([(0.5, 1), (0.25, 0)], batch_size=2)
+    assert first.tolist() == [0.5, 0.25] and second.tolist() == [1, 0]
 
 
 def test_drop_last_that_leaves_nothing():
@@ -445,3 +456,294 @@ def test_an_empty_dataset_is_named_as_it_was_given():
         TensorDataset(np.zeros((0, 3)))
     with pytest.raises(ValueError, match=r"^DataLoader: X is empty"):
         DataLoader(np.zeros((0, 3)))
+
+
+# -- a dataset of samples: a user's Dataset, batched by default_collate or a collate_fn -------
+
+class _Pairs(Dataset):
+    """A user's own dataset: sample i is (row i of _rows, label i % 3)."""
+
+    def __init__(self, n: int = 10) -> None:
+        self.X, self.y = _rows(n), np.arange(n) % 3
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i: int) -> tuple:
+        return self.X[i], int(self.y[i])
+
+
+def test_a_users_dataset_is_batched_sample_by_sample():
+    """It was read as one array X: refused as ragged, or, for samples of two numbers, silently
+    made into an (N, 2) X."""
+    data = _Pairs()
+    loader = DataLoader(data, batch_size=4)
+    assert len(loader) == 3
+    batches = list(loader)
+    assert [(xb.shape, yb.shape) for xb, yb in batches] == [((4, 3), (4,))] * 2 + [((2, 3), (2,))]
+    xb, yb = batches[0]
+    assert isinstance(xb, Tensor) and isinstance(yb, Tensor) and not xb.requires_grad
+    assert xb.dtype == np.float32 and yb.dtype == np.int64
+    np.testing.assert_array_equal(np.concatenate([xb.data for xb, _ in batches]), data.X)
+    assert [v for _, yb in DataLoader(data, batch_size=4) for v in yb.tolist()] == \
+        data.y.tolist()                                     # a second pass gives the same
+
+
+def test_any_object_with_len_and_getitem_is_a_dataset():
+    class Plain:                                            # no Dataset base
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, float(i)), "name": f"s{i}"}
+    batch = next(iter(DataLoader(Plain(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["x"].dtype == np.float64
+    assert batch["name"] == ["s0", "s1", "s2"]
+
+
+def test_a_users_dataset_shuffles_reproducibly_and_covers_every_sample():
+    def epochs(loader):
+        return [[int(v) for xb, _ in loader for v in xb.data[:, 0]] for _ in range(2)]
+    first = epochs(DataLoader(_Pairs(20), batch_size=6, shuffle=True, seed=5))
+    assert first == epochs(DataLoader(_Pairs(20), batch_size=6, shuffle=True, seed=5))
+    assert first[0] != first[1] and sorted(first[0]) == sorted(first[1]) == list(range(20))
+    loader = DataLoader(_Pairs(20), batch_size=6, shuffle=True, drop_last=True,
+                        generator=autograd.Generator().manual_seed(1))
+    assert len(loader) == 3 and all(len(yb) == 6 for _, yb in loader)
+
+
+def test_a_collate_fn_gets_the_list_of_samples():
+    loader = DataLoader(_Pairs(5), batch_size=2, collate_fn=lambda samples: samples)
+    first = next(iter(loader))
+    assert isinstance(first, list) and len(first) == 2 and first[1][1] == 1
+    # over arrays, a sample is what the TensorDataset gives, or x alone for DataLoader(X)
+    assert next(iter(DataLoader(_rows(4), batch_size=2, collate_fn=len))) == 2
+    xs = next(iter(DataLoader(_rows(4), batch_size=2, collate_fn=list)))
+    assert [x.tolist() for x in xs] == _rows(4)[:2].tolist()
+
+
+def test_default_collate_batches_as_pytorchs_does():
+    """PyTorch 2.13: numbers and arrays become one tensor (ints int64, bools bool, arrays
+    their dtype), tuples, lists, dicts and namedtuples are batched entry by entry, strings
+    stay a list. (Python floats take glassgrad's default dtype, float32; PyTorch's float64.)"""
+    from collections import namedtuple
+    Point = namedtuple("Point", "x y")
+    batch = default_collate([(1, 0.5, True, np.float64(2.0), Tensor(np.ones(2, np.float32)),
+                              Point(1, 2), [3, "a"])] * 2)
+    assert isinstance(batch, tuple) and len(batch) == 7
+    assert [b.dtype for b in batch[:5]] == [np.int64, np.float32, np.bool_, np.float64,
+                                            np.float32]
+    assert batch[4].shape == (2, 2)
+    assert isinstance(batch[5], Point) and batch[5].x.tolist() == [1, 1]
+    assert isinstance(batch[6], list) and batch[6][0].tolist() == [3, 3]
+    assert batch[6][1] == ["a", "a"]
+
+
+@pytest.mark.parametrize("samples, error, message", [
+    ([(np.zeros(2), 0), (np.zeros(3), 1)], ValueError,
+     r"default_collate: sample 0's \[0\] has shape \(2,\) but sample 1's has \(3,\)"),
+    ([(np.zeros(2), 0), (np.zeros(2),)], ValueError,
+     r"default_collate: sample 0's has 2 entries but sample 1's has 1"),
+    ([{"x": 1}, {"y": 1}], ValueError,
+     r"default_collate: sample 0's has the keys \['x'\] but sample 1's has \['y'\]"),
+    ([(1, None), (2, None)], TypeError,
+     r"default_collate: cannot batch \[1\] of type NoneType; a sample may hold Tensors"),
+    ([(1, 2), (1, "a")], TypeError,
+     r"default_collate: sample 0's \[1\] is a int but sample 1's is a str"),
+    ([{"x": np.array(["a"])}] * 2, TypeError,
+     r"default_collate: cannot batch \['x'\] of dtype <U1; it must hold numbers"),
+    ([], ValueError, r"default_collate: got an empty batch"),
+])
+def test_default_collate_names_the_entry_that_cannot_be_batched(samples, error, message):
+    with pytest.raises(error, match=message):
+        default_collate(samples)
+
+
+def test_a_sample_that_cannot_be_batched_is_named_with_its_dataset_indices():
+    class Ragged(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return np.zeros(2 if i < 3 else 5), 0
+    loader = DataLoader(Ragged(), batch_size=2)
+    next(iter(loader))
+    with pytest.raises(ValueError, match=r"DataLoader: sample 0's \[0\] has shape \(2,\) but "
+                                         r"sample 1's has \(5,\); .* \(the batch of dataset "
+                                         r"indices \[2, 3\]\)"):
+        list(loader)
+
+
+def test_a_dataset_with_y_or_without_samples_is_refused():
+    with pytest.raises(TypeError, match=r"DataLoader: got a dataset and y=16; the dataset's "
+                                        r"samples hold the labels already"):
+        DataLoader(_Pairs(), 16)                        # PyTorch's batch_size, positionally
+    with pytest.raises(ValueError, match=r"DataLoader: the dataset is empty"):
+        DataLoader(Subset(_Pairs(), []))
+
+    class NoLength(Dataset):
+        def __getitem__(self, i):
+            return i
+    with pytest.raises(TypeError, match=r"DataLoader: a dataset needs len\(\) and dataset\[i\], "
+                                        r"got NoLength, which has no len\(\)"):
+        DataLoader(NoLength())
+
+
+def test_num_workers_and_pin_memory_are_accepted_and_change_nothing():
+    """Batches are made in the calling process: a ported script's num_workers=4 gives the
+    same batches (PyTorch's workers only make them sooner)."""
+    plain = [yb.tolist() for _, yb in DataLoader(_Pairs(), batch_size=4)]
+    ported = DataLoader(_Pairs(), batch_size=4, num_workers=4, pin_memory=True)
+    assert [yb.tolist() for _, yb in ported] == plain
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match=r"DataLoader: num_workers must be an int >= 0"):
+            DataLoader(_Pairs(), num_workers=bad)
+
+
+def test_a_tensor_dataset_gives_its_arrays_as_tensors_as_pytorchs_tensors_attribute():
+    X, y = _rows(3), np.arange(3)
+    data = TensorDataset(X, y)
+    assert len(data.tensors) == 2 and all(isinstance(t, Tensor) for t in data.tensors)
+    np.testing.assert_array_equal(data.tensors[0].data, X)
+
+
+@pytest.mark.parametrize("tensors", [False, True])
+def test_a_subset_of_a_tensor_dataset_batches_as_its_samples_collate(tensors):
+    """random_split's parts of a TensorDataset are gathered a batch at a time (collating the
+    samples one by one took ten times as long as the arrays' own loader); the batches must
+    be what default_collate makes of those samples."""
+    X, y = _rows(30), np.arange(30)
+    data = TensorDataset(*((Tensor(X), Tensor(y)) if tensors else (X, y)))
+    part = Subset(Subset(data, list(range(10, 30))), [5, -1, 7, 0, 3])
+    for batch, start in zip(DataLoader(part, batch_size=3), (0, 3)):
+        expected = default_collate([part[i] for i in range(start, min(start + 3, 5))])
+        assert isinstance(batch, tuple) and len(batch) == 2
+        for ours, theirs in zip(batch, expected):
+            assert isinstance(ours, Tensor) and ours.dtype == theirs.dtype
+            np.testing.assert_array_equal(ours.data, theirs.data)
+    assert next(iter(DataLoader(part, batch_size=2)))[1].tolist() == [15, 29]
+
+
+def test_an_iterator_is_refused_with_what_to_pass_instead():
+    """DataLoader(zip(X, y)) said "X must hold numbers, got dtype object"."""
+    X, y = _rows(4), np.arange(4)
+    with pytest.raises(TypeError, match=r"DataLoader: got a zip, which can only be iterated; a "
+                                        r"dataset needs len\(\) and dataset\[i\] .*pass "
+                                        r"list\(...\) of it"):
+        DataLoader(zip(X, y))
+    assert len(DataLoader(list(zip(X, y)), batch_size=2)) == 2
+
+
+def test_an_array_like_with_len_and_getitem_stays_an_array():
+    """Objects with __array__ (a pandas DataFrame, whose [0] is a column) are X, not datasets
+    of samples."""
+    class Frame:
+        def __init__(self, values):
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values
+
+        def __len__(self):
+            return len(self.values)
+
+        def __getitem__(self, column):
+            raise KeyError(column)
+    xb = next(iter(DataLoader(Frame(_rows(4)), batch_size=4)))
+    np.testing.assert_array_equal(xb.data, _rows(4))
+
+
+def test_samples_that_require_grad_stay_in_the_graph():
+    """Collating copied them into a constant: the gradient never reached them. PyTorch's
+    default collate stacks them in the graph."""
+    rows = [Tensor(np.array([1.0, 2.0]), requires_grad=True) for _ in range(3)]
+    batch = default_collate([(row, i) for i, row in enumerate(rows)])[0]
+    assert batch.requires_grad
+    (batch * Tensor(np.arange(3.0)[:, None])).sum().backward()
+    assert [row.grad.tolist() for row in rows] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+
+
+def test_rows_given_as_tuples_next_to_y_are_still_rows_of_x():
+    xb, yb = next(iter(DataLoader([(1.0, 2.0), (3.0, 4.0)], [0, 1], batch_size=2)))
+    assert xb.tolist() == [[1.0, 2.0], [3.0, 4.0]] and yb.tolist() == [0, 1]
+
+
+def test_a_sampler_of_fractional_indices_is_refused_not_cut_to_whole_rows():
+    """sampler=[0.5, 1.0] gathered rows 0 and 1."""
+    loader = DataLoader(_rows(5), batch_size=2, sampler=[0.5, 1.0])
+    with pytest.raises(IndexError, match=r"DataLoader: the sampler gave the indices \[0.5, 1.0\], "
+                                         r"but the dataset has 5 samples \(indices must be ints "
+                                         r"in 0..4\)"):
+        list(loader)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("sampler", 5, r"DataLoader: sampler must give indices when iterated \(such as "
+                   r"RandomSampler\(dataset\)\), got int"),
+    ("batch_sampler", 5, r"DataLoader: batch_sampler must give indices when iterated"),
+    ("collate_fn", "stack", r"DataLoader: collate_fn must be a function of the list of "
+                            r"samples, got str"),
+])
+def test_options_that_cannot_work_are_refused_where_the_loader_is_made(option, value, message):
+    with pytest.raises(TypeError, match=message):
+        DataLoader(_Pairs(), **{option: value})
+
+
+@pytest.mark.parametrize("make", [lambda: DataLoader(_rows(10), batch_size=4, shuffle=True),
+                                  lambda: DataLoader(_Pairs(10), batch_size=4),
+                                  lambda: DataLoader(_Pairs(20), sampler=list(range(10)))])
+def test_the_loaders_sampler_counts_the_samples_an_epoch_visits(make):
+    """PyTorch's `test_loss /= len(test_loader.sampler)`: the sampler was None unless given."""
+    assert len(make().sampler) == 10
+
+
+def test_the_direct_shuffle_of_arrays_is_the_order_random_sampler_draws():
+    """Arrays are batched without going index by index; the order must be the one a
+    RandomSampler over the same generator gives (a collate_fn switches to that path)."""
+    direct = DataLoader(_rows(10), batch_size=4, shuffle=True, seed=2)
+    by_index = DataLoader(_rows(10), batch_size=4, shuffle=True, seed=2,
+                          collate_fn=lambda rows: Tensor(np.stack(rows)))
+    assert direct._direct and not by_index._direct
+    assert _epoch_x(direct) == _epoch_x(by_index)
+
+
+def _epoch_x(loader: DataLoader) -> list[int]:
+    return [int(v) for xb in loader for v in xb.data[:, 0]]
+
+
+@pytest.mark.parametrize("batches", [False, True])
+def test_a_given_samplers_generator_is_saved_so_a_resumed_run_draws_the_same_epochs(batches):
+    """Only the loader's own generator was saved: a RandomSampler(generator=g) given to it
+    drew different epochs after a resume, silently."""
+    def loader():
+        sampler = RandomSampler(_Pairs(12), generator=np.random.default_rng(0))
+        if batches:
+            return DataLoader(_Pairs(12), batch_sampler=BatchSampler(sampler, 4, False))
+        return DataLoader(_Pairs(12), batch_size=4, sampler=sampler)
+    first = loader()
+    list(first)
+    state = first.state_dict()
+    assert set(state) == {"sampler_rng"}
+    expected = [yb.tolist() for _, yb in first]
+    resumed = loader()
+    resumed.load_state_dict(state)
+    assert [yb.tolist() for _, yb in resumed] == expected
+    with pytest.raises(ValueError, match=r"DataLoader.load_state_dict: expected the keys "
+                                         r"\['sampler_rng'\] .*, got \[\]"):
+        resumed.load_state_dict({})
+
+
+def test_batch_size_none_gives_the_samples_one_at_a_time_as_pytorchs_does():
+    """It was refused ("batch_size must be an int, got None")."""
+    loader = DataLoader(_Pairs(3), batch_size=None)
+    samples = list(loader)
+    assert len(loader) == 3 and len(samples) == 3
+    x, y = samples[1]
+    assert isinstance(x, Tensor) and x.shape == (3,) and y == 1 and type(y) is int
+    assert [xb.shape for xb in DataLoader(_rows(4), batch_size=None)] == [(3,)] * 4
+    shuffled = DataLoader(_rows(20), batch_size=None, shuffle=True, seed=0)
+    assert sorted(int(x.data[0]) for x in shuffled) == list(range(20))
+    assert next(iter(DataLoader(_Pairs(3), batch_size=None, collate_fn=len))) == 2
+    with pytest.raises(ValueError, match=r"DataLoader: batch_size=None gives the samples one at "
+                                         r"a time; it cannot be combined with drop_last"):
+        DataLoader(_Pairs(3), batch_size=None, drop_last=True)

@@ -16,7 +16,7 @@ from nn import (
     LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
     cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import DataLoader, TensorDataset
+from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -71,6 +71,93 @@ def test_a_data_loader_and_an_xy_pair_give_the_same_run(blobs):
         runs.append(fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), data, epochs=3,
                         progress=False, **options)["loss"])
     assert runs[0] == runs[1]
+
+
+class _Samples(Dataset):
+    """A user's own dataset over arrays X, y: sample i is (X[i], y[i])."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.y[i]
+
+
+def test_a_users_dataset_trains_and_scores_as_its_arrays_do(blobs):
+    """fit and evaluate took only arrays and TensorDatasets; a user's Dataset through a
+    DataLoader gives the same run, shuffles included, as the arrays it holds."""
+    X, y = blobs
+    runs = []
+    for train, val in ((_Samples(X[:90], y[:90]), _Samples(X[90:], y[90:])),
+                       (TensorDataset(X[:90], y[:90]), TensorDataset(X[90:], y[90:]))):
+        manual_seed(1)
+        model = MLP(2, [4], 2)
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                      DataLoader(train, batch_size=20, shuffle=True, seed=3), epochs=3,
+                      val_data=DataLoader(val, batch_size=7), progress=False)
+        scores = evaluate(model, cross_entropy, DataLoader(val, batch_size=8))
+        runs.append((history["loss"], history["val_accuracy"], scores))
+    assert runs[0] == runs[1]
+    assert runs[0][2]["accuracy"] > 0.9
+
+
+def test_a_loader_with_a_batch_sampler_trains(blobs):
+    X, y = blobs
+    batches = BatchSampler(SequentialSampler(range(120)), 20, drop_last=False)
+    manual_seed(0)
+    model = MLP(2, [4], 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                  DataLoader(_Samples(X, y), batch_sampler=batches), epochs=2, progress=False)
+    manual_seed(0)
+    model = MLP(2, [4], 2)
+    assert history["loss"] == fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                                  (X, y), batch_size=20, shuffle=False, epochs=2,
+                                  progress=False)["loss"]
+
+
+def test_a_users_dataset_that_is_not_x_y_pairs_is_refused_before_training(blobs):
+    X, y = blobs
+    data = [{"x": x, "y": label} for x, label in zip(X, y)]
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match=r"fit: train_data: fit and evaluate take batches of "
+                                         r"two, \(x, y\), but this DataLoader's batches are a "
+                                         r"dict with the keys \['x', 'y'\]"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(data, batch_size=8), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data is a DataLoader with drop_last=True, "
+                                         r"which would leave its last 1 of 120 samples out"):
+        evaluate(model, cross_entropy, DataLoader(_Samples(X, y), batch_size=7, drop_last=True))
+
+
+def test_a_loader_of_single_samples_is_refused_by_fit(blobs):
+    X, y = blobs
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match=r"fit: train_data is a DataLoader with batch_size=None, "
+                                         r"which gives the samples one at a time"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=None), progress=False)
+
+
+
+def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
+    """A dataset of samples is not checked when its loader is made; the NaN loss it caused
+    was reported as a divergence ("try a smaller learning rate")."""
+    X, y = blobs
+    X = X.copy()
+    X[45, 1] = np.nan
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match=r"fit: train_data: batch 3 of epoch 1 holds NaN in "
+                                         r"its x \(the loss is not finite\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=20), progress=False)
+    with pytest.raises(ValueError, match=r"fit: val_data: batch 2 holds NaN in its x"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X[:40], y[:40]),
+            val_data=DataLoader(_Samples(X, y), batch_size=40), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data: batch 5 holds NaN in its x"):
+        evaluate(model, cross_entropy, DataLoader(_Samples(X, y), batch_size=10))
 
 
 def test_regression_metrics(blobs):

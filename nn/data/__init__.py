@@ -13,13 +13,21 @@ from .datasets import (
     lag_features, make_blobs, make_circles, make_daily_views, make_moons, make_regression,
     make_spirals, make_xor,
 )
-from .loader import DataLoader, TensorDataset
+from .dataset import ConcatDataset, Dataset, Subset, random_split
+from .loader import DataLoader, TensorDataset, default_collate
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
+from .sampler import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .scaling import StandardScaler
 from .splits import train_test_split, train_val_test_split
 
 __all__ = [
-    "DataLoader", "TensorDataset", "train_test_split", "train_val_test_split", "StandardScaler",
+    "DataLoader", "TensorDataset", "Dataset", "Subset", "ConcatDataset", "random_split",
+    "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler",
+    "train_test_split", "train_val_test_split", "StandardScaler",
     "make_xor", "make_moons", "make_circles", "make_spirals", "make_blobs", "make_regression",
     "make_daily_views", "lag_features",
     "load_mnist", "MNIST", "DownloadError", "read_idx", "write_idx",

@@ -27,12 +27,16 @@ Every batch owns its numbers, as PyTorch's do: normalising one in place (`xb.dat
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterator
+from collections.abc import Mapping
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor, default_rng, get_default_dtype
+from autograd import Tensor, default_rng, get_default_dtype, stack
 from autograd.random import chosen_generator, set_generator_state
+
+from .dataset import Dataset, Subset, _length, _position
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 def _unwrapped(data: Any) -> Any:
@@ -167,6 +171,15 @@ def checked_dataset(where: str, arrays: tuple) -> tuple[np.ndarray, ...]:
                  for i, array in enumerate(others, start=1)))
 
 
+def _shown(values: Any, most: int = 8) -> str:
+    """A value for an error message, a long list cut short."""
+    if isinstance(values, list) and len(values) > most:
+        return "[" + ", ".join(map(repr, values[:most])) + ", ...]"
+    if isinstance(values, (np.ndarray, Tensor)):
+        return f"an array of shape {values.shape}"
+    return repr(values)
+
+
 def _own_generator(seed: Any, given: Any) -> np.random.Generator | None:
     """A DataLoader's own generator, from `seed=` or from PyTorch's `generator=` (not both);
     None when it shuffles with the shared one."""
@@ -225,7 +238,155 @@ def _own_rows(array: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
     return batch.copy() if isinstance(rows, slice) else batch
 
 
-class TensorDataset:
+def _kind(value: Any) -> str | None:
+    """What default_collate makes of a sample's entry: "number" (a Tensor, an array or a number:
+    stacked into one Tensor), "text", "mapping", "sequence", or None (it cannot be batched)."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic, numbers.Number)) and \
+            not isinstance(value, (np.str_, np.bytes_)):
+        return "number"
+    if isinstance(value, (str, bytes)):
+        return "text"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, (tuple, list)):
+        return "sequence"
+    return None
+
+
+def _collated(where: str, samples: list, field: str) -> Any:
+    """`samples` (the same entry, `field`, of every sample of a batch) batched; errors name
+    `where`, the entry and the sample that differs."""
+    first, at = samples[0], f" {field}" if field else ""
+    kind = _kind(first)
+    if kind is None:
+        raise TypeError(f"{where}: cannot batch{at} of type {type(first).__name__}; a sample "
+                        f"may hold Tensors, arrays, numbers, strings, and tuples, lists or "
+                        f"dicts of them (or give the DataLoader a collate_fn)")
+    for i, sample in enumerate(samples[1:], start=1):
+        if _kind(sample) != kind:
+            raise TypeError(f"{where}: sample 0's{at} is a {type(first).__name__} but sample "
+                            f"{i}'s is a {type(sample).__name__}; they cannot be batched "
+                            f"together")
+    if kind == "text":
+        return list(samples)
+    if kind == "mapping":
+        keys = list(first)
+        for i, sample in enumerate(samples[1:], start=1):
+            if set(sample) != set(keys):
+                raise ValueError(f"{where}: sample 0's{at} has the keys {sorted(map(str, keys))} "
+                                 f"but sample {i}'s has {sorted(map(str, sample))}")
+        return {key: _collated(where, [sample[key] for sample in samples], f"{field}[{key!r}]")
+                for key in keys}
+    if kind == "sequence":
+        for i, sample in enumerate(samples[1:], start=1):
+            if len(sample) != len(first):
+                raise ValueError(f"{where}: sample 0's{at} has {len(first)} entries but sample "
+                                 f"{i}'s has {len(sample)}")
+        entries = [_collated(where, list(column), f"{field}[{j}]")
+                   for j, column in enumerate(zip(*samples))]
+        if isinstance(first, tuple) and hasattr(first, "_fields"):      # a namedtuple
+            return type(first)(*entries)
+        return tuple(entries) if isinstance(first, tuple) else entries
+    if any(isinstance(sample, Tensor) and sample.requires_grad for sample in samples):
+        return _stacked_in_graph(where, samples, at)
+    arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
+              for sample in samples]
+    for i, array in enumerate(arrays[1:], start=1):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {arrays[0].shape} but sample "
+                             f"{i}'s has {array.shape}; samples stacked into one batch must "
+                             f"have the same shape")
+    batch = np.stack(arrays)
+    if batch.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
+                        f"numbers")
+    if type(first) is float:        # Python floats (not numpy's float64): Tensor's rule
+        batch = batch.astype(get_default_dtype())
+    return Tensor(batch)
+
+
+def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
+    """Samples of which some are Tensors that require grad (a dataset of trainable numbers),
+    stacked by the differentiable `stack`, so that the gradient reaches them, as in PyTorch."""
+    tensors = [sample if isinstance(sample, Tensor) else Tensor(np.asarray(sample))
+               for sample in samples]
+    for i, tensor in enumerate(tensors[1:], start=1):
+        if tensor.shape != tensors[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {tensors[0].shape} but sample "
+                             f"{i}'s has {tensor.shape}; samples stacked into one batch must "
+                             f"have the same shape")
+    return stack(tensors)
+
+
+def _converted(sample: Any) -> Any:
+    """A sample with its arrays as Tensors (a Tensor, a number or a string as it is; tuples,
+    lists and dicts entry by entry), as PyTorch's loader gives one with batch_size=None."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
+        return Tensor(np.array(sample))
+    if isinstance(sample, Mapping):
+        return {key: _converted(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*map(_converted, sample))
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(map(_converted, sample))
+    return sample
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """A list of samples made into one batch, as PyTorch's default collate does: Tensors,
+    arrays and numbers are stacked into one constant Tensor with a new first axis (Python
+    floats take the default dtype, as in `Tensor(...)`; ints become int64; arrays keep their
+    dtype); tuples, lists and dicts are batched entry by entry (a tuple of batches for tuple
+    samples, where PyTorch gives a list: both unpack alike); strings come back as a list.
+    Entries that differ in shape or type between samples are an error naming the entry.
+
+    >>> x, y = default_collate([(np.array([1.0, 2.0]), 0), (np.array([3.0, 4.0]), 1)])
+    >>> x.shape, y.tolist()
+    ((2, 2), [0, 1])
+    >>> default_collate([{"id": "a", "n": 1}, {"id": "b", "n": 2}])["id"]
+    ['a', 'b']
+    """
+    samples = list(batch)
+    if not samples:
+        raise ValueError("default_collate: got an empty batch; there is nothing to batch")
+    return _collated("default_collate", samples, "")
+
+
+def _rows_source(dataset: Any) -> Any:
+    """The dataset under a Subset of a Subset ... (the dataset itself if it is none)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return dataset
+
+
+def _rows_of_subset(dataset: Any, indices: list) -> np.ndarray | None:
+    """For a Subset (of Subsets ...) of a TensorDataset, the rows of its arrays that `indices`
+    pick, so that a batch is gathered at once: it is what default_collate would make of the
+    samples one by one (Tensors of the rows), some ten times sooner. None for other datasets."""
+    if not isinstance(dataset, Subset) or not isinstance(_rows_source(dataset), TensorDataset):
+        return None
+    while isinstance(dataset, Subset):
+        indices = [dataset.indices[_position("Subset", i, len(dataset.indices))]
+                   for i in indices]
+        dataset = dataset.dataset
+    return np.asarray(indices, dtype=np.intp)
+
+
+def _is_dataset(data: Any) -> bool:
+    """Whether `data` is a dataset of samples to collate (a `Dataset`, a list of tuples or dicts,
+    any object with len() and [i]) rather than arrays of samples (X, or a TensorDataset)."""
+    if isinstance(data, TensorDataset):
+        return False
+    if isinstance(data, Dataset):
+        return True
+    if isinstance(data, (list, tuple)):     # (x, y) pairs or dicts, not rows of numbers
+        return bool(data) and all(isinstance(sample, (tuple, Mapping)) for sample in data)
+    return (not isinstance(data, (np.ndarray, Tensor, range, str, bytes))
+            and not hasattr(data, "__array__")     # array-likes (a pandas DataFrame): X
+            and hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+
+
+class TensorDataset(Dataset):
     """Samples held as arrays along their first axis, as PyTorch's `TensorDataset`: `len()` is
     the number of samples and `dataset[i]` is sample i, a tuple with one entry per array:
     `(x, y)` for `TensorDataset(X, y)`, `(x,)` for `TensorDataset(X)`, and as many as there are
@@ -256,6 +417,11 @@ class TensorDataset:
         dataset = cls.__new__(cls)
         dataset.arrays, dataset._tensors = arrays, tensors
         return dataset
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The arrays as constant Tensors sharing their numbers (PyTorch's `dataset.tensors`)."""
+        return tuple(Tensor(array) for array in self.arrays)
 
     def __len__(self) -> int:
         return len(self.arrays[0])
@@ -299,63 +465,178 @@ class DataLoader:
     >>> batch = next(iter(DataLoader(TensorDataset(np.zeros((10, 3))), batch_size=4)))
     >>> len(batch), batch[0].shape
     (1, (4, 3))
+
+    Any other dataset of samples, a user's `Dataset` subclass, any object with `len()` and
+    `dataset[i]`, or a list of `(x, y)` tuples or of dicts, is read sample by sample and each
+    batch made by `collate_fn(list_of_samples)`, by default `default_collate` (PyTorch's
+    rules: see there). Its samples are not checked for NaN when the loader is made (that
+    would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
+    gives the samples one at a time, unbatched, their arrays as Tensors, as in PyTorch.
+
+    >>> pairs = [(np.array([0.5, 1.0]), 0), (np.array([2.0, 3.0]), 1)]
+    >>> xb, yb = next(iter(DataLoader(pairs, batch_size=2)))
+    >>> xb.shape, yb.tolist()
+    ((2, 2), [0, 1])
+
+    `sampler=` gives the order of the indices (any iterable of them, such as
+    `WeightedRandomSampler`; not with shuffle), `batch_sampler=` the batches of indices (then
+    none of batch_size, shuffle, sampler, drop_last). `num_workers` and `pin_memory` are
+    accepted and change nothing: batches are made here, in the calling process, which gives
+    the same batches PyTorch's worker processes would (so `worker_init_fn` and the other
+    worker options are not taken).
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: np.random.Generator | None = None, sampler: Any = None,
+                 batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
+                 num_workers: int = 0, pin_memory: bool = False) -> None:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
-        self._tuples = isinstance(X, TensorDataset)
-        if self._tuples:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
+        # rows given as tuples next to y are rows of X: DataLoader([(1.0, 2.0), ...], y)
+        samples = _is_dataset(X) and not (isinstance(X, (list, tuple)) and y is not None)
+        self._tuples, self._samples = isinstance(X, TensorDataset) or samples, samples
+        self.X = self.y = None
+        if samples:                             # a dataset of samples, collated batch by batch
+            if y is not None:
+                raise TypeError(f"DataLoader: got a dataset and y={_shown(y)}; the dataset's "
+                                f"samples hold the labels already (pass batch_size=... and "
+                                f"the other options by name)")
+            self.dataset = X
+            n_samples = _length("DataLoader", X)
+            if n_samples == 0:
+                raise ValueError("DataLoader: the dataset is empty; there is nothing to batch")
+        elif isinstance(X, TensorDataset):
             if y is not None:
                 raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
                                 "labels already: DataLoader(dataset, batch_size=...)")
             self.dataset = X                            # its arrays were checked when made
         else:
+            if not (hasattr(X, "__len__") or hasattr(X, "__array__")) and hasattr(X, "__iter__"):
+                raise TypeError(f"DataLoader: got a {type(X).__name__}, which can only be "
+                                f"iterated; a dataset needs len() and dataset[i] (PyTorch's "
+                                f"IterableDataset is not supported): pass list(...) of it, or "
+                                f"arrays X and y")
             tensors = (_given_as_tensor(X), _given_as_tensor(y))
-            pairs = ("; for (features, label) pairs or an (X, y) pair, pass X and y as two "
-                     "arguments: DataLoader(X, y, batch_size=...)")
+            pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
+                     "X and y as two arguments: DataLoader(X, y, batch_size=...)")
             X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
             arrays = (X,) if y is None else (X, y)
             self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
-        arrays = self.dataset.arrays
-        self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
-        batch_size, shuffle, drop_last = batching("DataLoader", len(self.X), batch_size,
-                                                  shuffle, drop_last)
-        self.batch_size = batch_size
+        if not samples:
+            arrays = self.dataset.arrays
+            self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
+            n_samples = len(self.X)
+        if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("DataLoader: batch_sampler gives the batches; it cannot be "
+                             "combined with batch_size, shuffle, sampler or drop_last")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler gives the order; it cannot be combined with "
+                             "shuffle=True (shuffle in the sampler, such as RandomSampler)")
+        if sampler is not None and hasattr(sampler, "__len__"):
+            n_samples = len(sampler)            # the indices an epoch visits
+        if batch_size is None:                  # PyTorch's samples one at a time, unbatched
+            if _flag("DataLoader", "drop_last", drop_last) or batch_sampler is not None:
+                raise ValueError("DataLoader: batch_size=None gives the samples one at a time; "
+                                 "it cannot be combined with drop_last or batch_sampler")
+            _, shuffle, drop_last = batching("DataLoader", n_samples, 1, shuffle, False)
+        else:
+            batch_size, shuffle, drop_last = batching("DataLoader", n_samples, batch_size,
+                                                      shuffle, drop_last)
+        # batch_size=None alone: samples one at a time; next to a batch_sampler, which gives
+        # the batches, batch_size is None as in PyTorch
+        self._unbatched = batch_size is None and batch_sampler is None
+        self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         if seed is not None and not shuffle:    # as KFold: a seed that does nothing is a slip
             shown = "a Generator" if isinstance(seed, np.random.Generator) else repr(seed)
             raise ValueError(f"DataLoader: seed={shown} has no effect with shuffle=False; pass "
                              f"shuffle=True, or leave seed=None")
         self._rng = _own_generator(seed, generator)
+        for name, given, example in (("sampler", sampler, "RandomSampler(dataset)"),
+                                     ("batch_sampler", batch_sampler,
+                                      "BatchSampler(sampler, 32, drop_last=False)")):
+            if given is not None and not hasattr(given, "__iter__"):
+                raise TypeError(f"DataLoader: {name} must give indices when iterated (such as "
+                                f"{example}), got {type(given).__name__}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
+                            f"got {type(collate_fn).__name__}")
+        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
+        self._given_sampler, self._given_batch_sampler = sampler is not None, \
+            batch_sampler is not None
+        # the order of the indices, as PyTorch's loader has it (`len(loader.sampler)` counts
+        # the samples an epoch visits)
+        self.sampler = sampler if sampler is not None else (
+            RandomSampler(self.dataset, generator=self._rng) if shuffle
+            else SequentialSampler(self.dataset))
+        # arrays without a sampler or collate_fn are cut into batches directly (the fast path,
+        # which draws the same order RandomSampler would); everything else goes index by index
+        # through a batch sampler
+        self._direct = not samples and not self._unbatched and \
+            sampler is None and batch_sampler is None and collate_fn is None
+        if batch_sampler is None and not self._unbatched and not self._direct:
+            batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
+        self.batch_sampler = batch_sampler
+
+    def _generators(self) -> dict[str, np.random.Generator]:
+        """The generators whose state decides the next epochs: the loader's own ("rng", from
+        `seed` or `generator`) and that of a sampler given to it ("sampler_rng": a
+        `RandomSampler(data, generator=g)`, also inside a given batch_sampler)."""
+        found = {} if self._rng is None else {"rng": self._rng}
+        given = self.batch_sampler if self._given_batch_sampler else \
+            self.sampler if self._given_sampler else None
+        while given is not None:
+            rng = getattr(given, "generator", None)
+            if isinstance(rng, np.random.Generator) and rng is not self._rng:
+                found["sampler_rng"] = rng
+                break
+            given = getattr(given, "sampler", None)
+        return found
 
     def state_dict(self) -> dict[str, Any]:
         """Where the shuffling stands: the state of the loader's own generator (from `seed` or
-        `generator`), so that a resumed run draws the same next epochs. A loader without either
-        shuffles with the shared generator: save `autograd.random.get_state()` instead (empty
-        dict here)."""
-        return {} if self._rng is None else {"rng": self._rng.bit_generator.state}
+        `generator`) and of a given sampler's, so that a resumed run draws the same next
+        epochs. A loader without either shuffles with the shared generator: save
+        `autograd.random.get_state()` instead (empty dict here)."""
+        return {key: rng.bit_generator.state for key, rng in self._generators().items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved."""
-        expected = set() if self._rng is None else {"rng"}
+        generators = self._generators()
+        expected = set(generators)
         if not isinstance(state, dict) or set(state) != expected:
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"DataLoader.load_state_dict: expected the keys {sorted(expected)} "
-                             f"(a DataLoader {'with' if expected else 'without'} a seed or generator), "
-                             f"got {got}")
-        if self._rng is not None:
-            set_generator_state("DataLoader.load_state_dict", self._rng, state["rng"])
+                             f"(a DataLoader {'with' if expected else 'without'} a seed or "
+                             f"generator), got {got}")
+        for key, rng in generators.items():
+            set_generator_state("DataLoader.load_state_dict", rng, state[key])
 
     def __len__(self) -> int:
         """Batches per epoch."""
+        if self._unbatched:
+            return len(self.sampler)
+        if not self._direct:
+            return len(self.batch_sampler)
         full, rest = divmod(len(self.X), self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
+        if self._unbatched:
+            for index in self.sampler:
+                yield self._sample_of(index)
+            return
+        if not self._direct:
+            for indices in self.batch_sampler:
+                yield self._batch_of(list(indices))
+            return
         n, size = len(self.X), self.batch_size
         stop = n - n % size if self.drop_last else n
         order = None
@@ -374,7 +655,50 @@ class DataLoader:
                      for i, (array, tensor) in enumerate(zip(self.dataset.arrays,
                                                              self.dataset._tensors)))
 
+    def _sample_of(self, index: Any) -> Any:
+        """Sample `index` alone (batch_size=None): through collate_fn if given, else with its
+        arrays as Tensors and the rest as it is (PyTorch's default_convert)."""
+        sample = self.dataset[index]
+        if not self._tuples and len(self.dataset.arrays) == 1:
+            sample = sample[0]                              # DataLoader(X): x, not (x,)
+        return self.collate_fn(sample) if self.collate_fn is not None else _converted(sample)
+
+    def _batch_of(self, indices: list) -> Any:
+        """The batch of the samples at `indices`: collated (by collate_fn or default_collate),
+        or, for arrays without a collate_fn, their rows gathered at once."""
+        if not indices:
+            raise ValueError("DataLoader: the batch sampler gave an empty batch of indices")
+        if self.collate_fn is None and not self._samples:
+            rows = np.asarray(indices)
+            try:
+                if rows.dtype.kind not in "iu":     # 0.5 would be cut to row 0
+                    raise TypeError
+                batch = self._batch(rows)
+            except (IndexError, ValueError, TypeError):
+                raise IndexError(f"DataLoader: the sampler gave the indices {_shown(indices)}, "
+                                 f"but the dataset has {len(self.X)} samples (indices must be "
+                                 f"ints in 0..{len(self.X) - 1})") from None
+            return batch if self._tuples or len(batch) > 1 else batch[0]
+        if self.collate_fn is None:
+            rows = _rows_of_subset(self.dataset, indices)
+            if rows is not None:                # random_split's parts of a TensorDataset
+                return tuple(Tensor(array[rows]) for array in _rows_source(self.dataset).arrays)
+        samples = [self.dataset[i] for i in indices]
+        if not self._tuples and len(self.dataset.arrays) == 1:
+            samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
+        if self.collate_fn is not None:
+            return self.collate_fn(samples)
+        try:
+            return _collated("DataLoader", samples, "")
+        except (TypeError, ValueError) as error:    # which samples: the dataset's indices
+            raise type(error)(f"{error} (the batch of dataset indices "
+                              f"{_shown(indices)})") from None
+
     def __repr__(self) -> str:
+        if self._samples:
+            return (f"DataLoader({len(self.dataset)} samples of {type(self.dataset).__name__}, "
+                    f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                    f"drop_last={self.drop_last})")
         count = len(self.dataset.arrays)
         what = {1: "", 2: ", with labels"}.get(count, f", {count} arrays each")
         return (f"DataLoader({len(self.X)} samples{what}, batch_size={self.batch_size}, "
