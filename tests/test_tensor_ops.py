@@ -999,6 +999,18 @@ def test_floor_division_and_remainder_follow_python_and_pytorch():
             divide()
 
 
+def test_remainders_slope_for_the_divisor_is_minus_the_quotient_it_was_taken_with():
+    """d(a % b)/db = -(a // b), Python's floor division as numpy's floor_divide does it (and
+    PyTorch): floor(a / b) differs where the quotient is infinite or NaN (-3 // inf is -1,
+    not -0; inf // 2 is NaN, not inf: PyTorch's slopes are 1 and NaN)."""
+    a = Tensor(np.array([-3.0, np.inf, 7.5, 0.3]), requires_grad=True)
+    b = Tensor(np.array([np.inf, 2.0, -2.0, 0.1]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        (a % b).backward(np.ones(4))
+    np.testing.assert_array_equal(b.grad, [1.0, np.nan, 4.0, -2.0])
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0, 1.0, 1.0])
+
+
 def test_concatenate_and_stack_take_dim_as_torch_cat_and_torch_stack():
     a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     b = Tensor(np.ones((2, 1)), requires_grad=True)

@@ -120,8 +120,8 @@ class Div(Op):
 
 
 class Remainder(Op):
-    """a mod b, with the sign of b (Python's %);  d/da = 1, d/db = -floor(a / b)"""
-    # a mod b = a - b floor(a / b), and floor is flat wherever it has a slope at all
+    """a mod b, with the sign of b (Python's %);  d/da = 1, d/db = -(a // b)"""
+    # a mod b = a - b (a // b), and // (floor division) is flat wherever it has a slope at all
     name, symbol, broadcasting = "remainder", "%", True
 
     @staticmethod
@@ -131,8 +131,10 @@ class Remainder(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        # numpy's floor_divide (Python's //), not floor(a / b): it is the quotient the
+        # remainder was taken with (-3 // inf is -1, inf // 2 NaN), PyTorch's too
         with np.errstate(invalid="ignore", divide="ignore"):
-            quotient = np.floor(raw(a) / raw(b))
+            quotient = np.floor_divide(raw(a), raw(b))
         return g, -g * quotient
 
 
