@@ -32,7 +32,7 @@ from reference import REFERENCE_DIR  # noqa: E402
 NAMES = ["batchnorm", "conv", "conv_layers", "fuzz_torch", "gelu", "layernorm", "layers", "lecture_micrograd",
          "lecture_gpt_ports", "lecture_makemore_ports", "loss_options", "lr_scheduler", "nn_functional", "optim",
          "pool", "pytorch_compat",
-         "recurrent"]
+         "recurrent", "tensor_torch_math"]
 
 
 def maker(name: str) -> Callable[[object], dict[str, np.ndarray]]:
