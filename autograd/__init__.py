@@ -88,6 +88,9 @@ _SPELT_OTHERWISE = {
                       "numpy Generator: rng.normal, rng.choice) or with "
                       "autograd.multinomial(probs, n) (a Categorical's sample), and write a "
                       "log-probability with tensor ops (log_softmax, then pick by index)"),
+    "special": ("not here: torch.special's common functions are Tensor methods (and "
+                "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
+                "expm1, log1p, logsumexp, softmax, log_softmax; expit is x.sigmoid()"),
     "empty": "autograd.zeros(...) here (no uninitialised memory)",
     "empty_like": "autograd.zeros_like(x) here (no uninitialised memory)",
 }

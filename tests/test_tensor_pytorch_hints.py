@@ -99,6 +99,7 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
     ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
     ("distributions", r"autograd\.default_rng\(\)"),
+    ("special", r"torch\.special\.erf\(x\) is x\.erf\(\).*expit is x\.sigmoid\(\)"),
     ("empty", r"autograd\.zeros\(\.\.\.\) here"),
     ("empty_like", r"autograd\.zeros_like\(x\) here"),
     *[(name, r"in torch\.func and torch\.autograd\.functional; glassgrad has no such function: "
