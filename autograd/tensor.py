@@ -1305,7 +1305,7 @@ class Tensor(Node):
             names = "start, end and weight" if weighted else "start and end"
             raise ValueError(f"lerp: {names} of shapes {', '.join(map(str, shapes))} cannot "
                              f"be broadcast together") from None
-        near_start = weight.abs() < 0.5 if weighted else abs(weight) < 0.5
+        near_start = weight.abs() < 0.5 if weighted else bool(abs(weight) < 0.5)
         difference = end - start
         if near_start is True:
             return start + weight * difference
