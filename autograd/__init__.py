@@ -90,7 +90,8 @@ _SPELT_OTHERWISE = {
                       "log-probability with tensor ops (log_softmax, then pick by index)"),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
-                "expm1, log1p, logsumexp, softmax, log_softmax; expit is x.sigmoid()"),
+                "expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, log_softmax; expit is "
+                "x.sigmoid()"),
     "empty": "autograd.zeros(...) here (no uninitialised memory)",
     "empty_like": "autograd.zeros_like(x) here (no uninitialised memory)",
 }

@@ -89,9 +89,7 @@ TORCH_METHODS = {
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "xlogy": "is x * y.log() here (PyTorch's is 0 where x == 0: autograd.where)",
     "float_power": "is t.double() ** x here",
-    "logit": "is (t / (1 - t)).log() here", "exp2": "is 2 ** t here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "bernoulli": "is (autograd.rand(*t.shape) < t).float() here (no gradient)",
     "detach_": "is t = t.detach() here",
@@ -133,7 +131,7 @@ IN_PLACE = (
     "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
     "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
     "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
-    "lerp_ cumprod_ "
+    "lerp_ cumprod_ xlogy_ logit_ exp2_ "
     "masked_fill_ cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
@@ -200,7 +198,7 @@ def mark_pytorch_names(tensor_class: type) -> None:
 METHOD_FUNCTIONS = """
     abs neg negative exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tanh
     tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh
-    erf erfc atan2 arctan2 hypot logaddexp lerp remainder fmod trunc fix frac
+    erf erfc atan2 arctan2 hypot logaddexp lerp remainder fmod trunc fix frac xlogy logit exp2
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill
     eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not

@@ -31,10 +31,10 @@ from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
     Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
-    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, LogSoftmax, LogSumExp, MatMul, Max, Maximum,
-    Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape,
-    Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh, Transpose,
-    VectorNorm, Where,
+    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
+    Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder,
+    Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
+    Transpose, VectorNorm, Where, XLogY,
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
@@ -1209,6 +1209,33 @@ class Tensor(Node):
         slopes σ(x - y) and σ(y - x)."""
         x = self._floating()
         return x._binary(LogAddExp, x, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        """x ln(other), and 0 where x is 0 (unless other is NaN), as PyTorch's xlogy: the
+        cross-entropy -Σ p ln q is finite where p and q are both 0, and so is its gradient
+        for p (p * q.log() is NaN there, and so is the gradient of where(p == 0, 0,
+        p * q.log()), through the branch not taken).
+
+        >>> p = Tensor([0.0, 0.5, 0.5], requires_grad=True, dtype=np.float64)
+        >>> loss = -p.xlogy(Tensor([0.0, 0.5, 0.5])).sum(); loss.backward()
+        >>> round(loss.item(), 6), p.grad.round(6).tolist()
+        (0.693147, [0.0, 0.693147, 0.693147])
+        """
+        x = self._floating()
+        return x._binary(XLogY, x, other)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """ln(x / (1 - x)), the inverse of sigmoid, of x clamped to [eps, 1 - eps] if eps is
+        given (then the slope is 0 where the clamp acts); NaN outside [0, 1], ±inf at 1 and 0.
+        """
+        if eps is not None and not (isinstance(eps, numbers.Real) and 0 <= eps <= 0.5):
+            raise ValueError(f"logit: eps must be a number from 0 to 0.5 (x is clamped to "
+                             f"[eps, 1 - eps]), got {eps!r}")
+        return apply(Logit, (self._floating(),), None if eps is None else float(eps))
+
+    def exp2(self) -> Tensor:
+        """2^x, as 2 ** x (slope 2^x ln 2)."""
+        return 2 ** self._floating()
 
     def reciprocal(self) -> Tensor:
         """1 / x (an integer tensor gives fractions, in the default float dtype)."""

@@ -1,5 +1,6 @@
 """PyTorch's math functions on Tensor: tan asin acos atan sinh cosh asinh acosh atanh, erf
-erfc, atan2 hypot logaddexp, trunc frac remainder fmod, lerp, cumprod, diagonal diag trace.
+erfc, atan2 hypot logaddexp, trunc frac remainder fmod, lerp, cumprod, diagonal diag trace;
+and xlogy logit exp2 (their edges written out below: the recorded file has no room left).
 
 Their values, gradients and second derivatives (Hessian-vector products) equal PyTorch's, in
 float64 at ordinary points and at the edges of each domain (asin(2) is NaN, atanh(1) inf,
@@ -243,6 +244,61 @@ def test_math_functions_match_pytorchs_recorded_numbers():
                  **unpack(theirs["float32"], _of_dtype(ours, np.float32))})
 
 
+# -- xlogy and logit: PyTorch's numbers at the edges, written out ---------------------------------
+
+def test_xlogy_is_0_where_x_is_0_and_its_slopes_are_pytorchs():
+    x = Tensor(np.array([0.0, 0.0, 0.0, 2.0, 2.0, NAN, 0.0]), requires_grad=True)
+    y = Tensor(np.array([0.0, 3.0, NAN, 0.0, 3.0, 1.0, INF]), requires_grad=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = x.xlogy(y)
+        out.backward(np.ones(7))
+    ln3 = math.log(3)
+    np.testing.assert_array_equal(out.data, [0.0, 0.0, NAN, -INF, 2 * ln3, NAN, 0.0])
+    np.testing.assert_array_equal(x.grad, [0.0, ln3, NAN, -INF, ln3, 0.0, INF])
+    np.testing.assert_array_equal(y.grad, [NAN, 0.0, NAN, INF, 2 / 3, NAN, 0.0])
+
+
+def test_an_entropy_with_xlogy_has_finite_gradients_where_a_probability_is_0():
+    """-Σ p ln q with q's zeros where p has them: p * q.log() would be NaN, and its gradient
+    for p too (also through where(p == 0, 0, ...)); xlogy gives 0 and ln q."""
+    p = Tensor(np.array([0.0, 0.25, 0.75]), requires_grad=True)
+    q = Tensor(np.array([0.0, 0.5, 0.5]))
+    cross_entropy = -p.xlogy(q).sum()
+    cross_entropy.backward()
+    assert cross_entropy.item() == pytest.approx(math.log(2))
+    np.testing.assert_array_equal(p.grad, [0.0, math.log(2), math.log(2)])
+
+
+def test_logit_is_the_inverse_of_sigmoid_with_pytorchs_edges_and_eps():
+    x = Tensor(np.array([0.0, 1e-8, 0.5, 1.0, 1.2]), requires_grad=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = x.logit()
+        out.backward(np.ones(5))
+    np.testing.assert_allclose(out.data, [-INF, math.log(1e-8 / (1 - 1e-8)), 0.0, INF, NAN],
+                               rtol=1e-15)
+    np.testing.assert_allclose(x.grad, [INF, 1 / (1e-8 * (1 - 1e-8)), 4.0, INF, NAN],
+                               rtol=1e-15)
+    x = Tensor(np.array([0.0, 0.1, 0.5, 0.9, 1.2]), requires_grad=True)
+    out = x.logit(eps=0.1)
+    out.backward(np.ones(5))
+    edge = math.log(0.1 / 0.9)
+    np.testing.assert_allclose(out.data, [edge, edge, 0.0, -edge, -edge], rtol=1e-15)
+    np.testing.assert_allclose(x.grad, [0.0, 1 / 0.09, 4.0, 1 / 0.09, 0.0], rtol=1e-14)
+    z = Tensor(np.array([-3.0, 0.5, 4.0]))
+    np.testing.assert_allclose(z.sigmoid().logit().data, z.data, rtol=1e-6)
+
+
+def test_xlogy_logit_and_exp2_match_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    from torch_helpers import same_as_torch
+    a, b, p = rng.uniform(-2, 2, (3, 1)), rng.uniform(0.1, 2, 4), rng.uniform(0.05, 0.95, 5)
+    same_as_torch(lambda x, y: x.xlogy(y), a, b, rng=rng)
+    same_as_torch(lambda x: x.logit(), p, rng=rng)
+    same_as_torch(lambda x: x.logit(eps=0.2), p, rng=rng)
+    same_as_torch(lambda x: x.exp2(), a, rng=rng)
+
+
 # -- dtypes, names, module functions -----------------------------------------------------------
 
 def test_integer_tensors_give_the_default_float_dtype_as_pytorchs():
@@ -253,9 +309,12 @@ def test_integer_tensors_give_the_default_float_dtype_as_pytorchs():
             "erfc")}
     for name, out in floats.items():
         assert out.dtype == np.float32, name
-    for name in ("atan2", "hypot", "logaddexp"):
+    for name in ("atan2", "hypot", "logaddexp", "xlogy"):
         assert getattr(ints, name)(ints).dtype == np.float32, name
     assert ints.lerp(Tensor([3, 4, 5]), 0.5).tolist() == [2.0, 3.0, 4.0]
+    assert ints.exp2().tolist() == [2.0, 4.0, 8.0] and ints.exp2().dtype == np.float32
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert ints.logit().dtype == np.float32
     # whole numbers stay whole, as floor and ceil keep them (and fmod, %, cumprod and trace
     # of integers are integers, as in PyTorch)
     assert ints.trunc().dtype == ints.fmod(2).dtype == ints.cumprod(0).dtype == np.int64
@@ -294,7 +353,7 @@ def test_pytorchs_module_functions_call_the_methods():
     assert autograd.diag(y).tolist() == [[1.0, 0.0], [0.0, -1.0]]
     assert autograd.trace(autograd.diag(x)).item() == 2.5
     for name in ("tan", "asin", "erf", "erfc", "hypot", "logaddexp", "trunc", "frac",
-                 "diagonal", "sinh", "cosh"):
+                 "diagonal", "sinh", "cosh", "xlogy", "logit", "exp2"):
         assert callable(getattr(autograd, name)), name
 
 
@@ -371,6 +430,9 @@ def test_cumprod_is_exact_where_dividing_by_the_elements_would_not_be():
      r"lerp: start and end of shapes \(2,\), \(3,\) cannot be broadcast together"),
     (lambda: Tensor([1.0, 2.0]).lerp(Tensor([1.0, 2.0]), Tensor([0.5, 0.5, 0.5])), ValueError,
      r"lerp: start, end and weight of shapes \(2,\), \(2,\), \(3,\) cannot be broadcast"),
+    (lambda: Tensor([0.5]).logit(eps=0.7), ValueError,
+     r"logit: eps must be a number from 0 to 0.5 \(x is clamped to \[eps, 1 - eps\]\), "
+     r"got 0.7"),
     (lambda: Tensor([1.0, 2.0]).lerp(Tensor([1.0, 2.0]), None), TypeError,
      r"lerp: Tensor: got None where numbers belong"),
 ])

@@ -2,9 +2,9 @@
 
     arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
                     the op), / % and fmod (Tensor; Value divides by a ** -1, as micrograd)
-    elementwise.py  exp log log2 log10 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
-                    elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the losses' elementwise
-                    part) sin cos maximum minimum clip where; step and sign
+    elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh sigmoid relu
+                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the
+                    losses' elementwise part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
                     ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
@@ -33,8 +33,9 @@ from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
-                          LeakyRelu, Log, Log1p, Log2, Log10, LogOrZero, Maximum, Minimum, Relu,
-                          Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where)
+                          LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
+                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
+                          XLogY)
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
@@ -53,7 +54,8 @@ __all__ = [
     "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Fmod", "Neg", "Pow",
     "PowConst", "ConstPow",
     "PowBase", "PowExponent",
-    "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu",
+    "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
+    "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
