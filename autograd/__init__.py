@@ -97,6 +97,10 @@ _SPELT_OTHERWISE = {
                       "autograd.poisson or autograd.multinomial(probs, n) (a Categorical's "
                       "sample), or from autograd.default_rng() (a numpy Generator), and write "
                       "a log-probability with tensor ops (log_softmax, then pick by index)"),
+    "special": ("not here: torch.special's common functions are Tensor methods (and "
+                "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
+                "expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, log_softmax; expit is "
+                "x.sigmoid()"),
 }
 
 

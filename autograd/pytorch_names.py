@@ -41,7 +41,7 @@ TORCH_METHODS = {
     "subtract": "is t - x here", "mul": "is t * x here", "multiply": "is t * x here",
     "div": "is t / x here (t // x rounds down)", "divide": "is t / x here",
     "true_divide": "is t / x here", "floor_divide": "is t // x here",
-    "remainder": "is t % x here", "matmul": "is t @ x here", "positive": "is t itself here",
+    "matmul": "is t @ x here", "positive": "is t itself here",
     "absolute": "is t.abs() here", "sgn": "is t.sign() here",
     "greater": "is t > x here (or t.gt(x))", "greater_equal": "is t >= x here (or t.ge(x))",
     "less": "is t < x here (or t.lt(x))", "less_equal": "is t <= x here (or t.le(x))",
@@ -73,10 +73,6 @@ TORCH_METHODS = {
     "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
     "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
-    "diagonal": "is autograd.einsum('ii->i', t) here",
-    "diag": "is autograd.einsum('ii->i', t) here for a matrix's diagonal; the matrix with a "
-            "vector v on its diagonal is v * autograd.eye(n)",
-    "trace": "is autograd.einsum('ii->', t) here",
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
     "count_nonzero": "is (t != 0).sum(dim) here",
@@ -89,19 +85,10 @@ TORCH_METHODS = {
     "argwhere": "is np.argwhere(t.data) here", "bincount": "is np.bincount(t.data) here",
     "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",
     "corrcoef": "is np.corrcoef(t.data) here (numbers)",
-    "lerp": "is start + weight * (end - start) here",
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "xlogy": "is x * y.log() here (PyTorch's is 0 where x == 0: autograd.where)",
-    "hypot": "is (a * a + b * b).sqrt() here", "float_power": "is t.double() ** x here",
-    "logaddexp": "is autograd.stack([a, b]).logsumexp(0) here",
-    "logit": "is (t / (1 - t)).log() here", "exp2": "is 2 ** t here",
-    "sinh": "is (t.exp() - (-t).exp()) / 2 here",
-    "cosh": "is (t.exp() + (-t).exp()) / 2 here", "tan": "is t.sin() / t.cos() here",
-    "trunc": "is t.sign() * t.abs().floor() here (a constant)",
-    "fix": "is t.sign() * t.abs().floor() here (a constant)",
-    "frac": "is t - t.sign() * t.abs().floor() here",
+    "float_power": "is t.double() ** x here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": "is t = t.detach() here",
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
@@ -119,7 +106,6 @@ TORCH_METHODS = {
     "map_": "has no counterpart here: compute with numpy on t.data",
     "median": _FROM_SORT, "nanmedian": _FROM_SORT, "quantile": _FROM_SORT,
     "nanquantile": _FROM_SORT, "kthvalue": _FROM_SORT, "mode": _FROM_SORT,
-    "cumprod": "has no counterpart here (t.prod(dim) gives the whole product)",
     "logcumsumexp": "has no counterpart here", "cummax": "has no counterpart here",
     "cummin": "has no counterpart here",
     "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER,
@@ -140,6 +126,9 @@ TORCH_METHODS = {
 IN_PLACE = (
     "abs_ neg_ exp_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ sin_ cos_ tanh_ sigmoid_ relu_ "
     "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
+    "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
+    "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
+    "lerp_ cumprod_ xlogy_ logit_ exp2_ "
     "masked_fill_ cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
@@ -205,11 +194,13 @@ def mark_pytorch_names(tensor_class: type) -> None:
 #: torch.<name>(t, *args, **kwargs) is t.<name>(*args, **kwargs) for each of these names
 METHOD_FUNCTIONS = """
     abs neg negative exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tanh
+    tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh
+    erf erfc atan2 arctan2 hypot logaddexp lerp remainder fmod trunc fix frac xlogy logit exp2
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill
     eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not
-    sum mean amax amin argmax argmin prod cumsum norm logsumexp softmax log_softmax all any
-    mm mv bmm dot outer
+    sum mean amax amin argmax argmin prod cumsum cumprod norm logsumexp softmax log_softmax all
+    any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
     scatter_add histogram""".split()

@@ -29,10 +29,12 @@ from .cpu import device as _cpu
 from .devices import NO_GPU, to_arguments
 from .graph import COMPUTED, Leaf, Node, apply, write_clock
 from .ops import (
-    Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
-    GetItem, IndexPut, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean,
-    Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll,
-    ScatterAdd, Sigmoid, Sin, Softmax, Sqrt, Stack, Sub, Sum, Tanh, Transpose, VectorNorm, Where,
+    Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
+    Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
+    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
+    Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder,
+    Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
+    Transpose, VectorNorm, Where, XLogY,
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
@@ -1214,6 +1216,118 @@ class Tensor(Node):
         """e^x - 1, accurate where x is tiny."""
         return apply(Expm1, (self._floating(),))
 
+    # the trigonometric and hyperbolic functions beyond sin and cos (ops/trig.py) and erf
+    # (ops/erf.py); PyTorch also spells the inverses numpy's way, arcsin ... arctanh
+    def tan(self) -> Tensor: return apply(Tan, (self._floating(),))
+    def sinh(self) -> Tensor: return apply(Sinh, (self._floating(),))
+    def cosh(self) -> Tensor: return apply(Cosh, (self._floating(),))
+
+    def asin(self) -> Tensor:
+        """The angle in [-π/2, π/2] whose sine is x; NaN outside [-1, 1] (as in PyTorch, with
+        numpy's warning), slope 1 / sqrt(1 - x²), inf at ±1.
+
+        >>> Tensor([1.0, 0.5], dtype=np.float64).asin().tolist() == [math.pi / 2, math.asin(0.5)]
+        True
+        """
+        return apply(Asin, (self._floating(),))
+
+    def acos(self) -> Tensor:
+        """The angle in [0, π] whose cosine is x; NaN outside [-1, 1]."""
+        return apply(Acos, (self._floating(),))
+
+    def atan(self) -> Tensor:
+        """The angle in (-π/2, π/2) whose tangent is x; slope 1 / (1 + x²)."""
+        return apply(Atan, (self._floating(),))
+
+    def asinh(self) -> Tensor:
+        """The inverse of sinh, ln(x + sqrt(x² + 1)); slope 1 / sqrt(x² + 1)."""
+        return apply(Asinh, (self._floating(),))
+
+    def acosh(self) -> Tensor:
+        """The inverse of cosh on [1, inf); NaN below 1, slope 1 / sqrt(x² - 1), inf at 1."""
+        return apply(Acosh, (self._floating(),))
+
+    def atanh(self) -> Tensor:
+        """The inverse of tanh on [-1, 1]: ±inf at ±1, NaN beyond; slope 1 / (1 - x²).
+
+        >>> Tensor([0.5], dtype=np.float64).atanh().item() == math.atanh(0.5)
+        True
+        """
+        return apply(Atanh, (self._floating(),))
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def erf(self) -> Tensor:
+        """The error function 2/√π ∫₀ˣ e^(-t²) dt (in float64, then in this tensor's dtype);
+        slope 2/√π e^(-x²).
+
+        >>> Tensor([0.0, 10.0]).erf().tolist()
+        [0.0, 1.0]
+        """
+        return apply(Erf, (self._floating(),))
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x), computed directly: it keeps its digits where 1 - erf(x) would be 0.
+
+        >>> Tensor([10.0], dtype=np.float64).erfc().item()     # 1 - erf(10) is 0.0
+        2.08848758376254...e-45
+        """
+        return apply(Erfc, (self._floating(),))
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle in [-π, π] of the point (other, self): atan2(y, x) is y.atan2(x), as in
+        PyTorch. Its slopes, x / (x² + y²) for y and -y / (x² + y²) for x, are 0 at the origin
+        (PyTorch's numbers).
+
+        >>> y, x = Tensor([1.0, -1.0]), Tensor([-1.0, 0.0])
+        >>> (y.atan2(x) / math.pi).tolist()                      # 3π/4 and -π/2
+        [0.75, -0.5]
+        """
+        x = self._floating()                # (an integer tensor gives angles in float)
+        return x._binary(Atan2, x, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other: Any) -> Tensor:
+        """sqrt(x² + y²) for x = self, y = other, without the squares' overflow (3e200 and
+        4e200 give 5e200); slopes x / hypot and y / hypot, NaN at the origin (as PyTorch's)."""
+        x = self._floating()
+        return x._binary(Hypot, x, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        """ln(e^x + e^y), elementwise, without overflow (logaddexp(1000, 1000) is 1000 + ln 2);
+        slopes σ(x - y) and σ(y - x)."""
+        x = self._floating()
+        return x._binary(LogAddExp, x, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        """x ln(other), and 0 where x is 0 (unless other is NaN), as PyTorch's xlogy: the
+        cross-entropy -Σ p ln q is finite where p and q are both 0, and so is its gradient
+        for p (p * q.log() is NaN there, and so is the gradient of where(p == 0, 0,
+        p * q.log()), through the branch not taken).
+
+        >>> p = Tensor([0.0, 0.5, 0.5], requires_grad=True, dtype=np.float64)
+        >>> loss = -p.xlogy(Tensor([0.0, 0.5, 0.5])).sum(); loss.backward()
+        >>> round(loss.item(), 6), p.grad.round(6).tolist()
+        (0.693147, [0.0, 0.693147, 0.693147])
+        """
+        x = self._floating()
+        return x._binary(XLogY, x, other)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """ln(x / (1 - x)), the inverse of sigmoid, of x clamped to [eps, 1 - eps] if eps is
+        given (then the slope is 0 where the clamp acts); NaN outside [0, 1], ±inf at 1 and 0.
+        """
+        if eps is not None and not (isinstance(eps, numbers.Real) and 0 <= eps <= 0.5):
+            raise ValueError(f"logit: eps must be a number from 0 to 0.5 (x is clamped to "
+                             f"[eps, 1 - eps]), got {eps!r}")
+        return apply(Logit, (self._floating(),), None if eps is None else float(eps))
+
+    def exp2(self) -> Tensor:
+        """2^x, as 2 ** x (slope 2^x ln 2)."""
+        return 2 ** self._floating()
+
     def reciprocal(self) -> Tensor:
         """1 / x (an integer tensor gives fractions, in the default float dtype)."""
         x = self._floating()
@@ -1254,6 +1368,68 @@ class Tensor(Node):
         [0.0, 2.0, 2.0, -0.0]
         """
         return self._rounded(lambda a: np.round(a, decimals))
+
+    def trunc(self) -> Tensor:
+        """Each element rounded towards 0 (its whole part), a constant."""
+        return self._rounded(np.trunc)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        """The fractional part x - trunc(x), with the sign of x; slope 1 (the whole part is a
+        constant, as in PyTorch). An integer tensor's is 0.
+
+        >>> Tensor([-1.5, 2.25]).frac().tolist()
+        [-0.5, 0.25]
+        """
+        return self - self.trunc()
+
+    def remainder(self, other: Any) -> Tensor:
+        """PyTorch's name for x % other: the remainder with the divisor's sign."""
+        return self % other
+
+    def fmod(self, other: Any) -> Tensor:
+        """The remainder of x / other with the sign of x (C's fmod, PyTorch's fmod), where
+        x % other takes the divisor's; x fmod 0.0 is NaN, and an integer division by 0 an error.
+        Slopes 1 for x and -trunc(x / other) for other.
+
+        >>> Tensor([-5.5, 5.5]).fmod(2.0).tolist(), (Tensor([-5.5, 5.5]) % 2.0).tolist()
+        ([-1.5, 1.5], [0.5, 1.5])
+        """
+        _refuse_integer_division_by_zero(self, other, "fmod")
+        return self._binary(Fmod, self, other)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """The linear interpolation start + weight (end - start) from start = self, with a
+        weight that is a number or a tensor (both broadcast); written end - (end - start)
+        (1 - weight) where |weight| >= 0.5, as PyTorch, so that weight 1 gives end exactly.
+        Gradients reach start, end and a weight tensor.
+
+        >>> Tensor([0.0, 10.0]).lerp(Tensor([10.0, 20.0]), 0.25).tolist()
+        [2.5, 12.5]
+        """
+        start = self._floating()
+        try:
+            end = start._operand(end)
+            weighted = isinstance(weight, Node) or not isinstance(weight, numbers.Real)
+            if weighted:
+                weight = start._operand(weight)
+        except TypeError as error:
+            raise TypeError(f"lerp: {error}") from None
+        shapes = (start.shape, end.shape) + ((weight.shape,) if weighted else ())
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            names = "start, end and weight" if weighted else "start and end"
+            raise ValueError(f"lerp: {names} of shapes {', '.join(map(str, shapes))} cannot "
+                             f"be broadcast together") from None
+        near_start = weight.abs() < 0.5 if weighted else bool(abs(weight) < 0.5)
+        difference = end - start
+        if near_start is True:
+            return start + weight * difference
+        if near_start is False:
+            return end - difference * (1 - weight)
+        return where(near_start, start + weight * difference, end - difference * (1 - weight))
 
     def _rounded(self, f: Any) -> Tensor:
         if self.data.dtype.kind in "biu":
@@ -1830,6 +2006,86 @@ class Tensor(Node):
         if x.data.dtype.kind in "biu":
             return Tensor(np.cumsum(x.data, axis=axis, dtype=np.int64))
         return apply(Cumsum, (x,), axis)
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, out: Any = None,
+                axis: int | None = None) -> Tensor:
+        """The running product along `dim`: element i is the product of elements 0..i. Its
+        gradient is PyTorch's also where elements are 0 (no division by them). Integers and
+        bools multiply in int64.
+
+        >>> x = Tensor([2.0, 0.0, 3.0], requires_grad=True)
+        >>> y = x.cumprod(dim=0); y.sum().backward()
+        >>> y.tolist(), x.grad.tolist()
+        ([2.0, 0.0, 0.0], [1.0, 8.0, 0.0])
+        """
+        dim, _ = _numpy_names("cumprod", dim, False, axis, False)
+        if dim is None:
+            raise TypeError("cumprod: give the axis to multiply along: dim= (or numpy's axis=)")
+        x = self._reduced("cumprod", dtype, out)
+        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumprod")   # (a 0-d tensor: dim 0 or -1)
+        if x.data.ndim == 0:
+            return x.reshape(1).cumprod(0).reshape(())
+        if x.data.dtype.kind in "biu":
+            return Tensor(np.cumprod(x.data, axis=axis, dtype=np.int64))
+        return apply(Cumprod, (x,), axis)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the matrices in axes dim1 and dim2 (above it for offset > 0, below
+        for offset < 0), as a last axis, as in PyTorch; differentiable.
+
+        >>> m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> m.diagonal().tolist(), m.diagonal(1).tolist(), m.diagonal(-1).tolist()
+        ([1.0, 5.0], [2.0, 6.0], [4.0])
+        """
+        offset = _one_int("diagonal", "offset", offset)
+        if self.ndim < 2:
+            raise ValueError(f"diagonal: needs a tensor of at least 2 dimensions, got shape "
+                             f"{self.shape}")
+        (first,), (second,) = (_axes(d, self.ndim, "diagonal", self.shape) for d in (dim1, dim2))
+        if first == second:
+            raise ValueError(f"diagonal: dim1 and dim2 name the same axis ({dim1} and {dim2}) "
+                             f"of a tensor of shape {self.shape}")
+        rest = [a for a in range(self.ndim) if a not in (first, second)]
+        x = self if rest + [first, second] == list(range(self.ndim)) else self.permute(
+            *rest, first, second)
+        rows, columns = self.shape[first], self.shape[second]
+        length = max(0, min(rows, columns - offset) if offset >= 0 else min(rows + offset,
+                                                                            columns))
+        along = np.arange(length)
+        return x[..., along + max(0, -offset), along + max(0, offset)]
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's diagonal (integers in int64, as PyTorch's).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
+        5.0
+        """
+        if self.ndim != 2:
+            raise ValueError(f"trace: expects a matrix (2-d), got shape {self.shape}")
+        return self.diagonal().sum(dtype=np.int64 if self.data.dtype.kind in "biu" else None)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """PyTorch's diag: a matrix's diagonal as a vector (see `diagonal`), or a vector as
+        the diagonal of a square matrix of zeros (above the main one for diagonal > 0, below
+        for diagonal < 0); differentiable either way.
+
+        >>> Tensor([1.0, 2.0]).diag(1).tolist()
+        [[0.0, 1.0, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]]
+        """
+        diagonal = _one_int("diag", "diagonal", diagonal)
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise ValueError(f"diag: expects a vector (1-d, to put on a diagonal) or a matrix "
+                             f"(2-d, to take one from), got shape {self.shape}")
+        n = self.shape[0]
+        size = n + abs(diagonal)
+        # a gather from the vector with a 0 after it: each place of the matrix picks its
+        # element on the diagonal and the 0 elsewhere (its gradient is dropped)
+        picks = np.full((size, size), n)
+        along = np.arange(n)
+        picks[along + max(0, -diagonal), along + max(0, diagonal)] = along
+        return concatenate([self, self.new_zeros(1)])[picks]
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
              dtype: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -3045,6 +3301,13 @@ def _ints_or_one(op: str, name: str, value: Any) -> tuple:
     if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
         raise TypeError(f"{op}: {name} must be an int or a sequence of ints, got {value!r}")
     return tuple(int(v) for v in values)
+
+
+def _one_int(op: str, name: str, value: Any) -> int:
+    """The argument `name` of `op`, which must be an int (not a bool)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    return int(value)
 
 
 def _index_tensor(indices: Any) -> Tensor:

@@ -76,6 +76,10 @@ SAMPLERS = {
     "real": lambda rng, shape: rng.uniform(-2.0, 2.0, shape),
     "nonzero": _away_from_zero,
     "pos": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
+    # inside asin's, acos's and atanh's domain [-1, 1], and acosh's [1, inf), away from the ends
+    "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
+    "above_one": lambda rng, shape: rng.uniform(1.2, 3.0, shape),
+    "probability": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
     "distinct": _distinct,
     "clip": _clip_safe,
     "grid": _grid,

@@ -14,6 +14,7 @@ Adding an op means adding one row.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -159,6 +160,38 @@ OPS = [
     unary("sin", lambda a: a.sin(), np.sin),
     unary("cos", lambda a: a.cos(), np.cos),
     binary("sin_times_cos", lambda a, b: a.sin() * b.cos(), lambda a, b: np.sin(a) * np.cos(b)),
+    # the trigonometric and hyperbolic functions beyond sin and cos, and erf (tan away from its
+    # poles at ±π/2)
+    unary("tan", lambda a: a.tan(), np.tan, "unit"),
+    unary("asin", lambda a: a.asin(), np.arcsin, "unit"),
+    unary("acos", lambda a: a.acos(), np.arccos, "unit"),
+    unary("atan", lambda a: a.atan(), np.arctan),
+    unary("sinh", lambda a: a.sinh(), np.sinh),
+    unary("cosh", lambda a: a.cosh(), np.cosh),
+    unary("asinh", lambda a: a.asinh(), np.arcsinh),
+    unary("acosh", lambda a: a.acosh(), np.arccosh, "above_one"),
+    unary("atanh", lambda a: a.atanh(), np.arctanh, "unit"),
+    unary("erf", lambda a: a.erf(), np.vectorize(math.erf, otypes=[float]), rtol=1e-14),
+    unary("erfc", lambda a: a.erfc(), np.vectorize(math.erfc, otypes=[float]), rtol=1e-14),
+    unary("asin_broadcast", _broadcast(lambda a: a.asin()), _broadcast(np.arcsin), "unit",
+          shapes=BROADCASTING),
+    unary("erf_broadcast", _broadcast(lambda a: a.erf()),
+          _broadcast(np.vectorize(math.erf, otypes=[float])), shapes=BROADCASTING),
+    binary("xlogy", lambda a, b: a.xlogy(b), lambda a, b: a * np.log(b), ("real", "pos")),
+    unary("logit", lambda a: a.logit(), lambda a: np.log(a / (1 - a)), "probability"),
+    unary("exp2", lambda a: a.exp2(), np.exp2),
+    binary("atan2", lambda a, b: a.atan2(b), np.arctan2, ("real", "nonzero")),
+    binary("hypot", lambda a, b: a.hypot(b), np.hypot, ("real", "nonzero")),
+    binary("logaddexp", lambda a, b: a.logaddexp(b), np.logaddexp),
+    binary("fmod", lambda a, b: a.fmod(b), np.fmod, ("real", "nonzero")),
+    binary("remainder_method", lambda a, b: a.remainder(b), np.remainder, ("real", "nonzero"),
+           shapes=[((3, 1), (4,))]),
+    unary("fmod_number", lambda a: a.fmod(-1.5), lambda a: np.fmod(a, -1.5)),
+    unary("frac", lambda a: a.frac(), lambda a: a - np.trunc(a), "grid_offset"),
+    Op("lerp", lambda a, b, w: a.lerp(b, w), lambda a, b, w: a + w * (b - a), ("real",) * 3,
+       (((), (), ()), ((1,), (3,), (3,)), ((2, 3), (2, 3), (3,)), ((3, 1), (4,), ()))),
+    binary("lerp_number_weight", lambda a, b: a.lerp(b, 0.3), lambda a, b: a + 0.3 * (b - a)),
+    binary("lerp_weight_near_end", lambda a, b: a.lerp(b, 0.8), lambda a, b: a + 0.8 * (b - a)),
     # the flat step and sign (slope 0), times x: relu and abs again
     unary("step_times_x", lambda a: step_of(a) * a, lambda a: np.maximum(a, 0), "nonzero"),
     unary("sign_times_x", lambda a: sign_of(a) * a, np.abs, "nonzero"),
@@ -263,7 +296,21 @@ OPS = [
     unary("std", lambda a: a.std(), np.std, shapes=[(5,), (2, 3)], rtol=1e-10),
     unary("std_axis-1_ddof1", lambda a: a.std(axis=-1, ddof=1),
           lambda a: a.std(axis=-1, ddof=1), shapes=[(2, 3), (2, 3, 4)], rtol=1e-10),
+    unary("cumprod_axis0", lambda a: a.cumprod(0), lambda a: np.cumprod(a, axis=0),
+          shapes=[(1,), (5,), (1, 3), (3, 2), (2, 3, 4)]),
+    unary("cumprod_axis-1", lambda a: a.cumprod(dim=-1),
+          lambda a: np.cumprod(a, axis=-1).reshape(a.shape), shapes=[(), (1, 3), (2, 3, 4)]),
     # -- shape ----------------------------------------------------------------------------------
+    unary("diagonal", lambda a: a.diagonal(), lambda a: np.diagonal(a),
+          shapes=[(3, 3), (2, 4), (1, 3), (4, 2, 3)]),
+    unary("diagonal_offset_dims", lambda a: a.diagonal(-1, 2, 0),
+          lambda a: np.diagonal(a, -1, 2, 0), shapes=[(3, 2, 4), (1, 2, 1)]),
+    unary("trace", lambda a: a.trace(), np.trace, shapes=[(3, 3), (2, 4), (1, 1)]),
+    unary("diag_of_a_matrix", lambda a: a.diag(1), lambda a: np.diag(a, 1),
+          shapes=[(3, 3), (2, 4)]),
+    unary("diag_of_a_vector", lambda a: a.diag(), np.diag, shapes=[(1,), (4,)]),
+    unary("diag_of_a_vector_below", lambda a: a.diag(-2), lambda a: np.diag(a, -2),
+          shapes=[(1,), (3,)]),
     unary("reshape", lambda a: a.reshape(4, 6), lambda a: a.reshape(4, 6), shapes=[(2, 3, 4)]),
     unary("reshape_-1", lambda a: a.reshape(-1), lambda a: a.reshape(-1),
           shapes=[(3,), (2, 3, 4)]),
@@ -997,6 +1044,18 @@ def test_floor_division_and_remainder_follow_python_and_pytorch():
     for divide in (lambda: flat % 0, lambda: flat // Tensor([0]), lambda: 5 % Tensor([0, 1])):
         with pytest.raises(ZeroDivisionError, match=r"integer (%|//): division by zero"):
             divide()
+
+
+def test_remainders_slope_for_the_divisor_is_minus_the_quotient_it_was_taken_with():
+    """d(a % b)/db = -(a // b), Python's floor division as numpy's floor_divide does it (and
+    PyTorch): floor(a / b) differs where the quotient is infinite or NaN (-3 // inf is -1,
+    not -0; inf // 2 is NaN, not inf: PyTorch's slopes are 1 and NaN)."""
+    a = Tensor(np.array([-3.0, np.inf, 7.5, 0.3]), requires_grad=True)
+    b = Tensor(np.array([np.inf, 2.0, -2.0, 0.1]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        (a % b).backward(np.ones(4))
+    np.testing.assert_array_equal(b.grad, [1.0, np.nan, 4.0, -2.0])
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0, 1.0, 1.0])
 
 
 def test_concatenate_and_stack_take_dim_as_torch_cat_and_torch_stack():

@@ -1,17 +1,19 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
     arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
-                    the op), / and % (Tensor; Value divides by a ** -1, as micrograd)
-    elementwise.py  exp log log2 log10 log1p expm1 sqrt abs tanh sigmoid relu leaky_relu softplus
-                    elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the losses' elementwise
-                    part) sin cos maximum minimum clip where; step and sign
+                    the op), / % and fmod (Tensor; Value divides by a ** -1, as micrograd)
+    elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh sigmoid relu
+                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the
+                    losses' elementwise part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
                     ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
-    erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations)
-    reduce.py       sum mean max min prod norm (p-norms), cumsum
-    softmax.py      logsumexp softmax log_softmax
+    erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
+                    and as ops
+    trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
+    reduce.py       sum mean max min prod norm (p-norms), cumsum cumprod
+    softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
     linalg.py       matmul einsum
@@ -28,12 +30,14 @@
                     alike (exp, power, softmax, ...), so that one rule serves both passes
 """
 
-from .arithmetic import (Add, AddConst, ConstPow, Div, Mul, MulConst, Neg, Pow, PowConst,
+from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
-                          LeakyRelu, Log, Log1p, Log2, Log10, LogOrZero, Maximum, Minimum, Relu,
-                          Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where)
+                          LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
+                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
+                          XLogY)
+from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul
@@ -41,20 +45,23 @@ from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
-from .reduce import Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
+from .reduce import Cumprod, Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
-from .softmax import LogSoftmax, LogSumExp, Softmax
+from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
+from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 __all__ = [
-    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Neg", "Pow", "PowConst",
-    "ConstPow",
+    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Fmod", "Neg", "Pow",
+    "PowConst", "ConstPow",
     "PowBase", "PowExponent",
-    "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "Sqrt", "Abs", "Tanh", "Sigmoid", "Relu",
+    "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
+    "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
-    "NormalCdf",
-    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "LogSumExp", "Softmax",
+    "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
+    "Acosh", "Atanh", "Hypot", "LogAddExp",
+    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "Cumprod", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",

@@ -5,8 +5,8 @@
     Value   a + b, a - b, a * b of two Values: Add, Sub, Mul; with a number, x + 3, 3 + x and
             x - 3 are AddConst (x - 3 as x + (-3)), x * 3 and 3 * x are MulConst; a / b is
             a * b ** -1 (Mul and PowConst), as in micrograd, so Div is Tensor's only (and %
-            too: Value has none); x / 3 is Mul with the constant Value 3 ** -1, and 3 - x is
-            Sub with the constant Value 3 (the numbers bit for bit micrograd's)
+            and fmod too: Value has none); x / 3 is Mul with the constant Value 3 ** -1, and
+            3 - x is Sub with the constant Value 3 (the numbers bit for bit micrograd's)
     both    -a: Neg;  x ** 3: PowConst, 3 ** x: ConstPow, a ** b: Pow (or PowBase, PowExponent)
 
 Value folds a number into its op (AddConst and MulConst keep it in ctx) instead of making it a
@@ -120,8 +120,8 @@ class Div(Op):
 
 
 class Remainder(Op):
-    """a mod b, with the sign of b (Python's %);  d/da = 1, d/db = -floor(a / b)"""
-    # a mod b = a - b floor(a / b), and floor is flat wherever it has a slope at all
+    """a mod b, with the sign of b (Python's %);  d/da = 1, d/db = -(a // b)"""
+    # a mod b = a - b (a // b), and // (floor division) is flat wherever it has a slope at all
     name, symbol, broadcasting = "remainder", "%", True
 
     @staticmethod
@@ -131,8 +131,27 @@ class Remainder(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        # numpy's floor_divide (Python's //), not floor(a / b): it is the quotient the
+        # remainder was taken with (-3 // inf is -1, inf // 2 NaN), PyTorch's too
         with np.errstate(invalid="ignore", divide="ignore"):
-            quotient = np.floor(raw(a) / raw(b))
+            quotient = np.floor_divide(raw(a), raw(b))
+        return g, -g * quotient
+
+
+class Fmod(Op):
+    """a mod b, with the sign of a (C's fmod, PyTorch's fmod);  d/da = 1, d/db = -trunc(a / b)"""
+    # a fmod b = a - b trunc(a / b): Remainder's rule with the quotient rounded towards 0
+    name, broadcasting = "fmod", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(invalid="ignore", divide="ignore"):   # x fmod 0.0 is NaN, as in PyTorch
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            quotient = np.trunc(raw(a) / raw(b))
         return g, -g * quotient
 
 

@@ -1,7 +1,7 @@
-"""Elementwise functions: exp, log, log2, log1p, expm1, sqrt, abs, tanh, sigmoid, relu,
-leaky_relu, softplus, elu (also SELU's and CELU's), hardswish, smooth_l1 and huber (of the
-difference pred - target, before the loss's reduction), sin, cos, maximum, minimum, clip, where;
-the two flat ops step and sign
+"""Elementwise functions: exp, log, log2, log1p, expm1, xlogy, logit, sqrt, abs, tanh,
+sigmoid, relu, leaky_relu, softplus, elu (also SELU's and CELU's), hardswish, smooth_l1 and
+huber (of the difference pred - target, before the loss's reduction), sin, cos, maximum,
+minimum, clip, where; the two flat ops step and sign
 that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
 the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
 at -100.
@@ -16,8 +16,8 @@ The ops a `Value` can be made of (exp, log, log2, log1p, expm1, sqrt, abs, tanh,
 relu, leaky_relu, softplus, sin, cos, step, sign, log_or_zero, clamped_log) take both
 payloads in forward and backward: a Python float (computed with `math`, as micrograd does) or
 an ndarray (a `Tensor`). The others (log10, elu, hardswish, smooth_l1, huber, maximum,
-minimum, clip, where) are Tensor ops and take arrays. Rules save what they need in `ctx` or
-read it from the output.
+minimum, clip, where, xlogy, logit) are Tensor ops and take arrays. Rules save what they need
+in `ctx` or read it from the output.
 
 >>> from autograd import Value
 >>> from autograd.graph import apply
@@ -223,6 +223,57 @@ def _reciprocal_where(g: Any, x: Any, above: Any) -> Any:
         return g / x if above > 0 else None
     on = above > 0
     return np.where(on, g, 0) / np.where(on, x, 1)
+
+
+def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x ln y, and 0 where x is 0 and y is not NaN (0 · ln 0 is 0 here, not NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):        # ln 0 = -inf, 0 · -inf
+        return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y))
+
+
+class XLogY(Op):
+    """x ln y, 0 where x = 0 (unless y is NaN), PyTorch's xlogy: the entropy's p ln p at
+    p = 0;  d/dx = ln y (0 where x = 0 and y <= 0, as PyTorch's), d/dy = x / y"""
+    # One op, not where(x == 0, 0, x * y.log()): the branch where() does not pick still sends
+    # 0 · ln 0 = NaN back to x through the product's rule.
+    name, broadcasting = "xlogy", True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return xlogy(x, y)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        sloped = ~((raw(x) == 0) & (raw(y) <= 0))
+        if isinstance(x, Node):         # higher order: g ln y as this op again, y's slope x / y
+            return apply(XLogY, (g, y)) * sloped.astype(raw(g).dtype), g * x / y
+        with np.errstate(divide="ignore", invalid="ignore"):    # 0 / 0 is NaN, as PyTorch's
+            return np.where(sloped, xlogy(g, y), 0.0), g * x / y
+
+
+class Logit(Op):
+    """logit(x) = ln(x / (1 - x)), the inverse of σ, of x clamped to [ε, 1 - ε] if ε (ctx) is
+    given;  d/dx = 1 / (x (1 - x)), but 0 where ε clamps x and NaN outside [0, 1] (PyTorch's)"""
+    name = "logit"
+
+    @staticmethod
+    def forward(eps, x):
+        if eps is not None:
+            x = np.clip(x, eps, 1 - eps)
+        return np.log(x / (1 - x))
+
+    @staticmethod
+    def backward(eps, g, out, x):
+        low, high, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0.0)
+        inside = (raw(x) >= low) & (raw(x) <= high)
+        if eps is not None:
+            # the slope taken at the clamped x: where it is not used, an x of 0 or 1 would
+            # divide by 0 (with numpy's warning) for nothing
+            x = x.clip(low, high) if isinstance(x, Node) else np.clip(x, low, high)
+        slope = g / (x * (1 - x))
+        if isinstance(x, Node):
+            return (slope * np.where(inside, 1.0, outside).astype(raw(g).dtype),)
+        return (np.where(inside, slope, outside),)
 
 
 class Sqrt(Op):

@@ -1,5 +1,7 @@
 """The error function erf and its complement erfc, for float64 arrays (numpy has neither, and
-scipy is not a dependency): what GELU's normal CDF Φ(x) = erfc(-x/√2) / 2 is made of.
+scipy is not a dependency): what GELU's normal CDF Φ(x) = erfc(-x/√2) / 2 is made of; and the
+two as ops (Erf, Erfc: `t.erf()`, `t.erfc()`), computed in float64 and given in the input's
+dtype.
 
 W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev approximations for the
 error function", Math. Comp. 23 (1969), 631-637; the coefficients of his CALERF routine), in
@@ -34,6 +36,9 @@ import math
 from typing import Any
 
 import numpy as np
+
+from ..graph import Op
+from .payload_math import exp
 
 # the three ranges meet at 0.46875 and 4 (Cody's choice)
 NEAR_ZERO, FAR = 0.46875, 4.0
@@ -110,3 +115,37 @@ def erfc(x: Any) -> np.ndarray:
     tail = _erfc_away_from_zero(y[far])
     x[far] = np.where(x[far] > 0, tail, 2 - tail)
     return x
+
+
+TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def _erf_slope(x: Any) -> Any:
+    """2/√π e^(-x²), erf's slope, for an array or a node (0 where x² overflows: e^-inf)."""
+    return exp(-(x * x)) * TWO_OVER_SQRT_PI
+
+
+class Erf(Op):
+    """erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  d/dx = 2/√π e^(-x²)"""
+    name = "erf"
+
+    @staticmethod
+    def forward(ctx, x):
+        return erf(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * _erf_slope(x),)
+
+
+class Erfc(Op):
+    """erfc(x) = 1 - erf(x), keeping its digits where it is tiny;  d/dx = -2/√π e^(-x²)"""
+    name = "erfc"
+
+    @staticmethod
+    def forward(ctx, x):
+        return erfc(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (-(g * _erf_slope(x)),)

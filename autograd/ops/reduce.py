@@ -1,6 +1,7 @@
 """Reductions: sum, mean, max, min, prod and the p-norms over some axes; ctx = (axes, keepdims),
 where axes is None (all of them) or a sorted tuple of non-negative ints (Tensor normalises the
-user's `axis`); the norm's ctx starts with its p. And the running sum along one axis, cumsum.
+user's `axis`); the norm's ctx starts with its p. And the running sum and product along one
+axis, cumsum and cumprod.
 
 Backward puts the reduced axes back (size 1) and spreads the gradient over them.
 """
@@ -14,6 +15,7 @@ import numpy as np
 from ..graph import Node, Op, apply, raw
 from .elementwise import sign_of
 from .payload_math import broadcast_to
+from .shape import Stack
 
 
 def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -158,6 +160,35 @@ class Cumsum(Op):
         if isinstance(g, Node):
             return (g.flip(axis).cumsum(axis).flip(axis),)
         return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
+
+
+class Cumprod(Op):
+    """the running product along one axis (ctx);  d/dx_i = before_i · after_i, where before_i =
+    x_0 ⋯ x_(i-1) (1 for i = 0) and after_i = Σ_(j >= i) g_j x_(i+1) ⋯ x_j"""
+    # Not the running sum of g · out divided by x_i, which is 0/0 where x_i = 0: after_i comes
+    # from the end, after_i = g_i + x_(i+1) after_(i+1), with no division, so zeros in x get
+    # PyTorch's slopes. The recurrence is a Python loop over the axis, one slice at a time.
+    name = "cumprod"
+
+    @staticmethod
+    def forward(axis, x):
+        return np.cumprod(x, axis=axis)
+
+    @staticmethod
+    def backward(axis, g, out, x):
+        n = x.shape[axis]
+        if n == 0:
+            return (g,)
+        lead = (slice(None),) * axis
+        after = [g[lead + (n - 1,)]]
+        for i in range(n - 2, -1, -1):
+            after.append(g[lead + (i,)] + x[lead + (i + 1,)] * after[-1])
+        after.reverse()
+        before = [1] + [out[lead + (i,)] for i in range(n - 1)]      # before_i = out_(i-1)
+        slopes = tuple(b * a for b, a in zip(before, after))
+        if isinstance(x, Node):
+            return (apply(Stack, slopes, axis),)
+        return (np.stack(slopes, axis=axis),)
 
 
 def largest_magnitude(x: np.ndarray, axes) -> np.ndarray:

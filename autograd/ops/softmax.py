@@ -1,4 +1,5 @@
-"""logsumexp, softmax and log_softmax, computed with the maximum subtracted (stable at ±1000).
+"""logsumexp, softmax and log_softmax, computed with the maximum subtracted (stable at ±1000);
+logaddexp, the logsumexp of two tensors elementwise.
 
     logsumexp(x) = m + log Σ exp(x - m),  m = max x      d/dx = softmax(x)
     softmax(x)   = exp(x - logsumexp(x))                 dx = y * (g - Σ g*y)
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Node, Op, raw
+from .elementwise import _sigmoid_array
 from .payload_math import exp, sum_last
 from .reduce import kept_shape
 
@@ -80,6 +82,23 @@ class LogSumExp(Op):
                 e = (x - _shift(raw(x), axes)).exp()
                 return (g * e / e.sum(axes, keepdims=True),)
             return (g * ctx.e / ctx.total,)    # (g e <= g: no overflow, and empty stays quiet)
+
+
+class LogAddExp(Op):
+    """ln(e^a + e^b), without overflow;  d/da = σ(a - b), d/db = σ(b - a)"""
+    # σ(a - b) rather than e^(a - out): out is rounded to its ulp, which at 1e7 in float32 is 1,
+    # and the slopes at a = b = 1e7 would be e^0 = 1 each instead of 1/2 (as LogSumExp's note)
+    name, broadcasting = "logaddexp", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        if isinstance(a, Node):
+            return g * (a - b).sigmoid(), g * (b - a).sigmoid()
+        return g * _sigmoid_array(a - b), g * _sigmoid_array(b - a)
 
 
 def _along(axis: int, y) -> int | None:

@@ -1,0 +1,189 @@
+"""The trigonometric and hyperbolic functions beyond sin and cos (elementwise.py): tan, asin,
+acos, atan, sinh, cosh, asinh, acosh, atanh; and the two of a pair of inputs, atan2 and hypot.
+Tensor ops: they take arrays, and their rules take arrays (first order) or nodes (higher
+order), so that every slope is built from ops that can be differentiated again.
+
+Outside a function's domain the value is NaN, and at its edges ±inf, as numpy and PyTorch give
+(asin(2) is NaN, atanh(1) is inf); numpy warns there, as it does for log(0) and sqrt(-1).
+
+>>> from autograd import Tensor
+>>> x = Tensor([0.5], requires_grad=True, dtype=np.float64)
+>>> x.asin().sum().backward()
+>>> round(float(x.grad[0]), 12)                # 1 / sqrt(1 - x²) = 2 / √3
+1.154700538379
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node, Op, apply
+from .elementwise import sign_of
+from .payload_math import power
+
+
+def _one_minus_square(x: Any) -> Any:
+    """1 - x², as (1 - x)(1 + x): near |x| = 1, 1 - x·x would lose the digits that decide it."""
+    return (1 - x) * (1 + x)
+
+
+def _inverse_sqrt(x: Any) -> Any:
+    """1 / sqrt(x), NaN for every x < 0 including -inf (where numpy's ** -0.5 gives 0: the
+    slope of asin at inf would be 0 instead of PyTorch's NaN)."""
+    return power(x, -0.5) if isinstance(x, np.ndarray) else x ** -0.5
+
+
+class Tan(Op):
+    """tan(x);  d/dx = 1 + tan(x)²"""
+    name = "tan"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.tan(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * (1 + out * out),)
+
+
+class Asin(Op):
+    """asin(x), in [-π/2, π/2];  d/dx = 1 / sqrt(1 - x²)"""
+    name = "asin"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * _inverse_sqrt(_one_minus_square(x)),)
+
+
+class Acos(Op):
+    """acos(x), in [0, π];  d/dx = -1 / sqrt(1 - x²)"""
+    name = "acos"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (-(g * _inverse_sqrt(_one_minus_square(x))),)
+
+
+class Atan(Op):
+    """atan(x), in (-π/2, π/2);  d/dx = 1 / (1 + x²)"""
+    name = "atan"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g / (1 + x * x),)
+
+
+class Sinh(Op):
+    """sinh(x) = (e^x - e^-x) / 2;  d/dx = cosh(x)"""
+    name = "sinh"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * (apply(Cosh, (x,)) if isinstance(x, Node) else np.cosh(x)),)
+
+
+class Cosh(Op):
+    """cosh(x) = (e^x + e^-x) / 2;  d/dx = sinh(x)"""
+    name = "cosh"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * (apply(Sinh, (x,)) if isinstance(x, Node) else np.sinh(x)),)
+
+
+class Asinh(Op):
+    """asinh(x) = ln(x + sqrt(x² + 1));  d/dx = 1 / sqrt(x² + 1)"""
+    name = "asinh"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g * _inverse_sqrt(x * x + 1),)
+
+
+class Acosh(Op):
+    """acosh(x) = ln(x + sqrt(x² - 1)), for x >= 1;  d/dx = 1 / sqrt(x² - 1)"""
+    name = "acosh"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arccosh(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        # (x - 1)(x + 1), not x·x - 1, which loses the digits that decide it near x = 1
+        return (g * _inverse_sqrt((x - 1) * (x + 1)),)
+
+
+class Atanh(Op):
+    """atanh(x) = ln((1 + x) / (1 - x)) / 2, for |x| <= 1;  d/dx = 1 / (1 - x²)"""
+    name = "atanh"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.arctanh(x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (g / _one_minus_square(x),)
+
+
+class Atan2(Op):
+    """atan2(y, x), the angle of the point (x, y), in [-π, π];
+    d/dy = x / (x² + y²), d/dx = -y / (x² + y²), both 0 at the origin (as PyTorch's)"""
+    name, broadcasting = "atan2", True
+
+    @staticmethod
+    def forward(ctx, y, x):
+        return np.arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx, g, out, y, x):
+        r = x * x + y * y
+        if isinstance(r, Node):         # higher order: the mask a node of the data (compile)
+            on = sign_of(r)             # 1 where r > 0, 0 at the origin, NaN stays NaN
+            g_over_r = g * on / (r * on + (1 - on))
+        else:                           # g / r, and 0 where r is 0 (no 0/0); NaN stays NaN
+            on = r != 0
+            g_over_r = np.where(on, g, 0) / np.where(on, r, 1)
+        return g_over_r * x, -(g_over_r * y)
+
+
+class Hypot(Op):
+    """hypot(a, b) = sqrt(a² + b²), without overflow or underflow in the squares;
+    d/da = a / hypot, d/db = b / hypot (NaN at the origin, as PyTorch's)"""
+    name, broadcasting = "hypot", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.hypot(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        g_over_out = g / out
+        return g_over_out * a, g_over_out * b
