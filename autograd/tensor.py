@@ -27,7 +27,7 @@ from . import graph
 from .broadcast import unbroadcast
 from .cpu import device as _cpu
 from .devices import NO_GPU, to_arguments
-from .graph import COMPUTED, Leaf, Node, apply, write_clock
+from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Add, AsType, BroadcastTo, Clip, Concatenate, Cos, Cumsum, Div, Einsum, Exp, Expm1, Gather,
     GetItem, IndexPut, Log, Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean,
@@ -696,6 +696,7 @@ class Tensor(Node):
     #   it: `p -= lr * p.grad` writes into its own array;
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
+    #   but x.detach() and a view an op made (x[0], x.T) write into the numbers they show;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
     #   where that new tensor would be a constant: there the result is someone's weights made
@@ -713,7 +714,7 @@ class Tensor(Node):
         return self._in_place(np.divide, "/=", self.__truediv__, other)
 
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
-                  instead: str | None = None, views: bool = False) -> Tensor:
+                  instead: str | None = None) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
@@ -732,12 +733,10 @@ class Tensor(Node):
         value = other.data if isinstance(other, Node) else other
         what = "parameter" if fn is Leaf else "tensor"
         instead = instead or f"t = t {symbol[0]} x"
-        # `views`: an in-place method on a constant that an op made as a view of another
-        # tensor's numbers (x[0], x.T, a piece of x.split) writes through it, as in PyTorch
-        # (and as copy_ and t[...] = ... do); an operator takes new numbers instead, where
-        # `x[0] += 1` is written back by setitem
-        own = fn is Leaf or (views and getattr(self, "_a", None) is COMPUTED
-                             and self.data.base is not None and self.data.flags.writeable)
+        # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
+        # x.T, a piece of x.split) or x.detach(), writes through into them, as in PyTorch (and
+        # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
+        own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
         try:
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
@@ -759,11 +758,9 @@ class Tensor(Node):
             self._written_at = write_clock.count
         return self
 
-    # PyTorch's in-place methods follow the same rules, with two differences: a result in a
+    # PyTorch's in-place methods follow the same rules, with one difference: a result in a
     # graph is refused (`_check_writable`), as a method's new tensor would be thrown away
-    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does); and a view that an op made of
-    # another tensor's numbers is written through (with no_grad(): W[0].zero_() zeroes W's
-    # first row, as in PyTorch). Each returns the tensor itself.
+    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does). Each returns the tensor itself.
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
@@ -796,8 +793,7 @@ class Tensor(Node):
         """
         bounds = self._bounds("clamp_", min, max)
         self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
-        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)",
-                              views=True)
+        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)")
 
     def zero_(self) -> Tensor:
         """Fill with 0 in place (see `fill_`)."""
@@ -822,8 +818,7 @@ class Tensor(Node):
         from .creation import _filled       # (creation builds on Tensor: imported here)
         self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
         numbers = _filled(name, self.shape, value, self.data.dtype)
-        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)",
-                              views=True)
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see
@@ -853,7 +848,7 @@ class Tensor(Node):
         rng = chosen_generator(name, generator)
         self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
         numbers = draw(rng).astype(self.data.dtype, copy=False)
-        return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
+        return self._in_place(_put, name, None, numbers, "a new tensor")
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
@@ -866,7 +861,7 @@ class Tensor(Node):
             other = other.data
         if alpha != 1:
             other = np.multiply(other, alpha)
-        return self._in_place(ufunc, name, None, other, instead, views=True)
+        return self._in_place(ufunc, name, None, other, instead)
 
     @staticmethod
     def _refuse_graph_operand(name: str, other: Any, instead: str) -> None:
@@ -2626,8 +2621,25 @@ class Tensor(Node):
             f"what `t.grad_fn is None` asks")
 
     def detach(self) -> Tensor:
-        """The same data (shared) as a new leaf with no history and no gradient."""
-        return Tensor(self.data)
+        """The same numbers as a new leaf with no history and no gradient. They are shared, as
+        in PyTorch: an in-place change of either is a change of the other.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> _ = w.detach().zero_(); w
+        Tensor([0., 0.], requires_grad=True)
+        """
+        detached = Tensor(self.data)
+        detached._a = DETACHED          # (its in-place changes write into the shared numbers)
+        return detached
+
+    def _shows_anothers_numbers(self) -> bool:
+        """True for a constant that an in-place change must write through, into numbers that
+        another tensor holds too: x.detach(), or a view an op made (x[0], x.T, x.reshape(4)).
+        False for a read-only view (expand's, whose elements share memory): such a change
+        takes new numbers instead, as it does for other constants."""
+        mark = getattr(self, "_a", None)
+        return self.data.flags.writeable and (
+            mark is DETACHED or (mark is COMPUTED and self.data.base is not None))
 
     def _check_writable(self, what: str, instead: str) -> None:
         """Refuse an in-place write into an op's result (its backward would read the new

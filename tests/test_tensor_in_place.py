@@ -1,7 +1,8 @@
 """In-place arithmetic on Tensors (`+=`, `-=`, `*=`, `/=`): a leaf that wants a gradient is
 updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule); a
 constant changes itself, so every name for it sees the change, but takes new numbers, so a
-user's array or a dataset never changes behind their back; a result in a graph gets a new one."""
+user's array or a dataset never changes behind their back (a view, x[0] or x.detach(), writes
+through into x's numbers, as in PyTorch); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
