@@ -745,6 +745,9 @@ class Tensor(Node):
                 if result.shape != self.data.shape:
                     raise ValueError("the shape would change")
                 self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)
+        except OverflowError as error:          # a Python int beyond an integer dtype's range
+            raise OverflowError(f"{symbol}: cannot update the {what} (dtype {self.data.dtype}) "
+                                f"in place with {value!r}: {error}") from None
         except (TypeError, ValueError) as error:
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"{symbol}: cannot update the {what} (shape {self.shape}, dtype "
@@ -2482,11 +2485,13 @@ class Tensor(Node):
                                               "build the tensor with where()")
         self._refuse_read_only("t[...] = value")
         new = value.data if isinstance(value, Node) else value
+        if new.__class__ is float and self.data.dtype.kind == "f":
+            _refuse_overflowing_number("setitem", new, self.data.dtype)
         try:
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             raise _setitem_error(self, index, new, error) from None
         self._changed_in_place()
 
@@ -2685,17 +2690,21 @@ class Tensor(Node):
             f"`autograd.randn({size}, requires_grad=True) / n`; for new numbers only, {instead}")
 
     def copy_(self, source: Any) -> Tensor:
-        """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
+        """Overwrite the data in place with `source` (this shape, or one that broadcasts to it;
+        cast to this dtype); returns self.
 
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
+        >>> t.copy_(Tensor(0.5))
+        Tensor([0.5, 0.5])
         """
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
         self._refuse_read_only("copy_")
         source = np.asarray(source.data if isinstance(source, Tensor) else source)
-        if source.shape != self.data.shape:
-            raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")
+        if source.shape != self.data.shape and not _broadcasts_to(source.shape, self.data.shape):
+            raise ValueError(f"copy_: expected data of shape {self.data.shape} (or one that "
+                             f"broadcasts to it, as in PyTorch), got {source.shape}")
         if self.data.dtype.kind == "f" and source.dtype.kind not in "biuf":
             raise TypeError(f"copy_: expected numbers for a {self.data.dtype} tensor, "
                             f"got dtype {source.dtype}")
@@ -2900,9 +2909,27 @@ def _root(var: Tensor) -> Tensor:
     return (var + flat).sqrt() * ~flat
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of `shape` broadcasts to `target` without changing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> None:
+    """A finite Python float that `dtype` cannot hold (1e300 into float32) is an error, as in
+    PyTorch, where numpy would store inf with a RuntimeWarning."""
+    with np.errstate(over="ignore"):
+        if math.isinf(dtype.type(number)) and math.isfinite(number):
+            raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
+                             f"(±{np.finfo(dtype).max:.4g})")
+
+
 def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
-    """The error of `x[index] = value` that numpy refused with `error` (a ValueError or a
-    TypeError), naming what was wrong: the index, the value's shape, or its numbers."""
+    """The error of `x[index] = value` that numpy refused with `error` (a ValueError, a
+    TypeError or an OverflowError), naming what was wrong: the index, the value's shape, or
+    its numbers."""
     try:
         target = x.data[index].shape
     except (IndexError, ValueError):                # the index itself (a slice's step of 0)

@@ -522,6 +522,44 @@ def test_item_assignment_errors_name_setitem_the_shapes_and_the_value(index, val
     assert t.tolist() == [[5.0, 0.0, 0.0], [6.0, 0.0, 0.0]]
 
 
+def test_a_number_out_of_the_dtypes_range_is_an_error_naming_the_write():
+    """u[0] = 300 into uint8 and u += 300 raised numpy's bare "Python integer 300 out of bounds
+    for uint8"; x[0] = 1e300 into float32 stored inf with numpy's RuntimeWarning (PyTorch
+    refuses both); each now names the write and the number."""
+    u = Tensor(np.array([1, 2, 3], np.uint8))
+    with pytest.raises(OverflowError, match=r"setitem: cannot write 300 into a tensor of dtype "
+                                            r"uint8 \(Python integer 300 out of bounds"):
+        u[0] = 300
+    with pytest.raises(OverflowError, match=r"\+=: cannot update the tensor \(dtype uint8\) "
+                                            r"in place with 300"):
+        u += 300
+    with pytest.raises(OverflowError, match=r"add_: cannot update the tensor \(dtype uint8\) "
+                                            r"in place with -300"):
+        u.add_(-300)
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    with pytest.raises(ValueError, match=r"setitem: -1e\+300 is beyond float32's range "
+                                         r"\(±3.403e\+38\)"):
+        x[1:] = -1e300
+    assert u.tolist() == [1, 2, 3] and x.tolist() == [1.0, 2.0]
+    x[0] = float("inf")                                 # inf itself is a number float32 holds
+    x[1] = 3.4e38
+    assert x.tolist() == [float("inf"), np.float32(3.4e38)]
+
+
+def test_copy_broadcasts_the_source_as_in_pytorch():
+    """t.copy_(Tensor(0.0)) and a row copied into every row of a matrix were refused as of
+    another shape; a source that does not broadcast still is."""
+    t = Tensor(np.ones((2, 3)))
+    assert t.copy_(Tensor(0.5)).tolist() == [[0.5] * 3] * 2
+    t.copy_(np.array([1.0, 2.0, 3.0]))
+    assert t.tolist() == [[1.0, 2.0, 3.0]] * 2
+    with pytest.raises(ValueError, match=r"copy_: expected data of shape \(2, 3\) \(or one "
+                                         r"that broadcasts to it, as in PyTorch\), got \(2,\)"):
+        t.copy_(np.zeros(2))
+    with pytest.raises(ValueError, match=r"got \(1, 2, 3\)"):       # it would grow t
+        t.copy_(np.zeros((1, 2, 3)))
+
+
 def test_indexing_with_a_step_of_zero_names_getitem():
     with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero \(tensor of "
                                          r"shape \(3,\)\)"):
