@@ -817,6 +817,10 @@ class Tensor(Node):
             if value.data.size != 1:
                 raise ValueError(f"{name}: value must be a number or a one-element tensor, "
                                  f"got shape {value.shape}")
+            if value._fn is not None and graph.grad_mode.enabled:
+                self._check_writable(name, "write t = value.expand(shape) for a new tensor")
+                self[...] = value.reshape(())     # recorded, as PyTorch records it (see copy_)
+                return self
             value = value.data.item()
         from .creation import _filled       # (creation builds on Tensor: imported here)
         self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
@@ -2691,7 +2695,8 @@ class Tensor(Node):
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (this shape, or one that broadcasts to it;
-        cast to this dtype); returns self.
+        cast to this dtype); returns self. A source in a graph is recorded while recording, as
+        `t[...] = source` is (see `__setitem__`), so its gradient is not lost (as in PyTorch).
 
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
@@ -2701,14 +2706,17 @@ class Tensor(Node):
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
         self._refuse_read_only("copy_")
-        source = np.asarray(source.data if isinstance(source, Tensor) else source)
-        if source.shape != self.data.shape and not _broadcasts_to(source.shape, self.data.shape):
+        numbers = np.asarray(source.data if isinstance(source, Tensor) else source)
+        if numbers.shape != self.data.shape and not _broadcasts_to(numbers.shape, self.shape):
             raise ValueError(f"copy_: expected data of shape {self.data.shape} (or one that "
-                             f"broadcasts to it, as in PyTorch), got {source.shape}")
-        if self.data.dtype.kind == "f" and source.dtype.kind not in "biuf":
+                             f"broadcasts to it, as in PyTorch), got {numbers.shape}")
+        if self.data.dtype.kind == "f" and numbers.dtype.kind not in "biuf":
             raise TypeError(f"copy_: expected numbers for a {self.data.dtype} tensor, "
-                            f"got dtype {source.dtype}")
-        np.copyto(self.data, source, casting="unsafe")
+                            f"got dtype {numbers.dtype}")
+        if isinstance(source, Tensor) and source._fn is not None and graph.grad_mode.enabled:
+            self[...] = source      # recorded, as PyTorch records it: the gradient reaches source
+            return self
+        np.copyto(self.data, numbers, casting="unsafe")
         self._changed_in_place()
         return self
 

@@ -389,3 +389,29 @@ def test_exercise_1_dC_accumulates_the_rows_of_demb(rng):
     W.grad, by_demb = None, W.grad
     demb.sum().backward()
     np.testing.assert_allclose(by_demb, W.grad, rtol=1e-5)
+
+
+def copied_into_a_constant(x, v):
+    t = zeros64(4, 3)
+    assert t.copy_(v * x[0]) is t                   # v's row broadcast to every row
+    return t * x
+
+
+def filled_into_a_constant(x, v):
+    t = zeros64(4, 3)
+    t.fill_((v * x[1]).sum())
+    return (t * x).tanh()
+
+
+@pytest.mark.parametrize("write", [copied_into_a_constant, filled_into_a_constant])
+def test_copy_and_fill_of_a_value_in_a_graph_are_recorded_as_in_pytorch(write, rng):
+    """t.copy_(w * 2) and t.fill_(loss) into a constant took the numbers alone, silently: no
+    gradient reached w (PyTorch records both); they are recorded as t[...] = value is."""
+    x, v = t64(rng.normal(size=(4, 3))), t64(rng.normal(size=3))
+    out = write(x, v)
+    assert out.requires_grad
+    assert gradcheck(write, x, v)
+    with no_grad():                                  # no graph: the numbers only, as before
+        t = zeros64(2)
+        t.copy_(v[:2] * 2.0)
+        assert not t.requires_grad and t.tolist() == (v.data[:2] * 2.0).tolist()
