@@ -2489,8 +2489,8 @@ class Tensor(Node):
                                               "build the tensor with where()")
         self._refuse_read_only("t[...] = value")
         new = value.data if isinstance(value, Node) else value
-        if new.__class__ is float and self.data.dtype.kind == "f":
-            _refuse_overflowing_number("setitem", new, self.data.dtype)
+        if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
+            _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
         try:
             self.data[index] = new
         except IndexError as error:
@@ -2637,8 +2637,8 @@ class Tensor(Node):
         >>> _ = w.detach().zero_(); w
         Tensor([0., 0.], requires_grad=True)
         """
-        detached = Tensor(self.data)
-        detached._a = DETACHED          # (its in-place changes write into the shared numbers)
+        detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
+        detached._a = DETACHED
         return detached
 
     def _shows_anothers_numbers(self) -> bool:
@@ -2646,9 +2646,10 @@ class Tensor(Node):
         another tensor holds too: x.detach(), or a view an op made (x[0], x.T, x.reshape(4)).
         False for a read-only view (expand's, whose elements share memory): such a change
         takes new numbers instead, as it does for other constants."""
+        if self.data.base is None:      # its own memory (asked first: an unset `_a` is slow)
+            return False
         mark = getattr(self, "_a", None)
-        return self.data.flags.writeable and (
-            mark is DETACHED or (mark is COMPUTED and self.data.base is not None))
+        return (mark is COMPUTED or mark is DETACHED) and self.data.flags.writeable
 
     def _check_writable(self, what: str, instead: str) -> None:
         """Refuse an in-place write into an op's result (its backward would read the new
@@ -2928,6 +2929,8 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
 def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> None:
     """A finite Python float that `dtype` cannot hold (1e300 into float32) is an error, as in
     PyTorch, where numpy would store inf with a RuntimeWarning."""
+    if dtype.kind != "f":
+        return
     with np.errstate(over="ignore"):
         if math.isinf(dtype.type(number)) and math.isfinite(number):
             raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
