@@ -143,7 +143,7 @@ TORCH_METHODS = {
 IN_PLACE = (
     "abs_ neg_ exp_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ sin_ cos_ tanh_ sigmoid_ relu_ "
     "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
-    "masked_fill_ cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
+    "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
 

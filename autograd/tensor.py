@@ -827,6 +827,24 @@ class Tensor(Node):
         numbers = _filled(name, self.shape, value, self.data.dtype)
         return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
 
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """`masked_fill` in place (see `add_`): `value` where the bool `mask`, which broadcasts
+        to this tensor's shape, is True. Returns self.
+
+        >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
+        Tensor([1., 0., 3.])
+        """
+        instead = "t = t.masked_fill(mask, value)"
+        self._check_writable("masked_fill_", f"write {instead} for a new tensor")
+        self._refuse_graph_operand("masked_fill_", value, instead)
+        with graph.no_grad():
+            filled = self.masked_fill(mask, value)          # (checks the mask and the value)
+        if filled.shape != self.shape:
+            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} would grow the "
+                             f"tensor's shape {self.shape} to {filled.shape}; in place, the "
+                             f"shape stays ({instead} makes a new tensor)")
+        return self._in_place(_put, "masked_fill_", None, filled.data, instead)
+
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see
         `autograd.manual_seed`) or `generator=`; floating tensors only. Returns self.

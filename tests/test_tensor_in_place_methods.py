@@ -1,5 +1,5 @@
-"""PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
-normal_) under the rules of `+=`: a parameter is written in its own array under no_grad() and
+"""PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_,
+masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written in its own array under no_grad() and
 refused while recording; a constant takes new numbers (a user's array stays as it was), but a
 view (x[0], x.T, x.detach()) writes through into the numbers it shows, as in PyTorch; a result
 in a graph is refused (a method cannot rebind the name as `h += 1` does). Each returns the
@@ -26,6 +26,8 @@ METHODS = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.div_(4), [0.25, -0.5, 0.75]),
     (lambda t: t.clamp_(-1.0, 2.0), [1.0, -1.0, 2.0]),
     (lambda t: t.clamp_(min=0.0), [1.0, 0.0, 3.0]),
+    (lambda t: t.masked_fill_(np.array([True, False, True]), 0.5), [0.5, -2.0, 0.5]),
+    (lambda t: t.masked_fill_(t.data < 0, Tensor(9.0)), [1.0, 9.0, 3.0]),
 ]
 
 
@@ -263,3 +265,16 @@ def test_a_read_only_view_takes_new_numbers_with_an_operator_too():
     wide += 1.0
     assert wide.tolist() == [[2.0, 2.0]] * 3
     np.testing.assert_array_equal(x.data, [1.0, 1.0])
+
+
+def test_masked_fill_in_place_keeps_the_shape_and_checks_the_mask():
+    """masked_fill_ was missing (an AttributeError pointing to masked_fill)."""
+    t = Tensor(np.zeros((2, 3)))
+    t.masked_fill_(np.array([True, False, True]), 1.0)             # broadcast along rows
+    assert t.tolist() == [[1.0, 0.0, 1.0]] * 2
+    with pytest.raises(ValueError, match=r"masked_fill_: a mask of shape \(4, 1, 1\) would "
+                                         r"grow the tensor's shape \(2, 3\) to \(4, 2, 3\)"):
+        t.masked_fill_(np.ones((4, 1, 1), bool), 0.0)
+    with pytest.raises(TypeError, match=r"the mask must be bool"):
+        t.masked_fill_(np.ones(3), 0.0)
+    assert t.tolist() == [[1.0, 0.0, 1.0]] * 2
