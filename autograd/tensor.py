@@ -713,12 +713,50 @@ class Tensor(Node):
     def __itruediv__(self, other: Any) -> Tensor:
         return self._in_place(np.divide, "/=", self.__truediv__, other)
 
+    # **=, //=, %= and (on bools and integers) &= |= ^=: the operator's own numbers, with its
+    # checks (an integer division by 0, bools and integers only for &), under the same rules;
+    # without these, Python made a new tensor (t = t ** 2), silently leaving a view's base,
+    # every other name for the tensor, and a parameter updated under no_grad() as they were
+    def __ipow__(self, exponent: Any) -> Tensor:
+        return self._in_place_by(Tensor.__pow__, "**=", exponent)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__floordiv__, "//=", other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__mod__, "%=", other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__and__, "&=", other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__or__, "|=", other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__xor__, "^=", other)
+
+    def _in_place_by(self, op: Any, symbol: str, other: Any) -> Tensor:
+        """`_in_place` with the numbers of the Tensor operator `op` (computed unrecorded); an
+        error of op's own (`x & 1` on floats) is raised as op words it."""
+        def numbers(data: np.ndarray, value: Any, out: Any = None,
+                    casting: str = "same_kind") -> np.ndarray:
+            try:
+                with graph.no_grad():
+                    result = op(Tensor(data), value).data
+            except (TypeError, ValueError, ArithmeticError) as error:
+                raise _OperatorRefused(error) from None
+            return _put(data, result, out, casting)
+        try:
+            return self._in_place(numbers, symbol, lambda x: op(self, x), other)
+        except _OperatorRefused as refused:
+            raise refused.args[0] from None
+
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
                   instead: str | None = None) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
-                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[0]} x")
+                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
@@ -729,10 +767,10 @@ class Tensor(Node):
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "
                 f"back: update parameters under `with no_grad():` (as an optimizer step does), "
-                f"or write t = t {symbol[0]} x for a new tensor")
+                f"or write t = t {symbol[:-1]} x for a new tensor")
         value = other.data if isinstance(other, Node) else other
         what = "parameter" if fn is Leaf else "tensor"
-        instead = instead or f"t = t {symbol[0]} x"
+        instead = instead or f"t = t {symbol[:-1]} x"
         # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
         # x.T, a piece of x.split) or x.detach(), writes through into them, as in PyTorch (and
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
@@ -3049,6 +3087,10 @@ def _stable_order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 # ufunc-like writers for `Tensor._in_place` (called as ufunc(data, value) for new numbers, or
 # with out=data to write into a parameter's own array)
+class _OperatorRefused(Exception):
+    """Carries an operator's own error past `_in_place`'s messages (see `_in_place_by`)."""
+
+
 def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = "same_kind"
          ) -> np.ndarray:
     """`numbers` in place of `data` (fill_, uniform_, normal_: numbers of data's shape and

@@ -564,3 +564,54 @@ def test_indexing_with_a_step_of_zero_names_getitem():
     with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero \(tensor of "
                                          r"shape \(3,\)\)"):
         Tensor([1.0, 2.0, 3.0])[::0]
+
+
+OTHER_OPERATORS = [  # (update, start, what it leaves)
+    (lambda t: t.__ipow__(2), [1.0, -2.0, 3.0], [1.0, 4.0, 9.0]),
+    (lambda t: t.__ifloordiv__(2.0), [1.0, -3.0, 5.0], [0.0, -2.0, 2.0]),
+    (lambda t: t.__imod__(2.0), [1.0, -3.0, 5.0], [1.0, 1.0, 1.0]),
+    (lambda t: t.__iand__(Tensor([True, False, True])), [True, True, False], [True, False, False]),
+    (lambda t: t.__ior__(np.array([False, True, False])), [True, False, False],
+     [True, True, False]),
+    (lambda t: t.__ixor__(True), [True, False, True], [False, True, False]),
+    (lambda t: t.__ior__(4), [1, 2, 3], [5, 6, 7]),
+]
+
+
+@pytest.mark.parametrize("update, start, expected", OTHER_OPERATORS)
+def test_the_other_in_place_operators_change_the_tensor_itself(update, start, expected):
+    """`**= //= %= &= |= ^=` made a new tensor (Python's fallback t = t ** 2): a view's base
+    (`for row in x: row **= 2`), another name for the tensor, and a parameter stepped under
+    no_grad() were left as they were. Now they follow `+=`'s rules, as in PyTorch."""
+    x = Tensor(np.array([start, start]))
+    same = x
+    for row in x:
+        update(row)
+    assert same is x and x.tolist() == [expected, expected]
+    if isinstance(start[0], float):
+        w = Tensor(np.array(start), requires_grad=True)
+        array = w.data
+        with no_grad():
+            assert update(w) is w
+        assert w.data is array and w.tolist() == expected and w.requires_grad
+
+
+def test_the_other_in_place_operators_record_a_result_and_refuse_a_parameter():
+    w = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\*\*= on a tensor that requires grad .* write "
+                                           r"t = t \*\* x for a new tensor"):
+        w **= 2
+    h = w * 3.0
+    h **= 2                                               # a new node, as t = t ** 2
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad, 18.0 * w.data)
+    with pytest.raises(TypeError, match=r"&: needs bool or integer tensors"):
+        t = Tensor([1.0, 2.0])
+        t &= 1                                            # the operator's own error
+    u = Tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match=r"\*\*=: cannot update the tensor \(shape \(2,\), dtype "
+                                        r"int64\) in place with float64 data"):
+        u **= 0.5
+    with pytest.raises(ZeroDivisionError, match=r"integer //: division by zero"):
+        u //= 0
+    assert u.tolist() == [1, 2]

@@ -1,9 +1,9 @@
 """PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_,
-masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written in its own array under no_grad() and
-refused while recording; a constant takes new numbers (a user's array stays as it was), but a
-view (x[0], x.T, x.detach()) writes through into the numbers it shows, as in PyTorch; a result
-in a graph is refused (a method cannot rebind the name as `h += 1` does). Each returns the
-tensor itself."""
+masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written in its own
+array under no_grad() and refused while recording; a constant takes new numbers (a user's array
+stays as it was), but a view (x[0], x.T, x.detach()) writes through into the numbers it shows,
+as in PyTorch; a result in a graph is refused (a method cannot rebind the name as `h += 1`
+does). Each returns the tensor itself."""
 
 from __future__ import annotations
 
