@@ -2938,13 +2938,16 @@ def _take_history(node: Tensor, source: Tensor) -> None:
 def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
     """The ops behind `value` that used `t` used its numbers before the write (`x[i] += v` is
     x[i] = x[i] + v): they are given `old` as their input instead. Without that, `t`, which is
-    about to become index_put(old, value), would be an input of its own input. A result among
-    them that is a view of t's numbers (x[i] for an int i) keeps the numbers it had, as its
-    history says, in a copy. The walk does not go past `t` (whose history is now `old`'s)."""
+    about to become index_put(old, value), would be an input of its own input. A tensor among
+    them that is a view of t's numbers (x[i] for an int i, an op's result or a constant) keeps
+    the numbers it had, which the ops after it read, in a copy. The walk does not go past `t`
+    (whose history is now `old`'s)."""
     seen, stack = {id(value), id(t)}, [value]
     memory = _memory_owner(t.data)
     while stack:
         node = stack.pop()
+        if _memory_owner(node.data) is memory:      # (a constant's x[i] too: `x[i] *= v`)
+            node.data = node.data.copy()
         if node.is_leaf:
             continue
         a = node._a
@@ -2956,8 +2959,6 @@ def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
                 node._a = old
             if node._b is t:
                 node._b = old
-        if _memory_owner(node.data) is memory:
-            node.data = node.data.copy()
         for x in node.parents:
             if id(x) not in seen:
                 seen.add(id(x))

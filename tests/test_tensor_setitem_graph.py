@@ -415,3 +415,20 @@ def test_copy_and_fill_of_a_value_in_a_graph_are_recorded_as_in_pytorch(write, r
         t = zeros64(2)
         t.copy_(v[:2] * 2.0)
         assert not t.requires_grad and t.tolist() == (v.data[:2] * 2.0).tolist()
+
+
+def times_a_row_of_a_constant(x, v):
+    t = Tensor(np.ones((2, 3)))
+    t[0] *= v                                       # t[0], a constant, is a view of t
+    t[1] += t[0] * x[0]
+    return t * x
+
+
+def test_x_index_times_equals_on_a_constant_keeps_the_views_numbers_for_the_gradient(rng):
+    """t[0] *= v on a constant t: mul read t[0], a constant view of the numbers the write
+    changes; backward refused it as changed in place (PyTorch computes it). That view, like
+    an op's, keeps its old numbers in a copy."""
+    x, v = t64(rng.normal(size=(2, 3))), t64(rng.normal(size=3))
+    times_a_row_of_a_constant(x, v).sum().backward()
+    np.testing.assert_allclose(v.grad, x.data[0] + x.data[0] * x.data[1], rtol=1e-14)
+    assert gradcheck(times_a_row_of_a_constant, x, v)
