@@ -2615,8 +2615,9 @@ class Tensor(Node):
         another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
         if self._fn is None:
             # a constant's view (x.view(3, 4), or an array reshaped before Tensor() took it)
-            # does not say whose numbers it shows, so any view is taken to be another's
-            shared = self.data.base is not None
+            # does not say whose numbers it shows, so any view is taken to be another's; but
+            # x.detach() stands for x's numbers themselves, as in PyTorch, which writes them
+            shared = self.data.base is not None and getattr(self, "_a", None) is not DETACHED
         else:                                       # an op's result: a view of an input's
             owner = _memory_owner(self.data)
             shared = any(_memory_owner(x.data) is owner for x in self.parents)

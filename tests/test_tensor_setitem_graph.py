@@ -432,3 +432,16 @@ def test_x_index_times_equals_on_a_constant_keeps_the_views_numbers_for_the_grad
     times_a_row_of_a_constant(x, v).sum().backward()
     np.testing.assert_allclose(v.grad, x.data[0] + x.data[0] * x.data[1], rtol=1e-14)
     assert gradcheck(times_a_row_of_a_constant, x, v)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_a_value_written_into_x_detach_is_recorded_and_shows_in_x(requires_grad):
+    """x.detach() stands for x's numbers (a view of them since in-place changes reach x), and
+    a value in a graph written into it is recorded, not refused as a view's, as in PyTorch."""
+    x = Tensor(np.zeros(3), requires_grad=requires_grad)
+    w = t64([1.0, 2.0])
+    detached = x.detach()
+    detached[:2] = w * 2.0
+    detached.sum().backward()
+    assert detached.op == "index_put" and x.tolist() == [2.0, 4.0, 0.0]
+    assert w.grad.tolist() == [2.0, 2.0] and x.grad is None
