@@ -129,7 +129,7 @@ IN_PLACE = (
     "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
     "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
     "lerp_ cumprod_ xlogy_ logit_ exp2_ "
-    "masked_fill_ cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
+    "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
 

@@ -27,7 +27,7 @@ from . import graph
 from .broadcast import unbroadcast
 from .cpu import device as _cpu
 from .devices import NO_GPU, to_arguments
-from .graph import COMPUTED, Leaf, Node, apply, write_clock
+from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
     Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
@@ -707,6 +707,7 @@ class Tensor(Node):
     #   it: `p -= lr * p.grad` writes into its own array;
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
+    #   but x.detach() and a view an op made (x[0], x.T) write into the numbers they show;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
     #   where that new tensor would be a constant: there the result is someone's weights made
@@ -723,12 +724,50 @@ class Tensor(Node):
     def __itruediv__(self, other: Any) -> Tensor:
         return self._in_place(np.divide, "/=", self.__truediv__, other)
 
+    # **=, //=, %= and (on bools and integers) &= |= ^=: the operator's own numbers, with its
+    # checks (an integer division by 0, bools and integers only for &), under the same rules;
+    # without these, Python made a new tensor (t = t ** 2), silently leaving a view's base,
+    # every other name for the tensor, and a parameter updated under no_grad() as they were
+    def __ipow__(self, exponent: Any) -> Tensor:
+        return self._in_place_by(Tensor.__pow__, "**=", exponent)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__floordiv__, "//=", other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__mod__, "%=", other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__and__, "&=", other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__or__, "|=", other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self._in_place_by(Tensor.__xor__, "^=", other)
+
+    def _in_place_by(self, op: Any, symbol: str, other: Any) -> Tensor:
+        """`_in_place` with the numbers of the Tensor operator `op` (computed unrecorded); an
+        error of op's own (`x & 1` on floats) is raised as op words it."""
+        def numbers(data: np.ndarray, value: Any, out: Any = None,
+                    casting: str = "same_kind") -> np.ndarray:
+            try:
+                with graph.no_grad():
+                    result = op(Tensor(data), value).data
+            except (TypeError, ValueError, ArithmeticError) as error:
+                raise _OperatorRefused(error) from None
+            return _put(data, result, out, casting)
+        try:
+            return self._in_place(numbers, symbol, lambda x: op(self, x), other)
+        except _OperatorRefused as refused:
+            raise refused.args[0] from None
+
     def _in_place(self, ufunc: Any, symbol: str, new_tensor: Any, other: Any,
-                  instead: str | None = None, views: bool = False) -> Tensor:
+                  instead: str | None = None) -> Tensor:
         fn = self._fn
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
-                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[0]} x")
+                raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
@@ -739,16 +778,14 @@ class Tensor(Node):
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "
                 f"back: update parameters under `with no_grad():` (as an optimizer step does), "
-                f"or write t = t {symbol[0]} x for a new tensor")
+                f"or write t = t {symbol[:-1]} x for a new tensor")
         value = other.data if isinstance(other, Node) else other
         what = "parameter" if fn is Leaf else "tensor"
-        instead = instead or f"t = t {symbol[0]} x"
-        # `views`: an in-place method on a constant that an op made as a view of another
-        # tensor's numbers (x[0], x.T, a piece of x.split) writes through it, as in PyTorch
-        # (and as copy_ and t[...] = ... do); an operator takes new numbers instead, where
-        # `x[0] += 1` is written back by setitem
-        own = fn is Leaf or (views and getattr(self, "_a", None) is COMPUTED
-                             and self.data.base is not None and self.data.flags.writeable)
+        instead = instead or f"t = t {symbol[:-1]} x"
+        # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
+        # x.T, a piece of x.split) or x.detach(), writes through into them, as in PyTorch (and
+        # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
+        own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
         try:
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
@@ -757,6 +794,9 @@ class Tensor(Node):
                 if result.shape != self.data.shape:
                     raise ValueError("the shape would change")
                 self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)
+        except OverflowError as error:          # a Python int beyond an integer dtype's range
+            raise OverflowError(f"{symbol}: cannot update the {what} (dtype {self.data.dtype}) "
+                                f"in place with {value!r}: {error}") from None
         except (TypeError, ValueError) as error:
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"{symbol}: cannot update the {what} (shape {self.shape}, dtype "
@@ -770,11 +810,9 @@ class Tensor(Node):
             self._written_at = write_clock.count
         return self
 
-    # PyTorch's in-place methods follow the same rules, with two differences: a result in a
+    # PyTorch's in-place methods follow the same rules, with one difference: a result in a
     # graph is refused (`_check_writable`), as a method's new tensor would be thrown away
-    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does); and a view that an op made of
-    # another tensor's numbers is written through (with no_grad(): W[0].zero_() zeroes W's
-    # first row, as in PyTorch). Each returns the tensor itself.
+    # (`h.add_(1)` cannot rebind `h` the way `h += 1` does). Each returns the tensor itself.
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
@@ -807,8 +845,7 @@ class Tensor(Node):
         """
         bounds = self._bounds("clamp_", min, max)
         self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
-        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)",
-                              views=True)
+        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)")
 
     def zero_(self) -> Tensor:
         """Fill with 0 in place (see `fill_`)."""
@@ -829,12 +866,33 @@ class Tensor(Node):
             if value.data.size != 1:
                 raise ValueError(f"{name}: value must be a number or a one-element tensor, "
                                  f"got shape {value.shape}")
+            if value._fn is not None and graph.grad_mode.enabled:
+                self._check_writable(name, "write t = value.expand(shape) for a new tensor")
+                self[...] = value.reshape(())     # recorded, as PyTorch records it (see copy_)
+                return self
             value = value.data.item()
         from .creation import _filled       # (creation builds on Tensor: imported here)
         self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
         numbers = _filled(name, self.shape, value, self.data.dtype)
-        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)",
-                              views=True)
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """`masked_fill` in place (see `add_`): `value` where the bool `mask`, which broadcasts
+        to this tensor's shape, is True. Returns self.
+
+        >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
+        Tensor([1., 0., 3.])
+        """
+        instead = "t = t.masked_fill(mask, value)"
+        self._check_writable("masked_fill_", f"write {instead} for a new tensor")
+        self._refuse_graph_operand("masked_fill_", value, instead)
+        with graph.no_grad():
+            filled = self.masked_fill(mask, value)          # (checks the mask and the value)
+        if filled.shape != self.shape:
+            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} would grow the "
+                             f"tensor's shape {self.shape} to {filled.shape}; in place, the "
+                             f"shape stays ({instead} makes a new tensor)")
+        return self._in_place(_put, "masked_fill_", None, filled.data, instead)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see
@@ -946,7 +1004,7 @@ class Tensor(Node):
         self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
         with np.errstate(over="ignore"):    # normal_(0, 1e6) in float16: inf, as PyTorch's
             numbers = draw(rng).astype(self.data.dtype, copy=False)
-        return self._in_place(_put, name, None, numbers, "a new tensor", views=True)
+        return self._in_place(_put, name, None, numbers, "a new tensor")
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
@@ -959,7 +1017,7 @@ class Tensor(Node):
             other = other.data
         if alpha != 1:
             other = np.multiply(other, alpha)
-        return self._in_place(ufunc, name, None, other, instead, views=True)
+        return self._in_place(ufunc, name, None, other, instead)
 
     @staticmethod
     def _refuse_graph_operand(name: str, other: Any, instead: str) -> None:
@@ -2847,11 +2905,13 @@ class Tensor(Node):
                                               "build the tensor with where()")
         self._refuse_read_only("t[...] = value")
         new = value.data if isinstance(value, Node) else value
+        if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
+            _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
         try:
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             raise _setitem_error(self, index, new, error) from None
         self._changed_in_place()
 
@@ -2915,8 +2975,9 @@ class Tensor(Node):
         another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
         if self._fn is None:
             # a constant's view (x.view(3, 4), or an array reshaped before Tensor() took it)
-            # does not say whose numbers it shows, so any view is taken to be another's
-            shared = self.data.base is not None
+            # does not say whose numbers it shows, so any view is taken to be another's; but
+            # x.detach() stands for x's numbers themselves, as in PyTorch, which writes them
+            shared = self.data.base is not None and getattr(self, "_a", None) is not DETACHED
         else:                                       # an op's result: a view of an input's
             owner = _memory_owner(self.data)
             shared = any(_memory_owner(x.data) is owner for x in self.parents)
@@ -2986,8 +3047,26 @@ class Tensor(Node):
             f"what `t.grad_fn is None` asks")
 
     def detach(self) -> Tensor:
-        """The same data (shared) as a new leaf with no history and no gradient."""
-        return Tensor(self.data)
+        """The same numbers as a new leaf with no history and no gradient. They are shared, as
+        in PyTorch: an in-place change of either is a change of the other.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> _ = w.detach().zero_(); w
+        Tensor([0., 0.], requires_grad=True)
+        """
+        detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
+        detached._a = DETACHED
+        return detached
+
+    def _shows_anothers_numbers(self) -> bool:
+        """True for a constant that an in-place change must write through, into numbers that
+        another tensor holds too: x.detach(), or a view an op made (x[0], x.T, x.reshape(4)).
+        False for a read-only view (expand's, whose elements share memory): such a change
+        takes new numbers instead, as it does for other constants."""
+        if self.data.base is None:      # its own memory (asked first: an unset `_a` is slow)
+            return False
+        mark = getattr(self, "_a", None)
+        return (mark is COMPUTED or mark is DETACHED) and self.data.flags.writeable
 
     def _check_writable(self, what: str, instead: str) -> None:
         """Refuse an in-place write into an op's result (its backward would read the new
@@ -3033,21 +3112,29 @@ class Tensor(Node):
             f"`autograd.randn({size}, requires_grad=True) / n`; for new numbers only, {instead}")
 
     def copy_(self, source: Any) -> Tensor:
-        """Overwrite the data in place with `source` (same shape; cast to this dtype); returns self.
+        """Overwrite the data in place with `source` (this shape, or one that broadcasts to it;
+        cast to this dtype); returns self. A source in a graph is recorded while recording, as
+        `t[...] = source` is (see `__setitem__`), so its gradient is not lost (as in PyTorch).
 
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
+        >>> t.copy_(Tensor(0.5))
+        Tensor([0.5, 0.5])
         """
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
         self._refuse_read_only("copy_")
-        source = np.asarray(source.data if isinstance(source, Tensor) else source)
-        if source.shape != self.data.shape:
-            raise ValueError(f"copy_: expected data of shape {self.data.shape}, got {source.shape}")
-        if self.data.dtype.kind == "f" and source.dtype.kind not in "biuf":
+        numbers = np.asarray(source.data if isinstance(source, Tensor) else source)
+        if numbers.shape != self.data.shape and not _broadcasts_to(numbers.shape, self.shape):
+            raise ValueError(f"copy_: expected data of shape {self.data.shape} (or one that "
+                             f"broadcasts to it, as in PyTorch), got {numbers.shape}")
+        if self.data.dtype.kind == "f" and numbers.dtype.kind not in "biuf":
             raise TypeError(f"copy_: expected numbers for a {self.data.dtype} tensor, "
-                            f"got dtype {source.dtype}")
-        np.copyto(self.data, source, casting="unsafe")
+                            f"got dtype {numbers.dtype}")
+        if isinstance(source, Tensor) and source._fn is not None and graph.grad_mode.enabled:
+            self[...] = source      # recorded, as PyTorch records it: the gradient reaches source
+            return self
+        np.copyto(self.data, numbers, casting="unsafe")
         self._changed_in_place()
         return self
 
@@ -3212,13 +3299,16 @@ def _take_history(node: Tensor, source: Tensor) -> None:
 def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
     """The ops behind `value` that used `t` used its numbers before the write (`x[i] += v` is
     x[i] = x[i] + v): they are given `old` as their input instead. Without that, `t`, which is
-    about to become index_put(old, value), would be an input of its own input. A result among
-    them that is a view of t's numbers (x[i] for an int i) keeps the numbers it had, as its
-    history says, in a copy. The walk does not go past `t` (whose history is now `old`'s)."""
+    about to become index_put(old, value), would be an input of its own input. A tensor among
+    them that is a view of t's numbers (x[i] for an int i, an op's result or a constant) keeps
+    the numbers it had, which the ops after it read, in a copy. The walk does not go past `t`
+    (whose history is now `old`'s)."""
     seen, stack = {id(value), id(t)}, [value]
     memory = _memory_owner(t.data)
     while stack:
         node = stack.pop()
+        if _memory_owner(node.data) is memory:      # (a constant's x[i] too: `x[i] *= v`)
+            node.data = node.data.copy()
         if node.is_leaf:
             continue
         a = node._a
@@ -3230,8 +3320,6 @@ def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
                 node._a = old
             if node._b is t:
                 node._b = old
-        if _memory_owner(node.data) is memory:
-            node.data = node.data.copy()
         for x in node.parents:
             if id(x) not in seen:
                 seen.add(id(x))
@@ -3248,9 +3336,29 @@ def _root(var: Tensor) -> Tensor:
     return (var + flat).sqrt() * ~flat
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of `shape` broadcasts to `target` without changing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> None:
+    """A finite Python float that `dtype` cannot hold (1e300 into float32) is an error, as in
+    PyTorch, where numpy would store inf with a RuntimeWarning."""
+    if dtype.kind != "f":
+        return
+    with np.errstate(over="ignore"):
+        if math.isinf(dtype.type(number)) and math.isfinite(number):
+            raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
+                             f"(±{np.finfo(dtype).max:.4g})")
+
+
 def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
-    """The error of `x[index] = value` that numpy refused with `error` (a ValueError or a
-    TypeError), naming what was wrong: the index, the value's shape, or its numbers."""
+    """The error of `x[index] = value` that numpy refused with `error` (a ValueError, a
+    TypeError or an OverflowError), naming what was wrong: the index, the value's shape, or
+    its numbers."""
     try:
         target = x.data[index].shape
     except (IndexError, ValueError):                # the index itself (a slice's step of 0)
@@ -3348,6 +3456,10 @@ def _stable_order(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 # ufunc-like writers for `Tensor._in_place` (called as ufunc(data, value) for new numbers, or
 # with out=data to write into a parameter's own array)
+class _OperatorRefused(Exception):
+    """Carries an operator's own error past `_in_place`'s messages (see `_in_place_by`)."""
+
+
 def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = "same_kind"
          ) -> np.ndarray:
     """`numbers` in place of `data` (fill_, uniform_, normal_: numbers of data's shape and

@@ -745,7 +745,8 @@ class Module:
             for name, p in module._own_parameters():
                 state[at + name] = p if keep_vars else _detached(p)
             for name, b in module._own_persistent_buffers():
-                state[at + name] = b if keep_vars else Tensor(b)    # shares the buffer
+                # the buffer's numbers, shared also by in-place changes (as detach()'s are)
+                state[at + name] = b if keep_vars else Tensor(b).detach()
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:

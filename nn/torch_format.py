@@ -158,7 +158,7 @@ class _Encoder:
         self.out = bytearray()
         # id(array) → (storage key, its numbers little-endian in C order, the array): the array
         # is kept so that its id cannot pass to another array while writing
-        self.storages: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        self.storages: dict[tuple, tuple[int, np.ndarray, np.ndarray]] = {}
         self.open: set[int] = set()        # the containers being written (a cycle is refused)
 
     def value(self, value: Any, where: str) -> None:
@@ -272,10 +272,13 @@ class _Encoder:
             raise TypeError(f"save: {where or 'the state'!r} is an array of {array.dtype}; a "
                             f"PyTorch checkpoint written by glassgrad holds "
                             f"{', '.join(STORAGES)}")
-        if id(array) not in self.storages:       # (the Tensors of tied weights share an array)
+        # the Tensors of tied weights show one array's numbers (each state-dict entry a view
+        # of its own, as detach() gives): the same numbers, laid out alike, are one storage
+        same = (array.__array_interface__["data"][0], array.shape, array.strides, array.dtype)
+        if same not in self.storages:           # (`array`, kept there, keeps its memory alive)
             data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-            self.storages[id(array)] = (len(self.storages), data, array)
-        key = self.storages[id(array)][0]
+            self.storages[same] = (len(self.storages), data, array)
+        key = self.storages[same][0]
         # _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks)
         self.global_("torch._utils", "_rebuild_tensor_v2")
         self.out += Op.MARK

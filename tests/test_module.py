@@ -245,6 +245,19 @@ def test_state_dict_gives_detached_tensors_that_share_the_parameters_numbers():
     assert np.all(net.first.scale.data == 7)
 
 
+def test_an_in_place_change_of_a_state_dict_entry_reaches_the_model():
+    """sd["running_var"].add_(1) and sd["bias"] += 1 change the model, as PyTorch's do; a
+    buffer's entry took new numbers of its own instead, and the model's stayed."""
+    from nn import BatchNorm1d
+    bn = BatchNorm1d(2)
+    state = bn.state_dict()
+    state["running_var"].add_(1.0)
+    state["running_mean"] += 0.5
+    state["bias"] -= 2.0
+    assert bn.running_var.tolist() == [2.0, 2.0] and bn.running_mean.tolist() == [0.5, 0.5]
+    assert bn.bias.tolist() == [-2.0, -2.0]
+
+
 def test_a_state_dict_is_what_numpy_and_nn_save_take(tmp_path):
     """np.savez(f, **sd) and nn.save write the same arrays as before, and they load back."""
     from nn import load, save

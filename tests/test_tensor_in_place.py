@@ -1,7 +1,8 @@
 """In-place arithmetic on Tensors (`+=`, `-=`, `*=`, `/=`): a leaf that wants a gradient is
 updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule); a
 constant changes itself, so every name for it sees the change, but takes new numbers, so a
-user's array or a dataset never changes behind their back; a result in a graph gets a new one."""
+user's array or a dataset never changes behind their back (a view, x[0] or x.detach(), writes
+through into x's numbers, as in PyTorch); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
@@ -521,7 +522,96 @@ def test_item_assignment_errors_name_setitem_the_shapes_and_the_value(index, val
     assert t.tolist() == [[5.0, 0.0, 0.0], [6.0, 0.0, 0.0]]
 
 
+def test_a_number_out_of_the_dtypes_range_is_an_error_naming_the_write():
+    """u[0] = 300 into uint8 and u += 300 raised numpy's bare "Python integer 300 out of bounds
+    for uint8"; x[0] = 1e300 into float32 stored inf with numpy's RuntimeWarning (PyTorch
+    refuses both); each now names the write and the number."""
+    u = Tensor(np.array([1, 2, 3], np.uint8))
+    with pytest.raises(OverflowError, match=r"setitem: cannot write 300 into a tensor of dtype "
+                                            r"uint8 \(Python integer 300 out of bounds"):
+        u[0] = 300
+    with pytest.raises(OverflowError, match=r"\+=: cannot update the tensor \(dtype uint8\) "
+                                            r"in place with 300"):
+        u += 300
+    with pytest.raises(OverflowError, match=r"add_: cannot update the tensor \(dtype uint8\) "
+                                            r"in place with -300"):
+        u.add_(-300)
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    with pytest.raises(ValueError, match=r"setitem: -1e\+300 is beyond float32's range "
+                                         r"\(±3.403e\+38\)"):
+        x[1:] = -1e300
+    assert u.tolist() == [1, 2, 3] and x.tolist() == [1.0, 2.0]
+    x[0] = float("inf")                                 # inf itself is a number float32 holds
+    x[1] = 3.4e38
+    assert x.tolist() == [float("inf"), np.float32(3.4e38)]
+
+
+def test_copy_broadcasts_the_source_as_in_pytorch():
+    """t.copy_(Tensor(0.0)) and a row copied into every row of a matrix were refused as of
+    another shape; a source that does not broadcast still is."""
+    t = Tensor(np.ones((2, 3)))
+    assert t.copy_(Tensor(0.5)).tolist() == [[0.5] * 3] * 2
+    t.copy_(np.array([1.0, 2.0, 3.0]))
+    assert t.tolist() == [[1.0, 2.0, 3.0]] * 2
+    with pytest.raises(ValueError, match=r"copy_: expected data of shape \(2, 3\) \(or one "
+                                         r"that broadcasts to it, as in PyTorch\), got \(2,\)"):
+        t.copy_(np.zeros(2))
+    with pytest.raises(ValueError, match=r"got \(1, 2, 3\)"):       # it would grow t
+        t.copy_(np.zeros((1, 2, 3)))
+
+
 def test_indexing_with_a_step_of_zero_names_getitem():
     with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero \(tensor of "
                                          r"shape \(3,\)\)"):
         Tensor([1.0, 2.0, 3.0])[::0]
+
+
+OTHER_OPERATORS = [  # (update, start, what it leaves)
+    (lambda t: t.__ipow__(2), [1.0, -2.0, 3.0], [1.0, 4.0, 9.0]),
+    (lambda t: t.__ifloordiv__(2.0), [1.0, -3.0, 5.0], [0.0, -2.0, 2.0]),
+    (lambda t: t.__imod__(2.0), [1.0, -3.0, 5.0], [1.0, 1.0, 1.0]),
+    (lambda t: t.__iand__(Tensor([True, False, True])), [True, True, False], [True, False, False]),
+    (lambda t: t.__ior__(np.array([False, True, False])), [True, False, False],
+     [True, True, False]),
+    (lambda t: t.__ixor__(True), [True, False, True], [False, True, False]),
+    (lambda t: t.__ior__(4), [1, 2, 3], [5, 6, 7]),
+]
+
+
+@pytest.mark.parametrize("update, start, expected", OTHER_OPERATORS)
+def test_the_other_in_place_operators_change_the_tensor_itself(update, start, expected):
+    """`**= //= %= &= |= ^=` made a new tensor (Python's fallback t = t ** 2): a view's base
+    (`for row in x: row **= 2`), another name for the tensor, and a parameter stepped under
+    no_grad() were left as they were. Now they follow `+=`'s rules, as in PyTorch."""
+    x = Tensor(np.array([start, start]))
+    same = x
+    for row in x:
+        update(row)
+    assert same is x and x.tolist() == [expected, expected]
+    if isinstance(start[0], float):
+        w = Tensor(np.array(start), requires_grad=True)
+        array = w.data
+        with no_grad():
+            assert update(w) is w
+        assert w.data is array and w.tolist() == expected and w.requires_grad
+
+
+def test_the_other_in_place_operators_record_a_result_and_refuse_a_parameter():
+    w = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\*\*= on a tensor that requires grad .* write "
+                                           r"t = t \*\* x for a new tensor"):
+        w **= 2
+    h = w * 3.0
+    h **= 2                                               # a new node, as t = t ** 2
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad, 18.0 * w.data)
+    with pytest.raises(TypeError, match=r"&: needs bool or integer tensors"):
+        t = Tensor([1.0, 2.0])
+        t &= 1                                            # the operator's own error
+    u = Tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match=r"\*\*=: cannot update the tensor \(shape \(2,\), dtype "
+                                        r"int64\) in place with float64 data"):
+        u **= 0.5
+    with pytest.raises(ZeroDivisionError, match=r"integer //: division by zero"):
+        u //= 0
+    assert u.tolist() == [1, 2]

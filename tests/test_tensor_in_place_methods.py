@@ -1,8 +1,9 @@
-"""PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
-normal_) under the rules of `+=`: a parameter is written in its own array under no_grad() and
-refused while recording; a constant takes new numbers (a user's array stays as it was); a
-result in a graph is refused (a method cannot rebind the name as `h += 1` does). Each returns
-the tensor itself."""
+"""PyTorch's in-place Tensor methods (zero_, fill_, add_, sub_, mul_, div_, clamp_,
+masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written in its own
+array under no_grad() and refused while recording; a constant takes new numbers (a user's array
+stays as it was), but a view (x[0], x.T, x.detach()) writes through into the numbers it shows,
+as in PyTorch; a result in a graph is refused (a method cannot rebind the name as `h += 1`
+does). Each returns the tensor itself."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ METHODS = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.div_(4), [0.25, -0.5, 0.75]),
     (lambda t: t.clamp_(-1.0, 2.0), [1.0, -1.0, 2.0]),
     (lambda t: t.clamp_(min=0.0), [1.0, 0.0, 3.0]),
+    (lambda t: t.masked_fill_(np.array([True, False, True]), 0.5), [0.5, -2.0, 0.5]),
+    (lambda t: t.masked_fill_(t.data < 0, Tensor(9.0)), [1.0, 9.0, 3.0]),
 ]
 
 
@@ -248,3 +251,115 @@ def test_uniform_refuses_bounds_beyond_the_dtype_and_a_wide_normal_is_inf_withou
         warnings.simplefilter("error")
         wide = zeros(1000, dtype=np.float16).normal_(0.0, 1e6)     # PyTorch's inf too
     assert np.isinf(wide.data).any()
+
+
+OPERATORS = [  # (update, what it leaves in [1, -2, 3] as float32)
+    (lambda t: t.__iadd__(1.0), [2.0, -1.0, 4.0]),
+    (lambda t: t.__isub__(Tensor(1.0)), [0.0, -3.0, 2.0]),
+    (lambda t: t.__imul__(2.0), [2.0, -4.0, 6.0]),
+    (lambda t: t.__itruediv__(4.0), [0.25, -0.5, 0.75]),
+]
+IN_PLACE = METHODS + OPERATORS + [
+    (lambda t: t.copy_([5.0, 6.0, 7.0]), [5.0, 6.0, 7.0]),
+    (lambda t: t.index_add_(0, np.array([2, 2]), Tensor([1.0, 1.0])), [1.0, -2.0, 5.0]),
+    (lambda t: t.scatter_add_(0, np.array([0]), Tensor([4.0])), [5.0, -2.0, 3.0]),
+    (lambda t: t.uniform_(9.0, 9.0), [9.0, 9.0, 9.0]),
+    (lambda t: t.normal_(4.0, 0.0), [4.0, 4.0, 4.0]),
+]
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+@pytest.mark.parametrize("call, expected", IN_PLACE)
+def test_a_change_through_detach_reaches_the_tensor_as_in_pytorch(call, expected,
+                                                                   requires_grad):
+    """x.detach() shares x's numbers: x.detach().zero_() zeroes x (it left x as it was)."""
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=requires_grad)
+    detached = x.detach()
+    assert call(detached) is detached
+    np.testing.assert_array_equal(x.data, expected)
+    np.testing.assert_array_equal(detached.data, expected)
+    assert detached.requires_grad is False and x.requires_grad is requires_grad
+
+
+VIEWS = [  # (a view of a Tensor, the same view of an ndarray)
+    (lambda x: x[0], lambda a: a[0]), (lambda x: x[:, 1:], lambda a: a[:, 1:]),
+    (lambda x: x.T, lambda a: a.T), (lambda x: x.reshape(6), lambda a: a.reshape(6)),
+    (lambda x: x.detach(), lambda a: a),
+]
+
+
+@pytest.mark.parametrize("view, same_view", VIEWS)
+@pytest.mark.parametrize("call, expected", OPERATORS)
+def test_an_operator_on_a_view_writes_through_as_in_pytorch(view, same_view, call, expected):
+    """`v = x.T; v += 1` changes x (PyTorch's views; the in-place methods already did), where
+    v took new numbers and x was left as it was."""
+    start = np.array([[1.0, -2.0, 3.0], [1.0, -2.0, 3.0]], np.float32)
+    changed = start.copy()
+    same_view(changed)[...] = call(Tensor(same_view(start).copy())).data
+    assert not np.array_equal(changed, start)
+    x = Tensor(start.copy())
+    v = view(x)
+    assert call(v) is v
+    np.testing.assert_array_equal(x.data, changed)
+    with no_grad():                             # a parameter's view, as in an optimizer's step
+        w = Tensor(start.copy(), requires_grad=True)
+        call(view(w))
+    np.testing.assert_array_equal(w.data, changed)
+
+
+def test_rows_normalised_in_a_loop_change_the_matrix():
+    """`for row in P: row /= row.sum()` (each row a view) normalises P, as in PyTorch; P was
+    left as it was."""
+    P = Tensor([[1.0, 3.0], [2.0, 2.0]])
+    for row in P:
+        row /= row.sum()
+    np.testing.assert_array_equal(P.data, [[0.25, 0.75], [0.5, 0.5]])
+
+
+def test_an_element_of_a_vector_is_a_view_that_in_place_changes_write_through():
+    """`b[0].fill_(1)` on a 1-d b (a bias under no_grad) left b as it was: numpy gives one
+    element as a number, a copy, so b[0] is now a 0-d view as a row is."""
+    b = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with no_grad():
+        b[0].fill_(5.0)
+        b[2].mul_(-1.0)
+        last = b[-1]
+        last += 10.0
+    np.testing.assert_array_equal(b.data, [5.0, 2.0, 7.0])
+    assert b[1].shape == () and b[1].item() == 2.0
+
+
+def test_a_graph_that_used_a_tensor_refuses_backward_after_a_change_through_detach():
+    """w.detach().add_(1) after the forward pass changed the w the graph used (the gradient
+    was that of the old numbers, silently); now backward refuses, as PyTorch's does."""
+    for change in (lambda w: w.detach().add_(1.0), lambda w: w.detach().__iadd__(1.0),
+                   lambda w: w[0].zero_()):
+        w = Tensor([1.0, 2.0], requires_grad=True)
+        loss = (w * w).sum()
+        with no_grad():
+            change(w)
+        with pytest.raises(RuntimeError, match=r"backward of mul: its input 0 \(shape \(2,\)\) "
+                                               r"was changed in place"):
+            loss.backward()
+        assert w.grad is None
+
+
+def test_a_read_only_view_takes_new_numbers_with_an_operator_too():
+    x = Tensor(np.ones(2))
+    wide = x.expand(3, 2)
+    wide += 1.0
+    assert wide.tolist() == [[2.0, 2.0]] * 3
+    np.testing.assert_array_equal(x.data, [1.0, 1.0])
+
+
+def test_masked_fill_in_place_keeps_the_shape_and_checks_the_mask():
+    """masked_fill_ was missing (an AttributeError pointing to masked_fill)."""
+    t = Tensor(np.zeros((2, 3)))
+    t.masked_fill_(np.array([True, False, True]), 1.0)             # broadcast along rows
+    assert t.tolist() == [[1.0, 0.0, 1.0]] * 2
+    with pytest.raises(ValueError, match=r"masked_fill_: a mask of shape \(4, 1, 1\) would "
+                                         r"grow the tensor's shape \(2, 3\) to \(4, 2, 3\)"):
+        t.masked_fill_(np.ones((4, 1, 1), bool), 0.0)
+    with pytest.raises(TypeError, match=r"the mask must be bool"):
+        t.masked_fill_(np.ones(3), 0.0)
+    assert t.tolist() == [[1.0, 0.0, 1.0]] * 2

@@ -27,7 +27,7 @@ from torch_helpers import needs_torch, torch
     ("is_cuda", "would always be False here: glassgrad computes with numpy on the CPU"),
     ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
              "t = t.exp(...)"),
-    ("masked_fill_", "write t = t.masked_fill(...)"),
+    ("cumsum_", "write t = t.cumsum(...)"),
 ])
 def test_a_pytorch_method_glassgrad_lacks_is_named_with_what_to_write(name, says):
     with pytest.raises(AttributeError, match=re.escape(

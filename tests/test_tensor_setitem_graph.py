@@ -389,3 +389,59 @@ def test_exercise_1_dC_accumulates_the_rows_of_demb(rng):
     W.grad, by_demb = None, W.grad
     demb.sum().backward()
     np.testing.assert_allclose(by_demb, W.grad, rtol=1e-5)
+
+
+def copied_into_a_constant(x, v):
+    t = zeros64(4, 3)
+    assert t.copy_(v * x[0]) is t                   # v's row broadcast to every row
+    return t * x
+
+
+def filled_into_a_constant(x, v):
+    t = zeros64(4, 3)
+    t.fill_((v * x[1]).sum())
+    return (t * x).tanh()
+
+
+@pytest.mark.parametrize("write", [copied_into_a_constant, filled_into_a_constant])
+def test_copy_and_fill_of_a_value_in_a_graph_are_recorded_as_in_pytorch(write, rng):
+    """t.copy_(w * 2) and t.fill_(loss) into a constant took the numbers alone, silently: no
+    gradient reached w (PyTorch records both); they are recorded as t[...] = value is."""
+    x, v = t64(rng.normal(size=(4, 3))), t64(rng.normal(size=3))
+    out = write(x, v)
+    assert out.requires_grad
+    assert gradcheck(write, x, v)
+    with no_grad():                                  # no graph: the numbers only, as before
+        t = zeros64(2)
+        t.copy_(v[:2] * 2.0)
+        assert not t.requires_grad and t.tolist() == (v.data[:2] * 2.0).tolist()
+
+
+def times_a_row_of_a_constant(x, v):
+    t = Tensor(np.ones((2, 3)))
+    t[0] *= v                                       # t[0], a constant, is a view of t
+    t[1] += t[0] * x[0]
+    return t * x
+
+
+def test_x_index_times_equals_on_a_constant_keeps_the_views_numbers_for_the_gradient(rng):
+    """t[0] *= v on a constant t: mul read t[0], a constant view of the numbers the write
+    changes; backward refused it as changed in place (PyTorch computes it). That view, like
+    an op's, keeps its old numbers in a copy."""
+    x, v = t64(rng.normal(size=(2, 3))), t64(rng.normal(size=3))
+    times_a_row_of_a_constant(x, v).sum().backward()
+    np.testing.assert_allclose(v.grad, x.data[0] + x.data[0] * x.data[1], rtol=1e-14)
+    assert gradcheck(times_a_row_of_a_constant, x, v)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_a_value_written_into_x_detach_is_recorded_and_shows_in_x(requires_grad):
+    """x.detach() stands for x's numbers (a view of them since in-place changes reach x), and
+    a value in a graph written into it is recorded, not refused as a view's, as in PyTorch."""
+    x = Tensor(np.zeros(3), requires_grad=requires_grad)
+    w = t64([1.0, 2.0])
+    detached = x.detach()
+    detached[:2] = w * 2.0
+    detached.sum().backward()
+    assert detached.op == "index_put" and x.tolist() == [2.0, 4.0, 0.0]
+    assert w.grad.tolist() == [2.0, 2.0] and x.grad is None

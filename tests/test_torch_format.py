@@ -125,6 +125,20 @@ def test_the_same_array_is_stored_once_and_comes_back_shared():
     assert np.shares_memory(back["a"], back["b"]) and not np.shares_memory(back["a"], back["c"])
 
 
+def test_tied_weights_of_a_state_dict_are_stored_once():
+    """A state dict gives each entry its own view of a parameter's numbers (in-place changes
+    of an entry reach the model), so a tied weight's two entries are two arrays over the same
+    memory: still one storage, as torch.save writes it."""
+    from nn import Linear, Sequential
+    layer = Linear(3, 3)
+    state = Sequential(layer, layer).state_dict()
+    pickled, arrays = dumps(state)
+    assert len(state) == 4 and len(arrays) == 2
+    back = loads(pickled, arrays)
+    assert np.shares_memory(back["0.weight"], back["1.weight"])
+    assert not np.shares_memory(back["0.weight"], back["0.bias"])
+
+
 def test_a_state_dict_s_metadata_is_kept():
     sd = OrderedDict(w=np.ones(2))
     sd._metadata = OrderedDict([("", {"version": 1}), ("bn", {"version": 2})])

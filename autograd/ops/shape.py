@@ -63,7 +63,12 @@ class GetItem(Op):
 
     @staticmethod
     def forward(index, x):
-        return x[index]
+        out = x[index]
+        if out.__class__ is not np.ndarray and x.__class__ is np.ndarray:
+            # one element, which numpy gives as a number (a copy): a 0-d view of x instead, so
+            # that an in-place change of x[0] reaches x, as a row's does (and as in PyTorch)
+            out = x[(index if index.__class__ is tuple else (index,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(index, g, out, x):
