@@ -1996,16 +1996,7 @@ class Tensor(Node):
         >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(dim=-1).tolist()
         [[1.0, 3.0, 6.0]]
         """
-        dim, _ = _numpy_names("cumsum", dim, False, axis, False)
-        if dim is None:
-            raise TypeError("cumsum: give the axis to sum along: dim= (or numpy's axis=)")
-        x = self._reduced("cumsum", dtype, out)
-        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumsum")   # (a 0-d tensor: dim 0 or -1)
-        if x.data.ndim == 0:
-            return x.reshape(1).cumsum(0).reshape(())
-        if x.data.dtype.kind in "biu":
-            return Tensor(np.cumsum(x.data, axis=axis, dtype=np.int64))
-        return apply(Cumsum, (x,), axis)
+        return self._running("cumsum", "sum", Cumsum, np.cumsum, dim, dtype, out, axis)
 
     def cumprod(self, dim: int | None = None, *, dtype: Any = None, out: Any = None,
                 axis: int | None = None) -> Tensor:
@@ -2018,16 +2009,22 @@ class Tensor(Node):
         >>> y.tolist(), x.grad.tolist()
         ([2.0, 0.0, 0.0], [1.0, 8.0, 0.0])
         """
-        dim, _ = _numpy_names("cumprod", dim, False, axis, False)
+        return self._running("cumprod", "multiply", Cumprod, np.cumprod, dim, dtype, out, axis)
+
+    def _running(self, name: str, verb: str, op: type, numpy_function: Any, dim: Any,
+                 dtype: Any, out: Any, axis: Any) -> Tensor:
+        """cumsum's and cumprod's shared steps: the axis from `dim` (or numpy's `axis`), the
+        dtype, a 0-d tensor as one element, integers and bools in int64 (a constant)."""
+        dim, _ = _numpy_names(name, dim, False, axis, False)
         if dim is None:
-            raise TypeError("cumprod: give the axis to multiply along: dim= (or numpy's axis=)")
-        x = self._reduced("cumprod", dtype, out)
-        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumprod")   # (a 0-d tensor: dim 0 or -1)
+            raise TypeError(f"{name}: give the axis to {verb} along: dim= (or numpy's axis=)")
+        x = self._reduced(name, dtype, out)
+        (axis,) = _axes(dim, max(x.data.ndim, 1), name)     # (a 0-d tensor: dim 0 or -1)
         if x.data.ndim == 0:
-            return x.reshape(1).cumprod(0).reshape(())
+            return getattr(x.reshape(1), name)(0).reshape(())
         if x.data.dtype.kind in "biu":
-            return Tensor(np.cumprod(x.data, axis=axis, dtype=np.int64))
-        return apply(Cumprod, (x,), axis)
+            return Tensor(numpy_function(x.data, axis=axis, dtype=np.int64))
+        return apply(op, (x,), axis)
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """The diagonal of the matrices in axes dim1 and dim2 (above it for offset > 0, below
