@@ -291,11 +291,7 @@ def _collated(where: str, samples: list, field: str) -> Any:
         return _stacked_in_graph(where, samples, at)
     arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
               for sample in samples]
-    for i, array in enumerate(arrays[1:], start=1):
-        if array.shape != arrays[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {arrays[0].shape} but sample "
-                             f"{i}'s has {array.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+    _check_same_shape(where, arrays, at)
     batch = np.stack(arrays)
     if batch.dtype.kind not in "biuf":
         raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
@@ -310,12 +306,17 @@ def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
     stacked by the differentiable `stack`, so that the gradient reaches them, as in PyTorch."""
     tensors = [sample if isinstance(sample, Tensor) else Tensor(np.asarray(sample))
                for sample in samples]
-    for i, tensor in enumerate(tensors[1:], start=1):
-        if tensor.shape != tensors[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {tensors[0].shape} but sample "
-                             f"{i}'s has {tensor.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+    _check_same_shape(where, tensors, at)
     return stack(tensors)
+
+
+def _check_same_shape(where: str, entries: list, at: str) -> None:
+    """Entries (arrays or Tensors) to be stacked into one batch must share sample 0's shape."""
+    for i, entry in enumerate(entries[1:], start=1):
+        if entry.shape != entries[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {entries[0].shape} but sample "
+                             f"{i}'s has {entry.shape}; samples stacked into one batch must "
+                             f"have the same shape")
 
 
 def _converted(sample: Any) -> Any:
