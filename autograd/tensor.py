@@ -918,11 +918,11 @@ class Tensor(Node):
             low, high = (0, bounds[0]) if to is None else (bounds[0], to)
         else:
             low, high = 0, to
-        from .creation import _whole_numbers
+        from .creation import _exact_integers, _whole_numbers
         dtype = self.data.dtype
         least, most = _whole_numbers(dtype)
         if high is None:                # unbounded: a floating dtype's integers held exactly
-            high = (most if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)) + 1
+            high = (_exact_integers(dtype) if dtype.kind == "f" else most) + 1
         if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
                    for n in (low, high)):
             raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")
