@@ -1423,13 +1423,12 @@ class Tensor(Node):
             names = "start, end and weight" if weighted else "start and end"
             raise ValueError(f"lerp: {names} of shapes {', '.join(map(str, shapes))} cannot "
                              f"be broadcast together") from None
-        near_start = weight.abs() < 0.5 if weighted else bool(abs(weight) < 0.5)
         difference = end - start
-        if near_start is True:
-            return start + weight * difference
-        if near_start is False:
-            return end - difference * (1 - weight)
-        return where(near_start, start + weight * difference, end - difference * (1 - weight))
+        if not weighted:                    # a number picks its formula here
+            return start + weight * difference if abs(weight) < 0.5 else \
+                end - difference * (1 - weight)
+        return where(weight.abs() < 0.5, start + weight * difference,
+                     end - difference * (1 - weight))
 
     def _rounded(self, f: Any) -> Tensor:
         if self.data.dtype.kind in "biu":
@@ -2045,11 +2044,10 @@ class Tensor(Node):
         rest = [a for a in range(self.ndim) if a not in (first, second)]
         x = self if rest + [first, second] == list(range(self.ndim)) else self.permute(
             *rest, first, second)
-        rows, columns = self.shape[first], self.shape[second]
-        length = max(0, min(rows, columns - offset) if offset >= 0 else min(rows + offset,
-                                                                            columns))
-        along = np.arange(length)
-        return x[..., along + max(0, -offset), along + max(0, offset)]
+        first_row, first_column = max(0, -offset), max(0, offset)
+        along = np.arange(max(0, min(self.shape[first] - first_row,
+                                     self.shape[second] - first_column)))
+        return x[..., along + first_row, along + first_column]
 
     def trace(self) -> Tensor:
         """The sum of a matrix's diagonal (integers in int64, as PyTorch's).
