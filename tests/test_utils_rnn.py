@@ -56,6 +56,9 @@ def test_pad_sequence_refuses_what_cannot_be_stacked():
         pad_sequence([Tensor([1.0])], padding_side="top")
     with pytest.raises(ValueError, match="pad_sequence: got no sequences"):
         pad_sequence([])
+    with pytest.raises(ValueError, match=r"pad_sequence: sequence 1 is a single number \(shape "
+                                         r"\(\)\); a sequence has a length"):
+        pad_sequence([Tensor([1.0]), Tensor(2.0)])
 
 
 # -- packing -------------------------------------------------------------------------------------
