@@ -26,7 +26,7 @@ from autograd import Tensor, default_rng
 from autograd.functional import _yes_or_no
 from autograd.random import chosen_generator
 
-from .dataset import _length
+from .dataset import _as_list, _length
 
 
 def _rng(where: str, generator: Any) -> np.random.Generator | None:
@@ -101,9 +101,7 @@ class SubsetRandomSampler(Sampler):
     such as a validation part, without making a `Subset`)."""
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
-        if isinstance(indices, (Tensor, np.ndarray)):       # as ints, for any dataset's [i]
-            indices = (indices.data if isinstance(indices, Tensor) else indices).tolist()
-        self.indices = indices
+        self.indices = _as_list(indices)
         self.generator = _rng("SubsetRandomSampler", generator)
 
     def __iter__(self) -> Iterator[int]:
