@@ -116,6 +116,12 @@ def _whole_numbers(dtype: np.dtype) -> tuple[int, int]:
     return -largest, largest
 
 
+def _exact_integers(dtype: np.dtype) -> int:
+    """The integer up to which a floating dtype holds every integer exactly (2**24 in float32,
+    2**11 in float16: beyond it some are rounded to their neighbours)."""
+    return 2 ** (np.finfo(dtype).nmant + 1)
+
+
 def _can_require_grad(where: str, dtype: np.dtype, requires_grad: bool) -> None:
     """Checked before anything is drawn, so that a refused call leaves the generator alone."""
     if requires_grad and dtype.kind != "f":
@@ -736,10 +742,10 @@ def randperm(n: int, *, generator: np.random.Generator | None = None, dtype: Any
         raise TypeError(f"randperm: dtype must be an integer or floating dtype, got {dtype}")
     if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
         raise ValueError(f"randperm: n - 1 = {n - 1} does not fit in {dtype}")
-    exact = 2 ** (np.finfo(dtype).nmant + 1) if dtype.kind == "f" else n
-    if n - 1 > exact:                   # 2049 and 2051 are both 2050 in float16: no permutation
+    if dtype.kind == "f" and n - 1 > _exact_integers(dtype):   # 2049, 2051: both 2050 in float16
         raise ValueError(f"randperm: n - 1 = {n - 1} is beyond the integers {dtype} holds "
-                         f"exactly (up to {exact}); the permutation would repeat numbers")
+                         f"exactly (up to {_exact_integers(dtype)}); the permutation would "
+                         f"repeat numbers")
     _can_require_grad("randperm", dtype, requires_grad)
     rng = chosen_generator("randperm", generator)
     return Tensor(rng.permutation(n).astype(dtype, copy=False), requires_grad=requires_grad)

@@ -1617,9 +1617,14 @@ def _check_output_padding(name: Any, output_padding: tuple, stride: tuple,
     """PyTorch's rule: each output_padding below that axis's stride or its dilation (more would
     only add rows that no input pixel reaches)."""
     if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
-        show = (lambda t: t[0]) if len(stride) == 1 else (lambda t: t)
-        raise ValueError(f"{name}: output_padding {show(output_padding)} must be smaller than "
-                         f"the stride {show(stride)} or the dilation {show(dilation)}")
+        raise ValueError(f"{name}: output_padding {_as_given(output_padding)} must be smaller "
+                         f"than the stride {_as_given(stride)} or the dilation "
+                         f"{_as_given(dilation)}")
+
+
+def _as_given(sizes: tuple) -> Any:
+    """Sizes as an error shows them: one number for a 1-d op (whose arguments are numbers)."""
+    return sizes[0] if len(sizes) == 1 else sizes
 
 
 def transposed_output_size(size: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -1638,11 +1643,10 @@ def _transposed_fits(name: Any, x_shape: tuple, kernel: tuple, stride: tuple, pa
     """The output sizes, or an error when the padding cuts away all of the output."""
     out = transposed_output_size(x_shape[2:], kernel, stride, padding, output_padding, dilation)
     if min(out) < 1:
-        show = (lambda t: t[0]) if len(out) == 1 else (lambda t: t)
         uncut = tuple(n + 2 * p for n, p in zip(out, padding))
-        raise ValueError(f"{name}: padding {show(padding)} leaves no output for the input of "
-                         f"shape {x_shape}: the output is {show(uncut)} before the padding is "
-                         f"cut from both of its sides")
+        raise ValueError(f"{name}: padding {_as_given(padding)} leaves no output for the input "
+                         f"of shape {x_shape}: the output is {_as_given(uncut)} before the "
+                         f"padding is cut from both of its sides")
     return out
 
 

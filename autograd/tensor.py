@@ -976,11 +976,11 @@ class Tensor(Node):
             low, high = (0, bounds[0]) if to is None else (bounds[0], to)
         else:
             low, high = 0, to
-        from .creation import _whole_numbers
+        from .creation import _exact_integers, _whole_numbers
         dtype = self.data.dtype
         least, most = _whole_numbers(dtype)
         if high is None:                # unbounded: a floating dtype's integers held exactly
-            high = (most if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)) + 1
+            high = (_exact_integers(dtype) if dtype.kind == "f" else most) + 1
         if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
                    for n in (low, high)):
             raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")
@@ -1481,13 +1481,12 @@ class Tensor(Node):
             names = "start, end and weight" if weighted else "start and end"
             raise ValueError(f"lerp: {names} of shapes {', '.join(map(str, shapes))} cannot "
                              f"be broadcast together") from None
-        near_start = weight.abs() < 0.5 if weighted else bool(abs(weight) < 0.5)
         difference = end - start
-        if near_start is True:
-            return start + weight * difference
-        if near_start is False:
-            return end - difference * (1 - weight)
-        return where(near_start, start + weight * difference, end - difference * (1 - weight))
+        if not weighted:                    # a number picks its formula here
+            return start + weight * difference if abs(weight) < 0.5 else \
+                end - difference * (1 - weight)
+        return where(weight.abs() < 0.5, start + weight * difference,
+                     end - difference * (1 - weight))
 
     def _rounded(self, f: Any) -> Tensor:
         if self.data.dtype.kind in "biu":
@@ -2054,16 +2053,7 @@ class Tensor(Node):
         >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(dim=-1).tolist()
         [[1.0, 3.0, 6.0]]
         """
-        dim, _ = _numpy_names("cumsum", dim, False, axis, False)
-        if dim is None:
-            raise TypeError("cumsum: give the axis to sum along: dim= (or numpy's axis=)")
-        x = self._reduced("cumsum", dtype, out)
-        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumsum")   # (a 0-d tensor: dim 0 or -1)
-        if x.data.ndim == 0:
-            return x.reshape(1).cumsum(0).reshape(())
-        if x.data.dtype.kind in "biu":
-            return Tensor(np.cumsum(x.data, axis=axis, dtype=np.int64))
-        return apply(Cumsum, (x,), axis)
+        return self._running("cumsum", "sum", Cumsum, np.cumsum, dim, dtype, out, axis)
 
     def cumprod(self, dim: int | None = None, *, dtype: Any = None, out: Any = None,
                 axis: int | None = None) -> Tensor:
@@ -2076,16 +2066,22 @@ class Tensor(Node):
         >>> y.tolist(), x.grad.tolist()
         ([2.0, 0.0, 0.0], [1.0, 8.0, 0.0])
         """
-        dim, _ = _numpy_names("cumprod", dim, False, axis, False)
+        return self._running("cumprod", "multiply", Cumprod, np.cumprod, dim, dtype, out, axis)
+
+    def _running(self, name: str, verb: str, op: type, numpy_function: Any, dim: Any,
+                 dtype: Any, out: Any, axis: Any) -> Tensor:
+        """cumsum's and cumprod's shared steps: the axis from `dim` (or numpy's `axis`), the
+        dtype, a 0-d tensor as one element, integers and bools in int64 (a constant)."""
+        dim, _ = _numpy_names(name, dim, False, axis, False)
         if dim is None:
-            raise TypeError("cumprod: give the axis to multiply along: dim= (or numpy's axis=)")
-        x = self._reduced("cumprod", dtype, out)
-        (axis,) = _axes(dim, max(x.data.ndim, 1), "cumprod")   # (a 0-d tensor: dim 0 or -1)
+            raise TypeError(f"{name}: give the axis to {verb} along: dim= (or numpy's axis=)")
+        x = self._reduced(name, dtype, out)
+        (axis,) = _axes(dim, max(x.data.ndim, 1), name)     # (a 0-d tensor: dim 0 or -1)
         if x.data.ndim == 0:
-            return x.reshape(1).cumprod(0).reshape(())
+            return getattr(x.reshape(1), name)(0).reshape(())
         if x.data.dtype.kind in "biu":
-            return Tensor(np.cumprod(x.data, axis=axis, dtype=np.int64))
-        return apply(Cumprod, (x,), axis)
+            return Tensor(numpy_function(x.data, axis=axis, dtype=np.int64))
+        return apply(op, (x,), axis)
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """The diagonal of the matrices in axes dim1 and dim2 (above it for offset > 0, below
@@ -2106,11 +2102,10 @@ class Tensor(Node):
         rest = [a for a in range(self.ndim) if a not in (first, second)]
         x = self if rest + [first, second] == list(range(self.ndim)) else self.permute(
             *rest, first, second)
-        rows, columns = self.shape[first], self.shape[second]
-        length = max(0, min(rows, columns - offset) if offset >= 0 else min(rows + offset,
-                                                                            columns))
-        along = np.arange(length)
-        return x[..., along + max(0, -offset), along + max(0, offset)]
+        first_row, first_column = max(0, -offset), max(0, offset)
+        along = np.arange(max(0, min(self.shape[first] - first_row,
+                                     self.shape[second] - first_column)))
+        return x[..., along + first_row, along + first_column]
 
     def trace(self) -> Tensor:
         """The sum of a matrix's diagonal (integers in int64, as PyTorch's).

@@ -204,6 +204,8 @@ def _check_not_upside_down(where: str, mask: np.ndarray, true_attends: bool) -> 
     """Warn about the causal mask written in the other convention: the function's bool mask
     is True where a query attends, the layer's where a key is left out, so the mask right for
     one lets each query see only the keys after it in the other (and the last query none)."""
+    if mask.ndim < 2:           # (a mask of keys only, (S,), broadcast to every query)
+        return
     L, S = mask.shape[-2:]
     flipped = (np.triu(np.ones((L, S), dtype=bool), 1) if true_attends else
                np.tril(np.ones((L, S), dtype=bool)))
@@ -387,7 +389,7 @@ class MultiheadAttention(Module):
         masks = []
         if attn_mask is not None:
             mask = _mask(name, "attn_mask", attn_mask, dtype, true_attends=False)
-            if isinstance(mask, np.ndarray) and mask.ndim >= 2:
+            if isinstance(mask, np.ndarray):
                 _check_not_upside_down(name, mask, true_attends=False)
             if tuple(mask.shape) == (L, S):
                 pass

@@ -469,20 +469,63 @@ def _output_padding_for(layer: Module, x_shape: tuple, output_size: Any) -> tupl
     return tuple(int(n - a) for n, a in zip(sizes, smallest))
 
 
-def _transposed_repr(layer: Module, zero: tuple, one: tuple) -> str:
-    """PyTorch's repr of a transposed convolution: the settings that differ from the defaults
-    (`zero`, `one`: the layer's all-0 and all-1 tuples), in PyTorch's order."""
-    text = (f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, "
-            f"stride={layer.stride}")
-    for name, default in (("padding", zero), ("dilation", one), ("output_padding", zero)):
-        if getattr(layer, name) != default:
-            text += f", {name}={getattr(layer, name)}"
-    if layer.groups != 1:
-        text += f", groups={layer.groups}"
-    return text + (", bias=False" if layer.bias is None else "")
+class _ConvTransposeNd(Module):
+    """What ConvTranspose2d and ConvTranspose1d share (they differ in the number of axes of the
+    kernel, `axes`, and in the function they call): PyTorch's arguments in PyTorch's order, the
+    weight (in_channels, out_channels/groups, *kernel) and bias (out_channels,), initialised as
+    PyTorch's, `forward(x, output_size)` and the repr."""
+
+    axes = 0            # 2: (N, C, H, W) inputs, 1: (N, C, L)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
+                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
+        name = type(self).__name__
+        _check_transposed_layer(name, in_channels, out_channels, groups, padding_mode, device)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+
+        def sizes(what: str, value: Any, least: int) -> tuple:      # one per axis
+            return (_pair(name, what, value, least) if self.axes == 2 else
+                    (_single(name, what, value, least),))
+
+        self.kernel_size = sizes("kernel_size", kernel_size, 1)
+        self.stride = sizes("stride", stride, 1)
+        self.padding = sizes("padding", padding, 0)
+        self.output_padding = sizes("output_padding", output_padding, 0)
+        self.dilation = sizes("dilation", dilation, 1)
+        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
+        self.padding_mode = padding_mode
+        self.weight, self.bias = _conv_parameters(
+            (in_channels, out_channels // groups) + self.kernel_size, bias, dtype, rng,
+            out_channels)
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and \
+                (x.ndim != self.axes + 2 or x.shape[1] != self.in_channels):
+            wrong = not_an_image_batch if self.axes == 2 else not_a_sequence_batch
+            raise wrong(self, x.shape, self.in_channels)
+        output_padding = self.output_padding
+        if output_size is not None:
+            x = _floating(type(self).__name__, x)
+            output_padding = _output_padding_for(self, x.shape, output_size)
+        transposed = _conv_transpose2d if self.axes == 2 else _conv_transpose1d
+        return transposed(self, x, self.weight, self.bias, self.stride, self.padding,
+                          output_padding, self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        """PyTorch's: the settings that differ from the defaults, in PyTorch's order."""
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        for name, default in (("padding", 0), ("dilation", 1), ("output_padding", 0)):
+            if getattr(self, name) != (default,) * self.axes:
+                text += f", {name}={getattr(self, name)}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + (", bias=False" if self.bias is None else "")
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvTransposeNd):
     """A 2-D transposed convolution layer ("deconvolution"): each input pixel adds its value
     times a kernel onto a window of the output, the windows `stride` apart, so with stride 2 the
     output is about twice as large: the learned upsampling of decoders, U-Nets and GANs. It is
@@ -509,39 +552,10 @@ class ConvTranspose2d(Module):
     ((1, 8, 13, 13), (1, 8, 14, 14))
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
-                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
-        name = "ConvTranspose2d"
-        _check_transposed_layer(name, in_channels, out_channels, groups, padding_mode, device)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(name, "kernel_size", kernel_size, 1)
-        self.stride = _pair(name, "stride", stride, 1)
-        self.padding = _pair(name, "padding", padding, 0)
-        self.output_padding = _pair(name, "output_padding", output_padding, 0)
-        self.dilation = _pair(name, "dilation", dilation, 1)
-        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
-        self.padding_mode = padding_mode
-        self.weight, self.bias = _conv_parameters(
-            (in_channels, out_channels // groups) + self.kernel_size, bias, dtype, rng,
-            out_channels)
-
-    def forward(self, x: Any, output_size: Any = None) -> Tensor:
-        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
-            raise not_an_image_batch(self, x.shape, self.in_channels)
-        output_padding = self.output_padding
-        if output_size is not None:
-            x = _floating("ConvTranspose2d", x)
-            output_padding = _output_padding_for(self, x.shape, output_size)
-        return _conv_transpose2d(self, x, self.weight, self.bias, self.stride, self.padding,
-                                 output_padding, self.groups, self.dilation)
-
-    def extra_repr(self) -> str:
-        return _transposed_repr(self, (0, 0), (1, 1))
+    axes = 2
 
 
-class ConvTranspose1d(Module):
+class ConvTranspose1d(_ConvTransposeNd):
     """A 1-D transposed convolution layer: `ConvTranspose2d` along one axis, input (N, C, L),
     output (N, out_channels, Lo); see `autograd.functional.conv_transpose1d`. weight
     (in_channels, out_channels/groups, k) and bias (out_channels,) as in PyTorch, initialised
@@ -556,33 +570,4 @@ class ConvTranspose1d(Module):
      (4, 2, 3), (8, 2, 50))
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None,
-                 rng: np.random.Generator | None = None, *, device: Any = None) -> None:
-        name = "ConvTranspose1d"
-        _check_transposed_layer(name, in_channels, out_channels, groups, padding_mode, device)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = (_single(name, "kernel_size", kernel_size, 1),)
-        self.stride = (_single(name, "stride", stride, 1),)
-        self.padding = (_single(name, "padding", padding, 0),)
-        self.output_padding = (_single(name, "output_padding", output_padding, 0),)
-        self.dilation = (_single(name, "dilation", dilation, 1),)
-        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
-        self.padding_mode = padding_mode
-        self.weight, self.bias = _conv_parameters(
-            (in_channels, out_channels // groups) + self.kernel_size, bias, dtype, rng,
-            out_channels)
-
-    def forward(self, x: Any, output_size: Any = None) -> Tensor:
-        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 3 or x.shape[1] != self.in_channels):
-            raise not_a_sequence_batch(self, x.shape, self.in_channels)
-        output_padding = self.output_padding
-        if output_size is not None:
-            x = _floating("ConvTranspose1d", x)
-            output_padding = _output_padding_for(self, x.shape, output_size)
-        return _conv_transpose1d(self, x, self.weight, self.bias, self.stride, self.padding,
-                                 output_padding, self.groups, self.dilation)
-
-    def extra_repr(self) -> str:
-        return _transposed_repr(self, (0,), (1,))
+    axes = 1

@@ -79,7 +79,8 @@ __all__ = [
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
     "margin_ranking_loss", "soft_margin_loss",
-    "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
+    "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "layer_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
 ]

@@ -212,7 +212,8 @@ class RNNBase(Module):
                 raise TypeError(f"{self!r}: got both h0 and hx; they are the same argument "
                                 f"(hx is PyTorch's name)")
             h0 = hx
-        packed, lengths = (x, None) if isinstance(x, PackedSequence) else (None, None)
+        packed = x if isinstance(x, PackedSequence) else None
+        lengths = None                          # each row's number of steps, for a packed x
         if packed is not None:
             # padded, time-major, in the batch's own order; past its length a sequence's
             # state is carried unchanged (see autograd.ops.recurrent's active_steps)

@@ -190,10 +190,11 @@ def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
     size = loader.batch_size or 32          # (None: a batch_sampler gives the batches)
     first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
     if not isinstance(first, (tuple, list)) or len(first) != 2:
-        what = (f"a {type(first).__name__} of {len(first)}" if isinstance(first, (tuple, list))
-                else f"a {type(first).__name__}"
-                + (f" with the keys {sorted(map(str, first))}" if isinstance(first, dict)
-                   else ""))
+        what = f"a {type(first).__name__}"
+        if isinstance(first, (tuple, list)):
+            what += f" of {len(first)}"
+        elif isinstance(first, dict):
+            what += f" with the keys {sorted(map(str, first))}"
         raise ValueError(f"{where}: fit and evaluate take batches of two, (x, y), but this "
                          f"DataLoader's batches are {what}; return (x, y) from the dataset "
                          f"(or from a collate_fn), or write the training loop")

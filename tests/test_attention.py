@@ -77,6 +77,15 @@ def test_each_mask_means_what_pytorchs_does(rng):
                                   sdpa(t64(q), t64(k), t64(v), attn_mask=Tensor(allowed)).data)
 
 
+def test_a_bool_mask_of_keys_alone_broadcasts_to_every_query(rng):
+    """attn_mask (S,): one flag per key, for every query, as PyTorch broadcasts it (it failed
+    inside the check for the causal mask written the other way)."""
+    q, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
+    keys = np.array([True, False])
+    np.testing.assert_allclose(sdpa(t64(q), t64(q), t64(v), attn_mask=keys).data,
+                               np.repeat(v[:1], 2, axis=0), rtol=1e-12)
+
+
 def test_float32_and_integer_inputs_give_float32_and_a_float64_mask_does_not_promote(rng):
     q = rng.normal(size=(3, 4)).astype(np.float32)
     assert sdpa(q, q, q, attn_mask=np.zeros((3, 3))).dtype == np.float32

@@ -18,6 +18,7 @@ from nn.utils.rnn import (PackedSequence, invert_permutation, pack_padded_sequen
 
 from conftest import t64
 from reference import as_array, assert_matches, record_cases, recorded_case
+from test_recurrent import cut
 
 # 4 sequences of up to 3 steps, batch first, of lengths 2, 3, 1, 3 (not sorted)
 STEPS = np.arange(1.0, 13.0).reshape(4, 3)
@@ -56,6 +57,9 @@ def test_pad_sequence_refuses_what_cannot_be_stacked():
         pad_sequence([Tensor([1.0])], padding_side="top")
     with pytest.raises(ValueError, match="pad_sequence: got no sequences"):
         pad_sequence([])
+    with pytest.raises(ValueError, match=r"pad_sequence: sequence 1 is a single number \(shape "
+                                         r"\(\)\); a sequence has a length"):
+        pad_sequence([Tensor([1.0]), Tensor(2.0)])
 
 
 # -- packing -------------------------------------------------------------------------------------
@@ -204,12 +208,6 @@ def packed_results(library, module, x, states, g, lengths, batch_first):
             **{f"{name}.grad": as_array(state.grad) for name, state in states.items()},
             "weights.grad": np.concatenate([as_array(p.grad).ravel()
                                             for p in module.parameters()])}
-
-
-def cut(weights, state):
-    ends = np.cumsum([np.prod(value.shape, dtype=int) for value in state.values()])
-    return {name: part.reshape(tuple(value.shape)) for (name, value), part
-            in zip(state.items(), np.split(weights, ends[:-1]))}
 
 
 def packed_glassgrad(case, weights, x, g, h0, c0=None):

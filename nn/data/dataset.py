@@ -48,6 +48,14 @@ def _position(where: str, index: Any, length: int) -> int:
     return int(index) % length
 
 
+def _as_list(indices: Any) -> Any:
+    """Indices given as an array or a Tensor (autograd.randperm(n)[:k], say) as a list of
+    Python ints, which any dataset's [i] takes; other sequences as they are."""
+    if isinstance(indices, Tensor):
+        indices = indices.data
+    return indices.tolist() if isinstance(indices, np.ndarray) else indices
+
+
 class Dataset:
     """The base of a dataset: subclass it and write `__len__` and `__getitem__(i)`, which
     returns sample i (a tuple such as `(x, y)`, a dict, an array, ...). `a + b` is
@@ -72,9 +80,7 @@ class Subset(Dataset):
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
         n = _length("Subset", dataset)
         self.dataset = dataset
-        if isinstance(indices, (Tensor, np.ndarray)):   # autograd.randperm(n)[:k], say
-            indices = (indices.data if isinstance(indices, Tensor) else indices).tolist()
-        self.indices = [_position("Subset: indices", i, n) for i in indices]
+        self.indices = [_position("Subset: indices", i, n) for i in _as_list(indices)]
 
     def __len__(self) -> int:
         return len(self.indices)

@@ -291,11 +291,7 @@ def _collated(where: str, samples: list, field: str) -> Any:
         return _stacked_in_graph(where, samples, at)
     arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
               for sample in samples]
-    for i, array in enumerate(arrays[1:], start=1):
-        if array.shape != arrays[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {arrays[0].shape} but sample "
-                             f"{i}'s has {array.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+    _check_same_shape(where, arrays, at)
     batch = np.stack(arrays)
     if batch.dtype.kind not in "biuf":
         raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
@@ -310,12 +306,17 @@ def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
     stacked by the differentiable `stack`, so that the gradient reaches them, as in PyTorch."""
     tensors = [sample if isinstance(sample, Tensor) else Tensor(np.asarray(sample))
                for sample in samples]
-    for i, tensor in enumerate(tensors[1:], start=1):
-        if tensor.shape != tensors[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {tensors[0].shape} but sample "
-                             f"{i}'s has {tensor.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+    _check_same_shape(where, tensors, at)
     return stack(tensors)
+
+
+def _check_same_shape(where: str, entries: list, at: str) -> None:
+    """Entries (arrays or Tensors) to be stacked into one batch must share sample 0's shape."""
+    for i, entry in enumerate(entries[1:], start=1):
+        if entry.shape != entries[0].shape:
+            raise ValueError(f"{where}: sample 0's{at} has shape {entries[0].shape} but sample "
+                             f"{i}'s has {entry.shape}; samples stacked into one batch must "
+                             f"have the same shape")
 
 
 def _converted(sample: Any) -> Any:
@@ -498,40 +499,7 @@ class DataLoader:
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
-        # rows given as tuples next to y are rows of X: DataLoader([(1.0, 2.0), ...], y)
-        samples = _is_dataset(X) and not (isinstance(X, (list, tuple)) and y is not None)
-        self._tuples, self._samples = isinstance(X, TensorDataset) or samples, samples
-        self.X = self.y = None
-        if samples:                             # a dataset of samples, collated batch by batch
-            if y is not None:
-                raise TypeError(f"DataLoader: got a dataset and y={_shown(y)}; the dataset's "
-                                f"samples hold the labels already (pass batch_size=... and "
-                                f"the other options by name)")
-            self.dataset = X
-            n_samples = _length("DataLoader", X)
-            if n_samples == 0:
-                raise ValueError("DataLoader: the dataset is empty; there is nothing to batch")
-        elif isinstance(X, TensorDataset):
-            if y is not None:
-                raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
-                                "labels already: DataLoader(dataset, batch_size=...)")
-            self.dataset = X                            # its arrays were checked when made
-        else:
-            if not (hasattr(X, "__len__") or hasattr(X, "__array__")) and hasattr(X, "__iter__"):
-                raise TypeError(f"DataLoader: got a {type(X).__name__}, which can only be "
-                                f"iterated; a dataset needs len() and dataset[i] (PyTorch's "
-                                f"IterableDataset is not supported): pass list(...) of it, or "
-                                f"arrays X and y")
-            tensors = (_given_as_tensor(X), _given_as_tensor(y))
-            pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
-                     "X and y as two arguments: DataLoader(X, y, batch_size=...)")
-            X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
-            arrays = (X,) if y is None else (X, y)
-            self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
-        if not samples:
-            arrays = self.dataset.arrays
-            self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
-            n_samples = len(self.X)
+        n_samples = self._hold(X, y)
         if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler gives the batches; it cannot be "
@@ -569,8 +537,8 @@ class DataLoader:
             raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
                             f"got {type(collate_fn).__name__}")
         self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
-        self._given_sampler, self._given_batch_sampler = sampler is not None, \
-            batch_sampler is not None
+        self._given_sampler = sampler is not None
+        self._given_batch_sampler = batch_sampler is not None
         # the order of the indices, as PyTorch's loader has it (`len(loader.sampler)` counts
         # the samples an epoch visits)
         self.sampler = sampler if sampler is not None else (
@@ -579,11 +547,50 @@ class DataLoader:
         # arrays without a sampler or collate_fn are cut into batches directly (the fast path,
         # which draws the same order RandomSampler would); everything else goes index by index
         # through a batch sampler
-        self._direct = not samples and not self._unbatched and \
+        self._direct = not self._samples and not self._unbatched and \
             sampler is None and batch_sampler is None and collate_fn is None
         if batch_sampler is None and not self._unbatched and not self._direct:
             batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
+
+    def _hold(self, X: Any, y: Any) -> int:
+        """Keep the data and return its number of samples: a dataset of samples as it is
+        (`self.dataset`, collated batch by batch; `self.X` and `self.y` None), or arrays X and
+        y, or a TensorDataset, as a TensorDataset whose arrays are `self.X` and `self.y`."""
+        # rows given as tuples next to y are rows of X: DataLoader([(1.0, 2.0), ...], y)
+        samples = _is_dataset(X) and not (isinstance(X, (list, tuple)) and y is not None)
+        self._tuples, self._samples = isinstance(X, TensorDataset) or samples, samples
+        self.X = self.y = None
+        if samples:                             # a dataset of samples, collated batch by batch
+            if y is not None:
+                raise TypeError(f"DataLoader: got a dataset and y={_shown(y)}; the dataset's "
+                                f"samples hold the labels already (pass batch_size=... and "
+                                f"the other options by name)")
+            self.dataset = X
+            n_samples = _length("DataLoader", X)
+            if n_samples == 0:
+                raise ValueError("DataLoader: the dataset is empty; there is nothing to batch")
+            return n_samples
+        if isinstance(X, TensorDataset):
+            if y is not None:
+                raise TypeError("DataLoader: got a TensorDataset and y; the dataset holds the "
+                                "labels already: DataLoader(dataset, batch_size=...)")
+            self.dataset = X                            # its arrays were checked when made
+        else:
+            if not (hasattr(X, "__len__") or hasattr(X, "__array__")) and hasattr(X, "__iter__"):
+                raise TypeError(f"DataLoader: got a {type(X).__name__}, which can only be "
+                                f"iterated; a dataset needs len() and dataset[i] (PyTorch's "
+                                f"IterableDataset is not supported): pass list(...) of it, or "
+                                f"arrays X and y")
+            tensors = (_given_as_tensor(X), _given_as_tensor(y))
+            pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
+                     "X and y as two arguments: DataLoader(X, y, batch_size=...)")
+            X, y = checked_arrays("DataLoader", X, y, ragged_hint=pairs if y is None else "")
+            arrays = (X,) if y is None else (X, y)
+            self.dataset = TensorDataset._of_checked(arrays, tensors[:len(arrays)])
+        arrays = self.dataset.arrays
+        self.X, self.y = arrays[0], arrays[1] if len(arrays) == 2 else None
+        return len(self.X)
 
     def _generators(self) -> dict[str, np.random.Generator]:
         """The generators whose state decides the next epochs: the loader's own ("rng", from

@@ -23,9 +23,10 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from autograd import Tensor, default_rng
+from autograd.functional import _yes_or_no
 from autograd.random import chosen_generator
 
-from .dataset import _length
+from .dataset import _as_list, _length
 
 
 def _rng(where: str, generator: Any) -> np.random.Generator | None:
@@ -39,12 +40,6 @@ def _count(where: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{where}: {name} must be an int >= 1, got {value!r}")
     return int(value)
-
-
-def _yes_no(where: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class Sampler:
@@ -78,7 +73,7 @@ class RandomSampler(Sampler):
     def __init__(self, data_source: Any, replacement: bool = False,
                  num_samples: int | None = None, generator: Any = None) -> None:
         self.data_source = data_source
-        self.replacement = _yes_no("RandomSampler", "replacement", replacement)
+        self.replacement = _yes_or_no("RandomSampler", "replacement", replacement)
         self._num_samples = None if num_samples is None else \
             _count("RandomSampler", "num_samples", num_samples)
         if _length("RandomSampler", data_source) == 0:
@@ -106,9 +101,7 @@ class SubsetRandomSampler(Sampler):
     such as a validation part, without making a `Subset`)."""
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
-        if isinstance(indices, (Tensor, np.ndarray)):       # as ints, for any dataset's [i]
-            indices = (indices.data if isinstance(indices, Tensor) else indices).tolist()
-        self.indices = indices
+        self.indices = _as_list(indices)
         self.generator = _rng("SubsetRandomSampler", generator)
 
     def __iter__(self) -> Iterator[int]:
@@ -150,7 +143,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"{where}: weights are all zero; at least one must be positive")
         self.weights = weights
         self.num_samples = _count(where, "num_samples", num_samples)
-        self.replacement = _yes_no(where, "replacement", replacement)
+        self.replacement = _yes_or_no(where, "replacement", replacement)
         positive = int(np.count_nonzero(weights))
         if not self.replacement and self.num_samples > positive:
             raise ValueError(f"{where}: num_samples={self.num_samples} without replacement, but "
@@ -174,7 +167,7 @@ class BatchSampler(Sampler):
     def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
         self.sampler = sampler
         self.batch_size = _count("BatchSampler", "batch_size", batch_size)
-        self.drop_last = _yes_no("BatchSampler", "drop_last", drop_last)
+        self.drop_last = _yes_or_no("BatchSampler", "drop_last", drop_last)
 
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []

@@ -168,7 +168,10 @@ def pad_sequence(sequences: Sequence[Any], batch_first: bool = False,
         raise ValueError(f"{where}: got no sequences")
     tensors = [_tensor(s, where) for s in sequences]
     for i, s in enumerate(tensors):
-        if s.ndim < 1 or s.shape[1:] != tensors[0].shape[1:]:
+        if s.ndim == 0:
+            raise ValueError(f"{where}: sequence {i} is a single number (shape ()); a sequence "
+                             f"has a length: (length, *)")
+        if s.shape[1:] != tensors[0].shape[1:]:
             raise ValueError(f"{where}: sequence {i} has shape {s.shape}, but sequence 0 has "
                              f"{tensors[0].shape}: every sequence must be (length, "
                              f"{', '.join(map(str, tensors[0].shape[1:])) or '…'}), only the "
@@ -270,9 +273,8 @@ def pack_sequence(sequences: Sequence[Any], enforce_sorted: bool = True) -> Pack
     Tensor([2, 1], dtype=int64)
     """
     sequences = list(sequences)
-    lengths = [np.shape(s.data if isinstance(s, Tensor) else s)[:1] or (0,)
-               for s in sequences]
-    return pack_padded_sequence(pad_sequence(sequences), [n for (n,) in lengths],
+    padded = pad_sequence(sequences)                    # (which checks their shapes)
+    return pack_padded_sequence(padded, [len(s) for s in sequences],
                                 enforce_sorted=enforce_sorted)
 
 
