@@ -11,7 +11,7 @@
   `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
   `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
-  (nn.resampling);
+  (nn.resampling); `Unfold`, `Fold` (nn.fold);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -52,6 +52,7 @@ from .conv import (
     ConvTranspose2d, MaxPool1d, MaxPool2d,
 )
 from .data import StandardScaler
+from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
     MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
@@ -87,6 +88,7 @@ __all__ = [
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "Unfold", "Fold",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
