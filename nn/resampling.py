@@ -153,7 +153,7 @@ def _per_axis(name: str, what: str, value: Any, axes: int | None) -> list:
         return values
     if isinstance(value, (tuple, list)) and len(values) != axes:
         raise ValueError(f"{name}: {what} {value!r} has {len(values)} entries, but the input "
-                         f"has {axes} spatial axis{'' if axes == 1 else 'es'}")
+                         f"has {axes} spatial {'axis' if axes == 1 else 'axes'}")
     values = values * axes if len(values) == 1 and not isinstance(value, (tuple, list)) else values
     return [int(v) if what == "size" else float(v) for v in values]
 
