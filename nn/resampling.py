@@ -163,8 +163,7 @@ def _rank_hint(shape: tuple, rank: int | None) -> str:
     if len(shape) == 2 and rank != 3:
         return f"; for one one-channel image: x.reshape(1, 1, {shape[0]}, {shape[1]})"
     if len(shape) == 3 and rank == 4:
-        return (f"; for one image of {shape[0]} channels: x.reshape(1, {', '.join(map(str, shape))})"
-                f" (mode 'linear' resizes (N, C, L))")
+        return f"; for one image of {shape[0]} channels: x.reshape(1, {', '.join(map(str, shape))})"
     if len(shape) == 4 and rank == 3:
         return "; for images use mode 'bilinear'"
     if len(shape) == 5:
@@ -259,7 +258,7 @@ class Upsample(Module):
                  recompute_scale_factor: bool | None = None) -> None:
         _check_options(type(self).__name__, size, scale_factor, mode, align_corners,
                        recompute_scale_factor, False)        # bad options fail here
-        self.size = tuple(size) if isinstance(size, list) else size
+        self.size = size
         if isinstance(scale_factor, (tuple, list)):
             self.scale_factor = tuple(float(f) for f in scale_factor)
         else:
@@ -289,6 +288,9 @@ class UpsamplingNearest2d(Upsample):
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
 
+    def forward(self, x: Any) -> Tensor:
+        return super().forward(_images(repr(self), x))
+
 
 class UpsamplingBilinear2d(Upsample):
     """`Upsample` of images (N, C, H, W) with mode "bilinear" and align_corners=True (the
@@ -302,6 +304,16 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _images(name: str, x: Any) -> Tensor:
+    """x, checked to be images (N, C, H, W): mode "nearest" also resizes (N, C, L), and one
+    image (C, H, W) would pass for that, its width alone resized."""
+    x = _floating(name, x)
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape "
+                         f"{x.shape}{_rank_hint(x.shape, 4)}")
+    return x
 
 
 class PixelShuffle(Module):

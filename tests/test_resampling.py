@@ -272,3 +272,12 @@ def test_nearest_rounds_its_positions_as_pytorch_does(dtype, last):
     floor: at 18 / 2.0000001 = 8.99999955 float64 then lands on 9.0, float32 stays below 9."""
     x = Tensor(np.arange(10, dtype=dtype)[None, None])
     assert interpolate(x, scale_factor=2.0000001).data[0, 0, -3:].tolist() == last
+
+
+def test_upsampling_nearest_2d_refuses_one_image_that_would_pass_for_sequences():
+    """PyTorch's layer resizes a (C, H, W) image as C sequences of length W: H stays."""
+    with pytest.raises(ValueError, match=r"UpsamplingNearest2d\(scale_factor=2.0, "
+                                         r"mode='nearest'\): expected a 4-d input \(N, C, H, W\), "
+                                         r"got shape \(3, 4, 5\); for one image of 3 channels"):
+        UpsamplingNearest2d(scale_factor=2)(Tensor(np.zeros((3, 4, 5))))
+    assert repr(Upsample(size=[3, 4])) == "Upsample(size=[3, 4], mode='nearest')"
