@@ -23,6 +23,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from autograd import Tensor
 from autograd.functional import _adaptive_avg_pool1d, _adaptive_avg_pool2d, _floating, _is_int
 from autograd.graph import apply
@@ -91,7 +93,9 @@ def _interpolate(name: str, x: Any, size: Any, scale_factor: Any, mode: str,
     if mode == "area":
         pool = _adaptive_avg_pool1d if x.ndim == 3 else _adaptive_avg_pool2d
         return pool(name, x, outs[0] if x.ndim == 3 else tuple(outs))
-    dtype = x.dtype.type
+    # positions and weights in float64 for float64, else float32 as PyTorch (in float16,
+    # positions past 2048 would not even be whole numbers)
+    dtype = np.float64 if x.dtype == np.float64 else np.float32
     for axis in reversed(range(2, x.ndim)):         # W, then H: PyTorch's order of the sums
         n, out, factor = sizes[axis - 2], outs[axis - 2], factors[axis - 2]
         if mode in ("nearest", "nearest-exact"):

@@ -281,3 +281,14 @@ def test_upsampling_nearest_2d_refuses_one_image_that_would_pass_for_sequences()
                                          r"got shape \(3, 4, 5\); for one image of 3 channels"):
         UpsamplingNearest2d(scale_factor=2)(Tensor(np.zeros((3, 4, 5))))
     assert repr(Upsample(size=[3, 4])) == "Upsample(size=[3, 4], mode='nearest')"
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_float16_reads_the_same_pixels_as_float32(rng, mode):
+    """Positions are computed in float32 for float16 too: in float16 o = 2049 is not a number
+    it can hold, and far-off pixels were read."""
+    x = rng.normal(size=(1, 1, 3000))
+    y16 = interpolate(Tensor(x.astype(np.float16)), size=7001, mode=mode).data
+    y32 = interpolate(Tensor(x.astype(np.float32)), size=7001, mode=mode).data
+    assert y16.dtype == np.float16
+    np.testing.assert_allclose(y16, y32, atol=2e-2)
