@@ -292,3 +292,13 @@ def test_float16_reads_the_same_pixels_as_float32(rng, mode):
     y32 = interpolate(Tensor(x.astype(np.float32)), size=7001, mode=mode).data
     assert y16.dtype == np.float16
     np.testing.assert_allclose(y16, y32, atol=2e-2)
+
+
+def test_a_factor_that_rounds_back_to_the_same_size_is_handled_as_pytorch_does():
+    """3 · 1.2 rounds down to 3: PyTorch's linear modes then copy, nearest and bicubic still
+    read at o / 1.2."""
+    x = Tensor(np.array([[[0.0, 1.0, 2.0]]]))
+    assert interpolate(x, scale_factor=1.2, mode="linear").data.tolist() == [[[0.0, 1.0, 2.0]]]
+    assert interpolate(x, scale_factor=1.2).data.tolist() == [[[0.0, 0.0, 1.0]]]
+    bicubic = interpolate(x.reshape(1, 1, 3, 1), scale_factor=(1.2, 1), mode="bicubic")
+    np.testing.assert_allclose(bicubic.data.ravel(), [-0.0525, 0.6680, 1.6694], atol=1e-4)
