@@ -44,11 +44,11 @@ def nearest_taps(size: int, out: int, scale_factor: float | None, exact: bool,
                  dtype: Any) -> Taps:
     """"nearest": output o reads floor(o·scale) (the left of the pixels it covers);
     "nearest-exact": floor((o + ½)·scale) (the one under its centre). As PyTorch: the position
-    in the input's dtype, rounded to float32 before the floor (else, at a factor such as 1/3,
-    the floor could pick the pixel next to PyTorch's).
+    in `dtype`, rounded to float32 before the floor (else, where o·scale falls a hair below a
+    whole number, the floor could pick the pixel next to PyTorch's).
 
-    >>> nearest_taps(2, 5, None, False, np.float32).index, nearest_taps(2, 5, None, True, np.float32).index
-    (array([[0, 0, 0, 1, 1]]), array([[0, 0, 1, 1, 1]]))
+    >>> [nearest_taps(2, 5, None, exact, np.float32).index for exact in (False, True)]
+    [array([[0, 0, 0, 1, 1]]), array([[0, 0, 1, 1, 1]])]
     """
     dtype = np.dtype(dtype).type
     o = np.arange(out).astype(dtype)
@@ -82,7 +82,7 @@ def linear_taps(size: int, out: int, scale_factor: float | None, align_corners: 
     ([[0, 1], [0, 1], [0, 1], [1, 1]], [[1.0, 0.0], [0.75, 0.25], [0.25, 0.75], [0.75, 0.25]])
     """
     dtype = np.dtype(dtype).type
-    if out == size:                                   # PyTorch copies, whatever the factor
+    if out == size:         # PyTorch's shortcut, whatever the factor: 1·x + 0·x (inf -> NaN)
         return Taps(np.stack([np.arange(out)] * 2), np.stack([np.ones(out), np.zeros(out)]),
                     size)
     position = np.maximum(_source_position(size, out, scale_factor, align_corners, dtype), 0)
