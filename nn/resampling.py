@@ -73,10 +73,11 @@ def _interpolate(name: str, x: Any, size: Any, scale_factor: Any, mode: str,
                    antialias)
     x = _floating(name, x)
     rank = MODES[mode]
-    if x.ndim not in (3, 4) or (rank is not None and x.ndim != rank):
-        raise ValueError(f"{name}: mode {mode!r} takes a "
-                         f"{' or '.join(f'{r}-d {INPUT_LAYOUT[r]}' for r in ((rank,) if rank else (3, 4)))} "
-                         f"input, got shape {x.shape}{_rank_hint(x.shape, rank)}")
+    ranks = (rank,) if rank else (3, 4)
+    if x.ndim not in ranks:
+        layouts = " or ".join(f"{r}-d {INPUT_LAYOUT[r]}" for r in ranks)
+        raise ValueError(f"{name}: mode {mode!r} takes a {layouts} input, got shape "
+                         f"{x.shape}{_rank_hint(x.shape, rank)}")
     if 0 in x.shape[2:]:
         raise ValueError(f"{name}: cannot resize an empty input, shape {x.shape}")
     sizes = x.shape[2:]
@@ -155,10 +156,11 @@ def _per_axis(name: str, what: str, value: Any, axes: int | None) -> list:
         raise ValueError(f"{name}: {what} must be {expected} or a sequence of them, got {value!r}")
     if axes is None:
         return values
-    if isinstance(value, (tuple, list)) and len(values) != axes:
+    if not isinstance(value, (tuple, list)):
+        values = values * axes                      # one number for every axis
+    elif len(values) != axes:
         raise ValueError(f"{name}: {what} {value!r} has {len(values)} entries, but the input "
                          f"has {axes} spatial {'axis' if axes == 1 else 'axes'}")
-    values = values * axes if len(values) == 1 and not isinstance(value, (tuple, list)) else values
     return [int(v) if what == "size" else float(v) for v in values]
 
 
