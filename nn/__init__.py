@@ -9,7 +9,9 @@
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
   `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention); `RNN`, `GRU`,
-  `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent);
+  `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
+  `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
+  (nn.resampling); `Unfold`, `Fold` (nn.fold);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -50,6 +52,7 @@ from .conv import (
     ConvTranspose2d, MaxPool1d, MaxPool2d,
 )
 from .data import StandardScaler
+from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
     MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
@@ -66,6 +69,9 @@ from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .resampling import (
+    PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+)
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
@@ -81,6 +87,8 @@ __all__ = [
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "Unfold", "Fold",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",

@@ -20,8 +20,11 @@
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, conv_transpose2d
-                    (conv2d's input gradient, plus a bias), pad
+                    (conv2d's input gradient, plus a bias), pad; unfold (im2col) and fold
+                    (col2im), each the other's gradient
     pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
+    resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
+                    its adjoint as its backward
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,

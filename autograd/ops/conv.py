@@ -342,3 +342,71 @@ class Pad(Op):
     def backward(ctx, g, out, x):
         widths, _ = ctx
         return (g[tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape))],)
+
+
+# ----------------------------------------------------------------------------------------------
+# im2col and col2im as ops of their own: PyTorch's unfold (every window as a column) and fold
+# (the columns added back onto the image), each the other's adjoint and so its gradient
+# ----------------------------------------------------------------------------------------------
+
+class FoldCtx(NamedTuple):
+    """The windows' kernel (kh, kw) and geometry, and the image's shape (N, C, H, W)."""
+    kernel: tuple
+    geo: Geometry
+    image_shape: tuple
+
+
+def unfold_forward(ctx: FoldCtx, x: np.ndarray) -> np.ndarray:
+    """x (N, C, H, W) -> (N, C·kh·kw, L): column l of image n is the window at output position
+    l (row-major), its rows ordered (c, i, j)."""
+    n = x.shape[0]
+    cols = im2col(x, ctx.kernel, ctx.geo)                       # (1, C·kh·kw, L·N)
+    return cols.reshape(cols.shape[1], -1, n).transpose(2, 0, 1)
+
+
+def fold_forward(ctx: FoldCtx, cols: np.ndarray) -> np.ndarray:
+    """cols (N, C·kh·kw, L) -> (N, C, H, W): each entry added onto the pixel its window read."""
+    flat = cols.transpose(1, 2, 0).reshape(cols.shape[1], -1)   # (C·kh·kw, L·N), im2col's order
+    return col2im(flat, ctx.image_shape, ctx.kernel, ctx.geo)
+
+
+def unfold(ctx: FoldCtx, x: Any) -> Any:
+    """`unfold_forward` on an array; on a node, a recorded op."""
+    if isinstance(x, Node):
+        return apply(Unfold, (x,), ctx)
+    return unfold_forward(ctx, x)
+
+
+def fold(ctx: FoldCtx, cols: Any) -> Any:
+    """`fold_forward` on an array; on a node, a recorded op."""
+    if isinstance(cols, Node):
+        return apply(Fold, (cols,), ctx)
+    return fold_forward(ctx, cols)
+
+
+class Unfold(Op):
+    """cols = im2col(x) (every window a column);  dx = col2im(g), windows added back"""
+    name = "unfold"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return unfold_forward(ctx, x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        return (fold(ctx, g),)
+
+
+class Fold(Op):
+    """x = col2im(cols) (columns added onto their windows' pixels);  dcols = im2col(g)"""
+    name = "fold"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, cols):
+        return fold_forward(ctx, cols)
+
+    @staticmethod
+    def backward(ctx, g, out, cols):
+        return (unfold(ctx, g),)
