@@ -109,12 +109,16 @@ class BCELoss(_BinaryLoss):
 @declare_loss("binary", to_labels="logit")
 class BCEWithLogitsLoss(_BinaryLoss):
     """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`), with
-    PyTorch's `weight` and `pos_weight`."""
+    PyTorch's `weight` and `pos_weight` (numbers >= 0, checked when the loss is made; buffers
+    in the state_dict, as PyTorch's)."""
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
         super().__init__(weight, reduction=reduction)
-        self.pos_weight = pos_weight
+        if pos_weight is not None:
+            pos_weight = _constant_numbers("BCEWithLogitsLoss", "pos_weight", pos_weight)
+            check_scale("BCEWithLogitsLoss", "pos_weight", pos_weight)
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, logits: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(logits, target, self.reduction,
@@ -123,7 +127,7 @@ class BCEWithLogitsLoss(_BinaryLoss):
     def extra_repr(self) -> str:
         if self.pos_weight is None:
             return super().extra_repr()
-        return f"{super().extra_repr()}, pos_weight={np.asarray(self.pos_weight).tolist()}"
+        return f"{super().extra_repr()}, pos_weight={self.pos_weight.tolist()}"
 
 
 class _ClassLoss(_Loss):
