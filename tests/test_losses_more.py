@@ -25,7 +25,7 @@ from nn.optim import SGD
 from nn.scoring import default_metrics, loss_task
 
 from conftest import strict, t64
-from reference import assert_matches, draw, recorded
+from reference import assert_matches, draw, prefixed, recorded_case
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -505,18 +505,28 @@ def test_declared_tasks_regression_losses_get_r2():
 
 
 # ----------------------------------------------------------------------------------------------
-# PyTorch's numbers, asked live (where torch is installed)
+# PyTorch's numbers: asked live where torch is installed, else as recorded in
+# tests/reference/losses_more.npz (under "elementwise/")
 # ----------------------------------------------------------------------------------------------
 
-def torch_cases(rng):
-    """(name, glassgrad, PyTorch, inputs): every loss, each reduction, the options."""
+def elementwise_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """float64 predictions, targets, variances, counts, distributions (one target 0) and ±1
+    labels of shape (4, 5)."""
     pred, target = rng.normal(size=(4, 5)) * 2, rng.normal(size=(4, 5))
     var = rng.uniform(0.05, 2.0, (4, 5))
     counts = rng.poisson(2.0, (4, 5)).astype(float)
     log_q, p = kl_case(rng)
     y = rng.choice([-1.0, 1.0], (4, 5))
+    return dict(pred=pred, target=target, var=var, counts=counts, log_q=log_q, p=p, y=y)
+
+
+def torch_cases(v: dict[str, np.ndarray]) -> list[tuple]:
+    """(name, glassgrad, PyTorch, inputs): every loss, its options, "mean" and "none" ("sum"
+    is checked against numpy above)."""
+    pred, target, var, counts, log_q, p, y = (
+        v[name] for name in ("pred", "target", "var", "counts", "log_q", "p", "y"))
     cases = []
-    for r in REDUCTIONS:
+    for r in ("mean", "none"):
         cases += [
             (f"smooth_l1/{r}", lambda a, b, r=r: F.smooth_l1_loss(a, b, r, beta=0.7),
              lambda T, a, b, r=r: T.smooth_l1_loss(a, b, reduction=r, beta=0.7), (pred, target)),
@@ -544,7 +554,7 @@ def torch_cases(rng):
             (f"soft_margin/{r}", lambda a, r=r: F.soft_margin_loss(a, y, r),
              lambda T, a, r=r: T.soft_margin_loss(a, T_tensor(y), reduction=r), (pred,)),
         ]
-    for r in REDUCTIONS + ("batchmean",):
+    for r in ("mean", "none", "batchmean"):
         cases += [
             (f"kl/{r}", lambda a, b, r=r: F.kl_div(a, b, r),
              lambda T, a, b, r=r: T.kl_div(a, b, reduction=r), (log_q, p)),
@@ -560,29 +570,62 @@ def T_tensor(array):
     return torch.tensor(array)
 
 
+def _upstream(shape: tuple) -> np.ndarray:
+    """The gradient sent into a "none" loss: distinct numbers, so a misrouted one shows."""
+    return np.linspace(0.5, 1.5, math.prod(shape)).reshape(shape)
+
+
+def elementwise_glassgrad(**inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for name, ours_f, _, args in torch_cases(inputs):
+        ours = [t64(a) for a in args]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")            # kl_div's "mean" warns
+            out = ours_f(*ours)
+        out.backward(_upstream(out.shape))
+        results[f"{name}/loss"] = out.data
+        results.update({f"{name}/grad{i}": x.grad for i, x in enumerate(ours)})
+    return results
+
+
+def elementwise_torch(torch, **inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for name, _, torch_f, args in torch_cases(inputs):
+        theirs = [torch.tensor(a, requires_grad=True) for a in args]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = torch_f(torch.nn.functional, *theirs)
+        out.backward(torch.tensor(_upstream(tuple(out.shape))))
+        results[f"{name}/loss"] = out.detach().numpy()
+        results.update({f"{name}/grad{i}": x.grad.numpy() for i, x in enumerate(theirs)})
+    return results
+
+
+def _elementwise_match(ours: dict, theirs: dict) -> None:
+    """To rounding; but where kl_div's target is 0, PyTorch's slope for it is NaN and ours
+    finite (see test_a_zero_target_counts_zero_and_its_slopes_are_finite)."""
+    theirs = dict(theirs)
+    for key in [key for key in theirs if key.startswith("kl/") and key.endswith("/grad1")]:
+        assert np.isnan(theirs[key][0, 0]) and np.isfinite(ours[key][0, 0])
+        theirs[key] = theirs[key].copy()
+        theirs[key][0, 0] = ours[key][0, 0]
+    assert_matches(ours, theirs, rtol=1e-12, atol=1e-15,
+                   inputs=tuple(elementwise_inputs(draw())))
+
+
 def test_the_same_losses_and_gradients_as_pytorch(rng):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
-    for name, ours_f, torch_f, inputs in torch_cases(rng):
-        ours = [t64(a) for a in inputs]
-        theirs = [torch.tensor(a, requires_grad=True) for a in inputs]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")            # both warn about kl_div's "mean"
-            out = ours_f(*ours)
-            expected = torch_f(torch.nn.functional, *theirs)
-        upstream = rng.normal(size=out.shape)
-        out.backward(upstream)
-        expected.backward(torch.tensor(upstream))
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-13, atol=1e-15,
-                                   err_msg=name)
-        for mine, its in zip(ours, theirs):
-            expected_grad = its.grad.numpy()
-            if name.startswith("kl/") and its is theirs[1]:
-                # the zero target: PyTorch's slope is NaN, ours finite (see the test above)
-                assert np.isnan(expected_grad[0, 0])
-                expected_grad[0, 0] = mine.grad[0, 0]
-            np.testing.assert_allclose(mine.grad, expected_grad, rtol=1e-12, atol=1e-15,
-                                       err_msg=name)
+    inputs = elementwise_inputs(rng)
+    _elementwise_match(elementwise_glassgrad(**inputs),
+                       {**inputs, **elementwise_torch(torch, **inputs)})
+
+
+def test_the_same_losses_and_gradients_as_pytorchs_recorded_numbers():
+    theirs = recorded_case("losses_more", "elementwise")
+    _elementwise_match(
+        elementwise_glassgrad(**{name: theirs[name] for name in elementwise_inputs(draw())}),
+        theirs)
 
 
 @pytest.mark.parametrize("loss", [F.huber_loss, F.smooth_l1_loss])
@@ -1031,7 +1074,7 @@ def test_fit_trains_a_classifier_on_the_multiclass_hinge_loss():
 
 # ----------------------------------------------------------------------------------------------
 # PyTorch's numbers for the margin losses: asked live where torch is installed, else as
-# recorded in tests/reference/losses_more.npz
+# recorded in tests/reference/losses_more.npz (under "margin/")
 # ----------------------------------------------------------------------------------------------
 
 def margin_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -1159,11 +1202,6 @@ def margin_cases() -> list[tuple]:
     return cases
 
 
-def _upstream(shape: tuple) -> np.ndarray:
-    """The gradient sent into a "none" loss: distinct numbers, so a misrouted one shows."""
-    return np.linspace(0.5, 1.5, math.prod(shape)).reshape(shape)
-
-
 def margin_glassgrad(**inputs) -> dict[str, np.ndarray]:
     results = {}
     for case, differentiated, ours, _ in margin_cases():
@@ -1189,9 +1227,11 @@ def margin_torch(torch, **inputs) -> dict[str, np.ndarray]:
 
 
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
-    """tests/reference/losses_more.npz: the margin losses' inputs and PyTorch's results."""
-    inputs = margin_inputs(draw())
-    return {**inputs, **margin_torch(torch, **inputs)}
+    """tests/reference/losses_more.npz: the inputs and PyTorch's results, of the elementwise
+    losses and of the margin losses."""
+    elementwise, margin = elementwise_inputs(draw()), margin_inputs(draw())
+    return {**prefixed("elementwise", {**elementwise, **elementwise_torch(torch, **elementwise)}),
+            **prefixed("margin", {**margin, **margin_torch(torch, **margin)})}
 
 
 def _same_as_pytorch(ours: dict, theirs: dict) -> None:
@@ -1208,6 +1248,6 @@ def test_the_margin_losses_match_pytorch(rng):
 
 
 def test_the_margin_losses_match_pytorchs_recorded_numbers():
-    theirs = recorded("losses_more")
+    theirs = recorded_case("losses_more", "margin")
     _same_as_pytorch(margin_glassgrad(**{name: theirs[name] for name in margin_inputs(draw())}),
                      theirs)
