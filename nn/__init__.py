@@ -39,7 +39,7 @@ from .functional import (
     mse_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
     normalize, one_hot, pairwise_distance, poisson_nll_loss, prelu, relu, relu6, selu, sigmoid,
     silu, smooth_l1_loss, soft_margin_loss, softmax, softmin, softplus, softsign, tanh,
-    tanhshrink, triplet_margin_loss,
+    tanhshrink, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from .attention import MultiheadAttention
 from .activations import (
@@ -61,7 +61,7 @@ from .losses import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
     HingeEmbeddingLoss, HingeLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
     MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
-    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
@@ -93,11 +93,13 @@ __all__ = [
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss",
     "kl_div", "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "soft_margin_loss",
-    "triplet_margin_loss", "cosine_embedding_loss", "hinge_embedding_loss", "multi_margin_loss",
-    "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss",
+    "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
-    "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss", "CosineEmbeddingLoss",
+    "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "CosineEmbeddingLoss",
     "HingeEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
     "StandardScaler",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",

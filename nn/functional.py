@@ -15,12 +15,12 @@ engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout,
 other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`,
 `soft_margin_loss`, and the margin losses of embeddings and of several classes,
-`triplet_margin_loss`, `cosine_embedding_loss`, `hinge_embedding_loss`, `multi_margin_loss`,
+`triplet_margin_loss` (and `triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`, `multi_margin_loss`,
 `multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss takes
 `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task (see
 `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
-labels: `kl_div`, `margin_ranking_loss`, `triplet_margin_loss`, `cosine_embedding_loss`,
+labels: `kl_div`, `margin_ranking_loss`, the triplet losses, `cosine_embedding_loss`,
 `hinge_embedding_loss` and `multilabel_margin_loss`.
 
 >>> from autograd import Tensor, Value
@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -57,8 +57,8 @@ from autograd.tensor import _axes, _softmax_axis
 from autograd.functional import (
     _check_reduction, _class_labels, _constant_numbers, _constant_target, _floating, _is_int,
     _is_values, _raw, _real, _reduce, _reduce_values, _target_number, _value_pairs,
-    _warn_if_made_by, broadcast_constant, class_options, class_rows, holds_values, integer_array,
-    kept_labels, values_list_error,
+    _shape_of, _warn_if_made_by, broadcast_constant, class_options, class_rows, holds_values,
+    integer_array, kept_labels, values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, binary_cross_entropy,
@@ -84,7 +84,8 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
-    "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss", "cosine_embedding_loss",
+    "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss", "cosine_embedding_loss",
     "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "batch_norm",
@@ -943,19 +944,58 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     0.5
     """
     name = "triplet_margin_loss"
+    p, eps = checked_norm_order(name, p), _real(name, "eps", eps)
+    return _triplet(name, anchor, positive, negative, lambda x, y: pairwise_distance(x, y, p, eps),
+                    margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Callable | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """`triplet_margin_loss` with a distance of your own: `distance_function(x, y)` takes two
+    Tensors of embeddings (N, D) and gives one distance per row (N,) (None: `pairwise_distance`,
+    ‖x - y + 1e-6‖₂). A cosine distance, for instance:
+
+    >>> a, p, n = Tensor([[1.0, 0.0]]), Tensor([[1.0, 1.0]]), Tensor([[0.0, 1.0]])
+    >>> cosine_distance = lambda x, y: 1 - cosine_similarity(x, y)
+    >>> loss = triplet_margin_with_distance_loss(a, p, n, distance_function=cosine_distance)
+    >>> round(loss.item(), 4)                     # (1 - cos 45°) - (1 - cos 90°) + 1
+    0.2929
+    """
+    name = "triplet_margin_with_distance_loss"
+    if distance_function is None:
+        distance_function = pairwise_distance
+    elif not callable(distance_function):
+        raise TypeError(f"{name}: distance_function must be a function of two Tensors, got "
+                        f"{type(distance_function).__name__}")
+    return _triplet(name, anchor, positive, negative, distance_function, margin, swap, reduction)
+
+
+def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Callable,
+             margin: Any, swap: Any, reduction: str) -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin), d(a, n) the smaller of d(a, n), d(p, n) if swap."""
     _check_reduction(name, reduction)
     margin = _real(name, "margin", margin)
     if not margin > 0:
         raise ValueError(f"{name}: margin must be > 0 (how much nearer the positive should be "
                          f"than the negative), got {margin}")
-    p, eps = checked_norm_order(name, p), _real(name, "eps", eps)
     a, pos, neg = _floating(name, anchor), _floating(name, positive), _floating(name, negative)
     _same_shapes(name, anchor=a, positive=pos, negative=neg)
     if a.ndim == 0:
         raise ValueError(f"{name}: the inputs are 0-d; they must be embeddings (N, D) or (D,)")
-    to_positive, to_negative = pairwise_distance(a, pos, p, eps), pairwise_distance(a, neg, p, eps)
+
+    def d(x: Tensor, y: Tensor) -> Tensor:
+        out = distance(x, y)
+        if getattr(out, "shape", None) != x.shape[:-1]:
+            raise ValueError(f"{name}: the distance of inputs of shape {x.shape} must be one "
+                             f"number per row, shape {x.shape[:-1]}, got "
+                             f"{_shape_of(out)}")
+        return out
+
+    to_positive, to_negative = d(a, pos), d(a, neg)
     if swap:
-        to_negative = minimum(to_negative, pairwise_distance(pos, neg, p, eps))
+        to_negative = minimum(to_negative, d(pos, neg))
     return _reduce(_positive_part(to_positive - to_negative + margin), reduction, name)
 
 

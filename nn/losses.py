@@ -29,7 +29,7 @@ from .scoring import declare_loss
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
            "HingeLoss", "SmoothL1Loss", "HuberLoss", "GaussianNLLLoss", "PoissonNLLLoss",
            "KLDivLoss", "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss",
-           "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+           "TripletMarginWithDistanceLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
            "MultiLabelSoftMarginLoss"]
 
 
@@ -347,6 +347,36 @@ class TripletMarginLoss(_Loss):
 
     def extra_repr(self) -> str:
         return (f"{super().extra_repr()}, margin={self.margin}, p={self.p}, eps={self.eps}, "
+                f"swap={self.swap}")
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """`TripletMarginLoss` with your own `distance_function(x, y)`, one distance per row
+    (`F.triplet_margin_with_distance_loss`; None: `F.pairwise_distance`). Keywords, as in
+    PyTorch."""
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = "TripletMarginWithDistanceLoss"
+        if distance_function is None:
+            distance_function = F.pairwise_distance
+        elif not callable(distance_function):
+            raise TypeError(f"{name}: distance_function must be a function of two Tensors, "
+                            f"got {type(distance_function).__name__}")
+        self.distance_function, self.swap = distance_function, bool(swap)
+        self.margin = _real(name, "margin", margin)
+        if not self.margin > 0:
+            raise ValueError(f"{name}: margin must be > 0, got {self.margin}")
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        shown = getattr(self.distance_function, "__name__", type(self.distance_function).__name__)
+        return (f"{super().extra_repr()}, distance_function={shown}, margin={self.margin}, "
                 f"swap={self.swap}")
 
 

@@ -1,6 +1,6 @@
 """The losses PyTorch has and glassgrad lacked: smooth_l1_loss, huber_loss, gaussian_nll_loss,
 poisson_nll_loss, kl_div (with "batchmean"), margin_ranking_loss, soft_margin_loss, and the
-margin losses triplet_margin_loss, cosine_embedding_loss, hinge_embedding_loss,
+margin losses triplet_margin_loss (and _with_distance_loss), cosine_embedding_loss, hinge_embedding_loss,
 multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, as functions and
 modules: formulas and reductions against numpy, gradients against finite differences (batch of
 one, 0-d or one sample, a learned variance, a learned KL target), the edges (the clamp of the
@@ -713,6 +713,13 @@ def test_margin_losses_follow_their_formulas(reduction, rng):
          F.triplet_margin_loss(t64(a), t64(p), t64(n), 0.8, 1.5, swap=True, reduction=reduction)),
         (numpy_triplet(a, p, n, norm=np.inf),
          F.triplet_margin_loss(t64(a), t64(p), t64(n), p=np.inf, reduction=reduction)),
+        (numpy_triplet(a, p, n, 0.8, 2.0, 1e-6, True),
+         F.triplet_margin_with_distance_loss(t64(a), t64(p), t64(n), margin=0.8, swap=True,
+                                             reduction=reduction)),
+        (np.maximum(0.0, 0.5 + np.abs(a - p).sum(-1) - np.abs(a - n).sum(-1)),
+         F.triplet_margin_with_distance_loss(
+             t64(a), t64(p), t64(n), distance_function=lambda x, y: (x - y).abs().sum(-1),
+             margin=0.5, reduction=reduction)),
         (numpy_cosine_embedding(x1, x2, pairs, 0.2),
          F.cosine_embedding_loss(t64(x1), t64(x2), pairs, 0.2, reduction=reduction)),
         (np.where(signs == 1, distances, np.maximum(0.0, 1.5 - distances)),
@@ -752,21 +759,28 @@ def test_one_sample_is_a_batch_of_one(rng):
         np.testing.assert_array_equal(one.data, batch.data)
 
 
-MARGIN_LOSS_GRADIENTS = [
-    pytest.param(lambda a, p, n: F.triplet_margin_loss(a, p, n, 2.0), id="triplet"),
-    pytest.param(lambda a, p, n: F.triplet_margin_loss(a, p, n, 2.0, 1.0, swap=True,
-                                                       reduction="sum"), id="triplet_l1_swap"),
-    pytest.param(lambda a, p, n: F.triplet_margin_loss(a, p, n, 2.0, np.inf, reduction="none"),
-                 id="triplet_inf"),
+# margins wide enough that every triplet counts: the loss is then the hinge's argument, which
+# `assert_off_the_kinks` sees (a triplet that counts 0 could sit at its kink)
+TRIPLET_LOSSES = [
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, reduction=r), "mean",
+                 id="triplet"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, 1.0, swap=True,
+                                                          reduction=r), "sum",
+                 id="triplet_l1_swap"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, np.inf, reduction=r),
+                 "none", id="triplet_inf"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda x, y: 1 - F.cosine_similarity(x, y, dim=-1),
+        margin=2.5, swap=True, reduction=r), "mean", id="triplet_cosine_distance"),
 ]
 
 
-@pytest.mark.parametrize("loss", MARGIN_LOSS_GRADIENTS)
+@pytest.mark.parametrize("loss, reduction", TRIPLET_LOSSES)
 @pytest.mark.parametrize("shape", [(4,), (1, 4), (3, 4)])
-def test_triplet_gradients(loss, shape, rng):
+def test_triplet_gradients(loss, reduction, shape, rng):
     a, p, n = (t64(rng.normal(size=shape)) for _ in range(3))
-    assert_off_the_kinks(loss(a, p, n).data)        # (the margin is wide: every triplet counts)
-    assert gradcheck(loss, a, p, n)
+    assert_off_the_kinks(loss(a, p, n, "none").data)
+    assert gradcheck(lambda a, p, n: loss(a, p, n, reduction), a, p, n)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -774,8 +788,8 @@ def test_triplet_gradients(loss, shape, rng):
 def test_cosine_and_hinge_embedding_gradients(reduction, shape, rng):
     x1, x2 = rng.normal(size=(2,) + shape)
     y = np.resize([1, -1], shape[:-1])
-    cos = numpy_cosine_embedding(x1, x2, np.ones(shape[:-1]))
-    assert_off_the_kinks(1 - cos - (-0.2))         # cos - margin, margin = -0.2
+    cos = 1 - numpy_cosine_embedding(x1, x2, np.ones(shape[:-1]))
+    assert_off_the_kinks(cos - (-0.2))              # cos - margin
     assert gradcheck(lambda a, b: F.cosine_embedding_loss(a, b, y, -0.2, reduction=reduction),
                      t64(x1), t64(x2))
     distances = rng.uniform(0.0, 2.0, shape)
@@ -913,6 +927,17 @@ S = t64(np.zeros((2, 3)))
      "triplet_margin_loss: margin must be a number, got 'sum'"),
     (lambda: F.triplet_margin_loss(t64(1.0), t64(1.0), t64(1.0)), ValueError,
      r"triplet_margin_loss: the inputs are 0-d; they must be embeddings \(N, D\) or \(D,\)"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, distance_function=3), TypeError,
+     "triplet_margin_with_distance_loss: distance_function must be a function of two Tensors, "
+     "got int"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, distance_function=lambda x, y: x - y),
+     ValueError, r"triplet_margin_with_distance_loss: the distance of inputs of shape \(2, 3\) "
+     r"must be one number per row, shape \(2,\), got shape \(2, 3\)"),
+    (lambda: F.triplet_margin_with_distance_loss(
+        S, S, S, distance_function=lambda x, y: (x - y).abs().sum()), ValueError,
+     r"triplet_margin_with_distance_loss: .* shape \(2,\), got shape \(\)"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, margin=-0.5), ValueError,
+     r"triplet_margin_with_distance_loss: margin must be > 0"),
     (lambda: F.cosine_embedding_loss(S, S, [1, 0]), ValueError,
      r"cosine_embedding_loss: labels must be -1 or \+1, got values \{0, 1\}"),
     (lambda: F.cosine_embedding_loss(S, S, [1, -1, 1]), ValueError,
@@ -995,6 +1020,8 @@ def test_the_margin_modules_are_their_functions(rng):
     pairs = [
         (L.TripletMarginLoss(0.5, 1.0, 1e-3, True, reduction="none")(a, p, n),
          F.triplet_margin_loss(a, p, n, 0.5, 1.0, 1e-3, True, reduction="none")),
+        (L.TripletMarginWithDistanceLoss(swap=True)(a, p, n),
+         F.triplet_margin_loss(a, p, n, swap=True)),
         (L.CosineEmbeddingLoss(0.25, reduction="sum")(a, p, signs),
          F.cosine_embedding_loss(a, p, signs, 0.25, reduction="sum")),
         (L.HingeEmbeddingLoss(0.5)(scores.abs(), np.sign(a.data)),
@@ -1013,6 +1040,9 @@ def test_the_margin_modules_are_their_functions(rng):
 def test_margin_module_reprs_options_and_state():
     assert repr(L.TripletMarginLoss()) == \
         "TripletMarginLoss(reduction='mean', margin=1.0, p=2.0, eps=1e-06, swap=False)"
+    assert repr(L.TripletMarginWithDistanceLoss(margin=0.5)) == (
+        "TripletMarginWithDistanceLoss(reduction='mean', distance_function=pairwise_distance, "
+        "margin=0.5, swap=False)")
     assert repr(L.CosineEmbeddingLoss(0.5)) == "CosineEmbeddingLoss(reduction='mean', margin=0.5)"
     assert repr(L.HingeEmbeddingLoss(reduction="sum")) == \
         "HingeEmbeddingLoss(reduction='sum', margin=1.0)"
@@ -1030,6 +1060,11 @@ def test_margin_module_reprs_options_and_state():
         (lambda: L.TripletMarginLoss(p=-2), ValueError, "TripletMarginLoss: p must be > 0"),
         (lambda: L.TripletMarginLoss(reduction="avg"), ValueError,
          "TripletMarginLoss: reduction must be"),
+        (lambda: L.TripletMarginWithDistanceLoss(distance_function="cosine"), TypeError,
+         "TripletMarginWithDistanceLoss: distance_function must be a function of two Tensors, "
+         "got str"),
+        (lambda: L.TripletMarginWithDistanceLoss(margin=0), ValueError,
+         "TripletMarginWithDistanceLoss: margin must be > 0, got 0.0"),
         (lambda: L.CosineEmbeddingLoss(1.5), ValueError,
          r"CosineEmbeddingLoss: margin must be in \[-1, 1\]"),
         (lambda: L.HingeEmbeddingLoss("sum"), TypeError,
@@ -1054,9 +1089,10 @@ def test_margin_losses_declare_their_tasks():
         assert declared.task == "binary"
         assert declared.to_labels(np.array([[0.5, -2.0]])).tolist() == [[1, 0]]
     # embeddings, distances and lists of classes are not what the metrics read
-    for loss in (F.triplet_margin_loss, F.cosine_embedding_loss, F.hinge_embedding_loss,
-                 F.multilabel_margin_loss, L.TripletMarginLoss(), L.CosineEmbeddingLoss(),
-                 L.HingeEmbeddingLoss(), L.MultiLabelMarginLoss()):
+    for loss in (F.triplet_margin_loss, F.triplet_margin_with_distance_loss,
+                 F.cosine_embedding_loss, F.hinge_embedding_loss, F.multilabel_margin_loss,
+                 L.TripletMarginLoss(), L.TripletMarginWithDistanceLoss(),
+                 L.CosineEmbeddingLoss(), L.HingeEmbeddingLoss(), L.MultiLabelMarginLoss()):
         assert loss_task(loss) is None
 
 
@@ -1135,6 +1171,13 @@ def margin_cases() -> list[tuple]:
                                                   reduction=r),
              lambda T, v, r=r: T.triplet_margin_loss(v["a"][0], v["p"][0], v["n"][0], 2.0,
                                                      reduction=r)),
+            (f"triplet_cosine_distance_swap/{r}", ("a", "p", "n"),
+             lambda v, r=r: F.triplet_margin_with_distance_loss(
+                 v["a"], v["p"], v["n"], margin=0.5, swap=True, reduction=r,
+                 distance_function=lambda x, y: 1 - F.cosine_similarity(x, y, dim=-1)),
+             lambda T, v, r=r: T.triplet_margin_with_distance_loss(
+                 v["a"], v["p"], v["n"], margin=0.5, swap=True, reduction=r,
+                 distance_function=lambda x, y: 1 - T.cosine_similarity(x, y, dim=-1))),
             (f"cosine/{r}", ("x1", "x2"),
              lambda v, r=r: F.cosine_embedding_loss(v["x1"], v["x2"], v["pairs"], 0.2,
                                                     reduction=r),
