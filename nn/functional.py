@@ -15,8 +15,9 @@ engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout,
 other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`,
 `soft_margin_loss`, and the margin losses of embeddings and of several classes,
-`triplet_margin_loss` (and `triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`, `multi_margin_loss`,
-`multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss takes
+`triplet_margin_loss` (and `triplet_margin_with_distance_loss`), `cosine_embedding_loss`,
+`hinge_embedding_loss`, `multi_margin_loss`, `multilabel_margin_loss` and
+`multilabel_soft_margin_loss`. Every loss takes
 `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task (see
 `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
@@ -1123,10 +1124,10 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     listed = np.cumprod(y >= 0, axis=1).astype(bool)   # the entries before the first -1
     k = int(listed.sum(1).max(initial=0))               # the most classes a sample has
     listed, classes = listed[:, :k], np.where(listed, y, 0)[:, :k]
-    mine = ((classes[:, :, None] == np.arange(c)) & listed[:, :, None]).any(axis=1)   # (N, C)
+    is_target = ((classes[:, :, None] == np.arange(c)) & listed[:, :, None]).any(axis=1)  # (N, C)
     # z[n, j, i] = 1 - x[n, class j] + x[n, i], counted for listed j and the classes i not listed
     z = 1 - x[np.arange(n)[:, None], classes].reshape(n, k, 1) + x.reshape(n, 1, c)
-    counted = listed[:, :, None] & ~mine[:, None, :] & (z.data > 0)
+    counted = listed[:, :, None] & ~is_target[:, None, :] & (z.data > 0)
     return _reduce(where(counted, z, 0.0).sum((1, 2)) / c, reduction, name)
 
 

@@ -1,12 +1,12 @@
 """The losses PyTorch has and glassgrad lacked: smooth_l1_loss, huber_loss, gaussian_nll_loss,
 poisson_nll_loss, kl_div (with "batchmean"), margin_ranking_loss, soft_margin_loss, and the
-margin losses triplet_margin_loss (and _with_distance_loss), cosine_embedding_loss, hinge_embedding_loss,
-multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, as functions and
-modules: formulas and reductions against numpy, gradients against finite differences (batch of
-one, 0-d or one sample, a learned variance, a learned KL target), the edges (the clamp of the
-variance, 0 ln 0, ties and margins hit exactly, zero vectors), ±1000, errors, declared tasks
-(fit picks R² for the regression ones, accuracy for multi_margin_loss), and PyTorch's numbers:
-asked live where torch is installed, and for the margin losses also as recorded in
+margin losses triplet_margin_loss (and _with_distance_loss), cosine_embedding_loss,
+hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss,
+as functions and modules: formulas and reductions against numpy, gradients against finite
+differences (batch of one, 0-d or one sample, a learned variance, a learned KL target), the
+edges (the clamp of the variance, 0 ln 0, ties and margins hit exactly, zero vectors), ±1000,
+errors, declared tasks (fit picks R² for the regression ones, accuracy for multi_margin_loss),
+and PyTorch's numbers: asked live where torch is installed, else as recorded in
 tests/reference/losses_more.npz."""
 
 from __future__ import annotations
