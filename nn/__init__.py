@@ -34,12 +34,14 @@ from . import (
 )
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 from .functional import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_similarity, cross_entropy,
-    dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid, hardswish, hardtanh, hinge_loss,
-    huber_loss, kl_div, l1_loss, l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid,
-    margin_ranking_loss, mish, mse_loss, nll_loss, normalize, one_hot, pairwise_distance,
-    poisson_nll_loss, prelu, relu, relu6, selu, sigmoid, silu, smooth_l1_loss, soft_margin_loss,
-    softmax, softmin, softplus, softsign, tanh, tanhshrink,
+    binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_embedding_loss,
+    cosine_similarity, cross_entropy, dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid,
+    hardswish, hardtanh, hinge_embedding_loss, hinge_loss, huber_loss, kl_div, l1_loss,
+    l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid, margin_ranking_loss, mish,
+    mse_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
+    normalize, one_hot, pairwise_distance, poisson_nll_loss, prelu, relu, relu6, selu, sigmoid,
+    silu, smooth_l1_loss, soft_margin_loss, softmax, softmin, softplus, softsign, tanh,
+    tanhshrink, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from .attention import MultiheadAttention
 from .activations import (
@@ -59,9 +61,10 @@ from .layers import (
     PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HingeLoss, HuberLoss,
-    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
-    SoftMarginLoss,
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
+    HingeEmbeddingLoss, HingeLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
+    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
@@ -98,9 +101,14 @@ __all__ = [
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss",
     "kl_div", "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss",
+    "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
-    "MarginRankingLoss", "SoftMarginLoss",
+    "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "CosineEmbeddingLoss",
+    "HingeEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
     "StandardScaler",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",

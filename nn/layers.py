@@ -359,7 +359,7 @@ class PairwiseDistance(Module):
     """‖x1 - x2 + eps‖_p along the last axis (`F.pairwise_distance`)."""
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
-        self.p, self.eps = F._norm_order("PairwiseDistance", p), AF._real(
+        self.p, self.eps = F.checked_norm_order("PairwiseDistance", p), AF._real(
             "PairwiseDistance", "eps", eps)
         self.keepdim = bool(keepdim)
 

@@ -28,7 +28,9 @@ from .scoring import declare_loss
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
            "HingeLoss", "SmoothL1Loss", "HuberLoss", "GaussianNLLLoss", "PoissonNLLLoss",
-           "KLDivLoss", "MarginRankingLoss", "SoftMarginLoss"]
+           "KLDivLoss", "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss",
+           "TripletMarginWithDistanceLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
+           "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
 
 
 class _Loss(Module):
@@ -107,12 +109,16 @@ class BCELoss(_BinaryLoss):
 @declare_loss("binary", to_labels="logit")
 class BCEWithLogitsLoss(_BinaryLoss):
     """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`), with
-    PyTorch's `weight` and `pos_weight`."""
+    PyTorch's `weight` and `pos_weight` (numbers >= 0, checked when the loss is made; buffers
+    in the state_dict, as PyTorch's)."""
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
         super().__init__(weight, reduction=reduction)
-        self.pos_weight = pos_weight
+        if pos_weight is not None:
+            pos_weight = _constant_numbers("BCEWithLogitsLoss", "pos_weight", pos_weight)
+            check_scale("BCEWithLogitsLoss", "pos_weight", pos_weight)
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, logits: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(logits, target, self.reduction,
@@ -121,7 +127,7 @@ class BCEWithLogitsLoss(_BinaryLoss):
     def extra_repr(self) -> str:
         if self.pos_weight is None:
             return super().extra_repr()
-        return f"{super().extra_repr()}, pos_weight={np.asarray(self.pos_weight).tolist()}"
+        return f"{super().extra_repr()}, pos_weight={self.pos_weight.tolist()}"
 
 
 class _ClassLoss(_Loss):
@@ -315,3 +321,142 @@ class SoftMarginLoss(_Loss):
 
     def forward(self, scores: Any, labels: Any) -> Any:
         return F.soft_margin_loss(scores, labels, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, d(a, p) - d(a, n) + margin), d = ‖x - y + eps‖_p (`F.triplet_margin_loss`);
+    called as loss(anchor, positive, negative). Options in PyTorch's order; no task declared
+    (it scores embeddings).
+
+    >>> TripletMarginLoss(margin=0.5, swap=True)
+    TripletMarginLoss(reduction='mean', margin=0.5, p=2.0, eps=1e-06, swap=True)
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = "TripletMarginLoss"
+        self.margin, self.eps = _real(name, "margin", margin), _real(name, "eps", eps)
+        if not self.margin > 0:
+            raise ValueError(f"{name}: margin must be > 0, got {self.margin}")
+        self.p, self.swap = F.checked_norm_order(name, p), bool(swap)
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                     self.swap, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return (f"{super().extra_repr()}, margin={self.margin}, p={self.p}, eps={self.eps}, "
+                f"swap={self.swap}")
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """`TripletMarginLoss` with your own `distance_function(x, y)`, one distance per row
+    (`F.triplet_margin_with_distance_loss`; None: `F.pairwise_distance`). Keywords, as in
+    PyTorch."""
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = "TripletMarginWithDistanceLoss"
+        if distance_function is None:
+            distance_function = F.pairwise_distance
+        elif not callable(distance_function):
+            raise TypeError(f"{name}: distance_function must be a function of two Tensors, "
+                            f"got {type(distance_function).__name__}")
+        self.distance_function, self.swap = distance_function, bool(swap)
+        self.margin = _real(name, "margin", margin)
+        if not self.margin > 0:
+            raise ValueError(f"{name}: margin must be > 0, got {self.margin}")
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        shown = getattr(self.distance_function, "__name__", type(self.distance_function).__name__)
+        return (f"{super().extra_repr()}, distance_function={shown}, margin={self.margin}, "
+                f"swap={self.swap}")
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1
+    (`F.cosine_embedding_loss`); called as loss(x1, x2, y). No task declared (it scores pairs).
+    """
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.margin = _real("CosineEmbeddingLoss", "margin", margin)
+        if not -1 <= self.margin <= 1:
+            raise ValueError(f"CosineEmbeddingLoss: margin must be in [-1, 1] (a cosine), got "
+                             f"{self.margin}")
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Any:
+        return F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, margin={self.margin}"
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x for y = 1, max(0, margin - x) for y = -1, x a distance (`F.hinge_embedding_loss`).
+    No task declared (its inputs are distances, not scores)."""
+
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.margin = _real("HingeEmbeddingLoss", "margin", margin)
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.hinge_embedding_loss(input, target, self.reduction, margin=self.margin)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, margin={self.margin}"
+
+
+@declare_loss("multiclass")
+class MultiMarginLoss(_Loss):
+    """w_y Σ_{i ≠ y} max(0, margin - x_y + x_i)^p / C, the multiclass hinge loss
+    (`F.multi_margin_loss`), with PyTorch's p (1 or 2), margin and per-class `weight`, in
+    PyTorch's order; the weight is a buffer in the state_dict, as PyTorch's.
+
+    >>> MultiMarginLoss(2, weight=[1.0, 2.0])
+    MultiMarginLoss(reduction='mean', p=2, margin=1.0, weight=[1.0, 2.0])
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, *,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = "MultiMarginLoss"
+        if isinstance(p, bool) or p not in (1, 2):
+            raise ValueError(f"{name}: p must be 1 (hinge) or 2 (squared hinge), got {p!r}")
+        self.p, self.margin = int(p), _real(name, "margin", margin)
+        weight, _, _ = class_options(name, weight, -100, 0.0, None, None)
+        self.register_buffer("weight", weight)
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.multi_margin_loss(input, target, self.reduction, p=self.p, margin=self.margin,
+                                   weight=self.weight)
+
+    def extra_repr(self) -> str:
+        shown = f"{super().extra_repr()}, p={self.p}, margin={self.margin}"
+        return shown if self.weight is None else f"{shown}, weight={self.weight.tolist()}"
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Σ_{j ∈ Y} Σ_{i ∉ Y} max(0, 1 - x_j + x_i) / C, targets listing each sample's classes
+    then -1 (`F.multilabel_margin_loss`). No task declared (its targets are lists of classes,
+    which the metrics do not read)."""
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.multilabel_margin_loss(input, target, self.reduction)
+
+
+@declare_loss("binary", to_labels="logit")
+class MultiLabelSoftMarginLoss(_BinaryLoss):
+    """The binary cross-entropy of each class's logit, averaged over the classes
+    (`F.multilabel_soft_margin_loss`), with PyTorch's `weight` (first, as in PyTorch)."""
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.multilabel_soft_margin_loss(input, target, self.reduction, weight=self.weight)

@@ -148,7 +148,13 @@ def test_modules_take_the_weight_first_as_pytorchs():
     criterion = BCEWithLogitsLoss(weight=w, pos_weight=[2.0, 1.0, 0.5])
     assert criterion(t64(x), t).item() == F.binary_cross_entropy_with_logits(
         t64(x), t, weight=w, pos_weight=[2.0, 1.0, 0.5]).item()
-    assert list(criterion.state_dict()) == ["weight"] and criterion.parameters() == []
+    # both are buffers, in the state_dict under PyTorch's names (a model holding its loss
+    # loads into PyTorch); PyTorch's strict load missed pos_weight
+    assert list(criterion.state_dict()) == ["weight", "pos_weight"]
+    assert criterion.parameters() == []
+    values = [Value(0.3), Value(-1.2)]                  # the scalar engine's pos_weight: a number
+    assert BCEWithLogitsLoss(pos_weight=2.0)(values, [1.0, 0.0]).data == \
+        F.binary_cross_entropy_with_logits(values, [1.0, 0.0], pos_weight=2.0).data
     assert list(BCELoss().state_dict()) == [] and repr(BCELoss()) == "BCELoss(reduction='mean')"
     with pytest.raises(TypeError, match=r"BCEWithLogitsLoss: the first argument is weight, got "
                                         r"'sum'; pass reduction='sum'"):
@@ -173,3 +179,11 @@ def test_bad_weights_are_errors_naming_the_function_and_shapes():
             loss([Value(0.5), Value(0.5)], [0, 1], weight=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"BCELoss: weight must be >= 0 and finite"):
         BCELoss([1.0, float("nan")])
+    # pos_weight too is checked when the loss is made, not at its first call (it was accepted,
+    # -1 and 'a' alike, and shown in the repr)
+    with pytest.raises(ValueError, match=r"BCEWithLogitsLoss: pos_weight must be >= 0 and "
+                                         r"finite, got values in \[-1.0, -1.0\]"):
+        BCEWithLogitsLoss(pos_weight=-1.0)
+    with pytest.raises(TypeError, match=r"BCEWithLogitsLoss: pos_weight must be numbers, got "
+                                        r"dtype <U1"):
+        BCEWithLogitsLoss(pos_weight="a")

@@ -1,23 +1,31 @@
 """The losses PyTorch has and glassgrad lacked: smooth_l1_loss, huber_loss, gaussian_nll_loss,
-poisson_nll_loss, kl_div (with "batchmean"), margin_ranking_loss, soft_margin_loss, as functions
-and modules: formulas and reductions against numpy, gradients against finite differences
-(batch of one, 0-d, a learned variance, a learned KL target), the edges (the clamp of the
-variance, 0 ln 0, a tie in the ranking loss), ±1000, errors, declared tasks (fit picks R² for
-the regression ones), and PyTorch's numbers asked live where torch is installed."""
+poisson_nll_loss, kl_div (with "batchmean"), margin_ranking_loss, soft_margin_loss, and the
+margin losses triplet_margin_loss (and _with_distance_loss), cosine_embedding_loss,
+hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss,
+as functions and modules: formulas and reductions against numpy, gradients against finite
+differences (batch of one, 0-d or one sample, a learned variance, a learned KL target), the
+edges (the clamp of the variance, 0 ln 0, ties and margins hit exactly, zero vectors), ±1000,
+errors, declared tasks (fit picks R² for the regression ones, accuracy for multi_margin_loss),
+and PyTorch's numbers: asked live where torch is installed, else as recorded in
+tests/reference/losses_more.npz."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 
-from autograd import Tensor, grad, gradcheck
+from autograd import Tensor, grad, gradcheck, manual_seed
+from nn import Linear, fit
 from nn import functional as F
 from nn import losses as L
+from nn.optim import SGD
 from nn.scoring import default_metrics, loss_task
 
 from conftest import strict, t64
+from reference import assert_matches, draw, prefixed, recorded_case
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -497,18 +505,28 @@ def test_declared_tasks_regression_losses_get_r2():
 
 
 # ----------------------------------------------------------------------------------------------
-# PyTorch's numbers, asked live (where torch is installed)
+# PyTorch's numbers: asked live where torch is installed, else as recorded in
+# tests/reference/losses_more.npz (under "elementwise/")
 # ----------------------------------------------------------------------------------------------
 
-def torch_cases(rng):
-    """(name, glassgrad, PyTorch, inputs): every loss, each reduction, the options."""
+def elementwise_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """float64 predictions, targets, variances, counts, distributions (one target 0) and ±1
+    labels of shape (4, 5)."""
     pred, target = rng.normal(size=(4, 5)) * 2, rng.normal(size=(4, 5))
     var = rng.uniform(0.05, 2.0, (4, 5))
     counts = rng.poisson(2.0, (4, 5)).astype(float)
     log_q, p = kl_case(rng)
     y = rng.choice([-1.0, 1.0], (4, 5))
+    return dict(pred=pred, target=target, var=var, counts=counts, log_q=log_q, p=p, y=y)
+
+
+def torch_cases(v: dict[str, np.ndarray]) -> list[tuple]:
+    """(name, glassgrad, PyTorch, inputs): every loss, its options, "mean" and "none" ("sum"
+    is checked against numpy above)."""
+    pred, target, var, counts, log_q, p, y = (
+        v[name] for name in ("pred", "target", "var", "counts", "log_q", "p", "y"))
     cases = []
-    for r in REDUCTIONS:
+    for r in ("mean", "none"):
         cases += [
             (f"smooth_l1/{r}", lambda a, b, r=r: F.smooth_l1_loss(a, b, r, beta=0.7),
              lambda T, a, b, r=r: T.smooth_l1_loss(a, b, reduction=r, beta=0.7), (pred, target)),
@@ -536,7 +554,7 @@ def torch_cases(rng):
             (f"soft_margin/{r}", lambda a, r=r: F.soft_margin_loss(a, y, r),
              lambda T, a, r=r: T.soft_margin_loss(a, T_tensor(y), reduction=r), (pred,)),
         ]
-    for r in REDUCTIONS + ("batchmean",):
+    for r in ("mean", "none", "batchmean"):
         cases += [
             (f"kl/{r}", lambda a, b, r=r: F.kl_div(a, b, r),
              lambda T, a, b, r=r: T.kl_div(a, b, reduction=r), (log_q, p)),
@@ -552,29 +570,62 @@ def T_tensor(array):
     return torch.tensor(array)
 
 
+def _upstream(shape: tuple) -> np.ndarray:
+    """The gradient sent into a "none" loss: distinct numbers, so a misrouted one shows."""
+    return np.linspace(0.5, 1.5, math.prod(shape)).reshape(shape)
+
+
+def elementwise_glassgrad(**inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for name, ours_f, _, args in torch_cases(inputs):
+        ours = [t64(a) for a in args]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")            # kl_div's "mean" warns
+            out = ours_f(*ours)
+        out.backward(_upstream(out.shape))
+        results[f"{name}/loss"] = out.data
+        results.update({f"{name}/grad{i}": x.grad for i, x in enumerate(ours)})
+    return results
+
+
+def elementwise_torch(torch, **inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for name, _, torch_f, args in torch_cases(inputs):
+        theirs = [torch.tensor(a, requires_grad=True) for a in args]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = torch_f(torch.nn.functional, *theirs)
+        out.backward(torch.tensor(_upstream(tuple(out.shape))))
+        results[f"{name}/loss"] = out.detach().numpy()
+        results.update({f"{name}/grad{i}": x.grad.numpy() for i, x in enumerate(theirs)})
+    return results
+
+
+def _elementwise_match(ours: dict, theirs: dict) -> None:
+    """To rounding; but where kl_div's target is 0, PyTorch's slope for it is NaN and ours
+    finite (see test_a_zero_target_counts_zero_and_its_slopes_are_finite)."""
+    theirs = dict(theirs)
+    for key in [key for key in theirs if key.startswith("kl/") and key.endswith("/grad1")]:
+        assert np.isnan(theirs[key][0, 0]) and np.isfinite(ours[key][0, 0])
+        theirs[key] = theirs[key].copy()
+        theirs[key][0, 0] = ours[key][0, 0]
+    assert_matches(ours, theirs, rtol=1e-12, atol=1e-15,
+                   inputs=tuple(elementwise_inputs(draw())))
+
+
 def test_the_same_losses_and_gradients_as_pytorch(rng):
     torch = pytest.importorskip(
         "torch", reason="optional cross-check against PyTorch: pip install torch")
-    for name, ours_f, torch_f, inputs in torch_cases(rng):
-        ours = [t64(a) for a in inputs]
-        theirs = [torch.tensor(a, requires_grad=True) for a in inputs]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")            # both warn about kl_div's "mean"
-            out = ours_f(*ours)
-            expected = torch_f(torch.nn.functional, *theirs)
-        upstream = rng.normal(size=out.shape)
-        out.backward(upstream)
-        expected.backward(torch.tensor(upstream))
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-13, atol=1e-15,
-                                   err_msg=name)
-        for mine, its in zip(ours, theirs):
-            expected_grad = its.grad.numpy()
-            if name.startswith("kl/") and its is theirs[1]:
-                # the zero target: PyTorch's slope is NaN, ours finite (see the test above)
-                assert np.isnan(expected_grad[0, 0])
-                expected_grad[0, 0] = mine.grad[0, 0]
-            np.testing.assert_allclose(mine.grad, expected_grad, rtol=1e-12, atol=1e-15,
-                                       err_msg=name)
+    inputs = elementwise_inputs(rng)
+    _elementwise_match(elementwise_glassgrad(**inputs),
+                       {**inputs, **elementwise_torch(torch, **inputs)})
+
+
+def test_the_same_losses_and_gradients_as_pytorchs_recorded_numbers():
+    theirs = recorded_case("losses_more", "elementwise")
+    _elementwise_match(
+        elementwise_glassgrad(**{name: theirs[name] for name in elementwise_inputs(draw())}),
+        theirs)
 
 
 @pytest.mark.parametrize("loss", [F.huber_loss, F.smooth_l1_loss])
@@ -584,3 +635,662 @@ def test_a_loss_without_a_scalar_form_given_values_names_the_ones_that_take_them
                                         r"losses that take lists of Values are mse_loss, l1_loss, "
                                         r"hinge_loss, binary_cross_entropy"):
         loss([Value(1.0), Value(2.0)], [1.0, 2.5])
+
+
+# ==============================================================================================
+# The margin losses of embeddings and of several classes: triplet_margin_loss,
+# cosine_embedding_loss, hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss,
+# multilabel_soft_margin_loss, and their modules
+# ==============================================================================================
+
+def numpy_triplet(a, p, n, margin=1.0, norm=2.0, eps=1e-6, swap=False):
+    def distance(x, y):
+        return np.linalg.norm(x - y + eps, ord=norm, axis=-1)
+    to_negative = distance(a, n)
+    if swap:
+        to_negative = np.minimum(to_negative, distance(p, n))
+    return np.maximum(0.0, margin + distance(a, p) - to_negative)
+
+
+def numpy_cosine_embedding(x1, x2, y, margin=0.0):
+    cos = (x1 * x2).sum(-1) / np.sqrt(((x1 * x1).sum(-1) + 1e-12) * ((x2 * x2).sum(-1) + 1e-12))
+    return np.where(y == 1, 1 - cos, np.maximum(0.0, cos - margin))
+
+
+def numpy_multi_margin(x, y, p=1, margin=1.0, weight=None):
+    """PyTorch's loop: w[y] max(0, margin - x[y] + x[i])^p over i != y, / C."""
+    n, c = x.shape
+    losses = np.zeros(n)
+    for row in range(n):
+        for i in range(c):
+            z = margin - x[row, y[row]] + x[row, i]
+            if i != y[row] and z > 0:
+                losses[row] += (1.0 if weight is None else weight[y[row]]) * z ** p
+    return losses / c
+
+
+def numpy_multilabel_margin(x, y):
+    """PyTorch's loop: the classes listed before the first -1, each against every class not
+    listed."""
+    n, c = x.shape
+    losses = np.zeros(n)
+    for row in range(n):
+        listed = []
+        for k in y[row]:
+            if k < 0:
+                break
+            listed.append(k)
+        for j in listed:
+            for i in set(range(c)) - set(listed):
+                losses[row] += max(0.0, 1 - x[row, j] + x[row, i])
+    return losses / c
+
+
+def numpy_multilabel_soft_margin(x, t, weight=None):
+    log_sigmoid = -np.logaddexp(0.0, -x)
+    log_one_minus = -np.logaddexp(0.0, x)
+    losses = -(t * log_sigmoid + (1 - t) * log_one_minus)
+    return (losses if weight is None else losses * weight).mean(-1)
+
+
+def assert_off_the_kinks(values, gap=1e-3):
+    """Finite differences need every hinge's argument clear of 0."""
+    assert np.abs(values).min() > gap
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_losses_follow_their_formulas(reduction, rng):
+    a, p, n = rng.normal(size=(3, 5, 4))
+    x1, x2 = rng.normal(size=(2, 6, 3))
+    pairs = rng.choice([-1, 1], 6)
+    distances, signs = rng.uniform(0.0, 2.0, (3, 4)), rng.choice([-1, 1], (3, 4))
+    scores, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, 5)
+    weight = rng.uniform(0.2, 2.0, 4)
+    listed = np.array([[3, 0, -1, 2], [1, 1, 2, -1], [-1, 0, 1, 2], [0, 1, 2, 3], [2, -1, -1, -1]])
+    targets = (rng.random((5, 4)) < 0.5).astype(float)
+    expected_and_ours = [
+        (numpy_triplet(a, p, n, 0.8, 1.5, 1e-6, True),
+         F.triplet_margin_loss(t64(a), t64(p), t64(n), 0.8, 1.5, swap=True, reduction=reduction)),
+        (numpy_triplet(a, p, n, norm=np.inf),
+         F.triplet_margin_loss(t64(a), t64(p), t64(n), p=np.inf, reduction=reduction)),
+        (numpy_triplet(a, p, n, 0.8, 2.0, 1e-6, True),
+         F.triplet_margin_with_distance_loss(t64(a), t64(p), t64(n), margin=0.8, swap=True,
+                                             reduction=reduction)),
+        (np.maximum(0.0, 0.5 + np.abs(a - p).sum(-1) - np.abs(a - n).sum(-1)),
+         F.triplet_margin_with_distance_loss(
+             t64(a), t64(p), t64(n), distance_function=lambda x, y: (x - y).abs().sum(-1),
+             margin=0.5, reduction=reduction)),
+        (numpy_cosine_embedding(x1, x2, pairs, 0.2),
+         F.cosine_embedding_loss(t64(x1), t64(x2), pairs, 0.2, reduction=reduction)),
+        (np.where(signs == 1, distances, np.maximum(0.0, 1.5 - distances)),
+         F.hinge_embedding_loss(t64(distances), signs, reduction, margin=1.5)),
+        (numpy_multi_margin(scores, labels, 2, 0.5, weight),
+         F.multi_margin_loss(t64(scores), labels, reduction, p=2, margin=0.5, weight=weight)),
+        (numpy_multi_margin(scores, labels),
+         F.multi_margin_loss(t64(scores), labels, reduction)),
+        (numpy_multilabel_margin(scores, listed),
+         F.multilabel_margin_loss(t64(scores), listed, reduction)),
+        (numpy_multilabel_soft_margin(scores, targets, weight),
+         F.multilabel_soft_margin_loss(t64(scores), targets, reduction, weight=weight)),
+    ]
+    for expected, ours in expected_and_ours:
+        np.testing.assert_allclose(ours.data, reduce(expected, reduction), rtol=1e-13,
+                                   atol=1e-15)
+
+
+def test_one_sample_is_a_batch_of_one(rng):
+    """(D,) / (C,) inputs give the loss of the batch of that one row; "none" gives it 0-d."""
+    a, p, n = rng.normal(size=(3, 4))
+    scores = rng.normal(size=4)
+    targets = (rng.random(4) < 0.5).astype(float)
+    for one, batch in [
+        (F.triplet_margin_loss(t64(a), t64(p), t64(n), reduction="none"),
+         F.triplet_margin_loss(t64([a]), t64([p]), t64([n]))),
+        (F.cosine_embedding_loss(t64(a), t64(p), -1, reduction="none"),
+         F.cosine_embedding_loss(t64([a]), t64([p]), [-1])),
+        (F.multi_margin_loss(t64(scores), 2, "none", p=2),
+         F.multi_margin_loss(t64([scores]), [2], p=2)),
+        (F.multilabel_margin_loss(t64(scores), [1, 3, -1, 0], "none"),
+         F.multilabel_margin_loss(t64([scores]), [[1, 3, -1, 0]])),
+        (F.multilabel_soft_margin_loss(t64(scores), targets, "none"),
+         F.multilabel_soft_margin_loss(t64([scores]), [targets])),
+    ]:
+        assert one.shape == ()
+        np.testing.assert_array_equal(one.data, batch.data)
+
+
+# margins wide enough that every triplet counts: the loss is then the hinge's argument, which
+# `assert_off_the_kinks` sees (a triplet that counts 0 could sit at its kink)
+TRIPLET_LOSSES = [
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, reduction=r), "mean",
+                 id="triplet"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, 1.0, swap=True,
+                                                          reduction=r), "sum",
+                 id="triplet_l1_swap"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_loss(a, p, n, 10.0, np.inf, reduction=r),
+                 "none", id="triplet_inf"),
+    pytest.param(lambda a, p, n, r: F.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda x, y: 1 - F.cosine_similarity(x, y, dim=-1),
+        margin=2.5, swap=True, reduction=r), "mean", id="triplet_cosine_distance"),
+]
+
+
+@pytest.mark.parametrize("loss, reduction", TRIPLET_LOSSES)
+@pytest.mark.parametrize("shape", [(4,), (1, 4), (3, 4)])
+def test_triplet_gradients(loss, reduction, shape, rng):
+    a, p, n = (t64(rng.normal(size=shape)) for _ in range(3))
+    assert_off_the_kinks(loss(a, p, n, "none").data)
+    assert gradcheck(lambda a, p, n: loss(a, p, n, reduction), a, p, n)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(3,), (1, 3), (5, 3)])
+def test_cosine_and_hinge_embedding_gradients(reduction, shape, rng):
+    x1, x2 = rng.normal(size=(2,) + shape)
+    y = np.resize([1, -1], shape[:-1])
+    cos = 1 - numpy_cosine_embedding(x1, x2, np.ones(shape[:-1]))
+    assert_off_the_kinks(cos - (-0.2))              # cos - margin
+    assert gradcheck(lambda a, b: F.cosine_embedding_loss(a, b, y, -0.2, reduction=reduction),
+                     t64(x1), t64(x2))
+    distances = rng.uniform(0.0, 2.0, shape)
+    signs = np.resize([1, -1], shape)
+    assert_off_the_kinks(distances - 1.0)
+    assert gradcheck(lambda d: F.hinge_embedding_loss(d, signs, reduction), t64(distances))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("p, weighted", [(1, False), (2, False), (2, True)])
+@pytest.mark.parametrize("shape", [(4,), (1, 4), (5, 4)])
+def test_multi_margin_gradients(reduction, p, weighted, shape, rng):
+    scores = rng.normal(size=shape)
+    labels = rng.integers(0, 4, shape[:-1])
+    weight = rng.uniform(0.2, 2.0, 4) if weighted else None
+    rows, rows_labels = scores.reshape(-1, 4), labels.reshape(-1)
+    assert_off_the_kinks(0.8 - rows[np.arange(len(rows)), rows_labels][:, None] + rows)
+    assert gradcheck(lambda x: F.multi_margin_loss(x, labels, reduction, p=p, margin=0.8,
+                                                   weight=weight), t64(scores))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight", [None, "classes", "rows"])
+def test_multilabel_gradients(reduction, weight, rng):
+    scores = rng.normal(size=(4, 5))
+    listed = np.array([[3, 0, -1, 2, 2], [1, 1, 2, -1, 0], [-1, 0, 1, 2, 3], [4, 0, 1, 2, 3]])
+    for row, classes in enumerate(([3, 0], [1, 2], [], [4, 0, 1, 2, 3])):
+        others = [i for i in range(5) if i not in classes]
+        if classes and others:
+            assert_off_the_kinks(1 - scores[row, classes][:, None] + scores[row, others])
+    assert gradcheck(lambda x: F.multilabel_margin_loss(x, listed, reduction), t64(scores))
+    targets = rng.random((4, 5))                       # soft targets too
+    w = {None: None, "classes": rng.uniform(0.2, 2.0, 5), "rows": rng.uniform(0.2, 2.0, (4, 1))}
+    assert gradcheck(lambda x: F.multilabel_soft_margin_loss(x, targets, reduction,
+                                                              weight=w[weight]), t64(scores))
+
+
+def test_a_listed_class_twice_counts_twice_as_in_pytorch():
+    x = t64([[0.0, 0.5, 0.25]])
+    twice = F.multilabel_margin_loss(x, [[0, 0, -1]], "sum")
+    once = F.multilabel_margin_loss(x, [[0, -1, -1]], "sum")
+    assert twice.item() == 2 * once.item() == 2 * (1.5 + 1.25) / 3
+    twice.backward()
+    np.testing.assert_allclose(x.grad, [[-4 / 3, 2 / 3, 2 / 3]])
+
+
+def test_the_slopes_where_a_margin_is_hit_exactly_are_pytorchs():
+    """PyTorch clamps the embedding losses with clamp_min, whose slope at 0 is the line's, and
+    skips a class term that is exactly 0 (z > 0) in the multiclass ones: slope 0."""
+    # triplet: d(a, p) = 1, d(a, n) = 2, margin 1: the loss is exactly 0
+    a, p, n = t64([[0.0, 0.0]]), t64([[1.0, 0.0]]), t64([[2.0, 0.0]])
+    F.triplet_margin_loss(a, p, n, eps=0.0).backward()
+    assert (a.grad.tolist(), p.grad.tolist(), n.grad.tolist()) == \
+        ([[0.0, 0.0]], [[1.0, 0.0]], [[-1.0, 0.0]])
+    # cosine, unlike pairs at right angles with margin 0: cos - margin = 0
+    x1, x2 = t64([[1.0, 0.0], [2.0, 0.0]]), t64([[0.0, 1.0], [0.0, 3.0]])
+    F.cosine_embedding_loss(x1, x2, [-1, -1], reduction="sum").backward()
+    np.testing.assert_allclose(x1.grad, [[0.0, 1.0], [0.0, 0.5]])
+    np.testing.assert_allclose(x2.grad, [[1.0, 0.0], [1 / 3, 0.0]])
+    # hinge embedding: a distance of exactly the margin, unlike
+    d = t64([1.0, 2.0])
+    F.hinge_embedding_loss(d, [-1, -1], "sum").backward()
+    assert d.grad.tolist() == [-1.0, 0.0]
+    # multi margin: class 1 exactly the margin below the true class 0
+    for power in (1, 2):
+        x = t64([[1.0, 0.0, 0.5]])
+        F.multi_margin_loss(x, [0], p=power).backward()
+        assert x.grad.tolist() == [[-1 / 3 if power == 1 else -1 / 3, 0.0, 1 / 3]]
+    # multilabel margin: the same, for the listed class 0
+    x = t64([[1.0, 0.0, 0.5]])
+    F.multilabel_margin_loss(x, [[0, -1, -1]]).backward()
+    np.testing.assert_allclose(x.grad, [[-1 / 3, 0.0, 1 / 3]])
+
+
+def test_zero_vectors_follow_pytorchs_eps():
+    """A zero vector's cosine is 0 (ε = 1e-12 under the roots, PyTorch's), not NaN, and its
+    slope is PyTorch's large finite one: x2 / √(ε (‖x2‖² + ε)) ≈ x2 / (1e-6 ‖x2‖)."""
+    zero, other = t64([[0.0, 0.0]]), t64([[3.0, 4.0]])
+    with strict():
+        loss = F.cosine_embedding_loss(zero, other, [1])
+        loss.backward()
+    assert loss.item() == 1.0
+    np.testing.assert_allclose(zero.grad, [[-0.6e6, -0.8e6]], rtol=1e-9)
+    assert other.grad.tolist() == [[0.0, 0.0]]
+    both = t64([[0.0, 0.0]])
+    with strict():
+        loss = F.cosine_embedding_loss(both, t64([[0.0, 0.0]]), [-1])
+        loss.backward()
+    assert loss.item() == 0.0 and both.grad.tolist() == [[0.0, 0.0]]
+    # equal rows: eps keeps the triplet distance off 0, where the norm has no slope
+    a = t64([[1.0, 2.0]])
+    with strict():
+        F.triplet_margin_loss(a, t64([[1.0, 2.0]]), t64([[1.5, 2.0]])).backward()
+    assert np.isfinite(a.grad).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_margin_losses_at_1000(dtype):
+    big = np.array([[1000.0, -1000.0, 1000.0], [-1000.0, 1000.0, 0.0]], dtype)
+    cases = [
+        lambda x: F.triplet_margin_loss(x, -x, x * 0.5),
+        lambda x: F.cosine_embedding_loss(x, x[::-1], [1, -1]),
+        lambda x: F.hinge_embedding_loss(x, [[1, -1, 1], [-1, 1, -1]]),
+        lambda x: F.multi_margin_loss(x, [1, 2], p=2),
+        lambda x: F.multilabel_margin_loss(x, [[0, 2, -1], [1, -1, -1]]),
+        lambda x: F.multilabel_soft_margin_loss(x, [[1, 0, 0], [1, 0, 1]]),
+    ]
+    for loss in cases:
+        x = Tensor(big.copy(), requires_grad=True)
+        with strict():
+            out = loss(x)
+            out.backward()
+        assert out.dtype == dtype and np.isfinite(out.data) and np.isfinite(x.grad).all()
+    x = Tensor(big.copy(), requires_grad=True)
+    F.multilabel_soft_margin_loss(x, [[1, 0, 0], [1, 0, 1]], "none").backward(np.ones(2, dtype))
+    np.testing.assert_allclose(x.grad, [[0, 0, 1 / 3], [-1 / 3, 1 / 3, -1 / 6]])   # σ(x) - t
+    np.testing.assert_allclose(F.multilabel_soft_margin_loss(Tensor(big), [[1, 0, 0],
+                               [1, 0, 1]], "none").data, [1000 / 3, (2000 + np.log(2)) / 3],
+                               rtol=1e-6)
+
+
+S = t64(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.triplet_margin_loss(S, S, S, 0.0), ValueError,
+     r"triplet_margin_loss: margin must be > 0 \(how much nearer the positive should be than "
+     r"the negative\), got 0.0"),
+    (lambda: F.triplet_margin_loss(S, S, S, p=0), ValueError,
+     r"triplet_margin_loss: p must be > 0"),
+    (lambda: F.triplet_margin_loss(S, S[0], S), ValueError,
+     r"triplet_margin_loss: the inputs' shapes differ \(anchor \(2, 3\), positive \(3,\), "
+     r"negative \(2, 3\)\); they must match"),
+    (lambda: F.triplet_margin_loss(S, S, S, "sum"), TypeError,
+     "triplet_margin_loss: margin must be a number, got 'sum'"),
+    (lambda: F.triplet_margin_loss(t64(1.0), t64(1.0), t64(1.0)), ValueError,
+     r"triplet_margin_loss: the inputs are 0-d; they must be embeddings \(N, D\) or \(D,\)"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, distance_function=3), TypeError,
+     "triplet_margin_with_distance_loss: distance_function must be a function of two Tensors, "
+     "got int"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, distance_function=lambda x, y: x - y),
+     ValueError, r"triplet_margin_with_distance_loss: the distance of inputs of shape \(2, 3\) "
+     r"must be one number per row, shape \(2,\), got shape \(2, 3\)"),
+    (lambda: F.triplet_margin_with_distance_loss(
+        S, S, S, distance_function=lambda x, y: (x - y).abs().sum()), ValueError,
+     r"triplet_margin_with_distance_loss: .* shape \(2,\), got shape \(\)"),
+    (lambda: F.triplet_margin_with_distance_loss(S, S, S, margin=-0.5), ValueError,
+     r"triplet_margin_with_distance_loss: margin must be > 0"),
+    (lambda: F.cosine_embedding_loss(S, S, [1, 0]), ValueError,
+     r"cosine_embedding_loss: labels must be -1 or \+1, got values \{0, 1\}"),
+    (lambda: F.cosine_embedding_loss(S, S, [1, -1, 1]), ValueError,
+     r"cosine_embedding_loss: target of shape \(3,\) for inputs of shape \(2, 3\); it needs "
+     r"one label ±1 per pair, shape \(2,\)"),
+    (lambda: F.cosine_embedding_loss(S[0], S[0], [1]), ValueError,
+     r"cosine_embedding_loss: target of shape \(1,\) for inputs of shape \(3,\); it needs one "
+     r"label ±1 per pair, shape \(\)"),
+    (lambda: F.cosine_embedding_loss(S, S[:, :2], [1, 1]), ValueError,
+     r"cosine_embedding_loss: the inputs' shapes differ \(input1 \(2, 3\), input2 \(2, 2\)\)"),
+    (lambda: F.cosine_embedding_loss(S, S, [1, 1], 2.0), ValueError,
+     r"cosine_embedding_loss: margin must be in \[-1, 1\] \(a cosine\), got 2.0"),
+    (lambda: F.cosine_embedding_loss(S[None], S[None], [[1, 1]]), ValueError,
+     r"cosine_embedding_loss: the inputs must be rows \(N, D\) or one pair \(D,\), got shape "
+     r"\(1, 2, 3\)"),
+    (lambda: F.hinge_embedding_loss(S, np.zeros((2, 3))), ValueError,
+     r"hinge_embedding_loss: labels must be -1 or \+1, got values \{0.0\}"),
+    (lambda: F.hinge_embedding_loss(S, np.ones(3)), ValueError,
+     r"hinge_embedding_loss: prediction has shape \(2, 3\) but target has shape \(3,\)"),
+    (lambda: F.hinge_embedding_loss(S, np.ones((2, 3)), 2.0), TypeError,
+     "hinge_embedding_loss: reduction must be 'mean', 'sum' or 'none', got a float .*keywords"),
+    (lambda: F.multi_margin_loss(S, [0, 1], p=3), ValueError,
+     r"multi_margin_loss: p must be 1 \(hinge\) or 2 \(squared hinge\), got 3"),
+    (lambda: F.multi_margin_loss(S, [0, 3]), ValueError,
+     r"multi_margin_loss: labels must be in \[0, 3\), got values in \[0, 3\]"),
+    (lambda: F.multi_margin_loss(S, [0.0, 1.0]), TypeError,
+     "multi_margin_loss: class labels must be integers, got dtype float64"),
+    (lambda: F.multi_margin_loss(S, [[0, 1, 0], [1, 0, 0]]), ValueError,
+     r"multi_margin_loss: the labels have shape \(2, 3\), like one-hot rows"),
+    (lambda: F.multi_margin_loss(S, [0, 1], weight=[1.0, 2.0]), ValueError,
+     r"multi_margin_loss: weight must hold one number per class, shape \(3,\), got shape "
+     r"\(2,\)"),
+    (lambda: F.multi_margin_loss(S[0], [1]), ValueError,
+     r"multi_margin_loss: the target of input of shape \(C,\) = \(3,\) \(one sample\) must be "
+     r"one class index, shape \(\)"),
+    (lambda: F.multi_margin_loss(S[None], [[0, 1]]), ValueError,
+     r"multi_margin_loss: input must be scores \(N, C\), or one sample's \(C,\), got shape "
+     r"\(1, 2, 3\)"),
+    (lambda: F.multi_margin_loss(t64(np.zeros((0, 3))), np.zeros(0, int)), ValueError,
+     r"multi_margin_loss: the mean of no elements is undefined"),
+    (lambda: F.multilabel_margin_loss(S, [[0, -1, -1], [3, -1, -1]]), ValueError,
+     r"multilabel_margin_loss: target must hold class indices in \[0, 3\) and -1 \(after a "
+     r"sample's classes\), got values in \[-1, 3\]"),
+    (lambda: F.multilabel_margin_loss(S, [[0, -1, -1], [1, -1, -2]]), ValueError,
+     r"multilabel_margin_loss: target must hold class indices in \[0, 3\) and -1"),
+    (lambda: F.multilabel_margin_loss(S, [0, 1]), ValueError,
+     r"multilabel_margin_loss: target of shape \(2,\) for input of shape \(2, 3\); they must "
+     r"match \(each row lists a sample's classes, then -1\)"),
+    (lambda: F.multilabel_margin_loss(S, np.zeros((2, 3))), TypeError,
+     r"multilabel_margin_loss: target must be integers, got floats"),
+    (lambda: F.multilabel_margin_loss(S[0], [0, -1]), ValueError,
+     r"multilabel_margin_loss: target of shape \(2,\) for input of shape \(3,\)"),
+    (lambda: F.multilabel_soft_margin_loss(S, [[0, 1, 2], [0, 0, 0]]), ValueError,
+     r"multilabel_soft_margin_loss: target must be in \[0, 1\]"),
+    (lambda: F.multilabel_soft_margin_loss(S, np.ones(3)), ValueError,
+     r"multilabel_soft_margin_loss: input has shape \(2, 3\) but target has shape \(3,\)"),
+    (lambda: F.multilabel_soft_margin_loss(S, np.ones((2, 3)), weight=[1.0, 2.0]), ValueError,
+     r"multilabel_soft_margin_loss: weight of shape \(2,\) does not broadcast to the input's "
+     r"shape \(2, 3\)"),
+    (lambda: F.multilabel_soft_margin_loss(t64(0.0), 1.0), ValueError,
+     r"multilabel_soft_margin_loss: input must be logits \(N, C\) or \(C,\) with C >= 1"),
+])
+def test_margin_loss_errors_name_the_loss_and_say_what_is_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_sigmoid_before_the_multilabel_soft_margin_loss_warns():
+    with pytest.warns(UserWarning, match="multilabel_soft_margin_loss: its input comes from "
+                                         "sigmoid"):
+        F.multilabel_soft_margin_loss(t64([[0.5, -1.0]]).sigmoid(), [[1, 0]])
+
+
+def test_the_margin_modules_are_their_functions(rng):
+    a, p, n = (t64(rng.normal(size=(3, 4))) for _ in range(3))
+    scores, labels = t64(rng.normal(size=(3, 4))), rng.integers(0, 4, 3)
+    signs = rng.choice([-1, 1], 3)
+    listed = np.array([[1, -1, 0, 0], [2, 3, -1, 0], [0, 1, 2, 3]])
+    targets, weight = (rng.random((3, 4)) < 0.5).astype(float), rng.uniform(0.5, 2.0, 4)
+    pairs = [
+        (L.TripletMarginLoss(0.5, 1.0, 1e-3, True, reduction="none")(a, p, n),
+         F.triplet_margin_loss(a, p, n, 0.5, 1.0, 1e-3, True, reduction="none")),
+        (L.TripletMarginWithDistanceLoss(swap=True)(a, p, n),
+         F.triplet_margin_loss(a, p, n, swap=True)),
+        (L.CosineEmbeddingLoss(0.25, reduction="sum")(a, p, signs),
+         F.cosine_embedding_loss(a, p, signs, 0.25, reduction="sum")),
+        (L.HingeEmbeddingLoss(0.5)(scores.abs(), np.sign(a.data)),
+         F.hinge_embedding_loss(scores.abs(), np.sign(a.data), margin=0.5)),
+        (L.MultiMarginLoss(2, 0.5, weight)(scores, labels),
+         F.multi_margin_loss(scores, labels, p=2, margin=0.5, weight=weight)),
+        (L.MultiLabelMarginLoss(reduction="none")(scores, listed),
+         F.multilabel_margin_loss(scores, listed, "none")),
+        (L.MultiLabelSoftMarginLoss(weight, reduction="sum")(scores, targets),
+         F.multilabel_soft_margin_loss(scores, targets, "sum", weight=weight)),
+    ]
+    for ours, expected in pairs:
+        np.testing.assert_array_equal(ours.data, expected.data)
+
+
+def test_margin_module_reprs_options_and_state():
+    assert repr(L.TripletMarginLoss()) == \
+        "TripletMarginLoss(reduction='mean', margin=1.0, p=2.0, eps=1e-06, swap=False)"
+    assert repr(L.TripletMarginWithDistanceLoss(margin=0.5)) == (
+        "TripletMarginWithDistanceLoss(reduction='mean', distance_function=pairwise_distance, "
+        "margin=0.5, swap=False)")
+    assert repr(L.CosineEmbeddingLoss(0.5)) == "CosineEmbeddingLoss(reduction='mean', margin=0.5)"
+    assert repr(L.HingeEmbeddingLoss(reduction="sum")) == \
+        "HingeEmbeddingLoss(reduction='sum', margin=1.0)"
+    assert repr(L.MultiMarginLoss()) == "MultiMarginLoss(reduction='mean', p=1, margin=1.0)"
+    assert repr(L.MultiLabelMarginLoss()) == "MultiLabelMarginLoss(reduction='mean')"
+    assert repr(L.MultiLabelSoftMarginLoss([1.0, 2.0])) == \
+        "MultiLabelSoftMarginLoss(reduction='mean', weight=[1.0, 2.0])"
+    # the weights are buffers, in the state_dict under PyTorch's name
+    assert list(L.MultiMarginLoss(weight=[1.0, 2.0]).state_dict()) == ["weight"]
+    assert list(L.MultiLabelSoftMarginLoss([1.0, 2.0]).state_dict()) == ["weight"]
+    assert list(L.MultiMarginLoss().state_dict()) == []
+    for make, error, message in [
+        (lambda: L.TripletMarginLoss(margin=-1.0), ValueError,
+         "TripletMarginLoss: margin must be > 0, got -1.0"),
+        (lambda: L.TripletMarginLoss(p=-2), ValueError, "TripletMarginLoss: p must be > 0"),
+        (lambda: L.TripletMarginLoss(reduction="avg"), ValueError,
+         "TripletMarginLoss: reduction must be"),
+        (lambda: L.TripletMarginWithDistanceLoss(distance_function="cosine"), TypeError,
+         "TripletMarginWithDistanceLoss: distance_function must be a function of two Tensors, "
+         "got str"),
+        (lambda: L.TripletMarginWithDistanceLoss(margin=0), ValueError,
+         "TripletMarginWithDistanceLoss: margin must be > 0, got 0.0"),
+        (lambda: L.CosineEmbeddingLoss(1.5), ValueError,
+         r"CosineEmbeddingLoss: margin must be in \[-1, 1\]"),
+        (lambda: L.HingeEmbeddingLoss("sum"), TypeError,
+         "HingeEmbeddingLoss: margin must be a number, got 'sum'"),
+        (lambda: L.MultiMarginLoss(3), ValueError, "MultiMarginLoss: p must be 1"),
+        (lambda: L.MultiMarginLoss(weight=[-1.0, 1.0]), ValueError,
+         r"MultiMarginLoss: weight must be finite and >= 0"),
+        (lambda: L.MultiLabelSoftMarginLoss("sum"), TypeError,
+         "MultiLabelSoftMarginLoss: the first argument is weight, got 'sum'"),
+    ]:
+        with pytest.raises(error, match=message):
+            make()
+
+
+def test_margin_losses_declare_their_tasks():
+    for loss in (F.multi_margin_loss, L.MultiMarginLoss()):
+        declared = loss_task(loss)
+        assert declared.task == "multiclass" and default_metrics(loss) == ("accuracy",)
+        assert declared.to_labels(np.array([[0.1, 2.0, -1.0]])).tolist() == [1]
+    for loss in (F.multilabel_soft_margin_loss, L.MultiLabelSoftMarginLoss()):
+        declared = loss_task(loss)
+        assert declared.task == "binary"
+        assert declared.to_labels(np.array([[0.5, -2.0]])).tolist() == [[1, 0]]
+    # embeddings, distances and lists of classes are not what the metrics read
+    for loss in (F.triplet_margin_loss, F.triplet_margin_with_distance_loss,
+                 F.cosine_embedding_loss, F.hinge_embedding_loss, F.multilabel_margin_loss,
+                 L.TripletMarginLoss(), L.TripletMarginWithDistanceLoss(),
+                 L.CosineEmbeddingLoss(), L.HingeEmbeddingLoss(), L.MultiLabelMarginLoss()):
+        assert loss_task(loss) is None
+
+
+def test_fit_trains_a_classifier_on_the_multiclass_hinge_loss():
+    manual_seed(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 60)
+    X = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])[y] + rng.normal(size=(60, 2)) * 0.3
+    model = Linear(2, 3)
+    history = fit(model, L.MultiMarginLoss(), SGD(model.parameters(), lr=0.5), (X, y),
+                  epochs=20, batch_size=60, progress=False, seed=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] == 1.0           # three blobs, read by arg-max
+
+
+# ----------------------------------------------------------------------------------------------
+# PyTorch's numbers for the margin losses: asked live where torch is installed, else as
+# recorded in tests/reference/losses_more.npz (under "margin/")
+# ----------------------------------------------------------------------------------------------
+
+def margin_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """float64 embeddings, scores and targets, with PyTorch's edge cases in them: zero vectors,
+    an anchor equal to its positive (swap's tie), margins hit exactly (numbers on a grid of
+    quarters, so the sums are exact), a class listed twice, a target row that lists none."""
+    x1, x2 = rng.normal(size=(2, 5, 3))
+    x1[1], x2[3] = 0.0, 0.0
+    return {
+        "a": rng.normal(size=(4, 3)), "p": rng.normal(size=(4, 3)), "n": rng.normal(size=(4, 3)),
+        "tie_a": np.array([[0.0, 0.0]]), "tie_p": np.array([[1.0, 0.0]]),
+        "tie_n": np.array([[2.0, 0.0]]),
+        "x1": x1, "x2": x2, "pairs": np.array([1, -1, 1, -1, -1]),
+        "right_1": np.array([[1.0, 0.0], [2.0, 0.0]]),
+        "right_2": np.array([[0.0, 1.0], [0.0, 3.0]]),
+        "distances": np.array([[0.5, 1.0, 2.0], [0.25, 1.5, 0.75]]),
+        "signs": np.array([[1, -1, -1], [-1, 1, -1]]),
+        "scores": rng.normal(size=(4, 5)), "labels": np.array([0, 3, 4, 3]),
+        "weight": rng.uniform(0.2, 2.0, 5),
+        "quarters": rng.integers(-6, 6, (4, 5)) / 4.0,
+        "listed": np.array([[3, 0, -1, 1, 2], [2, 2, 1, -1, -1], [-1, 0, 0, 0, 0],
+                            [0, 1, 2, 3, 4]]),
+        "targets": np.array([[1.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0, 1.0],
+                             [0.25, 0.5, 0.0, 1.0, 0.75], [1.0, 1.0, 1.0, 1.0, 1.0]]),
+        "row_weight": rng.uniform(0.5, 1.5, (4, 1)),
+        "logits_1000": np.array([[1000.0, -1000.0, 1000.0, -1000.0, 0.0],
+                                 [-1000.0, 1000.0, -1000.0, 1000.0, 0.0],
+                                 [1000.0, 1000.0, 1000.0, -1000.0, -1000.0],
+                                 [0.0, 0.0, 1000.0, -1000.0, 1000.0]]),
+    }
+
+
+def margin_cases() -> list[tuple]:
+    """(case, the inputs differentiated, glassgrad's loss, PyTorch's) for "mean" and "none"
+    ("sum" is checked against numpy above); each loss reads its inputs by name from `v`."""
+    cases = []
+    for r in ("mean", "none"):
+        cases += [
+            (f"triplet/{r}", ("a", "p", "n"),
+             lambda v, r=r: F.triplet_margin_loss(v["a"], v["p"], v["n"], 0.7, reduction=r),
+             lambda T, v, r=r: T.triplet_margin_loss(v["a"], v["p"], v["n"], 0.7, reduction=r)),
+            (f"triplet_l1_swap/{r}", ("a", "p", "n"),
+             lambda v, r=r: F.triplet_margin_loss(v["a"], v["p"], v["n"], 1.5, 1.0, swap=True,
+                                                  reduction=r),
+             lambda T, v, r=r: T.triplet_margin_loss(v["a"], v["p"], v["n"], 1.5, 1.0,
+                                                     swap=True, reduction=r)),
+            (f"triplet_swap_tie/{r}", ("a", "n"),       # positive = anchor: d(a, n) = d(p, n)
+             lambda v, r=r: F.triplet_margin_loss(v["a"], v["a"], v["n"], swap=True, reduction=r),
+             lambda T, v, r=r: T.triplet_margin_loss(v["a"], v["a"], v["n"], swap=True,
+                                                     reduction=r)),
+            (f"triplet_at_margin/{r}", ("tie_a", "tie_p", "tie_n"),
+             lambda v, r=r: F.triplet_margin_loss(v["tie_a"], v["tie_p"], v["tie_n"], eps=0.0,
+                                                  reduction=r),
+             lambda T, v, r=r: T.triplet_margin_loss(v["tie_a"], v["tie_p"], v["tie_n"],
+                                                     eps=0.0, reduction=r)),
+            (f"triplet_one/{r}", ("a", "p", "n"),
+             lambda v, r=r: F.triplet_margin_loss(v["a"][0], v["p"][0], v["n"][0], 2.0,
+                                                  reduction=r),
+             lambda T, v, r=r: T.triplet_margin_loss(v["a"][0], v["p"][0], v["n"][0], 2.0,
+                                                     reduction=r)),
+            (f"triplet_cosine_distance_swap/{r}", ("a", "p", "n"),
+             lambda v, r=r: F.triplet_margin_with_distance_loss(
+                 v["a"], v["p"], v["n"], margin=0.5, swap=True, reduction=r,
+                 distance_function=lambda x, y: 1 - F.cosine_similarity(x, y, dim=-1)),
+             lambda T, v, r=r: T.triplet_margin_with_distance_loss(
+                 v["a"], v["p"], v["n"], margin=0.5, swap=True, reduction=r,
+                 distance_function=lambda x, y: 1 - T.cosine_similarity(x, y, dim=-1))),
+            (f"cosine/{r}", ("x1", "x2"),
+             lambda v, r=r: F.cosine_embedding_loss(v["x1"], v["x2"], v["pairs"], 0.2,
+                                                    reduction=r),
+             lambda T, v, r=r: T.cosine_embedding_loss(v["x1"], v["x2"], v["pairs"], 0.2,
+                                                       reduction=r)),
+            (f"cosine_one/{r}", ("x1", "x2"),
+             lambda v, r=r: F.cosine_embedding_loss(v["x1"][0], v["x2"][0], v["pairs"][2],
+                                                    reduction=r),
+             lambda T, v, r=r: T.cosine_embedding_loss(v["x1"][0], v["x2"][0], v["pairs"][2],
+                                                       reduction=r)),
+            (f"cosine_at_margin/{r}", ("right_1", "right_2"),
+             lambda v, r=r: F.cosine_embedding_loss(v["right_1"], v["right_2"], -v["pairs"][:2],
+                                                    reduction=r),
+             lambda T, v, r=r: T.cosine_embedding_loss(v["right_1"], v["right_2"],
+                                                       -v["pairs"][:2], reduction=r)),
+            (f"hinge_embedding/{r}", ("distances",),
+             lambda v, r=r: F.hinge_embedding_loss(v["distances"], v["signs"], r),
+             lambda T, v, r=r: T.hinge_embedding_loss(v["distances"], v["signs"], reduction=r)),
+            (f"hinge_embedding_0.6/{r}", ("distances",),
+             lambda v, r=r: F.hinge_embedding_loss(v["distances"], v["signs"], r, margin=0.6),
+             lambda T, v, r=r: T.hinge_embedding_loss(v["distances"], v["signs"], 0.6,
+                                                      reduction=r)),
+            (f"multi_margin/{r}", ("scores",),
+             lambda v, r=r: F.multi_margin_loss(v["scores"], v["labels"], r),
+             lambda T, v, r=r: T.multi_margin_loss(v["scores"], v["labels"], reduction=r)),
+            (f"multi_margin_2_weight/{r}", ("scores",),
+             lambda v, r=r: F.multi_margin_loss(v["scores"], v["labels"], r, p=2, margin=0.5,
+                                                weight=v["weight"]),
+             lambda T, v, r=r: T.multi_margin_loss(v["scores"], v["labels"], 2, 0.5, v["weight"],
+                                                   reduction=r)),
+            (f"multi_margin_at_margin/{r}", ("quarters",),
+             lambda v, r=r: F.multi_margin_loss(v["quarters"], v["labels"], r, p=2, margin=0.5),
+             lambda T, v, r=r: T.multi_margin_loss(v["quarters"], v["labels"], 2, 0.5,
+                                                   reduction=r)),
+            (f"multi_margin_one/{r}", ("scores",),
+             lambda v, r=r: F.multi_margin_loss(v["scores"][1], v["labels"][1], r,
+                                                weight=v["weight"]),
+             lambda T, v, r=r: T.multi_margin_loss(v["scores"][1], v["labels"][1],
+                                                   weight=v["weight"], reduction=r)),
+            (f"multilabel_margin/{r}", ("scores",),
+             lambda v, r=r: F.multilabel_margin_loss(v["scores"], v["listed"], r),
+             lambda T, v, r=r: T.multilabel_margin_loss(v["scores"], v["listed"], reduction=r)),
+            (f"multilabel_margin_at_margin/{r}", ("quarters",),
+             lambda v, r=r: F.multilabel_margin_loss(v["quarters"], v["listed"], r),
+             lambda T, v, r=r: T.multilabel_margin_loss(v["quarters"], v["listed"], reduction=r)),
+            (f"multilabel_margin_one/{r}", ("scores",),
+             lambda v, r=r: F.multilabel_margin_loss(v["scores"][0], v["listed"][0], r),
+             lambda T, v, r=r: T.multilabel_margin_loss(v["scores"][0], v["listed"][0],
+                                                        reduction=r)),
+            (f"multilabel_soft/{r}", ("scores",),
+             lambda v, r=r: F.multilabel_soft_margin_loss(v["scores"], v["targets"], r),
+             lambda T, v, r=r: T.multilabel_soft_margin_loss(v["scores"], v["targets"],
+                                                             reduction=r)),
+            (f"multilabel_soft_weight/{r}", ("scores",),
+             lambda v, r=r: F.multilabel_soft_margin_loss(v["scores"], v["targets"], r,
+                                                          weight=v["weight"]),
+             lambda T, v, r=r: T.multilabel_soft_margin_loss(v["scores"], v["targets"],
+                                                             v["weight"], reduction=r)),
+            (f"multilabel_soft_row_weight/{r}", ("logits_1000",),
+             lambda v, r=r: F.multilabel_soft_margin_loss(v["logits_1000"], v["targets"], r,
+                                                          weight=v["row_weight"]),
+             lambda T, v, r=r: T.multilabel_soft_margin_loss(v["logits_1000"], v["targets"],
+                                                             v["row_weight"], reduction=r)),
+        ]
+    return cases
+
+
+def margin_glassgrad(**inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for case, differentiated, ours, _ in margin_cases():
+        v = {name: t64(x) if name in differentiated else x for name, x in inputs.items()}
+        with strict():
+            loss = ours(v)
+            loss.backward(_upstream(loss.shape))
+        results[f"{case}/loss"] = loss.data
+        results.update({f"{case}/{name}.grad": v[name].grad for name in differentiated})
+    return results
+
+
+def margin_torch(torch, **inputs) -> dict[str, np.ndarray]:
+    results = {}
+    for case, differentiated, _, theirs in margin_cases():
+        v = {name: torch.tensor(x, requires_grad=name in differentiated)
+             for name, x in inputs.items()}
+        loss = theirs(torch.nn.functional, v)
+        loss.backward(torch.tensor(_upstream(tuple(loss.shape))))
+        results[f"{case}/loss"] = loss.detach().numpy()
+        results.update({f"{case}/{name}.grad": v[name].grad.numpy() for name in differentiated})
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/losses_more.npz: the inputs and PyTorch's results, of the elementwise
+    losses and of the margin losses."""
+    elementwise, margin = elementwise_inputs(draw()), margin_inputs(draw())
+    return {**prefixed("elementwise", {**elementwise, **elementwise_torch(torch, **elementwise)}),
+            **prefixed("margin", {**margin, **margin_torch(torch, **margin)})}
+
+
+def _same_as_pytorch(ours: dict, theirs: dict) -> None:
+    """float64 both ways, to rounding (the gradients of the cosine of parallel rows, zero in
+    exact arithmetic, are ~1e-15 of rounding in both)."""
+    assert_matches(ours, theirs, rtol=1e-12, atol=1e-13, inputs=tuple(margin_inputs(draw())))
+
+
+def test_the_margin_losses_match_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = margin_inputs(rng)
+    _same_as_pytorch(margin_glassgrad(**inputs), {**inputs, **margin_torch(torch, **inputs)})
+
+
+def test_the_margin_losses_match_pytorchs_recorded_numbers():
+    theirs = recorded_case("losses_more", "margin")
+    _same_as_pytorch(margin_glassgrad(**{name: theirs[name] for name in margin_inputs(draw())}),
+                     theirs)
