@@ -8,7 +8,9 @@
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
-  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention); `RNN`, `GRU`,
+  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
+  `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
+  `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
@@ -66,6 +68,10 @@ from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
@@ -80,6 +86,8 @@ __all__ = [
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
