@@ -362,6 +362,7 @@ class Transformer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None, *,
                  rng: np.random.Generator | None = None) -> None:
+        check_device("Transformer", device)
         layer_options = dict(dim_feedforward=dim_feedforward, dropout=dropout,
                              activation=activation, layer_norm_eps=layer_norm_eps,
                              batch_first=batch_first, norm_first=norm_first, bias=bias,
