@@ -104,6 +104,10 @@ class _TransformerLayer(Module):
         _check_dropout(name, "dropout", dropout)
         if isinstance(activation, str) and activation in ACTIVATIONS:
             activation = ACTIVATIONS[activation]
+        elif isinstance(activation, type) and issubclass(activation, Module):
+            # nn.ReLU itself would be called on the hidden features and make a layer of them
+            raise TypeError(f"{name}: activation is the class {activation.__name__}; pass a "
+                            f"layer of it, {activation.__name__}(), or a function")
         elif not callable(activation):
             raise ValueError(f"{name}: activation must be 'relu', 'gelu' or a function of one "
                              f"tensor (such as nn.functional.silu or nn.SiLU()), got "

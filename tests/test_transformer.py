@@ -264,6 +264,9 @@ X, MEMORY = np.ones((3, 2, 4)), np.ones((5, 2, 4))
      r"TransformerEncoderLayer: dropout must be a probability in \[0, 1\], got 1.5"),
     (lambda: TransformerEncoderLayer(4, 2, activation="tanh"), ValueError,
      r"activation must be 'relu', 'gelu' or a function of one tensor .* got 'tanh'"),
+    (lambda: TransformerDecoderLayer(4, 2, activation=nn.GELU), TypeError,
+     r"TransformerDecoderLayer: activation is the class GELU; pass a layer of it, GELU\(\), "
+     r"or a function"),
     (lambda: TransformerEncoderLayer(4, 2, layer_norm_eps=0), ValueError,
      r"layer_norm_eps must be > 0, got 0"),
     (lambda: TransformerEncoder(TransformerEncoderLayer(4, 2), 0), ValueError,
