@@ -402,9 +402,15 @@ class MultiheadAttention(Module):
             mask = _mask(name, "key_padding_mask", key_padding_mask, dtype, true_attends=False)
             wanted = (N, S) if batched else (S,)
             if tuple(mask.shape) != wanted:
+                # (S, N): a padding mask of batch-first data, given to a layer that reads its
+                # inputs sequence first, PyTorch's default
+                hint = ("; the inputs are read sequence first, (L, N, E): for batch-first "
+                        "inputs (N, L, E) make the layer with batch_first=True"
+                        if batched and not self.batch_first and tuple(mask.shape) == (S, N)
+                        else "")
                 raise ValueError(f"{name}: key_padding_mask must have shape {wanted} "
                                  f"({'N, S' if batched else 'S'}: one flag per key), got "
-                                 f"{tuple(mask.shape)}")
+                                 f"{tuple(mask.shape)}{hint}")
             masks.append(mask.reshape(N, 1, 1, S))
         for mask in masks:
             if isinstance(mask, np.ndarray):

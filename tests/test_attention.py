@@ -480,7 +480,9 @@ LAYER = r"MultiheadAttention\(embed_dim=8, num_heads=2\): "
     (lambda m: m(X, X, X, attn_mask=np.zeros((5, 5), int)), TypeError,
      r"attn_mask must be bool \(True where a key is left out\) or float"),
     (lambda m: m(X, X, X, key_padding_mask=np.zeros((5, 3), bool)), ValueError,
-     r"key_padding_mask must have shape \(3, 5\) \(N, S: one flag per key\), got \(5, 3\)"),
+     r"key_padding_mask must have shape \(3, 5\) \(N, S: one flag per key\), got \(5, 3\); "
+     r"the inputs are read sequence first, \(L, N, E\): for batch-first inputs \(N, L, E\) "
+     r"make the layer with batch_first=True"),
     (lambda m: m(X[:, 0], X[:, 0], X[:, 0], key_padding_mask=np.zeros((1, 5), bool)), ValueError,
      r"key_padding_mask must have shape \(5,\) \(S: one flag per key\)"),
 ])

@@ -294,7 +294,9 @@ def test_bad_arguments_are_named(make, error, message):
      ENCODER + r"src_mask must have shape \(3, 3\) \(L, S\) or \(4, 3, 3\) "
                r"\(N · num_heads, L, S\), got \(2, 3, 3\)"),
     (lambda e, d: e(X, src_key_padding_mask=np.zeros((3, 2), bool)), ValueError,
-     ENCODER + r"src_key_padding_mask must have shape \(2, 3\) \(N, S: one flag per key\)"),
+     ENCODER + r"src_key_padding_mask must have shape \(2, 3\) \(N, S: one flag per key\), got "
+               r"\(3, 2\); the inputs are read sequence first, \(L, N, E\): for batch-first "
+               r"inputs \(N, L, E\) make the layer with batch_first=True"),
     (lambda e, d: e(X, src_mask=np.zeros((3, 3), int)), TypeError,
      ENCODER + r"src_mask must be bool \(True where a key is left out\) or float"),
     (lambda e, d: e(X, is_causal=True), ValueError,
