@@ -17,10 +17,12 @@ gradients come from their rules.
 Masks mean what they mean for `MultiheadAttention`: a bool mask is True where a key is left
 out, a float mask is added to the scores (`Transformer.generate_square_subsequent_mask(T)` is
 the causal one). PyTorch's `is_causal` arguments are hints that the mask given is causal; here,
-as in PyTorch's plain path, the mask given is what counts. PyTorch's "fast path" (nested tensors
-in evaluation, for batches with a padding mask) is not implemented: every position is computed
-as PyTorch's plain path computes it, so the outputs at padded positions are numbers, where
-PyTorch's fast path would give zeros there (numbers nobody should read: mask them in the loss).
+as in PyTorch's plain path, the mask given is what counts. PyTorch's "fast path" is not
+implemented: in evaluation without gradients, with `batch_first=True` and a
+`src_key_padding_mask`, PyTorch's `TransformerEncoder` packs the batch into a nested tensor and
+returns zeros at the padded positions. Here every position is computed as on PyTorch's plain
+path (in training, or with gradients), so the padded positions hold numbers, which nothing
+should read: leave them out of the pooling or the loss. Elsewhere the numbers are PyTorch's.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -286,8 +288,9 @@ class TransformerEncoder(Module):
     PyTorch's `nn.TransformerEncoder`: the layers are `layers.0`, `layers.1`, ... and start with
     the same weights (copies, as in PyTorch). `forward(src, mask=None,
     src_key_padding_mask=None, is_causal=None)` hands the masks to every layer.
-    `enable_nested_tensor` and `mask_check` are accepted for PyTorch code and change nothing
-    (there is no fast path here).
+    `enable_nested_tensor` and `mask_check` are accepted for PyTorch code and change nothing:
+    there is no fast path here, so the outputs at padded positions are computed (PyTorch's fast
+    path gives zeros there; see the module's docstring).
 
     >>> from autograd import manual_seed
     >>> manual_seed(0)
