@@ -40,6 +40,7 @@ from __future__ import annotations
 import copy
 import numbers
 import re
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -47,6 +48,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
 from autograd.random import default_rng
+from autograd.warn import warn
 
 from . import functional as F
 from . import init
@@ -144,18 +146,30 @@ class _TransformerLayer(Module):
 
     def _attend(self, attention: MultiheadAttention, x: Tensor, memory: Tensor, mask: Any,
                 padding: Any, is_causal: bool, names: dict[str, str]) -> Tensor:
-        """attention(x, memory, memory)'s output; a mistake in the masks is reported with this
-        layer's name and the names its caller gave them (`names`: the attention's to ours)."""
+        """attention(x, memory, memory)'s output. Its errors and warnings about the masks name
+        this layer and the arguments as its caller gave them (`names`: the attention's to ours):
+        a decoder layer has two attentions, each with an `attn_mask`."""
+        prefix = f"{attention._name()}: "
+
+        def renamed(message: str) -> str:
+            if not message.startswith(prefix):
+                return message
+            return f"{self._name()}: " + re.sub(r"\b(attn_mask|key_padding_mask|is_causal)\b",
+                                                lambda word: names[word.group()],
+                                                message.removeprefix(prefix))
+
         try:
-            return attention(x, memory, memory, key_padding_mask=padding, need_weights=False,
-                             attn_mask=mask, is_causal=is_causal)[0]
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                output = attention(x, memory, memory, key_padding_mask=padding,
+                                   need_weights=False, attn_mask=mask, is_causal=is_causal)[0]
         except (ValueError, TypeError) as error:
-            prefix = f"{attention._name()}: "
             if not str(error).startswith(prefix):
                 raise
-            message = re.sub(r"\b(attn_mask|key_padding_mask|is_causal)\b",
-                             lambda word: names[word.group()], str(error).removeprefix(prefix))
-            raise type(error)(f"{self._name()}: {message}") from None
+            raise type(error)(renamed(str(error))) from None
+        for caught_warning in caught:
+            warn(renamed(str(caught_warning.message)), caught_warning.category)
+        return output
 
 
 class TransformerEncoderLayer(_TransformerLayer):

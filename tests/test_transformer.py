@@ -323,6 +323,22 @@ def test_mistakes_in_the_inputs_name_the_layer_and_the_argument(call, error, mes
         call(TransformerEncoderLayer(4, 2, 6), TransformerDecoderLayer(4, 2, 6))
 
 
+def test_warnings_about_a_mask_name_the_layer_and_the_argument_at_the_callers_line(rng):
+    """The lecture's float tril (added: it leaves nothing out) as tgt_mask, and the causal mask
+    in scaled_dot_product_attention's convention (True: attend) as memory_mask."""
+    layer = TransformerDecoderLayer(4, 2, 6)
+    with pytest.warns(UserWarning, match=DECODER + r"tgt_mask is a float mask of 0s and 1s; .* "
+                      r"leaves no key out") as caught:
+        layer(X, X, tgt_mask=np.tril(np.ones((3, 3))))
+    assert caught[0].filename == __file__
+    with pytest.warns(UserWarning, match=DECODER + r"this bool memory_mask lets each query see "
+                      r"only the keys after it"):
+        layer(X, X, memory_mask=np.tril(np.ones((3, 3), bool)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer(X, X, tgt_mask=causal(3), memory_mask=np.zeros((3, 3)))
+
+
 def test_the_transformers_errors_name_it_and_the_sequences():
     model = Transformer(4, 2, 1, 1, 6, batch_first=True)
     with pytest.raises(ValueError, match=r"Transformer\(d_model=4, nhead=2\): src \(2, 5, 4\), "
