@@ -47,7 +47,7 @@ def causal(T):
     return np.triu(np.ones((T, T), dtype=bool), 1)
 
 
-# -- what the layers compute -----------------------------------------------------------------------
+# -- what the layers compute -------------------------------------------------------------------
 
 def test_an_encoder_layer_is_attention_then_feed_forward_each_added_and_normalised(rng):
     """Post-norm (the paper's) and pre-norm, written out with the sublayers themselves."""
@@ -172,7 +172,7 @@ def test_the_copies_in_a_stack_share_the_generator_given_and_draw_their_own_mask
     assert not np.array_equal(first.dropout(x).data, second.dropout(x).data)
 
 
-# -- gradients against finite differences --------------------------------------------------------
+# -- gradients against finite differences ------------------------------------------------------
 
 @pytest.mark.parametrize("options, shape, masks", [
     ({}, (3, 2, 4), {"src_key_padding_mask": np.array([[False, False, True],
@@ -202,7 +202,7 @@ def test_decoder_layer_gradients_match_finite_differences(rng, norm_first):
                                 layer.named_parameters())
 
 
-# -- the state dict: PyTorch's names, in PyTorch's order -----------------------------------------
+# -- the state dict: PyTorch's names, in PyTorch's order ---------------------------------------
 
 def test_the_state_dict_has_pytorchs_names_in_pytorchs_order():
     layer = TransformerEncoderLayer(4, 2, 6)
@@ -221,6 +221,15 @@ def test_the_state_dict_has_pytorchs_names_in_pytorchs_order():
     assert names[-3:] == ["decoder.layers.1.norm3.bias", "decoder.norm.weight",
                           "decoder.norm.bias"]
     assert "encoder.norm.weight" in names and len(names) == 12 + 2 + 2 * 18 + 2
+
+
+def test_a_transformer_saved_as_pt_loads_back_with_the_same_outputs(tmp_path, rng):
+    model = _drawn(rng, Transformer(4, 2, 1, 1, 6, dropout=0.0, dtype=np.float64)).eval()
+    nn.save(model.state_dict(), tmp_path / "transformer.pt")
+    again = Transformer(4, 2, 1, 1, 6, dropout=0.0, dtype=np.float64).eval()
+    again.load_state_dict(nn.load(tmp_path / "transformer.pt"))
+    src, tgt = rng.normal(size=(5, 2, 4)), rng.normal(size=(3, 2, 4))
+    np.testing.assert_array_equal(again(src, tgt).data, model(src, tgt).data)
 
 
 @pytest.mark.parametrize("make", [
@@ -246,7 +255,7 @@ def test_a_state_dict_saved_as_pt_loads_into_pytorch_strictly_and_back(tmp_path,
         np.testing.assert_array_equal(ours.state_dict()[name], as_array(value))
 
 
-# -- errors --------------------------------------------------------------------------------------
+# -- errors ------------------------------------------------------------------------------------
 
 ENCODER = r"TransformerEncoderLayer\(d_model=4, nhead=2\): "
 DECODER = r"TransformerDecoderLayer\(d_model=4, nhead=2\): "
@@ -350,7 +359,7 @@ def test_the_transformers_errors_name_it_and_the_sequences():
         model(np.ones((2, 5, 4)), np.ones((2, 3, 8)))
 
 
-# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
+# -- the same numbers as PyTorch: asked live where torch is installed, else as recorded --------
 
 # (id, model, its options, the shapes of its sequences, its masks): small, so the file stays so
 TORCH_CASES = [
