@@ -474,6 +474,11 @@ LAYER = r"MultiheadAttention\(embed_dim=8, num_heads=2\): "
      r"query \(5, 3, 8\) and key \(5, 2, 8\) must have the same batch size on axis 1"),
     (lambda m: m(X, X, X, is_causal=True), ValueError,
      r"is_causal=True is PyTorch's hint that attn_mask is the causal mask, which must be given"),
+    (lambda m: m(X, X, X, attn_mask=np.zeros((5, 5)), is_causal=True), ValueError,
+     r"is_causal=True says attn_mask is the causal mask, but it is not \(PyTorch would apply "
+     r"the causal mask, not this one\): leave is_causal out to use this mask"),
+    (lambda m: m(X, X, X, attn_mask=np.eye(5, dtype=bool), is_causal=True), ValueError,
+     r"is_causal=True says attn_mask is the causal mask, but it is not"),
     (lambda m: m(X, X, X, attn_mask=np.zeros((3, 5, 5))), ValueError,
      r"attn_mask must have shape \(5, 5\) \(L, S\) or \(6, 5, 5\) \(N · num_heads, L, S\), got "
      r"\(3, 5, 5\)"),

@@ -311,6 +311,8 @@ def test_bad_arguments_are_named(make, error, message):
     (lambda e, d: e(X, is_causal=True), ValueError,
      ENCODER + r"is_causal=True is PyTorch's hint that src_mask is the causal mask, which "
                r"must be given: src_mask=np.triu"),
+    (lambda e, d: TransformerEncoder(e, 1)(X, mask=np.zeros((3, 3)), is_causal=True),
+     ValueError, ENCODER + r"is_causal=True says src_mask is the causal mask, but it is not"),
     (lambda e, d: d(X, MEMORY, memory_mask=np.zeros((3, 3))), ValueError,
      DECODER + r"memory_mask must have shape \(3, 5\)"),
     (lambda e, d: d(X, MEMORY, memory_key_padding_mask=np.zeros((2, 3), bool)), ValueError,
