@@ -246,7 +246,7 @@ class MultiheadAttention(Module):
     (N · num_heads, L, S) one per sample and head, leaves out pairs; a bool mask is True where a
     key is left OUT (the opposite of `scaled_dot_product_attention`'s), a float one is added to
     the scores. `is_causal` is PyTorch's hint that attn_mask is the causal mask, which must be
-    given. The weights are dropped with probability `dropout` in training.
+    given (and be that mask). The weights are dropped with probability `dropout` in training.
 
     Parameters have PyTorch's names and shapes, so `state_dict()` loads into
     `torch.nn.MultiheadAttention` as it is: `in_proj_weight` (3 · embed_dim, embed_dim), the
