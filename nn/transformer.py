@@ -86,16 +86,19 @@ def _sequences(name: str, d_model: int, batch_first: bool, **sequences: Any) -> 
 
 
 class _TransformerLayer(Module):
-    """What the encoder and decoder layers share: their arguments' checks, the feed-forward
-    block, and attention whose mask errors name the layer's arguments."""
+    """What the encoder and decoder layers share: PyTorch's arguments and submodules, the
+    feed-forward block, and attention whose mask errors name the layer's arguments."""
 
-    def _build(self, d_model: int, nhead: int, dim_feedforward: int, dropout: float,
-               activation: str | Callable, layer_norm_eps: float, batch_first: bool,
-               norm_first: bool, bias: bool, device: Any, dtype: Any,
-               rng: np.random.Generator | None, attentions: tuple[str, ...]) -> None:
-        """The attention layers named in `attentions`, then PyTorch's linear1, dropout, linear2,
-        norm1, norm2, ... and dropout1, dropout2, ... (one of each per residual block), in
-        PyTorch's order, which is the state dict's."""
+    _attentions: tuple[str, ...] = ()     # the attention layers, by PyTorch's names
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: str | Callable = "relu",
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device: Any = None,
+                 dtype: Any = None, *, rng: np.random.Generator | None = None) -> None:
+        """The attention layers, then PyTorch's linear1, dropout, linear2, norm1, norm2, ...
+        and dropout1, dropout2, ... (one of each per residual block), in PyTorch's order, which
+        is the state dict's."""
         name = type(self).__name__
         check_device(name, device)
         for what, n in (("d_model", d_model), ("nhead", nhead),
@@ -121,7 +124,7 @@ class _TransformerLayer(Module):
         self.d_model, self.nhead = int(d_model), int(nhead)
         dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
         made = dict(dtype=dtype, rng=rng)
-        for attention in attentions:
+        for attention in self._attentions:
             setattr(self, attention, MultiheadAttention(d_model, nhead, dropout=dropout,
                                                         bias=bias, batch_first=batch_first,
                                                         **made))
@@ -129,7 +132,7 @@ class _TransformerLayer(Module):
         self.dropout = Dropout(dropout, rng=rng)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **made)
         self.norm_first = bool(norm_first)
-        blocks = range(1, len(attentions) + 2)
+        blocks = range(1, len(self._attentions) + 2)
         for k in blocks:
             setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                 dtype=dtype))
@@ -193,13 +196,7 @@ class TransformerEncoderLayer(_TransformerLayer):
     (3, 2, 4)
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: str | Callable = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device: Any = None,
-                 dtype: Any = None, *, rng: np.random.Generator | None = None) -> None:
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, device, dtype, rng, ("self_attn",))
+    _attentions = ("self_attn",)
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
@@ -239,14 +236,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     (2, 3, 4)
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: str | Callable = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device: Any = None,
-                 dtype: Any = None, *, rng: np.random.Generator | None = None) -> None:
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, device, dtype, rng,
-                    ("self_attn", "multihead_attn"))
+    _attentions = ("self_attn", "multihead_attn")
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,

@@ -21,7 +21,7 @@ from nn import MultiheadAttention
 from nn.functional import scaled_dot_product_attention as sdpa
 
 from conftest import t64
-from reference import as_array, assert_matches, record_cases, recorded_case
+from reference import as_array, assert_matches, cut, record_cases, recorded_case
 
 
 def numpy_attention(q, k, v, allowed=None, added=0.0, scale=None):
@@ -533,13 +533,6 @@ def torch_case_inputs(rng, case):
         inputs["weights"] = rng.uniform(-1, 1, size)
     size = sum(part.size for part in attention_glassgrad(case, **inputs, g=None))
     return {**inputs, "g": rng.normal(size=size)}
-
-
-def cut(weights, state):
-    """The vector `weights` cut into `state`'s shapes, by name: a state dict to load."""
-    ends = np.cumsum([np.prod(value.shape, dtype=int) for value in state.values()])
-    return {name: part.reshape(tuple(value.shape)) for (name, value), part
-            in zip(state.items(), np.split(weights, ends[:-1]))}
 
 
 def attention_results(lib, case, q, k, v, g, mask=None, weights=None):

@@ -20,7 +20,7 @@ from nn import (
 )
 
 from conftest import t64
-from reference import as_array, assert_matches, record_cases, recorded_case
+from reference import as_array, assert_matches, cut, record_cases, recorded_case
 
 SIZES = dict(d_model=4, nhead=2, dim_feedforward=6)
 
@@ -416,15 +416,6 @@ def torch_case_inputs(rng, case):
     size = sum(p.size for p in make_model(nn, kind, options, np.float64).parameters())
     output_shape = shapes["tgt"] if "tgt" in shapes else shapes["src"]
     return {**inputs, "weights": rng.uniform(-1, 1, size), "g": rng.normal(size=output_shape)}
-
-
-def cut(weights, state):
-    """The vector `weights` cut into `state`'s shapes, in its order: a state dict to load (the
-    same numbers land on the same parameters only if the names come in the same order with the
-    same shapes)."""
-    ends = np.cumsum([np.prod(value.shape, dtype=int) for value in state.values()])
-    return {name: part.reshape(tuple(value.shape)) for (name, value), part
-            in zip(state.items(), np.split(weights, ends[:-1]))}
 
 
 def transformer_results(lib, tensor, dtype, case, **inputs):
