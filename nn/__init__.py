@@ -8,7 +8,9 @@
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
-  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention); `RNN`, `GRU`,
+  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
+  `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
+  `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
   `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
   (nn.resampling); `Unfold`, `Fold` (nn.fold);
@@ -75,6 +77,10 @@ from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .resampling import (
     PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
 )
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
@@ -89,6 +95,8 @@ __all__ = [
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
     "Unfold", "Fold",

@@ -218,6 +218,15 @@ def _check_not_upside_down(where: str, mask: np.ndarray, true_attends: bool) -> 
              f"causal mask is {right}")
 
 
+def _is_causal(mask: Any, L: int, S: int) -> bool:
+    """Whether a layer's `mask` is the causal mask (L, S) (bool: True above the diagonal; float:
+    -inf there, 0 elsewhere), or that mask repeated for every sample and head."""
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    future = np.triu(np.ones((L, S), dtype=bool), 1)
+    return bool((array == (future if array.dtype == bool else np.where(future, -np.inf, 0.0)))
+                .all())
+
+
 def _check_dropout(where: str, what: str, p: Any) -> None:
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p <= 1:
         raise ValueError(f"{where}: {what} must be a probability in [0, 1], got {p!r}")
@@ -239,7 +248,7 @@ class MultiheadAttention(Module):
     (N · num_heads, L, S) one per sample and head, leaves out pairs; a bool mask is True where a
     key is left OUT (the opposite of `scaled_dot_product_attention`'s), a float one is added to
     the scores. `is_causal` is PyTorch's hint that attn_mask is the causal mask, which must be
-    given. The weights are dropped with probability `dropout` in training.
+    given (and be that mask). The weights are dropped with probability `dropout` in training.
 
     Parameters have PyTorch's names and shapes, so `state_dict()` loads into
     `torch.nn.MultiheadAttention` as it is: `in_proj_weight` (3 · embed_dim, embed_dim), the
@@ -327,6 +336,11 @@ class MultiheadAttention(Module):
                              f"causal mask, which must be given: attn_mask=np.triu(np.ones(("
                              f"{L}, {S}), dtype=bool), 1) (True: left out)")
         blocked, added = self._masks(query.dtype, N, L, S, key_padding_mask, attn_mask, batched)
+        if is_causal and not _is_causal(attn_mask, L, S):
+            # PyTorch trusts the hint where it can and applies its own causal mask instead
+            raise ValueError(f"{name}: is_causal=True says attn_mask is the causal mask, but "
+                             f"it is not (PyTorch would apply the causal mask, not this one): "
+                             f"leave is_causal out to use this mask")
         heads = [self._project(x, k).reshape(N, x.shape[1], H, self.head_dim).transpose(1, 2)
                  for k, x in enumerate((query, key, value))]     # (N, H, L or S, head_dim)
         output, weights = _attend(*heads, blocked, added, 1.0 / math.sqrt(self.head_dim),
@@ -404,9 +418,15 @@ class MultiheadAttention(Module):
             mask = _mask(name, "key_padding_mask", key_padding_mask, dtype, true_attends=False)
             wanted = (N, S) if batched else (S,)
             if tuple(mask.shape) != wanted:
+                # (S, N): a padding mask of batch-first data, given to a layer that reads its
+                # inputs sequence first, PyTorch's default
+                hint = ("; the inputs are read sequence first, (L, N, E): for batch-first "
+                        "inputs (N, L, E) make the layer with batch_first=True"
+                        if batched and not self.batch_first and tuple(mask.shape) == (S, N)
+                        else "")
                 raise ValueError(f"{name}: key_padding_mask must have shape {wanted} "
                                  f"({'N, S' if batched else 'S'}: one flag per key), got "
-                                 f"{tuple(mask.shape)}")
+                                 f"{tuple(mask.shape)}{hint}")
             masks.append(mask.reshape(N, 1, 1, S))
         for mask in masks:
             if isinstance(mask, np.ndarray):

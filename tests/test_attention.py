@@ -21,7 +21,7 @@ from nn import MultiheadAttention
 from nn.functional import scaled_dot_product_attention as sdpa
 
 from conftest import t64
-from reference import as_array, assert_matches, record_cases, recorded_case
+from reference import as_array, assert_matches, cut, record_cases, recorded_case
 
 
 def numpy_attention(q, k, v, allowed=None, added=0.0, scale=None):
@@ -483,13 +483,20 @@ LAYER = r"MultiheadAttention\(embed_dim=8, num_heads=2\): "
      r"query \(5, 3, 8\) and key \(5, 2, 8\) must have the same batch size on axis 1"),
     (lambda m: m(X, X, X, is_causal=True), ValueError,
      r"is_causal=True is PyTorch's hint that attn_mask is the causal mask, which must be given"),
+    (lambda m: m(X, X, X, attn_mask=np.zeros((5, 5)), is_causal=True), ValueError,
+     r"is_causal=True says attn_mask is the causal mask, but it is not \(PyTorch would apply "
+     r"the causal mask, not this one\): leave is_causal out to use this mask"),
+    (lambda m: m(X, X, X, attn_mask=np.eye(5, dtype=bool), is_causal=True), ValueError,
+     r"is_causal=True says attn_mask is the causal mask, but it is not"),
     (lambda m: m(X, X, X, attn_mask=np.zeros((3, 5, 5))), ValueError,
      r"attn_mask must have shape \(5, 5\) \(L, S\) or \(6, 5, 5\) \(N · num_heads, L, S\), got "
      r"\(3, 5, 5\)"),
     (lambda m: m(X, X, X, attn_mask=np.zeros((5, 5), int)), TypeError,
      r"attn_mask must be bool \(True where a key is left out\) or float"),
     (lambda m: m(X, X, X, key_padding_mask=np.zeros((5, 3), bool)), ValueError,
-     r"key_padding_mask must have shape \(3, 5\) \(N, S: one flag per key\), got \(5, 3\)"),
+     r"key_padding_mask must have shape \(3, 5\) \(N, S: one flag per key\), got \(5, 3\); "
+     r"the inputs are read sequence first, \(L, N, E\): for batch-first inputs \(N, L, E\) "
+     r"make the layer with batch_first=True"),
     (lambda m: m(X[:, 0], X[:, 0], X[:, 0], key_padding_mask=np.zeros((1, 5), bool)), ValueError,
      r"key_padding_mask must have shape \(5,\) \(S: one flag per key\)"),
 ])
@@ -535,13 +542,6 @@ def torch_case_inputs(rng, case):
         inputs["weights"] = rng.uniform(-1, 1, size)
     size = sum(part.size for part in attention_glassgrad(case, **inputs, g=None))
     return {**inputs, "g": rng.normal(size=size)}
-
-
-def cut(weights, state):
-    """The vector `weights` cut into `state`'s shapes, by name: a state dict to load."""
-    ends = np.cumsum([np.prod(value.shape, dtype=int) for value in state.values()])
-    return {name: part.reshape(tuple(value.shape)) for (name, value), part
-            in zip(state.items(), np.split(weights, ends[:-1]))}
 
 
 def attention_results(lib, case, q, k, v, g, mask=None, weights=None):

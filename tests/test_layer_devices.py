@@ -13,6 +13,7 @@ from autograd import manual_seed
 from nn import (
     GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GroupNorm, GRUCell,
     InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, MultiheadAttention, RNNCell,
+    Transformer, TransformerDecoderLayer, TransformerEncoderLayer,
 )
 
 LAYERS = {
@@ -32,6 +33,9 @@ LAYERS = {
     "GRUCell": lambda **kw: GRUCell(3, 4, **kw),
     "LSTMCell": lambda **kw: LSTMCell(3, 4, **kw),
     "MultiheadAttention": lambda **kw: MultiheadAttention(8, 2, kdim=3, **kw),
+    "TransformerEncoderLayer": lambda **kw: TransformerEncoderLayer(4, 2, 6, **kw),
+    "TransformerDecoderLayer": lambda **kw: TransformerDecoderLayer(4, 2, 6, **kw),
+    "Transformer": lambda **kw: Transformer(4, 2, 1, 1, 6, **kw),
 }
 
 

@@ -110,6 +110,19 @@ def drawn_state(rng: np.random.Generator, state: Mapping[str, object]) -> dict[s
     return drawn
 
 
+def cut(weights: np.ndarray, state: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """The vector `weights` cut into `state`'s shapes, in its order: a state dict to load. The
+    recorded numbers land on the same parameters in both libraries only if their state dicts
+    list the same names with the same shapes in the same order.
+
+    >>> cut(np.arange(5.0), {"w": np.zeros((2, 2)), "b": np.zeros(1)})["b"]
+    array([4.])
+    """
+    ends = np.cumsum([np.prod(as_array(value).shape, dtype=int) for value in state.values()])
+    return {name: part.reshape(as_array(value).shape) for (name, value), part
+            in zip(state.items(), np.split(weights, ends[:-1]))}
+
+
 def layout(state: Mapping[str, object]) -> dict[str, tuple]:
     """Name -> (shape, dtype) of a state dict: what must agree for it to load into the
     other library's model (PyTorch's strict `load_state_dict` checks the names and shapes).
