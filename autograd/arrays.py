@@ -100,6 +100,11 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> 
                          f"got shapes {x1.shape} and {x2.shape}")
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 0:
         raise ValueError(f"cdist: p must be a number >= 0, got {p!r}")
+    try:
+        np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    except ValueError:
+        raise ValueError(f"cdist: the batch axes of shapes {x1.shape} and {x2.shape} cannot be "
+                         f"broadcast together") from None
     differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)          # (..., P, R, M)
     return differences.norm(p, dim=-1)
 
@@ -116,9 +121,10 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     x = _as_tensor(input, "take_along_dim")
     index = _integer_index("take_along_dim", indices)
     if dim is None:
-        return x.reshape(-1).gather(0, index.reshape(-1))
+        return x.reshape(-1).gather(0, _wrapped(index, x.numel(), None, x.shape).reshape(-1))
     (axis,) = _axes(_one_int("take_along_dim", "dim", dim), max(x.ndim, 1), "take_along_dim",
                     x.shape)
+    index = _wrapped(index, x.shape[axis] if x.ndim else 1, dim, x.shape)
     if index.ndim != x.ndim:
         raise ValueError(f"take_along_dim: the indices need as many dims as the tensor "
                          f"({x.ndim}, shape {x.shape}), got shape {index.shape}")
@@ -133,6 +139,16 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     if x.shape != x_shape:
         x = x.expand(*x_shape)
     return x.gather(axis, np.broadcast_to(index, index_shape))
+
+
+def _wrapped(index: np.ndarray, n: int, dim: Any, shape: tuple) -> np.ndarray:
+    """take_along_dim's indices from -n to n - 1 as 0 to n - 1 (PyTorch's take negative ones
+    from the end, where its gather refuses them)."""
+    if index.size and (index.min() < -n or index.max() >= n):
+        bad = index.min() if index.min() < -n else index.max()
+        raise IndexError(f"take_along_dim: index {bad} is out of range for dim {dim} of length "
+                         f"{n} (tensor of shape {shape})")
+    return index % n if n else index
 
 
 def rot90(input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:

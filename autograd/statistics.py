@@ -160,7 +160,7 @@ def running_extreme(x: Tensor, dim: Any, largest: bool) -> ValuesAndIndices:
     axis = _one_dim(x, name, dim)
     data = np.moveaxis(x.data.reshape(x.shape or (1,)), axis, 0)
     index = np.zeros(data.shape, np.int64)
-    best = data[0]
+    best = data[0] if len(data) else None
     for i in range(1, len(data)):
         new = data[i]
         takes = (new >= best) if largest else (new <= best)
@@ -194,6 +194,9 @@ def quantile(x: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"{name}: interpolation must be one of {', '.join(INTERPOLATIONS)}, "
                          f"got {interpolation!r}")
+    if isinstance(q, Tensor) and q.dtype != x.dtype:  # (0.9 in float32 is not 0.9 in float64)
+        raise TypeError(f"{name}: q is a tensor of dtype {q.dtype}, the input's dtype is "
+                        f"{x.dtype}; they must agree (as in PyTorch): q.to({x.dtype}) converts it")
     qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=x.dtype)   # (as PyTorch)
     if qs.ndim > 1:
         raise ValueError(f"{name}: q must be a number or a 1-d tensor, got shape {qs.shape}")
