@@ -196,7 +196,7 @@ def quantile(x: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
                          f"got {interpolation!r}")
     if isinstance(q, Tensor) and q.dtype != x.dtype:  # (0.9 in float32 is not 0.9 in float64)
         raise TypeError(f"{name}: q is a tensor of dtype {q.dtype}, the input's dtype is "
-                        f"{x.dtype}; they must agree (as in PyTorch): q.to({x.dtype}) converts it")
+                        f"{x.dtype}; they must agree, as in PyTorch (q.to({x.dtype}))")
     qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=x.dtype)   # (as PyTorch)
     if qs.ndim > 1:
         raise ValueError(f"{name}: q must be a number or a 1-d tensor, got shape {qs.shape}")
@@ -222,9 +222,10 @@ def quantile(x: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
     if interpolation in ("lower", "higher", "nearest"):
         values = at({"lower": below, "higher": above, "nearest": np.round(position)
                      }[interpolation])
-    else:                                           # PyTorch's lerp: NaN between -inf and inf
+    else:                   # PyTorch's lerp: NaN from 1 to inf (inf - inf), quietly as there
         weight = position - below if interpolation == "linear" else (above > below) * 0.5
-        values = at(below).lerp(at(above), Tensor(weight.astype(x.dtype)))
+        with np.errstate(invalid="ignore"):
+            values = at(below).lerp(at(above), Tensor(weight.astype(x.dtype)))
     values = values.permute(-1, *range(values.ndim - 1))          # q's axis first
     if axis is None:
         values = values.reshape((-1,) + ((1,) * x.ndim if keepdim else ()))
@@ -279,8 +280,10 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,
     `return_inverse`, where each element is among them, and with `return_counts`, how often
     each occurs. Constants (no gradient). NaN are all distinct, as in PyTorch.
 
-    >>> Tensor([3, 1, 3, 2]).unique(return_inverse=True, return_counts=True)
-    (Tensor([1, 2, 3], dtype=int64), Tensor([2, 0, 2, 1], dtype=int64), Tensor([1, 1, 2], dtype=int64))
+    >>> values, inverse, counts = Tensor([3, 1, 3, 2]).unique(return_inverse=True,
+    ...                                                       return_counts=True)
+    >>> values.tolist(), inverse.tolist(), counts.tolist()
+    ([1, 2, 3], [2, 0, 2, 1], [1, 1, 2])
     """
     axis = None if dim is None else _one_dim(x, "unique", dim)
     values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,

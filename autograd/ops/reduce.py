@@ -214,13 +214,14 @@ class LogCumSumExp(Op):
             return ((g_j * gap.exp()).sum(axis + 1),)
 
         def running_sum_from_end_in_logs(part):
-            with np.errstate(divide="ignore"):                   # ln 0 = -inf: no term
-                terms = np.log(part) - out
+            terms = np.log(part) - out                          # ln 0 = -inf: no term
             return np.flip(np.logaddexp.accumulate(np.flip(terms, axis), axis=axis), axis)
 
-        positive = np.exp(x + running_sum_from_end_in_logs(np.maximum(g, 0)))
-        negative = np.exp(x + running_sum_from_end_in_logs(np.maximum(-g, 0)))
-        return (positive - negative,)
+        # (-inf - -inf where x starts with -inf: a NaN slope there, as PyTorch's, unwarned)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.exp(x + running_sum_from_end_in_logs(np.maximum(g, 0)))
+            negative = np.exp(x + running_sum_from_end_in_logs(np.maximum(-g, 0)))
+            return (positive - negative,)
 
 
 def largest_magnitude(x: np.ndarray, axes) -> np.ndarray:
