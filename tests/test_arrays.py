@@ -71,6 +71,23 @@ def test_cdist_values_and_slopes_where_two_rows_are_equal_are_pytorchs():
     assert cdist(x1, x2, p=float("inf")).tolist() == [[0.0, 4.0], [1.0, 3.0]]
 
 
+def test_cdist_by_a_matrix_product_as_pytorch_from_26_rows_is_0_with_slope_0_at_equal_rows():
+    """PyTorch computes p = 2 as |a|² - 2 a·b + |b|² from 26 rows on a side (memory: no
+    (P, R, M) array of differences); equal rows still give 0 and slope 0 there (not 1/0)."""
+    x = t64(np.tile([[1.0, 2.0, 3.0]], (30, 1)))
+    distances = cdist(x, x)
+    assert (distances.data == 0).all()
+    distances[0, 1].backward()
+    assert (x.grad == 0).all()
+    rows = np.random.default_rng(0).normal(size=(30, 3))
+    np.testing.assert_allclose(cdist(Tensor(rows), Tensor(rows[:4] + 1.0)).data, cdist(
+        Tensor(rows), Tensor(rows[:4] + 1.0), compute_mode="donot_use_mm_for_euclid_dist").data,
+        rtol=1e-13)
+    with pytest.raises(ValueError, match=r"cdist: compute_mode must be one of "
+                                         r"use_mm_for_euclid_dist_if_necessary, .*got 'mm'"):
+        cdist(x, x, compute_mode="mm")
+
+
 @pytest.mark.parametrize("x1, x2, p, message", [
     ((1,), (1,), 2, r"cdist: expects x1 \(\.\.\., P, M\) and x2 \(\.\.\., R, M\) with the same "
                     r"M, got shapes \(1,\) and \(1,\)"),

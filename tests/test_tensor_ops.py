@@ -346,6 +346,11 @@ OPS = [
                ((a[..., :, None, :] - b[..., None, :, :]) ** 2).sum(-1)),
            ("distinct", "distinct"), shapes=[((1, 1), (1, 1)), ((3, 2), (4, 2)),
                                              ((2, 3, 2), (1, 4, 2))]),
+    binary("cdist_by_a_matrix_product", lambda a, b: autograd.cdist(
+               a, b, compute_mode="use_mm_for_euclid_dist"), lambda a, b: np.sqrt(
+               ((a[..., :, None, :] - b[..., None, :, :]) ** 2).sum(-1)),
+           ("distinct", "distinct"), shapes=[((3, 2), (4, 2)), ((30, 2), (2, 1, 2))],
+           rtol=1e-10),
     binary("cdist_p1", lambda a, b: autograd.cdist(a, b, 1), lambda a, b: np.abs(
                a[..., :, None, :] - b[..., None, :, :]).sum(-1), ("distinct", "distinct"),
            shapes=[((3, 2), (4, 2))]),
