@@ -158,18 +158,16 @@ def running_extreme(x: Tensor, dim: Any, largest: bool) -> ValuesAndIndices:
     """
     name = "cummax" if largest else "cummin"
     axis = _one_dim(x, name, dim)
-    data = np.moveaxis(x.data.reshape(x.shape or (1,)), axis, 0)
-    index = np.zeros(data.shape, np.int64)
-    best = data[0] if len(data) else None
-    for i in range(1, len(data)):
-        new = data[i]
-        takes = (new >= best) if largest else (new <= best)
-        if data.dtype.kind == "f":                      # a NaN wins, and only a NaN beats it
-            takes = np.isnan(new) | (takes & ~np.isnan(best))
-        index[i] = np.where(takes, i, index[i - 1])
-        best = np.where(takes, new, best)
-    index = np.moveaxis(index, 0, axis)
-    values = apply(Gather, (x.reshape(x.shape or (1,)),), (axis, index))
+    data = x.data.reshape(x.shape or (1,))
+    running = (np.maximum if largest else np.minimum).accumulate(data, axis)   # (NaN stays)
+    # where the element is the running extreme so far; the index is the last such place: from
+    # there to the next, the extreme stays that element's value
+    reached = data == running
+    if data.dtype.kind == "f":
+        reached |= np.isnan(data)
+    places = np.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
+    index = np.maximum.accumulate(np.where(reached, places, 0), axis).astype(np.int64)
+    values = apply(Gather, (x.reshape(data.shape),), (axis, index))
     if x.ndim == 0:
         return ValuesAndIndices(values.reshape(()), _index_tensor(index.reshape(())))
     return ValuesAndIndices(values, _index_tensor(index))
