@@ -75,8 +75,6 @@ TORCH_METHODS = {
     "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) for the "
                   "infinities)",
     "isneginf": "is t.isinf() & (t < 0) here", "isposinf": "is t.isinf() & (t > 0) here",
-    "nonzero": "is np.argwhere(t.data) here (or np.nonzero(t.data))",
-    "argwhere": "is np.argwhere(t.data) here",
     "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",
     "corrcoef": "is np.corrcoef(t.data) here (numbers)",
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
@@ -195,7 +193,7 @@ METHOD_FUNCTIONS = """
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
     scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
-    count_nonzero unique bincount take_along_dim rot90""".split()
+    count_nonzero nonzero argwhere unique bincount take_along_dim rot90""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

@@ -1,6 +1,6 @@
 """Order statistics and counts, as PyTorch's Tensor methods: median, nanmedian, quantile,
-nanquantile, kthvalue, mode, cummax, cummin, nanmean, nansum, count_nonzero, unique, bincount,
-and the module functions searchsorted and bucketize.
+nanquantile, kthvalue, mode, cummax, cummin, nanmean, nansum, count_nonzero, nonzero (argwhere),
+unique, bincount, and the module functions searchsorted and bucketize.
 
 The differentiable ones pick elements: numpy finds where they are (a sort, a count), and the
 values are gathered from the tensor at those places, so the gradient goes back to the element
@@ -270,6 +270,22 @@ def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     """
     axes = _reduction_axes(dim, x.ndim, "count_nonzero", x.shape)
     return Tensor(np.count_nonzero(x.data, axis=axes).astype(np.int64))
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
+    """Where the elements that are not zero are: an int64 (count, ndim) tensor of their
+    indices, row by row (PyTorch's `nonzero` and `argwhere`), or with as_tuple=True one 1-d
+    tensor per axis, which indexes them (`x[x.nonzero(as_tuple=True)]`). NaN is not zero.
+
+    >>> Tensor([[0.0, 1.0], [2.0, 0.0]]).nonzero().tolist()
+    [[0, 1], [1, 0]]
+    """
+    data = x.data.reshape(x.shape or (1,))          # (a 0-d tensor: PyTorch's (1, 0) or (0, 0))
+    places = np.argwhere(data)[:, :x.ndim]
+    if as_tuple:
+        return tuple(_index_tensor(axis) for axis in places.T) if x.ndim else (
+            _index_tensor(places.reshape(-1)),)
+    return _index_tensor(places)
 
 
 def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,

@@ -2311,6 +2311,17 @@ class Tensor(Node):
         from .statistics import count_nonzero
         return count_nonzero(self, dim)
 
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the elements that are not zero, (count, ndim) int64 (one 1-d tensor
+        per axis with as_tuple=True)."""
+        from .statistics import nonzero
+        return nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the elements that are not zero, (count, ndim) int64: `nonzero()`."""
+        from .statistics import nonzero
+        return nonzero(self)
+
     def unique(self, sorted: bool = True, return_inverse: bool = False,
                return_counts: bool = False, dim: int | None = None) -> Any:
         """The distinct elements, sorted (optionally where each element is among them, and

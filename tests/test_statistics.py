@@ -247,6 +247,17 @@ def test_count_nonzero():
     assert x.count_nonzero(0).tolist() == [1, 1] and x.count_nonzero((0, 1)).item() == 2
 
 
+def test_nonzero_and_argwhere_are_pytorchs():
+    x = Tensor([[0.0, 1.0], [2.0, 0.0]])
+    assert x.nonzero().tolist() == x.argwhere().tolist() == [[0, 1], [1, 0]]
+    assert x.nonzero().dtype == np.int64
+    rows, columns = x.nonzero(as_tuple=True)
+    assert rows.tolist() == [0, 1] and columns.tolist() == [1, 0]
+    assert x[x.nonzero(as_tuple=True)].tolist() == [1.0, 2.0]
+    assert Tensor(3.0).nonzero().shape == (1, 0) and Tensor(0.0).argwhere().shape == (0, 0)
+    assert autograd.nonzero(Tensor([NAN, 0.0])).tolist() == [[0]]       # NaN is not zero
+
+
 # -- unique, bincount, searchsorted, bucketize: constants --------------------------------------
 
 def test_unique_with_inverse_and_counts():
@@ -359,7 +370,8 @@ def test_logcumsumexp_of_integers_is_a_float_and_of_one_number_itself():
 
 @pytest.mark.parametrize("name", ["median", "nanmedian", "quantile", "nanquantile", "kthvalue",
                                   "mode", "cummax", "cummin", "logcumsumexp", "nansum",
-                                  "nanmean", "count_nonzero", "unique", "bincount"])
+                                  "nanmean", "count_nonzero", "nonzero", "argwhere", "unique",
+                                  "bincount"])
 def test_the_methods_replace_the_hints_and_are_module_functions_too(name):
     assert callable(getattr(Tensor, name))
     assert callable(getattr(autograd, name))
