@@ -208,8 +208,8 @@ def quantile(x: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
     rows = x.reshape(-1) if axis is None else x.reshape(x.shape or (1,)).swapaxes(axis, -1)
     order = _stable_order(rows.data, -1, descending=False)
     n, nans = rows.shape[-1], _nan_count(rows.data, -1)
-    count = n - nans if skip_nan else np.where(nans > 0, 1, n)  # NaN in it: its first NaN
-    start = 0 if skip_nan else np.where(nans > 0, n - nans, 0)
+    count = n - nans if skip_nan else np.where(nans > 0, 1, n)  # NaN in it: its last NaN,
+    start = 0 if skip_nan else np.where(nans > 0, n - 1, 0)    # where PyTorch sends the slope
     position = qs.reshape(-1) * np.maximum(count - 1, 0).astype(x.dtype)   # (..., len(q))
     below, above = np.floor(position), np.ceil(position)
 

@@ -1,8 +1,10 @@
 """Order statistics and counts (autograd/statistics.py): median nanmedian quantile nanquantile
-kthvalue mode cummax cummin nansum nanmean count_nonzero unique bincount, searchsorted and
-bucketize; and logcumsumexp (an op in autograd/ops/reduce.py).
+kthvalue mode cummax cummin nansum nanmean count_nonzero nonzero unique bincount, searchsorted
+and bucketize; logcumsumexp (an op in autograd/ops/reduce.py); cdist (autograd/arrays.py).
 
-The expected numbers below are PyTorch 2.13's, asked by hand: at ties (which element an index
+First their values, indices and gradients against PyTorch's on drawn inputs (with NaN and ties),
+asked live where torch is installed, else as recorded in tests/reference/statistics.npz. The
+expected numbers after that are PyTorch 2.13's, asked by hand: at ties (which element an index
 names, where a gradient goes), at NaN and infinities, and for each interpolation of quantile.
 (Forward and gradient checks at ordinary points, incl. 0-d and batch-1, are rows of
 tests/test_tensor_ops.py; second derivatives rows of tests/test_higher_order.py.)
@@ -19,8 +21,105 @@ import autograd
 from autograd import Tensor
 
 from conftest import strict, t64
+from reference import REGENERATE, as_array, draw, recorded
 
 NAN, INF = math.nan, math.inf
+
+
+# name -> (the function, of a library (autograd or torch) and a tensor of it, alike for both;
+# how to draw its float64 input: "normal", "with_nan" (NaN in some rows), "ties" (small ints))
+QS = [0.0, 0.1, 1 / 3, 0.5, 0.9, 1.0]
+CASES = {
+    "median_with_nan": (lambda lib, x: x.median(1, keepdim=True), "with_nan"),
+    "nanmedian_dim": (lambda lib, x: x.nanmedian(1), "with_nan"),
+    **{f"quantile_{mode}": (lambda lib, x, mode=mode: x.quantile(
+        x.new_tensor(QS), 1, keepdim=True, interpolation=mode), "normal")
+       for mode in ("linear", "midpoint", "nearest")},
+    "quantile_of_all": (lambda lib, x: x.quantile(0.3), "normal"),
+    "quantile_with_nan": (lambda lib, x: x.quantile(x.new_tensor(QS), 1), "with_nan"),
+    "nanquantile": (lambda lib, x: x.nanquantile(x.new_tensor(QS), 1), "with_nan"),
+    "kthvalue": (lambda lib, x: x.kthvalue(2, 0), "normal"),
+    "mode": (lambda lib, x: x.mode(1), "ties"),
+    "cummax": (lambda lib, x: x.cummax(1), "ties"),
+    "cummin_with_nan": (lambda lib, x: x.cummin(1), "with_nan"),
+    "logcumsumexp": (lambda lib, x: (50 * x).logcumsumexp(1), "normal"),
+    "nansum": (lambda lib, x: x.nansum(0), "with_nan"),
+    "nanmean": (lambda lib, x: x.nanmean(1, keepdim=True), "with_nan"),
+    "cdist": (lambda lib, x: lib.cdist(x[:2], x[2:]), "normal"),
+    "cdist_by_a_matrix_product": (lambda lib, x: lib.cdist(
+        x[:2], x[2:], compute_mode="use_mm_for_euclid_dist"), "normal"),
+}
+
+
+def case_input(rng: np.random.Generator, kind: str) -> np.ndarray:
+    if kind == "ties":
+        return rng.integers(0, 3, (3, 5)).astype(np.float64)
+    x = rng.normal(size=(3, 5))
+    if kind == "with_nan":
+        x[0, 2] = x[2, 0] = x[2, 3] = NAN
+    return x
+
+
+def case_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Each case's input and the gradient sent back to it (drawn for the output's shape)."""
+    arrays = {}
+    for name, (f, kind) in CASES.items():
+        x = case_input(rng, kind)
+        out = f(autograd, Tensor(x))
+        values = out[0] if isinstance(out, tuple) else out
+        arrays[f"{name}/x"], arrays[f"{name}/g"] = x, rng.normal(size=values.shape)
+    return arrays
+
+
+def case_results(lib, new_tensor, inputs: dict) -> dict[str, np.ndarray]:
+    """Each case's values, indices (if any) and gradient, computed by `lib`."""
+    results = {}
+    for name, (f, _) in CASES.items():
+        x = new_tensor(inputs[f"{name}/x"])
+        out = f(lib, x)
+        values = out[0] if isinstance(out, tuple) else out
+        values.backward(new_tensor(inputs[f"{name}/g"], requires_grad=False))
+        results[f"{name}/values"] = as_array(values)
+        if isinstance(out, tuple):
+            results[f"{name}/indices"] = as_array(out[1])
+        results[f"{name}/grad"] = as_array(x.grad)
+    return results
+
+
+def torch_results(torch, inputs: dict) -> dict[str, np.ndarray]:
+    return case_results(torch, lambda a, requires_grad=True: torch.tensor(
+        a, dtype=torch.float64, requires_grad=requires_grad), inputs)
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/statistics.npz: the inputs and PyTorch's results."""
+    inputs = case_inputs(draw())
+    return {**inputs, **torch_results(torch, inputs)}
+
+
+def _agree(ours: dict, theirs: dict) -> None:
+    for key, value in ours.items():
+        expected = theirs[key]
+        assert value.shape == expected.shape, key
+        if key.endswith("/indices"):
+            np.testing.assert_array_equal(value, expected, err_msg=key)
+        else:
+            np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+def test_values_indices_and_gradients_are_pytorchs(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = case_inputs(rng)
+    _agree(case_results(autograd, t64, inputs), torch_results(torch, inputs))
+
+
+def test_values_indices_and_gradients_are_pytorchs_recorded_numbers():
+    theirs = recorded("statistics")
+    inputs = {key: value for key, value in theirs.items() if key.endswith(("/x", "/g"))}
+    assert list(inputs) == [f"{name}/{part}" for name in CASES for part in "xg"], (
+        f"the cases changed: {REGENERATE}")
+    _agree(case_results(autograd, t64, inputs), theirs)
 
 
 def values_and_grad(f, data, upstream=None):
