@@ -89,8 +89,8 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False, *, skip_nan: bool 
            name: str = "median") -> Any:
     """PyTorch's lower median: of n numbers, the one at (n - 1) // 2 when sorted (NaN if any
     is NaN; `nanmedian` leaves NaN out). Without `dim`, of all the elements, a 0-d tensor whose
-    gradient is shared evenly among the elements equal to it, as PyTorch's; with `dim`, values
-    and indices along it, the gradient going to the element indexed.
+    gradient is shared evenly among the elements equal to it (or among the NaN), as PyTorch's;
+    with `dim`, values and indices along it, the gradient going to the element indexed.
 
     >>> Tensor([4.0, 1.0, 3.0, 2.0]).median().item()
     2.0
@@ -107,8 +107,10 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False, *, skip_nan: bool 
     order = _stable_order(numbers_, 0, descending=False)
     at = order[_lower_median_position(numbers_.size, _nan_count(numbers_, 0), skip_nan).item()]
     flat = x.reshape(-1)
-    if x.data.dtype.kind != "f" or np.isnan(numbers_[at]):
+    if x.data.dtype.kind != "f":
         return flat[at]
+    if np.isnan(numbers_[at]):              # NaN, its gradient shared among the NaN
+        return flat[np.isnan(numbers_)].mean()
     # the largest of the elements equal to it is the median, and Max shares the gradient evenly
     return flat[numbers_ == numbers_[at]].max()
 
@@ -131,7 +133,7 @@ def kthvalue(x: Tensor, k: int, dim: Any = -1, keepdim: bool = False) -> ValuesA
 
 def mode(x: Tensor, dim: Any = -1, keepdim: bool = False) -> ValuesAndIndices:
     """The most frequent element along `dim` (the smallest of those as frequent) and where it
-    is last, as PyTorch's.
+    is last, as PyTorch's; each NaN counts as a number of its own.
 
     >>> Tensor([2.0, 1.0, 2.0, 1.0, 3.0]).mode()
     ValuesAndIndices(values=Tensor(1.), indices=Tensor(3, dtype=int64))
@@ -142,7 +144,7 @@ def mode(x: Tensor, dim: Any = -1, keepdim: bool = False) -> ValuesAndIndices:
     rows = data.reshape(-1, data.shape[-1])
     last = np.empty(len(rows), np.int64)
     for r, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)
+        values, counts = np.unique(row, return_counts=True, equal_nan=False)
         most = values[np.argmax(counts)]                # (argmax: the first, the smallest)
         last[r] = len(row) - 1 - np.argmax(row[::-1] == most)
     index = np.moveaxis(last.reshape(data.shape[:-1] + (1,)), -1, axis)

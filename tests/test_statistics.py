@@ -156,6 +156,10 @@ def test_median_is_nan_where_a_nan_is_and_nanmedian_leaves_them_out():
     assert math.isnan(Tensor([NAN, NAN]).nanmedian().item())
     _, grad = values_and_grad(lambda t: t.median(), [1.0, NAN, 3.0])
     assert grad.tolist() == [0.0, 1.0, 0.0]                        # to the NaN, as PyTorch
+    _, grad = values_and_grad(lambda t: t.median(), [1.0, NAN, 3.0, NAN])
+    assert grad.tolist() == [0.0, 0.5, 0.0, 0.5]                   # shared among them
+    _, grad = values_and_grad(lambda t: t.nanmedian(), [2.0, NAN, 2.0, 1.0])
+    assert grad.tolist() == [0.5, 0.0, 0.5, 0.0]
 
 
 def test_median_of_integers_is_an_integer_and_of_one_number_itself():
@@ -176,6 +180,11 @@ def test_kthvalue_and_mode_pick_the_index_pytorch_does():
     assert (y.mode().values.item(), y.mode().indices.item()) == (1, 4)
     _, grad = values_and_grad(lambda t: t.mode(0).values, [2.0, 1.0, 2.0, 1.0, 3.0])
     assert grad.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_mode_counts_each_nan_on_its_own_as_pytorch():
+    values, indices = Tensor([1.0, NAN, 3.0, NAN]).mode(0)
+    assert (values.item(), indices.item()) == (1.0, 0)
 
 
 def test_kthvalue_counts_nan_as_the_largest():
