@@ -59,10 +59,9 @@ def _refuse_empty_dim(x: Tensor, name: str, axis: int) -> None:
 
 
 def _nan_count(data: np.ndarray, axis: int) -> np.ndarray:
-    """How many NaN along `axis` (kept as a size-1 axis; 0 for integers)."""
-    if data.dtype.kind != "f":
-        return np.zeros(np.sum(data, axis=axis, keepdims=True).shape, np.int64)
-    return np.isnan(data).sum(axis=axis, keepdims=True)
+    """How many NaN along `axis`, kept as a size-1 axis (NaN is the one number unequal to
+    itself, so integers have none)."""
+    return (data != data).sum(axis=axis, keepdims=True)
 
 
 def _at_sorted_position(x: Tensor, name: str, dim: Any, keepdim: bool, position: Any
@@ -98,21 +97,21 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False, *, skip_nan: bool 
     if dim is not None:
         return _at_sorted_position(x, name, dim, keepdim, lambda n, nans: _lower_median_position(
             n, nans, skip_nan))
-    numbers_ = x.data.reshape(-1)
-    if numbers_.size == 0 or (skip_nan and np.isnan(numbers_).all()):
+    flat_data = x.data.reshape(-1)
+    if flat_data.size == 0 or (skip_nan and np.isnan(flat_data).all()):
         if x.data.dtype.kind != "f":
             raise ValueError(f"{name}: the tensor of shape {x.shape} is empty (the {name} of "
                              f"no integers is undefined)")
         return Tensor(np.array(np.nan, dtype=x.dtype))
-    order = _stable_order(numbers_, 0, descending=False)
-    at = order[_lower_median_position(numbers_.size, _nan_count(numbers_, 0), skip_nan).item()]
+    order = _stable_order(flat_data, 0, descending=False)
+    at = order[_lower_median_position(flat_data.size, _nan_count(flat_data, 0), skip_nan)]
     flat = x.reshape(-1)
     if x.data.dtype.kind != "f":
         return flat[at]
-    if np.isnan(numbers_[at]):              # NaN, its gradient shared among the NaN
-        return flat[np.isnan(numbers_)].mean()
+    if np.isnan(flat_data[at]):             # NaN, its gradient shared among the NaN
+        return flat[np.isnan(flat_data)].mean()
     # the largest of the elements equal to it is the median, and Max shares the gradient evenly
-    return flat[numbers_ == numbers_[at]].max()
+    return flat[flat_data == flat_data[at]].max()
 
 
 def kthvalue(x: Tensor, k: int, dim: Any = -1, keepdim: bool = False) -> ValuesAndIndices:
