@@ -26,8 +26,8 @@ import numpy as np
 
 from .graph import apply
 from .ops import Gather
-from .tensor import (Tensor, ValuesAndIndices, _as_tensor, _axes, _index_tensor, _integer_index,
-                     _reduction_axes, _stable_order, where)
+from .tensor import (Tensor, ValuesAndIndices, _all_if_empty, _as_tensor, _axes, _index_tensor,
+                     _integer_index, _reduction_axes, _stable_order, where)
 
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -97,6 +97,9 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False, *, skip_nan: bool 
     if dim is not None:
         return _at_sorted_position(x, name, dim, keepdim, lambda n, nans: _lower_median_position(
             n, nans, skip_nan))
+    if keepdim:
+        raise TypeError(f"{name}: keepdim=True needs a dim (the {name} of all the elements is "
+                        f"one number, a 0-d tensor)")
     flat_data = x.data.reshape(-1)
     if flat_data.size == 0 or (skip_nan and np.isnan(flat_data).all()):
         if x.data.dtype.kind != "f":
@@ -257,7 +260,7 @@ def nanmean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     if x.dtype.kind != "f":
         raise TypeError(f"nanmean: needs a floating-point tensor, got dtype {x.dtype} (as in "
                         f"PyTorch; t.float() converts it)")
-    axes = _reduction_axes(dim, x.ndim, "nanmean", x.shape)
+    axes = _reduction_axes(_all_if_empty(dim), x.ndim, "nanmean", x.shape)
     counted = (~np.isnan(x.data)).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):      # 0 / 0: NaN, as PyTorch's
         return nansum(x, dim, keepdim) / counted
@@ -269,7 +272,7 @@ def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     >>> Tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0).tolist()
     [1, 2]
     """
-    axes = _reduction_axes(dim, x.ndim, "count_nonzero", x.shape)
+    axes = _reduction_axes(_all_if_empty(dim), x.ndim, "count_nonzero", x.shape)
     return Tensor(np.count_nonzero(x.data, axis=axes).astype(np.int64))
 
 

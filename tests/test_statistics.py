@@ -312,6 +312,7 @@ def test_quantile_shapes_are_pytorchs():
      r"quantile: q is a tensor of dtype float32, the input's dtype is float64; they must "
      r"agree"),
     (lambda: Tensor([1.0]).median(dim=2), ValueError, r"median: axis 2 is out of range"),
+    (lambda: Tensor([1.0]).median(keepdim=True), TypeError, r"median: keepdim=True needs a dim"),
     (lambda: Tensor(np.zeros((2, 0))).median(1), ValueError,
      r"median: the tensor of shape \(2, 0\) is empty along dim 1"),
     (lambda: Tensor(np.zeros(0, np.int64)).median(), ValueError,
@@ -353,6 +354,12 @@ def test_count_nonzero():
     x = Tensor([[0.0, 1.0], [2.0, 0.0]])
     assert x.count_nonzero().item() == 2 and x.count_nonzero().dtype == np.int64
     assert x.count_nonzero(0).tolist() == [1, 1] and x.count_nonzero((0, 1)).item() == 2
+
+
+def test_an_empty_dim_tuple_means_every_axis_as_in_pytorch():
+    x = Tensor([[0.0, 1.0], [2.0, NAN]])
+    assert x.count_nonzero(dim=()).item() == 3
+    assert x.nanmean(dim=()).item() == 1.0 and x.nansum(dim=()).item() == 3.0
 
 
 def test_nonzero_and_argwhere_are_pytorchs():
