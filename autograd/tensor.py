@@ -31,7 +31,7 @@ from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .ops import (
     Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
     Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
-    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
+    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, LogCumSumExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
     Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder,
     Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
     Transpose, VectorNorm, Where, XLogY,
@@ -2083,6 +2083,19 @@ class Tensor(Node):
             return Tensor(numpy_function(x.data, axis=axis, dtype=np.int64))
         return apply(op, (x,), axis)
 
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """The running log-sum-exp along `dim`: element i is ln(e^x_0 + ... + e^x_i), without
+        overflow or underflow (a 1000 beside a -1000 is fine).
+
+        >>> Tensor([-1000.0, 0.0, 1000.0]).logcumsumexp(0).tolist()
+        [-1000.0, 0.0, 1000.0]
+        """
+        x = self._floating()
+        axis = x._sort_axis("logcumsumexp", dim)
+        if x.data.ndim == 0:
+            return x.reshape(1).logcumsumexp(0).reshape(())
+        return apply(LogCumSumExp, (x,), axis)
+
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """The diagonal of the matrices in axes dim1 and dim2 (above it for offset > 0, below
         for offset < 0), as a last axis, as in PyTorch; differentiable.
@@ -2288,6 +2301,91 @@ class Tensor(Node):
         hist, edges = np.histogram(numbers, bins=edges, range=range, weights=weights,
                                    density=density)
         return Histogram(Tensor(hist.astype(dtype)), Tensor(edges.astype(dtype)))
+
+    # -- order statistics and counts (autograd/statistics.py) ---------------------------------
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """PyTorch's lower median: of all elements (a 0-d tensor), or along `dim` (values and
+        indices); NaN if any is NaN. See `autograd.statistics.median`."""
+        from .statistics import median
+        return median(self, dim, keepdim)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """`median` of the numbers that are not NaN."""
+        from .statistics import median
+        return median(self, dim, keepdim, skip_nan=True, name="nanmedian")
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """The q-th quantile(s), all elements or along `dim` (see
+        `autograd.statistics.quantile`); NaN if any is NaN."""
+        from .statistics import quantile
+        return quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """`quantile` of the numbers that are not NaN."""
+        from .statistics import quantile
+        return quantile(self, q, dim, keepdim, interpolation=interpolation, skip_nan=True,
+                        name="nanquantile")
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesAndIndices:
+        """The k-th smallest element along `dim` and where it is (k from 1)."""
+        from .statistics import kthvalue
+        return kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> ValuesAndIndices:
+        """The most frequent element along `dim` (the smallest if several) and where it is."""
+        from .statistics import mode
+        return mode(self, dim, keepdim)
+
+    def cummax(self, dim: int) -> ValuesAndIndices:
+        """The running maximum along `dim` and where each is (values differentiable)."""
+        from .statistics import running_extreme
+        return running_extreme(self, dim, largest=True)
+
+    def cummin(self, dim: int) -> ValuesAndIndices:
+        """The running minimum along `dim` and where each is (values differentiable)."""
+        from .statistics import running_extreme
+        return running_extreme(self, dim, largest=False)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The sum with NaN counted as 0."""
+        from .statistics import nansum
+        return nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The mean of the numbers that are not NaN."""
+        from .statistics import nanmean
+        return nanmean(self, dim, keepdim, dtype=dtype)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """How many elements are not zero (along `dim`), an int64 tensor."""
+        from .statistics import count_nonzero
+        return count_nonzero(self, dim)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the elements that are not zero, (count, ndim) int64 (one 1-d tensor
+        per axis with as_tuple=True)."""
+        from .statistics import nonzero
+        return nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the elements that are not zero, (count, ndim) int64: `nonzero()`."""
+        from .statistics import nonzero
+        return nonzero(self)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct elements, sorted (optionally where each element is among them, and
+        their counts); constants."""
+        from .statistics import unique
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each of 0, 1, ..., max occurs (sums of `weights` instead); a constant."""
+        from .statistics import bincount
+        return bincount(self, weights, minlength)
 
     # -- shape ---------------------------------------------------------------------------------
 
@@ -2679,6 +2777,17 @@ class Tensor(Node):
             x = self[tuple(slice(None) if a == axis else slice(0, m)
                            for a, m in enumerate(index.shape))]
         return apply(Gather, (x,), (axis, index))
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """`gather` with the indices broadcast against the tensor (all elements, flattened,
+        with dim=None): see `autograd.arrays.take_along_dim`."""
+        from .arrays import take_along_dim
+        return take_along_dim(self, indices, dim)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """The tensor turned by k quarter turns in the plane of `dims`."""
+        from .arrays import rot90
+        return rot90(self, k, dims)
 
     def index_select(self, dim: int, index: Any) -> Tensor:
         """The slices at `index` (1-d integers, or one number) along `dim`, in that order

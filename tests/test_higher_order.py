@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, detect_anomaly, grad, no_grad, where
+from autograd import Tensor, Value, cdist, detect_anomaly, grad, no_grad, where
 from autograd import functional as F
 from autograd.graph import apply, walk
 from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
@@ -398,6 +398,11 @@ SECOND_ORDER_TENSOR = [
     ("cumprod_with_a_zero", lambda x: (x * Tensor(np.array([1.0, 0, 1, 1, 0, 1]))).cumprod(0),
      6, "real"),
     ("diag_trace", lambda x: x.reshape(3, 3).diag(1) * x.reshape(3, 3).trace(), 9, "real"),
+    ("logcumsumexp", lambda x: x.reshape(2, 3).logcumsumexp(1), 6, "real"),
+    ("logcumsumexp_times_x", lambda x: x.logcumsumexp(0) * x, 6, "real"),
+    ("quantile_times_x", lambda x: x.quantile(0.3) * x, 6, "distinct"),
+    ("cdist_p3", lambda x: cdist(x.reshape(3, 2), x[:4].reshape(2, 2) + 0.5, 3), 6,
+     "distinct"),
     ("pow_const_3", lambda x: x ** 3, 6, "real"),
     ("pow_const_-1.5", lambda x: x ** -1.5, 6, "pos"),
     ("pow_tensor", lambda x: x[:3] ** x[3:], 6, "pos"),

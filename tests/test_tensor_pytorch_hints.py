@@ -20,7 +20,7 @@ from torch_helpers import needs_torch, torch
     ("add", "is t + x here (alpha: t + alpha * x)"),
     ("matmul", "is t @ x here"),
     ("take", "is t.reshape(-1)[index] here"),
-    ("median", "has no counterpart here: take it from t.sort(dim).values"),
+    ("histc", "is np.histogram(t.data, bins) here"),
     ("scatter_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
                  "t.scatter_add(dim, index, src) (a repeated index adds up"),
     ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),
@@ -41,7 +41,7 @@ def test_other_names_keep_python_s_error_and_hasattr_is_false():
     with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such'$"):
         t.no_such
     assert not hasattr(t, "add") and not hasattr(t, "exp_")
-    assert getattr(t, "median", None) is None
+    assert getattr(t, "histc", None) is None
 
 
 def test_every_hint_is_shown_and_no_method_is_hidden_by_one():

@@ -12,7 +12,7 @@
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
                     and as ops
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
-    reduce.py       sum mean max min prod norm (p-norms), cumsum cumprod
+    reduce.py       sum mean max min prod norm (p-norms), cumsum cumprod logcumsumexp
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
@@ -48,7 +48,7 @@ from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
-from .reduce import Cumprod, Cumsum, Max, Mean, Min, Prod, Sum, VectorNorm
+from .reduce import Cumprod, Cumsum, LogCumSumExp, Max, Mean, Min, Prod, Sum, VectorNorm
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
 from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
@@ -64,7 +64,8 @@ __all__ = [
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp",
-    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "Cumprod", "LogSumExp", "Softmax",
+    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "Cumprod", "LogCumSumExp",
+    "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..graph import Node, Op, apply, raw
-from .elementwise import sign_of
+from .elementwise import Where, sign_of
 from .payload_math import broadcast_to
 from .shape import Stack
 
@@ -135,7 +135,6 @@ def others_product_node(x: Node, axes: tuple | None) -> Node:
     """`others_product` as a graph (higher order, where some element is 0 and out / x would
     divide by it): each slice of n elements spread to n rows, row i with a 1 in place of
     element i, and each row's product taken by Prod again. n² numbers, but only here."""
-    from .elementwise import Where          # (elementwise imports nothing from here)
     axes = tuple(range(x.ndim)) if axes is None else axes
     kept = [a for a in range(x.ndim) if a not in axes]
     moved = x.transpose(tuple(kept + list(axes)))
@@ -189,6 +188,40 @@ class Cumprod(Op):
         if isinstance(x, Node):
             return (apply(Stack, slopes, axis),)
         return (np.stack(slopes, axis=axis),)
+
+
+class LogCumSumExp(Op):
+    """the running log-sum-exp along one axis (ctx), out_j = ln Σ_(i <= j) e^(x_i), without
+    overflow;  d/dx_i = Σ_(j >= i) g_j e^(x_i - out_j)"""
+    # Every e^(x_i - out_j) with j >= i is at most 1 (out_j includes x_i), so the slope cannot
+    # overflow where e^(x_i) alone would. The sum over j >= i is a running sum from the end; g
+    # can be negative, so its positive and negative parts are summed apart, each in logs.
+    name = "logcumsumexp"
+
+    @staticmethod
+    def forward(axis, x):
+        return np.logaddexp.accumulate(x, axis=axis)
+
+    @staticmethod
+    def backward(axis, g, out, x):
+        if isinstance(x, Node):         # higher order: every (i, j) pair, masked to j >= i
+            n = x.shape[axis]
+            later = np.triu(np.ones((n, n), dtype=bool))          # later[i, j]: j >= i
+            x_i = x.unsqueeze(axis + 1)                           # i along axis, j next to it
+            out_j, g_j = out.unsqueeze(axis), g.unsqueeze(axis)
+            gap = apply(Where, (x_i - out_j, x._constant_like(-math.inf, x)), later.reshape(
+                (n, n) + (1,) * (x.ndim - axis - 1)))
+            return ((g_j * gap.exp()).sum(axis + 1),)
+
+        def running_sum_from_end_in_logs(part):
+            terms = np.log(part) - out                          # ln 0 = -inf: no term
+            return np.flip(np.logaddexp.accumulate(np.flip(terms, axis), axis=axis), axis)
+
+        # (-inf - -inf where x starts with -inf: a NaN slope there, as PyTorch's, unwarned)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.exp(x + running_sum_from_end_in_logs(np.maximum(g, 0)))
+            negative = np.exp(x + running_sum_from_end_in_logs(np.maximum(-g, 0)))
+            return (positive - negative,)
 
 
 def largest_magnitude(x: np.ndarray, axes) -> np.ndarray:
