@@ -2,7 +2,8 @@
 
 Simple to complex: `SGD` (momentum, Nesterov) in `sgd.py`; `Adagrad`, `Adadelta`, `RMSprop` in
 `adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam` in `adam.py`; the shared `Optimizer` base in
-`optimizer.py`; schedules in `lr_scheduler.py`. Every optimizer updates `Value` and `Tensor`
+`optimizer.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; schedules in
+`lr_scheduler.py`. Every optimizer updates `Value` and `Tensor`
 parameters alike.
 
 >>> from autograd import Tensor
@@ -20,8 +21,9 @@ array([1., 1.], dtype=float32)
 from . import lr_scheduler
 from .adam import Adam, Adamax, AdamW, NAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax",
-           "NAdam", "lr_scheduler"]
+           "NAdam", "LBFGS", "lr_scheduler"]

@@ -411,8 +411,9 @@ class Optimizer:
             if not abs(value) < 2 ** 1024:         # NaN, infinity, an int no float can hold
                 raise ValueError(f"{where} must be finite, got {value!r:.60}")
             if self._scalars[key] is int and (value < 0 or value != int(value)):
-                raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60} "
-                                 f"(Adam's bias correction, 1 - beta ** step, depends on it)")
+                why = (" (Adam's bias correction, 1 - beta ** step, depends on it)"
+                       if key == "step" else "")
+                raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60}{why}")
             return self._scalars[key](value)
         if key not in self._buffers:
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
@@ -506,7 +507,10 @@ def zeros_like(x: Any) -> Any:
 
 def copy_of(x: Any) -> Any:
     """A copy of an array (a buffer must not share memory with a `.grad` the user may
-    overwrite in place); numbers are immutable and returned as they are."""
+    overwrite in place) or of a list of them (L-BFGS's history, which grows in place); numbers
+    are immutable and returned as they are."""
+    if isinstance(x, list):
+        return [copy_of(item) for item in x]
     return x.copy() if isinstance(x, np.ndarray) else x
 
 

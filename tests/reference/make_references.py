@@ -29,7 +29,7 @@ for folder in (TESTS.parent, TESTS):           # the project and the test module
 
 from reference import REFERENCE_DIR  # noqa: E402
 
-NAMES = ["attention", "batchnorm", "conv", "conv_layers", "data_dataset", "fuzz_torch", "gelu", "groupnorm", "layernorm", "layers", "lecture_micrograd",
+NAMES = ["attention", "batchnorm", "conv", "conv_layers", "data_dataset", "fuzz_torch", "gelu", "groupnorm", "layernorm", "layers", "lbfgs", "lecture_micrograd",
          "lecture_gpt_ports", "lecture_makemore_ports", "loss_options", "lr_scheduler", "nn_functional", "optim",
          "pool", "pytorch_compat",
          "recurrent", "tensor_torch_math", "utils_rnn"]
