@@ -1,8 +1,11 @@
-"""Per-coordinate step sizes from running sums of squared gradients: Adagrad, Adadelta, RMSprop.
+"""Per-coordinate step sizes: Adagrad, Adadelta and RMSprop from running sums of squared
+gradients, Rprop from the signs of the gradients alone.
 
-Each divides a coordinate's step by the root of (a running average of) its squared gradients, so
-coordinates with large, frequent gradients take small steps and rare ones large steps. Adagrad
-(2011) sums forever; Adadelta and RMSprop (both 2012) forget with a decaying average.
+The first three divide a coordinate's step by the root of (a running average of) its squared
+gradients, so coordinates with large, frequent gradients take small steps and rare ones large
+steps. Adagrad (2011) sums forever; Adadelta and RMSprop (both 2012) forget with a decaying
+average. Rprop (1993) ignores the gradient's size: each coordinate's step grows while the sign
+of its gradient holds and shrinks when it flips.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from typing import Any, Iterable
 
 from autograd.graph import Node
 
-from .optimizer import Optimizer, maximum, zeros_like
+from .optimizer import Optimizer, clamp, copy_of, maximum, sign, where, zeros_like
 
-__all__ = ["Adagrad", "Adadelta", "RMSprop"]
+__all__ = ["Adagrad", "Adadelta", "RMSprop", "Rprop"]
 
 
 class Adagrad(Optimizer):
@@ -164,3 +167,67 @@ class RMSprop(Optimizer):
             p.data -= lr * b
         else:
             p.data -= lr * g / d
+
+
+class Rprop(Optimizer):
+    """Rprop, resilient backpropagation (Riedmiller & Braun, 1993; PyTorch's
+    `torch.optim.Rprop`): every coordinate has its own step size η, and the gradient gives only
+    the direction.
+
+    For each coordinate of a parameter p with gradient g, every step (η starts at lr, g_prev
+    at 0; η− < 1 < η+ are `etas`, the bounds are `step_sizes`):
+
+        g ← −g                                  if maximize
+        g · g_prev > 0:   η ← min(η · η+, step_max)         same sign as before: speed up
+        g · g_prev < 0:   η ← max(η · η−, step_min);  g ← 0 it flipped, a minimum was jumped
+                                                            over: slow down, stand still once
+        p ← p − η · sign(g)
+        g_prev ← g
+
+    The step sizes start at the lr of the first step; a scheduler changing lr afterwards
+    changes nothing (as in PyTorch). Rprop is meant for full-batch training: the signs of
+    mini-batch gradients flip from noise.
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = Rprop([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad(); (5 * w).backward(); opt.step()     # the same sign twice
+    >>> round(w.data, 6)                                        # 1 - 0.1 - 0.12
+    0.78
+    """
+
+    _buffers = ("prev", "step_size")
+    _scalars = {"step": int}
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes,
+                                      maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr")
+        self._flags(group, "maximize")
+        eta_minus, eta_plus = self._pair(group, "etas")
+        if not 0 < eta_minus < 1 < eta_plus:
+            raise ValueError(f"Rprop: etas must be (η−, η+) with 0 < η− < 1 < η+, got "
+                             f"{group['etas']!r}")
+        step_min, step_max = self._pair(group, "step_sizes")
+        if not 0 <= step_min <= step_max:
+            raise ValueError(f"Rprop: step_sizes must be (smallest, largest) with 0 <= "
+                             f"smallest <= largest, got {group['step_sizes']!r}")
+
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "prev": zeros_like(p.data),
+                "step_size": zeros_like(p.data) + group["lr"]}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        (eta_minus, eta_plus), (step_min, step_max) = group["etas"], group["step_sizes"]
+        agreement = sign(g * state["prev"])     # +1: the sign held, −1: it flipped, 0: a zero
+        step_size = state["step_size"]
+        step_size *= where(agreement > 0, eta_plus, where(agreement < 0, eta_minus, 1.0))
+        step_size = state["step_size"] = clamp(step_size, step_min, step_max)
+        g = where(agreement < 0, 0.0, g)
+        p.data -= sign(g) * step_size
+        state["prev"] = copy_of(g)

@@ -3,9 +3,9 @@
 An optimizer sees parameters only through `.data` and `.grad`, so the same update rule serves a
 scalar `Value` (Python floats) and a `Tensor` (ndarrays). The rules are written so that each line
 works on both: `p.data -= lr * g` rebinds a float and updates an array in place, `v ** 0.5` is a
-square root of either. Apart from loading checkpoints, the three helpers at the bottom of this
-file (`zeros_like`, `copy_of`, `maximum`) are the only places that ask which kind of payload
-they hold.
+square root of either. Apart from loading checkpoints, the helpers at the bottom of this file
+(`zeros_like`, `copy_of`, `maximum`, `sign`, `where`, `clamp`) are the only places that ask
+which kind of payload they hold.
 
 `step()` is written once, here: it loops over the parameters that have a gradient and does what
 every optimizer does to a gradient first (flip its sign for `maximize`, add weight decay). A
@@ -40,7 +40,7 @@ from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
 
-__all__ = ["Optimizer", "zeros_like", "copy_of", "maximum"]
+__all__ = ["Optimizer", "zeros_like", "copy_of", "maximum", "sign", "where", "clamp"]
 
 
 class Optimizer:
@@ -48,7 +48,8 @@ class Optimizer:
 
     `params` is an iterable of parameters (Values or Tensors) or of dicts
     `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
-    Every optimizer's defaults include `lr`, `weight_decay` and `maximize`, which `step()` reads.
+    Every optimizer's defaults include `lr` and `maximize`, and most `weight_decay`, which
+    `step()` reads (LBFGS, which evaluates the loss itself, has its own `step`).
 
     PyTorch's keywords that choose how its update runs (`foreach=`, `fused=`, `capturable=`)
     are accepted by every optimizer and change nothing: numpy has one way, and the numbers are
@@ -174,21 +175,23 @@ class Optimizer:
             if group[key] < 0:
                 raise ValueError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]!r}")
 
+    def _pair(self, group: dict[str, Any], key: str) -> tuple[float, float]:
+        """`group[key]` must be two real numbers (stored, and returned, as a tuple of floats)."""
+        name, value = type(self).__name__, group[key]
+        try:
+            first, second = value
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: {key} must be a pair of numbers, got {value!r:.60}") \
+                from None
+        group[key] = (_real(name, f"{key}[0]", first), _real(name, f"{key}[1]", second))
+        return group[key]
+
     def _betas(self, group: dict[str, Any]) -> None:
         """`betas` must be two numbers in [0, 1) (stored as a tuple of floats)."""
-        name, betas = type(self).__name__, group["betas"]
-        try:
-            beta1, beta2 = betas
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got "
-                             f"{betas!r}") from None
-        checked = []
-        for i, beta in enumerate((beta1, beta2)):
-            beta = _real(name, f"betas[{i}]", beta)
+        for i, beta in enumerate(self._pair(group, "betas")):
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: betas[{i}] must be in [0, 1), got {beta!r}")
-            checked.append(beta)
-        group["betas"] = tuple(checked)
+                raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got "
+                                 f"{beta!r}")
 
     def _flags(self, group: dict[str, Any], *names: str) -> None:
         """Each named option must be True or False."""
@@ -257,7 +260,8 @@ class Optimizer:
                     raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
-            lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
+            lr, maximize = group["lr"], group["maximize"]
+            weight_decay = group.get("weight_decay", 0)             # Rprop has none
             decoupled = group.get("decoupled_weight_decay", False)      # AdamW, Adam, NAdam
             for p, g in with_grads:
                 if maximize:
@@ -497,7 +501,7 @@ def _real(optimizer: str, key: str, value: Any) -> float:
 
 
 # ----------------------------------------------------------------------------------------------
-# The three places where a payload's kind matters
+# The places where a payload's kind matters
 # ----------------------------------------------------------------------------------------------
 
 def zeros_like(x: Any) -> Any:
@@ -517,3 +521,20 @@ def copy_of(x: Any) -> Any:
 def maximum(a: Any, b: Any) -> Any:
     """Elementwise maximum that keeps a Python float a Python float (np.maximum would not)."""
     return max(a, b) if isinstance(a, float) else np.maximum(a, b)
+
+
+def sign(x: Any) -> Any:
+    """−1.0, 0.0 or 1.0 for each element (a Python float for a float, as np.sign would not)."""
+    return np.sign(x) if isinstance(x, np.ndarray) else float((x > 0) - (x < 0))
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """`a` where `condition` holds, else `b`: np.where for arrays, a plain choice for floats."""
+    if isinstance(condition, np.ndarray):
+        return np.where(condition, a, b)
+    return a if condition else b
+
+
+def clamp(x: Any, low: float, high: float) -> Any:
+    """Each element of `x` moved into [low, high], keeping its kind and dtype."""
+    return np.clip(x, low, high) if isinstance(x, np.ndarray) else min(max(x, low), high)
