@@ -155,7 +155,8 @@ class LBFGS(Optimizer):
             raise TypeError(f"LBFGS.step: needs a closure, a function that clears the "
                             f"gradients, computes the loss, calls loss.backward() and returns "
                             f"the loss (L-BFGS evaluates it several times per step), got "
-                            f"{'None' if closure is None else type_name(closure)}")
+                            f"{'None' if closure is None else type_name(closure)}; nn.fit "
+                            f"calls step() without one: train L-BFGS with your own loop")
         group = self.param_groups[0]
         self._check_settings(group)             # an lr set by hand or by a scheduler
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
