@@ -173,13 +173,22 @@ def test_reaches_the_minimum_of_rosenbrock_in_float32():
 # The closure
 # ----------------------------------------------------------------------------------------------
 
-def _quadratic():
+def _quadratic(**options):
+    """w, an LBFGS for it and the closure of Σ cᵢ (wᵢ − 1)² with curvatures 1 and 10."""
     w = Tensor(np.array([3.0, -2.0]), requires_grad=True)
-    return w, LBFGS([w])
+    optimizer = LBFGS([w], **options)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((w - 1.0) ** 2 * np.array([1.0, 10.0])).sum()
+        loss.backward()
+        return loss
+
+    return w, optimizer, closure
 
 
 def test_step_without_a_closure_says_what_to_pass():
-    w, optimizer = _quadratic()
+    w, optimizer, _ = _quadratic()
     (w * w).sum().backward()
     with pytest.raises(TypeError, match=r"LBFGS.step: needs a closure, a function that clears "
                                         r"the gradients, computes the loss, calls "
@@ -195,7 +204,7 @@ def test_step_without_a_closure_says_what_to_pass():
     (lambda w: "loss", TypeError, r"the closure must return the loss, got str"),
 ])
 def test_a_closure_returning_no_single_number_is_named(returned, error, message):
-    w, optimizer = _quadratic()
+    w, optimizer, _ = _quadratic()
 
     def closure():
         optimizer.zero_grad()
@@ -218,7 +227,7 @@ def test_fit_says_to_train_lbfgs_with_a_loop():
 
 def test_a_closure_that_does_not_call_backward_is_named():
     """Every gradient None would read as zeros: a minimum, and the step silently did nothing."""
-    w, optimizer = _quadratic()
+    w, optimizer, _ = _quadratic()
     with pytest.raises(ValueError, match=r"no parameter has a gradient after closure\(\); the "
                                          r"closure must call loss.backward\(\)"):
         optimizer.step(lambda: (w * w).sum())
@@ -226,7 +235,7 @@ def test_a_closure_that_does_not_call_backward_is_named():
 
 def test_a_closure_may_return_a_number_and_a_one_element_tensor():
     for as_number in (True, False):
-        w, optimizer = _quadratic()
+        w, optimizer, _ = _quadratic()
 
         def closure():
             optimizer.zero_grad()
@@ -316,16 +325,7 @@ def test_a_checkpoint_resumes_the_history_exactly(tmp_path, suffix):
 
 
 def test_state_dict_holds_copies_of_the_history():
-    w, optimizer = _quadratic()
-    w.data[...] = [3.0, -2.0]
-
-    def closure():
-        optimizer.zero_grad()
-        loss = ((w - 1.0) ** 2 * np.array([1.0, 10.0])).sum()
-        loss.backward()
-        return loss
-
-    optimizer.param_groups[0]["max_iter"] = 2
+    _, optimizer, closure = _quadratic(max_iter=2)
     optimizer.step(closure)
     saved = optimizer.state_dict()["state"][0]
     dirs = [y.copy() for y in saved["old_dirs"]]
@@ -343,22 +343,16 @@ def test_state_dict_holds_copies_of_the_history():
     (lambda entries: entries.update(n_iter=-1), r"\['n_iter'\] counts steps"),
 ])
 def test_a_damaged_state_is_refused_before_anything_changes(mutate, message):
-    w, optimizer = _quadratic()
-
-    def closure():
-        optimizer.zero_grad()
-        loss = ((w - 1.0) ** 2 * np.array([1.0, 10.0])).sum()
-        loss.backward()
-        return loss
-
-    optimizer.param_groups[0]["max_iter"] = 3
+    _, optimizer, closure = _quadratic(max_iter=3)
     optimizer.step(closure)
     before = optimizer.state_dict()
     damaged = copy.deepcopy(before)
     mutate(damaged["state"][0])
     with pytest.raises(ValueError, match=r"^LBFGS.load_state_dict: .*" + message):
         optimizer.load_state_dict(damaged)
-    assert optimizer.state_dict()["state"][0]["n_iter"] == before["state"][0]["n_iter"]
+    after = optimizer.state_dict()["state"][0]
+    assert after["n_iter"] == before["state"][0]["n_iter"]
+    assert len(after["ro"]) == len(after["old_dirs"]) == len(before["state"][0]["ro"])
 
 
 # ----------------------------------------------------------------------------------------------

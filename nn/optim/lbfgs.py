@@ -257,14 +257,12 @@ class LBFGS(Optimizer):
                              f"{size} numbers, one per number in the parameters")
         return array.astype(self._dtype())
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for entries in self.state.values():
-            lengths = {key: len(entries[key]) for key in ("old_dirs", "old_stps", "ro")
-                       if key in entries}
-            if len(set(lengths.values())) > 1:
-                raise ValueError(f"LBFGS.load_state_dict: the history's lists differ in "
-                                 f"length: {lengths}")
+    def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
+        lengths = {key: len(entries[key]) for key in ("old_dirs", "old_stps", "ro")
+                   if key in entries}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"LBFGS.load_state_dict: state[{index!r}]: the history's lists "
+                             f"differ in length: {lengths}")
 
 
 def _listed(key: str, value: Any) -> list:

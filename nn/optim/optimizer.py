@@ -399,6 +399,7 @@ class Optimizer:
             p = by_index[index]
             state[p] = {key: self._restored(p, index, key, value)
                         for key, value in entries.items()}
+            self._check_restored(index, state[p])
         self.param_groups = groups
         self.state = state
 
@@ -433,6 +434,10 @@ class Optimizer:
         if isinstance(p.data, np.ndarray):
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
+
+    def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
+        """Raise ValueError if a parameter's restored entries do not fit together (each was
+        checked alone by `_restored`); a subclass whose entries depend on each other says how."""
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
