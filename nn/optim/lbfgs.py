@@ -162,18 +162,17 @@ class LBFGS(Optimizer):
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
 
-        def evaluate() -> tuple[float, np.ndarray]:
+        def evaluate() -> tuple[Any, float, np.ndarray]:
+            """The closure's result, the loss as a number and the gradient, as one vector."""
             with enable_grad():
                 result = closure()
-            return _loss_number(result), self._flat_grad()
+            if all(p.grad is None for p in self._params if p.requires_grad):
+                raise ValueError("LBFGS.step: no parameter has a gradient after closure(); the "
+                                 "closure must call loss.backward() before returning the loss")
+            return result, _loss_number(result), self._flat_grad()
 
         state = self.state.setdefault(self._params[0], {"func_evals": 0, "n_iter": 0})
-        with enable_grad():
-            first_result = closure()
-        if all(p.grad is None for p in self._params if p.requires_grad):
-            raise ValueError("LBFGS.step: no parameter has a gradient after closure(); the "
-                             "closure must call loss.backward() before returning the loss")
-        loss, grad = _loss_number(first_result), self._flat_grad()
+        first_result, loss, grad = evaluate()
         evaluations = 1
         state["func_evals"] += 1
         if np.abs(grad).max() <= tolerance_grad:        # already at a minimum
@@ -213,7 +212,7 @@ class LBFGS(Optimizer):
                 def evaluate_at(trial: float) -> tuple[float, np.ndarray]:
                     self._move(trial, d)
                     try:
-                        return evaluate()
+                        return evaluate()[1:]
                     finally:
                         self._put_back(start)
 
@@ -224,7 +223,7 @@ class LBFGS(Optimizer):
             else:
                 self._move(t, d)
                 if iteration != max_iter:               # the last one's loss is not needed
-                    loss, grad = evaluate()
+                    _, loss, grad = evaluate()
                     converged = np.abs(grad).max() <= tolerance_grad
                     used = 1
             evaluations += used
@@ -243,7 +242,7 @@ class LBFGS(Optimizer):
 
     def _restored(self, p: Node, index: Any, key: str, value: Any) -> Any:
         """A saved entry, checked: vectors must have the length of all the parameters laid end
-        to end; the history is three lists of one length."""
+        to end, the history's lists hold such vectors (old_dirs, old_stps) or numbers (ro)."""
         if key == "ro":
             return [self._restored(p, index, "t", number) for number in _listed(key, value)]
         if key in self._vector_lists:
