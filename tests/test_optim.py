@@ -895,6 +895,22 @@ def test_nn_save_and_load_carry_the_state_exactly(tmp_path, name, suffix):
         np.testing.assert_array_equal(p.data, q.data)
 
 
+def test_named_parameters_are_taken_and_their_names_kept_as_in_pytorch(tmp_path):
+    """PyTorch 2.13's optimizers take model.named_parameters(); this raised a TypeError."""
+    model = Linear(2, 1)
+    opt = Adam(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["params"] == [model.weight, model.bias]
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    model.weight.grad, model.bias.grad = np.ones((1, 2), np.float32), np.ones(1, np.float32)
+    opt.step()
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    save({"optimizer": opt}, tmp_path / "run.pt")
+    resumed = Adam(model.named_parameters())
+    resumed.load_state_dict(load(tmp_path / "run.pt")["optimizer"])
+    assert resumed.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert resumed.state[model.weight]["step"] == 1
+
+
 def test_state_dict_layout_and_copies():
     a, b = Tensor([1.0, 2.0], requires_grad=True), Value(3.0)
     opt = Adam([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
@@ -1064,8 +1080,12 @@ def _w():
     (lambda: SGD([], lr=0.1), ValueError, r"SGD: got an empty parameter list"),
     (lambda: Adam(iter([])), ValueError, r"Adam: got an empty parameter list .*\(an iterator, "
                                          r"such as a generator, is used up after one pass"),
-    (lambda: SGD([("weight", _w()[0])], lr=0.1), TypeError,
-     r"SGD: parameter 0 is a tuple; .* named_parameters\(\) gives \(name, parameter\) pairs"),
+    (lambda: SGD([("weight", _w()[0]), _w()[0]], lr=0.1), ValueError,
+     r"SGD: a parameter group mixes \(name, parameter\) pairs and bare parameters"),
+    (lambda: SGD([{"params": [("w", _w()[0])]}, {"params": _w()}], lr=0.1), ValueError,
+     r"SGD: every parameter group gives its parameters with names"),
+    (lambda: SGD([{"params": _w(), "param_names": ["a", "b"]}], lr=0.1), ValueError,
+     r"SGD: param_names must list one name \(a string\) per parameter of the group"),
     (lambda: SGD([{"params": []}], lr=0.1), ValueError,
      r"SGD: parameter group 0 has an empty parameter list"),
     (lambda: SGD(Tensor([1.0], requires_grad=True)), TypeError,

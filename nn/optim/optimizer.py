@@ -40,13 +40,18 @@ from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
 
+#: what a parameter group holds besides hyperparameters: its parameters, their names if given
+#: as named_parameters() gives them, and the lr a scheduler started from
+GROUP_ENTRIES = {"params", "param_names", "initial_lr"}
+
 __all__ = ["Optimizer", "zeros_like", "copy_of", "maximum", "sign", "where", "clamp"]
 
 
 class Optimizer:
     """Base class: holds `param_groups` (a list of dicts) and `state` ({parameter: dict}).
 
-    `params` is an iterable of parameters (Values or Tensors) or of dicts
+    `params` is an iterable of parameters (Values or Tensors), of (name, parameter) pairs
+    (`model.named_parameters()`: the group keeps the names as "param_names") or of dicts
     `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
     Every optimizer's defaults include `lr` and `maximize`, and most `weight_decay`, which
     `step()` reads (LBFGS, which evaluates the loss itself, has its own `step`).
@@ -129,7 +134,7 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"{name}: parameter group has no 'params' entry "
                              f"(got keys {sorted(param_group)})")
-        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
+        unknown = set(param_group) - set(self.defaults) - GROUP_ENTRIES
         if unknown:
             raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a "
                              f"parameter group; {name} takes {sorted(self.defaults)}")
@@ -139,6 +144,15 @@ class Optimizer:
         if not params:
             raise ValueError(f"{name}: parameter group {len(self.param_groups)} has an empty "
                              f"parameter list")
+        names = _names_of(name, params)
+        if names is not None:               # named_parameters(): PyTorch keeps the names
+            params = [p for _, p in params]
+            param_group = {**param_group, "param_names": names}
+        if self.param_groups and \
+                ("param_names" in param_group) != ("param_names" in self.param_groups[0]):
+            raise ValueError(f"{name}: every parameter group gives its parameters with names "
+                             f"((name, parameter) pairs, as named_parameters() gives them), "
+                             f"or every one without")
         for i, p in enumerate(params):
             _check_parameter(name, p, i)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
@@ -161,6 +175,11 @@ class Optimizer:
         self._check_group(group)
         if "initial_lr" in group:
             self._non_negative(group, "initial_lr")
+        names = group.get("param_names", [])
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names) \
+                or "param_names" in group and len(names) != len(group["params"]):
+            raise ValueError(f"{type(self).__name__}: param_names must list one name (a "
+                             f"string) per parameter of the group, got {names!r:.60}")
 
     def _numbers(self, group: dict[str, Any], *names: str) -> None:
         """Each named hyperparameter must be a finite real number (stored as a Python float,
@@ -382,7 +401,7 @@ class Optimizer:
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameter(s) "
                     f"in the state dict and {len(group['params'])} in this optimizer")
             by_index.update(zip(saved["params"], group["params"]))
-            unknown = set(saved) - set(self.defaults) - {"params", "initial_lr"}
+            unknown = set(saved) - set(self.defaults) - GROUP_ENTRIES
             if unknown:
                 raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
                                  f"hyperparameter(s) {sorted(unknown)}"
@@ -453,9 +472,7 @@ class Optimizer:
 
 def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
-        hint = ("; named_parameters() gives (name, parameter) pairs: pass model.parameters()"
-                if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
-                else "; a model's layers, not its parameters: pass model.parameters()"
+        hint = ("; a model's layers, not its parameters: pass model.parameters()"
                 if callable(getattr(p, "parameters", None)) else "")
         raise TypeError(f"{optimizer}: parameter {i} is a {type_name(p)}; an optimizer "
                         f"updates Values and Tensors (autograd.graph.Node){hint}")
@@ -466,6 +483,18 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
+
+
+def _names_of(optimizer: str, params: list[Any]) -> list[str] | None:
+    """The names of (name, parameter) pairs, which `named_parameters()` gives and PyTorch's
+    optimizers take, or None for bare parameters."""
+    named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+    if not any(named):
+        return None
+    if not all(named):
+        raise ValueError(f"{optimizer}: a parameter group mixes (name, parameter) pairs and bare "
+                         f"parameters; give every parameter with its name, or none")
+    return [name for name, _ in params]
 
 
 def _model_hint(params: Any) -> str:
