@@ -233,6 +233,21 @@ def test_a_closure_that_does_not_call_backward_is_named():
         optimizer.step(lambda: (w * w).sum())
 
 
+def test_a_gradient_of_another_shape_set_by_hand_is_named():
+    """The lectures' cost functions return J and its gradient: set by hand, a gradient of the
+    wrong length would have been laid end to end out of step with the parameters."""
+    a, b = Tensor(np.zeros(3), requires_grad=True), Tensor(np.zeros(2), requires_grad=True)
+    optimizer = LBFGS([a, b])
+
+    def cost():
+        a.grad, b.grad = np.ones(2), np.ones(3)
+        return 1.0
+
+    with pytest.raises(ValueError, match=r"LBFGS.step: parameter 0 has shape \(3,\) and a "
+                                         r"gradient of shape \(2,\)"):
+        optimizer.step(cost)
+
+
 def test_a_closure_may_return_a_number_and_a_one_element_tensor():
     for as_number in (True, False):
         w, optimizer, _ = _quadratic()

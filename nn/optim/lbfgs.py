@@ -116,8 +116,12 @@ class LBFGS(Optimizer):
     def _flat_grad(self) -> np.ndarray:
         """The gradients laid end to end; zeros for a parameter without one, or frozen."""
         pieces = []
-        for p in self._params:
+        for i, p in enumerate(self._params):
             g = p.grad.data if isinstance(p.grad, Node) else p.grad
+            if g is not None and np.shape(g) != np.shape(p.data):     # a .grad set by hand
+                raise ValueError(f"LBFGS.step: parameter {i} has shape {np.shape(p.data)} and a "
+                                 f"gradient of shape {np.shape(g)}; a gradient set by hand "
+                                 f"(p.grad = ...) must have its parameter's shape")
             pieces.append(np.zeros(np.size(p.data)) if g is None or not p.requires_grad
                           else np.ravel(g))
         return np.concatenate(pieces).astype(self._dtype(), copy=False)
