@@ -19,15 +19,15 @@ from hypothesis import strategies as st
 
 from autograd import Tensor, Value, no_grad
 from nn import Linear, Sequential, load, optim, save
-from nn.optim import (ASGD, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam,
-                      RMSprop, Rprop)
+from nn.optim import (ASGD, SGD, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, NAdam,
+                      Optimizer, RAdam, RMSprop, Rprop)
 from nn.optim.lr_scheduler import ExponentialLR
 
 from reference import recorded
 
 OPTIMIZERS = {"SGD": SGD, "ASGD": ASGD, "Adagrad": Adagrad, "Adadelta": Adadelta,
-              "RMSprop": RMSprop, "Rprop": Rprop, "Adam": Adam, "AdamW": AdamW, "Adamax": Adamax,
-              "NAdam": NAdam, "RAdam": RAdam}
+              "RMSprop": RMSprop, "Rprop": Rprop, "Adafactor": Adafactor, "Adam": Adam,
+              "AdamW": AdamW, "Adamax": Adamax, "NAdam": NAdam, "RAdam": RAdam}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -199,10 +199,38 @@ def ref_asgd(x, grads, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0
     return out
 
 
+def ref_adafactor(x, grads, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
+                  weight_decay=0.0, maximize=False):
+    eps1, eps2 = np.finfo(np.float64).eps if eps[0] is None else eps[0], eps[1]
+    out = []
+    rows, columns = np.zeros(x.shape[:-1] + (1,)), np.zeros(x.shape[:-2] + (1,) + x.shape[-1:])
+    mean_g2 = np.zeros_like(x)
+
+    def rms(a):
+        return np.sqrt(np.mean(a ** 2))
+
+    for t, g in enumerate(grads, start=1):
+        g = -g if maximize else g
+        weight = t ** beta2_decay
+        alpha = max(eps2, rms(x)) * min(lr, 1 / np.sqrt(t))
+        x = x * (1 - lr * weight_decay)
+        if x.ndim >= 2:                     # factored: the outer product of row and column means
+            rows = (1 - weight) * rows + weight * (g ** 2).mean(axis=-1, keepdims=True)
+            columns = (1 - weight) * columns + weight * (g ** 2).mean(axis=-2, keepdims=True)
+            estimate = rows * columns / np.maximum(rows.mean(axis=-2, keepdims=True), eps1)
+        else:
+            mean_g2 = (1 - weight) * mean_g2 + weight * g ** 2
+            estimate = mean_g2
+        u = g / np.sqrt(np.maximum(estimate, eps1 ** 2))
+        x = x - alpha / max(1.0, rms(u) / d) * u
+        out.append(x)
+    return out
+
+
 REFERENCES = {"SGD": ref_sgd, "ASGD": ref_asgd, "Adagrad": ref_adagrad,
               "Adadelta": ref_adadelta, "RMSprop": ref_rmsprop, "Rprop": ref_rprop,
               "Adam": ref_adam, "AdamW": ref_adamw, "Adamax": ref_adamax, "NAdam": ref_nadam,
-              "RAdam": ref_radam}
+              "RAdam": ref_radam, "Adafactor": ref_adafactor}
 
 # every option of every optimizer, each case with gradients where the option matters
 CASES = [
@@ -253,6 +281,17 @@ CASES = [
 ]
 CASE_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
             for name, kw in CASES]
+
+# Adafactor treats a matrix apart (its g² means by row and column), so it has its own table:
+# each option on a number (a Value's path), a vector, a matrix and a batch of matrices
+ADAFACTOR_OPTIONS = [dict(),
+                     dict(lr=0.1, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=1.5, weight_decay=0.3),
+                     dict(lr=0.05, maximize=True)]
+ADAFACTOR_SHAPES = {"number": (0, 0), "vector": (0,), "matrix": (), "batch": (None,)}
+ADAFACTOR_CASES = [(shape, options) for shape in ADAFACTOR_SHAPES for options in
+                   ADAFACTOR_OPTIONS]
+ADAFACTOR_IDS = [f"Adafactor-{shape}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
+                 for shape, kw in ADAFACTOR_CASES]
 
 X0 = np.array([[0.5, -1.25, 2.0], [-0.75, 1.5, 0.25]])
 # six steps of gradients: mixed signs and scales; the first row shrinks to ~0 after three steps,
@@ -338,6 +377,17 @@ def run_torch(torch, name, kwargs):
         torch.set_default_dtype(dtype)
 
 
+def run_torch_adafactor(torch, options, x0, grads):
+    p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adafactor([p], **options)
+    out = []
+    for g in grads:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.stack(out)
+
+
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
     """tests/reference/optim.npz: X0, GRADS and, under each case's id, the parameter after
     every step in PyTorch (and ASGD's average of the parameters, "ax")."""
@@ -345,6 +395,8 @@ def pytorch_reference(torch) -> dict[str, np.ndarray]:
     for case_id, (name, kwargs) in zip(CASE_IDS, CASES):
         arrays.update({f"{case_id}/{key}": value
                        for key, value in run_torch(torch, name, kwargs).items()})
+    for case_id, (shape, options) in zip(ADAFACTOR_IDS, ADAFACTOR_CASES):
+        arrays[f"{case_id}/steps"] = run_torch_adafactor(torch, options, *adafactor_inputs(shape))
     return arrays
 
 
@@ -358,6 +410,54 @@ def test_tensors_and_values_take_pytorchs_recorded_steps(case_id, case):
     steps = theirs[f"{case_id}/steps"]
     np.testing.assert_allclose(run_tensor(*case, np.float64), steps, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(run_values(*case), steps, rtol=1e-12, atol=1e-14)
+
+
+def adafactor_inputs(shape):
+    """X0 and GRADS cut to `shape`: a number, a row, the matrix, or a batch of one matrix."""
+    index = ADAFACTOR_SHAPES[shape]
+    return np.asarray(X0[index]), [np.asarray(g[index]) for g in GRADS]
+
+
+def run_adafactor(options, x0, grads, dtype=np.float64):
+    p = Tensor(x0.astype(dtype), requires_grad=True)
+    opt = Adafactor([p], **options)
+    out = []
+    for g in grads:
+        p.grad = g.astype(dtype)
+        opt.step()
+        assert p.data.dtype == dtype and p.data.shape == x0.shape
+        out.append(p.data.copy())
+    return out
+
+
+@pytest.mark.parametrize("shape, options", ADAFACTOR_CASES, ids=ADAFACTOR_IDS)
+def test_adafactor_follows_the_formula_and_takes_pytorchs_recorded_steps(shape, options):
+    x0, grads = adafactor_inputs(shape)
+    expected = ref_adafactor(x0, grads, **options)
+    np.testing.assert_allclose(run_adafactor(options, x0, grads), expected, rtol=1e-12,
+                               atol=1e-14)
+    np.testing.assert_allclose(run_adafactor(options, x0, grads, np.float32), expected,
+                               rtol=2e-5, atol=2e-6)
+    case_id = ADAFACTOR_IDS[ADAFACTOR_CASES.index((shape, options))]
+    np.testing.assert_allclose(expected, recorded("optim")[f"{case_id}/steps"], rtol=1e-12,
+                               atol=1e-14)
+    if shape == "number":                   # a Value takes a number's steps
+        np.testing.assert_allclose(run_values("Adafactor", options, x0, grads)[-1], expected[-1],
+                                   rtol=1e-12)
+
+
+def test_adafactor_keeps_a_matrixs_row_and_column_means_only():
+    p = Tensor(np.ones((4, 5)), requires_grad=True)
+    opt = Adafactor([p])
+    p.grad = np.ones((4, 5))
+    opt.step()
+    assert {key: np.shape(value) for key, value in opt.state[p].items()} == {
+        "step": (), "row_var": (4, 1), "col_var": (1, 5)}
+    saved = opt.state_dict()
+    saved["state"][0]["row_var"] = np.zeros((4, 5))
+    with pytest.raises(ValueError, match=r"Adafactor.load_state_dict: state\[0\]\['row_var'\] "
+                                         r"has shape \(4, 5\), expected \(4, 1\)"):
+        opt.load_state_dict(saved)
 
 
 ASGD_CASES = [(i, c) for i, c in zip(CASE_IDS, CASES) if c[0] == "ASGD"]
@@ -420,6 +520,8 @@ def test_the_defaults_are_pytorchs():
                     decoupled_weight_decay=False, maximize=False),
         Rprop: dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False),
         ASGD: dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False),
+        Adafactor: dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0,
+                        maximize=False),
     }
     for cls, want in expected.items():
         assert cls(p).defaults == want, cls.__name__
@@ -872,7 +974,8 @@ def test_state_dict_round_trip_continues_exactly(name, kwargs):
 def test_nn_save_and_load_carry_the_state_exactly(tmp_path, name, suffix):
     """A checkpoint file in either format resumes training bit for bit (ASGD's eta and mu,
     Rprop's step sizes, RAdam's moments, ... are all in it)."""
-    case = next(kwargs for n, kwargs in CASES if n == name and len(kwargs) > 1)
+    case = next(kwargs for n, kwargs in CASES + [("Adafactor", ADAFACTOR_OPTIONS[1])]
+                if n == name and len(kwargs) > 1)
 
     def params():
         return [Value(0.5), Tensor([[0.1, -0.2]], requires_grad=True, dtype=np.float64)]
@@ -1071,6 +1174,11 @@ def _w():
     (lambda: Rprop(_w(), weight_decay=0.1), TypeError, r"unexpected keyword argument "
                                                        r"'weight_decay'"),
     (lambda: ASGD(_w(), lambd=-1e-4), ValueError, r"ASGD: lambd must be >= 0, got -0.0001"),
+    (lambda: Adafactor(_w(), beta2_decay=0.8), ValueError, r"Adafactor: beta2_decay must be <= 0"),
+    (lambda: Adafactor(_w(), d=0.5), ValueError, r"Adafactor: d must be >= 1, got 0.5"),
+    (lambda: Adafactor(_w(), eps=(-1e-30, 1e-3)), ValueError, r"Adafactor: eps1 must be >= 0"),
+    (lambda: Adafactor(_w(), eps=1e-3), ValueError,
+     r"Adafactor: eps must be a pair \(eps1 or None, eps2\), got 0.001"),
     (lambda: ASGD(_w(), t0=float("inf")), ValueError, r"ASGD: t0 must be finite"),
     (lambda: SGD(_w(), lr=float("nan")), ValueError, r"SGD: lr must be finite"),
     (lambda: SGD(_w(), lr="0.1"), TypeError, r"SGD: lr must be a real number, got '0.1'"),
@@ -1126,7 +1234,7 @@ def test_the_package_exports_every_optimizer():
 
 
 @pytest.mark.parametrize("cls", [SGD, ASGD, Adam, AdamW, Adamax, NAdam, RAdam, RMSprop, Rprop,
-                                 Adagrad, Adadelta])
+                                 Adafactor, Adagrad, Adadelta])
 def test_pytorchs_implementation_switches_are_accepted_and_change_nothing(cls):
     """nanoGPT writes AdamW(..., fused=True); PyTorch scripts pass foreach=False. numpy has one
     way to run an update, so they change nothing: the same numbers as without them."""

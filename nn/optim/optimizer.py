@@ -70,6 +70,8 @@ class Optimizer:
     _buffers: tuple[str, ...] = ()
     #: names of per-parameter state entries that are single numbers, with their type
     _scalars: dict[str, type] = {}
+    #: whether `update` applies the weight decay itself (Adafactor measures p before it shrinks)
+    _decays_in_update = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
@@ -280,7 +282,7 @@ class Optimizer:
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
             lr, maximize = group["lr"], group["maximize"]
-            weight_decay = group.get("weight_decay", 0)             # Rprop has none
+            weight_decay = 0 if self._decays_in_update else group.get("weight_decay", 0)
             decoupled = group.get("decoupled_weight_decay", False)      # AdamW, Adam, NAdam
             for p, g in with_grads:
                 if maximize:
