@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd.graph import Node
 
-from .optimizer import Optimizer, clamp, copy_of, maximum, sign, where, zeros_like
+from .optimizer import Optimizer, clamp, maximum, sign, where, zeros_like
 
 __all__ = ["Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor"]
 
@@ -231,9 +231,8 @@ class Rprop(Optimizer):
         step_size = state["step_size"]
         step_size *= where(agreement > 0, eta_plus, where(agreement < 0, eta_minus, 1.0))
         step_size = state["step_size"] = clamp(step_size, step_min, step_max)
-        g = where(agreement < 0, 0.0, g)
+        g = state["prev"] = where(agreement < 0, 0.0, g)    # (a new array: not the .grad)
         p.data -= sign(g) * step_size
-        state["prev"] = copy_of(g)
 
 
 class Adafactor(Optimizer):
