@@ -177,11 +177,12 @@ class Optimizer:
         self._check_group(group)
         if "initial_lr" in group:
             self._non_negative(group, "initial_lr")
-        names = group.get("param_names", [])
-        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names) \
-                or "param_names" in group and len(names) != len(group["params"]):
-            raise ValueError(f"{type(self).__name__}: param_names must list one name (a "
-                             f"string) per parameter of the group, got {names!r:.60}")
+        if "param_names" in group:
+            names = group["param_names"]
+            if not isinstance(names, (list, tuple)) or len(names) != len(group["params"]) \
+                    or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"{type(self).__name__}: param_names must list one name (a "
+                                 f"string) per parameter of the group, got {names!r:.60}")
 
     def _numbers(self, group: dict[str, Any], *names: str) -> None:
         """Each named hyperparameter must be a finite real number (stored as a Python float,
