@@ -172,8 +172,9 @@ class Optimizer:
         """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
 
     def _check_settings(self, group: dict[str, Any]) -> None:
-        """`_check_group`, and the "initial_lr" a scheduler keeps in the group (a checkpoint
-        carries it, and a scheduler resumed with last_epoch computes its lrs from it)."""
+        """`_check_group`, the "initial_lr" a scheduler keeps in the group (a checkpoint
+        carries it, and a scheduler resumed with last_epoch computes its lrs from it) and the
+        parameters' names, if the group has them."""
         self._check_group(group)
         if "initial_lr" in group:
             self._non_negative(group, "initial_lr")
