@@ -70,9 +70,11 @@ STORAGES = {
 }
 DTYPES = {storage: np.dtype(name) for name, storage in STORAGES.items()}
 
-#: the per-parameter numbers PyTorch's optimizers keep as 0-d float32 tensors (Adam's "step",
-#: NAdam's "mu_product"); glassgrad keeps Python numbers, converted when written
-TENSOR_SCALARS = ("step", "mu_product")
+#: the per-parameter numbers PyTorch's optimizers keep as 0-d tensors (Adam's "step", NAdam's
+#: "mu_product"), with the dtype each is written in: glassgrad keeps Python numbers. A count is
+#: exact in float32, PyTorch's type; NAdam's product is written in float64, as glassgrad holds
+#: it (rounded to float32, a resumed run drifted from an uninterrupted one by ~1e-12)
+TENSOR_SCALARS = {"step": np.float32, "mu_product": np.float64}
 
 ALIGNMENT = 64              # where each record's bytes start (PyTorch's writer's alignment)
 ARCHIVE_VERSION = b"3\n"    # the archive format torch.save writes for a checkpoint
@@ -316,12 +318,12 @@ def _is_optimizer_state(value: dict) -> bool:
 
 def _with_tensor_scalars(optimizer_state: dict) -> dict:
     """A copy of an optimizer's state dict whose per-parameter "step" (and NAdam's
-    "mu_product") numbers are 0-d float32 arrays: PyTorch's optimizers keep them as such
-    tensors (torch/optim/adam.py, `_init_group`), and convert a number only on load."""
+    "mu_product") numbers are 0-d arrays: PyTorch's optimizers keep them as tensors
+    (torch/optim/adam.py, `_init_group`), and convert a number only on load."""
     state = {}
     for index, entries in optimizer_state["state"].items():
         if isinstance(entries, dict):
-            entries = {key: np.array(value, dtype=np.float32)
+            entries = {key: np.array(value, dtype=TENSOR_SCALARS[key])
                        if key in TENSOR_SCALARS and isinstance(value, numbers.Real)
                        and not isinstance(value, (bool, np.bool_)) else value
                        for key, value in entries.items()}

@@ -18,14 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, no_grad
-from nn import Linear, Sequential, optim
-from nn.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RMSprop
+from nn import Linear, Sequential, load, optim, save
+from nn.optim import (ASGD, SGD, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, NAdam,
+                      Optimizer, RAdam, RMSprop, Rprop)
 from nn.optim.lr_scheduler import ExponentialLR
 
 from reference import recorded
 
-OPTIMIZERS = {"SGD": SGD, "Adagrad": Adagrad, "Adadelta": Adadelta, "RMSprop": RMSprop,
-              "Adam": Adam, "AdamW": AdamW, "Adamax": Adamax, "NAdam": NAdam}
+OPTIMIZERS = {"SGD": SGD, "ASGD": ASGD, "Adagrad": Adagrad, "Adadelta": Adadelta,
+              "RMSprop": RMSprop, "Rprop": Rprop, "Adafactor": Adafactor, "Adam": Adam,
+              "AdamW": AdamW, "Adamax": Adamax, "NAdam": NAdam, "RAdam": RAdam}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -144,9 +146,91 @@ def ref_nadam(x, grads, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
     return out
 
 
-REFERENCES = {"SGD": ref_sgd, "Adagrad": ref_adagrad, "Adadelta": ref_adadelta,
-              "RMSprop": ref_rmsprop, "Adam": ref_adam, "AdamW": ref_adamw, "Adamax": ref_adamax,
-              "NAdam": ref_nadam}
+def ref_radam(x, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              decoupled_weight_decay=False, maximize=False):
+    (b1, b2), out = betas, []
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    rho_inf = 2 / (1 - b2) - 1                      # the length of the SMA v approximates
+    for t, g in enumerate(grads, start=1):
+        g = -g if maximize else g
+        if decoupled_weight_decay:
+            x = x - lr * weight_decay * x
+        else:
+            g = g + weight_decay * x
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+        if rho > 5:
+            rectifier = np.sqrt((rho - 4) * (rho - 2) * rho_inf
+                                / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            x = x - lr * rectifier * m_hat / (np.sqrt(v_hat) + eps / np.sqrt(1 - b2 ** t))
+        else:
+            x = x - lr * m_hat
+        out.append(x)
+    return out
+
+
+def ref_rprop(x, grads, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    (eta_minus, eta_plus), out = etas, []
+    previous, step_size = np.zeros_like(x), np.full_like(x, lr)
+    for g in grads:
+        g = -g if maximize else g
+        same, flipped = g * previous > 0, g * previous < 0
+        step_size = np.clip(np.where(same, step_size * eta_plus,
+                                     np.where(flipped, step_size * eta_minus, step_size)),
+                            *step_sizes)
+        g = np.where(flipped, 0.0, g)
+        x = x - step_size * np.sign(g)
+        previous = g
+        out.append(x)
+    return out
+
+
+def ref_asgd(x, grads, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0,
+             maximize=False):
+    """The iterates (ASGD's average, which t0 starts, is checked on its own)."""
+    out, eta = [], lr
+    for t, g in enumerate(grads, start=1):
+        g = (-g if maximize else g) + weight_decay * x
+        x = x * (1 - lambd * eta) - eta * g
+        eta = lr / (1 + lambd * lr * t) ** alpha
+        out.append(x)
+    return out
+
+
+def ref_adafactor(x, grads, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
+                  weight_decay=0.0, maximize=False):
+    eps1, eps2 = np.finfo(np.float64).eps if eps[0] is None else eps[0], eps[1]
+    out = []
+    rows, columns = np.zeros(x.shape[:-1] + (1,)), np.zeros(x.shape[:-2] + (1,) + x.shape[-1:])
+    mean_g2 = np.zeros_like(x)
+
+    def rms(a):
+        return np.sqrt(np.mean(a ** 2))
+
+    for t, g in enumerate(grads, start=1):
+        g = -g if maximize else g
+        weight = t ** beta2_decay
+        alpha = max(eps2, rms(x)) * min(lr, 1 / np.sqrt(t))
+        x = x * (1 - lr * weight_decay)
+        if x.ndim >= 2:                     # factored: the outer product of row and column means
+            rows = (1 - weight) * rows + weight * (g ** 2).mean(axis=-1, keepdims=True)
+            columns = (1 - weight) * columns + weight * (g ** 2).mean(axis=-2, keepdims=True)
+            estimate = rows * columns / np.maximum(rows.mean(axis=-2, keepdims=True), eps1)
+        else:
+            mean_g2 = (1 - weight) * mean_g2 + weight * g ** 2
+            estimate = mean_g2
+        u = g / np.sqrt(np.maximum(estimate, eps1 ** 2))
+        x = x - alpha / max(1.0, rms(u) / d) * u
+        out.append(x)
+    return out
+
+
+REFERENCES = {"SGD": ref_sgd, "ASGD": ref_asgd, "Adagrad": ref_adagrad,
+              "Adadelta": ref_adadelta, "RMSprop": ref_rmsprop, "Rprop": ref_rprop,
+              "Adam": ref_adam, "AdamW": ref_adamw, "Adamax": ref_adamax, "NAdam": ref_nadam,
+              "RAdam": ref_radam, "Adafactor": ref_adafactor}
 
 # every option of every optimizer, each case with gradients where the option matters
 CASES = [
@@ -184,9 +268,30 @@ CASES = [
     ("NAdam", dict(lr=0.1, betas=(0.5, 0.8), eps=1e-3, momentum_decay=0.5)),
     ("NAdam", dict(lr=0.1, weight_decay=0.5)),
     ("NAdam", dict(lr=0.1, weight_decay=0.5, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.1)),
+    ("RAdam", dict(lr=0.1, betas=(0.5, 0.9), eps=1e-1)),
+    ("RAdam", dict(lr=0.1, weight_decay=0.5)),
+    ("RAdam", dict(lr=0.1, weight_decay=0.5, decoupled_weight_decay=True, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(0.05, 0.2))),
+    ("Rprop", dict(lr=0.05, maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.1, lambd=0.5, alpha=0.5, weight_decay=0.2)),
+    ("ASGD", dict(lr=0.1, t0=2, maximize=True)),
 ]
 CASE_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
             for name, kw in CASES]
+
+# Adafactor treats a matrix apart (its g² means by row and column), so it has its own table:
+# each option on a number (a Value's path), a vector, a matrix and a batch of matrices
+ADAFACTOR_OPTIONS = [dict(),
+                     dict(lr=0.1, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=1.5, weight_decay=0.3),
+                     dict(lr=0.05, maximize=True)]
+ADAFACTOR_SHAPES = {"number": (0, 0), "vector": (0,), "matrix": (), "batch": (None,)}
+ADAFACTOR_CASES = [(shape, options) for shape in ADAFACTOR_SHAPES for options in
+                   ADAFACTOR_OPTIONS]
+ADAFACTOR_IDS = [f"Adafactor-{shape}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
+                 for shape, kw in ADAFACTOR_CASES]
 
 X0 = np.array([[0.5, -1.25, 2.0], [-0.75, 1.5, 0.25]])
 # six steps of gradients: mixed signs and scales; the first row shrinks to ~0 after three steps,
@@ -251,30 +356,48 @@ def test_values_follow_the_formula(name, kwargs):
 
 
 def run_torch(torch, name, kwargs):
-    """Feed GRADS to a float64 parameter through torch.optim; its data after every step.
-    PyTorch keeps some scalar state (NAdam's momentum product) in its default dtype, float32,
-    which moves NAdam by ~2e-9 from the float64 formula, so float64 is made the default here."""
+    """Feed GRADS to a float64 parameter through torch.optim; its data (and ASGD's average)
+    after every step. PyTorch keeps some scalar state (NAdam's momentum product, ASGD's step
+    size) in its default dtype, float32, which moves them by ~1e-9 from the float64 formula, so
+    float64 is made the default here."""
     dtype = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
         p = torch.tensor(X0, requires_grad=True)
         opt = getattr(torch.optim, name)([p], **kwargs)
-        out = []
+        steps, averages = [], []
         for g in GRADS:
             p.grad = torch.tensor(g)
             opt.step()
-            out.append(p.detach().numpy().copy())
-        return out
+            steps.append(p.detach().numpy().copy())
+            if name == "ASGD":
+                averages.append(opt.state[p]["ax"].numpy().copy())
+        return {"steps": np.stack(steps), **({"ax": np.stack(averages)} if averages else {})}
     finally:
         torch.set_default_dtype(dtype)
 
 
+def run_torch_adafactor(torch, options, x0, grads):
+    p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adafactor([p], **options)
+    out = []
+    for g in grads:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.stack(out)
+
+
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
     """tests/reference/optim.npz: X0, GRADS and, under each case's id, the parameter after
-    every step in PyTorch."""
-    steps = {f"{case_id}/steps": np.stack(run_torch(torch, name, kwargs))
-             for case_id, (name, kwargs) in zip(CASE_IDS, CASES)}
-    return {"x0": X0, "grads": np.stack(GRADS), **steps}
+    every step in PyTorch (and ASGD's average of the parameters, "ax")."""
+    arrays = {"x0": X0, "grads": np.stack(GRADS)}
+    for case_id, (name, kwargs) in zip(CASE_IDS, CASES):
+        arrays.update({f"{case_id}/{key}": value
+                       for key, value in run_torch(torch, name, kwargs).items()})
+    for case_id, (shape, options) in zip(ADAFACTOR_IDS, ADAFACTOR_CASES):
+        arrays[f"{case_id}/steps"] = run_torch_adafactor(torch, options, *adafactor_inputs(shape))
+    return arrays
 
 
 @pytest.mark.parametrize("case_id, case", list(zip(CASE_IDS, CASES)), ids=CASE_IDS)
@@ -289,6 +412,79 @@ def test_tensors_and_values_take_pytorchs_recorded_steps(case_id, case):
     np.testing.assert_allclose(run_values(*case), steps, rtol=1e-12, atol=1e-14)
 
 
+def adafactor_inputs(shape):
+    """X0 and GRADS cut to `shape`: a number, a row, the matrix, or a batch of one matrix."""
+    index = ADAFACTOR_SHAPES[shape]
+    return np.asarray(X0[index]), [np.asarray(g[index]) for g in GRADS]
+
+
+def run_adafactor(options, x0, grads, dtype=np.float64):
+    p = Tensor(x0.astype(dtype), requires_grad=True)
+    opt = Adafactor([p], **options)
+    out = []
+    for g in grads:
+        p.grad = g.astype(dtype)
+        opt.step()
+        assert p.data.dtype == dtype and p.data.shape == x0.shape
+        out.append(p.data.copy())
+    return out
+
+
+@pytest.mark.parametrize("shape, options", ADAFACTOR_CASES, ids=ADAFACTOR_IDS)
+def test_adafactor_follows_the_formula_and_takes_pytorchs_recorded_steps(shape, options):
+    x0, grads = adafactor_inputs(shape)
+    expected = ref_adafactor(x0, grads, **options)
+    np.testing.assert_allclose(run_adafactor(options, x0, grads), expected, rtol=1e-12,
+                               atol=1e-14)
+    np.testing.assert_allclose(run_adafactor(options, x0, grads, np.float32), expected,
+                               rtol=2e-5, atol=2e-6)
+    case_id = ADAFACTOR_IDS[ADAFACTOR_CASES.index((shape, options))]
+    np.testing.assert_allclose(expected, recorded("optim")[f"{case_id}/steps"], rtol=1e-12,
+                               atol=1e-14)
+    if shape == "number":                   # a Value takes a number's steps
+        np.testing.assert_allclose(run_values("Adafactor", options, x0, grads)[-1], expected[-1],
+                                   rtol=1e-12)
+
+
+def test_adafactor_keeps_a_matrixs_row_and_column_means_only():
+    p = Tensor(np.ones((4, 5)), requires_grad=True)
+    opt = Adafactor([p])
+    p.grad = np.ones((4, 5))
+    opt.step()
+    assert {key: np.shape(value) for key, value in opt.state[p].items()} == {
+        "step": (), "row_var": (4, 1), "col_var": (1, 5)}
+    saved = opt.state_dict()
+    saved["state"][0]["row_var"] = np.zeros((4, 5))
+    with pytest.raises(ValueError, match=r"Adafactor.load_state_dict: state\[0\]\['row_var'\] "
+                                         r"has shape \(4, 5\), expected \(4, 1\)"):
+        opt.load_state_dict(saved)
+
+
+ASGD_CASES = [(i, c) for i, c in zip(CASE_IDS, CASES) if c[0] == "ASGD"]
+
+
+@pytest.mark.parametrize("case_id, case", ASGD_CASES, ids=[i for i, _ in ASGD_CASES])
+def test_asgds_average_is_pytorchs(case_id, case):
+    """The state "ax": the parameter itself until step t0 + 1, then the mean of the iterates
+    since then (with t0=2: steps 4, 5, 6)."""
+    _, kwargs = case
+    p = Tensor(X0.copy(), requires_grad=True)
+    opt = ASGD([p], **kwargs)
+    iterates, averages = [], []
+    for g in GRADS:
+        p.grad = g.copy()
+        opt.step()
+        iterates.append(p.data.copy())
+        averages.append(opt.state[p]["ax"].copy())
+    np.testing.assert_allclose(averages, recorded("optim")[f"{case_id}/ax"], rtol=1e-12,
+                               atol=1e-14)
+    if kwargs.get("t0") == 2:
+        np.testing.assert_allclose(averages[-1], np.mean(iterates[3:], axis=0), rtol=1e-12)
+        assert not np.allclose(averages[-1], iterates[-1])
+    else:
+        np.testing.assert_array_equal(averages[-1], iterates[-1])
+
+
 @pytest.mark.parametrize("name, kwargs", CASES, ids=CASE_IDS)
 def test_every_option_in_the_table_changes_the_result(name, kwargs):
     """Guard on the test data: dropping any one option of a case changes the reference, so a
@@ -297,6 +493,8 @@ def test_every_option_in_the_table_changes_the_result(name, kwargs):
     for key in kwargs:
         if key in ("lr", "momentum") and name == "SGD" and "nesterov" in kwargs:
             continue                              # nesterov needs momentum
+        if key == "t0":
+            continue                              # it moves ASGD's average only (tested below)
         reduced = {k: v for k, v in kwargs.items() if k != key}
         assert not np.allclose(REFERENCES[name](X0, GRADS, **reduced)[-1], full, rtol=1e-9), key
 
@@ -318,6 +516,12 @@ def test_the_defaults_are_pytorchs():
         Adamax: dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False),
         NAdam: dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                     decoupled_weight_decay=False, maximize=False),
+        RAdam: dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                    decoupled_weight_decay=False, maximize=False),
+        Rprop: dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False),
+        ASGD: dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False),
+        Adafactor: dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0,
+                        maximize=False),
     }
     for cls, want in expected.items():
         assert cls(p).defaults == want, cls.__name__
@@ -423,6 +627,9 @@ QUADRATIC_RUNS = [          # (optimizer, its arguments, steps)
     ("AdamW", dict(lr=0.1, weight_decay=1e-4), 500),
     ("Adamax", dict(lr=0.1), 500),
     ("NAdam", dict(lr=0.1), 500),
+    ("RAdam", dict(lr=0.1), 500),
+    ("Rprop", dict(lr=0.1), 300),
+    ("ASGD", dict(lr=0.04), 300),
 ]
 
 
@@ -500,7 +707,8 @@ def test_frozen_parameters_are_accepted_skipped_and_train_once_unfrozen(name):
     frozen_value = Value(5.0)
     frozen.requires_grad_(False)
     frozen_value.requires_grad = False
-    opt = OPTIMIZERS[name]([frozen, trained, frozen_value], lr=0.1, weight_decay=0.1)
+    decay = {} if name == "Rprop" else {"weight_decay": 0.1}       # (Rprop has none)
+    opt = OPTIMIZERS[name]([frozen, trained, frozen_value], lr=0.1, **decay)
     for _ in range(2):
         opt.zero_grad()
         (frozen * trained).sum().backward()
@@ -508,7 +716,7 @@ def test_frozen_parameters_are_accepted_skipped_and_train_once_unfrozen(name):
     assert frozen.grad is None and frozen.data.tolist() == [1.0, 2.0]
     assert frozen_value.data == 5.0 and trained.data[0] != 3.0
     assert all(p is trained for p in opt.state)             # SGD keeps no state at all
-    resumed = OPTIMIZERS[name]([frozen, trained, frozen_value], lr=0.1, weight_decay=0.1)
+    resumed = OPTIMIZERS[name]([frozen, trained, frozen_value], lr=0.1, **decay)
     resumed.load_state_dict(opt.state_dict())               # no state for the frozen ones
     frozen.requires_grad_(True)                             # unfrozen: it trains from now on
     opt.zero_grad()
@@ -761,6 +969,51 @@ def test_state_dict_round_trip_continues_exactly(name, kwargs):
     assert type(second[0].data) is float
 
 
+@pytest.mark.parametrize("suffix", [".npz", ".pt"])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_nn_save_and_load_carry_the_state_exactly(tmp_path, name, suffix):
+    """A checkpoint file in either format resumes training bit for bit (ASGD's eta and mu,
+    Rprop's step sizes, RAdam's moments, ... are all in it)."""
+    case = next(kwargs for n, kwargs in CASES + [("Adafactor", ADAFACTOR_OPTIONS[1])]
+                if n == name and len(kwargs) > 1)
+
+    def params():
+        return [Value(0.5), Tensor([[0.1, -0.2]], requires_grad=True, dtype=np.float64)]
+
+    first = params()
+    opt = OPTIMIZERS[name](first, **case)
+    _train(opt, first, ROUND_TRIP_GRADS[:4, :2])
+    path = tmp_path / f"run{suffix}"
+    save({"optimizer": opt, "params": [np.array(p.data) for p in first]}, path)
+    _train(opt, first, ROUND_TRIP_GRADS[4:, :2])
+
+    checkpoint = load(path)
+    second = params()
+    second[0].data = float(checkpoint["params"][0])
+    second[1].data[...] = checkpoint["params"][1]
+    resumed = OPTIMIZERS[name](second, lr=0.5)
+    resumed.load_state_dict(checkpoint["optimizer"])
+    _train(resumed, second, ROUND_TRIP_GRADS[4:, :2])
+    for p, q in zip(first, second):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_named_parameters_are_taken_and_their_names_kept_as_in_pytorch(tmp_path):
+    """PyTorch 2.13's optimizers take model.named_parameters(); this raised a TypeError."""
+    model = Linear(2, 1)
+    opt = Adam(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["params"] == [model.weight, model.bias]
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    model.weight.grad, model.bias.grad = np.ones((1, 2), np.float32), np.ones(1, np.float32)
+    opt.step()
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    save({"optimizer": opt}, tmp_path / "run.pt")
+    resumed = Adam(model.named_parameters())
+    resumed.load_state_dict(load(tmp_path / "run.pt")["optimizer"])
+    assert resumed.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert resumed.state[model.weight]["step"] == 1
+
+
 def test_state_dict_layout_and_copies():
     a, b = Tensor([1.0, 2.0], requires_grad=True), Value(3.0)
     opt = Adam([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
@@ -907,6 +1160,26 @@ def _w():
     (lambda: Adadelta(_w(), rho=1.5), ValueError, r"Adadelta: rho must be in \[0, 1\], got 1.5"),
     (lambda: RMSprop(_w(), alpha=1.5), ValueError, r"RMSprop: alpha must be in \[0, 1\], got 1.5"),
     (lambda: NAdam(_w(), momentum_decay=-1), ValueError, r"NAdam: momentum_decay must be >= 0"),
+    (lambda: RAdam(_w(), betas=(0.9, 1.0)), ValueError, r"RAdam: betas\[1\] must be in \[0, 1\)"),
+    (lambda: RAdam(_w(), decoupled_weight_decay=1), TypeError,
+     r"RAdam: decoupled_weight_decay must be True or False"),
+    (lambda: Rprop(_w(), etas=(1.2, 0.5)), ValueError,
+     r"Rprop: etas must be \(η−, η\+\) with 0 < η− < 1 < η\+, got \(1.2, 0.5\)"),
+    (lambda: Rprop(_w(), etas=0.5), ValueError, r"Rprop: etas must be a pair of numbers, got 0.5"),
+    (lambda: Rprop(_w(), step_sizes=(50, 1e-6)), ValueError,
+     r"Rprop: step_sizes must be \(smallest, largest\) with 0 <= smallest <= largest, got "
+     r"\(50.0, 1e-06\)"),
+    (lambda: Rprop(_w(), step_sizes=(0, "50")), TypeError,
+     r"Rprop: step_sizes\[1\] must be a real number, got '50'"),
+    (lambda: Rprop(_w(), weight_decay=0.1), TypeError, r"unexpected keyword argument "
+                                                       r"'weight_decay'"),
+    (lambda: ASGD(_w(), lambd=-1e-4), ValueError, r"ASGD: lambd must be >= 0, got -0.0001"),
+    (lambda: Adafactor(_w(), beta2_decay=0.8), ValueError, r"Adafactor: beta2_decay must be <= 0"),
+    (lambda: Adafactor(_w(), d=0.5), ValueError, r"Adafactor: d must be >= 1, got 0.5"),
+    (lambda: Adafactor(_w(), eps=(-1e-30, 1e-3)), ValueError, r"Adafactor: eps1 must be >= 0"),
+    (lambda: Adafactor(_w(), eps=1e-3), ValueError,
+     r"Adafactor: eps must be a pair \(eps1 or None, eps2\), got 0.001"),
+    (lambda: ASGD(_w(), t0=float("inf")), ValueError, r"ASGD: t0 must be finite"),
     (lambda: SGD(_w(), lr=float("nan")), ValueError, r"SGD: lr must be finite"),
     (lambda: SGD(_w(), lr="0.1"), TypeError, r"SGD: lr must be a real number, got '0.1'"),
     (lambda: Adam(_w(), amsgrad="yes"), TypeError, r"Adam: amsgrad must be True or False"),
@@ -915,8 +1188,12 @@ def _w():
     (lambda: SGD([], lr=0.1), ValueError, r"SGD: got an empty parameter list"),
     (lambda: Adam(iter([])), ValueError, r"Adam: got an empty parameter list .*\(an iterator, "
                                          r"such as a generator, is used up after one pass"),
-    (lambda: SGD([("weight", _w()[0])], lr=0.1), TypeError,
-     r"SGD: parameter 0 is a tuple; .* named_parameters\(\) gives \(name, parameter\) pairs"),
+    (lambda: SGD([("weight", _w()[0]), _w()[0]], lr=0.1), ValueError,
+     r"SGD: a parameter group mixes \(name, parameter\) pairs and bare parameters"),
+    (lambda: SGD([{"params": [("w", _w()[0])]}, {"params": _w()}], lr=0.1), ValueError,
+     r"SGD: every parameter group gives its parameters with names"),
+    (lambda: SGD([{"params": _w(), "param_names": ["a", "b"]}], lr=0.1), ValueError,
+     r"SGD: param_names must list one name \(a string\) per parameter of the group"),
     (lambda: SGD([{"params": []}], lr=0.1), ValueError,
      r"SGD: parameter group 0 has an empty parameter list"),
     (lambda: SGD(Tensor([1.0], requires_grad=True)), TypeError,
@@ -956,7 +1233,8 @@ def test_the_package_exports_every_optimizer():
         assert "←" in cls.__doc__, f"{name} has no update formula in its docstring"
 
 
-@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, Adamax, NAdam, RMSprop, Adagrad, Adadelta])
+@pytest.mark.parametrize("cls", [SGD, ASGD, Adam, AdamW, Adamax, NAdam, RAdam, RMSprop, Rprop,
+                                 Adafactor, Adagrad, Adadelta])
 def test_pytorchs_implementation_switches_are_accepted_and_change_nothing(cls):
     """nanoGPT writes AdamW(..., fused=True); PyTorch scripts pass foreach=False. numpy has one
     way to run an update, so they change nothing: the same numbers as without them."""

@@ -1,9 +1,10 @@
 """Optimizers and learning-rate schedules, with PyTorch's arguments, defaults and update rules.
 
-Simple to complex: `SGD` (momentum, Nesterov) in `sgd.py`; `Adagrad`, `Adadelta`, `RMSprop` in
-`adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam` in `adam.py`; the shared `Optimizer` base in
-`optimizer.py`; schedules in `lr_scheduler.py`. Every optimizer updates `Value` and `Tensor`
-parameters alike.
+Simple to complex: `SGD` (momentum, Nesterov) and `ASGD` in `sgd.py`; `Adagrad`, `Adadelta`,
+`RMSprop`, `Rprop`, `Adafactor` in `adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`
+in `adam.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; the shared
+`Optimizer` base in `optimizer.py`; schedules in `lr_scheduler.py`. Every optimizer updates
+`Value` and `Tensor` parameters alike.
 
 >>> from autograd import Tensor
 >>> from nn.optim import Adam
@@ -18,10 +19,11 @@ array([1., 1.], dtype=float32)
 """
 
 from . import lr_scheduler
-from .adam import Adam, Adamax, AdamW, NAdam
-from .adaptive import Adadelta, Adagrad, RMSprop
+from .adam import Adam, Adamax, AdamW, NAdam, RAdam
+from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop, Rprop
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
-from .sgd import SGD
+from .sgd import ASGD, SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax",
-           "NAdam", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "ASGD", "Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor",
+           "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS", "lr_scheduler"]

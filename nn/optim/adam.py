@@ -1,7 +1,8 @@
 """Adam and its relatives: momentum plus a per-coordinate scale, both bias-corrected.
 
 Adam (with its AMSGrad variant), AdamW (Adam with decoupled weight decay), Adamax (the
-infinity-norm scale) and NAdam (Adam with Nesterov momentum), in that order.
+infinity-norm scale), NAdam (Adam with Nesterov momentum) and RAdam (Adam that waits for its
+scale to settle), in that order.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from autograd.graph import Node
 
 from .optimizer import Optimizer, maximum, zeros_like
 
-__all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
+__all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 
 
 class Adam(Optimizer):
@@ -205,3 +206,62 @@ class NAdam(Optimizer):
         d = (v / (1 - beta2 ** t)) ** 0.5 + eps
         p.data -= lr * (1 - mu) / (1 - mu_product) * g / d
         p.data -= lr * mu_next / (1 - mu_product * mu_next) * m / d
+
+
+class RAdam(Optimizer):
+    """RAdam (Liu et al., 2020; PyTorch's `torch.optim.RAdam`): Adam whose scale 1/√v̂ enters
+    only once enough squared gradients are averaged for it to be trusted, and then rectified
+    by r_t, which corrects its variance (a warm-up without a schedule).
+
+    For each parameter p with gradient g, at step t = 1, 2, ... (m, v start at 0):
+
+        g ← −g                                  if maximize
+        g ← g + weight_decay · p                (L2 penalty; with decoupled_weight_decay
+                                                 p ← p · (1 − lr · weight_decay) instead)
+        m ← β1 · m + (1 − β1) · g
+        v ← β2 · v + (1 − β2) · g²
+        m̂ = m / (1 − β1ᵗ)
+        ρ∞ = 2 / (1 − β2) − 1;   ρ_t = ρ∞ − 2t · β2ᵗ / (1 − β2ᵗ)      (how many g² v averages)
+        ρ_t > 5:    r_t = √((ρ_t − 4)(ρ_t − 2) ρ∞ / ((ρ∞ − 4)(ρ∞ − 2) ρ_t))
+                    p ← p − lr · m̂ · √(1 − β2ᵗ) / (√v + eps) · r_t
+        otherwise:  p ← p − lr · m̂             (momentum SGD: the first 5 steps by default)
+
+    >>> from autograd import Value
+    >>> w = Value(1.0)
+    >>> opt = RAdam([w], lr=0.1)
+    >>> (5 * w).backward(); opt.step(); round(w.data, 6)    # first step: ρ_1 = 1, so lr · g
+    0.5
+    """
+
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _scalars = {"step": int}
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        self._non_negative(group, "lr", "eps", "weight_decay")
+        self._betas(group)
+        self._flags(group, "decoupled_weight_decay", "maximize")
+
+    def init_state(self, p: Node, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": zeros_like(p.data), "exp_avg_sq": zeros_like(p.data)}
+
+    def update(self, p: Node, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        if rho_t > 5:
+            r_t = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                   / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            p.data -= m_hat * lr * ((1 - beta2 ** t) ** 0.5 / (v ** 0.5 + eps)) * r_t
+        else:
+            p.data -= m_hat * lr

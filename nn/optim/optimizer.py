@@ -3,9 +3,9 @@
 An optimizer sees parameters only through `.data` and `.grad`, so the same update rule serves a
 scalar `Value` (Python floats) and a `Tensor` (ndarrays). The rules are written so that each line
 works on both: `p.data -= lr * g` rebinds a float and updates an array in place, `v ** 0.5` is a
-square root of either. Apart from loading checkpoints, the three helpers at the bottom of this
-file (`zeros_like`, `copy_of`, `maximum`) are the only places that ask which kind of payload
-they hold.
+square root of either. Apart from loading checkpoints, the helpers at the bottom of this file
+(`zeros_like`, `copy_of`, `maximum`, `sign`, `where`, `clamp`) are the only places that ask
+which kind of payload they hold.
 
 `step()` is written once, here: it loops over the parameters that have a gradient and does what
 every optimizer does to a gradient first (flip its sign for `maximize`, add weight decay). A
@@ -40,15 +40,21 @@ from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
 
-__all__ = ["Optimizer", "zeros_like", "copy_of", "maximum"]
+#: what a parameter group holds besides hyperparameters: its parameters, their names if given
+#: as named_parameters() gives them, and the lr a scheduler started from
+GROUP_ENTRIES = {"params", "param_names", "initial_lr"}
+
+__all__ = ["Optimizer", "zeros_like", "copy_of", "maximum", "sign", "where", "clamp"]
 
 
 class Optimizer:
     """Base class: holds `param_groups` (a list of dicts) and `state` ({parameter: dict}).
 
-    `params` is an iterable of parameters (Values or Tensors) or of dicts
+    `params` is an iterable of parameters (Values or Tensors), of (name, parameter) pairs
+    (`model.named_parameters()`: the group keeps the names as "param_names") or of dicts
     `{"params": [...], "lr": ..., ...}`, one per group, whose entries override `defaults`.
-    Every optimizer's defaults include `lr`, `weight_decay` and `maximize`, which `step()` reads.
+    Every optimizer's defaults include `lr` and `maximize`, and most `weight_decay`, which
+    `step()` reads (LBFGS, which evaluates the loss itself, has its own `step`).
 
     PyTorch's keywords that choose how its update runs (`foreach=`, `fused=`, `capturable=`)
     are accepted by every optimizer and change nothing: numpy has one way, and the numbers are
@@ -64,6 +70,8 @@ class Optimizer:
     _buffers: tuple[str, ...] = ()
     #: names of per-parameter state entries that are single numbers, with their type
     _scalars: dict[str, type] = {}
+    #: whether `update` applies the weight decay itself (Adafactor measures p before it shrinks)
+    _decays_in_update = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
@@ -128,7 +136,7 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"{name}: parameter group has no 'params' entry "
                              f"(got keys {sorted(param_group)})")
-        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
+        unknown = set(param_group) - set(self.defaults) - GROUP_ENTRIES
         if unknown:
             raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a "
                              f"parameter group; {name} takes {sorted(self.defaults)}")
@@ -138,6 +146,15 @@ class Optimizer:
         if not params:
             raise ValueError(f"{name}: parameter group {len(self.param_groups)} has an empty "
                              f"parameter list")
+        names = _names_of(name, params)
+        if names is not None:               # named_parameters(): PyTorch keeps the names
+            params = [p for _, p in params]
+            param_group = {**param_group, "param_names": names}
+        if self.param_groups and \
+                ("param_names" in param_group) != ("param_names" in self.param_groups[0]):
+            raise ValueError(f"{name}: every parameter group gives its parameters with names "
+                             f"((name, parameter) pairs, as named_parameters() gives them), "
+                             f"or every one without")
         for i, p in enumerate(params):
             _check_parameter(name, p, i)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
@@ -155,11 +172,18 @@ class Optimizer:
         """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
 
     def _check_settings(self, group: dict[str, Any]) -> None:
-        """`_check_group`, and the "initial_lr" a scheduler keeps in the group (a checkpoint
-        carries it, and a scheduler resumed with last_epoch computes its lrs from it)."""
+        """`_check_group`, the "initial_lr" a scheduler keeps in the group (a checkpoint
+        carries it, and a scheduler resumed with last_epoch computes its lrs from it) and the
+        parameters' names, if the group has them."""
         self._check_group(group)
         if "initial_lr" in group:
             self._non_negative(group, "initial_lr")
+        if "param_names" in group:
+            names = group["param_names"]
+            if not isinstance(names, (list, tuple)) or len(names) != len(group["params"]) \
+                    or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"{type(self).__name__}: param_names must list one name (a "
+                                 f"string) per parameter of the group, got {names!r:.60}")
 
     def _numbers(self, group: dict[str, Any], *names: str) -> None:
         """Each named hyperparameter must be a finite real number (stored as a Python float,
@@ -174,21 +198,23 @@ class Optimizer:
             if group[key] < 0:
                 raise ValueError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]!r}")
 
+    def _pair(self, group: dict[str, Any], key: str) -> tuple[float, float]:
+        """`group[key]` must be two real numbers (stored, and returned, as a tuple of floats)."""
+        name, value = type(self).__name__, group[key]
+        try:
+            first, second = value
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: {key} must be a pair of numbers, got {value!r:.60}") \
+                from None
+        group[key] = (_real(name, f"{key}[0]", first), _real(name, f"{key}[1]", second))
+        return group[key]
+
     def _betas(self, group: dict[str, Any]) -> None:
         """`betas` must be two numbers in [0, 1) (stored as a tuple of floats)."""
-        name, betas = type(self).__name__, group["betas"]
-        try:
-            beta1, beta2 = betas
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got "
-                             f"{betas!r}") from None
-        checked = []
-        for i, beta in enumerate((beta1, beta2)):
-            beta = _real(name, f"betas[{i}]", beta)
+        for i, beta in enumerate(self._pair(group, "betas")):
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: betas[{i}] must be in [0, 1), got {beta!r}")
-            checked.append(beta)
-        group["betas"] = tuple(checked)
+                raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got "
+                                 f"{beta!r}")
 
     def _flags(self, group: dict[str, Any], *names: str) -> None:
         """Each named option must be True or False."""
@@ -257,7 +283,8 @@ class Optimizer:
                     raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
         for group, with_grads in groups:
-            lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
+            lr, maximize = group["lr"], group["maximize"]
+            weight_decay = 0 if self._decays_in_update else group.get("weight_decay", 0)
             decoupled = group.get("decoupled_weight_decay", False)      # AdamW, Adam, NAdam
             for p, g in with_grads:
                 if maximize:
@@ -378,7 +405,7 @@ class Optimizer:
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameter(s) "
                     f"in the state dict and {len(group['params'])} in this optimizer")
             by_index.update(zip(saved["params"], group["params"]))
-            unknown = set(saved) - set(self.defaults) - {"params", "initial_lr"}
+            unknown = set(saved) - set(self.defaults) - GROUP_ENTRIES
             if unknown:
                 raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
                                  f"hyperparameter(s) {sorted(unknown)}"
@@ -395,6 +422,7 @@ class Optimizer:
             p = by_index[index]
             state[p] = {key: self._restored(p, index, key, value)
                         for key, value in entries.items()}
+            self._check_restored(index, state[p])
         self.param_groups = groups
         self.state = state
 
@@ -411,8 +439,9 @@ class Optimizer:
             if not abs(value) < 2 ** 1024:         # NaN, infinity, an int no float can hold
                 raise ValueError(f"{where} must be finite, got {value!r:.60}")
             if self._scalars[key] is int and (value < 0 or value != int(value)):
-                raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60} "
-                                 f"(Adam's bias correction, 1 - beta ** step, depends on it)")
+                why = (" (Adam's bias correction, 1 - beta ** step, depends on it)"
+                       if key == "step" else "")
+                raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60}{why}")
             return self._scalars[key](value)
         if key not in self._buffers:
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
@@ -429,6 +458,10 @@ class Optimizer:
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
 
+    def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
+        """Raise ValueError if a parameter's restored entries do not fit together (each was
+        checked alone by `_restored`); a subclass whose entries depend on each other says how."""
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
@@ -443,9 +476,7 @@ class Optimizer:
 
 def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
-        hint = ("; named_parameters() gives (name, parameter) pairs: pass model.parameters()"
-                if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
-                else "; a model's layers, not its parameters: pass model.parameters()"
+        hint = ("; a model's layers, not its parameters: pass model.parameters()"
                 if callable(getattr(p, "parameters", None)) else "")
         raise TypeError(f"{optimizer}: parameter {i} is a {type_name(p)}; an optimizer "
                         f"updates Values and Tensors (autograd.graph.Node){hint}")
@@ -456,6 +487,18 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
+
+
+def _names_of(optimizer: str, params: list[Any]) -> list[str] | None:
+    """The names of (name, parameter) pairs, which `named_parameters()` gives and PyTorch's
+    optimizers take, or None for bare parameters."""
+    named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+    if not any(named):
+        return None
+    if not all(named):
+        raise ValueError(f"{optimizer}: a parameter group mixes (name, parameter) pairs and bare "
+                         f"parameters; give every parameter with its name, or none")
+    return [name for name, _ in params]
 
 
 def _model_hint(params: Any) -> str:
@@ -496,7 +539,7 @@ def _real(optimizer: str, key: str, value: Any) -> float:
 
 
 # ----------------------------------------------------------------------------------------------
-# The three places where a payload's kind matters
+# The places where a payload's kind matters
 # ----------------------------------------------------------------------------------------------
 
 def zeros_like(x: Any) -> Any:
@@ -506,10 +549,30 @@ def zeros_like(x: Any) -> Any:
 
 def copy_of(x: Any) -> Any:
     """A copy of an array (a buffer must not share memory with a `.grad` the user may
-    overwrite in place); numbers are immutable and returned as they are."""
+    overwrite in place) or of a list of them (L-BFGS's history, which grows in place); numbers
+    are immutable and returned as they are."""
+    if isinstance(x, list):
+        return [copy_of(item) for item in x]
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def maximum(a: Any, b: Any) -> Any:
     """Elementwise maximum that keeps a Python float a Python float (np.maximum would not)."""
     return max(a, b) if isinstance(a, float) else np.maximum(a, b)
+
+
+def sign(x: Any) -> Any:
+    """−1.0, 0.0 or 1.0 for each element (a Python float for a float, as np.sign would not)."""
+    return np.sign(x) if isinstance(x, np.ndarray) else float((x > 0) - (x < 0))
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """`a` where `condition` holds, else `b`: np.where for arrays, a plain choice for floats."""
+    if isinstance(condition, np.ndarray):
+        return np.where(condition, a, b)
+    return a if condition else b
+
+
+def clamp(x: Any, low: float, high: float) -> Any:
+    """Each element of `x` moved into [low, high], keeping its kind and dtype."""
+    return np.clip(x, low, high) if isinstance(x, np.ndarray) else min(max(x, low), high)

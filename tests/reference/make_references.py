@@ -29,10 +29,36 @@ for folder in (TESTS.parent, TESTS):           # the project and the test module
 
 from reference import REFERENCE_DIR  # noqa: E402
 
-NAMES = ["attention", "batchnorm", "conv", "conv_layers", "data_dataset", "fold", "fuzz_torch", "gelu", "groupnorm", "layernorm", "layers", "lecture_micrograd",
-         "lecture_gpt_ports", "lecture_makemore_ports", "loss_options", "losses_more", "lr_scheduler", "nn_functional", "optim",
-         "pool", "pytorch_compat",
-         "recurrent", "resampling", "statistics", "tensor_torch_math", "transformer", "utils_rnn"]
+NAMES = [     # one per line, sorted: each test file that records torch's numbers adds its own
+    "attention",
+    "batchnorm",
+    "conv",
+    "conv_layers",
+    "data_dataset",
+    "fold",
+    "fuzz_torch",
+    "gelu",
+    "groupnorm",
+    "layernorm",
+    "layers",
+    "lbfgs",
+    "lecture_gpt_ports",
+    "lecture_makemore_ports",
+    "lecture_micrograd",
+    "loss_options",
+    "losses_more",
+    "lr_scheduler",
+    "nn_functional",
+    "optim",
+    "pool",
+    "pytorch_compat",
+    "recurrent",
+    "resampling",
+    "statistics",
+    "tensor_torch_math",
+    "transformer",
+    "utils_rnn",
+]
 
 
 def maker(name: str) -> Callable[[object], dict[str, np.ndarray]]:
