@@ -24,8 +24,8 @@ clean = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(clean)
 
 
-def test_the_ten_walkthroughs_are_there_and_indexed():
-    assert [path.name[:2] for path in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 11)]
+def test_the_eleven_walkthroughs_are_there_and_indexed():
+    assert [path.name[:2] for path in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 12)]
     index = (FOLDER / "README.md").read_text()
     for path in NOTEBOOKS:
         assert path.name in index, f"{path.name} is missing from notebooks/README.md"
