@@ -104,6 +104,10 @@ _SPELT_OTHERWISE = {
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
                 "expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, log_softmax; expit is "
                 "x.sigmoid()"),
+    "linalg": ("not here: torch.linalg.norm(x) is x.norm() (vector_norm likewise, with p= and "
+               "dim=), matmul and tensordot are autograd functions; there are no matrix "
+               "decompositions (inv, solve, eigh, svd, det): for the numbers alone, np.linalg "
+               "on t.data (no gradient)"),
 }
 
 
