@@ -279,13 +279,16 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     finally:
         model.train(was_training)
     scores = {"loss": total / count if count else math.nan}
-    outputs = np.concatenate(outputs)
-    if epoch is not None and not (math.isfinite(scores["loss"]) and np.isfinite(outputs).all()):
+    finite = all(np.isfinite(out).all() for out in outputs)
+    if epoch is not None and not (math.isfinite(scores["loss"]) and finite):
         raise TrainingDiverged(
             f"fit: the validation loss became {scores['loss']} at epoch {epoch}: the weights "
             f"are finite but the model's outputs are not; try a smaller learning rate",
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
     where = "evaluate" if epoch is None else "fit"
+    if not chosen:
+        return scores
+    outputs, y = _joined(outputs, targets, loss_fn)
     bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
     if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
         warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
@@ -293,7 +296,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
              f"ruined by a diverging run?)", RuntimeWarning)
         scores.update({name: math.nan for name in chosen})
         return scores
-    scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
+    scores.update(_score(chosen, y, outputs, loss_fn, predict, where))
     return scores
 
 
@@ -353,6 +356,17 @@ def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool
         return False
     declared = S.loss_task(loss_fn)
     return declared is not None and declared.task == "multiclass"
+
+
+def _joined(outputs: list[np.ndarray], targets: list[np.ndarray], loss_fn: Callable
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The batches' outputs and labels, each as one array for the metrics. Batches of labels
+    per position padded each to its own length (a collate_fn with pad_sequence) differ in their
+    d1, ...: each batch's positions become rows first (so `predict` gets rows (M, C) then)."""
+    if len({out.shape[2:] for out in outputs}) > 1 and _per_position(outputs[0], targets[0],
+                                                                     loss_fn):
+        outputs, targets = zip(*(_positions_as_rows(out, y) for out, y in zip(outputs, targets)))
+    return np.concatenate(outputs), np.concatenate(targets)
 
 
 def _positions_as_rows(outputs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -678,7 +692,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `predict(outputs)`.
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
-    a sample, its class the arg-max over axis 1.
+    a sample, its class the arg-max over axis 1; batches padded each to its own length (a
+    collate_fn with `pad_sequence`, labels padded with the loss's ignore_index) are fine.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
     schedules count batches (history["lr"] is then the lr each epoch started with).
@@ -1071,8 +1086,8 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 bar.update()
     scores = {"loss": total / count if count else math.nan}
     if keep:
-        scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,
-                             predict, "fit"))
+        outputs, y = _joined(outputs, targets, loss_fn)
+        scores.update(_score(chosen, y, outputs, loss_fn, predict, "fit"))
     return scores
 
 
