@@ -32,7 +32,7 @@ from autograd import Tensor, Value, no_grad
 from autograd.warn import warn
 
 from . import scoring as S
-from .data import DataLoader
+from .data import DataLoader, Dataset
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
@@ -132,9 +132,10 @@ def _as_numpy(outputs: Any) -> np.ndarray:
 
 def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
              drop_last: bool = False) -> DataLoader:
-    """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`
-    ("fit: train_data"), and so are the batching options, with errors naming the function
-    ("fit": they are its arguments, not the DataLoader's)."""
+    """A DataLoader for `data`: a DataLoader as it is, a Dataset or an (X, y) pair batched by
+    these options. A pair is checked first, with errors naming `where` ("fit: train_data"),
+    and so are the batching options, with errors naming the function ("fit": they are its
+    arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
         if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
@@ -150,20 +151,26 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise ValueError(f"{where} is a DataLoader of {count} arrays per sample; fit and "
                              f"evaluate take two, (X, y): for more, write the training loop")
         return data
-    if isinstance(data, (tuple, list)) and len(data) == 2:
+    pair = isinstance(data, (tuple, list)) and len(data) == 2
+    if not (pair or isinstance(data, Dataset)):
+        raise TypeError(f"{where} must be a DataLoader, a Dataset or an (X, y) pair, got "
+                        f"{type(data).__name__}")
+    if pair:
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
-        X, y = checked_arrays(where, data[0], data[1])
-        function = where.split(":")[0]
-        batch_size, shuffle, drop_last = batching(function, len(X), batch_size, shuffle,
-                                                  drop_last)
-        if seed is not None:
-            seed = generator(function, seed)
-        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                          seed=seed if shuffle else None)     # (fit's seed does nothing then)
-    raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
-                    f"{type(data).__name__}")
+        data = checked_arrays(where, data[0], data[1])
+    function = where.split(":")[0]
+    batch_size, shuffle, drop_last = batching(function, len(data[0]) if pair else len(data),
+                                              batch_size, shuffle, drop_last)
+    if seed is not None:
+        seed = generator(function, seed)
+    options = dict(batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                   seed=seed if shuffle else None)        # (fit's seed does nothing then)
+    if pair:
+        return DataLoader(*data, **options)
+    # a Dataset (your own, random_split's Subsets): batched as DataLoader(data) batches it
+    return _batches(DataLoader(data, **options), batch_size, shuffle, None, where)
 
 
 def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
@@ -673,15 +680,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     >>> model[0].weight.data.round(3), model[0].bias.data.round(3)
     (array([[3.]], dtype=float32), array([1.], dtype=float32))
 
-    `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
-    one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
-    epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
-    as a model with BatchNorm needs when that batch would hold one sample (val_data is always
-    scored whole: a DataLoader that would drop some of it is refused); a DataLoader batches by
-    its own settings, so giving these too is an error). A DataLoader over a dataset of samples
-    (your own `Dataset`) must give `(x, y)` batches; reading all its samples first would cost
-    an epoch, so its first batch stands for the labels in these checks, and a batch holding
-    NaN is named when the loss stops being finite.
+    `train_data` / `val_data`: a `DataLoader`, or an `(X, y)` pair (checked: numbers, finite,
+    one label per sample) or a `Dataset` (random_split's parts too), both batched by
+    `batch_size`, default 32; train_data is shuffled every epoch unless `shuffle=False`, with
+    `seed`; `drop_last=True` leaves out its short last batch, as a model with BatchNorm needs
+    when that batch would hold one sample (val_data is always scored whole: a DataLoader that
+    would drop some of it is refused). A DataLoader batches by its own settings, so giving
+    these too is an error. A dataset of samples (your own `Dataset`) must give `(x, y)`
+    batches; reading all its samples first would cost an epoch, so its first batch stands for
+    the labels in these checks, and a batch holding NaN is named when the loss stops being
+    finite.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²

@@ -16,7 +16,8 @@ from nn import (
     LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
     cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
+from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset,
+                     random_split)
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -102,6 +103,28 @@ def test_a_users_dataset_trains_and_scores_as_its_arrays_do(blobs):
         runs.append((history["loss"], history["val_accuracy"], scores))
     assert runs[0] == runs[1]
     assert runs[0][2]["accuracy"] > 0.9
+
+
+def test_a_dataset_given_to_fit_is_batched_by_fits_options(blobs):
+    """random_split's Subsets (or any Dataset) go to fit and evaluate as they are, batched by
+    batch_size, shuffle and seed as an (X, y) pair is (they were refused: "must be a DataLoader
+    or an (X, y) pair")."""
+    X, y = blobs
+    train, val = random_split(_Samples(X, y), [90, 30], generator=np.random.default_rng(0))
+    runs = []
+    for train_data, val_data in ((train, val), (DataLoader(train, batch_size=20, shuffle=True,
+                                                           seed=3), DataLoader(val))):
+        manual_seed(1)
+        model = MLP(2, [4], 2)
+        options = {"batch_size": 20, "seed": 3} if train_data is train else {}
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), train_data,
+                      epochs=3, val_data=val_data, progress=False, **options)
+        runs.append((history["loss"], history["val_accuracy"],
+                     evaluate(model, cross_entropy, val)))
+    assert runs[0] == runs[1]
+    with pytest.raises(TypeError, match=r"fit: train_data must be a DataLoader, a Dataset or "
+                                        r"an \(X, y\) pair, got set"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), {1, 2}, progress=False)
 
 
 def test_a_loader_with_a_batch_sampler_trains(blobs):
@@ -488,7 +511,8 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, (X, y), epochs=0, progress=False)
     with pytest.raises(ValueError, match="unknown metric 'acc'"):
         fit(model, cross_entropy, opt, (X, y), metrics=("acc",), progress=False)
-    with pytest.raises(TypeError, match="train_data must be a DataLoader or an \\(X, y\\) pair"):
+    with pytest.raises(TypeError, match="train_data must be a DataLoader, a Dataset or an "
+                                        "\\(X, y\\) pair"):
         fit(model, cross_entropy, opt, X, progress=False)
 
 
