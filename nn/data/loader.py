@@ -293,9 +293,7 @@ def _collated(where: str, samples: list, field: str) -> Any:
               for sample in samples]
     for i, array in enumerate(arrays[1:], start=1):
         if array.shape != arrays[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {arrays[0].shape} but sample "
-                             f"{i}'s has {array.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+            raise _shapes_differ(where, at, arrays[0].shape, i, array.shape)
     batch = np.stack(arrays)
     if batch.dtype.kind not in "biuf":
         raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
@@ -312,10 +310,18 @@ def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
                for sample in samples]
     for i, tensor in enumerate(tensors[1:], start=1):
         if tensor.shape != tensors[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {tensors[0].shape} but sample "
-                             f"{i}'s has {tensor.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+            raise _shapes_differ(where, at, tensors[0].shape, i, tensor.shape)
     return stack(tensors)
+
+
+def _shapes_differ(where: str, at: str, first: tuple, i: int, shape: tuple) -> ValueError:
+    """The error for sample i's entry `at`, of `shape`, that cannot be stacked on sample 0's."""
+    hint = ""
+    if len(shape) == len(first) > 0 and shape[1:] == first[1:]:     # only the lengths differ
+        hint = ("; sequences of different lengths: pad them in a collate_fn, with "
+                "nn.utils.rnn.pad_sequence")
+    return ValueError(f"{where}: sample 0's{at} has shape {first} but sample {i}'s has "
+                      f"{shape}; samples stacked into one batch must have the same shape{hint}")
 
 
 def _converted(sample: Any) -> Any:
