@@ -309,8 +309,9 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
 
 def _label_array(yb: Any) -> np.ndarray:
     """A batch's labels as the ndarray the loss, the counts and the metrics read here: a
-    DataLoader gives them back as Tensors when they were given as a Tensor."""
-    return yb.data if isinstance(yb, Tensor) else yb
+    DataLoader gives them back as Tensors when they were given as a Tensor (a collate_fn may
+    give a list)."""
+    return yb.data if isinstance(yb, Tensor) else np.asarray(yb)
 
 
 def _counted(yb: Any, ignored: int | None, out: Any) -> int:
@@ -564,12 +565,24 @@ def _check_batch_finite(where: str, xb: Any, yb: np.ndarray, which: str) -> None
     """A batch with NaN or infinity in it is the data's fault, not the learning rate's: a
     DataLoader over a dataset of samples does not check them on the way in (it would have to
     read them all), so a non-finite loss looks here before blaming the step."""
-    for name, values in (("x", xb.data if isinstance(xb, Tensor) else xb), ("y", yb)):
-        values = np.asarray(values)
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
-            what = "NaN" if np.isnan(values).any() else "infinity"
+    for name, values in (("x", xb), ("y", yb)):
+        bad = [a for a in _arrays_in(values) if a.dtype.kind == "f" and not np.isfinite(a).all()]
+        if bad:
+            what = "NaN" if any(np.isnan(a).any() for a in bad) else "infinity"
             raise ValueError(f"{where}: {which} holds {what} in its {name} (the loss is not "
                              f"finite); remove or fill those samples")
+
+
+def _arrays_in(values: Any) -> Iterator[np.ndarray]:
+    """The arrays of a batch's x or y: a Tensor, an array, or those inside a tuple, list or
+    dict of the model's several inputs (a PackedSequence is a tuple too)."""
+    if isinstance(values, dict):
+        values = list(values.values())
+    if isinstance(values, (tuple, list)):
+        for part in values:
+            yield from _arrays_in(part)
+    else:
+        yield np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
 def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:

@@ -13,8 +13,8 @@ import pytest
 from autograd import Tensor, manual_seed
 from nn import (
     MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, Linear, LinearRegression,
-    LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
-    cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
+    LogisticRegression, Module, SoftmaxRegression, binary_cross_entropy,
+    binary_cross_entropy_with_logits, cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
 from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset,
                      random_split)
@@ -163,6 +163,48 @@ def test_a_loader_of_single_samples_is_refused_by_fit(blobs):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
             DataLoader(_Samples(X, y), batch_size=None), progress=False)
 
+
+
+def test_a_collate_fn_may_give_the_labels_as_a_list(blobs):
+    """`return xs, [label for ...]` from a collate_fn trains as an array of them does (the
+    checks before training failed on the list: AttributeError 'list' has no attribute 'ndim')."""
+    X, y = blobs
+    runs = []
+    for labels_of in (list, np.array):
+        def collate(batch):
+            return Tensor(np.stack([x for x, _ in batch])), labels_of([int(t) for _, t in batch])
+        manual_seed(0)
+        model = MLP(2, [4], 2)
+        loader = DataLoader(_Samples(X, y), batch_size=20, collate_fn=collate)
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                      val_data=loader, epochs=2, progress=False)
+        runs.append((history["loss"], history["val_accuracy"]))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("inputs_of", [lambda xb: {"features": xb}, lambda xb: (xb, 2)],
+                         ids=["dict", "tuple with a number"])
+def test_nan_in_a_models_several_inputs_is_named_as_the_datas(blobs, inputs_of):
+    """x given as a dict or a tuple of the model's inputs: NaN in them was blamed on the
+    learning rate (a dict) or made numpy fail (a Tensor next to a number)."""
+    X, y = blobs
+    X = X.copy()
+    X[45, 1] = np.nan
+
+    class Inputs(Module):
+        def __init__(self):
+            self.linear = Linear(2, 2)
+
+        def forward(self, inputs):
+            return self.linear(inputs["features"] if isinstance(inputs, dict) else inputs[0])
+
+    def collate(batch):
+        return inputs_of(Tensor(np.stack([x for x, _ in batch]))), np.array([t for _, t in batch])
+    model = Inputs()
+    with pytest.raises(ValueError, match=r"fit: train_data: batch 3 of epoch 1 holds NaN in "
+                                         r"its x \(the loss is not finite\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=20, collate_fn=collate), progress=False)
 
 
 def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
