@@ -295,7 +295,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     where = "evaluate" if epoch is None else "fit"
     if not chosen:
         return scores
-    outputs, y = _joined(outputs, targets, loss_fn)
+    outputs, y = _joined(outputs, targets, loss_fn, where)
     bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
     if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
         warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
@@ -366,13 +366,18 @@ def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool
     return declared is not None and declared.task == "multiclass"
 
 
-def _joined(outputs: list[np.ndarray], targets: list[np.ndarray], loss_fn: Callable
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _joined(outputs: list[np.ndarray], targets: list[np.ndarray], loss_fn: Callable,
+            where: str) -> tuple[np.ndarray, np.ndarray]:
     """The batches' outputs and labels, each as one array for the metrics. Batches of labels
     per position padded each to its own length (a collate_fn with pad_sequence) differ in their
     d1, ...: each batch's positions become rows first (so `predict` gets rows (M, C) then)."""
-    if len({out.shape[2:] for out in outputs}) > 1 and _per_position(outputs[0], targets[0],
-                                                                     loss_fn):
+    first = outputs[0].shape
+    other = next((out.shape for out in outputs if out.shape[1:] != first[1:]), None)
+    if other is not None:
+        if not _per_position(outputs[0], targets[0], loss_fn):
+            raise ValueError(f"{where}: the model's outputs have shape {first} in one batch "
+                             f"and {other} in another; the metrics score them all together: "
+                             f"pass metrics=() to record only the loss")
         outputs, targets = zip(*(_positions_as_rows(out, y) for out, y in zip(outputs, targets)))
     return np.concatenate(outputs), np.concatenate(targets)
 
@@ -1107,7 +1112,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 bar.update()
     scores = {"loss": total / count if count else math.nan}
     if keep:
-        outputs, y = _joined(outputs, targets, loss_fn)
+        outputs, y = _joined(outputs, targets, loss_fn, "fit")
         scores.update(_score(chosen, y, outputs, loss_fn, predict, "fit"))
     return scores
 

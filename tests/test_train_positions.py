@@ -178,3 +178,8 @@ def test_padded_batches_of_different_lengths_with_only_the_loss():
     manual_seed(4)
     scores = evaluate(NumberPerToken(), mse_loss, loader)
     assert list(scores) == ["loss"] and np.isfinite(scores["loss"])
+    with pytest.raises(ValueError, match=r"^evaluate: the model's outputs have shape \(2, 5\) "
+                                         r"in one batch and \(1, 3\) in another; the metrics "
+                                         r"score them all together: pass metrics=\(\) to "
+                                         r"record only the loss$"):
+        evaluate(NumberPerToken(), mse_loss, loader, metrics=["mse"])
