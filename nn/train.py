@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import numbers
 import signal
@@ -959,7 +960,8 @@ def _finish(model: Module, history: History, best_state: dict | None, started: f
 
 def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     """The first two arguments of fit and evaluate, in their order (model, loss_fn), each of
-    the right kind: a wrong one would otherwise fail deep inside the loop."""
+    the right kind, and a forward that takes a batch's x (one argument): a wrong one would
+    otherwise fail deep inside the loop."""
     if not isinstance(model, Module):
         raise TypeError(f"{where}: model must be an nn.Module (a layer or model), got "
                         f"{type(model).__name__}")
@@ -969,6 +971,13 @@ def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     if not callable(loss_fn):
         raise TypeError(f"{where}: loss_fn must be a loss such as cross_entropy or mse_loss, "
                         f"got {type(loss_fn).__name__}")
+    inputs = [p.name for p in inspect.signature(model.forward).parameters.values()
+              if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(inputs) > 1 and type(model).forward_batch is Module.forward_batch:
+        raise TypeError(f"{where}: {type(model).__name__}.forward takes {len(inputs)} inputs "
+                        f"({', '.join(inputs)}), but fit and evaluate call model(x) with each "
+                        f"batch's x: take them as one, forward(self, inputs) with "
+                        f"{', '.join(inputs)} = inputs, and give each batch's x as a tuple")
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:

@@ -207,6 +207,28 @@ def test_nan_in_a_models_several_inputs_is_named_as_the_datas(blobs, inputs_of):
             DataLoader(_Samples(X, y), batch_size=20, collate_fn=collate), progress=False)
 
 
+def test_a_forward_of_several_inputs_is_told_how_fit_calls_it(blobs):
+    """PyTorch's packed-sequence models take forward(self, x, lengths); fit calls model(x), so
+    it failed in the first step with Python's "missing 1 required positional argument"."""
+    X, y = blobs
+
+    class TwoInputs(Module):
+        def __init__(self):
+            self.linear = Linear(2, 2)
+
+        def forward(self, x, lengths):
+            return self.linear(x)
+    model = TwoInputs()
+    with pytest.raises(TypeError, match=r"^fit: TwoInputs.forward takes 2 inputs \(x, "
+                                        r"lengths\), but fit and evaluate call model\(x\) with "
+                                        r"each batch's x: take them as one, forward\(self, "
+                                        r"inputs\) with x, lengths = inputs, and give each "
+                                        r"batch's x as a tuple$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    with pytest.raises(TypeError, match=r"^evaluate: TwoInputs.forward takes 2 inputs"):
+        evaluate(model, cross_entropy, (X, y))
+
+
 def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
     """A dataset of samples is not checked when its loader is made; the NaN loss it caused
     was reported as a divergence ("try a smaller learning rate")."""
