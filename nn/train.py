@@ -34,6 +34,7 @@ from autograd.warn import warn
 
 from . import scoring as S
 from .data import DataLoader, Dataset
+from .data.dataset import _length
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
@@ -161,6 +162,8 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
         data = checked_arrays(where, data[0], data[1])
+    elif _length(where, data) == 0:
+        raise ValueError(f"{where} is an empty dataset; there is nothing to batch")
     function = where.split(":")[0]
     batch_size, shuffle, drop_last = batching(function, len(data[0]) if pair else len(data),
                                               batch_size, shuffle, drop_last)

@@ -16,8 +16,8 @@ from nn import (
     LogisticRegression, Module, SoftmaxRegression, binary_cross_entropy,
     binary_cross_entropy_with_logits, cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset,
-                     random_split)
+from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, Subset,
+                     TensorDataset, random_split)
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -125,6 +125,10 @@ def test_a_dataset_given_to_fit_is_batched_by_fits_options(blobs):
     with pytest.raises(TypeError, match=r"fit: train_data must be a DataLoader, a Dataset or "
                                         r"an \(X, y\) pair, got set"):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), {1, 2}, progress=False)
+    with pytest.raises(ValueError, match=r"^fit: val_data is an empty dataset; there is nothing "
+                                         r"to batch$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), train,
+            val_data=Subset(val, []), progress=False)
 
 
 def test_a_loader_with_a_batch_sampler_trains(blobs):
