@@ -246,8 +246,9 @@ def _class_rows(y: np.ndarray) -> bool:
 def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
              predict: Callable | None = None) -> dict[str, float]:
-    """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
-    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does.
+    """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
+    batched by `batch_size`), in eval mode and without recording a graph. `metrics=None` picks
+    them from the loss, as `fit` does.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
