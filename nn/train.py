@@ -302,7 +302,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
         return scores
     outputs, y = _joined(outputs, targets, loss_fn, where)
     bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
-    if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
+    if bad:                 # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
         warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
              f"{len(outputs)} samples, so the metrics are NaN (were the weights "
              f"ruined by a diverging run?)", RuntimeWarning)
