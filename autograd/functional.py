@@ -739,8 +739,11 @@ def kept_labels(name: str, labels: np.ndarray, n: int, c: int, ignore_index: int
 def _check_label_shape(name: str, labels: np.ndarray, n: int) -> None:
     """N integer labels, one per row; else an error that names the likely mix-up."""
     if labels.dtype.kind not in "iu":
+        fix = ("class names: number them, classes, labels = np.unique(names, "
+               "return_inverse=True)" if labels.dtype.kind in "USO" else
+               "convert with labels.astype(int)")
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
-                        f"(convert with labels.astype(int))")
+                        f"({fix})")
     if labels.ndim == 2 and labels.shape[1] > 1:
         raise ValueError(f"{name}: the labels have shape {labels.shape}, like one-hot rows; "
                          f"it needs one class index per row, shape ({n},): pass "

@@ -254,7 +254,12 @@ def _per_class(score: Callable) -> Callable:
 
 
 def _on_outputs(name: str, score: Callable) -> Callable:
-    return lambda y, labels, outputs: score(y, outputs_like(name, y, outputs))
+    def on_outputs(y: np.ndarray, labels: Any, outputs: np.ndarray) -> float:
+        outputs = outputs_like(name, y, outputs)
+        if y.ndim > 2:      # an image per sample (an autoencoder's): its pixels are its outputs
+            y, outputs = y.reshape(len(y), -1), outputs.reshape(len(y), -1)
+        return score(y, outputs)
+    return on_outputs
 
 
 def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import numbers
 import signal
@@ -32,7 +33,8 @@ from autograd import Tensor, Value, no_grad
 from autograd.warn import warn
 
 from . import scoring as S
-from .data import DataLoader
+from .data import DataLoader, Dataset
+from .data.dataset import _length
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
 from .module import Module
@@ -132,9 +134,10 @@ def _as_numpy(outputs: Any) -> np.ndarray:
 
 def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
              drop_last: bool = False) -> DataLoader:
-    """A DataLoader for `data`; an (X, y) pair is checked first, with errors naming `where`
-    ("fit: train_data"), and so are the batching options, with errors naming the function
-    ("fit": they are its arguments, not the DataLoader's)."""
+    """A DataLoader for `data`: a DataLoader as it is, a Dataset or an (X, y) pair batched by
+    these options. A pair is checked first, with errors naming `where` ("fit: train_data"),
+    and so are the batching options, with errors naming the function ("fit": they are its
+    arguments, not the DataLoader's)."""
     if isinstance(data, DataLoader):
         if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
@@ -150,20 +153,28 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise ValueError(f"{where} is a DataLoader of {count} arrays per sample; fit and "
                              f"evaluate take two, (X, y): for more, write the training loop")
         return data
-    if isinstance(data, (tuple, list)) and len(data) == 2:
+    pair = isinstance(data, (tuple, list)) and len(data) == 2
+    if not (pair or isinstance(data, Dataset)):
+        raise TypeError(f"{where} must be a DataLoader, a Dataset or an (X, y) pair, got "
+                        f"{type(data).__name__}")
+    if pair:
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
-        X, y = checked_arrays(where, data[0], data[1])
-        function = where.split(":")[0]
-        batch_size, shuffle, drop_last = batching(function, len(X), batch_size, shuffle,
-                                                  drop_last)
-        if seed is not None:
-            seed = generator(function, seed)
-        return DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                          seed=seed if shuffle else None)     # (fit's seed does nothing then)
-    raise TypeError(f"{where} must be a DataLoader or an (X, y) pair, got "
-                    f"{type(data).__name__}")
+        data = checked_arrays(where, data[0], data[1])
+    elif _length(where, data) == 0:
+        raise ValueError(f"{where} is an empty dataset; there is nothing to batch")
+    function = where.split(":")[0]
+    batch_size, shuffle, drop_last = batching(function, len(data[0]) if pair else len(data),
+                                              batch_size, shuffle, drop_last)
+    if seed is not None:
+        seed = generator(function, seed)
+    options = dict(batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                   seed=seed if shuffle else None)        # (fit's seed does nothing then)
+    if pair:
+        return DataLoader(*data, **options)
+    # a Dataset (your own, random_split's Subsets): batched as DataLoader(data) batches it
+    return _batches(DataLoader(data, **options), batch_size, shuffle, None, where)
 
 
 def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
@@ -236,8 +247,9 @@ def _class_rows(y: np.ndarray) -> bool:
 def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
              predict: Callable | None = None) -> dict[str, float]:
-    """The mean loss and the metrics of `model` on `data` (a DataLoader or (X, y)), in eval
-    mode and without recording a graph. `metrics=None` picks them from the loss, as `fit` does.
+    """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
+    batched by `batch_size`), in eval mode and without recording a graph. `metrics=None` picks
+    them from the loss, as `fit` does.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
@@ -280,28 +292,32 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     finally:
         model.train(was_training)
     scores = {"loss": total / count if count else math.nan}
-    outputs = np.concatenate(outputs)
-    if epoch is not None and not (math.isfinite(scores["loss"]) and np.isfinite(outputs).all()):
+    finite = all(np.isfinite(out).all() for out in outputs)
+    if epoch is not None and not (math.isfinite(scores["loss"]) and finite):
         raise TrainingDiverged(
             f"fit: the validation loss became {scores['loss']} at epoch {epoch}: the weights "
             f"are finite but the model's outputs are not; try a smaller learning rate",
             loss=scores["loss"], epoch=epoch, batch=len(loader), stepped=True)
     where = "evaluate" if epoch is None else "fit"
+    if not chosen:
+        return scores
+    outputs, y = _joined(outputs, targets, loss_fn, where)
     bad = np.count_nonzero(~np.isfinite(outputs.reshape(len(outputs), -1)).all(axis=1))
-    if bad and chosen:      # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
+    if bad:                 # NaN rows would be read as class 0 (accuracy 0.5), or fail in r2
         warn(f"{where}: the model's outputs are NaN or infinite for {bad} of "
              f"{len(outputs)} samples, so the metrics are NaN (were the weights "
              f"ruined by a diverging run?)", RuntimeWarning)
         scores.update({name: math.nan for name in chosen})
         return scores
-    scores.update(_score(chosen, np.concatenate(targets), outputs, loss_fn, predict, where))
+    scores.update(_score(chosen, y, outputs, loss_fn, predict, where))
     return scores
 
 
 def _label_array(yb: Any) -> np.ndarray:
     """A batch's labels as the ndarray the loss, the counts and the metrics read here: a
-    DataLoader gives them back as Tensors when they were given as a Tensor."""
-    return yb.data if isinstance(yb, Tensor) else yb
+    DataLoader gives them back as Tensors when they were given as a Tensor (a collate_fn may
+    give a list)."""
+    return yb.data if isinstance(yb, Tensor) else np.asarray(yb)
 
 
 def _counted(yb: Any, ignored: int | None, out: Any) -> int:
@@ -354,6 +370,22 @@ def _per_position(outputs: np.ndarray, y: np.ndarray, loss_fn: Callable) -> bool
         return False
     declared = S.loss_task(loss_fn)
     return declared is not None and declared.task == "multiclass"
+
+
+def _joined(outputs: list[np.ndarray], targets: list[np.ndarray], loss_fn: Callable,
+            where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The batches' outputs and labels, each as one array for the metrics. Batches of labels
+    per position padded each to its own length (a collate_fn with pad_sequence) differ in their
+    d1, ...: each batch's positions become rows first (so `predict` gets rows (M, C) then)."""
+    first = outputs[0].shape
+    other = next((out.shape for out in outputs if out.shape[1:] != first[1:]), None)
+    if other is not None:
+        if not _per_position(outputs[0], targets[0], loss_fn):
+            raise ValueError(f"{where}: the model's outputs have shape {first} in one batch "
+                             f"and {other} in another; the metrics score them all together: "
+                             f"pass metrics=() to record only the loss")
+        outputs, targets = zip(*(_positions_as_rows(out, y) for out, y in zip(outputs, targets)))
+    return np.concatenate(outputs), np.concatenate(targets)
 
 
 def _positions_as_rows(outputs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -544,12 +576,24 @@ def _check_batch_finite(where: str, xb: Any, yb: np.ndarray, which: str) -> None
     """A batch with NaN or infinity in it is the data's fault, not the learning rate's: a
     DataLoader over a dataset of samples does not check them on the way in (it would have to
     read them all), so a non-finite loss looks here before blaming the step."""
-    for name, values in (("x", xb.data if isinstance(xb, Tensor) else xb), ("y", yb)):
-        values = np.asarray(values)
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
-            what = "NaN" if np.isnan(values).any() else "infinity"
+    for name, values in (("x", xb), ("y", yb)):
+        bad = [a for a in _arrays_in(values) if a.dtype.kind == "f" and not np.isfinite(a).all()]
+        if bad:
+            what = "NaN" if any(np.isnan(a).any() for a in bad) else "infinity"
             raise ValueError(f"{where}: {which} holds {what} in its {name} (the loss is not "
                              f"finite); remove or fill those samples")
+
+
+def _arrays_in(values: Any) -> Iterator[np.ndarray]:
+    """The arrays of a batch's x or y: a Tensor, an array, or those inside a tuple, list or
+    dict of the model's several inputs (a PackedSequence is a tuple too)."""
+    if isinstance(values, dict):
+        values = list(values.values())
+    if isinstance(values, (tuple, list)):
+        for part in values:
+            yield from _arrays_in(part)
+    else:
+        yield np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
 def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
@@ -660,15 +704,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     >>> model[0].weight.data.round(3), model[0].bias.data.round(3)
     (array([[3.]], dtype=float32), array([1.], dtype=float32))
 
-    `train_data` / `val_data`: a `DataLoader` or an `(X, y)` pair (checked: numbers, finite,
-    one label per sample; batched by `batch_size`, default 32; train_data is shuffled every
-    epoch unless `shuffle=False`, with `seed`; `drop_last=True` leaves out its short last batch,
-    as a model with BatchNorm needs when that batch would hold one sample (val_data is always
-    scored whole: a DataLoader that would drop some of it is refused); a DataLoader batches by
-    its own settings, so giving these too is an error). A DataLoader over a dataset of samples
-    (your own `Dataset`) must give `(x, y)` batches; reading all its samples first would cost
-    an epoch, so its first batch stands for the labels in these checks, and a batch holding
-    NaN is named when the loss stops being finite.
+    `train_data` / `val_data`: a `DataLoader`, or an `(X, y)` pair (checked: numbers, finite,
+    one label per sample) or a `Dataset` (random_split's parts too), both batched by
+    `batch_size`, default 32; train_data is shuffled every epoch unless `shuffle=False`, with
+    `seed`; `drop_last=True` leaves out its short last batch, as a model with BatchNorm needs
+    when that batch would hold one sample (val_data is always scored whole: a DataLoader that
+    would drop some of it is refused). A DataLoader batches by its own settings, so giving
+    these too is an error. A dataset of samples (your own `Dataset`) must give `(x, y)`
+    batches; reading all its samples first would cost an epoch, so its first batch stands for
+    the labels in these checks, and a batch holding NaN is named when the loss stops being
+    finite.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -679,7 +724,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     `predict(outputs)`.
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
-    a sample, its class the arg-max over axis 1.
+    a sample, its class the arg-max over axis 1; batches padded each to its own length (a
+    collate_fn with `pad_sequence`, labels padded with the loss's ignore_index) are fine.
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
     schedules count batches (history["lr"] is then the lr each epoch started with).
@@ -919,7 +965,8 @@ def _finish(model: Module, history: History, best_state: dict | None, started: f
 
 def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     """The first two arguments of fit and evaluate, in their order (model, loss_fn), each of
-    the right kind: a wrong one would otherwise fail deep inside the loop."""
+    the right kind, and a forward that takes a batch's x (one argument): a wrong one would
+    otherwise fail deep inside the loop."""
     if not isinstance(model, Module):
         raise TypeError(f"{where}: model must be an nn.Module (a layer or model), got "
                         f"{type(model).__name__}")
@@ -929,6 +976,13 @@ def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     if not callable(loss_fn):
         raise TypeError(f"{where}: loss_fn must be a loss such as cross_entropy or mse_loss, "
                         f"got {type(loss_fn).__name__}")
+    inputs = [p.name for p in inspect.signature(model.forward).parameters.values()
+              if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(inputs) > 1 and type(model).forward_batch is Module.forward_batch:
+        raise TypeError(f"{where}: {type(model).__name__}.forward takes {len(inputs)} inputs "
+                        f"({', '.join(inputs)}), but fit and evaluate call model(x) with each "
+                        f"batch's x: take them as one, forward(self, inputs) with "
+                        f"{', '.join(inputs)} = inputs, and give each batch's x as a tuple")
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
@@ -1072,8 +1126,8 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 bar.update()
     scores = {"loss": total / count if count else math.nan}
     if keep:
-        scores.update(_score(chosen, np.concatenate(targets), np.concatenate(outputs), loss_fn,
-                             predict, "fit"))
+        outputs, y = _joined(outputs, targets, loss_fn, "fit")
+        scores.update(_score(chosen, y, outputs, loss_fn, predict, "fit"))
     return scores
 
 

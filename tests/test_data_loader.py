@@ -559,6 +559,20 @@ def test_default_collate_names_the_entry_that_cannot_be_batched(samples, error, 
         default_collate(samples)
 
 
+def test_sequences_of_different_lengths_get_the_collate_fn_that_pads_them():
+    """Samples that differ only in their first axis are sequences of different lengths: the
+    error says how to batch them (other shapes keep the plain message)."""
+    words = [(Tensor(np.array([3, 1, 4])), 0), (Tensor(np.array([1, 5])), 1)]
+    with pytest.raises(ValueError, match=r"DataLoader: sample 0's \[0\] has shape \(3,\) but "
+                                         r"sample 1's has \(2,\); .*; sequences of different "
+                                         r"lengths: pad them in a collate_fn, with "
+                                         r"nn.utils.rnn.pad_sequence"):
+        next(iter(DataLoader(words, batch_size=2)))
+    with pytest.raises(ValueError, match=r"sample 1's has \(2, 4\); samples stacked into one "
+                                         r"batch must have the same shape$"):
+        default_collate([np.zeros((2, 3)), np.zeros((2, 4))])
+
+
 def test_a_sample_that_cannot_be_batched_is_named_with_its_dataset_indices():
     class Ragged(Dataset):
         def __len__(self):

@@ -555,6 +555,11 @@ def test_class_label_errors():
         F.nll_loss(z, [0, 1, 2])
     with pytest.raises(TypeError, match="cross_entropy: class labels must be integers.*float64"):
         F.cross_entropy(z, np.array([0.0, 1.0]))
+    # class names (a dataset's labels as read): numbering them is the fix, not astype(int)
+    with pytest.raises(TypeError, match=r"cross_entropy: class labels must be integers, got "
+                                        r"dtype <U2 \(class names: number them, classes, labels "
+                                        r"= np.unique\(names, return_inverse=True\)\)$"):
+        F.cross_entropy(z, ["en", "fr"])
     with pytest.raises(ValueError, match=r"labels.reshape\(-1\)"):
         F.cross_entropy(z, np.array([[0], [1]]))
     with pytest.raises(ValueError, match=r"nll_loss: labels of shape \(2, 1\) for 2 rows of "

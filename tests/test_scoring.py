@@ -68,6 +68,26 @@ def test_evaluate_and_cross_validate_pick_regression_metrics(regression):
     assert cv["higher_is_better"] == {"loss": False, "r2": True}
 
 
+def test_regression_metrics_score_an_image_per_sample_as_its_outputs():
+    """An autoencoder's (N, 1, H, W) targets: 'mse', 'mae' and 'r2' score each image's pixels
+    as that sample's outputs, as for (N, H·W) (they failed after the first epoch: "y_true has
+    shape (N, 1, H, W); expected (n,) or (n, outputs)")."""
+    from nn import Conv2d
+    from nn.metrics import mean_absolute_error, mean_squared_error, r2_score
+    images = np.random.default_rng(2).random((12, 1, 4, 4)).astype(np.float32)
+    manual_seed(2)
+    model = Conv2d(1, 1, 3, padding=1)
+    scores = evaluate(model, mse_loss, (images, images), metrics=["mse", "mae", "r2"])
+    outputs, flat = model(images).data.reshape(12, 16), images.reshape(12, 16)
+    assert scores == pytest.approx({"loss": mean_squared_error(flat, outputs),
+                                    "mse": mean_squared_error(flat, outputs),
+                                    "mae": mean_absolute_error(flat, outputs),
+                                    "r2": r2_score(flat, outputs)})
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (images, images),
+                  metrics=["mse"], progress=False)
+    assert history["mse"][-1] == pytest.approx(history["loss"][-1])
+
+
 def test_grid_search_minimises_mse():
     """The issue's case: mse is lower-is-better, so the clearly better lr 0.05 wins."""
     rng = np.random.default_rng(0)

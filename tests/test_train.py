@@ -13,10 +13,11 @@ import pytest
 from autograd import Tensor, manual_seed
 from nn import (
     MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, Linear, LinearRegression,
-    LogisticRegression, SoftmaxRegression, binary_cross_entropy, binary_cross_entropy_with_logits,
-    cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
+    LogisticRegression, Module, SoftmaxRegression, binary_cross_entropy,
+    binary_cross_entropy_with_logits, cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import BatchSampler, DataLoader, Dataset, SequentialSampler, TensorDataset
+from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, Subset,
+                     TensorDataset, random_split)
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
@@ -104,6 +105,32 @@ def test_a_users_dataset_trains_and_scores_as_its_arrays_do(blobs):
     assert runs[0][2]["accuracy"] > 0.9
 
 
+def test_a_dataset_given_to_fit_is_batched_by_fits_options(blobs):
+    """random_split's Subsets (or any Dataset) go to fit and evaluate as they are, batched by
+    batch_size, shuffle and seed as an (X, y) pair is (they were refused: "must be a DataLoader
+    or an (X, y) pair")."""
+    X, y = blobs
+    train, val = random_split(_Samples(X, y), [90, 30], generator=np.random.default_rng(0))
+    runs = []
+    for train_data, val_data in ((train, val), (DataLoader(train, batch_size=20, shuffle=True,
+                                                           seed=3), DataLoader(val))):
+        manual_seed(1)
+        model = MLP(2, [4], 2)
+        options = {"batch_size": 20, "seed": 3} if train_data is train else {}
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), train_data,
+                      epochs=3, val_data=val_data, progress=False, **options)
+        runs.append((history["loss"], history["val_accuracy"],
+                     evaluate(model, cross_entropy, val)))
+    assert runs[0] == runs[1]
+    with pytest.raises(TypeError, match=r"fit: train_data must be a DataLoader, a Dataset or "
+                                        r"an \(X, y\) pair, got set"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), {1, 2}, progress=False)
+    with pytest.raises(ValueError, match=r"^fit: val_data is an empty dataset; there is nothing "
+                                         r"to batch$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), train,
+            val_data=Subset(val, []), progress=False)
+
+
 def test_a_loader_with_a_batch_sampler_trains(blobs):
     X, y = blobs
     batches = BatchSampler(SequentialSampler(range(120)), 20, drop_last=False)
@@ -140,6 +167,70 @@ def test_a_loader_of_single_samples_is_refused_by_fit(blobs):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
             DataLoader(_Samples(X, y), batch_size=None), progress=False)
 
+
+
+def test_a_collate_fn_may_give_the_labels_as_a_list(blobs):
+    """`return xs, [label for ...]` from a collate_fn trains as an array of them does (the
+    checks before training failed on the list: AttributeError 'list' has no attribute 'ndim')."""
+    X, y = blobs
+    runs = []
+    for labels_of in (list, np.array):
+        def collate(batch):
+            return Tensor(np.stack([x for x, _ in batch])), labels_of([int(t) for _, t in batch])
+        manual_seed(0)
+        model = MLP(2, [4], 2)
+        loader = DataLoader(_Samples(X, y), batch_size=20, collate_fn=collate)
+        history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                      val_data=loader, epochs=2, progress=False)
+        runs.append((history["loss"], history["val_accuracy"]))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("inputs_of", [lambda xb: {"features": xb}, lambda xb: (xb, 2)],
+                         ids=["dict", "tuple with a number"])
+def test_nan_in_a_models_several_inputs_is_named_as_the_datas(blobs, inputs_of):
+    """x given as a dict or a tuple of the model's inputs: NaN in them was blamed on the
+    learning rate (a dict) or made numpy fail (a Tensor next to a number)."""
+    X, y = blobs
+    X = X.copy()
+    X[45, 1] = np.nan
+
+    class Inputs(Module):
+        def __init__(self):
+            self.linear = Linear(2, 2)
+
+        def forward(self, inputs):
+            return self.linear(inputs["features"] if isinstance(inputs, dict) else inputs[0])
+
+    def collate(batch):
+        return inputs_of(Tensor(np.stack([x for x, _ in batch]))), np.array([t for _, t in batch])
+    model = Inputs()
+    with pytest.raises(ValueError, match=r"fit: train_data: batch 3 of epoch 1 holds NaN in "
+                                         r"its x \(the loss is not finite\)"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+            DataLoader(_Samples(X, y), batch_size=20, collate_fn=collate), progress=False)
+
+
+def test_a_forward_of_several_inputs_is_told_how_fit_calls_it(blobs):
+    """PyTorch's packed-sequence models take forward(self, x, lengths); fit calls model(x), so
+    it failed in the first step with Python's "missing 1 required positional argument"."""
+    X, y = blobs
+
+    class TwoInputs(Module):
+        def __init__(self):
+            self.linear = Linear(2, 2)
+
+        def forward(self, x, lengths):
+            return self.linear(x)
+    model = TwoInputs()
+    with pytest.raises(TypeError, match=r"^fit: TwoInputs.forward takes 2 inputs \(x, "
+                                        r"lengths\), but fit and evaluate call model\(x\) with "
+                                        r"each batch's x: take them as one, forward\(self, "
+                                        r"inputs\) with x, lengths = inputs, and give each "
+                                        r"batch's x as a tuple$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
+    with pytest.raises(TypeError, match=r"^evaluate: TwoInputs.forward takes 2 inputs"):
+        evaluate(model, cross_entropy, (X, y))
 
 
 def test_nan_in_a_users_dataset_is_named_as_the_datas_not_the_learning_rates(blobs):
@@ -488,7 +579,8 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, (X, y), epochs=0, progress=False)
     with pytest.raises(ValueError, match="unknown metric 'acc'"):
         fit(model, cross_entropy, opt, (X, y), metrics=("acc",), progress=False)
-    with pytest.raises(TypeError, match="train_data must be a DataLoader or an \\(X, y\\) pair"):
+    with pytest.raises(TypeError, match="train_data must be a DataLoader, a Dataset or an "
+                                        "\\(X, y\\) pair"):
         fit(model, cross_entropy, opt, X, progress=False)
 
 

@@ -126,3 +126,60 @@ def test_class_labels_as_a_column_say_to_give_y_flat():
         fit(model, mse_loss, Adam(model.parameters()), (X, X[:, :1]), batch_size=8,
             progress=False)
     assert "one label per sample" not in str(error.value)
+
+
+def _padded_batches(sequences, batch_size):
+    """A DataLoader over (tokens, tags) pairs of different lengths whose collate_fn pads each
+    batch to its own longest sequence (tags with -100), as pad_sequence does in PyTorch."""
+    from nn.data import DataLoader
+    from nn.utils.rnn import pad_sequence
+
+    def collate(batch):
+        tokens = pad_sequence([Tensor(x) for x, _ in batch], batch_first=True)
+        tags = pad_sequence([Tensor(y) for _, y in batch], batch_first=True, padding_value=-100)
+        return tokens, tags
+    return DataLoader(sequences, batch_size=batch_size, collate_fn=collate)
+
+
+def test_batches_padded_to_different_lengths_are_scored_position_by_position():
+    """Each batch padded to its own length gives outputs (N, C, T) with T changing from batch
+    to batch: the metrics score every counted position of every batch (they were stacked
+    whole and failed)."""
+    rng = np.random.default_rng(3)
+    sequences = [(x, x % CLASSES) for x in (rng.integers(0, 6, n) for n in (2, 5, 3, 6, 1, 4))]
+    loader = _padded_batches(sequences, batch_size=2)          # lengths 5, 6 and 4
+    manual_seed(3)
+    model = Tagger(6)
+    scores = evaluate(model, cross_entropy, loader, metrics=["accuracy"])
+    tokens = np.concatenate([x for x, _ in sequences])
+    predicted = model(Tensor(tokens[None])).data.argmax(axis=1)[0]
+    assert scores["accuracy"] == pytest.approx((predicted == tokens % CLASSES).mean())
+    history = fit(model, cross_entropy, Adam(model.parameters()), loader, val_data=loader,
+                  progress=False)
+    assert history["val_accuracy"][-1] == pytest.approx(
+        evaluate(model, cross_entropy, loader)["accuracy"])
+
+
+def test_padded_batches_of_different_lengths_with_only_the_loss():
+    """A regression per position (here mse_loss on the padded steps) scores only the loss: the
+    outputs of batches of different lengths need no stacking (evaluate stacked them and failed)."""
+    from nn import mse_loss
+    rng = np.random.default_rng(4)
+    sequences = [(x, x * 0.5) for x in (rng.integers(0, 6, n) for n in (2, 5, 3))]
+    loader = _padded_batches(sequences, batch_size=2)          # lengths 5 and 3
+
+    class NumberPerToken(Module):
+        def __init__(self) -> None:
+            self.embed = Embedding(6, 1)
+
+        def forward(self, tokens):
+            return self.embed(tokens)[..., 0]                    # (N, T)
+
+    manual_seed(4)
+    scores = evaluate(NumberPerToken(), mse_loss, loader)
+    assert list(scores) == ["loss"] and np.isfinite(scores["loss"])
+    with pytest.raises(ValueError, match=r"^evaluate: the model's outputs have shape \(2, 5\) "
+                                         r"in one batch and \(1, 3\) in another; the metrics "
+                                         r"score them all together: pass metrics=\(\) to "
+                                         r"record only the loss$"):
+        evaluate(NumberPerToken(), mse_loss, loader, metrics=["mse"])

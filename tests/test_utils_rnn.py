@@ -118,6 +118,21 @@ def test_a_packed_sequence_converts_its_data_as_pytorchs_does():
     assert packed.double().batch_sizes is packed.batch_sizes
 
 
+def test_a_packed_sequence_given_to_another_layer_says_what_to_give_it():
+    """An LSTM's packed output straight into a Linear (or a packed batch of indices into an
+    Embedding) failed inside numpy ("setting an array element with a sequence")."""
+    from nn import Embedding, Linear
+    output, _ = LSTM(1, 2)(pack_sequence([Tensor(np.ones((3, 1))), Tensor(np.ones((1, 1)))]))
+    expected = (r"a PackedSequence is not a Tensor: only RNN, GRU and LSTM take one; give "
+                r"other layers its steps, packed.data, or the padded batch from "
+                r"pad_packed_sequence\(packed\)")
+    with pytest.raises(TypeError, match=expected):
+        Linear(2, 1)(output)
+    with pytest.raises(TypeError, match=expected):
+        Embedding(5, 2)(pack_sequence([Tensor(np.array([1, 2])), Tensor(np.array([3]))]))
+    assert Linear(2, 1)(output.data).shape == (4, 1)
+
+
 def test_invert_permutation():
     assert invert_permutation(None) is None
     assert invert_permutation([1, 3, 0, 2]).data.tolist() == [2, 0, 3, 1]

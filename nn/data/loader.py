@@ -312,11 +312,17 @@ def _stacked_in_graph(where: str, samples: list, at: str) -> Tensor:
 
 def _check_same_shape(where: str, entries: list, at: str) -> None:
     """Entries (arrays or Tensors) to be stacked into one batch must share sample 0's shape."""
+    first = entries[0].shape
     for i, entry in enumerate(entries[1:], start=1):
-        if entry.shape != entries[0].shape:
-            raise ValueError(f"{where}: sample 0's{at} has shape {entries[0].shape} but sample "
-                             f"{i}'s has {entry.shape}; samples stacked into one batch must "
-                             f"have the same shape")
+        shape = entry.shape
+        if shape != first:
+            hint = ""
+            if len(shape) == len(first) > 0 and shape[1:] == first[1:]:   # only lengths differ
+                hint = ("; sequences of different lengths: pad them in a collate_fn, with "
+                        "nn.utils.rnn.pad_sequence")
+            raise ValueError(f"{where}: sample 0's{at} has shape {first} but sample {i}'s has "
+                             f"{shape}; samples stacked into one batch must have the same "
+                             f"shape{hint}")
 
 
 def _converted(sample: Any) -> Any:

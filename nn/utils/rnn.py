@@ -69,6 +69,13 @@ class PackedSequence(NamedTuple):
     def is_cuda(self) -> bool:
         return False
 
+    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        # numpy would read the four fields as ragged rows; a layer given a PackedSequence
+        # where it wants a Tensor (a Linear on an LSTM's packed output) ends up here
+        raise TypeError("a PackedSequence is not a Tensor: only RNN, GRU and LSTM take one; "
+                        "give other layers its steps, packed.data, or the padded batch from "
+                        "pad_packed_sequence(packed)")
+
 
 def invert_permutation(permutation: Any) -> Tensor | None:
     """The permutation that undoes `permutation` (None gives None).
