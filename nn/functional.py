@@ -1,26 +1,25 @@
 """Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
 Values.
 
-The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
-`linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
-the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
-`conv_transpose1d`, `max_pool2d`, `avg_pool2d`,
-`adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
-`autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
-`nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
-`pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`: each is one function,
-reachable from both modules. This module adds
-PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
-`softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
-engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
-other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
-`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`,
-`soft_margin_loss`, and the margin losses of embeddings and of several classes,
-`triplet_margin_loss` (and `triplet_margin_with_distance_loss`), `cosine_embedding_loss`,
-`hinge_embedding_loss`, `multi_margin_loss`, `multilabel_margin_loss` and
-`multilabel_soft_margin_loss`. Every loss takes
-`reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task (see
-`nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
+The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them), `linear`,
+`embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
+convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
+`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
+`adaptive_avg_pool1d`, `pad`) come from `autograd.functional`, `batch_norm`, `layer_norm`,
+`group_norm` and `instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from
+`nn.attention`, `interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`,
+`unfold` and `fold` from `nn.fold`: each is one function, reachable from both modules.
+
+This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
+`silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`),
+built from the engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout,
+`one_hot`, the other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
+`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
+and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
+`triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`,
+`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss
+takes `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task
+(see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
 labels: `kl_div`, `margin_ranking_loss`, the triplet losses, `cosine_embedding_loss`,
 `hinge_embedding_loss` and `multilabel_margin_loss`.
