@@ -1,9 +1,16 @@
-"""`default_collate`: a list of samples made into one batch, as PyTorch's default collate does.
+"""PyTorch's default collate rules: how the samples a DataLoader reads from a dataset become
+one batch, entry by entry (`default_collate`), and how one sample is given when it does not
+batch them (batch_size=None: `_converted`). A `collate_fn` of your own may build on
+`default_collate`, as in PyTorch:
 
 >>> import numpy as np
->>> x, y = default_collate([(np.array([1.0, 2.0]), 0), (np.array([3.0, 4.0]), 1)])
->>> x.shape, y.tolist()
-((2, 2), [0, 1])
+>>> def pad_ids(samples):                       # ragged token ids padded, the rest as usual
+...     width = max(len(s["ids"]) for s in samples)
+...     padded = [{**s, "ids": np.pad(s["ids"], (0, width - len(s["ids"])))} for s in samples]
+...     return default_collate(padded)
+>>> batch = pad_ids([{"ids": np.array([5, 6, 7]), "label": 1}, {"ids": np.array([8]), "label": 0}])
+>>> batch["ids"].tolist(), batch["label"].tolist()
+([[5, 6, 7], [8, 0, 0]], [1, 0])
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd import Tensor, get_default_dtype, stack
+
 
 def _kind(value: Any) -> str | None:
     """What default_collate makes of a sample's entry: "number" (a Tensor, an array or a number:
