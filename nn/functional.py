@@ -969,22 +969,15 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
     0.2929
     """
     name = "triplet_margin_with_distance_loss"
-    if distance_function is None:
-        distance_function = pairwise_distance
-    elif not callable(distance_function):
-        raise TypeError(f"{name}: distance_function must be a function of two Tensors, got "
-                        f"{type(distance_function).__name__}")
-    return _triplet(name, anchor, positive, negative, distance_function, margin, swap, reduction)
+    return _triplet(name, anchor, positive, negative,
+                    checked_distance_function(name, distance_function), margin, swap, reduction)
 
 
 def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Callable,
              margin: Any, swap: Any, reduction: str) -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin), d(a, n) the smaller of d(a, n), d(p, n) if swap."""
     _check_reduction(name, reduction)
-    margin = _real(name, "margin", margin)
-    if not margin > 0:
-        raise ValueError(f"{name}: margin must be > 0 (how much nearer the positive should be "
-                         f"than the negative), got {margin}")
+    margin = checked_triplet_margin(name, margin)
     a, pos, neg = _floating(name, anchor), _floating(name, positive), _floating(name, negative)
     _same_shapes(name, anchor=a, positive=pos, negative=neg)
     if a.ndim == 0:
@@ -1004,6 +997,25 @@ def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Cal
     return _reduce(_positive_part(to_positive - to_negative + margin), reduction, name)
 
 
+def checked_triplet_margin(name: str, margin: Any) -> float:
+    """A triplet loss's margin, > 0 as PyTorch asks, or an error naming `name` (the function
+    or the module)."""
+    margin = _real(name, "margin", margin)
+    if not margin > 0:
+        raise ValueError(f"{name}: margin must be > 0, got {margin}")
+    return margin
+
+
+def checked_distance_function(name: str, distance_function: Any) -> Callable:
+    """A triplet loss's distance: a function, or None for `pairwise_distance`."""
+    if distance_function is None:
+        return pairwise_distance
+    if not callable(distance_function):
+        raise TypeError(f"{name}: distance_function must be a function of two Tensors, got "
+                        f"{type(distance_function).__name__}")
+    return distance_function
+
+
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for a pair labelled y = 1 (alike), max(0, cos(x1, x2) - margin) for
@@ -1020,9 +1032,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     """
     name = "cosine_embedding_loss"
     _check_reduction(name, reduction)
-    margin = _real(name, "margin", margin)
-    if not -1 <= margin <= 1:
-        raise ValueError(f"{name}: margin must be in [-1, 1] (a cosine), got {margin}")
+    margin = checked_cosine_margin(name, margin)
     x1, x2 = _floating(name, input1), _floating(name, input2)
     _same_shapes(name, input1=x1, input2=x2)
     if x1.ndim not in (1, 2):
@@ -1038,6 +1048,14 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     norm1, norm2 = ((x1 * x1).sum(-1) + eps).sqrt(), ((x2 * x2).sum(-1) + eps).sqrt()
     cos = (x1 * x2).sum(-1) / (norm1 * norm2)
     return _reduce(where(y == 1, 1 - cos, _positive_part(cos - margin)), reduction, name)
+
+
+def checked_cosine_margin(name: str, margin: Any) -> float:
+    """cosine_embedding_loss's margin, a cosine in [-1, 1], or an error naming `name`."""
+    margin = _real(name, "margin", margin)
+    if not -1 <= margin <= 1:
+        raise ValueError(f"{name}: margin must be in [-1, 1] (a cosine), got {margin}")
+    return margin
 
 
 def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,
