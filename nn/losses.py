@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from autograd.functional import (
     _check_reduction, _constant_numbers, _real, check_scale, class_options,
 )
@@ -164,6 +162,7 @@ class CrossEntropyLoss(_ClassLoss):
     The shapes are PyTorch's: logits (N, C) with labels (N,), one sample's (C,) with a 0-d
     label, or (N, C, d1, ...) with labels (N, d1, ...), the class axis second:
 
+    >>> import numpy as np
     >>> from autograd import Tensor
     >>> logits = Tensor(np.zeros((4, 2, 7)))                 # 4 sequences of 7, 2 classes
     >>> CrossEntropyLoss(reduction="none")(logits, np.ones((4, 7), dtype=int)).shape
