@@ -31,13 +31,10 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     if not tensors or any(t.ndim > 1 for t in tensors):
         raise ValueError(f"meshgrid: expects one or more 1-d tensors, got shapes "
                          f"{[t.shape for t in tensors]}")
-    sizes = [t.numel() for t in tensors]
-    axes = list(range(len(tensors)))
+    axes = list(range(len(tensors)))                  # the axis each tensor runs along
     if indexing == "xy" and len(tensors) > 1:
         axes[0], axes[1] = 1, 0
-    shape = [0] * len(tensors)
-    for axis, size in zip(axes, sizes):
-        shape[axis] = size
+    shape = [tensors[i].numel() for i in axes]       # (a swap is its own inverse)
     return tuple(t.reshape([-1 if a == axis else 1 for a in range(len(shape))]).expand(*shape)
                  for t, axis in zip(tensors, axes))
 

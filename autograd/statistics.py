@@ -40,9 +40,9 @@ def _one_dim(x: Tensor, name: str, dim: Any) -> int:
     return axis
 
 
-def _picked(x: Tensor, name: str, dim: Any, keepdim: bool, index: np.ndarray
-            ) -> ValuesAndIndices:
-    """The elements at `index` (size 1 along axis `dim`) and the index, as PyTorch gives them."""
+def _picked(x: Tensor, dim: int, keepdim: bool, index: np.ndarray) -> ValuesAndIndices:
+    """The elements at `index` along axis `dim`, gathered (the gradient goes to them), and the
+    index, as PyTorch gives them (an index of size 1 along `dim` loses it unless keepdim)."""
     values = apply(Gather, (x.reshape(x.shape or (1,)),), (dim, index))
     if x.ndim == 0:
         return ValuesAndIndices(values.reshape(()), _index_tensor(index.reshape(())))
@@ -73,7 +73,7 @@ def _at_sorted_position(x: Tensor, name: str, dim: Any, keepdim: bool, position:
     _refuse_empty_dim(x, name, axis)
     order = _stable_order(data, axis, descending=False)
     at = position(data.shape[axis], _nan_count(data, axis))
-    return _picked(x, name, axis, keepdim, np.take_along_axis(order, at, axis))
+    return _picked(x, axis, keepdim, np.take_along_axis(order, at, axis))
 
 
 def _lower_median_position(n: int, nans: np.ndarray, skip_nan: bool) -> np.ndarray:
@@ -150,7 +150,7 @@ def mode(x: Tensor, dim: Any = -1, keepdim: bool = False) -> ValuesAndIndices:
         most = values[np.argmax(counts)]                # (argmax: the first, the smallest)
         last[r] = len(row) - 1 - np.argmax(row[::-1] == most)
     index = np.moveaxis(last.reshape(data.shape[:-1] + (1,)), -1, axis)
-    return _picked(x, "mode", axis, keepdim, index)
+    return _picked(x, axis, keepdim, index)
 
 
 def running_extreme(x: Tensor, dim: Any, largest: bool) -> ValuesAndIndices:
@@ -171,10 +171,7 @@ def running_extreme(x: Tensor, dim: Any, largest: bool) -> ValuesAndIndices:
         reached |= np.isnan(data)
     places = np.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
     index = np.maximum.accumulate(np.where(reached, places, 0), axis).astype(np.int64)
-    values = apply(Gather, (x.reshape(data.shape),), (axis, index))
-    if x.ndim == 0:
-        return ValuesAndIndices(values.reshape(()), _index_tensor(index.reshape(())))
-    return ValuesAndIndices(values, _index_tensor(index))
+    return _picked(x, axis, True, index)                # (an index at every position)
 
 
 def quantile(x: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,

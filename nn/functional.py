@@ -1,26 +1,25 @@
 """Activations, dropout, losses and `one_hot`, for Tensors and (where it makes sense) lists of
 Values.
 
-The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them),
-`linear`, `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and
-the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
-`conv_transpose1d`, `max_pool2d`, `avg_pool2d`,
-`adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
-`autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
-`nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
-`pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`: each is one function,
-reachable from both modules. This module adds
-PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`, `silu`, `mish`,
-`softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`), built from the
-engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout, `one_hot`, the
-other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
-`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`,
-`soft_margin_loss`, and the margin losses of embeddings and of several classes,
-`triplet_margin_loss` (and `triplet_margin_with_distance_loss`), `cosine_embedding_loss`,
-`hinge_embedding_loss`, `multi_margin_loss`, `multilabel_margin_loss` and
-`multilabel_soft_margin_loss`. Every loss takes
-`reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task (see
-`nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
+The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them), `linear`,
+`embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
+convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
+`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
+`adaptive_avg_pool1d`, `pad`) come from `autograd.functional`, `batch_norm`, `layer_norm`,
+`group_norm` and `instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from
+`nn.attention`, `interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`,
+`unfold` and `fold` from `nn.fold`: each is one function, reachable from both modules.
+
+This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
+`silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`),
+built from the engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout,
+`one_hot`, the other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
+`gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
+and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
+`triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`,
+`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss
+takes `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task
+(see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
 labels: `kl_div`, `margin_ranking_loss`, the triplet losses, `cosine_embedding_loss`,
 `hinge_embedding_loss` and `multilabel_margin_loss`.
@@ -970,22 +969,15 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
     0.2929
     """
     name = "triplet_margin_with_distance_loss"
-    if distance_function is None:
-        distance_function = pairwise_distance
-    elif not callable(distance_function):
-        raise TypeError(f"{name}: distance_function must be a function of two Tensors, got "
-                        f"{type(distance_function).__name__}")
-    return _triplet(name, anchor, positive, negative, distance_function, margin, swap, reduction)
+    return _triplet(name, anchor, positive, negative,
+                    checked_distance_function(name, distance_function), margin, swap, reduction)
 
 
 def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Callable,
              margin: Any, swap: Any, reduction: str) -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin), d(a, n) the smaller of d(a, n), d(p, n) if swap."""
     _check_reduction(name, reduction)
-    margin = _real(name, "margin", margin)
-    if not margin > 0:
-        raise ValueError(f"{name}: margin must be > 0 (how much nearer the positive should be "
-                         f"than the negative), got {margin}")
+    margin = checked_triplet_margin(name, margin)
     a, pos, neg = _floating(name, anchor), _floating(name, positive), _floating(name, negative)
     _same_shapes(name, anchor=a, positive=pos, negative=neg)
     if a.ndim == 0:
@@ -1005,6 +997,25 @@ def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Cal
     return _reduce(_positive_part(to_positive - to_negative + margin), reduction, name)
 
 
+def checked_triplet_margin(name: str, margin: Any) -> float:
+    """A triplet loss's margin, > 0 as PyTorch asks, or an error naming `name` (the function
+    or the module)."""
+    margin = _real(name, "margin", margin)
+    if not margin > 0:
+        raise ValueError(f"{name}: margin must be > 0, got {margin}")
+    return margin
+
+
+def checked_distance_function(name: str, distance_function: Any) -> Callable:
+    """A triplet loss's distance: a function, or None for `pairwise_distance`."""
+    if distance_function is None:
+        return pairwise_distance
+    if not callable(distance_function):
+        raise TypeError(f"{name}: distance_function must be a function of two Tensors, got "
+                        f"{type(distance_function).__name__}")
+    return distance_function
+
+
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for a pair labelled y = 1 (alike), max(0, cos(x1, x2) - margin) for
@@ -1021,9 +1032,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     """
     name = "cosine_embedding_loss"
     _check_reduction(name, reduction)
-    margin = _real(name, "margin", margin)
-    if not -1 <= margin <= 1:
-        raise ValueError(f"{name}: margin must be in [-1, 1] (a cosine), got {margin}")
+    margin = checked_cosine_margin(name, margin)
     x1, x2 = _floating(name, input1), _floating(name, input2)
     _same_shapes(name, input1=x1, input2=x2)
     if x1.ndim not in (1, 2):
@@ -1039,6 +1048,14 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     norm1, norm2 = ((x1 * x1).sum(-1) + eps).sqrt(), ((x2 * x2).sum(-1) + eps).sqrt()
     cos = (x1 * x2).sum(-1) / (norm1 * norm2)
     return _reduce(where(y == 1, 1 - cos, _positive_part(cos - margin)), reduction, name)
+
+
+def checked_cosine_margin(name: str, margin: Any) -> float:
+    """cosine_embedding_loss's margin, a cosine in [-1, 1], or an error naming `name`."""
+    margin = _real(name, "margin", margin)
+    if not -1 <= margin <= 1:
+        raise ValueError(f"{name}: margin must be in [-1, 1] (a cosine), got {margin}")
+    return margin
 
 
 def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from autograd.functional import (
     _check_reduction, _constant_numbers, _real, check_scale, class_options,
 )
@@ -164,6 +162,7 @@ class CrossEntropyLoss(_ClassLoss):
     The shapes are PyTorch's: logits (N, C) with labels (N,), one sample's (C,) with a 0-d
     label, or (N, C, d1, ...) with labels (N, d1, ...), the class axis second:
 
+    >>> import numpy as np
     >>> from autograd import Tensor
     >>> logits = Tensor(np.zeros((4, 2, 7)))                 # 4 sequences of 7, 2 classes
     >>> CrossEntropyLoss(reduction="none")(logits, np.ones((4, 7), dtype=int)).shape
@@ -336,9 +335,7 @@ class TripletMarginLoss(_Loss):
                  swap: bool = False, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         name = "TripletMarginLoss"
-        self.margin, self.eps = _real(name, "margin", margin), _real(name, "eps", eps)
-        if not self.margin > 0:
-            raise ValueError(f"{name}: margin must be > 0, got {self.margin}")
+        self.margin, self.eps = F.checked_triplet_margin(name, margin), _real(name, "eps", eps)
         self.p, self.swap = F.checked_norm_order(name, p), bool(swap)
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
@@ -359,15 +356,8 @@ class TripletMarginWithDistanceLoss(_Loss):
                  swap: bool = False, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         name = "TripletMarginWithDistanceLoss"
-        if distance_function is None:
-            distance_function = F.pairwise_distance
-        elif not callable(distance_function):
-            raise TypeError(f"{name}: distance_function must be a function of two Tensors, "
-                            f"got {type(distance_function).__name__}")
-        self.distance_function, self.swap = distance_function, bool(swap)
-        self.margin = _real(name, "margin", margin)
-        if not self.margin > 0:
-            raise ValueError(f"{name}: margin must be > 0, got {self.margin}")
+        self.distance_function = F.checked_distance_function(name, distance_function)
+        self.margin, self.swap = F.checked_triplet_margin(name, margin), bool(swap)
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Any:
         return F.triplet_margin_with_distance_loss(
@@ -387,10 +377,7 @@ class CosineEmbeddingLoss(_Loss):
 
     def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.margin = _real("CosineEmbeddingLoss", "margin", margin)
-        if not -1 <= self.margin <= 1:
-            raise ValueError(f"CosineEmbeddingLoss: margin must be in [-1, 1] (a cosine), got "
-                             f"{self.margin}")
+        self.margin = F.checked_cosine_margin("CosineEmbeddingLoss", margin)
 
     def forward(self, input1: Any, input2: Any, target: Any) -> Any:
         return F.cosine_embedding_loss(input1, input2, target, self.margin,

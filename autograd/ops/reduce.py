@@ -191,9 +191,9 @@ class Cumprod(Op):
 
 
 class LogCumSumExp(Op):
-    """the running log-sum-exp along one axis (ctx), out_j = ln Σ_(i <= j) e^(x_i), without
-    overflow;  d/dx_i = Σ_(j >= i) g_j e^(x_i - out_j)"""
-    # Every e^(x_i - out_j) with j >= i is at most 1 (out_j includes x_i), so the slope cannot
+    """the running log-sum-exp along one axis (ctx);  d/dx_i = Σ_(j >= i) g_j e^(x_i - out_j)"""
+    # out_j = ln Σ_(i <= j) e^(x_i). Neither overflows: the forward adds in logs, and every
+    # e^(x_i - out_j) with j >= i is at most 1 (out_j includes x_i), so the slope cannot
     # overflow where e^(x_i) alone would. The sum over j >= i is a running sum from the end; g
     # can be negative, so its positive and negative parts are summed apart, each in logs.
     name = "logcumsumexp"

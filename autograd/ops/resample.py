@@ -198,8 +198,7 @@ class Resample(Op):
 
 
 class ResampleAdjoint(Op):
-    """dx[i] = Σ_{index[k, o] = i} weight[k, o] · g[o] (resampling's backward);  its gradient
-    is resampling"""
+    """dx[i] = Σ_{index[k, o] = i} weight[k, o] · g[o];  its gradient is resampling"""
     name = "resample_backward"
     reads_inputs = False
 

@@ -14,7 +14,8 @@ from .datasets import (
     make_spirals, make_xor,
 )
 from .dataset import ConcatDataset, Dataset, Subset, random_split
-from .loader import DataLoader, TensorDataset, default_collate
+from .collate import default_collate
+from .loader import DataLoader, TensorDataset
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
 from .sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,

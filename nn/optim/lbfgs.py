@@ -341,8 +341,8 @@ def _strong_wolfe(evaluate_at: Callable[[float], tuple[float, np.ndarray]], d: n
 
     `evaluate_at(t)` gives the loss and gradient at x + t·d. First widen t until an interval is
     known to hold such a step (or t is one), then narrow that interval ("zoom") with cubic
-    guesses. Returns the loss, gradient and t found, and how many evaluations it took (at most
-    `most_evaluations` after the first).
+    guesses. Returns the loss, gradient and t found, and how many evaluations it took (the
+    first, at t, and at most `most_evaluations` more).
     """
     def trial(at: float) -> tuple[float, float, np.ndarray, float]:
         new_loss, new_grad = evaluate_at(at)
@@ -359,10 +359,10 @@ def _strong_wolfe(evaluate_at: Callable[[float], tuple[float, np.ndarray]], d: n
 
     # a point is (t, loss, gradient, slope along d)
     previous, current = (0.0, loss, grad, slope), trial(t)
-    evaluations, trials = 1, 0
+    evaluations = 1
     bracket = None
-    while trials < most_evaluations:                    # widen
-        if too_high(current) or (trials > 1 and current[1] >= previous[1]):
+    while evaluations <= most_evaluations:              # widen
+        if too_high(current) or (evaluations > 2 and current[1] >= previous[1]):
             bracket = [previous, current]
             break
         if flat(current):
@@ -375,14 +375,13 @@ def _strong_wolfe(evaluate_at: Callable[[float], tuple[float, np.ndarray]], d: n
                       (current[0] + 0.01 * (current[0] - previous[0]), current[0] * 10))
         previous, current = current, trial(guess)
         evaluations += 1
-        trials += 1
     if bracket is None:                                 # out of evaluations: the better end
         bracket = [(0.0, loss, grad, slope), current]
 
     low, high = (0, 1) if bracket[0][1] <= bracket[1][1] else (1, 0)
     longest_move = np.abs(d).max()
     stalled = False                                     # the last guess hugged an end too
-    while trials < most_evaluations:                    # zoom
+    while evaluations <= most_evaluations:              # zoom
         left, right = min(bracket[0][0], bracket[1][0]), max(bracket[0][0], bracket[1][0])
         if (right - left) * longest_move < SHORTEST_INTERVAL:
             break
@@ -400,7 +399,6 @@ def _strong_wolfe(evaluate_at: Callable[[float], tuple[float, np.ndarray]], d: n
             stalled = False
         current = trial(guess)
         evaluations += 1
-        trials += 1
         if too_high(current) or current[1] >= bracket[low][1]:
             bracket[high] = current                     # the new point bounds the far side
             low, high = (0, 1) if bracket[0][1] <= bracket[1][1] else (1, 0)
