@@ -35,7 +35,7 @@
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
-from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Pad
+from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Fold, Pad, Unfold
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
@@ -48,6 +48,7 @@ from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
+from .resample import Resample, ResampleAdjoint
 from .reduce import Cumprod, Cumsum, LogCumSumExp, Max, Mean, Min, Prod, Sum, VectorNorm
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
@@ -71,7 +72,8 @@ __all__ = [
     "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
-    "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "MaxPool2d",
+    "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
+    "Resample", "ResampleAdjoint", "MaxPool2d",
     "PoolScatter", "PoolGather",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
