@@ -42,14 +42,14 @@ from .functional import (
     l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid, margin_ranking_loss, mish,
     mse_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
     normalize, one_hot, pairwise_distance, poisson_nll_loss, prelu, relu, relu6, selu, sigmoid,
-    silu, smooth_l1_loss, soft_margin_loss, softmax, softmin, softplus, softsign, tanh,
-    tanhshrink, triplet_margin_loss, triplet_margin_with_distance_loss,
+    silu, smooth_l1_loss, soft_margin_loss, softmax, softmin, softplus, softshrink, softsign,
+    tanh, tanhshrink, threshold, hardshrink, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from .attention import MultiheadAttention
 from .activations import (
     CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
     LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
-    Tanh, Tanhshrink,
+    Tanh, Tanhshrink, Threshold, Hardshrink, Softshrink,
 )
 from .conv import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d,
@@ -92,6 +92,7 @@ __all__ = [
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
+    "Threshold", "Hardshrink", "Softshrink",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
@@ -104,6 +105,7 @@ __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu",
+    "threshold", "hardshrink", "softshrink",
     "prelu", "cosine_similarity", "pairwise_distance", "normalize",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
