@@ -7,7 +7,7 @@
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
-  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `InstanceNorm1d`,
+  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `RMSNorm`, `GroupNorm`, `InstanceNorm1d`,
   `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
   `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
   `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
@@ -71,7 +71,7 @@ from .losses import (
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
 from .normalization import (
-    BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm,
+    BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .resampling import (
@@ -95,7 +95,7 @@ __all__ = [
     "Threshold", "Hardshrink", "Softshrink",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
-    "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
+    "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",

@@ -6,7 +6,7 @@ The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among 
 the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
 `conv_transpose1d`, `max_pool2d`, `avg_pool2d`,
 `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`, `adaptive_avg_pool1d`, `pad`) come from
-`autograd.functional`, `batch_norm`, `layer_norm`, `group_norm` and `instance_norm` from
+`autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm` from
 `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
 `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`: each is one function,
 reachable from both modules. This module adds
@@ -75,7 +75,7 @@ from autograd.warn import warn
 from .fold import fold, unfold  # noqa: F401  (re-exported)
 from .module import Module
 from .normalization import (  # noqa: F401  (re-exported)
-    batch_norm, group_norm, instance_norm, layer_norm,
+    batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
 )
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401  (re-exported)
 from .scoring import declare_loss
@@ -97,7 +97,7 @@ __all__ = [
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "layer_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
+    "layer_norm", "rms_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold",
 ]
 

@@ -1,6 +1,6 @@
 """Batch normalisation: `BatchNorm1d` (N, C) or (N, C, L) and `BatchNorm2d` (N, C, H, W);
 layer normalisation: `LayerNorm` (each sample over its last axes, the same in training and
-evaluation; see `layer_norm`).
+evaluation; see `layer_norm`) and `RMSNorm` (the same without the mean, see `rms_norm`).
 
 In training each channel is normalised with the batch's own mean and (biased) variance, then
 scaled and shifted by the learned `weight` (γ) and `bias` (β):
@@ -50,7 +50,7 @@ from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, over
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "group_norm",
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm", "RMSNorm", "group_norm",
            "GroupNorm", "instance_norm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
@@ -344,6 +344,83 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
                 f"{self.elementwise_affine}, bias={self.bias is not None}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Root-mean-square normalisation
+# ----------------------------------------------------------------------------------------------
+
+def rms_norm(x: Any, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Divide each sample of x by its root mean square over its last len(normalized_shape)
+    axes, which must have that shape (PyTorch's `torch.nn.functional.rms_norm`; no mean is
+    subtracted, no bias added):
+
+        y = x / √(mean(x²) + eps) · weight                  (weight: normalized_shape)
+
+    eps=None (PyTorch's default) is the machine epsilon of x's dtype. Built from ordinary ops,
+    so its gradients of every order come from theirs.
+
+    >>> rms_norm(Tensor([[3.0, 4.0]]), 2, eps=0.0).data.round(4)     # √((9 + 16) / 2)
+    array([[0.8485, 1.1314]], dtype=float32)
+    """
+    x = _floating("rms_norm", x)
+    shape = _normalized_shape("rms_norm", normalized_shape)
+    _check_trailing_shape("rms_norm", x.shape, shape)
+    eps = _rms_eps("rms_norm", eps, x.dtype)
+    if weight is not None and tuple(np.shape(weight)) != shape:
+        raise ValueError(f"rms_norm: weight must have normalized_shape {shape}, got shape "
+                         f"{tuple(np.shape(weight))}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x * ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    return y if weight is None else y * _floating_like(x, weight)
+
+
+def _rms_eps(name: str, eps: Any, dtype: np.dtype) -> float:
+    """eps as a float >= 0; None is the machine epsilon of `dtype` (PyTorch's default)."""
+    if eps is None:
+        return float(np.finfo(dtype).eps)
+    if not (_is_real(eps) and eps >= 0):
+        raise ValueError(f"{name}: eps must be a number >= 0 or None (the dtype's machine "
+                         f"epsilon), got {eps!r}")
+    return float(eps)
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation (PyTorch's `nn.RMSNorm`, as in LLaMA): each sample
+    divided by its root mean square over its last axes, of shape `normalized_shape`, then
+    scaled by `weight` (ones, of that shape; none with elementwise_affine=False). eps=None is
+    the machine epsilon of the input's dtype (see `rms_norm`). No running statistics.
+
+    >>> norm = RMSNorm(2)
+    >>> norm(Tensor([[3.0, 4.0]])).data.round(4)
+    array([[0.8485, 1.1314]], dtype=float32)
+    >>> list(norm.state_dict()), norm
+    (['weight'], RMSNorm((2,), eps=None, elementwise_affine=True))
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None
+                 ) -> None:
+        check_device("RMSNorm", device)
+        self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
+        self.eps = None if eps is None else _rms_eps("RMSNorm", eps, np.float64)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = (Parameter(np.ones(self.normalized_shape), dtype)
+                       if self.elementwise_affine else None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        try:
+            _check_trailing_shape("rms_norm", x.shape, self.normalized_shape)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('rms_norm: ')}") from None
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
 
 
 # ----------------------------------------------------------------------------------------------
