@@ -13,7 +13,9 @@
   `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
   `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
-  (nn.resampling); `Unfold`, `Fold` (nn.fold);
+  (nn.resampling); `Unfold`, `Fold` (nn.fold); the padding layers `ZeroPad1d`/`2d`,
+  `ConstantPad1d`/`2d`, `ReflectionPad1d`/`2d`, `ReplicationPad1d`/`2d`, `CircularPad1d`/`2d`
+  (nn.padding);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
 - losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
@@ -68,6 +70,10 @@ from .losses import (
     MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
     SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
+from .padding import (
+    CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
+    ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+)
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
 from .normalization import (
@@ -101,6 +107,8 @@ __all__ = [
     "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
     "Unfold", "Fold",
+    "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
