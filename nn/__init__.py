@@ -6,7 +6,8 @@
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
-  `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `ConvTranspose2d`, `ConvTranspose1d`
+  `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool2d`, `AdaptiveMaxPool1d`,
+  `ConvTranspose2d`, `ConvTranspose1d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `RMSNorm`, `GroupNorm`, `InstanceNorm1d`,
   `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
   `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
@@ -54,8 +55,8 @@ from .activations import (
     Tanh, Tanhshrink, Threshold, Hardshrink, Softshrink,
 )
 from .conv import (
-    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose1d,
-    ConvTranspose2d, MaxPool1d, MaxPool2d,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+    AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d,
 )
 from .data import StandardScaler
 from .fold import Fold, Unfold
@@ -100,7 +101,8 @@ __all__ = [
     "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "Threshold", "Hardshrink", "Softshrink",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
-    "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "ConvTranspose2d",
+    "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",

@@ -24,7 +24,8 @@ from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
-    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_size, _adaptive_size_1d, _avg_pool1d,
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d,
+    _adaptive_size, _adaptive_size_1d, _avg_pool1d,
     _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d, _conv_padding,
     _conv_transpose1d, _conv_transpose2d, _floating, _image_hint, _is_int, _length_first_hint,
     _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
@@ -34,8 +35,9 @@ from autograd.functional import (
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d",
-           "AvgPool1d", "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d",
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
+           "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "ConvTranspose2d",
+           "ConvTranspose1d",
            "not_an_image_batch", "not_a_sequence_batch"]
 
 
@@ -229,6 +231,31 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output_size (Ho, Wo) whatever the input's H and W, with
+    PyTorch's windows (see `autograd.functional.adaptive_max_pool2d`): an int, a pair, or a
+    pair with None (keep that size). With return_indices=True it returns (output, indices),
+    the indices into each flattened H·W plane, as PyTorch's.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveMaxPool2d((2, None))(Tensor(np.zeros((8, 16, 7, 5)))).shape
+    (8, 16, 2, 5)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        _adaptive_size("AdaptiveMaxPool2d", output_size, (1, 1))     # bad sizes fail here
+        self.output_size = output_size
+        self.return_indices = _yes_or_no("AdaptiveMaxPool2d", "return_indices", return_indices)
+
+    def forward(self, x: Any) -> Any:
+        y, index = _adaptive_max_pool2d(repr(self), x, self.output_size)
+        return (y, Tensor(index)) if self.return_indices else y
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 def _pool_repr(layer: Module) -> str:
     return (f"kernel_size={layer.kernel_size}, stride={layer.stride or layer.kernel_size}, "
             f"padding={layer.padding}")
@@ -401,6 +428,30 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, x: Any) -> Tensor:
         return _adaptive_avg_pool1d(self, x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of (N, C, L) or (C, L) to output_size values per channel, whatever L, with
+    PyTorch's windows; with return_indices=True (output, indices along L). See
+    `autograd.functional.adaptive_max_pool1d`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveMaxPool1d(4)(Tensor(np.zeros((8, 16, 37)))).shape
+    (8, 16, 4)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        _adaptive_size_1d("AdaptiveMaxPool1d", output_size)        # bad sizes fail here
+        self.output_size = output_size
+        self.return_indices = _yes_or_no("AdaptiveMaxPool1d", "return_indices", return_indices)
+
+    def forward(self, x: Any) -> Any:
+        y, index = _adaptive_max_pool1d(repr(self), x, self.output_size)
+        return (y, Tensor(index)) if self.return_indices else y
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
