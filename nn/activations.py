@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, get_default_dtype
+from autograd import Tensor, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.tensor import _one_name, _softmax_axis   # `dim=` for `axis=`, as Tensor takes it
@@ -361,9 +361,14 @@ class PReLU(Module):
         if num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be >= 1 (1, or the number of "
                              f"channels), got {num_parameters}")
-        self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, AF._real("PReLU", "init", init)),
+        self.num_parameters, self.init = num_parameters, AF._real("PReLU", "init", init)
+        self.weight = Parameter(np.full(num_parameters, self.init),
                                 get_default_dtype() if dtype is None else dtype)
+
+    def reset_parameters(self) -> None:
+        """Every slope back to `init`, in place, as when made."""
+        with no_grad():
+            self.weight.copy_(np.full(self.num_parameters, self.init))
 
     def forward(self, x: Any) -> Tensor:
         try:

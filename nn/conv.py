@@ -79,15 +79,30 @@ def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any,
     size, from the weight's shape as for the others."""
     dtype = get_default_dtype() if dtype is None else dtype
     weight = Parameter(np.zeros(shape), dtype)
-    init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
-    if not bias:
-        return weight, None
-    bound = 1.0 / math.sqrt(math.prod(shape[1:]))
     size = shape[0] if out_channels is None else out_channels
-    return weight, init.uniform_(Parameter(np.zeros(size), dtype), -bound, bound, rng=rng)
+    bias = Parameter(np.zeros(size), dtype) if bias else None
+    _draw_conv_parameters(weight, bias, rng)
+    return weight, bias
 
 
-class Conv2d(Module):
+def _draw_conv_parameters(weight: Parameter, bias: Parameter | None, rng: Any) -> None:
+    """`_conv_parameters`' draws, in place: what every convolution's `reset_parameters` does."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
+    if bias is not None:
+        bound = 1.0 / math.sqrt(math.prod(weight.shape[1:]))
+        init.uniform_(bias, -bound, bound, rng=rng)
+
+
+class _ConvReset:
+    """`reset_parameters` for the convolution layers (a mixin: their other code differs)."""
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw weight and bias in place as the constructor does (both U(±1/√fan_in)): from
+        `rng`, or the shared generator."""
+        _draw_conv_parameters(self.weight, self.bias, rng)
+
+
+class Conv2d(_ConvReset, Module):
     """A 2-D convolution layer: `out_channels` filters of size kernel_size slid over the input.
 
     weight (out_channels, in_channels/groups, kh, kw) and bias (out_channels,) as in PyTorch, so
@@ -291,7 +306,7 @@ def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any
 # of 1), with PyTorch's arguments, parameter shapes, initialisation and reprs
 # ----------------------------------------------------------------------------------------------
 
-class Conv1d(Module):
+class Conv1d(_ConvReset, Module):
     """A 1-D convolution layer: `out_channels` filters of length kernel_size slid along the
     input (N, C, L), output (N, out_channels, Lo); see `autograd.functional.conv1d`.
 
@@ -520,7 +535,7 @@ def _output_padding_for(layer: Module, x_shape: tuple, output_size: Any) -> tupl
     return tuple(int(n - a) for n, a in zip(sizes, smallest))
 
 
-class _ConvTransposeNd(Module):
+class _ConvTransposeNd(_ConvReset, Module):
     """What ConvTranspose2d and ConvTranspose1d share (they differ in the number of axes of the
     kernel, `axes`, and in the function they call): PyTorch's arguments in PyTorch's order, the
     weight (in_channels, out_channels/groups, *kernel) and bias (out_channels,), initialised as

@@ -47,6 +47,7 @@ from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
                                     rescaled)
 
+from . import init
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
@@ -172,6 +173,17 @@ class _BatchNorm(Module):
             for buffer in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(buffer, None)
 
+    def reset_running_stats(self) -> None:
+        """The running estimates back to mean 0, variance 1, no batches seen (in place)."""
+        if self.track_running_stats:
+            self.running_mean[...], self.running_var[...] = 0.0, 1.0
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        """The running estimates reset, weight back to ones and bias to zeros, as when made."""
+        self.reset_running_stats()
+        _reset_affine(self.weight, self.bias)
+
     def forward(self, x: Any) -> Tensor:
         x = _floating(type(self).__name__, x)
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
@@ -208,6 +220,14 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _reset_affine(weight: Parameter | None, bias: Parameter | None) -> None:
+    """A norm's weight back to ones and bias to zeros, in place (those it has)."""
+    if weight is not None:
+        init.ones_(weight)
+    if bias is not None:
+        init.zeros_(bias)
 
 
 def _is_real(value: Any) -> bool:
@@ -341,6 +361,10 @@ class LayerNorm(Module):
             raise ValueError(f"{self!r}: {str(error).removeprefix('layer_norm: ')}") from None
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
+    def reset_parameters(self) -> None:
+        """weight back to ones and bias to zeros, in place, as when made."""
+        _reset_affine(self.weight, self.bias)
+
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
                 f"{self.elementwise_affine}, bias={self.bias is not None}")
@@ -417,6 +441,10 @@ class RMSNorm(Module):
         except ValueError as error:         # name the layer, not only the function
             raise ValueError(f"{self!r}: {str(error).removeprefix('rms_norm: ')}") from None
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def reset_parameters(self) -> None:
+        """weight back to ones, in place, as when made."""
+        _reset_affine(self.weight, None)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -581,6 +609,10 @@ class GroupNorm(Module):
             return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
         except ValueError as error:         # name the layer, not only the function
             raise ValueError(f"{self!r}: {str(error).removeprefix('group_norm: ')}") from None
+
+    def reset_parameters(self) -> None:
+        """weight back to ones and bias to zeros, in place, as when made."""
+        _reset_affine(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
