@@ -2,10 +2,10 @@
 `Softmax` and `LogSoftmax`, call the engine's own functions (ReLU, LeakyReLU, Sigmoid and Tanh
 on a Tensor or a Value). PyTorch's others, `ReLU6`, `ELU`, `SELU`, `CELU`, `SiLU`, `Mish`,
 `Softplus`, `Softsign`, `Hardtanh`, `Hardsigmoid`, `Hardswish`, `LogSigmoid`, `Tanhshrink`,
-`Threshold`, `Hardshrink`, `Softshrink`, `Softmin`, `GLU` and `PReLU` (a learned slope), each call the function of the same name in
-nn.functional, for Tensors, with PyTorch's arguments and defaults, checked when the module is
-made. `inplace=True` is accepted for PyTorch code and changes nothing: the result is a new
-tensor and the input is kept.
+`Threshold`, `Hardshrink`, `Softshrink`, `Softmin`, `GLU` and `PReLU` (a learned slope), each
+call the function of the same name in nn.functional, for Tensors, with PyTorch's arguments and
+defaults, checked when the module is made. `inplace=True` is accepted for PyTorch code and
+changes nothing: the result is a new tensor and the input is kept.
 
 (This module imports nothing from nn.layers, so that nn.layers can name these classes in its
 table of activations, `MLP(activation="silu")`.)

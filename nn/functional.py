@@ -66,9 +66,9 @@ from autograd.functional import (
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
-    avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
-    cross_entropy, elu, embedding, gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d,
-    pad, relu, selu, sigmoid, softmax, tanh,
+    avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
+    conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, gelu, leaky_relu,
+    linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 from autograd.warn import warn

@@ -51,8 +51,9 @@ from . import init
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm", "RMSNorm", "group_norm",
-           "GroupNorm", "instance_norm", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm",
+           "RMSNorm", "group_norm", "GroupNorm", "instance_norm", "InstanceNorm1d",
+           "InstanceNorm2d"]
 
 
 def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,

@@ -1,9 +1,10 @@
 """The activation functions PyTorch has and glassgrad lacked (nn.functional: relu6, elu, selu,
 celu, silu, mish, softplus, softsign, hardtanh, hardsigmoid, hardswish, logsigmoid, tanhshrink,
-threshold, hardshrink, softshrink, softmin, glu, prelu) and the Elu op behind elu, selu and celu: values and slopes against closed
-forms, gradients and second derivatives against finite differences, PyTorch's slopes at the
-kinks, stability at ±1000, dtypes, errors, and PyTorch's numbers asked live where torch is
-installed. (The modules are tests/test_activation_modules.py.)"""
+threshold, hardshrink, softshrink, softmin, glu, prelu) and the Elu op behind elu, selu and
+celu: values and slopes against closed forms, gradients and second derivatives against finite
+differences, PyTorch's slopes at the kinks, stability at ±1000, dtypes, errors, and PyTorch's
+numbers asked live where torch is installed. (The modules are
+tests/test_activation_modules.py.)"""
 
 from __future__ import annotations
 

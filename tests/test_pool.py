@@ -1,7 +1,7 @@
-"""max_pool2d, avg_pool2d, adaptive_avg_pool2d and adaptive_max_pool2d/1d: forward against loops, the gradient (first
-maximum on ties, as PyTorch), finite differences in float64, second derivatives, errors, and the
-same numbers as PyTorch (asked live where torch is installed, else as recorded in
-tests/reference/pool.npz)."""
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d and adaptive_max_pool2d/1d: forward against
+loops, the gradient (first maximum on ties, as PyTorch), finite differences in float64, second
+derivatives, errors, and the same numbers as PyTorch (asked live where torch is installed, else
+as recorded in tests/reference/pool.npz)."""
 
 from __future__ import annotations
 
