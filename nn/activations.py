@@ -300,7 +300,7 @@ class Hardshrink(Module):
         return f"{self.lambd}"
 
 
-class Softshrink(Hardshrink):
+class Softshrink(Module):
     """x - lambd · sign(x) where |x| > lambd, else 0 (`F.softshrink`); lambd >= 0."""
 
     def __init__(self, lambd: float = 0.5) -> None:
@@ -308,6 +308,9 @@ class Softshrink(Hardshrink):
 
     def forward(self, x: Any) -> Tensor:
         return F.softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
 
 
 class Softmin(Module):
