@@ -44,6 +44,7 @@ __all__ = [
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool1d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 
@@ -1890,7 +1891,7 @@ def _averaging_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
     """
     matrix = np.zeros((out, size), dtype=dtype)
     for i in range(out):
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+        start, end = _adaptive_window(i, size, out)
         matrix[i, start:end] = 1.0 / (end - start)
     return matrix
 
@@ -2009,6 +2010,81 @@ def _adaptive_size_1d(name: Any, output_size: Any) -> int:
         raise ValueError(f"{name}: output_size must be an int >= 1 or a 1-element tuple, got "
                          f"{output_size!r}")
     return int(output_size)
+
+
+def adaptive_max_pool2d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The maximum of each of output_size (Ho, Wo) windows that cover x (N, C, H, W) or
+    (C, H, W), whatever its size, with adaptive_avg_pool2d's windows (PyTorch's). With
+    return_indices=True also where each maximum is, as an index into the flattened H·W plane
+    (an int64 Tensor, PyTorch's). The gradient goes to each window's first maximum (a window
+    holding NaN: its last NaN), as in PyTorch.
+
+    >>> x = Tensor([[[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]])     # (C, H, W) = (1, 2, 3)
+    >>> y, where = adaptive_max_pool2d(x, (1, 2), return_indices=True)
+    >>> y.data, where.data                                    # windows: columns 0-1 and 1-2
+    (array([[[5., 6.]]], dtype=float32), array([[[1, 5]]]))
+    """
+    y, index = _adaptive_max_pool2d("adaptive_max_pool2d", x, output_size)
+    return (y, Tensor(index)) if return_indices else y
+
+
+def _adaptive_max_pool2d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, np.ndarray]:
+    """`adaptive_max_pool2d` and its indices, its errors naming `name` (the function, or the
+    layer). The maxima are found in numpy, one window at a time (there are Ho · Wo, of uneven
+    sizes); the result is one `gather` of them, whose gradient scatters g back onto them."""
+    x = _floating(name, x)
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
+        raise ValueError(f"{name}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input with "
+                         f"non-empty C, H and W, got shape {x.shape}")
+    *lead, height, width = x.shape
+    out_height, out_width = _adaptive_size(name, output_size, (height, width))
+    index = np.empty((*lead, out_height, out_width), dtype=np.int64)
+    for i in range(out_height):
+        top, bottom = _adaptive_window(i, height, out_height)
+        for j in range(out_width):
+            left, right = _adaptive_window(j, width, out_width)
+            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, -1))
+            row, column = np.divmod(k, right - left)
+            index[..., i, j] = (top + row) * width + left + column
+    flat = x.reshape(*lead, height * width).gather(-1, index.reshape(*lead, -1))
+    return flat.reshape(index.shape), index
+
+
+def _first_maximum(values: np.ndarray) -> np.ndarray:
+    """Along the last axis: the index of the first maximum, or of the last NaN where there is
+    one (PyTorch's running maximum takes every NaN it meets; np.argmax would stop at the
+    first)."""
+    nan = np.isnan(values)
+    last_nan = values.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, np.argmax(values, axis=-1))
+
+
+def _adaptive_window(i: int, size: int, out: int) -> tuple[int, int]:
+    """PyTorch's adaptive window i of `out` over `size` cells: floor(i·size/out) to
+    ceil((i+1)·size/out), end excluded."""
+    return (i * size) // out, -(-((i + 1) * size) // out)
+
+
+def adaptive_max_pool1d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The maximum of each of output_size windows that cover x (N, C, L) or (C, L), whatever
+    its length (adaptive_max_pool2d on a height of 1); return_indices=True also gives where
+    each maximum is along L (an int64 Tensor).
+
+    >>> adaptive_max_pool1d(Tensor([[1.0, 3.0, 2.0]]), 2, return_indices=True)[1].data
+    array([[1, 1]])
+    """
+    y, index = _adaptive_max_pool1d("adaptive_max_pool1d", x, output_size)
+    return (y, Tensor(index)) if return_indices else y
+
+
+def _adaptive_max_pool1d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, np.ndarray]:
+    x = _floating(name, x)
+    if x.ndim not in (2, 3) or 0 in x.shape[-2:]:
+        raise ValueError(f"{name}: expected a 2-d (C, L) or 3-d (N, C, L) input with non-empty "
+                         f"C and L, got shape {x.shape}")
+    size = _adaptive_size_1d(name, output_size)
+    y, index = _adaptive_max_pool2d(name, x.reshape(x.shape[:-1] + (1, x.shape[-1])), (1, size))
+    return y.reshape(x.shape[:-1] + (size,)), index.reshape(x.shape[:-1] + (size,))
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")

@@ -2,10 +2,10 @@
 `Softmax` and `LogSoftmax`, call the engine's own functions (ReLU, LeakyReLU, Sigmoid and Tanh
 on a Tensor or a Value). PyTorch's others, `ReLU6`, `ELU`, `SELU`, `CELU`, `SiLU`, `Mish`,
 `Softplus`, `Softsign`, `Hardtanh`, `Hardsigmoid`, `Hardswish`, `LogSigmoid`, `Tanhshrink`,
-`Softmin`, `GLU` and `PReLU` (a learned slope), each call the function of the same name in
-nn.functional, for Tensors, with PyTorch's arguments and defaults, checked when the module is
-made. `inplace=True` is accepted for PyTorch code and changes nothing: the result is a new
-tensor and the input is kept.
+`Threshold`, `Hardshrink`, `Softshrink`, `Softmin`, `GLU` and `PReLU` (a learned slope), each
+call the function of the same name in nn.functional, for Tensors, with PyTorch's arguments and
+defaults, checked when the module is made. `inplace=True` is accepted for PyTorch code and
+changes nothing: the result is a new tensor and the input is kept.
 
 (This module imports nothing from nn.layers, so that nn.layers can name these classes in its
 table of activations, `MLP(activation="silu")`.)
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, get_default_dtype
+from autograd import Tensor, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.tensor import _one_name, _softmax_axis   # `dim=` for `axis=`, as Tensor takes it
@@ -39,7 +39,8 @@ from .module import Module, Parameter
 __all__ = [
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
-    "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Softmin", "GLU", "PReLU",
+    "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink", "Threshold", "Hardshrink",
+    "Softshrink", "Softmin", "GLU", "PReLU",
 ]
 
 
@@ -263,6 +264,55 @@ class Tanhshrink(Module):
         return F.tanhshrink(x)
 
 
+class Threshold(Module):
+    """x where x > threshold, else `value` (`F.threshold`).
+
+    >>> Threshold(0.1, 20.0)
+    Threshold(threshold=0.1, value=20.0)
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        self.threshold = AF._real("Threshold", "threshold", threshold)
+        self.value, self.inplace = AF._real("Threshold", "value", value), inplace
+
+    def forward(self, x: Any) -> Tensor:
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"threshold={self.threshold}, value={self.value}{inplace}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0 (`F.hardshrink`).
+
+    >>> Hardshrink()
+    Hardshrink(0.5)
+    """
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        self.lambd = AF._real("Hardshrink", "lambd", lambd)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd · sign(x) where |x| > lambd, else 0 (`F.softshrink`); lambd >= 0."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        self.lambd = F.checked_shrink_lambda("Softshrink", lambd)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
 class Softmin(Module):
     """softmax(-x) along `axis` (`dim`, PyTorch's name; not given, as Softmax's) (`F.softmin`)."""
 
@@ -314,9 +364,14 @@ class PReLU(Module):
         if num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be >= 1 (1, or the number of "
                              f"channels), got {num_parameters}")
-        self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, AF._real("PReLU", "init", init)),
+        self.num_parameters, self.init = num_parameters, AF._real("PReLU", "init", init)
+        self.weight = Parameter(np.full(num_parameters, self.init),
                                 get_default_dtype() if dtype is None else dtype)
+
+    def reset_parameters(self) -> None:
+        """Every slope back to `init`, in place, as when made."""
+        with no_grad():
+            self.weight.copy_(np.full(self.num_parameters, self.init))
 
     def forward(self, x: Any) -> Tensor:
         try:

@@ -304,20 +304,35 @@ class MultiheadAttention(Module):
         # (out_proj first, as PyTorch makes it: its Linear draws its numbers when made)
         out_proj = Linear(E, E, bias=bias, dtype=dtype, rng=rng)
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = init.xavier_uniform_(Parameter(np.zeros((3 * E, E)), dtype),
-                                                       rng=rng)
+            self.in_proj_weight = Parameter(np.zeros((3 * E, E)), dtype)
             self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
         else:
             self.in_proj_weight = None
             self.q_proj_weight, self.k_proj_weight, self.v_proj_weight = (
-                init.xavier_uniform_(Parameter(np.zeros((E, d)), dtype), rng=rng)
-                for d in (E, self.kdim, self.vdim))
+                Parameter(np.zeros((E, d)), dtype) for d in (E, self.kdim, self.vdim))
         self.in_proj_bias = Parameter(np.zeros(3 * E), dtype) if bias else None
         self.bias_k = self.bias_v = None
         self.add_zero_attn = False
-        if bias:
-            init.zeros_(out_proj.bias)
         self.out_proj = out_proj
+        self._draw_input_projections(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw every weight in place as the constructor does (out_proj as a Linear, then
+        the input projections Xavier-uniform, the biases 0): from `rng`, or the shared
+        generator. (PyTorch's `_reset_parameters` leaves out_proj's weight as it is.)"""
+        rng = default_rng() if rng is None else rng
+        self.out_proj.reset_parameters(rng)
+        self._draw_input_projections(rng)
+
+    def _draw_input_projections(self, rng: np.random.Generator) -> None:
+        """The input projections Xavier-uniform, and the biases 0 (PyTorch's initialisation)."""
+        for weight in (self.in_proj_weight, self.q_proj_weight, self.k_proj_weight,
+                       self.v_proj_weight):
+            if weight is not None:
+                init.xavier_uniform_(weight, rng=rng)
+        for bias in (self.in_proj_bias, self.out_proj.bias):
+            if bias is not None:
+                init.zeros_(bias)
 
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,

@@ -24,7 +24,8 @@ from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
-    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_size, _adaptive_size_1d, _avg_pool1d,
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d,
+    _adaptive_size, _adaptive_size_1d, _avg_pool1d,
     _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d, _conv_padding,
     _conv_transpose1d, _conv_transpose2d, _floating, _image_hint, _is_int, _length_first_hint,
     _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
@@ -34,8 +35,9 @@ from autograd.functional import (
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d",
-           "AvgPool1d", "AdaptiveAvgPool1d", "ConvTranspose2d", "ConvTranspose1d",
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
+           "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "ConvTranspose2d",
+           "ConvTranspose1d",
            "not_an_image_batch", "not_a_sequence_batch"]
 
 
@@ -77,15 +79,30 @@ def _conv_parameters(shape: tuple, bias: bool, dtype: Any, rng: Any,
     size, from the weight's shape as for the others."""
     dtype = get_default_dtype() if dtype is None else dtype
     weight = Parameter(np.zeros(shape), dtype)
-    init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
-    if not bias:
-        return weight, None
-    bound = 1.0 / math.sqrt(math.prod(shape[1:]))
     size = shape[0] if out_channels is None else out_channels
-    return weight, init.uniform_(Parameter(np.zeros(size), dtype), -bound, bound, rng=rng)
+    bias = Parameter(np.zeros(size), dtype) if bias else None
+    _draw_conv_parameters(weight, bias, rng)
+    return weight, bias
 
 
-class Conv2d(Module):
+def _draw_conv_parameters(weight: Parameter, bias: Parameter | None, rng: Any) -> None:
+    """`_conv_parameters`' draws, in place: what every convolution's `reset_parameters` does."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
+    if bias is not None:
+        bound = 1.0 / math.sqrt(math.prod(weight.shape[1:]))
+        init.uniform_(bias, -bound, bound, rng=rng)
+
+
+class _ConvReset:
+    """`reset_parameters` for the convolution layers (a mixin: their other code differs)."""
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw weight and bias in place as the constructor does (both U(±1/√fan_in)): from
+        `rng`, or the shared generator."""
+        _draw_conv_parameters(self.weight, self.bias, rng)
+
+
+class Conv2d(_ConvReset, Module):
     """A 2-D convolution layer: `out_channels` filters of size kernel_size slid over the input.
 
     weight (out_channels, in_channels/groups, kh, kw) and bias (out_channels,) as in PyTorch, so
@@ -229,6 +246,31 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output_size (Ho, Wo) whatever the input's H and W, with
+    PyTorch's windows (see `autograd.functional.adaptive_max_pool2d`): an int, a pair, or a
+    pair with None (keep that size). With return_indices=True it returns (output, indices),
+    the indices into each flattened H·W plane, as PyTorch's.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveMaxPool2d((2, None))(Tensor(np.zeros((8, 16, 7, 5)))).shape
+    (8, 16, 2, 5)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        _adaptive_size("AdaptiveMaxPool2d", output_size, (1, 1))     # bad sizes fail here
+        self.output_size = output_size
+        self.return_indices = _yes_or_no("AdaptiveMaxPool2d", "return_indices", return_indices)
+
+    def forward(self, x: Any) -> Any:
+        y, index = _adaptive_max_pool2d(repr(self), x, self.output_size)
+        return (y, Tensor(index)) if self.return_indices else y
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 def _pool_repr(layer: Module) -> str:
     return (f"kernel_size={layer.kernel_size}, stride={layer.stride or layer.kernel_size}, "
             f"padding={layer.padding}")
@@ -264,7 +306,7 @@ def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any
 # of 1), with PyTorch's arguments, parameter shapes, initialisation and reprs
 # ----------------------------------------------------------------------------------------------
 
-class Conv1d(Module):
+class Conv1d(_ConvReset, Module):
     """A 1-D convolution layer: `out_channels` filters of length kernel_size slid along the
     input (N, C, L), output (N, out_channels, Lo); see `autograd.functional.conv1d`.
 
@@ -406,6 +448,30 @@ class AdaptiveAvgPool1d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of (N, C, L) or (C, L) to output_size values per channel, whatever L, with
+    PyTorch's windows; with return_indices=True (output, indices along L). See
+    `autograd.functional.adaptive_max_pool1d`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveMaxPool1d(4)(Tensor(np.zeros((8, 16, 37)))).shape
+    (8, 16, 4)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        _adaptive_size_1d("AdaptiveMaxPool1d", output_size)        # bad sizes fail here
+        self.output_size = output_size
+        self.return_indices = _yes_or_no("AdaptiveMaxPool1d", "return_indices", return_indices)
+
+    def forward(self, x: Any) -> Any:
+        y, index = _adaptive_max_pool1d(repr(self), x, self.output_size)
+        return (y, Tensor(index)) if self.return_indices else y
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 def not_a_sequence_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
     """The error for an input that is not a batch (N, C, L) with the layer's `channels` (None:
     any). A 2-d input gets the reshape that fits the layer.
@@ -469,7 +535,7 @@ def _output_padding_for(layer: Module, x_shape: tuple, output_size: Any) -> tupl
     return tuple(int(n - a) for n, a in zip(sizes, smallest))
 
 
-class _ConvTransposeNd(Module):
+class _ConvTransposeNd(_ConvReset, Module):
     """What ConvTranspose2d and ConvTranspose1d share (they differ in the number of axes of the
     kernel, `axes`, and in the function they call): PyTorch's arguments in PyTorch's order, the
     weight (in_channels, out_channels/groups, *kernel) and bias (out_channels,), initialised as

@@ -5,14 +5,16 @@ The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among 
 `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
 convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
 `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
-`adaptive_avg_pool1d`, `pad`) come from `autograd.functional`, `batch_norm`, `layer_norm`,
-`group_norm` and `instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from
-`nn.attention`, `interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`,
-`unfold` and `fold` from `nn.fold`: each is one function, reachable from both modules.
+`adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come from
+`autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm`
+from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
+`pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`:
+each is one function, reachable from both modules.
 
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
-`silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`),
-built from the engine's ops; `cosine_similarity`, `pairwise_distance` and `normalize`; dropout,
+`silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
+`softshrink`, `softmin`, `glu`, `prelu`), built from the engine's ops; `cosine_similarity`,
+`pairwise_distance` and `normalize`; dropout,
 `one_hot`, the other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
 and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
@@ -62,10 +64,10 @@ from autograd.functional import (
     integer_array, kept_labels, values_list_error,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
-    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, binary_cross_entropy,
-    binary_cross_entropy_with_logits, celu, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
-    cross_entropy, elu, embedding, gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d,
-    pad, relu, selu, sigmoid, softmax, tanh,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
+    conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, gelu, leaky_relu,
+    linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
 )
 from autograd.random import default_rng
 from autograd.warn import warn
@@ -73,7 +75,7 @@ from autograd.warn import warn
 from .fold import fold, unfold  # noqa: F401  (re-exported)
 from .module import Module
 from .normalization import (  # noqa: F401  (re-exported)
-    batch_norm, group_norm, instance_norm, layer_norm,
+    batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
 )
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401  (re-exported)
 from .scoring import declare_loss
@@ -81,7 +83,8 @@ from .scoring import declare_loss
 __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign", "hardtanh",
-    "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu", "prelu",
+    "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
+    "softshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout", "dropout1d", "dropout2d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -93,8 +96,9 @@ __all__ = [
     "multilabel_soft_margin_loss",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "batch_norm",
-    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "layer_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
+    "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool1d",
+    "layer_norm", "rms_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold",
 ]
 
@@ -240,6 +244,50 @@ def tanhshrink(x: Any) -> Tensor:
     """
     x = _floating("tanhshrink", x)
     return x - x.tanh()
+
+
+def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else `value` (PyTorch's order of arguments); slope 1 above the
+    threshold, 0 at and below it. NaN stays NaN.
+
+    >>> threshold(Tensor([-1.0, 0.5, 2.0]), 0.5, -3.0).numpy()
+    array([-3., -3.,  2.], dtype=float32)
+    """
+    x = _floating("threshold", x)
+    limit, value = _real("threshold", "threshold", threshold), _real("threshold", "value", value)
+    return where(x.data <= limit, value, x)
+
+
+def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0; slope 1 outside [-lambd, lambd], 0 inside.
+
+    >>> hardshrink(Tensor([-1.0, 0.25, 0.75])).numpy()
+    array([-1.  ,  0.  ,  0.75], dtype=float32)
+    """
+    x = _floating("hardshrink", x)
+    lambd = _real("hardshrink", "lambd", lambd)
+    return where((x.data >= -lambd) & (x.data <= lambd), 0.0, x)
+
+
+def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """x - lambd · sign(x) where |x| > lambd, else 0 (the soft thresholding of sparse coding);
+    slope 1 outside [-lambd, lambd], 0 inside. lambd must be >= 0.
+
+    >>> softshrink(Tensor([-1.0, 0.25, 0.75])).numpy()
+    array([-0.5 ,  0.  ,  0.25], dtype=float32)
+    """
+    x = _floating("softshrink", x)
+    lambd = checked_shrink_lambda("softshrink", lambd)
+    return where((x.data >= -lambd) & (x.data <= lambd), 0.0, x - lambd * np.sign(x.data))
+
+
+def checked_shrink_lambda(name: str, lambd: Any) -> float:
+    """softshrink's lambd as a float >= 0, or an error naming `name` (the function or module)."""
+    lambd = _real(name, "lambd", lambd)
+    if not lambd >= 0:                      # NaN too
+        raise ValueError(f"{name}: lambd must be >= 0 (the half-width of the band set to 0), "
+                         f"got {lambd}")
+    return lambd
 
 
 def softmin(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from autograd import Tensor, Value, get_default_dtype
+from autograd import Tensor, Value, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.random import default_rng
@@ -66,15 +66,23 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        rng = default_rng() if rng is None else rng
         dtype = get_default_dtype() if dtype is None else dtype
-        bound = 1.0 / math.sqrt(in_features)
+        self.weight = Parameter(np.zeros((self.out_features, self.in_features)), dtype)
+        self.bias = Parameter(np.zeros(self.out_features), dtype) if bias else None
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw W and b uniform in ±1/√in_features, in place, as the constructor does: from
+        `rng`, or the shared generator (after the same `manual_seed`, the same numbers)."""
+        rng = default_rng() if rng is None else rng
+        bound = 1.0 / math.sqrt(self.in_features)
         # drawn as (in, out) and transposed to PyTorch's (out, in): the same numbers in the same
         # order as ever, so a seeded model (a test's, a notebook's, a saved run's) keeps its
         # weights
-        weight = rng.uniform(-bound, bound, (in_features, out_features)).T
-        self.weight = Parameter(np.ascontiguousarray(weight), dtype)
-        self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
+        with no_grad():
+            self.weight.copy_(rng.uniform(-bound, bound, (self.in_features, self.out_features)).T)
+            if self.bias is not None:
+                self.bias.copy_(rng.uniform(-bound, bound, self.out_features))
 
     def forward(self, x: Any) -> Tensor:
         try:                    # free until it raises: the hot path stays one call
@@ -149,11 +157,19 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: _weight of shape {self.weight.shape} does not "
                                  f"match ({self.num_embeddings}, {self.embedding_dim})")
             return
+        self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim)),
+                                get_default_dtype() if dtype is None else dtype)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw the rows from N(0, 1), the padding_idx row 0, in place, as the constructor
+        does: from `rng`, or the shared generator."""
         rng = default_rng() if rng is None else rng
         weight = rng.standard_normal((self.num_embeddings, self.embedding_dim))
         if self.padding_idx is not None:
             weight[self.padding_idx] = 0.0
-        self.weight = Parameter(weight, get_default_dtype() if dtype is None else dtype)
+        with no_grad():
+            self.weight.copy_(weight)
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,

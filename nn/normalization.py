@@ -1,6 +1,6 @@
 """Batch normalisation: `BatchNorm1d` (N, C) or (N, C, L) and `BatchNorm2d` (N, C, H, W);
 layer normalisation: `LayerNorm` (each sample over its last axes, the same in training and
-evaluation; see `layer_norm`).
+evaluation; see `layer_norm`) and `RMSNorm` (the same without the mean, see `rms_norm`).
 
 In training each channel is normalised with the batch's own mean and (biased) variance, then
 scaled and shifted by the learned `weight` (γ) and `bias` (β):
@@ -47,11 +47,13 @@ from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
                                     rescaled)
 
+from . import init
 from .conv import not_an_image_batch
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "group_norm",
-           "GroupNorm", "instance_norm", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm",
+           "RMSNorm", "group_norm", "GroupNorm", "instance_norm", "InstanceNorm1d",
+           "InstanceNorm2d"]
 
 
 def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
@@ -172,6 +174,17 @@ class _BatchNorm(Module):
             for buffer in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(buffer, None)
 
+    def reset_running_stats(self) -> None:
+        """The running estimates back to mean 0, variance 1, no batches seen (in place)."""
+        if self.track_running_stats:
+            self.running_mean[...], self.running_var[...] = 0.0, 1.0
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        """The running estimates reset, weight back to ones and bias to zeros, as when made."""
+        self.reset_running_stats()
+        _reset_affine(self.weight, self.bias)
+
     def forward(self, x: Any) -> Tensor:
         x = _floating(type(self).__name__, x)
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
@@ -208,6 +221,14 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _reset_affine(weight: Parameter | None, bias: Parameter | None) -> None:
+    """A norm's weight back to ones and bias to zeros, in place (those it has)."""
+    if weight is not None:
+        init.ones_(weight)
+    if bias is not None:
+        init.zeros_(bias)
 
 
 def _is_real(value: Any) -> bool:
@@ -341,9 +362,94 @@ class LayerNorm(Module):
             raise ValueError(f"{self!r}: {str(error).removeprefix('layer_norm: ')}") from None
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
+    def reset_parameters(self) -> None:
+        """weight back to ones and bias to zeros, in place, as when made."""
+        _reset_affine(self.weight, self.bias)
+
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
                 f"{self.elementwise_affine}, bias={self.bias is not None}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Root-mean-square normalisation
+# ----------------------------------------------------------------------------------------------
+
+def rms_norm(x: Any, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Divide each sample of x by its root mean square over its last len(normalized_shape)
+    axes, which must have that shape (PyTorch's `torch.nn.functional.rms_norm`; no mean is
+    subtracted, no bias added):
+
+        y = x / √(mean(x²) + eps) · weight                  (weight: normalized_shape)
+
+    eps=None (PyTorch's default) is the machine epsilon of x's dtype. Built from ordinary ops,
+    so its gradients of every order come from theirs.
+
+    >>> rms_norm(Tensor([[3.0, 4.0]]), 2, eps=0.0).data.round(4)     # √((9 + 16) / 2)
+    array([[0.8485, 1.1314]], dtype=float32)
+    """
+    x = _floating("rms_norm", x)
+    shape = _normalized_shape("rms_norm", normalized_shape)
+    _check_trailing_shape("rms_norm", x.shape, shape)
+    eps = _rms_eps("rms_norm", eps, x.dtype)
+    if weight is not None and tuple(np.shape(weight)) != shape:
+        raise ValueError(f"rms_norm: weight must have normalized_shape {shape}, got shape "
+                         f"{tuple(np.shape(weight))}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x * ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    return y if weight is None else y * _floating_like(x, weight)
+
+
+def _rms_eps(name: str, eps: Any, dtype: np.dtype) -> float:
+    """eps as a float >= 0; None is the machine epsilon of `dtype` (PyTorch's default)."""
+    if eps is None:
+        return float(np.finfo(dtype).eps)
+    if not (_is_real(eps) and eps >= 0):
+        raise ValueError(f"{name}: eps must be a number >= 0 or None (the dtype's machine "
+                         f"epsilon), got {eps!r}")
+    return float(eps)
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation (PyTorch's `nn.RMSNorm`, as in LLaMA): each sample
+    divided by its root mean square over its last axes, of shape `normalized_shape`, then
+    scaled by `weight` (ones, of that shape; none with elementwise_affine=False). eps=None is
+    the machine epsilon of the input's dtype (see `rms_norm`). No running statistics.
+
+    >>> norm = RMSNorm(2)
+    >>> norm(Tensor([[3.0, 4.0]])).data.round(4)
+    array([[0.8485, 1.1314]], dtype=float32)
+    >>> list(norm.state_dict()), norm
+    (['weight'], RMSNorm((2,), eps=None, elementwise_affine=True))
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None
+                 ) -> None:
+        check_device("RMSNorm", device)
+        self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
+        self.eps = None if eps is None else _rms_eps("RMSNorm", eps, np.float64)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
+        self.weight = (Parameter(np.ones(self.normalized_shape), dtype)
+                       if self.elementwise_affine else None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _floating(type(self).__name__, x)
+        try:
+            _check_trailing_shape("rms_norm", x.shape, self.normalized_shape)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('rms_norm: ')}") from None
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def reset_parameters(self) -> None:
+        """weight back to ones, in place, as when made."""
+        _reset_affine(self.weight, None)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -504,6 +610,10 @@ class GroupNorm(Module):
             return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
         except ValueError as error:         # name the layer, not only the function
             raise ValueError(f"{self!r}: {str(error).removeprefix('group_norm: ')}") from None
+
+    def reset_parameters(self) -> None:
+        """weight back to ones and bias to zeros, in place, as when made."""
+        _reset_affine(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

@@ -63,10 +63,10 @@ from autograd import Tensor, concatenate, get_default_dtype, stack
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import _floating
-from autograd.random import default_rng
 from autograd.warn import warn
 
 from . import functional as F
+from . import init
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence, _layout, pad_packed_sequence
 
@@ -90,19 +90,25 @@ def _checked_nonlinearity(name: str, nonlinearity: str) -> str:
     return nonlinearity
 
 
-def _add_weights(module: Module, suffix: str, inputs: int, dtype: Any,
-                 rng: np.random.Generator) -> None:
+def _add_weights(module: Module, suffix: str, inputs: int, dtype: Any) -> None:
     """Give `module` weight_ih, weight_hh (and bias_ih, bias_hh) + `suffix` for `module.gates`
-    gates stacked, uniform in ±1/√hidden_size as in PyTorch; assigned in PyTorch's order, so
-    state_dict() lists them as torch does."""
+    gates stacked, zeros until `_draw_weights`; assigned in PyTorch's order, so state_dict()
+    lists them as torch does."""
     dtype = get_default_dtype() if dtype is None else dtype
-    bound = 1.0 / math.sqrt(module.hidden_size)
     rows = module.gates * module.hidden_size
     shapes = {"weight_ih": (rows, inputs), "weight_hh": (rows, module.hidden_size)}
     if module.bias:
         shapes.update(bias_ih=(rows,), bias_hh=(rows,))
     for kind, shape in shapes.items():
-        setattr(module, kind + suffix, Parameter(rng.uniform(-bound, bound, shape), dtype))
+        setattr(module, kind + suffix, Parameter(np.zeros(shape), dtype))
+
+
+def _draw_weights(module: Module, rng: np.random.Generator | None) -> None:
+    """Every parameter of `module` uniform in ±1/√hidden_size as in PyTorch, in place and in
+    the order they were made: from `rng`, or the shared generator."""
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    for parameter in module.parameters():
+        init.uniform_(parameter, -bound, bound, rng=rng)
 
 
 def _as_tensor(owner: str, x: Any, name: str) -> Tensor:
@@ -180,11 +186,16 @@ class RNNBase(Module):
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \
             bool(bidirectional)
         self.rng = rng                                  # for dropout masks (None: shared one)
-        rng = default_rng() if rng is None else rng
         for layer in range(self.num_layers):
             inputs = self.input_size if layer == 0 else self.hidden_size * self._directions
             for suffix in self._suffixes:
-                _add_weights(self, f"_l{layer}{suffix}", inputs, dtype, rng)
+                _add_weights(self, f"_l{layer}{suffix}", inputs, dtype)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw every weight and bias uniform in ±1/√hidden_size, in place, as the
+        constructor does: from `rng`, or the shared generator."""
+        _draw_weights(self, rng)
 
     @property
     def _directions(self) -> int:
@@ -445,9 +456,15 @@ class RNNCellBase(Module):
         _check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), \
             bool(bias)
-        _add_weights(self, "", self.input_size, dtype, default_rng() if rng is None else rng)
+        _add_weights(self, "", self.input_size, dtype)
         if not self.bias:
             self.bias_ih = self.bias_hh = None          # as PyTorch: there, but no parameters
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Redraw every weight and bias uniform in ±1/√hidden_size, in place, as the
+        constructor does: from `rng`, or the shared generator."""
+        _draw_weights(self, rng)
 
     def forward(self, input: Any, hx: Any = None) -> Any:
         """The next state: h' (N, hidden_size) (LSTMCell: the pair (h', c')) for an input

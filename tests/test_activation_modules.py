@@ -37,6 +37,10 @@ MODULES = [
     (A.Hardswish(), F.hardswish, "Hardswish()"),
     (A.LogSigmoid(), F.logsigmoid, "LogSigmoid()"),
     (A.Tanhshrink(), F.tanhshrink, "Tanhshrink()"),
+    (A.Threshold(0.1, 20.0), lambda x: F.threshold(x, 0.1, 20.0),
+     "Threshold(threshold=0.1, value=20.0)"),
+    (A.Hardshrink(), F.hardshrink, "Hardshrink(0.5)"),
+    (A.Softshrink(1.5), lambda x: F.softshrink(x, 1.5), "Softshrink(1.5)"),
     (A.Softmin(0), lambda x: F.softmin(x, 0), "Softmin(axis=0)"),
     (A.Softmin(dim=1), lambda x: F.softmin(x, 1), "Softmin(axis=1)"),
     (A.GLU(), F.glu, "GLU(dim=-1)"),
@@ -66,7 +70,8 @@ def test_the_reprs_are_pytorchs_where_the_settings_are_the_same():
             "SELU()", "CELU(alpha=2.0)", "SiLU(inplace=True)", "Mish()",
             "Softplus(beta=2.0, threshold=1.0)", "Softsign()",
             "Hardtanh(min_val=-1.0, max_val=1.0)", "Hardsigmoid()", "Hardswish()",
-            "LogSigmoid()", "Tanhshrink()", "GLU(dim=-1)", "PReLU(num_parameters=1)"]
+            "LogSigmoid()", "Tanhshrink()", "GLU(dim=-1)", "PReLU(num_parameters=1)",
+            "Threshold(threshold=0.1, value=20.0)", "Hardshrink(0.5)", "Softshrink(1.5)"]
     for shown in same:
         assert repr(eval("torch.nn." + shown)) == shown
 
@@ -84,6 +89,8 @@ def test_softmin_takes_dim_or_axis_as_softmax_does():
     (lambda: A.Softplus(beta=0.0), ValueError, "Softplus: beta must not be 0"),
     (lambda: A.Hardtanh(1.0, -1.0), ValueError, "Hardtanh: min_val 1.0 is greater than max_val"),
     (lambda: A.GLU(1.5), TypeError, "GLU: dim must be an int, got 1.5"),
+    (lambda: A.Softshrink(-1.0), ValueError, "Softshrink: lambd must be >= 0"),
+    (lambda: A.Threshold(0.5, "0"), TypeError, "Threshold: value must be a number"),
     (lambda: A.PReLU(0), ValueError, r"PReLU: num_parameters must be >= 1"),
     (lambda: A.PReLU(2.0), TypeError, "PReLU: num_parameters must be an int, got 2.0"),
     (lambda: A.PReLU(init="a"), TypeError, "PReLU: init must be a number"),

@@ -1,9 +1,10 @@
 """The activation functions PyTorch has and glassgrad lacked (nn.functional: relu6, elu, selu,
 celu, silu, mish, softplus, softsign, hardtanh, hardsigmoid, hardswish, logsigmoid, tanhshrink,
-softmin, glu, prelu) and the Elu op behind elu, selu and celu: values and slopes against closed
-forms, gradients and second derivatives against finite differences, PyTorch's slopes at the
-kinks, stability at ±1000, dtypes, errors, and PyTorch's numbers asked live where torch is
-installed. (The modules are tests/test_activation_modules.py.)"""
+threshold, hardshrink, softshrink, softmin, glu, prelu) and the Elu op behind elu, selu and
+celu: values and slopes against closed forms, gradients and second derivatives against finite
+differences, PyTorch's slopes at the kinks, stability at ±1000, dtypes, errors, and PyTorch's
+numbers asked live where torch is installed. (The modules are
+tests/test_activation_modules.py.)"""
 
 from __future__ import annotations
 
@@ -68,13 +69,20 @@ ELEMENTWISE = [
      lambda T, x: T.logsigmoid(x)),
     ("tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x), lambda x: np.tanh(x) ** 2,
      lambda T, x: T.tanhshrink(x)),
+    ("threshold", lambda x: F.threshold(x, 0.5, -2.0), lambda x: np.where(x > 0.5, x, -2.0),
+     lambda x: 1.0 * (x > 0.5), lambda T, x: T.threshold(x, 0.5, -2.0)),
+    ("hardshrink", F.hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+     lambda x: 1.0 * (np.abs(x) > 0.5), lambda T, x: T.hardshrink(x)),
+    ("softshrink", lambda x: F.softshrink(x, 1.0),
+     lambda x: np.where(np.abs(x) > 1.0, x - np.sign(x), 0.0),
+     lambda x: 1.0 * (np.abs(x) > 1.0), lambda T, x: T.softshrink(x, 1.0)),
 ]
 ROWS = [pytest.param(*row[1:], id=row[0]) for row in ELEMENTWISE]
 FUNCTIONS = [pytest.param(row[1], id=row[0]) for row in ELEMENTWISE]
 
 # where the functions above have a kink, or a jump (softplus_beta's switch to the line at 1.5,
 # softplus_negative_beta's at -2)
-KINKS = (-3.0, -2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 3.0, 6.0)
+KINKS = (-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 3.0, 6.0)
 
 
 def smooth_points(rng, shape, spread=7.0):
@@ -152,6 +160,10 @@ KINK_SLOPES = [
     # βx = threshold exactly is still the curve; past it the line
     ("softplus", lambda x: F.softplus(x, 2.0, 5.0), [2.5, 2.6], [1 / (1 + math.exp(-5.0)), 1.0]),
     ("prelu", lambda x: F.prelu(x, Tensor([0.25], dtype=np.float64)), [0.0], [0.25]),
+    # PyTorch's: the value itself, and every edge of the band, takes the slope 0
+    ("threshold", lambda x: F.threshold(x, 0.5, -2.0), [0.5, np.nextafter(0.5, 1)], [0.0, 1.0]),
+    ("hardshrink", F.hardshrink, [-0.5, 0.5, np.nan], [0.0, 0.0, 1.0]),
+    ("softshrink", F.softshrink, [-0.5, 0.5, np.inf, np.nan], [0.0, 0.0, 1.0, 1.0]),
 ]
 
 
@@ -323,6 +335,9 @@ def test_a_value_is_refused(f):
     (lambda x: F.glu(x[0, 0]), ValueError, "glu: needs an axis to halve, got a 0-d tensor"),
     (lambda x: F.glu(x, 2), ValueError, "glu: axis 2 is out of range for a tensor with 2 dims"),
     (lambda x: F.softmin(x, 2), ValueError, "softmin: axis 2 is out of range"),
+    (lambda x: F.softshrink(x, -0.5), ValueError, r"softshrink: lambd must be >= 0 .* got -0.5"),
+    (lambda x: F.threshold(x, 0.5, None), TypeError, "threshold: value must be a number"),
+    (lambda x: F.hardshrink(x, "a"), TypeError, "hardshrink: lambd must be a number, got 'a'"),
     (lambda x: F.softmin(x, 0, dim=1), TypeError, "softmin: got both axis=0 and dim=1"),
     (lambda x: F.prelu(x, Tensor([0.1, 0.2])), ValueError,
      r"prelu: 2 slopes for an input of shape \(2, 3\), whose channel axis \(axis 1\) has 3"),

@@ -1,7 +1,7 @@
-"""max_pool2d, avg_pool2d and adaptive_avg_pool2d: forward against loops, the gradient (first
-maximum on ties, as PyTorch), finite differences in float64, second derivatives, errors, and the
-same numbers as PyTorch (asked live where torch is installed, else as recorded in
-tests/reference/pool.npz)."""
+"""max_pool2d, avg_pool2d, adaptive_avg_pool2d and adaptive_max_pool2d/1d: forward against
+loops, the gradient (first maximum on ties, as PyTorch), finite differences in float64, second
+derivatives, errors, and the same numbers as PyTorch (asked live where torch is installed, else
+as recorded in tests/reference/pool.npz)."""
 
 from __future__ import annotations
 
@@ -307,13 +307,132 @@ def test_adaptive_avg_pool_matches_pytorchs_recorded_numbers(case_id, case):
                    atol=1e-15, inputs=("x", "g"))
 
 
+# -- adaptive_max_pool2d / adaptive_max_pool1d: the same windows, their maxima ---------------------
+
+# (x shape, output_size); x holds small integers: many ties
+ADAPTIVE_MAX_CASES = [
+    ((2, 3, 7, 5), (3, 2)),             # uneven: neighbouring windows share a row or column
+    ((1, 2, 5, 5), 1),                  # batch 1, global max pooling
+    ((3, 6, 4), (None, 3)),             # (C, H, W), the height kept
+]
+ADAPTIVE_MAX_IDS = [f"adaptive-max-x{x}-out{o}" for x, o in ADAPTIVE_MAX_CASES]
+
+
+def adaptive_max_loops(x, output_size):
+    """Each output the maximum of adaptive_loops' window, and where its first maximum is in
+    the flattened H·W plane."""
+    height, width = x.shape[-2:]
+    sizes = (output_size, output_size) if isinstance(output_size, int) else output_size
+    out_h, out_w = (n if o is None else o for o, n in zip(sizes, (height, width)))
+    y, where = np.zeros(x.shape[:-2] + (out_h, out_w)), np.zeros(x.shape[:-2] + (out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            top, left = i * height // out_h, j * width // out_w
+            rows = slice(top, -(-(i + 1) * height // out_h))
+            columns = slice(left, -(-(j + 1) * width // out_w))
+            window = x[..., rows, columns]
+            y[..., i, j] = window.max(axis=(-2, -1))
+            k = window.reshape(window.shape[:-2] + (-1,)).argmax(axis=-1)
+            where[..., i, j] = (top + k // window.shape[-1]) * width + left + k % window.shape[-1]
+    return y, where
+
+
+@pytest.mark.parametrize("xs, output_size", ADAPTIVE_MAX_CASES, ids=ADAPTIVE_MAX_IDS)
+def test_adaptive_max_pool_forward_indices_and_gradient(rng, xs, output_size):
+    x = rng.integers(0, 3, size=xs).astype(np.float64)
+    y, where = F.adaptive_max_pool2d(t64(x), output_size, return_indices=True)
+    expected, expected_where = adaptive_max_loops(x, output_size)
+    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(where.data, expected_where)
+    assert where.dtype == np.int64 and not where.requires_grad
+    assert gradcheck(lambda x: F.adaptive_max_pool2d(x, output_size), t64(sample("real", xs, rng)))
+    layer = nn.AdaptiveMaxPool2d(output_size, return_indices=True)
+    np.testing.assert_array_equal(layer(t64(x))[1].data, where.data)
+
+
+def test_adaptive_max_pool1d_is_the_2d_one_on_a_height_of_one(rng):
+    x = rng.normal(size=(2, 3, 11))
+    y, where = F.adaptive_max_pool1d(t64(x), 4, return_indices=True)
+    y2, where2 = F.adaptive_max_pool2d(t64(x[:, :, None, :]), (1, 4), return_indices=True)
+    np.testing.assert_array_equal(y.data, y2.data[:, :, 0])
+    np.testing.assert_array_equal(where.data, where2.data[:, :, 0])
+    assert gradcheck(lambda x: nn.AdaptiveMaxPool1d(4)(x), t64(x[:1]))
+    assert nn.AdaptiveMaxPool1d(4)(t64(x[0])).shape == (3, 4)           # (C, L)
+
+
+def test_adaptive_max_pool_nan_windows_pick_their_last_nan_and_second_derivatives(rng):
+    x = t64([[[1.0, np.nan, 3.0, np.nan, 0.0, 2.0]]])
+    y, where = F.adaptive_max_pool1d(x, 2, return_indices=True)       # windows 0-2, 3-5
+    assert np.isnan(y.data[0, 0, 0]) and where.tolist() == [[[1, 3]]]   # PyTorch's
+    x = t64(sample("real", (1, 2, 5, 4), rng))
+    f = lambda x: (F.adaptive_max_pool2d(x, (2, 3)) ** 2).sum()
+    assert gradcheck(lambda x: grad(f)(x), x)
+
+
+def test_adaptive_max_pool_errors_and_reprs():
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be an int >= 1"):
+        F.adaptive_max_pool2d(Tensor(np.zeros((1, 1, 4, 4))), (2, 0))
+    with pytest.raises(ValueError, match=r"^AdaptiveMaxPool2d\(output_size=\(2, None\)\): "
+                                         r"expected a 3-d \(C, H, W\) or 4-d .*got shape \(4, 4\)"):
+        nn.AdaptiveMaxPool2d((2, None))(Tensor(np.zeros((4, 4))))
+    with pytest.raises(ValueError, match=r"^AdaptiveMaxPool1d\(output_size=3\): expected a 2-d "
+                                         r"\(C, L\) or 3-d .*got shape \(5,\)"):
+        nn.AdaptiveMaxPool1d(3)(Tensor(np.zeros(5)))
+    with pytest.raises(TypeError, match="AdaptiveMaxPool1d: return_indices must be True or False"):
+        nn.AdaptiveMaxPool1d(3, return_indices="yes")
+    # PyTorch's reprs
+    assert repr(nn.AdaptiveMaxPool2d((2, None), return_indices=True)) == \
+        "AdaptiveMaxPool2d(output_size=(2, None))"
+    assert repr(nn.AdaptiveMaxPool1d(3)) == "AdaptiveMaxPool1d(output_size=3)"
+
+
+def adaptive_max_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
+    xs, output_size = case
+    x = rng.integers(0, 3, size=xs).astype(np.float64)
+    return dict(x=x, g=rng.normal(size=adaptive_max_loops(x, output_size)[0].shape))
+
+
+def adaptive_max_glassgrad(case: tuple, x, g) -> dict[str, np.ndarray]:
+    ours = t64(x)
+    y, where = F.adaptive_max_pool2d(ours, case[1], return_indices=True)
+    y.backward(g)
+    return {"y": y.data, "indices": where.data, "x.grad": ours.grad}
+
+
+def adaptive_max_torch(torch, case: tuple, x, g) -> dict[str, np.ndarray]:
+    """The same as `adaptive_max_glassgrad`, computed by PyTorch."""
+    theirs = torch.tensor(x, requires_grad=True)
+    y, where = torch.nn.functional.adaptive_max_pool2d(theirs, case[1], return_indices=True)
+    y.backward(torch.tensor(g))
+    return {"y": as_array(y), "indices": as_array(where), "x.grad": as_array(theirs.grad)}
+
+
+@pytest.mark.parametrize("case", ADAPTIVE_MAX_CASES, ids=ADAPTIVE_MAX_IDS)
+def test_adaptive_max_pool_matches_pytorch_including_ties(rng, case):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    inputs = adaptive_max_inputs(rng, case)
+    assert_matches(adaptive_max_glassgrad(case, **inputs),
+                   adaptive_max_torch(torch, case, **inputs), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(ADAPTIVE_MAX_IDS, ADAPTIVE_MAX_CASES)),
+                         ids=ADAPTIVE_MAX_IDS)
+def test_adaptive_max_pool_matches_pytorchs_recorded_numbers(case_id, case):
+    theirs = recorded_case("pool", case_id)
+    assert_matches(adaptive_max_glassgrad(case, theirs["x"], theirs["g"]), theirs, rtol=1e-12,
+                   atol=1e-15, inputs=("x", "g"))
+
+
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
     """tests/reference/pool.npz: each case's inputs and PyTorch's results, under its id."""
     return {**record_cases(IDS, CASES, pool_inputs, functools.partial(pools_torch, torch)),
             **record_cases(OPTION_IDS, OPTION_CASES, option_inputs,
                            functools.partial(options_torch, torch)),
             **record_cases(ADAPTIVE_IDS, ADAPTIVE_CASES, adaptive_inputs,
-                           functools.partial(adaptive_torch, torch))}
+                           functools.partial(adaptive_torch, torch)),
+            **record_cases(ADAPTIVE_MAX_IDS, ADAPTIVE_MAX_CASES, adaptive_max_inputs,
+                           functools.partial(adaptive_max_torch, torch))}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

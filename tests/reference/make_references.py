@@ -54,6 +54,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "pytorch_compat",
     "recurrent",
     "resampling",
+    "rmsnorm",
     "statistics",
     "tensor_torch_math",
     "transformer",

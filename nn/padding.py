@@ -1,0 +1,161 @@
+"""The padding layers, each one call of `pad` (autograd.functional) with a fixed mode and
+widths: `ZeroPad1d`/`ZeroPad2d`, `ConstantPad1d`/`ConstantPad2d` (a given value),
+`ReflectionPad1d`/`ReflectionPad2d` (mirrored, the edge not repeated),
+`ReplicationPad1d`/`ReplicationPad2d` (the edge repeated) and `CircularPad1d`/`CircularPad2d`
+(wrapped around). PyTorch's names, arguments, reprs and numbers.
+
+`padding` is one int for every side, or PyTorch's tuple: (left, right) for the 1d layers,
+(left, right, top, bottom) for the 2d ones. The 1d layers pad the last axis of (C, L) or
+(N, C, L), the 2d layers the last two of (C, H, W) or (N, C, H, W); the zero and constant ones
+take any input with at least that many axes, and a negative width crops.
+
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> ReflectionPad1d(2)(Tensor([[[1.0, 2.0, 3.0]]])).data
+array([[[3., 2., 1., 2., 3., 2., 1.]]], dtype=float32)
+>>> ZeroPad2d((1, 0, 0, 1))
+ZeroPad2d((1, 0, 0, 1))
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from autograd import Tensor
+from autograd.functional import _tensor, pad
+
+from .module import Module
+
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+           "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
+           "CircularPad2d"]
+
+
+class _Pad(Module):
+    """`pad(x, self.padding, mode)` for inputs with one (unbatched) or two more axes than the
+    `axes` padded."""
+    mode = "constant"
+    axes = 1
+
+    def __init__(self, padding: int | tuple[int, ...]) -> None:
+        self.padding = _widths(type(self).__name__, padding, self.axes)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x, type(self).__name__)
+        if x.ndim not in (self.axes + 1, self.axes + 2):
+            layouts = ("(C, L) or (N, C, L)" if self.axes == 1 else
+                       "(C, H, W) or (N, C, H, W)")
+            raise ValueError(f"{self!r}: expected a {self.axes + 1}-d or {self.axes + 2}-d "
+                             f"input {layouts}, got shape {x.shape}")
+        return self._pad(x)
+
+    def _pad(self, x: Tensor) -> Tensor:
+        try:
+            return pad(x, self.padding, self.mode)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('pad: ')}") from None
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ConstantPad1d(_Pad):
+    """The last axis widened by `value` on each side (`padding`: an int, or (left, right));
+    a negative width crops.
+
+    >>> ConstantPad1d((1, 2), 3.5)(Tensor([[1.0]])).data
+    array([[3.5, 1. , 3.5, 3.5]], dtype=float32)
+    """
+
+    def __init__(self, padding: int | tuple[int, int], value: float) -> None:
+        super().__init__(padding)
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            raise TypeError(f"{type(self).__name__}: value must be a number, got {value!r}")
+        self.value = value
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x, type(self).__name__)
+        if x.ndim < self.axes:
+            raise ValueError(f"{self!r}: expected an input with at least {self.axes} "
+                             f"{'axes' if self.axes > 1 else 'axis'} to pad, got shape "
+                             f"{x.shape}")
+        try:
+            return pad(x, self.padding, "constant", self.value)
+        except ValueError as error:         # name the layer, not only the function
+            raise ValueError(f"{self!r}: {str(error).removeprefix('pad: ')}") from None
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad2d(ConstantPad1d):
+    """The last two axes widened by `value` (`padding`: an int, or (left, right, top,
+    bottom)); a negative width crops."""
+    axes = 2
+
+
+class ZeroPad1d(ConstantPad1d):
+    """The last axis widened by zeros (`padding`: an int, or (left, right)); a negative width
+    crops."""
+
+    def __init__(self, padding: int | tuple[int, int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ZeroPad1d):
+    """The last two axes widened by zeros (`padding`: an int, or (left, right, top, bottom));
+    a negative width crops."""
+    axes = 2
+
+
+class ReflectionPad1d(_Pad):
+    """The last axis of (C, L) or (N, C, L) mirrored at its ends, the edge not repeated:
+    [1, 2, 3] padded by 2 is [3, 2, 1, 2, 3, 2, 1]; each width below the axis's length."""
+    mode = "reflect"
+
+
+class ReflectionPad2d(ReflectionPad1d):
+    """The last two axes of (C, H, W) or (N, C, H, W) mirrored at their ends, the edge not
+    repeated; each width below its axis's length."""
+    axes = 2
+
+
+class ReplicationPad1d(_Pad):
+    """The last axis of (C, L) or (N, C, L) widened by copies of its end values."""
+    mode = "replicate"
+
+
+class ReplicationPad2d(ReplicationPad1d):
+    """The last two axes of (C, H, W) or (N, C, H, W) widened by copies of their edges."""
+    axes = 2
+
+
+class CircularPad1d(_Pad):
+    """The last axis of (C, L) or (N, C, L) wrapped around: the left pad is the axis's end,
+    the right pad its start; each width at most the axis's length."""
+    mode = "circular"
+
+
+class CircularPad2d(CircularPad1d):
+    """The last two axes of (C, H, W) or (N, C, H, W) wrapped around (a torus); each width at
+    most its axis's length."""
+    axes = 2
+
+
+def _widths(name: str, padding: Any, axes: int) -> tuple[int, ...]:
+    """`padding` as PyTorch's tuple of 2 · axes ints: one int is every side."""
+    def is_int(p: Any) -> bool:
+        return isinstance(p, numbers.Integral) and not isinstance(p, bool)
+
+    if is_int(padding):
+        return (int(padding),) * (2 * axes)
+    if isinstance(padding, (tuple, list)) and len(padding) == 2 * axes and all(
+            is_int(p) for p in padding):
+        return tuple(int(p) for p in padding)
+    sides = "(left, right)" if axes == 1 else "(left, right, top, bottom)"
+    raise TypeError(f"{name}: padding must be an int or a tuple of {2 * axes} ints {sides}, "
+                    f"got {padding!r}")
