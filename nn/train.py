@@ -739,6 +739,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
     recurrent networks often need.
 
+    An optimizer whose step evaluates the loss itself (`LBFGS`: its `step_needs_closure`) is
+    given PyTorch's closure for each batch: it clears the gradients, runs the model and the
+    loss on the batch, calls backward (then clips, if asked) and returns the loss. The
+    epoch's loss and metrics are those of its first evaluation, before the step, as for the
+    other optimizers. L-BFGS is at its best on the whole data at once (`batch_size=len(X)`,
+    with `line_search_fn="strong_wolfe"`).
+
     `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
     for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
     nothing.
@@ -1094,25 +1101,43 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
+    needs_closure = getattr(optimizer, "step_needs_closure", False)     # (an optimizer of yours)
     for batch, (xb, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
             yb = _label_array(yb)
-            optimizer.zero_grad()
-            out = model.forward_batch(xb)
-            loss = _loss_of(loss_fn, out, yb, "fit")
-            value = float(loss.data)
-            # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
-            # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
-            counted = _counted(yb, ignored, out)
-            if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
-                _check_batch_finite("fit: train_data", xb, yb, f"batch {batch} of epoch {epoch}")
-                weights.put_back()
-                raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
-            loss.backward()
-            if clip_grad_norm is not None:
-                clip_grad_norm_(weights.params, clip_grad_norm)
-            weights.take()
-            optimizer.step()
+            out = value = counted = None     # the first evaluation's: before the step
+
+            def closure() -> Any:
+                """Forward, loss and backward on this batch: the loss the step minimises."""
+                nonlocal out, value, counted
+                optimizer.zero_grad()
+                outputs_now = model.forward_batch(xb)
+                loss = _loss_of(loss_fn, outputs_now, yb, "fit")
+                if out is None:          # the first evaluation: at the weights before the step
+                    out, value = outputs_now, float(loss.data)
+                    # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and
+                    # a zero gradient: it steps as in PyTorch, but is no divergence and adds
+                    # nothing to the mean
+                    counted = _counted(yb, ignored, out)
+                    if counted and not math.isfinite(value):    # the latest step did this
+                        _check_batch_finite("fit: train_data", xb, yb,
+                                            f"batch {batch} of epoch {epoch}")
+                        weights.put_back()                      # undo it, and stop
+                        raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
+                    weights.take()               # to put back if this step breaks them
+                loss.backward()
+                if clip_grad_norm is not None:
+                    clip_grad_norm_(weights.params, clip_grad_norm)
+                return loss
+
+            # the one place a step is taken: an optimizer that evaluates the loss itself
+            # (LBFGS, several times per step) is given the closure, as PyTorch's step(closure)
+            # takes it; the others step on the gradients one evaluation left
+            if needs_closure:
+                optimizer.step(closure)
+            else:
+                closure()
+                optimizer.step()
             if batch_scheduler is not None:  # OneCycleLR, CyclicLR: their steps are batches
                 batch_scheduler.step()
             steps.taken += 1
