@@ -596,17 +596,25 @@ def _arrays_in(values: Any) -> Iterator[np.ndarray]:
         yield np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
-def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
+def _diverged(value: float, epoch: int, batch: int, stepped: bool,
+              optimizer: Any = None, batches: int = 1) -> TrainingDiverged:
     where = f"epoch {epoch}, batch {batch}"
     facts = {"loss": value, "epoch": epoch, "batch": batch, "stepped": stepped}
     if not stepped:
         return TrainingDiverged(
             f"fit: the loss is {value} at the start ({where}), before any step; check the "
             f"model's outputs and the loss for this data", **facts)
+    advice = "try a smaller learning rate"
+    if getattr(optimizer, "step_needs_closure", False) and batches > 1:
+        # L-BFGS's curvature comes from gradient changes between steps, which on mini-batches
+        # are changes of batch as much as of weights: a smaller lr did not save it
+        advice = (f"{type(optimizer).__name__} is meant for the whole data at once, not "
+                  f"{batches} batches an epoch: pass batch_size=len(X), and make it with "
+                  f"line_search_fn='strong_wolfe'")
     return TrainingDiverged(
         f"fit: the loss became {value} at {where}; the weights are back as they were before "
-        f"the step that did it; try a smaller learning rate (the optimizer's state is not put "
-        f"back: make a new optimizer)", **facts)
+        f"the step that did it; {advice} (the optimizer's state is not put back: make a new "
+        f"optimizer)", **facts)
 
 
 # -- Ctrl-C between steps -------------------------------------------------------------------------
@@ -856,7 +864,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                                           clip_grad_norm)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
-                    raise _diverged(math.nan, epoch, len(train_loader), True)
+                    raise _diverged(math.nan, epoch, len(train_loader), True, optimizer,
+                                    len(train_loader))
                 if val_loader is not None:
                     val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
@@ -1123,7 +1132,8 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                         _check_batch_finite("fit: train_data", xb, yb,
                                             f"batch {batch} of epoch {epoch}")
                         weights.put_back()                      # undo it, and stop
-                        raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
+                        raise _diverged(value, epoch, batch, epoch > 1 or batch > 1,
+                                        optimizer, len(loader))
                     weights.take()               # to put back if this step breaks them
                 loss.backward()
                 if clip_grad_norm is not None:

@@ -1389,6 +1389,15 @@ def test_fit_with_lbfgs_puts_back_the_weights_from_before_the_bad_step(blobs):
     # batch 2's step found the loss NaN at its first evaluation: the step before did that
     assert all(np.array_equal(p.data, w)
                for p, w in zip(model.parameters(), before_each_step[-2]))
+    # on mini-batches, a smaller lr is not what L-BFGS needs (at 0.01 it diverged too)
+    assert ("; Recording is meant for the whole data at once, not 4 batches an epoch: pass "
+            "batch_size=len(X), and make it with line_search_fn='strong_wolfe' (the "
+            "optimizer's state is not put back" in str(err.value))
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="; try a smaller "
+                                                                          "learning rate"):
+        fit(model, mse_loss, LBFGS(model.parameters(), lr=1e6), (X * 100, y * 1e3),
+            epochs=5, batch_size=120, metrics=(), progress=False)
 
 
 def test_fit_with_lbfgs_resumes_from_a_checkpoint(blobs, tmp_path):
