@@ -1110,7 +1110,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
-    needs_closure = getattr(optimizer, "step_needs_closure", False)     # (an optimizer of yours)
+    needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
     for batch, (xb, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
             yb = _label_array(yb)
