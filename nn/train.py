@@ -596,17 +596,25 @@ def _arrays_in(values: Any) -> Iterator[np.ndarray]:
         yield np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
-def _diverged(value: float, epoch: int, batch: int, stepped: bool) -> TrainingDiverged:
+def _diverged(value: float, epoch: int, batch: int, stepped: bool,
+              optimizer: Any = None, batches: int = 1) -> TrainingDiverged:
     where = f"epoch {epoch}, batch {batch}"
     facts = {"loss": value, "epoch": epoch, "batch": batch, "stepped": stepped}
     if not stepped:
         return TrainingDiverged(
             f"fit: the loss is {value} at the start ({where}), before any step; check the "
             f"model's outputs and the loss for this data", **facts)
+    advice = "try a smaller learning rate"
+    if getattr(optimizer, "step_needs_closure", False) and batches > 1:
+        # L-BFGS's curvature comes from gradient changes between steps, which on mini-batches
+        # are changes of batch as much as of weights: a smaller lr did not save it
+        advice = (f"{type(optimizer).__name__} is meant for the whole data at once, not "
+                  f"{batches} batches an epoch: pass batch_size=len(X), and make it with "
+                  f"line_search_fn='strong_wolfe'")
     return TrainingDiverged(
         f"fit: the loss became {value} at {where}; the weights are back as they were before "
-        f"the step that did it; try a smaller learning rate (the optimizer's state is not put "
-        f"back: make a new optimizer)", **facts)
+        f"the step that did it; {advice} (the optimizer's state is not put back: make a new "
+        f"optimizer)", **facts)
 
 
 # -- Ctrl-C between steps -------------------------------------------------------------------------
@@ -739,6 +747,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
     recurrent networks often need.
 
+    An optimizer whose step evaluates the loss itself (`LBFGS`: its `step_needs_closure`) is
+    given PyTorch's closure for each batch: it clears the gradients, runs the model and the
+    loss on the batch, calls backward (then clips, if asked) and returns the loss. The
+    epoch's loss and metrics are those of its first evaluation, before the step, as for the
+    other optimizers. L-BFGS is at its best on the whole data at once (`batch_size=len(X)`,
+    with `line_search_fn="strong_wolfe"`).
+
     `live=True` in a Jupyter notebook redraws the loss curve in place after every epoch (and,
     for a classifier of 2-D points, its decision boundary; see `nn.live`); elsewhere it does
     nothing.
@@ -849,7 +864,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                                           clip_grad_norm)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
-                    raise _diverged(math.nan, epoch, len(train_loader), True)
+                    raise _diverged(math.nan, epoch, len(train_loader), True, optimizer,
+                                    len(train_loader))
                 if val_loader is not None:
                     val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
@@ -1094,25 +1110,44 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
+    needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
     for batch, (xb, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
             yb = _label_array(yb)
-            optimizer.zero_grad()
-            out = model.forward_batch(xb)
-            loss = _loss_of(loss_fn, out, yb, "fit")
-            value = float(loss.data)
-            # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and a zero
-            # gradient: it steps as in PyTorch, but is no divergence and adds nothing to the mean
-            counted = _counted(yb, ignored, out)
-            if counted and not math.isfinite(value):    # the latest step did this: undo it, stop
-                _check_batch_finite("fit: train_data", xb, yb, f"batch {batch} of epoch {epoch}")
-                weights.put_back()
-                raise _diverged(value, epoch, batch, stepped=epoch > 1 or batch > 1)
-            loss.backward()
-            if clip_grad_norm is not None:
-                clip_grad_norm_(weights.params, clip_grad_norm)
-            weights.take()
-            optimizer.step()
+            out = value = counted = None     # the first evaluation's: before the step
+
+            def closure() -> Any:
+                """Forward, loss and backward on this batch: the loss the step minimises."""
+                nonlocal out, value, counted
+                optimizer.zero_grad()
+                outputs_now = model.forward_batch(xb)
+                loss = _loss_of(loss_fn, outputs_now, yb, "fit")
+                if out is None:          # the first evaluation: at the weights before the step
+                    out, value = outputs_now, float(loss.data)
+                    # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and
+                    # a zero gradient: it steps as in PyTorch, but is no divergence and adds
+                    # nothing to the mean
+                    counted = _counted(yb, ignored, out)
+                    if counted and not math.isfinite(value):    # the latest step did this
+                        _check_batch_finite("fit: train_data", xb, yb,
+                                            f"batch {batch} of epoch {epoch}")
+                        weights.put_back()                      # undo it, and stop
+                        raise _diverged(value, epoch, batch, epoch > 1 or batch > 1,
+                                        optimizer, len(loader))
+                    weights.take()               # to put back if this step breaks them
+                loss.backward()
+                if clip_grad_norm is not None:
+                    clip_grad_norm_(weights.params, clip_grad_norm)
+                return loss
+
+            # the one place a step is taken: an optimizer that evaluates the loss itself
+            # (LBFGS, several times per step) is given the closure, as PyTorch's step(closure)
+            # takes it; the others step on the gradients one evaluation left
+            if needs_closure:
+                optimizer.step(closure)
+            else:
+                closure()
+                optimizer.step()
             if batch_scheduler is not None:  # OneCycleLR, CyclicLR: their steps are batches
                 batch_scheduler.step()
             steps.taken += 1

@@ -52,6 +52,43 @@ def test_train_classifies_a_csv_and_saves_weights_and_settings(colours_csv, tmp_
     assert f"saved the weights to {out} and the settings to {tmp_path / 'model.json'}" in text
 
 
+@pytest.mark.parametrize("name, given, made_as, lr, steps, options", [
+    ("asgd", [], "ASGD", 0.01, 60, {}),
+    ("rprop", [], "Rprop", 0.01, 60, {}),
+    ("adafactor", [], "Adafactor", 0.01, 60, {}),
+    ("radam", [], "RAdam", 0.01, 60, {}),
+    ("adadelta", [], "Adadelta", 1.0, 60, {}),      # at 0.01 it had learnt little in 50 epochs
+    ("lbfgs", [], "LBFGS", 1.0, 20, {"line_search_fn": "strong_wolfe"}),    # one step an epoch
+    ("lbfgs", ["--batch-size", "48", "--lr", "0.5"], "LBFGS", 0.5, 40,
+     {"line_search_fn": "strong_wolfe"}),
+])
+def test_each_optimizer_trains_with_its_lr_and_batches(colours_csv, tmp_path, capsys,
+                                                       monkeypatch, name, given, made_as, lr,
+                                                       steps, options):
+    """96 training rows, 20 epochs: 3 steps an epoch in batches of 32, one for L-BFGS, which
+    takes all the rows at once (a fixed step on mini-batches made it diverge)."""
+    made = []
+
+    class Spy(getattr(optim, made_as)):
+        def __init__(self, params, **settings):
+            super().__init__(params, **settings)
+            self.settings, self.steps = settings, 0
+            made.append(self)
+
+        def step(self, closure=None):
+            self.steps += 1
+            return super().step(closure)
+
+    monkeypatch.setattr(optim, made_as, Spy)
+    code, text, err = run(["train", "--csv", str(colours_csv), "--target", "colour",
+                           "--hidden", "8", "--epochs", "20", "--optimizer", name, *given,
+                           "--no-progress", "--out", str(tmp_path / "model.npz")], capsys)
+    assert code == 0, err
+    assert float(re.search(r"validation accuracy (\d\.\d+)", text).group(1)) >= 0.95
+    assert len(made) == 1 and made[0].settings == {"lr": lr, **options}
+    assert made[0].steps == steps
+
+
 @pytest.mark.parametrize("out, weights, settings", [
     ("model.json", "model.npz", "model.json"),          # once overwrote the weights
     ("model", "model.npz", "model.json"),

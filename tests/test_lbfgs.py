@@ -216,13 +216,12 @@ def test_a_closure_returning_no_single_number_is_named(returned, error, message)
         optimizer.step(closure)
 
 
-def test_fit_says_to_train_lbfgs_with_a_loop():
-    from nn import Linear, fit
-    from nn.losses import MSELoss
-    model = Linear(2, 1)
-    with pytest.raises(TypeError, match=r"LBFGS.step: needs a closure.*nn.fit calls step\(\) "
-                                        r"without one: train L-BFGS with your own loop"):
-        fit(model, MSELoss(), LBFGS(model.parameters()), (np.ones((4, 2)), np.ones((4, 1))))
+def test_step_without_a_closure_says_what_the_closure_does():
+    w, optimizer, _ = _quadratic()
+    with pytest.raises(TypeError, match=r"^LBFGS.step: needs a closure, a function that clears "
+                                        r"the gradients, computes the loss, calls "
+                                        r"loss.backward\(\) and returns the loss .*got None$"):
+        optimizer.step()
 
 
 def test_a_closure_that_does_not_call_backward_is_named():

@@ -18,7 +18,8 @@ from nn import (
 )
 from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, Subset,
                      TensorDataset, random_split)
-from nn.optim import SGD, Adam
+from nn.io import load, save
+from nn.optim import LBFGS, SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import History, TrainingDiverged, predict_labels
 
@@ -1300,3 +1301,163 @@ def test_early_stopping_on_a_training_score_with_val_data_warns():
         warnings.simplefilter("error")
         run("val_accuracy", val=True)
         run("accuracy", val=False)
+
+
+# -- fit with an optimizer that takes a closure (LBFGS) ----------------------------------------
+
+def _lbfgs_by_hand(model, loss_fn, optimizer, loader, epochs):
+    """The loop a PyTorch user writes for L-BFGS: each batch's mean loss before its step."""
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for xb, yb in loader:
+            def closure():
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                return loss
+            total += float(optimizer.step(closure).data) * len(yb)
+        losses.append(total / len(loader.dataset))
+    return losses
+
+
+@pytest.mark.parametrize("make, options, batch_size, y_shape", [
+    (lambda: LogisticRegression(2), dict(line_search_fn="strong_wolfe"), 120, (-1,)),  # full
+    (lambda: MLP(2, [6], 1), dict(max_iter=4, history_size=5), 30, (-1, 1)),       # mini-batch
+])
+def test_fit_trains_with_lbfgs_as_a_hand_written_closure_loop(blobs, make, options, batch_size,
+                                                              y_shape):
+    X, y = blobs
+    y = y.astype(np.float32).reshape(y_shape)
+
+    def run(train):
+        manual_seed(0)
+        model = make()
+        optimizer = LBFGS(model.parameters(), **options)
+        loader = DataLoader(X, y, batch_size=batch_size, shuffle=True, seed=0)
+        return model, train(model, optimizer, loader)
+
+    fitted, history = run(lambda model, optimizer, loader: fit(
+        model, binary_cross_entropy_with_logits, optimizer, loader, epochs=3, progress=False))
+    by_hand, losses = run(lambda model, optimizer, loader: _lbfgs_by_hand(
+        model, binary_cross_entropy_with_logits, optimizer, loader, 3))
+    assert history["loss"] == losses
+    assert history.steps == 3 * (120 // batch_size)
+    assert all(np.array_equal(a.data, b.data)
+               for a, b in zip(fitted.parameters(), by_hand.parameters()))
+    assert history["loss"][-1] < 0.1 * history["loss"][0] and history["accuracy"][-1] == 1.0
+
+
+def test_fit_with_lbfgs_clips_every_evaluation_s_gradients(blobs):
+    """The line search evaluates the loss several times per step; each gradient it reads must
+    be clipped, as the closure clips it."""
+    X, y = blobs
+    norms, steps = [], []
+
+    class Spy(LBFGS):
+        def step(self, closure):
+            def spied():
+                loss = closure()
+                norms.append(np.linalg.norm(np.concatenate(
+                    [np.ravel(p.grad) for p in self.param_groups[0]["params"]])))
+                return loss
+            steps.append(1)
+            return super().step(spied)
+
+    manual_seed(0)
+    model = MLP(2, [6], 2)
+    fit(model, cross_entropy, Spy(model.parameters(), line_search_fn="strong_wolfe"),
+        (X * 10, y), epochs=2, batch_size=60, progress=False, clip_grad_norm=0.1)
+    assert len(norms) > len(steps) == 4
+    assert max(norms) <= 0.1 + 1e-6
+
+
+def test_fit_with_lbfgs_puts_back_the_weights_from_before_the_bad_step(blobs):
+    X, y = blobs
+    before_each_step = []
+
+    class Recording(LBFGS):
+        def step(self, closure):
+            before_each_step.append([p.data.copy() for p in model.parameters()])
+            return super().step(closure)
+
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged) as err:
+        fit(model, mse_loss, Recording(model.parameters(), lr=1e6), (X * 100, y * 1e3),
+            epochs=5, metrics=(), progress=False)
+    assert (err.value.epoch, err.value.batch, err.value.stepped) == (1, 2, True)
+    # batch 2's step found the loss NaN at its first evaluation: the step before did that
+    assert all(np.array_equal(p.data, w)
+               for p, w in zip(model.parameters(), before_each_step[-2]))
+    # on mini-batches, a smaller lr is not what L-BFGS needs (at 0.01 it diverged too)
+    assert ("; Recording is meant for the whole data at once, not 4 batches an epoch: pass "
+            "batch_size=len(X), and make it with line_search_fn='strong_wolfe' (the "
+            "optimizer's state is not put back" in str(err.value))
+    model = LinearRegression(2)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="; try a smaller "
+                                                                          "learning rate"):
+        fit(model, mse_loss, LBFGS(model.parameters(), lr=1e6), (X * 100, y * 1e3),
+            epochs=5, batch_size=120, metrics=(), progress=False)
+
+
+def test_fit_with_lbfgs_resumes_from_a_checkpoint(blobs, tmp_path):
+    X, y = blobs
+
+    def start():
+        manual_seed(0)
+        model = MLP(2, [6], 2)
+        optimizer = LBFGS(model.parameters(), max_iter=5)
+        return model, optimizer, StepLR(optimizer, step_size=1, gamma=0.5), \
+            DataLoader(X, y, batch_size=40, shuffle=True, seed=1)
+
+    model, optimizer, scheduler, loader = start()
+    whole = fit(model, cross_entropy, optimizer, loader, epochs=4, scheduler=scheduler,
+                progress=False)
+    model, optimizer, scheduler, loader = start()
+    first = fit(model, cross_entropy, optimizer, loader, epochs=2, scheduler=scheduler,
+                progress=False)
+    save({"model": model, "optimizer": optimizer, "scheduler": scheduler, "data": loader},
+         tmp_path / "run.npz")
+    model, optimizer, scheduler, loader = start()
+    checkpoint = load(tmp_path / "run.npz")
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    loader.load_state_dict(checkpoint["data"])
+    rest = fit(model, cross_entropy, optimizer, loader, epochs=2, scheduler=scheduler,
+               progress=False)
+    assert first["loss"] + rest["loss"] == whole["loss"]
+    assert first["lr"] + rest["lr"] == whole["lr"] == [1.0, 0.5, 0.25, 0.125]
+
+
+def test_fit_with_lbfgs_stops_early_and_trains_scalar_models(blobs):
+    X, y = blobs
+    manual_seed(0)
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, LBFGS(model.parameters()), (X[:90], y[:90]),
+                  epochs=30, val_data=(X[90:], y[90:]), early_stopping=2, progress=False)
+    assert history.stopped_early and history.restored_epoch == history.best_epoch
+    random.seed(0)
+    scalar_model = scalar.MLP(2, [4, 1])
+    history = fit(scalar_model, hinge_loss, LBFGS(scalar_model.parameters(),
+                                                  line_search_fn="strong_wolfe"),
+                  (X[:24], 2 * y[:24] - 1), epochs=3, batch_size=24, progress=False)
+    assert history["loss"][-1] < history["loss"][0] and history["accuracy"][-1] == 1.0
+
+
+def test_fit_gives_a_closure_to_an_optimizer_of_yours_that_needs_one(blobs):
+    """`step_needs_closure` is how fit tells: an optimizer written as PyTorch's LBFGS is."""
+    X, y = blobs
+    losses = []
+
+    class Evaluating(SGD):
+        step_needs_closure = True
+
+        def step(self, closure):
+            losses.append(float(closure().data))       # the loss, then the gradient's step
+            return super().step()
+
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, Evaluating(model.parameters(), lr=0.1), (X, y),
+                  batch_size=120, epochs=2, progress=False)
+    assert history["loss"] == losses

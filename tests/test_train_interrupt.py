@@ -17,7 +17,7 @@ import pytest
 from autograd import manual_seed
 from interrupt_helpers import SignalInStep, python_s_own_sigint_handler, step_counts  # noqa: F401
 from nn import Linear, ReLU, Sequential, cross_entropy, fit
-from nn.optim import Adam
+from nn.optim import LBFGS, Adam
 from nn.optim.lr_scheduler import StepLR
 from nn.train import interrupt
 
@@ -161,3 +161,40 @@ def test_a_program_can_send_sigterm_the_way_of_ctrl_c():
 def test_interrupt_outside_fit_is_python_s_ctrl_c():
     with pytest.raises(KeyboardInterrupt):
         interrupt(signal.SIGINT, None)
+
+
+def test_ctrl_c_inside_lbfgs_s_closure_stops_fit_after_that_step():
+    """L-BFGS runs the model several times per step, through fit's closure: a Ctrl-C in its
+    line search waits for the step to end, as in any other optimizer's update."""
+    X, y = data()
+    net = model()
+
+    class SignalInClosure(LBFGS):
+        steps = 0
+
+        def step(self, closure):
+            self.steps += 1
+            calls = 0
+
+            def signalling():
+                nonlocal calls
+                calls += 1
+                if self.steps == 3 and calls == 2:      # in the line search of step 3
+                    signal.raise_signal(signal.SIGINT)
+                return closure()
+            return super().step(signalling)
+
+    options = dict(line_search_fn="strong_wolfe", max_iter=4)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        fit(net, cross_entropy, SignalInClosure(net.parameters(), **options), (X, y),
+            epochs=5, batch_size=20, shuffle=False, progress=False)
+    history = stop.value.history
+    assert history.epochs == 1 and history.steps == 3
+    reference = model()                     # 3 whole steps: 1 epoch, then the first batch
+    steps = LBFGS(reference.parameters(), **options)
+    fit(reference, cross_entropy, steps, (X, y), epochs=1, batch_size=20, shuffle=False,
+        progress=False)
+    fit(reference, cross_entropy, steps, (X[:20], y[:20]), epochs=1, batch_size=20,
+        shuffle=False, progress=False)
+    assert all(np.array_equal(a.data, b.data)
+               for a, b in zip(net.parameters(), reference.parameters()))

@@ -61,11 +61,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--hidden", type=sizes, default="32,32", help="hidden layer sizes "
                    "(default: 32,32; '' for none)")
     p.add_argument("--optimizer", default="adam", choices=sorted(_OPTIMIZERS),
-                   help="(default: adam)")
-    p.add_argument("--lr", type=positive_float, default=0.01,
-                   help="learning rate (default: 0.01)")
+                   help="(default: adam; momentum is SGD with momentum 0.9; lbfgs takes one "
+                        "step per epoch on all the training rows, with a line search)")
+    p.add_argument("--lr", type=positive_float,
+                   help=f"learning rate (default: {DEFAULT_LR}; 1 for adadelta and lbfgs, "
+                        f"which scale their steps themselves)")
     p.add_argument("--epochs", type=positive_int, default=50, help="(default: 50)")
-    p.add_argument("--batch-size", type=positive_int, default=32, help="(default: 32)")
+    p.add_argument("--batch-size", type=positive_int,
+                   help=f"(default: {DEFAULT_BATCH_SIZE}; all the training rows for lbfgs)")
     p.add_argument("--val", type=fraction, default=0.2,
                    help="validation fraction (default: 0.2)")
     p.add_argument("--seed", type=random_seed, default=0, help="(default: 0)")
@@ -81,9 +84,19 @@ def add_parser(subparsers: Any) -> None:
 # the fewest data rows train takes (at --val 0.2: 1 to validate, 3 to train)
 MIN_ROWS = 4
 
-_OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "adagrad": "Adagrad", "adadelta": "Adadelta",
-               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
-               "nadam": "NAdam"}
+DEFAULT_LR = 0.01
+DEFAULT_BATCH_SIZE = 32
+
+_OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD", "asgd": "ASGD", "adagrad": "Adagrad",
+               "adadelta": "Adadelta", "rmsprop": "RMSprop", "rprop": "Rprop",
+               "adafactor": "Adafactor", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
+               "nadam": "NAdam", "radam": "RAdam", "lbfgs": "LBFGS"}
+#: what an optimizer is made with besides --lr; L-BFGS searches along its direction for a step
+#: that lowers the loss enough (a fixed step diverges on mini-batches: their curvatures differ)
+_OPTIONS = {"momentum": {"momentum": 0.9}, "lbfgs": {"line_search_fn": "strong_wolfe"}}
+#: PyTorch's lr for the optimizers whose lr multiplies a step they size themselves (Adadelta
+#: by its running averages, L-BFGS by the curvature): DEFAULT_LR would shrink it a hundredfold
+_OWN_LR = {"adadelta": 1.0, "lbfgs": 1.0}
 
 
 def _ignored(table: Table, target: str, values: list[str]) -> list[str]:
@@ -332,9 +345,12 @@ def run(args: argparse.Namespace) -> int:
     model = TrainedModel(mlp, inputs.mean, inputs.std, task=task, target=args.target,
                          features=features, classes=classes, hidden=args.hidden,
                          target_mean=target_mean, target_std=target_std)
-    extra = {"momentum": 0.9} if args.optimizer == "momentum" else {}
-    optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(model.parameters(), lr=args.lr,
-                                                            **extra)
+    if args.lr is None:
+        args.lr = _OWN_LR.get(args.optimizer, DEFAULT_LR)
+    if args.batch_size is None:     # L-BFGS: one step per epoch, on the whole training set
+        args.batch_size = len(X_train) if args.optimizer == "lbfgs" else DEFAULT_BATCH_SIZE
+    optimizer = getattr(optim, _OPTIMIZERS[args.optimizer])(
+        model.parameters(), lr=args.lr, **_OPTIONS.get(args.optimizer, {}))
     if task == "classify":
         loss_fn, metrics = cross_entropy, ("accuracy",)
     else:

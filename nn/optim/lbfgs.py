@@ -73,6 +73,7 @@ class LBFGS(Optimizer):
     array([1., 1.])
     """
 
+    step_needs_closure = True
     _scalars = {"func_evals": int, "n_iter": int, "t": float, "H_diag": float,
                 "prev_loss": float}
     #: state entries shaped like all the parameters laid end to end, and lists of them
@@ -159,8 +160,7 @@ class LBFGS(Optimizer):
             raise TypeError(f"LBFGS.step: needs a closure, a function that clears the "
                             f"gradients, computes the loss, calls loss.backward() and returns "
                             f"the loss (L-BFGS evaluates it several times per step), got "
-                            f"{'None' if closure is None else type_name(closure)}; nn.fit "
-                            f"calls step() without one: train L-BFGS with your own loop")
+                            f"{'None' if closure is None else type_name(closure)}")
         group = self.param_groups[0]
         self._check_settings(group)             # an lr set by hand or by a scheduler
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]

@@ -72,6 +72,9 @@ class Optimizer:
     _scalars: dict[str, type] = {}
     #: whether `update` applies the weight decay itself (Adafactor measures p before it shrinks)
     _decays_in_update = False
+    #: whether `step` must be given a closure that recomputes the loss (LBFGS evaluates it
+    #: several times per step); `nn.fit` passes one to such an optimizer
+    step_needs_closure = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
