@@ -19,11 +19,14 @@ from typing import Any
 
 from . import graph
 from .graph import (
-    CLOSED, DETACHED, NUMBER, Leaf, Node, backward as backpropagate, constant_kind, make_node,
+    CLOSED, DETACHED, NUMBER, Leaf, Node, apply, backward as backpropagate, constant_kind,
+    make_node,
 )
 from .ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, PowConst, Sub,
                              pow_rule)
-from .ops.elementwise import Abs, Cos, Exp, Log, Relu, Sigmoid, Sin, Sqrt, Tanh
+from .ops.elementwise import Abs, Cos, Exp, Expm1, Log, Log1p, Relu, Sigmoid, Sin, Sqrt, Tanh
+from .ops.erf import Erf, Erfc
+from .ops.trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 Number = float | int
 _mode = graph.grad_mode               # one object, switched by no_grad(); bound once here
@@ -78,9 +81,10 @@ def number_value(x: float) -> Value:
 
 # What `Value(data, _children, _op)` builds when a learner writes a node by hand, as the
 # micrograd lecture does inside its own Value class: the op for each of micrograd's names.
-_BY_HAND = {("+", 2): Add, ("*", 2): Mul, ("-", 2): Sub, ("tanh", 1): Tanh, ("exp", 1): Exp,
-            ("ReLU", 1): Relu, ("relu", 1): Relu, ("log", 1): Log, ("sigmoid", 1): Sigmoid,
-            ("sqrt", 1): Sqrt, ("sin", 1): Sin, ("cos", 1): Cos}
+_BY_HAND = {("+", 2): Add, ("*", 2): Mul, ("-", 2): Sub, ("atan2", 2): Atan2,
+            ("hypot", 2): Hypot, ("ReLU", 1): Relu, **{(op.name, 1): op for op in (
+                Tanh, Exp, Relu, Log, Sigmoid, Sqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh,
+                Asinh, Acosh, Atanh, Erf, Erfc, Log1p, Expm1)}}
 
 
 class Value(Node):
@@ -98,8 +102,9 @@ class Value(Node):
 
     `_children` and `_op` are for building a node by hand, as micrograd does inside its own
     operators: `Value(a.data * b.data, (a, b), '*')` is the node `a * b` (the ops '+', '*', '-',
-    '**k', 'tanh', 'exp', 'ReLU', 'log', 'sigmoid', 'sqrt', 'sin', 'cos'); anything else is an
-    error that says to write it with operators or as an `autograd.Function`.
+    'atan2', 'hypot' of two Values; '**k' and each method's name, 'tanh', 'exp', 'ReLU', ...,
+    of one); anything else is an error that says to write it with operators or as an
+    `autograd.Function`.
     """
 
     __slots__ = ()
@@ -140,11 +145,13 @@ class Value(Node):
             except ValueError:
                 pass
         if op is None:
+            known = {n: ", ".join(repr(name) for name, count in _BY_HAND if count == n)
+                     for n in (1, 2)}
             raise ValueError(
                 f"Value(data, {len(children)} children, {op_name!r}): no such op to build by "
-                f"hand (known: '+', '*', '-' of two Values; '**k', 'tanh', 'exp', 'ReLU', "
-                f"'log', 'sigmoid', 'sqrt', 'sin', 'cos' of one). Write it with operators "
-                f"(a + b, a * b, a.tanh()), or as an autograd.Function with its own backward")
+                f"hand (known: {known[2]} of two Values; '**k', {known[1]} of one). Write it "
+                f"with operators (a + b, a * b, a.tanh()), or as an autograd.Function with its "
+                f"own backward")
         node = make_node(Value, self.data, op, children, ctx)
         if requires_grad:
             self._fn = node._fn
@@ -429,6 +436,104 @@ class Value(Node):
             raise ValueError(f"cos: needs a finite input, got {self.data!r}")
         return _apply_one(Cos, self)
 
+    # the functions beyond micrograd's: each op's forward takes a float with `math`, which
+    # raises outside the function's domain (asin(2), acosh(0.5)); the error names the op and x
+
+    def tan(self) -> Value:
+        """tan x (x in radians); its slope is 1 + tan² x."""
+        return _apply_one(Tan, self)
+
+    def asin(self) -> Value:
+        """The angle in [-π/2, π/2] whose sine is x, for x in [-1, 1]; its slope is
+        1 / √(1 - x²), infinite at ±1.
+
+        >>> x = Value(0.5)
+        >>> y = x.asin()
+        >>> y.backward()
+        >>> round(y.data, 6), round(x.grad, 6), y._op       # π/6 and 2/√3
+        (0.523599, 1.154701, 'asin')
+        """
+        return _apply_one(Asin, self)
+
+    def acos(self) -> Value:
+        """The angle in [0, π] whose cosine is x, for x in [-1, 1]; its slope is
+        -1 / √(1 - x²)."""
+        return _apply_one(Acos, self)
+
+    def atan(self) -> Value:
+        """The angle in (-π/2, π/2) whose tangent is x; its slope is 1 / (1 + x²)."""
+        return _apply_one(Atan, self)
+
+    def atan2(self, x: Any) -> Value:
+        """The angle in [-π, π] of the point (x, y) for y = self: y.atan2(x) is atan2(y, x),
+        as in `math` and PyTorch. Its slopes are x / (x² + y²) for y and -y / (x² + y²) for x
+        (both 0 at the origin, as PyTorch's).
+
+        >>> y, x = Value(1.0), Value(-1.0)
+        >>> angle = y.atan2(x)
+        >>> angle.backward()
+        >>> round(angle.data / math.pi, 6), y.grad, x.grad       # 3π/4
+        (0.75, -0.5, -0.5)
+        """
+        return apply(Atan2, (self, _operand(x, "atan2")))
+
+    def hypot(self, other: Any) -> Value:
+        """√(x² + y²) for x = self and y = other, as math.hypot computes it (no overflow in
+        the squares); its slopes are x / hypot and y / hypot (at the origin there is none: a
+        ZeroDivisionError in backward)."""
+        return apply(Hypot, (self, _operand(other, "hypot")))
+
+    def sinh(self) -> Value:
+        """sinh x = (eˣ - e⁻ˣ) / 2; its slope is cosh x."""
+        return _apply_one(Sinh, self)
+
+    def cosh(self) -> Value:
+        """cosh x = (eˣ + e⁻ˣ) / 2; its slope is sinh x."""
+        return _apply_one(Cosh, self)
+
+    def asinh(self) -> Value:
+        """The inverse of sinh, ln(x + √(x² + 1)); its slope is 1 / √(x² + 1)."""
+        return _apply_one(Asinh, self)
+
+    def acosh(self) -> Value:
+        """The inverse of cosh, for x >= 1; its slope is 1 / √(x² - 1), infinite at 1."""
+        return _apply_one(Acosh, self)
+
+    def atanh(self) -> Value:
+        """The inverse of tanh, for x in (-1, 1); its slope is 1 / (1 - x²)."""
+        return _apply_one(Atanh, self)
+
+    def erf(self) -> Value:
+        """The error function 2/√π ∫₀ˣ e^(-t²) dt, as math.erf computes it; its slope is
+        2/√π e^(-x²).
+
+        >>> x = Value(0.0)
+        >>> y = x.erf()
+        >>> y.backward()
+        >>> y.data, round(x.grad, 6)                     # 2/√π
+        (0.0, 1.128379)
+        """
+        return _apply_one(Erf, self)
+
+    def erfc(self) -> Value:
+        """1 - erf(x), as math.erfc computes it (its digits kept where it is tiny); its slope
+        is -2/√π e^(-x²)."""
+        return _apply_one(Erfc, self)
+
+    def log1p(self) -> Value:
+        """ln(1 + x), for x > -1, accurate where x is tiny (1 + x would round to 1); its
+        slope is 1 / (1 + x)."""
+        x = self.data
+        if x.__class__ is not float:
+            _check_data(self, "log1p")
+        if x <= -1:
+            raise ValueError(f"log1p: needs an input > -1, got {x!r}")
+        return _apply_one(Log1p, self)
+
+    def expm1(self) -> Value:
+        """eˣ - 1, accurate where x is tiny; its slope is eˣ."""
+        return _apply_one(Expm1, self)
+
     def relu(self) -> Value:
         """max(x, 0); its slope is 1 where x > 0, else 0 (an off ReLU passes no gradient).
 
@@ -562,6 +667,11 @@ def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:
             out._fn, out._a = None, constant_kind((x,))
         return out
     return make_node(Value, data, op, (x,), ctx)
+
+
+def _operand(x: Any, op: str) -> Value:
+    """The second input of a function of two Values: `x` itself, or a number as a constant."""
+    return x if isinstance(x, Value) else number_value(_as_float(x, op))
 
 
 def _check_data(x: Value, op: str) -> None:

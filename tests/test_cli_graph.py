@@ -64,6 +64,10 @@ def _leaves(out):
     ("sigmoid(x*y) + relu(x) + abs(y) - -x + +y", {"x": 0.9, "y": -0.6}),
     ("x ** y + 2 ** x - 3 / y", {"x": 1.7, "y": 0.8}),
     ("sin(x) * x**2 + cos(x*y)", {"x": 1.3, "y": -2.4}),
+    ("tan(x) + asin(y / 3) * acos(x - 1) - atan(x * y)", {"x": 0.7, "y": -1.3}),
+    ("atan2(y, x) + hypot(x, 2 * y) + atan2(1, y)", {"x": -0.6, "y": 0.9}),
+    ("sinh(x) * cosh(y) + asinh(x * y) + acosh(2 + y * y) + atanh(x / 2)", {"x": 0.7, "y": -1.1}),
+    ("erf(x * y) - erfc(y) + log1p(x) * expm1(y)", {"x": 0.4, "y": -0.8}),
 ])
 def test_expression_gradients_match_finite_differences(text, point):
     out = build(text, point)
@@ -81,7 +85,10 @@ def test_micrograds_method_calls_build_the_same_graph_as_function_calls():
     for method_form, function_form in [("(x*w + b).tanh()", "tanh(x*w + b)"),
                                        ("x.relu() + (w*x).exp().log()", "relu(x) + log(exp(w*x))"),
                                        ("x.sigmoid().abs() - b.sqrt()", "abs(sigmoid(x)) - sqrt(b)"),
-                                       ("x.sin() * w.cos()", "sin(x) * cos(w)")]:
+                                       ("x.sin() * w.cos()", "sin(x) * cos(w)"),
+                                       ("x.atan2(w) + w.hypot(b)", "atan2(x, w) + hypot(w, b)"),
+                                       ("x.erf().tan() + (w*b).expm1()",
+                                        "tan(erf(x)) + expm1(w*b)")]:
         a, b = build(method_form, point), build(function_form, point)
         a.backward()
         b.backward()
@@ -142,8 +149,21 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("sqrt(0 - x)", "sqrt: needs a non-negative input"),
     ("sin(x * 1e308 * 10)", "sin: needs a finite input, got inf"),
     ("exp(x * 1000)", "exp: e ** 2000.0 is too large for a float"),
-    ("sinh(x)", "'sinh' is not an allowed function; the functions are abs, cos, exp, log, relu, "
-                "sigmoid, sin, sqrt, tanh"),
+    ("floor(x)", "'floor' is not an allowed function; the functions are abs, acos, acosh, asin, "
+                 "asinh, atan, atan2, atanh, cos, cosh, erf, erfc, exp, expm1, hypot, log, log1p, "
+                 "relu, sigmoid, sin, sinh, sqrt, tan, tanh"),
+    ("asin(x)", "asin: needs an input in [-1, 1], got 2.0"),
+    ("acosh(x - 2)", "acosh: needs an input >= 1, got 0.0"),
+    ("atanh(x / 2)", "atanh: needs an input in (-1, 1), got 1.0"),
+    ("cosh(x * 500)", "cosh: cosh(1000.0) is too large for a float"),
+    ("log1p(0 - x)", "log1p: needs an input > -1, got -2.0"),
+    ("atan2(x)", "atan2() takes exactly two arguments, like atan2(y, x)"),
+    ("hypot(x, x, x)", "hypot() takes exactly two arguments, like hypot(x, y)"),
+    ("atan2(*x, x)", "atan2() takes exactly two arguments"),
+    ("x.atan2()", ".atan2() takes one argument, like y.atan2(x) for atan2(y, x)"),
+    ("x.atan2(x, x)", ".atan2() takes one argument"),
+    ("x.hypot(y=x)", ".hypot() takes one argument, like x.hypot(y) for hypot(x, y)"),
+    ("tan(x, x)", "tan() takes exactly one argument, like tan(x)"),
     ("(0 - x) ** 0.5", "is not a real number"),
 ])
 def test_hostile_and_broken_expressions_are_refused(text, message):
@@ -200,6 +220,27 @@ def test_graph_of_the_lectures_sin_times_square(capsys):
     assert err.splitlines() == ["sin(x)*x**2 = 1.6284", "  d/dx = 2.9573"]
 
 
+def test_graph_of_functions_beyond_micrograds_labels_each_node_with_its_function(capsys):
+    """atan2 takes two inputs (as a function or y.atan2(x)); each op's node is labelled with
+    its name, and the gradients are the rules': d atan2(y, x)/dx = -y / (x² + y²)."""
+    status, out, err = run_graph(capsys, "atan2(y, x) + erf(x) * tan(y)", "x=2", "y=1",
+                                 "-o", "-", "--engine", "builtin")
+    assert status == 0
+    assert all(f">{name}<" in out for name in ("atan2", "erf", "tan"))
+    dx = -1 / 5 + 2 / math.sqrt(math.pi) * math.exp(-4) * math.tan(1)
+    dy = 2 / 5 + math.erf(2) * (1 + math.tan(1) ** 2)
+    assert err.splitlines() == [
+        f"atan2(y, x) + erf(x) * tan(y) = {math.atan2(1, 2) + math.erf(2) * math.tan(1):.4f}",
+        f"  d/dx = {dx:.4f}", f"  d/dy = {dy:.4f}"]
+
+
+def test_the_help_lists_the_functions(capsys):
+    assert cli.main(["graph", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "atan2, atanh, cos, cosh, erf, erfc, exp, expm1, hypot" in out
+    assert "of two numbers: atan2(y, x) and hypot(x, y)" in out
+
+
 def test_no_grad_and_options_reach_the_drawing(capsys, tmp_path):
     target = tmp_path / "g.svg"
     status, _, _ = run_graph(capsys, "x*x", "x=3", "-o", str(target), "--no-grad",
@@ -235,6 +276,10 @@ def test_dash_writes_svg_to_stdout_and_the_report_to_stderr(capsys):
     (["sqrt(x)", "x=0"], "cannot differentiate at this point: backward of sqrt: the derivative "
                          "is infinite at this input"),
     (["x ** 0.5", "x=0"], "cannot differentiate at this point: backward of pow"),
+    (["asin(x)", "x=1"], "cannot differentiate at this point: backward of asin: the derivative "
+                         "is infinite at this input"),
+    (["asin(x)", "x=1.5"], "asin: needs an input in [-1, 1], got 1.5"),
+    (["atan2(y)", "y=1"], "atan2() takes exactly two arguments, like atan2(y, x)"),
     (["log(x)", "x=1e-320"], "cannot differentiate at this point: d/dx is inf, not a finite "
                              "number"),
 ])

@@ -69,6 +69,23 @@ VALUE_OPS = [
     ("sin", lambda a: a.sin(), math.sin, ("real",)),
     ("cos", lambda a: a.cos(), math.cos, ("real",)),
     ("sin_times_square", lambda a: a.sin() * a ** 2, lambda a: math.sin(a) * a ** 2, ("real",)),
+    # the functions beyond micrograd's (ops/trig.py, ops/erf.py): math's numbers
+    ("tan", lambda a: a.tan(), math.tan, ("unit",)),
+    ("asin", lambda a: a.asin(), math.asin, ("unit",)),
+    ("acos", lambda a: a.acos(), math.acos, ("unit",)),
+    ("atan", lambda a: a.atan(), math.atan, ("real",)),
+    ("atan2", lambda y, x: y.atan2(x), math.atan2, ("nonzero", "nonzero")),
+    ("atan2_number", lambda y: y.atan2(-0.7), lambda y: math.atan2(y, -0.7), ("real",)),
+    ("hypot", lambda a, b: a.hypot(b), math.hypot, ("nonzero", "real")),
+    ("sinh", lambda a: a.sinh(), math.sinh, ("real",)),
+    ("cosh", lambda a: a.cosh(), math.cosh, ("real",)),
+    ("asinh", lambda a: a.asinh(), math.asinh, ("real",)),
+    ("acosh", lambda a: a.acosh(), math.acosh, ("above_one",)),
+    ("atanh", lambda a: a.atanh(), math.atanh, ("unit",)),
+    ("erf", lambda a: a.erf(), math.erf, ("real",)),
+    ("erfc", lambda a: a.erfc(), math.erfc, ("real",)),
+    ("log1p", lambda a: a.log1p(), math.log1p, ("unit",)),
+    ("expm1", lambda a: a.expm1(), math.expm1, ("real",)),
     # autograd.functional's elementwise math takes Values too
     ("F.exp", F.exp, math.exp, ("real",)),
     ("F.log", F.log, math.log, ("pos",)),
@@ -468,3 +485,105 @@ def test_backward_takes_a_value_as_its_gradient():
     assert a.grad.data == 12.0
     a.grad.backward()
     assert s.grad == 4.0
+
+
+# -- the functions beyond micrograd's: tan ... atanh, atan2, hypot, erf, erfc, log1p, expm1 -------
+
+ONE_INPUT = {"tan": 0.7, "asin": -0.6, "acos": 0.45, "atan": -1.7, "sinh": 1.3, "cosh": -0.8,
+             "asinh": -2.2, "acosh": 1.9, "atanh": 0.55, "erf": -0.9, "erfc": 1.4,
+             "log1p": -0.35, "expm1": 0.6}
+
+
+@pytest.mark.parametrize("name, x", ONE_INPUT.items())
+def test_new_functions_have_their_op_names_and_second_derivatives(name, x):
+    """micrograd's `_op` is the function's name (drawings label the node with it), the only
+    parent is the input, and the slope's own slope matches finite differences (create_graph:
+    the rule is built from ops that can be differentiated again)."""
+    v = Value(x)
+    y = getattr(v, name)()
+    assert y._op == name and y._prev == (v,)
+    assert gradcheck(lambda u: grad(lambda w: getattr(w, name)())(u), Value(x))
+
+
+def test_atan2_and_hypot_second_derivatives_and_mixed_partials():
+    for f in (lambda y, x: y.atan2(x), lambda a, b: a.hypot(b)):
+        for argnum in (0, 1):
+            assert gradcheck(lambda a, b: grad(f, argnum)(a, b), Value(0.7), Value(-1.3))
+
+
+@pytest.mark.parametrize("name, x", ONE_INPUT.items())
+def test_new_functions_agree_with_the_tensor_ops(name, x):
+    """The Value op and the Tensor op are one class: the same numbers, each from its own
+    library (math on a float, numpy or Cody's erf on an array), to a few ulps."""
+    v, t = Value(x), Tensor([x], requires_grad=True, dtype=np.float64)
+    y, u = getattr(v, name)(), getattr(t, name)()
+    y.backward()
+    u.sum().backward()
+    assert y.data == pytest.approx(u.item(), rel=1e-15)
+    assert v.grad == pytest.approx(t.grad.item(), rel=1e-15)
+    assert type(y.data) is float and type(v.grad) is float      # not numpy's float64
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot"])
+def test_two_input_functions_agree_with_the_tensor_ops(name):
+    for a, b in [(0.7, -1.3), (-2.0, 0.5), (1e-3, 4.0)]:
+        va, vb = Value(a), Value(b)
+        ta, tb = (Tensor([z], requires_grad=True, dtype=np.float64) for z in (a, b))
+        y, u = getattr(va, name)(vb), getattr(ta, name)(tb)
+        y.backward()
+        u.sum().backward()
+        assert y.data == pytest.approx(u.item(), rel=1e-15)
+        assert (va.grad, vb.grad) == pytest.approx((ta.grad.item(), tb.grad.item()), rel=1e-15)
+
+
+def test_atan2_at_the_origin_has_slopes_zero_as_pytorch():
+    y, x = Value(0.0), Value(0.0)
+    angle = y.atan2(x)
+    angle.backward()
+    assert (angle.data, y.grad, x.grad) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(2.0).asin(), ValueError, r"asin: needs an input in \[-1, 1\], got 2\.0"),
+    (lambda: Value(-1.5).acos(), ValueError, r"acos: needs an input in \[-1, 1\], got -1\.5"),
+    (lambda: Value(0.5).acosh(), ValueError, r"acosh: needs an input >= 1, got 0\.5"),
+    (lambda: Value(1.0).atanh(), ValueError, r"atanh: needs an input in \(-1, 1\), got 1\.0"),
+    (lambda: Value(math.inf).tan(), ValueError, r"tan: needs a finite input, got inf"),
+    (lambda: Value(-1.0).log1p(), ValueError, r"log1p: needs an input > -1, got -1\.0"),
+    (lambda: Value(1000.0).cosh(), OverflowError, r"cosh: cosh\(1000\.0\) is too large"),
+    (lambda: Value(-800.0).sinh(), OverflowError, r"sinh: sinh\(-800\.0\) is too large"),
+    (lambda: Value(800.0).expm1(), OverflowError, r"expm1: e \*\* 800\.0 - 1 is too large"),
+])
+def test_outside_the_domain_the_error_names_the_op_and_the_number(make, error, message):
+    """Where Python's math raises ("math domain error", "math range error", as micrograd's
+    float math would), the error says which op, which number and what it needs."""
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_an_infinite_slope_at_the_edge_of_the_domain_is_an_error_in_backward():
+    """asin at 1 is π/2, but its slope 1 / √(1 - x²) is infinite there: backward says so (as
+    for sqrt at 0), rather than passing inf on."""
+    x = Value(1.0)
+    y = x.asin()
+    assert y.data == math.pi / 2
+    with pytest.raises(ZeroDivisionError, match="backward of asin: the derivative is infinite"):
+        y.backward()
+
+
+def test_a_second_operand_that_is_not_a_number_is_named():
+    with pytest.raises(TypeError, match=r"atan2: expected a real number .* got str"):
+        Value(1.0).atan2("x")
+    with pytest.raises(TypeError, match=r"hypot: expected a real number .* got ndarray"):
+        Value(1.0).hypot(np.ones(3))
+
+
+def test_the_new_functions_can_be_built_by_hand_with_their_names():
+    """micrograd's way, Value(data, children, op): the new names are known ops too."""
+    a, b = Value(0.4), Value(-1.2)
+    t = Value(math.tan(0.4), (a,), "tan")
+    angle = Value(math.atan2(0.4, -1.2), (a, b), "atan2")
+    (t + angle).backward()
+    assert (t._op, angle._op) == ("tan", "atan2")
+    assert a.grad == pytest.approx(1 + math.tan(0.4) ** 2 + -1.2 / (0.16 + 1.44), rel=1e-15)
+    assert b.grad == pytest.approx(-0.4 / (0.16 + 1.44), rel=1e-15)

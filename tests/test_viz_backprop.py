@@ -353,6 +353,14 @@ def test_every_ops_docstring_gives_a_rule():
     assert rule_text(ops.Div) == ("a / b", {"a": "1/b", "b": "−a/b² = −out/b"})
 
 
+def test_the_rules_of_two_input_functions_are_their_formulas_alone():
+    """A remark after a rule ("both 0 at the origin") is not part of the formula a step
+    quotes."""
+    assert rule_text(ops.Atan2) == ("atan2(y, x)", {"y": "x / (x² + y²)", "x": "−y / (x² + y²)"})
+    assert rule_text(ops.Hypot) == ("hypot(a, b)", {"a": "a / hypot(a, b)",
+                                                    "b": "b / hypot(a, b)"})
+
+
 # ----------------------------------------------------------------------------------------------
 # The drawing at every step
 # ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..ops.arithmetic import (Add, AddConst, ConstPow, Mul, MulConst, Neg, Pow, 
 from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
                                Sign, Sin, Softplus, Sqrt, Step, Tanh)
 from ..value import Value
+from .rules import MATH_OPS
 
 # How each op of `Value` is lowered: its kind in the plan, and whether the op's saved constant
 # (ctx) becomes a constant input. `Add`/`AddConst` become sums (fused below); Abs's ctx (the sign
@@ -27,7 +28,8 @@ from ..value import Value
 # the slopes of relu and abs in gradient graphs (`create_graph=True`), LogOrZero the ln a in
 # the slope of a ** b: kinds of their own, so that the replay recomputes them too. LeakyRelu
 # (its constant: the slope), Softplus and ClampedLog are what F.leaky_relu and the binary
-# cross-entropies make of Values.
+# cross-entropies make of Values. Value's functions beyond micrograd's (rules.MATH_OPS) are
+# kinds named after their ops.
 LOWERING: dict[type, tuple[str, bool]] = {
     Add: ("sum", False), AddConst: ("sum", True),
     Mul: ("mul", False), MulConst: ("mul_const", True), Neg: ("neg", False),
@@ -39,6 +41,7 @@ LOWERING: dict[type, tuple[str, bool]] = {
     Step: ("step", False), Sign: ("sign", False), LogOrZero: ("log_or_zero", False),
     LeakyRelu: ("leaky_relu", True), Softplus: ("softplus", False),
     ClampedLog: ("clamped_log", False),
+    **{op: (op.name, False) for op in MATH_OPS},
 }
 
 
@@ -176,10 +179,10 @@ def _lower(rec: Recording, node: Node, args: list[Item], ctx: Any) -> Item:
     if lowering is None:
         op = node._fn
         raise TypeError(f"compile: the op {op.name!r} ({op.__module__}.{op.__qualname__}) has no "
-                        f"vectorised rule; compile supports the ops of Value (+ - * / ** exp "
-                        f"log sqrt tanh sigmoid relu abs sin cos), F.leaky_relu and the binary "
-                        f"cross-entropies of Values. Write it with those, or run this graph "
-                        f"eagerly (output.backward())")
+                        f"vectorised rule; compile supports the ops of Value (+ - * / ** and "
+                        f"its methods: exp, log, tanh, sin, atan2, erf, ...), F.leaky_relu and "
+                        f"the binary cross-entropies of Values. Write it with those, or run "
+                        f"this graph eagerly (output.backward())")
     kind, with_constant = lowering
     if with_constant:
         args = args + [rec.constant(ctx)]

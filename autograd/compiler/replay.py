@@ -14,7 +14,7 @@ from ..ops.elementwise import ClampedLog, LeakyRelu, Softplus, sign_of, step_of
 from ..ops.payload_math import log_or_zero
 from ..value import Value, _as_float, data_hint
 from .plan import Plan, Step, count
-from .rules import CONSTANT, FORMULAS, SIGN
+from .rules import CONSTANT, FORMULAS, MATH_OPS, SIGN
 
 
 class CompiledGraph:
@@ -32,7 +32,8 @@ class CompiledGraph:
     in the eager order, so the forward pass gives the eager numbers (+ - * neg relu leaky_relu
     abs: bit for bit; pow, exp, log, sqrt, tanh, sigmoid, softplus, sin, cos: numpy's functions,
     within a few ulps of `math`'s: at most 3 measured, on 100,000 points each with numpy 2.4 and
-    1.24).
+    1.24; erf and erfc: Cody's approximations (ops/erf.py), at most 5 ulps from `math`'s, measured
+    on 20,000 points in [-6, 6] with numpy 2.4).
     Gradients add the same contributions, in another order (within a few ulps).
     When a pass meets a number that is not finite (an overflow, log of a negative number,
     0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
@@ -336,4 +337,5 @@ _EAGER = {
     "cos": Value.cos, "step": step_of, "sign": sign_of, "log_or_zero": log_or_zero,
     "leaky_relu": lambda x, c: apply(LeakyRelu, (x,), c),
     "softplus": lambda x: apply(Softplus, (x,)), "clamped_log": lambda x: apply(ClampedLog, (x,)),
+    **{op.name: getattr(Value, op.name) for op in MATH_OPS},
 }

@@ -21,10 +21,17 @@ from __future__ import annotations
 
 from ..ops.arithmetic import (ConstPow, Mul, MulConst, Neg, Pow, PowBase, PowConst, PowExponent,
                               Sub)
-from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, LeakyRelu, Log, LogOrZero, Relu, Sigmoid,
-                               Sign, Sin, Softplus, Sqrt, Step, Tanh)
+from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, Expm1, LeakyRelu, Log, Log1p, LogOrZero,
+                               Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, Step, Tanh)
+from ..ops.erf import Erf, Erfc
+from ..ops.trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
+
+#: Value's functions beyond micrograd's (x.tan(), y.atan2(x), ...): each is a kind named after
+#: its op, with no constant
+MATH_OPS = (Tan, Asin, Acos, Atan, Atan2, Hypot, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Erfc,
+            Log1p, Expm1)
 
 #: kind -> (op class, where its ctx comes from)
 RULES: dict[str, tuple[type, str]] = {
@@ -36,6 +43,7 @@ RULES: dict[str, tuple[type, str]] = {
     "abs": (Abs, SIGN), "sin": (Sin, NONE), "cos": (Cos, NONE), "step": (Step, NONE),
     "sign": (Sign, NONE), "log_or_zero": (LogOrZero, NONE), "leaky_relu": (LeakyRelu, CONSTANT),
     "softplus": (Softplus, NONE), "clamped_log": (ClampedLog, NONE),
+    **{op.name: (op, NONE) for op in MATH_OPS},
 }
 
 #: kind -> positions of the inputs that its rule gives no gradient
@@ -53,4 +61,6 @@ FORMULAS: dict[str, str] = {
     "step": "1 if x > 0 else 0 (slope 0)", "sign": "sign(x) (slope 0)",
     "log_or_zero": "ln x, 0 at x = 0, NaN below", "leaky_relu": "x if x > 0 else c * x",
     "softplus": "log1p(exp(-|x|)) + max(x, 0)", "clamped_log": "max(log(x), -100)",
+    **{op.name: f"{op.name}(x)" for op in MATH_OPS}, "atan2": "atan2(y, x)",
+    "hypot": "hypot(x, y)",
 }

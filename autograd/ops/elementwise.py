@@ -149,8 +149,9 @@ class Expm1(Op):
         if x.__class__ is float:
             try:
                 return math.expm1(x)
-            except OverflowError:       # beyond the largest float: inf, as numpy gives
-                return math.inf
+            except OverflowError:       # as math.expm1 (and exp), naming the op and the number
+                raise OverflowError(f"expm1: e ** {x!r} - 1 is too large for a float (the "
+                                    f"largest is about e ** 709.78)") from None
         return np.expm1(x)
 
     @staticmethod

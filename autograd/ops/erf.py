@@ -1,7 +1,7 @@
 """The error function erf and its complement erfc, for float64 arrays (numpy has neither, and
 scipy is not a dependency): what GELU's normal CDF Φ(x) = erfc(-x/√2) / 2 is made of; and the
 two as ops (Erf, Erfc: `t.erf()`, `t.erfc()`), computed in float64 and given in the input's
-dtype.
+dtype; for a Value's number (a float) the ops take Python's math.erf and math.erfc.
 
 W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev approximations for the
 error function", Math. Comp. 23 (1969), 631-637; the coefficients of his CALERF routine), in
@@ -131,7 +131,7 @@ class Erf(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return erf(x).astype(x.dtype, copy=False)
+        return math.erf(x) if x.__class__ is float else erf(x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -144,7 +144,7 @@ class Erfc(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return erfc(x).astype(x.dtype, copy=False)
+        return math.erfc(x) if x.__class__ is float else erfc(x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, out, x):

@@ -1,10 +1,16 @@
 """The trigonometric and hyperbolic functions beyond sin and cos (elementwise.py): tan, asin,
 acos, atan, sinh, cosh, asinh, acosh, atanh; and the two of a pair of inputs, atan2 and hypot.
-Tensor ops: they take arrays, and their rules take arrays (first order) or nodes (higher
+Their forwards and rules take both payloads: a Python float (a `Value`'s number, computed with
+`math`, as micrograd does) or an ndarray (a `Tensor`'s); the rules also take nodes (higher
 order), so that every slope is built from ops that can be differentiated again.
 
-Outside a function's domain the value is NaN, and at its edges ±inf, as numpy and PyTorch give
-(asin(2) is NaN, atanh(1) is inf); numpy warns there, as it does for log(0) and sqrt(-1).
+Outside a function's domain an array's value is NaN, and at its edges ±inf, as numpy and
+PyTorch give (asin(2) is NaN, atanh(1) is inf); numpy warns there, as it does for log(0) and
+sqrt(-1). A float raises there, as `math` does, naming the op and the number:
+
+>>> Asin.forward(None, 2.0)
+Traceback (most recent call last):
+ValueError: asin: needs an input in [-1, 1], got 2.0
 
 >>> from autograd import Tensor
 >>> x = Tensor([0.5], requires_grad=True, dtype=np.float64)
@@ -15,13 +21,28 @@ Outside a function's domain the value is NaN, and at its edges ±inf, as numpy a
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Callable
 
 import numpy as np
 
 from ..graph import Node, Op, apply
 from .elementwise import sign_of
 from .payload_math import power
+
+
+def _math(function: Callable, x: float, domain: str = "") -> float:
+    """`function(x)` from Python's math module, for a Value's number. math raises outside the
+    domain (math.asin(2)) and beyond the largest float (math.cosh(1000)), saying only "math
+    domain error" or "math range error": here the error names the op, the number and the
+    domain."""
+    try:
+        return function(x)
+    except ValueError:
+        raise ValueError(f"{function.__name__}: needs {domain}, got {x!r}") from None
+    except OverflowError:
+        raise OverflowError(f"{function.__name__}: {function.__name__}({x!r}) is too large for "
+                            f"a float") from None
 
 
 def _one_minus_square(x: Any) -> Any:
@@ -41,7 +62,7 @@ class Tan(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.tan(x)
+        return _math(math.tan, x, "a finite input") if x.__class__ is float else np.tan(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -54,6 +75,8 @@ class Asin(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.__class__ is float:
+            return _math(math.asin, x, "an input in [-1, 1]")
         return np.arcsin(x)
 
     @staticmethod
@@ -67,6 +90,8 @@ class Acos(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.__class__ is float:
+            return _math(math.acos, x, "an input in [-1, 1]")
         return np.arccos(x)
 
     @staticmethod
@@ -80,7 +105,7 @@ class Atan(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.arctan(x)
+        return math.atan(x) if x.__class__ is float else np.arctan(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -93,11 +118,11 @@ class Sinh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.sinh(x)
+        return _math(math.sinh, x) if x.__class__ is float else np.sinh(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
-        return (g * (apply(Cosh, (x,)) if isinstance(x, Node) else np.cosh(x)),)
+        return (g * (apply(Cosh, (x,)) if isinstance(x, Node) else Cosh.forward(None, x)),)
 
 
 class Cosh(Op):
@@ -106,11 +131,11 @@ class Cosh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.cosh(x)
+        return _math(math.cosh, x) if x.__class__ is float else np.cosh(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
-        return (g * (apply(Sinh, (x,)) if isinstance(x, Node) else np.sinh(x)),)
+        return (g * (apply(Sinh, (x,)) if isinstance(x, Node) else Sinh.forward(None, x)),)
 
 
 class Asinh(Op):
@@ -119,7 +144,7 @@ class Asinh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.arcsinh(x)
+        return math.asinh(x) if x.__class__ is float else np.arcsinh(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -132,6 +157,8 @@ class Acosh(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.__class__ is float:
+            return _math(math.acosh, x, "an input >= 1")
         return np.arccosh(x)
 
     @staticmethod
@@ -146,6 +173,8 @@ class Atanh(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.__class__ is float:
+            return _math(math.atanh, x, "an input in (-1, 1)")
         return np.arctanh(x)
 
     @staticmethod
@@ -155,11 +184,13 @@ class Atanh(Op):
 
 class Atan2(Op):
     """atan2(y, x), the angle of the point (x, y), in [-π, π];
-    d/dy = x / (x² + y²), d/dx = -y / (x² + y²), both 0 at the origin (as PyTorch's)"""
+    d/dy = x / (x² + y²), d/dx = -y / (x² + y²), and both 0 at the origin (as PyTorch's)"""
     name, broadcasting = "atan2", True
 
     @staticmethod
     def forward(ctx, y, x):
+        if y.__class__ is float and x.__class__ is float:
+            return math.atan2(y, x)
         return np.arctan2(y, x)
 
     @staticmethod
@@ -168,6 +199,8 @@ class Atan2(Op):
         if isinstance(r, Node):         # higher order: the mask a node of the data (compile)
             on = sign_of(r)             # 1 where r > 0, 0 at the origin, NaN stays NaN
             g_over_r = g * on / (r * on + (1 - on))
+        elif r.__class__ is float:      # a Value's numbers: 0 at the origin
+            g_over_r = g / r if r != 0 else 0.0
         else:                           # g / r, and 0 where r is 0 (no 0/0); NaN stays NaN
             on = r != 0
             g_over_r = np.where(on, g, 0) / np.where(on, r, 1)
@@ -176,11 +209,13 @@ class Atan2(Op):
 
 class Hypot(Op):
     """hypot(a, b) = sqrt(a² + b²), without overflow or underflow in the squares;
-    d/da = a / hypot, d/db = b / hypot (NaN at the origin, as PyTorch's)"""
+    d/da = a / hypot(a, b), d/db = b / hypot(a, b), and NaN at the origin (as PyTorch's)"""
     name, broadcasting = "hypot", True
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.__class__ is float and b.__class__ is float:
+            return math.hypot(a, b)
         return np.hypot(a, b)
 
     @staticmethod

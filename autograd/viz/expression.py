@@ -1,10 +1,10 @@
 """A safe little calculator: an arithmetic expression over named numbers, built out of `Value`s.
 
 The text is parsed by Python's `ast` and then only an allow-list is accepted: numbers, the given
-names, + - * / **, unary minus, and a few functions, called by name (`tanh(x)`) or as micrograd's
-methods (`(x*w + b).tanh()`). Nothing is ever passed to `eval`; attribute access, other calls,
-comprehensions, lambdas and the like are refused with one clear message. Size is bounded
-(length, number of AST nodes, exponents), so no input can hang it.
+names, + - * / **, unary minus, and Value's functions, called by name (`tanh(x)`, `atan2(y, x)`)
+or as micrograd's methods (`(x*w + b).tanh()`, `y.atan2(x)`). Nothing is ever passed to `eval`;
+attribute access, other calls, comprehensions, lambdas and the like are refused with one clear
+message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
 
 >>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(out.data, 4)
@@ -25,11 +25,13 @@ MAX_LENGTH = 1000           # characters of expression text
 MAX_NODES = 500             # AST nodes: a bound on the graph it builds
 MAX_EXPONENT = 1000.0       # |c| in x ** c; larger powers overflow or vanish anyway
 
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "tanh": Value.tanh, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt,
-    "relu": Value.relu, "sigmoid": Value.sigmoid, "abs": Value.abs, "sin": Value.sin,
-    "cos": Value.cos,
-}
+#: the functions an expression may call: Value's methods of the same name
+FUNCTIONS: dict[str, Callable[..., Value]] = {name: getattr(Value, name) for name in (
+    "tanh", "exp", "log", "sqrt", "relu", "sigmoid", "abs", "sin", "cos", "tan", "asin", "acos",
+    "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh", "hypot", "erf", "erfc", "log1p",
+    "expm1")}
+#: how many numbers each takes: one, but two for these (atan2(y, x) is y.atan2(x))
+TWO_ARGUMENTS = {"atan2": "y, x", "hypot": "x, y"}
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -122,7 +124,12 @@ def _check(node: ast.AST, names: set[str]) -> None:
         if name not in FUNCTIONS:
             raise ExpressionError(f"'.{name}()' is not an allowed method; the functions are "
                                   f"{', '.join(sorted(FUNCTIONS))}")
-        if node.args or node.keywords:
+        if name in TWO_ARGUMENTS:
+            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+                first, second = TWO_ARGUMENTS[name].split(", ")
+                raise ExpressionError(f".{name}() takes one argument, like {first}.{name}"
+                                      f"({second}) for {name}({first}, {second})")
+        elif node.args or node.keywords:
             raise ExpressionError(f".{name}() takes no argument, like (x*w).{name}()")
         return
     if isinstance(node, ast.Call):
@@ -133,8 +140,12 @@ def _check(node: ast.AST, names: set[str]) -> None:
                 raise ExpressionError(f"only these functions can be called, by name: {allowed}")
             raise ExpressionError(f"'{name}' is not an allowed function; the functions are "
                                   f"{allowed}")
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExpressionError(f"{name}() takes exactly one argument, like {name}(x)")
+        example = TWO_ARGUMENTS.get(name, "x")
+        count = example.count(",") + 1
+        if (node.keywords or len(node.args) != count
+                or any(isinstance(argument, ast.Starred) for argument in node.args)):
+            how_many = "one argument" if count == 1 else "two arguments"
+            raise ExpressionError(f"{name}() takes exactly {how_many}, like {name}({example})")
         return
     if isinstance(node, ast.keyword):
         return                                           # reported by the Call above
@@ -163,13 +174,16 @@ def _operands(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     if isinstance(node, ast.Call):
-        return [_argument(node)]
+        return _arguments(node)
     return []
 
 
-def _argument(call: ast.Call) -> ast.AST:
-    """What a function is applied to: tanh(x) or, micrograd's way, x.tanh()."""
-    return call.func.value if isinstance(call.func, ast.Attribute) else call.args[0]
+def _arguments(call: ast.Call) -> list[ast.AST]:
+    """What a function is applied to: tanh(x) or, micrograd's way, x.tanh() (and atan2(y, x)
+    or y.atan2(x))."""
+    if isinstance(call.func, ast.Attribute):
+        return [call.func.value, *call.args]
+    return call.args
 
 
 def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | float:
@@ -186,12 +200,12 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
         x = results[id(node.operand)]
         return -x if isinstance(node.op, ast.USub) else x
     if isinstance(node, ast.Call):
-        x = results[id(_argument(node))]
+        x, *rest = [results[id(argument)] for argument in _arguments(node)]
         name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
         if not isinstance(x, Value):
             x = Value(x, requires_grad=False)
         try:
-            return FUNCTIONS[name](x)
+            return FUNCTIONS[name](x, *rest)
         except (ValueError, ArithmeticError) as error:
             message = str(error)
             raise ExpressionError(message if message.startswith(name)

@@ -34,12 +34,15 @@ from .output import check_output_path, write_stdout
 
 def add_parser(subparsers: Any) -> None:
     """Register `graph` on the `glassgrad` command's subparsers."""
+    of_two = " and ".join(f"{name}({arguments})"
+                          for name, arguments in expression.TWO_ARGUMENTS.items())
     parser = subparsers.add_parser(
         "graph", help="draw the computation graph of an expression, with its gradients",
         description="Build EXPRESSION from scalar Values, run backward, write the graph as SVG "
                     "(or .png/.pdf with Graphviz) and print the output and every gradient. "
                     f"Functions: {', '.join(sorted(expression.FUNCTIONS))}, called as "
-                    "tanh(x) or, as in micrograd, (x).tanh(); operators: + - * / **.",
+                    f"tanh(x) or, as in micrograd, (x).tanh(), and of two numbers: {of_two}, "
+                    "or y.atan2(x); operators: + - * / **.",
         epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
                '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
                'in brackets, "(-x*w)".')
