@@ -1339,16 +1339,16 @@ class Tensor(Node):
     def erfinv(self) -> Tensor:
         """The inverse of erf on [-1, 1]: ±inf at ±1, NaN beyond; slope √π/2 e^(erfinv(y)²).
 
-        >>> Tensor([0.5], dtype=np.float64).erfinv().erf().item()
-        0.5
+        >>> Tensor([0.5], dtype=np.float64).erfinv().item()
+        0.476936276204469...
         """
         return apply(Erfinv, (self._floating(),))
 
     def lgamma(self) -> Tensor:
         """ln |Γ(x)|, inf at the poles 0, -1, -2, ...; slope digamma(x).
 
-        >>> Tensor([4.0, 0.5], dtype=np.float64).lgamma().exp().tolist()   # 3!, √π
-        [6.000000000000001, 1.772453850905516]
+        >>> Tensor([4.0, 0.5], dtype=np.float64).lgamma().tolist()     # ln 3!, ln √π
+        [1.791759469228055..., 0.57236494292470...]
         """
         return apply(Lgamma, (self._floating(),))
 
@@ -1395,8 +1395,8 @@ class Tensor(Node):
         """sin(πx) / (πx), and 1 at 0 (the normalised sinc, as numpy's and PyTorch's); slope
         (cos(πx) - sinc(x)) / x, 0 at 0.
 
-        >>> Tensor([0.0, 0.5, 1.0], dtype=np.float64).sinc().round(6).tolist()
-        [1.0, 0.63662, 0.0]
+        >>> Tensor([0.0, 0.5, 1.0], dtype=np.float64).sinc().tolist()   # 2/π; π rounds: not 0
+        [1.0, 0.6366197723675814, 3.8981718325193755e-17]
         """
         return apply(Sinc, (self._floating(),))
 
