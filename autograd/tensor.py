@@ -1378,7 +1378,8 @@ class Tensor(Node):
         """The log of the multivariate gamma function of dimension p, Σᵢ lgamma(x - i/2) over
         i < p plus p(p-1)/4 ln π; every element must exceed (p - 1)/2, as in PyTorch.
 
-        >>> Tensor([2.5], dtype=np.float64).mvlgamma(1).item() == Tensor([2.5]).double().lgamma().item()
+        >>> x = Tensor([2.5], dtype=np.float64)
+        >>> x.mvlgamma(1).item() == x.lgamma().item()
         True
         """
         if isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 1:
@@ -1702,8 +1703,8 @@ class Tensor(Node):
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for `clip`: each element kept within [min, max] (either may be None;
         numbers, or arrays and tensors that broadcast). The gradient passes where
-        min <= x <= max, as in PyTorch, and nowhere else. Unlike PyTorch, min > max is refused
-        (PyTorch would set every element to max).
+        min <= x <= max, as in PyTorch, and to a tensor bound that wants one where x crossed
+        it. Unlike PyTorch, min > max is refused (PyTorch would set every element to max).
 
         >>> x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
         >>> x.clamp(min=-1.0, max=1.0).sum().backward(); x.grad
@@ -1720,16 +1721,30 @@ class Tensor(Node):
         return self._clamped("clamp_max", None, max)
 
     def _clamped(self, name: str, min: Any, max: Any) -> Tensor:
+        if _wants_gradient(min) or _wants_gradient(max):
+            return self._clamped_between(name, min, max)
         bounds = self._bounds(name, min, max)
         x = self
         if self.data.dtype.kind in "iu" and any(isinstance(b, float) for b in bounds):
             x = self._floating()    # PyTorch's default float dtype (numpy's clip: float64)
         return apply(Clip, (x,), bounds)
 
+    def _clamped_between(self, name: str, min: Any, max: Any) -> Tensor:
+        """clamp with a bound that wants its gradient (Clip passes none to its bounds): the
+        bound where x crossed it, x elsewhere, each taking the gradient where it is chosen
+        (x at a bound, as PyTorch's); none at all where x is NaN, as in PyTorch."""
+        self._bounds(name, *[b.detach() if isinstance(b, Tensor) else b for b in (min, max)])
+        x = self._floating() if self.data.dtype.kind in "biu" else self
+        y = x
+        if min is not None:
+            y = where(x.data < _payload_of(min), min, y)
+        if max is not None:
+            y = where(x.data > _payload_of(max), max, y)
+        return where(np.isnan(x.data), x.detach(), y)
+
     def _bounds(self, name: str, min: Any, max: Any) -> tuple:
         """(low, high) for Clip: numbers as Python numbers (np.float64 bounds: float32 stays),
-        arrays as they are, tensors as their numbers (one that wants a gradient is refused:
-        Clip passes none to its bounds)."""
+        arrays as they are, tensors as their numbers."""
         if min is None and max is None:
             raise ValueError(f"{name}: give at least one of min and max")
         bounds = []
@@ -1737,10 +1752,6 @@ class Tensor(Node):
             if isinstance(bound, Node):
                 if not isinstance(bound, Tensor):
                     raise TypeError(f"{name}: {_MIXED_ENGINES}")
-                if bound._fn is not None and graph.grad_mode.enabled:
-                    raise TypeError(f"{name}: a bound that {bound._history()} gets no gradient "
-                                    f"here; write x.maximum(low).minimum(high), whose gradients "
-                                    f"reach both")
                 bound = bound.data
             bounds.append(_python_number(bound) if isinstance(bound, numbers.Real) else bound)
         low, high = bounds
@@ -3951,6 +3962,15 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise TypeError(f"flatten: expected a Tensor, got {type(input).__name__} (for an array, "
                         f"use numpy's reshape)")
     return input.flatten(start_dim, end_dim)
+
+
+def _wants_gradient(x: Any) -> bool:
+    """Whether `x` is a Tensor whose gradient the graph is to work out."""
+    return isinstance(x, Tensor) and x._fn is not None and graph.grad_mode.enabled
+
+
+def _payload_of(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
