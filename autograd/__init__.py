@@ -102,8 +102,9 @@ _SPELT_OTHERWISE = {
                       "a log-probability with tensor ops (log_softmax, then pick by index)"),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
-                "expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, log_softmax; expit is "
-                "x.sigmoid()"),
+                "erfinv, digamma, sinc, expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, "
+                "log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
+                "polygamma(n, x) x.polygamma(n), multigammaln(x, p) x.mvlgamma(p)"),
     "linalg": ("not here: torch.linalg.norm(x) is x.norm() (vector_norm likewise, with p= and "
                "dim=), matmul and tensordot are autograd functions; there are no matrix "
                "decompositions (inv, solve, eigh, svd, det): for the numbers alone, np.linalg "

@@ -38,7 +38,6 @@ TORCH_METHODS = {
     "add": "is t + x here (alpha: t + alpha * x)", "sub": "is t - x here",
     "subtract": "is t - x here", "mul": "is t * x here", "multiply": "is t * x here",
     "div": "is t / x here (t // x rounds down)", "divide": "is t / x here",
-    "true_divide": "is t / x here", "floor_divide": "is t // x here",
     "matmul": "is t @ x here", "positive": "is t itself here",
     "absolute": "is t.abs() here", "sgn": "is t.sign() here",
     "greater": "is t > x here (or t.gt(x))", "greater_equal": "is t >= x here (or t.ge(x))",
@@ -72,15 +71,11 @@ TORCH_METHODS = {
     "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
-    "nan_to_num": "is autograd.where(t.isnan(), 0.0, t) here (and where(...) for the "
-                  "infinities)",
-    "isneginf": "is t.isinf() & (t < 0) here", "isposinf": "is t.isinf() & (t > 0) here",
     "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",
     "corrcoef": "is np.corrcoef(t.data) here (numbers)",
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "float_power": "is t.double() ** x here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": "is t = t.detach() here",
     "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
@@ -116,7 +111,9 @@ IN_PLACE = (
     "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
     "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
     "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
-    "lerp_ cumprod_ xlogy_ logit_ exp2_ "
+    "lerp_ cumprod_ xlogy_ logit_ exp2_ erfinv_ lgamma_ digamma_ polygamma_ mvlgamma_ sinc_ "
+    "deg2rad_ rad2deg_ copysign_ float_power_ heaviside_ nextafter_ nan_to_num_ true_divide_ "
+    "floor_divide_ "
     "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
@@ -184,6 +181,8 @@ METHOD_FUNCTIONS = """
     abs neg negative exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tanh
     tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh
     erf erfc atan2 arctan2 hypot logaddexp lerp remainder fmod trunc fix frac xlogy logit exp2
+    erfinv lgamma digamma mvlgamma sinc deg2rad rad2deg copysign logaddexp2 float_power
+    true_divide floor_divide heaviside nextafter signbit isneginf isposinf nan_to_num fmax fmin
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill
     eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not
@@ -210,7 +209,7 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     first (a number or an array is made one, a number in the dtype of a tensor beside it) and
     calls its method. max, min, var and std read PyTorch's arguments, where the methods are
     numpy's: `torch.max(x, 1)` gives (values, indices), `torch.max(x, y)` the larger elements,
-    and `torch.var(x)` divides by n - 1.
+    `torch.var(x)` divides by n - 1, and var_mean and std_mean give the pair.
 
     >>> import autograd as torch
     >>> x = torch.tensor([[1.0, -2.0], [3.0, 4.0]])
@@ -218,6 +217,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     ((2, 2), [-1.0, 7.0], [0, 1])
     >>> torch.var(torch.tensor([1.0, 2.0, 3.0])).item()       # divided by n - 1
     1.0
+    >>> [t.item() for t in torch.var_mean(torch.tensor([1.0, 3.0]), correction=0)]
+    [1.0, 2.0]
     """
     def tensor(x: Any, beside: tuple) -> Any:
         if isinstance(x, tensor_class):
@@ -243,7 +244,7 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
             f"keepdim) is t.{name}(dim=dim, keepdim=keepdim) (values and indices), and "
             f"torch.{name}(t, u) is t.{elementwise}(u)."))
 
-    def spread(name: str) -> Callable:
+    def spread(name: str, with_mean: bool = False) -> Callable:
         def function(input: Any, dim: Any = None, unbiased: bool | None = None,
                      keepdim: bool = False, *, correction: Any = None) -> Any:
             if isinstance(dim, bool):                    # torch.var(x, False): unbiased
@@ -253,12 +254,19 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
                                 f"{correction!r}; say the divisor once")
             if correction is None:
                 correction = 1 if unbiased is None else int(unbiased)
-            return getattr(tensor(input, ()), name)(dim=dim, keepdim=keepdim,
-                                                    correction=correction)
-        return named(function, name, (
-            f"PyTorch's torch.{name}(t, dim, unbiased, keepdim, *, correction): "
-            f"t.{name}(dim=dim, keepdim=keepdim, correction=correction), dividing by "
-            f"n - correction (n - 1 unless told, as in PyTorch; the method is numpy's)."))
+            x = tensor(input, ())
+            result = getattr(x, name)(dim=dim, keepdim=keepdim, correction=correction)
+            return (result, x.mean(dim, keepdims=keepdim)) if with_mean else result
+        call = (f"t.{name}(dim=dim, keepdim=keepdim, correction=correction)" if not with_mean
+                else f"(t.{name}(dim=dim, keepdim=keepdim, correction=correction), "
+                     f"t.mean(dim, keepdims=keepdim))")
+        return named(function, name + "_mean" * with_mean, (
+            f"PyTorch's torch.{name}{'_mean' * with_mean}(t, dim, unbiased, keepdim, *, "
+            f"correction): {call}, dividing by n - correction (n - 1 unless told, as in "
+            f"PyTorch; the method is numpy's)."))
+
+    def polygamma(n: int, input: Any) -> Any:
+        return tensor(input, ()).polygamma(n)
 
     def named(function: Callable, name: str, doc: str) -> Callable:
         function.__name__ = function.__qualname__ = name
@@ -267,5 +275,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
 
     functions = {name: forward(name) for name in METHOD_FUNCTIONS}
     functions.update(max=extreme("max", "maximum"), min=extreme("min", "minimum"),
-                     var=spread("var"), std=spread("std"))
+                     var=spread("var"), std=spread("std"),
+                     var_mean=spread("var", with_mean=True), std_mean=spread("std", with_mean=True),
+                     polygamma=named(polygamma, "polygamma", (
+                         "PyTorch's torch.polygamma(n, t), n first: t.polygamma(n) here.")))
     return functions

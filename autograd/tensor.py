@@ -29,12 +29,13 @@ from .cpu import device as _cpu
 from .devices import NO_GPU, to_arguments
 from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .ops import (
-    Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
-    Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
-    IndexPut, Log, Log1p, Log2, Log10, LogAddExp, LogCumSumExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
-    Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder,
-    Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
-    Transpose, VectorNorm, Where, XLogY,
+    Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip,
+    Concatenate, Copysign, Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Erfinv, Exp,
+    Expm1, Fmod, Gather, GetItem, Hypot, IndexPut, Lgamma, Log, Log1p, Log2, Log10, LogAddExp,
+    LogCumSumExp, Logit, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul,
+    MulConst, Neg, Polygamma, PowConst, ConstPow, Prod, Relu, Remainder, Reshape, Roll,
+    ScatterAdd, Sigmoid, Sin, Sinc, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh, Transpose,
+    VectorNorm, Where, XLogY,
 )
 from .ops.arithmetic import pow_rule
 from .ops.linalg import einsum_spec, parse_einsum
@@ -701,6 +702,8 @@ class Tensor(Node):
     def __rfloordiv__(self, other: Any) -> Tensor:
         return _floor_divide(other, self)
 
+    true_divide, floor_divide = __truediv__, __floordiv__      # PyTorch's names for / and //
+
     # In-place arithmetic changes the tensor itself, as in PyTorch, so that every name for it
     # sees the change (a momentum buffer in a list: `for v in buffers: v *= 0.9`):
     # - a parameter (a leaf that wants a gradient), only under no_grad(), where no graph records
@@ -1333,6 +1336,89 @@ class Tensor(Node):
         """
         return apply(Erfc, (self._floating(),))
 
+    def erfinv(self) -> Tensor:
+        """The inverse of erf on [-1, 1]: ±inf at ±1, NaN beyond; slope √π/2 e^(erfinv(y)²).
+
+        >>> Tensor([0.5], dtype=np.float64).erfinv().item()
+        0.476936276204469...
+        """
+        return apply(Erfinv, (self._floating(),))
+
+    def lgamma(self) -> Tensor:
+        """ln |Γ(x)|, inf at the poles 0, -1, -2, ...; slope digamma(x).
+
+        >>> Tensor([4.0, 0.5], dtype=np.float64).lgamma().tolist()     # ln 3!, ln √π
+        [1.791759469228055..., 0.57236494292470...]
+        """
+        return apply(Lgamma, (self._floating(),))
+
+    def digamma(self) -> Tensor:
+        """ψ(x) = d/dx ln Γ(x), -inf at +0 and NaN at -1, -2, ... (PyTorch's); slope
+        polygamma(1, x).
+
+        >>> round(Tensor([1.0], dtype=np.float64).digamma().item(), 12)     # -γ
+        -0.577215664902
+        """
+        return apply(Polygamma, (self._floating(),), 0)
+
+    def polygamma(self, n: int) -> Tensor:
+        """ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n = 0 is digamma itself); slope
+        polygamma(n + 1, x). PyTorch's `torch.polygamma(n, x)` takes n first: that is
+        `x.polygamma(n)` here, as PyTorch's method.
+
+        >>> round(Tensor([1.0], dtype=np.float64).polygamma(1).item() * 6 / math.pi ** 2, 12)
+        1.0
+        """
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"polygamma: n is the order of the derivative of digamma, a whole "
+                             f"number >= 0, got {n!r}")
+        return apply(Polygamma, (self._floating(),), int(n))
+
+    def mvlgamma(self, p: int) -> Tensor:
+        """The log of the multivariate gamma function of dimension p, Σᵢ lgamma(x - i/2) over
+        i < p plus p(p-1)/4 ln π; every element must exceed (p - 1)/2, as in PyTorch.
+
+        >>> x = Tensor([2.5], dtype=np.float64)
+        >>> x.mvlgamma(1).item() == x.lgamma().item()
+        True
+        """
+        if isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 1:
+            raise ValueError(f"mvlgamma: p is a dimension, a whole number >= 1, got {p!r}")
+        x = self._floating()
+        if not np.all(x.data > (p - 1) / 2):
+            raise ValueError(f"mvlgamma: every element must be > (p - 1)/2 = {(p - 1) / 2} "
+                             f"for p={p}; the smallest is {np.min(x.data)}")
+        shifts = np.arange(p, dtype=x.data.dtype) / 2
+        total = (x.unsqueeze(-1) - shifts).lgamma().sum(-1)
+        return total + p * (p - 1) / 4 * math.log(math.pi)
+
+    def sinc(self) -> Tensor:
+        """sin(πx) / (πx), and 1 at 0 (the normalised sinc, as numpy's and PyTorch's); slope
+        (cos(πx) - sinc(x)) / x, 0 at 0.
+
+        >>> Tensor([0.0, 0.5, 1.0], dtype=np.float64).sinc().tolist()   # 2/π; π rounds: not 0
+        [1.0, 0.6366197723675814, 3.8981718325193755e-17]
+        """
+        return apply(Sinc, (self._floating(),))
+
+    def deg2rad(self) -> Tensor:
+        """Degrees to radians: x π/180."""
+        return self._floating() * (math.pi / 180)
+
+    def rad2deg(self) -> Tensor:
+        """Radians to degrees: x 180/π."""
+        return self._floating() * (180 / math.pi)
+
+    def copysign(self, other: Any) -> Tensor:
+        """|x| with the sign of `other` (numbers or a tensor that broadcast; -0.0 counts as
+        negative); the gradient passes to x as ±1, 0 where x is 0 (PyTorch's), none to other.
+
+        >>> Tensor([1.0, -2.0, 3.0]).copysign(Tensor([-0.0, 1.0, -1.0])).tolist()
+        [-1.0, 2.0, -3.0]
+        """
+        x = self._floating()
+        return x._binary(Copysign, x, other)
+
     def atan2(self, other: Any) -> Tensor:
         """The angle in [-π, π] of the point (other, self): atan2(y, x) is y.atan2(x), as in
         PyTorch. Its slopes, x / (x² + y²) for y and -y / (x² + y²) for x, are 0 at the origin
@@ -1381,6 +1467,25 @@ class Tensor(Node):
             raise ValueError(f"logit: eps must be a number from 0 to 0.5 (x is clamped to "
                              f"[eps, 1 - eps]), got {eps!r}")
         return apply(Logit, (self._floating(),), None if eps is None else float(eps))
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        """log₂(2^x + 2^y), elementwise, without overflow: logaddexp of x ln 2 and y ln 2,
+        over ln 2."""
+        x = self._floating()
+        ln2 = math.log(2)
+        return (x * ln2).logaddexp(x._operand(other) * ln2) * (1 / ln2)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """x ** exponent in float64, whatever the dtypes (PyTorch's float_power).
+
+        >>> Tensor([2]).float_power(3).dtype
+        dtype('float64')
+        """
+        if isinstance(exponent, Tensor):
+            exponent = exponent.double()
+        elif not isinstance(exponent, numbers.Number):
+            exponent = np.asarray(exponent, dtype=np.float64)
+        return self.double() ** exponent
 
     def exp2(self) -> Tensor:
         """2^x, as 2 ** x (slope 2^x ln 2)."""
@@ -1505,6 +1610,63 @@ class Tensor(Node):
         """Where the elements are neither NaN nor ±inf, as a bool tensor."""
         return Tensor(np.isfinite(self.data))
 
+    def isposinf(self) -> Tensor:
+        """Where the elements are +inf, as a bool tensor."""
+        return Tensor(np.isposinf(self.data))
+
+    def isneginf(self) -> Tensor:
+        """Where the elements are -inf, as a bool tensor."""
+        return Tensor(np.isneginf(self.data))
+
+    def signbit(self) -> Tensor:
+        """Where the sign bit is set (negative numbers, -0.0, -inf), as a bool tensor."""
+        return Tensor(np.signbit(self.data))
+
+    def heaviside(self, values: Any) -> Tensor:
+        """The step function: 0 where x < 0, 1 where x > 0, and `values` (which broadcast)
+        where x is 0; a constant, as sign (PyTorch's has no derivative).
+
+        >>> Tensor([-1.0, 0.0, 2.0]).heaviside(Tensor([0.5])).tolist()
+        [0.0, 0.5, 1.0]
+        """
+        values = self._operand(values)
+        return Tensor(np.heaviside(*np.broadcast_arrays(self.data, values.data)))
+
+    def nextafter(self, other: Any) -> Tensor:
+        """The next float after x towards `other`, in x's dtype; a constant (no gradient, as in
+        PyTorch)."""
+        return Tensor(np.nextafter(self.data, self._operand(other).data.astype(self.data.dtype)))
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (the infinities by the
+        dtype's largest and lowest finite numbers unless given); the gradient passes where x is
+        finite and is 0 elsewhere, as PyTorch's.
+
+        >>> Tensor([np.nan, np.inf, -1.0]).nan_to_num(posinf=9.0).tolist()
+        [0.0, 9.0, -1.0]
+        """
+        if self.data.dtype.kind != "f":
+            return self
+        finite = np.isfinite(self.data)
+        replaced = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
+        return where(finite, self, Tensor(replaced))
+
+    def fmax(self, other: Any) -> Tensor:
+        """The larger of x and other, elementwise, ignoring NaN: NaN only where both are NaN.
+        The gradient goes to x where x >= other or other is NaN, else to other (PyTorch's).
+
+        >>> Tensor([np.nan, 1.0, 3.0]).fmax(Tensor([2.0, np.nan, 1.0])).tolist()
+        [2.0, 1.0, 3.0]
+        """
+        other = self._operand(other)
+        return where((self.data >= other.data) | np.isnan(other.data), self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        """The smaller of x and other, elementwise, ignoring NaN (see fmax)."""
+        other = self._operand(other)
+        return where((self.data <= other.data) | np.isnan(other.data), self, other)
+
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:
         PyTorch's rule for ops whose results are fractions (numpy would make uint8 float16)."""
@@ -1541,8 +1703,8 @@ class Tensor(Node):
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for `clip`: each element kept within [min, max] (either may be None;
         numbers, or arrays and tensors that broadcast). The gradient passes where
-        min <= x <= max, as in PyTorch, and nowhere else. Unlike PyTorch, min > max is refused
-        (PyTorch would set every element to max).
+        min <= x <= max, as in PyTorch, and to a tensor bound that wants one where x crossed
+        it. Unlike PyTorch, min > max is refused (PyTorch would set every element to max).
 
         >>> x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
         >>> x.clamp(min=-1.0, max=1.0).sum().backward(); x.grad
@@ -1559,16 +1721,30 @@ class Tensor(Node):
         return self._clamped("clamp_max", None, max)
 
     def _clamped(self, name: str, min: Any, max: Any) -> Tensor:
+        if _wants_gradient(min) or _wants_gradient(max):
+            return self._clamped_between(name, min, max)
         bounds = self._bounds(name, min, max)
         x = self
         if self.data.dtype.kind in "iu" and any(isinstance(b, float) for b in bounds):
             x = self._floating()    # PyTorch's default float dtype (numpy's clip: float64)
         return apply(Clip, (x,), bounds)
 
+    def _clamped_between(self, name: str, min: Any, max: Any) -> Tensor:
+        """clamp with a bound that wants its gradient (Clip passes none to its bounds): the
+        bound where x crossed it, x elsewhere, each taking the gradient where it is chosen
+        (x at a bound, as PyTorch's); none at all where x is NaN, as in PyTorch."""
+        self._bounds(name, *[b.detach() if isinstance(b, Tensor) else b for b in (min, max)])
+        x = self._floating() if self.data.dtype.kind in "biu" else self
+        y = x
+        if min is not None:
+            y = where(x.data < _payload_of(min), min, y)
+        if max is not None:
+            y = where(x.data > _payload_of(max), max, y)
+        return where(np.isnan(x.data), x.detach(), y)
+
     def _bounds(self, name: str, min: Any, max: Any) -> tuple:
         """(low, high) for Clip: numbers as Python numbers (np.float64 bounds: float32 stays),
-        arrays as they are, tensors as their numbers (one that wants a gradient is refused:
-        Clip passes none to its bounds)."""
+        arrays as they are, tensors as their numbers."""
         if min is None and max is None:
             raise ValueError(f"{name}: give at least one of min and max")
         bounds = []
@@ -1576,10 +1752,6 @@ class Tensor(Node):
             if isinstance(bound, Node):
                 if not isinstance(bound, Tensor):
                     raise TypeError(f"{name}: {_MIXED_ENGINES}")
-                if bound._fn is not None and graph.grad_mode.enabled:
-                    raise TypeError(f"{name}: a bound that {bound._history()} gets no gradient "
-                                    f"here; write x.maximum(low).minimum(high), whose gradients "
-                                    f"reach both")
                 bound = bound.data
             bounds.append(_python_number(bound) if isinstance(bound, numbers.Real) else bound)
         low, high = bounds
@@ -3790,6 +3962,15 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise TypeError(f"flatten: expected a Tensor, got {type(input).__name__} (for an array, "
                         f"use numpy's reshape)")
     return input.flatten(start_dim, end_dim)
+
+
+def _wants_gradient(x: Any) -> bool:
+    """Whether `x` is a Tensor whose gradient the graph is to work out."""
+    return isinstance(x, Tensor) and x._fn is not None and graph.grad_mode.enabled
+
+
+def _payload_of(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

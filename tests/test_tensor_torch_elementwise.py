@@ -122,12 +122,27 @@ def test_clamp_refuses_what_it_cannot_do():
         x.clamp(2, 1)
     with pytest.raises(ValueError, match=r"clip: min \[0 3\] is greater than max \[1 2\]"):
         x.clip(np.array([0, 3]), np.array([1, 2]))
-    bound = Tensor(0.5, requires_grad=True)
-    with pytest.raises(TypeError, match=r"clamp_min: a bound that wants a gradient gets no "
-                                        r"gradient here; write x.maximum\(low\)"):
-        x.clamp_min(bound)
+    bound = Tensor([3.0, 1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"clamp: min .* is greater than max"):
+        x.clamp(bound, 2.0)
+
+
+def test_clamp_sends_the_gradient_to_tensor_bounds_where_they_are_chosen_as_pytorch():
+    """clamp(x, lo, hi) with bounds that want gradients was refused; PyTorch's numbers: x
+    gets the gradient where lo <= x <= hi (at a bound too), each bound where x crossed it,
+    and nobody where x is NaN."""
+    x = t64([-2.0, 0.5, 3.0, 1.0, np.nan])
+    low, high = t64([-1.0, -1.0, -1.0, 1.0, 0.0]), t64([1.0])
+    y = x.clamp(low, high)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [-1.0, 0.5, 1.0, 1.0, np.nan])
+    assert x.grad.tolist() == [0.0, 1.0, 0.0, 1.0, 0.0]
+    assert low.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0] and high.grad.tolist() == [1.0]
+    a, lo = t64(np.array([-2.0, 0.5, 1.3])), t64(np.array([[-1.0], [0.6]]))
+    assert a.clamp(min=lo).shape == (2, 3)
+    assert gradcheck(lambda a, lo, hi: a.clamp(lo, hi), a, lo, t64(np.array([1.0, 1.1, 1.2])))
     with no_grad():
-        assert x.clamp_min(bound).tolist() == [1.0, 2.0]
+        assert Tensor([1.0, 2.0]).clamp_min(Tensor(1.5, requires_grad=True)).tolist() == [1.5, 2.0]
 
 
 # -- constants ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
                     and as ops
+    special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
+                    sinc, copysign
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
     reduce.py       sum mean max min prod norm (p-norms), cumsum cumprod logcumsumexp
     softmax.py      logsumexp softmax log_softmax, logaddexp
@@ -52,6 +54,7 @@ from .resample import Resample, ResampleAdjoint
 from .reduce import Cumprod, Cumsum, LogCumSumExp, Max, Mean, Min, Prod, Sum, VectorNorm
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
+from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
 from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
@@ -64,7 +67,7 @@ __all__ = [
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
-    "Acosh", "Atanh", "Hypot", "LogAddExp",
+    "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "Cumprod", "LogCumSumExp",
     "LogSumExp", "Softmax",
     "LogSoftmax",
