@@ -32,8 +32,8 @@ from .ops import (
     Abs, Acos, Acosh, Add, Asin, Asinh, AsType, Atan, Atan2, Atanh, BroadcastTo, Clip, Concatenate,
     Cos, Cosh, Cumprod, Cumsum, Div, Einsum, Erf, Erfc, Exp, Expm1, Fmod, Gather, GetItem, Hypot,
     IndexPut, Log, Log1p, Log2, Log10, LogAddExp, LogCumSumExp, Logit, LogSoftmax, LogSumExp, MatMul, Max,
-    MaskedFill, Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu,
-    Remainder, Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
+    Maximum, Mean, Min, Minimum, Mul, MulConst, Neg, PowConst, ConstPow, Prod, Relu, Remainder,
+    Reshape, Roll, ScatterAdd, Sigmoid, Sin, Sinh, Softmax, Sqrt, Stack, Sub, Sum, Tan, Tanh,
     Transpose, VectorNorm, Where, XLogY,
 )
 from .ops.arithmetic import pow_rule
@@ -1607,7 +1607,7 @@ class Tensor(Node):
             value = value.astype(self.data.dtype)
         elif isinstance(value, (numbers.Real, np.bool_)):
             from .creation import _filled       # (creation builds on Tensor: imported here)
-            value = _filled("masked_fill", (), value, self.data.dtype)
+            value = Tensor(_filled("masked_fill", (), value, self.data.dtype))
         else:
             raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got "
                             f"{type(value).__name__}")
@@ -1616,9 +1616,7 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast "
                              f"with the tensor's shape {self.shape}") from None
-        if isinstance(value, Tensor):           # a value that may want its own gradient
-            return apply(Where, (value, self), mask)
-        return apply(MaskedFill, (self,), (mask, value))
+        return apply(Where, (value, self), mask)
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle of the last two axes (the rest set to 0), as `np.tril` and
@@ -1649,7 +1647,7 @@ class Tensor(Node):
         rows, cols = self.shape[-2:]
         below = np.tri(rows, cols, int(diagonal), dtype=bool)   # on or below that diagonal
         keep = below if name == "tril" else ~np.tri(rows, cols, int(diagonal) - 1, dtype=bool)
-        return apply(MaskedFill, (self,), (~keep, self.data.dtype.type(0)))
+        return apply(Where, (self, self._constant_like(0, self)), keep)
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)

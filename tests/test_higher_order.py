@@ -424,9 +424,6 @@ SECOND_ORDER_TENSOR = [
     ("maximum_times_x", lambda x: x[:3].maximum(x[3:]) * x[:3], 6, "distinct"),
     ("minimum_times_x", lambda x: x[:3].minimum(x[3:]) * x[3:], 6, "distinct"),
     ("where", lambda x: where(COND6, x * x, x.exp()), 6, "real"),
-    ("masked_fill_softmax", lambda x: (x * x).reshape(2, 3).masked_fill(~COND6[:3], -np.inf)
-     .softmax() * x.reshape(2, 3), 6, "real"),
-    ("tril_times_x", lambda x: x.reshape(2, 3).tril() * x.reshape(2, 3), 6, "real"),
     ("sum_mean", lambda x: x.reshape(2, 3).sum(axis=0) * x.reshape(2, 3).mean(axis=1,
                                                                               keepdims=True),
      6, "real"),

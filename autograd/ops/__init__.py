@@ -37,9 +37,9 @@ from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Pad
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
-                          LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, MaskedFill,
-                          Maximum, Minimum, Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt,
-                          Step, Tanh, Where, XLogY)
+                          LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
+                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
+                          XLogY)
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
@@ -60,8 +60,7 @@ __all__ = [
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
     "Sigmoid", "Relu",
-    "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "MaskedFill", "LogOrZero",
-    "ClampedLog",
+    "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp",

@@ -669,22 +669,3 @@ class Where(Op):
     @staticmethod
     def backward(condition, g, out, a, b):
         return g * condition, g * ~condition
-
-
-class MaskedFill(Op):
-    """x with the constant `value` where `mask` holds (ctx: mask, value), PyTorch's masked_fill;
-    the gradient goes to x where the mask does not hold"""
-    # Where with a constant for `a` would do, but its rule also works out the gradient of the
-    # constant, g * mask, a full array thrown away: 2x the work of this rule (attention's
-    # causal mask, in every head of every step)
-    name, broadcasting = "masked_fill", True
-
-    @staticmethod
-    def forward(ctx, x):
-        mask, value = ctx
-        return np.where(mask, value, x)
-
-    @staticmethod
-    def backward(ctx, g, out, x):
-        mask, _ = ctx
-        return (g * ~mask,)
