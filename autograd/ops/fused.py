@@ -15,6 +15,8 @@ logits' gradient -t instead of σ(0) - t = 1/2 - t.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..graph import Node, Op
@@ -31,8 +33,9 @@ class Linear(Op):
     def forward(needs, x, W, b=None):
         if x.ndim > 2:
             # batch axes (a sequence's (B, T, in)) as rows of one product: numpy's stacked
-            # matmul multiplies matrix by matrix, 1.7x as long for (32, 32, 64) -> 256
-            rows = x.reshape((int(np.prod(x.shape[:-1])), x.shape[-1]))
+            # matmul multiplies matrix by matrix, 1.7x as long for (32, 32, 64) -> 256.
+            # (math.prod, not np.prod, which costs ~6 µs on a shape: 15 % of a small layer)
+            rows = x.reshape((math.prod(x.shape[:-1]), x.shape[-1]))
             return Linear.forward(needs, rows, W, b).reshape(x.shape[:-1] + (W.shape[0],))
         if x.ndim == 1 or len(x) > 64 or W.size <= 8192:
             y = x @ W.T

@@ -126,9 +126,13 @@ class Softmax(Op):
         # quiet as _logsumexp: x - m overflows to -inf only for float32 rows spanning more than
         # its range (exp gives the exact 0), and a row of all -inf is -inf - -inf = NaN, the
         # NaN PyTorch gives for a fully masked row
+        # (in place on the one new array: a temporary as large as attention's weights, freed
+        # at the top of the heap, is often handed back to the OS and page-faulted in afresh)
         with np.errstate(over="ignore", invalid="ignore"):
-            e = np.exp(x - _max(x, axis))
-            return e / _sum(e, axis)
+            e = np.asarray(x - _max(x, axis))      # (0-d: numpy gives a scalar)
+            np.exp(e, out=e)
+            e /= _sum(e, axis)
+            return e
 
     @staticmethod
     def backward(axis, g, y, x):
