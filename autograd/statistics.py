@@ -270,7 +270,8 @@ def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     [1, 2]
     """
     axes = _reduction_axes(_all_if_empty(dim), x.ndim, "count_nonzero", x.shape)
-    return Tensor(np.count_nonzero(x.data, axis=axes).astype(np.int64))
+    # (np.asarray: numpy 1.x gives a Python int when it counts over every axis)
+    return Tensor(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
 
 
 def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:

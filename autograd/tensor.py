@@ -120,6 +120,14 @@ def _refuse_ints_beyond(data: Any, dtype: np.dtype) -> None:
                              f"{info.min} to {info.max}), got {bad}")
 
 
+def _int_in_range(number: int, dtype: np.dtype) -> None:
+    """numpy 2's OverflowError for a Python int that an integer `dtype` cannot hold (numpy 1.x
+    casts the result up, or wraps the number round, instead)."""
+    info = np.iinfo(dtype)
+    if not info.min <= number <= info.max:
+        raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
+
+
 def _refuse_int_beyond_int64(data: Any) -> None:
     """Python ints become int64, as in PyTorch; numpy would quietly make 2**63 uint64, or the
     whole list float (losing digits) when an int beyond int64 sits among others."""
@@ -790,6 +798,8 @@ class Tensor(Node):
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
         own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
         try:
+            if value.__class__ is int and self.data.dtype.kind in "iu":
+                _int_in_range(value, self.data.dtype)
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
@@ -3184,6 +3194,8 @@ class Tensor(Node):
         if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
             _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
         try:
+            if new.__class__ is int and self.data.dtype.kind in "iu":
+                _int_in_range(new, self.data.dtype)
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
