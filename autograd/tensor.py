@@ -435,6 +435,7 @@ class Tensor(Node):
                 return Tensor(np.asarray(other, dtype=np.bool_ if isinstance(other, bool)
                                          else np.int64))
             keep = kind == "f" or (kind in "iu" and isinstance(other, int))
+            _refuse_integer_out_of_range(other, self.data.dtype)
             return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
         if isinstance(other, Node):
             raise TypeError(_MIXED_ENGINES)
@@ -790,6 +791,7 @@ class Tensor(Node):
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
         own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
         try:
+            _refuse_integer_out_of_range(value, self.data.dtype)
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
@@ -3184,6 +3186,7 @@ class Tensor(Node):
         if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
             _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
         try:
+            _refuse_integer_out_of_range(new, self.data.dtype)
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
@@ -3629,6 +3632,15 @@ def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> Non
         if math.isinf(dtype.type(number)) and math.isfinite(number):
             raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
                              f"(±{np.finfo(dtype).max:.4g})")
+
+
+def _refuse_integer_out_of_range(number: Any, dtype: np.dtype) -> None:
+    """A Python int that an integer `dtype` cannot hold (300 into uint8) is numpy 2's
+    OverflowError on every numpy: numpy 1.x wrapped it around (44) with at most a warning."""
+    if number.__class__ is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= number <= info.max:
+            raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
 
 
 def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
