@@ -3635,12 +3635,20 @@ def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> Non
 
 
 def _refuse_integer_out_of_range(number: Any, dtype: np.dtype) -> None:
-    """A Python int that an integer `dtype` cannot hold (300 into uint8) is numpy 2's
-    OverflowError on every numpy: numpy 1.x wrapped it around (44) with at most a warning."""
-    if number.__class__ is int and dtype.kind in "iu":
-        info = np.iinfo(dtype)
+    """A Python int (or a list of them) that an integer `dtype` cannot hold (300 into uint8) is
+    numpy 2's OverflowError on every numpy: numpy 1.x wrapped it around (44) with at most a
+    warning."""
+    if dtype.kind not in "iu":
+        return
+    info = np.iinfo(dtype)
+    if number.__class__ is int:
         if not info.min <= number <= info.max:
             raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
+    elif number.__class__ in (list, tuple):             # t[:2] = [300, 1]
+        numbers = np.asarray(number)
+        if numbers.dtype.kind in "iu" and numbers.size:
+            for bound in (numbers.min(), numbers.max()):
+                _refuse_integer_out_of_range(int(bound), dtype)
 
 
 def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:

@@ -1527,3 +1527,12 @@ def test_a_python_int_beyond_an_integer_dtype_is_refused_on_every_numpy(combine)
     == 300 compared with 44; numpy 2 raises, and now so does glassgrad on both."""
     with pytest.raises(OverflowError, match=r"Python integer -?[0-9]+ out of bounds for uint8"):
         combine(Tensor(np.array([1, 2], np.uint8)))
+
+
+def test_a_list_of_python_ints_beyond_the_dtype_is_refused_by_setitem_on_every_numpy():
+    """u[:2] = [1, 300] into uint8 wrote [1, 44] on numpy 1.x (numpy 2 raises)."""
+    u = Tensor(np.array([1, 2, 3], np.uint8))
+    with pytest.raises(OverflowError, match=r"Python integer 300 out of bounds for uint8"):
+        u[:2] = [1, 300]
+    u[:2] = [7, 255]
+    assert u.tolist() == [7, 255, 3]
