@@ -435,7 +435,8 @@ class Tensor(Node):
                 return Tensor(np.asarray(other, dtype=np.bool_ if isinstance(other, bool)
                                          else np.int64))
             keep = kind == "f" or (kind in "iu" and isinstance(other, int))
-            _refuse_integer_out_of_range(other, self.data.dtype)
+            if keep and kind != "f":
+                _refuse_integer_out_of_range(other, self.data.dtype)
             return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
         if isinstance(other, Node):
             raise TypeError(_MIXED_ENGINES)
