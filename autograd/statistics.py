@@ -270,7 +270,7 @@ def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
     [1, 2]
     """
     axes = _reduction_axes(_all_if_empty(dim), x.ndim, "count_nonzero", x.shape)
-    # (np.asarray: numpy 1.x gives a Python int when it counts over every axis)
+    # np.asarray: numpy 2.2 and older count over every axis into a plain Python int
     return Tensor(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
 
 

@@ -120,14 +120,6 @@ def _refuse_ints_beyond(data: Any, dtype: np.dtype) -> None:
                              f"{info.min} to {info.max}), got {bad}")
 
 
-def _int_in_range(number: int, dtype: np.dtype) -> None:
-    """numpy 2's OverflowError for a Python int that an integer `dtype` cannot hold (numpy 1.x
-    casts the result up, or wraps the number round, instead)."""
-    info = np.iinfo(dtype)
-    if not info.min <= number <= info.max:
-        raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
-
-
 def _refuse_int_beyond_int64(data: Any) -> None:
     """Python ints become int64, as in PyTorch; numpy would quietly make 2**63 uint64, or the
     whole list float (losing digits) when an int beyond int64 sits among others."""
@@ -443,6 +435,8 @@ class Tensor(Node):
                 return Tensor(np.asarray(other, dtype=np.bool_ if isinstance(other, bool)
                                          else np.int64))
             keep = kind == "f" or (kind in "iu" and isinstance(other, int))
+            if keep and kind != "f":
+                _refuse_integer_out_of_range(other, self.data.dtype)
             return Tensor(np.asarray(other, dtype=self.data.dtype if keep else _default_dtype))
         if isinstance(other, Node):
             raise TypeError(_MIXED_ENGINES)
@@ -798,8 +792,8 @@ class Tensor(Node):
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
         own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
         try:
-            if value.__class__ is int and self.data.dtype.kind in "iu":
-                _int_in_range(value, self.data.dtype)
+            if self.data.dtype.kind in "iu":      # (a float tensor, the usual case, skips it)
+                _refuse_integer_out_of_range(value, self.data.dtype)
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
@@ -3194,8 +3188,8 @@ class Tensor(Node):
         if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
             _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
         try:
-            if new.__class__ is int and self.data.dtype.kind in "iu":
-                _int_in_range(new, self.data.dtype)
+            if self.data.dtype.kind in "iu":
+                _refuse_integer_out_of_range(new, self.data.dtype)
             self.data[index] = new
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
@@ -3641,6 +3635,23 @@ def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> Non
         if math.isinf(dtype.type(number)) and math.isfinite(number):
             raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
                              f"(±{np.finfo(dtype).max:.4g})")
+
+
+def _refuse_integer_out_of_range(number: Any, dtype: np.dtype) -> None:
+    """A Python int (or a list of them) that an integer `dtype` cannot hold (300 into uint8) is
+    numpy 2's OverflowError on every numpy: numpy 1.x wrapped it around (44) with at most a
+    warning."""
+    if dtype.kind not in "iu":
+        return
+    info = np.iinfo(dtype)
+    if number.__class__ is int:
+        if not info.min <= number <= info.max:
+            raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
+    elif number.__class__ in (list, tuple):             # t[:2] = [300, 1]
+        numbers = np.asarray(number)
+        if numbers.dtype.kind in "iu" and numbers.size:
+            for bound in (numbers.min(), numbers.max()):
+                _refuse_integer_out_of_range(int(bound), dtype)
 
 
 def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:

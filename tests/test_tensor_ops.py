@@ -1517,3 +1517,22 @@ def test_iterating_gives_the_rows_and_a_0d_tensor_refuses():
         list(t64(3.0))
     with pytest.raises(TypeError, match=r"iteration over a 0-d Tensor"):
         a, = t64(3.0)
+
+
+@pytest.mark.parametrize("combine", [lambda u: u + 300, lambda u: 300 - u, lambda u: u * -1,
+                                     lambda u: u == 300,
+                                     lambda u: where(Tensor([True, False]), u, 300)])
+def test_a_python_int_beyond_an_integer_dtype_is_refused_on_every_numpy(combine):
+    """On numpy 1.x, uint8 [1, 2] + 300 was silently [45, 46] (300 wrapped around to 44) and
+    == 300 compared with 44; numpy 2 raises, and now so does glassgrad on both."""
+    with pytest.raises(OverflowError, match=r"Python integer -?[0-9]+ out of bounds for uint8"):
+        combine(Tensor(np.array([1, 2], np.uint8)))
+
+
+def test_a_list_of_python_ints_beyond_the_dtype_is_refused_by_setitem_on_every_numpy():
+    """u[:2] = [1, 300] into uint8 wrote [1, 44] on numpy 1.x (numpy 2 raises)."""
+    u = Tensor(np.array([1, 2, 3], np.uint8))
+    with pytest.raises(OverflowError, match=r"Python integer 300 out of bounds for uint8"):
+        u[:2] = [1, 300]
+    u[:2] = [7, 255]
+    assert u.tolist() == [7, 255, 3]
