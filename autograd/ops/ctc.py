@@ -59,11 +59,13 @@ def _log_add3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.logaddexp(np.logaddexp(a, b), c)
 
 
-def _emissions(log_probs: np.ndarray, extended: np.ndarray) -> np.ndarray:
+def _emissions(log_probs: np.ndarray, ctx: CTCCtx) -> np.ndarray:
     """log y_t(l'_s) for every step, sample and position: (T, N, 2 S_max + 1), in float64
-    (the recursions add up T terms; float32 log_probs cost no more so)."""
-    return log_probs[:, np.arange(len(extended))[:, None], extended].astype(np.float64,
-                                                                            copy=False)
+    (the recursions add up T terms; float32 log_probs cost no more so); -inf past a sample's
+    input, whose padding is never read (NaN there stays out of the recursions)."""
+    picked = log_probs[:, np.arange(len(ctx.extended))[:, None], ctx.extended].astype(np.float64)
+    inside = (np.arange(len(log_probs))[:, None] < ctx.input_lengths)[:, :, None]
+    return np.where(inside, picked, -np.inf)
 
 
 class CTCLoss(Op):
@@ -77,7 +79,7 @@ class CTCLoss(Op):
         # the steps past every input's length are never read (padding)
         log_probs = log_probs[:ctx.input_lengths.max(initial=0)]
         steps, n, _ = log_probs.shape
-        emit = _emissions(log_probs, ctx.extended)
+        emit = _emissions(log_probs, ctx)
         positions = emit.shape[2]
         # α with two columns of -inf in front: s - 1 and s - 2 are slices, no edge cases
         alpha = np.full((steps, n, positions + 2), -np.inf)
@@ -127,7 +129,7 @@ def occupancy(ctx: CTCCtx, log_probs: np.ndarray) -> np.ndarray:
     all_steps = log_probs.shape[0]
     log_probs = log_probs[:len(ctx.alpha)]          # the steps forward ran (up to the longest)
     steps, n, classes = log_probs.shape
-    emit = _emissions(log_probs, ctx.extended)
+    emit = _emissions(log_probs, ctx)
     positions = emit.shape[2]
     last_step = (ctx.input_lengths - 1)[:, None]
     ends = 2 * ctx.target_lengths[:, None]
@@ -161,8 +163,9 @@ def occupancy(ctx: CTCCtx, log_probs: np.ndarray) -> np.ndarray:
 
 
 class CTCOccupancy(Op):
-    """The expected emissions of `occupancy`, the CTC loss's gradient (negated) as a node of
-    log_probs, for a gradient graph; its own derivative (the loss's second) is not provided."""
+    """Σ_{s: l'_s = c} exp(α_t(s) + β_t(s) - log p(l)), the expected emissions (`occupancy`):
+    minus the CTC loss's gradient, as a node of log_probs in a gradient graph; no derivative
+    of its own (the loss's second is not implemented: backward raises)."""
     name = "ctc_occupancy"
 
     @staticmethod
