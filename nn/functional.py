@@ -697,8 +697,11 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
         raise ValueError(f"{name}: blank must be a class in [0, {classes}) (C = {classes} "
                          f"classes in log_probs {log_probs.shape}), got {blank!r}")
     targets = integer_array(name, "targets", targets)
-    input_lengths = _ctc_lengths(name, "input_lengths", input_lengths, n, one)
-    target_lengths = _ctc_lengths(name, "target_lengths", target_lengths, n, one)
+    # batch-first outputs (N, T, C) have their N where T belongs: say so, not only the count
+    hint = (f"; log_probs {log_probs.shape} is read time first (T, N, C): for batch-first "
+            f"outputs (N, T, C) pass log_probs.transpose(0, 1)") if not one else ""
+    input_lengths = _ctc_lengths(name, "input_lengths", input_lengths, n, one, hint)
+    target_lengths = _ctc_lengths(name, "target_lengths", target_lengths, n, one, hint)
     if input_lengths.max(initial=0) > steps:
         raise ValueError(f"{name}: input_lengths must be at most T = {steps} (log_probs "
                          f"{log_probs.shape}), got {input_lengths.max()}")
@@ -710,7 +713,8 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
                          f"[{counted.min()}, {counted.max()}]")
     if (counted == blank).any():
         raise ValueError(f"{name}: targets must not contain the blank label {blank} (it marks "
-                         f"'no label' between labels); number the labels apart from it")
+                         f"'no label' between labels); number the labels apart from it (with "
+                         f"blank=0, labels from 1: targets + 1, and C = labels + 1 outputs)")
     _check_log_probs(name, "log_probs", log_probs.data,
                      "pass log_softmax(logits, dim=2), the model's outputs made log-probabilities")
     batch = log_probs.reshape(steps, 1, classes) if one else log_probs
@@ -724,14 +728,15 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     return losses.reshape(()) if one else losses
 
 
-def _ctc_lengths(name: str, what: str, lengths: Any, n: int, one: bool) -> np.ndarray:
+def _ctc_lengths(name: str, what: str, lengths: Any, n: int, one: bool, hint: str
+                 ) -> np.ndarray:
     """One length >= 0 per sequence, as an (N,) array: a number for one sequence, else (N,)."""
     array = integer_array(name, what, lengths)
     if one and array.size == 1:
         array = array.reshape(1)
     if array.shape != (n,):
         expected = "a number (one sequence)" if one else f"({n},), one per sequence"
-        raise ValueError(f"{name}: {what} must be {expected}, got shape {array.shape}")
+        raise ValueError(f"{name}: {what} must be {expected}, got shape {array.shape}{hint}")
     if array.size and array.min() < 0:
         raise ValueError(f"{name}: {what} must be >= 0, got {array.min()}")
     return array

@@ -257,6 +257,12 @@ def test_mistakes_are_errors_naming_the_function_and_what_was_expected():
     for args, error, message in cases:
         with pytest.raises(error, match=message):
             F.ctc_loss(*args)
+    batch_first = t64(np.log(np.full((2, 5, 4), 0.25)))
+    with pytest.raises(ValueError, match=r"ctc_loss: input_lengths must be \(5,\), one per "
+                       r"sequence, got shape \(2,\); log_probs \(2, 5, 4\) is read time first "
+                       r"\(T, N, C\): for batch-first outputs \(N, T, C\) pass "
+                       r"log_probs.transpose\(0, 1\)"):
+        F.ctc_loss(batch_first, targets, lengths, target_lengths)
     with pytest.raises(ValueError, match=r"ctc_loss: blank must be a class in \[0, 4\)"):
         F.ctc_loss(x, targets, lengths, target_lengths, blank=4)
     with pytest.raises(ValueError, match=r"ctc_loss: reduction must be 'mean', 'sum' or 'none'"):

@@ -44,9 +44,10 @@ class CTCCtx:
         self.extended = np.full((n, 2 * s_max + 1), blank, dtype=np.intp)
         self.extended[:, 1::2] = labels
         skip = np.full(self.extended.shape, -np.inf)
-        # a label may be reached from two positions back unless the label there is the same
-        # (a blank never is: its two-back is a label, and padding is blanks)
-        skip[:, 3::2][labels[:, 1:] != labels[:, :-1]] = 0.0
+        # a label (odd s) may be reached from the label two positions back, over the blank
+        # between, unless the two are the same; a blank never (two back is a blank too)
+        differs = labels[:, 1:] != labels[:, :-1]
+        skip[:, 3::2][differs & (np.arange(1, s_max) < target_lengths[:, None])] = 0.0
         self.skip = skip
         self.input_lengths = input_lengths.astype(np.intp)
         self.target_lengths = target_lengths.astype(np.intp)
@@ -163,9 +164,9 @@ def occupancy(ctx: CTCCtx, log_probs: np.ndarray) -> np.ndarray:
 
 
 class CTCOccupancy(Op):
-    """Σ_{s: l'_s = c} exp(α_t(s) + β_t(s) - log p(l)), the expected emissions (`occupancy`):
-    minus the CTC loss's gradient, as a node of log_probs in a gradient graph; no derivative
-    of its own (the loss's second is not implemented: backward raises)."""
+    """occupancy(log_probs), the expected emissions: minus the CTC loss's gradient, as a node
+    of log_probs in a gradient graph; no derivative of its own (the loss's second is not
+    implemented: backward raises)."""
     name = "ctc_occupancy"
 
     @staticmethod
