@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from autograd.functional import (
     _check_reduction, _constant_numbers, _is_int, _real, check_scale, class_options,
 )
@@ -219,10 +221,10 @@ class CTCLoss(_Loss):
         name = "CTCLoss"
         if not _is_int(blank) or blank < 0:
             raise ValueError(f"{name}: blank must be a class index >= 0, got {blank!r}")
-        if not isinstance(zero_infinity, bool):
+        if not isinstance(zero_infinity, (bool, np.bool_)):
             raise TypeError(f"{name}: zero_infinity must be True or False, got "
                             f"{zero_infinity!r}")
-        self.blank, self.zero_infinity = int(blank), zero_infinity
+        self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
 
     def forward(self, log_probs: Any, targets: Any, input_lengths: Any,
                 target_lengths: Any) -> Any:

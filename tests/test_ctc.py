@@ -285,6 +285,10 @@ def test_the_module_passes_its_options(rng):
         CTCLoss(blank=-1)
     with pytest.raises(ValueError, match=r"CTCLoss: reduction must be"):
         CTCLoss(reduction="avg")
+    with pytest.raises(TypeError, match=r"CTCLoss: zero_infinity must be True or False, got 1"):
+        CTCLoss(zero_infinity=1)
+    with pytest.raises(TypeError, match=r"ctc_loss: zero_infinity must be True or False"):
+        F.ctc_loss(x, *args, zero_infinity="yes")
 
 
 # ----------------------------------------------------------------------------------------------
