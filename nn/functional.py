@@ -648,9 +648,9 @@ def _weighted_nll(log_probs: Tensor, labels: np.ndarray, kept: np.ndarray,
 
 def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
-    """Connectionist temporal classification: -log p(target | log_probs), summed over every
-    alignment of the target to the T steps (blanks between and around its labels, each label
-    held for one step or more), PyTorch's arguments and meaning.
+    """Connectionist temporal classification: -log p(target), p the sum over every alignment
+    of the target to the T steps (blanks around and between its labels, each label held one
+    step or more) of the product of the probabilities it picks; PyTorch's arguments and meaning.
 
     - `log_probs` (T, N, C), time first, from `log_softmax(..., dim=2)`; or one sequence (T, C).
     - `targets`: labels in [0, C) other than `blank`, padded (N, S) (past its length a row's
@@ -675,8 +675,10 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
            [-0.267, -0.2  , -0.533],
            [-0.333,  0.   , -0.667]])
 
-    The gradient is the true one with respect to `log_probs`; through log_softmax it is
-    PyTorch's gradient with respect to the logits.
+    The gradient is the true one with respect to `log_probs` (PyTorch's is not: it assumes
+    they came from log_softmax); through log_softmax both give the same logits' gradient. It
+    can be recorded (backward(create_graph=True)) but not differentiated again. Stricter than
+    PyTorch: target labels equal to `blank` or outside [0, C) are errors, not wrong numbers.
     """
     name = "ctc_loss"
     _check_reduction(name, reduction)

@@ -177,5 +177,5 @@ class CTCOccupancy(Op):
     def backward(ctx, g, out, log_probs):
         raise NotImplementedError(
             "ctc_loss: second derivatives are not implemented (the CTC loss's gradient is "
-            "differentiable once: backward() and grad(..., create_graph=True) work, "
+            "differentiable once: backward(), also with create_graph=True, works; "
             "differentiating that gradient again does not)")
