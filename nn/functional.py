@@ -19,12 +19,13 @@ This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
 and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
 `triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`,
-`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss
+`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`, and the CTC
+loss of label sequences, `ctc_loss` (its op: `autograd.ops.ctc`). Every loss
 takes `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task
 (see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
 labels: `kl_div`, `margin_ranking_loss`, the triplet losses, `cosine_embedding_loss`,
-`hinge_embedding_loss` and `multilabel_margin_loss`.
+`hinge_embedding_loss`, `multilabel_margin_loss` and `ctc_loss`.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F

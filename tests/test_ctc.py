@@ -16,6 +16,7 @@ import pytest
 from autograd import Tensor, gradcheck
 from nn import CTCLoss
 from nn import functional as F
+from nn.scoring import loss_task
 
 from conftest import strict, t64
 from reference import as_array, assert_matches, draw, recorded
@@ -281,6 +282,8 @@ def test_the_module_passes_its_options(rng):
     assert criterion(x, *args).data == F.ctc_loss(x, *args, reduction="sum",
                                                   zero_infinity=True).data
     assert np.isinf(CTCLoss()(x, *args).data)
+    # label sequences are not class labels: no task, so fit would report the loss alone
+    assert loss_task(F.ctc_loss) is None and loss_task(criterion) is None
     with pytest.raises(ValueError, match=r"CTCLoss: blank must be a class index >= 0, got -1"):
         CTCLoss(blank=-1)
     with pytest.raises(ValueError, match=r"CTCLoss: reduction must be"):
