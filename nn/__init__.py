@@ -40,8 +40,8 @@ from . import (
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_embedding_loss,
-    cosine_similarity, cross_entropy, ctc_loss, dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid,
-    hardswish, hardtanh, hinge_embedding_loss, hinge_loss, huber_loss, kl_div, l1_loss,
+    cosine_similarity, cross_entropy, ctc_loss, dropout, elu, gaussian_nll_loss, gelu, glu,
+    hardsigmoid, hardswish, hardtanh, hinge_embedding_loss, hinge_loss, huber_loss, kl_div, l1_loss,
     l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid, margin_ranking_loss, mish,
     mse_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
     normalize, one_hot, pairwise_distance, poisson_nll_loss, prelu, relu, relu6, selu, sigmoid,
