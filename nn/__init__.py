@@ -40,8 +40,8 @@ from . import (
 from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_embedding_loss,
-    cosine_similarity, cross_entropy, dropout, elu, gaussian_nll_loss, gelu, glu, hardsigmoid,
-    hardswish, hardtanh, hinge_embedding_loss, hinge_loss, huber_loss, kl_div, l1_loss,
+    cosine_similarity, cross_entropy, ctc_loss, dropout, elu, gaussian_nll_loss, gelu, glu,
+    hardsigmoid, hardswish, hardtanh, hinge_embedding_loss, hinge_loss, huber_loss, kl_div, l1_loss,
     l1_penalty, l2_penalty, leaky_relu, log_softmax, logsigmoid, margin_ranking_loss, mish,
     mse_loss, multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
     normalize, one_hot, pairwise_distance, poisson_nll_loss, prelu, relu, relu6, selu, sigmoid,
@@ -66,7 +66,7 @@ from .layers import (
     PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
-    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CTCLoss, CrossEntropyLoss, GaussianNLLLoss,
     HingeEmbeddingLoss, HingeLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
     MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
     SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
@@ -118,13 +118,14 @@ __all__ = [
     "threshold", "hardshrink", "softshrink",
     "prelu", "cosine_similarity", "pairwise_distance", "normalize",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
+    "cross_entropy", "nll_loss", "ctc_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss",
     "kl_div", "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "soft_margin_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss",
     "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "HingeLoss",
+    "CTCLoss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
     "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
     "CosineEmbeddingLoss",

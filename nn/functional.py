@@ -19,12 +19,13 @@ This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
 and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
 `triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`,
-`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`. Every loss
+`multi_margin_loss`, `multilabel_margin_loss` and `multilabel_soft_margin_loss`, and the CTC
+loss of label sequences, `ctc_loss` (its op: `autograd.ops.ctc`). Every loss
 takes `reduction="mean" | "sum" | "none"` (`kl_div` also "batchmean"), and declares its task
 (see `nn.scoring`), which is how `fit` picks metrics and reads class labels; `l2_penalty` and
 `l1_penalty`, terms added to a loss, do neither, nor do the losses whose targets are no class
 labels: `kl_div`, `margin_ranking_loss`, the triplet losses, `cosine_embedding_loss`,
-`hinge_embedding_loss` and `multilabel_margin_loss`.
+`hinge_embedding_loss`, `multilabel_margin_loss` and `ctc_loss`.
 
 >>> from autograd import Tensor, Value
 >>> from nn import functional as F
@@ -51,6 +52,7 @@ import numpy as np
 from autograd import Tensor, Value, get_default_dtype, minimum, where
 from autograd.graph import apply
 from autograd.ops.elementwise import Hardswish, Huber, SmoothL1, Softplus
+from autograd.ops.ctc import CTCCtx, CTCLoss as CTCLossOp
 from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
 from autograd.ops.normalize import overflowed
 from autograd.ops.reduce import largest_magnitude
@@ -88,7 +90,7 @@ __all__ = [
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout", "dropout1d", "dropout2d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
+    "cross_entropy", "nll_loss", "ctc_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
     "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
     "triplet_margin_with_distance_loss", "cosine_embedding_loss",
@@ -643,6 +645,134 @@ def _weighted_nll(log_probs: Tensor, labels: np.ndarray, kept: np.ndarray,
     if divisor == 0:                        # no row counts: PyTorch's 0 / 0, a zero gradient
         return losses.sum() + math.nan
     return losses.sum() / float(divisor)
+
+
+def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification: -log p(target), p the sum over every alignment
+    of the target to the T steps (blanks around and between its labels, each label held one
+    step or more) of the product of the probabilities it picks; PyTorch's arguments and meaning.
+
+    - `log_probs` (T, N, C), time first, from `log_softmax(..., dim=2)`; or one sequence (T, C).
+    - `targets`: labels in [0, C) other than `blank`, padded (N, S) (past its length a row's
+      entries are not read), or all N concatenated in one 1-d array; (S,) for one sequence.
+    - `input_lengths`, `target_lengths` (N,) integers (a number each for one sequence): the
+      steps of each input that count (<= T), the labels of each target.
+    - `reduction`: "mean" divides each loss by its target's length (1 for an empty target),
+      then averages over the batch; "sum" adds them; "none" gives the N losses.
+    - `zero_infinity`: a target that no alignment fits (too long for its input: a repeated
+      label needs a blank between its copies) costs inf and gives a NaN gradient; with True, 0
+      and a zero gradient.
+
+    >>> T, C = 4, 3
+    >>> log_probs = Tensor(np.full((T, 1, C), np.log(1 / 3)), requires_grad=True)
+    >>> loss = ctc_loss(log_probs, [[1, 2]], [T], [2], reduction="sum")
+    >>> round(loss.item(), 4)             # 15 alignments of "1 2" in 4 steps, each (1/3)⁴
+    1.6864
+    >>> loss.backward()
+    >>> log_probs.grad[:, 0].round(3)     # minus the share of alignments with c at step t
+    array([[-0.333, -0.667,  0.   ],
+           [-0.267, -0.533, -0.2  ],
+           [-0.267, -0.2  , -0.533],
+           [-0.333,  0.   , -0.667]])
+
+    The gradient is the true one with respect to `log_probs` (PyTorch's is not: it assumes
+    they came from log_softmax); through log_softmax both give the same logits' gradient. It
+    can be recorded (backward(create_graph=True)) but not differentiated again. Stricter than
+    PyTorch: target labels equal to `blank` or outside [0, C) are errors, not wrong numbers.
+    """
+    name = "ctc_loss"
+    _check_reduction(name, reduction)
+    if not isinstance(zero_infinity, (bool, np.bool_)):
+        raise TypeError(f"{name}: zero_infinity must be True or False, got {zero_infinity!r}")
+    if isinstance(log_probs, Value) or _is_values(log_probs):
+        raise TypeError(f"{name}: log_probs must be a Tensor (T, N, C), got Values")
+    log_probs = log_probs if isinstance(log_probs, Tensor) else Tensor(np.asarray(log_probs))
+    if log_probs.dtype.kind != "f":
+        raise TypeError(f"{name}: log_probs must be floating point (log_softmax of the model's "
+                        f"outputs), got dtype {log_probs.dtype}, shape {log_probs.shape}")
+    one = log_probs.ndim == 2
+    if log_probs.ndim not in (2, 3):
+        raise ValueError(f"{name}: log_probs must be (T, N, C), time first, or one sequence "
+                         f"(T, C), got shape {log_probs.shape}")
+    steps, n, classes = (log_probs.shape[0], 1, log_probs.shape[1]) if one else log_probs.shape
+    if not _is_int(blank) or not 0 <= blank < classes:
+        raise ValueError(f"{name}: blank must be a class in [0, {classes}) (C = {classes} "
+                         f"classes in log_probs {log_probs.shape}), got {blank!r}")
+    targets = integer_array(name, "targets", targets)
+    # batch-first outputs (N, T, C) have their N where T belongs: say so, not only the count
+    hint = (f"; log_probs {log_probs.shape} is read time first (T, N, C): for batch-first "
+            f"outputs (N, T, C) pass log_probs.transpose(0, 1)") if not one else ""
+    input_lengths = _ctc_lengths(name, "input_lengths", input_lengths, n, one, hint)
+    target_lengths = _ctc_lengths(name, "target_lengths", target_lengths, n, one, hint)
+    if input_lengths.max(initial=0) > steps:
+        raise ValueError(f"{name}: input_lengths must be at most T = {steps} (log_probs "
+                         f"{log_probs.shape}), got {input_lengths.max()}")
+    padded = _ctc_padded_targets(name, targets, target_lengths, n, one)
+    counted = padded[np.arange(padded.shape[1]) < target_lengths[:, None]]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        raise ValueError(f"{name}: targets must be labels in [0, {classes}) (C = {classes} "
+                         f"classes in log_probs {log_probs.shape}), got values in "
+                         f"[{counted.min()}, {counted.max()}]")
+    if (counted == blank).any():
+        raise ValueError(f"{name}: targets must not contain the blank label {blank} (it marks "
+                         f"'no label' between labels); number the labels apart from it (with "
+                         f"blank=0, labels from 1: targets + 1, and C = labels + 1 outputs)")
+    _check_log_probs(name, "log_probs", log_probs.data,
+                     "pass log_softmax(logits, dim=2), the model's outputs made log-probabilities")
+    batch = log_probs.reshape(steps, 1, classes) if one else log_probs
+    ctx = CTCCtx(padded, input_lengths, target_lengths, int(blank), bool(zero_infinity))
+    losses = apply(CTCLossOp, (batch,), ctx)
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        per_label = np.maximum(target_lengths, 1).astype(losses.dtype)
+        return (losses / per_label).mean()
+    return losses.reshape(()) if one else losses
+
+
+def _ctc_lengths(name: str, what: str, lengths: Any, n: int, one: bool, hint: str
+                 ) -> np.ndarray:
+    """One length >= 0 per sequence, as an (N,) array: a number for one sequence, else (N,)."""
+    array = integer_array(name, what, lengths)
+    if one and array.size == 1:
+        array = array.reshape(1)
+    if array.shape != (n,):
+        expected = "a number (one sequence)" if one else f"({n},), one per sequence"
+        raise ValueError(f"{name}: {what} must be {expected}, got shape {array.shape}{hint}")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name}: {what} must be >= 0, got {array.min()}")
+    return array
+
+
+def _ctc_padded_targets(name: str, targets: np.ndarray, lengths: np.ndarray, n: int,
+                        one: bool) -> np.ndarray:
+    """The targets as (N, S) rows, each row's first target_lengths[n] entries its labels."""
+    longest = int(lengths.max(initial=0))
+    if one or targets.ndim == 1:
+        if one and targets.ndim != 1:
+            raise ValueError(f"{name}: one sequence's targets must be 1-d (S,), got shape "
+                             f"{targets.shape}")
+        if one:
+            if len(targets) < longest:
+                raise ValueError(f"{name}: target_lengths is {longest} but the targets hold "
+                                 f"{len(targets)} labels")
+            return targets.reshape(1, -1)
+        total = int(lengths.sum())
+        if len(targets) != total:
+            raise ValueError(f"{name}: 1-d targets are all the sequences' labels concatenated, "
+                             f"so their length must be sum(target_lengths) = {total}, got "
+                             f"{len(targets)} (for padded targets pass an (N, S) array)")
+        padded = np.zeros((n, longest), dtype=targets.dtype)
+        padded[np.arange(longest) < lengths[:, None]] = targets
+        return padded
+    if targets.ndim != 2 or len(targets) != n:
+        raise ValueError(f"{name}: targets must be padded (N, S) = ({n}, S) or 1-d "
+                         f"(concatenated), got shape {targets.shape} for N = {n} sequences")
+    if targets.shape[1] < longest:
+        raise ValueError(f"{name}: target_lengths goes up to {longest}, longer than the padded "
+                         f"targets {targets.shape}")
+    return targets
 
 
 def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from autograd.functional import (
-    _check_reduction, _constant_numbers, _real, check_scale, class_options,
+    _check_reduction, _constant_numbers, _is_int, _real, check_scale, class_options,
 )
 
 from . import functional as F
@@ -25,6 +27,7 @@ from .module import Module
 from .scoring import declare_loss
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+           "CTCLoss",
            "HingeLoss", "SmoothL1Loss", "HuberLoss", "GaussianNLLLoss", "PoissonNLLLoss",
            "KLDivLoss", "MarginRankingLoss", "SoftMarginLoss", "TripletMarginLoss",
            "TripletMarginWithDistanceLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
@@ -194,6 +197,42 @@ class NLLLoss(_ClassLoss):
     def forward(self, log_probs: Any, labels: Any) -> Any:
         return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight,
                           ignore_index=self.ignore_index)
+
+
+class CTCLoss(_Loss):
+    """The connectionist temporal classification loss (`F.ctc_loss`) with PyTorch's `blank`,
+    `reduction` and `zero_infinity`, called as loss(log_probs, targets, input_lengths,
+    target_lengths). No task declared: its targets are label sequences, which the metrics do
+    not read.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> criterion = CTCLoss(reduction="none", zero_infinity=True)
+    >>> criterion
+    CTCLoss(reduction='none', blank=0, zero_infinity=True)
+    >>> log_probs = Tensor(np.full((4, 2, 3), np.log(1 / 3)))     # T = 4, N = 2, C = 3
+    >>> criterion(log_probs, [[1, 2], [1, 1]], [4, 2], [2, 2])     # "1 1" needs 3 steps
+    Tensor([1.68639895, 0.        ], dtype=float64)
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        name = "CTCLoss"
+        if not _is_int(blank) or blank < 0:
+            raise ValueError(f"{name}: blank must be a class index >= 0, got {blank!r}")
+        if not isinstance(zero_infinity, (bool, np.bool_)):
+            raise TypeError(f"{name}: zero_infinity must be True or False, got "
+                            f"{zero_infinity!r}")
+        self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
+
+    def forward(self, log_probs: Any, targets: Any, input_lengths: Any,
+                target_lengths: Any) -> Any:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, blank={self.blank}, zero_infinity={self.zero_infinity}"
 
 
 @declare_loss("binary", to_labels="sign")

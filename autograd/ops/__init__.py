@@ -31,6 +31,8 @@
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
                     lstm_sequence: a layer's whole sequence in one direction, with its BPTT
+    ctc.py          the CTC loss of a batch of sequences (α in log space; backward: the β
+                    recursion), and the occupancy, its gradient, as an op for gradient graphs
     payload_math.py no ops: the few functions rules call that take a raw payload or a node
                     alike (exp, power, softmax, ...), so that one rule serves both passes
 """
@@ -38,6 +40,7 @@
 from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
 from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Fold, Pad, Unfold
+from .ctc import CTCLoss, CTCOccupancy
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
@@ -77,7 +80,7 @@ __all__ = [
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
     "Resample", "ResampleAdjoint", "MaxPool2d",
-    "PoolScatter", "PoolGather",
+    "PoolScatter", "PoolGather", "CTCLoss", "CTCOccupancy",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
 ]

@@ -34,6 +34,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "batchnorm",
     "conv",
     "conv_layers",
+    "ctc",
     "data_dataset",
     "fold",
     "fuzz_torch",
