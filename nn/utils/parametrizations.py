@@ -1,0 +1,181 @@
+"""Weight normalisation and spectral normalisation as parametrizations (see
+`nn.utils.parametrize`), PyTorch's `torch.nn.utils.parametrizations`: the module's weight is
+computed from the parameters that train at every read, and its state dict has PyTorch's keys.
+
+`weight_norm(layer)`: weight = g · v / ‖v‖, the norm taken over every dimension but `dim`
+(Salimans & Kingma, 2016): the length g and the direction v of each output unit's weights
+train apart. g is ``parametrizations.weight.original0``, v ``original1``.
+
+`spectral_norm(layer)`: weight = W / σ(W), σ the largest singular value of W (as a matrix:
+`dim` first, the other dimensions flattened), estimated by power iteration with the vectors u
+and v kept as buffers (``parametrizations.weight.0._u``, ``_v``): a step of it runs at each
+read in training mode, none in eval mode. W is ``parametrizations.weight.original``.
+
+>>> import numpy as np
+>>> from nn import Linear
+>>> layer = weight_norm(Linear(3, 2))
+>>> [(name, p.shape) for name, p in layer.named_parameters()]
+[('bias', (2,)), ('parametrizations.weight.original0', (2, 1)), ('parametrizations.weight.original1', (2, 3))]
+>>> g = layer.parametrizations.weight.original0
+>>> np.allclose(np.linalg.norm(layer.weight.data, axis=1, keepdims=True), g.data)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.random import default_rng
+
+from .. import functional as F
+from ..conv import _ConvTransposeNd
+from ..module import Module
+from .parametrize import register_parametrization
+
+__all__ = ["weight_norm", "spectral_norm"]
+
+
+def checked_dim(where: str, dim: Any, ndim: int, name: str) -> int:
+    """`dim` as a dimension of an `ndim`-d tensor (negative ones counted from the end)."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{where}: dim must be an int, got {dim!r}")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{where}: dim={dim} is out of range for the {ndim}-d {name!r} "
+                         f"(expected {-ndim} to {ndim - 1})")
+    return int(dim) % ndim
+
+
+def norm_except_dim(v: Tensor, dim: int) -> Tensor:
+    """The 2-norm of each slice of `v` along `dim` (over all the other dimensions, kept as 1s),
+    or of the whole of `v`, a 0-d Tensor, for dim=-1 (PyTorch's convention, even for a 2-d v,
+    where -1 is also the last dimension)."""
+    if dim == -1:
+        return v.norm()
+    return v.norm(dim=tuple(d for d in range(v.ndim) if d != dim), keepdim=True)
+
+
+class _WeightNorm(Module):
+    """weight = g · v / ‖v‖ (norms along every dimension but `dim`; of all of v for -1)."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    def forward(self, weight_g: Tensor, weight_v: Tensor) -> Tensor:
+        return weight_v * (weight_g / norm_except_dim(weight_v, self.dim))
+
+    def right_inverse(self, weight: Tensor) -> tuple[Tensor, Tensor]:
+        """The g and v that give `weight`: its norms, and itself."""
+        return norm_except_dim(weight, self.dim), weight
+
+
+def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
+    """Reparametrise `module.<name>` as g · v / ‖v‖ (see the top of this file); returns the
+    module. `dim` is the dimension that keeps a g of its own, 0 (the output units) by default;
+    None, or -1 as in PyTorch, takes one norm of the whole tensor.
+
+    >>> from nn import Conv2d
+    >>> conv = weight_norm(Conv2d(1, 4, 3))
+    >>> conv.parametrizations.weight.original0.shape
+    (4, 1, 1, 1)
+    """
+    where = "weight_norm"
+    if dim is None:
+        dim = -1
+    weight = _tensor(where, module, name)
+    if dim != -1:
+        dim = checked_dim(where, dim, weight.ndim, name)
+    return register_parametrization(module, name, _WeightNorm(dim))
+
+
+class _SpectralNorm(Module):
+    """weight = W / σ, σ = uᵀ W v estimated by power iteration (u, v buffers); a 1-d weight is
+    divided by its norm, exactly."""
+
+    def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0,
+                 eps: float = 1e-12) -> None:
+        self.dim, self.eps = dim, eps
+        if weight.ndim > 1:
+            self.n_power_iterations = n_power_iterations
+            matrix = self._matrix(weight).data
+            rng = default_rng()
+            self.register_buffer("_u", _unit(rng.standard_normal(matrix.shape[0]), eps)
+                                 .astype(matrix.dtype))
+            self.register_buffer("_v", _unit(rng.standard_normal(matrix.shape[1]), eps)
+                                 .astype(matrix.dtype))
+            self._power_method(matrix, 15)      # start near the largest singular vectors
+
+    def _matrix(self, weight: Tensor) -> Tensor:
+        """The weight as a matrix: `dim` as its rows, the other dimensions flattened."""
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
+        return weight.reshape(weight.shape[0], -1)
+
+    def _power_method(self, matrix: np.ndarray, steps: int) -> None:
+        """u ← W v / ‖W v‖, then v ← Wᵀ u / ‖Wᵀ u‖, `steps` times, in the buffers' arrays (a
+        state dict shares them)."""
+        for _ in range(steps):
+            self._u[...] = _unit(matrix @ self._v, self.eps)
+            self._v[...] = _unit(matrix.T @ self._u, self.eps)
+
+    def forward(self, weight: Tensor) -> Tensor:
+        if weight.ndim == 1:
+            return F.normalize(weight, dim=0, eps=self.eps)
+        matrix = self._matrix(weight)
+        if self.training:
+            self._power_method(matrix.data, self.n_power_iterations)
+        u, v = Tensor(self._u.copy()), Tensor(self._v.copy())   # constants of this graph
+        sigma = u.dot(matrix.mv(v))
+        return weight / sigma
+
+    def right_inverse(self, value: Tensor) -> Tensor:
+        """A weight assigned is stored as it is (W, not W / σ)."""
+        return value
+
+
+def _unit(x: np.ndarray, eps: float) -> np.ndarray:
+    return x / max(float(np.linalg.norm(x)), eps)
+
+
+def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Module:
+    """Reparametrise `module.<name>` as W / σ(W) (see the top of this file); returns the
+    module. `dim` is the dimension that makes the matrix's rows: 1 for the transposed
+    convolutions (their output channels), else 0. u and v start from 15 steps of power
+    iteration; each read in training mode takes `n_power_iterations` more.
+
+    >>> from nn import Linear
+    >>> layer = spectral_norm(Linear(4, 3)).eval()
+    >>> round(float(np.linalg.norm(layer.weight.data, ord=2)), 3)
+    1.0
+    """
+    where = "spectral_norm"
+    weight = _tensor(where, module, name)
+    if dim is None:
+        dim = 1 if isinstance(module, _ConvTransposeNd) else 0
+    dim = checked_dim(where, dim, weight.ndim, name)
+    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations,
+                                                              (int, np.integer)) \
+            or n_power_iterations <= 0:
+        raise ValueError(f"{where}: n_power_iterations must be a positive int, got "
+                         f"{n_power_iterations!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"{where}: eps must be a positive number, got {eps!r}")
+    return register_parametrization(module, name,
+                                    _SpectralNorm(weight, int(n_power_iterations), dim,
+                                                  float(eps)))
+
+
+def _tensor(where: str, module: Module, name: str) -> Tensor:
+    """The tensor `name` of `module` as it is now (parametrized or not), or an error naming
+    what the module has."""
+    if not isinstance(module, Module):
+        raise TypeError(f"{where}: the first argument is the module to change, got "
+                        f"{type(module).__name__}")
+    from .parametrize import _parametrizable, is_parametrized
+    if is_parametrized(module, name):
+        return getattr(module, name)
+    held = _parametrizable(where, module, name)
+    return held if isinstance(held, Tensor) else Tensor(held)
