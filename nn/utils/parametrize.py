@@ -42,6 +42,7 @@ Linear(in_features=3, out_features=3, bias=True)
 from __future__ import annotations
 
 import contextlib
+import copy
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -269,7 +270,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         _inject_class(module)
         module.parametrizations = ModuleDict()
     module.parametrizations[tensor_name] = chain
-    setattr(type(module), tensor_name, property(_getter(tensor_name), _setter(tensor_name)))
+    _add_property(module, tensor_name)
     return module
 
 
@@ -295,6 +296,10 @@ def _parametrizable(where: str, module: Module, name: str) -> Any:
                 f"{where}(model.get_submodule({first!r}), {rest!r}, ...)")
     raise ValueError(f"{where}: {type(module).__name__} has no parameter or buffer {name!r} "
                      f"({what}; its own: {names or 'none'}){hint}")
+
+
+def _add_property(module: Module, name: str) -> None:
+    setattr(type(module), name, property(_getter(name), _setter(name)))
 
 
 def _getter(name: str) -> Any:
@@ -330,8 +335,20 @@ def _inject_class(module: Module) -> None:
         else:
             cls.__setattr__(self, name, value)
 
+    def __deepcopy__(self: Module, memo: dict) -> Module:
+        # the copy gets a class of its own: removing a parametrization from one module takes
+        # its property away from the class, which must not change the other module
+        replica = object.__new__(cls)
+        memo[id(self)] = replica
+        replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        _inject_class(replica)
+        for name in replica.parametrizations:
+            _add_property(replica, name)
+        return replica
+
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"__setattr__": __setattr__, "__module__": cls.__module__,
+                            {"__setattr__": __setattr__, "__deepcopy__": __deepcopy__,
+                             "__module__": cls.__module__,
                              "__doc__": f"{cls.__name__} with parametrized tensors"})
 
 
