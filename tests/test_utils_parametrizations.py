@@ -15,7 +15,7 @@ import pytest
 import nn
 from autograd import Tensor, gradcheck_parameters
 from nn import Conv2d, ConvTranspose2d, Linear
-from nn.utils.parametrizations import spectral_norm, weight_norm
+from nn.utils.parametrizations import orthogonal, spectral_norm, weight_norm
 from nn.utils.parametrize import is_parametrized, remove_parametrizations
 
 from reference import as_array, assert_matches, drawn_state, record_cases, recorded_case
@@ -29,16 +29,28 @@ CASES = {
     "spectral_norm-conv2d": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm", {}),
     "spectral_norm-convtranspose2d-2-steps": ("ConvTranspose2d", (2, 3, 2), (1, 2, 2, 2),
                                               "spectral_norm", {"n_power_iterations": 2}),
+    "orthogonal-tall-householder": ("Linear", (3, 5), (2, 3), "orthogonal", {}),
+    "orthogonal-square-matrix_exp": ("Linear", (3, 3), (2, 3), "orthogonal", {}),
+    "orthogonal-wide-cayley": ("Linear", (5, 3), (2, 5), "orthogonal",
+                               {"orthogonal_map": "cayley"}),
+    "orthogonal-tall-matrix_exp-no-base": ("Linear", (3, 5), (2, 3), "orthogonal",
+                                           {"orthogonal_map": "matrix_exp",
+                                            "use_trivialization": False}),
+    "orthogonal-wide-householder-no-base": ("Linear", (5, 3), (2, 5), "orthogonal",
+                                            {"orthogonal_map": "householder",
+                                             "use_trivialization": False}),
 }
-# recorded: these two (the reference files share a size budget); all are asked live
-RECORDED = ["weight_norm-conv2d-dim=1", "spectral_norm-convtranspose2d-2-steps"]
+# recorded: these (the reference files share a size budget); all are asked live
+RECORDED = ["weight_norm-conv2d-dim=1", "spectral_norm-convtranspose2d-2-steps",
+            "orthogonal-tall-householder", "orthogonal-square-matrix_exp"]
 OURS = {"Linear": Linear, "Conv2d": Conv2d, "ConvTranspose2d": ConvTranspose2d}
 
 
 def ours(case, functions=None):
     """The case's glassgrad layer, in float64, parametrized."""
     layer, args, _, how, options = case
-    functions = functions or {"weight_norm": weight_norm, "spectral_norm": spectral_norm}
+    functions = functions or {"weight_norm": weight_norm, "spectral_norm": spectral_norm,
+                              "orthogonal": orthogonal}
     return functions[how](OURS[layer](*args, dtype="float64"), **options)
 
 
@@ -47,6 +59,11 @@ def case_inputs(rng, case, make=ours):
     weights of the loss Σ g ⊙ output."""
     model = make(case)
     state = drawn_state(rng, model.state_dict())
+    if case[3] == "orthogonal":
+        # Householder takes each column's sign from the diagonal truncated to an int: ±1.5
+        # (drawn in [-1, 1] it would truncate to 0 and zero the weight)
+        original = state["parametrizations.weight.original"]
+        np.fill_diagonal(original, rng.choice([-1.5, 1.5], min(original.shape)))
     x = rng.standard_normal(case[2])
     model.load_state_dict(state)
     g = rng.standard_normal(model(Tensor(x)).shape)
@@ -272,5 +289,51 @@ def test_removing_weight_norm_leaves_the_weight_as_a_parameter():
     (lambda: weight_norm(Linear(3, 4), dim=1.0), TypeError, "dim must be an int"),
 ])
 def test_mistakes_are_refused_naming_the_function(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- orthogonal ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 3)])
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("use_trivialization", [True, False])
+def test_orthogonal_weights_are_orthogonal_and_their_gradients_match_finite_differences(
+        rng, shape, orthogonal_map, use_trivialization):
+    model = orthogonal(Linear(*shape, dtype="float64"), orthogonal_map=orthogonal_map,
+                       use_trivialization=use_trivialization)
+    w = model.weight.data
+    small = min(w.shape)
+    np.testing.assert_allclose(w.T @ w if w.shape[0] > w.shape[1] else w @ w.T, np.eye(small),
+                               atol=1e-12)
+    original = model.parametrizations.weight.original
+    original.data[...] = rng.uniform(-1, 1, original.shape)
+    np.fill_diagonal(original.data, 1.5)        # (householder: signs +1, see case_inputs)
+    x = Tensor(rng.standard_normal((4, shape[0])))
+    assert gradcheck_parameters(lambda: (model(x).tanh() ** 2).sum(), model.named_parameters(),
+                                atol=1e-7)
+    w = model.weight.data
+    np.testing.assert_allclose(w.T @ w if w.shape[0] > w.shape[1] else w @ w.T, np.eye(small),
+                               atol=1e-12)
+
+
+def test_orthogonal_keeps_an_orthogonal_weight_and_its_default_map():
+    model = Linear(3, 3, dtype="float64")
+    model.weight.data[...] = np.linalg.qr(np.arange(9.0).reshape(3, 3) + np.eye(3))[0]
+    weight = model.weight.data.copy()
+    orthogonal(model)
+    assert model.parametrizations.weight[0].orthogonal_map == "matrix_exp"
+    np.testing.assert_allclose(model.weight.data, weight, atol=1e-12)
+    assert orthogonal(Linear(3, 5)).parametrizations.weight[0].orthogonal_map == "householder"
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: orthogonal(Linear(3, 4), "bias"), ValueError,
+     r"orthogonal: Linear.bias has 1 dimensions, shape \(4,\); a matrix was expected"),
+    (lambda: orthogonal(Conv2d(1, 2, 3)), ValueError, "batches of matrices are not supported"),
+    (lambda: orthogonal(Linear(3, 4), orthogonal_map="qr"), ValueError,
+     "orthogonal_map must be one of"),
+])
+def test_orthogonal_mistakes_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -11,6 +11,12 @@ train apart. g is ``parametrizations.weight.original0``, v ``original1``.
 and v kept as buffers (``parametrizations.weight.0._u``, ``_v``): a step of it runs at each
 read in training mode, none in eval mode. W is ``parametrizations.weight.original``.
 
+`orthogonal(layer)`: the weight (a matrix) has orthonormal columns, or rows if it is wide,
+whatever the parameter ``parametrizations.weight.original`` holds: the weight is
+``base @ Q(original)``, Q the matrix exponential or the Cayley transform of a skew-symmetric
+matrix, or a product of Householder reflections, made from its lower triangle; `base`
+(``parametrizations.weight.0.base``, a buffer) is the weight at registration, made orthogonal.
+
 >>> import numpy as np
 >>> from nn import Linear
 >>> layer = weight_norm(Linear(3, 2))
@@ -27,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Function, Tensor, eye
 from autograd.random import default_rng
 
 from .. import functional as F
@@ -35,7 +41,7 @@ from ..conv import _ConvTransposeNd
 from ..module import Module
 from .parametrize import register_parametrization
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 def checked_dim(where: str, dim: Any, ndim: int, name: str) -> int:
@@ -179,3 +185,175 @@ def _tensor(where: str, module: Module, name: str) -> Tensor:
         return getattr(module, name)
     held = _parametrizable(where, module, name)
     return held if isinstance(held, Tensor) else Tensor(held)
+
+
+# -- orthogonal ------------------------------------------------------------------------------
+
+class _MatrixExp(Function):
+    """exp(A) = Σ Aᵏ/k!;  dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])."""
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+        return _expm(a)
+
+    @staticmethod
+    def backward(ctx: Any, g: np.ndarray, out: np.ndarray, a: np.ndarray) -> tuple:
+        n = a.shape[0]
+        block = np.block([[a.T, g], [np.zeros_like(a), a.T]])
+        return (_expm(block)[:n, n:],)
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp(a) by scaling and squaring: the Taylor series of a / 2ˢ (norm below 1/2, where 20
+    terms are exact to rounding), squared s times."""
+    norm = float(np.abs(a).sum(axis=0).max()) if a.size else 0.0
+    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    scaled = a / 2.0 ** s
+    term, total = np.eye(a.shape[0], dtype=a.dtype), np.eye(a.shape[0], dtype=a.dtype)
+    for k in range(1, 20):
+        term = term @ scaled / k
+        total = total + term
+    for _ in range(s):
+        total = total @ total
+    return total
+
+
+class _Solve(Function):
+    """X = B⁻¹ C;  dL/dC = B⁻ᵀ G,  dL/dB = −(B⁻ᵀ G) Xᵀ."""
+
+    @staticmethod
+    def forward(ctx: Any, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(b, c)
+
+    @staticmethod
+    def backward(ctx: Any, g: np.ndarray, out: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple:
+        grad_c = np.linalg.solve(b.T, g)
+        return -grad_c @ out.T, grad_c
+
+
+def _householder_product(reflectors: Tensor, tau: Tensor) -> Tensor:
+    """H₁ H₂ ⋯ H_k, first k columns, Hᵢ = I − τᵢ vᵢ vᵢᵀ, vᵢ column i of `reflectors` (n × k,
+    zero above its diagonal) with a 1 on the diagonal (LAPACK's layout, as geqrf returns it)."""
+    n, k = reflectors.shape
+    vectors = reflectors + eye(n, k, dtype=reflectors.dtype)
+    q = eye(n, dtype=reflectors.dtype)
+    for i in range(k):
+        v = vectors[:, i]
+        q = q - (q.mv(v) * tau[i]).outer(v)
+    return q[:, :k]
+
+
+def _made_orthogonal(a: np.ndarray) -> np.ndarray:
+    """Q of a = QR with R's diagonal positive: the orthogonal matrix nearest a's columns'
+    directions, one by one (Gram-Schmidt's)."""
+    q, r = np.linalg.qr(a)
+    return q * np.where(np.diag(r) < 0, -1, 1).astype(a.dtype)
+
+
+ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class _Orthogonal(Module):
+    """weight = base @ Q(X) (transposed for a wide weight), Q orthogonal: exp or Cayley of
+    tril(X) − tril(X)ᵀ, or the Householder reflections of X's strict lower triangle."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, use_trivialization: bool = True
+                 ) -> None:
+        self.shape, self.orthogonal_map = weight.shape, orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        transposed = x.shape[0] < x.shape[1]
+        if transposed:
+            x = x.T
+        n, k = x.shape
+        if self.orthogonal_map == "householder":
+            reflectors = x.tril(-1)
+            tau = 2.0 / (1.0 + (reflectors * reflectors).sum(axis=0))
+            # the diagonal, truncated to an int as in PyTorch (-1 where registration put it):
+            # a sign per column, which does not train
+            signs = np.trunc(np.diagonal(x.data)).astype(x.data.dtype)
+            q = _householder_product(reflectors, tau) * Tensor(signs)
+        else:
+            lower = x.tril()
+            if n != k:
+                lower = lower @ eye(k, n, dtype=x.dtype)        # zero columns up to n × n
+            skew = lower - lower.T
+            if self.orthogonal_map == "matrix_exp":
+                q = _MatrixExp.apply(skew)
+            else:
+                identity = eye(n, dtype=x.dtype)
+                q = _Solve.apply(identity - skew * 0.5, identity + skew * 0.5)
+            q = q[:, :k]
+        base = self.__dict__.get("base")
+        if base is not None:
+            q = Tensor(base) @ q
+        return q.T if transposed else q
+
+    def right_inverse(self, q: Tensor) -> Tensor:
+        """Keep an assigned (or the registered) weight: `base` becomes it, made orthogonal,
+        and the original the X whose Q is the identity (-1 on the diagonal, zeros elsewhere)."""
+        if q.shape != self.shape:
+            raise ValueError(f"orthogonal: the weight has shape {self.shape}, the value "
+                             f"assigned {q.shape}")
+        if "base" not in self.__dict__.get("_buffer_names", ()):
+            if self.orthogonal_map != "householder":
+                raise NotImplementedError(
+                    "orthogonal: with use_trivialization=False a weight cannot be assigned to "
+                    "the matrix_exp or cayley map (only householder has an inverse)")
+            return self._householder_inverse(q)
+        matrix = q.data.T if q.shape[0] < q.shape[1] else q.data
+        n, k = matrix.shape
+        if n == k and np.allclose(matrix.T @ matrix, np.eye(k), rtol=0,
+                                  atol=10 * n * np.finfo(matrix.dtype).eps):
+            base = matrix.copy()
+        else:
+            completed = np.concatenate(
+                [matrix, default_rng().standard_normal((n, n - k)).astype(matrix.dtype)], axis=1)
+            base = _made_orthogonal(completed)
+        self.base = base
+        start = np.zeros(self.shape, dtype=q.data.dtype)
+        np.fill_diagonal(start, -1.0)
+        return Tensor(start)
+
+    def _householder_inverse(self, q: Tensor) -> Tensor:
+        """The X whose reflections give q (orthogonal): geqrf's reflectors, with q's signs on
+        the diagonal."""
+        matrix = q.data.T if q.shape[0] < q.shape[1] else q.data
+        raw, tau = np.linalg.qr(matrix, mode="raw")
+        reflectors = raw.T.copy()                   # numpy gives LAPACK's Fortran layout
+        diagonal = np.sign(np.diagonal(reflectors)).copy()
+        diagonal[tau == 0] *= -1
+        np.fill_diagonal(reflectors, diagonal)
+        return Tensor(reflectors.T if q.shape[0] < q.shape[1] else reflectors)
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
+               use_trivialization: bool = True) -> Module:
+    """Keep `module.<name>`, a matrix, orthogonal (see the top of this file); returns the
+    module. `orthogonal_map` is "matrix_exp" (the default for a square weight), "cayley" or
+    "householder" (the default for others). `use_trivialization=False` drops `base`: the
+    weight is Q(original) itself.
+
+    >>> from nn import Linear
+    >>> layer = orthogonal(Linear(3, 5))
+    >>> w = layer.weight.data
+    >>> np.allclose(w.T @ w, np.eye(3), atol=1e-6)
+    True
+    """
+    where = "orthogonal"
+    weight = _tensor(where, module, name)
+    if weight.ndim != 2:
+        raise ValueError(f"orthogonal: {type(module).__name__}.{name} has {weight.ndim} "
+                         f"dimensions, shape {weight.shape}; a matrix was expected (batches of "
+                         f"matrices are not supported)")
+    if orthogonal_map is None:
+        square = weight.shape[0] == weight.shape[1]
+        orthogonal_map = "matrix_exp" if square else "householder"
+    if orthogonal_map not in ORTHOGONAL_MAPS:
+        raise ValueError(f"orthogonal: orthogonal_map must be one of {ORTHOGONAL_MAPS}, got "
+                         f"{orthogonal_map!r}")
+    return register_parametrization(module, name,
+                                    _Orthogonal(weight, orthogonal_map, use_trivialization),
+                                    unsafe=True)

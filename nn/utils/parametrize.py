@@ -100,7 +100,10 @@ class ParametrizationList(ModuleList):
         value = original if trains else Tensor(original)
         first = self[0]
         with no_grad():
-            start = first.right_inverse(value) if hasattr(first, "right_inverse") else value
+            try:
+                start = first.right_inverse(value) if hasattr(first, "right_inverse") else value
+            except NotImplementedError:             # no inverse: the original is kept (as in
+                start = value                       # PyTorch), and the tensor becomes p(it)
         if isinstance(start, (Tensor, np.ndarray)):
             self.is_tensor, self.ntensors = True, 1
             if trains:
