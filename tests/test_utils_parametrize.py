@@ -13,6 +13,7 @@ import pytest
 import nn
 from autograd import Tensor, gradcheck_parameters
 from nn import Linear, Module
+from nn.scalar import Neuron
 from nn.utils.parametrizations import weight_norm
 from nn.utils.parametrize import (cached, is_parametrized, register_parametrization,
                                   remove_parametrizations, type_before_parametrizations)
@@ -156,6 +157,8 @@ def test_a_deep_copy_has_a_class_of_its_own():
      r"\(pass unsafe=True"),
     (lambda: register_parametrization(Linear(2, 2), "in_features", Double()), ValueError,
      "has no parameter or buffer 'in_features'"),
+    (lambda: register_parametrization(Neuron(2), "b", Double()), ValueError,
+     "Neuron has no parameter or buffer 'b' .a Value: parametrizations work on the Tensor"),
     (lambda: remove_parametrizations(Linear(2, 2), "weight"), ValueError,
      r"remove_parametrizations: Linear has no parametrization on 'weight' \(its parametrized "
      r"tensors: none\)"),

@@ -286,7 +286,9 @@ def _parametrizable(where: str, module: Module, name: str) -> Any:
         return held
     names = [n for n, _ in module.named_parameters(recurse=False)] + \
             [n for n, _ in module.named_buffers(recurse=False)]
-    if isinstance(held, Tensor):
+    if is_parameter(held):
+        what = "a Value: parametrizations work on the Tensor layers"
+    elif isinstance(held, Tensor):
         what = "a plain Tensor (not a Parameter or buffer)"
     elif held is None and name in module.__dict__:
         what = "None"
