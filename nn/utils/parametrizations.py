@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Function, Tensor, eye
+from autograd import Function, Tensor, concatenate, eye
 from autograd.random import default_rng
 
 from .. import functional as F
@@ -197,10 +197,13 @@ class _MatrixExp(Function):
         return _expm(a)
 
     @staticmethod
-    def backward(ctx: Any, g: np.ndarray, out: np.ndarray, a: np.ndarray) -> tuple:
+    def backward(ctx: Any, g: Any, out: Any, a: Any) -> tuple:
+        # (arrays at first order; Tensors when differentiated again, hence _either)
         n = a.shape[0]
-        block = np.block([[a.T, g], [np.zeros_like(a), a.T]])
-        return (_expm(block)[:n, n:],)
+        block = _either(np.concatenate, concatenate)(
+            [_either(np.concatenate, concatenate)([a.T, g], 1),
+             _either(np.concatenate, concatenate)([a.T * 0, a.T], 1)], 0)
+        return (_either(_expm, _MatrixExp.apply)(block)[:n, n:],)
 
 
 def _expm(a: np.ndarray) -> np.ndarray:
@@ -226,9 +229,22 @@ class _Solve(Function):
         return np.linalg.solve(b, c)
 
     @staticmethod
-    def backward(ctx: Any, g: np.ndarray, out: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple:
-        grad_c = np.linalg.solve(b.T, g)
-        return -grad_c @ out.T, grad_c
+    def backward(ctx: Any, g: Any, out: Any, b: Any, c: Any) -> tuple:
+        grad_c = _either(np.linalg.solve, _Solve.apply)(b.T, g)
+        return -(grad_c @ out.T), grad_c
+
+
+class _either:
+    """Calls `on_arrays` on numpy arrays and `on_tensors` when any argument holds a Tensor: a
+    backward written once serves the first-order pass (arrays) and higher orders (Tensors)."""
+
+    def __init__(self, on_arrays: Any, on_tensors: Any) -> None:
+        self.on_arrays, self.on_tensors = on_arrays, on_tensors
+
+    def __call__(self, *args: Any) -> Any:
+        flat = [x for arg in args for x in (arg if isinstance(arg, list) else [arg])]
+        use = self.on_tensors if any(isinstance(x, Tensor) for x in flat) else self.on_arrays
+        return use(*args)
 
 
 def _householder_product(reflectors: Tensor, tau: Tensor) -> Tensor:
