@@ -35,7 +35,7 @@ from autograd.random import default_rng
 
 from ..conv import _ConvTransposeNd
 from ..module import Module, Parameter, RemovableHandle, is_parameter
-from .parametrizations import checked_dim, norm_except_dim
+from .parametrizations import checked_dim, norm_except_dim, unit
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
@@ -76,17 +76,13 @@ class _SpectralNormHook:
             # v first, then u (this style's order); in the buffers' arrays, which the state
             # dict shares
             for _ in range(self.n_power_iterations):
-                v[...] = _unit(matrix.data.T @ u, self.eps)
-                u[...] = _unit(matrix.data @ v, self.eps)
+                v[...] = unit(matrix.data.T @ u, self.eps)
+                u[...] = unit(matrix.data @ v, self.eps)
         sigma = Tensor(u.copy()).dot(matrix.mv(Tensor(v.copy())))
         return weight / sigma
 
     def __call__(self, module: Module, args: tuple) -> None:
         setattr(module, self.name, self.compute_weight(module, module.training))
-
-
-def _unit(x: np.ndarray, eps: float) -> np.ndarray:
-    return x / max(float(np.linalg.norm(x)), eps)
 
 
 def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
@@ -200,8 +196,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     rng, dtype = default_rng(), weight.data.dtype
     delattr(module, name)
     setattr(module, name + "_orig", weight)            # the same Parameter: optimizers keep it
-    module.register_buffer(name + "_u", _unit(rng.standard_normal(rows), hook.eps).astype(dtype))
-    module.register_buffer(name + "_v", _unit(rng.standard_normal(columns), hook.eps)
+    module.register_buffer(name + "_u", unit(rng.standard_normal(rows), hook.eps).astype(dtype))
+    module.register_buffer(name + "_v", unit(rng.standard_normal(columns), hook.eps)
                            .astype(dtype))
     setattr(module, name, weight.detach())             # until the first forward, as in PyTorch
     module.register_forward_pre_hook(hook)

@@ -20,8 +20,11 @@ matrix, or a product of Householder reflections, made from its lower triangle; `
 >>> import numpy as np
 >>> from nn import Linear
 >>> layer = weight_norm(Linear(3, 2))
->>> [(name, p.shape) for name, p in layer.named_parameters()]
-[('bias', (2,)), ('parametrizations.weight.original0', (2, 1)), ('parametrizations.weight.original1', (2, 3))]
+>>> for name, p in layer.named_parameters():
+...     print(name, p.shape)
+bias (2,)
+parametrizations.weight.original0 (2, 1)
+parametrizations.weight.original1 (2, 3)
 >>> g = layer.parametrizations.weight.original0
 >>> np.allclose(np.linalg.norm(layer.weight.data, axis=1, keepdims=True), g.data)
 True
@@ -39,7 +42,7 @@ from autograd.random import default_rng
 from .. import functional as F
 from ..conv import _ConvTransposeNd
 from ..module import Module
-from .parametrize import register_parametrization
+from .parametrize import _parametrizable, is_parametrized, register_parametrization
 
 __all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
@@ -107,9 +110,9 @@ class _SpectralNorm(Module):
             self.n_power_iterations = n_power_iterations
             matrix = self._matrix(weight).data
             rng = default_rng()
-            self.register_buffer("_u", _unit(rng.standard_normal(matrix.shape[0]), eps)
+            self.register_buffer("_u", unit(rng.standard_normal(matrix.shape[0]), eps)
                                  .astype(matrix.dtype))
-            self.register_buffer("_v", _unit(rng.standard_normal(matrix.shape[1]), eps)
+            self.register_buffer("_v", unit(rng.standard_normal(matrix.shape[1]), eps)
                                  .astype(matrix.dtype))
             self._power_method(matrix, 15)      # start near the largest singular vectors
 
@@ -123,8 +126,8 @@ class _SpectralNorm(Module):
         """u ← W v / ‖W v‖, then v ← Wᵀ u / ‖Wᵀ u‖, `steps` times, in the buffers' arrays (a
         state dict shares them)."""
         for _ in range(steps):
-            self._u[...] = _unit(matrix @ self._v, self.eps)
-            self._v[...] = _unit(matrix.T @ self._u, self.eps)
+            self._u[...] = unit(matrix @ self._v, self.eps)
+            self._v[...] = unit(matrix.T @ self._u, self.eps)
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
@@ -141,7 +144,8 @@ class _SpectralNorm(Module):
         return value
 
 
-def _unit(x: np.ndarray, eps: float) -> np.ndarray:
+def unit(x: np.ndarray, eps: float) -> np.ndarray:
+    """x / max(‖x‖, eps): a unit vector (0 stays 0)."""
     return x / max(float(np.linalg.norm(x)), eps)
 
 
@@ -180,7 +184,6 @@ def _tensor(where: str, module: Module, name: str) -> Tensor:
     if not isinstance(module, Module):
         raise TypeError(f"{where}: the first argument is the module to change, got "
                         f"{type(module).__name__}")
-    from .parametrize import _parametrizable, is_parametrized
     if is_parametrized(module, name):
         return getattr(module, name)
     held = _parametrizable(where, module, name)
