@@ -173,3 +173,18 @@ def test_mistakes_are_refused_naming_the_function(call, error, message):
 def test_unsafe_lets_a_parametrization_change_the_shape():
     layer = register_parametrization(Linear(2, 2), "weight", Flatten(), unsafe=True)
     assert layer.weight.shape == (4,)
+
+
+def test_reset_parameters_draws_the_parametrized_weight_afresh():
+    """The layer's reset wrote into the computed weight, which changed nothing."""
+    from autograd import manual_seed
+    manual_seed(1)
+    plain = Linear(3, 4)
+    layer = weight_norm(Linear(3, 4))
+    manual_seed(1)
+    layer.reset_parameters()
+    np.testing.assert_allclose(layer.weight.data, plain.weight.data, rtol=1e-6)
+    np.testing.assert_array_equal(layer.bias.data, plain.bias.data)
+    assert type(layer).__name__ == "ParametrizedLinear" and "weight" not in vars(layer)
+    assert [name for name, _ in layer.named_parameters()] == [
+        "bias", "parametrizations.weight.original0", "parametrizations.weight.original1"]

@@ -351,10 +351,31 @@ def _inject_class(module: Module) -> None:
             _add_property(replica, name)
         return replica
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"__setattr__": __setattr__, "__deepcopy__": __deepcopy__,
-                             "__module__": cls.__module__,
-                             "__doc__": f"{cls.__name__} with parametrized tensors"})
+    def reset_parameters(self: Module, *args: Any, **kwargs: Any) -> None:
+        # the layer's own reset writes into `self.weight` in place, which here is computed
+        # (writing into it changed nothing): it writes into plain Parameters of the tensors'
+        # shapes instead, whose numbers are then assigned to the tensors (through right_inverse,
+        # as if the parametrizations were registered now)
+        names = list(self.parametrizations)
+        with no_grad():
+            drawn = {name: Parameter(np.array(getattr(self, name).data)) for name in names}
+        parametrized = type(self)
+        self.__class__ = cls
+        self.__dict__.update(drawn)
+        try:
+            cls.reset_parameters(self, *args, **kwargs)
+        finally:
+            for name in names:
+                del self.__dict__[name]
+            self.__class__ = parametrized
+        for name in names:
+            setattr(self, name, drawn[name].data)
+
+    own = {"__setattr__": __setattr__, "__deepcopy__": __deepcopy__,
+           "__module__": cls.__module__, "__doc__": f"{cls.__name__} with parametrized tensors"}
+    if hasattr(cls, "reset_parameters"):
+        own["reset_parameters"] = reset_parameters
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), own)
 
 
 def remove_parametrizations(module: Module, tensor_name: str,
