@@ -71,6 +71,11 @@ def test_assigning_the_tensor_goes_through_right_inverse_into_the_original():
                                   [[1.0, 2.0], [0.0, 3.0]])
     layer.weight = Tensor(np.eye(2), requires_grad=True)    # a plain Tensor is taken too
     np.testing.assert_array_equal(layer.weight.data, np.eye(2))
+    single = register_parametrization(Linear(2, 2), "weight", Symmetric())     # float32
+    single.weight = [[1.0, 2.0], [2.0, 1.0]]                # a list gets the default dtype
+    np.testing.assert_array_equal(single.weight.data, [[1.0, 2.0], [2.0, 1.0]])
+    layer.weight = Tensor(np.eye(2), requires_grad=True)
+    np.testing.assert_array_equal(layer.weight.data, np.eye(2))
     with pytest.raises(ValueError, match=r"original has shape \(2, 2\), the value gives it "
                                          r"shape \(3, 3\)"):
         layer.weight = np.eye(3)

@@ -145,7 +145,7 @@ class ParametrizationList(ModuleList):
         on unchanged), under no_grad, as in PyTorch."""
         where = "assigning a parametrized tensor"
         if not isinstance(value, Tensor):
-            value = Tensor(np.asarray(value))       # an array keeps its dtype
+            value = Tensor(value)       # an array keeps its dtype; a list gets the default
         with no_grad():
             for parametrization in reversed(self._items):
                 if hasattr(parametrization, "right_inverse"):
