@@ -35,7 +35,8 @@ from autograd.random import default_rng
 
 from ..conv import _ConvTransposeNd
 from ..module import Module, Parameter, RemovableHandle, is_parameter
-from .parametrizations import checked_dim, norm_except_dim, unit
+from .parametrizations import (as_matrix, checked_dim, checked_power_settings, norm_except_dim,
+                              unit)
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
@@ -62,16 +63,10 @@ class _SpectralNormHook:
         self.name, self.n_power_iterations, self.dim, self.eps = \
             name, n_power_iterations, dim, eps
 
-    def matrix(self, weight: Tensor) -> Tensor:
-        """The weight as a matrix: `dim` as its rows, the other dimensions flattened."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.reshape(weight.shape[0], -1)
-
     def compute_weight(self, module: Module, power_iteration: bool) -> Tensor:
         weight = getattr(module, self.name + "_orig")
         u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
-        matrix = self.matrix(weight)
+        matrix = as_matrix(weight, self.dim)
         if power_iteration:
             # v first, then u (this style's order); in the buffers' arrays, which the state
             # dict shares
@@ -184,15 +179,9 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if dim is None:
         dim = 1 if isinstance(module, _ConvTransposeNd) else 0
     dim = checked_dim(where, dim, weight.ndim, name)
-    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations,
-                                                              (int, np.integer)) \
-            or n_power_iterations <= 0:
-        raise ValueError(f"{where}: n_power_iterations must be a positive int, got "
-                         f"{n_power_iterations!r}")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"{where}: eps must be a positive number, got {eps!r}")
-    hook = _SpectralNormHook(name, int(n_power_iterations), dim, float(eps))
-    rows, columns = hook.matrix(weight).shape
+    n_power_iterations, eps = checked_power_settings(where, n_power_iterations, eps)
+    hook = _SpectralNormHook(name, n_power_iterations, dim, eps)
+    rows, columns = as_matrix(weight, dim).shape
     rng, dtype = default_rng(), weight.data.dtype
     delattr(module, name)
     setattr(module, name + "_orig", weight)            # the same Parameter: optimizers keep it

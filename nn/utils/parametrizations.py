@@ -117,10 +117,7 @@ class _SpectralNorm(Module):
             self._power_method(matrix, 15)      # start near the largest singular vectors
 
     def _matrix(self, weight: Tensor) -> Tensor:
-        """The weight as a matrix: `dim` as its rows, the other dimensions flattened."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.reshape(weight.shape[0], -1)
+        return as_matrix(weight, self.dim)
 
     def _power_method(self, matrix: np.ndarray, steps: int) -> None:
         """u ← W v / ‖W v‖, then v ← Wᵀ u / ‖Wᵀ u‖, `steps` times, in the buffers' arrays (a
@@ -142,6 +139,25 @@ class _SpectralNorm(Module):
     def right_inverse(self, value: Tensor) -> Tensor:
         """A weight assigned is stored as it is (W, not W / σ)."""
         return value
+
+
+def as_matrix(weight: Tensor, dim: int) -> Tensor:
+    """The weight as a matrix: `dim` as its rows, the other dimensions flattened."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.ndim) if d != dim))
+    return weight.reshape(weight.shape[0], -1)
+
+
+def checked_power_settings(where: str, n_power_iterations: Any, eps: Any) -> tuple[int, float]:
+    """spectral_norm's `n_power_iterations` (a positive int) and `eps` (a positive number)."""
+    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations,
+                                                              (int, np.integer)) \
+            or n_power_iterations <= 0:
+        raise ValueError(f"{where}: n_power_iterations must be a positive int, got "
+                         f"{n_power_iterations!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"{where}: eps must be a positive number, got {eps!r}")
+    return int(n_power_iterations), float(eps)
 
 
 def unit(x: np.ndarray, eps: float) -> np.ndarray:
@@ -166,16 +182,9 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if dim is None:
         dim = 1 if isinstance(module, _ConvTransposeNd) else 0
     dim = checked_dim(where, dim, weight.ndim, name)
-    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations,
-                                                              (int, np.integer)) \
-            or n_power_iterations <= 0:
-        raise ValueError(f"{where}: n_power_iterations must be a positive int, got "
-                         f"{n_power_iterations!r}")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"{where}: eps must be a positive number, got {eps!r}")
+    n_power_iterations, eps = checked_power_settings(where, n_power_iterations, eps)
     return register_parametrization(module, name,
-                                    _SpectralNorm(weight, int(n_power_iterations), dim,
-                                                  float(eps)))
+                                    _SpectralNorm(weight, n_power_iterations, dim, eps))
 
 
 def _tensor(where: str, module: Module, name: str) -> Tensor:
