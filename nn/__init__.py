@@ -24,7 +24,9 @@
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
   `parameters_to_vector`, `vector_to_parameters` (nn.utils); sequences of different lengths
   padded and packed for the recurrent layers, `pad_sequence`, `pack_padded_sequence`, ...
-  (nn.utils.rnn)
+  (nn.utils.rnn); weights computed from other parameters, `register_parametrization`
+  (nn.utils.parametrize), `weight_norm`, `spectral_norm`, `orthogonal`
+  (nn.utils.parametrizations, and the older hook style in nn.utils)
 - data: `DataLoader`, splits, feature scaling `StandardScaler`, synthetic datasets, MNIST
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,

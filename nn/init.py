@@ -371,6 +371,15 @@ def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:
     """Overwrite the numbers of `target` with `make(shape)`, in place; returns `target`."""
     values = make(_shape(name, target))
     if isinstance(target, Tensor):
+        if not target.is_leaf:
+            # a parametrized weight (weight_norm, spectral_norm, orthogonal) is computed at
+            # each read: numbers written into it would change nothing
+            raise RuntimeError(f"{name}: this tensor is computed (the result of {target.op}), "
+                               f"not a parameter, so writing into it would change nothing; a "
+                               f"parametrized weight (weight_norm, spectral_norm, "
+                               f"orthogonal, ...)? Initialise the layer before registering "
+                               f"the parametrization, or assign the new numbers, "
+                               f"`layer.weight = values`, which go through it")
         with no_grad():                             # (a parameter is written in place)
             target.copy_(values)                    # casts to the tensor's own dtype
     else:

@@ -789,7 +789,8 @@ class Module:
                 problems.append(f"unexpected {unexpected}")
             raise StateDictKeyError(f"load_state_dict: {type(self).__name__} state does not "
                                     f"match: " + "; ".join(problems) + _nested_hint(state)
-                                    + _prefix_hint(unexpected, params, self))
+                                    + _prefix_hint(unexpected, params, self)
+                                    + _reparametrized_hint(missing, unexpected))
         arrays, wrong_shapes = {}, []
         for name, p in params.items():
             if name not in state:
@@ -1074,6 +1075,32 @@ def _numbers_of(name: str, value: Any, buffer: bool) -> np.ndarray:
         raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} data, expected "
                         f"floating-point numbers")
     return array
+
+
+def _reparametrized_hint(missing: list[str], unexpected: list[str]) -> str:
+    """A hint when the state and the model store a tensor in different forms: plain, as
+    parametrizations (``parametrizations.weight.original0``) or by the older hooks (`weight_g`,
+    `weight_orig`, ...)."""
+    theirs = {_plain_name(name) for name in unexpected}
+    both = [name for name in dict.fromkeys(map(_plain_name, missing)) if name in theirs]
+    if not both:
+        return ""
+    return (f" ({both[0]!r} is stored in another form on each side: reparametrized (weight_norm, "
+            f"spectral_norm, orthogonal, ...) on one only, or in the other style; apply the same "
+            f"to both models, or load the plain weights first and reparametrize after)")
+
+
+def _plain_name(name: str) -> str:
+    """The tensor a state entry stores: "fc.weight" for "fc.parametrizations.weight.original0",
+    "fc.parametrizations.weight.0._u", "fc.weight_g", "fc.weight_orig", ...; else the name."""
+    parts = name.split(".")
+    if "parametrizations" in parts[:-1]:
+        at = len(parts) - 1 - parts[::-1].index("parametrizations")
+        return ".".join(parts[:at] + parts[at + 1:at + 2])
+    for suffix in ("_g", "_v", "_orig", "_u"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
 
 
 def _shape_report(wrong_shapes: list[tuple[str, tuple, tuple]]) -> str:

@@ -432,3 +432,13 @@ def test_pytorch_s_generator_keyword_draws_as_rng_does(name):
              generator=np.random.default_rng())
     with pytest.raises(TypeError, match=rf"{name}: generator must be a numpy Generator"):
         fill(Tensor(np.zeros((4, 5))), generator=3)
+
+
+def test_a_computed_tensor_such_as_a_parametrized_weight_is_refused_with_what_to_do():
+    from nn import Linear
+    from nn.utils.parametrizations import weight_norm
+    layer = weight_norm(Linear(2, 2))
+    with pytest.raises(RuntimeError, match=r"xavier_uniform_: this tensor is computed \(the "
+                                           r"result of mul\), not a parameter.*parametrized "
+                                           r"weight"):
+        init.xavier_uniform_(layer.weight)

@@ -717,6 +717,20 @@ def test_names_that_differ_by_a_first_part_get_a_hint_saying_how_to_load_them():
         model.load_state_dict({"0.weight": np.ones((3, 2)), "x.y": np.ones(1)})
 
 
+def test_a_tensor_reparametrized_on_one_side_only_gets_a_hint():
+    from nn.utils import parametrizations, spectral_norm
+    hint = "'0.weight' is stored in another form on each side"
+    plain = Sequential(Linear(2, 3))
+    for other in (parametrizations.weight_norm(Linear(2, 3)), spectral_norm(Linear(2, 3))):
+        with pytest.raises(StateDictKeyError, match=re.escape(hint)):
+            plain.load_state_dict(Sequential(other).state_dict())
+        with pytest.raises(StateDictKeyError, match=re.escape(hint)):
+            Sequential(other).load_state_dict(plain.state_dict())
+    with pytest.raises(StateDictKeyError, match=r"unexpected \['0\.weight_x'\]$"):
+        plain.load_state_dict({"0.weight": np.ones((3, 2)), "0.bias": np.ones(3),
+                               "0.weight_x": np.ones(1)})
+
+
 def test_load_state_dict_returns_the_names_that_did_not_match_as_pytorch_does():
     from nn.module import IncompatibleKeys
     model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))

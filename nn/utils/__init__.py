@@ -1,6 +1,10 @@
 """Gradient clipping, and parameters unrolled into one vector, as `torch.nn.utils` has them;
 sequences of different lengths, padded and packed for the recurrent layers, in `nn.utils.rnn`
-(`pad_sequence`, `pack_padded_sequence`, `pad_packed_sequence`, `PackedSequence`, ...).
+(`pad_sequence`, `pack_padded_sequence`, `pad_packed_sequence`, `PackedSequence`, ...);
+weights computed from other parameters: `nn.utils.parametrize` (`register_parametrization`,
+...), weight and spectral normalisation as parametrizations in `nn.utils.parametrizations`,
+and in PyTorch's older style, by a forward pre-hook, `weight_norm`, `spectral_norm` and their
+`remove_*` here (nn.utils.norm_hooks).
 
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
@@ -34,10 +38,12 @@ from autograd import Tensor, concatenate, get_default_dtype, no_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
-from . import rnn
+from . import parametrizations, parametrize, rnn
+from .norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
-           "rnn"]
+           "rnn", "parametrize", "parametrizations", "weight_norm", "remove_weight_norm",
+           "spectral_norm", "remove_spectral_norm"]
 
 
 def _parameters(where: str, parameters: Any) -> list[Node]:

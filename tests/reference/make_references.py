@@ -59,6 +59,8 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "statistics",
     "tensor_torch_math",
     "transformer",
+    "utils_norm_hooks",
+    "utils_parametrizations",
     "utils_rnn",
 ]
 

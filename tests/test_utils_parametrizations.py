@@ -1,0 +1,361 @@
+"""nn.utils.parametrizations: weight_norm and spectral_norm against PyTorch from the same state
+(asked live where torch is installed, else as recorded in
+tests/reference/utils_parametrizations.npz): outputs, gradients of the originals, the power
+iteration's u and v after steps in training mode and none in eval mode; finite differences
+through a Linear and a Conv2d; PyTorch's state-dict keys; the errors."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor, gradcheck_parameters
+from nn import Conv2d, ConvTranspose2d, Linear
+from nn.utils.parametrizations import orthogonal, spectral_norm, weight_norm
+from nn.utils.parametrize import is_parametrized, remove_parametrizations
+
+from reference import as_array, assert_matches, drawn_state, record_cases, recorded_case
+
+# (layer, its arguments, the input's shape, the parametrization, its options)
+CASES = {
+    "weight_norm-linear": ("Linear", (3, 4), (5, 3), "weight_norm", {}),
+    "weight_norm-linear-dim=None": ("Linear", (3, 4), (5, 3), "weight_norm", {"dim": None}),
+    "weight_norm-conv2d-dim=1": ("Conv2d", (2, 3, 2), (1, 2, 3, 3), "weight_norm", {"dim": 1}),
+    "spectral_norm-linear": ("Linear", (3, 4), (5, 3), "spectral_norm", {}),
+    "spectral_norm-conv2d": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm", {}),
+    "spectral_norm-convtranspose2d-2-steps": ("ConvTranspose2d", (2, 3, 2), (1, 2, 2, 2),
+                                              "spectral_norm", {"n_power_iterations": 2}),
+    "orthogonal-tall-householder": ("Linear", (3, 5), (2, 3), "orthogonal", {}),
+    "orthogonal-square-matrix_exp": ("Linear", (3, 3), (2, 3), "orthogonal", {}),
+    "orthogonal-wide-cayley": ("Linear", (5, 3), (2, 5), "orthogonal",
+                               {"orthogonal_map": "cayley"}),
+    "orthogonal-tall-matrix_exp-no-base": ("Linear", (3, 5), (2, 3), "orthogonal",
+                                           {"orthogonal_map": "matrix_exp",
+                                            "use_trivialization": False}),
+    "orthogonal-wide-householder-no-base": ("Linear", (5, 3), (2, 5), "orthogonal",
+                                            {"orthogonal_map": "householder",
+                                             "use_trivialization": False}),
+}
+# recorded: these (the reference files share a size budget); all are asked live
+RECORDED = ["weight_norm-conv2d-dim=1", "spectral_norm-convtranspose2d-2-steps",
+            "orthogonal-tall-householder", "orthogonal-square-matrix_exp"]
+OURS = {"Linear": Linear, "Conv2d": Conv2d, "ConvTranspose2d": ConvTranspose2d}
+
+
+def ours(case, functions=None):
+    """The case's glassgrad layer, in float64, parametrized."""
+    layer, args, _, how, options = case
+    functions = functions or {"weight_norm": weight_norm, "spectral_norm": spectral_norm,
+                              "orthogonal": orthogonal}
+    return functions[how](OURS[layer](*args, dtype="float64"), **options)
+
+
+def case_inputs(rng, case, make=ours):
+    """A state drawn for the case's parametrized layer (u and v too), the input x and g, the
+    weights of the loss Σ g ⊙ output."""
+    model = make(case)
+    state = drawn_state(rng, model.state_dict())
+    if case[3] == "orthogonal":
+        # Householder takes each column's sign from the diagonal truncated to an int: ±1.5
+        # (drawn in [-1, 1] it would truncate to 0 and zero the weight)
+        original = state["parametrizations.weight.original"]
+        np.fill_diagonal(original, rng.choice([-1.5, 1.5], min(original.shape)))
+    x = rng.standard_normal(case[2])
+    model.load_state_dict(state)
+    g = rng.standard_normal(model(Tensor(x)).shape)
+    return {**{f"state.{k}": v for k, v in state.items()}, "x": x, "g": g}
+
+
+def results(model, x, g, to_tensor):
+    """Two steps in training mode (each runs the power iteration; the gradients add up), then
+    the output in eval mode (no power iteration): outputs, gradients, buffers."""
+    model.train()
+    for _ in range(2):
+        output = model(to_tensor(x))
+        (output * to_tensor(g)).sum().backward()
+    found = {"output": as_array(output),
+             **{f"{name}.grad": as_array(p.grad) for name, p in model.named_parameters()},
+             **{name: as_array(b) for name, b in model.named_buffers()}}
+    model.eval()
+    found["output.eval"] = as_array(model(to_tensor(x)))
+    return found
+
+
+def state_of(inputs):
+    return {key[len("state."):]: value for key, value in inputs.items()
+            if key.startswith("state.")}
+
+
+def glassgrad_results(case, x, g, make=ours, **inputs):
+    model = make(case)
+    model.load_state_dict(state_of(inputs))
+    return results(model, x, g, Tensor)
+
+
+def torch_layer(torch, case, style="parametrizations"):
+    """The case's torch layer, in float64, parametrized (`style` "hooks": the older ones)."""
+    layer, args, _, how, options = case
+    model = getattr(torch.nn, layer)(*args, dtype=torch.float64)
+    where = torch.nn.utils.parametrizations if style == "parametrizations" else torch.nn.utils
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # the older weight_norm is deprecated
+        return getattr(where, how)(model, **options)
+
+
+def torch_results(torch, case, x, g, style="parametrizations", **inputs):
+    model = torch_layer(torch, case, style)
+    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state_of(inputs).items()})
+    return results(model, x, g, torch.from_numpy)
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/utils_parametrizations.npz: each case's inputs and PyTorch's results."""
+    return record_cases(RECORDED, [CASES[name] for name in RECORDED], case_inputs,
+                        functools.partial(torch_results, torch))
+
+
+def inputs_of(recorded):
+    return {k: v for k, v in recorded.items() if k.startswith("state.") or k in ("x", "g")}
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_matches_pytorch_from_the_same_state(rng, case_id):
+    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
+    inputs = case_inputs(rng, CASES[case_id])
+    theirs = torch_results(torch, CASES[case_id], **inputs)
+    assert_matches(glassgrad_results(CASES[case_id], **inputs), theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case_id", RECORDED)
+def test_matches_pytorchs_recorded_numbers(case_id):
+    theirs = recorded_case("utils_parametrizations", case_id)
+    inputs = inputs_of(theirs)
+    assert_matches(glassgrad_results(CASES[case_id], **inputs), theirs, rtol=1e-10, atol=1e-12,
+                   inputs=tuple(inputs))
+
+
+@pytest.mark.parametrize("case_id", RECORDED)
+def test_the_state_dict_has_pytorchs_keys_and_shapes(case_id):
+    """The recorded state is the torch layer's, so its keys and shapes are PyTorch's."""
+    theirs = state_of(recorded_case("utils_parametrizations", case_id))
+    mine = ours(CASES[case_id]).state_dict()
+    assert {k: v.shape for k, v in mine.items()} == {k: v.shape for k, v in theirs.items()}
+    assert list(mine) == list(theirs)
+
+
+# -- gradients, finite differences ---------------------------------------------------------------
+
+@pytest.mark.parametrize("layer, x_shape, dim", [
+    (lambda: Linear(3, 4, dtype="float64"), (5, 3), 0),
+    (lambda: Linear(3, 4, dtype="float64"), (5, 3), 1),
+    (lambda: Linear(3, 4, dtype="float64"), (5, 3), None),
+    (lambda: Conv2d(2, 3, 2, dtype="float64"), (2, 2, 4, 4), 0),
+    (lambda: Conv2d(2, 3, 2, dtype="float64"), (2, 2, 4, 4), -2),
+])
+def test_weight_norm_gradients_match_finite_differences(rng, layer, x_shape, dim):
+    model = weight_norm(layer(), dim=dim)
+    x, g = Tensor(rng.standard_normal(x_shape)), None
+    g = Tensor(rng.standard_normal(model(x).shape))
+    assert gradcheck_parameters(lambda: (model(x).tanh() * g).sum(), model.named_parameters(),
+                                atol=1e-7)
+
+
+@pytest.mark.parametrize("layer, x_shape", [
+    (lambda: Linear(3, 4, dtype="float64"), (5, 3)),
+    (lambda: Conv2d(2, 3, 2, dtype="float64"), (2, 2, 4, 4)),
+])
+def test_spectral_norm_gradients_match_finite_differences(rng, layer, x_shape):
+    """In eval mode (u and v fixed: in training mode each evaluation moves them)."""
+    model = spectral_norm(layer()).eval()
+    x = Tensor(rng.standard_normal(x_shape))
+    g = Tensor(rng.standard_normal(model(x).shape))
+    assert gradcheck_parameters(lambda: (model(x).tanh() * g).sum(), model.named_parameters(),
+                                atol=1e-7)
+
+
+# -- what a user sees --------------------------------------------------------------------------
+
+def test_an_optimizer_trains_the_originals_and_the_weight_follows(rng):
+    model = weight_norm(Linear(3, 2, dtype="float64"))
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["bias", "parametrizations.weight.original0",
+                     "parametrizations.weight.original1"]
+    g, v = model.parametrizations.weight.original0, model.parametrizations.weight.original1
+    before = model.weight.data.copy()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    model(Tensor(rng.standard_normal((4, 3)))).sum().backward()
+    optimizer.step()
+    assert g.grad is not None and v.grad is not None
+    expected = g.data * v.data / np.linalg.norm(v.data, axis=1, keepdims=True)
+    np.testing.assert_allclose(model.weight.data, expected)
+    assert not np.allclose(model.weight.data, before)
+
+
+def test_weight_norm_keeps_the_weight_and_stores_its_norms():
+    model = Conv2d(2, 3, 2, dtype="float64")
+    weight = model.weight.data.copy()
+    weight_norm(model, dim=1)
+    np.testing.assert_allclose(model.weight.data, weight)
+    np.testing.assert_allclose(model.parametrizations.weight.original0.data,
+                               np.sqrt((weight ** 2).sum(axis=(0, 2, 3), keepdims=True)))
+
+
+def test_dim_none_and_minus_one_take_the_norm_of_the_whole_weight_as_in_pytorch():
+    for dim in (None, -1):
+        model = weight_norm(Linear(3, 4, dtype="float64"), dim=dim)
+        g = model.parametrizations.weight.original0
+        assert g.shape == ()
+        np.testing.assert_allclose(g.data, np.linalg.norm(model.weight.data))
+
+
+def test_spectral_norm_divides_by_the_largest_singular_value():
+    model = spectral_norm(Linear(5, 4, dtype="float64"))
+    original = model.parametrizations.weight.original.data
+    for _ in range(30):                             # power iteration, in training mode
+        model.weight
+    model.eval()
+    np.testing.assert_allclose(model.weight.data,
+                               original / np.linalg.svd(original, compute_uv=False)[0])
+
+
+def test_spectral_norm_moves_u_and_v_in_training_mode_only():
+    model = spectral_norm(Linear(5, 4, dtype="float64"), n_power_iterations=3)
+    u = model.parametrizations.weight[0]._u
+    kept = u.copy()
+    model.eval()
+    model.weight
+    np.testing.assert_array_equal(u, kept)
+    model.train()
+    model.parametrizations.weight.original.data[...] = np.eye(4, 5)[::-1] * np.arange(1, 6)
+    model.weight
+    assert not np.allclose(u, kept)
+    assert model.state_dict()["parametrizations.weight.0._u"] is not None
+    np.testing.assert_array_equal(model.state_dict()["parametrizations.weight.0._u"].numpy(), u)
+
+
+def test_spectral_norm_of_a_1d_weight_is_its_norm():
+    model = Linear(3, 2)
+    model.register_buffer("scale", np.array([3.0, 4.0]))
+    spectral_norm(model, "scale")
+    np.testing.assert_allclose(model.scale.data, [0.6, 0.8])
+    assert [name for name, _ in model.named_buffers()] == ["parametrizations.scale.original"]
+
+
+def test_spectral_norm_of_a_transposed_convolution_normalises_its_output_channels():
+    model = spectral_norm(ConvTranspose2d(2, 5, 3))
+    layer = model.parametrizations.weight[0]
+    assert (layer.dim, layer._u.shape, layer._v.shape) == (1, (5,), (18,))
+
+
+def test_the_repr_shows_the_parametrization():
+    assert repr(spectral_norm(weight_norm(Linear(3, 4)))) == (
+        "ParametrizedLinear(\n"
+        "  in_features=3, out_features=4, bias=True\n"
+        "  (parametrizations): ModuleDict(\n"
+        "    (weight): ParametrizationList(\n"
+        "      (0): _WeightNorm()\n"
+        "      (1): _SpectralNorm()\n"
+        "    )\n"
+        "  )\n"
+        ")")
+
+
+def test_removing_weight_norm_leaves_the_weight_as_a_parameter():
+    model = weight_norm(Linear(3, 4, dtype="float64"))
+    weight = model.weight.data.copy()
+    remove_parametrizations(model, "weight")
+    assert type(model) is Linear and not is_parametrized(model)
+    assert isinstance(model.weight, nn.Parameter)
+    np.testing.assert_allclose(model.weight.data, weight)
+    with pytest.raises(ValueError, match="computed from 2 tensors"):
+        remove_parametrizations(weight_norm(Linear(3, 4)), "weight", leave_parametrized=False)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: weight_norm(Linear(3, 4), "wieght"), ValueError,
+     r"weight_norm: Linear has no parameter or buffer 'wieght' .*\['weight', 'bias'\]"),
+    (lambda: weight_norm(Linear(3, 4), dim=2), IndexError,
+     r"weight_norm: dim=2 is out of range for the 2-d 'weight' \(expected -2 to 1\)"),
+    (lambda: spectral_norm(Conv2d(1, 2, 3), dim=-5), IndexError,
+     r"spectral_norm: dim=-5 is out of range for the 4-d 'weight' \(expected -4 to 3\)"),
+    (lambda: spectral_norm(Linear(3, 4), n_power_iterations=0), ValueError,
+     "n_power_iterations must be a positive int, got 0"),
+    (lambda: spectral_norm(Linear(3, 4), eps=0), ValueError, "eps must be a positive number"),
+    (lambda: weight_norm(Linear(3, 4), "0.weight"), ValueError, "pass the sub-module"),
+    (lambda: weight_norm(Linear(3, 4), dim=1.0), TypeError, "dim must be an int"),
+])
+def test_mistakes_are_refused_naming_the_function(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- orthogonal ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 3)])
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("use_trivialization", [True, False])
+def test_orthogonal_weights_are_orthogonal_and_their_gradients_match_finite_differences(
+        rng, shape, orthogonal_map, use_trivialization):
+    model = orthogonal(Linear(*shape, dtype="float64"), orthogonal_map=orthogonal_map,
+                       use_trivialization=use_trivialization)
+    w = model.weight.data
+    small = min(w.shape)
+    np.testing.assert_allclose(w.T @ w if w.shape[0] > w.shape[1] else w @ w.T, np.eye(small),
+                               atol=1e-12)
+    original = model.parametrizations.weight.original
+    original.data[...] = rng.uniform(-1, 1, original.shape)
+    np.fill_diagonal(original.data, 1.5)        # (householder: signs +1, see case_inputs)
+    x = Tensor(rng.standard_normal((4, shape[0])))
+    assert gradcheck_parameters(lambda: (model(x).tanh() ** 2).sum(), model.named_parameters(),
+                                atol=1e-7)
+    w = model.weight.data
+    np.testing.assert_allclose(w.T @ w if w.shape[0] > w.shape[1] else w @ w.T, np.eye(small),
+                               atol=1e-12)
+
+
+def test_orthogonal_keeps_an_orthogonal_weight_and_its_default_map():
+    model = Linear(3, 3, dtype="float64")
+    model.weight.data[...] = np.linalg.qr(np.arange(9.0).reshape(3, 3) + np.eye(3))[0]
+    weight = model.weight.data.copy()
+    orthogonal(model)
+    assert model.parametrizations.weight[0].orthogonal_map == "matrix_exp"
+    np.testing.assert_allclose(model.weight.data, weight, atol=1e-12)
+    assert orthogonal(Linear(3, 5)).parametrizations.weight[0].orthogonal_map == "householder"
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: orthogonal(Linear(3, 4), "bias"), ValueError,
+     r"orthogonal: Linear.bias has 1 dimensions, shape \(4,\); a matrix was expected"),
+    (lambda: orthogonal(Conv2d(1, 2, 3)), ValueError, "batches of matrices are not supported"),
+    (lambda: orthogonal(Linear(3, 4), orthogonal_map="qr"), ValueError,
+     "orthogonal_map must be one of"),
+])
+def test_orthogonal_mistakes_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_the_matrix_exponential_and_solve_and_their_gradients_to_second_order(rng):
+    from autograd import gradcheck, grad
+    from nn.utils.parametrizations import _MatrixExp, _Solve
+    t = 0.7
+    rotation = _MatrixExp.apply(Tensor(np.array([[0.0, -t], [t, 0.0]]))).data
+    np.testing.assert_allclose(rotation, [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]],
+                               rtol=1e-14, atol=1e-15)
+    big = rng.standard_normal((3, 3)) * 3                       # squared several times
+    np.testing.assert_allclose(_MatrixExp.apply(Tensor(big)).data @
+                               _MatrixExp.apply(Tensor(-big)).data, np.eye(3), atol=1e-10)
+    a = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    b = Tensor(rng.standard_normal((3, 3)) + 3 * np.eye(3), requires_grad=True)
+    c = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    w, v = Tensor(rng.standard_normal((3, 3))), Tensor(rng.standard_normal((3, 2)))
+    exp_cost = lambda a: (_MatrixExp.apply(a) * w).sum().tanh()
+    solve_cost = lambda b, c: (_Solve.apply(b, c) * v).sum().tanh()
+    assert gradcheck(exp_cost, a) and gradcheck(lambda a: grad(exp_cost)(a), a)
+    assert gradcheck(solve_cost, b, c)
+    assert gradcheck(lambda b: grad(solve_cost, 0)(b, c), b)
+    assert gradcheck(lambda c: grad(solve_cost, 1)(b, c), c)
