@@ -1,8 +1,8 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
-  `Embedding`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`, whole channels),
-  `Flatten`, `Unflatten`, `Identity` and the
+  `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`,
+  whole channels), `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
@@ -62,8 +62,8 @@ from .data import StandardScaler
 from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
-    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
-    PairwiseDistance, Sequential, Unflatten,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, EmbeddingBag, Flatten,
+    Identity, Linear, PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
@@ -93,7 +93,8 @@ from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Sequential", "MLP", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+    "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
+    "Dropout2d", "Flatten",
     "Unflatten", "Identity",
     "CosineSimilarity", "PairwiseDistance",
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",

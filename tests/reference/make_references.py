@@ -35,6 +35,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "conv",
     "conv_layers",
     "data_dataset",
+    "embedding_bag",
     "fold",
     "fuzz_torch",
     "gelu",
