@@ -1,6 +1,7 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
+- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict`, `ParameterList`,
+  `ParameterDict` (nn.module); layers `Linear`,
   `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`,
   whole channels), `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
@@ -76,7 +77,7 @@ from .padding import (
     ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
-from .module import Module, ModuleDict, ModuleList, Parameter
+from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList
 from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
 )
@@ -92,7 +93,7 @@ from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
 __all__ = [
-    "Module", "Parameter", "ModuleList", "ModuleDict",
+    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
     "Dropout2d", "Flatten",
     "Unflatten", "Identity",
