@@ -846,3 +846,15 @@ def test_a_stream_is_batched_as_pytorch_batches_it():
         theirs = [(xb.tolist(), yb.tolist())
                   for xb, yb in torch.utils.data.DataLoader(TorchStream(), **options)]
         assert ours == theirs
+
+
+def test_pytorchs_worker_settings_are_taken_and_worker_init_fn_is_refused_saying_why():
+    """DataLoader(..., num_workers=4, persistent_workers=True, prefetch_factor=2) stopped at
+    Python's "unexpected keyword argument"; they change nothing here, as num_workers."""
+    loader = DataLoader(_rows(4), batch_size=2, num_workers=4, persistent_workers=True,
+                        prefetch_factor=2, timeout=0)
+    assert [xb.shape for xb in loader] == [(2, 3), (2, 3)]
+    with pytest.raises(TypeError, match="worker_init_fn is called in each worker process"):
+        DataLoader(_rows(4), worker_init_fn=lambda worker_id: None)
+    with pytest.raises(ValueError, match="prefetch_factor must be None or an int >= 1, got 0"):
+        DataLoader(_rows(4), prefetch_factor=0)

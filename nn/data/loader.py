@@ -376,15 +376,18 @@ class DataLoader:
     `WeightedRandomSampler`; not with shuffle), `batch_sampler=` the batches of indices (then
     none of batch_size, shuffle, sampler, drop_last). `num_workers` and `pin_memory` are
     accepted and change nothing: batches are made here, in the calling process, which gives
-    the same batches PyTorch's worker processes would (so `worker_init_fn` and the other
-    worker options are not taken).
+    the same batches PyTorch's worker processes would; so do the workers' other settings
+    (`persistent_workers`, `prefetch_factor`, `timeout`), while `worker_init_fn`, which would
+    never be called, is refused.
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
                  generator: np.random.Generator | None = None, sampler: Any = None,
                  batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
-                 num_workers: int = 0, pin_memory: bool = False) -> None:
+                 num_workers: int = 0, pin_memory: bool = False,
+                 persistent_workers: bool = False, prefetch_factor: int | None = None,
+                 timeout: float = 0, worker_init_fn: Callable[[int], Any] | None = None) -> None:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
@@ -392,6 +395,16 @@ class DataLoader:
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
+        _flag("DataLoader", "persistent_workers", persistent_workers)  # nor do these two
+        if prefetch_factor is not None and (isinstance(prefetch_factor, bool) or not isinstance(
+                prefetch_factor, numbers.Integral) or prefetch_factor < 1):
+            raise ValueError(f"DataLoader: prefetch_factor must be None or an int >= 1, got "
+                             f"{prefetch_factor!r}")
+        if worker_init_fn is not None:
+            raise TypeError("DataLoader: worker_init_fn is called in each worker process, and "
+                            "there are none here: every batch is made in the calling process "
+                            "(as PyTorch's num_workers=0, which does not call it either); seed "
+                            "or set up the dataset before making the loader")
         self.num_workers, self.pin_memory = num_workers, pin_memory
         if isinstance(X, IterableDataset):
             self._hold_stream(X, y, batch_size, shuffle, drop_last, seed, sampler,
