@@ -129,6 +129,24 @@ class _Hint:
         return f"<no {self.name}: {self.hint}>"
 
 
+class Parameters(list):
+    """What `Module.parameters()` returns: a list, as micrograd's (`len(model.parameters())`,
+    `model.parameters()[0]`), which `next()` also reads one parameter after another, as it
+    reads PyTorch's generator (`next(model.parameters()).dtype`)."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self, parameters: Iterable[Node] = ()) -> None:
+        super().__init__(parameters)
+        self._read = 0                  # how many next() has given
+
+    def __next__(self) -> Node:
+        if self._read >= len(self):
+            raise StopIteration
+        self._read += 1
+        return self[self._read - 1]
+
+
 class Module:
     """Base class of layers and models: subclass it, assign parts in `__init__`, write `forward`.
 
@@ -468,15 +486,17 @@ class Module:
         """
         return self._named(Module._own_parameters, prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse: bool = True) -> list[Node]:
+    def parameters(self, recurse: bool = True) -> Parameters:
         """The parameters as a list (micrograd's API: `model.parameters()`), in the order of
-        `named_parameters()`.
+        `named_parameters()`; `next()` reads it too, as PyTorch's generator.
 
         >>> from nn import Linear
         >>> [p.shape for p in Linear(2, 3).parameters()]
         [(3, 2), (3,)]
+        >>> next(Linear(2, 3).parameters()).dtype       # PyTorch's way to ask a model's dtype
+        dtype('float32')
         """
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+        return Parameters(p for _, p in self.named_parameters(recurse=recurse))
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part

@@ -1191,3 +1191,14 @@ def test_parameter_containers_state_dict_loads_into_pytorchs_twin_and_back():
     assert list(theirs.state_dict()) == list(ours.state_dict())
     theirs.load_state_dict({k: torch.as_tensor(v.data) for k, v in ours.state_dict().items()})
     ours.load_state_dict(theirs.state_dict())
+
+
+def test_next_reads_parameters_one_after_another_as_from_pytorchs_generator():
+    """next(model.parameters()) was "TypeError: 'list' object is not an iterator"."""
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    params = model.parameters()
+    assert [next(params).shape for _ in range(4)] == [(3, 2), (3,), (1, 3), (1,)]
+    with pytest.raises(StopIteration):
+        next(params)
+    assert len(params) == 4 and params[0] is model[0].weight and isinstance(params, list)
+    assert [p.shape for p in params] == [(3, 2), (3,), (1, 3), (1,)]     # iter() starts afresh
