@@ -779,12 +779,25 @@ def _shape_of(x: Any) -> str:
     return f"shape {tuple(shape)}" if shape is not None else f"a {type(x).__name__}"
 
 
+# what a function taking integers adds when they come as a ragged list
+RAGGED_HINTS = {"embedding_bag": ", or give the bags one after another with the offsets where "
+                                 "they start: input concatenate(bags), offsets [0, len(bags[0]), "
+                                 "...]"}
+
+
 def integer_array(name: str, what: str, x: Any) -> np.ndarray:
     """`x` (a Tensor, an array, a list or a number) as a numpy array of integers; floats and
     bools are refused (a float index would be cut to an integer without a word)."""
     if isinstance(x, Value):
         raise TypeError(f"{name}: {what} must be integers (an array or a Tensor), got a Value")
-    array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    try:
+        array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    except ValueError:                  # numpy's words for a ragged list say nothing of where
+        lengths = sorted({len(row) for row in x if hasattr(row, "__len__")}) \
+            if isinstance(x, (list, tuple)) else []
+        raise ValueError(f"{name}: {what} must be a rectangular array of integers, got rows of "
+                         f"different lengths {lengths}; pad them to one length "
+                         f"(nn.utils.rnn.pad_sequence){RAGGED_HINTS.get(name, '')}") from None
     if array.size == 0 and not isinstance(x, (np.ndarray, Tensor)):
         array = array.astype(np.int64)          # an empty list has no type to refuse
     if array.dtype.kind not in "iu":

@@ -202,7 +202,7 @@ class Embedding(Module):
         try:
             return AF.embedding(indices, self.weight, self.padding_idx, self.max_norm,
                                 self.norm_type)
-        except (IndexError, TypeError) as error:        # name the layer, not only the function
+        except (IndexError, TypeError, ValueError) as error:    # name the layer, not the function
             if not str(error).startswith("embedding: "):
                 raise
             raise type(error)(f"{self!r}: {str(error).removeprefix('embedding: ')}") from None

@@ -188,3 +188,10 @@ def test_options_pytorch_refuses_or_glassgrad_lacks_are_refused():
         EmbeddingBag(5, 2, include_last_offset=True)(np.array([1, 2, 3]), np.array([0, 2]))
     with pytest.raises(ValueError, match="sparse=True"):
         EmbeddingBag(5, 2, sparse=True)
+
+
+def test_bags_of_different_lengths_as_a_list_say_how_to_give_them():
+    """numpy's "inhomogeneous shape" said nothing of bags or offsets."""
+    with pytest.raises(ValueError, match=r"^EmbeddingBag\(5, 2, mode='mean'\): indices must be a "
+                                         r"rectangular array .* lengths \[1, 3\].*offsets"):
+        EmbeddingBag(5, 2)([[1, 2, 3], [0]])
