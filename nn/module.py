@@ -44,6 +44,7 @@ import numpy as np
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node, checked_requires_grad
 from autograd.devices import NO_GPU, to_arguments
+from autograd.warn import warn
 
 __all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "IncompatibleKeys",
@@ -217,11 +218,14 @@ class Module:
                               prepend, with_kwargs)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """PyTorch's forward hook: `hook(module, args, output)` runs after each `forward`; it
         returns None, or an output that replaces the module's. With `with_kwargs=True` it is
-        `hook(module, args, kwargs, output)`. Returns a handle whose `.remove()` takes the hook
-        away (it is a context manager too).
+        `hook(module, args, kwargs, output)`. With `always_call=True` it runs also when the
+        call fails (a pre-hook, `forward` or an earlier hook raising), with output None, before
+        the error goes on, as in PyTorch (an error of its own is then a warning). Returns a
+        handle whose `.remove()` takes the hook away (it is a context manager too).
 
         Keeping a layer's output this way also gives its gradient: every node keeps its
         `.grad` after backward here (PyTorch needs `retain_grad()` or a backward hook).
@@ -234,8 +238,11 @@ class Module:
         >>> kept["h"].shape, kept["h"].grad.shape
         ((4, 3), (4, 3))
         """
-        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
-                              with_kwargs)
+        handle = self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                                with_kwargs)
+        if always_call:                     # straight into __dict__, as the hooks are
+            self.__dict__.setdefault("_always_called_hooks", set()).add(handle.id)
+        return handle
 
     def _add_hook(self, kind: str, method: str, hook: Callable, prepend: bool,
                   with_kwargs: bool) -> RemovableHandle:
@@ -254,7 +261,27 @@ class Module:
         return handle
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules."""
+        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules; when
+        any of them raises, the `always_call` hooks not yet run are run before the error goes
+        on."""
+        called: set[int] = set()
+        try:
+            return self._hooked_forward(args, kwargs, called)
+        except Exception:
+            always = self.__dict__.get("_always_called_hooks", set())
+            for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks",
+                                                                    {}).items()):
+                if key in always and key not in called:
+                    try:
+                        hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                    except Exception as error:      # the first error is the one to see
+                        warn(f"{type(self).__name__}: a forward hook with always_call=True "
+                             f"raised {type(error).__name__}: {error}; it is left out, and "
+                             f"the error of the call goes on")
+            raise
+
+    def _hooked_forward(self, args: tuple, kwargs: dict, called: set[int]) -> Any:
+        """The pre-hooks, `forward` and the hooks; `called` collects the hooks that ran."""
         for hook, with_kwargs in tuple(self.__dict__.get("_forward_pre_hooks", {}).values()):
             if with_kwargs:
                 result = hook(self, args, kwargs)
@@ -269,7 +296,8 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for hook, with_kwargs in tuple(self.__dict__.get("_forward_hooks", {}).values()):
+        for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks", {}).items()):
+            called.add(key)
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result

@@ -1202,3 +1202,32 @@ def test_next_reads_parameters_one_after_another_as_from_pytorchs_generator():
         next(params)
     assert len(params) == 4 and params[0] is model[0].weight and isinstance(params, list)
     assert [p.shape for p in params] == [(3, 2), (3,), (1, 3), (1,)]     # iter() starts afresh
+
+
+def test_always_call_forward_hooks_run_when_the_call_fails_as_in_pytorch():
+    """register_forward_hook(..., always_call=True) was a TypeError; PyTorch runs such hooks
+    with output None when forward raises, warns about their own errors, and re-raises."""
+    class Failing(Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    seen = []
+    m = Failing()
+    m.register_forward_hook(lambda mod, args, out: seen.append(("plain", out)))
+    m.register_forward_hook(lambda mod, args, out: seen.append(("always", out)), always_call=True)
+    m.register_forward_hook(lambda mod, args, kwargs, out: seen.append(("kwargs", out, kwargs)),
+                            always_call=True, with_kwargs=True)
+
+    def broken(mod, args, out):
+        raise RuntimeError("hook")
+
+    m.register_forward_hook(broken, always_call=True)
+    with pytest.warns(UserWarning, match="always_call=True raised RuntimeError: hook"):
+        with pytest.raises(ValueError, match="boom"):
+            m(1)
+    assert seen == [("always", None), ("kwargs", None, {})]
+    seen.clear()
+    layer = Linear(2, 1)
+    layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape), always_call=True)
+    layer(np.ones((3, 2)))
+    assert seen == [(3, 1)]                    # a call that succeeds runs it once, as any hook
