@@ -611,8 +611,8 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
     `input` is cut at `offsets`, the start of each bag (offsets[0] = 0, non-decreasing), the
     last bag running to the end, or, with `include_last_offset=True`, offsets holds B + 1
     boundaries and bag i is input[offsets[i]:offsets[i + 1]] (the last offset is then the
-    input's length, as PyTorch documents it). An index equal to `padding_idx`
-    is left out of its bag (not counted in a mean); an empty bag gives zeros. In "sum" mode
+    input's length, as PyTorch documents it). An index equal to `padding_idx` is left out of
+    its bag (not counted in a mean); an empty bag gives zeros. In "sum" mode
     `per_sample_weights` (input's shape) weighs each index, with a gradient of its own. In
     "max" mode the gradient goes to the first index that holds a bag's maximum, as in
     PyTorch. `max_norm` rescales the looked-up rows first, as `embedding` does. Result:
