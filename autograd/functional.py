@@ -39,7 +39,8 @@ from .warn import warn
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
     "abs", "sin", "cos", "maximum", "minimum",
-    "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "cross_entropy",
+    "clip", "logsumexp", "softmax", "log_softmax", "linear", "embedding", "embedding_bag",
+    "cross_entropy",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
@@ -593,6 +594,142 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None,
     return apply(Embedding, (weight,), (index, padding_idx))
 
 
+BAG_MODES = ("sum", "mean", "max")
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
+                  max_norm: float | None = None, norm_type: float = 2.0,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Any = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """PyTorch's `torch.nn.functional.embedding_bag`: the rows of `weight` that integer `input`
+    picks, reduced bag by bag ("sum", "mean" or "max" of each embedding dimension), without
+    the (bags, length, dim) array in between that `embedding(...).sum(1)` would make for bags
+    of different lengths.
+
+    The bags: a 2-d `input` (B, N) is B bags of N indices (offsets must be None); a 1-d
+    `input` is cut at `offsets`, the start of each bag (offsets[0] = 0, non-decreasing), the
+    last bag running to the end, or, with `include_last_offset=True`, offsets holds B + 1
+    boundaries and bag i is input[offsets[i]:offsets[i + 1]] (the last offset is then the
+    input's length, as PyTorch documents it). An index equal to `padding_idx` is left out of
+    its bag (not counted in a mean); an empty bag gives zeros. In "sum" mode
+    `per_sample_weights` (input's shape) weighs each index, with a gradient of its own. In
+    "max" mode the gradient goes to the first index that holds a bag's maximum, as in
+    PyTorch. `max_norm` rescales the looked-up rows first, as `embedding` does. Result:
+    (B, embedding_dim).
+
+    >>> table = Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    >>> embedding_bag([0, 1, 2, 2], table, offsets=[0, 1], mode="sum").data
+    array([[ 1.,  2.],
+           [13., 16.]], dtype=float32)
+    >>> embedding_bag([[0, 2], [1, 1]], table, mode="mean").data
+    array([[3., 4.],
+           [3., 4.]], dtype=float32)
+    """
+    name = "embedding_bag"
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise TypeError(f"{name}: weight must be a 2-d Tensor (num_embeddings, embedding_dim), "
+                        f"got {_shape_of(weight)}")
+    if mode not in BAG_MODES:
+        raise ValueError(f"{name}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
+    rows, dim = weight.shape
+    index = embedding_indices(name, input, rows)
+    starts, ends = _bag_bounds(name, index, offsets, include_last_offset)
+    bag_of = np.repeat(np.arange(len(starts)), ends - starts)   # each index's bag
+    index = index.reshape(-1)
+    weights = _per_sample_weights(name, per_sample_weights, mode, input, weight)
+    if max_norm is not None:
+        embedding_renorm_(weight, index, max_norm, norm_type)
+    kept = slice(None) if padding_idx is None else \
+        index != padding_index(name, padding_idx, rows)
+    index, bag_of = index[kept], bag_of[kept]
+    counts = np.bincount(bag_of, minlength=len(starts))
+    if mode == "max":
+        return _bag_max(weight, index, bag_of, counts)
+    picked = embedding(index, weight)
+    if weights is not None:
+        picked = picked * weights[kept].reshape(-1, 1)
+    summed = Tensor(np.zeros((len(starts), dim), weight.dtype)).index_add(0, bag_of, picked)
+    if mode == "sum":
+        return summed
+    return summed / np.maximum(counts, 1).reshape(-1, 1).astype(weight.dtype)
+
+
+def _bag_bounds(name: str, index: np.ndarray, offsets: Any,
+                include_last_offset: bool) -> tuple[np.ndarray, np.ndarray]:
+    """embedding_bag's bags as [start, end) positions in the flattened input."""
+    if index.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{name}: a 2-d input {index.shape} is {index.shape[0]} bags of "
+                             f"{index.shape[1]} indices; offsets must be None (they cut a 1-d "
+                             f"input into bags)")
+        starts = np.arange(index.shape[0]) * index.shape[1]
+        return starts, starts + index.shape[1]
+    if index.ndim != 1:
+        raise ValueError(f"{name}: input must be 1-d (with offsets) or 2-d (bags, length), got "
+                         f"shape {index.shape}")
+    if offsets is None:
+        raise ValueError(f"{name}: a 1-d input needs offsets, the position where each bag "
+                         f"starts (e.g. [0, 3] for bags input[0:3] and input[3:]); or pass a "
+                         f"2-d input (bags, length)")
+    bounds = integer_array(name, "offsets", offsets).astype(np.int64)
+    if bounds.ndim != 1:
+        raise ValueError(f"{name}: offsets must be 1-d, got shape {bounds.shape}")
+    if include_last_offset:
+        starts, ends = bounds[:-1], bounds[1:]
+    else:
+        starts, ends = bounds, np.append(bounds[1:], len(index))
+    if bounds.size and bounds[0] != 0:
+        raise ValueError(f"{name}: offsets[0] must be 0 (the first bag starts the input), got "
+                         f"{bounds[0]}")
+    if (np.diff(bounds) < 0).any() or (bounds.size and bounds[-1] > len(index)):
+        raise ValueError(f"{name}: offsets must be non-decreasing positions in 0..{len(index)} "
+                         f"(the input's length), got {bounds.tolist()}")
+    if include_last_offset and (not bounds.size or bounds[-1] != len(index)):
+        # PyTorch's documented form (CSR's); otherwise its own float32 and float64 kernels
+        # disagree about the indices after the last boundary
+        raise ValueError(f"{name}: with include_last_offset=True the last offset is the end of "
+                         f"the last bag, the input's length {len(index)}, got "
+                         f"{bounds.tolist()}")
+    return starts, ends
+
+
+def _per_sample_weights(name: str, weights: Any, mode: str, input: Any,
+                        weight: Tensor) -> Tensor | None:
+    """embedding_bag's per_sample_weights, flattened to one per index of the bags: a Tensor
+    of the weight's dtype (numbers and arrays become constants), only in "sum" mode."""
+    if weights is None:
+        return None
+    if mode != "sum":
+        raise ValueError(f"{name}: per_sample_weights weigh the indices of a sum; they are "
+                         f"only taken with mode='sum', got mode={mode!r}")
+    weights = weights if isinstance(weights, Tensor) else \
+        Tensor(np.asarray(weights, dtype=weight.dtype))
+    given = np.shape(input.data if isinstance(input, Tensor) else input)
+    if weights.shape != given:
+        raise ValueError(f"{name}: per_sample_weights must have the input's shape {given}, got "
+                         f"{weights.shape}")
+    if weights.dtype != weight.dtype:
+        raise TypeError(f"{name}: per_sample_weights are {weights.dtype} and the weight is "
+                        f"{weight.dtype}; they must be the same dtype, as in PyTorch")
+    return weights.reshape(-1)
+
+
+def _bag_max(weight: Tensor, index: np.ndarray, bag_of: np.ndarray,
+             counts: np.ndarray) -> Tensor:
+    """Each bag's largest value per dimension: the bags' rows laid out as (bags, longest, dim),
+    the missing places -inf, then max over the bag (its gradient to the first maximum); an
+    empty bag gives 0."""
+    place = np.arange(index.size) - (np.cumsum(counts) - counts)[bag_of]    # place in its bag
+    padded = np.zeros((len(counts), max(counts.max(initial=0), 1)), np.int64)
+    present = np.zeros(padded.shape, bool)
+    padded[bag_of, place], present[bag_of, place] = index, True
+    laid_out = embedding(padded, weight).masked_fill(~present[:, :, None], -np.inf)
+    largest, _ = laid_out.max(dim=1)
+    return largest.masked_fill((counts == 0)[:, None], 0.0)
+
+
 def check_embedding_options(name: str, max_norm: Any, scale_grad_by_freq: bool,
                             sparse: bool) -> None:
     """PyTorch's embedding options: max_norm a positive number; the other two refused."""
@@ -642,12 +779,25 @@ def _shape_of(x: Any) -> str:
     return f"shape {tuple(shape)}" if shape is not None else f"a {type(x).__name__}"
 
 
+# what a function taking integers adds when they come as a ragged list
+RAGGED_HINTS = {"embedding_bag": ", or give the bags one after another with the offsets where "
+                                 "they start: input concatenate(bags), offsets [0, len(bags[0]), "
+                                 "...]"}
+
+
 def integer_array(name: str, what: str, x: Any) -> np.ndarray:
     """`x` (a Tensor, an array, a list or a number) as a numpy array of integers; floats and
     bools are refused (a float index would be cut to an integer without a word)."""
     if isinstance(x, Value):
         raise TypeError(f"{name}: {what} must be integers (an array or a Tensor), got a Value")
-    array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    try:
+        array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    except ValueError:                  # numpy's words for a ragged list say nothing of where
+        lengths = sorted({len(row) for row in x if hasattr(row, "__len__")}) \
+            if isinstance(x, (list, tuple)) else []
+        raise ValueError(f"{name}: {what} must be a rectangular array of integers, got rows of "
+                         f"different lengths {lengths}; pad them to one length "
+                         f"(nn.utils.rnn.pad_sequence){RAGGED_HINTS.get(name, '')}") from None
     if array.size == 0 and not isinstance(x, (np.ndarray, Tensor)):
         array = array.astype(np.int64)          # an empty list has no type to refuse
     if array.dtype.kind not in "iu":

@@ -1,8 +1,9 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
-- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
-  `Embedding`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`, whole channels),
-  `Flatten`, `Unflatten`, `Identity` and the
+- modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict`, `ParameterList`,
+  `ParameterDict` (nn.module); layers `Linear`,
+  `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`,
+  whole channels), `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
@@ -64,8 +65,8 @@ from .data import StandardScaler
 from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
-    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
-    PairwiseDistance, Sequential, Unflatten,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, EmbeddingBag, Flatten,
+    Identity, Linear, PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CTCLoss, CrossEntropyLoss, GaussianNLLLoss,
@@ -78,7 +79,7 @@ from .padding import (
     ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
-from .module import Module, ModuleDict, ModuleList, Parameter
+from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList
 from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
 )
@@ -94,8 +95,9 @@ from .train import EarlyStopping, History, evaluate, fit
 from .trained import TrainedModel, load_trained
 
 __all__ = [
-    "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Sequential", "MLP", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
+    "Dropout2d", "Flatten",
     "Unflatten", "Identity",
     "CosineSimilarity", "PairwiseDistance",
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",

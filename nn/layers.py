@@ -1,6 +1,6 @@
-"""Layers: `Linear`, `Embedding`, `Identity`, `Flatten` and its inverse `Unflatten`,
-`Dropout`, the distances between two inputs `CosineSimilarity` and `PairwiseDistance`,
-`Sequential` and `MLP`. (The activation modules are in nn.activations; `MLP` names them.)
+"""Layers: `Linear`, `Embedding` and `EmbeddingBag` (bags of indices, each reduced to one
+vector), `Identity`, `Flatten` and its inverse `Unflatten`, `Dropout`, the distances between two
+inputs `CosineSimilarity` and `PairwiseDistance`, `Sequential` and `MLP`. (The activation modules are in nn.activations; `MLP` names them.)
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -40,7 +40,7 @@ from .conv import not_a_sequence_batch, not_an_image_batch
 from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
-    "Linear", "Embedding", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
+    "Linear", "Embedding", "EmbeddingBag", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
     "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Sequential", "MLP",
 ]
 
@@ -194,15 +194,7 @@ class Embedding(Module):
         """
         name = "Embedding.from_pretrained"
         AF.check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
-        table = Tensor(embeddings).data if isinstance(embeddings, (list, tuple)) \
-            else as_array(embeddings)
-        if table.ndim != 2 or 0 in table.shape:
-            raise ValueError(f"{name}: embeddings must be 2-d (num_embeddings, embedding_dim), "
-                             f"got shape {table.shape}")
-        if not freeze and table.dtype.kind != "f":
-            raise TypeError(f"{name}: freeze=False trains the table, which needs "
-                            f"floating-point numbers, got {table.dtype} (pass "
-                            f"embeddings.astype(np.float32))")
+        table = _pretrained_table(name, embeddings, freeze)
         return cls(*table.shape, padding_idx, max_norm, norm_type, _weight=table,
                    _freeze=bool(freeze))
 
@@ -210,7 +202,7 @@ class Embedding(Module):
         try:
             return AF.embedding(indices, self.weight, self.padding_idx, self.max_norm,
                                 self.norm_type)
-        except (IndexError, TypeError) as error:        # name the layer, not only the function
+        except (IndexError, TypeError, ValueError) as error:    # name the layer, not the function
             if not str(error).startswith("embedding: "):
                 raise
             raise type(error)(f"{self!r}: {str(error).removeprefix('embedding: ')}") from None
@@ -222,6 +214,118 @@ class Embedding(Module):
             if self.norm_type != 2.0:
                 padding += f", norm_type={self.norm_type}"
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+def _pretrained_table(name: str, embeddings: Any, freeze: bool) -> np.ndarray:
+    """`from_pretrained`'s table as an array, shared with `embeddings` (a list or tuple takes
+    the default dtype): 2-d and not empty, and floating-point if it is to train."""
+    table = Tensor(embeddings).data if isinstance(embeddings, (list, tuple)) \
+        else as_array(embeddings)
+    if table.ndim != 2 or 0 in table.shape:
+        raise ValueError(f"{name}: embeddings must be 2-d (num_embeddings, embedding_dim), "
+                         f"got shape {table.shape}")
+    if not freeze and table.dtype.kind != "f":
+        raise TypeError(f"{name}: freeze=False trains the table, which needs "
+                        f"floating-point numbers, got {table.dtype} (pass "
+                        f"embeddings.astype(np.float32))")
+    return table
+
+
+class EmbeddingBag(Module):
+    """Bags of indices, each reduced to one vector: PyTorch's `nn.EmbeddingBag`, the
+    bag-of-words layer of a text classifier. `weight` (num_embeddings, embedding_dim) is drawn
+    from N(0, 1) as `Embedding`'s is, and its `state_dict()` is the same (one entry, `weight`);
+    `mode` "sum", "mean" (the default) or "max" reduces each bag.
+    `forward(input, offsets=None, per_sample_weights=None)` takes a 2-d input (bags, length),
+    or a 1-d input of every bag's indices one after another with the `offsets` where the bags
+    start; `per_sample_weights` weigh the indices ("sum" mode). An index equal to
+    `padding_idx` (whose row starts at zero) is left out of its bag, and an empty bag gives
+    zeros: the rules are `nn.functional.embedding_bag`'s.
+
+    >>> import numpy as np
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> bag = EmbeddingBag(10, 3, mode="sum")
+    >>> text = np.array([1, 2, 4, 5, 4, 3, 2, 9])   # two sentences, of 4 words each
+    >>> bag(text, offsets=np.array([0, 4])).shape
+    (2, 3)
+    >>> bag
+    EmbeddingBag(10, 3, mode='sum')
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None, *,
+                 rng: np.random.Generator | None = None) -> None:
+        check_device("EmbeddingBag", device)
+        AF.check_embedding_options("EmbeddingBag", max_norm, scale_grad_by_freq, sparse)
+        if mode not in AF.BAG_MODES:
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
+        self.scale_grad_by_freq, self.sparse = False, False
+        self.include_last_offset = bool(include_last_offset)
+        for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"EmbeddingBag: {name} must be a positive integer, got {n!r}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = None if padding_idx is None else AF.padding_index(
+            "EmbeddingBag", padding_idx, self.num_embeddings)
+        if _weight is not None:             # PyTorch's private way in: from_pretrained's
+            self.weight = Parameter(_weight, dtype)
+            if self.weight.shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(f"EmbeddingBag: _weight of shape {self.weight.shape} does not "
+                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
+            return
+        self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim)),
+                                get_default_dtype() if dtype is None else dtype)
+        self.reset_parameters(rng)
+
+    reset_parameters = Embedding.reset_parameters   # the same table, drawn the same way
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag whose table is `embeddings`, shared, not copied, and frozen unless
+        `freeze=False`, as `Embedding.from_pretrained` (in PyTorch's order of arguments).
+
+        >>> EmbeddingBag.from_pretrained(np.ones((5, 2)))(np.array([[0, 1]])).data
+        array([[1., 1.]])
+        """
+        name = "EmbeddingBag.from_pretrained"
+        AF.check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
+        table = _pretrained_table(name, embeddings, freeze)
+        bag = cls(*table.shape, max_norm, norm_type, mode=mode, _weight=table,
+                  include_last_offset=include_last_offset, padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
+
+    def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
+        try:
+            return AF.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                                    mode=self.mode, per_sample_weights=per_sample_weights,
+                                    include_last_offset=self.include_last_offset,
+                                    padding_idx=self.padding_idx)
+        except (IndexError, TypeError, ValueError) as error:   # name the layer, not the function
+            if not str(error).startswith("embedding_bag: "):
+                raise
+            raise type(error)(f"{self!r}: {str(error).removeprefix('embedding_bag: ')}") from None
+
+    def extra_repr(self) -> str:
+        shown = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            shown += f", max_norm={self.max_norm}"
+            if self.norm_type != 2.0:
+                shown += f", norm_type={self.norm_type}"
+        shown += f", mode={self.mode!r}"
+        if self.include_last_offset:
+            shown += ", include_last_offset=True"
+        if self.padding_idx is not None:
+            shown += f", padding_idx={self.padding_idx}"
+        return shown
 
 
 class Identity(Module):

@@ -44,8 +44,10 @@ import numpy as np
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node, checked_requires_grad
 from autograd.devices import NO_GPU, to_arguments
+from autograd.warn import warn
 
-__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "IncompatibleKeys",
+__all__ = ["Parameter", "Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+           "IncompatibleKeys",
            "StateDictKeyError", "StateDictShapeError", "RemovableHandle"]
 
 
@@ -128,6 +130,24 @@ class _Hint:
         return f"<no {self.name}: {self.hint}>"
 
 
+class Parameters(list):
+    """What `Module.parameters()` returns: a list, as micrograd's (`len(model.parameters())`,
+    `model.parameters()[0]`), which `next()` also reads one parameter after another, as it
+    reads PyTorch's generator (`next(model.parameters()).dtype`)."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self, parameters: Iterable[Node] = ()) -> None:
+        super().__init__(parameters)
+        self._read = 0                  # how many next() has given
+
+    def __next__(self) -> Node:
+        if self._read >= len(self):
+            raise StopIteration
+        self._read += 1
+        return self[self._read - 1]
+
+
 class Module:
     """Base class of layers and models: subclass it, assign parts in `__init__`, write `forward`.
 
@@ -198,11 +218,14 @@ class Module:
                               prepend, with_kwargs)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """PyTorch's forward hook: `hook(module, args, output)` runs after each `forward`; it
         returns None, or an output that replaces the module's. With `with_kwargs=True` it is
-        `hook(module, args, kwargs, output)`. Returns a handle whose `.remove()` takes the hook
-        away (it is a context manager too).
+        `hook(module, args, kwargs, output)`. With `always_call=True` it runs also when the
+        call fails (a pre-hook, `forward` or an earlier hook raising), with output None, before
+        the error goes on, as in PyTorch (an error of its own is then a warning). Returns a
+        handle whose `.remove()` takes the hook away (it is a context manager too).
 
         Keeping a layer's output this way also gives its gradient: every node keeps its
         `.grad` after backward here (PyTorch needs `retain_grad()` or a backward hook).
@@ -215,8 +238,11 @@ class Module:
         >>> kept["h"].shape, kept["h"].grad.shape
         ((4, 3), (4, 3))
         """
-        return self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
-                              with_kwargs)
+        handle = self._add_hook("_forward_hooks", "register_forward_hook", hook, prepend,
+                                with_kwargs)
+        if always_call:                     # straight into __dict__, as the hooks are
+            self.__dict__.setdefault("_always_called_hooks", set()).add(handle.id)
+        return handle
 
     def _add_hook(self, kind: str, method: str, hook: Callable, prepend: bool,
                   with_kwargs: bool) -> RemovableHandle:
@@ -235,7 +261,27 @@ class Module:
         return handle
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules."""
+        """`forward` between the pre-hooks and the hooks, in PyTorch's order and rules; when
+        any of them raises, the `always_call` hooks not yet run are run before the error goes
+        on."""
+        called: set[int] = set()
+        try:
+            return self._hooked_forward(args, kwargs, called)
+        except Exception:
+            always = self.__dict__.get("_always_called_hooks", set())
+            for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks",
+                                                                    {}).items()):
+                if key in always and key not in called:
+                    try:
+                        hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                    except Exception as error:      # the first error is the one to see
+                        warn(f"{type(self).__name__}: a forward hook with always_call=True "
+                             f"raised {type(error).__name__}: {error}; it is left out, and "
+                             f"the error of the call goes on")
+            raise
+
+    def _hooked_forward(self, args: tuple, kwargs: dict, called: set[int]) -> Any:
+        """The pre-hooks, `forward` and the hooks; `called` collects the hooks that ran."""
         for hook, with_kwargs in tuple(self.__dict__.get("_forward_pre_hooks", {}).values()):
             if with_kwargs:
                 result = hook(self, args, kwargs)
@@ -250,7 +296,8 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for hook, with_kwargs in tuple(self.__dict__.get("_forward_hooks", {}).values()):
+        for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks", {}).items()):
+            called.add(key)
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result
@@ -467,15 +514,17 @@ class Module:
         """
         return self._named(Module._own_parameters, prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse: bool = True) -> list[Node]:
+    def parameters(self, recurse: bool = True) -> Parameters:
         """The parameters as a list (micrograd's API: `model.parameters()`), in the order of
-        `named_parameters()`.
+        `named_parameters()`; `next()` reads it too, as PyTorch's generator.
 
         >>> from nn import Linear
         >>> [p.shape for p in Linear(2, 3).parameters()]
         [(3, 2), (3,)]
+        >>> next(Linear(2, 3).parameters()).dtype       # PyTorch's way to ask a model's dtype
+        dtype('float32')
         """
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+        return Parameters(p for _, p in self.named_parameters(recurse=recurse))
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part
@@ -600,6 +649,10 @@ class Module:
                             f"None, got {type(module).__name__}")
         _check_name(self, "add_module", name)
         setattr(self, name, module)
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's other name for `add_module`."""
+        self.add_module(name, module)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """`setattr(self, name, param)`, checked (PyTorch's way to add a parameter by name)."""
@@ -1326,3 +1379,188 @@ class ModuleDict(Module):
 
     def clear(self) -> None:
         self._modules.clear()
+
+
+def _as_parameter(container: Module, where: str, value: Any) -> Parameter:
+    """What a ParameterList or ParameterDict holds: a Parameter as it is; a Tensor, an array or
+    a list of numbers made one (sharing a Tensor's or an array's numbers), as PyTorch makes a
+    Tensor a Parameter there."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Module, Value)) or value is None or isinstance(value, (str, dict)):
+        raise TypeError(f"{type(container).__name__}{where}: expected a Parameter (or a Tensor "
+                        f"or an array, made one), got {type(value).__name__}")
+    return Parameter(value.data if isinstance(value, Tensor) else value)
+
+
+def _parameter_lines(container: Module, items: Iterable[tuple[str, Parameter]]) -> str:
+    """A ParameterList's or ParameterDict's repr: one line per parameter, its shape and dtype."""
+    lines = [f"  ({name}): Parameter of shape {p.shape}, {p.dtype}"
+             + ("" if p.requires_grad else ", frozen") for name, p in items]
+    return "\n".join([f"{type(container).__name__}(", *lines, ")"]) if lines \
+        else f"{type(container).__name__}()"
+
+
+class ParameterList(Module):
+    """A list of parameters that a module registers (named ``"0"``, ``"1"``, ...), PyTorch's
+    `nn.ParameterList`: a learned scale per layer, say. A Tensor or an array put in becomes a
+    Parameter. (A plain list of Parameters is registered too, under the attribute's name; this
+    class is a module of its own, so the names, the order of `named_parameters()` and the
+    `state_dict()` are PyTorch's.)
+
+    >>> import numpy as np
+    >>> scales = ParameterList([Parameter(np.ones(2)) for _ in range(2)]).append(np.zeros(2))
+    >>> len(scales), [name for name, _ in scales.named_parameters()]
+    (3, ['0', '1', '2'])
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        self._items: list[Parameter] = []
+        for value in values or ():
+            self.append(value)
+
+    def append(self, value: Any) -> ParameterList:
+        self._items.append(_as_parameter(self, f"[{len(self._items)}]", value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        self._items[index] = _as_parameter(self, f"[{index}]", value)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ParameterList(self._items[index])
+        try:
+            return self._items[index]
+        except IndexError:
+            raise IndexError(f"ParameterList: index {index} is out of range for "
+                             f"{len(self._items)} parameters") from None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._items)
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from ((str(i), p) for i, p in enumerate(self._items))
+        for name, item in super()._members():       # attributes a subclass adds
+            if not name.startswith("_items."):
+                yield name, item
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails
+        if name == "_items":
+            raise AttributeError(_container_without_init(self))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return _parameter_lines(self, ((str(i), p) for i, p in enumerate(self._items)))
+
+
+class ParameterDict(Module):
+    """A dict of parameters that a module registers under their keys, PyTorch's
+    `nn.ParameterDict`: ``self.extra = ParameterDict({"bias": Parameter(zeros(4))})`` names it
+    ``"extra.bias"``. A Tensor or an array put in becomes a Parameter; entries are attributes
+    too (``self.extra.bias``).
+
+    >>> import numpy as np
+    >>> extra = ParameterDict({"bias": np.zeros(2)}); extra["scale"] = Parameter(np.ones(2))
+    >>> list(extra.keys()), [name for name, _ in extra.named_parameters()]
+    (['bias', 'scale'], ['bias', 'scale'])
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+                 = None) -> None:
+        self._parameters: dict[str, Parameter] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
+                            f"'.', got {key!r}")
+        self._parameters[key] = _as_parameter(self, f"[{key!r}]", value)
+
+    def __getitem__(self, key: str) -> Parameter:
+        try:
+            return self._parameters[key]
+        except KeyError:
+            raise KeyError(f"{type(self).__name__} has no key {key!r} (its keys: "
+                           f"{list(self._parameters)})") from None
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        return self._parameters.pop(key)
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def update(self, parameters: Any) -> None:
+        """Add or replace entries from a dict (or (key, value) pairs), checked as `[key] =`."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError(f"{type(self).__name__}: expected a dict of name -> Parameter or "
+                            f"(name, Parameter) pairs, got {type(parameters).__name__}")
+        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) \
+            else parameters
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"{type(self).__name__}: expected (name, Parameter) pairs, got "
+                                f"{pair!r}")
+            self[pair[0]] = pair[1]
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from self._parameters.items()
+        yield from super()._members()               # attributes a subclass adds
+
+    def __getattr__(self, name: str) -> Parameter:
+        # only reached when ordinary lookup fails: an entry read as an attribute (extra.bias)
+        if name == "_parameters":
+            raise AttributeError(_container_without_init(self))
+        parameters = self.__dict__.get("_parameters", {})
+        if name in parameters:
+            return parameters[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
+                             f"keys: {list(parameters)})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # an entry's key, or a Parameter under a new public name, goes into the dict, as
+        # ModuleDict's modules do
+        parameters = self.__dict__.get("_parameters")
+        if parameters is not None and (name in parameters or (isinstance(value, Parameter)
+                                                               and not name.startswith("_"))):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __repr__(self) -> str:
+        return _parameter_lines(self, self._parameters.items())

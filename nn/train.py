@@ -143,6 +143,14 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
                              f"samples one at a time; fit and evaluate take batches: give it "
                              f"a batch_size")
+        if data._stream:                    # an IterableDataset: read in its own order
+            try:
+                len(data)
+            except TypeError:
+                raise TypeError(f"{where} is a DataLoader over a stream without len(): fit and "
+                                f"evaluate count an epoch's batches (for the progress bar and "
+                                f"the schedules); give {type(data.dataset).__name__} a "
+                                f"__len__, or write the training loop") from None
         if data.X is None:                  # a dataset of samples: its batches are checked
             return data                     # by _labels_seen
         count = len(data.dataset.arrays)
@@ -182,7 +190,8 @@ def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
     so a DataLoader whose drop_last would leave its short last batch out is refused."""
     if not loader.drop_last:
         return loader
-    visited = len(loader.X) if loader._direct else len(loader.batch_sampler.sampler)
+    visited = len(loader.X) if loader._direct else len(loader.dataset) if loader._stream \
+        else len(loader.batch_sampler.sampler)
     left_out = visited % loader.batch_size
     if left_out:
         raise ValueError(f"{where} is a DataLoader with drop_last=True, which would leave its "
@@ -195,11 +204,17 @@ def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
     """The labels the checks before training read: all of them for arrays (X, y); for a
     DataLoader over a dataset of samples, which would have to load every sample to give them,
     those of its first batch_size samples (read in the dataset's order, so the loader's
-    shuffling is left as it was). Batches that are not (x, y) pairs are refused here."""
+    shuffling is left as it was; a stream's first batch). Batches that are not (x, y) pairs are refused here."""
     if loader.X is not None:
         return loader.y
-    size = loader.batch_size or 32          # (None: a batch_sampler gives the batches)
-    first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
+    if loader._stream:                      # a stream's first batch, read once more
+        first = next(iter(loader), None)
+        if first is None:
+            raise ValueError(f"{where}: the stream {type(loader.dataset).__name__} gave no "
+                             f"samples; there is nothing to train on or score")
+    else:
+        size = loader.batch_size or 32      # (None: a batch_sampler gives the batches)
+        first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
     if not isinstance(first, (tuple, list)) or len(first) != 2:
         what = f"a {type(first).__name__}"
         if isinstance(first, (tuple, list)):

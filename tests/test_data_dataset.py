@@ -11,7 +11,10 @@ import pytest
 
 import autograd
 from autograd import Tensor
-from nn.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, random_split
+from nn.data import (
+    ChainDataset, ConcatDataset, DataLoader, Dataset, IterableDataset, Subset, TensorDataset,
+    get_worker_info, random_split,
+)
 from reference import recorded
 
 
@@ -158,3 +161,40 @@ def test_the_parts_of_a_split_train_through_a_loader():
     xb, yb = next(iter(DataLoader(train, batch_size=4)))
     assert xb.shape == (4, 2) and sorted(yb.tolist()) == sorted(train.indices)
     np.testing.assert_array_equal(xb.data[:, 0], 2.0 * yb.data)
+
+
+# -- streams ------------------------------------------------------------------------------------
+
+class _Count(IterableDataset):
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __iter__(self):
+        yield from range(self.n)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def test_streams_chain_with_plus_and_chaindataset_and_add_up_their_lengths():
+    chained = _Count(2) + _Count(3)
+    assert isinstance(chained, ChainDataset) and isinstance(chained, Dataset)
+    assert list(chained) == [0, 1, 0, 1, 2] and len(chained) == 5
+    with pytest.raises(TypeError, match="every chained dataset"):
+        len(ChainDataset([_Count(1), iter([1])]))
+
+
+def test_a_stream_without_iter_says_what_to_write():
+    with pytest.raises(NotImplementedError, match="must define __iter__"):
+        iter(IterableDataset())
+
+
+@pytest.mark.parametrize("make", [lambda s: Subset(s, [0]), lambda s: ConcatDataset([s]),
+                                  lambda s: random_split(s, [1, 1])])
+def test_index_based_datasets_refuse_a_stream_saying_why(make):
+    with pytest.raises(TypeError, match="_Count is a stream .* no dataset\\[i\\]"):
+        make(_Count(2))
+
+
+def test_get_worker_info_is_none_as_in_pytorchs_main_process():
+    assert get_worker_info() is None

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Tensor
 from nn.data import (
-    BatchSampler, DataLoader, Dataset, RandomSampler, Subset, TensorDataset, default_collate,
+    BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler, Subset, TensorDataset,
+    default_collate,
 )
 from torch_helpers import needs_torch, torch
 
@@ -761,3 +762,99 @@ def test_batch_size_none_gives_the_samples_one_at_a_time_as_pytorchs_does():
     with pytest.raises(ValueError, match=r"DataLoader: batch_size=None gives the samples one at "
                                          r"a time; it cannot be combined with drop_last"):
         DataLoader(_Pairs(3), batch_size=None, drop_last=True)
+
+
+# -- streams: an IterableDataset read in its own order ------------------------------------------
+
+class _Stream(IterableDataset):
+    """n samples (x = [i, i + 0.5], y = i % 3), made afresh each epoch; `length` gives it a len()."""
+
+    def __init__(self, n: int, length: bool = False) -> None:
+        self.n, self.length = n, length
+
+    def __iter__(self):
+        for i in range(self.n):
+            yield np.array([i, i + 0.5]), i % 3
+
+    def __len__(self) -> int:
+        if not self.length:
+            raise TypeError("no len()")
+        return self.n
+
+
+def test_a_stream_is_batched_in_its_own_order_with_a_short_last_batch():
+    loader = DataLoader(_Stream(7), batch_size=3)
+    batches = list(loader)
+    assert [xb.data[:, 0].tolist() for xb, _ in batches] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [yb.tolist() for _, yb in batches] == [[0, 1, 2], [0, 1, 2], [0]]
+    assert isinstance(batches[0][0], Tensor) and batches[0][0].shape == (3, 2)
+    assert [len(xb) for xb, _ in loader] == [3, 3, 1]              # a second epoch, afresh
+    assert [len(xb) for xb, _ in DataLoader(_Stream(7), batch_size=3, drop_last=True)] == [3, 3]
+
+
+def test_a_stream_takes_collate_fn_and_batch_size_none():
+    sizes = [len(batch) for batch in DataLoader(_Stream(5), batch_size=2, collate_fn=list)]
+    assert sizes == [2, 2, 1]
+    x, y = next(iter(DataLoader(_Stream(5), batch_size=None)))
+    assert isinstance(x, Tensor) and x.tolist() == [0.0, 0.5] and y == 0
+
+
+def test_len_of_a_stream_loader_counts_batches_when_the_stream_has_a_len():
+    assert len(DataLoader(_Stream(7, length=True), batch_size=3)) == 3
+    assert len(DataLoader(_Stream(7, length=True), batch_size=3, drop_last=True)) == 2
+    assert len(DataLoader(_Stream(7, length=True), batch_size=None)) == 7
+    with pytest.raises(TypeError, match="_Stream has no __len__"):
+        len(DataLoader(_Stream(7), batch_size=3))
+
+
+@pytest.mark.parametrize("option", [dict(shuffle=True), dict(sampler=[0, 1]),
+                                    dict(batch_sampler=[[0, 1]]), dict(seed=0)])
+def test_a_stream_refuses_the_options_that_pick_samples_by_index(option):
+    with pytest.raises(ValueError, match=rf"_Stream is a stream .*; {next(iter(option))}= "):
+        DataLoader(_Stream(4), **option)
+
+
+def test_a_stream_takes_pytorchs_generator_and_workers_and_changes_nothing():
+    loader = DataLoader(_Stream(4), batch_size=2, generator=autograd.Generator().manual_seed(0),
+                        num_workers=2)
+    assert [xb.data[:, 0].tolist() for xb, _ in loader] == [[0, 1], [2, 3]]
+
+
+def test_a_generator_is_refused_saying_how_to_make_a_stream():
+    with pytest.raises(TypeError, match="a subclass of nn.data.IterableDataset"):
+        DataLoader(x for x in range(3))
+
+
+def test_a_stream_sample_that_cannot_be_batched_names_its_place_in_the_stream():
+    class Ragged(IterableDataset):
+        def __iter__(self):
+            yield from (np.zeros(2), np.zeros(2), np.zeros(3))
+
+    with pytest.raises(ValueError, match="the stream's samples 0 to 2"):
+        list(DataLoader(Ragged(), batch_size=4))
+
+
+@needs_torch
+def test_a_stream_is_batched_as_pytorch_batches_it():
+    class TorchStream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            for i in range(7):
+                yield np.array([i, i + 0.5]), i % 3
+
+    for options in (dict(batch_size=3), dict(batch_size=3, drop_last=True)):
+        ours = [(xb.data.tolist(), yb.tolist()) for xb, yb in DataLoader(_Stream(7), **options)]
+        theirs = [(xb.tolist(), yb.tolist())
+                  for xb, yb in torch.utils.data.DataLoader(TorchStream(), **options)]
+        assert ours == theirs
+
+
+def test_pytorchs_worker_settings_are_taken_and_worker_init_fn_is_refused_saying_why():
+    """DataLoader(..., num_workers=4, persistent_workers=True, prefetch_factor=2) stopped at
+    Python's "unexpected keyword argument"; they change nothing here, as num_workers."""
+    loader = DataLoader(_rows(4), batch_size=2, num_workers=4, persistent_workers=True,
+                        prefetch_factor=2, timeout=0)
+    assert [xb.shape for xb in loader] == [(2, 3), (2, 3)]
+    with pytest.raises(TypeError, match="worker_init_fn is called in each worker process"):
+        DataLoader(_rows(4), worker_init_fn=lambda worker_id: None)
+    with pytest.raises(ValueError, match="prefetch_factor must be None or an int >= 1, got 0"):
+        DataLoader(_rows(4), prefetch_factor=0)

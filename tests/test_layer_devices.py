@@ -11,8 +11,9 @@ import pytest
 
 from autograd import manual_seed
 from nn import (
-    GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, GroupNorm, GRUCell,
-    InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, MultiheadAttention, RNNCell,
+    GRU, LSTM, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, EmbeddingBag, GroupNorm,
+    GRUCell, InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, LSTMCell, MultiheadAttention,
+    RNNCell,
     Transformer, TransformerDecoderLayer, TransformerEncoderLayer,
 )
 
@@ -20,6 +21,7 @@ LAYERS = {
     "Linear": lambda **kw: Linear(3, 4, **kw),
     "Conv2d": lambda **kw: Conv2d(2, 3, 3, **kw),
     "Embedding": lambda **kw: Embedding(10, 4, padding_idx=0, **kw),
+    "EmbeddingBag": lambda **kw: EmbeddingBag(10, 4, padding_idx=0, **kw),
     "LayerNorm": lambda **kw: LayerNorm(4, **kw),
     "BatchNorm1d": lambda **kw: BatchNorm1d(4, **kw),
     "BatchNorm2d": lambda **kw: BatchNorm2d(4, **kw),

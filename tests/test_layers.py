@@ -573,3 +573,10 @@ def test_sequentials_add_up_to_a_new_one_numbered_from_zero_and_pop_a_layer():
     assert last is head[0] and len(model) == 2 and len(features) == 2
     with pytest.raises(TypeError, match=r"Sequential \+ Linear: .*\+ Sequential\(layer\)"):
         features + Linear(3, 1)
+
+
+def test_an_embedding_of_a_ragged_list_says_to_pad_it():
+    """numpy's "inhomogeneous shape" error named neither the layer nor the fix."""
+    with pytest.raises(ValueError, match=r"^Embedding\(5, 2\): indices must be a rectangular "
+                                         r"array .* lengths \[1, 3\]; pad them"):
+        Embedding(5, 2)([[1, 2, 3], [0]])

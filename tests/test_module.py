@@ -8,8 +8,8 @@ import pytest
 from autograd import Tensor, Value
 from autograd import no_grad
 from nn import Linear, ReLU, Sequential
-from nn.module import (Module, ModuleDict, ModuleList, Parameter, StateDictKeyError,
-                       is_parameter)
+from nn.module import (Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
+                       StateDictKeyError, is_parameter)
 
 
 class Affine(Module):
@@ -1127,3 +1127,121 @@ def test_requires_grad_options_refuse_a_string():
         model.requires_grad_("False")
     assert not any(p.requires_grad for p in model.parameters())
     assert all(p.requires_grad for p in model.requires_grad_(1).parameters())
+
+
+# -- ParameterList and ParameterDict: PyTorch's containers of parameters --------------------------
+
+class _Autoencoder(Module):
+    """Parameters in both containers next to a layer: their names and order are PyTorch's."""
+
+    def __init__(self):
+        self.layer = Linear(4, 4)
+        self.scales = ParameterList([Parameter(np.ones(4)) for _ in range(2)])
+        self.extra = ParameterDict({"bias": Parameter(np.zeros(4))})
+
+    def forward(self, x):
+        return self.layer(x) * self.scales[0] * self.scales[1] + self.extra["bias"]
+
+
+def test_parameter_containers_register_under_pytorchs_names_and_train():
+    model = _Autoencoder()
+    assert [name for name, _ in model.named_parameters()] == [
+        "layer.weight", "layer.bias", "scales.0", "scales.1", "extra.bias"]
+    assert list(model.state_dict()) == [name for name, _ in model.named_parameters()]
+    model(np.ones((2, 4))).sum().backward()
+    assert model.scales[1].grad.shape == (4,) and np.allclose(model.extra.bias.grad, 2.0)
+    model.double()
+    assert model.scales[0].dtype == np.float64 and model.extra["bias"].dtype == np.float64
+
+
+def test_a_parameter_list_takes_tensors_and_arrays_as_parameters_and_list_methods():
+    scales = ParameterList()
+    scales.append(Tensor([1.0, 2.0]))
+    scales.extend([np.zeros(3)])
+    scales += [Parameter([5.0], requires_grad=False)]
+    assert len(scales) == 3 and all(isinstance(p, Parameter) for p in scales)
+    assert [p.requires_grad for p in scales] == [True, True, False]
+    scales[0] = np.ones(2)
+    assert scales[0].tolist() == [1.0, 1.0] and len(scales[1:]) == 2
+    assert repr(scales).splitlines()[1] == "  (0): Parameter of shape (2,), float64"
+    with pytest.raises(TypeError, match=r"ParameterList\[3\]: expected a Parameter .* got Linear"):
+        scales.append(Linear(1, 1))
+    with pytest.raises(IndexError, match="index 5 is out of range for 3 parameters"):
+        scales[5]
+
+
+def test_a_parameter_dict_is_a_dict_whose_entries_are_attributes():
+    extra = ParameterDict([("a", np.zeros(2))])
+    extra.b = Parameter(np.ones(1))
+    extra.update({"c": Tensor([3.0])})
+    assert list(extra) == ["a", "b", "c"] and "b" in extra and extra.a is extra["a"]
+    assert [name for name, _ in extra.named_parameters()] == ["a", "b", "c"]
+    assert extra.pop("c").tolist() == [3.0] and len(extra) == 2
+    with pytest.raises(KeyError, match=r"has no key 'z' \(its keys: \['a', 'b'\]\)"):
+        extra["z"]
+    with pytest.raises(TypeError, match="keys must be non-empty strings without '.'"):
+        extra["x.y"] = np.zeros(1)
+
+
+def test_register_module_is_add_module():
+    m = Module()
+    m.register_module("inner", Linear(2, 1))
+    assert [name for name, _ in m.named_parameters()] == ["inner.weight", "inner.bias"]
+
+
+def test_parameter_containers_state_dict_loads_into_pytorchs_twin_and_back():
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+
+    class Twin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 4)
+            self.scales = torch.nn.ParameterList(
+                [torch.nn.Parameter(torch.ones(4)) for _ in range(2)])
+            self.extra = torch.nn.ParameterDict({"bias": torch.nn.Parameter(torch.zeros(4))})
+
+    theirs, ours = Twin(), _Autoencoder().float()
+    assert list(theirs.state_dict()) == list(ours.state_dict())
+    theirs.load_state_dict({k: torch.as_tensor(v.data) for k, v in ours.state_dict().items()})
+    ours.load_state_dict(theirs.state_dict())
+
+
+def test_next_reads_parameters_one_after_another_as_from_pytorchs_generator():
+    """next(model.parameters()) was "TypeError: 'list' object is not an iterator"."""
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    params = model.parameters()
+    assert [next(params).shape for _ in range(4)] == [(3, 2), (3,), (1, 3), (1,)]
+    with pytest.raises(StopIteration):
+        next(params)
+    assert len(params) == 4 and params[0] is model[0].weight and isinstance(params, list)
+    assert [p.shape for p in params] == [(3, 2), (3,), (1, 3), (1,)]     # iter() starts afresh
+
+
+def test_always_call_forward_hooks_run_when_the_call_fails_as_in_pytorch():
+    """register_forward_hook(..., always_call=True) was a TypeError; PyTorch runs such hooks
+    with output None when forward raises, warns about their own errors, and re-raises."""
+    class Failing(Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    seen = []
+    m = Failing()
+    m.register_forward_hook(lambda mod, args, out: seen.append(("plain", out)))
+    m.register_forward_hook(lambda mod, args, out: seen.append(("always", out)), always_call=True)
+    m.register_forward_hook(lambda mod, args, kwargs, out: seen.append(("kwargs", out, kwargs)),
+                            always_call=True, with_kwargs=True)
+
+    def broken(mod, args, out):
+        raise RuntimeError("hook")
+
+    m.register_forward_hook(broken, always_call=True)
+    with pytest.warns(UserWarning, match="always_call=True raised RuntimeError: hook"):
+        with pytest.raises(ValueError, match="boom"):
+            m(1)
+    assert seen == [("always", None), ("kwargs", None, {})]
+    seen.clear()
+    layer = Linear(2, 1)
+    layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape), always_call=True)
+    layer(np.ones((3, 2)))
+    assert seen == [(3, 1)]                    # a call that succeeds runs it once, as any hook

@@ -17,6 +17,7 @@ LAYERS = {
     "Linear": lambda: nn.Linear(3, 4),
     "Linear-no-bias-float64": lambda: nn.Linear(3, 4, bias=False, dtype=np.float64),
     "Embedding": lambda: nn.Embedding(5, 3, padding_idx=1),
+    "EmbeddingBag": lambda: nn.EmbeddingBag(5, 3, mode="sum", padding_idx=1),
     "Conv2d": lambda: nn.Conv2d(2, 4, 3, groups=2),
     "Conv1d": lambda: nn.Conv1d(2, 3, 3),
     "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 4, 3, groups=2),
@@ -77,6 +78,7 @@ def test_reset_parameters_redraws_what_the_constructor_drew_in_place(make, rng):
 WITH_RNG = {
     "Linear": lambda rng: nn.Linear(3, 4, rng=rng),
     "Embedding": lambda rng: nn.Embedding(5, 3, rng=rng),
+    "EmbeddingBag": lambda rng: nn.EmbeddingBag(5, 3, rng=rng),
     "Conv2d": lambda rng: nn.Conv2d(2, 3, 3, rng=rng),
     "ConvTranspose1d": lambda rng: nn.ConvTranspose1d(2, 3, 2, rng=rng),
     "MultiheadAttention": lambda rng: nn.MultiheadAttention(4, 2, rng=rng),

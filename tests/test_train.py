@@ -16,8 +16,8 @@ from nn import (
     LogisticRegression, Module, SoftmaxRegression, binary_cross_entropy,
     binary_cross_entropy_with_logits, cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
-from nn.data import (BatchSampler, DataLoader, Dataset, SequentialSampler, Subset,
-                     TensorDataset, random_split)
+from nn.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler,
+                     Subset, TensorDataset, random_split)
 from nn.io import load, save
 from nn.optim import LBFGS, SGD, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
@@ -1461,3 +1461,39 @@ def test_fit_gives_a_closure_to_an_optimizer_of_yours_that_needs_one(blobs):
     history = fit(model, cross_entropy, Evaluating(model.parameters(), lr=0.1), (X, y),
                   batch_size=120, epochs=2, progress=False)
     assert history["loss"] == losses
+
+
+class _Moons(IterableDataset):
+    """A stream of labelled points made afresh each epoch; `length` gives it a len()."""
+
+    def __init__(self, length: bool) -> None:
+        self.length = length
+
+    def __iter__(self):
+        rng = np.random.default_rng(0)
+        for _ in range(64):
+            x = rng.normal(size=2)
+            yield x, int(x[0] + x[1] > 0)
+
+    def __len__(self) -> int:
+        if not self.length:
+            raise TypeError("no len()")
+        return 64
+
+
+def test_fit_and_evaluate_train_on_a_stream_that_knows_its_length():
+    manual_seed(0)
+    model = Linear(2, 2, dtype=np.float64)
+    loader = DataLoader(_Moons(length=True), batch_size=16)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.5), loader, epochs=5,
+                  progress=False)
+    assert history.steps == 20
+    assert evaluate(model, cross_entropy, loader)["accuracy"] > 0.9
+
+
+def test_fit_refuses_a_stream_without_a_length_saying_why():
+    model = Linear(2, 2)
+    with pytest.raises(TypeError, match="fit: train_data is a DataLoader over a stream without "
+                                        "len\\(\\).*give _Moons a __len__"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.5),
+            DataLoader(_Moons(length=False), batch_size=16), progress=False)

@@ -16,7 +16,8 @@ from nn.optim import SGD
 from autograd import gradcheck
 from nn import MLP
 from nn.utils import (
-    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+    clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm, parameters_to_vector,
+    vector_to_parameters,
 )
 
 
@@ -251,3 +252,43 @@ def test_a_foreign_tensor_is_named_with_its_package():
         utils.clip_grad_norm_([Foreign()], 1.0)
     with pytest.raises(TypeError, match=r"SGD: parameter 0 is a torch\.Tensor; an optimizer"):
         SGD([Foreign()], lr=0.1)
+
+
+def test_get_total_norm_and_clip_grads_with_norm_are_clip_grad_norm_in_two_halves(rng):
+    """PyTorch 2.6's split of clip_grad_norm_: the same total and the same clipped gradients."""
+    def model_grads():
+        a = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+        b = Tensor(rng.normal(size=5), requires_grad=True)
+        ((a * a).sum() * 3 + (b * b * b).sum()).backward()
+        return a, b
+
+    for norm_type in (2.0, 1.0, "inf"):
+        a, b = model_grads()
+        a2, b2 = Tensor(a.data, requires_grad=True), Tensor(b.data, requires_grad=True)
+        a2.grad, b2.grad = a.grad.copy(), b.grad.copy()
+        total = get_total_norm([a.grad, Tensor(b.grad), None], norm_type=norm_type)
+        clip_grads_with_norm_([a, b], 0.5, total)
+        assert total.item() == clip_grad_norm_([a2, b2], 0.5, norm_type=norm_type).item()
+        np.testing.assert_array_equal(a.grad, a2.grad)
+        np.testing.assert_array_equal(b.grad, b2.grad)
+    with pytest.raises(TypeError, match="total_norm must be one number"):
+        clip_grads_with_norm_([a], 1.0, [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="get_total_norm: the total 2.0-norm .* is inf"):
+        get_total_norm([np.array([np.inf])], error_if_nonfinite=True)
+
+
+def test_get_total_norm_and_clip_grads_with_norm_match_pytorch(rng):
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=5) * 10]
+    ours = [Tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad, q.grad = g.copy(), torch.tensor(g)
+    total = get_total_norm([p.grad for p in ours], norm_type=3.0)
+    expected = torch.nn.utils.get_total_norm([q.grad for q in theirs], norm_type=3.0)
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-14)
+    clip_grads_with_norm_(ours, 1.5, total)
+    torch.nn.utils.clip_grads_with_norm_(theirs, 1.5, expected)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-14)

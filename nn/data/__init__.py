@@ -13,7 +13,9 @@ from .datasets import (
     lag_features, make_blobs, make_circles, make_daily_views, make_moons, make_regression,
     make_spirals, make_xor,
 )
-from .dataset import ConcatDataset, Dataset, Subset, random_split
+from .dataset import (
+    ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, get_worker_info, random_split,
+)
 from .collate import default_collate
 from .loader import DataLoader, TensorDataset
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
@@ -26,6 +28,7 @@ from .splits import train_test_split, train_val_test_split
 
 __all__ = [
     "DataLoader", "TensorDataset", "Dataset", "Subset", "ConcatDataset", "random_split",
+    "IterableDataset", "ChainDataset", "get_worker_info",
     "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
     "train_test_split", "train_val_test_split", "StandardScaler",

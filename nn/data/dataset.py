@@ -1,5 +1,6 @@
 """A user's own dataset, and datasets made of others: `Dataset`, `Subset`, `ConcatDataset`,
-`random_split`, as in PyTorch's `torch.utils.data`.
+`random_split`, and the streams `IterableDataset` and `ChainDataset`, as in PyTorch's
+`torch.utils.data`.
 
 A dataset is anything with `len(dataset)` and `dataset[i]` for i in range(len(dataset)); a
 `DataLoader` batches any such object. Subclassing `Dataset` is optional; it adds `+`, which
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,7 +31,13 @@ from autograd.warn import warn
 
 
 def _length(where: str, dataset: Any) -> int:
-    """`len(dataset)`, or an error naming `where` for an object without one."""
+    """`len(dataset)` of a dataset with len() and dataset[i], or an error naming `where` for
+    an object without them (a stream among them)."""
+    if isinstance(dataset, IterableDataset):
+        raise TypeError(f"{where}: {type(dataset).__name__} is a stream (an IterableDataset), "
+                        f"which has no dataset[i] to pick samples by; give it to a DataLoader "
+                        f"as it is, chain streams with ChainDataset (or a + b), or make a "
+                        f"Dataset of list(stream)")
     try:
         return len(dataset)
     except TypeError:
@@ -67,6 +74,68 @@ class Dataset:
 
     def __add__(self, other: Any) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples, PyTorch's `IterableDataset`: subclass it and write `__iter__`,
+    which yields the samples one by one (lines read from a file, examples made on the fly), so
+    that nothing needs all of them in memory or an index. A `DataLoader` reads it in its own
+    order, `batch_size` samples at a time, each batch made by `collate_fn` (by default
+    `default_collate`); shuffle, sampler and batch_sampler, which need indices, are refused.
+    `len()` is optional: with a `__len__`, `len(loader)` counts the batches. `a + b` chains two
+    streams (`ChainDataset`).
+
+    >>> class Countdown(IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         for i in range(self.n, 0, -1):
+    ...             yield np.float64(i), i % 2
+    >>> from nn.data import DataLoader
+    >>> [xb.tolist() for xb, yb in DataLoader(Countdown(5), batch_size=2)]
+    [[5.0, 4.0], [3.0, 2.0], [1.0]]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__, which yields "
+                                  f"the samples one by one")
+
+    def __add__(self, other: Any) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several streams one after another (PyTorch's `ChainDataset`): each is read to its end
+    before the next begins; `len()` adds up their lengths, when every one has one.
+
+    >>> list(ChainDataset([range(2), range(3)]))
+    [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        try:
+            return sum(len(dataset) for dataset in self.datasets)
+        except TypeError:
+            raise TypeError("ChainDataset: len() needs every chained dataset to have "
+                            "one") from None
+
+
+def get_worker_info() -> None:
+    """PyTorch's `get_worker_info()`: None, as in PyTorch's main process. A DataLoader here
+    makes every batch in the calling process (`num_workers` changes nothing), so a stream that
+    splits its samples among workers reads them all, once.
+
+    >>> get_worker_info() is None
+    True
+    """
+    return None
 
 
 class Subset(Dataset):

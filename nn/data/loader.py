@@ -36,7 +36,7 @@ from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import chosen_generator, set_generator_state
 
 from .collate import _collated, _converted
-from .dataset import Dataset, Subset, _length, _position
+from .dataset import Dataset, IterableDataset, Subset, _length, _position
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -365,19 +365,29 @@ class DataLoader:
     >>> xb.shape, yb.tolist()
     ((2, 2), [0, 1])
 
+    A stream, an `IterableDataset`, is read in its own order, `batch_size` samples at a time,
+    each batch made by `collate_fn` (or `default_collate`); `drop_last` and `batch_size=None`
+    work as for a dataset of samples, and `shuffle`, `sampler` and `batch_sampler`, which
+    need indices, are refused, as in PyTorch (and `seed`, which shuffles; `generator`, which
+    PyTorch gives its worker processes, changes nothing). `len(loader)` needs the stream's
+    own `len()`.
+
     `sampler=` gives the order of the indices (any iterable of them, such as
     `WeightedRandomSampler`; not with shuffle), `batch_sampler=` the batches of indices (then
     none of batch_size, shuffle, sampler, drop_last). `num_workers` and `pin_memory` are
     accepted and change nothing: batches are made here, in the calling process, which gives
-    the same batches PyTorch's worker processes would (so `worker_init_fn` and the other
-    worker options are not taken).
+    the same batches PyTorch's worker processes would; so do the workers' other settings
+    (`persistent_workers`, `prefetch_factor`, `timeout`), while `worker_init_fn`, which would
+    never be called, is refused.
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
                  generator: np.random.Generator | None = None, sampler: Any = None,
                  batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
-                 num_workers: int = 0, pin_memory: bool = False) -> None:
+                 num_workers: int = 0, pin_memory: bool = False,
+                 persistent_workers: bool = False, prefetch_factor: int | None = None,
+                 timeout: float = 0, worker_init_fn: Callable[[int], Any] | None = None) -> None:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
@@ -385,6 +395,21 @@ class DataLoader:
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
+        _flag("DataLoader", "persistent_workers", persistent_workers)  # nor do these two
+        if prefetch_factor is not None and (isinstance(prefetch_factor, bool) or not isinstance(
+                prefetch_factor, numbers.Integral) or prefetch_factor < 1):
+            raise ValueError(f"DataLoader: prefetch_factor must be None or an int >= 1, got "
+                             f"{prefetch_factor!r}")
+        if worker_init_fn is not None:
+            raise TypeError("DataLoader: worker_init_fn is called in each worker process, and "
+                            "there are none here: every batch is made in the calling process "
+                            "(as PyTorch's num_workers=0, which does not call it either); seed "
+                            "or set up the dataset before making the loader")
+        self.num_workers, self.pin_memory = num_workers, pin_memory
+        if isinstance(X, IterableDataset):
+            self._hold_stream(X, y, batch_size, shuffle, drop_last, seed, sampler,
+                              batch_sampler, collate_fn)
+            return
         n_samples = self._hold(X, y)
         if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
                                           or drop_last):
@@ -422,7 +447,7 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
                             f"got {type(collate_fn).__name__}")
-        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
+        self.collate_fn = collate_fn
         self._given_sampler = sampler is not None
         self._given_batch_sampler = batch_sampler is not None
         # the order of the indices, as PyTorch's loader has it (`len(loader.sampler)` counts
@@ -438,6 +463,84 @@ class DataLoader:
         if batch_sampler is None and not self._unbatched and not self._direct:
             batch_sampler = BatchSampler(self.sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
+
+    _stream = False         # an IterableDataset's loader says True
+
+    def _hold_stream(self, stream: IterableDataset, y: Any, batch_size: Any, shuffle: Any,
+                     drop_last: Any, seed: Any, sampler: Any, batch_sampler: Any,
+                     collate_fn: Any) -> None:
+        """Keep a stream and the options that apply to it: the order is the stream's own, so
+        the options that pick samples by index are refused, as in PyTorch."""
+        if y is not None:
+            raise TypeError(f"DataLoader: got a stream and y={_shown(y)}; the stream's "
+                            f"samples hold the labels already (pass batch_size=... and the "
+                            f"other options by name)")
+        for name, value in (("shuffle", _flag("DataLoader", "shuffle", shuffle)),
+                            ("sampler", sampler), ("batch_sampler", batch_sampler),
+                            ("seed", seed)):
+            if value is not None and value is not False:
+                raise ValueError(f"DataLoader: {type(stream).__name__} is a stream (an "
+                                 f"IterableDataset), read in its own order; {name}= picks or "
+                                 f"orders samples by index, which a stream has not: shuffle "
+                                 f"inside its __iter__ (with your own generator), or make it "
+                                 f"a Dataset with __len__ and __getitem__")
+        if batch_size is not None:
+            batch_size, _, _ = batching("DataLoader", 1, batch_size)    # its type and size
+            drop_last = _flag("DataLoader", "drop_last", drop_last)
+        elif _flag("DataLoader", "drop_last", drop_last):
+            raise ValueError("DataLoader: batch_size=None gives the samples one at a time; it "
+                             "cannot be combined with drop_last")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be a function of the list of samples, "
+                            f"got {type(collate_fn).__name__}")
+        self.dataset, self.X, self.y = stream, None, None
+        self._stream, self._samples, self._tuples = True, True, True
+        self._unbatched, self._direct = batch_size is None, False
+        self.batch_size, self.shuffle, self.drop_last = batch_size, False, bool(drop_last)
+        self.collate_fn, self._rng = collate_fn, None
+        self.sampler = self.batch_sampler = None
+        self._given_sampler = self._given_batch_sampler = False
+
+    def _stream_batches(self) -> Iterator[Any]:
+        """The stream's samples, `batch_size` at a time, collated (or one by one, unbatched)."""
+        if self._unbatched:
+            for sample in self.dataset:
+                yield self.collate_fn(sample) if self.collate_fn is not None else \
+                    _converted(sample)
+            return
+        samples: list = []
+        read = 0
+        for sample in self.dataset:
+            samples.append(sample)
+            if len(samples) == self.batch_size:
+                yield self._collated_stream(samples, read)
+                read, samples = read + len(samples), []
+        if samples and not self.drop_last:
+            yield self._collated_stream(samples, read)
+
+    def _collated_stream(self, samples: list, first: int) -> Any:
+        """One batch of a stream, made by collate_fn or default_collate (whose errors say
+        which samples of the stream they are)."""
+        if self.collate_fn is not None:
+            return self.collate_fn(samples)
+        try:
+            return _collated("DataLoader", samples, "")
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{error} (the batch of the stream's samples {first} to "
+                              f"{first + len(samples) - 1})") from None
+
+    def _stream_length(self) -> int:
+        """Batches per epoch of a stream that knows its length."""
+        try:
+            n = len(self.dataset)
+        except TypeError:
+            raise TypeError(f"DataLoader: len() of a loader over a stream needs the stream's "
+                            f"own length, and {type(self.dataset).__name__} has no __len__; "
+                            f"define one, or count the batches as they come") from None
+        if self._unbatched:
+            return n
+        full, rest = divmod(n, self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
 
     def _hold(self, X: Any, y: Any) -> int:
         """Keep the data and return its number of samples: a dataset of samples as it is
@@ -465,9 +568,11 @@ class DataLoader:
         else:
             if not (hasattr(X, "__len__") or hasattr(X, "__array__")) and hasattr(X, "__iter__"):
                 raise TypeError(f"DataLoader: got a {type(X).__name__}, which can only be "
-                                f"iterated; a dataset needs len() and dataset[i] (PyTorch's "
-                                f"IterableDataset is not supported): pass list(...) of it, or "
-                                f"arrays X and y")
+                                f"iterated; a dataset needs len() and dataset[i] (a stream is "
+                                f"a subclass of nn.data.IterableDataset, whose __iter__ yields "
+                                f"the samples afresh every epoch; a generator is used up after "
+                                f"one): pass list(...) of it, arrays X and y, or an "
+                                f"IterableDataset")
             tensors = (_given_as_tensor(X), _given_as_tensor(y))
             pairs = ("; for samples of several parts, give each as a tuple, (x, y), or pass "
                      "X and y as two arguments: DataLoader(X, y, batch_size=...)")
@@ -514,6 +619,8 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Batches per epoch."""
+        if self._stream:
+            return self._stream_length()
         if self._unbatched:
             return len(self.sampler)
         if not self._direct:
@@ -522,6 +629,9 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
+        if self._stream:
+            yield from self._stream_batches()
+            return
         if self._unbatched:
             for index in self.sampler:
                 yield self._sample_of(index)
@@ -588,6 +698,9 @@ class DataLoader:
                               f"{_shown(indices)})") from None
 
     def __repr__(self) -> str:
+        if self._stream:
+            return (f"DataLoader(stream {type(self.dataset).__name__}, "
+                    f"batch_size={self.batch_size}, drop_last={self.drop_last})")
         if self._samples:
             return (f"DataLoader({len(self.dataset)} samples of {type(self.dataset).__name__}, "
                     f"batch_size={self.batch_size}, shuffle={self.shuffle}, "

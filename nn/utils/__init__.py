@@ -9,6 +9,8 @@ and in PyTorch's older style, by a forward pre-hook, `weight_norm`, `spectral_no
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
 `clip_grad_value_` clamps every gradient number to [-clip_value, clip_value] on its own.
+PyTorch's two halves of `clip_grad_norm_` are here too: `get_total_norm` and
+`clip_grads_with_norm_`.
 Both change the `.grad` of Tensors (in place) and of Values; parameters without a gradient are
 skipped.
 
@@ -41,9 +43,10 @@ from autograd.pytorch_names import type_name
 from . import parametrizations, parametrize, rnn
 from .norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
-           "rnn", "parametrize", "parametrizations", "weight_norm", "remove_weight_norm",
-           "spectral_norm", "remove_spectral_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
+           "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
+           "parametrizations", "weight_norm", "remove_weight_norm", "spectral_norm",
+           "remove_spectral_norm"]
 
 
 def _parameters(where: str, parameters: Any) -> list[Node]:
@@ -109,17 +112,73 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     """
     where = "clip_grad_norm_"
     params = [p for p in _parameters(where, parameters) if p.grad is not None]
+    max_norm = _max_norm(where, max_norm)
+    total = _total_norm(where, [_grad_array(p.grad) for p in params], norm_type,
+                        error_if_nonfinite)
+    _clip_to(params, max_norm, float(total))
+    return total
+
+
+def get_total_norm(tensors: Any, norm_type: float | str = 2.0, error_if_nonfinite: bool = False,
+                   foreach: bool | None = None) -> Tensor:
+    """PyTorch's `get_total_norm`: the `norm_type`-norm of every number of `tensors` (the
+    gradients, `[p.grad for p in model.parameters()]`: arrays or Tensors; None is skipped) laid
+    end to end, as a Tensor with no history: the first half of `clip_grad_norm_`, which
+    `clip_grads_with_norm_` completes.
+
+    >>> get_total_norm([np.array([3.0]), np.array([4.0]), None]).item()
+    5.0
+    """
+    where = "get_total_norm"
+    if isinstance(tensors, (Node, np.ndarray)):
+        tensors = [tensors]
+    try:
+        arrays = [_grad_array(t) for t in tensors if t is not None]
+    except TypeError:
+        raise TypeError(f"{where}: tensors must be a Tensor, an array or an iterable of them "
+                        f"(the gradients: [p.grad for p in model.parameters()]), got "
+                        f"{type(tensors).__name__}") from None
+    return _total_norm(where, arrays, norm_type, error_if_nonfinite)
+
+
+def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any,
+                          foreach: bool | None = None) -> None:
+    """PyTorch's `clip_grads_with_norm_`: scale the gradients of `parameters` by
+    min(1, max_norm / (total_norm + 1e-6)), the second half of `clip_grad_norm_`, for a
+    `total_norm` computed by `get_total_norm` (or over more parameters than these).
+
+    >>> w = Tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * w).sum().backward()                 # grad = [6, 8], norm 10
+    >>> clip_grads_with_norm_([w], 5.0, get_total_norm([w.grad])); w.grad.round(4)
+    array([3., 4.], dtype=float32)
+    """
+    where = "clip_grads_with_norm_"
+    params = [p for p in _parameters(where, parameters) if p.grad is not None]
+    total = np.asarray(total_norm.data if isinstance(total_norm, Node) else total_norm)
+    if total.shape != () or total.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: total_norm must be one number (get_total_norm's result), "
+                        f"got {total_norm!r}")
+    _clip_to(params, _max_norm(where, max_norm), float(total))
+
+
+def _max_norm(where: str, max_norm: Any) -> float:
     max_norm = _number(where, "max_norm", max_norm)
     if not max_norm >= 0:                   # also refuses NaN
         raise ValueError(f"{where}: max_norm must be >= 0, got {max_norm} (a negative one "
                          f"would flip the gradients)")
+    return max_norm
+
+
+def _total_norm(where: str, grads: list[np.ndarray], norm_type: float | str,
+                error_if_nonfinite: bool) -> Tensor:
+    """The `norm_type`-norm of all the numbers of `grads` together, summed in float64, as a
+    Tensor of the first floating gradient's dtype (the default dtype if there is none)."""
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         norm_type = math.inf
     norm_type = _number(where, "norm_type", norm_type)
     if not norm_type > 0:
         raise ValueError(f"{where}: norm_type must be > 0 (2.0 for the Euclidean norm, "
                          f"float('inf') for the largest absolute value), got {norm_type}")
-    grads = [_grad_array(p.grad) for p in params]
     dtype = next((g.dtype for g in grads if g.dtype.kind == "f"), np.dtype(get_default_dtype()))
     if not grads:
         return Tensor(np.zeros((), dtype))
@@ -130,12 +189,16 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"{where}: the total {norm_type}-norm of the gradients is {total}, "
                            f"so they cannot be clipped (error_if_nonfinite=True)")
+    return Tensor(np.array(total, dtype))
+
+
+def _clip_to(params: list[Node], max_norm: float, total: float) -> None:
+    """Scale every gradient by min(1, max_norm / (total + 1e-6))."""
     # np.minimum, not min(): a NaN total gives a NaN factor (min(1.0, nan) is 1.0), so every
     # gradient becomes NaN, as in PyTorch, instead of some staying unclipped
     factor = float(np.minimum(1.0, max_norm / (total + 1e-6)))
     for p in params:
         _scale_grad(p, factor)
-    return Tensor(np.array(total, dtype))
 
 
 def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = None) -> None:

@@ -36,6 +36,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "conv_layers",
     "ctc",
     "data_dataset",
+    "embedding_bag",
     "fold",
     "fuzz_torch",
     "gelu",
