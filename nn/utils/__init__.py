@@ -9,10 +9,9 @@ and in PyTorch's older style, by a forward pre-hook, `weight_norm`, `spectral_no
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
 `clip_grad_value_` clamps every gradient number to [-clip_value, clip_value] on its own.
-PyTorch's two halves of `clip_grad_norm_` are here too: `get_total_norm` and
-`clip_grads_with_norm_`.
 Both change the `.grad` of Tensors (in place) and of Values; parameters without a gradient are
-skipped.
+skipped. PyTorch's two halves of `clip_grad_norm_` are here too: `get_total_norm` and
+`clip_grads_with_norm_`.
 
 >>> import numpy as np
 >>> from autograd import Tensor
