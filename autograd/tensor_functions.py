@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
 # the class exists (tensor.py imports this module to make it, so it cannot be imported back)
 
+
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with numpy's rules (1-d operands, broadcast batch dimensions), and the dtype that
     `*` gives: an integer tensor with a float32 one is float32 (numpy's would be float64).
