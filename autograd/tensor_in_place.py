@@ -1,0 +1,505 @@
+"""Writing into a tensor, mixed into `Tensor` (autograd/tensor.py): `t[index] = value`,
+PyTorch's in-place methods (add_, clamp_, fill_, masked_fill_, uniform_, normal_, ...), and
+the record of which arrays were written when, which backward checks. The rules these share
+with `+=` and the other in-place operators are `Tensor._in_place`'s, in autograd/tensor.py.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import graph
+from .graph import DETACHED, Leaf, Node, apply, write_clock
+from .ops import IndexPut
+from .tensor_operands import _MIXED_ENGINES, _raw_index, _refuse_integer_out_of_range
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+# `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
+# the class exists (tensor.py imports this module to make it, so it cannot be imported back)
+
+
+class InPlaceMethods:
+    """Tensor's methods that write into its numbers (see the module's docstring)."""
+
+    __slots__ = ()
+
+    # -- PyTorch's in-place methods ------------------------------------------------------------
+
+    # They follow the rules of the in-place operators (+=, ...: see Tensor.__iadd__ in
+    # autograd/tensor.py), with one difference: a result in a graph is refused
+    # (`_check_writable`), as a method's new tensor would be thrown away (`h.add_(1)` cannot
+    # rebind `h` the way `h += 1` does). Each returns the tensor itself.
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
+
+        >>> t = Tensor([1.0, 2.0]); t.add_(Tensor([1.0, 1.0]), alpha=0.5)
+        Tensor([1.5, 2.5])
+        """
+        return self._arithmetic_(np.add, "add_", other, alpha, "t = t + x")
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """t -= alpha * other, in place (see `add_`)."""
+        return self._arithmetic_(np.subtract, "sub_", other, alpha, "t = t - x")
+
+    def mul_(self, other: Any) -> Tensor:
+        """t *= other, in place (see `add_`)."""
+        return self._arithmetic_(np.multiply, "mul_", other, 1, "t = t * x")
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """t /= other, in place (see `add_`); an integer tensor cannot hold the fractions."""
+        if rounding_mode is not None:
+            raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported; write "
+                             f"t = t // x for a floor division (a new tensor)")
+        return self._arithmetic_(np.divide, "div_", other, 1, "t = t / x")
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """`clamp(min, max)` in place (see `add_`).
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
+        Tensor([-1. ,  0.5,  1. ])
+        """
+        bounds = self._bounds("clamp_", min, max)
+        self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
+        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)")
+
+    def zero_(self) -> Tensor:
+        """Fill with 0 in place (see `fill_`)."""
+        return self._fill_("zero_", 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with the number `value` in place, cast to this tensor's dtype (2.7 into an
+        integer tensor is 2, as in PyTorch); a parameter only under no_grad(). Returns self.
+
+        >>> Tensor([[1, 2], [3, 4]]).fill_(2.7)
+        Tensor([[2, 2],
+                [2, 2]], dtype=int64)
+        """
+        return self._fill_("fill_", value)
+
+    def _fill_(self, name: str, value: Any) -> Tensor:
+        if isinstance(value, Tensor):
+            if value.data.size != 1:
+                raise ValueError(f"{name}: value must be a number or a one-element tensor, "
+                                 f"got shape {value.shape}")
+            if value._fn is not None and graph.grad_mode.enabled:
+                self._check_writable(name, "write t = value.expand(shape) for a new tensor")
+                self[...] = value.reshape(())     # recorded, as PyTorch records it (see copy_)
+                return self
+            value = value.data.item()
+        from .creation import _filled       # (creation builds on Tensor: imported here)
+        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
+        numbers = _filled(name, self.shape, value, self.data.dtype)
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """`masked_fill` in place (see `add_`): `value` where the bool `mask`, which broadcasts
+        to this tensor's shape, is True. Returns self.
+
+        >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
+        Tensor([1., 0., 3.])
+        """
+        instead = "t = t.masked_fill(mask, value)"
+        self._check_writable("masked_fill_", f"write {instead} for a new tensor")
+        self._refuse_graph_operand("masked_fill_", value, instead)
+        with graph.no_grad():
+            filled = self.masked_fill(mask, value)          # (checks the mask and the value)
+        if filled.shape != self.shape:
+            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} would grow the "
+                             f"tensor's shape {self.shape} to {filled.shape}; in place, the "
+                             f"shape stays ({instead} makes a new tensor)")
+        return self._in_place(_put, "masked_fill_", None, filled.data, instead)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from U(a, b) in place, from the shared generator (see
+        `autograd.manual_seed`) or `generator=`; floating tensors only. Returns self.
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); w = zeros(2, 3).uniform_(-0.1, 0.1)
+        >>> bool((w.data.min() >= -0.1) & (w.data.max() <= 0.1))
+        True
+        """
+        if not (math.isfinite(a) and math.isfinite(b) and a <= b):
+            raise ValueError(f"uniform_: needs finite bounds with a <= b, got a={a!r}, b={b!r}")
+        dtype = self.data.dtype
+        if dtype.kind == "f" and max(abs(a), abs(b)) > float(np.finfo(dtype).max):
+            raise ValueError(f"uniform_: a={a!r} or b={b!r} is beyond {dtype}'s range "
+                             f"(±{float(np.finfo(dtype).max):.4g}); its draws would be inf")
+        return self._fill_random_("uniform_", generator, lambda r: r.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std²) in place (see `uniform_`). Returns self."""
+        if not std >= 0:
+            raise ValueError(f"normal_: std must be >= 0, got {std!r}")
+        return self._fill_random_("normal_", generator,
+                                  lambda r: r.normal(mean, std, self.shape))
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability `p`) or 0 in place, in this tensor's dtype (any: an integer
+        or bool tensor too, as in PyTorch); `p` a number or a tensor of probabilities that
+        broadcasts to this tensor's shape. Returns self (see `uniform_`).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); mask = zeros(100000).bernoulli_(0.8)
+        >>> round(float(mask.mean()), 2)
+        0.8
+        """
+        from .creation import _probabilities
+        chance = _probabilities("bernoulli_", p)
+        try:
+            fits = np.broadcast_shapes(chance.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"bernoulli_: the probabilities' shape {chance.shape} does not "
+                             f"broadcast to this tensor's shape {self.shape}")
+        return self._fill_random_("bernoulli_", generator,
+                                  lambda r: r.random(self.shape) < chance, floating=False)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from the exponential distribution of rate `lambd` (mean 1 / lambd) in
+        place (see `uniform_`). Returns self.
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); waits = zeros(100000).exponential_(4.0)
+        >>> round(float(waits.mean()), 2)
+        0.25
+        """
+        if isinstance(lambd, (bool, np.bool_)) or not isinstance(lambd, numbers.Real) or \
+                not lambd > 0:
+            raise ValueError(f"exponential_: lambd (the rate) must be a number > 0, got "
+                             f"{lambd!r}")
+        return self._fill_random_("exponential_", generator,
+                                  lambda r: r.exponential(1.0 / lambd, self.shape))
+
+    def random_(self, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
+        """Fill with integers drawn uniformly in place, in this tensor's dtype (see
+        `uniform_`): `random_(to)` from 0, ..., to - 1, `random_(from, to)` from from, ...,
+        to - 1, as PyTorch's; `random_()` from 0 to the largest number the dtype holds (for
+        floating dtypes the largest integer up to which all are exact, 2**24 in float32).
+
+        >>> from autograd import manual_seed, zeros
+        >>> manual_seed(0); dice = zeros(6000, dtype=np.int64).random_(1, 7)
+        >>> sorted(set(dice.tolist()))
+        [1, 2, 3, 4, 5, 6]
+        """
+        if len(bounds) > 2 or (len(bounds) == 2 and to is not None):
+            raise TypeError(f"random_: takes random_(to) or random_(from, to), got "
+                            f"{bounds + ((to,) if to is not None else ())}")
+        if len(bounds) == 2:
+            low, high = bounds
+        elif len(bounds) == 1:
+            low, high = (0, bounds[0]) if to is None else (bounds[0], to)
+        else:
+            low, high = 0, to
+        from .creation import _exact_integers, _whole_numbers
+        dtype = self.data.dtype
+        least, most = _whole_numbers(dtype)
+        if high is None:                # unbounded: a floating dtype's integers held exactly
+            high = (_exact_integers(dtype) if dtype.kind == "f" else most) + 1
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
+                   for n in (low, high)):
+            raise TypeError(f"random_: from and to must be ints, got from={low!r}, to={high!r}")
+        if not low < high:
+            raise ValueError(f"random_: needs from < to (to is left out), got from={low}, "
+                             f"to={high}")
+        if not least <= low <= high - 1 <= most:
+            raise ValueError(f"random_: from={low} to to - 1={high - 1} does not fit in "
+                             f"{dtype} (from {least} to {most})")
+        kind = dtype if dtype.kind in "iu" else np.int64
+        return self._fill_random_("random_", generator, lambda r: r.integers(
+            low, high - 1, self.shape, dtype=kind, endpoint=True), floating=False)
+
+    def _fill_random_(self, name: str, generator: Any, draw: Any,
+                      floating: bool = True) -> Tensor:
+        if floating and self.data.dtype.kind != "f":
+            raise TypeError(f"{name}: draws fractions, and this tensor's dtype is "
+                            f"{self.data.dtype}; use a floating tensor (as PyTorch asks)")
+        from .random import chosen_generator
+        rng = chosen_generator(name, generator)
+        self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
+        with np.errstate(over="ignore"):    # normal_(0, 1e6) in float16: inf, as PyTorch's
+            numbers = draw(rng).astype(self.data.dtype, copy=False)
+        return self._in_place(_put, name, None, numbers, "a new tensor")
+
+    def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
+                     instead: str) -> Tensor:
+        """add_, sub_, mul_ and div_: `_in_place` once the tensor may be written."""
+        if alpha != 1:
+            instead = instead.replace(" x", " alpha * x")
+        self._check_writable(name, f"write {instead} for a new tensor")
+        self._refuse_graph_operand(name, other, instead)
+        if isinstance(other, Node):
+            other = other.data
+        if alpha != 1:
+            other = np.multiply(other, alpha)
+        return self._in_place(ufunc, name, None, other, instead)
+
+    @staticmethod
+    def _refuse_graph_operand(name: str, other: Any, instead: str) -> None:
+        """An in-place method's operand that is in a graph would get no gradient: refused."""
+        if isinstance(other, Node) and other._fn is not None and graph.grad_mode.enabled:
+            raise RuntimeError(f"{name}: the operand {other._history()}, and this tensor, "
+                               f"changed in place, would not pass it a gradient: write "
+                               f"{instead} (a new tensor in the graph), or use "
+                               f"x.detach() if no gradient should reach it")
+
+    # -- t[index] = value ----------------------------------------------------------------------
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Write `value` into this tensor at `index`, in its own array (so its views see it), as
+        numpy does: counting bigrams (`N[ix1, ix2] += 1`), filling a gradient by hand
+        (`d[range(n), y] = -1 / n`). While recording, a write that a graph must know of is
+        recorded as PyTorch records it: into an op's result, or of a value in a graph into a
+        constant, the tensor becomes `index_put(its old numbers, value)`, so the gradient
+        reaches the value (g[index]) and the old numbers (g, 0 where written); an op that
+        used the tensor before the write cannot backpropagate afterwards (it used the old
+        numbers). A tensor that wants a gradient (a parameter) takes numbers only under
+        no_grad(), as in PyTorch.
+
+        >>> N = Tensor([[0, 0], [0, 0]])
+        >>> N[0, 1] += 1; N[1] = 5
+        >>> N.tolist()
+        [[0, 1], [5, 5]]
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = Tensor([0.0, 0.0, 0.0])
+        >>> y[1:] = w * 3                       # y is index_put(zeros, w * 3)
+        >>> y.sum().backward(); y.op, w.grad
+        ('index_put', array([3., 3.], dtype=float32))
+        """
+        index = _raw_index(index)
+        if value is None:                           # numpy would write NaN
+            raise TypeError(f"setitem: t[index] = None on a tensor of shape {self.shape}; the "
+                            f"value must be numbers (a number, an array or a Tensor)")
+        if graph.grad_mode.enabled and self._fn is not Leaf:
+            in_graph = isinstance(value, Node) and value._fn is not None
+            if in_graph and not isinstance(value, Tensor):
+                raise TypeError(f"setitem: {_MIXED_ENGINES}")
+            if in_graph or self._fn is not None:    # (a parameter is refused below)
+                self._record_setitem(index, value)
+                return
+        self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
+                                              "build the tensor with where()")
+        self._refuse_read_only("t[...] = value")
+        new = value.data if isinstance(value, Node) else value
+        if new.__class__ is float and not -65504.0 <= new <= 65504.0:   # (float16's range:
+            _refuse_overflowing_number("setitem", new, self.data.dtype)  # any float holds it)
+        try:
+            if self.data.dtype.kind in "iu":
+                _refuse_integer_out_of_range(new, self.data.dtype)
+            self.data[index] = new
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except (ValueError, TypeError, OverflowError) as error:
+            raise _setitem_error(self, index, new, error) from None
+        self._changed_in_place()
+
+    def _record_setitem(self, index: Any, value: Any) -> None:
+        """`self[index] = value` recorded (PyTorch's CopySlices): self, the same object, becomes
+        the node index_put(old, value), where `old` is a new node with a copy of self's numbers
+        and the history self had (its op's backward may read its output: softmax's does)."""
+        self._refuse_read_only("t[...] = value")
+        if self.data.dtype.kind != "f":         # (an op's result in a graph is floating)
+            raise TypeError(f"setitem: the value {value._history()}, and a tensor of dtype "
+                            f"{self.data.dtype} cannot take it into a graph: make the tensor "
+                            f"floating first (t = t.float()), or write value.detach() for the "
+                            f"numbers only")
+        self._refuse_shared_numbers()
+        if not isinstance(value, Tensor):
+            raw = value.data if isinstance(value, Node) else value
+            try:
+                value = Tensor(np.asarray(raw, dtype=self.data.dtype))
+            except (ValueError, TypeError) as error:
+                raise _setitem_error(self, index, raw, error) from None
+        kept = self._kept_places(index)
+        old = Tensor(self.data.copy())
+        _take_history(old, self)
+        if value is self:                           # t[...] = t: the old numbers
+            value = old
+        try:
+            node = apply(IndexPut, (old, value), (index, kept))
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except (ValueError, TypeError) as error:
+            raise _setitem_error(self, index, value.data, error) from None
+        _use_old_numbers(value, self, old)
+        np.copyto(self.data, node.data, where=~kept)
+        _take_history(self, node)
+        self.grad = None
+        self._changed_in_place()
+
+    def _kept_places(self, index: Any) -> np.ndarray:
+        """The bool mask of the places `self[index] = ...` leaves alone; an integer-array index
+        naming a place twice is refused (of the values written there only the last would stay,
+        so which one gets the gradient would be arbitrary)."""
+        written = np.zeros(self.shape, dtype=bool)
+        try:
+            written[index] = True
+            named = written[index].size
+        except IndexError as error:
+            raise IndexError(f"setitem: {error} (tensor of shape {self.shape})") from None
+        except (ValueError, TypeError) as error:        # a slice's step of 0
+            raise type(error)(f"setitem: {error} (tensor of shape {self.shape})") from None
+        if named != np.count_nonzero(written):
+            raise ValueError(
+                f"setitem: the index names some places of the tensor (shape {self.shape}) more "
+                f"than once; of the values written there only the last would stay, so the "
+                f"gradient could not tell which one counts. To add the values up, use "
+                f"t.index_add(dim, index, values) or t.scatter_add(dim, index, src) "
+                f"(differentiable); or write the numbers under no_grad() (no gradient)")
+        return ~written
+
+    def _refuse_shared_numbers(self) -> None:
+        """A recorded write must change this tensor alone: refused if its numbers are a view of
+        another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
+        if self._fn is None:
+            # a constant's view (x.view(3, 4), or an array reshaped before Tensor() took it)
+            # does not say whose numbers it shows, so any view is taken to be another's; but
+            # x.detach() stands for x's numbers themselves, as in PyTorch, which writes them
+            shared = self.data.base is not None and getattr(self, "_a", None) is not DETACHED
+        else:                                       # an op's result: a view of an input's
+            owner = _memory_owner(self.data)
+            shared = any(_memory_owner(x.data) is owner for x in self.parents)
+        if shared:
+            raise RuntimeError(
+                f"setitem: this tensor (shape {self.shape}) is a view of another tensor's "
+                f"numbers (x[0], x.T, x.view(...)), and writing a value in a graph into it "
+                f"would change that tensor with no gradient recorded for it; write into a copy "
+                f"(t = t.clone()) or into the other tensor itself")
+
+
+# The write clock's count at the last in-place write into each array that owns its memory, by
+# the array's id. A view (x[0], x.T, x.detach()) is another Tensor over the same numbers, so a
+# write through it changes what an op that used x would read (PyTorch's views share one version
+# counter for this). An entry goes when its array is freed.
+_memory_writes: dict[int, int] = {}
+
+
+def _memory_owner(data: Any) -> Any:
+    """The array that owns the memory `data` views (`data` itself, if it owns it)."""
+    while isinstance(getattr(data, "base", None), np.ndarray):
+        data = data.base
+    return data
+
+
+def _note_memory_write(data: Any) -> None:
+    """Note that `data`'s numbers (and so those of every view of its memory) just changed."""
+    if not isinstance(data, np.ndarray):        # a numpy scalar: nothing else shares it
+        return
+    owner = data if data.base is None else _memory_owner(data)
+    key = id(owner)
+    if key not in _memory_writes:
+        weakref.finalize(owner, _memory_writes.pop, key, None)
+    _memory_writes[key] = write_clock.count
+
+
+def _last_memory_write(data: np.ndarray) -> int:
+    """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
+    return _memory_writes.get(id(_memory_owner(data)), -1)
+
+
+def _take_history(node: Tensor, source: Tensor) -> None:
+    """Make `node` stand where `source` stands in a graph: its op, inputs and write stamp.
+
+    `t[i] = v` must keep `t` the same object (every name for it, and its views, see the
+    write), yet `t` then is a new node of the graph, and its old history moves to another
+    object: graph.apply makes the nodes, this moves what they hold between objects."""
+    node._fn = source._fn
+    for slot in ("_a", "_b"):                   # (set only when there is something to hold)
+        try:
+            setattr(node, slot, getattr(source, slot))
+        except AttributeError:
+            try:
+                delattr(node, slot)
+            except AttributeError:
+                pass
+    node._written_at = source._written_at
+
+
+def _use_old_numbers(value: Tensor, t: Tensor, old: Tensor) -> None:
+    """The ops behind `value` that used `t` used its numbers before the write (`x[i] += v` is
+    x[i] = x[i] + v): they are given `old` as their input instead. Without that, `t`, which is
+    about to become index_put(old, value), would be an input of its own input. A tensor among
+    them that is a view of t's numbers (x[i] for an int i, an op's result or a constant) keeps
+    the numbers it had, which the ops after it read, in a copy. The walk does not go past `t`
+    (whose history is now `old`'s)."""
+    seen, stack = {id(value), id(t)}, [value]
+    memory = _memory_owner(t.data)
+    while stack:
+        node = stack.pop()
+        if _memory_owner(node.data) is memory:      # (a constant's x[i] too: `x[i] *= v`)
+            node.data = node.data.copy()
+        if node.is_leaf:
+            continue
+        a = node._a
+        if a.__class__ is tuple:
+            if any(x is t for x in a):
+                node._a = tuple(old if x is t else x for x in a)
+        else:
+            if a is t:
+                node._a = old
+            if node._b is t:
+                node._b = old
+        for x in node.parents:
+            if id(x) not in seen:
+                seen.add(id(x))
+                stack.append(x)
+
+
+def _refuse_overflowing_number(name: str, number: float, dtype: np.dtype) -> None:
+    """A finite Python float that `dtype` cannot hold (1e300 into float32) is an error, as in
+    PyTorch, where numpy would store inf with a RuntimeWarning."""
+    if dtype.kind != "f":
+        return
+    with np.errstate(over="ignore"):
+        if math.isinf(dtype.type(number)) and math.isfinite(number):
+            raise ValueError(f"{name}: {number!r} is beyond {dtype}'s range "
+                             f"(±{np.finfo(dtype).max:.4g})")
+
+
+def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Exception:
+    """The error of `x[index] = value` that numpy refused with `error` (a ValueError, a
+    TypeError or an OverflowError), naming what was wrong: the index, the value's shape, or
+    its numbers."""
+    try:
+        target = x.data[index].shape
+    except (IndexError, ValueError):                # the index itself (a slice's step of 0)
+        return type(error)(f"setitem: {error} (tensor of shape {x.shape})")
+    given = np.shape(value)
+    # numpy drops a value's leading axes of size 1, then broadcasts it to the picked part
+    core = given[next((i for i, n in enumerate(given) if n != 1), len(given)):]
+    try:
+        fits = np.broadcast_shapes(target, core) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        return ValueError(f"setitem: t[index] = value on a tensor of shape {x.shape}: the "
+                          f"index picks a part of shape {target}, and a value of shape {given} "
+                          f"does not broadcast to it")
+    what = repr(value) if np.ndim(value) == 0 else f"values of shape {given}"
+    return type(error)(f"setitem: cannot write {what} into a tensor of dtype {x.data.dtype} "
+                       f"({error})")
+
+
+# ufunc-like writers for `Tensor._in_place` (called as ufunc(data, value) for new numbers, or
+# with out=data to write into a parameter's own array)
+def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = "same_kind"
+         ) -> np.ndarray:
+    """`numbers` in place of `data` (fill_, uniform_, normal_: numbers of data's shape and
+    dtype, made for the purpose, so they are used as they are)."""
+    if out is None:
+        return numbers
+    np.copyto(out, numbers, casting=casting)
+    return out
+
+
+def _clip(data: np.ndarray, bounds: tuple, out: Any = None, casting: str = "same_kind"
+          ) -> np.ndarray:
+    """np.clip with the bounds as one argument (clamp_)."""
+    return np.clip(data, *bounds, out=out, casting=casting)

@@ -1,0 +1,124 @@
+"""How Tensor's ops take their operands: `_as_tensor` makes numbers, lists and arrays Tensors,
+`_promote` makes two dtypes one as PyTorch does, and the `_refuse_*` checks make errors that
+name the op of what numpy would refuse obscurely or take silently (a Value among Tensors, an
+integer division by 0, an int beyond its dtype, shapes that do not broadcast).
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .graph import Node
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+# `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
+# the class exists (tensor.py imports this module to make it, so it cannot be imported back)
+
+# What None where numbers belong most often means: a forward() that computes its result and
+# forgets to return it (a Head's `wei @ v`), whose None then reaches the next op
+NONE_GIVEN = ("got None where numbers belong: a function that ends without `return` gives None "
+              "(does a forward() compute its result but not return it?)")
+
+_MIXED_ENGINES = ("cannot combine a Tensor with a Value: a Value is one number of the scalar "
+                  "engine; use Tensor(v.data) for its number (no gradient flows back to the "
+                  "Value), or keep to one engine (Values throughout, or Tensors)")
+
+
+def _as_tensor(x: Any, op: str = "Tensor") -> Tensor:
+    if x is None:
+        raise TypeError(f"{op}: {NONE_GIVEN}")
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rules where numpy's differ: an integer/bool tensor takes the floating one's
+    dtype (numpy would make int64 with float32 into float64), and a 0-d float tensor does not
+    widen a float tensor with dimensions (a float64 scalar keeps a float32 batch float32; its
+    gradient still flows back through the cast). Integers keep numpy's rule: narrowing a 0-d
+    int64 300 to an int8 tensor's dtype would wrap it round, as PyTorch does."""
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka in "biu" and kb == "f":                   # (an integer tensor is a constant: the
+        return Tensor(a.data.astype(b.data.dtype), label=a.label), b    # copy keeps its name)
+    if kb in "biu" and ka == "f":
+        return a, Tensor(b.data.astype(a.data.dtype), label=b.label)
+    if ka == kb == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
+        return (a.astype(b.data.dtype), b) if a.data.ndim == 0 else (a, b.astype(a.data.dtype))
+    return a, b
+
+
+def _refuse_value(name: str, error: TypeError, *operands: Any) -> None:
+    """`error` (`_operand`'s refusal of a Value) again, naming the op `name` that was given one
+    among its `operands`."""
+    if any(isinstance(x, Node) and not isinstance(x, Tensor) for x in operands):
+        raise TypeError(f"{name}: {error}") from None
+
+
+def _refuse_unbroadcastable(name: str, a: Tensor, b: Tensor) -> None:
+    """A ValueError naming the op `name` if the shapes of `a` and `b` do not broadcast together
+    (called where numpy refused them, so that its message names no op)."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         f"together") from None
+
+
+def _python_number(x: numbers.Real) -> int | float:
+    """A numpy scalar as the Python number, which numpy treats as weak: float32 stays float32."""
+    return int(x) if isinstance(x, numbers.Integral) else float(x)
+
+
+def _refuse_integer_division_by_zero(dividend: Any, divisor: Any, symbol: str) -> None:
+    """Integer division by zero is an error, as in PyTorch (numpy would warn and give 0); a
+    float 0 gives inf or NaN, as in PyTorch."""
+    n, d = (np.asarray(x.data if isinstance(x, Tensor) else x) for x in (dividend, divisor))
+    if n.dtype.kind in "biu" and d.dtype.kind in "biu" and not np.all(d):
+        raise ZeroDivisionError(f"integer {symbol}: division by zero (the divisor holds a 0; "
+                                f"numpy would give 0, PyTorch raises too)")
+
+
+def _refuse_integer_out_of_range(number: Any, dtype: np.dtype) -> None:
+    """A Python int (or a list of them) that an integer `dtype` cannot hold (300 into uint8) is
+    numpy 2's OverflowError on every numpy: numpy 1.x wrapped it around (44) with at most a
+    warning."""
+    if dtype.kind not in "iu":
+        return
+    info = np.iinfo(dtype)
+    if number.__class__ is int:
+        if not info.min <= number <= info.max:
+            raise OverflowError(f"Python integer {number} out of bounds for {dtype}")
+    elif number.__class__ in (list, tuple):             # t[:2] = [300, 1]
+        numbers = np.asarray(number)
+        if numbers.dtype.kind in "iu" and numbers.size:
+            for bound in (numbers.min(), numbers.max()):
+                _refuse_integer_out_of_range(int(bound), dtype)
+
+
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _integer_index(op: str, index: Any) -> np.ndarray:
+    """An index argument (an integer Tensor, array or list) as an int64 ndarray."""
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if index.dtype.kind not in "iu" and not (index.size == 0 and index.dtype.kind == "f"):
+        raise TypeError(f"{op}: the index must hold integers, got dtype {index.dtype}")
+    return index.astype(np.int64, copy=False)
+
+
+def _check_index_range(op: str, index: np.ndarray, shape: tuple, axis: int, dim: Any) -> None:
+    """Every index in 0..n-1, n the length of axis `axis` (given as `dim`) of `shape`, as
+    PyTorch asks (numpy would take -1 as the last one)."""
+    n = shape[axis]
+    if index.size and (index.min() < 0 or index.max() >= n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{op}: index {bad} is out of range for dim {dim} of length {n} "
+                         f"(tensor of shape {shape})")
