@@ -327,6 +327,39 @@ def test_a_broadcast_input_is_said_to_get_the_copies_summed():
     assert ", summed to ()" in times.lines()[2]
 
 
+def test_a_reduced_input_is_said_to_get_the_gradient_copied_not_summed():
+    """A product or a norm over a (2, 3) tensor sends one gradient per slice back to each of
+    the slice's elements: copied to (2, 3), not "summed to (2, 3)" (that is broadcasting)."""
+    a = Tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True, label="a")
+    for result in (a.prod(), a.prod(axis=1).sum(), a.norm()):
+        step = next(s for s in record_backprop(result) if s.op in ("prod", "norm"))
+        line = step.lines()[1]
+        assert "summed" not in line, line
+        assert re.search(r"a gets (1|\(d#\d/d#\d\)) \(copied to \(2, 3\)\) ⊙ that = ", line), line
+
+
+def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
+    """Softmax's rule "y * (g − Σ g*y)" and Div's "−out/b" speak of the op's output: the step
+    writes its name there (a learner's own y, the labels, must not seem to appear in it)."""
+    z = Tensor(np.array([[1.0, 2.0, 0.5]]), requires_grad=True, label="z")
+    y = Tensor(np.array([[0.0, 1.0, 0.0]]), label="y")
+    p = F.softmax(z, axis=1)
+    p.label = "p"
+    loss = (p * y).sum()
+    loss.label = "L"
+    softmax = next(s for s in record_backprop(loss) if s.op == "softmax")
+    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p) = "), \
+        softmax.lines()
+    a = Tensor(np.array([3.0]), requires_grad=True, label="a")
+    b = Tensor(np.array([2.0]), requires_grad=True, label="b")
+    q = a / b
+    q.label = "q"
+    div = record_backprop(q.sum())[2]
+    assert div.lines()[2].startswith("dq/db = −a/b² = −q/b  →  b gets "), div.lines()
+    theta = Value(0.5, label="y").atan2(Value(2.0, label="x"))      # here y is an input
+    assert record_backprop(theta)[1].lines()[1].startswith("d#1/dy = x / (x² + y²) = ")
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_a_linear_step_names_each_input_and_gives_its_own_rule(bias):
     """The fused linear op's docstring gives one product per input ("dx = G W, dW = Gᵀ x, db =
