@@ -857,6 +857,22 @@ def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     assert "/ N, N = 2, to each element" in text
 
 
+def test_a_one_number_tensor_shows_the_signed_gradient_its_step_writes():
+    """The step's equation says "the gradient that arrived: -1.0000"; the box says the same
+    (not its norm, 1.0000). Larger tensors keep their norm; collapsed groups their largest."""
+    z = Tensor(np.array([[1.0, 2.0, 0.5]]), requires_grad=True, label="z")
+    p = F.softmax(z, axis=1)
+    picked = (p * np.array([[0.0, 1.0, 0.0]])).sum()
+    picked.label = "picked"
+    loss = -picked.log()
+    walk = draw_backprop(loss)
+    at_picked = next(k for k, s in enumerate(walk.steps) if s.name == "picked")
+    box = f"n{walk.steps[at_picked].position}"
+    assert walk.steps[at_picked].lines()[0].endswith("arrived: -1.5910")
+    assert walk.texts_at(at_picked)[box].strip("\xa0") == "grad -1.5910"
+    assert walk.texts_at(len(walk) - 1)["n0"].strip("\xa0").startswith("‖grad‖ ")   # z: (1, 3)
+
+
 def test_not_yet_reads_the_same_for_values_tensor_leaves_and_intermediates():
     """Before their gradient arrived, a Value leaf showed grad 0.0000, a Tensor parameter
     "grad None" and a Tensor intermediate "‖grad‖ ?": one wording now."""
@@ -867,7 +883,7 @@ def test_not_yet_reads_the_same_for_values_tensor_leaves_and_intermediates():
     walk = draw_backprop(loss)
     output = f"n{len(walk._names) - 1}"                             # the seed's 1 arrived
     first = walk.texts_at(0)
-    assert first[output].strip("\xa0") == "‖grad‖ 1.0000"
+    assert first[output].strip("\xa0") == "grad 1.0000"
     assert {text.strip("\xa0") for box, text in first.items() if box != output} == \
         {"grad not yet"}
     first = draw_backprop(v * v + 1).texts_at(0)
