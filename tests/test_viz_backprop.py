@@ -338,6 +338,22 @@ def test_a_reduced_input_is_said_to_get_the_gradient_copied_not_summed():
         assert re.search(r"a gets (1|\(d#\d/d#\d\)) \(copied to \(2, 3\)\) ⊙ that = ", line), line
 
 
+def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
+    """Where's docstring says "the gradient goes to a where the condition holds, else to b";
+    quoted as is beside a learner's "a" that is the second branch (nansum's where(isnan(a), 0,
+    a)) it said the opposite of what happens."""
+    first = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="b")
+    second = Tensor(np.array([3.0, 4.0]), requires_grad=True, label="a")
+    picked = autograd.where(np.array([True, False]), first, second)
+    picked.label = "w"
+    step = next(s for s in record_backprop(picked.sum()) if s.op == "where")
+    lines = step.lines()
+    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere = "), lines
+    assert "a gets" in lines[2] and "where the condition does not hold, 0 elsewhere" in lines[2]
+    np.testing.assert_array_equal(first.grad, [1.0, 0.0])
+    np.testing.assert_array_equal(second.grad, [0.0, 1.0])
+
+
 def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
     """Softmax's rule "y * (g − Σ g*y)" and Div's "−out/b" speak of the op's output: the step
     writes its name there (a learner's own y, the labels, must not seem to appear in it)."""

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum
+from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum, Where
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -185,9 +185,16 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> l
     return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
 
 
+def _where_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    # the docstring's "to a ..., else to b" names the branches by letter, which a learner's own
+    # label "a" (the second branch, say) would seem to be: each branch is told its own part
+    return [f"{g} where the condition holds, 0 elsewhere",
+            f"{g} where the condition does not hold, 0 elsewhere"]
+
+
 _CTX_RULES: dict[type, Callable[..., list[str]]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
-    CrossEntropy: _cross_entropy_rule,
+    CrossEntropy: _cross_entropy_rule, Where: _where_rule,
 }
 
 
