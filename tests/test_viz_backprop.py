@@ -354,6 +354,20 @@ def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
     np.testing.assert_array_equal(second.grad, [0.0, 1.0])
 
 
+def test_a_subscript_of_a_rule_keeps_its_indices():
+    """conv2d's "db = Σ_{n,h,w} g" sums over the batch, height and width: the w is no weight
+    (it read "Σ_{n,h,conv.weight}" once the letters took the graph's names)."""
+    x = Tensor(np.ones((1, 1, 3, 3)), label="x")
+    w = Tensor(np.full((2, 1, 2, 2), 0.5), requires_grad=True, label="conv.weight")
+    b = Tensor(np.zeros(2), requires_grad=True, label="conv.bias")
+    out = F.conv2d(x, w, b)
+    out.label = "y"
+    step = next(s for s in record_backprop(out.sum()) if s.op == "conv2d")
+    lines = step.lines()
+    assert lines[2].startswith("conv.weight gets conv_weight_grad(x, (d#1/dy)) = "), lines
+    assert lines[3].startswith("conv.bias gets Σ_{n,h,w} (d#1/dy) = "), lines
+
+
 def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
     """Softmax's rule "y * (g − Σ g*y)" and Div's "−out/b" speak of the op's output: the step
     writes its name there (a learner's own y, the labels, must not seem to appear in it)."""

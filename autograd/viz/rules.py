@@ -118,18 +118,23 @@ def rename(formula: str, names: dict[str, str]) -> str:
     '(loss 1) * x1^((loss 1)-1)'
     >>> rename("3x² + tanh(x)", {"x": "w1"})
     '3·w1² + tanh(w1)'
+    >>> rename("db = Σ_{n,h,w} g", {"w": "conv.weight", "g": "G"})    # indices stay indices
+    'db = Σ_{n,h,w} G'
     """
     if not names:
         return formula
     letters = "|".join(re.escape(letter) for letter in sorted(names, key=len, reverse=True))
 
     def name(match: re.Match) -> str:       # "3x²" is 3 times x: "3·w1²" for a longer name
+        if match.group("subscript"):        # Σ_{n,h,w}: w counts the width, it is no input
+            return match.group(0)
         text = _bracketed(names[match.group(0)])
         start = match.start()
         return "·" + text if start and formula[start - 1].isdigit() and len(text) > 1 else text
     # a letter after a digit is a factor too ("3x"); after a letter or before a letter or digit
-    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x
-    return re.sub(rf"(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
+    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x; a subscript is left as it is
+    return re.sub(rf"(?P<subscript>_\{{[^}}]*\}}|_\([^)]*\))"
+                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
 
 
 # -- rules that depend on the node's ctx ------------------------------------------------------
