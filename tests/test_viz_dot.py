@@ -360,6 +360,22 @@ def test_color_grad_before_backward_says_there_is_nothing_to_show():
 # Arguments
 # ----------------------------------------------------------------------------------------------
 
+def test_a_model_or_a_list_of_outputs_is_told_what_to_draw_instead():
+    from autograd.viz import draw_backprop
+    from nn.scalar import MLP
+
+    model = MLP(2, [3, 2])
+    outs = model([Value(1.0), Value(2.0)])               # a layer of two neurons: a list
+    with pytest.raises(TypeError, match=r"got list of them \(a layer's outputs\?\): draw "
+                                        r"one, draw_graph\(outs\[0\]\)"):
+        draw_graph(outs)
+    with pytest.raises(TypeError, match=r"got MLP \(a model\): draw what it computes, "
+                                        r"draw_backprop\(model\(x\)\) or draw_backprop\(loss\)"):
+        draw_backprop(model)
+    with pytest.raises(TypeError, match=r"^draw_graph: expected a Value or a Tensor, got float$"):
+        draw_graph(1.5)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"rankdir": "XY"}, "rankdir must be one of"),
     ({"format": "jpg"}, "format must be one of"),
