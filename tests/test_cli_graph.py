@@ -293,6 +293,31 @@ def test_bad_input_prints_one_error_line_and_exits_2(capsys, tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv, dashed", [
+    (["-log(p)", "p=0.3"], "-log(p)"),          # argparse: an unknown option
+    (["-x*w", "x=2", "w=3", "-o", "g.svg"], "-x*w"),
+    (["-log(p)"], "-log(p)"),                   # argparse: the expression is missing
+])
+def test_an_expression_that_starts_with_a_minus_is_told_how_to_write_it(capsys, tmp_path,
+                                                                        monkeypatch, argv,
+                                                                        dashed):
+    """argparse reads "-log(p)" as an option; the one error line says to bracket it."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_graph(capsys, *argv)
+    assert status == 2 and out == "" and len(err.splitlines()) == 1
+    assert f'an expression that starts with "-" reads as an option: put it in brackets, ' \
+           f'"({dashed})"' in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_bracketed_expression_works_and_other_usage_errors_give_no_hint(capsys):
+    status, out, err = run_graph(capsys, "(-log(p))", "p=0.3", "-o", "-")
+    assert status == 0 and err.splitlines()[0] == "(-log(p)) = 1.2040"
+    for argv in (["x", "x=1", "--bogus"], ["x", "x=1", "--max-nodes", "-5"], ["x", "x=1", "-o"]):
+        status, out, err = run_graph(capsys, *argv)
+        assert status == 2 and "reads as an option" not in err, err
+
+
 def test_png_without_graphviz_exits_1_with_install_hints(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(dot_module, "find_dot", lambda: None)
     status, out, err = run_graph(capsys, "x*x", "x=3", "-o", str(tmp_path / "g.png"))

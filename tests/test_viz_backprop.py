@@ -327,6 +327,69 @@ def test_a_broadcast_input_is_said_to_get_the_copies_summed():
     assert ", summed to ()" in times.lines()[2]
 
 
+def test_a_reduced_input_is_said_to_get_the_gradient_copied_not_summed():
+    """A product or a norm over a (2, 3) tensor sends one gradient per slice back to each of
+    the slice's elements: copied to (2, 3), not "summed to (2, 3)" (that is broadcasting)."""
+    a = Tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True, label="a")
+    for result in (a.prod(), a.prod(axis=1).sum(), a.norm()):
+        step = next(s for s in record_backprop(result) if s.op in ("prod", "norm"))
+        line = step.lines()[1]
+        assert "summed" not in line, line
+        assert re.search(r"a gets (1|\(d#\d/d#\d\)) \(copied to \(2, 3\)\) ⊙ that = ", line), line
+
+
+def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
+    """Where's docstring says "the gradient goes to a where the condition holds, else to b";
+    quoted as is beside a learner's "a" that is the second branch (nansum's where(isnan(a), 0,
+    a)) it said the opposite of what happens."""
+    first = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="b")
+    second = Tensor(np.array([3.0, 4.0]), requires_grad=True, label="a")
+    picked = autograd.where(np.array([True, False]), first, second)
+    picked.label = "w"
+    step = next(s for s in record_backprop(picked.sum()) if s.op == "where")
+    lines = step.lines()
+    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere = "), lines
+    assert "a gets" in lines[2] and "where the condition does not hold, 0 elsewhere" in lines[2]
+    np.testing.assert_array_equal(first.grad, [1.0, 0.0])
+    np.testing.assert_array_equal(second.grad, [0.0, 1.0])
+
+
+def test_a_subscript_of_a_rule_keeps_its_indices():
+    """conv2d's "db = Σ_{n,h,w} g" sums over the batch, height and width: the w is no weight
+    (it read "Σ_{n,h,conv.weight}" once the letters took the graph's names)."""
+    x = Tensor(np.ones((1, 1, 3, 3)), label="x")
+    w = Tensor(np.full((2, 1, 2, 2), 0.5), requires_grad=True, label="conv.weight")
+    b = Tensor(np.zeros(2), requires_grad=True, label="conv.bias")
+    out = F.conv2d(x, w, b)
+    out.label = "y"
+    step = next(s for s in record_backprop(out.sum()) if s.op == "conv2d")
+    lines = step.lines()
+    assert lines[2].startswith("conv.weight gets conv_weight_grad(x, (d#1/dy)) = "), lines
+    assert lines[3].startswith("conv.bias gets Σ_{n,h,w} (d#1/dy) = "), lines
+
+
+def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
+    """Softmax's rule "y * (g − Σ g*y)" and Div's "−out/b" speak of the op's output: the step
+    writes its name there (a learner's own y, the labels, must not seem to appear in it)."""
+    z = Tensor(np.array([[1.0, 2.0, 0.5]]), requires_grad=True, label="z")
+    y = Tensor(np.array([[0.0, 1.0, 0.0]]), label="y")
+    p = F.softmax(z, axis=1)
+    p.label = "p"
+    loss = (p * y).sum()
+    loss.label = "L"
+    softmax = next(s for s in record_backprop(loss) if s.op == "softmax")
+    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p) = "), \
+        softmax.lines()
+    a = Tensor(np.array([3.0]), requires_grad=True, label="a")
+    b = Tensor(np.array([2.0]), requires_grad=True, label="b")
+    q = a / b
+    q.label = "q"
+    div = record_backprop(q.sum())[2]
+    assert div.lines()[2].startswith("dq/db = −a/b² = −q/b  →  b gets "), div.lines()
+    theta = Value(0.5, label="y").atan2(Value(2.0, label="x"))      # here y is an input
+    assert record_backprop(theta)[1].lines()[1].startswith("d#1/dy = x / (x² + y²) = ")
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_a_linear_step_names_each_input_and_gives_its_own_rule(bias):
     """The fused linear op's docstring gives one product per input ("dx = G W, dW = Gᵀ x, db =
@@ -824,6 +887,22 @@ def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     assert "/ N, N = 2, to each element" in text
 
 
+def test_a_one_number_tensor_shows_the_signed_gradient_its_step_writes():
+    """The step's equation says "the gradient that arrived: -1.0000"; the box says the same
+    (not its norm, 1.0000). Larger tensors keep their norm; collapsed groups their largest."""
+    z = Tensor(np.array([[1.0, 2.0, 0.5]]), requires_grad=True, label="z")
+    p = F.softmax(z, axis=1)
+    picked = (p * np.array([[0.0, 1.0, 0.0]])).sum()
+    picked.label = "picked"
+    loss = -picked.log()
+    walk = draw_backprop(loss)
+    at_picked = next(k for k, s in enumerate(walk.steps) if s.name == "picked")
+    box = f"n{walk.steps[at_picked].position}"
+    assert walk.steps[at_picked].lines()[0].endswith("arrived: -1.5910")
+    assert walk.texts_at(at_picked)[box].strip("\xa0") == "grad -1.5910"
+    assert walk.texts_at(len(walk) - 1)["n0"].strip("\xa0").startswith("‖grad‖ ")   # z: (1, 3)
+
+
 def test_not_yet_reads_the_same_for_values_tensor_leaves_and_intermediates():
     """Before their gradient arrived, a Value leaf showed grad 0.0000, a Tensor parameter
     "grad None" and a Tensor intermediate "‖grad‖ ?": one wording now."""
@@ -834,7 +913,7 @@ def test_not_yet_reads_the_same_for_values_tensor_leaves_and_intermediates():
     walk = draw_backprop(loss)
     output = f"n{len(walk._names) - 1}"                             # the seed's 1 arrived
     first = walk.texts_at(0)
-    assert first[output].strip("\xa0") == "‖grad‖ 1.0000"
+    assert first[output].strip("\xa0") == "grad 1.0000"
     assert {text.strip("\xa0") for box, text in first.items() if box != output} == \
         {"grad not yet"}
     first = draw_backprop(v * v + 1).texts_at(0)

@@ -173,9 +173,25 @@ def test_tensor_nodes_show_shape_dtype_preview_and_gradient_norm():
     assert "dashed" in nodes["n0"]                             # no grad wanted: a constant
     assert f'label="W|(2, 3) float32|[0, 0.1, 0.2, 0.3, …]|‖grad‖ {norm}"' in nodes["n1"]
     assert 'label="matmul"' in nodes["op2"] and 'label="sum"' in nodes["op4"]
-    assert 'label="() float32|-1.81|‖grad‖ 1.0000"' in nodes["n4"]
+    assert 'label="() float32|-1.81|grad 1.0000"' in nodes["n4"]     # one number: signed
     no_preview = node_lines(draw_graph(y, preview=0, engine="builtin").source)
     assert "[" not in no_preview["n1"].split("fillcolor")[0]
+
+
+def test_a_one_number_tensor_shows_its_gradient_with_its_sign():
+    """Notebook 2's line fit: dJ/db = −3.5 says which way b moves; its norm, 3.5, did not
+    (and the step pages' equations wrote −3.5 beside a box that said 3.5)."""
+    x = np.array([0.5, -1.0, 2.0])
+    y = np.array([1.0, 3.0, -1.0])
+    w = Tensor(0.5, requires_grad=True, label="w", dtype=np.float64)
+    b = Tensor([-1.0], requires_grad=True, label="b", dtype=np.float64)    # (1,): one number
+    J = ((w * x + b - y) ** 2).mean()
+    J.backward()
+    assert float(w.grad) == pytest.approx(3.75) and float(b.grad[0]) == pytest.approx(-3.5)
+    nodes = node_lines(draw_graph(J, engine="builtin").source)
+    assert 'label="w|() float64|0.5|grad 3.7500"' in nodes["n0"]
+    assert 'label="b|(1,) float64|[-1]|grad -3.5000"' in nodes["n3"]
+    assert "‖grad‖ 3.2872" in draw_graph(J, engine="builtin").source     # (3,): its norm
 
 
 def test_tensor_without_backward_shows_grad_none():
@@ -343,6 +359,22 @@ def test_color_grad_before_backward_says_there_is_nothing_to_show():
 # ----------------------------------------------------------------------------------------------
 # Arguments
 # ----------------------------------------------------------------------------------------------
+
+def test_a_model_or_a_list_of_outputs_is_told_what_to_draw_instead():
+    from autograd.viz import draw_backprop
+    from nn.scalar import MLP
+
+    model = MLP(2, [3, 2])
+    outs = model([Value(1.0), Value(2.0)])               # a layer of two neurons: a list
+    with pytest.raises(TypeError, match=r"got list of them \(a layer's outputs\?\): draw "
+                                        r"one, draw_graph\(outs\[0\]\)"):
+        draw_graph(outs)
+    with pytest.raises(TypeError, match=r"got MLP \(a model\): draw what it computes, "
+                                        r"draw_backprop\(model\(x\)\) or draw_backprop\(loss\)"):
+        draw_backprop(model)
+    with pytest.raises(TypeError, match=r"^draw_graph: expected a Value or a Tensor, got float$"):
+        draw_graph(1.5)
+
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"rankdir": "XY"}, "rankdir must be one of"),

@@ -193,6 +193,29 @@ def test_edges_from_one_row_to_the_next_run_in_the_margins_and_gaps(rankdir):
     assert placed.rows > 1 and returns >= placed.rows - 1
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_drifting_chain_folds_into_rows_as_wide_as_their_own_boxes(rankdir):
+    """A running sum with an input at each step (micrograd's neuron: sum(w*x for ...), b)
+    drifts along the order axis as it goes; every row was as wide as the whole drift (150 steps:
+    27,000 px tall, almost all of it empty). Now no empty band is wider than the gap between
+    two rows."""
+    sizes, edges = [], []
+    for i in range(150):
+        sizes += [(120.0, 30.0), (120.0, 30.0)]            # an input, and the running sum
+        edges.append((2 * i, 2 * i + 1))
+        if i:
+            edges.append((2 * i - 1, 2 * i + 1))
+    placed = check_layout(sizes, edges, rankdir)
+    assert placed.rows > 2
+    across = 1 if placed.horizontal else 0                 # the axis the rows follow along
+    spans = sorted((c[across] - size[across] / 2, c[across] + size[across] / 2)
+                   for c, size in zip(placed.centres, sizes))
+    reached = spans[0][1]
+    for low, high in spans[1:]:
+        assert low - reached <= L.ROW_GAP + EPS, f"an empty band from {reached} to {low}"
+        reached = max(reached, high)
+
+
 def test_a_drawing_within_fold_at_stays_in_one_row():
     n = 20
     placed = check_layout([(80.0, 30.0)] * n, [(i, i + 1) for i in range(n - 1)], "LR")

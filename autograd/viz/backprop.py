@@ -280,7 +280,8 @@ class _Gradients:
     """The gradients as far as the walk has come, and the text each box shows for them.
 
     Kept as arrays, one entry per node of the walk: whether its gradient is known yet, and its
-    size (a Value's gradient, a Tensor gradient's norm; `empty`: a Tensor whose .grad is None).
+    size (a Value's gradient, a Tensor gradient's norm, or its one number if it has one and
+    has a box of its own; `empty`: a Tensor whose .grad is None).
     A collapsed box sums up thousands of nodes, and numpy does that in microseconds per step.
     """
 
@@ -290,6 +291,9 @@ class _Gradients:
         self.amount = np.zeros(count)
         self.empty = np.zeros(count, bool)
         self.tensor = [labels.is_tensor(node) for node in nodes]
+        # the gradient as a signed number: a Value's, and a one-number Tensor's in its own box
+        self.signed = [not tensor or (box_of is None and node.data.size == 1)
+                       for tensor, node in zip(self.tensor, nodes)]
         members: dict[str, list[int]] = {}
         for i, node in enumerate(nodes):
             if node.requires_grad:
@@ -306,7 +310,12 @@ class _Gradients:
         if grad is not UNKNOWN and grad is not None:
             if isinstance(grad, Node):          # after backward(create_graph=True)
                 grad = grad.data
-            self.amount[i] = _norm(grad) if self.tensor[i] else float(grad)
+            if not self.tensor[i]:
+                self.amount[i] = float(grad)
+            elif self.signed[i]:
+                self.amount[i] = float(np.asarray(grad).reshape(-1)[0])
+            else:
+                self.amount[i] = _norm(grad)
 
     def text(self, box: str) -> str:
         """The box's gradient field, worded like `labels.node_fields` and `scene`'s groups."""
@@ -319,7 +328,7 @@ class _Gradients:
             if self.empty[first]:
                 return "grad None"
             amount = labels.number(self.amount[first])
-            return f"‖grad‖ {amount}" if self.tensor[first] else f"grad {amount}"
+            return f"grad {amount}" if self.signed[first] else f"‖grad‖ {amount}"
         if not known.size:
             return f"grad {UNKNOWN}"
         if self.tensor[first]:                          # the largest norm known so far

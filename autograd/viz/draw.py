@@ -177,13 +177,23 @@ class GraphDrawing:
 def check_options(caller: str, root: Any, rankdir: str, max_nodes: Any, preview: Any) -> None:
     """The checks every drawing function makes of the options it shares with `draw_graph`."""
     if not isinstance(root, Node):
-        raise TypeError(f"{caller}: expected a Value or a Tensor, got {type(root).__name__}")
+        raise TypeError(f"{caller}: expected a Value or a Tensor, got {type(root).__name__}"
+                        f"{_what_to_draw(caller, root)}")
     if rankdir not in layout.RANKDIRS:
         raise ValueError(f"{caller}: rankdir must be one of {layout.RANKDIRS}, got {rankdir!r}")
     if max_nodes is not None and not (_is_int(max_nodes) and max_nodes >= 1):
         raise ValueError(f"{caller}: max_nodes must be a positive int or None, got {max_nodes!r}")
     if not (_is_int(preview) and preview >= 0):
         raise ValueError(f"{caller}: preview must be an int >= 0, got {preview!r}")
+
+
+def _what_to_draw(caller: str, root: Any) -> str:
+    """For the two near misses a learner makes, what to pass instead ("" otherwise)."""
+    if isinstance(root, (list, tuple)) and root and all(isinstance(r, Node) for r in root):
+        return f" of them (a layer's outputs?): draw one, {caller}(outs[0]), or a loss made of all"
+    if callable(getattr(root, "parameters", None)):      # a model (nn.Module, nn.scalar.MLP)
+        return f" (a model): draw what it computes, {caller}(model(x)) or {caller}(loss)"
+    return ""
 
 
 def _is_int(x: Any) -> bool:

@@ -124,14 +124,25 @@ def node_fields(node: Node, show_grad: bool, preview_count: int) -> tuple[str, .
         if preview_count > 0:
             fields.append(preview(data, preview_count))
         if show_grad and node.requires_grad:
-            fields.append("grad None" if node.grad is None
-                          else f"‖grad‖ {number(grad_size(node))}")
+            fields.append(_tensor_grad(node))
     else:
         fields.append(f"data {number(node.data)}")
         if show_grad and node.requires_grad:
             grad = node.grad.data if isinstance(node.grad, Node) else node.grad
             fields.append(f"grad {number(grad)}")
     return tuple(fields)
+
+
+def _tensor_grad(node: Node) -> str:
+    """A Tensor's gradient field: the norm, or for one number (a loss, a scalar weight) the
+    number itself, as a Value shows it: its sign says which way a step would move it."""
+    grad = node.grad
+    if grad is None:
+        return "grad None"
+    if node.data.size == 1:
+        grad = grad.data if isinstance(grad, Node) else grad     # after create_graph=True
+        return f"grad {number(np.asarray(grad).reshape(-1)[0])}"
+    return f"‖grad‖ {number(grad_size(node))}"
 
 
 def op_text(node: Node) -> str:

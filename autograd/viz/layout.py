@@ -115,16 +115,19 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     for d in depth:
         start.append(position)
         position += d + LAYER_GAP
-    low = min((along[v] - order_size[v] / 2 for v in range(count)), default=0.0)
-    high = max((along[v] + order_size[v] / 2 for v in range(count)), default=0.0)
-    shift, row_of, rank_total, order_total = _fold(start, depth, high - low)
+    # each layer's extent along the order axis: a folded drawing's rows are each as wide as
+    # their own layers need (a drawing that drifts along a long chain has no empty bands)
+    extent = [(min((along[v] - order_size[v] / 2 for v in nodes), default=math.inf),
+               max((along[v] + order_size[v] / 2 for v in nodes), default=-math.inf))
+              for nodes in layers]
+    shift, row_of, band_of, rank_total, order_total = _fold(start, depth, extent)
 
     def point(rank: float, order: float, at: int) -> tuple[float, float]:
         """Rank and order of a point in layer `at` as SVG (x, y), folded and turned."""
         rank -= shift[at][0]
         if rankdir in ("RL", "BT"):
             rank = rank_total - rank
-        order = order - low + MARGIN + shift[at][1]
+        order = order + MARGIN + shift[at][1]
         return (rank, order) if horizontal else (order, rank)
 
     centre_rank = [start[layer[v]] + depth[layer[v]] / 2 for v in range(n)]
@@ -149,8 +152,8 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
                 turn = leave_before + FOLD_MARGIN * f                # the margin after it,
                 margin = shift[at][0] + MARGIN + FOLD_MARGIN * f     # the one before this row
                 path[-1] = point(turn, order_before, before)
-                path += [point(turn, high + ROW_GAP * f, before),   # the gap between them
-                         point(margin, low - ROW_GAP * (1 - f), at)]
+                path += [point(turn, band_of[before][1] + ROW_GAP * f, before),   # the gap
+                         point(margin, band_of[at][0] - ROW_GAP * (1 - f), at)]   # between
                 enter = margin
             path += [point(enter, order, at), point(leave, order, at)]
             before, leave_before, order_before = at, leave, order
@@ -160,30 +163,44 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     return Layout(centres, layer[:n], routes, size[0], size[1], horizontal, rows)
 
 
-def _fold(start: list[float], depth: list[float],
-          band: float) -> tuple[list[tuple[float, float]], list[int], float, float]:
-    """Cut a long drawing into rows: each layer's (rank, order) shift and row, and the folded
-    size (rank, order). `band` is the drawing's extent along the order axis (one row's).
+def _fold(start: list[float], depth: list[float], extent: list[tuple[float, float]],
+          ) -> tuple[list[tuple[float, float]], list[int], list[tuple[float, float]], float,
+                     float]:
+    """Cut a long drawing into rows: each layer's (rank, order) shift, row and its row's band
+    (low, high along the order axis, before the shift), and the folded size (rank, order).
+    `extent` is each layer's (low, high) along the order axis.
 
     The rows are about sqrt(length × (band + ROW_GAP)) long, kept between FOLD_MIN and
     FOLD_AT, so a long chain becomes a roughly square picture; a drawing no longer than FOLD_AT
-    stays in one row. The rows of a folded drawing
+    stays in one row. Each row is as wide as its own layers: a chain that drifts along the
+    order axis does not make every row as wide as the whole drift. The rows of a folded drawing
     have FOLD_MARGIN before and after them, for the edges from one row to the next.
     """
+    low = min((a for a, _ in extent), default=0.0)         # (an empty layer: inf, -inf)
+    high = max((b for _, b in extent), default=0.0)
     length = start[-1] + depth[-1] - MARGIN if start else 0.0
     if length <= FOLD_AT:
-        return [(0.0, 0.0)] * len(start), [0] * len(start), length + 2 * MARGIN, band + 2 * MARGIN
-    row_length = min(FOLD_AT, max(FOLD_MIN, math.sqrt(length * (band + ROW_GAP))))
-    shift, row_of, row, row_start, longest = [], [], 0, start[0], 0.0
+        return ([(0.0, -low)] * len(start), [0] * len(start), [(low, high)] * len(start),
+                length + 2 * MARGIN, high - low + 2 * MARGIN)
+    row_length = min(FOLD_AT, max(FOLD_MIN, math.sqrt(length * (high - low + ROW_GAP))))
+    row_of, row_starts, row, row_start, longest = [], [], 0, start[0], 0.0
     for s, d in zip(start, depth):
         if s + d - row_start > row_length and s > row_start:      # this layer starts a new row
             row, row_start = row + 1, s
-        shift.append((row_start - MARGIN - FOLD_MARGIN, row * (band + ROW_GAP)))
         row_of.append(row)
+        row_starts.append(row_start)
         longest = max(longest, s + d - row_start)
-    rows = row + 1
-    return (shift, row_of, longest + 2 * (MARGIN + FOLD_MARGIN),
-            rows * band + (rows - 1) * ROW_GAP + 2 * MARGIN)
+    bands = [(math.inf, -math.inf) for _ in range(row + 1)]
+    for r, (a, b) in zip(row_of, extent):
+        bands[r] = (min(bands[r][0], a), max(bands[r][1], b))
+    tops, top = [], 0.0                    # where each row begins along the order axis
+    for a, b in bands:
+        tops.append(top)
+        top += b - a + ROW_GAP
+    shift = [(row_start - MARGIN - FOLD_MARGIN, tops[r] - bands[r][0])
+             for r, row_start in zip(row_of, row_starts)]
+    return (shift, row_of, [bands[r] for r in row_of], longest + 2 * (MARGIN + FOLD_MARGIN),
+            top - ROW_GAP + 2 * MARGIN)
 
 
 def _return_lanes(chains: list[list[int]], layer: list[int], row_of: list[int],

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum
+from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum, Where
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -118,18 +118,23 @@ def rename(formula: str, names: dict[str, str]) -> str:
     '(loss 1) * x1^((loss 1)-1)'
     >>> rename("3x² + tanh(x)", {"x": "w1"})
     '3·w1² + tanh(w1)'
+    >>> rename("db = Σ_{n,h,w} g", {"w": "conv.weight", "g": "G"})    # indices stay indices
+    'db = Σ_{n,h,w} G'
     """
     if not names:
         return formula
     letters = "|".join(re.escape(letter) for letter in sorted(names, key=len, reverse=True))
 
     def name(match: re.Match) -> str:       # "3x²" is 3 times x: "3·w1²" for a longer name
+        if match.group("subscript"):        # Σ_{n,h,w}: w counts the width, it is no input
+            return match.group(0)
         text = _bracketed(names[match.group(0)])
         start = match.start()
         return "·" + text if start and formula[start - 1].isdigit() and len(text) > 1 else text
     # a letter after a digit is a factor too ("3x"); after a letter or before a letter or digit
-    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x
-    return re.sub(rf"(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
+    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x; a subscript is left as it is
+    return re.sub(rf"(?P<subscript>_\{{[^}}]*\}}|_\([^)]*\))"
+                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
 
 
 # -- rules that depend on the node's ctx ------------------------------------------------------
@@ -185,9 +190,16 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> l
     return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
 
 
+def _where_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+    # the docstring's "to a ..., else to b" names the branches by letter, which a learner's own
+    # label "a" (the second branch, say) would seem to be: each branch is told its own part
+    return [f"{g} where the condition holds, 0 elsewhere",
+            f"{g} where the condition does not hold, 0 elsewhere"]
+
+
 _CTX_RULES: dict[type, Callable[..., list[str]]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
-    CrossEntropy: _cross_entropy_rule,
+    CrossEntropy: _cross_entropy_rule, Where: _where_rule,
 }
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
-from .rules import ctx_rule, rename, rule_per_input, rule_text, rule_words
+from .rules import _bracketed, ctx_rule, rename, rule_per_input, rule_text, rule_words
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
@@ -119,7 +119,7 @@ class Step:
             lines = [f"{rule}  →  {who} gets {labels.number(self.arrived)} × "
                      f"{_factor(part.local)} = {labels.number(part.contribution)}"]
         elif part.form == "partial":
-            lines = [f"{rule}  →  {who} gets {self.upstream} ⊙ that{self._summed(part)} = "
+            lines = [f"{rule}  →  {who} gets {self._times_that(part)} = "
                      f"{_amount(part.contribution)}"]
         else:
             lines = [f"{rule}  →  {who} gets {_amount(part.contribution)}"]
@@ -129,10 +129,17 @@ class Step:
             lines.append(f"{who}: {_amount(part.before)} + {added} = {_amount(part.grad)}")
         return lines
 
-    def _summed(self, part: InputStep) -> str:
-        """", summed to (4,)" when the input was broadcast: its gradient adds up the copies."""
+    def _times_that(self, part: InputStep) -> str:
+        """The gradient that arrived times the local derivative, said with what the shapes do:
+        "g ⊙ that, summed to (4,)" when the input was broadcast (its gradient adds up the
+        copies); "g (copied to (2, 3)) ⊙ that" when the node reduced the input (a product,
+        a norm: each element's derivative meets its slice's one gradient)."""
         have, want = np.shape(self.arrived), np.shape(part.contribution)
-        return f", summed to {want}" if have != want else ""
+        if np.prod(want) < np.prod(have):
+            return f"{self.upstream} ⊙ that, summed to {want}"
+        if np.prod(want) > np.prod(have):
+            return f"{_bracketed(self.upstream)} (copied to {want}) ⊙ that"
+        return f"{self.upstream} ⊙ that"
 
 
 def step_names(walked: Trace) -> list[str]:
@@ -204,10 +211,22 @@ def _snapshot(g: Any) -> Any:
     return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
 
 
-def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str,
+#: how the docstrings' rules call the op's own output (Div's "−out/b", Softmax's
+#: "y * (g − Σ g*y)"): a step writes the node's name there, as it does for the inputs
+_OUTPUT_LETTERS = ("out", "y")
+
+
+def _with_output(letters: dict[str, str], here: str) -> dict[str, str]:
+    """`letters` and the output's letters, which name `here` unless an input has that letter
+    (atan2's y)."""
+    return {**{letter: here for letter in _OUTPUT_LETTERS if letter not in letters}, **letters}
+
+
+def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, here: str,
            ) -> tuple[str, list[str], str]:
     """The step's forward formula, each input's rule and the rules' form ("partial",
-    "gradient" or "words": see InputStep), all written with the graph's `names` for the inputs.
+    "gradient" or "words": see InputStep), all written with the graph's `names` for the inputs
+    and `here` for the node itself.
 
     The op's own docstring is quoted, its letters replaced by the names; a number operand kept
     in ctx (x * c) is written as the number; ops whose rule depends on ctx have a writer
@@ -222,13 +241,14 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str,
         letters = dict(zip(partials, names))
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
             letters["c"] = labels._short(ctx)
-        return (rename(forward, letters), [rename(rule, letters) for rule in partials.values()],
-                "partial")
+        rule_letters = _with_output(letters, here)
+        return (rename(forward, letters),
+                [rename(rule, rule_letters) for rule in partials.values()], "partial")
     per_input = rule_per_input(op)
     if list(per_input)[count:] in ([], ["b"]):     # one each (a bias, listed last, may be absent)
         letters = dict(zip(per_input, names))
         if len(letters) == count:
-            letters.update(G=upstream, g=upstream)
+            letters = _with_output({**letters, "G": upstream, "g": upstream}, here)
             return "", [rename(per_input[letter].split(" = ", 1)[1], letters)
                         for letter in list(per_input)[:count]], "gradient"
     return "", [rule_words(op)] * count, "words"
@@ -319,7 +339,7 @@ def _run_rule(node: Node, position: dict[int, int], names: list[str], root_name:
     here = names[position[id(node)]]
     upstream = _upstream(root_name, here, g)
     formula, derivatives, form = _rules(op, ctx, payloads,
-                                        [names[position[id(x)]] for x in inputs], upstream)
+                                        [names[position[id(x)]] for x in inputs], upstream, here)
     parts = []
     for x, gx, derivative, d in zip(inputs, grads, derivatives, local):
         before = None

@@ -44,13 +44,47 @@ class SubcommandParser(ArgumentParser):
     know itself. argparse hands them up to the top parser, whose error would say `glassgrad:`
     and point to `glassgrad --help`, where the subcommand's options are not listed."""
 
+    #: what a subcommand calls its positional argument when that may begin with "-" (graph's
+    #: expression, "-x*w"): argparse takes such an argument for an unknown option, so its error
+    #: then says how to write it
+    dash_positional = ""
+
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None,
                          ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
         parsed, unknown = super().parse_known_args(args, namespace)
         if unknown:
             self.error(f"unrecognized arguments: {' '.join(unknown)}")
         return parsed, unknown
+
+    def error(self, message: str) -> NoReturn:
+        dashed = self._dashed() if message.startswith(("unrecognized", "the following")) else None
+        if dashed is not None:
+            message += (f'; an {self.dash_positional} that starts with "-" reads as an option: '
+                        f'put it in brackets, "({dashed})"')
+        super().error(message)
+
+    def _dashed(self) -> str | None:
+        """The first argument that starts with "-" but is no option, no option with its value
+        attached (-ograph.svg) and no number, if this subcommand's positional may look so."""
+        if not self.dash_positional:
+            return None
+        for arg in getattr(self, "_given", []):
+            if arg == "--":
+                break
+            if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+                    and arg[:2] not in self._option_string_actions and not _is_number(arg)):
+                return arg
+        return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def fail(prog: str, message: str, status: int) -> int:

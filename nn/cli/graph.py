@@ -46,6 +46,7 @@ def add_parser(subparsers: Any) -> None:
         epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
                '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
                'in brackets, "(-x*w)".')
+    parser.dash_positional = "expression"          # "-x*w": the error says to write "(-x*w)"
     parser.add_argument("expression", help='an arithmetic expression, e.g. "tanh(x*w + b)"')
     parser.add_argument("assignments", nargs="*", metavar="NAME=VALUE",
                         help="a value for every name in the expression, e.g. x=2.0")
