@@ -2043,10 +2043,12 @@ def _adaptive_max_pool2d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, n
         top, bottom = _adaptive_window(i, height, out_height)
         for j in range(out_width):
             left, right = _adaptive_window(j, width, out_width)
-            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, -1))
+            cells = (bottom - top) * (right - left)     # (not -1: an empty batch has none)
+            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, cells))
             row, column = np.divmod(k, right - left)
             index[..., i, j] = (top + row) * width + left + column
-    flat = x.reshape(*lead, height * width).gather(-1, index.reshape(*lead, -1))
+    flat = x.reshape(*lead, height * width).gather(
+        -1, index.reshape(*lead, out_height * out_width))
     return flat.reshape(index.shape), index
 
 

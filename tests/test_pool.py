@@ -350,6 +350,17 @@ def test_adaptive_max_pool_forward_indices_and_gradient(rng, xs, output_size):
     np.testing.assert_array_equal(layer(t64(x))[1].data, where.data)
 
 
+def test_adaptive_max_pool_of_an_empty_batch_is_empty():
+    """N = 0 gives (0, C, Ho, Wo) and int64 indices of that shape, as PyTorch's (numpy could
+    not infer a window's size from an empty array)."""
+    x = Tensor(np.zeros((0, 2, 5, 4)), requires_grad=True)
+    y, where = F.adaptive_max_pool2d(x, (2, 3), return_indices=True)
+    assert y.shape == where.shape == (0, 2, 2, 3) and where.dtype == np.int64
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 4)
+    assert F.adaptive_max_pool1d(np.zeros((0, 2, 5)), 2).shape == (0, 2, 2)
+
+
 def test_adaptive_max_pool1d_is_the_2d_one_on_a_height_of_one(rng):
     x = rng.normal(size=(2, 3, 11))
     y, where = F.adaptive_max_pool1d(t64(x), 4, return_indices=True)
