@@ -297,3 +297,35 @@ def test_conv2d_layer_with_a_padding_mode_is_pad_then_an_unpadded_conv(data, mod
                                                w, b, tuple(s["stride"]), 0,
                                                tuple(s["dilation"]), s["groups"]),
                      t64(x), t64(layer.weight.data), t64(layer.bias.data))
+
+
+@settings(max_examples=EXAMPLES)
+@given(axes=st.sampled_from([1, 2]), data=st.data())
+def test_an_empty_batch_gives_the_formula_s_empty_shape_and_an_empty_gradient(axes, data):
+    """N = 0 through every convolution and pool: outputs of the formulas' shapes with N = 0,
+    gradients of the input's shape (as PyTorch)."""
+    s = data.draw(conv_settings(axes))
+    p = data.draw(pool_settings(axes, dilation=True))
+    x = t64(np.zeros((0, s["c"], *s["size"])))
+    w = t64(np.ones((s["o"], s["c"] // s["groups"], *s["kernel"])))
+    wt = t64(np.ones((s["c"], s["o"] // s["groups"], *s["kernel"])))
+    sizes = zip(s["size"], s["kernel"], s["stride"], s["padding"], s["dilation"])
+    options = _options(s, axes)
+    outputs = {"conv": (CONV[axes](x, w, **options),
+                        (0, s["o"]) + tuple(conv_size(*a) for a in sizes))}
+    sizes = tuple(transposed_size(n, k, st_, p_, 0, d) for n, k, st_, p_, d in zip(
+        s["size"], s["kernel"], s["stride"], s["padding"], s["dilation"]))
+    if min(sizes) >= 1:
+        outputs["conv_transpose"] = CONV_TRANSPOSE[axes](x, wt, **options), (0, s["o"]) + sizes
+    y = t64(np.zeros((0, p["c"], *p["size"])))
+    for kind in ("max", "avg"):
+        dilation = p["dilation"] if kind == "max" else [1] * axes      # (avg has none)
+        outputs[kind] = POOL[kind, axes](y, **_pool_options(p, axes, kind)), (0, p["c"]) + \
+            tuple(pool_size(*a, p["ceil_mode"]) for a in zip(p["size"], p["kernel"],
+                                                             p["stride"], p["padding"], dilation))
+        outputs["adaptive " + kind] = ADAPTIVE[kind, axes](y, 2 if axes == 1 else (2, 1)), \
+            (0, p["c"]) + ((2,) if axes == 1 else (2, 1))
+    for name, (out, shape) in outputs.items():
+        assert out.shape == shape, name
+        out.sum().backward()
+    assert x.grad.shape == x.shape and y.grad.shape == y.shape

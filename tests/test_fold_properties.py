@@ -25,8 +25,9 @@ from conftest import t64
 
 @st.composite
 def fold_settings(draw) -> dict:
-    """Per axis (size, kernel, dilation, padding, stride) holding at least one window."""
-    setting = {"n": draw(st.integers(1, 2)), "c": draw(st.integers(1, 2)),
+    """Per axis (size, kernel, dilation, padding, stride) holding at least one window; a batch
+    of 0 to 2 images."""
+    setting = {"n": draw(st.integers(0, 2)), "c": draw(st.integers(1, 2)),
                "size": [], "kernel": [], "dilation": [], "padding": [], "stride": []}
     for _ in range(2):
         k, d, p = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 2))
@@ -78,6 +79,11 @@ def test_unfold_reads_every_window_and_fold_is_its_adjoint(s, seed):
     assert back.shape == x.shape
     np.testing.assert_allclose(np.sum(cols.data * v), np.sum(x * back.data), rtol=1e-10,
                                atol=1e-10)
+    if s["n"] == 0:                     # an empty batch: empty columns, an empty gradient
+        x = t64(x)
+        _call(unfold, x, s).sum().backward()
+        assert x.grad.shape == x.shape
+        return
     layer = nn.Unfold(tuple(s["kernel"]), tuple(s["dilation"]), tuple(s["padding"]),
                       tuple(s["stride"]))
     np.testing.assert_array_equal(layer(t64(x[0])).data, cols.data[0])     # one image
