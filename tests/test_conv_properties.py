@@ -96,6 +96,28 @@ def test_conv_output_shape_is_the_formula_and_gradients_match_finite_differences
 
 @settings(max_examples=EXAMPLES)
 @given(axes=st.sampled_from([1, 2]), data=st.data(), seed=st.integers(0, 2 ** 16))
+def test_padding_same_keeps_the_size_as_the_zero_padded_valid_conv(axes, data, seed):
+    """padding="same" (stride 1): the output has the input's size and equals the unpadded
+    conv of x zero-padded by d·(k - 1) // 2 before and the rest after (PyTorch's split, the
+    odd one at the end); finite differences agree."""
+    s = data.draw(conv_settings(axes))
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(s["n"], s["c"], *s["size"]))
+    w = rng.normal(size=(s["o"], s["c"] // s["groups"], *s["kernel"]))
+    b = rng.normal(size=s["o"])
+    dilation = s["dilation"][0] if axes == 1 else tuple(s["dilation"])
+    options = {"padding": "same", "dilation": dilation, "groups": s["groups"]}
+    y = CONV[axes](t64(x), t64(w), t64(b), **options)
+    assert y.shape == (s["n"], s["o"], *s["size"])
+    total = [d * (k - 1) for k, d in zip(s["kernel"], s["dilation"])]
+    padded = np.pad(x, [(0, 0), (0, 0)] + [(t // 2, t - t // 2) for t in total])
+    valid = CONV[axes](t64(padded), t64(w), t64(b), dilation=dilation, groups=s["groups"])
+    np.testing.assert_allclose(y.data, valid.data, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w, b: CONV[axes](x, w, b, **options), t64(x), t64(w), t64(b))
+
+
+@settings(max_examples=EXAMPLES)
+@given(axes=st.sampled_from([1, 2]), data=st.data(), seed=st.integers(0, 2 ** 16))
 def test_a_conv_with_a_one_hot_kernel_shifts_its_input(axes, data, seed):
     """Weight 1 at one tap (output channel o, input channel i of o's group, kernel cell t),
     0 elsewhere: output channel o is input channel (group of o)·C/g + i, zero-padded, read at

@@ -119,25 +119,29 @@ def test_resizing_to_the_input_s_own_size_is_the_identity(case, seed):
     np.testing.assert_allclose(interpolate(t64(x), **resize).data, x, rtol=1e-13, atol=1e-15)
 
 
-@settings(max_examples=EXAMPLES)
-@given(n=st.integers(1, 5), out=st.integers(1, 9), seed=st.integers(0, 2 ** 16),
-       factor=st.sampled_from([None, 0.5, 0.7, 1.5, 1.8, 2.5, 3.0, 3.3]))
-def test_nearest_and_linear_read_pytorch_s_documented_positions(n, out, factor, seed):
-    """On a sequence (N, C, L): "nearest" output o reads floor(o · scale), scale 1/factor when
-    a factor is given, else n / out; "linear" with align_corners=True turns the ramp 0 .. n - 1
-    into o · (n - 1) / (out - 1)."""
-    x = np.random.default_rng(seed).normal(size=(1, 2, n))
-    if factor is not None:
-        out = math.floor(n * factor)
-        if out < 1:
-            return
-        y = interpolate(t64(x), scale_factor=factor).data
-        scale = 1 / factor
-    else:
-        y = interpolate(t64(x), size=out).data
-        scale = n / out
-    index = np.minimum(np.floor(np.float32(np.arange(out) * scale)).astype(int), n - 1)
-    np.testing.assert_array_equal(y, x[..., index])
+FACTORS = (0.5, 0.7, 1.3, 1.5, 1.8, 2.3, 2.5, 3.0, 3.3)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 5), out=st.integers(1, 9), seed=st.integers(0, 2 ** 16))
+def test_nearest_and_linear_read_pytorch_s_documented_positions(n, out, seed):
+    """"nearest" output o reads floor(o · scale), scale n / out for a size and 1/factor for a
+    scale_factor (every factor of FACTORS); except, on images (PyTorch's 2-d kernel), where a
+    factor makes the size n or 2n: then o or o // 2. "linear" with align_corners=True turns
+    the ramp 0 .. n - 1 into o · (n - 1) / (out - 1)."""
+    rng = np.random.default_rng(seed)
+    for image in (False, True):
+        x = rng.normal(size=(1, 2, n) + ((1,) if image else ()))
+        resized = [(out, n / out, interpolate(t64(x), size=(out, 1) if image else out).data)]
+        for factor in FACTORS:
+            size = math.floor(n * factor)
+            if size >= 1:
+                scale = n / size if image and size in (n, 2 * n) else 1 / factor
+                resized.append((size, scale, interpolate(
+                    t64(x), scale_factor=(factor, 1.0) if image else factor).data))
+        for size, scale, y in resized:
+            index = np.minimum(np.floor(np.float32(np.arange(size) * scale)).astype(int), n - 1)
+            np.testing.assert_array_equal(y, x[:, :, index], err_msg=f"{size}, {scale}")
     ramp = t64(np.arange(float(n)).reshape(1, 1, n))
     line = interpolate(ramp, size=out, mode="linear", align_corners=True).data.ravel()
     expected = np.arange(out) * (n - 1) / (out - 1) if out > 1 else [0.0]
