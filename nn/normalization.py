@@ -543,7 +543,7 @@ def instance_norm(x: Any, running_mean: np.ndarray | None = None,
         spread = tuple(range(2, x.ndim))            # mean of none would make them NaN for good)
         _update(running_mean, x.data.mean(spread).mean(0), momentum)
         _update(running_var, x.data.var(spread, ddof=1).mean(0), momentum)
-    return _normalised_groups(x, x.shape[1], weight, bias, eps)
+    return _normalised_groups(x, max(x.shape[1], 1), weight, bias, eps)   # (C = 0: empty)
 
 
 def _positive_int(name: str, what: str, value: Any) -> int:

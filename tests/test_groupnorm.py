@@ -162,6 +162,11 @@ def test_an_empty_batch_leaves_the_running_statistics_as_they_are(rng):
     np.testing.assert_array_equal(norm.running_var, before[1])
 
 
+def test_instance_norm_of_no_channels_is_empty():
+    """(N, 0, L) gives (N, 0, L), as PyTorch's; it was a ZeroDivisionError (0 groups)."""
+    assert instance_norm(Tensor(np.zeros((2, 0, 3)))).shape == (2, 0, 3)
+
+
 def test_without_running_statistics_training_and_evaluation_agree(rng):
     norm, x = InstanceNorm1d(3), Tensor(rng.normal(size=(2, 3, 4)))
     np.testing.assert_array_equal(norm(x).data, norm.eval()(x).data)
