@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import autograd.functional as AF
 import nn
-from autograd import Tensor, gradcheck
+from autograd import gradcheck
 
 from conftest import t64
 

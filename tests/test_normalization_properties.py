@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Tensor, gradcheck
+from autograd import gradcheck
 from nn.functional import group_norm, instance_norm, layer_norm, rms_norm
 
 from conftest import t64
