@@ -61,7 +61,7 @@ def _numpy_pad(x: np.ndarray, mode: str, widths: tuple, value: float) -> np.ndar
     return np.pad(x, pairs, NUMPY_MODE[mode])
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(case=paddings(), value=st.sampled_from([0.0, -1.5]), seed=st.integers(0, 2 ** 16))
 def test_pad_is_numpy_s_pad_and_differentiates(case, value, seed):
     shape, mode, widths = case
