@@ -53,8 +53,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     (4-d; Keys' cubic, may overshoot the input's range) and "area" (adaptive average pooling).
     The interpolating modes map the images' edges onto each other, or with
     align_corners=True the centres of their corner pixels. With a scale_factor the input
-    positions are o / scale_factor, as PyTorch's; recompute_scale_factor=True uses
-    size / output size instead. Differentiable to any order.
+    positions are o / scale_factor, as PyTorch's (but "nearest" on images, as PyTorch's 2-d
+    kernel, copies an axis the factor leaves at its size and doubles one it makes twice as
+    long); recompute_scale_factor=True uses size / output size instead. Differentiable to any
+    order.
 
     >>> x = Tensor([[[0.0, 1.0]]])                                     # (N, C, L) = (1, 1, 2)
     >>> interpolate(x, size=4, mode="linear").data
