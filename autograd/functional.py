@@ -1508,7 +1508,7 @@ def _conv_padding(name: Any, padding: Any, kernel: tuple, stride: tuple,
     return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
 
 
-def _image_batch(name: str, x: Any) -> Tensor:
+def _image_batch(name: Any, x: Any) -> Tensor:
     x = _floating(name, x)
     if x.ndim != 4:
         raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape "
@@ -1551,7 +1551,7 @@ def _channels_last_hint(shape: tuple, channels: int) -> str:
             "x.transpose(0, 3, 1, 2)")
 
 
-def _check_fits(name: str, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
+def _check_fits(name: Any, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
     """The output size, or an error when the (dilated) kernel is larger than the padded input."""
     out = geo.output_size(x_shape[2:], kernel)
     if min(out) < 1:
@@ -1878,14 +1878,14 @@ def _conv_transpose1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any,
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
 
 
-def _yes_or_no(name: str, option: str, value: Any) -> bool:
+def _yes_or_no(name: Any, option: str, value: Any) -> bool:
     """A True/False option; anything else is refused (the string "False" would count as true)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}: {option} must be True or False, got {value!r}")
     return bool(value)
 
 
-def _pool_geometry(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+def _pool_geometry(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                    dilation: Any = 1, ceil_mode: bool = False) -> tuple:
     """The kernel, the geometry, and the rows and columns `ceil_mode` adds at the bottom and
     right (checked: the windows fit the input)."""
@@ -1935,9 +1935,16 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     array([[0., 0., 1., 0.],
            [0., 1., 0., 0.]], dtype=float32)
     """
-    x = _image_batch("max_pool2d", x)
-    kernel, geo, extra = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
-                                        dilation, ceil_mode)
+    return _max_pool2d("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool) -> Tensor:
+    """max_pool2d, with errors that name the caller (`name`: "max_pool2d", or the
+    `nn.MaxPool2d` layer, formatted only when there is an error to report)."""
+    x = _image_batch(name, x)
+    kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
+                                        ceil_mode)
     if any(extra):
         x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
     out_size = geo.output_size(x.shape[2:], kernel)
@@ -1961,10 +1968,18 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1), count_include_pad=False).data
     array([[[[1., 3.]]]], dtype=float32)
     """
-    x = _image_batch("avg_pool2d", x)
-    _check_divisor("avg_pool2d", divisor_override)
-    count_include_pad = _yes_or_no("avg_pool2d", "count_include_pad", count_include_pad)
-    kernel, geo, extra = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding,
+    return _avg_pool2d("avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override)
+
+
+def _avg_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+                count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    """avg_pool2d, with errors that name the caller (the function, or the `nn.AvgPool2d`
+    layer)."""
+    x = _image_batch(name, x)
+    _check_divisor(name, divisor_override)
+    count_include_pad = _yes_or_no(name, "count_include_pad", count_include_pad)
+    kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding,
                                         ceil_mode=ceil_mode)
     if any(extra):
         x = pad(x, (0, extra[1], 0, extra[0]))
@@ -2046,7 +2061,7 @@ def _averaging_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
     return matrix
 
 
-def _check_divisor(name: str, divisor_override: Any) -> None:
+def _check_divisor(name: Any, divisor_override: Any) -> None:
     if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
         raise ValueError(f"{name}: divisor_override must be an int >= 1 or None, got "
                          f"{divisor_override!r}")
@@ -2193,10 +2208,12 @@ def _adaptive_max_pool2d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, n
         top, bottom = _adaptive_window(i, height, out_height)
         for j in range(out_width):
             left, right = _adaptive_window(j, width, out_width)
-            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, -1))
+            cells = (bottom - top) * (right - left)     # (not -1: an empty batch has none)
+            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, cells))
             row, column = np.divmod(k, right - left)
             index[..., i, j] = (top + row) * width + left + column
-    flat = x.reshape(*lead, height * width).gather(-1, index.reshape(*lead, -1))
+    flat = x.reshape(*lead, height * width).gather(
+        -1, index.reshape(*lead, out_height * out_width))
     return flat.reshape(index.shape), index
 
 

@@ -25,10 +25,10 @@ from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d,
-    _adaptive_size, _adaptive_size_1d, _avg_pool1d,
+    _adaptive_size, _adaptive_size_1d, _avg_pool1d, _avg_pool2d,
     _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d, _conv_padding,
     _conv_transpose1d, _conv_transpose2d, _floating, _image_hint, _is_int, _length_first_hint,
-    _max_pool1d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
+    _max_pool1d, _max_pool2d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
     transposed_output_size,
 )
 
@@ -188,8 +188,8 @@ class MaxPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode)
+        return _max_pool2d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode)
 
     def extra_repr(self) -> str:
         return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
@@ -213,8 +213,8 @@ class AvgPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                             self.count_include_pad, self.divisor_override)
+        return _avg_pool2d(self, x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                           self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         options = [(name, getattr(self, name), default) for name, default in (

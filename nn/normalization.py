@@ -519,8 +519,9 @@ def instance_norm(x: Any, running_mean: np.ndarray | None = None,
 
         running ← (1 - momentum) · running + momentum · (average over the batch)
 
-    With use_input_stats=False the running statistics replace the instances' own (as
-    `batch_norm` in evaluation).
+    An empty batch (N = 0) leaves them as they are (PyTorch's turn into NaN). With
+    use_input_stats=False the running statistics replace the instances' own (as `batch_norm`
+    in evaluation).
 
     >>> instance_norm(Tensor([[[1.0, 3.0], [10.0, 30.0]]])).data.round(4)
     array([[[-1.,  1.],
@@ -538,11 +539,11 @@ def instance_norm(x: Any, running_mean: np.ndarray | None = None,
         raise ValueError(f"instance_norm: each channel of each sample needs more than one "
                          f"value to normalise (over L, or H and W), got input of shape "
                          f"{x.shape}")
-    if running_mean is not None:
-        spread = tuple(range(2, x.ndim))
+    if running_mean is not None and x.shape[0]:     # (an empty batch has no statistics: the
+        spread = tuple(range(2, x.ndim))            # mean of none would make them NaN for good)
         _update(running_mean, x.data.mean(spread).mean(0), momentum)
         _update(running_var, x.data.var(spread, ddof=1).mean(0), momentum)
-    return _normalised_groups(x, x.shape[1], weight, bias, eps)
+    return _normalised_groups(x, max(x.shape[1], 1), weight, bias, eps)   # (C = 0: empty)
 
 
 def _positive_int(name: str, what: str, value: Any) -> int:

@@ -53,8 +53,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     (4-d; Keys' cubic, may overshoot the input's range) and "area" (adaptive average pooling).
     The interpolating modes map the images' edges onto each other, or with
     align_corners=True the centres of their corner pixels. With a scale_factor the input
-    positions are o / scale_factor, as PyTorch's; recompute_scale_factor=True uses
-    size / output size instead. Differentiable to any order.
+    positions are o / scale_factor, as PyTorch's (but "nearest" on images, as PyTorch's 2-d
+    kernel, copies an axis the factor leaves at its size and doubles one it makes twice as
+    long); recompute_scale_factor=True uses size / output size instead. Differentiable to any
+    order.
 
     >>> x = Tensor([[[0.0, 1.0]]])                                     # (N, C, L) = (1, 1, 2)
     >>> interpolate(x, size=4, mode="linear").data
@@ -99,7 +101,11 @@ def _interpolate(name: str, x: Any, size: Any, scale_factor: Any, mode: str,
     dtype = np.float64 if x.dtype == np.float64 else np.float32
     for axis in reversed(range(2, x.ndim)):         # W, then H: PyTorch's order of the sums
         n, out, factor = sizes[axis - 2], outs[axis - 2], factors[axis - 2]
-        if mode in ("nearest", "nearest-exact"):
+        if mode == "nearest" and x.ndim == 4 and out in (n, 2 * n):
+            # PyTorch's 2-d kernel (not its 1-d one) takes these sizes as a copy and a
+            # doubling, whatever the factor: scale 1.3 on 2 rows reads rows 0, 1 (not 0, 0)
+            taps = nearest_taps(n, out, None, False, dtype)
+        elif mode in ("nearest", "nearest-exact"):
             taps = nearest_taps(n, out, factor, mode == "nearest-exact", dtype)
         elif mode == "bicubic":
             taps = cubic_taps(n, out, factor, bool(align_corners), dtype)

@@ -41,6 +41,16 @@ def test_one_image_without_a_batch_axis(rng):
     assert fold(cols, (5, 4), 2).shape == (3, 5, 4)
 
 
+def test_an_empty_batch_gives_empty_columns_and_an_empty_gradient():
+    """N = 0 (PyTorch gives (0, C·kh·kw, L)); numpy could not infer L from an empty array."""
+    x = Tensor(np.zeros((0, 2, 5, 4)), requires_grad=True)
+    cols = unfold(x, 2)
+    assert cols.shape == (0, 8, 12)
+    cols.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 4)
+    assert fold(cols, (5, 4), 2).shape == (0, 2, 5, 4)
+
+
 CASES = {                   # x's shape, kernel_size, dilation, padding, stride
     "plain": ((2, 2, 4, 5), 2, 1, 0, 1),
     "everything, batch of one": ((1, 2, 6, 5), (3, 2), (1, 2), (1, 0), (2, 1)),

@@ -18,7 +18,7 @@ from autograd import Tensor, grad, gradcheck
 from nn import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from nn.functional import group_norm, instance_norm, layer_norm
 
-from conftest import t64
+from conftest import strict, t64
 from reference import as_array, assert_matches, draw, prefixed, recorded
 
 
@@ -148,6 +148,23 @@ def test_momentum_none_leaves_the_running_statistics_as_pytorch_does(rng):
     norm = InstanceNorm1d(2, momentum=None, track_running_stats=True)
     norm(Tensor(rng.normal(size=(3, 2, 4))))
     assert norm.running_mean.tolist() == [0, 0] and norm.running_var.tolist() == [1, 1]
+
+
+def test_an_empty_batch_leaves_the_running_statistics_as_they_are(rng):
+    """N = 0: an empty output, and no statistics to average in; the mean of none was NaN, which
+    then stayed in the running statistics and made every evaluation NaN (PyTorch's do that)."""
+    norm = InstanceNorm2d(2, track_running_stats=True)
+    norm(Tensor(rng.normal(size=(3, 2, 2, 2))))
+    before = norm.running_mean.copy(), norm.running_var.copy()
+    with strict():
+        assert norm(Tensor(np.zeros((0, 2, 2, 2)))).shape == (0, 2, 2, 2)
+    np.testing.assert_array_equal(norm.running_mean, before[0])
+    np.testing.assert_array_equal(norm.running_var, before[1])
+
+
+def test_instance_norm_of_no_channels_is_empty():
+    """(N, 0, L) gives (N, 0, L), as PyTorch's; it was a ZeroDivisionError (0 groups)."""
+    assert instance_norm(Tensor(np.zeros((2, 0, 3)))).shape == (2, 0, 3)
 
 
 def test_without_running_statistics_training_and_evaluation_agree(rng):

@@ -129,6 +129,17 @@ def test_pool_errors():
         F.max_pool2d(x, 0)
 
 
+def test_the_2d_pooling_layers_name_themselves_in_errors():
+    """A CNN with a pooling layer too many: the error names the layer, as the 1-d ones and the
+    convolutions do, not the function it calls."""
+    x = Tensor(np.zeros((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match=r"^MaxPool2d\(kernel_size=3, stride=3, padding=0\): the "
+                                         r"input of shape \(1, 1, 2, 2\) .* smaller than the kernel"):
+        nn.MaxPool2d(3)(x)
+    with pytest.raises(ValueError, match=r"^AvgPool2d\(kernel_size=3, .* smaller than the kernel"):
+        nn.AvgPool2d(3)(x)
+
+
 # -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
 
 def pool_inputs(rng: np.random.Generator, case: tuple) -> dict[str, np.ndarray]:
@@ -348,6 +359,17 @@ def test_adaptive_max_pool_forward_indices_and_gradient(rng, xs, output_size):
     assert gradcheck(lambda x: F.adaptive_max_pool2d(x, output_size), t64(sample("real", xs, rng)))
     layer = nn.AdaptiveMaxPool2d(output_size, return_indices=True)
     np.testing.assert_array_equal(layer(t64(x))[1].data, where.data)
+
+
+def test_adaptive_max_pool_of_an_empty_batch_is_empty():
+    """N = 0 gives (0, C, Ho, Wo) and int64 indices of that shape, as PyTorch's (numpy could
+    not infer a window's size from an empty array)."""
+    x = Tensor(np.zeros((0, 2, 5, 4)), requires_grad=True)
+    y, where = F.adaptive_max_pool2d(x, (2, 3), return_indices=True)
+    assert y.shape == where.shape == (0, 2, 2, 3) and where.dtype == np.int64
+    y.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 4)
+    assert F.adaptive_max_pool1d(np.zeros((0, 2, 5)), 2).shape == (0, 2, 2)
 
 
 def test_adaptive_max_pool1d_is_the_2d_one_on_a_height_of_one(rng):

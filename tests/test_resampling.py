@@ -302,3 +302,17 @@ def test_a_factor_that_rounds_back_to_the_same_size_is_handled_as_pytorch_does()
     assert interpolate(x, scale_factor=1.2).data.tolist() == [[[0.0, 0.0, 1.0]]]
     bicubic = interpolate(x.reshape(1, 1, 3, 1), scale_factor=(1.2, 1), mode="bicubic")
     np.testing.assert_allclose(bicubic.data.ravel(), [-0.0525, 0.6680, 1.6694], atol=1e-4)
+
+
+def test_nearest_on_images_copies_or_doubles_an_axis_whatever_the_factor_as_pytorch():
+    """PyTorch's 2-d nearest kernel (not its 1-d one) reads output o from o when the factor
+    rounds the size to itself, and from o // 2 when to twice itself: scale_factor 1.3 on 2 rows
+    keeps both rows (o / 1.3 would read row 0 twice), 2.3 on 3 columns doubles each column
+    (o / 2.3 would read 0, 0, 0, 1, 1, 2). Numbers from PyTorch 2.13."""
+    x = Tensor(np.arange(6.0).reshape(1, 1, 2, 3))
+    assert interpolate(x, scale_factor=(1.3, 2.3)).data[0, 0].tolist() == [
+        [0.0, 0.0, 1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 4.0, 4.0, 5.0, 5.0]]
+    assert UpsamplingNearest2d(scale_factor=(2.9, 1.8))(x).data[0, 0, :, 0].tolist() == [
+        0.0, 0.0, 0.0, 3.0, 3.0]                     # 5 rows, not 4: the factor's positions
+    assert interpolate(x[0], scale_factor=2.3).data[0, 0].tolist() == [   # 1-d: the factor's
+        0.0, 0.0, 0.0, 1.0, 1.0, 2.0]

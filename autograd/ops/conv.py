@@ -22,6 +22,7 @@ convolutions (one product per group).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -359,9 +360,10 @@ class FoldCtx(NamedTuple):
 def unfold_forward(ctx: FoldCtx, x: np.ndarray) -> np.ndarray:
     """x (N, C, H, W) -> (N, C·kh·kw, L): column l of image n is the window at output position
     l (row-major), its rows ordered (c, i, j)."""
-    n = x.shape[0]
+    n, windows = x.shape[0], math.prod(ctx.geo.output_size(x.shape[2:], ctx.kernel))
     cols = im2col(x, ctx.kernel, ctx.geo)                       # (1, C·kh·kw, L·N)
-    return cols.reshape(cols.shape[1], -1, n).transpose(2, 0, 1)
+    # L given, not -1: an empty batch (N = 0) leaves numpy nothing to infer it from
+    return cols.reshape(cols.shape[1], windows, n).transpose(2, 0, 1)
 
 
 def fold_forward(ctx: FoldCtx, cols: np.ndarray) -> np.ndarray:
