@@ -7,15 +7,17 @@
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool2d`, `AdaptiveMaxPool1d`,
-  `ConvTranspose2d`, `ConvTranspose1d`
-  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `RMSNorm`, `GroupNorm`, `InstanceNorm1d`,
-  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
+  `ConvTranspose2d`, `ConvTranspose1d`, and for volumes `Conv3d`, `ConvTranspose3d`,
+  `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`
+  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `BatchNorm3d`, `LayerNorm`, `RMSNorm`, `GroupNorm`,
+  `InstanceNorm1d`, `InstanceNorm2d`, `InstanceNorm3d` (nn.normalization); `MultiheadAttention` (nn.attention);
   `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
   `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
   `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
-  (nn.resampling); `Unfold`, `Fold` (nn.fold); the padding layers `ZeroPad1d`/`2d`,
-  `ConstantPad1d`/`2d`, `ReflectionPad1d`/`2d`, `ReplicationPad1d`/`2d`, `CircularPad1d`/`2d`
+  (nn.resampling); `Unfold`, `Fold` (nn.fold); the padding layers `ZeroPad1d`/`2d`/`3d`,
+  `ConstantPad1d`/`2d`/`3d`, `ReflectionPad1d`/`2d`/`3d`, `ReplicationPad1d`/`2d`/`3d`,
+  `CircularPad1d`/`2d`/`3d`
   (nn.padding);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
@@ -57,6 +59,7 @@ from .activations import (
 from .conv import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
     AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d,
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d,
 )
 from .data import StandardScaler
 from .fold import Fold, Unfold
@@ -73,12 +76,14 @@ from .losses import (
 )
 from .padding import (
     CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
-    ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+    ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d, CircularPad3d, ConstantPad3d,
+    ReflectionPad3d, ReplicationPad3d, ZeroPad3d,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter
 from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
+    BatchNorm3d, InstanceNorm3d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .resampling import (
@@ -102,7 +107,8 @@ __all__ = [
     "Threshold", "Hardshrink", "Softshrink",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "ConvTranspose2d",
-    "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
+    "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d", "Conv3d", "ConvTranspose3d", "MaxPool3d",
+    "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "BatchNorm3d", "InstanceNorm3d",
     "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",
@@ -111,6 +117,7 @@ __all__ = [
     "Unfold", "Fold",
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",

@@ -5,7 +5,9 @@ The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among 
 `embedding`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
 convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
 `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
-`adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come from
+`adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`, and the 3-d
+`conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`,
+`adaptive_max_pool3d`) come from
 `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm`
 from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
 `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`:
@@ -68,6 +70,7 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
     conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, gelu, leaky_relu,
     linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d,
 )
 from autograd.random import default_rng
 from autograd.warn import warn
@@ -97,7 +100,8 @@ __all__ = [
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool2d",
-    "adaptive_max_pool1d",
+    "adaptive_max_pool1d", "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "layer_norm", "rms_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold",
 ]
