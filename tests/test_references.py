@@ -15,8 +15,9 @@ def test_there_is_one_file_per_name_and_together_they_stay_small():
     files = sorted(REFERENCE_DIR.glob("*.npz"))
     assert [path.stem for path in files] == sorted(NAMES)
     # (the budget grows with the PyTorch surface the tests check: 400 kB held 17 files of
-    # uncompressed arrays; compressed, each new layer's references take ~5-20 kB)
-    assert sum(path.stat().st_size for path in files) < 600_000
+    # uncompressed arrays; compressed, each new layer's references take ~5-20 kB; the 3-d
+    # family's (conv3d: convolutions, pools, norms and padding of volumes) ~90 kB)
+    assert sum(path.stat().st_size for path in files) < 660_000
 
 
 @pytest.mark.parametrize("name", NAMES)
