@@ -64,8 +64,14 @@ class Geometry(NamedTuple):
 # ----------------------------------------------------------------------------------------------
 
 def batch_first(a: np.ndarray) -> np.ndarray:
-    """a (C, *sizes, N) viewed as (N, C, *sizes): how the kernels hand their results out."""
-    return np.moveaxis(a, -1, 0)
+    """a (C, *sizes, N) viewed as (N, C, *sizes): how the kernels hand their results out.
+    (A transpose, not np.moveaxis: that one's argument checks cost more than the whole view.)"""
+    return a.transpose((a.ndim - 1,) + tuple(range(a.ndim - 1)))
+
+
+def batch_to_end(x: np.ndarray) -> np.ndarray:
+    """x (N, C, *sizes) viewed as (C, *sizes, N): `batch_first` undone."""
+    return x.transpose(tuple(range(1, x.ndim)) + (0,))
 
 
 def batch_last(c: int, sizes: tuple, n: int, dtype: Any, fill: float = 0.0) -> np.ndarray:
@@ -78,7 +84,7 @@ def as_batch_last(x: np.ndarray) -> np.ndarray:
     is (mixing layouts in one numpy op makes its inner loops short again: 8x slower here)."""
     if x.strides[0] == x.itemsize or x.shape[0] == 1:
         return x
-    return batch_first(np.ascontiguousarray(np.moveaxis(x, 0, -1)))
+    return batch_first(np.ascontiguousarray(batch_to_end(x)))
 
 
 def pad_spatial(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
@@ -165,10 +171,12 @@ def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry, out_channels: int)
         yield region, cols.reshape(geo.groups, c // geo.groups * taps, -1)
 
 
-def _tap_slices(tap: tuple, out_size: tuple, geo: Geometry) -> tuple:
-    """The slices of the padded input that kernel tap (i, j, ...) sees at every output position."""
-    return tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, o, s, d in
-                 zip(tap, out_size, geo.stride, geo.dilation))
+def tap_slices(kernel: tuple, out_size: tuple, geo: Geometry) -> list:
+    """For each kernel tap (i, j, ...) in row-major order, the slices of the padded input's
+    spatial axes that it sees at every output position."""
+    per_axis = [[slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
+                for k, o, s, d in zip(kernel, out_size, geo.stride, geo.dilation)]
+    return list(itertools.product(*per_axis))
 
 
 def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np.ndarray:
@@ -179,8 +187,10 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np
     out_size = geo.output_size(sizes, kernel)
     taps = cols.reshape(c, *kernel, *out_size, n)
     xp = np.zeros((c, *(s + 2 * p for s, p in zip(sizes, geo.padding)), n), dtype=cols.dtype)
-    for tap in itertools.product(*map(range, kernel)):                    # batch last
-        xp[(slice(None),) + _tap_slices(tap, out_size, geo)] += taps[(slice(None),) + tap]
+    everything = (slice(None),)
+    for tap, where in zip(itertools.product(*map(range, kernel)),       # batch last
+                          tap_slices(kernel, out_size, geo)):
+        xp[everything + where] += taps[everything + tap]
     xp = batch_first(xp)
     if not any(geo.padding):
         return xp
@@ -195,7 +205,7 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
 
 def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
     """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
-    return np.moveaxis(g, 0, -1).reshape(groups, g.shape[1] // groups, -1)
+    return batch_to_end(g).reshape(groups, g.shape[1] // groups, -1)
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -235,7 +245,7 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     inside each product)."""
     (n, o), groups = (x.shape[0], w_shape[0]), geo.groups
     out_size = geo.output_size(x.shape[2:], w_shape[2:])
-    g = np.moveaxis(as_batch_last(g), 0, -1).reshape(groups, o // groups, *out_size, n)
+    g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
     for region, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
         for k in range(groups):

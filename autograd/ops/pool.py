@@ -25,25 +25,27 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .conv import Geometry, _tap_slices, as_batch_last, batch_last, pad_spatial
+from .conv import Geometry, as_batch_last, batch_last, pad_spatial, tap_slices
 
 
-def _tap(xp, tap: int, kernel: tuple, out_size: tuple, geo: Geometry):
+def _tap(xp, tap: int, ctx: PoolCtx):
     """The view of the padded input that kernel tap number `tap` (row-major: i·kw + j for a
     (kh, kw) kernel) sees at every output position."""
-    index = np.unravel_index(tap, kernel)
-    return xp[(slice(None), slice(None)) + _tap_slices(index, out_size, geo)]
+    if ctx.taps is None:                    # the slices of every tap, worked out once
+        ctx.taps = [(slice(None), slice(None)) + where for where in
+                    tap_slices(ctx.kernel, ctx.out_size, ctx.geo)]
+    return xp[ctx.taps[tap]]
 
 
 class PoolCtx:
     """A pooling node's constants: kernel, geometry, output size, the input's shape, and the
     index of each window's maximum (the tap i·kw + j; any number of spatial axes), found by
     the forward."""
-    __slots__ = ("kernel", "geo", "out_size", "shape", "arg")
+    __slots__ = ("kernel", "geo", "out_size", "shape", "arg", "taps")
 
     def __init__(self, kernel: tuple, geo: Geometry, out_size: tuple, shape: tuple) -> None:
         self.kernel, self.geo, self.out_size, self.shape = kernel, geo, out_size, shape
-        self.arg = None
+        self.arg = self.taps = None
 
 
 def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
@@ -55,7 +57,7 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
     g = as_batch_last(g)                             # the layout of arg and dxp
     for tap in range(math.prod(kernel)):
         hit = ctx.arg == tap
-        view = _tap(dxp, tap, kernel, ctx.out_size, ctx.geo)
+        view = _tap(dxp, tap, ctx)
         if tiled:                                    # disjoint windows: write, no add needed
             np.multiply(g, hit, out=view)
         else:
@@ -71,7 +73,7 @@ def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
     out = np.zeros(ctx.arg.shape, dtype=x.dtype)
     for tap in np.unique(ctx.arg):
         hit = ctx.arg == tap
-        out[hit] = _tap(xp, int(tap), ctx.kernel, ctx.out_size, ctx.geo)[hit]
+        out[hit] = _tap(xp, int(tap), ctx)[hit]
     return out
 
 
@@ -97,11 +99,11 @@ class MaxPool2d(Op):
     def forward(ctx, x):
         xp = pad_spatial(x, ctx.geo.padding, -np.inf)
         taps = math.prod(ctx.kernel)
-        out = _tap(xp, 0, ctx.kernel, ctx.out_size, ctx.geo).copy(order="K")
+        out = _tap(xp, 0, ctx).copy(order="K")
         index = np.int8 if taps < 128 else np.int32
         arg = np.zeros_like(out, dtype=index)
         for tap in range(1, taps):
-            view = _tap(xp, tap, ctx.kernel, ctx.out_size, ctx.geo)
+            view = _tap(xp, tap, ctx)
             larger = view > out                      # strictly: an equal later tap loses
             np.maximum(out, view, out=out)
             # the taps come in increasing order, so the last one that was larger is the
@@ -127,8 +129,8 @@ def _route_as_pytorch(ctx: PoolCtx, xp: np.ndarray, out: np.ndarray, arg: np.nda
     nan_window, minus_inf_window = np.isnan(out), np.isneginf(out)
     unset = minus_inf_window.copy()                  # -inf windows still waiting for a pixel
     for tap in range(math.prod(ctx.kernel)):
-        arg[nan_window & np.isnan(_tap(xp, tap, ctx.kernel, ctx.out_size, ctx.geo))] = tap
-        first = unset & _tap(inside, tap, ctx.kernel, ctx.out_size, ctx.geo)
+        arg[nan_window & np.isnan(_tap(xp, tap, ctx))] = tap
+        first = unset & _tap(inside, tap, ctx)
         arg[first] = tap
         unset &= ~first
 
