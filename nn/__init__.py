@@ -1,7 +1,7 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict` (nn.module); layers `Linear`,
-  `Embedding`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`, whole channels),
+  `Embedding`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`2d`/`3d`, whole channels),
   `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
@@ -10,7 +10,8 @@
   `ConvTranspose2d`, `ConvTranspose1d`, and for volumes `Conv3d`, `ConvTranspose3d`,
   `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `BatchNorm3d`, `LayerNorm`, `RMSNorm`, `GroupNorm`,
-  `InstanceNorm1d`, `InstanceNorm2d`, `InstanceNorm3d` (nn.normalization); `MultiheadAttention` (nn.attention);
+  `InstanceNorm1d`, `InstanceNorm2d`, `InstanceNorm3d` (nn.normalization); `MultiheadAttention`
+  (nn.attention);
   `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
   `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
@@ -65,8 +66,8 @@ from .data import StandardScaler
 from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
-    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
-    PairwiseDistance, Sequential, Unflatten,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Dropout3d, Embedding, Flatten,
+    Identity, Linear, PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
@@ -98,7 +99,8 @@ from .trained import TrainedModel, load_trained
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Sequential", "MLP", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+    "Linear", "Embedding", "Sequential", "MLP", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "Flatten",
     "Unflatten", "Identity",
     "CosineSimilarity", "PairwiseDistance",
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",

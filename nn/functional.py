@@ -89,7 +89,7 @@ __all__ = [
     "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
-    "one_hot", "dropout", "dropout1d", "dropout2d",
+    "one_hot", "dropout", "dropout1d", "dropout2d", "dropout3d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
@@ -491,6 +491,13 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True,
     return _dropout("dropout1d", x, p, training, rng, 3)
 
 
+def dropout3d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
+    """Channel dropout of volumes (N, C, D, H, W): each channel of each volume zeroed whole with
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    return _dropout("dropout3d", x, p, training, rng, 5)
+
+
 def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generator | None,
              ndim: int | None) -> Tensor:
     """`dropout` (ndim None: each element alone), or channel dropout of an `ndim`-d batch
@@ -499,7 +506,7 @@ def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generat
         raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
     x = _tensor(name, x)
     if ndim is not None and x.ndim != ndim:
-        layout = "(N, C, H, W)" if ndim == 4 else "(N, C, L)"
+        layout = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[ndim]
         raise ValueError(f"{name}: expected a {ndim}-d input {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x
