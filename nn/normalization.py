@@ -41,7 +41,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
-from autograd.functional import _channels_last_hint, _floating
+from autograd.functional import _channels_last_hint, _floating, _volume_channels_last_hint
 from autograd.graph import apply
 from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
@@ -564,6 +564,13 @@ def _positive_int(name: str, what: str, value: Any) -> int:
 
 def _channel_hint(shape: tuple, channels: int, axis: int) -> str:
     """For an input with the expected channels last rather than on `axis`: how to move them."""
+    if len(shape) == 5:
+        return _volume_channels_last_hint(shape, channels)
+    if len(shape) == 4 and axis == 0:               # one volume (C, D, H, W)
+        if shape[-1] != channels or shape[0] == channels:
+            return ""
+        return ("; it looks like a volume with channels last (D, H, W, C): make it "
+                "(C, D, H, W) with x.transpose(3, 0, 1, 2)")
     if len(shape) == 4:
         return _channels_last_hint(shape, channels)
     if len(shape) - axis != 2 or shape[-1] != channels or shape[axis] == channels:
