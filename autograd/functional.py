@@ -1911,9 +1911,14 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     array([[0., 0., 1., 0.],
            [0., 1., 0., 0.]], dtype=float32)
     """
-    x = _image_batch("max_pool2d", x)
-    return _max_pool("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode,
-                     MaxPool2d)
+    return _max_pool2d("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool) -> Tensor:
+    """max_pool2d, its errors naming `name` (the function, or the `nn.MaxPool2d` layer)."""
+    return _max_pool(name, _image_batch(name, x), kernel_size, stride, padding, dilation,
+                     ceil_mode, MaxPool2d)
 
 
 def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -1925,12 +1930,17 @@ def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     >>> max_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), 2).data
     array([[[[[7.]]]]])
     """
-    x = _volume_batch("max_pool3d", x)
-    return _max_pool("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode,
-                     MaxPool3d)
+    return _max_pool3d("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
 
 
-def _max_pool(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+def _max_pool3d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool) -> Tensor:
+    """max_pool3d, its errors naming `name` (the function, or the `nn.MaxPool3d` layer)."""
+    return _max_pool(name, _volume_batch(name, x), kernel_size, stride, padding, dilation,
+                     ceil_mode, MaxPool3d)
+
+
+def _max_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
               dilation: Any, ceil_mode: bool, op: type) -> Tensor:
     """max_pool2d's and max_pool3d's pooling of a checked x (N, C, ...), by the `op` node."""
     kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
@@ -1958,9 +1968,8 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1), count_include_pad=False).data
     array([[[[1., 3.]]]], dtype=float32)
     """
-    x = _image_batch("avg_pool2d", x)
-    return _avg_pool("avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool("avg_pool2d", _image_batch("avg_pool2d", x), kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
 
 
 def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -1973,15 +1982,15 @@ def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     array([[2., 3.],
            [4., 5.]])
     """
-    x = _volume_batch("avg_pool3d", x)
-    return _avg_pool("avg_pool3d", x, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool("avg_pool3d", _volume_batch("avg_pool3d", x), kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
 
 
-def _avg_pool(name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+def _avg_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
               ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Tensor:
     """avg_pool2d's and avg_pool3d's pooling of a checked x (N, C, ...): each channel
-    convolved with a constant kernel, divided by each window's count."""
+    convolved with a constant kernel, divided by each window's count. Errors name `name` (the
+    function, or the layer)."""
     _check_divisor(name, divisor_override)
     count_include_pad = _yes_or_no(name, "count_include_pad", count_include_pad)
     kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding,

@@ -25,7 +25,8 @@ from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _adaptive_max_pool1d,
-    _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool1d,
+    _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool,
+    _avg_pool1d, _image_batch, _max_pool2d, _max_pool3d, _volume_batch,
     _axis_names, _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d,
     _conv3d, _conv_padding, _conv_transpose1d, _conv_transpose2d, _conv_transpose3d, _floating,
     _image_hint, _is_int, _length_first_hint, _max_pool1d, _padding_1d, _pair, _sequence_hint,
@@ -217,8 +218,8 @@ class MaxPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode)
+        return _max_pool2d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode)
 
     def extra_repr(self) -> str:
         return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
@@ -242,8 +243,8 @@ class AvgPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return AF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                             self.count_include_pad, self.divisor_override)
+        return _avg_pool(self, _image_batch(self, x), self.kernel_size, self.stride, self.padding,
+                         self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         options = [(name, getattr(self, name), default) for name, default in (
@@ -322,8 +323,8 @@ class MaxPool3d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
             raise not_a_volume_batch(self, x.shape)
-        return AF.max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode)
+        return _max_pool3d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -352,8 +353,9 @@ class AvgPool3d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
             raise not_a_volume_batch(self, x.shape)
-        return AF.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                             self.count_include_pad, self.divisor_override)
+        return _avg_pool(self, _volume_batch(self, x), self.kernel_size, self.stride,
+                         self.padding, self.ceil_mode, self.count_include_pad,
+                         self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -438,6 +438,21 @@ def test_bad_settings_fail_when_the_layer_is_made(make, message):
         make()
 
 
+def test_pool_layers_name_themselves_when_the_volume_is_too_small():
+    """(The 2-d pool layers too: their errors named the function, max_pool2d, before.)"""
+    with pytest.raises(ValueError, match=r"^MaxPool3d\(kernel_size=4, .*\): the input of shape "
+                                         r"\(1, 1, 2, 8, 8\) \(D, H, W padded: \(2, 8, 8\)\) is "
+                                         r"smaller than the kernel, which spans \(4, 4, 4\)"):
+        nn.MaxPool3d(4)(Tensor(np.zeros((1, 1, 2, 8, 8))))
+    with pytest.raises(ValueError, match=r"^AvgPool3d\(kernel_size=\(3, 1, 1\), .*\): the input"):
+        nn.AvgPool3d((3, 1, 1))(Tensor(np.zeros((1, 1, 2, 8, 8))))
+    with pytest.raises(ValueError, match=r"^MaxPool2d\(kernel_size=4, .*\): the input of shape "
+                                         r"\(1, 1, 2, 8\) \(H, W padded: \(2, 8\)\)"):
+        nn.MaxPool2d(4)(Tensor(np.zeros((1, 1, 2, 8))))
+    with pytest.raises(ValueError, match=r"^AvgPool2d\(kernel_size=3, .*\): the input"):
+        nn.AvgPool2d(3)(Tensor(np.zeros((1, 1, 2, 8))))
+
+
 def test_functions_check_their_arguments():
     x = Tensor(np.zeros((1, 2, 4, 4, 4)))
     with pytest.raises(ValueError, match=r"conv3d: weight must be 5-d \(out_channels, "
