@@ -2264,13 +2264,15 @@ def _adaptive_max_pool(name: Any, x: Tensor, output_size: Any, axes: int
     lead, sizes = x.shape[:-axes], x.shape[-axes:]
     out = _adaptive_size(name, output_size, sizes)
     index = np.empty((*lead, *out), dtype=np.int64)
-    for position in itertools.product(*map(range, out)):
-        bounds = [_adaptive_window(i, n, o) for i, n, o in zip(position, sizes, out)]
-        window = x.data[(Ellipsis,) + tuple(slice(a, b) for a, b in bounds)]
-        k = _first_maximum(window.reshape(*lead, -1))
-        offsets = np.unravel_index(k, tuple(b - a for a, b in bounds))
-        index[(Ellipsis,) + position] = np.ravel_multi_index(
-            tuple(a + o for (a, _), o in zip(bounds, offsets)), sizes)
+    windows = [[slice(*_adaptive_window(i, n, o)) for i in range(o)] for n, o in zip(sizes, out)]
+    steps = [math.prod(sizes[axis + 1:]) for axis in range(axes)]   # of each axis, flattened
+    for position, bounds in zip(itertools.product(*map(range, out)), itertools.product(*windows)):
+        k = _first_maximum(x.data[(Ellipsis,) + bounds].reshape(*lead, -1))   # row-major
+        flat = 0
+        for window, step in zip(bounds[:0:-1], steps[:0:-1]):     # the last axis first
+            k, offset = np.divmod(k, window.stop - window.start)
+            flat = flat + (window.start + offset) * step
+        index[(Ellipsis,) + position] = flat + (bounds[0].start + k) * steps[0]
     flat = x.reshape(*lead, math.prod(sizes)).gather(-1, index.reshape(*lead, -1))
     return flat.reshape(index.shape), index
 
