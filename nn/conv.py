@@ -185,8 +185,8 @@ class Conv3d(Conv2d):
     `autograd.functional.conv3d`. weight (out_channels, in_channels/groups, kd, kh, kw) and
     bias (out_channels,) as in PyTorch, so state dicts carry over both ways; initialised as
     PyTorch (both U(±1/√fan_in), fan_in = in_channels/groups · kd · kh · kw); PyTorch's
-    padding modes and "same"/"valid". An unbatched volume (C, D, H, W) is refused with the reshape that
-    fits, as `Conv2d` refuses an unbatched image.
+    padding modes and "same"/"valid". An unbatched volume (C, D, H, W) is refused with the
+    reshape that fits, as `Conv2d` refuses an unbatched image.
 
     >>> import numpy as np
     >>> from autograd import Tensor

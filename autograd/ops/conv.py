@@ -98,6 +98,14 @@ def pad_spatial(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
     return out
 
 
+def unpad_spatial(xp: np.ndarray, padding: tuple) -> np.ndarray:
+    """The middle of a padded xp (N, C, *padded sizes): `pad_spatial` undone (a view)."""
+    if not any(padding):
+        return xp
+    return xp[(slice(None), slice(None)) + tuple(slice(p, n - p) for n, p in
+                                                  zip(xp.shape[2:], padding))]
+
+
 def windows(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> np.ndarray:
     """A read-only view (C, kh, kw, Ho, Wo, N) of the padded input xp (N, C, Hp, Wp) (one
     kernel and one output axis per spatial axis): [c, i, j, h, w, n] is the pixel that kernel
@@ -191,11 +199,7 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np
     for tap, where in zip(itertools.product(*map(range, kernel)),       # batch last
                           tap_slices(kernel, out_size, geo)):
         xp[everything + where] += taps[everything + tap]
-    xp = batch_first(xp)
-    if not any(geo.padding):
-        return xp
-    return xp[(slice(None), slice(None)) + tuple(slice(p, p + s) for s, p in
-                                                  zip(sizes, geo.padding))]
+    return unpad_spatial(batch_first(xp), geo.padding)
 
 
 def _grouped(w: np.ndarray, groups: int) -> np.ndarray:

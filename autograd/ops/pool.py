@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .conv import Geometry, as_batch_last, batch_last, pad_spatial, tap_slices
+from .conv import (Geometry, as_batch_last, batch_last, pad_spatial, tap_slices,
+                   unpad_spatial)
 
 
 def _tap(xp, tap: int, ctx: PoolCtx):
@@ -62,9 +63,7 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
             np.multiply(g, hit, out=view)
         else:
             view[...] += g * hit
-    if not any(padding):
-        return dxp
-    return dxp[(slice(None), slice(None)) + tuple(slice(p, p + s) for s, p in zip(sizes, padding))]
+    return unpad_spatial(dxp, padding)
 
 
 def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
