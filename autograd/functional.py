@@ -2424,7 +2424,7 @@ def _adaptive_max_pool(name: Any, x: Tensor, output_size: Any, axes: int
             k, offset = np.divmod(k, window.stop - window.start)
             flat = flat + (window.start + offset) * step
         index[(Ellipsis,) + position] = flat + (bounds[0].start + k) * steps[0]
-    flat = x.reshape(*lead, math.prod(sizes)).gather(-1, index.reshape(*lead, -1))
+    flat = x.reshape(*lead, math.prod(sizes)).gather(-1, index.reshape(*lead, math.prod(out)))
     return flat.reshape(index.shape), index
 
 
