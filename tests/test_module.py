@@ -1183,6 +1183,17 @@ def test_a_parameter_dict_is_a_dict_whose_entries_are_attributes():
         extra["x.y"] = np.zeros(1)
 
 
+def test_dict_containers_delete_an_entry_read_as_an_attribute_and_name_a_missing_key():
+    """`del extra.a` raised AttributeError on a ParameterDict (ModuleDict deleted the entry),
+    and ModuleDict's missing key said only 'z'."""
+    extra = ParameterDict({"a": np.zeros(2), "b": np.ones(2)})
+    del extra.a
+    assert list(extra) == ["b"] and [name for name, _ in extra.named_parameters()] == ["b"]
+    heads = ModuleDict({"a": Linear(2, 1)})
+    with pytest.raises(KeyError, match=r"ModuleDict has no key 'z' \(its keys: \['a'\]\)"):
+        heads["z"]
+
+
 def test_register_module_is_add_module():
     m = Module()
     m.register_module("inner", Linear(2, 1))
