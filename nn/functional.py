@@ -2,8 +2,8 @@
 Values.
 
 The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them), `linear`,
-`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
-convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
+`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary
+cross-entropies) and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
 `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
 `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come from
 `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm`
@@ -69,7 +69,8 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
     conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, embedding_bag,
-    gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid, softmax, tanh,
+    gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid,
+    softmax, tanh,
 )
 from autograd.random import default_rng
 from autograd.warn import warn
@@ -84,8 +85,8 @@ from .scoring import declare_loss
 
 __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
-    "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign", "hardtanh",
-    "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
+    "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
+    "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout", "dropout1d", "dropout2d",

@@ -1,6 +1,7 @@
 """Layers: `Linear`, `Embedding` and `EmbeddingBag` (bags of indices, each reduced to one
 vector), `Identity`, `Flatten` and its inverse `Unflatten`, `Dropout`, the distances between two
-inputs `CosineSimilarity` and `PairwiseDistance`, `Sequential` and `MLP`. (The activation modules are in nn.activations; `MLP` names them.)
+inputs `CosineSimilarity` and `PairwiseDistance`, `Sequential` and `MLP`. (The activation
+modules are in nn.activations; `MLP` names them.)
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -40,8 +41,8 @@ from .conv import not_a_sequence_batch, not_an_image_batch
 from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
-    "Linear", "Embedding", "EmbeddingBag", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",
-    "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Sequential", "MLP",
+    "Linear", "Embedding", "EmbeddingBag", "Identity", "Flatten", "Unflatten", "Dropout",
+    "Dropout1d", "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Sequential", "MLP",
 ]
 
 
