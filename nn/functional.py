@@ -2,14 +2,14 @@
 Values.
 
 The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them), `linear`,
-`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary
-cross-entropies) and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
-`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
-`adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come from
-`autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm`
-from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
-`pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`:
-each is one function, reachable from both modules.
+`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary cross-entropies)
+and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
+`conv_transpose1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`,
+`avg_pool1d`, `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come
+from `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and
+`instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`,
+`interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold`
+from `nn.fold`: each is one function, reachable from both modules.
 
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
 `silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
