@@ -19,7 +19,10 @@ other methods come from mixin classes, one module each, beside this one:
 tensor_elementwise.py (exp, log, clamp, casts, ...), tensor_reductions.py (sum, max, softmax,
 sort, median, ...), tensor_shape.py (reshape, transpose, gather, t[i], ...) and
 tensor_in_place.py (t[i] = v, add_, fill_, uniform_, ...). The functions over several tensors
-(matmul, einsum, stack, where, ...) are in tensor_functions.py.
+(matmul, einsum, stack, where, ...) are in tensor_functions.py. Two helper modules serve them
+all: tensor_operands.py takes an op's operands (numbers and arrays made Tensors, dtypes
+promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and size arguments
+(dim= or axis=, negative axes).
 """
 
 from __future__ import annotations
