@@ -1457,16 +1457,21 @@ class ParameterList(Module):
     __iadd__ = extend
 
     def __setitem__(self, index: int, value: Any) -> None:
+        """Replace the parameter at `index` (append adds one)."""
+        self._check_index(index)
         self._items[index] = _as_parameter(self, f"[{index}]", value)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ParameterList(self._items[index])
-        try:
-            return self._items[index]
-        except IndexError:
-            raise IndexError(f"ParameterList: index {index} is out of range for "
-                             f"{len(self._items)} parameters") from None
+        self._check_index(index)
+        return self._items[index]
+
+    def _check_index(self, index: int) -> None:
+        if isinstance(index, (int, np.integer)) and not -len(self._items) <= index < len(
+                self._items):
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
+                             f"{len(self._items)} parameters")
 
     def __len__(self) -> int:
         return len(self._items)

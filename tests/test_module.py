@@ -1168,6 +1168,10 @@ def test_a_parameter_list_takes_tensors_and_arrays_as_parameters_and_list_method
         scales.append(Linear(1, 1))
     with pytest.raises(IndexError, match="index 5 is out of range for 3 parameters"):
         scales[5]
+    # an assignment past the end said only "list assignment index out of range"
+    with pytest.raises(IndexError, match=r"ParameterList: index 3 is out of range for 3 "
+                                         r"parameters"):
+        scales[3] = np.ones(1)
 
 
 def test_a_parameter_dict_is_a_dict_whose_entries_are_attributes():
