@@ -1416,7 +1416,10 @@ def _as_parameter(container: Module, where: str, value: Any) -> Parameter:
     if isinstance(value, (Module, Value)) or value is None or isinstance(value, (str, dict)):
         raise TypeError(f"{type(container).__name__}{where}: expected a Parameter (or a Tensor "
                         f"or an array, made one), got {type(value).__name__}")
-    return Parameter(value.data if isinstance(value, Tensor) else value)
+    try:
+        return Parameter(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError) as error:        # say which entry (integers cannot train)
+        raise type(error)(f"{type(container).__name__}{where}: {error}") from None
 
 
 def _parameter_lines(container: Module, items: Iterable[tuple[str, Parameter]]) -> str:

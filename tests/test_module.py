@@ -1168,6 +1168,9 @@ def test_a_parameter_list_takes_tensors_and_arrays_as_parameters_and_list_method
         scales.append(Linear(1, 1))
     with pytest.raises(IndexError, match="index 5 is out of range for 3 parameters"):
         scales[5]
+    # integers cannot train: the error named only Tensor, not the entry
+    with pytest.raises(TypeError, match=r"ParameterList\[3\]: Tensor: only floating-point"):
+        scales.append(np.arange(2))
     # an assignment past the end said only "list assignment index out of range"
     with pytest.raises(IndexError, match=r"ParameterList: index 3 is out of range for 3 "
                                          r"parameters"):
