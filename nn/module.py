@@ -1179,7 +1179,47 @@ def _transposed_hint(got: tuple, expected: tuple) -> str:
             "or pass the array's .T)")
 
 
-class ModuleList(Module):
+class _ListContainer(Module):
+    """What ModuleList and ParameterList share: a list whose entries are registered under
+    their positions (``"0"``, ``"1"``, ...), with the list methods that only read it or add to
+    it. A subclass's `append` turns a value put in into an entry (checked, or made one)."""
+
+    _items: list
+
+    def append(self, value: Any) -> _ListContainer:
+        raise NotImplementedError
+
+    def extend(self, values: Iterable[Any]) -> _ListContainer:
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def _names(self) -> list[str]:
+        """The entries' names, in order: their positions."""
+        return [str(i) for i in range(len(self._items))]
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from zip(self._names(), self._items)
+        for name, item in super()._members():       # attributes a subclass adds
+            if not name.startswith("_items."):
+                yield name, item
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails
+        if name == "_items":
+            raise AttributeError(_container_without_init(self))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class ModuleList(_ListContainer):
     """A list of modules whose parameters are registered (named ``"0"``, ``"1"``, ...).
 
     A plain Python list of modules is registered too; this class adds list methods and
@@ -1195,13 +1235,6 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         self._items.append(self._checked(module))
         return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self
-
-    __iadd__ = extend
 
     def insert(self, index: int, module: Module) -> None:
         """Put `module` before position `index`; the modules are numbered afresh from 0."""
@@ -1254,32 +1287,10 @@ class ModuleList(Module):
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
                              f"{len(self._items)} modules") from None
 
-    def _names(self) -> list[str]:
-        """The modules' names, in order: their positions."""
-        return [str(i) for i in range(len(self._items))]
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from zip(self._names(), self._items)
-        for name, item in super()._members():       # attributes a subclass adds
-            if not name.startswith("_items."):
-                yield name, item
-
-    def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails
-        if name == "_items":
-            raise AttributeError(_container_without_init(self))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
         return self._item(index)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._items)
 
 
 class _KeyedContainer(Module):
@@ -1430,7 +1441,7 @@ def _parameter_lines(container: Module, items: Iterable[tuple[str, Parameter]]) 
         else f"{type(container).__name__}()"
 
 
-class ParameterList(Module):
+class ParameterList(_ListContainer):
     """A list of parameters that a module registers (named ``"0"``, ``"1"``, ...), PyTorch's
     `nn.ParameterList`: a learned scale per layer, say. A Tensor or an array put in becomes a
     Parameter. (A plain list of Parameters is registered too, under the attribute's name; this
@@ -1452,13 +1463,6 @@ class ParameterList(Module):
         self._items.append(_as_parameter(self, f"[{len(self._items)}]", value))
         return self
 
-    def extend(self, values: Iterable[Any]) -> ParameterList:
-        for value in values:
-            self.append(value)
-        return self
-
-    __iadd__ = extend
-
     def __setitem__(self, index: int, value: Any) -> None:
         """Replace the parameter at `index` (append adds one)."""
         self._check_index(index)
@@ -1475,24 +1479,6 @@ class ParameterList(Module):
                 self._items):
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
                              f"{len(self._items)} parameters")
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._items)
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from ((str(i), p) for i, p in enumerate(self._items))
-        for name, item in super()._members():       # attributes a subclass adds
-            if not name.startswith("_items."):
-                yield name, item
-
-    def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails
-        if name == "_items":
-            raise AttributeError(_container_without_init(self))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return _parameter_lines(self, ((str(i), p) for i, p in enumerate(self._items)))
