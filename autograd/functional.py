@@ -14,6 +14,8 @@ array([[1., 0.],
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import numbers
 from typing import Any, Callable
@@ -23,10 +25,10 @@ import numpy as np
 from .broadcast import broadcasts_to
 from .graph import Node, apply, is_grad_enabled, no_grad
 from .ops import Conv2d, ConvTranspose2d, CrossEntropy, Linear, MaxPool2d, Pad
-from .ops.conv import ConvCtx, Geometry
+from .ops.conv import Conv3d, ConvCtx, ConvTranspose3d, Geometry
 from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
 from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
-from .ops.pool import PoolCtx
+from .ops.pool import MaxPool3d, PoolCtx
 from .ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
                             LSTMSequence, RNNSequence, SequenceCtx)
 from .ops.shape import Embedding
@@ -46,7 +48,8 @@ __all__ = [
     "matmul", "concatenate", "stack", "where",
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-    "adaptive_max_pool2d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool1d", "conv3d", "conv_transpose3d", "max_pool3d",
+    "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 
@@ -1468,16 +1471,36 @@ def _is_int(value: Any) -> bool:
 
 def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
     """An int or a pair of ints, checked to be >= least, as (h, w)."""
+    return _sizes(name, what, value, least, 2)
+
+
+def _triple(name: str, what: str, value: Any, least: int) -> tuple[int, int, int]:
+    """An int or a triple of ints, checked to be >= least, as (d, h, w)."""
+    return _sizes(name, what, value, least, 3)
+
+
+def _sizes(name: str, what: str, value: Any, least: int, axes: int) -> tuple:
+    """An int (the same for every axis) or one int per axis, each checked to be >= least.
+
+    >>> _sizes("conv3d", "stride", 2, 1, 3), _sizes("conv3d", "stride", [1, 2, 2], 1, 3)
+    ((2, 2, 2), (1, 2, 2))
+    """
     if _is_int(value):
-        pair: tuple = (value, value)
+        sizes: tuple = (value,) * axes
     elif isinstance(value, (tuple, list, np.ndarray)):
-        pair = tuple(value)
+        sizes = tuple(value)
     else:                           # (a float or a string is not iterable, or iterates wrongly)
-        pair = ()
-    if len(pair) != 2 or not all(_is_int(v) for v in pair) or min(pair) < least:
-        raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
+        sizes = ()
+    if len(sizes) != axes or not all(_is_int(v) for v in sizes) or min(sizes) < least:
+        several = {2: "a pair", 3: "a triple"}.get(axes, f"{axes}")
+        raise ValueError(f"{name}: {what} must be an int >= {least} or {several} of them, "
                          f"got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return tuple(int(v) for v in sizes)
+
+
+def _axis_names(axes: int) -> str:
+    """The spatial axes' names in shapes and errors: "L", "H, W" or "D, H, W"."""
+    return ("L", "H, W", "D, H, W")[axes - 1]
 
 
 def _conv_padding(name: Any, padding: Any, kernel: tuple, stride: tuple,
@@ -1490,19 +1513,30 @@ def _conv_padding(name: Any, padding: Any, kernel: tuple, stride: tuple,
     >>> _conv_padding("conv2d", "same", (4, 3), (1, 1), (1, 1))   # one more row at the bottom
     ((1, 1), (0, 0, 0, 1))
     """
+    axes = len(kernel)
     if isinstance(padding, str) and padding == "valid":
-        return (0, 0), ()
+        return (0,) * axes, ()
     if not (isinstance(padding, str) and padding == "same"):
         if isinstance(padding, str):
-            raise ValueError(f"{name}: padding must be an int >= 0, a pair of them, 'same' or "
+            several = "a pair" if axes == 2 else "a triple"
+            raise ValueError(f"{name}: padding must be an int >= 0, {several} of them, 'same' or "
                              f"'valid', got {padding!r}")
-        return _pair(name, "padding", padding, 0), ()
-    if stride != (1, 1):
+        return _sizes(name, "padding", padding, 0, axes), ()
+    if any(s != 1 for s in stride):
         raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch), got stride "
                          f"{stride}; give the padding as a number")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]        # rows, columns
-    extra = (0, total[1] % 2, 0, total[0] % 2)                      # pad's order: w, then h
-    return (total[0] // 2, total[1] // 2), (extra if any(extra) else ())
+    extra = _end_padding(tuple(t % 2 for t in total))             # pad's order: w, then h
+    return tuple(t // 2 for t in total), (extra if any(extra) else ())
+
+
+def _end_padding(extra: tuple) -> tuple:
+    """`pad`'s widths (last axis first) for `extra[i]` cells at the end of spatial axis i.
+
+    >>> _end_padding((1, 0))                  # one more row at the bottom
+    (0, 0, 0, 1)
+    """
+    return tuple(w for e in reversed(extra) for w in (0, e))
 
 
 def _image_batch(name: Any, x: Any) -> Tensor:
@@ -1539,6 +1573,27 @@ def _missing_axis_hint(shape: tuple, channels: int | None, kind: str, sizes: tup
     return f"; the layer takes {kind}s of {channels} channels, (N, {channels}, {', '.join(sizes)})"
 
 
+def _volume_batch(name: str, x: Any, channels: int | None = None) -> Tensor:
+    x = _floating(name, x)
+    if x.ndim != 5:
+        raise ValueError(f"{name}: expected a 5-d input (N, C, D, H, W), got shape "
+                         f"{x.shape}{_volume_hint(x.shape, channels)}")
+    return x
+
+
+def _volume_hint(shape: tuple, channels: int | None = None) -> str:
+    """For a 4-d input, the reshape that fits a layer taking `channels` (None: any)."""
+    return _missing_axis_hint(shape, channels, "volume", ("D", "H", "W"))
+
+
+def _volume_channels_last_hint(shape: tuple, channels: int) -> str:
+    """For (N, D, H, W, C) (channels last), the transpose to PyTorch's (N, C, D, H, W)."""
+    if len(shape) != 5 or shape[4] != channels or shape[1] == channels:
+        return ""
+    return ("; it looks like channels-last volumes (N, D, H, W, C): make them (N, C, D, H, W) "
+            "with x.transpose(0, 4, 1, 2, 3)")
+
+
 def _channels_last_hint(shape: tuple, channels: int) -> str:
     """For a 4-d input whose last axis, not axis 1, has the expected channels: the transpose
     from channels-last (N, H, W, C) (PIL, matplotlib, TensorFlow) to PyTorch's (N, C, H, W)."""
@@ -1554,7 +1609,8 @@ def _check_fits(name: Any, x_shape: tuple, kernel: tuple, geo: Any) -> tuple:
     if min(out) < 1:
         padded = tuple(n + 2 * p for n, p in zip(x_shape[2:], geo.padding))
         reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, geo.dilation))
-        raise ValueError(f"{name}: the input of shape {x_shape} (H, W padded: {padded}) is "
+        raise ValueError(f"{name}: the input of shape {x_shape} ({_axis_names(len(kernel))} "
+                         f"padded: {padded}) is "
                          f"smaller than the kernel, which spans {reach}")
     return out
 
@@ -1609,7 +1665,40 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
     x = _image_batch(name, x)
     weight = _conv_weight(name, x, _node(weight, name), groups, "kh, kw", "1×1",
                           _channels_last_hint)
-    stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
+    return _conv(name, x, weight, bias, stride, padding, dilation, groups, Conv2d)
+
+
+def conv3d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D convolution of volumes x (N, C, D, H, W) (a clip's frames, a CT scan's slices) with
+    weight (O, C/groups, kd, kh, kw) plus bias (O,): conv2d with one more axis, each setting an
+    int or a triple (d, h, w); output (N, O, Do, Ho, Wo), each size as conv2d's. Differentiable
+    to any order.
+
+    >>> x = Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))    # two 2x2 slices: 0-3 and 4-7
+    >>> conv3d(x, Tensor(np.array([-1.0, 1.0]).reshape(1, 1, 2, 1, 1))).data[0, 0]
+    array([[[4., 4.],
+            [4., 4.]]])
+    """
+    return _conv3d("conv3d", x, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv3d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+            dilation: Any, groups: int) -> Tensor:
+    """conv3d, with errors that name the caller (the function, or the `nn.Conv3d` layer)."""
+    x = _volume_batch(name, x)
+    weight = _conv_weight(name, x, _node(weight, name), groups, "kd, kh, kw", "1×1×1",
+                          _volume_channels_last_hint)
+    return _conv(name, x, weight, bias, stride, padding, dilation, groups, Conv3d)
+
+
+def _conv(name: Any, x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any,
+          dilation: Any, groups: int, op: type) -> Tensor:
+    """What conv2d and conv3d share once x and the weight are checked: the settings (one per
+    spatial axis), the bias, and the `op` node."""
+    axes = x.ndim - 2
+    stride = _sizes(name, "stride", stride, 1, axes)
+    dilation = _sizes(name, "dilation", dilation, 1, axes)
     padding, extra = _conv_padding(name, padding, weight.shape[2:], stride, dilation)
     if extra:                                   # padding="same" with an even kernel
         x = pad(x, extra)
@@ -1622,7 +1711,7 @@ def _conv2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: 
             raise ValueError(f"{name}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
     recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
-    return apply(Conv2d, inputs, ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
+    return apply(op, inputs, ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs)))
 
 
 def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
@@ -1810,9 +1899,44 @@ def _conv_transpose2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any,
     x = _image_batch(name, x)
     weight = _conv_transpose_weight(name, x, _node(weight, name), groups, "kh, kw",
                                     _channels_last_hint)
-    stride, dilation = _pair(name, "stride", stride, 1), _pair(name, "dilation", dilation, 1)
-    padding = _pair(name, "padding", padding, 0)
-    output_padding = _pair(name, "output_padding", output_padding, 0)
+    return _conv_transpose(name, x, weight, bias, stride, padding, output_padding, groups,
+                           dilation, ConvTranspose2d)
+
+
+def conv_transpose3d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """Transposed 3-D convolution of volumes x (N, C, D, H, W) with weight
+    (C, O/groups, kd, kh, kw) plus bias (O,): conv_transpose2d with one more axis (each setting
+    an int or a triple), the gradient of conv3d with respect to its input. Output
+    (N, O, Do, Ho, Wo), each size as conv_transpose2d's.
+
+    >>> x = Tensor(np.ones((1, 1, 1, 1, 2)))
+    >>> conv_transpose3d(x, Tensor(np.ones((1, 1, 2, 1, 1))), stride=(1, 1, 2)).shape
+    (1, 1, 2, 1, 3)
+    """
+    return _conv_transpose3d("conv_transpose3d", x, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def _conv_transpose3d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any,
+                      output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """conv_transpose3d, with errors that name the caller (or the `nn.ConvTranspose3d` layer)."""
+    x = _volume_batch(name, x)
+    weight = _conv_transpose_weight(name, x, _node(weight, name), groups, "kd, kh, kw",
+                                    _volume_channels_last_hint)
+    return _conv_transpose(name, x, weight, bias, stride, padding, output_padding, groups,
+                           dilation, ConvTranspose3d)
+
+
+def _conv_transpose(name: Any, x: Tensor, weight: Tensor, bias: Any, stride: Any, padding: Any,
+                    output_padding: Any, groups: Any, dilation: Any, op: type) -> Tensor:
+    """What conv_transpose2d and conv_transpose3d share once x and the weight are checked."""
+    axes = x.ndim - 2
+    stride = _sizes(name, "stride", stride, 1, axes)
+    dilation = _sizes(name, "dilation", dilation, 1, axes)
+    padding = _sizes(name, "padding", padding, 0, axes)
+    output_padding = _sizes(name, "output_padding", output_padding, 0, axes)
     _check_output_padding(name, output_padding, stride, dilation)
     out = _transposed_fits(name, x.shape, weight.shape[2:], stride, padding, output_padding,
                            dilation)
@@ -1828,13 +1952,13 @@ def _conv_transpose2d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any,
         # (a dilation larger than the stride allows it) rows past what conv2d maps back onto x:
         # the whole output, unpadded, then `padding` cut from the top and left, and from the
         # bottom and right the padding less output_padding (more: zero rows no pixel reaches)
-        y = _conv_transpose2d(name, x, weight, None, stride, 0, 0, groups, dilation)
-        (ph, pw), (oh, ow) = padding, output_padding
-        y = pad(y, (-pw, ow - pw, -ph, oh - ph))
-        return y if bias is None else y + bias.reshape(1, -1, 1, 1)
+        y = _conv_transpose(name, x, weight, None, stride, 0, 0, groups, dilation, op)
+        y = pad(y, tuple(w for p, o in zip(reversed(padding), reversed(output_padding))
+                         for w in (-p, o - p)))
+        return y if bias is None else y + bias.reshape((1, -1) + (1,) * axes)
     geo = Geometry(stride, padding, dilation, int(groups))
     recording = is_grad_enabled()            # under no_grad() keep nothing for a backward
-    return apply(ConvTranspose2d, inputs,
+    return apply(op, inputs,
                  ConvCtx(geo, tuple(recording and t.requires_grad for t in inputs),
                          (x.shape[0], out_channels) + out))
 
@@ -1886,21 +2010,23 @@ def _pool_geometry(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding:
                    dilation: Any = 1, ceil_mode: bool = False) -> tuple:
     """The kernel, the geometry, and the rows and columns `ceil_mode` adds at the bottom and
     right (checked: the windows fit the input)."""
-    kernel = _pair(name, "kernel_size", kernel_size, 1)
-    geo = Geometry(kernel if stride is None else _pair(name, "stride", stride, 1),
-                   _pair(name, "padding", padding, 0), _pair(name, "dilation", dilation, 1), 1)
+    axes = x.ndim - 2
+    kernel = _sizes(name, "kernel_size", kernel_size, 1, axes)
+    geo = Geometry(kernel if stride is None else _sizes(name, "stride", stride, 1, axes),
+                   _sizes(name, "padding", padding, 0, axes),
+                   _sizes(name, "dilation", dilation, 1, axes), 1)
     if any(2 * p > k for p, k in zip(geo.padding, kernel)):
         raise ValueError(f"{name}: padding {geo.padding} must be at most half the kernel "
                          f"{kernel}")
     ceil_mode = _yes_or_no(name, "ceil_mode", ceil_mode)
-    extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0, 0)
+    extra = _ceil_mode_extra(x.shape[2:], kernel, geo) if ceil_mode else (0,) * axes
     extended = tuple(n + e for n, e in zip(x.shape[2:], extra))
     if min(geo.output_size(extended, kernel)) < 1:      # even with ceil_mode's rows, columns
         _check_fits(name, x.shape, kernel, geo)         # (raises, naming the input's shape)
     return kernel, geo, extra
 
 
-def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple[int, int]:
+def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple:
     """ceil_mode=True: the output size is rounded up, so the last window may run past the
     padded input; the rows and columns to add at the bottom and right for it. As in PyTorch,
     a last window must start inside the input or its left padding.
@@ -1915,7 +2041,7 @@ def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple[int, in
         if (out - 1) * s >= n + p:                                # starts in the right padding
             out -= 1
         extra.append(max(0, (out - 1) * s + reach - padded) if out >= 1 else 0)
-    return extra[0], extra[1]
+    return tuple(extra)
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -1937,15 +2063,39 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
 
 def _max_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                 ceil_mode: bool) -> Tensor:
-    """max_pool2d, with errors that name the caller (`name`: "max_pool2d", or the
-    `nn.MaxPool2d` layer, formatted only when there is an error to report)."""
-    x = _image_batch(name, x)
+    """max_pool2d, its errors naming `name` (the function, or the `nn.MaxPool2d` layer)."""
+    return _max_pool(name, _image_batch(name, x), kernel_size, stride, padding, dilation,
+                     ceil_mode, MaxPool2d)
+
+
+def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    """The maximum of each kernel_size window (kd, kh, kw) of volumes x (N, C, D, H, W):
+    max_pool2d with one more axis (each setting an int or a triple), the same rules (padding
+    counts as -inf, the gradient goes to each window's first maximum, `ceil_mode`).
+
+    >>> max_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), 2).data
+    array([[[[[7.]]]]])
+    """
+    return _max_pool3d("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool3d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool) -> Tensor:
+    """max_pool3d, its errors naming `name` (the function, or the `nn.MaxPool3d` layer)."""
+    return _max_pool(name, _volume_batch(name, x), kernel_size, stride, padding, dilation,
+                     ceil_mode, MaxPool3d)
+
+
+def _max_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+              dilation: Any, ceil_mode: bool, op: type) -> Tensor:
+    """max_pool2d's and max_pool3d's pooling of a checked x (N, C, ...), by the `op` node."""
     kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
                                         ceil_mode)
     if any(extra):
-        x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
+        x = pad(x, _end_padding(extra), value=-np.inf)
     out_size = geo.output_size(x.shape[2:], kernel)
-    return apply(MaxPool2d, (x,), PoolCtx(kernel, geo, out_size, x.shape))
+    return apply(op, (x,), PoolCtx(kernel, geo, out_size, x.shape))
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -1965,33 +2115,48 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     >>> avg_pool2d(Tensor([[[[1.0, 3.0]]]]), (1, 2), padding=(0, 1), count_include_pad=False).data
     array([[[[1., 3.]]]], dtype=float32)
     """
-    return _avg_pool2d("avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
-                       count_include_pad, divisor_override)
+    return _avg_pool("avg_pool2d", _image_batch("avg_pool2d", x), kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
 
 
-def _avg_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
-                count_include_pad: bool, divisor_override: int | None) -> Tensor:
-    """avg_pool2d, with errors that name the caller (the function, or the `nn.AvgPool2d`
-    layer)."""
-    x = _image_batch(name, x)
+def avg_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """The mean of each kernel_size window (kd, kh, kw) of volumes x (N, C, D, H, W):
+    avg_pool2d with one more axis (each setting an int or a triple), the same options.
+
+    >>> avg_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), (2, 1, 1)).data[0, 0, 0]
+    array([[2., 3.],
+           [4., 5.]])
+    """
+    return _avg_pool("avg_pool3d", _volume_batch("avg_pool3d", x), kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
+
+
+def _avg_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+              ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Tensor:
+    """avg_pool2d's and avg_pool3d's pooling of a checked x (N, C, ...): each channel
+    convolved with a constant kernel, divided by each window's count. Errors name `name` (the
+    function, or the layer)."""
     _check_divisor(name, divisor_override)
     count_include_pad = _yes_or_no(name, "count_include_pad", count_include_pad)
     kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding,
                                         ceil_mode=ceil_mode)
     if any(extra):
-        x = pad(x, (0, extra[1], 0, extra[0]))
-    n, c, h, w = x.shape
+        x = pad(x, _end_padding(extra))
+    (n, c), sizes = x.shape[:2], x.shape[2:]
     if divisor_override is not None:
         divisor: Any = divisor_override
     elif count_include_pad and not any(extra):
-        divisor = kernel[0] * kernel[1]             # the same for every window
+        divisor = math.prod(kernel)                 # the same for every window
     else:
-        divisor = _window_counts((h - extra[0], w - extra[1]), geo.output_size((h, w), kernel),
-                                 kernel, geo, count_include_pad)
+        divisor = _window_counts(tuple(s - e for s, e in zip(sizes, extra)),
+                                 geo.output_size(sizes, kernel), kernel, geo, count_include_pad)
     weight = 1.0 / divisor if np.isscalar(divisor) else 1.0     # scale in the kernel: one op
     ones = Tensor(np.full((1, 1) + kernel, weight, dtype=x.dtype))
-    y = conv2d(x.reshape(n * c, 1, h, w), ones, stride=geo.stride, padding=geo.padding)
-    y = y.reshape(n, c, y.shape[2], y.shape[3])
+    convolve = _conv2d if len(kernel) == 2 else _conv3d
+    y = convolve(name, x.reshape(n * c, 1, *sizes), ones, None, geo.stride, geo.padding, 1, 1)
+    y = y.reshape(n, c, *y.shape[2:])
     return y if np.isscalar(divisor) else y * Tensor((1.0 / divisor).astype(x.dtype))
 
 
@@ -2028,19 +2193,56 @@ def _adaptive_avg_pool2d(name: Any, x: Any, output_size: Any) -> Tensor:
     return Tensor(rows) @ x @ Tensor(columns.T)
 
 
-def _adaptive_size(name: Any, output_size: Any, size: tuple[int, int]) -> tuple[int, int]:
-    """(Ho, Wo) from an int, a pair of ints, or a pair with None (the input's size there)."""
+def _adaptive_size(name: Any, output_size: Any, size: tuple) -> tuple:
+    """(Ho, Wo) from an int, a pair of ints, or a pair with None (the input's size there); for
+    a volume's `size` (D, H, W), (Do, Ho, Wo) from an int or a triple."""
     if _is_int(output_size):
-        pair: tuple = (output_size, output_size)
+        sizes: tuple = (output_size,) * len(size)
     elif isinstance(output_size, (tuple, list)):
-        pair = tuple(output_size)
+        sizes = tuple(output_size)
     else:
-        pair = ()
-    if len(pair) != 2 or not all(v is None or (_is_int(v) and v >= 1) for v in pair):
-        raise ValueError(f"{name}: output_size must be an int >= 1 or a pair of them (None in "
-                         f"the pair keeps the input's size), got {output_size!r}")
-    return (size[0] if pair[0] is None else int(pair[0]),
-            size[1] if pair[1] is None else int(pair[1]))
+        sizes = ()
+    if len(sizes) != len(size) or not all(v is None or (_is_int(v) and v >= 1) for v in sizes):
+        several = "a pair" if len(size) == 2 else "a triple"
+        raise ValueError(f"{name}: output_size must be an int >= 1 or {several} of them (None "
+                         f"in the {several[2:]} keeps the input's size), got {output_size!r}")
+    return tuple(n if v is None else int(v) for n, v in zip(size, sizes))
+
+
+def adaptive_avg_pool3d(x: Any, output_size: Any) -> Tensor:
+    """The mean of each of output_size (Do, Ho, Wo) windows that cover volumes
+    x (N, C, D, H, W) or (C, D, H, W), whatever their size: adaptive_avg_pool2d with one more
+    axis (PyTorch's windows; `output_size` an int, a triple, or a triple with None for "keep
+    that size"). Three matrix products, so differentiable to any order.
+
+    >>> adaptive_avg_pool3d(Tensor(np.arange(8.0).reshape(1, 2, 2, 2)), (1, None, 1)).data
+    array([[[[2.5],
+             [4.5]]]])
+    """
+    return _adaptive_avg_pool3d("adaptive_avg_pool3d", x, output_size)
+
+
+def _adaptive_avg_pool3d(name: Any, x: Any, output_size: Any) -> Tensor:
+    """`adaptive_avg_pool3d`, its errors naming `name` (the function, or the layer): the depth
+    averaged by one product over the (H·W) planes, then each plane as adaptive_avg_pool2d."""
+    x = _adaptive_volume(name, x)
+    *lead, depth, height, width = x.shape
+    out_depth, out_height, out_width = _adaptive_size(name, output_size, (depth, height, width))
+    planes = Tensor(_averaging_matrix(depth, out_depth, x.dtype)) @ \
+        x.reshape(*lead, depth, height * width)
+    planes = planes.reshape(*lead, out_depth, height, width)
+    rows = _averaging_matrix(height, out_height, x.dtype)
+    columns = _averaging_matrix(width, out_width, x.dtype)
+    return Tensor(rows) @ planes @ Tensor(columns.T)
+
+
+def _adaptive_volume(name: Any, x: Any) -> Tensor:
+    """x as the 3-d adaptive pools take it: (N, C, D, H, W) or one volume (C, D, H, W)."""
+    x = _floating(name, x)
+    if x.ndim not in (4, 5) or 0 in x.shape[-4:]:
+        raise ValueError(f"{name}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input "
+                         f"with non-empty C, D, H and W, got shape {x.shape}")
+    return x
 
 
 def _averaging_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
@@ -2081,7 +2283,7 @@ def _window_counts(size: tuple, out_size: tuple, kernel: tuple, geo: Geometry,
             counts.append(np.minimum(starts + k, n + p) - starts)
         else:
             counts.append(np.minimum(starts + k, n) - np.maximum(starts, 0))
-    return np.outer(*counts).astype(float)
+    return functools.reduce(np.multiply.outer, counts).astype(float)
 
 
 def _pool1d_arguments(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any,
@@ -2198,20 +2400,47 @@ def _adaptive_max_pool2d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, n
     if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
         raise ValueError(f"{name}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input with "
                          f"non-empty C, H and W, got shape {x.shape}")
-    *lead, height, width = x.shape
-    out_height, out_width = _adaptive_size(name, output_size, (height, width))
-    index = np.empty((*lead, out_height, out_width), dtype=np.int64)
-    for i in range(out_height):
-        top, bottom = _adaptive_window(i, height, out_height)
-        for j in range(out_width):
-            left, right = _adaptive_window(j, width, out_width)
-            cells = (bottom - top) * (right - left)     # (not -1: an empty batch has none)
-            k = _first_maximum(x.data[..., top:bottom, left:right].reshape(*lead, cells))
-            row, column = np.divmod(k, right - left)
-            index[..., i, j] = (top + row) * width + left + column
-    flat = x.reshape(*lead, height * width).gather(
-        -1, index.reshape(*lead, out_height * out_width))
+    return _adaptive_max_pool(name, x, output_size, 2)
+
+
+def _adaptive_max_pool(name: Any, x: Tensor, output_size: Any, axes: int
+                       ) -> tuple[Tensor, np.ndarray]:
+    """The adaptive max pooling of x's last `axes` axes, and where each maximum is (an index
+    into those axes flattened): each window's first maximum found in numpy, then one `gather`
+    of them all (its gradient scatters g back onto them)."""
+    lead, sizes = x.shape[:-axes], x.shape[-axes:]
+    out = _adaptive_size(name, output_size, sizes)
+    index = np.empty((*lead, *out), dtype=np.int64)
+    windows = [[slice(*_adaptive_window(i, n, o)) for i in range(o)] for n, o in zip(sizes, out)]
+    steps = [math.prod(sizes[axis + 1:]) for axis in range(axes)]   # of each axis, flattened
+    for position, bounds in zip(itertools.product(*map(range, out)), itertools.product(*windows)):
+        cells = math.prod(b.stop - b.start for b in bounds)   # (not -1: an empty batch has none)
+        k = _first_maximum(x.data[(Ellipsis,) + bounds].reshape(*lead, cells))    # row-major
+        flat = 0
+        for window, step in zip(bounds[:0:-1], steps[:0:-1]):     # the last axis first
+            k, offset = np.divmod(k, window.stop - window.start)
+            flat = flat + (window.start + offset) * step
+        index[(Ellipsis,) + position] = flat + (bounds[0].start + k) * steps[0]
+    flat = x.reshape(*lead, math.prod(sizes)).gather(-1, index.reshape(*lead, -1))
     return flat.reshape(index.shape), index
+
+
+def adaptive_max_pool3d(x: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The maximum of each of output_size (Do, Ho, Wo) windows that cover volumes
+    x (N, C, D, H, W) or (C, D, H, W): adaptive_max_pool2d with one more axis; with
+    return_indices=True also where each maximum is, an index into the flattened D·H·W volume
+    (an int64 Tensor, PyTorch's).
+
+    >>> y, where = adaptive_max_pool3d(Tensor(np.arange(8.0).reshape(1, 2, 2, 2)), 1, True)
+    >>> y.data, where.data
+    (array([[[[7.]]]]), array([[[[7]]]]))
+    """
+    y, index = _adaptive_max_pool3d("adaptive_max_pool3d", x, output_size)
+    return (y, Tensor(index)) if return_indices else y
+
+
+def _adaptive_max_pool3d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, np.ndarray]:
+    return _adaptive_max_pool(name, _adaptive_volume(name, x), output_size, 3)
 
 
 def _first_maximum(values: np.ndarray) -> np.ndarray:

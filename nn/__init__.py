@@ -2,21 +2,24 @@
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict`, `ParameterList`,
   `ParameterDict` (nn.module); layers `Linear`,
-  `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`Dropout2d`,
+  `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`2d`/`3d`,
   whole channels), `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
   (`ReLU`, `Sigmoid`, `Tanh`, `Softmax`, ..., and PyTorch's others: `ELU`, `SiLU`, `PReLU`,
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool2d`, `AdaptiveMaxPool1d`,
-  `ConvTranspose2d`, `ConvTranspose1d`
-  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `RMSNorm`, `GroupNorm`, `InstanceNorm1d`,
-  `InstanceNorm2d` (nn.normalization); `MultiheadAttention` (nn.attention);
+  `ConvTranspose2d`, `ConvTranspose1d`, and for volumes `Conv3d`, `ConvTranspose3d`,
+  `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`
+  (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `BatchNorm3d`, `LayerNorm`, `RMSNorm`, `GroupNorm`,
+  `InstanceNorm1d`, `InstanceNorm2d`, `InstanceNorm3d` (nn.normalization); `MultiheadAttention`
+  (nn.attention);
   `TransformerEncoderLayer`, `TransformerEncoder`, `TransformerDecoderLayer`,
   `TransformerDecoder`, `Transformer` (nn.transformer); `RNN`, `GRU`,
   `LSTM` and their one-step cells `RNNCell`, `GRUCell`, `LSTMCell` (nn.recurrent); `Upsample`,
   `UpsamplingNearest2d`, `UpsamplingBilinear2d`, `PixelShuffle`, `PixelUnshuffle`
-  (nn.resampling); `Unfold`, `Fold` (nn.fold); the padding layers `ZeroPad1d`/`2d`,
-  `ConstantPad1d`/`2d`, `ReflectionPad1d`/`2d`, `ReplicationPad1d`/`2d`, `CircularPad1d`/`2d`
+  (nn.resampling); `Unfold`, `Fold` (nn.fold); the padding layers `ZeroPad1d`/`2d`/`3d`,
+  `ConstantPad1d`/`2d`/`3d`, `ReflectionPad1d`/`2d`/`3d`, `ReplicationPad1d`/`2d`/`3d`,
+  `CircularPad1d`/`2d`/`3d`
   (nn.padding);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
@@ -60,12 +63,14 @@ from .activations import (
 from .conv import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
     AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d,
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d,
 )
 from .data import StandardScaler
 from .fold import Fold, Unfold
 from .io import load, save
 from .layers import (
-    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, EmbeddingBag, Flatten,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Dropout3d, Embedding, EmbeddingBag,
+    Flatten,
     Identity, Linear, PairwiseDistance, Sequential, Unflatten,
 )
 from .losses import (
@@ -76,12 +81,14 @@ from .losses import (
 )
 from .padding import (
     CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
-    ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+    ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d, CircularPad3d, ConstantPad3d,
+    ReflectionPad3d, ReplicationPad3d, ZeroPad3d,
 )
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList
 from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
+    BatchNorm3d, InstanceNorm3d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .resampling import (
@@ -97,7 +104,7 @@ from .trained import TrainedModel, load_trained
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
-    "Dropout2d", "Flatten",
+    "Dropout2d", "Dropout3d", "Flatten",
     "Unflatten", "Identity",
     "CosineSimilarity", "PairwiseDistance",
     "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
@@ -106,7 +113,8 @@ __all__ = [
     "Threshold", "Hardshrink", "Softshrink",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "ConvTranspose2d",
-    "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d",
+    "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d", "Conv3d", "ConvTranspose3d", "MaxPool3d",
+    "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "BatchNorm3d", "InstanceNorm3d",
     "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",
@@ -115,6 +123,7 @@ __all__ = [
     "Unfold", "Fold",
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",

@@ -24,11 +24,13 @@ from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.functional import (
-    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d,
-    _adaptive_size, _adaptive_size_1d, _avg_pool1d, _avg_pool2d,
-    _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d, _conv_padding,
-    _conv_transpose1d, _conv_transpose2d, _floating, _image_hint, _is_int, _length_first_hint,
-    _max_pool1d, _max_pool2d, _padding_1d, _pair, _sequence_hint, _single, _yes_or_no,
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _adaptive_max_pool1d,
+    _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool,
+    _avg_pool1d, _image_batch, _max_pool2d, _max_pool3d, _volume_batch,
+    _axis_names, _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d,
+    _conv3d, _conv_padding, _conv_transpose1d, _conv_transpose2d, _conv_transpose3d, _floating,
+    _image_hint, _is_int, _length_first_hint, _max_pool1d, _padding_1d, _sequence_hint,
+    _single, _sizes, _volume_channels_last_hint, _volume_hint, _yes_or_no,
     transposed_output_size,
 )
 
@@ -37,8 +39,9 @@ from .module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
            "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "ConvTranspose2d",
-           "ConvTranspose1d",
-           "not_an_image_batch", "not_a_sequence_batch"]
+           "ConvTranspose1d", "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
+           "not_an_image_batch", "not_a_sequence_batch", "not_a_volume_batch"]
 
 
 def _check_conv_layer(name: str, in_channels: Any, out_channels: Any, groups: Any,
@@ -125,16 +128,19 @@ class Conv2d(_ConvReset, Module):
     [[9.0, 9.0, 9.0], [9.0, 9.0, 9.0], [9.0, 9.0, 9.0]]
     """
 
+    axes = 2            # the spatial axes (H, W); 3 for Conv3d, which inherits the rest
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", dtype: Any = None,
                  rng: np.random.Generator | None = None, *, device: Any = None) -> None:
-        _check_conv_layer("Conv2d", in_channels, out_channels, groups, padding_mode, device)
+        name = type(self).__name__
+        _check_conv_layer(name, in_channels, out_channels, groups, padding_mode, device)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = _pair("Conv2d", "stride", stride, 1)
-        self.dilation = _pair("Conv2d", "dilation", dilation, 1)
-        self.padding, self._extra_padding = _conv_padding("Conv2d", padding, self.kernel_size,
+        self.kernel_size = _sizes(name, "kernel_size", kernel_size, 1, self.axes)
+        self.stride = _sizes(name, "stride", stride, 1, self.axes)
+        self.dilation = _sizes(name, "dilation", dilation, 1, self.axes)
+        self.padding, self._extra_padding = _conv_padding(name, padding, self.kernel_size,
                                                           self.stride, self.dilation)
         self._same = padding == "same"         # for the repr: the padding as given
         self.padding_mode = padding_mode
@@ -142,21 +148,25 @@ class Conv2d(_ConvReset, Module):
             (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, rng)
 
     def forward(self, x: Any) -> Tensor:
-        if isinstance(x, (Tensor, np.ndarray)) and (x.ndim != 4 or x.shape[1] != self.in_channels):
-            raise not_an_image_batch(self, x.shape, self.in_channels)
+        if isinstance(x, (Tensor, np.ndarray)) and \
+                (x.ndim != self.axes + 2 or x.shape[1] != self.in_channels):
+            wrong = not_an_image_batch if self.axes == 2 else not_a_volume_batch
+            raise wrong(self, x.shape, self.in_channels)
         padding = self.padding
         if self.padding_mode != "zeros":        # the whole border by pad, then none in conv2d
-            (ph, pw), extra = self.padding, self._extra_padding or (0, 0, 0, 0)
-            x, padding = _padded_by_mode(self, x, (pw, pw + extra[1], ph, ph + extra[3])), 0
+            ends = (self._extra_padding or (0,) * (2 * self.axes))[1::2]     # last axis first
+            widths = tuple(w for p, end in zip(reversed(self.padding), ends) for w in (p, p + end))
+            x, padding = _padded_by_mode(self, x, widths), 0
         elif self._extra_padding:               # padding="same" with an even kernel
             x = AF.pad(x, self._extra_padding)
-        return _conv2d(self, x, self.weight, self.bias, self.stride, padding,
-                       self.dilation, self.groups)
+        convolve = _conv2d if self.axes == 2 else _conv3d
+        return convolve(self, x, self.weight, self.bias, self.stride, padding,
+                        self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        for name, default in (("padding", (0, 0)), ("dilation", (1, 1))):
+        for name, default in (("padding", (0,) * self.axes), ("dilation", (1,) * self.axes)):
             if name == "padding" and self._same:
                 text += ", padding='same'"
             elif getattr(self, name) != default:
@@ -167,6 +177,26 @@ class Conv2d(_ConvReset, Module):
             text += ", bias=False"
         return text + ("" if self.padding_mode == "zeros" else
                        f", padding_mode={self.padding_mode}")
+
+
+class Conv3d(Conv2d):
+    """A 3-D convolution layer for volumes (N, C, D, H, W) (video clips, CT and MRI scans):
+    `Conv2d` with one more axis, each setting an int or a triple (d, h, w); see
+    `autograd.functional.conv3d`. weight (out_channels, in_channels/groups, kd, kh, kw) and
+    bias (out_channels,) as in PyTorch, so state dicts carry over both ways; initialised as
+    PyTorch (both U(±1/√fan_in), fan_in = in_channels/groups · kd · kh · kw); PyTorch's
+    padding modes and "same"/"valid". An unbatched volume (C, D, H, W) is refused with the
+    reshape that fits, as `Conv2d` refuses an unbatched image.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> conv = Conv3d(2, 4, (3, 3, 3), stride=(1, 2, 2), padding=1)
+    >>> conv, conv.weight.shape, conv(Tensor(np.zeros((1, 2, 8, 16, 16)))).shape
+    (Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 2, 2), padding=(1, 1, 1)), (4, 2, 3, 3, 3),
+     (1, 4, 8, 8, 8))
+    """
+
+    axes = 3
 
 
 class MaxPool2d(Module):
@@ -213,8 +243,8 @@ class AvgPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return _avg_pool2d(self, x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                           self.count_include_pad, self.divisor_override)
+        return _avg_pool(self, _image_batch(self, x), self.kernel_size, self.stride, self.padding,
+                         self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         options = [(name, getattr(self, name), default) for name, default in (
@@ -271,6 +301,126 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class MaxPool3d(Module):
+    """The maximum of each kernel_size window (kd, kh, kw) of volumes (N, C, D, H, W), stride
+    defaulting to the kernel; `MaxPool2d` with one more axis (see
+    `autograd.functional.max_pool3d`). `return_indices` is not supported.
+
+    >>> MaxPool3d((1, 2, 2))
+    MaxPool3d(kernel_size=(1, 2, 2), stride=(1, 2, 2), padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
+        _check_pool_arguments("MaxPool3d", kernel_size, stride, padding, dilation, 3)
+        if return_indices:
+            raise ValueError("MaxPool3d: return_indices=True is not supported (glassgrad has no "
+                             "max_unpool3d to use the indices)")
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
+        self.ceil_mode = _yes_or_no("MaxPool3d", "ceil_mode", ceil_mode)
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
+            raise not_a_volume_batch(self, x.shape)
+        return _max_pool3d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool3d(Module):
+    """The mean of each kernel_size window (kd, kh, kw) of volumes (N, C, D, H, W), with
+    PyTorch's options; `AvgPool2d` with one more axis (see `autograd.functional.avg_pool3d`).
+
+    >>> AvgPool3d(2, stride=(1, 2, 2), count_include_pad=False)
+    AvgPool3d(kernel_size=2, stride=(1, 2, 2), padding=0)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        _check_pool_arguments("AvgPool3d", kernel_size, stride, padding, 1, 3)
+        _check_divisor("AvgPool3d", divisor_override)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
+        self.ceil_mode = _yes_or_no("AvgPool3d", "ceil_mode", ceil_mode)
+        self.count_include_pad = _yes_or_no("AvgPool3d", "count_include_pad", count_include_pad)
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
+            raise not_a_volume_batch(self, x.shape)
+        return _avg_pool(self, _volume_batch(self, x), self.kernel_size, self.stride,
+                         self.padding, self.ceil_mode, self.count_include_pad,
+                         self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average pooling of volumes (N, C, D, H, W) or (C, D, H, W) to a fixed output_size
+    (Do, Ho, Wo), whatever their size, with PyTorch's windows: an int, a triple, or a triple
+    with None (keep that size). See `autograd.functional.adaptive_avg_pool3d`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveAvgPool3d((1, None, 2))(Tensor(np.zeros((8, 16, 5, 7, 9)))).shape
+    (8, 16, 1, 7, 2)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        _adaptive_size("AdaptiveAvgPool3d", output_size, (1, 1, 1))  # bad sizes fail here
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return _adaptive_avg_pool3d(repr(self), x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(Module):
+    """Max pooling of volumes (N, C, D, H, W) or (C, D, H, W) to a fixed output_size
+    (Do, Ho, Wo), with PyTorch's windows; with return_indices=True (output, indices into each
+    flattened D·H·W volume), as PyTorch's. See `autograd.functional.adaptive_max_pool3d`.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> AdaptiveMaxPool3d(2)(Tensor(np.zeros((3, 5, 7, 9)))).shape
+    (3, 2, 2, 2)
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        _adaptive_size("AdaptiveMaxPool3d", output_size, (1, 1, 1))  # bad sizes fail here
+        self.output_size = output_size
+        self.return_indices = _yes_or_no("AdaptiveMaxPool3d", "return_indices", return_indices)
+
+    def forward(self, x: Any) -> Any:
+        y, index = _adaptive_max_pool3d(repr(self), x, self.output_size)
+        return (y, Tensor(index)) if self.return_indices else y
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+def not_a_volume_batch(layer: Module, shape: tuple, channels: int | None = None) -> ValueError:
+    """The error for an input that is not a batch of volumes (N, C, D, H, W) with the layer's
+    `channels` (None: any). A 4-d input gets the reshape that fits the layer.
+
+    >>> print(not_a_volume_batch(Conv3d(3, 8, 3), (3, 16, 32, 32), channels=3))
+    Conv3d(3, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1)): expected a 5-d input (N, C, D, H, W), got shape (3, 16, 32, 32); for one volume of 3 channels add a batch dimension: x.reshape(1, 3, 16, 32, 32)
+    """
+    if len(shape) == 5:
+        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+                          f"{channels}{_volume_channels_last_hint(shape, channels)}")
+    return ValueError(f"{layer!r}: expected a 5-d input (N, C, D, H, W), got shape "
+                      f"{shape}{_volume_hint(shape, channels)}")
+
+
 def _pool_repr(layer: Module) -> str:
     return (f"kernel_size={layer.kernel_size}, stride={layer.stride or layer.kernel_size}, "
             f"padding={layer.padding}")
@@ -291,13 +441,13 @@ def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None)
 
 
 def _check_pool_arguments(name: str, kernel_size: Any, stride: Any, padding: Any,
-                          dilation: Any) -> None:
+                          dilation: Any, axes: int = 2) -> None:
     """Bad sizes fail when the layer is made, not at its first batch."""
-    kernel = _pair(name, "kernel_size", kernel_size, 1)
+    kernel = _sizes(name, "kernel_size", kernel_size, 1, axes)
     if stride is not None:
-        _pair(name, "stride", stride, 1)
-    _pair(name, "dilation", dilation, 1)
-    if any(2 * p > k for p, k in zip(_pair(name, "padding", padding, 0), kernel)):
+        _sizes(name, "stride", stride, 1, axes)
+    _sizes(name, "dilation", dilation, 1, axes)
+    if any(2 * p > k for p, k in zip(_sizes(name, "padding", padding, 0, axes), kernel)):
         raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
 
 
@@ -522,7 +672,7 @@ def _output_padding_for(layer: Module, x_shape: tuple, output_size: Any) -> tupl
         sizes = tuple(sizes)[2:]
     if not (isinstance(sizes, (tuple, list)) and len(sizes) == axes and
             all(_is_int(n) for n in sizes)):
-        names = "H, W" if axes == 2 else "L"
+        names = _axis_names(axes)
         raise ValueError(f"{layer!r}: output_size must be the output's sizes ({names}) or its "
                          f"whole shape (N, C, {names}), got {output_size!r}")
     smallest = transposed_output_size(x_shape[2:], layer.kernel_size, layer.stride,
@@ -541,7 +691,7 @@ class _ConvTransposeNd(_ConvReset, Module):
     weight (in_channels, out_channels/groups, *kernel) and bias (out_channels,), initialised as
     PyTorch's, `forward(x, output_size)` and the repr."""
 
-    axes = 0            # 2: (N, C, H, W) inputs, 1: (N, C, L)
+    axes = 0            # 3: (N, C, D, H, W) inputs, 2: (N, C, H, W), 1: (N, C, L)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
@@ -552,8 +702,8 @@ class _ConvTransposeNd(_ConvReset, Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
 
         def sizes(what: str, value: Any, least: int) -> tuple:      # one per axis
-            return (_pair(name, what, value, least) if self.axes == 2 else
-                    (_single(name, what, value, least),))
+            return ((_single(name, what, value, least),) if self.axes == 1 else
+                    _sizes(name, what, value, least, self.axes))
 
         self.kernel_size = sizes("kernel_size", kernel_size, 1)
         self.stride = sizes("stride", stride, 1)
@@ -569,13 +719,13 @@ class _ConvTransposeNd(_ConvReset, Module):
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and \
                 (x.ndim != self.axes + 2 or x.shape[1] != self.in_channels):
-            wrong = not_an_image_batch if self.axes == 2 else not_a_sequence_batch
-            raise wrong(self, x.shape, self.in_channels)
+            wrong = {1: not_a_sequence_batch, 2: not_an_image_batch, 3: not_a_volume_batch}
+            raise wrong[self.axes](self, x.shape, self.in_channels)
         output_padding = self.output_padding
         if output_size is not None:
             x = _floating(type(self).__name__, x)
             output_padding = _output_padding_for(self, x.shape, output_size)
-        transposed = _conv_transpose2d if self.axes == 2 else _conv_transpose1d
+        transposed = {1: _conv_transpose1d, 2: _conv_transpose2d, 3: _conv_transpose3d}[self.axes]
         return transposed(self, x, self.weight, self.bias, self.stride, self.padding,
                           output_padding, self.groups, self.dilation)
 
@@ -637,3 +787,22 @@ class ConvTranspose1d(_ConvTransposeNd):
     """
 
     axes = 1
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """A 3-D transposed convolution layer, for volumes (N, C, D, H, W): `ConvTranspose2d` with
+    one more axis (the learned upsampling of 3-D U-Nets and video decoders), each setting an int
+    or a triple; see `autograd.functional.conv_transpose3d`. weight
+    (in_channels, out_channels/groups, kd, kh, kw) and bias (out_channels,) as in PyTorch,
+    initialised as PyTorch. `forward(x, output_size)` as `ConvTranspose2d`'s ((Do, Ho, Wo), or
+    the whole shape).
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> up = ConvTranspose3d(8, 4, 2, stride=2)                   # doubles D, H and W
+    >>> up, up.weight.shape, up(Tensor(np.zeros((1, 8, 3, 4, 5)))).shape
+    (ConvTranspose3d(8, 4, kernel_size=(2, 2, 2), stride=(2, 2, 2)), (8, 4, 2, 2, 2),
+     (1, 4, 6, 8, 10))
+    """
+
+    axes = 3

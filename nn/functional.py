@@ -5,11 +5,12 @@ The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among 
 `embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary cross-entropies)
 and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
 `conv_transpose1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`,
-`avg_pool1d`, `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`) come
-from `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and
-`instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`,
-`interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold`
-from `nn.fold`: each is one function, reachable from both modules.
+`avg_pool1d`, `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`, and
+the 3-d `conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`,
+`adaptive_max_pool3d`) come from `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`,
+`group_norm` and `instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from
+`nn.attention`, `interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`,
+`unfold` and `fold` from `nn.fold`: each is one function, reachable from both modules.
 
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
 `silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
@@ -70,7 +71,8 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
     conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, embedding_bag,
     gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid,
-    softmax, tanh,
+    softmax, tanh, adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+    conv_transpose3d, max_pool3d,
 )
 from autograd.random import default_rng
 from autograd.warn import warn
@@ -89,7 +91,7 @@ __all__ = [
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
-    "one_hot", "dropout", "dropout1d", "dropout2d",
+    "one_hot", "dropout", "dropout1d", "dropout2d", "dropout3d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "ctc_loss", "hinge_loss", "l2_penalty", "l1_penalty",
     "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div",
@@ -100,7 +102,8 @@ __all__ = [
     "conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "pad", "batch_norm",
     "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool2d",
-    "adaptive_max_pool1d",
+    "adaptive_max_pool1d", "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "layer_norm", "rms_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold",
 ]
@@ -490,6 +493,13 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True,
     return _dropout("dropout1d", x, p, training, rng, 3)
 
 
+def dropout3d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
+    """Channel dropout of volumes (N, C, D, H, W): each channel of each volume zeroed whole with
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    return _dropout("dropout3d", x, p, training, rng, 5)
+
+
 def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generator | None,
              ndim: int | None) -> Tensor:
     """`dropout` (ndim None: each element alone), or channel dropout of an `ndim`-d batch
@@ -498,7 +508,7 @@ def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generat
         raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
     x = _tensor(name, x)
     if ndim is not None and x.ndim != ndim:
-        layout = "(N, C, H, W)" if ndim == 4 else "(N, C, L)"
+        layout = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[ndim]
         raise ValueError(f"{name}: expected a {ndim}-d input {layout}, got shape {x.shape}")
     if not training or p == 0:
         return x

@@ -37,12 +37,13 @@ from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as
 from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
-from .conv import not_a_sequence_batch, not_an_image_batch
+from .conv import not_a_sequence_batch, not_a_volume_batch, not_an_image_batch
 from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
     "Linear", "Embedding", "EmbeddingBag", "Identity", "Flatten", "Unflatten", "Dropout",
-    "Dropout1d", "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Sequential", "MLP",
+    "Dropout1d", "Dropout2d", "Dropout3d", "CosineSimilarity", "PairwiseDistance", "Sequential",
+    "MLP",
 ]
 
 
@@ -443,6 +444,18 @@ class Dropout2d(Dropout):
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
         return F.dropout2d(x, self.p, training=self.training, rng=self.rng)
+
+
+class Dropout3d(Dropout):
+    """Channel dropout for volumes (N, C, D, H, W): in training each channel of each volume is
+    zeroed whole with probability p and the rest scaled by 1/(1-p) (see `F.dropout3d`); in
+    evaluation the input passes through. An unbatched volume (C, D, H, W) is refused, as by
+    the 3-d convolution layers."""
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
+            raise not_a_volume_batch(self, x.shape)
+        return F.dropout3d(x, self.p, training=self.training, rng=self.rng)
 
 
 class Dropout1d(Dropout):

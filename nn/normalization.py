@@ -41,19 +41,19 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
-from autograd.functional import _channels_last_hint, _floating
+from autograd.functional import _channels_last_hint, _floating, _volume_channels_last_hint
 from autograd.graph import apply
 from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
                                     rescaled)
 
 from . import init
-from .conv import not_an_image_batch
+from .conv import not_a_volume_batch, not_an_image_batch
 from .module import Module, Parameter
 
 __all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm",
            "RMSNorm", "group_norm", "GroupNorm", "instance_norm", "InstanceNorm1d",
-           "InstanceNorm2d"]
+           "InstanceNorm2d", "BatchNorm3d", "InstanceNorm3d"]
 
 
 def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
@@ -190,6 +190,8 @@ class _BatchNorm(Module):
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
             if self.dims == (4,) and x.ndim == 3:   # images: say which reshape fits
                 raise not_an_image_batch(self, x.shape, self.num_features)
+            if self.dims == (5,) and x.ndim in (4, 5):  # volumes, or channels last
+                raise not_a_volume_batch(self, x.shape, self.num_features)
             wanted = " or ".join(f"{d}-d" for d in self.dims)
             raise ValueError(f"{self!r}: expected a {wanted} input with {self.num_features} "
                              f"channels on axis 1, got shape {x.shape}"
@@ -254,6 +256,15 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of images (N, C, H, W), per channel over N, H and W."""
     dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of volumes (N, C, D, H, W), per channel over N, D, H and W.
+
+    >>> BatchNorm3d(2)(Tensor(np.arange(16.0).reshape(2, 2, 2, 2, 1))).shape
+    (2, 2, 2, 2, 1)
+    """
+    dims = (5,)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -554,6 +565,13 @@ def _positive_int(name: str, what: str, value: Any) -> int:
 
 def _channel_hint(shape: tuple, channels: int, axis: int) -> str:
     """For an input with the expected channels last rather than on `axis`: how to move them."""
+    if len(shape) == 5:
+        return _volume_channels_last_hint(shape, channels)
+    if len(shape) == 4 and axis == 0:               # one volume (C, D, H, W)
+        if shape[-1] != channels or shape[0] == channels:
+            return ""
+        return ("; it looks like a volume with channels last (D, H, W, C): make it "
+                "(C, D, H, W) with x.transpose(3, 0, 1, 2)")
     if len(shape) == 4:
         return _channels_last_hint(shape, channels)
     if len(shape) - axis != 2 or shape[-1] != channels or shape[axis] == channels:
@@ -684,3 +702,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of images (N, C, H, W), or of one (C, H, W): each channel of each
     image over its H and W."""
     dims, layout, sample = (3, 4), "(N, C, H, W)", "(C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of volumes (N, C, D, H, W), or of one (C, D, H, W): each channel
+    of each volume over its D, H and W."""
+    dims, layout, sample = (4, 5), "(N, C, D, H, W)", "(C, D, H, W)"

@@ -1,13 +1,14 @@
 """The padding layers, each one call of `pad` (autograd.functional) with a fixed mode and
-widths: `ZeroPad1d`/`ZeroPad2d`, `ConstantPad1d`/`ConstantPad2d` (a given value),
-`ReflectionPad1d`/`ReflectionPad2d` (mirrored, the edge not repeated),
-`ReplicationPad1d`/`ReplicationPad2d` (the edge repeated) and `CircularPad1d`/`CircularPad2d`
+widths: `ZeroPad1d`/`2d`/`3d`, `ConstantPad1d`/`2d`/`3d` (a given value),
+`ReflectionPad1d`/`2d`/`3d` (mirrored, the edge not repeated),
+`ReplicationPad1d`/`2d`/`3d` (the edge repeated) and `CircularPad1d`/`2d`/`3d`
 (wrapped around). PyTorch's names, arguments, reprs and numbers.
 
 `padding` is one int for every side, or PyTorch's tuple: (left, right) for the 1d layers,
-(left, right, top, bottom) for the 2d ones. The 1d layers pad the last axis of (C, L) or
-(N, C, L), the 2d layers the last two of (C, H, W) or (N, C, H, W); the zero and constant ones
-take any input with at least that many axes, and a negative width crops.
+(left, right, top, bottom) for the 2d ones, (left, right, top, bottom, front, back) for the 3d
+ones. The 1d layers pad the last axis of (C, L) or (N, C, L), the 2d layers the last two of
+(C, H, W) or (N, C, H, W), the 3d layers the last three of (C, D, H, W) or (N, C, D, H, W); the
+zero and constant ones take any input with at least that many axes, and a negative width crops.
 
 >>> import numpy as np
 >>> from autograd import Tensor
@@ -29,7 +30,8 @@ from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
            "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "CircularPad2d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+           "CircularPad3d"]
 
 
 class _Pad(Module):
@@ -44,8 +46,8 @@ class _Pad(Module):
     def forward(self, x: Any) -> Tensor:
         x = _tensor(x, type(self).__name__)
         if x.ndim not in (self.axes + 1, self.axes + 2):
-            layouts = ("(C, L) or (N, C, L)" if self.axes == 1 else
-                       "(C, H, W) or (N, C, H, W)")
+            sizes = ("L", "H, W", "D, H, W")[self.axes - 1]
+            layouts = f"(C, {sizes}) or (N, C, {sizes})"
             raise ValueError(f"{self!r}: expected a {self.axes + 1}-d or {self.axes + 2}-d "
                              f"input {layouts}, got shape {x.shape}")
         return self._pad(x)
@@ -112,6 +114,18 @@ class ZeroPad2d(ZeroPad1d):
     axes = 2
 
 
+class ConstantPad3d(ConstantPad1d):
+    """The last three axes widened by `value` (`padding`: an int, or (left, right, top,
+    bottom, front, back)); a negative width crops."""
+    axes = 3
+
+
+class ZeroPad3d(ZeroPad1d):
+    """The last three axes widened by zeros (`padding`: an int, or (left, right, top, bottom,
+    front, back)); a negative width crops."""
+    axes = 3
+
+
 class ReflectionPad1d(_Pad):
     """The last axis of (C, L) or (N, C, L) mirrored at its ends, the edge not repeated:
     [1, 2, 3] padded by 2 is [3, 2, 1, 2, 3, 2, 1]; each width below the axis's length."""
@@ -146,6 +160,33 @@ class CircularPad2d(CircularPad1d):
     axes = 2
 
 
+class ReflectionPad3d(ReflectionPad1d):
+    """The last three axes of (C, D, H, W) or (N, C, D, H, W) mirrored at their ends, the edge
+    not repeated; each width below its axis's length."""
+    axes = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """The last three axes of (C, D, H, W) or (N, C, D, H, W) widened by copies of their
+    edges."""
+    axes = 3
+
+
+class CircularPad3d(CircularPad1d):
+    """The last three axes of (C, D, H, W) or (N, C, D, H, W) wrapped around; each width at most
+    its axis's length.
+
+    >>> import numpy as np
+    >>> CircularPad3d((1, 0, 0, 0, 0, 1))(Tensor(np.arange(4.0).reshape(1, 2, 1, 2))).data[0]
+    array([[[1., 0., 1.]],
+    <BLANKLINE>
+           [[3., 2., 3.]],
+    <BLANKLINE>
+           [[1., 0., 1.]]])
+    """
+    axes = 3
+
+
 def _widths(name: str, padding: Any, axes: int) -> tuple[int, ...]:
     """`padding` as PyTorch's tuple of 2 · axes ints: one int is every side."""
     def is_int(p: Any) -> bool:
@@ -156,6 +197,7 @@ def _widths(name: str, padding: Any, axes: int) -> tuple[int, ...]:
     if isinstance(padding, (tuple, list)) and len(padding) == 2 * axes and all(
             is_int(p) for p in padding):
         return tuple(int(p) for p in padding)
-    sides = "(left, right)" if axes == 1 else "(left, right, top, bottom)"
+    sides = ("(left, right)", "(left, right, top, bottom)",
+             "(left, right, top, bottom, front, back)")[axes - 1]
     raise TypeError(f"{name}: padding must be an int or a tuple of {2 * axes} ints {sides}, "
                     f"got {padding!r}")

@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from autograd.functional import _adaptive_avg_pool1d, _adaptive_avg_pool2d, _floating, _is_int
+from autograd.functional import (
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _floating, _is_int,
+)
 from autograd.graph import apply
 from autograd.ops.resample import (
     Resample, ResampleCtx, cubic_taps, linear_taps, nearest_taps, output_size,
@@ -37,20 +39,21 @@ from .module import Module
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 
-# mode -> the input's rank it needs (None: 3-d or 4-d, one or two axes resized)
+# mode -> the input's rank it needs (None: 3-d, 4-d or 5-d, one, two or three axes resized)
 MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
-         "bicubic": 4}
-INPUT_LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)"}
+         "bicubic": 4, "trilinear": 5}
+INPUT_LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize x (N, C, L) or (N, C, H, W) to `size`, or by `scale_factor` (output size
-    floor(size · factor)); an int or float for every axis, or one per axis. Modes:
-    "nearest" (the pixel at the output's left edge: PyTorch's historic choice),
-    "nearest-exact" (the pixel under its centre), "linear" (3-d), "bilinear", "bicubic"
-    (4-d; Keys' cubic, may overshoot the input's range) and "area" (adaptive average pooling).
+    """Resize x (N, C, L), (N, C, H, W) or volumes (N, C, D, H, W) to `size`, or by
+    `scale_factor` (output size floor(size · factor)); an int or float for every axis, or one
+    per axis. Modes: "nearest" (the pixel at the output's left edge: PyTorch's historic
+    choice), "nearest-exact" (the pixel under its centre), "linear" (3-d), "bilinear",
+    "bicubic" (4-d; Keys' cubic, may overshoot the input's range), "trilinear" (5-d) and
+    "area" (adaptive average pooling).
     The interpolating modes map the images' edges onto each other, or with
     align_corners=True the centres of their corner pixels. With a scale_factor the input
     positions are o / scale_factor, as PyTorch's (but "nearest" on images, as PyTorch's 2-d
@@ -75,7 +78,7 @@ def _interpolate(name: str, x: Any, size: Any, scale_factor: Any, mode: str,
                    antialias)
     x = _floating(name, x)
     rank = MODES[mode]
-    ranks = (rank,) if rank else (3, 4)
+    ranks = (rank,) if rank else (3, 4, 5)
     if x.ndim not in ranks:
         layouts = " or ".join(f"{r}-d {INPUT_LAYOUT[r]}" for r in ranks)
         raise ValueError(f"{name}: mode {mode!r} takes a {layouts} input, got shape "
@@ -94,12 +97,12 @@ def _interpolate(name: str, x: Any, size: Any, scale_factor: Any, mode: str,
         if recompute_scale_factor or mode == "area":
             factors = [None] * len(sizes)           # the positions follow size / output size
     if mode == "area":
-        pool = _adaptive_avg_pool1d if x.ndim == 3 else _adaptive_avg_pool2d
-        return pool(name, x, outs[0] if x.ndim == 3 else tuple(outs))
+        pool = {3: _adaptive_avg_pool1d, 4: _adaptive_avg_pool2d, 5: _adaptive_avg_pool3d}
+        return pool[x.ndim](name, x, outs[0] if x.ndim == 3 else tuple(outs))
     # positions and weights in float64 for float64, else float32 as PyTorch (in float16,
     # positions past 2048 would not even be whole numbers)
     dtype = np.float64 if x.dtype == np.float64 else np.float32
-    for axis in reversed(range(2, x.ndim)):         # W, then H: PyTorch's order of the sums
+    for axis in reversed(range(2, x.ndim)):         # W, then H (then D): PyTorch's order
         n, out, factor = sizes[axis - 2], outs[axis - 2], factors[axis - 2]
         if mode == "nearest" and x.ndim == 4 and out in (n, 2 * n):
             # PyTorch's 2-d kernel (not its 1-d one) takes these sizes as a copy and a
@@ -119,16 +122,16 @@ def _check_options(name: str, size: Any, scale_factor: Any, mode: Any, align_cor
                    recompute_scale_factor: Any, antialias: Any) -> None:
     """The checks that need no input (a layer makes them when it is built)."""
     if not (isinstance(mode, str) and mode in MODES):
-        hint = ("; volumes (N, C, D, H, W) are not supported" if mode == "trilinear" else "")
         raise ValueError(f"{name}: mode must be one of {', '.join(map(repr, MODES))}, got "
-                         f"{mode!r}{hint}")
+                         f"{mode!r}")
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{name}: give exactly one of size and scale_factor, got "
                          f"{'both' if size is not None else 'neither'}")
     if align_corners is not None:
         if mode in ("nearest", "nearest-exact", "area"):
             raise ValueError(f"{name}: align_corners is for the interpolating modes "
-                             f"(linear, bilinear, bicubic), not mode {mode!r}; leave it None")
+                             f"(linear, bilinear, bicubic, trilinear), not mode {mode!r}; "
+                             f"leave it None")
         if not isinstance(align_corners, bool):
             raise TypeError(f"{name}: align_corners must be True, False or None, got "
                             f"{align_corners!r}")
@@ -178,8 +181,11 @@ def _rank_hint(shape: tuple, rank: int | None) -> str:
         return f"; for one image of {shape[0]} channels: x.reshape(1, {', '.join(map(str, shape))})"
     if len(shape) == 4 and rank == 3:
         return "; for images use mode 'bilinear'"
+    if len(shape) == 4 and rank == 5:
+        return (f"; for one volume of {shape[0]} channels: "
+                f"x.reshape(1, {', '.join(map(str, shape))})")
     if len(shape) == 5:
-        return "; volumes (N, C, D, H, W) are not supported"
+        return "; for volumes use mode 'trilinear'"
     return ""
 
 

@@ -347,10 +347,10 @@ def test_column_tiles_cover_the_columns_once(rng, monkeypatch, positions):
     x = rng.normal(size=(2, 4, 9, 9))
     whole = conv_ops.im2col(x, (3, 2), geo).reshape(2, 12, 5, 11, 2)     # (G, K/G, Ho, Wo, N)
     seen = np.zeros((5, 11), dtype=int)
-    for rows, columns, cols in conv_ops.column_tiles(x, (3, 2), geo, 0):
+    for region, cols in conv_ops.column_tiles(x, (3, 2), geo, 0):
         np.testing.assert_array_equal(cols.reshape(2, 12, -1),
-                                      whole[:, :, rows, columns].reshape(2, 12, -1))
-        seen[rows, columns] += 1
+                                      whole[(slice(None), slice(None)) + region].reshape(2, 12, -1))
+        seen[region] += 1
     np.testing.assert_array_equal(seen, 1)
 
 

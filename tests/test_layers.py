@@ -13,8 +13,8 @@ from autograd import Tensor, Value, gradcheck, manual_seed
 from nn import functional as NF
 from nn.activations import Hardswish, LeakyReLU, LogSoftmax, ReLU, Softmax, Tanh
 from nn.layers import (
-    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity, Linear,
-    PairwiseDistance, Sequential, Unflatten, activation_layer,
+    MLP, CosineSimilarity, Dropout, Dropout1d, Dropout2d, Dropout3d, Embedding, Flatten,
+    Identity, Linear, PairwiseDistance, Sequential, Unflatten, activation_layer,
 )
 
 from conftest import t64
@@ -515,7 +515,8 @@ def test_unflatten_and_distance_options_are_checked_when_made(make, error, messa
         make()
 
 
-@pytest.mark.parametrize("layer, shape", [(Dropout2d, (40, 30, 3, 2)), (Dropout1d, (40, 30, 4))])
+@pytest.mark.parametrize("layer, shape", [(Dropout2d, (40, 30, 3, 2)), (Dropout1d, (40, 30, 4)),
+                                          (Dropout3d, (40, 30, 2, 3, 2))])
 def test_channel_dropout_zeroes_whole_channels_and_passes_through_in_eval(layer, shape):
     """PyTorch's Dropout2d/Dropout1d: one draw per sample and channel."""
     x = Tensor(np.ones(shape))
@@ -529,7 +530,8 @@ def test_channel_dropout_zeroes_whole_channels_and_passes_through_in_eval(layer,
 
 
 @pytest.mark.parametrize("function, shape", [(NF.dropout2d, (2, 3, 2, 2)),
-                                             (NF.dropout1d, (2, 3, 4))])
+                                             (NF.dropout1d, (2, 3, 4)),
+                                             (NF.dropout3d, (1, 3, 2, 2, 2))])
 def test_channel_dropout_gradient_matches_finite_differences(rng, function, shape):
     # the same mask at every call: a fresh generator with one seed each time
     assert gradcheck(lambda x: function(x, 0.4, rng=np.random.default_rng(3)) ** 2,
@@ -546,6 +548,10 @@ def test_channel_dropout_refuses_inputs_without_their_channel_axis():
     with pytest.raises(ValueError, match=r"^dropout2d: expected a 4-d input \(N, C, H, W\), "
                                          r"got shape \(4, 28\)$"):
         NF.dropout2d(Tensor(np.ones((4, 28))))
+    with pytest.raises(ValueError, match=r"^Dropout3d\(.*expected a 5-d input \(N, C, D, H, W\), "
+                                         r"got shape \(3, 8, 8, 8\); for a batch of 3 "
+                                         r"one-channel volumes"):
+        Dropout3d()(Tensor(np.ones((3, 8, 8, 8))))
     with pytest.raises(ValueError, match=r"^dropout1d: p must be a probability"):
         NF.dropout1d(Tensor(np.ones((4, 2, 28))), 2.0)
 

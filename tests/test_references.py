@@ -16,7 +16,8 @@ def test_there_is_one_file_per_name_and_together_they_stay_small():
     assert [path.stem for path in files] == sorted(NAMES)
     # (the budget grows with the PyTorch surface the tests check: 400 kB held 17 files of
     # uncompressed arrays; compressed, each new layer's references take ~5-20 kB: 600 kB held
-    # 30 files, and session 21's CTC, parametrizations and 3-d layers needed more)
+    # 30 files; session 21's CTC, parametrizations and 3-d family (conv3d.npz: convolutions,
+    # pools, norms and padding of volumes, 89 kB) needed more)
     assert sum(path.stat().st_size for path in files) < 800_000
 
 

@@ -97,6 +97,11 @@ GRADIENT_CASES = {          # x's shape, interpolate's arguments
     "bicubic, corners aligned": ((1, 2, 3, 3), dict(scale_factor=1.5, mode="bicubic",
                                                     align_corners=True)),
     "area": ((1, 2, 5, 4), dict(size=(2, 3), mode="area")),
+    "nearest, volumes": ((2, 1, 2, 3, 2), dict(scale_factor=(1.5, 0.7, 2))),
+    "trilinear": ((1, 2, 2, 3, 2), dict(size=(3, 2, 4), mode="trilinear")),
+    "trilinear, corners aligned": ((1, 1, 3, 2, 2), dict(scale_factor=(0.7, 2, 1.5),
+                                                         mode="trilinear", align_corners=True)),
+    "area, volumes": ((1, 2, 4, 3, 5), dict(size=(3, 2, 2), mode="area")),
 }
 
 
@@ -160,7 +165,11 @@ def test_the_layers_print_as_pytorchs():
     (lambda: interpolate(np.zeros((1, 1, 4)), scale_factor=-1), "a number > 0"),
     (lambda: interpolate(np.zeros((1, 1, 4)), size=2.5), "an int >= 1"),
     (lambda: interpolate(np.zeros((1, 1, 4)), size=2, mode="trilinear"),
-     r"mode must be one of .*volumes \(N, C, D, H, W\) are not supported"),
+     r"mode 'trilinear' takes a 5-d \(N, C, D, H, W\) input, got shape \(1, 1, 4\)"),
+    (lambda: interpolate(np.zeros((3, 4, 4, 4)), size=2, mode="trilinear"),
+     r"got shape \(3, 4, 4, 4\); for one volume of 3 channels: x.reshape\(1, 3, 4, 4, 4\)"),
+    (lambda: interpolate(np.zeros((1, 1, 4, 4, 4)), size=2, mode="bilinear"),
+     r"mode 'bilinear' takes a 4-d .* for volumes use mode 'trilinear'"),
     (lambda: interpolate(np.zeros((1, 1, 4)), size=2, recompute_scale_factor=True),
      "recompute_scale_factor=True needs a scale_factor"),
     (lambda: interpolate(np.zeros((1, 1, 4, 4)), size=2, mode="bilinear", antialias=True),
@@ -211,6 +220,12 @@ CASES = {          # x's shape, interpolate's arguments (None: pixel_shuffle by 
                                                     align_corners=True), (1, 1, 6, 2)),
     "area": ((1, 2, 5, 4), dict(size=(2, 3), mode="area"), (1, 2, 2, 3)),
     "pixel_shuffle": ((1, 8, 2, 3), None, (1, 2, 4, 6)),
+    "nearest, volumes": ((1, 1, 2, 3, 2), dict(scale_factor=(1.7, 0.6, 2)), (1, 1, 3, 1, 4)),
+    "trilinear": ((1, 1, 2, 3, 2), dict(size=(3, 2, 4), mode="trilinear"), (1, 1, 3, 2, 4)),
+    "trilinear by a factor": ((1, 1, 3, 2, 2), dict(scale_factor=(0.7, 2, 1.5),
+                                                    mode="trilinear"), (1, 1, 2, 4, 3)),
+    "trilinear, corners aligned": ((1, 1, 2, 2, 3), dict(size=(3, 3, 2), mode="trilinear",
+                                                         align_corners=True), (1, 1, 3, 3, 2)),
 }
 
 

@@ -21,10 +21,12 @@
     linalg.py       matmul einsum
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
-    conv.py         conv2d (im2col + matmul) and its two gradients as ops, conv_transpose2d
+    conv.py         conv2d and conv3d (im2col + matmul, any number of spatial axes) and their
+                    two gradients as ops, conv_transpose2d/3d
                     (conv2d's input gradient, plus a bias), pad; unfold (im2col) and fold
                     (col2im), each the other's gradient
-    pool.py         max_pool2d, with its backward (a scatter) and that one's (a gather)
+    pool.py         max_pool2d and max_pool3d, with their backward (a scatter) and that one's
+                    (a gather)
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
                     its adjoint as its backward
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
@@ -39,7 +41,8 @@
 
 from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg, Pow, PowConst,
                          PowBase, PowExponent, Remainder, Sub)
-from .conv import Conv2d, ConvInputGrad, ConvTranspose2d, ConvWeightGrad, Fold, Pad, Unfold
+from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose3d, ConvWeightGrad,
+                   Fold, Pad, Unfold)
 from .ctc import CTCLoss, CTCOccupancy
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
@@ -50,7 +53,7 @@ from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntrop
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul
 from .normalize import LayerNorm
-from .pool import MaxPool2d, PoolGather, PoolScatter
+from .pool import MaxPool2d, MaxPool3d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
 from .resample import Resample, ResampleAdjoint
@@ -79,6 +82,7 @@ __all__ = [
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
+    "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "Resample", "ResampleAdjoint", "MaxPool2d",
     "PoolScatter", "PoolGather", "CTCLoss", "CTCOccupancy",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",

@@ -1,4 +1,6 @@
-"""2-D convolution (PyTorch's cross-correlation, NCHW) by im2col and one matmul; constant padding.
+"""Convolution (PyTorch's cross-correlation, NCHW) by im2col and one matmul; constant padding.
+Written for images (N, C, H, W) below; every kernel takes any number of spatial axes, so the
+same code runs conv3d on volumes (N, C, D, H, W) with one more kernel index, d.
 
     y[n, o, p, q] = b[o] + Σ_c Σ_ij w[o, c, i, j] · x_pad[n, c, s·p + d·i, s·q + d·j]
 
@@ -22,6 +24,7 @@ convolutions (one product per group).
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, NamedTuple
 
@@ -32,14 +35,16 @@ from ..graph import Node, Op, apply
 
 
 class Geometry(NamedTuple):
-    """How the kernel walks over the input: (h, w) pairs of ints, and the number of groups."""
+    """How the kernel walks over the input: one int per spatial axis ((h, w) for images,
+    (d, h, w) for volumes) in each tuple, and the number of groups."""
     stride: tuple
     padding: tuple
     dilation: tuple
     groups: int
 
     def output_size(self, size: tuple, kernel: tuple) -> tuple:
-        """(Ho, Wo) for an input (H, W) and a kernel (kh, kw); < 1 when the kernel does not fit."""
+        """(Ho, Wo) for an input (H, W) and a kernel (kh, kw) (one size per axis, any number of
+        axes); < 1 when the kernel does not fit."""
         return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
                      zip(size, kernel, self.stride, self.padding, self.dilation))
 
@@ -54,40 +59,61 @@ class Geometry(NamedTuple):
 # run (14 · 64 elements). Arrays are still handed around with PyTorch's shape (N, C, H, W), as
 # transposed views of that memory; elementwise ops keep the layout, so the next layer reads it
 # for free. The columns are (C·kh·kw, Ho·Wo·N), so every product is one plain 2-D matmul.
+# Every kernel takes any number of spatial axes: (H, W) for conv2d (conv1d is conv2d on a height
+# of 1), (D, H, W) for conv3d, with the columns (C·kd·kh·kw, Do·Ho·Wo·N).
 # ----------------------------------------------------------------------------------------------
 
-def batch_last(c: int, h: int, w: int, n: int, dtype: Any, fill: float = 0.0) -> np.ndarray:
-    """A (N, C, H, W) array filled with `fill`, stored as (C, H, W, N) (see the layout note)."""
-    return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
+def batch_first(a: np.ndarray) -> np.ndarray:
+    """a (C, *sizes, N) viewed as (N, C, *sizes): how the kernels hand their results out.
+    (A transpose, not np.moveaxis: that one's argument checks cost more than the whole view.)"""
+    return a.transpose((a.ndim - 1,) + tuple(range(a.ndim - 1)))
+
+
+def batch_to_end(x: np.ndarray) -> np.ndarray:
+    """x (N, C, *sizes) viewed as (C, *sizes, N): `batch_first` undone."""
+    return x.transpose(tuple(range(1, x.ndim)) + (0,))
+
+
+def batch_last(c: int, sizes: tuple, n: int, dtype: Any, fill: float = 0.0) -> np.ndarray:
+    """A (N, C, *sizes) array filled with `fill`, stored as (C, *sizes, N) (see the layout note)."""
+    return batch_first(np.full((c, *sizes, n), fill, dtype=dtype))
 
 
 def as_batch_last(x: np.ndarray) -> np.ndarray:
-    """x (N, C, H, W) itself if its batch axis is already innermost in memory, else a copy that
+    """x (N, C, ...) itself if its batch axis is already innermost in memory, else a copy that
     is (mixing layouts in one numpy op makes its inner loops short again: 8x slower here)."""
     if x.strides[0] == x.itemsize or x.shape[0] == 1:
         return x
-    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    return batch_first(np.ascontiguousarray(batch_to_end(x)))
 
 
-def pad_hw(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) with `padding` cells of `fill` on both sides of H and W (x if none)."""
-    ph, pw = padding
-    if not (ph or pw):
+def pad_spatial(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
+    """x (N, C, *sizes) with padding[i] cells of `fill` on both sides of spatial axis i (x if
+    none)."""
+    if not any(padding):
         return x
-    n, c, h, w = x.shape
-    out = batch_last(c, h + 2 * ph, w + 2 * pw, n, x.dtype, fill)
-    out[:, :, ph:ph + h, pw:pw + w] = x
+    n, c, *sizes = x.shape
+    out = batch_last(c, tuple(s + 2 * p for s, p in zip(sizes, padding)), n, x.dtype, fill)
+    out[(slice(None), slice(None)) + tuple(slice(p, p + s) for s, p in zip(sizes, padding))] = x
     return out
 
 
+def unpad_spatial(xp: np.ndarray, padding: tuple) -> np.ndarray:
+    """The middle of a padded xp (N, C, *padded sizes): `pad_spatial` undone (a view)."""
+    if not any(padding):
+        return xp
+    return xp[(slice(None), slice(None)) + tuple(slice(p, n - p) for n, p in
+                                                  zip(xp.shape[2:], padding))]
+
+
 def windows(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> np.ndarray:
-    """A read-only view (C, kh, kw, Ho, Wo, N) of the padded input xp (N, C, Hp, Wp):
-    [c, i, j, h, w, n] is the pixel that kernel tap (i, j) sees at output position (h, w).
-    No copy."""
-    sn, sc, sh, sw = xp.strides
-    (dh, dw), (th, tw) = geo.dilation, geo.stride
+    """A read-only view (C, kh, kw, Ho, Wo, N) of the padded input xp (N, C, Hp, Wp) (one
+    kernel and one output axis per spatial axis): [c, i, j, h, w, n] is the pixel that kernel
+    tap (i, j) sees at output position (h, w). No copy."""
+    sn, sc, *spatial = xp.strides
     shape = (xp.shape[1],) + tuple(kernel) + tuple(out_size) + (xp.shape[0],)
-    strides = (sc, sh * dh, sw * dw, sh * th, sw * tw, sn)
+    strides = ((sc,) + tuple(s * d for s, d in zip(spatial, geo.dilation)) +
+               tuple(s * t for s, t in zip(spatial, geo.stride)) + (sn,))
     return as_strided(xp, shape, strides, writeable=False)
 
 
@@ -98,9 +124,9 @@ def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
     # an NCHW input (a batch from the dataset, the first layer's) is made batch-last first: the
     # window copy below then reads runs of N contiguous numbers instead of one number per image
     # (measured: 4x faster for conv1d on (64, 8, 128), 2.7x for MNIST (64, 1, 28, 28))
-    view = windows(pad_hw(as_batch_last(x), geo.padding), kernel, out_size, geo)
-    rows = x.shape[1] // geo.groups * kernel[0] * kernel[1]    # (not -1: ambiguous for N = 0)
-    return view.copy().reshape(geo.groups, rows, out_size[0] * out_size[1] * x.shape[0])
+    view = windows(pad_spatial(as_batch_last(x), geo.padding), kernel, out_size, geo)
+    rows = x.shape[1] // geo.groups * math.prod(kernel)     # (not -1: ambiguous for N = 0)
+    return view.copy().reshape(geo.groups, rows, math.prod(out_size) * x.shape[0])
 
 
 # The columns of a whole layer are large (20 MB for LeNet's second layer at batch 64): written
@@ -115,47 +141,65 @@ def im2col(x: np.ndarray, kernel: tuple, geo: Geometry) -> np.ndarray:
 TILE_BYTES = 512 * 2 ** 10
 
 
+def tile_shape(out_size: tuple, positions: int) -> tuple:
+    """The extent of a tile along each output axis: at most `positions` positions (at least
+    one), and one run of memory in the batch-last layout: whole rows (whole planes, for a
+    volume) when they fit, else a part of one (a part of one row, when a row does not fit).
+
+    >>> tile_shape((10, 8), 20), tile_shape((10, 8), 5), tile_shape((4, 10, 8), 100)
+    ((2, 8), (1, 5), (1, 10, 8))
+    """
+    for axis in range(len(out_size)):
+        inner = math.prod(out_size[axis + 1:])      # whole along the axes after `axis`
+        if inner <= positions:
+            return ((1,) * axis + (max(1, min(out_size[axis], positions // inner)),) +
+                    tuple(out_size[axis + 1:]))
+    return tuple(out_size)                          # (no axes)
+
+
 def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry, out_channels: int):
-    """im2col one tile of output positions at a time. Yields (rows, columns, cols): slices of
-    the output's (Ho, Wo) and the tile's columns (G, C/G·kh·kw, positions·N), in a buffer that
-    the next tile overwrites. A tile is several whole output rows, or a part of one row when a
-    whole row would not fit in a tile; its size counts `out_channels` rows of output per
-    position besides the columns (see TILE_BYTES)."""
+    """im2col one tile of output positions at a time. Yields (region, cols): a tuple of slices
+    of the output's (Ho, Wo) and the tile's columns (G, C/G·kh·kw, positions·N), in a buffer
+    that the next tile overwrites. A tile is several whole output rows, or a part of one row
+    when a whole row would not fit in a tile (`tile_shape`); its size counts `out_channels`
+    rows of output per position besides the columns (see TILE_BYTES)."""
     n, c = x.shape[:2]
-    ho, wo = geo.output_size(x.shape[2:], kernel)
-    view = windows(pad_hw(as_batch_last(x), geo.padding), kernel, (ho, wo), geo)
-    per_position = (c * kernel[0] * kernel[1] + out_channels) * n * x.itemsize
-    positions = max(1, TILE_BYTES // max(1, per_position))
-    if positions >= wo:                     # whole rows: (rows, Wo, N) is one run of columns
-        height, width = min(ho, positions // wo), wo
-    else:                                   # part of a row: (width, N) is one run of columns
-        height, width = 1, positions
-    buffer = np.empty(c * kernel[0] * kernel[1] * height * width * n, dtype=x.dtype)
-    for h in range(0, ho, height):
-        for w in range(0, wo, width):
-            rows, columns = slice(h, min(h + height, ho)), slice(w, min(w + width, wo))
-            tile = view[:, :, :, rows, columns]
-            cols = buffer[:tile.size].reshape(tile.shape)
-            np.copyto(cols, tile)
-            yield rows, columns, cols.reshape(geo.groups, c // geo.groups * kernel[0] * kernel[1],
-                                              cols.shape[3] * cols.shape[4] * n)
+    out_size = geo.output_size(x.shape[2:], kernel)
+    view = windows(pad_spatial(as_batch_last(x), geo.padding), kernel, out_size, geo)
+    taps = math.prod(kernel)
+    per_position = (c * taps + out_channels) * n * x.itemsize
+    extent = tile_shape(out_size, max(1, TILE_BYTES // max(1, per_position)))
+    buffer = np.empty(c * taps * math.prod(extent) * n, dtype=x.dtype)
+    kernel_axes = (slice(None),) * (1 + len(kernel))
+    for corner in itertools.product(*(range(0, o, e) for o, e in zip(out_size, extent))):
+        region = tuple(slice(a, min(a + e, o)) for a, e, o in zip(corner, extent, out_size))
+        tile = view[kernel_axes + region]
+        cols = buffer[:tile.size].reshape(tile.shape)
+        np.copyto(cols, tile)
+        yield region, cols.reshape(geo.groups, c // geo.groups * taps, -1)
+
+
+def tap_slices(kernel: tuple, out_size: tuple, geo: Geometry) -> list:
+    """For each kernel tap (i, j, ...) in row-major order, the slices of the padded input's
+    spatial axes that it sees at every output position."""
+    per_axis = [[slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
+                for k, o, s, d in zip(kernel, out_size, geo.stride, geo.dilation)]
+    return list(itertools.product(*per_axis))
 
 
 def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, geo: Geometry) -> np.ndarray:
     """The adjoint of im2col: every column entry is added back onto the pixel it came from.
 
     One strided add per kernel tap (kh·kw of them), each covering the whole batch."""
-    n, c, h, w = x_shape
-    (ph, pw), (dh, dw), (sh, sw) = geo.padding, geo.dilation, geo.stride
-    ho, wo = geo.output_size((h, w), kernel)
-    taps = cols.reshape(c, kernel[0], kernel[1], ho, wo, n)
-    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)       # batch last
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            xp[:, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-               j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, i, j]
-    xp = xp.transpose(3, 0, 1, 2)
-    return xp[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else xp
+    n, c, *sizes = x_shape
+    out_size = geo.output_size(sizes, kernel)
+    taps = cols.reshape(c, *kernel, *out_size, n)
+    xp = np.zeros((c, *(s + 2 * p for s, p in zip(sizes, geo.padding)), n), dtype=cols.dtype)
+    everything = (slice(None),)
+    for tap, where in zip(itertools.product(*map(range, kernel)),       # batch last
+                          tap_slices(kernel, out_size, geo)):
+        xp[everything + where] += taps[everything + tap]
+    return unpad_spatial(batch_first(xp), geo.padding)
 
 
 def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
@@ -165,7 +209,7 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
 
 def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
     """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
-    return g.transpose(1, 2, 3, 0).reshape(groups, g.shape[1] // groups, -1)
+    return batch_to_end(g).reshape(groups, g.shape[1] // groups, -1)
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -179,16 +223,16 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     """conv(x, w) on arrays: (N, O, Ho, Wo), each tile of columns multiplied into its place."""
     (n, o), groups = (x.shape[0], w.shape[0]), geo.groups
-    ho, wo = geo.output_size(x.shape[2:], w.shape[2:])
-    y = np.empty((o, ho, wo, n), np.result_type(x, w))            # batch last, every cell written
-    by_group = y.reshape(groups, o // groups, ho, wo, n)
+    out_size = geo.output_size(x.shape[2:], w.shape[2:])
+    y = np.empty((o, *out_size, n), np.result_type(x, w))     # batch last, every cell written
+    by_group = y.reshape(groups, o // groups, *out_size, n)
     weights = _grouped(w, groups)                                          # (G, O/G, K)
-    for rows, columns, cols in column_tiles(x, w.shape[2:], geo, w.shape[0]):
+    for region, cols in column_tiles(x, w.shape[2:], geo, w.shape[0]):
         for k in range(groups):
             # the tile's outputs are one run of memory per output channel: a 2-D view
-            out = by_group[k, :, rows, columns].reshape(o // groups, -1)
+            out = by_group[(k, slice(None)) + region].reshape(o // groups, -1)
             np.matmul(weights[k], cols[k], out=out)
-    return y.transpose(3, 0, 1, 2)
+    return batch_first(y)
 
 
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
@@ -204,13 +248,13 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summed tile by tile (and over the batch
     inside each product)."""
     (n, o), groups = (x.shape[0], w_shape[0]), geo.groups
-    ho, wo = geo.output_size(x.shape[2:], w_shape[2:])
-    g = as_batch_last(g).transpose(1, 2, 3, 0).reshape(groups, o // groups, ho, wo, n)
+    out_size = geo.output_size(x.shape[2:], w_shape[2:])
+    g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
-    for rows, columns, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
+    for region, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
         for k in range(groups):
             # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows
-            dw_t[k] += cols[k] @ g[k, :, rows, columns].reshape(o // groups, -1).T
+            dw_t[k] += cols[k] @ g[(k, slice(None)) + region].reshape(o // groups, -1).T
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 
@@ -263,7 +307,7 @@ class Conv2d(Op):
     def forward(ctx, x, w, b=None):
         y = conv_forward(x, w, ctx.geo)
         if b is not None:
-            y += b.reshape(1, -1, 1, 1)
+            y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
         return y
 
     @staticmethod
@@ -271,8 +315,13 @@ class Conv2d(Op):
         need_x, need_w = ctx.needs[:2]
         gx = conv_input_grad(g, w, ctx.geo, x.shape) if need_x else None
         gw = conv_weight_grad(x, g, ctx.geo, w.shape) if need_w else None
-        gb = g.sum(axis=(0, 2, 3)) if b is not None and ctx.needs[2] else None
+        gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
         return gx, gw, gb
+
+
+class Conv3d(Conv2d):
+    """Conv2d's rules on volumes (N, C, D, H, W): the kernels take any number of axes"""
+    name = "conv3d"
 
 
 class ConvInputGrad(Op):
@@ -317,7 +366,7 @@ class ConvTranspose2d(Op):
     def forward(ctx, x, w, b=None):
         y = conv_input_grad_forward(x, w, ctx.geo, ctx.shape)
         if b is not None:
-            y += b.reshape(1, -1, 1, 1)
+            y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
         return y
 
     @staticmethod
@@ -325,8 +374,13 @@ class ConvTranspose2d(Op):
         need_x, need_w = ctx.needs[:2]
         gx = conv(g, w, ctx.geo) if need_x else None
         gw = conv_weight_grad(g, x, ctx.geo, w.shape) if need_w else None
-        gb = g.sum(axis=(0, 2, 3)) if b is not None and ctx.needs[2] else None
+        gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
         return gx, gw, gb
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """ConvTranspose2d's rules on volumes (N, C, D, H, W)"""
+    name = "conv_transpose3d"
 
 
 class Pad(Op):

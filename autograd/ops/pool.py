@@ -1,4 +1,5 @@
-"""Max pooling over 2-D windows (NCHW), with the gradient routed to each window's maximum.
+"""Max pooling over 2-D windows (NCHW), with the gradient routed to each window's maximum
+(written for images; the same code pools volumes (N, C, D, H, W) over 3-D windows).
 
     y[n, c, h, w] = max_ij x_pad[n, c, s·h + d·i, s·w + d·j]      (padding is -inf)
 
@@ -18,57 +19,60 @@ Average pooling is a convolution with a constant kernel (see `autograd.functiona
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .conv import Geometry, as_batch_last, batch_last, pad_hw
+from .conv import (Geometry, as_batch_last, batch_last, pad_spatial, tap_slices,
+                   unpad_spatial)
 
 
-def _tap(xp, i: int, j: int, out_size: tuple, geo: Geometry):
-    """The view of the padded input that kernel tap (i, j) sees at every output position."""
-    (dh, dw), (sh, sw) = geo.dilation, geo.stride
-    ho, wo = out_size
-    return xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+def _tap(xp, tap: int, ctx: PoolCtx):
+    """The view of the padded input that kernel tap number `tap` (row-major: i·kw + j for a
+    (kh, kw) kernel) sees at every output position."""
+    if ctx.taps is None:                    # the slices of every tap, worked out once
+        ctx.taps = [(slice(None), slice(None)) + where for where in
+                    tap_slices(ctx.kernel, ctx.out_size, ctx.geo)]
+    return xp[ctx.taps[tap]]
 
 
 class PoolCtx:
     """A pooling node's constants: kernel, geometry, output size, the input's shape, and the
-    index of each window's maximum (the tap i·kw + j), found by the forward."""
-    __slots__ = ("kernel", "geo", "out_size", "shape", "arg")
+    index of each window's maximum (the tap i·kw + j; any number of spatial axes), found by
+    the forward."""
+    __slots__ = ("kernel", "geo", "out_size", "shape", "arg", "taps")
 
     def __init__(self, kernel: tuple, geo: Geometry, out_size: tuple, shape: tuple) -> None:
         self.kernel, self.geo, self.out_size, self.shape = kernel, geo, out_size, shape
-        self.arg = None
+        self.arg = self.taps = None
 
 
 def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
     """g (N, C, Ho, Wo) sent back to the input's shape, each value onto its window's maximum."""
-    n, c, h, w = ctx.shape
-    (ph, pw), (kh, kw) = ctx.geo.padding, ctx.kernel
-    dxp = batch_last(c, h + 2 * ph, w + 2 * pw, n, g.dtype)
-    tiled = ctx.geo.stride == ctx.kernel and ctx.geo.dilation == (1, 1)
+    n, c, *sizes = ctx.shape
+    padding, kernel = ctx.geo.padding, ctx.kernel
+    dxp = batch_last(c, tuple(s + 2 * p for s, p in zip(sizes, padding)), n, g.dtype)
+    tiled = ctx.geo.stride == kernel and all(d == 1 for d in ctx.geo.dilation)
     g = as_batch_last(g)                             # the layout of arg and dxp
-    for i in range(kh):
-        for j in range(kw):
-            hit = ctx.arg == i * kw + j
-            if tiled:                                # disjoint windows: write, no add needed
-                np.multiply(g, hit, out=_tap(dxp, i, j, ctx.out_size, ctx.geo))
-            else:
-                _tap(dxp, i, j, ctx.out_size, ctx.geo)[...] += g * hit
-    return dxp[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else dxp
+    for tap in range(math.prod(kernel)):
+        hit = ctx.arg == tap
+        view = _tap(dxp, tap, ctx)
+        if tiled:                                    # disjoint windows: write, no add needed
+            np.multiply(g, hit, out=view)
+        else:
+            view[...] += g * hit
+    return unpad_spatial(dxp, padding)
 
 
 def gather_forward(ctx: PoolCtx, x: np.ndarray) -> np.ndarray:
     """Each window's value at the fixed index ctx.arg (max pooling with the argmax frozen)."""
-    kw = ctx.kernel[1]
-    xp = pad_hw(x, ctx.geo.padding)
+    xp = pad_spatial(x, ctx.geo.padding)
     out = np.zeros(ctx.arg.shape, dtype=x.dtype)
     for tap in np.unique(ctx.arg):
-        i, j = divmod(int(tap), kw)
         hit = ctx.arg == tap
-        out[hit] = _tap(xp, i, j, ctx.out_size, ctx.geo)[hit]
+        out[hit] = _tap(xp, int(tap), ctx)[hit]
     return out
 
 
@@ -92,19 +96,19 @@ class MaxPool2d(Op):
 
     @staticmethod
     def forward(ctx, x):
-        xp = pad_hw(x, ctx.geo.padding, -np.inf)
-        kh, kw = ctx.kernel
-        out = _tap(xp, 0, 0, ctx.out_size, ctx.geo).copy(order="K")
-        index = np.int8 if kh * kw < 128 else np.int32
+        xp = pad_spatial(x, ctx.geo.padding, -np.inf)
+        taps = math.prod(ctx.kernel)
+        out = _tap(xp, 0, ctx).copy(order="K")
+        index = np.int8 if taps < 128 else np.int32
         arg = np.zeros_like(out, dtype=index)
-        for tap in range(1, kh * kw):
-            view = _tap(xp, *divmod(tap, kw), ctx.out_size, ctx.geo)
+        for tap in range(1, taps):
+            view = _tap(xp, tap, ctx)
             larger = view > out                      # strictly: an equal later tap loses
             np.maximum(out, view, out=out)
             # the taps come in increasing order, so the last one that was larger is the
             # largest index that was: a max, much cheaper than a masked write
             np.maximum(arg, larger * index(tap), out=arg)
-        if np.isnan(out).any() or (ctx.geo.padding != (0, 0) and np.isneginf(out).any()):
+        if np.isnan(out).any() or (any(ctx.geo.padding) and np.isneginf(out).any()):
             _route_as_pytorch(ctx, xp, out, arg)
         ctx.arg = arg
         return out
@@ -120,17 +124,19 @@ def _route_as_pytorch(ctx: PoolCtx, xp: np.ndarray, out: np.ndarray, arg: np.nda
     to its last NaN (PyTorch's running maximum takes any NaN it meets), and a window whose
     maximum is -inf to its first pixel inside the input (tap 0 may be -inf padding, which would
     swallow the gradient)."""
-    n, c, h, w = ctx.shape
-    inside = pad_hw(np.ones((1, 1, h, w), dtype=bool), ctx.geo.padding, False)
+    inside = pad_spatial(np.ones((1, 1, *ctx.shape[2:]), dtype=bool), ctx.geo.padding, False)
     nan_window, minus_inf_window = np.isnan(out), np.isneginf(out)
     unset = minus_inf_window.copy()                  # -inf windows still waiting for a pixel
-    kw = ctx.kernel[1]
-    for tap in range(ctx.kernel[0] * kw):
-        i, j = divmod(tap, kw)
-        arg[nan_window & np.isnan(_tap(xp, i, j, ctx.out_size, ctx.geo))] = tap
-        first = unset & _tap(inside, i, j, ctx.out_size, ctx.geo)
+    for tap in range(math.prod(ctx.kernel)):
+        arg[nan_window & np.isnan(_tap(xp, tap, ctx))] = tap
+        first = unset & _tap(inside, tap, ctx)
         arg[first] = tap
         unset &= ~first
+
+
+class MaxPool3d(MaxPool2d):
+    """MaxPool2d's rule on volumes (N, C, D, H, W): max over each (kd, kh, kw) window"""
+    name = "max_pool3d"
 
 
 class PoolScatter(Op):

@@ -33,6 +33,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "attention",
     "batchnorm",
     "conv",
+    "conv3d",
     "conv_layers",
     "ctc",
     "data_dataset",
