@@ -1474,11 +1474,6 @@ def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
     return _sizes(name, what, value, least, 2)
 
 
-def _triple(name: str, what: str, value: Any, least: int) -> tuple[int, int, int]:
-    """An int or a triple of ints, checked to be >= least, as (d, h, w)."""
-    return _sizes(name, what, value, least, 3)
-
-
 def _sizes(name: str, what: str, value: Any, least: int, axes: int) -> tuple:
     """An int (the same for every axis) or one int per axis, each checked to be >= least.
 
