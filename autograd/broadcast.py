@@ -10,6 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of `shape` broadcasts to `target` without changing it (the check
+    before writing a value into a tensor, or scaling one by a constant, of shape `target`).
+
+    >>> broadcasts_to((3, 1), (2, 3, 4)), broadcasts_to((2, 3, 4), (3, 4))
+    (True, False)
+    """
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:                              # shapes that do not broadcast at all
+        return False
+
 
 def unbroadcast(grad: Any, shape: tuple, op_name: str = "op") -> Any:
     """Sum `grad` over the leading axes broadcasting put before `shape` and over the axes where

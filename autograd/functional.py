@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .broadcast import broadcasts_to
 from .graph import Node, apply, is_grad_enabled, no_grad
 from .ops import Conv2d, ConvTranspose2d, CrossEntropy, Linear, MaxPool2d, Pad
 from .ops.conv import Conv3d, ConvCtx, ConvTranspose3d, Geometry
@@ -1333,11 +1334,7 @@ def broadcast_constant(name: str, what: str, value: Any, like: Tensor) -> np.nda
     """A loss's constant that rescales elements (PyTorch's `weight` and `pos_weight` of the
     binary losses): numbers >= 0 that broadcast to the input's shape, in its dtype."""
     w = _constant_numbers(name, what, value)
-    try:
-        fits = np.broadcast_shapes(w.shape, like.shape) == like.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(w.shape, like.shape):
         raise ValueError(f"{name}: {what} of shape {w.shape} does not broadcast to the input's "
                          f"shape {like.shape}")
     check_scale(name, what, w)
@@ -1475,11 +1472,6 @@ def _is_int(value: Any) -> bool:
 def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
     """An int or a pair of ints, checked to be >= least, as (h, w)."""
     return _sizes(name, what, value, least, 2)
-
-
-def _triple(name: str, what: str, value: Any, least: int) -> tuple[int, int, int]:
-    """An int or a triple of ints, checked to be >= least, as (d, h, w)."""
-    return _sizes(name, what, value, least, 3)
 
 
 def _sizes(name: str, what: str, value: Any, least: int, axes: int) -> tuple:

@@ -19,7 +19,10 @@ other methods come from mixin classes, one module each, beside this one:
 tensor_elementwise.py (exp, log, clamp, casts, ...), tensor_reductions.py (sum, max, softmax,
 sort, median, ...), tensor_shape.py (reshape, transpose, gather, t[i], ...) and
 tensor_in_place.py (t[i] = v, add_, fill_, uniform_, ...). The functions over several tensors
-(matmul, einsum, stack, where, ...) are in tensor_functions.py.
+(matmul, einsum, stack, where, ...) are in tensor_functions.py. Two helper modules serve them
+all: tensor_operands.py takes an op's operands (numbers and arrays made Tensors, dtypes
+promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and size arguments
+(dim= or axis=, negative axes).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .broadcast import unbroadcast
+from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
 from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .ops import Add, Div, IndexPut, Mul, Neg, PowConst, ConstPow, Remainder, Sub, Transpose
@@ -938,7 +941,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                                       "into a leaf")
         self._refuse_read_only("copy_")
         numbers = np.asarray(source.data if isinstance(source, Tensor) else source)
-        if numbers.shape != self.data.shape and not _broadcasts_to(numbers.shape, self.shape):
+        if numbers.shape != self.data.shape and not broadcasts_to(numbers.shape, self.shape):
             raise ValueError(f"copy_: expected data of shape {self.data.shape} (or one that "
                              f"broadcasts to it, as in PyTorch), got {numbers.shape}")
         if self.data.dtype.kind == "f" and numbers.dtype.kind not in "biuf":
@@ -1055,14 +1058,6 @@ def _refuse_changed_inputs(node: Tensor) -> None:
                 f"into a tensor sharing its numbers: a view such as x[0], x.T or x.detach()), "
                 f"so the gradients would be those of the new values. Call backward() before "
                 f"changing the parameters, or compute the output again after the change")
-
-
-def _broadcasts_to(shape: tuple, target: tuple) -> bool:
-    """True if an array of `shape` broadcasts to `target` without changing it."""
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
 
 
 class _OperatorRefused(Exception):

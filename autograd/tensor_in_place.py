@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import graph
+from .broadcast import broadcasts_to
 from .graph import DETACHED, Leaf, Node, apply, write_clock
 from .ops import IndexPut
 from .tensor_operands import _MIXED_ENGINES, _raw_index, _refuse_integer_out_of_range
@@ -152,11 +153,7 @@ class InPlaceMethods:
         """
         from .creation import _probabilities
         chance = _probabilities("bernoulli_", p)
-        try:
-            fits = np.broadcast_shapes(chance.shape, self.shape) == self.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(chance.shape, self.shape):
             raise ValueError(f"bernoulli_: the probabilities' shape {chance.shape} does not "
                              f"broadcast to this tensor's shape {self.shape}")
         return self._fill_random_("bernoulli_", generator,
@@ -474,11 +471,7 @@ def _setitem_error(x: Tensor, index: Any, value: Any, error: Exception) -> Excep
     given = np.shape(value)
     # numpy drops a value's leading axes of size 1, then broadcasts it to the picked part
     core = given[next((i for i, n in enumerate(given) if n != 1), len(given)):]
-    try:
-        fits = np.broadcast_shapes(target, core) == target
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(core, target):
         return ValueError(f"setitem: t[index] = value on a tensor of shape {x.shape}: the "
                           f"index picks a part of shape {target}, and a value of shape {given} "
                           f"does not broadcast to it")

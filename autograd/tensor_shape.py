@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .broadcast import broadcasts_to
 from .graph import apply
 from .ops import AsType, BroadcastTo, Gather, GetItem, Reshape, Roll, ScatterAdd, Transpose
 from .ops.shape import along_axis
@@ -190,11 +191,7 @@ class ShapeMethods:
 
     def _broadcast(self, shape: tuple, name: str) -> Tensor:
         """`broadcast_to(shape)`, its error naming `name`, the method called (expand, ...)."""
-        try:
-            compatible = np.broadcast_shapes(self.shape, shape) == shape
-        except ValueError:
-            compatible = False
-        if not compatible:
+        if not broadcasts_to(self.shape, shape):
             raise ValueError(f"{name}: cannot broadcast shape {self.shape} to {shape}")
         return apply(BroadcastTo, (self,), shape)
 

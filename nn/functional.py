@@ -2,16 +2,15 @@
 Values.
 
 The activations (`leaky_relu`, `gelu`, and `elu`, `selu`, `celu`, one op, among them), `linear`,
-`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary cross-entropies) and the
-convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`, `conv_transpose1d`,
-`max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`, `avg_pool1d`,
-`adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`, and the 3-d
-`conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`,
-`adaptive_max_pool3d`) come from
-`autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`, `group_norm` and `instance_norm`
-from `nn.normalization`, `scaled_dot_product_attention` from `nn.attention`, `interpolate`,
-`pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`:
-each is one function, reachable from both modules.
+`embedding`, `embedding_bag`, the fused losses (`cross_entropy` and both binary cross-entropies)
+and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d`,
+`conv_transpose1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`,
+`avg_pool1d`, `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`, and
+the 3-d `conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`,
+`adaptive_max_pool3d`) come from `autograd.functional`, `batch_norm`, `layer_norm`, `rms_norm`,
+`group_norm` and `instance_norm` from `nn.normalization`, `scaled_dot_product_attention` from
+`nn.attention`, `interpolate`, `pixel_shuffle` and `pixel_unshuffle` from `nn.resampling`,
+`unfold` and `fold` from `nn.fold`: each is one function, reachable from both modules.
 
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
 `silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
@@ -88,8 +87,8 @@ from .scoring import declare_loss
 
 __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
-    "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign", "hardtanh",
-    "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
+    "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
+    "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout", "dropout1d", "dropout2d", "dropout3d",

@@ -1,6 +1,7 @@
 """Layers: `Linear`, `Embedding` and `EmbeddingBag` (bags of indices, each reduced to one
 vector), `Identity`, `Flatten` and its inverse `Unflatten`, `Dropout`, the distances between two
-inputs `CosineSimilarity` and `PairwiseDistance`, `Sequential` and `MLP`. (The activation modules are in nn.activations; `MLP` names them.)
+inputs `CosineSimilarity` and `PairwiseDistance`, `Sequential` and `MLP`. (The activation
+modules are in nn.activations; `MLP` names them.)
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -146,21 +147,8 @@ class Embedding(Module):
         AF.check_embedding_options("Embedding", max_norm, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = False, False
-        for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        self.padding_idx = None if padding_idx is None else AF.padding_index(
-            "Embedding", padding_idx, self.num_embeddings)
-        if _weight is not None:             # PyTorch's private way in: from_pretrained's
-            self.weight = Parameter(_weight, dtype, requires_grad=not _freeze)
-            if self.weight.shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(f"Embedding: _weight of shape {self.weight.shape} does not "
-                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
-            return
-        self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim)),
-                                get_default_dtype() if dtype is None else dtype)
-        self.reset_parameters(rng)
+        _make_table(self, "Embedding", num_embeddings, embedding_dim, padding_idx, _weight,
+                    not _freeze, dtype, rng)
 
     def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
         """Redraw the rows from N(0, 1), the padding_idx row 0, in place, as the constructor
@@ -232,6 +220,29 @@ def _pretrained_table(name: str, embeddings: Any, freeze: bool) -> np.ndarray:
     return table
 
 
+def _make_table(layer: Embedding | EmbeddingBag, where: str, num_embeddings: int,
+                embedding_dim: int, padding_idx: int | None, table: Any, trains: bool,
+                dtype: Any, rng: np.random.Generator | None) -> None:
+    """Set the sizes, `padding_idx` and `weight` of an Embedding or EmbeddingBag: `table` as
+    the weight (PyTorch's private `_weight`, the way in of `from_pretrained`), or one drawn by
+    the layer's `reset_parameters`."""
+    for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{where}: {name} must be a positive integer, got {n!r}")
+    layer.num_embeddings, layer.embedding_dim = int(num_embeddings), int(embedding_dim)
+    layer.padding_idx = None if padding_idx is None else AF.padding_index(
+        where, padding_idx, layer.num_embeddings)
+    if table is not None:
+        layer.weight = Parameter(table, dtype, requires_grad=trains)
+        if layer.weight.shape != (layer.num_embeddings, layer.embedding_dim):
+            raise ValueError(f"{where}: _weight of shape {layer.weight.shape} does not match "
+                             f"({layer.num_embeddings}, {layer.embedding_dim})")
+        return
+    layer.weight = Parameter(np.zeros((layer.num_embeddings, layer.embedding_dim)),
+                             get_default_dtype() if dtype is None else dtype)
+    layer.reset_parameters(rng)
+
+
 class EmbeddingBag(Module):
     """Bags of indices, each reduced to one vector: PyTorch's `nn.EmbeddingBag`, the
     bag-of-words layer of a text classifier. `weight` (num_embeddings, embedding_dim) is drawn
@@ -266,21 +277,8 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
         self.scale_grad_by_freq, self.sparse = False, False
         self.include_last_offset = bool(include_last_offset)
-        for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"EmbeddingBag: {name} must be a positive integer, got {n!r}")
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        self.padding_idx = None if padding_idx is None else AF.padding_index(
-            "EmbeddingBag", padding_idx, self.num_embeddings)
-        if _weight is not None:             # PyTorch's private way in: from_pretrained's
-            self.weight = Parameter(_weight, dtype)
-            if self.weight.shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight of shape {self.weight.shape} does not "
-                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
-            return
-        self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim)),
-                                get_default_dtype() if dtype is None else dtype)
-        self.reset_parameters(rng)
+        _make_table(self, "EmbeddingBag", num_embeddings, embedding_dim, padding_idx, _weight,
+                    True, dtype, rng)
 
     reset_parameters = Embedding.reset_parameters   # the same table, drawn the same way
 

@@ -978,12 +978,13 @@ def _not_a_module(item: Any) -> str:
 
 
 def _container_without_init(container: Module) -> str:
-    """Why a ModuleList, Sequential or ModuleDict subclass has no modules: its __init__ did not
-    call the container's, which makes the list (or dict) that holds them."""
+    """Why a subclass of a container (ModuleList, Sequential, ModuleDict, ParameterList,
+    ParameterDict) holds nothing: its __init__ did not call the container's, which makes the
+    list (or dict) that holds the entries."""
     base = next(c.__name__ for c in type(container).__mro__
                 if c.__module__ in ("nn.module", "nn.layers"))
     return (f"{type(container).__name__}.__init__ must call super().__init__(...) before using "
-            f"the {base}: a {base} keeps its modules in a container that its own __init__ "
+            f"the {base}: a {base} keeps its entries in a container that its own __init__ "
             f"makes (a plain Module subclass needs no such call)")
 
 
@@ -1178,7 +1179,47 @@ def _transposed_hint(got: tuple, expected: tuple) -> str:
             "or pass the array's .T)")
 
 
-class ModuleList(Module):
+class _ListContainer(Module):
+    """What ModuleList and ParameterList share: a list whose entries are registered under
+    their positions (``"0"``, ``"1"``, ...), with the list methods that only read it or add to
+    it. A subclass's `append` turns a value put in into an entry (checked, or made one)."""
+
+    _items: list
+
+    def append(self, value: Any) -> _ListContainer:
+        raise NotImplementedError
+
+    def extend(self, values: Iterable[Any]) -> _ListContainer:
+        for value in values:
+            self.append(value)
+        return self
+
+    __iadd__ = extend
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def _names(self) -> list[str]:
+        """The entries' names, in order: their positions."""
+        return [str(i) for i in range(len(self._items))]
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from zip(self._names(), self._items)
+        for name, item in super()._members():       # attributes a subclass adds
+            if not name.startswith("_items."):
+                yield name, item
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails
+        if name == "_items":
+            raise AttributeError(_container_without_init(self))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class ModuleList(_ListContainer):
     """A list of modules whose parameters are registered (named ``"0"``, ``"1"``, ...).
 
     A plain Python list of modules is registered too; this class adds list methods and
@@ -1194,13 +1235,6 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         self._items.append(self._checked(module))
         return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self
-
-    __iadd__ = extend
 
     def insert(self, index: int, module: Module) -> None:
         """Put `module` before position `index`; the modules are numbered afresh from 0."""
@@ -1253,35 +1287,114 @@ class ModuleList(Module):
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
                              f"{len(self._items)} modules") from None
 
-    def _names(self) -> list[str]:
-        """The modules' names, in order: their positions."""
-        return [str(i) for i in range(len(self._items))]
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from zip(self._names(), self._items)
-        for name, item in super()._members():       # attributes a subclass adds
-            if not name.startswith("_items."):
-                yield name, item
-
-    def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails
-        if name == "_items":
-            raise AttributeError(_container_without_init(self))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
         return self._item(index)
 
+
+class _KeyedContainer(Module):
+    """What ModuleDict and ParameterDict share: a dict whose entries are registered under their
+    keys and read as attributes too (``heads.a is heads["a"]``). A subclass names what an entry
+    is (`_entry`: a Module, a Parameter) and turns a value put in into one (`_checked`)."""
+
+    _entry: type = Module
+
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        self._entries: dict[str, Any] = {}
+        if entries is not None:
+            self.update(entries)
+
+    def _checked(self, key: str, value: Any) -> Any:
+        raise NotImplementedError
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
+                            f"'.', got {key!r}")
+        self._entries[key] = self._checked(key, value)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._entries[key]
+        except KeyError:
+            raise KeyError(f"{type(self).__name__} has no key {key!r} (its keys: "
+                           f"{list(self._entries)})") from None
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._entries)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._items)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def keys(self) -> Iterable[str]:
+        return self._entries.keys()
+
+    def values(self) -> Iterable[Any]:
+        return self._entries.values()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self._entries.items()
+
+    def pop(self, key: str) -> Any:
+        return self._entries.pop(key)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def update(self, entries: Any) -> None:
+        """Add or replace entries from a dict (or (key, value) pairs), checked as `[key] =`."""
+        kind = self._entry.__name__
+        if not isinstance(entries, Iterable):
+            raise TypeError(f"{type(self).__name__}: expected a dict of name -> {kind} or "
+                            f"(name, {kind}) pairs, got {type(entries).__name__}")
+        pairs = entries.items() if isinstance(entries, (Mapping, _KeyedContainer)) else entries
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"{type(self).__name__}: expected (name, {kind}) pairs, got "
+                                f"{pair!r}")
+            self[pair[0]] = pair[1]
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from self._entries.items()
+        yield from super()._members()               # attributes a subclass adds
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when ordinary lookup fails: an entry read as an attribute (heads.a)
+        if name == "_entries":
+            raise AttributeError(_container_without_init(self))
+        entries = self.__dict__.get("_entries", {})
+        if name in entries:
+            return entries[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
+                             f"keys: {list(entries)})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # An entry's key, or an entry's kind under a new public name, goes into the dict, as in
+        # PyTorch: `heads.a = Linear(4, 3)` replaces entry "a" instead of adding a second
+        # "a.weight" that forward never uses.
+        entries = self.__dict__.get("_entries")
+        if entries is not None and (name in entries or (isinstance(value, self._entry)
+                                                        and not name.startswith("_"))):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self.__dict__.get("_entries", {}):
+            del self[name]
+        else:
+            super().__delattr__(name)
 
 
-class ModuleDict(Module):
+class ModuleDict(_KeyedContainer):
     """A dict of modules whose parameters are registered under their keys (PyTorch's
     `nn.ModuleDict`): ``self.heads = ModuleDict({"a": Linear(4, 1), "b": Linear(4, 1)})`` names
     them ``"heads.a.weight"``, ... A plain dict of modules is refused on assignment.
@@ -1292,93 +1405,17 @@ class ModuleDict(Module):
     ['a.weight', 'a.bias', 'b.weight', 'b.bias']
     """
 
+    _entry = Module
+
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
                  = None) -> None:
-        self._modules: dict[str, Module] = {}
-        if modules is not None:
-            self.update(modules)
+        super().__init__(modules)                   # (PyTorch's keyword: modules=)
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        if not isinstance(key, str) or not key or "." in key:
-            raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
-                            f"'.', got {key!r}")
+    def _checked(self, key: str, module: Any) -> Module:
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}[{key!r}]: expected a Module, got "
                             f"{type(module).__name__}")
-        self._modules[key] = module
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from self._modules.items()
-        yield from super()._members()               # attributes a subclass adds
-
-    def __getattr__(self, name: str) -> Module:
-        # only reached when ordinary lookup fails: an entry read as an attribute (heads.a)
-        if name == "_modules":
-            raise AttributeError(_container_without_init(self))
-        modules = self.__dict__.get("_modules", {})
-        if name in modules:
-            return modules[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
-                             f"keys: {list(modules)})")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # An entry's key, or a module under a new public name, goes into the dict, as in
-        # PyTorch: `heads.a = Linear(4, 3)` replaces entry "a" instead of adding a second
-        # "a.weight" that forward never uses.
-        modules = self.__dict__.get("_modules")
-        if modules is not None and (name in modules or (isinstance(value, Module)
-                                                        and not name.startswith("_"))):
-            self[name] = value
-        else:
-            super().__setattr__(name, value)
-
-    def __delattr__(self, name: str) -> None:
-        if name in self.__dict__.get("_modules", {}):
-            del self[name]
-        else:
-            super().__delattr__(name)
-
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def keys(self) -> Iterable[str]:
-        return self._modules.keys()
-
-    def values(self) -> Iterable[Module]:
-        return self._modules.values()
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        return self._modules.items()
-
-    def update(self, modules: Any) -> None:
-        """Add or replace entries from a dict (or (key, module) pairs), checked as `[key] =`."""
-        if not isinstance(modules, Iterable):
-            raise TypeError(f"{type(self).__name__}: expected a dict of name -> Module or "
-                            f"(name, Module) pairs, got {type(modules).__name__}")
-        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
-        for pair in pairs:
-            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-                raise TypeError(f"{type(self).__name__}: expected (name, Module) pairs, got "
-                                f"{pair!r}")
-            self[pair[0]] = pair[1]
-
-    def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
-
-    def clear(self) -> None:
-        self._modules.clear()
+        return module
 
 
 def _as_parameter(container: Module, where: str, value: Any) -> Parameter:
@@ -1390,7 +1427,10 @@ def _as_parameter(container: Module, where: str, value: Any) -> Parameter:
     if isinstance(value, (Module, Value)) or value is None or isinstance(value, (str, dict)):
         raise TypeError(f"{type(container).__name__}{where}: expected a Parameter (or a Tensor "
                         f"or an array, made one), got {type(value).__name__}")
-    return Parameter(value.data if isinstance(value, Tensor) else value)
+    try:
+        return Parameter(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError) as error:        # say which entry (integers cannot train)
+        raise type(error)(f"{type(container).__name__}{where}: {error}") from None
 
 
 def _parameter_lines(container: Module, items: Iterable[tuple[str, Parameter]]) -> str:
@@ -1401,7 +1441,7 @@ def _parameter_lines(container: Module, items: Iterable[tuple[str, Parameter]]) 
         else f"{type(container).__name__}()"
 
 
-class ParameterList(Module):
+class ParameterList(_ListContainer):
     """A list of parameters that a module registers (named ``"0"``, ``"1"``, ...), PyTorch's
     `nn.ParameterList`: a learned scale per layer, say. A Tensor or an array put in becomes a
     Parameter. (A plain list of Parameters is registered too, under the attribute's name; this
@@ -1423,48 +1463,28 @@ class ParameterList(Module):
         self._items.append(_as_parameter(self, f"[{len(self._items)}]", value))
         return self
 
-    def extend(self, values: Iterable[Any]) -> ParameterList:
-        for value in values:
-            self.append(value)
-        return self
-
-    __iadd__ = extend
-
     def __setitem__(self, index: int, value: Any) -> None:
+        """Replace the parameter at `index` (append adds one)."""
+        self._check_index(index)
         self._items[index] = _as_parameter(self, f"[{index}]", value)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ParameterList(self._items[index])
-        try:
-            return self._items[index]
-        except IndexError:
-            raise IndexError(f"ParameterList: index {index} is out of range for "
-                             f"{len(self._items)} parameters") from None
+        self._check_index(index)
+        return self._items[index]
 
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._items)
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from ((str(i), p) for i, p in enumerate(self._items))
-        for name, item in super()._members():       # attributes a subclass adds
-            if not name.startswith("_items."):
-                yield name, item
-
-    def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails
-        if name == "_items":
-            raise AttributeError(_container_without_init(self))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def _check_index(self, index: int) -> None:
+        if isinstance(index, (int, np.integer)) and not -len(self._items) <= index < len(
+                self._items):
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
+                             f"{len(self._items)} parameters")
 
     def __repr__(self) -> str:
         return _parameter_lines(self, ((str(i), p) for i, p in enumerate(self._items)))
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedContainer):
     """A dict of parameters that a module registers under their keys, PyTorch's
     `nn.ParameterDict`: ``self.extra = ParameterDict({"bias": Parameter(zeros(4))})`` names it
     ``"extra.bias"``. A Tensor or an array put in becomes a Parameter; entries are attributes
@@ -1476,91 +1496,17 @@ class ParameterDict(Module):
     (['bias', 'scale'], ['bias', 'scale'])
     """
 
+    _entry = Parameter
+
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
                  = None) -> None:
-        self._parameters: dict[str, Parameter] = {}
-        if parameters is not None:
-            self.update(parameters)
+        super().__init__(parameters)                # (PyTorch's keyword: parameters=)
 
-    def __setitem__(self, key: str, value: Any) -> None:
-        if not isinstance(key, str) or not key or "." in key:
-            raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
-                            f"'.', got {key!r}")
-        self._parameters[key] = _as_parameter(self, f"[{key!r}]", value)
-
-    def __getitem__(self, key: str) -> Parameter:
-        try:
-            return self._parameters[key]
-        except KeyError:
-            raise KeyError(f"{type(self).__name__} has no key {key!r} (its keys: "
-                           f"{list(self._parameters)})") from None
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def keys(self) -> Iterable[str]:
-        return self._parameters.keys()
-
-    def values(self) -> Iterable[Parameter]:
-        return self._parameters.values()
-
-    def items(self) -> Iterable[tuple[str, Parameter]]:
-        return self._parameters.items()
+    def _checked(self, key: str, value: Any) -> Parameter:
+        return _as_parameter(self, f"[{key!r}]", value)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._parameters.get(key, default)
-
-    def pop(self, key: str) -> Parameter:
-        return self._parameters.pop(key)
-
-    def clear(self) -> None:
-        self._parameters.clear()
-
-    def update(self, parameters: Any) -> None:
-        """Add or replace entries from a dict (or (key, value) pairs), checked as `[key] =`."""
-        if not isinstance(parameters, Iterable):
-            raise TypeError(f"{type(self).__name__}: expected a dict of name -> Parameter or "
-                            f"(name, Parameter) pairs, got {type(parameters).__name__}")
-        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) \
-            else parameters
-        for pair in pairs:
-            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-                raise TypeError(f"{type(self).__name__}: expected (name, Parameter) pairs, got "
-                                f"{pair!r}")
-            self[pair[0]] = pair[1]
-
-    def _members(self) -> Iterator[tuple[str, Any]]:
-        yield from self._parameters.items()
-        yield from super()._members()               # attributes a subclass adds
-
-    def __getattr__(self, name: str) -> Parameter:
-        # only reached when ordinary lookup fails: an entry read as an attribute (extra.bias)
-        if name == "_parameters":
-            raise AttributeError(_container_without_init(self))
-        parameters = self.__dict__.get("_parameters", {})
-        if name in parameters:
-            return parameters[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (its "
-                             f"keys: {list(parameters)})")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # an entry's key, or a Parameter under a new public name, goes into the dict, as
-        # ModuleDict's modules do
-        parameters = self.__dict__.get("_parameters")
-        if parameters is not None and (name in parameters or (isinstance(value, Parameter)
-                                                               and not name.startswith("_"))):
-            self[name] = value
-        else:
-            super().__setattr__(name, value)
+        return self._entries.get(key, default)
 
     def __repr__(self) -> str:
-        return _parameter_lines(self, self._parameters.items())
+        return _parameter_lines(self, self._entries.items())

@@ -204,7 +204,8 @@ def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
     """The labels the checks before training read: all of them for arrays (X, y); for a
     DataLoader over a dataset of samples, which would have to load every sample to give them,
     those of its first batch_size samples (read in the dataset's order, so the loader's
-    shuffling is left as it was; a stream's first batch). Batches that are not (x, y) pairs are refused here."""
+    shuffling is left as it was; a stream's first batch). Batches that are not (x, y) pairs
+    are refused here."""
     if loader.X is not None:
         return loader.y
     if loader._stream:                      # a stream's first batch, read once more

@@ -1168,6 +1168,13 @@ def test_a_parameter_list_takes_tensors_and_arrays_as_parameters_and_list_method
         scales.append(Linear(1, 1))
     with pytest.raises(IndexError, match="index 5 is out of range for 3 parameters"):
         scales[5]
+    # integers cannot train: the error named only Tensor, not the entry
+    with pytest.raises(TypeError, match=r"ParameterList\[3\]: Tensor: only floating-point"):
+        scales.append(np.arange(2))
+    # an assignment past the end said only "list assignment index out of range"
+    with pytest.raises(IndexError, match=r"ParameterList: index 3 is out of range for 3 "
+                                         r"parameters"):
+        scales[3] = np.ones(1)
 
 
 def test_a_parameter_dict_is_a_dict_whose_entries_are_attributes():
@@ -1181,6 +1188,17 @@ def test_a_parameter_dict_is_a_dict_whose_entries_are_attributes():
         extra["z"]
     with pytest.raises(TypeError, match="keys must be non-empty strings without '.'"):
         extra["x.y"] = np.zeros(1)
+
+
+def test_dict_containers_delete_an_entry_read_as_an_attribute_and_name_a_missing_key():
+    """`del extra.a` raised AttributeError on a ParameterDict (ModuleDict deleted the entry),
+    and ModuleDict's missing key said only 'z'."""
+    extra = ParameterDict({"a": np.zeros(2), "b": np.ones(2)})
+    del extra.a
+    assert list(extra) == ["b"] and [name for name, _ in extra.named_parameters()] == ["b"]
+    heads = ModuleDict({"a": Linear(2, 1)})
+    with pytest.raises(KeyError, match=r"ModuleDict has no key 'z' \(its keys: \['a'\]\)"):
+        heads["z"]
 
 
 def test_register_module_is_add_module():

@@ -89,6 +89,9 @@ def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
 
 
 def _remove_hook(module: Module, key: int) -> None:
+    """Remove `module`'s forward pre-hook `key` as its handle would (which also puts the module
+    back on the plain call when no hook is left). The handle is made here, not kept from
+    registration: a deep copy of the module has the hook but not a handle of its own."""
     handle = RemovableHandle(module, "_forward_pre_hooks")
     handle.id = key
     handle.remove()
