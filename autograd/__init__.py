@@ -16,7 +16,7 @@ from .creation import (
 )
 from .function import Function
 from .arrays import cdist, meshgrid, tensordot, tril_indices, triu_indices
-from .statistics import bucketize, searchsorted
+from .statistics import bucketize, isin, searchsorted
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
 from .threads import get_num_threads, set_num_threads
@@ -43,7 +43,7 @@ __all__ = [
     "rand", "randint", "randn_like", "rand_like", "randint_like", "randperm", "multinomial", "normal",
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
-    "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
+    "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize", "isin",
     "set_default_dtype", "get_default_dtype", "functional",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",

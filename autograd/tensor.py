@@ -405,8 +405,33 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     ndimension = dim                    # PyTorch's other name
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """PyTorch's `t.contiguous()`: this tensor itself (no op here needs contiguous data)."""
-        return self
+        """PyTorch's `t.contiguous()`: this tensor itself if its elements lie in memory row by
+        row (`is_contiguous()`), else a copy that does, in the graph. No op here needs it.
+
+        >>> x = Tensor(np.zeros((2, 3)))
+        >>> x.contiguous() is x, x.T.is_contiguous(), x.T.contiguous().is_contiguous()
+        (True, False, True)
+        """
+        if self.data.flags.c_contiguous:
+            return self
+        copy = self.clone()                 # (numpy's copy keeps the layout: made row by row)
+        copy.data = np.ascontiguousarray(copy.data)
+        return copy
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """PyTorch's `t.is_contiguous()`: whether the elements lie in memory row by row, with
+        no gaps (numpy's `t.data.flags.c_contiguous`; False for a transpose or a strided
+        slice, which are views)."""
+        return bool(self.data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        """PyTorch's `t.data_ptr()`: the address of the first element in memory (a view, such
+        as `t[1:]` or `t.T`, shares its base's memory)."""
+        return self.data.__array_interface__["data"][0]
+
+    def element_size(self) -> int:
+        """PyTorch's `t.element_size()`: the bytes one element takes (4 for float32)."""
+        return self.data.itemsize
 
     def __len__(self) -> int:
         if not self.data.ndim:
