@@ -19,8 +19,9 @@ import numpy as np
 
 _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
                "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
-               "overwrite, t[index] = values (differentiable, as PyTorch's; an index naming a "
-               "place twice only under no_grad(), where one value is kept)")
+               "overwrite, t.scatter(dim, index, src) or t[index] = values (differentiable, "
+               "as PyTorch's; an index naming a place twice only under no_grad(), where one "
+               "value is kept)")
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
@@ -90,7 +91,6 @@ TORCH_METHODS = {
     "as_strided": _NO_LAYOUT,
     "apply_": "has no counterpart here: compute with numpy on t.data",
     "map_": "has no counterpart here: compute with numpy on t.data",
-    "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER,
     "scatter_reduce": ("has no counterpart here; reduce='sum' is t.scatter_add(dim, index, src) "
                        "(include_self=True)"),
     "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,

@@ -21,7 +21,7 @@ from torch_helpers import needs_torch, torch
     ("matmul", "is t @ x here"),
     ("take", "is t.reshape(-1)[index] here"),
     ("histc", "is np.histogram(t.data, bins) here"),
-    ("scatter_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
+    ("index_copy_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
                  "t.scatter_add(dim, index, src) (a repeated index adds up"),
     ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),
     ("is_cuda", "would always be False here: glassgrad computes with numpy on the CPU"),

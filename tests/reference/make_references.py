@@ -58,6 +58,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "resampling",
     "rmsnorm",
     "statistics",
+    "tensor_scatter",
     "tensor_torch_math",
     "transformer",
     "utils_norm_hooks",
