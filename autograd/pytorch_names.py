@@ -25,8 +25,8 @@ _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source)
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
-_NO_LINALG = ("has no counterpart here (no matrix decompositions); for the numbers alone, "
-              "np.linalg on t.data (no gradient)")
+_NO_LINALG = ("has no counterpart here (no matrix decompositions; autograd.linalg has solve "
+              "and matrix_exp); for the numbers alone, np.linalg on t.data (no gradient)")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -99,7 +99,7 @@ TORCH_METHODS = {
     "masked_scatter_": _NO_SCATTER,
     "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
     "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
-    "matrix_power": _NO_LINALG, "matrix_exp": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
+    "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 

@@ -751,6 +751,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """
         return matmul(self, self._product_operand("bmm", other, 3, 3))
 
+    def matrix_exp(self) -> Tensor:
+        """PyTorch's `t.matrix_exp()`: exp of a square matrix (or of each in a batch),
+        I + t + t²/2! + ...; see `autograd.linalg.matrix_exp`."""
+        from .linalg import matrix_exp     # (linalg builds on Tensor: imported here)
+        return matrix_exp(self)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 

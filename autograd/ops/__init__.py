@@ -18,7 +18,7 @@
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
-    linalg.py       matmul einsum
+    linalg.py       matmul einsum matrix_exp solve (A⁻¹ B)
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d (im2col + matmul) and its two gradients as ops, conv_transpose2d
@@ -48,7 +48,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
-from .linalg import Einsum, MatMul
+from .linalg import Einsum, MatMul, MatrixExp, Solve
 from .normalize import LayerNorm
 from .pool import MaxPool2d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
@@ -76,7 +76,7 @@ __all__ = [
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",
-    "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
+    "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "MatrixExp", "Solve", "Linear", "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
     "Resample", "ResampleAdjoint", "MaxPool2d",

@@ -47,6 +47,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "lecture_gpt_ports",
     "lecture_makemore_ports",
     "lecture_micrograd",
+    "linalg",
     "loss_options",
     "losses_more",
     "lr_scheduler",
