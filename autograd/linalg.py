@@ -42,8 +42,8 @@ def matrix_exp(A: Any) -> Tensor:
 
     >>> import math
     >>> R = matrix_exp(Tensor([[0.0, -math.pi / 2], [math.pi / 2, 0.0]]))  # a quarter turn
-    >>> np.round(R.data, 6).tolist()
-    [[0.0, -1.0], [1.0, 0.0]]
+    >>> np.round(R.data, 6).tolist() == [[0.0, -1.0], [1.0, 0.0]]
+    True
     """
     A = _as_tensor(A, "matrix_exp")
     _square("matrix_exp", "A", A)
