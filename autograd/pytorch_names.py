@@ -78,8 +78,6 @@ TORCH_METHODS = {
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": "is t = t.detach() here",
-    "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
-                     "read t.grad after backward() (t.retain_grad() is accepted)",
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
     "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
     "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",

@@ -25,7 +25,7 @@ tensor_in_place.py (t[i] = v, add_, fill_, uniform_, ...). The functions over se
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -202,7 +202,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     array([False,  True, False])
     """
 
-    __slots__ = ("_written_at",)    # graph.write_clock's count when the data was made or changed
+    # graph.write_clock's count when the data was made or changed; and a weak reference's slot,
+    # which lets a hook's entry go with its tensor (autograd/hooks.py)
+    __slots__ = ("_written_at", "__weakref__")
     _empty_grad = None
     _notes_writes = True
 
@@ -877,8 +879,26 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             else:
                 root_grad = Tensor(seed)
             graph.backward_create_graph(self, root_grad)
+        elif graph.tensor_hooks:                    # some tensor has a hook (register_hook)
+            from .hooks import backward
+            backward(self, seed)
         else:
             graph.backward(self, seed)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """PyTorch's `t.register_hook(hook)`: backward calls `hook(grad)` (grad a Tensor) once
+        it has this tensor's gradient; a Tensor returned replaces it (for an op's result: in
+        `.grad` and on its way to the inputs; for a leaf: in what is added into `.grad`).
+        Returns a handle whose `.remove()` takes the hook off. See autograd/hooks.py.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_hook(lambda g: g * 10)
+        >>> (w * w).sum().backward(); w.grad
+        array([20., 40.], dtype=float32)
+        >>> handle.remove()
+        """
+        from .hooks import register_hook
+        return register_hook(self, hook)
 
     @property
     def grad_fn(self) -> Any:
