@@ -73,8 +73,9 @@ def test_linear_takes_integer_inputs_as_the_default_float_dtype():
 def test_float64_data_into_a_float32_linear_is_computed_in_float64_as_the_readme_says():
     """PyTorch refuses float64 @ float32 ("mat1 and mat2 must have the same dtype"); glassgrad
     promotes as numpy, as the README's dtype rules promise, so a learner's np.random.randn
-    data goes through a default (float32) model: the output is float64, computed from the
-    float32 weights exactly, and the weights' gradients keep their float32."""
+    data goes through a default (float32) model (in `fit` too, which keeps an array's dtype):
+    the output is float64, computed from the float32 weights exactly, and the weights'
+    gradients keep their float32."""
     layer = Linear(3, 2)
     x = np.random.default_rng(0).normal(size=(4, 3))
     y = layer(x)
