@@ -187,7 +187,7 @@ METHOD_FUNCTIONS = """
     any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
-    scatter_add histogram
+    scatter scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90""".split()
 
