@@ -540,7 +540,8 @@ class ShapeMethods:
         dims (for dim 0: out[index[i, j], j] = src[i, j]). `src` may be a number (or give
         `value=`), written at every place named. Where an index names a place twice, one of
         the values is kept (PyTorch leaves which one open; here the last). d/dt = g, 0 where
-        written; d/dsrc = g.gather(dim, index), as in PyTorch. reduce='add' adds instead
+        written; d/dsrc = g.gather(dim, index), as in PyTorch (each value written to a place
+        gets its gradient, the ones overwritten too). reduce='add' adds instead
         (`scatter_add`), reduce='multiply' multiplies (numbers only: no gradient, as in
         PyTorch).
 
@@ -591,7 +592,10 @@ class ShapeMethods:
             return self._arithmetic_(np.multiply, "scatter_", factors, 1, instead)
         if self._fn is graph.Leaf and graph.grad_mode.enabled:
             self._check_writable("scatter_", "")        # a parameter: refused, naming scatter_
-        self[places] = src
+        try:
+            self[places] = src
+        except (ValueError, TypeError) as error:        # (setitem's errors, named as called)
+            raise type(error)(str(error).replace("setitem:", "scatter_:", 1)) from None
         return self
 
     def _wants_graph(self) -> bool:

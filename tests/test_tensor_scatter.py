@@ -298,6 +298,17 @@ def test_scatter_in_place():
     w = t64([1.0, 2.0])
     with pytest.raises(RuntimeError, match="scatter_ on a tensor that requires grad"):
         w.scatter_(0, np.array([0]), 5.0)
+    with pytest.raises(ValueError, match="scatter_: the index names some places .* more than "
+                                         "once"):
+        (w * 2).scatter_(0, np.array([0, 0]), s.expand(2))
+
+
+def test_scatter_gives_every_value_written_to_a_place_its_gradient_as_pytorch():
+    """torch 2.13: x.scatter(0, [0, 0], s) keeps one value, and s.grad is g at both."""
+    s = t64([5.0, 6.0])
+    out = Tensor(np.zeros(3)).scatter(0, np.array([0, 0]), s)
+    out.backward(np.array([2.0, 1.0, 1.0]))
+    assert out.tolist()[1:] == [0.0, 0.0] and s.grad.tolist() == [2.0, 2.0]
 
 
 def test_scatter_refuses_bad_arguments_naming_itself():
