@@ -16,7 +16,7 @@ from .creation import (
 )
 from .function import Function
 from .arrays import cdist, meshgrid, tensordot, tril_indices, triu_indices
-from .statistics import bucketize, searchsorted
+from .statistics import bucketize, isin, searchsorted
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
 from .threads import get_num_threads, set_num_threads
@@ -30,6 +30,8 @@ from .tensor import (
 )
 from .pytorch_names import DTYPES, NotInGlassgrad, module_functions
 from .value import Value
+from . import linalg
+from .linalg import matrix_exp
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
@@ -44,7 +46,8 @@ __all__ = [
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
-    "set_default_dtype", "get_default_dtype", "functional",
+    "isin",
+    "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
     "relaxed_gc", "keep_freed_memory", "set_num_threads", "get_num_threads",
@@ -105,10 +108,6 @@ _SPELT_OTHERWISE = {
                 "erfinv, digamma, sinc, expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, "
                 "log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
                 "polygamma(n, x) x.polygamma(n), multigammaln(x, p) x.mvlgamma(p)"),
-    "linalg": ("not here: torch.linalg.norm(x) is x.norm() (vector_norm likewise, with p= and "
-               "dim=), matmul and tensordot are autograd functions; there are no matrix "
-               "decompositions (inv, solve, eigh, svd, det): for the numbers alone, np.linalg "
-               "on t.data (no gradient)"),
 }
 
 

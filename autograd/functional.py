@@ -365,6 +365,8 @@ def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> T
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weightᵀ + bias as one node; weight has shape (out_features, in_features), as in
     PyTorch's `torch.nn.functional.linear`, so a row of `weight` holds one output's weights.
+    Dtypes mix as numpy's do (README, "Dtypes follow PyTorch"): float64 data into float32
+    weights gives a float64 result (PyTorch asks for one dtype), integer data the weight's.
 
     >>> W = Tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])      # 2 outputs from 3 inputs
     >>> linear(Tensor([[1.0, 1.0, 1.0]]), W, Tensor([0.5, -1.0])).numpy()

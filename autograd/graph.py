@@ -423,6 +423,12 @@ def raw(x: Any) -> Any:
 # Backpropagation
 # ----------------------------------------------------------------------------------------------
 
+#: Tensor hooks (`Tensor.register_hook`, autograd/hooks.py): the tensor's id -> (a weak
+#: reference to it, {hook id: hook}). Empty unless a hook is set: backpropagation looks at it
+#: once per pass, and only then takes the slower loop that calls hooks.
+tensor_hooks: dict = {}
+
+
 def topological_order(root: Node, prune: bool = False) -> list:
     """The op nodes that lead to `root` (itself included), each listed after all of its inputs.
 
@@ -673,6 +679,7 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
     order = topological_order(root)
     conform = _conform(root)
     grads = {root: gradient}
+    hooked = tensor_hooks                   # (Tensor hooks: empty unless one is set)
     try:
         with set_grad_enabled(bool(create_graph)):
             while order:
@@ -681,6 +688,9 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                 g = grads.get(node)
                 if g is None:               # no consumer sent a gradient: nothing to pass on
                     continue
+                if hooked and id(node) in hooked:
+                    from .hooks import run_hooks
+                    g = grads[node] = run_hooks(node, g, hooked[id(node)][1])
                 inputs, ctx = node._layout()
                 results = node._fn.backward(ctx, g, node, *inputs)
                 for x, gx in zip(inputs, results):
@@ -692,6 +702,11 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                         gx = conform(gx, x, node)
                     have = grads.get(x)
                     grads[x] = gx if have is None else have + gx
+            if hooked:                      # a hooked leaf's gradient, before it is added
+                from .hooks import run_hooks
+                for node, g in grads.items():
+                    if node._fn is Leaf and id(node) in hooked:
+                        grads[node] = run_hooks(node, g, hooked[id(node)][1])
     except BaseException:
         _clear_marks(order, empty)
         raise

@@ -19,13 +19,14 @@ import numpy as np
 
 _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
                "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
-               "overwrite, t[index] = values (differentiable, as PyTorch's; an index naming a "
-               "place twice only under no_grad(), where one value is kept)")
+               "overwrite, t.scatter(dim, index, src) or t[index] = values (differentiable, "
+               "as PyTorch's; an index naming a place twice only under no_grad(), where one "
+               "value is kept)")
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
-_NO_LINALG = ("has no counterpart here (no matrix decompositions); for the numbers alone, "
-              "np.linalg on t.data (no gradient)")
+_NO_LINALG = ("has no counterpart here (no matrix decompositions; autograd.linalg has solve "
+              "and matrix_exp); for the numbers alone, np.linalg on t.data (no gradient)")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -50,7 +51,6 @@ TORCH_METHODS = {
     "tile": "is t.repeat(*sizes) here (give a size for every axis)",
     "select": "is indexing here: t.select(1, i) is t[:, i]",
     "take": "is t.reshape(-1)[index] here",
-    "where": "is autograd.where(condition, t, other) here",
     "flipud": "is t.flip(0) here", "fliplr": "is t.flip(1) here",
     "msort": "is t.sort(dim=0).values here",
     "aminmax": "is (t.amin(dim), t.amax(dim)) here",
@@ -64,7 +64,7 @@ TORCH_METHODS = {
     "char": "is t.astype(np.int8) here",
     "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
     "is_floating_point": "is t.dtype.kind == 'f' here",
-    "element_size": "is t.data.itemsize here", "itemsize": "is t.data.itemsize here",
+    "itemsize": "is t.element_size() here",
     "nbytes": "is t.data.nbytes here",
     "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
@@ -78,20 +78,17 @@ TORCH_METHODS = {
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": "is t = t.detach() here",
-    "register_hook": "has no counterpart here: backward() fills in every node's .grad, so "
-                     "read t.grad after backward() (t.retain_grad() is accepted)",
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
     "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
     "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
     "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",
     "pin_memory": _ON_CPU_ONLY + "; leave it out",
     "share_memory_": _ON_CPU_ONLY + "; leave it out",
-    "data_ptr": _NO_LAYOUT, "stride": _NO_LAYOUT, "is_contiguous": _NO_LAYOUT,
+    "stride": _NO_LAYOUT,
     "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "storage_offset": _NO_LAYOUT,
     "as_strided": _NO_LAYOUT,
     "apply_": "has no counterpart here: compute with numpy on t.data",
     "map_": "has no counterpart here: compute with numpy on t.data",
-    "scatter": _NO_SCATTER, "scatter_": _NO_SCATTER,
     "scatter_reduce": ("has no counterpart here; reduce='sum' is t.scatter_add(dim, index, src) "
                        "(include_self=True)"),
     "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
@@ -100,7 +97,7 @@ TORCH_METHODS = {
     "masked_scatter_": _NO_SCATTER,
     "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
     "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
-    "matrix_power": _NO_LINALG, "matrix_exp": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
+    "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 
@@ -190,7 +187,7 @@ METHOD_FUNCTIONS = """
     any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
-    scatter_add histogram
+    scatter scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90""".split()
 

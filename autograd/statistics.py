@@ -1,6 +1,6 @@
 """Order statistics and counts, as PyTorch's Tensor methods: median, nanmedian, quantile,
 nanquantile, kthvalue, mode, cummax, cummin, nanmean, nansum, count_nonzero, nonzero (argwhere),
-unique, bincount, and the module functions searchsorted and bucketize.
+unique, bincount, and the module functions searchsorted, bucketize and isin.
 
 The differentiable ones pick elements: numpy finds where they are (a sort, a count), and the
 values are gathered from the tensor at those places, so the gradient goes back to the element
@@ -383,3 +383,25 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bo
     if edges.ndim != 1:
         raise ValueError(f"bucketize: boundaries must be 1-d, got shape {edges.shape}")
     return searchsorted(edges, input, out_int32=out_int32, right=right)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """PyTorch's `torch.isin`: a bool tensor of `elements`' shape, True where the element is
+    among `test_elements` (False with invert=True); either may be a number. A constant.
+
+    >>> isin(Tensor([[1, 2], [3, 4]]), Tensor([2, 3])).tolist()
+    [[False, True], [True, False]]
+    >>> isin(Tensor([1, 2, 3]), 2, invert=True).tolist()
+    [True, False, True]
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin: elements or test_elements must be a Tensor (the other may be "
+                        f"a number), got {type(elements).__name__} and "
+                        f"{type(test_elements).__name__}")
+    values = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in (elements,
+                                                                            test_elements)]
+    for name, value in zip(("elements", "test_elements"), values):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"isin: {name} must be numbers, got dtype {value.dtype}")
+    return Tensor(np.isin(values[0], values[1], assume_unique=assume_unique, invert=invert))

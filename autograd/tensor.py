@@ -28,7 +28,7 @@ promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -205,7 +205,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     array([False,  True, False])
     """
 
-    __slots__ = ("_written_at",)    # graph.write_clock's count when the data was made or changed
+    # graph.write_clock's count when the data was made or changed; and a weak reference's slot,
+    # which lets a hook's entry go with its tensor (autograd/hooks.py)
+    __slots__ = ("_written_at", "__weakref__")
     _empty_grad = None
     _notes_writes = True
 
@@ -408,8 +410,33 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     ndimension = dim                    # PyTorch's other name
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """PyTorch's `t.contiguous()`: this tensor itself (no op here needs contiguous data)."""
-        return self
+        """PyTorch's `t.contiguous()`: this tensor itself if its elements lie in memory row by
+        row (`is_contiguous()`), else a copy that does, in the graph. No op here needs it.
+
+        >>> x = Tensor(np.zeros((2, 3)))
+        >>> x.contiguous() is x, x.T.is_contiguous(), x.T.contiguous().is_contiguous()
+        (True, False, True)
+        """
+        if self.data.flags.c_contiguous:
+            return self
+        copy = self.clone()                 # (numpy's copy keeps the layout: made row by row)
+        copy.data = np.ascontiguousarray(copy.data)
+        return copy
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """PyTorch's `t.is_contiguous()`: whether the elements lie in memory row by row, with
+        no gaps (numpy's `t.data.flags.c_contiguous`; False for a transpose or a strided
+        slice, which are views)."""
+        return bool(self.data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        """PyTorch's `t.data_ptr()`: the address of the first element in memory (a view, such
+        as `t[1:]` or `t.T`, shares its base's memory)."""
+        return self.data.__array_interface__["data"][0]
+
+    def element_size(self) -> int:
+        """PyTorch's `t.element_size()`: the bytes one element takes (4 for float32)."""
+        return self.data.itemsize
 
     def __len__(self) -> int:
         if not self.data.ndim:
@@ -729,6 +756,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """
         return matmul(self, self._product_operand("bmm", other, 3, 3))
 
+    def matrix_exp(self) -> Tensor:
+        """PyTorch's `t.matrix_exp()`: exp of a square matrix (or of each in a batch),
+        I + t + t²/2! + ...; see `autograd.linalg.matrix_exp`."""
+        from .linalg import matrix_exp     # (linalg builds on Tensor: imported here)
+        return matrix_exp(self)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 
@@ -849,8 +882,26 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             else:
                 root_grad = Tensor(seed)
             graph.backward_create_graph(self, root_grad)
+        elif graph.tensor_hooks:                    # some tensor has a hook (register_hook)
+            from .hooks import backward
+            backward(self, seed)
         else:
             graph.backward(self, seed)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """PyTorch's `t.register_hook(hook)`: backward calls `hook(grad)` (grad a Tensor) once
+        it has this tensor's gradient; a Tensor returned replaces it (for an op's result: in
+        `.grad` and on its way to the inputs; for a leaf: in what is added into `.grad`).
+        Returns a handle whose `.remove()` takes the hook off. See autograd/hooks.py.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_hook(lambda g: g * 10)
+        >>> (w * w).sum().backward(); w.grad
+        array([20., 40.], dtype=float32)
+        >>> handle.remove()
+        """
+        from .hooks import register_hook
+        return register_hook(self, hook)
 
     @property
     def grad_fn(self) -> Any:

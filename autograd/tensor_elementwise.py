@@ -629,6 +629,15 @@ class ElementwiseMethods:
             raise ValueError(f"{name}: min {min} is greater than max {max}")
         return tuple(bounds)
 
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """PyTorch's `t.where(condition, other)`: `autograd.where(condition, t, other)`, this
+        tensor's elements where `condition` holds, `other`'s elsewhere.
+
+        >>> Tensor([1.0, -2.0]).where(Tensor([True, False]), 0.0).tolist()
+        [1.0, 0.0]
+        """
+        return where(condition, self, other)
+
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """`value` where the bool `mask` is True, this tensor's element elsewhere (PyTorch's
         `masked_fill`); the mask broadcasts with the tensor. The gradient reaches this tensor

@@ -159,8 +159,25 @@ def _payload_of(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elements of `a` where `condition` holds, else of `b` (condition gets no gradient)."""
+_ONLY_CONDITION = object()                  # where(condition) with no a and b
+
+
+def where(condition: Any, a: Any = _ONLY_CONDITION, b: Any = _ONLY_CONDITION) -> Any:
+    """Elements of `a` where `condition` holds, else of `b` (condition gets no gradient).
+    With the condition alone, PyTorch's `torch.where(condition)`: where it holds, one int64
+    index tensor per axis (`condition.nonzero(as_tuple=True)`).
+
+    >>> mask = Tensor([[0.0, 1.0], [2.0, 0.0]]) > 0
+    >>> where(mask, Tensor([[1.0, 2.0], [3.0, 4.0]]), 0.0).tolist()
+    [[0.0, 2.0], [3.0, 0.0]]
+    >>> [axis.tolist() for axis in where(mask)]
+    [[0, 1], [1, 0]]
+    """
+    if a is _ONLY_CONDITION or b is _ONLY_CONDITION:
+        if a is not b:
+            raise TypeError("where: takes the condition alone (the places where it holds) or "
+                            "the condition and two tensors to pick from, got one tensor")
+        return _as_tensor(condition, "where").nonzero(as_tuple=True)
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     try:
         if isinstance(b, Tensor) and not isinstance(a, Tensor):

@@ -1,7 +1,7 @@
 """Tensor's shape and indexing methods, mixed into `Tensor` (autograd/tensor.py): reshape and
 view, flatten, transpose and permute, squeeze and unsqueeze, broadcast_to and expand, flip,
-roll and repeat, narrow, split and chunk, gather, index_select, masked_select and the scatter
-adds, and reading `t[index]` (writing it is in autograd/tensor_in_place.py).
+roll and repeat, narrow, split and chunk, gather, index_select, masked_select, scatter and the
+scatter adds, and reading `t[index]` (writing it is in autograd/tensor_in_place.py).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from . import graph
 from .broadcast import broadcasts_to
 from .graph import apply
-from .ops import AsType, BroadcastTo, Gather, GetItem, Reshape, Roll, ScatterAdd, Transpose
+from .ops import (AsType, BroadcastTo, Gather, GetItem, IndexPut, Reshape, Roll, ScatterAdd,
+                  Transpose)
 from .ops.shape import along_axis
 from .tensor_axes import _axes, _ints_or_one, _one_name, _shape_args
 from .tensor_operands import _as_tensor, _check_index_range, _integer_index, _raw_index
@@ -528,6 +530,112 @@ class ShapeMethods:
         """
         return self + self._scatter_added("scatter_add", dim, index, src)
 
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        """PyTorch's `scatter`: t with each element of `src` written at the place that `index`
+        (integers, as many dims as t) names along `dim`, at its own position along the other
+        dims (for dim 0: out[index[i, j], j] = src[i, j]). `src` may be a number (or give
+        `value=`), written at every place named. Where an index names a place twice, one of
+        the values is kept (PyTorch leaves which one open; here the last). d/dt = g, 0 where
+        written; d/dsrc = g.gather(dim, index), as in PyTorch (each value written to a place
+        gets its gradient, the ones overwritten too). reduce='add' adds instead
+        (`scatter_add`), reduce='multiply' multiplies (numbers only: no gradient, as in
+        PyTorch).
+
+        >>> t = Tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> t.scatter(1, np.array([[2], [0]]), Tensor([[5.0], [7.0]])).tolist()
+        [[0.0, 0.0, 5.0], [7.0, 0.0, 0.0]]
+        >>> t.scatter(0, np.array([[1, 0, 1]]), 1.0).tolist()
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+        """
+        src, places = self._scatter_operands("scatter", dim, index, src, value, reduce)
+        if reduce == "add":
+            return self.scatter_add(dim, index, src)
+        if reduce == "multiply":
+            if self._wants_graph() or src._wants_graph():
+                raise RuntimeError("scatter: reduce='multiply' has no gradient (nor in "
+                                   "PyTorch); for numbers only, use it under no_grad() or on "
+                                   "t.detach()")
+            out = self.data.copy()
+            np.multiply.at(out, places, src.data)
+            return Tensor(out)
+        if self.data.ndim == 0:
+            flat = _integer_index("scatter", index).reshape(-1)
+            return self.reshape(1).scatter(dim, flat, src.reshape(-1)).reshape(())
+        kept = np.ones(self.shape, bool)
+        kept[places] = False
+        return apply(IndexPut, (self, src), (places, kept))
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        """`scatter` in place (as `t[places] = src`: an op's result or a constant takes a
+        value in a graph, recorded; a parameter only under no_grad()); returns the tensor.
+
+        >>> Tensor([0.0, 0.0, 0.0]).scatter_(0, np.array([2, 0]), Tensor([5.0, 7.0]))
+        Tensor([7., 0., 5.])
+        """
+        src, places = self._scatter_operands("scatter_", dim, index, src, value, reduce)
+        if reduce == "add":
+            return self.scatter_add_(dim, index, src)
+        if self.data.ndim == 0:             # a 0-d tensor: every index is 0, the place itself
+            places, src = (), src.reshape(-1)[-1] if src.data.size else None
+            if src is None:
+                return self
+        if reduce == "multiply":
+            instead = "t = t.scatter(dim, index, src, reduce='multiply') under no_grad()"
+            self._refuse_graph_operand("scatter_", src, instead)
+            factors = np.ones(self.shape, self.data.dtype)
+            np.multiply.at(factors, places, src.data)
+            return self._arithmetic_(np.multiply, "scatter_", factors, 1, instead)
+        if self._fn is graph.Leaf and graph.grad_mode.enabled:
+            self._check_writable("scatter_", "")        # a parameter: refused, naming scatter_
+        try:
+            self[places] = src
+        except (ValueError, TypeError) as error:        # (setitem's errors, named as called)
+            raise type(error)(str(error).replace("setitem:", "scatter_:", 1)) from None
+        return self
+
+    def _wants_graph(self) -> bool:
+        return self._fn is not None and graph.grad_mode.enabled
+
+    def _scatter_operands(self, name: str, dim: int, index: Any, src: Any, value: Any,
+                          reduce: Any) -> tuple[Tensor, tuple]:
+        """scatter's src (a Tensor of this dtype, cut to the index's shape; a number made one)
+        and the places it goes to (numpy's index), once the arguments are checked."""
+        if reduce not in (None, "add", "multiply"):
+            raise ValueError(f"{name}: reduce must be 'add' or 'multiply' (or left out), got "
+                             f"{reduce!r}")
+        if (src is None) == (value is None):
+            raise TypeError(f"{name}: give src (a tensor or a number) or value= (a number), "
+                            f"once")
+        if src is None or not isinstance(src, (Tensor, np.ndarray, list, tuple)):
+            number = value if src is None else src
+            if not isinstance(number, (numbers.Real, np.generic)) or isinstance(number, str):
+                raise TypeError(f"{name}: src must be a Tensor or a number, got "
+                                f"{type(number).__name__}")
+            shape = np.shape(_integer_index(name, index))
+            from .creation import _filled       # (creation builds on Tensor: imported here)
+            src = Tensor(_filled(name, shape, number, self.data.dtype))
+        index = _integer_index(name, index)
+        src = self._source(name, src)
+        if self.data.ndim == 0:
+            self.reshape(1)._scatter_operands(name, dim, index.reshape(-1), src.reshape(-1),
+                                              None, reduce)      # (checks only)
+            return src, ()
+        axis = self._one_axis(name, dim)
+        if index.ndim != self.data.ndim or src.data.ndim != self.data.ndim:
+            raise ValueError(f"{name}: the index and src need as many dims as the tensor "
+                             f"(shape {self.shape}), got shapes {index.shape} and {src.shape}")
+        if any(m > n for m, n in zip(index.shape, src.shape)) or any(
+                m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
+            raise ValueError(f"{name}: an index of shape {index.shape} must be no longer than "
+                             f"src {src.shape} along every dim, and than the tensor "
+                             f"{self.shape} outside dim {dim}")
+        _check_index_range(name, index, self.shape, axis, dim)
+        if src.shape != index.shape:        # (only the first index.shape elements are used)
+            src = src[tuple(slice(0, m) for m in index.shape)]
+        return src, along_axis(index, axis)
+
     # in place: the rules of add_ (a parameter only under no_grad(), a view written through)
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """`index_add` in place (see `add_`); returns the tensor itself.
@@ -582,24 +690,11 @@ class ShapeMethods:
 
     def _scatter_added(self, name: str, dim: int, index: Any, src: Any) -> Tensor:
         """zeros like t, with src's elements added where `index` sends them along `dim`."""
-        index = _integer_index(name, index)
-        src = self._source(name, src)
+        src, places = self._scatter_operands(name, dim, index, src, None, None)
         if self.data.ndim == 0:             # a 0-d tensor: as a 1-d one of one element
-            return self.reshape(1)._scatter_added(name, dim, index.reshape(-1),
-                                                  src.reshape(-1)).reshape(())
-        axis = self._one_axis(name, dim)
-        if index.ndim != self.data.ndim or src.data.ndim != self.data.ndim:
-            raise ValueError(f"{name}: the index and src need as many dims as the tensor "
-                             f"(shape {self.shape}), got shapes {index.shape} and {src.shape}")
-        if any(m > n for m, n in zip(index.shape, src.shape)) or any(
-                m > n for a, (m, n) in enumerate(zip(index.shape, self.shape)) if a != axis):
-            raise ValueError(f"{name}: an index of shape {index.shape} must be no longer than "
-                             f"src {src.shape} along every dim, and than the tensor "
-                             f"{self.shape} outside dim {dim}")
-        _check_index_range(name, index, self.shape, axis, dim)
-        if src.shape != index.shape:        # (only the first index.shape elements are used)
-            src = src[tuple(slice(0, m) for m in index.shape)]
-        return apply(ScatterAdd, (src,), (along_axis(index, axis), self.shape))
+            return self.reshape(1)._scatter_added(name, dim, _integer_index(name, index)
+                                                  .reshape(-1), src.reshape(-1)).reshape(())
+        return apply(ScatterAdd, (src,), (places, self.shape))
 
     # -- t[index] (writing into it is in autograd/tensor_in_place.py) --------------------------
 

@@ -70,6 +70,23 @@ def test_linear_takes_integer_inputs_as_the_default_float_dtype():
     assert layer(np.array([[True, False]])).dtype == np.float32
 
 
+def test_float64_data_into_a_float32_linear_is_computed_in_float64_as_the_readme_says():
+    """PyTorch refuses float64 @ float32 ("mat1 and mat2 must have the same dtype"); glassgrad
+    promotes as numpy, as the README's dtype rules promise, so a learner's np.random.randn
+    data goes through a default (float32) model (in `fit` too, which keeps an array's dtype):
+    the output is float64, computed from the float32 weights exactly, and the weights'
+    gradients keep their float32."""
+    layer = Linear(3, 2)
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    y = layer(x)
+    assert y.dtype == np.float64
+    w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
+    np.testing.assert_allclose(y.data, x @ w.T + b, rtol=1e-15)
+    y.sum().backward()
+    assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
+    np.testing.assert_allclose(layer.weight.grad, np.tile(x.sum(0), (2, 1)), rtol=1e-6)
+
+
 def test_linear_without_bias_and_its_repr():
     layer = Linear(4, 3, bias=False)
     assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]

@@ -499,3 +499,15 @@ def test_module_functions_take_pytorchs_arguments():
     assert autograd.cummax(x, dim=1).indices.tolist() == [[0, 0, 0], [0, 1, 2]]
     assert autograd.unique(Tensor([2, 1, 2]), return_counts=True)[1].tolist() == [1, 2]
     assert autograd.bincount(Tensor([1, 1])).tolist() == [0, 2]
+
+
+def test_isin_is_pytorch_s():
+    """torch.isin: elements' shape, True where the element is among the test elements."""
+    x = Tensor([[1, 2], [3, 4]])
+    assert autograd.isin(x, Tensor([4, 1, 9])).tolist() == [[True, False], [False, True]]
+    assert autograd.isin(x, [2]).dtype == np.bool_
+    assert autograd.isin(3, x).tolist() is True
+    assert autograd.isin(x, Tensor([2, 3]), invert=True).tolist() == [[True, False],
+                                                                      [False, True]]
+    with pytest.raises(TypeError, match="isin: elements or test_elements must be a Tensor"):
+        autograd.isin([1, 2], [2])

@@ -1,4 +1,4 @@
-"""index_add and scatter_add (and their in-place forms), masked_select, repeat_interleave,
+"""scatter, index_add and scatter_add (and their in-place forms), masked_select, repeat_interleave,
 isclose and allclose: PyTorch's numbers where indices repeat (they add up, where
 t[index] = values would keep one), gradients against central differences in float64 (with
 broadcast, 0-d and batch-1 shapes where they apply) and against live PyTorch."""
@@ -10,6 +10,7 @@ import pytest
 
 from autograd import Tensor, gradcheck, no_grad
 from conftest import t64
+from reference import assert_matches, record_cases, recorded_case
 from torch_helpers import needs_torch, same_as_torch, torch
 
 IDX = np.array([0, 0, 2])
@@ -196,3 +197,131 @@ def test_isclose_and_allclose_are_numpy_s_with_pytorch_s_names():
     assert a.isclose(b).dtype == np.bool_ and not a.isclose(b).requires_grad
     assert Tensor([1.0, 2.0]).allclose(Tensor([1.0, 2.0 + 1e-6])) is True
     assert Tensor([1.0, 2.0]).allclose([1.0, 2.1]) is False
+
+
+# -- scatter and scatter_ ------------------------------------------------------------------------
+
+# (tensor shape, dim, index, src shape or a number): repeated places only where src is a number
+# (PyTorch leaves open which of several values written to one place stays)
+SCATTER = [
+    ((3, 4), 0, [[0, 1, 2, 0], [2, 0, 1, 1]], (2, 4)),
+    ((3, 4), 1, [[3, 0], [1, 2], [0, 1]], (3, 2)),
+    ((2, 3, 4), -1, [[[1, 3]], [[0, 2]]], (2, 1, 2)),
+    ((3, 4), 0, [[0, 0, 2, 1]], 2.5),
+    ((4,), 0, [2, 0], (2,)),
+]
+SCATTER_IDS = [f"case{i}" for i in range(len(SCATTER))]
+
+
+def _scatter_inputs(rng: np.random.Generator, case: tuple) -> dict:
+    shape, _, _, src = SCATTER[case] if isinstance(case, int) else case
+    inputs = {"x": rng.uniform(-2, 2, shape), "g": rng.uniform(0.5, 1.5, shape)}
+    if isinstance(src, tuple):
+        inputs["src"] = rng.uniform(-2, 2, src)
+    return inputs
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    """tests/reference/tensor_scatter.npz: scatter's values and gradients, by PyTorch."""
+    def compute(case, x, g, src=None):
+        _, dim, index, number = case
+        x = torch.tensor(x, requires_grad=True)
+        s = number if src is None else torch.tensor(src, requires_grad=True)
+        out = x.scatter(dim, torch.tensor(index), s)
+        out.backward(torch.tensor(g))
+        grads = {"x.grad": x.grad} if src is None else {"x.grad": x.grad, "src.grad": s.grad}
+        return {"out": out, **grads}
+    return record_cases(SCATTER_IDS, SCATTER, _scatter_inputs, compute)
+
+
+@pytest.mark.parametrize("case_id, case", list(zip(SCATTER_IDS, SCATTER)))
+def test_scatter_matches_pytorch_s_recorded_numbers(case_id, case):
+    _, dim, index, number = case
+    theirs = recorded_case("tensor_scatter", case_id)
+    x = t64(theirs["x"])
+    src = t64(theirs["src"]) if "src" in theirs else number
+    out = x.scatter(dim, np.array(index), src)
+    out.backward(theirs["g"])
+    ours = {"out": out.data, "x.grad": x.grad}
+    if "src" in theirs:
+        ours["src.grad"] = src.grad
+    assert_matches(ours, theirs, rtol=1e-12, atol=1e-14, inputs=("x", "g", "src"))
+
+
+@pytest.mark.parametrize("shape, dim, index, src", SCATTER)
+def test_scatter_gradchecks(shape, dim, index, src, rng):
+    x = t64(rng.uniform(-2, 2, shape))
+    if isinstance(src, tuple):
+        assert gradcheck(lambda x, s: x.scatter(dim, np.array(index), s), x,
+                         t64(rng.uniform(-2, 2, src)))
+    else:
+        assert gradcheck(lambda x: x.scatter(dim, np.array(index), src), x)
+
+
+def test_scatter_with_a_longer_src_uses_its_first_elements_and_the_rest_gets_zero():
+    src = t64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    out = t64(np.zeros((2, 2)), False).scatter(1, np.array([[1], [0]]), src)
+    out.sum().backward()
+    assert out.tolist() == [[0.0, 1.0], [4.0, 0.0]]
+    assert src.grad.tolist() == [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+def test_scatter_reduce_add_and_multiply_and_value():
+    t, index = Tensor([[1.0, 2.0, 3.0]]), np.array([[0, 0, 2]])
+    src = Tensor([[2.0, 3.0, 4.0]])
+    assert t.scatter(1, index, src, reduce="add").tolist() == [[6.0, 2.0, 7.0]]
+    assert t.scatter(1, index, src, reduce="multiply").tolist() == [[6.0, 2.0, 12.0]]
+    assert t.scatter(1, index, value=-1.0).tolist() == [[-1.0, 2.0, -1.0]]
+    w = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="scatter: reduce='multiply' has no gradient"):
+        w.scatter(1, index, src, reduce="multiply")
+    with no_grad():
+        assert w.scatter(1, index, src, reduce="multiply").tolist() == [[6.0, 2.0, 12.0]]
+
+
+def test_scatter_in_place():
+    t = Tensor([[1.0, 2.0, 3.0]])
+    assert t.scatter_(1, np.array([[2, 0]]), Tensor([[5.0, 7.0]])) is t
+    assert t.tolist() == [[7.0, 2.0, 5.0]]
+    assert t.scatter_(1, np.array([[1]]), 0.5).tolist() == [[7.0, 0.5, 5.0]]
+    assert t.scatter_(1, np.array([[0, 0]]), Tensor([[2.0, 3.0]]), reduce="multiply").tolist() \
+        == [[42.0, 0.5, 5.0]]
+    assert t.scatter_(1, np.array([[2, 2]]), Tensor([[1.0, 1.0]]), reduce="add").tolist() \
+        == [[42.0, 0.5, 7.0]]
+    # into an op's result, with a value in the graph: recorded, as t[places] = src
+    x, s = t64([1.0, 2.0, 3.0]), t64([10.0])
+    h = x * 2
+    h.scatter_(0, np.array([1]), s)
+    h.backward(np.array([1.0, 2.0, 3.0]))
+    assert h.tolist() == [2.0, 10.0, 6.0]
+    assert x.grad.tolist() == [2.0, 0.0, 6.0] and s.grad.tolist() == [2.0]
+    w = t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="scatter_ on a tensor that requires grad"):
+        w.scatter_(0, np.array([0]), 5.0)
+    with pytest.raises(ValueError, match="scatter_: the index names some places .* more than "
+                                         "once"):
+        (w * 2).scatter_(0, np.array([0, 0]), s.expand(2))
+
+
+def test_scatter_gives_every_value_written_to_a_place_its_gradient_as_pytorch():
+    """torch 2.13: x.scatter(0, [0, 0], s) keeps one value, and s.grad is g at both."""
+    s = t64([5.0, 6.0])
+    out = Tensor(np.zeros(3)).scatter(0, np.array([0, 0]), s)
+    out.backward(np.array([2.0, 1.0, 1.0]))
+    assert out.tolist()[1:] == [0.0, 0.0] and s.grad.tolist() == [2.0, 2.0]
+
+
+def test_scatter_refuses_bad_arguments_naming_itself():
+    t = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="scatter: reduce must be 'add' or 'multiply'"):
+        t.scatter(0, np.array([[0]]), 1.0, reduce="mean")
+    with pytest.raises(TypeError, match="scatter: give src"):
+        t.scatter(0, np.array([[0]]))
+    with pytest.raises(TypeError, match="scatter: src must be a Tensor or a number"):
+        t.scatter(0, np.array([[0]]), "1")
+    with pytest.raises(IndexError, match="scatter: index 2 is out of range for dim 0"):
+        t.scatter(0, np.array([[2]]), 1.0)
+    with pytest.raises(ValueError, match="scatter: the index and src need as many dims"):
+        t.scatter(0, np.array([0]), Tensor(np.ones((1, 1))))
+    with pytest.raises(TypeError, match="scatter: the source is float32 and the tensor float64"):
+        t.scatter(0, np.array([[0]]), Tensor(np.ones((1, 1), np.float32)))

@@ -1,4 +1,5 @@
-"""PyTorch's small Tensor methods about the tensor itself: dim, ndimension, contiguous, the
+"""PyTorch's small Tensor methods about the tensor itself: dim, ndimension, contiguous and the
+memory layout (is_contiguous, data_ptr, element_size), the
 new_* creators (this tensor's dtype, new leaves), type_as, int, bool, half."""
 
 from __future__ import annotations
@@ -14,6 +15,19 @@ def test_dim_ndimension_and_contiguous():
     t = Tensor(np.zeros((2, 3, 4)))
     assert t.dim() == t.ndimension() == 3 and Tensor(1.0).dim() == 0
     assert t.contiguous() is t
+
+
+def test_memory_layout_is_numpy_s():
+    """is_contiguous, data_ptr and element_size, which a ported script asks (they raised)."""
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.is_contiguous() and not x.T.is_contiguous() and not x[:, ::2].is_contiguous()
+    assert x.element_size() == 8 and Tensor(np.zeros(2, np.float32)).element_size() == 4
+    assert x[1].data_ptr() - x.data_ptr() == 3 * 8          # a view: in its base's memory
+    y = x.T.contiguous()                                    # a row-major copy, in the graph
+    assert y.is_contiguous() and y.tolist() == x.T.tolist()
+    (y * Tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+    assert y.data_ptr() != x.data_ptr()
 
 
 @needs_torch

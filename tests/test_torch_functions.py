@@ -70,6 +70,7 @@ def test_each_function_is_the_method_and_gradchecks(name):
     ("minimum", (X, X[::-1].copy())), ("max", (X, X[::-1].copy())), ("min", (X, X[::-1].copy())),
     ("index_add", (X, 1, np.array([2, 2]), X[:, :2])),
     ("scatter_add", (X, 1, np.array([[2, 2, 0], [1, 0, 0]]), X[::-1].copy())),
+    ("scatter", (X, 1, np.array([[2, 0, 1], [1, 0, 2]]), X[::-1].copy())),
 ])
 def test_functions_of_two_tensors_are_pytorch_s(name, args, rng):
     """Batch-1 shapes too: bmm of a batch of one."""

@@ -337,25 +337,3 @@ def test_orthogonal_keeps_an_orthogonal_weight_and_its_default_map():
 def test_orthogonal_mistakes_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
-
-
-def test_the_matrix_exponential_and_solve_and_their_gradients_to_second_order(rng):
-    from autograd import gradcheck, grad
-    from nn.utils.parametrizations import _MatrixExp, _Solve
-    t = 0.7
-    rotation = _MatrixExp.apply(Tensor(np.array([[0.0, -t], [t, 0.0]]))).data
-    np.testing.assert_allclose(rotation, [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]],
-                               rtol=1e-14, atol=1e-15)
-    big = rng.standard_normal((3, 3)) * 3                       # squared several times
-    np.testing.assert_allclose(_MatrixExp.apply(Tensor(big)).data @
-                               _MatrixExp.apply(Tensor(-big)).data, np.eye(3), atol=1e-10)
-    a = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
-    b = Tensor(rng.standard_normal((3, 3)) + 3 * np.eye(3), requires_grad=True)
-    c = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
-    w, v = Tensor(rng.standard_normal((3, 3))), Tensor(rng.standard_normal((3, 2)))
-    exp_cost = lambda a: (_MatrixExp.apply(a) * w).sum().tanh()
-    solve_cost = lambda b, c: (_Solve.apply(b, c) * v).sum().tanh()
-    assert gradcheck(exp_cost, a) and gradcheck(lambda a: grad(exp_cost)(a), a)
-    assert gradcheck(solve_cost, b, c)
-    assert gradcheck(lambda b: grad(solve_cost, 0)(b, c), b)
-    assert gradcheck(lambda c: grad(solve_cost, 1)(b, c), c)

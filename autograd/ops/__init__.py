@@ -18,7 +18,7 @@
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
-    linalg.py       matmul einsum
+    linalg.py       matmul einsum matrix_exp solve (A⁻¹ B)
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d and conv3d (im2col + matmul, any number of spatial axes) and their
@@ -51,7 +51,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
-from .linalg import Einsum, MatMul
+from .linalg import Einsum, MatMul, MatrixExp, Solve
 from .normalize import LayerNorm
 from .pool import MaxPool2d, MaxPool3d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
@@ -79,7 +79,8 @@ __all__ = [
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",
-    "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "Linear", "CrossEntropy",
+    "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "MatrixExp", "Solve", "Linear",
+    "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
     "Conv3d", "ConvTranspose3d", "MaxPool3d",

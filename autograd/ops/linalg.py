@@ -1,4 +1,5 @@
-"""Matrix product, with numpy's rules for 1-d operands and batch broadcasting; and einsum.
+"""Matrix product, with numpy's rules for 1-d operands and batch broadcasting; einsum; the
+matrix exponential and the solution of a linear system (`autograd.linalg`).
 
     C = A @ B:   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G
 
@@ -8,6 +9,9 @@ ctx says which inputs need a gradient, so that a data matrix X in X @ W costs no
 
 each operand's gradient is the einsum of G with the other operands, written to that operand's
 subscripts (see `Einsum`).
+
+    E = exp(A):     dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])
+    X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 from ..broadcast import unbroadcast
 from ..graph import Node, Op, apply
 from .payload_math import broadcast_to
+from .shape import Concatenate
 
 
 def _swap(m):
@@ -210,3 +215,64 @@ def _einsum(inputs: tuple, output: str, operands: list) -> Any:
     nodes = tuple(x if isinstance(x, Node) else like._constant_like(x, like) for x in operands)
     spec = einsum_spec(inputs, output, shapes, tuple(x.requires_grad for x in nodes))
     return apply(Einsum, nodes, spec)
+
+
+class MatrixExp(Op):
+    """exp(A) = Σ Aᵏ/k! of each square matrix (..., n, n);  dL/dA = the upper-right n × n
+    block of exp([[Aᵀ, G], [0, Aᵀ]])"""
+    name = "matrix_exp"
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.ndim == 2:
+            return expm(a)
+        flat = a.reshape((-1,) + a.shape[-2:])
+        return np.stack([expm(m) for m in flat]).reshape(a.shape)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        n = a.shape[-1]
+        a_t = _swap(a)
+        if isinstance(g, Node):             # a higher-order pass: the same, recorded
+            cols, rows = a.ndim - 1, a.ndim - 2     # (Concatenate takes an axis >= 0)
+            top = apply(Concatenate, (a_t, g), cols)
+            bottom = apply(Concatenate, (a_t * 0.0, a_t), cols)
+            block = apply(MatrixExp, (apply(Concatenate, (top, bottom), rows),))
+        else:
+            block = MatrixExp.forward(None, np.concatenate(
+                [np.concatenate([a_t, g], -1), np.concatenate([np.zeros_like(a_t), a_t], -1)],
+                -2))
+        return (block[..., :n, n:],)
+
+
+def expm(a: np.ndarray) -> np.ndarray:
+    """exp(a) of one square matrix by scaling and squaring: the Taylor series of a / 2ˢ (norm
+    below 1/2, where 20 terms are exact to rounding), squared s times."""
+    norm = float(np.abs(a).sum(axis=0).max()) if a.size else 0.0
+    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    scaled = a / 2.0 ** s
+    term, total = np.eye(a.shape[0], dtype=a.dtype), np.eye(a.shape[0], dtype=a.dtype)
+    for k in range(1, 20):
+        term = term @ scaled / k
+        total = total + term
+    for _ in range(s):
+        total = total @ total
+    return total
+
+
+class Solve(Op):
+    """X = A⁻¹ B for square A (..., n, n) and B (..., n, k), batch axes broadcast;
+    dL/dB = A⁻ᵀ G,  dL/dA = −(A⁻ᵀ G) Xᵀ"""
+    name, broadcasting = "solve", True      # batch dimensions broadcast
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.linalg.solve(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        if isinstance(g, Node):             # a higher-order pass: the same, recorded
+            grad_b = apply(Solve, (_swap(a), g))
+        else:
+            grad_b = np.linalg.solve(_swap(a), g)
+        return -(grad_b @ _swap(out)), grad_b

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Function, Tensor, concatenate, eye
+from autograd import Tensor, eye, linalg
 from autograd.random import default_rng
 
 from .. import functional as F
@@ -201,64 +201,6 @@ def _tensor(where: str, module: Module, name: str) -> Tensor:
 
 # -- orthogonal ------------------------------------------------------------------------------
 
-class _MatrixExp(Function):
-    """exp(A) = Σ Aᵏ/k!;  dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])."""
-
-    @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
-        return _expm(a)
-
-    @staticmethod
-    def backward(ctx: Any, g: Any, out: Any, a: Any) -> tuple:
-        # (arrays at first order; Tensors when differentiated again, hence _either)
-        n = a.shape[0]
-        block = _either(np.concatenate, concatenate)(
-            [_either(np.concatenate, concatenate)([a.T, g], 1),
-             _either(np.concatenate, concatenate)([a.T * 0, a.T], 1)], 0)
-        return (_either(_expm, _MatrixExp.apply)(block)[:n, n:],)
-
-
-def _expm(a: np.ndarray) -> np.ndarray:
-    """exp(a) by scaling and squaring: the Taylor series of a / 2ˢ (norm below 1/2, where 20
-    terms are exact to rounding), squared s times."""
-    norm = float(np.abs(a).sum(axis=0).max()) if a.size else 0.0
-    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
-    scaled = a / 2.0 ** s
-    term, total = np.eye(a.shape[0], dtype=a.dtype), np.eye(a.shape[0], dtype=a.dtype)
-    for k in range(1, 20):
-        term = term @ scaled / k
-        total = total + term
-    for _ in range(s):
-        total = total @ total
-    return total
-
-
-class _Solve(Function):
-    """X = B⁻¹ C;  dL/dC = B⁻ᵀ G,  dL/dB = −(B⁻ᵀ G) Xᵀ."""
-
-    @staticmethod
-    def forward(ctx: Any, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        return np.linalg.solve(b, c)
-
-    @staticmethod
-    def backward(ctx: Any, g: Any, out: Any, b: Any, c: Any) -> tuple:
-        grad_c = _either(np.linalg.solve, _Solve.apply)(b.T, g)
-        return -(grad_c @ out.T), grad_c
-
-
-class _either:
-    """Calls `on_arrays` on numpy arrays and `on_tensors` when any argument holds a Tensor: a
-    backward written once serves the first-order pass (arrays) and higher orders (Tensors)."""
-
-    def __init__(self, on_arrays: Any, on_tensors: Any) -> None:
-        self.on_arrays, self.on_tensors = on_arrays, on_tensors
-
-    def __call__(self, *args: Any) -> Any:
-        flat = [x for arg in args for x in (arg if isinstance(arg, list) else [arg])]
-        use = self.on_tensors if any(isinstance(x, Tensor) for x in flat) else self.on_arrays
-        return use(*args)
-
-
 def _householder_product(reflectors: Tensor, tau: Tensor) -> Tensor:
     """H₁ H₂ ⋯ H_k, first k columns, Hᵢ = I − τᵢ vᵢ vᵢᵀ, vᵢ column i of `reflectors` (n × k,
     zero above its diagonal) with a 1 on the diagonal (LAPACK's layout, as geqrf returns it)."""
@@ -309,10 +251,10 @@ class _Orthogonal(Module):
                 lower = lower @ eye(k, n, dtype=x.dtype)        # zero columns up to n × n
             skew = lower - lower.T
             if self.orthogonal_map == "matrix_exp":
-                q = _MatrixExp.apply(skew)
+                q = linalg.matrix_exp(skew)
             else:
                 identity = eye(n, dtype=x.dtype)
-                q = _Solve.apply(identity - skew * 0.5, identity + skew * 0.5)
+                q = linalg.solve(identity - skew * 0.5, identity + skew * 0.5)
             q = q[:, :k]
         base = self.__dict__.get("base")
         if base is not None:

@@ -1,0 +1,140 @@
+"""Tensor hooks, PyTorch's `t.register_hook(hook)`: `hook(grad)` is called when backward has
+worked out t's gradient, and may return a gradient to use instead.
+
+A hook on a result of an op sees its gradient once every consumer has sent its share, before
+the op's rule passes it on: what it returns goes on to the inputs, and is what `t.grad` holds.
+A hook on a leaf (a parameter) sees the gradient this backward pass computed for it, and what
+it returns is what gets added into `.grad`.
+
+>>> from autograd import Tensor
+>>> w = Tensor([1.0, -2.0], requires_grad=True)
+>>> h = w * 3
+>>> handle = h.register_hook(lambda g: g.clamp(-0.5, 0.5))     # clip the gradient on its way
+>>> (h * h).sum().backward()                                    # d/dh = 2h = [6, -12]
+>>> h.grad, w.grad
+(array([ 0.5, -0.5], dtype=float32), array([ 1.5, -1.5], dtype=float32))
+>>> handle.remove()
+
+The hooks are kept in `graph.tensor_hooks`, by the tensor's id, and a tensor's entry goes when
+the tensor does. Backpropagation looks at that table once per pass: while no tensor has a hook,
+`Tensor.backward` runs `graph.backward` as it always did; otherwise it runs `backward` below,
+the reference loop of `graph.backward` with the hooks' calls in it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from . import graph
+from .graph import PENDING, Leaf, Node, tensor_hooks, topological_order
+
+_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What `register_hook` returns: `handle.remove()` takes the hook off the tensor (also as
+    `with t.register_hook(hook): ...`, which removes it at the end of the block)."""
+
+    __slots__ = ("_key", "_id")
+
+    def __init__(self, key: int, hook_id: int) -> None:
+        self._key, self._id = key, hook_id
+
+    def remove(self) -> None:
+        """Take the hook off (nothing happens if it is gone already)."""
+        entry = tensor_hooks.get(self._key)
+        if entry is None:
+            return
+        hooks = entry[1]
+        hooks.pop(self._id, None)
+        if not hooks:
+            del tensor_hooks[self._key]
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
+    """Call `hook(grad)` whenever backward computes `tensor`'s gradient (see the module)."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: the hook must be a function of the gradient, got "
+                        f"{type(hook).__name__}")
+    if tensor._fn is None:
+        raise RuntimeError("register_hook: this tensor does not require grad, so no gradient "
+                           "is computed for it (make a leaf want one: requires_grad=True)")
+    key = id(tensor)
+    entry = tensor_hooks.get(key)
+    if entry is None:
+        def forget(ref: weakref.ref, key: int = key) -> None:      # the tensor is gone
+            if tensor_hooks.get(key, (None,))[0] is ref:
+                del tensor_hooks[key]
+        entry = tensor_hooks[key] = (weakref.ref(tensor, forget), {})
+    hook_id = next(_ids)
+    entry[1][hook_id] = hook
+    return RemovableHandle(key, hook_id)
+
+
+def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
+    """`g` through node's hooks, in the order they were registered: each gets a Tensor (the
+    gradient as a constant at first order, the gradient's graph at higher orders) and may
+    return a replacement of the same shape; returns the payload (first order) or node."""
+    kind = node._kind
+    is_node = isinstance(g, Node)
+    for hook in list(hooks.values()):
+        given = g if is_node else kind(g)
+        result = hook(given)
+        if result is None or result is given:
+            continue
+        data = result.data if isinstance(result, Node) else np.asarray(result)
+        if np.shape(data) != np.shape(g.data if is_node else g):
+            raise ValueError(f"register_hook: the hook {getattr(hook, '__name__', hook)!r} "
+                             f"returned a gradient of shape {np.shape(data)}, but the tensor's "
+                             f"is {node.shape}; a hook returns a gradient of the same shape "
+                             f"(or None, to keep it)")
+        if is_node:
+            g = result if isinstance(result, Node) else kind(data.astype(g.data.dtype))
+        else:
+            g = np.asarray(data, dtype=g.dtype)
+    return g
+
+
+def backward(root: Node, gradient: Any) -> None:
+    """`graph.backward` while some tensor has hooks: the same passes, written as its reference
+    loop, with each hooked node's gradient put through its hooks before its rule runs, and
+    each hooked leaf's new gradient before it is added into `.grad`."""
+    leaves = [(tensor, tensor.grad, hooks) for tensor, hooks in
+              ((ref(), hooks) for ref, hooks in list(tensor_hooks.values()))
+              if tensor is not None and tensor._fn is Leaf]
+    for leaf, _, _ in leaves:               # collect this pass's gradient apart
+        leaf.grad = None
+    try:
+        fn = root._fn
+        if fn is None or fn is Leaf or root.grad is PENDING:
+            graph.backward(root, gradient)  # (checks the root; a leaf takes the gradient)
+        else:
+            order = topological_order(root, True)
+            root.grad = gradient
+            try:
+                for node in reversed(order):
+                    entry = tensor_hooks.get(id(node))
+                    if entry is not None and node.grad is not PENDING:
+                        node.grad = run_hooks(node, node.grad, entry[1])
+                    node._apply_rule()
+            except BaseException:
+                graph._clear_marks(order, root._empty_grad)
+                raise
+        news = [None if leaf.grad is None else run_hooks(leaf, leaf.grad, hooks)
+                for leaf, _, hooks in leaves]
+    except BaseException:                   # (a rule or a hook raised: the leaves as they were)
+        for leaf, old, _ in leaves:
+            leaf.grad = old
+        raise
+    for (leaf, old, _), new in zip(leaves, news):
+        leaf.grad = old if new is None else new if old is None else old + new

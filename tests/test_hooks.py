@@ -1,0 +1,109 @@
+"""Tensor.register_hook (autograd/hooks.py): PyTorch's numbers for a hook on an op's result
+and on a leaf (with retain_grad and an accumulated .grad), the handle, errors that leave the
+gradients as they were, higher orders, and the fast loop kept while no tensor has a hook."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, gradcheck, graph, grad, hooks
+from conftest import t64
+
+
+def test_an_intermediate_and_a_leaf_hook_give_pytorch_s_gradients():
+    """Recorded from torch 2.13: x.grad = [10, 10] before; h = 3x, hook h: g * 100 (h.grad
+    keeps the hooked gradient, retain_grad or not), hook x: g + 1 (on this pass's gradient,
+    then added to the old .grad)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.grad = np.array([10.0, 10.0], np.float32)
+    h = x * 3
+    h.retain_grad()
+    h.register_hook(lambda g: g * 100)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()) or g + 1)
+    ((h * h).sum() + (x * 5).sum()).backward()
+    assert seen == [[1805.0, 3605.0]]
+    assert h.grad.tolist() == [600.0, 1200.0] and x.grad.tolist() == [1816.0, 3616.0]
+
+
+def test_hooks_run_in_order_none_keeps_the_gradient_and_a_handle_removes_one():
+    w = t64([1.0, -2.0])
+    calls = []
+    first = w.register_hook(lambda g: calls.append("first") or g * 2)
+    w.register_hook(lambda g: calls.append("second"))           # None: keeps the gradient
+    (w * 3).sum().backward()
+    assert calls == ["first", "second"] and w.grad.tolist() == [6.0, 6.0]
+    first.remove()
+    first.remove()                                              # (a second time: nothing)
+    w.grad = None
+    (w * 3).sum().backward()
+    assert calls == ["first", "second", "second"] and w.grad.tolist() == [3.0, 3.0]
+    with w.register_hook(lambda g: g * 0):
+        w.grad = None
+        (w * 3).sum().backward()
+        assert w.grad.tolist() == [0.0, 0.0]
+    w.grad = None
+    (w * 3).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_a_hook_on_the_root_and_on_a_tensor_outside_the_pass():
+    x, other = t64([1.0, 2.0]), t64([5.0])
+    other.register_hook(lambda g: pytest.fail("not in this graph: never called"))
+    y = (x * x).sum()
+    y.register_hook(lambda g: g * 0.5)
+    y.backward()
+    assert x.grad.tolist() == [1.0, 2.0] and other.grad is None
+
+
+def test_a_tensor_s_hooks_go_with_it_and_then_backward_takes_the_fast_loop(monkeypatch):
+    h = t64([1.0]) * 2
+    h.register_hook(lambda g: g)
+    assert graph.tensor_hooks
+    del h
+    gc.collect()
+    assert not graph.tensor_hooks
+    monkeypatch.setattr(hooks, "backward", lambda *a: pytest.fail("the slow loop ran"))
+    x = t64([1.0, 2.0])
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_a_bad_hook_is_refused_and_the_gradients_stay_as_they_were():
+    with pytest.raises(RuntimeError, match="register_hook: this tensor does not require grad"):
+        Tensor([1.0]).register_hook(print)
+    w = t64([1.0, 2.0])
+    with pytest.raises(TypeError, match="register_hook: the hook must be a function"):
+        w.register_hook("print")
+    w.grad = np.array([1.0, 1.0])
+    handle = w.register_hook(lambda g: g[:1])
+    with pytest.raises(ValueError, match=r"register_hook: the hook '<lambda>' returned a "
+                                         r"gradient of shape \(1,\), but the tensor's is \(2,\)"):
+        (w * 2).sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0]
+    handle.remove()
+    h = w * 2
+    h.register_hook(lambda g: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        (h * h).sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0]
+
+
+def test_hooks_act_at_higher_orders_too(rng):
+    """With create_graph (autograd.grad, backward(create_graph=True)) a hook gets the
+    gradient's graph, and what it returns is differentiated again."""
+    x = t64(rng.uniform(-1, 1, 3))
+
+    def f(x):
+        h = x * x
+        h.register_hook(lambda g: g * 3)
+        return h.sum()
+
+    np.testing.assert_allclose(grad(f)(x).data, 6 * x.data)
+    assert gradcheck(lambda x: grad(f)(x), x)
+    x.register_hook(lambda g: g.tanh())
+    (x.sin().sum()).backward(create_graph=True)
+    np.testing.assert_allclose(x.grad.data, np.tanh(np.cos(x.data)))
