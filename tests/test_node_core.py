@@ -31,8 +31,10 @@ def state(node):
 # -- layout ----------------------------------------------------------------------------------------
 
 def test_a_node_is_six_slots_and_one_object():
-    # a Tensor adds one: when its data was made or changed in place (test_in_place_changes.py)
-    assert Node.__slots__ == SLOTS and Value.__slots__ == () and Tensor.__slots__ == ("_written_at",)
+    # a Tensor adds two: when its data was made or changed in place (test_in_place_changes.py),
+    # and a weak reference's (a constant's views are remembered weakly: test_tensor_in_place.py)
+    assert Node.__slots__ == SLOTS and Value.__slots__ == ()
+    assert Tensor.__slots__ == ("_written_at", "__weakref__")
     v = Value(1.0)
     assert not hasattr(v, "__dict__")
     assert sys.getsizeof(v) <= 16 + 16 + 8 * len(SLOTS)     # GC header + object header + slots
