@@ -43,8 +43,8 @@ from .tensor_axes import _axes
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
 from .tensor_in_place import (
-    InPlaceMethods, _last_memory_write, _memory_owner, _note_constant_view, _note_memory_write,
-    _put, _take_history, _update_views, _use_old_numbers, _views_of,
+    InPlaceMethods, _base_of, _last_memory_write, _memory_owner, _note_constant_view,
+    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _views_of,
 )
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
@@ -625,6 +625,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
                 raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
+            if id(self) in _views_of or id(self) in _base_of:
+                # a constant, or a constant's view, that joined a graph by an earlier write:
+                # changed in place as it was then, so that its base and views follow again
+                return self._join_graph(new_tensor(other), symbol,
+                                        instead or f"t = t {symbol[:-1]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
@@ -685,7 +690,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 f"dtype ({instead} makes a new tensor)")
         if changed.data.dtype != self.data.dtype:       # float32 += float64: float32
             changed = changed.to(self.data.dtype)
-        if self._shows_anothers_numbers():
+        if self._shows_anothers_numbers() or id(self) in _base_of:
             # a view (x[0], x.T) or x.detach(): the write goes into the numbers it shows,
             # recorded as t[...] = t + w is (into x's history, for an op's view)
             _use_old_numbers(changed, self, Tensor(self.data.copy()))

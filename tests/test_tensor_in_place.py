@@ -739,3 +739,23 @@ def test_a_constants_slice_updated_in_place_is_one_write():
     assert x.parents[0].is_leaf                                # (old numbers: one write)
     (x * _f64([1.0, 2.0, 3.0])).sum().backward()
     assert w.grad.tolist() == [1.0, 2.0]
+
+
+def test_a_constant_that_joined_a_graph_keeps_changing_in_place():
+    """Once x (a constant with views) has joined a graph by x += w or v[i] = w, a second in-place
+    operator rebound x to a new tensor, as for any op's result, and its views silently kept the
+    old numbers (PyTorch changes x again: v = x[1:] is 12 below, w.grad [0, 35])."""
+    x, w = _f64([1.0, 1.0]), _f64([2.0, 3.0], requires_grad=True)
+    v, same = x[1:], x
+    x += w
+    x *= w                                          # x = (1 + w) w: [6, 12]
+    assert x is same and x.tolist() == [6.0, 12.0] and v.tolist() == [12.0]
+    (v * 5.0).sum().backward()                      # 5 d/dw1 (1 + w1) w1 = 5 (1 + 2 w1) = 35
+    assert w.grad.tolist() == [0.0, 35.0]
+    x, w = _f64([1.0, 1.0, 1.0]), _f64([2.0], requires_grad=True)
+    v = x[:2]
+    v[1] = w[0] * 3.0
+    x *= w[0]                                       # x = [w, 3 w², w]
+    assert v.tolist() == [2.0, 12.0]
+    (v * _f64([5.0, 7.0])).sum().backward()         # 5 + 7 * 6 w = 89
+    assert w.grad.tolist() == [89.0]
