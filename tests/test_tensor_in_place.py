@@ -700,6 +700,11 @@ def test_a_constants_in_place_operator_with_a_graph_value_changes_the_constant_i
                                          r"float32\) in place with the tensor of shape \(2, 2\)"):
         c += _f64(np.ones((2, 2)), requires_grad=True)     # (it was a new (2, 2) tensor)
     assert c.tolist() == [0.0, 0.0] and not c.requires_grad
+    counts = Tensor(np.array([5, 7]))
+    with pytest.raises(TypeError, match=r"\+=: cannot update the tensor \(shape \(2,\), dtype "
+                                        r"int64\) .* dtype float64 it would become"):
+        counts += _f64([0.5, 1.5], requires_grad=True)     # (it was a new float64 tensor)
+    assert counts.tolist() == [5, 7]
 
 
 def test_a_constants_views_show_its_new_numbers():
