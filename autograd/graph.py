@@ -202,7 +202,9 @@ class Node:
     #: per-payload treatment of each gradient sent to an input: called as
     #: conform(g, input, consumer) and returns the gradient to add; None: used as it is
     _conform_grad: Callable | None = None
-    #: True for a payload that can change in place: its nodes note `write_clock.count`
+    #: True for a payload that can change in place: its nodes note `write_clock.count`, and a
+    #: constant made by a one-input op as a view of its input's memory is given to
+    #: `_note_view(view, input, op, ctx)`, so that later changes to the input reach it
     _notes_writes: bool = False
 
     # -- what made this node -------------------------------------------------------------------
@@ -378,6 +380,8 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                 break
     if node._fn is None:
         node._a = constant_kind(inputs)
+        if cls._notes_writes and len(inputs) == 1 and data.base is not None:
+            cls._note_view(node, inputs[0], op, ctx)     # x[0] of a constant x: see the hook
     if grad_mode.anomaly:
         from .anomaly import check_forward
         check_forward(node, op, inputs, ctx)

@@ -45,7 +45,10 @@ from . import tensor_reductions, tensor_shape
 from .tensor_axes import _axes
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
-from .tensor_in_place import InPlaceMethods, _last_memory_write, _note_memory_write, _put
+from .tensor_in_place import (
+    InPlaceMethods, _base_of, _last_memory_write, _memory_owner, _note_constant_view,
+    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _views_of,
+)
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
     _refuse_integer_division_by_zero, _refuse_integer_out_of_range, _refuse_unbroadcastable,
@@ -205,11 +208,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     array([False,  True, False])
     """
 
-    # graph.write_clock's count when the data was made or changed; and a weak reference's slot,
-    # which lets a hook's entry go with its tensor (autograd/hooks.py)
+    # _written_at: graph.write_clock's count when the data was made or changed; __weakref__:
+    # what is remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
+    # constant's views (x[0], x.T), kept to follow x's in-place changes (tensor_in_place.py)
     __slots__ = ("_written_at", "__weakref__")
     _empty_grad = None
     _notes_writes = True
+    _note_view = staticmethod(_note_constant_view)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, out: Any = None,
                         **kwargs: Any) -> Any:
@@ -585,8 +590,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # - a parameter (a leaf that wants a gradient), only under no_grad(), where no graph records
     #   it: `p -= lr * p.grad` writes into its own array;
     # - a constant takes an array of new numbers: its old array may be the user's own
-    #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was;
-    #   but x.detach() and a view an op made (x[0], x.T) write into the numbers they show;
+    #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was (the
+    #   views an op made of it are made again, to show the new numbers); but x.detach() and a
+    #   view an op made (x[0], x.T) write into the numbers they show; given a tensor in a
+    #   graph (x += w), a constant joins the graph, as the same object (`_join_graph`);
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
     #   where that new tensor would be a constant: there the result is someone's weights made
@@ -647,12 +654,17 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
                 raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
+            if id(self) in _views_of or id(self) in _base_of:
+                # a constant, or a constant's view, that joined a graph by an earlier write:
+                # changed in place as it was then, so that its base and views follow again
+                return self._join_graph(new_tensor(other), symbol,
+                                        instead or f"t = t {symbol[:-1]} x")
             return new_tensor(other)
         if (fn is None and new_tensor is not None and isinstance(other, Node)
                 and other._fn is not None and graph.grad_mode.enabled):
-            # a constant that takes in a tensor wanting a gradient joins the graph: a new
-            # tensor (t = t + w), or w's gradient would be lost (PyTorch records the change)
-            return new_tensor(other)
+            # a constant that takes in a tensor wanting a gradient joins the graph, or w's
+            # gradient would be lost (PyTorch records the change)
+            return self._join_graph(new_tensor(other), symbol, instead or f"t = t {symbol[:-1]} x")
         if fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(
                 f"{symbol} on a tensor that requires grad would change it behind the graph's "
@@ -671,7 +683,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             if own:
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
-                result = ufunc(self.data, value)
+                before = self.data
+                result = ufunc(before, value)
                 if result.shape != self.data.shape:
                     raise ValueError("the shape would change")
                 self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)
@@ -689,6 +702,38 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         else:                       # new numbers, which no other tensor shares (yet)
             write_clock.count += 1
             self._written_at = write_clock.count
+            if id(self) in _views_of:       # views of the old numbers (x[0]) show the new
+                _update_views(self, _memory_owner(before))
+        return self
+
+    def _join_graph(self, changed: Tensor, symbol: str, instead: str) -> Tensor:
+        """`t += w` on a constant t, w in a graph: t itself becomes `changed` (t + w), as in
+        PyTorch, so that every name for t, and its views, see the new numbers and pass w its
+        gradient; in changed's graph, a copy of t's old numbers stands for t."""
+        if changed.shape != self.shape or not np.can_cast(changed.data.dtype, self.data.dtype,
+                                                          "same_kind"):
+            raise (ValueError if changed.shape != self.shape else TypeError)(
+                f"{symbol}: cannot update the tensor (shape {self.shape}, dtype "
+                f"{self.data.dtype}) in place with the tensor of shape {changed.shape} and dtype "
+                f"{changed.data.dtype} it would become: the result must keep its shape and "
+                f"dtype ({instead} makes a new tensor)")
+        if changed.data.dtype != self.data.dtype:       # float32 += float64: float32
+            changed = changed.to(self.data.dtype)
+        if self._shows_anothers_numbers() or id(self) in _base_of:
+            # a view (x[0], x.T) or x.detach(): the write goes into the numbers it shows,
+            # recorded as t[...] = t + w is (into x's history, for an op's view)
+            _use_old_numbers(changed, self, Tensor(self.data.copy()))
+            self[...] = changed
+            return self
+        old = Tensor(self.data)             # (the old array: a constant takes new numbers)
+        _take_history(old, self)
+        _use_old_numbers(changed, self, old)
+        memory = _memory_owner(self.data)
+        self.data = changed.data
+        _take_history(self, changed)
+        self.grad = None
+        self._changed_in_place()
+        _update_views(self, memory)
         return self
 
     def __neg__(self) -> Tensor:
@@ -1084,14 +1129,18 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     is, whose input was made index_put by `t[index] = value` since (see Tensor.__setitem__)."""
     inputs = node.parents
     for i, x in enumerate(inputs):
-        if x._fn is IndexPut and x._written_at > node._written_at:
-            # the input became index_put(its old numbers, value) after this op used it: its
-            # gradient would go through a write this op never saw, whatever its rule reads
+        if x._written_at > node._written_at and x._fn is not None and x._fn is not Leaf:
+            # the input took a new history after this op used it: it became index_put(its old
+            # numbers, value) by t[index] = value, or a constant joined the graph by a write
+            # into it or into its base (x += w, x[0] = w for a view x[:2]); its gradient would
+            # go through a write this op never saw, whatever its rule reads
+            how = ("by t[index] = value" if x._fn is IndexPut else
+                   "in place (t += w, or through a tensor it shares numbers with)")
             raise RuntimeError(
-                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was written by "
-                f"t[index] = value after this op used it, so it now stands for the numbers "
-                f"after the write; compute this op again after the write, or write into a "
-                f"copy (u = t.clone(); u[index] = value)")
+                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was written "
+                f"{how} after this op used it, so it now stands for the numbers after the "
+                f"write; compute this op again after the write, or write into a copy "
+                f"(u = t.clone(); u[index] = value)")
     if not node._fn.reads_inputs:
         return
     if _last_memory_write(node.data) > node._written_at:     # (its own result can be

@@ -1,6 +1,7 @@
 """Writing into a tensor, mixed into `Tensor` (autograd/tensor.py): `t[index] = value`,
 PyTorch's in-place methods (add_, clamp_, fill_, masked_fill_, uniform_, normal_, ...), and
-the record of which arrays were written when, which backward checks. The rules these share
+the record of which arrays were written when, which backward checks, and of the views ops made
+of constants' numbers, which follow their changes (`_update_views`). The rules these share
 with `+=` and the other in-place operators are `Tensor._in_place`'s, in autograd/tensor.py.
 """
 
@@ -257,8 +258,10 @@ class InPlaceMethods:
         constant, the tensor becomes `index_put(its old numbers, value)`, so the gradient
         reaches the value (g[index]) and the old numbers (g, 0 where written); an op that
         used the tensor before the write cannot backpropagate afterwards (it used the old
-        numbers). A tensor that wants a gradient (a parameter) takes numbers only under
-        no_grad(), as in PyTorch.
+        numbers). Into a view an op made of a constant's numbers (v = x[:2]), such a write is
+        recorded on the constant x, and v is x[:2] again, as PyTorch's views follow their base.
+        A tensor that wants a gradient (a parameter) takes numbers only under no_grad(), as in
+        PyTorch.
 
         >>> N = Tensor([[0, 0], [0, 0]])
         >>> N[0, 1] += 1; N[1] = 5
@@ -279,7 +282,8 @@ class InPlaceMethods:
             if in_graph and not isinstance(value, Tensor):
                 raise TypeError(f"setitem: {_MIXED_ENGINES}")
             if in_graph or self._fn is not None:    # (a parameter is refused below)
-                self._record_setitem(index, value)
+                if not _shows_same_places(self, index, value):
+                    self._record_setitem(index, value)
                 return
         self._check_writable("t[...] = ...", "write into a copy (u = t.detach().clone()) or "
                                               "build the tensor with where()")
@@ -307,6 +311,8 @@ class InPlaceMethods:
                             f"{self.data.dtype} cannot take it into a graph: make the tensor "
                             f"floating first (t = t.float()), or write value.detach() for the "
                             f"numbers only")
+        if _write_through_base(self, index, value):     # a view of a constant's numbers
+            return
         self._refuse_shared_numbers()
         if not isinstance(value, Tensor):
             raw = value.data if isinstance(value, Node) else value
@@ -330,6 +336,7 @@ class InPlaceMethods:
         _take_history(self, node)
         self.grad = None
         self._changed_in_place()
+        _update_views(self, _memory_owner(self.data))
 
     def _kept_places(self, index: Any) -> np.ndarray:
         """The bool mask of the places `self[index] = ...` leaves alone; an integer-array index
@@ -356,8 +363,9 @@ class InPlaceMethods:
         """A recorded write must change this tensor alone: refused if its numbers are a view of
         another tensor's (x[0], x.T, x.view(...)), which would change without a gradient."""
         if self._fn is None:
-            # a constant's view (x.view(3, 4), or an array reshaped before Tensor() took it)
-            # does not say whose numbers it shows, so any view is taken to be another's; but
+            # a constant's view that an op did not make (an array reshaped before Tensor()
+            # took it; an op's are written through their base) does not say whose numbers it
+            # shows, so any view is taken to be another's; but
             # x.detach() stands for x's numbers themselves, as in PyTorch, which writes them
             shared = self.data.base is not None and getattr(self, "_a", None) is not DETACHED
         else:                                       # an op's result: a view of an input's
@@ -399,6 +407,99 @@ def _note_memory_write(data: Any) -> None:
 def _last_memory_write(data: np.ndarray) -> int:
     """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
     return _memory_writes.get(id(_memory_owner(data)), -1)
+
+
+# A constant's views: what an op made of a constant's own numbers (x[0], x[:2], x.T,
+# x.view(3, 4)) is a constant too, with no input kept, yet PyTorch's views follow their base:
+# they see its new numbers, and when a value in a graph is written into the base (x[0] = w,
+# x += w), or into the view itself, the gradient reaches w through either. So each such view is
+# remembered (weakly: a batch x[i:i + 32] of a dataset goes when the loop drops it), with the op
+# that made it, to be made again from its base after a change (`_update_views`), and to tell the
+# base's places it shows (`_write_through_base`).
+_views_of: dict[int, dict[int, Any]] = {}   # id(base) -> {id(view): weakref to the view}
+_base_of: dict[int, tuple] = {}             # id(view) -> (base, op, ctx)
+
+
+def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None:
+    """Remember `view`, op(source, ctx), if it shows the constant source's own memory (graph's
+    make_node calls this for a constant whose array is a view)."""
+    if source._fn is not None:
+        return
+    shown, numbers = view.data.base, source.data        # (the usual view: of source's array,
+    if shown is not numbers and shown is not numbers.base and (   # or of the one it views)
+            _memory_owner(shown) is not _memory_owner(numbers)):
+        return
+    if not view.data.flags.writeable:                   # expand's: many places, one number
+        return
+    views = _views_of.get(id(source))
+    if views is None:
+        views = _views_of[id(source)] = {}
+        weakref.finalize(source, _views_of.pop, id(source), None)
+    key = id(view)
+    views[key] = weakref.ref(view, lambda _, views=views, key=key: _forget_view(views, key))
+    _base_of[key] = (source, op, ctx)
+
+
+def _forget_view(views: dict, key: int) -> None:
+    views.pop(key, None)
+    _base_of.pop(key, None)
+
+
+def _update_views(base: Tensor, memory: Any) -> None:
+    """After `base` changed in place (new numbers, or a new history in a graph): its views that
+    still show `memory` (base's array before the change) are made again by their ops from base,
+    so they show its numbers and, if it is in a graph now, pass their gradient to it; then their
+    own views, in turn."""
+    views = _views_of.get(id(base))
+    if not views:
+        return
+    for ref in list(views.values()):
+        view = ref()
+        if view is None or _memory_owner(view.data) is not memory:
+            continue                    # (changed since: `_use_old_numbers` gave it a copy)
+        _, op, ctx = _base_of[id(view)]
+        again = apply(op, (base,), ctx)
+        view.data = again.data
+        _take_history(view, again)
+        view.grad = None
+        _update_views(view, memory)
+
+
+def _write_through_base(view: Tensor, index: Any, value: Any) -> bool:
+    """`view[index] = value` for a view of a constant's numbers, written into the base as
+    PyTorch writes it (the base becomes index_put(its old numbers, value) at the places the view
+    shows, and the view that op's view again); False if `view` is no such view."""
+    link = _base_of.get(id(view))
+    if link is None:
+        return False
+    base, op, ctx = link
+    if _memory_owner(view.data) is not _memory_owner(base.data):
+        return False
+    with graph.no_grad():                   # which of base's places the view shows, by number
+        places = apply(op, (Tensor(np.arange(base.data.size).reshape(base.shape)),), ctx).data
+    if places.dtype.kind not in "iu" or places.shape != view.shape:
+        return False                    # (not a view that moves places: a cast, say)
+    try:
+        written = places[index]
+    except IndexError as error:
+        raise IndexError(f"setitem: {error} (tensor of shape {view.shape})") from None
+    base[np.unravel_index(written, base.shape)] = value
+    return True
+
+
+def _shows_same_places(t: Tensor, index: Any, value: Any) -> bool:
+    """True if `value` is a view of `t` showing exactly t[index] (`x[:2] += w` ends with
+    `x[:2] = v`, v being x[:2] that += changed): that write has nothing left to do."""
+    if id(value) not in _base_of or not isinstance(index, (slice, int, tuple, type(Ellipsis))):
+        return False
+    try:                                # (with `...`, numpy gives x[0] of a 1-d x as a view)
+        target = t.data[(*index, ...) if isinstance(index, tuple) else (index, ...)]
+    except (IndexError, ValueError, TypeError):
+        return False
+    shown = value.data
+    return (_base_of[id(value)][0] is t and isinstance(target, np.ndarray)
+            and target.__array_interface__["data"][0] == shown.__array_interface__["data"][0]
+            and target.shape == shown.shape and target.strides == shown.strides)
 
 
 def _take_history(node: Tensor, source: Tensor) -> None:

@@ -32,7 +32,8 @@ def state(node):
 
 def test_a_node_is_six_slots_and_one_object():
     # a Tensor adds two: when its data was made or changed in place (test_in_place_changes.py),
-    # and a weak reference's slot, so that a hook goes with its tensor (test_hooks.py)
+    # and a weak reference's, so that what is remembered of a tensor goes with it (a hook:
+    # test_hooks.py; a constant's views: test_tensor_in_place.py)
     assert Node.__slots__ == SLOTS and Value.__slots__ == ()
     assert Tensor.__slots__ == ("_written_at", "__weakref__")
     v = Value(1.0)

@@ -2,7 +2,8 @@
 updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule); a
 constant changes itself, so every name for it sees the change, but takes new numbers, so a
 user's array or a dataset never changes behind their back (a view, x[0] or x.detach(), writes
-through into x's numbers, as in PyTorch); a result in a graph gets a new one."""
+through into x's numbers, as in PyTorch, and the views an op made of a constant follow its
+changes, numbers and history); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
@@ -615,3 +616,151 @@ def test_the_other_in_place_operators_record_a_result_and_refuse_a_parameter():
     with pytest.raises(ZeroDivisionError, match=r"integer //: division by zero"):
         u //= 0
     assert u.tolist() == [1, 2]
+
+
+# -- a constant's views follow it, as PyTorch's do ---------------------------------------------
+# The gradients below were checked against torch 2.13 (float64, the same programs); each is
+# also simple enough to derive by hand, as the comments do.
+
+def _f64(values, requires_grad=False):
+    return Tensor(np.array(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+@pytest.mark.parametrize("view, weights, written, expected, grad", [
+    (lambda x: x[0, :], [5.0, 7.0], (0, 0), [6.0, 0.0], 15.0),        # d/dw (5 * 3w) = 15
+    (lambda x: x[1], [5.0, 7.0], (1, 0), [6.0, 0.0], 15.0),           # an int index
+    (lambda x: x.T, [[1.0, 2.0], [3.0, 4.0]], (0, 1), [[0.0, 0.0], [6.0, 0.0]], 9.0),
+    (lambda x: x.reshape(4), [1.0, 2.0, 3.0, 4.0], (1, 1), [0.0, 0.0, 0.0, 6.0], 12.0),
+])
+def test_a_graph_value_written_into_a_constant_reaches_its_earlier_views(
+        view, weights, written, expected, grad):
+    """x[i] = 3w on a constant x: a view taken before (x[0], x.T) showed the new numbers but
+    stayed a constant, so w silently got no gradient through it (PyTorch's views follow their
+    base's history). Now the view is its op of x again, and passes w its gradient."""
+    x, w = _f64(np.zeros((2, 2))), _f64([2.0], requires_grad=True)
+    v = view(x)
+    x[written] = w[0] * 3.0
+    assert v.tolist() == expected and v.requires_grad
+    (v * _f64(weights)).sum().backward()
+    assert w.grad.tolist() == [grad]
+
+
+@pytest.mark.parametrize("write, expected, grad_through_x, grad_through_v", [
+    (lambda v, w: v.__setitem__(0, w[0] * 3.0), [6.0, 0.5, 1.0], [3.0, 0.0], [15.0, 0.0]),
+    (lambda v, w: v.copy_(w * 3.0), [6.0, 12.0, 1.0], [3.0, 6.0], [15.0, 21.0]),
+    (lambda v, w: v.fill_(w[0] * 3.0), [6.0, 6.0, 1.0], [9.0, 0.0], [36.0, 0.0]),
+    (lambda v, w: v.__iadd__(w), [2.5, 4.5, 1.0], [1.0, 2.0], [5.0, 7.0]),
+    (lambda v, w: v.__imul__(w), [1.0, 2.0, 1.0], [0.5, 1.0], [2.5, 3.5]),
+])
+def test_a_graph_value_written_into_a_view_of_a_constant_is_recorded_on_the_constant(
+        write, expected, grad_through_x, grad_through_v):
+    """v = x[:2] of a constant x: v[0] = 3w, v.copy_(3w) and v.fill_(3w) were refused ("a view
+    of another tensor's numbers"), and v += w, v *= w silently made v a new tensor, leaving x
+    as it was. As in PyTorch, the write goes into x, recorded: x passes w its gradient (here
+    through the weights [1, 2, 3]), and v, x[:2] again, too (through [5, 7])."""
+    x, w = _f64([0.5, 0.5, 1.0]), _f64([2.0, 4.0], requires_grad=True)
+    v = x[:2]
+    write(v, w)
+    assert x.tolist() == expected and v.tolist() == expected[:2]
+    (x * _f64([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == grad_through_x
+    w.grad = None
+    (v * _f64([5.0, 7.0])).sum().backward()
+    assert w.grad.tolist() == grad_through_v
+
+
+def test_a_view_of_a_constant_times_a_graph_value_matches_finite_differences():
+    def write(w):
+        x = _f64(np.ones((3, 4)))
+        row, column = x[1], x[:, 2]
+        row *= w.tanh()                         # x's row 1, through the view
+        x[0] = row * 2.0                        # then row's new numbers, into x itself
+        return (column * column.exp()).sum() + (x ** 2).sum()
+    from autograd import gradcheck
+    assert gradcheck(write, _f64(np.random.default_rng(0).normal(size=4), requires_grad=True))
+
+
+def test_a_constants_in_place_operator_with_a_graph_value_changes_the_constant_itself():
+    """x += 3w on a constant x: x was rebound to a new tensor, so a view taken before (and any
+    other name for x) kept the old numbers and passed w no gradient. Now x itself changes, as in
+    PyTorch: it is add(its old numbers, 3w), and its views show that."""
+    array = np.zeros(3)
+    x, w = Tensor(array), _f64([1.0, 2.0, 3.0], requires_grad=True)
+    same, v = x, x[:2]
+    x += w * 3.0
+    assert x is same and x.op == "add" and x.tolist() == [3.0, 6.0, 9.0]
+    assert v.tolist() == [3.0, 6.0] and not array.any()     # (the user's array stays)
+    (v * _f64([5.0, 7.0])).sum().backward()
+    assert w.grad.tolist() == [15.0, 21.0, 0.0]
+    c = Tensor(np.zeros(2, dtype=np.float32))
+    c += _f64([0.5, 1.5], requires_grad=True)                # float32 += float64: float32
+    assert c.data.dtype == np.float32 and c.requires_grad
+    c = Tensor(np.zeros(2, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"\+=: cannot update the tensor \(shape \(2,\), dtype "
+                                         r"float32\) in place with the tensor of shape \(2, 2\)"):
+        c += _f64(np.ones((2, 2)), requires_grad=True)     # (it was a new (2, 2) tensor)
+    assert c.tolist() == [0.0, 0.0] and not c.requires_grad
+    counts = Tensor(np.array([5, 7]))
+    with pytest.raises(TypeError, match=r"\+=: cannot update the tensor \(shape \(2,\), dtype "
+                                        r"int64\) .* dtype float64 it would become"):
+        counts += _f64([0.5, 1.5], requires_grad=True)     # (it was a new float64 tensor)
+    assert counts.tolist() == [5, 7]
+
+
+def test_a_constants_views_show_its_new_numbers():
+    """x += 1 on a constant x takes new numbers (the user's array stays as it was); views
+    taken before (x[0], x.T) kept showing the old ones, where PyTorch's show the new."""
+    array = np.zeros((2, 2))
+    x = Tensor(array)
+    row, flipped = x[0], x.T
+    x += 1
+    x *= Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert row.tolist() == [1.0, 2.0] and flipped.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    row += 10                                               # and they still write into x
+    assert x.tolist() == [[11.0, 12.0], [3.0, 4.0]] and not array.any()
+
+
+def test_an_op_that_used_a_constants_view_before_a_graph_write_is_refused_at_backward():
+    """y = v + p used v = x[:2] as a constant; after x[0] = w, v stands for a write y never
+    saw, and add's rule reads no numbers, so nothing else would stop w's gradient going
+    through y: refused (computing y again after the write is right)."""
+    x, w, p = _f64([0.0, 0.0, 0.0]), _f64([2.0], requires_grad=True), _f64([1.0, 1.0], True)
+    v = x[:2]
+    y = (v + p).sum()
+    x[0] = w[0] * 3.0
+    with pytest.raises(RuntimeError, match=r"backward of add: its input 0 \(shape \(2,\)\) was "
+                                           r"written in place .* after this op used it"):
+        y.backward()
+    (v + p).sum().backward()
+    assert w.grad.tolist() == [3.0] and p.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_constants_slice_updated_in_place_is_one_write():
+    """x[:2] += w is Python's v = x[:2]; v += w; x[:2] = v: the last write puts v's numbers on
+    themselves, and is not recorded a second time."""
+    x, w = _f64([0.0, 0.0, 0.0]), _f64([1.0, 2.0], requires_grad=True)
+    x[:2] += w
+    assert x.tolist() == [1.0, 2.0, 0.0] and x.op == "index_put"
+    assert x.parents[0].is_leaf                                # (old numbers: one write)
+    (x * _f64([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0]
+
+
+def test_a_constant_that_joined_a_graph_keeps_changing_in_place():
+    """Once x (a constant with views) has joined a graph by x += w or v[i] = w, a second in-place
+    operator rebound x to a new tensor, as for any op's result, and its views silently kept the
+    old numbers (PyTorch changes x again: v = x[1:] is 12 below, w.grad [0, 35])."""
+    x, w = _f64([1.0, 1.0]), _f64([2.0, 3.0], requires_grad=True)
+    v, same = x[1:], x
+    x += w
+    x *= w                                          # x = (1 + w) w: [6, 12]
+    assert x is same and x.tolist() == [6.0, 12.0] and v.tolist() == [12.0]
+    (v * 5.0).sum().backward()                      # 5 d/dw1 (1 + w1) w1 = 5 (1 + 2 w1) = 35
+    assert w.grad.tolist() == [0.0, 35.0]
+    x, w = _f64([1.0, 1.0, 1.0]), _f64([2.0], requires_grad=True)
+    v = x[:2]
+    v[1] = w[0] * 3.0
+    x *= w[0]                                       # x = [w, 3 w², w]
+    assert v.tolist() == [2.0, 12.0]
+    (v * _f64([5.0, 7.0])).sum().backward()         # 5 + 7 * 6 w = 89
+    assert w.grad.tolist() == [89.0]

@@ -290,20 +290,25 @@ def test_an_integer_tensor_cannot_take_a_value_in_a_graph():
 
 def test_a_view_of_another_tensors_numbers_is_refused_while_recording():
     """Writing into x[0] would change x's numbers, and x would not know of the value (PyTorch
-    rewrites x's history too, which glassgrad cannot): refused, saying to copy."""
+    rewrites x's history too, which glassgrad does only for a constant x): refused, saying to
+    copy."""
     w = t64([[1.0, 2.0], [3.0, 4.0]])
     x = w * 2.0
     for view in (x[0], x.T, x.reshape(4), w[0]):
         with pytest.raises(RuntimeError, match=r"setitem: this tensor \(shape .*\) is a view of "
                                                r"another tensor's numbers .* t.clone\(\)"):
             view[0] = 9.0
-    base = Tensor(np.zeros((2, 2)))
+    assert x.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+    given = Tensor(np.zeros(6)[1:])                     # a numpy view given to Tensor: whose
     with pytest.raises(RuntimeError, match=r"is a view of another tensor's numbers"):
-        base[0][1] = w[0, 0] * 1.0
-    assert not base.data.any() and x.tolist() == [[2.0, 4.0], [6.0, 8.0]]
-    table = autograd.arange(6.0).view(2, 3)     # whose numbers a view shows is not known:
-    with pytest.raises(RuntimeError, match=r"is a view of another tensor's numbers"):
-        table[0, 1] = w[0, 0] * 5.0             # any view is refused (its copy is not)
+        given[0] = w[0, 0] * 5.0                        # numbers it shows is not known
+    base = Tensor(np.zeros((2, 2)))                     # a constant's view writes into it,
+    base[0][1] = w[0, 0] * 1.0                          # recorded (see test_tensor_in_place)
+    assert base.op == "index_put" and base.tolist() == [[0.0, 1.0], [0.0, 0.0]]
+    table = autograd.arange(6.0).view(2, 3)
+    table[0, 1] = w[0, 0] * 5.0
+    assert table.op == "reshape"                        # (the view of arange's, again)
+    assert table.tolist() == [[0.0, 5.0, 2.0], [3.0, 4.0, 5.0]]
     table = table.clone()
     table[0, 1] = w[0, 0] * 5.0
     assert table.op == "index_put" and table.tolist() == [[0.0, 5.0, 2.0], [3.0, 4.0, 5.0]]
