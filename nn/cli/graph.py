@@ -42,7 +42,8 @@ def add_parser(subparsers: Any) -> None:
                     "(or .png/.pdf with Graphviz) and print the output and every gradient. "
                     f"Functions: {', '.join(sorted(expression.FUNCTIONS))}, called as "
                     f"tanh(x) or, as in micrograd, (x).tanh(), and of two numbers: {of_two}, "
-                    "or y.atan2(x); operators: + - * / **.",
+                    "or y.atan2(x); operators: + - * / **; constants: pi, e (a variable of "
+                    "that name takes their place).",
         epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
                '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
                'in brackets, "(-x*w)".')
