@@ -870,6 +870,14 @@ def test_a_mean_cross_entropy_step_gives_the_division_by_n():
                                    f"{labels.number(expected)}")
 
 
+def test_a_mean_cross_entropy_of_one_row_says_one_row():
+    logits = Tensor([[1.0, -2.0, 0.5]], requires_grad=True, label="z")
+    loss = F.cross_entropy(logits, np.array([1]))
+    loss.label = "L"
+    assert record_backprop(loss)[1].lines()[1].startswith(
+        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row = a (1, 3) array")
+
+
 def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="x")
     mean = x.mean()

@@ -183,8 +183,10 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> l
         core = f"{p} Σ_c {t}_c − {t}" if ctx.target is not None else f"{p} − {t}"
     rules = [core] + [f"−log {p}"] * (len(names) - 1)
     if ctx.reduction == "mean":                 # the loss is the sum over the rows / N
-        return [f"{_times(g, rule)} / N, N = {len(payloads[0])} rows" if g != "1" else
-                f"({rule}) / N, N = {len(payloads[0])} rows" for rule in rules]
+        count = len(payloads[0])
+        rows = f"N = {count} row" if count == 1 else f"N = {count} rows"
+        return [f"{_times(g, rule)} / N, {rows}" if g != "1" else f"({rule}) / N, {rows}"
+                for rule in rules]
     if ctx.reduction == "sum":
         return [_times(g, rule) for rule in rules]
     return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
