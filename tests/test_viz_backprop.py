@@ -848,6 +848,21 @@ def test_unlabelled_nodes_are_numbered_one_by_one_in_the_drawing_too():
     assert shown == walk._names
 
 
+def test_two_nodes_with_one_label_get_two_names_in_the_steps_and_the_boxes():
+    """An input and an output both labelled "y": "dy/dy" would read as 1, so the second is y₂,
+    in the texts and in its box."""
+    y = Value(2.0, label="y")
+    out = (y * y).tanh()
+    out.label = "y"
+    drawing = draw_backprop(out)
+    lines = [line for step in drawing.steps for line in step.lines()]
+    assert lines[0] == "start at the output y₂: dy₂/dy₂ = 1.0000"
+    assert lines[2].startswith("dy₂/d#1 = 1 − tanh(#1)²") and lines[4].startswith("d#1/dy = y")
+    texts = _box_texts(drawing.frame_svg(0))
+    assert sorted(fields[0] for fields in texts.values() if fields[0] in ("y", "y₂")) == [
+        "y", "y₂"]
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

@@ -145,24 +145,41 @@ class Step:
 def step_names(walked: Trace) -> list[str]:
     """What the step texts call each node of the walk: its label, else "#1", "#2", ... in walk
     order (the step-by-step drawing writes that name in the node's box). A number that a label
-    already spells is skipped, so two nodes never share a name.
+    already spells is skipped, and a label that a node before in the walk has is numbered with
+    a subscript (the second "y" is "y₂"), so two nodes never share a name: "dy/dy" would read
+    as 1 where it is the derivative of one y by the other.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x")
     >>> step_names(trace((x * x).tanh()))
     ['x', '#1', '#2']
+    >>> y = Value(2.0, label="y")
+    >>> out = (y * 3).tanh(); out.label = "y"
+    >>> step_names(trace(out))
+    ['y', '#1', 'y₂']
     """
     taken = {labels.clean(node.label) for node in walked.nodes if node.label}
-    names, count = [], 0
+    names: list[str] = []
+    used: set[str] = set()
+    count = 0
     for node in walked.nodes:
         if node.label:
-            names.append(labels.clean(node.label))
-            continue
-        count += 1
-        while f"#{count}" in taken:
+            name = label = labels.clean(node.label)
+            copy = 1
+            while name in used or (copy > 1 and name in taken):    # a label met before: y₂
+                copy += 1
+                name = label + str(copy).translate(_SUBSCRIPTS)
+        else:
             count += 1
-        names.append(f"#{count}")
+            while f"#{count}" in taken:
+                count += 1
+            name = f"#{count}"
+        names.append(name)
+        used.add(name)
     return names
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _d(name: str) -> str:
