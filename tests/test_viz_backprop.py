@@ -863,6 +863,18 @@ def test_two_nodes_with_one_label_get_two_names_in_the_steps_and_the_boxes():
         "y", "y₂"]
 
 
+def test_a_median_step_says_median_and_its_rule_not_max():
+    x = Tensor([3.0, 2.0, 5.0, 2.0], requires_grad=True, label="x")
+    m = x.median()
+    m.label = "m"
+    steps = record_backprop(m)
+    assert steps[1].lines()[0] == "at m (median), the gradient that arrived: 1.0000"
+    assert steps[1].lines()[1].startswith(
+        "median: the gradient is split evenly among the elements equal to the median")
+    assert "max" not in "\n".join(line for step in steps for line in step.lines())
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.0, 0.5])
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""
