@@ -875,6 +875,94 @@ def test_a_median_step_says_median_and_its_rule_not_max():
     np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.0, 0.5])
 
 
+def test_a_layer_norm_step_defines_x_hat_and_rstd_and_puts_no_hat_on_a_name():
+    """The docstring's x̂ with x renamed gave "#1̂"; its rstd and x̂ were never defined."""
+    from autograd.ops.normalize import LayerNorm, LayerNormCtx
+    from autograd.graph import apply
+    x = Tensor([[1.0, -2.0, 0.5], [0.3, 0.2, 4.0]], requires_grad=True)
+    w = Tensor([1.5, -1.0, 2.0], requires_grad=True, label="w")
+    y = apply(LayerNorm, (x, w), LayerNormCtx((1,), 1e-5, True, False, (True, True)))
+    loss = (y * y).sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "layer_norm")
+    lines = step.lines()
+    assert lines[0].startswith("at #2 = x̂ ⊙ w, x̂ = (#1 − mean) · rstd, rstd = 1/√(var + eps), "
+                               "over the last axis of #1,")
+    assert lines[1].startswith("#1 gets rstd · (ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)), "
+                               "ĝ = (dL/d#2) ⊙ w, means over the last axis = a (2, 3) array")
+    assert lines[2].startswith("w gets Σ_batch (dL/d#2) ⊙ x̂ = a (3,) array")
+    assert "\u0302" not in "".join(lines).replace("x̂", "").replace("ĝ", "")
+
+
+def test_a_recurrent_sequence_step_defines_its_letters_and_says_the_truth():
+    """rnn_sequence's docstring rule "dA = d, dh0 = dh" gave "#3 gets d", d and dh undefined:
+    the step now defines d_t, and the numbers it shows are what its words compute."""
+    rng = np.random.default_rng(3)
+    A = Tensor(rng.normal(size=(3, 2, 2)), requires_grad=True, label="A")
+    h0 = Tensor(rng.normal(size=(2, 2)), requires_grad=True, label="h0")
+    W = Tensor(rng.normal(size=(2, 2)), requires_grad=True, label="W")
+    hs, _ = F.rnn_sequence(A, h0, W)
+    hs.label = "hs"
+    loss = hs.sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "rnn_sequence")
+    text = "\n".join(step.lines())
+    assert "the state of every step, hs_t = tanh(A_t + h_before @ Wᵀ), h_before: the step " \
+           "before's (h0 at the first)" in text
+    assert "A gets d_t = ((dL/dhs)_t + d_after @ W) ⊙ (1 − hs_t²) at each step" in text
+    assert "h0 gets d_first @ W" in text and "W gets Σ_t d_tᵀ @ h_before" in text
+    assert " gets d = " not in text and " gets dh" not in text
+    # the words, computed: d_t from the last step back, h_before the step before's state
+    states = np.concatenate([h0.data[None], hs.data])
+    d, d_after = np.zeros_like(hs.data), np.zeros_like(h0.data)
+    for t in reversed(range(3)):
+        d[t] = d_after = (1.0 + d_after @ W.data) * (1 - hs.data[t] ** 2)
+    contributions = {part.name: part.contribution for part in step.inputs}
+    np.testing.assert_allclose(contributions["A"], d, rtol=1e-5)
+    np.testing.assert_allclose(contributions["h0"], d[0] @ W.data, rtol=1e-5)
+    np.testing.assert_allclose(contributions["W"], sum(d[t].T @ states[t] for t in range(3)),
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "gru_sequence", "lstm_sequence"])
+def test_recurrent_steps_write_their_gates_in_the_pages_names(cell):
+    """The rules of the GRU and LSTM ops use their gates' letters and the upstream G of their
+    docstrings: a step defines the gates in its forward and writes the page's names."""
+    rng = np.random.default_rng(4)
+    H = 2
+    gates = 3 if cell.startswith("gru") else 4
+    state = Tensor(rng.normal(size=(1, H)), requires_grad=True, label="h")
+    if cell.endswith("sequence"):
+        A = Tensor(rng.normal(size=(2, 1, gates * H)), requires_grad=True, label="A")
+        W = Tensor(rng.normal(size=(gates * H, H)), requires_grad=True, label="W")
+        out = (F.gru_sequence(A, state, W)[0] if cell == "gru_sequence"
+               else F.lstm_sequence(A, state, state * 0.5, W)[0])
+    else:
+        a = Tensor(rng.normal(size=(1, gates * H)), requires_grad=True, label="a")
+        b = Tensor(rng.normal(size=(1, gates * H)), requires_grad=True, label="b")
+        out = F.gru_step(a, b, state) if cell == "gru" else F.lstm_step(a, b, state)[0]
+    loss = out.sum()
+    loss.label = "L"
+    steps = record_backprop(loss)
+    text = "\n".join(line for s in steps for line in s.lines())
+    assert "G ⊙" not in text and " gets d = " not in text and "dh0" not in text
+    if cell == "gru":
+        assert "at #1 = (1 − z) ⊙ n + z ⊙ h, gates r, z, n = σ(a_r + b_r)" in text
+        assert "h gets (dL/d#1) ⊙ z = " in text
+        z = 1 / (1 + np.exp(-(a.data + b.data)[:, H:2 * H]))
+        part = next(p for s in steps for p in s.inputs if p.name == "h")
+        np.testing.assert_allclose(part.contribution, z, rtol=1e-5)
+    elif cell == "lstm":
+        assert "gates i, f, g = σ(a_i + b_i), σ(a_f + b_f), tanh(a_g + b_g)" in text
+        assert "gate o = σ(a_o + b_o)" in text
+    elif cell == "gru_sequence":
+        assert "s = h_before @ Wᵀ, h_before: the step before's (h at the first)" in text
+        assert "h gets δ ⊙ z + e @ W at the first step" in text
+    else:
+        assert "gates i, f, g, o = σ, σ, tanh, σ of A_t + h_before @ Wᵀ" in text
+        assert "h and #2 at the first" in text and "#2 gets dc ⊙ f at the first step" in text
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import CrossEntropy, Linear, MatMul, Mean, Sum, Where
+from ..ops import (CrossEntropy, GRUSequence, GRUStep, LayerNorm, Linear, LSTMCellState,
+                   LSTMHiddenState, LSTMSequence, MatMul, Mean, RNNSequence, Sum, Where)
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -120,6 +121,8 @@ def rename(formula: str, names: dict[str, str]) -> str:
     '3·w1² + tanh(w1)'
     >>> rename("db = Σ_{n,h,w} g", {"w": "conv.weight", "g": "G"})    # indices stay indices
     'db = Σ_{n,h,w} G'
+    >>> rename("Σ g · x̂", {"x": "#4", "g": "G"})             # x̂ is no x: no hat on "#4"
+    'Σ G · x̂'
     """
     if not names:
         return formula
@@ -132,24 +135,29 @@ def rename(formula: str, names: dict[str, str]) -> str:
         start = match.start()
         return "·" + text if start and formula[start - 1].isdigit() and len(text) > 1 else text
     # a letter after a digit is a factor too ("3x"); after a letter or before a letter or digit
-    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x; a subscript is left as it is
+    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x, but "x̂" (a combining mark) is
+    # a symbol of its own; a subscript is left as it is
     return re.sub(rf"(?P<subscript>_\{{[^}}]*\}}|_\([^)]*\))"
-                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω])", name, formula)
+                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω\u0300-\u036f])", name, formula)
 
 
 # -- rules that depend on the node's ctx ------------------------------------------------------
 #
 # Each writer gets the node's ctx, its inputs' payloads, the names of the inputs and of the
-# gradient that arrived (`g`, e.g. "dL/d#3") and returns, per input, the gradient that input gets,
-# as a formula in those names. The docstrings state these rules for any ctx; a step shows the
-# one that ran (mean or sum, and over how many).
+# gradient that arrived (`g`, e.g. "dL/d#3") and of the node itself (`here`) and returns, per
+# input, the gradient that input gets, as a formula in those names; or (the node's forward
+# formula, those gradients) when the rules use letters of the forward that the page must define
+# (a layer norm's x̂, a GRU's gates). The docstrings state these rules for any ctx and in the
+# ops' own letters; a step shows the one that ran (mean or sum, and over how many), in the
+# page's names.
 
 def _times(g: str, rule: str) -> str:
     """`rule` times the gradient that arrived, unless that is 1 (a loss's own step)."""
     return rule if g == "1" else f"{_bracketed(g)} × ({rule})"
 
 
-def _mean_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _mean_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+               ) -> list[str]:
     (x,) = payloads
     axes, _ = ctx
     count = int(np.prod([x.shape[a] for a in np.atleast_1d(axes)])) if axes is not None \
@@ -157,23 +165,27 @@ def _mean_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
     return [f"{_bracketed(g)} / N, N = {count}, to each element (each mean averages N of them)"]
 
 
-def _sum_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _sum_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+              ) -> list[str]:
     return [f"{g}, copied to every summed element"]
 
 
-def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                 ) -> list[str]:
     a, b = (_bracketed(name) for name in names)
     g = _bracketed(g)
     return [f"{g} @ {b}ᵀ", f"{a}ᵀ @ {g}"]
 
 
-def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                 ) -> list[str]:
     x, w = (_bracketed(name) for name in names[:2])
     g = _bracketed(g)
     return [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
 
 
-def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                        ) -> list[str]:
     z = _bracketed(names[0])
     p = f"softmax({z})"
     if ctx.picks is not None:
@@ -192,25 +204,158 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str) -> l
     return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
 
 
-def _where_rule(ctx: Any, payloads: list, names: list[str], g: str) -> list[str]:
+def _where_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                ) -> list[str]:
     # the docstring's "to a ..., else to b" names the branches by letter, which a learner's own
     # label "a" (the second branch, say) would seem to be: each branch is told its own part
     return [f"{g} where the condition holds, 0 elsewhere",
             f"{g} where the condition does not hold, 0 elsewhere"]
 
 
-_CTX_RULES: dict[type, Callable[..., list[str]]] = {
+def _layer_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                     ) -> tuple[str, list[str]]:
+    # the docstring's x̂ and rstd are defined in its forward, which a step of rules does not
+    # show, and "x̂" with x renamed would be a hat on the page's name ("#4̂"): both are defined
+    x = names[0]
+    weight = _bracketed(names[1]) if ctx.weighted else None
+    bias = _bracketed(names[-1]) if ctx.biased else None
+    axes = "axis" if len(ctx.axes) == 1 else f"{len(ctx.axes)} axes"
+    forward = " + ".join(part for part in ("x̂" + (f" ⊙ {weight}" if weight else ""), bias)
+                         if part)
+    forward += (f", x̂ = ({x} − mean) · rstd, rstd = 1/√(var + eps), over the last {axes} of "
+                f"{x}")
+    g = _bracketed(g)
+    ghat = f"ĝ = {g} ⊙ {weight}" if weight else f"ĝ = {g}"
+    rules = [f"rstd · (ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)), {ghat}, means over the last {axes}"]
+    if weight:
+        rules.append(f"Σ_batch {g} ⊙ x̂")
+    if bias:
+        rules.append(f"Σ_batch {g}")
+    return forward, rules
+
+
+# The recurrent ops: their docstrings name the gates and the upstream gradient with letters of
+# their own (a, b, G, dh, d_t); a step writes the gates' formulas into the node's forward, so
+# every letter its rules use is defined on the page.
+
+def _gru_step_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                   ) -> tuple[str, list[str]]:
+    a, b, h = (_bracketed(name) for name in names)
+    g = _bracketed(g)
+    forward = (f"(1 − z) ⊙ n + z ⊙ {h}, gates r, z, n = σ({a}_r + {b}_r), σ({a}_z + {b}_z), "
+               f"tanh({a}_n + r ⊙ {b}_n) ({a}_r: the r gate's columns of {a})")
+    return forward, [
+        f"[dr, dz, dn] (its r, z, n columns), dn = {g} ⊙ (1 − z) ⊙ (1 − n²), "
+        f"dz = {g} ⊙ ({h} − n) ⊙ z(1 − z), dr = dn ⊙ {b}_n ⊙ r(1 − r)",
+        f"[dr, dz, dn ⊙ r], as {a} gets but its n columns times r",
+        f"{g} ⊙ z"]
+
+
+def _lstm_cell_state_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                          ) -> tuple[str, list[str]]:
+    a, b, c = (_bracketed(name) for name in names)
+    g = _bracketed(g)
+    forward = (f"f ⊙ {c} + i ⊙ g, gates i, f, g = σ({a}_i + {b}_i), σ({a}_f + {b}_f), "
+               f"tanh({a}_g + {b}_g) ({a}_i: the i gate's columns of {a})")
+    share = (f"[{g} ⊙ g ⊙ i(1 − i), {g} ⊙ {c} ⊙ f(1 − f), {g} ⊙ i ⊙ (1 − g²), 0] "
+             f"(its i, f, g, o columns)")
+    return forward, [share, f"the same as {a}", f"{g} ⊙ f"]
+
+
+def _lstm_hidden_state_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                            ) -> tuple[str, list[str]]:
+    a, b, c = (_bracketed(name) for name in names)
+    g = _bracketed(g)
+    forward = f"o ⊙ tanh({c}), gate o = σ({a}_o + {b}_o) (the o gate's columns, the last)"
+    share = f"[0, 0, 0, {g} ⊙ tanh({c}) ⊙ o(1 − o)] (its i, f, g, o columns)"
+    return forward, [share, f"the same as {a}", f"{g} ⊙ o ⊙ (1 − tanh²({c}))"]
+
+
+def _sequence_words(ctx: Any) -> tuple[str, str]:
+    """(the order the steps ran, said after the forward; what rows of their own lengths do,
+    said after the rule of the input share)."""
+    order = "; the steps run last to first" if ctx.reverse else ""
+    lengths = ("; past a row's length its d_t is 0 and the state's gradient passes on to the "
+               "step before unchanged" if ctx.lengths is not None else "")
+    return order, lengths
+
+
+def _rnn_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                       ) -> tuple[str, list[str]]:
+    A, h0, W = (_bracketed(name) for name in names[:3])
+    bias = f" + {_bracketed(names[3])}" if len(names) > 3 else ""
+    out, g = _bracketed(here), _bracketed(g)
+    order, lengths = _sequence_words(ctx)
+    slope = f"(1 − {out}_t²)" if ctx.nonlinearity == "tanh" else f"[{out}_t > 0]"
+    forward = (f"the state of every step, {out}_t = {ctx.nonlinearity}({A}_t + h_before @ "
+               f"{W}ᵀ{bias}), h_before: the step before's ({h0} at the first){order}")
+    rules = [f"d_t = ({g}_t + d_after @ {W}) ⊙ {slope} at each step, in the reverse of the order they ran (d_after: "
+             f"the step after's d, 0 at the last){lengths}",
+             f"d_first @ {W}, what flows back past the first step",
+             f"Σ_t d_tᵀ @ h_before"]
+    return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 3)
+
+
+def _gru_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                       ) -> tuple[str, list[str]]:
+    A, h0, W = (_bracketed(name) for name in names[:3])
+    bias = f" + {_bracketed(names[3])}" if len(names) > 3 else ""
+    out, g = _bracketed(here), _bracketed(g)
+    order, lengths = _sequence_words(ctx)
+    forward = (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
+               f"r, z, n = σ({A}_t,r + s_r), σ({A}_t,z + s_z), tanh({A}_t,n + r ⊙ s_n), "
+               f"s = h_before @ {W}ᵀ{bias}, h_before: the step before's ({h0} at the first)"
+               f"{order}")
+    rules = [f"d_t = [dr, dz, dn] at each step, in the reverse of the order they ran: with δ = {g}_t + what the step "
+             f"after sends back, dn = δ ⊙ (1 − z) ⊙ (1 − n²), dz = δ ⊙ (h_before − n) ⊙ "
+             f"z(1 − z), dr = dn ⊙ s_n ⊙ r(1 − r){lengths}",
+             f"δ ⊙ z + e @ {W} at the first step, which each step sends back (e_t: d_t with "
+             f"its n part times r)",
+             f"Σ_t e_tᵀ @ h_before"]
+    return forward, rules + ["Σ_t Σ_rows e_t"] * (len(names) - 3)
+
+
+def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                        ) -> tuple[str, list[str]]:
+    A, h0, c0, W = (_bracketed(name) for name in names[:4])
+    bias = f" + {_bracketed(names[4])}" if len(names) > 4 else ""
+    g = _bracketed(g)
+    order, lengths = _sequence_words(ctx)
+    forward = (f"the states h_t and c_t of every step, stacked: c_t = f ⊙ c_before + i ⊙ g, "
+               f"h_t = o ⊙ tanh(c_t), gates i, f, g, o = σ, σ, tanh, σ of {A}_t + h_before @ "
+               f"{W}ᵀ{bias} (h_before, c_before: the states after the step before, {h0} and "
+               f"{c0} at the first){order}")
+    rules = [f"d_t = [dc ⊙ g ⊙ i(1 − i), dc ⊙ c_before ⊙ f(1 − f), dc ⊙ i ⊙ (1 − g²), "
+             f"dh ⊙ tanh(c_t) ⊙ o(1 − o)] at each step, in the reverse of the order they ran: dh = {g}'s h_t + "
+             f"d_after @ {W}, dc = {g}'s c_t + dh ⊙ o ⊙ (1 − tanh²(c_t)) + the step after's "
+             f"dc ⊙ f (d_after: the step after's d, 0 at the last){lengths}",
+             f"d_first @ {W}, what flows back past the first step",
+             "dc ⊙ f at the first step",
+             "Σ_t d_tᵀ @ h_before"]
+    return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 4)
+
+
+_CTX_RULES: dict[type, Callable[..., Any]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
-    CrossEntropy: _cross_entropy_rule, Where: _where_rule,
+    CrossEntropy: _cross_entropy_rule, Where: _where_rule, LayerNorm: _layer_norm_rule,
+    GRUStep: _gru_step_rule, LSTMCellState: _lstm_cell_state_rule,
+    LSTMHiddenState: _lstm_hidden_state_rule, RNNSequence: _rnn_sequence_rule,
+    GRUSequence: _gru_sequence_rule, LSTMSequence: _lstm_sequence_rule,
 }
 
 
-def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str) -> list[str] | None:
-    """The gradient each input of this node gets, written with the graph's `names` and `g` for
-    the gradient that arrived, for ops whose rule depends on ctx; None for the others.
+def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str, here: str = "out",
+             ) -> tuple[str, list[str]] | None:
+    """(the node's forward formula, or "" when the page needs none; the gradient each input of
+    this node gets), written with the graph's `names`, `g` for the gradient that arrived and
+    `here` for the node, for ops whose rule depends on ctx or uses letters of its own; None for
+    the others.
 
     >>> ctx_rule(MatMul, None, [], ["h", "W"], "dL/d#2")
-    ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)']
+    ('', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
     """
     writer = _CTX_RULES.get(op)
-    return None if writer is None else writer(ctx, payloads, names, g)
+    if writer is None:
+        return None
+    written = writer(ctx, payloads, names, g, here)
+    return written if isinstance(written, tuple) else ("", written)

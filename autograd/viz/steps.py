@@ -250,9 +250,9 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
     (`rules.ctx_rule`); a rule only in words is quoted as words.
     """
     count = len(names)
-    written = ctx_rule(op, ctx, payloads, names, upstream)
+    written = ctx_rule(op, ctx, payloads, names, upstream, here)
     if written is not None:
-        return "", written, "gradient"
+        return written[0], written[1], "gradient"
     forward, partials = rule_text(op)
     if len(partials) == count:
         letters = dict(zip(partials, names))
