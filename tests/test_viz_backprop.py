@@ -963,6 +963,24 @@ def test_recurrent_steps_write_their_gates_in_the_pages_names(cell):
         assert "h and #2 at the first" in text and "#2 gets dc ⊙ f at the first step" in text
 
 
+@pytest.mark.parametrize("make, forward", [
+    (lambda h: F.selu(h), "elu(h) with α = 1.67, s = 1.05, k = 1"),
+    (lambda h: F.celu(h, 2.0), "elu(h) with α = 2, s = 1, k = 0.5"),
+    (lambda h: h.clamp(min=0.0), "clip(h, low, high) with low = 0, high = ∞"),
+    (lambda h: F.gelu(h, approximate="tanh"), "h σ(2u) with u = √(2/π)(h + 0.044715h³)"),
+    (lambda h: h.polygamma(2), "ψ⁽ⁿ⁾(h) with n = 2"),
+])
+def test_the_letters_a_rule_keeps_in_ctx_are_given_their_numbers(make, forward):
+    """ELU's rule "s if x > 0 else s α k e^(k x)" and the others use letters that are no input:
+    a step says what they were (selu's page read like elu's, with s, α, k nowhere)."""
+    h = Tensor([[0.5, -1.0], [2.0, 1.5]], requires_grad=True, label="h")
+    y = make(h)
+    y.label = "y"
+    loss = y.sum()
+    loss.label = "L"
+    assert record_backprop(loss)[2].lines()[0].startswith(f"at y = {forward}, the gradient")
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

@@ -22,8 +22,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import (CrossEntropy, GRUSequence, GRUStep, LayerNorm, Linear, LSTMCellState,
-                   LSTMHiddenState, LSTMSequence, MatMul, Mean, RNNSequence, Sum, Where)
+from ..ops import (Clip, CrossEntropy, Elu, GeluTanh, GRUSequence, GRUStep, LayerNorm, Linear,
+                   Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
+                   RNNSequence, Sum, Where)
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -139,6 +140,47 @@ def rename(formula: str, names: dict[str, str]) -> str:
     # a symbol of its own; a subscript is left as it is
     return re.sub(rf"(?P<subscript>_\{{[^}}]*\}}|_\([^)]*\))"
                   rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω\u0300-\u036f])", name, formula)
+
+
+# -- the letters of a forward formula that stand for numbers in ctx -----------------------------
+
+def _constant(value: Any, none: str) -> str:
+    """A number of ctx in a few characters; `none` for None (a bound not given)."""
+    if value is None:
+        return none
+    if np.ndim(value):
+        return f"an array of shape {np.shape(value)}"
+    return f"{float(value):.3g}"
+
+
+def _clip_letters(bounds: Any) -> dict[str, str]:
+    low, high = bounds
+    return {"low": _constant(low, "−∞"), "high": _constant(high, "∞")}
+
+
+#: what the letters of these ops' rules stand for, as "letter = value" said after the forward
+#: (the docstring says "for (α, s, k) in ctx"; the page shows the numbers that ran)
+_CTX_LETTERS: dict[type, Callable[[Any], dict[str, str]]] = {
+    Elu: lambda ctx: {letter: _constant(v, "") for letter, v in zip("αsk", ctx)},
+    Clip: _clip_letters,
+    Polygamma: lambda n: {"n": str(n)},
+    Logit: lambda eps: {"ε": _constant(eps, "none (nothing is clamped)")},
+    GeluTanh: lambda ctx: {"u": "√(2/π)(x + 0.044715x³)"},      # cut from the forward: a remark
+}
+
+
+def ctx_letters(op: type, ctx: Any) -> str:
+    """What the letters of `op`'s rule that are not inputs stand for, said after its forward
+    formula (" with α = 1.67, s = 1.05, k = 1"); "" for ops that have none.
+
+    >>> from autograd.ops import Clip
+    >>> ctx_letters(Clip, (-0.5, None))
+    ' with low = -0.5, high = ∞'
+    """
+    letters = _CTX_LETTERS.get(op)
+    if letters is None:
+        return ""
+    return " with " + ", ".join(f"{letter} = {value}" for letter, value in letters(ctx).items())
 
 
 # -- rules that depend on the node's ctx ------------------------------------------------------

@@ -30,7 +30,8 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
-from .rules import _bracketed, ctx_rule, rename, rule_per_input, rule_text, rule_words
+from .rules import (_bracketed, ctx_letters, ctx_rule, rename, rule_per_input, rule_text,
+                    rule_words)
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
@@ -259,6 +260,7 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
             letters["c"] = labels._short(ctx)
         rule_letters = _with_output(letters, here)
+        forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
         return (rename(forward, letters),
                 [rename(rule, rule_letters) for rule in partials.values()], "partial")
     per_input = rule_per_input(op)
