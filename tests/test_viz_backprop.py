@@ -981,6 +981,39 @@ def test_the_letters_a_rule_keeps_in_ctx_are_given_their_numbers(make, forward):
     assert record_backprop(loss)[2].lines()[0].startswith(f"at y = {forward}, the gradient")
 
 
+def test_a_rule_that_uses_the_arriving_gradient_is_not_multiplied_by_it_again():
+    """cumsum's "d/dx_i = the sum of g over the outputs j >= i" read "x gets dL/d#1 ⊙ that",
+    g counted twice and undefined: the step now says the gradient x gets, g written as it
+    arrived, and an element's subscript kept (x_i, not the input's name for x_i)."""
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True, label="x")
+    lines = {}
+    for name, make in (("cumsum", lambda: x.cumsum(1)),
+                       ("logcumsumexp", lambda: x.logcumsumexp(1))):
+        out = make()
+        out.label = "c"
+        loss = (out * Tensor([[1.0, -1.0, 2.0]])).sum()
+        loss.label = "L"
+        lines[name] = next(s for s in record_backprop(loss) if s.op == name).lines()[1]
+    assert lines["cumsum"].startswith("x gets the sum of (dL/dc) over the outputs j >= i "
+                                      "((dL/dc)'s running sum from the end) = a (1, 3) array")
+    assert lines["logcumsumexp"].startswith("x gets Σ_(j >= i) (dL/dc)_j e^(x_i − c_j) = ")
+    assert "⊙ that" not in "".join(lines.values())
+
+
+def test_a_max_norm_step_says_where_its_gradient_goes():
+    """norm(p=inf) quoted (Σ |x|^p)^(1/p) and its slope, which is not its rule (ties split)."""
+    x = Tensor([[1.0, -2.0], [3.0, -3.0]], requires_grad=True, label="x")
+    n = x.norm(p=float("inf"))
+    n.label = "n"
+    lines = record_backprop(n)[1].lines()
+    assert lines == ["at n = max |x| over axes, the gradient that arrived: 1.0000",
+                     "x gets sign(x), split evenly among the elements of largest |x|, 0 "
+                     "elsewhere = a (2, 2) array of norm 0.7071"]
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [0.5, -0.5]])
+    assert record_backprop(x.norm(p=3))[1].lines()[0].startswith(
+        "at #1 = (Σ |x|^p)^(1/p) over axes with p = 3, the gradient")
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

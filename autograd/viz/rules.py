@@ -17,6 +17,7 @@ writer here that reads the node's ctx (`ctx_rule`).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..ops import (Clip, CrossEntropy, Elu, GeluTanh, GRUSequence, GRUStep, LayerNorm, Linear,
                    Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
-                   RNNSequence, Sum, Where)
+                   RNNSequence, Sum, VectorNorm, Where)
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -124,6 +125,8 @@ def rename(formula: str, names: dict[str, str]) -> str:
     'db = Σ_{n,h,w} G'
     >>> rename("Σ g · x̂", {"x": "#4", "g": "G"})             # x̂ is no x: no hat on "#4"
     'Σ G · x̂'
+    >>> rename("Σ_(j >= i) g_j x_(i+1)", {"x": "h", "g": "dL/d#2"})     # elements keep theirs
+    'Σ_(j >= i) (dL/d#2)_j h_(i+1)'
     """
     if not names:
         return formula
@@ -136,10 +139,11 @@ def rename(formula: str, names: dict[str, str]) -> str:
         start = match.start()
         return "·" + text if start and formula[start - 1].isdigit() and len(text) > 1 else text
     # a letter after a digit is a factor too ("3x"); after a letter or before a letter or digit
-    # it is part of a word ("tanh", "x1"); "x²" and "xᵀ" are x, but "x̂" (a combining mark) is
-    # a symbol of its own; a subscript is left as it is
+    # it is part of a word ("tanh", "x1"); "x²", "xᵀ" and "x_j" are x (an element of it: its
+    # subscript stays), but "x̂" (a combining mark) is a symbol of its own; a subscript after
+    # something else is left as it is
     return re.sub(rf"(?P<subscript>_\{{[^}}]*\}}|_\([^)]*\))"
-                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9_α-ω\u0300-\u036f])", name, formula)
+                  rf"|(?<![^\W\d])(?:{letters})(?![A-Za-z0-9α-ω\u0300-\u036f])", name, formula)
 
 
 # -- the letters of a forward formula that stand for numbers in ctx -----------------------------
@@ -166,6 +170,7 @@ _CTX_LETTERS: dict[type, Callable[[Any], dict[str, str]]] = {
     Polygamma: lambda n: {"n": str(n)},
     Logit: lambda eps: {"ε": _constant(eps, "none (nothing is clamped)")},
     GeluTanh: lambda ctx: {"u": "√(2/π)(x + 0.044715x³)"},      # cut from the forward: a remark
+    VectorNorm: lambda ctx: {"p": _constant(ctx[0], "")},
 }
 
 
@@ -377,12 +382,29 @@ def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 4)
 
 
+def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                      ) -> tuple[str, list[str]] | None:
+    # the docstring's formula, (Σ |x|^p)^(1/p) and its slope, is the rule for a finite p ≠ 0
+    # only: for p = ±inf and 0 the page says what ran instead
+    p = ctx[0]
+    x = _bracketed(names[0])
+    if p in (math.inf, -math.inf):
+        which = "largest" if p > 0 else "smallest"
+        return (f"{'max' if p > 0 else 'min'} |{x}| over axes",
+                [f"{_times(g, f'sign({x})')}, split evenly among the elements of {which} "
+                 f"|{x}|, 0 elsewhere"])
+    if p == 0:
+        return f"the count of nonzero elements of {x}", ["nothing: a count has no slope"]
+    return None
+
+
 _CTX_RULES: dict[type, Callable[..., Any]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
     CrossEntropy: _cross_entropy_rule, Where: _where_rule, LayerNorm: _layer_norm_rule,
     GRUStep: _gru_step_rule, LSTMCellState: _lstm_cell_state_rule,
     LSTMHiddenState: _lstm_hidden_state_rule, RNNSequence: _rnn_sequence_rule,
     GRUSequence: _gru_sequence_rule, LSTMSequence: _lstm_sequence_rule,
+    VectorNorm: _vector_norm_rule,
 }
 
 
@@ -397,7 +419,7 @@ def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str, here:
     ('', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
     """
     writer = _CTX_RULES.get(op)
-    if writer is None:
+    written = None if writer is None else writer(ctx, payloads, names, g, here)
+    if written is None:                     # no writer, or the docstring's rule is the one
         return None
-    written = writer(ctx, payloads, names, g, here)
     return written if isinstance(written, tuple) else ("", written)

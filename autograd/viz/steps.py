@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,6 +230,9 @@ def _snapshot(g: Any) -> Any:
     return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
 
 
+#: the gradient that arrived, as a rule says it ("the sum of g", "g_j", "g's running sum")
+_UPSTREAM = re.compile(r"(?<![\w])g(?![A-Za-z0-9(])")
+
 #: how the docstrings' rules call the op's own output (Div's "−out/b", Softmax's
 #: "y * (g − Σ g*y)"): a step writes the node's name there, as it does for the inputs
 _OUTPUT_LETTERS = ("out", "y")
@@ -256,13 +260,22 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
         return written[0], written[1], "gradient"
     forward, partials = rule_text(op)
     if len(partials) == count:
-        letters = dict(zip(partials, names))
+        # d/dx_i = ... x_0 ⋯ x_(i-1): x is the input, x_i one of its elements
+        letters = {letter.split("_")[0]: name for letter, name in zip(partials, names)}
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
             letters["c"] = labels._short(ctx)
         rule_letters = _with_output(letters, here)
         forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
+        rules = partials.values()
+        if any(_UPSTREAM.search(rule) for rule in rules):
+            # "d/dx_i = the sum of g over the outputs j >= i": a rule that uses the gradient
+            # that arrived (g) is the gradient the input gets, not a local derivative to
+            # multiply it by
+            rule_letters = {**rule_letters, "g": upstream}
+            return (rename(forward, letters), [rename(rule, rule_letters) for rule in rules],
+                    "gradient")
         return (rename(forward, letters),
-                [rename(rule, rule_letters) for rule in partials.values()], "partial")
+                [rename(rule, rule_letters) for rule in rules], "partial")
     per_input = rule_per_input(op)
     if list(per_input)[count:] in ([], ["b"]):     # one each (a bias, listed last, may be absent)
         letters = dict(zip(per_input, names))
