@@ -1014,6 +1014,30 @@ def test_a_max_norm_step_says_where_its_gradient_goes():
         "at #1 = (Σ |x|^p)^(1/p) over axes with p = 3, the gradient")
 
 
+def test_rules_in_words_use_the_pages_names_and_end_where_the_rule_ends():
+    """roll's words began inside its forward's remark ("axes None rolls the flattened tensor);
+    the gradient ..."), astype's said x for an input called #1, pad's "the middle of g" and
+    a[0, 1] = v's forward "a = #2" (its "with v written at index" cut off)."""
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, label="x")
+    weights = Tensor([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]])
+    a = x * 2.0
+    a.label = "a"
+    a[0, 1] = Tensor(7.0, requires_grad=True, label="v")
+    loss = (x.roll(1, 1) * weights).sum() + (x.flip(1) * weights).sum() + (a * weights).sum()
+    loss.label = "L"
+    text = "\n".join(line for step in record_backprop(loss) for line in step.lines())
+    assert "roll: the gradient is rolled back by -shifts  →  x gets" in text
+    assert "astype: the gradient is cast back to #5's dtype  →  #5 gets" in text
+    assert "at a = #11 with v written at index, the gradient" in text
+    assert "#11 gets (dL/da) where #11 was kept and 0 where it was overwritten = " in text
+    assert "v gets (dL/da)[index] (summed over v's broadcast axes) = " in text
+    from nn.functional import pad
+    out = (pad(x, (1, 1)) * 2.0).sum()
+    out.label = "L"
+    text = "\n".join(line for step in record_backprop(out) for line in step.lines())
+    assert "pad: the gradient is the middle of (dL/d#1) (the padding" in text
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import (Clip, CrossEntropy, Elu, GeluTanh, GRUSequence, GRUStep, LayerNorm, Linear,
+from ..ops import (Clip, CrossEntropy, Elu, GeluTanh, GRUSequence, GRUStep, IndexPut, LayerNorm,
+                   Linear,
                    Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
                    RNNSequence, Sum, VectorNorm, Where)
 
@@ -37,6 +38,17 @@ def _first_line(op: type) -> str:
     """The op's docstring's first paragraph as one line (some wrap onto a second line; what
     follows a blank line is prose, not the rule)."""
     return " ".join((op.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+def _split(line: str) -> tuple[str, str]:
+    """(the forward, the rule): the line cut at its first ';' outside brackets (roll's
+    "(ctx: shifts, axes; axes None ...)" is a remark of its forward)."""
+    depth = 0
+    for i, ch in enumerate(line):
+        depth += (ch in "([") - (ch in ")]")
+        if ch == ";" and depth == 0:
+            return line[:i], line[i + 1:]
+    return line, ""
 
 
 def _forward_formula(head: str) -> str:
@@ -73,7 +85,7 @@ def rule_text(op: type) -> tuple[str, dict[str, str]]:
     """
     if not _first_line(op):                     # a user's Function without a docstring
         return f"{op.name}(…)", {}
-    head, _, rule = _first_line(op).partition(";")
+    head, rule = _split(_first_line(op))
     partials = {name: pretty(_REMARK.split(text)[0].strip())        # a remark, not formula
                 for name, text in _PARTIAL.findall(rule.strip())}
     return pretty(_forward_formula(head.strip())), partials
@@ -90,7 +102,7 @@ def rule_per_input(op: type) -> dict[str, str]:
     >>> rule_per_input(Linear)
     {'x': 'dx = G W', 'W': 'dW = Gᵀ x', 'b': 'db = Σ_rows G'}
     """
-    _, _, rule = _first_line(op).partition(";")
+    _, rule = _split(_first_line(op))
     first = rule.strip().split(". ")[0]
     return {name: pretty(f"d{name} = {text.strip()}") for name, text in _PER_INPUT.findall(first)}
 
@@ -102,7 +114,7 @@ def rule_words(op: type) -> str:
     >>> rule_words(Sum)
     'every summed element gets the upstream gradient'
     """
-    head, _, rule = _first_line(op).partition(";")
+    head, rule = _split(_first_line(op))
     words = (rule.strip() or head.strip()).split(". ")[0]
     return pretty(words) if words else f"the rule in {op.name}.backward (it has no docstring)"
 
@@ -382,6 +394,17 @@ def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 4)
 
 
+def _index_put_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                    ) -> tuple[str, list[str]]:
+    # the docstring's forward, "x with value written at index", would be cut to "x" (a "with"
+    # starts a remark elsewhere): the page said "a = #2" for a[0, 1] = v
+    x, value = (_bracketed(name) for name in names)
+    g = _bracketed(g)
+    return (f"{x} with {value} written at index",
+            [f"{g} where {x} was kept and 0 where it was overwritten",
+             f"{g}[index] (summed over {value}'s broadcast axes)"])
+
+
 def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
                       ) -> tuple[str, list[str]] | None:
     # the docstring's formula, (Σ |x|^p)^(1/p) and its slope, is the rule for a finite p ≠ 0
@@ -404,7 +427,7 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     GRUStep: _gru_step_rule, LSTMCellState: _lstm_cell_state_rule,
     LSTMHiddenState: _lstm_hidden_state_rule, RNNSequence: _rnn_sequence_rule,
     GRUSequence: _gru_sequence_rule, LSTMSequence: _lstm_sequence_rule,
-    VectorNorm: _vector_norm_rule,
+    VectorNorm: _vector_norm_rule, IndexPut: _index_put_rule,
 }
 
 

@@ -283,7 +283,12 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
             letters = _with_output({**letters, "G": upstream, "g": upstream}, here)
             return "", [rename(per_input[letter].split(" = ", 1)[1], letters)
                         for letter in list(per_input)[:count]], "gradient"
-    return "", [rule_words(op)] * count, "words"
+    # a rule in words names the gradient that arrived g (or gout), and a one-input op's input
+    # as its forward does ("cast back to x's dtype"): the page's names for them
+    letters = {"g": upstream, "gout": upstream}
+    if count == 1 and re.search(r"\bx\b", forward):
+        letters["x"] = names[0]
+    return "", [rename(rule_words(op), letters)] * count, "words"
 
 
 def _upstream(root: str, here: str, g: Any) -> str:
