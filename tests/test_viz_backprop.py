@@ -348,7 +348,7 @@ def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
     picked.label = "w"
     step = next(s for s in record_backprop(picked.sum()) if s.op == "where")
     lines = step.lines()
-    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere = "), lines
+    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere  →  "), lines
     assert "a gets" in lines[2] and "where the condition does not hold, 0 elsewhere" in lines[2]
     np.testing.assert_array_equal(first.grad, [1.0, 0.0])
     np.testing.assert_array_equal(second.grad, [0.0, 1.0])
@@ -889,7 +889,7 @@ def test_a_layer_norm_step_defines_x_hat_and_rstd_and_puts_no_hat_on_a_name():
     assert lines[0].startswith("at #2 = x̂ ⊙ w, x̂ = (#1 − mean) · rstd, rstd = 1/√(var + eps), "
                                "over the last axis of #1,")
     assert lines[1].startswith("#1 gets rstd · (ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)), "
-                               "ĝ = (dL/d#2) ⊙ w, means over the last axis = a (2, 3) array")
+                               "ĝ = (dL/d#2) ⊙ w, means over the last axis  →  a (2, 3) array")
     assert lines[2].startswith("w gets Σ_batch (dL/d#2) ⊙ x̂ = a (3,) array")
     assert "\u0302" not in "".join(lines).replace("x̂", "").replace("ĝ", "")
 
@@ -1008,7 +1008,7 @@ def test_a_max_norm_step_says_where_its_gradient_goes():
     lines = record_backprop(n)[1].lines()
     assert lines == ["at n = max |x| over axes, the gradient that arrived: 1.0000",
                      "x gets sign(x), split evenly among the elements of largest |x|, 0 "
-                     "elsewhere = a (2, 2) array of norm 0.7071"]
+                     "elsewhere  →  a (2, 2) array of norm 0.7071"]
     np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [0.5, -0.5]])
     assert record_backprop(x.norm(p=3))[1].lines()[0].startswith(
         "at #1 = (Σ |x|^p)^(1/p) over axes with p = 3, the gradient")
@@ -1038,6 +1038,31 @@ def test_rules_in_words_use_the_pages_names_and_end_where_the_rule_ends():
     assert "pad: the gradient is the middle of (dL/d#1) (the padding" in text
 
 
+def test_loss_steps_say_what_their_target_and_constants_are():
+    """binary_cross_entropy's words used p and t for an input named #1 and a target with no
+    box; with logits, w was never defined; huber's δ neither; cross_entropy's options made a
+    "target" the page never showed."""
+    from nn.functional import huber_loss
+    z = Tensor([0.5, -1.0, 2.0], requires_grad=True, label="z")
+    t = np.array([1.0, 0.0, 1.0])
+
+    def lines(loss):
+        loss.label = "L"
+        return "\n".join(line for step in record_backprop(loss) for line in step.lines())
+    text = lines(F.binary_cross_entropy(z.sigmoid(), t))
+    assert "at #2 = −[t log #1 + (1 − t) log(1 − #1)], t the target" in text
+    assert "#1 gets (dL/d#2) × ((#1 − t) / (#1(1 − #1))), #1(1 − #1) floored at 1e-12  →  " in text
+    text = lines(F.binary_cross_entropy_with_logits(z, t, pos_weight=np.array([2.0, 2.0, 2.0])))
+    assert "t the target, p_w the pos_weight" in text
+    assert "z gets (dL/d#1) × ((1 − t) − w (1 − σ(z))), w = 1 + (p_w − 1) t  →  " in text
+    text = lines(F.binary_cross_entropy_with_logits(z, t))
+    assert "z gets (dL/d#1) × (σ(z) − t) = " in text
+    assert "at #3 = huber(#2) with δ = 0.5," in lines(huber_loss(z, t, delta=0.5))
+    logits = Tensor([[1.0, 2.0, 0.5]], requires_grad=True, label="logits")
+    text = lines(F.cross_entropy(logits, np.array([1]), label_smoothing=0.1))
+    assert "logits gets softmax(logits) Σ_c target_c − target, target: the labels as rows" in text
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""
@@ -1056,7 +1081,8 @@ def test_a_mean_cross_entropy_step_gives_the_division_by_n():
         expected = np.linalg.norm((probs - np.eye(2)[labels_]) / n)
         rule = ("(softmax(logits) − onehot(labels)) / N, N = 4 rows" if reduction == "mean"
                 else "softmax(logits) − onehot(labels)")
-        assert step.lines()[1] == (f"logits gets {rule} = a (4, 2) array of norm "
+        equals = "  →  " if reduction == "mean" else " = "     # after a remark, an arrow
+        assert step.lines()[1] == (f"logits gets {rule}{equals}a (4, 2) array of norm "
                                    f"{labels.number(expected)}")
 
 
@@ -1065,7 +1091,7 @@ def test_a_mean_cross_entropy_of_one_row_says_one_row():
     loss = F.cross_entropy(logits, np.array([1]))
     loss.label = "L"
     assert record_backprop(loss)[1].lines()[1].startswith(
-        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row = a (1, 3) array")
+        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row  →  a (1, 3) array")
 
 
 def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
@@ -1074,7 +1100,7 @@ def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     mean.label = "m"
     line = record_backprop(mean)[1].lines()[1]
     assert line.startswith("x gets 1 / N, N = 6, to each element")
-    assert line.endswith(f"= a (2, 3) array of norm {labels.number(np.sqrt(6) / 6)}")
+    assert line.endswith(f"  →  a (2, 3) array of norm {labels.number(np.sqrt(6) / 6)}")
     by_row = (x * 2).mean(axis=1).sum()
     text = "\n".join(line for step in record_backprop(by_row) for line in step.lines())
     assert "/ N, N = 3, to each element" in text

@@ -23,10 +23,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import (Clip, CrossEntropy, Elu, GeluTanh, GRUSequence, GRUStep, IndexPut, LayerNorm,
-                   Linear,
+from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, CrossEntropy, Elu,
+                   GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
                    Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
-                   RNNSequence, Sum, VectorNorm, Where)
+                   RNNSequence, SmoothL1, Sum, VectorNorm, Where)
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -183,6 +183,8 @@ _CTX_LETTERS: dict[type, Callable[[Any], dict[str, str]]] = {
     Logit: lambda eps: {"ε": _constant(eps, "none (nothing is clamped)")},
     GeluTanh: lambda ctx: {"u": "√(2/π)(x + 0.044715x³)"},      # cut from the forward: a remark
     VectorNorm: lambda ctx: {"p": _constant(ctx[0], "")},
+    Huber: lambda delta: {"δ": _constant(delta, "")},
+    SmoothL1: lambda beta: {"β": _constant(beta, "")},
 }
 
 
@@ -252,6 +254,10 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     else:
         t = _bracketed(names[1]) if len(names) > 1 else "target"
         core = f"{p} Σ_c {t}_c − {t}" if ctx.target is not None else f"{p} − {t}"
+        if ctx.target is not None:          # made inside cross_entropy: the page has no box
+            core += (", target: the labels as rows of class weights, with cross_entropy's "
+                     "options (weight, ignore_index, label_smoothing; for the mean, divided "
+                     "by the labels' total weight)")
     rules = [core] + [f"−log {p}"] * (len(names) - 1)
     if ctx.reduction == "mean":                 # the loss is the sum over the rows / N
         count = len(payloads[0])
@@ -405,6 +411,25 @@ def _index_put_rule(ctx: Any, payloads: list, names: list[str], g: str, here: st
              f"{g}[index] (summed over {value}'s broadcast axes)"])
 
 
+def _binary_cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                               ) -> tuple[str, list[str]]:
+    # the docstring's p and t: the page's name for p, and t said to be the target (a constant
+    # of ctx, no box of its own)
+    p = _bracketed(names[0])
+    return (f"−[t log {p} + (1 − t) log(1 − {p})], t the target (each log clamped at −100)",
+            [_times(g, f"({p} − t) / ({p}(1 − {p}))") + f", {p}(1 − {p}) floored at 1e-12"])
+
+
+def _bce_with_logits_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                          ) -> tuple[str, list[str]]:
+    x = _bracketed(names[0])
+    if ctx.pos_weight is None:
+        return (f"−[t log σ({x}) + (1 − t) log(1 − σ({x}))], t the target",
+                [_times(g, f"σ({x}) − t")])
+    return (f"−[p_w t log σ({x}) + (1 − t) log(1 − σ({x}))], t the target, p_w the pos_weight",
+            [_times(g, f"(1 − t) − w (1 − σ({x}))") + ", w = 1 + (p_w − 1) t"])
+
+
 def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
                       ) -> tuple[str, list[str]] | None:
     # the docstring's formula, (Σ |x|^p)^(1/p) and its slope, is the rule for a finite p ≠ 0
@@ -428,6 +453,8 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     LSTMHiddenState: _lstm_hidden_state_rule, RNNSequence: _rnn_sequence_rule,
     GRUSequence: _gru_sequence_rule, LSTMSequence: _lstm_sequence_rule,
     VectorNorm: _vector_norm_rule, IndexPut: _index_put_rule,
+    BinaryCrossEntropy: _binary_cross_entropy_rule,
+    BinaryCrossEntropyWithLogits: _bce_with_logits_rule,
 }
 
 

@@ -116,7 +116,10 @@ class Step:
         if part.contribution is None:
             return [f"{rule}  →  no gradient passes to {who}"]
         if part.form == "gradient":
-            lines = [f"{rule} = {_amount(part.contribution)}"]
+            # "= a (2, 3) array" after a remark would say the remark's last term is it
+            # ("ĝ = (dL/dy) ⊙ w = a (2, 3) array"): an arrow, as after a local derivative
+            equals = "  →  " if _has_remark(part.derivative) else " = "
+            lines = [f"{rule}{equals}{_amount(part.contribution)}"]
         elif part.local is not None:
             lines = [f"{rule}  →  {who} gets {labels.number(self.arrived)} × "
                      f"{_factor(part.local)} = {labels.number(part.contribution)}"]
@@ -212,6 +215,17 @@ def _is_atom(formula: str) -> bool:
         if ch == " " and depth == 0:
             return False
     return True
+
+
+def _has_remark(formula: str) -> bool:
+    """True for "(g) / N, N = 3 rows" or "x where c holds, 0 elsewhere": a comma or semicolon
+    outside brackets; False for "(dL/d#1) @ Wᵀ" or "[dr, dz, dn]"."""
+    depth = 0
+    for ch in formula:
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch in ",;" and depth == 0:
+            return True
+    return False
 
 
 def _factor(x: float) -> str:
