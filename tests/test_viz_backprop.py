@@ -1063,6 +1063,28 @@ def test_loss_steps_say_what_their_target_and_constants_are():
     assert "logits gets softmax(logits) Σ_c target_c − target, target: the labels as rows" in text
 
 
+@pytest.mark.parametrize("a_shape, b_shape, rules", [
+    ((3,), (3,), ["a gets (dL/d#1) × b = ", "b gets (dL/d#1) × a = "]),
+    ((2, 3), (3,), ["a gets (dL/d#1) ⊗ b (outer product) = ", "b gets aᵀ @ (dL/d#1) = "]),
+    ((3,), (3, 2), ["a gets (dL/d#1) @ bᵀ = ", "b gets a ⊗ (dL/d#1) (outer product) = "]),
+    ((4, 2, 3), (3, 2), ["a gets (dL/d#1) @ bᵀ = ",
+                         "b gets aᵀ @ (dL/d#1), summed over the batch axes  →  "]),
+])
+def test_a_matmul_step_with_a_vector_or_a_batch_says_the_product_that_ran(a_shape, b_shape,
+                                                                          rules):
+    """W gets "vᵀ @ g" for v @ W read as a number (vᵀ g), where the gradient is the outer
+    product; a weight shared by a batch of products gets their sum."""
+    rng = np.random.default_rng(5)
+    a = Tensor(rng.normal(size=a_shape), requires_grad=True, label="a")
+    b = Tensor(rng.normal(size=b_shape), requires_grad=True, label="b")
+    out = a @ b
+    loss = (out * Tensor(rng.normal(size=out.shape))).sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "matmul")
+    for line, rule in zip(step.lines()[1:], rules):
+        assert line.startswith(rule), line
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""

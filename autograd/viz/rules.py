@@ -235,7 +235,16 @@ def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
                  ) -> list[str]:
     a, b = (_bracketed(name) for name in names)
     g = _bracketed(g)
-    return [f"{g} @ {b}ᵀ", f"{a}ᵀ @ {g}"]
+    dims = [np.ndim(x) for x in payloads] if len(payloads) == 2 else [2, 2]
+    if dims == [1, 1]:                  # a dot product: g is one number
+        return [f"{g} × {b}", f"{g} × {a}"]
+    # a vector's "ᵀ" would make a product of two vectors a number where it is their outer
+    # product; a matrix's gradient from a batch of products is their sum
+    rules = [f"{g} ⊗ {b} (outer product)" if dims[1] == 1 else f"{g} @ {b}ᵀ",
+             f"{a} ⊗ {g} (outer product)" if dims[0] == 1 else f"{a}ᵀ @ {g}"]
+    most = max(dims)
+    return [rule + (", summed over the batch axes" if 1 < dim < most else "")
+            for rule, dim in zip(rules, dims)]
 
 
 def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
