@@ -364,8 +364,34 @@ def test_a_subscript_of_a_rule_keeps_its_indices():
     out.label = "y"
     step = next(s for s in record_backprop(out.sum()) if s.op == "conv2d")
     lines = step.lines()
-    assert lines[2].startswith("conv.weight gets conv_weight_grad(x, (d#1/dy)) = "), lines
+    assert lines[2].startswith("conv.weight gets (d#1/dy) × the window of x it came from, "
+                               "summed over the windows and the batch  →  "), lines
     assert lines[3].startswith("conv.bias gets Σ_{n,h,w} (d#1/dy) = "), lines
+
+
+def test_a_convolution_step_says_what_its_gradients_are_not_the_codes_function_names():
+    """conv2d's rules read "conv_input_grad((dL/d#1), kernel)": names of functions in the
+    code; the step says what they compute."""
+    x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True, label="img")
+    w = Tensor(np.full((2, 1, 2, 2), 0.5), requires_grad=True, label="kernel")
+    for conv, lines in ((F.conv2d, [
+            "at y = img ⋆ kernel: each output pixel is the sum of its window of img times "
+            "kernel,",
+            "img gets kernel × (d#1/dy) summed at each pixel over the windows it was in (the "
+            "transposed convolution of (d#1/dy) with kernel) = "]),
+            (F.conv_transpose2d, [
+             "at y = the transposed convolution: each pixel of img adds itself times kernel "
+             "onto its window of the output,",
+             "img gets at each pixel, the sum of its window of (d#1/dy) times kernel (the "
+             "convolution of (d#1/dy) with kernel)  →  "])):
+        weight = w if conv is F.conv2d else Tensor(w.data.transpose(1, 0, 2, 3),
+                                                   requires_grad=True, label="kernel")
+        out = conv(x, weight)
+        out.label = "y"
+        step = next(s for s in record_backprop(out.sum()) if s.op == conv.__name__)
+        for line, start in zip(step.lines(), lines):
+            assert line.startswith(start), line
+        assert "_grad(" not in "".join(step.lines())
 
 
 def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():

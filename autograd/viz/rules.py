@@ -23,7 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, CrossEntropy, Elu,
+from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
+                   ConvTranspose2d, CrossEntropy, Elu,
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
                    Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
                    RNNSequence, SmoothL1, Sum, VectorNorm, Where)
@@ -439,6 +440,34 @@ def _bce_with_logits_rule(ctx: Any, payloads: list, names: list[str], g: str, he
             [_times(g, f"(1 − t) − w (1 − σ({x}))") + ", w = 1 + (p_w − 1) t"])
 
 
+def _conv_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+               ) -> tuple[str, list[str]]:
+    # the docstring's conv_input_grad and conv_weight_grad are functions of the code: the page
+    # says what they compute
+    x, w = (_bracketed(name) for name in names[:2])
+    g = _bracketed(g)
+    bias = f" + {_bracketed(names[2])}" if len(names) > 2 else ""
+    return (f"{x} ⋆ {w}{bias}: each output pixel is the sum of its window of {x} times {w}",
+            [f"{w} × {g} summed at each pixel over the windows it was in (the transposed "
+             f"convolution of {g} with {w})",
+             f"{g} × the window of {x} it came from, summed over the windows and the batch",
+             f"Σ_{{n,h,w}} {g}"][:len(names)])
+
+
+def _conv_transpose_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                         ) -> tuple[str, list[str]]:
+    x, w = (_bracketed(name) for name in names[:2])
+    g = _bracketed(g)
+    bias = f" + {_bracketed(names[2])}" if len(names) > 2 else ""
+    return (f"the transposed convolution{bias and ' plus ' + bias[3:]}: each pixel of {x} "
+            f"adds itself times {w} onto its window of the output",
+            [f"at each pixel, the sum of its window of {g} times {w} (the convolution of {g} "
+             f"with {w})",
+             f"each pixel of {x} × the window of {g} it wrote, summed over the pixels and the "
+             f"batch",
+             f"Σ_{{n,h,w}} {g}"][:len(names)])
+
+
 def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
                       ) -> tuple[str, list[str]] | None:
     # the docstring's formula, (Σ |x|^p)^(1/p) and its slope, is the rule for a finite p ≠ 0
@@ -464,6 +493,7 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     VectorNorm: _vector_norm_rule, IndexPut: _index_put_rule,
     BinaryCrossEntropy: _binary_cross_entropy_rule,
     BinaryCrossEntropyWithLogits: _bce_with_logits_rule,
+    Conv2d: _conv_rule, ConvTranspose2d: _conv_transpose_rule,
 }
 
 
