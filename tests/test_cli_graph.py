@@ -444,6 +444,11 @@ def test_steps_writes_the_page_and_no_drawing(capsys, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]    # atomic: no leftovers
 
 
+def test_steps_of_a_lone_variable_is_one_step_in_the_singular(capsys, tmp_path):
+    status, out, err = run_graph(capsys, "x", "x=2", "--steps", str(tmp_path / "one.html"))
+    assert status == 0 and out.splitlines()[-1] == f"wrote {tmp_path / 'one.html'} (1 step)"
+
+
 def test_steps_with_output_writes_both(capsys, tmp_path):
     status, out, _ = run_graph(capsys, "x*x + x", "x=3", "--steps", str(tmp_path / "s.html"),
                                "-o", str(tmp_path / "g.svg"), "--engine", "builtin")

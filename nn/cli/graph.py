@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
     wrote = []
     if walk is not None:
         _write(args.steps, walk.save)
-        wrote.append(f"wrote {args.steps} ({len(walk.steps)} steps)")
+        steps = len(walk.steps)
+        wrote.append(f"wrote {args.steps} ({steps} step{'' if steps == 1 else 's'})")
     if drawing is not None:
         if args.output == "-":
             write_stdout(drawing.svg())
