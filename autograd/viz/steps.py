@@ -281,7 +281,7 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
         rule_letters = _with_output(letters, here)
         forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
         rules = partials.values()
-        if any(_UPSTREAM.search(rule) for rule in rules):
+        if "g" not in letters and any(_UPSTREAM.search(rule) for rule in rules):
             # "d/dx_i = the sum of g over the outputs j >= i": a rule that uses the gradient
             # that arrived (g) is the gradient the input gets, not a local derivative to
             # multiply it by
