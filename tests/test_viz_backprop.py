@@ -950,6 +950,44 @@ def test_a_recurrent_sequence_step_defines_its_letters_and_says_the_truth():
                                rtol=1e-5)
 
 
+def test_a_gru_sequence_steps_words_compute_its_numbers():
+    """The GRU sequence's rules, done by hand as the page words them (δ, d_t, e_t, h_before,
+    s), give the gradients the step shows."""
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))          # noqa: E731
+    rng = np.random.default_rng(1)
+    steps, rows, H = 3, 2, 2
+    A = Tensor(rng.normal(size=(steps, rows, 3 * H)), requires_grad=True, label="A")
+    h0 = Tensor(rng.normal(size=(rows, H)), requires_grad=True, label="h0")
+    W = Tensor(rng.normal(size=(3 * H, H)), requires_grad=True, label="W")
+    b = Tensor(rng.normal(size=3 * H), requires_grad=True, label="b")
+    G = rng.normal(size=(steps, rows, H))
+    loss = (F.gru_sequence(A, h0, W, b)[0] * Tensor(G)).sum()
+    loss.label = "L"
+    shown = {p.name: p.contribution
+             for p in next(s for s in record_backprop(loss) if s.op == "gru_sequence").inputs}
+    states, gates = [h0.data], []
+    for t in range(steps):
+        s = states[-1] @ W.data.T + b.data
+        r, z = sigmoid(A.data[t, :, :H] + s[:, :H]), sigmoid(A.data[t, :, H:2 * H] + s[:, H:2 * H])
+        n = np.tanh(A.data[t, :, 2 * H:] + r * s[:, 2 * H:])
+        gates.append((r, z, n, s))
+        states.append((1 - z) * n + z * states[-1])
+    d, e, sent_back = np.zeros((steps, rows, 3 * H)), np.zeros((steps, rows, 3 * H)), 0.0
+    for t in reversed(range(steps)):
+        r, z, n, s = gates[t]
+        delta = G[t] + sent_back
+        dn = delta * (1 - z) * (1 - n ** 2)
+        dz = delta * (states[t] - n) * z * (1 - z)
+        dr = dn * s[:, 2 * H:] * r * (1 - r)
+        d[t], e[t] = np.concatenate([dr, dz, dn], 1), np.concatenate([dr, dz, dn * r], 1)
+        sent_back = delta * z + e[t] @ W.data
+    np.testing.assert_allclose(shown["A"], d, atol=1e-5)
+    np.testing.assert_allclose(shown["h0"], sent_back, atol=1e-5)
+    np.testing.assert_allclose(shown["W"], sum(e[t].T @ states[t] for t in range(steps)),
+                               atol=1e-5)
+    np.testing.assert_allclose(shown["b"], e.sum((0, 1)), atol=1e-5)
+
+
 @pytest.mark.parametrize("cell", ["gru", "lstm", "gru_sequence", "lstm_sequence"])
 def test_recurrent_steps_write_their_gates_in_the_pages_names(cell):
     """The rules of the GRU and LSTM ops use their gates' letters and the upstream G of their
