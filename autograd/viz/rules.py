@@ -346,6 +346,9 @@ def _lstm_hidden_state_rule(ctx: Any, payloads: list, names: list[str], g: str, 
     return forward, [share, f"the same as {a}", f"{g} ⊙ o ⊙ (1 − tanh²({c}))"]
 
 
+_BACKWARDS = "in the reverse of the order they ran"
+
+
 def _sequence_words(ctx: Any) -> tuple[str, str]:
     """(the order the steps ran, said after the forward; what rows of their own lengths do,
     said after the rule of the input share)."""
@@ -364,7 +367,7 @@ def _rnn_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here:
     slope = f"(1 − {out}_t²)" if ctx.nonlinearity == "tanh" else f"[{out}_t > 0]"
     forward = (f"the state of every step, {out}_t = {ctx.nonlinearity}({A}_t + h_before @ "
                f"{W}ᵀ{bias}), h_before: the step before's ({h0} at the first){order}")
-    rules = [f"d_t = ({g}_t + d_after @ {W}) ⊙ {slope} at each step, in the reverse of the order they ran (d_after: "
+    rules = [f"d_t = ({g}_t + d_after @ {W}) ⊙ {slope} at each step, {_BACKWARDS} (d_after: "
              f"the step after's d, 0 at the last){lengths}",
              f"d_first @ {W}, what flows back past the first step",
              f"Σ_t d_tᵀ @ h_before"]
@@ -381,7 +384,7 @@ def _gru_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here:
                f"r, z, n = σ({A}_t,r + s_r), σ({A}_t,z + s_z), tanh({A}_t,n + r ⊙ s_n), "
                f"s = h_before @ {W}ᵀ{bias}, h_before: the step before's ({h0} at the first)"
                f"{order}")
-    rules = [f"d_t = [dr, dz, dn] at each step, in the reverse of the order they ran: with δ = {g}_t + what the step "
+    rules = [f"d_t = [dr, dz, dn] at each step, {_BACKWARDS}: with δ = {g}_t + what the step "
              f"after sends back, dn = δ ⊙ (1 − z) ⊙ (1 − n²), dz = δ ⊙ (h_before − n) ⊙ "
              f"z(1 − z), dr = dn ⊙ s_n ⊙ r(1 − r){lengths}",
              f"δ ⊙ z + e @ {W} at the first step, which each step sends back (e_t: d_t with "
@@ -401,7 +404,7 @@ def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here
                f"{W}ᵀ{bias} (h_before, c_before: the states after the step before, {h0} and "
                f"{c0} at the first){order}")
     rules = [f"d_t = [dc ⊙ g ⊙ i(1 − i), dc ⊙ c_before ⊙ f(1 − f), dc ⊙ i ⊙ (1 − g²), "
-             f"dh ⊙ tanh(c_t) ⊙ o(1 − o)] at each step, in the reverse of the order they ran: dh = {g}'s h_t + "
+             f"dh ⊙ tanh(c_t) ⊙ o(1 − o)] at each step, {_BACKWARDS}: dh = {g}'s h_t + "
              f"d_after @ {W}, dc = {g}'s c_t + dh ⊙ o ⊙ (1 − tanh²(c_t)) + the step after's "
              f"dc ⊙ f (d_after: the step after's d, 0 at the last){lengths}",
              f"d_first @ {W}, what flows back past the first step",
