@@ -4,7 +4,8 @@ The text is parsed by Python's `ast` and then only an allow-list is accepted: nu
 names, the constants pi and e (unless a variable takes the name), + - * / **, unary minus, and
 Value's functions, called by name (`tanh(x)`, `atan2(y, x)`) or as micrograd's methods
 (`(x*w + b).tanh()`, `y.atan2(x)`). Nothing is ever passed to `eval`; attribute access, other
-calls, comprehensions, lambdas and the like are refused with one clear message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
+calls, comprehensions, lambdas and the like are refused with one clear message. Size is bounded
+(length, number of AST nodes, exponents), so no input can hang it.
 
 >>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(out.data, 4)
