@@ -269,6 +269,18 @@ def test_a_number_operand_is_named_after_the_derivative_not_inside_an_equation()
     assert line.startswith("d#1/dx = 2 * x^(2-1) = 6.0000  →  x gets ")
 
 
+def test_a_number_operand_is_written_with_the_digits_of_the_factor_it_is():
+    """x * pi read "d#1/dx = 3.14  →  x gets 1.0000 × 3.1416": one number, two values."""
+    x = Value(0.25, label="x")
+    out = x * math.pi
+    out.label = "y"
+    assert record_backprop(out)[1].lines()[1] == "dy/dx = 3.1416  →  x gets 1.0000 × 3.1416 = " \
+                                                 "3.1416"
+    half = x * 0.5
+    half.label = "h"
+    assert record_backprop(half)[1].lines()[0].startswith("at h = x * 0.5,")
+
+
 def test_a_number_base_is_named_too():
     # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
     # without ever saying what c is
