@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .graph import apply
-from .ops import Gather
+from .ops import Gather, Median
 from .tensor import (Tensor, ValuesAndIndices, _all_if_empty, _as_tensor, _axes, _index_tensor,
                      _integer_index, _reduction_axes, _stable_order, where)
 
@@ -113,8 +113,9 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False, *, skip_nan: bool 
         return flat[at]
     if np.isnan(flat_data[at]):             # NaN, its gradient shared among the NaN
         return flat[np.isnan(flat_data)].mean()
-    # the largest of the elements equal to it is the median, and Max shares the gradient evenly
-    return flat[flat_data == flat_data[at]].max()
+    # the elements equal to it, whose largest is the median: Median (Max's rule) shares the
+    # gradient evenly among them
+    return apply(Median, (flat[flat_data == flat_data[at]],), (None, False))
 
 
 def kthvalue(x: Tensor, k: int, dim: Any = -1, keepdim: bool = False) -> ValuesAndIndices:

@@ -220,6 +220,20 @@ def test_graph_of_the_lectures_sin_times_square(capsys):
     assert err.splitlines() == ["sin(x)*x**2 = 1.6284", "  d/dx = 2.9573"]
 
 
+def test_pi_and_e_are_known_constants_unless_a_variable_takes_the_name(capsys):
+    """glassgrad graph "sin(pi*x)" x=0.25: d/dx = pi cos(pi x); e is Euler's number, but a
+    variable named e is the variable."""
+    status, out, err = run_graph(capsys, "sin(pi*x) + e", "x=0.25", "-o", "-", "--engine",
+                                 "builtin")
+    assert status == 0 and err.splitlines() == [
+        f"sin(pi*x) + e = {math.sin(math.pi / 4) + math.e:.4f}",
+        f"  d/dx = {math.pi * math.cos(math.pi / 4):.4f}"]
+    status, out, err = run_graph(capsys, "e*x", "e=2", "x=3", "-o", "-")
+    assert status == 0 and err.splitlines()[:3] == ["e*x = 6.0000", "  d/de = 3.0000",
+                                                     "  d/dx = 2.0000"]
+    assert "pi, e" in " ".join(run_graph(capsys, "--help")[1].split())
+
+
 def test_graph_of_functions_beyond_micrograds_labels_each_node_with_its_function(capsys):
     """atan2 takes two inputs (as a function or y.atan2(x)); each op's node is labelled with
     its name, and the gradients are the rules': d atan2(y, x)/dx = -y / (x² + y²)."""
@@ -428,6 +442,11 @@ def test_steps_writes_the_page_and_no_drawing(capsys, tmp_path, monkeypatch):
     html = (tmp_path / "backprop.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "step 6 of 6" in html
     assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]    # atomic: no leftovers
+
+
+def test_steps_of_a_lone_variable_is_one_step_in_the_singular(capsys, tmp_path):
+    status, out, err = run_graph(capsys, "x", "x=2", "--steps", str(tmp_path / "one.html"))
+    assert status == 0 and out.splitlines()[-1] == f"wrote {tmp_path / 'one.html'} (1 step)"
 
 
 def test_steps_with_output_writes_both(capsys, tmp_path):

@@ -269,6 +269,18 @@ def test_a_number_operand_is_named_after_the_derivative_not_inside_an_equation()
     assert line.startswith("d#1/dx = 2 * x^(2-1) = 6.0000  →  x gets ")
 
 
+def test_a_number_operand_is_written_with_the_digits_of_the_factor_it_is():
+    """x * pi read "d#1/dx = 3.14  →  x gets 1.0000 × 3.1416": one number, two values."""
+    x = Value(0.25, label="x")
+    out = x * math.pi
+    out.label = "y"
+    assert record_backprop(out)[1].lines()[1] == "dy/dx = 3.1416  →  x gets 1.0000 × 3.1416 = " \
+                                                 "3.1416"
+    half = x * 0.5
+    half.label = "h"
+    assert record_backprop(half)[1].lines()[0].startswith("at h = x * 0.5,")
+
+
 def test_a_number_base_is_named_too():
     # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
     # without ever saying what c is
@@ -348,7 +360,7 @@ def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
     picked.label = "w"
     step = next(s for s in record_backprop(picked.sum()) if s.op == "where")
     lines = step.lines()
-    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere = "), lines
+    assert lines[1].startswith("b gets d#1/dw where the condition holds, 0 elsewhere  →  "), lines
     assert "a gets" in lines[2] and "where the condition does not hold, 0 elsewhere" in lines[2]
     np.testing.assert_array_equal(first.grad, [1.0, 0.0])
     np.testing.assert_array_equal(second.grad, [0.0, 1.0])
@@ -364,8 +376,34 @@ def test_a_subscript_of_a_rule_keeps_its_indices():
     out.label = "y"
     step = next(s for s in record_backprop(out.sum()) if s.op == "conv2d")
     lines = step.lines()
-    assert lines[2].startswith("conv.weight gets conv_weight_grad(x, (d#1/dy)) = "), lines
+    assert lines[2].startswith("conv.weight gets (d#1/dy) × the window of x it came from, "
+                               "summed over the windows and the batch  →  "), lines
     assert lines[3].startswith("conv.bias gets Σ_{n,h,w} (d#1/dy) = "), lines
+
+
+def test_a_convolution_step_says_what_its_gradients_are_not_the_codes_function_names():
+    """conv2d's rules read "conv_input_grad((dL/d#1), kernel)": names of functions in the
+    code; the step says what they compute."""
+    x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True, label="img")
+    w = Tensor(np.full((2, 1, 2, 2), 0.5), requires_grad=True, label="kernel")
+    for conv, lines in ((F.conv2d, [
+            "at y = img ⋆ kernel: each output pixel is the sum of its window of img times "
+            "kernel,",
+            "img gets kernel × (d#1/dy) summed at each pixel over the windows it was in (the "
+            "transposed convolution of (d#1/dy) with kernel) = "]),
+            (F.conv_transpose2d, [
+             "at y = the transposed convolution: each pixel of img adds itself times kernel "
+             "onto its window of the output,",
+             "img gets at each pixel, the sum of its window of (d#1/dy) times kernel (the "
+             "convolution of (d#1/dy) with kernel)  →  "])):
+        weight = w if conv is F.conv2d else Tensor(w.data.transpose(1, 0, 2, 3),
+                                                   requires_grad=True, label="kernel")
+        out = conv(x, weight)
+        out.label = "y"
+        step = next(s for s in record_backprop(out.sum()) if s.op == conv.__name__)
+        for line, start in zip(step.lines(), lines):
+            assert line.startswith(start), line
+        assert "_grad(" not in "".join(step.lines())
 
 
 def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
@@ -848,6 +886,281 @@ def test_unlabelled_nodes_are_numbered_one_by_one_in_the_drawing_too():
     assert shown == walk._names
 
 
+def test_two_nodes_with_one_label_get_two_names_in_the_steps_and_the_boxes():
+    """An input and an output both labelled "y": "dy/dy" would read as 1, so the second is y₂,
+    in the texts and in its box."""
+    y = Value(2.0, label="y")
+    out = (y * y).tanh()
+    out.label = "y"
+    drawing = draw_backprop(out)
+    lines = [line for step in drawing.steps for line in step.lines()]
+    assert lines[0] == "start at the output y₂: dy₂/dy₂ = 1.0000"
+    assert lines[2].startswith("dy₂/d#1 = 1 − tanh(#1)²") and lines[4].startswith("d#1/dy = y")
+    texts = _box_texts(drawing.frame_svg(0))
+    assert sorted(fields[0] for fields in texts.values() if fields[0] in ("y", "y₂")) == [
+        "y", "y₂"]
+
+
+def test_a_median_step_says_median_and_its_rule_not_max():
+    x = Tensor([3.0, 2.0, 5.0, 2.0], requires_grad=True, label="x")
+    m = x.median()
+    m.label = "m"
+    steps = record_backprop(m)
+    assert steps[1].lines()[0] == "at m (median), the gradient that arrived: 1.0000"
+    assert steps[1].lines()[1].startswith(
+        "median: the gradient is split evenly among the elements equal to the median")
+    assert "max" not in "\n".join(line for step in steps for line in step.lines())
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.0, 0.5])
+
+
+def test_a_layer_norm_step_defines_x_hat_and_rstd_and_puts_no_hat_on_a_name():
+    """The docstring's x̂ with x renamed gave "#1̂"; its rstd and x̂ were never defined."""
+    from autograd.ops.normalize import LayerNorm, LayerNormCtx
+    from autograd.graph import apply
+    x = Tensor([[1.0, -2.0, 0.5], [0.3, 0.2, 4.0]], requires_grad=True)
+    w = Tensor([1.5, -1.0, 2.0], requires_grad=True, label="w")
+    y = apply(LayerNorm, (x, w), LayerNormCtx((1,), 1e-5, True, False, (True, True)))
+    loss = (y * y).sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "layer_norm")
+    lines = step.lines()
+    assert lines[0].startswith("at #2 = x̂ ⊙ w, x̂ = (#1 − mean) · rstd, rstd = 1/√(var + eps), "
+                               "over the last axis of #1,")
+    assert lines[1].startswith("#1 gets rstd · (ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)), "
+                               "ĝ = (dL/d#2) ⊙ w, means over the last axis  →  a (2, 3) array")
+    assert lines[2].startswith("w gets Σ_batch (dL/d#2) ⊙ x̂ = a (3,) array")
+    assert "\u0302" not in "".join(lines).replace("x̂", "").replace("ĝ", "")
+
+
+def test_a_recurrent_sequence_step_defines_its_letters_and_says_the_truth():
+    """rnn_sequence's docstring rule "dA = d, dh0 = dh" gave "#3 gets d", d and dh undefined:
+    the step now defines d_t, and the numbers it shows are what its words compute."""
+    rng = np.random.default_rng(3)
+    A = Tensor(rng.normal(size=(3, 2, 2)), requires_grad=True, label="A")
+    h0 = Tensor(rng.normal(size=(2, 2)), requires_grad=True, label="h0")
+    W = Tensor(rng.normal(size=(2, 2)), requires_grad=True, label="W")
+    hs, _ = F.rnn_sequence(A, h0, W)
+    hs.label = "hs"
+    loss = hs.sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "rnn_sequence")
+    text = "\n".join(step.lines())
+    assert "the state of every step, hs_t = tanh(A_t + h_before @ Wᵀ), h_before: the step " \
+           "before's (h0 at the first)" in text
+    assert "A gets d_t = ((dL/dhs)_t + d_after @ W) ⊙ (1 − hs_t²) at each step" in text
+    assert "h0 gets d_first @ W" in text and "W gets Σ_t d_tᵀ @ h_before" in text
+    assert " gets d = " not in text and " gets dh" not in text
+    # the words, computed: d_t from the last step back, h_before the step before's state
+    states = np.concatenate([h0.data[None], hs.data])
+    d, d_after = np.zeros_like(hs.data), np.zeros_like(h0.data)
+    for t in reversed(range(3)):
+        d[t] = d_after = (1.0 + d_after @ W.data) * (1 - hs.data[t] ** 2)
+    contributions = {part.name: part.contribution for part in step.inputs}
+    np.testing.assert_allclose(contributions["A"], d, rtol=1e-5)
+    np.testing.assert_allclose(contributions["h0"], d[0] @ W.data, rtol=1e-5)
+    np.testing.assert_allclose(contributions["W"], sum(d[t].T @ states[t] for t in range(3)),
+                               rtol=1e-5)
+
+
+def test_a_gru_sequence_steps_words_compute_its_numbers():
+    """The GRU sequence's rules, done by hand as the page words them (δ, d_t, e_t, h_before,
+    s), give the gradients the step shows."""
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))          # noqa: E731
+    rng = np.random.default_rng(1)
+    steps, rows, H = 3, 2, 2
+    A = Tensor(rng.normal(size=(steps, rows, 3 * H)), requires_grad=True, label="A")
+    h0 = Tensor(rng.normal(size=(rows, H)), requires_grad=True, label="h0")
+    W = Tensor(rng.normal(size=(3 * H, H)), requires_grad=True, label="W")
+    b = Tensor(rng.normal(size=3 * H), requires_grad=True, label="b")
+    G = rng.normal(size=(steps, rows, H))
+    loss = (F.gru_sequence(A, h0, W, b)[0] * Tensor(G)).sum()
+    loss.label = "L"
+    shown = {p.name: p.contribution
+             for p in next(s for s in record_backprop(loss) if s.op == "gru_sequence").inputs}
+    states, gates = [h0.data], []
+    for t in range(steps):
+        s = states[-1] @ W.data.T + b.data
+        r, z = sigmoid(A.data[t, :, :H] + s[:, :H]), sigmoid(A.data[t, :, H:2 * H] + s[:, H:2 * H])
+        n = np.tanh(A.data[t, :, 2 * H:] + r * s[:, 2 * H:])
+        gates.append((r, z, n, s))
+        states.append((1 - z) * n + z * states[-1])
+    d, e, sent_back = np.zeros((steps, rows, 3 * H)), np.zeros((steps, rows, 3 * H)), 0.0
+    for t in reversed(range(steps)):
+        r, z, n, s = gates[t]
+        delta = G[t] + sent_back
+        dn = delta * (1 - z) * (1 - n ** 2)
+        dz = delta * (states[t] - n) * z * (1 - z)
+        dr = dn * s[:, 2 * H:] * r * (1 - r)
+        d[t], e[t] = np.concatenate([dr, dz, dn], 1), np.concatenate([dr, dz, dn * r], 1)
+        sent_back = delta * z + e[t] @ W.data
+    np.testing.assert_allclose(shown["A"], d, atol=1e-5)
+    np.testing.assert_allclose(shown["h0"], sent_back, atol=1e-5)
+    np.testing.assert_allclose(shown["W"], sum(e[t].T @ states[t] for t in range(steps)),
+                               atol=1e-5)
+    np.testing.assert_allclose(shown["b"], e.sum((0, 1)), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "gru_sequence", "lstm_sequence"])
+def test_recurrent_steps_write_their_gates_in_the_pages_names(cell):
+    """The rules of the GRU and LSTM ops use their gates' letters and the upstream G of their
+    docstrings: a step defines the gates in its forward and writes the page's names."""
+    rng = np.random.default_rng(4)
+    H = 2
+    gates = 3 if cell.startswith("gru") else 4
+    state = Tensor(rng.normal(size=(1, H)), requires_grad=True, label="h")
+    if cell.endswith("sequence"):
+        A = Tensor(rng.normal(size=(2, 1, gates * H)), requires_grad=True, label="A")
+        W = Tensor(rng.normal(size=(gates * H, H)), requires_grad=True, label="W")
+        out = (F.gru_sequence(A, state, W)[0] if cell == "gru_sequence"
+               else F.lstm_sequence(A, state, state * 0.5, W)[0])
+    else:
+        a = Tensor(rng.normal(size=(1, gates * H)), requires_grad=True, label="a")
+        b = Tensor(rng.normal(size=(1, gates * H)), requires_grad=True, label="b")
+        out = F.gru_step(a, b, state) if cell == "gru" else F.lstm_step(a, b, state)[0]
+    loss = out.sum()
+    loss.label = "L"
+    steps = record_backprop(loss)
+    text = "\n".join(line for s in steps for line in s.lines())
+    assert "G ⊙" not in text and " gets d = " not in text and "dh0" not in text
+    if cell == "gru":
+        assert "at #1 = (1 − z) ⊙ n + z ⊙ h, gates r, z, n = σ(a_r + b_r)" in text
+        assert "h gets (dL/d#1) ⊙ z = " in text
+        z = 1 / (1 + np.exp(-(a.data + b.data)[:, H:2 * H]))
+        part = next(p for s in steps for p in s.inputs if p.name == "h")
+        np.testing.assert_allclose(part.contribution, z, rtol=1e-5)
+    elif cell == "lstm":
+        assert "gates i, f, g = σ(a_i + b_i), σ(a_f + b_f), tanh(a_g + b_g)" in text
+        assert "gate o = σ(a_o + b_o)" in text
+    elif cell == "gru_sequence":
+        assert "s = h_before @ Wᵀ, h_before: the step before's (h at the first)" in text
+        assert "h gets δ ⊙ z + e @ W at the first step" in text
+    else:
+        assert "gates i, f, g, o = σ, σ, tanh, σ of A_t + h_before @ Wᵀ" in text
+        assert "h and #2 at the first" in text and "#2 gets dc ⊙ f at the first step" in text
+
+
+@pytest.mark.parametrize("make, forward", [
+    (lambda h: F.selu(h), "elu(h) with α = 1.67, s = 1.05, k = 1"),
+    (lambda h: F.celu(h, 2.0), "elu(h) with α = 2, s = 1, k = 0.5"),
+    (lambda h: h.clamp(min=0.0), "clip(h, low, high) with low = 0, high = ∞"),
+    (lambda h: F.gelu(h, approximate="tanh"), "h σ(2u) with u = √(2/π)(h + 0.044715h³)"),
+    (lambda h: h.polygamma(2), "ψ⁽ⁿ⁾(h) with n = 2"),
+])
+def test_the_letters_a_rule_keeps_in_ctx_are_given_their_numbers(make, forward):
+    """ELU's rule "s if x > 0 else s α k e^(k x)" and the others use letters that are no input:
+    a step says what they were (selu's page read like elu's, with s, α, k nowhere)."""
+    h = Tensor([[0.5, -1.0], [2.0, 1.5]], requires_grad=True, label="h")
+    y = make(h)
+    y.label = "y"
+    loss = y.sum()
+    loss.label = "L"
+    assert record_backprop(loss)[2].lines()[0].startswith(f"at y = {forward}, the gradient")
+
+
+def test_a_rule_that_uses_the_arriving_gradient_is_not_multiplied_by_it_again():
+    """cumsum's "d/dx_i = the sum of g over the outputs j >= i" read "x gets dL/d#1 ⊙ that",
+    g counted twice and undefined: the step now says the gradient x gets, g written as it
+    arrived, and an element's subscript kept (x_i, not the input's name for x_i)."""
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True, label="x")
+    lines = {}
+    for name, make in (("cumsum", lambda: x.cumsum(1)),
+                       ("logcumsumexp", lambda: x.logcumsumexp(1))):
+        out = make()
+        out.label = "c"
+        loss = (out * Tensor([[1.0, -1.0, 2.0]])).sum()
+        loss.label = "L"
+        lines[name] = next(s for s in record_backprop(loss) if s.op == name).lines()[1]
+    assert lines["cumsum"].startswith("x gets the sum of (dL/dc) over the outputs j >= i "
+                                      "((dL/dc)'s running sum from the end) = a (1, 3) array")
+    assert lines["logcumsumexp"].startswith("x gets Σ_(j >= i) (dL/dc)_j e^(x_i − c_j) = ")
+    assert "⊙ that" not in "".join(lines.values())
+
+
+def test_a_max_norm_step_says_where_its_gradient_goes():
+    """norm(p=inf) quoted (Σ |x|^p)^(1/p) and its slope, which is not its rule (ties split)."""
+    x = Tensor([[1.0, -2.0], [3.0, -3.0]], requires_grad=True, label="x")
+    n = x.norm(p=float("inf"))
+    n.label = "n"
+    lines = record_backprop(n)[1].lines()
+    assert lines == ["at n = max |x| over axes, the gradient that arrived: 1.0000",
+                     "x gets sign(x), split evenly among the elements of largest |x|, 0 "
+                     "elsewhere  →  a (2, 2) array of norm 0.7071"]
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [0.5, -0.5]])
+    assert record_backprop(x.norm(p=3))[1].lines()[0].startswith(
+        "at #1 = (Σ |x|^p)^(1/p) over axes with p = 3, the gradient")
+
+
+def test_rules_in_words_use_the_pages_names_and_end_where_the_rule_ends():
+    """roll's words began inside its forward's remark ("axes None rolls the flattened tensor);
+    the gradient ..."), astype's said x for an input called #1, pad's "the middle of g" and
+    a[0, 1] = v's forward "a = #2" (its "with v written at index" cut off)."""
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, label="x")
+    weights = Tensor([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]])
+    a = x * 2.0
+    a.label = "a"
+    a[0, 1] = Tensor(7.0, requires_grad=True, label="v")
+    loss = (x.roll(1, 1) * weights).sum() + (x.flip(1) * weights).sum() + (a * weights).sum()
+    loss.label = "L"
+    text = "\n".join(line for step in record_backprop(loss) for line in step.lines())
+    assert "roll: the gradient is rolled back by -shifts  →  x gets" in text
+    assert "astype: the gradient is cast back to #5's dtype  →  #5 gets" in text
+    assert "at a = #11 with v written at index, the gradient" in text
+    assert "#11 gets (dL/da) where #11 was kept and 0 where it was overwritten = " in text
+    assert "v gets (dL/da)[index] (summed over v's broadcast axes) = " in text
+    from nn.functional import pad
+    out = (pad(x, (1, 1)) * 2.0).sum()
+    out.label = "L"
+    text = "\n".join(line for step in record_backprop(out) for line in step.lines())
+    assert "pad: the gradient is the middle of (dL/d#1) (the padding" in text
+
+
+def test_loss_steps_say_what_their_target_and_constants_are():
+    """binary_cross_entropy's words used p and t for an input named #1 and a target with no
+    box; with logits, w was never defined; huber's δ neither; cross_entropy's options made a
+    "target" the page never showed."""
+    from nn.functional import huber_loss
+    z = Tensor([0.5, -1.0, 2.0], requires_grad=True, label="z")
+    t = np.array([1.0, 0.0, 1.0])
+
+    def lines(loss):
+        loss.label = "L"
+        return "\n".join(line for step in record_backprop(loss) for line in step.lines())
+    text = lines(F.binary_cross_entropy(z.sigmoid(), t))
+    assert "at #2 = −[t log #1 + (1 − t) log(1 − #1)], t the target" in text
+    assert "#1 gets (dL/d#2) × ((#1 − t) / (#1(1 − #1))), #1(1 − #1) floored at 1e-12  →  " in text
+    text = lines(F.binary_cross_entropy_with_logits(z, t, pos_weight=np.array([2.0, 2.0, 2.0])))
+    assert "t the target, p_w the pos_weight" in text
+    assert "z gets (dL/d#1) × ((1 − t) − w (1 − σ(z))), w = 1 + (p_w − 1) t  →  " in text
+    text = lines(F.binary_cross_entropy_with_logits(z, t))
+    assert "z gets (dL/d#1) × (σ(z) − t) = " in text
+    assert "at #3 = huber(#2) with δ = 0.5," in lines(huber_loss(z, t, delta=0.5))
+    logits = Tensor([[1.0, 2.0, 0.5]], requires_grad=True, label="logits")
+    text = lines(F.cross_entropy(logits, np.array([1]), label_smoothing=0.1))
+    assert "logits gets softmax(logits) Σ_c target_c − target, target: the labels as rows" in text
+
+
+@pytest.mark.parametrize("a_shape, b_shape, rules", [
+    ((3,), (3,), ["a gets (dL/d#1) × b = ", "b gets (dL/d#1) × a = "]),
+    ((2, 3), (3,), ["a gets (dL/d#1) ⊗ b (outer product) = ", "b gets aᵀ @ (dL/d#1) = "]),
+    ((3,), (3, 2), ["a gets (dL/d#1) @ bᵀ = ", "b gets a ⊗ (dL/d#1) (outer product) = "]),
+    ((4, 2, 3), (3, 2), ["a gets (dL/d#1) @ bᵀ = ",
+                         "b gets aᵀ @ (dL/d#1), summed over the batch axes  →  "]),
+])
+def test_a_matmul_step_with_a_vector_or_a_batch_says_the_product_that_ran(a_shape, b_shape,
+                                                                          rules):
+    """W gets "vᵀ @ g" for v @ W read as a number (vᵀ g), where the gradient is the outer
+    product; a weight shared by a batch of products gets their sum."""
+    rng = np.random.default_rng(5)
+    a = Tensor(rng.normal(size=a_shape), requires_grad=True, label="a")
+    b = Tensor(rng.normal(size=b_shape), requires_grad=True, label="b")
+    out = a @ b
+    loss = (out * Tensor(rng.normal(size=out.shape))).sum()
+    loss.label = "L"
+    step = next(s for s in record_backprop(loss) if s.op == "matmul")
+    for line, rule in zip(step.lines()[1:], rules):
+        assert line.startswith(rule), line
+
+
 def test_a_mean_cross_entropy_step_gives_the_division_by_n():
     """The docstring's "softmax(z) − t" is the gradient of the sum: the step of a mean says
     "/ N" with N, so the number shown (its norm) can be checked by hand."""
@@ -866,8 +1179,17 @@ def test_a_mean_cross_entropy_step_gives_the_division_by_n():
         expected = np.linalg.norm((probs - np.eye(2)[labels_]) / n)
         rule = ("(softmax(logits) − onehot(labels)) / N, N = 4 rows" if reduction == "mean"
                 else "softmax(logits) − onehot(labels)")
-        assert step.lines()[1] == (f"logits gets {rule} = a (4, 2) array of norm "
+        equals = "  →  " if reduction == "mean" else " = "     # after a remark, an arrow
+        assert step.lines()[1] == (f"logits gets {rule}{equals}a (4, 2) array of norm "
                                    f"{labels.number(expected)}")
+
+
+def test_a_mean_cross_entropy_of_one_row_says_one_row():
+    logits = Tensor([[1.0, -2.0, 0.5]], requires_grad=True, label="z")
+    loss = F.cross_entropy(logits, np.array([1]))
+    loss.label = "L"
+    assert record_backprop(loss)[1].lines()[1].startswith(
+        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row  →  a (1, 3) array")
 
 
 def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
@@ -876,7 +1198,7 @@ def test_a_mean_and_mse_loss_say_over_how_many_they_divide():
     mean.label = "m"
     line = record_backprop(mean)[1].lines()[1]
     assert line.startswith("x gets 1 / N, N = 6, to each element")
-    assert line.endswith(f"= a (2, 3) array of norm {labels.number(np.sqrt(6) / 6)}")
+    assert line.endswith(f"  →  a (2, 3) array of norm {labels.number(np.sqrt(6) / 6)}")
     by_row = (x * 2).mean(axis=1).sum()
     text = "\n".join(line for step in record_backprop(by_row) for line in step.lines())
     assert "/ N, N = 3, to each element" in text

@@ -14,7 +14,7 @@
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
-    reduce.py       sum mean max min prod norm (p-norms), cumsum cumprod logcumsumexp
+    reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
@@ -57,7 +57,8 @@ from .pool import MaxPool2d, MaxPool3d, PoolGather, PoolScatter
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
 from .resample import Resample, ResampleAdjoint
-from .reduce import Cumprod, Cumsum, LogCumSumExp, Max, Mean, Min, Prod, Sum, VectorNorm
+from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod, Sum,
+                     VectorNorm)
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
 from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
@@ -74,8 +75,8 @@ __all__ = [
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
-    "Sum", "Mean", "Max", "Min", "Prod", "VectorNorm", "Cumsum", "Cumprod", "LogCumSumExp",
-    "LogSumExp", "Softmax",
+    "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",
+    "LogCumSumExp", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",

@@ -90,6 +90,15 @@ class Min(Max):
         return x.min(axis=axes, keepdims=keepdims)
 
 
+class Median(Max):
+    """median, the one number of the elements equal to it;  the gradient is split evenly among
+    the elements equal to the median"""
+    # Max's forward and backward: `statistics.median` passes the elements equal to the median,
+    # so their max is it and Max's even split on ties is the rule. Its own op, so a step page
+    # says "median" where the user wrote median(), not "max"
+    name = "median"
+
+
 class Prod(Op):
     """product over axes;  d/dx_i = the product of the other elements of its slice"""
     # Not out / x_i, which is 0/0 where x_i = 0: the products to the left and to the right of

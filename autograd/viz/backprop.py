@@ -255,14 +255,16 @@ class BackpropDrawing:
 # ----------------------------------------------------------------------------------------------
 
 def _numbered(scene: Scene, walked: Trace, names: list[str]) -> Scene:
-    """The scene with its name ("#3") in the box of every node without a label: the steps'
-    texts call it that."""
+    """The scene with its name ("#3") in the box of every node without a label, and a label
+    that an earlier node has numbered as the steps' texts number it ("y₂")."""
     boxes = []
     for box in scene.boxes:
         if box.kind == "record":
             position = int(box.name[1:])                    # n3: node 3 of the walk
             if not walked.nodes[position].label:
                 box = replace(box, fields=(names[position],) + box.fields)
+            elif names[position] != box.fields[0]:          # a second "y" is called y₂
+                box = replace(box, fields=(names[position],) + box.fields[1:])
         boxes.append(box)
     return replace(scene, boxes=boxes)
 

@@ -1,16 +1,19 @@
 """A safe little calculator: an arithmetic expression over named numbers, built out of `Value`s.
 
 The text is parsed by Python's `ast` and then only an allow-list is accepted: numbers, the given
-names, + - * / **, unary minus, and Value's functions, called by name (`tanh(x)`, `atan2(y, x)`)
-or as micrograd's methods (`(x*w + b).tanh()`, `y.atan2(x)`). Nothing is ever passed to `eval`;
-attribute access, other calls, comprehensions, lambdas and the like are refused with one clear
-message. Size is bounded (length, number of AST nodes, exponents), so no input can hang it.
+names, the constants pi and e (unless a variable takes the name), + - * / **, unary minus, and
+Value's functions, called by name (`tanh(x)`, `atan2(y, x)`) or as micrograd's methods
+(`(x*w + b).tanh()`, `y.atan2(x)`). Nothing is ever passed to `eval`; attribute access, other
+calls, comprehensions, lambdas and the like are refused with one clear message. Size is bounded
+(length, number of AST nodes, exponents), so no input can hang it.
 
 >>> out = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
 >>> round(out.data, 4)
 0.7071
 >>> build("(x*w + b).tanh()", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432}).data == out.data
 True
+>>> round(build("sin(pi*x) + e", {"x": 0.5}).data, 4)       # pi and e are numbers, not inputs
+3.7183
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {name: getattr(Value, name) for nam
     "tanh", "exp", "log", "sqrt", "relu", "sigmoid", "abs", "sin", "cos", "tan", "asin", "acos",
     "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh", "hypot", "erf", "erfc", "log1p",
     "expm1")}
+#: names an expression may use without giving a value: numbers, not variables (a variable of the
+#: same name, e=2.0, takes their place)
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 #: how many numbers each takes: one, but two for these (atan2(y, x) is y.atan2(x))
 TWO_ARGUMENTS = {"atan2": "y, x", "hypot": "x, y"}
 
@@ -114,7 +120,7 @@ def _check(node: ast.AST, names: set[str]) -> None:
             raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r:.40}")
         return
     if isinstance(node, ast.Name):
-        if node.id not in names:
+        if node.id not in names and node.id not in CONSTANTS:
             hint = (f"'{node.id}' is a function: call it, {node.id}(x)" if node.id in FUNCTIONS
                     else f"give it a value, e.g. {node.id}=1.0")
             raise ExpressionError(f"unknown name '{node.id}' ({hint})")
@@ -195,7 +201,7 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
         except OverflowError:                            # a literal beyond 1.8e308
             raise ExpressionError(f"the number {str(node.value)[:6]}… is too large") from None
     if isinstance(node, ast.Name):
-        return leaves[node.id]
+        return leaves[node.id] if node.id in leaves else CONSTANTS[node.id]
     if isinstance(node, ast.UnaryOp):
         x = results[id(node.operand)]
         return -x if isinstance(node.op, ast.USub) else x

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,8 @@ import numpy as np
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
 from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
 from . import labels
-from .rules import _bracketed, ctx_rule, rename, rule_per_input, rule_text, rule_words
+from .rules import (_bracketed, ctx_letters, ctx_rule, rename, rule_per_input, rule_text,
+                    rule_words)
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
@@ -114,7 +116,10 @@ class Step:
         if part.contribution is None:
             return [f"{rule}  →  no gradient passes to {who}"]
         if part.form == "gradient":
-            lines = [f"{rule} = {_amount(part.contribution)}"]
+            # "= a (2, 3) array" after a remark would say the remark's last term is it
+            # ("ĝ = (dL/dy) ⊙ w = a (2, 3) array"): an arrow, as after a local derivative
+            equals = "  →  " if _has_remark(part.derivative) else " = "
+            lines = [f"{rule}{equals}{_amount(part.contribution)}"]
         elif part.local is not None:
             lines = [f"{rule}  →  {who} gets {labels.number(self.arrived)} × "
                      f"{_factor(part.local)} = {labels.number(part.contribution)}"]
@@ -145,24 +150,41 @@ class Step:
 def step_names(walked: Trace) -> list[str]:
     """What the step texts call each node of the walk: its label, else "#1", "#2", ... in walk
     order (the step-by-step drawing writes that name in the node's box). A number that a label
-    already spells is skipped, so two nodes never share a name.
+    already spells is skipped, and a label that a node before in the walk has is numbered with
+    a subscript (the second "y" is "y₂"), so two nodes never share a name: "dy/dy" would read
+    as 1 where it is the derivative of one y by the other.
 
     >>> from autograd import Value
     >>> x = Value(2.0, label="x")
     >>> step_names(trace((x * x).tanh()))
     ['x', '#1', '#2']
+    >>> y = Value(2.0, label="y")
+    >>> out = (y * 3).tanh(); out.label = "y"
+    >>> step_names(trace(out))
+    ['y', '#1', 'y₂']
     """
     taken = {labels.clean(node.label) for node in walked.nodes if node.label}
-    names, count = [], 0
+    names: list[str] = []
+    used: set[str] = set()
+    count = 0
     for node in walked.nodes:
         if node.label:
-            names.append(labels.clean(node.label))
-            continue
-        count += 1
-        while f"#{count}" in taken:
+            name = label = labels.clean(node.label)
+            copy = 1
+            while name in used or (copy > 1 and name in taken):    # a label met before: y₂
+                copy += 1
+                name = label + str(copy).translate(_SUBSCRIPTS)
+        else:
             count += 1
-        names.append(f"#{count}")
+            while f"#{count}" in taken:
+                count += 1
+            name = f"#{count}"
+        names.append(name)
+        used.add(name)
     return names
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _d(name: str) -> str:
@@ -195,6 +217,17 @@ def _is_atom(formula: str) -> bool:
     return True
 
 
+def _has_remark(formula: str) -> bool:
+    """True for "(g) / N, N = 3 rows" or "x where c holds, 0 elsewhere": a comma or semicolon
+    outside brackets; False for "(dL/d#1) @ Wᵀ" or "[dr, dz, dn]"."""
+    depth = 0
+    for ch in formula:
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch in ",;" and depth == 0:
+            return True
+    return False
+
+
 def _factor(x: float) -> str:
     """A number written as the second factor of a product: (−3.0000), in brackets if negative."""
     text = labels.number(x)
@@ -210,6 +243,9 @@ def _snapshot(g: Any) -> Any:
     """A copy of a gradient as it is now (an array may be replaced or changed later)."""
     return np.array(g, copy=True) if isinstance(g, np.ndarray) else g
 
+
+#: the gradient that arrived, as a rule says it ("the sum of g", "g_j", "g's running sum")
+_UPSTREAM = re.compile(r"(?<![\w])g(?![A-Za-z0-9(])")
 
 #: how the docstrings' rules call the op's own output (Div's "−out/b", Softmax's
 #: "y * (g − Σ g*y)"): a step writes the node's name there, as it does for the inputs
@@ -233,17 +269,29 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
     (`rules.ctx_rule`); a rule only in words is quoted as words.
     """
     count = len(names)
-    written = ctx_rule(op, ctx, payloads, names, upstream)
+    written = ctx_rule(op, ctx, payloads, names, upstream, here)
     if written is not None:
-        return "", written, "gradient"
+        return written[0], written[1], "gradient"
     forward, partials = rule_text(op)
     if len(partials) == count:
-        letters = dict(zip(partials, names))
+        # d/dx_i = ... x_0 ⋯ x_(i-1): x is the input, x_i one of its elements
+        letters = {letter.split("_")[0]: name for letter, name in zip(partials, names)}
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
-            letters["c"] = labels._short(ctx)
+            # as the factor the step multiplies by shows it: pi as 3.1416 in both, not 3.14
+            short = labels._short(ctx)
+            letters["c"] = short if float(short) == ctx else labels.number(ctx)
         rule_letters = _with_output(letters, here)
+        forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
+        rules = partials.values()
+        if "g" not in letters and any(_UPSTREAM.search(rule) for rule in rules):
+            # "d/dx_i = the sum of g over the outputs j >= i": a rule that uses the gradient
+            # that arrived (g) is the gradient the input gets, not a local derivative to
+            # multiply it by
+            rule_letters = {**rule_letters, "g": upstream}
+            return (rename(forward, letters), [rename(rule, rule_letters) for rule in rules],
+                    "gradient")
         return (rename(forward, letters),
-                [rename(rule, rule_letters) for rule in partials.values()], "partial")
+                [rename(rule, rule_letters) for rule in rules], "partial")
     per_input = rule_per_input(op)
     if list(per_input)[count:] in ([], ["b"]):     # one each (a bias, listed last, may be absent)
         letters = dict(zip(per_input, names))
@@ -251,7 +299,12 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
             letters = _with_output({**letters, "G": upstream, "g": upstream}, here)
             return "", [rename(per_input[letter].split(" = ", 1)[1], letters)
                         for letter in list(per_input)[:count]], "gradient"
-    return "", [rule_words(op)] * count, "words"
+    # a rule in words names the gradient that arrived g (or gout), and a one-input op's input
+    # as its forward does ("cast back to x's dtype"): the page's names for them
+    letters = {"g": upstream, "gout": upstream}
+    if count == 1 and re.search(r"\bx\b", forward):
+        letters["x"] = names[0]
+    return "", [rename(rule_words(op), letters)] * count, "words"
 
 
 def _upstream(root: str, here: str, g: Any) -> str:

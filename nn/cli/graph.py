@@ -42,7 +42,8 @@ def add_parser(subparsers: Any) -> None:
                     "(or .png/.pdf with Graphviz) and print the output and every gradient. "
                     f"Functions: {', '.join(sorted(expression.FUNCTIONS))}, called as "
                     f"tanh(x) or, as in micrograd, (x).tanh(), and of two numbers: {of_two}, "
-                    "or y.atan2(x); operators: + - * / **.",
+                    "or y.atan2(x); operators: + - * / **; constants: pi, e (a variable of "
+                    "that name takes their place).",
         epilog='example: glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.8813735870195432 '
                '-o neuron.svg. An expression that starts with "-" looks like an option: put it '
                'in brackets, "(-x*w)".')
@@ -128,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
     wrote = []
     if walk is not None:
         _write(args.steps, walk.save)
-        wrote.append(f"wrote {args.steps} ({len(walk.steps)} steps)")
+        steps = len(walk.steps)
+        wrote.append(f"wrote {args.steps} ({steps} step{'' if steps == 1 else 's'})")
     if drawing is not None:
         if args.output == "-":
             write_stdout(drawing.svg())
