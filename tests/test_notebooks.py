@@ -65,6 +65,17 @@ def test_clean_strips_the_timestamps_and_nothing_else(tmp_path):
     assert clean.main(["--check", str(path)]) == 0
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda path: path.stem)
+def test_notebooks_that_train_tensors_use_one_blas_thread(path):
+    # a learner's Jupyter has numpy's default threads: on a busy 2-core machine notebook 8 took
+    # 365 s with them against 43 s with one (notebooks/README.md), and sums in another order
+    # would not reproduce the committed outputs
+    first = next(cell for cell in nbformat.read(path, as_version=4).cells
+                 if cell.cell_type == "code")
+    assert "\nset_num_threads(1)" in first.source, \
+        f"{path.name}: its first code cell should call set_num_threads(1)"
+
+
 def reads_mnist(notebook) -> bool:
     """Whether a notebook loads the MNIST digits (any code cell calling `load_mnist(`)."""
     return any(cell.cell_type == "code" and "load_mnist(" in cell.source
