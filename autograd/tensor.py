@@ -208,10 +208,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     array([False,  True, False])
     """
 
-    # _written_at: graph.write_clock's count when the data was made or changed; __weakref__:
-    # what is remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
+    # _written_at: graph.write_clock's count when the data was made or changed; _hooks: its
+    # register_hook hooks, set with the first (autograd/hooks.py); __weakref__: what is
+    # remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
     # constant's views (x[0], x.T), kept to follow x's in-place changes (tensor_in_place.py)
-    __slots__ = ("_written_at", "__weakref__")
+    __slots__ = ("_written_at", "_hooks", "__weakref__")
     _empty_grad = None
     _notes_writes = True
     _note_view = staticmethod(_note_constant_view)
