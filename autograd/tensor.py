@@ -36,6 +36,7 @@ from . import graph
 from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
 from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
+from .hooks import move_hooks
 from .ops import Add, Div, IndexPut, Mul, Neg, PowConst, ConstPow, Remainder, Sub, Transpose
 from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names
@@ -731,6 +732,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         _use_old_numbers(changed, self, old)
         memory = _memory_owner(self.data)
         self.data = changed.data
+        move_hooks(self, old)
         _take_history(self, changed)
         self.grad = None
         self._changed_in_place()

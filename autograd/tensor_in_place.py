@@ -17,6 +17,7 @@ import numpy as np
 from . import graph
 from .broadcast import broadcasts_to
 from .graph import DETACHED, Leaf, Node, apply, write_clock
+from .hooks import move_hooks
 from .ops import IndexPut
 from .tensor_operands import _MIXED_ENGINES, _raw_index, _refuse_integer_out_of_range
 
@@ -333,6 +334,7 @@ class InPlaceMethods:
             raise _setitem_error(self, index, value.data, error) from None
         _use_old_numbers(value, self, old)
         np.copyto(self.data, node.data, where=~kept)
+        move_hooks(self, old)
         _take_history(self, node)
         self.grad = None
         self._changed_in_place()

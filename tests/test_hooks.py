@@ -91,6 +91,24 @@ def test_a_hook_that_refers_to_its_tensor_does_not_keep_it_alive():
     handle.remove()                             # (its tensor gone: nothing to do)
 
 
+def test_a_hook_stays_with_the_value_it_was_registered_on_when_the_tensor_is_written():
+    """As torch 2.13: h = 3w, hook h (g * 10), then h[0] = 2u: the hook sees the gradient of
+    h's numbers before the write ([0, 100]: h[0] was overwritten), so u's gradient is 2, not
+    20; a hook registered after the write sees the gradient of the new h, and the first
+    handle still removes its hook."""
+    w, u = t64([1.0, 2.0]), t64([5.0])
+    h = w * 3
+    seen = []
+    before = h.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+    h[0] = u[0] * 2
+    after = h.register_hook(lambda g: seen.append(g.tolist()))
+    (h * t64([1.0, 100.0])).sum().backward()
+    assert seen == [[1.0, 100.0], [0.0, 100.0]]
+    assert u.grad.tolist() == [2.0] and w.grad.tolist() == [0.0, 3000.0]
+    before.remove(), after.remove()
+    assert not graph.tensor_hooks
+
+
 def test_a_bad_hook_is_refused_and_the_gradients_stay_as_they_were():
     with pytest.raises(RuntimeError, match="register_hook: this tensor does not require grad"):
         Tensor([1.0]).register_hook(print)
