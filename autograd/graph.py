@@ -427,9 +427,10 @@ def raw(x: Any) -> Any:
 # Backpropagation
 # ----------------------------------------------------------------------------------------------
 
-#: Tensor hooks (`Tensor.register_hook`, autograd/hooks.py): the tensor's id -> (a weak
-#: reference to it, {hook id: hook}). Empty unless a hook is set: backpropagation looks at it
-#: once per pass, and only then takes the slower loop that calls hooks.
+#: Tensor hooks (`Tensor.register_hook`, autograd/hooks.py): the id of each tensor that has
+#: hooks (in its `_hooks`) -> a weak reference to it. Empty unless a hook is set:
+#: backpropagation looks at it once per pass, and only then takes the slower loop that calls
+#: hooks.
 tensor_hooks: dict = {}
 
 
@@ -694,7 +695,7 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                     continue
                 if hooked and id(node) in hooked:
                     from .hooks import run_hooks
-                    g = grads[node] = run_hooks(node, g, hooked[id(node)][1])
+                    g = grads[node] = run_hooks(node, g, node._hooks)
                 inputs, ctx = node._layout()
                 results = node._fn.backward(ctx, g, node, *inputs)
                 for x, gx in zip(inputs, results):
@@ -710,7 +711,7 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                 from .hooks import run_hooks
                 for node, g in grads.items():
                     if node._fn is Leaf and id(node) in hooked:
-                        grads[node] = run_hooks(node, g, hooked[id(node)][1])
+                        grads[node] = run_hooks(node, g, node._hooks)
     except BaseException:
         _clear_marks(order, empty)
         raise

@@ -15,10 +15,14 @@ it returns is what gets added into `.grad`.
 (array([ 0.5, -0.5], dtype=float32), array([ 1.5, -1.5], dtype=float32))
 >>> handle.remove()
 
-The hooks are kept in `graph.tensor_hooks`, by the tensor's id, and a tensor's entry goes when
-the tensor does. Backpropagation looks at that table once per pass: while no tensor has a hook,
-`Tensor.backward` runs `graph.backward` as it always did; otherwise it runs `backward` below,
-the reference loop of `graph.backward` with the hooks' calls in it.
+A tensor keeps its own hooks (`t._hooks`, {hook id: hook}), so that a hook that refers to its
+tensor (`h.register_hook(lambda g: g * h.data)`) makes a cycle the garbage collector can free;
+and `graph.tensor_hooks` lists, by id, a weak reference to each tensor that has hooks, which
+goes when the tensor does. As in PyTorch, hooks belong to the value they were registered on:
+`h[0] = v` makes h a new node of the graph, and h's hooks go with its old history
+(`move_hooks`), to see the gradient of the numbers before the write. Backpropagation looks at that table once per pass: while no tensor
+has a hook, `Tensor.backward` runs `graph.backward` as it always did; otherwise it runs
+`backward` below, the reference loop of `graph.backward` with the hooks' calls in it.
 """
 
 from __future__ import annotations
@@ -39,20 +43,20 @@ class RemovableHandle:
     """What `register_hook` returns: `handle.remove()` takes the hook off the tensor (also as
     `with t.register_hook(hook): ...`, which removes it at the end of the block)."""
 
-    __slots__ = ("_key", "_id")
+    __slots__ = ("_hooks", "_id")
 
-    def __init__(self, key: int, hook_id: int) -> None:
-        self._key, self._id = key, hook_id
+    def __init__(self, hooks: Hooks, hook_id: int) -> None:
+        self._hooks, self._id = weakref.ref(hooks), hook_id     # (a handle keeps no tensor)
 
     def remove(self) -> None:
-        """Take the hook off (nothing happens if it is gone already)."""
-        entry = tensor_hooks.get(self._key)
-        if entry is None:
+        """Take the hook off (nothing happens if it, or its tensor, is gone already)."""
+        hooks = self._hooks()
+        if hooks is None or self._id not in hooks:
             return
-        hooks = entry[1]
-        hooks.pop(self._id, None)
-        if not hooks:
-            del tensor_hooks[self._key]
+        del hooks[self._id]
+        tensor = hooks.owner()
+        if not hooks and tensor is not None:
+            del tensor._hooks, tensor_hooks[id(tensor)]
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -69,16 +73,41 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
     if tensor._fn is None:
         raise RuntimeError("register_hook: this tensor does not require grad, so no gradient "
                            "is computed for it (make a leaf want one: requires_grad=True)")
-    key = id(tensor)
-    entry = tensor_hooks.get(key)
-    if entry is None:
-        def forget(ref: weakref.ref, key: int = key) -> None:      # the tensor is gone
-            if tensor_hooks.get(key, (None,))[0] is ref:
-                del tensor_hooks[key]
-        entry = tensor_hooks[key] = (weakref.ref(tensor, forget), {})
+    if id(tensor) not in tensor_hooks:
+        _give(tensor, Hooks())
     hook_id = next(_ids)
-    entry[1][hook_id] = hook
-    return RemovableHandle(key, hook_id)
+    tensor._hooks[hook_id] = hook
+    return RemovableHandle(tensor._hooks, hook_id)
+
+
+class Hooks(dict):
+    """A tensor's hooks, {hook id: hook}, and a weak reference to the tensor they are on
+    (`owner`, the one in `graph.tensor_hooks`), which `move_hooks` changes."""
+
+    __slots__ = ("owner", "__weakref__")
+
+
+def _give(tensor: Any, hooks: Hooks) -> None:
+    """Put `hooks` on `tensor` and list it in `graph.tensor_hooks` until it goes."""
+    key = id(tensor)
+
+    def forget(ref: weakref.ref) -> None:          # the tensor is gone (or its hooks moved)
+        if tensor_hooks.get(key) is ref:
+            del tensor_hooks[key]
+    tensor._hooks = hooks
+    hooks.owner = tensor_hooks[key] = weakref.ref(tensor, forget)
+
+
+def move_hooks(tensor: Any, old: Any) -> None:
+    """`tensor` is about to take a new history in place (`t[0] = v`, `t += w` on a view), and
+    `old`, a new object, has taken its old one: the hooks go with the old history, as PyTorch
+    keeps them on the value they were registered on (they see the gradient of the numbers
+    before the write; a hook registered afterwards sees the gradient of those after it)."""
+    if id(tensor) not in tensor_hooks:
+        return
+    hooks = tensor._hooks
+    del tensor._hooks, tensor_hooks[id(tensor)]
+    _give(old, hooks)
 
 
 def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
@@ -109,8 +138,8 @@ def backward(root: Node, gradient: Any) -> None:
     """`graph.backward` while some tensor has hooks: the same passes, written as its reference
     loop, with each hooked node's gradient put through its hooks before its rule runs, and
     each hooked leaf's new gradient before it is added into `.grad`."""
-    leaves = [(tensor, tensor.grad, hooks) for tensor, hooks in
-              ((ref(), hooks) for ref, hooks in list(tensor_hooks.values()))
+    leaves = [(tensor, tensor.grad, tensor._hooks) for tensor in
+              (ref() for ref in list(tensor_hooks.values()))
               if tensor is not None and tensor._fn is Leaf]
     for leaf, _, _ in leaves:               # collect this pass's gradient apart
         leaf.grad = None
@@ -123,9 +152,8 @@ def backward(root: Node, gradient: Any) -> None:
             root.grad = gradient
             try:
                 for node in reversed(order):
-                    entry = tensor_hooks.get(id(node))
-                    if entry is not None and node.grad is not PENDING:
-                        node.grad = run_hooks(node, node.grad, entry[1])
+                    if id(node) in tensor_hooks and node.grad is not PENDING:
+                        node.grad = run_hooks(node, node.grad, node._hooks)
                     node._apply_rule()
             except BaseException:
                 graph._clear_marks(order, root._empty_grad)

@@ -36,6 +36,7 @@ from . import graph
 from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
 from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
+from .hooks import move_hooks
 from .ops import Add, Div, IndexPut, Mul, Neg, PowConst, ConstPow, Remainder, Sub, Transpose
 from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names
@@ -208,10 +209,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     array([False,  True, False])
     """
 
-    # _written_at: graph.write_clock's count when the data was made or changed; __weakref__:
-    # what is remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
+    # _written_at: graph.write_clock's count when the data was made or changed; _hooks: its
+    # register_hook hooks, set with the first (autograd/hooks.py); __weakref__: what is
+    # remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
     # constant's views (x[0], x.T), kept to follow x's in-place changes (tensor_in_place.py)
-    __slots__ = ("_written_at", "__weakref__")
+    __slots__ = ("_written_at", "_hooks", "__weakref__")
     _empty_grad = None
     _notes_writes = True
     _note_view = staticmethod(_note_constant_view)
@@ -730,6 +732,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         _use_old_numbers(changed, self, old)
         memory = _memory_owner(self.data)
         self.data = changed.data
+        move_hooks(self, old)
         _take_history(self, changed)
         self.grad = None
         self._changed_in_place()

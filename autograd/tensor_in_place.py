@@ -17,6 +17,7 @@ import numpy as np
 from . import graph
 from .broadcast import broadcasts_to
 from .graph import DETACHED, Leaf, Node, apply, write_clock
+from .hooks import move_hooks
 from .ops import IndexPut
 from .tensor_operands import _MIXED_ENGINES, _raw_index, _refuse_integer_out_of_range
 
@@ -333,6 +334,7 @@ class InPlaceMethods:
             raise _setitem_error(self, index, value.data, error) from None
         _use_old_numbers(value, self, old)
         np.copyto(self.data, node.data, where=~kept)
+        move_hooks(self, old)
         _take_history(self, node)
         self.grad = None
         self._changed_in_place()
@@ -416,6 +418,12 @@ def _last_memory_write(data: np.ndarray) -> int:
 # remembered (weakly: a batch x[i:i + 32] of a dataset goes when the loop drops it), with the op
 # that made it, to be made again from its base after a change (`_update_views`), and to tell the
 # base's places it shows (`_write_through_base`).
+# What keeps the tables right: a view's entry holds its base (strongly, as a PyTorch view keeps
+# its base), so a base outlives its views and `_base_of` never names a dead base; a view's
+# entries go when it does (its weak reference's callback) and a base's when it does (a
+# finalizer), before Python can give its id to a new object, so an id never finds another
+# tensor's entry. A view of a view is listed under the view it was made from; a training loop
+# that takes a batch X[i:i + 32] of a constant X each step keeps one entry, the live batch's.
 _views_of: dict[int, dict[int, Any]] = {}   # id(base) -> {id(view): weakref to the view}
 _base_of: dict[int, tuple] = {}             # id(view) -> (base, op, ctx)
 
@@ -441,6 +449,7 @@ def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None
 
 
 def _forget_view(views: dict, key: int) -> None:
+    """The view whose id is `key` is gone: its entries go too."""
     views.pop(key, None)
     _base_of.pop(key, None)
 

@@ -5,6 +5,7 @@ gradients as they were, higher orders, and the fast loop kept while no tensor ha
 from __future__ import annotations
 
 import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -70,6 +71,42 @@ def test_a_tensor_s_hooks_go_with_it_and_then_backward_takes_the_fast_loop(monke
     x = t64([1.0, 2.0])
     (x * x).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_a_hook_that_refers_to_its_tensor_does_not_keep_it_alive():
+    """A training loop that hooks an activation each step with a closure over it: the cycle
+    (tensor -> hook -> tensor) is freed, the table empties and backward is fast again."""
+    w = t64([1.0, 2.0])
+    gone = []
+    for _ in range(3):
+        h = w * 3
+        h.register_hook(lambda g, h=h: g * h.data)
+        (h * 1).sum().backward()
+        gone.append(weakref.ref(h))
+    handle = h.register_hook(lambda g: g)
+    del h
+    gc.collect()
+    assert [ref() for ref in gone] == [None] * 3
+    assert not graph.tensor_hooks
+    handle.remove()                             # (its tensor gone: nothing to do)
+
+
+def test_a_hook_stays_with_the_value_it_was_registered_on_when_the_tensor_is_written():
+    """As torch 2.13: h = 3w, hook h (g * 10), then h[0] = 2u: the hook sees the gradient of
+    h's numbers before the write ([0, 100]: h[0] was overwritten), so u's gradient is 2, not
+    20; a hook registered after the write sees the gradient of the new h, and the first
+    handle still removes its hook."""
+    w, u = t64([1.0, 2.0]), t64([5.0])
+    h = w * 3
+    seen = []
+    before = h.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+    h[0] = u[0] * 2
+    after = h.register_hook(lambda g: seen.append(g.tolist()))
+    (h * t64([1.0, 100.0])).sum().backward()
+    assert seen == [[1.0, 100.0], [0.0, 100.0]]
+    assert u.grad.tolist() == [2.0] and w.grad.tolist() == [0.0, 3000.0]
+    before.remove(), after.remove()
+    assert not graph.tensor_hooks
 
 
 def test_a_bad_hook_is_refused_and_the_gradients_stay_as_they_were():

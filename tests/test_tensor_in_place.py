@@ -7,6 +7,7 @@ changes, numbers and history); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
+import gc
 import re
 
 import numpy as np
@@ -764,3 +765,19 @@ def test_a_constant_that_joined_a_graph_keeps_changing_in_place():
     assert v.tolist() == [2.0, 12.0]
     (v * _f64([5.0, 7.0])).sum().backward()         # 5 + 7 * 6 w = 89
     assert w.grad.tolist() == [89.0]
+
+
+def test_a_loop_that_slices_a_constant_dataset_keeps_one_view_remembered():
+    """The views of a constant are remembered weakly: batches X[i:i + 32] taken step after step
+    leave only the live one in the tables, and none once it and X are gone."""
+    from autograd.tensor_in_place import _base_of, _views_of
+    X = Tensor(np.arange(400.0).reshape(200, 2))
+    before = len(_base_of)
+    for i in range(1000):
+        xb = X[i % 100: i % 100 + 32]
+        (xb * 2).sum()
+    assert len(_views_of[id(X)]) == 1 and len(_base_of) == before + 1
+    assert xb.tolist()[0] == X.tolist()[99]
+    del X, xb
+    gc.collect()
+    assert len(_base_of) == before
