@@ -37,7 +37,7 @@ from .data import DataLoader, Dataset
 from .data.dataset import _length
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
-from .module import Module
+from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
 from .utils import clip_grad_norm_
 
@@ -285,17 +285,20 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
     ignored = S.ignored_label(loss_fn)
+    dtype = parameter_dtype(model)
+    where = "evaluate: data" if epoch is None else "fit: val_data"
     try:
         with no_grad():
             for batch, (xb, yb) in enumerate(loader, start=1):
-                yb = _label_array(yb)
+                # floating data in the parameters' dtype, as fit trains (see its docstring)
+                xb = as_parameter_dtype(xb, dtype, f"{where}: batch {batch}'s x")
+                yb = as_parameter_dtype(_label_array(yb), dtype, f"{where}: batch {batch}'s y")
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
                     if not math.isfinite(value):
-                        _check_batch_finite("evaluate: data" if epoch is None else
-                                            "fit: val_data", xb, yb, f"batch {batch}")
+                        _check_batch_finite(where, xb, yb, f"batch {batch}")
                     total += value * counted
                     count += counted
                 outputs.append(_as_numpy(out))
@@ -1127,9 +1130,12 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
+    dtype = parameter_dtype(model)      # float64 data train a float32 model in float32
     for batch, (xb, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
-            yb = _label_array(yb)
+            which = f"fit: train_data: batch {batch} of epoch {epoch}"
+            xb = as_parameter_dtype(xb, dtype, f"{which}: x")
+            yb = as_parameter_dtype(_label_array(yb), dtype, f"{which}: y")
             out = value = counted = None     # the first evaluation's: before the step
 
             def closure() -> Any:
@@ -1190,6 +1196,7 @@ def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
         model.eval()
         try:
             with no_grad():
+                X = as_parameter_dtype(X, parameter_dtype(model), "fit: live")
                 return _as_numpy(model.forward_batch(Tensor(X)))
         finally:
             model.train(was_training)
