@@ -265,7 +265,7 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
     batched by `batch_size`), in eval mode and without recording a graph. `metrics=None` picks
-    them from the loss, as `fit` does.
+    them from the loss, and floating data take the model's parameter dtype, as in `fit`.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
@@ -741,6 +741,14 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     batches; reading all its samples first would cost an epoch, so its first batch stands for
     the labels in these checks, and a batch holding NaN is named when the loss stops being
     finite.
+    The data take the model's dtype: when all its floating parameters share one (float32 by
+    default), each batch's floating inputs and targets (a DataLoader's too, and val_data's) are
+    cast to it, so float64 data (what `np.load`, `/ 255.0` and pandas give) train a float32
+    model in float32, with the numbers `X.astype(np.float32)` gives; uncast, numpy's promotion
+    would compute every layer in float64 (where PyTorch refuses the mix), more slowly. Integer
+    inputs (token ids) and labels stay as they are, a float64 model (`model.double()`) gets
+    float64, data already of the dtype are not copied, and a number too large for it (1e39 for
+    float32) is an error. Calling the model yourself, `model(X)`, casts nothing.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
