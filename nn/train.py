@@ -133,11 +133,12 @@ def _as_numpy(outputs: Any) -> np.ndarray:
 
 
 def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
-             drop_last: bool = False) -> DataLoader:
+             drop_last: bool = False, dtype: np.dtype | None = None) -> DataLoader:
     """A DataLoader for `data`: a DataLoader as it is, a Dataset or an (X, y) pair batched by
     these options. A pair is checked first, with errors naming `where` ("fit: train_data"),
     and so are the batching options, with errors naming the function ("fit": they are its
-    arguments, not the DataLoader's)."""
+    arguments, not the DataLoader's). A pair's floating arrays are cast to `dtype` (the
+    model's) here, once, rather than batch by batch every epoch."""
     if isinstance(data, DataLoader):
         if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
@@ -170,6 +171,8 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
         data = checked_arrays(where, data[0], data[1])
+        data = (as_parameter_dtype(data[0], dtype, f"{where}: X"),
+                as_parameter_dtype(data[1], dtype, f"{where}: y"))
     elif _length(where, data) == 0:
         raise ValueError(f"{where} is an empty dataset; there is nothing to batch")
     function = where.split(":")[0]
@@ -270,7 +273,8 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
-                           _batches(data, batch_size, False, None, "evaluate: data"))
+                           _batches(data, batch_size, False, None, "evaluate: data",
+                                    dtype=parameter_dtype(model)))
     y = _labels_seen("evaluate: data", loader)
     _check_targets("evaluate: data", y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
@@ -742,8 +746,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     the labels in these checks, and a batch holding NaN is named when the loss stops being
     finite.
     The data take the model's dtype: when all its floating parameters share one (float32 by
-    default), each batch's floating inputs and targets (a DataLoader's too, and val_data's) are
-    cast to it, so float64 data (what `np.load`, `/ 255.0` and pandas give) train a float32
+    default), floating inputs and targets are cast to it (an (X, y) pair once, a DataLoader's
+    or a Dataset's batches one by one; val_data's too), so float64 data (what `np.load`, `/ 255.0` and pandas give) train a float32
     model in float32, with the numbers `X.astype(np.float32)` gives; uncast, numpy's promotion
     would compute every layer in float64 (where PyTorch refuses the mix), more slowly. Integer
     inputs (token ids) and labels stay as they are, a float64 model (`model.double()`) gets
@@ -843,14 +847,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                              f"them on the DataLoader, or pass (X, y)")
     batch_size = 32 if batch_size is None else batch_size
     shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
+    dtype = parameter_dtype(model)         # floating data are cast to it (the rule above)
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
-                            drop_last)
+                            drop_last, dtype)
     train_y = _labels_seen("fit: train_data", train_loader)
     _check_targets("fit: train_data", train_y, loss_fn)
     val_loader = None
     if val_data is not None:
         val_loader = _scored_whole("fit: val_data",
-                                   _batches(val_data, batch_size, False, None, "fit: val_data"))
+                                   _batches(val_data, batch_size, False, None, "fit: val_data",
+                                            dtype=dtype))
         val_y = _labels_seen("fit: val_data", val_loader)
         _check_targets("fit: val_data", val_y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)

@@ -1583,9 +1583,14 @@ def test_fit_refuses_data_too_large_for_the_parameters_dtype():
     X, y = _regression_data()
     X[7, 1] = 1e39                      # float32 would hold inf: a silent NaN loss, or worse
     model = MLP(3, [8], 1)
+    with pytest.raises(ValueError, match=r"fit: train_data: X holds numbers up to 1e\+39, "
+                                         r"beyond float32's largest.*double\(\)"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), progress=False)
     with pytest.raises(ValueError, match=r"fit: train_data: batch 1 of epoch 1: x holds numbers "
-                                         r"up to 1e\+39, beyond float32's largest.*double\(\)"):
-        fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), batch_size=16,
-            shuffle=False, progress=False)
+                                         r"up to 1e\+39, beyond float32's largest"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.01),
+            DataLoader(X, y, batch_size=16), progress=False)
     with pytest.raises(ValueError, match=r"evaluate: data: batch 1's x holds numbers up to "):
+        evaluate(model, mse_loss, DataLoader(X, y, batch_size=16))
+    with pytest.raises(ValueError, match=r"evaluate: data: X holds numbers up to "):
         evaluate(model, mse_loss, (X, y))
