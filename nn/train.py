@@ -747,12 +747,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     finite.
     The data take the model's dtype: when all its floating parameters share one (float32 by
     default), floating inputs and targets are cast to it (an (X, y) pair once, a DataLoader's
-    or a Dataset's batches one by one; val_data's too), so float64 data (what `np.load`, `/ 255.0` and pandas give) train a float32
-    model in float32, with the numbers `X.astype(np.float32)` gives; uncast, numpy's promotion
-    would compute every layer in float64 (where PyTorch refuses the mix), more slowly. Integer
-    inputs (token ids) and labels stay as they are, a float64 model (`model.double()`) gets
-    float64, data already of the dtype are not copied, and a number too large for it (1e39 for
-    float32) is an error. Calling the model yourself, `model(X)`, casts nothing.
+    or a Dataset's batches one by one; val_data's too), so float64 data (what `np.load`,
+    `/ 255.0` and pandas give) train a float32 model in float32, with the numbers of
+    `X.astype(np.float32)`; uncast, numpy's promotion would compute every layer in float64
+    (where PyTorch refuses the mix), more slowly. Integer inputs (token ids) and labels stay
+    as they are, a float64 model (`model.double()`) gets float64, data already of the dtype
+    are not copied, and a number too large for it (1e39 for float32) is an error. Calling the
+    model yourself, `model(X)`, casts nothing.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²

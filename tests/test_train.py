@@ -1499,7 +1499,7 @@ def test_fit_refuses_a_stream_without_a_length_saying_why():
             DataLoader(_Moons(length=False), batch_size=16), progress=False)
 
 
-# -- the dtype of the data: that of the model's parameters --------------------------------------------
+# -- the dtype of the data: that of the model's parameters ---------------------------------------
 
 class _SeesDtypes(Module):
     """`inner`, recording the dtype of every input it is given."""
