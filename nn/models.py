@@ -29,7 +29,7 @@ from autograd import functional as AF
 
 from .data.loader import checked_arrays
 from .layers import Linear
-from .module import Module
+from .module import Module, as_parameter_dtype, parameter_dtype
 
 __all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression"]
 
@@ -63,9 +63,11 @@ class _LinearModel(Module):
     def _scores(self, x: Any, method: str) -> Tensor:
         """The outputs for rows `x`, checked first: a NaN row would give NaN scores, which a
         threshold or an arg-max silently turns into class 0."""
-        rows = checked_arrays(f"{type(self).__name__}.{method}", x)[0]
-        with no_grad():
-            return self(x if isinstance(x, Tensor) else rows)
+        where = f"{type(self).__name__}.{method}"
+        rows = checked_arrays(where, x)[0]
+        with no_grad():     # in the parameters' dtype, as fit trains: float64 rows float32
+            return self(as_parameter_dtype(x if isinstance(x, Tensor) else rows,
+                                           parameter_dtype(self), f"{where}: x"))
 
 
 class LinearRegression(_LinearModel):

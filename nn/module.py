@@ -109,6 +109,65 @@ def is_parameter(x: Any) -> bool:
     return isinstance(x, Value) and x.is_leaf and x.requires_grad
 
 
+def parameter_dtype(module: Module) -> np.dtype | None:
+    """The floating dtype shared by all of `module`'s floating parameters, or None when it has
+    none, they differ, or it is a scalar model (Values). `fit`, `evaluate` and the models'
+    `predict` give their data this dtype (see `as_parameter_dtype`).
+
+    >>> from nn import Linear
+    >>> parameter_dtype(Linear(2, 1)), parameter_dtype(Linear(2, 1, dtype=np.float64))
+    (dtype('float32'), dtype('float64'))
+    """
+    dtypes = set()
+    for parameter in module.parameters():
+        if not isinstance(parameter, Tensor):
+            return None
+        if parameter.dtype.kind == "f":
+            dtypes.add(parameter.dtype)
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
+def as_parameter_dtype(values: Any, dtype: np.dtype | None, where: str) -> Any:
+    """`values` (a batch's x or y: an array, a Tensor, or a tuple, list or dict of them) with
+    its floating arrays cast to `dtype`, the model's (`parameter_dtype`): float64 data (what
+    `np.load`, `/ 255.0` and pandas give) then trains a float32 model in float32, as if given
+    `X.astype(np.float32)`, instead of computing every layer in float64. Integers (labels,
+    token ids) and bools stay as they are; an array already of `dtype` is not copied. A number
+    too large for `dtype` is an error naming `where`, not a silent infinity.
+
+    >>> x = as_parameter_dtype((np.ones(2), np.arange(2)), np.dtype(np.float32), "fit")
+    >>> x[0].dtype, x[1].dtype
+    (dtype('float32'), dtype('int64'))
+    """
+    if dtype is None:
+        return values
+    if isinstance(values, dict):
+        return {key: as_parameter_dtype(value, dtype, where) for key, value in values.items()}
+    if isinstance(values, (tuple, list)):
+        parts = [as_parameter_dtype(value, dtype, where) for value in values]
+        return type(values)(*parts) if hasattr(values, "_fields") else type(values)(parts)
+    if isinstance(values, Tensor) and not values.requires_grad:    # (one that does is yours)
+        cast = _cast_floats(values.data, dtype, where)
+        return values if cast is values.data else Tensor(cast)
+    if isinstance(values, np.ndarray):
+        return _cast_floats(values, dtype, where)
+    return values
+
+
+def _cast_floats(array: np.ndarray, dtype: np.dtype, where: str) -> np.ndarray:
+    if array.dtype.kind != "f" or array.dtype == dtype:
+        return array
+    with np.errstate(over="raise"):
+        try:
+            return array.astype(dtype)
+        except FloatingPointError:
+            raise ValueError(f"{where} holds numbers up to {np.abs(array).max():.4g}, beyond "
+                             f"{dtype.name}'s largest, {np.finfo(dtype).max:.4g}; the model's "
+                             f"parameters are {dtype.name}, so its data are cast to "
+                             f"{dtype.name}: scale the data down, or make the model "
+                             f"float64 (model.double())") from None
+
+
 class _Hint:
     """A method some models have (`LinearRegression.predict`) and a Module lacks, as a class
     attribute that raises when read: the AttributeError says what to write instead. A

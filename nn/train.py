@@ -37,7 +37,7 @@ from .data import DataLoader, Dataset
 from .data.dataset import _length
 from .data.loader import batching, checked_arrays, generator
 from .live import LivePlot, in_notebook
-from .module import Module
+from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
 from .utils import clip_grad_norm_
 
@@ -133,11 +133,12 @@ def _as_numpy(outputs: Any) -> np.ndarray:
 
 
 def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
-             drop_last: bool = False) -> DataLoader:
+             drop_last: bool = False, dtype: np.dtype | None = None) -> DataLoader:
     """A DataLoader for `data`: a DataLoader as it is, a Dataset or an (X, y) pair batched by
     these options. A pair is checked first, with errors naming `where` ("fit: train_data"),
     and so are the batching options, with errors naming the function ("fit": they are its
-    arguments, not the DataLoader's)."""
+    arguments, not the DataLoader's). A pair's floating arrays are cast to `dtype` (the
+    model's) here, once, rather than batch by batch every epoch."""
     if isinstance(data, DataLoader):
         if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
@@ -170,6 +171,8 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
         data = checked_arrays(where, data[0], data[1])
+        data = (as_parameter_dtype(data[0], dtype, f"{where}: X"),
+                as_parameter_dtype(data[1], dtype, f"{where}: y"))
     elif _length(where, data) == 0:
         raise ValueError(f"{where} is an empty dataset; there is nothing to batch")
     function = where.split(":")[0]
@@ -265,12 +268,13 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
     batched by `batch_size`), in eval mode and without recording a graph. `metrics=None` picks
-    them from the loss, as `fit` does.
+    them from the loss, and floating data take the model's parameter dtype, as in `fit`.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
-                           _batches(data, batch_size, False, None, "evaluate: data"))
+                           _batches(data, batch_size, False, None, "evaluate: data",
+                                    dtype=parameter_dtype(model)))
     y = _labels_seen("evaluate: data", loader)
     _check_targets("evaluate: data", y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
@@ -285,17 +289,20 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
     ignored = S.ignored_label(loss_fn)
+    dtype = parameter_dtype(model)
+    where = "evaluate: data" if epoch is None else "fit: val_data"
     try:
         with no_grad():
             for batch, (xb, yb) in enumerate(loader, start=1):
-                yb = _label_array(yb)
+                # floating data in the parameters' dtype, as fit trains (see its docstring)
+                xb = as_parameter_dtype(xb, dtype, f"{where}: batch {batch}'s x")
+                yb = as_parameter_dtype(_label_array(yb), dtype, f"{where}: batch {batch}'s y")
                 out = model.forward_batch(xb)
                 counted = _counted(yb, ignored, out)
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
                     if not math.isfinite(value):
-                        _check_batch_finite("evaluate: data" if epoch is None else
-                                            "fit: val_data", xb, yb, f"batch {batch}")
+                        _check_batch_finite(where, xb, yb, f"batch {batch}")
                     total += value * counted
                     count += counted
                 outputs.append(_as_numpy(out))
@@ -738,6 +745,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     batches; reading all its samples first would cost an epoch, so its first batch stands for
     the labels in these checks, and a batch holding NaN is named when the loss stops being
     finite.
+    The data take the model's dtype: when all its floating parameters share one (float32 by
+    default), floating inputs and targets are cast to it (an (X, y) pair once, a DataLoader's
+    or a Dataset's batches one by one; val_data's too), so float64 data (what `np.load`,
+    `/ 255.0` and pandas give) train a float32 model in float32, with the numbers of
+    `X.astype(np.float32)`; uncast, numpy's promotion would compute every layer in float64
+    (where PyTorch refuses the mix), more slowly. Integer inputs (token ids) and labels stay
+    as they are, a float64 model (`model.double()`) gets float64, data already of the dtype
+    are not copied, and a number too large for it (1e39 for float32) is an error. Calling the
+    model yourself, `model(X)`, casts nothing.
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -832,14 +848,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
                              f"them on the DataLoader, or pass (X, y)")
     batch_size = 32 if batch_size is None else batch_size
     shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
+    dtype = parameter_dtype(model)         # floating data are cast to it (the rule above)
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
-                            drop_last)
+                            drop_last, dtype)
     train_y = _labels_seen("fit: train_data", train_loader)
     _check_targets("fit: train_data", train_y, loss_fn)
     val_loader = None
     if val_data is not None:
         val_loader = _scored_whole("fit: val_data",
-                                   _batches(val_data, batch_size, False, None, "fit: val_data"))
+                                   _batches(val_data, batch_size, False, None, "fit: val_data",
+                                            dtype=dtype))
         val_y = _labels_seen("fit: val_data", val_loader)
         _check_targets("fit: val_data", val_y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)
@@ -1127,9 +1145,12 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored = S.ignored_label(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
+    dtype = parameter_dtype(model)      # float64 data train a float32 model in float32
     for batch, (xb, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
-            yb = _label_array(yb)
+            which = f"fit: train_data: batch {batch} of epoch {epoch}"
+            xb = as_parameter_dtype(xb, dtype, f"{which}: x")
+            yb = as_parameter_dtype(_label_array(yb), dtype, f"{which}: y")
             out = value = counted = None     # the first evaluation's: before the step
 
             def closure() -> Any:
@@ -1190,6 +1211,7 @@ def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
         model.eval()
         try:
             with no_grad():
+                X = as_parameter_dtype(X, parameter_dtype(model), "fit: live")
                 return _as_numpy(model.forward_batch(Tensor(X)))
         finally:
             model.train(was_training)

@@ -113,3 +113,16 @@ def test_predicting_from_a_nan_row_is_refused_by_name(model, method):
                                          r"\(1 value\(s\) in sample 1\)"):
         getattr(model, method)(rows)
     assert getattr(model, method)(Tensor(rows[:1])).shape[0] == 1      # a Tensor of rows works
+
+
+def test_predict_gives_float64_rows_the_parameters_dtype_as_fit_does():
+    X = np.random.default_rng(0).normal(size=(5, 3))          # float64
+    model = LinearRegression(3)
+    model.linear.weight.data[...] = [[1.0, -2.0, 0.5]]
+    assert model.predict(X).dtype == np.float32                # as trained; was float64
+    np.testing.assert_array_equal(model.predict(X), model.predict(X.astype(np.float32)))
+    assert SoftmaxRegression(3, 2).predict_proba(X).dtype == np.float32
+    assert LinearRegression(3, dtype=np.float64).predict(X.astype(np.float32)).dtype == np.float64
+    with pytest.raises(ValueError, match=r"LinearRegression.predict: x holds numbers up to "
+                                         r"1e\+39, beyond float32's largest"):
+        model.predict(np.full((1, 3), 1e39))

@@ -13,7 +13,7 @@ import pytest
 from autograd import Tensor, manual_seed
 from nn import (
     MLP, BCEWithLogitsLoss, CrossEntropyLoss, EarlyStopping, Linear, LinearRegression,
-    LogisticRegression, Module, SoftmaxRegression, binary_cross_entropy,
+    LogisticRegression, Module, Parameter, SoftmaxRegression, binary_cross_entropy,
     binary_cross_entropy_with_logits, cross_entropy, evaluate, fit, hinge_loss, mse_loss, scalar,
 )
 from nn.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler,
@@ -1497,3 +1497,100 @@ def test_fit_refuses_a_stream_without_a_length_saying_why():
                                         "len\\(\\).*give _Moons a __len__"):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.5),
             DataLoader(_Moons(length=False), batch_size=16), progress=False)
+
+
+# -- the dtype of the data: that of the model's parameters ---------------------------------------
+
+class _SeesDtypes(Module):
+    """`inner`, recording the dtype of every input it is given."""
+    def __init__(self, inner):
+        self.inner = inner
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(x.dtype)
+        return self.inner(x)
+
+
+def _regression_data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))                  # float64, as numpy, pandas and / 255.0 give
+    y = X @ np.array([[0.5], [-1.0], [2.0]]) + 0.1 * rng.normal(size=(50, 1))
+    return X, y
+
+
+def _trained(X, y, **options):
+    manual_seed(0)
+    model = _SeesDtypes(MLP(3, [8], 1))
+    history = fit(model, mse_loss, Adam(model.parameters(), lr=0.01), (X, y), epochs=3, seed=0,
+                  progress=False, batch_size=16, **options)
+    return model, history
+
+
+def test_fit_gives_a_float32_model_float64_data_as_float32():
+    X, y = _regression_data()
+    model, history = _trained(X, y, val_data=(X[:10], y[:10]))
+    # before: every layer computed in float64 (numpy's promotion), gradients cast at the weights
+    assert set(model.seen) == {np.dtype(np.float32)}
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    cast, cast_history = _trained(X.astype(np.float32), y.astype(np.float32),
+                                  val_data=(X[:10].astype(np.float32), y[:10].astype(np.float32)))
+    for name, value in cast.state_dict().items():       # the same numbers, bit for bit
+        np.testing.assert_array_equal(model.state_dict()[name].data, value.data)
+    for name in ("loss", "val_loss", "val_r2"):
+        assert history[name] == cast_history[name]
+
+
+def test_evaluate_and_a_dataloader_give_the_parameters_dtype_too():
+    X, y = _regression_data()
+    manual_seed(0)
+    model = _SeesDtypes(MLP(3, [8], 1))
+    scores = evaluate(model, mse_loss, DataLoader(Tensor(X), y, batch_size=16))
+    assert set(model.seen) == {np.dtype(np.float32)}
+    assert scores == evaluate(model, mse_loss, (X.astype(np.float32), y.astype(np.float32)),
+                              batch_size=16)
+
+
+def test_fit_keeps_a_float64_model_float64():
+    X, y = _regression_data()
+    manual_seed(0)
+    model = _SeesDtypes(MLP(3, [8], 1, dtype=np.float64))
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X.astype(np.float32), y),
+        epochs=1, progress=False)
+    assert set(model.seen) == {np.dtype(np.float64)}    # float32 data made float64, as it is
+    assert all(p.dtype == np.float64 for p in model.parameters())
+
+
+def test_fit_leaves_integer_inputs_such_as_token_ids_as_they_are():
+    from nn import Embedding, Sequential
+    tokens = np.random.default_rng(0).integers(0, 10, size=(40, 1))
+    manual_seed(0)
+    model = _SeesDtypes(Sequential(Embedding(10, 4), Linear(4, 3)))
+    fit(model, lambda out, y: cross_entropy(out.reshape(-1, 3), y), SGD(model.parameters(),
+        lr=0.1), (tokens, tokens[:, 0] % 3), epochs=1, progress=False, metrics=())
+    assert set(model.seen) == {np.dtype(np.int64)}
+
+
+def test_fit_leaves_the_data_of_a_model_of_several_dtypes_as_they_are():
+    X, y = _regression_data()
+    model = _SeesDtypes(MLP(3, [8], 1))
+    model.inner[0].weight = Parameter(model.inner[0].weight.data.astype(np.float64))
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), epochs=1, progress=False)
+    assert set(model.seen) == {np.dtype(np.float64)}
+
+
+def test_fit_refuses_data_too_large_for_the_parameters_dtype():
+    X, y = _regression_data()
+    X[7, 1] = 1e39                      # float32 would hold inf: a silent NaN loss, or worse
+    model = MLP(3, [8], 1)
+    with pytest.raises(ValueError, match=r"fit: train_data: X holds numbers up to 1e\+39, "
+                                         r"beyond float32's largest.*double\(\)"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.01), (X, y), progress=False)
+    with pytest.raises(ValueError, match=r"fit: train_data: batch 1 of epoch 1: x holds numbers "
+                                         r"up to 1e\+39, beyond float32's largest"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.01),
+            DataLoader(X, y, batch_size=16), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate: data: batch 1's x holds numbers up to "):
+        evaluate(model, mse_loss, DataLoader(X, y, batch_size=16))
+    with pytest.raises(ValueError, match=r"evaluate: data: X holds numbers up to "):
+        evaluate(model, mse_loss, (X, y))
