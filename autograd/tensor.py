@@ -47,8 +47,9 @@ from .tensor_axes import _axes
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
 from .tensor_in_place import (
-    InPlaceMethods, _base_of, _last_memory_write, _memory_owner, _note_constant_view,
-    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _views_of,
+    InPlaceMethods, _last_memory_write, _memory_owner, _note_constant_view,
+    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _view_link,
+    _views_of,
 )
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
@@ -210,10 +211,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     """
 
     # _written_at: graph.write_clock's count when the data was made or changed; _hooks: its
-    # register_hook hooks, set with the first (autograd/hooks.py); __weakref__: what is
-    # remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
-    # constant's views (x[0], x.T), kept to follow x's in-place changes (tensor_in_place.py)
-    __slots__ = ("_written_at", "_hooks", "__weakref__")
+    # register_hook hooks, set with the first (autograd/hooks.py); _views and _view_of: a
+    # constant's views (x[0], x.T), kept to follow x's in-place changes, and a view's base
+    # (tensor_in_place.py), set with the first; __weakref__: what is remembered of a tensor
+    # goes with it: a hook's entry (autograd/hooks.py), a view's entry in its base's _views
+    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "__weakref__")
     _empty_grad = None
     _notes_writes = True
     _note_view = staticmethod(_note_constant_view)
@@ -656,7 +658,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
                 raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
-            if id(self) in _views_of or id(self) in _base_of:
+            if _views_of(self) or _view_link(self) is not None:
                 # a constant, or a constant's view, that joined a graph by an earlier write:
                 # changed in place as it was then, so that its base and views follow again
                 return self._join_graph(new_tensor(other), symbol,
@@ -704,7 +706,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         else:                       # new numbers, which no other tensor shares (yet)
             write_clock.count += 1
             self._written_at = write_clock.count
-            if id(self) in _views_of:       # views of the old numbers (x[0]) show the new
+            if _views_of(self):             # views of the old numbers (x[0]) show the new
                 _update_views(self, _memory_owner(before))
         return self
 
@@ -721,7 +723,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 f"dtype ({instead} makes a new tensor)")
         if changed.data.dtype != self.data.dtype:       # float32 += float64: float32
             changed = changed.to(self.data.dtype)
-        if self._shows_anothers_numbers() or id(self) in _base_of:
+        if self._shows_anothers_numbers() or _view_link(self) is not None:
             # a view (x[0], x.T) or x.detach(): the write goes into the numbers it shows,
             # recorded as t[...] = t + w is (into x's history, for an op's view)
             _use_old_numbers(changed, self, Tensor(self.data.copy()))
