@@ -48,8 +48,8 @@ from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
 from .tensor_in_place import (
     InPlaceMethods, _last_memory_write, _memory_owner, _note_constant_view,
-    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _view_link,
-    _views_of,
+    _note_memory_write, _note_written_in_place, _put, _take_history, _update_views,
+    _use_old_numbers, _view_link, _views_of,
 )
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
@@ -725,8 +725,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             changed = changed.to(self.data.dtype)
         if self._shows_anothers_numbers() or _view_link(self) is not None:
             # a view (x[0], x.T) or x.detach(): the write goes into the numbers it shows,
-            # recorded as t[...] = t + w is (into x's history, for an op's view)
-            _use_old_numbers(changed, self, Tensor(self.data.copy()))
+            # recorded as t[...] = t + w is (into x's history, for an op's view); t + w reads
+            # the view's numbers before the write, and its history if it is in a graph (given
+            # after the walk, which must not go into it: its input x keeps its numbers)
+            old = Tensor(self.data.copy())
+            _use_old_numbers(changed, self, old)
+            if self._fn is not None:
+                _take_history(old, self)
             self[...] = changed
             return self
         old = Tensor(self.data)             # (the old array: a constant takes new numbers)
@@ -738,6 +743,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         _take_history(self, changed)
         self.grad = None
         self._changed_in_place()
+        _note_written_in_place(self)
         _update_views(self, memory)
         return self
 
@@ -973,6 +979,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """
         detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
         detached._a = DETACHED
+        if self._fn is None:                    # a constant's, which follows its changes
+            _note_constant_view(detached, self, None, None)
         return detached
 
     def _shows_anothers_numbers(self) -> bool:
