@@ -595,9 +595,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     #   it: `p -= lr * p.grad` writes into its own array;
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was (the
-    #   views an op made of it are made again, to show the new numbers); but x.detach() and a
-    #   view an op made (x[0], x.T) write into the numbers they show; given a tensor in a
-    #   graph (x += w), a constant joins the graph, as the same object (`_join_graph`);
+    #   views an op made of it, and x.detach(), are made again, to show the new numbers); but
+    #   x.detach() and a view an op made (x[0], x.T) write into the numbers they show; given a
+    #   tensor in a graph (x += w), a constant joins the graph, as the same object
+    #   (`_join_graph`), and the views taken of it after that follow it too;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
     #   where that new tensor would be a constant: there the result is someone's weights made
