@@ -980,8 +980,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """
         detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
         detached._a = DETACHED
-        if self._fn is None:                    # a constant's, which follows its changes
-            _note_constant_view(detached, self, None, None)
+        if self._fn is None or id(self) in graph.written_in_place:   # a constant's (also one
+            _note_constant_view(detached, self, None, None)         # in a graph): follows it
         return detached
 
     def _shows_anothers_numbers(self) -> bool:

@@ -814,6 +814,9 @@ def test_a_constants_detach_shares_its_numbers_across_its_changes():
     assert d.tolist() == [11.0, 22.0] and not d.requires_grad
     (x * 3.0).sum().backward()
     assert w.grad.tolist() == [3.0, 3.0]
+    d, first = x.detach(), x[:1].detach()           # (taken after x joined the graph)
+    x *= 2.0
+    assert d.tolist() == [22.0, 44.0] and first.tolist() == [22.0] and not d.requires_grad
 
 
 def test_views_of_tensors_in_a_graph_are_noted_only_while_a_written_one_lives():
