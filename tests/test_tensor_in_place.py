@@ -785,6 +785,14 @@ def test_views_taken_after_a_constant_joined_a_graph_follow_it():
     assert x.tolist() == [11.0, 440.0, 990.0] and v.tolist() == [440.0, 990.0]
     (x * _f64([2.0, 3.0, 5.0])).sum().backward()    # 2, 3 (2 + 2 w1), 5 (3 + 2 w2)
     assert w.grad.tolist() == [2.0, 126.0, 315.0]
+    x, u = _f64([1.0, 2.0, 3.0]), _f64([2.0], requires_grad=True)
+    x += w
+    v = x[:2]
+    v[0] = u[0] * u[0]                              # was refused (a view of x's numbers)
+    assert x.tolist() == [4.0, 22.0, 33.0] and v.tolist() == [4.0, 22.0]
+    w.grad = None
+    (x * _f64([2.0, 3.0, 5.0])).sum().backward()    # w0 is written over; 2 * 2u
+    assert w.grad.tolist() == [0.0, 3.0, 5.0] and u.grad.tolist() == [8.0]
     x, u = _f64([1.0, 2.0, 3.0]), _f64([5.0], requires_grad=True)
     x[0] = u[0]                                     # (joined by a write at an index)
     v = x[:2]
