@@ -204,7 +204,8 @@ class Node:
     _conform_grad: Callable | None = None
     #: True for a payload that can change in place: its nodes note `write_clock.count`, and a
     #: constant made by a one-input op as a view of its input's memory is given to
-    #: `_note_view(view, input, op, ctx)`, so that later changes to the input reach it
+    #: `_note_view(view, input, op, ctx)`, so that later changes to the input reach it (so is
+    #: a view in a graph of a node in `written_in_place`)
     _notes_writes: bool = False
 
     # -- what made this node -------------------------------------------------------------------
@@ -338,6 +339,13 @@ class Node:
                 x.grad = gx if have is None or have is PENDING else have + gx
 
 
+#: The ids of the nodes in a graph that stay the same object when written in place, so that
+#: the views ops make of them are given to `_note_view` too (autograd/tensor_in_place.py: a
+#: constant that joined a graph by `x += w` or `x[0] = w`). Empty unless one is alive, so the
+#: usual graph pays one test of an empty set per one-input op.
+written_in_place: set = set()
+
+
 def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) -> Node:
     """The one place nodes are made: a new `cls` node holding `data`, the result of `op` on
     `inputs`. It records the op and its inputs only when grad mode is on and some input wants a
@@ -368,6 +376,9 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                 # would take it for a second input; such a node takes the tuple form)
                 if len(inputs) == 1 and not isinstance(ctx, Node):
                     node._a, node._b = inputs[0], ctx
+                    if written_in_place and id(inputs[0]) in written_in_place and (
+                            data.base is not None):             # x[:2] of such an x
+                        cls._note_view(node, inputs[0], op, ctx)
                 elif len(inputs) == 2 and ctx is None and (
                         inputs[1].__class__ is cls or inputs[1].is_leaf):
                     node._a, node._b = inputs

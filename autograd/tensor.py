@@ -47,8 +47,9 @@ from .tensor_axes import _axes
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
 from .tensor_in_place import (
-    InPlaceMethods, _base_of, _last_memory_write, _memory_owner, _note_constant_view,
-    _note_memory_write, _put, _take_history, _update_views, _use_old_numbers, _views_of,
+    InPlaceMethods, _last_memory_write, _memory_owner, _note_constant_view,
+    _note_memory_write, _note_written_in_place, _put, _take_history, _update_views,
+    _use_old_numbers, _view_link, _views_of,
 )
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
@@ -210,10 +211,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     """
 
     # _written_at: graph.write_clock's count when the data was made or changed; _hooks: its
-    # register_hook hooks, set with the first (autograd/hooks.py); __weakref__: what is
-    # remembered of a tensor goes with it: a hook's entry (autograd/hooks.py), and a
-    # constant's views (x[0], x.T), kept to follow x's in-place changes (tensor_in_place.py)
-    __slots__ = ("_written_at", "_hooks", "__weakref__")
+    # register_hook hooks, set with the first (autograd/hooks.py); _views and _view_of: a
+    # constant's views (x[0], x.T), kept to follow x's in-place changes, and a view's base
+    # (tensor_in_place.py), set with the first; __weakref__: what is remembered of a tensor
+    # goes with it: a hook's entry (autograd/hooks.py), a view's entry in its base's _views
+    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "__weakref__")
     _empty_grad = None
     _notes_writes = True
     _note_view = staticmethod(_note_constant_view)
@@ -593,9 +595,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     #   it: `p -= lr * p.grad` writes into its own array;
     # - a constant takes an array of new numbers: its old array may be the user's own
     #   (Tensor(array) shares it) or a batch viewing the dataset, and is left as it was (the
-    #   views an op made of it are made again, to show the new numbers); but x.detach() and a
-    #   view an op made (x[0], x.T) write into the numbers they show; given a tensor in a
-    #   graph (x += w), a constant joins the graph, as the same object (`_join_graph`);
+    #   views an op made of it, and x.detach(), are made again, to show the new numbers); but
+    #   x.detach() and a view an op made (x[0], x.T) write into the numbers they show; given a
+    #   tensor in a graph (x += w), a constant joins the graph, as the same object
+    #   (`_join_graph`), and the views taken of it after that follow it too;
     # - a result in a graph becomes a new tensor, as `t = t - x` would give (its op's backward
     #   reads the old numbers): `h += x` of a residual connection; but not under no_grad(),
     #   where that new tensor would be a constant: there the result is someone's weights made
@@ -656,7 +659,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if fn is not None and fn is not Leaf:
             if not graph.grad_mode.enabled:
                 raise self._not_a_leaf(symbol, instead or f"write t = t {symbol[:-1]} x")
-            if id(self) in _views_of or id(self) in _base_of:
+            if _views_of(self) or _view_link(self) is not None:
                 # a constant, or a constant's view, that joined a graph by an earlier write:
                 # changed in place as it was then, so that its base and views follow again
                 return self._join_graph(new_tensor(other), symbol,
@@ -704,7 +707,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         else:                       # new numbers, which no other tensor shares (yet)
             write_clock.count += 1
             self._written_at = write_clock.count
-            if id(self) in _views_of:       # views of the old numbers (x[0]) show the new
+            if _views_of(self):             # views of the old numbers (x[0]) show the new
                 _update_views(self, _memory_owner(before))
         return self
 
@@ -721,10 +724,15 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 f"dtype ({instead} makes a new tensor)")
         if changed.data.dtype != self.data.dtype:       # float32 += float64: float32
             changed = changed.to(self.data.dtype)
-        if self._shows_anothers_numbers() or id(self) in _base_of:
+        if self._shows_anothers_numbers() or _view_link(self) is not None:
             # a view (x[0], x.T) or x.detach(): the write goes into the numbers it shows,
-            # recorded as t[...] = t + w is (into x's history, for an op's view)
-            _use_old_numbers(changed, self, Tensor(self.data.copy()))
+            # recorded as t[...] = t + w is (into x's history, for an op's view); t + w reads
+            # the view's numbers before the write, and its history if it is in a graph (given
+            # after the walk, which must not go into it: its input x keeps its numbers)
+            old = Tensor(self.data.copy())
+            _use_old_numbers(changed, self, old)
+            if self._fn is not None:
+                _take_history(old, self)
             self[...] = changed
             return self
         old = Tensor(self.data)             # (the old array: a constant takes new numbers)
@@ -736,6 +744,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         _take_history(self, changed)
         self.grad = None
         self._changed_in_place()
+        _note_written_in_place(self)
         _update_views(self, memory)
         return self
 
@@ -971,6 +980,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """
         detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
         detached._a = DETACHED
+        if self._fn is None or id(self) in graph.written_in_place:   # a constant's (also one
+            _note_constant_view(detached, self, None, None)         # in a graph): follows it
         return detached
 
     def _shows_anothers_numbers(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -338,6 +339,7 @@ class InPlaceMethods:
         _take_history(self, node)
         self.grad = None
         self._changed_in_place()
+        _note_written_in_place(self)
         _update_views(self, _memory_owner(self.data))
 
     def _kept_places(self, index: Any) -> np.ndarray:
@@ -414,24 +416,30 @@ def _last_memory_write(data: np.ndarray) -> int:
 # A constant's views: what an op made of a constant's own numbers (x[0], x[:2], x.T,
 # x.view(3, 4)) is a constant too, with no input kept, yet PyTorch's views follow their base:
 # they see its new numbers, and when a value in a graph is written into the base (x[0] = w,
-# x += w), or into the view itself, the gradient reaches w through either. So each such view is
-# remembered (weakly: a batch x[i:i + 32] of a dataset goes when the loop drops it), with the op
-# that made it, to be made again from its base after a change (`_update_views`), and to tell the
-# base's places it shows (`_write_through_base`).
-# What keeps the tables right: a view's entry holds its base (strongly, as a PyTorch view keeps
-# its base), so a base outlives its views and `_base_of` never names a dead base; a view's
-# entries go when it does (its weak reference's callback) and a base's when it does (a
-# finalizer), before Python can give its id to a new object, so an id never finds another
-# tensor's entry. A view of a view is listed under the view it was made from; a training loop
-# that takes a batch X[i:i + 32] of a constant X each step keeps one entry, the live batch's.
-_views_of: dict[int, dict[int, Any]] = {}   # id(base) -> {id(view): weakref to the view}
-_base_of: dict[int, tuple] = {}             # id(view) -> (base, op, ctx)
+# x += w), or into the view itself, the gradient reaches w through either. So such a view keeps,
+# in its slot `_view_of`, its base and the op that made it, to be made again from the base after
+# a change (`_update_views`) and to tell the base's places it shows (`_write_through_base`); the
+# base lists its views in its slot `_views`, weakly (a batch x[i:i + 32] of a dataset goes when
+# the loop drops it). So is x.detach() of a constant x (its op None: x's numbers, no history),
+# and, once a constant has joined a graph by a write (x += w, x[0] = w) and stays the same object,
+# a view an op makes of it in the graph, and of that view (graph.written_in_place).
+# What keeps this right: a view holds its base (strongly, as a PyTorch view keeps its base), so
+# a base outlives its views; a view's entry in `_views` is a weak reference whose callback
+# removes it as the view goes (each view is noted once, when it is made: two live references
+# to one tensor, as keys, would compare its numbers); both records live on the tensors
+# themselves, so they go with them; an id in graph.written_in_place goes by a finalizer, before
+# Python can give it to a new object. A view of a view
+# is listed under the view it was made from; a training loop that takes a batch X[i:i + 32] of a
+# constant X each step keeps one entry, the live batch's. Making a view is on every step's path,
+# so noting one costs a weak reference and two stores; the work is done when a base changes.
+_new_list_lock = threading.Lock()       # (two threads taking a base's first views keep one list)
 
 
 def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None:
     """Remember `view`, op(source, ctx), if it shows the constant source's own memory (graph's
-    make_node calls this for a constant whose array is a view)."""
-    if source._fn is not None:
+    make_node calls this for a constant whose array is a view, and for a view in a graph of a
+    node in `graph.written_in_place`); op None stands for source.detach()."""
+    if source._fn is not None and id(source) not in graph.written_in_place:
         return
     shown, numbers = view.data.base, source.data        # (the usual view: of source's array,
     if shown is not numbers and shown is not numbers.base and (   # or of the one it views)
@@ -439,19 +447,44 @@ def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None
         return
     if not view.data.flags.writeable:                   # expand's: many places, one number
         return
-    views = _views_of.get(id(source))
-    if views is None:
-        views = _views_of[id(source)] = {}
-        weakref.finalize(source, _views_of.pop, id(source), None)
-    key = id(view)
-    views[key] = weakref.ref(view, lambda _, views=views, key=key: _forget_view(views, key))
-    _base_of[key] = (source, op, ctx)
+    try:
+        views = source._views
+    except AttributeError:                              # its first view
+        with _new_list_lock:
+            try:
+                views = source._views
+            except AttributeError:
+                views = source._views = {}
+    views[weakref.ref(view, views.pop)] = None          # (the callback drops the entry)
+    view._view_of = (source, op, ctx)
+    if view._fn is not None:                            # x[:2] of an x in a graph: its own
+        _note_written_in_place(view)                    # views follow it too (x[:2][0])
 
 
-def _forget_view(views: dict, key: int) -> None:
-    """The view whose id is `key` is gone: its entries go too."""
-    views.pop(key, None)
-    _base_of.pop(key, None)
+def _note_written_in_place(t: Tensor) -> None:
+    """`t`, in a graph, was written in place and stays the same object (a constant that
+    joined a graph by x += w or x[0] = w): the views ops make of it from now on follow it too,
+    as PyTorch's do (`v = x[:2]; x += 1` changes v)."""
+    key = id(t)
+    if key not in graph.written_in_place:
+        graph.written_in_place.add(key)
+        weakref.finalize(t, graph.written_in_place.discard, key)   # (before the id is reused)
+
+
+def _views_of(base: Tensor) -> Any:
+    """The weak references to the views remembered of `base` (see above); empty if none."""
+    try:
+        return base._views
+    except AttributeError:
+        return ()
+
+
+def _view_link(view: Tensor) -> tuple | None:
+    """(base, op, ctx) if `view` is a remembered view of a constant's numbers, else None."""
+    try:
+        return view._view_of
+    except AttributeError:
+        return None
 
 
 def _update_views(base: Tensor, memory: Any) -> None:
@@ -459,15 +492,19 @@ def _update_views(base: Tensor, memory: Any) -> None:
     still show `memory` (base's array before the change) are made again by their ops from base,
     so they show its numbers and, if it is in a graph now, pass their gradient to it; then their
     own views, in turn."""
-    views = _views_of.get(id(base))
-    if not views:
-        return
-    for ref in list(views.values()):
+    for ref in list(_views_of(base)):
         view = ref()
         if view is None or _memory_owner(view.data) is not memory:
             continue                    # (changed since: `_use_old_numbers` gave it a copy)
-        _, op, ctx = _base_of[id(view)]
-        again = apply(op, (base,), ctx)
+        link = _view_link(view)
+        if link is None or link[0] is not base:
+            continue                    # (a list copy.deepcopy shared with another tensor)
+        if link[1] is None:             # base.detach(): its numbers, and still no history
+            view.data = base.data.view()
+            view._written_at = write_clock.count
+            _update_views(view, memory)
+            continue
+        again = apply(link[1], (base,), link[2])
         view.data = again.data
         _take_history(view, again)
         view.grad = None
@@ -478,12 +515,12 @@ def _write_through_base(view: Tensor, index: Any, value: Any) -> bool:
     """`view[index] = value` for a view of a constant's numbers, written into the base as
     PyTorch writes it (the base becomes index_put(its old numbers, value) at the places the view
     shows, and the view that op's view again); False if `view` is no such view."""
-    link = _base_of.get(id(view))
+    link = _view_link(view)
     if link is None:
         return False
     base, op, ctx = link
-    if _memory_owner(view.data) is not _memory_owner(base.data):
-        return False
+    if op is None or _memory_owner(view.data) is not _memory_owner(base.data):
+        return False                    # (x.detach() is a tensor of its own in a graph)
     with graph.no_grad():                   # which of base's places the view shows, by number
         places = apply(op, (Tensor(np.arange(base.data.size).reshape(base.shape)),), ctx).data
     if places.dtype.kind not in "iu" or places.shape != view.shape:
@@ -499,14 +536,16 @@ def _write_through_base(view: Tensor, index: Any, value: Any) -> bool:
 def _shows_same_places(t: Tensor, index: Any, value: Any) -> bool:
     """True if `value` is a view of `t` showing exactly t[index] (`x[:2] += w` ends with
     `x[:2] = v`, v being x[:2] that += changed): that write has nothing left to do."""
-    if id(value) not in _base_of or not isinstance(index, (slice, int, tuple, type(Ellipsis))):
+    link = _view_link(value)
+    if link is None or link[1] is None or not isinstance(index, (slice, int, tuple,
+                                                                  type(Ellipsis))):
         return False
     try:                                # (with `...`, numpy gives x[0] of a 1-d x as a view)
         target = t.data[(*index, ...) if isinstance(index, tuple) else (index, ...)]
     except (IndexError, ValueError, TypeError):
         return False
     shown = value.data
-    return (_base_of[id(value)][0] is t and isinstance(target, np.ndarray)
+    return (link[0] is t and isinstance(target, np.ndarray)
             and target.__array_interface__["data"][0] == shown.__array_interface__["data"][0]
             and target.shape == shown.shape and target.strides == shown.strides)
 

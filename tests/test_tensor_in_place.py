@@ -7,8 +7,8 @@ changes, numbers and history); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
-import gc
 import re
+import weakref
 
 import numpy as np
 import pytest
@@ -767,17 +767,89 @@ def test_a_constant_that_joined_a_graph_keeps_changing_in_place():
     assert w.grad.tolist() == [89.0]
 
 
+def test_views_taken_after_a_constant_joined_a_graph_follow_it():
+    """v = x[:2] taken after the constant x joined a graph (x += w) kept the old numbers when x
+    changed again (x *= w), and passed w no gradient for that change; PyTorch's v follows x
+    (numbers and gradients below are PyTorch 2.13's, derived by hand in the comments)."""
+    x, w = _f64([1.0, 2.0, 3.0]), _f64([10.0, 20.0, 30.0], requires_grad=True)
+    x += w
+    v = x[:2]
+    x *= w                                          # x = (x0 + w) w: [110, 440, 990]
+    assert v.tolist() == [110.0, 440.0]
+    (v * _f64([5.0, 7.0])).sum().backward()         # 5 (1 + 2 w0), 7 (2 + 2 w1)
+    assert w.grad.tolist() == [105.0, 294.0, 0.0]
+    x, w = _f64([1.0, 2.0, 3.0]), _f64([10.0, 20.0, 30.0], requires_grad=True)
+    x += w
+    v = x[1:]
+    v *= w[1:]                                      # into x, through the view
+    assert x.tolist() == [11.0, 440.0, 990.0] and v.tolist() == [440.0, 990.0]
+    (x * _f64([2.0, 3.0, 5.0])).sum().backward()    # 2, 3 (2 + 2 w1), 5 (3 + 2 w2)
+    assert w.grad.tolist() == [2.0, 126.0, 315.0]
+    x, u = _f64([1.0, 2.0, 3.0]), _f64([2.0], requires_grad=True)
+    x += w
+    v = x[:2]
+    v[0] = u[0] * u[0]                              # was refused (a view of x's numbers)
+    assert x.tolist() == [4.0, 22.0, 33.0] and v.tolist() == [4.0, 22.0]
+    w.grad = None
+    (x * _f64([2.0, 3.0, 5.0])).sum().backward()    # w0 is written over; 2 * 2u
+    assert w.grad.tolist() == [0.0, 3.0, 5.0] and u.grad.tolist() == [8.0]
+    x, u = _f64([1.0, 2.0, 3.0]), _f64([5.0], requires_grad=True)
+    x[0] = u[0]                                     # (joined by a write at an index)
+    v = x[:2]
+    x[1] = u[0] * 3.0                               # v = [u, 3u]; was refused at backward
+    assert v.tolist() == [5.0, 15.0]
+    (v * _f64([5.0, 7.0])).sum().backward()         # 5 + 7 * 3
+    assert u.grad.tolist() == [26.0]
+    x, w = _f64([1.0, 2.0, 3.0, 4.0]), _f64([10.0, 20.0, 30.0, 40.0], requires_grad=True)
+    x += w
+    row = x.reshape(2, 2)[1]                        # a view of a view
+    x += 1
+    assert row.tolist() == [34.0, 45.0]
+
+
+def test_a_constants_detach_shares_its_numbers_across_its_changes():
+    """d = x.detach() of a constant x kept the old numbers when x += 1 gave x new ones (PyTorch:
+    d shares x's numbers, [2, 3, 4]); and after x joins a graph, d still has no history."""
+    x = _f64([1.0, 2.0, 3.0])
+    d = x.detach()
+    x += 1
+    assert d.tolist() == [2.0, 3.0, 4.0]
+    d += 1                                          # (and a write into d reaches x, as before)
+    assert x.tolist() == [3.0, 4.0, 5.0]
+    x, w = _f64([1.0, 2.0]), _f64([10.0, 20.0], requires_grad=True)
+    d = x.detach()
+    x += w
+    assert d.tolist() == [11.0, 22.0] and not d.requires_grad
+    (x * 3.0).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+    d, first = x.detach(), x[:1].detach()           # (taken after x joined the graph)
+    x *= 2.0
+    assert d.tolist() == [22.0, 44.0] and first.tolist() == [22.0] and not d.requires_grad
+
+
+def test_views_of_tensors_in_a_graph_are_noted_only_while_a_written_one_lives():
+    """The views ops make in a graph are noted only of a tensor written in place that stays the
+    same object (a constant that joined the graph): once it is gone, none is."""
+    from autograd import graph
+    before = len(graph.written_in_place)
+    x, w = _f64([1.0, 2.0]), _f64([10.0, 20.0], requires_grad=True)
+    x += w
+    assert len(graph.written_in_place) == before + 1
+    h = w * 2.0
+    assert not hasattr(h[:1], "_view_of") and hasattr(x[:1], "_view_of")
+    del x
+    assert len(graph.written_in_place) == before
+
+
 def test_a_loop_that_slices_a_constant_dataset_keeps_one_view_remembered():
     """The views of a constant are remembered weakly: batches X[i:i + 32] taken step after step
-    leave only the live one in the tables, and none once it and X are gone."""
-    from autograd.tensor_in_place import _base_of, _views_of
+    leave only the live one in X's list, and a view's record of its base goes with it."""
     X = Tensor(np.arange(400.0).reshape(200, 2))
-    before = len(_base_of)
     for i in range(1000):
         xb = X[i % 100: i % 100 + 32]
         (xb * 2).sum()
-    assert len(_views_of[id(X)]) == 1 and len(_base_of) == before + 1
+    assert len(X._views) == 1 and next(iter(X._views))() is xb and xb._view_of[0] is X
     assert xb.tolist()[0] == X.tolist()[99]
+    base = weakref.ref(X)
     del X, xb
-    gc.collect()
-    assert len(_base_of) == before
+    assert base() is None               # (nothing but the live view held X)
