@@ -281,6 +281,16 @@ def test_a_number_operand_is_written_with_the_digits_of_the_factor_it_is():
     assert record_backprop(half)[1].lines()[0].startswith("at h = x * 0.5,")
 
 
+def test_the_op_box_writes_a_number_operand_as_the_step_does():
+    """The box said "* 3.14" beside a step saying "y = x * 3.1416"."""
+    x = Value(0.25, label="x")
+    walk = draw_backprop(x * math.pi)
+    assert ("* 3.1416",) in [box.fields for box in walk.scene.boxes]
+    assert "* 3.1416" in walk.steps[1].lines()[0]
+    base = draw_backprop(Value(1.0, label="x") * 0.5)
+    assert ("* 0.5",) in [box.fields for box in base.scene.boxes]
+
+
 def test_a_number_base_is_named_too():
     # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
     # without ever saying what c is

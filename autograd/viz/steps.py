@@ -277,9 +277,8 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
         # d/dx_i = ... x_0 ⋯ x_(i-1): x is the input, x_i one of its elements
         letters = {letter.split("_")[0]: name for letter, name in zip(partials, names)}
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
-            # as the factor the step multiplies by shows it: pi as 3.1416 in both, not 3.14
-            short = labels._short(ctx)
-            letters["c"] = short if float(short) == ctx else labels.number(ctx)
+            # as the op's box and the factor the step multiplies by show it: pi as 3.1416
+            letters["c"] = labels.constant(ctx)
         rule_letters = _with_output(letters, here)
         forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
         rules = partials.values()
