@@ -52,7 +52,7 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, minimum, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Hardswish, Huber, SmoothL1, Softplus
+from autograd.ops.elementwise import Condition, Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.ctc import CTCCtx, CTCLoss as CTCLossOp
 from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
 from autograd.ops.normalize import overflowed
@@ -150,7 +150,7 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:
     """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN)."""
     inside = (x.data > low) & (x.data < high)
-    return where(inside, x, np.clip(x.data, low, high))
+    return where(Condition(inside, f"{low:g} < a < {high:g}"), x, np.clip(x.data, low, high))
 
 
 def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:

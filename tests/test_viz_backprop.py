@@ -376,6 +376,31 @@ def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
     np.testing.assert_array_equal(second.grad, [0.0, 1.0])
 
 
+@pytest.mark.parametrize("make, says", [
+    (lambda x: nn_functional().hardtanh(x), "-1 < x < 1"),
+    (lambda x: nn_functional().hardtanh(x, -0.5, 2.0), "-0.5 < x < 2"),
+    (lambda x: nn_functional().relu6(x), "0 < x < 6"),
+    (lambda x: x.tril(), "column ≤ row"),
+    (lambda x: x.tril(-1), "column ≤ row - 1"),
+    (lambda x: x.triu(1), "column ≥ row + 1"),
+    (lambda x: x.masked_fill(np.array([[True, False]]), 0.0), "the mask"),
+])
+def test_a_where_step_names_its_condition(make, says):
+    """hardtanh, relu6 and tril are a `where`: their steps said "where the condition holds"
+    without saying which condition."""
+    x = Tensor(np.array([[-2.0, 0.5], [3.0, 7.0]]), requires_grad=True, label="x")
+    step = next(s for s in record_backprop(make(x).sum()) if s.op == "where")
+    lines = step.lines()
+    assert f"where({says}, " in lines[0], lines
+    assert any(f"where {says} holds, 0 elsewhere" in line for line in lines[1:]), lines
+    assert any(f"where {says} does not hold, 0 elsewhere" in line for line in lines[1:]), lines
+
+
+def nn_functional():
+    import nn.functional
+    return nn.functional
+
+
 def test_a_subscript_of_a_rule_keeps_its_indices():
     """conv2d's "db = Σ_{n,h,w} g" sums over the batch, height and width: the w is no weight
     (it read "Σ_{n,h,conv.weight}" once the letters took the graph's names)."""

@@ -28,6 +28,7 @@ from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
                    Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
                    RNNSequence, SmoothL1, Sum, VectorNorm, Where)
+from ..ops.elementwise import Condition
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -280,11 +281,17 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here
 
 
 def _where_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                ) -> list[str]:
+                ) -> tuple[str, list[str]]:
     # the docstring's "to a ..., else to b" names the branches by letter, which a learner's own
-    # label "a" (the second branch, say) would seem to be: each branch is told its own part
-    return [f"{g} where the condition holds, 0 elsewhere",
-            f"{g} where the condition does not hold, 0 elsewhere"]
+    # label "a" (the second branch, say) would seem to be: each branch is told its own part.
+    # hardtanh, tril, masked_fill say what their condition is ("-1 < x < 1"): the page says it
+    if not isinstance(ctx, Condition):
+        return "", [f"{g} where the condition holds, 0 elsewhere",
+                    f"{g} where the condition does not hold, 0 elsewhere"]
+    words = rename(ctx.words, dict(zip("ab", names)))
+    return (f"where({words}, {', '.join(names)})",
+            [f"{g} where {words} holds, 0 elsewhere",
+             f"{g} where {words} does not hold, 0 elsewhere"])
 
 
 def _layer_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
