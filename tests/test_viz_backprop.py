@@ -396,6 +396,21 @@ def test_a_where_step_names_its_condition(make, says):
     assert any(f"where {says} does not hold, 0 elsewhere" in line for line in lines[1:]), lines
 
 
+def test_an_average_pool_says_why_it_is_drawn_as_a_convolution():
+    """avg_pool2d is a conv2d with a constant kernel: the page showed "#3 = #1 ⋆ #2" with no
+    word of pooling or of what #2 is."""
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, label="image")
+    walk = draw_backprop(F.avg_pool2d(x, 2).sum())
+    conv = next(step for step in walk.steps if step.op == "conv2d")
+    assert conv.lines()[0].startswith("at window means = (each channel alone) ⋆ (avg_pool "
+                                      "weights: 1/4 each): each output pixel is the sum"), conv
+    uneven = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    pooled = F.avg_pool2d(uneven, 2, stride=2, padding=1, count_include_pad=False)
+    steps = record_backprop(pooled.sum())
+    names = {step.name for step in steps} | {part.name for step in steps for part in step.inputs}
+    assert {"window sums", "1 / pixels in each window", "avg_pool weights: 1 each"} <= names
+
+
 def nn_functional():
     import nn.functional
     return nn.functional
