@@ -291,6 +291,23 @@ def test_the_op_box_writes_a_number_operand_as_the_step_does():
     assert ("* 0.5",) in [box.fields for box in base.scene.boxes]
 
 
+def test_a_negative_number_operand_is_bracketed():
+    """micrograd's x - 1 read "at #1 = x + -1" (and its box "+ -1")."""
+    x = Value(2.0, label="x")
+    walk = draw_backprop(x - 1)
+    assert walk.steps[1].lines()[0].startswith("at #1 = x + (-1),")
+    assert ("+ (-1)",) in [box.fields for box in walk.scene.boxes]
+    scaled = record_backprop(Value(2.0, label="x") * -1.5)[1].lines()
+    assert scaled[1].startswith("d#1/dx = (-1.5)  →  x gets 1.0000 × (-1.5000)"), scaled
+
+
+def test_a_rule_with_a_remark_is_bracketed_before_its_value():
+    """A ReLU's step read "= 1 where the output is positive, else 0 = 1.0000": else 0 = 1."""
+    x = Value(2.0, label="x")
+    line = record_backprop(x.relu())[1].lines()[1]
+    assert line.startswith("d#1/dx = (1 where the output is positive, else 0) = 1.0000  →  "), line
+
+
 def test_a_number_base_is_named_too():
     # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
     # without ever saying what c is

@@ -87,13 +87,15 @@ def _short(x: Any) -> str:
 
 def constant(x: Any) -> str:
     """An op's number operand (x * c, x ** c) as its box and its step both write it: in a few
-    characters when that is the number, else with four decimals like the step's factors.
+    characters when that is the number, else with four decimals like the step's factors; in
+    brackets if negative (micrograd's x - 1 is "x + (-1)", not "x + -1").
 
-    >>> constant(3), constant(0.5), constant(2.5e-05), constant(3.14159265)
-    ('3', '0.5', '2.5e-05', '3.1416')
+    >>> constant(3), constant(0.5), constant(2.5e-05), constant(3.14159265), constant(-1.0)
+    ('3', '0.5', '2.5e-05', '3.1416', '(-1)')
     """
     short = _short(x)
-    return short if isinstance(x, (bool, np.bool_)) or float(short) == x else number(x)
+    text = short if isinstance(x, (bool, np.bool_)) or float(short) == x else number(x)
+    return f"({text})" if text.startswith("-") else text
 
 
 def preview(data: np.ndarray, count: int) -> str:

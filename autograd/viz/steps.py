@@ -106,6 +106,10 @@ class Step:
         if part.form == "partial":
             rule = f"d{_d(self.name)}/d{_d(who)} = {part.derivative}"
             if part.local is not None and not _is_number(part.derivative):    # a Value
+                # "1 where the output is positive, else 0 = 1.0000" said 0 = 1: the rule
+                # with a remark is bracketed before its value
+                if _has_remark(part.derivative):
+                    rule = f"d{_d(self.name)}/d{_d(who)} = ({part.derivative})"
                 rule += f" = {labels.number(part.local)}"
         elif part.form == "gradient":
             rule = f"{who} gets {part.derivative}"
@@ -193,8 +197,9 @@ def _d(name: str) -> str:
 
 
 def _is_number(text: str) -> bool:
+    """True for "3", "−1" and a negative constant as a rule writes it, "(-1.5)"."""
     try:
-        float(text.replace("−", "-"))
+        float(text.replace("−", "-").removeprefix("(").removesuffix(")"))
     except ValueError:
         return False
     return True
