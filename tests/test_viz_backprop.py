@@ -1250,10 +1250,28 @@ def test_a_mean_cross_entropy_step_gives_the_division_by_n():
         probs = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
         expected = np.linalg.norm((probs - np.eye(2)[labels_]) / n)
         rule = ("(softmax(logits) − onehot(labels)) / N, N = 4 rows" if reduction == "mean"
-                else "softmax(logits) − onehot(labels)")
-        equals = "  →  " if reduction == "mean" else " = "     # after a remark, an arrow
+                else "softmax(logits) − onehot(labels)") + ", labels = [0, 1, 1, 0]"
+        equals = "  →  "                                      # after a remark, an arrow
         assert step.lines()[1] == (f"logits gets {rule}{equals}a (4, 2) array of norm "
                                    f"{labels.number(expected)}")
+
+
+def test_a_cross_entropy_step_writes_a_few_labels_out():
+    """The labels are no box of the drawing: the step said "onehot(labels)" and a teacher
+    could not see which class each row was meant to be."""
+    logits = Tensor([[2.0, 1.0, 0.1], [0.5, 0.2, 3.0]], requires_grad=True, label="z")
+    line = record_backprop(F.cross_entropy(logits, np.array([0, 2])))[1].lines()[1]
+    assert "/ N, N = 2 rows, labels = [0, 2]  →  " in line, line
+    many = Tensor(np.zeros((20, 3)), requires_grad=True, label="z")
+    line = record_backprop(F.cross_entropy(many, np.arange(20) % 3))[1].lines()[1]
+    assert "labels =" not in line, line                     # a long list would drown the rule
+
+
+def test_a_matmul_step_says_what_it_multiplies():
+    """The step read "at #3 (matmul)"."""
+    h = Tensor(np.ones((2, 3)), label="h")
+    W = Tensor(np.ones((3, 1)), requires_grad=True, label="W")
+    assert record_backprop((h @ W).sum())[2].lines()[0].startswith("at #1 = h @ W, ")
 
 
 def test_a_mean_cross_entropy_of_one_row_says_one_row():
@@ -1261,7 +1279,7 @@ def test_a_mean_cross_entropy_of_one_row_says_one_row():
     loss = F.cross_entropy(logits, np.array([1]))
     loss.label = "L"
     assert record_backprop(loss)[1].lines()[1].startswith(
-        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row  →  a (1, 3) array")
+        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row, labels = [1]  →  a (1, 3) array")
 
 
 def test_a_mean_and_mse_loss_say_over_how_many_they_divide():

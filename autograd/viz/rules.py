@@ -234,19 +234,20 @@ def _sum_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
 
 
 def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                 ) -> list[str]:
+                 ) -> tuple[str, list[str]]:
     a, b = (_bracketed(name) for name in names)
     g = _bracketed(g)
+    product = f"{a} @ {b}"              # the page said "at #3 (matmul)": of what?
     dims = [np.ndim(x) for x in payloads] if len(payloads) == 2 else [2, 2]
     if dims == [1, 1]:                  # a dot product: g is one number
-        return [f"{g} × {b}", f"{g} × {a}"]
+        return product, [f"{g} × {b}", f"{g} × {a}"]
     # a vector's "ᵀ" would make a product of two vectors a number where it is their outer
     # product; a matrix's gradient from a batch of products is their sum
     rules = [f"{g} ⊗ {b} (outer product)" if dims[1] == 1 else f"{g} @ {b}ᵀ",
              f"{a} ⊗ {g} (outer product)" if dims[0] == 1 else f"{a}ᵀ @ {g}"]
     most = max(dims)
-    return [rule + (", summed over the batch axes" if 1 < dim < most else "")
-            for rule, dim in zip(rules, dims)]
+    return product, [rule + (", summed over the batch axes" if 1 < dim < most else "")
+                     for rule, dim in zip(rules, dims)]
 
 
 def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
@@ -256,12 +257,20 @@ def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
     return [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
 
 
+_FEW_LABELS = 8      # cross_entropy's labels up to this many are written in its step
+
+
 def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
                         ) -> list[str]:
     z = _bracketed(names[0])
     p = f"softmax({z})"
+    given = ""
     if ctx.picks is not None:
         core = f"{p} − onehot(labels)"
+        # the labels are no node of the drawing: a few are written out, as a teacher would
+        classes = np.shape(payloads[0])[-1] if payloads else 0
+        if classes and len(ctx.picks) <= _FEW_LABELS:
+            given = f", labels = {(np.asarray(ctx.picks) % classes).tolist()}"
     else:
         t = _bracketed(names[1]) if len(names) > 1 else "target"
         core = f"{p} Σ_c {t}_c − {t}" if ctx.target is not None else f"{p} − {t}"
@@ -273,11 +282,11 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     if ctx.reduction == "mean":                 # the loss is the sum over the rows / N
         count = len(payloads[0])
         rows = f"N = {count} row" if count == 1 else f"N = {count} rows"
-        return [f"{_times(g, rule)} / N, {rows}" if g != "1" else f"({rule}) / N, {rows}"
-                for rule in rules]
+        return [(f"{_times(g, rule)} / N, {rows}" if g != "1" else f"({rule}) / N, {rows}")
+                + given for rule in rules]
     if ctx.reduction == "sum":
-        return [_times(g, rule) for rule in rules]
-    return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
+        return [_times(g, rule) + given for rule in rules]
+    return [f"{_bracketed(g)} (a number per row) × ({rule}){given}" for rule in rules]
 
 
 def _where_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
@@ -515,7 +524,7 @@ def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str, here:
     the others.
 
     >>> ctx_rule(MatMul, None, [], ["h", "W"], "dL/d#2")
-    ('', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
+    ('h @ W', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
     """
     writer = _CTX_RULES.get(op)
     written = None if writer is None else writer(ctx, payloads, names, g, here)
