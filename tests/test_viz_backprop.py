@@ -483,8 +483,8 @@ def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
     loss = (p * y).sum()
     loss.label = "L"
     softmax = next(s for s in record_backprop(loss) if s.op == "softmax")
-    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p) = "), \
-        softmax.lines()
+    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p), Σ along axis "
+                                         "1  →  "), softmax.lines()
     a = Tensor(np.array([3.0]), requires_grad=True, label="a")
     b = Tensor(np.array([2.0]), requires_grad=True, label="b")
     q = a / b
@@ -1272,6 +1272,21 @@ def test_a_matmul_step_says_what_it_multiplies():
     h = Tensor(np.ones((2, 3)), label="h")
     W = Tensor(np.ones((3, 1)), requires_grad=True, label="W")
     assert record_backprop((h @ W).sum())[2].lines()[0].startswith("at #1 = h @ W, ")
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_a_softmax_step_says_the_axis_it_sums_along(axis):
+    """Softmax's rule "y * (g − Σ g*y)" did not say what Σ runs over (a row? everything?)."""
+    z = Tensor(np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 1.0]]), requires_grad=True, label="z")
+    probs, logs = z.softmax(axis), z.log_softmax(axis)
+    probs.label, logs.label = "p", "q"
+    steps = record_backprop((probs * np.arange(6.0).reshape(2, 3) + logs).sum())
+    want = f"axis {axis % 2}"
+    softmax = next(step for step in steps if step.op == "softmax").lines()
+    assert softmax[0].startswith(f"at p = softmax(z) along {want}, "), softmax
+    assert softmax[1].startswith(f"z gets p * ((d#4/dp) − Σ (d#4/dp)*p), Σ along {want}  →  ")
+    log = next(step for step in steps if step.op == "log_softmax").lines()
+    assert log[1].startswith(f"z gets (d#4/dq) − softmax(z) Σ (d#4/dq), Σ along {want}  →  ")
 
 
 def test_a_mean_cross_entropy_of_one_row_says_one_row():

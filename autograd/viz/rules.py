@@ -26,8 +26,8 @@ import numpy as np
 from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
                    ConvTranspose2d, CrossEntropy, Elu,
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
-                   Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
-                   RNNSequence, SmoothL1, Sum, VectorNorm, Where)
+                   Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul,
+                   Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, VectorNorm, Where)
 from ..ops.elementwise import Condition
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
@@ -503,6 +503,26 @@ def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: 
     return None
 
 
+def _softmax_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                  ) -> tuple[str, list[str]] | None:
+    # the docstring's "Σ g*y" does not say over what: the step says the axis it ran along
+    if not isinstance(ctx, int) or len(payloads) != 1 or np.ndim(payloads[0]) < 2:
+        return None                         # a vector: there is nothing else to sum over
+    x, y, g = _bracketed(names[0]), _bracketed(here), _bracketed(g)
+    axis = f"axis {ctx % np.ndim(payloads[0])}"
+    return f"softmax({x}) along {axis}", [f"{y} * ({g} − Σ {g}*{y}), Σ along {axis}"]
+
+
+def _log_softmax_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                      ) -> tuple[str, list[str]] | None:
+    if not isinstance(ctx, int) or len(payloads) != 1 or np.ndim(payloads[0]) < 2:
+        return None
+    x, g = _bracketed(names[0]), _bracketed(g)
+    axis = f"axis {ctx % np.ndim(payloads[0])}"
+    return (f"log_softmax({x}) along {axis}",
+            [f"{g} − softmax({x}) Σ {g}, Σ along {axis}"])
+
+
 _CTX_RULES: dict[type, Callable[..., Any]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
     CrossEntropy: _cross_entropy_rule, Where: _where_rule, LayerNorm: _layer_norm_rule,
@@ -513,6 +533,7 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     BinaryCrossEntropy: _binary_cross_entropy_rule,
     BinaryCrossEntropyWithLogits: _bce_with_logits_rule,
     Conv2d: _conv_rule, ConvTranspose2d: _conv_transpose_rule,
+    Softmax: _softmax_rule, LogSoftmax: _log_softmax_rule,
 }
 
 
