@@ -530,12 +530,14 @@ class ElementwiseMethods:
         [2.0, 1.0, 3.0]
         """
         other = self._operand(other)
-        return where((self.data >= other.data) | np.isnan(other.data), self, other)
+        kept = (self.data >= other.data) | np.isnan(other.data)
+        return where(Condition(kept, "a ≥ b or b is NaN"), self, other)
 
     def fmin(self, other: Any) -> Tensor:
         """The smaller of x and other, elementwise, ignoring NaN (see fmax)."""
         other = self._operand(other)
-        return where((self.data <= other.data) | np.isnan(other.data), self, other)
+        kept = (self.data <= other.data) | np.isnan(other.data)
+        return where(Condition(kept, "a ≤ b or b is NaN"), self, other)
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:

@@ -298,9 +298,10 @@ def _where_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
         return "", [f"{g} where the condition holds, 0 elsewhere",
                     f"{g} where the condition does not hold, 0 elsewhere"]
     words = rename(ctx.words, dict(zip("ab", names)))
+    said = f"({words})" if " or " in words else words     # not "where y is NaN holds"
     return (f"where({words}, {', '.join(names)})",
-            [f"{g} where {words} holds, 0 elsewhere",
-             f"{g} where {words} does not hold, 0 elsewhere"])
+            [f"{g} where {said} holds, 0 elsewhere",
+             f"{g} where {said} does not hold, 0 elsewhere"])
 
 
 def _layer_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
