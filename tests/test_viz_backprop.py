@@ -1279,6 +1279,16 @@ def test_a_matmul_step_says_what_it_multiplies():
     assert record_backprop((h @ W).sum())[2].lines()[0].startswith("at #1 = h @ W, ")
 
 
+def test_a_linear_step_says_what_it_computes():
+    """The step read "at #1 (linear)"."""
+    x = Tensor(np.ones((2, 3)), label="x")
+    W = Tensor(np.ones((4, 3)), requires_grad=True, label="W")
+    b = Tensor(np.zeros(4), requires_grad=True, label="b")
+    assert record_backprop(F.linear(x, W, b).sum())[2].lines()[0].startswith(
+        "at #1 = x @ Wᵀ + b, ")
+    assert record_backprop(F.linear(x, W).sum())[2].lines()[0].startswith("at #1 = x @ Wᵀ, ")
+
+
 @pytest.mark.parametrize("axis", [-1, 0])
 def test_a_softmax_step_says_the_axis_it_sums_along(axis):
     """Softmax's rule "y * (g − Σ g*y)" did not say what Σ runs over (a row? everything?)."""

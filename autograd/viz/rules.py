@@ -251,10 +251,11 @@ def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
 
 
 def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                 ) -> list[str]:
+                 ) -> tuple[str, list[str]]:
     x, w = (_bracketed(name) for name in names[:2])
     g = _bracketed(g)
-    return [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
+    forward = f"{x} @ {w}ᵀ" + (f" + {_bracketed(names[2])}" if len(names) > 2 else "")
+    return forward, [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
 
 
 _FEW_LABELS = 8      # cross_entropy's labels up to this many are written in its step
