@@ -2150,11 +2150,19 @@ def _avg_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
         divisor = _window_counts(tuple(s - e for s, e in zip(sizes, extra)),
                                  geo.output_size(sizes, kernel), kernel, geo, count_include_pad)
     weight = 1.0 / divisor if np.isscalar(divisor) else 1.0     # scale in the kernel: one op
-    ones = Tensor(np.full((1, 1) + kernel, weight, dtype=x.dtype))
+    # the labels tell a step page's reader why a pooling shows up as a convolution
+    share = f"1/{divisor}" if np.isscalar(divisor) and divisor > 1 else f"{weight:.4g}"
+    ones = Tensor(np.full((1, 1) + kernel, weight, dtype=x.dtype),
+                  label=f"avg_pool weights: {share} each")
+    channels = x.reshape(n * c, 1, *sizes)
+    channels.label = "each channel alone"
     convolve = _conv2d if len(kernel) == 2 else _conv3d
-    y = convolve(name, x.reshape(n * c, 1, *sizes), ones, None, geo.stride, geo.padding, 1, 1)
+    y = convolve(name, channels, ones, None, geo.stride, geo.padding, 1, 1)
+    y.label = "window means" if np.isscalar(divisor) else "window sums"
     y = y.reshape(n, c, *y.shape[2:])
-    return y if np.isscalar(divisor) else y * Tensor((1.0 / divisor).astype(x.dtype))
+    if np.isscalar(divisor):
+        return y
+    return y * Tensor((1.0 / divisor).astype(x.dtype), label="1 / pixels in each window")
 
 
 def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:

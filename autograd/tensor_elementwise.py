@@ -21,6 +21,7 @@ from .ops import (
     Maximum, Minimum, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh, Sqrt, Tan, Tanh, Where,
     XLogY,
 )
+from .ops.elementwise import Condition
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
     _as_tensor, _MIXED_ENGINES, _python_number, _refuse_integer_division_by_zero,
@@ -529,12 +530,14 @@ class ElementwiseMethods:
         [2.0, 1.0, 3.0]
         """
         other = self._operand(other)
-        return where((self.data >= other.data) | np.isnan(other.data), self, other)
+        kept = (self.data >= other.data) | np.isnan(other.data)
+        return where(Condition(kept, "a ≥ b or b is NaN"), self, other)
 
     def fmin(self, other: Any) -> Tensor:
         """The smaller of x and other, elementwise, ignoring NaN (see fmax)."""
         other = self._operand(other)
-        return where((self.data <= other.data) | np.isnan(other.data), self, other)
+        kept = (self.data <= other.data) | np.isnan(other.data)
+        return where(Condition(kept, "a ≤ b or b is NaN"), self, other)
 
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:
@@ -667,7 +670,7 @@ class ElementwiseMethods:
         except ValueError:
             raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast "
                              f"with the tensor's shape {self.shape}") from None
-        return apply(Where, (value, self), mask)
+        return apply(Where, (value, self), Condition(mask, "the mask"))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle of the last two axes (the rest set to 0), as `np.tril` and
@@ -698,7 +701,9 @@ class ElementwiseMethods:
         rows, cols = self.shape[-2:]
         below = np.tri(rows, cols, int(diagonal), dtype=bool)   # on or below that diagonal
         keep = below if name == "tril" else ~np.tri(rows, cols, int(diagonal) - 1, dtype=bool)
-        return apply(Where, (self, self._constant_like(0, self)), keep)
+        shift = "" if diagonal == 0 else f" {'+' if diagonal > 0 else '-'} {abs(int(diagonal))}"
+        words = f"column {'≤' if name == 'tril' else '≥'} row{shift}"    # the kept triangle
+        return apply(Where, (self, self._constant_like(0, self)), Condition(keep, words))
 
     # -- dtypes --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import numpy as np
 from . import graph
 from .graph import apply
 from .ops import Concatenate, Einsum, MatMul, Stack, Where
+from .ops.elementwise import Condition
 from .ops.linalg import einsum_spec, parse_einsum
 from .tensor_axes import _axes, _one_name
 from .tensor_operands import _as_tensor, _promote, _refuse_value
@@ -178,6 +179,9 @@ def where(condition: Any, a: Any = _ONLY_CONDITION, b: Any = _ONLY_CONDITION) ->
             raise TypeError("where: takes the condition alone (the places where it holds) or "
                             "the condition and two tensors to pick from, got one tensor")
         return _as_tensor(condition, "where").nonzero(as_tuple=True)
+    words = None
+    if isinstance(condition, Condition):        # a condition the step pages can name
+        condition, words = condition
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     try:
         if isinstance(b, Tensor) and not isinstance(a, Tensor):
@@ -195,7 +199,7 @@ def where(condition: Any, a: Any = _ONLY_CONDITION, b: Any = _ONLY_CONDITION) ->
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be "
                          f"broadcast together") from None
-    return apply(Where, (a, b), cond)
+    return apply(Where, (a, b), cond if words is None else Condition(cond, words))
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:

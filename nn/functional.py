@@ -52,7 +52,7 @@ import numpy as np
 
 from autograd import Tensor, Value, get_default_dtype, minimum, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Hardswish, Huber, SmoothL1, Softplus
+from autograd.ops.elementwise import Condition, Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.ctc import CTCCtx, CTCLoss as CTCLossOp
 from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
 from autograd.ops.normalize import overflowed
@@ -150,7 +150,7 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:
     """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN)."""
     inside = (x.data > low) & (x.data < high)
-    return where(inside, x, np.clip(x.data, low, high))
+    return where(Condition(inside, f"{low:g} < a < {high:g}"), x, np.clip(x.data, low, high))
 
 
 def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
@@ -261,7 +261,7 @@ def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> 
     """
     x = _floating("threshold", x)
     limit, value = _real("threshold", "threshold", threshold), _real("threshold", "value", value)
-    return where(x.data <= limit, value, x)
+    return where(Condition(x.data <= limit, f"b ≤ {limit:g}"), value, x)
 
 
 def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
@@ -272,7 +272,8 @@ def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
     """
     x = _floating("hardshrink", x)
     lambd = _real("hardshrink", "lambd", lambd)
-    return where((x.data >= -lambd) & (x.data <= lambd), 0.0, x)
+    inside = (x.data >= -lambd) & (x.data <= lambd)
+    return where(Condition(inside, f"{-lambd:g} ≤ b ≤ {lambd:g}"), 0.0, x)
 
 
 def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
@@ -354,7 +355,7 @@ def prelu(x: Any, weight: Any) -> Tensor:
                              f"whose channel axis (axis 1) has {channels}; pass one slope, or "
                              f"one per channel")
         slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
-    return where(x.data > 0, x, slope * x)
+    return where(Condition(x.data > 0, "a > 0"), x, slope * x)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -288,6 +288,25 @@ def test_a_folded_drawing_fits_its_box(browser, tmp_path):
     assert drawing <= box
 
 
+def test_the_same_widget_twice_on_a_page_steps_on_its_own(browser, tmp_path):
+    """A notebook can show one widget twice with the same ids (its ids come from its content:
+    one output from before a kernel restart, one after): each steps its own drawing."""
+    x = Value(3.0, label="x")
+    html = draw_backprop(x * x + x).html()
+    path = tmp_path / "same.html"
+    path.write_text(page.document(html + html, "the same widget twice"), encoding="utf-8")
+    browser.get(path.as_uri())
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 1 of 3")
+    for _ in range(2):
+        press(browser, "right", widget=1)
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 1 of 3", "step 3 of 3")
+    assert (grad_text(browser, "n0", widget=0), grad_text(browser, "n0", widget=1)) == \
+        ("grad not yet", "grad 7.0000")                        # d/dx (x² + x) at 3
+    press(browser, "right", widget=0)
+    assert (counter(browser, 0), counter(browser, 1)) == ("step 2 of 3", "step 3 of 3")
+    assert js_errors(browser) == []
+
+
 def test_the_arrow_keys_work_after_next_or_back_is_disabled(browser, tmp_path):
     """Clicking Next onto the last step disabled it, and the focus fell to the page: the
     arrow keys did nothing any more."""

@@ -281,6 +281,33 @@ def test_a_number_operand_is_written_with_the_digits_of_the_factor_it_is():
     assert record_backprop(half)[1].lines()[0].startswith("at h = x * 0.5,")
 
 
+def test_the_op_box_writes_a_number_operand_as_the_step_does():
+    """The box said "* 3.14" beside a step saying "y = x * 3.1416"."""
+    x = Value(0.25, label="x")
+    walk = draw_backprop(x * math.pi)
+    assert ("* 3.1416",) in [box.fields for box in walk.scene.boxes]
+    assert "* 3.1416" in walk.steps[1].lines()[0]
+    base = draw_backprop(Value(1.0, label="x") * 0.5)
+    assert ("* 0.5",) in [box.fields for box in base.scene.boxes]
+
+
+def test_a_negative_number_operand_is_bracketed():
+    """micrograd's x - 1 read "at #1 = x + -1" (and its box "+ -1")."""
+    x = Value(2.0, label="x")
+    walk = draw_backprop(x - 1)
+    assert walk.steps[1].lines()[0].startswith("at #1 = x + (-1),")
+    assert ("+ (-1)",) in [box.fields for box in walk.scene.boxes]
+    scaled = record_backprop(Value(2.0, label="x") * -1.5)[1].lines()
+    assert scaled[1].startswith("d#1/dx = (-1.5)  →  x gets 1.0000 × (-1.5000)"), scaled
+
+
+def test_a_rule_with_a_remark_is_bracketed_before_its_value():
+    """A ReLU's step read "= 1 where the output is positive, else 0 = 1.0000": else 0 = 1."""
+    x = Value(2.0, label="x")
+    line = record_backprop(x.relu())[1].lines()[1]
+    assert line.startswith("d#1/dx = (1 where the output is positive, else 0) = 1.0000  →  "), line
+
+
 def test_a_number_base_is_named_too():
     # 2 ** x keeps its base in ctx like x ** 2 keeps its exponent; the step said "c^x * ln(c)"
     # without ever saying what c is
@@ -366,6 +393,51 @@ def test_a_where_step_tells_each_branch_its_part_by_its_own_name():
     np.testing.assert_array_equal(second.grad, [0.0, 1.0])
 
 
+@pytest.mark.parametrize("make, says", [
+    (lambda x: nn_functional().hardtanh(x), "-1 < x < 1"),
+    (lambda x: nn_functional().hardtanh(x, -0.5, 2.0), "-0.5 < x < 2"),
+    (lambda x: nn_functional().relu6(x), "0 < x < 6"),
+    (lambda x: x.tril(), "column ≤ row"),
+    (lambda x: x.tril(-1), "column ≤ row - 1"),
+    (lambda x: x.triu(1), "column ≥ row + 1"),
+    (lambda x: x.masked_fill(np.array([[True, False]]), 0.0), "the mask"),
+    (lambda x: nn_functional().threshold(x, 0.5, -3.0), "x ≤ 0.5"),
+    (lambda x: nn_functional().hardshrink(x), "-0.5 ≤ x ≤ 0.5"),
+    (lambda x: nn_functional().prelu(x, Tensor([0.25], requires_grad=True)), "x > 0"),
+    (lambda x: x.fmax(Tensor(np.zeros((2, 2)), label="y")), "(x ≥ y or y is NaN)"),
+    (lambda x: x.fmin(Tensor(np.zeros((2, 2)), label="y")), "(x ≤ y or y is NaN)"),
+])
+def test_a_where_step_names_its_condition(make, says):
+    """hardtanh, relu6 and tril are a `where`: their steps said "where the condition holds"
+    without saying which condition."""
+    x = Tensor(np.array([[-2.0, 0.5], [3.0, 7.0]]), requires_grad=True, label="x")
+    step = next(s for s in record_backprop(make(x).sum()) if s.op == "where")
+    lines = step.lines()
+    assert f"where({says.strip('()')}, " in lines[0], lines
+    assert any(f"where {says} holds, 0 elsewhere" in line for line in lines[1:]), lines
+    assert any(f"where {says} does not hold, 0 elsewhere" in line for line in lines[1:]), lines
+
+
+def test_an_average_pool_says_why_it_is_drawn_as_a_convolution():
+    """avg_pool2d is a conv2d with a constant kernel: the page showed "#3 = #1 ⋆ #2" with no
+    word of pooling or of what #2 is."""
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, label="image")
+    walk = draw_backprop(F.avg_pool2d(x, 2).sum())
+    conv = next(step for step in walk.steps if step.op == "conv2d")
+    assert conv.lines()[0].startswith("at window means = (each channel alone) ⋆ (avg_pool "
+                                      "weights: 1/4 each): each output pixel is the sum"), conv
+    uneven = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    pooled = F.avg_pool2d(uneven, 2, stride=2, padding=1, count_include_pad=False)
+    steps = record_backprop(pooled.sum())
+    names = {step.name for step in steps} | {part.name for step in steps for part in step.inputs}
+    assert {"window sums", "1 / pixels in each window", "avg_pool weights: 1 each"} <= names
+
+
+def nn_functional():
+    import nn.functional
+    return nn.functional
+
+
 def test_a_subscript_of_a_rule_keeps_its_indices():
     """conv2d's "db = Σ_{n,h,w} g" sums over the batch, height and width: the w is no weight
     (it read "Σ_{n,h,conv.weight}" once the letters took the graph's names)."""
@@ -416,8 +488,8 @@ def test_a_rule_that_uses_the_output_names_it_as_the_drawing_does():
     loss = (p * y).sum()
     loss.label = "L"
     softmax = next(s for s in record_backprop(loss) if s.op == "softmax")
-    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p) = "), \
-        softmax.lines()
+    assert softmax.lines()[1].startswith("z gets p * ((dL/dp) − Σ (dL/dp)*p), Σ along axis "
+                                         "1  →  "), softmax.lines()
     a = Tensor(np.array([3.0]), requires_grad=True, label="a")
     b = Tensor(np.array([2.0]), requires_grad=True, label="b")
     q = a / b
@@ -572,13 +644,18 @@ print(re.search(r'class="glassgrad-backprop" id="([^"]+)"', draw_backprop(x * x)
 """
 
 
-def test_widget_ids_differ_after_a_kernel_restart():
-    # a notebook keeps the outputs made before a restart: the same drawing made again in a new
-    # process must not take the ids of the old output on the same page
+def test_a_notebook_run_again_saves_the_same_widget():
+    # the ids were random: every run of a notebook changed its saved HTML (noise in git diffs)
     root = str(pathlib.Path(__file__).resolve().parents[1])
     ids = [subprocess.run([sys.executable, "-c", _WIDGET_ID, root], capture_output=True,
                           text=True, check=True).stdout.strip() for _ in range(2)]
-    assert all(ids) and ids[0] != ids[1]
+    assert ids[0].startswith("gg-backprop-") and ids[0] == ids[1]
+
+
+def test_widget_ids_follow_what_the_widget_shows():
+    ids = [re.search(r'class="glassgrad-backprop" id="([^"]+)"',
+                     draw_backprop(Value(2.0, label="x") * k).html())[1] for k in (3.0, 4.0)]
+    assert ids[0] != ids[1]
 
 
 def test_a_saved_page_is_the_same_bytes_each_time(tmp_path):
@@ -1178,10 +1255,53 @@ def test_a_mean_cross_entropy_step_gives_the_division_by_n():
         probs = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
         expected = np.linalg.norm((probs - np.eye(2)[labels_]) / n)
         rule = ("(softmax(logits) − onehot(labels)) / N, N = 4 rows" if reduction == "mean"
-                else "softmax(logits) − onehot(labels)")
-        equals = "  →  " if reduction == "mean" else " = "     # after a remark, an arrow
+                else "softmax(logits) − onehot(labels)") + ", labels = [0, 1, 1, 0]"
+        equals = "  →  "                                      # after a remark, an arrow
         assert step.lines()[1] == (f"logits gets {rule}{equals}a (4, 2) array of norm "
                                    f"{labels.number(expected)}")
+
+
+def test_a_cross_entropy_step_writes_a_few_labels_out():
+    """The labels are no box of the drawing: the step said "onehot(labels)" and a teacher
+    could not see which class each row was meant to be."""
+    logits = Tensor([[2.0, 1.0, 0.1], [0.5, 0.2, 3.0]], requires_grad=True, label="z")
+    line = record_backprop(F.cross_entropy(logits, np.array([0, 2])))[1].lines()[1]
+    assert "/ N, N = 2 rows, labels = [0, 2]  →  " in line, line
+    many = Tensor(np.zeros((20, 3)), requires_grad=True, label="z")
+    line = record_backprop(F.cross_entropy(many, np.arange(20) % 3))[1].lines()[1]
+    assert "labels =" not in line, line                     # a long list would drown the rule
+
+
+def test_a_matmul_step_says_what_it_multiplies():
+    """The step read "at #3 (matmul)"."""
+    h = Tensor(np.ones((2, 3)), label="h")
+    W = Tensor(np.ones((3, 1)), requires_grad=True, label="W")
+    assert record_backprop((h @ W).sum())[2].lines()[0].startswith("at #1 = h @ W, ")
+
+
+def test_a_linear_step_says_what_it_computes():
+    """The step read "at #1 (linear)"."""
+    x = Tensor(np.ones((2, 3)), label="x")
+    W = Tensor(np.ones((4, 3)), requires_grad=True, label="W")
+    b = Tensor(np.zeros(4), requires_grad=True, label="b")
+    assert record_backprop(F.linear(x, W, b).sum())[2].lines()[0].startswith(
+        "at #1 = x @ Wᵀ + b, ")
+    assert record_backprop(F.linear(x, W).sum())[2].lines()[0].startswith("at #1 = x @ Wᵀ, ")
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_a_softmax_step_says_the_axis_it_sums_along(axis):
+    """Softmax's rule "y * (g − Σ g*y)" did not say what Σ runs over (a row? everything?)."""
+    z = Tensor(np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 1.0]]), requires_grad=True, label="z")
+    probs, logs = z.softmax(axis), z.log_softmax(axis)
+    probs.label, logs.label = "p", "q"
+    steps = record_backprop((probs * np.arange(6.0).reshape(2, 3) + logs).sum())
+    want = f"axis {axis % 2}"
+    softmax = next(step for step in steps if step.op == "softmax").lines()
+    assert softmax[0].startswith(f"at p = softmax(z) along {want}, "), softmax
+    assert softmax[1].startswith(f"z gets p * ((d#4/dp) − Σ (d#4/dp)*p), Σ along {want}  →  ")
+    log = next(step for step in steps if step.op == "log_softmax").lines()
+    assert log[1].startswith(f"z gets (d#4/dq) − softmax(z) Σ (d#4/dq), Σ along {want}  →  ")
 
 
 def test_a_mean_cross_entropy_of_one_row_says_one_row():
@@ -1189,7 +1309,7 @@ def test_a_mean_cross_entropy_of_one_row_says_one_row():
     loss = F.cross_entropy(logits, np.array([1]))
     loss.label = "L"
     assert record_backprop(loss)[1].lines()[1].startswith(
-        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row  →  a (1, 3) array")
+        "z gets (softmax(z) − onehot(labels)) / N, N = 1 row, labels = [1]  →  a (1, 3) array")
 
 
 def test_a_mean_and_mse_loss_say_over_how_many_they_divide():

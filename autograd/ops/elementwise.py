@@ -30,7 +30,7 @@ in `ctx` or read it from the output.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -659,14 +659,27 @@ class Clip(Op):
         return (g * inside,)
 
 
+class Condition(NamedTuple):
+    """A `Where`'s condition (its ctx) with the words the step pages say it in: "-1 < a < 1"
+    for hardtanh, where a and b are the two branches (a page writes the graph's names there).
+    A plain bool array is a condition too, which the pages call "the condition"."""
+    mask: np.ndarray
+    words: str
+
+
+def _mask(condition: Any) -> np.ndarray:
+    return condition.mask if condition.__class__ is Condition else condition
+
+
 class Where(Op):
     """where(condition, a, b);  the gradient goes to a where the condition holds, else to b"""
     name, broadcasting = "where", True
 
     @staticmethod
     def forward(condition, a, b):
-        return np.where(condition, a, b)
+        return np.where(_mask(condition), a, b)
 
     @staticmethod
     def backward(condition, g, out, a, b):
+        condition = _mask(condition)
         return g * condition, g * ~condition

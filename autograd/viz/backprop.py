@@ -28,7 +28,6 @@ import json
 import os
 import pathlib
 import re
-import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -55,6 +54,10 @@ _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the fr
 # what Jupyter shows at once (its output limit is ~1 MB/s); micrograd's demo MLP on one example
 # takes ~800.
 DEFAULT_MAX_STEPS = 2000
+
+# How many widgets with each content (its digest) `html` has made in this process: the count
+# goes into their ids, so two of them on one page differ.
+_shown: dict[str, int] = {}
 
 
 def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
@@ -179,10 +182,23 @@ class BackpropDrawing:
     def html(self) -> str:
         """The widget as an HTML fragment: drawing, equations, controls and a little script.
 
-        Its ids start with a random prefix, so several widgets can share a page, or a notebook
-        whose older outputs were made before the kernel restarted (a counter would start again).
+        Its ids start with a hash of its content, so a notebook run again saves the same HTML
+        (no noise in its diffs), and a count of the widgets with that content made so far in
+        this process, so the same walk shown twice on a page has its own ids each time. (The
+        same widget from before a kernel restart can still be on the page with the same ids:
+        each widget's script takes the first such widget not yet started.)
         """
-        return self._html(f"gg-backprop-{uuid.uuid4().hex[:12]}")
+        digest = self._digest()
+        count = _shown.get(digest, 0) + 1
+        _shown[digest] = count
+        return self._html(f"gg-backprop-{digest}" if count == 1
+                          else f"gg-backprop-{digest}-{count}")
+
+    def _digest(self) -> str:
+        """12 hex digits that change with anything the widget shows."""
+        content = hashlib.sha1(self._payload.encode("utf-8"))
+        content.update(self._svg.encode("utf-8"))
+        return content.hexdigest()[:12]
 
     def _html(self, prefix: str) -> str:
         """The widget with ids starting with `prefix`."""
@@ -219,10 +235,9 @@ class BackpropDrawing:
         if path.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"BackpropDrawing.save: {text!r} is neither an .html file nor a "
                              f"folder (end a folder's name with '/')")
-        # alone on its page, the widget can take ids made from its content: the same walk
-        # saved twice gives the same bytes
-        digest = hashlib.sha1(self._payload.encode("utf-8")).hexdigest()[:12]
-        widget = self._html(f"gg-backprop-{digest}")
+        # alone on its page, the widget needs no count: the same walk saved twice gives the
+        # same bytes
+        widget = self._html(f"gg-backprop-{self._digest()}")
         with atomic_open(path, "w") as f:
             f.write(page.document(widget, title="glassgrad: backpropagation, step by step"))
         return path

@@ -85,6 +85,19 @@ def _short(x: Any) -> str:
     return f"{float(x):.3g}"
 
 
+def constant(x: Any) -> str:
+    """An op's number operand (x * c, x ** c) as its box and its step both write it: in a few
+    characters when that is the number, else with four decimals like the step's factors; in
+    brackets if negative (micrograd's x - 1 is "x + (-1)", not "x + -1").
+
+    >>> constant(3), constant(0.5), constant(2.5e-05), constant(3.14159265), constant(-1.0)
+    ('3', '0.5', '2.5e-05', '3.1416', '(-1)')
+    """
+    short = _short(x)
+    text = short if isinstance(x, (bool, np.bool_)) or float(short) == x else number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
 def preview(data: np.ndarray, count: int) -> str:
     """The first `count` numbers of an array, flattened.
 
@@ -150,9 +163,9 @@ def op_text(node: Node) -> str:
     op = node._fn
     text = clean(op.symbol or op.name)
     if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, (int, float)):
-        text += f" {_short(node._ctx)}"
+        text += f" {constant(node._ctx)}"
     elif op is ConstPow and isinstance(node._ctx, (int, float)):
-        text = f"{_short(node._ctx)} {text}"        # the constant is the base: "2 **"
+        text = f"{constant(node._ctx)} {text}"        # the constant is the base: "2 **"
     return text
 
 

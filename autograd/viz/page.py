@@ -44,7 +44,16 @@ STYLE = """
 SCRIPT = """
 (function () {
   var prefix = "%(prefix)s";
-  var root = document.getElementById(prefix);
+  // The ids come from the drawing's content, so a notebook can hold the same widget twice (one
+  // output made before a kernel restart, one after): this one is the first not yet started, and
+  // it finds its boxes among its own elements only.
+  var root = null, same = document.querySelectorAll('[id="' + prefix + '"]');
+  for (var j = 0; j < same.length && !root; j++) {
+    if (!same[j].hasAttribute("data-gg-started")) { root = same[j]; }
+  }
+  root.setAttribute("data-gg-started", "");
+  var byId = {};
+  Array.prototype.forEach.call(root.querySelectorAll("[id]"), function (e) { byId[e.id] = e; });
   var data = JSON.parse(root.querySelector("script.gg-data").textContent);
   var frames = data.frames, count = frames.length, current = 0, marked = [];
   var slider = root.querySelector(".gg-slider");
@@ -52,7 +61,7 @@ SCRIPT = """
   var shown = {};                       // box -> its text on screen: a step rewrites only the
   function setText(name, text) {        // few that change (thousands of boxes stay fast)
     if (shown[name] === text) { return; }
-    var box = document.getElementById(prefix + "-" + name);
+    var box = byId[prefix + "-" + name];
     if (!box) { return; }
     shown[name] = text;
     var texts = box.getElementsByTagName("text");
@@ -60,7 +69,7 @@ SCRIPT = """
   }
   function mark(names, cls) {
     names.forEach(function (name) {
-      var box = document.getElementById(prefix + "-" + name);
+      var box = byId[prefix + "-" + name];
       if (box) { box.classList.add(cls); marked.push([box, cls]); }
     });
   }
@@ -68,7 +77,7 @@ SCRIPT = """
   // around it up to the page (a notebook scrolls in a panel, not the window). Done by hand:
   // Chromium's scrollIntoView misplaces an SVG element of a drawing that CSS has scaled.
   function reveal(names) {                   // the boxes `names` (a node and its op)
-    var boxes = names.map(function (name) { return document.getElementById(prefix + "-" + name); })
+    var boxes = names.map(function (name) { return byId[prefix + "-" + name]; })
       .filter(Boolean);
     for (var outer = root.querySelector(".gg-drawing"); outer && boxes.length;
          outer = outer.parentElement) {

@@ -26,8 +26,9 @@ import numpy as np
 from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
                    ConvTranspose2d, CrossEntropy, Elu,
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
-                   Logit, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul, Mean, Polygamma,
-                   RNNSequence, SmoothL1, Sum, VectorNorm, Where)
+                   Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul,
+                   Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, VectorNorm, Where)
+from ..ops.elementwise import Condition
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
 _CUTS = (" for ", " with ", ", ", " (")     # what starts a remark after the forward's formula
@@ -233,34 +234,44 @@ def _sum_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
 
 
 def _matmul_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                 ) -> list[str]:
+                 ) -> tuple[str, list[str]]:
     a, b = (_bracketed(name) for name in names)
     g = _bracketed(g)
+    product = f"{a} @ {b}"              # the page said "at #3 (matmul)": of what?
     dims = [np.ndim(x) for x in payloads] if len(payloads) == 2 else [2, 2]
     if dims == [1, 1]:                  # a dot product: g is one number
-        return [f"{g} × {b}", f"{g} × {a}"]
+        return product, [f"{g} × {b}", f"{g} × {a}"]
     # a vector's "ᵀ" would make a product of two vectors a number where it is their outer
     # product; a matrix's gradient from a batch of products is their sum
     rules = [f"{g} ⊗ {b} (outer product)" if dims[1] == 1 else f"{g} @ {b}ᵀ",
              f"{a} ⊗ {g} (outer product)" if dims[0] == 1 else f"{a}ᵀ @ {g}"]
     most = max(dims)
-    return [rule + (", summed over the batch axes" if 1 < dim < most else "")
-            for rule, dim in zip(rules, dims)]
+    return product, [rule + (", summed over the batch axes" if 1 < dim < most else "")
+                     for rule, dim in zip(rules, dims)]
 
 
 def _linear_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                 ) -> list[str]:
+                 ) -> tuple[str, list[str]]:
     x, w = (_bracketed(name) for name in names[:2])
     g = _bracketed(g)
-    return [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
+    forward = f"{x} @ {w}ᵀ" + (f" + {_bracketed(names[2])}" if len(names) > 2 else "")
+    return forward, [f"{g} @ {w}", f"{g}ᵀ @ {x}", f"Σ_rows {g}"][:len(names)]
+
+
+_FEW_LABELS = 8      # cross_entropy's labels up to this many are written in its step
 
 
 def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
                         ) -> list[str]:
     z = _bracketed(names[0])
     p = f"softmax({z})"
+    given = ""
     if ctx.picks is not None:
         core = f"{p} − onehot(labels)"
+        # the labels are no node of the drawing: a few are written out, as a teacher would
+        classes = np.shape(payloads[0])[-1] if payloads else 0
+        if classes and len(ctx.picks) <= _FEW_LABELS:
+            given = f", labels = {(np.asarray(ctx.picks) % classes).tolist()}"
     else:
         t = _bracketed(names[1]) if len(names) > 1 else "target"
         core = f"{p} Σ_c {t}_c − {t}" if ctx.target is not None else f"{p} − {t}"
@@ -272,19 +283,26 @@ def _cross_entropy_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     if ctx.reduction == "mean":                 # the loss is the sum over the rows / N
         count = len(payloads[0])
         rows = f"N = {count} row" if count == 1 else f"N = {count} rows"
-        return [f"{_times(g, rule)} / N, {rows}" if g != "1" else f"({rule}) / N, {rows}"
-                for rule in rules]
+        return [(f"{_times(g, rule)} / N, {rows}" if g != "1" else f"({rule}) / N, {rows}")
+                + given for rule in rules]
     if ctx.reduction == "sum":
-        return [_times(g, rule) for rule in rules]
-    return [f"{_bracketed(g)} (a number per row) × ({rule})" for rule in rules]
+        return [_times(g, rule) + given for rule in rules]
+    return [f"{_bracketed(g)} (a number per row) × ({rule}){given}" for rule in rules]
 
 
 def _where_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
-                ) -> list[str]:
+                ) -> tuple[str, list[str]]:
     # the docstring's "to a ..., else to b" names the branches by letter, which a learner's own
-    # label "a" (the second branch, say) would seem to be: each branch is told its own part
-    return [f"{g} where the condition holds, 0 elsewhere",
-            f"{g} where the condition does not hold, 0 elsewhere"]
+    # label "a" (the second branch, say) would seem to be: each branch is told its own part.
+    # hardtanh, tril, masked_fill say what their condition is ("-1 < x < 1"): the page says it
+    if not isinstance(ctx, Condition):
+        return "", [f"{g} where the condition holds, 0 elsewhere",
+                    f"{g} where the condition does not hold, 0 elsewhere"]
+    words = rename(ctx.words, dict(zip("ab", names)))
+    said = f"({words})" if " or " in words else words     # not "where y is NaN holds"
+    return (f"where({words}, {', '.join(names)})",
+            [f"{g} where {said} holds, 0 elsewhere",
+             f"{g} where {said} does not hold, 0 elsewhere"])
 
 
 def _layer_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
@@ -487,6 +505,26 @@ def _vector_norm_rule(ctx: Any, payloads: list, names: list[str], g: str, here: 
     return None
 
 
+def _softmax_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                  ) -> tuple[str, list[str]] | None:
+    # the docstring's "Σ g*y" does not say over what: the step says the axis it ran along
+    if not isinstance(ctx, int) or len(payloads) != 1 or np.ndim(payloads[0]) < 2:
+        return None                         # a vector: there is nothing else to sum over
+    x, y, g = _bracketed(names[0]), _bracketed(here), _bracketed(g)
+    axis = f"axis {ctx % np.ndim(payloads[0])}"
+    return f"softmax({x}) along {axis}", [f"{y} * ({g} − Σ {g}*{y}), Σ along {axis}"]
+
+
+def _log_softmax_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str
+                      ) -> tuple[str, list[str]] | None:
+    if not isinstance(ctx, int) or len(payloads) != 1 or np.ndim(payloads[0]) < 2:
+        return None
+    x, g = _bracketed(names[0]), _bracketed(g)
+    axis = f"axis {ctx % np.ndim(payloads[0])}"
+    return (f"log_softmax({x}) along {axis}",
+            [f"{g} − softmax({x}) Σ {g}, Σ along {axis}"])
+
+
 _CTX_RULES: dict[type, Callable[..., Any]] = {
     Mean: _mean_rule, Sum: _sum_rule, MatMul: _matmul_rule, Linear: _linear_rule,
     CrossEntropy: _cross_entropy_rule, Where: _where_rule, LayerNorm: _layer_norm_rule,
@@ -497,6 +535,7 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     BinaryCrossEntropy: _binary_cross_entropy_rule,
     BinaryCrossEntropyWithLogits: _bce_with_logits_rule,
     Conv2d: _conv_rule, ConvTranspose2d: _conv_transpose_rule,
+    Softmax: _softmax_rule, LogSoftmax: _log_softmax_rule,
 }
 
 
@@ -508,7 +547,7 @@ def ctx_rule(op: type, ctx: Any, payloads: list, names: list[str], g: str, here:
     the others.
 
     >>> ctx_rule(MatMul, None, [], ["h", "W"], "dL/d#2")
-    ('', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
+    ('h @ W', ['(dL/d#2) @ Wᵀ', 'hᵀ @ (dL/d#2)'])
     """
     writer = _CTX_RULES.get(op)
     written = None if writer is None else writer(ctx, payloads, names, g, here)

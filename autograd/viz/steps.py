@@ -106,6 +106,10 @@ class Step:
         if part.form == "partial":
             rule = f"d{_d(self.name)}/d{_d(who)} = {part.derivative}"
             if part.local is not None and not _is_number(part.derivative):    # a Value
+                # "1 where the output is positive, else 0 = 1.0000" said 0 = 1: the rule
+                # with a remark is bracketed before its value
+                if _has_remark(part.derivative):
+                    rule = f"d{_d(self.name)}/d{_d(who)} = ({part.derivative})"
                 rule += f" = {labels.number(part.local)}"
         elif part.form == "gradient":
             rule = f"{who} gets {part.derivative}"
@@ -193,8 +197,9 @@ def _d(name: str) -> str:
 
 
 def _is_number(text: str) -> bool:
+    """True for "3", "−1" and a negative constant as a rule writes it, "(-1.5)"."""
     try:
-        float(text.replace("−", "-"))
+        float(text.replace("−", "-").removeprefix("(").removesuffix(")"))
     except ValueError:
         return False
     return True
@@ -277,9 +282,8 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
         # d/dx_i = ... x_0 ⋯ x_(i-1): x is the input, x_i one of its elements
         letters = {letter.split("_")[0]: name for letter, name in zip(partials, names)}
         if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
-            # as the factor the step multiplies by shows it: pi as 3.1416 in both, not 3.14
-            short = labels._short(ctx)
-            letters["c"] = short if float(short) == ctx else labels.number(ctx)
+            # as the op's box and the factor the step multiplies by show it: pi as 3.1416
+            letters["c"] = labels.constant(ctx)
         rule_letters = _with_output(letters, here)
         forward += ctx_letters(op, ctx)         # elu's α, s, k; clip's bounds: the numbers
         rules = partials.values()
