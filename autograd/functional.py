@@ -1482,6 +1482,8 @@ def _sizes(name: str, what: str, value: Any, least: int, axes: int) -> tuple:
     >>> _sizes("conv3d", "stride", 2, 1, 3), _sizes("conv3d", "stride", [1, 2, 2], 1, 3)
     ((2, 2, 2), (1, 2, 2))
     """
+    if value.__class__ is int and value >= least:      # the usual case, settled at once
+        return (value,) * axes
     if _is_int(value):
         sizes: tuple = (value,) * axes
     elif isinstance(value, (tuple, list, np.ndarray)):

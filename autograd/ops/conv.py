@@ -63,15 +63,21 @@ class Geometry(NamedTuple):
 # of 1), (D, H, W) for conv3d, with the columns (C·kd·kh·kw, Do·Ho·Wo·N).
 # ----------------------------------------------------------------------------------------------
 
+# the two transposes between (N, C, *sizes) and (C, *sizes, N), by number of axes (worked out
+# once: building them on every call was a tenth of a tiny convolution's Python)
+_BATCH_FIRST = {ndim: (ndim - 1,) + tuple(range(ndim - 1)) for ndim in range(2, 7)}
+_BATCH_TO_END = {ndim: tuple(range(1, ndim)) + (0,) for ndim in range(2, 7)}
+
+
 def batch_first(a: np.ndarray) -> np.ndarray:
     """a (C, *sizes, N) viewed as (N, C, *sizes): how the kernels hand their results out.
     (A transpose, not np.moveaxis: that one's argument checks cost more than the whole view.)"""
-    return a.transpose((a.ndim - 1,) + tuple(range(a.ndim - 1)))
+    return a.transpose(_BATCH_FIRST[a.ndim])
 
 
 def batch_to_end(x: np.ndarray) -> np.ndarray:
     """x (N, C, *sizes) viewed as (C, *sizes, N): `batch_first` undone."""
-    return x.transpose(tuple(range(1, x.ndim)) + (0,))
+    return x.transpose(_BATCH_TO_END[x.ndim])
 
 
 def batch_last(c: int, sizes: tuple, n: int, dtype: Any, fill: float = 0.0) -> np.ndarray:
@@ -169,6 +175,11 @@ def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry, out_channels: int)
     taps = math.prod(kernel)
     per_position = (c * taps + out_channels) * n * x.itemsize
     extent = tile_shape(out_size, max(1, TILE_BYTES // max(1, per_position)))
+    rows = c // geo.groups * taps
+    if extent == out_size:                  # one tile (a small input): no loop over corners
+        yield (slice(None),) * len(out_size), view.copy().reshape(
+            geo.groups, rows, math.prod(out_size) * n)
+        return
     buffer = np.empty(c * taps * math.prod(extent) * n, dtype=x.dtype)
     kernel_axes = (slice(None),) * (1 + len(kernel))
     for corner in itertools.product(*(range(0, o, e) for o, e in zip(out_size, extent))):
@@ -176,7 +187,7 @@ def column_tiles(x: np.ndarray, kernel: tuple, geo: Geometry, out_channels: int)
         tile = view[kernel_axes + region]
         cols = buffer[:tile.size].reshape(tile.shape)
         np.copyto(cols, tile)
-        yield region, cols.reshape(geo.groups, c // geo.groups * taps, -1)
+        yield region, cols.reshape(geo.groups, rows, -1)
 
 
 def tap_slices(kernel: tuple, out_size: tuple, geo: Geometry) -> list:
