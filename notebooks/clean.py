@@ -5,8 +5,10 @@
     python notebooks/clean.py NN_name.ipynb   # only these
 
 `jupyter execute` records when each cell ran (a cell's `metadata.execution`: the times the
-kernel was busy, got the input, replied, went idle). The outputs stay; the timestamps go. The
-file is written back in Jupyter's own layout (one-space indent, keys sorted, a final newline),
+kernel was busy, got the input, replied, went idle). The outputs stay; the timestamps go. And
+the kernel sends printed text in pieces, cut wherever its output buffer happened to be flushed
+(a busy machine can cut a line in two), so consecutive pieces of one stream are joined into one
+output, as Jupyter shows them anyway. The file is written back in Jupyter's own layout (one-space indent, keys sorted, a final newline),
 so a notebook that has no timestamps is left byte for byte as it is.
 """
 
@@ -21,12 +23,28 @@ FOLDER = pathlib.Path(__file__).resolve().parent
 VOLATILE = ("execution",)           # cell metadata written by jupyter execute / nbclient
 
 
+def joined_streams(outputs: list[dict]) -> list[dict]:
+    """`outputs` with each run of consecutive stdout (or stderr) pieces joined into one output."""
+    joined: list[dict] = []
+    for output in outputs:
+        previous = joined[-1] if joined else {}
+        if (output.get("output_type") == "stream" == previous.get("output_type")
+                and output.get("name") == previous.get("name")):
+            text = "".join(previous["text"]) + "".join(output["text"])
+            previous["text"] = text.splitlines(keepends=True)     # nbformat's one line per item
+        else:
+            joined.append(output)
+    return joined
+
+
 def cleaned(text: str) -> str:
-    """The notebook JSON `text` without the volatile cell metadata."""
+    """The notebook JSON `text` without the volatile cell metadata, its streams joined."""
     notebook = json.loads(text)
     for cell in notebook.get("cells", []):
         for key in VOLATILE:
             cell.get("metadata", {}).pop(key, None)
+        if "outputs" in cell:
+            cell["outputs"] = joined_streams(cell["outputs"])
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
