@@ -714,7 +714,7 @@ class DataLoader:
         if self.collate_fn is None:
             rows = _rows_of_subset(self.dataset, indices)
             if rows is not None:                # random_split's parts of a TensorDataset
-                return tuple(Tensor(array[rows]) for array in _rows_source(self.dataset).arrays)
+                return [Tensor(array[rows]) for array in _rows_source(self.dataset).arrays]
         samples = [self.dataset[i] for i in indices]
         if not self._tuples and len(self.dataset.arrays) == 1:
             samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
