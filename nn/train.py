@@ -35,7 +35,7 @@ from autograd.warn import warn
 from . import scoring as S
 from .data import DataLoader, Dataset, TensorDataset
 from .data.dataset import _length
-from .data.loader import batching, checked_arrays, checked_inputs, generator
+from .data.loader import batching, checked_arrays, checked_inputs, generator, several_inputs
 from .live import LivePlot, in_notebook
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
@@ -168,13 +168,13 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
-        if isinstance(data[0], tuple):      # ((X_a, X_b), y): the model's several inputs
+        if several_inputs(data[0]):         # ((X_a, X_b), y): the model's several inputs
             inputs, y = checked_inputs(where, data[0], data[1])
             data = (*(as_parameter_dtype(x, dtype, f"{where}: X[{i}]")
                       for i, x in enumerate(inputs)),
                     as_parameter_dtype(y, dtype, f"{where}: y"))
         else:
-            data = checked_arrays(where, data[0], data[1])
+            data = _checked_pair(where, data[0], data[1])
             data = (as_parameter_dtype(data[0], dtype, f"{where}: X"),
                     as_parameter_dtype(data[1], dtype, f"{where}: y"))
     elif _length(where, data) == 0:
@@ -193,6 +193,19 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         return DataLoader(*data, **options)
     # a Dataset (your own, random_split's Subsets): batched as DataLoader(data) batches it
     return _batches(DataLoader(data, **options), batch_size, shuffle, None, where)
+
+
+def _checked_pair(where: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """`checked_arrays(where, X, y)`; a list of arrays, read as rows of X, is a model's inputs
+    given as Keras takes them: an error that does not fit says to give them as a tuple."""
+    try:
+        return checked_arrays(where, X, y)
+    except ValueError as error:
+        if isinstance(X, list) and all(isinstance(x, (np.ndarray, Tensor)) for x in X):
+            raise ValueError(f"{error} (X is a list of {len(X)} arrays, read as its rows; the "
+                             f"inputs of a model of several go in a tuple: ((X_a, X_b), y))"
+                             ) from None
+        raise
 
 
 def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
@@ -802,7 +815,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
 
     A model of several inputs (a siamese network, an image with a side vector, a
     seq2seq's source and target) is called `model(xa, xb)`, as a PyTorch loop calls
-    `model(*inputs)`. Give `((X_a, X_b), y)`: every input is checked and cast as X is (an
+    `model(*inputs)`. Give `((X_a, X_b), y)`, X a tuple of arrays (ndarrays or Tensors; a
+    tuple of plain rows is one X): every input is checked and cast as X is (an
     error names the one whose number of samples differs, X[1]), and shuffled with the others,
     row by row; or a `DataLoader(TensorDataset(X_a, X_b, y))`, whose arrays are all inputs
     but the last; or a dataset whose samples are `(xa, xb, y)` or `((xa, xb), y)`. A forward

@@ -80,8 +80,20 @@ def test_each_input_is_checked_and_named():
         evaluate(model, mse_loss, ((Xa, bad), y))
     with pytest.raises(TypeError, match=r"^fit: train_data: X\[1\] must hold numbers"):
         fit(model, mse_loss, optimizer, ((Xa, Xb.astype(str)), y))
-    with pytest.raises(ValueError, match=r"^fit: train_data: X is an empty tuple"):
-        fit(model, mse_loss, optimizer, ((), y))
+    with pytest.raises(ValueError, match=r"^fit: train_data: X has 2 samples but y has 10 "
+                                         r"labels; they must match one to one \(X is a list of "
+                                         r"2 arrays, read as its rows; the inputs of a model of "
+                                         r"several go in a tuple: \(\(X_a, X_b\), y\)\)$"):
+        fit(model, mse_loss, optimizer, ([Xa, Xb], y))
+
+
+def test_a_tuple_of_plain_rows_is_still_one_x():
+    """Only a tuple of arrays is read as several inputs: XOR's rows written as tuples of
+    numbers are one X, as before."""
+    X, y = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)), [[0.0], [1.0], [1.0], [0.0]]
+    model = Linear(2, 1)
+    history = fit(model, mse_loss, Adam(model.parameters()), (X, y), progress=False)
+    assert history.epochs == 1 and evaluate(model, mse_loss, (X, y))["loss"] > 0
 
 
 class _Recorder(Module):
@@ -189,3 +201,39 @@ def test_cross_validation_folds_every_input_by_the_same_rows():
     with pytest.raises(ValueError, match=r"^cross_validate: X\[0\] has 60 samples but X\[1\] "
                                          r"has 59"):
         cross_validate(build, (Xa, Xb[:59]), y, cv=3)
+
+
+def test_grid_search_and_learning_curve_take_several_inputs():
+    from nn.selection import GridSearch, learning_curve
+    Xa, Xb, y = _difference_data(60)
+
+    def build(lr=0.05):
+        model = Difference()
+        return model, mse_loss, Adam(model.parameters(), lr=lr)
+    manual_seed(0)
+    search = GridSearch(build, {"lr": [1e-4, 0.05]}, cv=2,
+                        fit_kwargs={"epochs": 80, "seed": 0}).fit((Xa, Xb), y)
+    assert search.best_params == {"lr": 0.05} and search.best_score > 0.99
+    Xa_test, Xb_test, y_test = _difference_data(8, seed=1)
+    np.testing.assert_allclose(search.best_model(Xa_test, Xb_test).numpy(), y_test, atol=0.1)
+    curve = learning_curve(build, (Xa, Xb), y, [20, 60], ((Xa_test, Xb_test), y_test),
+                           {"epochs": 30, "seed": 0})
+    assert curve["train_sizes"] == [20, 60] and curve["val"]["r2"][-1] > 0.99
+
+
+def test_a_two_input_classifier_is_scored_by_its_metrics_and_predict():
+    """The metrics and `predict=` (outputs to labels) read the outputs as for one input."""
+    from nn import cross_entropy
+    Xa, Xb, _ = _difference_data(200)
+    y = (Xa.sum(axis=1) > Xb.sum(axis=1)).astype(np.int64)
+
+    class Compare(Difference):
+        def __init__(self):
+            self.a, self.b = Linear(3, 2), Linear(3, 2)
+    manual_seed(0)
+    model = Compare()
+    history = fit(model, cross_entropy, Adam(model.parameters(), lr=0.05), ((Xa, Xb), y),
+                  epochs=20, metrics=["accuracy", "f1"], predict=lambda out: out.argmax(1),
+                  progress=False, seed=0)
+    assert history["accuracy"][-1] > 0.95 and history["f1"][-1] > 0.95
+    assert evaluate(model, cross_entropy, ((Xa, Xb), y))["accuracy"] > 0.95

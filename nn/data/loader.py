@@ -127,6 +127,16 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
     return X, y
 
 
+def several_inputs(X: Any) -> bool:
+    """Whether X, in `((X_a, X_b), y)`, holds a model's several inputs: a tuple of arrays
+    (ndarrays or Tensors). A tuple of plain rows, ((0, 0), (0, 1), ...), is one X.
+
+    >>> several_inputs((np.zeros((4, 2)), np.zeros(4))), several_inputs(((0, 0), (0, 1)))
+    (True, False)
+    """
+    return isinstance(X, tuple) and any(isinstance(x, (np.ndarray, Tensor)) for x in X)
+
+
 def checked_inputs(where: str, inputs: tuple, y: Any
                    ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """A model's several inputs, X = (X_a, X_b, ...), and the labels y: each input checked as
