@@ -266,15 +266,14 @@ def _forward_for(where: str, model: Module, inputs: Sequence) -> Callable[..., A
     together = len(inputs) == 1 and type(inputs[0]) in (tuple, list)   # ((xa, xb), y)
     count = len(inputs[0]) if together else len(inputs)
     parameters = inspect.signature(model.forward).parameters.values()
-    positional = [p.name for p in parameters
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    fewest = sum(p.default is p.empty for p in parameters
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in positional]
+    fewest = sum(p.default is p.empty for p in positional)
     most = math.inf if any(p.kind is p.VAR_POSITIONAL for p in parameters) else len(positional)
     name = type(model).__name__
     if not together and count == 1:
         if fewest > 1 and type(model).forward_batch is Module.forward_batch:
-            needed = ", ".join(positional[:fewest])
+            needed = ", ".join(names[:fewest])
             raise TypeError(f"{where} gives {name} one input per sample, but {name}.forward "
                             f"takes {fewest} ({needed}); give them together: arrays as "
                             f"(({needed}), y), or a dataset whose samples are ({needed}, y)")
@@ -291,7 +290,7 @@ def _forward_for(where: str, model: Module, inputs: Sequence) -> Callable[..., A
     takes = (f"{fewest}" if fewest == most else f"at least {fewest}" if most == math.inf
              else f"{fewest} to {most}")
     raise TypeError(f"{where} gives {name} {count} inputs per sample, but {name}.forward takes "
-                    f"{takes} ({', '.join(positional)})")
+                    f"{takes} ({', '.join(names)})")
 
 
 def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
@@ -1226,8 +1225,7 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      forward: Callable, chosen: dict[str, S.Metric], predict: Callable | None,
-                     bar: Any,
-                     weights: _Weights, epoch: int, steps: _Steps,
+                     bar: Any, weights: _Weights, epoch: int, steps: _Steps,
                      batch_scheduler: Any = None,
                      clip_grad_norm: float | None = None) -> dict[str, float]:
     model.train()

@@ -139,7 +139,8 @@ def test_shuffling_keeps_each_samples_inputs_and_label_together(form):
     options = {} if form == "tensor dataset" else {"batch_size": 8, "seed": 0}
     fit(model, model.loss, Adam(model.parameters()), data, epochs=2, progress=False, **options)
     order = np.concatenate([xa.numpy()[:, 0] for xa, _ in model.seen])
-    assert sorted(order) == sorted(list(range(n)) * 2) and list(order[:n]) != list(range(n))  # shuffled
+    assert sorted(order) == sorted(list(range(n)) * 2)
+    assert list(order[:n]) != list(range(n))                # shuffled
     for (xa, xb), yb in zip(model.seen, model.targets):
         np.testing.assert_array_equal(xb.numpy(), 1000 + xa.numpy())
         np.testing.assert_array_equal(np.asarray(yb), -xa.numpy())
