@@ -139,7 +139,7 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     and so are the batching options, with errors naming the function ("fit": they are its
     arguments, not the DataLoader's). A pair's floating arrays are cast to `dtype` (the
     model's) here, once, rather than batch by batch every epoch. A pair whose X is a tuple
-    holds the model's several inputs, ((X_a, X_b), y): its batches are (xa, xb, yb), the
+    of arrays holds the model's several inputs, ((X_a, X_b), y): its batches are (xa, xb, yb), the
     inputs Tensors, as a DataLoader over TensorDataset(X_a, X_b, y) gives them."""
     if isinstance(data, DataLoader):
         if data._unbatched:
@@ -330,8 +330,8 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
     batched by `batch_size`; ((X_a, X_b), y) for a model of several inputs, as in `fit`), in
-    eval mode and without recording a graph. `metrics=None` picks
-    them from the loss, and floating data take the model's parameter dtype, as in `fit`.
+    eval mode and without recording a graph. `metrics=None` picks them from the loss, and
+    floating data take the model's parameter dtype, as in `fit`.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)

@@ -428,8 +428,7 @@ class DataLoader:
             raise TypeError(f"DataLoader: batch_size, the third argument, must be an int, got "
                             f"{type(batch_size).__name__}; DataLoader takes X and y: for "
                             f"more arrays per sample (a model's several inputs and y) pass "
-                            f"DataLoader(TensorDataset(X_a, X_b, y), "
-                            f"batch_size=...)")
+                            f"DataLoader(TensorDataset(X_a, X_b, y), batch_size=...)")
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
