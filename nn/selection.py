@@ -31,7 +31,7 @@ import numpy as np
 from autograd.random import default_rng
 from autograd.warn import warn
 
-from .data.loader import checked_arrays
+from .data.loader import checked_arrays, checked_inputs, several_inputs
 from .module import Module
 from .scoring import default_metrics, metric_list
 
@@ -227,6 +227,22 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
     return pairs
 
 
+def _arrays(where: str, X: Any, y: Any) -> Any:
+    """X as an ndarray, or, for a model of several inputs, a tuple of them (X_a, X_b), checked
+    to have one sample each per label (as `fit` takes them: ((X_a, X_b), y))."""
+    return checked_inputs(where, X, y)[0] if several_inputs(X) else np.asarray(X)
+
+
+def _rows(X: Any, rows: Any) -> Any:
+    """The samples of X at `rows`: of every input alike, for several inputs (X_a, X_b)."""
+    return tuple(x[rows] for x in X) if isinstance(X, tuple) else X[rows]
+
+
+def _first(X: Any) -> Any:
+    """X, or its first input: what the folds are made from (they only count its samples)."""
+    return X[0] if isinstance(X, tuple) else X
+
+
 def _positions(indices: Any, n_samples: int) -> np.ndarray:
     """Row numbers from `indices` (ints, negative ones counted from the end, or a boolean
     mask), to compare two parts of a fold."""
@@ -337,7 +353,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     `StratifiedKFold`, or a list of (train, val) index pairs. `metrics=None` takes the loss's
     defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
-    the scores being the validation loss and `metrics`, each with its direction.
+    the scores being the validation loss and `metrics`, each with its direction. For a model
+    of several inputs, X is a tuple of them, `(X_a, X_b)`, each folded by the same rows (as
+    `fit` takes `((X_a, X_b), y)`); so in `GridSearch.fit` and `learning_curve`.
 
     `seed` fixes the folds only (as scikit-learn's `random_state`): the models' initial weights
     and fit's shuffling draw from the shared generator, so two identical calls score
@@ -356,21 +374,22 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
     across its candidates; `candidate` names this one in an error)."""
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
-    X = np.asarray(X)
+    X = _arrays("cross_validate", X, y)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
     folds = []
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
-        for fold, (train_idx, val_idx) in enumerate(_splits("cross_validate", cv, X, y, seed)):
+        for fold, (train_idx, val_idx) in enumerate(_splits("cross_validate", cv, _first(X), y,
+                                                            seed)):
             model, loss_fn, optimizer = _build("cross_validate", build_model, params or {},
                                                fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
             chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
-            fit(model, loss_fn, optimizer, (X[train_idx], y[train_idx]), metrics=(),
+            fit(model, loss_fn, optimizer, (_rows(X, train_idx), y[train_idx]), metrics=(),
                 **fit_kwargs)
-            folds.append(evaluate(model, loss_fn, (X[val_idx], y[val_idx]), scored,
+            folds.append(evaluate(model, loss_fn, (_rows(X, val_idx), y[val_idx]), scored,
                                   predict=fit_kwargs.get("predict")))
         names = list(folds[0])
         return {"folds": folds,
@@ -440,8 +459,8 @@ class GridSearch:
         `refit`) train the best on all of (X, y) as `best_model`; returns the search."""
         from .train import TrainingDiverged, fit
 
-        X, y = np.asarray(X), np.asarray(y)
-        folds = _splits("GridSearch.fit", self.cv, X, y, self.seed)    # the same for everyone
+        X, y = _arrays("GridSearch.fit", X, y), np.asarray(y)
+        folds = _splits("GridSearch.fit", self.cv, _first(X), y, self.seed)  # the same for all
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
         higher, diverged = None, None
@@ -565,14 +584,15 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
 
     where = "learning_curve"
     _check_builder(where, build_model)
-    X, y = np.asarray(X), np.asarray(y)
-    n_samples = _n_samples(where, X)
+    X, y = _arrays(where, X, y), np.asarray(y)
+    n_samples = _n_samples(where, _first(X))
     _check_length(where, n_samples, y)
     if not (isinstance(val_data, tuple) and len(val_data) == 2):
         raise TypeError(f"{where}: val_data must be an (X_val, y_val) pair, the fixed set every "
                         f"model is scored on, got {type(val_data).__name__}")
     # checked now, not after the first model has trained (nor in evaluate's name)
-    val_data = checked_arrays(f"{where}: val_data", *val_data)
+    val_data = checked_inputs(f"{where}: val_data", *val_data) if several_inputs(val_data[0]) \
+        else checked_arrays(f"{where}: val_data", *val_data)
     sizes = _train_sizes(where, train_sizes, n_samples)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
     predict = fit_kwargs.get("predict")
@@ -585,7 +605,7 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
                                            f"train size {n}")
         scored = default_metrics(loss_fn, y) if metrics is None else metrics   # every size's
         chosen = _metrics_for(loss_fn, scored, where, predict, y)
-        part = (X[:n], y[:n])
+        part = (_rows(X, slice(n)), y[:n])
         fit(model, loss_fn, optimizer, part, metrics=(), **fit_kwargs)
         train_scores.append(evaluate(model, loss_fn, part, scored, predict=predict))
         val_scores.append(evaluate(model, loss_fn, val_data, scored, predict=predict))

@@ -33,9 +33,9 @@ from autograd import Tensor, Value, no_grad
 from autograd.warn import warn
 
 from . import scoring as S
-from .data import DataLoader, Dataset
+from .data import DataLoader, Dataset, TensorDataset
 from .data.dataset import _length
-from .data.loader import batching, checked_arrays, generator
+from .data.loader import batching, checked_arrays, checked_inputs, generator, several_inputs
 from .live import LivePlot, in_notebook
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
@@ -138,7 +138,9 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     these options. A pair is checked first, with errors naming `where` ("fit: train_data"),
     and so are the batching options, with errors naming the function ("fit": they are its
     arguments, not the DataLoader's). A pair's floating arrays are cast to `dtype` (the
-    model's) here, once, rather than batch by batch every epoch."""
+    model's) here, once, rather than batch by batch every epoch. A pair whose X is a tuple
+    of arrays holds the model's several inputs, ((X_a, X_b), y): its batches are (xa, xb, yb), the
+    inputs Tensors, as a DataLoader over TensorDataset(X_a, X_b, y) gives them."""
     if isinstance(data, DataLoader):
         if data._unbatched:
             raise ValueError(f"{where} is a DataLoader with batch_size=None, which gives the "
@@ -154,13 +156,9 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
                                 f"__len__, or write the training loop") from None
         if data.X is None:                  # a dataset of samples: its batches are checked
             return data                     # by _labels_seen
-        count = len(data.dataset.arrays)
-        if count == 1:
+        if len(data.dataset.arrays) == 1:     # (with more, all but the last are inputs)
             raise ValueError(f"{where} is a DataLoader without labels y; training and scoring "
                              f"need (X, y)")
-        if count > 2:
-            raise ValueError(f"{where} is a DataLoader of {count} arrays per sample; fit and "
-                             f"evaluate take two, (X, y): for more, write the training loop")
         return data
     pair = isinstance(data, (tuple, list)) and len(data) == 2
     if not (pair or isinstance(data, Dataset)):
@@ -170,9 +168,15 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
-        data = checked_arrays(where, data[0], data[1])
-        data = (as_parameter_dtype(data[0], dtype, f"{where}: X"),
-                as_parameter_dtype(data[1], dtype, f"{where}: y"))
+        if several_inputs(data[0]):         # ((X_a, X_b), y): the model's several inputs
+            inputs, y = checked_inputs(where, data[0], data[1])
+            data = (*(as_parameter_dtype(x, dtype, f"{where}: X[{i}]")
+                      for i, x in enumerate(inputs)),
+                    as_parameter_dtype(y, dtype, f"{where}: y"))
+        else:
+            data = _checked_pair(where, data[0], data[1])
+            data = (as_parameter_dtype(data[0], dtype, f"{where}: X"),
+                    as_parameter_dtype(data[1], dtype, f"{where}: y"))
     elif _length(where, data) == 0:
         raise ValueError(f"{where} is an empty dataset; there is nothing to batch")
     function = where.split(":")[0]
@@ -182,10 +186,26 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         seed = generator(function, seed)
     options = dict(batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
                    seed=seed if shuffle else None)        # (fit's seed does nothing then)
+    if pair and len(data) > 2:              # every input given back as a Tensor, y as it is
+        given_as_tensors = (True,) * (len(data) - 1) + (False,)
+        return DataLoader(TensorDataset._of_checked(data, given_as_tensors), **options)
     if pair:
         return DataLoader(*data, **options)
     # a Dataset (your own, random_split's Subsets): batched as DataLoader(data) batches it
     return _batches(DataLoader(data, **options), batch_size, shuffle, None, where)
+
+
+def _checked_pair(where: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """`checked_arrays(where, X, y)`; a list of arrays, read as rows of X, is a model's inputs
+    given as Keras takes them: an error that does not fit says to give them as a tuple."""
+    try:
+        return checked_arrays(where, X, y)
+    except ValueError as error:
+        if isinstance(X, list) and all(isinstance(x, (np.ndarray, Tensor)) for x in X):
+            raise ValueError(f"{error} (X is a list of {len(X)} arrays, read as its rows; the "
+                             f"inputs of a model of several go in a tuple: ((X_a, X_b), y))"
+                             ) from None
+        raise
 
 
 def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
@@ -203,14 +223,16 @@ def _scored_whole(where: str, loader: DataLoader) -> DataLoader:
     return loader
 
 
-def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
-    """The labels the checks before training read: all of them for arrays (X, y); for a
-    DataLoader over a dataset of samples, which would have to load every sample to give them,
-    those of its first batch_size samples (read in the dataset's order, so the loader's
-    shuffling is left as it was; a stream's first batch). Batches that are not (x, y) pairs
-    are refused here."""
+def _labels_seen(where: str, loader: DataLoader) -> tuple[np.ndarray, Sequence]:
+    """The labels the checks before training read, and the model's inputs as a batch holds
+    them (the entries before y). For arrays, all the labels (the last array), and the input
+    arrays; for a DataLoader over a dataset of samples, which would have to load every sample
+    to give them, the labels and inputs of its first batch_size samples (read in the
+    dataset's order, so the loader's shuffling is left as it was; a stream's first batch).
+    Batches that are not (x, y) or (x1, ..., xk, y) are refused here."""
     if loader.X is not None:
-        return loader.y
+        *inputs, labels = loader.dataset.arrays
+        return labels, inputs
     if loader._stream:                      # a stream's first batch, read once more
         first = next(iter(loader), None)
         if first is None:
@@ -219,16 +241,56 @@ def _labels_seen(where: str, loader: DataLoader) -> np.ndarray:
     else:
         size = loader.batch_size or 32      # (None: a batch_sampler gives the batches)
         first = loader._batch_of(list(range(min(size, len(loader.dataset)))))
-    if not isinstance(first, (tuple, list)) or len(first) != 2:
+    if not isinstance(first, (tuple, list)) or len(first) < 2:
         what = f"a {type(first).__name__}"
         if isinstance(first, (tuple, list)):
             what += f" of {len(first)}"
         elif isinstance(first, dict):
             what += f" with the keys {sorted(map(str, first))}"
-        raise ValueError(f"{where}: fit and evaluate take batches of two, (x, y), but this "
-                         f"DataLoader's batches are {what}; return (x, y) from the dataset "
-                         f"(or from a collate_fn), or write the training loop")
-    return _label_array(first[1])
+        raise ValueError(f"{where}: fit and evaluate take batches (x, y), or (x1, ..., xk, y) "
+                         f"for a model of several inputs, but this DataLoader's batches are "
+                         f"{what}; return (x, y) from the dataset (or from a collate_fn), or "
+                         f"write the training loop")
+    *inputs, labels = first
+    return _label_array(labels), inputs
+
+
+def _forward_for(where: str, model: Module, inputs: Sequence) -> Callable[..., Any]:
+    """How fit and evaluate call `model` on a batch's inputs (`inputs`: those of one batch,
+    the entries before y): `model(x)` for one input (a scalar model's `forward_batch`, sample
+    by sample), `model(xa, xb)` for several, whether a batch holds them side by side,
+    (xa, xb, y), or as one tuple or list, ((xa, xb), y) (a namedtuple, such as a
+    PackedSequence, is one input). A forward that takes one argument gets a tuple given as
+    one, ((xa, xb), y), as it is, and unpacks it itself (`forward(self, inputs)`). The loops
+    call `forward(*inputs)` with the entries before y, so one input costs nothing more."""
+    together = len(inputs) == 1 and type(inputs[0]) in (tuple, list)   # ((xa, xb), y)
+    count = len(inputs[0]) if together else len(inputs)
+    parameters = inspect.signature(model.forward).parameters.values()
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in positional]
+    fewest = sum(p.default is p.empty for p in positional)
+    most = math.inf if any(p.kind is p.VAR_POSITIONAL for p in parameters) else len(positional)
+    name = type(model).__name__
+    if not together and count == 1:
+        if fewest > 1 and type(model).forward_batch is Module.forward_batch:
+            needed = ", ".join(names[:fewest])
+            raise TypeError(f"{where} gives {name} one input per sample, but {name}.forward "
+                            f"takes {fewest} ({needed}); give them together: arrays as "
+                            f"(({needed}), y), or a dataset whose samples are ({needed}, y)")
+        return model.forward_batch
+    if fewest <= count <= most:
+        if together:
+            return lambda inputs: model(*inputs)
+        # a TensorDataset's arrays after the first come back as they were given (ndarrays):
+        # the model gets each of its inputs as a Tensor, as it gets x
+        return lambda *inputs: model(*(Tensor(x) if isinstance(x, np.ndarray) else x
+                                       for x in inputs))
+    if together and fewest <= 1 <= most:    # forward(self, inputs): it unpacks them itself
+        return model
+    takes = (f"{fewest}" if fewest == most else f"at least {fewest}" if most == math.inf
+             else f"{fewest} to {most}")
+    raise TypeError(f"{where} gives {name} {count} inputs per sample, but {name}.forward takes "
+                    f"{takes} ({', '.join(names)})")
 
 
 def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
@@ -267,24 +329,28 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
              predict: Callable | None = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
-    batched by `batch_size`), in eval mode and without recording a graph. `metrics=None` picks
-    them from the loss, and floating data take the model's parameter dtype, as in `fit`.
+    batched by `batch_size`; ((X_a, X_b), y) for a model of several inputs, as in `fit`), in
+    eval mode and without recording a graph. `metrics=None` picks them from the loss, and
+    floating data take the model's parameter dtype, as in `fit`.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
     with a RuntimeWarning: they are not scores of any class."""
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data",
                                     dtype=parameter_dtype(model)))
-    y = _labels_seen("evaluate: data", loader)
+    y, inputs = _labels_seen("evaluate: data", loader)
+    forward = _forward_for("evaluate: data", model, inputs)
     _check_targets("evaluate: data", y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
-    return _evaluate(model, loss_fn, loader, chosen, predict)
+    return _evaluate(model, loss_fn, loader, forward, chosen, predict)
 
 
-def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict[str, S.Metric],
-              predict: Callable | None, epoch: int | None = None) -> dict[str, float]:
-    """The loss and the chosen metrics on `loader`. Inside fit (`epoch` given), outputs that are
-    no longer finite mean the training diverged, even if the weights are still finite."""
+def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Callable,
+              chosen: dict[str, S.Metric], predict: Callable | None,
+              epoch: int | None = None) -> dict[str, float]:
+    """The loss and the chosen metrics on `loader`, the model run by `forward` (see
+    `_forward_for`). Inside fit (`epoch` given), outputs that are no longer finite mean the
+    training diverged, even if the weights are still finite."""
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
@@ -293,16 +359,16 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, chosen: dict
     where = "evaluate: data" if epoch is None else "fit: val_data"
     try:
         with no_grad():
-            for batch, (xb, yb) in enumerate(loader, start=1):
+            for batch, (*inputs, yb) in enumerate(loader, start=1):
                 # floating data in the parameters' dtype, as fit trains (see its docstring)
-                xb = as_parameter_dtype(xb, dtype, f"{where}: batch {batch}'s x")
+                inputs = as_parameter_dtype(inputs, dtype, f"{where}: batch {batch}'s x")
                 yb = as_parameter_dtype(_label_array(yb), dtype, f"{where}: batch {batch}'s y")
-                out = model.forward_batch(xb)
+                out = forward(*inputs)
                 counted = _counted(yb, ignored, out)
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
                     if not math.isfinite(value):
-                        _check_batch_finite(where, xb, yb, f"batch {batch}")
+                        _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted
                     count += counted
                 outputs.append(_as_numpy(out))
@@ -745,6 +811,32 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     batches; reading all its samples first would cost an epoch, so its first batch stands for
     the labels in these checks, and a batch holding NaN is named when the loss stops being
     finite.
+
+    A model of several inputs (a siamese network, an image with a side vector, a
+    seq2seq's source and target) is called `model(xa, xb)`, as a PyTorch loop calls
+    `model(*inputs)`. Give `((X_a, X_b), y)`, X a tuple of arrays (ndarrays or Tensors; a
+    tuple of plain rows is one X): every input is checked and cast as X is (an
+    error names the one whose number of samples differs, X[1]), and shuffled with the others,
+    row by row; or a `DataLoader(TensorDataset(X_a, X_b, y))`, whose arrays are all inputs
+    but the last; or a dataset whose samples are `(xa, xb, y)` or `((xa, xb), y)`. A forward
+    that takes one argument, `forward(self, inputs)`, gets a tuple given as one x,
+    `((xa, xb), y)`, as it is, to unpack itself. val_data, `evaluate` and `cross_validate`
+    take the inputs alike.
+
+    >>> from nn import Linear, Module
+    >>> class Difference(Module):            # needs both inputs: y = xa - xb
+    ...     def __init__(self):
+    ...         self.a, self.b = Linear(2, 1), Linear(2, 1)
+    ...     def forward(self, xa, xb):
+    ...         return self.a(xa) + self.b(xb)
+    >>> Xa, Xb = np.random.default_rng(0).normal(size=(2, 64, 2))
+    >>> y = Xa[:, :1] - Xb[:, :1]
+    >>> model = Difference()
+    >>> history = fit(model, mse_loss, SGD(model.parameters(), lr=0.2), ((Xa, Xb), y),
+    ...               epochs=40, progress=False, seed=0)
+    >>> evaluate(model, mse_loss, ((Xa, Xb), y))["loss"] < 1e-4
+    True
+
     The data take the model's dtype: when all its floating parameters share one (float32 by
     default), floating inputs and targets are cast to it (an (X, y) pair once, a DataLoader's
     or a Dataset's batches one by one; val_data's too), so float64 data (what `np.load`,
@@ -851,14 +943,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     dtype = parameter_dtype(model)         # floating data are cast to it (the rule above)
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
                             drop_last, dtype)
-    train_y = _labels_seen("fit: train_data", train_loader)
+    train_y, inputs = _labels_seen("fit: train_data", train_loader)
+    forward = _forward_for("fit: train_data", model, inputs)
     _check_targets("fit: train_data", train_y, loss_fn)
     val_loader = None
     if val_data is not None:
         val_loader = _scored_whole("fit: val_data",
                                    _batches(val_data, batch_size, False, None, "fit: val_data",
                                             dtype=dtype))
-        val_y = _labels_seen("fit: val_data", val_loader)
+        val_y, inputs = _labels_seen("fit: val_data", val_loader)
+        val_forward = _forward_for("fit: val_data", model, inputs)
         _check_targets("fit: val_data", val_y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)
     if val_loader is not None:
@@ -893,15 +987,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         for epoch in range(1, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the epoch's (at its start, for OneCycleLR)
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
-                scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, chosen,
-                                          predict, bar, weights, epoch, steps, batch_scheduler,
-                                          clip_grad_norm)
+                scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, forward,
+                                          chosen, predict, bar, weights, epoch, steps,
+                                          batch_scheduler, clip_grad_norm)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True, optimizer,
                                     len(train_loader))
                 if val_loader is not None:
-                    val = _evaluate(model, loss_fn, val_loader, chosen, predict, epoch)
+                    val = _evaluate(model, loss_fn, val_loader, val_forward, chosen, predict,
+                                    epoch)
                     scores.update({"val_" + name: value for name, value in val.items()})
             with steps:                          # the epoch's record, best weights, lr: whole
                 scores["lr"] = lr
@@ -1015,8 +1110,8 @@ def _finish(model: Module, history: History, best_state: dict | None, started: f
 
 def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     """The first two arguments of fit and evaluate, in their order (model, loss_fn), each of
-    the right kind, and a forward that takes a batch's x (one argument): a wrong one would
-    otherwise fail deep inside the loop."""
+    the right kind: a wrong one would otherwise fail deep inside the loop. (Whether the
+    model's forward takes the data's inputs is `_forward_for`'s check.)"""
     if not isinstance(model, Module):
         raise TypeError(f"{where}: model must be an nn.Module (a layer or model), got "
                         f"{type(model).__name__}")
@@ -1026,13 +1121,6 @@ def _check_model_and_loss(where: str, model: Any, loss_fn: Any) -> None:
     if not callable(loss_fn):
         raise TypeError(f"{where}: loss_fn must be a loss such as cross_entropy or mse_loss, "
                         f"got {type(loss_fn).__name__}")
-    inputs = [p.name for p in inspect.signature(model.forward).parameters.values()
-              if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(inputs) > 1 and type(model).forward_batch is Module.forward_batch:
-        raise TypeError(f"{where}: {type(model).__name__}.forward takes {len(inputs)} inputs "
-                        f"({', '.join(inputs)}), but fit and evaluate call model(x) with each "
-                        f"batch's x: take them as one, forward(self, inputs) with "
-                        f"{', '.join(inputs)} = inputs, and give each batch's x as a tuple")
 
 
 def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any) -> None:
@@ -1136,8 +1224,8 @@ def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Calla
 
 
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
-                     chosen: dict[str, S.Metric], predict: Callable | None, bar: Any,
-                     weights: _Weights, epoch: int, steps: _Steps,
+                     forward: Callable, chosen: dict[str, S.Metric], predict: Callable | None,
+                     bar: Any, weights: _Weights, epoch: int, steps: _Steps,
                      batch_scheduler: Any = None,
                      clip_grad_norm: float | None = None) -> dict[str, float]:
     model.train()
@@ -1146,10 +1234,12 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     ignored = S.ignored_label(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
     dtype = parameter_dtype(model)      # float64 data train a float32 model in float32
-    for batch, (xb, yb) in enumerate(loader, start=1):
+    # a batch is (x, y), or (xa, xb, y) for a model of several inputs: forward is model(x) or
+    # model(xa, xb) (for a scalar model, forward_batch: sample by sample; see _forward_for)
+    for batch, (*inputs, yb) in enumerate(loader, start=1):
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
             which = f"fit: train_data: batch {batch} of epoch {epoch}"
-            xb = as_parameter_dtype(xb, dtype, f"{which}: x")
+            inputs = as_parameter_dtype(inputs, dtype, f"{which}: x")
             yb = as_parameter_dtype(_label_array(yb), dtype, f"{which}: y")
             out = value = counted = None     # the first evaluation's: before the step
 
@@ -1157,7 +1247,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 """Forward, loss and backward on this batch: the loss the step minimises."""
                 nonlocal out, value, counted
                 optimizer.zero_grad()
-                outputs_now = model.forward_batch(xb)
+                outputs_now = forward(*inputs)
                 loss = _loss_of(loss_fn, outputs_now, yb, "fit")
                 if out is None:          # the first evaluation: at the weights before the step
                     out, value = outputs_now, float(loss.data)
@@ -1166,7 +1256,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                     # nothing to the mean
                     counted = _counted(yb, ignored, out)
                     if counted and not math.isfinite(value):    # the latest step did this
-                        _check_batch_finite("fit: train_data", xb, yb,
+                        _check_batch_finite("fit: train_data", inputs, yb,
                                             f"batch {batch} of epoch {epoch}")
                         weights.put_back()                      # undo it, and stop
                         raise _diverged(value, epoch, batch, epoch > 1 or batch > 1,
@@ -1219,7 +1309,7 @@ def _live_plot(model: Module, loss_fn: Callable, loader: DataLoader,
     def labels_of(outputs: np.ndarray) -> np.ndarray:
         return predict(outputs) if predict is not None else _labels_from(outputs, loader.y,
                                                                             loss_fn, "fit")
-    if loader.X is None:            # a dataset of samples: the loss curve, no decision boundary
+    if loader.y is None:            # samples, or several inputs: the loss curve, no boundary
         return LivePlot(np.zeros((0, 0)), np.zeros(0), outputs_of, None)
     return LivePlot(loader.X, loader.y, outputs_of, labels_of)
 

@@ -531,13 +531,31 @@ def test_default_collate_batches_as_pytorchs_does():
     Point = namedtuple("Point", "x y")
     batch = default_collate([(1, 0.5, True, np.float64(2.0), Tensor(np.ones(2, np.float32)),
                               Point(1, 2), [3, "a"])] * 2)
-    assert isinstance(batch, tuple) and len(batch) == 7
+    assert isinstance(batch, list) and len(batch) == 7          # PyTorch's list
     assert [b.dtype for b in batch[:5]] == [np.int64, np.float32, np.bool_, np.float64,
                                             np.float32]
     assert batch[4].shape == (2, 2)
     assert isinstance(batch[5], Point) and batch[5].x.tolist() == [1, 1]
     assert isinstance(batch[6], list) and batch[6][0].tolist() == [3, 3]
-    assert batch[6][1] == ["a", "a"]
+    assert batch[6][1] == ("a", "a")
+
+
+def test_default_collate_gives_pytorchs_lists_and_tuples():
+    """PyTorch 2.13's types, recorded by hand (torch.utils.data.default_collate): tuple samples
+    gave a tuple (PyTorch: a list), and strings inside a tuple a list (PyTorch: a tuple, as
+    the strings of one entry were gathered)."""
+    strings = default_collate(["a", "b"])
+    assert type(strings) is list and strings == ["a", "b"]
+    x, names = default_collate([(np.array([1.0, 2.0]), "a"), (np.array([3.0, 4.0]), "b")])
+    assert type(default_collate([(np.zeros(2), "a")] * 2)) is list
+    assert isinstance(x, Tensor) and x.shape == (2, 2) and names == ("a", "b")
+    assert type(default_collate([[np.zeros(2), "a"]] * 2)[1]) is tuple
+    batch = default_collate([{"x": np.array([1.0]), "s": "a", "t": (1, "q")},
+                             {"x": np.array([2.0]), "s": "b", "t": (2, "r")}])
+    assert type(batch) is dict and type(batch["s"]) is list and batch["s"] == ["a", "b"]
+    assert type(batch["t"]) is list and batch["t"][0].tolist() == [1, 2]
+    assert batch["t"][1] == ("q", "r")
+    assert type(default_collate([(1, 2), (3, 4)])) is list
 
 
 @pytest.mark.parametrize("samples, error, message", [
@@ -632,7 +650,7 @@ def test_a_subset_of_a_tensor_dataset_batches_as_its_samples_collate(tensors):
     part = Subset(Subset(data, list(range(10, 30))), [5, -1, 7, 0, 3])
     for batch, start in zip(DataLoader(part, batch_size=3), (0, 3)):
         expected = default_collate([part[i] for i in range(start, min(start + 3, 5))])
-        assert isinstance(batch, tuple) and len(batch) == 2
+        assert type(batch) is type(expected) is list and len(batch) == 2
         for ours, theirs in zip(batch, expected):
             assert isinstance(ours, Tensor) and ours.dtype == theirs.dtype
             np.testing.assert_array_equal(ours.data, theirs.data)
@@ -858,3 +876,16 @@ def test_pytorchs_worker_settings_are_taken_and_worker_init_fn_is_refused_saying
         DataLoader(_rows(4), worker_init_fn=lambda worker_id: None)
     with pytest.raises(ValueError, match="prefetch_factor must be None or an int >= 1, got 0"):
         DataLoader(_rows(4), prefetch_factor=0)
+
+
+def test_three_arrays_given_to_dataloader_point_to_a_tensor_dataset():
+    """DataLoader(X_a, X_b, y) took y as batch_size, and the error printed the whole array."""
+    X = _rows(6)
+    with pytest.raises(TypeError, match=r"^DataLoader: batch_size, the third argument, must be "
+                                        r"an int, got ndarray; DataLoader takes X and y: for "
+                                        r"more arrays per sample \(a model's several inputs and "
+                                        r"y\) pass DataLoader\(TensorDataset\(X_a, X_b, y\), "
+                                        r"batch_size=\.\.\.\)$"):
+        DataLoader(X, X, np.arange(6))
+    xa, xb, yb = next(iter(DataLoader(TensorDataset(X, X + 100, np.arange(6)), batch_size=4)))
+    assert xa.shape == xb.shape == (4, 3) and yb.tolist() == [0, 1, 2, 3]

@@ -150,8 +150,9 @@ def test_a_users_dataset_that_is_not_x_y_pairs_is_refused_before_training(blobs)
     X, y = blobs
     data = [{"x": x, "y": label} for x, label in zip(X, y)]
     model = MLP(2, [4], 2)
-    with pytest.raises(ValueError, match=r"fit: train_data: fit and evaluate take batches of "
-                                         r"two, \(x, y\), but this DataLoader's batches are a "
+    with pytest.raises(ValueError, match=r"fit: train_data: fit and evaluate take batches "
+                                         r"\(x, y\), or \(x1, \.\.\., xk, y\) for a model of "
+                                         r"several inputs, but this DataLoader's batches are a "
                                          r"dict with the keys \['x', 'y'\]"):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
             DataLoader(data, batch_size=8), progress=False)
@@ -213,8 +214,9 @@ def test_nan_in_a_models_several_inputs_is_named_as_the_datas(blobs, inputs_of):
 
 
 def test_a_forward_of_several_inputs_is_told_how_fit_calls_it(blobs):
-    """PyTorch's packed-sequence models take forward(self, x, lengths); fit calls model(x), so
-    it failed in the first step with Python's "missing 1 required positional argument"."""
+    """PyTorch's packed-sequence models take forward(self, x, lengths); given only X, fit
+    called model(x), which failed in the first step with Python's "missing 1 required
+    positional argument"."""
     X, y = blobs
 
     class TwoInputs(Module):
@@ -224,13 +226,12 @@ def test_a_forward_of_several_inputs_is_told_how_fit_calls_it(blobs):
         def forward(self, x, lengths):
             return self.linear(x)
     model = TwoInputs()
-    with pytest.raises(TypeError, match=r"^fit: TwoInputs.forward takes 2 inputs \(x, "
-                                        r"lengths\), but fit and evaluate call model\(x\) with "
-                                        r"each batch's x: take them as one, forward\(self, "
-                                        r"inputs\) with x, lengths = inputs, and give each "
-                                        r"batch's x as a tuple$"):
+    with pytest.raises(TypeError, match=r"^fit: train_data gives TwoInputs one input per "
+                                        r"sample, but TwoInputs.forward takes 2 \(x, lengths\); "
+                                        r"give them together: arrays as \(\(x, lengths\), y\), "
+                                        r"or a dataset whose samples are \(x, lengths, y\)$"):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y), progress=False)
-    with pytest.raises(TypeError, match=r"^evaluate: TwoInputs.forward takes 2 inputs"):
+    with pytest.raises(TypeError, match=r"^evaluate: data gives TwoInputs one input per sample"):
         evaluate(model, cross_entropy, (X, y))
 
 
@@ -1064,15 +1065,15 @@ def test_an_optimizer_of_another_model_is_refused(blobs):
         fit(model, cross_entropy, SGD(earlier.parameters(), lr=0.1), (X, y), progress=False)
 
 
-def test_a_dataloader_of_other_than_two_arrays_is_refused_by_fit_and_evaluate():
+def test_a_dataloader_of_one_array_or_more_inputs_than_the_model_takes_is_refused():
     from nn import Linear, mse_loss
     from nn.optim import SGD
     X, y = np.ones((8, 2), np.float32), np.zeros((8, 1), np.float32)
     model = Linear(2, 1)
     optimizer = SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match=r"fit: train_data is a DataLoader of 3 arrays per "
-                                         r"sample; fit and evaluate take two, \(X, y\)"):
-        fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y, y)), progress=False)
+    with pytest.raises(TypeError, match=r"^fit: train_data gives Linear 2 inputs per sample, "
+                                        r"but Linear.forward takes 1 \(x\)$"):
+        fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, X, y)), progress=False)
     with pytest.raises(ValueError, match=r"evaluate: data is a DataLoader without labels y"):
         evaluate(model, mse_loss, DataLoader(TensorDataset(X)))
     history = fit(model, mse_loss, optimizer, DataLoader(TensorDataset(X, y)), progress=False)

@@ -39,7 +39,7 @@ def _kind(value: Any) -> str | None:
     return None
 
 
-def _collated(where: str, samples: list, field: str) -> Any:
+def _collated(where: str, samples: Sequence, field: str) -> Any:
     """`samples` (the same entry, `field`, of every sample of a batch) batched; errors name
     `where`, the entry and the sample that differs."""
     first, at = samples[0], f" {field}" if field else ""
@@ -53,8 +53,8 @@ def _collated(where: str, samples: list, field: str) -> Any:
             raise TypeError(f"{where}: sample 0's{at} is a {type(first).__name__} but sample "
                             f"{i}'s is a {type(sample).__name__}; they cannot be batched "
                             f"together")
-    if kind == "text":
-        return list(samples)
+    if kind == "text":          # as they were gathered: a tuple of them inside a tuple or list
+        return samples
     if kind == "mapping":
         keys = list(first)
         for i, sample in enumerate(samples[1:], start=1):
@@ -68,11 +68,11 @@ def _collated(where: str, samples: list, field: str) -> Any:
             if len(sample) != len(first):
                 raise ValueError(f"{where}: sample 0's{at} has {len(first)} entries but sample "
                                  f"{i}'s has {len(sample)}")
-        entries = [_collated(where, list(column), f"{field}[{j}]")
+        entries = [_collated(where, column, f"{field}[{j}]")
                    for j, column in enumerate(zip(*samples))]
         if isinstance(first, tuple) and hasattr(first, "_fields"):      # a namedtuple
             return type(first)(*entries)
-        return tuple(entries) if isinstance(first, tuple) else entries
+        return entries                      # a list for tuples too, as PyTorch's
     if any(isinstance(sample, Tensor) and sample.requires_grad for sample in samples):
         return _stacked_in_graph(where, samples, at)
     arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
@@ -129,8 +129,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """A list of samples made into one batch, as PyTorch's default collate does: Tensors,
     arrays and numbers are stacked into one constant Tensor with a new first axis (Python
     floats take the default dtype, as in `Tensor(...)`; ints become int64; arrays keep their
-    dtype); tuples, lists and dicts are batched entry by entry (a tuple of batches for tuple
-    samples, where PyTorch gives a list: both unpack alike); strings come back as a list.
+    dtype); tuples and lists are batched entry by entry into a list (a namedtuple keeps its
+    type), dicts into a dict; strings come back as they were gathered, with PyTorch's types:
+    a list of a batch's strings or of a dict's, a tuple of a tuple's or a list's entries.
     Entries that differ in shape or type between samples are an error naming the entry.
 
     >>> x, y = default_collate([(np.array([1.0, 2.0]), 0), (np.array([3.0, 4.0]), 1)])
@@ -138,8 +139,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
     ((2, 2), [0, 1])
     >>> default_collate([{"id": "a", "n": 1}, {"id": "b", "n": 2}])["id"]
     ['a', 'b']
+    >>> default_collate([(np.array([1.0]), "a"), (np.array([2.0]), "b")])[1]
+    ('a', 'b')
     """
-    samples = list(batch)
+    samples = batch if isinstance(batch, (list, tuple)) else list(batch)
     if not samples:
         raise ValueError("default_collate: got an empty batch; there is nothing to batch")
     return _collated("default_collate", samples, "")

@@ -57,7 +57,7 @@ def _given_as_tensor(data: Any) -> bool:
                                         and all(isinstance(t, Tensor) for t in data))
 
 
-def _features(where: str, X: Any, ragged_hint: str = "") -> np.ndarray:
+def _features(where: str, X: Any, ragged_hint: str = "", name: str = "X") -> np.ndarray:
     """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default."""
     try:
         X = _unwrapped(X)
@@ -65,7 +65,7 @@ def _features(where: str, X: Any, ragged_hint: str = "") -> np.ndarray:
             return X
         arr = np.asarray(X)
     except ValueError as e:                             # ragged nested lists
-        raise ValueError(f"{where}: X must be rectangular ({e}){ragged_hint}") from None
+        raise ValueError(f"{where}: {name} must be rectangular ({e}){ragged_hint}") from None
     return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
 
 
@@ -109,32 +109,65 @@ def generator(where: str, seed: Any) -> np.random.Generator:
                         f"{seed!r}") from None
 
 
-def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = ""
-                   ) -> tuple[np.ndarray, np.ndarray | None]:
+def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
+                   name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
-    label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data");
-    `ragged_hint` ends the error for an X that is not rectangular."""
-    X = _features(where, X, ragged_hint)
+    label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data")
+    and call X `name`; `ragged_hint` ends the error for an X that is not rectangular."""
+    X = _features(where, X, ragged_hint, name)
     if X.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: X must hold numbers, got dtype {X.dtype}")
+        raise TypeError(f"{where}: {name} must hold numbers, got dtype {X.dtype}")
     if X.ndim == 0:
-        raise ValueError(f"{where}: X must have a sample axis, got a 0-d array")
+        raise ValueError(f"{where}: {name} must have a sample axis, got a 0-d array")
     if len(X) == 0:
-        raise ValueError(f"{where}: X is empty (shape {X.shape}); there is nothing to batch")
-    _finite(where, "X", X)
+        raise ValueError(f"{where}: {name} is empty (shape {X.shape}); there is nothing to batch")
+    _finite(where, name, X)
     if y is not None:
-        y = _checked_along(where, "y", _samples_of(where, "y", y), len(X))
+        y = _checked_along(where, "y", _samples_of(where, "y", y), len(X), name)
     return X, y
 
 
-def _checked_along(where: str, name: str, values: np.ndarray, n_samples: int) -> np.ndarray:
-    """`values`, which go with X's `n_samples` samples one to one (the labels y, or a
-    TensorDataset's further array), checked: one entry per sample, numbers, no NaN or
-    infinity."""
+def several_inputs(X: Any) -> bool:
+    """Whether X, in `((X_a, X_b), y)`, holds a model's several inputs: a tuple of arrays
+    (ndarrays or Tensors). A tuple of plain rows, ((0, 0), (0, 1), ...), is one X.
+
+    >>> several_inputs((np.zeros((4, 2)), np.zeros(4))), several_inputs(((0, 0), (0, 1)))
+    (True, False)
+    """
+    return isinstance(X, tuple) and any(isinstance(x, (np.ndarray, Tensor)) for x in X)
+
+
+def checked_inputs(where: str, inputs: tuple, y: Any
+                   ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """A model's several inputs, X = (X_a, X_b, ...), and the labels y: each input checked as
+    `checked_arrays` checks X (its errors name it X[0], X[1], ...), all of them with the same
+    number of samples, and one label per sample.
+
+    >>> checked_inputs("fit: train_data", (np.zeros((3, 2)), np.zeros(2)), np.zeros(3))
+    Traceback (most recent call last):
+    ValueError: fit: train_data: X[0] has 3 samples but X[1] has 2; the inputs must match ...
+    """
+    if not inputs:
+        raise ValueError(f"{where}: X is an empty tuple; give the model's inputs in it, "
+                         f"((X_a, X_b), y)")
+    arrays = tuple(checked_arrays(where, x, name=f"X[{i}]")[0] for i, x in enumerate(inputs))
+    for i, array in enumerate(arrays[1:], start=1):
+        if len(array) != len(arrays[0]):
+            raise ValueError(f"{where}: X[0] has {len(arrays[0])} samples but X[{i}] has "
+                             f"{len(array)}; the inputs must match one to one")
+    y = _checked_along(where, "y", _samples_of(where, "y", y), len(arrays[0]))
+    return arrays, y
+
+
+def _checked_along(where: str, name: str, values: np.ndarray, n_samples: int,
+                   along: str = "X") -> np.ndarray:
+    """`values`, which go with the `n_samples` samples of X (called `along`) one to one (the
+    labels y, or a TensorDataset's further array), checked: one entry per sample, numbers, no
+    NaN or infinity."""
     if values.ndim == 0 or len(values) != n_samples:
         got = "a 0-d array" if values.ndim == 0 else \
             f"{len(values)} {'labels' if name == 'y' else 'samples'}"
-        raise ValueError(f"{where}: X has {n_samples} samples but {name} has {got}; "
+        raise ValueError(f"{where}: {along} has {n_samples} samples but {name} has {got}; "
                          f"they must match one to one")
     if values.dtype.kind not in "biuf":
         hint = ("; for class names, number them first: classes, y = np.unique(y, "
@@ -391,6 +424,11 @@ class DataLoader:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
+        if isinstance(batch_size, (np.ndarray, Tensor, list, tuple)):  # DataLoader(X_a, X_b, y)
+            raise TypeError(f"DataLoader: batch_size, the third argument, must be an int, got "
+                            f"{type(batch_size).__name__}; DataLoader takes X and y: for "
+                            f"more arrays per sample (a model's several inputs and y) pass "
+                            f"DataLoader(TensorDataset(X_a, X_b, y), batch_size=...)")
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
                 or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
@@ -685,7 +723,7 @@ class DataLoader:
         if self.collate_fn is None:
             rows = _rows_of_subset(self.dataset, indices)
             if rows is not None:                # random_split's parts of a TensorDataset
-                return tuple(Tensor(array[rows]) for array in _rows_source(self.dataset).arrays)
+                return [Tensor(array[rows]) for array in _rows_source(self.dataset).arrays]
         samples = [self.dataset[i] for i in indices]
         if not self._tuples and len(self.dataset.arrays) == 1:
             samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
