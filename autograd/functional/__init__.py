@@ -22,22 +22,22 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .broadcast import broadcasts_to
-from .graph import Node, apply, is_grad_enabled, no_grad
-from .ops import Conv2d, ConvTranspose2d, CrossEntropy, Linear, MaxPool2d, Pad
-from .ops.conv import Conv3d, ConvCtx, ConvTranspose3d, Geometry
-from .ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
-from .ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
-from .ops.pool import MaxPool3d, PoolCtx
-from .ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
-                            LSTMSequence, RNNSequence, SequenceCtx)
-from .ops.shape import Embedding
-from .ops.fused import (
+from ..broadcast import broadcasts_to
+from ..graph import Node, apply, is_grad_enabled, no_grad
+from ..ops import Conv2d, ConvTranspose2d, CrossEntropy, Linear, MaxPool2d, Pad
+from ..ops.conv import Conv3d, ConvCtx, ConvTranspose3d, Geometry
+from ..ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
+from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
+from ..ops.pool import MaxPool3d, PoolCtx
+from ..ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
+                             LSTMSequence, RNNSequence, SequenceCtx)
+from ..ops.shape import Embedding
+from ..ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
-from .tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
-from .value import Value, _apply_one
-from .warn import warn
+from ..tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
+from ..value import Value, _apply_one
+from ..warn import warn
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
