@@ -35,9 +35,13 @@ from ..ops.shape import Embedding
 from ..ops.fused import (
     BCEWithLogitsCtx, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyCtx,
 )
-from ..tensor import NONE_GIVEN, Tensor, concatenate, get_default_dtype, matmul, stack, where
+from ..tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from ..value import Value, _apply_one
 from ..warn import warn
+from .arguments import (  # noqa: F401  (holds_values, values_list_error: re-exported)
+    _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
+    integer_array, values_list_error,
+)
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
@@ -52,56 +56,6 @@ __all__ = [
     "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
-
-
-def _node(x: Any, op: str) -> Node:
-    """`x` itself if it is a node, else a constant Tensor of its numbers."""
-    if isinstance(x, Node):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError:
-        if x is None:
-            raise TypeError(f"{op}: {NONE_GIVEN}") from None
-        if holds_values(x):         # (looked for only now: a long list costs a walk)
-            raise values_list_error(op) from None
-        raise
-
-
-def holds_values(x: Any) -> bool:
-    """True for a list or tuple with a Value in it, at any depth."""
-    return isinstance(x, (list, tuple)) and any(
-        isinstance(item, Value) or holds_values(item) for item in x)
-
-
-def values_list_error(op: str) -> TypeError:
-    """The error for a list of Values (or of rows of Values) where a Tensor is needed, which
-    numpy would only see as objects.
-
-    >>> softmax([Value(0.0), Value(1.0)])
-    Traceback (most recent call last):
-    TypeError: softmax: got a list of Values, which is not a Tensor (nor one Value). ...
-    """
-    if op.endswith("loss"):
-        return TypeError(
-            f"{op}: got a list of Values; this loss takes Tensors. The losses that take lists "
-            f"of Values are mse_loss, l1_loss, hinge_loss, binary_cross_entropy and "
-            f"binary_cross_entropy_with_logits; or write this one from each Value's ops "
-            f"(sum(...) of the terms)")
-    return TypeError(
-        f"{op}: got a list of Values, which is not a Tensor (nor one Value). With Values, "
-        f"build the result from each Value's ops, as the micrograd exercises build softmax: "
-        f"counts = [v.exp() for v in values], total = sum(counts), probs = [c / total for c in "
-        f"counts]. Or make a Tensor of the numbers, Tensor([v.data for v in values]), which "
-        f"has no path back to the Values")
-
-
-def _tensor(x: Any, op: str) -> Tensor:
-    """`x` as a Tensor, for the functions that have no scalar version."""
-    if isinstance(x, Value):
-        raise TypeError(f"{op}: works on Tensors, got a Value (a Value's ops are its methods "
-                        f"and operators: v.exp(), v.tanh(), v.relu(), v ** 2, ...)")
-    return _node(x, op)
 
 
 def exp(x: Any) -> Node:
@@ -193,7 +147,6 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
     return apply(LeakyRelu, (_floating("leaky_relu", x),), float(negative_slope))
 
 
-
 # SELU's constants (Klambauer et al. 2017), to PyTorch's digits
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -243,12 +196,6 @@ def checked_celu_alpha(name: str, alpha: Any) -> float:
         raise ValueError(f"{name}: alpha must not be 0 (the negative side is α (e^(x/α) - 1))")
     return alpha
 
-
-def _real(name: str, what: str, value: Any) -> float:
-    """`value` as a float, or a TypeError naming the function and the argument."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name}: {what} must be a number, got {value!r}")
-    return float(value)
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
     """x Φ(x), elementwise, for a Tensor: Φ is the standard normal CDF, computed through an
@@ -446,7 +393,6 @@ def _step_operands(name: str, gates: int, from_input: Any, from_hidden: Any, sta
             raise ValueError(f"{name}: {share} must have shape {expected} (batch, {gates} gates "
                              f"x hidden_size) for {what} of shape {s.shape}, got {v.shape}")
     return a, b, s
-
 
 
 def rnn_sequence(from_input: Any, h0: Any, weight_hh: Tensor, bias_hh: Tensor | None = None,
@@ -778,39 +724,6 @@ def embedding_renorm_(weight: Tensor, index: np.ndarray, max_norm: float,
     scale = max_norm / (norms[over] + 1e-7)
     weight.data[rows[over]] = picked[over] * scale[:, None].astype(picked.dtype)
     weight._changed_in_place()
-
-
-def _shape_of(x: Any) -> str:
-    shape = getattr(x, "shape", None)
-    return f"shape {tuple(shape)}" if shape is not None else f"a {type(x).__name__}"
-
-
-# what a function taking integers adds when they come as a ragged list
-RAGGED_HINTS = {"embedding_bag": ", or give the bags one after another with the offsets where "
-                                 "they start: input concatenate(bags), offsets [0, len(bags[0]), "
-                                 "...]"}
-
-
-def integer_array(name: str, what: str, x: Any) -> np.ndarray:
-    """`x` (a Tensor, an array, a list or a number) as a numpy array of integers; floats and
-    bools are refused (a float index would be cut to an integer without a word)."""
-    if isinstance(x, Value):
-        raise TypeError(f"{name}: {what} must be integers (an array or a Tensor), got a Value")
-    try:
-        array = np.asarray(x.data if isinstance(x, Tensor) else x)
-    except ValueError:                  # numpy's words for a ragged list say nothing of where
-        lengths = sorted({len(row) for row in x if hasattr(row, "__len__")}) \
-            if isinstance(x, (list, tuple)) else []
-        raise ValueError(f"{name}: {what} must be a rectangular array of integers, got rows of "
-                         f"different lengths {lengths}; pad them to one length "
-                         f"(nn.utils.rnn.pad_sequence){RAGGED_HINTS.get(name, '')}") from None
-    if array.size == 0 and not isinstance(x, (np.ndarray, Tensor)):
-        array = array.astype(np.int64)          # an empty list has no type to refuse
-    if array.dtype.kind not in "iu":
-        kind = {"f": "floats", "b": "bools"}.get(array.dtype.kind, "something else")
-        raise TypeError(f"{name}: {what} must be integers, got {kind} (dtype {array.dtype}); "
-                        f"convert them with .astype(np.int64)")
-    return array
 
 
 def embedding_indices(name: str, indices: Any, rows: int) -> np.ndarray:
@@ -1201,15 +1114,6 @@ def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
     return t.astype(like.dtype, copy=False)
 
 
-def _floating(name: str, x: Any) -> Tensor:
-    x = _node(x, name)
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expects a Tensor (or an array), got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        x = x.astype(get_default_dtype())
-    return x
-
-
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
                          weight: Any = None) -> Any:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1] and targets t in [0, 1].
@@ -1466,9 +1370,6 @@ def _softplus(x: Value) -> Value:
 # ----------------------------------------------------------------------------------------------
 # Convolution and pooling (NCHW, PyTorch's argument names and defaults)
 # ----------------------------------------------------------------------------------------------
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _pair(name: str, what: str, value: Any, least: int) -> tuple[int, int]:
@@ -1996,13 +1897,6 @@ def _conv_transpose1d(name: Any, x: Any, weight: Tensor, bias: Any, stride: Any,
                           (1, stride), (0, padding), (0, output_padding), groups,
                           (1, dilation))
     return y.reshape(y.shape[0], y.shape[1], y.shape[3])
-
-
-def _yes_or_no(name: Any, option: str, value: Any) -> bool:
-    """A True/False option; anything else is refused (the string "False" would count as true)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: {option} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _pool_geometry(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
