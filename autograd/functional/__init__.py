@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from ..broadcast import broadcasts_to
 from ..graph import Node, apply, no_grad
 from ..ops import CrossEntropy, Linear
 from ..ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
@@ -33,7 +32,6 @@ from ..ops.fused import (
 )
 from ..tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
 from ..value import Value, _apply_one
-from ..warn import warn
 from .arguments import (  # noqa: F401  (holds_values, values_list_error: re-exported)
     _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
     integer_array, values_list_error,
@@ -42,6 +40,10 @@ from .convolution import (  # noqa: F401  (the private ones: nn.conv's layers ca
     _check_output_padding, _conv1d, _conv2d, _conv3d, _conv_padding, _conv_transpose1d,
     _conv_transpose2d, _conv_transpose3d, _padding_1d, conv1d, conv2d, conv3d, conv_transpose1d,
     conv_transpose2d, conv_transpose3d, transposed_output_size,
+)
+from .loss_arguments import (  # noqa: F401  (re-exported for nn.functional and nn.losses)
+    _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
+    broadcast_constant, check_scale,
 )
 from .padding import pad
 from .pooling import (  # noqa: F401  (the private ones: nn.conv's layers and nn.resampling)
@@ -772,27 +774,6 @@ def padding_index(name: str, padding_idx: Any, rows: int) -> int:
     return int(padding_idx) % rows
 
 
-def _check_reduction(name: str, reduction: str) -> None:
-    if isinstance(reduction, str) and reduction in ("mean", "sum", "none"):
-        return
-    if not isinstance(reduction, str):          # PyTorch's third argument of its losses is weight
-        raise TypeError(f"{name}: reduction must be 'mean', 'sum' or 'none', got "
-                        f"{_shape_of(reduction)} (a loss's options, such as PyTorch's weight, "
-                        f"are keywords here: weight=...)")
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
-    """The per-element losses averaged, summed or kept, as `reduction` says."""
-    if reduction == "none":
-        return losses
-    if reduction == "sum":
-        return losses.sum()
-    if losses.data.size == 0:
-        raise ValueError(f"{name}: the mean of no elements is undefined (the input is empty)")
-    return losses.mean()
-
-
 def _class_labels(name: str, labels: np.ndarray, n: int, c: int,
                   ignore_index: int | None = None) -> np.ndarray | None:
     """`labels` checked as N integer class indices in [0, C); returns where each row's target
@@ -1098,35 +1079,6 @@ def _probabilities_with_options(logits: Tensor, target: Tensor, reduction: str,
     return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, None, t))
 
 
-def _constant_numbers(name: str, what: str, x: Any) -> np.ndarray:
-    """`x` (an array, a list, a Tensor that does not require grad) as a numpy array of numbers:
-    a loss's constant argument (its target, a class weight)."""
-    if isinstance(x, Node):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{name}: the {what} is a Value, one number of the scalar engine; "
-                            f"pass numbers (an array, a list, a Tensor), e.g. [v.data]")
-        if x.requires_grad:
-            raise ValueError(f"{name}: the {what} requires grad, but this loss treats it as "
-                             f"a constant (pass {what}.detach())")
-        x = x.data
-    array = np.asarray(x)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: {what} must be numbers, got dtype {array.dtype}")
-    return array
-
-
-def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
-    """A fused loss's target: a constant array of `like`'s shape and floating dtype, in [0, 1]."""
-    t = _constant_numbers(name, "target", target)
-    if t.shape != like.shape:
-        raise ValueError(f"{name}: input has shape {like.shape} but target has shape "
-                         f"{t.shape}; they must match (reshape one of them)")
-    if not ((t >= 0) & (t <= 1)).all():
-        raise ValueError(f"{name}: target must be in [0, 1] (0/1 labels or probabilities), got "
-                         f"values in [{t.min()}, {t.max()}] (for ±1 labels use (y + 1) / 2)")
-    return t.astype(like.dtype, copy=False)
-
-
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
                          weight: Any = None) -> Any:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1] and targets t in [0, 1].
@@ -1249,24 +1201,6 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, weight: An
     return _reduce_values(_weighted(losses, weights), reduction)
 
 
-def broadcast_constant(name: str, what: str, value: Any, like: Tensor) -> np.ndarray:
-    """A loss's constant that rescales elements (PyTorch's `weight` and `pos_weight` of the
-    binary losses): numbers >= 0 that broadcast to the input's shape, in its dtype."""
-    w = _constant_numbers(name, what, value)
-    if not broadcasts_to(w.shape, like.shape):
-        raise ValueError(f"{name}: {what} of shape {w.shape} does not broadcast to the input's "
-                         f"shape {like.shape}")
-    check_scale(name, what, w)
-    return w.astype(like.dtype, copy=False)
-
-
-def check_scale(name: str, what: str, w: np.ndarray) -> None:
-    """A rescaling weight must be finite and >= 0 (a NaN would spread silently)."""
-    if w.size and not (np.isfinite(w).all() and (w >= 0).all()):
-        raise ValueError(f"{name}: {what} must be >= 0 and finite, got values in "
-                         f"[{np.min(w)}, {np.max(w)}]")
-
-
 def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
     """A binary loss's `weight` over a list of Values: one number, or one per Value."""
     if weight is None:
@@ -1283,23 +1217,6 @@ def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
 
 def _weighted(losses: list[Value], weights: list[float] | None) -> list[Value]:
     return losses if weights is None else [loss * w for loss, w in zip(losses, weights)]
-
-
-#: ops that only move or pick elements: probabilities stay probabilities through them
-_SHAPE_OPS = frozenset({"reshape", "transpose", "getitem"})
-
-
-def _warn_if_made_by(name: str, x: Node, op: str, what: str, fix: str) -> None:
-    """A loss that takes logits warns when its input comes straight out of `op` (a sigmoid or
-    softmax), also through reshapes, transposes and indexing (`probs[:, 0]`): then it gets
-    `what`, and trains slowly or not at all."""
-    fn = x._fn                      # (the op class itself: `x.op` costs two property calls)
-    while fn is not None and fn.name in _SHAPE_OPS:
-        x = x.parents[0]
-        fn = x._fn
-    if fn is not None and fn.name == op:
-        warn(f"{name}: its input comes from {op}, so it gets {what}, but it expects "
-             f"logits (raw scores); {fix}", UserWarning)
 
 
 # ----------------------------------------------------------------------------------------------
