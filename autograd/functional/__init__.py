@@ -22,7 +22,7 @@ import numpy as np
 
 from ..graph import Node, apply, no_grad
 from ..ops import CrossEntropy, Linear
-from ..ops.elementwise import ClampedLog, Elu, LeakyRelu, Softplus
+from ..ops.elementwise import Elu, LeakyRelu
 from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
 from ..ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
                              LSTMSequence, RNNSequence, SequenceCtx)
@@ -56,6 +56,10 @@ from .pooling import (  # noqa: F401  (the private ones: nn.conv's layers and nn
 from .spatial import (  # noqa: F401  (re-exported for nn.conv, nn.fold, nn.normalization)
     _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint, _pair,
     _sequence_hint, _single, _sizes, _volume_batch, _volume_channels_last_hint, _volume_hint,
+)
+from .value_losses import (  # noqa: F401  (re-exported for nn.functional)
+    _check_range, _clamped_log, _complement, _is_values, _number, _raw, _reduce_values,
+    _softplus, _target_number, _value_pairs, _value_weights, _weighted,
 )
 
 __all__ = [
@@ -1199,99 +1203,3 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, weight: An
             positive = pos_weight * t * _softplus(-x)
         losses.append(positive + _complement(t, _softplus(x)))
     return _reduce_values(_weighted(losses, weights), reduction)
-
-
-def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
-    """A binary loss's `weight` over a list of Values: one number, or one per Value."""
-    if weight is None:
-        return None
-    w = _constant_numbers(name, "weight", weight).astype(float)
-    try:
-        w = np.broadcast_to(w, (len(pairs),))
-    except ValueError:
-        raise ValueError(f"{name}: with Values, weight must be one number or one per Value "
-                         f"({len(pairs)}), got shape {w.shape}") from None
-    check_scale(name, "weight", w)
-    return w.tolist()
-
-
-def _weighted(losses: list[Value], weights: list[float] | None) -> list[Value]:
-    return losses if weights is None else [loss * w for loss, w in zip(losses, weights)]
-
-
-# ----------------------------------------------------------------------------------------------
-# Losses over lists of Values (the scalar engine): built from Value ops, term by term
-# ----------------------------------------------------------------------------------------------
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _is_values(x: Any) -> bool:
-    """True for a Value, or a list or tuple holding Values: the scalar engine's loss applies."""
-    if isinstance(x, Value):
-        return True
-    return isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)
-
-
-def _value_pairs(name: str, pred: Any, target: Any) -> list[tuple[Value, Any]]:
-    """(prediction, target) pairs: each prediction a Value, each target a float or a Value."""
-    preds = [pred] if isinstance(pred, Value) else list(pred)
-    target = _raw(target)
-    if isinstance(target, (Value, numbers.Real)) or getattr(target, "ndim", None) == 0:
-        targets = [target]
-    else:
-        targets = list(target)
-    if len(preds) != len(targets):
-        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
-    pairs = []
-    for p, t in zip(preds, targets):
-        if not isinstance(p, Value):
-            p = Value(_number(name, p, "predictions"), requires_grad=False)
-        if not isinstance(t, Value):
-            t = _number(name, t, "targets")
-        pairs.append((p, t))
-    return pairs
-
-
-def _target_number(t: Any) -> float:
-    """A target of `_value_pairs` (a number or a Value) as a float, for the range checks."""
-    return t.data if isinstance(t, Value) else float(t)
-
-
-def _number(name: str, x: Any, what: str) -> float:
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(f"{name}: {what} must be numbers or Values, got {type(x).__name__}")
-
-
-def _reduce_values(losses: list[Value], reduction: str) -> Value | list[Value]:
-    """Average (as micrograd: the sum times 1/n), sum, or keep the list."""
-    if reduction == "none":
-        return losses
-    total = sum(losses)
-    return total if reduction == "sum" else total * (1.0 / len(losses))
-
-
-def _check_range(name: str, what: str, values: list[float], hint: str) -> None:
-    if not all(0 <= v <= 1 for v in values):
-        raise ValueError(f"{name}: {what} must be in [0, 1], got values in "
-                         f"[{min(values)}, {max(values)}]{hint}")
-
-
-def _complement(t: Any, loss: Value) -> Value:
-    """(1 - t) · loss, the negative label's term of a binary loss. For a label Value, loss - t ·
-    loss: 1 - t alone would be a number computed from t, which `autograd.compile`'s replays
-    keep as recorded; this way t stays an input of the graph. The same number for 0/1 labels
-    (for soft labels within an ulp or so)."""
-    return loss - t * loss if isinstance(t, Value) else (1 - t) * loss
-
-
-def _clamped_log(p: Value) -> Value:
-    """max(ln p, -100): ln p, or -100 (slope 0) from p = e^-100 down to 0, PyTorch's clamp."""
-    return _apply_one(ClampedLog, p)
-
-
-def _softplus(x: Value) -> Value:
-    """log(1 + e^x), which never overflows: -log σ(-x)."""
-    return _apply_one(Softplus, x)
