@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, apply
-from ..ops import Linear
 from ..ops.elementwise import Elu, LeakyRelu
 from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
-from ..tensor import Tensor, concatenate, get_default_dtype, matmul, stack, where
+from ..tensor import Tensor, concatenate, matmul, stack, where
 from ..value import Value, _apply_one
 from .arguments import (  # noqa: F401  (holds_values, values_list_error: re-exported)
     _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
@@ -41,6 +40,7 @@ from .convolution import (  # noqa: F401  (the private ones: nn.conv's layers ca
 from .embedding import (  # noqa: F401  (the others: nn.Embedding and nn.EmbeddingBag)
     BAG_MODES, check_embedding_options, embedding, embedding_bag, padding_index,
 )
+from .linear import linear
 from .loss_arguments import (  # noqa: F401  (re-exported for nn.functional and nn.losses)
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
     broadcast_constant, check_scale,
@@ -326,40 +326,5 @@ def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> T
     array([   0., -200.], dtype=float32)
     """
     return _tensor(x, "log_softmax").log_softmax(axis, dim=dim)
-
-
-def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weightᵀ + bias as one node; weight has shape (out_features, in_features), as in
-    PyTorch's `torch.nn.functional.linear`, so a row of `weight` holds one output's weights.
-    Dtypes mix as numpy's do (README, "Dtypes follow PyTorch"): float64 data into float32
-    weights gives a float64 result (PyTorch asks for one dtype), integer data the weight's.
-
-    >>> W = Tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])      # 2 outputs from 3 inputs
-    >>> linear(Tensor([[1.0, 1.0, 1.0]]), W, Tensor([0.5, -1.0])).numpy()
-    array([[6.5, 0. ]], dtype=float32)
-    """
-    x = _node(x, "linear")
-    try:
-        kind = x.data.dtype.kind
-    except AttributeError:              # a Value, whose data is a float
-        _tensor(x, "linear")            # (raises: "linear: works on Tensors, got a Value ...")
-        raise
-    if kind != "f":                     # integer or bool data: the weight's float dtype, as `*`
-        w_dtype = weight.data.dtype             # gives (numpy's int64 @ float32 is float64)
-        x = x.astype(w_dtype if w_dtype.kind == "f" else get_default_dtype())
-    x_shape, w_shape = x.data.shape, weight.data.shape     # (read once: every layer comes here)
-    if len(w_shape) != 2:
-        raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape "
-                         f"{w_shape}")
-    if not x_shape or x_shape[-1] != w_shape[1]:
-        raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
-                         f"{w_shape} (out_features, in_features): the last input dim must "
-                         f"be {w_shape[1]}")
-    if bias is None:
-        return apply(Linear, (x, weight), (x._fn is not None, weight._fn is not None))
-    if bias.data.shape != w_shape[:1]:
-        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.shape}")
-    return apply(Linear, (x, weight, bias),
-                 (x._fn is not None, weight._fn is not None, bias._fn is not None))
 
 
