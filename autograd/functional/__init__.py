@@ -10,43 +10,61 @@ take Tensors. Numbers and arrays become a constant `Tensor`:
 >>> F.softmax(z).numpy().round(3)
 array([[1., 0.],
        [0., 1.]], dtype=float32)
+
+This file holds the thin elementwise functions (each the node's method of the same name); the
+others live by theme, each module saying where its ops (autograd/ops/) are, and every one is
+reachable here as `autograd.functional.<name>`:
+
+- activations.py: leaky_relu, elu, selu, celu, gelu, clip, logsumexp, softmax, log_softmax
+- linear.py: linear;  recurrent.py: gru_step, lstm_step, rnn_sequence, gru_sequence,
+  lstm_sequence;  embedding.py: embedding, embedding_bag
+- classification.py: cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits;
+  value_losses.py: their scalar-engine side (lists of Values);  loss_arguments.py: what every
+  loss shares (the reduction, constant targets and weights)
+- convolution.py: conv1d/2d/3d, conv_transpose1d/2d/3d;  pooling.py: max, average and adaptive
+  pooling;  padding.py: pad;  spatial.py: what convolution and pooling share
+- arguments.py: what every function shares (its arguments made Tensors, and their errors)
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
-import numpy as np
+import numpy as np  # (the examples use it)
 
-from ..graph import Node, apply
-from ..ops.elementwise import Elu, LeakyRelu
-from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
+from ..graph import Node
 from ..tensor import Tensor, concatenate, matmul, stack, where
-from ..value import Value, _apply_one
-from .arguments import (  # noqa: F401  (holds_values, values_list_error: re-exported)
-    _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
+from ..value import Value  # (the examples use it)
+# Re-exported (hence noqa: F401): the functions by theme, and the helpers that nn's layers and
+# losses, and code written before the split, import from here.
+from .activations import (  # noqa: F401
+    SELU_ALPHA, SELU_SCALE, celu, checked_approximation, checked_celu_alpha, clip, elu, gelu,
+    leaky_relu, log_softmax, logsumexp, selu, softmax,
+)
+from .arguments import (  # noqa: F401
+    RAGGED_HINTS, _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
     integer_array, values_list_error,
 )
-from .classification import (  # noqa: F401  (the private ones: nn.functional's losses)
+from .classification import (  # noqa: F401
     _class_labels, binary_cross_entropy, binary_cross_entropy_with_logits, class_options,
     class_rows, cross_entropy, kept_labels,
 )
-from .convolution import (  # noqa: F401  (the private ones: nn.conv's layers call them)
+from .convolution import (  # noqa: F401
     _check_output_padding, _conv1d, _conv2d, _conv3d, _conv_padding, _conv_transpose1d,
     _conv_transpose2d, _conv_transpose3d, _padding_1d, conv1d, conv2d, conv3d, conv_transpose1d,
     conv_transpose2d, conv_transpose3d, transposed_output_size,
 )
-from .embedding import (  # noqa: F401  (the others: nn.Embedding and nn.EmbeddingBag)
-    BAG_MODES, check_embedding_options, embedding, embedding_bag, padding_index,
+from .embedding import (  # noqa: F401
+    BAG_MODES, check_embedding_options, embedding, embedding_bag, embedding_indices,
+    embedding_renorm_, padding_index,
 )
 from .linear import linear
-from .loss_arguments import (  # noqa: F401  (re-exported for nn.functional and nn.losses)
+from .loss_arguments import (  # noqa: F401
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
     broadcast_constant, check_scale,
 )
-from .padding import pad
-from .pooling import (  # noqa: F401  (the private ones: nn.conv's layers and nn.resampling)
+from .padding import PAD_MODES, pad  # noqa: F401
+from .pooling import (  # noqa: F401
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _adaptive_max_pool1d,
     _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool,
     _avg_pool1d, _check_divisor, _max_pool1d, _max_pool2d, _max_pool3d, adaptive_avg_pool1d,
@@ -54,11 +72,11 @@ from .pooling import (  # noqa: F401  (the private ones: nn.conv's layers and nn
     adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d,
 )
 from .recurrent import gru_sequence, gru_step, lstm_sequence, lstm_step, rnn_sequence
-from .spatial import (  # noqa: F401  (re-exported for nn.conv, nn.fold, nn.normalization)
+from .spatial import (  # noqa: F401
     _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint, _pair,
     _sequence_hint, _single, _sizes, _volume_batch, _volume_channels_last_hint, _volume_hint,
 )
-from .value_losses import (  # noqa: F401  (re-exported for nn.functional)
+from .value_losses import (  # noqa: F401
     _is_values, _raw, _reduce_values, _target_number, _value_pairs,
 )
 
@@ -146,104 +164,6 @@ def relu(x: Any, inplace: bool = False) -> Node:
     return _node(x, "relu").relu()
 
 
-def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Node:
-    """x where x > 0, else negative_slope · x, elementwise, for a Tensor or a Value. The slope
-    is 1 where x > 0 and negative_slope elsewhere, at 0 too (PyTorch's choice). `inplace` is
-    accepted for PyTorch code and changes nothing (the result is a new node).
-
-    One op (LeakyRelu) that picks each slope from the data whenever it runs, so a compiled
-    replay (`autograd.compile`) follows the sign of new data; the same numbers as PyTorch's.
-
-    >>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
-    >>> y = leaky_relu(x, 0.1)
-    >>> y.backward(np.ones(3)); y.numpy(), x.grad
-    (array([-0.2,  0. ,  3. ], dtype=float32), array([0.1, 0.1, 1. ], dtype=float32))
-    """
-    if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
-        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
-    if isinstance(x, Value):
-        return _apply_one(LeakyRelu, x, float(negative_slope))
-    return apply(LeakyRelu, (_floating("leaky_relu", x),), float(negative_slope))
-
-
-# SELU's constants (Klambauer et al. 2017), to PyTorch's digits
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x where x > 0, else α (eˣ - 1), elementwise, for a Tensor; slope 1 or α eˣ (α at 0, as
-    PyTorch). One op (`Elu`), with expm1 for eˣ - 1: no digits lost near 0, no overflow at
-    ±1000. `inplace` is accepted for PyTorch code and changes nothing (a new tensor).
-
-    >>> x = Tensor([-1000.0, -1.0, 2.0], requires_grad=True)
-    >>> y = elu(x, alpha=0.5)
-    >>> y.backward(np.ones(3))
-    >>> y.numpy().round(4), x.grad.round(4)                 # α (eˣ - 1), x; slopes α eˣ, 1
-    (array([-0.5   , -0.3161,  2.    ], dtype=float32),
-     array([0.    , 0.1839, 1.    ], dtype=float32))
-    """
-    return apply(Elu, (_floating("elu", x),), (_real("elu", "alpha", alpha), 1.0, 1.0))
-
-
-def selu(x: Any, inplace: bool = False) -> Tensor:
-    """s · elu(x, α) with PyTorch's constants α ≈ 1.6733, s ≈ 1.0507 (self-normalising: for
-    N(0, 1) inputs and weights from `init.kaiming_normal_(w, nonlinearity='linear')` the
-    activations keep mean 0 and variance 1). `inplace` is accepted and changes nothing.
-
-    >>> selu(Tensor([-1000.0, 0.0, 1.0])).numpy()
-    array([-1.7580993,  0.       ,  1.050701 ], dtype=float32)
-    """
-    return apply(Elu, (_floating("selu", x),), (SELU_ALPHA, SELU_SCALE, 1.0))
-
-
-def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """max(0, x) + min(0, α (e^(x/α) - 1)), elementwise: ELU whose slope is 1 on both sides of
-    0 for any α (α ≠ 0). `inplace` is accepted and changes nothing.
-
-    >>> celu(Tensor([-1.0, 3.0]), alpha=2.0).numpy().round(4)      # 2 (e^-0.5 - 1), 3
-    array([-0.7869,  3.    ], dtype=float32)
-    """
-    alpha = checked_celu_alpha("celu", alpha)
-    return apply(Elu, (_floating("celu", x),), (alpha, 1.0, 1.0 / alpha))
-
-
-def checked_celu_alpha(name: str, alpha: Any) -> float:
-    """CELU's α as a float, or an error naming `name` (the function or the module)."""
-    alpha = _real(name, "alpha", alpha)
-    if alpha == 0:
-        raise ValueError(f"{name}: alpha must not be 0 (the negative side is α (e^(x/α) - 1))")
-    return alpha
-
-
-def gelu(x: Any, approximate: str = "none") -> Tensor:
-    """x Φ(x), elementwise, for a Tensor: Φ is the standard normal CDF, computed through an
-    error function of float64 accuracy (numpy has none). approximate="tanh" is the approximation
-    x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, as PyTorch's `gelu(x, approximate="tanh")`.
-    Stable: gelu(-1000) = -0.0, gelu(1000) = 1000, slopes 0 and 1 there.
-
-    >>> x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
-    >>> y = gelu(x)
-    >>> y.backward(np.ones(3))
-    >>> y.numpy().round(5), x.grad.round(5)                # x Φ(x); Φ(x) + x φ(x)
-    (array([-0.15866,  0.     ,  1.9545 ], dtype=float32),
-     array([-0.08332,  0.5    ,  1.08523], dtype=float32))
-    >>> gelu(Tensor([2.0]), approximate="tanh").numpy().round(5)
-    array([1.9546], dtype=float32)
-    """
-    op = Gelu if checked_approximation("gelu", approximate) == "none" else GeluTanh
-    return apply(op, (_floating("gelu", x),))
-
-
-def checked_approximation(name: str, approximate: Any) -> str:
-    """`approximate` if it is one GELU knows ("none" or "tanh"), else a ValueError naming `name`
-    (the function or the module where the option was given)."""
-    if isinstance(approximate, str) and approximate in APPROXIMATIONS:
-        return approximate
-    raise ValueError(f"{name}: approximate must be one of {APPROXIMATIONS} (PyTorch's options: "
-                     f"the exact GELU or its tanh approximation), got {approximate!r}")
-
-
 def abs(x: Any) -> Node:
     """|x|, elementwise (slope 0 at 0).
 
@@ -283,48 +203,3 @@ def maximum(a: Any, b: Any) -> Tensor:
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min of a and b (broadcast); on ties the gradient is split evenly."""
     return _tensor(a, "minimum").minimum(b)
-
-
-def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
-    """x limited to [min, max] (either may be None); the gradient is 0 where x was clipped.
-
-    >>> clip(Tensor([-3.0, 0.5, 3.0]), -1.0, 1.0).numpy()
-    array([-1. ,  0.5,  1. ], dtype=float32)
-    """
-    return _tensor(x, "clip").clip(min, max)
-
-
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-              keepdim: bool | None = None) -> Tensor:
-    """log Σ exp(x), with the maximum subtracted first (no overflow at ±1000); `dim`/`keepdim`
-    are PyTorch's names for `axis`/`keepdims`.
-
-    >>> logsumexp(Tensor([1000.0, 1000.0])).item()        # 1000 + log 2; exp(1000) is inf
-    1000.693...
-    >>> logsumexp(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1, keepdim=True).shape
-    (2, 1)
-    """
-    return _tensor(x, "logsumexp").logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
-
-
-def softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """exp(x) / Σ exp(x) along `axis` (or `dim`, PyTorch's name), stable. Not given, the axis
-    is the last one up to 2-D (PyTorch's implicit choice there too); 3-D and more must say.
-
-    >>> softmax(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1).numpy()
-    array([[0.5, 0.5],
-           [0.5, 0.5]], dtype=float32)
-    """
-    return _tensor(x, "softmax").softmax(axis, dim=dim)
-
-
-def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """x - logsumexp(x) along `axis` (or `dim`), stable (never log of a rounded-to-zero
-    probability). The axis defaults as `softmax`'s.
-
-    >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
-    array([   0., -200.], dtype=float32)
-    """
-    return _tensor(x, "log_softmax").log_softmax(axis, dim=dim)
-
-
