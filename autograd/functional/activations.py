@@ -1,8 +1,8 @@
 """The activations with options, for Tensors (`leaky_relu` for a Value too): `leaky_relu`, `elu`,
 `selu` and `celu` (one op, `Elu`), `gelu` (exact or its tanh approximation), `clip`, and the
 stable softmax family, `logsumexp`, `softmax`, `log_softmax`. Their ops, each with its
-derivative right under the forward, are in autograd/ops/elementwise.py (`LeakyRelu`, `Elu`),
-autograd/ops/gelu.py and autograd/ops/softmax.py.
+derivative right under the forward, are in autograd/ops/elementwise.py (`LeakyRelu`, `Elu`,
+`Clip`), autograd/ops/gelu.py and autograd/ops/softmax.py.
 """
 
 from __future__ import annotations

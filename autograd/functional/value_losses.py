@@ -1,8 +1,9 @@
 """Losses over lists of Values (the scalar engine): built from Value ops, term by term, so a
 drawing of the graph shows every term. The helpers here pair predictions with targets, check
-their ranges, reduce the list, and give the two ops the binary cross-entropies need on a Value,
-`clamped_log` and `softplus` (`ClampedLog`, `Softplus` in autograd/ops/elementwise.py); the
-losses themselves are in functional/classification.py and nn/functional.py.
+their ranges, weigh and reduce the list, and give the two ops the binary cross-entropies need
+on a Value, `clamped_log` and `softplus` (`ClampedLog`, `Softplus` in
+autograd/ops/elementwise.py); the losses themselves are in functional/classification.py and
+nn/functional.py.
 """
 
 from __future__ import annotations
@@ -16,24 +17,6 @@ from ..ops.elementwise import ClampedLog, Softplus
 from ..tensor import Tensor
 from ..value import Value, _apply_one
 from .loss_arguments import _constant_numbers, check_scale
-
-
-def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
-    """A binary loss's `weight` over a list of Values: one number, or one per Value."""
-    if weight is None:
-        return None
-    w = _constant_numbers(name, "weight", weight).astype(float)
-    try:
-        w = np.broadcast_to(w, (len(pairs),))
-    except ValueError:
-        raise ValueError(f"{name}: with Values, weight must be one number or one per Value "
-                         f"({len(pairs)}), got shape {w.shape}") from None
-    check_scale(name, "weight", w)
-    return w.tolist()
-
-
-def _weighted(losses: list[Value], weights: list[float] | None) -> list[Value]:
-    return losses if weights is None else [loss * w for loss, w in zip(losses, weights)]
 
 
 def _raw(x: Any) -> Any:
@@ -108,3 +91,21 @@ def _clamped_log(p: Value) -> Value:
 def _softplus(x: Value) -> Value:
     """log(1 + e^x), which never overflows: -log σ(-x)."""
     return _apply_one(Softplus, x)
+
+
+def _value_weights(name: str, weight: Any, pairs: list) -> list[float] | None:
+    """A binary loss's `weight` over a list of Values: one number, or one per Value."""
+    if weight is None:
+        return None
+    w = _constant_numbers(name, "weight", weight).astype(float)
+    try:
+        w = np.broadcast_to(w, (len(pairs),))
+    except ValueError:
+        raise ValueError(f"{name}: with Values, weight must be one number or one per Value "
+                         f"({len(pairs)}), got shape {w.shape}") from None
+    check_scale(name, "weight", w)
+    return w.tolist()
+
+
+def _weighted(losses: list[Value], weights: list[float] | None) -> list[Value]:
+    return losses if weights is None else [loss * w for loss, w in zip(losses, weights)]
