@@ -16,8 +16,8 @@ others live by theme, each module saying where its ops (autograd/ops/) are, and 
 reachable here as `autograd.functional.<name>`:
 
 - activations.py: leaky_relu, elu, selu, celu, gelu, clip, logsumexp, softmax, log_softmax
-- linear.py: linear;  recurrent.py: gru_step, lstm_step, rnn_sequence, gru_sequence,
-  lstm_sequence;  embedding.py: embedding, embedding_bag
+- linear_layer.py: linear;  recurrent.py: gru_step, lstm_step, rnn_sequence, gru_sequence,
+  lstm_sequence;  embeddings.py: embedding, embedding_bag
 - classification.py: cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits;
   value_losses.py: their scalar-engine side (lists of Values);  loss_arguments.py: what every
   loss shares (the reduction, constant targets and weights)
@@ -54,11 +54,11 @@ from .convolution import (  # noqa: F401
     _conv_transpose2d, _conv_transpose3d, _padding_1d, conv1d, conv2d, conv3d, conv_transpose1d,
     conv_transpose2d, conv_transpose3d, transposed_output_size,
 )
-from .embedding import (  # noqa: F401
+from .embeddings import (  # noqa: F401
     BAG_MODES, check_embedding_options, embedding, embedding_bag, embedding_indices,
     embedding_renorm_, padding_index,
 )
-from .linear import linear
+from .linear_layer import linear
 from .loss_arguments import (  # noqa: F401
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
     broadcast_constant, check_scale,
