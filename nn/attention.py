@@ -34,7 +34,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
-from autograd.functional import _floating
+from autograd.functional.arguments import _floating
 from autograd.random import default_rng
 from autograd.warn import warn
 

@@ -23,15 +23,19 @@ import numpy as np
 from autograd import Tensor, get_default_dtype
 from autograd import functional as AF
 from autograd.devices import check_device
-from autograd.functional import (
+from autograd.functional.arguments import _floating, _is_int, _yes_or_no
+from autograd.functional.convolution import (
+    _check_output_padding, _conv1d, _conv2d, _conv3d, _conv_padding, _conv_transpose1d,
+    _conv_transpose2d, _conv_transpose3d, _padding_1d, transposed_output_size,
+)
+from autograd.functional.pooling import (
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _adaptive_max_pool1d,
     _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool,
-    _avg_pool1d, _image_batch, _max_pool2d, _max_pool3d, _volume_batch,
-    _axis_names, _channels_last_hint, _check_divisor, _check_output_padding, _conv1d, _conv2d,
-    _conv3d, _conv_padding, _conv_transpose1d, _conv_transpose2d, _conv_transpose3d, _floating,
-    _image_hint, _is_int, _length_first_hint, _max_pool1d, _padding_1d, _sequence_hint,
-    _single, _sizes, _volume_channels_last_hint, _volume_hint, _yes_or_no,
-    transposed_output_size,
+    _avg_pool1d, _check_divisor, _max_pool1d, _max_pool2d, _max_pool3d,
+)
+from autograd.functional.spatial import (
+    _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint,
+    _sequence_hint, _single, _sizes, _volume_batch, _volume_channels_last_hint, _volume_hint,
 )
 
 from . import init

@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from autograd import Tensor
-from autograd.functional import _floating, _pair
+from autograd.functional.arguments import _floating
+from autograd.functional.spatial import _pair
 from autograd.graph import apply
 from autograd.ops.conv import Fold as FoldOp, FoldCtx, Geometry, Unfold as UnfoldOp
 

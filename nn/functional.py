@@ -60,11 +60,16 @@ from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes, _softmax_axis
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
-from autograd.functional import (
-    _check_reduction, _class_labels, _constant_numbers, _constant_target, _floating, _is_int,
-    _is_values, _raw, _real, _reduce, _reduce_values, _target_number, _value_pairs,
-    _shape_of, _warn_if_made_by, broadcast_constant, class_options, class_rows, holds_values,
-    integer_array, kept_labels, values_list_error,
+from autograd.functional.arguments import (
+    _floating, _is_int, _real, _shape_of, holds_values, integer_array, values_list_error,
+)
+from autograd.functional.classification import _class_labels, class_options, class_rows, kept_labels
+from autograd.functional.loss_arguments import (
+    _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
+    broadcast_constant,
+)
+from autograd.functional.value_losses import (
+    _is_values, _raw, _reduce_values, _target_number, _value_pairs,
 )
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.functional import (
-    _check_reduction, _constant_numbers, _is_int, _real, check_scale, class_options,
-)
+from autograd.functional.arguments import _is_int, _real
+from autograd.functional.classification import class_options
+from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, check_scale
 
 from . import functional as F
 from .module import Module

@@ -41,7 +41,8 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
-from autograd.functional import _channels_last_hint, _floating, _volume_channels_last_hint
+from autograd.functional.arguments import _floating
+from autograd.functional.spatial import _channels_last_hint, _volume_channels_last_hint
 from autograd.graph import apply
 from autograd.warn import warn
 from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,

@@ -24,7 +24,8 @@ import numbers
 from typing import Any
 
 from autograd import Tensor
-from autograd.functional import _tensor, pad
+from autograd.functional.arguments import _tensor
+from autograd.functional.padding import pad
 
 from .module import Module
 

@@ -62,7 +62,7 @@ import numpy as np
 from autograd import Tensor, concatenate, get_default_dtype, stack
 from autograd import functional as AF
 from autograd.devices import check_device
-from autograd.functional import _floating
+from autograd.functional.arguments import _floating
 from autograd.warn import warn
 
 from . import functional as F

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
-from autograd.functional import (
-    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _floating, _is_int,
+from autograd.functional.arguments import _floating, _is_int
+from autograd.functional.pooling import (
+    _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d,
 )
 from autograd.graph import apply
 from autograd.ops.resample import (

@@ -1,5 +1,5 @@
-"""nn.EmbeddingBag and F.embedding_bag (nn/layers.py, autograd/functional.py): bags of indices
-reduced by sum, mean or max, with offsets, 2-d input, per_sample_weights, padding_idx and
+"""nn.EmbeddingBag and F.embedding_bag (nn/layers.py, autograd/functional/embeddings.py): bags of
+indices reduced by sum, mean or max, with offsets, 2-d input, per_sample_weights, padding_idx and
 include_last_offset; PyTorch's numbers (live where torch is installed, else as recorded in
 tests/reference/embedding_bag.npz) and finite-difference gradients."""
 

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 
 from autograd import Tensor, concatenate, full
-from autograd.functional import _tensor
+from autograd.functional.arguments import _tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence",
            "pack_sequence", "unpad_sequence", "unpack_sequence", "invert_permutation"]
