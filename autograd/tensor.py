@@ -72,7 +72,7 @@ from .tensor_reductions import (  # noqa: F401
 
 _default_dtype = np.dtype(np.float32)
 #: the numbers that arithmetic folds into its op (see Tensor.__add__): not bool, which is an int
-#: but not of this class; numpy's float64 is a float
+#: but not of this class; numpy's float64 is a Python float
 _NUMBERS = frozenset((int, float, np.float64))
 _ndarray = np.ndarray                 # (a global: read for every gradient in backward)
 
@@ -562,55 +562,58 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # A Python number with a floating tensor is folded into the op (x * 0.5 is MulConst with
     # 0.5 in ctx; see ops/arithmetic.py), as the tensor's dtype's scalar: float32 stays float32
     # under numpy 1.x's casting rules (a 0-d float32 times a Python float is float64 there) as
-    # under numpy 2's. Anything else (an integer or bool tensor, an array, a numpy scalar other
-    # than float64, which is a Python float) is made a Tensor first, for the dtype rules.
+    # under numpy 2's; so is a numpy scalar of the tensor's own dtype (a float64 one is also a
+    # Python float). Anything else (an integer or bool tensor, an array, a numpy scalar of
+    # another dtype) is made a Tensor first, for the dtype rules (`_operand`, `_promote`).
 
     def __add__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(AddConst, (self,), dtype.type(other))
         return self._binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(AddConst, (self,), dtype.type(other))     # c + x == x + c
         return self._binary(Add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(SubConst, (self,), dtype.type(other))
         return self._binary(Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(ConstSub, (self,), dtype.type(other))
         return self._binary(Sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(MulConst, (self,), dtype.type(other))
         return self._binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
         dtype = self.data.dtype
-        if other.__class__ in _NUMBERS and dtype.kind == "f":
+        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
             return apply(MulConst, (self,), dtype.type(other))     # c * x == x * c
         return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
-        if other.__class__ in _NUMBERS:
-            return apply(DivConst, (x,), x.data.dtype.type(other))
+        dtype = x.data.dtype
+        if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+            return apply(DivConst, (x,), dtype.type(other))
         return x._binary(Div, x, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         x = self._floating()
-        if other.__class__ in _NUMBERS:
-            return apply(ConstDiv, (x,), x.data.dtype.type(other))
+        dtype = x.data.dtype
+        if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+            return apply(ConstDiv, (x,), dtype.type(other))
         return x._binary(Div, other, x)
 
     def __mod__(self, other: Any) -> Tensor:

@@ -52,7 +52,7 @@ def test_the_numbers_are_the_two_tensor_ops_bit_for_bit(name, dtype, shape):
         data.reshape(-1)[:8] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 3e38, 1 / 3]
     seed = rng.standard_normal(shape).astype(dtype)
     numbers = [0.5, 2, 3, -1, 0, 0.0, -0.0, 0.1, 1 / 3, 1e39, -1e39, 1e-50, float("inf"),
-               float("-inf"), float("nan"), 2 ** 63, np.float64(0.3)]
+               float("-inf"), float("nan"), 2 ** 63, np.float64(0.3), dtype(0.3)]
     with np.errstate(all="ignore"):
         for c in numbers:
             x, x_before = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
@@ -141,10 +141,12 @@ def test_integer_and_bool_tensors_arrays_and_numpy_scalars_keep_the_constant_ten
     assert (Tensor([True, False]) * 2).dtype == np.int64
     assert (i / 2).dtype == np.float32 and (i / 2).tolist() == [0.5, 1.0, 1.5]
     x = Tensor([1.0, 2.0], requires_grad=True)
-    for other in (np.float32(2.0), np.array(2.0), np.int64(2), True):
+    for other in (np.float16(2.0), np.array(2.0), np.array([2.0]), np.int64(2), True):
         assert (x * other)._fn is Mul and len((x * other).parents) == 2
-    assert (x * np.float64(2.0))._fn is MulConst        # a float64 scalar is a Python float
-    assert (Tensor([1.0], dtype=np.float64) * np.float32(0.1)).dtype == np.float64
+    # a float64 scalar is a Python float; a numpy scalar of x's own dtype is x's number too
+    assert (x * np.float64(2.0))._fn is MulConst and (x * np.float32(2.0))._fn is MulConst
+    y = Tensor([1.0], dtype=np.float64) * np.float32(0.1)
+    assert y.dtype == np.float64 and y._fn is None and y.item() == float(np.float32(0.1))
 
 
 def test_reciprocal_is_one_over_x_with_one_input():
