@@ -72,8 +72,11 @@ from .tensor_reductions import (  # noqa: F401
 
 _default_dtype = np.dtype(np.float32)
 #: the numbers that arithmetic folds into its op (see Tensor.__add__): not bool, which is an int
-#: but not of this class; numpy's float64 is a Python float
+#: but not of this class; numpy's float64 is a Python float. With the other numpy float scalars,
+#: folded when they are of the tensor's dtype, _SCALARS: a Tensor operand (x * y, the usual
+#: case) costs one look-up in it
 _NUMBERS = frozenset((int, float, np.float64))
+_SCALARS = _NUMBERS | {np.float32, np.float16}
 _ndarray = np.ndarray                 # (a global: read for every gradient in backward)
 
 
@@ -567,53 +570,61 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # another dtype) is made a Tensor first, for the dtype rules (`_operand`, `_promote`).
 
     def __add__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(AddConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(AddConst, (self,), dtype.type(other))
         return self._binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(AddConst, (self,), dtype.type(other))     # c + x == x + c
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(AddConst, (self,), dtype.type(other))     # c + x == x + c
         return self._binary(Add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(SubConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(SubConst, (self,), dtype.type(other))
         return self._binary(Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(ConstSub, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(ConstSub, (self,), dtype.type(other))
         return self._binary(Sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(MulConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(MulConst, (self,), dtype.type(other))
         return self._binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        dtype = self.data.dtype
-        if (other.__class__ in _NUMBERS or other.__class__ is dtype.type) and dtype.kind == "f":
-            return apply(MulConst, (self,), dtype.type(other))     # c * x == x * c
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(MulConst, (self,), dtype.type(other))     # c * x == x * c
         return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
-        dtype = x.data.dtype
-        if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
-            return apply(DivConst, (x,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = x.data.dtype
+            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+                return apply(DivConst, (x,), dtype.type(other))
         return x._binary(Div, x, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         x = self._floating()
-        dtype = x.data.dtype
-        if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
-            return apply(ConstDiv, (x,), dtype.type(other))
+        if other.__class__ in _SCALARS:
+            dtype = x.data.dtype
+            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+                return apply(ConstDiv, (x,), dtype.type(other))
         return x._binary(Div, other, x)
 
     def __mod__(self, other: Any) -> Tensor:
