@@ -37,7 +37,8 @@ from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
 from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
 from .hooks import move_hooks
-from .ops import Add, Div, IndexPut, Mul, Neg, PowConst, ConstPow, Remainder, Sub, Transpose
+from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, IndexPut, Mul,
+                  MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
 from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
@@ -70,6 +71,12 @@ from .tensor_reductions import (  # noqa: F401
 )
 
 _default_dtype = np.dtype(np.float32)
+#: the numbers that arithmetic folds into its op (see Tensor.__add__): not bool, which is an int
+#: but not of this class; numpy's float64 is a Python float. With the other numpy float scalars,
+#: folded when they are of the tensor's dtype, _SCALARS: a Tensor operand (x * y, the usual
+#: case) costs one look-up in it
+_NUMBERS = frozenset((int, float, np.float64))
+_SCALARS = _NUMBERS | {np.float32, np.float16}
 _ndarray = np.ndarray                 # (a global: read for every gradient in backward)
 
 
@@ -555,19 +562,69 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
     # -- arithmetic ----------------------------------------------------------------------------
 
-    def __add__(self, other: Any) -> Tensor: return self._binary(Add, self, other)
-    def __radd__(self, other: Any) -> Tensor: return self._binary(Add, other, self)
-    def __sub__(self, other: Any) -> Tensor: return self._binary(Sub, self, other)
-    def __rsub__(self, other: Any) -> Tensor: return self._binary(Sub, other, self)
-    def __mul__(self, other: Any) -> Tensor: return self._binary(Mul, self, other)
-    def __rmul__(self, other: Any) -> Tensor: return self._binary(Mul, other, self)
+    # A Python number with a floating tensor is folded into the op (x * 0.5 is MulConst with
+    # 0.5 in ctx; see ops/arithmetic.py), as the tensor's dtype's scalar: float32 stays float32
+    # under numpy 1.x's casting rules (a 0-d float32 times a Python float is float64 there) as
+    # under numpy 2's; so is a numpy scalar of the tensor's own dtype (a float64 one is also a
+    # Python float). Anything else (an integer or bool tensor, an array, a numpy scalar of
+    # another dtype) is made a Tensor first, for the dtype rules (`_operand`, `_promote`).
+
+    def __add__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(AddConst, (self,), dtype.type(other))
+        return self._binary(Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(AddConst, (self,), dtype.type(other))     # c + x == x + c
+        return self._binary(Add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(SubConst, (self,), dtype.type(other))
+        return self._binary(Sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(ConstSub, (self,), dtype.type(other))
+        return self._binary(Sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(MulConst, (self,), dtype.type(other))
+        return self._binary(Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        if other.__class__ in _SCALARS:
+            dtype = self.data.dtype
+            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
+                return apply(MulConst, (self,), dtype.type(other))     # c * x == x * c
+        return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
+        if other.__class__ in _SCALARS:
+            dtype = x.data.dtype
+            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+                return apply(DivConst, (x,), dtype.type(other))
         return x._binary(Div, x, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         x = self._floating()
+        if other.__class__ in _SCALARS:
+            dtype = x.data.dtype
+            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
+                return apply(ConstDiv, (x,), dtype.type(other))
         return x._binary(Div, other, x)
 
     def __mod__(self, other: Any) -> Tensor:

@@ -16,8 +16,8 @@ from . import graph
 from .devices import NO_GPU, to_arguments
 from .graph import Node, apply
 from .ops import (
-    Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, Copysign, Cos, Cosh, Div, Erf,
-    Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
+    Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, ConstDiv, Copysign, Cos, Cosh,
+    Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
     Maximum, Minimum, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh, Sqrt, Tan, Tanh, Where,
     XLogY,
 )
@@ -364,7 +364,7 @@ class ElementwiseMethods:
     def reciprocal(self) -> Tensor:
         """1 / x (an integer tensor gives fractions, in the default float dtype)."""
         x = self._floating()
-        return x._binary(Div, 1, x)
+        return apply(ConstDiv, (x,), x.data.dtype.type(1))
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x), as x ** -0.5."""

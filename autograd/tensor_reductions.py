@@ -14,7 +14,7 @@ import numpy as np
 
 from .graph import apply
 from .ops import (
-    Cumprod, Cumsum, Gather, LogCumSumExp, LogSoftmax, LogSumExp, Max, Mean, Min, MulConst, Prod,
+    Cumprod, Cumsum, Gather, LogCumSumExp, LogSoftmax, LogSumExp, Max, Mean, Min, Prod,
     Softmax, Sum, VectorNorm,
 )
 from .ops.reduce import largest_magnitude
@@ -202,9 +202,9 @@ class ReductionMethods:
         # a square, or their sum, overflowed: each (d / dof) · d is at most the variance, so
         # their sum overflows only where the variance is beyond a float, and so does no slope:
         # d / dof each, 2 d / dof summed (as (d / √dof)², the slope 2 d / √dof could overflow
-        # before its / √dof). (MulConst, as `* c` would also work out the slope for c, d · dvar,
-        # which can overflow though nobody asks for it)
-        return (apply(MulConst, (d,), 1.0 / dof) * d).sum(axes, keepdims)
+        # before its / √dof). (`* c` of a number is MulConst, which works out no slope for c,
+        # d · dvar, that could overflow though nobody asks for it)
+        return (d * (1.0 / dof) * d).sum(axes, keepdims)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
             out: Any = None, **pytorch: Any) -> Tensor:

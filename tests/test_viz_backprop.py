@@ -831,7 +831,7 @@ def test_n_ary_and_fused_tensor_ops_get_exactly_backwards_gradients():
     walk = draw_backprop(loss2)
     assert np.array_equal(a2.grad, a.grad) and np.array_equal(b2.grad, b.grad)
     concat = next(s for s in walk.steps if s.op == "concatenate")
-    assert [p.name for p in concat.inputs] == ["#1", "#4"]
+    assert [p.name for p in concat.inputs] == ["#1", "#3"]     # (b * 2 makes no node for 2)
     assert "concatenate: each input gets its slice of the gradient" in concat.lines()[1]
 
 
@@ -1113,7 +1113,7 @@ def test_recurrent_steps_write_their_gates_in_the_pages_names(cell):
         assert "h gets δ ⊙ z + e @ W at the first step" in text
     else:
         assert "gates i, f, g, o = σ, σ, tanh, σ of A_t + h_before @ Wᵀ" in text
-        assert "h and #2 at the first" in text and "#2 gets dc ⊙ f at the first step" in text
+        assert "h and #1 at the first" in text and "#1 gets dc ⊙ f at the first step" in text
 
 
 @pytest.mark.parametrize("make, forward", [
@@ -1181,8 +1181,8 @@ def test_rules_in_words_use_the_pages_names_and_end_where_the_rule_ends():
     text = "\n".join(line for step in record_backprop(loss) for line in step.lines())
     assert "roll: the gradient is rolled back by -shifts  →  x gets" in text
     assert "astype: the gradient is cast back to #5's dtype  →  #5 gets" in text
-    assert "at a = #11 with v written at index, the gradient" in text
-    assert "#11 gets (dL/da) where #11 was kept and 0 where it was overwritten = " in text
+    assert "at a = #10 with v written at index, the gradient" in text
+    assert "#10 gets (dL/da) where #10 was kept and 0 where it was overwritten = " in text
     assert "v gets (dL/da)[index] (summed over v's broadcast axes) = " in text
     from nn.functional import pad
     out = (pad(x, (1, 1)) * 2.0).sum()
@@ -1378,3 +1378,16 @@ def test_gradients_left_by_an_earlier_backward_are_warned_about_once():
     with warnings.catch_warnings():
         warnings.simplefilter("error")                              # fresh leaves: no warning
         draw_backprop(o3)
+
+
+def test_a_tensors_folded_number_is_written_in_its_step():
+    """x * 0.5 on a float32 tensor: the step reads "x * 0.5" and "d/dx = 0.5" (its float32 c
+    is written as numpy writes it), as a Value's step does; 2 / x has the number first."""
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True, label="x")
+    y = ((x * 0.5 - 0.1) + 2 / x + (1 - x) / 3).sum()
+    text = "\n".join(line for s in record_backprop(y) for line in s.lines())
+    for line in ("at #1 = x * 0.5,", "d#1/dx = 0.5  →", "at #2 = #1 − 0.1,", "at #3 = 2 / x,",
+                 "d#3/dx = −2/x² = −#3/x  →", "at #5 = 1 − x,", "d#5/dx = −1  →",
+                 "at #6 = #5 / 3,", "d#6/d#5 = 1/3  →"):
+        assert line in text
+    assert "constant" not in text                       # no node was made for a number

@@ -153,6 +153,18 @@ def test_constants_are_dashed_and_show_no_gradient_and_folded_numbers_label_the_
     assert op_labels == ["* 2", "** 2", "+", "+", "-", "2 **"]
 
 
+def test_a_tensors_folded_numbers_label_the_op_as_written():
+    """x * 0.5 on a float32 tensor keeps 0.5 as a float32 in the op: the box says "* 0.5" (not
+    "* 0.5000", nor a "*" beside a constant node), and the number comes first in 3 - x."""
+    x = Tensor([2.5, -1.0], requires_grad=True, label="x")
+    y = (3.0 - x * 0.5 + x / 4 - 0.1 + 2 / x).sum()
+    nodes = node_lines(draw_graph(y, engine="builtin").source)
+    op_labels = sorted(re.search(r'label="([^"]*)"', v).group(1)
+                       for v in nodes.values() if "ellipse" in v)
+    assert op_labels == ["* 0.5", "+", "+", "- 0.1", "/ 4", "2 /", "3 -", "sum"]
+    assert len(nodes) == 2 * 8 + 1                      # x, and a box and an op per result
+
+
 def test_rankdir_turns_the_records_so_fields_stay_side_by_side():
     o, _ = neuron()
     lr = draw_graph(o, engine="builtin").source

@@ -39,8 +39,9 @@
                     alike (exp, power, softmax, ...), so that one rule serves both passes
 """
 
-from .arithmetic import (Add, AddConst, ConstPow, Div, Fmod, Mul, MulConst, Neg, Pow, PowConst,
-                         PowBase, PowExponent, Remainder, Sub)
+from .arithmetic import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, Fmod, Mul,
+                         MulConst, Neg, Pow, PowConst, PowBase, PowExponent, Remainder, Sub,
+                         SubConst)
 from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose3d, ConvWeightGrad,
                    Fold, Pad, Unfold)
 from .ctc import CTCLoss, CTCOccupancy
@@ -66,8 +67,8 @@ from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 __all__ = [
-    "Add", "AddConst", "Sub", "Mul", "MulConst", "Div", "Remainder", "Fmod", "Neg", "Pow",
-    "PowConst", "ConstPow",
+    "Add", "AddConst", "Sub", "SubConst", "ConstSub", "Mul", "MulConst", "Div", "DivConst",
+    "ConstDiv", "Remainder", "Fmod", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
     "Sigmoid", "Relu",

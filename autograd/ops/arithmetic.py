@@ -1,17 +1,23 @@
 """Arithmetic: + - * / ** %, and negation. The two facades share some of these ops, not all:
 
-    Tensor  a + b, a - b, a * b, a / b: Add, Sub, Mul, Div, a number being made a constant
-            Tensor first (an operand like any other, broadcast); a % b: Remainder
+    Tensor  a + b, a - b, a * b, a / b of two tensors (or a tensor and an array): Add, Sub,
+            Mul, Div, broadcast; with a Python number on a floating tensor, x + 3 and 3 + x are
+            AddConst, x * 3 and 3 * x MulConst, x - 3 SubConst, 3 - x ConstSub, x / 3 DivConst
+            and 3 / x ConstDiv, the number kept in the tensor's dtype (with an integer or bool
+            tensor the number is made a constant Tensor, as the dtype may change); a % b:
+            Remainder
     Value   a + b, a - b, a * b of two Values: Add, Sub, Mul; with a number, x + 3, 3 + x and
-            x - 3 are AddConst (x - 3 as x + (-3)), x * 3 and 3 * x are MulConst; a / b is
+            x - 3 are AddConst, x * 3 and 3 * x are MulConst; a / b is
             a * b ** -1 (Mul and PowConst), as in micrograd, so Div is Tensor's only (and %
             and fmod too: Value has none); x / 3 is Mul with the constant Value 3 ** -1, and
             3 - x is Sub with the constant Value 3 (the numbers bit for bit micrograd's)
     both    -a: Neg;  x ** 3: PowConst, 3 ** x: ConstPow, a ** b: Pow (or PowBase, PowExponent)
 
-Value folds a number into its op (AddConst and MulConst keep it in ctx) instead of making it a
-node: micrograd's demo, y * 1.0001 + 0.0001 a step, makes 2 nodes where it would make 4, and a
-scalar graph pays per node. A Tensor's constant is one small node beside its arrays.
+A number is folded into its op (the ...Const ops keep it in ctx) instead of being made a node:
+micrograd's demo, y * 1.0001 + 0.0001 a step, makes 2 nodes where it would make 4, and a scalar
+graph pays per node; a tensor's x * 0.5 pays for no constant Tensor, and its backward works out
+only g * 0.5, where Mul would also work out the gradient of the constant, an array as large as
+x, and throw it away. The numbers are those of the two-tensor ops, bit for bit.
 
 >>> from autograd import Tensor, Value
 >>> x = Value(6.0)
@@ -20,8 +26,10 @@ scalar graph pays per node. A Tensor's constant is one small node beside its arr
 >>> (x / 3).parents[1], (x / x).parents[1].op                 # the constant 1/3; x ** -1
 (Value(data=0.3333333333333333, grad=0.0), 'pow')
 >>> t = Tensor([6.0], requires_grad=True)
->>> [y._fn.__name__ for y in (t + 3, t * 3, t / 3, t % 4, t ** 2, t ** t)]
-['Add', 'Mul', 'Div', 'Remainder', 'PowConst', 'Pow']
+>>> [y._fn.__name__ for y in (t + 3, t - 3, t * 3, t / 3, 3 - t, 3 / t, t % 4, t ** t)]
+['AddConst', 'SubConst', 'MulConst', 'DivConst', 'ConstSub', 'ConstDiv', 'Remainder', 'Pow']
+>>> (t * 0.5).parents, float((t * 0.5)._ctx), (t * 0.5)._ctx.dtype    # 0.5 in t's dtype
+((Tensor([6.], requires_grad=True),), 0.5, dtype('float32'))
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
 per input. Binary ops broadcast, so their gradients are summed back to each input's shape by
@@ -83,6 +91,7 @@ class Mul(Op):
 class AddConst(Op):
     """x + c for a number c (kept in ctx, so it needs no node of its own);  d/dx = 1"""
     name, symbol = "add", "+"
+    reads_inputs = False        # (x changed in place after x + 1 leaves its gradient as it is)
 
     @staticmethod
     def forward(c, x):
@@ -96,6 +105,7 @@ class AddConst(Op):
 class MulConst(Op):
     """x * c for a number c (kept in ctx);  d/dx = c"""
     name, symbol = "mul", "*"
+    reads_inputs = False        # (PyTorch's x * 2 keeps no x either)
 
     @staticmethod
     def forward(c, x):
@@ -117,6 +127,64 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         return g / b, -(g * out) / b
+
+
+class SubConst(Op):
+    """x - c for a number c (kept in ctx);  d/dx = 1"""
+    # (Value's x - c is x + (-c), as micrograd's; a tensor subtracts, as Sub does: -0.0 - 0
+    # is -0.0, where -0.0 + (-0) would be 0.0, and x - nan keeps the sign of Sub's NaN)
+    name, symbol = "sub", "-"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(c, x):
+        return x - c
+
+    @staticmethod
+    def backward(c, g, out, x):
+        return (g,)
+
+
+class DivConst(Op):
+    """x / c for a number c (kept in ctx);  d/dx = 1/c"""
+    # a true division, as Div's: x * (1/c) would differ from it in the last bit (x / 3)
+    name, symbol = "div", "/"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(c, x):
+        return x / c
+
+    @staticmethod
+    def backward(c, g, out, x):
+        return (g / c,)
+
+
+class ConstSub(Op):
+    """c - x for a number c (kept in ctx);  d/dx = -1"""
+    name, symbol = "sub", "-"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(c, x):
+        return c - x
+
+    @staticmethod
+    def backward(c, g, out, x):
+        return (-g,)
+
+
+class ConstDiv(Op):
+    """c / x for a number c (kept in ctx);  d/dx = -c/x^2 = -out/x"""
+    name, symbol = "div", "/"
+
+    @staticmethod
+    def forward(c, x):
+        return c / x
+
+    @staticmethod
+    def backward(c, g, out, x):
+        return (-(g * out) / x,)
 
 
 class Remainder(Op):

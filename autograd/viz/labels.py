@@ -13,11 +13,16 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node
-from ..ops import AddConst, ConstPow, Huber, LeakyRelu, MulConst, PowConst, SmoothL1
+from ..ops import (AddConst, ConstDiv, ConstPow, ConstSub, DivConst, Huber, LeakyRelu, MulConst,
+                   PowConst, SmoothL1, SubConst)
 
 #: ops that keep a number operand in ctx instead of a node: the drawing shows it ("* 2")
-_CONSTANT_OPERAND_OPS = (AddConst, MulConst, PowConst, LeakyRelu,     # "leaky_relu 0.1"
-                         SmoothL1, Huber)                              # "huber 0.5" (the δ)
+_CONSTANT_OPERAND_OPS = (AddConst, SubConst, MulConst, DivConst, PowConst,
+                         LeakyRelu, SmoothL1, Huber)    # "leaky_relu 0.1", "huber 0.5" (the δ)
+#: ... and those whose number comes first: "2 **", "1 -"
+_CONSTANT_FIRST_OPS = (ConstPow, ConstSub, ConstDiv)
+#: what such a number is: a Value's is a Python number, a Tensor's its dtype's scalar
+NUMBER_TYPES = (int, float, np.floating)
 
 MAX_LABEL = 40                          # characters; longer labels end in "…"
 _UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"     # stands for control characters in labels
@@ -92,7 +97,11 @@ def constant(x: Any) -> str:
 
     >>> constant(3), constant(0.5), constant(2.5e-05), constant(3.14159265), constant(-1.0)
     ('3', '0.5', '2.5e-05', '3.1416', '(-1)')
+    >>> constant(np.float32(0.1)), constant(np.float32(1 / 3))      # a float32 tensor's numbers
+    ('0.1', '0.3333')
     """
+    if isinstance(x, np.floating):      # a tensor's float32(0.1) is written 0.1, as numpy does
+        x = float(str(x))
     short = _short(x)
     text = short if isinstance(x, (bool, np.bool_)) or float(short) == x else number(x)
     return f"({text})" if text.startswith("-") else text
@@ -162,10 +171,10 @@ def op_text(node: Node) -> str:
     """The op that made `node`, as drawings label it: "+", "*", "tanh", "** 2"."""
     op = node._fn
     text = clean(op.symbol or op.name)
-    if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, (int, float)):
+    if op in _CONSTANT_OPERAND_OPS and isinstance(node._ctx, NUMBER_TYPES):
         text += f" {constant(node._ctx)}"
-    elif op is ConstPow and isinstance(node._ctx, (int, float)):
-        text = f"{constant(node._ctx)} {text}"        # the constant is the base: "2 **"
+    elif op in _CONSTANT_FIRST_OPS and isinstance(node._ctx, NUMBER_TYPES):
+        text = f"{constant(node._ctx)} {text}"        # the constant comes first: "2 **"
     return text
 
 

@@ -29,14 +29,16 @@ from typing import Any
 import numpy as np
 
 from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
-from ..ops import AddConst, ConstPow, LeakyRelu, MulConst, PowConst
+from ..ops import (AddConst, ConstDiv, ConstPow, ConstSub, DivConst, LeakyRelu, MulConst,
+                   PowConst, SubConst)
 from . import labels
 from .rules import (_bracketed, ctx_letters, ctx_rule, rename, rule_per_input, rule_text,
                     rule_words)
 from .trace import Trace, trace
 
 #: ops whose number operand c lives in ctx, not in a node: the step names it ("where c = 3")
-_CONSTANT_OPERAND = (AddConst, MulConst, PowConst, ConstPow, LeakyRelu)
+_CONSTANT_OPERAND = (AddConst, SubConst, MulConst, DivConst, ConstSub, ConstDiv, PowConst,
+                     ConstPow, LeakyRelu)
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
     if len(partials) == count:
         # d/dx_i = ... x_0 ⋯ x_(i-1): x is the input, x_i one of its elements
         letters = {letter.split("_")[0]: name for letter, name in zip(partials, names)}
-        if op in _CONSTANT_OPERAND and isinstance(ctx, (int, float)):
+        if op in _CONSTANT_OPERAND and isinstance(ctx, labels.NUMBER_TYPES):
             # as the op's box and the factor the step multiplies by show it: pi as 3.1416
             letters["c"] = labels.constant(ctx)
         rule_letters = _with_output(letters, here)
