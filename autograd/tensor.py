@@ -570,62 +570,55 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # another dtype) is made a Tensor first, for the dtype rules (`_operand`, `_promote`).
 
     def __add__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(AddConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(AddConst, (self,), c)
         return self._binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(AddConst, (self,), dtype.type(other))     # c + x == x + c
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(AddConst, (self,), c)          # c + x == x + c
         return self._binary(Add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(SubConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(SubConst, (self,), c)
         return self._binary(Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(ConstSub, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(ConstSub, (self,), c)
         return self._binary(Sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(MulConst, (self,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(MulConst, (self,), c)
         return self._binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        if other.__class__ in _SCALARS:
-            dtype = self.data.dtype
-            if dtype.kind == "f" and (other.__class__ in _NUMBERS or other.__class__ is dtype.type):
-                return apply(MulConst, (self,), dtype.type(other))     # c * x == x * c
+        if other.__class__ in _SCALARS and (c := self._folded(other)) is not None:
+            return apply(MulConst, (self,), c)          # c * x == x * c
         return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
-        if other.__class__ in _SCALARS:
-            dtype = x.data.dtype
-            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
-                return apply(DivConst, (x,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := x._folded(other)) is not None:
+            return apply(DivConst, (x,), c)
         return x._binary(Div, x, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         x = self._floating()
-        if other.__class__ in _SCALARS:
-            dtype = x.data.dtype
-            if other.__class__ in _NUMBERS or other.__class__ is dtype.type:
-                return apply(ConstDiv, (x,), dtype.type(other))
+        if other.__class__ in _SCALARS and (c := x._folded(other)) is not None:
+            return apply(ConstDiv, (x,), c)
         return x._binary(Div, other, x)
+
+    def _folded(self, number: Any) -> Any:
+        """`number` (of a class in _SCALARS) as the scalar its op keeps in ctx, or None when it
+        must be made a Tensor first (see above): not with an integer or bool tensor, nor as a
+        numpy scalar of another dtype than the tensor's."""
+        dtype = self.data.dtype
+        if dtype.kind == "f" and (number.__class__ in _NUMBERS or number.__class__ is dtype.type):
+            return dtype.type(number)
+        return None
 
     def __mod__(self, other: Any) -> Tensor:
         """The remainder with the divisor's sign (Python's and PyTorch's %); x % 0.0 is NaN."""
