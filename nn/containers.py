@@ -1,12 +1,8 @@
 """The containers of modules and parameters, PyTorch's: `ModuleList` (which `Sequential`
 extends), `ModuleDict`, `ParameterList` and `ParameterDict`. Each is a `Module` whose entries
 are registered under their positions (``"0"``, ``"1"``, ...) or keys, so that
-`named_parameters()` and `state_dict()` name them as PyTorch does.
-
->>> from nn import Linear, ModuleList
->>> blocks = ModuleList([Linear(2, 2) for _ in range(2)])
->>> [name for name, _ in blocks.named_parameters()]
-['0.weight', '0.bias', '1.weight', '1.bias']
+`named_parameters()` and `state_dict()` name them as PyTorch does. (A plain list of modules
+is registered too, by `Module` itself; see `nn.module`.)
 """
 
 from __future__ import annotations
