@@ -1078,8 +1078,6 @@ def _replaced_parameter(module: Module, name: str, value: Any) -> str:
             f"`layer.{name} = nn.Parameter(value)`")
 
 
-
-
 # The containers live in nn.containers, which builds on Module: imported last, once Module exists
 # (their old address, nn.module.ModuleList, keeps working)
 from .containers import (  # noqa: E402,F401
