@@ -15,7 +15,7 @@ the 3-d `conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
 `silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
 `softshrink`, `softmin`, `glu`, `prelu`), built from the engine's ops; `cosine_similarity`,
-`pairwise_distance` and `normalize`; dropout,
+`pairwise_distance` and `normalize` (re-exported from `nn.distances`); dropout,
 `one_hot`, the other losses of the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
 and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
@@ -55,8 +55,6 @@ from autograd.graph import apply
 from autograd.ops.elementwise import Condition, Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.ctc import CTCCtx, CTCLoss as CTCLossOp
 from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
-from autograd.ops.normalize import overflowed
-from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes, _softmax_axis
 # one place for the reduction rules, label checks and Value-list helpers, shared with the
 # losses that live in the engine (the fused ones, which also take lists of Values)
@@ -77,6 +75,9 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
 from autograd.random import default_rng
 from autograd.warn import warn
 
+from .distances import (  # noqa: F401  (re-exported; nn.losses reads checked_norm_order here)
+    checked_norm_order, cosine_similarity, normalize, pairwise_distance,
+)
 from .fold import fold, unfold  # noqa: F401  (re-exported)
 from .module import Module
 from .normalization import (  # noqa: F401  (re-exported)
@@ -356,96 +357,6 @@ def prelu(x: Any, weight: Any) -> Tensor:
                              f"one per channel")
         slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
     return where(Condition(x.data > 0, "a > 0"), x, slope * x)
-
-
-# ----------------------------------------------------------------------------------------------
-# Similarities, distances and normalisation along an axis
-# ----------------------------------------------------------------------------------------------
-
-def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 · x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) along `dim`, which the result loses; x1 and
-    x2 broadcast together first, as in PyTorch (dim counts in the common shape). Note PyTorch's
-    default dim=1: for two vectors pass dim=0.
-
-    >>> cosine_similarity(Tensor([[1.0, 0.0], [1.0, 1.0]]), Tensor([[1.0, 1.0]])).tolist()
-    [0.7071067690849304, 0.9999999403953552]
-    >>> # float32: cos 45°, and 1 to within a rounding
-    """
-    name = "cosine_similarity"
-    a, b = _floating(name, x1), _floating(name, x2)
-    eps = _real(name, "eps", eps)
-    shape = _common_shape(name, a.shape, b.shape)
-    (axis,) = _axes(dim, len(shape), name)
-    a = a if a.shape == shape else a.broadcast_to(shape)
-    b = b if b.shape == shape else b.broadcast_to(shape)
-    # each scaled by its norm before the products, which then stay within [-1, 1]: a · b
-    # itself overflows at 1e20 in float32, where the cosine is a plain number
-    a, b = a / _norm(a, 2.0, axis, True, eps), b / _norm(b, 2.0, axis, True, eps)
-    return (a * b).sum(axis)
-
-
-def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
-                      keepdim: bool = False) -> Tensor:
-    """‖x1 - x2 + eps‖_p along the last axis (x1 and x2 broadcast together), as PyTorch's: eps
-    keeps the distance of equal rows off 0, where the norm has no slope. p > 0, or math.inf
-    (the largest |difference|).
-
-    >>> pairwise_distance(Tensor([[0.0, 0.0], [1.0, 1.0]]), Tensor([[3.0, 4.0]]), eps=0.0).numpy()
-    array([5.       , 3.6055512], dtype=float32)
-    """
-    name = "pairwise_distance"
-    p, eps = checked_norm_order(name, p), _real(name, "eps", eps)
-    a, b = _floating(name, x1), _floating(name, x2)
-    _common_shape(name, a.shape, b.shape)
-    return _norm(a - b + eps, p, -1, bool(keepdim))
-
-
-def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """x / max(‖x‖_p, eps) along `dim` (PyTorch's default dim=1: rows of a matrix), so each
-    slice has norm 1 (a zero slice stays 0). p > 0 or math.inf.
-
-    >>> normalize(Tensor([[3.0, 4.0], [0.0, 0.0]])).numpy()
-    array([[0.6, 0.8],
-           [0. , 0. ]], dtype=float32)
-    """
-    p, eps = checked_norm_order("normalize", p), _real("normalize", "eps", eps)
-    x = _floating("normalize", x)
-    (axis,) = _axes(dim, x.ndim, "normalize")
-    norm = _norm(x, p, axis, True, eps)
-    if overflowed(norm):
-        # a norm beyond a float (float32 ‖(3e38, 3e38)‖), though x / ‖x‖ is not: those slices
-        # are divided first by their largest |x|, s (x / max(‖x‖, eps) = y / max(‖y‖, eps/s)
-        # for y = x/s); the others by 1
-        s = np.where(np.isinf(norm.data), largest_magnitude(x.data, (axis,)), 1).astype(x.dtype)
-        x = x / s
-        norm = _norm(x, p, axis, True, eps / s)
-    return x / norm
-
-
-def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = None
-          ) -> Tensor:
-    """‖x‖_p along `axis` (Tensor.norm: no power under- or overflows where the norm is a
-    float, and a zero vector's norm 0 has slope 0, as PyTorch's), or max(‖x‖_p, floor)."""
-    norm = x.norm(p, axis, keepdims)
-    return norm if floor is None else norm.clip(min=floor)
-
-
-def checked_norm_order(name: str, p: Any) -> float:
-    """A norm's order p > 0 (math.inf: the largest |x|), or an error naming `name` (the
-    function or the module)."""
-    p = _real(name, "p", p)
-    if not p > 0:
-        raise ValueError(f"{name}: p must be > 0 (2 for Euclidean, 1 for Manhattan, math.inf "
-                         f"for the largest difference), got {p}")
-    return p
-
-
-def _common_shape(name: str, a: tuple, b: tuple) -> tuple:
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        raise ValueError(f"{name}: x1 of shape {a} and x2 of shape {b} cannot be broadcast "
-                         f"together") from None
 
 
 # ----------------------------------------------------------------------------------------------
