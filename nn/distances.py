@@ -16,6 +16,8 @@ from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes
 from autograd.functional import _floating, _real
 
+__all__ = ["cosine_similarity", "pairwise_distance", "normalize"]
+
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 · x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) along `dim`, which the result loses; x1 and

@@ -33,6 +33,9 @@ from autograd.warn import warn
 from .module import Module
 from .scoring import declare_loss
 
+__all__ = ["mse_loss", "l1_loss", "nll_loss", "ctc_loss", "hinge_loss", "l2_penalty", "l1_penalty",
+           "smooth_l1_loss", "huber_loss", "gaussian_nll_loss", "poisson_nll_loss", "kl_div"]
+
 
 Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list of Values
 

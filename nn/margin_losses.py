@@ -25,6 +25,10 @@ from .distances import checked_norm_order, pairwise_distance
 from .loss_functions import _check_signs, _float_pair, _tensor_pair
 from .scoring import declare_loss
 
+__all__ = ["margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss", "cosine_embedding_loss", "hinge_embedding_loss",
+           "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
+
 
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                         reduction: str = "mean") -> Tensor:
