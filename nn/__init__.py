@@ -1,7 +1,7 @@
 """glassgrad.nn: the thin layer that turns the engine into the lectures' models.
 
 - modules: `Module`, `Parameter`, `ModuleList`, `ModuleDict`, `ParameterList`,
-  `ParameterDict` (nn.module); layers `Linear`,
+  `ParameterDict` (nn.module, nn.containers); layers `Linear`,
   `Embedding`, `EmbeddingBag`, `Sequential`, `MLP`, `Dropout` (and `Dropout1d`/`2d`/`3d`,
   whole channels), `Flatten`, `Unflatten`, `Identity` and the
   distance modules `CosineSimilarity`, `PairwiseDistance` (nn.layers); the activations
