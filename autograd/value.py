@@ -303,6 +303,7 @@ class Value(Node):
     def __imul__(self, other: Any) -> Value: return self._in_place(other, "*=", Value.__mul__)
     def __itruediv__(self, other: Any) -> Value:
         return self._in_place(other, "/=", Value.__truediv__)
+    def __ipow__(self, other: Any) -> Value: return self._in_place(other, "**=", Value.__pow__)
 
     def _in_place(self, other: Any, symbol: str, operator: Any) -> Value:
         """`self symbol other` for the operators above (see there).
@@ -323,7 +324,7 @@ class Value(Node):
                 f"{symbol} of a number on a Value that wants a gradient (a parameter) would make "
                 f"a new node and leave the parameter as it was: update its number, "
                 f"p.data {symbol} ... (micrograd's way), or write the update under "
-                f"`with no_grad():`; for a new expression write p = p {symbol[0]} x")
+                f"`with no_grad():`; for a new expression write p = p {symbol[:-1]} x")
         result = operator(self, other)          # under no_grad: a constant with the new number
         if result is NotImplemented:
             return result
