@@ -437,6 +437,22 @@ def test_a_value_assigned_to_data_is_named_at_the_next_op(use):
         use(p)
 
 
+def test_a_zero_dimensional_array_is_a_number():
+    """np.array(3.0) (a 0-d Tensor's .data, too) holds one number: it was refused with "this
+    operand has shape ()", as if it were an array of many."""
+    three = np.array(3.0)
+    v = Value(2.0)
+    y = v * three + (three - v) / three + v ** np.array(2) + v.atan2(three)
+    y.backward()
+    expected = 2.0 * 3.0 + (3.0 - 2.0) / 3.0 + 2.0 ** 2 + math.atan2(2.0, 3.0)
+    assert y.data == pytest.approx(expected, rel=1e-15)
+    assert v.grad == pytest.approx(3.0 - 1 / 3.0 + 4.0 + 3.0 / 13.0, rel=1e-15)
+    assert Value(three).data == 3.0 and (v ** np.array(2))._op == "**2"
+    with pytest.raises(TypeError, match=r"Value \* array: a Value holds one number and this "
+                                        r"operand has shape \(1,\)"):
+        v * np.array([3.0])
+
+
 def test_an_array_assigned_to_data_is_named_at_the_next_op():
     p = Value(1.0)
     p.data = np.array([1.0, 2.0])
