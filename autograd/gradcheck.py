@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from .graph import Node, no_grad, walk
+from .graph import Leaf, Node, no_grad, walk
 from .tensor import Tensor
 from .pytorch_names import type_name
 from .value import Value
@@ -115,8 +115,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         return float(np.sum(weights * np.asarray(result.data, dtype=np.float64)))
 
     if out.requires_grad:               # (if not, backprop's gradient is 0 for every input)
-        seeded = seed_scale * weights
-        out.backward(float(seeded) if isinstance(out, Value) else seeded)
+        _backward_leaving_other_leaves(out, seed_scale * weights, [args[i] for i in checked])
 
     unreached = 0           # inputs f's graph does not hold and f's value does not depend on
     # (one it holds is no sign of f reading other leaves, even if no gradient reached it: the
@@ -310,13 +309,27 @@ def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,
     return (plus - minus) / (2 * eps)
 
 
+def _backward_leaving_other_leaves(out: Node, gradient: np.ndarray, checked: list) -> None:
+    """`out.backward(gradient)`, the `.grad` of every leaf but the `checked` copies put back as
+    it was: a model's parameters read by f (a closure) keep theirs, as PyTorch's gradcheck
+    leaves them (a training loop that zeroes after its step would add this pass to its next)."""
+    mine = {id(x) for x in checked}
+    others = [(node, node.grad) for node in walk(out)
+              if node._fn is Leaf and id(node) not in mine]
+    try:
+        out.backward(float(gradient) if isinstance(out, Value) else gradient)
+    finally:                        # accumulating rebinds .grad (have + g): the old is intact
+        for node, grad in others:
+            node.grad = grad
+
+
 def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> bool:
     """Whether backward gives `x` the same gradient from g = `weights` as it gave (`seeded`)
     from twice that: a rule that does not multiply by its g (only asked after a mismatch)."""
     if not out.requires_grad:
         return False
     x.grad = 0.0 if isinstance(x, Value) else None
-    out.backward(float(weights) if isinstance(out, Value) else weights)
+    _backward_leaving_other_leaves(out, weights, [x])
     plain = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, np.float64)
     return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
 

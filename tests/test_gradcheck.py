@@ -290,6 +290,20 @@ def test_a_backward_that_forgets_g_fails_on_its_output_on_a_sum_and_on_a_scalar(
     assert gradcheck(lambda t: t.sin().sum(), x) and gradcheck(lambda v: v.sin(), Value(0.1))
 
 
+def test_the_leaves_f_reads_besides_its_inputs_keep_their_gradients():
+    """A model's parameters read by f (a closure) got backward's gradient added to their .grad,
+    where PyTorch's gradcheck leaves them: a loop that zeroes after its step then trained on it."""
+    w = Value(3.0)
+    w.grad = 0.5
+    W = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert gradcheck(lambda x: x * w + x * x, 2.0)
+    assert gradcheck(lambda x: (x * W).tanh(), t64([0.3, -0.4]))
+    assert w.grad == 0.5 and W.grad is None
+    assert not gradcheck(lambda x: ForgetsG.apply(x * W), t64([0.3, -0.4]),
+                         raise_exception=False)      # the failure's second pass too
+    assert W.grad is None
+
+
 def test_no_gradient_reaching_an_input_is_named():
     """A backward returning None for an input that needs a gradient: backprop gives exactly 0
     for all of it, and the message asks whether that is why."""
