@@ -201,9 +201,11 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
             raise TypeError(f"{where}: cost() must return a scalar Value or Tensor (the cost J), "
                             f"got {got}")
         if out.requires_grad:                       # (a (1, 1) cost is a scalar too)
-            out.backward(1.0 if isinstance(out, Value) else np.ones(np.shape(out.data)))
+            # seeded with 2, not 1, and halved (exactly), as in gradcheck: a loss Function
+            # whose backward forgets its g would pass with g = 1
+            out.backward(2.0 if isinstance(out, Value) else np.full(np.shape(out.data), 2.0))
         analytics = [np.zeros(np.shape(p.data)) if p.grad is None else
-                     np.array(p.grad, dtype=np.float64, order="C") for _, p in named]
+                     np.array(p.grad, dtype=np.float64, order="C") / 2 for _, p in named]
     finally:
         for (_, p), grad in zip(named, kept):
             p.grad = grad

@@ -304,6 +304,15 @@ def test_the_leaves_f_reads_besides_its_inputs_keep_their_gradients():
     assert W.grad is None
 
 
+def test_gradcheck_parameters_catches_a_loss_whose_backward_forgets_g():
+    """A cost ending in a custom op seeded with g = 1 let a backward without g pass."""
+    W = t64([0.3, -0.4])
+    W.requires_grad_()
+    assert not gradcheck_parameters(lambda: ForgetsG.apply((W * W).sum()), [W],
+                                    raise_exception=False)
+    assert gradcheck_parameters(lambda: (W * W).sum().sin(), [W])
+
+
 def test_no_gradient_reaching_an_input_is_named():
     """A backward returning None for an input that needs a gradient: backprop gives exactly 0
     for all of it, and the message asks whether that is why."""
