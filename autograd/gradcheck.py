@@ -5,8 +5,8 @@
 For a scalar output J is the output itself, so the numbers in a failure message are true
 derivatives (backward is seeded with g = 2 and its gradients halved, exactly: so a rule that
 forgets to multiply by g, right whenever g = 1, is caught on a scalar too). For an output with
-several elements, J is the output weighted by a fixed random
-vector r (J = Σ r ⊙ f(θ)), which checks the vector-Jacobian product that backward computes.
+several elements, J is the output weighted by a fixed random vector r (J = Σ r ⊙ f(θ)), which
+checks the vector-Jacobian product that backward computes.
 `gradcheck_parameters(cost, model.parameters())` checks a model's own parameters where they
 live, as the lectures' gradient checking does: `cost()` computes J from them.
 
@@ -107,8 +107,9 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         weights = np.ones(np.shape(out.data))
     else:
         weights = np.random.default_rng(seed).uniform(0.5, 1.5, np.shape(out.data))
-    # backward from g = 1 would hide a rule that forgets its g (g * 1 = 1 * 1): seed it with
-    # 2 and halve what arrives, exact in floating point, so the numbers stay f's derivatives
+    # from g = 1, a rule that returns its local slope without multiplying by g is right; seed
+    # backward with 2 and halve what arrives (exact in floating point: the numbers stay f's
+    # derivatives), so that such a rule gives half the finite difference
     seed_scale = 2.0
 
     def objective(result: Node) -> float:                 # J = Σ r ⊙ f
