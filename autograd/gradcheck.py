@@ -3,8 +3,10 @@
     dJ/dθ_i ≈ (J(θ + ε e_i) - J(θ - ε e_i)) / 2ε
 
 For a scalar output J is the output itself, so the numbers in a failure message are true
-derivatives. For an output with several elements, J is the output weighted by a fixed random
-vector r (J = Σ r ⊙ f(θ)), which checks the vector-Jacobian product that backward computes.
+derivatives (backward is seeded with g = 2 and its gradients halved, exactly: so a rule that
+forgets to multiply by g, right whenever g = 1, is caught on a scalar too). For an output with
+several elements, J is the output weighted by a fixed random vector r (J = Σ r ⊙ f(θ)), which
+checks the vector-Jacobian product that backward computes.
 `gradcheck_parameters(cost, model.parameters())` checks a model's own parameters where they
 live, as the lectures' gradient checking does: `cost()` computes J from them.
 
@@ -21,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from .graph import Node, no_grad, walk
+from .graph import Leaf, Node, no_grad, walk
 from .tensor import Tensor
 from .pytorch_names import type_name
 from .value import Value
@@ -59,9 +61,10 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     `GradcheckError` naming the input, the element, and both values (or returns False with
     `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at
     that point (relu at 0: check elsewhere), a value outside f's domain, or a result that left
-    the graph (its backprop gradient is taken as 0). Check a custom op on its own output, not
-    on its `.sum()`: a sum sends backward a gradient of ones, so a backward that forgets to
-    multiply by `g` still passes.
+    the graph (its backprop gradient is taken as 0). A backward that forgets to multiply by
+    `g` fails, also on a scalar output (a custom loss) and on a `.sum()`: backward is seeded
+    with 2, not 1, and its gradients halved (exactly), so the numbers reported are still f's
+    derivatives.
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck
@@ -104,12 +107,16 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         weights = np.ones(np.shape(out.data))
     else:
         weights = np.random.default_rng(seed).uniform(0.5, 1.5, np.shape(out.data))
+    # from g = 1, a rule that returns its local slope without multiplying by g is right; seed
+    # backward with 2 and halve what arrives (exact in floating point: the numbers stay f's
+    # derivatives), so that such a rule gives half the finite difference
+    seed_scale = 2.0
 
     def objective(result: Node) -> float:                 # J = Σ r ⊙ f
         return float(np.sum(weights * np.asarray(result.data, dtype=np.float64)))
 
     if out.requires_grad:               # (if not, backprop's gradient is 0 for every input)
-        out.backward(float(weights) if isinstance(out, Value) else weights)
+        _backward_leaving_other_leaves(out, seed_scale * weights, [args[i] for i in checked])
 
     unreached = 0           # inputs f's graph does not hold and f's value does not depend on
     # (one it holds is no sign of f reading other leaves, even if no gradient reached it: the
@@ -118,7 +125,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     for i in checked:
         x = args[i]
         analytic = np.zeros(np.shape(x.data)) if x.grad is None else \
-            np.array(x.grad, dtype=np.float64, order="C")
+            np.array(x.grad, dtype=np.float64, order="C") / seed_scale
         numeric = np.zeros(analytic.shape)              # C-contiguous, so reshape is a view
         flat = numeric.reshape(-1)
         for k in range(flat.size):
@@ -139,8 +146,12 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                         f"J = Σ r ⊙ f with random weights r in [0.5, 1.5]")
                 if numeric[k] != 0 and analytic[k] != 0:
                     msg += f" (backprop / finite differences = {analytic[k] / numeric[k]:.4g})"
-            msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
-                                 atol, rtol, out, reached=bool(np.any(analytic)))
+            if _ignores_g(out, x, weights, analytic * seed_scale):
+                msg += (f"; backward, seeded with g = {seed_scale:g} (its result halved), gave "
+                        f"what it gives for g = 1: does a rule forget to multiply by g?")
+            else:
+                msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
+                                     atol, rtol, out, reached=bool(np.any(analytic)))
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -191,9 +202,11 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
             raise TypeError(f"{where}: cost() must return a scalar Value or Tensor (the cost J), "
                             f"got {got}")
         if out.requires_grad:                       # (a (1, 1) cost is a scalar too)
-            out.backward(1.0 if isinstance(out, Value) else np.ones(np.shape(out.data)))
+            # seeded with 2, not 1, and halved (exactly), as in gradcheck: a loss Function
+            # whose backward forgets its g would pass with g = 1
+            out.backward(2.0 if isinstance(out, Value) else np.full(np.shape(out.data), 2.0))
         analytics = [np.zeros(np.shape(p.data)) if p.grad is None else
-                     np.array(p.grad, dtype=np.float64, order="C") for _, p in named]
+                     np.array(p.grad, dtype=np.float64, order="C") / 2 for _, p in named]
     finally:
         for (_, p), grad in zip(named, kept):
             p.grad = grad
@@ -297,6 +310,31 @@ def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,
     plus = _objective_at(f, args, x, k, eps, objective)
     minus = _objective_at(f, args, x, k, -eps, objective)
     return (plus - minus) / (2 * eps)
+
+
+def _backward_leaving_other_leaves(out: Node, gradient: np.ndarray, checked: list) -> None:
+    """`out.backward(gradient)`, the `.grad` of every leaf but the `checked` copies put back as
+    it was: a model's parameters read by f (a closure) keep theirs, as PyTorch's gradcheck
+    leaves them (a training loop that zeroes after its step would add this pass to its next)."""
+    mine = {id(x) for x in checked}
+    others = [(node, node.grad) for node in walk(out)
+              if node._fn is Leaf and id(node) not in mine]
+    try:
+        out.backward(float(gradient) if isinstance(out, Value) else gradient)
+    finally:                        # accumulating rebinds .grad (have + g): the old is intact
+        for node, grad in others:
+            node.grad = grad
+
+
+def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> bool:
+    """Whether backward gives `x` the same gradient from g = `weights` as it gave (`seeded`)
+    from twice that: a rule that does not multiply by its g (only asked after a mismatch)."""
+    if not out.requires_grad:
+        return False
+    x.grad = 0.0 if isinstance(x, Value) else None
+    _backward_leaving_other_leaves(out, weights, [x])
+    plain = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, np.float64)
+    return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
 
 
 def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps: float,

@@ -36,6 +36,9 @@ _new = object.__new__
 def _as_float(x: Any, what: str = "Value") -> float:
     if isinstance(x, numbers.Real):         # int, float, bool, numpy integer/floating, Fraction
         return float(x)
+    number = _zero_dim(x)
+    if number is not None:
+        return float(number)
     raise TypeError(
         f"{what}: expected a real number (int, float or numpy scalar), got {type(x).__name__}"
         f" {x!r:.60}")
@@ -50,6 +53,22 @@ def _number(x: Any) -> float | None:
         return float(x)
     if isinstance(x, numbers.Real) and not isinstance(x, Node):
         return float(x)
+    number = _zero_dim(x)
+    return None if number is None else float(number)
+
+
+def _zero_dim(x: Any) -> int | float | None:
+    """The number in a 0-d numpy array of reals (`np.array(3.0)`, a 0-d Tensor's `.data`), as
+    Python's int or float; None for anything else (a Tensor itself included: it is a node).
+
+    >>> import numpy as np
+    >>> _zero_dim(np.array(3.0)), _zero_dim(np.array(2)), _zero_dim(np.array([3.0]))
+    (3.0, 2, None)
+    """
+    dtype = getattr(x, "dtype", None)
+    if (dtype is not None and getattr(x, "ndim", None) == 0 and dtype.kind in "biuf"
+            and not isinstance(x, Node)):
+        return x.item()
     return None
 
 
@@ -67,9 +86,8 @@ def _constant(x: Any) -> Value | None:
     """`x` as a Value that needs no gradient, or None when `x` is not a number."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
-        return number_value(float(x))
-    return None
+    number = _number(x)
+    return None if number is None else number_value(number)
 
 
 def number_value(x: float) -> Value:
@@ -303,6 +321,7 @@ class Value(Node):
     def __imul__(self, other: Any) -> Value: return self._in_place(other, "*=", Value.__mul__)
     def __itruediv__(self, other: Any) -> Value:
         return self._in_place(other, "/=", Value.__truediv__)
+    def __ipow__(self, other: Any) -> Value: return self._in_place(other, "**=", Value.__pow__)
 
     def _in_place(self, other: Any, symbol: str, operator: Any) -> Value:
         """`self symbol other` for the operators above (see there).
@@ -323,7 +342,7 @@ class Value(Node):
                 f"{symbol} of a number on a Value that wants a gradient (a parameter) would make "
                 f"a new node and leave the parameter as it was: update its number, "
                 f"p.data {symbol} ... (micrograd's way), or write the update under "
-                f"`with no_grad():`; for a new expression write p = p {symbol[0]} x")
+                f"`with no_grad():`; for a new expression write p = p {symbol[:-1]} x")
         result = operator(self, other)          # under no_grad: a constant with the new number
         if result is NotImplemented:
             return result
@@ -348,6 +367,8 @@ class Value(Node):
             exponent = int(exponent)
         elif isinstance(exponent, numbers.Real):            # a numpy float: Python's float
             exponent = float(exponent)
+        elif _zero_dim(exponent) is not None:               # np.array(2): its int
+            exponent = _zero_dim(exponent)
         else:
             return _not_a_number(exponent, "**")
         return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Value, compile
+from autograd import Value, compile, no_grad
 from compile_helpers import check_against_eager, compiled_pass, eager_pass
 
 
@@ -50,6 +50,17 @@ def test_what_constants_compute_alone_is_not_recorded_so_it_stays_a_number():
     assert caught[0].filename == __file__             # points at the call of compile
     x.data = 3.0
     assert graph.forward() == 0.5 * 4.0
+
+
+def test_a_number_computed_under_no_grad_is_warned_about_as_such():
+    """From parameters under no_grad(): the warning spoke only of "Values that do not require
+    grad", which these are not."""
+    a, b = Value(2.0), Value(3.0)
+    with no_grad():
+        scale = a * b
+    with pytest.warns(UserWarning, match=r"^compile: 1 number in this graph \(6\) was computed "
+                                         r"from .*, or under no_grad\(\)"):
+        compile(scale * a + b)
 
 
 def test_the_warning_counts_the_frozen_numbers():

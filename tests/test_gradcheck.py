@@ -275,11 +275,42 @@ def test_a_vector_output_says_its_numbers_are_weighted():
         gradcheck(HalfSquare.apply, t64([1.0, 2.0, 3.0]))
 
 
-def test_a_backward_that_forgets_g_passes_on_a_sum_and_fails_on_the_output():
-    """What the docstring tells: check the op's own output, whose gradient is not all ones."""
+def test_a_backward_that_forgets_g_fails_on_its_output_on_a_sum_and_on_a_scalar():
+    """Seeded with g = 1, a scalar output (a Value, a custom loss, a .sum()) let a rule that
+    forgets to multiply by g pass: g * cos(x) = cos(x) there. Seeded with 2 it fails, and the
+    message says why."""
     x = t64([0.1, 0.2])
-    assert gradcheck(lambda t: ForgetsG.apply(t).sum(), x)
     assert not gradcheck(ForgetsG.apply, x, raise_exception=False)
+    forgets = r"backprop gives 0\.49.*does a rule forget to multiply by g\?"
+    with pytest.raises(GradcheckError, match=forgets):
+        gradcheck(lambda t: ForgetsG.apply(t).sum(), x)
+    with pytest.raises(GradcheckError, match=r"input 0 \(a Value\): backprop gives 0\.49"
+                                             r".*does a rule forget to multiply by g\?"):
+        gradcheck(ForgetsG.apply, Value(0.1))
+    assert gradcheck(lambda t: t.sin().sum(), x) and gradcheck(lambda v: v.sin(), Value(0.1))
+
+
+def test_the_leaves_f_reads_besides_its_inputs_keep_their_gradients():
+    """A model's parameters read by f (a closure) got backward's gradient added to their .grad,
+    where PyTorch's gradcheck leaves them: a loop that zeroes after its step then trained on it."""
+    w = Value(3.0)
+    w.grad = 0.5
+    W = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert gradcheck(lambda x: x * w + x * x, 2.0)
+    assert gradcheck(lambda x: (x * W).tanh(), t64([0.3, -0.4]))
+    assert w.grad == 0.5 and W.grad is None
+    assert not gradcheck(lambda x: ForgetsG.apply(x * W), t64([0.3, -0.4]),
+                         raise_exception=False)      # the failure's second pass too
+    assert W.grad is None
+
+
+def test_gradcheck_parameters_catches_a_loss_whose_backward_forgets_g():
+    """A cost ending in a custom op seeded with g = 1 let a backward without g pass."""
+    W = t64([0.3, -0.4])
+    W.requires_grad_()
+    assert not gradcheck_parameters(lambda: ForgetsG.apply((W * W).sum()), [W],
+                                    raise_exception=False)
+    assert gradcheck_parameters(lambda: (W * W).sum().sin(), [W])
 
 
 def test_no_gradient_reaching_an_input_is_named():

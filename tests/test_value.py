@@ -377,7 +377,7 @@ def test_a_parameter_update_written_in_place_is_refused_while_recording():
     """`p -= lr * p.grad` would rebind p to a new node and train nothing."""
     p = Value(1.0)
     (p * p).backward()
-    for update in ("p -= 0.1 * p.grad", "p += 0.1", "p *= 0.9", "p /= 2"):
+    for update in ("p -= 0.1 * p.grad", "p += 0.1", "p *= 0.9", "p /= 2", "p **= 2"):
         with pytest.raises(RuntimeError, match=r"on a Value that wants a gradient \(a parameter\) "
                                                r"would make a new node"):
             exec(update, {"p": p})
@@ -395,6 +395,16 @@ def test_under_no_grad_an_in_place_operator_updates_the_parameter_itself():
         p += 1
     assert p is same and p.is_leaf and p.requires_grad
     assert p.data == ((1.0 - 0.1 * 3.0) * 2) / 4.0 + 1
+
+
+def test_under_no_grad_a_power_in_place_changes_the_parameter_itself():
+    """`p **= 2` had no in-place form: it rebound p to a new constant and the parameter (still
+    in the model's list) kept its number, without a word."""
+    p = Value(3.0)
+    parameters = [p]
+    with no_grad():
+        p **= 2
+    assert p is parameters[0] and p.data == 9.0 and p.is_leaf and p.requires_grad
 
 
 def test_in_place_operators_on_expressions_and_constants_build_new_nodes():
@@ -425,6 +435,22 @@ def test_a_value_assigned_to_data_is_named_at_the_next_op(use):
                                         r"`p\.data -= lr \* p\.grad`\? Or is lr a Value\? "
                                         r"An update takes numbers: lr\.data\)"):
         use(p)
+
+
+def test_a_zero_dimensional_array_is_a_number():
+    """np.array(3.0) (a 0-d Tensor's .data, too) holds one number: it was refused with "this
+    operand has shape ()", as if it were an array of many."""
+    three = np.array(3.0)
+    v = Value(2.0)
+    y = v * three + (three - v) / three + v ** np.array(2) + v.atan2(three)
+    y.backward()
+    expected = 2.0 * 3.0 + (3.0 - 2.0) / 3.0 + 2.0 ** 2 + math.atan2(2.0, 3.0)
+    assert y.data == pytest.approx(expected, rel=1e-15)
+    assert v.grad == pytest.approx(3.0 - 1 / 3.0 + 4.0 + 3.0 / 13.0, rel=1e-15)
+    assert Value(three).data == 3.0 and (v ** np.array(2))._op == "**2"
+    with pytest.raises(TypeError, match=r"Value \* array: a Value holds one number and this "
+                                        r"operand has shape \(1,\)"):
+        v * np.array([3.0])
 
 
 def test_an_array_assigned_to_data_is_named_at_the_next_op():

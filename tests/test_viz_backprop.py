@@ -718,6 +718,20 @@ def test_saves_are_atomic(tmp_path, monkeypatch):
 # Bad arguments
 # ----------------------------------------------------------------------------------------------
 
+def test_a_value_whose_data_is_not_a_number_is_named_as_backward_names_it():
+    """`p.data -= lr * p` (.grad forgotten): + and * carry the Value along. The walk failed with
+    "float(v) (or a math function of v)", which the learner never wrote, and an array in .data
+    with "an output of shape (2,) needs a gradient", as if it were a Tensor."""
+    p, x = Value(1.0, label="p"), Value(2.0, label="x")
+    p.data -= 0.1 * p
+    with pytest.raises(TypeError, match=r"^draw_backprop: this Value's \.data is a Value, not a "
+                                        r"number: .*was `p\.data -= lr \* p` written for"):
+        draw_backprop(p * x + 1)
+    p.data = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^draw_backprop: this Value's \.data is a ndarray"):
+        draw_backprop(p * x + 1)
+    assert x.grad == 0.0                                        # refused before it ran
+
 def test_bad_arguments_get_clear_errors(tmp_path, monkeypatch):
     o, _ = neuron()
     with pytest.raises(TypeError, match="draw_backprop: expected a Value or a Tensor, got float"):

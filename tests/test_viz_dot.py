@@ -388,6 +388,16 @@ def test_a_model_or_a_list_of_outputs_is_told_what_to_draw_instead():
         draw_graph(1.5)
 
 
+def test_a_value_whose_data_is_a_value_is_refused_not_drawn_as_a_number():
+    """`p.data -= lr * p`: the drawing showed `data 0.9000` (the Value formatted as its number),
+    hiding the mistake that backward() then reports."""
+    p, x = Value(1.0, label="p"), Value(2.0, label="x")
+    p.data -= 0.1 * p
+    with pytest.raises(TypeError, match=r"^draw_graph: this Value's \.data is a Value, not a "
+                                        r"number"):
+        draw_graph(p * x + 1, engine="builtin")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"rankdir": "XY"}, "rankdir must be one of"),
     ({"format": "jpg"}, "format must be one of"),

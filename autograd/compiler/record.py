@@ -145,10 +145,11 @@ def _warn_frozen(computed: list[Node], detached: list[Node]) -> None:
         many = len(computed) > 1
         warnings.warn(
             f"compile: {_numbers(computed)} {'were' if many else 'was'} computed from Values "
-            f"that do not require grad (like -y or x - 3 for data Values): the replays keep "
-            f"{'them' if many else 'it'} as recorded, whatever those Values' .data becomes. "
-            f"Combine data Values with parameters directly (y * -score, not -y * score), or "
-            f"give them requires_grad=True", stacklevel=4)     # (the caller of compile)
+            f"that do not require grad (like -y or x - 3 for data Values), or under no_grad(): "
+            f"the replays keep {'them' if many else 'it'} as recorded, whatever those Values' "
+            f".data becomes. Combine data Values with parameters directly (y * -score, not -y "
+            f"* score), give them requires_grad=True, or compute it outside no_grad()",
+            stacklevel=4)                                       # (the caller of compile)
     if detached:
         many = len(detached) > 1
         warnings.warn(

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..files import atomic_open
 from ..graph import Node
+from ..value import Value, _check_data
 from ..warn import warn
 from . import dot, layout, svg
 from .scene import Scene, build_scene
@@ -179,6 +180,8 @@ def check_options(caller: str, root: Any, rankdir: str, max_nodes: Any, preview:
     if not isinstance(root, Node):
         raise TypeError(f"{caller}: expected a Value or a Tensor, got {type(root).__name__}"
                         f"{_what_to_draw(caller, root)}")
+    if isinstance(root, Value):         # `p.data -= lr * p`: + and * carry the Value along,
+        _check_data(root, caller)       # and a drawing of it would look fine; backward refuses
     if rankdir not in layout.RANKDIRS:
         raise ValueError(f"{caller}: rankdir must be one of {layout.RANKDIRS}, got {rankdir!r}")
     if max_nodes is not None and not (_is_int(max_nodes) and max_nodes >= 1):
