@@ -77,6 +77,13 @@ def test_help_exits_0(capsys, command):
     assert status == 0 and out.startswith("usage: glassgrad " + command)
 
 
+def test_version_prints_the_installed_version_and_exits_0(capsys):
+    import importlib.metadata
+    status, out, err = run(capsys, "--version")
+    assert status == 0 and err == ""
+    assert out == f"glassgrad {importlib.metadata.version('glassgrad')}\n"
+
+
 def test_an_unexpected_error_is_one_line_and_exit_1(capsys, monkeypatch, tmp_path):
     from nn.cli import demo
 

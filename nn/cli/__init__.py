@@ -4,6 +4,7 @@
     glassgrad train --csv data.csv --target y train an MLP on your CSV, save it
     glassgrad predict --model model.npz --csv new.csv   predict new rows with the saved model
     glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.88 -o neuron.svg
+    glassgrad --version                       the installed version
     python -m nn.cli ...                      (the same, without installing the script)
 
 Each subcommand module (graph.py, demo.py, train.py, predict.py) has `add_parser(subparsers)`,
@@ -18,6 +19,7 @@ finished (see train.py).
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import io
 import os
 import signal
@@ -35,11 +37,20 @@ __all__ = ["main", "build_parser"]
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="glassgrad", description="glassgrad: reverse-mode autograd you can read.")
+    parser.add_argument("--version", action="version", version=f"glassgrad {_version()}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                        dest="command", parser_class=SubcommandParser)
     for module in (demo, train, predict, graph):
         module.add_parser(subparsers)
     return parser
+
+
+def _version() -> str:
+    """The installed package's version ("unknown" when run from a source tree not installed)."""
+    try:
+        return importlib.metadata.version("glassgrad")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install .)"
 
 
 def main(argv: list[str] | None = None) -> int:
