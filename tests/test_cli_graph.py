@@ -145,6 +145,8 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("9" * 400 + " * x", "is too large"),
     ("1e308 * 10 * x", "the expression gives inf, not a finite real number"),
     ("x / 0", "division by zero"),
+    ("(x - 2) ** -1", "pow: 0.0 ** -1.0 divides by zero"),
+    ("1 / (x - 2)", "pow: 0.0 ** -1 divides by zero (a / b is computed as a * b ** -1"),
     ("log(x - 5)", "log: needs a positive input"),
     ("sqrt(0 - x)", "sqrt: needs a non-negative input"),
     ("sin(x * 1e308 * 10)", "sin: needs a finite input, got inf"),

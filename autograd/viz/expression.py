@@ -222,8 +222,10 @@ def _apply(node: ast.AST, results: dict, leaves: dict[str, Value]) -> Value | fl
                               f"{MAX_EXPONENT:g})")
     try:
         out = _BINARY[type(node.op)](a, b)
-    except ZeroDivisionError:
-        raise ExpressionError("division by zero") from None
+    except ZeroDivisionError as error:       # the engine's own message says which power
+        message = str(error)
+        raise ExpressionError(message if message.startswith("pow:") else "division by zero"
+                              ) from None
     except OverflowError:
         raise ExpressionError("a number grew too large (overflow)") from None
     except ValueError as error:
