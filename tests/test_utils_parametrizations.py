@@ -25,7 +25,11 @@ CASES = {
     "weight_norm-linear": ("Linear", (3, 4), (5, 3), "weight_norm", {}),
     "weight_norm-linear-dim=None": ("Linear", (3, 4), (5, 3), "weight_norm", {"dim": None}),
     "weight_norm-conv2d-dim=1": ("Conv2d", (2, 3, 2), (1, 2, 3, 3), "weight_norm", {"dim": 1}),
+    # a 1-d tensor: each element its own g (it was one g for the whole bias)
+    "weight_norm-linear-bias": ("Linear", (3, 4), (5, 3), "weight_norm", {"name": "bias"}),
     "spectral_norm-linear": ("Linear", (3, 4), (5, 3), "spectral_norm", {}),
+    "spectral_norm-conv2d-dim=1": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm",
+                                   {"dim": 1}),
     "spectral_norm-conv2d": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm", {}),
     "spectral_norm-convtranspose2d-2-steps": ("ConvTranspose2d", (2, 3, 2), (1, 2, 2, 2),
                                               "spectral_norm", {"n_power_iterations": 2}),
@@ -56,7 +60,8 @@ CASES = {
                                                    "use_trivialization": False}),
 }
 # recorded: these (the reference files share a size budget); all are asked live
-RECORDED = ["weight_norm-conv2d-dim=1", "spectral_norm-convtranspose2d-2-steps",
+RECORDED = ["weight_norm-conv2d-dim=1", "weight_norm-linear-bias",
+            "spectral_norm-convtranspose2d-2-steps",
             "orthogonal-tall-householder", "orthogonal-square-matrix_exp",
             "orthogonal-conv2d-tall-householder", "orthogonal-conv2d-wide-cayley"]
 OURS = {"Linear": Linear, "Conv1d": Conv1d, "Conv2d": Conv2d,

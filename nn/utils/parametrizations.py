@@ -61,10 +61,12 @@ def checked_dim(where: str, dim: Any, ndim: int, name: str) -> int:
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
     """The 2-norm of each slice of `v` along `dim` (over all the other dimensions, kept as 1s),
     or of the whole of `v`, a 0-d Tensor, for dim=-1 (PyTorch's convention, even for a 2-d v,
-    where -1 is also the last dimension)."""
+    where -1 is also the last dimension). A 1-d v has no other dimension: each element is its
+    own slice, its norm its absolute value (a bias gets a g per element, as in PyTorch)."""
     if dim == -1:
         return v.norm()
-    return v.norm(dim=tuple(d for d in range(v.ndim) if d != dim), keepdim=True)
+    others = tuple(d for d in range(v.ndim) if d != dim)
+    return v.norm(dim=others, keepdim=True) if others else v.abs()
 
 
 class _WeightNorm(Module):
