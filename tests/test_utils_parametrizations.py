@@ -82,8 +82,8 @@ def case_inputs(rng, case, make=ours):
     model = make(case)
     state = drawn_state(rng, model.state_dict())
     if case[3] == "orthogonal":
-        # Householder takes each column's sign from the diagonal truncated to an int: ±1.5
-        # (drawn in [-1, 1] it would truncate to 0 and zero the weight)
+        # Householder takes each column's sign from the diagonal; PyTorch truncates it to an
+        # int, which gives the same signs for ±1.5 (drawn in [-1, 1] it would truncate to 0)
         original = state["parametrizations.weight.original"]
         on = np.arange(min(original.shape[-2:]))
         original[..., on, on] = rng.choice([-1.5, 1.5], original.shape[:-2] + on.shape)
@@ -497,3 +497,22 @@ def test_assigning_to_matrix_exp_without_trivialization_is_refused_as_in_pytorch
     with pytest.raises(ValueError, match=r"the weight has shape \(3, 2, 2, 2\), the value "
                                          r"assigned \(3, 2, 2, 3\)"):
         orthogonal(Conv2d(2, 3, 2)).weight = np.zeros((3, 2, 2, 3), np.float32)
+
+
+@pytest.mark.parametrize("layer", [lambda: Linear(3, 5), lambda: Conv2d(2, 3, (3, 2))])
+def test_weight_decay_does_not_zero_a_householder_weight(rng, layer):
+    """Householder's signs were the diagonal truncated to an int (PyTorch's rule): AdamW's
+    default weight decay moved the -1s to -0.9999 in one step and the weight became 0."""
+    model = orthogonal(layer(), orthogonal_map="householder")
+    optimizer = nn.optim.AdamW(model.parameters(), lr=0.01)
+    x = Tensor(rng.standard_normal((2,) + ((3,) if isinstance(model, Linear) else (2, 4, 4)))
+               .astype(np.float32))
+    for _ in range(2):
+        optimizer.zero_grad()
+        (model(x) ** 2).mean().backward()
+        optimizer.step()
+    assert each_matrix_error(model.weight.data) < 1e-6
+    original = model.parametrizations.weight.original
+    on = np.arange(min(original.shape[-2:]))
+    original.data[..., on, on] = rng.choice([-0.5, 0.0, 0.5, 2.5], original.shape[:-2] + on.shape)
+    assert each_matrix_error(model.weight.data) < 1e-6

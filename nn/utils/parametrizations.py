@@ -253,9 +253,12 @@ class _Orthogonal(Module):
         if self.orthogonal_map == "householder":
             reflectors = x.tril(-1)
             tau = 2.0 / (1.0 + (reflectors * reflectors).sum(axis=-2))
-            # the diagonal, truncated to an int as in PyTorch (-1 where registration put it):
-            # a sign per column, which does not train
-            signs = np.trunc(np.diagonal(x.data, axis1=-2, axis2=-1)).astype(x.data.dtype)
+            # a sign per column, which does not train: the diagonal's (-1 where registration
+            # put it). PyTorch truncates the diagonal to an int instead, which agrees for
+            # 1 <= |d| < 2 but zeroes the column once weight decay has moved -1 to -0.9999
+            # (after one AdamW step): the sign keeps every matrix orthogonal
+            signs = np.where(np.diagonal(x.data, axis1=-2, axis2=-1) < 0, -1.0, 1.0)
+            signs = signs.astype(x.data.dtype)
             q = _householder_product(reflectors, tau) * Tensor(signs[..., None, :])
         else:
             lower = x.tril()
