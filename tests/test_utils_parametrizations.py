@@ -516,3 +516,13 @@ def test_weight_decay_does_not_zero_a_householder_weight(rng, layer):
     on = np.arange(min(original.shape[-2:]))
     original.data[..., on, on] = rng.choice([-0.5, 0.0, 0.5, 2.5], original.shape[:-2] + on.shape)
     assert each_matrix_error(model.weight.data) < 1e-6
+
+
+def test_an_assignment_refused_for_its_dtype_leaves_the_weight_as_it_was(rng):
+    """`base` was replaced before the dtype was refused: the weight changed anyway."""
+    model = orthogonal(Conv2d(2, 3, 3, dtype="float64"))
+    before = model.weight.data.copy()
+    with pytest.raises(TypeError, match="orthogonal: the weight holds float64, the value "
+                                        "assigned is float32"):
+        model.weight = rng.uniform(-1, 1, (3, 2, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.weight.data, before)

@@ -283,6 +283,10 @@ class _Orthogonal(Module):
         if q.shape != self.shape:
             raise ValueError(f"orthogonal: the weight has shape {self.shape}, the value "
                              f"assigned {q.shape}")
+        held = self.__dict__.get("base")        # refused before `base` changes, not after
+        if held is not None and q.data.dtype != held.dtype:
+            raise TypeError(f"orthogonal: the weight holds {held.dtype}, the value assigned is "
+                            f"{q.data.dtype} (cast it first: .to({str(held.dtype)!r}))")
         if "base" not in self.__dict__.get("_buffer_names", ()):
             if self.orthogonal_map != "householder":
                 raise NotImplementedError(
