@@ -57,6 +57,16 @@ def test_the_state_dict_has_pytorchs_keys_and_shapes(case_id):
     assert {k: v.shape for k, v in mine.items()} == {k: v.shape for k, v in theirs.items()}
 
 
+def test_a_bias_gets_a_g_per_element_as_in_pytorch():
+    """A 1-d tensor has no dimension but `dim` to take norms over: each element's norm is its
+    absolute value (it was one g, shape (1,), for the whole bias)."""
+    model = Linear(3, 4, dtype="float64")
+    bias = model.bias.data.copy()
+    weight_norm(model, "bias")
+    np.testing.assert_allclose(model.bias_g.data, np.abs(bias))
+    np.testing.assert_allclose(model(Tensor(np.zeros((1, 3)))).data[0], bias)
+
+
 def test_the_keys_are_pytorchs():
     assert list(weight_norm(Linear(3, 4)).state_dict()) == ["bias", "weight_g", "weight_v"]
     assert list(spectral_norm(Linear(3, 4)).state_dict()) == [

@@ -14,7 +14,7 @@ import pytest
 
 import nn
 from autograd import Tensor, gradcheck_parameters
-from nn import Conv2d, ConvTranspose2d, Linear
+from nn import Conv1d, Conv2d, ConvTranspose2d, Linear
 from nn.utils.parametrizations import orthogonal, spectral_norm, weight_norm
 from nn.utils.parametrize import is_parametrized, remove_parametrizations
 
@@ -25,7 +25,11 @@ CASES = {
     "weight_norm-linear": ("Linear", (3, 4), (5, 3), "weight_norm", {}),
     "weight_norm-linear-dim=None": ("Linear", (3, 4), (5, 3), "weight_norm", {"dim": None}),
     "weight_norm-conv2d-dim=1": ("Conv2d", (2, 3, 2), (1, 2, 3, 3), "weight_norm", {"dim": 1}),
+    # a 1-d tensor: each element its own g (it was one g for the whole bias)
+    "weight_norm-linear-bias": ("Linear", (3, 4), (5, 3), "weight_norm", {"name": "bias"}),
     "spectral_norm-linear": ("Linear", (3, 4), (5, 3), "spectral_norm", {}),
+    "spectral_norm-conv2d-dim=1": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm",
+                                   {"dim": 1}),
     "spectral_norm-conv2d": ("Conv2d", (2, 3, 2), (2, 2, 4, 4), "spectral_norm", {}),
     "spectral_norm-convtranspose2d-2-steps": ("ConvTranspose2d", (2, 3, 2), (1, 2, 2, 2),
                                               "spectral_norm", {"n_power_iterations": 2}),
@@ -39,11 +43,29 @@ CASES = {
     "orthogonal-wide-householder-no-base": ("Linear", (5, 3), (2, 5), "orthogonal",
                                             {"orthogonal_map": "householder",
                                              "use_trivialization": False}),
+    # a weight of more dimensions: a batch of matrices, its last two axes (kh × kw here)
+    "orthogonal-conv2d-square-matrix_exp": ("Conv2d", (2, 3, 2), (1, 2, 3, 3), "orthogonal",
+                                            {}),
+    "orthogonal-conv2d-tall-householder": ("Conv2d", (2, 3, (3, 2)), (1, 2, 4, 3),
+                                           "orthogonal", {}),
+    "orthogonal-conv2d-wide-cayley": ("Conv2d", (2, 2, (2, 3)), (1, 2, 3, 4), "orthogonal",
+                                      {"orthogonal_map": "cayley"}),
+    "orthogonal-conv1d-wide-householder-no-base": ("Conv1d", (3, 2, 4), (1, 3, 5),
+                                                   "orthogonal",
+                                                   {"orthogonal_map": "householder",
+                                                    "use_trivialization": False}),
+    "orthogonal-conv1d-tall-matrix_exp-no-base": ("Conv1d", (3, 2, 2), (1, 3, 4),
+                                                  "orthogonal",
+                                                  {"orthogonal_map": "matrix_exp",
+                                                   "use_trivialization": False}),
 }
 # recorded: these (the reference files share a size budget); all are asked live
-RECORDED = ["weight_norm-conv2d-dim=1", "spectral_norm-convtranspose2d-2-steps",
-            "orthogonal-tall-householder", "orthogonal-square-matrix_exp"]
-OURS = {"Linear": Linear, "Conv2d": Conv2d, "ConvTranspose2d": ConvTranspose2d}
+RECORDED = ["weight_norm-conv2d-dim=1", "weight_norm-linear-bias",
+            "spectral_norm-convtranspose2d-2-steps",
+            "orthogonal-tall-householder", "orthogonal-square-matrix_exp",
+            "orthogonal-conv2d-tall-householder", "orthogonal-conv2d-wide-cayley"]
+OURS = {"Linear": Linear, "Conv1d": Conv1d, "Conv2d": Conv2d,
+        "ConvTranspose2d": ConvTranspose2d}
 
 
 def ours(case, functions=None):
@@ -60,10 +82,11 @@ def case_inputs(rng, case, make=ours):
     model = make(case)
     state = drawn_state(rng, model.state_dict())
     if case[3] == "orthogonal":
-        # Householder takes each column's sign from the diagonal truncated to an int: ±1.5
-        # (drawn in [-1, 1] it would truncate to 0 and zero the weight)
+        # Householder takes each column's sign from the diagonal; PyTorch truncates it to an
+        # int, which gives the same signs for ±1.5 (drawn in [-1, 1] it would truncate to 0)
         original = state["parametrizations.weight.original"]
-        np.fill_diagonal(original, rng.choice([-1.5, 1.5], min(original.shape)))
+        on = np.arange(min(original.shape[-2:]))
+        original[..., on, on] = rng.choice([-1.5, 1.5], original.shape[:-2] + on.shape)
     x = rng.standard_normal(case[2])
     model.load_state_dict(state)
     g = rng.standard_normal(model(Tensor(x)).shape)
@@ -113,9 +136,11 @@ def torch_results(torch, case, x, g, style="parametrizations", **inputs):
 
 
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
-    """tests/reference/utils_parametrizations.npz: each case's inputs and PyTorch's results."""
-    return record_cases(RECORDED, [CASES[name] for name in RECORDED], case_inputs,
-                        functools.partial(torch_results, torch))
+    """tests/reference/utils_parametrizations.npz: each case's inputs and PyTorch's results,
+    then orthogonal's weights after registering and assigning (see MADE_ORTHOGONAL)."""
+    return {**record_cases(RECORDED, [CASES[name] for name in RECORDED], case_inputs,
+                           functools.partial(torch_results, torch)),
+            **made_orthogonal_reference(torch)}
 
 
 def inputs_of(recorded):
@@ -329,11 +354,175 @@ def test_orthogonal_keeps_an_orthogonal_weight_and_its_default_map():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: orthogonal(Linear(3, 4), "bias"), ValueError,
-     r"orthogonal: Linear.bias has 1 dimensions, shape \(4,\); a matrix was expected"),
-    (lambda: orthogonal(Conv2d(1, 2, 3)), ValueError, "batches of matrices are not supported"),
+     r"orthogonal: Linear.bias has 1 dimension, shape \(4,\); a matrix or a batch of "
+     r"matrices \(\.\.\., n, k\) was expected"),
     (lambda: orthogonal(Linear(3, 4), orthogonal_map="qr"), ValueError,
      "orthogonal_map must be one of"),
 ])
 def test_orthogonal_mistakes_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- orthogonal: a batch of matrices (a weight of more than 2 dimensions) ------------------------
+
+def each_matrix_error(w):
+    """The largest |QᵀQ − I| (Q Qᵀ for wide matrices) over the matrices of the batch w."""
+    tall = w.shape[-2] >= w.shape[-1]
+    gram = w.swapaxes(-2, -1) @ w if tall else w @ w.swapaxes(-2, -1)
+    return np.abs(gram - np.eye(min(w.shape[-2:]))).max()
+
+
+def drawn_original(rng, model):
+    """The original drawn in [-1, 1] with ±1.5 on each matrix's diagonal (see case_inputs):
+    a weight far from the one at registration."""
+    original = model.parametrizations.weight.original
+    drawn = rng.uniform(-1, 1, original.shape)
+    on = np.arange(min(original.shape[-2:]))
+    drawn[..., on, on] = rng.choice([-1.5, 1.5], original.shape[:-2] + on.shape)
+    original.data[...] = drawn
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 2), (2, 3)])
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("use_trivialization", [True, False])
+def test_each_matrix_of_a_conv_weight_is_orthogonal_and_the_gradients_match_finite_differences(
+        rng, kernel, orthogonal_map, use_trivialization):
+    """Conv2d's weight (out, in, kh, kw): out × in matrices kh × kw (it used to be refused)."""
+    model = orthogonal(Conv2d(2, 3, kernel, dtype="float64"), orthogonal_map=orthogonal_map,
+                       use_trivialization=use_trivialization)
+    assert model.weight.shape == (3, 2) + kernel
+    assert each_matrix_error(model.weight.data) < 1e-12
+    drawn_original(rng, model)
+    assert each_matrix_error(model.weight.data) < 1e-12
+    x = Tensor(rng.standard_normal((1, 2, 4, 4)))
+    assert gradcheck_parameters(lambda: (model(x).tanh() ** 2).sum(), model.named_parameters(),
+                                atol=1e-7)
+
+
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("use_trivialization", [True, False])
+@pytest.mark.parametrize("kernel", [3, (3, 2), (2, 3)])
+def test_float32_batches_are_orthogonal_to_single_precision(rng, orthogonal_map,
+                                                            use_trivialization, kernel):
+    model = orthogonal(Conv2d(2, 4, kernel), orthogonal_map=orthogonal_map,
+                       use_trivialization=use_trivialization)
+    assert model.weight.data.dtype == np.float32
+    assert each_matrix_error(model.weight.data) < 1e-6
+    drawn_original(rng, model)
+    assert model.weight.data.dtype == np.float32
+    assert each_matrix_error(model.weight.data) < 1e-6
+
+
+def test_a_conv1d_weight_is_a_batch_over_its_first_axis():
+    model = orthogonal(Conv1d(3, 4, 5, dtype="float64"))
+    assert model.parametrizations.weight[0].orthogonal_map == "householder"
+    assert model.parametrizations.weight[0].base.shape == (4, 5, 5)     # n × n, n = 5
+    assert each_matrix_error(model.weight.data) < 1e-12
+
+
+def test_a_batch_of_orthogonal_matrices_is_kept_at_registration():
+    model = Conv2d(2, 3, 3, dtype="float64")
+    rotations = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 2, 3, 3)))[0]
+    model.weight.data[...] = rotations
+    orthogonal(model)
+    np.testing.assert_allclose(model.weight.data, rotations, atol=1e-12)
+
+
+# What registering and assigning give, as PyTorch: a drawn weight (not orthogonal) made
+# orthogonal matrix by matrix (the Q of its QR, R's diagonal positive), on both paths; these
+# are deterministic (a tall matrix's completion to a square base is drawn at random, but it
+# does not reach the weight), so PyTorch's numbers are recorded too.
+MADE_ORTHOGONAL = [case_id for case_id in CASES if case_id.startswith("orthogonal-conv")]
+
+
+def registration_inputs(rng, case):
+    layer, args, _, _, options = case
+    shape = OURS[layer](*args).weight.shape
+    return {"weight": rng.uniform(-1, 1, shape), "value": rng.uniform(-1, 1, shape)}
+
+
+def registered_and_assigned(case, weight, value, make, to_tensor):
+    """The weight after registering the case's parametrization on a layer holding `weight`,
+    and after assigning `value` to it (not possible for matrix_exp and cayley without
+    trivialization)."""
+    model = make(case, weight)
+    found = {"registered": as_array(model.weight)}
+    if case[4].get("use_trivialization", True) or case[4]["orthogonal_map"] == "householder":
+        model.weight = to_tensor(value)
+        found["assigned"] = as_array(model.weight)
+    return found
+
+
+def ours_holding(case, weight):
+    layer, args, _, _, options = case
+    model = OURS[layer](*args, dtype="float64")
+    model.weight.data[...] = weight
+    return orthogonal(model, **options)
+
+
+def torch_holding(torch, case, weight):
+    layer, args, _, _, options = case
+    model = getattr(torch.nn, layer)(*args, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.copy_(torch.from_numpy(weight))
+    return torch.nn.utils.parametrizations.orthogonal(model, **options)
+
+
+def torch_registered_and_assigned(torch, case, weight, value):
+    return registered_and_assigned(case, weight, value, functools.partial(torch_holding, torch),
+                                   torch.from_numpy)
+
+
+def made_orthogonal_reference(torch):
+    return record_cases([f"registered-{case_id}" for case_id in MADE_ORTHOGONAL],
+                        [CASES[case_id] for case_id in MADE_ORTHOGONAL], registration_inputs,
+                        functools.partial(torch_registered_and_assigned, torch))
+
+
+@pytest.mark.parametrize("case_id", MADE_ORTHOGONAL)
+def test_registering_and_assigning_make_each_matrix_orthogonal_as_pytorch(case_id):
+    theirs = recorded_case("utils_parametrizations", f"registered-{case_id}")
+    inputs = {"weight": theirs["weight"], "value": theirs["value"]}
+    mine = registered_and_assigned(CASES[case_id], **inputs, make=ours_holding, to_tensor=Tensor)
+    assert_matches(mine, theirs, rtol=1e-10, atol=1e-12, inputs=tuple(inputs))
+    for value in mine.values():
+        assert each_matrix_error(value) < 1e-12
+
+
+def test_assigning_to_matrix_exp_without_trivialization_is_refused_as_in_pytorch(rng):
+    model = orthogonal(Conv2d(2, 3, 2), orthogonal_map="matrix_exp", use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        model.weight = rng.uniform(-1, 1, (3, 2, 2, 2)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"the weight has shape \(3, 2, 2, 2\), the value "
+                                         r"assigned \(3, 2, 2, 3\)"):
+        orthogonal(Conv2d(2, 3, 2)).weight = np.zeros((3, 2, 2, 3), np.float32)
+
+
+@pytest.mark.parametrize("layer", [lambda: Linear(3, 5), lambda: Conv2d(2, 3, (3, 2))])
+def test_weight_decay_does_not_zero_a_householder_weight(rng, layer):
+    """Householder's signs were the diagonal truncated to an int (PyTorch's rule): AdamW's
+    default weight decay moved the -1s to -0.9999 in one step and the weight became 0."""
+    model = orthogonal(layer(), orthogonal_map="householder")
+    optimizer = nn.optim.AdamW(model.parameters(), lr=0.01)
+    x = Tensor(rng.standard_normal((2,) + ((3,) if isinstance(model, Linear) else (2, 4, 4)))
+               .astype(np.float32))
+    for _ in range(2):
+        optimizer.zero_grad()
+        (model(x) ** 2).mean().backward()
+        optimizer.step()
+    assert each_matrix_error(model.weight.data) < 1e-6
+    original = model.parametrizations.weight.original
+    on = np.arange(min(original.shape[-2:]))
+    original.data[..., on, on] = rng.choice([-0.5, 0.0, 0.5, 2.5], original.shape[:-2] + on.shape)
+    assert each_matrix_error(model.weight.data) < 1e-6
+
+
+def test_an_assignment_refused_for_its_dtype_leaves_the_weight_as_it_was(rng):
+    """`base` was replaced before the dtype was refused: the weight changed anyway."""
+    model = orthogonal(Conv2d(2, 3, 3, dtype="float64"))
+    before = model.weight.data.copy()
+    with pytest.raises(TypeError, match="orthogonal: the weight holds float64, the value "
+                                        "assigned is float32"):
+        model.weight = rng.uniform(-1, 1, (3, 2, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.weight.data, before)

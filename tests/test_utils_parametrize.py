@@ -140,6 +140,33 @@ def test_cached_computes_once_per_block():
     assert layer.weight is not first
 
 
+def test_assigning_inside_cached_is_seen_by_the_next_read():
+    """The block kept the tensor computed before the assignment (as PyTorch 2.13 does): the
+    layer went on computing with the old weight."""
+    layer = weight_norm(Linear(2, 2, dtype="float64"))
+    with cached():
+        before = layer.weight
+        layer.weight = np.eye(2)
+        np.testing.assert_allclose(layer.weight.data, np.eye(2))
+        assert layer.weight is layer.weight and layer.weight is not before
+    np.testing.assert_allclose(layer.weight.data, np.eye(2))
+
+
+def test_cached_keeps_each_parametrized_tensor_of_each_module_apart():
+    layer, other = Linear(2, 2, dtype="float64"), Linear(2, 2, dtype="float64")
+    register_parametrization(layer, "weight", Symmetric())
+    register_parametrization(layer, "weight", Double())
+    register_parametrization(layer, "bias", Double())
+    register_parametrization(other, "weight", Double())
+    with cached():
+        weight, bias = layer.weight, layer.bias
+        assert layer.weight is weight and layer.bias is bias and other.weight is other.weight
+        assert other.weight is not weight
+        original = layer.parametrizations.weight.original.data
+        np.testing.assert_allclose(weight.data, 2 * (np.triu(original) + np.triu(original, 1).T))
+        np.testing.assert_allclose(bias.data, 2 * layer.parametrizations.bias.original.data)
+
+
 def test_a_deep_copy_has_a_class_of_its_own():
     """Removing from the copy took the property off a shared class: the original module lost
     its weight (PyTorch 2.13's deepcopy shares the class and has that fault)."""

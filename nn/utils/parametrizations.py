@@ -11,11 +11,12 @@ train apart. g is ``parametrizations.weight.original0``, v ``original1``.
 and v kept as buffers (``parametrizations.weight.0._u``, ``_v``): a step of it runs at each
 read in training mode, none in eval mode. W is ``parametrizations.weight.original``.
 
-`orthogonal(layer)`: the weight (a matrix) has orthonormal columns, or rows if it is wide,
-whatever the parameter ``parametrizations.weight.original`` holds: the weight is
-``base @ Q(original)``, Q the matrix exponential or the Cayley transform of a skew-symmetric
-matrix, or a product of Householder reflections, made from its lower triangle; `base`
-(``parametrizations.weight.0.base``, a buffer) is the weight at registration, made orthogonal.
+`orthogonal(layer)`: the weight (a matrix, or each matrix of a batch: its last two axes)
+has orthonormal columns, or rows if it is wide, whatever the parameter
+``parametrizations.weight.original`` holds: the weight is ``base @ Q(original)``, Q the
+matrix exponential or the Cayley transform of a skew-symmetric matrix, or a product of
+Householder reflections, made from its lower triangle; `base` (``parametrizations.weight.0.base``,
+a buffer) is the weight at registration, made orthogonal.
 
 >>> import numpy as np
 >>> from nn import Linear
@@ -60,10 +61,12 @@ def checked_dim(where: str, dim: Any, ndim: int, name: str) -> int:
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
     """The 2-norm of each slice of `v` along `dim` (over all the other dimensions, kept as 1s),
     or of the whole of `v`, a 0-d Tensor, for dim=-1 (PyTorch's convention, even for a 2-d v,
-    where -1 is also the last dimension)."""
+    where -1 is also the last dimension). A 1-d v has no other dimension: each element is its
+    own slice, its norm its absolute value (a bias gets a g per element, as in PyTorch)."""
     if dim == -1:
         return v.norm()
-    return v.norm(dim=tuple(d for d in range(v.ndim) if d != dim), keepdim=True)
+    others = tuple(d for d in range(v.ndim) if d != dim)
+    return v.norm(dim=others, keepdim=True) if others else v.abs()
 
 
 class _WeightNorm(Module):
@@ -203,21 +206,29 @@ def _tensor(where: str, module: Module, name: str) -> Tensor:
 
 def _householder_product(reflectors: Tensor, tau: Tensor) -> Tensor:
     """H₁ H₂ ⋯ H_k, first k columns, Hᵢ = I − τᵢ vᵢ vᵢᵀ, vᵢ column i of `reflectors` (n × k,
-    zero above its diagonal) with a 1 on the diagonal (LAPACK's layout, as geqrf returns it)."""
-    n, k = reflectors.shape
+    zero above its diagonal) with a 1 on the diagonal (LAPACK's layout, as geqrf returns it);
+    for a batch (..., n, k) with τ (..., k), one product per matrix."""
+    n, k = reflectors.shape[-2:]
     vectors = reflectors + eye(n, k, dtype=reflectors.dtype)
-    q = eye(n, dtype=reflectors.dtype)
+    q = eye(n, dtype=reflectors.dtype)          # the first step broadcasts it to the batch
     for i in range(k):
-        v = vectors[:, i]
-        q = q - (q.mv(v) * tau[i]).outer(v)
-    return q[:, :k]
+        v = vectors[..., i:i + 1]                                  # (..., n, 1)
+        q = q - ((q @ v) * tau[..., i:i + 1].unsqueeze(-1)) @ v.mT
+    return q[..., :k]
 
 
 def _made_orthogonal(a: np.ndarray) -> np.ndarray:
-    """Q of a = QR with R's diagonal positive: the orthogonal matrix nearest a's columns'
-    directions, one by one (Gram-Schmidt's)."""
+    """Q of a = QR with R's diagonal positive (of each matrix of a batch): the orthogonal
+    matrix nearest a's columns' directions, one by one (Gram-Schmidt's)."""
     q, r = np.linalg.qr(a)
-    return q * np.where(np.diag(r) < 0, -1, 1).astype(a.dtype)
+    signs = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1, 1).astype(a.dtype)
+    return q * signs[..., None, :]
+
+
+def _set_diagonal(matrices: np.ndarray, values: Any) -> None:
+    """Write `values` on the main diagonal of each matrix (the last two axes), in place."""
+    on = np.arange(min(matrices.shape[-2:]))
+    matrices[..., on, on] = values
 
 
 ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
@@ -225,7 +236,8 @@ ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
 
 class _Orthogonal(Module):
     """weight = base @ Q(X) (transposed for a wide weight), Q orthogonal: exp or Cayley of
-    tril(X) − tril(X)ᵀ, or the Householder reflections of X's strict lower triangle."""
+    tril(X) − tril(X)ᵀ, or the Householder reflections of X's strict lower triangle; a weight
+    of more than 2 dimensions is a batch of matrices (the last two axes), each done alone."""
 
     def __init__(self, weight: Tensor, orthogonal_map: str, use_trivialization: bool = True
                  ) -> None:
@@ -234,92 +246,108 @@ class _Orthogonal(Module):
             self.register_buffer("base", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        transposed = x.shape[0] < x.shape[1]
+        transposed = x.shape[-2] < x.shape[-1]
         if transposed:
-            x = x.T
-        n, k = x.shape
+            x = x.mT
+        n, k = x.shape[-2:]
         if self.orthogonal_map == "householder":
             reflectors = x.tril(-1)
-            tau = 2.0 / (1.0 + (reflectors * reflectors).sum(axis=0))
-            # the diagonal, truncated to an int as in PyTorch (-1 where registration put it):
-            # a sign per column, which does not train
-            signs = np.trunc(np.diagonal(x.data)).astype(x.data.dtype)
-            q = _householder_product(reflectors, tau) * Tensor(signs)
+            tau = 2.0 / (1.0 + (reflectors * reflectors).sum(axis=-2))
+            # a sign per column, which does not train: the diagonal's (-1 where registration
+            # put it). PyTorch truncates the diagonal to an int instead, which agrees for
+            # 1 <= |d| < 2 but zeroes the column once weight decay has moved -1 to -0.9999
+            # (after one AdamW step): the sign keeps every matrix orthogonal
+            signs = np.where(np.diagonal(x.data, axis1=-2, axis2=-1) < 0, -1.0, 1.0)
+            signs = signs.astype(x.data.dtype)
+            q = _householder_product(reflectors, tau) * Tensor(signs[..., None, :])
         else:
             lower = x.tril()
             if n != k:
                 lower = lower @ eye(k, n, dtype=x.dtype)        # zero columns up to n × n
-            skew = lower - lower.T
+            skew = lower - lower.mT
             if self.orthogonal_map == "matrix_exp":
                 q = linalg.matrix_exp(skew)
             else:
                 identity = eye(n, dtype=x.dtype)
                 q = linalg.solve(identity - skew * 0.5, identity + skew * 0.5)
-            q = q[:, :k]
+            q = q[..., :k]
         base = self.__dict__.get("base")
         if base is not None:
             q = Tensor(base) @ q
-        return q.T if transposed else q
+        return q.mT if transposed else q
 
     def right_inverse(self, q: Tensor) -> Tensor:
-        """Keep an assigned (or the registered) weight: `base` becomes it, made orthogonal,
-        and the original the X whose Q is the identity (-1 on the diagonal, zeros elsewhere)."""
+        """Keep an assigned (or the registered) weight: `base` becomes it, made orthogonal
+        (all of a batch, if one of its matrices is not), and the original the X whose Q is the
+        identity (-1 on each diagonal, zeros elsewhere)."""
         if q.shape != self.shape:
             raise ValueError(f"orthogonal: the weight has shape {self.shape}, the value "
                              f"assigned {q.shape}")
+        held = self.__dict__.get("base")        # refused before `base` changes, not after
+        if held is not None and q.data.dtype != held.dtype:
+            raise TypeError(f"orthogonal: the weight holds {held.dtype}, the value assigned is "
+                            f"{q.data.dtype} (cast it first: .to({str(held.dtype)!r}))")
         if "base" not in self.__dict__.get("_buffer_names", ()):
             if self.orthogonal_map != "householder":
                 raise NotImplementedError(
                     "orthogonal: with use_trivialization=False a weight cannot be assigned to "
                     "the matrix_exp or cayley map (only householder has an inverse)")
             return self._householder_inverse(q)
-        matrix = q.data.T if q.shape[0] < q.shape[1] else q.data
-        n, k = matrix.shape
-        if n == k and np.allclose(matrix.T @ matrix, np.eye(k), rtol=0,
+        wide = q.shape[-2] < q.shape[-1]
+        matrix = q.data.swapaxes(-2, -1) if wide else q.data
+        n, k = matrix.shape[-2:]
+        if n == k and np.allclose(matrix.swapaxes(-2, -1) @ matrix, np.eye(k), rtol=0,
                                   atol=10 * n * np.finfo(matrix.dtype).eps):
             base = matrix.copy()
         else:
-            completed = np.concatenate(
-                [matrix, default_rng().standard_normal((n, n - k)).astype(matrix.dtype)], axis=1)
-            base = _made_orthogonal(completed)
+            completion = default_rng().standard_normal(matrix.shape[:-2] + (n, n - k))
+            base = _made_orthogonal(
+                np.concatenate([matrix, completion.astype(matrix.dtype)], axis=-1))
         self.base = base
         start = np.zeros(self.shape, dtype=q.data.dtype)
-        np.fill_diagonal(start, -1.0)
+        _set_diagonal(start, -1.0)
         return Tensor(start)
 
     def _householder_inverse(self, q: Tensor) -> Tensor:
         """The X whose reflections give q (orthogonal): geqrf's reflectors, with q's signs on
         the diagonal."""
-        matrix = q.data.T if q.shape[0] < q.shape[1] else q.data
+        wide = q.shape[-2] < q.shape[-1]
+        matrix = q.data.swapaxes(-2, -1) if wide else q.data
         raw, tau = np.linalg.qr(matrix, mode="raw")
-        reflectors = raw.T.copy()                   # numpy gives LAPACK's Fortran layout
-        diagonal = np.sign(np.diagonal(reflectors)).copy()
+        reflectors = raw.swapaxes(-2, -1).copy()    # numpy gives LAPACK's Fortran layout
+        diagonal = np.sign(np.diagonal(reflectors, axis1=-2, axis2=-1)).copy()
         diagonal[tau == 0] *= -1
-        np.fill_diagonal(reflectors, diagonal)
-        return Tensor(reflectors.T if q.shape[0] < q.shape[1] else reflectors)
+        _set_diagonal(reflectors, diagonal)
+        return Tensor(reflectors.swapaxes(-2, -1) if wide else reflectors)
 
 
 def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
                use_trivialization: bool = True) -> Module:
     """Keep `module.<name>`, a matrix, orthogonal (see the top of this file); returns the
-    module. `orthogonal_map` is "matrix_exp" (the default for a square weight), "cayley" or
+    module. A tensor of more dimensions is a batch of matrices, its last two axes: a
+    Conv2d's weight (out, in, kh, kw) gets out × in orthogonal kh × kw matrices.
+    `orthogonal_map` is "matrix_exp" (the default for square matrices), "cayley" or
     "householder" (the default for others). `use_trivialization=False` drops `base`: the
     weight is Q(original) itself.
 
-    >>> from nn import Linear
+    >>> from nn import Conv2d, Linear
     >>> layer = orthogonal(Linear(3, 5))
     >>> w = layer.weight.data
     >>> np.allclose(w.T @ w, np.eye(3), atol=1e-6)
     True
+    >>> conv = orthogonal(Conv2d(2, 4, (3, 2)))
+    >>> w = conv.weight.data                        # (4, 2, 3, 2): 8 matrices 3 × 2
+    >>> np.allclose(w.swapaxes(-2, -1) @ w, np.eye(2), atol=1e-6)
+    True
     """
     where = "orthogonal"
     weight = _tensor(where, module, name)
-    if weight.ndim != 2:
+    if weight.ndim < 2:
         raise ValueError(f"orthogonal: {type(module).__name__}.{name} has {weight.ndim} "
-                         f"dimensions, shape {weight.shape}; a matrix was expected (batches of "
-                         f"matrices are not supported)")
+                         f"dimension{'s' if weight.ndim != 1 else ''}, shape {weight.shape}; "
+                         f"a matrix or a batch of matrices (..., n, k) was expected")
     if orthogonal_map is None:
-        square = weight.shape[0] == weight.shape[1]
+        square = weight.shape[-2] == weight.shape[-1]
         orthogonal_map = "matrix_exp" if square else "householder"
     if orthogonal_map not in ORTHOGONAL_MAPS:
         raise ValueError(f"orthogonal: orthogonal_map must be one of {ORTHOGONAL_MAPS}, got "

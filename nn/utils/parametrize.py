@@ -64,8 +64,9 @@ _cache: dict[tuple[int, str], Tensor] = {}
 def cached() -> Iterator[None]:
     """Inside this block a parametrized tensor is computed once, at its first read, and the
     same Tensor is returned after that (a recurrent layer reads its weight at every step; the
-    gradients of all the reads meet in the one graph). Blocks may nest; the last to close
-    forgets the tensors.
+    gradients of all the reads meet in the one graph). Assigning the tensor inside a block
+    makes the next read compute it afresh. Blocks may nest; the last to close forgets the
+    tensors.
 
     >>> from nn import Linear
     >>> from nn.utils.parametrizations import weight_norm
@@ -322,8 +323,15 @@ def _getter(name: str) -> Any:
 
 def _setter(name: str) -> Any:
     def set(module: Module, value: Any) -> None:
-        module.parametrizations[name].right_inverse(value)
+        _assign(module, name, value)
     return set
+
+
+def _assign(module: Module, name: str, value: Any) -> None:
+    """Write `value` into the originals of `module.<name>`; inside `cached()` the next read
+    computes the tensor afresh (PyTorch's cache would give the value from before)."""
+    module.parametrizations[name].right_inverse(value)
+    _cache.pop((id(module), name), None)
 
 
 def _inject_class(module: Module) -> None:
@@ -336,7 +344,7 @@ def _inject_class(module: Module) -> None:
         # assigning a parametrized tensor goes to its setter (the module's checks of what may
         # replace a parameter are for parameters, which this name no longer holds)
         if is_parametrized(self, name):
-            self.parametrizations[name].right_inverse(value)
+            _assign(self, name, value)
         else:
             cls.__setattr__(self, name, value)
 
