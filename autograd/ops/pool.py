@@ -199,7 +199,8 @@ class UnpoolCtx:
         several cells have one place, the last one's write stays (PyTorch's loop, in order)."""
         self.shape, self.out_shape = shape, out_shape
         planes, plane = shape[0] * shape[1], math.prod(out_shape[2:])
-        target = (index.reshape(planes, -1) + plane * np.arange(planes)[:, None]).ravel()
+        target = (index.reshape(planes, math.prod(shape[2:])) +
+                  plane * np.arange(planes)[:, None]).ravel()
         source = np.arange(target.size)
         last = np.full(planes * plane, -1)
         np.maximum.at(last, target, source)          # the last cell written to each place
