@@ -186,7 +186,7 @@ def test_layers_reprs_state_dicts_and_return_indices():
 
 def test_unpool_output_size():
     y, where = F.max_pool2d(Tensor(-np.arange(25.0).reshape(1, 1, 5, 5)), 2,
-                            return_indices=True)                      # maxima top left: 0, 2, 10, 12
+                            return_indices=True)         # each window's maximum at its top left
     assert F.max_unpool2d(y, where, 2).shape == (1, 1, 4, 4)          # (2 - 1)·2 + 2
     assert F.max_unpool2d(y, where, 2, output_size=(5, 5)).shape == (1, 1, 5, 5)
     assert F.max_unpool2d(y, where, 2, output_size=[1, 1, 5, 5]).shape == (1, 1, 5, 5)

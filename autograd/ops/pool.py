@@ -224,7 +224,7 @@ def unpool_gather_forward(ctx: UnpoolCtx, g: np.ndarray) -> np.ndarray:
 
 
 class MaxUnpool(Op):
-    """y[index[k]] = x[k] (the last k on repeats), 0 elsewhere;  dx[k] = g[index[k]] if written"""
+    """x[k] put at index[k] among zeros (repeats: the last one);  dx = g[index], 0 if overwritten"""
     name = "max_unpool"
 
     @staticmethod
@@ -239,7 +239,7 @@ class MaxUnpool(Op):
 
 
 class UnpoolGather(Op):
-    """g read at each written cell's place (max_unpool's backward);  its gradient is max_unpool"""
+    """g read at each value's index (max_unpool's backward);  its gradient is max_unpool"""
     name = "max_unpool_backward"
 
     @staticmethod
