@@ -209,8 +209,8 @@ def test_unpool_and_pool_errors():
                                          r"this pooling: .* unpools to \(4, 4\); each size must "
                                          r"be from \(3, 3\) to \(5, 5\)"):
         F.max_unpool2d(y, where, 2, output_size=(6, 5))
-    with pytest.raises(ValueError, match=r"max_unpool2d: output_size must be 2 ints \(H, W\) or "
-                                         r"4 \(N, C, H, W\), got \(5,\)"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: output_size must be the ints \(H, W\) "
+                                         r"or \(N, C, H, W\), got \(5,\)"):
         F.max_unpool2d(y, where, 2, output_size=(5,))
     with pytest.raises(ValueError, match=r"max_unpool2d: indices of shape \(1, 1, 2, 1\) must "
                                          r"have the input's shape \(1, 1, 2, 2\)"):

@@ -634,8 +634,8 @@ def _unpool_size(name: Any, shape: tuple, kernel: tuple, stride: tuple, padding:
     if len(given) == axes + 2:
         given = given[2:]
     if len(given) != axes or not all(_is_int(v) for v in given):
-        raise ValueError(f"{name}: output_size must be {axes} ints ({_axis_names(axes)}) or "
-                         f"{axes + 2} (N, C, {_axis_names(axes)}), got {output_size!r}")
+        raise ValueError(f"{name}: output_size must be the ints ({_axis_names(axes)}) or "
+                         f"(N, C, {_axis_names(axes)}), got {output_size!r}")
     if any(not d - s < v < d + s for v, d, s in zip(given, default, stride)):
         low = tuple(d - s + 1 for d, s in zip(default, stride))
         high = tuple(d + s - 1 for d, s in zip(default, stride))
