@@ -9,7 +9,7 @@
   ...) (nn.activations); `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Conv1d`,
   `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool2d`, `AdaptiveMaxPool1d`,
   `ConvTranspose2d`, `ConvTranspose1d`, and for volumes `Conv3d`, `ConvTranspose3d`,
-  `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`
+  `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`, `MaxUnpool1d`/`2d`/`3d`
   (nn.conv); `BatchNorm1d`, `BatchNorm2d`, `BatchNorm3d`, `LayerNorm`, `RMSNorm`, `GroupNorm`,
   `InstanceNorm1d`, `InstanceNorm2d`, `InstanceNorm3d` (nn.normalization); `MultiheadAttention`
   (nn.attention);
@@ -64,6 +64,7 @@ from .conv import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
     AvgPool2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d,
     AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d, MaxPool3d,
+    MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 )
 from .data import StandardScaler
 from .fold import Fold, Unfold
@@ -115,6 +116,7 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "ConvTranspose2d",
     "ConvTranspose1d", "BatchNorm1d", "BatchNorm2d", "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "BatchNorm3d", "InstanceNorm3d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer",

@@ -31,7 +31,8 @@ from autograd.functional.convolution import (
 from autograd.functional.pooling import (
     _adaptive_avg_pool1d, _adaptive_avg_pool2d, _adaptive_avg_pool3d, _adaptive_max_pool1d,
     _adaptive_max_pool2d, _adaptive_max_pool3d, _adaptive_size, _adaptive_size_1d, _avg_pool,
-    _avg_pool1d, _check_divisor, _max_pool1d, _max_pool2d, _max_pool3d,
+    _avg_pool1d, _check_divisor, _max_pool1d, _max_pool2d, _max_pool3d, _max_unpool,
+    _unpool_settings,
 )
 from autograd.functional.spatial import (
     _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint,
@@ -44,7 +45,7 @@ from .module import Module, Parameter
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
            "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "ConvTranspose2d",
            "ConvTranspose1d", "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
-           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "not_an_image_batch", "not_a_sequence_batch", "not_a_volume_batch"]
 
 
@@ -206,24 +207,22 @@ class Conv3d(Conv2d):
 class MaxPool2d(Module):
     """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
     The gradient goes to each window's first maximum, as in PyTorch. `ceil_mode` rounds the
-    output size up (a last, partial window); `return_indices` (for max_unpool) is not
-    supported."""
+    output size up (a last, partial window); with `return_indices` it returns (output,
+    indices), PyTorch's, for `MaxUnpool2d`."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool_arguments("MaxPool2d", kernel_size, stride, padding, dilation)
-        if return_indices:
-            raise ValueError("MaxPool2d: return_indices=True is not supported (glassgrad has no "
-                             "max_unpool2d to use the indices)")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation = dilation
+        self.return_indices = _yes_or_no("MaxPool2d", "return_indices", return_indices)
         self.ceil_mode = _yes_or_no("MaxPool2d", "ceil_mode", ceil_mode)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
         return _max_pool2d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
-                           self.ceil_mode)
+                           self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
@@ -308,7 +307,8 @@ class AdaptiveMaxPool2d(Module):
 class MaxPool3d(Module):
     """The maximum of each kernel_size window (kd, kh, kw) of volumes (N, C, D, H, W), stride
     defaulting to the kernel; `MaxPool2d` with one more axis (see
-    `autograd.functional.max_pool3d`). `return_indices` is not supported.
+    `autograd.functional.max_pool3d`); `return_indices=True`: (output, indices), for
+    `MaxUnpool3d`.
 
     >>> MaxPool3d((1, 2, 2))
     MaxPool3d(kernel_size=(1, 2, 2), stride=(1, 2, 2), padding=0, dilation=1, ceil_mode=False)
@@ -317,18 +317,16 @@ class MaxPool3d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool_arguments("MaxPool3d", kernel_size, stride, padding, dilation, 3)
-        if return_indices:
-            raise ValueError("MaxPool3d: return_indices=True is not supported (glassgrad has no "
-                             "max_unpool3d to use the indices)")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
+        self.return_indices = _yes_or_no("MaxPool3d", "return_indices", return_indices)
         self.ceil_mode = _yes_or_no("MaxPool3d", "ceil_mode", ceil_mode)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
             raise not_a_volume_batch(self, x.shape)
         return _max_pool3d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
-                           self.ceil_mode)
+                           self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -525,7 +523,8 @@ class Conv1d(_ConvReset, Module):
 
 class MaxPool1d(Module):
     """The maximum of each kernel_size window of (N, C, L) (stride defaults to the kernel);
-    see `autograd.functional.max_pool1d`. `return_indices` is not supported.
+    see `autograd.functional.max_pool1d`. `return_indices=True`: (output, indices), for
+    `MaxUnpool1d`.
 
     >>> MaxPool1d(3, stride=2, padding=1)
     MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)
@@ -534,18 +533,16 @@ class MaxPool1d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool1d_arguments("MaxPool1d", kernel_size, stride, padding, dilation)
-        if return_indices:
-            raise ValueError("MaxPool1d: return_indices=True is not supported (glassgrad has no "
-                             "max_unpool1d to use the indices)")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
+        self.return_indices = _yes_or_no("MaxPool1d", "return_indices", return_indices)
         self.ceil_mode = _yes_or_no("MaxPool1d", "ceil_mode", ceil_mode)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
             raise not_a_sequence_batch(self, x.shape)
         return _max_pool1d(self, x, self.kernel_size, self.stride, self.padding, self.dilation,
-                           self.ceil_mode)
+                           self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -807,6 +804,73 @@ class ConvTranspose3d(_ConvTransposeNd):
     >>> up, up.weight.shape, up(Tensor(np.zeros((1, 8, 3, 4, 5)))).shape
     (ConvTranspose3d(8, 4, kernel_size=(2, 2, 2), stride=(2, 2, 2)), (8, 4, 2, 2, 2),
      (1, 4, 6, 8, 10))
+    """
+
+    axes = 3
+
+
+# ----------------------------------------------------------------------------------------------
+# Max unpooling: the max pools' indices put to use (SegNet-like decoders); no parameters
+# ----------------------------------------------------------------------------------------------
+
+class _MaxUnpoolNd(Module):
+    """`MaxUnpool1d`/`2d`/`3d`: `autograd.functional.max_unpool2d` and its kin as a layer,
+    with PyTorch's settings (kept as tuples, stride defaulting to the kernel) and repr."""
+
+    axes = 2
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        self.kernel_size, self.stride, self.padding = _unpool_settings(
+            type(self).__name__, kernel_size, stride, padding, self.axes)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        if isinstance(x, (Tensor, np.ndarray)) and x.ndim != self.axes + 2:
+            raise (not_a_sequence_batch, not_an_image_batch, not_a_volume_batch)[self.axes - 1](
+                self, x.shape)
+        return _max_unpool(self, x, indices, self.kernel_size, self.stride, self.padding,
+                           output_size, self.axes)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """MaxPool2d undone as far as it can be: `forward(x, indices, output_size=None)` puts each
+    value of x back at its place, the indices of `MaxPool2d(..., return_indices=True)`, in
+    planes of zeros (see `autograd.functional.max_unpool2d`); `output_size` (the pooled input's
+    shape) when the pooling left cells out. A SegNet decoder's upsampling.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> pool, unpool = MaxPool2d(2, return_indices=True), MaxUnpool2d(2)
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> unpool(*pool(x)).data[0, 0]
+    array([[ 0.,  0.,  0.,  0.],
+           [ 0.,  5.,  0.,  7.],
+           [ 0.,  0.,  0.,  0.],
+           [ 0., 13.,  0., 15.]])
+    >>> unpool
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """MaxPool1d undone: each value of x (N, C, L) back at its place along the length; see
+    `MaxUnpool2d`.
+
+    >>> MaxUnpool1d(3, stride=2, padding=1)
+    MaxUnpool1d(kernel_size=(3,), stride=(2,), padding=(1,))
+    """
+
+    axes = 1
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """MaxPool3d undone: each value of volumes x (N, C, D, H, W) back at its place; see
+    `MaxUnpool2d`.
+
+    >>> MaxUnpool3d((1, 2, 2))
+    MaxUnpool3d(kernel_size=(1, 2, 2), stride=(1, 2, 2), padding=(0, 0, 0))
     """
 
     axes = 3

@@ -267,8 +267,7 @@ def test_conv1d_layer_errors_name_the_layer_and_suggest_the_fix():
     (lambda: Conv1d(1, 4, 3, padding_mode="wrap"), "Conv1d: padding_mode must be 'zeros', "
                                                     "'reflect', 'replicate' or 'circular'"),
     (lambda: MaxPool1d(2, padding=2), "MaxPool1d: padding 2 must be at most half the kernel 2"),
-    (lambda: MaxPool1d(2, return_indices=True), "MaxPool1d: return_indices=True is not "
-                                                "supported"),
+    (lambda: MaxPool1d(2, return_indices=1), "MaxPool1d: return_indices must be True or False"),
     (lambda: AvgPool1d(0), "AvgPool1d: kernel_size must be"),
     (lambda: AvgPool1d(2, count_include_pad="no"), "AvgPool1d: count_include_pad must be True"),
     (lambda: AdaptiveAvgPool1d(0), "AdaptiveAvgPool1d: output_size must be an int >= 1"),

@@ -59,8 +59,8 @@ def test_pool_layers_shapes_and_arguments():
         "AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, "
         "divisor_override=4)")
     assert repr(MaxPool2d(2, ceil_mode=True)).endswith("padding=0, ceil_mode=True)")
-    with pytest.raises(ValueError, match="MaxPool2d: return_indices=True is not supported"):
-        MaxPool2d(2, return_indices=True)
+    with pytest.raises(TypeError, match="MaxPool2d: return_indices must be True or False"):
+        MaxPool2d(2, return_indices="False")
     with pytest.raises(ValueError, match="AvgPool2d: divisor_override must be an int >= 1"):
         AvgPool2d(2, divisor_override=0.5)
     with pytest.raises(ValueError, match="MaxPool2d: padding 2 must be at most half"):

@@ -70,6 +70,7 @@ from .pooling import (  # noqa: F401
     _avg_pool1d, _check_divisor, _max_pool1d, _max_pool2d, _max_pool3d, adaptive_avg_pool1d,
     adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
     adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d,
+    max_unpool1d, max_unpool2d, max_unpool3d,
 )
 from .recurrent import gru_sequence, gru_step, lstm_sequence, lstm_step, rnn_sequence
 from .spatial import (  # noqa: F401
@@ -91,6 +92,7 @@ __all__ = [
     "adaptive_avg_pool2d", "pad", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d", "conv3d", "conv_transpose3d", "max_pool3d",
     "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
 ]
 

@@ -3,7 +3,9 @@
 `adaptive_max_pool2d/3d`) and the 1-d family (each the 2-d one on a height of 1). Max pooling
 is an op, `MaxPool2d` / `MaxPool3d` in autograd/ops/pool.py; average pooling is a convolution
 with a constant kernel (functional/convolution.py), adaptive average pooling products with
-averaging matrices, adaptive max pooling a `gather` of each window's maximum.
+averaging matrices, adaptive max pooling a `gather` of each window's maximum. The max pools'
+indices (`return_indices=True`) go back in through `max_unpool1d/2d/3d`, an op too
+(`MaxUnpool`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import numpy as np
 from ..graph import apply
 from ..ops import MaxPool2d
 from ..ops.conv import Geometry
-from ..ops.pool import MaxPool3d, PoolCtx
+from ..ops.pool import MaxPool3d, MaxUnpool, PoolCtx, UnpoolCtx, window_maxima
 from ..tensor import Tensor
 from .arguments import _floating, _is_int, _yes_or_no
 from .convolution import _conv2d, _conv3d
 from .padding import pad
 from .spatial import (
-    _check_fits, _end_padding, _fits_1d, _image_batch, _sequence_batch, _single, _sizes,
-    _volume_batch,
+    _axis_names, _check_fits, _end_padding, _fits_1d, _image_batch, _sequence_batch, _single,
+    _sizes, _volume_batch,
 )
 
 
@@ -68,11 +70,13 @@ def _ceil_mode_extra(size: tuple, kernel: tuple, geo: Geometry) -> tuple:
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum of each kernel_size window of x (N, C, H, W), moving by `stride` (default:
     the kernel, so windows tile the input); padding counts as -inf. The gradient goes to each
     window's first maximum (PyTorch's rule on ties). `ceil_mode` rounds the output size up
-    (a last, partial window), as in PyTorch. Differentiable to any order.
+    (a last, partial window), as in PyTorch. Differentiable to any order. With
+    return_indices=True also where each maximum is (PyTorch's indices: its place in the
+    flattened H·W plane, an int64 Tensor), for `max_unpool2d`.
 
     >>> x = Tensor([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]], requires_grad=True)
     >>> y = max_pool2d(x, 2); y.data
@@ -80,45 +84,60 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     >>> y.sum().backward(); x.grad[0, 0]
     array([[0., 0., 1., 0.],
            [0., 1., 0., 0.]], dtype=float32)
+    >>> max_pool2d(x, 2, return_indices=True)[1].data       # 4 at row 1, column 1: 1·4 + 1
+    array([[[[5, 2]]]])
     """
-    return _max_pool2d("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool2d("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
 
 
 def _max_pool2d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                ceil_mode: bool) -> Tensor:
+                ceil_mode: bool, return_indices: bool = False) -> Any:
     """max_pool2d, its errors naming `name` (the function, or the `nn.MaxPool2d` layer)."""
     return _max_pool(name, _image_batch(name, x), kernel_size, stride, padding, dilation,
-                     ceil_mode, MaxPool2d)
+                     ceil_mode, MaxPool2d, return_indices)
 
 
 def max_pool3d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum of each kernel_size window (kd, kh, kw) of volumes x (N, C, D, H, W):
     max_pool2d with one more axis (each setting an int or a triple), the same rules (padding
-    counts as -inf, the gradient goes to each window's first maximum, `ceil_mode`).
+    counts as -inf, the gradient goes to each window's first maximum, `ceil_mode`;
+    return_indices=True: places in the flattened D·H·W volume).
 
     >>> max_pool3d(Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2)), 2).data
     array([[[[[7.]]]]])
     """
-    return _max_pool3d("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool3d("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
 
 
 def _max_pool3d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                ceil_mode: bool) -> Tensor:
+                ceil_mode: bool, return_indices: bool = False) -> Any:
     """max_pool3d, its errors naming `name` (the function, or the `nn.MaxPool3d` layer)."""
     return _max_pool(name, _volume_batch(name, x), kernel_size, stride, padding, dilation,
-                     ceil_mode, MaxPool3d)
+                     ceil_mode, MaxPool3d, return_indices)
 
 
 def _max_pool(name: Any, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-              dilation: Any, ceil_mode: bool, op: type) -> Tensor:
-    """max_pool2d's and max_pool3d's pooling of a checked x (N, C, ...), by the `op` node."""
+              dilation: Any, ceil_mode: bool, op: type, return_indices: bool = False) -> Any:
+    """max_pool2d's and max_pool3d's pooling of a checked x (N, C, ...), by the `op` node;
+    with return_indices, also the place of each maximum in its flattened plane."""
     kernel, geo, extra = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
                                         ceil_mode)
+    shape = x.shape
     if any(extra):
         x = pad(x, _end_padding(extra), value=-np.inf)
-    out_size = geo.output_size(x.shape[2:], kernel)
-    return apply(op, (x,), PoolCtx(kernel, geo, out_size, x.shape))
+    ctx = PoolCtx(kernel, geo, geo.output_size(x.shape[2:], kernel), x.shape)
+    y = apply(op, (x,), ctx)
+    if return_indices is False or not _yes_or_no(name, "return_indices", return_indices):
+        return y
+    places, inside = window_maxima(ctx, shape[2:])  # the op found each window's maximum
+    if not inside:                                  # (dilation can step over the whole input)
+        raise ValueError(f"{name}: a window of the input of shape {tuple(shape)} holds "
+                         f"padding only (its dilated taps step over the input), so its maximum, "
+                         f"-inf, has no index; use less padding or dilation")
+    return y, Tensor(places)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -341,21 +360,27 @@ def _drop_height(y: Tensor) -> Tensor:
 
 
 def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """The maximum of each kernel_size window of x (N, C, L): max_pool2d on a height of 1
-    (padding counts as -inf; the gradient goes to each window's first maximum).
+    (padding counts as -inf; the gradient goes to each window's first maximum;
+    return_indices=True: also each maximum's place along L).
 
     >>> max_pool1d(Tensor([[[1.0, 5.0, 2.0, 0.0, 3.0]]]), 2).data      # the last 3 is left out
     array([[[5., 2.]]], dtype=float32)
     """
-    return _max_pool1d("max_pool1d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool1d("max_pool1d", x, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
 
 
 def _max_pool1d(name: Any, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                ceil_mode: bool) -> Tensor:
+                ceil_mode: bool, return_indices: bool = False) -> Any:
     x, kernel, stride, padding, dilation = _pool1d_arguments(name, x, kernel_size, stride,
                                                              padding, dilation, ceil_mode)
-    return _drop_height(max_pool2d(x, kernel, stride, padding, dilation, ceil_mode))
+    pooled = _max_pool(name, x, kernel, stride, padding, dilation, ceil_mode, MaxPool2d,
+                       return_indices)
+    if isinstance(pooled, tuple):                  # (output, indices): a plane of height 1
+        return _drop_height(pooled[0]), _drop_height(pooled[1])
+    return _drop_height(pooled)
 
 
 def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -509,3 +534,113 @@ def _adaptive_max_pool1d(name: Any, x: Any, output_size: Any) -> tuple[Tensor, n
     size = _adaptive_size_1d(name, output_size)
     y, index = _adaptive_max_pool2d(name, x.reshape(x.shape[:-1] + (1, x.shape[-1])), (1, size))
     return y.reshape(x.shape[:-1] + (size,)), index.reshape(x.shape[:-1] + (size,))
+
+
+def max_unpool2d(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """max_pool2d undone as far as it can be: each value of x (N, C, H, W) put back at its
+    place, `indices` (max_pool2d's, with return_indices=True), in planes of zeros. The planes'
+    size is (H - 1)·stride - 2·padding + kernel_size (and the same for W), or `output_size`,
+    (Ho, Wo) or (N, C, Ho, Wo), within a stride of it: pass the pooled input's shape when the
+    pooling left cells out. Values with the same index: the last one stays (and only it gets a
+    gradient). Differentiable to any order: its gradient reads g back at the places.
+
+    >>> x = Tensor([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])
+    >>> y, where = max_pool2d(x, 2, return_indices=True)
+    >>> max_unpool2d(y, where, 2).data
+    array([[[[0., 0., 5., 0.],
+             [0., 4., 0., 0.]]]], dtype=float32)
+    """
+    return _max_unpool("max_unpool2d", x, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """max_pool1d undone: each value of x (N, C, L) put back at its place along a length of
+    (L - 1)·stride - 2·padding + kernel_size (or `output_size`), zeros elsewhere; see
+    `max_unpool2d`.
+
+    >>> y, where = max_pool1d(Tensor([[[1.0, 5.0, 2.0, 0.0, 3.0]]]), 2, return_indices=True)
+    >>> max_unpool1d(y, where, 2, output_size=(5,)).data
+    array([[[0., 5., 2., 0., 0.]]], dtype=float32)
+    """
+    return _max_unpool("max_unpool1d", x, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool3d(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 output_size: Any = None) -> Tensor:
+    """max_pool3d undone: each value of volumes x (N, C, D, H, W) put back at its place in
+    the flattened D·H·W volume, zeros elsewhere; see `max_unpool2d`.
+
+    >>> x = Tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))
+    >>> max_unpool3d(*max_pool3d(x, 2, return_indices=True), 2).data.ravel()
+    array([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
+    return _max_unpool("max_unpool3d", x, indices, kernel_size, stride, padding, output_size, 3)
+
+
+def _unpool_settings(name: Any, kernel_size: Any, stride: Any, padding: Any, axes: int) -> tuple:
+    """max_unpool's kernel, stride (default: the kernel) and padding, one int per axis."""
+    def sizes(what: str, value: Any, least: int) -> tuple:
+        if axes == 1:
+            return (_single(name, what, value, least),)
+        return _sizes(name, what, value, least, axes)
+    kernel = sizes("kernel_size", kernel_size, 1)
+    return kernel, kernel if stride is None else sizes("stride", stride, 1), \
+        sizes("padding", padding, 0)
+
+
+def _max_unpool(name: Any, x: Any, indices: Any, kernel_size: Any, stride: Any, padding: Any,
+                output_size: Any, axes: int) -> Tensor:
+    """max_unpool1d/2d/3d, its errors naming `name` (the function, or the layer)."""
+    x = (_sequence_batch, _image_batch, _volume_batch)[axes - 1](name, x)
+    kernel, stride, padding = _unpool_settings(name, kernel_size, stride, padding, axes)
+    index = indices.data if isinstance(indices, Tensor) else indices
+    if not isinstance(index, np.ndarray) or index.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be an integer Tensor (max_pool{axes}d's, with "
+                        f"return_indices=True), got {_described(indices)}")
+    if index.shape != x.shape:
+        raise ValueError(f"{name}: indices of shape {index.shape} must have the input's shape "
+                         f"{x.shape} (one place for each value)")
+    sizes = _unpool_size(name, x.shape, kernel, stride, padding, output_size)
+    plane = math.prod(sizes)
+    if index.size and (index.min() < 0 or index.max() >= plane):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise ValueError(f"{name}: index {bad} is out of range for output planes "
+                         f"({_axis_names(axes)}) of size {sizes}, places 0 to {plane - 1}; "
+                         f"if the pooling left cells out, pass its input's shape as output_size")
+    return apply(MaxUnpool, (x,), UnpoolCtx(x.shape, x.shape[:2] + sizes, index))
+
+
+def _described(value: Any) -> str:
+    """A value as an error shows it: an array by its dtype, anything else by its type."""
+    return f"dtype {value.dtype}" if hasattr(value, "dtype") else type(value).__name__
+
+
+def _unpool_size(name: Any, shape: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                 output_size: Any) -> tuple:
+    """The unpooled planes' sizes: max_pool's output size rule inverted, or `output_size`
+    ((sizes) or (N, C, sizes)) if each is within a stride of that (PyTorch's rule).
+
+    >>> _unpool_size("max_unpool2d", (1, 1, 2, 2), (2, 2), (2, 2), (0, 0), (1, 1, 5, 4))
+    (5, 4)
+    """
+    axes = len(kernel)
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in
+                    zip(shape[2:], kernel, stride, padding))
+    if output_size is None:
+        return default
+    given = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+    if len(given) == axes + 2:
+        given = given[2:]
+    if len(given) != axes or not all(_is_int(v) for v in given):
+        raise ValueError(f"{name}: output_size must be the ints ({_axis_names(axes)}) or "
+                         f"(N, C, {_axis_names(axes)}), got {output_size!r}")
+    if any(not d - s < v < d + s for v, d, s in zip(given, default, stride)):
+        low = tuple(d - s + 1 for d, s in zip(default, stride))
+        high = tuple(d + s - 1 for d, s in zip(default, stride))
+        raise ValueError(f"{name}: output_size {tuple(given)} cannot come from this pooling: "
+                         f"with kernel_size {kernel}, stride {stride} and padding {padding}, "
+                         f"an input of shape {shape} unpools to {default}; each size must be "
+                         f"from {low} to {high} (within a stride)")
+    return tuple(int(v) for v in given)

@@ -26,7 +26,7 @@
                     (conv2d's input gradient, plus a bias), pad; unfold (im2col) and fold
                     (col2im), each the other's gradient
     pool.py         max_pool2d and max_pool3d, with their backward (a scatter) and that one's
-                    (a gather)
+                    (a gather); max_unpool (a scatter to the indices) and its backward
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
                     its adjoint as its backward
     normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
@@ -54,7 +54,7 @@ from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntrop
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul, MatrixExp, Solve
 from .normalize import LayerNorm
-from .pool import MaxPool2d, MaxPool3d, PoolGather, PoolScatter
+from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
 from .resample import Resample, ResampleAdjoint
@@ -87,7 +87,7 @@ __all__ = [
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
     "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "Resample", "ResampleAdjoint", "MaxPool2d",
-    "PoolScatter", "PoolGather", "CTCLoss", "CTCOccupancy",
+    "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
 ]

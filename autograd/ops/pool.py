@@ -15,6 +15,10 @@ That rule is linear in g: a scatter of g through the fixed `arg`, whose adjoint 
 that is max pooling itself at fixed `arg`. `PoolScatter` and `PoolGather` are those two, each
 the other's gradient, so max pooling works at any order (its second derivative in x is zero).
 Average pooling is a convolution with a constant kernel (see `autograd.functional.avg_pool2d`).
+
+`window_maxima` turns `arg` into PyTorch's `return_indices` (each maximum's place in its
+flattened plane), and `MaxUnpool` is their inverse, max_unpool: it puts each value back at its
+place in a plane of zeros; its backward (`UnpoolGather`) reads the gradient there.
 """
 
 from __future__ import annotations
@@ -134,6 +138,26 @@ def _route_as_pytorch(ctx: PoolCtx, xp: np.ndarray, out: np.ndarray, arg: np.nda
         unset &= ~first
 
 
+def window_maxima(ctx: PoolCtx, sizes: tuple) -> tuple[np.ndarray, bool]:
+    """After the forward: where each window's maximum is in the input (N, C, *sizes), as its
+    place in the flattened plane (H·W, or D·H·W; int64), and whether every window holds a cell
+    of the input (with dilation and padding one may hold padding only: its -inf has no place).
+
+    >>> ctx = PoolCtx((2,), Geometry((2,), (0,), (1,), 1), (2,), (1, 1, 4))
+    >>> MaxPool2d.forward(ctx, np.array([[[1.0, 3.0, 5.0, 2.0]]])), window_maxima(ctx, (4,))
+    (array([[[3., 5.]]]), (array([[[1, 2]]]), True))
+    """
+    taps = np.unravel_index(ctx.arg, ctx.kernel)     # each maximum's offset in its window
+    place, inside = np.zeros(ctx.arg.shape, dtype=np.int64), True
+    for axis, (tap, n, o, s, p, d) in enumerate(zip(taps, sizes, ctx.out_size, ctx.geo.stride,
+                                                    ctx.geo.padding, ctx.geo.dilation)):
+        later = len(sizes) - axis - 1                # the window's start along this axis
+        coordinate = (np.arange(o) * s - p).reshape((o,) + (1,) * later) + tap * d
+        inside = inside and bool(((coordinate >= 0) & (coordinate < n)).all())
+        place = place * n + coordinate               # row-major, the first axis outermost
+    return np.ascontiguousarray(place), inside
+
+
 class MaxPool3d(MaxPool2d):
     """MaxPool2d's rule on volumes (N, C, D, H, W): max over each (kd, kh, kw) window"""
     name = "max_pool3d"
@@ -163,3 +187,67 @@ class PoolGather(Op):
     @staticmethod
     def backward(ctx, h, out, x):
         return (scatter(ctx, h),)
+
+
+class UnpoolCtx:
+    """max_unpool's constants: the input's and the output's shapes, and for each input cell
+    that is written, its flat position in the input (`source`) and in the output (`target`)."""
+    __slots__ = ("shape", "out_shape", "source", "target")
+
+    def __init__(self, shape: tuple, out_shape: tuple, index: np.ndarray) -> None:
+        """`index` (N, C, ...): each input cell's place in its flattened output plane. Where
+        several cells have one place, the last one's write stays (PyTorch's loop, in order)."""
+        self.shape, self.out_shape = shape, out_shape
+        planes, plane = shape[0] * shape[1], math.prod(out_shape[2:])
+        target = (index.reshape(planes, math.prod(shape[2:])) +
+                  plane * np.arange(planes)[:, None]).ravel()
+        source = np.arange(target.size)
+        last = np.full(planes * plane, -1)
+        np.maximum.at(last, target, source)          # the last cell written to each place
+        kept = last[target] == source
+        self.source, self.target = (source, target) if kept.all() else \
+            (source[kept], target[kept])
+
+
+def unpool_forward(ctx: UnpoolCtx, x: np.ndarray) -> np.ndarray:
+    """x's cells put at their places in planes of zeros (N, C, *output sizes)."""
+    out = np.zeros(math.prod(ctx.out_shape), dtype=x.dtype)
+    out[ctx.target] = x.reshape(-1)[ctx.source]
+    return out.reshape(ctx.out_shape)
+
+
+def unpool_gather_forward(ctx: UnpoolCtx, g: np.ndarray) -> np.ndarray:
+    """g (N, C, *output sizes) read at each written input cell's place (0 for the others)."""
+    out = np.zeros(math.prod(ctx.shape), dtype=g.dtype)
+    out[ctx.source] = g.reshape(-1)[ctx.target]
+    return out.reshape(ctx.shape)
+
+
+class MaxUnpool(Op):
+    """x[k] put at index[k] among zeros (repeats: the last one);  dx = g[index], 0 if overwritten"""
+    name = "max_unpool"
+
+    @staticmethod
+    def forward(ctx, x):
+        return unpool_forward(ctx, x)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        if isinstance(g, Node):                      # a recorded op, to differentiate again
+            return (apply(UnpoolGather, (g,), ctx),)
+        return (unpool_gather_forward(ctx, g),)
+
+
+class UnpoolGather(Op):
+    """g read at each value's index (max_unpool's backward);  its gradient is max_unpool"""
+    name = "max_unpool_backward"
+
+    @staticmethod
+    def forward(ctx, g):
+        return unpool_gather_forward(ctx, g)
+
+    @staticmethod
+    def backward(ctx, h, out, g):
+        if isinstance(h, Node):
+            return (apply(MaxUnpool, (h,), ctx),)
+        return (unpool_forward(ctx, h),)

@@ -55,6 +55,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "nn_functional",
     "optim",
     "pool",
+    "pool_indices",
     "pytorch_compat",
     "recurrent",
     "resampling",
