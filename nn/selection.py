@@ -230,7 +230,7 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
 def _arrays(where: str, X: Any, y: Any) -> Any:
     """X as an ndarray, or, for a model of several inputs, a tuple of them (X_a, X_b), checked
     to have one sample each per label (as `fit` takes them: ((X_a, X_b), y))."""
-    return checked_inputs(where, X, y)[0] if several_inputs(X) else np.asarray(X)
+    return checked_inputs(where, X, y)[0] if several_inputs(X, y) else np.asarray(X)
 
 
 def _rows(X: Any, rows: Any) -> Any:
@@ -591,7 +591,7 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
         raise TypeError(f"{where}: val_data must be an (X_val, y_val) pair, the fixed set every "
                         f"model is scored on, got {type(val_data).__name__}")
     # checked now, not after the first model has trained (nor in evaluate's name)
-    val_data = checked_inputs(f"{where}: val_data", *val_data) if several_inputs(val_data[0]) \
+    val_data = checked_inputs(f"{where}: val_data", *val_data) if several_inputs(*val_data) \
         else checked_arrays(f"{where}: val_data", *val_data)
     sizes = _train_sizes(where, train_sizes, n_samples)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}

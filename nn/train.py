@@ -168,7 +168,7 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
                             f"targets y: pass (X, y)")
-        if several_inputs(data[0]):         # ((X_a, X_b), y): the model's several inputs
+        if several_inputs(data[0], data[1]):    # ((X_a, X_b), y): the model's several inputs
             inputs, y = checked_inputs(where, data[0], data[1])
             data = (*(as_parameter_dtype(x, dtype, f"{where}: X[{i}]")
                       for i, x in enumerate(inputs)),
@@ -815,13 +815,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     A model of several inputs (a siamese network, an image with a side vector, a
     seq2seq's source and target) is called `model(xa, xb)`, as a PyTorch loop calls
     `model(*inputs)`. Give `((X_a, X_b), y)`, X a tuple of arrays (ndarrays or Tensors; a
-    tuple of plain rows is one X): every input is checked and cast as X is (an
-    error names the one whose number of samples differs, X[1]), and shuffled with the others,
-    row by row; or a `DataLoader(TensorDataset(X_a, X_b, y))`, whose arrays are all inputs
-    but the last; or a dataset whose samples are `(xa, xb, y)` or `((xa, xb), y)`. A forward
-    that takes one argument, `forward(self, inputs)`, gets a tuple given as one x,
-    `((xa, xb), y)`, as it is, to unpack itself. val_data, `evaluate` and `cross_validate`
-    take the inputs alike.
+    tuple of rows, such as `X, y = zip(*samples)` gives, is one X): every input is checked and
+    cast as X is (an error names the one whose number of samples differs, X[1]), and shuffled
+    with the others, row by row; or a `DataLoader(TensorDataset(X_a, X_b, y))`, whose arrays
+    are all inputs but the last; or a dataset whose samples are `(xa, xb, y)` or
+    `((xa, xb), y)`. A forward that takes one argument, `forward(self, inputs)`, gets a tuple
+    given as one x, `((xa, xb), y)`, as it is, to unpack itself. val_data, `evaluate` and
+    `cross_validate` take the inputs alike.
 
     >>> from nn import Linear, Module
     >>> class Difference(Module):            # needs both inputs: y = xa - xb

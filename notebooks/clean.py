@@ -8,8 +8,9 @@
 kernel was busy, got the input, replied, went idle). The outputs stay; the timestamps go. And
 the kernel sends printed text in pieces, cut wherever its output buffer happened to be flushed
 (a busy machine can cut a line in two), so consecutive pieces of one stream are joined into one
-output, as Jupyter shows them anyway. The file is written back in Jupyter's own layout (one-space indent, keys sorted, a final newline),
-so a notebook that has no timestamps is left byte for byte as it is.
+output, as Jupyter shows them anyway. The file is written back in Jupyter's own layout
+(one-space indent, keys sorted, a final newline), so a clean notebook (no timestamps, no text
+in pieces) is left byte for byte as it is.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from autograd import Tensor, manual_seed
 from nn import Linear, Module, evaluate, fit, mse_loss
 from nn.data import DataLoader, Dataset, TensorDataset
 from nn.optim import Adam
-from nn.selection import cross_validate
+from nn.selection import cross_validate, learning_curve
 
 
 def _difference_data(n=128, seed=0):
@@ -238,3 +238,29 @@ def test_a_two_input_classifier_is_scored_by_its_metrics_and_predict():
                   progress=False, seed=0)
     assert history["accuracy"][-1] > 0.95 and history["f1"][-1] > 0.95
     assert evaluate(model, cross_entropy, ((Xa, Xb), y))["accuracy"] > 0.95
+
+
+def test_a_tuple_of_rows_from_zip_is_one_x_as_before():
+    """`X, y = zip(*samples)` makes X a tuple of arrays, one row per label: one X (as
+    np.asarray reads it), not a model's 12 inputs of 2 samples each."""
+    rng = np.random.default_rng(0)
+    samples = [(rng.normal(size=2), rng.normal(size=1)) for _ in range(12)]
+    X, y = zip(*samples)
+    model = Linear(2, 1)
+    fit(model, mse_loss, Adam(model.parameters(), lr=0.01), (X, y), epochs=2, progress=False,
+        seed=0, val_data=(X, y))
+    expected = evaluate(model, mse_loss, (np.array(X), np.array(y)))
+    assert evaluate(model, mse_loss, (X, y)) == expected
+
+    def build():
+        model = Linear(2, 1)
+        return model, mse_loss, Adam(model.parameters(), lr=0.01)
+
+    manual_seed(0)
+    scores = cross_validate(build, X, y, cv=3, fit_kwargs={"epochs": 1})
+    manual_seed(0)
+    assert scores == cross_validate(build, np.array(X), np.array(y), cv=3,
+                                    fit_kwargs={"epochs": 1})
+    curve = learning_curve(build, X, y, train_sizes=[6, 12], val_data=(X, y),
+                           fit_kwargs={"epochs": 1})
+    assert curve["train_sizes"] == [6, 12] and len(curve["val"]["loss"]) == 2

@@ -1,7 +1,8 @@
 """The differentiable primitives, one small class each, derivative right under the forward.
 
-    arithmetic.py   + - * ** neg (Value and Tensor; Value's x + 3 and x * 3 fold the number into
-                    the op), / % and fmod (Tensor; Value divides by a ** -1, as micrograd)
+    arithmetic.py   + - * ** neg (Value and Tensor; x + 3 and x * 3 fold the number into the
+                    op, and so do a floating Tensor's x - 3, 3 - x, x / 3 and 3 / x), / % and
+                    fmod (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh sigmoid relu
                     leaky_relu softplus elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the
                     losses' elementwise part) sin cos maximum minimum clip where; step and sign

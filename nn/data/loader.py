@@ -127,14 +127,26 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
     return X, y
 
 
-def several_inputs(X: Any) -> bool:
+def several_inputs(X: Any, y: Any) -> bool:
     """Whether X, in `((X_a, X_b), y)`, holds a model's several inputs: a tuple of arrays
-    (ndarrays or Tensors). A tuple of plain rows, ((0, 0), (0, 1), ...), is one X.
+    (ndarrays or Tensors), each with one sample per label. A tuple of rows is one X: plain
+    ones, ((0, 0), (0, 1), ...), or arrays, one per label, as `X, y = zip(*samples)` gives
+    them (as many inputs as labels, each of that many samples, counts as inputs).
 
-    >>> several_inputs((np.zeros((4, 2)), np.zeros(4))), several_inputs(((0, 0), (0, 1)))
+    >>> X_a, X_b, y = np.zeros((4, 2)), np.zeros(4), np.zeros(4)
+    >>> several_inputs((X_a, X_b), y), several_inputs(((0, 0), (0, 1)), y[:2])
     (True, False)
+    >>> rows, labels = zip(*[(np.array([0.0, 1.0, 2.0]), 0), (np.array([3.0, 4.0, 5.0]), 1)])
+    >>> several_inputs(rows, labels)
+    False
     """
-    return isinstance(X, tuple) and any(isinstance(x, (np.ndarray, Tensor)) for x in X)
+    if not (isinstance(X, tuple) and any(isinstance(x, (np.ndarray, Tensor)) for x in X)):
+        return False
+    try:
+        n_labels = len(y)
+    except TypeError:                   # (a 0-d y: checked_inputs says what is wrong)
+        return True
+    return len(X) != n_labels or all(np.shape(x)[:1] == (n_labels,) for x in X)
 
 
 def checked_inputs(where: str, inputs: tuple, y: Any
