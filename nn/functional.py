@@ -77,8 +77,8 @@ from .distances import (  # noqa: F401  (re-exported)
 )
 from .fold import fold, unfold  # noqa: F401  (re-exported)
 from .loss_functions import (  # noqa: F401  (re-exported; _tensor is dropout's too)
-    Loss, _KL_REDUCTIONS, _tensor, checked_width, ctc_loss, gaussian_nll_loss, hinge_loss, huber_loss,
-    kl_div, l1_loss, l1_penalty, l2_penalty, mse_loss, nll_loss, poisson_nll_loss,
+    Loss, _KL_REDUCTIONS, _tensor, checked_width, ctc_loss, gaussian_nll_loss, hinge_loss,
+    huber_loss, kl_div, l1_loss, l1_penalty, l2_penalty, mse_loss, nll_loss, poisson_nll_loss,
     smooth_l1_loss,
 )
 from .margin_losses import (  # noqa: F401  (re-exported)
