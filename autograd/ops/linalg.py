@@ -268,12 +268,15 @@ def expm(a: np.ndarray) -> np.ndarray:
     work = np.promote_types(a.dtype, np.float64)
     flat = a.reshape((-1, n, n)).astype(work)
     norms = _norm1(flat)
-    order = np.argsort(-norms, kind="stable")   # largest first: the matrices still to square
-    flat, norms = flat[order], norms[order]     # at any step are then the first few
     _, s = np.frexp(norms)                      # ‖A‖₁ = f·2ˢ with 1/2 ≤ f < 1
     s = np.maximum(s, 0)
+    order = np.argsort(-s, kind="stable")       # most squarings first: those still to square
+    flat, norms, s = flat[order], norms[order], s[order]    # at any step are the first few
     down = np.ldexp(1.0, -s)                    # 1/2ˢ: a power of 2, so A/2ˢ is exact
-    degree = taylor_degree(float((norms * down).max()), float(np.finfo(work).eps) / 2)
+    # the largest scaled norm is at most 1, unless a holds NaN or inf (a gradient may): then
+    # the full degree, and the NaNs spread to that matrix's result only
+    largest = float((norms * down).max())
+    degree = taylor_degree(largest if largest <= 1 else 1.0, float(np.finfo(work).eps) / 2)
     result = taylor_polynomial(flat * down[:, None, None], degree)
     for step in range(s[0]):
         count = np.count_nonzero(s > step)
