@@ -37,8 +37,9 @@ def _square(name: str, what: str, a: Tensor) -> None:
 
 
 def matrix_exp(A: Any) -> Tensor:
-    """exp(A) = I + A + A²/2! + ... of a square matrix (or of each in a batch (..., n, n)),
-    PyTorch's `torch.linalg.matrix_exp` and `t.matrix_exp()`; differentiable to any order.
+    """exp(A) = I + A + A²/2! + ... of a square matrix (or of each in a batch (..., n, n),
+    all in one numpy pass), PyTorch's `torch.linalg.matrix_exp` and `t.matrix_exp()`;
+    differentiable to any order. float32 is computed in float64 and rounded once.
 
     >>> import math
     >>> R = matrix_exp(Tensor([[0.0, -math.pi / 2], [math.pi / 2, 0.0]]))  # a quarter turn
