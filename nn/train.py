@@ -162,8 +162,11 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         return data
     pair = isinstance(data, (tuple, list)) and len(data) == 2
     if not (pair or isinstance(data, Dataset)):
+        samples = isinstance(data, list) and bool(data) and isinstance(data[0], tuple)
         raise TypeError(f"{where} must be a DataLoader, a Dataset or an (X, y) pair, got "
-                        f"{type(data).__name__}")
+                        f"{type(data).__name__}"
+                        + (f" of {len(data)} samples; batch them with DataLoader(samples, "
+                           f"batch_size=32, shuffle=True)" if samples else ""))
     if pair:
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "

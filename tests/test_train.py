@@ -586,6 +586,21 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, X, progress=False)
 
 
+def test_a_list_of_samples_is_told_to_go_through_a_dataloader(blobs):
+    # a learner's [(x, y), ...] (what a DataLoader batches) given to fit as it is
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    samples = list(zip(X, y))
+    with pytest.raises(TypeError, match=r"fit: train_data must be a DataLoader, a Dataset or "
+                                        r"an \(X, y\) pair, got list of 120 samples; batch "
+                                        r"them with DataLoader\(samples, batch_size=32, "
+                                        r"shuffle=True\)$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), samples, progress=False)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                  DataLoader(samples, batch_size=32, shuffle=True), progress=False)
+    assert history.steps == 4
+
+
 @pytest.mark.parametrize("option, error, message", [
     ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
     ({"batch_size": 2.5}, TypeError, "batch_size must be an int, got 2.5"),
