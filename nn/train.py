@@ -1194,6 +1194,14 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
         _refuse_labels_shaped_like_outputs(where, y, loss_fn)
+    if len(np.shape(out)) == 1 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass":
+        # a batch's scores (N,) would be read as one sample's C scores, float labels as its
+        # probabilities (integer ones the loss refuses itself)
+        raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                         f"{tuple(np.shape(out))}, one score per sample; it takes (N, C), one "
+                         f"column per class: give the model C outputs (SoftmaxRegression, "
+                         f"Linear(n, C)), or for two classes and one logit use "
+                         f"binary_cross_entropy_with_logits")
     try:
         return loss_fn(out, y)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)

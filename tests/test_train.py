@@ -586,6 +586,23 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, X, progress=False)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_a_multiclass_loss_refuses_one_score_per_sample(blobs, dtype):
+    # LogisticRegression's (N,) logits with cross_entropy: float labels were read as one
+    # sample's probabilities and trained, then accuracy failed on a 0-d prediction
+    X, y = blobs
+    model = LogisticRegression(2)
+    with pytest.raises(ValueError, match=r"^fit: cross_entropy got the model's outputs of shape "
+                                         r"\(32,\), one score per sample; it takes \(N, C\), "
+                                         r"one column per class: .*SoftmaxRegression.*or for "
+                                         r"two classes and one logit use "
+                                         r"binary_cross_entropy_with_logits$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y.astype(dtype)),
+            progress=False)
+    with pytest.raises(ValueError, match=r"^evaluate: cross_entropy got .* shape \(120,\)"):
+        evaluate(model, cross_entropy, (X, y.astype(dtype)), batch_size=256)
+
+
 def test_a_list_of_samples_is_told_to_go_through_a_dataloader(blobs):
     # a learner's [(x, y), ...] (what a DataLoader batches) given to fit as it is
     X, y = blobs
