@@ -1221,6 +1221,14 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
                              f"flat, one label per sample: y.reshape(-1)") from error
+        if (np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
+                and getattr(S.loss_task(loss_fn), "task", None) == "binary"):
+            # a model of one score per class, SoftmaxRegression(n, 2)'s, for a two-class loss
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))}, a score per class, and labels of shape "
+                             f"{np.shape(y)}; it takes one score per sample (LogisticRegression, "
+                             f"Linear(n, 1), with y.reshape(-1, 1)), or keep the model and use "
+                             f"cross_entropy") from error
         raise
 
 

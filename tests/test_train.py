@@ -603,6 +603,20 @@ def test_a_multiclass_loss_refuses_one_score_per_sample(blobs, dtype):
         evaluate(model, cross_entropy, (X, y.astype(dtype)), batch_size=256)
 
 
+def test_a_two_class_loss_given_a_score_per_class_says_which_loss_takes_them(blobs):
+    # SoftmaxRegression(2, 2) with binary_cross_entropy_with_logits: the loss's own advice,
+    # "reshape one of them", cannot fix (N, 2) against (N,)
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"^fit: binary_cross_entropy_with_logits got the "
+                                         r"model's outputs of shape \(32, 2\), a score per "
+                                         r"class, and labels of shape \(32,\); it takes one "
+                                         r"score per sample .* or keep the model and use "
+                                         r"cross_entropy$"):
+        fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.1), (X, y),
+            progress=False)
+
+
 def test_a_list_of_samples_is_told_to_go_through_a_dataloader(blobs):
     # a learner's [(x, y), ...] (what a DataLoader batches) given to fit as it is
     X, y = blobs
