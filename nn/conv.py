@@ -823,7 +823,15 @@ class _MaxUnpoolNd(Module):
         self.kernel_size, self.stride, self.padding = _unpool_settings(
             type(self).__name__, kernel_size, stride, padding, self.axes)
 
-    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+    def forward(self, x: Any, indices: Any = None, output_size: Any = None) -> Tensor:
+        if indices is None:             # a Sequential passes the pool's pair on as one value
+            pair = isinstance(x, tuple) and len(x) == 2
+            raise TypeError(
+                f"{self!r}: needs the pooled values and their indices, unpool(values, indices), "
+                f"from MaxPool{self.axes}d(..., return_indices=True)"
+                + ("; it got the pool's (values, indices) pair as one argument: unpack it, "
+                   "unpool(*pooled), in a forward of your own (a Sequential passes one value on)"
+                   if pair else ""))
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != self.axes + 2:
             raise (not_a_sequence_batch, not_an_image_batch, not_a_volume_batch)[self.axes - 1](
                 self, x.shape)

@@ -314,6 +314,10 @@ def l2_penalty(parameters: Iterable[Any], alpha: float) -> Any:
     (3, 6)
     >>> penalty = l2_penalty(weights, lam / (2 * m))
 
+    That term goes with the lectures' cost, whose squared error carries a ½:
+    `0.5 * mse_loss(out, y) + penalty` (or `mse_loss(out, y) + l2_penalty(weights, lam / m)`);
+    added to `mse_loss` as it is, it regularises half as much. Cross-entropy has no ½.
+
     Its gradient is 2·alpha·p, so `SGD(..., weight_decay=2 * alpha)` takes the same steps
     without the term in the loss. That is also the way to search alpha with `GridSearch`: a
     loss with the penalty in it scores the penalty too, and a plain function (a lambda) that

@@ -452,7 +452,9 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro") -> float
     probabilities (rows sum to 1; softmax your logits) with one column per sorted label; each
     class is scored against the rest and the AUCs are averaged ("macro": plainly, "weighted": by
     class size; binary input has one AUC, so either gives it). Only one class in y_true:
-    ValueError, as AUC needs both kinds of sample.
+    ValueError, as AUC needs both kinds of sample. In `fit` and `evaluate`
+    (`metrics=[roc_auc_score]`) it scores a two-class model's outputs (logits rank as their
+    probabilities do), not its predicted labels.
 
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])     # 3 of 4 pairs ordered correctly
     0.75
@@ -475,6 +477,12 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro") -> float
     scores = _score_column(fn, scores)
     _same_length(fn, ("y_true", "y_score"), y_true, scores)
     return _binary_auc(y_true == classes[1], scores)
+
+
+# fit, evaluate and GridSearch give it the model's outputs, the scores it ranks: given the
+# predicted 0/1 labels it would be the area of a two-step curve, another and smaller number
+roc_auc_score.higher_is_better = True          # type: ignore[attr-defined]
+roc_auc_score.on = "outputs"                   # type: ignore[attr-defined]
 
 
 def _one_vs_rest_auc(fn: str, y_true: np.ndarray, probs: np.ndarray, classes: np.ndarray,

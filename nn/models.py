@@ -96,8 +96,20 @@ class LogisticRegression(_LinearModel):
         return self._scores(x, "predict_proba").sigmoid().numpy()
 
     def predict(self, x: Any, threshold: float = 0.5) -> np.ndarray:
-        """Class 1 where the probability reaches `threshold`, else 0 (int64)."""
-        return (self._scores(x, "predict").sigmoid().numpy() >= threshold).astype(np.int64)
+        """Class 1 where the probability exceeds `threshold`, else 0 (int64).
+
+        Read on the logits, z > log(t / (1 − t)), as `evaluate` reads them (z > 0): σ(z) in
+        float32 rounds a z just below 0 up to 0.5, and the untrained model's z = 0 is class 0.
+
+        >>> LogisticRegression(2).predict([[1.0, 2.0]])
+        array([0])
+        """
+        if not 0 <= threshold <= 1:
+            raise ValueError(f"LogisticRegression.predict: threshold must be a probability, "
+                             f"from 0 to 1, got {threshold!r}")
+        with np.errstate(divide="ignore"):              # 0 and 1: every row, no row
+            cut = np.log(threshold) - np.log1p(-threshold)
+        return (self._scores(x, "predict").numpy() > cut).astype(np.int64)
 
 
 class SoftmaxRegression(_LinearModel):

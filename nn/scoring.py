@@ -270,6 +270,11 @@ def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
     Traceback (most recent call last):
     ValueError: metric 'r2' is a regression metric: it compares the model's outputs with y, but the outputs have shape (3, 2) (one column per class?) and y has shape (3,); for a classifier use 'accuracy', 'precision', 'recall' or 'f1'
     """
+    if outputs.size != y.size and name not in METRICS:      # roc_auc_score, your own
+        raise ValueError(f"metric {name!r} takes the model's outputs, one score per sample, "
+                         f"but they have shape {outputs.shape} and y has shape {y.shape}; for "
+                         f"a model of one output per class, compute it after training (for "
+                         f"AUC: roc_auc_score(y, probabilities))")
     if outputs.size != y.size:
         raise ValueError(f"metric {name!r} is a regression metric: it compares the model's "
                          f"outputs with y, but the outputs have shape {outputs.shape} (one "

@@ -162,8 +162,11 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
         return data
     pair = isinstance(data, (tuple, list)) and len(data) == 2
     if not (pair or isinstance(data, Dataset)):
+        samples = isinstance(data, list) and bool(data) and isinstance(data[0], tuple)
         raise TypeError(f"{where} must be a DataLoader, a Dataset or an (X, y) pair, got "
-                        f"{type(data).__name__}")
+                        f"{type(data).__name__}"
+                        + (f" of {len(data)} samples; batch them with DataLoader(samples, "
+                           f"batch_size=32, shuffle=True)" if samples else ""))
     if pair:
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
@@ -1191,6 +1194,14 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
         _refuse_labels_shaped_like_outputs(where, y, loss_fn)
+    if len(np.shape(out)) == 1 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass":
+        # a batch's scores (N,) would be read as one sample's C scores, float labels as its
+        # probabilities (integer ones the loss refuses itself)
+        raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                         f"{tuple(np.shape(out))}, one score per sample; it takes (N, C), one "
+                         f"column per class: give the model C outputs (SoftmaxRegression, "
+                         f"Linear(n, C)), or for two classes and one logit use "
+                         f"binary_cross_entropy_with_logits")
     try:
         return loss_fn(out, y)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
@@ -1210,6 +1221,14 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
                              f"flat, one label per sample: y.reshape(-1)") from error
+        if (np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
+                and getattr(S.loss_task(loss_fn), "task", None) == "binary"):
+            # a model of one score per class, SoftmaxRegression(n, 2)'s, for a two-class loss
+            raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                             f"{tuple(np.shape(out))}, a score per class, and labels of shape "
+                             f"{np.shape(y)}; it takes one score per sample (LogisticRegression, "
+                             f"Linear(n, 1), with y.reshape(-1, 1)), or keep the model and use "
+                             f"cross_entropy") from error
         raise
 
 

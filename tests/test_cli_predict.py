@@ -261,3 +261,22 @@ def test_out_where_no_file_can_be_made_is_refused_before_reading(trained, tmp_pa
                               "--out", "/proc/p.csv"], capsys)
         assert code == 2 and out == "" and err.startswith(
             "glassgrad predict: error: --out /proc/p.csv: cannot write in the folder /proc (")
+
+
+def test_predict_writes_a_regression_exactly_as_the_model_gives_it(tmp_path, capsys):
+    # a target in the millions: six significant digits wrote 1.23457e+06 and lost the rest
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = 1_234_567.0 + 1000 * X[:, 0]
+    data = write_csv(tmp_path / "d.csv", ["a", "b", "y"],
+                     [(*np.round(x, 4), round(t, 2)) for x, t in zip(X, y)])
+    code, _, err = run(["train", "--csv", str(data), "--target", "y", "--hidden", "",
+                        "--epochs", "2", "--out", str(tmp_path / "m")], capsys)
+    assert code == 0, err
+    code, text, err = run(["predict", "--model", str(tmp_path / "m.npz"), "--csv", str(data)],
+                          capsys)
+    assert code == 0, err
+    written = [row[-1] for row in csv.reader(text.splitlines()[1:])]
+    expected = load_trained(tmp_path / "m.npz").predict(X.round(4))
+    assert "e+" not in "".join(written)
+    np.testing.assert_array_equal(np.array(written, dtype=expected.dtype), expected)

@@ -256,6 +256,17 @@ def test_targets_of_the_wrong_shape_name_both_shapes_and_the_expected_one():
                                          r"\(\).*got shape \(2,\) \(for a batch, 2-d logits "
                                          r"\(N, C\) with targets \(N,\)\)"):
         F.cross_entropy(Tensor(np.zeros(3)), [0, 1])
+    # a batch of labels against a one-output model's (N,) logits (LogisticRegression) was read
+    # as one sample's probabilities [1, 0, 1, 1] and gave a number (PyTorch refuses it too)
+    for labels in (np.array([1, 0, 1, 1]), np.array([True, False, True, True])):
+        with pytest.raises(ValueError, match=r"^cross_entropy: logits of shape \(C,\) = \(4,\) "
+                                             r"\(one sample\) with integer targets of that "
+                                             r"shape: .*probabilities must be floating, as in "
+                                             r"PyTorch\. One score per sample \(LogisticRegression"
+                                             r".*binary_cross_entropy_with_logits' input"):
+            F.cross_entropy(Tensor(np.array([0.5, -1.0, 2.0, 0.1])), labels)
+    one_sample = F.cross_entropy(t64(np.array([0.5, -1.0])), np.array([0.0, 1.0]))
+    assert one_sample.item() == pytest.approx(np.log1p(np.exp(1.5)), rel=1e-14)
     # PyTorch takes a (1,) target too; it reads like a batch of one, so both ways are shown
     with pytest.raises(ValueError, match=r"got shape \(1,\) \(a batch of one\? 2-d logits "
                                          r"\(N, C\) take targets \(N,\): "

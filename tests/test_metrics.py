@@ -313,6 +313,25 @@ def test_roc_auc_multiclass_one_vs_rest_worked_example():
         pytest.approx(np.average(per_class, weights=[2, 2, 8]))
 
 
+def test_roc_auc_as_a_metric_of_fit_and_evaluate_ranks_the_scores_not_the_labels():
+    # given to evaluate, it was handed the predicted 0/1 labels: a two-step curve's area
+    from nn import LogisticRegression, SoftmaxRegression, binary_cross_entropy_with_logits
+    from nn import cross_entropy, evaluate
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2)).astype(np.float32)
+    y = (X[:, 0] + rng.normal(size=80) > 0).astype(np.int64)
+    model = LogisticRegression(2)
+    model.weight.data[...] = [[1.0, 0.3]]
+    scores = evaluate(model, binary_cross_entropy_with_logits, (X, y), metrics=[roc_auc_score])
+    expected = _pairwise_auc(y, X @ np.array([1.0, 0.3]))
+    assert scores["roc_auc_score"] == pytest.approx(expected, rel=1e-12)
+    assert expected > roc_auc_score(y, model.predict(X)) + 0.05
+    with pytest.raises(ValueError, match=r"metric 'roc_auc_score' takes the model's outputs, one "
+                                         r"score per sample, but they have shape \(80, 2\) .*"
+                                         r"roc_auc_score\(y, probabilities\)"):
+        evaluate(SoftmaxRegression(2, 2), cross_entropy, (X, y), metrics=[roc_auc_score])
+
+
 def test_roc_auc_errors():
     with pytest.raises(ValueError, match="only one class"):
         roc_auc_score([1, 1, 1], [0.2, 0.4, 0.9])

@@ -79,6 +79,27 @@ def test_logistic_regression_separates_two_blobs():
     assert np.array_equal(model.predict(X, threshold=1.0), (probs >= 1.0).astype(int))
 
 
+def test_logistic_predict_reads_the_logits_as_evaluate_does():
+    # z = 0 (the untrained model) and a z just below 0, whose float32 sigmoid rounds to 0.5:
+    # predict said class 1 where evaluate's accuracy reads class 0 (z > 0)
+    from nn import binary_cross_entropy_with_logits, evaluate
+    X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    y = np.zeros(20, dtype=np.int64)
+    model = LogisticRegression(2)
+    for bias in (0.0, -3e-8):
+        model.bias.data[...] = bias
+        assert model.predict_proba(X[:1])[0] == 0.5
+        assert np.array_equal(model.predict(X), np.zeros(20, dtype=np.int64))
+        assert evaluate(model, binary_cross_entropy_with_logits, (X, y))["accuracy"] == 1.0
+    model.bias.data[...] = 1.0                          # p = 0.731
+    assert model.predict(X[:1], threshold=0.73)[0] == 1
+    assert model.predict(X[:1], threshold=0.74)[0] == 0
+    assert model.predict(X[:1], threshold=0.0)[0] == 1 and model.predict(X[:1], 1.0)[0] == 0
+    with pytest.raises(ValueError, match=r"LogisticRegression.predict: threshold must be a "
+                                         r"probability, from 0 to 1, got 50"):
+        model.predict(X, threshold=50)
+
+
 def test_softmax_regression_learns_three_classes():
     rng = np.random.default_rng(2)
     centres = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])

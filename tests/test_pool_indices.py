@@ -236,6 +236,22 @@ def test_unpool_and_pool_errors():
         F.max_pool1d(Tensor(np.zeros((1, 1, 1))), 2, padding=1, dilation=2, return_indices=True)
 
 
+def test_unpool_given_the_pools_pair_as_one_value_says_to_unpack_it():
+    # Sequential(MaxPool2d(2, return_indices=True), MaxUnpool2d(2)) hands the pair on whole;
+    # that was Python's "missing 1 required positional argument: 'indices'"
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    model = nn.Sequential(nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2))
+    with pytest.raises(TypeError, match=r"^MaxUnpool2d\(kernel_size=\(2, 2\).*\): needs the "
+                                        r"pooled values and their indices, unpool\(values, "
+                                        r"indices\), from MaxPool2d\(\.\.\., return_indices="
+                                        r"True\); it got the pool's \(values, indices\) pair as "
+                                        r"one argument: unpack it, unpool\(\*pooled\)"):
+        model(x)
+    with pytest.raises(TypeError, match=r"^MaxUnpool1d\(.*\): needs the pooled values and "
+                                        r"their indices.*return_indices=True\)$"):
+        nn.MaxUnpool1d(2)(Tensor(np.ones((1, 1, 2))))
+
+
 def test_an_empty_batch_pools_and_unpools():
     y, where = F.max_pool2d(Tensor(np.zeros((0, 2, 4, 4))), 2, return_indices=True)
     assert where.shape == (0, 2, 2, 2) and F.max_unpool2d(y, where, 2).shape == (0, 2, 4, 4)

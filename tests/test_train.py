@@ -586,6 +586,52 @@ def test_bad_arguments_are_named(blobs):
         fit(model, cross_entropy, opt, X, progress=False)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_a_multiclass_loss_refuses_one_score_per_sample(blobs, dtype):
+    # LogisticRegression's (N,) logits with cross_entropy: float labels were read as one
+    # sample's probabilities and trained, then accuracy failed on a 0-d prediction
+    X, y = blobs
+    model = LogisticRegression(2)
+    with pytest.raises(ValueError, match=r"^fit: cross_entropy got the model's outputs of shape "
+                                         r"\(32,\), one score per sample; it takes \(N, C\), "
+                                         r"one column per class: .*SoftmaxRegression.*or for "
+                                         r"two classes and one logit use "
+                                         r"binary_cross_entropy_with_logits$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (X, y.astype(dtype)),
+            progress=False)
+    with pytest.raises(ValueError, match=r"^evaluate: cross_entropy got .* shape \(120,\)"):
+        evaluate(model, cross_entropy, (X, y.astype(dtype)), batch_size=256)
+
+
+def test_a_two_class_loss_given_a_score_per_class_says_which_loss_takes_them(blobs):
+    # SoftmaxRegression(2, 2) with binary_cross_entropy_with_logits: the loss's own advice,
+    # "reshape one of them", cannot fix (N, 2) against (N,)
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    with pytest.raises(ValueError, match=r"^fit: binary_cross_entropy_with_logits got the "
+                                         r"model's outputs of shape \(32, 2\), a score per "
+                                         r"class, and labels of shape \(32,\); it takes one "
+                                         r"score per sample .* or keep the model and use "
+                                         r"cross_entropy$"):
+        fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.1), (X, y),
+            progress=False)
+
+
+def test_a_list_of_samples_is_told_to_go_through_a_dataloader(blobs):
+    # a learner's [(x, y), ...] (what a DataLoader batches) given to fit as it is
+    X, y = blobs
+    model = SoftmaxRegression(2, 2)
+    samples = list(zip(X, y))
+    with pytest.raises(TypeError, match=r"fit: train_data must be a DataLoader, a Dataset or "
+                                        r"an \(X, y\) pair, got list of 120 samples; batch "
+                                        r"them with DataLoader\(samples, batch_size=32, "
+                                        r"shuffle=True\)$"):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), samples, progress=False)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
+                  DataLoader(samples, batch_size=32, shuffle=True), progress=False)
+    assert history.steps == 4
+
+
 @pytest.mark.parametrize("option, error, message", [
     ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
     ({"batch_size": 2.5}, TypeError, "batch_size must be an int, got 2.5"),

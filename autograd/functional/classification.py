@@ -225,6 +225,15 @@ def class_rows(name: str, what: str, scores: Tensor, target: Any, probabilities:
     order = (0,) + tuple(range(2, scores.ndim)) + (1,) if scores.ndim > 1 else (0,)
     count = math.prod(shape)
     if probabilities and t.shape == scores.shape:
+        if scores.ndim == 1 and t.dtype.kind in "iub":
+            # a batch's labels against one score per sample, not one sample's probabilities
+            raise ValueError(
+                f"{name}: {what} of shape (C,) = {scores.shape} (one sample) with integer "
+                f"targets of that shape: one sample takes one class index, shape (), and "
+                f"probabilities must be floating, as in PyTorch. One score per sample "
+                f"(LogisticRegression, Linear(n, 1))? That is "
+                f"binary_cross_entropy_with_logits' input; {name} takes 2-d {what} (N, C), "
+                f"one column per class, with targets (N,)")
         if isinstance(target, Tensor) and target.requires_grad:     # its gradient flows back
             moved = target.transpose(order).reshape(count, c)
         else:

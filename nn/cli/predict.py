@@ -16,6 +16,8 @@ import os
 import warnings
 from typing import Any
 
+import numpy as np
+
 from nn.trained import load_trained, trained_paths
 
 from .errors import UsageError, warn
@@ -61,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*table.header, column])
-    for row, value in zip(table.rows, predictions.tolist()):
-        writer.writerow([*row, value if model.task == "classify" else f"{value:.6g}"])
+    for row, value in zip(table.rows, predictions):
+        # the shortest digits that give the model's number back, never in powers of ten: a
+        # price of 1234567.5 is written whole (six significant digits wrote 1.23457e+06)
+        writer.writerow([*row, value if model.task == "classify"
+                         else np.format_float_positional(value, trim="-")])
     if args.out is None:
         write_stdout(buffer.getvalue())
     else:
