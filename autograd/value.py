@@ -602,8 +602,10 @@ class Value(Node):
         """
         # a Value gradient (PyTorch takes a tensor) seeds a create_graph pass as it is, so that
         # the gradients can be differentiated with respect to it too; otherwise its number
-        node = gradient if isinstance(gradient, Value) else None
-        if gradient.__class__ is not float:
+        node = None
+        if gradient.__class__ is not float:     # (the usual 1.0 is: no isinstance needed)
+            if isinstance(gradient, Value):
+                node = gradient
             gradient = _as_float(gradient if node is None else node.data, "backward: gradient")
         if self.data.__class__ is not float:
             _check_data(self, "backward")
