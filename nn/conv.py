@@ -208,13 +208,17 @@ class MaxPool2d(Module):
     """The maximum of each kernel_size window (stride defaults to the kernel: windows tile).
     The gradient goes to each window's first maximum, as in PyTorch. `ceil_mode` rounds the
     output size up (a last, partial window); with `return_indices` it returns (output,
-    indices), PyTorch's, for `MaxUnpool2d`."""
+    indices), PyTorch's, for `MaxUnpool2d`. The repr is PyTorch's (return_indices is not in it):
+
+    >>> MaxPool2d(2, dilation=(1, 2), return_indices=True)
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=(1, 2), ceil_mode=False)
+    """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         _check_pool_arguments("MaxPool2d", kernel_size, stride, padding, dilation)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation = dilation
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride     # as PyTorch stores it
         self.return_indices = _yes_or_no("MaxPool2d", "return_indices", return_indices)
         self.ceil_mode = _yes_or_no("MaxPool2d", "ceil_mode", ceil_mode)
 
@@ -225,8 +229,8 @@ class MaxPool2d(Module):
                            self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        return _pool_repr(self) + ("" if self.dilation == 1 else f", dilation={self.dilation}") \
-            + (", ceil_mode=True" if self.ceil_mode else "")
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(Module):

@@ -55,12 +55,27 @@ __all__ = ["Neuron", "Layer", "MLP"]
 
 
 class ScalarModule(Module):
-    """A module that takes one sample (a list of numbers or Values) at a time."""
+    """A module that takes one sample (a list of numbers or Values) at a time; its forward may
+    take several inputs, `forward(self, xa, xb)`, one sample of each."""
 
-    def forward_batch(self, X: Any) -> list[Any]:
-        """One output per row of `X` (what `nn.fit` calls with each mini-batch)."""
-        rows = X.data.tolist() if isinstance(X, Tensor) else X
-        return [self(row) for row in rows]
+    def forward_batch(self, *inputs: Any) -> list[Any]:
+        """One output per sample of a mini-batch (what `nn.fit` and `nn.evaluate` call):
+        `self(row)` for each row of X, or, for a model of several inputs, `self(xa_row, xb_row)`
+        for each row i of every input (all with the same number of rows).
+
+        >>> class Difference(ScalarModule):
+        ...     def forward(self, a, b):
+        ...         return a[0] - b[0]
+        >>> Difference().forward_batch([[5.0], [2.0]], np.array([[1.0], [3.0]]))
+        [4.0, -1.0]
+        """
+        rows = [x.data.tolist() if isinstance(x, Tensor) else
+                x.tolist() if isinstance(x, np.ndarray) else x for x in inputs]
+        if len({len(r) for r in rows}) > 1:     # zip would silently drop the extra rows
+            raise ValueError(f"{type(self).__name__}.forward_batch: the inputs have "
+                             f"{', '.join(str(len(r)) for r in rows)} rows; each input needs "
+                             f"one row per sample, the same number")
+        return [self(*sample) for sample in zip(*rows)]
 
 
 # the activations a Neuron takes, each with the name its repr shows (ReLUNeuron(2))

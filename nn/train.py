@@ -260,9 +260,9 @@ def _labels_seen(where: str, loader: DataLoader) -> tuple[np.ndarray, Sequence]:
 
 def _forward_for(where: str, model: Module, inputs: Sequence) -> Callable[..., Any]:
     """How fit and evaluate call `model` on a batch's inputs (`inputs`: those of one batch,
-    the entries before y): `model(x)` for one input (a scalar model's `forward_batch`, sample
-    by sample), `model(xa, xb)` for several, whether a batch holds them side by side,
-    (xa, xb, y), or as one tuple or list, ((xa, xb), y) (a namedtuple, such as a
+    the entries before y): `model(x)` for one input, `model(xa, xb)` for several (a scalar
+    model's `forward_batch`, sample by sample, in both cases), whether a batch holds them side
+    by side, (xa, xb, y), or as one tuple or list, ((xa, xb), y) (a namedtuple, such as a
     PackedSequence, is one input). A forward that takes one argument gets a tuple given as
     one, ((xa, xb), y), as it is, and unpacks it itself (`forward(self, inputs)`). The loops
     call `forward(*inputs)` with the entries before y, so one input costs nothing more."""
@@ -275,19 +275,21 @@ def _forward_for(where: str, model: Module, inputs: Sequence) -> Callable[..., A
     most = math.inf if any(p.kind is p.VAR_POSITIONAL for p in parameters) else len(positional)
     name = type(model).__name__
     if not together and count == 1:
-        if fewest > 1 and type(model).forward_batch is Module.forward_batch:
+        if fewest > 1:
             needed = ", ".join(names[:fewest])
             raise TypeError(f"{where} gives {name} one input per sample, but {name}.forward "
                             f"takes {fewest} ({needed}); give them together: arrays as "
                             f"(({needed}), y), or a dataset whose samples are ({needed}, y)")
         return model.forward_batch
     if fewest <= count <= most:
+        # a scalar model (forward_batch of its own) goes sample by sample, as for one input
+        run = model if type(model).forward_batch is Module.forward_batch else model.forward_batch
         if together:
-            return lambda inputs: model(*inputs)
+            return lambda inputs: run(*inputs)
         # a TensorDataset's arrays after the first come back as they were given (ndarrays):
         # the model gets each of its inputs as a Tensor, as it gets x
-        return lambda *inputs: model(*(Tensor(x) if isinstance(x, np.ndarray) else x
-                                       for x in inputs))
+        return lambda *inputs: run(*(Tensor(x) if isinstance(x, np.ndarray) else x
+                                     for x in inputs))
     if together and fewest <= 1 <= most:    # forward(self, inputs): it unpacks them itself
         return model
     takes = (f"{fewest}" if fewest == most else f"at least {fewest}" if most == math.inf

@@ -268,10 +268,11 @@ def test_a_target_in_the_hundred_thousands_trains_as_well_as_one_near_1(tmp_path
     (["--hidden", "3,,4"], "argument --hidden: a size is missing in '3,,4': sizes look like "
                            "32,32 ('' for none)"),                                 # was 3,4
     (["--hidden", "8,"], "argument --hidden: a size is missing in '8,'"),
-    (["--val", "1.5"], "argument --val: must be a fraction between 0 and 1, got 1.5"),
-    (["--val", "1"], "argument --val: must be a fraction between 0 and 1, got 1"),
-    (["--val", "0"], "argument --val: must be a fraction between 0 and 1, got 0"),
-    (["--val", "-0.5"], "argument --val: must be a fraction between 0 and 1, got -0.5"),
+    (["--val", "1.5"], "argument --val: must be a fraction from 0 up to (not including) 1, "
+                       "got 1.5"),
+    (["--val", "1"], "argument --val: must be a fraction from 0 up to (not including) 1, got 1"),
+    (["--val", "-0.5"], "argument --val: must be a fraction from 0 up to (not including) 1, "
+                        "got -0.5"),
     (["--val", "0.999"], "--val 0.999 of 120 rows rounds up to all of them, leaving none to "
                          "train on; give a fraction between 0 and 119/120"),
     (["--lr", "0"], "argument --lr: must be above 0, got 0"),
@@ -474,6 +475,40 @@ def test_a_single_validation_row_gets_no_r2(tmp_path, capsys):
                               "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 0 and not caught, [str(w.message) for w in caught]
     assert "(4 rows, 1 for validation)" in out and "R²" not in out
+
+
+@pytest.mark.parametrize("task", ["classify", "regress"])
+def test_val_0_trains_on_every_row_and_reports_its_training_scores(colours_csv, tmp_path,
+                                                                   capsys, task):
+    """--val 0 was refused ("must be a fraction between 0 and 1"): there was no way to train on
+    every row of a file. Now every row trains, and the report says the scores are the training
+    rows' (the trained model's, as evaluate gives them), with no held-out score."""
+    data, target = ((_regression_csv(tmp_path), "target") if task == "regress"
+                    else (colours_csv, "colour"))
+    n_rows = 200 if task == "regress" else 120
+    out = tmp_path / "m.npz"
+    code, text, err = run(["train", "--csv", str(data), "--target", target, "--val", "0",
+                           "--hidden", "8", "--epochs", "5", "--no-progress", "--out", str(out)],
+                          capsys)
+    assert code == 0, err
+    lines = text.splitlines()
+    assert lines[0].endswith(f"({n_rows} rows, 0 for validation)")
+    assert "validation" not in "\n".join(lines[1:-2])
+    assert lines[-2] == ("no held-out score: --val 0 kept no rows for validation, so these are "
+                         "the scores on the rows the model learnt from")
+    assert lines[-1].startswith(f"saved the weights to {out}")
+    model = load_trained(out)
+    rows = np.loadtxt(data, delimiter=",", skiprows=1, dtype=str)
+    X = np.delete(rows, 1 if task == "classify" else 3, axis=1).astype(np.float64)
+    np.testing.assert_allclose(model.input_mean, X.mean(0))    # every row was a training row
+    predicted = model.predict(X)
+    if task == "classify":
+        score = float(re.search(r"^training accuracy (\d\.\d+) \(loss", text, re.M).group(1))
+        assert score == pytest.approx(np.mean(predicted == rows[:, 1]), abs=1e-4)
+    else:
+        mse = float(re.search(r"^training MSE (\S+), MAE", text, re.M).group(1))
+        y = rows[:, 3].astype(np.float64)
+        assert mse == pytest.approx(np.mean((predicted - y) ** 2), rel=1e-3)
 
 
 def _regression_csv(tmp_path, scale=1.0):

@@ -48,17 +48,33 @@ def test_conv2d_shapes_layout_and_initialisation():
     assert Conv2d(1, 2, 3, bias=False).bias is None
 
 
+@pytest.mark.parametrize("args, kwargs, text", [
+    ((2,), {}, "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False"),
+    ((3,), {"stride": 1, "padding": 1}, "kernel_size=3, stride=1, padding=1, dilation=1, "
+                                        "ceil_mode=False"),
+    (((2, 3),), {"stride": (1, 2), "padding": (1, 0), "dilation": (1, 2), "ceil_mode": True,
+                 "return_indices": True},
+     "kernel_size=(2, 3), stride=(1, 2), padding=(1, 0), dilation=(1, 2), ceil_mode=True"),
+])
+def test_max_pool2d_repr_and_stride_are_pytorchs(args, kwargs, text):
+    """PyTorch 2.13's, as MaxPool1d's and MaxPool3d's are: the repr left out dilation=1 and
+    ceil_mode=False, and `stride` stayed None when not given (PyTorch stores the kernel)."""
+    pool = MaxPool2d(*args, **kwargs)
+    assert repr(pool) == f"MaxPool2d({text})"
+    assert pool.stride == kwargs.get("stride", args[0])
+
+
 def test_pool_layers_shapes_and_arguments():
     x = Tensor(np.zeros((2, 3, 8, 7)))
     assert MaxPool2d(2)(x).shape == (2, 3, 4, 3)
     assert MaxPool2d(3, stride=1, padding=1)(x).shape == (2, 3, 8, 7)
     assert AvgPool2d((2, 1))(x).shape == (2, 3, 4, 7)
     assert repr(MaxPool2d(2, dilation=2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, " \
-                                             "dilation=2)"
+                                             "dilation=2, ceil_mode=False)"
     assert repr(AvgPool2d(3, 2, 1, True, False, 4)) == (
         "AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, "
         "divisor_override=4)")
-    assert repr(MaxPool2d(2, ceil_mode=True)).endswith("padding=0, ceil_mode=True)")
+    assert repr(MaxPool2d(2, ceil_mode=True)).endswith("padding=0, dilation=1, ceil_mode=True)")
     with pytest.raises(TypeError, match="MaxPool2d: return_indices must be True or False"):
         MaxPool2d(2, return_indices="False")
     with pytest.raises(ValueError, match="AvgPool2d: divisor_override must be an int >= 1"):

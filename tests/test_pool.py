@@ -133,8 +133,9 @@ def test_the_2d_pooling_layers_name_themselves_in_errors():
     """A CNN with a pooling layer too many: the error names the layer, as the 1-d ones and the
     convolutions do, not the function it calls."""
     x = Tensor(np.zeros((1, 1, 2, 2)))
-    with pytest.raises(ValueError, match=r"^MaxPool2d\(kernel_size=3, stride=3, padding=0\): the "
-                                         r"input of shape \(1, 1, 2, 2\) .* smaller than the kernel"):
+    with pytest.raises(ValueError, match=r"^MaxPool2d\(kernel_size=3, stride=3, padding=0, "
+                                         r"dilation=1, ceil_mode=False\): the input of shape "
+                                         r"\(1, 1, 2, 2\) .* smaller than the kernel"):
         nn.MaxPool2d(3)(x)
     with pytest.raises(ValueError, match=r"^AvgPool2d\(kernel_size=3, .* smaller than the kernel"):
         nn.AvgPool2d(3)(x)

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, Value
-from nn.scalar import MLP, Layer, Neuron
+from nn import evaluate, fit, mse_loss
+from nn.data import DataLoader, TensorDataset
+from nn.optim import SGD
+from nn.scalar import MLP, Layer, Neuron, ScalarModule
 
 @pytest.fixture
 def micrograd_nn():
@@ -176,3 +179,59 @@ def test_mlp_sizes_written_as_for_the_tensor_mlp_are_explained(args, error, mess
     # and a layer of no neurons built without a word
     with pytest.raises(error, match=rf"^MLP: {message}"):
         MLP(*args)
+
+
+class Difference(ScalarModule):
+    """A scalar model of two inputs, one sample of each: w·a + v·b + c."""
+
+    def __init__(self):
+        self.a, self.b = Neuron(1, nonlin=False), Neuron(1, nonlin=False)
+
+    def forward(self, a, b):
+        return self.a(a) + self.b(b)
+
+
+@pytest.fixture
+def differences():
+    """(A, B, y): 24 samples of y = a - b."""
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(24, 1)), rng.normal(size=(24, 1))
+    return A, B, A[:, 0] - B[:, 0]
+
+
+@pytest.mark.parametrize("given", ["together", "side by side"])
+def test_fit_and_evaluate_run_a_scalar_model_of_two_inputs_sample_by_sample(differences, given):
+    """fit handed the model whole batches, model(A_batch, B_batch), and the Neuron refused the
+    Tensor of shape (8, 1); now each sample goes in alone, as for a model of one input."""
+    A, B, y = differences
+    random.seed(0)
+    model = Difference()
+    if given == "together":
+        data, options = ((A, B), y), {"batch_size": 8, "seed": 0}
+    else:
+        data, options = DataLoader(TensorDataset(A, B, y), batch_size=8, shuffle=True, seed=0), {}
+    history = fit(model, mse_loss, SGD(model.parameters(), lr=0.1), data, epochs=40,
+                  progress=False, **options)
+    assert history["loss"][-1] < 1e-6
+    assert [model.a.w[0].data, model.b.w[0].data] == pytest.approx([1.0, -1.0], abs=1e-3)
+    assert evaluate(model, mse_loss, ((A, B), y))["loss"] < 1e-6
+
+
+def test_forward_batch_pairs_the_rows_of_several_inputs(differences):
+    A, B, _ = differences
+    model = Difference()
+    outputs = model.forward_batch(Tensor(A[:3]), B[:3].tolist())
+    assert [out.data for out in outputs] == [model(list(a), list(b)).data
+                                             for a, b in zip(A[:3], B[:3])]
+    with pytest.raises(ValueError, match=r"^Difference.forward_batch: the inputs have 3, 2 "
+                                         r"rows; each input needs one row per sample"):
+        model.forward_batch(A[:3], B[:2])              # zip would have dropped the third row
+
+
+def test_fit_given_one_input_for_a_scalar_model_of_two_says_to_give_both(differences):
+    A, _, y = differences
+    model = Difference()
+    with pytest.raises(TypeError, match=r"^fit: train_data gives Difference one input per sample, "
+                                        r"but Difference.forward takes 2 \(a, b\); give them "
+                                        r"together: arrays as \(\(a, b\), y\)"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (A, y), progress=False)

@@ -44,10 +44,11 @@ def positive_float(text: str) -> float:
 
 
 def fraction(text: str) -> float:
-    """A number strictly between 0 and 1 (validation share)."""
+    """A share from 0 up to, not including, 1 (validation share: 0 holds out no rows)."""
     value = _number(text, float)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1, got {value:g}")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction from 0 up to (not including) 1, "
+                                         f"got {value:g}")
     return value
 
 

@@ -46,8 +46,9 @@ def add_parser(subparsers: Any) -> None:
         "train", help="train an MLP on a CSV file",
         description="Train an MLP on a CSV file with a header row: every column but the target "
                     "(and those given to --ignore) is a numeric feature. Reports validation "
-                    "metrics and saves the model (weights in .npz, settings in a .json beside "
-                    "it); `glassgrad predict` and nn.load_trained use it.")
+                    "metrics (the training rows' with --val 0) and saves the model (weights in "
+                    ".npz, settings in a .json beside it); `glassgrad predict` and "
+                    "nn.load_trained use it.")
     p.add_argument("--csv", required=True, help="the data file (header row, comma-separated; "
                    "- reads it from standard input)")
     p.add_argument("--target", required=True, help="the column to predict")
@@ -70,7 +71,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=positive_int,
                    help=f"(default: {DEFAULT_BATCH_SIZE}; all the training rows for lbfgs)")
     p.add_argument("--val", type=fraction, default=0.2,
-                   help="validation fraction (default: 0.2)")
+                   help="validation fraction (default: 0.2; 0 trains on every row, leaving "
+                        "no held-out score)")
     p.add_argument("--seed", type=random_seed, default=0, help="(default: 0)")
     p.add_argument("--out", default="model.npz",
                    help="where to save the model: --out model.npz (or model.json, or model) "
@@ -264,7 +266,8 @@ def _target_scale(y: np.ndarray) -> tuple[float, float]:
 
 def _validation_rows(val: float, n_rows: int) -> int:
     """How many rows `--val` holds out for validation: the fraction of `n_rows`, rounded up, so
-    at least one; at least one row must be left to train on."""
+    at least one unless `val` is 0 (train on every row); at least one row must be left to train
+    on."""
     n_val = math.ceil(round(val * n_rows, 9))     # round first: 0.07 * 100 is 7.000000000000001
     if n_val >= n_rows:
         raise UsageError(f"--val {val:g} of {n_rows} rows rounds up to all of them, leaving none "
@@ -298,20 +301,22 @@ def _diverged(error: TrainingDiverged) -> str:
             f"smaller --lr")
 
 
-def _report(outputs: np.ndarray, y_val: np.ndarray, history: Any, classes: list[str]) -> None:
-    """Print the validation scores: accuracy and the confusion matrix, or MSE, MAE and R²."""
+def _report(outputs: np.ndarray, y: np.ndarray, scores: dict[str, float], classes: list[str],
+            rows: str = "validation") -> None:
+    """Print the scores of the trained model on the `rows` ("validation" or "training") whose
+    targets are `y`, given its `outputs` for them and the loss and MSE `scores` (`evaluate`'s):
+    accuracy and the confusion matrix, or MSE, MAE and R²."""
     if classes:
         predicted = outputs.argmax(1)
-        print(f"validation accuracy {accuracy(y_val, predicted):.4f} "
-              f"(loss {history['val_loss'][-1]:.4f})")
+        print(f"{rows} accuracy {accuracy(y, predicted):.4f} (loss {scores['loss']:.4f})")
         print("confusion matrix (rows: true, columns: predicted; classes "
               f"{', '.join(map(str, classes))}):")
-        print(matrix_text(confusion_matrix(y_val, predicted, labels=np.arange(len(classes)))))
+        print(matrix_text(confusion_matrix(y, predicted, labels=np.arange(len(classes)))))
     else:
         predicted = outputs.reshape(-1)
-        r2 = f", R² {r2_score(y_val, predicted):.4f}" if len(y_val) > 1 else ""  # else undefined
-        print(f"validation MSE {history['val_mse'][-1]:.4g}, MAE "
-              f"{mean_absolute_error(y_val, predicted):.4g}{r2}")
+        r2 = f", R² {r2_score(y, predicted):.4f}" if len(y) > 1 else ""  # else undefined
+        print(f"{rows} MSE {scores['mse']:.4g}, MAE "
+              f"{mean_absolute_error(y, predicted):.4g}{r2}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -334,8 +339,11 @@ def run(args: argparse.Namespace) -> int:
 
     manual_seed(args.seed)
     stratify = y if task == "classify" and np.bincount(y).min() >= 2 else None
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, seed=args.seed,
-                                                      stratify=stratify)
+    if n_val:
+        X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, seed=args.seed,
+                                                          stratify=stratify)
+    else:                           # --val 0: every row trains (fit shuffles them itself)
+        X_train, X_val, y_train, y_val = X, X[:0], y, y[:0]
     # the training rows' statistics (float64; a constant column is centred, not scaled); the
     # model standardises every row it is given with them, the validation rows first
     inputs = StandardScaler().fit(X_train)
@@ -373,13 +381,19 @@ def run(args: argparse.Namespace) -> int:
             with _sigterm_stops_training(signals):
                 try:
                     history = fit(model, loss_fn, optimizer, (X_train, y_train),
-                                  epochs=args.epochs, val_data=(X_val, y_val), metrics=metrics,
-                                  batch_size=args.batch_size, seed=args.seed,
+                                  epochs=args.epochs, val_data=(X_val, y_val) if n_val else None,
+                                  metrics=metrics, batch_size=args.batch_size, seed=args.seed,
                                   progress=args.progress)
                 except TrainingDiverged as error:
                     raise CommandFailed(_diverged(error)) from None
                 _warn_if_diverged(start, history, args.lr)
-                _report(model(X_val).numpy(), y_val, history, classes)
+                if n_val:
+                    last = history.last()
+                    _report(model(X_val).numpy(), y_val,
+                            {"loss": last["val_loss"], "mse": last.get("val_mse")}, classes)
+                else:
+                    _report_training(model, loss_fn, X_train, y_train, metrics, args.batch_size,
+                                     classes)
         except KeyboardInterrupt as stop:       # Ctrl-C or SIGTERM: keep the steps taken
             history = getattr(stop, "history", history)
             terminated = signal.SIGTERM in signals
@@ -392,6 +406,18 @@ def run(args: argparse.Namespace) -> int:
     model.save(weights_path)
     print(f"saved the weights to {weights_path} and the settings to {settings_path}")
     return 0
+
+
+def _report_training(model: TrainedModel, loss_fn: Any, X: np.ndarray, y: np.ndarray,
+                     metrics: tuple[str, ...], batch_size: int, classes: list[str]) -> None:
+    """`--val 0`: print the trained model's scores on the rows it learnt from (evaluated after
+    training, as validation rows are, not the epoch's running mean), then say that no row was
+    held out: these scores flatter the model, and only new rows can tell how well it
+    generalises."""
+    scores = evaluate(model, loss_fn, (X, y), metrics=metrics, batch_size=batch_size)
+    _report(model(X).numpy(), y, scores, classes, rows="training")
+    print("no held-out score: --val 0 kept no rows for validation, so these are the scores on "
+          "the rows the model learnt from")
 
 
 @contextlib.contextmanager
