@@ -215,9 +215,12 @@ def tensors_among_items_error(where: Any, data: list | tuple,
             f"values on (in a Sequential, which hands one value from layer to layer, leave out "
             f"return_indices=True)")
     if several:
+        pair = isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Tensor)
         return ValueError(
             f"{where}: {takes}got {given}; a list of Tensors makes one Tensor only when each "
-            f"holds one number, as in PyTorch. To join them write {join}")
+            f"holds one number, as in PyTorch. To join them write {join}"
+            + ("; if a layer returned this pair, as RNN, GRU and LSTM return (output, state), "
+               "take the part meant: output, _ = rnn(x)" if pair else ""))
     who = "it" if len(tensors) == 1 else f"one of them, of shape {in_graph[0].shape},"
     return RuntimeError(
         f"{where}: {takes}got {given}, and {who} {in_graph[0]._history()}: a Tensor made from "

@@ -632,3 +632,14 @@ def test_a_sequential_passing_a_pools_pair_on_names_the_next_layer():
                                          r"got a tuple of 2 Tensors.*unpack it"):
         Conv2d(2, 4, 1)(_constant_pool_pair())
     assert Flatten()(np.zeros((2, 3, 4))).shape == (2, 12)       # an array: made a Tensor
+
+
+def test_a_sequential_passing_an_lstms_output_and_state_on_says_to_take_the_output():
+    from nn import LSTM
+    model = Sequential(LSTM(3, 4, batch_first=True), Linear(4, 2))
+    with pytest.raises(ValueError, match=r"^Linear\(.*\): takes one Tensor \(or numbers\), got a "
+                                         r"tuple with Tensors among its items, of shapes "
+                                         r"\(2, 5, 4\), \(1, 2, 4\) and \(1, 2, 4\);.*as RNN, GRU "
+                                         r"and LSTM return \(output, state\), take the part "
+                                         r"meant: output, _ = rnn\(x\)"):
+        model(Tensor(np.ones((2, 5, 3))))
