@@ -111,9 +111,16 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             _refuse_ints_beyond(data, np.dtype(dtype))  # tensor([300], dtype=np.uint8): numpy
         try:                                            # 2 raises, numpy 1.x wraps round to 44
             arr = np.asarray(data, dtype=dtype)
-        except ValueError as error:                     # ragged nested lists, mostly
-            raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
-                             f"length); numpy says: {error}") from None
+        except (ValueError, RuntimeError) as error:     # ragged nested lists, mostly; or
+            arr = _from_tensors_among(data, dtype)      # Tensors among the items (see there)
+            if arr is None:
+                if isinstance(error, RuntimeError):
+                    raise
+                raise ValueError(f"Tensor: the nested lists must be rectangular (rows of equal "
+                                 f"length); numpy says: {error}") from None
+        else:       # more axes than the lists nest: items with axes of their own (arrays,
+            if arr.ndim > 1 and isinstance(data, (list, tuple)) and arr.ndim > _nesting(data):
+                arr = _from_tensors_among(data, dtype, arr)                         # Tensors)
         if dtype is None and not from_torch and (arr.dtype.kind in "uO" or (
                 arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63)):
             _refuse_int_beyond_int64(data)
@@ -129,6 +136,112 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
             f"dtype {arr.dtype}")
     return arr
+
+
+def _nesting(data: list | tuple) -> int:
+    """How deep the lists nest, read down their first items: 2 for [[1.0, 2.0]]."""
+    depth = 1
+    while data and isinstance(data := data[0], (list, tuple)):
+        depth += 1
+    return depth
+
+
+def _tensors_in(data: Any) -> list:
+    """The Tensors among the items of nested lists, at any depth."""
+    if isinstance(data, Tensor):
+        return [data]
+    if isinstance(data, (list, tuple)):
+        return [t for item in data for t in _tensors_in(item)]
+    return []
+
+
+def _from_tensors_among(data: Any, dtype: Any, arr: np.ndarray | None = None) -> Any:
+    """The array of a list with Tensors among its items, read as PyTorch reads it: each Tensor
+    is one number (of its dtype), so [Tensor(1.0), Tensor(2.0)] has shape (2,). Tensors of
+    several numbers, or in a graph, are refused (see `tensors_among_items_error`). With no Tensor
+    among the items: `arr` (numpy's own reading, as of a list of arrays)."""
+    tensors = _tensors_in(data) if isinstance(data, (list, tuple)) else []
+    if not tensors:
+        return arr
+    error = tensors_among_items_error("Tensor", data, tensors)
+    if error is not None:
+        raise error
+    return np.asarray(_numbers_of(data), dtype=dtype)
+
+
+def _numbers_of(data: Any) -> Any:
+    """Nested lists with each (one-number) Tensor replaced by its 0-d array, dtype kept."""
+    if isinstance(data, Tensor):
+        return data.data.reshape(())
+    if isinstance(data, (list, tuple)):
+        return [_numbers_of(item) for item in data]
+    return data
+
+
+def tensors_among_items_error(where: Any, data: list | tuple,
+                              tensors: list | None = None) -> Exception | None:
+    """The error for a list or tuple with Tensors among its items that cannot become one Tensor
+    of numbers, or None when each is one number with no history (PyTorch's rule).
+
+    Refused: a Tensor of several numbers (PyTorch refuses it too; numpy would stack them, and a
+    max pool's (values, indices) pair given to the next layer became one array of both), and a
+    Tensor in a graph (the new Tensor would be a constant: no gradient would reach it).
+
+    >>> Tensor([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
+    Traceback (most recent call last):
+    ValueError: Tensor: got a list of 2 Tensors, of shapes (2,) and (2,); a list of Tensors makes
+    one Tensor only when each holds one number, as in PyTorch. To join them write autograd.stack...
+    >>> Tensor([Tensor(1.0), Tensor(2.0)])            # one number each: their numbers
+    Tensor([1., 2.])
+    """
+    tensors = _tensors_in(data) if tensors is None else tensors
+    several = [t for t in tensors if t.data.size != 1]
+    in_graph = [t for t in tensors if t._fn is not None]
+    if not several and not in_graph:
+        return None
+    kind, plural = type(data).__name__, "s" if len(tensors) > 1 else ""
+    if all(isinstance(item, Tensor) for item in data):
+        given = f"a {kind} of {len(data)} Tensor{plural}, of shape{plural} {_shapes(tensors)}"
+    else:
+        given = f"a {kind} with {'Tensors' if plural else 'a Tensor'} among its items, of " \
+                f"shape{plural} {_shapes(tensors)}"
+    takes = "" if where == "Tensor" else "takes one Tensor (or numbers), "
+    join = ("autograd.stack(tensors) (along a new first axis) or autograd.concatenate(tensors) "
+            "(along axis 0), which keep the graph")
+    if several and _looks_like_a_pool_pair(data):
+        return ValueError(
+            f"{where}: {takes}got {given}: it looks like a max pool's (values, indices) pair, "
+            f"from return_indices=True; unpack it, values, indices = pool(x), and pass the "
+            f"values on (in a Sequential, which hands one value from layer to layer, leave out "
+            f"return_indices=True)")
+    if several:
+        pair = isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Tensor)
+        return ValueError(
+            f"{where}: {takes}got {given}; a list of Tensors makes one Tensor only when each "
+            f"holds one number, as in PyTorch. To join them write {join}"
+            + ("; if a layer returned this pair, as RNN, GRU and LSTM return (output, state), "
+               "take the part meant: output, _ = rnn(x)" if pair else ""))
+    who = "it" if len(tensors) == 1 else f"one of them, of shape {in_graph[0].shape},"
+    return RuntimeError(
+        f"{where}: {takes}got {given}, and {who} {in_graph[0]._history()}: a Tensor made from "
+        f"them would be a constant, with no gradient flowing back. To keep the graph write "
+        f"{join}; for a constant, take the numbers with t.detach()")
+
+
+def _shapes(tensors: list) -> str:
+    shapes = [str(t.shape) for t in tensors[:3]]
+    if len(tensors) > 3:
+        return ", ".join(shapes) + ", ..."
+    return " and ".join(shapes) if len(shapes) < 3 else f"{shapes[0]}, {shapes[1]} and {shapes[2]}"
+
+
+def _looks_like_a_pool_pair(data: list | tuple) -> bool:
+    """(values, indices) with integer indices: what a max pool with return_indices=True gives,
+    handed on whole (a Sequential passes one value from layer to layer)."""
+    if len(data) != 2 or not isinstance(data[0], Tensor):
+        return False
+    indices = data[1].data if isinstance(data[1], Tensor) else data[1]
+    return isinstance(indices, np.ndarray) and indices.dtype.kind in "iu"
 
 
 def _refuse_ints_beyond(data: Any, dtype: np.dtype) -> None:
@@ -207,6 +320,11 @@ _OPERATOR_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_di
 class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Node):
     """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
     (Its methods beyond the core are in the mixins' modules: see this module's docstring.)
+
+    Made from a number, nested lists, an ndarray (shared, not copied) or a Tensor (its numbers,
+    as a constant). Tensors among a list's items count as one number each, as in PyTorch:
+    `Tensor([Tensor(1.0), Tensor(2.0)])` has shape (2,); Tensors of several numbers, or in a
+    graph, are refused there: `autograd.stack` and `concatenate` join Tensors and keep the graph.
 
     Comparisons are elementwise, as in numpy and PyTorch: `t == 2.0`, `t != u`, `t < 0` give a
     bool Tensor (no gradient), so `(pred == y).mean()`-style code works. Hashing is by identity,

@@ -54,7 +54,10 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x: Any) -> Any:
-        return x.relu()
+        try:
+            return x.relu()
+        except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
+            return AF._node(x, repr(self)).relu()
 
 
 class LeakyReLU(Module):
@@ -94,13 +97,19 @@ class GELU(Module):
 class Sigmoid(Module):
     """1 / (1 + e^-x), evaluated without overflow."""
     def forward(self, x: Any) -> Any:
-        return x.sigmoid()
+        try:
+            return x.sigmoid()
+        except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
+            return AF._node(x, repr(self)).sigmoid()
 
 
 class Tanh(Module):
     """tanh(x)."""
     def forward(self, x: Any) -> Any:
-        return x.tanh()
+        try:
+            return x.tanh()
+        except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
+            return AF._node(x, repr(self)).tanh()
 
 
 class Softmax(Module):
@@ -109,8 +118,9 @@ class Softmax(Module):
     def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         self.axis = _one_name(type(self).__name__, "axis", axis, None, "dim", dim)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return AF.softmax(x, _softmax_axis(type(self).__name__, self.axis, None, np.shape(x)))
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else AF._tensor(x, repr(self))
+        return AF.softmax(x, _softmax_axis(type(self).__name__, self.axis, None, x.shape))
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
@@ -118,8 +128,9 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
-    def forward(self, x: Tensor) -> Tensor:
-        return AF.log_softmax(x, _softmax_axis("LogSoftmax", self.axis, None, np.shape(x)))
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else AF._tensor(x, repr(self))
+        return AF.log_softmax(x, _softmax_axis("LogSoftmax", self.axis, None, x.shape))
 
 
 # -- PyTorch's others: Tensors only --------------------------------------------------------------
@@ -320,7 +331,8 @@ class Softmin(Module):
         self.axis = _one_name("Softmin", "axis", axis, None, "dim", dim)
 
     def forward(self, x: Any) -> Tensor:
-        return F.softmin(x, _softmax_axis("Softmin", self.axis, None, np.shape(x)))
+        x = x if isinstance(x, Tensor) else AF._tensor(x, repr(self))
+        return F.softmin(x, _softmax_axis("Softmin", self.axis, None, x.shape))
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"

@@ -351,7 +351,8 @@ class Flatten(Module):
         self.start_axis = _one_name("Flatten", "start_axis", start_axis, 1, "start_dim", start_dim)
         self.end_axis = _one_name("Flatten", "end_axis", end_axis, -1, "end_dim", end_dim)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else AF._tensor(x, repr(self))
         start, end = (self._checked_axis(axis, x.shape) for axis in (self.start_axis,
                                                                       self.end_axis))
         if start > end:

@@ -26,7 +26,8 @@ from autograd.functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
 )
 from autograd.functional.arguments import (
-    _floating, _is_int, _real, holds_values, integer_array, values_list_error,
+    _floating, _is_int, _real, holds_values, integer_array, tensors_among_items_error,
+    values_list_error,
 )
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, _reduce
 from autograd.functional.classification import _class_labels, class_options, class_rows, kept_labels
@@ -586,6 +587,11 @@ def _tensor(name: str, x: Any, values_too: bool = False) -> Tensor:
         raise TypeError(f"{name}: expects a Tensor, got a Value")
     try:
         return Tensor(x)
+    except (ValueError, RuntimeError):      # Tensors among a list's items: name the loss
+        error = tensors_among_items_error(name, x) if isinstance(x, (list, tuple)) else None
+        if error is None:
+            raise
+        raise error from None
     except TypeError:
         if not values_too and holds_values(x):
             raise values_list_error(name) from None

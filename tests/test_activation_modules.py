@@ -6,6 +6,8 @@ numbers against PyTorch's are checked with the Embedding's in tests/test_layers.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -207,3 +209,22 @@ def test_leaky_relu_works_on_tensors_and_values_with_pytorchs_slope_at_zero():
     assert isinstance(MLP(2, [4], 1, activation="leaky_relu")[1], LeakyReLU)
     with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number, got '0.1'"):
         LeakyReLU("0.1")
+
+
+@pytest.mark.parametrize("module", [ReLU(), Sigmoid(), Tanh(), Softmax(dim=1), LogSoftmax(dim=1),
+                                    A.Softmin(dim=1)], ids=repr)
+def test_a_pools_values_and_indices_pair_names_the_module(module):
+    # ReLU, Sigmoid and Tanh said "'tuple' object has no attribute 'relu'"; the softmax modules
+    # "numpy was given a Tensor ... result of max_pool2d"
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    pair = F.max_pool2d(x, 2, return_indices=True)
+    with pytest.raises(ValueError, match=rf"^{re.escape(repr(module))}: takes one Tensor \(or "
+                                         rf"numbers\), got a tuple of 2 Tensors.*max pool's "
+                                         rf"\(values, indices\) pair.*unpack it"):
+        module(pair)
+
+
+def test_relu_sigmoid_and_tanh_modules_take_arrays_as_their_functions_do():
+    assert ReLU()(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
+    assert Tanh()([0.0]).tolist() == [0.0] and Sigmoid()(np.zeros(1)).tolist() == [0.5]
+    assert ReLU()(Value(-1.0)).data == 0.0

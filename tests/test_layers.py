@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Tensor, Value, gradcheck, manual_seed
+from autograd import Tensor, Value, gradcheck, manual_seed, no_grad
+from autograd import functional as F
+from nn.conv import Conv2d, MaxPool2d
 from nn import functional as NF
 from nn.activations import Hardswish, LeakyReLU, LogSoftmax, ReLU, Softmax, Tanh
 from nn.layers import (
@@ -603,3 +605,41 @@ def test_an_embedding_of_a_ragged_list_says_to_pad_it():
     with pytest.raises(ValueError, match=r"^Embedding\(5, 2\): indices must be a rectangular "
                                          r"array .* lengths \[1, 3\]; pad them"):
         Embedding(5, 2)([[1, 2, 3], [0]])
+
+
+def _constant_pool_pair():
+    with no_grad():
+        return F.max_pool2d(Tensor(np.arange(32.0).reshape(1, 2, 4, 4)), 2, return_indices=True)
+
+
+def test_linear_given_a_pools_values_and_indices_names_itself_and_says_to_unpack():
+    # the pair was stacked into one array: Linear(2, 3) returned shape (2, 1, 2, 2, 3)
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=2, out_features=3, bias=True\): "
+                                         r"takes one Tensor \(or numbers\), got a tuple of 2 "
+                                         r"Tensors, of shapes \(1, 2, 2, 2\) and \(1, 2, 2, 2\): "
+                                         r"it looks like a max pool's \(values, indices\) pair"):
+        Linear(2, 3)(_constant_pool_pair())
+
+
+def test_a_sequential_passing_a_pools_pair_on_names_the_next_layer():
+    model = Sequential(Conv2d(1, 2, 3, padding=1), MaxPool2d(2, return_indices=True), Flatten(),
+                       Linear(8, 3))
+    with pytest.raises(ValueError, match=r"^Flatten\(.*\): takes one Tensor \(or numbers\), got "
+                                         r"a tuple of 2 Tensors.*max pool's \(values, indices\) "
+                                         r"pair.*leave out return_indices=True"):
+        model(Tensor(np.ones((1, 1, 4, 4))))
+    with pytest.raises(ValueError, match=r"^Conv2d\(2, 4, .*\): takes one Tensor \(or numbers\), "
+                                         r"got a tuple of 2 Tensors.*unpack it"):
+        Conv2d(2, 4, 1)(_constant_pool_pair())
+    assert Flatten()(np.zeros((2, 3, 4))).shape == (2, 12)       # an array: made a Tensor
+
+
+def test_a_sequential_passing_an_lstms_output_and_state_on_says_to_take_the_output():
+    from nn import LSTM
+    model = Sequential(LSTM(3, 4, batch_first=True), Linear(4, 2))
+    with pytest.raises(ValueError, match=r"^Linear\(.*\): takes one Tensor \(or numbers\), got a "
+                                         r"tuple with Tensors among its items, of shapes "
+                                         r"\(2, 5, 4\), \(1, 2, 4\) and \(1, 2, 4\);.*as RNN, GRU "
+                                         r"and LSTM return \(output, state\), take the part "
+                                         r"meant: output, _ = rnn\(x\)"):
+        model(Tensor(np.ones((2, 5, 3))))

@@ -1,6 +1,7 @@
 """What the functions of `autograd.functional` share: their arguments made nodes, Tensors, floats
 or integer arrays, and the errors for those that do not fit (a list of Values where a Tensor is
-needed, None, a Value given to a Tensor-only function, floats where indices are expected).
+needed, None, a Value given to a Tensor-only function, floats where indices are expected, a
+tuple of Tensors such as a max pool's (values, indices) pair).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node
-from ..tensor import NONE_GIVEN, Tensor, get_default_dtype
+from ..tensor import NONE_GIVEN, Tensor, get_default_dtype, tensors_among_items_error
 from ..value import Value
 
 
@@ -27,6 +28,11 @@ def _node(x: Any, op: str) -> Node:
         if holds_values(x):         # (looked for only now: a long list costs a walk)
             raise values_list_error(op) from None
         raise
+    except (ValueError, RuntimeError):  # Tensors among a list's items: Tensor's error, naming op
+        error = tensors_among_items_error(op, x) if isinstance(x, (list, tuple)) else None
+        if error is None:
+            raise
+        raise error from None
 
 
 def holds_values(x: Any) -> bool:
