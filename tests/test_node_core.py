@@ -9,10 +9,11 @@ import sys
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Function, Tensor, Value, concatenate, detect_anomaly, no_grad
 from autograd.graph import (
-    CLOSED, PENDING, VISITING, Leaf, Node, apply, make_node, topological_order,
+    CLOSED, PENDING, VISITING, Leaf, Node, apply, make_node, topological_order, walk,
 )
 from autograd.ops import (
     Abs, Add, AddConst, Exp, Mul, MulConst, Neg, PowConst, Relu, Sigmoid, Tanh,
@@ -434,6 +435,76 @@ def test_pruning_matches_the_full_order_on_relu_networks():
     assert full.data == pruned.data
     assert [p.grad for p in params] == pytest.approx(got, rel=1e-12, abs=0)
     assert len(_listed(full, prune=True)) < len(order) / 2
+
+
+# -- a chain at the end of a graph (the order lists it without its depth-first walk) -----------
+
+CHAIN_LINKS = [lambda y: y * 1.5, lambda y: y + 0.25, lambda y: y.tanh(), lambda y: 2.0 - y,
+               lambda y: (y - 0.1).relu(), lambda y: y ** 2, lambda y: -y]
+
+
+def _is_a_topological_order(order, pruned=False):
+    position = {id(n): i for i, n in enumerate(order)}
+    assert len(position) == len(order)                   # each node once
+    for n in order:
+        if pruned and n._ctx is CLOSED:                  # what lies behind it is not listed
+            continue
+        for p in n.parents:
+            if not p.is_leaf:
+                assert position[id(p)] < position[id(n)], (p.op, n.op)
+
+
+@settings(max_examples=150)
+@given(program=programs(RELU_UNARY, VALUE_BINARY, 3),
+       links=st.lists(st.integers(0, len(CHAIN_LINKS) - 1), max_size=6), xs=inputs_1d)
+def test_a_chain_after_any_graph_is_ordered_and_backpropagated(program, links, xs):
+    """A random graph ended by a random chain of one-input ops: the order lists every op node
+    that `walk` (an independent walk) finds, once, after its inputs (with pruning, a part of
+    them, the root included); backward gives the gradients of micrograd's loop over the
+    walk's own order."""
+    def build(inputs):
+        root = run(program, RELU_UNARY, VALUE_BINARY, inputs)
+        for k in links:
+            root = CHAIN_LINKS[k](root)
+        return root
+    fast_in, ref_in = [Value(x) for x in xs], [Value(x) for x in xs]
+    root = build(fast_in)
+    op_nodes = [n for n in walk(root) if not n.is_leaf]
+    full = _listed(root, prune=False)
+    _is_a_topological_order(full)
+    assert {id(n) for n in full} == {id(n) for n in op_nodes} and full[-1] is root
+    pruned = _listed(root, prune=True)
+    _is_a_topological_order(pruned, pruned=True)
+    assert {id(n) for n in pruned} <= {id(n) for n in full} and pruned[-1] is root
+    root.backward()
+    ref = build(ref_in)
+    ref.grad = 1.0
+    for node in reversed([n for n in walk(ref) if not n.is_leaf]):
+        node._backward()
+    for a, b in zip(fast_in, ref_in):
+        assert a.grad == pytest.approx(b.grad, rel=1e-12, abs=1e-15)
+
+
+def test_a_chain_ending_at_an_off_relu_is_listed_up_to_it():
+    x, w = Value(2.0), Value(-1.0)
+    y = ((x * w).relu() * 3.0 + 1.0).tanh()              # the ReLU is off: -2
+    assert [n.op for n in _listed(y, prune=True)] == ["relu", "mul", "add", "tanh"]
+    assert [n.op for n in _listed(y, prune=False)] == ["mul", "relu", "mul", "add", "tanh"]
+
+
+def test_a_pass_that_raises_in_a_long_chain_leaves_no_marks():
+    """Backward walks a long order a slice at a time; a rule that raises half-way (sqrt's slope
+    at 0) leaves no node marked, and the next pass works."""
+    x = Value(0.0)
+    y = x ** 0.5                                         # d/dx is infinite at 0
+    for _ in range(40_000):                              # more than two slices
+        y = y * 1.0 + 0.0
+    with pytest.raises(ZeroDivisionError, match="backward of pow"):
+        y.backward()
+    assert not any(n.grad is PENDING or n.grad is VISITING for n in walk(y))
+    x.data = 4.0                                         # (the rule reads the input's data)
+    y.backward()
+    assert x.grad == pytest.approx(0.25)
 
 
 def test_higher_order_pass_leaves_the_marks_cleared():
