@@ -199,6 +199,8 @@ class Node:
 
     #: what `.grad` of an intermediate node is reset to before each backward (0.0 or None)
     _empty_grad: Any = None
+    #: the class of the payload (float, ndarray): what `_payload(x, op)` makes of anything else
+    _payload_type: type = object
     #: per-payload treatment of each gradient sent to an input: called as
     #: conform(g, input, consumer) and returns the gradient to add; None: used as it is
     _conform_grad: Callable | None = None
@@ -425,7 +427,9 @@ def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
     else:
         data = op.forward(ctx, *[x.data for x in inputs])
     kind = inputs[0]._kind
-    return make_node(kind, kind._payload(data, op), op, inputs, ctx)
+    if data.__class__ is not kind._payload_type:    # (a numpy reduction's scalar, an int)
+        data = kind._payload(data, op)
+    return make_node(kind, data, op, inputs, ctx)
 
 
 def raw(x: Any) -> Any:

@@ -1239,6 +1239,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
+Tensor._payload_type = np.ndarray
 
 # The methods mixed in above, and the functions over tensors, make Tensors by the plain name
 # `Tensor`: a global in their modules, as fast to read as in this one (`tensor.Tensor`, a

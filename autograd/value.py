@@ -667,6 +667,7 @@ class Value(Node):
 
 
 Value._kind = Value                 # what apply() makes from Value inputs
+Value._payload_type = float
 
 
 def _apply_one(op: type, x: Value, ctx: Any = None) -> Value:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..graph import apply
+from ..graph import Node, apply
 from ..ops import Linear
 from ..tensor import Tensor, get_default_dtype
 from .arguments import _node, _tensor
@@ -23,7 +23,8 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> linear(Tensor([[1.0, 1.0, 1.0]]), W, Tensor([0.5, -1.0])).numpy()
     array([[6.5, 0. ]], dtype=float32)
     """
-    x = _node(x, "linear")
+    if not isinstance(x, Node):         # (tested here: every layer's every call comes by)
+        x = _node(x, "linear")
     try:
         kind = x.data.dtype.kind
     except AttributeError:              # a Value, whose data is a float
