@@ -439,8 +439,10 @@ def test_pruning_matches_the_full_order_on_relu_networks():
 
 # -- a chain at the end of a graph (the order lists it without its depth-first walk) -----------
 
-CHAIN_LINKS = [lambda y: y * 1.5, lambda y: y + 0.25, lambda y: y.tanh(), lambda y: 2.0 - y,
-               lambda y: (y - 0.1).relu(), lambda y: y ** 2, lambda y: -y]
+# each link makes one node from y (and, for the last two, an input: a leaf in the chain)
+CHAIN_LINKS = [lambda y, xs: y * 1.5, lambda y, xs: y + 0.25, lambda y, xs: y.tanh(),
+               lambda y, xs: 2.0 - y, lambda y, xs: (y - 0.1).relu(), lambda y, xs: y ** 2,
+               lambda y, xs: -y, lambda y, xs: y * xs[0], lambda y, xs: xs[1] + y]
 
 
 def _is_a_topological_order(order, pruned=False):
@@ -465,7 +467,7 @@ def test_a_chain_after_any_graph_is_ordered_and_backpropagated(program, links, x
     def build(inputs):
         root = run(program, RELU_UNARY, VALUE_BINARY, inputs)
         for k in links:
-            root = CHAIN_LINKS[k](root)
+            root = CHAIN_LINKS[k](root, inputs)
         return root
     fast_in, ref_in = [Value(x) for x in xs], [Value(x) for x in xs]
     root = build(fast_in)
@@ -490,6 +492,42 @@ def test_a_chain_ending_at_an_off_relu_is_listed_up_to_it():
     y = ((x * w).relu() * 3.0 + 1.0).tanh()              # the ReLU is off: -2
     assert [n.op for n in _listed(y, prune=True)] == ["relu", "mul", "add", "tanh"]
     assert [n.op for n in _listed(y, prune=False)] == ["mul", "relu", "mul", "add", "tanh"]
+
+
+class _Blocked(Function):
+    """x passed on unchanged, with no gradient back to it (its rule gives None)."""
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, g, out, x):
+        return (None,)
+
+
+def test_a_rule_that_passes_nothing_in_a_chain_leaves_what_lies_behind_without_gradient():
+    """Backward walks the chain down with the gradient; where a rule gives None, what lies
+    behind gets the empty gradient (as in the reference loop), stale numbers included."""
+    x, w = Value(0.5), Value(2.0)
+    h = x * w
+    t = h.tanh()
+    y = (_Blocked.apply(t) * 3.0 + 1.0) * w
+    h.grad, t.grad = 123.0, 7.0                          # stale, from elsewhere
+    y.backward()
+    assert (x.grad, h.grad, t.grad) == (0.0, 0.0, 0.0)
+    assert w.grad == pytest.approx(t.data * 3.0 + 1.0)   # from the last link only
+
+
+def test_a_gradient_of_the_wrong_shape_inside_a_chain_names_the_op():
+    class Widen(Function):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            return (np.ones((3,) + x.shape),)            # one axis too many
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (Widen.apply(x * 3.0) * 2.0).sum()
+    with pytest.raises(ValueError, match=r"Widen\.backward: gradient 0 has shape \(3, 2\)"):
+        y.backward()
 
 
 def test_a_pass_that_raises_in_a_long_chain_leaves_no_marks():
