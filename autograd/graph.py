@@ -22,9 +22,10 @@ Backpropagation (the reference is micrograd's loop, `for node in reversed(topo):
 2. walking that list backwards, each node hands its gradient to its op's rule, and the rule's
    results are added into the inputs' `.grad`.
 
-`backward` is that loop with the rule call written out, for raw floats and arrays (first order);
-`gradients` is the same loop on nodes, so the gradients are graphs that can be differentiated
-again (`create_graph=True`, `autograd.grad`). Both read the same rules.
+`backward` is that loop with the rule call written out, for raw floats and arrays (first order;
+the chain of one-input nodes that often ends a graph it walks down with the gradient, no list
+needed); `gradients` is the same loop on nodes, so the gradients are graphs that can be
+differentiated again (`create_graph=True`, `autograd.grad`). Both read the same rules.
 
 Names, once (micrograd's are kept for its code; the others say what they hold):
 
