@@ -21,9 +21,7 @@ import importlib.util
 import inspect
 import math
 import numbers
-import signal
 import sys
-import threading
 import time
 from typing import Any, Callable, Sequence
 
@@ -39,6 +37,7 @@ from .data.loader import batching, checked_arrays, checked_inputs, generator, se
 from .divergence import TrainingDiverged, _check_batch_finite, _diverged, _numbers_judged_here
 from .history import (EarlyStopping, History, _add_note, _finish, _improved, _put_back, _snapshot,
                       _Weights)
+from .interrupts import _Steps, interrupt
 from .live import LivePlot, in_notebook
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
@@ -494,74 +493,6 @@ def _positions_as_rows(outputs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     if y.shape == outputs.shape:
         return rows, np.moveaxis(y, 1, -1).reshape(-1, c)
     return rows, y.reshape(-1)
-
-
-# -- Ctrl-C between steps -------------------------------------------------------------------------
-
-class _Steps:
-    """The spans of `fit` that must run whole: each training step (forward, loss, backward, the
-    optimizer's step and the bookkeeping of it) and the end of each epoch (its record, the best
-    weights, the scheduler's step). An interrupt that comes during one is held until it ends,
-    then raised as KeyboardInterrupt: Ctrl-C inside `optimizer.step` would otherwise leave some
-    parameters updated and others not (Adam's step counts [7, 8]).
-
-    `with steps:` marks a span (a flag set and a flag checked: no cost worth measuring); the
-    signal handler, `interrupt`, is put in place once per `fit` by `start` and taken away by
-    `stop`."""
-
-    def __init__(self) -> None:
-        self.running = False            # inside a span
-        self.pending = False            # an interrupt came during it
-        self.taken = 0                  # the optimizer's updates so far
-        self.installed = False          # whether SIGINT's handler is ours, to put back
-
-    def __enter__(self) -> None:
-        self.running = True
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        self.running = False
-        if self.pending and kind is None:
-            raise KeyboardInterrupt     # held since it came: the span is whole now
-
-    def start(self) -> None:
-        """Hold interrupts for this fit: only in the main thread (the one signals reach), and
-        SIGINT's handler is replaced only if it is Python's own (a program that set its own,
-        or ignores Ctrl-C, keeps it)."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        _running.append(self)
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, interrupt)
-            self.installed = True
-
-    def stop(self) -> None:
-        if self in _running:
-            _running.remove(self)
-        if self.installed and signal.getsignal(signal.SIGINT) is interrupt:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.installed = False
-
-
-_running: list[_Steps] = []             # the fits running in the main thread, innermost last
-
-
-def interrupt(signum: int | None = None, frame: Any = None) -> None:
-    """Stop the `fit` running in the main thread as Ctrl-C does, at the end of the step (or
-    of the epoch's bookkeeping) under way; anywhere else, and with no `fit` running, raise
-    KeyboardInterrupt at once, as Python's own handler does. A second interrupt during the
-    same step raises at once too: an escape hatch from a step that hangs, which may leave that
-    step half done (some parameters updated, others not).
-
-    `fit` makes this SIGINT's handler while it runs (when Python's own was in place). A
-    program can send other signals the same way, as `glassgrad train` does SIGTERM:
-
-        signal.signal(signal.SIGTERM, nn.train.interrupt)
-    """
-    steps = _running[-1] if _running else None
-    if steps is not None and steps.running and not steps.pending:
-        steps.pending = True            # raised when the step has finished
-        return
-    raise KeyboardInterrupt
 
 
 # -- the loop --------------------------------------------------------------------------------------
