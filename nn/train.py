@@ -1,5 +1,9 @@
 """Training: `fit` runs the loop of the lectures — for each epoch, for each mini-batch: forward,
-loss, backward, step — and keeps score in a `History`.
+loss, backward, step — and keeps score in a `History`. Its other jobs have modules of their
+own, their names still importable from here: the checks before the loop (nn/training_checks.py),
+`evaluate` and the scoring (nn/evaluation.py), `History`, `EarlyStopping` and the weights kept
+(nn/history.py), `TrainingDiverged` (nn/divergence.py), Ctrl-C between steps (nn/interrupts.py),
+the progress bar and the live plot (nn/progress.py).
 
 >>> import numpy as np
 >>> from autograd import manual_seed
