@@ -12,6 +12,8 @@ import numpy as np
 
 from autograd import Tensor
 
+__all__ = ["TrainingDiverged"]
+
 
 class TrainingDiverged(FloatingPointError):
     """`fit`'s loss became NaN or infinite: `loss` is that value, `epoch` and `batch` (from 1)

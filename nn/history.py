@@ -15,6 +15,8 @@ from autograd import Tensor
 
 from .module import Module
 
+__all__ = ["History", "EarlyStopping"]
+
 
 class History:
     """Per-epoch numbers of a `fit` run: `history["loss"]`, `history["val_accuracy"]`, `"lr"`...

@@ -11,6 +11,8 @@ import signal
 import threading
 from typing import Any
 
+__all__ = ["interrupt"]
+
 
 class _Steps:
     """The spans of `fit` that must run whole: each training step (forward, loss, backward, the
