@@ -3,7 +3,7 @@
 A warning is shown with the file and line it is attributed to, and Python shows it once per
 such line. A fixed `stacklevel` finds the user's line only when the user calls the warning
 function directly; through a loss module, `fit` or a layer it names a line inside the library
-(`nn/train.py:939  return loss_fn(out, y)`), which tells the learner nothing, and shows the
+(`training_checks.py:253  return loss_fn(out, y)`), which tells the learner nothing, and shows the
 warning once per session instead of once per cell that makes the mistake. `warn` attributes it
 to the innermost frame outside the `autograd` and `nn` packages instead.
 """

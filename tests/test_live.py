@@ -37,7 +37,8 @@ def notebook(monkeypatch):
         shown.append(("display", picture))
         return Handle(shown)
     monkeypatch.setattr(nn.live, "in_notebook", lambda: True)
-    monkeypatch.setattr("nn.train.in_notebook", lambda: True)
+    monkeypatch.setattr("nn.train.in_notebook", lambda: True)      # fit's live=True asks
+    monkeypatch.setattr("nn.progress.in_notebook", lambda: True)   # and the bar's default
     monkeypatch.setattr(IPython.display, "display", display)
     return shown
 
