@@ -192,6 +192,12 @@ def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
+    if not ((t >= 0) & (t <= 1)).all():
+        # not probabilities: most often the arguments swapped, cross_entropy(one_hot, logits),
+        # which would return a number (even a negative one) and train on it
+        raise ValueError(f"cross_entropy: probability targets must be in [0, 1], got values in "
+                         f"[{np.min(t):.4g}, {np.max(t):.4g}]; the logits come first: "
+                         f"cross_entropy(logits, target)")
     if not isinstance(target, Tensor):
         target = Tensor(t.astype(logits.dtype))
     elif target.dtype != logits.dtype:          # (one-hot ints, float64 probabilities)
