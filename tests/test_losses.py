@@ -758,6 +758,31 @@ def test_loss_modules_are_modules_and_take_values():
         losses.MSELoss("sum")                       # keyword-only, as the functions' order differs
 
 
+def test_a_loss_module_given_the_data_says_to_make_it_then_call_it():
+    """`nn.MSELoss(pred, y)` for `nn.MSELoss()(pred, y)`: Python's error named
+    `_Loss.__init__`, and `CrossEntropyLoss(logits)` took the logits for its weight."""
+    pred = Tensor(np.zeros((4, 3), np.float32), requires_grad=True)
+    y = np.array([0, 2, 1, 0])
+    with pytest.raises(TypeError, match=r"^MSELoss\(shape \(4, 3\), shape \(4,\)\): a loss module "
+                                        r"is made first, then called on the outputs and the "
+                                        r"targets: criterion = MSELoss\(\); loss = "
+                                        r"criterion\(outputs, targets\)$"):
+        losses.MSELoss(pred, y)
+    with pytest.raises(TypeError, match=r"^CrossEntropyLoss\(shape \(4, 3\)\): a loss module .* "
+                                        r"\(a weight is a constant: pass weight.detach\(\)\)$"):
+        losses.CrossEntropyLoss(pred)
+    with pytest.raises(TypeError, match=r"^HuberLoss\('mean', 0.5\): HuberLoss takes its options "
+                                        r"as keywords \(reduction=, delta=\)"):
+        losses.HuberLoss("mean", 0.5)
+    with pytest.raises(TypeError, match=r"CrossEntropyLoss takes weight by position and its "
+                                        r"other options as keywords \(ignore_index=, reduction=, "
+                                        r"label_smoothing=\)"):
+        losses.CrossEntropyLoss([1.0, 2.0, 1.0], "sum")
+    # a class weight by position is PyTorch's, and still works
+    criterion = losses.CrossEntropyLoss(np.array([1.0, 2.0, 1.0]))
+    assert criterion(pred, y).item() == pytest.approx(math.log(3))
+
+
 def test_bce_with_logits_module_pos_weight():
     criterion = losses.BCEWithLogitsLoss(pos_weight=np.array([2.0, 1.0]))
     x, t = t64([[0.3, -0.2], [1.0, 0.5]]), np.array([[1.0, 0.0], [0.5, 1.0]])
