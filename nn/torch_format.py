@@ -245,6 +245,10 @@ class _Encoder:
             value = _with_tensor_scalars(value)
         elif set(value) == MULTISTEP_STATE and isinstance(value["milestones"], list):
             value = {**value, "milestones": Counter(value["milestones"])}
+        elif set(value) == LAMBDA_STATE and isinstance(value["base_lrs"], list):
+            # PyTorch's LambdaLR and MultiplicativeLR load only with their "lr_lambdas" entry,
+            # None for a function (whose code a checkpoint does not hold)
+            value = {**value, "lr_lambdas": [None] * len(value["base_lrs"])}
         if type(value) is Counter:          # Counter({...}): PyTorch's MultiStepLR milestones,
             self.global_("collections", "Counter")      # which it indexes by epoch (a list
             self.dictionary(dict(value), where)         # there gave wrong lrs)
@@ -319,6 +323,8 @@ def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 #: the entries of a MultiStepLR's state_dict(), whose milestones PyTorch keeps as a Counter
 MULTISTEP_STATE = {"milestones", "gamma", "base_lrs", "last_epoch", "_initial", "_last_lr"}
+#: the entries of a LambdaLR's or MultiplicativeLR's state_dict(): the lambdas are not saved
+LAMBDA_STATE = {"base_lrs", "last_epoch", "_initial", "_last_lr"}
 
 
 def _is_optimizer_state(value: dict) -> bool:

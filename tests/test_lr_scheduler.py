@@ -1002,6 +1002,8 @@ def _as_pytorch_keeps_it(state: dict) -> dict:
     torch_state = {k: v for k, v in state.items() if k != "_initial"}
     if "milestones" in state:
         torch_state["milestones"] = dict(collections.Counter(state["milestones"]))
+    if set(state) == {"base_lrs", "last_epoch", "_initial", "_last_lr"}:     # LambdaLR's
+        torch_state["lr_lambdas"] = [None] * len(state["base_lrs"])
     if "mode" in state:                                         # ReduceLROnPlateau
         return {**torch_state, "mode_worse": math.inf}
     return {**torch_state, **_PYTORCH_COUNTERS}
@@ -1011,11 +1013,13 @@ def _as_pytorch_keeps_it(state: dict) -> dict:
     lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=3),
     lambda o: lr_scheduler.StepLR(o, 2),
     lambda o: lr_scheduler.MultiStepLR(o, [1, 3, 3, 6], gamma=0.5),
+    lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.9 ** epoch),
 ])
 def test_a_pytorch_schedulers_state_dict_loads_and_continues_the_schedule(make):
-    """torch.optim.lr_scheduler's state dicts count calls under keys of their own, and keep a
-    MultiStepLR's milestones as a Counter {epoch: count}: translated on loading, so a run
-    trained in PyTorch resumes here. They were refused ("start the scheduler afresh")."""
+    """torch.optim.lr_scheduler's state dicts count calls under keys of their own, keep a
+    MultiStepLR's milestones as a Counter {epoch: count} and a LambdaLR's functions as None:
+    translated on loading, so a run trained in PyTorch resumes here. They were refused ("start
+    the scheduler afresh")."""
     schedule = make(two_group_sgd())
     lrs_over(schedule, 2)
     saved = schedule.state_dict()

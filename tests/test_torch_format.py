@@ -23,7 +23,7 @@ import pytest
 from autograd import Tensor, manual_seed
 from nn import LSTM, BatchNorm2d, Conv2d, Linear, Sequential, load, save
 from nn.optim import SGD, Adam, AdamW, NAdam
-from nn.optim.lr_scheduler import MultiStepLR, StepLR
+from nn.optim.lr_scheduler import LambdaLR, MultiplicativeLR, MultiStepLR, StepLR
 from nn.torch_format import ALIGNMENT, STORAGES, Refused, dumps, loads
 
 from zip_helpers import overlapping_zip
@@ -301,6 +301,19 @@ def test_multisteplr_milestones_are_written_as_pytorch_s_counter(tmp_path):
     resumed = MultiStepLR(optimizer, [9, 9, 9, 9], gamma=0.5)
     resumed.load_state_dict(load(tmp_path / "run.pt")["scheduler"])
     assert resumed.milestones == [1, 2, 2, 5]
+
+
+def test_a_lambdalr_state_has_the_lr_lambdas_entry_pytorch_loads_with(tmp_path):
+    """PyTorch's LambdaLR and MultiplicativeLR pop "lr_lambdas" on loading (None for a
+    function): without it torch.load's state raised KeyError there. Read back here, the
+    entry is left out again."""
+    optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
+    for make in (LambdaLR, MultiplicativeLR):
+        scheduler = make(optimizer, lambda epoch: 0.5)
+        save({"scheduler": scheduler}, tmp_path / "run.pt")
+        state = load(tmp_path / "run.pt")["scheduler"]
+        assert state["lr_lambdas"] == [None]
+        make(optimizer, lambda epoch: 0.5).load_state_dict(state)
 
 
 @needs_torch

@@ -197,13 +197,17 @@ def _from_pytorch(state_dict: Any) -> Any:
     """A state dict in glassgrad's names and forms, from a torch.optim.lr_scheduler one (and
     from a `.pt` file): PyTorch's counts of its calls are left out (the lr is computed from
     `last_epoch` alone, ReduceLROnPlateau's worst value from its mode), its flag of the step
-    made by the constructor is `_initial` here, and
-    MultiStepLR's milestones, a Counter {epoch: count} there, are a sorted list."""
+    made by the constructor is `_initial` here, LambdaLR's lr_lambdas (None: functions are
+    not saved) are left out, and MultiStepLR's milestones, a Counter {epoch: count} there,
+    are a sorted list."""
     if not isinstance(state_dict, dict):
         return state_dict
     state = {k: v for k, v in state_dict.items() if k not in PYTORCH_ONLY}
     if "_is_initial" in state:
         state["_initial"] = state.pop("_is_initial")
+    lambdas = state.get("lr_lambdas")
+    if isinstance(lambdas, list) and all(f is None for f in lambdas):
+        del state["lr_lambdas"]                 # LambdaLR's functions, which were not saved
     counts = state.get("milestones")
     if isinstance(counts, Mapping) and all(type(n) is int and 0 <= n <= 1000
                                            for n in counts.values()):
