@@ -192,7 +192,7 @@ def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
-    if not ((t >= 0) & (t <= 1)).all():
+    if not ((t >= -1e-6) & (t <= 1 + 1e-6)).all():    # (rounding of a mixed target passes)
         # not probabilities: most often the arguments swapped, cross_entropy(one_hot, logits),
         # which would return a number (even a negative one) and train on it
         raise ValueError(f"cross_entropy: probability targets must be in [0, 1], got values in "
