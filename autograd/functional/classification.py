@@ -106,7 +106,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
                   ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits (N, C), fused and stable; gradient softmax - target.
 
-    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C). A target
+    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C), its values
+    in [0, 1] (logits there, the arguments swapped, are an error). A target
     Tensor of probabilities that requires grad gets a gradient too: -log_softmax(logits)
     (divided by N for the mean).
 
