@@ -385,8 +385,9 @@ def load(path: str | os.PathLike) -> Any:
 
     The pickle is interpreted here, opcode by opcode: only the opcodes torch.save writes for
     such data are known, and only five kinds of globals (OrderedDict, Counter, the tensor and
-    parameter rebuilders, the storage classes); anything else (a class of the saving program, `os.system`)
-    is refused with a ValueError before the next opcode, and nothing is ever run or imported.
+    parameter rebuilders, the storage classes); anything else (a class of the saving program,
+    `os.system`) is refused with a ValueError before the next opcode, and nothing is ever run
+    or imported.
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
