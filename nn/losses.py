@@ -14,10 +14,12 @@ MSELoss(reduction='sum')
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
 from autograd.functional.arguments import _is_int, _real
 from autograd.functional.classification import class_options
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, check_scale
@@ -36,6 +38,11 @@ __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLos
 
 class _Loss(Module):
     """A loss module: `reduction` is checked here, when the module is made."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args:                        # (the usual MSELoss() passes with one test)
+            _check_positional(cls, args, kwargs)
+        return super().__new__(cls)
 
     def __init__(self, *, reduction: str = "mean") -> None:
         _check_reduction(type(self).__name__, reduction)
@@ -64,6 +71,36 @@ class L1Loss(_Loss):
     """Mean absolute error (`F.l1_loss`)."""
     def forward(self, pred: Any, target: Any) -> Any:
         return F.l1_loss(pred, target, self.reduction)
+
+
+def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
+    """Arguments given by position to a loss module: `MSELoss(pred, y)` for `MSELoss()(pred, y)`
+    (the module is made, then called; `CrossEntropyLoss(logits)` took the logits for its
+    weight), or an option by position (`MSELoss("sum")`, PyTorch's deprecated size_average
+    there). Python's own error named `_Loss.__init__`."""
+    name = cls.__name__
+    signature = inspect.signature(cls.__init__)
+    try:
+        signature.bind(None, *args, **kwargs)
+        fits = True
+    except TypeError:
+        fits = False
+    data = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
+    in_graph = any(isinstance(a, Tensor) and a.requires_grad for a in data)
+    if data and (in_graph or not fits):
+        given = ", ".join(f"shape {a.shape}" if isinstance(a, (Tensor, np.ndarray)) else
+                          type(a).__name__ for a in args)
+        weight = " (a weight is a constant: pass weight.detach())" if fits else ""
+        raise TypeError(f"{name}({given}): a loss module is made first, then called on the "
+                        f"outputs and the targets: criterion = {name}(); loss = "
+                        f"criterion(outputs, targets){weight}")
+    if not fits:
+        parameters = list(signature.parameters.values())[1:]
+        first = ", ".join(p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD)
+        keywords = ", ".join(f"{p.name}=" for p in parameters if p.kind is p.KEYWORD_ONLY)
+        takes = f"takes {first} by position and its other" if first else "takes its"
+        raise TypeError(f"{name}({', '.join(map(repr, args))}): {name} {takes} options as "
+                        f"keywords ({keywords}), e.g. {name}(reduction='sum')")
 
 
 def _first_weight(name: str, weight: Any) -> Any:

@@ -152,7 +152,8 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(y_true == y_pred))
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None) -> np.ndarray:
+def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
+                     normalize: str | None = None) -> np.ndarray:
     """Counts C[i, j] of samples whose true label is labels[i] and predicted label is labels[j].
 
     Rows are true classes, columns predicted ones (scikit-learn's layout); the diagonal holds
@@ -163,7 +164,29 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None) -> np.ndarray
     array([[1, 0, 0],
            [0, 1, 1],
            [0, 0, 2]])
+
+    `normalize` gives fractions, as scikit-learn's does: "true" of each true class (rows sum to
+    1; the diagonal is each class's recall), "pred" of each predicted class (columns; the
+    diagonal is precision), "all" of every sample. A row or column without samples stays 0.
+
+    >>> confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1], normalize="true")
+    array([[1. , 0. , 0. ],
+           [0. , 0.5, 0.5],
+           [0. , 0. , 1. ]])
     """
+    if normalize not in (None, "true", "pred", "all"):
+        raise ValueError(f"confusion_matrix: normalize must be None, 'true', 'pred' or 'all', "
+                         f"got {normalize!r}")
+    counts = _counts(y_true, y_pred, labels)
+    if normalize is None:
+        return counts
+    totals = {"true": counts.sum(axis=1, keepdims=True),
+              "pred": counts.sum(axis=0, keepdims=True), "all": counts.sum()}[normalize]
+    return counts / np.maximum(totals, 1)
+
+
+def _counts(y_true: Any, y_pred: Any, labels: Any) -> np.ndarray:
+    """The confusion matrix's counts (see confusion_matrix)."""
     y_true, y_pred = _label_pair("confusion_matrix", y_true, y_pred)
     given = labels is not None
     labels = _labels("confusion_matrix", y_true, y_pred, labels)

@@ -243,6 +243,17 @@ class _Encoder:
     def dictionary(self, value: dict, where: str) -> None:
         if _is_optimizer_state(value):
             value = _with_tensor_scalars(value)
+        elif set(value) == MULTISTEP_STATE and isinstance(value["milestones"], list):
+            value = {**value, "milestones": Counter(value["milestones"])}
+        elif set(value) == LAMBDA_STATE and isinstance(value["base_lrs"], list):
+            # PyTorch's LambdaLR and MultiplicativeLR load only with their "lr_lambdas" entry,
+            # None for a function (whose code a checkpoint does not hold)
+            value = {**value, "lr_lambdas": [None] * len(value["base_lrs"])}
+        if type(value) is Counter:          # Counter({...}): PyTorch's MultiStepLR milestones,
+            self.global_("collections", "Counter")      # which it indexes by epoch (a list
+            self.dictionary(dict(value), where)         # there gave wrong lrs)
+            self.out += Op.TUPLE1 + Op.REDUCE
+            return
         ordered = isinstance(value, OrderedDict)
         if ordered:                         # OrderedDict(), then its items
             self.global_("collections", "OrderedDict")
@@ -310,6 +321,12 @@ def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(strides))
 
 
+#: the entries of a MultiStepLR's state_dict(), whose milestones PyTorch keeps as a Counter
+MULTISTEP_STATE = {"milestones", "gamma", "base_lrs", "last_epoch", "_initial", "_last_lr"}
+#: the entries of a LambdaLR's or MultiplicativeLR's state_dict(): the lambdas are not saved
+LAMBDA_STATE = {"base_lrs", "last_epoch", "_initial", "_last_lr"}
+
+
 def _is_optimizer_state(value: dict) -> bool:
     """Whether `value` is an optimizer's `state_dict()`, PyTorch's layout."""
     return (set(value) == {"state", "param_groups"} and isinstance(value["state"], dict)
@@ -367,9 +384,10 @@ def load(path: str | os.PathLike) -> Any:
     Tensors come back as numpy arrays (on the CPU, whatever device they were saved from).
 
     The pickle is interpreted here, opcode by opcode: only the opcodes torch.save writes for
-    such data are known, and only four kinds of globals (OrderedDict, the tensor and parameter
-    rebuilders, the storage classes); anything else (a class of the saving program, `os.system`)
-    is refused with a ValueError before the next opcode, and nothing is ever run or imported.
+    such data are known, and only five kinds of globals (OrderedDict, Counter, the tensor and
+    parameter rebuilders, the storage classes); anything else (a class of the saving program,
+    `os.system`) is refused with a ValueError before the next opcode, and nothing is ever run
+    or imported.
     """
     path = os.fspath(path)
     with open(path, "rb") as file:
@@ -621,6 +639,14 @@ def _ordered_dict(*args: Any) -> OrderedDict:
     return OrderedDict()
 
 
+def _counter(counts: Any = None) -> dict:
+    """collections.Counter({...}), as PyTorch's MultiStepLR keeps its milestones: a plain dict
+    here (the scheduler's load_state_dict takes {epoch: count})."""
+    if type(counts) is not dict:
+        raise Refused("its pickle builds a Counter from something that is not a dict")
+    return counts
+
+
 def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any,
                     backward_hooks: Any, metadata: Any = None) -> np.ndarray:
     """torch._utils._rebuild_tensor_v2: the tensor's numbers, checked to lie in its storage.
@@ -664,6 +690,7 @@ def _rebuild_parameter(data: Any, requires_grad: Any, backward_hooks: Any) -> np
 #: the only globals a pickle may name, as "module.name"; each maps to the reader's own object
 GLOBALS: dict[str, Any] = {
     "collections.OrderedDict": _Function("OrderedDict", _ordered_dict),
+    "collections.Counter": _Function("Counter", _counter),
     "torch._utils._rebuild_tensor_v2": _Function("_rebuild_tensor_v2", _rebuild_tensor),
     "torch._utils._rebuild_parameter": _Function("_rebuild_parameter", _rebuild_parameter),
     **{f"torch.{storage}": _StorageClass(storage) for storage in STORAGES.values()},

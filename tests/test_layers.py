@@ -125,6 +125,24 @@ def test_linear_rejects_bad_sizes_and_bad_inputs():
         Linear(2, 4)([Value(1.0), Value(2.0)])      # not Tensor's words about dtype object
 
 
+def test_linear_given_unflattened_images_or_columns_says_how_to_reshape():
+    """MNIST as (N, 28, 28) into Linear(784, ...), one image (28, 28), or the samples as
+    columns: the error said only 'the last input dim must be 784'."""
+    layer = Linear(784, 10)
+    with pytest.raises(ValueError, match=r"must be 784 \(28 × 28 = 784 numbers per sample: "
+                                         r"flatten them first, x.reshape\(len\(x\), -1\), or put "
+                                         r"nn.Flatten\(\) before the layer\)$"):
+        layer(np.zeros((32, 28, 28), np.float32))
+    with pytest.raises(ValueError, match=r"\(one sample of shape \(28, 28\)\? flatten it: "
+                                         r"x.reshape\(1, -1\)\)$"):
+        layer(np.zeros((28, 28), np.float32))
+    with pytest.raises(ValueError, match=r"must be 4 \(the samples as columns\? x.T has one row "
+                                         r"per sample, shape \(16, 4\)\)$"):
+        Linear(4, 3)(np.zeros((4, 16), np.float32))
+    with pytest.raises(ValueError, match=r"must be 4$"):          # nothing to guess
+        Linear(4, 3)(np.zeros((16, 5), np.float32))
+
+
 def test_identity_returns_its_input_on_tensors_and_values():
     x, v = Tensor(np.array([-1.5, 2.0])), Value(0.3)
     assert Identity()(x) is x and Identity(3, bias=False)(v) is v

@@ -188,9 +188,10 @@ def test_cross_entropy_takes_a_target_tensor_in_the_logits_dtype(target, reducti
     got = AF.cross_entropy(z, target_tensor, reduction)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got.data, AF.cross_entropy(z, target, reduction).data)
-    # a float64 target that requires grad still gets its gradient (linear in t: float32 suffices)
-    assert gradcheck(lambda u: AF.cross_entropy(z.detach(), u, reduction), t64(target),
-                     eps=1e-2, atol=1e-5)
+    # a float64 target that requires grad still gets its gradient (linear in t: float32 suffices;
+    # checked inside [0, 1], where the differences' steps stay probabilities)
+    assert gradcheck(lambda u: AF.cross_entropy(z.detach(), u, reduction),
+                     t64(np.clip(target, 0.1, 0.9)), eps=1e-2, atol=1e-5)
 
 
 def test_l2_penalty_on_tensors():
@@ -632,6 +633,24 @@ def test_nll_loss_of_logits_is_refused():
     assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
 
 
+def test_cross_entropy_refuses_targets_that_are_not_probabilities():
+    """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
+    targets and returned a number (negative here: -0.2751) that training went on with."""
+    logits = Tensor(np.array([[1.2, -0.7, 0.3], [-2.3, 0.4, 1.37]], np.float32),
+                    requires_grad=True)
+    one_hot = Tensor(np.eye(3, dtype=np.float32)[[0, 2]])
+    with pytest.raises(ValueError, match=r"cross_entropy: probability targets must be in "
+                                         r"\[0, 1\], got values in \[-2.3, 1.37\]; the logits "
+                                         r"come first: cross_entropy\(logits, target\)"):
+        F.cross_entropy(one_hot, logits)
+    with pytest.raises(ValueError, match=r"got values in \[-2.3, 1.37\]"):   # (N, C, d1) too
+        F.cross_entropy(Tensor(one_hot.data[:, :, None]), logits.data[:, :, None])
+    # probabilities, soft or one-hot, still pass; so does the right order
+    assert F.cross_entropy(logits, one_hot).item() == pytest.approx(
+        F.cross_entropy(logits, [0, 2]).item())
+    assert np.isfinite(F.cross_entropy(logits, np.full((2, 3), 1 / 3)).item())
+
+
 def test_nll_loss_of_nan_log_probabilities_is_nan_not_a_logits_error():
     """A model whose training diverged gives NaN log-probabilities: the loss is NaN (which
     `fit` reports as divergence), not 'got values in [nan, nan], logits?'."""
@@ -737,6 +756,31 @@ def test_loss_modules_are_modules_and_take_values():
     assert losses.HingeLoss()(scores, [1, -1]).data == F.hinge_loss(scores, [1, -1]).data
     with pytest.raises(TypeError):
         losses.MSELoss("sum")                       # keyword-only, as the functions' order differs
+
+
+def test_a_loss_module_given_the_data_says_to_make_it_then_call_it():
+    """`nn.MSELoss(pred, y)` for `nn.MSELoss()(pred, y)`: Python's error named
+    `_Loss.__init__`, and `CrossEntropyLoss(logits)` took the logits for its weight."""
+    pred = Tensor(np.zeros((4, 3), np.float32), requires_grad=True)
+    y = np.array([0, 2, 1, 0])
+    with pytest.raises(TypeError, match=r"^MSELoss\(shape \(4, 3\), shape \(4,\)\): a loss module "
+                                        r"is made first, then called on the outputs and the "
+                                        r"targets: criterion = MSELoss\(\); loss = "
+                                        r"criterion\(outputs, targets\)$"):
+        losses.MSELoss(pred, y)
+    with pytest.raises(TypeError, match=r"^CrossEntropyLoss\(shape \(4, 3\)\): a loss module .* "
+                                        r"\(a weight is a constant: pass weight.detach\(\)\)$"):
+        losses.CrossEntropyLoss(pred)
+    with pytest.raises(TypeError, match=r"^HuberLoss\('mean', 0.5\): HuberLoss takes its options "
+                                        r"as keywords \(reduction=, delta=\)"):
+        losses.HuberLoss("mean", 0.5)
+    with pytest.raises(TypeError, match=r"CrossEntropyLoss takes weight by position and its "
+                                        r"other options as keywords \(ignore_index=, reduction=, "
+                                        r"label_smoothing=\)"):
+        losses.CrossEntropyLoss([1.0, 2.0, 1.0], "sum")
+    # a class weight by position is PyTorch's, and still works
+    criterion = losses.CrossEntropyLoss(np.array([1.0, 2.0, 1.0]))
+    assert criterion(pred, y).item() == pytest.approx(math.log(3))
 
 
 def test_bce_with_logits_module_pos_weight():

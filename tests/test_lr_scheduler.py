@@ -10,6 +10,7 @@ written independently from the formulas in PyTorch's documentation.
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import warnings
@@ -995,23 +996,60 @@ def test_warm_restarts_fractional_epochs_match_pytorch(T_mult):
 _PYTORCH_COUNTERS = {"_step_count": 1, "_get_lr_called_within_step": False, "_is_initial": False}
 
 
-@pytest.mark.parametrize("make, pytorch_only", [
-    (lambda: lr_scheduler.CosineAnnealingLR(_opt(), T_max=3), _PYTORCH_COUNTERS),
-    (lambda: lr_scheduler.StepLR(_opt(), 2), _PYTORCH_COUNTERS),
-    (lambda: lr_scheduler.ReduceLROnPlateau(_opt()), {"mode_worse": math.inf}),
+def _as_pytorch_keeps_it(state: dict) -> dict:
+    """A glassgrad scheduler's state_dict() in the form torch.optim.lr_scheduler's has (PyTorch
+    2's keys, a MultiStepLR's milestones a Counter), as a `.pt` file of PyTorch's brings it."""
+    torch_state = {k: v for k, v in state.items() if k != "_initial"}
+    if "milestones" in state:
+        torch_state["milestones"] = dict(collections.Counter(state["milestones"]))
+    if set(state) == {"base_lrs", "last_epoch", "_initial", "_last_lr"}:     # LambdaLR's
+        torch_state["lr_lambdas"] = [None] * len(state["base_lrs"])
+    if "mode" in state:                                         # ReduceLROnPlateau
+        return {**torch_state, "mode_worse": math.inf}
+    return {**torch_state, **_PYTORCH_COUNTERS}
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=3),
+    lambda o: lr_scheduler.StepLR(o, 2),
+    lambda o: lr_scheduler.MultiStepLR(o, [1, 3, 3, 6], gamma=0.5),
+    lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.9 ** epoch),
 ])
-def test_a_pytorch_schedulers_state_dict_is_named_as_such(make, pytorch_only):
-    """torch.optim.lr_scheduler's state dicts (PyTorch 2's keys) count calls under keys of
-    their own; the error says to start afresh, as the optimizer's does."""
-    schedule = make()
-    torch_state = {k: v for k, v in schedule.state_dict().items() if k != "_initial"}
-    torch_state.update(pytorch_only)
+def test_a_pytorch_schedulers_state_dict_loads_and_continues_the_schedule(make):
+    """torch.optim.lr_scheduler's state dicts count calls under keys of their own, keep a
+    MultiStepLR's milestones as a Counter {epoch: count} and a LambdaLR's functions as None:
+    translated on loading, so a run trained in PyTorch resumes here. They were refused ("start
+    the scheduler afresh")."""
+    schedule = make(two_group_sgd())
+    lrs_over(schedule, 2)
+    saved = schedule.state_dict()
+    uninterrupted = lrs_over(schedule, 8)
+    resumed = make(two_group_sgd())
+    resumed.load_state_dict(_as_pytorch_keeps_it(saved))
+    for group, lr in zip(resumed.optimizer.param_groups, saved["_last_lr"]):
+        group["lr"] = lr                                # (the optimizer's state, loaded too)
+    assert resumed.state_dict() == saved
+    assert lrs_over(resumed, 8) == uninterrupted
+    plateau = lr_scheduler.ReduceLROnPlateau(_opt(), patience=0)
+    for loss in (1.0, 2.0, 3.0):
+        plateau.step(loss)
+    resumed = lr_scheduler.ReduceLROnPlateau(_opt(), patience=0)
+    resumed.load_state_dict(_as_pytorch_keeps_it(plateau.state_dict()))   # with mode_worse
+    assert resumed.state_dict() == plateau.state_dict()
+
+
+def test_a_pytorch_state_dict_this_scheduler_cannot_take_is_named_as_such():
+    """PyTorch's OneCycleLR keeps its phases, and other entries: the error says to start
+    afresh; glassgrad's own mistakes get no such hint."""
+    schedule = lr_scheduler.OneCycleLR(_opt(), max_lr=0.1, total_steps=10)
+    torch_state = {**_as_pytorch_keeps_it(schedule.state_dict()), "_schedule_phases": []}
     with pytest.raises(ValueError, match=r"load_state_dict: expected the keys .*; this looks "
-                                         r"like a PyTorch scheduler's state_dict: .* so start "
-                                         r"the scheduler afresh"):
+                                         r"like a PyTorch scheduler's state_dict, and this "
+                                         r"scheduler keeps other entries in glassgrad: start it "
+                                         r"afresh"):
         schedule.load_state_dict(torch_state)
-    with pytest.raises(ValueError) as own_mistake:               # glassgrad's own: no hint
-        schedule.load_state_dict({"step_size": 3})
+    with pytest.raises(ValueError) as own_mistake:
+        lr_scheduler.StepLR(_opt(), 2).load_state_dict({"step_size": 3})
     assert "PyTorch" not in str(own_mistake.value)
 
 

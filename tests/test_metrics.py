@@ -61,6 +61,22 @@ def test_confusion_matrix_worked_example():
     np.testing.assert_array_equal(confusion_matrix(Y_TRUE, Y_PRED), expected)
 
 
+def test_confusion_matrix_normalizes_as_scikit_learn_does():
+    """normalize="true" / "pred" / "all" (scikit-learn's keyword, which a learner's plotting
+    code passes) was a TypeError; a class without samples gives a row of zeros, not NaN."""
+    counts = np.array([[1, 1, 0], [1, 2, 0], [1, 0, 3]])
+    np.testing.assert_allclose(confusion_matrix(Y_TRUE, Y_PRED, normalize="true"),
+                               counts / counts.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(confusion_matrix(Y_TRUE, Y_PRED, normalize="pred"),
+                               counts / counts.sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(confusion_matrix(Y_TRUE, Y_PRED, normalize="all"), counts / 9)
+    np.testing.assert_array_equal(confusion_matrix([0, 0], [0, 0], labels=[0, 1],
+                                                   normalize="true"), [[1, 0], [0, 0]])
+    with pytest.raises(ValueError, match=r"normalize must be None, 'true', 'pred' or 'all', "
+                                         r"got 'rows'"):
+        confusion_matrix(Y_TRUE, Y_PRED, normalize="rows")
+
+
 def test_confusion_matrix_labels_order_subset_and_strings():
     """labels= fixes the row/column order; samples with other labels are left out."""
     np.testing.assert_array_equal(confusion_matrix(Y_TRUE, Y_PRED, labels=[2, 0, 1]),

@@ -1070,8 +1070,11 @@ def test_load_state_dict_copies_and_converts_to_the_parameters_kind():
     (lambda sd: sd["param_groups"][0].update(learning_rate=1.0),
      r"unknown hyperparameter\(s\) \['learning_rate'\]"),
     (lambda sd: sd.pop("state"), r"expected a dict with keys 'state' and 'param_groups'"),
-    (lambda sd: sd["param_groups"][0].update(foreach=None, fused=None),   # torch.optim's
-     r"\['foreach', 'fused'\]; this looks like a PyTorch optimizer's state_dict"),
+    (lambda sd: sd["param_groups"][0].update(foreach=None, differentiable=True),
+     r"group 0 has differentiable=True \(backpropagating through the update\), which is not "
+     r"supported"),
+    (lambda sd: sd["param_groups"][0].update(max_lr=0.1, base_momentum=0.85),
+     r"\['base_momentum', 'max_lr'\]; PyTorch's OneCycleLR and CyclicLR keep their bounds"),
     (lambda sd: sd["param_groups"].__setitem__(0, [0]),
      r"group 0 is not a dict with a 'params' list"),
     # a damaged file: these raised TypeError and AttributeError from inside load_state_dict
@@ -1102,6 +1105,34 @@ def test_load_state_dict_checks_before_changing_anything(mutate, message):
     assert after["param_groups"] == before["param_groups"]
     np.testing.assert_array_equal(after["state"][0]["momentum_buffer"],
                                   before["state"][0]["momentum_buffer"])
+
+
+def test_load_state_dict_takes_a_torch_optim_state_dict():
+    """torch.optim's groups also hold its switches of how the update runs (as torch 2.13 writes
+    them for Adam); they change nothing here, as in the constructor, so a run trained in PyTorch
+    resumes here. They were refused ("only model weights move between the two"), though a
+    state saved here resumes in PyTorch."""
+    def trained(steps):
+        w = Tensor(np.array([0.5, -1.0], np.float32), requires_grad=True)
+        optimizer = Adam([w], lr=0.1, amsgrad=True)
+        for _ in range(steps):
+            w.grad = np.array([1.0, -2.0], np.float32) * w.data
+            optimizer.step()
+        return w, optimizer
+    w, optimizer = trained(3)
+    saved = optimizer.state_dict()
+    saved["param_groups"][0].update(foreach=None, capturable=False, differentiable=False,
+                                    fused=None)
+    saved["state"][0]["step"] = np.array(3.0, np.float32)       # PyTorch's 0-d tensor
+    w2, resumed = trained(0)
+    w2.data[...] = w.data
+    resumed.load_state_dict(saved)
+    for v in (w, w2):                                   # one more step each: the same numbers
+        v.grad = np.array([1.0, -2.0], np.float32) * v.data
+    optimizer.step()
+    resumed.step()
+    np.testing.assert_array_equal(w2.data, w.data)
+    assert "foreach" not in resumed.param_groups[0]
 
 
 @pytest.mark.parametrize("step, message", [

@@ -5,6 +5,8 @@ torch installed, torch reads our files and we read torch's."""
 
 from __future__ import annotations
 
+import collections
+import io
 import math
 import os
 import re
@@ -21,7 +23,7 @@ import pytest
 from autograd import Tensor, manual_seed
 from nn import LSTM, BatchNorm2d, Conv2d, Linear, Sequential, load, save
 from nn.optim import SGD, Adam, AdamW, NAdam
-from nn.optim.lr_scheduler import StepLR
+from nn.optim.lr_scheduler import LambdaLR, MultiplicativeLR, MultiStepLR, StepLR
 from nn.torch_format import ALIGNMENT, STORAGES, Refused, dumps, loads
 
 from zip_helpers import overlapping_zip
@@ -275,6 +277,58 @@ def test_nadams_momentum_product_round_trips_exactly_through_pt(tmp_path):
     state = load(tmp_path / "run.pt")["optimizer"]["state"][0]
     assert state["mu_product"].dtype == np.float64 and state["step"].dtype == np.float32
     assert float(state["mu_product"]) == optimizer.state[w]["mu_product"]
+
+
+def test_multisteplr_milestones_are_written_as_pytorch_s_counter(tmp_path):
+    """PyTorch's MultiStepLR keeps its milestones as a Counter and reads
+    milestones[last_epoch] as the number of decays at that epoch: given our sorted list, it
+    read the list by position (lrs 0.25, 0.0078 where 0.5, 0.25 were due, then an IndexError).
+    A .pt file now holds collections.Counter, and glassgrad reads it (and PyTorch's) back."""
+    import pickle
+    optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
+    scheduler = MultiStepLR(optimizer, [1, 2, 2, 5], gamma=0.5)
+    save({"scheduler": scheduler}, tmp_path / "run.pt")
+    with zipfile.ZipFile(tmp_path / "run.pt") as archive:
+        pickled = archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))
+
+    class CounterOnly(pickle.Unpickler):            # what torch.load's unpickler builds
+        def find_class(self, module, name):
+            assert (module, name) == ("collections", "Counter")
+            return collections.Counter
+    milestones = CounterOnly(io.BytesIO(pickled)).load()["scheduler"]["milestones"]
+    assert milestones == collections.Counter({1: 1, 2: 2, 5: 1})
+    assert (milestones[2], milestones[3]) == (2, 0)         # as PyTorch's get_lr reads it
+    resumed = MultiStepLR(optimizer, [9, 9, 9, 9], gamma=0.5)
+    resumed.load_state_dict(load(tmp_path / "run.pt")["scheduler"])
+    assert resumed.milestones == [1, 2, 2, 5]
+
+
+def test_a_lambdalr_state_has_the_lr_lambdas_entry_pytorch_loads_with(tmp_path):
+    """PyTorch's LambdaLR and MultiplicativeLR pop "lr_lambdas" on loading (None for a
+    function): without it torch.load's state raised KeyError there. Read back here, the
+    entry is left out again."""
+    optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
+    for make in (LambdaLR, MultiplicativeLR):
+        scheduler = make(optimizer, lambda epoch: 0.5)
+        save({"scheduler": scheduler}, tmp_path / "run.pt")
+        state = load(tmp_path / "run.pt")["scheduler"]
+        assert state["lr_lambdas"] == [None]
+        make(optimizer, lambda epoch: 0.5).load_state_dict(state)
+
+
+@needs_torch
+def test_a_multisteplr_state_resumes_in_torch_with_the_same_lrs(tmp_path):
+    optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
+    scheduler = MultiStepLR(optimizer, [1, 2, 5], gamma=0.5)
+    save({"optimizer": optimizer, "scheduler": scheduler}, tmp_path / "run.pt")
+    checkpoint = torch.load(tmp_path / "run.pt")
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=1.0)
+    their_scheduler = torch.optim.lr_scheduler.MultiStepLR(theirs, [3], gamma=0.5)
+    theirs.load_state_dict(checkpoint["optimizer"])
+    their_scheduler.load_state_dict(checkpoint["scheduler"])
+    for _ in range(6):
+        optimizer.step(), scheduler.step(), theirs.step(), their_scheduler.step()
+        assert theirs.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
 
 
 # ------------------------------------------------------------------------------------------

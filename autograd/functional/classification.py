@@ -106,7 +106,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
                   ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits (N, C), fused and stable; gradient softmax - target.
 
-    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C). A target
+    `target` is class indices (N,) (ints) or a probability / one-hot array (N, C), its values
+    in [0, 1] (logits there, the arguments swapped, are an error). A target
     Tensor of probabilities that requires grad gets a gradient too: -log_softmax(logits)
     (divided by N for the mean).
 
@@ -192,6 +193,12 @@ def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
+    if not ((t >= -1e-6) & (t <= 1 + 1e-6)).all():    # (rounding of a mixed target passes)
+        # not probabilities: most often the arguments swapped, cross_entropy(one_hot, logits),
+        # which would return a number (even a negative one) and train on it
+        raise ValueError(f"cross_entropy: probability targets must be in [0, 1], got values in "
+                         f"[{np.min(t):.4g}, {np.max(t):.4g}]; the logits come first: "
+                         f"cross_entropy(logits, target)")
     if not isinstance(target, Tensor):
         target = Tensor(t.astype(logits.dtype))
     elif target.dtype != logits.dtype:          # (one-hot ints, float64 probabilities)

@@ -5,6 +5,7 @@ forward, is in autograd/ops/fused.py.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..graph import Node, apply
@@ -40,10 +41,24 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
                          f"{w_shape} (out_features, in_features): the last input dim must "
-                         f"be {w_shape[1]}")
+                         f"be {w_shape[1]}{_reshape_hint(x_shape, w_shape[1])}")
     if bias is None:
         return apply(Linear, (x, weight), (x._fn is not None, weight._fn is not None))
     if bias.data.shape != w_shape[:1]:
         raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.shape}")
     return apply(Linear, (x, weight, bias),
                  (x._fn is not None, weight._fn is not None, bias._fn is not None))
+
+
+def _reshape_hint(x_shape: tuple[int, ...], features: int) -> str:
+    """What a learner's input of the wrong shape most likely is: images not flattened (MNIST's
+    (N, 28, 28) into Linear(784, ...)), one unflattened sample, or the samples as columns."""
+    if len(x_shape) > 2 and math.prod(x_shape[1:]) == features:
+        sizes = " × ".join(map(str, x_shape[1:]))
+        return (f" ({sizes} = {features} numbers per sample: flatten them first, "
+                f"x.reshape(len(x), -1), or put nn.Flatten() before the layer)")
+    if len(x_shape) > 1 and math.prod(x_shape) == features:
+        return f" (one sample of shape {x_shape}? flatten it: x.reshape(1, -1))"
+    if len(x_shape) == 2 and x_shape[0] == features:
+        return f" (the samples as columns? x.T has one row per sample, shape {x_shape[::-1]})"
+    return ""

@@ -147,10 +147,11 @@ class LRScheduler:
         """Restore a state saved by `state_dict()` of the same kind of scheduler."""
         name = type(self).__name__
         expected = set(self.state_dict())
+        given, state_dict = state_dict, _from_pytorch(state_dict)
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected the keys {sorted(expected)} "
-                             f"(a {name}'s state_dict()), got {got}{_pytorch_hint(state_dict)}")
+                             f"(a {name}'s state_dict()), got {got}{_pytorch_hint(given)}")
         current = self.state_dict()
         for key, value in state_dict.items():
             if not _same_kind(current[key], value):
@@ -188,15 +189,41 @@ class LRScheduler:
         """Rules that tie saved entries together (subclasses that have some say them)."""
 
 
+#: what PyTorch's schedulers keep and glassgrad's compute when needed
+PYTORCH_ONLY = ("_step_count", "_get_lr_called_within_step", "verbose", "mode_worse")
+
+
+def _from_pytorch(state_dict: Any) -> Any:
+    """A state dict in glassgrad's names and forms, from a torch.optim.lr_scheduler one (and
+    from a `.pt` file): PyTorch's counts of its calls are left out (the lr is computed from
+    `last_epoch` alone, ReduceLROnPlateau's worst value from its mode), its flag of the step
+    made by the constructor is `_initial` here, LambdaLR's lr_lambdas (None: functions are
+    not saved) are left out, and MultiStepLR's milestones, a Counter {epoch: count} there,
+    are a sorted list."""
+    if not isinstance(state_dict, dict):
+        return state_dict
+    state = {k: v for k, v in state_dict.items() if k not in PYTORCH_ONLY}
+    if "_is_initial" in state:
+        state["_initial"] = state.pop("_is_initial")
+    lambdas = state.get("lr_lambdas")
+    if isinstance(lambdas, list) and all(f is None for f in lambdas):
+        del state["lr_lambdas"]                 # LambdaLR's functions, which were not saved
+    counts = state.get("milestones")
+    if isinstance(counts, Mapping) and all(type(n) is int and 0 <= n <= 1000
+                                           for n in counts.values()):
+        state["milestones"] = sorted(m for m, n in counts.items() for _ in range(n))
+    return state
+
+
 def _pytorch_hint(state_dict: Any) -> str:
-    """For a torch.optim.lr_scheduler state dict: PyTorch counts its calls under names of its
-    own (glassgrad's schedulers compute the lr from `last_epoch` alone)."""
+    """For a torch.optim.lr_scheduler state dict that `_from_pytorch` cannot translate (its
+    OneCycleLR and CyclicLR keep their phases and the optimizer's groups their bounds)."""
     pytorch_only = {"_step_count", "_get_lr_called_within_step", "_is_initial", "mode_worse",
                     "verbose"}
     if not isinstance(state_dict, dict) or not pytorch_only & set(state_dict):
         return ""
-    return ("; this looks like a PyTorch scheduler's state_dict: only model weights move "
-            "between the two (load_state_dict on the model), so start the scheduler afresh")
+    return ("; this looks like a PyTorch scheduler's state_dict, and this scheduler keeps "
+            "other entries in glassgrad: start it afresh")
 
 
 def _same_kind(current: Any, value: Any) -> bool:

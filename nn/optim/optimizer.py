@@ -43,6 +43,8 @@ from ..module import clear_grad
 #: what a parameter group holds besides hyperparameters: its parameters, their names if given
 #: as named_parameters() gives them, and the lr a scheduler started from
 GROUP_ENTRIES = {"params", "param_names", "initial_lr"}
+#: PyTorch's switches of how its update runs, in its optimizers' groups: nothing to do here
+PYTORCH_SWITCHES = {"foreach", "fused", "capturable", "differentiable"}
 
 __all__ = ["Optimizer", "zeros_like", "copy_of", "maximum", "sign", "where", "clamp"]
 
@@ -408,11 +410,20 @@ class Optimizer:
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameter(s) "
                     f"in the state dict and {len(group['params'])} in this optimizer")
             by_index.update(zip(saved["params"], group["params"]))
+            if saved.get("differentiable"):
+                raise ValueError(f"{name}.load_state_dict: group {i} has differentiable=True "
+                                 f"(backpropagating through the update), which is not supported")
+            # a torch.optim state dict: its implementation switches change nothing here, as
+            # when they are passed to the constructor
+            saved = {k: v for k, v in saved.items() if k not in PYTORCH_SWITCHES}
             unknown = set(saved) - set(self.defaults) - GROUP_ENTRIES
             if unknown:
+                cycles = unknown & {"max_lr", "min_lr", "base_momentum", "max_momentum"}
+                hint = ("; PyTorch's OneCycleLR and CyclicLR keep their bounds in the "
+                        "optimizer's groups: start the optimizer and the scheduler afresh"
+                        if cycles else "")
                 raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
-                                 f"hyperparameter(s) {sorted(unknown)}"
-                                 f"{_pytorch_hint(unknown)}")
+                                 f"hyperparameter(s) {sorted(unknown)}{hint}")
             restored = {**group, **{k: v for k, v in saved.items() if k != "params"},
                         "params": group["params"]}
             self._check_settings(restored)
@@ -518,14 +529,6 @@ def _check_ordered(optimizer: str, params: Any) -> None:
     if isinstance(params, (set, frozenset)):
         raise TypeError(f"{optimizer}: parameters must come in a fixed order (a list or tuple, "
                         f"not a set)")
-
-
-def _pytorch_hint(unknown: set[str]) -> str:
-    """For a torch.optim state dict, whose groups carry PyTorch's implementation switches."""
-    if not unknown & {"foreach", "fused", "capturable", "differentiable"}:
-        return ""
-    return ("; this looks like a PyTorch optimizer's state_dict: only model weights move "
-            "between the two (load_state_dict on the model), so start the optimizer afresh")
 
 
 def _real(optimizer: str, key: str, value: Any) -> float:
