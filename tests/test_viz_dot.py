@@ -533,6 +533,43 @@ def test_jupyter_display_and_repr():
     assert bundle["text/plain"] == "<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>"
 
 
+def test_a_drawing_too_big_for_a_notebook_is_shown_as_a_line_of_text(monkeypatch):
+    """micrograd's demo loss on 100 moons points, drawn with max_nodes=None, made 615 MB of SVG
+    that Jupyter was handed to show (and the .ipynb to keep); now it gets a line saying so."""
+    from autograd.viz import draw as draw_module
+    drawing = draw_graph(neuron()[0], engine="builtin")
+    size = len(drawing.svg())                                   # about 8 kB
+    monkeypatch.setattr(draw_module, "INLINE_LIMIT", size - 1)
+    assert drawing._repr_svg_() is None
+    assert drawing._repr_mimebundle_() == {"text/plain": (
+        f"<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>: {size / 1e6:,.0f} MB of SVG, "
+        f"too big to show in a notebook; .save('graph.svg') writes it, or draw it collapsed "
+        f"(max_nodes=300, the default)")}
+    monkeypatch.setattr(draw_module, "INLINE_LIMIT", size)
+    assert drawing._repr_svg_().startswith("<svg ")
+
+
+def test_a_drawing_of_thousands_of_boxes_warns_before_laying_them_out(recwarn):
+    """max_nodes=None on micrograd's demo loss (100 moons points) took 74 s and 4.5 GB without a
+    word; the warning comes before the layout, with the option that helps."""
+    x = Value(0.5, label="x")
+    for _ in range(5000):                                       # 5,000 ops: 10,001 boxes
+        x = x + 0.001
+    with pytest.warns(RuntimeWarning) as caught:
+        drawing = draw_graph(x, max_nodes=None, engine="builtin")
+    assert str(caught[0].message) == (
+        "draw_graph: 10,001 boxes (max_nodes=None) take seconds to minutes to lay out and tens "
+        "to hundreds of MB of SVG, too big for a notebook to show; max_nodes=300 (the default) "
+        "collapses the graph into at most 300 boxes")
+    assert drawing._svg is None                                 # warned before the layout
+    draw_graph(x, engine="builtin")                             # collapsed: no warning
+    x = Value(0.5)
+    for _ in range(4999):
+        x = x + 0.001
+    draw_graph(x, max_nodes=None, engine="builtin")             # 9,999 boxes: no warning
+    assert len(recwarn) == 0
+
+
 @pytest.mark.parametrize("engine", ["builtin", "graphviz"])
 def test_drawings_shown_in_one_notebook_share_no_id(engine, request):
     if engine == "graphviz":
