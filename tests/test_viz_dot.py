@@ -473,7 +473,9 @@ def test_a_hung_dot_is_stopped_after_the_timeout(monkeypatch, tmp_path):
     assert time.perf_counter() - started < 30
     assert str(info.value) == ("draw_graph: dot did not finish rendering a graph of 3 nodes as "
                                "png within 0.2 s and was stopped; draw a smaller graph (a lower "
-                               "max_nodes collapses more), or raise autograd.viz.dot.DOT_TIMEOUT")
+                               "max_nodes collapses more), use the built-in layout "
+                               '(engine="builtin"; --engine builtin), or raise '
+                               "autograd.viz.dot.DOT_TIMEOUT")
 
 
 @pytest.mark.usefixtures("needs_dot")
@@ -529,6 +531,43 @@ def test_jupyter_display_and_repr():
     bundle = drawing._repr_mimebundle_()
     assert bundle["image/svg+xml"].startswith("<svg ")
     assert bundle["text/plain"] == "<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>"
+
+
+def test_a_drawing_too_big_for_a_notebook_is_shown_as_a_line_of_text(monkeypatch):
+    """micrograd's demo loss on 100 moons points, drawn with max_nodes=None, made 615 MB of SVG
+    that Jupyter was handed to show (and the .ipynb to keep); now it gets a line saying so."""
+    from autograd.viz import draw as draw_module
+    drawing = draw_graph(neuron()[0], engine="builtin")
+    size = len(drawing.svg())                                   # about 8 kB
+    monkeypatch.setattr(draw_module, "INLINE_LIMIT", size - 1)
+    assert drawing._repr_svg_() is None
+    assert drawing._repr_mimebundle_() == {"text/plain": (
+        f"<GraphDrawing: 15 boxes, 14 edges, engine='builtin'>: {size / 1e6:,.0f} MB of SVG, "
+        f"too big to show in a notebook; .save('graph.svg') writes it, or draw it collapsed "
+        f"(max_nodes=300, the default)")}
+    monkeypatch.setattr(draw_module, "INLINE_LIMIT", size)
+    assert drawing._repr_svg_().startswith("<svg ")
+
+
+def test_a_drawing_of_thousands_of_boxes_warns_before_laying_them_out(recwarn):
+    """max_nodes=None on micrograd's demo loss (100 moons points) took 74 s and 4.5 GB without a
+    word; the warning comes before the layout, with the option that helps."""
+    x = Value(0.5, label="x")
+    for _ in range(5000):                                       # 5,000 ops: 10,001 boxes
+        x = x + 0.001
+    with pytest.warns(RuntimeWarning) as caught:
+        drawing = draw_graph(x, max_nodes=None, engine="builtin")
+    assert str(caught[0].message) == (
+        "draw_graph: 10,001 boxes (max_nodes=None) take seconds to minutes to lay out and tens "
+        "to hundreds of MB of SVG, too big for a notebook to show; max_nodes=300 (the default) "
+        "collapses the graph into at most 300 boxes")
+    assert drawing._svg is None                                 # warned before the layout
+    draw_graph(x, engine="builtin")                             # collapsed: no warning
+    x = Value(0.5)
+    for _ in range(4999):
+        x = x + 0.001
+    draw_graph(x, max_nodes=None, engine="builtin")             # 9,999 boxes: no warning
+    assert len(recwarn) == 0
 
 
 @pytest.mark.parametrize("engine", ["builtin", "graphviz"])
@@ -610,6 +649,48 @@ def test_a_folded_chain_saved_as_png_or_pdf_is_folded_like_its_svg(tmp_path):
     assert width / height == pytest.approx(svg_width / svg_height, rel=0.05)   # draws at 96 dpi)
     assert drawing.save(tmp_path / "chain.pdf").read_bytes()[:5] == b"%PDF-"
     assert draw_graph(neuron()[0]).drawn_by("png") == "graphviz"
+
+
+def _l2_term(weights: int) -> Value:
+    """An L2 penalty, sum(w * w): collapsed, one box of squares sends an arrow to every link of
+    the running sum, arrows that skip up to `weights` layers."""
+    ws = [Value(0.01 * i, label=f"w{i}") for i in range(weights)]
+    total = sum(w * w for w in ws)
+    total.backward()
+    return total
+
+
+def test_a_long_arrow_of_a_folded_drawing_reaches_graphviz_in_pieces():
+    """The path of an arrow from the first row of a folded drawing to the last was one quoted
+    string of more than 16,384 characters, which Graphviz refuses: saving micrograd's demo
+    loss (10 moons points) or an L2 term of 200 weights as .png failed with a syntax error."""
+    drawing = draw_graph(_l2_term(200), engine="builtin")
+    from autograd.viz.draw import _builtin_layout
+    source = dot_module.to_dot(drawing.scene, _builtin_layout(drawing.scene))
+    assert max(len(text) for text in re.findall(r'"[^"]*"', source)) <= 16384
+    longest = max((line for line in source.splitlines() if "->" in line), key=len)
+    assert len(longest) > 16384 and '" + "' in longest         # cut into pieces, at spaces
+    path = "".join(re.findall(r'"([^"]*)"', longest.split("pos=")[1]))
+    assert re.fullmatch(r"e,[-\d.]+,[-\d.]+( [-\d.]+,[-\d.]+)+", path)    # whole again
+
+
+@pytest.mark.usefixtures("needs_dot")
+def test_a_folded_drawing_with_long_arrows_saves_as_png_and_pdf(tmp_path):
+    drawing = draw_graph(_l2_term(200))
+    assert drawing.engine == "builtin"
+    assert drawing.save(tmp_path / "l2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawing.save(tmp_path / "l2.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.usefixtures("needs_dot")
+def test_graphviz_lays_out_arrows_that_skip_many_layers_in_seconds(monkeypatch):
+    """`dot` placed the boxes of an L2 term of 120 weights (122 boxes, 240 arrows) for more
+    than a minute, then was stopped; with its placement bounded (dot.NSLIMIT), about a second."""
+    monkeypatch.setattr(dot_module, "DOT_TIMEOUT", 20.0)
+    drawing = draw_graph(_l2_term(120), engine="graphviz")
+    assert len(drawing.scene.boxes) == 122
+    text = drawing.svg()                                   # GraphvizFailed after 20 s before
+    assert drawing.engine == "graphviz" and text.count('class="node"') == 122
 
 
 def test_on_windows_dot_is_found_where_graphviz_installs_it(monkeypatch, tmp_path):

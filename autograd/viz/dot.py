@@ -26,10 +26,21 @@ INSTALL_HINT = (
 # a pathological layout), and without a limit a notebook cell or the command would wait forever.
 DOT_TIMEOUT = 60.0
 
+# How hard `dot` may work at placing boxes across the drawing (its `nslimit`: network simplex
+# passes, per node). Unbounded, a collapsed graph with arrows that skip many layers (micrograd's
+# demo loss on 10 moons points: 180 boxes, but an L2 term whose arrows reach across 170 layers)
+# took `dot` more than 5 minutes; with 4 it takes seconds. Small drawings never reach the bound
+# (micrograd's neuron, the lecture's MLP(3, [4, 4, 1]) even uncollapsed, a small Tensor MLP and
+# conv net came out byte for byte the same).
+NSLIMIT = 4
+
 _WINDOWS = os.name == "nt"
 
 FONT = "monospace"
 _RECORD_SPECIAL = set('\\"{}|<>')
+
+
+_BUILTIN_HINT = ', use the built-in layout (engine="builtin"; --engine builtin)'
 
 
 class GraphvizNotFound(RuntimeError):
@@ -55,6 +66,28 @@ def find_dot() -> str | None:
 def _quote(text: str) -> str:
     """A DOT string literal; only \\ and " are special inside one."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Graphviz's reader refuses a quoted string longer than 16,384 characters; the path of an arrow
+# that runs from the first row of a folded drawing to the last can be longer. DOT joins
+# "a" + "b" into one string, so a long one is written in pieces.
+_PIECE = 4096
+
+
+def _quote_long(text: str) -> str:
+    """`text` (no \\ or ") as DOT strings of at most `_PIECE` characters joined by +, cut at
+    spaces, so that Graphviz reads it back whole however long it is.
+
+    >>> _quote_long("1,2 3,4"), _quote_long("1,2 " * 2000).count('" + "')
+    ('"1,2 3,4"', 1)
+    """
+    pieces, start = [], 0
+    while len(text) - start > _PIECE:
+        cut = text.rindex(" ", start, start + _PIECE) + 1
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return " + ".join(f'"{piece}"' for piece in pieces)
 
 
 def _record_field(text: str) -> str:
@@ -89,7 +122,7 @@ def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None
     # braces turn them the other way.
     across = scene.rankdir in ("LR", "RL")
     graph_attrs = [f"rankdir={scene.rankdir}", "nodesep=0.25", "ranksep=0.35",
-                   f"fontname={_quote(FONT)}", "fontsize=11"]
+                   f"nslimit={NSLIMIT}", f"fontname={_quote(FONT)}", "fontsize=11"]
     if scene.caption:
         graph_attrs += [f"label={_quote(scene.caption)}", "labelloc=t", "labeljust=l"]
     lines = [
@@ -156,7 +189,8 @@ def _positions(scene: Scene, sizes: list[tuple[float, float]], layout: Layout,
         tip = points[-1]
         pieces[-1] = _shortened(pieces[-1], ARROW_LENGTH)
         controls = [pieces[0][0]] + [c for piece in pieces for c in piece[1:]]
-        edges.append(f' [pos="e,{point(*tip)} ' + " ".join(point(*c) for c in controls) + '"]')
+        path = f"e,{point(*tip)} " + " ".join(point(*c) for c in controls)
+        edges.append(f" [pos={_quote_long(path)}]")
     return boxes, edges
 
 
@@ -202,9 +236,10 @@ def render(source: str, fmt: str, *, caller: str, nodes: int | None = None,
                                f"{INSTALL_HINT}") from None
     except subprocess.TimeoutExpired:   # subprocess.run has killed it
         size = f" of {nodes} nodes" if nodes is not None else ""
+        builtin = "" if positioned else _BUILTIN_HINT     # `dot` laid it out: Python can too
         raise GraphvizFailed(f"{caller}: dot did not finish rendering a graph{size} as {fmt} "
                              f"within {DOT_TIMEOUT:g} s and was stopped; draw a smaller graph (a "
-                             f"lower max_nodes collapses more), or raise "
+                             f"lower max_nodes collapses more){builtin}, or raise "
                              f"autograd.viz.dot.DOT_TIMEOUT") from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().replace("\n", " ")
