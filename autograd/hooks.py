@@ -1,5 +1,6 @@
 """Tensor hooks, PyTorch's `t.register_hook(hook)`: `hook(grad)` is called when backward has
-worked out t's gradient, and may return a gradient to use instead.
+worked out t's gradient, and may return a gradient to use instead (or change the one it is
+given in place, `g.clamp_(-1, 1)`, as PyTorch lets it).
 
 A hook on a result of an op sees its gradient once every consumer has sent its share, before
 the op's rule passes it on: what it returns goes on to the inputs, and is what `t.grad` holds.
@@ -120,6 +121,8 @@ def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
         given = g if is_node else kind(g)
         result = hook(given)
         if result is None or result is given:
+            if not is_node:     # changed in place (`g.clamp_(-1, 1)`, `g *= 3`), as PyTorch
+                g = given.data  # lets a hook do: the changed numbers go on (a new array)
             continue
         data = result.data if isinstance(result, Node) else np.asarray(result)
         if np.shape(data) != np.shape(g.data if is_node else g):
