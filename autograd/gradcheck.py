@@ -229,6 +229,9 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
             if not out.requires_grad:
                 msg += ("; cost()'s result does not require grad: it was computed outside the "
                         "graph (from .data, numpy or math functions, or under no_grad())")
+            else:
+                with no_grad():
+                    msg += _draws_random_numbers("cost()", objective(out), objective(cost()))
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -337,6 +340,16 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
     return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
 
 
+def _draws_random_numbers(name: str, first: float, again: float) -> str:
+    """A hint if J came out different at the same point (`first`, then `again`): the finite
+    differences then measure the random draws, not the slope."""
+    if not np.isfinite(first) or np.isclose(again, first, rtol=1e-9, atol=1e-12):
+        return ""
+    return (f"; {name} gives different numbers at the same point (J = {first:.10g}, then "
+            f"{again:.10g}): it draws random numbers (dropout, a model in training mode, randn "
+            f"inside {name}); check it in eval() mode, or draw them once outside {name}")
+
+
 def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps: float,
                   objective: Callable, atol: float, rtol: float, out: Node,
                   reached: bool) -> str:
@@ -348,8 +361,16 @@ def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps
                 "(from .data, numpy or math functions, or under no_grad())")
     left_j, mid_j, right_j = (_objective_at(f, args, x, k, shift, objective)
                               for shift in (-eps, 0.0, eps))
+    random = _draws_random_numbers("f", objective(out), mid_j)
+    if random:
+        return random
     if not np.isfinite([left_j, mid_j, right_j]).all():
         return "; f is not finite at or next to this point (outside its domain?)"
+    if isinstance(out, Tensor) and out.dtype != np.float64:
+        # a step of eps moves a float32 result by about its rounding, 1e-7 of it
+        return (f"; f's result is {out.dtype}, though its inputs are float64 copies: it "
+                f"computes in lower precision than finite differences need (a .float(), or a "
+                f"float32 constant or layer inside f): compute in float64 throughout")
     left, right = (mid_j - left_j) / eps, (right_j - mid_j) / eps
     close = lambda a, b: bool(np.isclose(a, b, atol=atol, rtol=rtol))
     if not close(left, right) and (close(analytic, left) or close(analytic, right)):

@@ -425,3 +425,33 @@ def test_a_tuple_of_plain_numbers_for_a_function_of_several_arguments_says_how_t
                                         r"gradcheck\(f, \(Value\(0\.3\), Value\(0\.2\)\)\)"):
         gradcheck(f, (0.3, 0.2))
     assert gradcheck(f, 0.3, 0.2)
+
+
+def test_a_function_that_draws_random_numbers_is_named_as_the_likely_cause():
+    """Dropout in training mode inside f (or cost()): each finite difference measures two
+    different draws, so the numbers were huge and unexplained; the message now says f gives
+    different numbers at the same point, and eval() mode passes."""
+    import nn
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(3, 4, dtype="float64"), nn.Dropout(0.5),
+                          nn.Linear(4, 1, dtype="float64"))
+    X = Tensor(rng.normal(size=(5, 3)))
+    with pytest.raises(GradcheckError, match=r"f gives different numbers at the same point .*"
+                                             r"\(dropout, a model in training mode"):
+        gradcheck(lambda x: (model(x) ** 2).mean(), t64(rng.normal(size=(5, 3))))
+    with pytest.raises(GradcheckError, match=r"cost\(\) gives different numbers at the same"):
+        gradcheck_parameters(lambda: (model(X) ** 2).mean(), model.named_parameters())
+    model.eval()
+    assert gradcheck_parameters(lambda: (model(X) ** 2).mean(), model.named_parameters())
+
+
+def test_a_function_that_computes_in_float32_is_named_as_the_likely_cause():
+    """f casts its float64 copy to float32 (a .float(), a float32 layer): the finite
+    differences are float32 rounding, and the message now says so; a wrong backward in
+    float64 gets no such hint."""
+    with pytest.raises(GradcheckError, match=r"f's result is float32, though its inputs are "
+                                             r"float64 copies"):
+        gradcheck(lambda x: (x.float() ** 2).sum(), t64([0.3, -1.2, 2.0]))
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: OffByFactor.apply(x).sum(), t64([0.3, -1.2, 2.0]))
+    assert "float32" not in str(err.value) and "random" not in str(err.value)
