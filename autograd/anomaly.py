@@ -32,7 +32,13 @@ import numpy as np
 from . import graph
 from .graph import Node, grad_mode
 
-_sites: dict[int, tuple[Node, str]] = {}       # id(node) -> (node, "file:line in function")
+# id(node) -> "file:line in function", for each op's result made in anomaly mode. The node
+# itself is not kept: a training loop run inside detect_anomaly() would keep every step's
+# graph alive. An id that a dead node had and a new op's result takes is written over when that
+# result is made (check_forward), so a node is never given another's line; a graph made before
+# the block has ids no node made inside had (both were alive together), and the block's end
+# clears the table.
+_sites: dict[int, str] = {}
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -58,7 +64,7 @@ def _problem(x: Any) -> str | None:
 def created(node: Node) -> str:
     """Where `node` was made, as the user's line (known for nodes made in anomaly mode)."""
     known = _sites.get(id(node))
-    return "created outside detect_anomaly()" if known is None else f"created at {known[1]}"
+    return "created outside detect_anomaly()" if known is None else f"created at {known}"
 
 
 def _rule_running() -> Node | None:
@@ -91,7 +97,7 @@ def check_forward(node: Node, op: type, inputs: tuple = (), ctx: Any = None) -> 
     infinite outputs it made. An infinity it was given is passed on (attention's mask,
     `masked_fill(..., float('-inf'))`, is one on purpose, and softmax turns it into 0)."""
     site = _user_site()
-    _sites[id(node)] = (node, site)
+    _sites[id(node)] = site
     bad = _problem(node.data)
     if bad == "an infinite" and _holds_inf((inputs, ctx)):
         bad = None

@@ -204,3 +204,24 @@ def test_an_infinity_made_by_an_op_still_raises():
         with pytest.raises(FloatingPointError, match="exp"):
             t64([1000.0, 0.0]).exp()
         masked.exp()                                # exp(-inf) = 0: finite
+
+
+def test_a_training_loop_inside_detect_anomaly_does_not_keep_its_graphs():
+    """Each op's line was kept with the op's result itself, so every step's graph (all its
+    activations) stayed alive until the block ended: memory grew with every step. Now a dropped
+    graph is freed inside the block, and the lines are still named."""
+    import gc
+    import weakref
+    w = t64([0.5, -1.0])
+    with detect_anomaly():
+        for _ in range(3):
+            hidden = (w * 2.0).tanh()
+            gone = weakref.ref(hidden)
+            (hidden * hidden).sum().backward()
+            del hidden
+            gc.collect()
+            assert gone() is None
+        y = (w * 0.0).sqrt().sum()
+        with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
+                FloatingPointError, match=r"backward of sqrt \(created at .*test_anomaly.py"):
+            y.backward()
