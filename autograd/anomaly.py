@@ -31,6 +31,7 @@ import numpy as np
 
 from . import graph
 from .graph import Node, grad_mode
+from .grad_mode import _SwitchType
 
 # id(node) -> "file:line in function", for each op's result made in anomaly mode. The node
 # itself is not kept: a training loop run inside detect_anomaly() would keep every step's
@@ -125,7 +126,7 @@ def checked_conform(conform: Callable | None) -> Callable:
     return check
 
 
-class detect_anomaly:
+class detect_anomaly(metaclass=_SwitchType):
     """Context manager and decorator (`@detect_anomaly()` or `@detect_anomaly`): raise
     FloatingPointError at the first NaN/inf op."""
 
