@@ -121,9 +121,11 @@ def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
         given = g if is_node else kind(g)
         result = hook(given)
         if result is None or result is given:
-            if not is_node:     # changed in place (`g.clamp_(-1, 1)`, `g *= 3`), as PyTorch
-                g = given.data  # lets a hook do: the changed numbers go on (a new array)
-            continue
+            if is_node or given.data is g:
+                continue
+            # changed in place (`g.clamp_(-1, 1)`, `g *= 3`), as PyTorch lets a hook do: the
+            # new numbers (a new array: the engine's own was not written) go on
+            result = given
         data = result.data if isinstance(result, Node) else np.asarray(result)
         if np.shape(data) != np.shape(g.data if is_node else g):
             raise ValueError(f"register_hook: the hook {getattr(hook, '__name__', hook)!r} "
