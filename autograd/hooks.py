@@ -118,13 +118,14 @@ def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
     kind = node._kind
     is_node = isinstance(g, Node)
     for hook in list(hooks.values()):
-        given = g if is_node else kind(g)
+        # at first order a copy: a hook may change it in place (`g.clamp_(-1, 1)`, `g *= 3`,
+        # `g[0] = 0`), as PyTorch lets it, and those numbers go on; the engine's own array may
+        # be another tensor's gradient too (an add passes one array to both its inputs)
+        given = g if is_node else kind(g.copy())
         result = hook(given)
         if result is None or result is given:
-            if is_node or given.data is g:
+            if is_node:
                 continue
-            # changed in place (`g.clamp_(-1, 1)`, `g *= 3`), as PyTorch lets a hook do: the
-            # new numbers (a new array: the engine's own was not written) go on
             result = given
         data = result.data if isinstance(result, Node) else np.asarray(result)
         if np.shape(data) != np.shape(g.data if is_node else g):

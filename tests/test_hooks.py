@@ -77,6 +77,19 @@ def test_a_hook_that_changes_the_gradient_in_place_changes_what_goes_on():
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
+def test_a_hook_writing_into_its_gradient_leaves_other_tensors_gradients_alone():
+    """u + v passes one gradient array to both u and v: a hook on u that wrote into it
+    (g[0] = 0) changed v's gradient too, so w, which has no hook, got [0, 1] (PyTorch: [1, 1])."""
+    def zero_first(g):
+        g[0] = 0.0
+    x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    u, v = x * 2.0, w * 1.0
+    u.register_hook(zero_first)
+    (u + v).sum().backward()
+    assert u.grad.tolist() == [0.0, 1.0] and x.grad.tolist() == [0.0, 2.0]
+    assert v.grad.tolist() == [1.0, 1.0] and w.grad.tolist() == [1.0, 1.0]
+
+
 def test_a_hook_on_the_root_and_on_a_tensor_outside_the_pass():
     x, other = t64([1.0, 2.0]), t64([5.0])
     other.register_hook(lambda g: pytest.fail("not in this graph: never called"))
