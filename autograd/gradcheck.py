@@ -90,10 +90,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     try:
         out = f(*args)
-    except TypeError as error:
+    except (TypeError, IndexError, ValueError) as error:
+        _explain_integer_inputs(inputs, checked, error)
         numbers_tuple = (len(inputs) == 1 and isinstance(inputs[0], (list, tuple))
                          and all(isinstance(x, numbers.Real) for x in inputs[0]))
-        if not numbers_tuple:
+        if not numbers_tuple or not isinstance(error, TypeError):
             raise
         raise TypeError(                    # gradcheck(f, (0.3, 0.2)) for f(x, y)
             f"gradcheck: {inputs[0]!r} was taken as one input, an array of {len(inputs[0])} "
@@ -267,6 +268,30 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
     if not named:
         raise ValueError(f"{where}: got no parameters")
     return named
+
+
+def _explain_integer_inputs(inputs: tuple, checked: list, error: Exception) -> None:
+    """f failed on its arguments, one of which was given as an integer (indices, labels, an
+    exponent) and, as a plain number or array, checked: f got it as a float64 Value or Tensor
+    to perturb, so its own error (float indices, a Value in a Tensor op) hides the cause."""
+    for i in checked:
+        x = inputs[i]
+        if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+            shown, got = f"the int {x!r}", "Value"
+            instead = (f"for a setting such as an exponent, use PyTorch's tuple, gradcheck(f, "
+                       f"(x, {x!r})), which passes it to f as it is")
+        elif (not isinstance(x, (Node, numbers.Number)) and np.size(x) > 0
+              and np.asarray(x).dtype.kind in "iub"):
+            shown, got = f"an integer array of shape {np.shape(x)}", "Tensor"
+            instead = ("for indices or labels, which have no gradient, pass them as a Tensor "
+                       "(Tensor(idx), not requiring grad) or use PyTorch's tuple, gradcheck(f, "
+                       "(x, idx)), which passes them to f as they are")
+        else:
+            continue
+        kind = next(k for k in (TypeError, IndexError, ValueError) if isinstance(error, k))
+        raise kind(f"{error} (gradcheck: input {i}, {shown}, was taken as a point to check, as "
+                   f"plain numbers and arrays are, so f got it as a float64 {got}; {instead})"
+                   ) from error
 
 
 def _is_packed(x: Any) -> bool:

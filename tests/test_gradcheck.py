@@ -455,3 +455,25 @@ def test_a_function_that_computes_in_float32_is_named_as_the_likely_cause():
     with pytest.raises(GradcheckError) as err:
         gradcheck(lambda x: OffByFactor.apply(x).sum(), t64([0.3, -1.2, 2.0]))
     assert "float32" not in str(err.value) and "random" not in str(err.value)
+
+
+def test_an_integer_input_that_f_cannot_take_as_a_float_point_says_so():
+    """Plain numbers and arrays are checked, so indices, labels or an exponent given as
+    gradcheck(f, W, idx) reached f as float64 and f's own error (float indices; a Value in a
+    Tensor op) said nothing of gradcheck; it now says how to pass them as they are. Integers
+    that f can take as a point are still checked."""
+    import nn
+    W = t64(np.arange(12.0).reshape(4, 3) / 7)
+    idx = np.array([0, 2, 2])
+    with pytest.raises(TypeError, match=r"embedding: indices must be integers.*gradcheck: input "
+                                        r"1, an integer array of shape \(3,\), was taken as a "
+                                        r"point to check.*gradcheck\(f, \(x, idx\)\)"):
+        gradcheck(lambda w, i: nn.functional.embedding(i, w).sum(), W, idx)
+    with pytest.raises(IndexError, match=r"gradcheck: input 1, an integer array"):
+        gradcheck(lambda w, i: (w[i] ** 2).sum(), W, idx)
+    with pytest.raises(TypeError, match=r"gradcheck: input 1, the int 3, .*gradcheck\(f, \(x, "
+                                        r"3\)\)"):
+        gradcheck(lambda w, n: (w ** n).sum(), W, 3)
+    assert gradcheck(lambda w, i: (w[i] ** 2).sum(), (W, idx))
+    assert gradcheck(lambda w, i: (w[i] ** 2).sum(), W, Tensor(idx))
+    assert gradcheck(lambda x: x ** 3, 2) and gradcheck(lambda x: (x ** 3).sum(), np.arange(3))
