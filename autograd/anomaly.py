@@ -21,6 +21,7 @@ FloatingPointError: detect_anomaly: backward of sqrt (created at ...) gave an in
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
 import sys
@@ -153,8 +154,40 @@ class detect_anomaly(metaclass=_SwitchType):
             _sites.clear()
 
     def __call__(self, fn: Callable) -> Callable:
+        if inspect.isgeneratorfunction(fn):
+            return _checked_generator(fn)
+        # a coroutine's body runs later, at each await: the block would be over by then
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"detect_anomaly() cannot decorate the async function "
+                            f"{fn.__name__!r}: its body runs later, after the call has "
+                            f"returned; write `with detect_anomaly():` inside it instead")
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with detect_anomaly():
                 return fn(*args, **kwargs)
         return wrapper
+
+
+def _checked_generator(fn: Callable) -> Callable:
+    """A generator function whose body runs in anomaly mode, one step at a time (a `with`
+    around the call would end before the first step: the body would run unchecked)."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        steps = fn(*args, **kwargs)
+        resume, given = steps.send, None        # the first step: send(None), as next() does
+        while True:
+            try:
+                with detect_anomaly():
+                    item = resume(given)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                resume, given = steps.send, (yield item)
+            except GeneratorExit:               # close(): the body's cleanup is checked too
+                with detect_anomaly():
+                    steps.close()
+                raise
+            except BaseException as error:      # throw(): raised inside the body
+                resume, given = steps.throw, error
+    return generator

@@ -225,3 +225,29 @@ def test_a_training_loop_inside_detect_anomaly_does_not_keep_its_graphs():
         with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
                 FloatingPointError, match=r"backward of sqrt \(created at .*test_anomaly.py"):
             y.backward()
+
+
+def test_a_decorated_generator_function_runs_its_body_in_anomaly_mode():
+    """@detect_anomaly() on a generator function ended the block when the call returned the
+    generator, before its first step: the body ran unchecked (log(0) passed silently). Each
+    step now runs in anomaly mode, and the caller's loop in its own; an async function is
+    refused, as by no_grad()."""
+    from autograd.graph import grad_mode
+
+    @detect_anomaly()
+    def steps():
+        x = t64([0.0, 1.0])
+        yield (x + 1.0).log()
+        yield x.log()
+
+    made = steps()
+    assert next(made).data[0] == 0.0 and not grad_mode.anomaly
+    with np.errstate(divide="ignore"), pytest.raises(
+            FloatingPointError, match=r"detect_anomaly: log \(at .*test_anomaly.py"):
+        next(made)
+    assert not grad_mode.anomaly
+
+    with pytest.raises(TypeError, match="cannot decorate the async function 'fetch'"):
+        @detect_anomaly
+        async def fetch():
+            pass
