@@ -41,15 +41,25 @@ from .grad_mode import _SwitchType
 # the block has ids no node made inside had (both were alive together), and the block's end
 # clears the table.
 _sites: dict[int, str] = {}
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# glassgrad's layers (nn, beside autograd; read as a path, not imported): an op a layer runs is
+# named at the user's line that called the layer, and at the layer's own line after it
+_LAYERS = os.path.join(os.path.dirname(_PACKAGE.rstrip(os.sep)), "nn") + os.sep
 
 
 def _user_site() -> str:
-    """The innermost stack frame outside the autograd package."""
+    """The innermost stack frame outside the autograd package, and, if that is inside
+    glassgrad's nn package (a layer's forward), the user's line that led there first."""
+    library = None
     for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
-    return "<unknown>"
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_PACKAGE):
+            continue
+        here = f"{frame.filename}:{frame.lineno} in {frame.name}"
+        if not path.startswith(_LAYERS):
+            return here if library is None else f"{here}, through {library}"
+        library = library or here
+    return library or "<unknown>"
 
 
 def _problem(x: Any) -> str | None:

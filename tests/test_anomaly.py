@@ -3,6 +3,8 @@ op and where the user created it; outside the context nothing is checked."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -251,3 +253,21 @@ def test_a_decorated_generator_function_runs_its_body_in_anomaly_mode():
         @detect_anomaly
         async def fetch():
             pass
+
+
+def test_an_op_a_layer_runs_is_named_at_the_user_s_line_that_called_the_layer():
+    """linear's infinite output was named at nn/layers.py's line, inside the library, where a
+    learner cannot tell which of their calls it was; the user's line now comes first, then the
+    layer's."""
+    import nn
+    from autograd import no_grad
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    with no_grad():
+        model[0].weight.fill_(1.0)
+    x = Tensor(np.array([[3e38, 3e38]], dtype=np.float32))
+    with np.errstate(over="ignore"), detect_anomaly(), pytest.raises(FloatingPointError) as err:
+        model(x)
+    msg = str(err.value)
+    assert re.search(r"detect_anomaly: linear \(at .*test_anomaly\.py:\d+ in test_an_op_a_layer"
+                     r"[^,]*, through .*nn.layers\.py:\d+ in forward\) produced an infinite",
+                     msg), msg
