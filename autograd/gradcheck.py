@@ -150,9 +150,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             if _ignores_g(out, x, weights, analytic * seed_scale):
                 msg += (f"; backward, seeded with g = {seed_scale:g} (its result halved), gave "
                         f"what it gives for g = 1: does a rule forget to multiply by g?")
+                msg += _suspects(out)
             else:
-                msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
-                                     atol, rtol, out, reached=bool(np.any(analytic)))
+                cause = _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
+                                      atol, rtol, out, reached=bool(np.any(analytic)))
+                msg += cause or _suspects(out)
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -363,6 +365,19 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
     _backward_leaving_other_leaves(out, weights, [x])
     plain = np.zeros(np.shape(x.data)) if x.grad is None else np.asarray(x.grad, np.float64)
     return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
+
+
+def _suspects(out: Node) -> str:
+    """The custom Functions in f's graph, named as the likely place of a wrong backward (the
+    built-in ops are checked by glassgrad's own tests)."""
+    from .function import Function
+    names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
+                    and issubclass(node._fn, Function)}) if out.requires_grad else []
+    if not names:
+        return ""
+    listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return (f"; f's graph holds the custom Function{'s' if len(names) > 1 else ''} {listed}: "
+            f"check {'each' if len(names) > 1 else 'it'} alone, gradcheck({names[0]}.apply, x)")
 
 
 def _draws_random_numbers(name: str, first: float, again: float) -> str:

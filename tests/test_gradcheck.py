@@ -477,3 +477,15 @@ def test_an_integer_input_that_f_cannot_take_as_a_float_point_says_so():
     assert gradcheck(lambda w, i: (w[i] ** 2).sum(), (W, idx))
     assert gradcheck(lambda w, i: (w[i] ** 2).sum(), W, Tensor(idx))
     assert gradcheck(lambda x: x ** 3, 2) and gradcheck(lambda x: (x ** 3).sum(), np.arange(3))
+
+
+def test_a_mismatch_names_the_custom_function_in_f_s_graph():
+    """A wrong backward of a Function used inside a larger f was reported only by input and
+    element: the message now names the custom Function in f's graph as the place to look, and
+    a mismatch of built-in ops alone (here a kink) names none."""
+    with pytest.raises(GradcheckError, match=r"f's graph holds the custom Function OffByFactor: "
+                                             r"check it alone, gradcheck\(OffByFactor\.apply, x\)"):
+        gradcheck(lambda x: (OffByFactor.apply(x.tanh()) * 2.0).sum(), t64([0.5, -1.3, 2.0]))
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: x.relu().sum(), t64([0.0, 1.0]))
+    assert "custom Function" not in str(err.value)
