@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from .function import Function
 from .graph import Leaf, Node, no_grad, walk
 from .tensor import Tensor
 from .pytorch_names import type_name
@@ -284,14 +285,15 @@ def _explain_integer_inputs(inputs: tuple, checked: list, error: Exception) -> N
                        f"(x, {x!r})), which passes it to f as it is")
         elif (not isinstance(x, (Node, numbers.Number)) and np.size(x) > 0
               and np.asarray(x).dtype.kind in "iub"):
-            shown, got = f"an integer array of shape {np.shape(x)}", "Tensor"
+            kind = "a boolean" if np.asarray(x).dtype.kind == "b" else "an integer"
+            shown, got = f"{kind} array of shape {np.shape(x)}", "Tensor"
             instead = ("for indices or labels, which have no gradient, pass them as a Tensor "
                        "(Tensor(idx), not requiring grad) or use PyTorch's tuple, gradcheck(f, "
                        "(x, idx)), which passes them to f as they are")
         else:
             continue
-        kind = next(k for k in (TypeError, IndexError, ValueError) if isinstance(error, k))
-        raise kind(f"{error} (gradcheck: input {i}, {shown}, was taken as a point to check, as "
+        same = next(k for k in (TypeError, IndexError, ValueError) if isinstance(error, k))
+        raise same(f"{error} (gradcheck: input {i}, {shown}, was taken as a point to check, as "
                    f"plain numbers and arrays are, so f got it as a float64 {got}; {instead})"
                    ) from error
 
@@ -370,7 +372,6 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
 def _suspects(out: Node) -> str:
     """The custom Functions in f's graph, named as the likely place of a wrong backward (the
     built-in ops are checked by glassgrad's own tests)."""
-    from .function import Function
     names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
                     and issubclass(node._fn, Function)}) if out.requires_grad else []
     if not names:
