@@ -21,6 +21,7 @@ FloatingPointError: detect_anomaly: backward of sqrt (created at ...) gave an in
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
 import sys
@@ -31,17 +32,34 @@ import numpy as np
 
 from . import graph
 from .graph import Node, grad_mode
+from .grad_mode import _SwitchType
 
-_sites: dict[int, tuple[Node, str]] = {}       # id(node) -> (node, "file:line in function")
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# id(node) -> "file:line in function", for each op's result made in anomaly mode. The node
+# itself is not kept: a training loop run inside detect_anomaly() would keep every step's
+# graph alive. An id that a dead node had and a new op's result takes is written over when that
+# result is made (check_forward), so a node is never given another's line; a graph made before
+# the block has ids no node made inside had (both were alive together), and the block's end
+# clears the table.
+_sites: dict[int, str] = {}
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# glassgrad's layers (nn, beside autograd; read as a path, not imported): an op a layer runs is
+# named at the user's line that called the layer, and at the layer's own line after it
+_LAYERS = os.path.join(os.path.dirname(_PACKAGE.rstrip(os.sep)), "nn") + os.sep
 
 
 def _user_site() -> str:
-    """The innermost stack frame outside the autograd package."""
+    """The innermost stack frame outside the autograd package, and, if that is inside
+    glassgrad's nn package (a layer's forward), the user's line that led there first."""
+    library = None
     for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
-    return "<unknown>"
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_PACKAGE):
+            continue
+        here = f"{frame.filename}:{frame.lineno} in {frame.name}"
+        if not path.startswith(_LAYERS):
+            return here if library is None else f"{here}, through {library}"
+        library = library or here
+    return library or "<unknown>"
 
 
 def _problem(x: Any) -> str | None:
@@ -58,7 +76,7 @@ def _problem(x: Any) -> str | None:
 def created(node: Node) -> str:
     """Where `node` was made, as the user's line (known for nodes made in anomaly mode)."""
     known = _sites.get(id(node))
-    return "created outside detect_anomaly()" if known is None else f"created at {known[1]}"
+    return "created outside detect_anomaly()" if known is None else f"created at {known}"
 
 
 def _rule_running() -> Node | None:
@@ -91,7 +109,7 @@ def check_forward(node: Node, op: type, inputs: tuple = (), ctx: Any = None) -> 
     infinite outputs it made. An infinity it was given is passed on (attention's mask,
     `masked_fill(..., float('-inf'))`, is one on purpose, and softmax turns it into 0)."""
     site = _user_site()
-    _sites[id(node)] = (node, site)
+    _sites[id(node)] = site
     bad = _problem(node.data)
     if bad == "an infinite" and _holds_inf((inputs, ctx)):
         bad = None
@@ -119,7 +137,7 @@ def checked_conform(conform: Callable | None) -> Callable:
     return check
 
 
-class detect_anomaly:
+class detect_anomaly(metaclass=_SwitchType):
     """Context manager and decorator (`@detect_anomaly()` or `@detect_anomaly`): raise
     FloatingPointError at the first NaN/inf op."""
 
@@ -146,8 +164,40 @@ class detect_anomaly:
             _sites.clear()
 
     def __call__(self, fn: Callable) -> Callable:
+        if inspect.isgeneratorfunction(fn):
+            return _checked_generator(fn)
+        # a coroutine's body runs later, at each await: the block would be over by then
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"detect_anomaly() cannot decorate the async function "
+                            f"{fn.__name__!r}: its body runs later, after the call has "
+                            f"returned; write `with detect_anomaly():` inside it instead")
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with detect_anomaly():
                 return fn(*args, **kwargs)
         return wrapper
+
+
+def _checked_generator(fn: Callable) -> Callable:
+    """A generator function whose body runs in anomaly mode, one step at a time (a `with`
+    around the call would end before the first step: the body would run unchecked)."""
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        steps = fn(*args, **kwargs)
+        resume, given = steps.send, None        # the first step: send(None), as next() does
+        while True:
+            try:
+                with detect_anomaly():
+                    item = resume(given)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                resume, given = steps.send, (yield item)
+            except GeneratorExit:               # close(): the body's cleanup is checked too
+                with detect_anomaly():
+                    steps.close()
+                raise
+            except BaseException as error:      # throw(): raised inside the body
+                resume, given = steps.throw, error
+    return generator

@@ -197,6 +197,13 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
     # `ctx.x = 1`: Python 3.13+ names x and adds "and no __dict__ for setting new attributes";
     # before, the error's name is None
     setting = error.name is None or str(error).endswith("for setting new attributes")
+    if ctx is not None and error.name in _PYTORCH_CTX and error.obj is ctx:
+        raise AttributeError(       # ctx.save_for_backward(x) on the user's own ctx object
+            f"{cls.name}.{method}: ctx is the object given as {cls.name}.apply(..., ctx=...) "
+            f"(here of type {type(ctx).__name__}), not PyTorch's ctx, so it has no "
+            f".{error.name}: backward(ctx, g, out, *inputs) receives the output and the inputs "
+            f"(what PyTorch's ctx.save_for_backward keeps); to keep something else, set it on "
+            f"ctx in forward (ctx=types.SimpleNamespace(), ctx.k = ...)") from error
     if ctx is None and on_none and (setting or error.name in _PYTORCH_CTX):
         missing = "no attributes to set" if setting else f"no .{error.name}"
         raise AttributeError(
@@ -223,6 +230,10 @@ def _checked_forward(cls: type, forward: Any) -> Any:
         if out is None:
             raise TypeError(f"{cls.name}.forward: returned None (is its `return` missing?); "
                             f"return one number (Value inputs) or one array (Tensor inputs)")
+        if isinstance(out, Node) and any(isinstance(x, Node) for x in inputs):
+            raise TypeError(f"{cls.name}.forward: was called with Values or Tensors and returned "
+                            f"a {type(out).__name__}; run the op as {cls.name}.apply(...), which "
+                            f"records it and gives forward the raw numbers or arrays")
         if isinstance(out, (tuple, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
                             f"has one output, computed on the raw inputs: return one number "

@@ -48,7 +48,19 @@ def is_grad_enabled() -> bool:
     return grad_mode.enabled
 
 
-class _GradSwitch:
+class _SwitchType(type):
+    """The switches' class: `with no_grad:`, without the parentheses, says to add them (Python's
+    own error, that a type does not support the context manager protocol, does not)."""
+
+    def __enter__(cls) -> None:
+        raise TypeError(f"with {cls.__name__}: {cls.__name__} is a class; make the switch with "
+                        f"parentheses: `with {cls.__name__}():`")
+
+    def __exit__(cls, *exc: object) -> None:
+        pass
+
+
+class _GradSwitch(metaclass=_SwitchType):
     """A context manager and decorator that sets recording to `self.mode`, restoring it after.
 
     The base of `no_grad`, `enable_grad` and `set_grad_enabled`; the mode is shared by all

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from .function import Function
 from .graph import Leaf, Node, no_grad, walk
 from .tensor import Tensor
 from .pytorch_names import type_name
@@ -90,10 +91,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     try:
         out = f(*args)
-    except TypeError as error:
+    except (TypeError, IndexError, ValueError) as error:
+        _explain_integer_inputs(inputs, checked, error)
         numbers_tuple = (len(inputs) == 1 and isinstance(inputs[0], (list, tuple))
                          and all(isinstance(x, numbers.Real) for x in inputs[0]))
-        if not numbers_tuple:
+        if not numbers_tuple or not isinstance(error, TypeError):
             raise
         raise TypeError(                    # gradcheck(f, (0.3, 0.2)) for f(x, y)
             f"gradcheck: {inputs[0]!r} was taken as one input, an array of {len(inputs[0])} "
@@ -149,9 +151,11 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             if _ignores_g(out, x, weights, analytic * seed_scale):
                 msg += (f"; backward, seeded with g = {seed_scale:g} (its result halved), gave "
                         f"what it gives for g = 1: does a rule forget to multiply by g?")
+                msg += _suspects(out)
             else:
-                msg += _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
-                                     atol, rtol, out, reached=bool(np.any(analytic)))
+                cause = _likely_cause(f, args, x, flat_k, float(analytic[k]), eps, objective,
+                                      atol, rtol, out, reached=bool(np.any(analytic)))
+                msg += cause or _suspects(out)
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -229,6 +233,9 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
             if not out.requires_grad:
                 msg += ("; cost()'s result does not require grad: it was computed outside the "
                         "graph (from .data, numpy or math functions, or under no_grad())")
+            else:
+                with no_grad():
+                    msg += _draws_random_numbers("cost()", objective(out), objective(cost()))
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -264,6 +271,31 @@ def _named_parameters(where: str, parameters: Any) -> list[tuple[str, Node]]:
     if not named:
         raise ValueError(f"{where}: got no parameters")
     return named
+
+
+def _explain_integer_inputs(inputs: tuple, checked: list, error: Exception) -> None:
+    """f failed on its arguments, one of which was given as an integer (indices, labels, an
+    exponent) and, as a plain number or array, checked: f got it as a float64 Value or Tensor
+    to perturb, so its own error (float indices, a Value in a Tensor op) hides the cause."""
+    for i in checked:
+        x = inputs[i]
+        if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+            shown, got = f"the int {x!r}", "Value"
+            instead = (f"for a setting such as an exponent, use PyTorch's tuple, gradcheck(f, "
+                       f"(x, {x!r})), which passes it to f as it is")
+        elif (not isinstance(x, (Node, numbers.Number)) and np.size(x) > 0
+              and np.asarray(x).dtype.kind in "iub"):
+            kind = "a boolean" if np.asarray(x).dtype.kind == "b" else "an integer"
+            shown, got = f"{kind} array of shape {np.shape(x)}", "Tensor"
+            instead = ("for indices or labels, which have no gradient, pass them as a Tensor "
+                       "(Tensor(idx), not requiring grad) or use PyTorch's tuple, gradcheck(f, "
+                       "(x, idx)), which passes them to f as they are")
+        else:
+            continue
+        same = next(k for k in (TypeError, IndexError, ValueError) if isinstance(error, k))
+        raise same(f"{error} (gradcheck: input {i}, {shown}, was taken as a point to check, as "
+                   f"plain numbers and arrays are, so f got it as a float64 {got}; {instead})"
+                   ) from error
 
 
 def _is_packed(x: Any) -> bool:
@@ -337,6 +369,28 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
     return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
 
 
+def _suspects(out: Node) -> str:
+    """The custom Functions in f's graph, named as the likely place of a wrong backward (the
+    built-in ops are checked by glassgrad's own tests)."""
+    names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
+                    and issubclass(node._fn, Function)}) if out.requires_grad else []
+    if not names:
+        return ""
+    listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return (f"; f's graph holds the custom Function{'s' if len(names) > 1 else ''} {listed}: "
+            f"check {'each' if len(names) > 1 else 'it'} alone, gradcheck({names[0]}.apply, x)")
+
+
+def _draws_random_numbers(name: str, first: float, again: float) -> str:
+    """A hint if J came out different at the same point (`first`, then `again`): the finite
+    differences then measure the random draws, not the slope."""
+    if not np.isfinite(first) or np.isclose(again, first, rtol=1e-9, atol=1e-12):
+        return ""
+    return (f"; {name} gives different numbers at the same point (J = {first:.10g}, then "
+            f"{again:.10g}): it draws random numbers (dropout, a model in training mode, randn "
+            f"inside {name}); check it in eval() mode, or draw them once outside {name}")
+
+
 def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps: float,
                   objective: Callable, atol: float, rtol: float, out: Node,
                   reached: bool) -> str:
@@ -348,8 +402,16 @@ def _likely_cause(f: Callable, args: list, x: Node, k: int, analytic: float, eps
                 "(from .data, numpy or math functions, or under no_grad())")
     left_j, mid_j, right_j = (_objective_at(f, args, x, k, shift, objective)
                               for shift in (-eps, 0.0, eps))
+    random = _draws_random_numbers("f", objective(out), mid_j)
+    if random:
+        return random
     if not np.isfinite([left_j, mid_j, right_j]).all():
         return "; f is not finite at or next to this point (outside its domain?)"
+    if isinstance(out, Tensor) and out.dtype != np.float64:
+        # a step of eps moves a float32 result by about its rounding, 1e-7 of it
+        return (f"; f's result is {out.dtype}, though its inputs are float64 copies: it "
+                f"computes in lower precision than finite differences need (a .float(), or a "
+                f"float32 constant or layer inside f): compute in float64 throughout")
     left, right = (mid_j - left_j) / eps, (right_j - mid_j) / eps
     close = lambda a, b: bool(np.isclose(a, b, atol=atol, rtol=rtol))
     if not close(left, right) and (close(analytic, left) or close(analytic, right)):

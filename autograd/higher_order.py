@@ -76,7 +76,11 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
         raise TypeError(
             f"grad(f, argnums): f is the function to differentiate (as in jax.grad and "
             f"torch.func.grad), got a {type(f).__name__}. For PyTorch's torch.autograd.grad(y, x) "
-            f"call y.backward() and read x.grad (create_graph=True to differentiate it again)")
+            f"write grad(f)(x), f computing y from x (a gradient penalty: grad(lambda x: "
+            f"D(x).sum())(x)); or call y.backward() and read x.grad (create_graph=True to "
+            f"differentiate it again), but that also adds into the .grad of every leaf y comes "
+            f"from, a model's parameters too, which torch.autograd.grad leaves alone: zero them "
+            f"(opt.zero_grad()) before the next backward")
     many = not isinstance(argnums, numbers.Integral)
     try:
         nums = tuple(argnums) if many else (argnums,)

@@ -1,5 +1,6 @@
 """Tensor hooks, PyTorch's `t.register_hook(hook)`: `hook(grad)` is called when backward has
-worked out t's gradient, and may return a gradient to use instead.
+worked out t's gradient, and may return a gradient to use instead (or change the one it is
+given in place, `g.clamp_(-1, 1)`, as PyTorch lets it).
 
 A hook on a result of an op sees its gradient once every consumer has sent its share, before
 the op's rule passes it on: what it returns goes on to the inputs, and is what `t.grad` holds.
@@ -117,10 +118,15 @@ def run_hooks(node: Node, g: Any, hooks: dict) -> Any:
     kind = node._kind
     is_node = isinstance(g, Node)
     for hook in list(hooks.values()):
-        given = g if is_node else kind(g)
+        # at first order a copy: a hook may change it in place (`g.clamp_(-1, 1)`, `g *= 3`,
+        # `g[0] = 0`), as PyTorch lets it, and those numbers go on; the engine's own array may
+        # be another tensor's gradient too (an add passes one array to both its inputs)
+        given = g if is_node else kind(g.copy())
         result = hook(given)
         if result is None or result is given:
-            continue
+            if is_node:
+                continue
+            result = given
         data = result.data if isinstance(result, Node) else np.asarray(result)
         if np.shape(data) != np.shape(g.data if is_node else g):
             raise ValueError(f"register_hook: the hook {getattr(hook, '__name__', hook)!r} "

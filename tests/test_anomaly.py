@@ -3,6 +3,8 @@ op and where the user created it; outside the context nothing is checked."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -204,3 +206,68 @@ def test_an_infinity_made_by_an_op_still_raises():
         with pytest.raises(FloatingPointError, match="exp"):
             t64([1000.0, 0.0]).exp()
         masked.exp()                                # exp(-inf) = 0: finite
+
+
+def test_a_training_loop_inside_detect_anomaly_does_not_keep_its_graphs():
+    """Each op's line was kept with the op's result itself, so every step's graph (all its
+    activations) stayed alive until the block ended: memory grew with every step. Now a dropped
+    graph is freed inside the block, and the lines are still named."""
+    import gc
+    import weakref
+    w = t64([0.5, -1.0])
+    with detect_anomaly():
+        for _ in range(3):
+            hidden = (w * 2.0).tanh()
+            gone = weakref.ref(hidden)
+            (hidden * hidden).sum().backward()
+            del hidden
+            gc.collect()
+            assert gone() is None
+        y = (w * 0.0).sqrt().sum()
+        with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
+                FloatingPointError, match=r"backward of sqrt \(created at .*test_anomaly.py"):
+            y.backward()
+
+
+def test_a_decorated_generator_function_runs_its_body_in_anomaly_mode():
+    """@detect_anomaly() on a generator function ended the block when the call returned the
+    generator, before its first step: the body ran unchecked (log(0) passed silently). Each
+    step now runs in anomaly mode, and the caller's loop in its own; an async function is
+    refused, as by no_grad()."""
+    from autograd.graph import grad_mode
+
+    @detect_anomaly()
+    def steps():
+        x = t64([0.0, 1.0])
+        yield (x + 1.0).log()
+        yield x.log()
+
+    made = steps()
+    assert next(made).data[0] == 0.0 and not grad_mode.anomaly
+    with np.errstate(divide="ignore"), pytest.raises(
+            FloatingPointError, match=r"detect_anomaly: log \(at .*test_anomaly.py"):
+        next(made)
+    assert not grad_mode.anomaly
+
+    with pytest.raises(TypeError, match="cannot decorate the async function 'fetch'"):
+        @detect_anomaly
+        async def fetch():
+            pass
+
+
+def test_an_op_a_layer_runs_is_named_at_the_user_s_line_that_called_the_layer():
+    """linear's infinite output was named at nn/layers.py's line, inside the library, where a
+    learner cannot tell which of their calls it was; the user's line now comes first, then the
+    layer's."""
+    import nn
+    from autograd import no_grad
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    with no_grad():
+        model[0].weight.fill_(1.0)
+    x = Tensor(np.array([[3e38, 3e38]], dtype=np.float32))
+    with np.errstate(over="ignore"), detect_anomaly(), pytest.raises(FloatingPointError) as err:
+        model(x)
+    msg = str(err.value)
+    assert re.search(r"detect_anomaly: linear \(at .*test_anomaly\.py:\d+ in test_an_op_a_layer"
+                     r"[^,]*, through .*nn.layers\.py:\d+ in forward\) produced an infinite",
+                     msg), msg

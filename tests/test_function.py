@@ -367,6 +367,58 @@ def test_pytorch_s_ctx_storage_says_what_glassgrad_passes_instead():
         Typo.apply(t64([1.0]))
 
 
+def test_pytorch_s_ctx_storage_on_a_ctx_of_one_s_own_says_what_glassgrad_passes_instead():
+    """The docstring says to pass ctx=types.SimpleNamespace() to keep things; a PyTorch habit,
+    ctx.save_for_backward(x) or ctx.saved_tensors on it, then said only "'types.SimpleNamespace'
+    object has no attribute 'save_for_backward'"."""
+    from types import SimpleNamespace
+
+    class SavesInForward(Function):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, g, out, x):
+            return g * 2 * x
+
+    class ReadsInBackward(Function):
+        def forward(ctx, x):
+            return x * x
+
+        def backward(ctx, g, out, x):
+            x, = ctx.saved_tensors
+            return g * 2 * x
+
+    message = (r"{}: ctx is the object given as {}.apply\(..., ctx=...\) \(here of type "
+               r"SimpleNamespace\), not PyTorch's ctx, so it has no .{}: backward\(ctx, g, out, "
+               r"\*inputs\) receives the output and the inputs")
+    with pytest.raises(AttributeError, match=message.format(
+            r"SavesInForward\.forward", "SavesInForward", "save_for_backward")):
+        SavesInForward.apply(t64([1.0, 2.0]), ctx=SimpleNamespace())
+    y = ReadsInBackward.apply(t64([1.0, 2.0]), ctx=SimpleNamespace()).sum()
+    with pytest.raises(AttributeError, match=message.format(
+            r"ReadsInBackward\.backward", "ReadsInBackward", "saved_tensors")):
+        y.backward()
+
+
+def test_calling_forward_itself_on_tensors_says_to_use_apply():
+    """Cube.forward(ctx, x) with a Tensor x said forward "returned a Tensor; a Function has one
+    output, computed on the raw inputs", which blamed the forward, not the call."""
+
+    class Cube(Function):
+        def forward(ctx, x):
+            return x ** 3
+
+        def backward(ctx, g, out, x):
+            return (g * 3 * x * x,)
+
+    with pytest.raises(TypeError, match=r"Cube\.forward: was called with Values or Tensors and "
+                                        r"returned a Tensor; run the op as Cube\.apply\(\.\.\.\)"):
+        Cube.forward(None, t64([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"was called with Values or Tensors and returned a Value"):
+        Cube.forward(None, Value(2.0))
+
+
 def test_setting_on_a_ctx_of_none_is_explained_in_python_3_13_s_words_too():
     """Python 3.13 words `ctx.scale = 2.0` on None as "... has no attribute 'scale' and no
     __dict__ for setting new attributes" and names 'scale' (3.10-3.12 give no name): it was

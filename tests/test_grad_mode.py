@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from autograd import (
-    Value, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    Value, detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )
 
 from conftest import t64
@@ -244,3 +244,15 @@ def test_inference_mode_decorates_a_generator_function():
         yield is_grad_enabled()
 
     assert list(batches()) == [False] and is_grad_enabled()
+
+
+@pytest.mark.parametrize("switch", [no_grad, enable_grad, inference_mode, set_grad_enabled,
+                                    detect_anomaly])
+def test_a_switch_without_parentheses_in_a_with_says_to_add_them(switch):
+    """`with no_grad:` gave Python's "'type' object does not support the context manager
+    protocol"; it now says to write `with no_grad():`, and leaves the mode as it was."""
+    name = switch.__name__
+    with pytest.raises(TypeError, match=rf"with {name}: .*`with {name}\(\):`"):
+        with switch:
+            pass
+    assert is_grad_enabled()

@@ -425,3 +425,67 @@ def test_a_tuple_of_plain_numbers_for_a_function_of_several_arguments_says_how_t
                                         r"gradcheck\(f, \(Value\(0\.3\), Value\(0\.2\)\)\)"):
         gradcheck(f, (0.3, 0.2))
     assert gradcheck(f, 0.3, 0.2)
+
+
+def test_a_function_that_draws_random_numbers_is_named_as_the_likely_cause():
+    """Dropout in training mode inside f (or cost()): each finite difference measures two
+    different draws, so the numbers were huge and unexplained; the message now says f gives
+    different numbers at the same point, and eval() mode passes."""
+    import nn
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(3, 4, dtype="float64"), nn.Dropout(0.5),
+                          nn.Linear(4, 1, dtype="float64"))
+    X = Tensor(rng.normal(size=(5, 3)))
+    with pytest.raises(GradcheckError, match=r"f gives different numbers at the same point .*"
+                                             r"\(dropout, a model in training mode"):
+        gradcheck(lambda x: (model(x) ** 2).mean(), t64(rng.normal(size=(5, 3))))
+    with pytest.raises(GradcheckError, match=r"cost\(\) gives different numbers at the same"):
+        gradcheck_parameters(lambda: (model(X) ** 2).mean(), model.named_parameters())
+    model.eval()
+    assert gradcheck_parameters(lambda: (model(X) ** 2).mean(), model.named_parameters())
+
+
+def test_a_function_that_computes_in_float32_is_named_as_the_likely_cause():
+    """f casts its float64 copy to float32 (a .float(), a float32 layer): the finite
+    differences are float32 rounding, and the message now says so; a wrong backward in
+    float64 gets no such hint."""
+    with pytest.raises(GradcheckError, match=r"f's result is float32, though its inputs are "
+                                             r"float64 copies"):
+        gradcheck(lambda x: (x.float() ** 2).sum(), t64([0.3, -1.2, 2.0]))
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: OffByFactor.apply(x).sum(), t64([0.3, -1.2, 2.0]))
+    assert "float32" not in str(err.value) and "random" not in str(err.value)
+
+
+def test_an_integer_input_that_f_cannot_take_as_a_float_point_says_so():
+    """Plain numbers and arrays are checked, so indices, labels or an exponent given as
+    gradcheck(f, W, idx) reached f as float64 and f's own error (float indices; a Value in a
+    Tensor op) said nothing of gradcheck; it now says how to pass them as they are. Integers
+    that f can take as a point are still checked."""
+    import nn
+    W = t64(np.arange(12.0).reshape(4, 3) / 7)
+    idx = np.array([0, 2, 2])
+    with pytest.raises(TypeError, match=r"embedding: indices must be integers.*gradcheck: input "
+                                        r"1, an integer array of shape \(3,\), was taken as a "
+                                        r"point to check.*gradcheck\(f, \(x, idx\)\)"):
+        gradcheck(lambda w, i: nn.functional.embedding(i, w).sum(), W, idx)
+    with pytest.raises(IndexError, match=r"gradcheck: input 1, an integer array"):
+        gradcheck(lambda w, i: (w[i] ** 2).sum(), W, idx)
+    with pytest.raises(TypeError, match=r"gradcheck: input 1, the int 3, .*gradcheck\(f, \(x, "
+                                        r"3\)\)"):
+        gradcheck(lambda w, n: (w ** n).sum(), W, 3)
+    assert gradcheck(lambda w, i: (w[i] ** 2).sum(), (W, idx))
+    assert gradcheck(lambda w, i: (w[i] ** 2).sum(), W, Tensor(idx))
+    assert gradcheck(lambda x: x ** 3, 2) and gradcheck(lambda x: (x ** 3).sum(), np.arange(3))
+
+
+def test_a_mismatch_names_the_custom_function_in_f_s_graph():
+    """A wrong backward of a Function used inside a larger f was reported only by input and
+    element: the message now names the custom Function in f's graph as the place to look, and
+    a mismatch of built-in ops alone (here a kink) names none."""
+    with pytest.raises(GradcheckError, match=r"f's graph holds the custom Function OffByFactor: "
+                                             r"check it alone, gradcheck\(OffByFactor\.apply, x\)"):
+        gradcheck(lambda x: (OffByFactor.apply(x.tanh()) * 2.0).sum(), t64([0.5, -1.3, 2.0]))
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x: x.relu().sum(), t64([0.0, 1.0]))
+    assert "custom Function" not in str(err.value)

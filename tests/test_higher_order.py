@@ -139,6 +139,12 @@ def test_pytorch_style_call_is_refused_saying_what_grad_takes():
     with pytest.raises(TypeError, match=r"f is the function to differentiate.*got a Tensor.*"
                                         r"y\.backward\(\) and read x\.grad"):
         grad(y, [x])
+    # following that advice in a gradient penalty adds d y / d θ into the parameters' .grad,
+    # where torch.autograd.grad adds nothing: the message says so, and gives grad(f)(x) first
+    with pytest.raises(TypeError, match=r"write grad\(f\)\(x\), f computing y from x.*also "
+                                        r"adds into the \.grad of every leaf y comes from, a "
+                                        r"model's parameters too"):
+        grad(y, [x])
     with pytest.raises(TypeError, match="got a Value"):
         grad(Value(1.0) * 2.0, Value(1.0))
     for bad in ("0", 1.0, []):

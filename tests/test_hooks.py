@@ -51,6 +51,45 @@ def test_hooks_run_in_order_none_keeps_the_gradient_and_a_handle_removes_one():
     assert w.grad.tolist() == [3.0, 3.0]
 
 
+def test_a_hook_that_changes_the_gradient_in_place_changes_what_goes_on():
+    """PyTorch's gradient clipping by hook, `p.register_hook(lambda g: g.clamp_(-c, c))`, and a
+    hook that scales `g *= 3` without returning it: the changed numbers are used (they were
+    ignored). Recorded from torch 2.13: [2, 2, 2], [24, 48, 72], [0, 0, 0]."""
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.register_hook(lambda g: g.clamp_(-2, 2))
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.dtype == np.float32
+
+    def triple(g):
+        g *= 3
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.register_hook(triple)
+    seen = []
+    h.register_hook(lambda g: seen.append(g.tolist()))     # the next hook sees the change
+    (h * h).sum().backward()
+    assert seen == [[12.0, 24.0, 36.0]] and h.grad.tolist() == [12.0, 24.0, 36.0]
+    assert x.grad.tolist() == [24.0, 48.0, 72.0]
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.register_hook(lambda g: g.mul_(0))
+    (h * h).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_hook_writing_into_its_gradient_leaves_other_tensors_gradients_alone():
+    """u + v passes one gradient array to both u and v: a hook on u that wrote into it
+    (g[0] = 0) changed v's gradient too, so w, which has no hook, got [0, 1] (PyTorch: [1, 1])."""
+    def zero_first(g):
+        g[0] = 0.0
+    x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    u, v = x * 2.0, w * 1.0
+    u.register_hook(zero_first)
+    (u + v).sum().backward()
+    assert u.grad.tolist() == [0.0, 1.0] and x.grad.tolist() == [0.0, 2.0]
+    assert v.grad.tolist() == [1.0, 1.0] and w.grad.tolist() == [1.0, 1.0]
+
+
 def test_a_hook_on_the_root_and_on_a_tensor_outside_the_pass():
     x, other = t64([1.0, 2.0]), t64([5.0])
     other.register_hook(lambda g: pytest.fail("not in this graph: never called"))
