@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
-from autograd.functional.arguments import _is_int, _real
+from autograd import Tensor, Value
+from autograd.functional.arguments import _is_int, _real, holds_values
 from autograd.functional.classification import class_options
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, check_scale
 
@@ -85,10 +85,12 @@ def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
         fits = True
     except TypeError:
         fits = False
-    data = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
-    in_graph = any(isinstance(a, Tensor) and a.requires_grad for a in data)
+    # (a micrograd model's outputs are a Value or a list of Values: data too)
+    data = [a for a in args if isinstance(a, (Tensor, np.ndarray, Value)) or holds_values(a)]
+    in_graph = any(isinstance(a, (Tensor, Value)) and a.requires_grad for a in data)
     if data and (in_graph or not fits):
         given = ", ".join(f"shape {a.shape}" if isinstance(a, (Tensor, np.ndarray)) else
+                          "a list of Values" if holds_values(a) else
                           type(a).__name__ for a in args)
         weight = " (a weight is a constant: pass weight.detach())" if fits else ""
         raise TypeError(f"{name}({given}): a loss module is made first, then called on the "

@@ -783,6 +783,19 @@ def test_a_loss_module_given_the_data_says_to_make_it_then_call_it():
     assert criterion(pred, y).item() == pytest.approx(math.log(3))
 
 
+def test_a_loss_module_given_values_says_to_make_it_then_call_it():
+    """micrograd's outputs, a Value or a list of Values, by position: the error said the module
+    takes its options as keywords (reduction=), as if a Value were an option."""
+    pred, y = [Value(0.3), Value(-0.2)], [Value(1.0), Value(0.0)]
+    with pytest.raises(TypeError, match=r"^MSELoss\(a list of Values, a list of Values\): a "
+                                        r"loss module is made first, then called"):
+        losses.MSELoss(pred, y)
+    with pytest.raises(TypeError, match=r"^MSELoss\(Value, float\): a loss module is made "
+                                        r"first"):
+        losses.MSELoss(pred[0], 1.0)
+    assert losses.MSELoss()(pred[0], y[0]).data == pytest.approx(0.49)
+
+
 def test_bce_with_logits_module_pos_weight():
     criterion = losses.BCEWithLogitsLoss(pos_weight=np.array([2.0, 1.0]))
     x, t = t64([[0.3, -0.2], [1.0, 0.5]]), np.array([[1.0, 0.0], [0.5, 1.0]])
