@@ -658,6 +658,17 @@ def test_nll_loss_of_nan_log_probabilities_is_nan_not_a_logits_error():
         assert np.isnan(F.nll_loss(t64(log_probs), [0]).data)
 
 
+def test_cross_entropy_of_nan_probability_targets_is_nan_not_a_range_error():
+    """A target of probabilities that holds NaN (a diverged teacher's softmax): the loss is NaN,
+    as PyTorch's, not 'probability targets must be in [0, 1], got values in [nan, nan]; the
+    logits come first'. Outside [0, 1] beside a NaN, the range named is the numbers'."""
+    logits = t64([[0.2, -0.4, 1.0], [0.0, 0.3, -0.1]])
+    target = np.array([[0.5, 0.5, 0.0], [np.nan, 0.0, 1.0]])
+    assert np.isnan(F.cross_entropy(logits, target).data)
+    with pytest.raises(ValueError, match=r"got values in \[-2, 1\]"):
+        F.cross_entropy(logits, np.array([[0.5, 0.5, -2.0], [np.nan, 0.0, 1.0]]))
+
+
 @pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
                                   "cross_entropy"])
 def test_each_engine_loss_has_one_home(name):
