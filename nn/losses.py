@@ -87,7 +87,10 @@ def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
         fits = False
     # (a micrograd model's outputs are a Value or a list of Values: data too)
     data = [a for a in args if isinstance(a, (Tensor, np.ndarray, Value)) or holds_values(a)]
-    in_graph = any(isinstance(a, (Tensor, Value)) and a.requires_grad for a in data)
+    # (glassgrad's own losses take no learnable argument; a learner's subclass may: a
+    # temperature Parameter by position is its own business)
+    in_graph = cls.__module__ == __name__ and any(
+        isinstance(a, (Tensor, Value)) and a.requires_grad for a in data)
     if data and (in_graph or not fits):
         given = ", ".join(f"shape {a.shape}" if isinstance(a, (Tensor, np.ndarray)) else
                           "a list of Values" if holds_values(a) else

@@ -807,6 +807,27 @@ def test_a_loss_module_given_values_says_to_make_it_then_call_it():
     assert losses.MSELoss()(pred[0], y[0]).data == pytest.approx(0.49)
 
 
+def test_a_loss_subclass_may_take_a_parameter_by_position():
+    """A learner's loss with a learnable temperature, TempCE(Parameter(...)), was refused as
+    'a loss module is made first, then called': only glassgrad's own losses are judged so."""
+    from nn import Parameter
+
+    class TempCE(losses.CrossEntropyLoss):
+        def __init__(self, temperature):
+            super().__init__()
+            self.temperature = temperature
+
+        def forward(self, logits, target):
+            return super().forward(logits / self.temperature, target)
+    temperature = Parameter(np.array(2.0))
+    criterion = TempCE(temperature)
+    assert list(criterion.parameters()) == [temperature]
+    assert criterion(t64([[0.0, 2.0]]), [1]).item() == pytest.approx(math.log(1 + math.exp(-1)))
+    with pytest.raises(TypeError, match=r"^TempCE\(shape \(1, 2\), shape \(1,\)\): a loss module "
+                                        r"is made first"):
+        TempCE(t64([[0.0, 2.0]]), np.array([1]))
+
+
 def test_bce_with_logits_module_pos_weight():
     criterion = losses.BCEWithLogitsLoss(pos_weight=np.array([2.0, 1.0]))
     x, t = t64([[0.3, -0.2], [1.0, 0.5]]), np.array([[1.0, 0.0], [0.5, 1.0]])
