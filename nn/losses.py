@@ -36,8 +36,21 @@ __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLos
            "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
 
 
+class _InitSignature:
+    """What `inspect.signature(MSELoss)` shows (help(), a notebook's Shift-Tab): the class's
+    `__init__` options, where `_Loss.__new__` alone would show (*args, **kwargs)."""
+
+    def __get__(self, module: Any, cls: type) -> inspect.Signature | None:
+        if module is not None:          # a loss module itself: its call's signature, as usual
+            return None
+        signature = inspect.signature(cls.__init__)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
 class _Loss(Module):
     """A loss module: `reduction` is checked here, when the module is made."""
+
+    __signature__ = _InitSignature()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if args:                        # (the usual MSELoss() passes with one test)

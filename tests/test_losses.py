@@ -807,6 +807,18 @@ def test_a_loss_module_given_values_says_to_make_it_then_call_it():
     assert losses.MSELoss()(pred[0], y[0]).data == pytest.approx(0.49)
 
 
+def test_a_loss_module_shows_its_options_as_its_signature():
+    """help(nn.MSELoss) and a notebook's Shift-Tab read inspect.signature: the check of
+    positional arguments (in _Loss.__new__) made it (*args, **kwargs)."""
+    import inspect
+    assert str(inspect.signature(losses.MSELoss)) == "(*, reduction: 'str' = 'mean') -> 'None'"
+    assert list(inspect.signature(losses.CrossEntropyLoss).parameters)[:2] == [
+        "weight", "ignore_index"]
+    assert list(inspect.signature(losses.HuberLoss).parameters) == ["reduction", "delta"]
+    from nn import Linear                           # a loss module's call: as any module's
+    assert inspect.signature(losses.MSELoss()) == inspect.signature(Linear(1, 1))
+
+
 def test_a_loss_subclass_may_take_a_parameter_by_position():
     """A learner's loss with a learnable temperature, TempCE(Parameter(...)), was refused as
     'a loss module is made first, then called': only glassgrad's own losses are judged so."""
