@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
-from autograd.functional.arguments import _is_int, _real
+from autograd import Tensor, Value
+from autograd.functional.arguments import _is_int, _real, holds_values
 from autograd.functional.classification import class_options
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, check_scale
 
@@ -36,8 +36,21 @@ __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLos
            "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"]
 
 
+class _InitSignature:
+    """What `inspect.signature(MSELoss)` shows (help(), a notebook's Shift-Tab): the class's
+    `__init__` options, where `_Loss.__new__` alone would show (*args, **kwargs)."""
+
+    def __get__(self, module: Any, cls: type) -> inspect.Signature | None:
+        if module is not None:          # a loss module itself: its call's signature, as usual
+            return None
+        signature = inspect.signature(cls.__init__)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
 class _Loss(Module):
     """A loss module: `reduction` is checked here, when the module is made."""
+
+    __signature__ = _InitSignature()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if args:                        # (the usual MSELoss() passes with one test)
@@ -85,10 +98,15 @@ def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
         fits = True
     except TypeError:
         fits = False
-    data = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
-    in_graph = any(isinstance(a, Tensor) and a.requires_grad for a in data)
+    # (a micrograd model's outputs are a Value or a list of Values: data too)
+    data = [a for a in args if isinstance(a, (Tensor, np.ndarray, Value)) or holds_values(a)]
+    # (glassgrad's own losses take no learnable argument; a learner's subclass may: a
+    # temperature Parameter by position is its own business)
+    in_graph = cls.__module__ == __name__ and any(
+        isinstance(a, (Tensor, Value)) and a.requires_grad for a in data)
     if data and (in_graph or not fits):
         given = ", ".join(f"shape {a.shape}" if isinstance(a, (Tensor, np.ndarray)) else
+                          "a list of Values" if holds_values(a) else
                           type(a).__name__ for a in args)
         weight = " (a weight is a constant: pass weight.detach())" if fits else ""
         raise TypeError(f"{name}({given}): a loss module is made first, then called on the "

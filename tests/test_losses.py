@@ -658,6 +658,17 @@ def test_nll_loss_of_nan_log_probabilities_is_nan_not_a_logits_error():
         assert np.isnan(F.nll_loss(t64(log_probs), [0]).data)
 
 
+def test_cross_entropy_of_nan_probability_targets_is_nan_not_a_range_error():
+    """A target of probabilities that holds NaN (a diverged teacher's softmax): the loss is NaN,
+    as PyTorch's, not 'probability targets must be in [0, 1], got values in [nan, nan]; the
+    logits come first'. Outside [0, 1] beside a NaN, the range named is the numbers'."""
+    logits = t64([[0.2, -0.4, 1.0], [0.0, 0.3, -0.1]])
+    target = np.array([[0.5, 0.5, 0.0], [np.nan, 0.0, 1.0]])
+    assert np.isnan(F.cross_entropy(logits, target).data)
+    with pytest.raises(ValueError, match=r"got values in \[-2, 1\]"):
+        F.cross_entropy(logits, np.array([[0.5, 0.5, -2.0], [np.nan, 0.0, 1.0]]))
+
+
 @pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits",
                                   "cross_entropy"])
 def test_each_engine_loss_has_one_home(name):
@@ -781,6 +792,52 @@ def test_a_loss_module_given_the_data_says_to_make_it_then_call_it():
     # a class weight by position is PyTorch's, and still works
     criterion = losses.CrossEntropyLoss(np.array([1.0, 2.0, 1.0]))
     assert criterion(pred, y).item() == pytest.approx(math.log(3))
+
+
+def test_a_loss_module_given_values_says_to_make_it_then_call_it():
+    """micrograd's outputs, a Value or a list of Values, by position: the error said the module
+    takes its options as keywords (reduction=), as if a Value were an option."""
+    pred, y = [Value(0.3), Value(-0.2)], [Value(1.0), Value(0.0)]
+    with pytest.raises(TypeError, match=r"^MSELoss\(a list of Values, a list of Values\): a "
+                                        r"loss module is made first, then called"):
+        losses.MSELoss(pred, y)
+    with pytest.raises(TypeError, match=r"^MSELoss\(Value, float\): a loss module is made "
+                                        r"first"):
+        losses.MSELoss(pred[0], 1.0)
+    assert losses.MSELoss()(pred[0], y[0]).data == pytest.approx(0.49)
+
+
+def test_a_loss_module_shows_its_options_as_its_signature():
+    """help(nn.MSELoss) and a notebook's Shift-Tab read inspect.signature: the check of
+    positional arguments (in _Loss.__new__) made it (*args, **kwargs)."""
+    import inspect
+    assert str(inspect.signature(losses.MSELoss)) == "(*, reduction: 'str' = 'mean') -> 'None'"
+    assert list(inspect.signature(losses.CrossEntropyLoss).parameters)[:2] == [
+        "weight", "ignore_index"]
+    assert list(inspect.signature(losses.HuberLoss).parameters) == ["reduction", "delta"]
+    from nn import Linear                           # a loss module's call: as any module's
+    assert inspect.signature(losses.MSELoss()) == inspect.signature(Linear(1, 1))
+
+
+def test_a_loss_subclass_may_take_a_parameter_by_position():
+    """A learner's loss with a learnable temperature, TempCE(Parameter(...)), was refused as
+    'a loss module is made first, then called': only glassgrad's own losses are judged so."""
+    from nn import Parameter
+
+    class TempCE(losses.CrossEntropyLoss):
+        def __init__(self, temperature):
+            super().__init__()
+            self.temperature = temperature
+
+        def forward(self, logits, target):
+            return super().forward(logits / self.temperature, target)
+    temperature = Parameter(np.array(2.0))
+    criterion = TempCE(temperature)
+    assert list(criterion.parameters()) == [temperature]
+    assert criterion(t64([[0.0, 2.0]]), [1]).item() == pytest.approx(math.log(1 + math.exp(-1)))
+    with pytest.raises(TypeError, match=r"^TempCE\(shape \(1, 2\), shape \(1,\)\): a loss module "
+                                        r"is made first"):
+        TempCE(t64([[0.0, 2.0]]), np.array([1]))
 
 
 def test_bce_with_logits_module_pos_weight():

@@ -530,19 +530,163 @@ def test_a_gradient_of_the_wrong_shape_inside_a_chain_names_the_op():
         y.backward()
 
 
-def test_a_pass_that_raises_in_a_long_chain_leaves_no_marks():
-    """Backward walks a long order a slice at a time; a rule that raises half-way (sqrt's slope
-    at 0) leaves no node marked, and the next pass works."""
+def _unmarked(root):
+    return not any(n.grad is PENDING or n.grad is VISITING for n in walk(root))
+
+
+@pytest.mark.parametrize("step", [
+    lambda y: y * 1.0 + 0.0,            # a chain: walked down with the gradient, no order
+    lambda y: y + y * 0.0,              # two op inputs a node: sorted, walked in slices
+])
+def test_a_pass_that_raises_in_a_long_graph_leaves_no_marks(step):
+    """A rule that raises at the far end of a long graph (sqrt's slope at 0) leaves no node
+    marked, and the next pass works: down a chain, and through an order of more than two
+    slices (40,000 nodes: a chain alone never reaches the slices)."""
     x = Value(0.0)
     y = x ** 0.5                                         # d/dx is infinite at 0
-    for _ in range(40_000):                              # more than two slices
-        y = y * 1.0 + 0.0
+    for _ in range(20_000):
+        y = step(y)
     with pytest.raises(ZeroDivisionError, match="backward of pow"):
         y.backward()
-    assert not any(n.grad is PENDING or n.grad is VISITING for n in walk(y))
+    assert _unmarked(y)
     x.data = 4.0                                         # (the rule reads the input's data)
     y.backward()
     assert x.grad == pytest.approx(0.25)
+
+
+class _Interrupted(Function):
+    """x passed on; its rule is Ctrl-C arriving during backward."""
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, g, out, x):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: (_Interrupted.apply(x * 2.0 + x) * 2.0).tanh(),      # in the chain
+    lambda x: ((lambda h: h * h + h)(_Interrupted.apply(x * 2.0))).tanh() * 2.0,  # sorted
+])
+def test_an_interrupted_pass_leaves_no_marks_and_the_next_one_is_whole(build):
+    x = Value(0.5)
+    y = build(x)
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert _unmarked(y)
+
+
+class _Tripwire(Value):
+    """A node built by hand whose inputs, once armed, are read once as Ctrl-C arriving."""
+
+    armed = False
+
+    @property
+    def _a(self):
+        if _Tripwire.armed:
+            _Tripwire.armed = False
+            raise KeyboardInterrupt
+        return Node._a.__get__(self)
+
+    @_a.setter
+    def _a(self, inputs):
+        Node._a.__set__(self, inputs)
+
+
+@pytest.mark.xfail(strict=True, reason="an interrupted sort leaves its marks: the next pass "
+                                       "skips the marked nodes (see the s23 review)")
+def test_an_interrupt_during_the_sort_leaves_no_marks():
+    """Ctrl-C while the order is sorted (half a second of a large graph): the nodes marked so far
+    stayed PENDING or VISITING, and the next backward, taking them for listed, gave x and w a
+    gradient of 0.0 (when the chain was not walked yet, the marked root made it refuse)."""
+    x, w = Value(0.5), Value(-1.5)
+    h = x * w
+    trap = _Tripwire(h.data * h.data, (h, h), "*")
+    y = (trap + h).tanh() * 2.0                         # a chain, then a sort below it
+    _Tripwire.armed = True
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            y.backward()
+    finally:
+        _Tripwire.armed = False
+    assert _unmarked(y)
+    y.backward()
+    t = math.tanh(h.data * h.data + h.data)
+    dh = 2.0 * (1 - t * t) * (2 * h.data + 1)
+    assert (x.grad, w.grad) == (pytest.approx(dh * w.data), pytest.approx(dh * x.data))
+
+
+def test_backward_twice_down_a_chain_rewrites_intermediates_and_adds_into_leaves():
+    x, w = Value(0.3), Value(-0.7)
+    h = x * w
+    t = h.tanh()
+    y = ((t * 2.0 + w) * 3.0).exp()                      # w in the chain's second slot too
+    y.backward()
+    once = (x.grad, w.grad, h.grad, t.grad)
+    y.backward()
+    assert (h.grad, t.grad) == once[2:]
+    assert (x.grad, w.grad) == (pytest.approx(2 * once[0]), pytest.approx(2 * once[1]))
+
+
+def test_a_parameter_in_a_chain_gets_a_gradient_array_of_its_own():
+    """A leaf of a subclass (an nn Parameter) may sit in a link's second slot; the rule of + passes
+    the link's own gradient array on, and the leaf's .grad must not be that array."""
+    from nn import Parameter
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    p = Parameter(np.array([0.5, -1.0], np.float32))
+    y = x * 2.0 + p
+    z = y * 1.0
+    assert y._b is p
+    z.backward(np.ones(2, np.float32))
+    assert p.grad is not y.grad and p.grad is not z.grad and p.grad.base is None
+    p.grad += 1.0                                        # (an optimizer's in-place update)
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_a_frozen_parameter_in_a_chain_written_after_use_is_refused():
+    """A constant in a link's second slot that later joins a graph by a write (p[0] = w[1] * 2)
+    stands for its new numbers: backward refuses rather than send p's gradient through the
+    write the link never saw."""
+    from nn import Parameter
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    p = Parameter(np.zeros(2, np.float32), requires_grad=False)
+    y = w * 3.0 + p
+    p[0] = w[1] * 2.0
+    with pytest.raises(RuntimeError, match="written by t\\[index\\] = value after this op"):
+        (y * 1.0).sum().backward()
+    assert _unmarked(y) and w.grad is None
+
+
+def test_a_hook_on_a_link_of_the_chain_runs_once_and_its_gradient_goes_on():
+    x = Tensor(np.array([0.5, -0.25]), requires_grad=True)
+    t = (x * 3.0).tanh()
+    seen = []
+    t.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2.0)
+    (t * 2.0 + 1.0).sum().backward()
+    np.testing.assert_array_equal(np.array(seen), [[2.0, 2.0]])
+    np.testing.assert_allclose(x.grad, 4.0 * 3.0 * (1 - np.tanh(3 * x.data) ** 2), rtol=1e-12)
+
+
+def test_anomaly_mode_names_the_op_of_a_link_that_makes_inf():
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    y = ((x * 1.0).sqrt() * 2.0 + 1.0).sum()
+    with detect_anomaly(), np.errstate(divide="ignore"):
+        with pytest.raises(FloatingPointError, match="backward of sqrt .* gave an infinite gradient"):
+            y.backward()
+    assert _unmarked(y) and x.grad is None
+
+
+def test_a_second_order_gradient_through_a_chain():
+    x = Value(0.4)
+    y = ((x * x) * 3.0).tanh() * 2.0                     # 2 tanh(3 x²)
+    y.backward(create_graph=True)
+    slope = x.grad
+    x.grad = 0.0
+    slope.backward()
+    t = math.tanh(3 * 0.4 ** 2)                          # d/dx of 12 x (1 - t²)
+    assert x.grad == pytest.approx(12 * (1 - t * t) - 12 * 0.4 * 2 * t * (1 - t * t) * 6 * 0.4)
+    assert _unmarked(y)
 
 
 def test_higher_order_pass_leaves_the_marks_cleared():

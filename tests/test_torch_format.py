@@ -317,6 +317,28 @@ def test_a_lambdalr_state_has_the_lr_lambdas_entry_pytorch_loads_with(tmp_path):
 
 
 @needs_torch
+@pytest.mark.parametrize("make", ["LambdaLR", "MultiplicativeLR"])
+def test_a_lambdalr_state_resumes_in_torch_with_the_same_lrs(tmp_path, make):
+    """What the lr_lambdas entry is for: torch's load_state_dict (which raised KeyError
+    without it) takes the state, and the schedule goes on where ours was."""
+    optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
+    scheduler = {"LambdaLR": LambdaLR, "MultiplicativeLR": MultiplicativeLR}[make](
+        optimizer, lambda epoch: 0.9)
+    for _ in range(3):
+        optimizer.step(), scheduler.step()
+    save({"optimizer": optimizer, "scheduler": scheduler}, tmp_path / "run.pt")
+    checkpoint = torch.load(tmp_path / "run.pt")
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=1.0)
+    their_scheduler = getattr(torch.optim.lr_scheduler, make)(theirs, lambda epoch: 0.9)
+    theirs.load_state_dict(checkpoint["optimizer"])
+    their_scheduler.load_state_dict(checkpoint["scheduler"])
+    for _ in range(3):
+        optimizer.step(), scheduler.step(), theirs.step(), their_scheduler.step()
+        assert theirs.param_groups[0]["lr"] == pytest.approx(optimizer.param_groups[0]["lr"],
+                                                             rel=1e-12)
+
+
+@needs_torch
 def test_a_multisteplr_state_resumes_in_torch_with_the_same_lrs(tmp_path):
     optimizer = SGD([Tensor(np.zeros(2, np.float32), requires_grad=True)], lr=1.0)
     scheduler = MultiStepLR(optimizer, [1, 2, 5], gamma=0.5)

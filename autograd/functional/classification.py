@@ -193,11 +193,12 @@ def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any
         raise ValueError(f"cross_entropy: target must be class indices of shape ({n},) or "
                          f"probabilities of shape {logits.shape}, got shape {t.shape} "
                          f"(dtype {t.dtype}){hint}")
-    if not ((t >= -1e-6) & (t <= 1 + 1e-6)).all():    # (rounding of a mixed target passes)
+    if ((t < -1e-6) | (t > 1 + 1e-6)).any():    # (rounding of a mixed target passes; NaN,
+        # a diverged teacher's, passes too: the loss is NaN, as PyTorch's, and fit says so)
         # not probabilities: most often the arguments swapped, cross_entropy(one_hot, logits),
         # which would return a number (even a negative one) and train on it
         raise ValueError(f"cross_entropy: probability targets must be in [0, 1], got values in "
-                         f"[{np.min(t):.4g}, {np.max(t):.4g}]; the logits come first: "
+                         f"[{np.nanmin(t):.4g}, {np.nanmax(t):.4g}]; the logits come first: "
                          f"cross_entropy(logits, target)")
     if not isinstance(target, Tensor):
         target = Tensor(t.astype(logits.dtype))
