@@ -23,9 +23,10 @@ Backpropagation (the reference is micrograd's loop, `for node in reversed(topo):
    results are added into the inputs' `.grad`.
 
 `backward` is that loop with the rule call written out, for raw floats and arrays (first order;
-the chain of one-input nodes that often ends a graph it walks down with the gradient, no list
-needed); `gradients` is the same loop on nodes, so the gradients are graphs that can be
-differentiated again (`create_graph=True`, `autograd.grad`). Both read the same rules.
+the chain that often ends a graph, nodes whose one op-node input is used by them alone, it
+walks down with the gradient, no list needed); `gradients` is the same loop on nodes, so the
+gradients are graphs that can be differentiated again (`create_graph=True`, `autograd.grad`).
+Both read the same rules.
 
 Names, once (micrograd's are kept for its code; the others say what they hold):
 
@@ -493,6 +494,23 @@ def topological_order(root: Node, prune: bool = False) -> list:
     >>> for node in order:
     ...     node.grad = 0.0
     """
+    try:
+        return _order(root, prune)
+    except BaseException:                   # (Ctrl-C half-way): the marks set so far must
+        _unmark(root)                       # go, or the next pass would take them for listed
+        raise
+
+
+def _unmark(root: Node) -> None:
+    """Clear the sort's marks from every node that leads to `root` (after an interrupted sort)."""
+    empty = root._empty_grad
+    for node in walk(root):
+        if node.grad is PENDING or node.grad is VISITING:
+            node.grad = empty
+
+
+def _order(root: Node, prune: bool) -> list:
+    """`topological_order`'s walk (see there)."""
     kind = root._kind                       # op nodes in a second slot are all of this exact
     #                                         class (make_node puts any other in the tuple form)
     visiting, pending, leaf = VISITING, PENDING, Leaf      # locals: the loop reads them often

@@ -593,8 +593,6 @@ class _Tripwire(Value):
         Node._a.__set__(self, inputs)
 
 
-@pytest.mark.xfail(strict=True, reason="an interrupted sort leaves its marks: the next pass "
-                                       "skips the marked nodes (see the s23 review)")
 def test_an_interrupt_during_the_sort_leaves_no_marks():
     """Ctrl-C while the order is sorted (half a second of a large graph): the nodes marked so far
     stayed PENDING or VISITING, and the next backward, taking them for listed, gave x and w a
