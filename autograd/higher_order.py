@@ -218,8 +218,10 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
         raise ValueError("grad: materialize_grads=True gives zeros for unused inputs, so it "
                          "needs allow_unused=True (or left out), not False")
     outputs, inputs = _as_nodes("outputs", outputs), _as_nodes("inputs", inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Node):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Node, np.ndarray, numbers.Real)):    # one, for one output
+        grad_outputs = [grad_outputs]
     grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs: "
