@@ -51,7 +51,15 @@ def _reads_leaves(g: Node) -> bool:
     return g.requires_grad and any(node._fn is Leaf for node in graph.walk(g))
 
 
-_UNSET: Any = object()      # (argnums not given: tells grad(y, inputs=x) from grad(y, 0))
+class _ArgnumsLeftOut:
+    """`argnums` not given: 0 for a function, and nothing for PyTorch's form, whose `inputs`
+    may come by keyword, grad(y, inputs=x). (Shown as 0 by help(grad).)"""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_UNSET: Any = _ArgnumsLeftOut()
 
 
 def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSET,
@@ -85,6 +93,9 @@ def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSE
     (Value(data=27.0, grad=0.0),)
     """
     if _are_nodes(f) or (f is None and "outputs" in torch_kwargs):
+        if argnums is _UNSET and not torch_args and "inputs" not in torch_kwargs:
+            raise TypeError("grad(outputs, inputs): PyTorch's form needs the inputs to "
+                            "differentiate with respect to: grad(y, x) or grad(y, [x, w])")
         given = (f,) if f is not None else ()
         given += (argnums,) if argnums is not _UNSET else ()
         return gradients_of(*given, *torch_args, create_graph=bool(create_graph), **torch_kwargs)
