@@ -1,4 +1,5 @@
-"""`grad(f)`: the derivative of a function, as a function, that can be differentiated again.
+"""`grad(f)`: the derivative of a function, as a function, that can be differentiated again;
+and, given nodes instead of a function, `grad(y, x)`: PyTorch's `torch.autograd.grad`.
 
 >>> from autograd import grad
 >>> f = lambda x: x ** 3            # f'(x) = 3x², f''(x) = 6x
@@ -73,8 +74,8 @@ def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSE
     gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that the
     outer derivative can follow that dependency: `grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x.
     Keyword arguments are passed to `f` as constants.
-    `create_graph` is accepted for PyTorch habits and changes nothing: the result can always
-    be differentiated again.
+    `create_graph` is accepted for PyTorch habits and changes nothing here: the result can
+    always be differentiated again.
 
     >>> from autograd import grad
     >>> cube = lambda x: x ** 3
@@ -88,6 +89,7 @@ def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSE
     grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
     materialize_grads=False)`: see `gradients_of`.
 
+    >>> from autograd import Value
     >>> x = Value(3.0)
     >>> grad(x * x * x, x)                              # (3x²,), a tuple as in PyTorch
     (Value(data=27.0, grad=0.0),)
@@ -98,7 +100,9 @@ def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSE
                             "differentiate with respect to: grad(y, x) or grad(y, [x, w])")
         given = (f,) if f is not None else ()
         given += (argnums,) if argnums is not _UNSET else ()
-        return gradients_of(*given, *torch_args, create_graph=bool(create_graph), **torch_kwargs)
+        if create_graph is not None:        # (else it may come by position, as in PyTorch)
+            torch_kwargs["create_graph"] = create_graph
+        return gradients_of(*given, *torch_args, **torch_kwargs)
     if torch_args or torch_kwargs:
         raise TypeError(f"grad(f, argnums, *, create_graph): unexpected arguments for the "
                         f"function form: {len(torch_args)} more positional, keywords "

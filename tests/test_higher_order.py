@@ -542,6 +542,8 @@ def test_pytorch_form_returns_a_tuple_and_differentiates_again_with_create_graph
     (g,) = grad(outputs=(t ** 3).sum(), inputs=t, retain_graph=True, only_inputs=True)
     np.testing.assert_array_equal(g.data, [3.0, 12.0])
     assert not g.requires_grad and g.dtype == np.float64
+    (d1,) = grad(x ** 3, [x], None, None, True)     # PyTorch's positions: create_graph 5th
+    assert d1.requires_grad
     with pytest.raises(TypeError, match=r"grad\(outputs, inputs\): PyTorch's form needs the "
                                         r"inputs"):
         grad(x ** 3)
