@@ -6,7 +6,7 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 """
 
 from . import functional
-from .anomaly import detect_anomaly
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .compiler import CompiledGraph, compile
 from .cpu import accelerator, cuda, device, set_default_device
 from .creation import (
@@ -22,6 +22,7 @@ from .gctools import relaxed_gc
 from .threads import get_num_threads, set_num_threads
 from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from .graph import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import is_inference_mode_enabled
 from .higher_order import grad
 from .random import Generator, default_rng, manual_seed
 from .tensor import (

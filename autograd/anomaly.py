@@ -179,6 +179,47 @@ class detect_anomaly(metaclass=_SwitchType):
         return wrapper
 
 
+def is_anomaly_enabled() -> bool:
+    """PyTorch's `is_anomaly_enabled()`: True inside `detect_anomaly()` or after
+    `set_detect_anomaly(True)`."""
+    return grad_mode.anomaly
+
+
+class set_detect_anomaly:
+    """PyTorch's `set_detect_anomaly(mode)`: switch anomaly detection (see `detect_anomaly`) on
+    or off at once, for the rest of the program; as `with set_detect_anomaly(mode):` the
+    previous setting is back after the block.
+
+    >>> from autograd import is_anomaly_enabled, set_detect_anomaly
+    >>> with set_detect_anomaly(True):
+    ...     is_anomaly_enabled()
+    True
+    >>> is_anomaly_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        if mode is not True and mode is not False:
+            raise TypeError(f"set_detect_anomaly: mode must be True or False, got {mode!r:.40}")
+        if check_nan is not True:
+            raise ValueError("set_detect_anomaly: check_nan=False is not supported: glassgrad's "
+                             "anomaly mode always checks for NaN and inf")
+        self._previous = grad_mode.anomaly
+        _switch_anomaly(mode)
+
+    def __enter__(self) -> "set_detect_anomaly":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _switch_anomaly(self._previous)
+
+
+def _switch_anomaly(mode: bool) -> None:
+    grad_mode.update(anomaly=mode)
+    if not mode:                            # (as at the end of detect_anomaly's outer block)
+        _sites.clear()
+
+
 def _checked_generator(fn: Callable) -> Callable:
     """A generator function whose body runs in anomaly mode, one step at a time (a `with`
     around the call would end before the first step: the body would run unchecked)."""

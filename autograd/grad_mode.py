@@ -20,7 +20,7 @@ import inspect
 from typing import Any, Callable
 
 __all__ = ["grad_mode", "is_grad_enabled", "no_grad", "enable_grad", "inference_mode",
-           "set_grad_enabled"]
+           "set_grad_enabled", "is_inference_mode_enabled"]
 
 
 class _GradMode:
@@ -46,6 +46,24 @@ grad_mode = _GradMode()
 def is_grad_enabled() -> bool:
     """True when new ops are recorded for backpropagation."""
     return grad_mode.enabled
+
+
+_inference = [False]     # inside inference_mode() (and not inference_mode(False) within it)
+
+
+def is_inference_mode_enabled() -> bool:
+    """PyTorch's `is_inference_mode_enabled()`: True inside `inference_mode()`, even where
+    `enable_grad()` records again within it; False in a plain `no_grad()`.
+
+    >>> from autograd import inference_mode, is_inference_mode_enabled, no_grad
+    >>> with inference_mode():
+    ...     is_inference_mode_enabled()
+    True
+    >>> with no_grad():
+    ...     is_inference_mode_enabled()
+    False
+    """
+    return _inference[0]
 
 
 class _SwitchType(type):
@@ -83,9 +101,8 @@ class _GradSwitch(metaclass=_SwitchType):
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__
-        mode = self.mode
         if inspect.isgeneratorfunction(fn):
-            return _switched_generator(fn, mode)
+            return _switched_generator(fn, self)
         # a coroutine's body runs later, at each await: the switch would be over by then
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             raise TypeError(
@@ -94,17 +111,13 @@ class _GradSwitch(metaclass=_SwitchType):
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            saved = grad_mode.enabled
-            grad_mode.update(enabled=mode)
-            try:
+            with self:
                 return fn(*args, **kwargs)
-            finally:
-                grad_mode.update(enabled=saved)
         return wrapper
 
 
-def _switched_generator(fn: Callable, mode: bool) -> Callable:
-    """A generator function whose body runs with recording set to `mode`, one step at a time:
+def _switched_generator(fn: Callable, switch: _GradSwitch) -> Callable:
+    """A generator function whose body runs in the `switch`'s mode, one step at a time:
     the caller's own mode is back at every `yield` (a `with no_grad():` around the body would
     leave recording off in the caller's loop while the generator waits)."""
     @functools.wraps(fn)
@@ -112,23 +125,16 @@ def _switched_generator(fn: Callable, mode: bool) -> Callable:
         steps = fn(*args, **kwargs)
         resume, given = steps.send, None        # the first step: send(None), as next() does
         while True:
-            saved = grad_mode.enabled
-            grad_mode.update(enabled=mode)
             try:
-                item = resume(given)
+                with switch:
+                    item = resume(given)
             except StopIteration as stop:
                 return stop.value
-            finally:
-                grad_mode.update(enabled=saved)
             try:
                 resume, given = steps.send, (yield item)
             except GeneratorExit:               # close(): the body's cleanup runs in the mode
-                saved = grad_mode.enabled
-                grad_mode.update(enabled=mode)
-                try:
+                with switch:
                     steps.close()
-                finally:
-                    grad_mode.update(enabled=saved)
                 raise
             except BaseException as error:      # throw(): raised inside the body, in the mode
                 resume, given = steps.throw, error
@@ -193,6 +199,16 @@ class inference_mode(_GradSwitch):
                             f"a function), got {mode!r:.40}")
         super().__init__()
         self.mode = not mode
+        self._saved_inference: list[bool] = []
+
+    def __enter__(self) -> "inference_mode":
+        self._saved_inference.append(_inference[0])     # (for is_inference_mode_enabled)
+        _inference[0] = not self.mode
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        _inference[0] = self._saved_inference.pop()
+        super().__exit__(*exc)
 
 
 class set_grad_enabled(_GradSwitch):

@@ -1,4 +1,5 @@
-"""`grad(f)`: the derivative of a function, as a function, that can be differentiated again.
+"""`grad(f)`: the derivative of a function, as a function, that can be differentiated again;
+and, given nodes instead of a function, `grad(y, x)`: PyTorch's `torch.autograd.grad`.
 
 >>> from autograd import grad
 >>> f = lambda x: x ** 3            # f'(x) = 3x², f''(x) = 6x
@@ -25,7 +26,7 @@ import numpy as np
 
 from . import graph
 from .graph import Leaf, Node, enable_grad
-from .tensor import Tensor
+from .tensor import Tensor, _refuse_changed_graph
 from .value import Value, number_value
 
 
@@ -51,8 +52,20 @@ def _reads_leaves(g: Node) -> bool:
     return g.requires_grad and any(node._fn is Leaf for node in graph.walk(g))
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
-         create_graph: bool | None = None) -> Callable:
+class _ArgnumsLeftOut:
+    """`argnums` not given: 0 for a function, and nothing for PyTorch's form, whose `inputs`
+    may come by keyword, grad(y, inputs=x). (Shown as 0 by help(grad).)"""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_UNSET: Any = _ArgnumsLeftOut()
+
+
+def grad(f: Callable | Node | Sequence[Node] | None = None, argnums: Any = _UNSET,
+         *torch_args: Any, create_graph: bool | None = None, **torch_kwargs: Any
+         ) -> Callable | tuple:
     """The function x ↦ df/dx (with respect to the positional argument(s) `argnums`).
 
     `f` must return a scalar: a `Value` or a one-element `Tensor`. Numbers and arrays come
@@ -61,8 +74,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
     gradient (an outer `grad`'s variable, a parameter `f` reads) stays a node, so that the
     outer derivative can follow that dependency: `grad(grad(f, 0), 1)(x, y)` is ∂²f/∂y∂x.
     Keyword arguments are passed to `f` as constants.
-    `create_graph` is accepted for PyTorch habits and changes nothing: the result can always
-    be differentiated again.
+    `create_graph` is accepted for PyTorch habits and changes nothing here: the result can
+    always be differentiated again.
 
     >>> from autograd import grad
     >>> cube = lambda x: x ** 3
@@ -71,16 +84,37 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
     >>> f = lambda x, y: x * x * y                      # ∂f/∂x = 2xy, then ∂/∂y of it: 2x
     >>> grad(grad(f, 0), 1)(3.0, 5.0)
     6.0
+
+    Given nodes instead of a function, it is PyTorch's `torch.autograd.grad(outputs, inputs,
+    grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
+    materialize_grads=False)`: see `gradients_of`.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0)
+    >>> grad(x * x * x, x)                              # (3x²,), a tuple as in PyTorch
+    (Value(data=27.0, grad=0.0),)
     """
+    if _are_nodes(f) or (f is None and "outputs" in torch_kwargs):
+        if argnums is _UNSET and not torch_args and "inputs" not in torch_kwargs:
+            raise TypeError("grad(outputs, inputs): PyTorch's form needs the inputs to "
+                            "differentiate with respect to: grad(y, x) or grad(y, [x, w])")
+        given = (f,) if f is not None else ()
+        given += (argnums,) if argnums is not _UNSET else ()
+        if create_graph is not None:        # (else it may come by position, as in PyTorch)
+            torch_kwargs["create_graph"] = create_graph
+        return gradients_of(*given, *torch_args, **torch_kwargs)
+    if torch_args or torch_kwargs:
+        raise TypeError(f"grad(f, argnums, *, create_graph): unexpected arguments for the "
+                        f"function form: {len(torch_args)} more positional, keywords "
+                        f"{sorted(torch_kwargs)} (PyTorch's grad(outputs, inputs, ...) takes "
+                        f"Values or Tensors first, not a function)")
+    argnums = 0 if argnums is _UNSET else argnums
     if not callable(f):
         raise TypeError(
             f"grad(f, argnums): f is the function to differentiate (as in jax.grad and "
-            f"torch.func.grad), got a {type(f).__name__}. For PyTorch's torch.autograd.grad(y, x) "
-            f"write grad(f)(x), f computing y from x (a gradient penalty: grad(lambda x: "
-            f"D(x).sum())(x)); or call y.backward() and read x.grad (create_graph=True to "
-            f"differentiate it again), but that also adds into the .grad of every leaf y comes "
-            f"from, a model's parameters too, which torch.autograd.grad leaves alone: zero them "
-            f"(opt.zero_grad()) before the next backward")
+            f"torch.func.grad), got a {type(f).__name__}; PyTorch's form, grad(y, x) as "
+            f"torch.autograd.grad(y, x), takes a Value or Tensor y computed from x (or a list "
+            f"of them): a number or array has no graph to differentiate")
     many = not isinstance(argnums, numbers.Integral)
     try:
         nums = tuple(argnums) if many else (argnums,)
@@ -127,3 +161,125 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *,
     df.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
     df.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')} with respect to argument(s) {argnums}."
     return df
+
+
+def _are_nodes(x: Any) -> bool:
+    """A Value or Tensor, or a non-empty list or tuple of them: PyTorch's form of `grad`."""
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(isinstance(item, Node) for item in x)
+    return isinstance(x, Node)
+
+
+def _as_nodes(name: str, x: Any) -> list:
+    """`x` (one node, or a sequence of them) as a list of nodes; anything else refused."""
+    items = list(x) if isinstance(x, (list, tuple)) else [x]
+    for i, item in enumerate(items):
+        if not isinstance(item, Node):
+            raise TypeError(f"grad: {name} must be Values or Tensors (one, or a list of them), "
+                            f"got a {type(item).__name__} at position {i}")
+    if not items:
+        raise ValueError(f"grad: {name} is empty")
+    return items
+
+
+def _seed(out: Node, given: Any, i: int) -> Node:
+    """The gradient that starts backpropagation from output `i`: `given` (its grad_output), or
+    1 for a scalar output."""
+    if isinstance(out, Value):
+        if given is None:
+            return number_value(1.0)
+        return given if isinstance(given, Value) else number_value(float(given))
+    if given is None:
+        if out.data.size != 1:
+            raise RuntimeError(
+                f"grad: output {i} has shape {out.shape}; a non-scalar output needs its "
+                f"grad_output, a Tensor of that shape (the vector in the vector-Jacobian "
+                f"product: ones_like(output) to sum it)")
+        return Tensor(np.ones_like(out.data))
+    seed = given if isinstance(given, Tensor) else Tensor(np.asarray(given, out.data.dtype))
+    if seed.shape != out.shape:
+        raise RuntimeError(f"grad: grad_outputs[{i}] has shape {seed.shape}, but output {i} "
+                           f"has shape {out.shape}: they must match")
+    return seed
+
+
+def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
+                 grad_outputs: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, only_inputs: bool = True,
+                 allow_unused: bool | None = None, is_grads_batched: bool = False,
+                 materialize_grads: bool = False) -> tuple:
+    """PyTorch's `torch.autograd.grad(outputs, inputs, ...)`, which `grad(y, x)` calls: the
+    gradients of `outputs` with respect to `inputs`, a tuple with one per input; no `.grad`
+    changes. Several outputs add up, each weighted by its `grad_outputs` entry (needed for a
+    non-scalar output: the vector of a vector-Jacobian product). With `create_graph=True` the
+    gradients are nodes that can be differentiated again, else constants. An input that the
+    outputs do not depend on is an error, or gets None with `allow_unused=True` (zeros with
+    `materialize_grads=True`). `retain_graph` and `only_inputs` are accepted and change nothing
+    (graphs are always kept).
+
+    >>> from autograd import Tensor, grad
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * x                                       # a vector output; dyᵢ/dxᵢ = 2xᵢ
+    >>> (g,) = grad(y, x, grad_outputs=Tensor([1.0, 10.0]), create_graph=True)
+    >>> g                                               # (2x₀·1, 2x₁·10)
+    Tensor([ 2., 40.], op=add)
+    >>> grad(g.sum(), x)                                # differentiated again: (2, 20)
+    (Tensor([ 2., 20.]),)
+    """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True (a batch of grad_outputs) is not "
+                                  "supported: call grad once per row")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True gives zeros for unused inputs, so it "
+                         "needs allow_unused=True (or left out), not False")
+    outputs, inputs = _as_nodes("outputs", outputs), _as_nodes("inputs", inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Node, np.ndarray, numbers.Real)):    # one, for one output
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs: "
+                         f"give one per output (None for a scalar output)")
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad (a constant: no "
+                               f"gradient is computed for it); make it with "
+                               f"requires_grad=True, or leave it out of inputs")
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"grad: output {i} does not require grad (no input of it "
+                               f"requires grad, or it was computed under no_grad()): it has "
+                               f"no graph to differentiate")
+    seeds = [_seed(out, given, i) for i, (out, given) in enumerate(zip(outputs, grad_outputs))]
+    for out in outputs:                     # a tensor of the graph written in place since
+        if isinstance(out, Tensor) and out._written_at < graph.write_clock.count:
+            _refuse_changed_graph(out)      # (as in backward: the rules would read new values)
+    # the pass uses the intermediates' .grad as scratch space: what a backward left there
+    # (read by a learner, drawn by draw_graph) is put back, since torch.autograd.grad sets none
+    kept = {node: node.grad for out in outputs for node in graph.walk(out)
+            if node._fn is not None and node._fn is not Leaf}
+    found: dict = {}
+    try:
+        with graph.set_grad_enabled(create_graph):
+            for out, seed in zip(outputs, seeds):
+                for node, g in graph.gradients(out, seed, create_graph=create_graph).items():
+                    have = found.get(node)
+                    found[node] = g if have is None else have + g
+    finally:
+        for node, g in kept.items():
+            node.grad = g
+    results = []
+    for i, x in enumerate(inputs):
+        g = found.get(x)
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError(
+                    f"grad: input {i} was not used to compute the outputs (no gradient reaches "
+                    f"it); pass allow_unused=True to get None for it (materialize_grads=True: "
+                    f"zeros)")
+            g = _zero_like(x) if materialize_grads else None
+        elif not create_graph and g.requires_grad:
+            g = g.detach()                  # (a grad_output that requires grad, passed through)
+        results.append(g)
+    return tuple(results)

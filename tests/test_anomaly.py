@@ -8,7 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from autograd import Function, Tensor, Value, detect_anomaly, grad
+from autograd import (
+    Function, Tensor, Value, detect_anomaly, grad, is_anomaly_enabled, set_detect_anomaly,
+)
 
 from conftest import t64
 
@@ -271,3 +273,32 @@ def test_an_op_a_layer_runs_is_named_at_the_user_s_line_that_called_the_layer():
     assert re.search(r"detect_anomaly: linear \(at .*test_anomaly\.py:\d+ in test_an_op_a_layer"
                      r"[^,]*, through .*nn.layers\.py:\d+ in forward\) produced an infinite",
                      msg), msg
+
+
+def test_set_detect_anomaly_switches_at_once_and_is_anomaly_enabled_says_so():
+    """PyTorch's set_detect_anomaly(True) called alone: on until set_detect_anomaly(False)."""
+    assert not is_anomaly_enabled()
+    try:
+        set_detect_anomaly(True)
+        assert is_anomaly_enabled()
+        with np.errstate(invalid="ignore"), pytest.raises(FloatingPointError, match="log"):
+            Tensor([-1.0]).log()
+    finally:
+        set_detect_anomaly(False)
+    assert not is_anomaly_enabled()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(Tensor([-1.0]).log().data[0])       # off: nothing checked
+    with detect_anomaly():
+        assert is_anomaly_enabled()
+        with set_detect_anomaly(False):                      # as a block: restored after
+            assert not is_anomaly_enabled()
+        assert is_anomaly_enabled()
+    assert not is_anomaly_enabled()
+
+
+def test_set_detect_anomaly_refuses_what_it_cannot_do():
+    with pytest.raises(TypeError, match="set_detect_anomaly: mode must be True or False"):
+        set_detect_anomaly("on")
+    with pytest.raises(ValueError, match="check_nan=False is not supported"):
+        set_detect_anomaly(True, check_nan=False)
+    assert not is_anomaly_enabled()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from autograd import (
-    Value, detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    Value, detect_anomaly, enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+    no_grad, set_grad_enabled,
 )
 
 from conftest import t64
@@ -244,6 +245,42 @@ def test_inference_mode_decorates_a_generator_function():
         yield is_grad_enabled()
 
     assert list(batches()) == [False] and is_grad_enabled()
+
+
+def test_is_inference_mode_enabled_is_inference_mode_not_recording_off():
+    """As PyTorch's: True inside inference_mode() even where enable_grad() records again, False
+    in a plain no_grad() and in inference_mode(False); restored after a block that raised."""
+    assert not is_inference_mode_enabled()
+    with no_grad():
+        assert not is_inference_mode_enabled()
+    with inference_mode():
+        assert is_inference_mode_enabled()
+        with enable_grad():
+            assert is_inference_mode_enabled() and is_grad_enabled()
+        with inference_mode(False):
+            assert not is_inference_mode_enabled() and is_grad_enabled()
+        assert is_inference_mode_enabled()
+    with pytest.raises(RuntimeError):
+        with inference_mode():
+            raise RuntimeError("restored after an exception")
+    assert not is_inference_mode_enabled()
+
+
+def test_is_inference_mode_enabled_in_decorated_functions_and_generator_steps():
+    @inference_mode
+    def plain():
+        return is_inference_mode_enabled()
+
+    @inference_mode()
+    def steps():
+        yield is_inference_mode_enabled()
+        yield is_inference_mode_enabled()
+
+    assert plain() and not is_inference_mode_enabled()
+    seen = []
+    for inside in steps():                  # the caller's loop is outside inference mode
+        seen.append((inside, is_inference_mode_enabled(), is_grad_enabled()))
+    assert seen == [(True, False, True)] * 2
 
 
 @pytest.mark.parametrize("switch", [no_grad, enable_grad, inference_mode, set_grad_enabled,

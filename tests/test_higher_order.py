@@ -15,6 +15,7 @@ from autograd.graph import apply, walk
 from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
 
 from conftest import sample, strict, t64
+from reference import draw, recorded
 
 
 def _sig(x):
@@ -131,26 +132,21 @@ def test_grad_errors():
         grad(lambda x: x.data * 2.0)(1.0)
 
 
-def test_pytorch_style_call_is_refused_saying_what_grad_takes():
-    """torch.autograd.grad(y, [x]) takes tensors; grad takes a function: grad(y, [x]) must not
-    quietly return a function (its first use would fail far from the mistake)."""
-    x = Tensor([1.0, 2.0], requires_grad=True)
-    y = (x * x).sum()
-    with pytest.raises(TypeError, match=r"f is the function to differentiate.*got a Tensor.*"
-                                        r"y\.backward\(\) and read x\.grad"):
-        grad(y, [x])
-    # following that advice in a gradient penalty adds d y / d θ into the parameters' .grad,
-    # where torch.autograd.grad adds nothing: the message says so, and gives grad(f)(x) first
-    with pytest.raises(TypeError, match=r"write grad\(f\)\(x\), f computing y from x.*also "
-                                        r"adds into the \.grad of every leaf y comes from, a "
-                                        r"model's parameters too"):
-        grad(y, [x])
-    with pytest.raises(TypeError, match="got a Value"):
-        grad(Value(1.0) * 2.0, Value(1.0))
+def test_a_first_argument_that_is_neither_a_function_nor_a_node_is_refused():
+    """grad(3.0) must not quietly return a function (its first use would fail far from the
+    mistake); the message names both forms."""
+    for bad in (3.0, np.ones(2), "f", None):
+        with pytest.raises(TypeError, match=r"f is the function to differentiate.*got a "
+                                            r".*PyTorch's form, grad\(y, x\).*a Value or Tensor"):
+            grad(bad)
     for bad in ("0", 1.0, []):
         with pytest.raises(TypeError, match="argnums must be an argument position"):
             grad(lambda x: x, bad)
     assert grad(lambda x, y: x * y, range(2))(2.0, 3.0) == (3.0, 2.0)
+    with pytest.raises(TypeError, match=r"unexpected arguments for the function form"):
+        grad(lambda x: x, 0, None)
+    with pytest.raises(TypeError, match=r"unexpected arguments for the function form"):
+        grad(lambda x: x, allow_unused=True)
 
 
 def test_mixed_partials_from_numbers():
@@ -529,3 +525,223 @@ def test_create_graph_is_accepted_and_changes_nothing():
     cube = lambda x: x ** 3
     assert grad(cube, create_graph=True)(2.0) == 12.0
     assert grad(grad(cube, create_graph=False))(2.0) == 12.0
+
+
+# ----------------------------------------------------------------------------------------------
+# PyTorch's form: grad(outputs, inputs, grad_outputs, create_graph=..., allow_unused=...)
+# ----------------------------------------------------------------------------------------------
+
+def test_pytorch_form_returns_a_tuple_and_differentiates_again_with_create_graph():
+    x = Value(3.0)
+    (d1,) = grad(x ** 3, x)                         # 3x² = 27, a constant
+    assert d1.data == 27.0 and not d1.requires_grad
+    (d1,) = grad(x ** 3, x, create_graph=True)
+    assert d1.requires_grad
+    assert grad(d1, [x])[0].data == 18.0            # 6x
+    t = t64([1.0, -2.0])
+    (g,) = grad(outputs=(t ** 3).sum(), inputs=t, retain_graph=True, only_inputs=True)
+    np.testing.assert_array_equal(g.data, [3.0, 12.0])
+    assert not g.requires_grad and g.dtype == np.float64
+    (d1,) = grad(x ** 3, [x], None, None, True)     # PyTorch's positions: create_graph 5th
+    assert d1.requires_grad
+    with pytest.raises(TypeError, match=r"grad\(outputs, inputs\): PyTorch's form needs the "
+                                        r"inputs"):
+        grad(x ** 3)
+
+
+def test_pytorch_form_changes_no_grad_a_models_parameters_keep_theirs():
+    """A gradient penalty mid-step: the parameters' .grad from an earlier backward, the input's
+    None, and an intermediate's .grad (read by a learner, drawn by draw_graph) all stay."""
+    import nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+    x = t64(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+    hidden = model[1](model[0](x))
+    out = model[2](hidden)
+    out.sum().backward()
+    before = {name: p.grad.copy() for name, p in model.named_parameters()}
+    x_grad, hidden_grad = x.grad.copy(), hidden.grad.copy()
+    (g,) = grad(out, x, grad_outputs=Tensor(np.ones((2, 1))), create_graph=True)
+    penalty = ((g.norm(dim=1) - 1.0) ** 2).mean()
+    with pytest.raises(RuntimeError, match="input 3 was not used"):   # the last bias
+        grad(penalty, list(model.parameters()))
+    grads = grad(penalty, list(model.parameters()), allow_unused=True)
+    assert grads[3] is None and all(not gw.requires_grad for gw in grads[:3])
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.grad, before[name], err_msg=name)
+    np.testing.assert_array_equal(x.grad, x_grad)
+    np.testing.assert_array_equal(hidden.grad, hidden_grad)
+    v, w = Value(2.0), Value(-1.0)
+    h = v * w
+    y = h * h
+    y.backward()
+    grad(y, [h, v])
+    assert (v.grad, w.grad, h.grad, y.grad) == (4.0, -8.0, -4.0, 1.0)
+
+
+def test_several_outputs_add_up_weighted_by_their_grad_outputs():
+    x = t64([0.5, -1.5])
+    y, z = x * x, x.exp().sum()
+    gy = Tensor(np.array([3.0, -2.0]))
+    (g,) = grad([y, z], [x], grad_outputs=[gy, None])
+    np.testing.assert_allclose(g.data, 2 * x.data * gy.data + np.exp(x.data), rtol=1e-15)
+    with pytest.raises(ValueError, match=r"1 grad_outputs for 2 outputs"):
+        grad([y, z], x, grad_outputs=[gy])
+
+
+def test_grad_outputs_are_needed_for_a_non_scalar_output_and_must_match_its_shape():
+    x = t64([1.0, 2.0, 3.0])
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match=r"output 0 has shape \(3,\); a non-scalar output "
+                                           r"needs its grad_output"):
+        grad(y, x)
+    with pytest.raises(RuntimeError, match=r"grad_outputs\[0\] has shape \(2,\), but output 0 "
+                                           r"has shape \(3,\)"):
+        grad(y, x, grad_outputs=np.ones(2))
+    np.testing.assert_array_equal(grad(y, x, np.array([1.0, 0.0, -1.0]))[0].data, [2, 0, -2])
+
+
+def test_an_unused_input_is_an_error_or_none_or_zeros():
+    x, unused = t64([1.0, 2.0]), t64([5.0])
+    y = (x * x).sum()
+    with pytest.raises(RuntimeError, match=r"input 1 was not used to compute the outputs.*"
+                                           r"allow_unused=True"):
+        grad(y, [x, unused])
+    gx, gu = grad(y, [x, unused], allow_unused=True)
+    assert gu is None and gx is not None
+    gx, gu = grad(y, [x, unused], materialize_grads=True)
+    np.testing.assert_array_equal(gu.data, [0.0])
+    with pytest.raises(ValueError, match=r"materialize_grads=True .* needs allow_unused=True"):
+        grad(y, [x, unused], allow_unused=False, materialize_grads=True)
+    a, b = Value(1.0), Value(2.0)
+    assert grad(a * 3.0, [a, b], allow_unused=True)[1] is None
+
+
+def test_inputs_and_outputs_that_do_not_require_grad_are_refused():
+    x = t64([1.0, 2.0])
+    y = (x * x).sum()
+    with pytest.raises(RuntimeError, match=r"input 1 does not require grad"):
+        grad(y, [x, Tensor([1.0])])
+    with no_grad():
+        constant = (x * x).sum()
+    with pytest.raises(RuntimeError, match=r"output 0 does not require grad"):
+        grad(constant, x)
+    with pytest.raises(TypeError, match=r"inputs must be Values or Tensors .* got a float at "
+                                        r"position 1"):
+        grad(y, [x, 1.0])
+
+
+def test_an_input_changed_in_place_since_the_forward_pass_is_refused():
+    x = t64([1.0, 2.0])
+    y = (x * x).sum()
+    with no_grad():
+        x += 1.0
+    with pytest.raises(RuntimeError, match=r"changed in place"):
+        grad(y, x)
+
+
+def test_pytorch_forms_second_derivatives_match_finite_differences(rng):
+    """H v of f = Σ sin(x) x³, from the create_graph gradient differentiated again with
+    grad_outputs v, equals the central difference of the first gradient along v."""
+    def first(x0, create_graph=False):
+        x = t64(x0)
+        return x, grad((x.sin() * x ** 3).sum(), x, create_graph=create_graph)[0]
+
+    x0, v = rng.uniform(-2.0, 2.0, 4), rng.normal(size=4)
+    x, g = first(x0, create_graph=True)
+    (hv,) = grad(g, x, grad_outputs=v)
+    eps = 1e-5
+    numeric = (first(x0 + eps * v)[1].data - first(x0 - eps * v)[1].data) / (2 * eps)
+    np.testing.assert_allclose(hv.data, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_pytorch_forms_hessian_vector_product_in_closed_form(rng):
+    """f = ½ xᵀAx: ∇f = ½(A + Aᵀ)x, Hv = ½(A + Aᵀ)v."""
+    a, v = rng.normal(size=(3, 3)), rng.normal(size=3)
+    x = t64(rng.normal(size=3))
+    f = 0.5 * (x * (Tensor(a) @ x)).sum()
+    (g,) = grad(f, x, create_graph=True)
+    (hv,) = grad(g, x, grad_outputs=Tensor(v))
+    np.testing.assert_allclose(hv.data, 0.5 * (a + a.T) @ v, rtol=1e-13)
+
+
+# PyTorch's numbers (tests/reference/higher_order.npz): a WGAN-GP gradient penalty on a small
+# MLP, second derivatives, a Value-style scalar example and grad_outputs on a vector output
+
+def _mlp_layout():
+    return {"0.weight": (4, 3), "0.bias": (4,), "2.weight": (1, 4), "2.bias": (1,)}
+
+
+def _drawn_inputs():
+    rng = draw()
+    state = {name: rng.uniform(-1.0, 1.0, shape) for name, shape in _mlp_layout().items()}
+    return {"x": rng.normal(size=(5, 3)), **{f"state/{k}": v for k, v in state.items()},
+            "s": rng.uniform(-2.0, 2.0, 4), "v": rng.normal(size=4),
+            "a": rng.uniform(0.5, 1.5), "b": rng.uniform(-1.5, -0.5),
+            "go": rng.normal(size=4)}
+
+
+def _the_cases(lib, tensor, scalar, mlp):
+    """The same computations in either library: `tensor(array)` makes a float64 leaf that
+    requires grad, `scalar(number)` a scalar one (a Value here), `mlp(state)` the model; `lib`
+    is torch.autograd.grad or glassgrad's `grad`."""
+    inputs = _drawn_inputs()
+    results = {}
+    model = mlp({k[6:]: v for k, v in inputs.items() if k.startswith("state/")})
+    x = tensor(inputs["x"])
+    out = model(x)
+    (gx,) = lib(out, x, grad_outputs=tensor(np.ones((5, 1)), False), create_graph=True)
+    penalty = ((gx.norm(dim=1) - 1.0) ** 2).mean()
+    results["gp/gx"], results["gp/penalty"] = gx, penalty
+    # (the last bias does not move the slope: unused, as PyTorch says without allow_unused)
+    for name, gp in zip(_mlp_layout(), lib(penalty, list(model.parameters()),
+                                           materialize_grads=True)):
+        results[f"gp/d_{name}"] = gp
+    s, v = tensor(inputs["s"]), tensor(inputs["v"], False)
+    (g,) = lib((s.sin() * s ** 3).sum(), s, create_graph=True)
+    (d2,) = lib(g.sum(), s, create_graph=True)
+    (hv,) = lib((g * v).sum(), s)
+    results["second/g"], results["second/d2"], results["second/hv"] = g, d2, hv
+    a, b = scalar(inputs["a"]), scalar(inputs["b"])
+    y = a * b + (a * b).tanh() * a
+    da, db = lib(y, [a, b], create_graph=True)
+    (dab,) = lib(db, a)
+    results["scalar/da"], results["scalar/db"], results["scalar/dab"] = da, db, dab
+    w = tensor(inputs["s"])
+    vec = w.exp() * w
+    (gw,) = lib(vec, w, grad_outputs=tensor(inputs["go"], False))
+    results["vector/gw"] = gw
+    return results
+
+
+def pytorch_reference(torch) -> dict[str, np.ndarray]:
+    def mlp(state):
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
+                                    torch.nn.Linear(4, 1)).double()
+        model.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+        return model
+
+    def tensor(array, requires_grad=True):
+        return torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad)
+
+    results = _the_cases(torch.autograd.grad, tensor, tensor, mlp)
+    return {**{f"inputs/{key}": np.array(value) for key, value in _drawn_inputs().items()},
+            **{key: np.array(value.detach().numpy()) for key, value in results.items()}}
+
+
+def test_pytorch_form_matches_pytorchs_recorded_numbers():
+    import nn
+
+    def mlp(state):
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+        model.load_state_dict(state)
+        return model
+
+    ours = _the_cases(grad, lambda array, requires_grad=True: t64(array, requires_grad), Value,
+                      mlp)
+    theirs = recorded("higher_order")
+    for key, value in _drawn_inputs().items():      # the cases' inputs are the recorded ones
+        np.testing.assert_array_equal(value, theirs[f"inputs/{key}"], err_msg=key)
+    assert list(ours) == [key for key in theirs if not key.startswith("inputs/")]
+    assert isinstance(ours["scalar/dab"], Value)
+    for key, value in ours.items():
+        np.testing.assert_allclose(value.data, theirs[key], rtol=1e-12, atol=1e-14, err_msg=key)

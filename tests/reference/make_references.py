@@ -42,6 +42,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "fuzz_torch",
     "gelu",
     "groupnorm",
+    "higher_order",
     "layernorm",
     "layers",
     "lbfgs",
