@@ -80,10 +80,9 @@ _SPELT_OTHERWISE = {
         "second derivatives, a Hessian row by row, a Hessian-vector product as "
         "grad(lambda x: (grad(f)(x) * v).sum())(x); check second order with "
         "gradcheck(lambda x: grad(f)(x), x) (README, 'Beyond first order')")),
-    "autograd": ("this module here: for torch.autograd.grad(y, x) call y.backward() and "
-                 "read x.grad (create_graph=True to differentiate it again), or "
-                 "autograd.grad(f)(x), which takes the function; torch.autograd.Function is "
-                 "autograd.Function"),
+    "autograd": ("this module here: torch.autograd.grad(y, x) is autograd.grad(y, x), which "
+                 "works as PyTorch's does (and autograd.grad(f)(x) takes a function); "
+                 "torch.autograd.Function is autograd.Function"),
     "utils": ("not here: torch.utils.data is nn.data (DataLoader, Dataset, "
               "TensorDataset, random_split, the samplers: from nn.data import DataLoader), "
               "torch.nn.utils is nn.utils"),

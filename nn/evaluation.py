@@ -154,6 +154,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 targets.append(yb)
     except Exception as error:          # inside fit: the model or loss refusing val_data
         if epoch is not None:
+            _name_the_data(error, "fit: val_data")
             _add_note(error, f"fit: raised while scoring val_data after epoch {epoch} "
                              f"(train_data had trained without it)")
         raise
@@ -179,6 +180,15 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
         return scores
     scores.update(_score(chosen, y, outputs, loss_fn, predict, where))
     return scores
+
+
+def _name_the_data(error: Exception, where: str) -> None:
+    """Start the error's message with `where: ` (its type and traceback kept): the model's own
+    error ("Linear(...): input of shape (5, 3) ...") does not say that the data it refused was
+    val_data, and a note is not in str(error), the line a notebook or a log shows."""
+    message = error.args[0] if error.args else None
+    if isinstance(message, str) and not message.startswith(where):
+        error.args = (f"{where}: {message}", *error.args[1:])
 
 
 # -- outputs against labels ------------------------------------------------------------------------

@@ -1038,6 +1038,25 @@ def test_a_pytorch_schedulers_state_dict_loads_and_continues_the_schedule(make):
     assert resumed.state_dict() == plateau.state_dict()
 
 
+@pytest.mark.parametrize("as_saved", [dict, _as_pytorch_keeps_it], ids=["ours", "pytorch"])
+def test_multistep_lr_takes_the_saved_milestones_however_many(as_saved):
+    """A resumed MultiStepLR goes on with the saved milestones, as PyTorch's does, whatever
+    milestones it was made with: a saved state with another number of them was refused ("a
+    value of the kind it has now")."""
+    schedule = MultiStepLR(SGD([Value(0.0)], lr=1.0), [6, 3, 1, 3], gamma=0.5)
+    lrs_over(schedule, 2)
+    resumed = MultiStepLR(SGD([Value(0.0)], lr=0.5), [10], gamma=0.1)
+    resumed.load_state_dict(as_saved(schedule.state_dict()))
+    assert resumed.milestones == [1, 3, 3, 6] and resumed.gamma == 0.5
+    # PyTorch 2.13's MultiStepLR, resumed the same way, gives these (checked by hand)
+    assert [lrs[0] for lrs in lrs_over(resumed, 8)] == [0.5, 0.125, 0.125, 0.125] + [0.0625] * 4
+    for damaged in (7, {3: 1.5}, "1, 3"):           # still not a list of epochs: refused
+        with pytest.raises(ValueError, match=r"'milestones' is .*, expected a value of the kind"):
+            resumed.load_state_dict({**schedule.state_dict(), "milestones": damaged})
+    with pytest.raises(ValueError, match=r"expected the keys"):     # another scheduler's state
+        resumed.load_state_dict(StepLR(SGD([Value(0.0)], lr=1.0), 2).state_dict())
+
+
 def test_a_pytorch_state_dict_this_scheduler_cannot_take_is_named_as_such():
     """PyTorch's OneCycleLR keeps its phases, and other entries: the error says to start
     afresh; glassgrad's own mistakes get no such hint."""

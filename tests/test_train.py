@@ -555,6 +555,18 @@ def test_an_error_from_val_data_says_it_came_from_val_data(blobs):
             "it)") in caught.value.__notes__
 
 
+def test_val_data_the_model_refuses_is_named_in_the_message(blobs):
+    """val_data of the wrong width: the error was Linear's alone ("input of shape (5, 3) ..."),
+    the val_data only in a note, which str(error), a log's or a notebook's line, leaves out."""
+    X, y = blobs
+    model = LinearRegression(2)
+    with pytest.raises(ValueError) as caught:
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            val_data=(np.ones((5, 3)), np.ones(5)), progress=False)
+    assert re.match(r"fit: val_data: Linear\(in_features=2, out_features=1, bias=True\): "
+                    r"input of shape \(5, 3\) does not fit", str(caught.value))
+
+
 def test_fit_s_notes_reach_an_error_without_add_note_as_on_python_3_10():
     """Python 3.10's exceptions have no add_note, and fit's notes (val_data's error, the
     weights put back) were dropped there: they go into __notes__, where Jupyter shows them."""

@@ -154,10 +154,18 @@ class LRScheduler:
                              f"(a {name}'s state_dict()), got {got}{_pytorch_hint(given)}")
         current = self.state_dict()
         for key, value in state_dict.items():
-            if not _same_kind(current[key], value):
+            if key in self._saved_lists_of_any_length:
+                fits = isinstance(value, (list, tuple))     # the rules check each entry
+            else:
+                fits = _same_kind(current[key], value)
+            if not fits:
                 raise ValueError(f"{name}.load_state_dict: {key!r} is {value!r:.60}, expected "
                                  f"a value of the kind it has now ({current[key]!r:.60})")
         vars(self).update(self._checked(state_dict))
+
+    #: saved lists whose length belongs to the saved schedule, not to the optimizer's groups:
+    #: the saved one is taken whatever its length (a resumed run goes on with its own schedule)
+    _saved_lists_of_any_length: tuple[str, ...] = ()
 
     def _checked(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         """The saved entries passed through `_saved_rules()` (lists entry by entry, as copies),
@@ -303,8 +311,13 @@ class MultiStepLR(LRScheduler):
         self.gamma = _positive("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
+    _saved_lists_of_any_length = ("milestones",)
+
     def _saved_rules(self) -> dict[str, Rule]:
         return {**super()._saved_rules(), "milestones": _at_least(0), "gamma": _positive}
+
+    def _check_loaded(self, where: str, state: dict[str, Any]) -> None:
+        state["milestones"] = sorted(state["milestones"])      # as the constructor keeps them
 
     def get_lr(self) -> list[float]:
         hits = self.milestones.count(self.last_epoch)
