@@ -641,8 +641,8 @@ def backward(root: Node, gradient: Any) -> None:
     1e6-step `y = y * c + d`): there each node's one input that is an op node is used by that
     node alone (see `topological_order`), so it has its whole gradient as soon as the node's
     rule has run, and the chain is walked down with the gradient, unsorted and unmarked. Then
-    the rest, from where the chain ends, in topological order (none to sort when that node is
-    one op on leaves and constants: 0.2 µs of `(v * 1.5).backward()`).
+    the rest, from where the chain ends, in topological order. (A root made by one op on leaves
+    and constants is its own order: no chain, no sort; 0.2 µs of `(v * 1.5).backward()`.)
 
     >>> from autograd import Value
     >>> a, b = Value(2.0), Value(-3.0)
@@ -660,41 +660,42 @@ def backward(root: Node, gradient: Any) -> None:
     empty = kind._empty_grad
     # (the test on anomaly is `_conform`'s own, made here to save a call on every backward)
     conform = _conform(root) if grad_mode.anomaly else kind._conform_grad
-    pending, leaf = PENDING, Leaf           # (locals: read once or twice per node)
+    pending = PENDING                       # (a local: read once or twice per node)
     order: Any = ()                         # (what the sort will list: nothing to clear yet)
-    node = root
     root.grad = g = gradient
     try:
-        # 1. The chain: `node` has its gradient `g`; its input `_a` is an op node, and `_b` its
-        # constant or a leaf (when not, the chain ends at `node`)
-        while True:
-            a, b = node._a, node._b
-            if (a.__class__ is tuple or a._fn is None or a._fn is leaf or b is CLOSED
-                    or (b.__class__ is kind and b._fn is not None and b._fn is not leaf)):
-                break
-            if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
-                ga, gb = node._fn.backward(None, g, node.data, a.data, b.data)
-                if gb is not None and b._fn is not None:   # a leaf: it accumulates
-                    if conform is not None:
-                        gb = conform(gb, b, node)
-                    have = b.grad
-                    b.grad = gb if have is None else have + gb
-            else:
-                (ga,) = node._fn.backward(b, g, node.data, a.data)
-            if ga is None:                  # nothing reaches `a`: the part below says so
-                a.grad = pending            # to it and to all that lies behind it
-                node = a
+        a, b = root._a, root._b
+        if a.__class__ is not tuple and (a._fn is None or a._fn is Leaf) and (
+                b.__class__ is not kind or b._fn is None or b._fn is Leaf):
+            order = [root]                  # one op on leaves or constants: its own order
+        else:
+            # 1. The chain: `node` has its gradient `g`; its input `_a` is an op node, and `_b`
+            # its constant or a leaf (when not, the chain ends at `node`)
+            node = root
+            while True:
                 a, b = node._a, node._b
-                break
-            if conform is not None:
-                ga = conform(ga, a, node)
-            a.grad = g = ga
-            node = a
-        # 2. The rest, from `node` (`a`, `b`: its inputs), consumers first
-        if a.__class__ is not tuple and (a._fn is None or a._fn is leaf) and (
-                b.__class__ is not kind or b._fn is None or b._fn is leaf):
-            order = [node]                  # one op on leaves or constants: nothing to sort
-        else:                               # (the sort marks `node` too: its gradient waits)
+                if (a.__class__ is tuple or a._fn is None or a._fn is Leaf or b is CLOSED
+                        or (b.__class__ is kind and b._fn is not None and b._fn is not Leaf)):
+                    break
+                if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
+                    ga, gb = node._fn.backward(None, g, node.data, a.data, b.data)
+                    if gb is not None and b._fn is not None:   # a leaf: it accumulates
+                        if conform is not None:
+                            gb = conform(gb, b, node)
+                        have = b.grad
+                        b.grad = gb if have is None else have + gb
+                else:
+                    (ga,) = node._fn.backward(b, g, node.data, a.data)
+                if ga is None:              # nothing reaches `a`: the sort below says so to
+                    a.grad = pending        # it and to all that lies behind it
+                    node = a
+                    break
+                if conform is not None:
+                    ga = conform(ga, a, node)
+                a.grad = g = ga
+                node = a
+            # 2. The rest, from `node`, in topological order (the sort marks `node` too: its
+            # gradient waits meanwhile)
             g = node.grad
             order = topological_order(node, True)  # (prune; positional: a keyword costs 17 ns)
             node.grad = g
