@@ -20,8 +20,6 @@ FloatingPointError: detect_anomaly: backward of sqrt (created at ...) gave an in
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 import os
 import sys
@@ -32,7 +30,7 @@ import numpy as np
 
 from . import graph
 from .graph import Node, grad_mode
-from .grad_mode import _SwitchType
+from .grad_mode import _GradSwitch, _SwitchType
 
 # id(node) -> "file:line in function", for each op's result made in anomaly mode. The node
 # itself is not kept: a training loop run inside detect_anomaly() would keep every step's
@@ -147,7 +145,7 @@ class detect_anomaly(metaclass=_SwitchType):
         if not callable(fn):
             raise TypeError(f"detect_anomaly: takes no settings (NaN and inf are always "
                             f"checked), got {fn!r:.40}")
-        return super().__new__(cls)(fn)     # @detect_anomaly, without parentheses
+        return cls()(fn)                    # @detect_anomaly, without parentheses
 
     def __init__(self, fn: Callable | None = None) -> None:
         self._saved: list[bool] = []        # a stack: one object may be entered again inside
@@ -163,20 +161,9 @@ class detect_anomaly(metaclass=_SwitchType):
         if not saved:
             _sites.clear()
 
-    def __call__(self, fn: Callable) -> Callable:
-        if inspect.isgeneratorfunction(fn):
-            return _checked_generator(fn)
-        # a coroutine's body runs later, at each await: the block would be over by then
-        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
-            raise TypeError(f"detect_anomaly() cannot decorate the async function "
-                            f"{fn.__name__!r}: its body runs later, after the call has "
-                            f"returned; write `with detect_anomaly():` inside it instead")
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
-                return fn(*args, **kwargs)
-        return wrapper
+    # as a decorator, the grad switches' own: `with self:` around each call, around each step
+    # of a generator function's body, and async functions refused
+    __call__ = _GradSwitch.__call__
 
 
 def is_anomaly_enabled() -> bool:
@@ -218,27 +205,3 @@ def _switch_anomaly(mode: bool) -> None:
     grad_mode.update(anomaly=mode)
     if not mode:                            # (as at the end of detect_anomaly's outer block)
         _sites.clear()
-
-
-def _checked_generator(fn: Callable) -> Callable:
-    """A generator function whose body runs in anomaly mode, one step at a time (a `with`
-    around the call would end before the first step: the body would run unchecked)."""
-    @functools.wraps(fn)
-    def generator(*args: Any, **kwargs: Any) -> Any:
-        steps = fn(*args, **kwargs)
-        resume, given = steps.send, None        # the first step: send(None), as next() does
-        while True:
-            try:
-                with detect_anomaly():
-                    item = resume(given)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                resume, given = steps.send, (yield item)
-            except GeneratorExit:               # close(): the body's cleanup is checked too
-                with detect_anomaly():
-                    steps.close()
-                raise
-            except BaseException as error:      # throw(): raised inside the body
-                resume, given = steps.throw, error
-    return generator

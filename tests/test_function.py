@@ -313,25 +313,31 @@ def test_a_backward_without_return_is_named(x):
     assert not np.any(x.grad)
 
 
+class SavesInForward(Function):
+    """PyTorch's habit: ctx.save_for_backward in forward."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    def backward(ctx, g, out, x):
+        return g * 2 * x
+
+
+class ReadsInBackward(Function):
+    """PyTorch's habit: ctx.saved_tensors in backward."""
+
+    def forward(ctx, x):
+        return x * x
+
+    def backward(ctx, g, out, x):
+        x, = ctx.saved_tensors
+        return g * 2 * x
+
+
 def test_pytorch_s_ctx_storage_says_what_glassgrad_passes_instead():
     """PyTorch's ctx.save_for_backward(x) / ctx.saved_tensors met a ctx of None and said only
     "'NoneType' object has no attribute 'save_for_backward'"."""
-
-    class SavesInForward(Function):
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        def backward(ctx, g, out, x):
-            return g * 2 * x
-
-    class ReadsInBackward(Function):
-        def forward(ctx, x):
-            return x * x
-
-        def backward(ctx, g, out, x):
-            x, = ctx.saved_tensors
-            return g * 2 * x
 
     class StoresOnCtx(Function):
         def forward(ctx, x):
@@ -372,22 +378,6 @@ def test_pytorch_s_ctx_storage_on_a_ctx_of_one_s_own_says_what_glassgrad_passes_
     ctx.save_for_backward(x) or ctx.saved_tensors on it, then said only "'types.SimpleNamespace'
     object has no attribute 'save_for_backward'"."""
     from types import SimpleNamespace
-
-    class SavesInForward(Function):
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        def backward(ctx, g, out, x):
-            return g * 2 * x
-
-    class ReadsInBackward(Function):
-        def forward(ctx, x):
-            return x * x
-
-        def backward(ctx, g, out, x):
-            x, = ctx.saved_tensors
-            return g * 2 * x
 
     message = (r"{}: ctx is the object given as {}.apply\(..., ctx=...\) \(here of type "
                r"SimpleNamespace\), not PyTorch's ctx, so it has no .{}: backward\(ctx, g, out, "
