@@ -494,6 +494,30 @@ def test_a_chain_ending_at_an_off_relu_is_listed_up_to_it():
     assert [n.op for n in _listed(y, prune=False)] == ["mul", "relu", "mul", "add", "tanh"]
 
 
+def test_a_chain_ending_in_one_op_on_leaves_backpropagates_without_leaving_marks():
+    """Backward walks the whole chain down to its last node, an op on leaves (no sort at all):
+    the gradients are the reference loop's, and no node keeps a mark of the pass."""
+    x, w = Value(0.5), Value(-1.5)
+    m = x * w
+    y = ((m.tanh() * 3.0 + 1.0) ** 2).exp()
+    y.backward()
+    ref_x, ref_w = Value(0.5), Value(-1.5)
+    ref = ((ref_x * ref_w).tanh() * 3.0 + 1.0) ** 2
+    ref = ref.exp()
+    ref.grad = 1.0
+    for node in reversed([n for n in walk(ref) if not n.is_leaf]):
+        node._backward()
+    assert (x.grad, w.grad) == (pytest.approx(ref_x.grad), pytest.approx(ref_w.grad))
+    assert all(n.grad.__class__ is float for n in walk(y))
+    # a chain that ends at a ReLU that is off: nothing reaches what lies behind it, unmarked
+    h = x * w                                            # -0.75
+    z = (h.relu() * 2.0 + 1.0).tanh()
+    h.grad = 0.0
+    x.zero_grad(), w.zero_grad()
+    z.backward()
+    assert (x.grad, w.grad, h.grad) == (0.0, 0.0, 0.0)
+
+
 class _Blocked(Function):
     """x passed on unchanged, with no gradient back to it (its rule gives None)."""
 
