@@ -662,6 +662,8 @@ declare_loss("binary", to_labels="probability")(binary_cross_entropy)
 declare_loss("binary", to_labels="logit")(binary_cross_entropy_with_logits)
 declare_loss("multiclass", to_labels="argmax")(cross_entropy)
 declare_loss("multiclass", to_labels="argmax")(nll_loss)
+# their weight= makes the mean Σ w[y] l / Σ w[y]: fit and evaluate weigh batches by Σ w[y]
+cross_entropy.weighted_mean = nll_loss.weighted_mean = True
 declare_loss("binary", to_labels="sign")(hinge_loss)
 declare_loss("regression")(smooth_l1_loss)
 declare_loss("regression")(huber_loss)
