@@ -145,7 +145,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 out = forward(*inputs)
                 counted = _counted(yb, ignored, out, weight)
                 if counted:
-                    value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
+                    value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
+                                                   else "fit: val_data").data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted
@@ -185,9 +186,14 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
 def _name_the_data(error: Exception, where: str) -> None:
     """Start the error's message with `where: ` (its type and traceback kept): the model's own
     error ("Linear(...): input of shape (5, 3) ...") does not say that the data it refused was
-    val_data, and a note is not in str(error), the line a notebook or a log shows."""
+    val_data, and a note is not in str(error), the line a notebook or a log shows. An error of
+    `evaluate`, called for the learner (by learning_curve), names `where` instead of it."""
     message = error.args[0] if error.args else None
     if isinstance(message, str) and not message.startswith(where):
+        for own in ("evaluate: data: ", "evaluate: "):
+            if message.startswith(own):
+                message = message[len(own):]
+                break
         error.args = (f"{where}: {message}", *error.args[1:])
 
 
