@@ -133,7 +133,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
-    ignored = S.ignored_label(loss_fn)
+    ignored, weight = S.ignored_label(loss_fn), S.label_weight(loss_fn)
     dtype = parameter_dtype(model)
     where = "evaluate: data" if epoch is None else "fit: val_data"
     try:
@@ -143,9 +143,10 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 inputs = as_parameter_dtype(inputs, dtype, f"{where}: batch {batch}'s x")
                 yb = as_parameter_dtype(_label_array(yb), dtype, f"{where}: batch {batch}'s y")
                 out = forward(*inputs)
-                counted = _counted(yb, ignored, out)
+                counted = _counted(yb, ignored, out, weight)
                 if counted:
-                    value = float(_loss_of(loss_fn, out, yb, "evaluate").data)
+                    value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
+                                                   else "fit: val_data").data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted
@@ -185,9 +186,14 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
 def _name_the_data(error: Exception, where: str) -> None:
     """Start the error's message with `where: ` (its type and traceback kept): the model's own
     error ("Linear(...): input of shape (5, 3) ...") does not say that the data it refused was
-    val_data, and a note is not in str(error), the line a notebook or a log shows."""
+    val_data, and a note is not in str(error), the line a notebook or a log shows. An error of
+    `evaluate`, called for the learner (by learning_curve), names `where` instead of it."""
     message = error.args[0] if error.args else None
     if isinstance(message, str) and not message.startswith(where):
+        for own in ("evaluate: data: ", "evaluate: "):
+            if message.startswith(own):
+                message = message[len(own):]
+                break
         error.args = (f"{where}: {message}", *error.args[1:])
 
 
@@ -201,14 +207,19 @@ def _as_numpy(outputs: Any) -> np.ndarray:
     return np.array([v.data for v in outputs])          # a list of Values (a scalar model)
 
 
-def _counted(yb: Any, ignored: int | None, out: Any) -> int:
+def _counted(yb: Any, ignored: int | None, out: Any, weight: np.ndarray | None = None) -> float:
     """How many samples of a batch the loss counts: those not labelled with its ignore_index
     (`nn.scoring.ignored_label`; every sample for other losses), or for labels per position
-    (N, d1, ...) against outputs (N, C, d1, ...), the positions not so labelled. The epoch's
-    mean loss weighs each batch's mean by it, so it is the mean over the counted samples."""
+    (N, d1, ...) against outputs (N, C, d1, ...), the positions not so labelled; with a class
+    `weight` (`nn.scoring.label_weight`) their total weight Σ w[y], by which the loss's mean
+    divides. The epoch's mean loss weighs each batch's mean by it, so it is the mean over the
+    counted samples, the loss of the whole data at once."""
     if ignored is None or (yb.ndim != 1 and np.ndim(out) != yb.ndim + 1):
-        return len(yb)
-    return int(np.count_nonzero(np.asarray(yb) != ignored))
+        return len(yb)          # (probability targets: PyTorch's mean divides by N, weight or not)
+    kept = np.asarray(yb) != ignored
+    if weight is None:
+        return int(np.count_nonzero(kept))
+    return float(weight[np.asarray(yb)[kept]].sum())
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,

@@ -364,7 +364,14 @@ def _shape(name: str, target: Any) -> tuple:
         return target.shape
     if isinstance(target, (list, tuple)) and all(isinstance(v, Value) for v in target):
         return (len(target),)
-    raise TypeError(f"{name}: expects a Tensor or a list of Values, got {type(target).__name__}")
+    got = type(target).__name__
+    if callable(getattr(target, "parameters", None)):       # a model or a layer
+        got = (f"the model {got}; initialise each of its parameters: for p in "
+               f"model.parameters(): init.{name}(p, ...)")
+    elif isinstance(target, np.ndarray):                    # p.data: the numbers, not the Tensor
+        got = (f"a numpy array (shape {target.shape}); pass the parameter itself (layer.weight, "
+               f"not layer.weight.data)")
+    raise TypeError(f"{name}: expects a Tensor or a list of Values, got {got}")
 
 
 def _write(name: str, target: Any, make: Callable[[tuple], np.ndarray]) -> Any:

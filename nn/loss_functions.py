@@ -371,12 +371,23 @@ def _penalised(name: str, parameters: Iterable[Any], alpha: float) -> list[Any]:
     if isinstance(parameters, numbers.Number):
         raise TypeError(f"{name}: the parameters come first, then alpha: "
                         f"{name}(model.parameters(), {parameters!r})")
+    if callable(parameters) and not isinstance(parameters, Iterable):    # model.parameters
+        raise TypeError(f"{name}: got the method {getattr(parameters, '__name__', 'parameters')} "
+                        f"itself; call it: {name}(model.parameters(), alpha)")
     params = list(parameters)
     if not params:
         raise ValueError(f"{name}: got no parameters")
     if not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"{name}: alpha must be a number >= 0, got {alpha!r}")
     for p in params:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+            raise TypeError(f"{name}: got (name, parameter) pairs ({p[0]!r}, "
+                            f"{type(p[1]).__name__} ...); pass the parameters: [p for name, p in "
+                            f"model.named_parameters() if name.endswith('weight')]")
+        if isinstance(p, str):      # a state_dict: its names (its Tensors are detached copies)
+            raise TypeError(f"{name}: got the name {p!r}; pass the parameters themselves, "
+                            f"model.parameters() (a model.state_dict()'s tensors are detached: "
+                            f"a penalty of them would train nothing)")
         if not isinstance(p, (Value, Tensor)):
             raise TypeError(f"{name}: parameters must be Values or Tensors, got "
                             f"{type(p).__name__}")
@@ -662,6 +673,8 @@ declare_loss("binary", to_labels="probability")(binary_cross_entropy)
 declare_loss("binary", to_labels="logit")(binary_cross_entropy_with_logits)
 declare_loss("multiclass", to_labels="argmax")(cross_entropy)
 declare_loss("multiclass", to_labels="argmax")(nll_loss)
+# their weight= makes the mean Σ w[y] l / Σ w[y]: fit and evaluate weigh batches by Σ w[y]
+cross_entropy.weighted_mean = nll_loss.weighted_mean = True
 declare_loss("binary", to_labels="sign")(hinge_loss)
 declare_loss("regression")(smooth_l1_loss)
 declare_loss("regression")(huber_loss)

@@ -191,6 +191,8 @@ class _ClassLoss(_Loss):
     and `ignore_index`, checked when the module is made (the weight's length against the
     classes at each call)."""
 
+    weighted_mean = True        # the mean divides by Σ w[y] (see nn.scoring.label_weight)
+
     def __init__(self, weight: Any = None, *, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)

@@ -41,7 +41,21 @@ def _inputs(x: Any) -> Tensor:
 class _LinearModel(Module):
     """One Linear layer with zero initial weights; `n_outputs == 1` gives outputs of shape (N,)."""
 
+    #: what the model's constructor takes after n_features, and its loss, for messages
+    _more_sizes, _loss = "", "mse_loss"
+
     def __init__(self, n_features: int, n_outputs: int, dtype: Any = None) -> None:
+        name = type(self).__name__
+        if isinstance(n_features, (list, tuple)) or len(getattr(n_features, "shape", ())):
+            # scikit-learn's habit, LinearRegression(X) then .fit: here the model is made from
+            # the sizes and trained by fit
+            raise TypeError(f"{name}: n_features is the number of input features, an int, got "
+                            f"an array of shape {np.shape(n_features)}; make the model from it, "
+                            f"{name}(X.shape[1]{self._more_sizes}), and train it with "
+                            f"fit(model, {self._loss}, optimizer, (X, y))")
+        for size, value in (("n_features", n_features), ("n_outputs", n_outputs)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name}: {size} must be a positive integer, got {value!r}")
         self.linear = Linear(n_features, n_outputs, dtype=dtype)
         self.linear.weight.data[...] = 0
         self.linear.bias.data[...] = 0
@@ -88,6 +102,8 @@ class LogisticRegression(_LinearModel):
     """P(y = 1 | x) = σ(x·w + b) for two classes; train with `binary_cross_entropy_with_logits`
     (whose gradient is σ(z) − y) on `forward`'s logits."""
 
+    _loss = "binary_cross_entropy_with_logits"
+
     def __init__(self, n_features: int, dtype: Any = None) -> None:
         super().__init__(n_features, 1, dtype)
 
@@ -115,6 +131,8 @@ class LogisticRegression(_LinearModel):
 class SoftmaxRegression(_LinearModel):
     """P(y = k | x) = softmax(x·Wᵀ + b)_k for `n_classes` classes; train with `cross_entropy` on
     `forward`'s logits (whose gradient is softmax − onehot(y))."""
+
+    _more_sizes, _loss = ", n_classes", "cross_entropy"
 
     def __init__(self, n_features: int, n_classes: int, dtype: Any = None) -> None:
         if n_classes < 2:

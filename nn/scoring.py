@@ -52,7 +52,7 @@ import numpy as np
 from . import metrics as M
 
 __all__ = ["declare_loss", "declare_metric", "loss_task", "loss_name", "LossTask", "LABEL_RULES",
-           "default_metrics", "Metric", "METRICS", "metric_list", "metric_table",
+           "label_weight", "default_metrics", "Metric", "METRICS", "metric_list", "metric_table",
            "higher_is_better", "mode_of"]
 
 TASKS = ("regression", "binary", "multiclass")
@@ -183,6 +183,33 @@ def ignored_label(loss: Any) -> int | None:
             return loss.keywords["ignore_index"]
         loss = loss.func
     return getattr(loss, "ignore_index", -100)
+
+
+def label_weight(loss: Any) -> np.ndarray | None:
+    """The class weights whose total over a batch's labels the loss's mean divides by, PyTorch's
+    `weight` of `cross_entropy` and `nll_loss` (a loss that says so has `weighted_mean = True`):
+    the loss module's `weight`, or a `functools.partial`'s keyword; None for any other loss, and
+    for a loss given no weight, whose mean divides by the count. `fit` and `evaluate` weigh each
+    batch's mean by it, so their mean over the data is the loss of the whole data at once.
+    (A lambda that passes `weight=` hides it: use the module or a partial.)
+
+    >>> import functools
+    >>> from nn import CrossEntropyLoss, cross_entropy
+    >>> label_weight(CrossEntropyLoss([1.0, 3.0])), label_weight(cross_entropy)
+    (array([1., 3.]), None)
+    >>> label_weight(functools.partial(cross_entropy, weight=[1.0, 3.0]))
+    array([1., 3.])
+    """
+    weight = None
+    while isinstance(loss, functools.partial):
+        if weight is None and "weight" in loss.keywords:
+            weight = loss.keywords["weight"]
+        loss = loss.func
+    if not getattr(loss, "weighted_mean", False):
+        return None
+    if weight is None and not callable(getattr(loss, "weight", None)):
+        weight = getattr(loss, "weight", None)      # a module's buffer (None when unweighted)
+    return None if weight is None else np.asarray(getattr(weight, "data", weight), dtype=float)
 
 
 def default_metrics(loss: Any, y: np.ndarray | None = None) -> tuple[str, ...]:

@@ -580,6 +580,7 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     Two points are fitted exactly; with more, the training error rises to meet the validation
     error and both stay high: more data will not help, a richer model (features x²) will.
     """
+    from .evaluation import _name_the_data
     from .train import _metrics_for, evaluate, fit
 
     where = "learning_curve"
@@ -608,7 +609,11 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
         part = (_rows(X, slice(n)), y[:n])
         fit(model, loss_fn, optimizer, part, metrics=(), **fit_kwargs)
         train_scores.append(evaluate(model, loss_fn, part, scored, predict=predict))
-        val_scores.append(evaluate(model, loss_fn, val_data, scored, predict=predict))
+        try:            # only a trained model can refuse some val_data (its width, y's shape)
+            val_scores.append(evaluate(model, loss_fn, val_data, scored, predict=predict))
+        except Exception as error:
+            _name_the_data(error, f"{where}: val_data")
+            raise
     names = list(train_scores[0])
     return {"train_sizes": sizes,
             "train": {name: [s[name] for s in train_scores] for name in names},

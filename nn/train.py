@@ -340,7 +340,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
-    ignored = S.ignored_label(loss_fn)
+    ignored, weight = S.ignored_label(loss_fn), S.label_weight(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
     dtype = parameter_dtype(model)      # float64 data train a float32 model in float32
     # a batch is (x, y), or (xa, xb, y) for a model of several inputs: forward is model(x) or
@@ -363,7 +363,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                     # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and
                     # a zero gradient: it steps as in PyTorch, but is no divergence and adds
                     # nothing to the mean
-                    counted = _counted(yb, ignored, out)
+                    counted = _counted(yb, ignored, out, weight)
                     if counted and not math.isfinite(value):    # the latest step did this
                         _check_batch_finite("fit: train_data", inputs, yb,
                                             f"batch {batch} of epoch {epoch}")

@@ -442,3 +442,21 @@ def test_a_computed_tensor_such_as_a_parametrized_weight_is_refused_with_what_to
                                            r"result of mul\), not a parameter.*parametrized "
                                            r"weight"):
         init.xavier_uniform_(layer.weight)
+
+
+def test_an_initialiser_given_a_model_or_an_array_says_what_to_pass():
+    """The lectures' symmetry breaking for a whole network, uniform_(model, -eps, eps), and
+    uniform_(layer.weight.data, ...) got "expects a Tensor or a list of Values, got Sequential"
+    (or ndarray): now the loop over the parameters, or the parameter itself."""
+    from nn import MLP
+    model = MLP(3, [5], 2)
+    with pytest.raises(TypeError, match=r"^uniform_: expects a Tensor or a list of "
+                                        r"Values, got the model MLP; initialise each of its "
+                                        r"parameters: for p in model.parameters\(\): "
+                                        r"init.uniform_\(p, \.\.\.\)"):
+        init.uniform_(model, -0.12, 0.12)
+    with pytest.raises(TypeError, match=r"^zeros_: expects a Tensor or a list of "
+                                        r"Values, got a numpy array \(shape \(5, 3\)\); pass "
+                                        r"the parameter itself \(layer.weight, not "
+                                        r"layer.weight.data\)"):
+        init.zeros_(model[0].weight.data)

@@ -618,6 +618,25 @@ def test_l2_penalty_names_a_module_or_swapped_arguments():
         F.l2_penalty([1.0], 1e-4)
 
 
+@pytest.mark.parametrize("penalty", [F.l2_penalty, F.l1_penalty])
+def test_penalties_name_an_uncalled_parameters_method_and_named_pairs(penalty):
+    """l2_penalty(model.parameters, lam), the method not called, was Python's "'method' object
+    is not iterable" from inside the library; named_parameters()'s (name, p) pairs were "got
+    tuple" and a state_dict's names "got str", neither saying what to pass."""
+    from nn import MLP
+    model = MLP(2, [3], 1)
+    name = penalty.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: got the method parameters itself; call it: "
+                                        rf"{name}\(model.parameters\(\), alpha\)"):
+        penalty(model.parameters, 1e-4)
+    with pytest.raises(TypeError, match=rf"^{name}: got \(name, parameter\) pairs \('0.weight', "
+                                        rf"Parameter .*\); pass the parameters: \[p for name, p in "
+                                        rf"model.named_parameters\(\) if name.endswith\('weight'\)\]"):
+        penalty(model.named_parameters(), 1e-4)
+    with pytest.raises(TypeError, match=rf"^{name}: got the name '0.weight'.*model.state_dict"):
+        penalty(model.state_dict(), 1e-4)
+
+
 def test_nll_loss_of_logits_is_refused():
     """Logits (raw scores, some > 0) into nll_loss give a meaningless loss, silently in
     PyTorch: here an error naming the fix. Log-probabilities, even rounded just above 0, pass."""

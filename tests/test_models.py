@@ -147,3 +147,31 @@ def test_predict_gives_float64_rows_the_parameters_dtype_as_fit_does():
     with pytest.raises(ValueError, match=r"LinearRegression.predict: x holds numbers up to "
                                          r"1e\+39, beyond float32's largest"):
         model.predict(np.full((1, 3), 1e39))
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda X: LinearRegression(X), "LinearRegression"),
+    (lambda X: LogisticRegression(X), "LogisticRegression"),
+    (lambda X: SoftmaxRegression(X, 3), "SoftmaxRegression"),
+])
+def test_a_model_made_from_the_data_says_it_takes_the_number_of_features(make, name):
+    """scikit-learn's habit, LinearRegression(X): the error was Linear's, "Linear: in_features
+    must be a positive integer, got array([[...]])" with every number of X printed."""
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    with pytest.raises(TypeError) as caught:
+        make(X)
+    message = str(caught.value)
+    assert message.startswith(f"{name}: n_features is the number of input features, an int, "
+                              f"got an array of shape (200, 3); make the model from it, "
+                              f"{name}(X.shape[1]")
+    assert "fit(model, " in message and len(message) < 400
+
+
+def test_a_model_s_sizes_are_checked_by_its_own_name():
+    with pytest.raises(ValueError, match=r"^LinearRegression: n_features must be a positive "
+                                         r"integer, got 0"):
+        LinearRegression(0)
+    with pytest.raises(ValueError, match=r"^LinearRegression: n_outputs must be a positive "
+                                         r"integer, got 2.0"):
+        LinearRegression(3, 2.0)
+    assert LinearRegression(np.int64(3)).weight.shape == (1, 3)

@@ -48,6 +48,18 @@ def test_committed_notebooks_are_clean(path):
         "run python notebooks/clean.py"
 
 
+def test_notebook_3_states_the_rule_logistic_regression_predicts_by():
+    """It said "predict class 1 when σ(z) ≥ 0.5, that is when z ≥ 0", but `predict` (and
+    `evaluate`, for logits) give class 1 only for z > 0: the untrained model, z = 0, is class 0."""
+    from nn import LogisticRegression
+    notebook = json.loads((FOLDER / "03_logistic_regression_and_evaluation.ipynb").read_text())
+    text = "".join("".join(cell["source"]) for cell in notebook["cells"]
+                   if cell["cell_type"] == "markdown")
+    assert "predict class 1 when $\\sigma(z) > 0.5$, that is when $z > 0$" in text
+    assert "\\ge 0.5$, that is when $z \\ge 0$" not in text
+    assert LogisticRegression(2).predict([[1.0, 2.0], [-3.0, 0.5]]).tolist() == [0, 0]
+
+
 def test_clean_strips_the_timestamps_and_nothing_else(tmp_path):
     cell = {"cell_type": "code", "execution_count": 1, "id": "a1", "outputs": [],
             "source": ["print(1)"], "metadata": {"tags": ["keep"], "execution": {

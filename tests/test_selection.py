@@ -602,6 +602,25 @@ def test_learning_curve_checks_val_data_before_training():
     assert built == []
 
 
+def test_learning_curve_names_val_data_the_model_or_loss_refuses():
+    """val_data that only the trained model can refuse (a flat y for one output column, a
+    wrong width): the error named evaluate ("evaluate: mse_loss got ..."), which the learner
+    never called, or was the layer's alone; it starts 'learning_curve: val_data: '."""
+    from nn import MLP
+
+    def build():
+        model = MLP(1, [4], 1)
+        return model, mse_loss, SGD(model.parameters(), lr=0.1)
+
+    x = np.linspace(-1, 1, 12).reshape(-1, 1)
+    y = x ** 2
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: mse_loss got the model's "
+                                         r"outputs of shape \(\d+, 1\) and targets of shape"):
+        learning_curve(build, x, y, [6], (x, y.ravel()), {"epochs": 1})
+    with pytest.raises(ValueError, match=r"^learning_curve: val_data: Linear\(in_features=1, "):
+        learning_curve(build, x, y, [6], (np.hstack([x, x]), y), {"epochs": 1})
+
+
 def test_cross_validate_reports_an_overflowing_score_without_numpys_warnings():
     """A model whose validation loss sums past float32's range (batches of 16 train, the fold
     of 100 overflows): the score says inf; numpy's "overflow encountered in reduce" from its

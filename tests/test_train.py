@@ -567,6 +567,20 @@ def test_val_data_the_model_refuses_is_named_in_the_message(blobs):
                     r"input of shape \(5, 3\) does not fit", str(caught.value))
 
 
+def test_val_data_targets_the_loss_refuses_are_named_fit_s_not_evaluate_s(blobs):
+    """A flat val_data y for a model of one output column: the message read "fit: val_data:
+    evaluate: mse_loss got ...", naming evaluate, which the learner never called."""
+    from nn import MLP
+    X, y = blobs
+    model = MLP(2, [4], 1)
+    with pytest.raises(ValueError) as caught:
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), (X, y.reshape(-1, 1)), epochs=1,
+            val_data=(X, y), progress=False)
+    assert str(caught.value).startswith("fit: val_data: mse_loss got the model's outputs of "
+                                        "shape (")
+    assert "evaluate" not in str(caught.value)
+
+
 def test_fit_s_notes_reach_an_error_without_add_note_as_on_python_3_10():
     """Python 3.10's exceptions have no add_note, and fit's notes (val_data's error, the
     weights put back) were dropped there: they go into __notes__, where Jupyter shows them."""
