@@ -5,7 +5,7 @@ A **loss** declares the task it serves and how its model's outputs become class 
 
 - `task`: "regression", "binary" or "multiclass";
 - `to_labels`: "argmax" (the largest output; the default for "multiclass"), "logit" (z > 0,
-  i.e. σ(z) > 1/2), "probability" (p >= 0.5), "sign" (labels ±1: score > 0), or a function
+  i.e. σ(z) > 1/2), "probability" (p > 0.5), "sign" (labels ±1: score > 0), or a function
   from the outputs (an ndarray) to labels.
 
 The losses of `nn.functional` and `nn.losses` are declared. Declare your own with
@@ -71,8 +71,13 @@ def logit(outputs: np.ndarray) -> np.ndarray:
 
 
 def probability(outputs: np.ndarray) -> np.ndarray:
-    """1 where the probability is at least 1/2."""
-    return (_per_sample(outputs) >= 0.5).astype(np.int64)
+    """1 where the probability exceeds 1/2, as the logit rule reads σ(z) > 1/2 (and
+    `LogisticRegression.predict`): p = 1/2 exactly, an untrained zero model's, is class 0 both ways.
+
+    >>> probability(np.array([0.2, 0.5, 0.7]))
+    array([0, 0, 1])
+    """
+    return (_per_sample(outputs) > 0.5).astype(np.int64)
 
 
 def sign(outputs: np.ndarray) -> np.ndarray:

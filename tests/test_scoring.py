@@ -136,7 +136,7 @@ def test_outputs_become_labels_by_the_declared_rule():
     out = np.array([[-0.3], [0.2], [0.0]])
     assert loss_task(F.binary_cross_entropy_with_logits).to_labels(out).tolist() == [0, 1, 0]
     assert loss_task(F.binary_cross_entropy).to_labels(np.array([0.2, 0.5, 0.9])).tolist() == \
-        [0, 1, 1]
+        [0, 0, 1]                                        # (1/2 is class 0, as z = 0 is)
     assert loss_task(HingeLoss()).to_labels(out).tolist() == [-1, 1, -1]
     assert loss_task(F.nll_loss).to_labels(np.array([[-2.0, -0.1]])).tolist() == [1]
     assert loss_task(F.mse_loss).to_labels is None
@@ -333,3 +333,14 @@ def test_one_metric_may_be_given_alone(blobs):
     assert set(history.history) == {"loss", "f1", "lr"}
     assert set(evaluate(model, F.binary_cross_entropy_with_logits, (X, y),
                         metrics=accuracy)) == {"loss", "accuracy"}
+
+
+def test_probabilities_and_logits_give_the_same_labels_at_one_half():
+    """σ(0) = 1/2: the zero model's outputs are class 0 whether read as logits or probabilities
+    (and LogisticRegression.predict agrees), so accuracy does not depend on the loss chosen."""
+    from nn import LogisticRegression
+    from nn.scoring import LABEL_RULES
+    z = np.array([-1.0, 0.0, 1e-9, 2.0])
+    p = 1 / (1 + np.exp(-z))
+    assert LABEL_RULES["logit"](z).tolist() == LABEL_RULES["probability"](p).tolist() == [0, 0, 1, 1]
+    assert LogisticRegression(3).predict(np.ones((2, 3))).tolist() == [0, 0]

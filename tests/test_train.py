@@ -282,7 +282,7 @@ def test_decision_rules_follow_the_loss():
     assert predict_labels(out, None, binary_cross_entropy_with_logits).tolist() == [0, 1, 0]
     assert predict_labels(out, None, BCEWithLogitsLoss()).tolist() == [0, 1, 0]
     assert predict_labels(np.array([0.2, 0.5, 0.9]), None, binary_cross_entropy).tolist() == \
-        [0, 1, 1]
+        [0, 0, 1]                                        # (1/2 is class 0, as z = 0 is)
     assert predict_labels(out, None, hinge_loss).tolist() == [-1, 1, -1]
     logits = np.array([[0.1, 2.0], [3.0, -1.0]])
     assert predict_labels(logits, None, CrossEntropyLoss()).tolist() == [1, 0]
