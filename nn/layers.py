@@ -66,7 +66,8 @@ class Linear(Module):
         check_device("Linear", device)
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+                got = (f"an array of shape {np.shape(n)}" if np.ndim(n) else repr(n))
+                raise ValueError(f"Linear: {name} must be a positive integer, got {got}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.zeros((self.out_features, self.in_features)), dtype)
@@ -628,9 +629,17 @@ class MLP(Sequential):
     (5, 1)
     """
 
-    def __init__(self, in_features: int, hidden_sizes: Sequence[int], out_features: int,
-                 activation: str | type[Module] = "relu", output_activation: Any = None,
-                 dtype: Any = None, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, in_features: int, hidden_sizes: Sequence[int],
+                 out_features: int | None = None, activation: str | type[Module] = "relu",
+                 output_activation: Any = None, dtype: Any = None,
+                 rng: np.random.Generator | None = None) -> None:
+        if out_features is None:        # (a default only to say this, instead of Python's line)
+            example = ("" if not isinstance(hidden_sizes, (list, tuple)) or len(hidden_sizes) < 2
+                       else f": MLP({in_features}, {list(hidden_sizes[:-1])}, "
+                            f"{hidden_sizes[-1]!r})")
+            raise TypeError(f"MLP: out_features is missing; the sizes are MLP(in_features, "
+                            f"hidden_sizes, out_features){example} (micrograd's MLP(nin, nouts), "
+                            f"the output's size last in one list, is nn.scalar.MLP, on Values)")
         if isinstance(hidden_sizes, (int, np.integer)):
             hidden_sizes = [hidden_sizes]
         sizes = [in_features, *hidden_sizes, out_features]

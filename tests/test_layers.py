@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from autograd import Tensor, Value, gradcheck, manual_seed, no_grad
 from autograd import functional as F
 from nn.conv import Conv2d, MaxPool2d
+import nn
 from nn import functional as NF
 from nn.activations import Hardswish, LeakyReLU, LogSoftmax, ReLU, Softmax, Tanh
 from nn.layers import (
@@ -661,3 +662,15 @@ def test_a_sequential_passing_an_lstms_output_and_state_on_says_to_take_the_outp
                                          r"and LSTM return \(output, state\), take the part "
                                          r"meant: output, _ = rnn\(x\)"):
         model(Tensor(np.ones((2, 5, 3))))
+
+
+def test_mlp_given_micrograd_s_sizes_says_where_the_output_size_goes():
+    with pytest.raises(TypeError, match=r"out_features is missing.*MLP\(2, \[16, 16\], 1\).*"
+                                        r"nn\.scalar\.MLP"):
+        nn.MLP(2, [16, 16, 1])
+
+
+def test_linear_given_the_data_names_its_shape_not_its_numbers():
+    with pytest.raises(ValueError, match=r"in_features must be a positive integer, got an array "
+                                         r"of shape \(50, 3\)$"):
+        nn.Linear(np.ones((50, 3)), 3)
