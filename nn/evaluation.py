@@ -20,7 +20,8 @@ from .divergence import TrainingDiverged, _check_batch_finite
 from .history import _add_note
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .training_checks import (_batches, _check_model_and_loss, _check_targets, _forward_for,
-                              _label_array, _labels_seen, _loss_of, _scored_whole)
+                              _label_array, _labels_seen, _loss_of, _scored_whole,
+                              _targets_from_samples)
 
 __all__ = ["evaluate", "predict_labels"]
 
@@ -146,7 +147,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 counted = _counted(yb, ignored, out, weight)
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
-                                                   else "fit: val_data").data)
+                                           else "fit: val_data",
+                                           _targets_from_samples(loader)).data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted

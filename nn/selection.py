@@ -20,6 +20,8 @@ Both give scikit-learn's fold sizes (the first n % k folds have one sample more)
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import math
 import numbers
@@ -263,6 +265,30 @@ def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[s
     return fit_kwargs
 
 
+def _fit_arguments_go_in_fit_kwargs(where: str) -> Callable[[Callable], Callable]:
+    """A decorator: `nn.fit`'s keywords given to the function itself, as fit is called
+    (`cross_validate(build, X, y, epochs=5)`), are refused saying that they go in `fit_kwargs`,
+    where Python would say only "unexpected keyword argument". Other keywords reach the
+    function, whose signature (help()) stays its own."""
+    def decorate(function: Callable) -> Callable:
+        own = inspect.signature(function).parameters
+
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            from .train import fit
+            misplaced = {name: value for name, value in kwargs.items()
+                         if name not in own and name in inspect.signature(fit).parameters}
+            if misplaced:
+                given = ", ".join(f"{name}={value!r}" for name, value in misplaced.items())
+                which = ("is fit's argument: pass it" if len(misplaced) == 1 else
+                         "are fit's arguments: pass them")
+                together = {**(kwargs.get("fit_kwargs") or {}), **misplaced}
+                raise TypeError(f"{where}: {given} {which} as fit_kwargs={together!r}")
+            return function(*args, **kwargs)
+        return checked
+    return decorate
+
+
 def _check_builder(where: str, build_model: Any) -> None:
     """build_model makes a fresh model per fold: a model itself (one object, trained on every
     fold in turn) or anything else not callable is refused before any training."""
@@ -342,6 +368,7 @@ _LEAK = ("each fold must start from a fresh model, or it trains on weights that 
          "validation rows")
 
 
+@_fit_arguments_go_in_fit_kwargs("cross_validate")
 def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
                    fit_kwargs: dict[str, Any] | None = None,
                    metrics: Sequence[str | Callable] | None = None, *,
@@ -433,6 +460,7 @@ class GridSearch:
     ({'lr': 0.5}, 'accuracy')
     """
 
+    @_fit_arguments_go_in_fit_kwargs("GridSearch")
     def __init__(self, build_model: Callable, param_grid: dict[str, Sequence[Any]], cv: Any = 5,
                  fit_kwargs: dict[str, Any] | None = None,
                  metrics: Sequence[str | Callable] | None = None, scoring: str | None = None,
@@ -544,6 +572,7 @@ def _score_text(score: float) -> str:
     return f"{score:.4f}" if ordinary else f"{score:.4g}"
 
 
+@_fit_arguments_go_in_fit_kwargs("learning_curve")
 def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[float | int],
                    val_data: Any, fit_kwargs: dict[str, Any] | None = None,
                    metrics: Sequence[str | Callable] | None = None, *,

@@ -45,7 +45,7 @@ from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import _bar_ends_early, _live_plot, _progress_bar
 from .training_checks import (_batches, _check_fit_arguments, _check_scheduler, _check_targets,
                               _forward_for, _label_array, _labels_seen, _loss_of, _monitored,
-                              _per_batch, _scored_whole)
+                              _per_batch, _scored_whole, _targets_from_samples)
 from .utils import clip_grad_norm_
 
 __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
@@ -342,6 +342,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored, weight = S.ignored_label(loss_fn), S.label_weight(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
+    from_samples = _targets_from_samples(loader)    # (for a shape error's advice)
     dtype = parameter_dtype(model)      # float64 data train a float32 model in float32
     # a batch is (x, y), or (xa, xb, y) for a model of several inputs: forward is model(x) or
     # model(xa, xb) (for a scalar model, forward_batch: sample by sample; see _forward_for)
@@ -357,7 +358,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 nonlocal out, value, counted
                 optimizer.zero_grad()
                 outputs_now = forward(*inputs)
-                loss = _loss_of(loss_fn, outputs_now, yb, "fit")
+                loss = _loss_of(loss_fn, outputs_now, yb, "fit", from_samples)
                 if out is None:          # the first evaluation: at the weights before the step
                     out, value = outputs_now, float(loss.data)
                     # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and

@@ -233,10 +233,23 @@ def _class_rows(y: np.ndarray) -> bool:
     return bool(np.all((y >= 0) & (y <= 1)) and np.allclose(y.sum(axis=1), 1, atol=1e-4))
 
 
-def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
+def _targets_from_samples(loader: DataLoader) -> bool:
+    """Whether `loader` batches the samples of your own Dataset, whose `__getitem__` gives each
+    target its shape (not arrays of X and y, which a reshape fixes; a Subset of them, as
+    random_split gives, included)."""
+    from .data import Subset
+    dataset = loader.dataset
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return loader.y is None and not isinstance(dataset, TensorDataset)
+
+
+def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
+             from_samples: bool = False) -> Any:
     """loss_fn(out, y); when outputs (N, 1) meet targets (N,), or outputs (N,) targets (N, 1),
     the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
-    says how to give y instead.
+    says how to give y instead (`from_samples`: y is batched from a dataset's samples, whose
+    `__getitem__` is where each target gets its shape).
     Integer targets of the outputs' shape that are not one-hot are refused: the loss would
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
@@ -253,14 +266,20 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str) -> Any:
         return loss_fn(out, y)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
         if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
+            fix = ("make each sample's target an array of one number: return np.array([y]) "
+                   "from the dataset's __getitem__" if from_samples else
+                   "give y as a column, y.reshape(-1, 1)")
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
-                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
-                             f"as a column, y.reshape(-1, 1)") from error
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; "
+                             f"{fix}") from error
         if np.shape(y)[1:] == (1,) and len(np.shape(out)) == 1:
             # a y column (pandas' df[["price"]]) for a model of one output per sample
+            fix = ("make each sample's target a number, not an array of one: return y[0] "
+                   "from the dataset's __getitem__" if from_samples else
+                   "give y as a vector, y.reshape(-1)")
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
-                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
-                             f"as a vector, y.reshape(-1)") from error
+                             f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; "
+                             f"{fix}") from error
         if (np.shape(y)[1:] == (1,) and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
                 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
             # class labels as a column: _check_targets let them pass (labels per position

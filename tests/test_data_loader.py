@@ -295,6 +295,37 @@ def test_non_numeric_and_ragged_x():
         DataLoader([[1.0, 2.0], [3.0]])
 
 
+def _csv_table(*columns: str) -> np.ndarray:
+    """What np.genfromtxt("data.csv", delimiter=",", names=True) gives for a CSV with a header
+    row: one record per row, its columns named."""
+    return np.zeros(4, dtype=[(c, np.float64) for c in columns])
+
+
+def test_a_table_of_named_columns_says_how_to_make_it_numbers():
+    """np.genfromtxt(..., names=True), numpy's way to read a CSV by its header, gives an array
+    of named columns; the error showed only its dtype, {'names': [...], 'formats': [...],
+    'offsets': [...], 'itemsize': 48}, and nothing of what to do."""
+    table = _csv_table("rooms", "age", "price")
+    X, y = table[["rooms", "age"]], table[["price"]]
+    with pytest.raises(TypeError, match=r"^DataLoader: X must hold numbers, got a table of "
+                                        r"named columns \('rooms', 'age'\), as "
+                                        r"np.genfromtxt\(..., names=True\) gives; make it one "
+                                        r"array: np.column_stack\(\[X\[c\] for c in "
+                                        r"X.dtype.names\]\)$"):
+        DataLoader(X, table["price"])
+    with pytest.raises(TypeError, match=r"^DataLoader: y must hold numbers \(class indices or "
+                                        r"targets\), got a table of named columns "
+                                        r"\('price',\), .*; take the column itself: "
+                                        r"y\['price'\]$"):
+        DataLoader(np.zeros((4, 2)), y)
+    with pytest.raises(TypeError, match=r"^TensorDataset: X must hold numbers, got a table"):
+        TensorDataset(X, np.zeros(4))
+    many = _csv_table(*"abcdefgh")
+    with pytest.raises(TypeError, match=r"named columns \('a', 'b', 'c', 'd', 'e', 'f', ... 8 "
+                                        r"in all\)"):
+        DataLoader(many)
+
+
 @pytest.mark.parametrize("option", ["shuffle", "drop_last"])
 def test_shuffle_and_drop_last_are_yes_or_no(option):
     """shuffle="False" shuffled (bool() of a non-empty string is True)."""

@@ -343,6 +343,24 @@ def test_files_under_other_names_are_listed(tmp_path):
         load_mnist(tmp_path, split_t10k=2)
 
 
+def test_files_found_under_their_own_names_are_not_listed_as_misnamed(tmp_path):
+    """A folder with the training pair but no t10k files said the training files were "found
+    only ..., under other names: rename the files", though their names are right: only the
+    test files are missing."""
+    _write_set(tmp_path, "train", *_digits(3), gz=False)
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist(tmp_path)
+    message = str(info.value)
+    assert message.startswith("load_mnist: t10k-images-idx3-ubyte[.gz], "
+                              "t10k-labels-idx1-ubyte[.gz] not found in ")
+    assert "other names" not in message and "train-images" not in message
+    # a misnamed test file beside them is still listed, alone
+    write_idx(tmp_path / "t10k-images.idx3-ubyte", _digits(3)[0])
+    with pytest.raises(FileNotFoundError, match=r"\(found only \S*t10k-images\.idx3-ubyte, under "
+                                                r"other names: "):
+        load_mnist(tmp_path)
+
+
 def test_a_file_gzipped_twice_says_so(tmp_path):
     path = tmp_path / "t10k-labels-idx1-ubyte.gz"
     write_idx(path, np.arange(3, dtype=np.uint8))

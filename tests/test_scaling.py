@@ -170,6 +170,18 @@ def test_fit_refuses_data_it_cannot_standardise(X, error, message):
         StandardScaler().fit(X)
 
 
+def test_fit_names_a_table_of_named_columns():
+    """np.genfromtxt(..., names=True)'s array of named columns was refused by its dtype alone
+    ({'names': [...], 'formats': [...], 'offsets': [...], 'itemsize': 16})."""
+    table = np.zeros(3, dtype=[("rooms", np.float64), ("age", np.float64)])
+    with pytest.raises(TypeError, match=r"^StandardScaler.fit: X must hold numbers, got a table "
+                                        r"of named columns \('rooms', 'age'\), as "
+                                        r"np.genfromtxt\(..., names=True\) gives; make it one "
+                                        r"array: np.column_stack\(\[X\[c\] for c in "
+                                        r"X.dtype.names\]\)$"):
+        StandardScaler().fit(table)
+
+
 columns = st.tuples(st.integers(2, 20), st.integers(1, 4)).flatmap(
     lambda shape: arrays(np.float64, shape, elements=st.floats(-1e6, 1e6)))
 

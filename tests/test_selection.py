@@ -245,6 +245,27 @@ def test_cross_validate_trains_a_fresh_model_per_fold_and_scores_held_out_data()
     assert scores["mean"]["accuracy"] > 0.9
 
 
+def test_fits_arguments_given_directly_say_they_go_in_fit_kwargs():
+    """cross_validate(build, X, y, cv=3, epochs=5), as one writes fit(..., epochs=5), said only
+    "got an unexpected keyword argument 'epochs'": nothing of fit_kwargs, where they go."""
+    X, y = _two_blobs()
+    message = (r"{}: epochs=5, batch_size=8 are fit's arguments: pass them as "
+               r"fit_kwargs={{'epochs': 5, 'batch_size': 8}}$")
+    with pytest.raises(TypeError, match="^" + message.format("cross_validate")):
+        cross_validate(_build, X, y, cv=3, epochs=5, batch_size=8)
+    with pytest.raises(TypeError, match="^" + message.format("GridSearch")):
+        GridSearch(_build, {"lr": [0.1, 0.5]}, cv=3, epochs=5, batch_size=8)
+    with pytest.raises(TypeError, match=r"^learning_curve: epochs=5 is fit's argument: pass it "
+                                        r"as fit_kwargs={'epochs': 5}$"):
+        learning_curve(_build, X, y, [10, 20], (X, y), epochs=5)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'epoch'"):   # not fit's
+        cross_validate(_build, X, y, cv=3, epoch=5)
+    # the help still shows each function's own arguments
+    import inspect
+    assert "fit_kwargs" in inspect.signature(cross_validate).parameters
+    assert "param_grid" in inspect.signature(GridSearch).parameters
+
+
 def test_cross_validate_scores_labels_of_a_regression_model_through_predict():
     """predict= in fit_kwargs reads a regression model's outputs as labels, as in fit and
     evaluate; cross_validate refused the label metrics, asking for the predict= it was given."""

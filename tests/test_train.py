@@ -1224,6 +1224,47 @@ def test_a_column_of_outputs_with_flat_targets_says_to_give_y_as_a_column():
         progress=False)
 
 
+def test_a_dataset_of_samples_with_targets_of_the_wrong_shape_says_where_to_fix_it():
+    """A Dataset whose __getitem__ returns (x, a float) for a model of one output: the advice
+    was "give y as a column, y.reshape(-1, 1)", but there is no y to reshape, only the samples;
+    a random_split part of it too. (A TensorDataset's y is an array, and keeps that advice.)"""
+    from nn import MLP, evaluate, fit, mse_loss
+    from nn.data import Dataset, TensorDataset, random_split
+    from nn.optim import SGD
+    X = np.random.default_rng(0).random((20, 3)).astype(np.float32)
+
+    class Rows(Dataset):
+        def __init__(self, column: bool):
+            self.column = column
+
+        def __len__(self):
+            return len(X)
+
+        def __getitem__(self, i):
+            total = X[i].sum()
+            return X[i], (np.array([total]) if self.column else total)
+
+    model = MLP(3, [4], 1)
+    flat = (r"mse_loss got the model's outputs of shape \(\d+, 1\) and targets of shape "
+            r"\(\d+,\); make each sample's target an array of one number: return "
+            r"np.array\(\[y\]\) from the dataset's __getitem__")
+    for data in (Rows(False), random_split(Rows(False), [15, 5])[0]):
+        with pytest.raises(ValueError, match="^fit: " + flat):
+            fit(model, mse_loss, SGD(model.parameters(), lr=0.1), data, progress=False)
+        with pytest.raises(ValueError, match="^evaluate: " + flat):
+            evaluate(model, mse_loss, data)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), Rows(True), progress=False)
+    with pytest.raises(ValueError, match=r"give y as a column, y.reshape\(-1, 1\)"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1),
+            random_split(TensorDataset(X, X.sum(axis=1)), [15, 5])[0], progress=False)
+    flat_model = LinearRegression(3)
+    with pytest.raises(ValueError, match=r"^fit: .*make each sample's target a number, not an "
+                                         r"array of one: return y\[0\] from the dataset's "
+                                         r"__getitem__"):
+        fit(flat_model, mse_loss, SGD(flat_model.parameters(), lr=0.1), Rows(True),
+            progress=False)
+
+
 # -- trials: an autoencoder, a y column, divergence, early stopping on the wrong score ----------
 
 def _autoencoder_data(n=60, d=12):

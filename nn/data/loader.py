@@ -92,6 +92,29 @@ def _finite(where: str, name: str, arr: np.ndarray) -> None:
                          f"{samples}); remove or fill those samples first")
 
 
+def got_dtype(name: str, dtype: np.dtype) -> str:
+    """How an error names the dtype of `name`, an array that should hold numbers: as numpy
+    does, except for an array of named columns (a structured array, which
+    `np.genfromtxt(path, delimiter=",", names=True)` gives for a CSV with a header row), whose
+    dtype lists every column's format and offset but not what to write instead.
+
+    >>> got_dtype("X", np.dtype("<U3"))
+    'got dtype <U3'
+    >>> print(got_dtype("y", np.dtype([("price", float)])))
+    got a table of named columns ('price',), as np.genfromtxt(..., names=True) gives; take
+    the column itself: y['price']
+    """
+    columns = dtype.names
+    if not columns:
+        return f"got dtype {dtype}"
+    shown = (repr(columns) if len(columns) <= 6 else
+             "(" + ", ".join(map(repr, columns[:6])) + f", ... {len(columns)} in all)")
+    fix = (f"take the column itself: {name}[{columns[0]!r}]" if len(columns) == 1 else
+           f"make it one array: np.column_stack([{name}[c] for c in {name}.dtype.names])")
+    return (f"got a table of named columns {shown}, as np.genfromtxt(..., names=True) gives; "
+            f"{fix}")
+
+
 def generator(where: str, seed: Any) -> np.random.Generator:
     """The generator `seed` asks for: an int >= 0 seeds a new one, a numpy Generator is used as
     it is, None means the shared `autograd.default_rng()`. A bad seed is an error naming `where`.
@@ -116,7 +139,7 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
     and call X `name`; `ragged_hint` ends the error for an X that is not rectangular."""
     X = _features(where, X, ragged_hint, name)
     if X.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must hold numbers, got dtype {X.dtype}")
+        raise TypeError(f"{where}: {name} must hold numbers, {got_dtype(name, X.dtype)}")
     if X.ndim == 0:
         raise ValueError(f"{where}: {name} must have a sample axis, got a 0-d array")
     if len(X) == 0:
@@ -185,8 +208,8 @@ def _checked_along(where: str, name: str, values: np.ndarray, n_samples: int,
         hint = ("; for class names, number them first: classes, y = np.unique(y, "
                 "return_inverse=True)" if name == "y" and values.dtype.kind in "USO" else "")
         kind = " (class indices or targets)" if name == "y" else ""
-        raise TypeError(f"{where}: {name} must hold numbers{kind}, got dtype "
-                        f"{values.dtype}{hint}")
+        raise TypeError(f"{where}: {name} must hold numbers{kind}, "
+                        f"{got_dtype(name, values.dtype)}{hint}")
     _finite(where, name, values)
     return values
 

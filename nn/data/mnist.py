@@ -205,12 +205,15 @@ def _find(name: str, folders: list[Path]) -> Path | None:
     return None
 
 
-def _near_misses(folders: list[Path]) -> str:
+def _near_misses(folders: list[Path], found: list[Path]) -> str:
     """The IDX-looking names in `folders` (as some downloads name them: t10k-images.idx3-ubyte,
-    or a folder t10k-images-idx3-ubyte/ that an unzip made), for the error that finds none."""
+    or a folder t10k-images-idx3-ubyte/ that an unzip made), for the error that finds none;
+    not the files `found` under their own names (the training pair beside missing test files
+    needs no renaming)."""
     try:
         names = sorted(str(entry) for folder in folders if folder.is_dir()
-                       for entry in folder.iterdir() if "ubyte" in entry.name)
+                       for entry in folder.iterdir()
+                       if "ubyte" in entry.name and entry not in found)
     except OSError:                         # an unreadable folder: the error says "not found"
         return ""
     if not names:
@@ -324,7 +327,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
                 f"trains on the first 8,000 and tests on the last 2,000.")
         raise FileNotFoundError(
             f"load_mnist: {', '.join(n + '[.gz]' for n in missing)} not found in {looked}"
-            f"{_near_misses(folders)}. Pass download=True, or put the files into {target} (or "
+            f"{_near_misses(folders, [p for p in found.values() if p is not None])}. "
+            f"Pass download=True, or put the files into {target} (or "
             f"set {ENV_VAR} to the folder that has them).")
     for name in missing:
         found[name] = _download(name, target, missing)

@@ -36,6 +36,8 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 
+from .loader import got_dtype
+
 __all__ = ["StandardScaler"]
 
 
@@ -183,7 +185,7 @@ def _numbers(where: str, X: Any) -> np.ndarray:
         raise ValueError(f"{where}: X must be rectangular ({err})") from None
     if data.dtype.kind not in "biuf":
         hint = "; convert text columns to numbers first" if data.dtype.kind in "USO" else ""
-        raise TypeError(f"{where}: X must hold numbers, got dtype {data.dtype}{hint}")
+        raise TypeError(f"{where}: X must hold numbers, {got_dtype('X', data.dtype)}{hint}")
     return data
 
 
