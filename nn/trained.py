@@ -143,10 +143,12 @@ class TrainedModel(Module):
     def predict(self, X: Any) -> np.ndarray:
         """Class names (classify) or numbers (regress), one per row of raw inputs `X`; rows with
         NaN or infinity are refused (their outputs would be NaN, and the arg-max of NaN is the
-        first class)."""
+        first class). Classes named by numbers ("0", "1", as a CSV's label column has them)
+        come back as numbers, so that `model.predict(X) == y` compares with numeric labels
+        (strings would compare unequal to every one of them)."""
         outputs = self(checked_arrays(f"{type(self).__name__}.predict", X)[0]).numpy()
         if self.task == "classify":
-            return np.array(self.classes)[outputs.argmax(axis=-1)]
+            return _class_array(self.classes)[outputs.argmax(axis=-1)]
         return outputs.reshape(len(outputs))
 
     def settings(self) -> dict[str, Any]:
@@ -362,3 +364,20 @@ def _checked(settings: Any, path: str, in_weights: bool) -> dict[str, Any]:
                               all(c in "0123456789abcdef" for c in digest)),
            "'weights_sha256' must be 64 hex digits")
     return settings
+
+
+def _class_array(classes: Sequence[str]) -> np.ndarray:
+    """The class names as `predict` gives them: integers when every name is one as Python writes
+    it ("0", "7", "-1"), floats when every name is a float so written ("1.0"), else strings.
+
+    >>> _class_array(["0", "1"]), _class_array(["1.0", "2.0"]), _class_array(["01", "2"])
+    (array([0, 1]), array([1., 2.]), array(['01', '2'], dtype='<U2'))
+    """
+    for kind, spell in ((int, str), (float, repr)):
+        try:
+            values = [kind(name) for name in classes]
+        except ValueError:
+            continue
+        if [spell(v) for v in values] == list(classes):
+            return np.array(values)
+    return np.array(classes)

@@ -492,3 +492,15 @@ def test_the_repr_of_a_model_of_many_columns_stays_short():
     assert head == ("  task='classify', target='label', features=['pixel0', 'pixel1', "
                     "'pixel2', ..., 'pixel783'] (784 columns)")
     assert "features=['u', 'v']" in repr(make_trained())        # a few are all shown
+
+
+def test_classes_named_by_numbers_are_predicted_as_numbers(tmp_path):
+    """A CSV's label column of 0s and 1s: predict gives numbers, which compare with numeric y
+    (strings would make (predict(X) == y).mean() a silent 0.0); words stay words."""
+    model = make_trained(classes=("0", "1", "7"))
+    predicted = model.predict(ROWS)
+    assert predicted.dtype.kind == "i" and set(predicted.tolist()) <= {0, 1, 7}
+    model.save(tmp_path / "m")
+    assert load_trained(tmp_path / "m").predict(ROWS).tolist() == predicted.tolist()
+    assert make_trained(classes=("1.0", "2.0")).predict(ROWS).dtype.kind == "f"
+    assert make_trained(classes=("01", "2")).predict(ROWS).dtype.kind == "U"  # (as written)
