@@ -349,7 +349,9 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            return x if x > 0 or x != x else 0.0     # NaN stays NaN, as np.maximum keeps it
+            # micrograd's `0 if x < 0 else x`: NaN stays NaN (as np.maximum keeps it) and
+            # -0.0 stays -0.0, bit for bit micrograd's
+            return 0.0 if x < 0 else x
         return np.maximum(x, 0)
 
     @staticmethod
