@@ -41,7 +41,38 @@ def _as_float(x: Any, what: str = "Value") -> float:
         return float(number)
     raise TypeError(
         f"{what}: expected a real number (int, float or numpy scalar), got {type(x).__name__}"
-        f" {x!r:.60}")
+        f" {x!r:.60}{_what_to_write(x) if what == 'Value' else ''}")
+
+
+def _what_to_write(data: Any) -> str:
+    """For Value(data) of something that is not a number: what was probably meant ('' if
+    nothing is known). Only the error path comes here.
+
+    >>> _what_to_write([1.0, 2.0])
+    '; a list of 2 numbers: one Value per number, [Value(x) for x in xs], or a Tensor'
+    """
+    if isinstance(data, Node):
+        return ("; it is a Value already: use it as it is (it stays in the graph), or "
+                "Value(v.data) for a new leaf holding its number" if isinstance(data, Value)
+                else "; a Tensor holds an array: x.item() is the number of a one-element one")
+    if isinstance(data, str):
+        return f"; a string: convert it first, Value(float({data!r:.20}))"
+    if data is None:
+        return "; None: a variable never given a number, or a function's result that has no return?"
+    shape = getattr(data, "shape", None)
+    if shape is not None:
+        if getattr(data, "size", 0) == 1:
+            return "; an array of one number: Value(array.item())"
+        return (f"; a Value holds one number and this array has shape {shape}: one Value per "
+                f"number, [Value(x) for x in row] (micrograd's demo: list(map(Value, xrow))), or "
+                f"a Tensor for an array")
+    if isinstance(data, (list, tuple)):
+        if data and all(isinstance(item, Value) for item in data):
+            return ("; these are Values already (nodes): use them as they are; sum(values) adds "
+                    "them")
+        return (f"; a {type(data).__name__} of {len(data)} numbers: one Value per number, "
+                f"[Value(x) for x in xs], or a Tensor")
+    return ""
 
 
 def _number(x: Any) -> float | None:

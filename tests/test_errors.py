@@ -21,6 +21,27 @@ def test_value_of_a_string():
         Value("a")
 
 
+@pytest.mark.parametrize("data, hint", [
+    # micrograd's demo makes its inputs with list(map(Value, xrow)): Value(xrow) is the slip
+    (np.array([0.5, -1.0]), r"a Value holds one number and this array has shape \(2,\): "
+                            r"one Value per number, \[Value\(x\) for x in row\] \(micrograd's "
+                            r"demo: list\(map\(Value, xrow\)\)\), or a Tensor for an array"),
+    (np.array([0.5]), r"an array of one number: Value\(array\.item\(\)\)"),
+    ([Value(1.0), Value(2.0)], r"these are Values already \(nodes\): use them as they are; "
+                               r"sum\(values\) adds them"),
+    ([1.0, 2.0], r"a list of 2 numbers: one Value per number, \[Value\(x\) for x in xs\]"),
+    (Value(2.0), r"it is a Value already: use it as it is \(it stays in the graph\), or "
+                 r"Value\(v\.data\) for a new leaf holding its number"),
+    ("3", r"a string: convert it first, Value\(float\('3'\)\)"),
+    (None, r"None: a variable never given a number, or a function's result that has no return"),
+])
+def test_value_of_what_is_not_a_number_says_what_to_write(data, hint):
+    """The slips a learner makes building Values get, after what was given, what to write."""
+    with pytest.raises(TypeError, match=r"^Value: expected a real number \(int, float or numpy "
+                                        r"scalar\), got .*; " + hint):
+        Value(data)
+
+
 def test_value_of_a_list():
     """Value([1]): TypeError (a list is not a scalar)."""
     with pytest.raises(TypeError, match="list"):

@@ -141,6 +141,30 @@ def test_neuron_forward_and_backward():
     assert draw_dot(o).source.count("label=tanh") == 1
 
 
+def test_the_neurons_numbers_are_the_lectures_bit_for_bit():
+    """The lecture prints o and works out n.grad = 1 - o.data**2 by hand: 0.4999999999999999.
+    Its tanh is (e^2n - 1) / (e^2n + 1); math.tanh is 1 ulp off here (0.7071067811865477),
+    where the lecture, numpy and PyTorch's float64 tanh give 0.7071067811865476."""
+    o, v = neuron_graph()
+    assert o.data == 0.7071067811865476
+    assert 1 - o.data ** 2 == 0.4999999999999999
+    o.backward()
+    assert v["n"].grad == 0.4999999999999999 and v["x1"].grad == -1.4999999999999996
+
+
+def test_a_tanh_networks_forward_pass_is_the_lectures_bit_for_bit():
+    """The first forward pass of the lecture's MLP (before any update: gradients' sums depend on
+    the order of the lecture's sets) equals the lecture's own Value's, every output and loss."""
+    random.seed(42)
+    ours = lecture_network(Value)(3, [4, 4, 1])
+    random.seed(42)
+    reference = lecture_network(ClosureValue)(3, [4, 4, 1])
+    for x in XS:
+        assert ours(x).data == reference(x).data
+    loss = sum((ours(x) - y) ** 2 for x, y in zip(XS, YS))
+    assert loss.data == sum((reference(x) - y) ** 2 for x, y in zip(XS, YS)).data
+
+
 def test_stepping_backprop_by_hand_with__backward():
     """The lecture calls each node's _backward in turn after setting o.grad = 1."""
     o, v = neuron_graph()

@@ -104,3 +104,15 @@ def test_micrograd_style_attributes():
     a, b = Value(1.0), Value(2.0)
     c = a * b
     assert c._prev == (a, b) and c.grad == 0.0 and c.data == 2.0
+
+
+def test_relu_of_a_negative_zero_is_micrograds():
+    """micrograd's relu is `0 if x < 0 else x`: a -0.0 (0.0 * -1, a product with a zero input)
+    passes as it is, and prints as -0.0; NaN passes too. Its slope there is 0."""
+    x = Value(0.0)
+    y = (x * -1).relu()
+    assert y.data == 0.0 and math.copysign(1, y.data) == -1.0
+    y.backward()
+    assert x.grad == 0.0
+    assert math.isnan(Value(math.nan).relu().data) and Value(-2.5).relu().data == 0.0
+    assert math.copysign(1, Value(-3.0).relu().data) == 1.0 and Value(1.5).relu().data == 1.5

@@ -125,6 +125,29 @@ def test_first_step_is_the_seed_and_the_tanh_step_quotes_its_rule():
     assert "do/d#4 = 1 − tanh(#4)² = 0.5000" in tanh.lines()[1]
 
 
+def test_a_label_that_is_a_formula_is_bracketed_after_the_d():
+    """The lecture labels its nodes with their formulas, 'x1*w1' and 'x1*w1 + x2*w2': after the
+    d of a derivative such a label is bracketed, spaces or not ('dx1*w1/dx1 = w1' read as
+    (d x1 / d x1) * w1); a plain name, 'w1', '#3', '0.weight', 'h_1', is not."""
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    x1w1 = x1 * w1; x1w1.label = "x1*w1"                # noqa: E702 (the lecture's style)
+    x2w2 = x2 * w2; x2w2.label = "x2*w2"                # noqa: E702
+    total = x1w1 + x2w2; total.label = "x1*w1 + x2*w2"  # noqa: E702
+    text = "\n".join(line for step in record_backprop(total) for line in step.lines())
+    assert "d(x1*w1 + x2*w2)/d(x1*w1) = 1" in text and "d(x1*w1)/dx1 = w1 = -3.0000" in text
+    assert "d(x2*w2)/dw2 = x2 = 0.0000" in text and "dx1/" not in text
+    for name in ("w1", "#3", "0.weight", "h_1", "tanh(x)"):
+        weight = Value(1.5, label=name)
+        y = weight * 2.0
+        y.label = "y"
+        assert f"dy/d{name} = 2" in record_backprop(y)[1].lines()[1], name
+    for name in ("a-b", "a^2", "x·w"):
+        y = Value(1.5, label=name) * 2.0
+        y.label = "y"
+        assert f"dy/d({name}) = 2" in record_backprop(y)[1].lines()[1], name
+
+
 @pytest.mark.filterwarnings("ignore:draw_backprop.*already hold:UserWarning")   # on purpose
 def test_the_sin_and_cos_steps_quote_their_rules_with_the_numbers():
     """The chain rule of f(x) = sin(x) x², and of cos, in the words the steps show."""

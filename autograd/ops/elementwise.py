@@ -311,7 +311,18 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return math.tanh(x) if x.__class__ is float else np.tanh(x)
+        if x.__class__ is float:
+            # A Value's tanh is the micrograd lecture's (e^2x - 1) / (e^2x + 1), so that the
+            # lecture's numbers come out bit for bit (math.tanh differs in the last bit about
+            # half the time: 0.7071067811865477 at the lecture's neuron, for 0.7071067811865476).
+            # From |x| = 0.25 on, that formula is within 2 ulps of tanh, as math.tanh is; nearer
+            # 0, e^2x - 1 cancels (64 ulps off at 0.005, tanh(1e-8) 6e-9 off), and beyond 20
+            # both give ±1 (the formula's exp overflows at 355): math.tanh there.
+            if 0.25 <= abs(x) <= 20.0:
+                e = math.exp(2 * x)
+                return (e - 1) / (e + 1)
+            return math.tanh(x)
+        return np.tanh(x)
 
     @staticmethod
     def backward(ctx, g, out, x):
@@ -338,7 +349,9 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            return x if x > 0 or x != x else 0.0     # NaN stays NaN, as np.maximum keeps it
+            # micrograd's `0 if x < 0 else x`: NaN stays NaN (as np.maximum keeps it) and
+            # -0.0 stays -0.0, bit for bit micrograd's
+            return 0.0 if x < 0 else x
         return np.maximum(x, 0)
 
     @staticmethod

@@ -194,8 +194,27 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _d(name: str) -> str:
-    """A name after the d of a derivative: "dL", "d#3", "d(loss 1)", "d(a/b)"."""
-    return name if _is_atom(name) and "/" not in name else f"({name})"
+    """A name after the d of a derivative: "dL", "d#3", "d(loss 1)", "d(a/b)", and "d(x1*w1)"
+    for the micrograd lecture's labels, which are formulas ("dx1*w1/dx1" would read as
+    (dx1/dx1) * w1).
+
+    >>> _d("w1"), _d("0.weight"), _d("x1*w1"), _d("x1*w1 + x2*w2"), _d("tanh(a+b)")
+    ('w1', '0.weight', '(x1*w1)', '(x1*w1 + x2*w2)', 'tanh(a+b)')
+    """
+    return name if _is_atom(name) and not _has_operator(name) else f"({name})"
+
+
+_OPERATORS = frozenset("+-−*/^@·×÷<>=")
+
+
+def _has_operator(name: str) -> bool:
+    """True if an operator stands outside brackets in `name`: "x1*w1", "a-b"; not "f(a+b)"."""
+    depth = 0
+    for ch in name:
+        depth += (ch in "([") - (ch in ")]")
+        if depth == 0 and ch in _OPERATORS:
+            return True
+    return False
 
 
 def _is_number(text: str) -> bool:
