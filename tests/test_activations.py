@@ -135,12 +135,13 @@ def test_second_derivatives_match_finite_differences_of_the_slope(f, rng):
 
 def test_elu_keeps_its_digits_next_to_zero():
     """e^x - 1 as accurate as expm1 (exp(x) - 1 in float32 would be off by 6e-4 relatively at
-    -1e-4): to 1 ulp in float64 and 4 in float32, from -1e-30 to -100."""
+    -1e-4): to 2 ulps in float64 (numpy's expm1 is 1-2 ulps from the C library's, depending
+    on the CPU's vector instructions) and 4 in float32, from -1e-30 to -100."""
     x = -np.logspace(-30, 2, 2001)
     exact = np.array([math.expm1(v) for v in x])
-    np.testing.assert_allclose(F.elu(t64(x)).data, exact, rtol=2.3e-16, atol=0)
+    np.testing.assert_allclose(F.elu(t64(x)).data, exact, rtol=4.5e-16, atol=0)
     np.testing.assert_allclose(F.celu(t64(x), 2.0).data,
-                               [2 * math.expm1(v / 2) for v in x], rtol=2.3e-16, atol=0)
+                               [2 * math.expm1(v / 2) for v in x], rtol=4.5e-16, atol=0)
     np.testing.assert_allclose(F.elu(Tensor(x.astype(np.float32))).data, exact, rtol=4.8e-7,
                                atol=0)
 
