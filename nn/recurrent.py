@@ -186,6 +186,7 @@ class RNNBase(Module):
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \
             bool(bidirectional)
         self.rng = rng                                  # for dropout masks (None: shared one)
+        self.proj_size = 0              # PyTorch's attribute (an LSTM's projection: not built)
         for layer in range(self.num_layers):
             inputs = self.input_size if layer == 0 else self.hidden_size * self._directions
             for suffix in self._suffixes:
@@ -204,6 +205,20 @@ class RNNBase(Module):
     @property
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction, as PyTorch's `all_weights`: [[weight_ih_l0,
+        weight_hh_l0, bias_ih_l0, bias_hh_l0], [the same ..._l0_reverse], [..._l1], ...]
+        (no biases with bias=False).
+
+        >>> [[tuple(w.shape) for w in ws] for ws in GRU(3, 5, bias=False).all_weights]
+        [[(15, 3), (15, 5)]]
+        """
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if self.bias else \
+            ("weight_ih", "weight_hh")
+        return [[getattr(self, f"{kind}_l{layer}{suffix}") for kind in kinds]
+                for layer in range(self.num_layers) for suffix in self._suffixes]
 
     def flatten_parameters(self) -> None:
         """Does nothing: in PyTorch it packs the weights for cuDNN; here there is no GPU."""

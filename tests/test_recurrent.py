@@ -695,6 +695,26 @@ def test_bad_settings_are_refused_naming_the_layer(cls, options, message):
         cls(**arguments)
 
 
+def test_all_weights_and_proj_size_are_pytorchs():
+    """Code written for PyTorch reads `rnn.all_weights` (per layer and direction, in the
+    state dict's order; names as torch 2.13 lists them) and `rnn.proj_size` (the state's size:
+    hidden_size when 0)."""
+    gru = GRU(3, 4, num_layers=2, bidirectional=True)
+    names = {id(p): name for name, p in gru.named_parameters()}
+    assert [[names[id(w)] for w in ws] for ws in gru.all_weights] == [
+        ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
+        ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
+         "bias_hh_l0_reverse"],
+        ["weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"],
+        ["weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse",
+         "bias_hh_l1_reverse"]]
+    assert [[tuple(w.shape) for w in ws] for ws in RNN(3, 4, bias=False).all_weights] == \
+        [[(4, 3), (4, 4)]]
+    assert gru.all_weights[2][1] is gru.weight_hh_l1           # the parameters themselves
+    assert LSTM(3, 4).proj_size == RNN(3, 4).proj_size == gru.proj_size == 0
+    assert "proj_size" not in LSTM(3, 4).state_dict()
+
+
 def test_an_lstm_takes_pytorchs_default_proj_size_and_refuses_a_projection():
     assert LSTM(4, 5, proj_size=0).hidden_size == 5
     with pytest.raises(ValueError, match=r"LSTM: proj_size=3 \(PyTorch's LSTM with projections\) "
