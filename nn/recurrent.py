@@ -347,9 +347,32 @@ class RNNBase(Module):
             part = _state_tensor(repr(self), name, part)
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for "
-                                 f"{input_text}, got {part.shape}")
+                                 f"{input_text}, got {part.shape}"
+                                 f"{self._layout_hint(part, sequence, batched, input_text)}")
             checked.append(part if batched else part.reshape(layers, 1, self.hidden_size))
         return [tuple(part[k] for part in checked) for k in range(layers)]
+
+    def _layout_hint(self, part: Tensor, sequence: Tensor, batched: bool,
+                     input_text: str) -> str:
+        """What a wrongly shaped state suggests: laid out batch first, as the input is with
+        batch_first=True (which does not apply to states); or with its batch axis the size of
+        the input's time axis (the input's batch and time axes read the other way round)."""
+        steps, batch = sequence.shape[:2]
+        layers = self.num_layers * self._directions
+        if batched and layers != batch and part.shape == (batch, layers, self.hidden_size):
+            return (f"; a state is (num_layers{' · 2' if self.bidirectional else ''}, batch, "
+                    f"hidden_size) even with batch_first=True, which applies to the input and "
+                    f"output only: swap its first two axes, .transpose(0, 1)")
+        if not batched or input_text.startswith("a PackedSequence") or steps == batch \
+                or part.shape != (layers, steps, self.hidden_size):
+            return ""
+        if self.batch_first:
+            return ("; the input is read batch first (N, T, features) (batch_first=True): "
+                    "for time-first input (T, N, features) make the layer with "
+                    "batch_first=False")
+        return ("; the input is read time first (T, N, features): for batch-first input "
+                "(N, T, features) make the layer with batch_first=True (the state stays "
+                "(num_layers, N, hidden_size) either way)")
 
     def _state_parts(self, h0: Any) -> tuple:
         return _one_state(repr(self), h0, "the initial state is one tensor h0 (an LSTM's is the "

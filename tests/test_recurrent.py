@@ -663,6 +663,36 @@ def test_an_initial_state_of_the_wrong_shape_is_refused_naming_the_expected_one(
               else np.zeros((2, 1, 5)))
 
 
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_a_state_laid_out_batch_first_says_batch_first_is_for_the_input(cls):
+    """batch_first=True does not apply to the states (as in PyTorch): h0 given (N, num_layers,
+    hidden_size) like the input is refused saying so, and how to fix it."""
+    model = cls(4, 5, num_layers=2, batch_first=True)
+    x = Tensor(np.zeros((3, 7, 4)))                         # 3 sequences of 7 steps
+    wrong = np.zeros((3, 2, 5))
+    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 3, 5\) \(num_layers, batch, "
+                       r"hidden_size\) for an input of shape \(3, 7, 4\), got \(3, 2, 5\); a state "
+                       r"is \(num_layers, batch, hidden_size\) even with batch_first=True, which "
+                       r"applies to the input and output only: swap its first two axes"):
+        model(x, (wrong, np.zeros((2, 3, 5))) if cls is LSTM else wrong)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_a_state_sized_by_the_time_axis_points_to_batch_first(batch_first):
+    """Batch-first data given to a time-first layer (or the other way): the state, shaped for
+    the real batch, has the size of the input's time axis as the layer reads it."""
+    model = GRU(4, 5, batch_first=batch_first)
+    x = Tensor(np.zeros((7, 3, 4) if batch_first else (3, 7, 4)))       # N = 3, T = 7
+    hint = (r"the input is read batch first .* make the layer with batch_first=False"
+            if batch_first else r"the input is read time first \(T, N, features\): for "
+            r"batch-first input \(N, T, features\) make the layer with batch_first=True")
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 7, 5\) .* got \(1, 3, 5\); "
+                                         + hint):
+        model(x, np.zeros((1, 3, 5)))
+    with pytest.raises(ValueError, match=r"got \(1, 4, 5\)$"):     # neither: no hint
+        model(x, np.zeros((1, 4, 5)))
+
+
 def test_an_lstm_takes_the_pair_h0_c0_and_the_others_one_tensor():
     h0 = np.zeros((1, 2, 5))
     with pytest.raises(TypeError, match=r"LSTM\(4, 5\): the initial state is the pair \(h0, c0\)"
