@@ -34,7 +34,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 from autograd.devices import check_device
-from autograd.functional.arguments import _floating
+from autograd.functional.arguments import _floating, _node
 from autograd.random import default_rng
 from autograd.warn import warn
 
@@ -227,6 +227,20 @@ def _is_causal(mask: Any, L: int, S: int) -> bool:
                 .all())
 
 
+def _features(where: str, what: str, x: Any) -> Tensor:
+    """`x` (a sequence of feature vectors) as a floating Tensor; integers other than 0 and 1
+    are refused as token indices, which need an Embedding first. Read as numbers, a batch of
+    them (N, L) whose L equals the layer's width would pass as one unbatched sequence of N
+    positions, silently. 0/1 integers pass, as one-hot rows (as for the recurrent layers)."""
+    x = _node(x, where)
+    if isinstance(x, Tensor) and x.dtype.kind in "iu" and x.size \
+            and not np.isin(x.data, (0, 1)).all():
+        raise TypeError(f"{where}: {what} holds integers other than 0 and 1 (shape {x.shape}, "
+                        f"dtype {x.dtype}): token indices? pass them through an Embedding "
+                        f"first; integer-valued features: .astype(float)")
+    return _floating(where, x)
+
+
 def _check_dropout(where: str, what: str, p: Any) -> None:
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p <= 1:
         raise ValueError(f"{where}: {what} must be a probability in [0, 1], got {p!r}")
@@ -339,7 +353,8 @@ class MultiheadAttention(Module):
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
         name = self._name()
-        query, key, value = (_floating(name, x) for x in (query, key, value))
+        query, key, value = (_features(name, what, x) for what, x in
+                             (("query", query), ("key", key), ("value", value)))
         batched = self._check_inputs(query, key, value)
         if not batched:
             query, key, value = (x.unsqueeze(0) for x in (query, key, value))

@@ -186,6 +186,7 @@ class RNNBase(Module):
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), \
             bool(bidirectional)
         self.rng = rng                                  # for dropout masks (None: shared one)
+        self.proj_size = 0              # PyTorch's attribute (an LSTM's projection: not built)
         for layer in range(self.num_layers):
             inputs = self.input_size if layer == 0 else self.hidden_size * self._directions
             for suffix in self._suffixes:
@@ -204,6 +205,20 @@ class RNNBase(Module):
     @property
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction, as PyTorch's `all_weights`: [[weight_ih_l0,
+        weight_hh_l0, bias_ih_l0, bias_hh_l0], [the same ..._l0_reverse], [..._l1], ...]
+        (no biases with bias=False).
+
+        >>> [[tuple(w.shape) for w in ws] for ws in GRU(3, 5, bias=False).all_weights]
+        [[(15, 3), (15, 5)]]
+        """
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if self.bias else \
+            ("weight_ih", "weight_hh")
+        return [[getattr(self, f"{kind}_l{layer}{suffix}") for kind in kinds]
+                for layer in range(self.num_layers) for suffix in self._suffixes]
 
     def flatten_parameters(self) -> None:
         """Does nothing: in PyTorch it packs the weights for cuDNN; here there is no GPU."""
@@ -332,9 +347,32 @@ class RNNBase(Module):
             part = _state_tensor(repr(self), name, part)
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for "
-                                 f"{input_text}, got {part.shape}")
+                                 f"{input_text}, got {part.shape}"
+                                 f"{self._layout_hint(part, sequence, batched, input_text)}")
             checked.append(part if batched else part.reshape(layers, 1, self.hidden_size))
         return [tuple(part[k] for part in checked) for k in range(layers)]
+
+    def _layout_hint(self, part: Tensor, sequence: Tensor, batched: bool,
+                     input_text: str) -> str:
+        """What a wrongly shaped state suggests: laid out batch first, as the input is with
+        batch_first=True (which does not apply to states); or with its batch axis the size of
+        the input's time axis (the input's batch and time axes read the other way round)."""
+        steps, batch = sequence.shape[:2]
+        layers = self.num_layers * self._directions
+        if batched and layers != batch and part.shape == (batch, layers, self.hidden_size):
+            return (f"; a state is (num_layers{' · 2' if self.bidirectional else ''}, batch, "
+                    f"hidden_size) even with batch_first=True, which applies to the input and "
+                    f"output only: swap its first two axes, .transpose(0, 1)")
+        if not batched or input_text.startswith("a PackedSequence") or steps == batch \
+                or part.shape != (layers, steps, self.hidden_size):
+            return ""
+        if self.batch_first:
+            return ("; the input is read batch first (N, T, features) (batch_first=True): "
+                    "for time-first input (T, N, features) make the layer with "
+                    "batch_first=False")
+        return ("; the input is read time first (T, N, features): for batch-first input "
+                "(N, T, features) make the layer with batch_first=True (the state stays "
+                "(num_layers, N, hidden_size) either way)")
 
     def _state_parts(self, h0: Any) -> tuple:
         return _one_state(repr(self), h0, "the initial state is one tensor h0 (an LSTM's is the "

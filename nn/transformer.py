@@ -52,7 +52,7 @@ from autograd.warn import warn
 
 from . import functional as F
 from . import init
-from .attention import MultiheadAttention, _check_dropout
+from .attention import MultiheadAttention, _check_dropout, _features
 from .layers import Dropout, Linear
 from .module import Module, ModuleList
 from .normalization import LayerNorm
@@ -67,7 +67,7 @@ def _sequences(name: str, d_model: int, batch_first: bool, **sequences: Any) -> 
     """The sequences as floating Tensors, after checking that they have d_model features and
     agree on being batched and on the batch size (`name`: the layer's, for the errors)."""
     layout = "(N, L, E)" if batch_first else "(L, N, E)"
-    tensors = [F._floating(name, x) for x in sequences.values()]
+    tensors = [_features(name, what, x) for what, x in sequences.items()]
     shapes = ", ".join(f"{what} {x.shape}" for what, x in zip(sequences, tensors))
     for what, x in zip(sequences, tensors):
         if x.ndim not in (2, 3):

@@ -505,6 +505,24 @@ def test_the_layers_errors_name_it_and_the_shapes(call, error, message):
         call(MultiheadAttention(8, 2))
 
 
+def test_token_indices_given_to_the_layer_point_to_an_embedding():
+    """A batch of token indices (N, L) with L = embed_dim would pass as one unbatched sequence
+    of N positions, read as numbers; integers other than 0 and 1 are refused (as PyTorch refuses
+    integers), naming the argument. 0/1 integers pass, as one-hot rows."""
+    tokens = np.array([[5, 2, 7, 1], [3, 3, 0, 6]])                # (N, L) = (2, 4)
+    layer = MultiheadAttention(4, 2, batch_first=True)
+    with pytest.raises(TypeError, match=r"MultiheadAttention\(embed_dim=4, num_heads=2\): query "
+                       r"holds integers other than 0 and 1 \(shape \(2, 4\), dtype int64\): "
+                       r"token indices\? pass them through an Embedding first"):
+        layer(tokens, tokens, tokens)
+    x = np.ones((2, 4))
+    with pytest.raises(TypeError, match=r"value holds integers other than 0 and 1"):
+        layer(x, x, tokens)
+    one_hot = np.eye(4, dtype=np.int64)[[0, 3]]
+    output, _ = layer(one_hot, one_hot, one_hot)
+    np.testing.assert_array_equal(output.data, layer(*[one_hot.astype(np.float32)] * 3)[0].data)
+
+
 # -- the same numbers as PyTorch: asked live where torch is installed, else as recorded ----------
 
 # (id, function, options, shapes of query, key, value, mask): small, so that the file stays so

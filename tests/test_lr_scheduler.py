@@ -49,6 +49,8 @@ def lrs_over(scheduler, epochs):
 CLOSED_FORMS = [            # (scheduler factory, closed form lr(base, epoch), epochs to check)
     (lambda o: StepLR(o, step_size=3, gamma=0.5), lambda b, e: b * 0.5 ** (e // 3), 20),
     (lambda o: StepLR(o, step_size=1), lambda b, e: b * 0.1 ** e, 8),
+    # a whole number as a float, as PyTorch's transformer tutorial passes it
+    (lambda o: StepLR(o, 1.0, gamma=0.95), lambda b, e: b * 0.95 ** e, 6),
     (lambda o: ExponentialLR(o, gamma=0.9), lambda b, e: b * 0.9 ** e, 30),
     (lambda o: ExponentialLR(o, gamma=1.1), lambda b, e: b * 1.1 ** e, 30),
     (lambda o: LinearLR(o), lambda b, e: b * (1 / 3 + (2 / 3) * min(e, 5) / 5), 12),
@@ -67,7 +69,7 @@ CLOSED_FORMS = [            # (scheduler factory, closed form lr(base, epoch), e
 
 
 @pytest.mark.parametrize("make, closed_form, epochs", CLOSED_FORMS,
-                         ids=["step", "step-default-gamma", "exponential", "exponential-up",
+                         ids=["step", "step-default-gamma", "step-size-1.0", "exponential", "exponential-up",
                               "linear-default", "linear-down", "cosine", "cosine-eta-min",
                               "multistep", "multistep-at-0", "lambda"])
 def test_schedules_follow_their_closed_forms(make, closed_form, epochs):

@@ -663,6 +663,36 @@ def test_an_initial_state_of_the_wrong_shape_is_refused_naming_the_expected_one(
               else np.zeros((2, 1, 5)))
 
 
+@pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
+def test_a_state_laid_out_batch_first_says_batch_first_is_for_the_input(cls):
+    """batch_first=True does not apply to the states (as in PyTorch): h0 given (N, num_layers,
+    hidden_size) like the input is refused saying so, and how to fix it."""
+    model = cls(4, 5, num_layers=2, batch_first=True)
+    x = Tensor(np.zeros((3, 7, 4)))                         # 3 sequences of 7 steps
+    wrong = np.zeros((3, 2, 5))
+    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 3, 5\) \(num_layers, batch, "
+                       r"hidden_size\) for an input of shape \(3, 7, 4\), got \(3, 2, 5\); a state "
+                       r"is \(num_layers, batch, hidden_size\) even with batch_first=True, which "
+                       r"applies to the input and output only: swap its first two axes"):
+        model(x, (wrong, np.zeros((2, 3, 5))) if cls is LSTM else wrong)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_a_state_sized_by_the_time_axis_points_to_batch_first(batch_first):
+    """Batch-first data given to a time-first layer (or the other way): the state, shaped for
+    the real batch, has the size of the input's time axis as the layer reads it."""
+    model = GRU(4, 5, batch_first=batch_first)
+    x = Tensor(np.zeros((7, 3, 4) if batch_first else (3, 7, 4)))       # N = 3, T = 7
+    hint = (r"the input is read batch first .* make the layer with batch_first=False"
+            if batch_first else r"the input is read time first \(T, N, features\): for "
+            r"batch-first input \(N, T, features\) make the layer with batch_first=True")
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 7, 5\) .* got \(1, 3, 5\); "
+                                         + hint):
+        model(x, np.zeros((1, 3, 5)))
+    with pytest.raises(ValueError, match=r"got \(1, 4, 5\)$"):     # neither: no hint
+        model(x, np.zeros((1, 4, 5)))
+
+
 def test_an_lstm_takes_the_pair_h0_c0_and_the_others_one_tensor():
     h0 = np.zeros((1, 2, 5))
     with pytest.raises(TypeError, match=r"LSTM\(4, 5\): the initial state is the pair \(h0, c0\)"
@@ -693,6 +723,26 @@ def test_bad_settings_are_refused_naming_the_layer(cls, options, message):
     arguments = {"input_size": 4, "hidden_size": 5, **options}
     with pytest.raises(ValueError, match=rf"{cls.__name__}: {message}"):
         cls(**arguments)
+
+
+def test_all_weights_and_proj_size_are_pytorchs():
+    """Code written for PyTorch reads `rnn.all_weights` (per layer and direction, in the
+    state dict's order; names as torch 2.13 lists them) and `rnn.proj_size` (the state's size:
+    hidden_size when 0)."""
+    gru = GRU(3, 4, num_layers=2, bidirectional=True)
+    names = {id(p): name for name, p in gru.named_parameters()}
+    assert [[names[id(w)] for w in ws] for ws in gru.all_weights] == [
+        ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
+        ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
+         "bias_hh_l0_reverse"],
+        ["weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"],
+        ["weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse",
+         "bias_hh_l1_reverse"]]
+    assert [[tuple(w.shape) for w in ws] for ws in RNN(3, 4, bias=False).all_weights] == \
+        [[(4, 3), (4, 4)]]
+    assert gru.all_weights[2][1] is gru.weight_hh_l1           # the parameters themselves
+    assert LSTM(3, 4).proj_size == RNN(3, 4).proj_size == gru.proj_size == 0
+    assert "proj_size" not in LSTM(3, 4).state_dict()
 
 
 def test_an_lstm_takes_pytorchs_default_proj_size_and_refuses_a_projection():

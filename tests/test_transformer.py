@@ -350,6 +350,22 @@ def test_warnings_about_a_mask_name_the_layer_and_the_argument_at_the_callers_li
         layer(X, X, tgt_mask=causal(3), memory_mask=np.zeros((3, 3)))
 
 
+def test_token_indices_given_to_a_transformer_point_to_an_embedding():
+    """Forgetting the Embedding: a batch of token indices (N, L) whose L equals d_model would
+    pass as one unbatched sequence of N positions; it is refused, naming the sequence."""
+    tokens = np.array([[5, 2, 7, 1], [3, 3, 0, 6], [1, 1, 2, 9]])     # (N, L) = (3, 4)
+    message = (r"holds integers other than 0 and 1 \(shape \(3, 4\), dtype int64\): token "
+               r"indices\? pass them through an Embedding first")
+    with pytest.raises(TypeError, match=ENCODER + r"src " + message):
+        TransformerEncoderLayer(4, 2, 6, batch_first=True)(tokens)
+    with pytest.raises(TypeError, match=ENCODER + r"src " + message):
+        TransformerEncoder(TransformerEncoderLayer(4, 2, 6), 2)(tokens)
+    with pytest.raises(TypeError, match=DECODER + r"tgt " + message):
+        TransformerDecoderLayer(4, 2, 6)(tokens, np.ones((5, 4)))
+    with pytest.raises(TypeError, match=r"Transformer\(d_model=4, nhead=2\): tgt " + message):
+        Transformer(4, 2, 1, 1, 6)(np.ones((5, 4)), tokens)
+
+
 def test_the_transformers_errors_name_it_and_the_sequences():
     model = Transformer(4, 2, 1, 1, 6, batch_first=True)
     with pytest.raises(ValueError, match=r"Transformer\(d_model=4, nhead=2\): src \(2, 5, 4\), "

@@ -156,6 +156,23 @@ def test_lengths_that_do_not_fit_are_refused_naming_the_function(lengths, error,
         pack_padded_sequence(Tensor(np.zeros((3, 4, 1))), lengths)
 
 
+def test_a_batch_read_with_its_axes_the_other_way_round_is_named():
+    """Batch-first data packed without batch_first=True (and the other way): the lengths do not
+    fit the axes as read, and would fit them swapped; the error says so."""
+    batch_first = Tensor(np.zeros((2, 5, 1)))                # 2 sequences of up to 5 steps
+    with pytest.raises(ValueError, match=r"pack_padded_sequence: 2 lengths for a batch of 5 "
+                       r"sequences \(lengths \[5, 3\]\); the input \(2, 5, 1\) is read as "
+                       r"\(T, B, \*\): if its batch and time axes are the other way round, "
+                       r"pass batch_first=True for batch-first \(B, T, \*\)"):
+        pack_padded_sequence(batch_first, [5, 3])
+    with pytest.raises(ValueError, match=r"5 lengths for a batch of 2 sequences .* read as "
+                       r"\(B, T, \*\) \(batch_first=True\): .* pass batch_first=False"):
+        pack_padded_sequence(batch_first, [2, 2, 1, 1, 1], batch_first=True)
+    with pytest.raises(ValueError, match=r"3 lengths for a batch of 5 sequences "
+                                         r"\(lengths \[2, 2, 1\]\)$"):
+        pack_padded_sequence(batch_first, [2, 2, 1])      # fits neither way: no hint
+
+
 def test_unpacking_refuses_a_short_total_length_and_what_is_not_packed():
     packed = pack_sequence([Tensor(np.ones(3)), Tensor(np.ones(1))])
     with pytest.raises(ValueError, match=r"pad_packed_sequence: total_length=2 is shorter than "

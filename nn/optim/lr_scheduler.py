@@ -268,6 +268,9 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        if isinstance(step_size, float) and step_size.is_integer():
+            # PyTorch's own transformer tutorial writes StepLR(optimizer, 1.0, gamma=0.95)
+            step_size = int(step_size)
         self.step_size = _integer("StepLR", "step_size", step_size, low=1)
         self.gamma = _positive("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)

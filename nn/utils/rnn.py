@@ -95,9 +95,11 @@ def _integers(x: Any) -> np.ndarray:
     return np.asarray(x.data if isinstance(x, Tensor) else x).astype(np.int64)
 
 
-def _checked_lengths(where: str, lengths: Any, batch: int, steps: int) -> np.ndarray:
+def _checked_lengths(where: str, lengths: Any, batch: int, steps: int,
+                     layout_hint: str = "") -> np.ndarray:
     """`lengths` as a 1-d int64 array of one length in 1..steps per sequence, or an error
-    naming `where` and the lengths."""
+    naming `where` and the lengths (and `layout_hint` where there are not as many lengths as
+    sequences: the input's batch and time axes taken the other way round?)."""
     raw = lengths.data if isinstance(lengths, Tensor) else lengths
     array = np.asarray(raw)
     if array.dtype.kind not in "iu":
@@ -109,7 +111,7 @@ def _checked_lengths(where: str, lengths: Any, batch: int, steps: int) -> np.nda
                          f"{array.shape}")
     if len(array) != batch:
         raise ValueError(f"{where}: {len(array)} lengths for a batch of {batch} sequences "
-                         f"(lengths {array.tolist()})")
+                         f"(lengths {array.tolist()}){layout_hint}")
     if (array < 1).any():
         raise ValueError(f"{where}: every length must be at least 1, got lengths "
                          f"{array.tolist()} (a sequence with no steps cannot be packed)")
@@ -117,6 +119,14 @@ def _checked_lengths(where: str, lengths: Any, batch: int, steps: int) -> np.nda
         raise ValueError(f"{where}: lengths {array.tolist()} run past the input's {steps} "
                          f"time steps")
     return array.astype(np.int64)
+
+
+def _fits(lengths: Any, batch: int, steps: int) -> bool:
+    """Whether `lengths` would fit a batch of `batch` sequences of up to `steps` steps (to
+    tell, when they do not fit the input as read, that they fit its axes swapped)."""
+    array = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    return array.ndim == 1 and len(array) == batch and array.dtype.kind in "iu" \
+        and bool((array >= 1).all() and (array <= steps).all())
 
 
 def _positions(batch_sizes: np.ndarray, order: np.ndarray | None
@@ -219,7 +229,13 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
                          f"got shape {input.shape}")
     batch, steps = (input.shape[0], input.shape[1]) if batch_first \
         else (input.shape[1], input.shape[0])
-    lengths = _checked_lengths(where, lengths, batch, steps)
+    layout = "(B, T, *) (batch_first=True)" if batch_first else "(T, B, *)"
+    other = "batch_first=False for (T, B, *)" if batch_first else \
+        "batch_first=True for batch-first (B, T, *)"
+    lengths = _checked_lengths(where, lengths, batch, steps,
+                               f"; the input {input.shape} is read as {layout}: if its batch "
+                               f"and time axes are the other way round, pass {other}"
+                               if _fits(lengths, steps, batch) else "")
     if enforce_sorted:
         if (np.diff(lengths) > 0).any():
             raise ValueError(f"{where}: lengths {lengths.tolist()} are not in decreasing "
