@@ -181,7 +181,8 @@ class ElementwiseMethods:
     def atanh(self) -> Tensor:
         """The inverse of tanh on [-1, 1]: ±inf at ±1, NaN beyond; slope 1 / (1 - x²).
 
-        >>> Tensor([0.5], dtype=np.float64).atanh().item() == math.atanh(0.5)
+        >>> x = Tensor([0.5], dtype=np.float64)
+        >>> abs(x.atanh().item() - math.atanh(0.5)) < 1e-15    # (numpy's and C's: 1 ulp apart)
         True
         """
         return apply(Atanh, (self._floating(),))
