@@ -21,7 +21,7 @@ from .ops.reduce import largest_magnitude
 from .ops.softmax import LogSumExpCtx
 from .tensor_axes import (
     _all_if_empty, _axes, _numpy_names, _one_int, _positional_axis, _reduction_axes, _refuse_empty,
-    _softmax_axis, _torch_names, _torch_var,
+    _softmax_axis, _torch_names, _torch_var, _torch_var_positional,
 )
 from .tensor_functions import concatenate
 from .tensor_operands import _python_number
@@ -178,21 +178,26 @@ class ReductionMethods:
             values = values.reshape(where.shape)
         return ValuesAndIndices(values, _index_tensor(where))
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None, **pytorch: Any) -> Tensor:
+    def var(self, axis: Any = None, *positional: Any, keepdims: bool = False, ddof: int = 0,
+            dtype: Any = None, out: Any = None, **pytorch: Any) -> Tensor:
         """Variance, numpy's definition: the sum of squared deviations divided by n - ddof (n by
-        default). PyTorch's call works when it says the divisor (`unbiased=`, `correction=`).
+        default). PyTorch's call works when it says the divisor (`unbiased=`, `correction=`, or
+        PyTorch's positional `t.var(dim, unbiased, keepdim)`).
 
         >>> x = Tensor([[1.0, 2.0], [3.0, 6.0]])
         >>> x.var(0, keepdims=True, ddof=1).numpy(), x.var(0, keepdim=True, unbiased=True).numpy()
         (array([[2., 8.]], dtype=float32), array([[2., 8.]], dtype=float32))
+        >>> x.var(0, True).numpy()                  # PyTorch's positional unbiased=True
+        array([2., 8.], dtype=float32)
         """
+        if positional:
+            pytorch = _torch_var_positional("var", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("var", axis, keepdims, ddof, pytorch)
         x = self._reduced("var", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             from .tensor import get_default_dtype   # (tensor.py imports this module)
-            return x._exactly_in_float64().var(axis, keepdims, ddof).astype(get_default_dtype())
+            return x._exactly_in_float64().var(axis, keepdims=keepdims, ddof=ddof).astype(get_default_dtype())
         d, axes, dof = x._deviations("var", axis, ddof)
         try:
             with np.errstate(over="raise"):
@@ -206,17 +211,20 @@ class ReductionMethods:
         # d · dvar, that could overflow though nobody asks for it)
         return (d * (1.0 / dof) * d).sum(axes, keepdims)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None, **pytorch: Any) -> Tensor:
-        """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
+    def std(self, axis: Any = None, *positional: Any, keepdims: bool = False, ddof: int = 0,
+            dtype: Any = None, out: Any = None, **pytorch: Any) -> Tensor:
+        """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0.
+        The arguments are var's (`t.std(dim, unbiased, keepdim)` positionally is PyTorch's)."""
+        if positional:
+            pytorch = _torch_var_positional("std", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
         x = self._reduced("std", dtype, out)
         if x.data.dtype.kind != "f":
-            return _root(x.var(axis, keepdims, ddof))
+            return _root(x.var(axis, keepdims=keepdims, ddof=ddof))
         try:
             with np.errstate(over="raise", under="raise"):
-                return _root(x.var(axis, keepdims, ddof))
+                return _root(x.var(axis, keepdims=keepdims, ddof=ddof))
         except FloatingPointError:
             pass
         # a square under- or overflowed (1e-30 ** 2 is 0, 1e20 ** 2 inf, in float32), though
