@@ -123,18 +123,32 @@ class ReductionMethods:
         >>> scores.max(1, keepdim=True).values.numpy()
         array([[2.],
                [3.]], dtype=float32)
+
+        Given another tensor, PyTorch's elementwise maximum (`t.maximum(u)`):
+
+        >>> scores.max(Tensor([1.0, 1.0, 1.0])).numpy()
+        array([[1., 2., 1.],
+               [3., 1., 1.]], dtype=float32)
         """
         return self._extreme(Max, positional_axis, keepdims, axis, out, dim, keepdim)
 
     def min(self, positional_axis: Any = None, /, keepdims: bool = False, *, axis: Any = None,
             out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
+        """The smallest number along `axis`; with `dim`, values and indices; given another
+        tensor, the elementwise minimum (see `max`)."""
         return self._extreme(Min, positional_axis, keepdims, axis, out, dim, keepdim)
 
     def _extreme(self, op: type, positional_axis: Any, keepdims: bool, axis: Any, out: Any,
                  dim: Any, keepdim: bool | None) -> Any:
         """`max` or `min` (`op` is Max or Min), with the three ways to call them sorted out."""
         name = op.name
+        if isinstance(positional_axis, Tensor):     # PyTorch's t.max(u): elementwise
+            given = {"axis": axis, "dim": dim, "keepdim": keepdim, "keepdims": keepdims or None}
+            extra = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+            if extra:
+                raise TypeError(f"{name}: got the other tensor and {extra}; t.{name}(u) is the "
+                                f"elementwise {name}imum of t and u, which takes no axis")
+            return self.maximum(positional_axis) if op is Max else self.minimum(positional_axis)
         if positional_axis is not None:
             axis = _positional_axis(name, positional_axis, axis)
         # dim=, or an axis with PyTorch's keepdim= (numpy's is keepdims=): PyTorch's call, so

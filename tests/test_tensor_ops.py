@@ -1169,6 +1169,24 @@ def test_var_and_std_read_pytorchs_positional_unbiased_and_keepdim():
         x.var(0, True, False, 1)
 
 
+def test_max_and_min_of_another_tensor_are_pytorchs_elementwise_maximum_and_minimum():
+    """t.max(u) with a tensor is PyTorch's torch.maximum(t, u) (it said 'an axis must be an
+    int ... got Tensor([...])'); a tie shares the gradient, as PyTorch's. Reference numbers
+    from torch 2.13."""
+    for name, out, a_grad, b_grad in [
+            ("max", [[3.0, 5.0], [3.0, -1.0]], [[0.0, 2.0], [0.0, 2.0]], [4.0, 2.0]),
+            ("min", [[1.0, -1.0], [2.0, -1.0]], [[1.0, 0.0], [3.0, 2.0]], [0.0, 4.0])]:
+        a, b = t64([[1.0, 5.0], [2.0, -1.0]]), t64([3.0, -1.0])
+        a.requires_grad_(), b.requires_grad_()
+        result = getattr(a, name)(b)
+        np.testing.assert_array_equal(result.data, out)
+        (result * t64([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        np.testing.assert_array_equal(a.grad, a_grad)
+        np.testing.assert_array_equal(b.grad, b_grad)
+    with pytest.raises(TypeError, match=r"max: got the other tensor and dim=0; "):
+        a.max(b, dim=0)
+
+
 def test_a_positional_axis_with_pytorchs_keepdim_gives_values_and_indices():
     scores = t64([[0.5, 2.0], [3.0, 1.0]])
     values, indices = scores.max(1, keepdim=True)
