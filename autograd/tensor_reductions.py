@@ -265,9 +265,10 @@ class ReductionMethods:
             axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
-    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    def softmax(self, axis: int | None = None, *, dim: int | None = None,
+                dtype: Any = None) -> Tensor:
         """exp(x) / Σ exp(x) along `axis` (or `dim`); not given, the last axis up to 2-D and
-        an error beyond (see `_softmax_axis`).
+        an error beyond (see `_softmax_axis`). `dtype` casts first, as in PyTorch.
 
         >>> Tensor([[0.0, 0.0], [1.0, 1.0]]).softmax(dim=0).numpy().round(4)
         array([[0.2689, 0.2689],
@@ -276,13 +277,17 @@ class ReductionMethods:
         if axis is None or dim is not None:
             axis = _softmax_axis("softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
-        return apply(Softmax, (self._floating(),), axis)
+        x = self if dtype is None else self.astype(dtype)
+        return apply(Softmax, (x._floating(),), axis)
 
-    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None,
+                    dtype: Any = None) -> Tensor:
+        """x - logsumexp(x) along `axis` (or `dim`), as `softmax`; `dtype` casts first."""
         if axis is None or dim is not None:
             axis = _softmax_axis("log_softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
-        return apply(LogSoftmax, (self._floating(),), axis)
+        x = self if dtype is None else self.astype(dtype)
+        return apply(LogSoftmax, (x._floating(),), axis)
 
     def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Tensor:
