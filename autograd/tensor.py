@@ -1163,13 +1163,17 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return (mark is COMPUTED or mark is DETACHED) and self.data.flags.writeable
 
     def _check_writable(self, what: str, instead: str) -> None:
-        """Refuse an in-place write into an op's result (its backward would read the new
-        numbers) or, while recording, into a tensor that requires grad (a parameter)."""
+        """Refuse an in-place write into an op's result (the graph would not record it, so
+        backward would differentiate the op at the old numbers) or, while recording, into a
+        tensor that requires grad (a parameter)."""
         if not self.is_leaf:
             if not graph.grad_mode.enabled:
                 raise self._not_a_leaf(what, instead)
-            raise RuntimeError(f"{what}: this tensor is the result of {self.op} in a graph, "
-                               f"whose backward would read the new numbers; {instead}")
+            op = "clone" if self.op == "astype" and self.dtype == self.parents[0].dtype \
+                else self.op        # clone() records a cast to the same dtype
+            raise RuntimeError(f"{what}: this tensor is the result of {op} in a graph, which "
+                               f"would not record the change: backward would go through {op} "
+                               f"as if the old numbers were still there; {instead}")
         if self._fn is Leaf and graph.grad_mode.enabled:
             raise RuntimeError(f"{what} on a tensor that requires grad would change it behind "
                                f"the graph's back: write it under `with no_grad():`, as "

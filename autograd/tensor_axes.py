@@ -12,6 +12,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy as np
+
 
 def _shape_args(shape: tuple) -> tuple:
     """f(2, 3) and f((2, 3)) alike: the shape as one tuple."""
@@ -121,6 +123,30 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
     axis, keepdims = _torch_names(op, axis, keepdims, _all_if_empty(pytorch.get("dim")),
                                   pytorch.get("keepdim"))
     return axis, keepdims, int(bool(unbiased)) if correction is None else correction
+
+
+def _torch_var_positional(op: str, positional: tuple, pytorch: dict) -> dict:
+    """PyTorch's keywords for var/std with what came after the axis positionally: PyTorch's
+    `t.var(dim, unbiased, keepdim)`, so `t.var(0, True)` divides by n - 1 as it does there
+    (numpy's method takes no bool in that place: its keepdims= and ddof= are keywords here).
+
+    >>> _torch_var_positional("var", (True,), {})
+    {'unbiased': True}
+    """
+    if len(positional) > 2:
+        raise TypeError(f"{op}: takes at most the axis, unbiased and keepdim positionally, got "
+                        f"{1 + len(positional)} arguments; numpy's keepdims= and ddof= are "
+                        f"keywords")
+    given = dict(zip(("unbiased", "keepdim"), positional))
+    for name, value in given.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{op}: after the axis, PyTorch's positional unbiased (a bool) and "
+                            f"then keepdim come, got {value!r}; numpy's keepdims= and ddof= "
+                            f"are keywords here ({op}(axis, keepdims=True, ddof=1))")
+        if name in pytorch:
+            raise TypeError(f"{op}: got {name} twice, positionally ({value!r}) and as "
+                            f"{name}={pytorch[name]!r}")
+    return {**{name: bool(value) for name, value in given.items()}, **pytorch}
 
 
 def _reduction_axes(axis: Any, ndim: int, op: str, shape: tuple | None = None

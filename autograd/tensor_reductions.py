@@ -21,7 +21,7 @@ from .ops.reduce import largest_magnitude
 from .ops.softmax import LogSumExpCtx
 from .tensor_axes import (
     _all_if_empty, _axes, _numpy_names, _one_int, _positional_axis, _reduction_axes, _refuse_empty,
-    _softmax_axis, _torch_names, _torch_var,
+    _softmax_axis, _torch_names, _torch_var, _torch_var_positional,
 )
 from .tensor_functions import concatenate
 from .tensor_operands import _python_number
@@ -123,18 +123,32 @@ class ReductionMethods:
         >>> scores.max(1, keepdim=True).values.numpy()
         array([[2.],
                [3.]], dtype=float32)
+
+        Given another tensor, PyTorch's elementwise maximum (`t.maximum(u)`):
+
+        >>> scores.max(Tensor([1.0, 1.0, 1.0])).numpy()
+        array([[1., 2., 1.],
+               [3., 1., 1.]], dtype=float32)
         """
         return self._extreme(Max, positional_axis, keepdims, axis, out, dim, keepdim)
 
     def min(self, positional_axis: Any = None, /, keepdims: bool = False, *, axis: Any = None,
             out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Any:
-        """The smallest number along `axis`; with `dim`, values and indices (see `max`)."""
+        """The smallest number along `axis`; with `dim`, values and indices; given another
+        tensor, the elementwise minimum (see `max`)."""
         return self._extreme(Min, positional_axis, keepdims, axis, out, dim, keepdim)
 
     def _extreme(self, op: type, positional_axis: Any, keepdims: bool, axis: Any, out: Any,
                  dim: Any, keepdim: bool | None) -> Any:
         """`max` or `min` (`op` is Max or Min), with the three ways to call them sorted out."""
         name = op.name
+        if isinstance(positional_axis, Tensor):     # PyTorch's t.max(u): elementwise
+            given = {"axis": axis, "dim": dim, "keepdim": keepdim, "keepdims": keepdims or None}
+            extra = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+            if extra:
+                raise TypeError(f"{name}: got the other tensor and {extra}; t.{name}(u) is the "
+                                f"elementwise {name}imum of t and u, which takes no axis")
+            return self.maximum(positional_axis) if op is Max else self.minimum(positional_axis)
         if positional_axis is not None:
             axis = _positional_axis(name, positional_axis, axis)
         # dim=, or an axis with PyTorch's keepdim= (numpy's is keepdims=): PyTorch's call, so
@@ -178,21 +192,26 @@ class ReductionMethods:
             values = values.reshape(where.shape)
         return ValuesAndIndices(values, _index_tensor(where))
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None, **pytorch: Any) -> Tensor:
+    def var(self, axis: Any = None, *positional: Any, keepdims: bool = False, ddof: int = 0,
+            dtype: Any = None, out: Any = None, **pytorch: Any) -> Tensor:
         """Variance, numpy's definition: the sum of squared deviations divided by n - ddof (n by
-        default). PyTorch's call works when it says the divisor (`unbiased=`, `correction=`).
+        default). PyTorch's call works when it says the divisor (`unbiased=`, `correction=`, or
+        PyTorch's positional `t.var(dim, unbiased, keepdim)`).
 
         >>> x = Tensor([[1.0, 2.0], [3.0, 6.0]])
         >>> x.var(0, keepdims=True, ddof=1).numpy(), x.var(0, keepdim=True, unbiased=True).numpy()
         (array([[2., 8.]], dtype=float32), array([[2., 8.]], dtype=float32))
+        >>> x.var(0, True).numpy()                  # PyTorch's positional unbiased=True
+        array([2., 8.], dtype=float32)
         """
+        if positional:
+            pytorch = _torch_var_positional("var", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("var", axis, keepdims, ddof, pytorch)
         x = self._reduced("var", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             from .tensor import get_default_dtype   # (tensor.py imports this module)
-            return x._exactly_in_float64().var(axis, keepdims, ddof).astype(get_default_dtype())
+            return x._exactly_in_float64().var(axis, keepdims=keepdims, ddof=ddof).astype(get_default_dtype())
         d, axes, dof = x._deviations("var", axis, ddof)
         try:
             with np.errstate(over="raise"):
@@ -206,17 +225,20 @@ class ReductionMethods:
         # d · dvar, that could overflow though nobody asks for it)
         return (d * (1.0 / dof) * d).sum(axes, keepdims)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dtype: Any = None,
-            out: Any = None, **pytorch: Any) -> Tensor:
-        """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0."""
+    def std(self, axis: Any = None, *positional: Any, keepdims: bool = False, ddof: int = 0,
+            dtype: Any = None, out: Any = None, **pytorch: Any) -> Tensor:
+        """Standard deviation, sqrt(var); where all the numbers are equal its gradient is 0.
+        The arguments are var's (`t.std(dim, unbiased, keepdim)` positionally is PyTorch's)."""
+        if positional:
+            pytorch = _torch_var_positional("std", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
         x = self._reduced("std", dtype, out)
         if x.data.dtype.kind != "f":
-            return _root(x.var(axis, keepdims, ddof))
+            return _root(x.var(axis, keepdims=keepdims, ddof=ddof))
         try:
             with np.errstate(over="raise", under="raise"):
-                return _root(x.var(axis, keepdims, ddof))
+                return _root(x.var(axis, keepdims=keepdims, ddof=ddof))
         except FloatingPointError:
             pass
         # a square under- or overflowed (1e-30 ** 2 is 0, 1e20 ** 2 inf, in float32), though
@@ -243,9 +265,10 @@ class ReductionMethods:
             axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         return self._reduce(LogSumExp, axis, keepdims)
 
-    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    def softmax(self, axis: int | None = None, *, dim: int | None = None,
+                dtype: Any = None) -> Tensor:
         """exp(x) / Σ exp(x) along `axis` (or `dim`); not given, the last axis up to 2-D and
-        an error beyond (see `_softmax_axis`).
+        an error beyond (see `_softmax_axis`). `dtype` casts first, as in PyTorch.
 
         >>> Tensor([[0.0, 0.0], [1.0, 1.0]]).softmax(dim=0).numpy().round(4)
         array([[0.2689, 0.2689],
@@ -254,13 +277,17 @@ class ReductionMethods:
         if axis is None or dim is not None:
             axis = _softmax_axis("softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
-        return apply(Softmax, (self._floating(),), axis)
+        x = self if dtype is None else self.astype(dtype)
+        return apply(Softmax, (x._floating(),), axis)
 
-    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None,
+                    dtype: Any = None) -> Tensor:
+        """x - logsumexp(x) along `axis` (or `dim`), as `softmax`; `dtype` casts first."""
         if axis is None or dim is not None:
             axis = _softmax_axis("log_softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
-        return apply(LogSoftmax, (self._floating(),), axis)
+        x = self if dtype is None else self.astype(dtype)
+        return apply(LogSoftmax, (x._floating(),), axis)
 
     def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Tensor:

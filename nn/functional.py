@@ -301,13 +301,17 @@ def checked_shrink_lambda(name: str, lambd: Any) -> float:
     return lambd
 
 
-def softmin(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+def softmin(x: Any, axis: int | None = None, *, dim: int | None = None,
+            dtype: Any = None) -> Tensor:
     """softmax(-x) along `axis` (or `dim`, PyTorch's name): the smallest gets the most weight.
     Not given, the axis is the last one up to 2-D, as `softmax`'s; 3-D and more must say.
+    `dtype` casts x first, as PyTorch's.
 
     >>> softmin(Tensor([[1.0, 1.0 + np.log(3)]]), dim=1).numpy().round(4)
     array([[0.75, 0.25]], dtype=float32)
     """
+    if dtype is not None:                               # cast first, as PyTorch's
+        x = _tensor("softmin", x).astype(dtype)
     x = _floating("softmin", x)
     axis = _softmax_axis("softmin", axis, dim, x.shape)
     _axes(axis, max(x.ndim, 1), "softmin")             # a bad axis is softmin's error

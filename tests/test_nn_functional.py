@@ -77,6 +77,22 @@ def test_softmax_without_dim_is_the_last_axis_up_to_2d_and_refused_beyond(f):
         assert f(x, dim=-1).shape == shape and f(x, 1).shape == shape
 
 
+@pytest.mark.parametrize("f", [F.softmax, F.log_softmax, F.softmin, Tensor.softmax,
+                               Tensor.log_softmax], ids=lambda f: f.__qualname__)
+def test_softmax_takes_pytorchs_dtype_and_casts_first(f):
+    """F.softmax(x, dim=-1, dtype=torch.float64) (mixed-precision code) was 'unexpected
+    keyword argument'; as PyTorch's, the input is cast first, so the gradient comes back in
+    the input's dtype."""
+    x = Tensor(np.array([[0.5, -1.0, 2.0]], dtype=np.float32), requires_grad=True)
+    y = f(x, dim=-1, dtype=np.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, f(t64(x.data), dim=-1).data, rtol=1e-15)
+    y[0, 0].backward()
+    assert x.grad.dtype == np.float32
+    counts = Tensor(np.array([1, 2, 3]))                 # integers cast to the dtype asked
+    assert f(counts, dim=0, dtype="float64").dtype == np.float64
+
+
 def test_functional_logsumexp_takes_pytorch_names_as_the_method_does():
     """Tensor.logsumexp took dim=/keepdim=, autograd.functional.logsumexp did not."""
     x = t64([[0.0, 1.0], [2.0, 3.0]])

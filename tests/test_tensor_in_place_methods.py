@@ -58,10 +58,16 @@ def test_a_parameter_is_written_in_place_under_no_grad_only(call, expected):
 
 @pytest.mark.parametrize("call, _", METHODS)
 def test_a_result_in_a_graph_is_refused(call, _):
+    """The reason given is the one that holds for every op (it said 'whose backward would read
+    the new numbers', which mul by a number, a clone or an index never does)."""
     h = Tensor([1.0, -2.0, 3.0], requires_grad=True) * 1.0
     with pytest.raises(RuntimeError, match=r"_: this tensor is the result of mul in a graph, "
-                                           r"whose backward would read the new numbers; "):
+                                           r"which would not record the change: backward would "
+                                           r"go through mul as if the old numbers were still "
+                                           r"there; "):
         call(h)
+    with pytest.raises(RuntimeError, match=r"_: this tensor is the result of clone in a graph"):
+        call(h.clone())
 
 
 @pytest.mark.parametrize("call, _", METHODS)

@@ -1149,6 +1149,44 @@ def test_pytorch_var_and_std_work_when_they_say_the_divisor():
         x.std(dim=0, unbaised=True)
 
 
+def test_var_and_std_read_pytorchs_positional_unbiased_and_keepdim():
+    """t.var(0, True) is PyTorch's t.var(dim=0, unbiased=True): the bool after the axis says
+    the divisor (it was taken as keepdims=True, dividing by n: other numbers, another shape)."""
+    x = t64([[1.0, 2.0], [3.0, 6.0]])
+    np.testing.assert_array_equal(x.var(0, True).data, [2.0, 8.0])     # torch.var(x, 0, True)
+    np.testing.assert_array_equal(x.var(0, True, True).data, [[2.0, 8.0]])
+    np.testing.assert_array_equal(x.std(1, False).data, [0.5, 1.5])
+    np.testing.assert_array_equal(x.std(1, False, True).data, [[0.5], [1.5]])
+    np.testing.assert_array_equal(x.var(0, keepdims=True).data, [[1.0, 4.0]])   # numpy's
+    with pytest.raises(TypeError, match=r"var: after the axis, PyTorch's positional unbiased "
+                                        r"\(a bool\) .* got 1"):
+        x.var(0, 1)
+    with pytest.raises(TypeError, match=r"std: got unbiased=True, correction=0; say the "
+                                        r"divisor once"):
+        x.std(0, True, correction=0)
+    with pytest.raises(TypeError, match=r"var: takes at most the axis, unbiased and keepdim "
+                                        r"positionally, got 4"):
+        x.var(0, True, False, 1)
+
+
+def test_max_and_min_of_another_tensor_are_pytorchs_elementwise_maximum_and_minimum():
+    """t.max(u) with a tensor is PyTorch's torch.maximum(t, u) (it said 'an axis must be an
+    int ... got Tensor([...])'); a tie shares the gradient, as PyTorch's. Reference numbers
+    from torch 2.13."""
+    for name, out, a_grad, b_grad in [
+            ("max", [[3.0, 5.0], [3.0, -1.0]], [[0.0, 2.0], [0.0, 2.0]], [4.0, 2.0]),
+            ("min", [[1.0, -1.0], [2.0, -1.0]], [[1.0, 0.0], [3.0, 2.0]], [0.0, 4.0])]:
+        a, b = t64([[1.0, 5.0], [2.0, -1.0]]), t64([3.0, -1.0])
+        a.requires_grad_(), b.requires_grad_()
+        result = getattr(a, name)(b)
+        np.testing.assert_array_equal(result.data, out)
+        (result * t64([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        np.testing.assert_array_equal(a.grad, a_grad)
+        np.testing.assert_array_equal(b.grad, b_grad)
+    with pytest.raises(TypeError, match=r"max: got the other tensor and dim=0; "):
+        a.max(b, dim=0)
+
+
 def test_a_positional_axis_with_pytorchs_keepdim_gives_values_and_indices():
     scores = t64([[0.5, 2.0], [3.0, 1.0]])
     values, indices = scores.max(1, keepdim=True)

@@ -142,22 +142,25 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
     return _tensor(x, "logsumexp").logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
-def softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+def softmax(x: Any, axis: int | None = None, *, dim: int | None = None,
+            dtype: Any = None) -> Tensor:
     """exp(x) / Σ exp(x) along `axis` (or `dim`, PyTorch's name), stable. Not given, the axis
     is the last one up to 2-D (PyTorch's implicit choice there too); 3-D and more must say.
+    `dtype` casts x first, as PyTorch's.
 
     >>> softmax(Tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1).numpy()
     array([[0.5, 0.5],
            [0.5, 0.5]], dtype=float32)
     """
-    return _tensor(x, "softmax").softmax(axis, dim=dim)
+    return _tensor(x, "softmax").softmax(axis, dim=dim, dtype=dtype)
 
 
-def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None,
+                dtype: Any = None) -> Tensor:
     """x - logsumexp(x) along `axis` (or `dim`), stable (never log of a rounded-to-zero
-    probability). The axis defaults as `softmax`'s.
+    probability). The axis and `dtype` as `softmax`'s.
 
     >>> log_softmax(Tensor([0.0, -200.0])).numpy()       # softmax rounds e^-200 to 0
     array([   0., -200.], dtype=float32)
     """
-    return _tensor(x, "log_softmax").log_softmax(axis, dim=dim)
+    return _tensor(x, "log_softmax").log_softmax(axis, dim=dim, dtype=dtype)
