@@ -718,16 +718,24 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return self._binary(Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        x = self._floating()                # 7 / 2 is 3.5, in the default float dtype
+        x = self if self.data.dtype.kind == "f" else self._as_fractions(other)   # 7 / 2 is 3.5
         if other.__class__ in _SCALARS and (c := x._folded(other)) is not None:
             return apply(DivConst, (x,), c)
         return x._binary(Div, x, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        x = self._floating()
+        x = self if self.data.dtype.kind == "f" else self._as_fractions(other)
         if other.__class__ in _SCALARS and (c := x._folded(other)) is not None:
             return apply(ConstDiv, (x,), c)
         return x._binary(Div, other, x)
+
+    def _as_fractions(self, other: Any) -> Tensor:
+        """Integer or bool data about to be divided by (or into) `other`, as floats: in the
+        dtype of `other` when that is a floating Tensor (PyTorch's: int64 / float64 is float64),
+        else in the default float dtype (PyTorch's 7 / 2 is 3.5 in float32)."""
+        if isinstance(other, Tensor) and other.data.dtype.kind == "f":
+            return Tensor(self.data.astype(other.data.dtype))
+        return self._floating()
 
     def _folded(self, number: Any) -> Any:
         """`number` (of a class in _SCALARS) as the scalar its op keeps in ctx, or None when it

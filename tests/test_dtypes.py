@@ -87,6 +87,18 @@ def test_fractions_of_integer_tensors_are_the_default_float_dtype(compute,
     assert total.dtype == np.int64 and (total - 1000).item() == 384 - 1000   # would wrap
 
 
+def test_integers_divided_by_a_float_tensor_take_its_dtype():
+    """PyTorch's: int64 / float64 (even 0-d) is float64 and int64 / float16 float16, either way
+    round; only a Python number leaves the default float dtype (the division was made in
+    float32 first: 1 / 3.0 lost its last digits)."""
+    i, f = Tensor([1, 2]), Tensor(np.array(3.0))
+    assert (i / f).dtype == (f / i).dtype == np.float64
+    assert (i / f).data[0] == 1 / 3 and (f / i).data[1] == 1.5
+    half = Tensor(np.array([2.0], np.float16))
+    assert (i / half).dtype == (half / i).dtype == np.float16
+    assert (i / 3).dtype == (3 / i).dtype == np.float32
+
+
 @pytest.mark.parametrize("reduce", [lambda t: t.mean(), lambda t: t.mean(axis=0),
                                     lambda t: t.var(), lambda t: t.std(ddof=1),
                                     lambda t: t.var(0, keepdim=True, unbiased=True)])
