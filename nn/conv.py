@@ -35,7 +35,7 @@ from autograd.functional.pooling import (
     _unpool_settings,
 )
 from autograd.functional.spatial import (
-    _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint,
+    _axis_names, _channels, _channels_last_hint, _image_batch, _image_hint, _length_first_hint,
     _sequence_hint, _single, _sizes, _volume_batch, _volume_channels_last_hint, _volume_hint,
 )
 
@@ -421,7 +421,7 @@ def not_a_volume_batch(layer: Module, shape: tuple, channels: int | None = None)
     Conv3d(3, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1)): expected a 5-d input (N, C, D, H, W), got shape (3, 16, 32, 32); for one volume of 3 channels add a batch dimension: x.reshape(1, 3, 16, 32, 32)
     """
     if len(shape) == 5:
-        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+        return ValueError(f"{layer!r}: input has {_channels(shape[1])} (shape {shape}), expected "
                           f"{channels}{_volume_channels_last_hint(shape, channels)}")
     return ValueError(f"{layer!r}: expected a 5-d input (N, C, D, H, W), got shape "
                       f"{shape}{_volume_hint(shape, channels)}")
@@ -437,10 +437,10 @@ def not_an_image_batch(layer: Module, shape: tuple, channels: int | None = None)
     (None: any). A 3-d input gets the reshape that fits the layer.
 
     >>> print(not_an_image_batch(Conv2d(1, 8, 5), (4, 28, 28), channels=1))
-    Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1)): expected a 4-d input (N, C, H, W), got shape (4, 28, 28); for a batch of 4 one-channel images: x.reshape(4, 1, 28, 28)
+    Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1)): expected a 4-d input (N, C, H, W), got shape (4, 28, 28); for a batch of 4 one-channel images: x.reshape(-1, 1, 28, 28)
     """
     if len(shape) == 4:
-        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+        return ValueError(f"{layer!r}: input has {_channels(shape[1])} (shape {shape}), expected "
                           f"{channels}{_channels_last_hint(shape, channels)}")
     return ValueError(f"{layer!r}: expected a 4-d input (N, C, H, W), got shape "
                       f"{shape}{_image_hint(shape, channels)}")
@@ -632,10 +632,10 @@ def not_a_sequence_batch(layer: Module, shape: tuple, channels: int | None = Non
     any). A 2-d input gets the reshape that fits the layer.
 
     >>> print(not_a_sequence_batch(Conv1d(1, 8, 5), (4, 100), channels=1))
-    Conv1d(1, 8, kernel_size=(5,), stride=(1,)): expected a 3-d input (N, C, L), got shape (4, 100); for a batch of 4 one-channel sequences: x.reshape(4, 1, 100)
+    Conv1d(1, 8, kernel_size=(5,), stride=(1,)): expected a 3-d input (N, C, L), got shape (4, 100); for a batch of 4 one-channel sequences: x.reshape(-1, 1, 100)
     """
     if len(shape) == 3:
-        return ValueError(f"{layer!r}: input has {shape[1]} channels (shape {shape}), expected "
+        return ValueError(f"{layer!r}: input has {_channels(shape[1])} (shape {shape}), expected "
                           f"{channels}{_length_first_hint(shape, channels)}")
     return ValueError(f"{layer!r}: expected a 3-d input (N, C, L), got shape "
                       f"{shape}{_sequence_hint(shape, channels)}")

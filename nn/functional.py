@@ -425,6 +425,7 @@ def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generat
     (N, C, ...): one draw per sample and channel, shared by the channel's elements."""
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
+    rng = _dropout_rng(name, rng)
     x = _tensor(name, x)
     if ndim is not None and x.ndim != ndim:
         layout = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[ndim]
@@ -438,6 +439,24 @@ def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generat
     shape = x.shape if ndim is None else x.shape[:2] + (1,) * (ndim - 2)
     keep = rng.random(shape) >= p                       # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
+
+
+def _dropout_rng(name: str, rng: Any) -> Any:
+    """`rng` checked: a random generator (anything with numpy's `random(shape)`) or None.
+
+    A bool there is PyTorch's `inplace`, which sits where glassgrad takes `rng`:
+    `nn.Dropout2d(0.2, True)`, `F.dropout(x, p, training, inplace)`. It reads as None (no
+    generator of one's own), as `inplace=` changes nothing here.
+
+    >>> _dropout_rng("dropout", True) is None
+    True
+    """
+    if rng is None or isinstance(rng, (bool, np.bool_)):
+        return None
+    if not callable(getattr(rng, "random", None)):
+        raise TypeError(f"{name}: rng must be a random generator (np.random.default_rng(seed)) "
+                        f"or None, got {rng!r}")
+    return rng
 
 
 # ----------------------------------------------------------------------------------------------

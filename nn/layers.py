@@ -417,13 +417,22 @@ class Unflatten(Module):
 class Dropout(Module):
     """In training, zero each input with probability p and scale the rest by 1/(1-p) (p = 1
     gives zeros, as in PyTorch); in evaluation (`model.eval()`), pass the input through.
-    `inplace` is accepted for PyTorch code and changes nothing (the result is a new tensor)."""
+    `inplace` is accepted for PyTorch code and changes nothing (the result is a new tensor);
+    so is PyTorch's positional form, `Dropout(0.2, True)` (the second argument is `rng` here,
+    and a bool there is read as `inplace`).
+
+    >>> Dropout(0.2, True)
+    Dropout(p=0.2, inplace=True)
+    """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
                  inplace: bool = False) -> None:
+        name = type(self).__name__
         if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p, self.inplace, self.rng = float(p), inplace, rng
+            raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
+        if isinstance(rng, (bool, np.bool_)):      # PyTorch's Dropout(p, inplace)
+            rng, inplace = None, bool(rng)
+        self.p, self.inplace, self.rng = float(p), inplace, F._dropout_rng(name, rng)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, training=self.training, rng=self.rng)

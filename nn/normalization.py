@@ -189,7 +189,12 @@ class _BatchNorm(Module):
     def forward(self, x: Any) -> Tensor:
         x = _floating(type(self).__name__, x)
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
-            if self.dims == (4,) and x.ndim == 3:   # images: say which reshape fits
+            other = _other_family_hint(self.dims, x.shape, self.num_features)
+            if other:                               # the channels fit, the layer does not
+                wanted = " or ".join(f"{d}-d" for d in self.dims)
+                raise ValueError(f"{self!r}: expected a {wanted} input, got shape "
+                                 f"{x.shape}{other}")
+            if self.dims == (4,) and x.ndim in (2, 3):  # images: say which reshape fits
                 raise not_an_image_batch(self, x.shape, self.num_features)
             if self.dims == (5,) and x.ndim in (4, 5):  # volumes, or channels last
                 raise not_a_volume_batch(self, x.shape, self.num_features)
@@ -236,6 +241,25 @@ def _reset_affine(weight: Parameter | None, bias: Parameter | None) -> None:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+_FAMILIES = {2: ("BatchNorm1d", "features (N, C) and sequences (N, C, L)", (2, 3)),
+             3: ("BatchNorm1d", "features (N, C) and sequences (N, C, L)", (2, 3)),
+             4: ("BatchNorm2d", "images (N, C, H, W)", (4,)),
+             5: ("BatchNorm3d", "volumes (N, C, D, H, W)", (5,))}
+
+
+def _other_family_hint(dims: tuple, shape: tuple, channels: int) -> str:
+    """For an input with the layer's channels on axis 1 but the rank of another BatchNorm
+    (BatchNorm2d after a Linear, BatchNorm1d after a Conv2d): the layer that takes it.
+
+    >>> _other_family_hint((4,), (32, 64), 64)
+    '; features (N, C) and sequences (N, C, L) take BatchNorm1d(64)'
+    """
+    if len(shape) not in _FAMILIES or len(shape) in dims or shape[1] != channels:
+        return ""
+    name, inputs, _ = _FAMILIES[len(shape)]
+    return f"; {inputs} take {name}({channels})"
 
 
 def _sequence_channels_last_hint(shape: tuple, channels: int) -> str:

@@ -161,6 +161,24 @@ def test_a_state_without_num_batches_tracked_loads_as_in_pytorch(rng, tmp_path):
     Sequential(Linear(3, 4), BatchNorm1d(4)).load(tmp_path / "old.npz")
 
 
+def test_a_batch_norm_of_the_other_family_names_the_one_that_fits():
+    """BatchNorm2d after a Linear (features (N, C)), or BatchNorm1d after a Conv2d (images):
+    the channels are right, the layer is not."""
+    with pytest.raises(ValueError, match=r"^BatchNorm2d\(64, .*got shape \(32, 64\); features "
+                                         r"\(N, C\) and sequences \(N, C, L\) take "
+                                         r"BatchNorm1d\(64\)$"):
+        BatchNorm2d(64)(Tensor(np.zeros((32, 64))))
+    with pytest.raises(ValueError, match=r"^BatchNorm2d\(8, .*got shape \(4, 8, 10\); .* take "
+                                         r"BatchNorm1d\(8\)$"):
+        BatchNorm2d(8)(Tensor(np.zeros((4, 8, 10))))
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(16, .*got shape \(8, 16, 7, 7\); "
+                                         r"images \(N, C, H, W\) take BatchNorm2d\(16\)$"):
+        BatchNorm1d(16)(Tensor(np.zeros((8, 16, 7, 7))))
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(2, .*; volumes \(N, C, D, H, W\) "
+                                         r"take BatchNorm3d\(2\)$"):
+        BatchNorm1d(2)(Tensor(np.zeros((3, 2, 4, 4, 4))))
+
+
 def test_errors_name_the_layer_and_the_shapes():
     with pytest.raises(ValueError, match=r"BatchNorm2d\(3.*expected a 4-d input with 3 channels"
                                          r".*got shape \(2, 4, 5, 5\)"):

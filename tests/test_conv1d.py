@@ -233,7 +233,7 @@ def test_conv1d_layer_errors_name_the_layer_and_suggest_the_fix():
     with pytest.raises(ValueError, match=r"^Conv1d\(1, 8, kernel_size=\(5,\), stride=\(1,\)\): "
                                          r"expected a 3-d input \(N, C, L\), got shape "
                                          r"\(4, 100\); for a batch of 4 one-channel sequences: "
-                                         r"x.reshape\(4, 1, 100\)$"):
+                                         r"x.reshape\(-1, 1, 100\)$"):
         conv(Tensor(np.zeros((4, 100))))
     with pytest.raises(ValueError, match=r"for one sequence of 4 channels add a batch "
                                          r"dimension: x.reshape\(1, 4, 100\)$"):

@@ -394,7 +394,7 @@ def test_batchnorm3d_and_instancenorm3d_state_and_repr():
      r"Conv3d\(3, 8, .*\): expected a 5-d input \(N, C, D, H, W\), got shape \(3, 16, 32, 32\); "
      r"for one volume of 3 channels add a batch dimension: x.reshape\(1, 3, 16, 32, 32\)"),
     (nn.Conv3d(1, 8, 3), (4, 16, 32, 32),
-     r"for a batch of 4 one-channel volumes: x.reshape\(4, 1, 16, 32, 32\)"),
+     r"for a batch of 4 one-channel volumes: x.reshape\(-1, 1, 16, 32, 32\)"),
     (nn.Conv3d(3, 8, 3), (2, 16, 32, 32, 3),
      r"input has 16 channels .* channels-last volumes .* x.transpose\(0, 4, 1, 2, 3\)"),
     (nn.Conv3d(2, 4, (3, 5, 5)), (1, 2, 2, 9, 9),

@@ -150,15 +150,15 @@ def test_channels_last_images_get_the_transpose_to_pytorchs_layout(layer):
 
 
 @pytest.mark.parametrize("layer, hint", [
-    (Conv2d(1, 8, 5), r"for a batch of 4 one-channel images: x\.reshape\(4, 1, 28, 28\)$"),
+    (Conv2d(1, 8, 5), r"for a batch of 4 one-channel images: x\.reshape\(-1, 1, 28, 28\)$"),
     (Conv2d(4, 8, 5), r"for one image of 4 channels add a batch dimension: "
                       r"x\.reshape\(1, 4, 28, 28\)$"),
     (Conv2d(3, 8, 5), r"got shape \(4, 28, 28\); the layer takes images of 3 channels, "
                       r"\(N, 3, H, W\)$"),
-    (BatchNorm2d(1), r"for a batch of 4 one-channel images: x\.reshape\(4, 1, 28, 28\)$"),
-    (MaxPool2d(2), r"x\.reshape\(4, 1, 28, 28\); for one image of 4 channels add "
+    (BatchNorm2d(1), r"for a batch of 4 one-channel images: x\.reshape\(-1, 1, 28, 28\)$"),
+    (MaxPool2d(2), r"x\.reshape\(-1, 1, 28, 28\); for one image of 4 channels add "
                    r"a batch dimension: x\.reshape\(1, 4, 28, 28\)$"),
-    (AvgPool2d(2), r"x\.reshape\(4, 1, 28, 28\); .*x\.reshape\(1, 4, 28, 28\)$"),
+    (AvgPool2d(2), r"x\.reshape\(-1, 1, 28, 28\); .*x\.reshape\(1, 4, 28, 28\)$"),
 ])
 def test_a_batch_without_its_channel_axis_gets_the_reshape_that_fits_the_layer(layer, hint):
     # four grayscale digits (4, 28, 28): the hint must not be the one-image reshape
@@ -166,6 +166,48 @@ def test_a_batch_without_its_channel_axis_gets_the_reshape_that_fits_the_layer(l
     with pytest.raises(ValueError, match=rf"^{type(layer).__name__}\(.*expected a 4-d input "
                                          rf"\(N, C, H, W\).*{hint}"):
         layer(Tensor(np.zeros((4, 28, 28), np.float32)))
+
+
+@pytest.mark.parametrize("layer, shape, hint", [
+    (Conv2d(1, 8, 5), (32, 784), r"each row of 784 numbers fits one flattened 1×28×28 image: "
+                                 r"x\.reshape\(-1, 1, 28, 28\)$"),
+    (Conv2d(3, 8, 5), (2, 3072), r"each row of 3072 numbers fits one flattened 3×32×32 image: "
+                                 r"x\.reshape\(-1, 3, 32, 32\)$"),
+    (BatchNorm2d(1), (8, 784), r"x\.reshape\(-1, 1, 28, 28\)$"),
+    (MaxPool2d(2), (8, 784), r"x\.reshape\(-1, 1, 28, 28\)$"),
+    (functools.partial(F.conv2d, weight=Tensor(np.zeros((8, 1, 5, 5), np.float32))), (8, 784),
+     r"x\.reshape\(-1, 1, 28, 28\)$"),
+    (functools.partial(F.avg_pool2d, kernel_size=2), (8, 3 * 16 * 16),
+     r"fits one flattened 3×16×16 image: x\.reshape\(-1, 3, 16, 16\)$"),
+])
+def test_rows_of_flattened_images_get_the_reshape_back_to_images(layer, shape, hint):
+    """MNIST as load_mnist gives it, (N, 784), fed to a CNN (in fit the shape is a batch's,
+    so the reshape must not name the batch size): the error said only "expected a 4-d input"."""
+    with pytest.raises(ValueError, match=rf"expected a 4-d input \(N, C, H, W\), got shape "
+                                         rf"\({shape[0]}, {shape[1]}\); .*{hint}"):
+        layer(Tensor(np.zeros(shape, np.float32)))
+
+
+def test_rows_that_are_not_square_images_get_no_reshape():
+    with pytest.raises(ValueError, match=r"expected a 4-d input \(N, C, H, W\), got shape "
+                                         r"\(8, 785\)$"):
+        Conv2d(1, 8, 5)(Tensor(np.zeros((8, 785), np.float32)))
+    with pytest.raises(ValueError, match=r"got shape \(8, 784\)$"):     # 784 = 3 · 261.3
+        Conv2d(3, 8, 5)(Tensor(np.zeros((8, 784), np.float32)))
+
+
+def test_one_image_without_its_channel_axis_gets_one_reshape_not_the_same_one_twice():
+    # (1, 28, 28) as one one-channel image or as a batch of one: the same reshape, said once
+    with pytest.raises(ValueError, match=r"got shape \(1, 28, 28\); for one one-channel image "
+                                         r"add its batch and channel axes: "
+                                         r"x\.reshape\(1, 1, 28, 28\)$"):
+        F.max_pool2d(Tensor(np.zeros((1, 28, 28), np.float32)), 2)
+
+
+def test_a_wrong_channel_count_says_channel_once():
+    with pytest.raises(ValueError, match=r"input has 1 channel \(shape \(2, 1, 28, 28\)\), "
+                                         r"expected 3$"):
+        Conv2d(3, 8, 3)(Tensor(np.zeros((2, 1, 28, 28), np.float32)))
 
 
 @pytest.mark.parametrize("batch", [2, 1], ids=["batch", "batch-1"])
@@ -509,7 +551,7 @@ def test_conv_transpose_errors_name_the_layer():
         ConvTranspose2d(1, 2, 3, padding="same")
     up = ConvTranspose2d(1, 8, 4, stride=2, padding=1)
     with pytest.raises(ValueError, match=r"^ConvTranspose2d\(1, 8, .*\): expected a 4-d input "
-                                         r"\(N, C, H, W\).*x\.reshape\(4, 1, 7, 7\)$"):
+                                         r"\(N, C, H, W\).*x\.reshape\(-1, 1, 7, 7\)$"):
         up(Tensor(np.zeros((4, 7, 7))))
     with pytest.raises(ValueError, match=r"ConvTranspose2d\(1, 8, .*input has 3 channels \(shape "
                                          r"\(2, 3, 7, 7\)\), expected 1"):

@@ -215,6 +215,36 @@ def test_dropout_scales_in_training_and_passes_through_in_eval():
         Dropout(-0.1)
 
 
+@pytest.mark.parametrize("layer", [Dropout, Dropout1d, Dropout2d, Dropout3d])
+def test_dropout_takes_pytorchs_positional_inplace_and_names_itself(layer):
+    """PyTorch's second argument is `inplace`: nn.Dropout2d(0.2, True) made the layer, then its
+    first batch failed inside numpy with "'bool' object has no attribute 'random'"."""
+    made = layer(0.5, True)
+    assert made.inplace is True and made.rng is None
+    shape = (4, 3, 5, 5, 5)[:{Dropout: 2, Dropout1d: 3, Dropout2d: 4, Dropout3d: 5}[layer]]
+    kept = made(Tensor(np.ones(shape))).numpy()
+    assert set(np.unique(kept)) <= {0.0, 2.0}
+    with pytest.raises(TypeError, match=rf"^{layer.__name__}: rng must be a random generator "
+                                        r"\(np.random.default_rng\(seed\)\) or None, got 'seed'"):
+        layer(0.5, "seed")
+    with pytest.raises(ValueError, match=rf"^{layer.__name__}: p must be a probability in "
+                                         r"\[0, 1\], got 1.5"):
+        layer(1.5)
+
+
+def test_functional_dropout_takes_pytorchs_positional_inplace():
+    """F.dropout(x, p, training, inplace) in PyTorch: a bool where glassgrad takes `rng`."""
+    x = Tensor(np.ones((50, 40)))
+    for function, shape in ((NF.dropout, (50, 40)), (NF.dropout1d, (5, 4, 10)),
+                            (NF.dropout2d, (5, 4, 2, 5)), (NF.dropout3d, (5, 4, 2, 5, 1))):
+        x = Tensor(np.ones(shape))
+        assert set(np.unique(function(x, 0.5, True, False).numpy())) <= {0.0, 2.0}
+        assert function(x, 0.5, False, True) is x
+        with pytest.raises(TypeError, match=rf"^{function.__name__}: rng must be a random "
+                                            r"generator .* got 3"):
+            function(x, 0.5, True, 3)
+
+
 def test_dropout_one_gives_zeros_in_training_as_pytorch_and_passes_through_in_eval():
     layer = Dropout(1.0)
     x = Tensor(np.ones((4, 3)), requires_grad=True)

@@ -18,8 +18,9 @@ from ..tensor import Tensor
 from .arguments import _is_int, _node
 from .padding import pad
 from .spatial import (
-    _channels_last_hint, _check_fits, _end_padding, _fits_1d, _image_batch, _length_first_hint,
-    _sequence_batch, _single, _sizes, _volume_batch, _volume_channels_last_hint,
+    _channels, _channels_last_hint, _check_fits, _end_padding, _fits_1d, _image_batch,
+    _length_first_hint, _sequence_batch, _single, _sizes, _volume_batch,
+    _volume_channels_last_hint,
 )
 
 
@@ -87,7 +88,7 @@ def _conv_weight(name: Any, x: Tensor, weight: Tensor, groups: Any, kernel_axes:
                          f"{weight.shape[0]}, got {groups!r}")
     expected = weight.shape[1] * groups
     if x.shape[1] != expected:
-        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+        raise ValueError(f"{name}: input has {_channels(x.shape[1])} (shape {x.shape}), but the "
                          f"weight {weight.shape} with groups={groups} expects {expected}"
                          f"{channels_hint(x.shape, expected)}")
     return weight
@@ -240,7 +241,7 @@ def _conv_transpose_weight(name: Any, x: Tensor, weight: Tensor, groups: Any,
         raise ValueError(f"{name}: groups must be a positive int dividing in_channels "
                          f"{weight.shape[0]} (the weight's first axis), got {groups!r}")
     if x.shape[1] != weight.shape[0]:
-        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}), but the "
+        raise ValueError(f"{name}: input has {_channels(x.shape[1])} (shape {x.shape}), but the "
                          f"weight {weight.shape} (in_channels, out_channels/groups, "
                          f"{kernel_axes}) expects {weight.shape[0]}"
                          f"{channels_hint(x.shape, weight.shape[0])}")

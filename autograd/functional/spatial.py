@@ -6,6 +6,7 @@ channels last), and the error for a kernel larger than the padded input.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,11 @@ def _sizes(name: str, what: str, value: Any, least: int, axes: int) -> tuple:
     return tuple(int(v) for v in sizes)
 
 
+def _channels(count: int) -> str:
+    """"1 channel", "4 channels": for the errors that count an input's channels."""
+    return f"{count} channel{'' if count == 1 else 's'}"
+
+
 def _axis_names(axes: int) -> str:
     """The spatial axes' names in shapes and errors: "L", "H, W" or "D, H, W"."""
     return ("L", "H, W", "D, H, W")[axes - 1]
@@ -65,20 +71,42 @@ def _image_batch(name: Any, x: Any) -> Tensor:
 def _image_hint(shape: tuple, channels: int | None = None) -> str:
     """For a 3-d input, the reshape that fits a layer taking `channels` (None: any): (4, 28, 28)
     is most likely four one-channel images whose channel axis was forgotten, unless 4 channels
-    are what the layer takes."""
+    are what the layer takes. For a 2-d input, rows that are flattened square images.
+
+    >>> _image_hint((64, 784), channels=1)
+    '; each row of 784 numbers fits one flattened 1×28×28 image: x.reshape(-1, 1, 28, 28)'
+    """
+    if len(shape) == 2:
+        return _flat_image_hint(shape[1], channels)
     return _missing_axis_hint(shape, channels, "image", ("H", "W"))
+
+
+def _flat_image_hint(size: int, channels: int | None) -> str:
+    """The reshape for rows of `size` numbers that are flattened square images of `channels`
+    channels (None: one, else three), as MNIST comes from `load_mnist` (784 = 28 · 28). The
+    batch size is left as -1: in `fit` the shape in the error is a batch's, not the data's."""
+    for c in (1, 3) if channels is None else (channels,):
+        side = math.isqrt(size // c)
+        if side > 1 and c * side * side == size:
+            return (f"; each row of {size} numbers fits one flattened {c}×{side}×{side} "
+                    f"image: x.reshape(-1, {c}, {side}, {side})")
+    return ""
 
 
 def _missing_axis_hint(shape: tuple, channels: int | None, kind: str, sizes: tuple) -> str:
     """The reshape for an input one axis short of (N, C, *sizes): a batch whose channel axis
     was forgotten, or one example without its batch axis (which of them the layer's `channels`
-    tells, when given)."""
+    tells, when given). The batch's reshape leaves its size as -1, which also fits the whole
+    data set when the shape is a batch's (in `fit`)."""
     if len(shape) != 1 + len(sizes):
         return ""
     n, rest = shape[0], ", ".join(map(str, shape[1:]))
-    batch = f"; for a batch of {n} one-channel {kind}s: x.reshape({n}, 1, {rest})"
+    batch = f"; for a batch of {n} one-channel {kind}s: x.reshape(-1, 1, {rest})"
     one = (f"; for one {kind} of {n} channel{'' if n == 1 else 's'} add a batch dimension: "
            f"x.reshape(1, {n}, {rest})")
+    if channels is None and n == 1:             # both readings are the same reshape
+        return (f"; for one one-channel {kind} add its batch and channel axes: "
+                f"x.reshape(1, 1, {rest})")
     if channels is None:
         return batch + one
     if channels == n:
