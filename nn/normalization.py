@@ -17,8 +17,9 @@ running estimates replace the batch's. `running_mean`, `running_var` and `num_ba
 are buffers: saved in `state_dict()` under PyTorch's names, never trained; a state without
 `num_batches_tracked` (older PyTorch's) loads, the counter keeping its value, as in PyTorch.
 
-The training-mode formula is built from ordinary ops (mean, subtraction, product, power), so its
-gradient — including through the batch statistics — and every higher derivative come for free.
+In training the normalisation is one op (`autograd.ops.normalize.BatchNorm`), whose rule gives
+the gradients of x (through the batch statistics too), weight and bias at once, and can be
+differentiated again (any order); in evaluation it is built from ordinary ops.
 
 >>> import numpy as np
 >>> from autograd import Tensor
@@ -45,8 +46,8 @@ from autograd.functional.arguments import _floating
 from autograd.functional.spatial import _channels_last_hint, _volume_channels_last_hint
 from autograd.graph import apply
 from autograd.warn import warn
-from autograd.ops.normalize import (LayerNorm as LayerNormOp, LayerNormCtx, overflowed,
-                                    rescaled)
+from autograd.ops.normalize import (BatchNorm as BatchNormOp, BatchNormCtx,
+                                    LayerNorm as LayerNormOp, LayerNormCtx)
 
 from . import init
 from .conv import not_a_volume_batch, not_an_image_batch
@@ -75,20 +76,17 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel to "
                              f"estimate a variance, got input of shape {x.shape}")
-        mean = x.mean(axes, keepdims=True)
-        centred = x - mean
-        var = (centred * centred).mean(axes, keepdims=True)
-        if overflowed(var):             # a square overflowed: see `rescaled`
-            y, _, var = rescaled(centred, axes, eps, lambda c: (c * c).mean(axes, keepdims=True))
-        else:
-            y, var = centred * (var + eps) ** -0.5, var.data
+        affine = [_floating_like(x, value) for value in (weight, bias) if value is not None]
+        inputs = (x, *affine)
+        ctx = BatchNormCtx(axes, shape, float(eps), weight is not None, bias is not None,
+                           tuple(t.requires_grad for t in inputs))
+        y = apply(BatchNormOp, inputs, ctx)         # one op: see autograd/ops/normalize.py
         if running_mean is not None:
-            factor = momentum
-            _update(running_mean, mean.data.reshape(-1), factor)
-            _update(running_var, var.reshape(-1) * (count / (count - 1)), factor)
-    else:
-        scale = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
-        y = (x - Tensor(running_mean.astype(x.dtype).reshape(shape))) * Tensor(scale.reshape(shape))
+            _update(running_mean, ctx.mean.reshape(-1), momentum)
+            _update(running_var, ctx.var.reshape(-1) * (count / (count - 1)), momentum)
+        return y
+    scale = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype)
+    y = (x - Tensor(running_mean.astype(x.dtype).reshape(shape))) * Tensor(scale.reshape(shape))
     if weight is not None:
         y = y * weight.reshape(shape)
     if bias is not None:

@@ -1,16 +1,18 @@
-"""Layer normalisation as one op: each sample is normalised over its last axes, then scaled and
-shifted (PyTorch's `layer_norm`, which it also computes in one kernel).
+"""Layer and batch normalisation as one op each: each sample is normalised over its last axes
+(layer norm), or each channel over the batch and every axis but the channels (batch norm, in
+training), then scaled and shifted (PyTorch's `layer_norm` and `batch_norm`, which it also
+computes in one kernel each).
 
     μ = mean x,   rstd = 1 / √(var x + eps),   x̂ = (x - μ) · rstd     (over the normalised axes)
     y = x̂ · w + b                                                      (w, b: optional)
 
-Backward. Over n normalised numbers, ∂x̂_i/∂x_j = rstd · (δ_ij - 1/n - x̂_i x̂_j / n): x_j moves
+Backward (the same for both: only the axes differ). Over n normalised numbers, ∂x̂_i/∂x_j = rstd · (δ_ij - 1/n - x̂_i x̂_j / n): x_j moves
 x̂_i directly, through the mean (every x̂ moves by -rstd/n) and through the variance (x̂_i
 shrinks in proportion to itself and to x̂_j). Summed against ĝ = g · w, the gradient that
 reaches x̂:
 
     dx = rstd · (ĝ - mean ĝ - x̂ · mean(ĝ · x̂))
-    dw = Σ_batch g · x̂,   db = Σ_batch g               (summed over the leading, batch axes)
+    dw = Σ g · x̂,   db = Σ g            (summed over the axes that w and b do not have)
 
 Built from ordinary ops the same function made nine nodes, each with its own arrays and rule
 call. One node computes the same numbers (the forward bit for bit) with fewer temporary arrays,
@@ -132,3 +134,91 @@ class LayerNorm(Op):
         if ctx.biased:
             grads.append(g.sum(batch) if ctx.needs[len(grads)] else None)
         return tuple(grads)
+
+
+# -- batch normalisation (training): each channel over the batch ------------------------------
+
+def normalise_channels(x: Any, axes: tuple, eps: float) -> tuple[Any, Any, Any, Any]:
+    """(x̂, rstd, mean, var) of x over `axes` (every axis but the channels, axis 1), kept as
+    size-1 axes, on an array or a Tensor; mean and var come as arrays, for the running
+    statistics. As `normalise`: the biased variance of the centred x, rescaled if a square
+    overflowed."""
+    count = math.prod(x.shape[a] for a in axes)
+    mean = x.sum(axis=axes, keepdims=True) / count
+    centred = x - mean
+    var = (centred * centred).sum(axis=axes, keepdims=True) / count
+    if overflowed(var):
+        xhat, rstd, var = rescaled(
+            centred, axes, eps, lambda c: (c * c).sum(axis=axes, keepdims=True) / count)
+        return xhat, rstd, raw(mean), var
+    rstd = (var + eps) ** -0.5
+    if isinstance(centred, Node):
+        return centred * rstd, rstd, raw(mean), raw(var)
+    centred *= rstd                         # (an array of its own: x̂ in place, a pass saved)
+    return centred, rstd, mean, var
+
+
+class BatchNormCtx:
+    """What a batch_norm node keeps: the axes it normalises over, the shape that lays a
+    per-channel vector along axis 1 ((1, C, 1, 1) for images), eps, whether weight and bias
+    are inputs, which inputs need a gradient, and from the forward x̂ and rstd (for backward,
+    as LayerNormCtx) and the batch's mean and biased variance per channel (for the running
+    statistics that `nn.batch_norm` updates)."""
+    __slots__ = ("axes", "shape", "eps", "weighted", "biased", "needs", "xhat", "rstd", "mean",
+                 "var")
+
+    def __init__(self, axes: tuple, shape: tuple, eps: float, weighted: bool, biased: bool,
+                 needs: tuple) -> None:
+        self.axes, self.shape, self.eps = axes, shape, eps
+        self.weighted, self.biased, self.needs = weighted, biased, needs
+        self.xhat = self.rstd = self.mean = self.var = None
+
+
+class BatchNorm(Op):
+    """x̂ · w + b per channel, x̂ = (x - mean) · rstd over every axis but the channels (1);
+    dx = rstd · (ĝ - mean ĝ - x̂ · mean(ĝ · x̂)) with ĝ = g · w, dw = Σ g · x̂, db = Σ g"""
+    name = "batch_norm"
+
+    @staticmethod
+    def forward(ctx, x, *affine):
+        xhat, rstd, ctx.mean, ctx.var = normalise_channels(x, ctx.axes, ctx.eps)
+        ctx.xhat, ctx.rstd = xhat, rstd
+        if ctx.weighted:
+            y = xhat * affine[0].reshape(ctx.shape)
+            if ctx.biased:
+                y += affine[1].reshape(ctx.shape)   # (in place: y is a new array)
+            return y
+        return xhat + affine[0].reshape(ctx.shape) if ctx.biased else xhat
+
+    @staticmethod
+    def backward(ctx, g, out, x, *affine):
+        axes, shape = ctx.axes, ctx.shape
+        count = math.prod(x.shape[a] for a in axes)
+        w = affine[0].reshape(shape) if ctx.weighted else None
+        if isinstance(x, Node):             # higher order: the formula, on graphs of x
+            xhat, rstd = normalise_channels(x, axes, ctx.eps)[:2]
+            ghat = g * w if ctx.weighted else g
+            dx = rstd * (ghat - ghat.sum(axis=axes, keepdims=True) / count
+                         - xhat * ((ghat * xhat).sum(axis=axes, keepdims=True) / count))
+            dw, db = (g * xhat).sum(axis=axes), g.sum(axis=axes)
+        else:
+            # first order: the same formula, with the sums taken of g (w is one number per
+            # channel, so Σ ĝ = w Σ g and Σ ĝ x̂ = w Σ g x̂, the sums that dw and db are) and
+            # the per-channel factors gathered: four passes over the batch instead of eight
+            xhat, rstd = ctx.xhat, ctx.rstd
+            gsum = g.sum(axis=axes, keepdims=True)
+            gxsum = (g * xhat).sum(axis=axes, keepdims=True)
+            dx = None
+            if ctx.needs[0]:
+                scale = rstd * w if ctx.weighted else rstd      # rstd · w, per channel
+                dx = g * scale
+                dx -= xhat * (scale * gxsum / count)
+                dx -= scale * gsum / count
+            dw, db = gxsum.reshape(-1), gsum.reshape(-1)
+        grads = [dx if ctx.needs[0] else None]
+        if ctx.weighted:
+            grads.append(dw if ctx.needs[1] else None)
+        if ctx.biased:
+            grads.append(db if ctx.needs[len(grads)] else None)
+        return tuple(grads)
+
