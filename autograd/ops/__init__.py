@@ -54,7 +54,7 @@ from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import Einsum, MatMul, MatrixExp, Solve
-from .normalize import LayerNorm
+from .normalize import BatchNorm, LayerNorm
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
@@ -89,6 +89,6 @@ __all__ = [
     "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "Resample", "ResampleAdjoint", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
-    "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
+    "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
 ]
