@@ -133,9 +133,10 @@ def assert_same_run(ours, theirs):
 def test_takes_pytorchs_recorded_steps(case):
     theirs = recorded_case("lbfgs", case[0])
     inputs = draw_inputs(draw(), case)
-    for name, value in inputs.items():
-        np.testing.assert_array_equal(theirs[name], value, err_msg=name)
-    assert_same_run(lbfgs_glassgrad(case, inputs), theirs)
+    for name, value in inputs.items():      # the recorded data are these (np.sin, which made
+        np.testing.assert_allclose(theirs[name], value, rtol=1e-15, atol=0, err_msg=name)
+        inputs[name] = theirs[name]         # the MLP's targets, may differ by an ulp between
+    assert_same_run(lbfgs_glassgrad(case, inputs), theirs)      # numpy builds and CPUs)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[1] == "rosenbrock"],
