@@ -528,7 +528,8 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
            ) -> Tensor:
     """The Kullback-Leibler divergence KL(target ‖ q) of PyTorch, from log-probabilities
     `input` = ln q: target · (ln target - input) per element (0 where target = 0), or with
-    log_target=True (target given as ln p) e^target · (target - input). A target may be
+    log_target=True (target given as ln p) e^target · (target - input) (0 where
+    target = -inf, the same p = 0). A target may be
     learned (a Tensor that requires grad); where it is 0, its t ln t counts with slope 0
     (PyTorch's slope there is NaN).
 
@@ -551,15 +552,27 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
     t = _raw(target)
     if log_target:
         _check_log_probs(name, "target", t, "or pass log_target=False for probabilities")
-        loss = (target.exp() if isinstance(target, Tensor) else np.exp(t)) * (target - input)
+        positive = t != -np.inf             # ln p = -inf is p = 0, which costs 0 (as below)
     else:
         if t.size and not t.min() >= 0:
             raise ValueError(f"{name}: target must be probabilities (>= 0), got values down "
                              f"to {t.min():.4g}; for log-probabilities pass log_target=True")
         positive = t > 0
-        # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
-        # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
-        input = where(positive | (input.data != -np.inf), input, 0.0)
+    # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
+    # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
+    input = where(positive | (input.data != -np.inf), input, 0.0)
+    if log_target:
+        # e^ln p (ln p - input), with ln p = -inf read as 0 and its term selected away: else
+        # e^-inf · (-inf - input) = 0 · -inf is NaN, where the target's p is 0
+        if isinstance(target, Tensor):      # a target that is learned: its gradient flows
+            log_p = where(positive, target, 0.0)
+            loss = log_p.exp() * (log_p - input)
+        else:
+            log_p = np.where(positive, t, 0)
+            loss = np.exp(log_p) * (log_p - input)
+        if not positive.all():
+            loss = where(positive, loss, 0.0)
+    else:
         if isinstance(target, Tensor):      # a target that is learned: t ln t as its ops
             loss = target * (where(positive, target, 1.0).log() - input)
         else:                               # 0 ln 0 = 0, as PyTorch's xlogy

@@ -340,6 +340,29 @@ def test_a_class_masked_with_minus_infinity_that_the_target_gives_zero_costs_not
     assert F.kl_div(t64([[0.0, -np.inf]]), [[0.5, 0.5]], "sum").item() == np.inf
 
 
+def test_a_log_target_of_minus_infinity_costs_nothing_as_a_zero_probability_does():
+    """log_target=True with ln p = -inf (a teacher's log_softmax with a masked class) is the
+    p = 0 of log_target=False: its term is 0, not e^-inf · (-inf - input) = 0 · -inf = NaN
+    (PyTorch's NaN), also where the input is -inf too; the slopes there are 0."""
+    a, b, inf = np.log(0.5), np.log(0.25), np.inf
+    log_q = np.array([[a, b, b], [a, a, -inf]])                # the last input is -inf too
+    log_p = np.array([[0.0, -inf, -inf], [a, a, -inf]])
+    for target in (log_p, t64(log_p)):
+        i = t64(log_q)
+        with strict():
+            loss = F.kl_div(i, target, "none", log_target=True)
+            loss.backward(np.ones((2, 3)))
+        plain = F.kl_div(t64(log_q), [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]], "none")
+        np.testing.assert_allclose(loss.data, plain.data, rtol=1e-15)
+        np.testing.assert_allclose(loss.data, [[np.log(2), 0, 0], [0, 0, 0]], atol=1e-15)
+        assert i.grad.tolist() == [[-1.0, 0.0, 0.0], [-0.5, -0.5, 0.0]]
+    # a learned target's slope e^t (t - input + 1): 0 where t = -inf
+    np.testing.assert_allclose(target.grad, [[1 + np.log(2), 0, 0], [0.5, 0.5, 0]],
+                               rtol=1e-15)
+    assert gradcheck(lambda i, t: F.kl_div(i, t, "batchmean", log_target=True),
+                     t64(np.log([[0.5, 0.25, 0.25]])), t64(np.log([[0.6, 0.3, 0.1]])))
+
+
 # ----------------------------------------------------------------------------------------------
 # margin_ranking_loss and soft_margin_loss
 # ----------------------------------------------------------------------------------------------
