@@ -512,7 +512,7 @@ def poisson_nll_loss(pred: Any, target: Any, reduction: str = "mean", *,
     name = "poisson_nll_loss"
     _check_reduction(name, reduction)
     eps = _real(name, "eps", eps)
-    pred, target = _float_pair(name, pred, _constant_numbers(name, "target", target))
+    pred, target = _float_pair(name, pred, _constant_numbers(name, "target", target, pred))
     loss = pred.exp() - target * pred if log_input else pred - target * (pred + eps).log()
     if full:
         above = target > 1

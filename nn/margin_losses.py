@@ -211,7 +211,7 @@ def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,
     name = "hinge_embedding_loss"
     _check_reduction(name, reduction)
     margin = _real(name, "margin", margin)
-    x, y = _float_pair(name, input, _constant_numbers(name, "target", target))
+    x, y = _float_pair(name, input, _constant_numbers(name, "target", target, input))
     _check_signs(y, name)
     return _reduce(where(y == 1, x, _positive_part(margin - x)), reduction, name)
 

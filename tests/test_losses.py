@@ -652,6 +652,29 @@ def test_nll_loss_of_logits_is_refused():
     assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
 
 
+def test_a_loss_given_the_target_first_says_the_arguments_are_swapped_not_detach():
+    """loss(y, model(X)): the model's output, which requires grad, lands in the target's place
+    and the labels in the input's. 'pass target.detach()' sent the learner to cut their model
+    off; with an input that does not require grad the error asks about the order instead."""
+    from nn.margin_losses import hinge_embedding_loss, multilabel_soft_margin_loss
+    out = Tensor(np.array([[0.2, 0.7], [0.9, 0.4]]), requires_grad=True)
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    for loss, labels in ((F.binary_cross_entropy, y), (F.binary_cross_entropy_with_logits, y),
+                         (multilabel_soft_margin_loss, y), (F.poisson_nll_loss, y),
+                         (hinge_embedding_loss, 2 * y - 1)):
+        name = loss.__name__
+        with pytest.raises(ValueError, match=rf"^{name}: the target requires grad but the "
+                                             rf"input does not: are the arguments swapped\? "
+                                             rf"The input \(the model's output\) comes first: "
+                                             rf"{name}\(input, target\)"):
+            loss(labels, out)
+        # both learned (a target computed by another model): detach it, as before
+        with pytest.raises(ValueError, match=rf"^{name}: the target requires grad, but this "
+                                             rf"loss treats it as a constant \(pass "
+                                             rf"target.detach\(\)\)$"):
+            loss(Tensor(labels, requires_grad=True), out)
+
+
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():
     """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
     targets and returned a number (negative here: -0.2751) that training went on with."""
