@@ -30,7 +30,9 @@ from autograd.functional.arguments import (
     values_list_error,
 )
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, _reduce
-from autograd.functional.classification import _class_labels, class_options, class_rows, kept_labels
+from autograd.functional.classification import (
+    _class_labels, class_options, class_rows, kept_labels, refuse_swapped_labels,
+)
 from autograd.functional.value_losses import (
     _is_values, _raw, _reduce_values, _target_number, _value_pairs,
 )
@@ -106,6 +108,7 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: An
     """
     name = "nll_loss"
     _check_reduction(name, reduction)
+    refuse_swapped_labels(name, "log_probs", log_probs, labels)
     log_probs = _tensor(name, log_probs)
     if log_probs.ndim != 2:         # PyTorch's (C,) and (N, C, d1, ...): positions as rows
         rows, labels, shape = class_rows(name, "log_probs", log_probs, _raw(labels))

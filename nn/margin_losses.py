@@ -20,7 +20,9 @@ from autograd.functional.loss_arguments import (
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
     broadcast_constant,
 )
-from autograd.functional.classification import _class_labels, class_options, class_rows
+from autograd.functional.classification import (
+    _class_labels, class_options, class_rows, refuse_swapped_labels,
+)
 from autograd.functional.value_losses import _raw
 
 from .distances import checked_norm_order, pairwise_distance
@@ -233,6 +235,7 @@ def multi_margin_loss(input: Any, target: Any, reduction: str = "mean", *, p: in
     if isinstance(p, bool) or p not in (1, 2):
         raise ValueError(f"{name}: p must be 1 (hinge) or 2 (squared hinge), got {p!r}")
     margin = _real(name, "margin", margin)
+    refuse_swapped_labels(name, "input", input, target)
     x = _floating(name, input)
     if x.ndim == 1:                                     # one sample: a batch of one row
         rows, labels, _ = class_rows(name, "input", x, _raw(target))

@@ -675,6 +675,26 @@ def test_a_loss_given_the_target_first_says_the_arguments_are_swapped_not_detach
             loss(Tensor(labels, requires_grad=True), out)
 
 
+def test_labels_given_before_the_scores_are_named_as_swapped_arguments():
+    """cross_entropy(labels, logits): the integer labels were made floating and read as one
+    sample's scores, and the error was about a (C,) sample's target shape."""
+    logits = Tensor(np.array([[1.2, -0.7, 0.3], [-2.3, 0.4, 1.37]]), requires_grad=True)
+    labels = np.array([0, 2])
+    for loss, what, scores in ((F.cross_entropy, "logits", logits),
+                               (F.nll_loss, "log_probs", F.log_softmax(logits)),
+                               (F.multi_margin_loss, "input", logits)):
+        name = loss.__name__
+        hold, come = ("hold", "come") if what.endswith("s") else ("holds", "comes")
+        for first in (labels, Tensor(labels), labels.tolist()):
+            with pytest.raises(ValueError, match=rf"^{name}: the {what} {hold} integers \(dtype "
+                                                 rf"int64, shape \(2,\)\) and the target is "
+                                                 rf"floating \(shape \(2, 3\)\): are the "
+                                                 rf"arguments swapped\? The {what} {come} "
+                                                 rf"first: {name}\({what}, labels\)$"):
+                loss(first, scores)
+        assert np.isfinite(loss(scores, labels).item())             # the right order
+
+
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():
     """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
     targets and returned a number (negative here: -0.2751) that training went on with."""
