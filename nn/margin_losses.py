@@ -261,6 +261,8 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     The target is PyTorch's: rows (N, C) of class indices, a sample's classes first, then -1
     (what follows the first -1 is not read): [3, 0, -1, -1] is the classes {3, 0}. One
     sample's (C,) with a target (C,) works too. A term exactly 0 has slope 0, as in PyTorch.
+    Stricter than PyTorch: with C >= 3 classes, a target of only 0s and 1s and no -1 is an
+    error (multi-hot rows, which `multilabel_soft_margin_loss` takes), not a number.
 
     >>> multilabel_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [[3, 0, -1, 1]])
     Tensor(0.85)
@@ -286,6 +288,15 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     if y.size and not (y.min() >= -1 and y.max() < c):
         raise ValueError(f"{name}: target must hold class indices in [0, {c}) and -1 (after a "
                          f"sample's classes), got values in [{y.min()}, {y.max()}]")
+    if c >= 3 and y.size and y.min() >= 0 and y.max() <= 1:
+        # only 0s and 1s and no -1: every row "lists" classes 0 and 1 over and over (each
+        # counted again, as in PyTorch), a number without meaning: these are 0/1 rows
+        raise ValueError(f"{name}: the target holds only 0s and 1s and no -1, like multi-hot "
+                         f"rows (1 where a sample has the class); this loss reads each row as "
+                         f"class indices, then -1 ([2, 0, -1] is the classes {{2, 0}}). For 0/1 "
+                         f"rows use multilabel_soft_margin_loss(input, target), or list the "
+                         f"classes: [np.r_[np.flatnonzero(row), [-1] * ({c} - row.sum())] for "
+                         f"row in target]")
     listed = np.cumprod(y >= 0, axis=1).astype(bool)   # the entries before the first -1
     k = int(listed.sum(1).max(initial=0))               # the most classes a sample has
     listed, classes = listed[:, :k], np.where(listed, y, 0)[:, :k]

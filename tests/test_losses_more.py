@@ -859,6 +859,26 @@ def test_a_listed_class_twice_counts_twice_as_in_pytorch():
     np.testing.assert_allclose(x.grad, [[-4 / 3, 2 / 3, 2 / 3]])
 
 
+def test_multi_hot_rows_are_refused_with_the_loss_that_takes_them():
+    """0/1 rows (1 where a sample has the class), the target of multilabel_soft_margin_loss,
+    were read as class indices: [1, 0, 1, 1] as class 1, then class 0 three times, a number
+    (PyTorch's too) with no meaning that trained on."""
+    x = t64([[0.1, 0.2, 0.4, 0.8], [0.3, -0.2, 0.5, 0.0]])
+    multi_hot = np.array([[1, 0, 1, 1], [0, 1, 0, 0]])
+    with pytest.raises(ValueError, match=r"^multilabel_margin_loss: the target holds only 0s "
+                                         r"and 1s and no -1, like multi-hot rows .* For 0/1 "
+                                         r"rows use multilabel_soft_margin_loss\(input, "
+                                         r"target\), or list the classes: "):
+        F.multilabel_margin_loss(x, multi_hot)
+    # the hint's conversion gives the listed classes, and their loss
+    listed = np.array([np.r_[np.flatnonzero(row), [-1] * (4 - row.sum())] for row in multi_hot])
+    assert listed.tolist() == [[0, 2, 3, -1], [1, -1, -1, -1]]
+    assert np.isfinite(F.multilabel_margin_loss(x, listed).item())
+    # lists of classes 0 and 1 with -1, or two classes, are PyTorch's and still pass
+    assert np.isfinite(F.multilabel_margin_loss(x, [[1, 0, -1, 0], [0, -1, 1, 1]]).item())
+    assert np.isfinite(F.multilabel_margin_loss(x[:, :2], [[1, 0], [0, 0]]).item())
+
+
 def test_the_slopes_where_a_margin_is_hit_exactly_are_pytorchs():
     """PyTorch clamps the embedding losses with clamp_min, whose slope at 0 is the line's, and
     skips a class term that is exactly 0 (z > 0) in the multiclass ones: slope 0."""
