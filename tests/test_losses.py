@@ -695,6 +695,22 @@ def test_labels_given_before_the_scores_are_named_as_swapped_arguments():
         assert np.isfinite(loss(scores, labels).item())             # the right order
 
 
+def test_pytorchs_old_size_average_and_reduce_name_the_module_and_the_reduction():
+    """MSELoss(size_average=False), from older PyTorch code: Python's error named
+    `_Loss.__init__` and an unexpected keyword; it names the module and its reduction now."""
+    for kwargs, meant in ((dict(size_average=False), "sum"), (dict(reduce=False), "none"),
+                          (dict(size_average=True, reduce=True), "mean")):
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        with pytest.raises(TypeError, match=rf"^MSELoss\({given}\): size_average and reduce "
+                                            rf"are PyTorch's old options, replaced by "
+                                            rf"reduction; here that is "
+                                            rf"MSELoss\(reduction='{meant}'\)$"):
+            losses.MSELoss(**kwargs)
+    with pytest.raises(TypeError, match=r"^CrossEntropyLoss\(size_average=False\): .* "
+                                        r"CrossEntropyLoss\(reduction='sum'\)$"):
+        losses.CrossEntropyLoss(None, size_average=False)
+
+
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():
     """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
     targets and returned a number (negative here: -0.2751) that training went on with."""
