@@ -228,6 +228,9 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     if reduction == "sum":
         return losses.sum()
     if reduction == "mean":
+        if n == 0:                  # (numpy's mean of nothing: NaN and a warning)
+            raise ValueError(f"{name}: the mean over 0 sequences is undefined (empty batch, "
+                             f"log_probs {log_probs.shape})")
         per_label = np.maximum(target_lengths, 1).astype(losses.dtype)
         return (losses / per_label).mean()
     return losses.reshape(()) if one else losses
