@@ -30,7 +30,9 @@ from autograd.functional.arguments import (
     values_list_error,
 )
 from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, _reduce
-from autograd.functional.classification import _class_labels, class_options, class_rows, kept_labels
+from autograd.functional.classification import (
+    _class_labels, class_options, class_rows, kept_labels, refuse_swapped_labels,
+)
 from autograd.functional.value_losses import (
     _is_values, _raw, _reduce_values, _target_number, _value_pairs,
 )
@@ -106,6 +108,7 @@ def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: An
     """
     name = "nll_loss"
     _check_reduction(name, reduction)
+    refuse_swapped_labels(name, "log_probs", log_probs, labels)
     log_probs = _tensor(name, log_probs)
     if log_probs.ndim != 2:         # PyTorch's (C,) and (N, C, d1, ...): positions as rows
         rows, labels, shape = class_rows(name, "log_probs", log_probs, _raw(labels))
@@ -225,6 +228,9 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     if reduction == "sum":
         return losses.sum()
     if reduction == "mean":
+        if n == 0:                  # (numpy's mean of nothing: NaN and a warning)
+            raise ValueError(f"{name}: the mean over 0 sequences is undefined (empty batch, "
+                             f"log_probs {log_probs.shape})")
         per_label = np.maximum(target_lengths, 1).astype(losses.dtype)
         return (losses / per_label).mean()
     return losses.reshape(()) if one else losses
@@ -512,7 +518,7 @@ def poisson_nll_loss(pred: Any, target: Any, reduction: str = "mean", *,
     name = "poisson_nll_loss"
     _check_reduction(name, reduction)
     eps = _real(name, "eps", eps)
-    pred, target = _float_pair(name, pred, _constant_numbers(name, "target", target))
+    pred, target = _float_pair(name, pred, _constant_numbers(name, "target", target, pred))
     loss = pred.exp() - target * pred if log_input else pred - target * (pred + eps).log()
     if full:
         above = target > 1
@@ -528,7 +534,8 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
            ) -> Tensor:
     """The Kullback-Leibler divergence KL(target ‖ q) of PyTorch, from log-probabilities
     `input` = ln q: target · (ln target - input) per element (0 where target = 0), or with
-    log_target=True (target given as ln p) e^target · (target - input). A target may be
+    log_target=True (target given as ln p) e^target · (target - input) (0 where
+    target = -inf, the same p = 0). A target may be
     learned (a Tensor that requires grad); where it is 0, its t ln t counts with slope 0
     (PyTorch's slope there is NaN).
 
@@ -551,15 +558,27 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool
     t = _raw(target)
     if log_target:
         _check_log_probs(name, "target", t, "or pass log_target=False for probabilities")
-        loss = (target.exp() if isinstance(target, Tensor) else np.exp(t)) * (target - input)
+        positive = t != -np.inf             # ln p = -inf is p = 0, which costs 0 (as below)
     else:
         if t.size and not t.min() >= 0:
             raise ValueError(f"{name}: target must be probabilities (>= 0), got values down "
                              f"to {t.min():.4g}; for log-probabilities pass log_target=True")
         positive = t > 0
-        # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
-        # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
-        input = where(positive | (input.data != -np.inf), input, 0.0)
+    # a class the target gives 0 costs 0 though its log-probability is -inf (masked): the
+    # input is 0 there, as 0 · -inf would be NaN (elsewhere it is itself, slope and all)
+    input = where(positive | (input.data != -np.inf), input, 0.0)
+    if log_target:
+        # e^ln p (ln p - input), with ln p = -inf read as 0 and its term selected away: else
+        # e^-inf · (-inf - input) = 0 · -inf is NaN, where the target's p is 0
+        if isinstance(target, Tensor):      # a target that is learned: its gradient flows
+            log_p = where(positive, target, 0.0)
+            loss = log_p.exp() * (log_p - input)
+        else:
+            log_p = np.where(positive, t, 0)
+            loss = np.exp(log_p) * (log_p - input)
+        if not positive.all():
+            loss = where(positive, loss, 0.0)
+    else:
         if isinstance(target, Tensor):      # a target that is learned: t ln t as its ops
             loss = target * (where(positive, target, 1.0).log() - input)
         else:                               # 0 ln 0 = 0, as PyTorch's xlogy

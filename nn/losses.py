@@ -53,6 +53,8 @@ class _Loss(Module):
     __signature__ = _InitSignature()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "size_average" in kwargs or "reduce" in kwargs:
+            _refuse_old_options(cls, kwargs)
         if args:                        # (the usual MSELoss() passes with one test)
             _check_positional(cls, args, kwargs)
         return super().__new__(cls)
@@ -119,6 +121,21 @@ def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
         takes = f"takes {first} by position and its other" if first else "takes its"
         raise TypeError(f"{name}({', '.join(map(repr, args))}): {name} {takes} options as "
                         f"keywords ({keywords}), e.g. {name}(reduction='sum')")
+
+
+def _refuse_old_options(cls: type, kwargs: dict) -> None:
+    """PyTorch's deprecated size_average= and reduce= (older code's MSELoss(size_average=False)):
+    an error naming the module and the reduction they mean (Python's named `_Loss.__init__`)."""
+    name = cls.__name__
+    if "reduction" in kwargs:
+        meant = kwargs["reduction"]
+    elif kwargs.get("reduce", True) in (False, 0):
+        meant = "none"
+    else:
+        meant = "mean" if kwargs.get("size_average", True) not in (False, 0) else "sum"
+    old = ", ".join(f"{key}={kwargs[key]!r}" for key in ("size_average", "reduce") if key in kwargs)
+    raise TypeError(f"{name}({old}): size_average and reduce are PyTorch's old options, "
+                    f"replaced by reduction; here that is {name}(reduction={meant!r})")
 
 
 def _first_weight(name: str, weight: Any) -> Any:

@@ -20,7 +20,9 @@ from autograd.functional.loss_arguments import (
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
     broadcast_constant,
 )
-from autograd.functional.classification import _class_labels, class_options, class_rows
+from autograd.functional.classification import (
+    _class_labels, class_options, class_rows, refuse_swapped_labels,
+)
 from autograd.functional.value_losses import _raw
 
 from .distances import checked_norm_order, pairwise_distance
@@ -211,7 +213,7 @@ def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,
     name = "hinge_embedding_loss"
     _check_reduction(name, reduction)
     margin = _real(name, "margin", margin)
-    x, y = _float_pair(name, input, _constant_numbers(name, "target", target))
+    x, y = _float_pair(name, input, _constant_numbers(name, "target", target, input))
     _check_signs(y, name)
     return _reduce(where(y == 1, x, _positive_part(margin - x)), reduction, name)
 
@@ -233,6 +235,7 @@ def multi_margin_loss(input: Any, target: Any, reduction: str = "mean", *, p: in
     if isinstance(p, bool) or p not in (1, 2):
         raise ValueError(f"{name}: p must be 1 (hinge) or 2 (squared hinge), got {p!r}")
     margin = _real(name, "margin", margin)
+    refuse_swapped_labels(name, "input", input, target)
     x = _floating(name, input)
     if x.ndim == 1:                                     # one sample: a batch of one row
         rows, labels, _ = class_rows(name, "input", x, _raw(target))
@@ -258,6 +261,8 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     The target is PyTorch's: rows (N, C) of class indices, a sample's classes first, then -1
     (what follows the first -1 is not read): [3, 0, -1, -1] is the classes {3, 0}. One
     sample's (C,) with a target (C,) works too. A term exactly 0 has slope 0, as in PyTorch.
+    Stricter than PyTorch: with C >= 3 classes, a target of only 0s and 1s and no -1 is an
+    error (multi-hot rows, which `multilabel_soft_margin_loss` takes), not a number.
 
     >>> multilabel_margin_loss(Tensor([[0.1, 0.2, 0.4, 0.8]]), [[3, 0, -1, 1]])
     Tensor(0.85)
@@ -283,6 +288,15 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     if y.size and not (y.min() >= -1 and y.max() < c):
         raise ValueError(f"{name}: target must hold class indices in [0, {c}) and -1 (after a "
                          f"sample's classes), got values in [{y.min()}, {y.max()}]")
+    if c >= 3 and y.size and y.min() >= 0 and y.max() <= 1:
+        # only 0s and 1s and no -1: every row "lists" classes 0 and 1 over and over (each
+        # counted again, as in PyTorch), a number without meaning: these are 0/1 rows
+        raise ValueError(f"{name}: the target holds only 0s and 1s and no -1, like multi-hot "
+                         f"rows (1 where a sample has the class); this loss reads each row as "
+                         f"class indices, then -1 ([2, 0, -1] is the classes {{2, 0}}). For 0/1 "
+                         f"rows use multilabel_soft_margin_loss(input, target), or list the "
+                         f"classes: [np.r_[np.flatnonzero(row), [-1] * ({c} - row.sum())] for "
+                         f"row in target]")
     listed = np.cumprod(y >= 0, axis=1).astype(bool)   # the entries before the first -1
     k = int(listed.sum(1).max(initial=0))               # the most classes a sample has
     listed, classes = listed[:, :k], np.where(listed, y, 0)[:, :k]

@@ -217,6 +217,18 @@ def test_no_input_fits_only_the_empty_target():
 # Mistakes
 # ----------------------------------------------------------------------------------------------
 
+def test_an_empty_batch_sums_to_zero_and_has_no_mean():
+    """N = 0 sequences: "mean" returned NaN (numpy's mean of nothing), where every other loss
+    raises for the mean of no elements; "sum" is 0 and "none" empty."""
+    log_probs = t64(np.zeros((5, 0, 3)))
+    empty = (np.zeros((0, 2), dtype=int), np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match=r"^ctc_loss: the mean over 0 sequences is undefined "
+                                         r"\(empty batch, log_probs \(5, 0, 3\)\)$"):
+        F.ctc_loss(log_probs, *empty)
+    assert F.ctc_loss(log_probs, *empty, reduction="sum").item() == 0.0
+    assert F.ctc_loss(log_probs, *empty, reduction="none").shape == (0,)
+
+
 def test_mistakes_are_errors_naming_the_function_and_what_was_expected():
     x = t64(np.log(np.full((5, 2, 4), 0.25)))
     targets, lengths, target_lengths = np.array([[1, 2], [3, 3]]), [5, 4], [2, 1]

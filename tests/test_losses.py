@@ -652,6 +652,65 @@ def test_nll_loss_of_logits_is_refused():
     assert F.nll_loss(F.log_softmax(logits), [0, 1]).data == F.cross_entropy(logits, [0, 1]).data
 
 
+def test_a_loss_given_the_target_first_says_the_arguments_are_swapped_not_detach():
+    """loss(y, model(X)): the model's output, which requires grad, lands in the target's place
+    and the labels in the input's. 'pass target.detach()' sent the learner to cut their model
+    off; with an input that does not require grad the error asks about the order instead."""
+    from nn.margin_losses import hinge_embedding_loss, multilabel_soft_margin_loss
+    out = Tensor(np.array([[0.2, 0.7], [0.9, 0.4]]), requires_grad=True)
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    for loss, labels in ((F.binary_cross_entropy, y), (F.binary_cross_entropy_with_logits, y),
+                         (multilabel_soft_margin_loss, y), (F.poisson_nll_loss, y),
+                         (hinge_embedding_loss, 2 * y - 1)):
+        name = loss.__name__
+        with pytest.raises(ValueError, match=rf"^{name}: the target requires grad but the "
+                                             rf"input does not: are the arguments swapped\? "
+                                             rf"The input \(the model's output\) comes first: "
+                                             rf"{name}\(input, target\)"):
+            loss(labels, out)
+        # both learned (a target computed by another model): detach it, as before
+        with pytest.raises(ValueError, match=rf"^{name}: the target requires grad, but this "
+                                             rf"loss treats it as a constant \(pass "
+                                             rf"target.detach\(\)\)$"):
+            loss(Tensor(labels, requires_grad=True), out)
+
+
+def test_labels_given_before_the_scores_are_named_as_swapped_arguments():
+    """cross_entropy(labels, logits): the integer labels were made floating and read as one
+    sample's scores, and the error was about a (C,) sample's target shape."""
+    logits = Tensor(np.array([[1.2, -0.7, 0.3], [-2.3, 0.4, 1.37]]), requires_grad=True)
+    labels = np.array([0, 2])
+    for loss, what, scores in ((F.cross_entropy, "logits", logits),
+                               (F.nll_loss, "log_probs", F.log_softmax(logits)),
+                               (F.multi_margin_loss, "input", logits)):
+        name = loss.__name__
+        hold, come = ("hold", "come") if what.endswith("s") else ("holds", "comes")
+        for first in (labels, Tensor(labels), labels.tolist()):
+            with pytest.raises(ValueError, match=rf"^{name}: the {what} {hold} integers \(dtype "
+                                                 rf"int64, shape \(2,\)\) and the target is "
+                                                 rf"floating \(shape \(2, 3\)\): are the "
+                                                 rf"arguments swapped\? The {what} {come} "
+                                                 rf"first: {name}\({what}, labels\)$"):
+                loss(first, scores)
+        assert np.isfinite(loss(scores, labels).item())             # the right order
+
+
+def test_pytorchs_old_size_average_and_reduce_name_the_module_and_the_reduction():
+    """MSELoss(size_average=False), from older PyTorch code: Python's error named
+    `_Loss.__init__` and an unexpected keyword; it names the module and its reduction now."""
+    for kwargs, meant in ((dict(size_average=False), "sum"), (dict(reduce=False), "none"),
+                          (dict(size_average=True, reduce=True), "mean")):
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        with pytest.raises(TypeError, match=rf"^MSELoss\({given}\): size_average and reduce "
+                                            rf"are PyTorch's old options, replaced by "
+                                            rf"reduction; here that is "
+                                            rf"MSELoss\(reduction='{meant}'\)$"):
+            losses.MSELoss(**kwargs)
+    with pytest.raises(TypeError, match=r"^CrossEntropyLoss\(size_average=False\): .* "
+                                        r"CrossEntropyLoss\(reduction='sum'\)$"):
+        losses.CrossEntropyLoss(None, size_average=False)
+
+
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():
     """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
     targets and returned a number (negative here: -0.2751) that training went on with."""

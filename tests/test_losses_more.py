@@ -340,6 +340,29 @@ def test_a_class_masked_with_minus_infinity_that_the_target_gives_zero_costs_not
     assert F.kl_div(t64([[0.0, -np.inf]]), [[0.5, 0.5]], "sum").item() == np.inf
 
 
+def test_a_log_target_of_minus_infinity_costs_nothing_as_a_zero_probability_does():
+    """log_target=True with ln p = -inf (a teacher's log_softmax with a masked class) is the
+    p = 0 of log_target=False: its term is 0, not e^-inf · (-inf - input) = 0 · -inf = NaN
+    (PyTorch's NaN), also where the input is -inf too; the slopes there are 0."""
+    a, b, inf = np.log(0.5), np.log(0.25), np.inf
+    log_q = np.array([[a, b, b], [a, a, -inf]])                # the last input is -inf too
+    log_p = np.array([[0.0, -inf, -inf], [a, a, -inf]])
+    for target in (log_p, t64(log_p)):
+        i = t64(log_q)
+        with strict():
+            loss = F.kl_div(i, target, "none", log_target=True)
+            loss.backward(np.ones((2, 3)))
+        plain = F.kl_div(t64(log_q), [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]], "none")
+        np.testing.assert_allclose(loss.data, plain.data, rtol=1e-15)
+        np.testing.assert_allclose(loss.data, [[np.log(2), 0, 0], [0, 0, 0]], atol=1e-15)
+        assert i.grad.tolist() == [[-1.0, 0.0, 0.0], [-0.5, -0.5, 0.0]]
+    # a learned target's slope e^t (t - input + 1): 0 where t = -inf
+    np.testing.assert_allclose(target.grad, [[1 + np.log(2), 0, 0], [0.5, 0.5, 0]],
+                               rtol=1e-15)
+    assert gradcheck(lambda i, t: F.kl_div(i, t, "batchmean", log_target=True),
+                     t64(np.log([[0.5, 0.25, 0.25]])), t64(np.log([[0.6, 0.3, 0.1]])))
+
+
 # ----------------------------------------------------------------------------------------------
 # margin_ranking_loss and soft_margin_loss
 # ----------------------------------------------------------------------------------------------
@@ -834,6 +857,26 @@ def test_a_listed_class_twice_counts_twice_as_in_pytorch():
     assert twice.item() == 2 * once.item() == 2 * (1.5 + 1.25) / 3
     twice.backward()
     np.testing.assert_allclose(x.grad, [[-4 / 3, 2 / 3, 2 / 3]])
+
+
+def test_multi_hot_rows_are_refused_with_the_loss_that_takes_them():
+    """0/1 rows (1 where a sample has the class), the target of multilabel_soft_margin_loss,
+    were read as class indices: [1, 0, 1, 1] as class 1, then class 0 three times, a number
+    (PyTorch's too) with no meaning that trained on."""
+    x = t64([[0.1, 0.2, 0.4, 0.8], [0.3, -0.2, 0.5, 0.0]])
+    multi_hot = np.array([[1, 0, 1, 1], [0, 1, 0, 0]])
+    with pytest.raises(ValueError, match=r"^multilabel_margin_loss: the target holds only 0s "
+                                         r"and 1s and no -1, like multi-hot rows .* For 0/1 "
+                                         r"rows use multilabel_soft_margin_loss\(input, "
+                                         r"target\), or list the classes: "):
+        F.multilabel_margin_loss(x, multi_hot)
+    # the hint's conversion gives the listed classes, and their loss
+    listed = np.array([np.r_[np.flatnonzero(row), [-1] * (4 - row.sum())] for row in multi_hot])
+    assert listed.tolist() == [[0, 2, 3, -1], [1, -1, -1, -1]]
+    assert np.isfinite(F.multilabel_margin_loss(x, listed).item())
+    # lists of classes 0 and 1 with -1, or two classes, are PyTorch's and still pass
+    assert np.isfinite(F.multilabel_margin_loss(x, [[1, 0, -1, 0], [0, -1, 1, 1]]).item())
+    assert np.isfinite(F.multilabel_margin_loss(x[:, :2], [[1, 0], [0, 0]]).item())
 
 
 def test_the_slopes_where_a_margin_is_hit_exactly_are_pytorchs():

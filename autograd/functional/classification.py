@@ -156,6 +156,7 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weigh
     if reduction.__class__ is not str or reduction not in _REDUCTIONS:
         _check_reduction(name, reduction)       # (raises)
     if logits.__class__ is not Tensor or logits.data.dtype.kind != "f":
+        refuse_swapped_labels(name, "logits", logits, target)
         logits = _floating(name, logits)
     _warn_if_made_by(name, logits, "softmax", "probabilities", "remove the final "
                      "softmax (cross_entropy applies log_softmax itself)")
@@ -208,6 +209,23 @@ def _cross_entropy_rows(logits: Tensor, target: Any, reduction: str, weight: Any
         return _probabilities_with_options(logits, target, reduction, weight, ignore_index,
                                            label_smoothing)
     return apply(CrossEntropy, (logits, target), CrossEntropyCtx(reduction, None))
+
+
+def refuse_swapped_labels(name: str, what: str, scores: Any, target: Any) -> None:
+    """Integer scores with a floating target of one more axis are the arguments swapped,
+    `loss(labels, logits)`: an error saying so (made floating, the labels would read as one
+    sample's scores and the error would be about shapes). Integer scores with probabilities
+    of their own shape pass (made floating)."""
+    try:
+        data = np.asarray(scores.data if isinstance(scores, Tensor) else scores)
+        t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    except (TypeError, ValueError):         # (not arrays: the usual checks say what they are)
+        return
+    if data.dtype.kind in "iub" and t.dtype.kind == "f" and t.ndim == data.ndim + 1:
+        hold, come = ("hold", "come") if what.endswith("s") else ("holds", "comes")
+        raise ValueError(f"{name}: the {what} {hold} integers (dtype {data.dtype}, shape "
+                         f"{data.shape}) and the target is floating (shape {t.shape}): are the "
+                         f"arguments swapped? The {what} {come} first: {name}({what}, labels)")
 
 
 def class_rows(name: str, what: str, scores: Tensor, target: Any, probabilities: bool = False

@@ -37,14 +37,22 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
     return losses.mean()
 
 
-def _constant_numbers(name: str, what: str, x: Any) -> np.ndarray:
+def _constant_numbers(name: str, what: str, x: Any, input: Any = None) -> np.ndarray:
     """`x` (an array, a list, a Tensor that does not require grad) as a numpy array of numbers:
-    a loss's constant argument (its target, a class weight)."""
+    a loss's constant argument (its target, a class weight). `input`, the loss's input when
+    `x` is its target, tells a target that requires grad beside an input that does not (the
+    arguments swapped: `loss(y, model(X))`) from a target that is really learned."""
     if isinstance(x, Node):
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: the {what} is a Value, one number of the scalar engine; "
                             f"pass numbers (an array, a list, a Tensor), e.g. [v.data]")
         if x.requires_grad:
+            if input is not None and not getattr(input, "requires_grad", False):
+                # detach() would be the wrong fix: it would cut the model's output off
+                raise ValueError(f"{name}: the {what} requires grad but the input does not: "
+                                 f"are the arguments swapped? The input (the model's output) "
+                                 f"comes first: {name}(input, {what}); a {what} that is "
+                                 f"really learned is a constant here (pass {what}.detach())")
             raise ValueError(f"{name}: the {what} requires grad, but this loss treats it as "
                              f"a constant (pass {what}.detach())")
         x = x.data
@@ -56,7 +64,7 @@ def _constant_numbers(name: str, what: str, x: Any) -> np.ndarray:
 
 def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
     """A fused loss's target: a constant array of `like`'s shape and floating dtype, in [0, 1]."""
-    t = _constant_numbers(name, "target", target)
+    t = _constant_numbers(name, "target", target, like)
     if t.shape != like.shape:
         raise ValueError(f"{name}: input has shape {like.shape} but target has shape "
                          f"{t.shape}; they must match (reshape one of them)")
