@@ -30,6 +30,17 @@ def _container_without_init(container: Module) -> str:
             f"makes (a plain Module subclass needs no such call)")
 
 
+def _check_key_free(container: Module, key: str) -> None:
+    """Refuse an entry's key (a ModuleDict's, a named Sequential layer's) that is already an
+    attribute of the container: a method (`forward`, `keys`) or `training`. Its entry would be
+    shadowed when read as an attribute, and `model.eval()`, which sets `training` on every
+    module, would write over it: PyTorch refuses such keys too."""
+    if key == "training" or hasattr(type(container), key) or key in container.__dict__:
+        raise KeyError(f"{type(container).__name__}: the key {key!r} is already an attribute of "
+                       f"{type(container).__name__} (a method or setting of every module); "
+                       f"choose another key")
+
+
 def _modules_of(container: Module, other: Any) -> list[Module]:
     """The modules of `other`, a ModuleList or Sequential (or a list of modules), for `+`."""
     if isinstance(other, Module) and not isinstance(other, ModuleList):
@@ -176,6 +187,8 @@ class _KeyedContainer(Module):
         if not isinstance(key, str) or not key or "." in key:
             raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
                             f"'.', got {key!r}")
+        if key not in self._entries:
+            _check_key_free(self, key)
         self._entries[key] = self._checked(key, value)
 
     def __getitem__(self, key: str) -> Any:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import difflib
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import FunctionType
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
@@ -385,6 +386,9 @@ class Module:
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
+        if _holds_parts((value,) if not isinstance(value, (list, tuple)) else value) \
+                and _is_method_name(type(self), name):
+            raise TypeError(_method_name_taken(self, name, value))
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
             if old is not None and value is not None and is_parameter(old) \
@@ -610,11 +614,8 @@ class Module:
         _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:               # checked before it is named: a refusal leaves no
-            held = self.__dict__.get(name)  # buffer name without a value behind it
-            if isinstance(held, Module) or is_parameter(held):
-                raise KeyError(f"{type(self).__name__}.register_buffer: {name!r} already holds "
-                               f"a {'module' if isinstance(held, Module) else 'parameter'}; "
-                               f"give the buffer a name of its own")
+            _check_free(self, "register_buffer", name,      # buffer name without a value
+                        lambda held: not isinstance(held, Module) and not is_parameter(held))
             array = None if value is None else _buffer_array(self, name, value)
             names.append(name)
             value = array
@@ -711,6 +712,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or "
                             f"None, got {type(module).__name__}")
         _check_name(self, "add_module", name)
+        _check_free(self, "add_module", name, lambda held: isinstance(held, Module))
         setattr(self, name, module)
 
     def register_module(self, name: str, module: Module | None) -> None:
@@ -723,6 +725,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be an "
                             f"nn.Parameter or None, got {type(param).__name__}")
         _check_name(self, "register_parameter", name)
+        _check_free(self, "register_parameter", name, is_parameter)
         setattr(self, name, param)
 
     def train(self, mode: bool = True) -> Module:
@@ -1065,6 +1068,48 @@ def _check_name(module: Module, method: str, name: Any) -> None:
     if not isinstance(name, str) or not name or "." in name:
         raise KeyError(f"{type(module).__name__}.{method}: the name must be a non-empty string "
                        f"without '.', got {name!r}")
+
+
+def _is_method_name(cls: type, name: str) -> bool:
+    """True if `name` is what every module reads as a method or a setting of its class: a
+    method (`eval`, `modules`, a subclass's own), a property, or `training`. A module or a
+    parameter kept under such a name would hide it from `model.eval()` and the rest."""
+    if name == "training":
+        return True
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            attr = klass.__dict__[name]
+            return isinstance(attr, (FunctionType, staticmethod, classmethod, property, _Hint))
+    return False
+
+
+def _method_name_taken(module: Module, name: str, value: Any) -> str:
+    """Why a module or parameter cannot be kept as `module.name`, which names a method."""
+    kind = "setting" if name == "training" else "method"
+    return (f"{type(module).__name__}.{name}: {name!r} is a {kind} of every "
+            f"{type(module).__name__} (model.{name}{'' if name == 'training' else '()'}); a "
+            f"{type(value).__name__} kept under that name would hide it, and model.train(), "
+            f"model.eval() and the rest would break; give it another name (self.layers, "
+            f"self.head, ...)")
+
+
+def _check_free(module: Module, method: str, name: str, keeps: Callable[[Any], bool]) -> None:
+    """Refuse `name` for `method` (add_module, register_parameter, register_buffer) when it is
+    taken by something of another kind: a method or setting of the class (`training`,
+    `forward`), or an attribute whose value `keeps` does not accept, as PyTorch's KeyError
+    "attribute ... already exists" (assigning would silently drop what is there)."""
+    held = module.__dict__.get(name)
+    if _is_method_name(type(module), name) or (
+            name not in module.__dict__ and hasattr(type(module), name)):
+        raise KeyError(f"{type(module).__name__}.{method}: {name!r} is already an attribute "
+                       f"of {type(module).__name__} (a method or setting of the class); "
+                       f"choose another name")
+    if held is not None and not keeps(held):
+        what = ("a module" if isinstance(held, Module) else "a parameter" if is_parameter(held)
+                else "a buffer" if name in module.__dict__.get("_buffer_names", ())
+                else f"a value ({type(held).__name__})")
+        raise KeyError(f"{type(module).__name__}.{method}: {name!r} already holds {what}; "
+                       f"choose another name, or `del model.{name}` first")
 
 
 def _replaced_parameter(module: Module, name: str, value: Any) -> str:

@@ -1263,3 +1263,73 @@ def test_always_call_forward_hooks_run_when_the_call_fails_as_in_pytorch():
     layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape), always_call=True)
     layer(np.ones((3, 2)))
     assert seen == [(3, 1)]                    # a call that succeeds runs it once, as any hook
+
+
+@pytest.mark.parametrize("key", ["training", "forward", "eval", "parameters"])
+def test_a_container_key_that_is_a_module_attribute_is_refused_as_in_pytorch(key):
+    """ModuleDict({"training": ...}) and Sequential({"training": ...}) were accepted, and then
+    model.eval() broke ("ModuleDict['training']: expected a Module, got bool"); a key "forward"
+    was shadowed by the method. PyTorch refuses such keys ("attribute ... already exists")."""
+    from collections import OrderedDict
+    with pytest.raises(KeyError, match=f"ModuleDict: the key '{key}' is already an attribute"):
+        ModuleDict({key: Linear(1, 1)})
+    with pytest.raises(KeyError, match=f"the key '{key}' is already an attribute"):
+        Sequential(OrderedDict([("fc", Linear(1, 1)), (key, ReLU())]))
+    with pytest.raises(KeyError, match=f"ParameterDict: the key '{key}'"):
+        ParameterDict({key: np.zeros(2)})
+    heads = ModuleDict({"a": Linear(1, 1)})
+    with pytest.raises(KeyError, match="already an attribute"):
+        setattr(heads, key, Linear(1, 1)) if key != "training" else heads.update({key: ReLU()})
+    heads["a"] = Linear(1, 2)                   # replacing an entry is still fine
+    assert heads.eval() is heads and not heads.training and heads.a.out_features == 2
+
+
+@pytest.mark.parametrize("name", ["modules", "eval", "forward", "children", "training"])
+def test_a_module_kept_under_a_method_s_name_is_refused_where_assigned(name):
+    """`self.modules = ModuleList(...)` hid Module.modules(): model.eval() then failed far away
+    with "ModuleList must define forward()" (PyTorch keeps the layer but breaks in forward:
+    "'method' object is not iterable"). A module or parameter under a method's name is refused
+    where it is assigned."""
+    class Net(Module):
+        def __init__(self, value):
+            setattr(self, name, value)
+
+    for value in (ModuleList([Linear(1, 1)]), Linear(1, 1), Parameter(np.ones(2)),
+                  [Linear(1, 1)]):
+        with pytest.raises(TypeError, match=rf"Net\.{name}: '{name}' is a (method|setting) of "
+                                            rf"every Net.*give it another name"):
+            Net(value)
+    model = Module()
+    with pytest.raises(KeyError, match=f"Module.add_module: '{name}' is already an attribute"):
+        model.add_module(name, Linear(1, 1))
+    with pytest.raises(KeyError, match=f"Module.register_parameter: '{name}' is already an"):
+        model.register_parameter(name, Parameter(np.ones(2)))
+    with pytest.raises(KeyError, match=f"Module.register_buffer: '{name}' is already an"):
+        model.register_buffer(name, np.ones(2))
+    assert model.eval() is model and not model.training     # nothing was changed
+
+
+def test_register_parameter_and_add_module_refuse_a_name_that_holds_something_else():
+    """register_parameter("fc", None) silently replaced the child module fc by None (its
+    weights left the model), and add_module("size", layer) wrote over a plain setting; PyTorch
+    raises KeyError "attribute 'fc' already exists"."""
+    class Net(Module):
+        def __init__(self):
+            self.fc = Linear(2, 2)
+            self.size = 3
+            self.scale = Parameter(np.ones(2))
+            self.register_buffer("mean", np.zeros(2))
+
+    net = Net()
+    with pytest.raises(KeyError, match="Net.register_parameter: 'fc' already holds a module"):
+        net.register_parameter("fc", None)
+    with pytest.raises(KeyError, match="'mean' already holds a buffer"):
+        net.register_parameter("mean", Parameter(np.ones(2)))
+    with pytest.raises(KeyError, match=r"Net.add_module: 'size' already holds a value \(int\)"):
+        net.add_module("size", Linear(1, 1))
+    with pytest.raises(KeyError, match="Net.add_module: 'scale' already holds a parameter"):
+        net.add_module("scale", Linear(1, 1))
+    assert [name for name, _ in net.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    net.register_parameter("scale", None)       # a parameter's name takes a parameter or None
+    net.add_module("fc", Linear(2, 3))          # and a module's a module
+    assert net.scale is None and net.fc.out_features == 3
