@@ -101,8 +101,14 @@ class ModuleList(_ListContainer):
     numbered from 0 (as in PyTorch).
     """
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
+    def __init__(self, modules: Iterable[Module] = (), *more: Module) -> None:
         self._items: list[Module] = []
+        if more or isinstance(modules, Module) and not isinstance(modules, ModuleList):
+            got = (f"{1 + len(more)} separate arguments" if more
+                   else f"one {type(modules).__name__}")
+            raise TypeError(f"{type(self).__name__} takes one list of modules, "
+                            f"{type(self).__name__}([a, b]), got {got}; wrap them in a list "
+                            f"(Sequential(a, b) is the one that takes them one by one)")
         for module in modules:
             self.append(module)
 
@@ -155,6 +161,12 @@ class ModuleList(_ListContainer):
         return module
 
     def _item(self, index: int) -> Module:
+        if isinstance(index, str):
+            hint = (f"use the number, model[{index}]" if index.lstrip("-").isdigit() else
+                    f"a named layer is an attribute, model.{index}, or "
+                    f"model.get_submodule({index!r})")
+            raise TypeError(f"{type(self).__name__}: index by position (model[0], model[-1]) or "
+                            f"slice, got the string {index!r}; {hint}")
         try:
             return self._items[index]
         except IndexError:

@@ -34,6 +34,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections import OrderedDict
 from collections.abc import Mapping
 from types import FunctionType
@@ -43,6 +44,7 @@ import numpy as np
 
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node, checked_requires_grad
+from autograd.hooks import RemovableHandle as TensorHookHandle
 from autograd.devices import NO_GPU, to_arguments
 from autograd.warn import warn
 
@@ -254,6 +256,8 @@ class Module:
         own = [a for a in dir(type(self)) if not hasattr(Module, a)]    # not forward_batch
         close = difflib.get_close_matches("forward", own, n=1)
         hint = f" (it has {close[0]!r}: a misspelling?)" if close else ""
+        if not close and type(self).__module__ == "nn.containers":
+            hint = _CONTAINER_CALLED.get(name, "")
         raise NotImplementedError(f"{name} must define forward(){hint}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -312,7 +316,13 @@ class Module:
                   with_kwargs: bool) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
-                            f"{type(hook).__name__}")
+                            f"{_what_called(hook)}")
+        call = {("_forward_pre_hooks", False): "hook(module, args)",
+                ("_forward_pre_hooks", True): "hook(module, args, kwargs)",
+                ("_forward_hooks", False): "hook(module, args, output)",
+                ("_forward_hooks", True): "hook(module, args, kwargs, output)"}[kind,
+                                                                                bool(with_kwargs)]
+        _check_hook_arguments(self, method, hook, call, call.count(",") + 1)
         hooks = self.__dict__.get(kind)
         if hooks is None:                   # straight into __dict__: no parameter checks
             hooks = self.__dict__[kind] = {}
@@ -363,6 +373,12 @@ class Module:
         for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks", {}).items()):
             called.add(key)
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if isinstance(result, (RemovableHandle, TensorHookHandle)):
+                # a lambda's value: `lambda m, args, out: out.register_hook(fn)` returns a handle
+                raise TypeError(f"{type(self).__name__}: a forward hook returned a "
+                                f"{type(result).__name__} (what register_hook returns), which "
+                                f"would replace the module's output; a forward hook returns "
+                                f"None, or the output to use instead: write it as a def")
             if result is not None:
                 output = result
         return output
@@ -700,6 +716,9 @@ class Module:
         >>> float(abs(model[1].bias.data).sum())
         0.0
         """
+        if not callable(fn):                # said here, not after a descent to the first leaf
+            raise TypeError(f"{type(self).__name__}.apply: expected a function of one module, "
+                            f"got {_what_called(fn)}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -998,12 +1017,15 @@ class RemovableHandle:
 
 
 def _no_backward_hooks(module: Module, method: str) -> str:
-    return (f"{type(module).__name__}.{method}: glassgrad has no backward hooks. Every node "
-            f"keeps its .grad after backward: read the parameters' .grad after "
-            f"loss.backward(), and for the gradient of a layer's output keep the output with a "
-            f"forward hook (`layer.register_forward_hook(lambda m, args, out: kept.append(out))`)"
-            f" and read kept[-1].grad after backward; to change gradients, change them between "
-            f"backward() and the optimizer's step()")
+    return (f"{type(module).__name__}.{method}: glassgrad's modules have no backward hooks, "
+            f"but its tensors have (Tensor.register_hook). For the gradient of a layer's "
+            f"output (PyTorch's grad_output), hook the output from a forward hook: "
+            f"`def hook_output(m, args, out): out.register_hook(fn)` (returning None), then "
+            f"`layer.register_forward_hook(hook_output)`; fn(grad) is called during backward "
+            f"and may return a replacement. Every node "
+            f"also keeps its .grad after backward: read the parameters' .grad after "
+            f"loss.backward(), and change gradients between backward() and the optimizer's "
+            f"step()")
 
 
 def clear_grad(p: Node, set_to_none: bool = True) -> None:
@@ -1043,6 +1065,30 @@ def _not_a_module(item: Any) -> str:
     return type(item).__name__
 
 
+def _what_called(fn: Any) -> str:
+    """What was given where a function was expected (a hook, apply's fn)."""
+    if fn is None:
+        return ("None (the result of calling the function? pass the function itself, "
+                "model.apply(init_weights), not model.apply(init_weights()))")
+    return type(fn).__name__
+
+
+def _check_hook_arguments(module: Module, method: str, hook: Callable, call: str,
+                          count: int) -> None:
+    """Refuse, where it is registered, a hook that cannot take the `count` arguments it will
+    be called with (`call` shows them), instead of a TypeError at the next forward."""
+    try:
+        signature = inspect.signature(hook)
+    except (TypeError, ValueError):         # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise TypeError(f"{type(module).__name__}.{method}: the hook is called as {call}, but "
+                        f"{name}{signature} cannot take {count} arguments") from None
+
+
 def _is_trainable_tensor(x: Any) -> bool:
     """A leaf Tensor that wants a gradient but is no Parameter: micrograd-style code's way to
     write a weight, which a module would not register (PyTorch does not either, silently)."""
@@ -1068,6 +1114,20 @@ def _check_name(module: Module, method: str, name: Any) -> None:
     if not isinstance(name, str) or not name or "." in name:
         raise KeyError(f"{type(module).__name__}.{method}: the name must be a non-empty string "
                        f"without '.', got {name!r}")
+
+
+#: why calling a container fails, and what to write instead
+_CONTAINER_CALLED = {
+    "ModuleList": ": a ModuleList only holds its modules, it does not call them; loop over it "
+                  "in your forward (for layer in self.layers: x = layer(x)), or hold them in "
+                  "nn.Sequential(...), which calls them in order",
+    "ModuleDict": ": a ModuleDict only holds its modules; call the one you mean "
+                  "(self.heads['name'](x)), or hold them in nn.Sequential(...)",
+    "ParameterList": ": a ParameterList only holds parameters; use them in a module's forward "
+                     "(x * self.scales[0])",
+    "ParameterDict": ": a ParameterDict only holds parameters; use them in a module's forward "
+                     "(x * self.extra['scale'])",
+}
 
 
 def _is_method_name(cls: type, name: str) -> bool:
