@@ -550,6 +550,55 @@ class Module:
             parts = parts[name.count(".") + 1:]
         return module
 
+    def get_parameter(self, target: str) -> Node:
+        """The parameter at the dotted name `target` (``"encoder.0.weight"``, as
+        `named_parameters` names it), as PyTorch's; an AttributeError says what is there
+        instead.
+
+        >>> from nn import Linear, Sequential
+        >>> Sequential(Linear(2, 3)).get_parameter("0.bias").shape
+        (3,)
+        """
+        return self._get_item("get_parameter", "parameter", target,
+                              self.named_parameters(remove_duplicate=False),
+                              Module._own_parameters)
+
+    def get_buffer(self, target: str) -> np.ndarray:
+        """The buffer at the dotted name `target` (``"bn.running_mean"``, as `named_buffers`
+        names it), as PyTorch's; an AttributeError says what is there instead."""
+        return self._get_item("get_buffer", "buffer", target,
+                              self.named_buffers(remove_duplicate=False), Module._own_buffers)
+
+    def _get_item(self, method: str, kind: str, target: Any,
+                  named: Iterable[tuple[str, Any]], own: Callable) -> Any:
+        """`get_parameter`'s and `get_buffer`'s look-up of `target` among `named`."""
+        if not isinstance(target, str):
+            raise TypeError(f"{type(self).__name__}.{method}: the target is a dotted name such "
+                            f"as '0.weight', got {target!r}")
+        found = dict(named)
+        if target in found:
+            return found[target]
+        call = f"{type(self).__name__}.{method}({target!r})"
+        path, _, name = target.rpartition(".")
+        try:
+            module = self.get_submodule(target)
+        except AttributeError:
+            pass
+        else:
+            raise AttributeError(f"{call}: {target!r} is a module ({type(module).__name__}), "
+                                 f"not a {kind}")
+        try:
+            module = self.get_submodule(path)
+        except AttributeError as error:     # says which part of the path is missing
+            raise AttributeError(f"{call}: {str(error).split(': ', 1)[1]}") from None
+        where = f" (at {path!r})" if path else ""
+        held = vars(module).get(name)
+        note = f"{name!r} holds {type(held).__name__}, not a {kind}; " if held is not None \
+            else ""
+        names = [n for n, _ in own(module)]
+        raise AttributeError(f"{call}: {type(module).__name__}{where} has no {kind} {name!r} "
+                             f"({note}its {kind}s: {names or 'none'})")
+
     def _own_parameters(self) -> Iterator[tuple[str, Node]]:
         """(name, parameter) for this module's own parameters, not its children's."""
         for name, item in self._members():
@@ -973,11 +1022,12 @@ class Module:
 
     def __repr__(self) -> str:
         children = list(self._child_modules())     # a shared layer under each name, as PyTorch
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
+        extra = self.extra_repr()
+        if not children and "\n" not in extra:
+            return f"{type(self).__name__}({extra})"
         lines = [f"{type(self).__name__}("]
-        if self.extra_repr():
-            lines.append(f"  {self.extra_repr()}")
+        if extra:                   # each of its lines indented, as PyTorch prints them
+            lines.extend(f"  {line}" for line in extra.split("\n"))
         for name, child in children:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")

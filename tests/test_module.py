@@ -1450,3 +1450,49 @@ def test_a_forward_hook_that_returns_a_tensor_hook_s_handle_is_refused():
     with pytest.raises(TypeError, match="Linear: a forward hook returned a RemovableHandle "
                                         r"\(what register_hook returns\).*write it as a def"):
         layer(np.ones((4, 2)))
+
+
+def test_get_parameter_and_get_buffer_follow_dotted_names_as_pytorch_s():
+    """model.get_parameter / get_buffer (PyTorch's) were missing: AttributeError "'Net' object
+    has no attribute 'get_parameter'"."""
+    from nn import BatchNorm1d
+
+    class Net(Module):
+        def __init__(self):
+            self.enc = Sequential(Linear(2, 3), BatchNorm1d(3))
+            self.blocks = [Affine(3)]
+            self.size = 3
+            self.register_buffer("mask", np.ones(2), persistent=False)
+
+    net = Net()
+    assert net.get_parameter("enc.0.weight") is net.enc[0].weight
+    assert net.get_parameter("blocks.0.shift") is net.blocks[0].shift
+    assert net.get_buffer("enc.1.running_mean") is net.enc[1].running_mean
+    assert net.get_buffer("mask") is net.mask           # persistent=False ones too
+    with pytest.raises(AttributeError, match=r"Net.get_parameter\('enc.0.wt'\): Linear \(at "
+                                             r"'enc.0'\) has no parameter 'wt' \(its "
+                                             r"parameters: \['weight', 'bias'\]\)"):
+        net.get_parameter("enc.0.wt")
+    with pytest.raises(AttributeError, match=r"'enc.0' is a module \(Linear\), not a parameter"):
+        net.get_parameter("enc.0")
+    with pytest.raises(AttributeError, match=r"Sequential \(at 'enc'\) has no submodule '5'"):
+        net.get_parameter("enc.5.weight")
+    with pytest.raises(AttributeError, match=r"'size' holds int, not a parameter"):
+        net.get_parameter("size")
+    with pytest.raises(AttributeError, match=r"BatchNorm1d \(at 'enc.1'\) has no buffer 'weight' "
+                                             r"\('weight' holds Parameter, not a buffer"):
+        net.get_buffer("enc.1.weight")
+
+
+def test_an_extra_repr_of_several_lines_is_printed_as_a_block_as_in_pytorch():
+    """A two-line extra_repr printed "Scale(k=2\nmulti)": the second line at the margin."""
+    class Scale(Module):
+        def extra_repr(self):
+            return "k=2\nmulti"
+
+    class Net(Module):
+        def __init__(self):
+            self.s = Scale()
+
+    assert repr(Scale()) == "Scale(\n  k=2\n  multi\n)"
+    assert repr(Net()) == "Net(\n  (s): Scale(\n    k=2\n    multi\n  )\n)"     # PyTorch's text
