@@ -30,6 +30,17 @@ def _container_without_init(container: Module) -> str:
             f"makes (a plain Module subclass needs no such call)")
 
 
+def _check_key_free(container: Module, key: str) -> None:
+    """Refuse an entry's key (a ModuleDict's, a named Sequential layer's) that is already an
+    attribute of the container: a method (`forward`, `keys`) or `training`. Its entry would be
+    shadowed when read as an attribute, and `model.eval()`, which sets `training` on every
+    module, would write over it: PyTorch refuses such keys too."""
+    if key == "training" or hasattr(type(container), key) or key in container.__dict__:
+        raise KeyError(f"{type(container).__name__}: the key {key!r} is already an attribute of "
+                       f"{type(container).__name__} (a method or setting of every module); "
+                       f"choose another key")
+
+
 def _modules_of(container: Module, other: Any) -> list[Module]:
     """The modules of `other`, a ModuleList or Sequential (or a list of modules), for `+`."""
     if isinstance(other, Module) and not isinstance(other, ModuleList):
@@ -90,8 +101,14 @@ class ModuleList(_ListContainer):
     numbered from 0 (as in PyTorch).
     """
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
+    def __init__(self, modules: Iterable[Module] = (), *more: Module) -> None:
         self._items: list[Module] = []
+        if more or isinstance(modules, Module) and not isinstance(modules, ModuleList):
+            got = (f"{1 + len(more)} separate arguments" if more
+                   else f"one {type(modules).__name__}")
+            raise TypeError(f"{type(self).__name__} takes one list of modules, "
+                            f"{type(self).__name__}([a, b]), got {got}; wrap them in a list "
+                            f"(Sequential(a, b) is the one that takes them one by one)")
         for module in modules:
             self.append(module)
 
@@ -144,6 +161,12 @@ class ModuleList(_ListContainer):
         return module
 
     def _item(self, index: int) -> Module:
+        if isinstance(index, str):
+            hint = (f"use the number, model[{index}]" if index.lstrip("-").isdigit() else
+                    f"a named layer is an attribute, model.{index}, or "
+                    f"model.get_submodule({index!r})")
+            raise TypeError(f"{type(self).__name__}: index by position (model[0], model[-1]) or "
+                            f"slice, got the string {index!r}; {hint}")
         try:
             return self._items[index]
         except IndexError:
@@ -176,6 +199,8 @@ class _KeyedContainer(Module):
         if not isinstance(key, str) or not key or "." in key:
             raise TypeError(f"{type(self).__name__}: keys must be non-empty strings without "
                             f"'.', got {key!r}")
+        if key not in self._entries:
+            _check_key_free(self, key)
         self._entries[key] = self._checked(key, value)
 
     def __getitem__(self, key: str) -> Any:

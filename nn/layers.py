@@ -38,6 +38,7 @@ from . import activations as A
 from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
 from .conv import not_a_sequence_batch, not_a_volume_batch, not_an_image_batch
+from .containers import _check_key_free
 from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
 
 __all__ = [
@@ -540,6 +541,8 @@ class Sequential(ModuleList):
                     raise TypeError(f"Sequential: layer names must be non-empty strings "
                                     f"without '.', got {name!r}")
             super().__init__(layers[0].values())
+            for name in names:
+                _check_key_free(self, name)
             self._kept_names = names
         else:
             super().__init__(layers)

@@ -34,14 +34,17 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import FunctionType
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node, checked_requires_grad
+from autograd.hooks import RemovableHandle as TensorHookHandle
 from autograd.devices import NO_GPU, to_arguments
 from autograd.warn import warn
 
@@ -253,6 +256,8 @@ class Module:
         own = [a for a in dir(type(self)) if not hasattr(Module, a)]    # not forward_batch
         close = difflib.get_close_matches("forward", own, n=1)
         hint = f" (it has {close[0]!r}: a misspelling?)" if close else ""
+        if not close and type(self).__module__ == "nn.containers":
+            hint = _CONTAINER_CALLED.get(name, "")
         raise NotImplementedError(f"{name} must define forward(){hint}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -311,7 +316,13 @@ class Module:
                   with_kwargs: bool) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
-                            f"{type(hook).__name__}")
+                            f"{_what_called(hook)}")
+        call = {("_forward_pre_hooks", False): "hook(module, args)",
+                ("_forward_pre_hooks", True): "hook(module, args, kwargs)",
+                ("_forward_hooks", False): "hook(module, args, output)",
+                ("_forward_hooks", True): "hook(module, args, kwargs, output)"}[kind,
+                                                                                bool(with_kwargs)]
+        _check_hook_arguments(self, method, hook, call, call.count(",") + 1)
         hooks = self.__dict__.get(kind)
         if hooks is None:                   # straight into __dict__: no parameter checks
             hooks = self.__dict__[kind] = {}
@@ -362,6 +373,12 @@ class Module:
         for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks", {}).items()):
             called.add(key)
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if isinstance(result, (RemovableHandle, TensorHookHandle)):
+                # a lambda's value: `lambda m, args, out: out.register_hook(fn)` returns a handle
+                raise TypeError(f"{type(self).__name__}: a forward hook returned a "
+                                f"{type(result).__name__} (what register_hook returns), which "
+                                f"would replace the module's output; a forward hook returns "
+                                f"None, or the output to use instead: write it as a def")
             if result is not None:
                 output = result
         return output
@@ -385,6 +402,9 @@ class Module:
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
+        if _holds_parts((value,) if not isinstance(value, (list, tuple)) else value) \
+                and _is_method_name(type(self), name):
+            raise TypeError(_method_name_taken(self, name, value))
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
             if old is not None and value is not None and is_parameter(old) \
@@ -530,6 +550,55 @@ class Module:
             parts = parts[name.count(".") + 1:]
         return module
 
+    def get_parameter(self, target: str) -> Node:
+        """The parameter at the dotted name `target` (``"encoder.0.weight"``, as
+        `named_parameters` names it), as PyTorch's; an AttributeError says what is there
+        instead.
+
+        >>> from nn import Linear, Sequential
+        >>> Sequential(Linear(2, 3)).get_parameter("0.bias").shape
+        (3,)
+        """
+        return self._get_item("get_parameter", "parameter", target,
+                              self.named_parameters(remove_duplicate=False),
+                              Module._own_parameters)
+
+    def get_buffer(self, target: str) -> np.ndarray:
+        """The buffer at the dotted name `target` (``"bn.running_mean"``, as `named_buffers`
+        names it), as PyTorch's; an AttributeError says what is there instead."""
+        return self._get_item("get_buffer", "buffer", target,
+                              self.named_buffers(remove_duplicate=False), Module._own_buffers)
+
+    def _get_item(self, method: str, kind: str, target: Any,
+                  named: Iterable[tuple[str, Any]], own: Callable) -> Any:
+        """`get_parameter`'s and `get_buffer`'s look-up of `target` among `named`."""
+        if not isinstance(target, str):
+            raise TypeError(f"{type(self).__name__}.{method}: the target is a dotted name such "
+                            f"as '0.weight', got {target!r}")
+        found = dict(named)
+        if target in found:
+            return found[target]
+        call = f"{type(self).__name__}.{method}({target!r})"
+        path, _, name = target.rpartition(".")
+        try:
+            module = self.get_submodule(target)
+        except AttributeError:
+            pass
+        else:
+            raise AttributeError(f"{call}: {target!r} is a module ({type(module).__name__}), "
+                                 f"not a {kind}")
+        try:
+            module = self.get_submodule(path)
+        except AttributeError as error:     # says which part of the path is missing
+            raise AttributeError(f"{call}: {str(error).split(': ', 1)[1]}") from None
+        where = f" (at {path!r})" if path else ""
+        held = vars(module).get(name)
+        note = f"{name!r} holds {type(held).__name__}, not a {kind}; " if held is not None \
+            else ""
+        names = [n for n, _ in own(module)]
+        raise AttributeError(f"{call}: {type(module).__name__}{where} has no {kind} {name!r} "
+                             f"({note}its {kind}s: {names or 'none'})")
+
     def _own_parameters(self) -> Iterator[tuple[str, Node]]:
         """(name, parameter) for this module's own parameters, not its children's."""
         for name, item in self._members():
@@ -610,11 +679,8 @@ class Module:
         _check_name(self, "register_buffer", name)
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:               # checked before it is named: a refusal leaves no
-            held = self.__dict__.get(name)  # buffer name without a value behind it
-            if isinstance(held, Module) or is_parameter(held):
-                raise KeyError(f"{type(self).__name__}.register_buffer: {name!r} already holds "
-                               f"a {'module' if isinstance(held, Module) else 'parameter'}; "
-                               f"give the buffer a name of its own")
+            _check_free(self, "register_buffer", name,      # buffer name without a value
+                        lambda held: not isinstance(held, Module) and not is_parameter(held))
             array = None if value is None else _buffer_array(self, name, value)
             names.append(name)
             value = array
@@ -699,6 +765,9 @@ class Module:
         >>> float(abs(model[1].bias.data).sum())
         0.0
         """
+        if not callable(fn):                # said here, not after a descent to the first leaf
+            raise TypeError(f"{type(self).__name__}.apply: expected a function of one module, "
+                            f"got {_what_called(fn)}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -711,6 +780,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or "
                             f"None, got {type(module).__name__}")
         _check_name(self, "add_module", name)
+        _check_free(self, "add_module", name, lambda held: isinstance(held, Module))
         setattr(self, name, module)
 
     def register_module(self, name: str, module: Module | None) -> None:
@@ -723,6 +793,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be an "
                             f"nn.Parameter or None, got {type(param).__name__}")
         _check_name(self, "register_parameter", name)
+        _check_free(self, "register_parameter", name, is_parameter)
         setattr(self, name, param)
 
     def train(self, mode: bool = True) -> Module:
@@ -951,11 +1022,12 @@ class Module:
 
     def __repr__(self) -> str:
         children = list(self._child_modules())     # a shared layer under each name, as PyTorch
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
+        extra = self.extra_repr()
+        if not children and "\n" not in extra:
+            return f"{type(self).__name__}({extra})"
         lines = [f"{type(self).__name__}("]
-        if self.extra_repr():
-            lines.append(f"  {self.extra_repr()}")
+        if extra:                   # each of its lines indented, as PyTorch prints them
+            lines.extend(f"  {line}" for line in extra.split("\n"))
         for name, child in children:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
@@ -995,12 +1067,15 @@ class RemovableHandle:
 
 
 def _no_backward_hooks(module: Module, method: str) -> str:
-    return (f"{type(module).__name__}.{method}: glassgrad has no backward hooks. Every node "
-            f"keeps its .grad after backward: read the parameters' .grad after "
-            f"loss.backward(), and for the gradient of a layer's output keep the output with a "
-            f"forward hook (`layer.register_forward_hook(lambda m, args, out: kept.append(out))`)"
-            f" and read kept[-1].grad after backward; to change gradients, change them between "
-            f"backward() and the optimizer's step()")
+    return (f"{type(module).__name__}.{method}: glassgrad's modules have no backward hooks, "
+            f"but its tensors have (Tensor.register_hook). For the gradient of a layer's "
+            f"output (PyTorch's grad_output), hook the output from a forward hook: "
+            f"`def hook_output(m, args, out): out.register_hook(fn)` (returning None), then "
+            f"`layer.register_forward_hook(hook_output)`; fn(grad) is called during backward "
+            f"and may return a replacement. Every node "
+            f"also keeps its .grad after backward: read the parameters' .grad after "
+            f"loss.backward(), and change gradients between backward() and the optimizer's "
+            f"step()")
 
 
 def clear_grad(p: Node, set_to_none: bool = True) -> None:
@@ -1040,6 +1115,30 @@ def _not_a_module(item: Any) -> str:
     return type(item).__name__
 
 
+def _what_called(fn: Any) -> str:
+    """What was given where a function was expected (a hook, apply's fn)."""
+    if fn is None:
+        return ("None (the result of calling the function? pass the function itself, "
+                "model.apply(init_weights), not model.apply(init_weights()))")
+    return type(fn).__name__
+
+
+def _check_hook_arguments(module: Module, method: str, hook: Callable, call: str,
+                          count: int) -> None:
+    """Refuse, where it is registered, a hook that cannot take the `count` arguments it will
+    be called with (`call` shows them), instead of a TypeError at the next forward."""
+    try:
+        signature = inspect.signature(hook)
+    except (TypeError, ValueError):         # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise TypeError(f"{type(module).__name__}.{method}: the hook is called as {call}, but "
+                        f"{name}{signature} cannot take {count} arguments") from None
+
+
 def _is_trainable_tensor(x: Any) -> bool:
     """A leaf Tensor that wants a gradient but is no Parameter: micrograd-style code's way to
     write a weight, which a module would not register (PyTorch does not either, silently)."""
@@ -1065,6 +1164,62 @@ def _check_name(module: Module, method: str, name: Any) -> None:
     if not isinstance(name, str) or not name or "." in name:
         raise KeyError(f"{type(module).__name__}.{method}: the name must be a non-empty string "
                        f"without '.', got {name!r}")
+
+
+#: why calling a container fails, and what to write instead
+_CONTAINER_CALLED = {
+    "ModuleList": ": a ModuleList only holds its modules, it does not call them; loop over it "
+                  "in your forward (for layer in self.layers: x = layer(x)), or hold them in "
+                  "nn.Sequential(...), which calls them in order",
+    "ModuleDict": ": a ModuleDict only holds its modules; call the one you mean "
+                  "(self.heads['name'](x)), or hold them in nn.Sequential(...)",
+    "ParameterList": ": a ParameterList only holds parameters; use them in a module's forward "
+                     "(x * self.scales[0])",
+    "ParameterDict": ": a ParameterDict only holds parameters; use them in a module's forward "
+                     "(x * self.extra['scale'])",
+}
+
+
+def _is_method_name(cls: type, name: str) -> bool:
+    """True if `name` is what every module reads as a method or a setting of its class: a
+    method (`eval`, `modules`, a subclass's own), a property, or `training`. A module or a
+    parameter kept under such a name would hide it from `model.eval()` and the rest."""
+    if name == "training":
+        return True
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            attr = klass.__dict__[name]
+            return isinstance(attr, (FunctionType, staticmethod, classmethod, property, _Hint))
+    return False
+
+
+def _method_name_taken(module: Module, name: str, value: Any) -> str:
+    """Why a module or parameter cannot be kept as `module.name`, which names a method."""
+    kind = "setting" if name == "training" else "method"
+    return (f"{type(module).__name__}.{name}: {name!r} is a {kind} of every "
+            f"{type(module).__name__} (model.{name}{'' if name == 'training' else '()'}); a "
+            f"{type(value).__name__} kept under that name would hide it, and model.train(), "
+            f"model.eval() and the rest would break; give it another name (self.layers, "
+            f"self.head, ...)")
+
+
+def _check_free(module: Module, method: str, name: str, keeps: Callable[[Any], bool]) -> None:
+    """Refuse `name` for `method` (add_module, register_parameter, register_buffer) when it is
+    taken by something of another kind: a method or setting of the class (`training`,
+    `forward`), or an attribute whose value `keeps` does not accept, as PyTorch's KeyError
+    "attribute ... already exists" (assigning would silently drop what is there)."""
+    held = module.__dict__.get(name)
+    if _is_method_name(type(module), name) or (
+            name not in module.__dict__ and hasattr(type(module), name)):
+        raise KeyError(f"{type(module).__name__}.{method}: {name!r} is already an attribute "
+                       f"of {type(module).__name__} (a method or setting of the class); "
+                       f"choose another name")
+    if held is not None and not keeps(held):
+        what = ("a module" if isinstance(held, Module) else "a parameter" if is_parameter(held)
+                else "a buffer" if name in module.__dict__.get("_buffer_names", ())
+                else f"a value ({type(held).__name__})")
+        raise KeyError(f"{type(module).__name__}.{method}: {name!r} already holds {what}; "
+                       f"choose another name, or `del model.{name}` first")
 
 
 def _replaced_parameter(module: Module, name: str, value: Any) -> str:

@@ -997,8 +997,12 @@ def test_a_kept_output_has_its_gradient_after_backward():
 @pytest.mark.parametrize("method", ["register_full_backward_hook", "register_backward_hook",
                                     "register_full_backward_pre_hook"])
 def test_backward_hooks_are_refused_saying_what_to_do_instead(method):
-    with pytest.raises(NotImplementedError, match=rf"Linear.{method}: glassgrad has no backward "
-                                                  rf"hooks.*\.grad.*register_forward_hook"):
+    # (it said "glassgrad has no backward hooks", written before Tensor.register_hook existed)
+    with pytest.raises(NotImplementedError, match=rf"Linear.{method}: glassgrad's modules have no "
+                                                  rf"backward hooks, but its tensors have "
+                                                  rf"\(Tensor.register_hook\).*out.register_hook"
+                                                  rf"\(fn\).*register_forward_hook\(hook_output\)"
+                                                  rf".*\.grad"):
         getattr(Linear(2, 1), method)(lambda m, grad_in, grad_out: None)
 
 
@@ -1263,3 +1267,232 @@ def test_always_call_forward_hooks_run_when_the_call_fails_as_in_pytorch():
     layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape), always_call=True)
     layer(np.ones((3, 2)))
     assert seen == [(3, 1)]                    # a call that succeeds runs it once, as any hook
+
+
+@pytest.mark.parametrize("key", ["training", "forward", "eval", "parameters"])
+def test_a_container_key_that_is_a_module_attribute_is_refused_as_in_pytorch(key):
+    """ModuleDict({"training": ...}) and Sequential({"training": ...}) were accepted, and then
+    model.eval() broke ("ModuleDict['training']: expected a Module, got bool"); a key "forward"
+    was shadowed by the method. PyTorch refuses such keys ("attribute ... already exists")."""
+    from collections import OrderedDict
+    with pytest.raises(KeyError, match=f"ModuleDict: the key '{key}' is already an attribute"):
+        ModuleDict({key: Linear(1, 1)})
+    with pytest.raises(KeyError, match=f"the key '{key}' is already an attribute"):
+        Sequential(OrderedDict([("fc", Linear(1, 1)), (key, ReLU())]))
+    with pytest.raises(KeyError, match=f"ParameterDict: the key '{key}'"):
+        ParameterDict({key: np.zeros(2)})
+    heads = ModuleDict({"a": Linear(1, 1)})
+    with pytest.raises(KeyError, match="already an attribute"):
+        setattr(heads, key, Linear(1, 1)) if key != "training" else heads.update({key: ReLU()})
+    heads["a"] = Linear(1, 2)                   # replacing an entry is still fine
+    assert heads.eval() is heads and not heads.training and heads.a.out_features == 2
+
+
+@pytest.mark.parametrize("name", ["modules", "eval", "forward", "children", "training"])
+def test_a_module_kept_under_a_method_s_name_is_refused_where_assigned(name):
+    """`self.modules = ModuleList(...)` hid Module.modules(): model.eval() then failed far away
+    with "ModuleList must define forward()" (PyTorch keeps the layer but breaks in forward:
+    "'method' object is not iterable"). A module or parameter under a method's name is refused
+    where it is assigned."""
+    class Net(Module):
+        def __init__(self, value):
+            setattr(self, name, value)
+
+    for value in (ModuleList([Linear(1, 1)]), Linear(1, 1), Parameter(np.ones(2)),
+                  [Linear(1, 1)]):
+        with pytest.raises(TypeError, match=rf"Net\.{name}: '{name}' is a (method|setting) of "
+                                            rf"every Net.*give it another name"):
+            Net(value)
+    model = Module()
+    with pytest.raises(KeyError, match=f"Module.add_module: '{name}' is already an attribute"):
+        model.add_module(name, Linear(1, 1))
+    with pytest.raises(KeyError, match=f"Module.register_parameter: '{name}' is already an"):
+        model.register_parameter(name, Parameter(np.ones(2)))
+    with pytest.raises(KeyError, match=f"Module.register_buffer: '{name}' is already an"):
+        model.register_buffer(name, np.ones(2))
+    assert model.eval() is model and not model.training     # nothing was changed
+
+
+def test_register_parameter_and_add_module_refuse_a_name_that_holds_something_else():
+    """register_parameter("fc", None) silently replaced the child module fc by None (its
+    weights left the model), and add_module("size", layer) wrote over a plain setting; PyTorch
+    raises KeyError "attribute 'fc' already exists"."""
+    class Net(Module):
+        def __init__(self):
+            self.fc = Linear(2, 2)
+            self.size = 3
+            self.scale = Parameter(np.ones(2))
+            self.register_buffer("mean", np.zeros(2))
+
+    net = Net()
+    with pytest.raises(KeyError, match="Net.register_parameter: 'fc' already holds a module"):
+        net.register_parameter("fc", None)
+    with pytest.raises(KeyError, match="'mean' already holds a buffer"):
+        net.register_parameter("mean", Parameter(np.ones(2)))
+    with pytest.raises(KeyError, match=r"Net.add_module: 'size' already holds a value \(int\)"):
+        net.add_module("size", Linear(1, 1))
+    with pytest.raises(KeyError, match="Net.add_module: 'scale' already holds a parameter"):
+        net.add_module("scale", Linear(1, 1))
+    assert [name for name, _ in net.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    net.register_parameter("scale", None)       # a parameter's name takes a parameter or None
+    net.add_module("fc", Linear(2, 3))          # and a module's a module
+    assert net.scale is None and net.fc.out_features == 3
+
+
+def test_the_recipe_the_backward_hook_refusal_gives_sees_the_output_s_gradient():
+    """What the refusal of register_full_backward_hook says to write works: fn sees grad_output
+    (here d(sum(3 * out))/d out = 3) and its replacement reaches the weights."""
+    layer = Linear(2, 1, dtype=np.float64)
+    seen = []
+
+    def fn(grad):
+        seen.append(grad.numpy().copy())
+        return grad * 0
+
+    def hook_output(m, args, out):
+        out.register_hook(fn)
+
+    layer.register_forward_hook(hook_output)
+    (layer(np.ones((4, 2))) * 3).sum().backward()
+    np.testing.assert_array_equal(seen[0], np.full((4, 1), 3.0))
+    np.testing.assert_array_equal(layer.weight.grad, np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("container, hint", [
+    (ModuleList([Linear(2, 2)]), r"for layer in self.layers: x = layer\(x\)"),
+    (ModuleDict({"a": Linear(2, 2)}), r"self.heads\['name'\]\(x\)"),
+    (ParameterList([np.ones(2)]), r"x \* self.scales\[0\]"),
+    (ParameterDict({"s": np.ones(2)}), r"x \* self.extra\['scale'\]")])
+def test_calling_a_container_says_it_only_holds_its_entries(container, hint):
+    """ModuleList(...)(x) said only "ModuleList must define forward()", as if the user had to
+    write one."""
+    name = type(container).__name__
+    with pytest.raises(NotImplementedError, match=rf"{name} must define forward\(\): a {name} "
+                                                  rf"only holds .*{hint}"):
+        container(np.ones((1, 2)))
+
+
+def test_apply_refuses_what_is_not_a_function_where_it_is_called():
+    """model.apply(init_weights(model)) passed None: "'NoneType' object is not callable",
+    raised from the first leaf module, naming nothing."""
+    model = Sequential(Linear(2, 2), ReLU())
+    with pytest.raises(TypeError, match=r"Sequential.apply: expected a function of one module, "
+                                        r"got None .*model.apply\(init_weights\), not "
+                                        r"model.apply\(init_weights\(\)\)"):
+        model.apply(None)
+    with pytest.raises(TypeError, match="Sequential.apply: expected a function of one module, "
+                                        "got int"):
+        model.apply(3)
+
+
+def test_a_hook_that_cannot_take_its_arguments_is_refused_where_registered():
+    """A forward hook written hook(module, output) failed at the next forward with "<lambda>()
+    takes 2 positional arguments but 3 were given"; it is refused by register_*, which says how
+    the hook is called."""
+    layer = Linear(2, 1)
+    with pytest.raises(TypeError, match=r"Linear.register_forward_hook: the hook is called as "
+                                        r"hook\(module, args, output\), but <lambda>\(m, out\) "
+                                        r"cannot take 3 arguments"):
+        layer.register_forward_hook(lambda m, out: None)
+    with pytest.raises(TypeError, match=r"hook\(module, args, kwargs, output\)"):
+        layer.register_forward_hook(lambda m, args, out: None, with_kwargs=True)
+    with pytest.raises(TypeError, match=r"register_forward_pre_hook: the hook is called as "
+                                        r"hook\(module, args\), but <lambda>\(m, args, out\)"):
+        layer.register_forward_pre_hook(lambda m, args, out: None)
+    with pytest.raises(TypeError, match=r"hook must be callable, got None"):
+        layer.register_forward_hook(None)
+
+    class Keeper:                               # callables of every form that fit are taken
+        def __call__(self, module, args, output=None):
+            pass
+
+        def method(self, module, *rest):
+            pass
+
+    layer.register_forward_hook(Keeper())
+    layer.register_forward_hook(Keeper().method)
+    layer.register_forward_pre_hook(Keeper().method)
+    layer.register_forward_pre_hook(print)      # a builtin without a signature is trusted
+    assert len(layer.__dict__["_forward_hooks"]) == 2
+
+
+def test_module_list_given_modules_apart_or_one_module_says_to_pass_a_list():
+    """ModuleList(layer) said "'Linear' object is not iterable", ModuleList(a, b) "takes from 1
+    to 2 positional arguments but 3 were given"."""
+    with pytest.raises(TypeError, match=r"ModuleList takes one list of modules, ModuleList\(\[a, "
+                                        r"b\]\), got one Linear"):
+        ModuleList(Linear(2, 2))
+    with pytest.raises(TypeError, match="ModuleList takes one list of modules.*got 2 separate "
+                                        r"arguments.*Sequential\(a, b\)"):
+        ModuleList(Linear(2, 2), Linear(2, 2))
+    assert len(ModuleList(Sequential(Linear(2, 2), ReLU()))) == 2     # a ModuleList is a list
+
+
+def test_indexing_a_sequential_by_a_name_says_to_read_the_attribute():
+    """model["fc"] said "list indices must be integers or slices, not str" (no class named)."""
+    from collections import OrderedDict
+    model = Sequential(OrderedDict([("fc", Linear(2, 2)), ("act", ReLU())]))
+    with pytest.raises(TypeError, match=r"Sequential: index by position .* got the string 'fc'; a "
+                                        r"named layer is an attribute, model.fc, or "
+                                        r"model.get_submodule\('fc'\)"):
+        model["fc"]
+    with pytest.raises(TypeError, match=r"ModuleList: .*got the string '1'; use the number, "
+                                        r"model\[1\]"):
+        ModuleList([Linear(2, 2), ReLU()])["1"]
+
+
+def test_a_forward_hook_that_returns_a_tensor_hook_s_handle_is_refused():
+    """`lambda m, args, out: out.register_hook(fn)` returns the handle, which replaced the
+    layer's output: the next op failed with "unsupported operand type(s) for *:
+    'RemovableHandle' and 'int'"."""
+    layer = Linear(2, 1)
+    layer.register_forward_hook(lambda m, args, out: out.register_hook(lambda g: g))
+    with pytest.raises(TypeError, match="Linear: a forward hook returned a RemovableHandle "
+                                        r"\(what register_hook returns\).*write it as a def"):
+        layer(np.ones((4, 2)))
+
+
+def test_get_parameter_and_get_buffer_follow_dotted_names_as_pytorch_s():
+    """model.get_parameter / get_buffer (PyTorch's) were missing: AttributeError "'Net' object
+    has no attribute 'get_parameter'"."""
+    from nn import BatchNorm1d
+
+    class Net(Module):
+        def __init__(self):
+            self.enc = Sequential(Linear(2, 3), BatchNorm1d(3))
+            self.blocks = [Affine(3)]
+            self.size = 3
+            self.register_buffer("mask", np.ones(2), persistent=False)
+
+    net = Net()
+    assert net.get_parameter("enc.0.weight") is net.enc[0].weight
+    assert net.get_parameter("blocks.0.shift") is net.blocks[0].shift
+    assert net.get_buffer("enc.1.running_mean") is net.enc[1].running_mean
+    assert net.get_buffer("mask") is net.mask           # persistent=False ones too
+    with pytest.raises(AttributeError, match=r"Net.get_parameter\('enc.0.wt'\): Linear \(at "
+                                             r"'enc.0'\) has no parameter 'wt' \(its "
+                                             r"parameters: \['weight', 'bias'\]\)"):
+        net.get_parameter("enc.0.wt")
+    with pytest.raises(AttributeError, match=r"'enc.0' is a module \(Linear\), not a parameter"):
+        net.get_parameter("enc.0")
+    with pytest.raises(AttributeError, match=r"Sequential \(at 'enc'\) has no submodule '5'"):
+        net.get_parameter("enc.5.weight")
+    with pytest.raises(AttributeError, match=r"'size' holds int, not a parameter"):
+        net.get_parameter("size")
+    with pytest.raises(AttributeError, match=r"BatchNorm1d \(at 'enc.1'\) has no buffer 'weight' "
+                                             r"\('weight' holds Parameter, not a buffer"):
+        net.get_buffer("enc.1.weight")
+
+
+def test_an_extra_repr_of_several_lines_is_printed_as_a_block_as_in_pytorch():
+    """A two-line extra_repr printed "Scale(k=2\nmulti)": the second line at the margin."""
+    class Scale(Module):
+        def extra_repr(self):
+            return "k=2\nmulti"
+
+    class Net(Module):
+        def __init__(self):
+            self.s = Scale()
+
+    assert repr(Scale()) == "Scale(\n  k=2\n  multi\n)"
+    assert repr(Net()) == "Net(\n  (s): Scale(\n    k=2\n    multi\n  )\n)"     # PyTorch's text
