@@ -39,6 +39,7 @@ from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
+from ..state_dict import as_array
 
 #: what a parameter group holds besides hyperparameters: its parameters, their names if given
 #: as named_parameters() gives them, and the lr a scheduler started from
@@ -444,6 +445,10 @@ class Optimizer:
         """A copy of one saved state entry, checked against parameter `p` and converted to its
         payload's kind (a float for a Value, an array of the parameter's dtype for a Tensor)."""
         name = type(self).__name__
+        if _foreign_array(value):
+            # a torch.optim state dict as `torch_optimizer.state_dict()` gives it in memory:
+            # its buffers are tensors, and so are its "step" counts (0-d)
+            value = as_array(value)
         if key in self._scalars:
             if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
                 value = value.item()        # PyTorch's form: a 0-d tensor (a .pt file's "step")
@@ -501,6 +506,13 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
+
+
+def _foreign_array(value: Any) -> bool:
+    """Whether `value` is another library's array with a `.numpy()` method (a PyTorch tensor),
+    which `as_array` turns into numpy's."""
+    return not isinstance(value, (np.ndarray, numbers.Number, list, tuple, Node)) and \
+        callable(getattr(value, "numpy", None))
 
 
 def _names_of(optimizer: str, params: list[Any]) -> list[str] | None:
