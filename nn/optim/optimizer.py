@@ -73,6 +73,9 @@ class Optimizer:
     _buffers: tuple[str, ...] = ()
     #: names of per-parameter state entries that are single numbers, with their type
     _scalars: dict[str, type] = {}
+    #: entries PyTorch keeps in a parameter's state that hold nothing to resume from (scratch
+    #: space it reuses between steps): left out when its state dict is loaded
+    _pytorch_scratch: tuple[str, ...] = ()
     #: whether `update` applies the weight decay itself (Adafactor measures p before it shrinks)
     _decays_in_update = False
     #: whether `step` must be given a closure that recomputes the loss (LBFGS evaluates it
@@ -436,7 +439,7 @@ class Optimizer:
                                  f"which no group lists")
             p = by_index[index]
             state[p] = {key: self._restored(p, index, key, value)
-                        for key, value in entries.items()}
+                        for key, value in entries.items() if key not in self._pytorch_scratch}
             self._check_restored(index, state[p])
         self.param_groups = groups
         self.state = state
@@ -464,8 +467,7 @@ class Optimizer:
             return self._scalars[key](value)
         if key not in self._buffers:
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
-                             f"parameter {index!r} ({name} keeps "
-                             f"{sorted(self._buffers) + sorted(self._scalars)})")
+                             f"parameter {index!r} ({name} keeps {self._state_entries()})")
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or array.shape != np.shape(p.data):
             hint = ("; saved states go to the parameters by position: list them in the order "
@@ -476,6 +478,10 @@ class Optimizer:
         if isinstance(p.data, np.ndarray):
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
+
+    def _state_entries(self) -> list[str]:
+        """The names of the entries a parameter's state may hold (for an error message)."""
+        return sorted(self._buffers) + sorted(self._scalars)
 
     def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
         """Raise ValueError if a parameter's restored entries do not fit together (each was
