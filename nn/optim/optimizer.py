@@ -86,6 +86,9 @@ class Optimizer:
         # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
         # switches are taken off here, once, rather than in every signature.
         super().__init_subclass__(**kwargs)
+        own_step = cls.__dict__.get("step")
+        if own_step is not None:            # LBFGS's, or a user's optimizer's own step
+            cls.step = _noting_the_step(own_step)
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -120,6 +123,8 @@ class Optimizer:
                     "model.parameters() again, or a list)" if one_pass else "")
             raise ValueError(f"{name}: got an empty parameter list (nothing to optimize){hint}")
         self.defaults = dict(defaults)
+        #: whether step() was ever called: a scheduler stepped before it warns, as in PyTorch
+        self._stepped = False
         self.state: dict[Node, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         if not isinstance(groups[0], dict):
@@ -276,6 +281,7 @@ class Optimizer:
         >>> w.data
         1.6
         """
+        self._stepped = True
         loss = self._evaluate(closure)
         # the lr and every gradient are checked before any parameter changes: a bad one leaves
         # all as they were. The lr again, because a training loop may have set it by hand
@@ -493,6 +499,15 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _noting_the_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A subclass's own `step` that also records that the optimizer has stepped."""
+    @functools.wraps(step)
+    def noted_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        self._stepped = True
+        return step(self, *args, **kwargs)
+    return noted_step
 
 
 # ----------------------------------------------------------------------------------------------
