@@ -339,6 +339,39 @@ def test_a_checkpoint_resumes_the_history_exactly(tmp_path, suffix):
         np.testing.assert_array_equal(ours.data, theirs.data)
 
 
+def test_pytorchs_state_with_its_scratch_list_resumes():
+    """torch.optim.LBFGS's state holds "al", the two-loop recursion's coefficients, a list of
+    history_size entries (None, or a 0-d tensor each) that every iteration overwrites. Its
+    state dict was refused ("unknown state entry 'al'"), so a run trained in PyTorch could not
+    resume here; "al" is now left out, and the run goes on with the same numbers."""
+    params, optimizer, closure = _mlp_problem(CASES[3][2])
+    for _ in range(2):
+        optimizer.step(closure)
+    saved = copy.deepcopy(optimizer.state_dict())
+    saved["state"][0]["al"] = [np.array(0.25), np.array(-1.5), None]     # PyTorch's layout
+    resumed_params, resumed, resumed_closure = _mlp_problem(CASES[3][2])
+    for p, q in zip(resumed_params, params):
+        p.data[...] = q.data
+    resumed.load_state_dict(saved)
+    assert "al" not in resumed.state[resumed_params[0]]
+    for _ in range(2):
+        optimizer.step(closure)
+        resumed.step(resumed_closure)
+    for ours, theirs in zip(resumed_params, params):
+        np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def test_an_unknown_state_entry_is_named_with_the_entries_lbfgs_keeps():
+    """The message listed only the numbers (H_diag, func_evals, ...), not the vectors and
+    lists L-BFGS keeps (d, old_dirs, ro, ...)."""
+    _, optimizer, closure = _quadratic(max_iter=2)
+    optimizer.step(closure)
+    saved = optimizer.state_dict()
+    saved["state"][0]["momentum"] = 0.5
+    with pytest.raises(ValueError, match=r"unknown state entry 'momentum' .*'d', 'func_evals', "
+                                         r".*'old_dirs', 'old_stps', 'prev_flat_grad'.*'ro'"):
+        optimizer.load_state_dict(saved)
+
 def test_state_dict_holds_copies_of_the_history():
     _, optimizer, closure = _quadratic(max_iter=2)
     optimizer.step(closure)

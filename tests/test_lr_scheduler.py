@@ -27,6 +27,11 @@ from nn.optim.lr_scheduler import (
 )
 from reference import assert_matches, record_cases, recorded_case
 
+# Most tests here step schedules alone, to read their lrs, so their optimizers never step:
+# the warning of a scheduler stepped before its optimizer (tested on its own at the end) is
+# expected there, and would only clutter the output
+pytestmark = pytest.mark.filterwarnings("ignore:.*was called before optimizer.step")
+
 BASE_LRS = (1.0, 0.3)
 
 
@@ -1101,3 +1106,85 @@ def test_a_plateau_metric_of_many_numbers_is_named_by_the_scheduler():
     scheduler.step(Tensor([2.0]))
     scheduler.step(Value(1.0))
     assert scheduler.best == 1.0
+
+
+# ----------------------------------------------------------------------------------------------
+# The order of the calls in a training loop
+# ----------------------------------------------------------------------------------------------
+
+ORDER_WARNING = r"StepLR.step\(\) was called before optimizer.step\(\): the first learning " \
+                r"rate of the schedule \(\[0.1\]\) is skipped.*call optimizer.step\(\) first"
+
+
+@pytest.mark.filterwarnings("error")
+def test_scheduler_stepped_before_the_optimizer_warns_once():
+    """`scheduler.step()` written before `optimizer.step()` in the loop skips the schedule's
+    first lr, silently (PyTorch warns); now it warns, once, naming both calls."""
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = SGD([w], lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    lrs = []
+    with pytest.warns(UserWarning, match=ORDER_WARNING):
+        for _ in range(3):
+            w.grad = np.array([1.0])
+            scheduler.step()
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+    assert lrs == [0.05, 0.025, 0.0125]             # 0.1 was never used
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scheduler.step()                            # once per optimizer
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("make", [
+    lambda opt: StepLR(opt, step_size=1),
+    lambda opt: CosineAnnealingWarmRestarts(opt, T_0=2),
+    lambda opt: SequentialLR(opt, [ConstantLR(opt), ExponentialLR(opt, 0.9)], milestones=[2]),
+    lambda opt: ChainedScheduler([ConstantLR(opt), ExponentialLR(opt, 0.9)]),
+    lambda opt: OneCycleLR(opt, max_lr=1.0, total_steps=5),
+])
+def test_the_loops_order_gives_no_warning(make):
+    """optimizer.step() then scheduler.step(): no warning from any scheduler, nor from the
+    scheduler made and stepped by hand at epoch 0 (its constructor's own step)."""
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = SGD([w], lr=0.1, momentum=0.9)
+    scheduler = make(optimizer)
+    for _ in range(4):
+        w.grad = np.array([1.0])
+        optimizer.step()
+        scheduler.step()
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda opt: CosineAnnealingWarmRestarts(opt, T_0=2), "CosineAnnealingWarmRestarts"),
+    (lambda opt: SequentialLR(opt, [ConstantLR(opt), ExponentialLR(opt, 0.9)], milestones=[2]),
+     "SequentialLR"),
+    (lambda opt: ChainedScheduler([ConstantLR(opt), ExponentialLR(opt, 0.9)]),
+     "ChainedScheduler"),
+])
+def test_every_scheduler_warns_in_its_own_name(make, name):
+    optimizer = SGD([Tensor([1.0], requires_grad=True)], lr=0.1)
+    scheduler = make(optimizer)
+    with pytest.warns(UserWarning) as caught:
+        scheduler.step()
+    assert [str(w.message).split(".step()")[0] for w in caught] == [name]
+
+
+@pytest.mark.filterwarnings("error")
+def test_an_optimizer_with_its_own_step_counts_as_stepped():
+    """A subclass that writes its own step() (as LBFGS does, or a user's optimizer) is seen to
+    have stepped too: no false warning."""
+    class SignDescent(SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.data -= group["lr"] * np.sign(p.grad)
+
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    optimizer = SignDescent([w], lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1)
+    w.grad = np.array([1.0, -1.0])
+    optimizer.step()
+    scheduler.step()
+    np.testing.assert_allclose(w.data, [0.9, -1.9])

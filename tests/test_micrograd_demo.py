@@ -45,6 +45,7 @@ def test_learning_rate_schedule_is_the_demos():
     rates = []
     for _ in range(100):
         rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
         schedule.step()
     assert np.allclose(rates, [1.0 - 0.9 * k / 100 for k in range(100)])
 

@@ -1135,6 +1135,57 @@ def test_load_state_dict_takes_a_torch_optim_state_dict():
     assert "foreach" not in resumed.param_groups[0]
 
 
+
+class TorchLikeTensor:
+    """Stands in for a torch.Tensor in a state dict that was never saved to a file: what
+    `torch_optimizer.state_dict()` holds (its buffers, and "step" as a 0-d float32 tensor)."""
+
+    def __init__(self, array):
+        self._array = np.array(array)
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        return self._array
+
+    def __array__(self, dtype=None, copy=None):
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def __repr__(self):
+        return f"tensor({self._array})"
+
+
+@pytest.mark.parametrize("cls, options", [(Adam, {"amsgrad": True}), (NAdam, {}),
+                                          (RMSprop, {"momentum": 0.9, "centered": True}),
+                                          (Rprop, {}), (ASGD, {"t0": 1})])
+def test_load_state_dict_takes_torchs_state_dict_in_memory(cls, options):
+    """`resumed.load_state_dict(torch_optimizer.state_dict())`, without a file between: the
+    buffers (tensors) were taken, but the 0-d tensor of "step" (and NAdam's "mu_product") was
+    refused: "state[0]['step'] must be a number, got tensor(3.)"."""
+    def trained(steps):
+        w = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        optimizer = cls([w], lr=0.1, **options)
+        for k in range(steps):
+            w.grad = np.array([1.0, -2.0, 0.5]) * w.data + k
+            optimizer.step()
+        return w, optimizer
+    w, optimizer = trained(3)
+    saved = optimizer.state_dict()
+    saved["state"] = {index: {key: TorchLikeTensor(value) for key, value in entries.items()}
+                      for index, entries in saved["state"].items()}
+    w2, resumed = trained(0)
+    w2.data[...] = w.data
+    resumed.load_state_dict(saved)
+    assert type(resumed.state[w2]["step"]) is int
+    for v, opt in ((w, optimizer), (w2, resumed)):  # one more step each: the same numbers
+        v.grad = np.array([1.0, -2.0, 0.5]) * v.data + 3
+        opt.step()
+    np.testing.assert_array_equal(w2.data, w.data)
+
 @pytest.mark.parametrize("step, message", [
     (-5, r"state\[0\]\['step'\] counts steps \(0, 1, 2, ...\), got -5"),
     (2.5, r"state\[0\]\['step'\] counts steps \(0, 1, 2, ...\), got 2.5"),

@@ -363,10 +363,11 @@ def test_one_cycle_and_cyclic_schedules_step_once_per_batch(blobs):
     model = SoftmaxRegression(2, 2)
     optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
     schedule = OneCycleLR(optimizer, max_lr=1.0, epochs=3, steps_per_epoch=4)
-    expected = OneCycleLR(SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9),
-                          max_lr=1.0, total_steps=12)
+    alone = SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9)
+    expected = OneCycleLR(alone, max_lr=1.0, total_steps=12)
     lrs = [expected.get_last_lr()[0]]
     for _ in range(12):
+        alone.step()
         expected.step()
         lrs.append(expected.get_last_lr()[0])
     history = fit(model, cross_entropy, optimizer, (X, y), epochs=3, batch_size=30,

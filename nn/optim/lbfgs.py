@@ -79,6 +79,9 @@ class LBFGS(Optimizer):
     #: state entries shaped like all the parameters laid end to end, and lists of them
     _vectors = ("d", "prev_flat_grad")
     _vector_lists = ("old_dirs", "old_stps")
+    #: PyTorch's two-loop recursion keeps its coefficients in the state ("al"), overwritten at
+    #: every iteration; here they are local to `_two_loop`
+    _pytorch_scratch = ("al",)
 
     def __init__(self, params: Iterable[Any], lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
@@ -259,6 +262,9 @@ class LBFGS(Optimizer):
                              f"{array.shape} and dtype {array.dtype}; expected a vector of "
                              f"{size} numbers, one per number in the parameters")
         return array.astype(self._dtype())
+
+    def _state_entries(self) -> list[str]:
+        return sorted([*self._scalars, *self._vectors, *self._vector_lists, "ro"])
 
     def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
         lengths = {key: len(entries[key]) for key in ("old_dirs", "old_stps", "ro")

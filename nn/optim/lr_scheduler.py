@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from autograd.graph import Node
+from autograd.warn import warn
 
 from .optimizer import Optimizer
 
@@ -115,6 +116,8 @@ class LRScheduler:
         if epoch is not None:
             _no_epoch_argument(self)
         self._check_groups()
+        if not self._initial:
+            _check_order(self)
         self.last_epoch += 1
         self._write(self.get_lr())
 
@@ -261,7 +264,7 @@ class StepLR(LRScheduler):
     >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
     >>> lrs = []
     >>> for epoch in range(6):
-    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
     >>> lrs
     [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
@@ -298,7 +301,7 @@ class MultiStepLR(LRScheduler):
     >>> schedule = MultiStepLR(opt, milestones=[2, 5], gamma=0.5)
     >>> lrs = []
     >>> for epoch in range(7):
-    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
     >>> lrs
     [1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
     """
@@ -338,7 +341,9 @@ class ExponentialLR(LRScheduler):
     >>> from nn.optim import SGD
     >>> opt = SGD([Value(0.0)], lr=1.0)
     >>> schedule = ExponentialLR(opt, gamma=0.5)
-    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    >>> for epoch in range(2):
+    ...     opt.step(); schedule.step()
+    >>> schedule.get_last_lr()
     [0.25]
     """
 
@@ -405,7 +410,7 @@ class ConstantLR(LRScheduler):
     >>> schedule = ConstantLR(opt, factor=0.5, total_iters=2)
     >>> lrs = []
     >>> for epoch in range(4):
-    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
     >>> lrs
     [0.5, 0.5, 1.0, 1.0]
     """
@@ -442,7 +447,7 @@ class PolynomialLR(LRScheduler):
     >>> schedule = PolynomialLR(opt, total_iters=4, power=2.0)
     >>> lrs = []
     >>> for epoch in range(6):
-    ...     lrs.append(schedule.get_last_lr()[0]); schedule.step()
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
     >>> lrs                                     # (1 - e/4)²
     [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
     """
@@ -478,7 +483,7 @@ class CosineAnnealingLR(LRScheduler):
     >>> from nn.optim import SGD
     >>> opt = SGD([Value(0.0)], lr=1.0)
     >>> schedule = CosineAnnealingLR(opt, T_max=2)
-    >>> schedule.step(); round(schedule.get_last_lr()[0], 12)
+    >>> opt.step(); schedule.step(); round(schedule.get_last_lr()[0], 12)
     0.5
     """
 
@@ -524,7 +529,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     >>> schedule = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
     >>> lrs = []
     >>> for epoch in range(7):
-    ...     lrs.append(round(schedule.get_last_lr()[0], 4)); schedule.step()
+    ...     lrs.append(round(schedule.get_last_lr()[0], 4)); opt.step(); schedule.step()
     >>> lrs                        # periods of 2 and 4 epochs, restarting at epochs 2 and 6
     [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
     >>> schedule.step(2.5); round(schedule.get_last_lr()[0], 4)      # T_cur = 0.5 of T_i = 4
@@ -559,6 +564,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch: float | None = None) -> None:
         """Move to the next epoch, or to `epoch` (a number >= 0, fractional within an epoch)."""
+        if not self._initial:
+            _check_order(self)
         if epoch is None and (self.last_epoch < 0 or self._initial):
             epoch = self.last_epoch + 1         # a new schedule (0) or one resumed: closed form
         if epoch is None:
@@ -603,7 +610,9 @@ class LambdaLR(LRScheduler):
     >>> from nn.optim import SGD
     >>> opt = SGD([Value(0.0)], lr=0.5)
     >>> schedule = LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + epoch))
-    >>> schedule.step(); schedule.step(); schedule.get_last_lr()      # 0.5 / 3
+    >>> for epoch in range(2):
+    ...     opt.step(); schedule.step()
+    >>> schedule.get_last_lr()      # 0.5 / 3
     [0.16666666666666666]
     """
 
@@ -633,7 +642,9 @@ class MultiplicativeLR(LRScheduler):
     >>> from nn.optim import SGD
     >>> opt = SGD([Value(0.0)], lr=1.0)
     >>> schedule = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
-    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    >>> for epoch in range(2):
+    ...     opt.step(); schedule.step()
+    >>> schedule.get_last_lr()
     [0.25]
     """
 
@@ -1159,6 +1170,7 @@ class SequentialLR(_SchedulerList):
         """Move to the next epoch: the scheduler in charge steps, or starts at a milestone."""
         if epoch is not None:
             _no_epoch_argument(self)
+        _check_order(self)
         self.last_epoch += 1
         i = bisect.bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
@@ -1201,6 +1213,7 @@ class ChainedScheduler(_SchedulerList):
         """Step every scheduler, in order."""
         if epoch is not None:
             _no_epoch_argument(self)
+        _check_order(self)
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()
@@ -1209,6 +1222,20 @@ class ChainedScheduler(_SchedulerList):
 # ----------------------------------------------------------------------------------------------
 # Argument checks
 # ----------------------------------------------------------------------------------------------
+
+def _check_order(scheduler: LRScheduler) -> None:
+    """Warn (once per optimizer) when a schedule moves on before its optimizer ever stepped:
+    the usual cause is `scheduler.step()` written before `optimizer.step()` in the loop, which
+    skips the schedule's first lr (PyTorch warns too)."""
+    optimizer = scheduler.optimizer
+    if getattr(optimizer, "_stepped", True) or getattr(optimizer, "_order_warned", False):
+        return
+    optimizer._order_warned = True
+    name = type(scheduler).__name__
+    warn(f"{name}.step() was called before optimizer.step(): the first learning rate of the "
+         f"schedule ({scheduler.get_last_lr()}) is skipped. In the training loop, call "
+         f"optimizer.step() first, then {name}.step()")
+
 
 def _no_epoch_argument(scheduler: Any) -> None:
     """`scheduler.step(epoch)`, which PyTorch deprecated: refused, saying what to write."""

@@ -39,6 +39,7 @@ from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
 from ..module import clear_grad
+from ..state_dict import as_array
 
 #: what a parameter group holds besides hyperparameters: its parameters, their names if given
 #: as named_parameters() gives them, and the lr a scheduler started from
@@ -72,6 +73,9 @@ class Optimizer:
     _buffers: tuple[str, ...] = ()
     #: names of per-parameter state entries that are single numbers, with their type
     _scalars: dict[str, type] = {}
+    #: entries PyTorch keeps in a parameter's state that hold nothing to resume from (scratch
+    #: space it reuses between steps): left out when its state dict is loaded
+    _pytorch_scratch: tuple[str, ...] = ()
     #: whether `update` applies the weight decay itself (Adafactor measures p before it shrinks)
     _decays_in_update = False
     #: whether `step` must be given a closure that recomputes the loss (LBFGS evaluates it
@@ -82,6 +86,9 @@ class Optimizer:
         # Each optimizer's own __init__ lists its hyperparameters; PyTorch's implementation
         # switches are taken off here, once, rather than in every signature.
         super().__init_subclass__(**kwargs)
+        own_step = cls.__dict__.get("step")
+        if own_step is not None:            # LBFGS's, or a user's optimizer's own step
+            cls.step = _noting_the_step(own_step)
         init = cls.__dict__.get("__init__")
         if init is None:
             return
@@ -116,6 +123,8 @@ class Optimizer:
                     "model.parameters() again, or a list)" if one_pass else "")
             raise ValueError(f"{name}: got an empty parameter list (nothing to optimize){hint}")
         self.defaults = dict(defaults)
+        #: whether step() was ever called: a scheduler stepped before it warns, as in PyTorch
+        self._stepped = False
         self.state: dict[Node, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         if not isinstance(groups[0], dict):
@@ -272,6 +281,7 @@ class Optimizer:
         >>> w.data
         1.6
         """
+        self._stepped = True
         loss = self._evaluate(closure)
         # the lr and every gradient are checked before any parameter changes: a bad one leaves
         # all as they were. The lr again, because a training loop may have set it by hand
@@ -435,7 +445,7 @@ class Optimizer:
                                  f"which no group lists")
             p = by_index[index]
             state[p] = {key: self._restored(p, index, key, value)
-                        for key, value in entries.items()}
+                        for key, value in entries.items() if key not in self._pytorch_scratch}
             self._check_restored(index, state[p])
         self.param_groups = groups
         self.state = state
@@ -444,6 +454,10 @@ class Optimizer:
         """A copy of one saved state entry, checked against parameter `p` and converted to its
         payload's kind (a float for a Value, an array of the parameter's dtype for a Tensor)."""
         name = type(self).__name__
+        if _foreign_array(value):
+            # a torch.optim state dict as `torch_optimizer.state_dict()` gives it in memory:
+            # its buffers are tensors, and so are its "step" counts (0-d)
+            value = as_array(value)
         if key in self._scalars:
             if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
                 value = value.item()        # PyTorch's form: a 0-d tensor (a .pt file's "step")
@@ -459,8 +473,7 @@ class Optimizer:
             return self._scalars[key](value)
         if key not in self._buffers:
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
-                             f"parameter {index!r} ({name} keeps "
-                             f"{sorted(self._buffers) + sorted(self._scalars)})")
+                             f"parameter {index!r} ({name} keeps {self._state_entries()})")
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or array.shape != np.shape(p.data):
             hint = ("; saved states go to the parameters by position: list them in the order "
@@ -472,6 +485,10 @@ class Optimizer:
             return array.astype(p.data.dtype)               # astype copies
         return float(array)
 
+    def _state_entries(self) -> list[str]:
+        """The names of the entries a parameter's state may hold (for an error message)."""
+        return sorted(self._buffers) + sorted(self._scalars)
+
     def _check_restored(self, index: Any, entries: dict[str, Any]) -> None:
         """Raise ValueError if a parameter's restored entries do not fit together (each was
         checked alone by `_restored`); a subclass whose entries depend on each other says how."""
@@ -482,6 +499,15 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _noting_the_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A subclass's own `step` that also records that the optimizer has stepped."""
+    @functools.wraps(step)
+    def noted_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        self._stepped = True
+        return step(self, *args, **kwargs)
+    return noted_step
 
 
 # ----------------------------------------------------------------------------------------------
@@ -501,6 +527,13 @@ def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: parameter {i} is not a leaf (it is the result of "
                          f"'{p.op}'); optimize the leaves it was computed from")
+
+
+def _foreign_array(value: Any) -> bool:
+    """Whether `value` is another library's array with a `.numpy()` method (a PyTorch tensor),
+    which `as_array` turns into numpy's."""
+    return not isinstance(value, (np.ndarray, numbers.Number, list, tuple, Node)) and \
+        callable(getattr(value, "numpy", None))
 
 
 def _names_of(optimizer: str, params: list[Any]) -> list[str] | None:
