@@ -23,7 +23,7 @@
   (nn.padding);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
   `LogisticRegression`, `SoftmaxRegression` (nn.models)
-- losses and activations as functions (nn.functional) and as modules (nn.losses); initialisers
+- losses and activations as functions (nn.functional); losses as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
   `parameters_to_vector`, `vector_to_parameters` (nn.utils); sequences of different lengths

@@ -236,3 +236,23 @@ def test_a_test_skipped_for_want_of_pytorch_says_how_to_enable_it():
     to enable it"; pytest's own reason for a bare importorskip("torch") says only that the
     import failed."""
     assert torch_skips_that_do_not_say_how(ROOT / "tests") == []
+
+
+def test_the_op_shown_under_how_it_works_is_the_engines_own():
+    """The README shows Tanh as an example op: its forward and backward must compute what
+    autograd/ops/elementwise.py's Tanh computes, bit for bit (a Value's tanh is the lecture's
+    formula, which differs from math.tanh in the last bit, so a shortened copy would not)."""
+    import math
+    from autograd.graph import Op
+    from autograd.ops.elementwise import Tanh
+    namespace = {"Op": Op, "math": math, "np": np}
+    exec(compile(block_starting("class Tanh(Op):"), "README.md", "exec"), namespace)
+    shown = namespace["Tanh"]
+    assert shown.__doc__ == Tanh.__doc__ and shown.name == Tanh.name
+    for x in (0.0, 1e-8, -0.1, 0.25, 0.8813735870195432, -3.0, 19.5, 25.0, -700.0):
+        assert shown.forward(None, x) == Tanh.forward(None, x), x
+    array = np.linspace(-30, 30, 101)
+    np.testing.assert_array_equal(shown.forward(None, array), Tanh.forward(None, array))
+    out = Tanh.forward(None, array)
+    np.testing.assert_array_equal(shown.backward(None, 2.0, out, array)[0],
+                                  Tanh.backward(None, 2.0, out, array)[0])
