@@ -1189,7 +1189,17 @@ def _is_method_name(cls: type, name: str) -> bool:
     for klass in cls.__mro__:
         if name in klass.__dict__:
             attr = klass.__dict__[name]
-            return isinstance(attr, (FunctionType, staticmethod, classmethod, property, _Hint))
+            return isinstance(attr, (FunctionType, staticmethod, classmethod, property))
+    return False
+
+
+def _class_has(cls: type, name: str) -> bool:
+    """Whether `cls` gives its instances an attribute `name` (a method, a property, a class
+    default). A `_Hint` does not count: it is there to say that modules lack the name
+    (`predict`), which a layer may take (`self.predict = Linear(...)`, as in PyTorch)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return not isinstance(klass.__dict__[name], _Hint)
     return False
 
 
@@ -1210,7 +1220,7 @@ def _check_free(module: Module, method: str, name: str, keeps: Callable[[Any], b
     "attribute ... already exists" (assigning would silently drop what is there)."""
     held = module.__dict__.get(name)
     if _is_method_name(type(module), name) or (
-            name not in module.__dict__ and hasattr(type(module), name)):
+            name not in module.__dict__ and _class_has(type(module), name)):
         raise KeyError(f"{type(module).__name__}.{method}: {name!r} is already an attribute "
                        f"of {type(module).__name__} (a method or setting of the class); "
                        f"choose another name")
