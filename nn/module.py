@@ -402,8 +402,10 @@ class Module:
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
-        if _holds_parts((value,) if not isinstance(value, (list, tuple)) else value) \
-                and _is_method_name(type(self), name):
+        # (a module or a parameter under a method's name: the cheap tests first, as every
+        # assignment to a module comes here)
+        if isinstance(value, (Module, Node, list, tuple)) and _is_method_name(type(self), name) \
+                and _holds_parts(value if isinstance(value, (list, tuple)) else (value,)):
             raise TypeError(_method_name_taken(self, name, value))
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
