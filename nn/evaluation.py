@@ -221,7 +221,10 @@ def _counted(yb: Any, ignored: int | None, out: Any, weight: np.ndarray | None =
     kept = np.asarray(yb) != ignored
     if weight is None:
         return int(np.count_nonzero(kept))
-    return float(weight[np.asarray(yb)[kept]].sum())
+    labels = np.asarray(yb)[kept]
+    if labels.dtype.kind not in "iu" or not ((labels >= 0) & (labels < len(weight))).all():
+        return int(np.count_nonzero(kept))  # (the loss refuses such labels, saying why)
+    return float(weight[labels].sum())
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
