@@ -39,7 +39,7 @@ from autograd.random import default_rng
 from autograd.warn import warn
 
 from . import init
-from .functional import _dropout
+from .functional import _dropout, _refuse_token_indices
 from .module import Module, Parameter
 
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention"]
@@ -233,11 +233,8 @@ def _features(where: str, what: str, x: Any) -> Tensor:
     them (N, L) whose L equals the layer's width would pass as one unbatched sequence of N
     positions, silently. 0/1 integers pass, as one-hot rows (as for the recurrent layers)."""
     x = _node(x, where)
-    if isinstance(x, Tensor) and x.dtype.kind in "iu" and x.size \
-            and not np.isin(x.data, (0, 1)).all():
-        raise TypeError(f"{where}: {what} holds integers other than 0 and 1 (shape {x.shape}, "
-                        f"dtype {x.dtype}): token indices? pass them through an Embedding "
-                        f"first; integer-valued features: .astype(float)")
+    if isinstance(x, Tensor):
+        _refuse_token_indices(where, what, x)
     return _floating(where, x)
 
 

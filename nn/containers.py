@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd import Tensor, Value
 
-from .module import Module, Parameter, _not_a_module
+from .module import Module, Parameter, _class_has, _not_a_module
 
 __all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -35,7 +35,7 @@ def _check_key_free(container: Module, key: str) -> None:
     attribute of the container: a method (`forward`, `keys`) or `training`. Its entry would be
     shadowed when read as an attribute, and `model.eval()`, which sets `training` on every
     module, would write over it: PyTorch refuses such keys too."""
-    if key == "training" or hasattr(type(container), key) or key in container.__dict__:
+    if key == "training" or _class_has(type(container), key) or key in container.__dict__:
         raise KeyError(f"{type(container).__name__}: the key {key!r} is already an attribute of "
                        f"{type(container).__name__} (a method or setting of every module); "
                        f"choose another key")

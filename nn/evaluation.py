@@ -135,6 +135,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
     ignored, weight = S.ignored_label(loss_fn), S.label_weight(loss_fn)
+    from_samples = _targets_from_samples(loader)    # (for a shape error's advice)
     dtype = parameter_dtype(model)
     where = "evaluate: data" if epoch is None else "fit: val_data"
     try:
@@ -147,8 +148,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 counted = _counted(yb, ignored, out, weight)
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
-                                           else "fit: val_data",
-                                           _targets_from_samples(loader)).data)
+                                           else "fit: val_data", from_samples).data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted
@@ -221,7 +221,10 @@ def _counted(yb: Any, ignored: int | None, out: Any, weight: np.ndarray | None =
     kept = np.asarray(yb) != ignored
     if weight is None:
         return int(np.count_nonzero(kept))
-    return float(weight[np.asarray(yb)[kept]].sum())
+    labels = np.asarray(yb)[kept]
+    if labels.dtype.kind not in "iu" or not ((labels >= 0) & (labels < len(weight))).all():
+        return int(np.count_nonzero(kept))  # (the loss refuses such labels, saying why)
+    return float(weight[labels].sum())
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,

@@ -459,6 +459,17 @@ def _dropout_rng(name: str, rng: Any) -> Any:
     return rng
 
 
+def _refuse_token_indices(owner: str, what: str, x: Tensor) -> None:
+    """Refuse integers other than 0 and 1 as a layer's features (recurrent, attention and
+    transformer layers): token indices, which need an Embedding first. Read as numbers, a batch
+    of them (N, L) whose L equals the layer's width would run silently. 0/1 integers pass, as
+    one-hot rows (`one_hot` gives integers)."""
+    if x.dtype.kind in "iu" and x.size and not np.isin(x.data, (0, 1)).all():
+        raise TypeError(f"{owner}: {what} holds integers other than 0 and 1 (shape {x.shape}, "
+                        f"dtype {x.dtype}): token indices? pass them through an Embedding (or "
+                        f"one_hot) first; integer-valued features: .astype(float)")
+
+
 # ----------------------------------------------------------------------------------------------
 # One-hot encoding
 # ----------------------------------------------------------------------------------------------

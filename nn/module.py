@@ -402,8 +402,10 @@ class Module:
         # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
         # dict of modules or parameters, or lists in a list that hold them. A Parameter always
         # goes in.
-        if _holds_parts((value,) if not isinstance(value, (list, tuple)) else value) \
-                and _is_method_name(type(self), name):
+        # (a module or a parameter under a method's name: the cheap tests first, as every
+        # assignment to a module comes here)
+        if isinstance(value, (Module, Node, list, tuple)) and _is_method_name(type(self), name) \
+                and _holds_parts(value if isinstance(value, (list, tuple)) else (value,)):
             raise TypeError(_method_name_taken(self, name, value))
         if not isinstance(value, Parameter):
             old = self.__dict__.get(name)
@@ -1189,7 +1191,17 @@ def _is_method_name(cls: type, name: str) -> bool:
     for klass in cls.__mro__:
         if name in klass.__dict__:
             attr = klass.__dict__[name]
-            return isinstance(attr, (FunctionType, staticmethod, classmethod, property, _Hint))
+            return isinstance(attr, (FunctionType, staticmethod, classmethod, property))
+    return False
+
+
+def _class_has(cls: type, name: str) -> bool:
+    """Whether `cls` gives its instances an attribute `name` (a method, a property, a class
+    default). A `_Hint` does not count: it is there to say that modules lack the name
+    (`predict`), which a layer may take (`self.predict = Linear(...)`, as in PyTorch)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return not isinstance(klass.__dict__[name], _Hint)
     return False
 
 
@@ -1210,7 +1222,7 @@ def _check_free(module: Module, method: str, name: str, keeps: Callable[[Any], b
     "attribute ... already exists" (assigning would silently drop what is there)."""
     held = module.__dict__.get(name)
     if _is_method_name(type(module), name) or (
-            name not in module.__dict__ and hasattr(type(module), name)):
+            name not in module.__dict__ and _class_has(type(module), name)):
         raise KeyError(f"{type(module).__name__}.{method}: {name!r} is already an attribute "
                        f"of {type(module).__name__} (a method or setting of the class); "
                        f"choose another name")

@@ -126,14 +126,7 @@ def _features(owner: str, x: Any) -> tuple[Tensor, bool]:
     hint); token indices refused."""
     x = _as_tensor(owner, x, "input")
     tokens = x.dtype.kind in "iub"
-    if x.dtype.kind in "iu" and x.size and not np.isin(x.data, (0, 1)).all():
-        # Integers other than 0 and 1 are token indices, not features: read as numbers a
-        # (batch, time) array whose time happens to equal input_size would run silently.
-        # 0 / 1 integers pass, as one-hot rows (nn.one_hot gives integers).
-        raise TypeError(f"{owner}: the input holds integers other than 0 and 1 (shape "
-                        f"{x.shape}, dtype {x.dtype}): token indices? pass them through an "
-                        f"Embedding (or one_hot) first; integer-valued features: "
-                        f".astype(float)")
+    F._refuse_token_indices(owner, "the input", x)
     return _floating(owner, x), tokens
 
 

@@ -513,7 +513,7 @@ def test_token_indices_given_to_the_layer_point_to_an_embedding():
     layer = MultiheadAttention(4, 2, batch_first=True)
     with pytest.raises(TypeError, match=r"MultiheadAttention\(embed_dim=4, num_heads=2\): query "
                        r"holds integers other than 0 and 1 \(shape \(2, 4\), dtype int64\): "
-                       r"token indices\? pass them through an Embedding first"):
+                       r"token indices\? pass them through an Embedding \(or one_hot\) first"):
         layer(tokens, tokens, tokens)
     x = np.ones((2, 4))
     with pytest.raises(TypeError, match=r"value holds integers other than 0 and 1"):

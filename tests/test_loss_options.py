@@ -558,6 +558,23 @@ def test_evaluate_and_fit_divide_a_weighted_mean_by_the_labels_weight_not_their_
     assert history["val_loss"][0] == pytest.approx(whole, rel=1e-12)
 
 
+@pytest.mark.parametrize("labels, error, message", [
+    ([0, 1, 5, 2], ValueError, r"cross_entropy: labels must be in \[0, 3\)"),
+    ([0.0, 1.0, 2.0, 2.0], TypeError, "cross_entropy: class labels must be integers"),
+    ([True, False, True, True], TypeError, "cross_entropy: class labels must be integers"),
+], ids=["out-of-range", "float", "bool"])
+def test_evaluate_with_a_class_weight_leaves_bad_labels_to_the_loss(labels, error, message):
+    """Weighing a batch by Σ w[y] indexed the weight with the labels before the loss had
+    checked them: evaluate's error was numpy's IndexError ("index 5 is out of bounds for
+    axis 0 with size 3", "arrays used as indices must be of integer (or boolean) type", "boolean
+    index did not match") where without a weight the loss says what is wrong."""
+    X = np.ones((4, 3))
+    model = MLP(3, [2], 3, dtype="float64")
+    for weight in (None, [1.0, 2.0, 3.0]):
+        with pytest.raises(error, match=message):
+            evaluate(model, CrossEntropyLoss(weight), (X, np.array(labels)))
+
+
 def test_nll_loss_module_weighted_mean_in_evaluate():
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)

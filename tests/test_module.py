@@ -1496,3 +1496,32 @@ def test_an_extra_repr_of_several_lines_is_printed_as_a_block_as_in_pytorch():
 
     assert repr(Scale()) == "Scale(\n  k=2\n  multi\n)"
     assert repr(Net()) == "Net(\n  (s): Scale(\n    k=2\n    multi\n  )\n)"     # PyTorch's text
+
+
+def test_predict_is_a_free_name_for_a_layer_as_in_pytorch():
+    """`self.predict = Linear(...)` (a well-known PyTorch regression tutorial's output layer)
+    was refused as hiding "a method of every Net": Module has no predict, only a _Hint that
+    explains its absence when read. PyTorch takes the name everywhere; so does a subclass that
+    has no predict of its own."""
+    from collections import OrderedDict
+
+    class Net(Module):
+        def __init__(self):
+            self.hidden = Linear(1, 4)
+            self.predict = Linear(4, 1)
+
+        def forward(self, x):
+            return self.predict(self.hidden(x).relu())
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()][-2:] == ["predict.weight", "predict.bias"]
+    assert net(np.ones((2, 1))).shape == (2, 1)
+    assert isinstance(ModuleDict({"predict": Linear(1, 1)}).predict, Linear)
+    assert isinstance(Sequential(OrderedDict(predict=Linear(1, 1))).predict, Linear)
+    model = Module()
+    model.add_module("predict", Linear(1, 1))
+    other = Module()
+    other.register_parameter("predict", Parameter(np.ones(2)))
+    assert isinstance(model.predict, Linear) and other.predict.shape == (2,)
+    with pytest.raises(AttributeError, match="does not know whether it regresses"):
+        Module().predict                        # the hint itself is still given

@@ -355,7 +355,7 @@ def test_token_indices_given_to_a_transformer_point_to_an_embedding():
     pass as one unbatched sequence of N positions; it is refused, naming the sequence."""
     tokens = np.array([[5, 2, 7, 1], [3, 3, 0, 6], [1, 1, 2, 9]])     # (N, L) = (3, 4)
     message = (r"holds integers other than 0 and 1 \(shape \(3, 4\), dtype int64\): token "
-               r"indices\? pass them through an Embedding first")
+               r"indices\? pass them through an Embedding \(or one_hot\) first")
     with pytest.raises(TypeError, match=ENCODER + r"src " + message):
         TransformerEncoderLayer(4, 2, 6, batch_first=True)(tokens)
     with pytest.raises(TypeError, match=ENCODER + r"src " + message):
