@@ -211,7 +211,8 @@ class ReductionMethods:
         x = self._reduced("var", dtype, out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             from .tensor import get_default_dtype   # (tensor.py imports this module)
-            return x._exactly_in_float64().var(axis, keepdims=keepdims, ddof=ddof).astype(get_default_dtype())
+            exact = x._exactly_in_float64().var(axis, keepdims=keepdims, ddof=ddof)
+            return exact.astype(get_default_dtype())
         d, axes, dof = x._deviations("var", axis, ddof)
         try:
             with np.errstate(over="raise"):
