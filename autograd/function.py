@@ -223,6 +223,13 @@ def _checked_forward(cls: type, forward: Any) -> Any:
             out = forward(ctx, *map(_read_only, inputs))
         except AttributeError as error:
             _explain_no_ctx(cls, "forward", ctx, error)
+            if error.obj is not None and not isinstance(error.obj, Node) and (
+                    error.name is not None and hasattr(Tensor, error.name)):
+                raise AttributeError(   # x.exp() on the raw numbers forward is always given
+                    f"{cls.name}.forward: {error} (forward is called with the raw inputs, "
+                    f"numpy arrays for Tensors and floats for Values, not with Tensors: "
+                    f"write np.exp(x) or math.exp(x), or autograd.ops.payload_math.exp(x), "
+                    f"which takes either)") from error
             raise
         except ValueError as error:
             _explain_written(cls, "forward", error)
@@ -234,7 +241,9 @@ def _checked_forward(cls: type, forward: Any) -> Any:
             raise TypeError(f"{cls.name}.forward: was called with Values or Tensors and returned "
                             f"a {type(out).__name__}; run the op as {cls.name}.apply(...), which "
                             f"records it and gives forward the raw numbers or arrays")
-        if isinstance(out, (tuple, Node)):
+        # a list too: with Tensor inputs [a, b] would be stacked into one array of a new
+        # shape, and the mistake would surface only in backward, as a gradient's shape
+        if isinstance(out, (tuple, list, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
                             f"has one output, computed on the raw inputs: return one number "
                             f"(Value inputs) or one array (Tensor inputs)")

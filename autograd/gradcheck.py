@@ -35,6 +35,20 @@ class GradcheckError(AssertionError):
     """Backprop and finite differences disagree (the message says where and by how much)."""
 
 
+def _check_callable(where: str, name: str, f: Any, called: str, example: str) -> None:
+    """Refuse a `f` that is not a function, where it is given: a result passed for the function
+    that computes it (`gradcheck(loss, W)`) would fail inside as "'Tensor' object is not
+    callable"."""
+    if callable(f):
+        return
+    what = type(f).__name__
+    if isinstance(f, Node):     # the result itself: finite differences must recompute it
+        what += (", a result already computed; finite differences recompute it at moved "
+                 "inputs, so pass the function that computes it")
+    raise TypeError(f"{where}: {name} is the function to check, {called}; got a {what}: "
+                    f"{example}")
+
+
 def _float64_leaf(x: Any, position: int) -> Node:
     if isinstance(x, Value):
         return Value(x.data)
@@ -75,6 +89,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     >>> gradcheck(lambda x, n: (x ** n).sum(), (x, 3))     # PyTorch's form: n is passed as is
     True
     """
+    _check_callable("gradcheck", "f", f, "called as f(*inputs)", "gradcheck(lambda x: ..., x)")
     pytorch_form = _is_packed(inputs[0]) if len(inputs) == 1 else False
     if pytorch_form:                                # gradcheck(f, (x, y)): f(x, y)
         inputs = tuple(inputs[0])
@@ -194,6 +209,8 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
     True
     """
     where = "gradcheck_parameters"
+    _check_callable(where, "cost", cost, "called as cost() after each parameter moves",
+                    "gradcheck_parameters(lambda: loss_fn(model(X), y), model.parameters())")
     named = _named_parameters(where, parameters)
     kept = [p.grad for _, p in named]
     try:

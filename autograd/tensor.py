@@ -1067,7 +1067,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if not {self.data.dtype.kind, other.data.dtype.kind} <= set("biu"):
             raise TypeError(f"{symbol}: needs bool or integer tensors, got dtypes "
                             f"{self.data.dtype} and {other.data.dtype}; to combine conditions, "
-                            f"compare first: (x > 0) {symbol} (x < 1)")
+                            f"compare first: (x > 0) {symbol} (x < 1)"
+                            + ("; a power is x ** 2 (^ is xor)" if symbol == "^" else ""))
         return self._compare(ufunc, symbol, other)
 
     # -- graph ---------------------------------------------------------------------------------

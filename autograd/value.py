@@ -387,6 +387,9 @@ class Value(Node):
     def __gt__(self, other: Any) -> bool: _refuse_comparison(self, ">", other)
     def __ge__(self, other: Any) -> bool: _refuse_comparison(self, ">=", other)
 
+    def __xor__(self, other: Any) -> Value: _refuse_xor(other, reflected=False)
+    def __rxor__(self, other: Any) -> Value: _refuse_xor(other, reflected=True)
+
     def __pow__(self, exponent: Any) -> Value:
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
@@ -760,6 +763,15 @@ def _refuse_comparison(x: Value, symbol: str, other: Any) -> None:
     raise TypeError(f"Value {symbol} ...: a Value is a node of a graph, not a number; compare "
                     f"its number: value.data {symbol} {got} (max(values, key=lambda v: v.data) "
                     f"picks a node by its number; in a formula, max(x, 0) is x.relu())")
+
+
+def _refuse_xor(other: Any, reflected: bool) -> None:
+    """`v ^ 2`, a power written as on paper: Python's ^ is bitwise xor, which a number refuses
+    with "unsupported operand type(s) for ^", saying nothing of **."""
+    got = f"{other.data!r}" if isinstance(other, Value) else f"{other!r:.40}"
+    base, exponent = (got, "v") if reflected else ("v", got)
+    raise TypeError(f"{base} ^ {exponent}: ^ is Python's bitwise xor, not a power; a power is "
+                    f"{base} ** {exponent}")
 
 
 _MINUS_INF = -math.inf

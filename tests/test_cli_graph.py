@@ -117,6 +117,7 @@ def test_numbers_are_floats_and_folded_constants_stay_numbers():
     ("x < 1", "not allowed in an expression: comparisons"),
     ("x // 2", "not allowed in an expression: the // operator"),
     ("x @ x", "not allowed in an expression: the @ operator"),
+    ("x^2", "not allowed in an expression: ^, Python's bitwise xor (a power is x**2)"),
     ("(y := 2)", "not allowed in an expression: assignment"),
     ("f'{x}'", "not allowed in an expression: f-strings"),
     ("'abc' * x", "only numbers are allowed as constants, got 'abc'"),

@@ -266,6 +266,41 @@ def test_forward_returns_one_raw_result():
         OnNodes.apply(t64([1.0]))
 
 
+def test_two_outputs_as_a_list_are_refused_too():
+    """[a, b] from forward (two outputs, as a list) was stacked into one Tensor of shape
+    (2, n) without a word; the mistake surfaced only in backward, as a gradient's shape."""
+
+    class PairList(Function):
+        def forward(ctx, x):
+            return [x * 2.0, x * 3.0]
+
+        def backward(ctx, g, out, x):
+            return (g,)
+
+    with pytest.raises(TypeError, match=r"PairList\.forward: returned a list; a Function has one"):
+        PairList.apply(t64([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"PairList\.forward: returned a list"):
+        PairList.apply(Value(1.0))
+
+
+@pytest.mark.parametrize("x", [Value(1.0), t64([1.0, 2.0])], ids=["Value", "Tensor"])
+def test_a_tensor_method_in_forward_says_it_gets_raw_numbers(x):
+    """forward always gets floats or numpy arrays: x.exp() there is numpy's or float's
+    AttributeError, which now says what forward is given and what to write."""
+
+    class MethodExpForward(Function):
+        def forward(ctx, x):
+            return x.exp()
+
+        def backward(ctx, g, out, x):
+            return (g * out,)
+
+    with pytest.raises(AttributeError, match=r"MethodExpForward\.forward: '(float|numpy\.ndarray)' "
+                                             r"object has no attribute 'exp' \(forward is called "
+                                             r"with the raw inputs.*np\.exp\(x\)"):
+        MethodExpForward.apply(x)
+
+
 @pytest.mark.parametrize("x", [Value(1.0), t64([1.0, 2.0])], ids=["Value", "Tensor"])
 def test_a_forward_without_return_is_named(x):
     """A forgotten `return`: on Tensors the None became an object array and the error said only

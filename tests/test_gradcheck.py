@@ -113,6 +113,27 @@ def test_usage_errors():
         gradcheck(lambda t: 3.0, t64([1.0]))
 
 
+def test_a_result_given_for_the_function_is_refused_where_given():
+    """gradcheck(loss, W) / gradcheck_parameters(loss, ...) with the computed result instead of
+    the function failed inside as "'Tensor' object is not callable" (gradcheck_parameters after
+    zeroing the parameters' grads); now each names its argument and shows the form to write."""
+    from nn import Linear
+    w = t64([0.5, -1.0])
+    loss = (w * w).sum()
+    with pytest.raises(TypeError, match=r"gradcheck: f is the function to check, called as "
+                                        r"f\(\*inputs\); got a Tensor, a result already "
+                                        r"computed.*gradcheck\(lambda x: \.\.\., x\)"):
+        gradcheck(loss, w)
+    with pytest.raises(TypeError, match=r"gradcheck: f is .*; got a float: "):
+        gradcheck(2.0, w)
+    layer = Linear(2, 1, dtype=np.float64)
+    cost = layer(Tensor(np.array([[1.0, 2.0]]))).sum()
+    with pytest.raises(TypeError, match=r"gradcheck_parameters: cost is the function to check, "
+                                        r"called as cost\(\) .*got a Tensor, a result already "
+                                        r"computed.*lambda: loss_fn\(model\(X\), y\)"):
+        gradcheck_parameters(cost, layer.parameters())
+
+
 def test_inputs_as_one_tuple_or_list_as_in_pytorch_are_unpacked():
     """gradcheck(f, (x,)), PyTorch's form: f is called with x, not with the tuple as one array;
     the items that are not nodes are passed through as they are (n = 3 stays an int)."""

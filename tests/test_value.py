@@ -503,6 +503,22 @@ def test_comparing_values_says_to_compare_their_numbers():
     assert loss == loss and loss != Value(0.5) and len({loss, Value(0.5)}) == 2   # identity
 
 
+def test_a_power_written_with_a_caret_says_to_write_two_stars():
+    """v ^ 2 (a power as on paper) was Python's "unsupported operand type(s) for ^"; now it
+    says ^ is xor and what to write, on either side, as the float Tensor's error does."""
+    v = Value(3.0)
+    with pytest.raises(TypeError, match=r"^v \^ 2: \^ is Python's bitwise xor, not a power; a "
+                                        r"power is v \*\* 2$"):
+        v ^ 2
+    with pytest.raises(TypeError, match=r"^2\.0 \^ v: .* a power is 2\.0 \*\* v$"):
+        2.0 ^ v
+    with pytest.raises(TypeError, match=r"a power is v \*\* 3\.0$"):
+        v ^ Value(3.0)
+    with pytest.raises(TypeError, match=r"\^: needs bool or integer tensors, .*a power is "
+                                        r"x \*\* 2 \(\^ is xor\)"):
+        Tensor([2.0]) ^ 2
+
+
 def test_a_parameter_update_by_a_constant_value_is_refused_like_one_by_a_number():
     """lr = Value(0.1, requires_grad=False): lr * p.grad is a constant, as a number would be;
     `p -= ...` while recording would leave the parameter as it was, so it is refused."""

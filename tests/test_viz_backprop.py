@@ -112,6 +112,25 @@ def test_intermediate_gradients_and_marks_are_as_after_backward():
 # What each step says
 # ----------------------------------------------------------------------------------------------
 
+def test_a_given_gradient_is_not_called_the_output_s_derivative_by_itself():
+    """draw_backprop(y, 2.0) began "dy/dy = 2.0000", and a tensor's seed "du/du = a (2,)
+    array": d y/d y is 1; what starts the walk is the gradient given, and it says so."""
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    steps = draw_backprop(y, 2.0).steps
+    assert steps[0].lines() == ["start at the output y with the gradient given to it: 2.0000"]
+    assert x.grad == 12.0
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="t")
+    u = t * t
+    u.label = "u"
+    assert draw_backprop(u, np.array([1.0, -1.0])).steps[0].lines() == [
+        "start at the output u with the gradient given to it: a (2,) array of norm 1.4142"]
+    z = Value(0.5, label="a").tanh()
+    z.label = "z"
+    assert draw_backprop(z, 1.0).steps[0].lines() == ["start at the output z: dz/dz = 1.0000"]
+
+
 def test_first_step_is_the_seed_and_the_tanh_step_quotes_its_rule():
     o, _ = neuron()
     steps = draw_backprop(o).steps

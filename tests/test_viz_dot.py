@@ -229,7 +229,7 @@ HOSTILE = 'b <script>alert("x")</script> & {a|b} \\N'
 def test_dot_escapes_record_syntax_and_quotes():
     o, _ = neuron(HOSTILE)
     line = node_lines(draw_graph(o, engine="builtin").source)["n7"]
-    assert line.startswith('shape=record, label="{b \\<script\\>alert(\\"x\\")\\</script\\> & '
+    assert line.startswith('shape=record, label="{b \\<script\\>alert(\\"x\\")\\</script\\> &amp; '
                            '\\{a\\|b\\} \\\\N|data 6.8814|grad 0.5000}"')
 
 
@@ -496,6 +496,24 @@ def test_dot_engine_renders_every_node_as_svg():
     assert HOSTILE in texts                                 # shown as text, escaped in XML
     assert not list(root.iter(f"{SVG}script")) and "<script>" not in text
     assert "data 0.7071" in texts and "grad -1.5000" in texts
+
+
+@pytest.mark.usefixtures("needs_dot")
+@pytest.mark.parametrize("engine", ["graphviz", "builtin"])
+def test_a_label_that_looks_like_an_html_entity_is_drawn_as_written(engine):
+    """Graphviz reads HTML entities in labels: "&lt; &amp; &#65;" was drawn "< & A" (the
+    built-in layout drew it as written); & is written &amp; in the DOT text. Also in the
+    caption of a collapsed drawing, which lists leaves' labels."""
+    label = "R&D &lt; &amp; &#65;"
+    x = Value(1.0, label=label)
+    texts = [t.text for t in ET.fromstring(draw_graph((x * 2).tanh(), engine=engine)
+                                           .svg().encode("utf-8")).iter(f"{SVG}text")]
+    assert label in texts
+    leaves = [Value(0.1 * i, label=f"&lt;{i}") for i in range(12)]
+    total = sum((v * v for v in leaves), Value(0.0))
+    caption = " ".join(t.text for t in ET.fromstring(draw_graph(
+        total, engine=engine, max_nodes=10).svg().encode("utf-8")).iter(f"{SVG}text"))
+    assert "&lt;0, &lt;1" in caption
 
 
 @pytest.mark.usefixtures("needs_dot")

@@ -90,10 +90,16 @@ def _quote_long(text: str) -> str:
     return " + ".join(f'"{piece}"' for piece in pieces)
 
 
+def _text(text: str) -> str:
+    """A label's text with & written &amp;: Graphviz reads HTML entities in every label, so a
+    label "&lt;" or "a &amp; b" would otherwise be drawn as "<" and "a & b"."""
+    return text.replace("&", "&amp;")
+
+
 def _record_field(text: str) -> str:
     """A record field: { } | < > are record syntax and \\ " are string syntax; one backslash
     before each makes it literal (the record parser reads the string's escapes itself)."""
-    return "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in text)
+    return "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in _text(text))
 
 
 def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None = None) -> str:
@@ -124,7 +130,7 @@ def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None
     graph_attrs = [f"rankdir={scene.rankdir}", "nodesep=0.25", "ranksep=0.35",
                    f"nslimit={NSLIMIT}", f"fontname={_quote(FONT)}", "fontsize=11"]
     if scene.caption:
-        graph_attrs += [f"label={_quote(scene.caption)}", "labelloc=t", "labeljust=l"]
+        graph_attrs += [f"label={_quote(_text(scene.caption))}", "labelloc=t", "labeljust=l"]
     lines = [
         "digraph glassgrad {",
         f"  graph [{', '.join(graph_attrs)}];",
@@ -138,7 +144,7 @@ def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None
         style = ', style="filled,dashed"' if box.dashed else (
             ', style="filled,bold"' if box.kind == "group" else "")
         if box.kind == "op":
-            lines.append(f"  {box.name} [shape=ellipse, label={_quote(box.fields[0])}, "
+            lines.append(f"  {box.name} [shape=ellipse, label={_quote(_text(box.fields[0]))}, "
                          f'fillcolor="{box.fill}", width=0.4, margin=0.03{style}{at}];')
         else:
             record = "|".join(_record_field(f) for f in box.fields)

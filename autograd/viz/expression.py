@@ -58,7 +58,7 @@ _REFUSED = {
     ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
     ast.FloorDiv: "the // operator", ast.Mod: "the % operator", ast.MatMult: "the @ operator",
     ast.BitAnd: "bitwise operators", ast.BitOr: "bitwise operators",
-    ast.BitXor: "bitwise operators", ast.LShift: "bitwise operators",
+    ast.BitXor: "^, Python's bitwise xor (a power is x**2)", ast.LShift: "bitwise operators",
     ast.RShift: "bitwise operators", ast.Invert: "bitwise operators", ast.Not: "not",
 }
 

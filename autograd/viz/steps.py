@@ -95,7 +95,11 @@ class Step:
         """The step in words and numbers, one equation per line (what the drawings show)."""
         here = self.name
         if self.is_seed:
-            return [f"start at the output {here}: d{_d(here)}/d{_d(here)} = "
+            if np.size(self.arrived) == 1 and float(np.reshape(self.arrived, -1)[0]) == 1.0:
+                return [f"start at the output {here}: d{_d(here)}/d{_d(here)} = "
+                        f"{_amount(self.arrived)}"]
+            # draw_backprop(y, gradient): d y/d y is still 1; what starts is backward's seed
+            return [f"start at the output {here} with the gradient given to it: "
                     f"{_amount(self.arrived)}"]
         made = f"{here} = {self.formula}" if self.formula else f"{here} ({self.op})"
         lines = [f"at {made}, the gradient that arrived: {_amount(self.arrived)}"]
