@@ -365,6 +365,32 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert history.epochs == 20
 
 
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"patience": "3"}, TypeError, r"patience must be a whole number of epochs, got '3'"),
+    ({"patience": 2.5}, TypeError, r"patience must be a whole number of epochs, got 2.5"),
+    ({"patience": True}, TypeError, r"patience must be a whole number of epochs, got True"),
+    ({"min_delta": "0.1"}, TypeError, r"min_delta must be a number, got '0.1'"),
+    ({"min_delta": float("nan")}, TypeError, r"min_delta must be a number, got nan"),
+    ({"monitor": None}, TypeError, r"monitor must be the name of a recorded score"),
+    ({"restore_best_weights": "no"}, TypeError, r"restore_best_weights must be True or False"),
+    ({"patience": -1}, ValueError, r"patience and min_delta must be >= 0"),
+], ids=["patience-text", "patience-fraction", "patience-bool", "min_delta-text",
+        "min_delta-nan", "monitor-none", "restore-text", "patience-negative"])
+def test_early_stopping_refuses_bad_arguments_where_they_are_given(arguments, error, message):
+    """A patience of "3" failed with Python's "'<' not supported between instances of 'str'
+    and 'int'", 2.5 silently waited 3 epochs, "no" restored the best weights (a true string),
+    and monitor=None failed only inside fit."""
+    with pytest.raises(error, match=rf"^EarlyStopping: {message}"):
+        EarlyStopping(**arguments)
+
+
+def test_early_stopping_shows_its_settings():
+    stopping = EarlyStopping("val_accuracy", patience=np.int64(3))
+    assert repr(stopping) == ("EarlyStopping(monitor='val_accuracy', patience=3, min_delta=0, "
+                              "mode='auto', restore_best_weights=True)")
+    assert type(stopping.patience) is int
+
+
 def test_schedulers_step_once_per_epoch(blobs):
     X, y = blobs
     model = SoftmaxRegression(2, 2)
