@@ -6,6 +6,8 @@ The loop that fills them is in nn/train.py.
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from typing import Any, ItemsView, Iterator, KeysView
 
@@ -137,13 +139,32 @@ class EarlyStopping:
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True) -> None:
+        # checked here, where they are written: a patience of "3" failed with Python's "'<' not
+        # supported", 2.5 waited 3 epochs, and a monitor that is no name failed inside fit
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be the name of a recorded score, such "
+                            f"as 'val_loss' or 'val_accuracy', got {monitor!r}")
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral):
+            raise TypeError(f"EarlyStopping: patience must be a whole number of epochs, got "
+                            f"{patience!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real) or \
+                not math.isfinite(min_delta):
+            raise TypeError(f"EarlyStopping: min_delta must be a number, got {min_delta!r}")
         if patience < 0 or min_delta < 0:
             raise ValueError(f"EarlyStopping: patience and min_delta must be >= 0, got "
                              f"{patience} and {min_delta}")
         if mode not in ("min", "max", "auto"):
             raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or 'auto', got {mode!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
-        self.mode, self.restore_best_weights = mode, restore_best_weights
+        if not isinstance(restore_best_weights, (bool, np.bool_)):
+            raise TypeError(f"EarlyStopping: restore_best_weights must be True or False, got "
+                            f"{restore_best_weights!r}")
+        self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
+        self.mode, self.restore_best_weights = mode, bool(restore_best_weights)
+
+    def __repr__(self) -> str:
+        return (f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
+                f"min_delta={self.min_delta:g}, mode={self.mode!r}, "
+                f"restore_best_weights={self.restore_best_weights})")
 
 
 def _improved(value: float, best: float, mode: str, min_delta: float) -> bool:

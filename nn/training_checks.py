@@ -265,6 +265,12 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
     try:
         return loss_fn(out, y)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
+        if (isinstance(error, TypeError) and np.ndim(y) == 1 and np.asarray(y).dtype.kind == "f"
+                and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
+            # the loss names a dtype fit gave (float32) and may say astype(int), which would
+            # silently cut a regression target's 2.7 into class 2
+            raise TypeError(_float_labels(where, S.loss_name(loss_fn), np.asarray(y),
+                                          from_samples)) from error
         if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
             fix = ("make each sample's target an array of one number: return np.array([y]) "
                    "from the dataset's __getitem__" if from_samples else
@@ -296,6 +302,28 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                              f"Linear(n, 1), with y.reshape(-1, 1)), or keep the model and use "
                              f"cross_entropy") from error
         raise
+
+
+def _float_labels(where: str, name: str, y: np.ndarray, from_samples: bool) -> str:
+    """What to say when a classification loss gets float targets (N,): whole numbers are class
+    labels stored as floats (np.loadtxt's, a CSV column's), to convert; others are no labels
+    at all (a regression target), which converting would silently cut into classes.
+
+    >>> print(_float_labels("fit", "cross_entropy", np.array([0.0, 2.0, 1.0]), False))
+    fit: cross_entropy takes integer class labels, but y holds floats (such as 0.0, 1.0); give y.astype(int)
+    """
+    finite = y[np.isfinite(y)]
+    fraction = finite[finite != np.round(finite)]
+    if fraction.size:
+        return (f"{where}: {name} takes class labels 0, 1, ..., C-1, but y holds values such "
+                f"as {fraction[0]:.6g}, not whole numbers: a regression target? To predict a "
+                f"number use mse_loss and a model of one output; for classes, bin the values "
+                f"first (np.digitize)")
+    shown = ", ".join(repr(float(v)) for v in np.unique(finite)[:2])
+    fix = ("return each label as an int from the dataset's __getitem__" if from_samples else
+           "give y.astype(int)")
+    return (f"{where}: {name} takes integer class labels, but y holds floats (such as {shown}); "
+            f"{fix}")
 
 
 def _refuse_labels_shaped_like_outputs(where: str, y: np.ndarray, loss_fn: Callable) -> None:

@@ -561,6 +561,14 @@ def test_class_label_errors():
                                         r"dtype <U2 \(class names: number them, classes, labels "
                                         r"= np.unique\(names, return_inverse=True\)\)$"):
         F.cross_entropy(z, ["en", "fr"])
+    # a regression target is no set of labels: astype(int) would cut 2.7 into class 2 silently
+    with pytest.raises(TypeError, match=r"cross_entropy: class labels must be integers, got "
+                                        r"dtype float64 \(values such as 2.7 are not class "
+                                        r"labels: a regression target\? use mse_loss on one "
+                                        r"output per sample\)$"):
+        F.cross_entropy(z, np.array([1.0, 2.7]))
+    with pytest.raises(TypeError, match=r"\(convert with labels.astype\(int\)\)$"):
+        F.cross_entropy(z, np.array([np.nan, 1.0]))     # a missing label, not a fraction
     with pytest.raises(ValueError, match=r"labels.reshape\(-1\)"):
         F.cross_entropy(z, np.array([[0], [1]]))
     with pytest.raises(ValueError, match=r"nll_loss: labels of shape \(2, 1\) for 2 rows of "

@@ -305,6 +305,34 @@ def test_unreadable_labels_name_the_function_called():
             progress=False)
 
 
+def test_float_labels_for_a_classifier_are_named_by_fit_with_the_right_advice():
+    """Labels read as floats (np.loadtxt, a CSV column) reached cross_entropy, whose error named
+    neither fit nor the data, gave fit's float32 for the user's float64, and told a user who
+    had given a regression target (1.72, 0.36, ...) to convert it with astype(int), which
+    cuts every value into a class without a word."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    target = X.sum(axis=1) + 2.5                        # a regression target: not classes
+    classes = np.round(np.abs(target)) % 3              # classes, stored as floats
+    model = SoftmaxRegression(2, 3)
+    for where, call in (
+            ("fit", lambda y: fit(model, cross_entropy, SGD(model.parameters()), (X, y),
+                                  progress=False)),
+            ("evaluate", lambda y: evaluate(model, CrossEntropyLoss(), (X, y))),
+            ("fit: val_data", lambda y: fit(model, cross_entropy, SGD(model.parameters()),
+                                            (X, classes.astype(int)), val_data=(X, y),
+                                            progress=False))):
+        with pytest.raises(TypeError, match=rf"^{where}: \w+ takes class labels 0, 1, \.\.\., "
+                                            r"C-1, but y holds values such as [\d.]+, not "
+                                            r"whole numbers: a regression target\?") as error:
+            call(target)
+        assert "astype" not in str(error.value)
+        with pytest.raises(TypeError, match=rf"^{where}: \w+ takes integer class labels, but y "
+                                            r"holds floats \(such as 0\.0, 1\.0\); give "
+                                            r"y\.astype\(int\)"):
+            call(classes)
+
+
 def test_early_stopping_stops_and_restores_the_best_weights():
     # training pulls w towards +2 while the validation data wants -2: validation only worsens
     x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
@@ -335,6 +363,32 @@ def test_early_stopping_stops_and_restores_the_best_weights():
             run(20, wrong)
     _, history = run(20, False)                        # none (was patience 0: stopped at once)
     assert history.epochs == 20
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"patience": "3"}, TypeError, r"patience must be a whole number of epochs, got '3'"),
+    ({"patience": 2.5}, TypeError, r"patience must be a whole number of epochs, got 2.5"),
+    ({"patience": True}, TypeError, r"patience must be a whole number of epochs, got True"),
+    ({"min_delta": "0.1"}, TypeError, r"min_delta must be a number, got '0.1'"),
+    ({"min_delta": float("nan")}, TypeError, r"min_delta must be a number, got nan"),
+    ({"monitor": None}, TypeError, r"monitor must be the name of a recorded score"),
+    ({"restore_best_weights": "no"}, TypeError, r"restore_best_weights must be True or False"),
+    ({"patience": -1}, ValueError, r"patience and min_delta must be >= 0"),
+], ids=["patience-text", "patience-fraction", "patience-bool", "min_delta-text",
+        "min_delta-nan", "monitor-none", "restore-text", "patience-negative"])
+def test_early_stopping_refuses_bad_arguments_where_they_are_given(arguments, error, message):
+    """A patience of "3" failed with Python's "'<' not supported between instances of 'str'
+    and 'int'", 2.5 silently waited 3 epochs, "no" restored the best weights (a true string),
+    and monitor=None failed only inside fit."""
+    with pytest.raises(error, match=rf"^EarlyStopping: {message}"):
+        EarlyStopping(**arguments)
+
+
+def test_early_stopping_shows_its_settings():
+    stopping = EarlyStopping("val_accuracy", patience=np.int64(3))
+    assert repr(stopping) == ("EarlyStopping(monitor='val_accuracy', patience=3, min_delta=0, "
+                              "mode='auto', restore_best_weights=True)")
+    assert type(stopping.patience) is int
 
 
 def test_schedulers_step_once_per_epoch(blobs):

@@ -64,8 +64,13 @@ def kept_labels(name: str, labels: np.ndarray, n: int, c: int, ignore_index: int
 def _check_label_shape(name: str, labels: np.ndarray, n: int) -> None:
     """N integer labels, one per row; else an error that names the likely mix-up."""
     if labels.dtype.kind not in "iu":
+        fraction = labels[np.isfinite(labels) & (labels != np.round(labels))] \
+            if labels.dtype.kind == "f" else ()
         fix = ("class names: number them, classes, labels = np.unique(names, "
                "return_inverse=True)" if labels.dtype.kind in "USO" else
+               # astype(int) would cut a regression target's 2.7 into class 2 without a word
+               f"values such as {fraction[0]:.6g} are not class labels: a regression "
+               f"target? use mse_loss on one output per sample" if len(fraction) else
                "convert with labels.astype(int)")
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} "
                         f"({fix})")
