@@ -79,6 +79,9 @@ class _WriteClock:
 
 
 write_clock = _WriteClock()
+#: counts the changes of a node's requires_grad (its setter): a compiled replay checks its
+#: leaves again when it has moved (which of them want a gradient is part of its recording)
+requires_grad_clock = _WriteClock()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,6 +233,7 @@ class Node:
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, got "
                             f"dtype {dtype}")
         self._fn = Leaf if wanted else None
+        requires_grad_clock.count += 1
 
     @property
     def is_leaf(self) -> bool:
