@@ -114,6 +114,15 @@ def test_atan2_and_hypot_replayed_at_tiny_numbers_have_their_slopes():
     assert (a.grad, b.grad) == pytest.approx((0.6, -0.8), rel=1e-6)
 
 
+def test_relu_of_a_negative_zero_is_a_negative_zero_as_in_eager():
+    """A Value's relu keeps -0.0 (micrograd's `0 if x < 0 else x`); the replay's np.maximum
+    gave 0.0, and atan2 tells them apart: -π eagerly, -0.0 replayed (a wrong angle)."""
+    a, b = Value(-0.0), Value(0.5)
+    check_against_eager(lambda: a.atan2(a.relu()) * b, [a, b], (-0.0, 2.0))
+    graph = compile(a.atan2(a.relu()) * b)
+    assert graph.forward() == -math.pi * 2.0
+
+
 def test_relu_at_exactly_zero_passes_no_gradient_as_in_eager():
     a, b = Value(0.0), Value(2.0)
     check_against_eager(lambda: (a * b).relu() + a, [a, b], (0.0, -1.0))
