@@ -79,6 +79,9 @@ class _WriteClock:
 
 
 write_clock = _WriteClock()
+#: counts the changes of a node's requires_grad (its setter): a compiled replay checks its
+#: leaves again when it has moved (which of them want a gradient is part of its recording)
+requires_grad_clock = _WriteClock()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,6 +233,7 @@ class Node:
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, got "
                             f"dtype {dtype}")
         self._fn = Leaf if wanted else None
+        requires_grad_clock.count += 1
 
     @property
     def is_leaf(self) -> bool:
@@ -794,7 +798,12 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                     from .hooks import run_hooks
                     g = grads[node] = run_hooks(node, g, node._hooks)
                 inputs, ctx = node._layout()
-                results = node._fn.backward(ctx, g, node, *inputs)
+                try:
+                    results = node._fn.backward(ctx, g, node, *inputs)
+                except (ZeroDivisionError, OverflowError) as error:     # as in `backward`
+                    what = "infinite" if isinstance(error, ZeroDivisionError) else "too large"
+                    raise error.__class__(f"backward of {node._fn.name} (create_graph): the "
+                                          f"derivative is {what} at this input ({error})") from None
                 for x, gx in zip(inputs, results):
                     if gx is None or x._fn is None:
                         continue

@@ -95,6 +95,32 @@ def test_leaves_holding_other_kinds_of_real_number_are_read(number):
     assert graph.forward() == 1.5 * float(number)
 
 
+def test_a_leaf_given_another_requires_grad_after_compiling_is_refused_in_backward():
+    """A parameter frozen after compile (requires_grad = False) went on receiving its gradient
+    from the replay, so an optimizer went on training it; a data Value made to require grad
+    received none. Eager mode follows the flag: the replay refuses and says to compile again."""
+    w, x = Value(0.5, label="w"), Value(2.0, requires_grad=False)
+    graph = compile(w * x + w)
+    graph.backward()
+    assert w.grad == 3.0
+    w.requires_grad = False
+    w.grad = None                       # (an optimizer skips a parameter whose grad is None)
+    with pytest.raises(RuntimeError, match=r"leaves\[0\] \(w, .*\) no longer requires grad since "
+                                           r"it was compiled.*compile it"):
+        graph.backward()
+    assert w.grad is None
+    w.requires_grad = True              # as recorded again: replays go on
+    graph.backward()
+    assert w.grad == 3.0
+    x.requires_grad_()
+    with pytest.raises(RuntimeError, match=r"leaves\[1\] .* requires grad since it was compiled"
+                                           r".*would give it none"):
+        graph.backward()
+    w.grad = x.grad = 0.0
+    compile(w * x + w).backward()       # built again, it gives x its gradient
+    assert (w.grad, x.grad) == (3.0, 0.5)
+
+
 def test_backward_after_a_forward_that_raised_is_refused():
     """The failed pass left no values to differentiate (it would have added gradients at
     a point where eager mode has no graph at all)."""

@@ -100,6 +100,29 @@ def test_each_op_matches_finite_differences_of_the_replay(name, expression, reco
         assert abs((up - down) / (2 * h) - grad) <= 1e-6 * max(1.0, abs(grad))
 
 
+def test_atan2_and_hypot_replayed_at_tiny_numbers_have_their_slopes():
+    """The replay runs the array rules: atan2's squares underflowed there (slopes 0, for
+    -2e169 and -4e169) and hypot's g / hypot overflowed (slopes inf, for 0.6 and -0.8), as
+    in eager mode."""
+    a, b = Value(1.5), Value(-0.7)
+    check_against_eager(lambda: a.atan2(b) + a.hypot(b) * 1e-160, [a, b],
+                                (2e-170, -1e-170))
+    assert (a.grad, b.grad) == pytest.approx((-2e169, -4e169), rel=1e-12)
+    graph = compile(a.hypot(b))
+    a.data, b.data = 3e-310, -4e-310
+    compiled_pass(graph, [a, b])
+    assert (a.grad, b.grad) == pytest.approx((0.6, -0.8), rel=1e-6)
+
+
+def test_relu_of_a_negative_zero_is_a_negative_zero_as_in_eager():
+    """A Value's relu keeps -0.0 (micrograd's `0 if x < 0 else x`); the replay's np.maximum
+    gave 0.0, and atan2 tells them apart: -π eagerly, -0.0 replayed (a wrong angle)."""
+    a, b = Value(-0.0), Value(0.5)
+    check_against_eager(lambda: a.atan2(a.relu()) * b, [a, b], (-0.0, 2.0))
+    graph = compile(a.atan2(a.relu()) * b)
+    assert graph.forward() == -math.pi * 2.0
+
+
 def test_relu_at_exactly_zero_passes_no_gradient_as_in_eager():
     a, b = Value(0.0), Value(2.0)
     check_against_eager(lambda: (a * b).relu() + a, [a, b], (0.0, -1.0))

@@ -202,6 +202,21 @@ def test_grad_is_independent_of_an_outer_no_grad():
                                       [2.0, 4.0])
 
 
+@pytest.mark.parametrize("f, x, op", [(lambda x: x.sqrt(), 0.0, "sqrt"),
+                                       (lambda x: x.asin(), 1.0, "asin"),
+                                       (lambda x: x.hypot(x * 0), 0.0, "hypot")])
+def test_an_infinite_slope_in_the_higher_order_pass_names_the_op(f, x, op):
+    """As first-order backward does ('backward of sqrt: the derivative is infinite'): the slope
+    built of Values raised from inside, naming only pow, and for sqrt a division a / b that
+    the user never wrote."""
+    with pytest.raises(ZeroDivisionError, match=rf"^backward of {op} \(create_graph\): the "
+                                                rf"derivative is infinite at this input \(pow: "):
+        grad(f)(x)
+    v = Value(x)
+    with pytest.raises(ZeroDivisionError, match=rf"^backward of {op} \(create_graph\)"):
+        f(v).backward(create_graph=True)
+
+
 # ----------------------------------------------------------------------------------------------
 # Tensors
 # ----------------------------------------------------------------------------------------------

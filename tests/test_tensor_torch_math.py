@@ -378,6 +378,23 @@ def test_logaddexp_slopes_keep_their_digits_where_the_result_rounds():
     assert Tensor([1000.0]).logaddexp(1000.0).item() == pytest.approx(1000 + math.log(2))
 
 
+@pytest.mark.filterwarnings("error")
+def test_atan2_and_hypot_slopes_of_tiny_float32_numbers():
+    """atan2's x / (x² + y²) underflowed to 0 / 0 below ~1e-19 in float32 (slopes 0, taken
+    for the origin, where they are ~1e24), hypot's g / hypot overflowed to inf below ~3e-39
+    (slopes inf, at most 1); no warning."""
+    y = Tensor(np.array([1e-25, 1.0], dtype=np.float32), requires_grad=True)
+    x = Tensor(np.array([2e-25, 2.0], dtype=np.float32), requires_grad=True)
+    y.atan2(x).sum().backward()
+    np.testing.assert_allclose(y.grad, [0.4e25, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(x.grad, [-0.2e25, -0.2], rtol=1e-6)
+    a = Tensor(np.array([3e-39, 3.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([4e-39, 4.0], dtype=np.float32), requires_grad=True)
+    a.hypot(b).sum().backward()
+    np.testing.assert_allclose(a.grad, [0.6, 0.6], rtol=1e-5)
+    np.testing.assert_allclose(b.grad, [0.8, 0.8], rtol=1e-5)
+
+
 def test_the_inverse_functions_keep_their_digits_near_the_ends_of_their_domains():
     """The slopes of asin, acos, atanh and acosh take 1 - x² as (1 - x)(1 + x) (and x² - 1
     likewise): next to ±1 the product x·x would round away the digits that decide them."""

@@ -617,6 +617,34 @@ def test_atan2_at_the_origin_has_slopes_zero_as_pytorch():
     assert (angle.data, y.grad, x.grad) == (0.0, 0.0, 0.0)
 
 
+def _central_difference(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e-170, 1e200])
+def test_atan2_slopes_near_the_origin_and_far_from_it_are_not_0(scale):
+    """x / (x² + y²): the squares underflow to 0 below ~1e-154 (the point was taken for the
+    origin: slopes 0, where they are ~1e169) and overflow beyond ~1e154 (0 for ~1e-201)."""
+    y, x = Value(1.0 * scale), Value(2.0 * scale)
+    y.atan2(x).backward()
+    h = 1e-6 * scale
+    assert y.grad == pytest.approx(_central_difference(lambda t: math.atan2(t, x.data), y.data,
+                                                       h), rel=1e-8)
+    assert x.grad == pytest.approx(_central_difference(lambda t: math.atan2(y.data, t), x.data,
+                                                       h), rel=1e-8)
+    assert (y.grad, x.grad) == pytest.approx((0.4 / scale, -0.2 / scale), rel=1e-15)
+
+
+@pytest.mark.filterwarnings("error")
+def test_hypot_slopes_where_hypot_is_subnormal_are_at_most_1():
+    """a / hypot(a, b) is in [-1, 1]; g / hypot came first and overflowed to inf for a
+    hypot below ~1e-308, and inf · a was inf."""
+    a, b = Value(3e-310), Value(4e-310)
+    a.hypot(b).backward()
+    assert (a.grad, b.grad) == pytest.approx((0.6, 0.8), rel=1e-6)   # (subnormal digits)
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: Value(2.0).asin(), ValueError, r"asin: needs an input in \[-1, 1\], got 2\.0"),
     (lambda: Value(-1.5).acos(), ValueError, r"acos: needs an input in \[-1, 1\], got -1\.5"),

@@ -59,7 +59,8 @@ def compile(output: Value) -> CompiledGraph:
     >>> f.forward()                             # still x * 2; eager code would give 3.0
     -2.0
 
-    Which leaves want a gradient is part of the structure too. Likewise, eager mode records an
+    Which leaves want a gradient is part of the structure too (backward refuses to run once
+    one was given another requires_grad: compile again). Likewise, eager mode records an
     op only when one of its inputs wants a gradient, so what inputs with `requires_grad=False`
     compute on their own (`x * x`, `-y`, `x - 3`, `1 / x`, the exponent `x * 0.5` of
     `w ** (x * 0.5)`) is a plain number in the graph, and the replay does not recompute it;

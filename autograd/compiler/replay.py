@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import graph
 from ..graph import apply, enable_grad
 from ..ops.elementwise import ClampedLog, LeakyRelu, Softplus, sign_of, step_of
 from ..ops.payload_math import log_or_zero
@@ -55,6 +56,7 @@ class CompiledGraph:
         self._values[:plan.n_constants] = plan.constants
         self._grads = np.zeros(plan.size)
         self._eager: Value | None = None    # the eager graph, when a pass needed it
+        self._requires_grad_seen = graph.requires_grad_clock.count      # (see backward)
         self._forward_done = False          # False after a forward() that raised
         self.forward()
 
@@ -111,6 +113,8 @@ class CompiledGraph:
             raise RuntimeError("backward: the latest forward() raised, so there are no values "
                                "to differentiate (eager mode would have no graph); call "
                                "forward() again once the data are fixed")
+        if graph.requires_grad_clock.count != self._requires_grad_seen:
+            self._check_requires_grad()     # (only once some requires_grad was set since)
         if self._eager is not None:
             self._eager.backward(gradient)
             return
@@ -135,6 +139,21 @@ class CompiledGraph:
             self._eager.backward(gradient)
             return
         _accumulate(self._wanting, grads[self._wanting_slots].tolist())
+
+    def _check_requires_grad(self) -> None:
+        """Raise if a leaf was given requires_grad=False, or True, since it was recorded: the
+        replay would still send it its gradient (a frozen parameter would go on training), or
+        send none. Which leaves want a gradient is part of the recorded structure."""
+        for i, leaf in enumerate(self._leaves):
+            if (leaf._fn is not None) != (i < self._plan.n_wanting):
+                now = "requires grad" if leaf._fn is not None else "no longer requires grad"
+                raise RuntimeError(
+                    f"backward: the compiled graph's leaves[{i}] ({leaf.label or 'unlabelled'}, "
+                    f"{leaf!r}) {now} since it was compiled; which leaves want a gradient is "
+                    f"part of what compile recorded, and the replay would "
+                    f"{'give it none' if leaf._fn is not None else 'still give it one'}. "
+                    f"Build the output again and compile it (graph = compile(loss))")
+        self._requires_grad_seen = graph.requires_grad_clock.count
 
     def _checked(self) -> slice:
         """The slots whose numbers must be finite for the vectorised pass to stand: all but

@@ -3,7 +3,8 @@
 The compiled graph runs the eager engine's own rules (`autograd.ops`), handed arrays of a whole
 group of nodes instead of one float: `Mul.backward(ctx, g, out, a, b)` returns `(g * b, g * a)`
 for floats and for arrays alike. Only the n-ary sum is new (fused chains of additions, see
-`record`); its rule is in `replay`.
+`record`); its rule is in `replay`. And relu's forward is a Value's, `ValueRelu`
+(-0.0 stays -0.0).
 
     ctx  where the op's constant comes from at replay:
          NONE      the op has none
@@ -19,6 +20,8 @@ Backward leaves them out, and skips a kind that has no other.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ops.arithmetic import (ConstPow, Mul, MulConst, Neg, Pow, PowBase, PowConst, PowExponent,
                               Sub)
 from ..ops.elementwise import (Abs, ClampedLog, Cos, Exp, Expm1, LeakyRelu, Log, Log1p, LogOrZero,
@@ -27,6 +30,17 @@ from ..ops.erf import Erf, Erfc
 from ..ops.trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 NONE, CONSTANT, SIGN = "none", "constant", "sign"
+
+
+class ValueRelu(Relu):
+    """Relu as a Value computes it (micrograd's `0 if x < 0 else x`), on a group's array: -0.0
+    stays -0.0, where Relu's np.maximum(x, 0) gives 0.0, and atan2 tells the two apart
+    (atan2(-0.0, relu(-0.0)) is -π eagerly, atan2(-0.0, 0.0) is -0.0). NaN stays NaN."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.where(x < 0, 0.0, x)
+
 
 #: Value's functions beyond micrograd's (x.tan(), y.atan2(x), ...): each is a kind named after
 #: its op, with no constant
@@ -39,7 +53,7 @@ RULES: dict[str, tuple[type, str]] = {
     "sub": (Sub, NONE), "pow": (Pow, NONE), "pow_base": (PowBase, NONE),
     "pow_exponent": (PowExponent, NONE), "pow_const": (PowConst, CONSTANT),
     "const_pow": (ConstPow, CONSTANT), "exp": (Exp, NONE), "log": (Log, NONE),
-    "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (Relu, NONE),
+    "sqrt": (Sqrt, NONE), "tanh": (Tanh, NONE), "sigmoid": (Sigmoid, NONE), "relu": (ValueRelu, NONE),
     "abs": (Abs, SIGN), "sin": (Sin, NONE), "cos": (Cos, NONE), "step": (Step, NONE),
     "sign": (Sign, NONE), "log_or_zero": (LogOrZero, NONE), "leaky_relu": (LeakyRelu, CONSTANT),
     "softplus": (Softplus, NONE), "clamped_log": (ClampedLog, NONE),

@@ -22,6 +22,7 @@ ValueError: asin: needs an input in [-1, 1], got 2.0
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -195,16 +196,47 @@ class Atan2(Op):
 
     @staticmethod
     def backward(ctx, g, out, y, x):
-        r = x * x + y * y
-        if isinstance(r, Node):         # higher order: the mask a node of the data (compile)
+        if isinstance(x, Node):         # higher order: the mask a node of the data (compile)
+            r = x * x + y * y
             on = sign_of(r)             # 1 where r > 0, 0 at the origin, NaN stays NaN
             g_over_r = g * on / (r * on + (1 - on))
-        elif r.__class__ is float:      # a Value's numbers: 0 at the origin
-            g_over_r = g / r if r != 0 else 0.0
+        elif x.__class__ is float and y.__class__ is float:     # a Value's numbers
+            r = x * x + y * y
+            if not _SMALLEST <= r < math.inf:       # the origin, NaN, or a square out of range
+                return _atan2_slopes_scaled(g, y, x)
+            g_over_r = g / r
         else:                           # g / r, and 0 where r is 0 (no 0/0); NaN stays NaN
+            with np.errstate(over="ignore"):        # (where r overflows: see below)
+                r = x * x + y * y
             on = r != 0
             g_over_r = np.where(on, g, 0) / np.where(on, r, 1)
+            odd = ~((r >= np.finfo(r.dtype).tiny) & (r < np.inf))
+            if odd.any():               # (there, g / r · x is replaced: 0 · inf is no matter)
+                dy, dx = _atan2_slopes_scaled(g, y, x)
+                with np.errstate(invalid="ignore"):
+                    return np.where(odd, dy, g_over_r * x), np.where(odd, dx, -(g_over_r * y))
         return g_over_r * x, -(g_over_r * y)
+
+
+_SMALLEST = sys.float_info.min          # the smallest normal float64, ~2.2e-308
+
+
+def _atan2_slopes_scaled(g: Any, y: Any, x: Any) -> tuple[Any, Any]:
+    """atan2's slopes g x / (x² + y²) and -g y / (x² + y²) as g (x / h) / h, for h = hypot(x, y)
+    (x / h is in [-1, 1]), and 0 at the origin. Used where x² + y² is not a normal number:
+    it underflows for |x|, |y| below ~1e-154 (float32: ~1e-19), and 0 read as the origin
+    gave slopes 0 where they are huge; it overflows beyond ~1e154, where the slopes are tiny
+    but not 0. (Elsewhere x / (x² + y²) is kept: one rounding fewer.)"""
+    if x.__class__ is float and y.__class__ is float:
+        h = math.hypot(x, y)
+        if h == 0:
+            return 0.0 * x, -(0.0 * y)
+        return g * (x / h / h), -(g * (y / h / h))
+    h = np.hypot(x, y)
+    on = h != 0                         # 0 at the origin (no 0/0); NaN stays NaN
+    g, h = np.where(on, g, 0), np.where(on, h, 1)
+    with np.errstate(over="ignore", invalid="ignore"):  # a slope beyond the largest float
+        return g * (x / h / h), -(g * (y / h / h))      # is inf; inf / inf NaN, as before
 
 
 class Hypot(Op):
@@ -220,5 +252,6 @@ class Hypot(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        g_over_out = g / out
-        return g_over_out * a, g_over_out * b
+        # a / hypot is in [-1, 1]; g / hypot first overflowed to inf where hypot is below
+        # ~1e-308 (float32: 3e-39), and inf · a was inf for a slope of at most 1
+        return g * (a / out), g * (b / out)
