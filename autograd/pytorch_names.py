@@ -69,6 +69,9 @@ TORCH_METHODS = {
     "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
     "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
+    "dist": "is (t - x).norm(p) here (p=2 unless given)",
+    "diag_embed": ("is t.unsqueeze(-1) * autograd.eye(n) here, n = t.shape[-1] (offset 0, "
+                   "the last two axes)"),
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
     "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",

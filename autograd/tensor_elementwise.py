@@ -630,7 +630,9 @@ class ElementwiseMethods:
             bounds.append(_python_number(bound) if isinstance(bound, numbers.Real) else bound)
         low, high = bounds
         if low is not None and high is not None and np.any(np.greater(low, high)):
-            raise ValueError(f"{name}: min {min} is greater than max {max}")
+            # PyTorch gives max there; a porter whose bounds may cross needs the spelling of it
+            raise ValueError(f"{name}: min {min} is greater than max {max}; PyTorch would give "
+                             f"max there, which here is t.{name}(min=...).{name}(max=...)")
         return tuple(bounds)
 
     def where(self, condition: Any, other: Any) -> Tensor:

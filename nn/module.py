@@ -443,7 +443,7 @@ class Module:
                 buffers.remove(name)            # it becomes a child or a parameter (PyTorch too)
                 self.__dict__.get("_non_persistent_buffers", set()).discard(name)
             elif value is not None:
-                value = _buffer_array(self, name, value)
+                value = _buffer_value(self, name, value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -565,7 +565,7 @@ class Module:
                               self.named_parameters(remove_duplicate=False),
                               Module._own_parameters)
 
-    def get_buffer(self, target: str) -> np.ndarray:
+    def get_buffer(self, target: str) -> np.ndarray | Tensor:
         """The buffer at the dotted name `target` (``"bn.running_mean"``, as `named_buffers`
         names it), as PyTorch's; an AttributeError says what is there instead."""
         return self._get_item("get_buffer", "buffer", target,
@@ -607,14 +607,14 @@ class Module:
             if not isinstance(item, Module):
                 yield name, item
 
-    def _own_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+    def _own_buffers(self) -> Iterator[tuple[str, np.ndarray | Tensor]]:
         """(name, array) for this module's own buffers that are not None."""
         for name in self.__dict__.get("_buffer_names", ()):
             value = getattr(self, name)
             if value is not None:
                 yield name, value
 
-    def _own_persistent_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+    def _own_persistent_buffers(self) -> Iterator[tuple[str, np.ndarray | Tensor]]:
         """`_own_buffers` without those registered with `persistent=False` (not in the state)."""
         left_out = self.__dict__.get("_non_persistent_buffers", ())
         for name, value in self._own_buffers():
@@ -661,11 +661,15 @@ class Module:
         return Parameters(p for _, p in self.named_parameters(recurse=recurse))
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
-        """Keep `value` (an ndarray, a Tensor's numbers, or None) as the attribute `name`: part
-        of the module's state (saved by `state_dict()` under its dotted name, restored by
+        """Keep `value` (a Tensor, an ndarray, or None) as the attribute `name`: part of the
+        module's state (saved by `state_dict()` under its dotted name, restored by
         `load_state_dict()`), but not a parameter, so no optimizer touches it. BatchNorm's
-        running statistics are buffers. Assigning to the attribute later keeps it a buffer (an
-        array of numbers, or None). With `persistent=False` (PyTorch's) it is left out of the
+        running statistics are buffers. A buffer keeps the kind it is given: a Tensor stays a
+        constant Tensor (with no history: a value in a graph is detached), so PyTorch's code
+        reads it as PyTorch's (`self.pe[:, :x.size(1)]`, `self.mask.bool()`,
+        `self.ema.mul_(0.9).add_(x, alpha=0.1)`); an array or a list, an ndarray (as
+        glassgrad's layers keep theirs). Assigning to the attribute later keeps it a buffer, of
+        the kind assigned, or None. With `persistent=False` (PyTorch's) it is left out of the
         state: `state_dict()` does not save it and `load_state_dict()` does not expect it (a
         cache, a mask computed from the settings); it is still cast by `to()` and listed by
         `buffers()`.
@@ -674,6 +678,9 @@ class Module:
         >>> m.register_buffer("mask", np.ones(3), persistent=False)
         >>> dict(m.state_dict()), [name for name, _ in m.named_buffers()]
         ({'count': Tensor(0, dtype=int64)}, ['count', 'mask'])
+        >>> m.register_buffer("steps", Tensor(np.zeros(2)))
+        >>> m.steps.add_(1).size(0), m.state_dict()["steps"].tolist()
+        (2, [1.0, 1.0])
         """
         if not isinstance(persistent, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}.register_buffer: persistent must be True or "
@@ -683,9 +690,9 @@ class Module:
         if name not in names:               # checked before it is named: a refusal leaves no
             _check_free(self, "register_buffer", name,      # buffer name without a value
                         lambda held: not isinstance(held, Module) and not is_parameter(held))
-            array = None if value is None else _buffer_array(self, name, value)
+            held = None if value is None else _buffer_value(self, name, value)
             names.append(name)
-            value = array
+            value = held
         setattr(self, name, value)
         if persistent:
             self.__dict__.get("_non_persistent_buffers", set()).discard(name)
@@ -694,11 +701,12 @@ class Module:
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
-        """Every buffer (an ndarray) with its dotted name, module by module; None ones skipped;
+        """Every buffer (an ndarray or a Tensor) with its dotted name, module by module; None
+        ones skipped;
         those of a shared module once, unless `remove_duplicate=False`."""
         return self._named(Module._own_buffers, prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse: bool = True) -> list[np.ndarray]:
+    def buffers(self, recurse: bool = True) -> list[np.ndarray | Tensor]:
         """The buffers as a list (see `register_buffer`)."""
         return [b for _, b in self.named_buffers(recurse=recurse)]
 
@@ -885,7 +893,8 @@ class Module:
         for module in self.modules():
             for name, buffer in list(module._own_buffers()):
                 if buffer.dtype.kind == "f" and buffer.dtype != dtype:
-                    setattr(module, name, buffer.astype(dtype))
+                    setattr(module, name, Tensor(buffer.data.astype(dtype))
+                            if isinstance(buffer, Tensor) else buffer.astype(dtype))
         return self
 
     # -- weights in and out --------------------------------------------------------------------
@@ -935,7 +944,8 @@ class Module:
                 state[at + name] = p if keep_vars else _detached(p)
             for name, b in module._own_persistent_buffers():
                 # the buffer's numbers, shared also by in-place changes (as detach()'s are)
-                state[at + name] = b if keep_vars else Tensor(b).detach()
+                state[at + name] = b if keep_vars else (
+                    b.detach() if isinstance(b, Tensor) else Tensor(b).detach())
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -994,8 +1004,14 @@ class Module:
                                       f"fit: {_shape_report(wrong_shapes)}")
         with no_grad():                     # parameters are written in place
             for name, array in arrays.items():
-                if name in buffers:
-                    np.copyto(buffers[name], array, casting="unsafe")
+                held = buffers.get(name)
+                if isinstance(held, Tensor):    # the same object, its numbers written in place
+                    if isinstance(held.data, np.ndarray):
+                        np.copyto(held.data, array, casting="unsafe")
+                    else:                       # a 0-d one may hold a numpy scalar
+                        held.data = np.array(array, dtype=held.data.dtype)
+                elif name in buffers:
+                    np.copyto(held, array, casting="unsafe")
                 else:
                     params[name].copy_(array)
         return IncompatibleKeys(missing, unexpected)
@@ -1160,6 +1176,16 @@ def _buffer_array(module: Module, name: str, value: Any) -> np.ndarray:
         raise TypeError(f"{type(module).__name__}.{name} is a buffer: it holds an array of "
                         f"numbers or None, got {type(value).__name__} of dtype {array.dtype}")
     return array
+
+
+def _buffer_value(module: Module, name: str, value: Any) -> np.ndarray | Tensor:
+    """What a buffer holds for `value`: a Tensor as a constant Tensor (itself when it has no
+    history, so `self.count += 1` and other names for it see the same numbers; a value in a
+    graph detached, sharing its numbers), anything else as an ndarray (`_buffer_array`)."""
+    array = _buffer_array(module, name, value)
+    if not isinstance(value, Tensor):
+        return array
+    return value if value.is_leaf and not value.requires_grad else value.detach()
 
 
 def _check_name(module: Module, method: str, name: Any) -> None:

@@ -290,7 +290,7 @@ def test_empty_and_shapeless_x():
 
 def test_non_numeric_and_ragged_x():
     with pytest.raises(TypeError, match="X must hold numbers, got dtype <U1"):
-        DataLoader(["a", "b"])
+        DataLoader(np.array(["a", "b"]))        # (a list of strings is a dataset of texts)
     with pytest.raises(ValueError, match="X must be rectangular"):
         DataLoader([[1.0, 2.0], [3.0]])
 
@@ -607,6 +607,29 @@ def test_default_collate_gives_pytorchs_lists_and_tuples():
 def test_default_collate_names_the_entry_that_cannot_be_batched(samples, error, message):
     with pytest.raises(error, match=message):
         default_collate(samples)
+
+
+def test_a_list_given_with_a_collate_fn_gives_it_the_items_as_they_are():
+    """PyTorch's NLP scripts: DataLoader(token_lists, collate_fn=pad) over lists of different
+    lengths, or sentences tokenised in the collate_fn. The list was made one array first (a
+    ValueError for ragged lists, "must hold numbers" for strings) and ints came as np.int64."""
+    def pad(batch):
+        width = max(len(ids) for ids in batch)
+        return Tensor(np.array([ids + [0] * (width - len(ids)) for ids in batch]))
+    ragged = [[5, 6, 7], [8], [9, 10]]
+    assert [b.tolist() for b in DataLoader(ragged, batch_size=2, collate_fn=pad)] == \
+        [[[5, 6, 7], [8, 0, 0]], [[9, 10]]]
+    seen = next(iter(DataLoader([1, 2, 3], batch_size=3, collate_fn=lambda b: b)))
+    assert seen == [1, 2, 3] and all(type(i) is int for i in seen)
+    words = ["a cat", "the dog", "hi"]
+    lengths = DataLoader(words, batch_size=2, collate_fn=lambda b: [len(w.split()) for w in b])
+    assert list(lengths) == [[2, 2], [1]] and len(lengths) == 2
+    # without one, strings are collated as PyTorch's default collate does: a list of them
+    assert [b for b in DataLoader(words, batch_size=2)] == [["a cat", "the dog"], ["hi"]]
+    shuffled = DataLoader(words, batch_size=3, shuffle=True, seed=0, collate_fn=sorted)
+    assert next(iter(shuffled)) == sorted(words)
+    # a list of numbers without a collate_fn is still X, cut into Tensor batches
+    assert next(iter(DataLoader([[1.0, 2.0], [3.0, 4.0]], batch_size=2))).shape == (2, 2)
 
 
 def test_sequences_of_different_lengths_get_the_collate_fn_that_pads_them():

@@ -591,11 +591,62 @@ def test_a_list_inside_a_list_of_modules_is_refused():
     m.shapes = [(2, 3), (3, 1)]                       # plain data is fine
 
 
+class _PositionalTable(Module):
+    """A PyTorch-style module: its buffers registered as Tensors, read with Tensor methods."""
+
+    def __init__(self, n: int = 6, d: int = 4) -> None:
+        super().__init__()
+        position = Tensor(np.arange(n, dtype=np.float32)).unsqueeze(1)
+        self.register_buffer("pe", (position * Tensor(np.ones(d, np.float32))).unsqueeze(0))
+        self.register_buffer("tril", Tensor(np.tril(np.ones((n, n), np.float32))))
+        self.register_buffer("ema", Tensor(np.zeros(d, np.float32)))
+        self.register_buffer("steps", Tensor(np.zeros((), np.int64)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.ema.mul_(0.5).add_(x.mean((0, 1)).detach(), alpha=0.5)
+        self.steps += 1
+        mask = self.tril[:x.size(1), :x.size(1)].bool().unsqueeze(0)
+        return (x + self.pe[:, :x.size(1)].to(x.device)).masked_fill(~mask[..., :1], 0.0)
+
+
+def test_a_buffer_registered_as_a_tensor_is_a_tensor_as_in_pytorch():
+    """PyTorch's buffers are tensors: self.pe[:, :x.size(1)], self.mask.bool(),
+    self.ema.mul_(m).add_(...) failed on the ndarray a buffer was made into ('int' object is
+    not callable; 'numpy.ndarray' object has no attribute 'bool' / 'mul_' / 'to')."""
+    m = _PositionalTable()
+    x = Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4), requires_grad=True)
+    out = m(x)
+    out.sum().backward()
+    assert out.shape == (2, 3, 4) and x.grad.tolist() == np.ones((2, 3, 4)).tolist()
+    assert all(isinstance(b, Tensor) and not b.requires_grad for b in m.buffers())
+    assert m.pe.size(1) == 6 and m.steps.item() == 1
+    assert m.ema.tolist() == (0.5 * x.data.mean((0, 1))).tolist()
+    # the state dict shares the buffers' numbers, loads in place (the same objects), and
+    # casts keep them Tensors
+    sd = m.state_dict()
+    assert list(sd) == ["pe", "tril", "ema", "steps"]
+    sd["ema"][...] = 7.0
+    assert m.ema.tolist() == [7.0] * 4
+    ema, fresh = m.ema, _PositionalTable()
+    m.load_state_dict(fresh.state_dict())
+    assert m.ema is ema and m.ema.tolist() == [0.0] * 4 and m.steps.item() == 0
+    m.double()
+    assert isinstance(m.pe, Tensor) and m.pe.dtype == np.float64 and m.steps.dtype == np.int64
+    # a value in a graph becomes the buffer detached (a constant sharing its numbers)
+    m.ema = x.mean((0, 1))
+    assert isinstance(m.ema, Tensor) and not m.ema.requires_grad and m.ema.is_leaf
+    # an array registered stays an array, as glassgrad's own layers keep theirs
+    m.register_buffer("counts", np.zeros(3))
+    assert isinstance(m.counts, np.ndarray)
+
+
 def test_buffers_can_be_deleted_reassigned_and_replaced_by_a_parameter():
     m = Module()
     m.register_buffer("stat", np.zeros(2))
-    m.stat = Tensor([1.0, 2.0])                       # still a buffer: kept as its numbers
-    assert isinstance(m.stat, np.ndarray) and m.state_dict()["stat"].tolist() == [1.0, 2.0]
+    m.stat = Tensor([1.0, 2.0])                       # still a buffer, of the kind assigned
+    assert isinstance(m.stat, Tensor) and m.state_dict()["stat"].tolist() == [1.0, 2.0]
+    m.stat = [0.5, 1.5]
+    assert isinstance(m.stat, np.ndarray) and m.state_dict()["stat"].tolist() == [0.5, 1.5]
     with pytest.raises(TypeError, match="stat is a buffer"):
         m.stat = "running"
     m.stat = Parameter([3.0])                         # becomes a parameter, as in PyTorch

@@ -28,6 +28,8 @@ from torch_helpers import needs_torch, torch
     ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
              "t = t.exp(...)"),
     ("cumsum_", "write t = t.cumsum(...)"),
+    ("dist", "is (t - x).norm(p) here"),                # (a porter's AttributeError had no hint)
+    ("diag_embed", "is t.unsqueeze(-1) * autograd.eye(n) here"),
 ])
 def test_a_pytorch_method_glassgrad_lacks_is_named_with_what_to_write(name, says):
     with pytest.raises(AttributeError, match=re.escape(

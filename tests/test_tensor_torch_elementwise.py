@@ -127,6 +127,18 @@ def test_clamp_refuses_what_it_cannot_do():
         x.clamp(bound, 2.0)
 
 
+def test_clamp_with_crossing_bounds_names_the_spelling_of_pytorchs_result():
+    """PyTorch sets an element to max where min > max; the refusal said only that min was
+    greater, not how to get PyTorch's numbers, which two clamps in a row give."""
+    x, low, high = Tensor([0.5, 2.0]), Tensor([1.0, 3.0]), Tensor([2.0, 2.5])
+    with pytest.raises(ValueError, match=r"PyTorch would give max there, which here is "
+                                         r"t\.clamp\(min=\.\.\.\)\.clamp\(max=\.\.\.\)"):
+        x.clamp(low, high)
+    assert x.clamp(min=low).clamp(max=high).tolist() == [1.0, 2.5]
+    with pytest.raises(ValueError, match=r"t\.clip\(min=\.\.\.\)\.clip\(max=\.\.\.\)"):
+        x.clip(3.0, 1.0)
+
+
 def test_clamp_sends_the_gradient_to_tensor_bounds_where_they_are_chosen_as_pytorch():
     """clamp(x, lo, hi) with bounds that want gradients was refused; PyTorch's numbers: x
     gets the gradient where lo <= x <= hi (at a bound too), each bound where x crossed it,

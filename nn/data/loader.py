@@ -327,15 +327,19 @@ def _rows_of_subset(dataset: Any, indices: list) -> np.ndarray | None:
     return np.asarray(indices, dtype=np.intp)
 
 
-def _is_dataset(data: Any) -> bool:
-    """Whether `data` is a dataset of samples to collate (a `Dataset`, a list of tuples or dicts,
-    any object with len() and [i]) rather than arrays of samples (X, or a TensorDataset)."""
+def _is_dataset(data: Any, collate_fn: Any = None) -> bool:
+    """Whether `data` is a dataset of samples to collate (a `Dataset`, a list of tuples, dicts
+    or strings, any list given with a `collate_fn`, any object with len() and [i]) rather than
+    arrays of samples (X, or a TensorDataset)."""
     if isinstance(data, TensorDataset):
         return False
     if isinstance(data, Dataset):
         return True
-    if isinstance(data, (list, tuple)):     # (x, y) pairs or dicts, not rows of numbers
-        return bool(data) and all(isinstance(sample, (tuple, Mapping)) for sample in data)
+    if isinstance(data, (list, tuple)):     # (x, y) pairs, dicts or texts, not rows of numbers
+        # a collate_fn gets the items themselves, as PyTorch gives them (ragged token lists to
+        # pad, sentences to tokenise), not rows of an array made of them
+        return bool(data) and (collate_fn is not None or all(
+            isinstance(sample, (tuple, Mapping, str, bytes)) for sample in data))
     return (not isinstance(data, (np.ndarray, Tensor, range, str, bytes))
             and not hasattr(data, "__array__")     # array-likes (a pandas DataFrame): X
             and hasattr(data, "__getitem__") and hasattr(data, "__len__"))
@@ -422,9 +426,11 @@ class DataLoader:
     (1, (4, 3))
 
     Any other dataset of samples, a user's `Dataset` subclass, any object with `len()` and
-    `dataset[i]`, or a list of `(x, y)` tuples or of dicts, is read sample by sample and each
-    batch made by `collate_fn(list_of_samples)`, by default `default_collate` (PyTorch's
-    rules: see there). Its samples are not checked for NaN when the loader is made (that
+    `dataset[i]`, or a list of `(x, y)` tuples, of dicts or of strings, is read sample by
+    sample and each batch made by `collate_fn(list_of_samples)`, by default `default_collate`
+    (PyTorch's rules: see there). Given a `collate_fn`, any list is such a dataset: the function
+    gets its items as they are, as in PyTorch (lists of token ids of different lengths to pad,
+    sentences to tokenise). Its samples are not checked for NaN when the loader is made (that
     would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
     gives the samples one at a time, unbatched, their arrays as Tensors, as in PyTorch.
 
@@ -483,7 +489,7 @@ class DataLoader:
             self._hold_stream(X, y, batch_size, shuffle, drop_last, seed, sampler,
                               batch_sampler, collate_fn)
             return
-        n_samples = self._hold(X, y)
+        n_samples = self._hold(X, y, collate_fn)
         if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler gives the batches; it cannot be "
@@ -615,12 +621,13 @@ class DataLoader:
         full, rest = divmod(n, self.batch_size)
         return full + (1 if rest and not self.drop_last else 0)
 
-    def _hold(self, X: Any, y: Any) -> int:
+    def _hold(self, X: Any, y: Any, collate_fn: Any = None) -> int:
         """Keep the data and return its number of samples: a dataset of samples as it is
         (`self.dataset`, collated batch by batch; `self.X` and `self.y` None), or arrays X and
         y, or a TensorDataset, as a TensorDataset whose arrays are `self.X` and `self.y`."""
         # rows given as tuples next to y are rows of X: DataLoader([(1.0, 2.0), ...], y)
-        samples = _is_dataset(X) and not (isinstance(X, (list, tuple)) and y is not None)
+        samples = _is_dataset(X, collate_fn) and not (isinstance(X, (list, tuple))
+                                                     and y is not None)
         self._tuples, self._samples = isinstance(X, TensorDataset) or samples, samples
         self.X = self.y = None
         if samples:                             # a dataset of samples, collated batch by batch
