@@ -45,7 +45,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Callable, Iterator
 
-# (the switches live in their own module; the ops and the facades read them here as before)
+# (the switches live in their own module; the ops and the facades import them from here)
 from .grad_mode import (enable_grad, grad_mode, inference_mode, is_grad_enabled, no_grad,
                         set_grad_enabled)
 
@@ -102,7 +102,8 @@ class Op:
     it with nodes, so the operators it uses are recorded and can be differentiated again.
     `broadcasting = True` lets the gradients be larger than the inputs; the backward driver
     then sums them back to each input's shape (see `autograd.broadcast`);
-    `reads_inputs = False` says the rule needs no input's values (see `Tensor._conform_grad`).
+    `reads_inputs = False` says the rule needs no input's values, so changing an input in
+    place after the op is allowed (see `tensor._refuse_changed_inputs`).
     `symbol` is the op's name in drawings and micrograd's `_op` ('+', '*', 'tanh').
     """
 
@@ -194,7 +195,8 @@ def checked_requires_grad(where: str, wanted: Any) -> bool:
 
 class Node:
     """Bookkeeping shared by `Value` and `Tensor` (they add the payload's operators; a Tensor
-    also one slot, `_written_at`, for the in-place check of `_WriteClock`).
+    also its own slots: `_written_at` for the in-place check of `_WriteClock`, and those of
+    hooks, views and weak references).
 
     Six slots and nothing else: a scalar graph is mostly nodes, and each slot is 8 bytes of
     every one of them. `_a`, `_b` and `_label` are only set when there is something to hold.
@@ -706,7 +708,7 @@ def backward(root: Node, gradient: Any) -> None:
                 # 2. The rest, from `node`, in topological order (the sort marks `node` too: its
                 # gradient waits meanwhile)
                 g = node.grad
-                order = topological_order(node, True)  # (prune; positional: a keyword: 17 ns)
+                order = topological_order(node, True)  # prune=True (a keyword costs more here)
                 node.grad = g
         # a long order is walked a slice at a time from its end, so that the list shrinks as
         # the gradients come in (it would otherwise hold its peak to the end)
@@ -749,8 +751,8 @@ def backward(root: Node, gradient: Any) -> None:
                 a.grad = ga if have is pending or have is None else have + ga
     except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
         _clear_marks(order, empty)                          # infinite or too steep a slope
-        what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
-                else "too large for a float at this input")
+        what = (f"infinite or undefined at this input ({error})"     # (0/0 at hypot's origin)
+                if isinstance(error, ZeroDivisionError) else "too large for a float at this input")
         if grad_mode.anomaly:               # detect_anomaly knows where the op was made
             from .anomaly import created
             what += f" ({created(node)})"
@@ -801,7 +803,8 @@ def gradients(root: Node, gradient: Node, create_graph: bool = True) -> dict:
                 try:
                     results = node._fn.backward(ctx, g, node, *inputs)
                 except (ZeroDivisionError, OverflowError) as error:     # as in `backward`
-                    what = "infinite" if isinstance(error, ZeroDivisionError) else "too large"
+                    what = ("infinite or undefined" if isinstance(error, ZeroDivisionError)
+                            else "too large")
                     raise error.__class__(f"backward of {node._fn.name} (create_graph): the "
                                           f"derivative is {what} at this input ({error})") from None
                 for x, gx in zip(inputs, results):
@@ -830,9 +833,10 @@ def backward_create_graph(root: Node, gradient: Node) -> None:
     with enable_grad():
         for node, g in grads.items():
             if node._fn is Leaf:
-                have = node.grad            # (a Value leaf's untouched 0.0 is not added: it
-                fresh = have is None or (have.__class__ is float and have == 0.0)  # would be
-                node.grad = g if fresh else have + g                # a "+ 0" box in drawings)
+                # a Value leaf's untouched 0.0 is not added: it would be a "+ 0" box in drawings
+                have = node.grad
+                fresh = have is None or (have.__class__ is float and have == 0.0)
+                node.grad = g if fresh else have + g
             else:
                 node.grad = g
 

@@ -392,6 +392,7 @@ def test_gradcheck_parameters_checks_a_model_where_it_lives_and_leaves_its_grads
 def test_gradcheck_parameters_names_the_parameter_that_disagrees():
     from nn import Linear
     layer = Linear(2, 1, dtype=np.float64)
+    layer.bias.data[:] = 0.7            # (a random bias near 0 would hide the leak: 2b ~ 0)
     x = Tensor(np.array([[1.0, 2.0]]))
     leaky = lambda: (layer(x) ** 2).sum() + float(layer.bias.data[0]) ** 2    # noqa: E731
     with pytest.raises(GradcheckError, match=r"parameter bias, element \(0,\): backprop gives"):
