@@ -60,7 +60,8 @@ from .tensor_operands import (
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
 
-# Names that moved from this module to those, still importable from here as before
+# Names defined in those modules that other modules import from here (autograd.statistics,
+# autograd.arrays, nn.layers, ...)
 from .tensor_axes import (  # noqa: F401
     _all_if_empty, _one_int, _one_name, _reduction_axes, _shape_args, _softmax_axis,
 )
@@ -1265,11 +1266,11 @@ for _module in (tensor_elementwise, tensor_functions, tensor_in_place, tensor_op
 
 class NumpyMaxValues(Tensor):
     """What a positional `t.max(1)` gives: numpy's values, a Tensor except where PyTorch code
-    expects a pair. PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks it (`_, pred =
-    out.max(1)`), indexes it (`out.max(1)[1]`) or reads its fields (`out.max(1).indices`); here
-    the first two would take rows of the values instead, silently when there are two of them.
-    All three are refused, naming the ways to say which is meant. The ops made from it, and
-    `t.max(axis=1)`, give plain Tensors."""
+    expects a pair. PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks
+    it (`_, pred = out.max(1)`), indexes it (`out.max(1)[1]`) or reads its fields
+    (`out.max(1).indices`); here the first two would take rows of the values instead, silently
+    when there are two of them. All three are refused, naming the ways to say which is meant.
+    The ops made from it, and `t.max(axis=1)`, give plain Tensors."""
 
     __slots__ = ()
     reduction = "max"
