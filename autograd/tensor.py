@@ -410,7 +410,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return x if x.__class__ is np.ndarray else np.asarray(x)
 
     def _operand(self, other: Any) -> Tensor:
-        """`other` as a Tensor; Python numbers take this tensor's floating dtype."""
+        """`other` as a Tensor. A Python number takes this tensor's dtype when that can hold it
+        (any number with a floating tensor, an int with an integer one, a bool with a bool one);
+        an int with a bool tensor is int64 (PyTorch's), a float with an integer or bool tensor
+        the default dtype."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float)):
@@ -522,6 +525,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
     @property
     def T(self) -> Tensor:
+        """The transpose: the axes reversed (a matrix's rows become its columns), as numpy's."""
         if self.data.ndim == 2:             # a matrix (the usual case): no axes to check
             return apply(Transpose, (self,), (1, 0))
         return self.transpose()
