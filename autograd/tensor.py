@@ -60,7 +60,8 @@ from .tensor_operands import (
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
 
-# Names that moved from this module to those, still importable from here as before
+# Names defined in those modules that other modules import from here (autograd.statistics,
+# autograd.arrays, nn.layers, ...)
 from .tensor_axes import (  # noqa: F401
     _all_if_empty, _one_int, _one_name, _reduction_axes, _shape_args, _softmax_axis,
 )
@@ -409,7 +410,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return x if x.__class__ is np.ndarray else np.asarray(x)
 
     def _operand(self, other: Any) -> Tensor:
-        """`other` as a Tensor; Python numbers take this tensor's floating dtype."""
+        """`other` as a Tensor. A Python number takes this tensor's dtype when that can hold it
+        (any number with a floating tensor, an int with an integer one, a bool with a bool one);
+        an int with a bool tensor is int64 (PyTorch's), a float with an integer or bool tensor
+        the default dtype."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float)):
@@ -521,6 +525,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
     @property
     def T(self) -> Tensor:
+        """The transpose: the axes reversed (a matrix's rows become its columns), as numpy's."""
         if self.data.ndim == 2:             # a matrix (the usual case): no axes to check
             return apply(Transpose, (self,), (1, 0))
         return self.transpose()
@@ -1265,11 +1270,11 @@ for _module in (tensor_elementwise, tensor_functions, tensor_in_place, tensor_op
 
 class NumpyMaxValues(Tensor):
     """What a positional `t.max(1)` gives: numpy's values, a Tensor except where PyTorch code
-    expects a pair. PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks it (`_, pred =
-    out.max(1)`), indexes it (`out.max(1)[1]`) or reads its fields (`out.max(1).indices`); here
-    the first two would take rows of the values instead, silently when there are two of them.
-    All three are refused, naming the ways to say which is meant. The ops made from it, and
-    `t.max(axis=1)`, give plain Tensors."""
+    expects a pair. PyTorch's `t.max(1)` is a pair (values, indices), so PyTorch code unpacks
+    it (`_, pred = out.max(1)`), indexes it (`out.max(1)[1]`) or reads its fields
+    (`out.max(1).indices`); here the first two would take rows of the values instead, silently
+    when there are two of them. All three are refused, naming the ways to say which is meant.
+    The ops made from it, and `t.max(axis=1)`, give plain Tensors."""
 
     __slots__ = ()
     reduction = "max"

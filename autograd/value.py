@@ -391,6 +391,15 @@ class Value(Node):
     def __rxor__(self, other: Any) -> Value: _refuse_xor(other, reflected=True)
 
     def __pow__(self, exponent: Any) -> Value:
+        """x ** k for a number k, whose slope is k x^(k-1); or x ** y for a Value y, whose
+        slopes are y x^(y-1) for x and x^y ln x for y.
+
+        >>> x = Value(3.0)
+        >>> y = x ** 2
+        >>> y.backward()
+        >>> y.data, x.grad, y._op
+        (9.0, 6.0, '**2')
+        """
         if exponent.__class__ is int or exponent.__class__ is float:     # x ** 2: the usual
             return make_node(Value, _power(self.data, exponent), PowConst, (self,), exponent)
         if isinstance(exponent, Value):     # an input of the op, even when it wants no
@@ -469,7 +478,7 @@ class Value(Node):
         return _apply_one(Sigmoid, self)
 
     def sin(self) -> Value:
-        """sin x (x in radians), as `math.sin` computes it.
+        """sin x (x in radians), as `math.sin` computes it; its slope is cos x.
 
         >>> x = Value(1.3)
         >>> y = x.sin() * x ** 2              # f(x) = sin(x) x²: f'(x) = cos(x) x² + sin(x) 2x
@@ -484,7 +493,7 @@ class Value(Node):
         return _apply_one(Sin, self)
 
     def cos(self) -> Value:
-        """cos x (x in radians), as `math.cos` computes it."""
+        """cos x (x in radians), as `math.cos` computes it; its slope is -sin x."""
         if self.data.__class__ is not float:
             _check_data(self, "cos")
         if math.isinf(self.data):

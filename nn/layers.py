@@ -57,6 +57,16 @@ class Linear(Module):
     `device` is PyTorch's keyword, on every layer that has it in PyTorch: the CPU, the only
     device here, or None (a GPU is refused).
 
+    >>> from autograd import Tensor, no_grad
+    >>> layer = Linear(2, 1)
+    >>> with no_grad():
+    ...     _ = layer.weight.copy_([[1.0, 2.0]]), layer.bias.copy_([0.5])
+    >>> y = layer(Tensor([[3.0, 4.0]]))         # 1·3 + 2·4 + 0.5
+    >>> y
+    Tensor([[11.5]], op=linear)
+    >>> y.sum().backward()
+    >>> layer.weight.grad, layer.bias.grad      # dy/dW = x, dy/db = 1
+    (array([[3., 4.]], dtype=float32), array([1.], dtype=float32))
     >>> Linear(2, 5, device="cpu")
     Linear(in_features=2, out_features=5, bias=True)
     """

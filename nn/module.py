@@ -489,6 +489,7 @@ class Module:
                 yield name, child
 
     def children(self) -> Iterator[Module]:
+        """The direct sub-modules (`named_children` without the names)."""
         for _, child in self.named_children():
             yield child
 
@@ -512,6 +513,7 @@ class Module:
             stack.extend(reversed(children))        # reversed: pop in declaration order
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module inside it (`named_modules` without the names)."""
         for _, module in self.named_modules():
             yield module
 
@@ -700,10 +702,9 @@ class Module:
             self.__dict__.setdefault("_non_persistent_buffers", set()).add(name)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray | Tensor]]:
         """Every buffer (an ndarray or a Tensor) with its dotted name, module by module; None
-        ones skipped;
-        those of a shared module once, unless `remove_duplicate=False`."""
+        ones skipped; those of a shared module once, unless `remove_duplicate=False`."""
         return self._named(Module._own_buffers, prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> list[np.ndarray | Tensor]:
@@ -834,9 +835,9 @@ class Module:
         Parameter keeps its identity and gets new data (PyTorch's `param.data = ...`), so an
         optimizer built before still trains it, and a gradient it holds is cast along (but
         buffers an optimizer has already made, Adam's moments, keep their dtype: cast the
-        model before its first step). A graph recorded before the cast refuses backward (its ops read the old numbers):
-        compute the loss again. Integer dtypes are refused, as in PyTorch; `non_blocking` is
-        accepted and means nothing here.
+        model before its first step). A graph recorded before the cast refuses backward (its
+        ops read the old numbers): compute the loss again. Integer dtypes are refused, as in
+        PyTorch; `non_blocking` is accepted and means nothing here.
 
         >>> from nn import Linear
         >>> from nn.optim import SGD

@@ -37,7 +37,7 @@ from .divergence import TrainingDiverged, _check_batch_finite, _diverged, _numbe
 from .evaluation import (_as_numpy, _check_labels_for, _counted, _evaluate, _joined, _metrics_for,
                          _score, evaluate, predict_labels)
 from .history import EarlyStopping, History, _finish, _improved, _put_back, _snapshot, _Weights
-from .history import _add_note  # noqa: F401  (re-exported: nn.train._add_note, as before)
+from .history import _add_note  # noqa: F401  (tests/test_train.py imports it from here)
 from .interrupts import _Steps, interrupt
 from .live import in_notebook
 from .module import Module, as_parameter_dtype, parameter_dtype
@@ -124,6 +124,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     as they are, a float64 model (`model.double()`) gets float64, data already of the dtype
     are not copied, and a number too large for it (1e39 for float32) is an error. Calling the
     model yourself, `model(X)`, casts nothing.
+
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
     ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
     `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
@@ -132,10 +133,12 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels
     by the loss's declared rule (arg-max for cross-entropy, z > 0 for logits...) or by
     `predict(outputs)`.
+
     A classifier of positions (a tagger, a language model) returns PyTorch's (N, C, d1, ...)
     with y (N, d1, ...) (or probabilities of the outputs' shape): every position is scored as
     a sample, its class the arg-max over axis 1; batches padded each to its own length (a
     collate_fn with `pad_sequence`, labels padded with the loss's ignore_index) are fine.
+
     `scheduler.step()` runs after each epoch (`ReduceLROnPlateau` gets the monitored score and
     must have its direction), or after each batch for `OneCycleLR` and `CyclicLR`, whose
     schedules count batches (history["lr"] is then the lr each epoch started with).
@@ -253,7 +256,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         raise ValueError(f"fit: ReduceLROnPlateau(mode={scheduler.mode!r}) is given "
                          f"{monitor!r}, for which {'higher' if mode == 'max' else 'lower'} is "
                          f"better; make it with mode={mode!r}")
-    history, best, best_state, waited = History(), math.inf if mode == "min" else -math.inf, None, 0
+    history, best_state, waited = History(), None, 0
+    best = math.inf if mode == "min" else -math.inf     # the best monitored score so far
     weights = _Weights(optimizer)
     finished = _snapshot(model)             # put back if an error stops the loop
     bar = _progress_bar(epochs * len(train_loader), progress)
@@ -315,9 +319,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         if not isinstance(error, TrainingDiverged):     # (that one put back the last step)
             _put_back(model, finished, history.epochs, error)
         if bar is not None:
-            bar.set_description(f"epoch {history.epochs + 1}/{epochs}: "
-                                f"{'diverged' if isinstance(error, TrainingDiverged) else 'failed'}",
-                                refresh=False)
+            how = "diverged" if isinstance(error, TrainingDiverged) else "failed"
+            bar.set_description(f"epoch {history.epochs + 1}/{epochs}: {how}", refresh=False)
         history.seconds = time.perf_counter() - started
         try:
             error.history = history
@@ -337,6 +340,9 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                      bar: Any, weights: _Weights, epoch: int, steps: _Steps,
                      batch_scheduler: Any = None,
                      clip_grad_norm: float | None = None) -> dict[str, float]:
+    """One pass over `loader`, the loop of the lectures: for each batch, forward, loss,
+    backward (`closure`), then the optimizer's step; returns the epoch's mean loss and the
+    `chosen` metrics of the outputs each batch had before its step."""
     model.train()
     total, count, outputs, targets = 0.0, 0, [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them

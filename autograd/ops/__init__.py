@@ -30,7 +30,8 @@
                     (a gather); max_unpool (a scatter to the indices) and its backward
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
                     its adjoint as its backward
-    normalize.py    layer_norm (x̂ · w + b, x̂ the sample normalised over its last axes)
+    normalize.py    layer_norm and batch_norm (x̂ · w + b, x̂ each sample normalised over its
+                    last axes, or each channel over the batch)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
                     lstm_sequence: a layer's whole sequence in one direction, with its BPTT

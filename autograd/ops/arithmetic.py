@@ -32,8 +32,8 @@ x, and throw it away. The numbers are those of the two-tensor ops, bit for bit.
 ((Tensor([6.], requires_grad=True),), 0.5, dtype('float32'))
 
 Each rule gets the upstream gradient `g`, the output and the inputs, and returns one gradient
-per input. Binary ops broadcast, so their gradients are summed back to each input's shape by
-the backward driver (`broadcasting = True`).
+per input. Binary ops broadcast (`broadcasting = True`), so a gradient may be larger than its
+input: backward sums it back to the input's shape (`Tensor._conform_grad`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""Elementwise functions: exp, log, log2, log1p, expm1, xlogy, logit, sqrt, abs, tanh,
+"""Elementwise functions: exp, log, log2, log10, log1p, expm1, xlogy, logit, sqrt, abs, tanh,
 sigmoid, relu, leaky_relu, softplus, elu (also SELU's and CELU's), hardswish, smooth_l1 and
 huber (of the difference pred - target, before the loss's reduction), sin, cos, maximum,
-minimum, clip, where; the two flat ops step and sign
-that the higher-order rules of relu and abs build their slopes from; log_or_zero, the ln a in
-the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log clamped
-at -100.
+minimum, clip, where; the two flat ops step and sign that the higher-order rules of relu and
+abs build their slopes from; log_or_zero, the ln a in the slope of a ** b with respect to b,
+and clamped_log, the binary cross-entropy's log clamped at -100.
 
 Where a function has branches (relu, leaky_relu, the edges of log_or_zero and clamped_log), its
 op picks the branch from the data each time it runs, also in a compiled replay
@@ -312,12 +311,10 @@ class Tanh(Op):
     @staticmethod
     def forward(ctx, x):
         if x.__class__ is float:
-            # A Value's tanh is the micrograd lecture's (e^2x - 1) / (e^2x + 1), so that the
-            # lecture's numbers come out bit for bit (math.tanh differs in the last bit about
-            # half the time: 0.7071067811865477 at the lecture's neuron, for 0.7071067811865476).
-            # From |x| = 0.25 on, that formula is within 2 ulps of tanh, as math.tanh is; nearer
-            # 0, e^2x - 1 cancels (64 ulps off at 0.005, tanh(1e-8) 6e-9 off), and beyond 20
-            # both give ±1 (the formula's exp overflows at 355): math.tanh there.
+            # The lecture's (e^2x - 1) / (e^2x + 1), so that its numbers come out bit for bit
+            # (math.tanh differs in the last bit about half the time: 0.7071067811865477 at the
+            # lecture's neuron); but only where that formula is accurate: below |x| = 0.25
+            # e^2x - 1 cancels (64 ulps off at 0.005), and beyond 20 both give ±1.
             if 0.25 <= abs(x) <= 20.0:
                 e = math.exp(2 * x)
                 return (e - 1) / (e + 1)

@@ -6,9 +6,12 @@ computes in one kernel each).
     μ = mean x,   rstd = 1 / √(var x + eps),   x̂ = (x - μ) · rstd     (over the normalised axes)
     y = x̂ · w + b                                                      (w, b: optional)
 
-Backward (the same for both: only the axes differ). Over n normalised numbers, ∂x̂_i/∂x_j = rstd · (δ_ij - 1/n - x̂_i x̂_j / n): x_j moves
-x̂_i directly, through the mean (every x̂ moves by -rstd/n) and through the variance (x̂_i
-shrinks in proportion to itself and to x̂_j). Summed against ĝ = g · w, the gradient that
+Backward (the same for both: only the axes differ). Over n normalised numbers,
+
+    ∂x̂_i/∂x_j = rstd · (δ_ij - 1/n - x̂_i x̂_j / n):
+
+x_j moves x̂_i directly, through the mean (every x̂ moves by -rstd/n) and through the variance
+(x̂_i shrinks in proportion to itself and to x̂_j). Summed against ĝ = g · w, the gradient that
 reaches x̂:
 
     dx = rstd · (ĝ - mean ĝ - x̂ · mean(ĝ · x̂))
