@@ -376,3 +376,23 @@ def test_float32_cosine_similarity_of_huge_vectors():
     NF.cosine_similarity(x64, y64).sum().backward()
     np.testing.assert_allclose(x.grad * 5e19, x64.grad, rtol=1e-5)
     np.testing.assert_allclose(y.grad * 5e19, y64.grad, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 5e19), (np.float64, 1e160)])
+def test_cosine_embedding_loss_of_huge_vectors(dtype, scale):
+    """‖x‖² overflowed (float32 past |x| ~1.8e19): the loss was NaN with NaN gradients and
+    overflow warnings, where PyTorch's formula gives 1 - 8/9 and cos 45° - 0.5."""
+    import nn.functional as NF
+    a = np.array([[2.0, -2.0, 1.0], [1.0, 0.0, 0.0]])
+    b = np.array([[1.0, -2.0, 2.0], [1.0, 1.0, 0.0]])
+    x, y = (Tensor((v * scale).astype(dtype), requires_grad=True) for v in (a, b))
+    with strict():
+        loss = NF.cosine_embedding_loss(x, y, [1, -1], 0.5, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [1 / 9, math.sqrt(0.5) - 0.5], rtol=1e-6)
+    x64, y64 = t64(a), t64(b)                       # the same at scale 1, in float64
+    NF.cosine_embedding_loss(x64, y64, [1, -1], 0.5, reduction="sum").backward()
+    np.testing.assert_allclose(x.grad * scale, x64.grad, rtol=1e-5, atol=1e-6)   # (ε: ~1e-12)
+    np.testing.assert_allclose(y.grad * scale, y64.grad, rtol=1e-5, atol=1e-6)
+    assert gradcheck(lambda u, v: NF.cosine_embedding_loss(u * 1e200, v, [1, -1], 0.5),
+                     t64(a + 0.1), t64(b - 0.2))
