@@ -185,11 +185,21 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
         raise ValueError(f"{name}: target of shape {y.shape} for inputs of shape {x1.shape}; "
                          f"it needs one label ±1 per pair, shape {x1.shape[:-1]}")
     _check_signs(y, name)
-    eps = 1e-12
+    (u1, eps1), (u2, eps2) = _scaled_rows(x1, 1e-12), _scaled_rows(x2, 1e-12)
     # the two roots taken apart: their product would overflow first
-    norm1, norm2 = ((x1 * x1).sum(-1) + eps).sqrt(), ((x2 * x2).sum(-1) + eps).sqrt()
-    cos = (x1 * x2).sum(-1) / (norm1 * norm2)
+    norm1, norm2 = ((u1 * u1).sum(-1) + eps1).sqrt(), ((u2 * u2).sum(-1) + eps2).sqrt()
+    cos = (u1 * u2).sum(-1) / (norm1 * norm2)
     return _reduce(where(y == 1, 1 - cos, _positive_part(cos - margin)), reduction, name)
+
+
+def _scaled_rows(x: Tensor, eps: float) -> tuple[Tensor, np.ndarray]:
+    """(x / s, eps / s²) for s, row by row, the power of 2 just above the largest |x| (at least
+    1): the cosine with ε is the same function of x / s with ε / s², and its squares cannot
+    overflow (‖x‖² did past |x| ~1.8e19 in float32: the loss was NaN, the cosine a plain
+    number). A power of 2 divides exactly, so rows below 1 keep their numbers bit for bit."""
+    exponent = np.frexp(np.abs(x.data).max(axis=-1, keepdims=True, initial=0))[1]
+    s = np.ldexp(np.ones_like(x.data, shape=exponent.shape), np.maximum(exponent, 0))
+    return x / s, eps / s[..., 0] / s[..., 0]
 
 
 def checked_cosine_margin(name: str, margin: Any) -> float:

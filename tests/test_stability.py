@@ -376,3 +376,41 @@ def test_float32_cosine_similarity_of_huge_vectors():
     NF.cosine_similarity(x64, y64).sum().backward()
     np.testing.assert_allclose(x.grad * 5e19, x64.grad, rtol=1e-5)
     np.testing.assert_allclose(y.grad * 5e19, y64.grad, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 5e19), (np.float64, 1e160)])
+def test_cosine_embedding_loss_of_huge_vectors(dtype, scale):
+    """‖x‖² overflowed (float32 past |x| ~1.8e19): the loss was NaN with NaN gradients and
+    overflow warnings, where PyTorch's formula gives 1 - 8/9 and cos 45° - 0.5."""
+    import nn.functional as NF
+    a = np.array([[2.0, -2.0, 1.0], [1.0, 0.0, 0.0]])
+    b = np.array([[1.0, -2.0, 2.0], [1.0, 1.0, 0.0]])
+    x, y = (Tensor((v * scale).astype(dtype), requires_grad=True) for v in (a, b))
+    with strict():
+        loss = NF.cosine_embedding_loss(x, y, [1, -1], 0.5, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [1 / 9, math.sqrt(0.5) - 0.5], rtol=1e-6)
+    x64, y64 = t64(a), t64(b)                       # the same at scale 1, in float64
+    NF.cosine_embedding_loss(x64, y64, [1, -1], 0.5, reduction="sum").backward()
+    np.testing.assert_allclose(x.grad * scale, x64.grad, rtol=1e-5, atol=1e-6)   # (ε: ~1e-12)
+    np.testing.assert_allclose(y.grad * scale, y64.grad, rtol=1e-5, atol=1e-6)
+    assert gradcheck(lambda u, v: NF.cosine_embedding_loss(u * 1e200, v, [1, -1], 0.5),
+                     t64(a + 0.1), t64(b - 0.2))
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float16, 1000.0), (np.float32, 1e30),
+                                        (np.float32, 3e38), (np.float64, 1e200)])
+def test_slopes_of_erf_erfc_and_atan_at_huge_inputs_are_silent_zeros(dtype, big):
+    """Their slopes, 2/√π e^(-x²) and 1/(1 + x²), are 0 there (below the smallest float), but x²
+    overflowed on the way, with numpy's warning: erf and erfc in float16 from ±256, so at the
+    ±1000 of this file; float32 past ±1.8e19; float64 past ±1.3e154."""
+    for method in ["erf", "erfc", "atan"]:
+        x = Tensor(np.array([big, -big], dtype), requires_grad=True)
+        with strict():
+            getattr(x, method)().sum().backward()
+        assert (x.grad == 0).all() and x.grad.dtype == dtype, method
+        # the slopes as they were elsewhere, to first and second order
+        u = t64([-2.0, 0.3, 1.5])
+        assert gradcheck(lambda t: getattr(t, method)(), u)
+        assert gradcheck(lambda t: grad(lambda v: getattr(v, method)().sum())(t).sum(), u)
+

@@ -121,7 +121,12 @@ TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 def _erf_slope(x: Any) -> Any:
-    """2/√π e^(-x²), erf's slope, for an array or a node (0 where x² overflows: e^-inf)."""
+    """2/√π e^(-x²), erf's slope, for an array, a node or a float. x is clipped to ±40 first
+    (e^-1600 is 0 in every float, as the forward caps y): x² overflowed beyond it, with
+    numpy's warning, past |x| ~1.8e19 in float32 and already at ±1000 in float16. (A float's
+    square, a Value's, is inf quietly; a Value has no clip.)"""
+    if hasattr(x, "clip"):
+        x = x.clip(-40.0, 40.0)
     return exp(-(x * x)) * TWO_OVER_SQRT_PI
 
 
