@@ -145,6 +145,13 @@ OPS = [
     unary("pow_-1.5", lambda a: a ** -1.5, lambda a: a ** -1.5, "pos"),
     unary("pow_0.5", lambda a: a ** 0.5, np.sqrt, "pos"),
     unary("pow_method_2", lambda a: a.pow(2), lambda a: a ** 2),
+    # an exponent tensor that wants no gradient (PowBase): at a < 0 too, for whole exponents
+    unary("pow_constant_tensor_exponent", lambda a: a ** Tensor(CONST), lambda a: a ** CONST,
+          "pos", shapes=[(), (1,), (3,), (2, 3)]),
+    unary("pow_constant_0d_tensor_exponent", lambda a: a ** Tensor(np.array(2.5)),
+          lambda a: a ** 2.5, "pos", shapes=[(), (1, 3)]),
+    unary("pow_whole_tensor_exponent_negative_base", lambda a: a ** Tensor(np.array([2.0, 3.0])),
+          lambda a: a ** np.array([2.0, 3.0]), "nonzero", shapes=[(), (2,), (1, 2), (3, 2)]),
     binary("pow_method_tensor", lambda a, b: a.pow(b), np.power, ("pos", "real")),
     unary("neg", lambda a: -a, np.negative),
     # -- elementwise functions --------------------------------------------------------------
