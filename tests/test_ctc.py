@@ -154,6 +154,14 @@ def test_the_gradient_of_one_sequence_of_more_classes(rng):
                      t64(log_probs))
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_the_gradient_of_a_batch_of_one(reduction, rng):
+    """(T, 1, C) log_probs, a (1, S) target: the batch axis of length 1 (axis 1 here)."""
+    log_probs = -rng.uniform(0.1, 3.0, size=(6, 1, 4))
+    assert gradcheck(lambda x: F.ctc_loss(x, [[1, 3, 3]], [6], [3], reduction=reduction),
+                     t64(log_probs))
+
+
 def test_the_gradient_counts_how_often_each_class_is_emitted(rng):
     """Through log_softmax the logits' gradient is softmax - the expected emissions, whose
     rows sum to 1 where the input lasts and to 0 past it."""

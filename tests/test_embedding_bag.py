@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck, manual_seed
+from autograd import Tensor, gradcheck, gradcheck_parameters, manual_seed
 from autograd.functional import embedding_bag
 from nn import Embedding, EmbeddingBag
 from nn import functional as NF
@@ -109,6 +109,18 @@ def test_embedding_bag_gradients_match_finite_differences(mode, rng):
     else:
         assert gradcheck(lambda w: embedding_bag(index, w, offsets, mode=mode, padding_idx=4),
                          weight)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("index", [[[1, 3, 3], [0, 4, 2]], [[2, 0]]], ids=["batch", "batch-1"])
+def test_the_layers_own_weight_gradchecks(mode, index, rng):
+    """The module, not only embedding_bag: its table where it lives (bags of a 2-d input, a
+    batch and a batch of one), against finite differences; distinct rows, so max has no ties."""
+    layer = EmbeddingBag(5, 3, mode=mode, dtype=np.float64)
+    layer.weight.data[:] = np.arange(15.0).reshape(5, 3) * 0.37 - 2.0
+    r = Tensor(rng.normal(size=(len(index), 3)))
+    assert gradcheck_parameters(lambda: (layer(np.array(index)) * r).sum(),
+                                layer.named_parameters())
 
 
 def test_bags_are_what_embedding_then_a_reduction_gives():

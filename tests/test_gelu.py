@@ -118,6 +118,16 @@ def test_gradients_through_a_broadcast(rng, approximate):
     assert gradcheck(lambda p, q: F.gelu(p * 2.0 + q, approximate), a, b)
 
 
+@pytest.mark.parametrize("approximate", MODES)
+@pytest.mark.parametrize("shapes", [((),), ((1,),), ((1, 5),), ((3, 1), (4,))], ids=str)
+def test_the_recorded_slope_gradchecks(rng, approximate, shapes):
+    """The slope of gelu as a graph (create_graph; the exact one's Φ is a NormalCdf node):
+    its own derivative matches finite differences, on 0-d, batch-1 and broadcast inputs."""
+    slope = grad(lambda t: F.gelu(t, approximate).sum())
+    xs = [t64(rng.uniform(0.2, 3.0, s) * rng.choice([-1.0, 1.0], s)) for s in shapes]
+    assert gradcheck(lambda *ts: slope(sum(ts[1:], ts[0]) * 1.5), *xs)
+
+
 def test_second_and_third_derivatives_of_the_exact_gelu_in_closed_form():
     """gelu'' = φ(x)(2 - x²), gelu''' = φ(x)(x³ - 4x): the slope is recorded (Φ as an op whose
     own slope is built from exp), so it can be differentiated again, and again."""

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Tensor, grad, gradcheck
+from autograd import Tensor, grad, gradcheck, gradcheck_parameters
 from nn import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from nn.functional import group_norm, instance_norm, layer_norm
 
@@ -120,6 +120,18 @@ def test_instance_norm_gradients_match_finite_differences(rng, layer, x_shape, t
     assert gradcheck(f, t64(rng.normal(2.0, 3.0, size=x_shape)), t64(rng.normal(size=2)),
                      t64(rng.normal(size=2)))
     assert (norm.running_mean != before).all() == training
+
+
+@pytest.mark.parametrize("x_shape", [(3, 4, 5), (1, 4, 2, 3)], ids=str)
+def test_the_layers_own_parameters_gradcheck(rng, x_shape):
+    """The module, not only group_norm: its weight and bias where they live, and its input
+    (a batch, a batch of one), against finite differences."""
+    layer = GroupNorm(2, 4, eps=1e-3, dtype=np.float64)
+    layer.weight.data[:] = rng.uniform(0.5, 1.5, 4)
+    layer.bias.data[:] = rng.normal(size=4)
+    x, r = t64(rng.normal(1.0, 2.0, size=x_shape)), Tensor(rng.normal(size=x_shape))
+    assert gradcheck_parameters(lambda: (layer(x) ** 2 * r).sum(), layer.named_parameters())
+    assert gradcheck(lambda t: layer(t) ** 2, x)
 
 
 # -- the instance norms' running statistics and settings ----------------------------------------

@@ -186,6 +186,33 @@ def test_gradients_of_batches_match_finite_differences(shape, scale, rng):
     assert gradcheck(cost, A) and gradcheck(lambda A: grad(cost)(A), A)
 
 
+@pytest.mark.parametrize("shape", [(1, 3, 3), (1, 1), (1, 1, 1)], ids=str)
+def test_matrix_exp_of_a_batch_of_one_and_of_1x1_matrices_gradchecks(shape, rng):
+    """Batch 1 and n = 1, through the Tensor method too (PyTorch's t.matrix_exp())."""
+    A = t64(rng.standard_normal(shape))
+    w = Tensor(rng.standard_normal(shape))
+    cost = lambda A: (A.matrix_exp() * w).sum().tanh()
+    assert gradcheck(cost, A) and gradcheck(lambda A: grad(cost)(A), A)
+
+
+@pytest.mark.parametrize("a_shape, b_shape, left", [
+    ((1, 3, 3), (1, 3, 2), True),        # a batch of one
+    ((1, 3, 3), (1, 3), True),           # a batch of one vector
+    ((1, 3, 3), (2, 3, 1), True),        # A's batch of one broadcast against B's
+    ((1, 1), (1,), True),                # 1 × 1
+    ((1, 1), (1, 1), False),
+    ((1, 3, 3), (1, 2, 3), False),
+], ids=str)
+def test_solve_of_a_batch_of_one_and_of_1x1_matrices_gradchecks(a_shape, b_shape, left, rng):
+    A = t64(rng.standard_normal(a_shape) + 3 * np.eye(a_shape[-1]))  # well away from singular
+    B = t64(rng.standard_normal(b_shape))
+    w = Tensor(rng.standard_normal(solve(A, B, left=left).shape))
+    cost = lambda A, B: (solve(A, B, left=left) * w).sum().tanh()
+    assert gradcheck(cost, A, B)
+    assert gradcheck(lambda A: grad(cost, 0)(A, B), A)
+    assert gradcheck(lambda B: grad(cost, 1)(A, B), B)
+
+
 def test_the_gradient_is_linear_in_the_upstream_gradient(rng):
     """A large G made the block matrix [[Aᵀ, G], [0, Aᵀ]] large: exp squared it more often and
     lost A (G × 2⁶⁰ gave a gradient 58 % off). The rule is linear in G, and now so to the last

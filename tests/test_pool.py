@@ -105,10 +105,12 @@ def test_max_pool_padding_never_wins():
     assert (y.data == -7).all()
 
 
-def test_pool_second_derivatives(rng):
+@pytest.mark.parametrize("shape", [(2, 2, 5, 6), (1, 1, 5, 6)], ids=str)
+def test_pool_second_derivatives(shape, rng):
     """Pooling is piecewise linear: grad(f) of f = Σ r·pool(x)² is 2 r·pool(x) routed back,
-    and its derivative is checked against finite differences of that gradient."""
-    x = t64(sample("distinct", (2, 2, 5, 6), rng))
+    and its derivative is checked against finite differences of that gradient (a batch and
+    a batch of one)."""
+    x = t64(sample("distinct", shape, rng))
     for pool in (lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: F.avg_pool2d(x, 2, 1, 1)):
         r = Tensor(rng.uniform(0.5, 1.5, pool(x).shape))
         f = lambda x: (pool(x) ** 2 * r).sum()

@@ -93,12 +93,14 @@ def test_pool_with_indices_and_unpool_match_finite_differences(rng, axes, xs, k,
                                              output_size=xs), v)
 
 
-def test_unpool_differentiates_twice(rng):
+@pytest.mark.parametrize("shape", [(2, 2, 5, 6), (1, 1, 5, 6)], ids=str)
+def test_unpool_differentiates_twice(shape, rng):
     """max_unpool and its backward are each the other's gradient: the second derivative of
-    Σ r·unpool(v)² is checked against finite differences of the first."""
-    x = t64(sample("distinct", (2, 2, 5, 6), rng))
+    Σ r·unpool(v)² is checked against finite differences of the first (a batch and a batch
+    of one)."""
+    x = t64(sample("distinct", shape, rng))
     where = F.max_pool2d(x, 3, 2, 1, return_indices=True)[1]
-    r = Tensor(rng.uniform(0.5, 1.5, (2, 2, 5, 6)))
+    r = Tensor(rng.uniform(0.5, 1.5, shape))
     f = lambda v: (F.max_unpool2d(v, where, 3, 2, 1, output_size=(5, 6)) ** 2 * r).sum()
     v = t64(rng.normal(size=where.shape))
     assert gradcheck(lambda v: grad(f)(v), v)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Tensor, grad, gradcheck
+from autograd import Tensor, grad, gradcheck, gradcheck_parameters
 from nn import RMSNorm
 from nn.functional import rms_norm
 
@@ -58,6 +58,18 @@ def test_second_derivatives_match_finite_differences_of_the_gradient(rng):
     x, w = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     slope = grad(lambda u: (rms_norm(u, 3, eps=1e-3) * Tensor(w)).sum())
     assert gradcheck(lambda t: slope(t), t64(x))
+
+
+@pytest.mark.parametrize("x_shape, shape", [((3, 4), 4), ((1, 2, 3), (2, 3)), ((4,), 4)],
+                         ids=str)
+def test_the_layers_own_weight_gradchecks(x_shape, shape, rng):
+    """The module, not only rms_norm: its weight where it lives, and its input (a batch, a
+    batch of one, one sample), against finite differences."""
+    layer = RMSNorm(shape, eps=1e-3, dtype=np.float64)
+    layer.weight.data[:] = rng.uniform(0.5, 1.5, layer.weight.shape)
+    x, r = t64(rng.normal(size=x_shape)), Tensor(rng.normal(size=x_shape))
+    assert gradcheck_parameters(lambda: (layer(x) * r).sum(), layer.named_parameters())
+    assert gradcheck(layer, x)
 
 
 @pytest.mark.parametrize("call, message", [

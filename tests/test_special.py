@@ -21,7 +21,7 @@ import autograd
 from autograd import Tensor, grad, gradcheck
 from autograd.ops.special import erfinv, lgamma, polygamma
 
-from conftest import strict, t64
+from conftest import sample, strict, t64
 
 INF, NAN = math.inf, math.nan
 POINTS = [-2.5, -0.3, 0.5, 1.5, 3.7, 12.3, 150.0]
@@ -136,19 +136,22 @@ def test_unary_functions_gradcheck_and_so_do_their_slopes(name, shape, rng):
     assert gradcheck(slope, x)
 
 
-BINARY = {"copysign": (lambda a, b: a.copysign(b), (0.3, 2.0)),
-          "logaddexp2": (lambda a, b: a.logaddexp2(b), (-3.0, 3.0)),
-          "fmax": (lambda a, b: a.fmax(b), (-2.0, 2.0)),
-          "fmin": (lambda a, b: a.fmin(b), (-2.0, 2.0))}
+# name -> (the function, the domains of a and b: away from copysign's kink at b = 0 and from
+# fmax's and fmin's where a = b, a grid and a grid offset)
+BINARY = {"copysign": (lambda a, b: a.copysign(b), ("nonzero", "nonzero")),
+          "logaddexp2": (lambda a, b: a.logaddexp2(b), ("real", "real")),
+          "fmax": (lambda a, b: a.fmax(b), ("grid", "grid_offset")),
+          "fmin": (lambda a, b: a.fmin(b), ("grid", "grid_offset"))}
 
 
+@pytest.mark.parametrize("shapes", [((2, 1), (3,)), ((), ()), ((), (1, 3)), ((1, 3), (1,))],
+                         ids=str)
 @pytest.mark.parametrize("name", BINARY)
-def test_binary_functions_gradcheck_when_they_broadcast(name, rng):
-    f, (low, high) = BINARY[name]
-    a, b = t64(rng.uniform(low, high, (2, 1))), t64(rng.uniform(-2.0, 2.0, (3,)))
-    if name == "copysign":
-        a = t64(a.data * rng.choice([-1.0, 1.0], (2, 1)))
-    assert gradcheck(f, a, b)
+def test_binary_functions_gradcheck_when_they_broadcast(name, shapes, rng):
+    """Broadcast, 0-d and batch-1 shapes."""
+    f, domains = BINARY[name]
+    a, b = (sample(domain, shape, rng) for domain, shape in zip(domains, shapes))
+    assert gradcheck(f, t64(a), t64(b))
 
 
 def test_poles_and_edges_are_pytorchs():

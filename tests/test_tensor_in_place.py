@@ -7,14 +7,16 @@ changes, numbers and history); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
+import operator
 import re
 import weakref
 
 import numpy as np
 import pytest
 
-from autograd import Tensor, no_grad
+from autograd import Tensor, gradcheck, no_grad
 from autograd import functional as F
+from conftest import sample, t64
 from nn.data import DataLoader
 
 
@@ -617,6 +619,42 @@ def test_the_other_in_place_operators_record_a_result_and_refuse_a_parameter():
     with pytest.raises(ZeroDivisionError, match=r"integer //: division by zero"):
         u //= 0
     assert u.tolist() == [1, 2]
+
+
+IN_PLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+            "/=": operator.itruediv, "**=": operator.ipow}
+IN_PLACE_SHAPES = [((2, 3), (3,)), ((2, 3), ()), ((), ()), ((1, 3), (1,)), ((1, 3), (1, 3))]
+
+
+@pytest.mark.parametrize("shapes", IN_PLACE_SHAPES, ids=str)
+@pytest.mark.parametrize("symbol", IN_PLACE)
+def test_each_in_place_operator_on_a_result_gradchecks(symbol, shapes, rng):
+    """h = exp(x) * 1.5 (positive, for **=), then h op= y: both inputs' gradients match
+    finite differences, y broadcast into h's shape, 0-d and batch-1 too."""
+    update = IN_PLACE[symbol]
+
+    def f(x, y):
+        h = x.exp() * 1.5
+        return update(h, y)
+    assert gradcheck(f, t64(sample("real", shapes[0], rng)),
+                     t64(sample("nonzero", shapes[1], rng)))
+
+
+@pytest.mark.parametrize("shapes", IN_PLACE_SHAPES, ids=str)
+@pytest.mark.parametrize("symbol", IN_PLACE)
+def test_each_in_place_operator_on_a_constant_with_a_graph_value_gradchecks(symbol, shapes,
+                                                                            rng):
+    """c op= w on a constant c (positive, for **=): c itself is recorded, and w's gradient
+    through it, also through a view taken before, matches finite differences."""
+    update, start = IN_PLACE[symbol], sample("pos", shapes[0], rng)
+
+    def f(w):
+        c = Tensor(start.copy())
+        first = c.reshape(-1)[:1]                   # a view from before the write
+        same = update(c, w)
+        assert same is c
+        return (c * 2.0).sum() + first.sum() * 0.5
+    assert gradcheck(f, t64(sample("nonzero", shapes[1], rng)))
 
 
 # -- a constant's views follow it, as PyTorch's do ---------------------------------------------

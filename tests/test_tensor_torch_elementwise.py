@@ -93,6 +93,9 @@ def test_clamp_gradient_passes_at_the_bounds():
     x = t64([-1.0, -0.5, 0.0, 0.8, 2.0])
     x.clamp(-0.5, 0.8).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+    x.grad = None                       # (clamp_min and clamp_max were checked with torch only)
+    (x.clamp_min(-0.5) * 2.0 + x.clamp_max(0.8)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 3.0, 3.0, 3.0, 2.0])
 
 
 @needs_torch

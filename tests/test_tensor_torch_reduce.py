@@ -39,14 +39,22 @@ def test_amax_and_amin_match_pytorch(name, shape, dim, keepdim, rng):
     same_as_torch(_extreme(name, dim, keepdim), sample("distinct", shape, rng), rng=rng)
 
 
+TIES = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 2.0]])
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+def test_amax_shares_the_gradient_among_ties(name):
+    """(This was asserted inside the PyTorch test only, so skipped where torch is missing.)"""
+    ours = t64(TIES * (1 if name == "amax" else -1))
+    getattr(ours, name)(dim=1).sum().backward()
+    np.testing.assert_array_equal(ours.grad, [[0.0, 0.5, 0.5, 0.0], [0.25] * 4])
+
+
 @needs_torch
 @pytest.mark.parametrize("name", ["amax", "amin"])
 def test_amax_shares_the_gradient_among_ties_as_pytorch(name, rng):
-    x = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 2.0]]) * (1 if name == "amax" else -1)
-    same_as_torch(lambda t: getattr(t, name)(dim=1), x, rng=rng)
-    ours = t64(x)
-    getattr(ours, name)(dim=1).sum().backward()
-    np.testing.assert_array_equal(ours.grad, [[0.0, 0.5, 0.5, 0.0], [0.25] * 4])
+    same_as_torch(lambda t: getattr(t, name)(dim=1), TIES * (1 if name == "amax" else -1),
+                  rng=rng)
 
 
 # -- prod ------------------------------------------------------------------------------------
@@ -178,6 +186,19 @@ def test_norm_gradient_at_zeros_is_pytorch_s(p, rng):
     PyTorch (no NaN from 0 / 0 or 0 ** negative); for ±inf, ties share it."""
     x = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0], [0.0, 1.0, 0.0], [2.0, -2.0, 1.0]])
     same_as_torch(lambda t: t.norm(p, dim=1), x, rng=rng)
+
+
+@pytest.mark.parametrize("p", [p for p in NORM_PS if p != 0])     # (0 counts: no slope)
+def test_norm_gradient_at_zeros_is_zero_there_and_the_central_difference(p):
+    """Without torch: the slope at a zero is 0 (no NaN from 0 / 0 or 0 ** negative), and
+    every slope at these points, rows of zeros, zeros among other numbers and a tie of
+    ±2 for p = ±inf, is what central differences give (|x| is even about 0, and a tie of two
+    shares the slope half and half)."""
+    x = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0], [0.0, 1.0, 0.0], [2.0, -2.0, 1.0]])
+    ours = t64(x)
+    ours.norm(p, dim=1).sum().backward()
+    assert np.isfinite(ours.grad).all() and (ours.grad[x == 0] == 0).all()
+    assert gradcheck(lambda t: t.norm(p, dim=1), t64(x))
 
 
 def test_norm_2_of_zeros_has_gradient_zero_and_twice_differentiates(rng):

@@ -7,6 +7,7 @@ One table drives both checks; adding an op means adding one row.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 import pytest
@@ -455,6 +456,20 @@ def test_in_place_operators_on_expressions_and_constants_build_new_nodes():
     assert c is not d and c.data == 4.0 and d.data == 5.0
     y.backward()
     assert (w.grad, x.grad) == (3.0, 2.0)
+
+
+@pytest.mark.parametrize("other", ["value", "number"])
+@pytest.mark.parametrize("symbol", ["+=", "-=", "*=", "/=", "**="])
+def test_in_place_operators_on_an_expression_gradcheck(symbol, other):
+    """y = exp(a) * 1.5, then y op= b (a Value, or the number 0.7): the new node's gradients
+    match finite differences."""
+    update = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+              "/=": operator.itruediv, "**=": operator.ipow}[symbol]
+
+    def f(a, b):
+        y = a.exp() * 1.5
+        return update(y, b if other == "value" else 0.7) * (b + 2.0)
+    assert gradcheck(f, Value(-0.6), Value(1.3))
 
 
 @pytest.mark.parametrize("use", [lambda p: (p * 2).tanh(), lambda p: (p * 2).relu(),
