@@ -13,6 +13,20 @@ qr, eig, pinv, lstsq, ...) there is np.linalg on t.data: numbers without a gradi
 >>> x.sum().backward()                               # dL/dA = -(A⁻ᵀ 1) xᵀ
 >>> A.grad.tolist()
 [[-0.375, -0.75], [-0.25, -0.5]]
+
+A Gaussian's negative log-likelihood, ½ yᵀK⁻¹y + ½ log det K (+ a constant), by the Cholesky
+factor (log det K = 2 Σ log L_ii): its gradient in K is ½ (K⁻¹ − K⁻¹y yᵀK⁻¹).
+
+>>> K = Tensor([[2.0, 0.5], [0.5, 1.0]], dtype=np.float64, requires_grad=True)
+>>> y = Tensor([1.0, -1.0], dtype=np.float64)
+>>> nll = 0.5 * (y * solve(K, y)).sum() + cholesky(K).diagonal().log().sum()
+>>> nll.backward()
+>>> K_inv = np.linalg.inv(K.data); a = K_inv @ y.data
+>>> np.allclose(K.grad, 0.5 * (K_inv - np.outer(a, a)))
+True
+
+docs/linalg.md says what each gradient is where it does not exist, and where glassgrad and
+PyTorch differ.
 """
 
 from __future__ import annotations

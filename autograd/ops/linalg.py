@@ -422,8 +422,9 @@ def cofactor_matrix(a: np.ndarray) -> np.ndarray:
     det(A) A⁻ᵀ where A is invertible; from the singular values, so that it is exact to
     rounding also where A is singular or nearly so (there det(A) A⁻ᵀ has no A⁻¹, or
     multiplies a det that is mostly rounding by an A⁻¹ that is mostly rounding: a random
-    4 × 4 matrix of rank 3 had cofactors 4 % off). With A = U diag(s) Vᵀ, it is det(U) det(V) U diag(c) Vᵀ, c_i
-    the product of all the s_j but s_i (no division by a zero s_i).
+    4 × 4 matrix of rank 3 had cofactors 4 % off). With A = U diag(s) Vᵀ, it is
+    det(U) det(V) U diag(c) Vᵀ, c_i the product of all the s_j but s_i (no division by a
+    zero s_i).
 
     >>> cofactor_matrix(np.array([[1.0, 2.0], [2.0, 4.0]])).round(12).tolist()   # singular
     [[4.0, -2.0], [-2.0, 1.0]]
