@@ -267,6 +267,14 @@ def test_float32_gives_float32_values_and_gradients_close_to_float64_s(name, rng
     np.testing.assert_allclose(A32.grad, A64.grad, rtol=1e-4, atol=1e-5)
 
 
+def test_float32_cofactors_are_float64_s_rounded_once():
+    """The cofactors come from an SVD, whose float32 rounding showed (2.9999993 for 3)."""
+    A = Tensor(np.array([[2.0, 1.0], [1.0, 3.0]], dtype=np.float32), requires_grad=True)
+    linalg.det(A).backward()
+    assert A.grad.dtype == np.float32
+    np.testing.assert_array_equal(A.grad, [[3.0, -1.0], [-1.0, 2.0]])
+
+
 # -- PyTorch's values and gradients (only this comparison needs torch) ----------------------
 
 def _torch_pair(name: str):

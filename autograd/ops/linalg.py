@@ -424,19 +424,21 @@ def cofactor_matrix(a: np.ndarray) -> np.ndarray:
     multiplies a det that is mostly rounding by an A⁻¹ that is mostly rounding: a random
     4 × 4 matrix of rank 3 had cofactors 4 % off). With A = U diag(s) Vᵀ, it is
     det(U) det(V) U diag(c) Vᵀ, c_i the product of all the s_j but s_i (no division by a
-    zero s_i).
+    zero s_i). float32 is computed in float64 and rounded once (the SVD's rounding showed:
+    the cofactors of [[2, 1], [1, 3]] came out 2.9999993, ...).
 
     >>> cofactor_matrix(np.array([[1.0, 2.0], [2.0, 4.0]])).round(12).tolist()   # singular
     [[4.0, -2.0], [-2.0, 1.0]]
     """
     if a.size == 0:
         return np.zeros_like(a)
-    u, s, vt = np.linalg.svd(a)
+    u, s, vt = np.linalg.svd(a.astype(np.promote_types(a.dtype, np.float64)))
     ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)        # s_0 ... s_(i-1)
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]  # s_(i+1) ...
     signs = np.linalg.det(u) * np.linalg.det(vt)            # each ±1
-    return _batch_scalar(signs) * (u * (before * after)[..., None, :]) @ vt
+    cofactors = _batch_scalar(signs) * (u * (before * after)[..., None, :]) @ vt
+    return cofactors.astype(a.dtype, copy=False)
 
 
 class Slogdet(Op):
