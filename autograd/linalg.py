@@ -1,7 +1,9 @@
-"""PyTorch's `torch.linalg`, the part glassgrad has: `solve` (the solution of A X = B) and
-`matrix_exp`, both differentiable (their ops are in autograd/ops/linalg.py), and
-`vector_norm` (Tensor.norm). For the decompositions (inv, eigh, svd, det, ...) there is
-np.linalg on t.data: numbers without a gradient.
+"""PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
+autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
+`slogdet`, `cholesky`, `eigh` and `eigvalsh`; and `vector_norm` (Tensor.norm). Each takes a
+square matrix or a batch of them (..., n, n), float32 or float64. PyTorch's Tensor methods
+t.inverse(), t.det(), t.logdet(), t.slogdet() and t.cholesky() call them. For the rest (svd,
+qr, eig, pinv, lstsq, ...) there is np.linalg on t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)
@@ -11,19 +13,34 @@ np.linalg on t.data: numbers without a gradient.
 >>> x.sum().backward()                               # dL/dA = -(A⁻ᵀ 1) xᵀ
 >>> A.grad.tolist()
 [[-0.375, -0.75], [-0.25, -0.5]]
+
+A Gaussian's negative log-likelihood, ½ yᵀK⁻¹y + ½ log det K (+ a constant), by the Cholesky
+factor (log det K = 2 Σ log L_ii): its gradient in K is ½ (K⁻¹ − K⁻¹y yᵀK⁻¹).
+
+>>> K = Tensor([[2.0, 0.5], [0.5, 1.0]], dtype=np.float64, requires_grad=True)
+>>> y = Tensor([1.0, -1.0], dtype=np.float64)
+>>> nll = 0.5 * (y * solve(K, y)).sum() + cholesky(K).diagonal().log().sum()
+>>> nll.backward()
+>>> K_inv = np.linalg.inv(K.data); a = K_inv @ y.data
+>>> np.allclose(K.grad, 0.5 * (K_inv - np.outer(a, a)))
+True
+
+docs/linalg.md says what each gradient is where it does not exist, and where glassgrad and
+PyTorch differ.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from .graph import apply
-from .ops import MatrixExp, Solve
+from .ops import Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve
 from .tensor import Tensor, _as_tensor, _promote
 
-__all__ = ["solve", "matrix_exp", "vector_norm"]
+__all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
+           "vector_norm"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -34,6 +51,179 @@ def _square(name: str, what: str, a: Tensor) -> None:
     if a.data.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be floating point, got dtype {a.data.dtype} "
                         f"(t.double() or t.float())")
+
+
+def _factorable(name: str, A: Any) -> Tensor:
+    """A as a Tensor, refused unless it is a (batch of) square float32/float64 matrices of
+    finite numbers (LAPACK's routines, under np.linalg, take no other dtype, and a NaN makes
+    them fail with a misleading reason, or not at all)."""
+    A = _as_tensor(A, name)
+    _square(name, "A", A)
+    if A.data.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name}: A must be float32 or float64 (np.linalg has no "
+                        f"{A.data.dtype}), got dtype {A.data.dtype} (t.float() or t.double())")
+    if not np.isfinite(A.data).all():
+        raise ValueError(f"{name}: A holds NaN or inf")
+    return A
+
+
+def _first_failure(a: np.ndarray, works: Callable[[np.ndarray], bool]) -> tuple:
+    """The batch index of the first matrix of `a` (..., n, n) for which `works` is False, and
+    ' at batch index [i, j]' to say so in a message ('' for a single matrix)."""
+    for index in np.ndindex(a.shape[:-2]):
+        if not works(a[index]):
+            break
+    else:                                   # (each alone works: name none)
+        return (), ""
+    return index, (f" at batch index {list(index)}" if index else "")
+
+
+def _raises(function: Callable) -> Callable[[np.ndarray], bool]:
+    def works(m: np.ndarray) -> bool:
+        try:
+            function(m)
+        except np.linalg.LinAlgError:
+            return False
+        return True
+    return works
+
+
+def inv(A: Any) -> Tensor:
+    """A⁻¹ of a square matrix, or of each in a batch (..., n, n): PyTorch's
+    `torch.linalg.inv` and `t.inverse()`. Differentiable to any order (dL/dA = −A⁻ᵀ G A⁻ᵀ).
+    A singular matrix is refused, naming its batch index. To apply A⁻¹ to B, solve(A, B) is
+    more accurate (and cheaper) than inv(A) @ B.
+
+    >>> inv(Tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    A = _factorable("inv", A)
+    try:
+        return apply(Inv, (A,))
+    except np.linalg.LinAlgError:
+        _, where = _first_failure(A.data, _raises(np.linalg.inv))
+        raise np.linalg.LinAlgError(f"inv: A (shape {A.shape}) is singular{where}: it has no "
+                                    f"inverse") from None
+
+
+def det(A: Any) -> Tensor:
+    """The determinant of a square matrix, or of each in a batch (..., n, n) -> (...):
+    PyTorch's `torch.linalg.det` and `t.det()`. The gradient is g det(A) A⁻ᵀ, the cofactor
+    matrix times g; a singular A has one too, computed from its singular values (PyTorch's
+    is 0 at [[1, 2], [2, 4]], where it is [[4, -2], [-2, 1]]). A gradient to differentiate
+    again (create_graph=True) needs an invertible A: at a singular one it is refused. For a
+    large matrix whose determinant would overflow or underflow, use slogdet.
+
+    >>> A = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> d = det(A)
+    >>> round(d.item(), 5)
+    -2.0
+    >>> d.backward()
+    >>> A.grad.round(5).tolist()            # the cofactors: [[4, -3], [-2, 1]] (float32)
+    [[4.0, -3.0], [-2.0, 1.0]]
+    """
+    return apply(Det, (_factorable("det", A),))
+
+
+class SlogdetResult(NamedTuple):
+    """What `slogdet` gives, as PyTorch's: `sign, logabsdet = slogdet(A)`."""
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def slogdet(A: Any) -> SlogdetResult:
+    """(sign, log|det A|) of a square matrix, or of each in a batch (..., n, n), each of shape
+    (...): PyTorch's `torch.linalg.slogdet` and `t.slogdet()`; det A = sign · exp(logabsdet),
+    without the overflow or underflow of det itself. The gradient flows through logabsdet
+    (g A⁻ᵀ; to any order); the sign (1, -1, or 0 for a singular A) is a constant. At a
+    singular A, logabsdet is -inf and its gradient does not exist: backward refuses it.
+
+    >>> sign, logabsdet = slogdet(Tensor([[0.0, 3.0], [1.0, 0.0]]))   # det = -3
+    >>> sign.item(), round(logabsdet.item(), 6)                        # ln 3
+    (-1.0, 1.098612)
+    """
+    packed = apply(Slogdet, (_factorable("slogdet", A),))     # (..., 2): sign, log|det|
+    return SlogdetResult(packed[..., 0].detach(), packed[..., 1])
+
+
+def _logdet(A: Any) -> Tensor:
+    """PyTorch's `torch.logdet` and `t.logdet()` (torch.linalg has none): log det A, NaN where
+    det A < 0 and -inf where it is 0; the gradient is slogdet's."""
+    sign, logabsdet = slogdet(A)
+    return logabsdet.where(sign.data >= 0, float("nan"))
+
+
+def cholesky(A: Any, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of a symmetric positive definite matrix, or of each in a batch
+    (..., n, n): L lower triangular, with positive diagonal, and L Lᵀ = A. PyTorch's
+    `torch.linalg.cholesky` (and `t.cholesky()`); upper=True gives U = Lᵀ, Uᵀ U = A.
+    Only the lower triangle of A is read (the upper one with upper=True), as PyTorch's; the
+    gradient takes A as symmetric, so it is symmetric (as PyTorch's). A matrix that is not
+    positive definite is refused, naming its batch index. Differentiable to any order.
+
+    >>> L = cholesky(Tensor([[4.0, 2.0], [2.0, 5.0]]))
+    >>> L.tolist()
+    [[2.0, 0.0], [1.0, 2.0]]
+    """
+    A = _factorable("cholesky", A)
+    try:                                    # Uᵀ U = A from A's upper triangle: Aᵀ's lower
+        return apply(Cholesky, (A.mT,)).mT if upper else apply(Cholesky, (A,))
+    except np.linalg.LinAlgError:
+        read = A.data.swapaxes(-1, -2) if upper else A.data
+        index, where = _first_failure(read, _raises(np.linalg.cholesky))
+        m = read[index]
+        order = next((k for k in range(1, m.shape[-1] + 1)
+                      if not _raises(np.linalg.cholesky)(m[:k, :k])), m.shape[-1])
+        raise np.linalg.LinAlgError(
+            f"cholesky: A (shape {A.shape}) is not positive definite{where}: its leading "
+            f"{order} × {order} minor is not (A must be symmetric positive definite; only its "
+            f"{'upper' if upper else 'lower'} triangle is read)") from None
+
+
+class EighResult(NamedTuple):
+    """What `eigh` gives, as PyTorch's: `eigenvalues, eigenvectors = eigh(A)`."""
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def _uplo(name: str, UPLO: str) -> str:
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{name}: UPLO must be 'L' (read the lower triangle) or 'U' (the "
+                         f"upper), got {UPLO!r}")
+    return UPLO
+
+
+def eigh(A: Any, UPLO: str = "L") -> EighResult:
+    """The eigenvalues (ascending, shape (..., n)) and orthonormal eigenvectors (the columns,
+    (..., n, n)) of a symmetric matrix, or of each in a batch: A = V diag(λ) Vᵀ. PyTorch's
+    `torch.linalg.eigh`. Only the lower triangle is read (UPLO='U': the upper one); the
+    gradient takes A as symmetric, so it is symmetric (as PyTorch's). An eigenvector's sign
+    is arbitrary, so a loss should not depend on it (v vᵀ, (wᵀv)² do not). The eigenvectors'
+    gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close, and does not exist when
+    they are equal: backward refuses that (the eigenvalues' gradient, V diag(g) Vᵀ, always
+    exists). Differentiable to any order.
+
+    >>> values, vectors = eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
+    >>> values.tolist()
+    [1.0, 3.0]
+    >>> np.abs(vectors.data * np.sqrt(2)).round(6).tolist()     # (±1, ±1) / √2 (float32)
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    A = _factorable("eigh", A)
+    packed = apply(Eigh, (A,), _uplo("eigh", UPLO))    # (..., n + 1, n): λ, then V
+    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+
+
+def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of a symmetric matrix, or of each in a batch (..., n, n), ascending:
+    PyTorch's `torch.linalg.eigvalsh`; the gradient is V diag(g) Vᵀ (the eigenvectors are
+    computed for it). Only the lower triangle is read (UPLO='U': the upper one).
+
+    >>> eigvalsh(Tensor([[2.0, 1.0], [1.0, 2.0]])).tolist()
+    [1.0, 3.0]
+    """
+    A = _factorable("eigvalsh", A)
+    return apply(Eigh, (A,), _uplo("eigvalsh", UPLO))[..., 0, :]
 
 
 def matrix_exp(A: Any) -> Tensor:
@@ -98,7 +288,7 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
 
 def __getattr__(name: str) -> Any:
     raise AttributeError(
-        f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has solve, matrix_exp "
-        f"and vector_norm (torch.linalg.norm of a vector, or the Frobenius norm, is "
-        f"x.norm()); for the decompositions (inv, eigh, svd, det, ...) use np.linalg on "
+        f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has "
+        f"{', '.join(__all__)} (torch.linalg.norm of a vector, or the Frobenius norm, is "
+        f"x.norm()); for the others (svd, qr, eig, pinv, lstsq, ...) use np.linalg on "
         f"t.data (numbers, no gradient)")

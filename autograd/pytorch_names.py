@@ -4,6 +4,8 @@ instead (`t.add(x)` -> "t + x here"; `t.exp_()` -> "t = t.exp()"). `autograd.__g
 the same hints for PyTorch's module functions (`torch.add` after `import autograd as torch`),
 and gives the module functions that are Tensor methods here (`torch.exp(t)` is `t.exp()`) and
 PyTorch's dtypes as numpy's (`torch.long` is int64): `module_functions` and `DTYPES` below.
+PyTorch's Tensor methods that are `autograd.linalg` functions here (`t.det()`, `t.inverse()`)
+are put on the class here too, as real methods: `LINALG_METHODS`.
 
 >>> from autograd import Tensor
 >>> Tensor([1.0]).add(2.0)     # doctest: +ELLIPSIS
@@ -25,8 +27,9 @@ _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source)
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
-_NO_LINALG = ("has no counterpart here (no matrix decompositions; autograd.linalg has solve "
-              "and matrix_exp); for the numbers alone, np.linalg on t.data (no gradient)")
+_NO_LINALG = ("has no counterpart here (autograd.linalg has solve, matrix_exp, inv, det, "
+              "slogdet, cholesky, eigh and eigvalsh, differentiable); for the numbers alone, "
+              "np.linalg on t.data (no gradient)")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -98,8 +101,7 @@ TORCH_METHODS = {
     "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
-    "det": _NO_LINALG, "inverse": _NO_LINALG, "pinverse": _NO_LINALG, "svd": _NO_LINALG,
-    "qr": _NO_LINALG, "cholesky": _NO_LINALG, "slogdet": _NO_LINALG, "logdet": _NO_LINALG,
+    "pinverse": _NO_LINALG, "svd": _NO_LINALG, "qr": _NO_LINALG,
     "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
@@ -116,6 +118,32 @@ IN_PLACE = (
     "floor_divide_ "
     "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
+
+
+#: PyTorch's Tensor methods that are autograd.linalg functions here:
+#: name -> (the function in autograd/linalg.py, its PyTorch signature and a line on it)
+LINALG_METHODS = {
+    "inverse": ("inv", "t.inverse()", "A⁻¹ (of each matrix of a batch)"),
+    "det": ("det", "t.det()", "the determinant (of each matrix of a batch)"),
+    "slogdet": ("slogdet", "t.slogdet()",
+                "(sign, logabsdet) of the determinant; the gradient flows through logabsdet"),
+    "logdet": ("_logdet", "t.logdet()",
+               "log det A: NaN where det A < 0, -inf where it is 0; the gradient is slogdet's"),
+    "cholesky": ("cholesky", "t.cholesky(upper=False)",
+                 "the Cholesky factor L (L Lᵀ = A) of a symmetric positive definite matrix"),
+}
+
+
+def _linalg_method(name: str, function: str, signature: str, summary: str) -> Callable:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from . import linalg                # (linalg builds on Tensor: imported when called)
+        return getattr(linalg, function)(self, *args, **kwargs)
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    public = function.lstrip("_")
+    method.__doc__ = (f"PyTorch's `{signature}`: {summary}; differentiable. "
+                      + (f"See `autograd.linalg.{public}`." if public == function else
+                         "See `autograd.linalg.slogdet`."))
+    return method
 
 
 class NotInGlassgrad:
@@ -160,7 +188,11 @@ def type_name(value: Any) -> str:
 
 
 def mark_pytorch_names(tensor_class: type) -> None:
-    """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks."""
+    """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks, and
+    the linear algebra methods of `LINALG_METHODS`."""
+    for name, (function, signature, summary) in LINALG_METHODS.items():
+        if name not in dir(tensor_class):
+            setattr(tensor_class, name, _linalg_method(name, function, signature, summary))
     for name, hint in TORCH_METHODS.items():
         if name not in dir(tensor_class):   # (never in place of a method glassgrad has)
             setattr(tensor_class, name, NotInGlassgrad(name, hint))
@@ -192,7 +224,8 @@ METHOD_FUNCTIONS = """
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
     scatter scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
-    count_nonzero nonzero argwhere unique bincount take_along_dim rot90""".split()
+    count_nonzero nonzero argwhere unique bincount take_along_dim rot90
+    inverse det logdet slogdet cholesky""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

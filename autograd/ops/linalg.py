@@ -1,5 +1,6 @@
 """Matrix product, with numpy's rules for 1-d operands and batch broadcasting; einsum; the
-matrix exponential and the solution of a linear system (`autograd.linalg`).
+matrix exponential, the solution of a linear system, and the inverse, determinant, Cholesky
+factor and symmetric eigendecomposition (`autograd.linalg`).
 
     C = A @ B:   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G
 
@@ -12,6 +13,15 @@ subscripts (see `Einsum`).
 
     E = exp(A):     dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])
     X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ
+    X = A⁻¹:        dL/dA = −Xᵀ G Xᵀ
+    d = det A:      dL/dA = g d A⁻ᵀ  (the cofactor matrix times g; see `cofactor_matrix`)
+    log|det A|:     dL/dA = g A⁻ᵀ
+    A = L Lᵀ:       dL/dA = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹),  Φ: the lower triangle, its diagonal halved
+    A = V Λ Vᵀ:     dL/dA = V (diag(g_λ) + F ∘ skew(Vᵀ G_V)) Vᵀ,  F_ij = 1/(λ_j − λ_i)
+
+sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. The last two take A as symmetric (only one
+triangle is read), so their gradient is symmetric, as PyTorch's: a change of A_ij and A_ji
+together is what the factor sees.
 """
 
 from __future__ import annotations
@@ -359,3 +369,172 @@ class Solve(Op):
         else:
             grad_b = np.linalg.solve(_swap(a), g)
         return -(grad_b @ _swap(out)), grad_b
+
+
+def _batch_scalar(x):
+    """One number per matrix (...,) as (..., 1, 1), to scale each matrix of a batch; an array
+    or a node."""
+    return x.reshape(tuple(x.shape) + (1, 1))
+
+
+class Inv(Op):
+    """A⁻¹ of each square matrix (..., n, n);  dL/dA = −Xᵀ G Xᵀ with X = A⁻¹"""
+    name = "inv"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.linalg.inv(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        out_t = _swap(out)                  # (a node in a higher-order pass: recorded)
+        return (-(out_t @ g @ out_t),)
+
+
+class Det(Op):
+    """det A of each square matrix (..., n, n) -> (...);  dL/dA = g det(A) A⁻ᵀ: g times the
+    cofactor matrix, which a singular A has too"""
+    name = "det"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.linalg.det(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, Node):             # a higher-order pass: g d A⁻ᵀ, recorded
+            singular = np.flatnonzero(raw(out) == 0)
+            if singular.size:
+                raise np.linalg.LinAlgError(
+                    f"det: A{_at(a.shape[:-2], singular[0])} is singular: its gradient (the "
+                    f"cofactor matrix) is computed for first-order gradients only; a gradient "
+                    f"to differentiate again (create_graph=True) needs an invertible A")
+            cofactors = _batch_scalar(out) * apply(Inv, (_swap(a),))
+            # its value as in the first-order pass (exact to rounding even near a singular A,
+            # where det(A) A⁻ᵀ is not), its derivative that of det(A) A⁻ᵀ
+            exact = cofactor_matrix(raw(a))
+            return (_batch_scalar(g) * (cofactors + (exact - raw(cofactors))),)
+        return (_batch_scalar(g) * cofactor_matrix(a),)
+
+
+def cofactor_matrix(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix of each square matrix (..., n, n): ∂ det A / ∂A, which is
+    det(A) A⁻ᵀ where A is invertible; from the singular values, so that it is exact to
+    rounding also where A is singular or nearly so (there det(A) A⁻ᵀ has no A⁻¹, or
+    multiplies a det that is mostly rounding by an A⁻¹ that is mostly rounding: a random
+    4 × 4 matrix of rank 3 had cofactors 4 % off). With A = U diag(s) Vᵀ, it is
+    det(U) det(V) U diag(c) Vᵀ, c_i the product of all the s_j but s_i (no division by a
+    zero s_i). float32 is computed in float64 and rounded once (the SVD's rounding showed:
+    the cofactors of [[2, 1], [1, 3]] came out 2.9999993, ...).
+
+    >>> cofactor_matrix(np.array([[1.0, 2.0], [2.0, 4.0]])).round(12).tolist()   # singular
+    [[4.0, -2.0], [-2.0, 1.0]]
+    """
+    if a.size == 0:
+        return np.zeros_like(a)
+    u, s, vt = np.linalg.svd(a.astype(np.promote_types(a.dtype, np.float64)))
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)        # s_0 ... s_(i-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]  # s_(i+1) ...
+    signs = np.linalg.det(u) * np.linalg.det(vt)            # each ±1
+    cofactors = _batch_scalar(signs) * (u * (before * after)[..., None, :]) @ vt
+    return cofactors.astype(a.dtype, copy=False)
+
+
+class Slogdet(Op):
+    """(sign, log|det A|) of each square matrix (..., n, n), packed in one array (..., 2);
+    dL/dA = g A⁻ᵀ for the upstream gradient g of log|det A| (the sign is flat)"""
+    name = "slogdet"
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabsdet = np.linalg.slogdet(a)
+        return np.stack([sign, logabsdet], -1)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        singular = np.flatnonzero(raw(out)[..., 0] == 0)
+        if singular.size:
+            raise np.linalg.LinAlgError(
+                f"slogdet: A{_at(a.shape[:-2], singular[0])} is singular: log|det A| is -inf "
+                f"there, and its gradient A⁻ᵀ does not exist")
+        g = _batch_scalar(g[..., 1])
+        if isinstance(g, Node):             # a higher-order pass: the same, recorded
+            return (g * apply(Inv, (_swap(a),)),)
+        return (g * np.linalg.inv(_swap(a)),)
+
+
+def _at(batch: tuple, flat: int) -> str:
+    """Where in a batch of matrices the matrix number `flat` (counted in C order) sits, as
+    '[i, j]' after the name A, or '' for a single matrix."""
+    if not batch:
+        return ""
+    return str([int(i) for i in np.unravel_index(int(flat), batch)])
+
+
+def _phi_mask(n: int, dtype: Any) -> np.ndarray:
+    """Φ as a mask: ones below the diagonal, ½ on it, zeros above."""
+    return np.tril(np.ones((n, n), dtype=dtype), -1) + 0.5 * np.eye(n, dtype=dtype)
+
+
+class Cholesky(Op):
+    """L lower triangular with L Lᵀ = A, of each symmetric positive definite matrix (reads the
+    lower triangle);  dL/dA = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹), Φ: the lower triangle, diagonal halved"""
+    name = "cholesky"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.linalg.cholesky(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        l_t = _swap(out)
+        p = (l_t @ g) * _phi_mask(a.shape[-1], raw(a).dtype)
+        if isinstance(g, Node):             # a higher-order pass: the same solves, recorded
+            s = _swap(apply(Solve, (l_t, _swap(apply(Solve, (l_t, p))))))
+        else:                               # L⁻ᵀ P L⁻¹ = (L⁻ᵀ (L⁻ᵀ P)ᵀ)ᵀ
+            s = _swap(np.linalg.solve(l_t, _swap(np.linalg.solve(l_t, p))))
+        return ((s + _swap(s)) * 0.5,)
+
+
+class Eigh(Op):
+    """The eigenvalues λ (ascending) and eigenvectors V of each symmetric matrix (reads the
+    triangle ctx, 'L' or 'U'), packed in one array (..., n + 1, n): λ in row 0, V below;
+    dL/dA = V (diag(g_λ) + F ∘ skew(Vᵀ G_V)) Vᵀ, F_ij = 1/(λ_j − λ_i) off the diagonal, 0 on it"""
+    name = "eigh"
+
+    @staticmethod
+    def forward(uplo, a):
+        values, vectors = np.linalg.eigh(a, UPLO=uplo)
+        return np.concatenate([values[..., None, :], vectors], -2)
+
+    @staticmethod
+    def backward(uplo, g, out, a):
+        values, vectors = out[..., 0, :], out[..., 1:, :]
+        g_values, g_vectors = g[..., 0, :], g[..., 1:, :]
+        inner = g_values[..., None, :] * np.eye(a.shape[-1], dtype=raw(a).dtype)   # diag(g_λ)
+        used = np.any(raw(g_vectors), axis=(-1, -2))        # eigenvectors reached, per matrix
+        if used.any():                      # (not for eigvalsh: no F to build)
+            m = _swap(vectors) @ g_vectors
+            inner = inner + (m - _swap(m)) * 0.5 * _gap_reciprocals(values, used)
+        return (vectors @ inner @ _swap(vectors),)
+
+
+def _gap_reciprocals(values: Any, used: np.ndarray) -> Any:
+    """F_ij = 1/(λ_j − λ_i) for i ≠ j, 0 for i = j, of each matrix's eigenvalues (an array or
+    a node, as `values`). Two equal eigenvalues leave their eigenvectors undefined (any
+    rotation within that eigenspace will do), and so their gradient: refused for a matrix
+    whose eigenvectors are `used` by the loss; for the others F is not needed (its product
+    with their Vᵀ G_V = 0 is 0), and a 1 stands in for the zero gap."""
+    n = values.shape[-1]
+    eye = np.eye(n, dtype=raw(values).dtype)
+    gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
+    tied = (raw(gaps) == 0) & (eye == 0)
+    tied_matrices = tied.any(axis=(-1, -2))
+    if (tied_matrices & used).any():
+        where = np.flatnonzero(tied_matrices & used)[0]
+        raise np.linalg.LinAlgError(
+            f"eigh: A{_at(used.shape, where)} has a repeated eigenvalue, so its eigenvectors "
+            f"and their gradient are not defined there; a loss of the eigenvalues alone "
+            f"(eigvalsh) has a gradient")
+    return (1.0 - eye) / (gaps + (eye + tied))
