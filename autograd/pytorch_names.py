@@ -4,8 +4,6 @@ instead (`t.add(x)` -> "t + x here"; `t.exp_()` -> "t = t.exp()"). `autograd.__g
 the same hints for PyTorch's module functions (`torch.add` after `import autograd as torch`),
 and gives the module functions that are Tensor methods here (`torch.exp(t)` is `t.exp()`) and
 PyTorch's dtypes as numpy's (`torch.long` is int64): `module_functions` and `DTYPES` below.
-PyTorch's Tensor methods that are `autograd.linalg` functions here (`t.det()`, `t.inverse()`)
-are put on the class here too, as real methods: `LINALG_METHODS`.
 
 >>> from autograd import Tensor
 >>> Tensor([1.0]).add(2.0)     # doctest: +ELLIPSIS
@@ -120,32 +118,6 @@ IN_PLACE = (
     "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
 
 
-#: PyTorch's Tensor methods that are autograd.linalg functions here:
-#: name -> (the function in autograd/linalg.py, its PyTorch signature and a line on it)
-LINALG_METHODS = {
-    "inverse": ("inv", "t.inverse()", "A⁻¹ (of each matrix of a batch)"),
-    "det": ("det", "t.det()", "the determinant (of each matrix of a batch)"),
-    "slogdet": ("slogdet", "t.slogdet()",
-                "(sign, logabsdet) of the determinant; the gradient flows through logabsdet"),
-    "logdet": ("_logdet", "t.logdet()",
-               "log det A: NaN where det A < 0, -inf where it is 0; the gradient is slogdet's"),
-    "cholesky": ("cholesky", "t.cholesky(upper=False)",
-                 "the Cholesky factor L (L Lᵀ = A) of a symmetric positive definite matrix"),
-}
-
-
-def _linalg_method(name: str, function: str, signature: str, summary: str) -> Callable:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        from . import linalg                # (linalg builds on Tensor: imported when called)
-        return getattr(linalg, function)(self, *args, **kwargs)
-    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
-    public = function.lstrip("_")
-    method.__doc__ = (f"PyTorch's `{signature}`: {summary}; differentiable. "
-                      + (f"See `autograd.linalg.{public}`." if public == function else
-                         "See `autograd.linalg.slogdet`."))
-    return method
-
-
 class NotInGlassgrad:
     """A PyTorch Tensor method that glassgrad lacks or spells otherwise, as a class attribute
     that raises when read: the AttributeError names it and says what to write instead.
@@ -188,11 +160,7 @@ def type_name(value: Any) -> str:
 
 
 def mark_pytorch_names(tensor_class: type) -> None:
-    """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks, and
-    the linear algebra methods of `LINALG_METHODS`."""
-    for name, (function, signature, summary) in LINALG_METHODS.items():
-        if name not in dir(tensor_class):
-            setattr(tensor_class, name, _linalg_method(name, function, signature, summary))
+    """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks."""
     for name, hint in TORCH_METHODS.items():
         if name not in dir(tensor_class):   # (never in place of a method glassgrad has)
             setattr(tensor_class, name, NotInGlassgrad(name, hint))

@@ -1000,6 +1000,35 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         from .linalg import matrix_exp     # (linalg builds on Tensor: imported here)
         return matrix_exp(self)
 
+    def inverse(self) -> Tensor:
+        """PyTorch's `t.inverse()`: A⁻¹ (of each matrix of a batch); see `autograd.linalg.inv`."""
+        from .linalg import inv
+        return inv(self)
+
+    def det(self) -> Tensor:
+        """PyTorch's `t.det()`: the determinant (of each matrix of a batch); see
+        `autograd.linalg.det`."""
+        from .linalg import det
+        return det(self)
+
+    def slogdet(self) -> Any:
+        """PyTorch's `t.slogdet()`: (sign, logabsdet) of the determinant, the gradient through
+        logabsdet; see `autograd.linalg.slogdet`."""
+        from .linalg import slogdet
+        return slogdet(self)
+
+    def logdet(self) -> Tensor:
+        """PyTorch's `t.logdet()`: log det A, NaN where det A < 0 and -inf where it is 0; the
+        gradient is slogdet's."""
+        from .linalg import _logdet
+        return _logdet(self)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        """PyTorch's `t.cholesky(upper=False)`: the Cholesky factor L (L Lᵀ = A) of a symmetric
+        positive definite matrix; see `autograd.linalg.cholesky`."""
+        from .linalg import cholesky
+        return cholesky(self, upper=upper)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 
