@@ -35,7 +35,11 @@ _new = object.__new__
 
 def _as_float(x: Any, what: str = "Value") -> float:
     if isinstance(x, numbers.Real):         # int, float, bool, numpy integer/floating, Fraction
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:               # an int beyond 1.8e308: Python's message names no one
+            raise OverflowError(f"{what}: {x!r:.40}... is too large for a float (the largest is "
+                                f"about 1.8e308)") from None
     number = _zero_dim(x)
     if number is not None:
         return float(number)

@@ -198,3 +198,14 @@ def test_index_based_datasets_refuse_a_stream_saying_why(make):
 
 def test_get_worker_info_is_none_as_in_pytorchs_main_process():
     assert get_worker_info() is None
+
+
+def test_tensor_dataset_index_out_of_range_names_the_dataset_and_its_size():
+    data = TensorDataset(np.zeros((3, 2)), np.arange(3))
+    with pytest.raises(IndexError, match=r"TensorDataset: index 10 is out of range for 3 "
+                                         r"samples \(0 to 2, or -3 to -1\)"):
+        data[10]
+    with pytest.raises(IndexError, match="index -4"):
+        data[-4]
+    assert data[-1][1] == 2 and data[np.int64(2)][1] == 2
+    assert [int(y) for _, y in data] == [0, 1, 2]       # iteration still ends at the last one

@@ -704,3 +704,8 @@ def test_the_new_functions_can_be_built_by_hand_with_their_names():
     assert (t._op, angle._op) == ("tan", "atan2")
     assert a.grad == pytest.approx(1 + math.tan(0.4) ** 2 + -1.2 / (0.16 + 1.44), rel=1e-15)
     assert b.grad == pytest.approx(-0.4 / (0.16 + 1.44), rel=1e-15)
+
+
+def test_an_int_too_large_for_a_float_is_named_by_value():
+    with pytest.raises(OverflowError, match=r"^Value: 1000.*too large for a float"):
+        Value(10 ** 400)

@@ -386,6 +386,9 @@ class TensorDataset(Dataset):
         return len(self.arrays[0])
 
     def __getitem__(self, index: Any) -> tuple[np.ndarray | Tensor, ...]:
+        if isinstance(index, numbers.Integral) and not -len(self) <= index < len(self):
+            raise IndexError(f"TensorDataset: index {index} is out of range for {len(self)} "
+                             f"samples (0 to {len(self) - 1}, or -{len(self)} to -1)")
         return tuple(Tensor(np.array(array[index])) if tensor else array[index]
                      for array, tensor in zip(self.arrays, self._tensors))
 
