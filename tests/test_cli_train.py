@@ -126,6 +126,10 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("", "the file is empty"),
     ("a,b,label\n", "only a header row, no data"),
     ("a,b,colour\n1,2,x\n3,4,y\n", "no column 'label' (the target); the columns are a, b, colour"),
+    # a column named with another case, or a typo: the message names it
+    ("a,b,Label\n1,2,0\n3,4,1\n", "no column 'label' (the target); the columns are a, b, Label; "
+                                   "did you mean 'Label'?\n"),
+    ("a,b,lable\n1,2,0\n3,4,1\n", "did you mean 'lable'?\n"),
     # no header row (np.savetxt writes none): the first row was taken for column names, silently
     ("1.5,2,0\n3,4,1\n", "no column 'label' (the target); the columns are 1.5, 2, 0; the first "
                           "line holds numbers: the file needs a header row of column names\n"),

@@ -7,6 +7,7 @@ call it <stdin>.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 import re
@@ -182,7 +183,8 @@ class Table(NamedTuple):
         than one is missing) says what the missing ones are for."""
         absent = [name for name in names if self.spelled(name) not in self.header]
         if absent:
-            hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else ""
+            hint = f"; {NO_HEADER}" if _holds_numbers(self.header) else _close_names(
+                absent, self.header)
             several = len(absent) > 1
             raise UsageError(f"{self.path}: no column{'s' if several else ''} "
                              f"{', '.join(map(repr, absent))} "
@@ -195,6 +197,21 @@ class Table(NamedTuple):
         the other rows, silently."""
         if _holds_numbers(self.header):
             raise UsageError(f"{self.path}: {NO_HEADER}")
+
+
+def _close_names(absent: list[str], header: list[str]) -> str:
+    """'; did you mean 'price'?' for a missing name that differs from a column only in case,
+    or nearly (a typo); '' when none is close.
+
+    >>> _close_names(["Price"], ["area", "price"])
+    "; did you mean 'price'?"
+    """
+    guesses = []
+    for name in absent:
+        same_case = [column for column in header if column.casefold() == name.casefold()]
+        close = same_case or difflib.get_close_matches(name, header, n=1, cutoff=0.75)
+        guesses += close[:1]
+    return f"; did you mean {' and '.join(map(repr, guesses))}?" if guesses else ""
 
 
 def _comparable(name: str) -> str:
