@@ -943,3 +943,15 @@ def test_three_arrays_given_to_dataloader_point_to_a_tensor_dataset():
         DataLoader(X, X, np.arange(6))
     xa, xb, yb = next(iter(DataLoader(TensorDataset(X, X + 100, np.arange(6)), batch_size=4)))
     assert xa.shape == xb.shape == (4, 3) and yb.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("X, message", [
+    ([[1.0, None], [2.0, 3.0]], r"dtype object \(None at \[0, 1\]: a missing value; fill it in "
+                                r"or remove the row\)"),
+    (np.array([[1.0, 2.0], [2.0, {}]], dtype=object), r"dtype object \(dict \{\} at \[1, 1\]"),
+    (np.array([[1, 2], [3, 4]], dtype=object), r"dtype object \(each a number: convert them "
+                                               r"with X.astype\(float\)\)"),
+])
+def test_an_array_of_python_objects_names_the_element_that_is_no_number(X, message):
+    with pytest.raises(TypeError, match=r"^DataLoader: X must hold numbers, got " + message):
+        DataLoader(X)

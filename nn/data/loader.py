@@ -132,6 +132,25 @@ def generator(where: str, seed: Any) -> np.random.Generator:
                         f"{seed!r}") from None
 
 
+def _not_a_number(X: np.ndarray) -> str:
+    """For an array of Python objects (numpy's dtype object, made from lists that mix numbers
+    with None or text): which element is no number, and what to do about it.
+
+    >>> _not_a_number(np.array([[1.0, None], [2.0, 3.0]], dtype=object))
+    ' (None at [0, 1]: a missing value; fill it in or remove the row)'
+    """
+    for index in np.ndindex(X.shape):
+        item = X[index]
+        if isinstance(item, numbers.Real):
+            continue
+        at = list(index)
+        if item is None:
+            return f" (None at {at}: a missing value; fill it in or remove the row)"
+        return (f" ({type(item).__name__} {item!r:.30} at {at}: every element must be a "
+                f"number; convert or remove it)")
+    return " (each a number: convert them with X.astype(float))"
+
+
 def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
                    name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
@@ -139,7 +158,8 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
     and call X `name`; `ragged_hint` ends the error for an X that is not rectangular."""
     X = _features(where, X, ragged_hint, name)
     if X.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must hold numbers, {got_dtype(name, X.dtype)}")
+        raise TypeError(f"{where}: {name} must hold numbers, {got_dtype(name, X.dtype)}"
+                        f"{_not_a_number(X) if X.dtype.kind == 'O' else ''}")
     if X.ndim == 0:
         raise ValueError(f"{where}: {name} must have a sample axis, got a 0-d array")
     if len(X) == 0:
