@@ -45,7 +45,8 @@ from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import _bar_ends_early, _live_plot, _progress_bar
 from .training_checks import (_batches, _check_fit_arguments, _check_scheduler, _check_targets,
                               _forward_for, _label_array, _labels_seen, _loss_of, _monitored,
-                              _per_batch, _scored_whole, _targets_from_samples)
+                              _per_batch, _refuse_float_labels, _scored_whole,
+                              _targets_from_samples)
 from .utils import clip_grad_norm_
 
 __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "TrainingDiverged",
@@ -235,6 +236,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_y, inputs = _labels_seen("fit: val_data", val_loader)
         val_forward = _forward_for("fit: val_data", model, inputs)
         _check_targets("fit: val_data", val_y, loss_fn)
+        _refuse_float_labels("fit: val_data", val_y, loss_fn, _targets_from_samples(val_loader))
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)
     if val_loader is not None:
         _check_labels_for("fit: val_data", val_y, loss_fn, chosen)

@@ -228,6 +228,17 @@ def _check_targets(where: str, y: np.ndarray, loss_fn: Callable) -> None:
                              f"class")
 
 
+def _refuse_float_labels(where: str, y: np.ndarray, loss_fn: Callable,
+                         from_samples: bool) -> None:
+    """Float targets (N,) for a loss of class labels, refused before training: val_data's
+    would otherwise fail only when the first epoch is over. (train_data's fail in the first
+    batch, where the model's outputs may show a mistake that comes first.)"""
+    declared = S.loss_task(loss_fn)
+    if declared is not None and declared.task == "multiclass" and y.ndim == 1 and (
+            y.dtype.kind == "f"):
+        raise TypeError(_float_labels(where, S.loss_name(loss_fn), y, from_samples))
+
+
 def _class_rows(y: np.ndarray) -> bool:
     """Whether y (N, C, d1, ...) holds one-hot rows or probabilities along its class axis, 1."""
     return bool(np.all((y >= 0) & (y <= 1)) and np.allclose(y.sum(axis=1), 1, atol=1e-4))

@@ -1763,3 +1763,16 @@ def test_fit_refuses_data_too_large_for_the_parameters_dtype():
         evaluate(model, mse_loss, DataLoader(X, y, batch_size=16))
     with pytest.raises(ValueError, match=r"evaluate: data: X holds numbers up to "):
         evaluate(model, mse_loss, (X, y))
+
+
+def test_val_data_float_labels_are_refused_before_the_first_epoch():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    calls = []
+    model = Linear(4, 3)
+    model.register_forward_hook(lambda module, args, out: calls.append(1))
+    with pytest.raises(TypeError, match=r"^fit: val_data: cross_entropy takes class labels 0, "
+                                        r"1, \.\.\., C-1, but y holds values such as 0\.5"):
+        fit(model, cross_entropy, SGD(model.parameters(), 0.1), (X, y),
+            val_data=(X[:4], np.array([0.5, 1.0, 2.0, 0.0])), progress=False)
+    assert calls == []                      # no epoch was trained
