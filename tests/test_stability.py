@@ -9,6 +9,7 @@ warnings turned into errors and numpy's overflow/invalid/divide set to raise.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -414,3 +415,15 @@ def test_slopes_of_erf_erfc_and_atan_at_huge_inputs_are_silent_zeros(dtype, big)
         assert gradcheck(lambda t: getattr(t, method)(), u)
         assert gradcheck(lambda t: grad(lambda v: getattr(v, method)().sum())(t).sum(), u)
 
+
+
+@pytest.mark.parametrize("dtype, x", [(np.float32, 1e30), (np.float32, 3e38), (np.float64, 1e200)])
+def test_asinh_and_acosh_slopes_at_huge_inputs_are_1_over_x_without_a_warning(dtype, x):
+    # x² overflowed on the way: a slope of 0 (and numpy's overflow warning) where it is 1/x
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("asinh", "acosh"):
+            t = Tensor(np.array([x, -x] if method == "asinh" else [x], dtype), requires_grad=True)
+            getattr(t, method)().sum().backward()
+            np.testing.assert_allclose(t.grad, 1 / x, rtol=1e-6)
+            assert t.grad.dtype == dtype

@@ -57,6 +57,15 @@ def _inverse_sqrt(x: Any) -> Any:
     return power(x, -0.5) if isinstance(x, np.ndarray) else x ** -0.5
 
 
+def _hypot_with_1(x: Any) -> Any:
+    """sqrt(x² + 1) without squaring x: a float, an array (its dtype kept) or a node."""
+    if x.__class__ is float:
+        return math.hypot(x, 1.0)
+    if isinstance(x, np.ndarray):
+        return np.hypot(x, np.ones((), x.dtype))
+    return x.hypot(1.0)
+
+
 class Tan(Op):
     """tan(x);  d/dx = 1 + tan(x)²"""
     name = "tan"
@@ -154,7 +163,9 @@ class Asinh(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
-        return (g * _inverse_sqrt(x * x + 1),)
+        # 1 / hypot(x, 1), not (x² + 1)^-½: x² overflowed past |x| ~1.8e19 (float32), with
+        # numpy's warning, to a slope of 0 where it is 1 / |x|
+        return (g / _hypot_with_1(x),)
 
 
 class Acosh(Op):
@@ -169,8 +180,9 @@ class Acosh(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
-        # (x - 1)(x + 1), not x·x - 1, which loses the digits that decide it near x = 1
-        return (g * _inverse_sqrt((x - 1) * (x + 1)),)
+        # (x - 1)(x + 1), not x·x - 1, which loses the digits that decide it near x = 1; and
+        # each root apart: their product overflowed past x ~1.8e19 (float32), to a slope of 0
+        return (g * _inverse_sqrt(x - 1) * _inverse_sqrt(x + 1),)
 
 
 class Atanh(Op):
