@@ -54,7 +54,7 @@ from autograd.ops.normalize import (BatchNorm as BatchNormOp, BatchNormCtx,
 
 from . import init
 from .conv import not_a_volume_batch, not_an_image_batch
-from .module import Module, Parameter
+from .module import Module, Parameter, as_array
 
 __all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm",
            "RMSNorm", "group_norm", "GroupNorm", "instance_norm", "InstanceNorm1d",
@@ -194,8 +194,8 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """The running estimates back to mean 0, variance 1, no batches seen (in place)."""
         if self.track_running_stats:
-            self.running_mean.data[...], self.running_var.data[...] = 0.0, 1.0
-            self.num_batches_tracked.data[...] = 0
+            as_array(self.running_mean)[...], as_array(self.running_var)[...] = 0.0, 1.0
+            as_array(self.num_batches_tracked)[...] = 0
 
     def reset_parameters(self) -> None:
         """The running estimates reset, weight back to ones and bias to zeros, as when made."""
@@ -235,9 +235,10 @@ class _BatchNorm(Module):
                 f"one sample, {one_sample}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1       # in place: a state_dict's entry follows
+            count = as_array(self.num_batches_tracked)   # (an array assigned stays one)
+            count += 1                               # in place: a state_dict's entry follows
             if momentum is None:                     # a cumulative average of all batches
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(count)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch, momentum, self.eps)
 

@@ -397,6 +397,19 @@ def test_double_deepcopy_and_checkpoints_keep_the_buffers_tensors(rng, tmp_path)
     assert loaded["num_batches_tracked"].dtype == np.int64
 
 
+def test_an_array_assigned_to_a_buffer_is_still_updated(rng):
+    """A buffer keeps the kind assigned (Module.register_buffer): older code's
+    bn.running_mean = np.zeros(3) gives an array, which training updates as before."""
+    bn = BatchNorm1d(3, dtype=np.float64, momentum=None)
+    bn.running_mean, bn.num_batches_tracked = np.zeros(3), np.array(4)
+    x = rng.normal(size=(6, 3))
+    bn(t64(x))
+    assert type(bn.running_mean) is np.ndarray and int(bn.num_batches_tracked) == 5
+    np.testing.assert_allclose(bn.running_mean, x.mean(0) / 5, rtol=1e-12)
+    bn.reset_running_stats()
+    assert bn.running_mean.tolist() == [0, 0, 0] and int(bn.num_batches_tracked) == 0
+
+
 def test_the_function_takes_the_running_statistics_as_tensors(rng):
     """PyTorch's F.batch_norm(x, self.running_mean, self.running_var, ...) with a port's
     Tensor buffers: updated in place (they had to be numpy arrays)."""
