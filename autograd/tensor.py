@@ -870,7 +870,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 ufunc(self.data, value, out=self.data, casting="same_kind")
             else:
                 before = self.data
-                result = ufunc(before, value)
+                result = np.asarray(ufunc(before, value))   # (numpy gives a 0-d one a scalar)
                 if result.shape != self.data.shape:
                     raise ValueError("the shape would change")
                 self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)

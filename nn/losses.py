@@ -138,6 +138,12 @@ def _refuse_old_options(cls: type, kwargs: dict) -> None:
                     f"replaced by reduction; here that is {name}(reduction={meant!r})")
 
 
+def _register_weight(loss: Module, name: str, numbers: np.ndarray | None) -> None:
+    """Keep a loss's checked `weight` (or `pos_weight`) as a buffer: a constant Tensor, as
+    PyTorch's (`criterion.weight.sum()`), sharing the numbers; in the state_dict."""
+    loss.register_buffer(name, None if numbers is None else Tensor(numbers))
+
+
 def _first_weight(name: str, weight: Any) -> Any:
     """PyTorch's losses take `weight` first (`CrossEntropyLoss(w)`), so a string there is the
     reduction in the wrong place."""
@@ -157,7 +163,7 @@ class _BinaryLoss(_Loss):
         if _first_weight(name, weight) is not None:
             weight = _constant_numbers(name, "weight", weight)
             check_scale(name, "weight", weight)
-        self.register_buffer("weight", weight)
+        _register_weight(self, "weight", weight)
 
     def extra_repr(self) -> str:
         if self.weight is None:
@@ -191,7 +197,7 @@ class BCEWithLogitsLoss(_BinaryLoss):
         if pos_weight is not None:
             pos_weight = _constant_numbers("BCEWithLogitsLoss", "pos_weight", pos_weight)
             check_scale("BCEWithLogitsLoss", "pos_weight", pos_weight)
-        self.register_buffer("pos_weight", pos_weight)
+        _register_weight(self, "pos_weight", pos_weight)
 
     def forward(self, logits: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(logits, target, self.reduction,
@@ -216,7 +222,7 @@ class _ClassLoss(_Loss):
         weight, self.ignore_index, _ = class_options(
             type(self).__name__, _first_weight(type(self).__name__, weight), ignore_index, 0.0,
             None, None)
-        self.register_buffer("weight", weight)     # in the state_dict, as PyTorch's
+        _register_weight(self, "weight", weight)      # in the state_dict, as PyTorch's
 
     def extra_repr(self) -> str:
         shown = [super().extra_repr()]
@@ -533,7 +539,7 @@ class MultiMarginLoss(_Loss):
             raise ValueError(f"{name}: p must be 1 (hinge) or 2 (squared hinge), got {p!r}")
         self.p, self.margin = int(p), _real(name, "margin", margin)
         weight, _, _ = class_options(name, weight, -100, 0.0, None, None)
-        self.register_buffer("weight", weight)
+        _register_weight(self, "weight", weight)
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.multi_margin_loss(input, target, self.reduction, p=self.p, margin=self.margin,

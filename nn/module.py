@@ -610,7 +610,7 @@ class Module:
                 yield name, item
 
     def _own_buffers(self) -> Iterator[tuple[str, np.ndarray | Tensor]]:
-        """(name, array) for this module's own buffers that are not None."""
+        """(name, buffer) for this module's own buffers that are not None."""
         for name in self.__dict__.get("_buffer_names", ()):
             value = getattr(self, name)
             if value is not None:
@@ -669,9 +669,10 @@ class Module:
         running statistics are buffers. A buffer keeps the kind it is given: a Tensor stays a
         constant Tensor (with no history: a value in a graph is detached), so PyTorch's code
         reads it as PyTorch's (`self.pe[:, :x.size(1)]`, `self.mask.bool()`,
-        `self.ema.mul_(0.9).add_(x, alpha=0.1)`); an array or a list, an ndarray (as
-        glassgrad's layers keep theirs). Assigning to the attribute later keeps it a buffer, of
-        the kind assigned, or None. With `persistent=False` (PyTorch's) it is left out of the
+        `self.ema.mul_(0.9).add_(x, alpha=0.1)`), as it reads the buffers of glassgrad's own
+        layers, which are Tensors too (`bn.running_mean.clone()`); an array or a list, an
+        ndarray. Assigning to the attribute later keeps it a buffer, of the kind assigned, or
+        None. With `persistent=False` (PyTorch's) it is left out of the
         state: `state_dict()` does not save it and `load_state_dict()` does not expect it (a
         cache, a mask computed from the settings); it is still cast by `to()` and listed by
         `buffers()`.
@@ -918,8 +919,8 @@ class Module:
 
         PyTorch's keywords: `prefix` goes before every name; `destination` is a dict the
         entries are added to (and which is returned); `keep_vars=True` gives the parameters
-        themselves (the Parameter or Value objects, with their gradients) and the buffers' own
-        arrays.
+        themselves (the Parameter or Value objects, with their gradients) and the buffers
+        themselves (their Tensors, or arrays).
 
         >>> from nn import Linear
         >>> layer = Linear(2, 1)

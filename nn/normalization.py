@@ -14,7 +14,8 @@ and the running estimates are updated (PyTorch's semantics, with the *unbiased* 
 
 (momentum=None: a plain average over all batches seen). In evaluation (`model.eval()`) the
 running estimates replace the batch's. `running_mean`, `running_var` and `num_batches_tracked`
-are buffers: saved in `state_dict()` under PyTorch's names, never trained; a state without
+are buffers, constant Tensors as in PyTorch: saved in `state_dict()` under PyTorch's names,
+never trained (the layer writes the new estimates into their arrays); a state without
 `num_batches_tracked` (older PyTorch's) loads, the counter keeping its value, as in PyTorch.
 
 In training the normalisation is one op (`autograd.ops.normalize.BatchNorm`), whose rule gives
@@ -29,7 +30,9 @@ differentiated again (any order); in evaluation it is built from ordinary ops.
 array([[-1., -1.],
        [ 1.,  1.]], dtype=float32)
 >>> bn.running_mean, bn.running_var                  # 0.9 · (0, 1) + 0.1 · ((2, 20), (2, 200))
-(array([0.2, 2. ], dtype=float32), array([ 1.1, 20.9], dtype=float32))
+(Tensor([0.2, 2. ]), Tensor([ 1.1, 20.9]))
+>>> bn.num_batches_tracked.item(), bn.running_mean.size(0)     # constant Tensors, as PyTorch's
+(1, 2)
 """
 
 from __future__ import annotations
@@ -51,24 +54,26 @@ from autograd.ops.normalize import (BatchNorm as BatchNormOp, BatchNormCtx,
 
 from . import init
 from .conv import not_a_volume_batch, not_an_image_batch
-from .module import Module, Parameter
+from .module import Module, Parameter, as_array
 
 __all__ = ["batch_norm", "BatchNorm1d", "BatchNorm2d", "layer_norm", "LayerNorm", "rms_norm",
            "RMSNorm", "group_norm", "GroupNorm", "instance_norm", "InstanceNorm1d",
            "InstanceNorm2d", "BatchNorm3d", "InstanceNorm3d"]
 
 
-def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray | None,
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+def batch_norm(x: Any, running_mean: Tensor | np.ndarray | None,
+               running_var: Tensor | np.ndarray | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False,
                momentum: float | None = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel (axis 1) of x; see the module's docstring for the formulas.
 
     In training (or without running statistics) the batch's statistics are used, and the
-    running ones, when given, are updated in place. Otherwise the running ones are used.
+    running ones, when given (constant Tensors, as a BatchNorm layer's buffers, or numpy
+    arrays), are updated in place. Otherwise the running ones are used.
     """
     x = _floating("batch_norm", x)
-    _check_batch_norm_arguments(x, running_mean, running_var, weight, bias,
-                                momentum if training else 0.0)
+    running_mean, running_var = _check_batch_norm_arguments(
+        x, running_mean, running_var, weight, bias, momentum if training else 0.0)
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)           # broadcasts over all but channels
     if training or running_mean is None:
@@ -95,29 +100,40 @@ def batch_norm(x: Any, running_mean: np.ndarray | None, running_var: np.ndarray 
 
 
 def _check_batch_norm_arguments(x: Tensor, running_mean: Any, running_var: Any, weight: Any,
-                                bias: Any, momentum: Any, name: str = "batch_norm") -> None:
+                                bias: Any, momentum: Any, name: str = "batch_norm"
+                                ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Shapes and types checked before anything is computed, so that a mistake never leaves
     the running statistics half updated (`name`: the function called, batch_norm or
-    instance_norm)."""
+    instance_norm). Returns the running statistics' arrays (a Tensor's own: written in place,
+    the Tensor shows the new numbers)."""
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be at least 2-d (N, C, ...), got shape "
                          f"{x.shape}")
     channels = (x.shape[1],)
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{name}: give both running_mean and running_var, or neither")
+    arrays = []
     for buffer, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if isinstance(value, Tensor):
+            if value.requires_grad:
+                raise ValueError(f"{name}: {buffer} requires grad, but it is a running "
+                                 f"estimate, updated in place and never trained (pass a "
+                                 f"constant Tensor, as BatchNorm's buffers are)")
+            value = value.data
         if value is not None and not (isinstance(value, np.ndarray)
                                       and value.dtype.kind == "f" and value.shape == channels):
-            raise ValueError(f"{name}: {buffer} must be a float numpy array of shape "
+            raise ValueError(f"{name}: {buffer} must be a float Tensor or numpy array of shape "
                              f"{channels} (one per channel of the input {x.shape}; it is "
                              f"updated in place), got {type(value).__name__} of shape "
                              f"{np.shape(value)}")
+        arrays.append(value)
     _check_per_channel(name, x.shape, weight, bias)
     if running_mean is not None and not (isinstance(momentum, (int, float, np.floating))
                                          and 0 <= momentum <= 1):    # (used in training only)
         raise ValueError(f"{name}: momentum must be a number in [0, 1], got {momentum!r}"
                          + (" (the BatchNorm layers turn momentum=None into 1 / batches seen)"
                             if name == "batch_norm" else ""))
+    return arrays[0], arrays[1]
 
 
 def _check_per_channel(name: str, x_shape: tuple, weight: Any, bias: Any) -> None:
@@ -166,9 +182,11 @@ class _BatchNorm(Module):
         self.weight = Parameter(np.ones(num_features), dtype) if affine else None
         self.bias = Parameter(np.zeros(num_features), dtype) if affine and bias else None
         if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(num_features, dtype))
-            self.register_buffer("running_var", np.ones(num_features, dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
+            # constant Tensors, as PyTorch's (bn.running_mean.clone(), .size(0),
+            # bn.num_batches_tracked.item()); the layer updates their arrays in place
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
         else:
             for buffer in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(buffer, None)
@@ -176,8 +194,8 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """The running estimates back to mean 0, variance 1, no batches seen (in place)."""
         if self.track_running_stats:
-            self.running_mean[...], self.running_var[...] = 0.0, 1.0
-            self.num_batches_tracked[...] = 0
+            as_array(self.running_mean)[...], as_array(self.running_var)[...] = 0.0, 1.0
+            as_array(self.num_batches_tracked)[...] = 0
 
     def reset_parameters(self) -> None:
         """The running estimates reset, weight back to ones and bias to zeros, as when made."""
@@ -217,9 +235,10 @@ class _BatchNorm(Module):
                 f"one sample, {one_sample}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1
+            count = as_array(self.num_batches_tracked)   # (an array assigned stays one)
+            count += 1                               # in place: a state_dict's entry follows
             if momentum is None:                     # a cumulative average of all batches
-                momentum = 1.0 / float(self.num_batches_tracked)
+                momentum = 1.0 / float(count)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           use_batch, momentum, self.eps)
 
@@ -537,8 +556,8 @@ def _normalised_groups(x: Tensor, groups: int, weight: Any, bias: Any, eps: floa
     return y
 
 
-def instance_norm(x: Any, running_mean: np.ndarray | None = None,
-                  running_var: np.ndarray | None = None, weight: Tensor | None = None,
+def instance_norm(x: Any, running_mean: Tensor | np.ndarray | None = None,
+                  running_var: Tensor | np.ndarray | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample of x (N, C, L) or (N, C, H, W) over its own
@@ -562,8 +581,9 @@ def instance_norm(x: Any, running_mean: np.ndarray | None = None,
             [-1.,  1.]]], dtype=float32)
     """
     x = _floating("instance_norm", x)
-    _check_batch_norm_arguments(x, running_mean, running_var, weight, bias,
-                                momentum if use_input_stats else 0.0, "instance_norm")
+    running_mean, running_var = _check_batch_norm_arguments(
+        x, running_mean, running_var, weight, bias, momentum if use_input_stats else 0.0,
+        "instance_norm")
     if not use_input_stats:
         if running_mean is None:
             raise ValueError("instance_norm: use_input_stats=False normalises with the "

@@ -6,15 +6,22 @@ tests/reference/batchnorm.npz)."""
 
 from __future__ import annotations
 
+import copy
+import types
+
 import numpy as np
 import pytest
 
+import nn
 from autograd import Tensor, gradcheck
-from nn import BatchNorm1d, BatchNorm2d
-from nn.functional import batch_norm
+from nn import (BatchNorm1d, BatchNorm2d, BatchNorm3d, EarlyStopping, InstanceNorm1d, Linear,
+                Sequential, fit, load, save)
+from nn.functional import batch_norm, cross_entropy, mse_loss
+from nn.optim import SGD
 
 from conftest import t64
 from reference import as_array, assert_matches, draw, prefixed, recorded
+from torch_helpers import needs_torch, torch
 
 
 def test_training_normalises_each_channel_and_updates_the_running_statistics(rng):
@@ -37,8 +44,8 @@ def test_evaluation_uses_the_running_statistics(rng):
     bn.running_var[:] = [4.0, 1.0, 0.25, 9.0]
     bn.eval()
     x = rng.normal(size=(5, 4))
-    expected = (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5) * bn.weight.data + \
-        bn.bias.data
+    mean, var = bn.running_mean.numpy(), bn.running_var.numpy()
+    expected = (x - mean) / np.sqrt(var + 1e-5) * bn.weight.data + bn.bias.data
     np.testing.assert_allclose(bn(t64(x)).data, expected, rtol=1e-12)
     assert bn.num_batches_tracked == 0                     # evaluation changes nothing
 
@@ -197,7 +204,7 @@ def test_errors_name_the_layer_and_the_shapes():
 
 @pytest.mark.parametrize("arguments, message", [
     (dict(running_mean=np.zeros(4), running_var=np.ones(4), training=True),
-     r"running_mean must be a float numpy array of shape \(3,\).*got ndarray of shape \(4,\)"),
+     r"running_mean must be a float Tensor or numpy array of shape \(3,\).*got ndarray of shape \(4,\)"),
     (dict(running_mean=[0.0] * 3, running_var=[1.0] * 3), r"running_mean .*got list of shape \(3,\)"),
     (dict(running_mean=np.zeros(3), running_var=None), "give both running_mean and running_var"),
     (dict(running_mean=np.zeros(3), running_var=np.ones(3), training=True, momentum=None),
@@ -311,3 +318,173 @@ def test_matches_pytorchs_recorded_numbers():
     inputs = ("x", "g", "weight", "bias")
     assert_matches(batchnorm_glassgrad(*(theirs[name] for name in inputs)), theirs,
                    rtol=1e-10, atol=1e-12, inputs=inputs)
+
+
+# -- the buffers are constant Tensors, as PyTorch's -------------------------------------------
+
+def _trained_batch_norm(rng, layer=BatchNorm1d, shape=(6, 3), steps=2):
+    bn = layer(shape[1], dtype=np.float64)
+    for _ in range(steps):
+        bn(t64(rng.normal(1.0, 2.0, size=shape)))
+    return bn
+
+
+@pytest.mark.parametrize("layer, shape", [(BatchNorm1d, (6, 3)), (BatchNorm2d, (4, 3, 2, 2)),
+                                          (BatchNorm3d, (2, 3, 2, 2, 2)),
+                                          (InstanceNorm1d, (2, 3, 4))])
+def test_the_buffers_are_constant_tensors_as_pytorchs(rng, layer, shape):
+    """A port reads them as PyTorch's: model.bn.running_mean.clone(), .size(0), .numpy(),
+    num_batches_tracked.item() (they were ndarrays: 'numpy.ndarray' object has no attribute
+    'clone', 'int' object is not callable for .size(0))."""
+    bn = layer(3, dtype=np.float64, track_running_stats=True)
+    for _ in range(2):
+        bn(t64(rng.normal(1.0, 2.0, size=shape)))
+    for name, buffer in bn.named_buffers():
+        assert type(buffer) is Tensor and not buffer.requires_grad, name
+    snapshot = bn.running_mean.clone()
+    assert snapshot.size(0) == bn.running_var.size(0) == 3 and snapshot.dtype == np.float64
+    assert isinstance(bn.running_var.numpy(), np.ndarray)
+    count = bn.num_batches_tracked.item()
+    assert count == (0 if layer is InstanceNorm1d else 2) and type(count) is int
+    assert bn.num_batches_tracked.dtype == np.int64 and bn.num_batches_tracked.shape == ()
+    bn(t64(rng.normal(size=shape)))
+    assert not np.array_equal(snapshot.numpy(), bn.running_mean.numpy())   # a copy: it stays
+    assert [type(b) for b in bn.buffers()] == [Tensor] * 3
+
+
+def test_the_state_dict_follows_the_buffers_and_loads_into_the_same_tensors(rng):
+    """state_dict() shares the buffers' numbers (as PyTorch's): it follows the training; and
+    load_state_dict writes into the buffers themselves, so whoever holds them sees the load."""
+    bn = _trained_batch_norm(rng)
+    state = bn.state_dict()
+    assert [type(v) for v in state.values()] == [Tensor] * 5
+    bn(t64(rng.normal(size=(6, 3))))
+    np.testing.assert_array_equal(state["running_mean"].numpy(), bn.running_mean.numpy())
+    assert state["num_batches_tracked"].item() == 3
+    held = bn.running_mean, bn.running_var, bn.num_batches_tracked
+    other = _trained_batch_norm(rng, steps=5)
+    assert str(bn.load_state_dict(other.state_dict())) == "<All keys matched successfully>"
+    assert all(a is b for a, b in zip((bn.running_mean, bn.running_var,
+                                       bn.num_batches_tracked), held))
+    np.testing.assert_array_equal(bn.running_var.numpy(), other.running_var.numpy())
+    assert bn.num_batches_tracked.item() == 5
+    bn.load_state_dict({**other.state_dict(), "num_batches_tracked": np.array(9)})
+    assert bn.num_batches_tracked.item() == 9 and bn.num_batches_tracked is held[2]
+    bn.num_batches_tracked += 1                         # a port's own count (.add_(1) too)
+    assert bn.num_batches_tracked.item() == 10 and type(bn.num_batches_tracked.data) is np.ndarray
+    bn.reset_running_stats()                            # in place, too
+    assert bn.running_mean is held[0] and bn.running_mean.tolist() == [0, 0, 0]
+    assert bn.running_var.tolist() == [1, 1, 1] and bn.num_batches_tracked.item() == 0
+
+
+def test_double_deepcopy_and_checkpoints_keep_the_buffers_tensors(rng, tmp_path):
+    bn = _trained_batch_norm(rng)
+    bn.float()
+    assert type(bn.running_mean) is Tensor and bn.running_mean.dtype == np.float32
+    assert bn.num_batches_tracked.dtype == np.int64           # a count stays an integer
+    bn.double()
+    assert bn.running_var.dtype == np.float64
+    twin = copy.deepcopy(bn)
+    assert type(twin.running_mean) is Tensor and twin.running_mean is not bn.running_mean
+    twin(t64(rng.normal(size=(6, 3))))
+    assert twin.num_batches_tracked.item() == 3 and bn.num_batches_tracked.item() == 2
+    save(bn, tmp_path / "bn.npz")
+    fresh = BatchNorm1d(3, dtype=np.float64)
+    fresh.load(tmp_path / "bn.npz")
+    assert fresh.num_batches_tracked.item() == 2 and type(fresh.running_mean) is Tensor
+    np.testing.assert_array_equal(fresh.running_mean.numpy(), bn.running_mean.numpy())
+    loaded = load(tmp_path / "bn.npz")
+    assert loaded["num_batches_tracked"].dtype == np.int64
+
+
+def test_an_array_assigned_to_a_buffer_is_still_updated(rng):
+    """A buffer keeps the kind assigned (Module.register_buffer): older code's
+    bn.running_mean = np.zeros(3) gives an array, which training updates as before."""
+    bn = BatchNorm1d(3, dtype=np.float64, momentum=None)
+    bn.running_mean, bn.num_batches_tracked = np.zeros(3), np.array(4)
+    x = rng.normal(size=(6, 3))
+    bn(t64(x))
+    assert type(bn.running_mean) is np.ndarray and int(bn.num_batches_tracked) == 5
+    np.testing.assert_allclose(bn.running_mean, x.mean(0) / 5, rtol=1e-12)
+    bn.reset_running_stats()
+    assert bn.running_mean.tolist() == [0, 0, 0] and int(bn.num_batches_tracked) == 0
+
+
+def test_the_function_takes_the_running_statistics_as_tensors(rng):
+    """PyTorch's F.batch_norm(x, self.running_mean, self.running_var, ...) with a port's
+    Tensor buffers: updated in place (they had to be numpy arrays)."""
+    x = rng.normal(size=(5, 3))
+    mean, var = Tensor(np.zeros(3)), Tensor(np.ones(3))
+    batch_norm(t64(x), mean, var, training=True, momentum=0.5)
+    np.testing.assert_allclose(mean.numpy(), 0.5 * x.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(var.numpy(), 0.5 + 0.5 * x.var(0, ddof=1), rtol=1e-12)
+    y = batch_norm(t64(x), mean, var)
+    np.testing.assert_allclose(y.data, (x - mean.numpy()) / np.sqrt(var.numpy() + 1e-5),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match=r"^batch_norm: running_var requires grad, but it is "
+                                         r"a running estimate"):
+        batch_norm(t64(x), mean, Tensor(np.ones(3), requires_grad=True), training=True)
+
+
+def test_fit_puts_back_the_best_epoch_s_buffers_into_the_same_tensors():
+    """The best weights fit restores include the running statistics and the count."""
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    train, val = (x, 2 * x[:, 0]), (x, -2 * x[:, 0])        # validation only worsens
+    model = Sequential(Linear(1, 4), BatchNorm1d(4), Linear(4, 1))
+    after_one_epoch = copy.deepcopy(model)
+    held = model[1].running_mean
+
+    def run(m, epochs, early_stopping=None):
+        squeeze = lambda y, target: mse_loss(y.reshape(-1), target)     # noqa: E731
+        return fit(m, squeeze, SGD(m.parameters(), lr=0.1), train, epochs=epochs,
+                   val_data=val, metrics=(), batch_size=20, shuffle=False,
+                   early_stopping=early_stopping, progress=False)
+    history = run(model, 20, EarlyStopping(patience=2))
+    assert history.stopped_early and history.best_epoch == history.restored_epoch == 1
+    run(after_one_epoch, 1)
+    assert model[1].running_mean is held and model[1].num_batches_tracked.item() == 2
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), after_one_epoch.state_dict()[name].numpy())
+
+
+@needs_torch
+def test_a_cnn_and_an_mlp_keep_pytorchs_buffers_through_training(rng):
+    """Three SGD steps of a small CNN with BatchNorm2d and an MLP with BatchNorm1d (one with
+    momentum=None) in float64: every buffer equals PyTorch's, and reads as PyTorch's does."""
+    def cnn(lib):
+        return lib.nn.Sequential(lib.nn.Conv2d(2, 3, 3, padding=1), lib.nn.BatchNorm2d(3),
+                                 lib.nn.ReLU(), lib.nn.Flatten(), lib.nn.Linear(3 * 5 * 5, 4))
+
+    def mlp(lib):
+        return lib.nn.Sequential(lib.nn.Linear(4, 6), lib.nn.BatchNorm1d(6, momentum=None),
+                                 lib.nn.Tanh(), lib.nn.Linear(6, 4))
+    glassgrad = types.SimpleNamespace(nn=nn)
+    for make, x_shape in ((cnn, (8, 2, 5, 5)), (mlp, (8, 4))):
+        ours, theirs = make(glassgrad).double(), make(torch).double()
+        theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                                for k, v in ours.state_dict().items()})
+        our_step = SGD(ours.parameters(), lr=0.1, momentum=0.9)
+        their_step = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):
+            x, y = rng.normal(1.0, 2.0, size=x_shape), rng.integers(0, 4, size=8)
+            for model, step, loss in ((ours, our_step, cross_entropy(ours(t64(x)), y)),
+                                      (theirs, their_step, torch.nn.functional.cross_entropy(
+                                          theirs(torch.from_numpy(x)), torch.from_numpy(y)))):
+                step.zero_grad()
+                loss.backward()
+                step.step()
+        expected = theirs.state_dict()
+        for name, value in ours.state_dict().items():
+            np.testing.assert_allclose(value.numpy(), expected[name].numpy(), rtol=1e-10,
+                                       atol=1e-12, err_msg=name)
+            assert value.dtype == expected[name].numpy().dtype, name
+        bn, their_bn = ours[1], theirs[1]
+        assert bn.running_mean.clone().size(0) == their_bn.running_mean.clone().size(0)
+        np.testing.assert_allclose(bn.running_var.numpy(), their_bn.running_var.numpy(),
+                                   rtol=1e-10)
+        assert bn.num_batches_tracked.item() == their_bn.num_batches_tracked.item() == 3
+        ours.eval(), theirs.eval()
+        x = rng.normal(size=x_shape)
+        with torch.no_grad():
+            np.testing.assert_allclose(ours(t64(x)).data, theirs(torch.from_numpy(x)).numpy(),
+                                       rtol=1e-10, atol=1e-12)

@@ -154,7 +154,11 @@ def test_modules_take_the_weight_first_as_pytorchs():
     assert criterion.parameters() == []
     values = [Value(0.3), Value(-1.2)]                  # the scalar engine's pos_weight: a number
     assert BCEWithLogitsLoss(pos_weight=2.0)(values, [1.0, 0.0]).data == \
-        F.binary_cross_entropy_with_logits(values, [1.0, 0.0], pos_weight=2.0).data
+        F.binary_cross_entropy_with_logits(values, [1.0, 0.0], pos_weight=2.0).data == \
+        F.binary_cross_entropy_with_logits(values, [1.0, 0.0], pos_weight=Tensor(2.0)).data
+    # buffers are constant Tensors, as PyTorch's (they were ndarrays): criterion.weight.sum()
+    assert type(criterion.weight) is Tensor and type(criterion.pos_weight) is Tensor
+    assert criterion.pos_weight.size(0) == 3 and criterion.weight.clone().sum().item() == w.sum()
     assert list(BCELoss().state_dict()) == [] and repr(BCELoss()) == "BCELoss(reduction='mean')"
     with pytest.raises(TypeError, match=r"BCEWithLogitsLoss: the first argument is weight, got "
                                         r"'sum'; pass reduction='sum'"):

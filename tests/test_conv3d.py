@@ -253,8 +253,8 @@ def layer3d_glassgrad(case, x, g, **weights):
                     **{f"{k}.grad": getattr(layer, k).grad for k in weights}})
     if "Norm" in name:
         if layer.track_running_stats:
-            results.update(running_mean=layer.running_mean.copy(),
-                           running_var=layer.running_var.copy())
+            results.update(running_mean=layer.running_mean.clone().numpy(),
+                           running_var=layer.running_var.clone().numpy())
         layer.eval()
         results["eval.y"] = layer(t64(x)).data
     return results

@@ -112,7 +112,7 @@ def test_instance_norm_gradients_match_finite_differences(rng, layer, x_shape, t
     norm = layer(2, affine=True, track_running_stats=True, dtype=np.float64)
     norm.running_mean[:], norm.running_var[:] = rng.normal(size=2), rng.uniform(0.5, 2, 2)
     norm.train(training)
-    before = norm.running_mean.copy()
+    before = norm.running_mean.clone()
 
     def f(x, weight, bias):
         vars(norm).update(weight=weight, bias=bias)     # plain Tensors, which assignment refuses
@@ -148,8 +148,8 @@ def test_running_statistics_average_the_instances_means_and_unbiased_variances(r
                                rtol=1e-12)
     assert norm.num_batches_tracked == 0                # PyTorch's instance norms never count
     per_channel = (slice(None), None, None)
-    expected = ((x - norm.running_mean[per_channel]) / np.sqrt(norm.running_var[per_channel]
-                                                               + 1e-5)
+    mean, var = norm.running_mean.numpy(), norm.running_var.numpy()
+    expected = ((x - mean[per_channel]) / np.sqrt(var[per_channel] + 1e-5)
                 * weight[per_channel] + bias[per_channel])
     np.testing.assert_allclose(norm.eval()(Tensor(x)).data, expected, rtol=1e-12)
 
@@ -167,7 +167,7 @@ def test_an_empty_batch_leaves_the_running_statistics_as_they_are(rng):
     then stayed in the running statistics and made every evaluation NaN (PyTorch's do that)."""
     norm = InstanceNorm2d(2, track_running_stats=True)
     norm(Tensor(rng.normal(size=(3, 2, 2, 2))))
-    before = norm.running_mean.copy(), norm.running_var.copy()
+    before = norm.running_mean.clone(), norm.running_var.clone()
     with strict():
         assert norm(Tensor(np.zeros((0, 2, 2, 2)))).shape == (0, 2, 2, 2)
     np.testing.assert_array_equal(norm.running_mean, before[0])
@@ -254,7 +254,7 @@ def test_parameters_state_dict_and_repr_are_pytorchs():
     (lambda: instance_norm(np.zeros((2, 3, 4)), np.zeros(3)),
      "instance_norm: give both running_mean and running_var, or neither"),
     (lambda: instance_norm(np.zeros((2, 3, 4)), np.zeros(4), np.ones(4)),
-     r"instance_norm: running_mean must be a float numpy array of shape \(3,\)"),
+     r"instance_norm: running_mean must be a float Tensor or numpy array of shape \(3,\)"),
     (lambda: instance_norm(np.zeros((2, 3, 4)), use_input_stats=False),
      "instance_norm: use_input_stats=False normalises with the running statistics"),
 ])

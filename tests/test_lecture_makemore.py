@@ -427,7 +427,7 @@ def test_part3_and_part5_on_nn_layers_train_and_sample():
             losses.append(loss.item())
         assert np.mean(losses[-100:]) < 0.75 * np.mean(losses[:100])
         batchnorm = next(m for m in model if isinstance(m, nn.BatchNorm1d))
-        assert batchnorm.num_batches_tracked == 400 and np.abs(batchnorm.running_mean).max() > 0.05
+        assert batchnorm.num_batches_tracked == 400 and batchnorm.running_mean.abs().max() > 0.05
         net.eval()
         with no_grad():
             assert F.cross_entropy(net(Xdev), Ydev).item() < 2.5

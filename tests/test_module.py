@@ -1576,3 +1576,39 @@ def test_predict_is_a_free_name_for_a_layer_as_in_pytorch():
     assert isinstance(model.predict, Linear) and other.predict.shape == (2,)
     with pytest.raises(AttributeError, match="does not know whether it regresses"):
         Module().predict                        # the hint itself is still given
+
+
+def test_every_buffer_nn_s_own_layers_register_is_a_constant_tensor():
+    """As PyTorch's, and as a port's own register_buffer(name, tensor) ones: the running
+    statistics, spectral norm's u and v (both styles), orthogonal's base, a parametrized
+    buffer's original, and the losses' class weights were ndarrays, so code written for
+    PyTorch (model.bn.running_mean.clone(), .size(0), num_batches_tracked.item(),
+    criterion.weight.sum()) failed on them."""
+    import nn
+    from nn.utils import parametrizations, spectral_norm
+
+    class Masked(Module):
+        def __init__(self):
+            self.register_buffer("mask", np.ones(3))     # an array given stays an array ...
+
+    masked = Masked()
+    parametrizations.weight_norm(masked, "mask")         # ... until nn keeps it (original0/1)
+    models = [nn.BatchNorm1d(3), nn.BatchNorm2d(3), nn.BatchNorm3d(3),
+              nn.InstanceNorm1d(3, track_running_stats=True),
+              nn.InstanceNorm2d(3, track_running_stats=True),
+              nn.InstanceNorm3d(3, track_running_stats=True),
+              parametrizations.spectral_norm(Linear(3, 2)), spectral_norm(Linear(3, 2)),
+              parametrizations.orthogonal(Linear(3, 2)), masked,
+              nn.CrossEntropyLoss([1.0, 2.0]), nn.NLLLoss(weight=[1.0, 2.0]),
+              nn.BCELoss([1.0, 2.0]), nn.BCEWithLogitsLoss([1.0], pos_weight=[2.0]),
+              nn.MultiMarginLoss(weight=[1.0, 2.0])]
+    for model in models:
+        buffers = list(model.named_buffers())
+        assert buffers, model
+        for name, buffer in buffers:
+            assert type(buffer) is Tensor and not buffer.requires_grad, (model, name)
+            assert buffer.clone().size() == buffer.shape
+        for name, value in model.state_dict().items():
+            assert type(value) is Tensor, (model, name)
+    assert nn.BatchNorm1d(3).num_batches_tracked.item() == 0
+    assert nn.CrossEntropyLoss([1.0, 2.0]).weight.sum().item() == 3.0

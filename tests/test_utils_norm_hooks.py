@@ -141,3 +141,18 @@ def test_a_buffer_is_refused_with_the_way_to_parametrise_one():
 def test_mistakes_are_refused_naming_the_function(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_spectral_norm_s_u_and_v_are_constant_tensors():
+    """weight_u and weight_v are constant Tensors, as PyTorch's (they were ndarrays), updated
+    in place by the power iteration: a state dict taken before follows them."""
+    layer = spectral_norm(Linear(5, 4, dtype="float64"))
+    u, v = layer.weight_u, layer.weight_v
+    assert type(u) is Tensor and type(v) is Tensor and not v.requires_grad
+    assert u.size(0) == 4 and v.clone().size(0) == 5
+    state, kept = layer.state_dict(), u.clone()
+    layer(Tensor(np.ones((2, 5))))                      # training: one power iteration
+    assert layer.weight_u is u and not np.array_equal(kept.numpy(), u.numpy())
+    np.testing.assert_array_equal(state["weight_u"].numpy(), u.numpy())
+    remove_spectral_norm(layer)
+    assert list(layer.state_dict()) == ["bias", "weight"]

@@ -247,10 +247,32 @@ def test_spectral_norm_divides_by_the_largest_singular_value():
                                original / np.linalg.svd(original, compute_uv=False)[0])
 
 
+def test_spectral_norm_s_u_and_v_and_orthogonal_s_base_are_constant_tensors():
+    """As PyTorch's buffers (they were ndarrays): u.clone(), u.size(0); the power iteration
+    writes into them in place, so a state dict taken before follows, and a load writes into
+    the same Tensors."""
+    model = spectral_norm(Linear(5, 4, dtype="float64"))
+    norm = model.parametrizations.weight[0]
+    u, v = norm._u, norm._v
+    assert type(u) is Tensor and type(v) is Tensor and not u.requires_grad
+    assert u.size(0) == 4 and v.size(0) == 5
+    state, kept = model.state_dict(), u.clone()
+    model.weight                                        # training mode: one power iteration
+    assert norm._u is u and not np.array_equal(kept.numpy(), u.numpy())
+    np.testing.assert_array_equal(state["parametrizations.weight.0._u"].numpy(), u.numpy())
+    model.load_state_dict({**state, "parametrizations.weight.0._v": np.ones(5) / 5 ** 0.5})
+    assert norm._v is v and np.allclose(v.numpy(), 5 ** -0.5)
+    layer = orthogonal(Linear(3, 5, dtype="float64"))
+    base = layer.parametrizations.weight[0].base
+    assert type(base) is Tensor and not base.requires_grad and base.shape == (5, 5)
+    w = layer.weight.data
+    np.testing.assert_allclose(w.T @ w, np.eye(3), atol=1e-12)
+
+
 def test_spectral_norm_moves_u_and_v_in_training_mode_only():
     model = spectral_norm(Linear(5, 4, dtype="float64"), n_power_iterations=3)
     u = model.parametrizations.weight[0]._u
-    kept = u.copy()
+    kept = u.clone()
     model.eval()
     model.weight
     np.testing.assert_array_equal(u, kept)

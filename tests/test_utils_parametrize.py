@@ -104,6 +104,45 @@ def test_a_buffer_can_be_parametrized_and_stays_a_buffer():
     np.testing.assert_array_equal(module.mask, [[1.0, 2.0], [2.0, 4.0]])
 
 
+class Halves(Module):
+    """Two tensors: x = a + b; right_inverse: (x / 2, x / 2)."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def right_inverse(self, x):
+        return [x / 2, x / 2]
+
+
+@pytest.mark.parametrize("leave_parametrized", [True, False])
+@pytest.mark.parametrize("parametrization", [Symmetric, Halves])
+def test_a_parametrized_buffer_is_a_constant_tensor_as_pytorchs(parametrization,
+                                                                leave_parametrized):
+    """The originals of a buffer, and the buffer put back, are constant Tensors, as PyTorch's
+    (they were ndarrays: .clone() failed); the buffer put back is a buffer (in named_buffers
+    and the state_dict), not a plain attribute."""
+    module = Module()
+    module.register_buffer("mask", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    register_parametrization(module, "mask", parametrization())
+    for name, buffer in module.named_buffers():
+        assert type(buffer) is Tensor and not buffer.requires_grad, name
+    original = module.parametrizations.mask.originals()[0]
+    assert original.clone().size(0) == 2
+    if parametrization is Halves and not leave_parametrized:      # two originals: no tensor
+        with pytest.raises(ValueError, match="leave_parametrized=False puts the original"):
+            remove_parametrizations(module, "mask", leave_parametrized=False)
+        return
+    remove_parametrizations(module, "mask", leave_parametrized=leave_parametrized)
+    assert [name for name, _ in module.named_buffers()] == ["mask"]
+    assert list(module.state_dict()) == ["mask"] and type(module.mask) is Tensor
+    if parametrization is Symmetric and not leave_parametrized:
+        assert module.mask is original              # the original itself, as it was
+        np.testing.assert_array_equal(module.mask.numpy(), [[1.0, 2.0], [0.0, 4.0]])
+    else:
+        np.testing.assert_array_equal(module.mask.numpy(), [[1.0, 2.0], [2.0, 4.0]]
+                                      if parametrization is Symmetric else [[1, 2], [3, 4]])
+
+
 def test_removing_leaves_the_value_or_the_original():
     layer = Linear(2, 2, dtype="float64")
     weight = layer.weight

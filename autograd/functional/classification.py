@@ -485,7 +485,8 @@ def _values_bce_with_logits(logits: Any, target: Any, reduction: str, weight: An
     pairs = _value_pairs(name, logits, target)
     _check_range(name, "target", [_target_number(t) for _, t in pairs],
                  " (for ±1 labels use (y + 1) / 2)")
-    if isinstance(pos_weight, np.ndarray) and pos_weight.ndim == 0:
+    if isinstance(pos_weight, (np.ndarray, Tensor)) and pos_weight.ndim == 0 \
+            and not getattr(pos_weight, "requires_grad", False):
         pos_weight = pos_weight.item()          # (BCEWithLogitsLoss keeps its number so)
     if pos_weight is not None and not (isinstance(pos_weight, numbers.Real) and pos_weight >= 0):
         raise ValueError(f"{name}: with Values, pos_weight must be a number >= 0, "

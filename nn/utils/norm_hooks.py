@@ -34,7 +34,7 @@ from autograd import Tensor, no_grad
 from autograd.random import default_rng
 
 from ..conv import _ConvTransposeNd
-from ..module import Module, Parameter, RemovableHandle, is_parameter
+from ..module import Module, Parameter, RemovableHandle, as_array, is_parameter
 from .parametrizations import (as_matrix, checked_dim, checked_power_settings, norm_except_dim,
                               unit)
 
@@ -65,7 +65,8 @@ class _SpectralNormHook:
 
     def compute_weight(self, module: Module, power_iteration: bool) -> Tensor:
         weight = getattr(module, self.name + "_orig")
-        u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
+        u = as_array(getattr(module, self.name + "_u"))     # the buffers' arrays (a Tensor's
+        v = as_array(getattr(module, self.name + "_v"))     # own, or an array assigned)
         matrix = as_matrix(weight, self.dim)
         if power_iteration:
             # v first, then u (this style's order); in the buffers' arrays, which the state
@@ -188,9 +189,11 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     rng, dtype = default_rng(), weight.data.dtype
     delattr(module, name)
     setattr(module, name + "_orig", weight)            # the same Parameter: optimizers keep it
-    module.register_buffer(name + "_u", unit(rng.standard_normal(rows), hook.eps).astype(dtype))
-    module.register_buffer(name + "_v", unit(rng.standard_normal(columns), hook.eps)
-                           .astype(dtype))
+    # constant Tensors, as PyTorch's buffers (their arrays are written in place)
+    module.register_buffer(name + "_u",
+                           Tensor(unit(rng.standard_normal(rows), hook.eps).astype(dtype)))
+    module.register_buffer(name + "_v",
+                           Tensor(unit(rng.standard_normal(columns), hook.eps).astype(dtype)))
     setattr(module, name, weight.detach())             # until the first forward, as in PyTorch
     module.register_forward_pre_hook(hook)
     return module

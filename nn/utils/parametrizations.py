@@ -42,8 +42,8 @@ from autograd.random import default_rng
 
 from .. import functional as F
 from ..conv import _ConvTransposeNd
-from ..module import Module
-from .parametrize import _parametrizable, is_parametrized, register_parametrization
+from ..module import Module, as_array
+from .parametrize import _as_tensor, _parametrizable, is_parametrized, register_parametrization
 
 __all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
@@ -113,10 +113,10 @@ class _SpectralNorm(Module):
             self.n_power_iterations = n_power_iterations
             matrix = self._matrix(weight).data
             rng = default_rng()
-            self.register_buffer("_u", unit(rng.standard_normal(matrix.shape[0]), eps)
-                                 .astype(matrix.dtype))
-            self.register_buffer("_v", unit(rng.standard_normal(matrix.shape[1]), eps)
-                                 .astype(matrix.dtype))
+            self.register_buffer("_u", Tensor(unit(rng.standard_normal(matrix.shape[0]), eps)
+                                              .astype(matrix.dtype)))
+            self.register_buffer("_v", Tensor(unit(rng.standard_normal(matrix.shape[1]), eps)
+                                              .astype(matrix.dtype)))
             self._power_method(matrix, 15)      # start near the largest singular vectors
 
     def _matrix(self, weight: Tensor) -> Tensor:
@@ -125,9 +125,10 @@ class _SpectralNorm(Module):
     def _power_method(self, matrix: np.ndarray, steps: int) -> None:
         """u ← W v / ‖W v‖, then v ← Wᵀ u / ‖Wᵀ u‖, `steps` times, in the buffers' arrays (a
         state dict shares them)."""
+        u, v = as_array(self._u), as_array(self._v)      # (an array assigned stays one)
         for _ in range(steps):
-            self._u[...] = unit(matrix @ self._v, self.eps)
-            self._v[...] = unit(matrix.T @ self._u, self.eps)
+            u[...] = unit(matrix @ v, self.eps)
+            v[...] = unit(matrix.T @ u, self.eps)
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
@@ -135,7 +136,8 @@ class _SpectralNorm(Module):
         matrix = self._matrix(weight)
         if self.training:
             self._power_method(matrix.data, self.n_power_iterations)
-        u, v = Tensor(self._u.copy()), Tensor(self._v.copy())   # constants of this graph
+        # constants of this graph: copies, as the next power iteration changes the buffers
+        u, v = Tensor(as_array(self._u).copy()), Tensor(as_array(self._v).copy())
         sigma = u.dot(matrix.mv(v))
         return weight / sigma
 
@@ -273,7 +275,7 @@ class _Orthogonal(Module):
             q = q[..., :k]
         base = self.__dict__.get("base")
         if base is not None:
-            q = Tensor(base) @ q
+            q = _as_tensor(base) @ q
         return q.mT if transposed else q
 
     def right_inverse(self, q: Tensor) -> Tensor:
@@ -303,7 +305,7 @@ class _Orthogonal(Module):
             completion = default_rng().standard_normal(matrix.shape[:-2] + (n, n - k))
             base = _made_orthogonal(
                 np.concatenate([matrix, completion.astype(matrix.dtype)], axis=-1))
-        self.base = base
+        self.base = Tensor(base)                # a buffer, a constant Tensor as PyTorch's
         start = np.zeros(self.shape, dtype=q.data.dtype)
         _set_diagonal(start, -1.0)
         return Tensor(start)

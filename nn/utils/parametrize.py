@@ -111,7 +111,8 @@ class ParametrizationList(ModuleList):
                 _write_into(original, start)       # the same Parameter: optimizers keep it
                 self.original = original
             else:
-                self.register_buffer("original", np.array(_numbers(start)))
+                # a buffer, a constant Tensor as PyTorch's
+                self.register_buffer("original", Tensor(np.array(_numbers(start))))
         elif isinstance(start, (list, tuple)) and start \
                 and all(isinstance(t, (Tensor, np.ndarray)) for t in start):
             self.is_tensor, self.ntensors = False, len(start)
@@ -120,7 +121,7 @@ class ParametrizationList(ModuleList):
                     setattr(self, f"original{i}", Parameter(np.array(_numbers(part)),
                                                             requires_grad=original.requires_grad))
                 else:
-                    self.register_buffer(f"original{i}", np.array(_numbers(part)))
+                    self.register_buffer(f"original{i}", Tensor(np.array(_numbers(part))))
         else:
             raise TypeError(f"{where}: {type(first).__name__}.right_inverse must return a "
                             f"Tensor or a non-empty list or tuple of Tensors, got "
@@ -185,7 +186,8 @@ def _numbers(value: Any) -> np.ndarray:
 
 
 def _as_tensor(held: Any) -> Tensor:
-    """A Parameter as it is; a buffer (an array) as a Tensor sharing its numbers."""
+    """A Parameter or a buffer's Tensor as it is; an array (assigned to a buffer) as a Tensor
+    sharing its numbers."""
     return held if isinstance(held, Tensor) else Tensor(held)
 
 
@@ -412,13 +414,13 @@ def remove_parametrizations(module: Module, tensor_name: str,
             if isinstance(original, Tensor):
                 _write_into(original, value)
             else:
-                original = np.array(_numbers(value))
+                original = Tensor(np.array(_numbers(value)))
     elif leave_parametrized:
         with no_grad():
             value = getattr(module, tensor_name)
-        trains = isinstance(chain.original0, Tensor)
+        trains = is_parameter(chain.original0)
         original = Parameter(np.array(value.data), requires_grad=chain.original0.requires_grad) \
-            if trains else np.array(value.data)
+            if trains else Tensor(np.array(value.data))
     else:
         raise ValueError(f"{where}: leave_parametrized=False puts the original tensor back, "
                          f"but {tensor_name!r} is computed from {chain.ntensors} tensors "
@@ -429,9 +431,9 @@ def remove_parametrizations(module: Module, tensor_name: str,
     if not module.parametrizations:
         del module.parametrizations
         module.__class__ = type(module).__bases__[0]
-    if isinstance(original, Tensor):
+    if is_parameter(original):
         setattr(module, tensor_name, original)
-    else:
+    else:                                           # a buffer, a constant Tensor
         module.register_buffer(tensor_name, original)
     return module
 
