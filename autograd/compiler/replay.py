@@ -38,7 +38,9 @@ class CompiledGraph:
     Gradients add the same contributions, in another order (within a few ulps).
     When a pass meets a number that is not finite (an overflow, log of a negative number,
     0 ** -1, an infinite slope), that pass is handed to the eager engine over the same
-    structure, so errors and infinities are exactly the eager ones.
+    structure, so errors and infinities are the eager ones. (Where the data hold two such
+    problems, say a log of 0 and a division by 0, the error may be about the other one: the
+    eager pass is rebuilt in the replay's order, not the program's.)
     """
 
     def __init__(self, plan: Plan) -> None:
