@@ -112,7 +112,8 @@ def press(driver, key: str, widget=0) -> None:
     from selenium.webdriver.common.keys import Keys
 
     root = driver.find_elements("css selector", ".glassgrad-backprop")[widget]
-    root.send_keys(Keys.ARROW_RIGHT if key == "right" else Keys.ARROW_LEFT)
+    root.send_keys({"right": Keys.ARROW_RIGHT, "left": Keys.ARROW_LEFT, "home": Keys.HOME,
+                    "end": Keys.END}[key])
 
 
 def click(driver, name: str, widget=0) -> None:
@@ -159,6 +160,10 @@ def test_walk_the_neuron_with_keys_and_buttons(browser, tmp_path):
     assert counter(browser) == "step 3 of 6" and drawing(browser) == seen[2]
     assert "d#4/d#3 = 1  →  #3 gets 0.5000 × 1.0000" in browser.find_element(
         "css selector", ".gg-equation").text
+    press(browser, "end")                                    # End: the last step, Home: the first
+    assert counter(browser) == "step 6 of 6" and drawing(browser) == seen[5]
+    press(browser, "home")
+    assert counter(browser) == "step 1 of 6" and drawing(browser) == seen[0]
     assert js_errors(browser) == []
 
 

@@ -3,7 +3,7 @@
 Everything is inline (no external assets, no network), so one file works offline, in any
 browser, in VS Code and in Jupyter. The page is readable without JavaScript: the drawing is
 in its final state and the last step's equations are shown; the script only brings the walk
-to life (buttons, slider, arrow keys).
+to life (buttons, slider, arrow keys, Home and End).
 
 >>> fragment = widget("w1", "<svg/>", '{"init": {}, "frames": []}', 3, ["a < b"])
 >>> "step 3 of 3" in fragment and "a &lt; b" in fragment
@@ -128,12 +128,13 @@ SCRIPT = """
   back.addEventListener("click", function () { step(current - 1); });
   next.addEventListener("click", function () { step(current + 1); });
   slider.addEventListener("input", function () { step(Number(slider.value) - 1); });
+  var keys = {ArrowLeft: -1, ArrowRight: 1, Home: -count, End: count};    // steps to move
   root.addEventListener("keydown", function (event) {
-    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") { return; }
+    if (!keys.hasOwnProperty(event.key)) { return; }
     event.stopPropagation();                            // not Jupyter's: the widget has focus
     if (event.target === slider) { return; }
     event.preventDefault();
-    step(current + (event.key === "ArrowRight" ? 1 : -1));
+    step(current + keys[event.key]);                    // (show() keeps it in 0 .. count - 1)
   });
   root.querySelector(".gg-buttons").hidden = false;
   root.querySelector(".gg-note").hidden = true;
