@@ -38,7 +38,8 @@ class Linear(Op):
             rows = x.reshape((math.prod(x.shape[:-1]), x.shape[-1]))
             return Linear.forward(needs, rows, W, b).reshape(x.shape[:-1] + (W.shape[0],))
         if x.ndim == 1 or len(x) > 64 or W.size <= 8192:
-            y = x @ W.T
+            # one input feature: an outer product, which np.dot gives to BLAS and @ does not
+            y = np.dot(x, W.T) if W.shape[1] == 1 else x @ W.T
             if b is not None:
                 y += b                      # in place: y is a fresh array
             return y
@@ -62,8 +63,19 @@ class Linear(Op):
             # batch axes (and a lone vector) as rows of one product, as in forward: a stacked
             # G W for G (32, 32, 16) took 1.18x as long as the same rows in one product
             g, x = g.reshape((-1, g.shape[-1])), x.reshape((-1, x.shape[-1]))
-        gx = (g @ W).reshape(shape) if needs[0] else None
-        gW = g.T @ x if needs[1] else None
+        # one output, or one row, makes a product an outer product: np.dot gives it to BLAS,
+        # where numpy's @ runs its own loop, 5-6x slower (docs/measurements.md#payload_math);
+        # tested here, not by a call to payload_math.matmul, which costs ~1% of a small step.
+        # (In a higher-order pass g is a node: @ records it.)
+        if needs[0]:
+            gx = (np.dot(g, W) if W.shape[0] == 1 and g.__class__ is np.ndarray
+                  else g @ W).reshape(shape)
+        else:
+            gx = None
+        if needs[1]:
+            gW = np.dot(g.T, x) if len(g) == 1 and g.__class__ is np.ndarray else g.T @ x
+        else:
+            gW = None
         gb = g.sum(axis=0) if b is not None and needs[2] else None
         return gx, gW, gb
 

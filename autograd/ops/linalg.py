@@ -34,7 +34,7 @@ import numpy as np
 
 from ..broadcast import unbroadcast
 from ..graph import Node, Op, apply, raw
-from .payload_math import broadcast_to
+from .payload_math import broadcast_to, matmul
 from .shape import Concatenate
 
 
@@ -48,7 +48,7 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a @ b
+        return matmul(a, b)                 # (an outer product through BLAS)
 
     @staticmethod
     def backward(needs, g, out, a, b):
@@ -62,11 +62,11 @@ class MatMul(Op):
             b, g = b.reshape(b.shape + (1,)), g.reshape(g.shape + (1,))
         ga = gb = None
         if need_a:
-            ga = g @ _swap(b)
+            ga = matmul(g, _swap(b))
             if a_row:
                 ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if need_b:
-            gb = _swap(a) @ g
+            gb = matmul(_swap(a), g)
             if b_col:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb

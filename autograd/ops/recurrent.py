@@ -121,10 +121,16 @@ def sigmoid_of_sum(a: Any, b: Any, out: Any = None) -> Any:
     divisions, which cost as much again as this whole function: 26 µs against 11 for 32 x 128
     float32 numbers.)"""
     s = np.add(a, b, out=out)
-    np.negative(s, out=s)
-    np.exp(s, out=s)
-    s += 1
-    return np.reciprocal(s, out=s)
+    return sigmoid_to(s, s)
+
+
+def sigmoid_to(x: Any, out: Any) -> Any:
+    """σ(x) written into `out` (which may be x), as `sigmoid_of_sum`: 1 / (1 + e^-x) (inside
+    `np.errstate(over="ignore")`, for the same reason)."""
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def first_two_sigmoids(a: Any, b: Any, size: int) -> tuple:
@@ -486,7 +492,7 @@ class LSTMSequence(Op):
 
     @staticmethod
     def forward(ctx, A, h0, c0, W, b=None):
-        dtype, T = result_type(A, h0, c0, W, b), len(A)
+        dtype, T, size = result_type(A, h0, c0, W, b), len(A), h0.shape[1]
         # every step writes its results into these: [h's; c's], the gates i, f, g, o by gate,
         # each step's (4, N, H) in one block, and tanh c_t; the hidden share's array is reused
         states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((T, 4) + h0.shape, dtype)
@@ -494,10 +500,13 @@ class LSTMSequence(Op):
         h, c = h0, c0
         with np.errstate(over="ignore"):    # once for every step's sigmoid_of_sum
             for t in time_steps(T, ctx.reverse):
-                a, s = by_gate(A[t], 4), by_gate(hidden_share(h, W, b, out=share), 4)
-                i, f = sigmoid_of_sum(a[:2], s[:2], out=gates[t, :2])   # one exp for both
-                g = tanh_of_sum(a[2], s[2], out=gates[t, 2])
-                o = sigmoid_of_sum(a[3], s[3], out=gates[t, 3])
+                # the four gates' sums in one add, σ of all four in one pass, then tanh over
+                # g's σ: six numpy calls where a σ for i and f, one for o and a tanh for g took
+                # twelve (at small sizes the calls are the cost; measured:
+                # docs/measurements.md#recurrent)
+                s = np.add(A[t], hidden_share(h, W, b, out=share), out=share)
+                i, f, g, o = sigmoid_to(by_gate(s, 4), gates[t])
+                np.tanh(s[:, 2 * size:3 * size], out=g)
                 h_before, c_before = h, c
                 c = np.multiply(f, c, out=states[1, t])         # c' = f ⊙ c + i ⊙ g
                 c += i * g
