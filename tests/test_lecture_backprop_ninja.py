@@ -411,3 +411,19 @@ def test_float64_training_by_hand_is_pytorchs(float64_runs):
     for name, a, b in zip(PARAMETERS, ours["trained"]["parameters"],
                           theirs["trained"]["parameters"]):
         np.testing.assert_allclose(numbers(a), numbers(b), rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+def test_cmp_of_a_tensor_backward_never_reached_says_its_grad_is_none():
+    """Exercise 4's check with loss.backward() forgotten: p.grad is None. allclose said
+    "Tensor: got None where numbers belong ... does a forward() ... not return it?"."""
+    W = torch.randn(3, 2, requires_grad=True)
+    dW = torch.zeros_like(W)
+    none = r"got None to compare with, not a tensor: a \.grad is None until backward\(\)"
+    with pytest.raises(TypeError, match=r"allclose: " + none):
+        cmp("W", dW, W)
+    with pytest.raises(TypeError, match=r"allclose: " + none):
+        torch.allclose(W.grad, dW)
+    with pytest.raises(TypeError, match=r"isclose: " + none):
+        dW.isclose(W.grad)
+    with pytest.raises(TypeError, match=r"equal: " + none):
+        torch.equal(dW, W.grad)
