@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .tensor_operands import NONE_COMPARED
+
 _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
                "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
                "overwrite, t.scatter(dim, index, src) or t[index] = values (differentiable, "
@@ -229,6 +231,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
 
     def forward(name: str) -> Callable:
         def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+            if input is None and name in ("allclose", "isclose", "equal"):
+                raise TypeError(f"{name}: {NONE_COMPARED}")    # (a .grad, most often)
             return getattr(tensor(input, args), name)(*args, **kwargs)
         return named(function, name, f"PyTorch's torch.{name}(t, ...): t.{name}(...) here.")
 

@@ -24,8 +24,8 @@ from .ops import (
 from .ops.elementwise import Condition
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
-    _as_tensor, _MIXED_ENGINES, _python_number, _refuse_integer_division_by_zero,
-    _refuse_unbroadcastable, _refuse_value,
+    NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _python_number,
+    _refuse_integer_division_by_zero, _refuse_unbroadcastable, _refuse_value,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class ElementwiseMethods:
         >>> Tensor([1.0, 2.0]).equal(Tensor([1.0, 2.0])), Tensor([1.0]).equal(Tensor([1.0, 1.0]))
         (True, False)
         """
+        if other is None:
+            raise TypeError(f"equal: {NONE_COMPARED}")
         other = self._operand(other)
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
 
@@ -104,6 +106,8 @@ class ElementwiseMethods:
 
     def _close(self, name: str, other: Any, rtol: float, atol: float, equal_nan: bool
                ) -> Tensor:
+        if other is None:
+            raise TypeError(f"{name}: {NONE_COMPARED}")
         try:
             other = self._operand(other)
         except TypeError as error:

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 NONE_GIVEN = ("got None where numbers belong: a function that ends without `return` gives None "
               "(does a forward() compute its result but not return it?)")
 
+# None compared with a tensor (allclose, isclose, equal) is most often a `.grad` that backward
+# never filled: backprop ninja's cmp(name, dt, t) reads t.grad
+NONE_COMPARED = ("got None to compare with, not a tensor: a .grad is None until backward() has "
+                 "reached its tensor (was loss.backward() called, and does the loss depend on "
+                 "the tensor?)")
+
 _MIXED_ENGINES = ("cannot combine a Tensor with a Value: a Value is one number of the scalar "
                   "engine; use Tensor(v.data) for its number (no gradient flows back to the "
                   "Value), or keep to one engine (Values throughout, or Tensors)")
