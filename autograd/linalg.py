@@ -199,9 +199,11 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     `torch.linalg.eigh`. Only the lower triangle is read (UPLO='U': the upper one); the
     gradient takes A as symmetric, so it is symmetric (as PyTorch's). An eigenvector's sign
     is arbitrary, so a loss should not depend on it (v vᵀ, (wᵀv)² do not). The eigenvectors'
-    gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close, and does not exist when
-    they are equal: backward refuses that (the eigenvalues' gradient, V diag(g) Vᵀ, always
-    exists). Differentiable to any order.
+    gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close; the eigenvectors of an
+    eigenvalue that is repeated exactly have no gradient, so backward refuses a loss that uses
+    them (the eigenvalues' gradient, V diag(g) Vᵀ, always exists, and so does the other
+    eigenvectors': PCA's top ones beside constant features' repeated 0). Differentiable to any
+    order.
 
     >>> values, vectors = eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
     >>> values.tolist()
