@@ -17,9 +17,10 @@ qr, eig, pinv, lstsq, ...) there is np.linalg on t.data: numbers without a gradi
 A Gaussian's negative log-likelihood, ½ yᵀK⁻¹y + ½ log det K (+ a constant), by the Cholesky
 factor (log det K = 2 Σ log L_ii): its gradient in K is ½ (K⁻¹ − K⁻¹y yᵀK⁻¹).
 
+>>> import numpy as np
 >>> K = Tensor([[2.0, 0.5], [0.5, 1.0]], dtype=np.float64, requires_grad=True)
 >>> y = Tensor([1.0, -1.0], dtype=np.float64)
->>> nll = 0.5 * (y * solve(K, y)).sum() + cholesky(K).diagonal().log().sum()
+>>> nll = 0.5 * (y * linalg.solve(K, y)).sum() + linalg.cholesky(K).diagonal().log().sum()
 >>> nll.backward()
 >>> K_inv = np.linalg.inv(K.data); a = K_inv @ y.data
 >>> np.allclose(K.grad, 0.5 * (K_inv - np.outer(a, a)))
@@ -199,9 +200,11 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     `torch.linalg.eigh`. Only the lower triangle is read (UPLO='U': the upper one); the
     gradient takes A as symmetric, so it is symmetric (as PyTorch's). An eigenvector's sign
     is arbitrary, so a loss should not depend on it (v vᵀ, (wᵀv)² do not). The eigenvectors'
-    gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close, and does not exist when
-    they are equal: backward refuses that (the eigenvalues' gradient, V diag(g) Vᵀ, always
-    exists). Differentiable to any order.
+    gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close; the eigenvectors of an
+    eigenvalue that is repeated exactly have no gradient, so backward refuses a loss that uses
+    them (the eigenvalues' gradient, V diag(g) Vᵀ, always exists, and so does the other
+    eigenvectors': PCA's top ones beside constant features' repeated 0). Differentiable to any
+    order.
 
     >>> values, vectors = eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
     >>> values.tolist()
@@ -247,11 +250,12 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """X with A X = B (X = A⁻¹ B, without forming A⁻¹), PyTorch's `torch.linalg.solve`: A is
     a square matrix (..., n, n), B a matrix (..., n, k) or a vector (n,), or a batch of
     vectors (..., n) of A's batch shape; batch axes broadcast. left=False solves X A = B.
-    Differentiable in A and B (to any order). A singular A is refused."""
+    Differentiable in A and B (to any order). A singular A is refused, naming its batch index,
+    as are NaN and inf in A (LAPACK would give a finite answer for an inf)."""
     A, B = _as_tensor(A, "solve"), _as_tensor(B, "solve")
     if A.data.dtype != B.data.dtype:
         A, B = _promote(A, B)
-    _square("solve", "A", A)
+    A = _factorable("solve", A)
     if B.data.dtype.kind != "f":
         raise TypeError(f"solve: B must be floating point, got dtype {B.data.dtype}")
     if not left:                            # X A = B  <=>  Aᵀ Xᵀ = Bᵀ
@@ -274,8 +278,9 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     try:
         X = apply(Solve, (A, B))
     except np.linalg.LinAlgError:
-        raise np.linalg.LinAlgError(f"solve: A (shape {A.shape}) is singular: A X = B has "
-                                    f"no unique solution") from None
+        _, where = _first_failure(A.data, _raises(np.linalg.inv))
+        raise np.linalg.LinAlgError(f"solve: A (shape {A.shape}) is singular{where}: A X = B "
+                                    f"has no unique solution") from None
     return X.squeeze(-1) if vectors else X
 
 

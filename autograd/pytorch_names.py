@@ -77,7 +77,9 @@ TORCH_METHODS = {
                    "the last two axes)"),
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
-    "histc": "is np.histogram(t.data, bins) here", "cov": "is np.cov(t.data) here (numbers)",
+    "histc": "is np.histogram(t.data, bins) here",
+    "cov": ("is np.cov(t.data) here (numbers); with a gradient, variables in rows: "
+            "c = t - t.mean(dim=1, keepdim=True); c @ c.T / (t.shape[1] - 1)"),
     "corrcoef": "is np.corrcoef(t.data) here (numbers)",
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",

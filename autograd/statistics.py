@@ -241,6 +241,11 @@ def nansum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = No
 
     >>> Tensor([1.0, float("nan"), 3.0]).nansum().item()
     4.0
+
+    The ops that made a NaN still pass NaN back (0 times their slope at NaN is NaN), as in
+    PyTorch: `((P - R) ** 2).nansum()` with NaN for R's missing ratings gives P NaN gradients.
+    Leave the missing entries out before any op meets them: `((P[known] - R[known]) ** 2).sum()`
+    with `known = ~np.isnan(R)` (or `where(known, P - R, 0.0)`, whose NaN half gets no gradient).
     """
     x = x if dtype is None else x.astype(dtype)
     if x.dtype.kind == "f":

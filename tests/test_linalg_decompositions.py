@@ -241,6 +241,33 @@ def test_eigvalsh_has_a_gradient_at_repeated_eigenvalues(rng):
     np.testing.assert_allclose(B.grad, np.eye(3), atol=1e-15)
 
 
+def test_eigh_has_a_gradient_when_the_repeated_eigenvalue_s_eigenvectors_are_unused(rng):
+    """PCA of data with constant features (MNIST's border pixels): the covariance has the
+    eigenvalue 0 several times over, exactly. A loss of the top eigenvectors does not touch the
+    eigenvectors of that repeated eigenvalue, and its gradient exists: each used eigenvector
+    moves by the projection onto the whole eigenspace, whatever basis came out. (PyTorch gives
+    NaN there; glassgrad refused it.) Checked against finite differences of the data, and, for a
+    matrix made symmetric, at diag(0, 0, 1, 2) with the top eigenvector in the loss."""
+    def reconstruction_error(X):
+        centred = X - X.mean(axis=0)
+        _, vectors = linalg.eigh(centred.T @ centred / (X.shape[0] - 1))
+        top = vectors[:, -2:]
+        return ((centred @ top @ top.T - centred) ** 2).sum()
+
+    X = np.c_[rng.standard_normal((12, 3)) @ rng.standard_normal((3, 3)), np.ones((12, 2))]
+    eigenvalues = np.linalg.eigvalsh(np.cov(X.T))
+    assert eigenvalues[0] == eigenvalues[1] == 0.0      # the case: an exact tie
+    assert gradcheck(reconstruction_error, t64(X), **TIGHT)
+
+    w = Tensor(rng.standard_normal(4))
+    D = np.diag([0.0, 0.0, 1.0, 2.0]) + _symmetric(np.diag([0.0, 0.0, 0.3], 1))
+    assert gradcheck(lambda X: (w @ linalg.eigh(_symmetric(X)).eigenvectors[:, -1]) ** 2,
+                     t64(D), **TIGHT)
+    # one used eigenvector of the tied pair is still refused: it is any vector of the eigenspace
+    with pytest.raises(np.linalg.LinAlgError, match=r"^eigh: A has a repeated eigenvalue"):
+        (w[:3] @ linalg.eigh(t64(np.diag([0.0, 0.0, 1.0]))).eigenvectors[:, 1]).backward()
+
+
 @pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0), (0, 0)], ids=str)
 @pytest.mark.parametrize("name", ["inv", "det", "slogdet", "cholesky", "eigh"])
 def test_an_empty_batch_or_matrix_gives_empty_results_and_gradients(name, shape):

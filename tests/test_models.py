@@ -1,11 +1,11 @@
-"""nn.models: linear, logistic and softmax regression."""
+"""nn.models: linear, logistic and softmax regression, and the linear SVM."""
 
 import numpy as np
 import pytest
 
 from autograd import Tensor, gradcheck
 from autograd import functional as AF
-from nn.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from nn.models import LinearRegression, LinearSVM, LogisticRegression, SoftmaxRegression
 
 
 def _descend(model, loss_of, steps, lr):
@@ -175,3 +175,29 @@ def test_a_model_s_sizes_are_checked_by_its_own_name():
                                          r"integer, got 2.0"):
         LinearRegression(3, 2.0)
     assert LinearRegression(np.int64(3)).weight.shape == (1, 3)
+
+
+def test_linear_svm_scores_labels_and_margin():
+    """f(x) = x·w + b; labels ±1 by its sign (0 is −1, as fit's accuracy reads it); the margin
+    2/‖w‖; trained with hinge_loss, fit scores it by its labels."""
+    from nn import evaluate, fit, hinge_loss
+    from nn.optim import SGD
+    model = LinearSVM(2, dtype=np.float64)
+    X = np.array([[2.0, 1.0], [0.0, -1.0], [3.0, 2.0], [-1.0, -2.0]])
+    y = np.array([1, -1, 1, -1])
+    assert model.margin() == np.inf
+    np.testing.assert_array_equal(model.predict(X), [-1, -1, -1, -1])
+    with pytest.raises(ValueError, match="LinearSVM.predict: X contains NaN"):
+        model.predict([[np.nan, 0.0]])
+    with pytest.raises(TypeError, match=r"LinearSVM\(X.shape\[1\]\).*fit\(model, hinge_loss"):
+        LinearSVM(X)
+    model.weight.data[...] = [[0.5, 0.5]]
+    model.bias.data[...] = -0.5
+    np.testing.assert_allclose(model.decision_function(X), [1.0, -1.0, 2.0, -2.0])
+    assert model.predict(X).dtype == np.int64
+    assert model.margin() == pytest.approx(2 * np.sqrt(2))       # |(2, 1) − (0, −1)|
+    optimizer = SGD([{"params": model.weight, "weight_decay": 0.1}, {"params": model.bias}],
+                    lr=0.05)
+    history = fit(model, hinge_loss, optimizer, (X, y), epochs=20, batch_size=4, progress=False)
+    assert history["accuracy"][-1] == 1.0
+    assert evaluate(model, hinge_loss, (X, y))["accuracy"] == 1.0

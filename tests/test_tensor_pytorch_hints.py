@@ -30,6 +30,9 @@ from torch_helpers import needs_torch, torch
     ("cumsum_", "write t = t.cumsum(...)"),
     ("dist", "is (t - x).norm(p) here"),                # (a porter's AttributeError had no hint)
     ("diag_embed", "is t.unsqueeze(-1) * autograd.eye(n) here"),
+    # PCA's covariance: np.cov alone would leave a learner without a gradient
+    ("cov", "is np.cov(t.data) here (numbers); with a gradient, variables in rows: "
+            "c = t - t.mean(dim=1, keepdim=True); c @ c.T / (t.shape[1] - 1)"),
 ])
 def test_a_pytorch_method_glassgrad_lacks_is_named_with_what_to_write(name, says):
     with pytest.raises(AttributeError, match=re.escape(

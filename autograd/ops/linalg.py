@@ -513,28 +513,37 @@ class Eigh(Op):
         values, vectors = out[..., 0, :], out[..., 1:, :]
         g_values, g_vectors = g[..., 0, :], g[..., 1:, :]
         inner = g_values[..., None, :] * np.eye(a.shape[-1], dtype=raw(a).dtype)   # diag(g_λ)
-        used = np.any(raw(g_vectors), axis=(-1, -2))        # eigenvectors reached, per matrix
+        used = np.any(raw(g_vectors), axis=-2)      # (..., n): the eigenvectors the loss reached
         if used.any():                      # (not for eigvalsh: no F to build)
             m = _swap(vectors) @ g_vectors
-            inner = inner + (m - _swap(m)) * 0.5 * _gap_reciprocals(values, used)
+            inner = inner + (m - _swap(m)) * 0.5 * _gap_reciprocals(values, used,
+                                                                    isinstance(g, Node))
         return (vectors @ inner @ _swap(vectors),)
 
 
-def _gap_reciprocals(values: Any, used: np.ndarray) -> Any:
+def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
     """F_ij = 1/(λ_j − λ_i) for i ≠ j, 0 for i = j, of each matrix's eigenvalues (an array or
     a node, as `values`). Two equal eigenvalues leave their eigenvectors undefined (any
-    rotation within that eigenspace will do), and so their gradient: refused for a matrix
-    whose eigenvectors are `used` by the loss; for the others F is not needed (its product
-    with their Vᵀ G_V = 0 is 0), and a 1 stands in for the zero gap."""
+    rotation within that eigenspace will do), and so their gradient: refused where the loss
+    reached one of them (`used`, (..., n)). Where it reached neither, the pair's term is 0 (Vᵀ
+    G_V is 0 in both their columns), and F_ij = 0 says so: the eigenvectors that are used move
+    by the projection onto the whole eigenspace, whatever basis came out (PCA's top
+    eigenvectors beside the eigenvalue 0 of constant features, repeated). `again`: a
+    higher-order pass, where the first gradient (built from every eigenvector) is the loss."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
     tied = (raw(gaps) == 0) & (eye == 0)
-    tied_matrices = tied.any(axis=(-1, -2))
-    if (tied_matrices & used).any():
-        where = np.flatnonzero(tied_matrices & used)[0]
+    undefined = tied & (used[..., :, None] | used[..., None, :])
+    if undefined.any():
+        where, i, j = np.argwhere(undefined.reshape((-1, n, n)))[0]
+        value = raw(values).reshape((-1, n))[where, i]
         raise np.linalg.LinAlgError(
-            f"eigh: A{_at(used.shape, where)} has a repeated eigenvalue, so its eigenvectors "
-            f"and their gradient are not defined there; a loss of the eigenvalues alone "
-            f"(eigvalsh) has a gradient")
-    return (1.0 - eye) / (gaps + (eye + tied))
+            f"eigh: A{_at(used.shape[:-1], where)} has a repeated eigenvalue ({value:g}: "
+            f"eigenvalues {i} and {j}) and the loss uses its eigenvectors, which are any "
+            f"rotation within that eigenspace there, so their gradient is not defined; a loss "
+            f"of the eigenvalues alone (eigvalsh), or of the eigenvectors of eigenvalues that "
+            f"are not repeated, has a gradient"
+            + (" (a gradient to differentiate again, as create_graph=True or autograd.grad "
+               "make, is built from every eigenvector)" if again else ""))
+    return (1.0 - eye - tied) / (gaps + (eye + tied))
