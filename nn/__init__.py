@@ -22,7 +22,7 @@
   `CircularPad1d`/`2d`/`3d`
   (nn.padding);
   micrograd's scalar `Neuron`, `Layer`, `MLP` over `Value` (nn.scalar); `LinearRegression`,
-  `LogisticRegression`, `SoftmaxRegression` (nn.models)
+  `LogisticRegression`, `SoftmaxRegression`, `LinearSVM` (nn.models)
 - losses and activations as functions (nn.functional); losses as modules (nn.losses); initialisers
   (nn.init); optimizers and learning-rate schedules (nn.optim); gradient clipping
   `clip_grad_norm_`, `clip_grad_value_` and the unrolled parameter vector
@@ -85,7 +85,7 @@ from .padding import (
     ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d, CircularPad3d, ConstantPad3d,
     ReflectionPad3d, ReplicationPad3d, ZeroPad3d,
 )
-from .models import LinearRegression, LogisticRegression, SoftmaxRegression
+from .models import LinearRegression, LinearSVM, LogisticRegression, SoftmaxRegression
 from .module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList
 from .normalization import (
     BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
@@ -126,7 +126,7 @@ __all__ = [
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
     "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
-    "LinearRegression", "LogisticRegression", "SoftmaxRegression",
+    "LinearRegression", "LogisticRegression", "SoftmaxRegression", "LinearSVM",
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "one_hot", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "softmin", "glu",
