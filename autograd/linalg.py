@@ -200,8 +200,8 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     gradient takes A as symmetric, so it is symmetric (as PyTorch's). An eigenvector's sign
     is arbitrary, so a loss should not depend on it (v vᵀ, (wᵀv)² do not). The eigenvectors'
     gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close, and does not exist when
-    they are equal: backward refuses that (the eigenvalues' gradient, V diag(g) Vᵀ, always
-    exists). Differentiable to any order.
+    they are equal (to rounding, n ε max|λ|): backward refuses that (the eigenvalues'
+    gradient, V diag(g) Vᵀ, always exists). Differentiable to any order.
 
     >>> values, vectors = eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
     >>> values.tolist()

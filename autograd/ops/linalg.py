@@ -525,16 +525,20 @@ def _gap_reciprocals(values: Any, used: np.ndarray) -> Any:
     a node, as `values`). Two equal eigenvalues leave their eigenvectors undefined (any
     rotation within that eigenspace will do), and so their gradient: refused for a matrix
     whose eigenvectors are `used` by the loss; for the others F is not needed (its product
-    with their Vᵀ G_V = 0 is 0), and a 1 stands in for the zero gap."""
+    with their Vᵀ G_V = 0 is 0), and a 1 stands in for the gap. Equal means within rounding:
+    LAPACK's eigenvalues are exact to about n ε max|λ|, so a gap below that may be a tie (the
+    eigenvalues 1, 1, 4 of [[2, 1, 1], [1, 2, 1], [1, 1, 2]] come out 7e-16 apart, and the
+    eigenvectors of the 1s are rounding's choice)."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
-    tied = (raw(gaps) == 0) & (eye == 0)
+    rounding = n * np.finfo(eye.dtype).eps * np.abs(raw(values)).max(-1, initial=0.0)
+    tied = (np.abs(raw(gaps)) <= rounding[..., None, None]) & (eye == 0)
     tied_matrices = tied.any(axis=(-1, -2))
     if (tied_matrices & used).any():
         where = np.flatnonzero(tied_matrices & used)[0]
         raise np.linalg.LinAlgError(
-            f"eigh: A{_at(used.shape, where)} has a repeated eigenvalue, so its eigenvectors "
-            f"and their gradient are not defined there; a loss of the eigenvalues alone "
-            f"(eigvalsh) has a gradient")
+            f"eigh: A{_at(used.shape, where)} has a repeated eigenvalue (two equal to "
+            f"rounding), so its eigenvectors and their gradient are not defined there; a loss "
+            f"of the eigenvalues alone (eigvalsh) has a gradient")
     return (1.0 - eye) / (gaps + (eye + tied))
