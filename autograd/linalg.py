@@ -201,10 +201,10 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     gradient takes A as symmetric, so it is symmetric (as PyTorch's). An eigenvector's sign
     is arbitrary, so a loss should not depend on it (v vᵀ, (wᵀv)² do not). The eigenvectors'
     gradient grows as 1/(λ_j − λ_i) when two eigenvalues come close; the eigenvectors of an
-    eigenvalue that is repeated exactly have no gradient, so backward refuses a loss that uses
-    them (the eigenvalues' gradient, V diag(g) Vᵀ, always exists, and so does the other
-    eigenvectors': PCA's top ones beside constant features' repeated 0). Differentiable to any
-    order.
+    eigenvalue that is repeated (equal to rounding, n ε max|λ|) have no gradient, so backward
+    refuses a loss that uses them (the eigenvalues' gradient, V diag(g) Vᵀ, always exists, and
+    so does the other eigenvectors': PCA's top ones beside constant features' repeated 0).
+    Differentiable to any order.
 
     >>> values, vectors = eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
     >>> values.tolist()

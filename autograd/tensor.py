@@ -346,6 +346,18 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     _notes_writes = True
     _note_view = staticmethod(_note_constant_view)
 
+    def __getstate__(self) -> tuple:
+        """What pickle and copy.deepcopy keep: the slots, but not the record of views
+        (`_views`, weak references pickle cannot write, and `_view_of`): a copy's numbers are
+        its own, so it has no views and is no one's. (A model pickles after state_dict(),
+        whose entries are views of its buffers.)"""
+        slots = {}
+        for cls in type(self).__mro__:
+            for name in cls.__dict__.get("__slots__", ()):
+                if name not in ("_views", "_view_of", "__weakref__") and hasattr(self, name):
+                    slots[name] = getattr(self, name)
+        return getattr(self, "__dict__", None), slots
+
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, out: Any = None,
                         **kwargs: Any) -> Any:
         """numpy meeting a Tensor. `array + t` (any operator, the array first) is the Tensor's

@@ -1008,10 +1008,9 @@ class Module:
             for name, array in arrays.items():
                 held = buffers.get(name)
                 if isinstance(held, Tensor):    # the same object, its numbers written in place
-                    if isinstance(held.data, np.ndarray):
-                        np.copyto(held.data, array, casting="unsafe")
-                    else:                       # a 0-d one may hold a numpy scalar
-                        held.data = np.array(array, dtype=held.data.dtype)
+                    if not isinstance(held.data, np.ndarray):   # (a 0-d one's numpy scalar)
+                        held.data = np.array(held.data)
+                    held.copy_(array)           # noted: a graph that read it refuses backward
                 elif name in buffers:
                     np.copyto(held, array, casting="unsafe")
                 else:

@@ -1612,3 +1612,21 @@ def test_every_buffer_nn_s_own_layers_register_is_a_constant_tensor():
             assert type(value) is Tensor, (model, name)
     assert nn.BatchNorm1d(3).num_batches_tracked.item() == 0
     assert nn.CrossEntropyLoss([1.0, 2.0]).weight.sum().item() == 3.0
+
+
+def test_a_graph_that_read_a_buffer_refuses_backward_after_a_load_writes_into_it():
+    """load_state_dict writes a Tensor buffer's numbers in place; a graph recorded before
+    that read them would give the gradient of the new numbers (5 where the forward used 3),
+    silently: as after copy_ into a buffer or a parameter, backward refuses."""
+    m = Module()
+    m.register_buffer("scale", Tensor(np.array([3.0])))
+    m.register_buffer("count", Tensor(np.array(0)))
+    x = Tensor(np.array([1.0]), requires_grad=True)
+    y = x * m.scale
+    m.load_state_dict({"scale": np.array([5.0]), "count": np.array(2)})
+    assert m.scale.tolist() == [5.0] and m.count.item() == 2
+    with pytest.raises(RuntimeError, match=r"^backward of mul: its input 1 \(shape \(1,\)\) "
+                                           r"was changed in place"):
+        y.sum().backward()
+    (x * m.scale).sum().backward()                      # computed again: the new numbers
+    assert x.grad.tolist() == [5.0]

@@ -63,6 +63,22 @@ def test_a_tensor_still_copies_and_pickles():
     assert copy.deepcopy(t).tolist() == pickle.loads(pickle.dumps(t)).tolist() == [1.0, 2.0]
 
 
+def test_a_constant_with_views_and_a_view_copy_and_pickle_as_tensors_of_their_own():
+    """A constant remembers its views weakly (to update them after an in-place change):
+    pickle cannot write those references, and a copy is no one's view."""
+    t = Tensor([1.0, 2.0, 3.0])
+    view, detached = t[:2], t.detach()
+    for copied in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t)):
+        assert copied.tolist() == [1.0, 2.0, 3.0]
+        copied.add_(1.0)
+        assert t.tolist() == [1.0, 2.0, 3.0] and view.tolist() == [1.0, 2.0]
+    for copied in (pickle.loads(pickle.dumps(view)), copy.deepcopy(view)):
+        copied.add_(10.0)
+        assert copied.tolist() == [11.0, 12.0] and t.tolist() == [1.0, 2.0, 3.0]
+    t.add_(1.0)                                          # the originals still follow
+    assert view.tolist() == [2.0, 3.0] and detached.tolist() == [2.0, 3.0, 4.0]
+
+
 def test_the_in_place_hint_names_only_methods_glassgrad_has():
     for name in IN_PLACE:
         if isinstance(Tensor.__dict__.get(name), NotInGlassgrad):

@@ -528,19 +528,23 @@ def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
     reached one of them (`used`, (..., n)). Where it reached neither, the pair's term is 0 (Vᵀ
     G_V is 0 in both their columns), and F_ij = 0 says so: the eigenvectors that are used move
     by the projection onto the whole eigenspace, whatever basis came out (PCA's top
-    eigenvectors beside the eigenvalue 0 of constant features, repeated). `again`: a
-    higher-order pass, where the first gradient (built from every eigenvector) is the loss."""
+    eigenvectors beside the eigenvalue 0 of constant features, repeated). Equal means within
+    rounding: LAPACK's eigenvalues are exact to about n ε max|λ|, so a gap below that may be a
+    tie (the eigenvalues 1, 1, 4 of [[2, 1, 1], [1, 2, 1], [1, 1, 2]] come out 7e-16 apart,
+    and the eigenvectors of the 1s are rounding's choice). `again`: a higher-order pass, where
+    the first gradient (built from every eigenvector) is the loss."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
-    tied = (raw(gaps) == 0) & (eye == 0)
+    rounding = n * np.finfo(eye.dtype).eps * np.abs(raw(values)).max(-1, initial=0.0)
+    tied = (np.abs(raw(gaps)) <= rounding[..., None, None]) & (eye == 0)
     undefined = tied & (used[..., :, None] | used[..., None, :])
     if undefined.any():
         where, i, j = np.argwhere(undefined.reshape((-1, n, n)))[0]
         value = raw(values).reshape((-1, n))[where, i]
         raise np.linalg.LinAlgError(
             f"eigh: A{_at(used.shape[:-1], where)} has a repeated eigenvalue ({value:g}: "
-            f"eigenvalues {i} and {j}) and the loss uses its eigenvectors, which are any "
+            f"eigenvalues {i} and {j}, equal to rounding) and the loss uses its eigenvectors, which are any "
             f"rotation within that eigenspace there, so their gradient is not defined; a loss "
             f"of the eigenvalues alone (eigvalsh), or of the eigenvectors of eigenvalues that "
             f"are not repeated, has a gradient"
