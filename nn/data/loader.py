@@ -139,7 +139,9 @@ def _not_a_number(X: np.ndarray) -> str:
     >>> _not_a_number(np.array([[1.0, None], [2.0, 3.0]], dtype=object))
     ' (None at [0, 1]: a missing value; fill it in or remove the row)'
     """
-    for index in np.ndindex(X.shape):
+    for count, index in enumerate(np.ndindex(X.shape)):
+        if count == 100_000:                # (a Python loop: enough to find a stray None)
+            break
         item = X[index]
         if isinstance(item, numbers.Real):
             continue
@@ -453,8 +455,9 @@ class DataLoader:
     sample and each batch made by `collate_fn(list_of_samples)`, by default `default_collate`
     (PyTorch's rules: see there). Given a `collate_fn`, any list is such a dataset: the function
     gets its items as they are, as in PyTorch (lists of token ids of different lengths to pad,
-    sentences to tokenise). Its samples are not checked for NaN when the loader is made (that
-    would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
+    sentences to tokenise): Python numbers stay Python numbers, not cast to float32 (so
+    `np.stack(batch)` of float lists is float64: cast it for a float32 model). Such samples
+    are not checked for NaN when the loader is made (that would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
     gives the samples one at a time, unbatched, their arrays as Tensors, as in PyTorch.
 
     >>> pairs = [(np.array([0.5, 1.0]), 0), (np.array([2.0, 3.0]), 1)]
