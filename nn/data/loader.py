@@ -141,7 +141,7 @@ def _not_a_number(X: np.ndarray) -> str:
     """
     for count, index in enumerate(np.ndindex(X.shape)):
         if count == 100_000:                # (a Python loop: enough to find a stray None)
-            break
+            return ""
         item = X[index]
         if isinstance(item, numbers.Real):
             continue
