@@ -1,9 +1,10 @@
 """PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
 autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
-`slogdet`, `cholesky`, `eigh` and `eigvalsh`; and `vector_norm` (Tensor.norm). Each takes a
-square matrix or a batch of them (..., n, n), float32 or float64. PyTorch's Tensor methods
-t.inverse(), t.det(), t.logdet(), t.slogdet() and t.cholesky() call them. For the rest (svd,
-qr, eig, pinv, lstsq, ...) there is np.linalg on t.data: numbers without a gradient.
+`slogdet`, `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them
+(..., n, n); `svd` and `svdvals`, of any matrix (..., m, n); all float32 or float64; and
+`vector_norm` (Tensor.norm). PyTorch's Tensor methods t.inverse(), t.det(), t.logdet(),
+t.slogdet() and t.cholesky() call them. For the rest (qr, eig, ...) there is np.linalg on
+t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)
@@ -37,11 +38,11 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .graph import apply
-from .ops import Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve
+from .ops import Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve, Svd
 from .tensor import Tensor, _as_tensor, _promote
 
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
-           "vector_norm"]
+           "svd", "svdvals", "vector_norm"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -54,12 +55,19 @@ def _square(name: str, what: str, a: Tensor) -> None:
                         f"(t.double() or t.float())")
 
 
-def _factorable(name: str, A: Any) -> Tensor:
+def _factorable(name: str, A: Any, square: bool = True) -> Tensor:
     """A as a Tensor, refused unless it is a (batch of) square float32/float64 matrices of
     finite numbers (LAPACK's routines, under np.linalg, take no other dtype, and a NaN makes
-    them fail with a misleading reason, or not at all)."""
+    them fail with a misleading reason, or not at all); square=False: any (..., m, n)."""
     A = _as_tensor(A, name)
-    _square(name, "A", A)
+    if square:
+        _square(name, "A", A)
+    elif A.ndim < 2:
+        raise ValueError(f"{name}: A must be a matrix or a batch of them (..., m, n), got "
+                         f"shape {A.shape}")
+    elif A.data.dtype.kind != "f":
+        raise TypeError(f"{name}: A must be floating point, got dtype {A.data.dtype} "
+                        f"(t.double() or t.float())")
     if A.data.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: A must be float32 or float64 (np.linalg has no "
                         f"{A.data.dtype}), got dtype {A.data.dtype} (t.float() or t.double())")
@@ -229,6 +237,56 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
     return apply(Eigh, (A,), _uplo("eigvalsh", UPLO))[..., 0, :]
 
 
+class SvdResult(NamedTuple):
+    """What `svd` gives, as PyTorch's: `U, S, Vh = svd(A)`."""
+    U: Tensor
+    S: Tensor
+    Vh: Tensor
+
+
+def svd(A: Any, full_matrices: bool = True) -> SvdResult:
+    """The singular value decomposition A = U diag(S) Vh of a matrix, or of each in a batch
+    (..., m, n): PyTorch's `torch.linalg.svd`. S (..., k), k = min(m, n), is descending and
+    ≥ 0; U (..., m, k) and Vh (..., k, n) have orthonormal columns and rows (full_matrices=True,
+    the default as in PyTorch: U is m × m and Vh n × n, completed by any orthonormal basis).
+    A pair of singular vectors is defined up to a common sign (u, v or −u, −v: LAPACK's
+    choice, numpy's and PyTorch's may differ), so a loss should not depend on it (u vᵀ,
+    (wᵀu)² do not). The gradient (to any order) is that of the reduced SVD: the columns that
+    full_matrices=True adds have none, and backward refuses a loss that uses them. The
+    singular vectors of a singular value that is repeated exactly (or, for m ≠ n, the
+    singular vector on the longer side of a singular value 0) are not defined, and neither is
+    their gradient: backward refuses a loss that uses them, naming the batch index and the
+    value; S alone (svdvals) always has a gradient, U diag(g) Vh. Close singular values give
+    large gradients of the vectors (1/(s_j² − s_i²)).
+
+    >>> U, S, Vh = svd(Tensor([[3.0, 0.0], [0.0, -2.0], [0.0, 0.0]]), full_matrices=False)
+    >>> S.tolist(), U.shape, Vh.shape
+    ([3.0, 2.0], (3, 2), (2, 2))
+    >>> np.allclose((U * S) @ Vh, [[3.0, 0.0], [0.0, -2.0], [0.0, 0.0]])
+    True
+    """
+    A = _factorable("svd", A, square=False)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    full = bool(full_matrices)
+    packed = apply(Svd, (A,), full)     # (..., m + 1 + n, p): U, then S, then V
+    return SvdResult(packed[..., :m, :m if full else k], packed[..., m, :k],
+                     packed[..., m + 1:, :n if full else k].mT)
+
+
+def svdvals(A: Any) -> Tensor:
+    """The singular values of a matrix, or of each in a batch (..., m, n) -> (..., min(m, n)),
+    descending: PyTorch's `torch.linalg.svdvals`. The gradient, U diag(g) Vh, exists
+    everywhere (also at repeated or zero singular values; the vectors are computed for it).
+
+    >>> svdvals(Tensor([[0.0, 2.0], [1.0, 0.0]])).tolist()
+    [2.0, 1.0]
+    """
+    A = _factorable("svdvals", A, square=False)
+    m, n = A.shape[-2:]
+    return apply(Svd, (A,), False)[..., m, :min(m, n)]
+
+
 def matrix_exp(A: Any) -> Tensor:
     """exp(A) = I + A + A²/2! + ... of a square matrix (or of each in a batch (..., n, n),
     all in one numpy pass), PyTorch's `torch.linalg.matrix_exp` and `t.matrix_exp()`;
@@ -295,5 +353,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has "
         f"{', '.join(__all__)} (torch.linalg.norm of a vector, or the Frobenius norm, is "
-        f"x.norm()); for the others (svd, qr, eig, pinv, lstsq, ...) use np.linalg on "
+        f"x.norm()); for the others (qr, eig, ...) use np.linalg on "
         f"t.data (numbers, no gradient)")

@@ -28,8 +28,11 @@ _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tenso
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
 _NO_LINALG = ("has no counterpart here (autograd.linalg has solve, matrix_exp, inv, det, "
-              "slogdet, cholesky, eigh and eigvalsh, differentiable); for the numbers alone, "
-              "np.linalg on t.data (no gradient)")
+              "slogdet, cholesky, eigh, eigvalsh, svd and svdvals, differentiable); for the "
+              "numbers alone, np.linalg on t.data (no gradient)")
+_OLD_SVD = ("is PyTorch's old API (V, not Vh; reduced by default) and has no counterpart "
+            "here: autograd.linalg.svd(t, full_matrices=False) gives (U, S, Vh), as "
+            "torch.linalg.svd, differentiable")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -103,7 +106,7 @@ TORCH_METHODS = {
     "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
-    "pinverse": _NO_LINALG, "svd": _NO_LINALG, "qr": _NO_LINALG,
+    "pinverse": _NO_LINALG, "svd": _OLD_SVD, "qr": _NO_LINALG,
     "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }

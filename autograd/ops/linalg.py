@@ -530,6 +530,16 @@ def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
     by the projection onto the whole eigenspace, whatever basis came out (PCA's top
     eigenvectors beside the eigenvalue 0 of constant features, repeated). `again`: a
     higher-order pass, where the first gradient (built from every eigenvector) is the loss."""
+    return _tie_checked_reciprocals(values, values, used, again, "eigh", "eigenvalue",
+                                    "eigenvectors", "eigenspace", "eigvalsh")
+
+
+def _tie_checked_reciprocals(values: Any, shown: Any, used: np.ndarray, again: bool,
+                             name: str, value: str, vectors: str, space: str,
+                             alone: str) -> Any:
+    """1/(values_j − values_i) off the diagonal, 0 on it, refusing an exact tie whose vectors
+    the loss uses (see `_gap_reciprocals`); the message names the op, the batch index and the
+    repeated value (taken from `shown`, as the user knows it: s, where `values` holds s²)."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
@@ -537,13 +547,89 @@ def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
     undefined = tied & (used[..., :, None] | used[..., None, :])
     if undefined.any():
         where, i, j = np.argwhere(undefined.reshape((-1, n, n)))[0]
-        value = raw(values).reshape((-1, n))[where, i]
+        repeated = raw(shown).reshape((-1, n))[where, i]
         raise np.linalg.LinAlgError(
-            f"eigh: A{_at(used.shape[:-1], where)} has a repeated eigenvalue ({value:g}: "
-            f"eigenvalues {i} and {j}) and the loss uses its eigenvectors, which are any "
-            f"rotation within that eigenspace there, so their gradient is not defined; a loss "
-            f"of the eigenvalues alone (eigvalsh), or of the eigenvectors of eigenvalues that "
+            f"{name}: A{_at(used.shape[:-1], where)} has a repeated {value} ({repeated:g}: "
+            f"{value}s {i} and {j}) and the loss uses its {vectors}, which are any "
+            f"rotation within that {space} there, so their gradient is not defined; a loss "
+            f"of the {value}s alone ({alone}), or of the {vectors} of {value}s that "
             f"are not repeated, has a gradient"
-            + (" (a gradient to differentiate again, as create_graph=True or autograd.grad "
-               "make, is built from every eigenvector)" if again else ""))
+            + (f" (a gradient to differentiate again, as create_graph=True or autograd.grad "
+               f"make, is built from every one of the {vectors})" if again else ""))
     return (1.0 - eye - tied) / (gaps + (eye + tied))
+
+
+class Svd(Op):
+    """The singular value decomposition A = U diag(s) Vᵀ of each matrix (..., m, n), s
+    descending, packed in one array (..., m + 1 + n, p): U in rows :m, s in row m, V (not Vᵀ)
+    below; p = k = min(m, n) (ctx, full_matrices, True: U m × m and V n × n, p = max(m, n),
+    zero-padded);  dL/dA = U (diag(g_s) + (F ∘ (UᵀG_U − G_UᵀU)) S + S (F ∘ (VᵀG_V − G_VᵀV))) Vᵀ
+    + (I − UUᵀ) G_U S⁻¹ Vᵀ + U S⁻¹ G_Vᵀ (I − VVᵀ),  F_ij = 1/(s_j² − s_i²) off the diagonal"""
+    name = "svd"
+
+    @staticmethod
+    def forward(full, a):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        u, s, vh = np.linalg.svd(a, full_matrices=full)
+        packed = np.zeros(a.shape[:-2] + (m + 1 + n, max(m, n) if full else k), dtype=s.dtype)
+        packed[..., :m, :u.shape[-1]] = u
+        packed[..., m, :k] = s
+        packed[..., m + 1:, :vh.shape[-2]] = _swap(vh)
+        return packed
+
+    @staticmethod
+    def backward(full, g, out, a):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        again = isinstance(g, Node)
+        if full:
+            _refuse_the_completed_bases(raw(g), m, k, a.shape[:-2])
+        u, s, v = out[..., :m, :k], out[..., m, :k], out[..., m + 1:, :k]
+        g_u, g_s, g_v = g[..., :m, :k], g[..., m, :k], g[..., m + 1:, :k]
+        inner = g_s[..., None, :] * np.eye(k, dtype=raw(a).dtype)          # diag(g_s)
+        used_u, used_v = np.any(raw(g_u), axis=-2), np.any(raw(g_v), axis=-2)   # (..., k)
+        if not (used_u.any() or used_v.any()):                 # svdvals: U diag(g_s) Vᵀ
+            return (u @ inner @ _swap(v),)
+        f = _tie_checked_reciprocals(s * s, s, used_u | used_v, again, "svd",
+                                     "singular value", "singular vectors", "subspace",
+                                     "svdvals")
+        j, l = _swap(u) @ g_u, _swap(v) @ g_v
+        inner = (inner + f * (j - _swap(j)) * s[..., None, :]
+                 + s[..., :, None] * (f * (l - _swap(l))))
+        grad = u @ inner @ _swap(v)
+        if m == n:
+            return (grad,)
+        # A tall (wide) matrix's U (V) spans part of its space only: the part of G_U (G_V)
+        # outside that span moves the vectors out of it, at the rate 1/s_i
+        tall = m > n
+        used = used_u if tall else used_v
+        zero = raw(s) == 0
+        if (zero & used).any():
+            where, i = np.argwhere((zero & used).reshape((-1, k)))[0]
+            side = "left (U)" if tall else "right (Vh)"
+            raise np.linalg.LinAlgError(
+                f"svd: A{_at(used.shape[:-1], where)} (shape {tuple(a.shape)}) has the "
+                f"singular value 0 (singular value {i}) and the loss uses its {side} singular "
+                f"vector, which is any unit vector orthogonal to the others of the "
+                f"{max(m, n)}-dimensional side, so its gradient is not defined")
+        safe = s + zero.astype(raw(a).dtype)        # (1 where s = 0: that column's G is 0)
+        if tall:
+            outside = (g_u - u @ (_swap(u) @ g_u)) / safe[..., None, :]
+            return (grad + outside @ _swap(v),)
+        outside = (g_v - v @ (_swap(v) @ g_v)) / safe[..., None, :]
+        return (grad + u @ _swap(outside),)
+
+
+def _refuse_the_completed_bases(g: np.ndarray, m: int, k: int, batch: tuple) -> None:
+    """With full_matrices=True, the columns of U (rows of Vh) past k = min(m, n) are any
+    orthonormal basis of the rest of the space: a loss that uses them has no gradient."""
+    extra = np.any(g[..., :m, k:], axis=(-2, -1)) | np.any(g[..., m + 1:, k:], axis=(-2, -1))
+    if extra.any():
+        where = np.flatnonzero(extra)[0]
+        raise np.linalg.LinAlgError(
+            f"svd: the loss{' of A' + _at(batch, where) if batch else ''} uses the columns "
+            f"of U or rows of Vh past min(m, n) = {k} that full_matrices=True adds: they are "
+            f"any orthonormal basis of the rest of the space (LAPACK's choice), so their "
+            f"gradient is not defined; use svd(A, full_matrices=False) (PyTorch ignores "
+            f"their gradient)")
