@@ -1,9 +1,10 @@
 """PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
 autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
 `slogdet`, `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them
-(..., n, n); `svd` and `svdvals`, of any matrix (..., m, n); all float32 or float64; and
-`vector_norm` (Tensor.norm). PyTorch's Tensor methods t.inverse(), t.det(), t.logdet(),
-t.slogdet() and t.cholesky() call them. For the rest (qr, eig, ...) there is np.linalg on
+(..., n, n); `svd` and `svdvals`, of any matrix (..., m, n); `solve_triangular` and
+`cholesky_solve`; all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor
+methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky() and B.cholesky_solve(L)
+call them. For the rest (qr, eig, ...) there is np.linalg on
 t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
@@ -38,11 +39,12 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .graph import apply
-from .ops import Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve, Svd
+from .ops import (Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve, SolveTriangular,
+                  Svd)
 from .tensor import Tensor, _as_tensor, _promote
 
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
-           "svd", "svdvals", "vector_norm"]
+           "svd", "svdvals", "solve_triangular", "cholesky_solve", "vector_norm"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -340,6 +342,76 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
         raise np.linalg.LinAlgError(f"solve: A (shape {A.shape}) is singular{where}: A X = B "
                                     f"has no unique solution") from None
     return X.squeeze(-1) if vectors else X
+
+
+def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B for a triangular A (..., n, n) and B (..., n, k), batch axes broadcast:
+    PyTorch's `torch.linalg.solve_triangular`. Only A's upper triangle (upper=True) or lower
+    one is read, and with unitriangular=True not its diagonal either (taken as ones); the
+    gradient in A is on the entries read (the others are 0). left=False solves X A = B, B
+    (..., k, n). A 0 on the diagonal is refused, naming its batch index. Differentiable in A
+    and B, to any order.
+
+    >>> L = Tensor([[2.0, 0.0], [1.0, 4.0]])
+    >>> solve_triangular(L, Tensor([[2.0], [9.0]]), upper=False).tolist()
+    [[1.0], [2.0]]
+    """
+    return _solve_triangular("solve_triangular", A, B, upper, left, unitriangular)
+
+
+def _solve_triangular(name: str, A: Any, B: Any, upper: bool, left: bool,
+                      unitriangular: bool) -> Tensor:
+    A, B = _as_tensor(A, name), _as_tensor(B, name)
+    if A.data.dtype != B.data.dtype:
+        A, B = _promote(A, B)
+    A = _factorable(name, A)
+    if B.data.dtype.kind != "f":
+        raise TypeError(f"{name}: B must be floating point, got dtype {B.data.dtype}")
+    n = A.shape[-1]
+    side = -2 if left else -1
+    if B.ndim < 2 or B.shape[side] != n:
+        want = f"(..., {n}, k)" if left else f"(..., k, {n})"
+        raise ValueError(f"{name}: A of shape {A.shape} needs B of shape {want}"
+                         f"{' (left=False)' if not left else ''}, got {B.shape} (a vector b "
+                         f"is b.unsqueeze(-1))")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch shapes of A {A.shape} and B {B.shape} cannot be "
+                         f"broadcast together") from None
+    if not unitriangular:
+        zero = np.diagonal(A.data, 0, -2, -1) == 0
+        if zero.any():
+            index, row = np.argwhere(zero.reshape((-1, n)))[0]
+            where = (f" at batch index {[int(i) for i in np.unravel_index(index, A.shape[:-2])]}"
+                     if A.ndim > 2 else "")
+            raise np.linalg.LinAlgError(
+                f"{name}: A (shape {A.shape}) is singular{where}: its diagonal holds 0 in row "
+                f"{row}, so the triangular system has no unique solution")
+    if not left:                            # X A = B  <=>  Aᵀ Xᵀ = Bᵀ, Aᵀ the other triangle
+        return apply(SolveTriangular, (A.mT, B.mT), (not upper, bool(unitriangular))).mT
+    return apply(SolveTriangular, (A, B), (bool(upper), bool(unitriangular)))
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with A X = B, given A's Cholesky factor L (A = L Lᵀ; upper=True: U with A = Uᵀ U):
+    PyTorch's `torch.cholesky_solve(B, L)` and `B.cholesky_solve(L)`; two triangular solves,
+    differentiable through them (to any order). Only L's lower triangle (upper=True: upper)
+    is read, and its gradient is there; PyTorch's has numbers in the other triangle too, which
+    moves nothing (they are not part of L).
+
+    >>> L = cholesky(Tensor([[4.0, 2.0], [2.0, 5.0]]))
+    >>> cholesky_solve(Tensor([[6.0], [7.0]]), L).tolist()          # A x = b: x = (1, 1)
+    [[1.0], [1.0]]
+    """
+    L = _as_tensor(L, "cholesky_solve")
+    if upper:                               # Uᵀ Y = B, then U X = Y
+        first, second = L.mT if L.ndim >= 2 else L, L
+    else:                                   # L Y = B, then Lᵀ X = Y
+        first, second = L, L.mT if L.ndim >= 2 else L
+    Y = _solve_triangular("cholesky_solve", first, B, False, True, False)
+    return _solve_triangular("cholesky_solve", second, Y, True, True, False)
 
 
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,

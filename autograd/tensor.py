@@ -1029,6 +1029,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         from .linalg import cholesky
         return cholesky(self, upper=upper)
 
+    def cholesky_solve(self, L: Any, upper: bool = False) -> Tensor:
+        """PyTorch's `B.cholesky_solve(L, upper=False)`: X with A X = B, A = L Lᵀ given by its
+        Cholesky factor L; see `autograd.linalg.cholesky_solve`."""
+        from .linalg import cholesky_solve
+        return cholesky_solve(self, L, upper=upper)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 

@@ -1,6 +1,7 @@
 """Matrix product, with numpy's rules for 1-d operands and batch broadcasting; einsum; the
 matrix exponential, the solution of a linear system, and the inverse, determinant, Cholesky
-factor and symmetric eigendecomposition (`autograd.linalg`).
+factor, symmetric eigendecomposition, singular value decomposition and triangular solve
+(`autograd.linalg`).
 
     C = A @ B:   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G
 
@@ -12,14 +13,15 @@ each operand's gradient is the einsum of G with the other operands, written to t
 subscripts (see `Einsum`).
 
     E = exp(A):     dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])
-    X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ
+    X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ  (A triangular: on its triangle)
     X = A⁻¹:        dL/dA = −Xᵀ G Xᵀ
     d = det A:      dL/dA = g d A⁻ᵀ  (the cofactor matrix times g; see `cofactor_matrix`)
     log|det A|:     dL/dA = g A⁻ᵀ
     A = L Lᵀ:       dL/dA = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹),  Φ: the lower triangle, its diagonal halved
     A = V Λ Vᵀ:     dL/dA = V (diag(g_λ) + F ∘ skew(Vᵀ G_V)) Vᵀ,  F_ij = 1/(λ_j − λ_i)
+    A = U S Vᵀ:     see `Svd` (F_ij = 1/(s_j² − s_i²), and terms in S⁻¹ for m ≠ n)
 
-sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. The last two take A as symmetric (only one
+sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. Cholesky's and eigh's take A as symmetric (only one
 triangle is read), so their gradient is symmetric, as PyTorch's: a change of A_ij and A_ji
 together is what the factor sees.
 """
@@ -360,15 +362,64 @@ class Solve(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.linalg.solve(a, b)
+        return solve_matrices(a, b)
 
     @staticmethod
     def backward(ctx, g, out, a, b):
         if isinstance(g, Node):             # a higher-order pass: the same, recorded
             grad_b = apply(Solve, (_swap(a), g))
         else:
-            grad_b = np.linalg.solve(_swap(a), g)
+            grad_b = solve_matrices(_swap(a), g)
         return -(grad_b @ _swap(out)), grad_b
+
+
+def solve_matrices(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.linalg.solve(a, b) with b (..., n, k) always a (batch of) matrices: numpy before 2.0
+    took a b of one axis fewer than a as a batch of vectors, so a (1, 2, 2) and b (2, 2)
+    solved two vectors instead of one matrix (a wrong answer, silently); b gets leading axes
+    of length 1 up to a's number of axes."""
+    if b.ndim < a.ndim:
+        b = b.reshape((1,) * (a.ndim - b.ndim) + b.shape)
+    return np.linalg.solve(a, b)
+
+
+def triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
+    """The triangle of each matrix (..., n, n) that a triangular solve reads: the upper one
+    (with the diagonal) or the lower one; unitriangular: with 1 on the diagonal instead."""
+    mask = triangle_mask(a.shape[-1], upper, unitriangular, a.dtype)
+    return a * mask + np.eye(a.shape[-1], dtype=a.dtype) if unitriangular else a * mask
+
+
+def triangle_mask(n: int, upper: bool, unitriangular: bool, dtype: Any) -> np.ndarray:
+    """Ones where a triangular solve reads A (the diagonal too unless unitriangular), else 0."""
+    ones = np.ones((n, n), dtype=dtype)
+    shift = 1 if unitriangular else 0
+    return np.triu(ones, shift) if upper else np.tril(ones, -shift)
+
+
+class SolveTriangular(Op):
+    """X = A⁻¹ B for triangular A (..., n, n) (ctx: (upper, unitriangular): the triangle read)
+    and B (..., n, k), batch axes broadcast;  dL/dB = A⁻ᵀ G,  dL/dA = −(A⁻ᵀ G) Xᵀ on the
+    triangle read (the other entries are not part of A)"""
+    name, broadcasting = "solve_triangular", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # numpy has no triangular solver (scipy is no dependency): LAPACK's LU of the
+        # triangle, one batched call; the linalg wrapper refuses a 0 on the diagonal first
+        upper, unitriangular = ctx
+        return solve_matrices(triangle(a, upper, unitriangular), b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        upper, unitriangular = ctx
+        transposed = (not upper, unitriangular)         # Aᵀ: the other triangle
+        if isinstance(g, Node):             # a higher-order pass: the same, recorded
+            grad_b = apply(SolveTriangular, (_swap(a), g), transposed)
+        else:
+            grad_b = SolveTriangular.forward(transposed, _swap(a), g)
+        mask = triangle_mask(a.shape[-1], upper, unitriangular, raw(a).dtype)
+        return -(grad_b @ _swap(out)) * mask, grad_b
 
 
 def _batch_scalar(x):
