@@ -1,10 +1,10 @@
 """PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
 autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
 `slogdet`, `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them
-(..., n, n); `svd` and `svdvals`, of any matrix (..., m, n); `solve_triangular` and
-`cholesky_solve`; all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor
-methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky() and B.cholesky_solve(L)
-call them. For the rest (qr, eig, ...) there is np.linalg on
+(..., n, n); `svd`, `svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n);
+`solve_triangular` and `cholesky_solve`; all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor
+methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse() and
+B.cholesky_solve(L) call them. For the rest (qr, eig, ...) there is np.linalg on
 t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
@@ -39,12 +39,13 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .graph import apply
-from .ops import (Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve, SolveTriangular,
+from .ops import (Cholesky, Det, Eigh, Inv, MatrixExp, Pinv, Slogdet, Solve, SolveTriangular,
                   Svd)
 from .tensor import Tensor, _as_tensor, _promote
 
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
-           "svd", "svdvals", "solve_triangular", "cholesky_solve", "vector_norm"]
+           "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
+           "vector_norm"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -412,6 +413,98 @@ def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
         first, second = L, L.mT if L.ndim >= 2 else L
     Y = _solve_triangular("cholesky_solve", first, B, False, True, False)
     return _solve_triangular("cholesky_solve", second, Y, True, True, False)
+
+
+def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The (Moore-Penrose) pseudo-inverse A⁺ (..., n, m) of a matrix, or of each in a batch
+    (..., m, n): PyTorch's `torch.linalg.pinv`, from the SVD, with the singular values at or
+    below max(atol, rtol · s_max) taken as 0; rtol defaults, as PyTorch's, to max(m, n) · eps
+    of the dtype when atol is not given, else to 0. `t.pinverse(rcond)` is pinv(t, rtol=rcond).
+    The gradient (to any order) is the pseudo-inverse's where its rank does not change:
+    −A⁺ᵀ G A⁺ᵀ + (I − A A⁺) Gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ Gᵀ (I − A⁺ A), also at repeated singular values
+    (unlike a gradient through svd's vectors). A⁺ jumps where a singular value crosses the
+    cutoff: there is no gradient across that, and near it the gradient is large (1/s²).
+
+    >>> pinv(Tensor([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]
+    """
+    A = _factorable("pinv", A, square=False)
+    if hermitian:
+        raise ValueError("pinv: hermitian=True is not supported (PyTorch's reads one triangle "
+                         "and uses eigh); the default, from the SVD, serves a symmetric A too")
+    if atol is None and rtol is None:
+        rtol = max(A.shape[-2:]) * float(np.finfo(A.data.dtype).eps)
+    tolerances = []
+    for what, value in (("atol", atol), ("rtol", rtol)):
+        if isinstance(value, Tensor):
+            raise TypeError(f"pinv: {what} must be a number here, got a Tensor")
+        value = 0.0 if value is None else float(value)
+        if not value >= 0:
+            raise ValueError(f"pinv: {what} must be >= 0, got {value}")
+        tolerances.append(value)
+    return apply(Pinv, (A,), tuple(tolerances))
+
+
+class LstsqResult(NamedTuple):
+    """What `lstsq` gives, PyTorch's fields (its default driver's: residuals and
+    singular_values empty, rank computed): `X = lstsq(A, B).solution`."""
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor
+
+
+def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResult:
+    """The least-squares solution X of A X ≈ B, minimising ‖A X − B‖ (each column of B), for
+    A (..., m, n) of full column rank (m ≥ n), B (..., m, k) or (m,): PyTorch's
+    `torch.linalg.lstsq`, `.solution` differentiable in A and B (to any order). Computed as
+    A⁺ B from the SVD (`pinv`), whose error grows with cond(A), not with cond(A)² as the
+    normal equations' AᵀA X = AᵀB do. A rank-deficient A is refused (its smallest singular
+    value at or below max(m, n) · eps · s_max), naming its batch index: there the
+    minimum-norm solution is pinv(A) @ B, whose gradient does not exist across a change of
+    rank. rcond and driver are PyTorch's LAPACK options: only None is taken.
+
+    >>> A = Tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> np.round(lstsq(A, Tensor([1.0, 2.0, 0.0])).solution.data, 6).tolist()
+    [0.0, 1.0]
+    """
+    if rcond is not None or driver is not None:
+        raise ValueError(f"lstsq: rcond and driver (LAPACK's options) are not taken here, got "
+                         f"rcond={rcond!r}, driver={driver!r}: A must have full column rank")
+    A, B = _as_tensor(A, "lstsq"), _as_tensor(B, "lstsq")
+    if A.data.dtype != B.data.dtype:
+        A, B = _promote(A, B)
+    A = _factorable("lstsq", A, square=False)
+    m, n = A.shape[-2:]
+    if m < n:
+        raise ValueError(f"lstsq: A of shape {A.shape} has fewer rows than columns, so not "
+                         f"full column rank; the minimum-norm solution is pinv(A) @ B")
+    vector = B.ndim == 1
+    if vector:
+        B = B.unsqueeze(-1)
+    if B.ndim < 2 or B.shape[-2] != m:
+        raise ValueError(f"lstsq: A of shape {A.shape} needs B of shape (..., {m}, k) or "
+                         f"({m},), got {B.shape[:-1] if vector else B.shape}")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"lstsq: the batch shapes of A {A.shape} and B {B.shape} cannot be "
+                         f"broadcast together") from None
+    s = np.linalg.svd(A.data, compute_uv=False)
+    if n:
+        tolerance = max(m, n) * np.finfo(A.data.dtype).eps * s[..., 0]
+        deficient = s[..., -1] <= tolerance
+        if deficient.any():
+            index = tuple(np.argwhere(deficient.reshape(A.shape[:-2]))[0]) if A.ndim > 2 else ()
+            where = f" at batch index {[int(i) for i in index]}" if index else ""
+            raise np.linalg.LinAlgError(
+                f"lstsq: A (shape {A.shape}) is rank-deficient{where}: its smallest singular "
+                f"value {s[index][-1]:g} is at or below max(m, n) · eps · s_max = "
+                f"{tolerance[index]:g}; the minimum-norm solution is pinv(A) @ B")
+    X = apply(Pinv, (A,), (0.0, 0.0)) @ B
+    empty = Tensor(np.zeros(0, dtype=A.data.dtype))
+    return LstsqResult(X.squeeze(-1) if vector else X, empty,
+                       Tensor(np.full(A.shape[:-2], n, dtype=np.int64)), empty)
 
 
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,

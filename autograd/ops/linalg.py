@@ -1,7 +1,7 @@
 """Matrix product, with numpy's rules for 1-d operands and batch broadcasting; einsum; the
 matrix exponential, the solution of a linear system, and the inverse, determinant, Cholesky
-factor, symmetric eigendecomposition, singular value decomposition and triangular solve
-(`autograd.linalg`).
+factor, symmetric eigendecomposition, singular value decomposition, triangular solve and
+pseudo-inverse (`autograd.linalg`).
 
     C = A @ B:   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G
 
@@ -20,6 +20,7 @@ subscripts (see `Einsum`).
     A = L Lᵀ:       dL/dA = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹),  Φ: the lower triangle, its diagonal halved
     A = V Λ Vᵀ:     dL/dA = V (diag(g_λ) + F ∘ skew(Vᵀ G_V)) Vᵀ,  F_ij = 1/(λ_j − λ_i)
     A = U S Vᵀ:     see `Svd` (F_ij = 1/(s_j² − s_i²), and terms in S⁻¹ for m ≠ n)
+    X = A⁺:         dL/dA = −Xᵀ G Xᵀ + (I − A X) Gᵀ X Xᵀ + Xᵀ X Gᵀ (I − X A)
 
 sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. Cholesky's and eigh's take A as symmetric (only one
 triangle is read), so their gradient is symmetric, as PyTorch's: a change of A_ij and A_ji
@@ -684,3 +685,26 @@ def _refuse_the_completed_bases(g: np.ndarray, m: int, k: int, batch: tuple) -> 
             f"any orthonormal basis of the rest of the space (LAPACK's choice), so their "
             f"gradient is not defined; use svd(A, full_matrices=False) (PyTorch ignores "
             f"their gradient)")
+
+
+class Pinv(Op):
+    """The pseudo-inverse X = A⁺ = V diag(1/s) Uᵀ of each matrix (..., m, n), the singular
+    values at or below ctx's cutoff (atol, rtol: max(atol, rtol · s_max)) taken as 0;
+    dL/dA = −Xᵀ G Xᵀ + (I − A X) Gᵀ X Xᵀ + Xᵀ X Gᵀ (I − X A)  (where the rank does not change)"""
+    name = "pinv"
+
+    @staticmethod
+    def forward(tolerances, a):
+        atol, rtol = tolerances
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+        kept = s > np.maximum(atol, rtol * largest)
+        reciprocal = np.where(kept, 1.0 / np.where(kept, s, 1.0), 0.0).astype(s.dtype)
+        return (_swap(vh) * reciprocal[..., None, :]) @ _swap(u)
+
+    @staticmethod
+    def backward(tolerances, g, out, a):
+        x, x_t, g_t = out, _swap(out), _swap(g)     # (nodes in a higher-order pass: recorded)
+        m = g_t @ (x @ x_t)                         # Gᵀ X Xᵀ, then (I − A X) of it
+        n = (x_t @ x) @ g_t                         # Xᵀ X Gᵀ, then it (I − X A)
+        return (-(x_t @ g @ x_t) + (m - a @ (x @ m)) + (n - (n @ x) @ a),)
