@@ -140,6 +140,16 @@ def test_the_vectors_of_a_repeated_singular_value_are_refused_naming_the_batch_i
         (first * Tensor(np.arange(18.0).reshape(2, 3, 3))).sum().backward()
 
 
+def test_singular_values_equal_to_rounding_are_a_tie(rng):
+    """2Q (Q orthogonal) has the singular value 2 four times; LAPACK's came out up to 7e-16
+    apart, and the vectors' gradient was 1/gap: 2.5e16, not a refusal."""
+    Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))
+    A = t64(2 * Q)
+    with pytest.raises(np.linalg.LinAlgError, match=r"^svd: A has a repeated singular value "
+                                                    r"\(2: singular values 0 and"):
+        ((linalg.svd(A).U[:, 0] * Tensor([1.0, 2.0, 3.0, 4.0])).sum() ** 2).backward()
+
+
 def test_the_long_side_s_vector_of_a_zero_singular_value_is_refused():
     """A 3 × 2 matrix of rank 1: its second left singular vector is any unit vector of a
     plane; the right one (a null vector of A) is defined up to its sign."""

@@ -587,15 +587,16 @@ def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
 
 
 def _tie_checked_reciprocals(values: Any, shown: Any, used: np.ndarray, again: bool,
-                             name: str, value: str, vectors: str, space: str,
-                             alone: str) -> Any:
-    """1/(values_j − values_i) off the diagonal, 0 on it, refusing an exact tie whose vectors
-    the loss uses (see `_gap_reciprocals`); the message names the op, the batch index and the
-    repeated value (taken from `shown`, as the user knows it: s, where `values` holds s²)."""
+                             name: str, value: str, vectors: str, space: str, alone: str,
+                             rounding: Any = 0.0) -> Any:
+    """1/(values_j − values_i) off the diagonal, 0 on it, refusing a tie (a gap at most
+    `rounding`, (...) or a number; 0: exactly equal) whose vectors the loss uses (see
+    `_gap_reciprocals`); the message names the op, the batch index and the repeated value
+    (taken from `shown`, as the user knows it: s, where `values` holds s²)."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
-    tied = (raw(gaps) == 0) & (eye == 0)
+    tied = (np.abs(raw(gaps)) <= np.asarray(rounding)[..., None, None]) & (eye == 0)
     undefined = tied & (used[..., :, None] | used[..., None, :])
     if undefined.any():
         where, i, j = np.argwhere(undefined.reshape((-1, n, n)))[0]
@@ -643,9 +644,14 @@ class Svd(Op):
         used_u, used_v = np.any(raw(g_u), axis=-2), np.any(raw(g_v), axis=-2)   # (..., k)
         if not (used_u.any() or used_v.any()):                 # svdvals: U diag(g_s) Vᵀ
             return (u @ inner @ _swap(v),)
+        # LAPACK's singular values are exact to about k ε s_max, so s_i² − s_j² to twice that
+        # times s_max: a gap below it may be a tie (2Q, Q orthogonal: its 2s came out 4e-16
+        # apart, and a gradient of 1/gap, 2.5e16, followed)
+        largest = raw(s)[..., 0] if k else np.zeros(raw(s).shape[:-1], raw(s).dtype)
+        rounding = 2 * k * np.finfo(raw(s).dtype).eps * largest ** 2
         f = _tie_checked_reciprocals(s * s, s, used_u | used_v, again, "svd",
                                      "singular value", "singular vectors", "subspace",
-                                     "svdvals")
+                                     "svdvals", rounding)
         j, l = _swap(u) @ g_u, _swap(v) @ g_v
         inner = (inner + f * (j - _swap(j)) * s[..., None, :]
                  + s[..., :, None] * (f * (l - _swap(l))))
