@@ -1,9 +1,11 @@
 """PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
 autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
-`slogdet`, `cholesky`, `eigh` and `eigvalsh`; and `vector_norm` (Tensor.norm). Each takes a
-square matrix or a batch of them (..., n, n), float32 or float64. PyTorch's Tensor methods
-t.inverse(), t.det(), t.logdet(), t.slogdet() and t.cholesky() call them. For the rest (svd,
-qr, eig, pinv, lstsq, ...) there is np.linalg on t.data: numbers without a gradient.
+`slogdet`, `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them
+(..., n, n); `svd`, `svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n);
+`solve_triangular` and `cholesky_solve`; all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor
+methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse() and
+B.cholesky_solve(L) call them. For the rest (qr, eig, ...) there is np.linalg on
+t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)
@@ -37,10 +39,12 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .graph import apply
-from .ops import Cholesky, Det, Eigh, Inv, MatrixExp, Slogdet, Solve
+from .ops import (Cholesky, Det, Eigh, Inv, MatrixExp, Pinv, Slogdet, Solve, SolveTriangular,
+                  Svd)
 from .tensor import Tensor, _as_tensor, _promote
 
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
+           "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm"]
 
 
@@ -54,12 +58,19 @@ def _square(name: str, what: str, a: Tensor) -> None:
                         f"(t.double() or t.float())")
 
 
-def _factorable(name: str, A: Any) -> Tensor:
+def _factorable(name: str, A: Any, square: bool = True) -> Tensor:
     """A as a Tensor, refused unless it is a (batch of) square float32/float64 matrices of
     finite numbers (LAPACK's routines, under np.linalg, take no other dtype, and a NaN makes
-    them fail with a misleading reason, or not at all)."""
+    them fail with a misleading reason, or not at all); square=False: any (..., m, n)."""
     A = _as_tensor(A, name)
-    _square(name, "A", A)
+    if square:
+        _square(name, "A", A)
+    elif A.ndim < 2:
+        raise ValueError(f"{name}: A must be a matrix or a batch of them (..., m, n), got "
+                         f"shape {A.shape}")
+    elif A.data.dtype.kind != "f":
+        raise TypeError(f"{name}: A must be floating point, got dtype {A.data.dtype} "
+                        f"(t.double() or t.float())")
     if A.data.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: A must be float32 or float64 (np.linalg has no "
                         f"{A.data.dtype}), got dtype {A.data.dtype} (t.float() or t.double())")
@@ -229,6 +240,56 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
     return apply(Eigh, (A,), _uplo("eigvalsh", UPLO))[..., 0, :]
 
 
+class SvdResult(NamedTuple):
+    """What `svd` gives, as PyTorch's: `U, S, Vh = svd(A)`."""
+    U: Tensor
+    S: Tensor
+    Vh: Tensor
+
+
+def svd(A: Any, full_matrices: bool = True) -> SvdResult:
+    """The singular value decomposition A = U diag(S) Vh of a matrix, or of each in a batch
+    (..., m, n): PyTorch's `torch.linalg.svd`. S (..., k), k = min(m, n), is descending and
+    ≥ 0; U (..., m, k) and Vh (..., k, n) have orthonormal columns and rows (full_matrices=True,
+    the default as in PyTorch: U is m × m and Vh n × n, completed by any orthonormal basis).
+    A pair of singular vectors is defined up to a common sign (u, v or −u, −v: LAPACK's
+    choice, numpy's and PyTorch's may differ), so a loss should not depend on it (u vᵀ,
+    (wᵀu)² do not). The gradient (to any order) is that of the reduced SVD: the columns that
+    full_matrices=True adds have none, and backward refuses a loss that uses them. The
+    singular vectors of a singular value that is repeated exactly (or, for m ≠ n, the
+    singular vector on the longer side of a singular value 0) are not defined, and neither is
+    their gradient: backward refuses a loss that uses them, naming the batch index and the
+    value; S alone (svdvals) always has a gradient, U diag(g) Vh. Close singular values give
+    large gradients of the vectors (1/(s_j² − s_i²)).
+
+    >>> U, S, Vh = svd(Tensor([[3.0, 0.0], [0.0, -2.0], [0.0, 0.0]]), full_matrices=False)
+    >>> S.tolist(), U.shape, Vh.shape
+    ([3.0, 2.0], (3, 2), (2, 2))
+    >>> np.allclose((U * S) @ Vh, [[3.0, 0.0], [0.0, -2.0], [0.0, 0.0]])
+    True
+    """
+    A = _factorable("svd", A, square=False)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    full = bool(full_matrices)
+    packed = apply(Svd, (A,), full)     # (..., m + 1 + n, p): U, then S, then V
+    return SvdResult(packed[..., :m, :m if full else k], packed[..., m, :k],
+                     packed[..., m + 1:, :n if full else k].mT)
+
+
+def svdvals(A: Any) -> Tensor:
+    """The singular values of a matrix, or of each in a batch (..., m, n) -> (..., min(m, n)),
+    descending: PyTorch's `torch.linalg.svdvals`. The gradient, U diag(g) Vh, exists
+    everywhere (also at repeated or zero singular values; the vectors are computed for it).
+
+    >>> svdvals(Tensor([[0.0, 2.0], [1.0, 0.0]])).tolist()
+    [2.0, 1.0]
+    """
+    A = _factorable("svdvals", A, square=False)
+    m, n = A.shape[-2:]
+    return apply(Svd, (A,), False)[..., m, :min(m, n)]
+
+
 def matrix_exp(A: Any) -> Tensor:
     """exp(A) = I + A + A²/2! + ... of a square matrix (or of each in a batch (..., n, n),
     all in one numpy pass), PyTorch's `torch.linalg.matrix_exp` and `t.matrix_exp()`;
@@ -284,6 +345,168 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     return X.squeeze(-1) if vectors else X
 
 
+def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B for a triangular A (..., n, n) and B (..., n, k), batch axes broadcast:
+    PyTorch's `torch.linalg.solve_triangular`. Only A's upper triangle (upper=True) or lower
+    one is read, and with unitriangular=True not its diagonal either (taken as ones); the
+    gradient in A is on the entries read (the others are 0). left=False solves X A = B, B
+    (..., k, n). A 0 on the diagonal is refused, naming its batch index. Differentiable in A
+    and B, to any order.
+
+    >>> L = Tensor([[2.0, 0.0], [1.0, 4.0]])
+    >>> solve_triangular(L, Tensor([[2.0], [9.0]]), upper=False).tolist()
+    [[1.0], [2.0]]
+    """
+    return _solve_triangular("solve_triangular", A, B, upper, left, unitriangular)
+
+
+def _solve_triangular(name: str, A: Any, B: Any, upper: bool, left: bool,
+                      unitriangular: bool) -> Tensor:
+    A, B = _as_tensor(A, name), _as_tensor(B, name)
+    if A.data.dtype != B.data.dtype:
+        A, B = _promote(A, B)
+    A = _factorable(name, A)
+    if B.data.dtype.kind != "f":
+        raise TypeError(f"{name}: B must be floating point, got dtype {B.data.dtype}")
+    n = A.shape[-1]
+    side = -2 if left else -1
+    if B.ndim < 2 or B.shape[side] != n:
+        want = f"(..., {n}, k)" if left else f"(..., k, {n})"
+        raise ValueError(f"{name}: A of shape {A.shape} needs B of shape {want}"
+                         f"{' (left=False)' if not left else ''}, got {B.shape} (a vector b "
+                         f"is b.unsqueeze(-1))")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch shapes of A {A.shape} and B {B.shape} cannot be "
+                         f"broadcast together") from None
+    if not unitriangular:
+        zero = np.diagonal(A.data, 0, -2, -1) == 0
+        if zero.any():
+            index, row = np.argwhere(zero.reshape((-1, n)))[0]
+            where = (f" at batch index {[int(i) for i in np.unravel_index(index, A.shape[:-2])]}"
+                     if A.ndim > 2 else "")
+            raise np.linalg.LinAlgError(
+                f"{name}: A (shape {A.shape}) is singular{where}: its diagonal holds 0 in row "
+                f"{row}, so the triangular system has no unique solution")
+    if not left:                            # X A = B  <=>  Aᵀ Xᵀ = Bᵀ, Aᵀ the other triangle
+        return apply(SolveTriangular, (A.mT, B.mT), (not upper, bool(unitriangular))).mT
+    return apply(SolveTriangular, (A, B), (bool(upper), bool(unitriangular)))
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with A X = B, given A's Cholesky factor L (A = L Lᵀ; upper=True: U with A = Uᵀ U):
+    PyTorch's `torch.cholesky_solve(B, L)` and `B.cholesky_solve(L)`; two triangular solves,
+    differentiable through them (to any order). Only L's lower triangle (upper=True: upper)
+    is read, and its gradient is there; PyTorch's has numbers in the other triangle too, which
+    moves nothing (they are not part of L).
+
+    >>> L = cholesky(Tensor([[4.0, 2.0], [2.0, 5.0]]))
+    >>> cholesky_solve(Tensor([[6.0], [7.0]]), L).tolist()          # A x = b: x = (1, 1)
+    [[1.0], [1.0]]
+    """
+    L = _as_tensor(L, "cholesky_solve")
+    if upper:                               # Uᵀ Y = B, then U X = Y
+        first, second = L.mT if L.ndim >= 2 else L, L
+    else:                                   # L Y = B, then Lᵀ X = Y
+        first, second = L, L.mT if L.ndim >= 2 else L
+    Y = _solve_triangular("cholesky_solve", first, B, False, True, False)
+    return _solve_triangular("cholesky_solve", second, Y, True, True, False)
+
+
+def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The (Moore-Penrose) pseudo-inverse A⁺ (..., n, m) of a matrix, or of each in a batch
+    (..., m, n): PyTorch's `torch.linalg.pinv`, from the SVD, with the singular values at or
+    below max(atol, rtol · s_max) taken as 0; rtol defaults, as PyTorch's, to max(m, n) · eps
+    of the dtype when atol is not given, else to 0. `t.pinverse(rcond)` is pinv(t, rtol=rcond).
+    The gradient (to any order) is the pseudo-inverse's where its rank does not change:
+    −A⁺ᵀ G A⁺ᵀ + (I − A A⁺) Gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ Gᵀ (I − A⁺ A), also at repeated singular values
+    (unlike a gradient through svd's vectors). A⁺ jumps where a singular value crosses the
+    cutoff: there is no gradient across that, and near it the gradient is large (1/s²).
+
+    >>> pinv(Tensor([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]
+    """
+    A = _factorable("pinv", A, square=False)
+    if hermitian:
+        raise ValueError("pinv: hermitian=True is not supported (PyTorch's reads one triangle "
+                         "and uses eigh); the default, from the SVD, serves a symmetric A too")
+    if atol is None and rtol is None:
+        rtol = max(A.shape[-2:]) * float(np.finfo(A.data.dtype).eps)
+    tolerances = []
+    for what, value in (("atol", atol), ("rtol", rtol)):
+        if isinstance(value, Tensor):
+            raise TypeError(f"pinv: {what} must be a number here, got a Tensor")
+        value = 0.0 if value is None else float(value)
+        if not value >= 0:
+            raise ValueError(f"pinv: {what} must be >= 0, got {value}")
+        tolerances.append(value)
+    return apply(Pinv, (A,), tuple(tolerances))
+
+
+class LstsqResult(NamedTuple):
+    """What `lstsq` gives, PyTorch's fields (its default driver's: residuals and
+    singular_values empty, rank computed): `X = lstsq(A, B).solution`."""
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor
+
+
+def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResult:
+    """The least-squares solution X of A X ≈ B, minimising ‖A X − B‖ (each column of B), for
+    A (..., m, n) of full column rank (m ≥ n), B (..., m, k) or (m,): PyTorch's
+    `torch.linalg.lstsq`, `.solution` differentiable in A and B (to any order). Computed as
+    A⁺ B from the SVD (`pinv`), whose error grows with cond(A), not with cond(A)² as the
+    normal equations' AᵀA X = AᵀB do. A rank-deficient A is refused (its smallest singular
+    value at or below max(m, n) · eps · s_max), naming its batch index: there the
+    minimum-norm solution is pinv(A) @ B, whose gradient does not exist across a change of
+    rank. rcond and driver are PyTorch's LAPACK options: only None is taken.
+
+    >>> A = Tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> np.round(lstsq(A, Tensor([1.0, 2.0, 0.0])).solution.data, 6).tolist()
+    [0.0, 1.0]
+    """
+    if rcond is not None or driver is not None:
+        raise ValueError(f"lstsq: rcond and driver (LAPACK's options) are not taken here, got "
+                         f"rcond={rcond!r}, driver={driver!r}: A must have full column rank")
+    A, B = _as_tensor(A, "lstsq"), _as_tensor(B, "lstsq")
+    if A.data.dtype != B.data.dtype:
+        A, B = _promote(A, B)
+    A = _factorable("lstsq", A, square=False)
+    m, n = A.shape[-2:]
+    if m < n:
+        raise ValueError(f"lstsq: A of shape {A.shape} has fewer rows than columns, so not "
+                         f"full column rank; the minimum-norm solution is pinv(A) @ B")
+    vector = B.ndim == 1
+    if vector:
+        B = B.unsqueeze(-1)
+    if B.ndim < 2 or B.shape[-2] != m:
+        raise ValueError(f"lstsq: A of shape {A.shape} needs B of shape (..., {m}, k) or "
+                         f"({m},), got {B.shape[:-1] if vector else B.shape}")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"lstsq: the batch shapes of A {A.shape} and B {B.shape} cannot be "
+                         f"broadcast together") from None
+    s = np.linalg.svd(A.data, compute_uv=False)
+    if n:
+        tolerance = max(m, n) * np.finfo(A.data.dtype).eps * s[..., 0]
+        deficient = s[..., -1] <= tolerance
+        if deficient.any():
+            index = tuple(np.argwhere(deficient.reshape(A.shape[:-2]))[0]) if A.ndim > 2 else ()
+            where = f" at batch index {[int(i) for i in index]}" if index else ""
+            raise np.linalg.LinAlgError(
+                f"lstsq: A (shape {A.shape}) is rank-deficient{where}: its smallest singular "
+                f"value {s[index][-1]:g} is at or below max(m, n) · eps · s_max = "
+                f"{tolerance[index]:g}; the minimum-norm solution is pinv(A) @ B")
+    X = apply(Pinv, (A,), (0.0, 0.0)) @ B
+    empty = Tensor(np.zeros(0, dtype=A.data.dtype))
+    return LstsqResult(X.squeeze(-1) if vector else X, empty,
+                       Tensor(np.full(A.shape[:-2], n, dtype=np.int64)), empty)
+
+
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """PyTorch's `torch.linalg.vector_norm`: the `ord`-norm of x's elements as one vector
@@ -295,5 +518,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has "
         f"{', '.join(__all__)} (torch.linalg.norm of a vector, or the Frobenius norm, is "
-        f"x.norm()); for the others (svd, qr, eig, pinv, lstsq, ...) use np.linalg on "
+        f"x.norm()); for the others (qr, eig, ...) use np.linalg on "
         f"t.data (numbers, no gradient)")

@@ -27,9 +27,16 @@ _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source)
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
-_NO_LINALG = ("has no counterpart here (autograd.linalg has solve, matrix_exp, inv, det, "
-              "slogdet, cholesky, eigh and eigvalsh, differentiable); for the numbers alone, "
-              "np.linalg on t.data (no gradient)")
+_NO_LINALG = ("has no counterpart here (autograd.linalg has solve, solve_triangular, "
+              "cholesky_solve, matrix_exp, inv, det, slogdet, cholesky, eigh, eigvalsh, svd, "
+              "svdvals, pinv and lstsq, differentiable); for the numbers alone, np.linalg on "
+              "t.data (no gradient)")
+_OLD_SVD = ("is the old API (V, not Vh; reduced by default) and has no counterpart "
+            "here: autograd.linalg.svd(t, full_matrices=False) gives (U, S, Vh), as "
+            "torch.linalg.svd, differentiable")
+_OLD_TRIANGULAR = ("is the old API (B.triangular_solve(A) gives (X, A)) and has no "
+                   "counterpart here: autograd.linalg.solve_triangular(A, B, upper=...) gives "
+                   "X, as torch.linalg.solve_triangular, differentiable")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -103,7 +110,8 @@ TORCH_METHODS = {
     "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
-    "pinverse": _NO_LINALG, "svd": _NO_LINALG, "qr": _NO_LINALG,
+    "svd": _OLD_SVD, "qr": _NO_LINALG,
+    "triangular_solve": _OLD_TRIANGULAR,
     "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
@@ -197,7 +205,7 @@ METHOD_FUNCTIONS = """
     scatter scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90
-    inverse det logdet slogdet cholesky""".split()
+    inverse det logdet slogdet cholesky cholesky_solve pinverse""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

@@ -1041,6 +1041,18 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         from .linalg import cholesky
         return cholesky(self, upper=upper)
 
+    def cholesky_solve(self, L: Any, upper: bool = False) -> Tensor:
+        """PyTorch's `B.cholesky_solve(L, upper=False)`: X with A X = B, A = L Lᵀ given by its
+        Cholesky factor L; see `autograd.linalg.cholesky_solve`."""
+        from .linalg import cholesky_solve
+        return cholesky_solve(self, L, upper=upper)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """PyTorch's `t.pinverse(rcond=1e-15)`: the pseudo-inverse, singular values at or below
+        rcond · s_max taken as 0; see `autograd.linalg.pinv` (this is pinv(t, rtol=rcond))."""
+        from .linalg import pinv
+        return pinv(self, rtol=rcond)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 

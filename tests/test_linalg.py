@@ -283,9 +283,10 @@ def test_pytorch_s_names_reach_them():
     A = Tensor([[2.0, 1.0], [0.0, 1.0]])
     assert torch.linalg.solve(A, Tensor([3.0, 1.0])).tolist() == [1.0, 1.0]
     np.testing.assert_array_equal(A.matrix_exp().data, linalg.matrix_exp(A).data)
-    with pytest.raises(AttributeError, match="'autograd.linalg' has no attribute 'svd'.*"
+    assert torch.linalg.svd is linalg.svd
+    with pytest.raises(AttributeError, match="'autograd.linalg' has no attribute 'qr'.*"
                                              "np.linalg on t.data"):
-        torch.linalg.svd(A)
+        torch.linalg.qr(A)
 
 
 @pytest.mark.parametrize("call, error, message", [

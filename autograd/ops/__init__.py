@@ -19,7 +19,8 @@
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
-    linalg.py       matmul einsum matrix_exp solve (A⁻¹ B) inv det slogdet cholesky eigh
+    linalg.py       matmul einsum matrix_exp solve (A⁻¹ B) solve_triangular inv det slogdet
+                    cholesky eigh svd pinv
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d and conv3d (im2col + matmul, any number of spatial axes) and their
@@ -54,7 +55,8 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
-from .linalg import Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Slogdet, Solve
+from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
+                     Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
@@ -84,7 +86,7 @@ __all__ = [
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "MatrixExp", "Solve", "Inv", "Det",
-    "Slogdet", "Cholesky", "Eigh", "Linear",
+    "Slogdet", "Cholesky", "Eigh", "Svd", "SolveTriangular", "Pinv", "Linear",
     "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",

@@ -1,6 +1,7 @@
 """Matrix product, with numpy's rules for 1-d operands and batch broadcasting; einsum; the
 matrix exponential, the solution of a linear system, and the inverse, determinant, Cholesky
-factor and symmetric eigendecomposition (`autograd.linalg`).
+factor, symmetric eigendecomposition, singular value decomposition, triangular solve and
+pseudo-inverse (`autograd.linalg`).
 
     C = A @ B:   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G
 
@@ -12,14 +13,16 @@ each operand's gradient is the einsum of G with the other operands, written to t
 subscripts (see `Einsum`).
 
     E = exp(A):     dL/dA = the upper-right block of exp([[Aᵀ, G], [0, Aᵀ]])
-    X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ
+    X = A⁻¹ B:      dL/dB = A⁻ᵀ G,   dL/dA = −(A⁻ᵀ G) Xᵀ  (A triangular: on its triangle)
     X = A⁻¹:        dL/dA = −Xᵀ G Xᵀ
     d = det A:      dL/dA = g d A⁻ᵀ  (the cofactor matrix times g; see `cofactor_matrix`)
     log|det A|:     dL/dA = g A⁻ᵀ
     A = L Lᵀ:       dL/dA = sym(L⁻ᵀ Φ(Lᵀ G) L⁻¹),  Φ: the lower triangle, its diagonal halved
     A = V Λ Vᵀ:     dL/dA = V (diag(g_λ) + F ∘ skew(Vᵀ G_V)) Vᵀ,  F_ij = 1/(λ_j − λ_i)
+    A = U S Vᵀ:     see `Svd` (F_ij = 1/(s_j² − s_i²), and terms in S⁻¹ for m ≠ n)
+    X = A⁺:         dL/dA = −Xᵀ G Xᵀ + (I − A X) Gᵀ X Xᵀ + Xᵀ X Gᵀ (I − X A)
 
-sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. The last two take A as symmetric (only one
+sym(M) = (M + Mᵀ)/2 and skew(M) = (M − Mᵀ)/2. Cholesky's and eigh's take A as symmetric (only one
 triangle is read), so their gradient is symmetric, as PyTorch's: a change of A_ij and A_ji
 together is what the factor sees.
 """
@@ -360,15 +363,64 @@ class Solve(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.linalg.solve(a, b)
+        return solve_matrices(a, b)
 
     @staticmethod
     def backward(ctx, g, out, a, b):
         if isinstance(g, Node):             # a higher-order pass: the same, recorded
             grad_b = apply(Solve, (_swap(a), g))
         else:
-            grad_b = np.linalg.solve(_swap(a), g)
+            grad_b = solve_matrices(_swap(a), g)
         return -(grad_b @ _swap(out)), grad_b
+
+
+def solve_matrices(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.linalg.solve(a, b) with b (..., n, k) always a (batch of) matrices: numpy before 2.0
+    took a b of one axis fewer than a as a batch of vectors, so a (1, 2, 2) and b (2, 2)
+    solved two vectors instead of one matrix (a wrong answer, silently); b gets leading axes
+    of length 1 up to a's number of axes."""
+    if b.ndim < a.ndim:
+        b = b.reshape((1,) * (a.ndim - b.ndim) + b.shape)
+    return np.linalg.solve(a, b)
+
+
+def triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
+    """The triangle of each matrix (..., n, n) that a triangular solve reads: the upper one
+    (with the diagonal) or the lower one; unitriangular: with 1 on the diagonal instead."""
+    mask = triangle_mask(a.shape[-1], upper, unitriangular, a.dtype)
+    return a * mask + np.eye(a.shape[-1], dtype=a.dtype) if unitriangular else a * mask
+
+
+def triangle_mask(n: int, upper: bool, unitriangular: bool, dtype: Any) -> np.ndarray:
+    """Ones where a triangular solve reads A (the diagonal too unless unitriangular), else 0."""
+    ones = np.ones((n, n), dtype=dtype)
+    shift = 1 if unitriangular else 0
+    return np.triu(ones, shift) if upper else np.tril(ones, -shift)
+
+
+class SolveTriangular(Op):
+    """X = A⁻¹ B for triangular A (..., n, n) (ctx: (upper, unitriangular): the triangle read)
+    and B (..., n, k), batch axes broadcast;  dL/dB = A⁻ᵀ G,  dL/dA = −(A⁻ᵀ G) Xᵀ on the
+    triangle read (the other entries are not part of A)"""
+    name, broadcasting = "solve_triangular", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # numpy has no triangular solver (scipy is no dependency): LAPACK's LU of the
+        # triangle, one batched call; the linalg wrapper refuses a 0 on the diagonal first
+        upper, unitriangular = ctx
+        return solve_matrices(triangle(a, upper, unitriangular), b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        upper, unitriangular = ctx
+        transposed = (not upper, unitriangular)         # Aᵀ: the other triangle
+        if isinstance(g, Node):             # a higher-order pass: the same, recorded
+            grad_b = apply(SolveTriangular, (_swap(a), g), transposed)
+        else:
+            grad_b = SolveTriangular.forward(transposed, _swap(a), g)
+        mask = triangle_mask(a.shape[-1], upper, unitriangular, raw(a).dtype)
+        return -(grad_b @ _swap(out)) * mask, grad_b
 
 
 def _batch_scalar(x):
@@ -533,21 +585,137 @@ def _gap_reciprocals(values: Any, used: np.ndarray, again: bool = False) -> Any:
     tie (the eigenvalues 1, 1, 4 of [[2, 1, 1], [1, 2, 1], [1, 1, 2]] come out 7e-16 apart,
     and the eigenvectors of the 1s are rounding's choice). `again`: a higher-order pass, where
     the first gradient (built from every eigenvector) is the loss."""
+    rounding = (values.shape[-1] * np.finfo(raw(values).dtype).eps
+                * np.abs(raw(values)).max(-1, initial=0.0))
+    return _tie_checked_reciprocals(values, values, used, again, "eigh", "eigenvalue",
+                                    "eigenvectors", "eigenspace", "eigvalsh", rounding)
+
+
+def _tie_checked_reciprocals(values: Any, shown: Any, used: np.ndarray, again: bool,
+                             name: str, value: str, vectors: str, space: str, alone: str,
+                             rounding: Any = 0.0) -> Any:
+    """1/(values_j − values_i) off the diagonal, 0 on it, refusing a tie (a gap at most
+    `rounding`, (...) or a number; 0: exactly equal) whose vectors the loss uses (see
+    `_gap_reciprocals`); the message names the op, the batch index and the repeated value
+    (taken from `shown`, as the user knows it: s, where `values` holds s²)."""
     n = values.shape[-1]
     eye = np.eye(n, dtype=raw(values).dtype)
     gaps = values[..., None, :] - values[..., :, None]          # λ_j − λ_i
-    rounding = n * np.finfo(eye.dtype).eps * np.abs(raw(values)).max(-1, initial=0.0)
-    tied = (np.abs(raw(gaps)) <= rounding[..., None, None]) & (eye == 0)
+    tied = (np.abs(raw(gaps)) <= np.asarray(rounding)[..., None, None]) & (eye == 0)
     undefined = tied & (used[..., :, None] | used[..., None, :])
     if undefined.any():
         where, i, j = np.argwhere(undefined.reshape((-1, n, n)))[0]
-        value = raw(values).reshape((-1, n))[where, i]
+        repeated = raw(shown).reshape((-1, n))[where, i]
         raise np.linalg.LinAlgError(
-            f"eigh: A{_at(used.shape[:-1], where)} has a repeated eigenvalue ({value:g}: "
-            f"eigenvalues {i} and {j}, equal to rounding) and the loss uses its eigenvectors, which are any "
-            f"rotation within that eigenspace there, so their gradient is not defined; a loss "
-            f"of the eigenvalues alone (eigvalsh), or of the eigenvectors of eigenvalues that "
+            f"{name}: A{_at(used.shape[:-1], where)} has a repeated {value} ({repeated:g}: "
+            f"{value}s {i} and {j}, equal to rounding) and the loss uses its {vectors}, which "
+            f"are any rotation within that {space} there, so their gradient is not defined; a "
+            f"loss of the {value}s alone ({alone}), or of the {vectors} of {value}s that "
             f"are not repeated, has a gradient"
-            + (" (a gradient to differentiate again, as create_graph=True or autograd.grad "
-               "make, is built from every eigenvector)" if again else ""))
+            + (f" (a gradient to differentiate again, as create_graph=True or autograd.grad "
+               f"make, is built from every one of the {vectors})" if again else ""))
     return (1.0 - eye - tied) / (gaps + (eye + tied))
+
+
+class Svd(Op):
+    """The singular value decomposition A = U diag(s) Vᵀ of each matrix (..., m, n), s
+    descending, packed in one array (..., m + 1 + n, p): U in rows :m, s in row m, V (not Vᵀ)
+    below; p = k = min(m, n) (ctx, full_matrices, True: U m × m and V n × n, p = max(m, n),
+    zero-padded);  dL/dA = U (diag(g_s) + (F ∘ (UᵀG_U − G_UᵀU)) S + S (F ∘ (VᵀG_V − G_VᵀV))) Vᵀ
+    + (I − UUᵀ) G_U S⁻¹ Vᵀ + U S⁻¹ G_Vᵀ (I − VVᵀ),  F_ij = 1/(s_j² − s_i²) off the diagonal"""
+    name = "svd"
+
+    @staticmethod
+    def forward(full, a):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        u, s, vh = np.linalg.svd(a, full_matrices=full)
+        packed = np.zeros(a.shape[:-2] + (m + 1 + n, max(m, n) if full else k), dtype=s.dtype)
+        packed[..., :m, :u.shape[-1]] = u
+        packed[..., m, :k] = s
+        packed[..., m + 1:, :vh.shape[-2]] = _swap(vh)
+        return packed
+
+    @staticmethod
+    def backward(full, g, out, a):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        again = isinstance(g, Node)
+        if full:
+            _refuse_the_completed_bases(raw(g), m, k, a.shape[:-2])
+        u, s, v = out[..., :m, :k], out[..., m, :k], out[..., m + 1:, :k]
+        g_u, g_s, g_v = g[..., :m, :k], g[..., m, :k], g[..., m + 1:, :k]
+        inner = g_s[..., None, :] * np.eye(k, dtype=raw(a).dtype)          # diag(g_s)
+        used_u, used_v = np.any(raw(g_u), axis=-2), np.any(raw(g_v), axis=-2)   # (..., k)
+        if not (used_u.any() or used_v.any()):                 # svdvals: U diag(g_s) Vᵀ
+            return (u @ inner @ _swap(v),)
+        # LAPACK's singular values are exact to about k ε s_max, so s_i² − s_j² to twice that
+        # times s_max: a gap below it may be a tie (2Q, Q orthogonal: its 2s came out 4e-16
+        # apart, and a gradient of 1/gap, 2.5e16, followed)
+        largest = raw(s)[..., 0] if k else np.zeros(raw(s).shape[:-1], raw(s).dtype)
+        rounding = 2 * k * np.finfo(raw(s).dtype).eps * largest ** 2
+        f = _tie_checked_reciprocals(s * s, s, used_u | used_v, again, "svd",
+                                     "singular value", "singular vectors", "subspace",
+                                     "svdvals", rounding)
+        j, l = _swap(u) @ g_u, _swap(v) @ g_v
+        inner = (inner + f * (j - _swap(j)) * s[..., None, :]
+                 + s[..., :, None] * (f * (l - _swap(l))))
+        grad = u @ inner @ _swap(v)
+        if m == n:
+            return (grad,)
+        # A tall (wide) matrix's U (V) spans part of its space only: the part of G_U (G_V)
+        # outside that span moves the vectors out of it, at the rate 1/s_i
+        tall = m > n
+        used = used_u if tall else used_v
+        zero = raw(s) == 0
+        if (zero & used).any():
+            where, i = np.argwhere((zero & used).reshape((-1, k)))[0]
+            side = "left (U)" if tall else "right (Vh)"
+            raise np.linalg.LinAlgError(
+                f"svd: A{_at(used.shape[:-1], where)} (shape {tuple(a.shape)}) has the "
+                f"singular value 0 (singular value {i}) and the loss uses its {side} singular "
+                f"vector, which is any unit vector orthogonal to the others of the "
+                f"{max(m, n)}-dimensional side, so its gradient is not defined")
+        safe = s + zero.astype(raw(a).dtype)        # (1 where s = 0: that column's G is 0)
+        if tall:
+            outside = (g_u - u @ (_swap(u) @ g_u)) / safe[..., None, :]
+            return (grad + outside @ _swap(v),)
+        outside = (g_v - v @ (_swap(v) @ g_v)) / safe[..., None, :]
+        return (grad + u @ _swap(outside),)
+
+
+def _refuse_the_completed_bases(g: np.ndarray, m: int, k: int, batch: tuple) -> None:
+    """With full_matrices=True, the columns of U (rows of Vh) past k = min(m, n) are any
+    orthonormal basis of the rest of the space: a loss that uses them has no gradient."""
+    extra = np.any(g[..., :m, k:], axis=(-2, -1)) | np.any(g[..., m + 1:, k:], axis=(-2, -1))
+    if extra.any():
+        where = np.flatnonzero(extra)[0]
+        raise np.linalg.LinAlgError(
+            f"svd: the loss{' of A' + _at(batch, where) if batch else ''} uses the columns "
+            f"of U or rows of Vh past min(m, n) = {k} that full_matrices=True adds: they are "
+            f"any orthonormal basis of the rest of the space (LAPACK's choice), so their "
+            f"gradient is not defined; use svd(A, full_matrices=False) (PyTorch ignores "
+            f"their gradient)")
+
+
+class Pinv(Op):
+    """The pseudo-inverse X = A⁺ = V diag(1/s) Uᵀ of each matrix (..., m, n), the singular
+    values at or below ctx's cutoff (atol, rtol: max(atol, rtol · s_max)) taken as 0;
+    dL/dA = −Xᵀ G Xᵀ + (I − A X) Gᵀ X Xᵀ + Xᵀ X Gᵀ (I − X A)  (where the rank does not change)"""
+    name = "pinv"
+
+    @staticmethod
+    def forward(tolerances, a):
+        atol, rtol = tolerances
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+        kept = s > np.maximum(atol, rtol * largest)
+        reciprocal = np.where(kept, 1.0 / np.where(kept, s, 1.0), 0.0).astype(s.dtype)
+        return (_swap(vh) * reciprocal[..., None, :]) @ _swap(u)
+
+    @staticmethod
+    def backward(tolerances, g, out, a):
+        x, x_t, g_t = out, _swap(out), _swap(g)     # (nodes in a higher-order pass: recorded)
+        m = g_t @ (x @ x_t)                         # Gᵀ X Xᵀ, then (I − A X) of it
+        n = (x_t @ x) @ g_t                         # Xᵀ X Gᵀ, then it (I − X A)
+        return (-(x_t @ g @ x_t) + (m - a @ (x @ m)) + (n - (n @ x) @ a),)
