@@ -69,17 +69,16 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
     others are passed through as constants. PyTorch's form, the inputs as one tuple or list
     (`gradcheck(f, (x, y))`), is taken too: then, as in PyTorch, only its Values and Tensors
-    requiring grad are checked, and its other items are passed to `f` as they are. `f` is called with float64 copies of the checked
-    inputs, which are what it perturbs: `f` must compute from its arguments (one that reads a
-    layer's own parameters instead is refused, as it checks nothing: `gradcheck_parameters`
-    checks a model's parameters where they are). On a mismatch raises
+    requiring grad are checked, and its other items are passed to `f` as they are. `f` is called
+    with float64 copies of the checked inputs, which are what it perturbs: `f` must compute from its
+    arguments (one that reads a layer's own parameters instead is refused, as it checks nothing:
+    `gradcheck_parameters` checks a model's parameters where they are). On a mismatch raises
     `GradcheckError` naming the input, the element, and both values (or returns False with
-    `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at
-    that point (relu at 0: check elsewhere), a value outside f's domain, or a result that left
-    the graph (its backprop gradient is taken as 0). A backward that forgets to multiply by
-    `g` fails, also on a scalar output (a custom loss) and on a `.sum()`: backward is seeded
-    with 2, not 1, and its gradients halved (exactly), so the numbers reported are still f's
-    derivatives.
+    `raise_exception=False`), with the likely cause when it is not backward's fault: a kink at that
+    point (relu at 0: check elsewhere), a value outside f's domain, or a result that left the graph
+    (its backprop gradient is taken as 0). A backward that forgets to multiply by `g` fails, also on
+    a scalar output (a custom loss) and on a `.sum()`: backward is seeded with 2, not 1, and its
+    gradients halved (exactly), so the numbers reported are still f's derivatives.
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck
@@ -193,15 +192,15 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
     (J(θ + ε e_i) − J(θ − ε e_i)) / 2ε, where `cost()` computes the scalar cost J from them.
 
     `cost` takes no arguments: it is a closure over the model and the data, so it reads the
-    parameters where they live, which `gradcheck` (whose f must compute from its arguments)
-    cannot do. Each number is moved in place and put back exactly; the parameters' `.grad` is
-    left as it was. `parameters` holds Tensors or Values, or `(name, parameter)` pairs such as
-    `model.named_parameters()` or a dict of them (a mismatch then names the parameter).
-    Tensors must be float64 (`model.double()`, or build it with `dtype="float64"`): a float32 cost moves by
-    less than its rounding for small ε. It costs two forward passes per number (a BatchNorm
-    in training mode updates its running statistics in each), so check a small network once,
-    then train without it. On a mismatch raises `GradcheckError` naming the parameter, the element
-    and both values (or returns False with `raise_exception=False`).
+    parameters where they live, which `gradcheck` (whose f must compute from its arguments) cannot
+    do. Each number is moved in place and put back exactly; the parameters' `.grad` is left as it
+    was. `parameters` holds Tensors or Values, or `(name, parameter)` pairs such as
+    `model.named_parameters()` or a dict of them (a mismatch then names the parameter). Tensors must
+    be float64 (`model.double()`, or build it with `dtype="float64"`): a float32 cost moves by less
+    than its rounding for small ε. It costs two forward passes per number (a BatchNorm in training
+    mode updates its running statistics in each), so check a small network once, then train without
+    it. On a mismatch raises `GradcheckError` naming the parameter, the element and both values (or
+    returns False with `raise_exception=False`).
 
     >>> W = Tensor([[0.5, -1.0], [0.3, 0.8]], dtype="float64", requires_grad=True)
     >>> X = Tensor([[1.0, 2.0], [-0.5, 0.1], [0.2, 0.4]], dtype="float64")

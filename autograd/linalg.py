@@ -1,11 +1,10 @@
 """PyTorch's `torch.linalg`, the part glassgrad has, differentiable (the ops are in
-autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`,
-`slogdet`, `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them
-(..., n, n); `svd`, `svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n);
-`solve_triangular` and `cholesky_solve`; all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor
-methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse() and
-B.cholesky_solve(L) call them. For the rest (qr, eig, ...) there is np.linalg on
-t.data: numbers without a gradient.
+autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`, `slogdet`,
+`cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them (..., n, n); `svd`,
+`svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n); `solve_triangular` and `cholesky_solve`;
+all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor methods t.inverse(),
+t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse() and B.cholesky_solve(L) call them. For
+the rest (qr, eig, ...) there is np.linalg on t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)

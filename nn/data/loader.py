@@ -451,14 +451,15 @@ class DataLoader:
     (1, (4, 3))
 
     Any other dataset of samples, a user's `Dataset` subclass, any object with `len()` and
-    `dataset[i]`, or a list of `(x, y)` tuples, of dicts or of strings, is read sample by
-    sample and each batch made by `collate_fn(list_of_samples)`, by default `default_collate`
-    (PyTorch's rules: see there). Given a `collate_fn`, any list is such a dataset: the function
-    gets its items as they are, as in PyTorch (lists of token ids of different lengths to pad,
-    sentences to tokenise): Python numbers stay Python numbers, not cast to float32 (so
-    `np.stack(batch)` of float lists is float64: cast it for a float32 model). Such samples
-    are not checked for NaN when the loader is made (that would read them all). The default batch_size is 32 (PyTorch's is 1); `batch_size=None`
-    gives the samples one at a time, unbatched, their arrays as Tensors, as in PyTorch.
+    `dataset[i]`, or a list of `(x, y)` tuples, of dicts or of strings, is read sample by sample and
+    each batch made by `collate_fn(list_of_samples)`, by default `default_collate` (PyTorch's rules:
+    see there). Given a `collate_fn`, any list is such a dataset: the function gets its items as
+    they are, as in PyTorch (lists of token ids of different lengths to pad, sentences to tokenise):
+    Python numbers stay Python numbers, not cast to float32 (so `np.stack(batch)` of float lists is
+    float64: cast it for a float32 model). Such samples are not checked for NaN when the loader is
+    made (that would read them all). The default batch_size is 32 (PyTorch's is 1);
+    `batch_size=None` gives the samples one at a time, unbatched, their arrays as Tensors, as in
+    PyTorch.
 
     >>> pairs = [(np.array([0.5, 1.0]), 0), (np.array([2.0, 3.0]), 1)]
     >>> xb, yb = next(iter(DataLoader(pairs, batch_size=2)))
