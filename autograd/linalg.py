@@ -78,6 +78,15 @@ def _factorable(name: str, A: Any, square: bool = True) -> Tensor:
     return A
 
 
+def _check_batches_broadcast(name: str, A: Tensor, B: Tensor) -> None:
+    """A (..., n, n) and B (..., n, k): their batch axes must broadcast together."""
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch shapes of A {A.shape} and B {B.shape} cannot be "
+                         f"broadcast together") from None
+
+
 def _first_failure(a: np.ndarray, works: Callable[[np.ndarray], bool]) -> tuple:
     """The batch index of the first matrix of `a` (..., n, n) for which `works` is False, and
     ' at batch index [i, j]' to say so in a message ('' for a single matrix)."""
@@ -330,11 +339,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     if B.ndim < 2 or B.shape[-2] != n:
         raise ValueError(f"solve: A of shape {A.shape} needs B of shape (..., {n}, k) or "
                          f"({n},), got {B.shape if not vectors else B.shape[:-1]}")
-    try:
-        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
-    except ValueError:
-        raise ValueError(f"solve: the batch shapes of A {A.shape} and B {B.shape} cannot be "
-                         f"broadcast together") from None
+    _check_batches_broadcast("solve", A, B)
     try:
         X = apply(Solve, (A, B))
     except np.linalg.LinAlgError:
@@ -375,11 +380,7 @@ def _solve_triangular(name: str, A: Any, B: Any, upper: bool, left: bool,
         raise ValueError(f"{name}: A of shape {A.shape} needs B of shape {want}"
                          f"{' (left=False)' if not left else ''}, got {B.shape} (a vector b "
                          f"is b.unsqueeze(-1))")
-    try:
-        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
-    except ValueError:
-        raise ValueError(f"{name}: the batch shapes of A {A.shape} and B {B.shape} cannot be "
-                         f"broadcast together") from None
+    _check_batches_broadcast(name, A, B)
     if not unitriangular:
         zero = np.diagonal(A.data, 0, -2, -1) == 0
         if zero.any():
@@ -484,11 +485,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     if B.ndim < 2 or B.shape[-2] != m:
         raise ValueError(f"lstsq: A of shape {A.shape} needs B of shape (..., {m}, k) or "
                          f"({m},), got {B.shape[:-1] if vector else B.shape}")
-    try:
-        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
-    except ValueError:
-        raise ValueError(f"lstsq: the batch shapes of A {A.shape} and B {B.shape} cannot be "
-                         f"broadcast together") from None
+    _check_batches_broadcast("lstsq", A, B)
     s = np.linalg.svd(A.data, compute_uv=False)
     if n:
         tolerance = max(m, n) * np.finfo(A.data.dtype).eps * s[..., 0]
