@@ -14,12 +14,11 @@ import pytest
 import autograd
 from autograd import Tensor, grad, gradcheck, linalg
 from conftest import t64
+from linalg_helpers import TIGHT, assert_recorded_gradient_is_the_first_order_one, swap
 from torch_helpers import needs_torch, same_as_torch, torch
 
 # (n, n) for n = 1, 2, 4, a batch (3, 2, 4, 4), and a batch of one
 SHAPES = [(1, 1), (2, 2), (4, 4), (3, 2, 4, 4), (1, 4, 4)]
-# float64 finite differences: central, eps = 1e-6, so truncation ~1e-12 and rounding ~1e-10
-TIGHT = dict(atol=1e-8, rtol=1e-6)
 
 
 def _general(rng: np.random.Generator, shape: tuple) -> np.ndarray:
@@ -27,17 +26,13 @@ def _general(rng: np.random.Generator, shape: tuple) -> np.ndarray:
     return rng.standard_normal(shape) + 3 * np.eye(shape[-1])
 
 
-def _swap(x):
-    return x.swapaxes(-1, -2)           # (ndarray.mT needs numpy 2; CI also runs 1.24)
-
-
 def _spd(X):
     """X Xᵀ + n I: symmetric positive definite, for an array or a Tensor X."""
-    return X @ _swap(X) + X.shape[-1] * np.eye(X.shape[-1])
+    return X @ swap(X) + X.shape[-1] * np.eye(X.shape[-1])
 
 
 def _symmetric(X):
-    return (X + _swap(X)) * 0.5
+    return (X + swap(X)) * 0.5
 
 
 def _weights(rng: np.random.Generator, shape: tuple) -> Tensor:
@@ -118,15 +113,15 @@ def test_values_satisfy_their_definitions(shape, rng):
 
     L = linalg.cholesky(Tensor(S)).data
     assert (np.triu(L, 1) == 0).all() and (np.diagonal(L, 0, -2, -1) > 0).all()
-    np.testing.assert_allclose(L @ _swap(L), S, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(linalg.cholesky(Tensor(S), upper=True).data, _swap(L))
+    np.testing.assert_allclose(L @ swap(L), S, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(linalg.cholesky(Tensor(S), upper=True).data, swap(L))
 
     values, vectors = linalg.eigh(Tensor(S))
     assert values.shape == shape[:-1] and vectors.shape == shape
     assert (np.diff(values.data, axis=-1) > 0).all()         # ascending
-    np.testing.assert_allclose((vectors.data * values.data[..., None, :]) @ _swap(vectors.data),
+    np.testing.assert_allclose((vectors.data * values.data[..., None, :]) @ swap(vectors.data),
                                S, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(_swap(vectors.data) @ vectors.data, eye, atol=1e-13)
+    np.testing.assert_allclose(swap(vectors.data) @ vectors.data, eye, atol=1e-13)
     np.testing.assert_array_equal(linalg.eigvalsh(Tensor(S)).data, values.data)
 
 
@@ -135,7 +130,7 @@ def test_the_triangle_that_is_read(rng):
     PyTorch's and numpy's: what is in the other triangle changes nothing."""
     S = _spd(rng.standard_normal((3, 3)))
     junk = np.triu(rng.standard_normal((3, 3)) * 100, 1)
-    lower, upper = Tensor(S + junk), Tensor(S + _swap(junk))
+    lower, upper = Tensor(S + junk), Tensor(S + swap(junk))
     np.testing.assert_array_equal(linalg.cholesky(lower).data, linalg.cholesky(Tensor(S)).data)
     np.testing.assert_allclose(linalg.cholesky(upper, upper=True).data,
                                linalg.cholesky(Tensor(S), upper=True).data, rtol=1e-14)
@@ -160,15 +155,7 @@ def test_second_derivatives_match_finite_differences(name, shape, rng):
     and that gradient is the first-order one."""
     cost, A = _cost_and_input(name, shape, rng)
     assert gradcheck(lambda A: grad(cost)(A), t64(A), **TIGHT)
-    _assert_recorded_gradient_is_the_first_order_one(cost, A)
-
-
-def _assert_recorded_gradient_is_the_first_order_one(cost, A):
-    first = t64(A)
-    cost(first).backward()
-    recorded = grad(cost)(t64(A))
-    assert recorded.requires_grad
-    np.testing.assert_allclose(recorded.data, first.grad, rtol=1e-12, atol=1e-14)
+    assert_recorded_gradient_is_the_first_order_one(cost, A)
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (3, 3), (2, 3, 3)], ids=str)
@@ -176,7 +163,7 @@ def _assert_recorded_gradient_is_the_first_order_one(cost, A):
 def test_second_derivatives_of_the_factorisations_match_finite_differences(name, shape, rng):
     cost, X = _cost_and_input(name, shape, rng)
     assert gradcheck(lambda X: grad(cost)(X), t64(X), atol=1e-7, rtol=1e-5)
-    _assert_recorded_gradient_is_the_first_order_one(cost, X)
+    assert_recorded_gradient_is_the_first_order_one(cost, X)
 
 
 @pytest.mark.parametrize("name", ["cholesky", "eigh", "eigvalsh"])
@@ -338,7 +325,7 @@ def test_values_and_gradients_are_pytorch_s(name, shape, rng):
         A = _general(rng, shape)
     else:
         junk = np.triu(rng.standard_normal(shape), 1)
-        A = _spd(rng.standard_normal(shape)) + (_swap(junk) if "upper" in name else junk)
+        A = _spd(rng.standard_normal(shape)) + (swap(junk) if "upper" in name else junk)
     ours, theirs = _torch_pair(name)
     same_as_torch(ours, A, rng=rng, torch_f=theirs, rtol=1e-9)
 

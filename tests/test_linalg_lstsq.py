@@ -13,17 +13,13 @@ import pytest
 import autograd
 from autograd import Tensor, grad, gradcheck, linalg
 from conftest import t64
+from linalg_helpers import TIGHT, assert_recorded_gradient_is_the_first_order_one, swap
 from torch_helpers import needs_torch, same_as_torch, torch
 
 # pinv: tall, wide, square, a batch, a batch of one; lstsq: m ≥ n
 PINV_SHAPES = [(1, 1), (3, 2), (2, 4), (3, 2, 4, 3), (1, 4, 4)]
 LSTSQ_SHAPES = [((1, 1), (1, 1)), ((3, 2), (3, 2)), ((4, 4), (4, 1)),
                 ((3, 2, 5, 3), (3, 2, 5, 2)), ((1, 4, 2), (4, 3))]
-TIGHT = dict(atol=1e-8, rtol=1e-6)
-
-
-def _swap(x):
-    return x.swapaxes(-1, -2)
 
 
 def _pinv_cost(rng, shape):
@@ -45,8 +41,8 @@ def test_pinv_satisfies_the_four_moore_penrose_conditions(shape, rng):
     X = linalg.pinv(Tensor(A)).data
     np.testing.assert_allclose(A @ X @ A, A, atol=1e-12)
     np.testing.assert_allclose(X @ A @ X, X, atol=1e-12)
-    np.testing.assert_allclose(A @ X, _swap(A @ X), atol=1e-12)
-    np.testing.assert_allclose(X @ A, _swap(X @ A), atol=1e-12)
+    np.testing.assert_allclose(A @ X, swap(A @ X), atol=1e-12)
+    np.testing.assert_allclose(X @ A, swap(X @ A), atol=1e-12)
     np.testing.assert_allclose(X, np.linalg.pinv(A), atol=1e-12)
 
 
@@ -85,11 +81,7 @@ def test_pinv_s_derivatives_match_finite_differences(shape, rng):
     cost = _pinv_cost(rng, shape)
     assert gradcheck(cost, t64(A), **TIGHT)
     assert gradcheck(lambda A: grad(cost)(A), t64(A), atol=1e-7, rtol=1e-5)
-    first = t64(A)
-    cost(first).backward()
-    recorded = grad(cost)(t64(A))
-    assert recorded.requires_grad
-    np.testing.assert_allclose(recorded.data, first.grad, rtol=1e-12, atol=1e-14)
+    assert_recorded_gradient_is_the_first_order_one(cost, A)
 
 
 @pytest.mark.parametrize("shapes", LSTSQ_SHAPES, ids=str)

@@ -13,19 +13,15 @@ import pytest
 
 from autograd import Tensor, grad, gradcheck, linalg
 from conftest import t64
+from linalg_helpers import TIGHT, assert_recorded_gradient_is_the_first_order_one, swap
 from torch_helpers import needs_torch, same_as_torch, torch
 
 # (A's shape, B's shape): n = 1, 2, 4, a batch (3, 2), and a batch of one beside an unbatched B
 SHAPES = [((1, 1), (1, 1)), ((2, 2), (2, 3)), ((4, 4), (4, 2)), ((3, 2, 4, 4), (3, 2, 4, 2)),
           ((1, 4, 4), (4, 3))]
-TIGHT = dict(atol=1e-8, rtol=1e-6)
 # (upper, left, unitriangular)
 KINDS = [(False, True, False), (True, True, False), (False, False, False), (True, True, True),
          (False, False, True)]
-
-
-def _swap(x):
-    return x.swapaxes(-1, -2)
 
 
 def _triangular(rng: np.random.Generator, shape: tuple) -> np.ndarray:
@@ -70,7 +66,7 @@ def test_the_solution_solves_the_triangular_system(shapes, upper, left, unit, rn
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_solve_solves_a_x_equals_b(upper, rng):
     X = rng.standard_normal((2, 4, 4))
-    S = X @ _swap(X) + 4 * np.eye(4)
+    S = X @ swap(X) + 4 * np.eye(4)
     L = linalg.cholesky(Tensor(S), upper=upper)
     B = rng.standard_normal((2, 4, 3))
     np.testing.assert_allclose(linalg.cholesky_solve(Tensor(B), L, upper=upper).data,
@@ -127,11 +123,7 @@ def test_second_derivatives_match_finite_differences(name, shapes, rng):
     in_b = lambda B: cost(Tensor(A), B)                 # noqa: E731
     assert gradcheck(lambda A: grad(in_a)(A), t64(A), **TIGHT)
     assert gradcheck(lambda B: grad(in_b)(B), t64(B), **TIGHT)
-    first = t64(A)
-    in_a(first).backward()
-    recorded = grad(in_a)(t64(A))
-    assert recorded.requires_grad
-    np.testing.assert_allclose(recorded.data, first.grad, rtol=1e-12, atol=1e-14)
+    assert_recorded_gradient_is_the_first_order_one(in_a, A)
 
 
 def test_the_gradient_in_a_is_on_the_triangle_read(rng):
@@ -159,8 +151,8 @@ def test_cholesky_solve_is_pytorch_s_in_b_and_in_the_triangle_of_l(upper, rng):
     """PyTorch's gradient in L has numbers in the triangle it does not read as well (they move
     nothing); on the triangle it reads it is glassgrad's."""
     X = rng.standard_normal((2, 4, 4))
-    L = np.linalg.cholesky(X @ _swap(X) + 4 * np.eye(4))
-    L = _swap(L) if upper else L
+    L = np.linalg.cholesky(X @ swap(X) + 4 * np.eye(4))
+    L = swap(L) if upper else L
     B = rng.standard_normal((2, 4, 3))
     same_as_torch(lambda B: linalg.cholesky_solve(B, Tensor(L), upper=upper), B, rng=rng,
                   torch_f=lambda B: torch.cholesky_solve(B, torch.tensor(L), upper=upper),

@@ -12,15 +12,11 @@ import pytest
 
 from autograd import Tensor, grad, gradcheck, linalg
 from conftest import t64
+from linalg_helpers import TIGHT, assert_recorded_gradient_is_the_first_order_one, swap
 from torch_helpers import needs_torch, same_as_torch, torch
 
 # tall, wide, square, a batch (3, 2, 4, 3), a batch of one, and 1 × 1
 SHAPES = [(1, 1), (3, 2), (2, 4), (3, 2, 4, 3), (1, 4, 4)]
-TIGHT = dict(atol=1e-8, rtol=1e-6)
-
-
-def _swap(x):
-    return x.swapaxes(-1, -2)           # (ndarray.mT needs numpy 2; CI also runs 1.24)
 
 
 def _weights(rng: np.random.Generator, shape: tuple) -> Tensor:
@@ -59,17 +55,17 @@ def test_values_satisfy_their_definitions(shape, rng):
     assert Vh.shape == shape[:-2] + (k, n)
     assert (np.diff(S, axis=-1) <= 0).all() and (S >= 0).all()       # descending, ≥ 0
     np.testing.assert_allclose((U * S[..., None, :]) @ Vh, A, atol=1e-13)
-    np.testing.assert_allclose(_swap(U) @ U, np.broadcast_to(np.eye(k), S.shape + (k,)),
+    np.testing.assert_allclose(swap(U) @ U, np.broadcast_to(np.eye(k), S.shape + (k,)),
                                atol=1e-13)
-    np.testing.assert_allclose(Vh @ _swap(Vh), np.broadcast_to(np.eye(k), S.shape + (k,)),
+    np.testing.assert_allclose(Vh @ swap(Vh), np.broadcast_to(np.eye(k), S.shape + (k,)),
                                atol=1e-13)
     np.testing.assert_allclose(S, np.linalg.svd(A, compute_uv=False), rtol=1e-13)
     np.testing.assert_array_equal(linalg.svdvals(Tensor(A)).data, S)
 
     Uf, Sf, Vhf = (x.data for x in linalg.svd(Tensor(A)))          # full_matrices=True
     assert Uf.shape == shape[:-2] + (m, m) and Vhf.shape == shape[:-2] + (n, n)
-    np.testing.assert_allclose(_swap(Uf) @ Uf, np.broadcast_to(np.eye(m), Uf.shape), atol=1e-13)
-    np.testing.assert_allclose(Vhf @ _swap(Vhf), np.broadcast_to(np.eye(n), Vhf.shape),
+    np.testing.assert_allclose(swap(Uf) @ Uf, np.broadcast_to(np.eye(m), Uf.shape), atol=1e-13)
+    np.testing.assert_allclose(Vhf @ swap(Vhf), np.broadcast_to(np.eye(n), Vhf.shape),
                                atol=1e-13)
     np.testing.assert_allclose((Uf[..., :k] * Sf[..., None, :]) @ Vhf[..., :k, :], A,
                                atol=1e-13)
@@ -94,11 +90,7 @@ def test_second_derivatives_match_finite_differences(name, shape, rng):
     A = rng.standard_normal(shape)
     cost = _svdvals_cost(rng, shape) if name == "svdvals" else _svd_cost(rng, shape)
     assert gradcheck(lambda A: grad(cost)(A), t64(A), atol=1e-7, rtol=1e-5)
-    first = t64(A)
-    cost(first).backward()
-    recorded = grad(cost)(t64(A))
-    assert recorded.requires_grad
-    np.testing.assert_allclose(recorded.data, first.grad, rtol=1e-12, atol=1e-14)
+    assert_recorded_gradient_is_the_first_order_one(cost, A)
 
 
 def test_svdvals_has_a_gradient_at_repeated_and_zero_singular_values(rng):
