@@ -22,6 +22,7 @@ from .ops import (
     XLogY,
 )
 from .ops.elementwise import Condition
+from .pytorch_names import numpy_dtype
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
     NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _python_number,
@@ -715,7 +716,9 @@ class ElementwiseMethods:
     # -- dtypes --------------------------------------------------------------------------------
 
     def astype(self, dtype: Any) -> Tensor:
-        dtype = np.dtype(dtype)
+        """This tensor in `dtype` (numpy's, a name such as "float64", or a torch dtype), the
+        cast recorded in the graph to floating dtypes; to integers it is a constant."""
+        dtype = numpy_dtype("astype", dtype)
         if dtype == self.data.dtype:
             return self
         if dtype.kind not in "fc":      # integers and bools: a constant, as a comparison is

@@ -253,3 +253,39 @@ def test_an_integer_tensor_cannot_be_made_to_require_grad_by_assignment():
     t = Tensor(np.arange(3))
     with pytest.raises(TypeError, match="floating"):
         t.requires_grad = True
+
+
+def _torch_dtype(name: str) -> object:
+    """A stand-in for torch.<name> (torch is optional): an object of a class `dtype` from the
+    module `torch`, printed as torch prints its dtypes."""
+    cls = type("dtype", (), {"__module__": "torch", "__repr__": lambda self: f"torch.{name}"})
+    return cls()
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: Tensor([1.0, 2.0], dtype=d), lambda d: autograd.tensor([1.0], dtype=d),
+    lambda d: autograd.zeros(2, dtype=d), lambda d: autograd.full((2,), 3, dtype=d),
+    lambda d: autograd.arange(3, dtype=d), lambda d: autograd.randn(2, dtype=d),
+    lambda d: Tensor([1.0]).astype(d), lambda d: Tensor([1.0]).to(d),
+    lambda d: Tensor([1.0]).sum(dtype=d), lambda d: Tensor([1.0]).new_zeros(2, dtype=d),
+    lambda d: __import__("nn").Linear(2, 2, dtype=d).weight,
+])
+def test_every_dtype_argument_reads_dtypes_as_to_does(make):
+    """dtype= (Tensor, creation functions, layers, reductions) and astype read a dtype as
+    .to(dtype) does: a torch dtype by its name (numpy's "Cannot interpret 'torch.float64'",
+    or "must be a numpy dtype", before), and "float", float32 to PyTorch but float64 to
+    numpy, refused (Tensor([1.0], dtype="float") was silently float64, beside
+    autograd.float, float32)."""
+    assert make(_torch_dtype("float64")).dtype == np.float64
+    assert make("float64").dtype == make(autograd.float64).dtype == np.float64
+    with pytest.raises(TypeError, match=r"'float' is float64 to numpy but float32 to PyTorch"):
+        make("float")
+    with pytest.raises(TypeError, match=r"numpy has no torch\.bfloat16"):
+        make(_torch_dtype("bfloat16"))
+
+
+def test_set_default_dtype_reads_dtypes_as_to_does(restore_default_dtype):
+    set_default_dtype(_torch_dtype("float64"))
+    assert autograd.get_default_dtype() == np.float64
+    with pytest.raises(TypeError, match=r"'float' is float64 to numpy"):
+        set_default_dtype("float")
