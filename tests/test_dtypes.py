@@ -289,3 +289,37 @@ def test_set_default_dtype_reads_dtypes_as_to_does(restore_default_dtype):
     assert autograd.get_default_dtype() == np.float64
     with pytest.raises(TypeError, match=r"'float' is float64 to numpy"):
         set_default_dtype("float")
+
+
+@pytest.mark.parametrize("compute", [
+    lambda x: x ** 0.5, lambda x: x ** 3, lambda x: x.rsqrt(), lambda x: 2.0 ** x,
+    lambda x: x.exp2(), lambda x: x.clamp(0.1, 0.9), lambda x: x.clamp(min=0.1),
+    lambda x: x.xlogy(2.0), lambda x: x.logit(1e-3), lambda x: x.sigmoid(), lambda x: x.sinc(),
+    lambda x: x.reshape(1).norm(p=3),
+    lambda x: __import__("nn").functional.leaky_relu(x, 0.1),
+    lambda x: __import__("nn").functional.elu(x), lambda x: __import__("nn").functional.silu(x),
+    lambda x: __import__("nn").functional.softplus(x, beta=2.0),
+    lambda x: __import__("nn").functional.hardswish(x),
+    lambda x: __import__("nn").functional.huber_loss(x, Tensor(np.array(0.2, x.dtype)), delta=0.5),
+    lambda x: __import__("nn").functional.smooth_l1_loss(x, Tensor(np.array(0.2, x.dtype)), beta=0.5),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_ops_on_0d_tensors_keep_their_dtype_on_every_numpy(compute, dtype):
+    """numpy 1.x made a 0-d float32 with a Python number float64 (a loss is 0-d: `loss ** 0.5`
+    and `loss.clamp(...)` were float64 there, float32 on numpy 2 and in PyTorch); the numbers
+    and the gradient are those of the op in float64, to the dtype's precision."""
+    x = Tensor(np.array(0.6, dtype), requires_grad=True)
+    y = compute(x)
+    assert y.dtype == dtype
+    y.backward()
+    assert x.grad.dtype == dtype
+    x64 = Tensor(np.array(0.6), requires_grad=True)
+    y64 = compute(x64)
+    y64.backward()
+    tol = 1e-6 if dtype == np.float32 else 2e-3
+    np.testing.assert_allclose(y.data, y64.data, rtol=tol)
+    np.testing.assert_allclose(x.grad, x64.grad, rtol=tol * 10)
+    h = 1e-6                                          # x64's gradient: central differences
+    numeric = (compute(Tensor(np.array(0.6 + h))).item()
+               - compute(Tensor(np.array(0.6 - h))).item()) / (2 * h)
+    np.testing.assert_allclose(x64.grad, numeric, rtol=1e-6)
