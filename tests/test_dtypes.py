@@ -323,3 +323,27 @@ def test_ops_on_0d_tensors_keep_their_dtype_on_every_numpy(compute, dtype):
     numeric = (compute(Tensor(np.array(0.6 + h))).item()
                - compute(Tensor(np.array(0.6 - h))).item()) / (2 * h)
     np.testing.assert_allclose(x64.grad, numeric, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot", "logaddexp", "logaddexp2", "xlogy",
+                                  "copysign"])
+def test_integers_beside_a_float_tensor_take_its_dtype_in_binary_functions(name):
+    """As in `/` (PyTorch's: int32.atan2(float16) is float16, int64.hypot(a 0-d float64)
+    float64): the integer tensor was made the default float dtype first, so a float16 operand
+    gave float32 and a 0-d float64 one was narrowed to float32. The gradient reaches the float
+    operand in its dtype, with the float64 numbers."""
+    ints = Tensor(np.array([1, 2, 3], np.int32))
+    for dtype, other in [(np.float16, np.array([2.0, 0.5, 1.5], np.float16)),
+                         (np.float64, np.array(1.5))]:
+        y = Tensor(other, requires_grad=True)
+        out = getattr(ints, name)(y)
+        assert out.dtype == dtype, (dtype, out.dtype)
+        out.sum().backward()
+        assert y.grad.dtype == dtype
+    y = Tensor(np.array(1.5), requires_grad=True)           # float64: central differences
+    getattr(ints, name)(y).sum().backward()
+    h = 1e-6
+    numeric = (getattr(ints, name)(Tensor(np.array(1.5 + h))).sum().item()
+               - getattr(ints, name)(Tensor(np.array(1.5 - h))).sum().item()) / (2 * h)
+    np.testing.assert_allclose(y.grad, numeric, rtol=1e-6, atol=1e-9)
+    assert getattr(ints, name)(2.0).dtype == np.float32                # a number: the default
