@@ -28,6 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .devices import check_device
+from .pytorch_names import numpy_dtype
 from .random import chosen_generator
 from .tensor import Tensor, _shape_args, _to_array, get_default_dtype
 
@@ -94,11 +95,7 @@ def _finite(where: str, name: str, value: Any) -> int | float:
 def _dtype(where: str, dtype: Any, default: Any, floating: bool = False) -> np.dtype:
     """`dtype` as a numpy dtype (`default` when None); `floating=True` for random normals and
     uniforms, which have no integer form (PyTorch refuses them too)."""
-    try:
-        dtype = np.dtype(default if dtype is None else dtype)
-    except TypeError:
-        raise TypeError(f"{where}: dtype must be a numpy dtype (such as np.float32), "
-                        f"got {dtype!r}") from None
+    dtype = np.dtype(default) if dtype is None else numpy_dtype(where, dtype)
     if floating and dtype.kind != "f":
         raise TypeError(f"{where}: dtype must be floating point, got {dtype}")
     return dtype

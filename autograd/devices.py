@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Node
+from .pytorch_names import numpy_dtype
 
 NO_GPU = ("there is no GPU here: glassgrad computes with numpy on the CPU; leave out "
           ".to(device) and .cuda(), or use the device 'cpu'")
@@ -26,13 +27,6 @@ _DEVICE_TYPES = frozenset({
     "cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "hpu", "mtia", "maia", "vulkan",
     "lazy", "ve", "fpga", "ort", "mkldnn", "opengl", "opencl", "ideep", "privateuseone",
 })
-
-
-#: dtype names that numpy and PyTorch read differently: refused rather than guessed
-_TWO_MEANINGS = {
-    "float": "float64 to numpy but float32 to PyTorch (torch.float, t.float())",
-    "int": "int64 to numpy but int32 to PyTorch (torch.int, t.int())",
-}
 
 
 def _is_device(value: Any) -> bool:
@@ -57,27 +51,10 @@ def _check_cpu(call: str, device: Any) -> None:
 
 
 def _numpy_dtype(call: str, dtype: Any) -> np.dtype:
-    """`dtype` as numpy's: a numpy dtype or name, or a torch dtype by its name (torch.float64
-    is np.float64)."""
-    given = dtype
-    if isinstance(dtype, str) and dtype in _TWO_MEANINGS:
-        raise TypeError(f"{call}: {dtype!r} is {_TWO_MEANINGS[dtype]}; name the size: "
-                        f"np.{dtype}32 or np.{dtype}64")
-    from_torch = type(dtype).__name__ == "dtype" and type(dtype).__module__.startswith("torch")
-    if from_torch:
-        dtype = str(dtype).removeprefix("torch.")
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        if from_torch:
-            raise TypeError(f"{call}: numpy has no {given} (glassgrad's dtypes are numpy's); "
-                            f"use torch.float32 or torch.float64") from None
-        raise TypeError(f"{call}: expected a device ('cpu') or a dtype (np.float64, "
-                        f"'float64'), got {given!r}") from None
-    if dtype.kind not in "biuf":
-        raise TypeError(f"{call}: glassgrad tensors hold bools, integers or floats, not "
-                        f"{dtype}")
-    return dtype
+    """`dtype` as numpy's (see `pytorch_names.numpy_dtype`): a numpy dtype or name, or a torch
+    dtype by its name (torch.float64 is np.float64)."""
+    return numpy_dtype(call, dtype, "expected a device ('cpu') or a dtype (np.float64, "
+                                    "'float64')")
 
 
 def to_arguments(call: str, args: tuple, device: Any, dtype: Any, flags: dict[str, Any]

@@ -216,6 +216,47 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
 
+#: dtype names that numpy and PyTorch read differently: refused rather than guessed
+TWO_MEANINGS = {
+    "float": "float64 to numpy but float32 to PyTorch (torch.float, t.float())",
+    "int": "int64 to numpy but int32 to PyTorch (torch.int, t.int())",
+}
+
+
+def numpy_dtype(where: str, dtype: Any,
+                expected: str = "dtype must be a numpy dtype (such as np.float32)") -> np.dtype:
+    """A dtype argument as numpy's, the one reading of every `dtype=`, `.to(dtype)` and
+    `astype`: a numpy dtype, type or name, Python's float, int or bool, or a torch dtype by
+    its name (a script that uses torch beside glassgrad passes torch.float32: np.float32).
+    The names "float" and "int" are refused (`TWO_MEANINGS`), as are dtypes a tensor cannot
+    hold (complex, strings, torch.bfloat16).
+
+    >>> numpy_dtype("zeros", "float32"), numpy_dtype("zeros", float)
+    (dtype('float32'), dtype('float64'))
+    >>> numpy_dtype("zeros", "float")
+    Traceback (most recent call last):
+    TypeError: zeros: 'float' is float64 to numpy but float32 to PyTorch (torch.float, t.float()); ...
+    """
+    given = dtype
+    if isinstance(dtype, str) and dtype in TWO_MEANINGS:
+        raise TypeError(f"{where}: {dtype!r} is {TWO_MEANINGS[dtype]}; name the size: "
+                        f"np.{dtype}32 or np.{dtype}64")
+    # (torch is never imported: its dtypes are known by their class, torch.dtype)
+    from_torch = type(dtype).__name__ == "dtype" and type(dtype).__module__.startswith("torch")
+    if from_torch:
+        dtype = str(dtype).removeprefix("torch.")
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        if from_torch:
+            raise TypeError(f"{where}: numpy has no {given} (glassgrad's dtypes are numpy's); "
+                            f"use torch.float32 or torch.float64") from None
+        raise TypeError(f"{where}: {expected}, got {given!r}") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{where}: glassgrad tensors hold bools, integers or floats, not "
+                        f"{dtype}")
+    return dtype
+
 
 def module_functions(tensor_class: type) -> dict[str, Callable]:
     """PyTorch's module functions that are Tensor methods here, by name: each takes the tensor

@@ -40,7 +40,7 @@ from .hooks import move_hooks
 from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, IndexPut, Mul,
                   MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
 from .ops.arithmetic import pow_rule
-from .pytorch_names import mark_pytorch_names
+from .pytorch_names import mark_pytorch_names, numpy_dtype
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
 from . import tensor_elementwise, tensor_functions, tensor_in_place, tensor_operands
 from . import tensor_reductions, tensor_shape
@@ -84,7 +84,7 @@ _ndarray = np.ndarray                 # (a global: read for every gradient in ba
 def set_default_dtype(dtype: Any) -> None:
     """Set the dtype that Python floats and lists become (float32 unless changed)."""
     global _default_dtype
-    dtype = np.dtype(dtype)
+    dtype = numpy_dtype("set_default_dtype", dtype)
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: needs a floating dtype, got {dtype}")
     _default_dtype = dtype
@@ -98,6 +98,8 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if data is None:
         raise TypeError(f"Tensor: {NONE_GIVEN}")
+    if dtype is not None and not isinstance(dtype, np.dtype):
+        dtype = numpy_dtype("Tensor", dtype)   # ("float32", torch.float32: numpy's dtype)
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -108,8 +110,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         from_torch = hasattr(data, "detach") and hasattr(data, "numpy")
         if from_torch:                      # a PyTorch tensor: its numbers (one that requires
             data = data.detach()            # grad refuses numpy's __array__)
-        if dtype is not None and np.dtype(dtype).kind in "iu" and not from_torch:
-            _refuse_ints_beyond(data, np.dtype(dtype))  # tensor([300], dtype=np.uint8): numpy
+        if dtype is not None and dtype.kind in "iu" and not from_torch:
+            _refuse_ints_beyond(data, dtype)  # tensor([300], dtype=np.uint8): numpy
         try:                                            # 2 raises, numpy 1.x wraps round to 44
             arr = np.asarray(data, dtype=dtype)
         except (ValueError, RuntimeError) as error:     # ragged nested lists, mostly; or

@@ -22,6 +22,7 @@ from .ops import (
     XLogY,
 )
 from .ops.elementwise import Condition
+from .pytorch_names import numpy_dtype
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
     NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _python_number,
@@ -291,7 +292,7 @@ class ElementwiseMethods:
         >>> Tensor([1.0, -2.0, 3.0]).copysign(Tensor([-0.0, 1.0, -1.0])).tolist()
         [-1.0, 2.0, -3.0]
         """
-        x = self._floating()
+        x = self._fractions_beside(other)
         return x._binary(Copysign, x, other)
 
     def atan2(self, other: Any) -> Tensor:
@@ -303,7 +304,7 @@ class ElementwiseMethods:
         >>> (y.atan2(x) / math.pi).tolist()                      # 3π/4 and -π/2
         [0.75, -0.5]
         """
-        x = self._floating()                # (an integer tensor gives angles in float)
+        x = self._fractions_beside(other)
         return x._binary(Atan2, x, other)
 
     arctan2 = atan2
@@ -311,13 +312,13 @@ class ElementwiseMethods:
     def hypot(self, other: Any) -> Tensor:
         """sqrt(x² + y²) for x = self, y = other, without the squares' overflow (3e200 and
         4e200 give 5e200); slopes x / hypot and y / hypot, NaN at the origin (as PyTorch's)."""
-        x = self._floating()
+        x = self._fractions_beside(other)
         return x._binary(Hypot, x, other)
 
     def logaddexp(self, other: Any) -> Tensor:
         """ln(e^x + e^y), elementwise, without overflow (logaddexp(1000, 1000) is 1000 + ln 2);
         slopes σ(x - y) and σ(y - x)."""
-        x = self._floating()
+        x = self._fractions_beside(other)
         return x._binary(LogAddExp, x, other)
 
     def xlogy(self, other: Any) -> Tensor:
@@ -331,7 +332,7 @@ class ElementwiseMethods:
         >>> round(loss.item(), 6), p.grad.round(6).tolist()
         (0.693147, [0.0, 0.693147, 0.693147])
         """
-        x = self._floating()
+        x = self._fractions_beside(other)
         return x._binary(XLogY, x, other)
 
     def logit(self, eps: float | None = None) -> Tensor:
@@ -346,9 +347,12 @@ class ElementwiseMethods:
     def logaddexp2(self, other: Any) -> Tensor:
         """log₂(2^x + 2^y), elementwise, without overflow: logaddexp of x ln 2 and y ln 2,
         over ln 2."""
-        x = self._floating()
+        x = self._fractions_beside(other)
+        y = x._operand(other)
+        if y.data.dtype.kind != "f":        # integers: in x's float dtype (their ln 2 multiple
+            y = y.astype(x.data.dtype)      # would be the default dtype's)
         ln2 = math.log(2)
-        return (x * ln2).logaddexp(x._operand(other) * ln2) * (1 / ln2)
+        return (x * ln2).logaddexp(y * ln2) * (1 / ln2)
 
     def float_power(self, exponent: Any) -> Tensor:
         """x ** exponent in float64, whatever the dtypes (PyTorch's float_power).
@@ -544,6 +548,12 @@ class ElementwiseMethods:
         kept = (self.data <= other.data) | np.isnan(other.data)
         return where(Condition(kept, "a ≤ b or b is NaN"), self, other)
 
+    def _fractions_beside(self, other: Any) -> Tensor:
+        """This tensor, or for integer or bool data its float copy in the dtype of `other` if
+        that is a floating tensor, else the default dtype: PyTorch's int32.atan2(float16) is
+        float16, and int64.hypot(a 0-d float64) float64 (both were the default dtype here)."""
+        return self if self.data.dtype.kind == "f" else self._as_fractions(other)
+
     def _floating(self) -> Tensor:
         """This tensor, or for integer or bool data its float copy in the default dtype:
         PyTorch's rule for ops whose results are fractions (numpy would make uint8 float16)."""
@@ -715,7 +725,9 @@ class ElementwiseMethods:
     # -- dtypes --------------------------------------------------------------------------------
 
     def astype(self, dtype: Any) -> Tensor:
-        dtype = np.dtype(dtype)
+        """This tensor in `dtype` (numpy's, a name such as "float64", or a torch dtype), the
+        cast recorded in the graph to floating dtypes; to integers it is a constant."""
+        dtype = numpy_dtype("astype", dtype)
         if dtype == self.data.dtype:
             return self
         if dtype.kind not in "fc":      # integers and bools: a constant, as a comparison is

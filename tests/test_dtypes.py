@@ -253,3 +253,97 @@ def test_an_integer_tensor_cannot_be_made_to_require_grad_by_assignment():
     t = Tensor(np.arange(3))
     with pytest.raises(TypeError, match="floating"):
         t.requires_grad = True
+
+
+def _torch_dtype(name: str) -> object:
+    """A stand-in for torch.<name> (torch is optional): an object of a class `dtype` from the
+    module `torch`, printed as torch prints its dtypes."""
+    cls = type("dtype", (), {"__module__": "torch", "__repr__": lambda self: f"torch.{name}"})
+    return cls()
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: Tensor([1.0, 2.0], dtype=d), lambda d: autograd.tensor([1.0], dtype=d),
+    lambda d: autograd.zeros(2, dtype=d), lambda d: autograd.full((2,), 3, dtype=d),
+    lambda d: autograd.arange(3, dtype=d), lambda d: autograd.randn(2, dtype=d),
+    lambda d: Tensor([1.0]).astype(d), lambda d: Tensor([1.0]).to(d),
+    lambda d: Tensor([1.0]).sum(dtype=d), lambda d: Tensor([1.0]).new_zeros(2, dtype=d),
+    lambda d: __import__("nn").Linear(2, 2, dtype=d).weight,
+])
+def test_every_dtype_argument_reads_dtypes_as_to_does(make):
+    """dtype= (Tensor, creation functions, layers, reductions) and astype read a dtype as
+    .to(dtype) does: a torch dtype by its name (numpy's "Cannot interpret 'torch.float64'",
+    or "must be a numpy dtype", before), and "float", float32 to PyTorch but float64 to
+    numpy, refused (Tensor([1.0], dtype="float") was silently float64, beside
+    autograd.float, float32)."""
+    assert make(_torch_dtype("float64")).dtype == np.float64
+    assert make("float64").dtype == make(autograd.float64).dtype == np.float64
+    with pytest.raises(TypeError, match=r"'float' is float64 to numpy but float32 to PyTorch"):
+        make("float")
+    with pytest.raises(TypeError, match=r"numpy has no torch\.bfloat16"):
+        make(_torch_dtype("bfloat16"))
+
+
+def test_set_default_dtype_reads_dtypes_as_to_does(restore_default_dtype):
+    set_default_dtype(_torch_dtype("float64"))
+    assert autograd.get_default_dtype() == np.float64
+    with pytest.raises(TypeError, match=r"'float' is float64 to numpy"):
+        set_default_dtype("float")
+
+
+@pytest.mark.parametrize("compute", [
+    lambda x: x ** 0.5, lambda x: x ** 3, lambda x: x.rsqrt(), lambda x: 2.0 ** x,
+    lambda x: x.exp2(), lambda x: x.clamp(0.1, 0.9), lambda x: x.clamp(min=0.1),
+    lambda x: x.xlogy(2.0), lambda x: x.logit(1e-3), lambda x: x.sigmoid(), lambda x: x.sinc(),
+    lambda x: x.reshape(1).norm(p=3),
+    lambda x: __import__("nn").functional.leaky_relu(x, 0.1),
+    lambda x: __import__("nn").functional.elu(x), lambda x: __import__("nn").functional.silu(x),
+    lambda x: __import__("nn").functional.softplus(x, beta=2.0),
+    lambda x: __import__("nn").functional.hardswish(x),
+    lambda x: __import__("nn").functional.huber_loss(x, Tensor(np.array(0.2, x.dtype)), delta=0.5),
+    lambda x: __import__("nn").functional.smooth_l1_loss(x, Tensor(np.array(0.2, x.dtype)), beta=0.5),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_ops_on_0d_tensors_keep_their_dtype_on_every_numpy(compute, dtype):
+    """numpy 1.x made a 0-d float32 with a Python number float64 (a loss is 0-d: `loss ** 0.5`
+    and `loss.clamp(...)` were float64 there, float32 on numpy 2 and in PyTorch); the numbers
+    and the gradient are those of the op in float64, to the dtype's precision."""
+    x = Tensor(np.array(0.6, dtype), requires_grad=True)
+    y = compute(x)
+    assert y.dtype == dtype
+    y.backward()
+    assert x.grad.dtype == dtype
+    x64 = Tensor(np.array(0.6), requires_grad=True)
+    y64 = compute(x64)
+    y64.backward()
+    tol = 1e-6 if dtype == np.float32 else 2e-3
+    np.testing.assert_allclose(y.data, y64.data, rtol=tol)
+    np.testing.assert_allclose(x.grad, x64.grad, rtol=tol * 10)
+    h = 1e-6                                          # x64's gradient: central differences
+    numeric = (compute(Tensor(np.array(0.6 + h))).item()
+               - compute(Tensor(np.array(0.6 - h))).item()) / (2 * h)
+    np.testing.assert_allclose(x64.grad, numeric, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot", "logaddexp", "logaddexp2", "xlogy",
+                                  "copysign"])
+def test_integers_beside_a_float_tensor_take_its_dtype_in_binary_functions(name):
+    """As in `/` (PyTorch's: int32.atan2(float16) is float16, int64.hypot(a 0-d float64)
+    float64): the integer tensor was made the default float dtype first, so a float16 operand
+    gave float32 and a 0-d float64 one was narrowed to float32. The gradient reaches the float
+    operand in its dtype, with the float64 numbers."""
+    ints = Tensor(np.array([1, 2, 3], np.int32))
+    for dtype, other in [(np.float16, np.array([2.0, 0.5, 1.5], np.float16)),
+                         (np.float64, np.array(1.5))]:
+        y = Tensor(other, requires_grad=True)
+        out = getattr(ints, name)(y)
+        assert out.dtype == dtype, (dtype, out.dtype)
+        out.sum().backward()
+        assert y.grad.dtype == dtype
+    y = Tensor(np.array(1.5), requires_grad=True)           # float64: central differences
+    getattr(ints, name)(y).sum().backward()
+    h = 1e-6
+    numeric = (getattr(ints, name)(Tensor(np.array(1.5 + h))).sum().item()
+               - getattr(ints, name)(Tensor(np.array(1.5 - h))).sum().item()) / (2 * h)
+    np.testing.assert_allclose(y.grad, numeric, rtol=1e-6, atol=1e-9)
+    assert getattr(ints, name)(2.0).dtype == np.float32                # a number: the default

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, raw
+from .numpy1 import in_input_dtype
 from .elementwise import sign_of
 from .payload_math import log_or_zero, power
 
@@ -236,6 +237,7 @@ class Neg(Op):
         return (-g,)
 
 
+@in_input_dtype
 class PowConst(Op):
     """x ** c for a constant c (kept in ctx);  d/dx = c * x^(c-1), and 0 for c = 0"""
     name, symbol = "pow", "**"
@@ -264,6 +266,7 @@ class PowConst(Op):
         return (g * (c * (x ** e if x.__class__ is float else power(x, e))),)
 
 
+@in_input_dtype
 class ConstPow(Op):
     """c ** x for a constant base c (kept in ctx);  d/dx = c^x * ln(c)"""
     name, symbol = "pow", "**"

@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..graph import CLOSED, Node, Op, apply, raw
+from .numpy1 import in_input_dtype
 
 
 def _exp_float(x: float) -> float:
@@ -231,6 +232,7 @@ def xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y))
 
 
+@in_input_dtype
 class XLogY(Op):
     """x ln y, 0 where x = 0 (unless y is NaN), PyTorch's xlogy: the entropy's p ln p at
     p = 0;  d/dx = ln y (0 where x = 0 and y <= 0, as PyTorch's), d/dy = x / y"""
@@ -251,6 +253,7 @@ class XLogY(Op):
             return np.where(sloped, xlogy(g, y), 0.0), g * x / y
 
 
+@in_input_dtype
 class Logit(Op):
     """logit(x) = ln(x / (1 - x)), the inverse of σ, of x clamped to [ε, 1 - ε] if ε (ctx) is
     given;  d/dx = 1 / (x (1 - x)), but 0 where ε clamps x and NaN outside [0, 1] (PyTorch's)"""
@@ -326,6 +329,7 @@ class Tanh(Op):
         return (g * (1 - out * out),)
 
 
+@in_input_dtype
 class Sigmoid(Op):
     """σ(x) = 1 / (1 + e^-x), evaluated without overflow;  d/dx = σ(x) (1 - σ(x))"""
     name = "sigmoid"
@@ -359,6 +363,7 @@ class Relu(Op):
         return (g * step_of(out),)
 
 
+@in_input_dtype
 class LeakyRelu(Op):
     """leaky_relu(x) = x if x > 0 else c x, for the slope c (ctx);  d/dx = 1 if x > 0 else c"""
     # The slope at 0 is c (PyTorch's choice). In gradient graphs the slope is
@@ -388,6 +393,7 @@ class LeakyRelu(Op):
         return (np.where(x > 0, g, g * c),)
 
 
+@in_input_dtype
 class Softplus(Op):
     """softplus(x) = ln(1 + e^x), as ln(1 + e^-|x|) + max(x, 0) (no overflow);  d/dx = σ(x)"""
     # The binary cross-entropy from logits of Values is t softplus(-x) + (1 - t) softplus(x):
@@ -408,6 +414,7 @@ class Softplus(Op):
         return (g * (_sigmoid_float(x) if x.__class__ is float else _sigmoid_array(x)),)
 
 
+@in_input_dtype
 class Elu(Op):
     """elu(x) = s x if x > 0 else s α (e^(k x) - 1), for (α, s, k) in ctx;
     d/dx = s if x > 0 else s α k e^(k x)"""
@@ -462,6 +469,7 @@ def expm1_below_zero(z: np.ndarray) -> np.ndarray:
     return (u - 1) - u * (np.log(u) - m)
 
 
+@in_input_dtype
 class Hardswish(Op):
     """hardswish(x) = x · min(max(x + 3, 0), 6) / 6;  d/dx = 0 for x <= -3, (2x + 3) / 6
     between, 1 for x >= 3"""
@@ -486,6 +494,7 @@ class Hardswish(Op):
         return (g * np.where(np.abs(x) >= 3, x >= 3, (x + 1.5) / 3),)
 
 
+@in_input_dtype
 class SmoothL1(Op):
     """smooth_l1(x) = 0.5 x² / β if |x| < β else |x| - 0.5 β, for β > 0 in ctx;
     d/dx = clip(x, -β, β) / β"""
@@ -506,6 +515,7 @@ class SmoothL1(Op):
         return (g * (slope if beta == 1 else slope / beta),)      # (±1 exactly beyond β)
 
 
+@in_input_dtype
 class Huber(Op):
     """huber(x) = 0.5 x² if |x| < δ else δ (|x| - 0.5 δ), for δ > 0 in ctx;
     d/dx = clip(x, -δ, δ)"""
@@ -649,6 +659,7 @@ class Minimum(Op):
         return g * to_a, g * (1 - to_a)
 
 
+@in_input_dtype
 class Clip(Op):
     """clip(x, low, high);  d/dx = 1 inside [low, high], 0 outside"""
     name = "clip"

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..graph import Node, Op, apply, raw
+from .numpy1 import in_input_dtype
 from .elementwise import Where, sign_of
 from .payload_math import broadcast_to
 from .shape import Stack
@@ -258,6 +259,7 @@ def scaled_norm(x, p: float, axes, keepdims: bool):
         () if axes is None else tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
+@in_input_dtype
 class VectorNorm(Op):
     """(Σ |x|^p)^(1/p) over axes (ctx: p, axes, keepdims), max |x| for p = inf, min |x| for
     -inf, the count of nonzeros for p = 0;  d/dx = sign(x) (|x| / norm)^(p-1), which is x / norm

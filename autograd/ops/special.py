@@ -39,6 +39,7 @@ import numpy as np
 from numpy.polynomial import polynomial as P
 
 from ..graph import Node, Op, apply, raw
+from .numpy1 import in_input_dtype
 from .elementwise import Where
 from .erf import erf, erfc
 from .payload_math import exp
@@ -247,6 +248,7 @@ def _sinc_slope(x: Any) -> Any:
         return np.where(near, series, (np.cos(pi_x) - np.sin(pi_x) / pi_x) / away)
 
 
+@in_input_dtype
 class Sinc(Op):
     """sinc(x) = sin(πx) / (πx), 1 at 0;  d/dx = (cos(πx) - sinc(x)) / x, 0 at 0"""
     name = "sinc"
