@@ -389,6 +389,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         numbers = []
         for x in inputs:
             if isinstance(x, Tensor):
+                if x._fn is not None and _computed_from(x, out[0]):
+                    symbol = _OPERATOR_SYMBOLS.get(ufunc, ufunc.__name__)
+                    raise RuntimeError(
+                        f"array {symbol}= Tensor: the Tensor of shape {x.shape} is computed "
+                        f"from the parameter whose numbers this updates (p.data {symbol}= "
+                        f"lr * p): was .grad forgotten? The step is p.data {symbol}= "
+                        f"lr * p.grad")
                 if x._fn is not None:
                     raise RuntimeError(
                         f"array {_OPERATOR_SYMBOLS.get(ufunc, ufunc.__name__)}= Tensor: the "
@@ -608,7 +615,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
-                             f"use .any() or .all() on .data")
+                             f"use .any() or .all() on .data (Python's max(0, t), min and "
+                             f"`if t > 0` ask it: elementwise, write t.relu(), t.maximum(0), "
+                             f"autograd.where(t > 0, a, b))")
         return bool(self.data.item())
 
     def item(self) -> float | int | bool:
@@ -1434,6 +1443,19 @@ def _floor_divide(a: Any, b: Any) -> Tensor:
     _refuse_integer_division_by_zero(a, b, "//")
     with np.errstate(divide="ignore", invalid="ignore"):    # x // 0.0 is ±inf or NaN
         return Tensor(np.floor_divide(a.data, b.data))
+
+
+def _computed_from(t: Tensor, array: np.ndarray, limit: int = 64) -> bool:
+    """Whether a tensor in a graph was computed from the tensor whose numbers are `array`
+    (`p.data -= lr * p`, `.grad` forgotten), looking at no more than `limit` nodes."""
+    stack, seen = [t], 0
+    while stack and seen < limit:
+        node = stack.pop()
+        seen += 1
+        if node.data is array:
+            return True
+        stack.extend(q for q in node.parents if isinstance(q, Tensor))
+    return False
 
 
 # PyTorch Tensor methods that glassgrad spells otherwise or lacks: marked on the class, so that

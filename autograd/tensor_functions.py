@@ -39,12 +39,24 @@ def matmul(a: Any, b: Any) -> Tensor:
     k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
     if k_a != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
-                         f"({k_a} != {k_b})")
+                         f"({k_a} != {k_b}){_alignment_hint(a.shape, b.shape)}")
     try:
         return apply(MatMul, (a, b), (a.requires_grad, b.requires_grad))
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot "
                          f"be broadcast together") from None
+
+
+def _alignment_hint(a: tuple, b: tuple) -> str:
+    """What the lectures' shapes usually mean when a @ b does not line up: a 1-d x of N samples
+    of one feature, or W x written for a batch X whose rows are the samples."""
+    if len(a) == 1 and len(b) == 2 and b[0] == 1:
+        return (f"; a 1-d left operand is one sample of {a[0]} features: for {a[0]} samples of "
+                f"one feature make it a column, x.reshape(-1, 1)")
+    if len(a) == 2 and len(b) == 2 and a[1] == b[1]:
+        return (f"; both have {a[1]} columns: multiply along them with a @ b.T (X @ W.T for "
+                f"samples as rows of X and W of shape (out, in), as Linear's weight)")
+    return ""
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:

@@ -70,7 +70,17 @@ def _refuse_unbroadcastable(name: str, a: Tensor, b: Tensor) -> None:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         f"together") from None
+                         f"together{_column_hint(a.shape, b.shape)}") from None
+
+
+def _column_hint(a: tuple, b: tuple) -> str:
+    """A vector of one number per row, (m,) beside (m, n): the lectures' column vector b in
+    b + W x, written for a batch whose samples are W x's columns."""
+    vector, matrix = (a, b) if len(a) == 1 else (b, a)
+    if len(vector) == 1 and len(matrix) == 2 and vector[0] == matrix[0] != matrix[1]:
+        return (f"; a vector lines up with the last axis: for one number per row of the "
+                f"{matrix} make it a column, v.reshape(-1, 1)")
+    return ""
 
 
 def _python_number(x: numbers.Real) -> int | float:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 
 from . import scoring as S
 from .data import DataLoader, Dataset, TensorDataset
@@ -256,11 +256,12 @@ def _targets_from_samples(loader: DataLoader) -> bool:
 
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
-             from_samples: bool = False) -> Any:
+             from_samples: bool = False, first: bool = False) -> Any:
     """loss_fn(out, y); when outputs (N, 1) meet targets (N,), or outputs (N,) targets (N, 1),
     the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
     says how to give y instead (`from_samples`: y is batched from a dataset's samples, whose
-    `__getitem__` is where each target gets its shape).
+    `__getitem__` is where each target gets its shape); a loss written by hand that takes them
+    anyway is caught on the `first` batch (`_refuse_broadcast_loss`).
     Integer targets of the outputs' shape that are not one-hot are refused: the loss would
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
@@ -274,7 +275,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                          f"Linear(n, C)), or for two classes and one logit use "
                          f"binary_cross_entropy_with_logits")
     try:
-        return loss_fn(out, y)
+        loss = loss_fn(out, y)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
         if (isinstance(error, TypeError) and np.ndim(y) == 1 and np.asarray(y).dtype.kind == "f"
                 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
@@ -313,6 +314,47 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                              f"Linear(n, 1), with y.reshape(-1, 1)), or keep the model and use "
                              f"cross_entropy") from error
         raise
+    if first:
+        _refuse_broadcast_loss(loss_fn, out, y, loss, where, from_samples)
+    return loss
+
+
+def _refuse_broadcast_loss(loss_fn: Callable, out: Any, y: np.ndarray, loss: Any, where: str,
+                           from_samples: bool) -> None:
+    """A loss written by hand, `lambda p, t: ((p - t) ** 2).mean()`, given outputs (N, 1) and
+    targets (N,) (or (N,) and (N, 1)) broadcasts them: p - t is the (N, N) table of every
+    output minus every target, and training minimises its mean without a word (the built-in
+    losses refuse the shapes; PyTorch's warn). Told by the numbers, not by the shapes alone,
+    since a loss may reshape them itself (`binary_cross_entropy_with_logits(z.reshape(-1), t)`):
+    the loss is taken again with both in one shape, the column and the vector; when those two
+    agree with each other and not with the loss given, the shapes were broadcast."""
+    n = len(y) if np.ndim(y) else 0
+    shapes = {tuple(np.shape(out)), np.shape(y)}
+    if (not isinstance(out, Tensor) or n < 2 or shapes != {(n, 1), (n,)}
+            or np.asarray(y).dtype.kind not in "biuf" or not isinstance(loss, Tensor)
+            or loss.size != 1):
+        return
+    given = float(loss.data)
+    with no_grad():
+        try:        # the loss is the user's code: anything it refuses decides nothing
+            column = float(loss_fn(out.detach().reshape(n, 1), y.reshape(n, 1)).data)
+            vector = float(loss_fn(out.detach().reshape(n), y.reshape(n)).data)
+        except Exception:
+            return
+    if not (math.isfinite(given) and math.isclose(column, vector, rel_tol=1e-5, abs_tol=1e-12)
+            and not math.isclose(given, column, rel_tol=1e-4, abs_tol=1e-12)):
+        return
+    if np.ndim(y) == 1:
+        fix = ("make each sample's target an array of one number: return np.array([y]) from the "
+               "dataset's __getitem__" if from_samples else "give y as a column, y.reshape(-1, 1)")
+    else:
+        fix = ("make each sample's target a number, not an array of one: return y[0] from the "
+               "dataset's __getitem__" if from_samples else "give y as a vector, y.reshape(-1)")
+    raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
+                     f"{tuple(np.shape(out))} and targets of shape {np.shape(y)} and broadcast "
+                     f"them together (elementwise, as in p - t, these shapes make the ({n}, {n}) "
+                     f"table of every output against every target): it gives {given:.6g} where "
+                     f"the same numbers in one shape give {column:.6g}; {fix}")
 
 
 def _float_labels(where: str, name: str, y: np.ndarray, from_samples: bool) -> str:

@@ -42,7 +42,8 @@ def _exp_float(x: float) -> float:
         return math.exp(x)
     except OverflowError:          # as math.exp (and micrograd), but naming the op and the number
         raise OverflowError(f"exp: e ** {x!r} is too large for a float (the largest is about "
-                            f"e ** 709.78)") from None
+                            f"e ** 709.78; a sigmoid, 1 / (1 + (-z).exp()), is z.sigmoid(), "
+                            f"which never overflows)") from None
 
 
 def _sigmoid_float(x: float) -> float:
