@@ -24,6 +24,7 @@ from .gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from .graph import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .grad_mode import is_inference_mode_enabled
 from .higher_order import grad
+from .derivatives import gradgradcheck, hessian, hvp, jacobian, jvp, vhp, vjp
 from .random import Generator, default_rng, manual_seed
 from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
@@ -50,7 +51,8 @@ __all__ = [
     "isin",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
-    "grad", "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
+    "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
+    "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
     "relaxed_gc", "keep_freed_memory", "set_num_threads", "get_num_threads",
     "manual_seed", "default_rng", "Generator", "draw_graph", "draw_backprop", "CompiledGraph",
 ]
@@ -74,12 +76,10 @@ _SPELT_OTHERWISE = {
     "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
     "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",
-    **dict.fromkeys(("hessian", "jacobian", "vjp", "jvp", "hvp", "vmap", "gradgradcheck"), (
-        "in torch.func and torch.autograd.functional; glassgrad has no such function: build "
-        "it from autograd.grad, which composes: grad(grad(f)) for "
-        "second derivatives, a Hessian row by row, a Hessian-vector product as "
-        "grad(lambda x: (grad(f)(x) * v).sum())(x); check second order with "
-        "gradcheck(lambda x: grad(f)(x), x) (README, 'Beyond first order')")),
+    "vmap": ("in torch.func; glassgrad has no such function: Tensor ops take a batch axis "
+             "already (write f for the batch), or loop over it and autograd.stack the results; "
+             "for a batch of derivatives, autograd.jacobian (torch.autograd.functional's "
+             "jacobian, hessian, vjp, jvp, hvp and vhp are here under their names)"),
     "autograd": ("this module here: torch.autograd.grad(y, x) is autograd.grad(y, x), which "
                  "works as PyTorch's does (and autograd.grad(f)(x) takes a function); "
                  "torch.autograd.Function is autograd.Function"),

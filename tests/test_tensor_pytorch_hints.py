@@ -124,10 +124,9 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
     ("special", r"torch\.special\.erf\(x\) is x\.erf\(\).*expit is x\.sigmoid\(\)"),
-    *[(name, r"in torch\.func and torch\.autograd\.functional; glassgrad has no such function: "
-             r"build it from autograd\.grad.*Hessian-vector product as "
-             r"grad\(lambda x: \(grad\(f\)\(x\) \* v\)\.sum\(\)\)\(x\)")
-      for name in ("hessian", "jacobian", "vjp", "jvp", "hvp", "vmap", "gradgradcheck")],
+    ("vmap", r"in torch\.func; glassgrad has no such function: Tensor ops take a batch axis "
+             r"already .*torch\.autograd\.functional's jacobian, hessian, vjp, jvp, hvp and vhp "
+             r"are here"),
 ])
 def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name, says):
     """`torch.autograd.grad`, `torch.utils.data`, `torch.save` ... after
@@ -136,6 +135,17 @@ def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name
     with pytest.raises(AttributeError, match=rf"^module 'autograd' has no attribute '{name}'; "
                                              rf"PyTorch's torch\.{name} is .*{says}"):
         getattr(autograd, name)
+
+
+@pytest.mark.parametrize("name", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
+                                  "gradgradcheck"])
+def test_torch_autograd_functionals_names_are_here(name):
+    """Once a hint ("glassgrad has no such function"), now the functions themselves
+    (autograd/derivatives.py), also through `from autograd import *`."""
+    import autograd
+    from autograd import derivatives
+    assert getattr(autograd, name) is getattr(derivatives, name)
+    assert name in autograd.__all__
 
 
 # the torch.* names short teaching scripts use (scripts ported with `import autograd as torch`)
