@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+import autograd
 
 from autograd import (
     Function, GradcheckError, Tensor, Value, grad, gradcheck, gradgradcheck, hessian, hvp,
@@ -631,3 +632,15 @@ def test_the_readme_newton_example_converges():
     assert np.abs(grad(loss)(w)).max() < 1e-12
     shown = re.search(r"print\(w\.round\(3\)\)\s+# (\[.*?\])", code).group(1)
     assert str(w.round(3)) == shown
+
+
+def test_pytorchs_import_path_torch_autograd_functional_ports_to_autograd_functional():
+    # `from torch.autograd.functional import jacobian` becomes `from autograd.functional ...`
+    from autograd import functional
+    x = np.array([0.5, -1.5, 2.0])
+    J = functional.jacobian(lambda x: x.tanh() * x, x)
+    fd = np.stack([(np.tanh(x + e) * (x + e) - np.tanh(x - e) * (x - e)) / 2e-6
+                   for e in np.eye(3) * 1e-6], axis=1)
+    np.testing.assert_allclose(J, fd, rtol=1e-7, atol=1e-9)
+    for name in ("jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"):
+        assert getattr(functional, name) is getattr(autograd, name)

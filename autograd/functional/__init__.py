@@ -24,6 +24,9 @@ reachable here as `autograd.functional.<name>`:
 - convolution.py: conv1d/2d/3d, conv_transpose1d/2d/3d;  pooling.py: max, average and adaptive
   pooling;  padding.py: pad;  spatial.py: what convolution and pooling share
 - arguments.py: what every function shares (its arguments made Tensors, and their errors)
+
+PyTorch's torch.autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp) is reachable here
+too, under its own names, for ported code; it lives in autograd/derivatives.py.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ from .spatial import (  # noqa: F401
 from .value_losses import (  # noqa: F401
     _is_values, _raw, _reduce_values, _target_number, _value_pairs,
 )
+# PyTorch's torch.autograd.functional, whose port is this module's name: a ported
+# `from torch.autograd.functional import jacobian` runs as `from autograd.functional import ...`
+# (they live in autograd/derivatives.py, and are autograd.jacobian etc. too)
+from ..derivatives import hessian, hvp, jacobian, jvp, vhp, vjp  # noqa: F401
 
 __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "elu", "selu", "celu",
