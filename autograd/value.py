@@ -798,7 +798,9 @@ def _power(base: float, exponent: Number) -> float:
             if exponent == -1 else ""
         raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero{how}") from None
     except OverflowError:
-        raise OverflowError(f"pow: {base!r} ** {exponent!r} is too large for a float") from None
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} is too large for a float (in a "
+                            f"training loop, numbers this large usually mean the steps "
+                            f"diverged: try a smaller learning rate)") from None
     if result.__class__ is float:
         if base != _MINUS_INF or math.isinf(exponent) or float(exponent).is_integer():
             return result
