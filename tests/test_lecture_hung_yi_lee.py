@@ -519,7 +519,8 @@ def test_a_learning_rate_too_big_diverges_and_fit_says_so():
         fit(model, mse_loss, SGD(model.parameters(), lr=5.0), (XM, YM[:, None]), epochs=100,
             batch_size=64, progress=False)
     b, w = Value(0.5), Value(1.0)
-    with pytest.raises(OverflowError, match=r"pow: .* \*\* 2 is too large for a float.*smaller learning rate"):
+    with pytest.raises(OverflowError,
+                       match=r"pow: .* \*\* 2 is too large for a float.*smaller learning rate"):
         for _ in range(200):
             b.grad = w.grad = 0.0
             value_loss(b, w, "mse").backward()
