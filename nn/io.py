@@ -115,8 +115,20 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
     check_destination("save", path)
-    with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
-        np.savez(f, **arrays)
+    with atomic_open(path) as f:
+        _write_npz(f, arrays)
+
+
+def _write_npz(file: Any, arrays: dict[str, np.ndarray]) -> None:
+    """The arrays as the members `<name>.npy` of an uncompressed zip archive, byte for byte as
+    `np.savez` writes them, never pickled. Not through `np.savez(file, **arrays)`: its keyword
+    arguments would take a name of its own, "file" (a TypeError) or, in numpy 2,
+    "allow_pickle" (the array taken as that option and left out of a file that then loads
+    without it)."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def _is_array_like(value: Any) -> bool:
