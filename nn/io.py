@@ -105,7 +105,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
                    if isinstance(obj, (str, os.PathLike)) else uncalled_method(obj))
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}{swapped}")
-    if os.path.splitext(os.fspath(path))[1].lower() in torch_format.SUFFIXES:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: expected the path of the file to write (a str or a "
+                        f"pathlib.Path), got {type(path).__name__}")
+    path = os.fsdecode(path)
+    if torch_format.is_pytorch_name(path):
         return torch_format.save(state, path)           # PyTorch's own format (torch.load)
     if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name

@@ -57,6 +57,33 @@ def test_saving_to_a_folder_names_the_folder_before_writing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("name", ["model.npz", "model.pt"])
+def test_saving_into_a_missing_folder_says_so_by_name(tmp_path, name):
+    """After a long training, `save(model, "runs/model.npz")` without `runs/`: the error names
+    save and the folder, and says how to make it (the model is still in memory)."""
+    with pytest.raises(FileNotFoundError, match=r"save: the folder '.*runs' does not exist; "
+                                                r"make it first, os.makedirs\("):
+        save(Linear(2, 2), tmp_path / "runs" / name)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_that_is_no_path_is_named_by_save(tmp_path):
+    with pytest.raises(TypeError, match="save: expected the path of the file to write \\(a "
+                                        "str or a pathlib.Path\\), got NoneType"):
+        save(Linear(2, 2), None)
+    with pytest.raises(FileNotFoundError, match="save: the path is empty"):
+        save(Linear(2, 2), "")
+    save(Linear(2, 1), os.fsencode(tmp_path / "bytes.pt"))         # bytes, as open() takes
+    assert list(load(tmp_path / "bytes.pt")) == ["weight", "bias"]
+
+
+def test_a_file_named_just_dot_pt_is_written_as_load_reads_it(tmp_path):
+    """save took ".pt" for a name without a suffix (os.path.splitext) and wrote an .npz; load,
+    seeing a zip named .pt, refused it as 'an .npz archive of arrays, not a PyTorch file'."""
+    save(Linear(2, 1), tmp_path / ".pt")
+    assert list(load(tmp_path / ".pt")) == ["weight", "bias"]
+
+
 def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
     save({"w": np.ones(2)}, path)
