@@ -505,7 +505,8 @@ def _not_a_zip(start: bytes, whole: bool) -> str:
     if _is_pickle(start, whole):
         return ("it is a Python pickle (an older PyTorch writes them with torch.save), which "
                 "glassgrad never loads: it can run code; with PyTorch installed, convert it "
-                "once with nn.save(torch.load(path), 'model.npz')")
+                "once with nn.save(torch.load(path, weights_only=True), 'model.npz') (without "
+                "weights_only=True, a PyTorch before 2.6 runs the file's code)")
     if start.startswith(b"\x93NUMPY"):        # np.save's, of Python objects or damaged
         return "it holds a single .npy array, not an archive of named arrays"
     return "it is not an .npz archive (text, or another format)"

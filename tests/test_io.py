@@ -686,9 +686,11 @@ def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
     path = tmp_path / "old.pt"
     path.write_bytes(pickle.dumps({"w": Boom()}, protocol=2))
     with pytest.raises(ValueError, match=r"old\.pt' is not a glassgrad checkpoint .*it is a "
-                                         r"Python pickle .*never loads"):
+                                         r"Python pickle .*never loads") as refused:
         load(path)
     assert not os.path.exists(Boom.marker)
+    # the way out it names must not run the code either: torch.load(path) does, before 2.6
+    assert "nn.save(torch.load(path, weights_only=True), 'model.npz')" in str(refused.value)
 
 
 @pytest.mark.parametrize("protocol", [0, 1])
