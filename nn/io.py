@@ -374,8 +374,11 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         file.seek(0)
         start = file.read(PEEK)
         if start[:2] != b"PK":      # numpy's refusal of what it found no archive in
-            raise _not_a_checkpoint(path, _not_a_zip(start, len(start) == size)) from None
-        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
+            raise _not_a_checkpoint(path, _not_a_zip(start, len(start) == size, path)) \
+                from None
+        kind = "PyTorch" if torch_format.is_pytorch_name(path) else ".npz"
+        raise _not_a_checkpoint(path, f"it is a damaged or truncated {kind} (zip) file") \
+            from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
     state = OrderedDict()
@@ -498,10 +501,10 @@ def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int
 PEEK = 1 << 16
 
 
-def _not_a_zip(start: bytes, whole: bool) -> str:
-    """Why a file numpy could not open is refused, from its first bytes (`whole`: all of it):
-    a pickle (the format of `torch.save(..., _use_new_zipfile_serialization=False)` and of
-    Python's own objects) is named, as glassgrad never reads one."""
+def _not_a_zip(start: bytes, whole: bool, path: str) -> str:
+    """Why the file at `path` numpy could not open is refused, from its first bytes (`whole`:
+    all of it): a pickle (the format of `torch.save(..., _use_new_zipfile_serialization=False)`
+    and of Python's own objects) is named, as glassgrad never reads one."""
     if _is_pickle(start, whole):
         return ("it is a Python pickle (an older PyTorch writes them with torch.save), which "
                 "glassgrad never loads: it can run code; with PyTorch installed, convert it "
@@ -509,6 +512,8 @@ def _not_a_zip(start: bytes, whole: bool) -> str:
                 "weights_only=True, a PyTorch before 2.6 runs the file's code)")
     if start.startswith(b"\x93NUMPY"):        # np.save's, of Python objects or damaged
         return "it holds a single .npy array, not an archive of named arrays"
+    if torch_format.is_pytorch_name(path):     # (a web page saved under the model's name)
+        return "it is not a zip archive (text, or another format)"
     return "it is not an .npz archive (text, or another format)"
 
 
@@ -537,6 +542,11 @@ def _is_pickle(start: bytes, whole: bool) -> bool:
 
 
 def _not_a_checkpoint(path: str, reason: str) -> ValueError:
+    """The refusal of the file at `path`, saying what its name promised: PyTorch's format for
+    a name ending in .pt or .pth (an .npz archive there is not what the user is after)."""
+    if torch_format.is_pytorch_name(path):
+        return ValueError(f"load: {path!r} is not a PyTorch checkpoint (torch.save's zip "
+                          f"archive, as its name says): {reason}")
     return ValueError(f"load: {path!r} is not a glassgrad checkpoint (a valid .npz archive of "
                       f"number arrays): {reason}")
 

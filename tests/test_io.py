@@ -685,12 +685,30 @@ def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
     Boom.marker = str(tmp_path / "pwned")
     path = tmp_path / "old.pt"
     path.write_bytes(pickle.dumps({"w": Boom()}, protocol=2))
-    with pytest.raises(ValueError, match=r"old\.pt' is not a glassgrad checkpoint .*it is a "
+    with pytest.raises(ValueError, match=r"old\.pt' is not a PyTorch checkpoint .*it is a "
                                          r"Python pickle .*never loads") as refused:
         load(path)
     assert not os.path.exists(Boom.marker)
     # the way out it names must not run the code either: torch.load(path) does, before 2.6
     assert "nn.save(torch.load(path, weights_only=True), 'model.npz')" in str(refused.value)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"<!DOCTYPE html><html><body>Not Found</body></html>",
+     "it is not a zip archive \\(text, or another format\\)"),
+    (b"PK\x03", "it is a damaged or truncated PyTorch \\(zip\\) file"),
+    (b"", "it is empty"),
+])
+def test_a_pt_file_that_is_no_zip_is_refused_as_a_pytorch_file(tmp_path, content, reason):
+    """A web page saved as model.pt, a download cut short: the refusal spoke of "a glassgrad
+    checkpoint (a valid .npz archive ...)" and "not an .npz archive", which the user never
+    had in mind."""
+    path = tmp_path / "model.pt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=rf"model\.pt' is not a PyTorch checkpoint \(torch.save's "
+                                         rf"zip archive, as its name says\): {reason}") as error:
+        load(path)
+    assert ".npz" not in str(error.value)
 
 
 @pytest.mark.parametrize("protocol", [0, 1])
