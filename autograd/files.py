@@ -124,14 +124,41 @@ def _sync_folder(folder: pathlib.Path) -> None:
 
 
 def check_destination(who: str, path: str | os.PathLike) -> None:
-    """Raise IsADirectoryError naming `path` if it is a folder (the final rename would fail,
-    naming the temporary file). A writer of several files checks them all before writing one.
+    """Raise an OSError naming `who` and `path` if no file can be written there: `path` is a
+    folder (IsADirectoryError; the final rename would fail, naming the temporary file), its
+    folder does not exist (FileNotFoundError, found now rather than after a long training) or
+    is a file (NotADirectoryError). A writer of several files checks them all before writing
+    one.
 
     >>> import tempfile
     >>> check_destination("save", tempfile.mkdtemp())
     Traceback (most recent call last):
     IsADirectoryError: [Errno 21] save: the destination is a folder; give a file name: '...'
+    >>> check_destination("save", "no_such_folder/model.npz")
+    Traceback (most recent call last):
+    FileNotFoundError: [Errno 2] save: the folder 'no_such_folder' does not exist; make it ...
     """
-    if os.path.isdir(path):
+    given = os.fsdecode(path)
+    if os.path.isdir(given):
         raise IsADirectoryError(errno.EISDIR, f"{who}: the destination is a folder; give a "
-                                              f"file name", os.fspath(path))
+                                              f"file name", given)
+    if not given:
+        raise FileNotFoundError(errno.ENOENT, f"{who}: the path is empty; give a file name",
+                                given)
+    real = os.path.dirname(os.path.realpath(given))     # where the file goes (links followed)
+    if os.path.isdir(real):
+        return
+    folder = os.path.dirname(given) or "."
+    if os.path.isdir(folder):           # `path` is a link into a folder that is not there
+        folder = real
+    if os.path.exists(folder):          # a file where a folder should be
+        raise NotADirectoryError(errno.ENOTDIR, f"{who}: {folder!r} is a file, not a folder",
+                                 given)
+    if given.startswith("~") and os.path.expanduser(given) != given:
+        # a shell's abbreviation: Python's functions, numpy's and torch's take it as a name
+        raise FileNotFoundError(errno.ENOENT, f"{who}: the folder {folder!r} does not exist "
+                                              f"('~' is not expanded: pass "
+                                              f"os.path.expanduser(path))", given)
+    raise FileNotFoundError(errno.ENOENT, f"{who}: the folder {folder!r} does not exist; make "
+                                          f"it first, os.makedirs({folder!r}, exist_ok=True)",
+                            given)

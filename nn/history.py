@@ -41,6 +41,36 @@ class History:
         self.stopped_early = False
         self.seconds = 0.0
 
+    def state_dict(self) -> dict[str, Any]:
+        """The run's numbers as plain data, so that `nn.save({"model": model, "history":
+        history, ...}, path)` keeps them with the weights (a `.pt` file too); back with
+        `load_state_dict`.
+
+        >>> history = History()
+        >>> history.record({"loss": 0.5})
+        >>> again = History()
+        >>> again.load_state_dict(history.state_dict())
+        >>> again["loss"], again.epochs
+        ([0.5], 1)
+        """
+        return {"history": {name: [float(v) for v in values]
+                            for name, values in self.history.items()},
+                "steps": self.steps, "best_epoch": self.best_epoch,
+                "restored_epoch": self.restored_epoch, "stopped_early": self.stopped_early,
+                "seconds": self.seconds}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take the numbers of `state_dict()` (as `nn.load` gives them back)."""
+        if not isinstance(state, dict) or set(state) != set(self.state_dict()):
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"History.load_state_dict: expected the dict of "
+                             f"History.state_dict(), with the keys "
+                             f"{sorted(self.state_dict())}, got {got}")
+        self.history = {name: [float(v) for v in values]
+                        for name, values in state["history"].items()}
+        for name in ("steps", "best_epoch", "restored_epoch", "stopped_early", "seconds"):
+            setattr(self, name, state[name])
+
     def record(self, scores: dict[str, float]) -> None:
         for name, value in scores.items():
             self.history.setdefault(name, []).append(value)

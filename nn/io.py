@@ -105,7 +105,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
                    if isinstance(obj, (str, os.PathLike)) else uncalled_method(obj))
         raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
                         f"got {type(obj).__name__}{swapped}")
-    if os.path.splitext(os.fspath(path))[1].lower() in torch_format.SUFFIXES:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: expected the path of the file to write (a str or a "
+                        f"pathlib.Path), got {type(path).__name__}")
+    path = os.fsdecode(path)
+    if torch_format.is_pytorch_name(path):
         return torch_format.save(state, path)           # PyTorch's own format (torch.load)
     if state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
@@ -115,8 +119,20 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
     check_destination("save", path)
-    with atomic_open(path) as f:        # a file object: numpy adds no ".npz" to the name
-        np.savez(f, **arrays)
+    with atomic_open(path) as f:
+        _write_npz(f, arrays)
+
+
+def _write_npz(file: Any, arrays: dict[str, np.ndarray]) -> None:
+    """The arrays as the members `<name>.npy` of an uncompressed zip archive, byte for byte as
+    `np.savez` writes them, never pickled. Not through `np.savez(file, **arrays)`: its keyword
+    arguments would take a name of its own, "file" (a TypeError) or, in numpy 2,
+    "allow_pickle" (the array taken as that option and left out of a file that then loads
+    without it)."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def _is_array_like(value: Any) -> bool:
@@ -358,8 +374,11 @@ def _arrays(file: Any, path: str) -> OrderedDict[str, np.ndarray]:
         file.seek(0)
         start = file.read(PEEK)
         if start[:2] != b"PK":      # numpy's refusal of what it found no archive in
-            raise _not_a_checkpoint(path, _not_a_zip(start, len(start) == size)) from None
-        raise _not_a_checkpoint(path, "it is a damaged or truncated .npz (zip) file") from None
+            raise _not_a_checkpoint(path, _not_a_zip(start, len(start) == size, path)) \
+                from None
+        kind = "PyTorch" if torch_format.is_pytorch_name(path) else ".npz"
+        raise _not_a_checkpoint(path, f"it is a damaged or truncated {kind} (zip) file") \
+            from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_a_checkpoint(path, "it holds a single array, not an archive of named arrays")
     state = OrderedDict()
@@ -482,16 +501,19 @@ def _member_problem(archive: zipfile.ZipFile, member: zipfile.ZipInfo, size: int
 PEEK = 1 << 16
 
 
-def _not_a_zip(start: bytes, whole: bool) -> str:
-    """Why a file numpy could not open is refused, from its first bytes (`whole`: all of it):
-    a pickle (the format of `torch.save(..., _use_new_zipfile_serialization=False)` and of
-    Python's own objects) is named, as glassgrad never reads one."""
+def _not_a_zip(start: bytes, whole: bool, path: str) -> str:
+    """Why the file at `path` numpy could not open is refused, from its first bytes (`whole`:
+    all of it): a pickle (the format of `torch.save(..., _use_new_zipfile_serialization=False)`
+    and of Python's own objects) is named, as glassgrad never reads one."""
     if _is_pickle(start, whole):
         return ("it is a Python pickle (an older PyTorch writes them with torch.save), which "
                 "glassgrad never loads: it can run code; with PyTorch installed, convert it "
-                "once with nn.save(torch.load(path), 'model.npz')")
+                "once with nn.save(torch.load(path, weights_only=True), 'model.npz') (without "
+                "weights_only=True, a PyTorch before 2.6 runs the file's code)")
     if start.startswith(b"\x93NUMPY"):        # np.save's, of Python objects or damaged
         return "it holds a single .npy array, not an archive of named arrays"
+    if torch_format.is_pytorch_name(path):     # (a web page saved under the model's name)
+        return "it is not a zip archive (text, or another format)"
     return "it is not an .npz archive (text, or another format)"
 
 
@@ -520,6 +542,11 @@ def _is_pickle(start: bytes, whole: bool) -> bool:
 
 
 def _not_a_checkpoint(path: str, reason: str) -> ValueError:
+    """The refusal of the file at `path`, saying what its name promised: PyTorch's format for
+    a name ending in .pt or .pth (an .npz archive there is not what the user is after)."""
+    if torch_format.is_pytorch_name(path):
+        return ValueError(f"load: {path!r} is not a PyTorch checkpoint (torch.save's zip "
+                          f"archive, as its name says): {reason}")
     return ValueError(f"load: {path!r} is not a glassgrad checkpoint (a valid .npz archive of "
                       f"number arrays): {reason}")
 

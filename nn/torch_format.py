@@ -56,8 +56,8 @@ from autograd.graph import Node
 
 from .module import as_array
 
-__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "archive_problem", "SUFFIXES",
-           "STORAGES"]
+__all__ = ["save", "load", "dumps", "loads", "is_pytorch_file", "is_pytorch_name",
+           "archive_problem", "SUFFIXES", "STORAGES"]
 
 #: the names PyTorch's checkpoints go by: `nn.save` writes this format under them
 SUFFIXES = (".pt", ".pth")
@@ -364,13 +364,20 @@ def is_pytorch_file(path: str | os.PathLike) -> bool:
         with open(path, "rb") as file:
             if file.read(4) != b"PK\x03\x04":
                 return False
-            if os.fspath(path).lower().endswith(SUFFIXES):
+            if is_pytorch_name(path):
                 return True
             file.seek(0)
             with zipfile.ZipFile(file) as archive:
                 return any(_is_pickle_record(name) for name in archive.namelist())
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, TypeError, NotImplementedError):
         return False
+
+
+def is_pytorch_name(path: str | os.PathLike) -> bool:
+    """Whether `path` ends in `.pt` or `.pth` (any case): `nn.save` writes PyTorch's format
+    there, and `nn.load` reads any zip archive so named as one. A file named just ".pt" too:
+    one rule for both, or save would write what load refuses."""
+    return os.fsdecode(path).lower().endswith(SUFFIXES)
 
 
 def _is_pickle_record(name: str) -> bool:

@@ -1,8 +1,10 @@
 """autograd.files.atomic_open: the file appears complete or not at all; errors name the file."""
 
+import os
+
 import pytest
 
-from autograd.files import atomic_open
+from autograd.files import atomic_open, check_destination
 
 
 def test_a_failed_block_leaves_no_file_and_no_temporary(tmp_path):
@@ -210,3 +212,40 @@ def test_text_is_written_with_its_own_line_endings(tmp_path, monkeypatch):
         f.write("x\n1\n")
     assert asked == [{"encoding": "utf-8", "newline": ""}]
     assert (tmp_path / "a.csv").read_bytes() == b"x\n1\n"
+
+
+def test_a_missing_folder_is_named_with_what_to_do(tmp_path):
+    """Found before anything is written, by the function's name; not numpy's bare "No such
+    file or directory" for the whole path."""
+    target = tmp_path / "runs" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        check_destination("save", target)
+    folder = str(tmp_path / "runs")
+    assert info.value.filename == str(target)
+    assert info.value.strerror == (f"save: the folder {folder!r} does not exist; make it first, "
+                                   f"os.makedirs({folder!r}, exist_ok=True)")
+
+
+def test_a_file_where_the_folder_should_be_is_named(tmp_path):
+    (tmp_path / "runs").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="save: '.*runs' is a file, not a folder"):
+        check_destination("save", tmp_path / "runs" / "model.npz")
+
+
+def test_a_tilde_is_not_taken_for_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)             # (no folder named "~" here)
+    with pytest.raises(FileNotFoundError, match=r"save: the folder '~/runs' does not exist "
+                                                r"\('~' is not expanded: pass "
+                                                r"os.path.expanduser\(path\)\)"):
+        check_destination("save", "~/runs/model.npz")
+
+
+def test_an_empty_path_and_a_link_into_a_missing_folder_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="save: the path is empty; give a file name"):
+        check_destination("save", "")
+    link = tmp_path / "latest.npz"
+    os.symlink(tmp_path / "gone" / "model.npz", link)
+    with pytest.raises(FileNotFoundError, match="the folder '.*gone' does not exist"):
+        check_destination("save", link)
+    check_destination("save", tmp_path / "model.npz")          # a folder that is there: fine
+    check_destination("save", b"model.npz")                     # (bytes, in the working folder)

@@ -57,6 +57,33 @@ def test_saving_to_a_folder_names_the_folder_before_writing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("name", ["model.npz", "model.pt"])
+def test_saving_into_a_missing_folder_says_so_by_name(tmp_path, name):
+    """After a long training, `save(model, "runs/model.npz")` without `runs/`: the error names
+    save and the folder, and says how to make it (the model is still in memory)."""
+    with pytest.raises(FileNotFoundError, match=r"save: the folder '.*runs' does not exist; "
+                                                r"make it first, os.makedirs\("):
+        save(Linear(2, 2), tmp_path / "runs" / name)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_that_is_no_path_is_named_by_save(tmp_path):
+    with pytest.raises(TypeError, match="save: expected the path of the file to write \\(a "
+                                        "str or a pathlib.Path\\), got NoneType"):
+        save(Linear(2, 2), None)
+    with pytest.raises(FileNotFoundError, match="save: the path is empty"):
+        save(Linear(2, 2), "")
+    save(Linear(2, 1), os.fsencode(tmp_path / "bytes.pt"))         # bytes, as open() takes
+    assert list(load(tmp_path / "bytes.pt")) == ["weight", "bias"]
+
+
+def test_a_file_named_just_dot_pt_is_written_as_load_reads_it(tmp_path):
+    """save took ".pt" for a name without a suffix (os.path.splitext) and wrote an .npz; load,
+    seeing a zip named .pt, refused it as 'an .npz archive of arrays, not a PyTorch file'."""
+    save(Linear(2, 1), tmp_path / ".pt")
+    assert list(load(tmp_path / ".pt")) == ["weight", "bias"]
+
+
 def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
     save({"w": np.ones(2)}, path)
@@ -64,7 +91,7 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", crash)
+    monkeypatch.setattr("nn.io._write_npz", crash)
     with pytest.raises(OSError, match="disk full"):
         save({"w": np.zeros(2)}, path)
     assert np.array_equal(load(path)["w"], np.ones(2))
@@ -76,19 +103,31 @@ def test_a_full_disk_during_save_names_the_file(tmp_path, monkeypatch):
     import errno
     path = tmp_path / "model.npz"
     save({"w": np.ones(2)}, path)
-    real_savez = np.savez
 
-    def full(f, **arrays):
+    def full(f, arrays):
         f.write(b"PK\x03\x04 half an archive")
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(np, "savez", full)
-    with pytest.raises(OSError) as error:
-        save({"w": np.zeros(2)}, path)
+    with monkeypatch.context() as patch:
+        patch.setattr("nn.io._write_npz", full)
+        with pytest.raises(OSError) as error:
+            save({"w": np.zeros(2)}, path)
     assert error.value.errno == errno.ENOSPC and error.value.filename == str(path)
     assert str(error.value) == f"[Errno 28] No space left on device: {str(path)!r}"
-    monkeypatch.setattr(np, "savez", real_savez)
     assert np.array_equal(load(path)["w"], np.ones(2))
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+@pytest.mark.parametrize("state", [
+    {"file": np.ones(2), "allow_pickle": np.arange(3)},                  # weights
+    {"model": {"w": np.ones(2)}, "allow_pickle": np.arange(3), "file": np.zeros(1)},
+], ids=["weights", "training state"])
+def test_entries_named_like_np_savez_s_own_arguments_are_saved(tmp_path, state):
+    """np.savez(f, **arrays) takes "file" as its own argument (a TypeError) and, in numpy 2,
+    "allow_pickle" as its option: that array was left out, the file saved without a word."""
+    save(state, tmp_path / "x.npz")
+    loaded = load(tmp_path / "x.npz")
+    assert list(loaded) == list(state)
+    assert np.array_equal(loaded["allow_pickle"], np.arange(3))
 
 
 def test_save_rejects_what_is_not_numbers(tmp_path):
@@ -646,10 +685,30 @@ def test_an_old_pytorch_file_or_another_pickle_is_named(tmp_path):
     Boom.marker = str(tmp_path / "pwned")
     path = tmp_path / "old.pt"
     path.write_bytes(pickle.dumps({"w": Boom()}, protocol=2))
-    with pytest.raises(ValueError, match=r"old\.pt' is not a glassgrad checkpoint .*it is a "
-                                         r"Python pickle .*never loads"):
+    with pytest.raises(ValueError, match=r"old\.pt' is not a PyTorch checkpoint .*it is a "
+                                         r"Python pickle .*never loads") as refused:
         load(path)
     assert not os.path.exists(Boom.marker)
+    # the way out it names must not run the code either: torch.load(path) does, before 2.6
+    assert "nn.save(torch.load(path, weights_only=True), 'model.npz')" in str(refused.value)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"<!DOCTYPE html><html><body>Not Found</body></html>",
+     "it is not a zip archive \\(text, or another format\\)"),
+    (b"PK\x03", "it is a damaged or truncated PyTorch \\(zip\\) file"),
+    (b"", "it is empty"),
+])
+def test_a_pt_file_that_is_no_zip_is_refused_as_a_pytorch_file(tmp_path, content, reason):
+    """A web page saved as model.pt, a download cut short: the refusal spoke of "a glassgrad
+    checkpoint (a valid .npz archive ...)" and "not an .npz archive", which the user never
+    had in mind."""
+    path = tmp_path / "model.pt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=rf"model\.pt' is not a PyTorch checkpoint \(torch.save's "
+                                         rf"zip archive, as its name says\): {reason}") as error:
+        load(path)
+    assert ".npz" not in str(error.value)
 
 
 @pytest.mark.parametrize("protocol", [0, 1])

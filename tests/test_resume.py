@@ -137,3 +137,26 @@ def test_generator_states_that_do_not_fit_are_refused():
     loader = DataLoader(np.zeros((4, 1)), np.zeros(4), shuffle=True, seed=0)
     with pytest.raises(ValueError, match=r"expected the keys \['rng'\]"):
         loader.load_state_dict({})
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".pt"])
+def test_the_history_of_a_run_is_saved_with_it(tmp_path, suffix):
+    """`save({"model": ..., "history": history})` was refused ("'history' is a History; a
+    checkpoint holds ..."), so the curves of a run were lost with the process."""
+    from nn import History
+    X, y = _moons()
+    manual_seed(0)
+    model = MLP(2, [8], 2)
+    history = fit(model, cross_entropy, Adam(model.parameters(), lr=0.05), (X, y), epochs=3,
+                  val_data=(X, y), early_stopping=1, progress=False, seed=0)
+    path = tmp_path / f"run{suffix}"
+    save({"model": model, "history": history}, path)
+    again = History()
+    again.load_state_dict(load(path)["history"])
+    assert dict(again.items()) == dict(history.items()) and again.epochs == 3
+    for name in ("steps", "best_epoch", "restored_epoch", "stopped_early", "seconds"):
+        assert getattr(again, name) == getattr(history, name), name
+    assert repr(again) == repr(history)
+    with pytest.raises(ValueError, match=r"History.load_state_dict: expected the dict of "
+                                         r"History.state_dict\(\), with the keys"):
+        again.load_state_dict({"loss": [1.0]})
