@@ -34,7 +34,7 @@ import numpy as np
 from autograd.graph import Node
 from autograd.warn import warn
 
-from .optimizer import Optimizer
+from ..optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR", "ConstantLR",
            "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LambdaLR",

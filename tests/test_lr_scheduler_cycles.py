@@ -1,7 +1,7 @@
 """nn.optim.lr_scheduler: each schedule against its closed form, PyTorch's start and resume rules,
 checkpoints, ReduceLROnPlateau's patience / cooldown / min_lr, OneCycleLR against PyTorch's
 sequences (asked live where torch is installed, else as recorded in
-tests/reference/lr_scheduler.npz), the later schedulers (ConstantLR ... ChainedScheduler) against
+tests/reference/lr_scheduler_cycles.npz), the later schedulers (ConstantLR ... ChainedScheduler) against
 hand-computed sequences and, where torch is installed, PyTorch's, and argument errors.
 
 The schedulers update the lr recursively (PyTorch's chainable form); the closed forms here are
@@ -437,7 +437,7 @@ def one_cycle_torch(torch, case) -> dict[str, np.ndarray]:
 
 
 def pytorch_reference(torch) -> dict[str, np.ndarray]:
-    """tests/reference/lr_scheduler.npz: OneCycleLR's sequences under each case's id."""
+    """tests/reference/lr_scheduler_cycles.npz: OneCycleLR's sequences under each case's id."""
     return record_cases(ONE_CYCLE_IDS, ONE_CYCLE_CASES, lambda rng, case: {},
                         lambda case: one_cycle_torch(torch, case))
 
@@ -452,7 +452,7 @@ def test_one_cycle_matches_pytorch(case):
 @pytest.mark.parametrize("case_id, case", list(zip(ONE_CYCLE_IDS, ONE_CYCLE_CASES)),
                          ids=ONE_CYCLE_IDS)
 def test_one_cycle_matches_pytorchs_recorded_sequences(case_id, case):
-    assert_matches(one_cycle_glassgrad(case), recorded_case("lr_scheduler", case_id),
+    assert_matches(one_cycle_glassgrad(case), recorded_case("lr_scheduler_cycles", case_id),
                    rtol=1e-14, atol=0)
 
 
