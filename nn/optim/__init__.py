@@ -3,8 +3,8 @@
 Simple to complex: `SGD` (momentum, Nesterov) and `ASGD` in `sgd.py`; `Adagrad`, `Adadelta`,
 `RMSprop`, `Rprop`, `Adafactor` in `adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`
 in `adam.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; the shared
-`Optimizer` base in `optimizer.py`; schedules in `lr_scheduler.py`. Every optimizer updates
-`Value` and `Tensor` parameters alike.
+`Optimizer` base in `optimizer.py`; schedules in the package `lr_scheduler/`, one family a
+file. Every optimizer updates `Value` and `Tensor` parameters alike.
 
 >>> from autograd import Tensor
 >>> from nn.optim import Adam

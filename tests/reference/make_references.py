@@ -52,7 +52,7 @@ NAMES = [     # one per line, sorted: each test file that records torch's number
     "linalg",
     "loss_options",
     "losses_more",
-    "lr_scheduler",
+    "lr_scheduler_cycles",
     "nn_functional",
     "optim",
     "pool",
