@@ -28,9 +28,10 @@ class History:
     monitors, in that score's direction (`nn.scoring`). When early stopping put the best
     weights back, `restored_epoch` is that epoch and `scores()` gives its numbers, which are
     the numbers of the model as `fit` leaves it; `last()` is always the final epoch's.
-    `steps` counts the optimizer's updates in those epochs, one per mini-batch: 1,000 examples
-    in batches of 100 make 10 updates an epoch (after Ctrl-C, those of the unfinished epoch
-    too: every update the model holds).
+    `steps` counts the optimizer's updates taken, one per mini-batch: 1,000 examples in batches
+    of 100 make 10 updates an epoch (after Ctrl-C, those of the unfinished epoch too). When
+    the best weights were put back, the model holds fewer of them: those up to the end of
+    `restored_epoch`.
     """
 
     def __init__(self) -> None:
