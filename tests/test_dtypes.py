@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import autograd
+import nn
 from autograd import Tensor, ones, set_default_dtype, zeros
+from autograd import functional as F
 
 
 def test_python_floats_become_float32():
@@ -345,3 +347,44 @@ def test_integers_beside_a_float_tensor_take_its_dtype_in_binary_functions(name)
                - getattr(ints, name)(Tensor(np.array(1.5 - h))).sum().item()) / (2 * h)
     np.testing.assert_allclose(y.grad, numeric, rtol=1e-6, atol=1e-9)
     assert getattr(ints, name)(2.0).dtype == np.float32                # a number: the default
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, d: x.mean(dtype=d), lambda x, d: x.mean(0, dtype=d), lambda x, d: x.var(dtype=d),
+    lambda x, d: x.std(dtype=d), lambda x, d: x.nanmean(dtype=d), lambda x, d: x.norm(dtype=d),
+    lambda x, d: x.softmax(0, dtype=d), lambda x, d: x.log_softmax(dim=1, dtype=d),
+    lambda x, d: F.softmax(x, dim=0, dtype=d), lambda x, d: F.log_softmax(x, 1, dtype=d),
+    lambda x, d: autograd.mean(x, dtype=d),
+])
+@pytest.mark.parametrize("dtype", [np.int64, "int32", bool, _torch_dtype("int64")])
+@pytest.mark.parametrize("data", [[[1.0, 2.0], [3.0, 5.0]], [[1, 2], [3, 5]]])
+def test_a_fraction_asked_for_in_an_integer_dtype_is_refused(call, dtype, data):
+    """PyTorch refuses mean(dtype=torch.int64), softmax(dtype=torch.int64), ...; the result
+    came silently in a float dtype. A floating dtype is still taken."""
+    x = Tensor(data)
+    with pytest.raises(TypeError, match=r"^[a-z_]+: dtype must be a floating dtype, got "
+                                        r"(int64|int32|bool): the result holds fractions"):
+        call(x, dtype)
+    assert call(x, np.float64).dtype == np.float64
+
+
+def test_module_type_casts_floating_parameters_and_buffers():
+    """PyTorch's model.type(dtype) was missing (an AttributeError): `to(dtype)`, also given
+    PyTorch's tensor type names; integer buffers keep their dtype, integer dtypes and CUDA
+    types are refused."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert model.type(np.float64) is model
+    assert model[0].weight.dtype == model[1].running_mean.dtype == np.float64
+    assert model[1].num_batches_tracked.dtype == np.int64
+    for dst_type, dtype in [("torch.HalfTensor", np.float16), (_torch_dtype("float32"), np.float32),
+                            ("float64", np.float64)]:
+        assert model.type(dst_type)[0].bias.dtype == dtype
+    with pytest.raises(TypeError, match=r"^Sequential.type: .*floating point dtypes, got int64"):
+        model.type(np.int64)
+    with pytest.raises(TypeError, match=r"^Sequential.type: torch.LongTensor holds no floating "
+                                        r"dtype; give one of torch.FloatTensor"):
+        model.type("torch.LongTensor")
+    with pytest.raises(RuntimeError, match=r"^Sequential.type\(torch.cuda.FloatTensor\): there "
+                                           r"is no GPU here"):
+        model.type("torch.cuda.FloatTensor")
+    assert model[0].weight.dtype == np.float64          # (a refusal changes nothing)
