@@ -302,6 +302,15 @@ def test_set_default_dtype_reads_dtypes_as_to_does(restore_default_dtype):
     lambda x: __import__("nn").functional.hardswish(x),
     lambda x: __import__("nn").functional.huber_loss(x, Tensor(np.array(0.2, x.dtype)), delta=0.5),
     lambda x: __import__("nn").functional.smooth_l1_loss(x, Tensor(np.array(0.2, x.dtype)), beta=0.5),
+    # (these were float64 on numpy 1.x too, until ops/numpy1.py's @in_input_dtype took them)
+    lambda x: x.relu(), lambda x: x.logsumexp(),
+    lambda x: __import__("nn").functional.hinge_loss(x, Tensor(np.array(1.0, x.dtype))),
+    lambda x: F.binary_cross_entropy(x, Tensor(np.array(0.3, x.dtype))),
+    lambda x: F.binary_cross_entropy(x, Tensor(np.array(1.0, x.dtype)), weight=2.0),
+    lambda x: F.binary_cross_entropy_with_logits(x, Tensor(np.array(0.3, x.dtype))),
+    lambda x: F.binary_cross_entropy_with_logits(x, Tensor(np.array(1.0, x.dtype)),
+                                                 pos_weight=Tensor(np.array(3.0, x.dtype))),
+    lambda x: __import__("nn").BCEWithLogitsLoss()(x, Tensor(np.array(0.0, x.dtype))),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
 def test_ops_on_0d_tensors_keep_their_dtype_on_every_numpy(compute, dtype):
