@@ -834,11 +834,11 @@ class Module:
         floating dtype (np.float64, "float64", a torch dtype, or a tensor's dtype:
         `model.to(x)`) casts every floating parameter and buffer, as PyTorch does: each
         Parameter keeps its identity and gets new data (PyTorch's `param.data = ...`), so an
-        optimizer built before still trains it, and a gradient it holds is cast along (but
-        buffers an optimizer has already made, Adam's moments, keep their dtype: cast the
-        model before its first step). A graph recorded before the cast refuses backward (its
-        ops read the old numbers): compute the loss again. Integer dtypes are refused, as in
-        PyTorch; `non_blocking` is accepted and means nothing here.
+        optimizer built before still trains it, and a gradient it holds is cast along (and
+        the state an optimizer keeps for it, Adam's moments, at the optimizer's next step). A
+        graph recorded before the cast refuses backward (its ops read the old numbers):
+        compute the loss again. Integer dtypes are refused, as in PyTorch; `non_blocking` is
+        accepted and means nothing here.
 
         >>> from nn import Linear
         >>> from nn.optim import SGD
