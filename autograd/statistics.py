@@ -28,6 +28,7 @@ from .graph import apply
 from .ops import Gather, Median
 from .tensor import (Tensor, ValuesAndIndices, _all_if_empty, _as_tensor, _axes, _index_tensor,
                      _integer_index, _reduction_axes, _stable_order, where)
+from .tensor_reductions import _fraction_dtype
 
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -259,7 +260,8 @@ def nanmean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     >>> Tensor([1.0, float("nan"), 3.0]).nanmean().item()
     2.0
     """
-    x = x if dtype is None else x.astype(dtype)
+    if dtype is not None:
+        x = x.astype(_fraction_dtype("nanmean", dtype))
     if x.dtype.kind != "f":
         raise TypeError(f"nanmean: needs a floating-point tensor, got dtype {x.dtype} (as in "
                         f"PyTorch; t.float() converts it)")

@@ -434,9 +434,16 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """`other` as a Tensor. A Python number takes this tensor's dtype when that can hold it
         (any number with a floating tensor, an int with an integer one, a bool with a bool one);
         an int with a bool tensor is int64 (PyTorch's), a float with an integer or bool tensor
-        the default dtype."""
+        the default dtype. A numpy scalar counts as the Python number it holds, as in PyTorch
+        (numpy 2 would widen uint8 + np.int64(2) to int64, numpy 1.x not), except an integer
+        that this integer tensor cannot hold: a 0-d tensor, compared exactly, and refused by
+        arithmetic (`_promote`)."""
         if isinstance(other, Tensor):
             return other
+        if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+            other = _python_scalar(other, self.data.dtype)
+            if other.__class__ is Tensor:
+                return other
         if isinstance(other, (bool, int, float)):
             kind = self.data.dtype.kind
             if kind == "b" and isinstance(other, int):      # PyTorch: bool with int is int64
@@ -462,7 +469,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 raise TypeError(f"{op.name}: {NONE_GIVEN}") from None
             raise
         if a.data.dtype != b.data.dtype:
-            a, b = _promote(a, b)
+            a, b = _promote(a, b, op.name)
         try:
             return apply(op, (a, b))
         except ValueError:
@@ -880,6 +887,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 f"back: update parameters under `with no_grad():` (as an optimizer step does), "
                 f"or write t = t {symbol[:-1]} x for a new tensor")
         value = other.data if isinstance(other, Node) else other
+        # a numpy int or a 0-d integer tensor as the Python int, which numpy 1.x and 2 alike
+        # keep out of the dtype (PyTorch's rule): uint8 += np.int64(2) is uint8 (numpy 2
+        # refused to cast its int64 result back)
+        if self.data.dtype.kind in "biu" and isinstance(value, (np.ndarray, np.integer)) \
+                and value.ndim == 0 and value.dtype.kind in "iu":
+            value = int(value)
         what = "parameter" if fn is Leaf else "tensor"
         instead = instead or f"t = t {symbol[:-1]} x"
         # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
@@ -967,6 +980,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
             exponent = _python_number(exponent)
             base = self if isinstance(exponent, int) else self._floating()
+            if base.data.dtype.kind == "b" and exponent >= 0:     # PyTorch's bool ** 2 is
+                base = Tensor(base.data.astype(np.int64))           # int64 (numpy's int8)
             return apply(PowConst, (base,), exponent)
         return self._binary(pow_rule(self, exponent), self, exponent)
 
@@ -1138,7 +1153,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                             f"{self.data.dtype} and {other.data.dtype}; to combine conditions, "
                             f"compare first: (x > 0) {symbol} (x < 1)"
                             + ("; a power is x ** 2 (^ is xor)" if symbol == "^" else ""))
-        return self._compare(ufunc, symbol, other)
+        x = self
+        if x.data.dtype != other.data.dtype:        # (numpy 2 would widen uint8 & a 0-d int64)
+            x, other = _promote(x, other, symbol)
+        return x._compare(ufunc, symbol, other)
 
     # -- graph ---------------------------------------------------------------------------------
 
@@ -1438,7 +1456,7 @@ def _floor_divide(a: Any, b: Any) -> Tensor:
         _refuse_value("//", error, a, b)
         raise
     if a.data.dtype != b.data.dtype:
-        a, b = _promote(a, b)
+        a, b = _promote(a, b, "//")
     _refuse_unbroadcastable("//", a, b)         # (before the check for a divisor of 0)
     _refuse_integer_division_by_zero(a, b, "//")
     with np.errstate(divide="ignore", invalid="ignore"):    # x // 0.0 is ±inf or NaN
@@ -1456,6 +1474,23 @@ def _computed_from(t: Tensor, array: np.ndarray, limit: int = 64) -> bool:
             return True
         stack.extend(q for q in node.parents if isinstance(q, Tensor))
     return False
+
+
+def _python_scalar(number: np.generic, dtype: np.dtype) -> Any:
+    """The numpy scalar `number` (bool, integer or float) as a Python number, which a tensor
+    of `dtype` takes as PyTorch does whatever numpy's version (see `Tensor._operand`); an
+    integer beyond an integer `dtype`'s range as a 0-d Tensor."""
+    kind = number.dtype.kind
+    if kind == "b":
+        return bool(number)
+    if kind == "f":
+        return float(number)
+    value = int(number)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            return Tensor(number)
+    return value
 
 
 # PyTorch Tensor methods that glassgrad spells otherwise or lacks: marked on the class, so that

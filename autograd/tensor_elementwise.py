@@ -25,7 +25,7 @@ from .ops.elementwise import Condition
 from .pytorch_names import numpy_dtype
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
-    NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _python_number,
+    NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _promote, _python_number,
     _refuse_integer_division_by_zero, _refuse_unbroadcastable, _refuse_value,
 )
 
@@ -503,18 +503,32 @@ class ElementwiseMethods:
 
     def heaviside(self, values: Any) -> Tensor:
         """The step function: 0 where x < 0, 1 where x > 0, and `values` (which broadcast)
-        where x is 0; a constant, as sign (PyTorch's has no derivative).
+        where x is 0; a constant, as sign (PyTorch's has no derivative). In the dtype of x and
+        values (bools give bools, as PyTorch's; numpy's would be float16); where they differ,
+        promoted as `+` does (PyTorch refuses two dtypes).
 
         >>> Tensor([-1.0, 0.0, 2.0]).heaviside(Tensor([0.5])).tolist()
         [0.0, 0.5, 1.0]
         """
-        values = self._operand(values)
-        return Tensor(np.heaviside(*np.broadcast_arrays(self.data, values.data)))
+        x, values = self, self._operand(values)
+        if x.data.dtype != values.data.dtype:
+            x, values = _promote(x, values, "heaviside")
+        x_data, values_data = np.broadcast_arrays(x.data, values.data)
+        if x_data.dtype.kind == "f":
+            return Tensor(np.heaviside(x_data, values_data))
+        return Tensor(np.where(x_data == 0, values_data, x_data > 0).astype(x_data.dtype))
 
     def nextafter(self, other: Any) -> Tensor:
-        """The next float after x towards `other`, in x's dtype; a constant (no gradient, as in
-        PyTorch)."""
-        return Tensor(np.nextafter(self.data, self._operand(other).data.astype(self.data.dtype)))
+        """The next float after x towards `other`, in the dtype `+` would give (PyTorch's:
+        float16 towards float32 is float32); a constant (no gradient, as in PyTorch)."""
+        given = self._operand(other)
+        x, y = (self, given) if self.data.dtype == given.data.dtype else \
+            _promote(self, given, "nextafter")
+        if x.data.dtype.kind != "f":
+            raise TypeError(f"nextafter: needs floating tensors (the next float), got dtypes "
+                            f"{self.data.dtype} and {given.data.dtype}; convert first: "
+                            f"t.float()")
+        return Tensor(np.nextafter(x.data, y.data))
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:

@@ -205,7 +205,7 @@ def where(condition: Any, a: Any = _ONLY_CONDITION, b: Any = _ONLY_CONDITION) ->
         _refuse_value("where", error, a, b)
         raise
     if a.data.dtype != b.data.dtype:
-        a, b = _promote(a, b)
+        a, b = _promote(a, b, "where")
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:

@@ -40,20 +40,52 @@ def _as_tensor(x: Any, op: str = "Tensor") -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's rules where numpy's differ: an integer/bool tensor takes the floating one's
-    dtype (numpy would make int64 with float32 into float64), and a 0-d float tensor does not
-    widen a float tensor with dimensions (a float64 scalar keeps a float32 batch float32; its
-    gradient still flows back through the cast). Integers keep numpy's rule: narrowing a 0-d
-    int64 300 to an int8 tensor's dtype would wrap it round, as PyTorch does."""
+def _promote(a: Tensor, b: Tensor, op: str = "") -> tuple[Tensor, Tensor]:
+    """Two tensors of different dtypes made ready for numpy by PyTorch's rule, the same on
+    numpy 1.x and 2 (whose rules differ from PyTorch's and from each other): the categories
+    are bool < integer < float, and the result takes the highest one, the dtype of its tensors
+    with dimensions if they have it, else that of its 0-d tensors. So an integer or bool
+    tensor takes the floating one's dtype (numpy would make int64 with float32 float64), and a
+    0-d tensor does not widen a tensor with dimensions of its category or a higher one: a
+    float64 scalar keeps a float32 batch float32 (its gradient still flows back through the
+    cast), a 0-d int64 keeps uint8 uint8. Where a 0-d integer's value does not fit there
+    (PyTorch would wrap 300 round to 44 in uint8), it is refused, as a Python int is
+    (`_refuse_integer_out_of_range`). Two tensors with dimensions, or two 0-d ones, keep
+    numpy's promotion, which is PyTorch's there (int8 with uint8 is int16)."""
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
     if ka in "biu" and kb == "f":                   # (an integer tensor is a constant: the
         return Tensor(a.data.astype(b.data.dtype), label=a.label), b    # copy keeps its name)
     if kb in "biu" and ka == "f":
         return a, Tensor(b.data.astype(a.data.dtype), label=b.label)
-    if ka == kb == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
+    if (a.data.ndim == 0) == (b.data.ndim == 0):
+        return a, b
+    if ka == kb == "f":
         return (a.astype(b.data.dtype), b) if a.data.ndim == 0 else (a, b.astype(a.data.dtype))
-    return a, b
+    # integers and bools, one of them 0-d (numpy 1.x would look at its value, numpy 2 widen)
+    a_is_0d = a.data.ndim == 0
+    scalar, other = (a, b) if a_is_0d else (b, a)
+    if other.data.dtype.kind == "b":                # a 0-d integer beside bools: its dtype
+        dtype = scalar.data.dtype
+        other = Tensor(other.data.astype(dtype), label=other.label)
+    else:
+        dtype = other.data.dtype
+        if scalar.data.dtype.kind != "b":
+            _refuse_narrowed(scalar, dtype, op)
+        scalar = Tensor(scalar.data.astype(dtype), label=scalar.label)
+    return (scalar, other) if a_is_0d else (other, scalar)
+
+
+def _refuse_narrowed(scalar: Tensor, dtype: np.dtype, op: str) -> None:
+    """An OverflowError if the 0-d integer tensor `scalar` cannot be held by the integer
+    `dtype` that `_promote` gives it."""
+    value = int(scalar.data)
+    info = np.iinfo(dtype)
+    if not info.min <= value <= info.max:
+        raise OverflowError(
+            f"{op + ': ' if op else ''}{value} (a 0-d {scalar.data.dtype} tensor or numpy "
+            f"scalar) beside a tensor of dtype {dtype} with dimensions: the result is {dtype} "
+            f"(PyTorch's rule: a 0-d tensor or a number does not widen a tensor of its kind), "
+            f"which cannot hold {value}; cast the tensor first, e.g. t.astype(np.int64)")
 
 
 def _refuse_value(name: str, error: TypeError, *operands: Any) -> None:

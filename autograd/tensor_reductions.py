@@ -19,6 +19,7 @@ from .ops import (
 )
 from .ops.reduce import largest_magnitude
 from .ops.softmax import LogSumExpCtx
+from .pytorch_names import numpy_dtype
 from .tensor_axes import (
     _all_if_empty, _axes, _numpy_names, _one_int, _positional_axis, _reduction_axes, _refuse_empty,
     _softmax_axis, _torch_names, _torch_var, _torch_var_positional,
@@ -92,7 +93,7 @@ class ReductionMethods:
              out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
         if dim is not None or keepdim is not None:      # PyTorch's names
             axis, keepdims = _torch_names("mean", axis, keepdims, _all_if_empty(dim), keepdim)
-        x = self._reduced("mean", dtype, out)
+        x = self._reduced("mean", _fraction_dtype("mean", dtype), out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             from .tensor import get_default_dtype   # (tensor.py imports this module)
             return x._exactly_in_float64()._reduce(Mean, axis, keepdims).astype(get_default_dtype())
@@ -208,7 +209,7 @@ class ReductionMethods:
             pytorch = _torch_var_positional("var", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("var", axis, keepdims, ddof, pytorch)
-        x = self._reduced("var", dtype, out)
+        x = self._reduced("var", _fraction_dtype("var", dtype), out)
         if x.data.dtype.kind != "f":    # integers, bools: a fraction, in the default float dtype
             from .tensor import get_default_dtype   # (tensor.py imports this module)
             exact = x._exactly_in_float64().var(axis, keepdims=keepdims, ddof=ddof)
@@ -234,7 +235,7 @@ class ReductionMethods:
             pytorch = _torch_var_positional("std", positional, pytorch)
         if pytorch:
             axis, keepdims, ddof = _torch_var("std", axis, keepdims, ddof, pytorch)
-        x = self._reduced("std", dtype, out)
+        x = self._reduced("std", _fraction_dtype("std", dtype), out)
         if x.data.dtype.kind != "f":
             return _root(x.var(axis, keepdims=keepdims, ddof=ddof))
         try:
@@ -278,7 +279,7 @@ class ReductionMethods:
         if axis is None or dim is not None:
             axis = _softmax_axis("softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "softmax")
-        x = self if dtype is None else self.astype(dtype)
+        x = self if dtype is None else self.astype(_fraction_dtype("softmax", dtype))
         return apply(Softmax, (x._floating(),), axis)
 
     def log_softmax(self, axis: int | None = None, *, dim: int | None = None,
@@ -287,7 +288,7 @@ class ReductionMethods:
         if axis is None or dim is not None:
             axis = _softmax_axis("log_softmax", axis, dim, self.data.shape)
         (axis,) = _axes(axis, max(self.data.ndim, 1), "log_softmax")
-        x = self if dtype is None else self.astype(dtype)
+        x = self if dtype is None else self.astype(_fraction_dtype("log_softmax", dtype))
         return apply(LogSoftmax, (x._floating(),), axis)
 
     def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -493,7 +494,7 @@ class ReductionMethods:
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
             raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
         dim, keepdim = _numpy_names("norm", dim, keepdim, axis, keepdims)
-        x = self._reduced("norm", dtype, None)._floating()
+        x = self._reduced("norm", _fraction_dtype("norm", dtype), None)._floating()
         axes = _reduction_axes(None if dim == () else dim, x.data.ndim, "norm")
         if p in (math.inf, -math.inf) and x.data.size == 0:
             _refuse_empty("norm", x.shape, axes, f"{p}-norm")
@@ -702,6 +703,21 @@ class ReductionMethods:
         """How often each of 0, 1, ..., max occurs (sums of `weights` instead); a constant."""
         from .statistics import bincount
         return bincount(self, weights, minlength)
+
+
+def _fraction_dtype(name: str, dtype: Any) -> np.dtype | None:
+    """The `dtype=` of `name`, whose results are fractions (mean, var, std, softmax,
+    log_softmax, norm, nanmean), as numpy's: a floating dtype, or None; an integer or bool one
+    is refused, as PyTorch refuses it (the result came silently in a float dtype)."""
+    if dtype is None:
+        return None
+    dtype = numpy_dtype(name, dtype)
+    if dtype.kind != "f":
+        hint = "" if name.endswith("softmax") else \
+            f"; for whole numbers, cast the result: t.{name}(...).round().long()"
+        raise TypeError(f"{name}: dtype must be a floating dtype, got {dtype}: the result "
+                        f"holds fractions (PyTorch refuses it too){hint}")
+    return dtype
 
 
 def _numpy_values(result: Tensor, name: str, axis: Any) -> Tensor:

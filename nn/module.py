@@ -834,11 +834,11 @@ class Module:
         floating dtype (np.float64, "float64", a torch dtype, or a tensor's dtype:
         `model.to(x)`) casts every floating parameter and buffer, as PyTorch does: each
         Parameter keeps its identity and gets new data (PyTorch's `param.data = ...`), so an
-        optimizer built before still trains it, and a gradient it holds is cast along (but
-        buffers an optimizer has already made, Adam's moments, keep their dtype: cast the
-        model before its first step). A graph recorded before the cast refuses backward (its
-        ops read the old numbers): compute the loss again. Integer dtypes are refused, as in
-        PyTorch; `non_blocking` is accepted and means nothing here.
+        optimizer built before still trains it, and a gradient it holds is cast along (and
+        the state an optimizer keeps for it, Adam's moments, at the optimizer's next step). A
+        graph recorded before the cast refuses backward (its ops read the old numbers):
+        compute the loss again. Integer dtypes are refused, as in PyTorch; `non_blocking` is
+        accepted and means nothing here.
 
         >>> from nn import Linear
         >>> from nn.optim import SGD
@@ -867,6 +867,30 @@ class Module:
         """PyTorch's `model.half()`: `to(np.float16)`; returns self. numpy computes float16
         slowly and with 3 significant digits: a way to test precision, not to gain speed."""
         return self._cast(f"{type(self).__name__}.half()", np.dtype(np.float16))
+
+    def type(self, dst_type: Any) -> Module:
+        """PyTorch's `model.type(dtype)`: `to(dtype)` for a floating dtype, which casts every
+        floating parameter and buffer (integer buffers, such as BatchNorm's count, keep
+        theirs); returns self. PyTorch's tensor type names, "torch.DoubleTensor" or
+        `torch.DoubleTensor` itself, name their dtypes; integer dtypes are refused (weights
+        that are integers could not train).
+
+        >>> from nn import Linear
+        >>> Linear(2, 1).type("torch.DoubleTensor").weight.dtype
+        dtype('float64')
+        """
+        call = f"{type(self).__name__}.type"
+        name = dst_type if isinstance(dst_type, str) else \
+            f"{getattr(dst_type, '__module__', '')}.{getattr(dst_type, '__name__', '')}"
+        if name.startswith("torch.") and name.endswith("Tensor"):
+            if name.startswith("torch.cuda."):
+                raise RuntimeError(f"{call}({name}): {NO_GPU}")
+            if name not in _TORCH_TENSOR_TYPES:
+                raise TypeError(f"{call}: {name} holds no floating dtype; give one of "
+                                f"{', '.join(_TORCH_TENSOR_TYPES)} or a dtype (np.float64)")
+            dst_type = _TORCH_TENSOR_TYPES[name]
+        dtype, _ = to_arguments(call, (dst_type,), None, None, {})
+        return self._cast(call, dtype)
 
     def cpu(self) -> Module:
         """PyTorch's `model.cpu()`: self (glassgrad's parameters are numpy arrays already)."""
@@ -1104,6 +1128,11 @@ def clear_grad(p: Node, set_to_none: bool = True) -> None:
         p.zero_grad()
     else:
         p.grad = np.zeros_like(p.grad.data if isinstance(p.grad, Node) else p.grad)
+
+
+#: PyTorch's names of the tensor types of floating dtypes, which `Module.type` takes
+_TORCH_TENSOR_TYPES = {"torch.FloatTensor": np.float32, "torch.DoubleTensor": np.float64,
+                       "torch.HalfTensor": np.float16}
 
 
 def _cast_parameter(p: Tensor, dtype: np.dtype) -> None:

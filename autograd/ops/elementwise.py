@@ -344,6 +344,7 @@ class Sigmoid(Op):
         return (g * (out * (1 - out)),)
 
 
+@in_input_dtype                 # (numpy 1.x: np.maximum of a 0-d float32 and 0 is float64)
 class Relu(Op):
     """max(x, 0);  d/dx = 1 where the output is positive, else 0"""
     name, symbol = "relu", "ReLU"

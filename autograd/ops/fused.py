@@ -21,6 +21,7 @@ import numpy as np
 
 from ..graph import Node, Op
 from .elementwise import LOG_FLOOR, sigmoid_from_exp, softplus_from_exp
+from .numpy1 import in_input_dtype
 from .payload_math import log_softmax, softmax
 
 
@@ -167,6 +168,7 @@ class CrossEntropy(Op):
 PQ_FLOOR = 1e-12        # and p(1 - p) is floored in the derivative: bounded even at p = 0
 
 
+@in_input_dtype                 # (numpy 1.x made a 0-d float32 p's loss float64)
 class BinaryCrossEntropy(Op):
     """-[t log p + (1 - t) log(1 - p)] for probabilities p, each log clamped at -100;
     dℓ/dp = (p - t) / p(1 - p), with p(1 - p) floored at 1e-12 (PyTorch's rule). ctx: t.
@@ -200,6 +202,7 @@ class BCEWithLogitsCtx:
         self.target, self.pos_weight, self.sigmoid = target, pos_weight, None
 
 
+@in_input_dtype
 class BinaryCrossEntropyWithLogits(Op):
     """-[p_w t log σ(x) + (1 - t) log(1 - σ(x))] = (1 - t) x + w softplus(-x), from logits x
     and pos_weight p_w (1 when not given), where softplus(-x) = log(1 + e^-x)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph import Node, Op, raw
 from .elementwise import _sigmoid_array
+from .numpy1 import in_input_dtype
 from .payload_math import exp, sum_last
 from .reduce import kept_shape
 
@@ -59,6 +60,7 @@ class LogSumExpCtx:
         self.axes, self.keepdims, self.e, self.total = axes, keepdims, None, None
 
 
+@in_input_dtype                 # (numpy 1.x made a 0-d float32 x's float64)
 class LogSumExp(Op):
     """log Σ exp(x) over axes;  d/dx = softmax(x) = exp(x - max) / Σ exp(x - max)"""
     # Not exp(x - out): out = max + log Σ is rounded to the max's ulp, which at 1e7 in float32

@@ -23,7 +23,7 @@ from autograd import enable_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, follow_dtype
 
 __all__ = ["LBFGS"]
 
@@ -179,6 +179,7 @@ class LBFGS(Optimizer):
             return result, _loss_number(result), self._flat_grad()
 
         state = self.state.setdefault(self._params[0], {"func_evals": 0, "n_iter": 0})
+        follow_dtype(state, self._dtype())      # (the parameters may have been cast since)
         first_result, loss, grad = evaluate()
         evaluations = 1
         state["func_evals"] += 1
