@@ -1466,13 +1466,13 @@ def _floor_divide(a: Any, b: Any) -> Tensor:
 def _computed_from(t: Tensor, array: np.ndarray, limit: int = 64) -> bool:
     """Whether a tensor in a graph was computed from the tensor whose numbers are `array`
     (`p.data -= lr * p`, `.grad` forgotten), looking at no more than `limit` nodes."""
-    stack, seen = [t], 0
-    while stack and seen < limit:
-        node = stack.pop()
+    waiting, seen = [t], 0
+    while waiting and seen < limit:
+        node = waiting.pop()
         seen += 1
         if node.data is array:
             return True
-        stack.extend(q for q in node.parents if isinstance(q, Tensor))
+        waiting.extend(q for q in node.parents if isinstance(q, Tensor))
     return False
 
 
