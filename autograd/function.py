@@ -12,11 +12,13 @@ object per call, a `types.SimpleNamespace()` or a small class, and set attribute
 forward (see the second example). Something kept that way is a constant to a higher-order
 gradient: the built-in ops recompute it from the inputs when backward is called with nodes.
 The arrays both receive are the graph's own (a leaf's data, another node's gradient), so they
-are read-only: compute new ones. A float among the inputs is a constant of the Tensor inputs'
-dtype, as in `x * 0.1`; an int stays an int64 array (a count, an index), and numpy makes
-float32 times it float64: pass 2.0, not 2, to keep float32. A Function has one output: forward
-returns one number (Value inputs) or one array (Tensor inputs); an integer or boolean result
-wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value,
+are read-only: compute new ones (forward may return an input as it is, as a gradient reversal
+layer does: the result gets its own copy). A float or an array among the inputs is a constant
+of the graph (a float of the Tensor inputs' dtype, as in `x * 0.1`); None, a bool, an int, a
+string or any other object is given to forward and backward as it is, as PyTorch does (an
+optional bias of None, a flag, an axis), and backward returns None for it. A Function has one
+output: forward returns one number (Value inputs) or one array (Tensor inputs); an integer or
+boolean result wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value,
 an array of its shape for a Tensor. Backward also serves higher-order gradients if it is
 written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share (`.sum()`,
 `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
@@ -24,7 +26,8 @@ the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes 
 a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers: write such a
 slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math.exp(x)`,
 which takes either. One ctx object serves one call: a ctx
-that forward writes into, passed to two calls, would hold the second call's values for both.
+that forward writes into, passed to two calls, would hold the second call's values for both, so
+the second call is refused while the first's result (a Tensor) is alive.
 
 >>> import numpy as np
 >>> from autograd import Function, Tensor
@@ -64,6 +67,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import weakref
 from typing import Any
 
 import numpy as np
@@ -113,11 +117,92 @@ class Function(Op):
             raise TypeError(f"{cls.name}.apply: cannot mix Value and Tensor inputs")
         floating = [x.data.dtype for x in nodes if kind is Tensor and x.data.dtype.kind == "f"]
         like = np.result_type(*floating) if floating else None
-        parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like) for x in inputs)
-        out = apply(cls, parents, ctx)
+        as_they_are = tuple((k, x) for k, x in enumerate(inputs) if _passed_as_is(x))
+        parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like)
+                        for x in inputs if not _passed_as_is(x))
+        before = _attributes(ctx)
+        out = apply(cls, parents, _Call(ctx, as_they_are) if as_they_are else ctx)
+        if before is not None and out._fn is not None:
+            _check_one_call_per_ctx(cls, ctx, before, out)
         if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
             return Tensor(out.data)         # integers and booleans carry no gradient
         return out
+
+
+def _passed_as_is(x: Any) -> bool:
+    """An input given to forward and backward as it is, outside the graph, as PyTorch passes
+    what is not a tensor: None (an optional bias), a bool or a string (a flag, a mode), a
+    Python int (a count, an axis: an int64 array would make float32 times it float64 on numpy
+    2, not on 1.x), any other object. Floats, numpy numbers and arrays, lists and tuples become
+    constant nodes (a float takes the Tensors' dtype)."""
+    return not isinstance(x, (Node, float, np.ndarray, np.number, list, tuple)) or isinstance(
+        x, bool)
+
+
+class _Call:
+    """The ctx of a call with inputs passed as they are (`_passed_as_is`): the user's ctx, and
+    those inputs with their positions, put back among the graph's inputs for forward and
+    backward, which see the call as it was written."""
+
+    __slots__ = ("ctx", "given")
+
+    def __init__(self, ctx: Any, given: tuple) -> None:
+        self.ctx, self.given = ctx, given
+
+    def inputs(self, parents: tuple) -> list:
+        merged = list(parents)
+        for k, x in self.given:
+            merged.insert(k, x)
+        return merged
+
+
+def _unpacked(ctx: Any, inputs: tuple) -> tuple[Any, tuple, tuple]:
+    """(the user's ctx, every input in its place, the positions of those in the graph)."""
+    if ctx.__class__ is not _Call:
+        return ctx, inputs, ()
+    return ctx.ctx, tuple(ctx.inputs(inputs)), tuple(k for k, _ in ctx.given)
+
+
+def _attributes(ctx: Any) -> dict | None:
+    """A copy of the attributes of a ctx that forward may write into (None for a number, a
+    tuple, None: ctx objects without a __dict__)."""
+    try:
+        return dict(vars(ctx)) if ctx is not None else None
+    except TypeError:
+        return None
+
+
+#: id(ctx) -> the Tensor made by the last call whose forward wrote into that ctx (while the
+#: Tensor lives, it holds its ctx, so the id is that ctx's). Values cannot be referred to
+#: weakly: a ctx shared by Value calls is not detected.
+_written_by: Any = weakref.WeakValueDictionary()
+
+
+def _check_one_call_per_ctx(cls: type, ctx: Any, before: dict, out: Node) -> None:
+    """Refuse a ctx that forward wrote into when an earlier call, whose result is still alive,
+    wrote into it too: that call's backward would read this call's values (wrong gradients,
+    silently). A ctx forward only reads (settings) may serve any number of calls."""
+    after = vars(ctx)
+    written = [name for name, value in after.items()
+               if name not in before or before[name] is not value]
+    if not written or not isinstance(out, Tensor):
+        return
+    earlier = _written_by.get(id(ctx))
+    if earlier is not None and earlier is not out and _user_ctx(earlier) is ctx:
+        vars(ctx).clear()                   # the earlier call's values back, for its backward
+        vars(ctx).update(before)
+        raise ValueError(
+            f"{cls.name}.apply: the ctx given (a {type(ctx).__name__}) was given to an earlier "
+            f"{earlier._fn.name}.apply too, whose result is still in use, and this call's "
+            f"forward wrote into it ({', '.join(written)}): that call's backward would read "
+            f"this call's values. Give a fresh ctx per call: "
+            f"{cls.name}.apply(x, ctx=types.SimpleNamespace())")
+    _written_by[id(ctx)] = out
+
+
+def _user_ctx(node: Node) -> Any:
+    ctx = node._ctx
+    return ctx.ctx if ctx.__class__ is _Call else ctx
 
 
 def _constant(kind: type, x: Any, like: np.dtype | None) -> Node:
@@ -204,6 +289,16 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
             f".{error.name}: backward(ctx, g, out, *inputs) receives the output and the inputs "
             f"(what PyTorch's ctx.save_for_backward keeps); to keep something else, set it on "
             f"ctx in forward (ctx=types.SimpleNamespace(), ctx.k = ...)") from error
+    if ctx is not None and error.obj is ctx and error.name is not None and not setting:
+        # ctx.result read where nothing set it: forward forgot it, or the call gave no ctx
+        held = _attributes(ctx)
+        holds = (f"it holds {', '.join(held) or 'nothing'}" if held is not None else
+                 f"it is the {type(ctx).__name__} {ctx!r:.40}, given to apply as ctx")
+        fix = (f"set it in forward, ctx.{error.name} = ..., on the ctx given to this call"
+               if method == "backward" else
+               f"give it: {cls.name}.apply(x, ctx=types.SimpleNamespace({error.name}=...))")
+        raise AttributeError(f"{cls.name}.{method}: ctx has no .{error.name} ({holds}): "
+                             f"{fix}") from error
     if ctx is None and on_none and (setting or error.name in _PYTORCH_CTX):
         missing = "no attributes to set" if setting else f"no .{error.name}"
         raise AttributeError(
@@ -219,6 +314,12 @@ def _checked_forward(cls: type, forward: Any) -> Any:
     """`forward`, refusing results that are not one raw number or array."""
     @functools.wraps(forward)
     def checked(ctx: Any, *inputs: Any) -> Any:
+        ctx, inputs, _ = _unpacked(ctx, inputs)
+        for k, x in enumerate(inputs):      # (apply gives forward payloads, never nodes)
+            if isinstance(x, Node):
+                raise TypeError(f"{cls.name}.forward: was called with a {type(x).__name__} "
+                                f"(input {k}); run the op as {cls.name}.apply(...), which "
+                                f"records it and gives forward the raw numbers or arrays")
         try:
             out = forward(ctx, *map(_read_only, inputs))
         except AttributeError as error:
@@ -237,16 +338,17 @@ def _checked_forward(cls: type, forward: Any) -> Any:
         if out is None:
             raise TypeError(f"{cls.name}.forward: returned None (is its `return` missing?); "
                             f"return one number (Value inputs) or one array (Tensor inputs)")
-        if isinstance(out, Node) and any(isinstance(x, Node) for x in inputs):
-            raise TypeError(f"{cls.name}.forward: was called with Values or Tensors and returned "
-                            f"a {type(out).__name__}; run the op as {cls.name}.apply(...), which "
-                            f"records it and gives forward the raw numbers or arrays")
         # a list too: with Tensor inputs [a, b] would be stacked into one array of a new
         # shape, and the mistake would surface only in backward, as a gradient's shape
         if isinstance(out, (tuple, list, Node)):
             raise TypeError(f"{cls.name}.forward: returned a {type(out).__name__}; a Function "
                             f"has one output, computed on the raw inputs: return one number "
                             f"(Value inputs) or one array (Tensor inputs)")
+        if out.__class__ is np.ndarray and not out.flags.writeable and any(
+                np.may_share_memory(out, x) for x in inputs if x.__class__ is np.ndarray):
+            # an input returned as it is (`return x`, a gradient reversal) or a view of one
+            # (x.T): the result gets its own array, not the input's read-only view of it
+            out = out.copy()
         return out
     return checked
 
@@ -255,6 +357,7 @@ def _checked_backward(cls: type, backward: Any) -> Any:
     """`backward`, checking that it returns one gradient per input, each of its input's kind."""
     @functools.wraps(backward)
     def checked(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
+        ctx, inputs, outside = _unpacked(ctx, inputs)
         try:
             grads = backward(ctx, _read_only(g), _read_only(out), *map(_read_only, inputs))
         except AttributeError as error:
@@ -274,11 +377,12 @@ def _checked_backward(cls: type, backward: Any) -> Any:
             if not isinstance(g, Node):
                 raise
             raise TypeError(          # the higher-order pass gives nodes, which math/numpy refuse
-                f"{cls.name}.backward: {error} (for a higher-order gradient, which "
-                f"autograd.grad and backward(create_graph=True) always build, even for a first "
-                f"derivative, it is called with Values/Tensors: write it with operators and "
-                f"their methods, or autograd.ops.payload_math's functions, not math or numpy "
-                f"functions; y.backward() alone calls it with numbers and arrays)") from error
+                f"{cls.name}.backward: {error} {_HIGHER_ORDER}") from error
+        except RuntimeError as error:
+            if not isinstance(g, Node) or not str(error).startswith("numpy was given a"):
+                raise
+            raise RuntimeError(       # np.where(x > 0, g, 0) of nodes that want gradients
+                f"{cls.name}.backward: {error} {_HIGHER_ORDER}") from error
         if grads is None:       # a deliberate "no gradient" is written (None,)
             raise TypeError(f"{cls.name}.backward: returned None (is its `return` missing?); "
                             f"return one gradient per input, (None,) for an input that gets "
@@ -289,14 +393,28 @@ def _checked_backward(cls: type, backward: Any) -> Any:
             raise ValueError(f"{cls.name}.backward: returned {len(grads)} gradients for "
                              f"{len(inputs)} inputs (give one per input, None where there is none)")
         return tuple(_checked_gradient(cls, k, gx, x)
-                     for k, (gx, x) in enumerate(zip(grads, inputs)))
+                     for k, (gx, x) in enumerate(zip(grads, inputs)) if k not in outside)
     return checked
+
+
+# why a backward that uses math or numpy fails when it serves a higher-order gradient
+_HIGHER_ORDER = ("(for a higher-order gradient, which autograd.grad and "
+                 "backward(create_graph=True) always build, even for a first derivative, it is "
+                 "called with Values/Tensors: write it with operators and their methods, or "
+                 "autograd.ops.payload_math's functions, not math or numpy functions; "
+                 "y.backward() alone calls it with numbers and arrays)")
 
 
 def _checked_gradient(cls: type, k: int, gx: Any, x: Any) -> Any:
     """The gradient for input `k` as the engine takes it, or a TypeError naming what it is."""
     if gx is None:
         return None
+    not_number = _not_a_number(gx)
+    if not_number:              # a mask (g forgotten) would become 1.0 and 0.0, None NaN
+        what = "a Value" if isinstance(x, (float, Value)) else f"a Tensor of shape {np.shape(x)}"
+        raise TypeError(f"{cls.name}.backward: gradient {k} is {not_number}; input {k} is "
+                        f"{what}, so its gradient is made of numbers (a mask such as x > 0 is "
+                        f"multiplied into g: g * (x > 0))")
     if isinstance(x, Node):                     # the higher-order pass: nodes, or raw constants
         kind = x._kind
         if isinstance(gx, kind) or isinstance(gx, numbers.Real) or (
@@ -313,3 +431,14 @@ def _checked_gradient(cls: type, k: int, gx: Any, x: Any) -> Any:
     wanted = "a number" if isinstance(x, (float, Value)) else "an array of that shape"
     raise TypeError(f"{cls.name}.backward: gradient {k} is of type {type(gx).__name__}; input "
                     f"{k} is {what}, so its gradient must be {wanted} (or None)")
+
+
+def _not_a_number(gx: Any) -> str:
+    """What a gradient that holds no numbers is ('a bool', 'a boolean array', 'an array of
+    dtype object'), or '' for numbers."""
+    if isinstance(gx, (bool, np.bool_)):
+        return "a bool"
+    dtype = getattr(gx, "dtype", None)
+    if not isinstance(gx, (np.ndarray, Tensor)) or dtype is None or dtype.kind in "fiuc":
+        return ""
+    return "a boolean array" if dtype.kind == "b" else f"an array of dtype {dtype}"

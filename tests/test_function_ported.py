@@ -1,0 +1,287 @@
+"""Custom Functions as tutorials teach them and as PyTorch code ports them: PyTorch's extending
+tutorial's ops in glassgrad's form, arguments that are not tensors (an optional bias of None, a
+flag, an int), a ctx that keeps what forward found, and the mistakes of a first custom op,
+each caught where it is made. Gradients against central differences in float64."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from autograd import (Function, GradcheckError, Tensor, Value, gradcheck, gradgradcheck,
+                      hessian)
+
+from conftest import t64
+
+
+def central_differences(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d sum(f(x)) / dx by central differences, f on float64 arrays."""
+    out = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += eps
+        down[k] -= eps
+        out[k] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
+    return out
+
+
+class Linear(Function):
+    """PyTorch's tutorial LinearFunction, x Wᵀ + b, whose bias may be None."""
+
+    def forward(ctx, x, w, b):
+        y = x @ w.T
+        return y if b is None else y + b
+
+    def backward(ctx, g, out, x, w, b):
+        return g @ w, g.T @ x, None if b is None else g.sum(axis=0)
+
+
+def test_an_optional_input_of_none_reaches_forward_and_backward_as_none():
+    """LinearFunction.apply(x, w, None), the tutorial's call without a bias, failed with
+    "got None where numbers belong: a function that ends without `return` gives None"."""
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(4, 3)), rng.normal(size=(2, 3))
+    tx, tw = t64(x), t64(w)
+    y = Linear.apply(tx, tw, None)
+    assert y.parents == (tx, tw)
+    y.sum().backward()
+    np.testing.assert_allclose(tx.grad, central_differences(lambda v: v @ w.T, x), atol=1e-8)
+    np.testing.assert_allclose(tw.grad, central_differences(lambda v: x @ v.T, w), atol=1e-8)
+    assert gradcheck(Linear.apply, (t64(x), t64(w), None))
+    assert gradcheck(Linear.apply, (t64(x), t64(w), t64([0.5, -1.0])))
+    assert gradgradcheck(Linear.apply, (t64(x), t64(w), None))
+
+
+class Scale(Function):
+    """x · n if flag, else x: a Function of a Tensor, an int and a bool."""
+
+    def forward(ctx, x, n, flag):
+        return x * n if flag else x * 1.0
+
+    def backward(ctx, g, out, x, n, flag):
+        return (g * n if flag else g * 1.0), None, None
+
+
+def test_an_int_and_a_flag_are_passed_as_they_are_and_keep_float32():
+    """An int among the inputs became an int64 array: float32 times it was float64 on numpy 2
+    and float32 on numpy 1.x (0-d arrays cast by value there). Passed as it is, as in PyTorch,
+    x * 3 stays float32 on both; a bool is a bool, a string a string."""
+    seen = []
+
+    class Sees(Function):
+        def forward(ctx, x, n, flag, mode):
+            seen.append((n, flag, mode))
+            return x * n
+
+        def backward(ctx, g, out, x, n, flag, mode):
+            return g * n, None, None, None
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Sees.apply(x, 3, True, "sum")
+    assert seen == [(3, True, "sum")] and all(type(s) is not np.ndarray for s in seen[0])
+    assert y.dtype == np.float32 and y.parents == (x,)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [3.0, 3.0]
+    assert Scale.apply(x, 3, False).data.tolist() == [1.0, 2.0]
+    v = Value(2.0)
+    Scale.apply(v, 3, True).backward()
+    assert v.grad == 3.0
+    assert gradcheck(Scale.apply, (t64([0.3, -1.2]), 3, True))
+
+
+def test_a_float_and_an_array_still_join_as_constants_of_the_tensors_dtype():
+    """What is unchanged: a float beside float64 tensors is float64's, an array a constant."""
+    x = t64([1.0, 3.0])
+    assert Scale.apply(x, 0.1, True).data.tolist() == [0.1, 0.30000000000000004]
+    assert len(Scale.apply(x, np.array([2.0, 3.0]), True).parents) == 2
+
+
+class Largest(Function):
+    """max x, with the position forward found kept on its ctx."""
+
+    def forward(ctx, x):
+        ctx.at = int(np.argmax(x))
+        return x[ctx.at]
+
+    def backward(ctx, g, out, x):
+        grad = np.zeros_like(x)
+        grad[ctx.at] = g
+        return (grad,)
+
+
+def test_one_ctx_written_by_two_calls_is_refused_at_the_second():
+    """A ctx that forward writes into, given to two calls (a layer keeping one for all its
+    calls): the first call's backward read the second's position, silently: a's gradient was
+    [1, 0, 0], not [0, 1, 0]."""
+    shared = SimpleNamespace()
+    a, b = t64([3.0, 5.0, 4.0]), t64([9.0, 1.0, 0.0])
+    ya = Largest.apply(a, ctx=shared)
+    with pytest.raises(ValueError, match=r"Largest\.apply: the ctx given \(a SimpleNamespace\) "
+                                         r"was given to an earlier Largest\.apply too.*\(at\).*"
+                                         r"a fresh ctx per call"):
+        Largest.apply(b, ctx=shared)
+    ya.backward()
+    assert a.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_a_ctx_reused_once_its_first_result_is_gone_or_only_read_is_accepted():
+    """Not refused: a ctx reused after the first call's graph is gone, one given to a call
+    that records nothing (no_grad), and a ctx of settings that forward only reads."""
+    shared = SimpleNamespace()
+    Largest.apply(t64([3.0, 5.0]), ctx=shared).backward()      # (its result is dropped)
+    b = t64([9.0, 1.0])
+    Largest.apply(b, ctx=shared).backward()
+    assert b.grad.tolist() == [1.0, 0.0]
+
+    class Times(Function):
+        def forward(ctx, x):
+            return x * ctx.k
+
+        def backward(ctx, g, out, x):
+            return (g * ctx.k,)
+
+    settings = SimpleNamespace(k=3.0)
+    xs = [t64([1.0]), t64([2.0])]
+    ys = [Times.apply(x, ctx=settings) for x in xs]
+    (ys[0] + ys[1]).backward()
+    assert [x.grad.tolist() for x in xs] == [[3.0], [3.0]]
+
+
+class Identity(Function):
+    """A gradient reversal layer (DANN): x forward, -λ g backward; forward returns its input."""
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, g, out, x):
+        return (-ctx * g,)
+
+
+def test_a_forward_returning_its_input_gives_a_result_of_its_own():
+    """Returned as it is, the result shared the input's read-only array: writing into it was
+    refused as if it were 'a result of expand or broadcast_to', and it would follow the input's
+    in-place updates. It is now a copy."""
+    x = t64([1.0, 2.0])
+    y = Identity.apply(x, ctx=0.5)
+    assert not np.shares_memory(y.data, x.data)
+    (y * y).sum().backward()                                    # d/dx = -λ 2x
+    assert x.grad.tolist() == [-1.0, -2.0]
+    z = Identity.apply(x, ctx=0.5) * 1.0
+    z.data[0] = 7.0                                             # (a result's own array)
+    assert x.data.tolist() == [1.0, 2.0]
+
+    class Transpose(Function):
+        def forward(ctx, x):
+            return x.T
+
+        def backward(ctx, g, out, x):
+            return (g.T,)
+
+    m = t64([[1.0, 2.0], [3.0, 4.0]])
+    t = Transpose.apply(m)
+    assert t.data.flags.writeable and not np.shares_memory(t.data, m.data)
+    assert gradcheck(Transpose.apply, t64([[0.3, -1.2, 2.0], [0.5, 0.7, -0.1]]))
+
+
+def test_gradients_that_are_not_numbers_are_refused_naming_the_input():
+    """A relu whose backward returns the mask x > 0 (g forgotten) had it cast to 1.0 and 0.0,
+    and an object array holding None became NaN: both silently."""
+
+    def returning(make):
+        class Relu(Function):
+            def forward(ctx, x):
+                return np.maximum(x, 0.0)
+
+            def backward(ctx, g, out, x):
+                return (make(g, x),)
+        return Relu
+
+    with pytest.raises(TypeError, match=r"Relu\.backward: gradient 0 is a boolean array; input "
+                                        r"0 is a Tensor of shape \(2,\).*g \* \(x > 0\)"):
+        returning(lambda g, x: x > 0).apply(t64([1.0, -1.0])).sum().backward()
+    with pytest.raises(TypeError, match=r"Relu\.backward: gradient 0 is an array of dtype object;"
+                                        r" input 0 is a Tensor of shape \(2,\)"):
+        returning(lambda g, x: np.array([g[0], None])).apply(t64([1.0, -1.0])).sum().backward()
+    with pytest.raises(TypeError, match=r"Relu\.backward: gradient 0 is a bool; input 0 is a "
+                                        r"Value"):
+        returning(lambda g, x: x > 0).apply(Value(1.0)).backward()
+    x = t64([1.0, -1.0])                        # an integer gradient is a number: cast, as before
+    returning(lambda g, x: np.ones(x.shape, dtype=np.int64)).apply(x).sum().backward()
+    assert x.grad.dtype == np.float64 and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_forward_called_directly_on_tensors_says_to_use_apply_before_numpy_refuses_them():
+    """Relu.forward(None, x), the class used as a function: numpy refused the Tensor inside,
+    "numpy's maximum takes no Tensor", which named neither the Function nor apply."""
+
+    class Relu(Function):
+        def forward(ctx, x):
+            return np.maximum(x, 0.0)
+
+        def backward(ctx, g, out, x):
+            return (g * (x > 0),)
+
+    with pytest.raises(TypeError, match=r"Relu\.forward: was called with a Tensor \(input 0\); "
+                                        r"run the op as Relu\.apply\(\.\.\.\)"):
+        Relu.forward(None, t64([1.0, -1.0]))
+    assert Relu.forward(None, np.array([1.0, -1.0])).tolist() == [1.0, 0.0]     # arrays: as is
+
+
+def test_an_attribute_forward_did_not_keep_is_named_with_what_ctx_holds():
+    """backward reading ctx.result that forward never set said only "'types.SimpleNamespace'
+    object has no attribute 'result'"."""
+
+    class Exp(Function):
+        def forward(ctx, x):
+            ctx.y = np.exp(x)
+            return ctx.y
+
+        def backward(ctx, g, out, x):
+            return (g * ctx.result,)
+
+    y = Exp.apply(t64([0.5]), ctx=SimpleNamespace())
+    with pytest.raises(AttributeError, match=r"Exp\.backward: ctx has no \.result \(it holds "
+                                             r"y\): set it in forward, ctx\.result = \.\.\."):
+        y.backward()
+
+
+def test_numpy_given_a_tensor_in_a_higher_order_backward_names_the_function():
+    """np.where(x > 0, g, 0) in backward: first order works; in a Hessian's second pass numpy
+    got Tensors and said only "numpy was given a Tensor ... that wants a gradient"."""
+
+    class WhereRelu(Function):
+        def forward(ctx, x):
+            return np.maximum(x, 0.0)
+
+        def backward(ctx, g, out, x):
+            return (np.where(x > 0, g, 0.0),)
+
+    assert gradcheck(WhereRelu.apply, t64([0.5, -1.2]))
+    with pytest.raises(RuntimeError, match=r"^WhereRelu\.backward: numpy was given a Tensor.*"
+                                           r"for a higher-order gradient"):
+        hessian(lambda t: (WhereRelu.apply(t) ** 2).sum(), np.array([0.5, -1.2]))
+
+
+class SecondWrong(Function):
+    """sin x with a right first derivative and a wrong second: the higher-order pass gets
+    g cos(x₀) x / x₀, equal to g cos x at x₀ but of slope g cos(x₀) / x₀, not -g sin x₀."""
+
+    def forward(ctx, x):
+        return np.sin(x)
+
+    def backward(ctx, g, out, x):
+        x0 = x.data if isinstance(x, Tensor) else x
+        return (g * np.cos(x0) * x / x0,)
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative_and_points_to_itself():
+    """Its message suggested "check it alone, gradcheck(SecondWrong.apply, x)", which passes
+    (the first derivative is right): it names gradgradcheck."""
+    x = t64([0.3, -1.2, 2.0])
+    assert gradcheck(SecondWrong.apply, x)
+    with pytest.raises(GradcheckError) as error:
+        gradgradcheck(SecondWrong.apply, x)
+    message = str(error.value)
+    assert "check it alone, gradgradcheck(SecondWrong.apply, x)" in message
