@@ -121,7 +121,9 @@ class Function(Op):
         parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like)
                         for x in inputs if not _passed_as_is(x))
         before = _attributes(ctx)
-        out = apply(cls, parents, _Call(ctx, as_they_are) if as_they_are else ctx)
+        call = ctx if not as_they_are else _Call(
+            ctx, as_they_are, tuple(k for k, x in enumerate(inputs) if isinstance(x, Node)))
+        out = apply(cls, parents, call)
         if before is not None and out._fn is not None:
             _check_one_call_per_ctx(cls, ctx, before, out)
         if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
@@ -144,10 +146,10 @@ class _Call:
     those inputs with their positions, put back among the graph's inputs for forward and
     backward, which see the call as it was written."""
 
-    __slots__ = ("ctx", "given")
+    __slots__ = ("ctx", "given", "nodes")
 
-    def __init__(self, ctx: Any, given: tuple) -> None:
-        self.ctx, self.given = ctx, given
+    def __init__(self, ctx: Any, given: tuple, nodes: tuple) -> None:
+        self.ctx, self.given, self.nodes = ctx, given, nodes     # nodes: the Values' or Tensors'
 
     def inputs(self, parents: tuple) -> list:
         merged = list(parents)
@@ -156,11 +158,13 @@ class _Call:
         return merged
 
 
-def _unpacked(ctx: Any, inputs: tuple) -> tuple[Any, tuple, tuple]:
-    """(the user's ctx, every input in its place, the positions of those in the graph)."""
+def _unpacked(ctx: Any, inputs: tuple) -> tuple[Any, tuple, tuple, tuple]:
+    """(the user's ctx, every input in its place, the positions of those passed as they are,
+    the positions of the Values or Tensors among them when there are such: the engine's own
+    check of a gradient's shape counts the graph's inputs only, so it would name another)."""
     if ctx.__class__ is not _Call:
-        return ctx, inputs, ()
-    return ctx.ctx, tuple(ctx.inputs(inputs)), tuple(k for k, _ in ctx.given)
+        return ctx, inputs, (), ()
+    return ctx.ctx, tuple(ctx.inputs(inputs)), tuple(k for k, _ in ctx.given), ctx.nodes
 
 
 def _attributes(ctx: Any) -> dict | None:
@@ -314,7 +318,7 @@ def _checked_forward(cls: type, forward: Any) -> Any:
     """`forward`, refusing results that are not one raw number or array."""
     @functools.wraps(forward)
     def checked(ctx: Any, *inputs: Any) -> Any:
-        ctx, inputs, _ = _unpacked(ctx, inputs)
+        ctx, inputs, _, _ = _unpacked(ctx, inputs)
         for k, x in enumerate(inputs):      # (apply gives forward payloads, never nodes)
             if isinstance(x, Node):
                 raise TypeError(f"{cls.name}.forward: was called with a {type(x).__name__} "
@@ -357,7 +361,8 @@ def _checked_backward(cls: type, backward: Any) -> Any:
     """`backward`, checking that it returns one gradient per input, each of its input's kind."""
     @functools.wraps(backward)
     def checked(ctx: Any, g: Any, out: Any, *inputs: Any) -> tuple:
-        ctx, inputs, outside = _unpacked(ctx, inputs)
+        ctx, inputs, outside, shaped = _unpacked(ctx, inputs)
+        before = _attributes(ctx)
         try:
             grads = backward(ctx, _read_only(g), _read_only(out), *map(_read_only, inputs))
         except AttributeError as error:
@@ -383,6 +388,8 @@ def _checked_backward(cls: type, backward: Any) -> Any:
                 raise
             raise RuntimeError(       # np.where(x > 0, g, 0) of nodes that want gradients
                 f"{cls.name}.backward: {error} {_HIGHER_ORDER}") from error
+        if before is not None:
+            _refuse_changed_ctx(cls, ctx, before)
         if grads is None:       # a deliberate "no gradient" is written (None,)
             raise TypeError(f"{cls.name}.backward: returned None (is its `return` missing?); "
                             f"return one gradient per input, (None,) for an input that gets "
@@ -392,9 +399,28 @@ def _checked_backward(cls: type, backward: Any) -> Any:
         if len(grads) != len(inputs):
             raise ValueError(f"{cls.name}.backward: returned {len(grads)} gradients for "
                              f"{len(inputs)} inputs (give one per input, None where there is none)")
-        return tuple(_checked_gradient(cls, k, gx, x)
+        return tuple(_checked_gradient(cls, k, gx, x, k in shaped)
                      for k, (gx, x) in enumerate(zip(grads, inputs)) if k not in outside)
     return checked
+
+
+def _refuse_changed_ctx(cls: type, ctx: Any, before: dict) -> None:
+    """Refuse a backward that set, replaced or deleted something on its ctx (PyTorch's habit of
+    freeing what it saved, `del ctx.y`): graphs are kept here, so the same call's backward can
+    run again, and would read what this one left. The ctx is put back as it was."""
+    after = vars(ctx)
+    changed = sorted({name for name in before if name not in after or after[name] is not
+                      before[name]} | {name for name in after if name not in before})
+    if not changed:
+        return
+    after.clear()
+    after.update(before)
+    raise ValueError(
+        f"{cls.name}.backward: changed its ctx ({', '.join(changed)}); glassgrad keeps graphs, "
+        f"so backward can run again for the same call (a second backward(), gradcheck, "
+        f"autograd.grad, hessian) and would read what this one left: leave ctx as forward "
+        f"left it (what it holds is freed with the graph) and keep what backward works out in "
+        f"its own variables")
 
 
 # why a backward that uses math or numpy fails when it serves a higher-order gradient
@@ -405,8 +431,9 @@ _HIGHER_ORDER = ("(for a higher-order gradient, which autograd.grad and "
                  "y.backward() alone calls it with numbers and arrays)")
 
 
-def _checked_gradient(cls: type, k: int, gx: Any, x: Any) -> Any:
-    """The gradient for input `k` as the engine takes it, or a TypeError naming what it is."""
+def _checked_gradient(cls: type, k: int, gx: Any, x: Any, shaped: bool = False) -> Any:
+    """The gradient for input `k` as the engine takes it, or a TypeError naming what it is
+    (`shaped`: and a ValueError if it has not its input's shape)."""
     if gx is None:
         return None
     not_number = _not_a_number(gx)
@@ -419,18 +446,28 @@ def _checked_gradient(cls: type, k: int, gx: Any, x: Any) -> Any:
         kind = x._kind
         if isinstance(gx, kind) or isinstance(gx, numbers.Real) or (
                 kind is Tensor and isinstance(gx, (np.ndarray, np.number))):
-            return gx
+            return gx if kind is Value or not shaped else _fitting(cls, k, gx, x.shape)
     elif isinstance(x, float):                  # a Value's number
         if isinstance(gx, numbers.Real):
             return float(gx)
     elif isinstance(gx, (np.ndarray, np.number)):
-        return gx
+        return gx if not shaped else _fitting(cls, k, gx, x.shape)
     elif isinstance(gx, numbers.Real):          # a number for a Tensor: an array of its dtype
-        return np.asarray(gx, dtype=x.dtype)
+        gx = np.asarray(gx, dtype=x.dtype)
+        return gx if not shaped else _fitting(cls, k, gx, x.shape)
     what = "a Value" if isinstance(x, (float, Value)) else f"a Tensor of shape {np.shape(x)}"
     wanted = "a number" if isinstance(x, (float, Value)) else "an array of that shape"
     raise TypeError(f"{cls.name}.backward: gradient {k} is of type {type(gx).__name__}; input "
                     f"{k} is {what}, so its gradient must be {wanted} (or None)")
+
+
+def _fitting(cls: type, k: int, gx: Any, shape: tuple) -> Any:
+    """`gx`, refused if it has not its input's shape, named by its place in the call."""
+    if cls.broadcasting or np.shape(gx) == shape:  # (broadcasting: the engine sums it back)
+        return gx
+    raise ValueError(f"{cls.name}.backward: gradient {k} has shape {np.shape(gx)}, but input {k} "
+                     f"has shape {shape}: a gradient has its input's shape (sum it over the "
+                     f"axes the input was broadcast along, e.g. g.sum(axis=0))")
 
 
 def _not_a_number(gx: Any) -> str:

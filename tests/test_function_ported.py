@@ -285,3 +285,56 @@ def test_gradgradcheck_catches_a_wrong_second_derivative_and_points_to_itself():
         gradgradcheck(SecondWrong.apply, x)
     message = str(error.value)
     assert "check it alone, gradgradcheck(SecondWrong.apply, x)" in message
+
+
+def test_a_wrong_shape_beside_an_input_passed_as_it_is_names_the_input_as_called():
+    """apply(x, None, w): the graph holds x and w only, and its own check named w's gradient
+    "gradient 1 ... input 1", the None's place in the call."""
+
+    class BiasFirst(Function):
+        def forward(ctx, x, b, w):
+            return x @ w.T
+
+        def backward(ctx, g, out, x, b, w):
+            return g @ w, None, g                   # w's gradient should be g.T @ x
+
+    x, w = t64(np.ones((4, 3))), t64(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"BiasFirst\.backward: gradient 2 has shape \(4, 2\), "
+                                         r"but input 2 has shape \(2, 3\)"):
+        BiasFirst.apply(x, None, w).sum().backward()
+
+
+def test_a_backward_that_changes_its_ctx_is_refused_and_the_ctx_kept():
+    """PyTorch's habit of freeing what backward used, `del ctx.y`: glassgrad keeps graphs, so
+    a second backward of the same call failed with "no attribute 'y'"; one that rescales a
+    value on ctx gave 3, then 6 (gradcheck, which runs backward once, passed)."""
+
+    class Frees(Function):
+        def forward(ctx, x):
+            ctx.y = np.exp(x)
+            return ctx.y
+
+        def backward(ctx, g, out, x):
+            y = ctx.y
+            del ctx.y
+            return (g * y,)
+
+    x = t64([0.5])
+    y = Frees.apply(x, ctx=SimpleNamespace())
+    with pytest.raises(ValueError, match=r"Frees\.backward: changed its ctx \(y\); glassgrad "
+                                         r"keeps graphs, so backward can run again"):
+        y.backward()
+    assert y.parents[0] is x and np.isclose(y._ctx.y, np.exp(0.5)).all()     # put back
+
+    class Doubles(Function):
+        def forward(ctx, x):
+            return x * ctx.k
+
+        def backward(ctx, g, out, x):
+            ctx.k = ctx.k * 2
+            return (g * ctx.k / 2,)
+
+    settings = SimpleNamespace(k=3.0)
+    with pytest.raises(ValueError, match=r"Doubles\.backward: changed its ctx \(k\)"):
+        Doubles.apply(t64([1.0]), ctx=settings).backward()
+    assert settings.k == 3.0
