@@ -18,14 +18,14 @@ of the graph (a float of the Tensor inputs' dtype, as in `x * 0.1`); None, a boo
 string or any other object is given to forward and backward as it is, as PyTorch does (an
 optional bias of None, a flag, an axis), and backward returns None for it. A Function has one
 output: forward returns one number (Value inputs) or one array (Tensor inputs); an integer or
-boolean result wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number for a Value,
-an array of its shape for a Tensor. Backward also serves higher-order gradients if it is
-written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share (`.sum()`,
-`.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
+boolean result wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number
+for a Value, an array of its shape for a Tensor. Backward also serves higher-order gradients
+if it is written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share
+(`.sum()`, `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
 the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes (a Tensor or
 a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers: write such a
-slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math.exp(x)`,
-which takes either. One ctx object serves one call: a ctx
+slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math`'s exp,
+sin, cos, tanh, log and sqrt, which take either. One ctx object serves one call: a ctx
 that forward writes into, passed to two calls, would hold the second call's values for both, so
 the second call is refused while the first's result (a Tensor) is alive.
 
@@ -169,11 +169,9 @@ def _unpacked(ctx: Any, inputs: tuple) -> tuple[Any, tuple, tuple, tuple]:
 
 def _attributes(ctx: Any) -> dict | None:
     """A copy of the attributes of a ctx that forward may write into (None for a number, a
-    tuple, None: ctx objects without a __dict__)."""
-    try:
-        return dict(vars(ctx)) if ctx is not None else None
-    except TypeError:
-        return None
+    tuple, None: ctx objects without a __dict__ of their own; a class's is read-only)."""
+    attributes = getattr(ctx, "__dict__", None)
+    return dict(attributes) if attributes.__class__ is dict else None
 
 
 #: id(ctx) -> the Tensor made by the last call whose forward wrote into that ctx (while the

@@ -5,12 +5,13 @@ each caught where it is made. Gradients against central differences in float64."
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from autograd import (Function, GradcheckError, Tensor, Value, gradcheck, gradgradcheck,
+from autograd import (Function, GradcheckError, Tensor, Value, grad, gradcheck, gradgradcheck,
                       hessian)
 
 from conftest import t64
@@ -338,3 +339,34 @@ def test_a_backward_that_changes_its_ctx_is_refused_and_the_ctx_kept():
     with pytest.raises(ValueError, match=r"Doubles\.backward: changed its ctx \(k\)"):
         Doubles.apply(t64([1.0]), ctx=settings).backward()
     assert settings.k == 3.0
+
+
+class Sin(Function):
+    """sin x, twice differentiable: cos from payload_math takes arrays and Tensors alike."""
+
+    def forward(ctx, x):
+        return np.sin(x)
+
+    def backward(ctx, g, out, x):
+        from autograd.ops.payload_math import cos
+        return (g * cos(x),)
+
+
+def test_a_twice_differentiable_op_writes_its_slope_with_payload_math():
+    """x.cos() exists on nodes only and np.cos takes arrays only: the docstring's
+    payload_math had exp alone, so a sin whose backward serves both passes could not be
+    written without testing the input's type."""
+    x = np.array([0.3, -1.2, 2.0])
+    t = t64(x)
+    Sin.apply(t).sum().backward()
+    np.testing.assert_allclose(t.grad, central_differences(np.sin, x), atol=1e-8)
+    assert gradgradcheck(Sin.apply, t64(x))
+    np.testing.assert_allclose(hessian(lambda u: Sin.apply(u).sum(), x), np.diag(-np.sin(x)),
+                               atol=1e-12)
+    assert math.isclose(grad(grad(Sin.apply))(0.7), -math.sin(0.7))   # Values: math's cos
+    from autograd.ops import payload_math
+    for name in ("sin", "cos", "tanh", "log", "sqrt"):
+        f = getattr(payload_math, name)
+        assert math.isclose(f(0.7), getattr(math, name)(0.7))
+        np.testing.assert_allclose(f(np.array([0.7])), getattr(np, name)(np.array([0.7])))
+        assert math.isclose(f(Value(0.7)).data, getattr(math, name)(0.7))
