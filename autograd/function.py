@@ -109,6 +109,15 @@ class Function(Op):
                             f"Function takes its inputs by position and its settings in ctx: "
                             f"{cls.name}.apply(x, ctx=...) (a number, a tuple, or "
                             f"types.SimpleNamespace({next(iter(settings))}=...))")
+        for k, x in enumerate(inputs):
+            if isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x):
+                # (it would be made one constant array, or refused by numpy: no gradients)
+                kinds = "Values" if any(isinstance(item, Value) for item in x) else "Tensors"
+                raise TypeError(
+                    f"{cls.name}.apply: input {k} is a {type(x).__name__} holding {kinds}; "
+                    f"each Value or Tensor is an input of its own, so that it gets its "
+                    f"gradient: {cls.name}.apply(*xs), with forward(ctx, *xs) and backward "
+                    f"returning one gradient per element")
         nodes = [x for x in inputs if isinstance(x, Node)]
         if not nodes:
             raise TypeError(f"{cls.name}.apply: needs at least one Value or Tensor input")

@@ -370,3 +370,26 @@ def test_a_twice_differentiable_op_writes_its_slope_with_payload_math():
         assert math.isclose(f(0.7), getattr(math, name)(0.7))
         np.testing.assert_allclose(f(np.array([0.7])), getattr(np, name)(np.array([0.7])))
         assert math.isclose(f(Value(0.7)).data, getattr(math, name)(0.7))
+
+
+def test_a_list_of_tensors_as_one_input_says_each_is_an_input_of_its_own():
+    """Cat.apply([a, b]) said "needs at least one Value or Tensor input" (and beside another
+    Tensor, numpy's "numpy was given a Tensor"): the list is no input the engine can reach."""
+
+    class Cat(Function):
+        def forward(ctx, *xs):
+            return np.concatenate(xs)
+
+        def backward(ctx, g, out, *xs):
+            ends = np.cumsum([len(x) for x in xs])
+            return tuple(np.split(g, ends[:-1]))
+
+    a, b = t64([1.0, 2.0]), t64([3.0])
+    with pytest.raises(TypeError, match=r"Cat\.apply: input 0 is a list holding Tensors; each "
+                                        r"Value or Tensor is an input of its own.*"
+                                        r"Cat\.apply\(\*xs\)"):
+        Cat.apply([a, b])
+    with pytest.raises(TypeError, match=r"Cat\.apply: input 1 is a tuple holding Tensors"):
+        Cat.apply(a, (a, b))
+    (Cat.apply(a, b) * t64([1.0, 2.0, 3.0], requires_grad=False)).sum().backward()
+    assert a.grad.tolist() == [1.0, 2.0] and b.grad.tolist() == [3.0]
