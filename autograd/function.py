@@ -133,7 +133,7 @@ class Function(Op):
         call = ctx if not as_they_are else _Call(
             ctx, as_they_are, tuple(k for k, x in enumerate(inputs) if isinstance(x, Node)))
         out = apply(cls, parents, call)
-        if before is not None and out._fn is not None:
+        if before is not None:
             _check_one_call_per_ctx(cls, ctx, before, out)
         if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
             return Tensor(out.data)         # integers and booleans carry no gradient
@@ -192,7 +192,8 @@ _written_by: Any = weakref.WeakValueDictionary()
 def _check_one_call_per_ctx(cls: type, ctx: Any, before: dict, out: Node) -> None:
     """Refuse a ctx that forward wrote into when an earlier call, whose result is still alive,
     wrote into it too: that call's backward would read this call's values (wrong gradients,
-    silently). A ctx forward only reads (settings) may serve any number of calls."""
+    silently), even if this call records nothing (no_grad). A ctx forward only reads
+    (settings) may serve any number of calls."""
     after = vars(ctx)
     written = [name for name, value in after.items()
                if name not in before or before[name] is not value]
@@ -208,7 +209,8 @@ def _check_one_call_per_ctx(cls: type, ctx: Any, before: dict, out: Node) -> Non
             f"forward wrote into it ({', '.join(written)}): that call's backward would read "
             f"this call's values. Give a fresh ctx per call: "
             f"{cls.name}.apply(x, ctx=types.SimpleNamespace())")
-    _written_by[id(ctx)] = out
+    if out._fn is not None:                 # (a result that records nothing has no backward)
+        _written_by[id(ctx)] = out
 
 
 def _user_ctx(node: Node) -> Any:

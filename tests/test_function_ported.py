@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograd import (Function, GradcheckError, Tensor, Value, grad, gradcheck, gradgradcheck,
-                      hessian)
+                      hessian, no_grad)
 
 from conftest import t64
 
@@ -123,6 +123,8 @@ def test_one_ctx_written_by_two_calls_is_refused_at_the_second():
                                          r"was given to an earlier Largest\.apply too.*\(at\).*"
                                          r"a fresh ctx per call"):
         Largest.apply(b, ctx=shared)
+    with no_grad(), pytest.raises(ValueError, match=r"Largest\.apply: the ctx given"):
+        Largest.apply(b, ctx=shared)            # (an evaluation between forward and backward)
     ya.backward()
     assert a.grad.tolist() == [0.0, 1.0, 0.0]
 
