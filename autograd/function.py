@@ -84,6 +84,11 @@ class Function(Op):
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
+        if "setup_context" in cls.__dict__:     # PyTorch 2's form: forward without ctx
+            raise TypeError(f"{cls.__name__}: glassgrad calls no setup_context; define "
+                            f"forward(ctx, *inputs), which gets the ctx given to apply, and "
+                            f"backward(ctx, g, out, *inputs), which gets the output and the "
+                            f"inputs (what setup_context would save)")
         if "forward" in cls.__dict__:       # plain functions or @staticmethod, both work
             forward = _function(cls, "forward", cls.__dict__["forward"], "forward(ctx, *inputs)",
                                 least=2)
@@ -286,6 +291,18 @@ def _missing(cls: type, method: str, signature: str) -> Any:
 _PYTORCH_CTX = frozenset({"save_for_backward", "saved_tensors", "saved_variables",
                           "needs_input_grad", "mark_dirty", "mark_non_differentiable",
                           "set_materialize_grads"})
+# what glassgrad does instead of PyTorch's ctx methods that keep nothing
+_INSTEAD = {
+    "needs_input_grad": " (instead of ctx.needs_input_grad: return every input's gradient; "
+                        "those of inputs that want none are dropped)",
+    "mark_non_differentiable": " (instead of ctx.mark_non_differentiable: an integer or boolean "
+                               "result carries no gradient by itself; detach a float one, "
+                               "MyOp.apply(x).detach())",
+    "mark_dirty": " (instead of ctx.mark_dirty: forward cannot change its inputs in place here: "
+                  "return a new array)",
+    "set_materialize_grads": " (instead of ctx.set_materialize_grads: backward is called only "
+                             "with a gradient, never None)",
+}
 
 
 def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> None:
@@ -301,7 +318,8 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
             f"(here of type {type(ctx).__name__}), not PyTorch's ctx, so it has no "
             f".{error.name}: backward(ctx, g, out, *inputs) receives the output and the inputs "
             f"(what PyTorch's ctx.save_for_backward keeps); to keep something else, set it on "
-            f"ctx in forward (ctx=types.SimpleNamespace(), ctx.k = ...)") from error
+            f"ctx in forward (ctx=types.SimpleNamespace(), ctx.k = ...)"
+            f"{_INSTEAD.get(error.name, '')}") from error
     if ctx is not None and error.obj is ctx and error.name is not None and not setting:
         # ctx.result read where nothing set it: forward forgot it, or the call gave no ctx
         held = _attributes(ctx)
@@ -320,7 +338,8 @@ def _explain_no_ctx(cls: type, method: str, ctx: Any, error: AttributeError) -> 
             f"things on. backward(ctx, g, out, *inputs) receives the output and the inputs "
             f"(what PyTorch's ctx.save_for_backward keeps), and a constant goes in as "
             f"apply(x, ctx=value); to keep something else from forward for backward, pass an "
-            f"object to set it on, apply(x, ctx=types.SimpleNamespace())") from error
+            f"object to set it on, apply(x, ctx=types.SimpleNamespace())"
+            f"{_INSTEAD.get(error.name, '')}") from error
 
 
 def _checked_forward(cls: type, forward: Any) -> Any:

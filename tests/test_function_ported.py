@@ -395,3 +395,47 @@ def test_a_list_of_tensors_as_one_input_says_each_is_an_input_of_its_own():
         Cat.apply(a, (a, b))
     (Cat.apply(a, b) * t64([1.0, 2.0, 3.0], requires_grad=False)).sum().backward()
     assert a.grad.tolist() == [1.0, 2.0] and b.grad.tolist() == [3.0]
+
+
+def test_pytorch_s_ctx_methods_that_keep_nothing_say_what_glassgrad_does_instead():
+    """ctx.needs_input_grad and ctx.mark_non_differentiable were explained as storage ("what
+    PyTorch's ctx.save_for_backward keeps"), which is not what they are for."""
+
+    class Needs(Function):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, g, out, x):
+            return (g * 2.0 if ctx.needs_input_grad[0] else None,)
+
+    class Marks(Function):
+        def forward(ctx, x):
+            ctx.mark_non_differentiable(x)
+            return np.argsort(x)
+
+        def backward(ctx, g, out, x):
+            return (None,)
+
+    with pytest.raises(AttributeError, match=r"instead of ctx\.needs_input_grad: return every "
+                                             r"input's gradient; those of inputs that want none "
+                                             r"are dropped"):
+        Needs.apply(t64([1.0])).backward()
+    with pytest.raises(AttributeError, match=r"instead of ctx\.mark_non_differentiable: an "
+                                             r"integer or boolean result carries no gradient"):
+        Marks.apply(t64([2.0, 1.0]), ctx=SimpleNamespace())
+
+
+def test_pytorch_2_s_setup_context_is_refused_at_definition():
+    """PyTorch 2's form, forward(x, w) with setup_context(ctx, inputs, output): apply failed
+    with Python's "MulPT2.forward() takes 2 positional arguments but 3 were given"."""
+    with pytest.raises(TypeError, match=r"MulPT2: glassgrad calls no setup_context; define "
+                                        r"forward\(ctx, \*inputs\)"):
+        class MulPT2(Function):
+            def forward(x, w):
+                return x * w
+
+            def setup_context(ctx, inputs, output):
+                ctx.inputs = inputs
+
+            def backward(ctx, g, out, x, w):
+                return g * w, g * x
