@@ -114,27 +114,23 @@ class Function(Op):
                             f"Function takes its inputs by position and its settings in ctx: "
                             f"{cls.name}.apply(x, ctx=...) (a number, a tuple, or "
                             f"types.SimpleNamespace({next(iter(settings))}=...))")
-        for k, x in enumerate(inputs):
-            if isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x):
-                # (it would be made one constant array, or refused by numpy: no gradients)
-                kinds = "Values" if any(isinstance(item, Value) for item in x) else "Tensors"
-                raise TypeError(
-                    f"{cls.name}.apply: input {k} is a {type(x).__name__} holding {kinds}; "
-                    f"each Value or Tensor is an input of its own, so that it gets its "
-                    f"gradient: {cls.name}.apply(*xs), with forward(ctx, *xs) and backward "
-                    f"returning one gradient per element")
         nodes = [x for x in inputs if isinstance(x, Node)]
         if not nodes:
+            _refuse_nodes_inside(cls, inputs)
             raise TypeError(f"{cls.name}.apply: needs at least one Value or Tensor input")
         kind = Value if isinstance(nodes[0], Value) else Tensor
         if any(not isinstance(x, kind) for x in nodes):
             raise TypeError(f"{cls.name}.apply: cannot mix Value and Tensor inputs")
-        floating = [x.data.dtype for x in nodes if kind is Tensor and x.data.dtype.kind == "f"]
-        like = np.result_type(*floating) if floating else None
-        as_they_are = tuple((k, x) for k, x in enumerate(inputs) if _passed_as_is(x))
-        parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like)
-                        for x in inputs if not _passed_as_is(x))
-        before = _attributes(ctx)
+        parents, as_they_are = inputs, ()
+        if len(nodes) < len(inputs):        # numbers, arrays and the rest (the usual: none)
+            _refuse_nodes_inside(cls, inputs)
+            floating = [x.data.dtype for x in nodes
+                        if kind is Tensor and x.data.dtype.kind == "f"]
+            like = np.result_type(*floating) if floating else None
+            as_they_are = tuple((k, x) for k, x in enumerate(inputs) if _passed_as_is(x))
+            parents = tuple(x if isinstance(x, Node) else _constant(kind, x, like)
+                            for x in inputs if not _passed_as_is(x))
+        before = None if ctx is None else _attributes(ctx)
         call = ctx if not as_they_are else _Call(
             ctx, as_they_are, tuple(k for k, x in enumerate(inputs) if isinstance(x, Node)))
         out = apply(cls, parents, call)
@@ -143,6 +139,19 @@ class Function(Op):
         if out.requires_grad and kind is Tensor and out.data.dtype.kind != "f":
             return Tensor(out.data)         # integers and booleans carry no gradient
         return out
+
+
+def _refuse_nodes_inside(cls: type, inputs: tuple) -> None:
+    """Refuse a list or tuple of Values or Tensors given as one input (it would become one
+    constant array, or be refused by numpy: no gradient would reach them)."""
+    for k, x in enumerate(inputs):
+        if isinstance(x, (list, tuple)) and any(isinstance(item, Node) for item in x):
+            kinds = "Values" if any(isinstance(item, Value) for item in x) else "Tensors"
+            raise TypeError(
+                f"{cls.name}.apply: input {k} is a {type(x).__name__} holding {kinds}; each "
+                f"Value or Tensor is an input of its own, so that it gets its gradient: "
+                f"{cls.name}.apply(*xs), with forward(ctx, *xs) and backward returning one "
+                f"gradient per element")
 
 
 def _passed_as_is(x: Any) -> bool:
