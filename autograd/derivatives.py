@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, _suspects, gradcheck
 from .graph import Node, enable_grad
 from .higher_order import _reads_leaves, gradients_of
 from .pytorch_names import type_name
@@ -683,9 +683,16 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
             told = re.match(r"gradcheck: input (\d+) (.*)", str(error), re.DOTALL)
             if told is None:
                 raise
+            # the gradient's graph is made by the backward of each op in func's graph: name
+            # the custom Functions there (not those in the gradient's own graph, to be checked
+            # by gradcheck, which passes for a Function whose first derivative is right)
+            detail = re.sub(r"; f's graph holds the custom Function.*$", "", told.group(2),
+                            flags=re.DOTALL)
+            suspects = next((s for s in (_suspects(outs[i], "gradgradcheck", "func")
+                                         for i in live) if s), "")
             raise GradcheckError(
                 f"{where}: the gradient with respect to {names[j]} (backprop's), differentiated "
-                f"with respect to {names[int(told.group(1))]} {told.group(2)}") from None
+                f"with respect to {names[int(told.group(1))]} {detail}{suspects}") from None
         if not passed:
             return False
     if not tried:

@@ -385,16 +385,16 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
     return bool(np.any(seeded != 0) and np.allclose(plain, seeded, rtol=1e-12, atol=0))
 
 
-def _suspects(out: Node) -> str:
+def _suspects(out: Node, check: str = "gradcheck", f: str = "f") -> str:
     """The custom Functions in f's graph, named as the likely place of a wrong backward (the
-    built-in ops are checked by glassgrad's own tests)."""
+    built-in ops are checked by glassgrad's own tests), to be checked alone by `check`."""
     names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
                     and issubclass(node._fn, Function)}) if out.requires_grad else []
     if not names:
         return ""
     listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-    return (f"; f's graph holds the custom Function{'s' if len(names) > 1 else ''} {listed}: "
-            f"check {'each' if len(names) > 1 else 'it'} alone, gradcheck({names[0]}.apply, x)")
+    return (f"; {f}'s graph holds the custom Function{'s' if len(names) > 1 else ''} {listed}: "
+            f"check {'each' if len(names) > 1 else 'it'} alone, {check}({names[0]}.apply, x)")
 
 
 def _draws_random_numbers(name: str, first: float, again: float) -> str:

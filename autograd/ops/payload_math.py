@@ -23,6 +23,49 @@ def exp(x: Any) -> Any:
     return math.exp(x) if isinstance(x, float) else np.exp(x)
 
 
+# The functions a custom Function's backward needs to serve higher-order gradients too (see
+# autograd/function.py): x.cos() exists only on nodes, np.cos only takes payloads.
+
+def sin(x: Any) -> Any:
+    """sin x of a number, an array, a Value or a Tensor (recorded for a node).
+
+    >>> from autograd import Value
+    >>> sin(0.0), sin(np.array([0.0])), sin(Value(0.0)).data
+    (0.0, array([0.]), 0.0)
+    """
+    if isinstance(x, Node):
+        return x.sin()
+    return math.sin(x) if isinstance(x, float) else np.sin(x)
+
+
+def cos(x: Any) -> Any:
+    """cos x of a number, an array, a Value or a Tensor (recorded for a node)."""
+    if isinstance(x, Node):
+        return x.cos()
+    return math.cos(x) if isinstance(x, float) else np.cos(x)
+
+
+def tanh(x: Any) -> Any:
+    """tanh x of a number, an array, a Value or a Tensor (recorded for a node)."""
+    if isinstance(x, Node):
+        return x.tanh()
+    return math.tanh(x) if isinstance(x, float) else np.tanh(x)
+
+
+def log(x: Any) -> Any:
+    """ln x of a number, an array, a Value or a Tensor (recorded for a node)."""
+    if isinstance(x, Node):
+        return x.log()
+    return math.log(x) if isinstance(x, float) else np.log(x)
+
+
+def sqrt(x: Any) -> Any:
+    """√x of a number, an array, a Value or a Tensor (recorded for a node)."""
+    if isinstance(x, Node):
+        return x.sqrt()
+    return math.sqrt(x) if isinstance(x, float) else np.sqrt(x)
+
+
 def power(x: Any, c: Any) -> Any:
     """x ** c for a constant exponent c, on any payload or node.
 
