@@ -21,8 +21,8 @@ output: forward returns one number (Value inputs) or one array (Tensor inputs); 
 boolean result wants no gradient, as in PyTorch. Each gradient is of its input's kind: a number
 for a Value, an array of its shape for a Tensor. Backward also serves higher-order gradients
 if it is written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share
-(`.sum()`, `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats for Values),
-the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes (a Tensor or
+(`.sum()`, `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats
+for Values), the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes (a Tensor or
 a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers: write such a
 slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math`'s exp,
 sin, cos, tanh, log and sqrt, which take either. One ctx object serves one call: a ctx
