@@ -413,9 +413,13 @@ def _roc_points(is_positive: np.ndarray, scores: np.ndarray):
     return fps, tps, scores[last_of_run]
 
 
-def roc_curve(y_true: Any, y_score: Any, pos_label: Any = 1
+def roc_curve(y_true: Any, y_score: Any, pos_label: Any = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """False positive rates, true positive rates and the thresholds that give them.
+
+    `pos_label` is the positive class; left out, it is 1 for labels 0/1 (or -1/1, or booleans),
+    and other labels (1/2, "cat"/"dog") must name it, as in scikit-learn: reading 1 of 1/2 as
+    positive would give the curve of the other class than `roc_auc_score`'s (the larger label).
 
     Predicting "positive" when score >= thresholds[i] gives the rates fpr[i], tpr[i]. The first
     threshold is +inf (nothing predicted positive: the point (0, 0)); thresholds decrease to the
@@ -438,6 +442,8 @@ def roc_curve(y_true: Any, y_score: Any, pos_label: Any = 1
     if len(classes) > 2:
         raise ValueError(f"{fn}: y_true has {len(classes)} classes {classes.tolist()}; a ROC curve "
                          f"needs two (for one class against the rest pass y_true == c)")
+    if pos_label is None:
+        pos_label = _default_pos_label(fn, classes)
     is_positive = _equals(y_true, pos_label)
     if len(classes) == 2 and not np.any(is_positive):
         raise ValueError(f"{fn}: pos_label={pos_label!r} is not one of the labels "
@@ -449,6 +455,17 @@ def roc_curve(y_true: Any, y_score: Any, pos_label: Any = 1
         fps, tps, thresholds = fps[bends], tps[bends], thresholds[bends]
     fps, tps, thresholds = np.r_[0, fps], np.r_[0, tps], np.r_[np.inf, thresholds]
     return (_rate(fn, fps, "negative", "false"), _rate(fn, tps, "positive", "true"), thresholds)
+
+
+def _default_pos_label(fn: str, classes: np.ndarray) -> int:
+    """1, when the labels are 0/1 or -1/1 (or a part of them); for any other labels which one
+    is positive is the user's to say."""
+    if not _is_text(classes) and (np.all(np.isin(classes, (0, 1))) or
+                                  np.all(np.isin(classes, (-1, 1)))):
+        return 1
+    raise ValueError(f"{fn}: y_true holds the labels {classes.tolist()}; say which is the "
+                     f"positive class with pos_label= (left out, it is 1, for labels 0/1 or "
+                     f"-1/1 only)")
 
 
 def _rate(fn: str, counts: np.ndarray, kind: str, rate: str) -> np.ndarray:
@@ -489,8 +506,8 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro") -> float
     scores = _as_array(y_score)
     classes = np.unique(y_true)
     if len(classes) < 2:
-        raise ValueError(f"{fn}: only one class ({classes[0]!r}) is present in y_true; ROC AUC "
-                         f"is not defined then (it compares positives with negatives)")
+        raise ValueError(f"{fn}: only one class ({classes[0].item()!r}) is present in y_true; "
+                         f"ROC AUC is not defined then (it compares positives with negatives)")
     if scores.ndim == 2 and scores.shape[1] > 1:
         return _one_vs_rest_auc(fn, y_true, scores, classes, average)
     if len(classes) > 2:

@@ -258,6 +258,25 @@ def test_roc_curve_ties_move_together_and_pos_label():
     assert roc_auc_score(["a", "b", "b", "a"], [0.5, 0.5, 0.9, 0.1]) == pytest.approx(7 / 8)
 
 
+def test_roc_curve_of_labels_other_than_0_1_needs_pos_label():
+    # labels 1/2: roc_auc_score scores the larger label, 2, as positive (AUC 1.0 here); the curve
+    # used to take pos_label=1 silently, the other class, whose area is 1 - AUC = 0.0
+    y, s = [1, 2, 2, 1], [0.1, 0.8, 0.4, 0.3]
+    with pytest.raises(ValueError, match=r"roc_curve: y_true holds the labels \[1, 2\]; say which "
+                                         r"is the positive class with pos_label="):
+        roc_curve(y, s)
+    # class 2 positive: the scores in descending order are pos, pos, neg, neg
+    fpr, tpr, thresholds = roc_curve(y, s, pos_label=2)
+    np.testing.assert_array_equal(fpr, [0, 0, 0, 1])
+    np.testing.assert_array_equal(tpr, [0, 0.5, 1, 1])
+    np.testing.assert_array_equal(thresholds, [np.inf, 0.8, 0.4, 0.1])
+    area = np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)         # the trapezoids
+    assert area == roc_auc_score(y, s) == 1.0
+    # 0/1, -1/1 and booleans keep 1 (True) as the positive class
+    for labels in ([0, 1, 1, 0], [-1, 1, 1, -1], [False, True, True, False]):
+        np.testing.assert_array_equal(roc_curve(labels, s)[1], [0, 0.5, 1, 1])
+
+
 def test_roc_curve_without_positives_warns_nan():
     with pytest.warns(UndefinedMetricWarning, match="no positive samples"):
         fpr, tpr, _ = roc_curve([0, 0, 0], [0.2, 0.5, 0.1])
@@ -349,7 +368,7 @@ def test_roc_auc_as_a_metric_of_fit_and_evaluate_ranks_the_scores_not_the_labels
 
 
 def test_roc_auc_errors():
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match=r"only one class \(1\) is present"):   # not np.int64(1)
         roc_auc_score([1, 1, 1], [0.2, 0.4, 0.9])
     with pytest.raises(ValueError, match=r"probs\[:, 1\]"):
         roc_auc_score([0, 1, 1], np.full((3, 2), 0.5))
@@ -371,6 +390,8 @@ def test_roc_auc_errors():
     with pytest.raises(ValueError, match="y_true == c"):
         roc_curve([0, 1, 2], [0.5, 0.2, 0.1])
     with pytest.raises(ValueError, match="pos_label=1 is not one of"):
+        roc_curve(["a", "b"], [0.5, 0.2], pos_label=1)
+    with pytest.raises(ValueError, match=r"labels \['a', 'b'\]; say which is the positive"):
         roc_curve(["a", "b"], [0.5, 0.2])
 
 
