@@ -211,7 +211,7 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
                              f"(one to validate on, the rest to train on)")
         labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
         # one label per sample only: one-hot rows (or regression targets) are folded plainly
-        if labels.ndim == 1 and labels.size and labels.dtype.kind in "iub" and \
+        if labels.ndim == 1 and labels.size and _whole_numbers(labels) and \
                 np.unique(labels, return_counts=True)[1].min() >= cv:
             cv = StratifiedKFold(int(cv), shuffle=True, seed=seed)
         else:
@@ -227,6 +227,19 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
                              f"{shared.size} of its indices ({shown}); the model would be "
                              f"scored on rows it trained on, so val must not overlap train")
     return pairs
+
+
+def _whole_numbers(labels: np.ndarray) -> bool:
+    """Whether `labels` can be class labels: integers, booleans, or floats that are whole
+    numbers (0.0 / 1.0, the targets of binary_cross_entropy), as scikit-learn reads them.
+
+    >>> _whole_numbers(np.array([0.0, 1.0])), _whole_numbers(np.array([0.5, 1.0]))
+    (True, False)
+    """
+    if labels.dtype.kind in "iub":
+        return True
+    return labels.dtype.kind == "f" and bool(np.all(np.isfinite(labels) &
+                                                    (labels == np.round(labels))))
 
 
 def _arrays(where: str, X: Any, y: Any) -> Any:
@@ -377,7 +390,10 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
 
     `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
     go to `nn.fit` (epochs, batch_size, ...). `cv` is a fold count, a `KFold` /
-    `StratifiedKFold`, or a list of (train, val) index pairs. `metrics=None` takes the loss's
+    `StratifiedKFold`, or a list of (train, val) index pairs. A fold count gives shuffled folds
+    (scikit-learn's are in data order), stratified when y holds one class label per sample
+    (integers, booleans, or whole floats such as binary_cross_entropy's 0.0 / 1.0) and every
+    class has at least `cv` samples; otherwise plain `KFold`. `metrics=None` takes the loss's
     defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction. For a model

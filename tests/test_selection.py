@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from autograd import Tensor, manual_seed
 from nn import MLP, LinearRegression, SoftmaxRegression, cross_entropy, mse_loss
 from nn.optim import SGD
-from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
+from nn.selection import (GridSearch, KFold, StratifiedKFold, _splits, cross_validate,
+                          learning_curve)
 
 
 def val_folds(cv, X, y=None) -> list[list[int]]:
@@ -673,3 +674,17 @@ def test_cross_validate_scores_every_fold_by_the_same_default_metrics():
     y = np.r_[np.zeros(10), np.ones(10), np.full(10, 0.7)].astype(np.float32)[:, None]
     scores = cross_validate(build, X, y, cv=3, fit_kwargs={"epochs": 1})
     assert [sorted(fold) for fold in scores["folds"]] == [["loss"]] * 3
+
+
+def test_a_fold_count_stratifies_float_labels_as_it_does_integer_ones():
+    """binary_cross_entropy's targets are floats 0.0 / 1.0: a fold count folded them plainly,
+    so a fold could hold no positive at all (its recall undefined, its AUC an error). Now they
+    are stratified as the same labels as integers are: each of 3 folds holds one of the 3."""
+    y = np.array([1] * 3 + [0] * 12)
+    for labels in (y, y.astype(np.float32), y.astype(np.float64)[:, None]):
+        folds = _splits("test", 3, np.zeros((15, 1)), labels, 0)
+        assert [int(labels.reshape(-1)[val].sum()) for _, val in folds] == [1, 1, 1]
+    # a target of other values (0.5 / 1.5) is not classes: folded plainly, as before
+    folds = _splits("test", 3, np.zeros((15, 1)), y + 0.5, 0)
+    plain = KFold(3, shuffle=True, seed=0).split(np.zeros(15))
+    assert [val.tolist() for _, val in folds] == [val.tolist() for _, val in plain]
