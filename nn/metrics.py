@@ -160,7 +160,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
 
     Rows are true classes, columns predicted ones (scikit-learn's layout); the diagonal holds
     the correct predictions. `labels` (default: every label seen, sorted) fixes the order;
-    samples whose labels are not in it are left out.
+    samples whose labels are not in it are left out. For labels 0/1 that is [[TN, FP],
+    [FN, TP]]; the lectures' table (predictions in rows, the positive class first) is
+    `confusion_matrix(y_true, y_pred, labels=[1, 0]).T`, [[TP, FP], [FN, TN]].
 
     >>> confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1])
     array([[1, 0, 0],

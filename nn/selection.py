@@ -597,7 +597,8 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     high bias (both errors high and close) against high variance (a low training error far
     below the validation error, the gap closing as data is added).
 
-    For each size n in `train_sizes` (a count, or a fraction of len(X) rounded up) a fresh
+    For each size n in `train_sizes` (a count, or a fraction of len(X) rounded up, where
+    scikit-learn's learning_curve rounds down, of its cross-validation folds) a fresh
     model from `build_model(**params)` (a `(model, loss_fn, optimizer)` triple, as for
     `cross_validate`) is trained with `nn.fit` on the first n rows of (X, y), then scored
     with `nn.evaluate` on those n rows and on the whole fixed `val_data` (an `(X, y)` pair).
