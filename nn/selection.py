@@ -1,4 +1,4 @@
-"""Model selection: k-fold cross-validation, grid search and learning curves.
+"""Model selection: k-fold cross-validation, grid search, learning and validation curves.
 
 Each of the k folds is the validation set once, while the model trains on the other k - 1; the k
 validation scores say how well the whole procedure (model, hyperparameters, training) does on
@@ -37,7 +37,8 @@ from .data.loader import checked_arrays, checked_inputs, several_inputs
 from .module import Module
 from .scoring import default_metrics, metric_list
 
-__all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve"]
+__all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
+           "validation_curve"]
 
 
 class _Folds:
@@ -211,7 +212,7 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
                              f"(one to validate on, the rest to train on)")
         labels = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
         # one label per sample only: one-hot rows (or regression targets) are folded plainly
-        if labels.ndim == 1 and labels.size and labels.dtype.kind in "iub" and \
+        if labels.ndim == 1 and labels.size and _whole_numbers(labels) and \
                 np.unique(labels, return_counts=True)[1].min() >= cv:
             cv = StratifiedKFold(int(cv), shuffle=True, seed=seed)
         else:
@@ -227,6 +228,19 @@ def _splits(where: str, cv: Any, X: np.ndarray, y: np.ndarray, seed: Any) -> lis
                              f"{shared.size} of its indices ({shown}); the model would be "
                              f"scored on rows it trained on, so val must not overlap train")
     return pairs
+
+
+def _whole_numbers(labels: np.ndarray) -> bool:
+    """Whether `labels` can be class labels: integers, booleans, or floats that are whole
+    numbers (0.0 / 1.0, the targets of binary_cross_entropy), as scikit-learn reads them.
+
+    >>> _whole_numbers(np.array([0.0, 1.0])), _whole_numbers(np.array([0.5, 1.0]))
+    (True, False)
+    """
+    if labels.dtype.kind in "iub":
+        return True
+    return labels.dtype.kind == "f" and bool(np.all(np.isfinite(labels) &
+                                                    (labels == np.round(labels))))
 
 
 def _arrays(where: str, X: Any, y: Any) -> Any:
@@ -372,17 +386,24 @@ _LEAK = ("each fold must start from a fresh model, or it trains on weights that 
 def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
                    fit_kwargs: dict[str, Any] | None = None,
                    metrics: Sequence[str | Callable] | None = None, *,
-                   params: dict | None = None, seed: Any = 0) -> dict[str, Any]:
+                   params: dict | None = None, seed: Any = 0,
+                   return_train_score: bool = False) -> dict[str, Any]:
     """Train a fresh model on each fold's training part and score it on the held-out fold.
 
     `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
     go to `nn.fit` (epochs, batch_size, ...). `cv` is a fold count, a `KFold` /
-    `StratifiedKFold`, or a list of (train, val) index pairs. `metrics=None` takes the loss's
+    `StratifiedKFold`, or a list of (train, val) index pairs. A fold count gives shuffled folds
+    (scikit-learn's are in data order), stratified when y holds one class label per sample
+    (integers, booleans, or whole floats such as binary_cross_entropy's 0.0 / 1.0) and every
+    class has at least `cv` samples; otherwise plain `KFold`. `metrics=None` takes the loss's
     defaults (accuracy for a classifier, R² for regression; see `nn.scoring`). Returns
     `{"folds": [scores per fold], "mean": {...}, "std": {...}, "higher_is_better": {...}}`,
     the scores being the validation loss and `metrics`, each with its direction. For a model
     of several inputs, X is a tuple of them, `(X_a, X_b)`, each folded by the same rows (as
     `fit` takes `((X_a, X_b), y)`); so in `GridSearch.fit` and `learning_curve`.
+    `return_train_score=True` also scores each model on the rows it trained on (with
+    `nn.evaluate`: no penalty, eval mode), under "train": `{"folds", "mean", "std"}`; a
+    training score far above the validation score is high variance.
 
     `seed` fixes the folds only (as scikit-learn's `random_state`): the models' initial weights
     and fit's shuffling draw from the shared generator, so two identical calls score
@@ -390,13 +411,25 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     make build_model seed its model).
     """
     _check_builder("cross_validate", build_model)
+    if not isinstance(return_train_score, (bool, np.bool_)):
+        raise TypeError(f"cross_validate: return_train_score must be True or False, got "
+                        f"{return_train_score!r}")
     return _cross_validate(build_model, X, y, cv, fit_kwargs, metrics, params, seed,
-                           _FreshModels("cross_validate", _LEAK), "")
+                           _FreshModels("cross_validate", _LEAK), "", bool(return_train_score))
+
+
+def _summary(folds: list[dict[str, float]]) -> dict[str, Any]:
+    """The scores of each fold, and their mean and (population) standard deviation."""
+    names = list(folds[0])
+    return {"folds": folds,
+            "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
+            "std": {n: float(np.std([f[n] for f in folds])) for n in names}}
 
 
 def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
                     fit_kwargs: dict[str, Any] | None, metrics: Any, params: dict | None,
-                    seed: Any, fresh: _FreshModels, candidate: str) -> dict[str, Any]:
+                    seed: Any, fresh: _FreshModels, candidate: str,
+                    train_scores: bool = False) -> dict[str, Any]:
     """cross_validate, with `fresh` remembering the models given out (GridSearch shares one
     across its candidates; `candidate` names this one in an error)."""
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
@@ -404,7 +437,7 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
     X = _arrays("cross_validate", X, y)
     y = np.asarray(y)
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
-    folds = []
+    folds, trained = [], []
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
@@ -414,16 +447,19 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
                                                fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
             chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
-            fit(model, loss_fn, optimizer, (_rows(X, train_idx), y[train_idx]), metrics=(),
-                **fit_kwargs)
+            train_part = (_rows(X, train_idx), y[train_idx])
+            fit(model, loss_fn, optimizer, train_part, metrics=(), **fit_kwargs)
             folds.append(evaluate(model, loss_fn, (_rows(X, val_idx), y[val_idx]), scored,
                                   predict=fit_kwargs.get("predict")))
-        names = list(folds[0])
-        return {"folds": folds,
-                "mean": {n: float(np.mean([f[n] for f in folds])) for n in names},
-                "std": {n: float(np.std([f[n] for f in folds])) for n in names},
-                "higher_is_better": {"loss": False, **{n: m.higher_is_better
-                                                       for n, m in chosen.items()}}}
+            if train_scores:
+                trained.append(evaluate(model, loss_fn, train_part, scored,
+                                        predict=fit_kwargs.get("predict")))
+        result = {**_summary(folds),
+                  "higher_is_better": {"loss": False, **{n: m.higher_is_better
+                                                         for n, m in chosen.items()}}}
+        if train_scores:
+            result["train"] = _summary(trained)
+        return result
 
 
 class GridSearch:
@@ -581,7 +617,8 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
     high bias (both errors high and close) against high variance (a low training error far
     below the validation error, the gap closing as data is added).
 
-    For each size n in `train_sizes` (a count, or a fraction of len(X) rounded up) a fresh
+    For each size n in `train_sizes` (a count, or a fraction of len(X) rounded up, where
+    scikit-learn's learning_curve rounds down, of its cross-validation folds) a fresh
     model from `build_model(**params)` (a `(model, loss_fn, optimizer)` triple, as for
     `cross_validate`) is trained with `nn.fit` on the first n rows of (X, y), then scored
     with `nn.evaluate` on those n rows and on the whole fixed `val_data` (an `(X, y)` pair).
@@ -680,3 +717,75 @@ def _train_sizes(where: str, train_sizes: Any, n_samples: int) -> list[int]:
     if any(b <= a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"{where}: train_sizes must increase, got the counts {sizes}")
     return sizes
+
+
+@_fit_arguments_go_in_fit_kwargs("validation_curve")
+def validation_curve(build_model: Callable, X: Any, y: Any, param_name: str,
+                     param_range: Sequence[Any], cv: Any = 5,
+                     fit_kwargs: dict[str, Any] | None = None,
+                     metrics: Sequence[str | Callable] | None = None, *,
+                     params: dict | None = None, seed: Any = 0) -> dict[str, Any]:
+    """Training and validation scores as one hyperparameter varies (a penalty λ, a width, a
+    degree): the lectures' bias-variance picture. Too simple a model scores badly on both; too
+    flexible a one scores well on its training rows and badly on the held-out ones.
+
+    For each value v in `param_range`, `cross_validate(build_model, X, y, cv, ...,
+    params={**params, param_name: v}, return_train_score=True)` on the same folds (`seed` as
+    there). Returns `{"param_range": [...], "train": {score: [mean over folds, ...]}, "val":
+    {...}, "folds": [cross_validate's result per value], "higher_is_better": {...}}`. A value
+    whose training diverges scores NaN, with a RuntimeWarning.
+
+    >>> import numpy as np
+    >>> from nn import LinearRegression, mse_loss
+    >>> from nn.optim import SGD
+    >>> def build(scale):        # a fixed line y = scale·x: lr=0, so nothing is learnt
+    ...     model = LinearRegression(1)
+    ...     model.weight.data[:], model.bias.data[:] = scale, 0.0
+    ...     return model, mse_loss, SGD(model.parameters(), lr=0.0)
+    >>> x = np.arange(6.0)[:, None]
+    >>> curve = validation_curve(build, x, 2 * x.ravel(), "scale", [1.0, 2.0], cv=3,
+    ...                          metrics=(), fit_kwargs={"epochs": 1})
+    >>> curve["param_range"], [round(v, 4) for v in curve["val"]["loss"]]
+    ([1.0, 2.0], [9.1667, 0.0])
+    """
+    from .train import TrainingDiverged
+
+    where = "validation_curve"
+    _check_builder(where, build_model)
+    if not isinstance(param_name, str):
+        raise TypeError(f"{where}: param_name must be the name of build_model's argument, got "
+                        f"{param_name!r}")
+    if isinstance(param_range, (str, bytes)) or not isinstance(param_range, Iterable):
+        raise TypeError(f"{where}: param_range must be a list of the values of {param_name} to "
+                        f"try, got {param_range!r}; write [{param_range!r}]")
+    values = list(param_range)
+    if not values:
+        raise ValueError(f"{where}: param_range is empty; give the values of {param_name} to try")
+    X, y = _arrays(where, X, y), np.asarray(y)
+    folds = _splits(where, cv, _first(X), y, seed)              # the same for every value
+    fresh = _FreshModels(where, _LEAK)
+    results: list[dict[str, Any] | None] = []
+    diverged = None
+    for value in values:
+        try:
+            results.append(_cross_validate(build_model, X, y, folds, fit_kwargs, metrics,
+                                           {**(params or {}), param_name: value}, seed, fresh,
+                                           f"{param_name}={value!r}, ", train_scores=True))
+        except TrainingDiverged as error:
+            diverged = diverged or error
+            warn(f"{where}: {param_name}={value!r} diverged ({error}); its scores are NaN",
+                 RuntimeWarning)
+            results.append(None)
+    done = [r for r in results if r is not None]
+    if not done:
+        raise TrainingDiverged(f"{where}: every value of {param_name} diverged, the first with: "
+                               f"{diverged}", loss=diverged.loss, epoch=diverged.epoch,
+                               batch=diverged.batch, stepped=diverged.stepped)
+    names = list(done[0]["mean"])
+
+    def means(part: Callable[[dict], dict]) -> dict[str, list[float]]:
+        return {n: [math.nan if r is None else part(r)["mean"][n] for r in results]
+                for n in names}
+    return {"param_range": values, "train": means(lambda r: r["train"]),
+            "val": means(lambda r: r), "folds": results,
+            "higher_is_better": done[0]["higher_is_better"]}

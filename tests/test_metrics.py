@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from autograd import Tensor, Value
 from nn.metrics import (
-    UndefinedMetricWarning, accuracy, classification_report, confusion_matrix, f1_score,
-    mean_absolute_error, mean_squared_error, precision, r2_score, recall, roc_auc_score, roc_curve,
+    UndefinedMetricWarning, accuracy, average_precision_score, classification_report,
+    confusion_matrix, f1_score, mean_absolute_error, mean_squared_error, precision,
+    precision_recall_curve, r2_score, recall, roc_auc_score, roc_curve, root_mean_squared_error,
 )
 
 
@@ -258,6 +259,25 @@ def test_roc_curve_ties_move_together_and_pos_label():
     assert roc_auc_score(["a", "b", "b", "a"], [0.5, 0.5, 0.9, 0.1]) == pytest.approx(7 / 8)
 
 
+def test_roc_curve_of_labels_other_than_0_1_needs_pos_label():
+    # labels 1/2: roc_auc_score scores the larger label, 2, as positive (AUC 1.0 here); the curve
+    # used to take pos_label=1 silently, the other class, whose area is 1 - AUC = 0.0
+    y, s = [1, 2, 2, 1], [0.1, 0.8, 0.4, 0.3]
+    with pytest.raises(ValueError, match=r"roc_curve: y_true holds the labels \[1, 2\]; say which "
+                                         r"is the positive class with pos_label="):
+        roc_curve(y, s)
+    # class 2 positive: the scores in descending order are pos, pos, neg, neg
+    fpr, tpr, thresholds = roc_curve(y, s, pos_label=2)
+    np.testing.assert_array_equal(fpr, [0, 0, 0, 1])
+    np.testing.assert_array_equal(tpr, [0, 0.5, 1, 1])
+    np.testing.assert_array_equal(thresholds, [np.inf, 0.8, 0.4, 0.1])
+    area = np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2)         # the trapezoids
+    assert area == roc_auc_score(y, s) == 1.0
+    # 0/1, -1/1 and booleans keep 1 (True) as the positive class
+    for labels in ([0, 1, 1, 0], [-1, 1, 1, -1], [False, True, True, False]):
+        np.testing.assert_array_equal(roc_curve(labels, s)[1], [0, 0.5, 1, 1])
+
+
 def test_roc_curve_without_positives_warns_nan():
     with pytest.warns(UndefinedMetricWarning, match="no positive samples"):
         fpr, tpr, _ = roc_curve([0, 0, 0], [0.2, 0.5, 0.1])
@@ -349,7 +369,7 @@ def test_roc_auc_as_a_metric_of_fit_and_evaluate_ranks_the_scores_not_the_labels
 
 
 def test_roc_auc_errors():
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match=r"only one class \(1\) is present"):   # not np.int64(1)
         roc_auc_score([1, 1, 1], [0.2, 0.4, 0.9])
     with pytest.raises(ValueError, match=r"probs\[:, 1\]"):
         roc_auc_score([0, 1, 1], np.full((3, 2), 0.5))
@@ -371,7 +391,78 @@ def test_roc_auc_errors():
     with pytest.raises(ValueError, match="y_true == c"):
         roc_curve([0, 1, 2], [0.5, 0.2, 0.1])
     with pytest.raises(ValueError, match="pos_label=1 is not one of"):
+        roc_curve(["a", "b"], [0.5, 0.2], pos_label=1)
+    with pytest.raises(ValueError, match=r"labels \['a', 'b'\]; say which is the positive"):
         roc_curve(["a", "b"], [0.5, 0.2])
+
+
+# ----------------------------------------------------------------------------------------------
+# Precision-recall curve and average precision
+# ----------------------------------------------------------------------------------------------
+
+def test_precision_recall_curve_worked_example():
+    """y 0 0 1 1, scores .1 .4 .35 .8. Predicting positive when score >= t:
+    t = .1: all 4, 2 right (P 1/2, R 1); t = .35: 3, 2 right (P 2/3, R 1);
+    t = .4: .4 and .8, one right (P 1/2, R 1/2); t = .8: one, right (P 1, R 1/2);
+    then the end point (P 1, R 0). AP = Σ (R_i - R_i+1) P_i = 1/2 · 2/3 + 1/2 · 1 = 5/6."""
+    y, s = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
+    p, r, thresholds = precision_recall_curve(y, s)
+    np.testing.assert_allclose(p, [1 / 2, 2 / 3, 1 / 2, 1, 1])
+    np.testing.assert_array_equal(r, [1, 1, 0.5, 0.5, 0])
+    np.testing.assert_array_equal(thresholds, [0.1, 0.35, 0.4, 0.8])
+    assert average_precision_score(y, s) == pytest.approx(5 / 6)
+    # ties move together: .5 .5 .5 .8 has two thresholds, (P 1/2, R 1) and (P 1, R 1/2)
+    p, r, thresholds = precision_recall_curve(y, [0.5, 0.5, 0.5, 0.8])
+    np.testing.assert_array_equal(p, [0.5, 1, 1])
+    np.testing.assert_array_equal(r, [1, 0.5, 0])
+    assert average_precision_score(y, [0.5, 0.5, 0.5, 0.8]) == 0.75    # 1/2 · 1 + 1/2 · 1/2
+    assert average_precision_score([-1, -1, 1, 1], s) == pytest.approx(5 / 6)
+    assert average_precision_score(["a", "a", "b", "b"], s, pos_label="b") == pytest.approx(5 / 6)
+
+
+def _average_precision_by_ranks(y: np.ndarray, s: np.ndarray) -> float:
+    """AP by its definition: the mean over the positives of the precision of predicting
+    positive when score >= that positive's score (ties counted together)."""
+    return float(np.mean([np.sum(y[s >= t]) / np.sum(s >= t) for t in s[y == 1]]))
+
+
+@settings(max_examples=60)
+@given(binary_labels_and_scores)
+def test_average_precision_is_the_mean_precision_at_the_positives(data):
+    y, s = np.array(data[0]), np.array(data[1], dtype=float)
+    assert average_precision_score(y, s) == pytest.approx(_average_precision_by_ranks(y, s),
+                                                          abs=1e-12)
+    p, r, thresholds = precision_recall_curve(y, s)
+    assert np.all(np.diff(thresholds) > 0) and (p[-1], r[-1]) == (1, 0)
+    for precision_at, recall_at, t in zip(p, r, thresholds):
+        assert precision_at == np.mean(y[s >= t]) and recall_at == np.mean(s[y == 1] >= t)
+
+
+def test_average_precision_multiclass_and_edge_cases():
+    """One vs rest per column, as for AUC; any scores (logits too), no rows-sum-to-1 rule."""
+    y = np.array([0, 0, 1, 1, 2, 2])
+    logits = np.array([[2.0, 0.0, 1.0], [0.0, 1.0, 0.5], [0.0, 2.0, 0.0],
+                       [1.0, 0.0, 0.0], [0.0, 0.0, 3.0], [0.5, 0.0, 2.0]])
+    per_class = [_average_precision_by_ranks((y == c).astype(int), logits[:, c])
+                 for c in range(3)]
+    assert average_precision_score(y, logits) == pytest.approx(np.mean(per_class))
+    y_big, logits_big = np.r_[y, 2, 2], np.r_[logits, [[0.5, 0.0, 2.0]] * 2]
+    per_class_big = [_average_precision_by_ranks((y_big == c).astype(int), logits_big[:, c])
+                     for c in range(3)]
+    assert average_precision_score(y_big, logits_big, average="weighted") == \
+        pytest.approx(np.average(per_class_big, weights=[2, 2, 4]))
+    # no positives: recall 1 everywhere and AP 0.0 (scikit-learn's numbers), with a warning
+    with pytest.warns(UndefinedMetricWarning, match="no positive samples"):
+        assert average_precision_score([0, 0, 0], [0.2, 0.5, 0.1]) == 0.0
+    with pytest.raises(ValueError, match=r"labels \[1, 2\]; say which is the positive class"):
+        average_precision_score([1, 2, 2], [0.1, 0.4, 0.35])
+    with pytest.raises(ValueError, match=r"probs\[:, 1\]"):
+        average_precision_score([0, 1, 1], np.full((3, 2), 0.5))
+    with pytest.raises(ValueError, match="'macro' or 'weighted', got 'micro'"):
+        average_precision_score([0, 1], [0.2, 0.9], average="micro")
+    with pytest.raises(ValueError, match="NaN"):
+        precision_recall_curve([0, 1], [0.5, np.nan])
+    assert average_precision_score.higher_is_better and average_precision_score.on == "outputs"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -384,6 +475,9 @@ def test_regression_worked_example():
     y_true, y_pred = [3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0]
     assert mean_squared_error(y_true, y_pred) == 0.375
     assert mean_absolute_error(y_true, y_pred) == 0.5
+    assert root_mean_squared_error(y_true, y_pred) == np.sqrt(0.375)
+    # several outputs: each output's RMSE (3 and 1), then their mean
+    assert root_mean_squared_error(np.zeros((2, 2)), [[3.0, 1.0], [-3.0, 1.0]]) == 2.0
     assert r2_score(y_true, y_pred) == pytest.approx(1 - 1.5 / 29.1875)
     assert r2_score(y_true, np.full(4, 2.875)) == pytest.approx(0.0)   # predicting the mean
     assert r2_score(y_true, y_true) == 1.0

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from autograd import Tensor, manual_seed
 from nn import MLP, LinearRegression, SoftmaxRegression, cross_entropy, mse_loss
 from nn.optim import SGD
-from nn.selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
+from nn.selection import (GridSearch, KFold, StratifiedKFold, _splits, cross_validate,
+                          learning_curve, validation_curve)
 
 
 def val_folds(cv, X, y=None) -> list[list[int]]:
@@ -673,3 +674,73 @@ def test_cross_validate_scores_every_fold_by_the_same_default_metrics():
     y = np.r_[np.zeros(10), np.ones(10), np.full(10, 0.7)].astype(np.float32)[:, None]
     scores = cross_validate(build, X, y, cv=3, fit_kwargs={"epochs": 1})
     assert [sorted(fold) for fold in scores["folds"]] == [["loss"]] * 3
+
+
+def test_a_fold_count_stratifies_float_labels_as_it_does_integer_ones():
+    """binary_cross_entropy's targets are floats 0.0 / 1.0: a fold count folded them plainly,
+    so a fold could hold no positive at all (its recall undefined, its AUC an error). Now they
+    are stratified as the same labels as integers are: each of 3 folds holds one of the 3."""
+    y = np.array([1] * 3 + [0] * 12)
+    for labels in (y, y.astype(np.float32), y.astype(np.float64)[:, None]):
+        folds = _splits("test", 3, np.zeros((15, 1)), labels, 0)
+        assert [int(labels.reshape(-1)[val].sum()) for _, val in folds] == [1, 1, 1]
+    # a target of other values (0.5 / 1.5) is not classes: folded plainly, as before
+    folds = _splits("test", 3, np.zeros((15, 1)), y + 0.5, 0)
+    plain = KFold(3, shuffle=True, seed=0).split(np.zeros(15))
+    assert [val.tolist() for _, val in folds] == [val.tolist() for _, val in plain]
+
+
+def _fixed_line(scale=1.0, bias=0.0):
+    """A line y = scale·x + bias that fit cannot move (lr=0): its scores are known by hand."""
+    model = LinearRegression(1)
+    model.weight.data[:], model.bias.data[:] = scale, bias
+    return model, mse_loss, SGD(model.parameters(), lr=0.0)
+
+
+def _r2(y, p):
+    return 1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)
+
+
+def test_cross_validate_can_score_the_training_rows_too():
+    x = np.array([0.0, 1.0, 2.0, 4.0, 5.0, 7.0])[:, None]
+    y = np.array([0.5, 1.0, 3.0, 3.0, 6.0, 6.5])
+    folds = [(np.array([0, 1, 2]), np.array([3, 4, 5])), (np.array([3, 4, 5]), np.array([0, 1, 2]))]
+    scores = cross_validate(lambda: _fixed_line(1.0, 0.5), x, y, cv=folds,
+                            fit_kwargs={"epochs": 1}, metrics=("r2",), return_train_score=True)
+    p = x.ravel() + 0.5
+    for part, rows in (("train", [f[0] for f in folds]), ("val", [f[1] for f in folds])):
+        got = scores["train"] if part == "train" else scores
+        loss = [np.mean((p[r] - y[r]) ** 2) for r in rows]
+        r2 = [_r2(y[r], p[r]) for r in rows]
+        assert [f["loss"] for f in got["folds"]] == pytest.approx(loss, rel=1e-6)
+        assert [f["r2"] for f in got["folds"]] == pytest.approx(r2, rel=1e-6)
+        assert got["mean"]["r2"] == pytest.approx(np.mean(r2), rel=1e-6)
+        assert got["std"]["loss"] == pytest.approx(np.std(loss), rel=1e-5)
+    assert "train" not in cross_validate(lambda: _fixed_line(), x, y, cv=folds,
+                                         fit_kwargs={"epochs": 1}, metrics=())
+    with pytest.raises(TypeError, match="return_train_score must be True or False, got 'yes'"):
+        cross_validate(lambda: _fixed_line(), x, y, cv=folds, return_train_score="yes")
+
+
+def test_validation_curve_scores_each_value_on_the_same_folds():
+    """y = 2x: the line of slope s misses each point by (2 - s)·x, so each fold's mean squared
+    error is (2 - s)² · mean(x²) over its rows; a NaN slope diverges and scores NaN."""
+    x = np.arange(1.0, 7.0)[:, None]
+    y = 2 * x.ravel()
+    folds = [(np.array([0, 2, 4]), np.array([1, 3, 5])), (np.array([1, 3, 5]), np.array([0, 2, 4]))]
+    with pytest.warns(RuntimeWarning, match=r"validation_curve: scale=nan diverged"):
+        curve = validation_curve(_fixed_line, x, y, "scale", [0.0, 1.5, 2.0, np.nan], cv=folds,
+                                 fit_kwargs={"epochs": 1}, metrics=())
+    assert curve["param_range"][:3] == [0.0, 1.5, 2.0]
+    for part, rows in (("train", [0, 2, 4]), ("val", [1, 3, 5])):
+        other = [1, 3, 5] if rows == [0, 2, 4] else [0, 2, 4]
+        per_fold = lambda s: [(2 - s) ** 2 * np.mean(x.ravel()[r] ** 2) for r in (rows, other)]
+        expected = [np.mean(per_fold(s)) for s in (0.0, 1.5, 2.0)]
+        assert curve[part]["loss"][:3] == pytest.approx(expected, rel=1e-6)
+        assert np.isnan(curve[part]["loss"][3])
+    assert curve["higher_is_better"] == {"loss": False} and curve["folds"][3] is None
+    with pytest.raises(TypeError, match=r"^validation_curve: param_range must be a list of the "
+                                        r"values of scale to try, got 2.0; write \[2.0\]$"):
+        validation_curve(_fixed_line, x, y, "scale", 2.0, cv=folds)
+    with pytest.raises(TypeError, match="validation_curve: epochs=1 is fit's argument"):
+        validation_curve(_fixed_line, x, y, "scale", [2.0], cv=folds, epochs=1)

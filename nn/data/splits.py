@@ -112,9 +112,11 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
                      ) -> tuple[Any, Any, Any, Any]:
     """Split into X_train, X_test, y_train, y_test (scikit-learn's order).
 
-    `test_size` is a fraction (rounded up to whole samples) or a count. `stratify=y` keeps each
-    class's share in both parts (to within one sample). Randomness comes from `seed` (an int or
-    a numpy Generator) or, without one, from `autograd.default_rng()`.
+    `test_size` is a fraction (rounded up to whole samples, as in scikit-learn; but 0.07 of 100
+    samples is 7 here, where scikit-learn rounds the float product 7.000000000000001 up to 8)
+    or a count. `stratify=y` keeps each class's share in both parts (to within one sample).
+    Randomness comes from `seed` (an int or a numpy Generator) or, without one, from
+    `autograd.default_rng()`.
 
     >>> X_train, X_test, y_train, y_test = train_test_split(
     ...     np.arange(5), np.arange(5) * 10, test_size=2, shuffle=False)
