@@ -34,7 +34,8 @@
 - data: `DataLoader`, splits, feature scaling `StandardScaler`, synthetic datasets, MNIST
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
-  `cross_validate`, `GridSearch`, `learning_curve` (nn.selection); checkpoints `save` / `load`
+  `cross_validate`, `GridSearch`, `learning_curve`, `validation_curve` (nn.selection);
+  checkpoints `save` / `load`
   of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
   nn.torch_format); a model saved by `glassgrad train`, ready to
   predict: `load_trained` (nn.trained)
@@ -43,7 +44,9 @@
 from . import (
     activations, data, functional, init, losses, metrics, optim, scalar, scoring, selection, utils,
 )
-from .selection import GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve
+from .selection import (
+    GridSearch, KFold, StratifiedKFold, cross_validate, learning_curve, validation_curve,
+)
 from .functional import (
     binary_cross_entropy, binary_cross_entropy_with_logits, celu, cosine_embedding_loss,
     cosine_similarity, cross_entropy, ctc_loss, dropout, elu, gaussian_nll_loss, gelu, glu,
@@ -148,6 +151,7 @@ __all__ = [
     "StandardScaler",
     "fit", "evaluate", "History", "EarlyStopping", "save", "load", "load_trained", "TrainedModel",
     "KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
+    "validation_curve",
     "activations", "data", "functional", "init", "losses", "metrics", "optim", "scalar",
     "scoring", "selection", "utils",
 ]
