@@ -227,7 +227,8 @@ def _divide(fn: str, score: str, numerator: np.ndarray, denominator: np.ndarray,
                      f"{', '.join(map(str, labels[undefined].tolist()))}")
             what = "" if fn.startswith(score) else f" {score} is"
             warn_user(f"{fn}:{what} ill-defined{where} ({reason}) and set to 0.0; "
-                      f"pass zero_division=0.0 to accept that silently",
+                      f"pass zero_division=0.0 to accept that silently (as one of fit's "
+                      f"metrics: functools.partial({fn}, zero_division=0.0))",
                       UndefinedMetricWarning)
     return result
 

@@ -343,15 +343,22 @@ def declare_metric(higher_is_better: bool, on: str = "labels") -> Callable:
 
 
 def _function_metric(metric: Callable, task: str | None) -> Metric:
-    name = getattr(metric, "__name__", type(metric).__name__)
-    on = getattr(metric, "on", "outputs" if task == "regression" else "labels")
+    # a functools.partial(precision, zero_division=0.0) is named and declared as precision is
+    # (unless the partial itself was declared, with declare_metric)
+    declared = innermost = metric
+    while isinstance(innermost, functools.partial):
+        innermost = innermost.func
+        if not hasattr(declared, "higher_is_better") and not hasattr(declared, "on"):
+            declared = innermost
+    name = getattr(innermost, "__name__", type(innermost).__name__)
+    on = getattr(declared, "on", "outputs" if task == "regression" else "labels")
     if on not in ("labels", "outputs"):
         raise ValueError(f"metric {name}: on must be 'labels' or 'outputs', got {on!r}")
     if on == "labels":
         score = lambda y, labels, outputs: metric(y, labels)           # noqa: E731
     else:
         score = _on_outputs(name, metric)
-    return Metric(name, score, getattr(metric, "higher_is_better", None), on == "labels")
+    return Metric(name, score, getattr(declared, "higher_is_better", None), on == "labels")
 
 
 def metric_list(metrics: str | Callable | Iterable[str | Callable]) -> tuple:

@@ -344,3 +344,18 @@ def test_probabilities_and_logits_give_the_same_labels_at_one_half():
     p = 1 / (1 + np.exp(-z))
     assert LABEL_RULES["logit"](z).tolist() == LABEL_RULES["probability"](p).tolist() == [0, 0, 1, 1]
     assert LogisticRegression(3).predict(np.ones((2, 3))).tolist() == [0, 0]
+
+
+def test_a_partial_of_a_metric_is_named_and_declared_as_the_metric():
+    # what the 0/0 warning of precision advises inside fit: functools.partial(precision,
+    # zero_division=0.0); its scores are named "precision", as the function's are
+    import functools
+    from nn.metrics import precision
+    from nn.scoring import declare_metric, metric_table
+    plain = metric_table([precision], "multiclass")["precision"]
+    chosen = metric_table([functools.partial(precision, zero_division=0.0)], "multiclass")
+    assert list(chosen) == ["precision"]
+    assert chosen["precision"][2:] == plain[2:]           # direction, on labels
+    # a partial declared by itself keeps its own declaration (and the function's name)
+    ranked = declare_metric(higher_is_better=False)(functools.partial(precision, average="macro"))
+    assert metric_table([ranked], "multiclass")["precision"].higher_is_better is False
