@@ -32,13 +32,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import GradcheckError, _suspects, gradcheck
+from .gradcheck import GradcheckError, _float64_leaf, _suspects, gradcheck
 from .graph import Node, enable_grad
 from .higher_order import _reads_leaves, gradients_of
 from .pytorch_names import type_name
 from .tensor import Tensor, stack
 from .value import Value, number_value
-from .warn import warn
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck"]
 
@@ -630,7 +629,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                          f"the tensors func computes from, with requires_grad=True")
     args = list(given)
     for j in checked:
-        args[j] = _float64_leaf(given[j], f"input {j}" if several else "the input")
+        args[j] = _checked_leaf(given[j], f"input {j}" if several else "the input")
     with enable_grad():
         outs, several_out = _outputs(where, func(*args))
     live = [i for i, o in enumerate(outs) if o.requires_grad]
@@ -650,7 +649,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
         like = [o if isinstance(o, Value) else Tensor(np.zeros(o.shape)) for o in outs]
         given_us = _vectors(where, grad_outputs, like, several_out, out_name, True,
                             "grad_outputs")
-        us = [_float64_leaf(given_us[i], f"grad_outputs[{i}]" if several_out else "grad_outputs")
+        us = [_checked_leaf(given_us[i], f"grad_outputs[{i}]" if several_out else "grad_outputs")
               if given_us[i].requires_grad else given_us[i] for i in live]
     n = len(args)
 
@@ -701,16 +700,9 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     return True
 
 
-def _float64_leaf(x: Any, name: str) -> Node:
-    """A checked input as a float64 leaf (finite differences need float64)."""
-    if isinstance(x, Value):
-        return Value(x.data)
-    if isinstance(x, Tensor):
-        if x.dtype != np.float64:
-            warn(f"gradgradcheck: {name} is {x.dtype}; finite differences need "
-                 f"float64, so a float64 copy is checked")
-        return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
-    leaf = _leaf("gradgradcheck", x, name, False)
-    if isinstance(leaf, Tensor):
-        return Tensor(np.array(leaf.data, dtype=np.float64, order="C"), requires_grad=True)
-    return leaf
+def _checked_leaf(x: Any, name: str) -> Node:
+    """A checked input as gradcheck's float64 leaf; a number or array is refused as the other
+    functions here refuse it (a bool, strings)."""
+    if not isinstance(x, Node):
+        _leaf("gradgradcheck", x, name, False)
+    return _float64_leaf(x, name, "gradgradcheck")
