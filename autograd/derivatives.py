@@ -301,19 +301,8 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
 def _gradient(where: str, out: Node, point: _Point, strict: bool) -> list[Node]:
     """d out / d leaf for each leaf, recorded (create_graph=True); zeros for a leaf it does not
     depend on, or an error with `strict`."""
-    leaves = point.leaves
-    grads = [None] * len(leaves)
-    if out.requires_grad:
-        seed = number_value(1.0) if isinstance(out, Value) else Tensor(np.ones_like(out.data))
-        grads = list(gradients_of([out], leaves, [seed], create_graph=True, allow_unused=True))
-    for j, g in enumerate(grads):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"{where}: strict=True: func's output does not depend on "
-                                   f"{point.name(j)} (no gradient reaches it); with "
-                                   f"strict=False its derivatives come back as zeros")
-            grads[j] = _zeros(_shape(leaves[j]), leaves[j], isinstance(leaves[j], Value))
-    return grads
+    seed = number_value(1.0) if isinstance(out, Value) else Tensor(np.ones_like(out.data))
+    return _products(where, [out], [seed], point, True, strict, "func's output")
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
