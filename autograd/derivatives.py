@@ -676,6 +676,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
             # by gradcheck, which passes for a Function whose first derivative is right)
             detail = re.sub(r"; f's graph holds the custom Function.*$", "", told.group(2),
                             flags=re.DOTALL)
+            for said_of_f, said_of_the_gradient in _HINTS_OF_THE_GRADIENT:
+                detail = re.sub(said_of_f, said_of_the_gradient, detail)
             suspects = next((s for s in (_suspects(outs[i], "gradgradcheck", "func")
                                          for i in live) if s), "")
             raise GradcheckError(
@@ -687,6 +689,19 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
         raise ValueError(f"{where}: func's output does not depend on the checked inputs: "
                          f"there is no derivative to check")
     return True
+
+
+# gradcheck's hints speak of its f, which gradgradcheck makes backprop's gradient: said of that
+# (func's own outputs are not what has "3 outputs", nor what reads .data: a backward does)
+_HINTS_OF_THE_GRADIENT = [
+    (r"; f has (\d+) outputs, so both are derivatives of J = Σ r ⊙ f",
+     r"; the gradient has \1 elements, so both are derivatives of J = Σ r ⊙ gradient"),
+    (r"; backprop's gradient is 0 for all of this input, as if no gradient reached it: does a "
+     r"backward return None for it, or does f use it through \.data or numpy\?",
+     "; the second derivative is 0 for all of this input: does a backward compute its slope "
+     "from numbers (x.data, numpy, an array kept on ctx), which the second pass takes as "
+     "constants?"),
+]
 
 
 def _checked_leaf(x: Any, name: str) -> Node:
