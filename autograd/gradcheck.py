@@ -389,8 +389,10 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
 
 def _suspects(out: Node, check: str = "gradcheck", f: str = "f") -> str:
     """The custom Functions in f's graph, named as the likely place of a wrong backward (the
-    built-in ops are checked by glassgrad's own tests), to be checked alone by `check`."""
-    names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
+    built-in ops are checked by glassgrad's own tests), to be checked alone by `check`. Named
+    as the code names the class (its `name`, which graphs show, may differ), so that the call
+    suggested runs."""
+    names = sorted({node._fn.__name__ for node in walk(out) if isinstance(node._fn, type)
                     and issubclass(node._fn, Function)}) if out.requires_grad else []
     if not names:
         return ""

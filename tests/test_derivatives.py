@@ -596,6 +596,9 @@ def test_gradgradcheck_says_its_hints_of_the_gradient_it_checks():
     assert ("the second derivative is 0 for all of this input: does a backward compute its "
             "slope from numbers (x.data, numpy, an array kept on ctx), which the second pass "
             "takes as constants?") in message, message
+    # the class as the code names it (its `name`, "cube_flat", is what graphs show)
+    assert message.endswith("check it alone, gradgradcheck(CubeWithFlatSecondDerivative.apply, "
+                            "x)"), message
 
 
 def test_gradgradcheck_checks_the_grad_outputs_too():
