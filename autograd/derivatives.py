@@ -32,13 +32,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import GradcheckError, _suspects, gradcheck
+from .gradcheck import GradcheckError, _float64_leaf, _suspects, gradcheck
 from .graph import Node, enable_grad
 from .higher_order import _reads_leaves, gradients_of
 from .pytorch_names import type_name
 from .tensor import Tensor, stack
 from .value import Value, number_value
-from .warn import warn
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck"]
 
@@ -302,19 +301,8 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
 def _gradient(where: str, out: Node, point: _Point, strict: bool) -> list[Node]:
     """d out / d leaf for each leaf, recorded (create_graph=True); zeros for a leaf it does not
     depend on, or an error with `strict`."""
-    leaves = point.leaves
-    grads = [None] * len(leaves)
-    if out.requires_grad:
-        seed = number_value(1.0) if isinstance(out, Value) else Tensor(np.ones_like(out.data))
-        grads = list(gradients_of([out], leaves, [seed], create_graph=True, allow_unused=True))
-    for j, g in enumerate(grads):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"{where}: strict=True: func's output does not depend on "
-                                   f"{point.name(j)} (no gradient reaches it); with "
-                                   f"strict=False its derivatives come back as zeros")
-            grads[j] = _zeros(_shape(leaves[j]), leaves[j], isinstance(leaves[j], Value))
-    return grads
+    seed = number_value(1.0) if isinstance(out, Value) else Tensor(np.ones_like(out.data))
+    return _products(where, [out], [seed], point, True, strict, "func's output")
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
@@ -630,7 +618,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                          f"the tensors func computes from, with requires_grad=True")
     args = list(given)
     for j in checked:
-        args[j] = _float64_leaf(given[j], f"input {j}" if several else "the input")
+        args[j] = _checked_leaf(given[j], f"input {j}" if several else "the input")
     with enable_grad():
         outs, several_out = _outputs(where, func(*args))
     live = [i for i, o in enumerate(outs) if o.requires_grad]
@@ -650,7 +638,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
         like = [o if isinstance(o, Value) else Tensor(np.zeros(o.shape)) for o in outs]
         given_us = _vectors(where, grad_outputs, like, several_out, out_name, True,
                             "grad_outputs")
-        us = [_float64_leaf(given_us[i], f"grad_outputs[{i}]" if several_out else "grad_outputs")
+        us = [_checked_leaf(given_us[i], f"grad_outputs[{i}]" if several_out else "grad_outputs")
               if given_us[i].requires_grad else given_us[i] for i in live]
     n = len(args)
 
@@ -688,6 +676,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
             # by gradcheck, which passes for a Function whose first derivative is right)
             detail = re.sub(r"; f's graph holds the custom Function.*$", "", told.group(2),
                             flags=re.DOTALL)
+            for said_of_f, said_of_the_gradient in _HINTS_OF_THE_GRADIENT:
+                detail = re.sub(said_of_f, said_of_the_gradient, detail)
             suspects = next((s for s in (_suspects(outs[i], "gradgradcheck", "func")
                                          for i in live) if s), "")
             raise GradcheckError(
@@ -701,16 +691,22 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     return True
 
 
-def _float64_leaf(x: Any, name: str) -> Node:
-    """A checked input as a float64 leaf (finite differences need float64)."""
-    if isinstance(x, Value):
-        return Value(x.data)
-    if isinstance(x, Tensor):
-        if x.dtype != np.float64:
-            warn(f"gradgradcheck: {name} is {x.dtype}; finite differences need "
-                 f"float64, so a float64 copy is checked")
-        return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
-    leaf = _leaf("gradgradcheck", x, name, False)
-    if isinstance(leaf, Tensor):
-        return Tensor(np.array(leaf.data, dtype=np.float64, order="C"), requires_grad=True)
-    return leaf
+# gradcheck's hints speak of its f, which gradgradcheck makes backprop's gradient: said of that
+# (func's own outputs are not what has "3 outputs", nor what reads .data: a backward does)
+_HINTS_OF_THE_GRADIENT = [
+    (r"; f has (\d+) outputs, so both are derivatives of J = Σ r ⊙ f",
+     r"; the gradient has \1 elements, so both are derivatives of J = Σ r ⊙ gradient"),
+    (r"; backprop's gradient is 0 for all of this input, as if no gradient reached it: does a "
+     r"backward return None for it, or does f use it through \.data or numpy\?",
+     "; the second derivative is 0 for all of this input: does a backward compute its slope "
+     "from numbers (x.data, numpy, an array kept on ctx), which the second pass takes as "
+     "constants?"),
+]
+
+
+def _checked_leaf(x: Any, name: str) -> Node:
+    """A checked input as gradcheck's float64 leaf; a number or array is refused as the other
+    functions here refuse it (a bool, strings)."""
+    if not isinstance(x, Node):
+        _leaf("gradgradcheck", x, name, False)
+    return _float64_leaf(x, name, "gradgradcheck")

@@ -22,12 +22,14 @@ boolean result wants no gradient, as in PyTorch. Each gradient is of its input's
 for a Value, an array of its shape for a Tensor. Backward also serves higher-order gradients
 if it is written with operators (`*`, `@`, `**`) and the methods arrays and Tensors share
 (`.sum()`, `.reshape()`, indexing): the first-order pass calls it with numpy arrays (floats
-for Values), the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes (a Tensor or
-a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers: write such a
-slope from `out` where it can be (e^x's is `out`), or with `autograd.ops.payload_math`'s exp,
-sin, cos, tanh, log and sqrt, which take either. One ctx object serves one call: a ctx
-that forward writes into, passed to two calls, would hold the second call's values for both, so
-the second call is refused while the first's result (a Tensor) is alive.
+for Values), the higher-order pass with Tensors (Values). `x.exp()` exists only on the nodes
+(a Tensor or a Value, not an array or a float) and `np.exp(x)` takes only the raw numbers:
+write such a slope from `out` where it can be (e^x's is `out`), or with
+`autograd.ops.payload_math`'s exp, sin, cos, tanh, log and sqrt, which take either. One ctx
+object serves one call: a ctx that forward writes into, passed to two calls, would hold the
+second call's values for both, so the second call is refused while the first's result (a
+Tensor) is alive. Backward leaves its ctx as forward left it (graphs are kept, so the same
+backward may run again and would read what it changed): a change is refused.
 
 >>> import numpy as np
 >>> from autograd import Function, Tensor

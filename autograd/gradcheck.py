@@ -49,13 +49,15 @@ def _check_callable(where: str, name: str, f: Any, called: str, example: str) ->
                     f"{example}")
 
 
-def _float64_leaf(x: Any, position: int) -> Node:
+def _float64_leaf(x: Any, name: str, where: str = "gradcheck") -> Node:
+    """A checked input as a float64 leaf of its own (finite differences need float64, and
+    moving a copy leaves the caller's numbers alone); a Tensor of another dtype is said."""
     if isinstance(x, Value):
         return Value(x.data)
     if isinstance(x, Tensor):
         if x.dtype != np.float64:
-            warn(f"gradcheck: input {position} is {x.dtype}; finite differences need float64, "
-                 f"so a float64 copy is checked")
+            warn(f"{where}: {name} is {x.dtype}; finite differences need float64, so a float64 "
+                 f"copy is checked")
         return Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=True)
     if isinstance(x, numbers.Real):
         return Value(float(x))
@@ -101,7 +103,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                          "model's own parameters: gradcheck_parameters(cost, model.parameters()))")
     args = list(inputs)
     for i in checked:
-        args[i] = _float64_leaf(inputs[i], i)
+        args[i] = _float64_leaf(inputs[i], f"input {i}")
 
     try:
         out = f(*args)
@@ -387,8 +389,10 @@ def _ignores_g(out: Node, x: Node, weights: np.ndarray, seeded: np.ndarray) -> b
 
 def _suspects(out: Node, check: str = "gradcheck", f: str = "f") -> str:
     """The custom Functions in f's graph, named as the likely place of a wrong backward (the
-    built-in ops are checked by glassgrad's own tests), to be checked alone by `check`."""
-    names = sorted({node._fn.name for node in walk(out) if isinstance(node._fn, type)
+    built-in ops are checked by glassgrad's own tests), to be checked alone by `check`. Named
+    as the code names the class (its `name`, which graphs show, may differ), so that the call
+    suggested runs."""
+    names = sorted({node._fn.__name__ for node in walk(out) if isinstance(node._fn, type)
                     and issubclass(node._fn, Function)}) if out.requires_grad else []
     if not names:
         return ""

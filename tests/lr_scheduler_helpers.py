@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+import pytest
 
 from autograd import Tensor, Value
-from nn.optim import SGD, Adam
+from nn.optim import SGD, Adam, lr_scheduler
+
+from reference import assert_matches
 
 BASE_LRS = (1.0, 0.3)
 
@@ -59,3 +63,26 @@ def _both(torch, kind):
     if kind == "sgd":
         return SGD(ours, lr=0.1, momentum=0.9), torch.optim.SGD(theirs, lr=0.1, momentum=0.9)
     return Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+
+
+def pytorch_cases(table):
+    """pytest's parameters for a table of schedules (name -> make(module, optimizer)) checked
+    against PyTorch: (name, "sgd"), and (name, "adam") too for a name ending in -adam."""
+    return [(name, kind) for name in table
+            for kind in (["sgd", "adam"] if name.endswith("-adam") else ["sgd"])]
+
+
+def pytorch_case_id(case):
+    return "-".join(case).replace("-adam-", "-")
+
+
+def assert_matches_pytorch(make, kind):
+    """The lrs and momenta of 30 steps of the schedule `make` builds, ours and PyTorch's, with
+    the optimizer `kind` ("sgd" or "adam"): equal to the last bits."""
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    ours, theirs = _both(torch, kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # PyTorch's step-order hints
+        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, make)
+    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, make), expected, rtol=1e-14, atol=0)

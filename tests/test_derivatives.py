@@ -582,6 +582,25 @@ def test_gradgradcheck_catches_a_wrong_second_derivative_that_gradcheck_misses()
     assert gradgradcheck(CubeWithFlatSecondDerivative.apply, x, raise_exception=False) is False
 
 
+def test_gradgradcheck_says_its_hints_of_the_gradient_it_checks():
+    """gradcheck's hints name its f, here backprop's gradient: "f has 3 outputs" (func had
+    one, a sum) and "does f use it through .data" (func uses nothing so; a backward does) sent
+    the reader to func."""
+    x = Tensor(np.array([0.5, -1.2, 2.0]), requires_grad=True)
+    with pytest.raises(GradcheckError) as caught:
+        gradgradcheck(lambda x: CubeWithFlatSecondDerivative.apply(x).sum(), x)
+    message = str(caught.value)
+    assert " f has " not in message and "does f use it" not in message, message
+    assert "; the gradient has 3 elements, so both are derivatives of J = Σ r ⊙ gradient" \
+        in message, message
+    assert ("the second derivative is 0 for all of this input: does a backward compute its "
+            "slope from numbers (x.data, numpy, an array kept on ctx), which the second pass "
+            "takes as constants?") in message, message
+    # the class as the code names it (its `name`, "cube_flat", is what graphs show)
+    assert message.endswith("check it alone, gradgradcheck(CubeWithFlatSecondDerivative.apply, "
+                            "x)"), message
+
+
 def test_gradgradcheck_checks_the_grad_outputs_too():
     """The gradient is linear in grad_outputs u: a rule that reads g's numbers (g.data) is right
     at first order, but its gradient does not move with u in the graph: caught there."""

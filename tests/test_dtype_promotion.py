@@ -169,3 +169,20 @@ def test_nextafter_of_integers_is_refused():
     with pytest.raises(TypeError, match=r"^nextafter: needs floating tensors \(the next float\), "
                                         r"got dtypes int64 and int32"):
         t([1], np.int64).nextafter(t([2], np.int32))
+
+
+@pytest.mark.parametrize("compute, dtype, number", [
+    (lambda: t(10, np.uint8) ** 3, np.uint8, 232),            # 1000 wraps round, as in PyTorch
+    (lambda: t(10, np.int8) ** 3, np.int8, -24),
+    (lambda: t(5, np.int32) ** 3, np.int32, 125),
+    (lambda: 2 ** t(10, np.int16), np.int16, 1024),
+    (lambda: 2 ** t(10, np.uint8), np.uint8, 0),
+    (lambda: t(10, np.int32).clamp(0, 5), np.int32, 5),
+    (lambda: t(-7, np.int8).relu(), np.int8, 0),
+])
+def test_a_0d_integer_tensor_keeps_its_dtype_with_a_python_int(compute, dtype, number):
+    """As a 0-d float32 keeps float32 (ops/numpy1.py): numpy 1.x made a 0-d integer array
+    with a Python int int64 (10 ** 3 in uint8 was int64 1000 there, uint8 232 on numpy 2 and in
+    PyTorch)."""
+    out = compute()
+    assert out.dtype == dtype and out.item() == number

@@ -22,7 +22,8 @@ from nn.optim.lr_scheduler import (
 )
 
 from lr_scheduler_helpers import (
-    BASE_LRS, R, _both, _lr_and_momentum_over, _opt, lrs_over, two_group_sgd,
+    BASE_LRS, R, _both, _lr_and_momentum_over, _opt, assert_matches_pytorch, lrs_over,
+    pytorch_case_id, pytorch_cases, two_group_sgd,
 )
 from reference import assert_matches
 
@@ -213,19 +214,10 @@ AGAINST_PYTORCH = {
 }
 
 
-@pytest.mark.parametrize("case", [(name, kind) for name in AGAINST_PYTORCH for kind in
-                                  (["sgd", "adam"] if name.endswith("-adam") else ["sgd"])],
-                         ids=lambda case: "-".join(case).replace("-adam-", "-"))
+@pytest.mark.parametrize("case", pytorch_cases(AGAINST_PYTORCH), ids=pytorch_case_id)
 def test_later_schedulers_match_pytorch(case):
-    torch = pytest.importorskip(
-        "torch", reason="optional cross-check against PyTorch: pip install torch")
     name, kind = case
-    ours, theirs = _both(torch, kind)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                    # PyTorch's step-order hints
-        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, AGAINST_PYTORCH[name])
-    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, AGAINST_PYTORCH[name]), expected,
-                   rtol=1e-14, atol=0)
+    assert_matches_pytorch(AGAINST_PYTORCH[name], kind)
 
 
 @pytest.mark.parametrize("T_mult", [1, 2, 3])

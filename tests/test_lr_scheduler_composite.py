@@ -3,20 +3,20 @@ sequences and, where torch is installed, PyTorch's; nested, and saved and loaded
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn.optim import SGD, lr_scheduler
+from nn.optim import SGD
 from nn.optim.lr_scheduler import (
     ChainedScheduler, ConstantLR, CosineAnnealingLR, CyclicLR, ExponentialLR, LinearLR,
     MultiplicativeLR, SequentialLR, StepLR,
 )
 
-from lr_scheduler_helpers import BASE_LRS, R, _both, _lr_and_momentum_over, lrs_over, two_group_sgd
-from reference import assert_matches
+from lr_scheduler_helpers import (
+    BASE_LRS, R, assert_matches_pytorch, lrs_over, pytorch_case_id, pytorch_cases,
+    two_group_sgd,
+)
 
 # Most tests here step schedules alone, to read their lrs, so their optimizers never step:
 # the warning of a scheduler stepped before its optimizer (tested on its own in
@@ -116,16 +116,7 @@ AGAINST_PYTORCH = {
 }
 
 
-@pytest.mark.parametrize("case", [(name, kind) for name in AGAINST_PYTORCH for kind in
-                                  (["sgd", "adam"] if name.endswith("-adam") else ["sgd"])],
-                         ids=lambda case: "-".join(case).replace("-adam-", "-"))
+@pytest.mark.parametrize("case", pytorch_cases(AGAINST_PYTORCH), ids=pytorch_case_id)
 def test_later_schedulers_match_pytorch(case):
-    torch = pytest.importorskip(
-        "torch", reason="optional cross-check against PyTorch: pip install torch")
     name, kind = case
-    ours, theirs = _both(torch, kind)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                    # PyTorch's step-order hints
-        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, AGAINST_PYTORCH[name])
-    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, AGAINST_PYTORCH[name]), expected,
-                   rtol=1e-14, atol=0)
+    assert_matches_pytorch(AGAINST_PYTORCH[name], kind)

@@ -5,16 +5,15 @@ cycle; CyclicLR's modes, scale functions, bounds per group and momenta, and agai
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn.optim import SGD, Adagrad, Adam, lr_scheduler
+from nn.optim import SGD, Adagrad, Adam
 from nn.optim.lr_scheduler import CyclicLR, OneCycleLR
 
-from lr_scheduler_helpers import _both, _lr_and_momentum_over
+from lr_scheduler_helpers import assert_matches_pytorch, pytorch_case_id, pytorch_cases
 from reference import assert_matches, record_cases, recorded_case
 
 # Most tests here step schedules alone, to read their lrs, so their optimizers never step:
@@ -225,16 +224,7 @@ AGAINST_PYTORCH = {
 }
 
 
-@pytest.mark.parametrize("case", [(name, kind) for name in AGAINST_PYTORCH for kind in
-                                  (["sgd", "adam"] if name.endswith("-adam") else ["sgd"])],
-                         ids=lambda case: "-".join(case).replace("-adam-", "-"))
+@pytest.mark.parametrize("case", pytorch_cases(AGAINST_PYTORCH), ids=pytorch_case_id)
 def test_later_schedulers_match_pytorch(case):
-    torch = pytest.importorskip(
-        "torch", reason="optional cross-check against PyTorch: pip install torch")
     name, kind = case
-    ours, theirs = _both(torch, kind)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                    # PyTorch's step-order hints
-        expected = _lr_and_momentum_over(torch.optim.lr_scheduler, theirs, AGAINST_PYTORCH[name])
-    assert_matches(_lr_and_momentum_over(lr_scheduler, ours, AGAINST_PYTORCH[name]), expected,
-                   rtol=1e-14, atol=0)
+    assert_matches_pytorch(AGAINST_PYTORCH[name], kind)
