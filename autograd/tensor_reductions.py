@@ -637,10 +637,10 @@ class ReductionMethods:
                             f"PyTorch; t.float() converts it)")
         if not isinstance(bins, numbers.Integral) or isinstance(bins, bool) or bins <= 0:
             raise ValueError(f"histc: bins must be an int > 0, got {bins!r}")
-        numbers_ = self.data.reshape(-1)
+        values = self.data.reshape(-1)
         low, high = float(min), float(max)
-        if low == high and numbers_.size:
-            low, high = float(numbers_.min()), float(numbers_.max())
+        if low == high and values.size:
+            low, high = float(values.min()), float(values.max())
         if low == high:
             low, high = low - 1, high + 1
         if not (math.isfinite(low) and math.isfinite(high)):
@@ -648,7 +648,7 @@ class ReductionMethods:
                              f"NaN or infinity: pass min and max)")
         if low > high:
             raise ValueError(f"histc: max must be larger than min, got min={min}, max={max}")
-        inside = numbers_[(numbers_ >= low) & (numbers_ <= high)]
+        inside = values[(values >= low) & (values <= high)]
         low_, width = dtype.type(low), dtype.type(high) - dtype.type(low)
         place = ((inside - low_) * dtype.type(bins) / width).astype(np.int64)
         counts = np.bincount(np.minimum(place, bins - 1), minlength=bins)
