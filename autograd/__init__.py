@@ -34,6 +34,8 @@ from .pytorch_names import DTYPES, NotInGlassgrad, module_functions
 from .value import Value
 from . import linalg
 from .linalg import matrix_exp
+from .covariance import corrcoef, cov
+from .linalg_products import kron
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
@@ -49,7 +51,8 @@ __all__ = [
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
     "isin",
-    "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp",
+    "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp", "cov",
+    "corrcoef", "kron",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
     "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",

@@ -2,9 +2,12 @@
 autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`, `det`, `slogdet`,
 `cholesky`, `eigh` and `eigvalsh`, each of a square matrix or a batch of them (..., n, n); `svd`,
 `svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n); `solve_triangular` and `cholesky_solve`;
-all float32 or float64; and `vector_norm` (Tensor.norm). PyTorch's Tensor methods t.inverse(),
-t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse() and B.cholesky_solve(L) call them. For
-the rest (qr, eig, ...) there is np.linalg on t.data: numbers without a gradient.
+all float32 or float64; `qr` (autograd/linalg_qr.py); the norms `vector_norm` (Tensor.norm),
+`matrix_norm` and `norm`, `cond` and `matrix_rank` (autograd/linalg_norms.py); `matrix_power`,
+`multi_dot` and `cross` (autograd/linalg_products.py). PyTorch's Tensor methods t.inverse(),
+t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse(), B.cholesky_solve(L), t.qr() and
+t.matrix_power(n) call them. For the rest (eig, lu, ...) there is np.linalg on t.data: numbers
+without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)
@@ -44,7 +47,8 @@ from .tensor import Tensor, _as_tensor, _promote
 
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
-           "vector_norm"]
+           "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
+           "multi_dot", "cross"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -513,6 +517,11 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
 def __getattr__(name: str) -> Any:
     raise AttributeError(
         f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has "
-        f"{', '.join(__all__)} (torch.linalg.norm of a vector, or the Frobenius norm, is "
-        f"x.norm()); for the others (qr, eig, ...) use np.linalg on "
+        f"{', '.join(__all__)}; for the others (eig, lu, ...) use np.linalg on "
         f"t.data (numbers, no gradient)")
+
+
+# (last: these modules build on the functions above, imported from here)
+from .linalg_norms import cond, matrix_norm, matrix_rank, norm  # noqa: E402
+from .linalg_products import cross, matrix_power, multi_dot  # noqa: E402
+from .linalg_qr import qr  # noqa: E402

@@ -29,7 +29,8 @@ _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tenso
               "without, t[index] = values (differentiable, as PyTorch's)")
 _NO_LINALG = ("has no counterpart here (autograd.linalg has solve, solve_triangular, "
               "cholesky_solve, matrix_exp, inv, det, slogdet, cholesky, eigh, eigvalsh, svd, "
-              "svdvals, pinv and lstsq, differentiable); for the numbers alone, np.linalg on "
+              "svdvals, pinv, lstsq, qr, matrix_power, norm, matrix_norm, cond, matrix_rank, "
+              "multi_dot and cross, differentiable); for the numbers alone, np.linalg on "
               "t.data (no gradient)")
 _OLD_SVD = ("is the old API (V, not Vh; reduced by default) and has no counterpart "
             "here: autograd.linalg.svd(t, full_matrices=False) gives (U, S, Vh), as "
@@ -78,16 +79,12 @@ TORCH_METHODS = {
     "nbytes": "is t.data.nbytes here",
     "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
-    "ger": "is t.outer(x) here", "kron": "can be written with autograd.einsum here",
+    "ger": "is t.outer(x) here",
     "dist": "is (t - x).norm(p) here (p=2 unless given)",
     "diag_embed": ("is t.unsqueeze(-1) * autograd.eye(n) here, n = t.shape[-1] (offset 0, "
                    "the last two axes)"),
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
-    "histc": "is np.histogram(t.data, bins) here",
-    "cov": ("is np.cov(t.data) here (numbers); with a gradient, variables in rows: "
-            "c = t - t.mean(dim=1, keepdim=True); c @ c.T / (t.shape[1] - 1)"),
-    "corrcoef": "is np.corrcoef(t.data) here (numbers)",
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
@@ -110,9 +107,9 @@ TORCH_METHODS = {
     "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
-    "svd": _OLD_SVD, "qr": _NO_LINALG,
+    "svd": _OLD_SVD,
     "triangular_solve": _OLD_TRIANGULAR,
-    "matrix_power": _NO_LINALG, "lu": _NO_LINALG, "cross": _NO_LINALG,
+    "lu": _NO_LINALG,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 
@@ -205,7 +202,7 @@ METHOD_FUNCTIONS = """
     scatter scatter_add histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90
-    inverse det logdet slogdet cholesky cholesky_solve pinverse""".split()
+    inverse det logdet slogdet cholesky cholesky_solve pinverse qr matrix_power cross histc""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

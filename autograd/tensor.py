@@ -1079,6 +1079,51 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         from .linalg import pinv
         return pinv(self, rtol=rcond)
 
+    def qr(self, some: bool = True) -> Any:
+        """PyTorch's old `t.qr(some=True)`: (Q, R), the reduced decomposition (some=False: the
+        complete one); see `autograd.linalg.qr` (torch.linalg.qr's mode='reduced' or
+        'complete')."""
+        from .linalg_qr import qr
+        return qr(self, "reduced" if some else "complete")
+
+    def matrix_power(self, n: int) -> Tensor:
+        """PyTorch's `t.matrix_power(n)`: Aⁿ (n < 0: of A⁻¹); see
+        `autograd.linalg.matrix_power`."""
+        from .linalg_products import matrix_power
+        return matrix_power(self, n)
+
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None
+            ) -> Tensor:
+        """PyTorch's `t.cov()`: the covariance matrix of the variables in t's rows,
+        observations in its columns (of samples in rows, X.T.cov()); see
+        `autograd.covariance.cov`."""
+        from .covariance import cov
+        return cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        """PyTorch's `t.corrcoef()`: the correlation matrix of the variables in t's rows; see
+        `autograd.covariance.corrcoef`."""
+        from .covariance import corrcoef
+        return corrcoef(self)
+
+    def kron(self, other: Any) -> Tensor:
+        """PyTorch's `t.kron(other)`: the Kronecker product; see
+        `autograd.linalg_products.kron`."""
+        from .linalg_products import kron
+        return kron(self, other)
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        """PyTorch's `t.cross(other, dim=None)`: the cross product of 3-vectors along `dim`;
+        dim None takes t's first axis of length 3, as PyTorch's (which warns that this will
+        change: `autograd.linalg.cross` takes the last, dim=-1)."""
+        from .linalg_products import _cross
+        if dim is None:
+            dim = next((i for i, n in enumerate(self.shape) if n == 3), None)
+            if dim is None:
+                raise ValueError(f"cross: no axis of shape {self.shape} has length 3 (the "
+                                 f"3-vectors' axis); pass dim=")
+        return _cross("cross", self, other, dim)
+
     def outer(self, other: Any) -> Tensor:
         """The outer product of two 1-d tensors: (n,) and (m,) give (n, m), u_i v_j.
 

@@ -489,7 +489,8 @@ class ReductionMethods:
             p = 2
         elif isinstance(p, str):
             raise ValueError(f"norm: p={p!r} is not supported; p is 'fro' or a number (inf, "
-                             f"-inf, 0, 1, 2, ...)" + (" (the nuclear norm needs an SVD)"
+                             f"-inf, 0, 1, 2, ...)" + (" (the nuclear norm needs an SVD: "
+                                                        "autograd.linalg.matrix_norm(t, 'nuc'))"
                                                         if p == "nuc" else ""))
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
             raise TypeError(f"norm: p must be a number or 'fro', got {p!r}")
@@ -618,6 +619,40 @@ class ReductionMethods:
         hist, edges = np.histogram(numbers, bins=edges, range=range, weights=weights,
                                    density=density)
         return Histogram(Tensor(hist.astype(dtype)), Tensor(edges.astype(dtype)))
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+        """PyTorch's `t.histc(bins, min, max)`: the counts of all the elements in `bins` equal
+        bins from min to max (elements outside are left out; x = max falls in the last bin),
+        a constant in t's dtype (a count has no gradient, as in PyTorch). min == max (both 0
+        by default): the smallest and largest element, widened by 1 each way if they are
+        equal. An element's bin is int((x − min) · bins / (max − min)), computed in t's dtype,
+        as PyTorch does.
+
+        >>> Tensor([1.0, 2.0, 1.0, 4.0]).histc(bins=3, min=1, max=4).tolist()
+        [2.0, 1.0, 1.0]
+        """
+        dtype = self.data.dtype
+        if dtype.kind != "f":
+            raise TypeError(f"histc: needs a floating-point tensor, got dtype {dtype} (as in "
+                            f"PyTorch; t.float() converts it)")
+        if not isinstance(bins, numbers.Integral) or isinstance(bins, bool) or bins <= 0:
+            raise ValueError(f"histc: bins must be an int > 0, got {bins!r}")
+        values = self.data.reshape(-1)
+        low, high = float(min), float(max)
+        if low == high and values.size:
+            low, high = float(values.min()), float(values.max())
+        if low == high:
+            low, high = low - 1, high + 1
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"histc: the range [{low}, {high}] is not finite (the tensor holds "
+                             f"NaN or infinity: pass min and max)")
+        if low > high:
+            raise ValueError(f"histc: max must be larger than min, got min={min}, max={max}")
+        inside = values[(values >= low) & (values <= high)]
+        low_, width = dtype.type(low), dtype.type(high) - dtype.type(low)
+        place = ((inside - low_) * dtype.type(bins) / width).astype(np.int64)
+        counts = np.bincount(np.minimum(place, bins - 1), minlength=bins)
+        return Tensor(counts.astype(dtype))
 
     # -- order statistics and counts (autograd/statistics.py) ----------------------------------
 

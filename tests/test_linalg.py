@@ -283,10 +283,10 @@ def test_pytorch_s_names_reach_them():
     A = Tensor([[2.0, 1.0], [0.0, 1.0]])
     assert torch.linalg.solve(A, Tensor([3.0, 1.0])).tolist() == [1.0, 1.0]
     np.testing.assert_array_equal(A.matrix_exp().data, linalg.matrix_exp(A).data)
-    assert torch.linalg.svd is linalg.svd
-    with pytest.raises(AttributeError, match="'autograd.linalg' has no attribute 'qr'.*"
+    assert torch.linalg.svd is linalg.svd and torch.linalg.qr is linalg.qr
+    with pytest.raises(AttributeError, match="'autograd.linalg' has no attribute 'eig'.*"
                                              "np.linalg on t.data"):
-        torch.linalg.qr(A)
+        torch.linalg.eig(A)
 
 
 @pytest.mark.parametrize("call, error, message", [

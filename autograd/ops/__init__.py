@@ -21,6 +21,7 @@
                     embedding gather roll concatenate stack astype
     linalg.py       matmul einsum matrix_exp solve (A⁻¹ B) solve_triangular inv det slogdet
                     cholesky eigh svd pinv
+    qr.py           the QR decomposition (reduced, complete, R alone) and its gradient
     fused.py        linear (x @ Wᵀ + b), cross_entropy from logits, binary_cross_entropy (from
                     probabilities and from logits)
     conv.py         conv2d and conv3d (im2col + matmul, any number of spatial axes) and their
@@ -58,6 +59,7 @@ from .gelu import Gelu, GeluTanh, NormalCdf
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
+from .qr import Qr
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
@@ -86,7 +88,7 @@ __all__ = [
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
     "Gather", "Roll",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "MatrixExp", "Solve", "Inv", "Det",
-    "Slogdet", "Cholesky", "Eigh", "Svd", "SolveTriangular", "Pinv", "Linear",
+    "Slogdet", "Cholesky", "Eigh", "Svd", "SolveTriangular", "Pinv", "Qr", "Linear",
     "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
