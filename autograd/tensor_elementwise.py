@@ -685,6 +685,7 @@ class ElementwiseMethods:
         if mask.dtype != bool:
             raise TypeError(f"masked_fill: the mask must be bool, got dtype {mask.dtype}; "
                             f"compare to make one (tril == 0)")
+        made = None                             # the value is a Tensor of the caller's
         if isinstance(value, Tensor):
             if value.ndim != 0:
                 raise ValueError(f"masked_fill: value must be a number or a 0-d Tensor, got a "
@@ -693,6 +694,7 @@ class ElementwiseMethods:
         elif isinstance(value, (numbers.Real, np.bool_)):
             from .creation import _filled       # (creation builds on Tensor: imported here)
             value = Tensor(_filled("masked_fill", (), value, self.data.dtype))
+            made = 0                            # (Where's backward skips its gradient)
         else:
             raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got "
                             f"{type(value).__name__}")
@@ -701,7 +703,7 @@ class ElementwiseMethods:
         except ValueError:
             raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast "
                              f"with the tensor's shape {self.shape}") from None
-        return apply(Where, (value, self), Condition(mask, "the mask"))
+        return apply(Where, (value, self), Condition(mask, "the mask", made))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle of the last two axes (the rest set to 0), as `np.tril` and
@@ -734,7 +736,7 @@ class ElementwiseMethods:
         keep = below if name == "tril" else ~np.tri(rows, cols, int(diagonal) - 1, dtype=bool)
         shift = "" if diagonal == 0 else f" {'+' if diagonal > 0 else '-'} {abs(int(diagonal))}"
         words = f"column {'≤' if name == 'tril' else '≥'} row{shift}"    # the kept triangle
-        return apply(Where, (self, self._constant_like(0, self)), Condition(keep, words))
+        return apply(Where, (self, self._constant_like(0, self)), Condition(keep, words, 1))
 
     # -- dtypes --------------------------------------------------------------------------------
 

@@ -193,7 +193,7 @@ def where(condition: Any, a: Any = _ONLY_CONDITION, b: Any = _ONLY_CONDITION) ->
         return _as_tensor(condition, "where").nonzero(as_tuple=True)
     words = None
     if isinstance(condition, Condition):        # a condition the step pages can name
-        condition, words = condition
+        condition, words = condition.mask, condition.words
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     try:
         if isinstance(b, Tensor) and not isinstance(a, Tensor):

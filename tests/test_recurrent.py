@@ -257,6 +257,8 @@ def test_a_layer_and_direction_is_one_product_and_one_sequence_op_whatever_its_l
     expected = {"linear": 4, op: 4, "concatenate": 2}
     if cls is LSTM:
         expected["getitem"] = 4                         # the h of every step, from (h, c)
+    if cls.hidden_bias_in_sum:
+        expected["add"] = 4                             # b_ih + b_hh, the linear's bias
     assert made == expected
 
 

@@ -1616,3 +1616,21 @@ def test_a_list_of_python_ints_beyond_the_dtype_is_refused_by_setitem_on_every_n
         u[:2] = [1, 300]
     u[:2] = [7, 255]
     assert u.tolist() == [7, 255, 3]
+
+
+def test_masked_fill_and_tril_compute_no_gradient_for_the_constant_they_make(rng):
+    """masked_fill's number and tril's 0 are constants made inside the op: Where's backward
+    skips their gradient (as large as the output) and still gives the tensor's, and a 0-d
+    Tensor value that wants a gradient gets it."""
+    from autograd.ops import Where
+    x = t64(rng.normal(size=(2, 3)))
+    mask = np.array([[True, False, True], [False, False, True]])
+    g = rng.normal(size=(2, 3))
+    for out in (x.masked_fill(mask, -np.inf), x.tril()):
+        made = 0 if out._b.mask is mask else 1
+        grads = Where.backward(out._b, g, out.data, *(p.data for p in out._a))
+        assert grads[made] is None and grads[1 - made] is not None
+    value = Tensor(np.float64(2.0), requires_grad=True)
+    (x.masked_fill(mask, value) * t64(g, requires_grad=False)).sum().backward()
+    assert value.grad == pytest.approx(g[mask].sum())
+    np.testing.assert_array_equal(x.grad, np.where(mask, 0.0, g))

@@ -685,9 +685,12 @@ class Clip(Op):
 class Condition(NamedTuple):
     """A `Where`'s condition (its ctx) with the words the step pages say it in: "-1 < a < 1"
     for hardtanh, where a and b are the two branches (a page writes the graph's names there).
-    A plain bool array is a condition too, which the pages call "the condition"."""
+    A plain bool array is a condition too, which the pages call "the condition".
+    `constant`: the branch (0: a, 1: b) that is a constant the library made itself
+    (masked_fill's number, tril's 0), whose gradient nothing can ask for: backward skips it."""
     mask: np.ndarray
     words: str
+    constant: int | None = None
 
 
 def _mask(condition: Any) -> np.ndarray:
@@ -704,5 +707,8 @@ class Where(Op):
 
     @staticmethod
     def backward(condition, g, out, a, b):
+        # (a made constant's gradient, as large as g, is not computed: attention's masked_fill
+        # made one the size of its weights in every backward, to be thrown away)
+        skip = condition.constant if condition.__class__ is Condition else None
         condition = _mask(condition)
-        return g * condition, g * ~condition
+        return (None if skip == 0 else g * condition), (None if skip == 1 else g * ~condition)

@@ -22,7 +22,7 @@ import numpy as np
 from ..graph import Node, Op
 from .elementwise import LOG_FLOOR, sigmoid_from_exp, softplus_from_exp
 from .numpy1 import in_input_dtype
-from .payload_math import log_softmax, softmax
+from .payload_math import log_softmax, softmax, sum_rows
 
 
 class Linear(Op):
@@ -77,7 +77,10 @@ class Linear(Op):
             gW = np.dot(g.T, x) if len(g) == 1 and g.__class__ is np.ndarray else g.T @ x
         else:
             gW = None
-        gb = g.sum(axis=0) if b is not None and needs[2] else None
+        if b is not None and needs[2]:      # (from 64 rows on, a product: see sum_rows)
+            gb = sum_rows(g) if len(g) >= 64 and g.__class__ is np.ndarray else g.sum(axis=0)
+        else:
+            gb = None
         return gx, gW, gb
 
 

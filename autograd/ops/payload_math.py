@@ -116,6 +116,20 @@ def sum_last(x: Any, axes: int = 1) -> Any:
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def sum_rows(rows: np.ndarray) -> np.ndarray:
+    """The sum of the rows of a 2-d array (a bias's gradient). From 64 float32/float64 rows on,
+    one product with a vector of ones, like `sum_last`: numpy's reduction over the rows took
+    1.2x as long for (64, 128), 2-5x for (1024, 64) to (1024, 256); below, numpy's own is
+    ~0.3 µs faster (docs/measurements.md#payload_math). The same sum, in another order.
+
+    >>> sum_rows(np.arange(6.0).reshape(3, 2))
+    array([6., 9.])
+    """
+    if len(rows) >= 64 and rows.dtype in _BLAS_FLOATS:
+        return np.ones(len(rows), rows.dtype) @ rows
+    return rows.sum(axis=0)
+
+
 def matmul(a: Any, b: Any) -> Any:
     """a @ b, on payloads and nodes alike.
 

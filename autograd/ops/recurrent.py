@@ -88,13 +88,15 @@ outside the graph.
 
 Arrays in place. With arrays (the first-order pass) the forward allocates its results once,
 h (and c) of every step and the gates' activations, and each step writes into them (`out=`),
-each step's gates one (gates, N, H) block (`by_gate`), so that every gate of every step is a
-view whose steps are contiguous; the backward writes each d_t into one (T, N, gates · H)
-array (`per_step`, `write_step`). No list of steps is stacked afterwards, the results are the
-same bits, and the forward is 9-15 % faster than with lists and np.stack (measured:
+the gates by gate (gates, T, N, H), so that each gate's steps are one contiguous block for
+backward's passes over all steps at once (on a gate's strided steps they took 3x as long);
+the backward writes each d_t into one (T, N, gates · H) array (`per_step`, `write_step`), and
+its loop on arrays updates dh (and dc) in arrays of its own. No list of steps is stacked
+afterwards, and the forward is 9-15 % faster than with lists and np.stack (measured:
 docs/measurements.md#recurrent). The steps' gradients are joined first rather than written
 block by block into the columns of d_t, which was slower: numpy's loops are fastest on
-contiguous rows.
+contiguous rows. The loops multiply by W_hhᵀ copied row-major once (`row_major_transpose`:
+a step's product in half the time).
 
 Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
 concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
@@ -110,6 +112,7 @@ import numpy as np
 
 from ..graph import Node, Op, apply
 from .elementwise import step_of
+from .payload_math import sum_rows
 from .shape import Concatenate, Stack
 
 
@@ -299,6 +302,19 @@ def per_step(shape: tuple, G: Any, *operands: Any) -> Any:
     return np.empty(shape, np.result_type(G, *operands))
 
 
+def in_place_of(factors: np.ndarray, shape: tuple, G: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Where the GRU's backward loop on arrays writes d_t = [...] ⊙ factors_t: into the factors
+    themselves, an array of the op's own, when it has the dtype of the arithmetic (each step's
+    factors are read once, just before d_t takes their place: one array the size of A fewer,
+    and 1,508 -> 996-1,188 page faults a GRU step without keep_freed_memory), else a new one
+    (`per_step`). The LSTM keeps its new d: freeing its factors in the first backward raises
+    glibc's mmap threshold before the optimizer makes its state, which then pins the heap
+    (measured: 226-327 faults a step against 1,636; docs/measurements.md#small-models)."""
+    if factors.dtype == np.result_type(G, factors, W):
+        return factors
+    return per_step(shape, G, factors, W)
+
+
 def by_gate(share: Any, gates: int) -> Any:
     """A share (N, gates · H) seen as (gates, N, H), gate k's columns at [k] (a view). (H is
     spelled out: numpy cannot infer a -1 axis of an empty batch, N = 0.)"""
@@ -332,16 +348,11 @@ def side_by_side(parts: list, like: Any) -> Any:
     return np.concatenate(parts, axis=-1)
 
 
-def hidden_share(h: Any, W: Any, b: Any, out: Any = None) -> Any:
-    """h W_hhᵀ + b_hh, (..., gates · H): the gates' share from the state; arrays may write it
-    into `out`."""
-    if out is None:
-        share = h @ W.T
-        return share if b is None else share + b
-    share = np.matmul(h, W.T, out=out)
-    if b is not None:
-        share += b
-    return share
+def hidden_share(h: Any, W: Any, b: Any) -> Any:
+    """h W_hhᵀ + b_hh, (..., gates · H): the gates' share from the state (the higher-order
+    pass; the loops on arrays multiply by `row_major_transpose(W)`)."""
+    share = h @ W.T
+    return share if b is None else share + b
 
 
 def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
@@ -350,7 +361,14 @@ def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
     and the states before every step (T, N, H)."""
     rows = d_share.reshape(-1, d_share.shape[-1])
     dW = rows.T @ before.reshape(-1, before.shape[-1])
-    return dW, (rows.sum(axis=0) if b is not None else None)
+    return dW, (sum_rows(rows) if b is not None else None)
+
+
+def row_major_transpose(W: np.ndarray) -> np.ndarray:
+    """W_hhᵀ copied row-major, once for all the steps of a loop on arrays: BLAS multiplies a
+    step's h (32, 64) by a row-major (64, 256) in half the time it takes with the transposed
+    view W.T (10 against 20 µs; docs/measurements.md#small-models)."""
+    return np.ascontiguousarray(W.T)
 
 
 class SequenceCtx:
@@ -390,8 +408,11 @@ class RNNSequence(Op):
     @staticmethod
     def forward(ctx, A, h0, W, b=None):
         hs, h = np.empty(A.shape, result_type(A, h0, W, b)), h0     # h_t of every step
+        WT = row_major_transpose(W)
         for t in time_steps(len(A), ctx.reverse):
-            total = hidden_share(h, W, b, out=hs[t])            # h_{t-1} W_hhᵀ + b_hh
+            total = np.matmul(h, WT, out=hs[t])                 # h_{t-1} W_hhᵀ + b_hh
+            if b is not None:
+                total += b
             total += A[t]
             total = np.tanh(total, out=total) if ctx.nonlinearity == "tanh" \
                 else np.maximum(total, 0, out=total)
@@ -426,29 +447,35 @@ class GRUSequence(Op):
 
     @staticmethod
     def forward(ctx, A, h0, W, b=None):
-        size, dtype, T = h0.shape[1], result_type(A, h0, W, b), len(A)
-        # every step writes its results into these: h_t, the hidden share (b_n is its last H
-        # columns), and the gates r, z, n by gate, each step's (3, N, H) in one block
-        hs, shares = np.empty((T,) + h0.shape, dtype), np.empty(A.shape, dtype)
-        gates, h = np.empty((T, 3) + h0.shape, dtype), h0
+        dtype, T = result_type(A, h0, W, b), len(A)
+        # every step writes its results into these: h_t, and by gate r, z, n and r ⊙ b_n, each
+        # gate's steps one contiguous (T, N, H) block (backward's passes over all steps ran 3x
+        # as long on a gate's strided steps); the hidden share's array is reused, as backward
+        # needs b_n only in r ⊙ b_n (keeping every step's share was 0.5 MB more at 32 x 32 x 64)
+        hs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
+        gates, h = np.empty((4, T) + h0.shape, dtype), h0
+        WT = row_major_transpose(W)
         with np.errstate(over="ignore"):    # once for every step's sigmoid_of_sum
             for t in time_steps(T, ctx.reverse):
-                a, share = by_gate(A[t], 3), by_gate(hidden_share(h, W, b, out=shares[t]), 3)
-                r, z = sigmoid_of_sum(a[:2], share[:2], out=gates[t, :2])   # one exp for both
-                n = np.multiply(r, share[2], out=gates[t, 2])               # r ⊙ b_n
-                n = tanh_of_sum(a[2], n, out=n)
+                s = np.matmul(h, WT, out=share)
+                if b is not None:
+                    s += b
+                a, s = by_gate(A[t], 3), by_gate(s, 3)
+                r, z = sigmoid_of_sum(a[:2], s[:2], out=gates[:2, t])       # one exp for both
+                r_b_n = np.multiply(r, s[2], out=gates[3, t])
+                n = tanh_of_sum(a[2], r_b_n, out=gates[2, t])
                 before = h
                 h = np.subtract(h, n, out=hs[t])                # h' = n + z ⊙ (h - n)
                 h *= z
                 h += n
                 carry_frozen(h, before, ctx.lengths, t)
-        ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], shares[:, :, 2 * size:]  # r, z, n, b_n
+        ctx.gates = gates[0], gates[1], gates[2], gates[3]     # r, z, n, r ⊙ b_n
         return hs
 
     @staticmethod
     def backward(ctx, G, out, A, h0, W, b=None):
         before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
-        r, z, n, b_n = GRUSequence.gates_as_graphs(A, before, W, b) if isinstance(A, Node) \
+        r, z, n, r_b_n = GRUSequence.gates_as_graphs(A, before, W, b) if isinstance(A, Node) \
             else ctx.gates
         # what does not depend on the recursion, for every step at once: the factors that
         # turn dh_t into the gradients of the hidden share's r, z and n columns
@@ -457,27 +484,43 @@ class GRUSequence(Op):
         if ctx.lengths is not None:                     # a step past a row's length: h carried
             active = active_steps(ctx.lengths, len(A), out.dtype)
             dh_du, dh_dz, kept = dh_du * active, dh_dz * active, z * active + (1 - active)
-        factors = side_by_side([dh_du * b_n * (r - r * r), dh_dz, dh_du * r], r)
-        d_share, dhs, dh = per_step(A.shape, G, factors, W), per_step(G.shape, G, factors, W), 0
-        for t in time_steps(len(A), not ctx.reverse):           # the last step first
-            dh = dh + G[t]                                      # from the output, step t + 1
-            dhs[t] = dh
-            d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
-            dh = dh * kept[t] + d_t @ W                         # through z ⊙ h, and the share
-        d_share, dhs = stacked(d_share, G), stacked(dhs, G)
-        size = h0.shape[1]
-        dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
-        return (dA, dh, *hidden_weight_grads(d_share, before, b))
+        factors = side_by_side([dh_du * r_b_n * (1 - r), dh_dz, dh_du * r], r)  # b_n r(1 - r)
+        dhs, dh = per_step(G.shape, G, factors, W), 0
+        if isinstance(G, Node):             # higher order: the loop builds a graph
+            d_share = per_step(A.shape, G, factors, W)
+            for t in time_steps(len(A), not ctx.reverse):       # the last step first
+                dh = dh + G[t]                                  # from the output, step t + 1
+                dhs[t] = dh
+                d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
+                dh = dh * kept[t] + d_t @ W                     # through z ⊙ h, and the share
+            d_share, dhs = stacked(d_share, G), stacked(dhs, G)
+        else:                               # the same loop on arrays of its own, in place
+            d_share = in_place_of(factors, A.shape, G, W)
+            dh, through = np.zeros(G.shape[1:], dhs.dtype), np.empty(G.shape[1:], dhs.dtype)
+            joined = np.empty(d_share.shape[1:], d_share.dtype)
+            for t in time_steps(len(A), not ctx.reverse):       # the last step first
+                dh_t = np.add(dh, G[t], out=dhs[t])
+                np.concatenate([dh_t, dh_t, dh_t], axis=1, out=joined)
+                np.matmul(np.multiply(joined, factors[t], out=d_share[t]), W, out=through)
+                np.multiply(dh_t, kept[t], out=dh)
+                dh += through
+        size, weight_grads = h0.shape[1], hidden_weight_grads(d_share, before, b)
+        if isinstance(G, Node):
+            dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
+        else:                               # the same, written over d_share's n columns, once
+            dA = d_share                    # the weights' gradients have been taken from them
+            np.multiply(dhs, dh_du, out=dA[:, :, 2 * size:])
+        return (dA, dh, *weight_grads)
 
     @staticmethod
     def gates_as_graphs(A, before, W, b):
-        """r, z, n and b_n of every step as graphs of the inputs (the higher-order pass)."""
+        """r, z, n and r ⊙ b_n of every step as graphs of the inputs (the higher-order pass)."""
         size = before.shape[2]
         share = hidden_share(before, W, b)
         r = (A[:, :, :size] + share[:, :, :size]).sigmoid()
         z = (A[:, :, size:2 * size] + share[:, :, size:2 * size]).sigmoid()
-        b_n = share[:, :, 2 * size:]
-        return r, z, (A[:, :, 2 * size:] + r * b_n).tanh(), b_n
+        r_b_n = r * share[:, :, 2 * size:]
+        return r, z, (A[:, :, 2 * size:] + r_b_n).tanh(), r_b_n
 
 
 class LSTMSequence(Op):
@@ -494,9 +537,11 @@ class LSTMSequence(Op):
     def forward(ctx, A, h0, c0, W, b=None):
         dtype, T, size = result_type(A, h0, c0, W, b), len(A), h0.shape[1]
         # every step writes its results into these: [h's; c's], the gates i, f, g, o by gate,
-        # each step's (4, N, H) in one block, and tanh c_t; the hidden share's array is reused
-        states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((T, 4) + h0.shape, dtype)
+        # each gate's steps one contiguous (T, N, H) block (as the GRU's), and tanh c_t; the
+        # hidden share's array is reused
+        states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((4, T) + h0.shape, dtype)
         tanh_cs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
+        WT, i_g = row_major_transpose(W), np.empty(h0.shape, dtype)    # i_g: each step's i ⊙ g
         h, c = h0, c0
         with np.errstate(over="ignore"):    # once for every step's sigmoid_of_sum
             for t in time_steps(T, ctx.reverse):
@@ -504,17 +549,20 @@ class LSTMSequence(Op):
                 # g's σ: six numpy calls where a σ for i and f, one for o and a tanh for g took
                 # twelve (at small sizes the calls are the cost; measured:
                 # docs/measurements.md#recurrent)
-                s = np.add(A[t], hidden_share(h, W, b, out=share), out=share)
-                i, f, g, o = sigmoid_to(by_gate(s, 4), gates[t])
+                s = np.matmul(h, WT, out=share)                 # h W_hhᵀ (+ b_hh) + A_t
+                if b is not None:
+                    s += b
+                s += A[t]
+                i, f, g, o = sigmoid_to(by_gate(s, 4), gates[:, t])
                 np.tanh(s[:, 2 * size:3 * size], out=g)
                 h_before, c_before = h, c
                 c = np.multiply(f, c, out=states[1, t])         # c' = f ⊙ c + i ⊙ g
-                c += i * g
+                c += np.multiply(i, g, out=i_g)
                 tanh_c = np.tanh(c, out=tanh_cs[t])
                 h = np.multiply(o, tanh_c, out=states[0, t])    # h' = o ⊙ tanh c'
                 carry_frozen(h, h_before, ctx.lengths, t)
                 carry_frozen(c, c_before, ctx.lengths, t)
-        ctx.gates = gates[:, 0], gates[:, 1], gates[:, 2], gates[:, 3], tanh_cs
+        ctx.gates = gates[0], gates[1], gates[2], gates[3], tanh_cs
         return states                                           # [h's; c's]
 
     @staticmethod
@@ -533,14 +581,32 @@ class LSTMSequence(Op):
             active = active_steps(ctx.lengths, len(A), hs.dtype)
             carried = 1 - active
             dh_dc, factors, kept = dh_dc * active, factors * active, f * active + carried
-        d, dh, dc = per_step(A.shape, G, factors, W), 0, 0
-        for t in time_steps(len(A), not ctx.reverse):           # the last step first
-            dh = dh + G[0, t]                                   # from the output, step t + 1
-            dc = dc + G[1, t] + dh * dh_dc[t]                   # from c_n, step t + 1, h_t
-            through = write_step(d, t, [dc, dc, dc, dh], factors[t]) @ W   # through the share
-            dh = through if ctx.lengths is None else through + dh * carried[t]
-            dc = dc * kept[t]                                   # through f ⊙ c
-        d = stacked(d, G)
+        if isinstance(G, Node):             # higher order: the loop builds a graph
+            d, dh, dc = per_step(A.shape, G, factors, W), 0, 0
+            for t in time_steps(len(A), not ctx.reverse):       # the last step first
+                dh = dh + G[0, t]                               # from the output, step t + 1
+                dc = dc + G[1, t] + dh * dh_dc[t]               # from c_n, step t + 1, h_t
+                through = write_step(d, t, [dc, dc, dc, dh], factors[t]) @ W   # the share
+                dh = through if ctx.lengths is None else through + dh * carried[t]
+                dc = dc * kept[t]                               # through f ⊙ c
+            d = stacked(d, G)
+        else:                               # the same loop on arrays of its own, in place
+            # (a new d, not the factors: see in_place_of)
+            d = per_step(A.shape, G, factors, W)
+            dh, dc, through, dh_dc_t = (np.zeros(hs.shape[1:], d.dtype) for _ in range(4))
+            joined = np.empty(d.shape[1:], d.dtype)
+            for t in time_steps(len(A), not ctx.reverse):       # the last step first
+                dh += G[0, t]
+                dc += G[1, t]
+                dc += np.multiply(dh, dh_dc[t], out=dh_dc_t)
+                np.concatenate([dc, dc, dc, dh], axis=1, out=joined)
+                np.matmul(np.multiply(joined, factors[t], out=d[t]), W, out=through)
+                if ctx.lengths is None:
+                    dh, through = through, dh
+                else:
+                    dh *= carried[t]
+                    dh += through
+                dc *= kept[t]
         return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
 
     @staticmethod
