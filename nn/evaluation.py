@@ -149,7 +149,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 if counted:
                     value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
                                            else "fit: val_data", from_samples,
-                                           first=batch == 1).data)
+                                           first=batch == 1 and epoch in (None, 1)).data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted

@@ -367,7 +367,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 optimizer.zero_grad()
                 outputs_now = forward(*inputs)
                 loss = _loss_of(loss_fn, outputs_now, yb, "fit", from_samples,
-                                first=batch == 1 and out is None)
+                                first=epoch == 1 and batch == 1 and out is None)
                 if out is None:          # the first evaluation: at the weights before the step
                     out, value = outputs_now, float(loss.data)
                     # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and

@@ -261,7 +261,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
     the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
     says how to give y instead (`from_samples`: y is batched from a dataset's samples, whose
     `__getitem__` is where each target gets its shape); a loss written by hand that takes them
-    anyway is caught on the `first` batch (`_refuse_broadcast_loss`).
+    anyway is caught on the `first` batch, the first epoch's (`_refuse_broadcast_loss`).
     Integer targets of the outputs' shape that are not one-hot are refused: the loss would
     read them as probabilities (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
