@@ -13,6 +13,7 @@ AttributeError: ... PyTorch's Tensor.add is t + x here (alpha: t + alpha * x)
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -166,6 +167,43 @@ def type_name(value: Any) -> str:
     if package in ("builtins", "autograd", "nn", "numpy"):
         return kind.__name__
     return f"{package}.{kind.__name__}"
+
+
+def torch_function_refusal(func: Any) -> str:
+    """What to write when one of PyTorch's own functions is given a glassgrad Tensor (PyTorch
+    asks the Tensor's `__torch_function__`, which raises this). The usual cause is the lecture's
+    `import torch.nn.functional as F` kept after `import autograd as torch`: Python's import
+    finds PyTorch's package by its name, so F is PyTorch's, and PyTorch's own message would be
+    "argument 'input' must be Tensor, not Tensor".
+
+    >>> def cross_entropy(): pass
+    >>> cross_entropy.__module__ = "torch.nn.functional"
+    >>> torch_function_refusal(cross_entropy)     # doctest: +ELLIPSIS
+    "PyTorch's torch.nn.functional.cross_entropy was given a glassgrad Tensor: ...import nn.functional as F..."
+    """
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__name__", None) or repr(func)
+    qualname = getattr(func, "__qualname__", None) or name
+    numbers = "to hand PyTorch the numbers instead: torch.as_tensor(t.detach().numpy())"
+    if module in ("torch.nn.functional", "torch._C._nn"):
+        return (f"PyTorch's torch.nn.functional.{name} was given a glassgrad Tensor: "
+                f"`import torch.nn.functional as F` imports PyTorch's functions, also after "
+                f"`import autograd as torch` (Python finds the package by its name); for "
+                f"glassgrad's, write `import nn.functional as F` (F.{name}(...) as before); "
+                f"{numbers}")
+    if module.startswith("torch.nn."):
+        place = module[len("torch."):]
+        return (f"PyTorch's {module}.{name} was given a glassgrad Tensor: glassgrad's is "
+                f"{place}.{name} (`import nn`); {numbers}")
+    if qualname.startswith(("TensorBase.", "Tensor.")):
+        return (f"PyTorch's Tensor.{name} was given a glassgrad Tensor: a torch tensor takes "
+                f"glassgrad's numbers as torch.as_tensor(t.detach().numpy()) (a state_dict: "
+                f"{{k: torch.as_tensor(v) for k, v in sd.items()}})")
+    engine = sys.modules[__package__]           # autograd, whose torch.* it offers
+    ours = f"autograd.{name}" if hasattr(engine, name) else None
+    return (f"PyTorch's torch.{name} was given a glassgrad Tensor: glassgrad's functions take "
+            f"glassgrad's Tensors (`import autograd as torch` instead of `import torch`"
+            f"{', then torch.' + name + ' is ' + ours if ours else ''}); {numbers}")
 
 
 def mark_pytorch_names(tensor_class: type) -> None:

@@ -40,7 +40,7 @@ from .hooks import move_hooks
 from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, IndexPut, Mul,
                   MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
 from .ops.arithmetic import pow_rule
-from .pytorch_names import mark_pytorch_names, numpy_dtype
+from .pytorch_names import mark_pytorch_names, numpy_dtype, torch_function_refusal
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
 from . import tensor_elementwise, tensor_functions, tensor_in_place, tensor_operands
 from . import tensor_reductions, tensor_shape
@@ -360,6 +360,16 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     slots[name] = getattr(self, name)
         return getattr(self, "__dict__", None), slots
 
+    @classmethod
+    def __torch_function__(cls, func: Any, types: Any, args: tuple = (),
+                           kwargs: Any = None) -> Any:
+        """PyTorch's function given a Tensor of ours (PyTorch asks this before it runs one):
+        refused with what to write, most often `import nn.functional as F` where the lecture's
+        `import torch.nn.functional as F` brought PyTorch's F. (Without it PyTorch's message
+        would be "argument 'input' must be Tensor, not Tensor", and a few of its functions,
+        such as F.softmax, would call our methods and half work.) Nothing here imports torch."""
+        raise TypeError(torch_function_refusal(func))
+
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, out: Any = None,
                         **kwargs: Any) -> Any:
         """numpy meeting a Tensor. `array + t` (any operator, the array first) is the Tensor's
@@ -663,9 +673,15 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return self.data.item()
 
     def __format__(self, spec: str) -> str:
-        """f"{loss:.4f}" formats a one-element tensor's number, as PyTorch does."""
+        """f"{loss:.4f}" formats a one-element tensor's number, as PyTorch does; so does
+        f"{nll / n}" of a 0-d tensor with no spec (makemore's loss prints as 2.4540..., not
+        Tensor(2.454)), while a tensor with dimensions prints as its repr.
+
+        >>> f"{Tensor(2.5) / 2}", f"{Tensor([2.5])}"
+        ('1.25', 'Tensor([2.5])')
+        """
         if not spec:
-            return repr(self)
+            return format(self.data.item()) if self.data.ndim == 0 else repr(self)
         if self.data.size != 1:
             raise TypeError(f"format: a format spec ({spec!r}) needs a one-element tensor, got "
                             f"shape {self.shape}; format its numbers one by one")

@@ -113,10 +113,18 @@ def _torch_var(op: str, axis: Any, keepdims: bool, ddof: int, pytorch: dict
         raise TypeError(f"{op}: got an unexpected keyword {sorted(unknown)[0]!r}")
     unbiased, correction = pytorch.get("unbiased"), pytorch.get("correction")
     if unbiased is None and correction is None:
+        # the call as the learner wrote it (makemore's x.var(0, keepdim=True)), said both ways
+        where = axis if axis is not None else pytorch.get("dim")
+        where = [] if where is None else [repr(where)]
+        keep = ["keepdims=True"] if pytorch.get("keepdim") else []
+        numpy_call = f"t.{op}({', '.join(where + keep)})"
+        ddof_call = f"t.{op}({', '.join(where + keep + ['ddof=1'])})"
+        torch_call = (f"t.{op}({', '.join(where + ['keepdim=True'] * len(keep))}"
+                      f"{', ' if where or keep else ''}unbiased=True)")
         raise TypeError(f"{op}: got {given}; this {op} is numpy's (axis=, keepdims=, ddof=), "
-                        f"which divides by n where PyTorch's divides by n - 1: write axis=... "
-                        f"for numpy's, or axis=..., ddof=1 for PyTorch's (its unbiased=True "
-                        f"works too: it says the divisor)")
+                        f"which divides by n where PyTorch's divides by n - 1: write "
+                        f"{numpy_call} for numpy's, or {ddof_call} for PyTorch's (in "
+                        f"PyTorch's words, {torch_call}: it says the divisor)")
     if (unbiased is not None and correction is not None) or ddof != 0:
         raise TypeError(f"{op}: got {given}{', ddof=' + repr(ddof) if ddof else ''}; say the "
                         f"divisor once: ddof= (numpy's), unbiased= or correction= (PyTorch's)")

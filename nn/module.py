@@ -1156,6 +1156,15 @@ def _not_a_module(item: Any) -> str:
     if isinstance(item, (list, tuple)):
         return (f"a {type(item).__name__}; give the modules themselves, not a list of them: "
                 f"Sequential(*layers), ModuleList(layers)")
+    if callable(item) and not inspect.isroutine(item) and not isinstance(item, type) \
+            and type(item).__module__ not in ("functools", "builtins", "numpy"):
+        # an object of the learner's own class with __call__, as makemore part 5 writes its
+        # layers (FlattenConsecutive, Linear, ... with parameters()): not a function
+        name = type(item).__name__
+        return (f"a {name} object, which is not a Module: a layer of your own becomes one as "
+                f"class {name}(nn.Module), with super().__init__() first in __init__, its "
+                f"__call__ renamed forward, and its weights made nn.Parameter(...) (then "
+                f"model.parameters() finds them)")
     if callable(item):
         return (f"the function {getattr(item, '__name__', type(item).__name__)}; a function is "
                 f"not a layer: use its module (nn.ReLU() for relu), or a Module whose forward "

@@ -1,5 +1,6 @@
 """nn.module: parameter discovery, names, modes, state dicts."""
 
+import functools
 import re
 
 import numpy as np
@@ -205,6 +206,30 @@ def test_what_is_not_a_module_is_named_with_the_module_it_was_meant_to_be():
                                              rf"range for 1 modules"):
             container[3]
         assert container[-1] is list(container)[-1]
+
+
+def test_a_layer_class_of_ones_own_in_a_sequential_is_told_to_subclass_module():
+    """makemore part 5 writes its layers as plain classes with __call__ and parameters();
+    put in a Sequential, one is an object, not a function: the message says how it becomes a
+    Module (it called it "the function FlattenConsecutive")."""
+    class FlattenConsecutive:
+        def __init__(self, n):
+            self.n = n
+
+        def __call__(self, x):
+            return x
+
+        def parameters(self):
+            return []
+
+    with pytest.raises(TypeError, match=r"Sequential: expected a Module, got a "
+                       r"FlattenConsecutive object, which is not a Module: a layer of your own "
+                       r"becomes one as class FlattenConsecutive\(nn.Module\), with "
+                       r"super\(\).__init__\(\) first in __init__, its __call__ renamed "
+                       r"forward"):
+        Sequential(Linear(2, 2), FlattenConsecutive(2))
+    with pytest.raises(TypeError, match="got the function partial; a function is not a layer"):
+        Sequential(functools.partial(np.tanh))
 
 
 def test_num_parameters_counts_numbers():

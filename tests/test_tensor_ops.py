@@ -1261,12 +1261,36 @@ def test_softmax_and_argmax_take_dim():
     (lambda x: x.sum(axis=0, dim=1), r"sum: got both axis=0 and dim=1; they are the same"),
     (lambda x: x.mean(keepdims=True, keepdim=True), r"mean: got both keepdims and keepdim"),
     (lambda x: x.max(dim=(0, 1)), r"max: dim must be one int"),
-    (lambda x: x.var(dim=1), r"var: got dim=1; this var is numpy's .* ddof=1 for PyTorch's"),
+    (lambda x: x.var(dim=1), r"var: got dim=1; this var is numpy's .* t.var\(1, ddof=1\) for "
+                            r"PyTorch's"),
     (lambda x: x.std(dim=0, keepdim=True), r"std: got dim=0, keepdim=True; this std is numpy's"),
 ])
 def test_pytorch_names_that_would_be_ambiguous_are_refused(call, message):
     with pytest.raises(TypeError, match=message):
         call(t64(np.random.default_rng(7).normal(size=(2, 3))))
+
+
+@pytest.mark.parametrize("call, numpy_call, torch_call", [
+    (lambda x: x.var(0, keepdim=True), "t.var(0, keepdims=True, ddof=1)",
+     "t.var(0, keepdim=True, unbiased=True)"),                      # makemore part 3's BatchNorm
+    (lambda x: x.std((0, 1), keepdim=True), "t.std((0, 1), keepdims=True, ddof=1)",
+     "t.std((0, 1), keepdim=True, unbiased=True)"),                 # part 5's, over (B, T)
+    (lambda x: x.var(dim=1), "t.var(1, ddof=1)", "t.var(1, unbiased=True)"),
+    (lambda x: x.std(keepdim=True), "t.std(keepdims=True, ddof=1)",
+     "t.std(keepdim=True, unbiased=True)"),
+])
+def test_var_std_with_pytorchs_keywords_name_the_call_to_write(call, numpy_call, torch_call):
+    """x.var(0, keepdim=True), as the lectures write it, is refused (numpy's divisor is n,
+    PyTorch's n - 1); the message gives that very call with the divisor said, both ways, and
+    each of them runs and divides by n - 1."""
+    x = t64(np.random.default_rng(7).normal(size=(4, 3, 2)))
+    with pytest.raises(TypeError) as refused:
+        call(x)
+    message = str(refused.value)
+    assert f"{numpy_call} for PyTorch's" in message and f"PyTorch's words, {torch_call}" in message
+    said_numpy, said_torch = eval(numpy_call, {"t": x}), eval(torch_call, {"t": x})
+    assert said_numpy.shape == said_torch.shape
+    np.testing.assert_array_equal(said_numpy.data, said_torch.data)
 
 
 # ---- PyTorch's names for the shape ops ---------------------------------------------------------

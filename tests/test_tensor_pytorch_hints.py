@@ -163,3 +163,68 @@ def test_every_common_torch_name_is_here_or_says_what_to_write(name):
         getattr(autograd, name)
     except AttributeError as error:
         assert f"PyTorch's torch.{name} " in str(error)
+
+
+# -- PyTorch's own functions given a glassgrad Tensor ------------------------------------------
+
+def test_pytorchs_functions_given_a_tensor_of_ours_say_what_to_write_without_torch():
+    """The message comes from the Tensor's __torch_function__, which PyTorch asks before it
+    runs a function on a tensor that is not its own; here it is asked directly, with stand-ins
+    named as PyTorch's functions are."""
+    def stand_in(module, name, qualname=None):
+        def f():
+            pass
+        f.__module__, f.__name__, f.__qualname__ = module, name, qualname or name
+        return f
+    t = Tensor([1.0])
+    cases = [(stand_in("torch.nn.functional", "cross_entropy"),
+              r"PyTorch's torch.nn.functional.cross_entropy was given a glassgrad Tensor: "
+              r"`import torch.nn.functional as F` imports PyTorch's functions, also after "
+              r"`import autograd as torch` .*write `import nn.functional as F`"),
+             (stand_in("torch._C._nn", "one_hot"), r"torch.nn.functional.one_hot .* "
+                                                   r"`import nn.functional as F`"),
+             (stand_in("torch.nn.init", "kaiming_normal_"),
+              r"PyTorch's torch.nn.init.kaiming_normal_ .* glassgrad's is nn.init.kaiming_normal_"),
+             (stand_in("torch", "tanh", "_VariableFunctionsClass.tanh"),
+              r"PyTorch's torch.tanh .*\(`import autograd as torch` instead of `import torch`, "
+              r"then torch.tanh is autograd.tanh"),
+             (stand_in(None, "copy_", "TensorBase.copy_"),
+              r"PyTorch's Tensor.copy_ .* \{k: torch.as_tensor\(v\) for k, v in sd.items\(\)\}")]
+    for func, says in cases:
+        with pytest.raises(TypeError, match=says):
+            type(t).__torch_function__(func, (Tensor,), (t,), {})
+
+
+@needs_torch
+def test_the_lectures_import_of_torchs_functional_after_import_autograd_as_torch_is_named():
+    """`import autograd as torch` then the lecture's `import torch.nn.functional as F`: F is
+    PyTorch's (Python finds the package by name). Its functions said "argument 'input'
+    (position 1) must be Tensor, not Tensor", and F.softmax half worked on our methods."""
+    import torch.nn.functional as TF
+    import autograd
+    logits = autograd.randn(4, 27, requires_grad=True)
+    ys = autograd.tensor([1, 2, 3, 4])
+    for call in (lambda: TF.cross_entropy(logits, ys), lambda: TF.softmax(logits, dim=1),
+                 lambda: TF.one_hot(ys, num_classes=27)):
+        with pytest.raises(TypeError, match=r"given a glassgrad Tensor: `import "
+                                            r"torch.nn.functional as F` imports PyTorch's"):
+            call()
+    with pytest.raises(TypeError, match=r"torch.tanh is autograd.tanh"):
+        torch.tanh(logits)
+    # what already worked still does: torch takes the numbers, and mixed operators are ours
+    assert torch.as_tensor(logits.detach()).shape == (4, 27)
+    assert torch.tensor(ys).tolist() == [1, 2, 3, 4]
+    assert isinstance(torch.ones(4, 27) + logits.detach(), Tensor)
+    assert Tensor(torch.ones(2)).tolist() == [1.0, 1.0]
+
+
+def test_a_0d_tensor_in_an_f_string_prints_its_number_as_pytorchs_does():
+    """makemore part 1's print(f'{nll/n}') shows the number (it showed Tensor(2.454...));
+    with dimensions, or in a repr ({x=}), the tensor is shown as before."""
+    nll = Tensor(np.float32(2829.7214))
+    assert f"{nll / 1122}" == str(float(np.float32(2829.7214) / np.float32(1122)))
+    assert f"{Tensor(3, dtype=np.int32)}" == "3" and f"{Tensor(True)}" == "True"
+    w = Tensor([0.5, 1.5], requires_grad=True)
+    assert f"{(w * w).sum()}" == "2.5"                      # in a graph too, as PyTorch's
+    assert f"{Tensor([2.5])}" == "Tensor([2.5])" and f"{nll=}" == f"nll={nll!r}"
+    assert f"{nll:.2f}" == "2829.72"
