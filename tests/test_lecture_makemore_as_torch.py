@@ -5,7 +5,7 @@ seconds. Each test asserts what the learner checks on screen: the counts, the lo
 fall, that samples are names. Where PyTorch is installed, one forward and backward of each model
 is checked against it from the same weights.
 
-What the trial needed to change from the lectures' code, and why (each also in README.md):
+What the trial needed to change from the lectures' code, and why (README.md, "Porting the lectures"):
 - `hpreact.std(0, keepdim=True)` and `x.var(0, keepdim=True)` say their divisor
   (`unbiased=True`, PyTorch's default): a Tensor's std and var are numpy's, dividing by n, and
   the error names the call to write;
