@@ -1,5 +1,6 @@
 """nn/metrics/checks.py: what every metric accepts (lists, Tensors, Values, text labels) and
-refuses, naming itself: bad labels, shapes and lengths. Warnings point at the caller's line.
+refuses, naming itself: bad labels, shapes and lengths, and bad sample weights for every metric
+that takes them. Warnings point at the caller's line.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, Value
+from nn import metrics
 from nn.metrics import (
     UndefinedMetricWarning, accuracy, classification_report, confusion_matrix, mean_absolute_error,
     mean_squared_error, precision, r2_score, recall, roc_auc_score, roc_curve,
@@ -68,3 +70,81 @@ def test_accepts_tensors_and_lists_of_values():
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------
+# sample_weight: every metric that takes it checks it the same way, naming itself
+# ----------------------------------------------------------------------------------------------
+
+LABELS, OTHER = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
+SCORE = np.array([0.1, 0.8, 0.4, 0.3])
+PROBS = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3]])
+CLASSES = np.array([0, 1, 2, 1])
+TARGET, GUESS = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 2.0, 4.5])
+
+# name → the call without weights (its fn(**kwargs) form)
+WEIGHTED = {
+    "accuracy": lambda **kw: metrics.accuracy(LABELS, OTHER, **kw),
+    "zero_one_loss": lambda **kw: metrics.zero_one_loss(LABELS, OTHER, **kw),
+    "confusion_matrix": lambda **kw: metrics.confusion_matrix(LABELS, OTHER, **kw),
+    "balanced_accuracy_score": lambda **kw: metrics.balanced_accuracy_score(LABELS, OTHER, **kw),
+    "matthews_corrcoef": lambda **kw: metrics.matthews_corrcoef(LABELS, OTHER, **kw),
+    "precision": lambda **kw: metrics.precision(LABELS, OTHER, **kw),
+    "recall": lambda **kw: metrics.recall(LABELS, OTHER, average="macro", **kw),
+    "f1_score": lambda **kw: metrics.f1_score(LABELS, OTHER, average=None, **kw),
+    "classification_report": lambda **kw: metrics.classification_report(LABELS, OTHER, **kw),
+    "log_loss": lambda **kw: metrics.log_loss(CLASSES, PROBS, **kw),
+    "top_k_accuracy_score": lambda **kw: metrics.top_k_accuracy_score(CLASSES, PROBS, **kw),
+    "roc_curve": lambda **kw: metrics.roc_curve(LABELS, SCORE, **kw),
+    "roc_auc_score": lambda **kw: metrics.roc_auc_score(LABELS, SCORE, **kw),
+    "roc_auc_score multiclass": lambda **kw: metrics.roc_auc_score(CLASSES, PROBS, **kw),
+    "precision_recall_curve": lambda **kw: metrics.precision_recall_curve(LABELS, SCORE, **kw),
+    "average_precision_score": lambda **kw: metrics.average_precision_score(LABELS, SCORE, **kw),
+    "average_precision_score multiclass":
+        lambda **kw: metrics.average_precision_score(CLASSES, PROBS, **kw),
+    "mean_squared_error": lambda **kw: metrics.mean_squared_error(TARGET, GUESS, **kw),
+    "root_mean_squared_error": lambda **kw: metrics.root_mean_squared_error(TARGET, GUESS, **kw),
+    "mean_absolute_error": lambda **kw: metrics.mean_absolute_error(TARGET, GUESS, **kw),
+    "mean_absolute_percentage_error":
+        lambda **kw: metrics.mean_absolute_percentage_error(TARGET, GUESS, **kw),
+    "r2_score": lambda **kw: metrics.r2_score(TARGET, GUESS, **kw),
+    "explained_variance_score": lambda **kw: metrics.explained_variance_score(TARGET, GUESS, **kw),
+}
+
+BAD_WEIGHTS = [
+    ([1, 1, 1], ValueError, r"sample_weight has 3 weights for 4 samples; expected one weight "
+                            r"per sample"),
+    ([1, -1, 1, 1], ValueError, r"sample_weight holds negative values such as -1; weights must "
+                                r"be >= 0"),
+    ([1, np.nan, 1, 1], ValueError, "sample_weight contains NaN or infinity"),
+    ([1, np.inf, 1, 1], ValueError, "sample_weight contains NaN or infinity"),
+    ([0, 0, 0, 0], ValueError, "sample_weight is all zeros; at least one sample needs a "
+                               "positive weight"),
+    ([[1], [1], [1], [1]], ValueError, r"sample_weight has shape \(4, 1\); expected a 1-D array "
+                                       r"of one weight per sample, shape \(4,\)"),
+    (2.0, ValueError, r"sample_weight has shape \(\); expected a 1-D array"),
+    (["a", "b", "c", "d"], TypeError, "sample_weight must be numbers, got dtype <U1"),
+]
+
+
+@pytest.mark.parametrize("name", WEIGHTED)
+@pytest.mark.parametrize("weights, error, message", BAD_WEIGHTS)
+def test_bad_sample_weight_gets_a_clear_error_naming_the_function(name, weights, error, message):
+    with pytest.raises(error, match=rf"^{name.split()[0]}: {message}"):
+        WEIGHTED[name](sample_weight=weights)
+
+
+@pytest.mark.parametrize("name", WEIGHTED)
+def test_weights_of_one_change_nothing_and_tensors_are_weights(name):
+    """sample_weight=ones (as a list, a float array or a Tensor) is the unweighted metric."""
+    def same(a, b):
+        if isinstance(a, tuple):
+            for x, y in zip(a, b):
+                np.testing.assert_allclose(x, y, rtol=1e-12)
+        elif isinstance(a, str):
+            assert a.replace(".0\n", "\n").split() == b.split()     # the support is 4.0, not 4
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    plain = WEIGHTED[name]()
+    for ones in ([1, 1, 1, 1], np.ones(4), Tensor(np.ones(4, dtype=np.float32))):
+        same(WEIGHTED[name](sample_weight=ones), plain)

@@ -1,13 +1,17 @@
 """nn/metrics/precision_recall.py: precision, recall, F1 (per class and every average) and
-classification_report. Hand-computed cases from the worked example of metrics_helpers and
-scikit-learn's zero_division rules.
+classification_report. Hand-computed cases from the worked example of metrics_helpers (with
+weights too), scikit-learn's zero_division rules, integer weights as repeated rows.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
-from metrics_helpers import F1, PRECISION, RECALL, Y_PRED, Y_TRUE, no_warnings
+from hypothesis import given, settings
+from metrics_helpers import (F1, PRECISION, RECALL, W, Y_PRED, Y_TRUE, labels_and_weights,
+                             no_warnings, repeated)
 
 from nn.metrics import UndefinedMetricWarning, classification_report, f1_score, precision, recall
 
@@ -122,3 +126,86 @@ def test_zero_division_choices_are_silent():
 def test_pos_label_ignored_outside_binary_warns():
     with pytest.warns(UserWarning, match="pos_label=2 is ignored"):
         precision(Y_TRUE, Y_PRED, average="macro", pos_label=2)
+
+
+
+
+# ----------------------------------------------------------------------------------------------
+# sample_weight
+# ----------------------------------------------------------------------------------------------
+
+def test_weighted_scores_worked_example():
+    """Weighted counts (W): rows 3, 5, 4, columns 6, 4, 2, diagonal 1, 2, 2. Precision
+    1/6, 2/4, 2/2; recall 1/3, 2/5, 2/4; F1 = 2TP / (row + column) = 2/9, 4/9, 4/6."""
+    with no_warnings():
+        np.testing.assert_allclose(precision(Y_TRUE, Y_PRED, average=None, sample_weight=W),
+                                   [1 / 6, 1 / 2, 1])
+        np.testing.assert_allclose(recall(Y_TRUE, Y_PRED, average=None, sample_weight=W),
+                                   [1 / 3, 2 / 5, 1 / 2])
+        np.testing.assert_allclose(f1_score(Y_TRUE, Y_PRED, average=None, sample_weight=W),
+                                   [2 / 9, 4 / 9, 2 / 3])
+        assert precision(Y_TRUE, Y_PRED, average="macro", sample_weight=W) == pytest.approx(5 / 9)
+        # "weighted" weighs each class by its total weight 3, 5, 4 (not its count 2, 3, 4)
+        assert precision(Y_TRUE, Y_PRED, average="weighted", sample_weight=W) == \
+            pytest.approx((3 / 6 + 5 / 2 + 4) / 12)
+        for score in (precision, recall, f1_score):          # micro: the weighted accuracy
+            assert score(Y_TRUE, Y_PRED, average="micro", sample_weight=W) == \
+                pytest.approx(5 / 12)
+        # binary, class 1 of [1 1 0 0] / [1 0 1 1] weighted [3, 1, 1, 0]: TP 3, FP 1, FN 1
+        assert precision([1, 1, 0, 0], [1, 0, 1, 1], sample_weight=[3, 1, 1, 0]) == 0.75
+        assert recall([1, 1, 0, 0], [1, 0, 1, 1], sample_weight=[3, 1, 1, 0]) == 0.75
+        assert f1_score([1, 1, 0, 0], [1, 0, 1, 1], sample_weight=[3, 1, 1, 0]) == 0.75
+
+
+def test_weight_zero_counts_as_absent_for_zero_division():
+    """Class 1 is predicted only by a sample of weight 0: no predicted weight, precision 0/0."""
+    with pytest.warns(UndefinedMetricWarning, match="precision.*no predicted samples"):
+        assert precision([0, 1], [0, 1], sample_weight=[1, 0]) == 0.0
+    with no_warnings():
+        assert precision([0, 1], [0, 1], sample_weight=[1, 0], zero_division=1.0) == 1.0
+
+
+def test_classification_report_weighted():
+    """The numbers of test_weighted_scores_worked_example; the support is each class's weight,
+    a float (scikit-learn's report prints 3.0 for whole weights too). Macro recall 37/90,
+    F1 (2/9 + 4/9 + 6/9) / 3 = 4/9; weighted recall 5/12, F1 (3·2/9 + 5·4/9 + 4·2/3) / 12."""
+    expected = (
+        "              precision    recall  f1-score   support\n"
+        "\n"
+        "           0       0.17      0.33      0.22       3.0\n"
+        "           1       0.50      0.40      0.44       5.0\n"
+        "           2       1.00      0.50      0.67       4.0\n"
+        "\n"
+        "    accuracy                           0.42      12.0\n"
+        "   macro avg       0.56      0.41      0.44      12.0\n"
+        "weighted avg       0.58      0.42      0.46      12.0\n")
+    assert classification_report(Y_TRUE, Y_PRED, sample_weight=W) == expected
+    halves = classification_report([0, 1], [0, 1], sample_weight=[0.5, 2.0])
+    assert halves.splitlines()[2].endswith("      0.5")
+    assert halves.splitlines()[-1].endswith("      2.5")
+
+
+@settings(max_examples=50)
+@given(labels_and_weights(3))
+def test_integer_weights_are_repeated_rows(data):
+    """labels= fixed, so that a class whose samples all weigh 0 is not left out of one call's
+    averages only; zero_division=0.0 for the 0/0 classes either way."""
+    y, p, w = (np.array(a) for a in data)
+    y_rep, p_rep = repeated(w, y, p)
+    for score in (precision, recall, f1_score):
+        for average in (None, "micro", "macro", "weighted"):
+            np.testing.assert_allclose(
+                score(y, p, average=average, labels=[0, 1, 2], zero_division=0.0,
+                      sample_weight=w),
+                score(y_rep, p_rep, average=average, labels=[0, 1, 2], zero_division=0.0),
+                atol=1e-12)
+        yb, pb, yb_rep, pb_rep = y % 2, p % 2, y_rep % 2, p_rep % 2
+        assert score(yb, pb, zero_division=0.0, sample_weight=w) == \
+            pytest.approx(score(yb_rep, pb_rep, zero_division=0.0), abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        weighted = classification_report(y, p, labels=[0, 1, 2], sample_weight=w)
+        plain = classification_report(y_rep, p_rep, labels=[0, 1, 2])
+    # the same scores; the support column only differs in its writing (3.0 against 3)
+    assert [line[:-10] for line in weighted.splitlines()] == \
+        [line[:-10] for line in plain.splitlines()]

@@ -1,7 +1,7 @@
 """nn/metrics/ranking.py: ROC curve and AUC, precision-recall curve and average precision.
 Hand-computed cases, the definitions as hypothesis properties (AUC = fraction of correctly
-ordered positive/negative pairs, AP = mean precision at the positives), clear errors for bad
-input.
+ordered positive/negative pairs, AP = mean precision at the positives), integer weights as
+repeated rows, clear errors for bad input.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metrics_helpers import no_warnings
+from metrics_helpers import no_warnings, repeated, weights
 
 from nn.metrics import (
     UndefinedMetricWarning, average_precision_score, precision_recall_curve, roc_auc_score,
@@ -253,3 +253,101 @@ def test_average_precision_multiclass_and_edge_cases():
     with pytest.raises(ValueError, match="NaN"):
         precision_recall_curve([0, 1], [0.5, np.nan])
     assert average_precision_score.higher_is_better and average_precision_score.on == "outputs"
+
+
+
+
+# ----------------------------------------------------------------------------------------------
+# sample_weight
+# ----------------------------------------------------------------------------------------------
+
+Y4, S4 = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
+
+
+def _weighted_pairwise_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray) -> float:
+    """AUC by its definition with weights: each (positive, negative) pair counts the product of
+    their weights; the fraction of that weight ordered correctly, ties one half."""
+    pos, neg = s[y == 1][:, None], s[y == 0][None, :]
+    pair = w[y == 1][:, None] * w[y == 0][None, :]
+    return float(np.sum(pair * ((pos > neg) + 0.5 * (pos == neg))) / np.sum(pair))
+
+
+def test_roc_weighted_worked_example():
+    """Weights 1, 0, 2, 1: the negative at 0.4 weighs 0 and leaves with its threshold. Scores
+    down: 0.8 (+1), 0.35 (+2), 0.1 (-1): TP 1, 3, 3 of 3; FP 0, 0, 1 of 1.
+    Weights 1, 2, 2, 1 for the AUC: pairs (0.35, 0.1) 2·1 right, (0.35, 0.4) 2·2 wrong,
+    (0.8, 0.1) 1·1 right, (0.8, 0.4) 1·2 right: 5 of 9."""
+    fpr, tpr, thresholds = roc_curve(Y4, S4, sample_weight=[1, 0, 2, 1])
+    np.testing.assert_array_equal(fpr, [0, 0, 0, 1])
+    np.testing.assert_allclose(tpr, [0, 1 / 3, 1, 1])
+    np.testing.assert_array_equal(thresholds, [np.inf, 0.8, 0.35, 0.1])
+    assert roc_auc_score(Y4, S4, sample_weight=[1, 2, 2, 1]) == pytest.approx(5 / 9)
+    assert roc_auc_score(Y4, S4, sample_weight=[1, 0, 1, 1]) == 1.0
+    assert roc_auc_score(Y4, S4, sample_weight=[0.5] * 4) == roc_auc_score(Y4, S4)
+
+
+def test_precision_recall_weighted_worked_example():
+    """Weights 1, 2, 2, 1 (positives .35 ×2, .8 ×1; negatives .1 ×1, .4 ×2). Predicting
+    positive from t = .1: TP 3, FP 3 (P 1/2, R 1); t = .35: TP 3, FP 2 (P 3/5, R 1); t = .4:
+    TP 1, FP 2 (P 1/3, R 1/3); t = .8: TP 1, FP 0 (P 1, R 1/3). AP = 1/3 · 1 + 2/3 · 3/5."""
+    p, r, thresholds = precision_recall_curve(Y4, S4, sample_weight=[1, 2, 2, 1])
+    np.testing.assert_allclose(p, [1 / 2, 3 / 5, 1 / 3, 1, 1])
+    np.testing.assert_allclose(r, [1, 1, 1 / 3, 1 / 3, 0])
+    np.testing.assert_array_equal(thresholds, [0.1, 0.35, 0.4, 0.8])
+    assert average_precision_score(Y4, S4, sample_weight=[1, 2, 2, 1]) == pytest.approx(11 / 15)
+
+
+def test_multiclass_weighted():
+    """One vs rest with weights: each class's weighted AUC (the pair definition), averaged
+    plainly or by each class's total weight."""
+    y = np.array([0, 0, 1, 1, 2, 2])
+    probs = np.array([[0.6, 0.3, 0.1], [0.3, 0.4, 0.3], [0.2, 0.5, 0.3],
+                      [0.5, 0.2, 0.3], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6]])
+    w = np.array([1.0, 3.0, 1.0, 2.0, 0.5, 1.0])
+    per_class = [_weighted_pairwise_auc((y == c).astype(int), probs[:, c], w) for c in range(3)]
+    assert roc_auc_score(y, probs, sample_weight=w) == pytest.approx(np.mean(per_class))
+    assert roc_auc_score(y, probs, average="weighted", sample_weight=w) == \
+        pytest.approx(np.average(per_class, weights=[4.0, 3.0, 1.5]))
+    # average precision of each column, weighted: as its repeated rows (whole weights)
+    w_int = np.array([1, 3, 1, 2, 1, 2])
+    y_rep, probs_rep = repeated(w_int, y, probs)
+    assert average_precision_score(y, probs, sample_weight=w_int, average="weighted") == \
+        pytest.approx(average_precision_score(y_rep, probs_rep, average="weighted"))
+
+
+def test_weights_that_leave_out_a_class():
+    """Every sample of a class weighing 0 is that class missing: AUC refuses (as for one
+    class); the curves warn as when no positive sample is there."""
+    with pytest.raises(ValueError, match=r"roc_auc_score: every sample of class 1 has weight 0"):
+        roc_auc_score(Y4, S4, sample_weight=[1, 2, 0, 0])
+    with pytest.raises(ValueError, match="every sample of class 2 has weight 0"):
+        roc_auc_score([0, 1, 2], np.eye(3) * 0.4 + 0.2, sample_weight=[1, 1, 0])
+    with pytest.warns(UndefinedMetricWarning, match="no positive samples"):
+        assert np.isnan(roc_curve(Y4, S4, sample_weight=[1, 2, 0, 0])[1]).all()
+    with pytest.warns(UndefinedMetricWarning, match="no positive samples"):
+        assert average_precision_score(Y4, S4, sample_weight=[1, 2, 0, 0]) == 0.0
+
+
+def _binary_with_weights(n):
+    labels = st.lists(st.integers(0, 1), min_size=n, max_size=n)
+    return st.tuples(labels, st.lists(st.integers(-3, 3), min_size=n, max_size=n), weights(n))
+
+
+@settings(max_examples=60)
+@given(st.integers(2, 30).flatmap(_binary_with_weights))
+def test_integer_weights_are_repeated_rows(data):
+    """The curves themselves (every point and threshold) and their areas; the pair definition
+    of AUC with weights too."""
+    y, s, w = np.array(data[0]), np.array(data[1], dtype=float) / 2, np.array(data[2])
+    y_rep, s_rep = repeated(w, y, s)
+    if not 0 < y_rep.sum() < len(y_rep):          # both classes must keep some weight
+        return
+    with no_warnings():
+        for curve in (roc_curve, precision_recall_curve):
+            for weighted, plain in zip(curve(y, s, sample_weight=w), curve(y_rep, s_rep)):
+                np.testing.assert_allclose(weighted, plain, rtol=1e-12)
+        auc = roc_auc_score(y, s, sample_weight=w)
+        assert auc == pytest.approx(roc_auc_score(y_rep, s_rep), abs=1e-12)
+        assert auc == pytest.approx(_weighted_pairwise_auc(y, s, w), abs=1e-12)
+        assert average_precision_score(y, s, sample_weight=w) == \
+            pytest.approx(average_precision_score(y_rep, s_rep), abs=1e-12)

@@ -1,5 +1,5 @@
 """The input checks every metric shares: arrays from lists, Tensors and Values, class labels,
-lengths, labels=. Each names the public function it checks for, so an error
+lengths, labels= and sample_weight=. Each names the public function it checks for, so an error
 points at the call the learner wrote."""
 
 from __future__ import annotations
@@ -102,9 +102,53 @@ def _labels(fn: str, y_true: np.ndarray, y_pred: np.ndarray, labels: Any) -> np.
     """The given labels (checked), or every label that occurs in y_true or y_pred, sorted."""
     if labels is None:
         return np.unique(np.concatenate([y_true, y_pred]))
+    return _given_labels(fn, labels)
+
+
+def _given_labels(fn: str, labels: Any, *, sorted_for: str = "") -> np.ndarray:
+    """A labels= argument, checked: not empty, no label twice; sorted when the columns of a
+    score array stand for them (`sorted_for` names that array), as scikit-learn requires."""
     labels = _as_array(labels).reshape(-1)
     if labels.size == 0:
         raise ValueError(f"{fn}: labels is empty; give at least one label (or labels=None)")
     if len(np.unique(labels)) != len(labels):
         raise ValueError(f"{fn}: labels contains repeated values: {labels.tolist()}")
+    if sorted_for and np.any(np.unique(labels) != labels):
+        raise ValueError(f"{fn}: labels must be sorted, got {labels.tolist()}: the columns of "
+                         f"{sorted_for} stand for the labels in sorted order")
     return labels
+
+
+# ----------------------------------------------------------------------------------------------
+# sample_weight: one weight per sample, as in scikit-learn. An integer weight w counts a sample
+# as w copies of it; a weight of 0 leaves it out.
+# ----------------------------------------------------------------------------------------------
+
+def _sample_weight(fn: str, sample_weight: Any, n: int) -> np.ndarray | None:
+    """None, or the weights checked: a 1-D array of `n` finite numbers >= 0, not all 0.
+    Integer and boolean weights stay integers (int64), so counts weighted by them stay exact;
+    others are float64."""
+    if sample_weight is None:
+        return None
+    w = _as_array(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: sample_weight must be numbers, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(f"{fn}: sample_weight has shape {w.shape}; expected a 1-D array of "
+                         f"one weight per sample, shape ({n},)")
+    if len(w) != n:
+        raise ValueError(f"{fn}: sample_weight has {len(w)} weights for {n} samples; "
+                         f"expected one weight per sample")
+    _finite(fn, "sample_weight", w)
+    if np.any(w < 0):
+        raise ValueError(f"{fn}: sample_weight holds negative values such as "
+                         f"{w[w < 0][0].item()}; weights must be >= 0")
+    if not np.any(w > 0):
+        raise ValueError(f"{fn}: sample_weight is all zeros; at least one sample needs a "
+                         f"positive weight")
+    return w.astype(np.int64 if w.dtype.kind in "biu" else np.float64)
+
+
+def _weighted_mean(values: np.ndarray, w: np.ndarray | None, axis: int | None = None) -> Any:
+    """The mean over samples (axis 0 of `values`), each weighted by w (None: all alike)."""
+    return np.mean(values, axis=axis) if w is None else np.average(values, axis=axis, weights=w)

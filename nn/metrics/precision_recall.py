@@ -9,7 +9,8 @@ import numpy as np
 
 from autograd.warn import warn as warn_user
 
-from .checks import UndefinedMetricWarning, _encode, _equals, _label_pair, _labels
+from .checks import (UndefinedMetricWarning, _encode, _equals, _label_pair, _labels,
+                     _sample_weight)
 
 _AVERAGES = ("binary", "micro", "macro", "weighted", None)
 
@@ -44,9 +45,12 @@ def _divide(fn: str, score: str, numerator: np.ndarray, denominator: np.ndarray,
 
 
 def _precision_recall_f1(fn: str, y_true: Any, y_pred: Any, average: str | None, pos_label: Any,
-                         labels: Any, zero_division: Any, warn_for: tuple[str, ...]):
-    """(precision, recall, f1, support): floats when averaged, per-label arrays for average=None."""
+                         labels: Any, zero_division: Any, warn_for: tuple[str, ...],
+                         sample_weight: Any = None):
+    """(precision, recall, f1, support): floats when averaged, per-label arrays for average=None.
+    With `sample_weight` every count is a sum of weights (support too)."""
     y_true, y_pred = _label_pair(fn, y_true, y_pred)
+    w = _sample_weight(fn, sample_weight, len(y_true))
     if average not in _AVERAGES:
         raise ValueError(f"{fn}: average must be one of {_AVERAGES}, got {average!r}")
     _zero_division_value(fn, zero_division)
@@ -68,10 +72,13 @@ def _precision_recall_f1(fn: str, y_true: Any, y_pred: Any, average: str | None,
 
     true_idx, pred_idx = _encode(y_true, labels), _encode(y_pred, labels)
     n = len(labels)
-    true_sum = np.bincount(true_idx[true_idx >= 0], minlength=n)
-    pred_sum = np.bincount(pred_idx[pred_idx >= 0], minlength=n)
-    hits = true_idx[(true_idx == pred_idx) & (true_idx >= 0)]
-    tp = np.bincount(hits, minlength=n)
+
+    def count(idx, where):      # how many samples (or how much weight) each label has
+        return np.bincount(idx[where], weights=None if w is None else w[where], minlength=n)
+
+    true_sum = count(true_idx, true_idx >= 0)
+    pred_sum = count(pred_idx, pred_idx >= 0)
+    tp = count(true_idx, (true_idx == pred_idx) & (true_idx >= 0))
     named = labels
     if average == "micro":      # pool the counts of all classes, then divide once
         tp, pred_sum, true_sum = (c.sum(keepdims=True) for c in (tp, pred_sum, true_sum))
@@ -101,25 +108,31 @@ def _nan_average(scores: np.ndarray, weights: np.ndarray | None) -> float:
 
 
 def precision(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-              labels: Any = None, zero_division: Any = "warn") -> float | np.ndarray:
+              labels: Any = None, zero_division: Any = "warn",
+              sample_weight: Any = None) -> float | np.ndarray:
     """Of the samples predicted as a class, the fraction that really are: TP / (TP + FP).
 
     average: "binary" scores only `pos_label`; "macro" is the plain mean over classes, "weighted"
     the mean weighted by each class's number of true samples, "micro" pools the counts of all
     classes first (equal to accuracy when every class is counted); None gives one score per label
     (in `labels` order, default sorted). No predicted samples: 0.0 and an UndefinedMetricWarning.
+    `sample_weight`: each sample counts as its weight in TP, FP and FN (and in "weighted"'s
+    class sizes); a weight of 2 is the sample twice.
 
     >>> precision([1, 1, 0, 0], [1, 0, 1, 1])
     0.3333333333333333
     >>> precision([0, 1, 2, 2], [0, 2, 2, 1], average=None)
     array([1. , 0. , 0.5])
+    >>> precision([1, 1, 0, 0], [1, 0, 1, 1], sample_weight=[3, 1, 1, 0])   # 3 / (3 + 1)
+    0.75
     """
     return _precision_recall_f1("precision", y_true, y_pred, average, pos_label, labels,
-                                zero_division, ("precision",))[0]
+                                zero_division, ("precision",), sample_weight)[0]
 
 
 def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-           labels: Any = None, zero_division: Any = "warn") -> float | np.ndarray:
+           labels: Any = None, zero_division: Any = "warn",
+           sample_weight: Any = None) -> float | np.ndarray:
     """Of the samples of a class, the fraction predicted as it: TP / (TP + FN).
 
     Same arguments as `precision`. No true samples of the class: 0.0 and an UndefinedMetricWarning.
@@ -128,11 +141,12 @@ def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_labe
     0.5
     """
     return _precision_recall_f1("recall", y_true, y_pred, average, pos_label, labels,
-                                zero_division, ("recall",))[1]
+                                zero_division, ("recall",), sample_weight)[1]
 
 
 def f1_score(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-             labels: Any = None, zero_division: Any = "warn") -> float | np.ndarray:
+             labels: Any = None, zero_division: Any = "warn",
+             sample_weight: Any = None) -> float | np.ndarray:
     """The harmonic mean of precision and recall: 2PR / (P + R) = 2TP / (2TP + FP + FN).
 
     Same arguments as `precision`. It is 0/0 only for a label that is neither true nor predicted.
@@ -141,16 +155,18 @@ def f1_score(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_la
     0.4
     """
     return _precision_recall_f1("f1_score", y_true, y_pred, average, pos_label, labels,
-                                zero_division, ("f1",))[2]
+                                zero_division, ("f1",), sample_weight)[2]
 
 
 def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
                           target_names: Any = None, digits: int = 2,
-                          zero_division: Any = "warn") -> str:
+                          zero_division: Any = "warn", sample_weight: Any = None) -> str:
     """A text table of precision, recall, F1 and support per class, then the averages.
 
     The layout is scikit-learn's: an "accuracy" line (micro average) when every label is
     reported, then "macro avg" and "weighted avg". `target_names` are printed instead of labels.
+    With `sample_weight` the scores are weighted and the support is each class's total weight,
+    printed as a float (scikit-learn prints it so, whole weights too).
 
     >>> print(classification_report([0, 1, 2, 2, 2], [0, 0, 2, 2, 1],
     ...                             target_names=["cat", "dog", "pig"]))
@@ -167,6 +183,7 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
     """
     fn = "classification_report"
     y_true, y_pred = _label_pair(fn, y_true, y_pred)
+    _sample_weight(fn, sample_weight, len(y_true))        # bad weights: before the names
     present = np.unique(np.concatenate([y_true, y_pred]))
     labels = _labels(fn, y_true, y_pred, labels)
     names = [str(label) for label in labels.tolist()] if target_names is None else \
@@ -178,12 +195,16 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
         raise ValueError(f"{fn}: digits must be a non-negative integer, got {digits!r}")
 
     p, r, f, support = _precision_recall_f1(fn, y_true, y_pred, None, 1, labels, zero_division,
-                                            ("precision", "recall", "f1"))
+                                            ("precision", "recall", "f1"), sample_weight)
 
     def scores(average):          # silent: the per-label scores above already warned
-        return _precision_recall_f1(fn, y_true, y_pred, average, 1, labels, zero_division, ())
+        return _precision_recall_f1(fn, y_true, y_pred, average, 1, labels, zero_division, (),
+                                    sample_weight)
 
-    total = int(support.sum())
+    # the support column is text: counts as ints, and with weights (whole or not) floats as
+    # Python writes them, 3.0 or 2.5, as scikit-learn's report does
+    support = support.astype(np.float64) if sample_weight is not None else support
+    total = str(support.sum().item())
     width = max(max(len(name) for name in names), len("weighted avg"), digits)
 
     def line(name, *cells):       # a name column, then four right-aligned columns of 9
@@ -193,7 +214,7 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
 
     lines = [line("", "precision", "recall", "f1-score", "support"), "\n"]
     lines += [line(*cells) for cells in zip(names, p.tolist(), r.tolist(), f.tolist(),
-                                             support.tolist())]
+                                             map(str, support.tolist()))]
     lines.append("\n")
     # micro precision = recall = F1 = accuracy, but only when no label is left out
     if np.all(np.isin(present, labels)):
