@@ -256,6 +256,27 @@ def test_a_user_metric_declares_its_direction(blobs):
     assert history.best_epoch == 1 + int(np.argmin(history["val_errors"]))
 
 
+def test_every_score_in_nn_metrics_says_its_direction(blobs):
+    """fit(metrics=[nn.metrics.accuracy]) can early-stop on it, as on the name "accuracy"."""
+    from nn import metrics
+    scores = {name: getattr(metrics, name) for name in metrics.__all__
+              if name not in ("UndefinedMetricWarning", "confusion_matrix", "classification_report",
+                              "roc_curve", "precision_recall_curve")}
+    lower = {"zero_one_loss", "log_loss", "mean_squared_error", "root_mean_squared_error",
+             "mean_absolute_error", "mean_absolute_percentage_error"}
+    assert {name: score.higher_is_better for name, score in scores.items()} == \
+        {name: name not in lower for name in scores}
+
+    X, y = blobs
+    manual_seed(0)
+    model = SoftmaxRegression(2, 2)
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (X[:80], y[:80]),
+                  epochs=4, val_data=(X[80:], y[80:]), metrics=[accuracy, f1_score],
+                  early_stopping=EarlyStopping("val_accuracy", patience=10,
+                                               restore_best_weights=False), progress=False)
+    assert history.best_epoch == 1 + int(np.argmax(history["val_accuracy"]))
+
+
 def test_ranking_by_an_undeclared_metric_asks_for_a_direction(blobs):
     X, y = blobs
 

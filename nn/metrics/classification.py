@@ -42,6 +42,7 @@ def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
     return float(_weighted_mean(right, w))
 
 
+accuracy.higher_is_better = True  # type: ignore[attr-defined]
 accuracy_score = accuracy                        # scikit-learn's name for it
 
 
@@ -61,7 +62,7 @@ def zero_one_loss(y_true: Any, y_pred: Any, *, normalize: bool = True,
     return float(1.0 - _weighted_mean(right, w))
 
 
-zero_one_loss.higher_is_better = False           # type: ignore[attr-defined]
+zero_one_loss.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
@@ -168,7 +169,7 @@ def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = No
     return (score - 1 / k) / (1 - 1 / k)
 
 
-balanced_accuracy_score.higher_is_better = True      # type: ignore[attr-defined]
+balanced_accuracy_score.higher_is_better = True  # type: ignore[attr-defined]
 
 
 def matthews_corrcoef(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
@@ -202,4 +203,4 @@ def matthews_corrcoef(y_true: Any, y_pred: Any, *, sample_weight: Any = None) ->
     return float(np.clip(score, -1.0, 1.0))        # rounding may step just past ±1
 
 
-matthews_corrcoef.higher_is_better = True            # type: ignore[attr-defined]
+matthews_corrcoef.higher_is_better = True  # type: ignore[attr-defined]

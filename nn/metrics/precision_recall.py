@@ -130,6 +130,9 @@ def precision(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_l
                                 zero_division, ("precision",), sample_weight)[0]
 
 
+precision.higher_is_better = True  # type: ignore[attr-defined]
+
+
 def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
            labels: Any = None, zero_division: Any = "warn",
            sample_weight: Any = None) -> float | np.ndarray:
@@ -144,6 +147,9 @@ def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_labe
                                 zero_division, ("recall",), sample_weight)[1]
 
 
+recall.higher_is_better = True  # type: ignore[attr-defined]
+
+
 def f1_score(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
              labels: Any = None, zero_division: Any = "warn",
              sample_weight: Any = None) -> float | np.ndarray:
@@ -156,6 +162,9 @@ def f1_score(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_la
     """
     return _precision_recall_f1("f1_score", y_true, y_pred, average, pos_label, labels,
                                 zero_division, ("f1",), sample_weight)[2]
+
+
+f1_score.higher_is_better = True  # type: ignore[attr-defined]
 
 
 def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,

@@ -112,8 +112,8 @@ def log_loss(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight:
     return float(_weighted_mean(losses, w))
 
 
-log_loss.higher_is_better = False                    # type: ignore[attr-defined]
-log_loss.on = "outputs"                              # type: ignore[attr-defined]
+log_loss.higher_is_better = False  # type: ignore[attr-defined]
+log_loss.on = "outputs"  # type: ignore[attr-defined]
 
 
 def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bool = True,
@@ -161,5 +161,5 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bo
     return float(_weighted_mean(hits, w))
 
 
-top_k_accuracy_score.higher_is_better = True         # type: ignore[attr-defined]
-top_k_accuracy_score.on = "outputs"                  # type: ignore[attr-defined]
+top_k_accuracy_score.higher_is_better = True  # type: ignore[attr-defined]
+top_k_accuracy_score.on = "outputs"   # type: ignore[attr-defined]

@@ -190,8 +190,8 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
 
 # fit, evaluate and GridSearch give it the model's outputs, the scores it ranks: given the
 # predicted 0/1 labels it would be the area of a two-step curve, another and smaller number
-roc_auc_score.higher_is_better = True          # type: ignore[attr-defined]
-roc_auc_score.on = "outputs"                   # type: ignore[attr-defined]
+roc_auc_score.higher_is_better = True  # type: ignore[attr-defined]
+roc_auc_score.on = "outputs"    # type: ignore[attr-defined]
 
 
 def _one_vs_rest(fn: str, y_true: np.ndarray, probs: np.ndarray, classes: np.ndarray,
@@ -305,5 +305,5 @@ def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None,
         sample_weight))
 
 
-average_precision_score.higher_is_better = True     # type: ignore[attr-defined]
-average_precision_score.on = "outputs"              # type: ignore[attr-defined]
+average_precision_score.higher_is_better = True  # type: ignore[attr-defined]
+average_precision_score.on = "outputs"    # type: ignore[attr-defined]

@@ -56,6 +56,9 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -
     return float(np.mean(_weighted_mean((y_true - y_pred) ** 2, w, axis=0)))
 
 
+mean_squared_error.higher_is_better = False  # type: ignore[attr-defined]
+
+
 def root_mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
     """The square root of the mean squared error, in the units of y. Several outputs, (n, k):
     each output's RMSE, then their plain mean (scikit-learn's "uniform_average"), which is
@@ -71,7 +74,7 @@ def root_mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = No
     return float(np.mean(np.sqrt(_weighted_mean((y_true - y_pred) ** 2, w, axis=0))))
 
 
-root_mean_squared_error.higher_is_better = False    # type: ignore[attr-defined]
+root_mean_squared_error.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
@@ -85,6 +88,9 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) 
     if w is None:
         return float(np.mean(np.abs(y_true - y_pred)))
     return float(np.mean(_weighted_mean(np.abs(y_true - y_pred), w, axis=0)))
+
+
+mean_absolute_error.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any, *,
@@ -105,7 +111,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any, *,
     return float(np.mean(_weighted_mean(relative, w, axis=0)))
 
 
-mean_absolute_percentage_error.higher_is_better = False      # type: ignore[attr-defined]
+mean_absolute_percentage_error.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
@@ -149,6 +155,9 @@ def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
     return float(np.mean(_explained(ss_res, ss_tot)))
 
 
+r2_score.higher_is_better = True  # type: ignore[attr-defined]
+
+
 def _explained(unexplained: np.ndarray, total: np.ndarray) -> np.ndarray:
     """1 - unexplained / total per output; where total is 0 (a constant y_true), 1.0 if nothing
     is unexplained (exact predictions), else 0.0 (scikit-learn's force_finite)."""
@@ -180,7 +189,7 @@ def explained_variance_score(y_true: Any, y_pred: Any, *, sample_weight: Any = N
                                     _weighted_mean(deviations ** 2, w, axis=0))))
 
 
-explained_variance_score.higher_is_better = True             # type: ignore[attr-defined]
+explained_variance_score.higher_is_better = True  # type: ignore[attr-defined]
 
 
 def _scaled_to_one(columns: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
