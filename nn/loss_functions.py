@@ -74,7 +74,15 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
 
 
 def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
-    """Mean absolute error |pred - target| (its gradient at pred == target is 0)."""
+    """Mean absolute error |pred - target| (its gradient at pred == target is 0).
+
+    >>> from autograd import Tensor
+    >>> pred = Tensor([2.0, -2.0, 0.0, 0.0], requires_grad=True)
+    >>> loss = l1_loss(pred, [0.0, 0.0, 0.0, 0.0])          # (2 + 2) / 4
+    >>> loss.backward()
+    >>> loss, pred.grad                                      # sign(pred - target) / n
+    (Tensor(1., op=mean), array([ 0.25, -0.25,  0.  ,  0.  ], dtype=float32))
+    """
     _check_reduction("l1_loss", reduction)
     if _is_values(pred):
         return _reduce_values([abs(p - t) for p, t in _value_pairs("l1_loss", pred, target)],
