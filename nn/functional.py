@@ -408,14 +408,29 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True,
 def dropout1d(x: Any, p: float = 0.5, training: bool = True,
               rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Channel dropout of sequences (N, C, L): each channel of each sequence zeroed whole with
-    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`.
+
+    >>> y = dropout1d(Tensor(np.ones((1, 4, 3))), 0.5, rng=np.random.default_rng(3))
+    >>> y.data[0]                        # a row per channel: dropped whole, or kept and doubled
+    array([[0., 0., 0.],
+           [0., 0., 0.],
+           [2., 2., 2.],
+           [2., 2., 2.]])
+    """
     return _dropout("dropout1d", x, p, training, rng, 3)
 
 
 def dropout3d(x: Any, p: float = 0.5, training: bool = True,
               rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Channel dropout of volumes (N, C, D, H, W): each channel of each volume zeroed whole with
-    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`.
+
+    >>> x = Tensor(np.ones((1, 4, 2, 2, 2)))
+    >>> dropout3d(x, 0.5, rng=np.random.default_rng(3)).data[0].mean(axis=(1, 2, 3))   # per channel
+    array([0., 0., 2., 2.])
+    >>> dropout3d(x, 0.5, training=False).data[0].mean(axis=(1, 2, 3))                # evaluation
+    array([1., 1., 1., 1.])
+    """
     return _dropout("dropout3d", x, p, training, rng, 5)
 
 
