@@ -452,7 +452,12 @@ def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, wh
 
 def checked_width(name: str, what: str, value: Any) -> float:
     """smooth_l1's beta (>= 0) or huber's delta (> 0, as PyTorch asks), or an error naming
-    `name` (the function or the module)."""
+    `name` (the function or the module).
+
+    >>> checked_width("HuberLoss", "delta", 0)
+    Traceback (most recent call last):
+    ValueError: HuberLoss: delta must be > 0 (where the loss turns from quadratic to ...), got 0.0
+    """
     value = _real(name, what, value)
     if value < 0 or (what == "delta" and value == 0):
         least = ">= 0" if what == "beta" else "> 0"
