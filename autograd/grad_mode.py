@@ -44,7 +44,15 @@ grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when new ops are recorded for backpropagation."""
+    """True when new ops are recorded for backpropagation.
+
+    >>> from autograd import no_grad
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    >>> is_grad_enabled()
+    True
+    """
     return grad_mode.enabled
 
 
@@ -170,7 +178,16 @@ class no_grad(_FixedSwitch):
 
 class enable_grad(_FixedSwitch):
     """Record ops even inside `no_grad()`: `with enable_grad():`, `@enable_grad()` or
-    `@enable_grad`."""
+    `@enable_grad`.
+
+    >>> from autograd import Value, no_grad
+    >>> w = Value(2.0)
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = w * 3
+    >>> y.requires_grad
+    True
+    """
 
     mode = True
 

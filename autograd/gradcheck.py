@@ -32,7 +32,19 @@ from .warn import warn
 
 
 class GradcheckError(AssertionError):
-    """Backprop and finite differences disagree (the message says where and by how much)."""
+    """Backprop and finite differences disagree (the message says where and by how much).
+
+    >>> from autograd import Function
+    >>> class WrongCube(Function):
+    ...     def forward(ctx, x):
+    ...         return x ** 3
+    ...     def backward(ctx, g, out, x):
+    ...         return (g * 2 * x,)                 # should be 3x²
+    >>> gradcheck(WrongCube.apply, Value(2.0))
+    Traceback (most recent call last):
+    autograd.gradcheck.GradcheckError: gradcheck: input 0 (a Value): backprop gives 4.0,
+    finite differences give 12.0...
+    """
 
 
 def _check_callable(where: str, name: str, f: Any, called: str, example: str) -> None:

@@ -42,7 +42,15 @@ _ids = itertools.count()
 
 class RemovableHandle:
     """What `register_hook` returns: `handle.remove()` takes the hook off the tensor (also as
-    `with t.register_hook(hook): ...`, which removes it at the end of the block)."""
+    `with t.register_hook(hook): ...`, which removes it at the end of the block).
+
+    >>> from autograd import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with w.register_hook(lambda g: g * 0):      # inside the block, the gradient is zeroed
+    ...     (w * w).sum().backward()
+    >>> (w * w).sum().backward(); w.grad             # removed after it: 0 + 2w
+    array([2., 4.], dtype=float32)
+    """
 
     __slots__ = ("_hooks", "_id")
 
@@ -67,7 +75,15 @@ class RemovableHandle:
 
 
 def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
-    """Call `hook(grad)` whenever backward computes `tensor`'s gradient (see the module)."""
+    """Call `hook(grad)` whenever backward computes `tensor`'s gradient (see the module).
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * 2
+    >>> handle = register_hook(y, lambda g: print("dL/dy:", g.tolist()))   # y.register_hook(...)
+    >>> (y * y).sum().backward()                                           # dL/dy = 2y
+    dL/dy: [4.0, 8.0]
+    """
     if not callable(hook):
         raise TypeError(f"register_hook: the hook must be a function of the gradient, got "
                         f"{type(hook).__name__}")

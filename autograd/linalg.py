@@ -150,7 +150,12 @@ def det(A: Any) -> Tensor:
 
 
 class SlogdetResult(NamedTuple):
-    """What `slogdet` gives, as PyTorch's: `sign, logabsdet = slogdet(A)`."""
+    """What `slogdet` gives, as PyTorch's: `sign, logabsdet = slogdet(A)`.
+
+    >>> result = slogdet(Tensor([[2.0, 0.0], [0.0, -1.0]]))          # det = -2
+    >>> result.sign.item(), round(result.logabsdet.item(), 6)        # ln 2
+    (-1.0, 0.693147)
+    """
     sign: Tensor
     logabsdet: Tensor
 
@@ -205,7 +210,11 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:
 
 
 class EighResult(NamedTuple):
-    """What `eigh` gives, as PyTorch's: `eigenvalues, eigenvectors = eigh(A)`."""
+    """What `eigh` gives, as PyTorch's: `eigenvalues, eigenvectors = eigh(A)`.
+
+    >>> eigh(Tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvalues.tolist()
+    [1.0, 2.0]
+    """
     eigenvalues: Tensor
     eigenvectors: Tensor
 
@@ -253,7 +262,11 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
 
 
 class SvdResult(NamedTuple):
-    """What `svd` gives, as PyTorch's: `U, S, Vh = svd(A)`."""
+    """What `svd` gives, as PyTorch's: `U, S, Vh = svd(A)`.
+
+    >>> svd(Tensor([[0.0, 2.0], [1.0, 0.0]])).S.tolist()
+    [2.0, 1.0]
+    """
     U: Tensor
     S: Tensor
     Vh: Tensor
@@ -324,7 +337,11 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     a square matrix (..., n, n), B a matrix (..., n, k) or a vector (n,), or a batch of
     vectors (..., n) of A's batch shape; batch axes broadcast. left=False solves X A = B.
     Differentiable in A and B (to any order). A singular A is refused, naming its batch index,
-    as are NaN and inf in A (LAPACK would give a finite answer for an inf)."""
+    as are NaN and inf in A (LAPACK would give a finite answer for an inf).
+
+    >>> solve(Tensor([[1.0, 1.0], [1.0, -1.0]]), Tensor([3.0, 1.0])).tolist()    # x+y = 3, x-y = 1
+    [2.0, 1.0]
+    """
     A, B = _as_tensor(A, "solve"), _as_tensor(B, "solve")
     if A.data.dtype != B.data.dtype:
         A, B = _promote(A, B)
@@ -451,7 +468,12 @@ def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False)
 
 class LstsqResult(NamedTuple):
     """What `lstsq` gives, PyTorch's fields (its default driver's: residuals and
-    singular_values empty, rank computed): `X = lstsq(A, B).solution`."""
+    singular_values empty, rank computed): `X = lstsq(A, B).solution`.
+
+    >>> result = lstsq(Tensor([[1.0], [1.0], [1.0]]), Tensor([[1.0], [2.0], [6.0]]))   # a constant
+    >>> round(result.solution.item(), 5), result.rank.item()                     # the mean, 3
+    (3.0, 1)
+    """
     solution: Tensor
     residuals: Tensor
     rank: Tensor
@@ -510,7 +532,13 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
 def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """PyTorch's `torch.linalg.vector_norm`: the `ord`-norm of x's elements as one vector
-    (over `dim` if given), `x.norm(ord, dim, keepdim)` here."""
+    (over `dim` if given), `x.norm(ord, dim, keepdim)` here.
+
+    >>> vector_norm(Tensor([[3.0, 4.0], [6.0, 8.0]]), dim=1).tolist()
+    [5.0, 10.0]
+    >>> vector_norm(Tensor([3.0, -4.0]), ord=1).item()
+    7.0
+    """
     return _as_tensor(x, "vector_norm").norm(ord, dim, keepdim, dtype=dtype)
 
 

@@ -22,7 +22,11 @@ from .tensor import Tensor
 
 
 class QrResult(NamedTuple):
-    """What `qr` gives, as PyTorch's: `Q, R = qr(A)`."""
+    """What `qr` gives, as PyTorch's: `Q, R = qr(A)`.
+
+    >>> qr(Tensor([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]])).R.shape
+    (2, 2)
+    """
     Q: Tensor
     R: Tensor
 

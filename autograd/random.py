@@ -35,7 +35,12 @@ def manual_seed(seed: int) -> None:
 
     Returns None, where PyTorch's returns its default generator: glassgrad's examples and
     notebooks call `manual_seed(0)` alone at the prompt, where a returned object would print.
-    The shared generator is `default_rng()`, which any `generator=` argument takes."""
+    The shared generator is `default_rng()`, which any `generator=` argument takes.
+
+    >>> manual_seed(0); first = default_rng().integers(10, size=3).tolist()
+    >>> manual_seed(0); default_rng().integers(10, size=3).tolist() == first   # replayed
+    True
+    """
     global _rng
     _rng = _seeded("manual_seed", seed)
 
@@ -49,22 +54,40 @@ def _seeded(where: str, seed: int) -> np.random.Generator:
 
 
 def default_rng() -> np.random.Generator:
-    """The shared generator."""
+    """The shared generator.
+
+    >>> isinstance(default_rng(), np.random.Generator)
+    True
+    """
     return _rng
 
 
 def get_state() -> dict[str, Any]:
-    """The shared generator's state, as plain data (numpy's `bit_generator.state`)."""
+    """The shared generator's state, as plain data (numpy's `bit_generator.state`).
+
+    >>> get_state()["bit_generator"]
+    'PCG64'
+    """
     return _rng.bit_generator.state
 
 
 def set_state(state: dict[str, Any]) -> None:
-    """Put the shared generator back where `get_state()` found it."""
+    """Put the shared generator back where `get_state()` found it.
+
+    >>> state = get_state(); first = default_rng().random()
+    >>> set_state(state); default_rng().random() == first
+    True
+    """
     set_generator_state("set_state", _rng, state)
 
 
 def set_generator_state(where: str, rng: np.random.Generator, state: Any) -> None:
-    """`rng.bit_generator.state = state`, with an error that names `where` if it does not fit."""
+    """`rng.bit_generator.state = state`, with an error that names `where` if it does not fit.
+
+    >>> set_generator_state("load", np.random.default_rng(), {"bit_generator": "MT19937"})
+    Traceback (most recent call last):
+    ValueError: load: not a PCG64 generator state (from get_state() / state_dict()): ...
+    """
     try:
         rng.bit_generator.state = state
     except (TypeError, ValueError, KeyError, OverflowError) as err:   # (a number out of range)

@@ -49,7 +49,11 @@ __all__ = [
 
 class ReLU(Module):
     """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
-    new tensor and the input is kept (the gradient needs it)."""
+    new tensor and the input is kept (the gradient needs it).
+
+    >>> ReLU()(Tensor([-1.0, 2.0]))
+    Tensor([0., 2.])
+    """
     def __init__(self, inplace: bool = False) -> None:
         self.inplace = inplace
 
@@ -63,7 +67,11 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
     a Tensor and on a Value, as ReLU does. `inplace` is accepted for PyTorch code and changes
-    nothing."""
+    nothing.
+
+    >>> LeakyReLU(0.1)(Tensor([-2.0, 3.0]))
+    Tensor([-0.2,  3. ])
+    """
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
             raise TypeError(f"LeakyReLU: negative_slope must be a number, got "
@@ -95,7 +103,11 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + e^-x), evaluated without overflow."""
+    """1 / (1 + e^-x), evaluated without overflow.
+
+    >>> Sigmoid()(Tensor([-1000.0, 0.0, 1000.0]))
+    Tensor([0. , 0.5, 1. ])
+    """
     def forward(self, x: Any) -> Any:
         try:
             return x.sigmoid()
@@ -104,7 +116,11 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """tanh(x)."""
+    """tanh(x).
+
+    >>> Tanh()(Tensor([-100.0, 0.0, 100.0]))
+    Tensor([-1.,  0.,  1.])
+    """
     def forward(self, x: Any) -> Any:
         try:
             return x.tanh()
@@ -114,7 +130,12 @@ class Tanh(Module):
 
 class Softmax(Module):
     """exp(x) / Σ exp(x) along `axis` (stable). `dim` is PyTorch's name for `axis`. Not given,
-    the axis is the last one for input up to 2-D; 3-D and more must say (`Softmax(dim=-1)`)."""
+    the axis is the last one for input up to 2-D; 3-D and more must say (`Softmax(dim=-1)`).
+
+    >>> Softmax()(Tensor([[0.0, 0.0], [0.0, np.log(3)]]))       # each row sums to 1
+    Tensor([[0.5 , 0.5 ],
+            [0.25, 0.75]])
+    """
     def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         self.axis = _one_name(type(self).__name__, "axis", axis, None, "dim", dim)
 
@@ -127,7 +148,11 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`)."""
+    """x - logsumexp(x) along `axis` (stable; pair with `nll_loss`).
+
+    >>> LogSoftmax()(Tensor([0.0, 0.0]))                         # ln(1/2) each
+    Tensor([-0.6931472, -0.6931472])
+    """
     def forward(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else AF._tensor(x, repr(self))
         return AF.log_softmax(x, _softmax_axis("LogSoftmax", self.axis, None, x.shape))
@@ -149,7 +174,11 @@ class _InPlace(Module):
 
 
 class Hardtanh(_InPlace):
-    """x clamped to [min_val, max_val] (`F.hardtanh`); slope 1 strictly inside, else 0."""
+    """x clamped to [min_val, max_val] (`F.hardtanh`); slope 1 strictly inside, else 0.
+
+    >>> Hardtanh()(Tensor([-3.0, 0.5, 3.0]))
+    Tensor([-1. ,  0.5,  1. ])
+    """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
                  ) -> None:
@@ -179,7 +208,11 @@ class ReLU6(Hardtanh):
 
 
 class ELU(_InPlace):
-    """x where x > 0, else α (eˣ - 1) (`F.elu`), stable at ±1000."""
+    """x where x > 0, else α (eˣ - 1) (`F.elu`), stable at ±1000.
+
+    >>> ELU()(Tensor([-100.0, 2.0]))                             # goes down to -alpha
+    Tensor([-1.,  2.])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -193,14 +226,22 @@ class ELU(_InPlace):
 
 
 class SELU(_InPlace):
-    """s · elu(x, α) with PyTorch's α ≈ 1.6733 and s ≈ 1.0507 (`F.selu`)."""
+    """s · elu(x, α) with PyTorch's α ≈ 1.6733 and s ≈ 1.0507 (`F.selu`).
+
+    >>> SELU()(Tensor([0.0, 1.0]))                               # s · 1 for x = 1
+    Tensor([0.      , 1.050701])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.selu(x)
 
 
 class CELU(_InPlace):
-    """max(0, x) + min(0, α (e^(x/α) - 1)) (`F.celu`); α must not be 0."""
+    """max(0, x) + min(0, α (e^(x/α) - 1)) (`F.celu`); α must not be 0.
+
+    >>> CELU(alpha=2.0)(Tensor([-100.0, 2.0]))                   # goes down to -alpha
+    Tensor([-2.,  2.])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -214,35 +255,55 @@ class CELU(_InPlace):
 
 
 class SiLU(_InPlace):
-    """x · σ(x), also called swish (`F.silu`)."""
+    """x · σ(x), also called swish (`F.silu`).
+
+    >>> SiLU()(Tensor([0.0, 100.0]))                             # 0 · 1/2, and ~x for large x
+    Tensor([  0., 100.])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.silu(x)
 
 
 class Mish(_InPlace):
-    """x · tanh(softplus(x)) (`F.mish`)."""
+    """x · tanh(softplus(x)) (`F.mish`).
+
+    >>> Mish()(Tensor([0.0, 100.0]))
+    Tensor([  0., 100.])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.mish(x)
 
 
 class Hardsigmoid(_InPlace):
-    """relu6(x + 3) / 6 (`F.hardsigmoid`)."""
+    """relu6(x + 3) / 6 (`F.hardsigmoid`).
+
+    >>> Hardsigmoid()(Tensor([-3.0, 0.0, 3.0]))
+    Tensor([0. , 0.5, 1. ])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.hardsigmoid(x)
 
 
 class Hardswish(_InPlace):
-    """x · relu6(x + 3) / 6 (`F.hardswish`)."""
+    """x · relu6(x + 3) / 6 (`F.hardswish`).
+
+    >>> Hardswish()(Tensor([0.0, 1.5, 3.0]))                     # 1.5 · 4.5 / 6 = 1.125
+    Tensor([0.   , 1.125, 3.   ])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.hardswish(x)
 
 
 class Softplus(Module):
-    """(1/β) ln(1 + e^(βx)), and x where βx > threshold (`F.softplus`); β must not be 0."""
+    """(1/β) ln(1 + e^(βx)), and x where βx > threshold (`F.softplus`); β must not be 0.
+
+    >>> Softplus()(Tensor([0.0, 30.0]))                          # ln 2; past the threshold, x
+    Tensor([ 0.6931472, 30.       ])
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         self.beta, self.threshold = F.checked_softplus_options("Softplus", beta, threshold)
@@ -255,21 +316,33 @@ class Softplus(Module):
 
 
 class Softsign(Module):
-    """x / (1 + |x|) (`F.softsign`)."""
+    """x / (1 + |x|) (`F.softsign`).
+
+    >>> Softsign()(Tensor([-1.0, 0.0, 3.0]))
+    Tensor([-0.5 ,  0.  ,  0.75])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.softsign(x)
 
 
 class LogSigmoid(Module):
-    """ln σ(x) = -softplus(-x), stable (`F.logsigmoid`)."""
+    """ln σ(x) = -softplus(-x), stable (`F.logsigmoid`).
+
+    >>> LogSigmoid()(Tensor([0.0, -30.0]))                       # ln(1/2); ~x far below 0
+    Tensor([ -0.6931472, -30.       ])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.logsigmoid(x)
 
 
 class Tanhshrink(Module):
-    """x - tanh(x) (`F.tanhshrink`)."""
+    """x - tanh(x) (`F.tanhshrink`).
+
+    >>> Tanhshrink()(Tensor([0.0, 100.0]))
+    Tensor([ 0., 99.])
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.tanhshrink(x)
@@ -312,7 +385,11 @@ class Hardshrink(Module):
 
 
 class Softshrink(Module):
-    """x - lambd · sign(x) where |x| > lambd, else 0 (`F.softshrink`); lambd >= 0."""
+    """x - lambd · sign(x) where |x| > lambd, else 0 (`F.softshrink`); lambd >= 0.
+
+    >>> Softshrink(0.5)(Tensor([-2.0, 0.3, 1.0]))
+    Tensor([-1.5,  0. ,  0.5])
+    """
 
     def __init__(self, lambd: float = 0.5) -> None:
         self.lambd = F.checked_shrink_lambda("Softshrink", lambd)
@@ -325,7 +402,11 @@ class Softshrink(Module):
 
 
 class Softmin(Module):
-    """softmax(-x) along `axis` (`dim`, PyTorch's name; not given, as Softmax's) (`F.softmin`)."""
+    """softmax(-x) along `axis` (`dim`, PyTorch's name; not given, as Softmax's) (`F.softmin`).
+
+    >>> Softmin()(Tensor([0.0, np.log(3)]))                      # the smaller one gets more
+    Tensor([0.75, 0.25])
+    """
 
     def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         self.axis = _one_name("Softmin", "axis", axis, None, "dim", dim)

@@ -99,6 +99,15 @@ class ModuleList(_ListContainer):
     A plain Python list of modules is registered too; this class adds list methods and
     positional names without an attribute prefix. A slice is a ModuleList of the same modules,
     numbered from 0 (as in PyTorch).
+
+    >>> from nn import Linear
+    >>> layers = ModuleList([Linear(2, 3), Linear(3, 1)])
+    >>> [name for name, _ in layers.named_parameters()]
+    ['0.weight', '0.bias', '1.weight', '1.bias']
+    >>> layers[1:]
+    ModuleList(
+      (0): Linear(in_features=3, out_features=1, bias=True)
+    )
     """
 
     def __init__(self, modules: Iterable[Module] = (), *more: Module) -> None:

@@ -235,7 +235,18 @@ class MaxPool2d(Module):
 
 class AvgPool2d(Module):
     """The mean of each kernel_size window, with PyTorch's options (see
-    `autograd.functional.avg_pool2d`): by default padding counts as zeros in the mean."""
+    `autograd.functional.avg_pool2d`): by default padding counts as zeros in the mean.
+
+    >>> from autograd import Tensor
+    >>> AvgPool2d(2)(Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).data[0, 0]   # 2×2 windows
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    >>> ones = Tensor(np.ones((1, 1, 2, 2)))           # each window: one 1 and three pads
+    >>> AvgPool2d(2, padding=1)(ones).data.ravel()
+    array([0.25, 0.25, 0.25, 0.25])
+    >>> AvgPool2d(2, padding=1, count_include_pad=False)(ones).data.ravel()
+    array([1., 1., 1., 1.])
+    """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,

@@ -89,7 +89,12 @@ def _norm(x: Tensor, p: float, axis: int, keepdims: bool, floor: float | None = 
 
 def checked_norm_order(name: str, p: Any) -> float:
     """A norm's order p > 0 (math.inf: the largest |x|), or an error naming `name` (the
-    function or the module)."""
+    function or the module).
+
+    >>> checked_norm_order("PairwiseDistance", 0)
+    Traceback (most recent call last):
+    ValueError: PairwiseDistance: p must be > 0 (2 for Euclidean, 1 for Manhattan, ...), got 0.0
+    """
     p = _real(name, "p", p)
     if not p > 0:
         raise ValueError(f"{name}: p must be > 0 (2 for Euclidean, 1 for Manhattan, math.inf "

@@ -135,7 +135,12 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool 
 
 
 def checked_hardtanh_bounds(name: str, min_val: Any, max_val: Any) -> tuple[float, float]:
-    """(min_val, max_val) as floats, or an error naming `name` (the function or the module)."""
+    """(min_val, max_val) as floats, or an error naming `name` (the function or the module).
+
+    >>> checked_hardtanh_bounds("Hardtanh", 1, -1)
+    Traceback (most recent call last):
+    ValueError: Hardtanh: min_val 1.0 is greater than max_val -1.0
+    """
     low, high = _real(name, "min_val", min_val), _real(name, "max_val", max_val)
     if low > high:
         raise ValueError(f"{name}: min_val {low} is greater than max_val {high}")
@@ -220,7 +225,12 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def checked_softplus_options(name: str, beta: Any, threshold: Any) -> tuple[float, float]:
-    """(beta, threshold) as floats, or an error naming `name` (the function or the module)."""
+    """(beta, threshold) as floats, or an error naming `name` (the function or the module).
+
+    >>> checked_softplus_options("Softplus", 0, 20)
+    Traceback (most recent call last):
+    ValueError: Softplus: beta must not be 0 (the result is ln(1 + e^(βx)) / β)
+    """
     beta, threshold = _real(name, "beta", beta), _real(name, "threshold", threshold)
     if beta == 0:
         raise ValueError(f"{name}: beta must not be 0 (the result is ln(1 + e^(βx)) / β)")
@@ -293,7 +303,12 @@ def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
 
 
 def checked_shrink_lambda(name: str, lambd: Any) -> float:
-    """softshrink's lambd as a float >= 0, or an error naming `name` (the function or module)."""
+    """softshrink's lambd as a float >= 0, or an error naming `name` (the function or module).
+
+    >>> checked_shrink_lambda("Softshrink", -0.5)
+    Traceback (most recent call last):
+    ValueError: Softshrink: lambd must be >= 0 (the half-width of the band set to 0), got -0.5
+    """
     lambd = _real(name, "lambd", lambd)
     if not lambd >= 0:                      # NaN too
         raise ValueError(f"{name}: lambd must be >= 0 (the half-width of the band set to 0), "
@@ -408,14 +423,29 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True,
 def dropout1d(x: Any, p: float = 0.5, training: bool = True,
               rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Channel dropout of sequences (N, C, L): each channel of each sequence zeroed whole with
-    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`.
+
+    >>> y = dropout1d(Tensor(np.ones((1, 4, 3))), 0.5, rng=np.random.default_rng(3))
+    >>> y.data[0]                        # a row per channel: dropped whole, or kept and doubled
+    array([[0., 0., 0.],
+           [0., 0., 0.],
+           [2., 2., 2.],
+           [2., 2., 2.]])
+    """
     return _dropout("dropout1d", x, p, training, rng, 3)
 
 
 def dropout3d(x: Any, p: float = 0.5, training: bool = True,
               rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Channel dropout of volumes (N, C, D, H, W): each channel of each volume zeroed whole with
-    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`."""
+    probability `p`, the kept ones scaled by 1/(1-p). Otherwise as `dropout`.
+
+    >>> x = Tensor(np.ones((1, 4, 2, 2, 2)))
+    >>> dropout3d(x, 0.5, rng=np.random.default_rng(3)).data[0].mean(axis=(1, 2, 3))   # per channel
+    array([0., 0., 2., 2.])
+    >>> dropout3d(x, 0.5, training=False).data[0].mean(axis=(1, 2, 3))                # evaluation
+    array([1., 1., 1., 1.])
+    """
     return _dropout("dropout3d", x, p, training, rng, 5)
 
 

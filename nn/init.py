@@ -102,7 +102,13 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
 def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
             rng: np.random.Generator | None = None, *,
             generator: np.random.Generator | None = None) -> Target:
-    """Fill with draws from N(mean, std²)."""
+    """Fill with draws from N(mean, std²).
+
+    >>> from autograd import zeros
+    >>> W = normal_(zeros(1000), mean=1.0, std=0.1, rng=np.random.default_rng(0))
+    >>> round(float(W.data.mean()), 2), round(float(W.data.std()), 2)
+    (1.0, 0.1)
+    """
     mean, std = _real("normal_", "mean", mean), _real("normal_", "std", std)
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std!r}")
@@ -138,18 +144,35 @@ def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Target, val: float) -> Target:
-    """Fill with the number `val`."""
+    """Fill with the number `val`.
+
+    >>> from autograd import zeros
+    >>> constant_(zeros(2, 2), 0.5).data
+    array([[0.5, 0.5],
+           [0.5, 0.5]], dtype=float32)
+    """
     return _write("constant_", tensor, lambda shape: np.full(shape, val))
 
 
 def zeros_(tensor: Target) -> Target:
     """Fill with 0. For all the weights of a network this fails to break symmetry: the hidden
-    units of a layer start equal, get equal gradients and stay equal."""
+    units of a layer start equal, get equal gradients and stay equal.
+
+    >>> from autograd import Value
+    >>> zeros_([Value(1.0), Value(2.0)])            # a list of Values too
+    [Value(data=0.0, grad=0.0), Value(data=0.0, grad=0.0)]
+    """
     return _write("zeros_", tensor, np.zeros)
 
 
 def ones_(tensor: Target) -> Target:
-    """Fill with 1."""
+    """Fill with 1.
+
+    >>> from autograd import zeros
+    >>> ones_(zeros(2, 3)).data
+    array([[1., 1., 1.],
+           [1., 1., 1.]], dtype=float32)
+    """
     return _write("ones_", tensor, np.ones)
 
 
@@ -210,7 +233,13 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     rng: np.random.Generator | None = None, *,
                     generator: np.random.Generator | None = None) -> Tensor:
-    """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (out, in)."""
+    """Glorot: U(-limit, limit), limit = gain · √(6 / (fan_in + fan_out)); weight (out, in).
+
+    >>> from autograd import zeros
+    >>> W = xavier_uniform_(zeros(30, 20), rng=np.random.default_rng(0))
+    >>> bool(abs(W.data).max() <= (6 / (20 + 30)) ** 0.5)
+    True
+    """
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     gain = _gain("xavier_uniform_", gain)
     limit = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -221,7 +250,13 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    rng: np.random.Generator | None = None, *,
                    generator: np.random.Generator | None = None) -> Tensor:
-    """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (out, in)."""
+    """Glorot: N(0, std²), std = gain · √(2 / (fan_in + fan_out)); weight (out, in).
+
+    >>> from autograd import zeros
+    >>> W = xavier_normal_(zeros(300, 200), rng=np.random.default_rng(0))
+    >>> round(float(W.data.std()), 3), round((2 / (200 + 300)) ** 0.5, 3)
+    (0.063, 0.063)
+    """
     fan_in, fan_out = _fans("xavier_normal_", tensor)
     gain = _gain("xavier_normal_", gain)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -254,7 +289,13 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     rng: np.random.Generator | None = None, *,
                     generator: np.random.Generator | None = None) -> Tensor:
-    """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_` for the arguments)."""
+    """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_` for the arguments).
+
+    >>> from autograd import zeros
+    >>> W = kaiming_normal_(zeros(100, 200), nonlinearity="relu", rng=np.random.default_rng(0))
+    >>> round(float(W.data.std()), 2)                  # √2 / √200
+    0.1
+    """
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return _fill_random("kaiming_normal_", tensor, lambda r, shape: r.normal(0.0, std, shape),
                         rng, generator)

@@ -248,7 +248,16 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
 def load_into(model: Module, path: str | os.PathLike) -> None:
     """`model.load(path)`: read the checkpoint (a training state's "model" entry, if it is one),
     convert a glassgrad 0.1 file's `Linear` weights from (in, out) to (out, in) (with a warning
-    naming them; see `_from_format_1` for how such a file is told), and load it, checked."""
+    naming them; see `_from_format_1` for how such a file is told), and load it, checked.
+
+    >>> import tempfile
+    >>> from nn import Linear, save
+    >>> path = os.path.join(tempfile.mkdtemp(), "weights.npz")
+    >>> trained, fresh = Linear(2, 1), Linear(2, 1)
+    >>> save(trained, path); load_into(fresh, path)
+    >>> bool((fresh.weight.data == trained.weight.data).all())
+    True
+    """
     if torch_format.is_pytorch_file(path):             # a training state's "model", or weights
         state, version = torch_format.load(path), FORMAT
         if not isinstance(state, dict):

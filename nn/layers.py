@@ -341,7 +341,11 @@ class EmbeddingBag(Module):
 
 class Identity(Module):
     """Returns its input (a placeholder where a layer is optional). As PyTorch's, it takes any
-    arguments and ignores them, so it can stand in for a layer in code that builds one."""
+    arguments and ignores them, so it can stand in for a layer in code that builds one.
+
+    >>> Identity(54, unused="ignored")(Tensor([1.0, 2.0]))
+    Tensor([1., 2.])
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass                                # nothing to keep: the arguments are ignored
@@ -472,7 +476,12 @@ class Dropout3d(Dropout):
     """Channel dropout for volumes (N, C, D, H, W): in training each channel of each volume is
     zeroed whole with probability p and the rest scaled by 1/(1-p) (see `F.dropout3d`); in
     evaluation the input passes through. An unbatched volume (C, D, H, W) is refused, as by
-    the 3-d convolution layers."""
+    the 3-d convolution layers.
+
+    >>> drop = Dropout3d(0.5, rng=np.random.default_rng(3))
+    >>> drop(Tensor(np.ones((1, 4, 2, 2, 2)))).data[0].mean(axis=(1, 2, 3))   # whole channels
+    array([0., 0., 2., 2.])
+    """
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
@@ -484,7 +493,15 @@ class Dropout1d(Dropout):
     """Channel dropout for sequences (N, C, L): in training each channel of each sequence is
     zeroed whole with probability p and the rest scaled by 1/(1-p) (see `F.dropout1d`); in
     evaluation the input passes through. An unbatched sequence (C, L) is refused, as by the
-    convolution layers."""
+    convolution layers.
+
+    >>> drop = Dropout1d(0.5, rng=np.random.default_rng(3))
+    >>> drop(Tensor(np.ones((1, 4, 3)))).data[0]          # each channel kept (×2) or zeroed whole
+    array([[0., 0., 0.],
+           [0., 0., 0.],
+           [2., 2., 2.],
+           [2., 2., 2.]])
+    """
 
     def forward(self, x: Any) -> Tensor:
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
@@ -495,7 +512,11 @@ class Dropout1d(Dropout):
 # -- distances between two inputs --------------------------------------------------------------
 
 class CosineSimilarity(Module):
-    """x1 · x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along `dim` (`F.cosine_similarity`)."""
+    """x1 · x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along `dim` (`F.cosine_similarity`).
+
+    >>> CosineSimilarity()(Tensor([[1.0, 0.0], [1.0, 0.0]]), Tensor([[2.0, 0.0], [0.0, 3.0]]))
+    Tensor([1., 0.])
+    """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
         self.dim, self.eps = _int("CosineSimilarity", "dim", dim), AF._real(
@@ -509,7 +530,11 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """‖x1 - x2 + eps‖_p along the last axis (`F.pairwise_distance`)."""
+    """‖x1 - x2 + eps‖_p along the last axis (`F.pairwise_distance`).
+
+    >>> PairwiseDistance()(Tensor([[0.0, 0.0]]), Tensor([[3.0, 4.0]])).data.round(3)
+    array([5.], dtype=float32)
+    """
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         self.p, self.eps = F.checked_norm_order("PairwiseDistance", p), AF._real(
@@ -621,7 +646,11 @@ ACTIVATIONS: dict[str, type[Module]] = {
 
 
 def activation_layer(activation: str | type[Module] | Module) -> Module:
-    """A fresh activation module from a name ("relu"), a Module class, or an instance."""
+    """A fresh activation module from a name ("relu"), a Module class, or an instance.
+
+    >>> activation_layer("relu"), activation_layer(Tanh), activation_layer(LeakyReLU(0.2))
+    (ReLU(), Tanh(), LeakyReLU(negative_slope=0.2))
+    """
     if isinstance(activation, Module):
         return activation
     if isinstance(activation, type) and issubclass(activation, Module):

@@ -74,7 +74,15 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
 
 
 def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
-    """Mean absolute error |pred - target| (its gradient at pred == target is 0)."""
+    """Mean absolute error |pred - target| (its gradient at pred == target is 0).
+
+    >>> from autograd import Tensor
+    >>> pred = Tensor([2.0, -2.0, 0.0, 0.0], requires_grad=True)
+    >>> loss = l1_loss(pred, [0.0, 0.0, 0.0, 0.0])          # (2 + 2) / 4
+    >>> loss.backward()
+    >>> loss, pred.grad                                      # sign(pred - target) / n
+    (Tensor(1., op=mean), array([ 0.25, -0.25,  0.  ,  0.  ], dtype=float32))
+    """
     _check_reduction("l1_loss", reduction)
     if _is_values(pred):
         return _reduce_values([abs(p - t) for p, t in _value_pairs("l1_loss", pred, target)],
@@ -444,7 +452,12 @@ def _quadratic_then_linear(name: str, pred: Any, target: Any, reduction: str, wh
 
 def checked_width(name: str, what: str, value: Any) -> float:
     """smooth_l1's beta (>= 0) or huber's delta (> 0, as PyTorch asks), or an error naming
-    `name` (the function or the module)."""
+    `name` (the function or the module).
+
+    >>> checked_width("HuberLoss", "delta", 0)
+    Traceback (most recent call last):
+    ValueError: HuberLoss: delta must be > 0 (where the loss turns from quadratic to ...), got 0.0
+    """
     value = _real(name, what, value)
     if value < 0 or (what == "delta" and value == 0):
         least = ">= 0" if what == "beta" else "> 0"

@@ -83,7 +83,11 @@ class MSELoss(_Loss):
 
 @declare_loss("regression")
 class L1Loss(_Loss):
-    """Mean absolute error (`F.l1_loss`)."""
+    """Mean absolute error (`F.l1_loss`).
+
+    >>> L1Loss()(Tensor([1.0, -3.0]), [0.0, 0.0])              # (1 + 3) / 2
+    Tensor(2.)
+    """
     def forward(self, pred: Any, target: Any) -> Any:
         return F.l1_loss(pred, target, self.reduction)
 
@@ -189,7 +193,13 @@ class BCELoss(_BinaryLoss):
 class BCEWithLogitsLoss(_BinaryLoss):
     """Binary cross-entropy from logits, stable (`F.binary_cross_entropy_with_logits`), with
     PyTorch's `weight` and `pos_weight` (numbers >= 0, checked when the loss is made; buffers
-    in the state_dict, as PyTorch's)."""
+    in the state_dict, as PyTorch's).
+
+    >>> BCEWithLogitsLoss()(Tensor([0.0, 0.0]), [1.0, 0.0])     # σ(0) = 1/2: ln 2 each
+    Tensor(0.6931472)
+    >>> BCEWithLogitsLoss(pos_weight=[3.0], reduction="none")(Tensor([0.0, 0.0]), [1.0, 0.0])
+    Tensor([2.0794415, 0.6931472])
+    """
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
@@ -272,7 +282,12 @@ class CrossEntropyLoss(_ClassLoss):
 @declare_loss("multiclass")
 class NLLLoss(_ClassLoss):
     """Negative log-likelihood of log-probabilities (`F.nll_loss`), with PyTorch's `weight`
-    and `ignore_index`, in `CrossEntropyLoss`'s shapes ((N, C), (C,), (N, C, d1, ...))."""
+    and `ignore_index`, in `CrossEntropyLoss`'s shapes ((N, C), (C,), (N, C, d1, ...)).
+
+    >>> log_probs = Tensor([[-1.0, -2.0], [-3.0, -4.0]])
+    >>> NLLLoss(reduction="none")(log_probs, [1, 0])             # minus the label's entry
+    Tensor([2., 3.])
+    """
 
     def forward(self, log_probs: Any, labels: Any) -> Any:
         return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight,
@@ -317,14 +332,22 @@ class CTCLoss(_Loss):
 
 @declare_loss("binary", to_labels="sign")
 class HingeLoss(_Loss):
-    """Max-margin loss max(0, 1 - y·score) for labels ±1 (`F.hinge_loss`, micrograd's demo)."""
+    """Max-margin loss max(0, 1 - y·score) for labels ±1 (`F.hinge_loss`, micrograd's demo).
+
+    >>> HingeLoss(reduction="none")(Tensor([2.0, 0.5, 1.0]), [1.0, 1.0, -1.0])
+    Tensor([0. , 0.5, 2. ])
+    """
     def forward(self, scores: Any, labels: Any) -> Any:
         return F.hinge_loss(scores, labels, self.reduction)
 
 
 @declare_loss("regression")
 class SmoothL1Loss(_Loss):
-    """0.5 d² / β where |d| < β, else |d| - 0.5 β, d = pred - target (`F.smooth_l1_loss`)."""
+    """0.5 d² / β where |d| < β, else |d| - 0.5 β, d = pred - target (`F.smooth_l1_loss`).
+
+    >>> SmoothL1Loss(reduction="none")(Tensor([0.5, 3.0]), [0.0, 0.0])   # 0.5 · 0.25, 3 - 0.5
+    Tensor([0.125, 2.5  ])
+    """
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
@@ -359,7 +382,11 @@ class HuberLoss(_Loss):
 @declare_loss("regression")
 class GaussianNLLLoss(_Loss):
     """0.5 (ln v + (pred - target)² / v), v = max(var, eps), + 0.5 ln 2π if `full`
-    (`F.gaussian_nll_loss`); called as loss(pred, target, var)."""
+    (`F.gaussian_nll_loss`); called as loss(pred, target, var).
+
+    >>> GaussianNLLLoss(reduction="none")(Tensor([0.0, 0.0]), [1.0, 2.0], [1.0, 1.0])
+    Tensor([0.5, 2. ])
+    """
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
                  ) -> None:
@@ -378,7 +405,11 @@ class GaussianNLLLoss(_Loss):
 class PoissonNLLLoss(_Loss):
     """e^pred - target · pred (log_input=True), else pred - target · ln(pred + eps), plus
     Stirling's term where target > 1 if `full` (`F.poisson_nll_loss`). log_input and full come
-    first, as in PyTorch."""
+    first, as in PyTorch.
+
+    >>> PoissonNLLLoss(reduction="none")(Tensor([0.0, 1.0]), [2.0, 0.0])   # e^0 - 2·0, e^1 - 0
+    Tensor([1.      , 2.718282])
+    """
 
     def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
                  reduction: str = "mean") -> None:
@@ -419,7 +450,12 @@ class KLDivLoss(_Loss):
 
 class MarginRankingLoss(_Loss):
     """max(0, -y (x1 - x2) + margin) for labels y = ±1 (`F.margin_ranking_loss`); called as
-    loss(x1, x2, y). It declares no task (it scores pairs)."""
+    loss(x1, x2, y). It declares no task (it scores pairs).
+
+    >>> x1, x2 = Tensor([1.0, 1.0]), Tensor([0.0, 3.0])
+    >>> MarginRankingLoss(reduction="none")(x1, x2, [1.0, 1.0])   # y = 1: x1 should be higher
+    Tensor([0., 2.])
+    """
 
     def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -435,7 +471,11 @@ class MarginRankingLoss(_Loss):
 
 @declare_loss("binary", to_labels="sign")
 class SoftMarginLoss(_Loss):
-    """ln(1 + e^(-y · score)) for labels y = ±1 (`F.soft_margin_loss`)."""
+    """ln(1 + e^(-y · score)) for labels y = ±1 (`F.soft_margin_loss`).
+
+    >>> SoftMarginLoss()(Tensor([0.0, 0.0]), [1.0, -1.0])           # a score of 0: ln 2
+    Tensor(0.6931472)
+    """
 
     def forward(self, scores: Any, labels: Any) -> Any:
         return F.soft_margin_loss(scores, labels, self.reduction)
@@ -469,7 +509,13 @@ class TripletMarginLoss(_Loss):
 class TripletMarginWithDistanceLoss(_Loss):
     """`TripletMarginLoss` with your own `distance_function(x, y)`, one distance per row
     (`F.triplet_margin_with_distance_loss`; None: `F.pairwise_distance`). Keywords, as in
-    PyTorch."""
+    PyTorch.
+
+    >>> l1 = lambda x, y: (x - y).abs().sum(axis=-1)                # one distance per row
+    >>> loss = TripletMarginWithDistanceLoss(distance_function=l1, reduction="none")
+    >>> loss(Tensor([[0.0, 0.0]]), Tensor([[1.0, 0.0]]), Tensor([[1.5, 0.0]]))   # 1 - 1.5 + 1
+    Tensor([0.5])
+    """
 
     def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
@@ -492,6 +538,10 @@ class TripletMarginWithDistanceLoss(_Loss):
 class CosineEmbeddingLoss(_Loss):
     """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1
     (`F.cosine_embedding_loss`); called as loss(x1, x2, y). No task declared (it scores pairs).
+
+    >>> x1, x2 = Tensor([[1.0, 0.0], [1.0, 0.0]]), Tensor([[2.0, 0.0], [0.0, 1.0]])
+    >>> CosineEmbeddingLoss(reduction="none")(x1, x2, [1, 1])      # cos = 1, cos = 0
+    Tensor([0., 1.])
     """
 
     def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
@@ -508,7 +558,11 @@ class CosineEmbeddingLoss(_Loss):
 
 class HingeEmbeddingLoss(_Loss):
     """x for y = 1, max(0, margin - x) for y = -1, x a distance (`F.hinge_embedding_loss`).
-    No task declared (its inputs are distances, not scores)."""
+    No task declared (its inputs are distances, not scores).
+
+    >>> HingeEmbeddingLoss(reduction="none")(Tensor([0.3, 0.3]), [1, -1])   # 0.3, 1 - 0.3
+    Tensor([0.3, 0.7])
+    """
 
     def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -553,7 +607,11 @@ class MultiMarginLoss(_Loss):
 class MultiLabelMarginLoss(_Loss):
     """Σ_{j ∈ Y} Σ_{i ∉ Y} max(0, 1 - x_j + x_i) / C, targets listing each sample's classes
     then -1 (`F.multilabel_margin_loss`). No task declared (its targets are lists of classes,
-    which the metrics do not read)."""
+    which the metrics do not read).
+
+    >>> MultiLabelMarginLoss()(Tensor([[1.0, 0.5]]), [[0, -1]])   # max(0, 1 - 1.0 + 0.5) / 2
+    Tensor(0.25)
+    """
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.multilabel_margin_loss(input, target, self.reduction)
@@ -562,7 +620,11 @@ class MultiLabelMarginLoss(_Loss):
 @declare_loss("binary", to_labels="logit")
 class MultiLabelSoftMarginLoss(_BinaryLoss):
     """The binary cross-entropy of each class's logit, averaged over the classes
-    (`F.multilabel_soft_margin_loss`), with PyTorch's `weight` (first, as in PyTorch)."""
+    (`F.multilabel_soft_margin_loss`), with PyTorch's `weight` (first, as in PyTorch).
+
+    >>> MultiLabelSoftMarginLoss()(Tensor([[0.0, 0.0]]), [[1.0, 0.0]])   # ln 2 for each class
+    Tensor(0.6931472)
+    """
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.multilabel_soft_margin_loss(input, target, self.reduction, weight=self.weight)

@@ -141,7 +141,12 @@ def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Cal
 
 def checked_triplet_margin(name: str, margin: Any) -> float:
     """A triplet loss's margin, > 0 as PyTorch asks, or an error naming `name` (the function
-    or the module)."""
+    or the module).
+
+    >>> checked_triplet_margin("TripletMarginLoss", -1)
+    Traceback (most recent call last):
+    ValueError: TripletMarginLoss: margin must be > 0, got -1.0
+    """
     margin = _real(name, "margin", margin)
     if not margin > 0:
         raise ValueError(f"{name}: margin must be > 0, got {margin}")
@@ -149,7 +154,11 @@ def checked_triplet_margin(name: str, margin: Any) -> float:
 
 
 def checked_distance_function(name: str, distance_function: Any) -> Callable:
-    """A triplet loss's distance: a function, or None for `pairwise_distance`."""
+    """A triplet loss's distance: a function, or None for `pairwise_distance`.
+
+    >>> checked_distance_function("TripletMarginWithDistanceLoss", None) is pairwise_distance
+    True
+    """
     if distance_function is None:
         return pairwise_distance
     if not callable(distance_function):
@@ -203,7 +212,12 @@ def _scaled_rows(x: Tensor, eps: float) -> tuple[Tensor, np.ndarray]:
 
 
 def checked_cosine_margin(name: str, margin: Any) -> float:
-    """cosine_embedding_loss's margin, a cosine in [-1, 1], or an error naming `name`."""
+    """cosine_embedding_loss's margin, a cosine in [-1, 1], or an error naming `name`.
+
+    >>> checked_cosine_margin("CosineEmbeddingLoss", 2)
+    Traceback (most recent call last):
+    ValueError: CosineEmbeddingLoss: margin must be in [-1, 1] (a cosine), got 2.0
+    """
     margin = _real(name, "margin", margin)
     if not -1 <= margin <= 1:
         raise ValueError(f"{name}: margin must be in [-1, 1] (a cosine), got {margin}")

@@ -70,6 +70,13 @@ def batch_norm(x: Any, running_mean: Tensor | np.ndarray | None,
     In training (or without running statistics) the batch's statistics are used, and the
     running ones, when given (constant Tensors, as a BatchNorm layer's buffers, or numpy
     arrays), are updated in place. Otherwise the running ones are used.
+
+    >>> batch_norm(Tensor([[2.0, 4.0]]), np.array([1.0, 2.0]), np.array([1.0, 4.0]), eps=0.0)
+    Tensor([[1., 1.]])
+    >>> mean, var = np.zeros(2), np.ones(2)
+    >>> y = batch_norm(Tensor([[1.0, 3.0], [3.0, 5.0]]), mean, var, training=True, momentum=0.5)
+    >>> mean, var            # in place: 0.5 · (0, 0) + 0.5 · (2, 4); 0.5 · 1 + 0.5 · 2 (unbiased)
+    (array([1., 2.]), array([1.5, 1.5]))
     """
     x = _floating("batch_norm", x)
     running_mean, running_var = _check_batch_norm_arguments(
@@ -291,12 +298,22 @@ def _sequence_channels_last_hint(shape: tuple, channels: int) -> str:
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of features (N, C) or of sequences (N, C, L), per channel C."""
+    """Batch normalisation of features (N, C) or of sequences (N, C, L), per channel C.
+
+    >>> BatchNorm1d(2)(Tensor([[[1.0, 3.0], [10.0, 30.0]]])).data.round(4)   # (N, C, L) = (1, 2, 2)
+    array([[[-1.,  1.],
+            [-1.,  1.]]], dtype=float32)
+    """
     dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of images (N, C, H, W), per channel over N, H and W."""
+    """Batch normalisation of images (N, C, H, W), per channel over N, H and W.
+
+    >>> images = Tensor([[[[1.0, 3.0]]], [[[3.0, 1.0]]]])        # (N, C, H, W) = (2, 1, 1, 2)
+    >>> BatchNorm2d(1)(images).data.ravel().round(4)             # one mean 2 and variance 1
+    array([-1.,  1.,  1., -1.], dtype=float32)
+    """
     dims = (4,)
 
 
@@ -743,11 +760,20 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of images (N, C, H, W), or of one (C, H, W): each channel of each
-    image over its H and W."""
+    image over its H and W.
+
+    >>> images = Tensor([[[[1.0, 3.0]]], [[[10.0, 30.0]]]])      # (N, C, H, W) = (2, 1, 1, 2)
+    >>> InstanceNorm2d(1)(images).data.ravel().round(4)          # each image by itself
+    array([-1.,  1., -1.,  1.], dtype=float32)
+    """
     dims, layout, sample = (3, 4), "(N, C, H, W)", "(C, H, W)"
 
 
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation of volumes (N, C, D, H, W), or of one (C, D, H, W): each channel
-    of each volume over its D, H and W."""
+    of each volume over its D, H and W.
+
+    >>> InstanceNorm3d(1)(Tensor([[[[[1.0]], [[3.0]]]]])).data.ravel().round(4)   # D = 2
+    array([-1.,  1.], dtype=float32)
+    """
     dims, layout, sample = (4, 5), "(N, C, D, H, W)", "(C, D, H, W)"

@@ -94,13 +94,23 @@ class ConstantPad1d(_Pad):
 
 class ConstantPad2d(ConstantPad1d):
     """The last two axes widened by `value` (`padding`: an int, or (left, right, top,
-    bottom)); a negative width crops."""
+    bottom)); a negative width crops.
+
+    >>> ConstantPad2d((1, 0, 0, 1), 9.0)(Tensor([[[1.0, 2.0], [3.0, 4.0]]])).data[0]
+    array([[9., 1., 2.],
+           [9., 3., 4.],
+           [9., 9., 9.]], dtype=float32)
+    """
     axes = 2
 
 
 class ZeroPad1d(ConstantPad1d):
     """The last axis widened by zeros (`padding`: an int, or (left, right)); a negative width
-    crops."""
+    crops.
+
+    >>> ZeroPad1d((2, -1))(Tensor([[1.0, 2.0, 3.0]])).data      # two zeros left, one cropped right
+    array([[0., 0., 1., 2.]], dtype=float32)
+    """
 
     def __init__(self, padding: int | tuple[int, int]) -> None:
         super().__init__(padding, 0.0)
@@ -111,65 +121,126 @@ class ZeroPad1d(ConstantPad1d):
 
 class ZeroPad2d(ZeroPad1d):
     """The last two axes widened by zeros (`padding`: an int, or (left, right, top, bottom));
-    a negative width crops."""
+    a negative width crops.
+
+    >>> ZeroPad2d(1)(Tensor([[[5.0]]])).data[0]
+    array([[0., 0., 0.],
+           [0., 5., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
     axes = 2
 
 
 class ConstantPad3d(ConstantPad1d):
     """The last three axes widened by `value` (`padding`: an int, or (left, right, top,
-    bottom, front, back)); a negative width crops."""
+    bottom, front, back)); a negative width crops.
+
+    >>> import numpy as np
+    >>> cube = ConstantPad3d(1, 0.5)(Tensor(np.ones((1, 1, 1, 1))))
+    >>> cube.shape, float(cube.data.sum())                     # the 1, and 26 halves around it
+    ((1, 3, 3, 3), 14.0)
+    """
     axes = 3
 
 
 class ZeroPad3d(ZeroPad1d):
     """The last three axes widened by zeros (`padding`: an int, or (left, right, top, bottom,
-    front, back)); a negative width crops."""
+    front, back)); a negative width crops.
+
+    >>> import numpy as np
+    >>> x = ZeroPad3d((0, 0, 0, 0, 1, 1))(Tensor(np.ones((1, 1, 2, 2))))   # one front, one back
+    >>> x.data[0].sum(axis=(1, 2))                              # the sum of each depth slice
+    array([0., 4., 0.])
+    """
     axes = 3
 
 
 class ReflectionPad1d(_Pad):
     """The last axis of (C, L) or (N, C, L) mirrored at its ends, the edge not repeated:
-    [1, 2, 3] padded by 2 is [3, 2, 1, 2, 3, 2, 1]; each width below the axis's length."""
+    [1, 2, 3] padded by 2 is [3, 2, 1, 2, 3, 2, 1]; each width below the axis's length.
+
+    >>> ReflectionPad1d((1, 2))(Tensor([[1.0, 2.0, 3.0]])).data
+    array([[2., 1., 2., 3., 2., 1.]], dtype=float32)
+    """
     mode = "reflect"
 
 
 class ReflectionPad2d(ReflectionPad1d):
     """The last two axes of (C, H, W) or (N, C, H, W) mirrored at their ends, the edge not
-    repeated; each width below its axis's length."""
+    repeated; each width below its axis's length.
+
+    >>> ReflectionPad2d((1, 0, 1, 0))(Tensor([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])).data[0]
+    array([[5., 4., 5., 6.],
+           [2., 1., 2., 3.],
+           [5., 4., 5., 6.]], dtype=float32)
+    """
     axes = 2
 
 
 class ReplicationPad1d(_Pad):
-    """The last axis of (C, L) or (N, C, L) widened by copies of its end values."""
+    """The last axis of (C, L) or (N, C, L) widened by copies of its end values.
+
+    >>> ReplicationPad1d((2, 1))(Tensor([[1.0, 2.0, 3.0]])).data
+    array([[1., 1., 1., 2., 3., 3.]], dtype=float32)
+    """
     mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
-    """The last two axes of (C, H, W) or (N, C, H, W) widened by copies of their edges."""
+    """The last two axes of (C, H, W) or (N, C, H, W) widened by copies of their edges.
+
+    >>> ReplicationPad2d(1)(Tensor([[[1.0, 2.0], [3.0, 4.0]]])).data[0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]], dtype=float32)
+    """
     axes = 2
 
 
 class CircularPad1d(_Pad):
     """The last axis of (C, L) or (N, C, L) wrapped around: the left pad is the axis's end,
-    the right pad its start; each width at most the axis's length."""
+    the right pad its start; each width at most the axis's length.
+
+    >>> CircularPad1d((2, 1))(Tensor([[1.0, 2.0, 3.0]])).data
+    array([[2., 3., 1., 2., 3., 1.]], dtype=float32)
+    """
     mode = "circular"
 
 
 class CircularPad2d(CircularPad1d):
     """The last two axes of (C, H, W) or (N, C, H, W) wrapped around (a torus); each width at
-    most its axis's length."""
+    most its axis's length.
+
+    >>> CircularPad2d((1, 0, 1, 0))(Tensor([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])).data[0]
+    array([[6., 4., 5., 6.],
+           [3., 1., 2., 3.],
+           [6., 4., 5., 6.]], dtype=float32)
+    """
     axes = 2
 
 
 class ReflectionPad3d(ReflectionPad1d):
     """The last three axes of (C, D, H, W) or (N, C, D, H, W) mirrored at their ends, the edge
-    not repeated; each width below its axis's length."""
+    not repeated; each width below its axis's length.
+
+    >>> import numpy as np
+    >>> depth = Tensor(np.arange(2.0).reshape(1, 2, 1, 1))      # D = 2: the values 0, 1
+    >>> ReflectionPad3d((0, 0, 0, 0, 1, 1))(depth).data.ravel()
+    array([1., 0., 1., 0.])
+    """
     axes = 3
 
 
 class ReplicationPad3d(ReplicationPad1d):
     """The last three axes of (C, D, H, W) or (N, C, D, H, W) widened by copies of their
-    edges."""
+    edges.
+
+    >>> import numpy as np
+    >>> depth = Tensor(np.arange(2.0).reshape(1, 2, 1, 1))      # D = 2: the values 0, 1
+    >>> ReplicationPad3d((0, 0, 0, 0, 1, 2))(depth).data.ravel()
+    array([0., 0., 1., 1., 1.])
+    """
     axes = 3
 
 

@@ -324,7 +324,14 @@ class TransformerDecoder(Module):
     """`num_layers` copies of `decoder_layer` applied in turn, each over the same `memory`, then
     `norm` if given, as PyTorch's `nn.TransformerDecoder` (the layers `layers.0`, ...).
     `forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)`."""
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)`.
+
+    >>> from autograd import manual_seed
+    >>> manual_seed(0)
+    >>> decoder = TransformerDecoder(TransformerDecoderLayer(4, 2, 8), num_layers=2)
+    >>> decoder(Tensor(np.ones((3, 4))), Tensor(np.ones((5, 4)))).shape   # 3 steps over 5 of memory
+    (3, 4)
+    """
 
     def __init__(self, decoder_layer: Module, num_layers: int,
                  norm: Module | None = None) -> None:

@@ -66,7 +66,17 @@ def _as_list(indices: Any) -> Any:
 class Dataset:
     """The base of a dataset: subclass it and write `__len__` and `__getitem__(i)`, which
     returns sample i (a tuple such as `(x, y)`, a dict, an array, ...). `a + b` is
-    `ConcatDataset([a, b])`."""
+    `ConcatDataset([a, b])`.
+
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 3
+    ...     def __getitem__(self, i):
+    ...         return i, i * i
+    >>> data = Squares()
+    >>> len(data), data[2], len(data + data)
+    (3, (2, 4), 6)
+    """
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index), "

@@ -105,6 +105,10 @@ def make_moons(n_samples: int = 100, noise: float = 0.1,
     Class 0 lies on the unit circle around (0, 0) with y >= 0; class 1 on the unit circle around
     (1, 0.5) with y <= 0.5; then Gaussian noise of std `noise` is added. For micrograd's demo
     (labels -1/+1) use `y * 2 - 1`.
+
+    >>> X, y = make_moons(6, noise=0.0, seed=0)
+    >>> sorted(X[y == 0].round(3).tolist()), sorted(X[y == 1].round(3).tolist())
+    ([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], [[0.0, 0.5], [1.0, -0.5], [2.0, 0.5]])
     """
     n = _count("make_moons", "n_samples", n_samples, minimum=2)
     noise = _scale("make_moons", "noise", noise)

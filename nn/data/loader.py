@@ -157,7 +157,12 @@ def checked_arrays(where: str, X: Any, y: Any = None, ragged_hint: str = "", *,
                    name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
     """X and y as ndarrays, checked where they enter: numbers, a sample axis, not empty, one
     label per sample, no NaN or infinity. Errors start with `where` (e.g. "fit: train_data")
-    and call X `name`; `ragged_hint` ends the error for an X that is not rectangular."""
+    and call X `name`; `ragged_hint` ends the error for an X that is not rectangular.
+
+    >>> checked_arrays("fit: train_data", [[0.0, 1.0], [None, 2.0]])
+    Traceback (most recent call last):
+    TypeError: fit: train_data: X must hold numbers, got dtype object (None at [1, 0]: ...
+    """
     X = _features(where, X, ragged_hint, name)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{where}: {name} must hold numbers, {got_dtype(name, X.dtype)}"
@@ -239,7 +244,12 @@ def _checked_along(where: str, name: str, values: np.ndarray, n_samples: int,
 def checked_dataset(where: str, arrays: tuple) -> tuple[np.ndarray, ...]:
     """Any number (at least one) of arrays of samples, as a TensorDataset takes them, each
     as an ndarray, checked: the first as X, the others as y (numbers, no NaN or infinity), and
-    all with the same number of samples (an error names their lengths)."""
+    all with the same number of samples (an error names their lengths).
+
+    >>> checked_dataset("TensorDataset", (np.zeros((3, 2)), np.zeros(3), np.zeros(2)))
+    Traceback (most recent call last):
+    ValueError: TensorDataset: every array must hold the same number of samples ..., got 3, 3, 2
+    """
     if not arrays:
         raise TypeError(f"{where}: needs at least one array (samples along the first axis), "
                         f"got none")

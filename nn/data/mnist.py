@@ -67,7 +67,11 @@ _IDX_CODES = {dtype.newbyteorder("="): code for code, dtype in _IDX_DTYPES.items
 
 
 class MNIST(NamedTuple):
-    """Images float32 in [0, 1], (N, 784) or (N, 28, 28); labels int64 in 0..9."""
+    """Images float32 in [0, 1], (N, 784) or (N, 28, 28); labels int64 in 0..9.
+
+    >>> MNIST._fields                     # the order to unpack it in
+    ('train_images', 'train_labels', 'test_images', 'test_labels')
+    """
     train_images: np.ndarray
     train_labels: np.ndarray
     test_images: np.ndarray
@@ -75,7 +79,11 @@ class MNIST(NamedTuple):
 
 
 class DownloadError(OSError):
-    """No mirror delivered a file with the published SHA-256."""
+    """No mirror delivered a file with the published SHA-256.
+
+    >>> issubclass(DownloadError, OSError)            # `except OSError` catches it too
+    True
+    """
 
 
 # -- IDX files ----------------------------------------------------------------------------------
@@ -132,6 +140,13 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
 
     `magic` (e.g. 2051 for MNIST images) also checks the type code and number of dimensions.
     A file shorter or longer than its header promises is an error that names the file.
+
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
+    >>> write_idx(path, np.array([7, 2, 1], dtype=np.uint8))
+    >>> read_idx(path, magic=IMAGES_MAGIC)
+    Traceback (most recent call last):
+    ValueError: ...labels-idx1-ubyte: magic number 2049, expected 2051 (is this the right file? ...
     """
     path = Path(path)
     with _opened(path) as stream:
@@ -179,7 +194,14 @@ def _write_atomically(who: str, path: Path, data: bytes) -> None:
 
 
 def write_idx(path: str | os.PathLike, array: Any) -> None:
-    """Write an array as an IDX file, gzipped if the name ends in .gz (atomically)."""
+    """Write an array as an IDX file, gzipped if the name ends in .gz (atomically).
+
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny-idx2-ubyte")
+    >>> write_idx(path, np.array([[1, 2]], dtype=np.uint8))
+    >>> Path(path).read_bytes()     # 0, 0, type 8 (uint8), 2 dimensions; sizes 1 and 2; values
+    b'\\x00\\x00\\x08\\x02\\x00\\x00\\x00\\x01\\x00\\x00\\x00\\x02\\x01\\x02'
+    """
     path = Path(path)
     array = np.asarray(array)
     code = _IDX_CODES.get(array.dtype.newbyteorder("="))
@@ -294,6 +316,15 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = False,
 
     `split_t10k=8000` needs only the 10,000 test digits (t10k): the first 8,000 become the
     training set and the other 2,000 the test set.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()           # three made-up test digits: a dot in the middle
+    >>> digits = np.zeros((3, 28, 28), dtype=np.uint8); digits[:, 14, 14] = 255
+    >>> write_idx(os.path.join(folder, "t10k-images-idx3-ubyte"), digits)
+    >>> write_idx(os.path.join(folder, "t10k-labels-idx1-ubyte"), np.array([7, 2, 1], np.uint8))
+    >>> X_train, y_train, X_test, y_test = load_mnist(folder, split_t10k=2)
+    >>> X_train.shape, float(X_train.max()), y_train.tolist(), y_test.tolist()
+    ((2, 784), 1.0, [7, 2], [1])
     """
     download = _flag("load_mnist", "download", download)
     flatten = _flag("load_mnist", "flatten", flatten)

@@ -44,7 +44,16 @@ def _count(where: str, name: str, value: Any) -> int:
 
 class Sampler:
     """The base of a sampler: subclass it and write `__iter__` (yield indices) and, for
-    `len(loader)`, `__len__`."""
+    `len(loader)`, `__len__`.
+
+    >>> class Evens(Sampler):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(0, self.n, 2))
+    >>> list(Evens(5))
+    [0, 2, 4]
+    """
 
     def __iter__(self) -> Iterator[int]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__, which yields "
@@ -52,7 +61,11 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """0, 1, ..., len(data_source) - 1: the order of a DataLoader without shuffle."""
+    """0, 1, ..., len(data_source) - 1: the order of a DataLoader without shuffle.
+
+    >>> list(SequentialSampler(["a", "b", "c"]))
+    [0, 1, 2]
+    """
 
     def __init__(self, data_source: Any) -> None:
         self.data_source = data_source
@@ -68,7 +81,13 @@ class RandomSampler(Sampler):
     """The indices of `data_source` in a new random order every epoch (what `shuffle=True`
     uses). `replacement=True` draws `num_samples` indices independently (default
     `len(data_source)`); without replacement, a `num_samples` above the length gives one
-    permutation after another, as in PyTorch."""
+    permutation after another, as in PyTorch.
+
+    >>> sampler = RandomSampler(range(5), generator=np.random.default_rng(0))
+    >>> first, second = list(sampler), list(sampler)           # two epochs
+    >>> sorted(first) == sorted(second) == [0, 1, 2, 3, 4], first != second
+    (True, True)
+    """
 
     def __init__(self, data_source: Any, replacement: bool = False,
                  num_samples: int | None = None, generator: Any = None) -> None:
@@ -98,7 +117,11 @@ class RandomSampler(Sampler):
 
 class SubsetRandomSampler(Sampler):
     """The given `indices`, in a new random order every epoch (a random subset of a dataset,
-    such as a validation part, without making a `Subset`)."""
+    such as a validation part, without making a `Subset`).
+
+    >>> sorted(SubsetRandomSampler([3, 7, 9], generator=np.random.default_rng(0)))
+    [3, 7, 9]
+    """
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
         self.indices = _as_list(indices)
@@ -162,7 +185,12 @@ class WeightedRandomSampler(Sampler):
 
 class BatchSampler(Sampler):
     """Group the indices of `sampler` into lists of `batch_size`; the last one is shorter
-    unless `drop_last=True` leaves it out. A DataLoader takes one as `batch_sampler=`."""
+    unless `drop_last=True` leaves it out. A DataLoader takes one as `batch_sampler=`.
+
+    >>> batches = BatchSampler(range(5), batch_size=2, drop_last=True)
+    >>> list(batches), len(batches)
+    ([[0, 1], [2, 3]], 2)
+    """
 
     def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
         self.sampler = sampler

@@ -64,6 +64,10 @@ class StandardScaler:
 
     scikit-learn calls `std` `scale_` and `mean` `mean_`; `glassgrad train` saves these same two
     arrays in its model file as `input_mean` and `input_std`.
+
+    >>> scaler = StandardScaler().fit(np.array([[1.0], [3.0]]))        # mean 2, std 1
+    >>> scaler.mean.tolist(), scaler.std.tolist(), scaler.transform(np.array([[5.0]])).tolist()
+    ([2.0], [1.0], [[3.0]])
     """
 
     def __init__(self) -> None:

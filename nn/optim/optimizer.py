@@ -610,14 +610,23 @@ def _real(optimizer: str, key: str, value: Any) -> float:
 # ----------------------------------------------------------------------------------------------
 
 def zeros_like(x: Any) -> Any:
-    """0.0 for a float, an array of zeros of the same shape and dtype for an ndarray."""
+    """0.0 for a float, an array of zeros of the same shape and dtype for an ndarray.
+
+    >>> zeros_like(3.5), zeros_like(np.ones(2, dtype=np.float32))
+    (0.0, array([0., 0.], dtype=float32))
+    """
     return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
 
 
 def follow_dtype(state: dict[str, Any], dtype: np.dtype) -> None:
     """Cast the floating arrays of a parameter's `state` (and of its lists of arrays, L-BFGS's
     history) that are not of `dtype` to it, in place in the dict: the state of a parameter
-    whose dtype changed after a step (see `Optimizer`)."""
+    whose dtype changed after a step (see `Optimizer`).
+
+    >>> state = {"step": 3, "exp_avg": np.zeros(2, dtype=np.float32)}
+    >>> follow_dtype(state, np.dtype(np.float64)); state["exp_avg"].dtype
+    dtype('float64')
+    """
     for key, value in state.items():
         if value.__class__ is np.ndarray:
             if value.dtype != dtype and value.dtype.kind == "f":
@@ -630,29 +639,50 @@ def follow_dtype(state: dict[str, Any], dtype: np.dtype) -> None:
 def copy_of(x: Any) -> Any:
     """A copy of an array (a buffer must not share memory with a `.grad` the user may
     overwrite in place) or of a list of them (L-BFGS's history, which grows in place); numbers
-    are immutable and returned as they are."""
+    are immutable and returned as they are.
+
+    >>> grad = np.ones(2)
+    >>> buffer = copy_of(grad); grad *= 5; buffer          # not changed with the gradient
+    array([1., 1.])
+    """
     if isinstance(x, list):
         return [copy_of(item) for item in x]
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def maximum(a: Any, b: Any) -> Any:
-    """Elementwise maximum that keeps a Python float a Python float (np.maximum would not)."""
+    """Elementwise maximum that keeps a Python float a Python float (np.maximum would not).
+
+    >>> maximum(1.0, 2.0), maximum(np.array([1.0, 5.0]), np.array([3.0, 4.0]))
+    (2.0, array([3., 5.]))
+    """
     return max(a, b) if isinstance(a, float) else np.maximum(a, b)
 
 
 def sign(x: Any) -> Any:
-    """−1.0, 0.0 or 1.0 for each element (a Python float for a float, as np.sign would not)."""
+    """−1.0, 0.0 or 1.0 for each element (a Python float for a float, as np.sign would not).
+
+    >>> sign(-2.5), sign(np.array([-2.0, 0.0, 3.0]))
+    (-1.0, array([-1.,  0.,  1.]))
+    """
     return np.sign(x) if isinstance(x, np.ndarray) else float((x > 0) - (x < 0))
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
-    """`a` where `condition` holds, else `b`: np.where for arrays, a plain choice for floats."""
+    """`a` where `condition` holds, else `b`: np.where for arrays, a plain choice for floats.
+
+    >>> where(True, 1.0, 2.0), where(np.array([True, False]), np.ones(2), np.zeros(2))
+    (1.0, array([1., 0.]))
+    """
     if isinstance(condition, np.ndarray):
         return np.where(condition, a, b)
     return a if condition else b
 
 
 def clamp(x: Any, low: float, high: float) -> Any:
-    """Each element of `x` moved into [low, high], keeping its kind and dtype."""
+    """Each element of `x` moved into [low, high], keeping its kind and dtype.
+
+    >>> clamp(5.0, 0.0, 1.0), clamp(np.array([-1.0, 0.5, 2.0]), 0.0, 1.0)
+    (1.0, array([0. , 0.5, 1. ]))
+    """
     return np.clip(x, low, high) if isinstance(x, np.ndarray) else min(max(x, low), high)

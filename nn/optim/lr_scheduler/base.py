@@ -17,7 +17,8 @@ from .arguments import Rule, _at_least, _false, _integer, _non_negative, _real
 
 class LRScheduler:
     """Base class: a subclass writes `get_lr()`, the lrs for epoch `last_epoch` computed from
-    the current ones; `step()` advances the epoch and writes them into the optimizer.
+    the current ones or from `base_lrs` (the starting ones); `step()` advances the epoch and
+    writes them into the optimizer.
 
     `last_epoch=-1` starts a new schedule (each group's lr is remembered as "initial_lr").
     Another value resumes one, PyTorch's way: the groups need "initial_lr" (they have it when
@@ -27,6 +28,18 @@ class LRScheduler:
     ConstantLR apply that epoch's change to it, if the epoch has one; LambdaLR, OneCycleLR,
     CyclicLR and CosineAnnealingWarmRestarts compute it afresh from "initial_lr" (CyclicLR: from
     base_lr). Simpler: make the scheduler as new and `load_state_dict()` the saved one.
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> class Halving(LRScheduler):
+    ...     def get_lr(self):                   # lr_e = lr_0 / 2^e, from the starting lrs
+    ...         return [base / 2 ** self.last_epoch for base in self.base_lrs]
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = Halving(opt)
+    >>> for epoch in range(2):
+    ...     opt.step(); schedule.step()
+    >>> schedule.get_last_lr()
+    [0.25]
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:

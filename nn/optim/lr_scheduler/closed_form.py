@@ -129,6 +129,16 @@ class LinearLR(LRScheduler):
     The start factor applies as soon as the scheduler is made. micrograd's demo decay
     lr = 1.0 − 0.9 · k / 100 is `LinearLR(opt, start_factor=1.0, end_factor=0.1,
     total_iters=100)` on an optimizer with lr=1.0 (see the package's docstring, in __init__.py).
+
+    >>> from autograd import Value
+    >>> from nn.optim import SGD
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
+    >>> lrs                                     # 0.25 + 0.75 · e / 3, then held
+    [0.25, 0.5, 0.75, 1.0, 1.0]
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
