@@ -17,6 +17,7 @@ from autograd.warn import warn
 from . import scoring as S
 from .data import DataLoader
 from .divergence import TrainingDiverged, _check_batch_finite
+from .metrics.checks import _sample_weight as _checked_weights
 from .history import _add_note
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .training_checks import (_batches, _check_model_and_loss, _check_targets, _forward_for,
@@ -72,9 +73,10 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
     if (declared is not None and declared.task == "regression" and predict is None
             and any(metric.on_labels for metric in chosen.values())):
         raise ValueError(_regression_labels(where, loss_fn))
+    _check_probabilities_for(where, loss_fn, chosen)
     if declared is not None and declared.task == "multiclass":
         on_outputs = [name for name, metric in chosen.items()
-                      if metric is S.METRICS.get(name) and not metric.on_labels]
+                      if metric is S.METRICS.get(name) and metric.on == "outputs"]
         if on_outputs:
             raise ValueError(f"{where}: {on_outputs[0]!r} is a regression metric: it compares "
                              f"the model's outputs, of shape (N, C) for {S.loss_name(loss_fn)}, "
@@ -83,6 +85,29 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
     if y is not None:
         _check_labels_for(where, y, loss_fn, chosen)
     return chosen
+
+
+def _check_probabilities_for(where: str, loss_fn: Callable, chosen: dict[str, S.Metric]) -> None:
+    """A metric of probabilities (log_loss) with a loss whose outputs are none (a regression,
+    margins, a loss that declares nothing) is refused before any training: handing it the raw
+    outputs would give a wrong number, or fail after the first epoch. A metric of scores (AUC)
+    takes a margin loss's scores, or an undeclared loss's outputs, instead."""
+    declared = S.loss_task(loss_fn)
+    for name, metric in chosen.items():
+        if metric.on not in ("probabilities", "scores"):
+            continue
+        if declared is not None and declared.task == "regression":
+            raise ValueError(f"{where}: {name!r} scores class probabilities, but "
+                             f"{S.loss_name(loss_fn)} is a regression loss; use 'r2', 'mse', "
+                             f"'rmse', 'mae' or 'mape'")
+        if metric.on == "probabilities" and S.probabilities_rule(loss_fn) is None:
+            what = ("declares no task, so its outputs could be logits or probabilities; "
+                    "declare it with nn.scoring.declare_loss(task, to_labels=...)"
+                    if declared is None else
+                    "gives scores (margins) that are no probabilities; score it with 'roc_auc' "
+                    "or 'accuracy', or train with a loss of logits")
+            raise ValueError(f"{where}: {name!r} scores the model's class probabilities, but "
+                             f"{S.loss_name(loss_fn)} {what}")
 
 
 def _check_labels_for(where: str, y: np.ndarray, loss_fn: Callable,
@@ -95,7 +120,7 @@ def _check_labels_for(where: str, y: np.ndarray, loss_fn: Callable,
     if (declared is not None and declared.task == "multiclass") or S.is_labels(y):
         return
     names = [name for name, metric in chosen.items()
-             if metric.on_labels and metric is S.METRICS.get(name)]
+             if metric.on != "outputs" and metric is S.METRICS.get(name)]
     if names:
         example = y.flat[np.flatnonzero(np.round(y) != y)[0]]
         raise ValueError(f"{where}: {names[0]!r} compares class labels, but y holds values such "
@@ -107,13 +132,31 @@ def _check_labels_for(where: str, y: np.ndarray, loss_fn: Callable,
 
 def evaluate(model: Module, loss_fn: Callable, data: Any,
              metrics: Sequence[str | Callable] | None = None, batch_size: int = 256,
-             predict: Callable | None = None) -> dict[str, float]:
+             predict: Callable | None = None, *, sample_weight: Any = None) -> dict[str, float]:
     """The mean loss and the metrics of `model` on `data` (a DataLoader, (X, y) or a Dataset,
     batched by `batch_size`; ((X_a, X_b), y) for a model of several inputs, as in `fit`), in
     eval mode and without recording a graph. `metrics=None` picks them from the loss, and
-    floating data take the model's parameter dtype, as in `fit`.
+    floating data take the model's parameter dtype, as in `fit`. Metrics of probabilities
+    ("log_loss", "roc_auc", `nn.metrics.log_loss`...) are given the probabilities the outputs
+    stand for (σ of logits, softmax of a row), as scikit-learn's scorers use `predict_proba`.
     Outputs that are NaN or infinite (weights a diverging run ruined) make every metric NaN,
-    with a RuntimeWarning: they are not scores of any class."""
+    with a RuntimeWarning: they are not scores of any class.
+
+    `sample_weight` (one weight >= 0 per sample of (X, y) or of a Dataset, in order; not with
+    a DataLoader, which may shuffle them) weights every metric, with scikit-learn's meaning: a
+    sample of weight 2 counts as two. The "loss" stays the plain mean the model trains on, as
+    `fit` records it; for a weighted cross-entropy ask for "log_loss".
+
+    >>> import numpy as np
+    >>> from nn import LogisticRegression, binary_cross_entropy_with_logits as bce
+    >>> model = LogisticRegression(1)
+    >>> model.weight.data[:], model.bias.data[:] = 2.0, 0.0
+    >>> X, y = np.array([[-1.0], [0.5], [2.0]]), np.array([0.0, 0.0, 1.0])
+    >>> scores = evaluate(model, bce, (X, y), metrics=["accuracy", "log_loss"],
+    ...                   sample_weight=[1.0, 3.0, 1.0])
+    >>> scores["accuracy"]                  # the sample at 0.5, called 1, weighs 3 of 5
+    0.4
+    """
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data",
@@ -122,12 +165,43 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     forward = _forward_for("evaluate: data", model, inputs)
     _check_targets("evaluate: data", y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
-    return _evaluate(model, loss_fn, loader, forward, chosen, predict)
+    w = _sample_weight_for("evaluate", sample_weight, data, loader, chosen)
+    return _evaluate(model, loss_fn, loader, forward, chosen, predict, sample_weight=w)
+
+
+def _sample_weight_for(where: str, sample_weight: Any, data: Any, loader: DataLoader,
+                       chosen: dict[str, S.Metric]) -> np.ndarray | None:
+    """The weights checked (one per sample, numbers >= 0, not all 0) against the data they
+    weigh and the metrics that are to take them, before any scoring."""
+    if sample_weight is None:
+        return None
+    if isinstance(data, DataLoader):
+        raise ValueError(f"{where}: sample_weight needs the data as (X, y) or a Dataset, whose "
+                         f"samples it follows in order; a DataLoader may shuffle or sample "
+                         f"them: pass its dataset")
+    try:
+        n = len(loader.dataset)
+    except TypeError:
+        raise ValueError(f"{where}: sample_weight needs data of a known length; this dataset "
+                         f"has none") from None
+    _check_weighted(where, chosen)
+    return _checked_weights(where, sample_weight, n)
+
+
+def _check_weighted(where: str, chosen: dict[str, S.Metric]) -> None:
+    """With sample_weight, every metric must take it: a function of one's own without that
+    parameter is refused before any training, not after the first fold."""
+    unweighted = [name for name, metric in chosen.items() if not metric.weighted]
+    if unweighted:
+        raise ValueError(f"{where}: sample_weight is given, but the metric {unweighted[0]!r} "
+                         f"takes no sample_weight=; give it a sample_weight=None parameter, "
+                         f"or leave sample_weight out")
 
 
 def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Callable,
               chosen: dict[str, S.Metric], predict: Callable | None,
-              epoch: int | None = None) -> dict[str, float]:
+              epoch: int | None = None, sample_weight: np.ndarray | None = None
+              ) -> dict[str, float]:
     """The loss and the chosen metrics on `loader`, the model run by `forward` (see
     `_forward_for`). Inside fit (`epoch` given), outputs that are no longer finite mean the
     training diverged, even if the weights are still finite."""
@@ -182,7 +256,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
              f"ruined by a diverging run?)", RuntimeWarning)
         scores.update({name: math.nan for name in chosen})
         return scores
-    scores.update(_score(chosen, y, outputs, loss_fn, predict, where))
+    scores.update(_score(chosen, y, outputs, loss_fn, predict, where, sample_weight))
     return scores
 
 
@@ -229,28 +303,63 @@ def _counted(yb: Any, ignored: int | None, out: Any, weight: np.ndarray | None =
 
 
 def _score(chosen: dict[str, S.Metric], y: np.ndarray, outputs: np.ndarray, loss_fn: Callable,
-           predict: Callable | None, where: str) -> dict[str, float]:
+           predict: Callable | None, where: str, sample_weight: np.ndarray | None = None
+           ) -> dict[str, float]:
+    """Each chosen metric of the outputs against y, given what it scores (`Metric.on`): the
+    class labels, the raw outputs, or the class probabilities the loss reads them as."""
     if not chosen:
         return {}
-    labels, raw = None, outputs
+    labels, probabilities, raw, w = None, None, outputs, sample_weight
     if _per_position(outputs, y, loss_fn):
         outputs, y = _positions_as_rows(outputs, y)
-    if any(metric.on_labels for metric in chosen.values()):
-        if predict is None:
-            labels = _labels_from(outputs, y, loss_fn, where)
-        else:                                       # predict reads the model's own outputs
-            labels = predict(raw)
-            if raw is not outputs:
-                labels = np.asarray(labels).reshape(-1)
+    if any(metric.on in ("probabilities", "scores") for metric in chosen.values()):
+        to_probabilities = S.probabilities_rule(loss_fn)
+        # no rule: a margin loss's scores, or an undeclared loss's outputs (_metrics_for has
+        # refused them to a metric of probabilities)
+        probabilities = outputs if to_probabilities is None else to_probabilities(outputs)
+    if any(metric.on != "outputs" for metric in chosen.values()):
+        if any(metric.on_labels for metric in chosen.values()):
+            if predict is None:
+                labels = _labels_from(outputs, y, loss_fn, where)
+            else:                                       # predict reads the model's own outputs
+                labels = predict(raw)
+                if raw is not outputs:
+                    labels = np.asarray(labels).reshape(-1)
         if _several_binary(y, loss_fn):             # a label per target: each scored alone
-            y, labels, outputs = y.reshape(-1), np.reshape(labels, -1), outputs.reshape(-1)
+            y, outputs = y.reshape(-1), outputs.reshape(-1)
+            labels = None if labels is None else np.reshape(labels, -1)
+            probabilities = None if probabilities is None else np.reshape(probabilities, -1)
         elif y.ndim == 2 and y.shape[1] > 1:        # one-hot or probability rows: their classes
             y = y.argmax(axis=1)
-        elif y.ndim == 1 and S.ignored_label(loss_fn) is not None:
+        w = _weights_per_row(w, len(y), where)
+        if y.ndim == 1 and S.ignored_label(loss_fn) is not None:
             counted = y != S.ignored_label(loss_fn)  # what the loss ignores, the metrics do too
             if not counted.all():
-                y, labels, outputs = y[counted], labels[counted], outputs[counted]
-    return {name: float(metric.score(y, labels, outputs)) for name, metric in chosen.items()}
+                y, outputs = y[counted], outputs[counted]
+                labels = None if labels is None else labels[counted]
+                probabilities = None if probabilities is None else probabilities[counted]
+                w = None if w is None else w[counted]
+    else:
+        w = _weights_per_row(w, len(y), where)
+    scores = probabilities
+    if scores is not None and scores.ndim == 2 and scores.shape[1] == 2:
+        scores = scores[:, 1]       # a two-class softmax: class 1's, as a sigmoid model's
+    given = {"labels": outputs, "outputs": outputs, "probabilities": probabilities,
+             "scores": scores}
+    return {name: float(metric.score(y, labels, given[metric.on], w))
+            for name, metric in chosen.items()}
+
+
+def _weights_per_row(w: np.ndarray | None, rows: int, where: str) -> np.ndarray | None:
+    """A weight per sample as one per scored row: each position of a sequence, or each of a
+    sample's several two-class targets, has its sample's weight."""
+    if w is None or len(w) == rows:
+        return w
+    if rows % len(w):
+        raise ValueError(f"{where}: sample_weight has {len(w)} weights, but the outputs are "
+                         f"scored as {rows} rows, not the same number per sample (batches padded "
+                         f"each to its own length?); weigh such data yourself")
+    return np.repeat(w, rows // len(w))
 
 
 def _several_binary(y: np.ndarray, loss_fn: Callable) -> bool:

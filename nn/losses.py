@@ -585,6 +585,8 @@ class MultiMarginLoss(_Loss):
     MultiMarginLoss(reduction='mean', p=2, margin=1.0, weight=[1.0, 2.0])
     """
 
+    to_probabilities = None         # margins, read by arg-max: no probabilities (nn.scoring)
+
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, *,
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)

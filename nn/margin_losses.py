@@ -376,4 +376,6 @@ def _same_shapes(name: str, **inputs: Tensor) -> None:
 
 declare_loss("binary", to_labels="sign")(soft_margin_loss)
 declare_loss("multiclass", to_labels="argmax")(multi_margin_loss)
+# read by arg-max as logits are, but its outputs are margins: no probabilities (log_loss refuses)
+multi_margin_loss.to_probabilities = None
 declare_loss("binary", to_labels="logit")(multilabel_soft_margin_loss)

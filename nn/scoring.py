@@ -29,10 +29,32 @@ none (only the loss) for a loss that declares nothing, nor for targets those sco
 
 A **metric** knows whether a higher or a lower value is better, and everything that ranks by it
 (GridSearch, EarlyStopping, History.best_epoch, ReduceLROnPlateau in `fit`) goes that way. The
-built-in names: "accuracy", "precision", "recall", "f1", "r2" (higher is better), "mse", "mae"
-and "loss" (lower is better). A function metric `f(y_true, y_pred)` declares its direction, and
-whether it scores class labels or the raw outputs (default: labels for a classifier, outputs
-for a regression loss), with `declare_metric`, or by the attributes `higher_is_better` and `on`:
+names of `METRICS`, scikit-learn's scoring names where it has one:
+
+- of class labels: "accuracy", "balanced_accuracy", "matthews_corrcoef", "precision",
+  "recall", "f1" (macro-averaged for more than two classes), and "precision_macro",
+  "recall_micro", "f1_weighted"... (each of the three with "_macro", "_micro", "_weighted");
+- of the class probabilities: "roc_auc" (one class against the rest, averaged, for more than
+  two), "roc_auc_ovr", "roc_auc_ovr_weighted", "average_precision", "top_k_accuracy" (k=2),
+  "log_loss" (lower is better);
+- of a regression's outputs: "r2", "explained_variance", "mse", "rmse", "mae", "mape" (the
+  last four lower is better);
+- scikit-learn's negated errors, higher is better as its scorers always are, with its
+  numbers: "neg_log_loss", "neg_mean_squared_error", "neg_root_mean_squared_error",
+  "neg_mean_absolute_error", "neg_mean_absolute_percentage_error".
+
+"loss" (lower is better) is always recorded. A function metric `f(y_true, y_pred)` declares
+its direction, and what `y_pred` is, with `declare_metric`, or by the attributes
+`higher_is_better` and `on`: "labels" (class labels; the default for a classifier),
+"outputs" (the model's raw outputs; the default for a regression loss), "probabilities"
+(the class probabilities the outputs stand for: σ of a logit, softmax of a row of logits or
+log-probabilities, probabilities as they are; refused for a loss whose outputs are margins,
+as the hinge loss's), or "scores" (the probabilities where there are some, else a margin
+loss's raw scores: for metrics that only rank them, as AUC; for two classes one per sample,
+class 1's, as scikit-learn's scorers give them, a softmax model's of two columns too). The
+functions of `nn.metrics` are declared (`log_loss` on probabilities; `roc_auc_score`,
+`average_precision_score` and `top_k_accuracy_score` on scores), so a model of logits hands
+them probabilities, never logits:
 
 >>> import numpy as np
 >>> @declare_metric(higher_is_better=False, on="outputs")
@@ -45,6 +67,7 @@ for a regression loss), with `declare_metric`, or by the attributes `higher_is_b
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
@@ -53,7 +76,7 @@ from . import metrics as M
 
 __all__ = ["declare_loss", "declare_metric", "loss_task", "loss_name", "LossTask", "LABEL_RULES",
            "label_weight", "default_metrics", "Metric", "METRICS", "metric_list", "metric_table",
-           "higher_is_better", "mode_of"]
+           "higher_is_better", "mode_of", "probabilities_rule", "PROBABILITY_RULES"]
 
 TASKS = ("regression", "binary", "multiclass")
 
@@ -99,6 +122,42 @@ def _per_sample(outputs: np.ndarray) -> np.ndarray:
 #: the rules a loss can name as its `to_labels`
 LABEL_RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "argmax": argmax, "logit": logit, "probability": probability, "sign": sign,
+}
+
+
+# -- from a model's outputs to class probabilities -------------------------------------------------
+
+def sigmoid(outputs: np.ndarray) -> np.ndarray:
+    """σ(z) of each logit, in float64: exp(-log(1 + e^-z)), which neither overflows for a large
+    -z nor rounds a tiny probability to 0 (log_loss would clip it and say 36 for 40).
+
+    >>> sigmoid(np.array([0.0, -800.0, 800.0]))
+    array([0.5, 0. , 1. ])
+    """
+    return np.exp(-np.logaddexp(0.0, -_per_sample(outputs).astype(np.float64)))
+
+
+def softmax(outputs: np.ndarray) -> np.ndarray:
+    """Each row of logits as probabilities, in float64. Log-probabilities (nll_loss's inputs)
+    come back as their probabilities: softmax(log p) = p / Σp = p.
+
+    >>> softmax(np.log(np.array([[0.2, 0.3, 0.5]]))).round(12)
+    array([[0.2, 0.3, 0.5]])
+    """
+    z = outputs.astype(np.float64)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def as_they_are(outputs: np.ndarray) -> np.ndarray:
+    """A two-class model's probabilities (a sigmoid's), one per sample."""
+    return _per_sample(outputs).astype(np.float64)
+
+
+#: a loss's rule to labels says what its outputs are, so how they become probabilities; a
+#: margin loss's ("sign": the hinge loss's ±1 scores) have none
+PROBABILITY_RULES: dict[Callable, Callable[[np.ndarray], np.ndarray] | None] = {
+    logit: sigmoid, argmax: softmax, probability: as_they_are, sign: None,
 }
 
 
@@ -160,6 +219,30 @@ def loss_task(loss: Any) -> LossTask | None:
         rule = "argmax"
     _checked(f"the loss {loss_name(loss)}", task, rule)
     return LossTask(task, LABEL_RULES.get(rule, rule) if isinstance(rule, str) else rule)
+
+
+def probabilities_rule(loss: Any) -> Callable[[np.ndarray], np.ndarray] | None:
+    """How the loss's outputs become class probabilities (see `PROBABILITY_RULES`), or None
+    when they are no probabilities (a margin loss's scores, a regression's numbers, a loss that
+    declares nothing). A loss may say so itself with `to_probabilities` (a function of the
+    outputs, or None), as `multi_margin_loss` does: its outputs are read by arg-max as logits
+    are, but they are margins.
+
+    >>> from nn import binary_cross_entropy_with_logits, hinge_loss, nll_loss
+    >>> probabilities_rule(binary_cross_entropy_with_logits).__name__
+    'sigmoid'
+    >>> probabilities_rule(nll_loss).__name__       # softmax(log p) = p
+    'softmax'
+    >>> probabilities_rule(hinge_loss) is None
+    True
+    """
+    declared = loss_task(loss)
+    if declared is None or declared.to_labels is None:
+        return None
+    own = _unwrapped(loss)
+    if hasattr(own, "to_probabilities"):
+        return own.to_probabilities
+    return PROBABILITY_RULES.get(declared.to_labels)
 
 
 def loss_name(loss: Any) -> str:
@@ -262,12 +345,35 @@ def is_labels(y: np.ndarray) -> bool:
 # -- metrics ---------------------------------------------------------------------------------------
 
 class Metric(NamedTuple):
-    """A metric as `fit` runs it: `score(y, labels, outputs)`, its direction, and whether it
-    needs class labels (else it scores the raw outputs)."""
+    """A metric as `fit` runs it: `score(y, labels, outputs, sample_weight)`, its direction,
+    and what it scores, `on`: "labels" (then `outputs` are the raw outputs, for their shape),
+    "outputs", "probabilities" or "scores" (then `outputs` are those; see the module
+    docstring)."""
     name: str
-    score: Callable[[np.ndarray, Any, np.ndarray], float]
+    score: Callable[[np.ndarray, Any, np.ndarray, np.ndarray | None], float]
     higher_is_better: bool | None
-    on_labels: bool
+    on: str = "labels"
+    weighted: bool = True           # whether it takes sample_weight=
+
+    @property
+    def on_labels(self) -> bool:
+        return self.on == "labels"
+
+
+ON = ("labels", "outputs", "probabilities", "scores")
+
+
+def _weighted(w: np.ndarray | None) -> dict[str, Any]:
+    """The keyword a metric of `nn.metrics` takes the weights by (none without weights, so a
+    function of one's own that takes no weights still works unweighted)."""
+    return {} if w is None else {"sample_weight": w}
+
+
+def _of_labels(score: Callable, **options: Any) -> Callable:
+    def of_labels(y: np.ndarray, labels: np.ndarray, outputs: Any, w: np.ndarray | None = None
+                  ) -> float:
+        return score(y, labels, **options, **_weighted(w))
+    return of_labels
 
 
 def _per_class(score: Callable) -> Callable:
@@ -277,20 +383,22 @@ def _per_class(score: Callable) -> Callable:
     holds only two of its classes is still macro-averaged (the binary score of class 1 there
     would be another number under the same name, or an error when class 1 is missing).
     """
-    def per_class(y: np.ndarray, labels: np.ndarray, outputs: np.ndarray) -> float:
+    def per_class(y: np.ndarray, labels: np.ndarray, outputs: np.ndarray,
+                  w: np.ndarray | None = None) -> float:
         columns = outputs.shape[1] if outputs.ndim == 2 else 1
         seen = np.unique(np.concatenate([np.ravel(y), np.ravel(labels)]))
         several = columns > 2 or len(seen) > 2
-        return score(y, labels, average="macro" if several else "binary")
+        return score(y, labels, average="macro" if several else "binary", **_weighted(w))
     return per_class
 
 
 def _on_outputs(name: str, score: Callable) -> Callable:
-    def on_outputs(y: np.ndarray, labels: Any, outputs: np.ndarray) -> float:
+    def on_outputs(y: np.ndarray, labels: Any, outputs: np.ndarray,
+                   w: np.ndarray | None = None) -> float:
         outputs = outputs_like(name, y, outputs)
         if y.ndim > 2:      # an image per sample (an autoencoder's): its pixels are its outputs
             y, outputs = y.reshape(len(y), -1), outputs.reshape(len(y), -1)
-        return score(y, outputs)
+        return score(y, outputs, **_weighted(w))
     return on_outputs
 
 
@@ -305,8 +413,9 @@ def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
     if outputs.size != y.size and name not in METRICS:      # roc_auc_score, your own
         raise ValueError(f"metric {name!r} takes the model's outputs, one score per sample, "
                          f"but they have shape {outputs.shape} and y has shape {y.shape}; for "
-                         f"a model of one output per class, compute it after training (for "
-                         f"AUC: roc_auc_score(y, probabilities))")
+                         f"a model of one output per class, declare it "
+                         f"@nn.scoring.declare_metric(..., on='probabilities') to be given "
+                         f"the class probabilities")
     if outputs.size != y.size:
         raise ValueError(f"metric {name!r} is a regression metric: it compares the model's "
                          f"outputs with y, but the outputs have shape {outputs.shape} (one "
@@ -315,26 +424,91 @@ def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
     return outputs.reshape(y.shape)
 
 
-#: the metrics `fit` knows by name
-METRICS: dict[str, Metric] = {
-    "accuracy": Metric("accuracy", lambda y, labels, outputs: M.accuracy(y, labels), True, True),
-    "precision": Metric("precision", _per_class(M.precision), True, True),
-    "recall": Metric("recall", _per_class(M.recall), True, True),
-    "f1": Metric("f1", _per_class(M.f1_score), True, True),
-    "mse": Metric("mse", _on_outputs("mse", M.mean_squared_error), False, False),
-    "mae": Metric("mae", _on_outputs("mae", M.mean_absolute_error), False, False),
-    "r2": Metric("r2", _on_outputs("r2", M.r2_score), True, False),
-}
+def model_classes(probabilities: np.ndarray) -> np.ndarray:
+    """The classes a model's probabilities stand for: 0 and 1 for one per sample (the
+    probability of 1), else 0 .. C-1, one per column, as cross_entropy's labels are.
+
+    >>> model_classes(np.zeros(4)), model_classes(np.zeros((4, 3)))
+    (array([0, 1]), array([0, 1, 2]))
+    """
+    return np.arange(2 if probabilities.ndim == 1 else probabilities.shape[1])
+
+
+#: the metrics of probabilities that take labels=, given the model's classes: the model decides
+#: which classes there are, not the data (a fold holding two of three classes, or one)
+_TAKE_LABELS = (M.log_loss, M.top_k_accuracy_score)
+
+
+def _on_probabilities(score: Callable, model_labels: bool = False, **options: Any) -> Callable:
+    """`score(y, probabilities)`; with `model_labels`, given labels= the model's classes."""
+    def on_probabilities(y: np.ndarray, labels: Any, probabilities: np.ndarray,
+                         w: np.ndarray | None = None) -> float:
+        classes = model_classes(probabilities)
+        # (a margin loss's ±1 labels are not those classes: the metric reads y's own then)
+        classes = {"labels": classes} if model_labels and np.isin(y, classes).all() else {}
+        return score(y, probabilities, **classes, **options, **_weighted(w))
+    return on_probabilities
+
+
+def _negated(name: str, metric: Metric) -> Metric:
+    """scikit-learn's neg_ spelling of an error: its negative, so higher is better."""
+    score = metric.score
+    return Metric(name, lambda *args: -score(*args), True, metric.on)
+
+
+def _table() -> dict[str, Metric]:
+    table = {
+        "accuracy": Metric("accuracy", _of_labels(M.accuracy), True),
+        "balanced_accuracy": Metric("balanced_accuracy", _of_labels(M.balanced_accuracy_score),
+                                    True),
+        "matthews_corrcoef": Metric("matthews_corrcoef", _of_labels(M.matthews_corrcoef), True),
+        "precision": Metric("precision", _per_class(M.precision), True),
+        "recall": Metric("recall", _per_class(M.recall), True),
+        "f1": Metric("f1", _per_class(M.f1_score), True),
+        "roc_auc": Metric("roc_auc", _on_probabilities(M.roc_auc_score), True, "scores"),
+        "roc_auc_ovr": Metric("roc_auc_ovr", _on_probabilities(M.roc_auc_score), True, "scores"),
+        "roc_auc_ovr_weighted": Metric("roc_auc_ovr_weighted", _on_probabilities(
+            M.roc_auc_score, average="weighted"), True, "scores"),
+        "average_precision": Metric("average_precision",
+                                    _on_probabilities(M.average_precision_score), True, "scores"),
+        "top_k_accuracy": Metric("top_k_accuracy", _on_probabilities(M.top_k_accuracy_score, True),
+                                 True, "scores"),
+        "log_loss": Metric("log_loss", _on_probabilities(M.log_loss, True), False, "probabilities"),
+        "r2": Metric("r2", _on_outputs("r2", M.r2_score), True, "outputs"),
+        "explained_variance": Metric("explained_variance", _on_outputs(
+            "explained_variance", M.explained_variance_score), True, "outputs"),
+        "mse": Metric("mse", _on_outputs("mse", M.mean_squared_error), False, "outputs"),
+        "rmse": Metric("rmse", _on_outputs("rmse", M.root_mean_squared_error), False, "outputs"),
+        "mae": Metric("mae", _on_outputs("mae", M.mean_absolute_error), False, "outputs"),
+        "mape": Metric("mape", _on_outputs("mape", M.mean_absolute_percentage_error), False,
+                       "outputs"),
+    }
+    for name, score in (("precision", M.precision), ("recall", M.recall), ("f1", M.f1_score)):
+        for average in ("macro", "micro", "weighted"):
+            table[f"{name}_{average}"] = Metric(f"{name}_{average}",
+                                                _of_labels(score, average=average), True)
+    for neg, plain in (("neg_log_loss", "log_loss"), ("neg_mean_squared_error", "mse"),
+                       ("neg_root_mean_squared_error", "rmse"),
+                       ("neg_mean_absolute_error", "mae"),
+                       ("neg_mean_absolute_percentage_error", "mape")):
+        table[neg] = _negated(neg, table[plain])
+    return table
+
+
+#: the metrics `fit` knows by name (see the module docstring)
+METRICS: dict[str, Metric] = _table()
 
 
 def declare_metric(higher_is_better: bool, on: str = "labels") -> Callable:
-    """Decorator for a metric function f(y_true, y_pred): its direction, and whether y_pred is
-    class labels (`on="labels"`) or the model's raw outputs (`on="outputs"`)."""
+    """Decorator for a metric function f(y_true, y_pred): its direction, and what y_pred is:
+    class labels (`on="labels"`), the model's raw outputs (`on="outputs"`), its class
+    probabilities (`on="probabilities"`) or those, else a margin loss's scores (`on="scores"`).
+    """
     if not isinstance(higher_is_better, bool):
         raise TypeError(f"declare_metric: higher_is_better must be True or False, "
                         f"got {higher_is_better!r}")
-    if on not in ("labels", "outputs"):
-        raise ValueError(f"declare_metric: on must be 'labels' or 'outputs', got {on!r}")
+    if on not in ON:
+        raise ValueError(f"declare_metric: on must be one of {ON}, got {on!r}")
 
     def declare(metric: Callable) -> Callable:
         metric.higher_is_better, metric.on = higher_is_better, on
@@ -346,19 +520,33 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     # a functools.partial(precision, zero_division=0.0) is named and declared as precision is
     # (unless the partial itself was declared, with declare_metric)
     declared = innermost = metric
+    fixed: set[str] = set()
     while isinstance(innermost, functools.partial):
+        fixed |= set(innermost.keywords)
         innermost = innermost.func
         if not hasattr(declared, "higher_is_better") and not hasattr(declared, "on"):
             declared = innermost
     name = getattr(innermost, "__name__", type(innermost).__name__)
     on = getattr(declared, "on", "outputs" if task == "regression" else "labels")
-    if on not in ("labels", "outputs"):
-        raise ValueError(f"metric {name}: on must be 'labels' or 'outputs', got {on!r}")
+    if on not in ON:
+        raise ValueError(f"metric {name}: on must be one of {ON}, got {on!r}")
     if on == "labels":
-        score = lambda y, labels, outputs: metric(y, labels)           # noqa: E731
-    else:
+        score = _of_labels(metric)
+    elif on == "outputs":
         score = _on_outputs(name, metric)
-    return Metric(name, score, getattr(declared, "higher_is_better", None), on == "labels")
+    else:
+        score = _on_probabilities(metric, innermost in _TAKE_LABELS and "labels" not in fixed)
+    return Metric(name, score, getattr(declared, "higher_is_better", None), on,
+                  _takes_weights(metric))
+
+
+def _takes_weights(metric: Callable) -> bool:
+    """Whether `metric` takes sample_weight= (by name, or by **kwargs)."""
+    try:
+        parameters = inspect.signature(metric).parameters.values()
+    except (TypeError, ValueError):         # no signature to read: let the call say
+        return True
+    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def metric_list(metrics: str | Callable | Iterable[str | Callable]) -> tuple:

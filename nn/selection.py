@@ -35,7 +35,7 @@ from autograd.warn import warn
 
 from .data.loader import checked_arrays, checked_inputs, several_inputs
 from .module import Module
-from .scoring import default_metrics, metric_list
+from .scoring import METRICS, default_metrics, metric_list, metric_table
 
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
            "validation_curve"]
@@ -387,7 +387,8 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
                    fit_kwargs: dict[str, Any] | None = None,
                    metrics: Sequence[str | Callable] | None = None, *,
                    params: dict | None = None, seed: Any = 0,
-                   return_train_score: bool = False) -> dict[str, Any]:
+                   return_train_score: bool = False,
+                   sample_weight: Any = None) -> dict[str, Any]:
     """Train a fresh model on each fold's training part and score it on the held-out fold.
 
     `build_model(**params)` returns `(model, loss_fn, optimizer)`, new each call; `fit_kwargs`
@@ -405,6 +406,13 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     `nn.evaluate`: no penalty, eval mode), under "train": `{"folds", "mean", "std"}`; a
     training score far above the validation score is high variance.
 
+    `sample_weight` (one weight >= 0 per sample of X) weights the metrics of every fold, each
+    fold scored with its own samples' weights (see `nn.evaluate`; the "loss" stays the plain
+    mean). It does not weight the training: `fit` takes no sample weights (for classes of
+    different sizes give the loss a class `weight=`, or `pos_weight=` for two). This is
+    scikit-learn's `cross_validate(..., params={"sample_weight": w})` with its scorers given
+    the weights; `params=` here are build_model's arguments.
+
     `seed` fixes the folds only (as scikit-learn's `random_state`): the models' initial weights
     and fit's shuffling draw from the shared generator, so two identical calls score
     differently. For repeatable scores call `autograd.manual_seed(k)` before each call (or
@@ -415,7 +423,8 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
         raise TypeError(f"cross_validate: return_train_score must be True or False, got "
                         f"{return_train_score!r}")
     return _cross_validate(build_model, X, y, cv, fit_kwargs, metrics, params, seed,
-                           _FreshModels("cross_validate", _LEAK), "", bool(return_train_score))
+                           _FreshModels("cross_validate", _LEAK), "", bool(return_train_score),
+                           sample_weight)
 
 
 def _summary(folds: list[dict[str, float]]) -> dict[str, Any]:
@@ -429,13 +438,16 @@ def _summary(folds: list[dict[str, float]]) -> dict[str, Any]:
 def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
                     fit_kwargs: dict[str, Any] | None, metrics: Any, params: dict | None,
                     seed: Any, fresh: _FreshModels, candidate: str,
-                    train_scores: bool = False) -> dict[str, Any]:
+                    train_scores: bool = False, sample_weight: Any = None) -> dict[str, Any]:
     """cross_validate, with `fresh` remembering the models given out (GridSearch shares one
     across its candidates; `candidate` names this one in an error)."""
+    from .evaluation import _check_weighted
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
     X = _arrays("cross_validate", X, y)
     y = np.asarray(y)
+    _check_params("cross_validate", build_model, params)
+    w = _weights("cross_validate", sample_weight, len(y))
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
     folds, trained = [], []
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
@@ -447,19 +459,46 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
                                                fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
             chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
+            if w is not None:
+                _check_weighted("cross_validate", chosen)
             train_part = (_rows(X, train_idx), y[train_idx])
             fit(model, loss_fn, optimizer, train_part, metrics=(), **fit_kwargs)
             folds.append(evaluate(model, loss_fn, (_rows(X, val_idx), y[val_idx]), scored,
-                                  predict=fit_kwargs.get("predict")))
+                                  predict=fit_kwargs.get("predict"),
+                                  sample_weight=None if w is None else w[val_idx]))
             if train_scores:
                 trained.append(evaluate(model, loss_fn, train_part, scored,
-                                        predict=fit_kwargs.get("predict")))
+                                        predict=fit_kwargs.get("predict"),
+                                        sample_weight=None if w is None else w[train_idx]))
         result = {**_summary(folds),
                   "higher_is_better": {"loss": False, **{n: m.higher_is_better
                                                          for n, m in chosen.items()}}}
         if train_scores:
             result["train"] = _summary(trained)
         return result
+
+
+def _weights(where: str, sample_weight: Any, n: int) -> np.ndarray | None:
+    """The weights checked, one per sample, before any fold trains."""
+    from .metrics.checks import _sample_weight
+    return None if sample_weight is None else _sample_weight(where, sample_weight, n)
+
+
+def _check_params(where: str, build_model: Callable, params: dict | None) -> None:
+    """scikit-learn's `params={"sample_weight": w}` (fit's arguments there) given to
+    build_model, which does not take it: said before any training, pointing to sample_weight=."""
+    if not params or "sample_weight" not in params:
+        return
+    try:
+        parameters = inspect.signature(build_model).parameters
+    except (TypeError, ValueError):
+        return
+    if "sample_weight" not in parameters and not any(
+            p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        raise TypeError(f"{where}: params= are build_model's arguments, and it takes no "
+                        f"sample_weight (scikit-learn's params= go to fit); to weight the "
+                        f"scores pass it by itself: cross_validate(..., sample_weight=w), "
+                        f"GridSearch(...).fit(X, y, sample_weight=w)")
 
 
 class GridSearch:
@@ -470,8 +509,12 @@ class GridSearch:
     `build_model(**params)` returns `(model, loss_fn, optimizer)`. `metrics=None` takes the
     loss's defaults (accuracy for a classifier, R² for regression). `scoring` is the score that
     picks the winner (default: the first metric, else "loss"), in its own direction: the loss,
-    "mse" and "mae" are minimised, accuracy, R² and the others maximised, and a metric function
-    goes the way it declares (`nn.scoring.declare_metric`).
+    "mse", "mae", "log_loss" are minimised, accuracy, R², "roc_auc" and the others maximised,
+    and a metric function goes the way it declares (`nn.scoring.declare_metric`). As in
+    scikit-learn, `scoring` may be a name of `nn.scoring.METRICS` ("roc_auc", "neg_log_loss")
+    or a metric function that `metrics` does not list: it is scored too (alone, when
+    `metrics` is None), and `scoring` becomes its recorded name. `fit(X, y, sample_weight=w)`
+    weights the scores of every fold, as in `cross_validate`.
 
     A combination whose training diverges (`nn.train.TrainingDiverged`: the loss became NaN or
     infinite, as a large learning rate with a large penalty will) does not stop the search: it
@@ -506,7 +549,7 @@ class GridSearch:
         self.build_model, self.cv, self.seed = build_model, cv, seed
         self.fit_kwargs = _checked_fit_kwargs("GridSearch", fit_kwargs)
         self.metrics = None if metrics is None else metric_list(metrics)
-        self.scoring = scoring                  # None: decided by the first results
+        self.metrics, self.scoring = _scored(self.metrics, scoring)  # None: the first results'
         self.refit = refit
         self.results: list[dict[str, Any]] = []
         self.best_params: dict[str, Any] | None = None
@@ -518,12 +561,14 @@ class GridSearch:
         names = list(self.param_grid)
         return [dict(zip(names, combo)) for combo in itertools.product(*self.param_grid.values())]
 
-    def fit(self, X: Any, y: Any) -> GridSearch:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GridSearch:
         """Cross-validate every candidate on the same folds, rank them by `scoring`, and (with
-        `refit`) train the best on all of (X, y) as `best_model`; returns the search."""
+        `refit`) train the best on all of (X, y) as `best_model`; returns the search.
+        `sample_weight` weights the scores (not the training: see `cross_validate`)."""
         from .train import TrainingDiverged, fit
 
         X, y = _arrays("GridSearch.fit", X, y), np.asarray(y)
+        w = _weights("GridSearch.fit", sample_weight, len(y))
         folds = _splits("GridSearch.fit", self.cv, _first(X), y, self.seed)  # the same for all
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
@@ -533,7 +578,7 @@ class GridSearch:
             try:
                 scores = _cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
                                          self.metrics, params, self.seed, fresh,
-                                         f"candidate {params}, ")
+                                         f"candidate {params}, ", sample_weight=w)
             except TrainingDiverged as error:
                 # one bad corner of the grid (a large learning rate) must not end the search
                 diverged = diverged or error
@@ -594,6 +639,29 @@ class GridSearch:
     def __repr__(self) -> str:
         return (f"GridSearch({len(self.candidates())} candidates, cv={self.cv!r}, "
                 f"best_params={self.best_params})")
+
+
+def _scored(metrics: tuple | None, scoring: Any) -> tuple[tuple | None, str | None]:
+    """The metrics to score and the name of the one that ranks: a `scoring` that `metrics`
+    leaves out (a name of METRICS, or a metric function) is scored too, so that
+    GridSearch(build, grid, scoring="roc_auc") works as scikit-learn's does; checked now, not
+    after the first candidate has been cross-validated."""
+    if scoring is None or scoring == "loss":
+        return metrics, scoring
+    if not (isinstance(scoring, str) or callable(scoring)):
+        raise TypeError(f"GridSearch: scoring must be a metric's name or a metric function, "
+                        f"got {scoring!r}")
+    listed = metric_table(() if metrics is None else metrics, where="GridSearch")
+    if isinstance(scoring, str) and scoring in listed:
+        return metrics, scoring
+    if isinstance(scoring, str) and scoring not in METRICS:
+        raise ValueError(f"GridSearch: scoring {scoring!r} is neither 'loss' nor one of the "
+                         f"metrics {sorted(listed)}, nor a name of nn.scoring.METRICS "
+                         f"({', '.join(sorted(METRICS))})")
+    name = next(iter(metric_table(scoring, where="GridSearch")))
+    if name in listed:              # the function already listed, or one of its name
+        return metrics, name
+    return (*(metrics or ()), scoring), name
 
 
 def _score_text(score: float) -> str:

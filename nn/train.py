@@ -127,10 +127,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     model yourself, `model(X)`, casts nothing.
 
     `loss_fn(outputs, y)` is a loss such as `cross_entropy` or `mse_loss`. `metrics` are names
-    ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2") or functions
-    `f(y_true, y_pred)`; by default the loss's task picks them (accuracy for a classifier, R²
-    for regression, only the loss for several targets per sample of a regression or two-class
-    loss, as an autoencoder's; see `nn.scoring.default_metrics`). Several two-class targets per
+    ("accuracy", "precision", "recall", "f1", "mse", "mae", "r2", and scikit-learn's scoring
+    names: "roc_auc", "log_loss", "balanced_accuracy", "rmse"...; see `nn.scoring.METRICS`) or
+    functions `f(y_true, y_pred)` (those of `nn.metrics` alike; metrics of probabilities,
+    such as log_loss and AUC, are given σ or softmax of a model's logits); by default the
+    loss's task picks them (accuracy for a classifier, R² for regression, only the loss for
+    several targets per sample of a regression or two-class loss, as an autoencoder's; see
+    `nn.scoring.default_metrics`). Several two-class targets per
     sample, when asked for accuracy, are scored one by one. Classifiers' outputs are read as labels
     by the loss's declared rule (arg-max for cross-entropy, z > 0 for logits...) or by
     `predict(outputs)`.

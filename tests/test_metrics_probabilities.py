@@ -46,7 +46,7 @@ def test_log_loss_worked_examples():
             pytest.approx(-(LN(0.5) + LN(0.6)) / 2)
         assert log_loss([1, 1], [0.9, 0.8], labels=[0, 1]) == \
             pytest.approx(-(LN(0.9) + LN(0.8)) / 2)
-    assert log_loss.higher_is_better is False and log_loss.on == "outputs"
+    assert log_loss.higher_is_better is False and log_loss.on == "probabilities"
 
 
 def test_log_loss_clips_as_scikit_learn_does():
@@ -69,9 +69,10 @@ def test_log_loss_rows_that_do_not_sum_to_one_warn_and_are_used_as_they_are():
 
 
 def test_log_loss_as_a_metric_of_evaluate_scores_the_probabilities():
-    """Declared on the outputs: a model ending in a sigmoid gets its binary cross-entropy (in
-    float64); a model of logits is refused with the remedy, not scored as if they were
-    probabilities (nor are its 0/1 labels, which would be a loss of 0 or 36 per sample)."""
+    """Declared on the probabilities: a model ending in a sigmoid gets its binary cross-entropy
+    (in float64), and so does a model of logits, given σ of them (it was refused, "apply
+    sigmoid or softmax"; scored as if they were probabilities, or by its 0/1 labels, it would
+    be a wrong number)."""
     from nn import (LogisticRegression, Linear, Sequential, Sigmoid, binary_cross_entropy,
                     binary_cross_entropy_with_logits, evaluate)
     rng = np.random.default_rng(0)
@@ -83,9 +84,10 @@ def test_log_loss_as_a_metric_of_evaluate_scores_the_probabilities():
     assert scores["log_loss"] == pytest.approx(scores["loss"], rel=1e-6)
     logits = LogisticRegression(2)
     logits.weight.data[...] = [[1.0, 0.3]]
-    with pytest.raises(ValueError, match=r"log_loss: y_pred holds values below 0 .*\(apply "
-                                         r"sigmoid or softmax"):
-        evaluate(logits, binary_cross_entropy_with_logits, (X, y), metrics=[log_loss])
+    scores = evaluate(logits, binary_cross_entropy_with_logits, (X, y), metrics=[log_loss])
+    z = X.astype(np.float64) @ [1.0, 0.3]            # (the model computes z in float32)
+    assert scores["log_loss"] == pytest.approx(np.mean(np.logaddexp(0, -z) + (1 - y) * z),
+                                               rel=1e-6)
 
 
 @pytest.mark.parametrize("call, error, message", [

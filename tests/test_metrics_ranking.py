@@ -152,10 +152,12 @@ def test_roc_auc_as_a_metric_of_fit_and_evaluate_ranks_the_scores_not_the_labels
     expected = _pairwise_auc(y, X @ np.array([1.0, 0.3]))
     assert scores["roc_auc_score"] == pytest.approx(expected, rel=1e-12)
     assert expected > roc_auc_score(y, model.predict(X)) + 0.05
-    with pytest.raises(ValueError, match=r"metric 'roc_auc_score' takes the model's outputs, one "
-                                         r"score per sample, but they have shape \(80, 2\) .*"
-                                         r"roc_auc_score\(y, probabilities\)"):
-        evaluate(SoftmaxRegression(2, 2), cross_entropy, (X, y), metrics=[roc_auc_score])
+    # a two-class softmax model: class 1's probability, which ranks as z1 - z0 does (it was
+    # refused, "compute it after training")
+    softmax_model = SoftmaxRegression(2, 2)
+    softmax_model.linear.weight.data[...] = [[0.0, 0.0], [1.0, 0.3]]
+    scores = evaluate(softmax_model, cross_entropy, (X, y), metrics=[roc_auc_score])
+    assert scores["roc_auc_score"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_roc_auc_errors():
@@ -252,7 +254,7 @@ def test_average_precision_multiclass_and_edge_cases():
         average_precision_score([0, 1], [0.2, 0.9], average="micro")
     with pytest.raises(ValueError, match="NaN"):
         precision_recall_curve([0, 1], [0.5, np.nan])
-    assert average_precision_score.higher_is_better and average_precision_score.on == "outputs"
+    assert average_precision_score.higher_is_better and average_precision_score.on == "scores"
 
 
 

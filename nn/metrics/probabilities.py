@@ -75,9 +75,9 @@ def log_loss(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight:
 
     `labels` lists every class when y_true lacks some (sorted, one per column); y_true with
     one class needs it. `normalize=False` gives the sum instead of the mean; `sample_weight`
-    weights each sample's term. As a metric of `fit` or `evaluate` it is given the model's
-    outputs, which must then be probabilities (a model ending in a sigmoid); for a model of
-    logits, compute it after training from the probabilities.
+    weights each sample's term. As a metric of `fit` or `evaluate` it is given the
+    probabilities the model's outputs stand for (σ of logits, softmax of a row: see
+    `nn.scoring`), and labels= the model's classes.
 
     >>> log_loss([0, 1, 1], [0.2, 0.7, 0.4])           # -(log .8 + log .7 + log .4) / 3
     0.49870307570903244
@@ -113,7 +113,7 @@ def log_loss(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight:
 
 
 log_loss.higher_is_better = False  # type: ignore[attr-defined]
-log_loss.on = "outputs"  # type: ignore[attr-defined]
+log_loss.on = "probabilities"  # type: ignore[attr-defined]
 
 
 def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bool = True,
@@ -162,4 +162,4 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bo
 
 
 top_k_accuracy_score.higher_is_better = True  # type: ignore[attr-defined]
-top_k_accuracy_score.on = "outputs"   # type: ignore[attr-defined]
+top_k_accuracy_score.on = "scores"   # type: ignore[attr-defined]

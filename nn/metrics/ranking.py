@@ -150,8 +150,8 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
     class is scored against the rest and the AUCs are averaged ("macro": plainly, "weighted": by
     class size; binary input has one AUC, so either gives it). Only one class in y_true:
     ValueError, as AUC needs both kinds of sample. In `fit` and `evaluate`
-    (`metrics=[roc_auc_score]`) it scores a two-class model's outputs (logits rank as their
-    probabilities do), not its predicted labels. `sample_weight` weights the curve (see
+    (`metrics=[roc_auc_score]`) it scores the model's class probabilities (σ or softmax of
+    its logits; a margin loss's own scores), not its predicted labels. `sample_weight` weights the curve (see
     `roc_curve`) and the class sizes of "weighted"; a class whose samples all weigh 0 is an
     error, as a class that is not there.
 
@@ -188,10 +188,11 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
     return _binary_auc(y_true == classes[1], scores, w)
 
 
-# fit, evaluate and GridSearch give it the model's outputs, the scores it ranks: given the
-# predicted 0/1 labels it would be the area of a two-step curve, another and smaller number
+# fit, evaluate and GridSearch give it the scores it ranks, the model's class probabilities
+# (nn.scoring): given the predicted 0/1 labels it would be the area of a two-step curve,
+# another and smaller number
 roc_auc_score.higher_is_better = True  # type: ignore[attr-defined]
-roc_auc_score.on = "outputs"    # type: ignore[attr-defined]
+roc_auc_score.on = "scores"    # type: ignore[attr-defined]
 
 
 def _one_vs_rest(fn: str, y_true: np.ndarray, probs: np.ndarray, classes: np.ndarray,
@@ -283,7 +284,7 @@ def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None,
     ("macro": plainly, "weighted": by class size). No positive samples: 0.0 with an
     UndefinedMetricWarning, as in scikit-learn. `sample_weight`: as in `roc_curve`, and the
     class sizes of "weighted". Declared like `roc_auc_score`, so `fit` and `evaluate` give it
-    the model's outputs.
+    the model's class probabilities.
 
     >>> average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])   # (1/2)·1 + (1/2)·(2/3)
     0.8333333333333333
@@ -306,4 +307,4 @@ def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None,
 
 
 average_precision_score.higher_is_better = True  # type: ignore[attr-defined]
-average_precision_score.on = "outputs"    # type: ignore[attr-defined]
+average_precision_score.on = "scores"    # type: ignore[attr-defined]
