@@ -364,6 +364,18 @@ def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
     return dW, (sum_rows(rows) if b is not None else None)
 
 
+def tanh_form(size: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(half, shift), (4H,) each, with which an LSTM step's sum s of the gates i, f, g, o
+    becomes the four gates in one tanh: tanh(s ⊙ half) ⊙ half + shift is
+    σ(s) = (1 + tanh(s/2)) / 2 in i's, f's and o's columns (half 1/2, shift 1/2) and tanh(s) in
+    g's (half 1, shift 0). (A σ near 0 comes out as 1/2 - 1/2 tanh(|s|/2), exact to the
+    dtype's rounding of 1/2: ~3e-8 in float32, not to the last digits of a tiny σ; in
+    c' = f ⊙ c + i ⊙ g such a gate weighs no more than that rounding.)"""
+    half, shift = np.full(4 * size, 0.5, dtype), np.full(4 * size, 0.5, dtype)
+    half[2 * size:3 * size], shift[2 * size:3 * size] = 1, 0         # g's columns
+    return half, shift
+
+
 def row_major_transpose(W: np.ndarray) -> np.ndarray:
     """W_hhᵀ copied row-major, once for all the steps of a loop on arrays: BLAS multiplies a
     step's h (32, 64) by a row-major (64, 256) in half the time it takes with the transposed
@@ -542,26 +554,31 @@ class LSTMSequence(Op):
         states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((4, T) + h0.shape, dtype)
         tanh_cs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
         WT, i_g = row_major_transpose(W), np.empty(h0.shape, dtype)    # i_g: each step's i ⊙ g
+        half, shift = tanh_form(size, dtype)
         h, c = h0, c0
-        with np.errstate(over="ignore"):    # once for every step's sigmoid_of_sum
-            for t in time_steps(T, ctx.reverse):
-                # the four gates' sums in one add, σ of all four in one pass, then tanh over
-                # g's σ: six numpy calls where a σ for i and f, one for o and a tanh for g took
-                # twelve (at small sizes the calls are the cost; measured:
-                # docs/measurements.md#recurrent)
-                s = np.matmul(h, WT, out=share)                 # h W_hhᵀ (+ b_hh) + A_t
-                if b is not None:
-                    s += b
-                s += A[t]
-                i, f, g, o = sigmoid_to(by_gate(s, 4), gates[:, t])
-                np.tanh(s[:, 2 * size:3 * size], out=g)
-                h_before, c_before = h, c
-                c = np.multiply(f, c, out=states[1, t])         # c' = f ⊙ c + i ⊙ g
-                c += np.multiply(i, g, out=i_g)
-                tanh_c = np.tanh(c, out=tanh_cs[t])
-                h = np.multiply(o, tanh_c, out=states[0, t])    # h' = o ⊙ tanh c'
-                carry_frozen(h, h_before, ctx.lengths, t)
-                carry_frozen(c, c_before, ctx.lengths, t)
+        for t in time_steps(T, ctx.reverse):
+            # the four gates from the step's sum s in one tanh, σ(x) = (1 + tanh(x/2)) / 2:
+            # s ⊙ half, tanh, ⊙ half + shift, all on s's contiguous rows, then one copy into
+            # the gates' by-gate blocks (σ by exp over the by-gate view, whose calls ran ~2x
+            # as long as on contiguous rows, and a tanh for g took 27 µs of a ~50 µs step;
+            # docs/measurements.md#small-models)
+            s = np.matmul(h, WT, out=share)                     # h W_hhᵀ (+ b_hh) + A_t
+            if b is not None:
+                s += b
+            s += A[t]
+            s *= half
+            np.tanh(s, out=s)
+            s *= half
+            s += shift
+            i, f, g, o = gates[:, t]
+            np.copyto(gates[:, t], by_gate(s, 4))
+            h_before, c_before = h, c
+            c = np.multiply(f, c, out=states[1, t])             # c' = f ⊙ c + i ⊙ g
+            c += np.multiply(i, g, out=i_g)
+            tanh_c = np.tanh(c, out=tanh_cs[t])
+            h = np.multiply(o, tanh_c, out=states[0, t])        # h' = o ⊙ tanh c'
+            carry_frozen(h, h_before, ctx.lengths, t)
+            carry_frozen(c, c_before, ctx.lengths, t)
         ctx.gates = gates[0], gates[1], gates[2], gates[3], tanh_cs
         return states                                           # [h's; c's]
 
