@@ -364,15 +364,17 @@ def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
     return dW, (sum_rows(rows) if b is not None else None)
 
 
-def tanh_form(size: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(half, shift), (4H,) each, with which an LSTM step's sum s of the gates i, f, g, o
+def tanh_form(rows: int, size: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(half, shift), (N, 4H) each, with which an LSTM step's sum s of the gates i, f, g, o
     becomes the four gates in one tanh: tanh(s ⊙ half) ⊙ half + shift is
     σ(s) = (1 + tanh(s/2)) / 2 in i's, f's and o's columns (half 1/2, shift 1/2) and tanh(s) in
-    g's (half 1, shift 0). (A σ near 0 comes out as 1/2 - 1/2 tanh(|s|/2), exact to the
-    dtype's rounding of 1/2: ~3e-8 in float32, not to the last digits of a tiny σ; in
-    c' = f ⊙ c + i ⊙ g such a gate weighs no more than that rounding.)"""
-    half, shift = np.full(4 * size, 0.5, dtype), np.full(4 * size, 0.5, dtype)
-    half[2 * size:3 * size], shift[2 * size:3 * size] = 1, 0         # g's columns
+    g's (half 1, shift 0). Whole (N, 4H) arrays, not rows that broadcast: numpy multiplied
+    (32, 256) numbers by a (256,) row in ~2x the time of an array of their shape. (A σ near 0
+    comes out as 1/2 - 1/2 tanh(|s|/2), exact to the dtype's rounding of 1/2: ~3e-8 in
+    float32, not to the last digits of a tiny σ; in c' = f ⊙ c + i ⊙ g such a gate weighs no
+    more than that rounding.)"""
+    half, shift = np.full((rows, 4 * size), 0.5, dtype), np.full((rows, 4 * size), 0.5, dtype)
+    half[:, 2 * size:3 * size], shift[:, 2 * size:3 * size] = 1, 0   # g's columns
     return half, shift
 
 
@@ -554,14 +556,14 @@ class LSTMSequence(Op):
         states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((4, T) + h0.shape, dtype)
         tanh_cs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
         WT, i_g = row_major_transpose(W), np.empty(h0.shape, dtype)    # i_g: each step's i ⊙ g
-        half, shift = tanh_form(size, dtype)
+        half, shift = tanh_form(h0.shape[0], size, dtype)
+        all_i, all_f, all_g, all_o = gates          # each gate's steps, views made once
         h, c = h0, c0
         for t in time_steps(T, ctx.reverse):
-            # the four gates from the step's sum s in one tanh, σ(x) = (1 + tanh(x/2)) / 2:
-            # s ⊙ half, tanh, ⊙ half + shift, all on s's contiguous rows, then one copy into
-            # the gates' by-gate blocks (σ by exp over the by-gate view, whose calls ran ~2x
-            # as long as on contiguous rows, and a tanh for g took 27 µs of a ~50 µs step;
-            # docs/measurements.md#small-models)
+            # the four gates from the step's sum s in one tanh over its contiguous rows (see
+            # tanh_form), then one copy into the gates' blocks: σ by exp over the by-gate view
+            # and a tanh over g's columns, strided calls at up to 2x the time of contiguous
+            # ones, took the forward 1.5x as long (docs/measurements.md#small-models)
             s = np.matmul(h, WT, out=share)                     # h W_hhᵀ (+ b_hh) + A_t
             if b is not None:
                 s += b
@@ -570,8 +572,9 @@ class LSTMSequence(Op):
             np.tanh(s, out=s)
             s *= half
             s += shift
-            i, f, g, o = gates[:, t]
             np.copyto(gates[:, t], by_gate(s, 4))
+            # (views of each gate's step: 1 µs less than unpacking gates[:, t])
+            i, f, g, o = all_i[t], all_f[t], all_g[t], all_o[t]
             h_before, c_before = h, c
             c = np.multiply(f, c, out=states[1, t])             # c' = f ⊙ c + i ⊙ g
             c += np.multiply(i, g, out=i_g)
