@@ -91,6 +91,47 @@ def test_relu_rnn_gradients_match_finite_differences(rng):
                                 model.named_parameters())
 
 
+# an LSTM's forward takes its gates from one tanh (autograd.ops.recurrent.tanh_form): every
+# layout its steps meet, one step, one row, both directions, a second layer on the first's
+SHAPES_OF_ONE = [(1, 1, 4), (3, 1, 4), (1, 2, 4)]
+SHAPE_OF_ONE_IDS = ["T=1, N=1", "N=1", "T=1"]
+
+
+@pytest.mark.parametrize("x_shape", SHAPES_OF_ONE, ids=SHAPE_OF_ONE_IDS)
+def test_two_bidirectional_lstm_layers_match_finite_differences_at_one_step_or_row(x_shape,
+                                                                                   rng):
+    model = layer(LSTM, rng, num_layers=2, bidirectional=True)
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    state = initial_state(LSTM, model, x_shape, rng)
+    assert gradcheck(lambda x, *state: everything(model, LSTM, x, state), x, *state)
+    weights = rng.uniform(0.5, 1.5, everything(model, LSTM, x, state).shape)
+    assert gradcheck_parameters(lambda: (everything(model, LSTM, x, state) * weights).sum(),
+                                model.named_parameters())
+
+
+@pytest.mark.parametrize("x_shape", SHAPES_OF_ONE, ids=SHAPE_OF_ONE_IDS)
+def test_float32_lstm_gives_the_float64_numbers_and_gradients_to_float32_rounding(x_shape, rng):
+    """The same layer in float32 against float64 (whose gradients the finite differences
+    above check): values and every gradient to float32's rounding."""
+    wide = layer(LSTM, rng, num_layers=2, bidirectional=True)
+    narrow = LSTM(4, 5, num_layers=2, bidirectional=True, dtype="float32")
+    narrow.load_state_dict({name: Tensor(w.data.astype(np.float32))
+                            for name, w in wide.state_dict().items()})
+    x = rng.standard_normal(x_shape) * 2
+    state = initial_state(LSTM, wide, x_shape, rng)
+    results = []
+    for model, dtype in ((wide, np.float64), (narrow, np.float32)):
+        xs = Tensor(x.astype(dtype), requires_grad=True)
+        states = tuple(Tensor(s.data.astype(dtype), requires_grad=True) for s in state)
+        out = everything(model, LSTM, xs, states)
+        (out * np.linspace(0.5, 1.5, out.shape[0]).astype(dtype)).sum().backward()
+        assert out.dtype == dtype
+        results.append([out.data, xs.grad, *(s.grad for s in states),
+                        *(p.grad for p in model.parameters())])
+    for wide_result, narrow_result in zip(*results):
+        np.testing.assert_allclose(narrow_result, wide_result, rtol=2e-4, atol=2e-5)
+
+
 @pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
 def test_second_derivatives_match_finite_differences_of_the_first(cls, rng):
     """The gradient is itself built from ops, so it can be differentiated again."""

@@ -9,6 +9,7 @@ import pytest
 
 from autograd import Tensor, concatenate, grad, gradcheck, stack
 from autograd.functional import gru_sequence, linear, lstm_sequence, rnn_sequence
+from autograd.ops.recurrent import LSTMSequence, SequenceCtx
 
 from conftest import strict, t64
 from test_recurrent_ops import composed_gru, composed_lstm
@@ -273,6 +274,36 @@ def test_saturated_gates_give_the_limits_without_warnings(rng, kind):
     for mine, theirs in zip(*results):
         assert np.isfinite(mine).all()
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("T, N", [(1, 1), (4, 3)], ids=["T=1, N=1", "T=4, N=3"])
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_lstm_gates_from_one_tanh_are_the_sigmoids_and_tanh_to_rounding(rng, dtype, T, N,
+                                                                         reverse):
+    """The forward's gates, σ(s) = (1 + tanh(s/2)) / 2 for i, f, o and tanh(s) for g in one
+    tanh (tanh_form), against 1 / (1 + e^-s) and tanh(s) in float64 from the op's own states,
+    for sums from -40 to 40: to the dtype's rounding in absolute terms (near 0 a σ is not
+    accurate relative to itself: σ(-40) ~ 4e-18 comes out as 0 or a few e-17)."""
+    H = 3
+    A = rng.uniform(-40, 40, (T, N, 4 * H)).astype(dtype)
+    h0, c0 = (rng.normal(0, 1, (N, H)).astype(dtype) for _ in range(2))
+    W, b = rng.normal(0, 1, (4 * H, H)).astype(dtype), rng.normal(0, 1, 4 * H).astype(dtype)
+    ctx = SequenceCtx(reverse)
+    states = LSTMSequence.forward(ctx, A, h0, c0, W, b)
+    assert states.dtype == dtype and all(gate.dtype == dtype for gate in ctx.gates)
+    steps = range(T - 1, -1, -1) if reverse else range(T)
+    h, c = h0.astype(np.float64), c0.astype(np.float64)
+    tolerance = {"rtol": 64 * np.finfo(dtype).eps, "atol": 64 * np.finfo(dtype).eps}
+    for t in steps:
+        s = A[t] + h @ W.T.astype(np.float64) + b
+        i, f, o = (1 / (1 + np.exp(-s[:, k * H:(k + 1) * H])) for k in (0, 1, 3))
+        g = np.tanh(s[:, 2 * H:3 * H])
+        for mine, expected in zip(ctx.gates, (i, f, g, o)):
+            np.testing.assert_allclose(mine[t], expected, **tolerance)
+        np.testing.assert_allclose(states[1, t], f * c + i * g, **tolerance)
+        np.testing.assert_allclose(ctx.gates[4][t], np.tanh(states[1, t]), **tolerance)
+        h, c = states[0, t].astype(np.float64), states[1, t].astype(np.float64)
 
 
 @pytest.mark.parametrize("kind", KINDS)

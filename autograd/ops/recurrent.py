@@ -119,8 +119,8 @@ from .shape import Concatenate, Stack
 def sigmoid_of_sum(a: Any, b: Any, out: Any = None) -> Any:
     """σ(a + b) in a new array (or in `out`), as 1 / (1 + e^-(a + b)). For a very negative sum
     e^-x overflows to inf and σ is 1/inf = 0, as it should be: call it inside
-    `np.errstate(over="ignore")`, which the sequence ops enter once for all their steps (each
-    entry costs ~1.5 µs). (The elementwise sigmoid avoids the overflow with a where() and two
+    `np.errstate(over="ignore")`, which the GRU's sequence op enters once for all its steps
+    (each entry costs ~1.5 µs; the LSTM's takes its σ from a tanh, see `tanh_form`). (The elementwise sigmoid avoids the overflow with a where() and two
     divisions, which cost as much again as this whole function: 26 µs against 11 for 32 x 128
     float32 numbers.)"""
     s = np.add(a, b, out=out)
@@ -364,6 +364,20 @@ def hidden_weight_grads(d_share: Any, before: Any, b: Any) -> tuple:
     return dW, (sum_rows(rows) if b is not None else None)
 
 
+def tanh_form(rows: int, size: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(half, shift), (N, 4H) each, with which an LSTM step's sum s of the gates i, f, g, o
+    becomes the four gates in one tanh: tanh(s ⊙ half) ⊙ half + shift is
+    σ(s) = (1 + tanh(s/2)) / 2 in i's, f's and o's columns (half 1/2, shift 1/2) and tanh(s) in
+    g's (half 1, shift 0). Whole (N, 4H) arrays, not rows that broadcast: numpy multiplied
+    (32, 256) numbers by a (256,) row in ~2x the time of an array of their shape. (A σ near 0
+    comes out as 1/2 - 1/2 tanh(|s|/2), exact to the dtype's rounding of 1/2: ~3e-8 in
+    float32, not to the last digits of a tiny σ; in c' = f ⊙ c + i ⊙ g such a gate weighs no
+    more than that rounding.)"""
+    half, shift = np.full((rows, 4 * size), 0.5, dtype), np.full((rows, 4 * size), 0.5, dtype)
+    half[:, 2 * size:3 * size], shift[:, 2 * size:3 * size] = 1, 0   # g's columns
+    return half, shift
+
+
 def row_major_transpose(W: np.ndarray) -> np.ndarray:
     """W_hhᵀ copied row-major, once for all the steps of a loop on arrays: BLAS multiplies a
     step's h (32, 64) by a row-major (64, 256) in half the time it takes with the transposed
@@ -542,26 +556,32 @@ class LSTMSequence(Op):
         states, gates = np.empty((2, T) + h0.shape, dtype), np.empty((4, T) + h0.shape, dtype)
         tanh_cs, share = np.empty((T,) + h0.shape, dtype), np.empty(A.shape[1:], dtype)
         WT, i_g = row_major_transpose(W), np.empty(h0.shape, dtype)    # i_g: each step's i ⊙ g
+        half, shift = tanh_form(h0.shape[0], size, dtype)
+        all_i, all_f, all_g, all_o = gates          # each gate's steps, views made once
         h, c = h0, c0
-        with np.errstate(over="ignore"):    # once for every step's sigmoid_of_sum
-            for t in time_steps(T, ctx.reverse):
-                # the four gates' sums in one add, σ of all four in one pass, then tanh over
-                # g's σ: six numpy calls where a σ for i and f, one for o and a tanh for g took
-                # twelve (at small sizes the calls are the cost; measured:
-                # docs/measurements.md#recurrent)
-                s = np.matmul(h, WT, out=share)                 # h W_hhᵀ (+ b_hh) + A_t
-                if b is not None:
-                    s += b
-                s += A[t]
-                i, f, g, o = sigmoid_to(by_gate(s, 4), gates[:, t])
-                np.tanh(s[:, 2 * size:3 * size], out=g)
-                h_before, c_before = h, c
-                c = np.multiply(f, c, out=states[1, t])         # c' = f ⊙ c + i ⊙ g
-                c += np.multiply(i, g, out=i_g)
-                tanh_c = np.tanh(c, out=tanh_cs[t])
-                h = np.multiply(o, tanh_c, out=states[0, t])    # h' = o ⊙ tanh c'
-                carry_frozen(h, h_before, ctx.lengths, t)
-                carry_frozen(c, c_before, ctx.lengths, t)
+        for t in time_steps(T, ctx.reverse):
+            # the four gates from the step's sum s in one tanh over its contiguous rows (see
+            # tanh_form), then one copy into the gates' blocks: σ by exp over the by-gate view
+            # and a tanh over g's columns, strided calls at up to 2x the time of contiguous
+            # ones, took the forward 1.5x as long (docs/measurements.md#small-models)
+            s = np.matmul(h, WT, out=share)                     # h W_hhᵀ (+ b_hh) + A_t
+            if b is not None:
+                s += b
+            s += A[t]
+            s *= half
+            np.tanh(s, out=s)
+            s *= half
+            s += shift
+            np.copyto(gates[:, t], by_gate(s, 4))
+            # (views of each gate's step: 1 µs less than unpacking gates[:, t])
+            i, f, g, o = all_i[t], all_f[t], all_g[t], all_o[t]
+            h_before, c_before = h, c
+            c = np.multiply(f, c, out=states[1, t])             # c' = f ⊙ c + i ⊙ g
+            c += np.multiply(i, g, out=i_g)
+            tanh_c = np.tanh(c, out=tanh_cs[t])
+            h = np.multiply(o, tanh_c, out=states[0, t])        # h' = o ⊙ tanh c'
+            carry_frozen(h, h_before, ctx.lengths, t)
+            carry_frozen(c, c_before, ctx.lengths, t)
         ctx.gates = gates[0], gates[1], gates[2], gates[3], tanh_cs
         return states                                           # [h's; c's]
 
