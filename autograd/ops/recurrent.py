@@ -120,9 +120,9 @@ def sigmoid_of_sum(a: Any, b: Any, out: Any = None) -> Any:
     """σ(a + b) in a new array (or in `out`), as 1 / (1 + e^-(a + b)). For a very negative sum
     e^-x overflows to inf and σ is 1/inf = 0, as it should be: call it inside
     `np.errstate(over="ignore")`, which the GRU's sequence op enters once for all its steps
-    (each entry costs ~1.5 µs; the LSTM's takes its σ from a tanh, see `tanh_form`). (The elementwise sigmoid avoids the overflow with a where() and two
-    divisions, which cost as much again as this whole function: 26 µs against 11 for 32 x 128
-    float32 numbers.)"""
+    (each entry costs ~1.5 µs; the LSTM's takes its σ from a tanh, see `tanh_form`). (The
+    elementwise sigmoid avoids the overflow with a where() and two divisions, which cost as
+    much again as this whole function: 26 µs against 11 for 32 x 128 float32 numbers.)"""
     s = np.add(a, b, out=out)
     return sigmoid_to(s, s)
 
