@@ -133,6 +133,33 @@ def test_metrics_of_probabilities_are_refused_where_the_outputs_are_none():
         evaluate(_softmax3(), F.multi_margin_loss, (X2, Y3), metrics=[M.log_loss])
 
 
+def test_auc_of_a_multiclass_margin_loss_is_refused_before_training():
+    """multi_margin_loss's outputs are one margin per class, no probabilities: log_loss's
+    refusal advised 'roc_auc', which then failed after the first epoch ("needs probabilities
+    whose rows sum to 1 (apply softmax to logits first)"). AUC is refused before any step, as
+    log_loss is; the metrics that rank any scores still take the margins."""
+    model = _softmax3()
+    before = model.linear.weight.data.copy()
+    for auc in ("roc_auc", "roc_auc_ovr_weighted", M.roc_auc_score):
+        with pytest.raises(ValueError, match=r"fit: 'roc_auc\w*' scores the model's class "
+                                             r"probabilities, but MultiMarginLoss gives scores "
+                                             r"\(margins\) that are no probabilities; score it "
+                                             r"with 'accuracy', 'average_precision' or "
+                                             r"'top_k_accuracy'"):
+            fit(model, MultiMarginLoss(), SGD(model.parameters(), lr=0.1), (X2, Y3),
+                metrics=[auc], progress=False)
+    np.testing.assert_array_equal(model.linear.weight.data, before)     # no step was taken
+    with pytest.raises(ValueError) as refused:
+        evaluate(model, F.multi_margin_loss, (X2, Y3), metrics=["log_loss"])
+    assert "roc_auc" not in str(refused.value)
+    margins = _z(model)
+    scores = evaluate(model, MultiMarginLoss(), (X2, Y3),
+                      metrics=["average_precision", "top_k_accuracy"])
+    assert scores["top_k_accuracy"] == np.mean([Y3[i] in np.argsort(margins[i])[-2:]
+                                                for i in range(30)])
+    assert scores["average_precision"] == M.average_precision_score(Y3, margins)  # the margins
+
+
 # -- scikit-learn's names ------------------------------------------------------------------------
 
 def test_scikit_learns_scoring_names_score_with_their_directions():
