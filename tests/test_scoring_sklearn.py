@@ -286,6 +286,30 @@ def test_cross_validate_and_grid_search_weight_each_folds_scores():
     assert search.best_score == pytest.approx(np.mean(expected))
 
 
+def test_a_fold_whose_scored_samples_all_weigh_zero_is_refused_before_training():
+    """It trained the fold, then said "evaluate: sample_weight is all zeros" (a call the user
+    never made)."""
+    folds = [(np.arange(15), np.arange(15, 30)), (np.arange(15, 30), np.arange(15))]
+    w = np.where(np.arange(30) < 15, 1.0, 0.0)
+    built = []
+
+    def build():
+        built.append(1)
+        return _build()
+    with pytest.raises(ValueError, match=r"cross_validate: the held-out samples of fold 0 all "
+                                         r"have sample_weight 0, so its weighted scores would "
+                                         r"be 0/0"):
+        cross_validate(build, X2, Y3, cv=folds, sample_weight=w, fit_kwargs={"epochs": 1})
+    with pytest.raises(ValueError, match=r"the training samples of fold 0 all have "
+                                         r"sample_weight 0"):
+        cross_validate(build, X2, Y3, cv=folds, sample_weight=1.0 - w, fit_kwargs={"epochs": 1},
+                       return_train_score=True)
+    with pytest.raises(ValueError, match=r"held-out samples of fold 0 all have sample_weight 0"):
+        GridSearch(lambda lr: build(), {"lr": [0.0]}, cv=folds,
+                   fit_kwargs={"epochs": 1}).fit(X2, Y3, sample_weight=w)
+    assert built == []                                          # refused before any model
+
+
 def test_scikit_learns_params_sample_weight_is_pointed_to_sample_weight():
     """cross_validate(..., params={"sample_weight": w}) is scikit-learn's spelling; here params
     are build_model's, and Python said only "build() got an unexpected keyword argument"."""
