@@ -90,9 +90,16 @@ def _metrics_for(loss_fn: Callable, metrics: Sequence[str | Callable] | None, wh
 def _check_probabilities_for(where: str, loss_fn: Callable, chosen: dict[str, S.Metric]) -> None:
     """A metric of probabilities (log_loss) with a loss whose outputs are none (a regression,
     margins, a loss that declares nothing) is refused before any training: handing it the raw
-    outputs would give a wrong number, or fail after the first epoch. A metric of scores (AUC)
-    takes a margin loss's scores, or an undeclared loss's outputs, instead."""
+    outputs would give a wrong number, or fail after the first epoch. A metric of scores takes
+    a two-class margin loss's scores (hinge_loss's: AUC as scikit-learn's of an SVM's
+    decision_function), or an undeclared loss's outputs, instead; but not AUC of a multiclass
+    margin loss's (multi_margin_loss's), one margin per class: AUC of several classes needs
+    probabilities (rows summing to 1), and of two, class 1's margin alone does not rank the
+    samples as the model does (z1 - z0 would)."""
     declared = S.loss_task(loss_fn)
+    has_probabilities = S.probabilities_rule(loss_fn) is not None
+    multiclass_margins = (declared is not None and declared.task == "multiclass"
+                          and not has_probabilities)
     for name, metric in chosen.items():
         if metric.on not in ("probabilities", "scores"):
             continue
@@ -100,12 +107,16 @@ def _check_probabilities_for(where: str, loss_fn: Callable, chosen: dict[str, S.
             raise ValueError(f"{where}: {name!r} scores class probabilities, but "
                              f"{S.loss_name(loss_fn)} is a regression loss; use 'r2', 'mse', "
                              f"'rmse', 'mae' or 'mape'")
-        if metric.on == "probabilities" and S.probabilities_rule(loss_fn) is None:
+        needs_probabilities = metric.on == "probabilities" or (
+            multiclass_margins and name.startswith("roc_auc"))     # the names and the function
+        if needs_probabilities and not has_probabilities:
+            ranking = ("'accuracy', 'average_precision' or 'top_k_accuracy'"
+                       if multiclass_margins else "'roc_auc' or 'accuracy'")
             what = ("declares no task, so its outputs could be logits or probabilities; "
                     "declare it with nn.scoring.declare_loss(task, to_labels=...)"
                     if declared is None else
-                    "gives scores (margins) that are no probabilities; score it with 'roc_auc' "
-                    "or 'accuracy', or train with a loss of logits")
+                    f"gives scores (margins) that are no probabilities; score it with "
+                    f"{ranking}, or train with a loss of logits")
             raise ValueError(f"{where}: {name!r} scores the model's class probabilities, but "
                              f"{S.loss_name(loss_fn)} {what}")
 

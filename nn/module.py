@@ -1156,6 +1156,17 @@ def _not_a_module(item: Any) -> str:
     if isinstance(item, (list, tuple)):
         return (f"a {type(item).__name__}; give the modules themselves, not a list of them: "
                 f"Sequential(*layers), ModuleList(layers)")
+    torch_base = next((kind for kind in type(item).__mro__
+                       if kind.__module__.startswith("torch.nn.")), None)
+    if torch_base is not None:
+        # PyTorch's layer (`import torch.nn as nn` kept beside glassgrad's): not one to rewrite
+        name = type(item).__name__
+        if torch_base is type(item):
+            return (f"PyTorch's torch.nn.{name}, which is not a glassgrad Module: use "
+                    f"glassgrad's nn.{name}(...) (`import nn`, not `import torch.nn as nn`)")
+        return (f"a {name} object, a subclass of PyTorch's torch.nn.{torch_base.__name__}, "
+                f"which is not a glassgrad Module: subclass glassgrad's nn.Module instead "
+                f"(`import nn`, not `import torch.nn as nn`)")
     if callable(item) and not inspect.isroutine(item) and not isinstance(item, type) \
             and type(item).__module__ not in ("functools", "builtins", "numpy"):
         # an object of the learner's own class with __call__, as makemore part 5 writes its

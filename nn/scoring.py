@@ -50,11 +50,12 @@ its direction, and what `y_pred` is, with `declare_metric`, or by the attributes
 (the class probabilities the outputs stand for: σ of a logit, softmax of a row of logits or
 log-probabilities, probabilities as they are; refused for a loss whose outputs are margins,
 as the hinge loss's), or "scores" (the probabilities where there are some, else a margin
-loss's raw scores: for metrics that only rank them, as AUC; for two classes one per sample,
-class 1's, as scikit-learn's scorers give them, a softmax model's of two columns too). The
-functions of `nn.metrics` are declared (`log_loss` on probabilities; `roc_auc_score`,
-`average_precision_score` and `top_k_accuracy_score` on scores), so a model of logits hands
-them probabilities, never logits:
+loss's raw scores: for metrics that only rank them, as AUC, which refuses a multiclass margin
+loss's, needing probabilities for several classes as scikit-learn's does; for two classes one
+per sample, class 1's, as scikit-learn's scorers give them, a softmax model's of two columns
+too). The functions of `nn.metrics` are declared (`log_loss` on probabilities;
+`roc_auc_score`, `average_precision_score` and `top_k_accuracy_score` on scores), so a model
+of logits hands them probabilities, never logits:
 
 >>> import numpy as np
 >>> @declare_metric(higher_is_better=False, on="outputs")

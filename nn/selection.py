@@ -449,12 +449,14 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
     _check_params("cross_validate", build_model, params)
     w = _weights("cross_validate", sample_weight, len(y))
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
+    splits = _splits("cross_validate", cv, _first(X), y, seed)
+    if w is not None:
+        _check_fold_weights(w, splits, train_scores)
     folds, trained = [], []
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
-        for fold, (train_idx, val_idx) in enumerate(_splits("cross_validate", cv, _first(X), y,
-                                                            seed)):
+        for fold, (train_idx, val_idx) in enumerate(splits):
             model, loss_fn, optimizer = _build("cross_validate", build_model, params or {},
                                                fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
@@ -482,6 +484,18 @@ def _weights(where: str, sample_weight: Any, n: int) -> np.ndarray | None:
     """The weights checked, one per sample, before any fold trains."""
     from .metrics.checks import _sample_weight
     return None if sample_weight is None else _sample_weight(where, sample_weight, n)
+
+
+def _check_fold_weights(w: np.ndarray, splits: list[tuple], train_scores: bool) -> None:
+    """Every part that is scored must weigh something: a fold whose held-out samples all have
+    weight 0 has no weighted score (0/0), said before any fold trains."""
+    for fold, (train_idx, val_idx) in enumerate(splits):
+        parts = [("held-out", val_idx)] + ([("training", train_idx)] if train_scores else [])
+        for part, idx in parts:
+            if not np.any(w[idx] > 0):
+                raise ValueError(f"cross_validate: the {part} samples of fold {fold} all have "
+                                 f"sample_weight 0, so its weighted scores would be 0/0; give "
+                                 f"some of them a positive weight, or choose other folds")
 
 
 def _check_params(where: str, build_model: Callable, params: dict | None) -> None:

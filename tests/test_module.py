@@ -232,6 +232,24 @@ def test_a_layer_class_of_ones_own_in_a_sequential_is_told_to_subclass_module():
         Sequential(functools.partial(np.tanh))
 
 
+def test_a_pytorch_layer_in_a_sequential_is_named_as_pytorchs_not_as_ones_own():
+    """`import torch.nn as nn` kept beside glassgrad's: torch.nn.ReLU() in a Sequential was
+    told "a layer of your own becomes one as class ReLU(nn.Module)", a rewrite of PyTorch's
+    class. Stand-ins named as PyTorch's classes are (torch need not be installed)."""
+    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
+                                      "__call__": lambda self, x: x})
+    TorchReLU = type("ReLU", (TorchModule,), {"__module__": "torch.nn.modules.activation"})
+    Mine = type("Mine", (TorchModule,), {"__module__": "__main__"})
+    with pytest.raises(TypeError, match=r"got PyTorch's torch.nn.ReLU, which is not a glassgrad "
+                                        r"Module: use glassgrad's nn.ReLU\(...\) \(`import nn`, "
+                                        r"not `import torch.nn as nn`\)"):
+        Sequential(Linear(2, 2), TorchReLU())
+    with pytest.raises(TypeError, match=r"got a Mine object, a subclass of PyTorch's "
+                                        r"torch.nn.Module, which is not a glassgrad Module: "
+                                        r"subclass glassgrad's nn.Module instead"):
+        Sequential(Mine())
+
+
 def test_num_parameters_counts_numbers():
     assert Net().num_parameters() == 2 + 2 + 1 + 3 * 4
 

@@ -133,6 +133,33 @@ def test_metrics_of_probabilities_are_refused_where_the_outputs_are_none():
         evaluate(_softmax3(), F.multi_margin_loss, (X2, Y3), metrics=[M.log_loss])
 
 
+def test_auc_of_a_multiclass_margin_loss_is_refused_before_training():
+    """multi_margin_loss's outputs are one margin per class, no probabilities: log_loss's
+    refusal advised 'roc_auc', which then failed after the first epoch ("needs probabilities
+    whose rows sum to 1 (apply softmax to logits first)"). AUC is refused before any step, as
+    log_loss is; the metrics that rank any scores still take the margins."""
+    model = _softmax3()
+    before = model.linear.weight.data.copy()
+    for auc in ("roc_auc", "roc_auc_ovr_weighted", M.roc_auc_score):
+        with pytest.raises(ValueError, match=r"fit: 'roc_auc\w*' scores the model's class "
+                                             r"probabilities, but MultiMarginLoss gives scores "
+                                             r"\(margins\) that are no probabilities; score it "
+                                             r"with 'accuracy', 'average_precision' or "
+                                             r"'top_k_accuracy'"):
+            fit(model, MultiMarginLoss(), SGD(model.parameters(), lr=0.1), (X2, Y3),
+                metrics=[auc], progress=False)
+    np.testing.assert_array_equal(model.linear.weight.data, before)     # no step was taken
+    with pytest.raises(ValueError) as refused:
+        evaluate(model, F.multi_margin_loss, (X2, Y3), metrics=["log_loss"])
+    assert "roc_auc" not in str(refused.value)
+    margins = _z(model)
+    scores = evaluate(model, MultiMarginLoss(), (X2, Y3),
+                      metrics=["average_precision", "top_k_accuracy"])
+    assert scores["top_k_accuracy"] == np.mean([Y3[i] in np.argsort(margins[i])[-2:]
+                                                for i in range(30)])
+    assert scores["average_precision"] == M.average_precision_score(Y3, margins)  # the margins
+
+
 # -- scikit-learn's names ------------------------------------------------------------------------
 
 def test_scikit_learns_scoring_names_score_with_their_directions():
@@ -257,6 +284,30 @@ def test_cross_validate_and_grid_search_weight_each_folds_scores():
     search = GridSearch(_build, {"lr": [0.0]}, cv=folds, refit=False,
                         fit_kwargs={"epochs": 1}).fit(X2, Y3, sample_weight=W)
     assert search.best_score == pytest.approx(np.mean(expected))
+
+
+def test_a_fold_whose_scored_samples_all_weigh_zero_is_refused_before_training():
+    """It trained the fold, then said "evaluate: sample_weight is all zeros" (a call the user
+    never made)."""
+    folds = [(np.arange(15), np.arange(15, 30)), (np.arange(15, 30), np.arange(15))]
+    w = np.where(np.arange(30) < 15, 1.0, 0.0)
+    built = []
+
+    def build():
+        built.append(1)
+        return _build()
+    with pytest.raises(ValueError, match=r"cross_validate: the held-out samples of fold 0 all "
+                                         r"have sample_weight 0, so its weighted scores would "
+                                         r"be 0/0"):
+        cross_validate(build, X2, Y3, cv=folds, sample_weight=w, fit_kwargs={"epochs": 1})
+    with pytest.raises(ValueError, match=r"the training samples of fold 0 all have "
+                                         r"sample_weight 0"):
+        cross_validate(build, X2, Y3, cv=folds, sample_weight=1.0 - w, fit_kwargs={"epochs": 1},
+                       return_train_score=True)
+    with pytest.raises(ValueError, match=r"held-out samples of fold 0 all have sample_weight 0"):
+        GridSearch(lambda lr: build(), {"lr": [0.0]}, cv=folds,
+                   fit_kwargs={"epochs": 1}).fit(X2, Y3, sample_weight=w)
+    assert built == []                                          # refused before any model
 
 
 def test_scikit_learns_params_sample_weight_is_pointed_to_sample_weight():

@@ -151,9 +151,9 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
     class size; binary input has one AUC, so either gives it). Only one class in y_true:
     ValueError, as AUC needs both kinds of sample. In `fit` and `evaluate`
     (`metrics=[roc_auc_score]`) it scores the model's class probabilities (σ or softmax of
-    its logits; a margin loss's own scores), not its predicted labels. `sample_weight` weights the curve (see
-    `roc_curve`) and the class sizes of "weighted"; a class whose samples all weigh 0 is an
-    error, as a class that is not there.
+    its logits; a two-class margin loss's own scores), not its predicted labels.
+    `sample_weight` weights the curve (see `roc_curve`) and the class sizes of "weighted"; a
+    class whose samples all weigh 0 is an error, as a class that is not there.
 
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])     # 3 of 4 pairs ordered correctly
     0.75
