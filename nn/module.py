@@ -426,6 +426,15 @@ class Module:
                                 f"nn.Parameter(values); if it is not meant to train, make it "
                                 f"with requires_grad=False, or keep it outside the module (an "
                                 f"input kept for its gradient)")
+            if callable(value) and not isinstance(value, Module) and _is_pytorch_layer(value):
+                raise TypeError(f"{type(self).__name__}.{name}: got {_not_a_module(value)}; "
+                                f"its weights would not be trained or saved with this model")
+            if type(value).__module__.startswith("torch") and \
+                    getattr(value, "requires_grad", False) is True:
+                raise TypeError(f"{type(self).__name__}.{name}: got a PyTorch tensor that "
+                                f"requires grad, which glassgrad's optimizers would not train "
+                                f"nor its checkpoints save; make it nn.Parameter("
+                                f"t.detach().numpy())")
             if isinstance(value, dict) and _holds_parts(value.values()):
                 raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
                                 f"parameters is not registered (they would not be trained or "
@@ -1149,6 +1158,11 @@ def _cast_parameter(p: Tensor, dtype: np.dtype) -> None:
         p.grad = p.grad.astype(dtype)
 
 
+def _is_pytorch_layer(item: Any) -> bool:
+    """Whether `item` is one of PyTorch's layers, or of a class built on them."""
+    return any(kind.__module__.startswith("torch.nn.") for kind in type(item).__mro__)
+
+
 def _not_a_module(item: Any) -> str:
     """What `item` is, and the module it was probably meant to be."""
     if isinstance(item, type) and issubclass(item, Module):
@@ -1157,7 +1171,7 @@ def _not_a_module(item: Any) -> str:
         return (f"a {type(item).__name__}; give the modules themselves, not a list of them: "
                 f"Sequential(*layers), ModuleList(layers)")
     torch_base = next((kind for kind in type(item).__mro__
-                       if kind.__module__.startswith("torch.nn.")), None)
+                       if kind.__module__.startswith("torch.nn.")), None)  # _is_pytorch_layer
     if torch_base is not None:
         # PyTorch's layer (`import torch.nn as nn` kept beside glassgrad's): not one to rewrite
         name = type(item).__name__

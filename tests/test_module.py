@@ -250,6 +250,31 @@ def test_a_pytorch_layer_in_a_sequential_is_named_as_pytorchs_not_as_ones_own():
         Sequential(Mine())
 
 
+def test_a_pytorch_layer_or_trainable_tensor_as_an_attribute_is_refused_where_it_is_assigned():
+    """self.fc = torch.nn.Linear(2, 3) in a glassgrad Module went in without a word: its
+    weights were missing from parameters() and checkpoints, and the first forward failed with
+    advice about torch.nn.functional. Stand-ins named as PyTorch's classes are."""
+    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
+                                      "__call__": lambda self, x: x})
+    TorchLinear = type("Linear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
+    TorchTensor = type("Tensor", (), {"__module__": "torch", "requires_grad": True})
+
+    class Net(Module):
+        def __init__(self, part):
+            self.fc = part
+
+    with pytest.raises(TypeError, match=r"Net.fc: got PyTorch's torch.nn.Linear, which is not a "
+                                        r"glassgrad Module: use glassgrad's nn.Linear.*would not "
+                                        r"be trained or saved"):
+        Net(TorchLinear())
+    with pytest.raises(TypeError, match=r"Net.fc: got a PyTorch tensor that requires grad.*"
+                                        r"nn.Parameter\(t.detach\(\).numpy\(\)\)"):
+        Net(TorchTensor())
+    TorchTensor.requires_grad = False               # a constant: kept as any attribute is
+    assert isinstance(Net(TorchTensor()).fc, TorchTensor)
+    assert Net(np.tanh).fc is np.tanh
+
+
 def test_num_parameters_counts_numbers():
     assert Net().num_parameters() == 2 + 2 + 1 + 3 * 4
 
