@@ -41,6 +41,7 @@ from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, In
                   MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
 from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names, numpy_dtype, torch_function_refusal
+from .tables import is_table, table_array
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
 from . import tensor_elementwise, tensor_functions, tensor_in_place, tensor_operands
 from . import tensor_reductions, tensor_shape
@@ -107,6 +108,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, Node):
             raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
+        if is_table(data):                  # a pandas DataFrame or Series: its numbers, in a
+            data = table_array("Tensor", data)      # new array (a text column is named)
         from_torch = hasattr(data, "detach") and hasattr(data, "numpy")
         if from_torch:                      # a PyTorch tensor: its numbers (one that requires
             data = data.detach()            # grad refuses numpy's __array__)
@@ -346,6 +349,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "__weakref__")
     _empty_grad = None
     _notes_writes = True
+    #: pandas (2.1 on) steps aside for an operand of higher priority than its own (a DataFrame's
+    #: is 4000), so `series * t` is the Tensor's op, as `t * series` is: a Tensor in the graph,
+    #: not a Series of the numbers (refused, for a tensor in a graph, by __array__)
+    __pandas_priority__ = 5000
     _note_view = staticmethod(_note_constant_view)
 
     def __getstate__(self) -> tuple:

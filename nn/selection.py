@@ -31,9 +31,10 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from autograd.random import default_rng
+from autograd.tables import is_table
 from autograd.warn import warn
 
-from .data.loader import checked_arrays, checked_inputs, several_inputs
+from .data.loader import _table_numbers, checked_arrays, checked_inputs, several_inputs
 from .module import Module
 from .scoring import METRICS, default_metrics, metric_list, metric_table
 
@@ -171,7 +172,7 @@ def _n_samples(where: str, X: Any) -> int:
 
 
 def _check_length(where: str, n_samples: int, y: Any) -> np.ndarray:
-    y = np.asarray(y)
+    y = _labels(where, y)
     if y.ndim == 0 or len(y) != n_samples:
         raise ValueError(f"{where}: X has {n_samples} samples but y has shape {y.shape}")
     return y
@@ -246,7 +247,16 @@ def _whole_numbers(labels: np.ndarray) -> bool:
 def _arrays(where: str, X: Any, y: Any) -> Any:
     """X as an ndarray, or, for a model of several inputs, a tuple of them (X_a, X_b), checked
     to have one sample each per label (as `fit` takes them: ((X_a, X_b), y))."""
-    return checked_inputs(where, X, y)[0] if several_inputs(X, y) else np.asarray(X)
+    if several_inputs(X, y):
+        return checked_inputs(where, X, y)[0]
+    # a DataFrame by its columns (np.asarray makes one of mixed dtypes, or with a text column,
+    # an array of Python objects that fit refuses without naming the column)
+    return _table_numbers(where, "X", X) if is_table(X) else np.asarray(X)
+
+
+def _labels(where: str, y: Any) -> np.ndarray:
+    """y as an ndarray; a pandas Series by its dtype (a nullable Int64 one as int64)."""
+    return _table_numbers(where, "y", y, text=True) if is_table(y) else np.asarray(y)
 
 
 def _rows(X: Any, rows: Any) -> Any:
@@ -445,7 +455,7 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
     X = _arrays("cross_validate", X, y)
-    y = np.asarray(y)
+    y = _labels("cross_validate", y)
     _check_params("cross_validate", build_model, params)
     w = _weights("cross_validate", sample_weight, len(y))
     fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
@@ -581,7 +591,7 @@ class GridSearch:
         `sample_weight` weights the scores (not the training: see `cross_validate`)."""
         from .train import TrainingDiverged, fit
 
-        X, y = _arrays("GridSearch.fit", X, y), np.asarray(y)
+        X, y = _arrays("GridSearch.fit", X, y), _labels("GridSearch.fit", y)
         w = _weights("GridSearch.fit", sample_weight, len(y))
         folds = _splits("GridSearch.fit", self.cv, _first(X), y, self.seed)  # the same for all
         self.results = []
@@ -733,7 +743,7 @@ def learning_curve(build_model: Callable, X: Any, y: Any, train_sizes: Sequence[
 
     where = "learning_curve"
     _check_builder(where, build_model)
-    X, y = _arrays(where, X, y), np.asarray(y)
+    X, y = _arrays(where, X, y), _labels(where, y)
     n_samples = _n_samples(where, _first(X))
     _check_length(where, n_samples, y)
     if not (isinstance(val_data, tuple) and len(val_data) == 2):
@@ -843,7 +853,7 @@ def validation_curve(build_model: Callable, X: Any, y: Any, param_name: str,
     values = list(param_range)
     if not values:
         raise ValueError(f"{where}: param_range is empty; give the values of {param_name} to try")
-    X, y = _arrays(where, X, y), np.asarray(y)
+    X, y = _arrays(where, X, y), _labels(where, y)
     folds = _splits(where, cv, _first(X), y, seed)              # the same for every value
     fresh = _FreshModels(where, _LEAK)
     results: list[dict[str, Any] | None] = []

@@ -53,7 +53,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd.files import atomic_open, check_destination
+from autograd import Tensor
 from autograd.graph import Node
+from autograd.tables import is_table
 from autograd.warn import warn
 
 from .data.loader import checked_arrays
@@ -127,9 +129,26 @@ class TrainedModel(Module):
         self.features, self.classes = list(features), list(classes)
         self.hidden, self.activation = [int(h) for h in hidden], activation
 
+    def _features_of(self, x: Any, where: str) -> Any:
+        """A pandas DataFrame's feature columns, by name, in the model's order (as `glassgrad
+        predict` reads a CSV file): the other columns (the target, an id) are left out, and a
+        DataFrame whose columns come in another order is not read by position."""
+        if not (is_table(x) and hasattr(x, "columns")):
+            return x
+        absent = [name for name in self.features if name not in x.columns]
+        if absent:
+            raise ValueError(f"{where}: the DataFrame has no column "
+                             f"{', '.join(map(repr, absent[:8]))} (the model was trained on "
+                             f"{', '.join(map(repr, self.features[:8]))}"
+                             f"{', ...' if len(self.features) > 8 else ''}); its columns are "
+                             f"{', '.join(map(repr, list(x.columns)[:12]))}")
+        return x[self.features]
+
     def forward(self, x: Any) -> Any:
+        x = self._features_of(x, type(self).__name__)
         if not isinstance(x, Node):
-            x = np.asarray(x, dtype=np.float32)
+            x = Tensor(x, dtype=np.float32).data if is_table(x) else \
+                np.asarray(x, dtype=np.float32)
         if x.shape[-1:] != self.input_mean.shape:
             names = ", ".join(self.features[:8]) + (", ..." if len(self.features) > 8 else "")
             raise ValueError(f"{type(self).__name__}: expected {len(self.features)} features "
@@ -145,8 +164,10 @@ class TrainedModel(Module):
         NaN or infinity are refused (their outputs would be NaN, and the arg-max of NaN is the
         first class). Classes named by numbers ("0", "1", as a CSV's label column has them)
         come back as numbers, so that `model.predict(X) == y` compares with numeric labels
-        (strings would compare unequal to every one of them)."""
-        outputs = self(checked_arrays(f"{type(self).__name__}.predict", X)[0]).numpy()
+        (strings would compare unequal to every one of them). A pandas DataFrame's feature
+        columns are read by name, whatever their order and whatever other columns it has."""
+        where = f"{type(self).__name__}.predict"
+        outputs = self(checked_arrays(where, self._features_of(X, where))[0]).numpy()
         if self.task == "classify":
             return _class_array(self.classes)[outputs.argmax(axis=-1)]
         return outputs.reshape(len(outputs))

@@ -90,6 +90,9 @@ def check_resolution(path: str, name: str, values: np.ndarray) -> None:
                          f"constant such as {centre:.15g} from the column first")
 
 
+#: a bool column's cells (compared in lower case), as numbers
+_TRUTHS = {"true": "1", "false": "0"}
+
 #: how spreadsheets and data tools write a missing value (compared in lower case)
 MISSING_MARKS = frozenset({"", "na", "n/a", "nan", "null", "none", "missing", "?", "-"})
 
@@ -156,11 +159,18 @@ class Table(NamedTuple):
         return cells
 
     def numbers(self, names: list[str], *, training: bool) -> np.ndarray:
-        """Columns `names` as a float32 matrix; a cell that is not a number, or not one float32
-        can hold (nan, inf, beyond ±3.4e38), is an error naming its line and column, and what to
-        do about it (`training`: the features of a model to train, else of a trained one)."""
+        """Columns `names` as a float32 matrix (a column of True and False cells as 1 and 0); a
+        cell that is not a number, or not one float32 can hold (nan, inf, beyond ±3.4e38), is an
+        error naming its line and column, and what to do about it (`training`: the features of
+        a model to train, else of a trained one)."""
         columns = [self.header.index(self.spelled(name)) for name in names]
         cells = [[row[i] for i in columns] for row in self.rows]
+        # a column of True and False (as pandas writes a bool column) is 1 and 0
+        truths = [all(row[c].strip().lower() in _TRUTHS for row in cells)
+                  for c in range(len(names))]
+        if any(truths):
+            cells = [[_TRUTHS[cell.strip().lower()] if truth else cell
+                      for cell, truth in zip(row, truths)] for row in cells]
         shape = (len(cells), len(names))
         try:                        # numpy reads every cell as float() does, in one pass
             X = np.array(cells, dtype=np.float64).reshape(shape)
@@ -310,8 +320,10 @@ def _check_header(path: str, header: list[str]) -> None:
     repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
     if ("" in header or repeated) and _holds_numbers(header):     # a data row: say that first
         raise UsageError(f"{path}: {NO_HEADER}")
-    if "" in header:
-        raise UsageError(f"{path}: column {header.index('') + 1} of the header has no name (a "
+    # an unnamed first column is the row index pandas writes (df.to_csv(path)): it is read,
+    # but no feature (see train's _features)
+    if "" in header[1:]:
+        raise UsageError(f"{path}: column {header.index('', 1) + 1} of the header has no name (a "
                          f"trailing comma?); name every column or remove the empty one")
     if repeated:                      # a name would find only its first column, silently
         raise UsageError(f"{path}: the header names {', '.join(map(repr, repeated))} more than "

@@ -122,8 +122,11 @@ def _ignored(table: Table, target: str, values: list[str]) -> list[str]:
 
 
 def _features(table: Table, target: str, ignored: list[str]) -> list[str]:
-    """The feature columns: every column but the target and the ignored ones, in file order."""
-    features = [name for name in table.header if name != target and name not in ignored]
+    """The feature columns: every column but the target and the ignored ones, in file order,
+    and but an unnamed first one: the row index pandas writes (df.to_csv(path)), a row label
+    such as 100, 101, ..., a feature that would tell the model nothing but the row's place."""
+    features = [name for name in table.header
+                if name and name != target and name not in ignored]
     if not features and ignored:
         raise UsageError(f"{table.path}: --ignore {','.join(ignored)} leaves no feature column: "
                          f"it names every column but the target {target!r}; keep at least one")

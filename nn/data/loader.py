@@ -34,6 +34,7 @@ import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import chosen_generator, set_generator_state
+from autograd.tables import is_table, table_array
 
 from .collate import _collated, _converted
 from .dataset import Dataset, IterableDataset, Subset, _length, _position
@@ -58,7 +59,11 @@ def _given_as_tensor(data: Any) -> bool:
 
 
 def _features(where: str, X: Any, ragged_hint: str = "", name: str = "X") -> np.ndarray:
-    """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default."""
+    """X as an ndarray by Tensor's rules: arrays keep their dtype, Python floats get the default
+    (a DataFrame's float64 columns too: pandas chose it, not the learner)."""
+    if is_table(X):
+        arr = _table_numbers(where, name, X)
+        return arr.astype(get_default_dtype()) if arr.dtype == np.float64 else arr
     try:
         X = _unwrapped(X)
         if isinstance(X, np.ndarray):
@@ -72,10 +77,37 @@ def _features(where: str, X: Any, ragged_hint: str = "", name: str = "X") -> np.
 def _samples_of(where: str, name: str, values: Any) -> np.ndarray:
     """`values` (the labels y, or a TensorDataset's further array) as an ndarray, its dtype
     kept; errors name it as `name`."""
+    if is_table(values):                # text (class names) goes on to the check that says so
+        return _table_numbers(where, name, values, text=True)
     try:
         return np.asarray(_unwrapped(values))
     except ValueError as e:
         raise ValueError(f"{where}: {name} must be rectangular ({e})") from None
+
+
+def _table_numbers(where: str, name: str, table: Any, text: bool = False) -> np.ndarray:
+    """A pandas DataFrame's or Series' numbers (autograd/tables.py: a column of text or dates
+    is named), NaN and infinity refused naming the columns that hold them and the rows by their
+    index labels: after a shuffle or a split, row 3 of the array is not the row labelled 3."""
+    arr = table_array(where, table, text=text, of=name)
+    if arr.dtype.kind != "f" or np.isfinite(arr).all():
+        return arr
+    bad = ~np.isfinite(arr.reshape(len(arr), -1))
+    frame = hasattr(table, "columns")
+    what = "NaN" if np.isnan(arr).any() else "infinity"
+    rows = np.flatnonzero(bad.any(axis=1))
+    labels = ", ".join(map(str, table.index[rows[:5]])) + (", ..." if len(rows) > 5 else "")
+    if frame:
+        columns = [c for c, b in zip(table.columns, bad.any(axis=0)) if b]
+        where_ = (f" in column{'s' if len(columns) > 1 else ''} "
+                  f"{', '.join(map(repr, columns[:5]))}{', ...' if len(columns) > 5 else ''}")
+        fill = f"df[{columns[0]!r}].fillna(df[{columns[0]!r}].median())"
+    else:
+        ref = "s" if table.name is None else f"df[{table.name!r}]"
+        where_, fill = "", f"{ref}.fillna({ref}.median())"
+    rows_ = f"row{'s' if len(rows) > 1 else ''} with index {labels}"
+    raise ValueError(f"{where}: {name} contains {what}{where_} ({len(rows)} {rows_}); fill it "
+                     f"({fill}) or drop those rows (.dropna()) first")
 
 
 def _finite(where: str, name: str, arr: np.ndarray) -> None:

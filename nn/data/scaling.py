@@ -35,8 +35,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from autograd import Tensor, get_default_dtype
+from autograd.tables import is_table
 
-from .loader import got_dtype
+from .loader import _table_numbers, got_dtype
 
 __all__ = ["StandardScaler"]
 
@@ -65,6 +66,11 @@ class StandardScaler:
     scikit-learn calls `std` `scale_` and `mean` `mean_`; `glassgrad train` saves these same two
     arrays in its model file as `input_mean` and `input_std`.
 
+    A pandas DataFrame is read by its columns (a column of text or dates is refused by name);
+    `columns` keeps their names (scikit-learn's `feature_names_in_`), and `transform` of a
+    DataFrame whose columns differ from them, or come in another order, is refused: its columns
+    would be scaled by the statistics of others, silently (not kept by `state_dict`).
+
     >>> scaler = StandardScaler().fit(np.array([[1.0], [3.0]]))        # mean 2, std 1
     >>> scaler.mean.tolist(), scaler.std.tolist(), scaler.transform(np.array([[5.0]])).tolist()
     ([2.0], [1.0], [[3.0]])
@@ -73,6 +79,7 @@ class StandardScaler:
     def __init__(self) -> None:
         self.mean: np.ndarray | None = None       # float64: one per column, or 0-d for 1-d data
         self.std: np.ndarray | None = None
+        self.columns: list | None = None          # a DataFrame's column names, from fit
 
     def fit(self, X: Any) -> StandardScaler:
         """Learn each column's mean and standard deviation from the training rows `X`; returns
@@ -102,12 +109,37 @@ class StandardScaler:
         constant = (data.max(axis=0) == lowest) | (std <= rounding)
         self.mean = np.where(constant, lowest, mean).astype(np.float64)
         self.std = np.where(constant, 1.0, std)
+        self.columns = list(X.columns) if is_table(X) and hasattr(X, "columns") else None
         return self
 
     def transform(self, X: Any) -> Any:
         """`(X - mean) / std`, column by column, with the statistics of the training rows."""
         data, dtype = self._fitting_input("transform", X)
+        self._check_columns(X)
         return (data - self.mean.astype(dtype)) / self.std.astype(dtype)
+
+    def _check_columns(self, X: Any) -> None:
+        """A DataFrame to transform has the fitted DataFrame's columns, in their order."""
+        if self.columns is None or not (is_table(X) and hasattr(X, "columns")):
+            return
+        given = list(X.columns)
+        if given == self.columns:
+            return
+        if sorted(map(str, given)) == sorted(map(str, self.columns)):
+            problem = "the same columns in another order"
+        else:
+            absent = [c for c in self.columns if c not in given]
+            extra = [c for c in given if c not in self.columns]
+            problem = "; ".join(part for part in (
+                f"no column {', '.join(map(repr, absent))}" if absent else "",
+                f"a column {', '.join(map(repr, extra))} it was not fitted on" if extra else "")
+                if part)
+        fitted = ", ".join(map(repr, self.columns[:8])) + (", ..." if len(self.columns) > 8
+                                                           else "")
+        raise ValueError(f"StandardScaler.transform: X's columns are not those of the "
+                         f"DataFrame the scaler was fitted on ({fitted}): {problem}, so columns "
+                         f"would be scaled by others' statistics; select them as fitted: "
+                         f"X[scaler.columns]")
 
     def fit_transform(self, X: Any) -> Any:
         """`fit(X)`, then `transform(X)`: the training rows, standardised."""
@@ -183,6 +215,8 @@ class StandardScaler:
 def _numbers(where: str, X: Any) -> np.ndarray:
     """The numbers of `X` (an array, a Tensor, nested lists) as a numpy array, or a TypeError
     when they are not numbers."""
+    if is_table(X):             # by its columns: a text column or NaN named (loader.py)
+        return _table_numbers(where, "X", X)
     try:
         data = X.data if isinstance(X, Tensor) else np.asarray(X)
     except ValueError as err:                 # ragged nested lists

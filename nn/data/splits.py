@@ -8,7 +8,9 @@
 ((8, 2), (2, 2), [0, 1])
 
 Rows keep their pairing (X_train[i] belongs with y_train[i]). Tensors come back as Tensors,
-anything else as ndarrays. `shuffle=False` keeps the order and holds out the LAST samples: the
+pandas DataFrames and Series as DataFrames and Series of the chosen rows, their index labels
+kept (as scikit-learn gives them: `X_test.head()`, and `y_test.index` names the rows), anything
+else as ndarrays. `shuffle=False` keeps the order and holds out the LAST samples: the
 honest split for a time series, where the model must not peek at the future.
 """
 
@@ -21,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd import Tensor
+from autograd.tables import is_table, table_array
 
 from .loader import _flag, generator
 
@@ -39,6 +42,8 @@ def _length(fn: str, X: Any, y: Any) -> int:
 def _take(data: Any, rows: np.ndarray) -> Any:
     if isinstance(data, Tensor):
         return Tensor(data.data[rows])
+    if is_table(data) and hasattr(data, "iloc"):      # by position: data[rows] would pick
+        return data.iloc[rows]                         # a DataFrame's columns, or index labels
     return np.asarray(data)[rows]
 
 
@@ -70,7 +75,8 @@ def _stratify_labels(fn: str, stratify: Any, shuffle: bool, n: int, parts: int
     if not shuffle:
         raise ValueError(f"{fn}: stratify needs shuffle=True (an unshuffled split holds out "
                          f"the last samples, whatever their class)")
-    labels = np.asarray(stratify.data if isinstance(stratify, Tensor) else stratify)
+    labels = table_array(fn, stratify, text=True, of="stratify") if is_table(stratify) else \
+        np.asarray(stratify.data if isinstance(stratify, Tensor) else stratify)
     if labels.shape != (n,):
         raise ValueError(f"{fn}: stratify must be one label per sample, shape ({n},), "
                          f"got shape {labels.shape}")

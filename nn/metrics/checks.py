@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd.graph import Node
+from autograd.tables import is_table, table_array
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -21,6 +22,8 @@ def _as_array(y: Any) -> np.ndarray:
         y = y.data                          # numpy refuses): a metric reads only the numbers
     elif isinstance(y, (list, tuple)) and y and isinstance(y[0], Node):
         y = [item.data for item in y]
+    elif is_table(y):       # a pandas Series: by its dtype (a nullable Int64's <NA> as NaN)
+        return table_array("metrics", y, text=True)
     arr = np.asarray(y)
     if arr.dtype == object and arr.size and isinstance(arr.flat[0], Node):
         arr = np.array([item.data for item in arr.flat]).reshape(arr.shape)

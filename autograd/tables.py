@@ -1,0 +1,133 @@
+"""pandas' DataFrame and Series as numpy arrays, the one place where tables become numbers
+(Tensor(df), the DataLoader, fit, the scaler and the metrics all come here). pandas is never
+imported: a table is anything with `to_numpy` and a `dtype` (a Series) or `dtypes` (a
+DataFrame), read by its columns' dtypes.
+
+numpy's own reading, `np.asarray(df)`, is what goes wrong: a table whose columns differ in type
+(an int column beside a bool one, as `pd.get_dummies` gives, or a nullable Int64) becomes an
+array of Python objects that no op takes, and a text or date column is reported as "dtype
+object" without its name. Here numeric columns (bool, int, float, the nullable Int64 / Float64 /
+boolean, categories of numbers) make one array of their common dtype, a missing value in a
+nullable column becoming NaN (as in a float column); any other column is refused, by name,
+with what to write instead. The array is always new: changing a Tensor made from a DataFrame
+in place leaves the DataFrame as it was (pandas' arrays may be read-only views).
+
+>>> class Column:                   # (a stand-in for a pandas Series)
+...     dtype, name = np.dtype("<U5"), "city"
+...     def to_numpy(self, dtype=None, copy=False): return np.array(["Paris", "Lyon"])
+>>> table_array("Tensor", Column())
+Traceback (most recent call last):
+TypeError: Tensor: the Series 'city' holds text (such as 'Paris'), not numbers: encode it ...
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def is_table(data: Any) -> bool:
+    """Whether `data` is a pandas DataFrame or Series (or anything shaped like one)."""
+    return (not isinstance(data, np.ndarray) and hasattr(data, "to_numpy")
+            and (hasattr(data, "dtypes") or hasattr(data, "dtype")))
+
+
+def _columns(data: Any) -> list[tuple[Any, Any, Any]]:
+    """(name, dtype, column) for each column of a DataFrame, or the Series itself."""
+    if hasattr(data, "columns") and hasattr(data, "items"):
+        return [(name, column.dtype, column) for name, column in data.items()]
+    return [(getattr(data, "name", None), data.dtype, data)]
+
+
+def _numpy_dtype(dtype: Any) -> np.dtype | None:
+    """The numpy dtype of a numeric column's values (nullable ones give theirs, Int64's int64),
+    or None for a column that holds something else."""
+    if isinstance(dtype, np.dtype):
+        return dtype if dtype.kind in "biuf" else None
+    categories = getattr(dtype, "categories", None)
+    if categories is not None:                               # a category: of numbers?
+        return _numpy_dtype(categories.dtype)
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)       # Int64, Float64, boolean
+    if getattr(dtype, "kind", None) in tuple("biuf") and isinstance(numpy_dtype, np.dtype):
+        return numpy_dtype
+    return None
+
+
+def _named(data: Any, name: Any, of: str) -> str:
+    """How an error names the column: "column 'city'" ("... of X" for the X of a call)."""
+    if hasattr(data, "columns"):
+        return f"column {name!r}" + (f" of {of}" if of else "")
+    series = "the Series" + ("" if name is None else f" {name!r}")
+    return f"{of} ({series[4:]})" if of else series
+
+
+def _refusal(where: str, data: Any, name: Any, dtype: Any, column: Any, of: str) -> TypeError:
+    """What to write instead of a column that holds no numbers."""
+    what = _named(data, name, of)
+    frame = hasattr(data, "columns")
+    ref = "s" if name is None else f"df[{name!r}]"         # (a Series is most often df's)
+    drop = f" or drop it (df.drop(columns=[{name!r}]))" if frame else ""
+    kind = getattr(dtype, "kind", "O")
+    if kind == "M":
+        return TypeError(f"{where}: {what} holds dates ({dtype}), not numbers: turn them into "
+                         f"numbers first, e.g. {ref}.dt.dayofyear or ({ref} - {ref}.min())"
+                         f".dt.days{drop}")
+    if kind == "m":
+        return TypeError(f"{where}: {what} holds durations ({dtype}), not numbers: turn them "
+                         f"into numbers first, e.g. {ref}.dt.total_seconds(){drop}")
+    encode = (f"pd.get_dummies(df, columns=[{name!r}], dtype=float)" if frame
+              else f"pd.get_dummies({ref}, dtype=float), or for class labels "
+                   f"pd.factorize({ref})[0]")
+    if getattr(dtype, "categories", None) is not None:
+        return TypeError(f"{where}: {what} is categorical, not numbers: encode it ({encode}), "
+                         f"or take its codes ({ref}.cat.codes){drop}")
+    values = np.asarray(column.to_numpy(), dtype=object).ravel()
+    odd = next((v for v in values if not isinstance(v, numbers.Real)), None)
+    if odd is None or isinstance(odd, str):
+        such = "" if odd is None else f" (such as {odd!r:.30})"
+        return TypeError(f"{where}: {what} holds text{such}, not numbers: encode it "
+                         f"({encode}){drop}")
+    return TypeError(f"{where}: {what} holds {type(odd).__name__} values (such as {odd!r:.30}), "
+                     f"not numbers: convert it ({ref}.astype(float)){drop}")
+
+
+def table_array(where: str, data: Any, text: bool = False, of: str = "") -> np.ndarray:
+    """A DataFrame's or Series' numbers as a new ndarray of their common dtype; a column of
+    anything else is a TypeError that names it (as a column `of` the argument so named, "X")
+    and says what to do, starting with `where`. `text=True` lets columns of text (class names,
+    for the metrics) through as numpy reads them."""
+    columns = _columns(data)
+    dtypes = []
+    for name, dtype, column in columns:
+        numpy_dtype = _numpy_dtype(dtype)
+        if numpy_dtype is None and dtype == np.dtype(object):   # Python numbers, perhaps
+            numpy_dtype = _object_numbers(column)
+        if numpy_dtype is None:
+            if text and (getattr(dtype, "kind", "O") in "OSU" or
+                         getattr(dtype, "categories", None) is not None):
+                return np.array(data.to_numpy(), copy=True)
+            raise _refusal(where, data, name, dtype, column, of)
+        dtypes.append(numpy_dtype)
+    if not columns:                                       # a DataFrame of no columns
+        return np.array(data.to_numpy(), copy=True)
+    common = np.result_type(*dtypes)
+    missing = any(not isinstance(dtype, np.dtype) and bool(column.isna().any())
+                  for _, dtype, column in columns)
+    if missing:                                    # a nullable column's NA: NaN, as a float's
+        common = np.result_type(common, np.float64)
+        array = data.to_numpy(dtype=common, na_value=np.nan)
+    else:
+        array = data.to_numpy(dtype=common)
+    # its own numbers, in C order (a DataFrame's array is often a transposed view of its own)
+    return np.array(array, copy=True, order="C")
+
+
+def _object_numbers(column: Any) -> np.dtype | None:
+    """The dtype numpy gives a column of Python objects that are all numbers (bool, int,
+    float), or None when any is not one (text, None, a date)."""
+    values = np.asarray(column.to_numpy(), dtype=object).ravel().tolist()
+    if not all(isinstance(v, numbers.Real) for v in values):
+        return None
+    return np.asarray(values).dtype if values else np.dtype(np.float64)
