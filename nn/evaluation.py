@@ -155,8 +155,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
 
     `sample_weight` (one weight >= 0 per sample of (X, y) or of a Dataset, in order; not with
     a DataLoader, which may shuffle them) weights every metric, with scikit-learn's meaning: a
-    sample of weight 2 counts as two. The "loss" stays the plain mean the model trains on, as
-    `fit` records it; for a weighted cross-entropy ask for "log_loss".
+    sample of weight 2 counts as two. The "loss" stays the plain mean, as `fit` records it
+    when it trains without weights (`fit(..., sample_weight=w)` records the weighted one, and
+    so does its val_data=(X, y, w)); for a weighted cross-entropy ask for "log_loss".
 
     >>> import numpy as np
     >>> from nn import LogisticRegression, binary_cross_entropy_with_logits as bce
@@ -211,11 +212,13 @@ def _check_weighted(where: str, chosen: dict[str, S.Metric]) -> None:
 
 def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Callable,
               chosen: dict[str, S.Metric], predict: Callable | None,
-              epoch: int | None = None, sample_weight: np.ndarray | None = None
-              ) -> dict[str, float]:
+              epoch: int | None = None, sample_weight: np.ndarray | None = None,
+              weighted: Any = None) -> dict[str, float]:
     """The loss and the chosen metrics on `loader`, the model run by `forward` (see
     `_forward_for`). Inside fit (`epoch` given), outputs that are no longer finite mean the
-    training diverged, even if the weights are still finite."""
+    training diverged, even if the weights are still finite. `sample_weight` (one per sample,
+    in the loader's order, which does not shuffle) weighs the metrics, and the loss too when
+    `weighted` (a `nn.sample_weights.WeightedLoss`) is given."""
     was_training = model.training
     model.eval()
     total, count, outputs, targets = 0.0, 0, [], []
@@ -223,6 +226,7 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
     from_samples = _targets_from_samples(loader)    # (for a shape error's advice)
     dtype = parameter_dtype(model)
     where = "evaluate: data" if epoch is None else "fit: val_data"
+    start = 0                           # the batch's first sample, for its weights
     try:
         with no_grad():
             for batch, (*inputs, yb) in enumerate(loader, start=1):
@@ -230,11 +234,18 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                 inputs = as_parameter_dtype(inputs, dtype, f"{where}: batch {batch}'s x")
                 yb = as_parameter_dtype(_label_array(yb), dtype, f"{where}: batch {batch}'s y")
                 out = forward(*inputs)
-                counted = _counted(yb, ignored, out, weight)
+                first = batch == 1 and epoch in (None, 1)
+                if weighted is None:
+                    counted = _counted(yb, ignored, out, weight)
+                    loss = _loss_of(loss_fn, out, yb, "evaluate" if epoch is None else
+                                    "fit: val_data", from_samples, first) if counted else None
+                else:                   # the batch's weights: the loader keeps their order
+                    wb, start = sample_weight[start:start + len(yb)], start + len(yb)
+                    loss = _loss_of(loss_fn, out, yb, "fit: val_data", from_samples, first,
+                                    weighted, wb)
+                    counted = weighted.counted
                 if counted:
-                    value = float(_loss_of(loss_fn, out, yb, "evaluate" if epoch is None
-                                           else "fit: val_data", from_samples,
-                                           first=batch == 1 and epoch in (None, 1)).data)
+                    value = float(loss.data)
                     if not math.isfinite(value):
                         _check_batch_finite(where, inputs, yb, f"batch {batch}")
                     total += value * counted

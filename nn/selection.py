@@ -286,7 +286,21 @@ def _checked_fit_kwargs(where: str, fit_kwargs: dict[str, Any] | None) -> dict[s
     if "metrics" in fit_kwargs:
         raise ValueError(f"{where}: pass metrics= as its own argument, not in fit_kwargs: they "
                          f"score each held-out fold")
+    if "sample_weight" in fit_kwargs:
+        raise ValueError(_no_weighted_training(where))
     return fit_kwargs
+
+
+def _no_weighted_training(where: str) -> str:
+    """Why `fit`'s sample_weight cannot go to these functions' fits: each trains on some of
+    the rows, and one array given to every fit would not follow them."""
+    scores = {"cross_validate": "; cross_validate(..., sample_weight=w) weighs the scores",
+              "GridSearch": "; GridSearch(...).fit(X, y, sample_weight=w) weighs the scores",
+              }.get(where, "")
+    return (f"{where}: fit's sample_weight cannot be passed on: each fit here trains on a part "
+            f"of the rows, which one array of weights for every fit would not follow, and "
+            f"weighted training is not done here{scores}; to train weighted, split the data "
+            f"yourself and call fit(..., sample_weight=w[train_rows])")
 
 
 def _fit_arguments_go_in_fit_kwargs(where: str) -> Callable[[Callable], Callable]:
@@ -302,6 +316,8 @@ def _fit_arguments_go_in_fit_kwargs(where: str) -> Callable[[Callable], Callable
             from .train import fit
             misplaced = {name: value for name, value in kwargs.items()
                          if name not in own and name in inspect.signature(fit).parameters}
+            if "sample_weight" in misplaced:        # (fit_kwargs would refuse it in turn)
+                raise TypeError(_no_weighted_training(where))
             if misplaced:
                 given = ", ".join(f"{name}={value!r}" for name, value in misplaced.items())
                 which = ("is fit's argument: pass it" if len(misplaced) == 1 else
@@ -418,8 +434,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
 
     `sample_weight` (one weight >= 0 per sample of X) weights the metrics of every fold, each
     fold scored with its own samples' weights (see `nn.evaluate`; the "loss" stays the plain
-    mean). It does not weight the training: `fit` takes no sample weights (for classes of
-    different sizes give the loss a class `weight=`, or `pos_weight=` for two). This is
+    mean). It does not weight the training (`fit(..., sample_weight=)` does, given the rows it
+    trains on; here fit_kwargs refuse it), so for classes of different sizes give the loss a
+    class `weight=`, or `pos_weight=` for two. This is
     scikit-learn's `cross_validate(..., params={"sample_weight": w})` with its scorers given
     the weights; `params=` here are build_model's arguments.
 

@@ -34,8 +34,8 @@ from autograd.warn import warn
 from . import scoring as S
 from .data import DataLoader
 from .divergence import TrainingDiverged, _check_batch_finite, _diverged, _numbers_judged_here
-from .evaluation import (_as_numpy, _check_labels_for, _counted, _evaluate, _joined, _metrics_for,
-                         _score, evaluate, predict_labels)
+from .evaluation import (_as_numpy, _check_labels_for, _check_weighted, _counted, _evaluate,
+                         _joined, _metrics_for, _score, evaluate, predict_labels)
 from .history import EarlyStopping, History, _finish, _improved, _put_back, _snapshot, _Weights
 from .history import _add_note  # noqa: F401  (tests/test_train.py imports it from here)
 from .interrupts import _Steps, interrupt
@@ -43,6 +43,7 @@ from .live import in_notebook
 from .module import Module, as_parameter_dtype, parameter_dtype
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .progress import _bar_ends_early, _live_plot, _progress_bar
+from .sample_weights import WeightedLoss, checked_weights, split_val_weights, train_weights
 from .training_checks import (_batches, _check_fit_arguments, _check_scheduler, _check_targets,
                               _forward_for, _label_array, _labels_seen, _loss_of, _monitored,
                               _per_batch, _refuse_float_labels, _scored_whole,
@@ -61,7 +62,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
         drop_last: bool | None = None, seed: Any = None,
         predict: Callable | None = None, live: bool = False,
-        clip_grad_norm: float | None = None) -> History:
+        clip_grad_norm: float | None = None, sample_weight: Any = None) -> History:
     """Train `model` for `epochs` passes over `train_data`; return its `History`.
 
     The training loop itself, without the checks, the bookkeeping and the recovery below, is
@@ -156,6 +157,30 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
     recurrent networks often need.
 
+    `sample_weight=w` (one number >= 0 per sample of an (X, y) pair or a TensorDataset, in
+    order, as scikit-learn's) counts sample i's loss w_i times: each batch's loss is
+    Σ w_i l_i / Σ w_i over its samples, the loss called with `reduction="none"` (every
+    built-in loss and loss module takes it; your own needs a `reduction` parameter, or is
+    refused) and reduced in nn/sample_weights.py. Divided by the weights' total rather than
+    by the batch size: all-ones weights train exactly as no weights do, and a batch's step
+    does not grow with its weights' scale. It is PyTorch's hand-written
+    `(loss_fn(z, y, reduction="none") * w).sum() / w.sum()`. A loss of several numbers per
+    sample (targets (N, D), a sequence's positions) counts each as its own mean does, with its
+    sample's weight (positions labelled ignore_index not at all). The weights are shuffled and
+    batched with their rows, so an integer weight is its row repeated (exactly, for one batch
+    of all the data; with mini-batches the repeated rows fill other batches). The history's
+    loss and metrics are weighted; `val_data=(X_val, y_val, w_val)`, Keras' form, weighs
+    val_loss and the val metrics. A DataLoader, which shuffles by itself, or a dataset of
+    samples cannot carry the weights: give arrays.
+
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> y = np.array([[0.0], [0.0], [3.0]])            # the last point off the line y = 0
+    >>> model = MLP(1, [], 1)
+    >>> history = fit(model, mse_loss, SGD(model.parameters(), lr=0.3), (X, y), epochs=200,
+    ...               batch_size=3, progress=False, sample_weight=[1.0, 1.0, 0.0])
+    >>> bool(np.abs(model(X).data).max() < 1e-3)      # y = 0: the weight-0 point left out
+    True
+
     An optimizer whose step evaluates the loss itself (`LBFGS`: its `step_needs_closure`) is
     given PyTorch's closure for each batch: it clears the gradients, runs the model and the
     loss on the batch, calls backward (then clips, if asked) and returns the loss. The
@@ -226,12 +251,20 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     batch_size = 32 if batch_size is None else batch_size
     shuffle = True if shuffle is None else shuffle      # (0 and numpy's False mean False too)
     dtype = parameter_dtype(model)         # floating data are cast to it (the rule above)
+    val_data, val_weight = split_val_weights(val_data)      # Keras' (X, y, w)
+    # a loss that cannot weigh its samples is refused before the data are even read
+    weighted = None if sample_weight is None and val_weight is None else \
+        WeightedLoss("fit", loss_fn, "sample_weight" if sample_weight is not None else
+                     "the w of val_data=(X, y, w)")
     train_loader = _batches(train_data, batch_size, shuffle, seed, "fit: train_data",
                             drop_last, dtype)
+    steps_loader = train_loader         # what the loop iterates: with the weights, if any
+    if sample_weight is not None:
+        steps_loader, _ = train_weights("fit", train_data, train_loader, sample_weight)
     train_y, inputs = _labels_seen("fit: train_data", train_loader)
     forward = _forward_for("fit: train_data", model, inputs)
     _check_targets("fit: train_data", train_y, loss_fn)
-    val_loader = None
+    val_loader = val_w = None
     if val_data is not None:
         val_loader = _scored_whole("fit: val_data",
                                    _batches(val_data, batch_size, False, None, "fit: val_data",
@@ -240,7 +273,12 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         val_forward = _forward_for("fit: val_data", model, inputs)
         _check_targets("fit: val_data", val_y, loss_fn)
         _refuse_float_labels("fit: val_data", val_y, loss_fn, _targets_from_samples(val_loader))
+        if val_weight is not None:
+            val_w = checked_weights("fit: val_data (X, y, w)", val_weight,
+                                    len(val_loader.dataset), name="w")
     chosen = _metrics_for(loss_fn, metrics, "fit", predict, train_y)
+    if weighted is not None:            # every metric is weighted too: each must take them
+        _check_weighted("fit", chosen)
     if val_loader is not None:
         _check_labels_for("fit: val_data", val_y, loss_fn, chosen)
     _check_scheduler(scheduler, optimizer)
@@ -274,16 +312,17 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
         for epoch in range(1, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the epoch's (at its start, for OneCycleLR)
             with _numbers_judged_here():         # a NaN or inf stops fit, with TrainingDiverged
-                scores = _train_one_epoch(model, loss_fn, optimizer, train_loader, forward,
+                scores = _train_one_epoch(model, loss_fn, optimizer, steps_loader, forward,
                                           chosen, predict, bar, weights, epoch, steps,
-                                          batch_scheduler, clip_grad_norm)
+                                          batch_scheduler, clip_grad_norm,
+                                          weighted if sample_weight is not None else None)
                 if not weights.finite():         # the epoch's last step broke the weights
                     weights.put_back()
                     raise _diverged(math.nan, epoch, len(train_loader), True, optimizer,
                                     len(train_loader))
                 if val_loader is not None:
                     val = _evaluate(model, loss_fn, val_loader, val_forward, chosen, predict,
-                                    epoch)
+                                    epoch, val_w, weighted if val_w is not None else None)
                     scores.update({"val_" + name: value for name, value in val.items()})
             with steps:                          # the epoch's record, best weights, lr: whole
                 scores["lr"] = lr
@@ -343,13 +382,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
 def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: DataLoader,
                      forward: Callable, chosen: dict[str, S.Metric], predict: Callable | None,
                      bar: Any, weights: _Weights, epoch: int, steps: _Steps,
-                     batch_scheduler: Any = None,
-                     clip_grad_norm: float | None = None) -> dict[str, float]:
+                     batch_scheduler: Any = None, clip_grad_norm: float | None = None,
+                     weighted: WeightedLoss | None = None) -> dict[str, float]:
     """One pass over `loader`, the loop of the lectures: for each batch, forward, loss,
     backward (`closure`), then the optimizer's step; returns the epoch's mean loss and the
-    `chosen` metrics of the outputs each batch had before its step."""
+    `chosen` metrics of the outputs each batch had before its step. With sample weights
+    (`weighted`), every batch ends with its samples' weights, which weigh the loss (see
+    nn/sample_weights.py) and the metrics."""
     model.train()
-    total, count, outputs, targets = 0.0, 0, [], []
+    total, count, outputs, targets, batch_weights = 0.0, 0, [], [], []
     keep = bool(chosen)                  # the outputs are kept only when a metric needs them
     ignored, weight = S.ignored_label(loss_fn), S.label_weight(loss_fn)
     needs_closure = getattr(optimizer, "step_needs_closure", False)     # (yours may lack it)
@@ -358,6 +399,9 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
     # a batch is (x, y), or (xa, xb, y) for a model of several inputs: forward is model(x) or
     # model(xa, xb) (for a scalar model, forward_batch: sample by sample; see _forward_for)
     for batch, (*inputs, yb) in enumerate(loader, start=1):
+        wb = None
+        if weighted is not None:         # (x, y, w): the weights came with their rows
+            *inputs, yb, wb = inputs + [yb]
         with steps:                      # a Ctrl-C now stops fit after this step, not inside it
             which = f"fit: train_data: batch {batch} of epoch {epoch}"
             inputs = as_parameter_dtype(inputs, dtype, f"{which}: x")
@@ -370,13 +414,15 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                 optimizer.zero_grad()
                 outputs_now = forward(*inputs)
                 loss = _loss_of(loss_fn, outputs_now, yb, "fit", from_samples,
-                                first=epoch == 1 and batch == 1 and out is None)
+                                first=epoch == 1 and batch == 1 and out is None,
+                                weighted=weighted, w=wb)
                 if out is None:          # the first evaluation: at the weights before the step
                     out, value = outputs_now, float(loss.data)
                     # a batch whose every label is ignored has PyTorch's 0 / 0 mean, NaN, and
                     # a zero gradient: it steps as in PyTorch, but is no divergence and adds
-                    # nothing to the mean
-                    counted = _counted(yb, ignored, out, weight)
+                    # nothing to the mean (so a batch whose samples all weigh 0)
+                    counted = _counted(yb, ignored, out, weight) if weighted is None else \
+                        weighted.counted
                     if counted and not math.isfinite(value):    # the latest step did this
                         _check_batch_finite("fit: train_data", inputs, yb,
                                             f"batch {batch} of epoch {epoch}")
@@ -406,10 +452,12 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
             if keep:
                 outputs.append(_as_numpy(out))
                 targets.append(yb)
+                batch_weights.append(wb)
             if bar is not None:
                 bar.update()
     scores = {"loss": total / count if count else math.nan}
     if keep:
         outputs, y = _joined(outputs, targets, loss_fn, "fit")
-        scores.update(_score(chosen, y, outputs, loss_fn, predict, "fit"))
+        w = None if weighted is None else np.concatenate(batch_weights)
+        scores.update(_score(chosen, y, outputs, loss_fn, predict, "fit", w))
     return scores

@@ -57,10 +57,15 @@ def _batches(data: Any, batch_size: int, shuffle: bool, seed: Any, where: str,
     pair = isinstance(data, (tuple, list)) and len(data) == 2
     if not (pair or isinstance(data, Dataset)):
         samples = isinstance(data, list) and bool(data) and isinstance(data[0], tuple)
+        weights = (where == "fit: train_data" and isinstance(data, tuple) and len(data) == 3
+                   and not samples)        # Keras' (X, y, sample_weight)
         raise TypeError(f"{where} must be a DataLoader, a Dataset or an (X, y) pair, got "
                         f"{type(data).__name__}"
                         + (f" of {len(data)} samples; batch them with DataLoader(samples, "
-                           f"batch_size=32, shuffle=True)" if samples else ""))
+                           f"batch_size=32, shuffle=True)" if samples else "")
+                        + ("; for (X, y, w) give the weights by name: fit(model, loss_fn, "
+                           "optimizer, (X, y), sample_weight=w); for a model of several "
+                           "inputs, ((X_a, X_b), y)" if weights else ""))
     if pair:
         if data[1] is None:
             raise TypeError(f"{where} is (X, None); training and scoring need the labels or "
@@ -256,14 +261,18 @@ def _targets_from_samples(loader: DataLoader) -> bool:
 
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
-             from_samples: bool = False, first: bool = False) -> Any:
-    """loss_fn(out, y); when outputs (N, 1) meet targets (N,), or outputs (N,) targets (N, 1),
-    the loss's own advice to reshape the prediction cannot be followed inside fit, so the error
-    says how to give y instead (`from_samples`: y is batched from a dataset's samples, whose
-    `__getitem__` is where each target gets its shape); a loss written by hand that takes them
-    anyway is caught on the `first` batch, the first epoch's (`_refuse_broadcast_loss`).
-    Integer targets of the outputs' shape that are not one-hot are refused: the loss would
-    read them as probabilities (`_check_targets` let them pass as labels per position)."""
+             from_samples: bool = False, first: bool = False, weighted: Any = None,
+             w: np.ndarray | None = None) -> Any:
+    """loss_fn(out, y), or with sample weights `weighted(out, y, w)` (a
+    `nn.sample_weights.WeightedLoss` of loss_fn, the batch's weights `w`, whose broadcasting
+    check reads the loss unweighted); when outputs (N, 1) meet targets (N,), or outputs (N,)
+    targets (N, 1), the loss's own advice to reshape the prediction cannot be followed inside
+    fit, so the error says how to give y instead (`from_samples`: y is batched from a
+    dataset's samples, whose `__getitem__` is where each target gets its shape); a loss
+    written by hand that takes them anyway is caught on the `first` batch, the first epoch's
+    (`_refuse_broadcast_loss`). Integer targets of the outputs' shape that are not one-hot are
+    refused: the loss would read them as probabilities
+    (`_check_targets` let them pass as labels per position)."""
     if y.ndim > 1 and y.dtype.kind in "iu" and np.shape(out) == y.shape:
         _refuse_labels_shaped_like_outputs(where, y, loss_fn)
     if len(np.shape(out)) == 1 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass":
@@ -275,7 +284,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                          f"Linear(n, C)), or for two classes and one logit use "
                          f"binary_cross_entropy_with_logits")
     try:
-        loss = loss_fn(out, y)
+        loss = loss_fn(out, y) if weighted is None else weighted(out, y, w)
     except (ValueError, TypeError) as error:    # (a scalar model's loss raises TypeError)
         if (isinstance(error, TypeError) and np.ndim(y) == 1 and np.asarray(y).dtype.kind == "f"
                 and getattr(S.loss_task(loss_fn), "task", None) == "multiclass"):
@@ -315,7 +324,11 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                              f"cross_entropy") from error
         raise
     if first:
-        _refuse_broadcast_loss(loss_fn, out, y, loss, where, from_samples)
+        plain = loss
+        if weighted is not None and isinstance(out, Tensor):   # judged by the loss unweighted
+            with no_grad():
+                plain = loss_fn(out.detach(), y)
+        _refuse_broadcast_loss(loss_fn, out, y, plain, where, from_samples)
     return loss
 
 
