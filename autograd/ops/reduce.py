@@ -59,7 +59,14 @@ class Mean(Op):
         axes, keepdims = ctx
         if x.size == 0:         # the mean of no numbers is NaN (PyTorch's value), which numpy
             return x.sum(axis=axes, keepdims=keepdims) * np.nan    # gives with a warning
-        return x.mean(axis=axes, keepdims=keepdims)
+        if x.dtype == np.float16 or x.size > 1 << 24:   # (numpy adds float16 up in float32)
+            return x.mean(axis=axes, keepdims=keepdims)
+        # numpy's x.mean without its Python wrapper (a third of the instructions of a mean of
+        # 16 numbers): the sum over the count, divided in x's dtype. numpy divides in float64
+        # and rounds to x's dtype, which gives the same number: the count (up to 2**24) is
+        # exact in float32, and a quotient rounded through float64 is the one rounded once
+        total = _add_reduce(x, axes, None, None, keepdims)
+        return total / x.dtype.type(x.size // total.size)
 
     @staticmethod
     def backward(ctx, g, out, x):
