@@ -47,7 +47,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g, out, x):
         axes, keepdims = ctx
-        return (broadcast_to(_restore_axes(g, x.shape, axes, keepdims), x.shape),)
+        shape = x.shape
+        if not keepdims and axes is not None:   # (a sum of all is 0-d: it broadcasts as it is)
+            g = g.reshape(kept_shape(shape, axes))
+        return (broadcast_to(g, shape),)
 
 
 class Mean(Op):
