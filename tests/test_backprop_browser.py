@@ -361,3 +361,104 @@ def test_on_a_phone_the_controls_share_one_line(browser, tmp_path):
     path = tmp_path / "phone.png"
     assert root.screenshot(str(path))
     assert js_errors(browser) == []
+
+
+# -- a screen reader, the keyboard alone, paper ------------------------------------------------
+
+def _title(driver, node: str) -> str:
+    """What a screen reader (and the tooltip) says for box `node`: its <title>."""
+    box = driver.find_element("css selector", f".glassgrad-backprop g[id$='-{node}']")
+    return box.find_element("css selector", "title").get_attribute("textContent")
+
+
+def test_a_screen_reader_hears_each_step_and_each_boxs_gradient(browser, tmp_path):
+    """The page had no live region, so a step was silent; and every box's <title> (its name
+    for a screen reader, its tooltip) kept the last step's gradient: at step 2 hovering x1 said
+    "grad -1.5000" while the box showed "grad not yet"."""
+    walk = draw_backprop(neuron())
+    browser.get(walk.save(tmp_path / "backprop.html").as_uri())
+    said = browser.find_element("css selector", ".gg-said")
+    assert said.get_attribute("aria-live") == "polite"
+    assert _title(browser, "n0") == "x1 | data 2.0000 | grad not yet"
+    press(browser, "right")
+    assert said.get_attribute("textContent") == \
+        "step 2 of 6: " + "; ".join(walk.steps[1].lines())
+    slider = browser.find_element("css selector", ".gg-slider")
+    assert slider.get_attribute("aria-valuetext") == "step 2 of 6"
+    press(browser, "end")
+    assert said.get_attribute("textContent").startswith("step 6 of 6: at #2 = x2 * w2")
+    assert _title(browser, "n0") == "x1 | data 2.0000 | grad -1.5000"
+    press(browser, "home")
+    assert _title(browser, "n0") == "x1 | data 2.0000 | grad not yet"
+    assert js_errors(browser) == []
+
+
+def test_the_keyboard_alone_reaches_every_control_and_leaves_again(browser, tmp_path):
+    """Tab: the widget (with a visible ring, where it had only a faint border), Back, the
+    slider, Next, then out of the widget: every control reachable, no trap."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(neuron_page(tmp_path).as_uri())
+    browser.execute_script(                                  # step 2 (Back is enabled),
+        "var s = document.querySelector('.gg-slider'); s.value = '2';"    # the focus untouched
+        "s.dispatchEvent(new Event('input'));")
+    def tab(times: int, back: bool = False) -> list:
+        seen = []
+        for _ in range(times):
+            keys = ActionChains(browser)
+            (keys.key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT) if back
+             else keys.send_keys(Keys.TAB)).perform()
+            seen.append(browser.execute_script("""
+              var e = document.activeElement, s = getComputedStyle(e);
+              return [e.className || e.tagName, s.outlineStyle, parseFloat(s.outlineWidth)];"""))
+        return seen
+
+    # the slider's step gave the widget the focus (as a step does when the page has it)
+    assert [v[0] for v in tab(4)] == ["gg-back", "gg-slider", "gg-next", "BODY"]  # no trap
+    backwards = tab(4, back=True)
+    assert [v[0] for v in backwards] == ["gg-next", "gg-slider", "gg-back", "glassgrad-backprop"]
+    assert backwards[-1][1] == "solid" and backwards[-1][2] >= 2    # the widget's focus ring
+    tab(3)
+    ActionChains(browser).send_keys(Keys.SPACE).perform()    # Next, pressed from the keyboard
+    assert counter(browser) == "step 3 of 6"
+    assert js_errors(browser) == []
+
+
+def test_the_printed_page_has_the_whole_drawing_and_every_step(browser, tmp_path):
+    """Printed (Chromium's print media), the drawing was cut at the paper's edge, the buttons
+    were printed, and only the step on screen was there."""
+    walk = draw_backprop(neuron())
+    browser.get(walk.save(tmp_path / "backprop.html").as_uri())
+    click(browser, "next")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.set_window_size(800, 1000)                       # about an A4 page's width
+    fits, buttons, steps = browser.execute_script("""
+      var box = document.querySelector('.gg-drawing'), svg = box.querySelector('svg');
+      return [svg.getBoundingClientRect().width <= box.clientWidth,
+              getComputedStyle(document.querySelector('.gg-buttons')).display,
+              Array.from(document.querySelectorAll('.gg-all li')).filter(function (li) {
+                return li.getBoundingClientRect().height > 0; }).map(function (li) {
+                return li.textContent; })];""")
+    assert fits and buttons == "none"
+    assert steps == ["\n".join(step.lines()) for step in walk.steps]
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert not browser.find_element("css selector", ".gg-all").is_displayed()  # not on screen
+    assert js_errors(browser) == []
+
+
+@pytest.mark.parametrize("zoom", [1, 2])
+def test_on_a_projector_and_at_200_percent_the_page_does_not_scroll_sideways(browser, tmp_path,
+                                                                            zoom):
+    """1024 × 768, at 100 % and 200 % zoom (a 512 px wide page): the equations wrap, the
+    controls fit, only the drawing's own box scrolls (to each step's node)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1024 // zoom, "height": 768 // zoom, "deviceScaleFactor": zoom,
+        "mobile": False})
+    browser.get(neuron_page(tmp_path).as_uri())
+    for _ in range(3):
+        press(browser, "right")
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert _hot_in_view(browser)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -5,10 +5,12 @@ layered layout that writes standalone SVG. The pieces, one job each:
 
     trace.py     walk the graph once, deterministically (ids n0, n1, ... in walk order)
     collapse.py  large graphs: one box per (depth, op), saying what was collapsed
+    palette.py   every colour and line width, checked for contrast and colour blindness
     labels.py    the text and colour of each box
     scene.py     boxes and arrows, before any geometry
     dot.py       the scene as DOT text; running `dot`
     layout.py    the built-in layered layout
+    describe.py  a drawing in words: the SVG's <title> and <desc> for screen readers
     svg.py       the built-in SVG writer
     draw.py      draw_graph and GraphDrawing (Jupyter display, save)
     rules.py     an op's derivative as its docstring writes it

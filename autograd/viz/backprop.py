@@ -37,17 +37,19 @@ from ..files import atomic_open
 from ..graph import Leaf, Node
 from ..warn import warn
 from . import labels, page, svg
+from .palette import HOT_FILL, TARGET_FILL
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
 from .scene import Scene, build_scene
 from .steps import Step, record_backprop, step_names
 from .trace import Trace, trace
 
-HOT_FILL = "#ffd966"                # the node whose rule runs in this step
-TARGET_FILL = "#cfe5ff"             # the inputs that receive a gradient in this step
 UNKNOWN = "not yet"                 # a gradient the walk has not computed yet
 _PAD = "\N{NO-BREAK SPACE}"         # pads texts to one width (SVG does not collapse it)
 _STEP_FILE = re.compile(r"step_[0-9]+\.svg")     # the names `save` gives the frames
+# what the page's drawing says to a screen reader before its boxes: its gradients are the last
+# step's (the page reads every step out as it shows it, and each box's own title follows it)
+_PAGE_NOTE = "The gradients as backpropagation leaves them, after the last step."
 
 
 # Steps a page holds by default: about 200 bytes each, so 2,000 make ~0.4 MB of HTML, under
@@ -128,7 +130,7 @@ class BackpropDrawing:
         self._caption_height: int | None = None          # lines; found when frames are drawn
         static = self._scene_with(self.texts_at(len(self._frames) - 1), hot=(), targets=())
         self._sizes, self._layout = _builtin_layout(static)
-        self._svg = svg.render(static, self._sizes, self._layout)
+        self._svg = svg.render(static, self._sizes, self._layout, note=_PAGE_NOTE)
 
     # -- what a step looks like ----------------------------------------------------------------
 
@@ -145,9 +147,9 @@ class BackpropDrawing:
             if box.name in texts:
                 box = replace(box, fields=box.fields[:-1] + (self._pad(box.name, texts[box.name]),))
             if box.name in hot:
-                box = replace(box, fill=HOT_FILL)
+                box = replace(box, fill=HOT_FILL, outline="hot")
             elif box.name in targets:
-                box = replace(box, fill=TARGET_FILL)
+                box = replace(box, fill=TARGET_FILL, outline="to")
             boxes.append(box)
         return replace(self.scene, boxes=boxes)
 
@@ -280,6 +282,7 @@ def _numbered(scene: Scene, walked: Trace, names: list[str]) -> Scene:
                 box = replace(box, fields=(names[position],) + box.fields)
             elif names[position] != box.fields[0]:          # a second "y" is called y₂
                 box = replace(box, fields=(names[position],) + box.fields[1:])
+            box = replace(box, label=names[position])
         boxes.append(box)
     return replace(scene, boxes=boxes)
 

@@ -13,6 +13,7 @@ import subprocess
 
 from . import svg
 from .layout import Layout
+from .palette import EDGE_INK, INK
 from .scene import Scene
 
 INSTALL_HINT = (
@@ -134,9 +135,9 @@ def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None
     lines = [
         "digraph glassgrad {",
         f"  graph [{', '.join(graph_attrs)}];",
-        f'  node [fontname={_quote(FONT)}, fontsize=11, style=filled, color="#333333", '
+        f'  node [fontname={_quote(FONT)}, fontsize=11, style=filled, color="{INK}", '
         f"penwidth=1.0, height=0.3];",
-        '  edge [color="#555555", arrowsize=0.7];',
+        f'  edge [color="{EDGE_INK}", arrowsize=0.7];',
     ]
     where = _positions(scene, *placed) if placed is not None else None
     for k, box in enumerate(scene.boxes):

@@ -15,6 +15,8 @@ import numpy as np
 from ..graph import Node
 from ..ops import (AddConst, ConstDiv, ConstPow, ConstSub, DivConst, Huber, LeakyRelu, MulConst,
                    PowConst, SmoothL1, SubConst)
+from .palette import CONSTANT_FILL, LEAF_FILL, RESULT_FILL
+from .palette import HEAT as _HOT
 
 #: ops that keep a number operand in ctx instead of a node: the drawing shows it ("* 2")
 _CONSTANT_OPERAND_OPS = (AddConst, SubConst, MulConst, DivConst, PowConst,
@@ -27,12 +29,6 @@ NUMBER_TYPES = (int, float, np.floating)
 MAX_LABEL = 40                          # characters; longer labels end in "…"
 _UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"     # stands for control characters in labels
 
-LEAF_FILL = "#eef4fb"                   # inputs and parameters: the values the user made
-RESULT_FILL = "#ffffff"
-CONSTANT_FILL = "#f6f6f6"
-OP_FILL = "#f2f2f2"
-GROUP_FILL = "#fbf7ee"
-_HOT = (232, 106, 74)                   # the largest gradient in a drawing; zero is white
 
 
 def clean(text: Any) -> str:

@@ -14,29 +14,48 @@ from __future__ import annotations
 
 import re
 
+from . import palette
 from .svg import escape
 
+# The palette's colours go in by name (palette.py: contrast and colour-blindness checked there).
 STYLE = """
 .glassgrad-backprop { font-family: DejaVu Sans Mono, Menlo, Consolas, monospace;
-  font-size: 13px; outline: none; border: 1px solid #ddd; border-radius: 4px; padding: 8px; }
-.glassgrad-backprop:focus-within, .glassgrad-backprop:focus { border-color: #6a9fd8; }
+  font-size: 13px; outline: none; border: 1px solid %(frame)s; border-radius: 4px; padding: 8px;
+  background: %(paper)s; color: %(text)s; }
+.glassgrad-backprop:focus-within, .glassgrad-backprop:focus { border-color: %(frame_focus)s; }
+.glassgrad-backprop:focus-visible { outline: 3px solid %(focus)s; outline-offset: 2px; }
 .glassgrad-backprop .gg-bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .glassgrad-backprop .gg-buttons { display: flex; gap: 6px; align-items: center;
   flex: 1 1 240px; max-width: 440px; min-width: 0; }
 .glassgrad-backprop .gg-buttons[hidden] { display: none; }
+.glassgrad-backprop .gg-buttons button { white-space: nowrap; flex: none; }
 .glassgrad-backprop .gg-slider { flex: 1 1 auto; min-width: 60px; width: auto; }
 .glassgrad-backprop .gg-counter { font-weight: bold; }
-.glassgrad-backprop .gg-note, .glassgrad-backprop .gg-legend { color: #777; }
+.glassgrad-backprop .gg-note, .glassgrad-backprop .gg-legend { color: %(note)s; }
 .glassgrad-backprop .gg-swatch { display: inline-block; width: 1em; height: 0.8em;
-  vertical-align: middle; border: 1.5px solid; border-radius: 2px; }
+  vertical-align: middle; border-style: solid; border-radius: 2px;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .glassgrad-backprop .gg-equation { margin: 8px 0; min-height: 3.6em; white-space: pre-wrap; }
 .glassgrad-backprop .gg-drawing { overflow: auto; }
-.glassgrad-backprop .gg-drawing svg { display: block; max-width: 100%; height: auto; }
+.glassgrad-backprop .gg-drawing svg { display: block; max-width: 100%%; height: auto; }
 .glassgrad-backprop g.gg-to > rect, .glassgrad-backprop g.gg-to > ellipse {
-  fill: #cfe5ff; stroke: #2f6eb5; stroke-width: 2px; }
+  fill: %(to_fill)s; stroke: %(to_ink)s; stroke-width: %(to_width)spx; }
 .glassgrad-backprop g.gg-hot > rect, .glassgrad-backprop g.gg-hot > ellipse {
-  fill: #ffd966; stroke: #c0392b; stroke-width: 2.5px; }
-"""
+  fill: %(hot_fill)s; stroke: %(hot_ink)s; stroke-width: %(hot_width)spx; }
+.glassgrad-backprop .gg-said { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%%); white-space: nowrap; }
+.glassgrad-backprop .gg-all { display: none; }
+@media print {
+  .glassgrad-backprop { border: none; padding: 0; outline: none; }
+  .glassgrad-backprop .gg-buttons, .glassgrad-backprop .gg-note { display: none; }
+  .glassgrad-backprop .gg-drawing { overflow: visible; }
+  .glassgrad-backprop .gg-drawing svg { min-width: 0 !important; break-inside: avoid; }
+  .glassgrad-backprop .gg-all { display: block; white-space: pre-wrap; padding-left: 3em; }
+  .glassgrad-backprop .gg-all li { break-inside: avoid; margin-bottom: 4px; }
+}
+""" % {"frame": palette.FRAME, "frame_focus": palette.FRAME_FOCUS, "paper": palette.PAPER, "text": palette.TEXT, "focus": palette.FOCUS, "note": palette.NOTE,
+       "to_fill": palette.TARGET_FILL, "to_ink": palette.TARGET_INK, "to_width": palette.TARGET_WIDTH,
+       "hot_fill": palette.HOT_FILL, "hot_ink": palette.HOT_INK, "hot_width": palette.HOT_WIDTH}
 
 # One function per widget, scoped to its own element: several widgets can share a page. Arrow
 # keys are handled only while the widget has the focus (Jupyter uses them too), and not when the
@@ -66,6 +85,12 @@ SCRIPT = """
     shown[name] = text;
     var texts = box.getElementsByTagName("text");
     texts[texts.length - 1].textContent = text;         // the gradient is the last field
+    // the box's tooltip, which a screen reader says for the box, tells this step's too
+    var title = box.getElementsByTagName("title")[0];
+    if (title) {
+      title.textContent = Array.prototype.map.call(texts, function (t) {
+        return t.textContent.replace(/\\u00a0/g, " ").trim(); }).join(" | ");
+    }
   }
   function mark(names, cls) {
     names.forEach(function (name) {
@@ -99,6 +124,9 @@ SCRIPT = """
     if (low < from || high - low > to - from) { return low - from - 8; }
     return high > to ? high - to + 8 : 0;
   }
+  function said(k) {                         // a step in words: what the page shows
+    return "step " + (k + 1) + " of " + count + ": " + frames[k].lines.join("; ");
+  }
   function show(k, scroll) {
     current = Math.max(0, Math.min(count - 1, k));
     var texts = Object.assign({}, data.init);        // replay the changes up to step k
@@ -113,11 +141,13 @@ SCRIPT = """
     var equation = root.querySelector(".gg-equation");
     equation.textContent = frames[current].lines.join("\\n");
     slider.value = String(current + 1);
+    slider.setAttribute("aria-valuetext", "step " + (current + 1) + " of " + count);
     back.disabled = current === 0;
     next.disabled = current === count - 1;
   }
   function step(k) {
     show(k, true);
+    root.querySelector(".gg-said").textContent = said(current);   // read out (aria-live)
     // a button that has just been disabled (the first or last step) drops the focus to the
     // page, where the arrow keys no longer reach this widget: the widget takes it back
     if (document.activeElement === document.body || (back.disabled && document.activeElement
@@ -138,6 +168,12 @@ SCRIPT = """
   });
   root.querySelector(".gg-buttons").hidden = false;
   root.querySelector(".gg-note").hidden = true;
+  var all = root.querySelector(".gg-all");    // printed: every step, not only the one shown
+  frames.forEach(function (frame, k) {
+    var item = document.createElement("li");
+    item.textContent = frame.lines.join("\\n");
+    all.appendChild(item);
+  });
   show(0, false);                       // not scrolled to: the page opens where it is
 })();
 """
@@ -153,27 +189,41 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
     data = (data_json.replace("&", "\\u0026").replace("<", "\\u003c")   # stays inside <script>
             .replace(">", "\\u003e"))
     equation = escape("\n".join(last_lines))
+    hot = _swatch(palette.HOT_FILL, palette.HOT_INK, palette.HOT_WIDTH)
+    to = _swatch(palette.TARGET_FILL, palette.TARGET_INK, palette.TARGET_WIDTH)
+    # role="group" and its label: what a screen reader says when the widget takes the focus;
     # data-lm-/data-p-suppress-shortcuts: JupyterLab (Lumino, Phosphor) leaves our keys alone
-    return f"""<div class="glassgrad-backprop" id="{prefix}" tabindex="0"
+    return f"""<div class="glassgrad-backprop" id="{prefix}" tabindex="0" role="group"
+ aria-label="backpropagation, step by step (arrow keys: the step before or after; Home, End: the first or last)"
+ aria-keyshortcuts="ArrowLeft ArrowRight Home End"
  data-lm-suppress-shortcuts="true" data-p-suppress-shortcuts="true">
 <style>{STYLE}</style>
 <div class="gg-bar">
-<span class="gg-buttons" hidden><button type="button" class="gg-back">◀ Back</button>
-<input type="range" class="gg-slider" min="1" max="{count}" value="{count}" aria-label="step">
-<button type="button" class="gg-next">Next ▶</button></span>
+<span class="gg-buttons" hidden><button type="button" class="gg-back">\
+<span aria-hidden="true">◀</span> Back</button>
+<input type="range" class="gg-slider" min="1" max="{count}" value="{count}" aria-label="step"
+ aria-valuetext="step {count} of {count}">
+<button type="button" class="gg-next">Next <span aria-hidden="true">▶</span></button></span>
 <span class="gg-counter">step {count} of {count}</span>
 <span class="gg-note">(the final state; stepping through needs JavaScript)</span>
-<span class="gg-legend"><span class="gg-swatch" style="background: #ffd966; border-color: #c0392b">\
-</span> the node whose rule runs <span class="gg-swatch" style="background: #cfe5ff; \
-border-color: #2f6eb5"></span> its inputs, which receive a gradient</span>
+<span class="gg-legend">{hot} the node whose rule runs {to} its inputs, which \
+receive a gradient</span>
 </div>
 <div class="gg-equation">{equation}</div>
+<div class="gg-said" role="status" aria-live="polite" aria-atomic="true"></div>
 <div class="gg-drawing">
 {drawing}</div>
+<ol class="gg-all"></ol>
 <script type="application/json" class="gg-data">{data}</script>
 <script>{SCRIPT % {"prefix": prefix}}</script>
 </div>
 """
+
+
+def _swatch(fill: str, ink: str, width: float) -> str:
+    """A legend's sample of a highlighted box: its fill and its border, width included."""
+    return (f'<span class="gg-swatch" style="background: {fill}; border-color: {ink}; '
+            f'border-width: {width:g}px"></span>')
 
 
 #: a drawing wider than its box is scaled down to fit, to no less than this share of its size
@@ -202,6 +252,9 @@ def document(body: str, title: str) -> str:
 <title>{escape(title)}</title>
 </head>
 <body>
-{body}</body>
+<main>
+<h1 style="font: bold 1.1em sans-serif">{escape(title)}</h1>
+{body}</main>
+</body>
 </html>
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..graph import Node
-from . import labels
+from . import labels, palette
 from .collapse import Group, collapse
 from .trace import Trace, trace
 
@@ -29,6 +29,8 @@ class Box:
     fill: str                           # "#rrggbb"
     dashed: bool = False                # a constant: no gradient flows into it
     stacked: bool = False               # fields top to bottom (tensors, groups: narrower boxes)
+    label: str = ""                     # a record's name, as its first field shows it ("" if none)
+    outline: str = ""                   # draw_backprop's highlight: "hot", "to" or "" (palette)
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,14 @@ def _full_scene(walked: Trace, rankdir: str, show_grad: bool, color_grad: bool,
     for i, node in enumerate(walked.nodes):
         if not node.is_leaf:
             op_box = len(boxes)
-            boxes.append(Box(f"op{i}", "op", (labels.op_text(node),), labels.OP_FILL))
+            boxes.append(Box(f"op{i}", "op", (labels.op_text(node),), palette.OP_FILL))
             edges.extend((box_of[p], op_box) for p in walked.inputs[i])
             edges.append((op_box, op_box + 1))          # into the node's record, added next
         fill = labels.heat(shade[i]) if color_grad else labels.node_fill(node)
         box_of.append(len(boxes))
         boxes.append(Box(f"n{i}", "record", labels.node_fields(node, show_grad, preview), fill,
-                         dashed=not node.requires_grad, stacked=labels.is_tensor(node)))
+                         dashed=not node.requires_grad, stacked=labels.is_tensor(node),
+                         label=labels.clean(node.label) if node.label else ""))
     return Scene(boxes, edges, rankdir, caption)
 
 
@@ -122,8 +125,8 @@ def _collapsed_scene(walked: Trace, rankdir: str, show_grad: bool, max_nodes: in
         if color_grad:
             fill = labels.heat(np.max([shade[i] for i in group.members]))   # nan: hot
         else:
-            fill = labels.LEAF_FILL if group.kind == "leaf" else (
-                labels.CONSTANT_FILL if group.kind == "constant" else labels.GROUP_FILL)
+            fill = palette.LEAF_FILL if group.kind == "leaf" else (
+                palette.CONSTANT_FILL if group.kind == "constant" else palette.GROUP_FILL)
         boxes.append(Box(f"g{g}", "group", _group_fields(group, walked.nodes, show_grad), fill,
                          dashed=group.kind == "constant", stacked=True))
     caption = " ".join(c for c in (collapsed.caption, colour_caption) if c)

@@ -11,7 +11,10 @@ import math
 import re
 import unicodedata
 
+from . import palette
+from .describe import describe
 from .layout import Layout
+from .palette import CAPTION, EDGE_INK, INK, PAPER
 from .scene import Box, Scene
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
@@ -24,8 +27,6 @@ OP_HEIGHT = 26.0
 STACK = 4.0                 # offset of the shadow box behind a collapsed group
 CAPTION_LINE = 18.0
 CAPTION_CHARS = 110         # the caption wraps at this many characters
-INK = "#333333"
-EDGE_INK = "#555555"
 ARROW = "glassgrad-arrow"
 
 
@@ -111,12 +112,14 @@ def _box(box: Box, centre: tuple[float, float], size: tuple[float, float]) -> li
     cx, cy = centre
     width, height = size
     dash = ' stroke-dasharray="4 3"' if box.dashed else ""
-    title = " | ".join(box.fields)
+    # the tooltip (and what a screen reader says for the box) without draw_backprop's padding
+    title = " | ".join(field.strip("\N{NO-BREAK SPACE}") for field in box.fields)
     out = [f'<g class="node {box.kind}" id="{escape(box.name)}">',
            f"<title>{escape(title)}</title>"]
+    border = _border(box)
     if box.kind == "op":
         out.append(f'<ellipse cx="{_n(cx)}" cy="{_n(cy)}" rx="{_n(width / 2)}" '
-                   f'ry="{_n(height / 2)}" fill="{box.fill}" stroke="{INK}"{dash}/>')
+                   f'ry="{_n(height / 2)}" fill="{box.fill}" {border}{dash}/>')
         out.append(_label(cx, cy, box.fields[0]))
         out.append("</g>")
         return out
@@ -128,7 +131,7 @@ def _box(box: Box, centre: tuple[float, float], size: tuple[float, float]) -> li
                    f'stroke="{INK}"{dash}/>')
     left, top = cx - width / 2, cy - height / 2
     out.append(f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(width)}" height="{_n(height)}" '
-               f'rx="2" fill="{box.fill}" stroke="{INK}"{dash}/>')
+               f'rx="2" fill="{box.fill}" {border}{dash}/>')
     if box.stacked:
         for i, field in enumerate(box.fields):
             y = top + i * LINE_HEIGHT
@@ -146,6 +149,16 @@ def _box(box: Box, centre: tuple[float, float], size: tuple[float, float]) -> li
             x += w
     out.append("</g>")
     return out
+
+
+def _border(box: Box) -> str:
+    """The stroke of a box's outline: draw_backprop's highlighted boxes have a wider one (not
+    only another colour: a grey print, a colour-blind reader)."""
+    if box.outline == "hot":
+        return f'stroke="{palette.HOT_INK}" stroke-width="{palette.HOT_WIDTH}"'
+    if box.outline == "to":
+        return f'stroke="{palette.TARGET_INK}" stroke-width="{palette.TARGET_WIDTH}"'
+    return f'stroke="{INK}"'
 
 
 def on_ellipse(point: tuple[float, float], centre: tuple[float, float],
@@ -178,25 +191,31 @@ def _path(points: list[tuple[float, float]], horizontal: bool) -> str:
     return " ".join(parts)
 
 
-def render(scene: Scene, sizes: list[tuple[float, float]], layout: Layout) -> str:
-    """The SVG document (a string) for `scene`, whose boxes have `sizes` and sit at `layout`."""
+def render(scene: Scene, sizes: list[tuple[float, float]], layout: Layout, note: str = "") -> str:
+    """The SVG document (a string) for `scene`, whose boxes have `sizes` and sit at `layout`.
+
+    Its <title> says what the graph computes and its <desc> every box (`describe`), after
+    `note` if given: what a screen reader says for the picture.
+    """
     caption = _wrap(scene.caption, CAPTION_CHARS) if scene.caption else []
     top = len(caption) * CAPTION_LINE + (6.0 if caption else 0.0)
     width = max([layout.width] + [text_width(line) + 16 for line in caption])
     height = layout.height + top
+    title, description = describe(scene)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="{FONT}" '
         f'font-size="{FONT_SIZE}">',
-        "<title>glassgrad computation graph</title>",
+        f"<title>{escape(title)}</title>",
+        f"<desc>{escape(note + chr(10) + description if note else description)}</desc>",
         f'<defs><marker id="{ARROW}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{EDGE_INK}"/>'
         f"</marker></defs>",
-        '<rect width="100%" height="100%" fill="#ffffff"/>',
+        f'<rect width="100%" height="100%" fill="{PAPER}"/>',
     ]
     for i, line in enumerate(caption):
         out.append(f'<text class="caption" x="8.0" y="{_n(8 + CAPTION_LINE * i + FONT_SIZE)}" '
-                   f'fill="#444444">{escape(line)}</text>')
+                   f'fill="{CAPTION}">{escape(line)}</text>')
     out.append(f'<g transform="translate(0,{_n(top)})">')
     for (source, target), route in zip(scene.edges, layout.routes):
         points = list(route)
