@@ -499,6 +499,20 @@ def test_dot_engine_renders_every_node_as_svg():
 
 
 @pytest.mark.usefixtures("needs_dot")
+def test_graphvizs_svg_says_what_it_computes_as_the_builtin_one_does():
+    """Graphviz titles every graph "glassgrad" and writes no <desc>: a screen reader said
+    nothing of what the picture shows (the built-in engine's SVG said it)."""
+    o, _ = neuron(HOSTILE)
+    by_dot = ET.fromstring(draw_graph(o, engine="graphviz").svg().encode("utf-8"))
+    ours = ET.fromstring(draw_graph(o, engine="builtin").svg().encode("utf-8"))
+    for tag in ("title", "desc"):
+        said = by_dot.find(f"{SVG}{tag}")                  # the document's own, first
+        assert said is not None and said.text == ours.find(f"{SVG}{tag}").text
+    assert by_dot.find(f"{SVG}title").text.startswith("computation graph of ")
+    assert HOSTILE in by_dot.find(f"{SVG}desc").text       # escaped, read back as written
+
+
+@pytest.mark.usefixtures("needs_dot")
 @pytest.mark.parametrize("engine", ["graphviz", "builtin"])
 def test_a_label_that_looks_like_an_html_entity_is_drawn_as_written(engine):
     """Graphviz reads HTML entities in labels: "&lt; &amp; &#65;" was drawn "< & A" (the

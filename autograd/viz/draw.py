@@ -113,7 +113,8 @@ class GraphDrawing:
         if self._svg is None:
             if self.engine == "graphviz":
                 try:
-                    self._svg = self._render("svg").decode("utf-8")
+                    self._svg = svg.described(self._render("svg").decode("utf-8"),
+                                              self.scene)
                 except (dot.GraphvizFailed, dot.GraphvizNotFound, OSError) as error:
                     if not self._fallback:
                         raise

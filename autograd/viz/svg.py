@@ -191,6 +191,25 @@ def _path(points: list[tuple[float, float]], horizontal: bool) -> str:
     return " ".join(parts)
 
 
+def described(document: str, scene: Scene) -> str:
+    """An SVG document of `scene` drawn by Graphviz, given the <title> and <desc> that `render`
+    writes (Graphviz titles every graph "glassgrad"): what a screen reader says for it.
+
+    >>> from autograd import Value
+    >>> from autograd.viz.scene import build_scene
+    >>> print(described('<svg width="9pt">\\n<g/></svg>', build_scene(Value(2.0, label="x") * 3)))
+    <svg width="9pt"><title>computation graph of ...</title><desc>...</desc>
+    <g/></svg>
+    """
+    title, description = describe(scene)
+    start = document.find("<svg")
+    if start < 0:
+        return document
+    end = document.index(">", start) + 1
+    return (f"{document[:end]}<title>{escape(title)}</title><desc>{escape(description)}</desc>"
+            f"{document[end:]}")
+
+
 def render(scene: Scene, sizes: list[tuple[float, float]], layout: Layout, note: str = "") -> str:
     """The SVG document (a string) for `scene`, whose boxes have `sizes` and sit at `layout`.
 
