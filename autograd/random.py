@@ -35,14 +35,15 @@ def manual_seed(seed: int) -> None:
 
     Returns None, where PyTorch's returns its default generator: glassgrad's examples and
     notebooks call `manual_seed(0)` alone at the prompt, where a returned object would print.
-    The shared generator is `default_rng()`, which any `generator=` argument takes.
+    The shared generator is `default_rng()`, which any `generator=` argument takes. It is
+    reseeded in place, as PyTorch's is: a `default_rng()` kept from before (a loader's
+    `generator=`, a layer's `rng=`) starts again from the seed too.
 
     >>> manual_seed(0); first = default_rng().integers(10, size=3).tolist()
     >>> manual_seed(0); default_rng().integers(10, size=3).tolist() == first   # replayed
     True
     """
-    global _rng
-    _rng = _seeded("manual_seed", seed)
+    _rng.bit_generator.state = _seeded("manual_seed", seed).bit_generator.state
 
 
 def _seeded(where: str, seed: int) -> np.random.Generator:
@@ -95,10 +96,16 @@ def set_generator_state(where: str, rng: np.random.Generator, state: Any) -> Non
                          f"(from get_state() / state_dict()): {err}") from None
 
 
+#: where an unseeded `Generator()` starts (any fixed number: a fresh entropy seed would make a
+#: script that forgets `.manual_seed` draw other numbers every run, which PyTorch's does not)
+_GENERATOR_SEED = 67280421310721
+
+
 class Generator(np.random.Generator):
     """A numpy Generator that PyTorch code can seed: `Generator().manual_seed(seed)` reseeds it in
     place and returns it, as `torch.Generator().manual_seed(seed)` does. Unseeded, it starts from
-    fresh entropy (numpy's way; PyTorch's starts from a fixed seed).
+    one fixed seed, as PyTorch's does, so a script that never seeds it still repeats its numbers
+    run after run (`autograd.manual_seed` does not reach it: it is not the shared generator).
 
     It draws with numpy's PCG64, not PyTorch's Mersenne Twister: a seed replays the same numbers
     in glassgrad every time, but they are not PyTorch's numbers for that seed.
@@ -107,12 +114,14 @@ class Generator(np.random.Generator):
     >>> first = g.random()
     >>> g.manual_seed(2147483647).random() == first
     True
+    >>> Generator().random() == Generator().random()        # unseeded: the same fixed start
+    True
     """
 
     def __init__(self, device: Any = None) -> None:
         """`device` is PyTorch's: the CPU (or None), the only device here."""
         check_device("Generator", device)
-        super().__init__(np.random.PCG64())
+        super().__init__(np.random.PCG64(_GENERATOR_SEED))
 
     def manual_seed(self, seed: int) -> Generator:
         """Start again from `seed` (a non-negative int); returns this generator."""
