@@ -67,6 +67,7 @@ of logits hands them probabilities, never logits:
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 from typing import Any, Callable, Iterable, NamedTuple
@@ -573,7 +574,10 @@ def metric_table(metrics: str | Callable | Iterable[str | Callable], task: str |
         elif metric in METRICS:
             entry = METRICS[metric]
         else:
-            raise ValueError(f"{where}: unknown metric {metric!r}; expected one of "
+            close = difflib.get_close_matches(str(metric).replace("-", "_").lower(), METRICS,
+                                              n=1)       # "roc-auc", "Accuracy", "f1_Macro"
+            meant = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{where}: unknown metric {metric!r}{meant}; expected one of "
                              f"{sorted(METRICS)} or a function metric(y_true, y_pred)")
         if entry.name == "loss":
             raise ValueError(f"{where}: a metric cannot be called 'loss' (the loss is always "

@@ -14,7 +14,7 @@ from nn import functional as F
 from nn import metrics as M
 from nn.data import DataLoader
 from nn.optim import SGD
-from nn.scoring import METRICS, declare_metric
+from nn.scoring import METRICS, declare_metric, metric_table
 from nn.selection import GridSearch
 
 RNG = np.random.default_rng(7)
@@ -327,3 +327,10 @@ def test_scikit_learns_params_sample_weight_is_pointed_to_sample_weight():
         cross_validate(lambda: built.append(1) or _build(), X2, Y3, cv=2, metrics=[errors],
                        sample_weight=W, fit_kwargs={"epochs": 1})
     assert len(built) == 1                                  # refused before the first fit
+
+
+@pytest.mark.parametrize("typed, meant", [("roc-auc", "roc_auc"), ("Accuracy", "accuracy"),
+                                          ("f1-macro", "f1_macro"), ("logloss", "log_loss")])
+def test_a_misspelt_metric_name_is_answered_with_the_name_meant(typed, meant):
+    with pytest.raises(ValueError, match=rf"unknown metric '{typed}' \(did you mean '{meant}'\?\)"):
+        metric_table([typed], where="evaluate")
