@@ -308,3 +308,28 @@ def test_sparse_columns_of_get_dummies_are_numbers():
     sparse = pd.get_dummies(frame, sparse=True)           # was refused as "holds text"
     np.testing.assert_array_equal(Tensor(sparse).data, pd.get_dummies(frame).to_numpy(float))
 
+
+def test_missing_labels_are_dropped_with_their_rows_not_filled(df):
+    # a label filled with the labels' median would be made up; and y.dropna() alone would
+    # leave X a row longer
+    X, y = df[NUMBERS], df["visits"]                         # Int64 with one <NA>
+    model, loss, opt = _build()()
+    with pytest.raises(ValueError) as error:
+        fit(model, loss, opt, (X, y), progress=False)
+    message = str(error.value)
+    assert "y contains NaN (1 row with index 107)" in message
+    assert "keep = y.notna(); X, y = X[keep], y[keep]" in message
+    assert "fillna" not in message and "median" not in message
+    # infinity: fillna and dropna do not see it
+    with pytest.raises(ValueError, match=r"X contains infinity in column 'income'.*"
+                                         r"replace\(\[np.inf, -np.inf\], np.nan\)\), then fill"):
+        DataLoader(df[["age", "income"]].replace({df["income"].iloc[3]: np.inf}), df["label"])
+
+
+def test_a_series_target_of_the_wrong_shape_is_told_to_frame(df):
+    # y.reshape(-1, 1), the advice for an array, is an AttributeError on a Series
+    model = MLP(3, [4], 1)
+    with pytest.raises(ValueError, match=r"y.reshape\(-1, 1\) \(a pandas Series: "
+                                         r"y.to_frame\(\)\)"):
+        fit(model, mse_loss, optim.SGD(model.parameters(), lr=1e-6),
+            (df[["age", "income", "f32"]], df["income"]), progress=False)
