@@ -52,6 +52,9 @@ def _numpy_dtype(dtype: Any) -> np.dtype | None:
     numpy_dtype = getattr(dtype, "numpy_dtype", None)       # Int64, Float64, boolean
     if getattr(dtype, "kind", None) in tuple("biuf") and isinstance(numpy_dtype, np.dtype):
         return numpy_dtype
+    subtype = getattr(dtype, "subtype", None)   # Sparse[...], pd.get_dummies(sparse=True)'s
+    if getattr(dtype, "kind", None) in tuple("biuf") and isinstance(subtype, np.dtype):
+        return subtype
     return None
 
 
@@ -84,13 +87,24 @@ def _refusal(where: str, data: Any, name: Any, dtype: Any, column: Any, of: str)
         return TypeError(f"{where}: {what} is categorical, not numbers: encode it ({encode}), "
                          f"or take its codes ({ref}.cat.codes){drop}")
     values = np.asarray(column.to_numpy(), dtype=object).ravel()
-    odd = next((v for v in values if not isinstance(v, numbers.Real)), None)
-    if odd is None or isinstance(odd, str):
-        such = "" if odd is None else f" (such as {odd!r:.30})"
+    odd = [v for v in values if not _is_number(v)]        # the values that are no numbers
+    text = [v for v in odd if isinstance(v, str)]
+    if text or (not odd and kind in "OSU"):               # (an empty column of text: its dtype)
+        such = f" (such as {text[0]!r:.30})" if text else ""
         return TypeError(f"{where}: {what} holds text{such}, not numbers: encode it "
                          f"({encode}){drop}")
-    return TypeError(f"{where}: {what} holds {type(odd).__name__} values (such as {odd!r:.30}), "
-                     f"not numbers: convert it ({ref}.astype(float)){drop}")
+    if not odd:                         # numbers all, in a dtype of a kind not read here
+        return TypeError(f"{where}: {what} holds numbers of dtype {dtype}, which is not read "
+                         f"as numbers: convert it ({ref}.astype(float)){drop}")
+    if all(v is None for v in odd):     # numbers and Python's None (an object column)
+        return TypeError(f"{where}: {what} holds None (a missing value) among its numbers: "
+                         f"make it a float column, where a missing value is NaN "
+                         f"({ref}.astype(float)), then fill them or drop their rows"
+                         + (f"; or drop the column (df.drop(columns=[{name!r}]))" if frame
+                            else ""))
+    other = next(v for v in odd if v is not None)
+    return TypeError(f"{where}: {what} holds {type(other).__name__} values (such as "
+                     f"{other!r:.30}), not numbers: convert it ({ref}.astype(float)){drop}")
 
 
 def table_array(where: str, data: Any, text: bool = False, of: str = "") -> np.ndarray:
@@ -128,6 +142,12 @@ def _object_numbers(column: Any) -> np.dtype | None:
     """The dtype numpy gives a column of Python objects that are all numbers (bool, int,
     float), or None when any is not one (text, None, a date)."""
     values = np.asarray(column.to_numpy(), dtype=object).ravel().tolist()
-    if not all(isinstance(v, numbers.Real) for v in values):
+    if not all(_is_number(v) for v in values):
         return None
     return np.asarray(values).dtype if values else np.dtype(np.float64)
+
+
+def _is_number(value: Any) -> bool:
+    """Whether `value` is a real number: bool, int, float, or numpy's (np.bool_ is no
+    numbers.Real, yet a row of a frame with a bool column, df.iloc[0], holds such values)."""
+    return isinstance(value, (numbers.Real, np.bool_))

@@ -34,6 +34,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -399,9 +400,10 @@ class Module:
         # Assignments that would silently drop parameters from training and checkpoints are
         # refused here, where they happen: over a parameter, anything but a parameter or None;
         # over a module, anything but a module, a parameter or None;
-        # under any name, new or not, a Tensor that requires grad (alone or in a list), a plain
-        # dict of modules or parameters, or lists in a list that hold them. A Parameter always
-        # goes in.
+        # under any name, new or not, a Tensor that requires grad (alone or in a list), a
+        # PyTorch layer or a PyTorch tensor that requires grad (alone or in a list, tuple or
+        # dict), a plain dict of modules or parameters, or lists in a list that hold them. A
+        # Parameter always goes in.
         # (a module or a parameter under a method's name: the cheap tests first, as every
         # assignment to a module comes here)
         if isinstance(value, (Module, Node, list, tuple)) and _is_method_name(type(self), name) \
@@ -426,15 +428,9 @@ class Module:
                                 f"nn.Parameter(values); if it is not meant to train, make it "
                                 f"with requires_grad=False, or keep it outside the module (an "
                                 f"input kept for its gradient)")
-            if callable(value) and not isinstance(value, Module) and _is_pytorch_layer(value):
-                raise TypeError(f"{type(self).__name__}.{name}: got {_not_a_module(value)}; "
-                                f"its weights would not be trained or saved with this model")
-            if type(value).__module__.startswith("torch") and \
-                    getattr(value, "requires_grad", False) is True:
-                raise TypeError(f"{type(self).__name__}.{name}: got a PyTorch tensor that "
-                                f"requires grad, which glassgrad's optimizers would not train "
-                                f"nor its checkpoints save; make it nn.Parameter("
-                                f"t.detach().numpy())")
+            torch_part = _pytorch_part(value)       # itself, or in a list, tuple or dict
+            if torch_part is not None:
+                raise TypeError(_pytorch_refusal(self, name, value, torch_part))
             if isinstance(value, dict) and _holds_parts(value.values()):
                 raise TypeError(f"{type(self).__name__}.{name}: a plain dict of modules or "
                                 f"parameters is not registered (they would not be trained or "
@@ -1163,6 +1159,35 @@ def _is_pytorch_layer(item: Any) -> bool:
     return any(kind.__module__.startswith("torch.nn.") for kind in type(item).__mro__)
 
 
+def _is_pytorch_part(item: Any) -> bool:
+    """Whether `item` is a PyTorch layer or a PyTorch tensor that requires grad: weights that
+    a glassgrad Module would leave out of parameters() and its checkpoints."""
+    if type(item).__module__.startswith("torch") and \
+            getattr(item, "requires_grad", False) is True:
+        return True
+    return callable(item) and not isinstance(item, Module) and _is_pytorch_layer(item)
+
+
+def _pytorch_part(value: Any) -> Any:
+    """The PyTorch layer or trainable tensor that `value` is, or that a list, tuple or dict
+    `value` holds (`self.layers = [torch.nn.Linear(2, 3)]`), else None."""
+    if isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return next((item for item in items if _is_pytorch_part(item)), None)
+    return value if _is_pytorch_part(value) else None
+
+
+def _pytorch_refusal(module: Module, name: str, value: Any, part: Any) -> str:
+    """Why `part` of PyTorch's, assigned as `value` (or in it) to `module.name`, is refused."""
+    got = "got" if part is value else f"got a {type(value).__name__} holding"
+    if getattr(part, "requires_grad", False) is True:      # (a layer has requires_grad_())
+        return (f"{type(module).__name__}.{name}: {got} a PyTorch tensor that requires grad, "
+                f"which glassgrad's optimizers would not train nor its checkpoints save; make "
+                f"it nn.Parameter(t.detach().numpy())")
+    return (f"{type(module).__name__}.{name}: {got} {_not_a_module(part)}; its weights would "
+            f"not be trained or saved with this model")
+
+
 def _not_a_module(item: Any) -> str:
     """What `item` is, and the module it was probably meant to be."""
     if isinstance(item, type) and issubclass(item, Module):
@@ -1175,9 +1200,14 @@ def _not_a_module(item: Any) -> str:
     if torch_base is not None:
         # PyTorch's layer (`import torch.nn as nn` kept beside glassgrad's): not one to rewrite
         name = type(item).__name__
-        if torch_base is type(item):
+        ours = hasattr(importlib.import_module(__package__), name)     # nn.Linear: glassgrad's
+        if torch_base is type(item) and ours:
             return (f"PyTorch's torch.nn.{name}, which is not a glassgrad Module: use "
                     f"glassgrad's nn.{name}(...) (`import nn`, not `import torch.nn as nn`)")
+        if torch_base is type(item):                # (nn.LazyLinear, nn.Bilinear, ...)
+            return (f"PyTorch's torch.nn.{name}, which is not a glassgrad Module, and glassgrad "
+                    f"has no nn.{name}: write the layer as a subclass of glassgrad's nn.Module "
+                    f"(`import nn`, not `import torch.nn as nn`)")
         return (f"a {name} object, a subclass of PyTorch's torch.nn.{torch_base.__name__}, "
                 f"which is not a glassgrad Module: subclass glassgrad's nn.Module instead "
                 f"(`import nn`, not `import torch.nn as nn`)")

@@ -132,9 +132,14 @@ class TrainedModel(Module):
     def _features_of(self, x: Any, where: str) -> Any:
         """A pandas DataFrame's feature columns, by name, in the model's order (as `glassgrad
         predict` reads a CSV file): the other columns (the target, an id) are left out, and a
-        DataFrame whose columns come in another order is not read by position."""
-        if not (is_table(x) and hasattr(x, "columns")):
+        DataFrame whose columns come in another order is not read by position. A Series that
+        is one row of such a DataFrame (df.iloc[0]: the column names are its index) is read
+        by name too."""
+        if not is_table(x):
             return x
+        if not hasattr(x, "columns"):       # a Series: a row of a frame, or a column of numbers
+            index = getattr(x, "index", ())
+            return x[self.features] if all(name in index for name in self.features) else x
         absent = [name for name in self.features if name not in x.columns]
         if absent:
             raise ValueError(f"{where}: the DataFrame has no column "
@@ -165,7 +170,8 @@ class TrainedModel(Module):
         first class). Classes named by numbers ("0", "1", as a CSV's label column has them)
         come back as numbers, so that `model.predict(X) == y` compares with numeric labels
         (strings would compare unequal to every one of them). A pandas DataFrame's feature
-        columns are read by name, whatever their order and whatever other columns it has."""
+        columns are read by name, whatever their order and whatever other columns it has (and
+        so are a row's, df.iloc[0], one sample)."""
         where = f"{type(self).__name__}.predict"
         outputs = self(checked_arrays(where, self._features_of(X, where))[0]).numpy()
         if self.task == "classify":

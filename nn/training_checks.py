@@ -260,6 +260,14 @@ def _targets_from_samples(loader: DataLoader) -> bool:
     return loader.y is None and not isinstance(dataset, TensorDataset)
 
 
+#: how to give y another shape, for arrays and for pandas' (a Series or DataFrame has no
+#: reshape: y.reshape(-1, 1) on df["price"] is an AttributeError)
+_PANDAS_COLUMN = " (a pandas Series: y.to_frame())"
+_PANDAS_VECTOR = " (a one-column pandas DataFrame: y.iloc[:, 0])"
+_AS_COLUMN = f"give y as a column, y.reshape(-1, 1){_PANDAS_COLUMN}"
+_AS_VECTOR = f"give y as a vector, y.reshape(-1){_PANDAS_VECTOR}"
+
+
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
              from_samples: bool = False, first: bool = False, weighted: Any = None,
              w: np.ndarray | None = None) -> Any:
@@ -294,16 +302,14 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
                                           from_samples)) from error
         if np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] == 1:
             fix = ("make each sample's target an array of one number: return np.array([y]) "
-                   "from the dataset's __getitem__" if from_samples else
-                   "give y as a column, y.reshape(-1, 1)")
+                   "from the dataset's __getitem__" if from_samples else _AS_COLUMN)
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; "
                              f"{fix}") from error
         if np.shape(y)[1:] == (1,) and len(np.shape(out)) == 1:
             # a y column (pandas' df[["price"]]) for a model of one output per sample
             fix = ("make each sample's target a number, not an array of one: return y[0] "
-                   "from the dataset's __getitem__" if from_samples else
-                   "give y as a vector, y.reshape(-1)")
+                   "from the dataset's __getitem__" if from_samples else _AS_VECTOR)
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; "
                              f"{fix}") from error
@@ -313,15 +319,16 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
             # (N, 1) would fit outputs (N, C, 1)); these outputs say they are one per sample
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
-                             f"flat, one label per sample: y.reshape(-1)") from error
+                             f"flat, one label per sample: y.reshape(-1){_PANDAS_VECTOR}"
+                             ) from error
         if (np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
                 and getattr(S.loss_task(loss_fn), "task", None) == "binary"):
             # a model of one score per class, SoftmaxRegression(n, 2)'s, for a two-class loss
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))}, a score per class, and labels of shape "
                              f"{np.shape(y)}; it takes one score per sample (LogisticRegression, "
-                             f"Linear(n, 1), with y.reshape(-1, 1)), or keep the model and use "
-                             f"cross_entropy") from error
+                             f"Linear(n, 1), with y.reshape(-1, 1){_PANDAS_COLUMN}), or keep "
+                             f"the model and use cross_entropy") from error
         raise
     if first:
         plain = loss
@@ -359,10 +366,10 @@ def _refuse_broadcast_loss(loss_fn: Callable, out: Any, y: np.ndarray, loss: Any
         return
     if np.ndim(y) == 1:
         fix = ("make each sample's target an array of one number: return np.array([y]) from the "
-               "dataset's __getitem__" if from_samples else "give y as a column, y.reshape(-1, 1)")
+               "dataset's __getitem__" if from_samples else _AS_COLUMN)
     else:
         fix = ("make each sample's target a number, not an array of one: return y[0] from the "
-               "dataset's __getitem__" if from_samples else "give y as a vector, y.reshape(-1)")
+               "dataset's __getitem__" if from_samples else _AS_VECTOR)
     raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                      f"{tuple(np.shape(out))} and targets of shape {np.shape(y)} and broadcast "
                      f"them together (elementwise, as in p - t, these shapes make the ({n}, {n}) "

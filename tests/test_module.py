@@ -275,6 +275,44 @@ def test_a_pytorch_layer_or_trainable_tensor_as_an_attribute_is_refused_where_it
     assert Net(np.tanh).fc is np.tanh
 
 
+def test_pytorch_layers_in_a_list_or_dict_attribute_are_refused_where_assigned():
+    """self.layers = [torch.nn.Linear(2, 3), ...]: a plain list of modules counts in glassgrad,
+    but PyTorch's layers in it went in without a word, their weights left out of parameters()
+    as a single one's were. Stand-ins named as PyTorch's classes are."""
+    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
+                                      "__call__": lambda self, x: x})
+    TorchLinear = type("Linear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
+    TorchTensor = type("Tensor", (), {"__module__": "torch", "requires_grad": True})
+
+    class Net(Module):
+        def __init__(self, part):
+            self.layers = part
+
+    for holder in (list, tuple):
+        with pytest.raises(TypeError, match=rf"Net.layers: got a {holder.__name__} holding "
+                                            r"PyTorch's torch.nn.Linear.*use glassgrad's "
+                                            r"nn.Linear.*would not be trained or saved"):
+            Net(holder([Linear(2, 2), TorchLinear()]))
+    with pytest.raises(TypeError, match=r"Net.layers: got a dict holding PyTorch's "
+                                        r"torch.nn.Linear"):
+        Net({"fc": TorchLinear()})
+    with pytest.raises(TypeError, match=r"Net.layers: got a list holding a PyTorch tensor "
+                                        r"that requires grad"):
+        Net([TorchTensor()])
+    assert Net([1.0, "a", np.tanh]).layers == [1.0, "a", np.tanh]
+
+
+def test_a_pytorch_layer_glassgrad_lacks_is_not_sent_to_a_class_that_does_not_exist():
+    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
+                                      "__call__": lambda self, x: x})
+    Lazy = type("LazyLinear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
+    with pytest.raises(TypeError, match=r"PyTorch's torch.nn.LazyLinear, which is not a "
+                                        r"glassgrad Module, and glassgrad has no "
+                                        r"nn.LazyLinear: write the layer as a subclass of "
+                                        r"glassgrad's nn.Module"):
+        Sequential(Lazy())
+
+
 def test_num_parameters_counts_numbers():
     assert Net().num_parameters() == 2 + 2 + 1 + 3 * 4
 

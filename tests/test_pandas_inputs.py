@@ -269,3 +269,67 @@ def test_glassgrad_train_on_a_csv_pandas_wrote(df, tmp_path, capsys):
     df[["age", "score", "label"]].to_csv(path)
     code, _, err = run(["train", "--csv", str(path), "--target", "label"], capsys)
     assert code != 0 and "column 'score'" in err and "is empty" in err
+
+
+# -- a row, numbers with None, sparse columns: read as numbers, or named as they are -------------
+def test_a_row_of_a_frame_with_a_bool_column_is_its_numbers(df):
+    # df.iloc[0] of mixed columns is an object Series of numpy scalars, np.True_ among them
+    # (no numbers.Real): it was refused as "bool values, not numbers"
+    row = df[NUMBERS].iloc[0]
+    assert row.dtype == object
+    np.testing.assert_allclose(Tensor(row, dtype=np.float64).data,
+                               df[NUMBERS].iloc[[0]].to_numpy(dtype=np.float64)[0])
+    assert Tensor(pd.Series([1.5, np.True_], dtype=object)).tolist() == [1.5, 1.0]
+
+
+def test_a_trained_model_reads_a_row_s_features_by_name(df):
+    # a row (one sample) whose columns come in another order was read by position, silently
+    features = ["age", "income", "f32"]
+    trained = TrainedModel(MLP(3, [4], 2), input_mean=np.array([50.0, 50.0, 0.0]),
+                           input_std=np.array([15.0, 10.0, 1.0]), task="classify",
+                           target="label", features=features, classes=["0", "1"], hidden=[4])
+    expected = trained(df[features].to_numpy()[:1]).numpy()[0]
+    row = df[["f32", "age", "income"]].iloc[0]                 # floats only: no refusal
+    np.testing.assert_allclose(trained(row).numpy(), expected, rtol=1e-6)
+    assert trained.predict(row) == expected.argmax()
+    assert trained.predict(df.iloc[0]) == expected.argmax()    # with text, dates, the label
+
+
+def test_a_column_of_numbers_and_none_is_not_called_text():
+    with pytest.raises(TypeError, match=r"column 'x' holds None \(a missing value\) among its "
+                                        r"numbers: make it a float column.*astype\(float\)"):
+        Tensor(pd.DataFrame({"x": pd.Series([1, None, 2], dtype=object)}))
+    with pytest.raises(TypeError, match=r"holds text \(such as 'a'\)"):   # None before text
+        Tensor(pd.Series([None, "a"], name="x"))
+
+
+def test_sparse_columns_of_get_dummies_are_numbers():
+    frame = pd.DataFrame({"city": ["Paris", "Lyon", "Paris"], "age": [30, 40, 50]})
+    sparse = pd.get_dummies(frame, sparse=True)           # was refused as "holds text"
+    np.testing.assert_array_equal(Tensor(sparse).data, pd.get_dummies(frame).to_numpy(float))
+
+
+def test_missing_labels_are_dropped_with_their_rows_not_filled(df):
+    # a label filled with the labels' median would be made up; and y.dropna() alone would
+    # leave X a row longer
+    X, y = df[NUMBERS], df["visits"]                         # Int64 with one <NA>
+    model, loss, opt = _build()()
+    with pytest.raises(ValueError) as error:
+        fit(model, loss, opt, (X, y), progress=False)
+    message = str(error.value)
+    assert "y contains NaN (1 row with index 107)" in message
+    assert "keep = y.notna(); X, y = X[keep], y[keep]" in message
+    assert "fillna" not in message and "median" not in message
+    # infinity: fillna and dropna do not see it
+    with pytest.raises(ValueError, match=r"X contains infinity in column 'income'.*"
+                                         r"replace\(\[np.inf, -np.inf\], np.nan\)\), then fill"):
+        DataLoader(df[["age", "income"]].replace({df["income"].iloc[3]: np.inf}), df["label"])
+
+
+def test_a_series_target_of_the_wrong_shape_is_told_to_frame(df):
+    # y.reshape(-1, 1), the advice for an array, is an AttributeError on a Series
+    model = MLP(3, [4], 1)
+    with pytest.raises(ValueError, match=r"y.reshape\(-1, 1\) \(a pandas Series: "
+                                         r"y.to_frame\(\)\)"):
+        fit(model, mse_loss, optim.SGD(model.parameters(), lr=1e-6),
+            (df[["age", "income", "f32"]], df["income"]), progress=False)

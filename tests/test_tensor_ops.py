@@ -923,6 +923,17 @@ def test_sum_and_mean_are_numpys_bit_for_bit(dtype, shape):
                 np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("data", [np.array([True, False, True, True]),
+                                  np.arange(200, dtype=np.int8) % 3, np.arange(7)],
+                         ids=["bool", "int8", "int64"])
+def test_the_mean_op_of_bools_and_integers_is_numpys(data):
+    """Tensor.mean floats integers first, but the op itself (autograd.ops.Mean, applied) must
+    not divide in their dtype: a bool's count was True (the mean of 4 bools came out 3.0), and
+    int8 could not hold a count of 200."""
+    got = apply(autograd.ops.Mean, (Tensor(data),), (None, False)).data
+    assert got == data.mean() and got.dtype == np.float64
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_mean_of_no_numbers_is_nan_without_a_warning(dtype):
     """A mean over an empty axis is NaN, as in PyTorch, without numpy's 'Mean of empty slice'

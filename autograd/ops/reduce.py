@@ -62,7 +62,9 @@ class Mean(Op):
         axes, keepdims = ctx
         if x.size == 0:         # the mean of no numbers is NaN (PyTorch's value), which numpy
             return x.sum(axis=axes, keepdims=keepdims) * np.nan    # gives with a warning
-        if x.dtype == np.float16 or x.size > 1 << 24:   # (numpy adds float16 up in float32)
+        if x.dtype.kind != "f" or x.dtype == np.float16 or x.size > 1 << 24:
+            # numpy adds float16 up in float32, and bools and integers in float64 (divided in
+            # their own dtype, True would be the divisor, and a count past 127 no int8)
             return x.mean(axis=axes, keepdims=keepdims)
         # numpy's x.mean without its Python wrapper (a third of the instructions of a mean of
         # 16 numbers): the sum over the count, divided in x's dtype. numpy divides in float64

@@ -106,8 +106,14 @@ def _table_numbers(where: str, name: str, table: Any, text: bool = False) -> np.
         ref = "s" if table.name is None else f"df[{table.name!r}]"
         where_, fill = "", f"{ref}.fillna({ref}.median())"
     rows_ = f"row{'s' if len(rows) > 1 else ''} with index {labels}"
-    raise ValueError(f"{where}: {name} contains {what}{where_} ({len(rows)} {rows_}); fill it "
-                     f"({fill}) or drop those rows (.dropna()) first")
+    if name == "y":             # a label or target filled in would be made up: the rows go
+        keep = "y.notna()" if what == "NaN" else "np.isfinite(y)"
+        advice = f"drop those rows from X and y alike (keep = {keep}; X, y = X[keep], y[keep])"
+    else:
+        advice = f"fill it ({fill}) or drop those rows (.dropna()) first"
+        if what == "infinity":  # (fillna and dropna see NaN only)
+            advice = "make it NaN (.replace([np.inf, -np.inf], np.nan)), then " + advice
+    raise ValueError(f"{where}: {name} contains {what}{where_} ({len(rows)} {rows_}); {advice}")
 
 
 def _finite(where: str, name: str, arr: np.ndarray) -> None:
