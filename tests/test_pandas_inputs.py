@@ -257,7 +257,8 @@ def test_glassgrad_train_on_a_csv_pandas_wrote(df, tmp_path, capsys):
     code, text, err = run(["train", "--csv", str(path), "--target", "label", "--ignore", "city",
                            "--hidden", "4", "--epochs", "2", "--out", str(out)], capsys)
     assert code == 0, err
-    assert "from 5 features" in text                        # not the index
+    assert "from 5 features, ignoring 'city', not the unnamed first column (a row index) (" \
+        in text                                             # not the index, and said so
     model = load_trained(out)
     assert model.features == ["age", "income", "member", "f32", "count"]
     predictions = model.predict(df)

@@ -373,7 +373,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = ("mse",)
     print(f"training an MLP {'-'.join(map(str, [X.shape[1], *args.hidden, out_features]))} to "
           f"{task} {args.target!r} from {_count(len(features), 'feature')}"
-          f"{_ignoring(ignored)} ({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
+          f"{_ignoring(ignored)}{_row_index(table)} ({_count(len(X_train), 'row')}, {len(X_val)} for validation)")
     # a diverging run overflows on its way to inf: its numpy warnings would bury the one line
     # that says so (the library's users keep numpy's own setting: this is for the command only)
     with np.errstate(all="ignore"):
@@ -462,6 +462,12 @@ def _save_stopped(model: TrainedModel, history: Any, epochs: int, terminated: bo
 def _ignoring(ignored: list[str]) -> str:
     """', ignoring 'id', 'date'' for the summary line; '' when nothing is ignored."""
     return f", ignoring {', '.join(map(repr, ignored))}" if ignored else ""
+
+
+def _row_index(table: Table) -> str:
+    """', not the unnamed first column (a row index)' for the summary line when the file has
+    one (df.to_csv(path) writes pandas' index so): said, as it is left out without being asked."""
+    return ", not the unnamed first column (a row index)" if table.header[0] == "" else ""
 
 
 def _count(n: int, noun: str) -> str:
