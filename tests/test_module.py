@@ -232,13 +232,19 @@ def test_a_layer_class_of_ones_own_in_a_sequential_is_told_to_subclass_module():
         Sequential(functools.partial(np.tanh))
 
 
+# stand-ins named as PyTorch's classes are (torch need not be installed)
+TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
+                                  "__call__": lambda self, x: x})
+TorchReLU = type("ReLU", (TorchModule,), {"__module__": "torch.nn.modules.activation"})
+TorchLinear = type("Linear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
+TorchTensor = type("Tensor", (), {"__module__": "torch", "requires_grad": True})
+TorchConstant = type("Tensor", (), {"__module__": "torch", "requires_grad": False})
+
+
 def test_a_pytorch_layer_in_a_sequential_is_named_as_pytorchs_not_as_ones_own():
     """`import torch.nn as nn` kept beside glassgrad's: torch.nn.ReLU() in a Sequential was
     told "a layer of your own becomes one as class ReLU(nn.Module)", a rewrite of PyTorch's
     class. Stand-ins named as PyTorch's classes are (torch need not be installed)."""
-    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
-                                      "__call__": lambda self, x: x})
-    TorchReLU = type("ReLU", (TorchModule,), {"__module__": "torch.nn.modules.activation"})
     Mine = type("Mine", (TorchModule,), {"__module__": "__main__"})
     with pytest.raises(TypeError, match=r"got PyTorch's torch.nn.ReLU, which is not a glassgrad "
                                         r"Module: use glassgrad's nn.ReLU\(...\) \(`import nn`, "
@@ -254,11 +260,6 @@ def test_a_pytorch_layer_or_trainable_tensor_as_an_attribute_is_refused_where_it
     """self.fc = torch.nn.Linear(2, 3) in a glassgrad Module went in without a word: its
     weights were missing from parameters() and checkpoints, and the first forward failed with
     advice about torch.nn.functional. Stand-ins named as PyTorch's classes are."""
-    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
-                                      "__call__": lambda self, x: x})
-    TorchLinear = type("Linear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
-    TorchTensor = type("Tensor", (), {"__module__": "torch", "requires_grad": True})
-
     class Net(Module):
         def __init__(self, part):
             self.fc = part
@@ -270,8 +271,7 @@ def test_a_pytorch_layer_or_trainable_tensor_as_an_attribute_is_refused_where_it
     with pytest.raises(TypeError, match=r"Net.fc: got a PyTorch tensor that requires grad.*"
                                         r"nn.Parameter\(t.detach\(\).numpy\(\)\)"):
         Net(TorchTensor())
-    TorchTensor.requires_grad = False               # a constant: kept as any attribute is
-    assert isinstance(Net(TorchTensor()).fc, TorchTensor)
+    assert isinstance(Net(TorchConstant()).fc, TorchConstant)   # kept as any attribute is
     assert Net(np.tanh).fc is np.tanh
 
 
@@ -279,11 +279,6 @@ def test_pytorch_layers_in_a_list_or_dict_attribute_are_refused_where_assigned()
     """self.layers = [torch.nn.Linear(2, 3), ...]: a plain list of modules counts in glassgrad,
     but PyTorch's layers in it went in without a word, their weights left out of parameters()
     as a single one's were. Stand-ins named as PyTorch's classes are."""
-    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
-                                      "__call__": lambda self, x: x})
-    TorchLinear = type("Linear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
-    TorchTensor = type("Tensor", (), {"__module__": "torch", "requires_grad": True})
-
     class Net(Module):
         def __init__(self, part):
             self.layers = part
@@ -303,8 +298,6 @@ def test_pytorch_layers_in_a_list_or_dict_attribute_are_refused_where_assigned()
 
 
 def test_a_pytorch_layer_glassgrad_lacks_is_not_sent_to_a_class_that_does_not_exist():
-    TorchModule = type("Module", (), {"__module__": "torch.nn.modules.module",
-                                      "__call__": lambda self, x: x})
     Lazy = type("LazyLinear", (TorchModule,), {"__module__": "torch.nn.modules.linear"})
     with pytest.raises(TypeError, match=r"PyTorch's torch.nn.LazyLinear, which is not a "
                                         r"glassgrad Module, and glassgrad has no "
