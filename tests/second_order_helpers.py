@@ -21,6 +21,8 @@ import numpy as np
 
 from autograd import Tensor, grad
 
+from conftest import sample
+
 EPS = 1e-5
 
 
@@ -62,3 +64,10 @@ def check_hessian_vector_products(f: Callable, arrays: list, rng: np.random.Gene
         got = np.zeros(x.shape) if x.grad is None else x.grad
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol,
                                    err_msg=f"input {i}: backward() of the recorded gradient")
+
+
+def check_row(f: Callable, shapes: list, domain: str | list, rng: np.random.Generator) -> None:
+    """A table row (f, input shapes, domain: one for all inputs or one per input): inputs
+    drawn from the domains, then `check_hessian_vector_products`."""
+    domains = [domain] * len(shapes) if isinstance(domain, str) else domain
+    check_hessian_vector_products(f, [sample(d, s, rng) for d, s in zip(domains, shapes)], rng)
