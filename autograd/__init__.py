@@ -99,6 +99,9 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
         "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),
+    "default_generator": (
+        "autograd.default_rng() here: the shared generator (a numpy Generator), for "
+        "generator= arguments; seed it with autograd.manual_seed(seed)"),
     **dict.fromkeys(("seed", "initial_seed"), (
         "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
         "yourself")),

@@ -116,6 +116,14 @@ class Generator(np.random.Generator):
     True
     >>> Generator().random() == Generator().random()        # unseeded: the same fixed start
     True
+
+    A copy (`copy.deepcopy`, as a model's or a loader's copy makes) is a Generator too, and
+    draws what the original draws next:
+
+    >>> import copy
+    >>> twin = copy.deepcopy(g)
+    >>> twin.manual_seed(1) is twin and copy.deepcopy(g).random() == g.random()
+    True
     """
 
     def __init__(self, device: Any = None) -> None:
@@ -127,6 +135,19 @@ class Generator(np.random.Generator):
         """Start again from `seed` (a non-negative int); returns this generator."""
         self.bit_generator.state = _seeded("Generator.manual_seed", seed).bit_generator.state
         return self
+
+    def __reduce__(self) -> tuple:
+        """How `copy.deepcopy` and pickle rebuild it: an `autograd.Generator` at the same point
+        of its stream (numpy's own rule would give back a plain numpy Generator, which has no
+        `manual_seed`)."""
+        return _generator_at, (self.bit_generator.state,)
+
+
+def _generator_at(state: dict[str, Any]) -> Generator:
+    """A `Generator` whose stream stands at `state` (what `Generator.__reduce__` names)."""
+    generator = Generator()
+    generator.bit_generator.state = state
+    return generator
 
 
 def chosen_generator(where: str, generator: Any) -> np.random.Generator:

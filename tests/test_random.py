@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Generator, default_rng, manual_seed
 
 
@@ -78,3 +79,25 @@ def test_manual_seed_returns_none_and_the_shared_generator_is_default_rng():
     first = randn(3, generator=default_rng()).tolist()
     manual_seed(5)
     assert randn(3).tolist() == first
+
+
+def test_a_copied_generator_is_still_a_seedable_generator():
+    """copy.deepcopy (and pickle) of an autograd.Generator gave a plain numpy Generator, whose
+    `manual_seed` is an AttributeError; now the copy is one, at the same point of the stream."""
+    import copy
+    import pickle
+    original = autograd.Generator().manual_seed(7)
+    original.random(3)
+    for twin in (copy.deepcopy(original), copy.copy(original),
+                 pickle.loads(pickle.dumps(original))):
+        assert type(twin) is autograd.Generator and twin is not original
+        assert twin.random(4).tolist() == copy.deepcopy(original).random(4).tolist()
+        assert twin.manual_seed(7).random(2).tolist() == \
+            autograd.Generator().manual_seed(7).random(2).tolist()
+    ahead = original.random(2).tolist()              # the copies did not move the original
+    assert ahead == copy.deepcopy(autograd.Generator().manual_seed(7)).random(5).tolist()[3:]
+
+
+def test_torch_default_generator_names_the_shared_generator():
+    with pytest.raises(AttributeError, match=r"torch.default_generator is autograd.default_rng"):
+        autograd.default_generator
