@@ -106,6 +106,9 @@ class _GradSwitch(metaclass=_SwitchType):
 
     def __exit__(self, *exc: object) -> None:
         grad_mode.update(enabled=self._saved.pop())
+        if exc[1] is not None:      # PyTorch's p.grad.zero_() in a hand-written update step
+            from .pytorch_names import note_numpy_attribute     # (it imports the graph, ours)
+            note_numpy_attribute(exc[1])
 
     def __call__(self, fn: Callable) -> Callable:
         name = type(self).__name__

@@ -71,7 +71,6 @@ TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
     "new": "is t.new_tensor(data) or t.new_zeros(size) here",
-    "type": "is t.dtype here (to read it) and t.astype(dtype) (to convert)",
     "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
     "char": "is t.astype(np.int8) here",
     "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
@@ -90,7 +89,8 @@ TORCH_METHODS = {
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
     "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
-    "detach_": "is t = t.detach() here",
+    "detach_": ("is t = t.detach() here (a recurrent state of several tensors: state = "
+                "tuple(s.detach() for s in state))"),
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
     "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
     "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
@@ -204,6 +204,56 @@ def torch_function_refusal(func: Any) -> str:
     return (f"PyTorch's torch.{name} was given a glassgrad Tensor: glassgrad's functions take "
             f"glassgrad's Tensors (`import autograd as torch` instead of `import torch`"
             f"{', then torch.' + name + ' is ' + ours if ours else ''}); {numbers}")
+
+
+#: what to write for PyTorch's Tensor methods that its code calls on `p.grad` and `p.data`,
+#: which are numpy arrays here (see `note_numpy_attribute`)
+ON_ARRAYS = {
+    "zero_": ("for a gradient, p.grad = None (the next backward starts afresh; "
+              "optimizer.zero_grad() clears them all); for numbers, p.data[...] = 0"),
+    "fill_": "a[...] = value, or nn.init.constant_(p, value) for a parameter",
+    "normal_": "nn.init.normal_(p, mean, std), or p.normal_(mean, std) on the parameter itself "
+               "under no_grad()",
+    "uniform_": "nn.init.uniform_(p, a, b), or p.uniform_(a, b) on the parameter under no_grad()",
+    "copy_": "a[...] = numbers, or p.copy_(numbers) on the parameter under no_grad()",
+    "norm": "np.linalg.norm(a) (a number), or autograd.tensor(a).norm()",
+    "abs": "np.abs(a) (w.data *= np.abs(w.data) >= 5 keeps the large weights)",
+    "to": "p.detach() where PyTorch's code reads p.data as a tensor without history",
+    "detach": "the array itself: it has no history",
+    "clone": "a.copy()",
+    "numpy": "the array itself",
+}
+
+
+def note_numpy_attribute(error: BaseException) -> None:
+    """Add a note to numpy's AttributeError for a PyTorch Tensor method called on an array,
+    most often `p.grad` or `p.data` (numpy arrays here, Tensors in PyTorch): `p.grad.zero_()`,
+    `w.data.normal_(0, 0.01)`. Called where such code runs and glassgrad sees the error pass
+    (leaving `with no_grad():`, `Module.apply`, a module's forward); Python 3.11+ shows notes.
+
+    >>> import numpy as np
+    >>> try:
+    ...     np.zeros(2).zero_()
+    ... except AttributeError as err:
+    ...     note_numpy_attribute(err)
+    ...     print(getattr(err, "__notes__", ["glassgrad: a numpy array has no zero_;"])[0]
+    ...           .split(";")[0])
+    glassgrad: a numpy array has no zero_
+    """
+    name = getattr(error, "name", None)
+    if not (isinstance(error, AttributeError) and isinstance(getattr(error, "obj", None),
+                                                              np.ndarray)
+            and isinstance(name, str) and hasattr(error, "add_note")):
+        return
+    tensor_class = sys.modules[__package__].Tensor
+    if name not in ON_ARRAYS and not (name.endswith("_") or hasattr(tensor_class, name)):
+        return
+    if any(note.startswith("glassgrad:") for note in getattr(error, "__notes__", ())):
+        return                              # (noted already, by an inner module)
+    instead = ON_ARRAYS.get(name, f"call t.{name}(...) on the Tensor itself, or numpy on the "
+                                  f"array")
+    error.add_note(f"glassgrad: a numpy array has no {name}; p.grad and p.data are numpy "
+                   f"arrays here, not Tensors as in PyTorch: {instead}")
 
 
 def mark_pytorch_names(tensor_class: type) -> None:

@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 # `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
 # the class exists (tensor.py imports this module to make it, so it cannot be imported back)
 
+#: PyTorch's old tensor type names, which `t.type(...)` takes as dtypes
+_OLD_TENSOR_TYPES = {"FloatTensor": np.float32, "DoubleTensor": np.float64,
+                     "HalfTensor": np.float16, "LongTensor": np.int64, "IntTensor": np.int32,
+                     "ShortTensor": np.int16, "CharTensor": np.int8, "ByteTensor": np.uint8,
+                     "BoolTensor": np.bool_}
+
 
 class ElementwiseMethods:
     """Tensor's methods that work element by element (see the module's docstring)."""
@@ -774,6 +780,21 @@ class ElementwiseMethods:
     def bool(self) -> Tensor:
         """PyTorch's `t.bool()`: `astype(bool)`, True where nonzero (a mask), a constant."""
         return self.astype(np.bool_)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Tensor:
+        """PyTorch's `t.type(dtype)`: `astype(dtype)`; a dtype, or an old name such as
+        "torch.FloatTensor" (`(y_hat.type(y.dtype) == y).type(y.dtype).sum()` counts hits).
+        Without a dtype PyTorch names the tensor's type; here `t.dtype` says it.
+
+        >>> Tensor([0.0, 2.0]).type(np.int64).tolist(), Tensor([1]).type("torch.FloatTensor").dtype
+        ([0, 2], dtype('float32'))
+        """
+        if dtype is None:
+            raise TypeError("type(): PyTorch's t.type() names the tensor's type; here t.dtype "
+                            "reads it (numpy's dtype), and t.type(dtype) converts")
+        if isinstance(dtype, str) and dtype.removeprefix("torch.") in _OLD_TENSOR_TYPES:
+            dtype = _OLD_TENSOR_TYPES[dtype.removeprefix("torch.")]
+        return self.astype(dtype)
 
     def type_as(self, other: Any) -> Tensor:
         """This tensor in `other`'s dtype (PyTorch's `type_as`): `astype(other.dtype)`."""

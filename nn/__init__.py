@@ -155,3 +155,22 @@ __all__ = [
     "activations", "data", "functional", "init", "losses", "metrics", "optim", "scalar",
     "scoring", "selection", "utils",
 ]
+
+#: the first argument of the layers PyTorch also has in a lazy form (nn.LazyLinear, ...)
+_SIZE_ARGUMENT = {"Linear": "in_features", "Conv": "in_channels", "ConvTranspose": "in_channels",
+                  "BatchNorm": "num_features", "InstanceNorm": "num_features"}
+
+
+def __getattr__(name: str) -> object:
+    # PyTorch's lazy layers guess their input size at the first call; glassgrad's are told it
+    base = name.removeprefix("Lazy")
+    kind = base.rstrip("123d")
+    if name.startswith("Lazy") and base in globals() and kind in _SIZE_ARGUMENT:
+        example = ("nn.LazyLinear(256) is nn.Linear(X.shape[-1], 256) for inputs X; after "
+                   "nn.Flatten(), the product of the axes after the first" if kind == "Linear"
+                   else "the input's channels, X.shape[1]")
+        raise AttributeError(f"module 'nn' has no attribute {name!r}; PyTorch's nn.{name} "
+                             f"finds its input size at the first call, and glassgrad has no lazy "
+                             f"layers: write nn.{base}({_SIZE_ARGUMENT[kind]}, ...) with the size "
+                             f"given ({example})")
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -80,7 +80,8 @@ RESERVED = (FORMAT_KEY, STRUCTURE)
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
-    schedulers and plain data) to `path`, atomically: as `.npz` with the format mark, or, when
+    schedulers and plain data), or a tensor or a list of them as `torch.save(x, path)` takes
+    (`load` gives them back as numpy arrays), to `path`, atomically: as `.npz` with the format mark, or, when
     `path` ends in `.pt` or `.pth`, in PyTorch's format (`torch.save`'s), which
     `torch.load(path)` reads with its default `weights_only=True`, giving torch tensors. There
     an optimizer's "step" is stored as PyTorch keeps it, a 0-d float32 tensor, and a value
@@ -100,22 +101,22 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     TypeError: save: 'w' is a set; a PyTorch checkpoint written by glassgrad holds ...
     """
     state = _state_of(obj)
-    if not isinstance(state, dict):
+    if not isinstance(state, (dict, list, tuple)) and not _is_array_like(state):
         swapped = (" (the object comes first, then the path, as in torch.save)"
                    if isinstance(obj, (str, os.PathLike)) else uncalled_method(obj))
-        raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state, "
-                        f"got {type(obj).__name__}{swapped}")
+        raise TypeError(f"save: expected a Module, a dict of arrays or a dict of training state "
+                        f"(or a tensor, or a list of them), got {type(obj).__name__}{swapped}")
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"save: expected the path of the file to write (a str or a "
                         f"pathlib.Path), got {type(path).__name__}")
     path = os.fsdecode(path)
     if torch_format.is_pytorch_name(path):
         return torch_format.save(state, path)           # PyTorch's own format (torch.load)
-    if state and all(_is_array_like(v) for v in state.values()):
+    if isinstance(state, dict) and state and all(_is_array_like(v) for v in state.values()):
         arrays = _flat_arrays(state)                    # weights: one array per name
-    else:
+    else:                   # (a tensor alone, as torch.save(x, path), is stored as "tensor")
         arrays = {}
-        tree = _encode(state, "", arrays)
+        tree = _encode(state, "tensor" if _is_array_like(state) else "", arrays)
         arrays[STRUCTURE] = np.array(json.dumps(tree))
     arrays[FORMAT_KEY] = np.array(FORMAT)
     check_destination("save", path)
@@ -568,9 +569,9 @@ def _nested(arrays: dict[str, np.ndarray], path: str | os.PathLike) -> Any:
     try:
         text = arrays.pop(STRUCTURE)
         tree = json.loads(str(text[()]), object_pairs_hook=unique_keys)
-        if not isinstance(tree, dict):
+        if not isinstance(tree, (dict, list)):
             raise ValueError(f"its top level is of type {type(tree).__name__}, not the dict "
-                             f"save writes")
+                             f"or list save writes")
         used: set[str] = set()
         state = _decode(tree, arrays, used)
         unused = [name for name in arrays if name not in used]

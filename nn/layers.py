@@ -39,7 +39,7 @@ from . import functional as F
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, _int
 from .conv import not_a_sequence_batch, not_a_volume_batch, not_an_image_batch
 from .containers import _check_key_free
-from .module import Module, ModuleList, Parameter, _Hint, _modules_of, as_array
+from .module import Module, ModuleList, Parameter, _check_name, _Hint, _modules_of, as_array
 
 __all__ = [
     "Linear", "Embedding", "EmbeddingBag", "Identity", "Flatten", "Unflatten", "Dropout",
@@ -608,6 +608,29 @@ class Sequential(ModuleList):
         hint = (": a Sequential is itself the list of its layers (for layer in model, "
                 "model[0], model[-1], len(model))" if name == "layers" else "")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
+
+    def add_module(self, name: str, module: Module) -> None:
+        """PyTorch's: `module` joins the sequence under `name`, after the layers already there
+        (a name the sequence has: that layer is replaced in place), so forward runs it, as in
+        PyTorch, where a Sequential's layers are its named children. (Module's add_module would
+        make it an attribute beside the sequence, which forward would skip.)
+
+        >>> model = Sequential()
+        >>> model.add_module("hidden", Linear(2, 8)); model.add_module("out", Linear(8, 1))
+        >>> len(model), list(model.state_dict())[-1], model.out is model[1]
+        (2, 'out.bias', True)
+        """
+        _check_name(self, "add_module", name)
+        if not isinstance(module, Module):      # (PyTorch takes None, which forward trips on)
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        names = self._names()
+        if name in names:
+            self[names.index(name)] = module
+            return
+        _check_key_free(self, name)
+        self._items.append(module)
+        self._kept_names = names + [name]
 
     def _names(self) -> list[str]:
         """Positions, or the names a slice or a dict kept (layers appended later are numbered

@@ -37,7 +37,7 @@ import difflib
 import importlib
 import inspect
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from types import FunctionType
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
@@ -46,6 +46,7 @@ import numpy as np
 from autograd import Tensor, Value, no_grad
 from autograd.graph import Node, checked_requires_grad
 from autograd.hooks import RemovableHandle as TensorHookHandle
+from autograd.pytorch_names import note_numpy_attribute
 from autograd.devices import NO_GPU, to_arguments
 from autograd.warn import warn
 
@@ -262,9 +263,13 @@ class Module:
         raise NotImplementedError(f"{name} must define forward(){hint}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._hooked:                    # the only cost of hooks to a module without any
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        try:                                # (free in Python 3.11+ until something raises)
+            if self._hooked:                # the only cost of hooks to a module without any
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)
+        except AttributeError as err:       # PyTorch's x.data.to(...) in a forward
+            note_numpy_attribute(err)
+            raise
 
     # -- forward hooks -------------------------------------------------------------------------
 
@@ -492,6 +497,13 @@ class Module:
             if id(child) not in seen:
                 seen.add(id(child))
                 yield name, child
+
+    @property
+    def _modules(self) -> MutableMapping[str, Module]:
+        """PyTorch's `self._modules`, the direct sub-modules by name, as a live view: reading it
+        lists them (`for block in self._modules.values()`), `self._modules["0"] = layer` is
+        `self.add_module("0", layer)` and `del self._modules["0"]` removes it."""
+        return _ChildrenView(self)
 
     def children(self) -> Iterator[Module]:
         """The direct sub-modules (`named_children` without the names)."""
@@ -787,7 +799,11 @@ class Module:
                             f"got {_what_called(fn)}")
         for child in self.children():
             child.apply(fn)
-        fn(self)
+        try:
+            fn(self)
+        except AttributeError as err:       # PyTorch's m.weight.data.normal_(0, 0.01)
+            note_numpy_attribute(err)
+            raise
         return self
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -1367,6 +1383,35 @@ def _replaced_parameter(module: Module, name: str, value: Any) -> str:
 
 # The containers live in nn.containers, which builds on Module: imported last, once Module exists
 # (their old address, nn.module.ModuleList, keeps working)
+class _ChildrenView(MutableMapping):
+    """`module._modules`: its direct sub-modules by name, read from the module each time (a
+    shared one under each of its names, in order), written through `add_module` and `delattr`."""
+
+    __slots__ = ("_module",)
+
+    def __init__(self, module: Module) -> None:
+        self._module = module
+
+    def __getitem__(self, name: str) -> Module:
+        return dict(self._module._child_modules())[name]
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        self._module.add_module(name, module)
+
+    def __delitem__(self, name: str) -> None:
+        self[name]                          # (a KeyError for a name that is not a sub-module)
+        delattr(self._module, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, _ in self._module._child_modules()])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._module._child_modules())
+
+    def __repr__(self) -> str:
+        return f"_modules of {type(self._module).__name__}: {dict(self)}"
+
+
 from .containers import (  # noqa: E402,F401
     ModuleDict, ModuleList, ParameterDict, ParameterList, _modules_of,
 )

@@ -662,9 +662,11 @@ def test_a_sample_that_cannot_be_batched_is_named_with_its_dataset_indices():
 
 
 def test_a_dataset_with_y_or_without_samples_is_refused():
-    with pytest.raises(TypeError, match=r"DataLoader: got a dataset and y=16; the dataset's "
-                                        r"samples hold the labels already"):
-        DataLoader(_Pairs(), 16)                        # PyTorch's batch_size, positionally
+    with pytest.raises(TypeError, match=r"DataLoader: got a dataset and y=an array of shape "
+                                        r"\(10,\); the dataset's samples hold the labels "
+                                        r"already"):
+        DataLoader(_Pairs(), np.zeros(10))
+    assert len(DataLoader(_Pairs(), 4)) == 3            # PyTorch's batch_size, positionally
     with pytest.raises(ValueError, match=r"DataLoader: the dataset is empty"):
         DataLoader(Subset(_Pairs(), []))
 

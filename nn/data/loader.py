@@ -487,6 +487,9 @@ class DataLoader:
     >>> [xb.shape for xb in loader]
     [(4, 3), (4, 3), (2, 3)]
 
+    A number in second place is PyTorch's batch_size (and a bool in third its shuffle):
+    `DataLoader(dataset, 64, shuffle=True)` is `DataLoader(dataset, batch_size=64, ...)`.
+
     PyTorch's form, `DataLoader(TensorDataset(...), ...)`, batches as PyTorch's default collate
     does: every batch is a tuple with one entry per array of the dataset (PyTorch's is a list;
     both unpack and index alike), even for one array, so `for (xb,) in loader` and
@@ -540,6 +543,15 @@ class DataLoader:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
+        if isinstance(y, numbers.Integral) and not isinstance(y, bool):
+            # PyTorch's DataLoader(dataset, 64, True): batch_size and shuffle come second and
+            # third (a number is never labels)
+            if isinstance(batch_size, bool):
+                batch_size, shuffle = 32, batch_size or shuffle
+            if batch_size != 32:
+                raise TypeError(f"DataLoader: got batch_size twice, {y!r} (the second "
+                                f"argument, PyTorch's place for it) and {batch_size!r}")
+            y, batch_size = None, y
         if isinstance(batch_size, (np.ndarray, Tensor, list, tuple)):  # DataLoader(X_a, X_b, y)
             raise TypeError(f"DataLoader: batch_size, the third argument, must be an int, got "
                             f"{type(batch_size).__name__}; DataLoader takes X and y: for "
