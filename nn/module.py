@@ -1381,8 +1381,6 @@ def _replaced_parameter(module: Module, name: str, value: Any) -> str:
             f"`layer.{name} = nn.Parameter(value)`")
 
 
-# The containers live in nn.containers, which builds on Module: imported last, once Module exists
-# (their old address, nn.module.ModuleList, keeps working)
 class _ChildrenView(MutableMapping):
     """`module._modules`: its direct sub-modules by name, read from the module each time (a
     shared one under each of its names, in order), written through `add_module` and `delattr`."""
@@ -1412,6 +1410,8 @@ class _ChildrenView(MutableMapping):
         return f"_modules of {type(self._module).__name__}: {dict(self)}"
 
 
+# The containers live in nn.containers, which builds on Module: imported last, once Module exists
+# (their old address, nn.module.ModuleList, keeps working)
 from .containers import (  # noqa: E402,F401
     ModuleDict, ModuleList, ParameterDict, ParameterList, _modules_of,
 )
