@@ -36,6 +36,7 @@ from autograd.warn import warn
 
 from .data.loader import _table_numbers, checked_arrays, checked_inputs, several_inputs
 from .module import Module
+from .sample_weights import checked_weights
 from .scoring import METRICS, default_metrics, metric_list, metric_table
 
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
@@ -476,7 +477,7 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
     X = _arrays(where, X, y)
     y = _labels(where, y)
     _check_params(where, build_model, params)
-    w = _weights(where, sample_weight, len(y))
+    w = checked_weights(where, sample_weight, len(y))  # before any fold trains
     fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
     splits = _splits(where, cv, _first(X), y, seed)
     if w is not None:
@@ -507,12 +508,6 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
         if train_scores:
             result["train"] = _summary(trained)
         return result
-
-
-def _weights(where: str, sample_weight: Any, n: int) -> np.ndarray | None:
-    """The weights checked, one per sample, before any fold trains."""
-    from .metrics.checks import _sample_weight
-    return None if sample_weight is None else _sample_weight(where, sample_weight, n)
 
 
 def _check_fold_weights(where: str, w: np.ndarray, splits: list[tuple], train_scores: bool
@@ -612,7 +607,7 @@ class GridSearch:
         from .train import TrainingDiverged, fit
 
         X, y = _arrays("GridSearch.fit", X, y), _labels("GridSearch.fit", y)
-        w = _weights("GridSearch.fit", sample_weight, len(y))
+        w = checked_weights("GridSearch.fit", sample_weight, len(y))
         folds = _splits("GridSearch.fit", self.cv, _first(X), y, self.seed)  # the same for all
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
