@@ -12,7 +12,7 @@ import numpy as np
 from autograd.warn import warn as warn_user
 
 from .checks import (UndefinedMetricWarning, _encode, _label_pair, _labels, _sample_weight,
-                     _weighted_mean)
+                     _weighted_count, _weighted_mean)
 
 
 def _correct(fn: str, y_true: Any, y_pred: Any, sample_weight: Any
@@ -38,7 +38,7 @@ def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
     """
     right, w = _correct("accuracy", y_true, y_pred, sample_weight)
     if not normalize:
-        return float(np.sum(right) if w is None else np.sum(w[right]))
+        return _weighted_count(right, w)
     return float(_weighted_mean(right, w))
 
 
@@ -58,7 +58,7 @@ def zero_one_loss(y_true: Any, y_pred: Any, *, normalize: bool = True,
     """
     right, w = _correct("zero_one_loss", y_true, y_pred, sample_weight)
     if not normalize:
-        return float(np.sum(~right) if w is None else np.sum(w[~right]))
+        return _weighted_count(~right, w)
     return float(1.0 - _weighted_mean(right, w))
 
 
@@ -99,7 +99,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f"confusion_matrix: normalize must be None, 'true', 'pred' or 'all', "
                          f"got {normalize!r}")
-    counts = _counts("confusion_matrix", y_true, y_pred, labels, sample_weight)
+    counts, _ = _counts("confusion_matrix", y_true, y_pred, labels, sample_weight)
     if normalize is None:
         return counts
     totals = {"true": counts.sum(axis=1, keepdims=True),
@@ -108,8 +108,10 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
     return counts / np.where(totals == 0, 1, totals)
 
 
-def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any) -> np.ndarray:
-    """The confusion matrix's counts (see confusion_matrix), weighted when weights are given."""
+def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The confusion matrix's counts (see confusion_matrix), weighted when weights are given,
+    and the labels of its rows and columns."""
     y_true, y_pred = _label_pair(fn, y_true, y_pred)
     w = _sample_weight(fn, sample_weight, len(y_true))
     given = labels is not None
@@ -122,10 +124,10 @@ def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any) 
     # each (true, predicted) pair is one cell number true * n + predicted: one bincount fills all
     cells = true_idx[keep] * n + pred_idx[keep]
     if w is None:
-        return np.bincount(cells, minlength=n * n).reshape(n, n)
+        return np.bincount(cells, minlength=n * n).reshape(n, n), labels
     counts = np.bincount(cells, weights=w[keep], minlength=n * n).reshape(n, n)
     # integer weights sum exactly in float64 (below 2**53) and give integer counts, as sklearn's
-    return np.rint(counts).astype(np.int64) if w.dtype.kind == "i" else counts
+    return (np.rint(counts).astype(np.int64) if w.dtype.kind == "i" else counts), labels
 
 
 def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
@@ -147,9 +149,8 @@ def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = No
     0.5
     """
     fn = "balanced_accuracy_score"
-    y_true, y_pred = _label_pair(fn, y_true, y_pred)
-    labels = _labels(fn, y_true, y_pred, None)
-    counts = _counts(fn, y_true, y_pred, labels, sample_weight).astype(np.float64)
+    counts, labels = _counts(fn, y_true, y_pred, None, sample_weight)
+    counts = counts.astype(np.float64)
     true_sum = counts.sum(axis=1)
     seen = true_sum > 0
     if not np.all(seen):
@@ -187,7 +188,7 @@ def matthews_corrcoef(y_true: Any, y_pred: Any, *, sample_weight: Any = None) ->
     -0.5773502691896258
     """
     fn = "matthews_corrcoef"
-    counts = _counts(fn, y_true, y_pred, None, sample_weight).astype(np.float64)
+    counts = _counts(fn, y_true, y_pred, None, sample_weight)[0].astype(np.float64)
     # as fractions of all samples (s = 1) the coefficient is the same, and large counts or
     # weights cannot overflow s²
     counts /= counts.sum()

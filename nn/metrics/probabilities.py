@@ -11,7 +11,8 @@ import numpy as np
 from autograd.warn import warn as warn_user
 
 from .checks import (UndefinedMetricWarning, _as_array, _class_labels, _encode, _finite,
-                     _given_labels, _same_length, _sample_weight, _weighted_mean)
+                     _given_labels, _same_length, _sample_weight, _weighted_count,
+                     _weighted_mean)
 
 
 def _score_rows(fn: str, name: str, y_score: Any) -> np.ndarray:
@@ -157,7 +158,7 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bo
         top = np.argsort(scores, axis=1, kind="stable")[:, ::-1][:, :k]
         hits = np.any(top == true_idx[:, None], axis=1)
     if not normalize:
-        return float(np.sum(hits) if w is None else np.sum(w[hits]))
+        return _weighted_count(hits, w)
     return float(_weighted_mean(hits, w))
 
 
