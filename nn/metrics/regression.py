@@ -51,9 +51,7 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -
     0.125
     """
     y_true, y_pred, w = _targets("mean_squared_error", y_true, y_pred, sample_weight)
-    if w is None:
-        return float(np.mean((y_true - y_pred) ** 2))
-    return float(np.mean(_weighted_mean((y_true - y_pred) ** 2, w, axis=0)))
+    return _mean_over_outputs((y_true - y_pred) ** 2, w)
 
 
 mean_squared_error.higher_is_better = False  # type: ignore[attr-defined]
@@ -85,12 +83,19 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) 
     0.5
     """
     y_true, y_pred, w = _targets("mean_absolute_error", y_true, y_pred, sample_weight)
-    if w is None:
-        return float(np.mean(np.abs(y_true - y_pred)))
-    return float(np.mean(_weighted_mean(np.abs(y_true - y_pred), w, axis=0)))
+    return _mean_over_outputs(np.abs(y_true - y_pred), w)
 
 
 mean_absolute_error.higher_is_better = False  # type: ignore[attr-defined]
+
+
+def _mean_over_outputs(errors: np.ndarray, w: np.ndarray | None) -> float:
+    """The mean of per-sample errors (n, outputs): each output's mean over the samples,
+    weighted by w, then the plain mean of the outputs. Without weights, the outputs having
+    the same number of samples, that is the mean of all the numbers at once, summed so."""
+    if w is None:
+        return float(np.mean(errors))
+    return float(np.mean(_weighted_mean(errors, w, axis=0)))
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any, *,
@@ -150,9 +155,10 @@ def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
     w = None if w is None else _scaled_to_one((w[:, None].astype(np.float64),))[0]
     mean = _weighted_mean(y_true, None if w is None else w[:, 0], axis=0)
     residuals, deviations = _scaled_to_one((y_true - y_pred, y_true - mean))
-    ss_res = np.sum(residuals ** 2 if w is None else w * residuals ** 2, axis=0)
-    ss_tot = np.sum(deviations ** 2 if w is None else w * deviations ** 2, axis=0)
-    return float(np.mean(_explained(ss_res, ss_tot)))
+
+    def sum_of_squares(d: np.ndarray) -> np.ndarray:          # Σ w_i d_i² per output
+        return np.sum(d ** 2 if w is None else w * d ** 2, axis=0)
+    return float(np.mean(_explained(sum_of_squares(residuals), sum_of_squares(deviations))))
 
 
 r2_score.higher_is_better = True  # type: ignore[attr-defined]
