@@ -24,10 +24,9 @@ def _correct(fn: str, y_true: Any, y_pred: Any, sample_weight: Any
 
 def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
              sample_weight: Any = None) -> float:
-    """The fraction of predictions that equal the true label; `normalize=False` gives their
-    number instead. With `sample_weight`, each sample counts as much as its weight: the
-    weights of the right predictions over the total weight (or their sum). `accuracy_score`
-    is the same function under scikit-learn's name.
+    """The fraction of predictions that equal the true label, Σ w_i [ŷ_i = y_i] / Σ w_i (each
+    w_i = 1 without `sample_weight`); `normalize=False` gives the numerator, their number (or
+    weight). `accuracy_score` is the same function under scikit-learn's name.
 
     >>> accuracy([0, 1, 2, 2], [0, 2, 2, 2])
     0.75
@@ -48,8 +47,8 @@ accuracy_score = accuracy                        # scikit-learn's name for it
 
 def zero_one_loss(y_true: Any, y_pred: Any, *, normalize: bool = True,
                   sample_weight: Any = None) -> float:
-    """The fraction of predictions that are wrong, 1 - accuracy; `normalize=False` gives their
-    number (with `sample_weight`, the sum of their weights). Lower is better.
+    """The fraction of predictions that are wrong, Σ w_i [ŷ_i ≠ y_i] / Σ w_i = 1 - accuracy;
+    `normalize=False` gives the numerator, their number (or weight). Lower is better.
 
     >>> zero_one_loss([0, 1, 2, 2], [0, 2, 2, 2])
     0.25
@@ -132,8 +131,9 @@ def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any
 
 def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
                             adjusted: bool = False) -> float:
-    """The mean of the recalls of the classes in y_true: each class counts alike, however many
-    samples it has, so always predicting the majority class scores 1 / classes, not its share.
+    """The mean of the recalls of the k classes in y_true, (1/k) Σ_c TP_c / (TP_c + FN_c): each
+    class counts alike, however many samples it has, so always predicting the majority class
+    scores 1/k, not its share.
 
     A class that is only predicted, never true, has recall 0/0: it is left out of the mean with
     an UndefinedMetricWarning (scikit-learn leaves it out too, with a UserWarning).

@@ -142,7 +142,8 @@ def _binary_auc(is_positive: np.ndarray, scores: np.ndarray,
 
 def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
                   sample_weight: Any = None) -> float:
-    """Area under the ROC curve: 1.0 ranks every positive above every negative, 0.5 is chance.
+    """Area under the ROC curve, P(s⁺ > s⁻) + ½ P(s⁺ = s⁻) for the scores of a random positive
+    and a random negative: 1.0 ranks every positive above every negative, 0.5 is chance.
 
     Binary: `y_score` is one score per sample for the positive class, which is the larger of the
     two labels (scikit-learn's rule). Multiclass: `y_score` is an (n, classes) array of

@@ -41,8 +41,8 @@ def _targets(fn: str, y_true: Any, y_pred: Any, sample_weight: Any = None
 
 
 def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """The mean of (y_true - y_pred)², over samples and outputs; with `sample_weight`, each
-    output's weighted mean over the samples, then their plain mean.
+    """The mean of (y_true - y_pred)², Σ w_i (y_i - ŷ_i)² / Σ w_i (each w_i = 1 without
+    `sample_weight`); several outputs: each output's mean, then their plain mean.
 
     >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
     0.375
@@ -58,10 +58,9 @@ mean_squared_error.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def root_mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """The square root of the mean squared error, in the units of y. Several outputs, (n, k):
-    each output's RMSE, then their plain mean (scikit-learn's "uniform_average"), which is
-    not the root of `mean_squared_error` over all of them. `sample_weight`: the root of each
-    output's weighted mean.
+    """The square root of the mean squared error, √(Σ w_i (y_i - ŷ_i)² / Σ w_i), in the units
+    of y. Several outputs, (n, k): each output's RMSE, then their plain mean (scikit-learn's
+    "uniform_average"), which is not the root of `mean_squared_error` over all of them.
 
     >>> root_mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])   # √0.375
     0.6123724356957945
@@ -120,9 +119,9 @@ mean_absolute_percentage_error.higher_is_better = False  # type: ignore[attr-def
 
 
 def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """Coefficient of determination, 1 - SS_res / SS_tot: the fraction of the variance of y_true
-    the predictions explain. 1.0 is perfect, 0.0 is as good as always predicting the mean, and it
-    can be negative.
+    """Coefficient of determination, 1 - SS_res / SS_tot with SS_res = Σ w_i (y_i - ŷ_i)² and
+    SS_tot = Σ w_i (y_i - ȳ)²: the fraction of the variance of y_true the predictions explain.
+    1.0 is perfect, 0.0 is as good as always predicting the mean ȳ, and it can be negative.
 
     Several outputs, (n, k), follow scikit-learn's default ("uniform_average"): each output
     (column) gets its own score, and the result is their plain mean. An output whose y_true is
