@@ -272,8 +272,8 @@ def _binary_average_precision(is_positive: np.ndarray, scores: np.ndarray,
     return float(-np.sum(np.diff(recall_at) * precision_at[:-1]))
 
 
-def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None,
-                            average: str = "macro", sample_weight: Any = None) -> float:
+def average_precision_score(y_true: Any, y_score: Any, *, average: str = "macro",
+                            pos_label: Any = None, sample_weight: Any = None) -> float:
     """The area under the precision-recall curve as a sum of steps: Σ (R_i - R_{i-1}) P_i, the
     precision at each threshold weighted by how much recall it adds. 1.0 ranks every positive
     above every negative; a random ranking scores about the share of positives.
