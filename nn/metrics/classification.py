@@ -154,9 +154,14 @@ def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = No
     true_sum = counts.sum(axis=1)
     seen = true_sum > 0
     if not np.all(seen):
-        missing = labels[~seen].tolist()
-        warn_user(f"{fn}: y_pred contains classes not in y_true ({', '.join(map(str, missing))}"
-                  f"); their recall is undefined (0/0) and left out of the mean",
+        missing = ", ".join(map(str, labels[~seen].tolist()))
+        # with weights, a class may be in y_true and still weigh nothing there
+        several = np.sum(~seen) > 1
+        which = (f"y_pred contains classes not in y_true ({missing})" if sample_weight is None
+                 else f"{'classes' if several else 'class'} {missing} "
+                      f"{'have' if several else 'has'} no weight in y_true (not there, or all "
+                      f"{'their' if several else 'its'} samples have sample_weight 0)")
+        warn_user(f"{fn}: {which}; their recall is undefined (0/0) and left out of the mean",
                   UndefinedMetricWarning)
     score = float(np.mean(np.diag(counts)[seen] / true_sum[seen]))
     if not adjusted:
