@@ -263,12 +263,11 @@ def _precision_recall_points(fn: str, is_positive: np.ndarray, scores: np.ndarra
 
 
 def _binary_average_precision(is_positive: np.ndarray, scores: np.ndarray,
-                              w: np.ndarray | None = None,
-                              fn: str = "average_precision_score") -> float:
+                              w: np.ndarray | None = None) -> float:
     """Σ (R_i - R_{i-1}) P_i over the thresholds: each step of recall weighted by the precision
     there, with no interpolation between the points."""
     precision_at, recall_at, _ = _precision_recall_points(
-        fn, *_weighted_only(is_positive, scores, w))
+        "average_precision_score", *_weighted_only(is_positive, scores, w))
     return float(-np.sum(np.diff(recall_at) * precision_at[:-1]))
 
 
