@@ -49,12 +49,14 @@ def _numpy_dtype(dtype: Any) -> np.dtype | None:
     categories = getattr(dtype, "categories", None)
     if categories is not None:                               # a category: of numbers?
         return _numpy_dtype(categories.dtype)
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)       # Int64, Float64, boolean
-    if getattr(dtype, "kind", None) in tuple("biuf") and isinstance(numpy_dtype, np.dtype):
-        return numpy_dtype
-    subtype = getattr(dtype, "subtype", None)   # Sparse[...], pd.get_dummies(sparse=True)'s
-    if getattr(dtype, "kind", None) in tuple("biuf") and isinstance(subtype, np.dtype):
-        return subtype
+    if getattr(dtype, "kind", None) not in tuple("biuf"):
+        return None
+    # the nullable Int64, Float64 and boolean call their values' dtype numpy_dtype, and
+    # Sparse[...] (pd.get_dummies(sparse=True)'s) its subtype
+    for attribute in ("numpy_dtype", "subtype"):
+        values_dtype = getattr(dtype, attribute, None)
+        if isinstance(values_dtype, np.dtype):
+            return values_dtype
     return None
 
 
@@ -86,8 +88,7 @@ def _refusal(where: str, data: Any, name: Any, dtype: Any, column: Any, of: str)
     if getattr(dtype, "categories", None) is not None:
         return TypeError(f"{where}: {what} is categorical, not numbers: encode it ({encode}), "
                          f"or take its codes ({ref}.cat.codes){drop}")
-    values = np.asarray(column.to_numpy(), dtype=object).ravel()
-    odd = [v for v in values if not _is_number(v)]        # the values that are no numbers
+    odd = [v for v in _values(column) if not _is_number(v)]   # the values that are no numbers
     text = [v for v in odd if isinstance(v, str)]
     if text or (not odd and kind in "OSU"):               # (an empty column of text: its dtype)
         such = f" (such as {text[0]!r:.30})" if text else ""
@@ -141,10 +142,15 @@ def table_array(where: str, data: Any, text: bool = False, of: str = "") -> np.n
 def _object_numbers(column: Any) -> np.dtype | None:
     """The dtype numpy gives a column of Python objects that are all numbers (bool, int,
     float), or None when any is not one (text, None, a date)."""
-    values = np.asarray(column.to_numpy(), dtype=object).ravel().tolist()
+    values = _values(column)
     if not all(_is_number(v) for v in values):
         return None
     return np.asarray(values).dtype if values else np.dtype(np.float64)
+
+
+def _values(column: Any) -> list:
+    """A column's values as Python objects, as pandas holds them in an object column."""
+    return np.asarray(column.to_numpy(), dtype=object).ravel().tolist()
 
 
 def _is_number(value: Any) -> bool:

@@ -17,9 +17,9 @@ from autograd.warn import warn
 from . import scoring as S
 from .data import DataLoader
 from .divergence import TrainingDiverged, _check_batch_finite
-from .metrics.checks import _sample_weight as _checked_weights
 from .history import _add_note
 from .module import Module, as_parameter_dtype, parameter_dtype
+from .sample_weights import checked_weights
 from .training_checks import (_batches, _check_model_and_loss, _check_targets, _forward_for,
                               _label_array, _labels_seen, _loss_of, _scored_whole,
                               _targets_from_samples)
@@ -197,7 +197,7 @@ def _sample_weight_for(where: str, sample_weight: Any, data: Any, loader: DataLo
         raise ValueError(f"{where}: sample_weight needs data of a known length; this dataset "
                          f"has none") from None
     _check_weighted(where, chosen)
-    return _checked_weights(where, sample_weight, n)
+    return checked_weights(where, sample_weight, n)
 
 
 def _check_weighted(where: str, chosen: dict[str, S.Metric]) -> None:

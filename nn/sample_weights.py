@@ -173,9 +173,10 @@ def _counts(shape: tuple, y: np.ndarray, ignored: int | None,
 
 
 def checked_weights(where: str, sample_weight: Any, n: int, name: str = "sample_weight"
-                    ) -> np.ndarray:
-    """The weights checked as the metrics check theirs (one per sample, numbers >= 0, finite,
-    not all 0), the error naming `where` and the weights as `name`."""
+                    ) -> np.ndarray | None:
+    """None, or the weights checked as the metrics check theirs (one per sample, numbers >= 0,
+    finite, not all 0): the one check of fit's, evaluate's and the searches' weights, its
+    error naming `where` and the weights as `name`."""
     try:
         return _sample_weight(where, sample_weight, n)
     except (TypeError, ValueError) as error:

@@ -418,7 +418,7 @@ def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
                          f"a model of one output per class, declare it "
                          f"@nn.scoring.declare_metric(..., on='probabilities') to be given "
                          f"the class probabilities")
-    if outputs.size != y.size:
+    if outputs.size != y.size:                              # "r2", "mse": regression's
         raise ValueError(f"metric {name!r} is a regression metric: it compares the model's "
                          f"outputs with y, but the outputs have shape {outputs.shape} (one "
                          f"column per class?) and y has shape {y.shape}; for a classifier use "
@@ -441,8 +441,20 @@ def model_classes(probabilities: np.ndarray) -> np.ndarray:
 _TAKE_LABELS = (M.log_loss, M.top_k_accuracy_score)
 
 
-def _on_probabilities(score: Callable, model_labels: bool = False, **options: Any) -> Callable:
-    """`score(y, probabilities)`; with `model_labels`, given labels= the model's classes."""
+def _given_model_classes(metric: Callable) -> bool:
+    """Whether `metric` is one of `_TAKE_LABELS` (a partial of one too) whose labels= is left to
+    be the model's classes, not fixed by the partial."""
+    fixed: set[str] = set()
+    while isinstance(metric, functools.partial):
+        fixed |= set(metric.keywords)
+        metric = metric.func
+    return metric in _TAKE_LABELS and "labels" not in fixed
+
+
+def _on_probabilities(score: Callable, **options: Any) -> Callable:
+    """`score(y, probabilities)`, given labels= the model's classes when it takes them."""
+    model_labels = _given_model_classes(score)
+
     def on_probabilities(y: np.ndarray, labels: Any, probabilities: np.ndarray,
                          w: np.ndarray | None = None) -> float:
         classes = model_classes(probabilities)
@@ -459,36 +471,31 @@ def _negated(name: str, metric: Metric) -> Metric:
 
 
 def _table() -> dict[str, Metric]:
-    table = {
-        "accuracy": Metric("accuracy", _of_labels(M.accuracy), True),
-        "balanced_accuracy": Metric("balanced_accuracy", _of_labels(M.balanced_accuracy_score),
-                                    True),
-        "matthews_corrcoef": Metric("matthews_corrcoef", _of_labels(M.matthews_corrcoef), True),
-        "precision": Metric("precision", _per_class(M.precision), True),
-        "recall": Metric("recall", _per_class(M.recall), True),
-        "f1": Metric("f1", _per_class(M.f1_score), True),
-        "roc_auc": Metric("roc_auc", _on_probabilities(M.roc_auc_score), True, "scores"),
-        "roc_auc_ovr": Metric("roc_auc_ovr", _on_probabilities(M.roc_auc_score), True, "scores"),
-        "roc_auc_ovr_weighted": Metric("roc_auc_ovr_weighted", _on_probabilities(
-            M.roc_auc_score, average="weighted"), True, "scores"),
-        "average_precision": Metric("average_precision",
-                                    _on_probabilities(M.average_precision_score), True, "scores"),
-        "top_k_accuracy": Metric("top_k_accuracy", _on_probabilities(M.top_k_accuracy_score, True),
-                                 True, "scores"),
-        "log_loss": Metric("log_loss", _on_probabilities(M.log_loss, True), False, "probabilities"),
-        "r2": Metric("r2", _on_outputs("r2", M.r2_score), True, "outputs"),
-        "explained_variance": Metric("explained_variance", _on_outputs(
-            "explained_variance", M.explained_variance_score), True, "outputs"),
-        "mse": Metric("mse", _on_outputs("mse", M.mean_squared_error), False, "outputs"),
-        "rmse": Metric("rmse", _on_outputs("rmse", M.root_mean_squared_error), False, "outputs"),
-        "mae": Metric("mae", _on_outputs("mae", M.mean_absolute_error), False, "outputs"),
-        "mape": Metric("mape", _on_outputs("mape", M.mean_absolute_percentage_error), False,
-                       "outputs"),
-    }
-    for name, score in (("precision", M.precision), ("recall", M.recall), ("f1", M.f1_score)):
-        for average in ("macro", "micro", "weighted"):
-            table[f"{name}_{average}"] = Metric(f"{name}_{average}",
-                                                _of_labels(score, average=average), True)
+    """METRICS: the functions of `nn.metrics` under scikit-learn's scoring names, each ranked
+    the way the function declares (its `higher_is_better`) and given what it declares it
+    scores (its `on`: labels unless it says otherwise)."""
+    metrics = [Metric(name, _of_labels(f), f.higher_is_better) for name, f in (
+        ("accuracy", M.accuracy), ("balanced_accuracy", M.balanced_accuracy_score),
+        ("matthews_corrcoef", M.matthews_corrcoef))]
+    metrics += [Metric(name, _per_class(f), f.higher_is_better) for name, f in (
+        ("precision", M.precision), ("recall", M.recall), ("f1", M.f1_score))]
+    metrics += [Metric(name, _on_probabilities(f, **options), f.higher_is_better, f.on)
+                for name, f, options in (
+                    ("roc_auc", M.roc_auc_score, {}), ("roc_auc_ovr", M.roc_auc_score, {}),
+                    ("roc_auc_ovr_weighted", M.roc_auc_score, {"average": "weighted"}),
+                    ("average_precision", M.average_precision_score, {}),
+                    ("top_k_accuracy", M.top_k_accuracy_score, {}), ("log_loss", M.log_loss, {}))]
+    metrics += [Metric(name, _on_outputs(name, f), f.higher_is_better, "outputs")
+                for name, f in (
+                    ("r2", M.r2_score), ("explained_variance", M.explained_variance_score),
+                    ("mse", M.mean_squared_error), ("rmse", M.root_mean_squared_error),
+                    ("mae", M.mean_absolute_error),
+                    ("mape", M.mean_absolute_percentage_error))]
+    metrics += [Metric(f"{name}_{average}", _of_labels(f, average=average), f.higher_is_better)
+                for name, f in (("precision", M.precision), ("recall", M.recall),
+                                ("f1", M.f1_score))
+                for average in ("macro", "micro", "weighted")]
+    table = {metric.name: metric for metric in metrics}
     for neg, plain in (("neg_log_loss", "log_loss"), ("neg_mean_squared_error", "mse"),
                        ("neg_root_mean_squared_error", "rmse"),
                        ("neg_mean_absolute_error", "mae"),
@@ -522,9 +529,7 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     # a functools.partial(precision, zero_division=0.0) is named and declared as precision is
     # (unless the partial itself was declared, with declare_metric)
     declared = innermost = metric
-    fixed: set[str] = set()
     while isinstance(innermost, functools.partial):
-        fixed |= set(innermost.keywords)
         innermost = innermost.func
         if not hasattr(declared, "higher_is_better") and not hasattr(declared, "on"):
             declared = innermost
@@ -537,7 +542,7 @@ def _function_metric(metric: Callable, task: str | None) -> Metric:
     elif on == "outputs":
         score = _on_outputs(name, metric)
     else:
-        score = _on_probabilities(metric, innermost in _TAKE_LABELS and "labels" not in fixed)
+        score = _on_probabilities(metric)
     return Metric(name, score, getattr(declared, "higher_is_better", None), on,
                   _takes_weights(metric))
 

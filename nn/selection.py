@@ -36,6 +36,7 @@ from autograd.warn import warn
 
 from .data.loader import _table_numbers, checked_arrays, checked_inputs, several_inputs
 from .module import Module
+from .sample_weights import checked_weights
 from .scoring import METRICS, default_metrics, metric_list, metric_table
 
 __all__ = ["KFold", "StratifiedKFold", "cross_validate", "GridSearch", "learning_curve",
@@ -465,31 +466,33 @@ def _summary(folds: list[dict[str, float]]) -> dict[str, Any]:
 def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
                     fit_kwargs: dict[str, Any] | None, metrics: Any, params: dict | None,
                     seed: Any, fresh: _FreshModels, candidate: str,
-                    train_scores: bool = False, sample_weight: Any = None) -> dict[str, Any]:
+                    train_scores: bool = False, sample_weight: Any = None,
+                    where: str = "cross_validate") -> dict[str, Any]:
     """cross_validate, with `fresh` remembering the models given out (GridSearch shares one
-    across its candidates; `candidate` names this one in an error)."""
+    across its candidates; `candidate` names this one in an error); errors name `where`, the
+    function the user called (GridSearch.fit, validation_curve)."""
     from .evaluation import _check_weighted
     from .train import _metrics_for, _numbers_judged_here, evaluate, fit
 
-    X = _arrays("cross_validate", X, y)
-    y = _labels("cross_validate", y)
-    _check_params("cross_validate", build_model, params)
-    w = _weights("cross_validate", sample_weight, len(y))
-    fit_kwargs = {"progress": False, **_checked_fit_kwargs("cross_validate", fit_kwargs)}
-    splits = _splits("cross_validate", cv, _first(X), y, seed)
+    X = _arrays(where, X, y)
+    y = _labels(where, y)
+    _check_params(where, build_model, params)
+    w = checked_weights(where, sample_weight, len(y))  # before any fold trains
+    fit_kwargs = {"progress": False, **_checked_fit_kwargs(where, fit_kwargs)}
+    splits = _splits(where, cv, _first(X), y, seed)
     if w is not None:
-        _check_fold_weights(w, splits, train_scores)
+        _check_fold_weights(where, w, splits, train_scores)
     folds, trained = [], []
     # a candidate that nearly diverged scores inf (a loss summed past float32's range): the
     # scores say so, numpy's warnings from deep inside would only add noise (see fit)
     with _numbers_judged_here():
         for fold, (train_idx, val_idx) in enumerate(splits):
-            model, loss_fn, optimizer = _build("cross_validate", build_model, params or {},
+            model, loss_fn, optimizer = _build(where, build_model, params or {},
                                                fresh, f"{candidate}fold {fold}")
             scored = default_metrics(loss_fn, y) if metrics is None else metrics  # every fold's
-            chosen = _metrics_for(loss_fn, scored, "cross_validate", fit_kwargs.get("predict"), y)
+            chosen = _metrics_for(loss_fn, scored, where, fit_kwargs.get("predict"), y)
             if w is not None:
-                _check_weighted("cross_validate", chosen)
+                _check_weighted(where, chosen)
             train_part = (_rows(X, train_idx), y[train_idx])
             fit(model, loss_fn, optimizer, train_part, metrics=(), **fit_kwargs)
             folds.append(evaluate(model, loss_fn, (_rows(X, val_idx), y[val_idx]), scored,
@@ -507,20 +510,15 @@ def _cross_validate(build_model: Callable, X: Any, y: Any, cv: Any,
         return result
 
 
-def _weights(where: str, sample_weight: Any, n: int) -> np.ndarray | None:
-    """The weights checked, one per sample, before any fold trains."""
-    from .metrics.checks import _sample_weight
-    return None if sample_weight is None else _sample_weight(where, sample_weight, n)
-
-
-def _check_fold_weights(w: np.ndarray, splits: list[tuple], train_scores: bool) -> None:
+def _check_fold_weights(where: str, w: np.ndarray, splits: list[tuple], train_scores: bool
+                        ) -> None:
     """Every part that is scored must weigh something: a fold whose held-out samples all have
     weight 0 has no weighted score (0/0), said before any fold trains."""
     for fold, (train_idx, val_idx) in enumerate(splits):
         parts = [("held-out", val_idx)] + ([("training", train_idx)] if train_scores else [])
         for part, idx in parts:
             if not np.any(w[idx] > 0):
-                raise ValueError(f"cross_validate: the {part} samples of fold {fold} all have "
+                raise ValueError(f"{where}: the {part} samples of fold {fold} all have "
                                  f"sample_weight 0, so its weighted scores would be 0/0; give "
                                  f"some of them a positive weight, or choose other folds")
 
@@ -609,7 +607,7 @@ class GridSearch:
         from .train import TrainingDiverged, fit
 
         X, y = _arrays("GridSearch.fit", X, y), _labels("GridSearch.fit", y)
-        w = _weights("GridSearch.fit", sample_weight, len(y))
+        w = checked_weights("GridSearch.fit", sample_weight, len(y))
         folds = _splits("GridSearch.fit", self.cv, _first(X), y, self.seed)  # the same for all
         self.results = []
         self.best_params = self.best_score = self.best_model = None   # none of an earlier fit
@@ -619,7 +617,8 @@ class GridSearch:
             try:
                 scores = _cross_validate(self.build_model, X, y, folds, self.fit_kwargs,
                                          self.metrics, params, self.seed, fresh,
-                                         f"candidate {params}, ", sample_weight=w)
+                                         f"candidate {params}, ", sample_weight=w,
+                                         where="GridSearch.fit")
             except TrainingDiverged as error:
                 # one bad corner of the grid (a large learning rate) must not end the search
                 diverged = diverged or error
@@ -879,7 +878,8 @@ def validation_curve(build_model: Callable, X: Any, y: Any, param_name: str,
         try:
             results.append(_cross_validate(build_model, X, y, folds, fit_kwargs, metrics,
                                            {**(params or {}), param_name: value}, seed, fresh,
-                                           f"{param_name}={value!r}, ", train_scores=True))
+                                           f"{param_name}={value!r}, ", train_scores=True,
+                                           where=where))
         except TrainingDiverged as error:
             diverged = diverged or error
             warn(f"{where}: {param_name}={value!r} diverged ({error}); its scores are NaN",

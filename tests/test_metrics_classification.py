@@ -182,6 +182,18 @@ def test_balanced_accuracy_worked_example():
     assert balanced_accuracy_score.higher_is_better is True
 
 
+def test_balanced_accuracy_names_a_class_of_weight_zero_as_such():
+    """A class whose true samples all weigh 0 is left out as an absent one is, but the warning
+    said "y_pred contains classes not in y_true (1)" of a class that is in y_true (and of one
+    that y_pred does not hold)."""
+    with pytest.warns(UndefinedMetricWarning, match=r"balanced_accuracy_score: class 1 has no "
+                                                    r"weight in y_true \(not there, or all its "
+                                                    r"samples have sample_weight 0\)"):
+        assert balanced_accuracy_score([0, 1, 0], [0, 0, 0], sample_weight=[1, 0, 1]) == 1.0
+    with pytest.warns(UndefinedMetricWarning, match=r"classes 1, 2 have no weight in y_true"):
+        assert balanced_accuracy_score([0, 1, 2], [0, 1, 2], sample_weight=[2, 0, 0]) == 1.0
+
+
 def test_balanced_accuracy_classes_missing_from_y_true():
     """A class only predicted has recall 0/0: left out of the mean, with a warning (scikit-learn:
     the same number, a UserWarning). One class in y_true and adjusted=True divides by

@@ -310,6 +310,25 @@ def test_a_fold_whose_scored_samples_all_weigh_zero_is_refused_before_training()
     assert built == []                                          # refused before any model
 
 
+def test_grid_search_names_itself_when_its_folds_refuse_the_weights():
+    """GridSearch.fit(X, y, sample_weight=w) said "cross_validate: ..." of its folds' weights
+    and of a metric that takes none: a function the user never called."""
+    folds = [(np.arange(15), np.arange(15, 30)), (np.arange(15, 30), np.arange(15))]
+    w = np.where(np.arange(30) < 15, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: the held-out samples of fold 0 all "
+                                         r"have sample_weight 0"):
+        GridSearch(lambda lr: _build(), {"lr": [0.0]}, cv=folds,
+                   fit_kwargs={"epochs": 1}).fit(X2, Y3, sample_weight=w)
+
+    @declare_metric(higher_is_better=False)
+    def errors(y_true, y_pred):
+        return int(np.sum(y_true != y_pred))
+    with pytest.raises(ValueError, match=r"^GridSearch.fit: sample_weight is given, but the "
+                                         r"metric 'errors' takes no sample_weight="):
+        GridSearch(lambda lr: _build(), {"lr": [0.0]}, cv=2, metrics=[errors],
+                   fit_kwargs={"epochs": 1}).fit(X2, Y3, sample_weight=np.ones(30))
+
+
 def test_scikit_learns_params_sample_weight_is_pointed_to_sample_weight():
     """cross_validate(..., params={"sample_weight": w}) is scikit-learn's spelling; here params
     are build_model's, and Python said only "build() got an unexpected keyword argument"."""

@@ -137,6 +137,12 @@ def _formula(op: str, operands: list[tuple[str, int]]) -> tuple[str, int]:
 
 
 def _infix(op: str, left: tuple[str, int], right: tuple[str, int]) -> tuple[str, int]:
+    """"left op right", an operand bracketed where it binds less tightly than `op`, or as
+    tightly on the side that would regroup it: a - (b - c), a / (b * c), (a ** b) ** c.
+
+    >>> _infix("-", ("a", 4), ("b - c", 1)), _infix("**", ("a ** b", 3), ("c", 4))
+    (('a - (b - c)', 1), ('(a ** b) ** c', 3))
+    """
     binds = _BINDS[op]
     grouping = op in ("+", "*")                         # (a + b) + c is a + b + c
     (ltext, lbinds), (rtext, rbinds) = left, right

@@ -155,3 +155,8 @@ def _sample_weight(fn: str, sample_weight: Any, n: int) -> np.ndarray | None:
 def _weighted_mean(values: np.ndarray, w: np.ndarray | None, axis: int | None = None) -> Any:
     """The mean over samples (axis 0 of `values`), each weighted by w (None: all alike)."""
     return np.mean(values, axis=axis) if w is None else np.average(values, axis=axis, weights=w)
+
+
+def _weighted_count(hits: np.ndarray, w: np.ndarray | None) -> float:
+    """How many samples the boolean mask `hits` marks: Σ w_i over them (1 each without w)."""
+    return float(np.sum(hits) if w is None else np.sum(w[hits]))

@@ -12,7 +12,7 @@ import numpy as np
 from autograd.warn import warn as warn_user
 
 from .checks import (UndefinedMetricWarning, _encode, _label_pair, _labels, _sample_weight,
-                     _weighted_mean)
+                     _weighted_count, _weighted_mean)
 
 
 def _correct(fn: str, y_true: Any, y_pred: Any, sample_weight: Any
@@ -24,10 +24,9 @@ def _correct(fn: str, y_true: Any, y_pred: Any, sample_weight: Any
 
 def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
              sample_weight: Any = None) -> float:
-    """The fraction of predictions that equal the true label; `normalize=False` gives their
-    number instead. With `sample_weight`, each sample counts as much as its weight: the
-    weights of the right predictions over the total weight (or their sum). `accuracy_score`
-    is the same function under scikit-learn's name.
+    """The fraction of predictions that equal the true label, Σ w_i [ŷ_i = y_i] / Σ w_i (each
+    w_i = 1 without `sample_weight`); `normalize=False` gives the numerator, their number (or
+    weight). `accuracy_score` is the same function under scikit-learn's name.
 
     >>> accuracy([0, 1, 2, 2], [0, 2, 2, 2])
     0.75
@@ -38,7 +37,7 @@ def accuracy(y_true: Any, y_pred: Any, *, normalize: bool = True,
     """
     right, w = _correct("accuracy", y_true, y_pred, sample_weight)
     if not normalize:
-        return float(np.sum(right) if w is None else np.sum(w[right]))
+        return _weighted_count(right, w)
     return float(_weighted_mean(right, w))
 
 
@@ -48,8 +47,8 @@ accuracy_score = accuracy                        # scikit-learn's name for it
 
 def zero_one_loss(y_true: Any, y_pred: Any, *, normalize: bool = True,
                   sample_weight: Any = None) -> float:
-    """The fraction of predictions that are wrong, 1 - accuracy; `normalize=False` gives their
-    number (with `sample_weight`, the sum of their weights). Lower is better.
+    """The fraction of predictions that are wrong, Σ w_i [ŷ_i ≠ y_i] / Σ w_i = 1 - accuracy;
+    `normalize=False` gives the numerator, their number (or weight). Lower is better.
 
     >>> zero_one_loss([0, 1, 2, 2], [0, 2, 2, 2])
     0.25
@@ -58,7 +57,7 @@ def zero_one_loss(y_true: Any, y_pred: Any, *, normalize: bool = True,
     """
     right, w = _correct("zero_one_loss", y_true, y_pred, sample_weight)
     if not normalize:
-        return float(np.sum(~right) if w is None else np.sum(w[~right]))
+        return _weighted_count(~right, w)
     return float(1.0 - _weighted_mean(right, w))
 
 
@@ -99,7 +98,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f"confusion_matrix: normalize must be None, 'true', 'pred' or 'all', "
                          f"got {normalize!r}")
-    counts = _counts("confusion_matrix", y_true, y_pred, labels, sample_weight)
+    counts, _ = _counts("confusion_matrix", y_true, y_pred, labels, sample_weight)
     if normalize is None:
         return counts
     totals = {"true": counts.sum(axis=1, keepdims=True),
@@ -108,8 +107,10 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None, *,
     return counts / np.where(totals == 0, 1, totals)
 
 
-def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any) -> np.ndarray:
-    """The confusion matrix's counts (see confusion_matrix), weighted when weights are given."""
+def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The confusion matrix's counts (see confusion_matrix), weighted when weights are given,
+    and the labels of its rows and columns."""
     y_true, y_pred = _label_pair(fn, y_true, y_pred)
     w = _sample_weight(fn, sample_weight, len(y_true))
     given = labels is not None
@@ -122,16 +123,17 @@ def _counts(fn: str, y_true: Any, y_pred: Any, labels: Any, sample_weight: Any) 
     # each (true, predicted) pair is one cell number true * n + predicted: one bincount fills all
     cells = true_idx[keep] * n + pred_idx[keep]
     if w is None:
-        return np.bincount(cells, minlength=n * n).reshape(n, n)
+        return np.bincount(cells, minlength=n * n).reshape(n, n), labels
     counts = np.bincount(cells, weights=w[keep], minlength=n * n).reshape(n, n)
     # integer weights sum exactly in float64 (below 2**53) and give integer counts, as sklearn's
-    return np.rint(counts).astype(np.int64) if w.dtype.kind == "i" else counts
+    return (np.rint(counts).astype(np.int64) if w.dtype.kind == "i" else counts), labels
 
 
 def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
                             adjusted: bool = False) -> float:
-    """The mean of the recalls of the classes in y_true: each class counts alike, however many
-    samples it has, so always predicting the majority class scores 1 / classes, not its share.
+    """The mean of the recalls of the k classes in y_true, (1/k) Σ_c TP_c / (TP_c + FN_c): each
+    class counts alike, however many samples it has, so always predicting the majority class
+    scores 1/k, not its share.
 
     A class that is only predicted, never true, has recall 0/0: it is left out of the mean with
     an UndefinedMetricWarning (scikit-learn leaves it out too, with a UserWarning).
@@ -147,15 +149,19 @@ def balanced_accuracy_score(y_true: Any, y_pred: Any, *, sample_weight: Any = No
     0.5
     """
     fn = "balanced_accuracy_score"
-    y_true, y_pred = _label_pair(fn, y_true, y_pred)
-    labels = _labels(fn, y_true, y_pred, None)
-    counts = _counts(fn, y_true, y_pred, labels, sample_weight).astype(np.float64)
+    counts, labels = _counts(fn, y_true, y_pred, None, sample_weight)
+    counts = counts.astype(np.float64)
     true_sum = counts.sum(axis=1)
     seen = true_sum > 0
     if not np.all(seen):
-        missing = labels[~seen].tolist()
-        warn_user(f"{fn}: y_pred contains classes not in y_true ({', '.join(map(str, missing))}"
-                  f"); their recall is undefined (0/0) and left out of the mean",
+        missing = ", ".join(map(str, labels[~seen].tolist()))
+        # with weights, a class may be in y_true and still weigh nothing there
+        several = np.sum(~seen) > 1
+        which = (f"y_pred contains classes not in y_true ({missing})" if sample_weight is None
+                 else f"{'classes' if several else 'class'} {missing} "
+                      f"{'have' if several else 'has'} no weight in y_true (not there, or all "
+                      f"{'their' if several else 'its'} samples have sample_weight 0)")
+        warn_user(f"{fn}: {which}; their recall is undefined (0/0) and left out of the mean",
                   UndefinedMetricWarning)
     score = float(np.mean(np.diag(counts)[seen] / true_sum[seen]))
     if not adjusted:
@@ -187,7 +193,7 @@ def matthews_corrcoef(y_true: Any, y_pred: Any, *, sample_weight: Any = None) ->
     -0.5773502691896258
     """
     fn = "matthews_corrcoef"
-    counts = _counts(fn, y_true, y_pred, None, sample_weight).astype(np.float64)
+    counts = _counts(fn, y_true, y_pred, None, sample_weight)[0].astype(np.float64)
     # as fractions of all samples (s = 1) the coefficient is the same, and large counts or
     # weights cannot overflow s²
     counts /= counts.sum()

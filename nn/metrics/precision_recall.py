@@ -107,9 +107,9 @@ def _nan_average(scores: np.ndarray, weights: np.ndarray | None) -> float:
     return float(np.average(scores[defined], weights=weights))
 
 
-def precision(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-              labels: Any = None, zero_division: Any = "warn",
-              sample_weight: Any = None) -> float | np.ndarray:
+def precision(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1,
+              average: str | None = "binary", sample_weight: Any = None,
+              zero_division: Any = "warn") -> float | np.ndarray:
     """Of the samples predicted as a class, the fraction that really are: TP / (TP + FP).
 
     average: "binary" scores only `pos_label`; "macro" is the plain mean over classes, "weighted"
@@ -133,9 +133,9 @@ def precision(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_l
 precision.higher_is_better = True  # type: ignore[attr-defined]
 
 
-def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-           labels: Any = None, zero_division: Any = "warn",
-           sample_weight: Any = None) -> float | np.ndarray:
+def recall(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1,
+           average: str | None = "binary", sample_weight: Any = None,
+           zero_division: Any = "warn") -> float | np.ndarray:
     """Of the samples of a class, the fraction predicted as it: TP / (TP + FN).
 
     Same arguments as `precision`. No true samples of the class: 0.0 and an UndefinedMetricWarning.
@@ -150,9 +150,9 @@ def recall(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_labe
 recall.higher_is_better = True  # type: ignore[attr-defined]
 
 
-def f1_score(y_true: Any, y_pred: Any, *, average: str | None = "binary", pos_label: Any = 1,
-             labels: Any = None, zero_division: Any = "warn",
-             sample_weight: Any = None) -> float | np.ndarray:
+def f1_score(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1,
+             average: str | None = "binary", sample_weight: Any = None,
+             zero_division: Any = "warn") -> float | np.ndarray:
     """The harmonic mean of precision and recall: 2PR / (P + R) = 2TP / (2TP + FP + FN).
 
     Same arguments as `precision`. It is 0/0 only for a label that is neither true nor predicted.
@@ -168,8 +168,8 @@ f1_score.higher_is_better = True  # type: ignore[attr-defined]
 
 
 def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
-                          target_names: Any = None, digits: int = 2,
-                          zero_division: Any = "warn", sample_weight: Any = None) -> str:
+                          target_names: Any = None, sample_weight: Any = None, digits: int = 2,
+                          zero_division: Any = "warn") -> str:
     """A text table of precision, recall, F1 and support per class, then the averages.
 
     The layout is scikit-learn's: an "accuracy" line (micro average) when every label is

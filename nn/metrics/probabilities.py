@@ -11,7 +11,8 @@ import numpy as np
 from autograd.warn import warn as warn_user
 
 from .checks import (UndefinedMetricWarning, _as_array, _class_labels, _encode, _finite,
-                     _given_labels, _same_length, _sample_weight, _weighted_mean)
+                     _given_labels, _same_length, _sample_weight, _weighted_count,
+                     _weighted_mean)
 
 
 def _score_rows(fn: str, name: str, y_score: Any) -> np.ndarray:
@@ -60,8 +61,9 @@ def _classes(fn: str, y_true: np.ndarray, labels: Any, scores: np.ndarray, name:
 
 def log_loss(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight: Any = None,
              labels: Any = None) -> float:
-    """The mean of -log(probability given to the true class): cross-entropy, the loss of
-    logistic and softmax regression, as a score of predicted probabilities. Lower is better;
+    """The mean of -log(probability given to the true class), -Σ w_i log p_i[y_i] / Σ w_i:
+    cross-entropy, the loss of logistic and softmax regression, as a score of predicted
+    probabilities. Lower is better;
     1.0 on the true class everywhere scores 0, and always saying 1/k of k classes scores log k.
 
     `y_pred` is probabilities, not logits: (n, classes), a column per label in sorted order
@@ -119,8 +121,8 @@ log_loss.on = "probabilities"  # type: ignore[attr-defined]
 def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bool = True,
                          sample_weight: Any = None, labels: Any = None) -> float:
     """The fraction of samples whose true class is among the `k` classes with the highest
-    scores (probabilities or logits: only their order counts); k=1 is accuracy of the
-    arg-max. `normalize=False` gives their number (their weight with `sample_weight`).
+    scores, Σ w_i [y_i ∈ top-k of s_i] / Σ w_i (probabilities or logits: only their order
+    counts); k=1 is accuracy of the arg-max. `normalize=False` gives the numerator.
 
     `y_score` is (n, classes), one column per label in sorted order (`labels` lists them when
     y_true lacks some). Equal scores are ranked as scikit-learn ranks them: the later column
@@ -157,7 +159,7 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bo
         top = np.argsort(scores, axis=1, kind="stable")[:, ::-1][:, :k]
         hits = np.any(top == true_idx[:, None], axis=1)
     if not normalize:
-        return float(np.sum(hits) if w is None else np.sum(w[hits]))
+        return _weighted_count(hits, w)
     return float(_weighted_mean(hits, w))
 
 

@@ -142,7 +142,8 @@ def _binary_auc(is_positive: np.ndarray, scores: np.ndarray,
 
 def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
                   sample_weight: Any = None) -> float:
-    """Area under the ROC curve: 1.0 ranks every positive above every negative, 0.5 is chance.
+    """Area under the ROC curve, P(s⁺ > s⁻) + ½ P(s⁺ = s⁻) for the scores of a random positive
+    and a random negative: 1.0 ranks every positive above every negative, 0.5 is chance.
 
     Binary: `y_score` is one score per sample for the positive class, which is the larger of the
     two labels (scikit-learn's rule). Multiclass: `y_score` is an (n, classes) array of
@@ -262,17 +263,16 @@ def _precision_recall_points(fn: str, is_positive: np.ndarray, scores: np.ndarra
 
 
 def _binary_average_precision(is_positive: np.ndarray, scores: np.ndarray,
-                              w: np.ndarray | None = None,
-                              fn: str = "average_precision_score") -> float:
+                              w: np.ndarray | None = None) -> float:
     """Σ (R_i - R_{i-1}) P_i over the thresholds: each step of recall weighted by the precision
     there, with no interpolation between the points."""
     precision_at, recall_at, _ = _precision_recall_points(
-        fn, *_weighted_only(is_positive, scores, w))
+        "average_precision_score", *_weighted_only(is_positive, scores, w))
     return float(-np.sum(np.diff(recall_at) * precision_at[:-1]))
 
 
-def average_precision_score(y_true: Any, y_score: Any, *, pos_label: Any = None,
-                            average: str = "macro", sample_weight: Any = None) -> float:
+def average_precision_score(y_true: Any, y_score: Any, *, average: str = "macro",
+                            pos_label: Any = None, sample_weight: Any = None) -> float:
     """The area under the precision-recall curve as a sum of steps: Σ (R_i - R_{i-1}) P_i, the
     precision at each threshold weighted by how much recall it adds. 1.0 ranks every positive
     above every negative; a random ranking scores about the share of positives.

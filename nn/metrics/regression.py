@@ -41,8 +41,8 @@ def _targets(fn: str, y_true: Any, y_pred: Any, sample_weight: Any = None
 
 
 def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """The mean of (y_true - y_pred)², over samples and outputs; with `sample_weight`, each
-    output's weighted mean over the samples, then their plain mean.
+    """The mean of (y_true - y_pred)², Σ w_i (y_i - ŷ_i)² / Σ w_i (each w_i = 1 without
+    `sample_weight`); several outputs: each output's mean, then their plain mean.
 
     >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
     0.375
@@ -51,19 +51,16 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -
     0.125
     """
     y_true, y_pred, w = _targets("mean_squared_error", y_true, y_pred, sample_weight)
-    if w is None:
-        return float(np.mean((y_true - y_pred) ** 2))
-    return float(np.mean(_weighted_mean((y_true - y_pred) ** 2, w, axis=0)))
+    return _mean_over_outputs((y_true - y_pred) ** 2, w)
 
 
 mean_squared_error.higher_is_better = False  # type: ignore[attr-defined]
 
 
 def root_mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """The square root of the mean squared error, in the units of y. Several outputs, (n, k):
-    each output's RMSE, then their plain mean (scikit-learn's "uniform_average"), which is
-    not the root of `mean_squared_error` over all of them. `sample_weight`: the root of each
-    output's weighted mean.
+    """The square root of the mean squared error, √(Σ w_i (y_i - ŷ_i)² / Σ w_i), in the units
+    of y. Several outputs, (n, k): each output's RMSE, then their plain mean (scikit-learn's
+    "uniform_average"), which is not the root of `mean_squared_error` over all of them.
 
     >>> root_mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])   # √0.375
     0.6123724356957945
@@ -85,12 +82,19 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None) 
     0.5
     """
     y_true, y_pred, w = _targets("mean_absolute_error", y_true, y_pred, sample_weight)
-    if w is None:
-        return float(np.mean(np.abs(y_true - y_pred)))
-    return float(np.mean(_weighted_mean(np.abs(y_true - y_pred), w, axis=0)))
+    return _mean_over_outputs(np.abs(y_true - y_pred), w)
 
 
 mean_absolute_error.higher_is_better = False  # type: ignore[attr-defined]
+
+
+def _mean_over_outputs(errors: np.ndarray, w: np.ndarray | None) -> float:
+    """The mean of per-sample errors (n, outputs): each output's mean over the samples,
+    weighted by w, then the plain mean of the outputs. Without weights, the outputs having
+    the same number of samples, that is the mean of all the numbers at once, summed so."""
+    if w is None:
+        return float(np.mean(errors))
+    return float(np.mean(_weighted_mean(errors, w, axis=0)))
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any, *,
@@ -115,9 +119,9 @@ mean_absolute_percentage_error.higher_is_better = False  # type: ignore[attr-def
 
 
 def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
-    """Coefficient of determination, 1 - SS_res / SS_tot: the fraction of the variance of y_true
-    the predictions explain. 1.0 is perfect, 0.0 is as good as always predicting the mean, and it
-    can be negative.
+    """Coefficient of determination, 1 - SS_res / SS_tot with SS_res = Σ w_i (y_i - ŷ_i)² and
+    SS_tot = Σ w_i (y_i - ȳ)²: the fraction of the variance of y_true the predictions explain.
+    1.0 is perfect, 0.0 is as good as always predicting the mean ȳ, and it can be negative.
 
     Several outputs, (n, k), follow scikit-learn's default ("uniform_average"): each output
     (column) gets its own score, and the result is their plain mean. An output whose y_true is
@@ -150,9 +154,10 @@ def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None) -> float:
     w = None if w is None else _scaled_to_one((w[:, None].astype(np.float64),))[0]
     mean = _weighted_mean(y_true, None if w is None else w[:, 0], axis=0)
     residuals, deviations = _scaled_to_one((y_true - y_pred, y_true - mean))
-    ss_res = np.sum(residuals ** 2 if w is None else w * residuals ** 2, axis=0)
-    ss_tot = np.sum(deviations ** 2 if w is None else w * deviations ** 2, axis=0)
-    return float(np.mean(_explained(ss_res, ss_tot)))
+
+    def sum_of_squares(d: np.ndarray) -> np.ndarray:          # Σ w_i d_i² per output
+        return np.sum(d ** 2 if w is None else w * d ** 2, axis=0)
+    return float(np.mean(_explained(sum_of_squares(residuals), sum_of_squares(deviations))))
 
 
 r2_score.higher_is_better = True  # type: ignore[attr-defined]
