@@ -19,7 +19,7 @@ from .data import DataLoader
 from .divergence import TrainingDiverged, _check_batch_finite
 from .history import _add_note
 from .module import Module, as_parameter_dtype, parameter_dtype
-from .sample_weights import checked_weights
+from .sample_weights import WeightedLoss, checked_weights
 from .training_checks import (_batches, _check_model_and_loss, _check_targets, _forward_for,
                               _label_array, _labels_seen, _loss_of, _scored_whole,
                               _targets_from_samples)
@@ -154,10 +154,10 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     with a RuntimeWarning: they are not scores of any class.
 
     `sample_weight` (one weight >= 0 per sample of (X, y) or of a Dataset, in order; not with
-    a DataLoader, which may shuffle them) weights every metric, with scikit-learn's meaning: a
-    sample of weight 2 counts as two. The "loss" stays the plain mean, as `fit` records it
-    when it trains without weights (`fit(..., sample_weight=w)` records the weighted one, and
-    so does its val_data=(X, y, w)); for a weighted cross-entropy ask for "log_loss".
+    a DataLoader, which may shuffle them) weights every metric and the loss, with
+    scikit-learn's meaning: a sample of weight 2 counts as two. The loss is Σ w_i l_i / Σ w_i,
+    the number `fit(..., val_data=(X, y, w))` records as val_loss; so the loss must give each
+    sample's loss (`reduction="none"`, as the built-in losses do).
 
     >>> import numpy as np
     >>> from nn import LogisticRegression, binary_cross_entropy_with_logits as bce
@@ -168,6 +168,8 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     ...                   sample_weight=[1.0, 3.0, 1.0])
     >>> scores["accuracy"]                  # the sample at 0.5, called 1, weighs 3 of 5
     0.4
+    >>> bool(np.isclose(scores["loss"], scores["log_loss"]))   # the weighted cross-entropy
+    True
     """
     _check_model_and_loss("evaluate", model, loss_fn)
     loader = _scored_whole("evaluate: data",
@@ -178,7 +180,9 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     _check_targets("evaluate: data", y, loss_fn)
     chosen = _metrics_for(loss_fn, metrics, "evaluate", predict, y)
     w = _sample_weight_for("evaluate", sample_weight, data, loader, chosen)
-    return _evaluate(model, loss_fn, loader, forward, chosen, predict, sample_weight=w)
+    weighted = None if w is None else WeightedLoss("evaluate", loss_fn)
+    return _evaluate(model, loss_fn, loader, forward, chosen, predict, sample_weight=w,
+                     weighted=weighted)
 
 
 def _sample_weight_for(where: str, sample_weight: Any, data: Any, loader: DataLoader,
@@ -241,8 +245,8 @@ def _evaluate(model: Module, loss_fn: Callable, loader: DataLoader, forward: Cal
                                     "fit: val_data", from_samples, first) if counted else None
                 else:                   # the batch's weights: the loader keeps their order
                     wb, start = sample_weight[start:start + len(yb)], start + len(yb)
-                    loss = _loss_of(loss_fn, out, yb, "fit: val_data", from_samples, first,
-                                    weighted, wb)
+                    loss = _loss_of(loss_fn, out, yb, "evaluate" if epoch is None else
+                                    "fit: val_data", from_samples, first, weighted, wb)
                     counted = weighted.counted
                 if counted:
                     value = float(loss.data)

@@ -126,7 +126,7 @@ def _per_sample_loss(where: str, loss_fn: Callable, what: str) -> tuple[Callable
                 f"them (the built-in losses do: cross_entropy, mse_loss, CrossEntropyLoss(), "
                 f"...); give it a reduction parameter, def {name if named else 'my_loss'}"
                 f"(outputs, y, reduction='mean'), returning one loss per sample for "
-                f"reduction='none' (fit weighs and averages them), or weigh the samples "
+                f"reduction='none' (they are weighed and averaged here), or weigh the samples "
                 f"inside your loss yourself and leave {what} out")
 
         def per_sample(outputs: Any, y: Any) -> Any:

@@ -433,9 +433,9 @@ def cross_validate(build_model: Callable, X: Any, y: Any, cv: Any = 5,
     `nn.evaluate`: no penalty, eval mode), under "train": `{"folds", "mean", "std"}`; a
     training score far above the validation score is high variance.
 
-    `sample_weight` (one weight >= 0 per sample of X) weights the metrics of every fold, each
-    fold scored with its own samples' weights (see `nn.evaluate`; the "loss" stays the plain
-    mean). It does not weight the training (`fit(..., sample_weight=)` does, given the rows it
+    `sample_weight` (one weight >= 0 per sample of X) weights the loss and the metrics of
+    every fold, each fold scored with its own samples' weights (see `nn.evaluate`). It does
+    not weight the training (`fit(..., sample_weight=)` does, given the rows it
     trains on; here fit_kwargs refuse it), so for classes of different sizes give the loss a
     class `weight=`, or `pos_weight=` for two. This is
     scikit-learn's `cross_validate(..., params={"sample_weight": w})` with its scorers given

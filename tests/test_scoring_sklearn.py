@@ -235,14 +235,22 @@ def test_early_stopping_and_grid_search_minimise_log_loss_and_maximise_its_negat
 
 # -- sample_weight -------------------------------------------------------------------------------
 
-def test_evaluate_weights_every_metric_but_not_the_loss():
+def test_evaluate_weights_every_metric_and_the_loss():
+    """The loss was the plain mean with sample_weight given, where fit's val_data=(X, y, w)
+    records the weighted one: the same model and data gave two different losses."""
     model = _softmax3()
     probs = _probs3(_z(model))
     labels = probs.argmax(1)
-    plain = evaluate(model, cross_entropy, (X2, Y3), metrics=["accuracy", "log_loss"])
     weighted = evaluate(model, cross_entropy, (X2, Y3), sample_weight=W,
                         metrics=["accuracy", "log_loss", "roc_auc", "f1"])
-    assert weighted["loss"] == plain["loss"]
+    assert weighted["loss"] == pytest.approx(weighted["log_loss"], rel=1e-6)   # float32 loss
+    assert weighted["loss"] != pytest.approx(evaluate(model, cross_entropy, (X2, Y3))["loss"])
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.0), (X2, Y3), epochs=1,
+                  val_data=(X2, Y3, W), progress=False)
+    assert history["val_loss"][-1] == pytest.approx(weighted["loss"], rel=1e-6)
+    with pytest.raises(TypeError, match=r"evaluate: sample_weight needs each sample's loss, "
+                                        r"and your loss \(a lambda\) takes no reduction="):
+        evaluate(model, lambda z, y: cross_entropy(z, y), (X2, Y3), sample_weight=W)
     assert weighted["accuracy"] == pytest.approx(np.sum(W * (labels == Y3)) / np.sum(W))
     assert weighted["log_loss"] == pytest.approx(
         np.sum(W * -np.log(probs[np.arange(30), Y3])) / np.sum(W), rel=1e-12)
