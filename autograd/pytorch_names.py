@@ -71,7 +71,6 @@ TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
     "new": "is t.new_tensor(data) or t.new_zeros(size) here",
-    "type": "is t.dtype here (to read it) and t.astype(dtype) (to convert)",
     "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
     "char": "is t.astype(np.int8) here",
     "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
@@ -250,6 +249,12 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int64", np.int64), ("long", np.int64), ("int32", np.int32), ("int", np.int32),
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
+
+#: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
+TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (
+    ("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("Long", "int64"),
+    ("Int", "int32"), ("Short", "int16"), ("Char", "int8"), ("Byte", "uint8"),
+    ("Bool", "bool"))}
 
 #: dtype names that numpy and PyTorch read differently: refused rather than guessed
 TWO_MEANINGS = {

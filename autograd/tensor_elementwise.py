@@ -22,7 +22,7 @@ from .ops import (
     XLogY,
 )
 from .ops.elementwise import Condition
-from .pytorch_names import numpy_dtype
+from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
     NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _promote, _python_number,
@@ -774,6 +774,27 @@ class ElementwiseMethods:
     def bool(self) -> Tensor:
         """PyTorch's `t.bool()`: `astype(bool)`, True where nonzero (a mask), a constant."""
         return self.astype(np.bool_)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Tensor:
+        """PyTorch's `t.type(dtype)`: `astype(dtype)` (a numpy or torch dtype, a name, or
+        PyTorch's old class names such as "torch.FloatTensor"), so the accuracy of PyTorch's
+        tutorials, `(pred.argmax(1) == y).type(torch.float).sum().item()`, works. Without a
+        dtype PyTorch names the tensor's class ("torch.FloatTensor"); here `t.dtype` tells.
+
+        >>> (Tensor([2, 0]) == Tensor([2, 1])).type(np.float32)
+        Tensor([1., 0.])
+        """
+        if dtype is None:
+            raise TypeError(f"type(): PyTorch's t.type() without a dtype names the tensor's "
+                            f"class ('torch.FloatTensor'); here read t.dtype ({self.data.dtype}), "
+                            f"and convert with t.type(dtype) or t.to(dtype)")
+        name = dtype if isinstance(dtype, str) else (      # (torch.FloatTensor, the class)
+            f"{getattr(dtype, '__module__', '')}.{getattr(dtype, '__name__', '')}")
+        if name.startswith("torch.cuda."):
+            raise RuntimeError(f"Tensor.type({name}): {NO_GPU}")
+        dtype = TENSOR_TYPE_NAMES.get(name, dtype)
+        return self.astype(numpy_dtype("type", dtype, "dtype must be a dtype (torch.float32, "
+                                                      "np.float32) or 'torch.FloatTensor'"))
 
     def type_as(self, other: Any) -> Tensor:
         """This tensor in `other`'s dtype (PyTorch's `type_as`): `astype(other.dtype)`."""
