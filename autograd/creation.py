@@ -31,6 +31,7 @@ from .devices import check_device
 from .pytorch_names import numpy_dtype
 from .random import chosen_generator
 from .tensor import Tensor, _shape_args, _to_array, get_default_dtype
+from .tensor_in_place import share_with_numpy
 
 Size = int | Sequence[int]
 
@@ -212,7 +213,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if ndarray.dtype.kind not in "biuf":
         raise TypeError(f"from_numpy: a Tensor holds bools, integers or floats, got an array of "
                         f"dtype {ndarray.dtype}")
-    return Tensor(ndarray)
+    return Tensor(share_with_numpy(ndarray))
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

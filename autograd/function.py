@@ -97,7 +97,8 @@ class Function(Op):
             cls.forward = staticmethod(_checked_forward(cls, forward))
         if "backward" in cls.__dict__:
             backward = _function(cls, "backward", cls.__dict__["backward"],
-                                 "backward(ctx, g, out, *inputs)", least=4)
+                                 "backward(ctx, g, out, *inputs)", least=4,
+                                 inputs=_input_names(cls))
             cls.backward = staticmethod(_checked_backward(cls, backward))
         for method, signature in (("forward", "forward(ctx, *inputs)"),
                                   ("backward", "backward(ctx, g, out, *inputs), returning one "
@@ -269,9 +270,25 @@ def _explain_written(cls: type, method: str, error: ValueError) -> None:
             f"new array instead, {instead}") from error
 
 
-def _function(cls: type, method: str, attribute: Any, signature: str, least: int) -> Any:
+def _input_names(cls: type) -> str | None:
+    """The names of the inputs of `cls`'s forward as written ("x, y"; "*args"), for the
+    signature its backward should have; None when there is no forward to read them from."""
+    forward = getattr(cls, "forward", None)
+    if forward is getattr(Op, "forward", None):     # none written (yet)
+        return None
+    try:                    # (the checked forward wraps the one written: functools.wraps)
+        params = list(inspect.signature(forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    return ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "") + p.name for p in params
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL))
+
+
+def _function(cls: type, method: str, attribute: Any, signature: str, least: int,
+              inputs: str | None = None) -> Any:
     """The plain function behind `forward`/`backward`, refused at class definition if it cannot
-    be called as `signature` (a classmethod, a `self` parameter, too few parameters)."""
+    be called as `signature` (a classmethod, a `self` parameter, too few parameters). For a
+    backward with too few, `inputs` (forward's, `_input_names`) spell out the one to write."""
     if isinstance(attribute, staticmethod):
         attribute = attribute.__func__
     if isinstance(attribute, classmethod) or not callable(attribute):
@@ -283,9 +300,16 @@ def _function(cls: type, method: str, attribute: Any, signature: str, least: int
         raise TypeError(f"{cls.__name__}.{method}: is static and takes no self; define "
                         f"{signature}")
     if len(positional) < least and not any(p.kind is p.VAR_POSITIONAL for p in params):
-        hint = ("; glassgrad passes the output and the inputs after g (so there is no "
-                "ctx.save_for_backward)" if method == "backward" else "")
         names = ", ".join(p.name for p in positional)
+        hint = ""
+        if method == "backward":
+            hint = ("; glassgrad passes the output and the inputs after g (so there is no "
+                    "ctx.save_for_backward)")
+            if len(positional) == 2 and inputs:     # PyTorch's backward(ctx, grad_output)
+                hint = (f": glassgrad passes the output and forward's inputs after the "
+                        f"gradient, so here write def backward({names}, out, {inputs}) and "
+                        f"use those names, without ctx.saved_tensors; leave "
+                        f"ctx.save_for_backward out of forward (there is no such call)")
         raise TypeError(f"{cls.__name__}.{method}: takes ({names}); define {signature}{hint}")
     return attribute
 

@@ -154,6 +154,19 @@ class NotInGlassgrad:
         return f"<PyTorch's Tensor.{self.name}, not in glassgrad: {self.hint}>"
 
 
+def refuse_out(name: str, out: Any) -> None:
+    """PyTorch's `out=` (torch.matmul(a, b, out=y) writes into y), refused with what to write:
+    every op here makes a new Tensor.
+
+    >>> refuse_out("torch.matmul", object())     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: torch.matmul: out= is not supported (a Tensor op makes a new Tensor); write y = torch.matmul(...), or y.copy_(torch.matmul(...)) to fill y itself
+    """
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported (a Tensor op makes a new Tensor); "
+                        f"write y = {name}(...), or y.copy_({name}(...)) to fill y itself")
+
+
 def type_name(value: Any) -> str:
     """The name of `value`'s class for an error message: with its package when it is not
     glassgrad's or Python's own, so that a torch tensor passed by mistake is not called a
@@ -301,6 +314,12 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
 
+#: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
+TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (
+    ("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("Long", "int64"),
+    ("Int", "int32"), ("Short", "int16"), ("Char", "int8"), ("Byte", "uint8"),
+    ("Bool", "bool"))}
+
 #: dtype names that numpy and PyTorch read differently: refused rather than guessed
 TWO_MEANINGS = {
     "float": "float64 to numpy but float32 to PyTorch (torch.float, t.float())",
@@ -367,6 +386,7 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
 
     def forward(name: str) -> Callable:
         def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+            refuse_out(f"torch.{name}", kwargs.pop("out", None))
             if input is None and name in ("allclose", "isclose", "equal"):
                 raise TypeError(f"{name}: {NONE_COMPARED}")    # (a .grad, most often)
             return getattr(tensor(input, args), name)(*args, **kwargs)

@@ -50,8 +50,8 @@ from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
 from .tensor_in_place import (
     InPlaceMethods, _last_memory_write, _memory_owner, _note_constant_view,
-    _note_memory_write, _note_written_in_place, _put, _take_history, _update_views,
-    _use_old_numbers, _view_link, _views_of,
+    _note_memory_write, _note_written_in_place, _put, _shared_with_numpy, _take_history,
+    _update_views, _use_old_numbers, _view_link, _views_of, share_with_numpy,
 )
 from .tensor_operands import (
     _MIXED_ENGINES, NONE_GIVEN, _as_tensor, _promote, _python_number,
@@ -699,8 +699,14 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         return format(self.data.item(), spec)
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied)."""
-        return self.data
+        """The data as an ndarray (shared, not copied), as PyTorch's numpy bridge: an in-place
+        change of the tensor (t.add_(1), t += 1) shows in the array, and a change of the array
+        in the tensor.
+
+        >>> t = Tensor([1.0, 1.0]); n = t.numpy(); _ = t.add_(1.0); n
+        array([2., 2.], dtype=float32)
+        """
+        return share_with_numpy(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """numpy's view of a tensor with no history, for np.asarray(t), np.concatenate, plots...
@@ -924,8 +930,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         instead = instead or f"t = t {symbol[:-1]} x"
         # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
         # x.T, a piece of x.split) or x.detach(), writes through into them, as in PyTorch (and
-        # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row
-        own = fn is Leaf or (fn is None and self._shows_anothers_numbers())
+        # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row;
+        # so does one whose array numpy code shares (t.numpy(), from_numpy: the numpy bridge)
+        own = fn is Leaf or (fn is None and (self._shows_anothers_numbers()
+                                             or _shared_with_numpy(self.data)))
         try:
             if self.data.dtype.kind in "iu":      # (a float tensor, the usual case, skips it)
                 _refuse_integer_out_of_range(value, self.data.dtype)

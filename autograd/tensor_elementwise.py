@@ -22,7 +22,7 @@ from .ops import (
     XLogY,
 )
 from .ops.elementwise import Condition
-from .pytorch_names import numpy_dtype
+from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype
 from .tensor_functions import _payload_of, _wants_gradient, where
 from .tensor_operands import (
     NONE_COMPARED, _as_tensor, _MIXED_ENGINES, _promote, _python_number,
@@ -33,12 +33,6 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 # `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
 # the class exists (tensor.py imports this module to make it, so it cannot be imported back)
-
-#: PyTorch's old tensor type names, which `t.type(...)` takes as dtypes
-_OLD_TENSOR_TYPES = {"FloatTensor": np.float32, "DoubleTensor": np.float64,
-                     "HalfTensor": np.float16, "LongTensor": np.int64, "IntTensor": np.int32,
-                     "ShortTensor": np.int16, "CharTensor": np.int8, "ByteTensor": np.uint8,
-                     "BoolTensor": np.bool_}
 
 
 class ElementwiseMethods:
@@ -782,19 +776,25 @@ class ElementwiseMethods:
         return self.astype(np.bool_)
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Tensor:
-        """PyTorch's `t.type(dtype)`: `astype(dtype)`; a dtype, or an old name such as
-        "torch.FloatTensor" (`(y_hat.type(y.dtype) == y).type(y.dtype).sum()` counts hits).
-        Without a dtype PyTorch names the tensor's type; here `t.dtype` says it.
+        """PyTorch's `t.type(dtype)`: `astype(dtype)` (a numpy or torch dtype, a name, or
+        PyTorch's old class names such as "torch.FloatTensor"), so the accuracy of PyTorch's
+        tutorials, `(pred.argmax(1) == y).type(torch.float).sum().item()`, works. Without a
+        dtype PyTorch names the tensor's class ("torch.FloatTensor"); here `t.dtype` tells.
 
-        >>> Tensor([0.0, 2.0]).type(np.int64).tolist(), Tensor([1]).type("torch.FloatTensor").dtype
-        ([0, 2], dtype('float32'))
+        >>> (Tensor([2, 0]) == Tensor([2, 1])).type(np.float32)
+        Tensor([1., 0.])
         """
         if dtype is None:
-            raise TypeError("type(): PyTorch's t.type() names the tensor's type; here t.dtype "
-                            "reads it (numpy's dtype), and t.type(dtype) converts")
-        if isinstance(dtype, str) and dtype.removeprefix("torch.") in _OLD_TENSOR_TYPES:
-            dtype = _OLD_TENSOR_TYPES[dtype.removeprefix("torch.")]
-        return self.astype(dtype)
+            raise TypeError(f"type(): PyTorch's t.type() without a dtype names the tensor's "
+                            f"class ('torch.FloatTensor'); here read t.dtype ({self.data.dtype}), "
+                            f"and convert with t.type(dtype) or t.to(dtype)")
+        name = dtype if isinstance(dtype, str) else (      # (torch.FloatTensor, the class)
+            f"{getattr(dtype, '__module__', '')}.{getattr(dtype, '__name__', '')}")
+        if name.startswith("torch.cuda."):
+            raise RuntimeError(f"Tensor.type({name}): {NO_GPU}")
+        dtype = TENSOR_TYPE_NAMES.get(name, dtype)
+        return self.astype(numpy_dtype("type", dtype, "dtype must be a dtype (torch.float32, "
+                                                      "np.float32) or 'torch.FloatTensor'"))
 
     def type_as(self, other: Any) -> Tensor:
         """This tensor in `other`'s dtype (PyTorch's `type_as`): `astype(other.dtype)`."""

@@ -14,6 +14,7 @@ from .graph import apply
 from .ops import Concatenate, Einsum, MatMul, Stack, Where
 from .ops.elementwise import Condition
 from .ops.linalg import einsum_spec, parse_einsum
+from .pytorch_names import refuse_out
 from .tensor_axes import _axes, _one_name
 from .tensor_operands import _as_tensor, _promote, _refuse_value
 
@@ -23,13 +24,16 @@ if TYPE_CHECKING:
 # the class exists (tensor.py imports this module to make it, so it cannot be imported back)
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(a: Any, b: Any, *, out: Any = None) -> Tensor:
     """a @ b with numpy's rules (1-d operands, broadcast batch dimensions), and the dtype that
     `*` gives: an integer tensor with a float32 one is float32 (numpy's would be float64).
+    PyTorch's `out=` is refused, saying what to write (`refuse_out`).
 
     >>> (Tensor([[0.5, 1.5]]) @ Tensor([[1, 2], [3, 4]])).dtype
     dtype('float32')
     """
+    if out is not None:
+        refuse_out("matmul", out)
     a, b = _as_tensor(a, "matmul"), _as_tensor(b, "matmul")
     if a.data.dtype != b.data.dtype:        # (one comparison when both are float32)
         a, b = _promote(a, b)

@@ -408,6 +408,26 @@ def _note_memory_write(data: Any) -> None:
     _memory_writes[key] = write_clock.count
 
 
+# The arrays shared with numpy code on purpose, by id: handed out by `t.numpy()` or taken in by
+# `from_numpy` / `as_tensor`, PyTorch's numpy bridge, where a change to either shows in the other.
+# A constant's in-place change (t.add_(1), t += 1) takes new numbers, so that an array given
+# to `Tensor(array)` (a data set) does not change; these it writes into, as PyTorch does
+# (`n = t.numpy(); t.add_(1)` changes n). An entry goes when its array is freed.
+_bridged: Any = weakref.WeakValueDictionary()
+
+
+def share_with_numpy(data: np.ndarray) -> np.ndarray:
+    """Note that numpy code holds `data` as the tensor's own numbers (see `_bridged`); returns
+    it."""
+    _bridged[id(data)] = data
+    return data
+
+
+def _shared_with_numpy(data: np.ndarray) -> bool:
+    """True for a writable array that `share_with_numpy` noted: written into in place."""
+    return _bridged.get(id(data)) is data and data.flags.writeable
+
+
 def _last_memory_write(data: np.ndarray) -> int:
     """The write clock's count at the last noted write into `data`'s memory (-1: none)."""
     return _memory_writes.get(id(_memory_owner(data)), -1)

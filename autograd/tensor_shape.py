@@ -403,6 +403,8 @@ class ShapeMethods:
                 raise ValueError(f"gather: a 0-d tensor takes a 0-d index, got shape "
                                  f"{index.shape}")
             return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+        if self.data.ndim == 1 and index.ndim == 0:     # PyTorch counts a 0-d index as 1-d
+            return self.gather(dim, index.reshape(1)).reshape(())
         axis = self._one_axis("gather", dim)
         if index.ndim != self.data.ndim:
             raise ValueError(f"gather: the index needs as many dims as the tensor ("
@@ -618,6 +620,11 @@ class ShapeMethods:
             src = Tensor(_filled(name, shape, number, self.data.dtype))
         index = _integer_index(name, index)
         src = self._source(name, src)
+        if self.data.ndim == 1:
+            # PyTorch counts a 0-d index or src as 1-d (one element), so the one-hot label of
+            # its tutorials, zeros(10).scatter_(0, tensor(y), value=1), works
+            index = index.reshape(1) if index.ndim == 0 else index
+            src = src.reshape(1) if src.data.ndim == 0 else src
         if self.data.ndim == 0:
             self.reshape(1)._scatter_operands(name, dim, index.reshape(-1), src.reshape(-1),
                                               None, reduce)      # (checks only)

@@ -227,9 +227,14 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     ['weight', 'bias']
     """
     if weights_only is not True:
+        # (PyTorch's tutorials load a whole model so: torch.load(path, weights_only=False))
         raise ValueError(f"load: weights_only={weights_only!r} asks to unpickle arbitrary "
                          f"objects, which glassgrad never does: its files hold arrays and plain "
-                         f"data only, always read with pickle disabled (leave weights_only out)")
+                         f"data only, always read with pickle disabled. A whole model (PyTorch's "
+                         f"torch.save(model, path)) is never stored: nn.save(model, path) wrote "
+                         f"its weights, its state_dict; build the model in your code and load "
+                         f"them into it, model = MyModel(); model.load_state_dict(nn.load(path)). "
+                         f"For the rest nn.save writes, leave weights_only out")
     if map_location is not None and str(map_location) != "cpu":
         raise ValueError(f"load: map_location={map_location!r}: glassgrad's arrays are numpy's, "
                          f"in the computer's memory; only 'cpu' (or leaving it out) fits")

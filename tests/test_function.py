@@ -3,6 +3,8 @@ Tensor, with None gradients, gradcheck, higher order, and clear errors for broke
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -346,6 +348,45 @@ def test_a_backward_without_return_is_named(x):
         grad(lambda u: total(NoReturn.apply(u)))(x)
     total(NoGradient.apply(x)).backward()
     assert not np.any(x.grad)
+
+
+def test_pytorch_s_backward_is_told_the_signature_to_write_with_its_own_names():
+    """The tutorial's LegendrePolynomial3 (backward(ctx, grad_output) reading ctx.saved_tensors)
+    was told "define backward(ctx, g, out, *inputs)": the learner had to work out where forward's
+    input goes. The error now writes the line, with the learner's names, and says what to drop."""
+    with pytest.raises(TypeError, match=re.escape(
+            "Legendre.backward: takes (ctx, grad_output); define backward(ctx, g, out, "
+            "*inputs): glassgrad passes the output and forward's inputs after the gradient, so "
+            "here write def backward(ctx, grad_output, out, input) and use those names, without "
+            "ctx.saved_tensors; leave ctx.save_for_backward out of forward")):
+        class Legendre(Function):
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return 0.5 * (5 * input ** 3 - 3 * input)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                input, = ctx.saved_tensors
+                return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    class LegendreFixed(Function):              # as the error says: it runs, and gradchecks
+        @staticmethod
+        def forward(ctx, input):
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output, out, input):
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    assert gradcheck(LegendreFixed.apply, Tensor(np.array([-0.7, 0.2, 0.9]), requires_grad=True))
+    with pytest.raises(TypeError, match=re.escape("write def backward(ctx, g, out, x, *rest)")):
+        class Several(Function):
+            def forward(ctx, x, *rest):
+                return x
+
+            def backward(ctx, g):
+                return g
 
 
 class SavesInForward(Function):

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import warnings
 import zipfile
 
@@ -165,6 +166,26 @@ def test_load_takes_pytorch_s_weights_only_and_refuses_false(tmp_path):
     with pytest.raises(ValueError, match=r"load: weights_only=False asks to unpickle arbitrary "
                                          r"objects, which glassgrad never does"):
         load(tmp_path / "net.npz", weights_only=False)
+
+
+def test_loading_a_whole_model_is_refused_saying_how_to_load_its_weights(tmp_path):
+    """PyTorch's Save & Load tutorial, ported: `nn.save(model, "model.pth")`, then
+    `model = nn.load("model.pth", weights_only=False)`. The refusal said "leave weights_only
+    out", which gave an OrderedDict, and `model.eval()` failed on it. It now says that the
+    file holds the weights and how to load them into a model built in code; doing so gives the
+    model's outputs back."""
+    model = Linear(3, 2)
+    save(model, tmp_path / "model.pth")
+    with pytest.raises(ValueError, match=re.escape(
+            "A whole model (PyTorch's torch.save(model, path)) is never stored: "
+            "nn.save(model, path) wrote its weights, its state_dict; build the model in your "
+            "code and load them into it, model = MyModel(); "
+            "model.load_state_dict(nn.load(path))")):
+        load(tmp_path / "model.pth", weights_only=False)
+    again = Linear(3, 2)
+    again.load_state_dict(load(tmp_path / "model.pth"))
+    x = Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(again(x).data, model(x).data)
 
 
 def test_load_takes_pytorch_s_map_location_cpu_and_refuses_a_gpu(tmp_path):

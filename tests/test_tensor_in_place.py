@@ -1,7 +1,8 @@
 """In-place arithmetic on Tensors (`+=`, `-=`, `*=`, `/=`): a leaf that wants a gradient is
 updated in place under no_grad() (an optimizer step) and refused outside it (PyTorch's rule); a
 constant changes itself, so every name for it sees the change, but takes new numbers, so a
-user's array or a dataset never changes behind their back (a view, x[0] or x.detach(), writes
+user's array or a dataset never changes behind their back (except an array shared on purpose
+by t.numpy(), from_numpy or as_tensor, PyTorch's numpy bridge; a view, x[0] or x.detach(), writes
 through into x's numbers, as in PyTorch, and the views an op made of a constant follow its
 changes, numbers and history); a result in a graph gets a new one."""
 
@@ -100,6 +101,46 @@ def test_a_constant_changes_itself_and_the_users_arrays_stay():
     assert t is alias
     np.testing.assert_array_equal(alias.data, [[-1.0, -1.0], [1.0, 1.0]])
     np.testing.assert_array_equal(array, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_the_numpy_bridge_shares_in_place_changes_both_ways_as_in_pytorch():
+    """PyTorch's Tensors tutorial: `n = t.numpy(); t.add_(1)` shows in n. A constant's in-place
+    change took new numbers, so n kept the old ones. Arrays shared on purpose (t.numpy(),
+    from_numpy, as_tensor) are written into; one given to Tensor(array) still never changes."""
+    import autograd
+    t = autograd.ones(5)
+    n = t.numpy()
+    t.add_(1)
+    assert n.tolist() == [2.0] * 5 and t.numpy() is n
+    t *= 3
+    t.clamp_(max=5.0)
+    assert n.tolist() == [5.0] * 5
+    n = np.ones(3)
+    t = autograd.from_numpy(n)
+    np.add(n, 1, out=n)
+    assert t.tolist() == [2.0] * 3                  # (this way round, it always worked)
+    t.sub_(0.5)
+    t.zero_()
+    assert n.tolist() == [0.0] * 3 and t.data is n
+    m = np.arange(3.0)
+    autograd.as_tensor(m).fill_(7.0)
+    assert m.tolist() == [7.0] * 3
+    # an op that used the shared numbers before the change refuses backward, as in PyTorch
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = autograd.from_numpy(np.ones(3, np.float32))
+    y = (c * w).sum()
+    c += 1
+    with pytest.raises(RuntimeError, match="changed in place after this op used it"):
+        y.backward()
+    kept = np.ones(2)
+    t = Tensor(kept)
+    t += 1
+    assert kept.tolist() == [1.0, 1.0] and t.tolist() == [2.0, 2.0]
+    frozen = np.ones(2)
+    frozen.flags.writeable = False                  # read-only: new numbers, as before
+    t = autograd.from_numpy(frozen)
+    t += 1
+    assert frozen.tolist() == [1.0, 1.0] and t.tolist() == [2.0, 2.0]
 
 
 def test_a_momentum_buffer_in_a_list_is_updated_as_in_pytorch():

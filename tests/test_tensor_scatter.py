@@ -325,3 +325,33 @@ def test_scatter_refuses_bad_arguments_naming_itself():
         t.scatter(0, np.array([0]), Tensor(np.ones((1, 1))))
     with pytest.raises(TypeError, match="scatter: the source is float32 and the tensor float64"):
         t.scatter(0, np.array([[0]]), Tensor(np.ones((1, 1), np.float32)))
+
+
+def test_a_0d_index_or_src_on_a_1d_tensor_is_one_place_as_in_pytorch():
+    """PyTorch's tutorial one-hot label, `zeros(10).scatter_(0, tensor(y), value=1)`, was refused
+    ("the index and src need as many dims as the tensor"): PyTorch counts a 0-d index or src
+    as 1-d, one element, beside a 1-d tensor (torch 2.13's numbers below), and so does gather."""
+    from autograd import tensor, zeros
+    assert zeros(10).scatter_(0, tensor(3), value=1).tolist() == [0.0] * 3 + [1.0] + [0.0] * 6
+    x, s = t64([1.0, 2.0, 3.0]), t64(5.0)
+    out = x.scatter(0, tensor(1), s)
+    out.backward(np.array([1.0, 2.0, 3.0]))
+    assert out.tolist() == [1.0, 5.0, 3.0] and x.grad.tolist() == [1.0, 0.0, 3.0]
+    assert s.grad.shape == () and s.grad == 2.0
+    assert gradcheck(lambda x, s: x.scatter(0, tensor(2), s), t64([1.0, -2.0, 0.5]), t64(0.3))
+    assert Tensor(np.zeros(3)).scatter_add(0, tensor(1), t64(5.0)).tolist() == [0.0, 5.0, 0.0]
+    assert Tensor(np.zeros(3)).scatter(0, tensor(1), t64([5.0, 6.0])).tolist() == [0.0, 5.0, 0.0]
+    picked = x.gather(0, tensor(2))
+    picked.backward()
+    assert picked.shape == () and picked.item() == 3.0 and x.grad.tolist() == [1.0, 0.0, 4.0]
+    with pytest.raises(ValueError, match="scatter: the index and src need as many dims"):
+        Tensor(np.zeros((2, 3))).scatter(1, tensor(1), 2.0)      # refused by PyTorch too
+
+
+@needs_torch
+def test_a_0d_index_on_a_1d_tensor_matches_pytorch():
+    ours = Tensor(np.zeros(4)).scatter(0, np.array(2), 1.5)
+    theirs = torch.zeros(4, dtype=torch.float64).scatter(0, torch.tensor(2), 1.5)
+    assert ours.tolist() == theirs.tolist()
+    assert t64([1.0, 2.0]).gather(0, np.array(1)).item() == \
+        torch.tensor([1.0, 2.0]).gather(0, torch.tensor(1)).item()

@@ -70,3 +70,35 @@ def test_type_as_int_bool_half():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
     with no_grad():
         assert x.type_as(x) is x
+
+
+def test_type_with_a_dtype_converts_as_in_pytorch():
+    """The Quickstart's accuracy, `(pred.argmax(1) == y).type(torch.float).sum().item()`, met
+    an AttributeError ("PyTorch's Tensor.type is t.dtype here ... t.astype(dtype)"): t.type(dtype)
+    is PyTorch's conversion, a dtype or an old class name; t.type() alone says to read t.dtype."""
+    import autograd as torch
+    pred, y = Tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), Tensor([1, 1, 1])
+    correct = (pred.argmax(1) == y).type(torch.float)
+    assert correct.dtype == np.float32 and correct.sum().item() == 2.0
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    double = x.type(np.float64)
+    assert double.dtype == np.float64 and double.requires_grad       # recorded, as astype
+    double.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    assert x.type(torch.float32) is x and x.type("torch.LongTensor").tolist() == [0, -1]
+    assert Tensor([1, 0]).type("torch.BoolTensor").tolist() == [True, False]
+    with pytest.raises(TypeError, match=r"type\(\): PyTorch's t.type\(\) without a dtype names "
+                                        r"the tensor's class .*; here read t.dtype \(float32\)"):
+        x.type()
+    with pytest.raises(TypeError, match=r"type: dtype must be a dtype .* got 'torch.Float'"):
+        x.type("torch.Float")
+    with pytest.raises(RuntimeError, match=r"Tensor.type\(torch.cuda.FloatTensor\): there is "
+                                           r"no GPU here"):
+        x.type("torch.cuda.FloatTensor")
+
+
+@needs_torch
+def test_type_takes_torch_s_dtypes_and_tensor_classes():
+    x = Tensor([1, 0])
+    assert x.type(torch.float64).dtype == np.float64 and x.type(torch.FloatTensor).dtype == np.float32
+    assert x.type(torch.float32).tolist() == torch.tensor([1, 0]).type(torch.float32).tolist()

@@ -127,6 +127,22 @@ def test_var_says_its_divisor_once():
         torch_like.var(t64(X), 1, True, correction=0)
 
 
+def test_out_is_refused_saying_what_to_write():
+    """The Tensors tutorial's torch.matmul(t, t.T, out=y3) met Python's bare "matmul() got an
+    unexpected keyword argument 'out'" (torch.exp(x, out=y) too): every op makes a new Tensor."""
+    t, y = Tensor(np.ones((2, 2))), Tensor(np.zeros((2, 2)))
+    for call, name in ((lambda: torch_like.matmul(t, t.T, out=y), "matmul"),
+                       (lambda: torch_like.exp(t, out=y), "torch.exp"),
+                       (lambda: torch_like.sum(t, 1, out=y), "torch.sum")):
+        with pytest.raises(TypeError, match=rf"^{name}: out= is not supported \(a Tensor op makes "
+                                            rf"a new Tensor\); write y = {name}\(...\), or "
+                                            rf"y.copy_\({name}\(...\)\) to fill y itself$"):
+            call()
+    assert y.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert torch_like.exp(t, out=None).tolist() == np.exp(np.ones((2, 2))).tolist()
+    assert y.copy_(torch_like.matmul(t, t.T)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
 def test_the_functions_take_numbers_and_arrays_beside_a_tensor():
     """torch.pow(2, x): a number beside a tensor takes its dtype, as the operators do."""
     x = Tensor([1.0, 2.0])
